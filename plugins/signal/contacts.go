@@ -87,6 +87,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 		out = append(out, c.contact(id))
 	}
 	s.profiles.told(out, time.Now())
+	s.namesRead(ctx, cs) // the members' nicks (membernames.go)
 	return out, nil
 }
 
@@ -236,6 +237,7 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 // contactsSynced announces the contact list the phone sent (right after a
 // link the list is empty until it comes): each contact as a ContactEvent.
 func (s *Session) contactsSynced(ctx context.Context) {
+	s.timers.forget("") // the list carries each contact's timer (directtimers.go)
 	cs, err := s.ContactList(ctx)
 	if err != nil {
 		s.n.host.Logger().Warn("signal: the synced contacts could not be read", "login", s.loginID, "err", err)

@@ -381,6 +381,10 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 	if chat == "" {
 		return
 	}
+	if dm.GroupInfo == nil && (dm.IsExpirationUpdate || dm.Message != nil) {
+		// signal-cli takes the chat's timer from such a message.
+		s.timers.seen(chat, dm.ExpiresInSeconds) // directtimers.go
+	}
 	s.noteChat(ts, chat, author)
 	ev := &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000}
 	switch {
@@ -534,6 +538,7 @@ func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, ts i
 	}
 	s.chats.noteEdit(ts, chat, sender.UserId, orig)
 	text, spans := s.decodeText(ctx, deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
+	s.edited.note(orig, sender.UserId, ts, text, spans) // a reply quotes the newest text (edittexts.go)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(orig, sender.UserId), Text: text, Spans: spans}}}, true)
 }

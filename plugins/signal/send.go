@@ -136,7 +136,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if ts, a, err := s.msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
 			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
 			reply = &replyRef{Timestamp: ts, Author: a}
-			quoteOfMeta(msg.ReplyToMeta).addTo(p) // its text, for an app without the message (quote.go)
+			// Its text, for an app without the message (quote.go): the
+			// newest when it was edited (edittexts.go).
+			s.edited.quote(quoteOfMeta(msg.ReplyToMeta), ts, s.who(a)...).addTo(p)
 		} else {
 			// Without its author Signal cannot name the message: the
 			// text goes as a plain message rather than not at all.
@@ -189,6 +191,9 @@ func (s *Session) chatTimer(ctx context.Context, chatID string) (int, error) {
 		}
 		return 0, nil
 	}
+	if secs, ok := s.timers.get(chatID); ok {
+		return secs, nil // as last read (directtimers.go)
+	}
 	// All recipients, not only contacts: signal-cli keeps the timer of
 	// anyone written to.
 	var cs []contactEntry
@@ -196,12 +201,15 @@ func (s *Session) chatTimer(ctx context.Context, chatID string) (int, error) {
 		map[string]any{"recipient": []string{chatID}, "allRecipients": true}, &cs); err != nil {
 		return 0, err
 	}
+	secs := 0
 	for _, c := range cs {
 		if deref(c.Number) == chatID || c.UUID == chatID {
-			return c.MessageExpirationTime, nil
+			secs = c.MessageExpirationTime
+			break
 		}
 	}
-	return 0, nil
+	s.timers.set(chatID, secs)
+	return secs, nil
 }
 
 // EditMessage corrects one of the user's messages. The edit names the
@@ -260,6 +268,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return sdk.Result{}, err
 	}
 	s.chats.noteEdit(res.Timestamp, c.ChatID, s.selfID(), orig)
+	s.edited.note(orig, s.selfID(), res.Timestamp, text, spans)
 	return sdk.Result{MessageID: e.TargetId, Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), orig)}, nil
 }
 

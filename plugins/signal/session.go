@@ -56,6 +56,7 @@ type Session struct {
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
 	chats    *msgChats       // recent messages' timestamps -> chat (and original of an edit)
+	edited   *editedTexts    // the newest text of each message edited, for quotes (edittexts.go)
 	mine     *myReactions    // the user's reaction per message timestamp
 	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
 	pins     *pinList        // the messages pinned in each chat (pins.go)
@@ -70,6 +71,9 @@ type Session struct {
 	// profiles are the contacts' names and pictures as last told
 	// (contacts.go).
 	profiles profilesTold
+	// timers are the direct chats' disappearing messages timers as
+	// last read (directtimers.go).
+	timers directTimers
 	// names are the group members' nicks (membernames.go).
 	names memberNames
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
@@ -87,10 +91,11 @@ type Session struct {
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
-		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
+		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
+	s.names.load(login.Dir, log) // membernames.go
 	return s
 }
 

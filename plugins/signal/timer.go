@@ -49,7 +49,9 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 	// updateContact answers nothing of the expiration update it sent,
 	// so the notice has no ID. It also adds the person to the contacts
 	// when they were not (signal-cli's ContactHelper).
-	if err := s.call(ctx, what, "updateContact", map[string]any{"recipient": c.ChatID, "expiration": secs}, nil); err != nil {
+	err := s.call(ctx, what, "updateContact", map[string]any{"recipient": c.ChatID, "expiration": secs}, nil)
+	s.timers.forget(c.ChatID) // read again (directtimers.go), even after a failure
+	if err != nil {
 		return err
 	}
 	s.emit(ctx, ev, true)
