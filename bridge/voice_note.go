@@ -151,6 +151,7 @@ func (t *transport) markVoiceNote(att *pb.Attachment, info *pb.MediaInfo, head [
 	voice, mt := voiceNote(att.GetName(), att.GetMimeType(), head, durationMs)
 	if !voice {
 		if durationMs > 0 && att.DurationMs == 0 && audioFile(att.GetMimeType()) {
+			t.log.Debug("audio file sent with its length", "name", att.GetName(), "duration_ms", durationMs)
 			att.DurationMs = durationMs
 			if info != nil {
 				info.DurationMs = durationMs
