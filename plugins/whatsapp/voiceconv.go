@@ -211,9 +211,23 @@ func oggOpusInfo(path string) (channels int, durationMs int64, err error) {
 	if _, err := f.ReadAt(tail, start); err != nil {
 		return channels, 0, nil
 	}
-	i := bytes.LastIndex(tail, []byte("OggS"))
-	if i < 0 || len(tail)-i < 14 {
-		return channels, 0, nil
+	// The last page: an "OggS" whose header and segments end the file
+	// (audio may hold "OggS" by chance; a copied stream is the sender's,
+	// so the tries are few).
+	i := len(tail)
+	for tries := 0; ; tries++ {
+		if i = bytes.LastIndex(tail[:i], []byte("OggS")); i < 0 || tries == 64 {
+			return channels, 0, nil
+		}
+		if i+27 <= len(tail) && i+27+int(tail[i+26]) <= len(tail) {
+			end := i + 27 + int(tail[i+26])
+			for _, l := range tail[i+27 : end] {
+				end += int(l)
+			}
+			if end == len(tail) {
+				break
+			}
+		}
 	}
 	g := int64(binary.LittleEndian.Uint64(tail[i+6:i+14])) - preSkip
 	if g <= 0 {

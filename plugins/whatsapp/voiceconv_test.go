@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"os"
@@ -233,5 +234,47 @@ func TestVoiceNoteOggUnchanged(t *testing.T) {
 	am, got, log := sendVoice(t, "", file, opusVoiceMIME, false)
 	if !am.GetPTT() || !bytes.Equal(got, file) || strings.Contains(log, "not converted") {
 		t.Errorf("sent %v, %q; log:\n%s", am, got, log)
+	}
+}
+
+// oggPage is an Ogg page (checksum not set: oggOpusInfo reads ffmpeg's
+// output, and checks none) of one packet shorter than 255 bytes.
+func oggPage(granule uint64, packet []byte) []byte {
+	p := append([]byte("OggS"), 0, 0)
+	p = binary.LittleEndian.AppendUint64(p, granule)
+	p = append(p, make([]byte, 12)...)
+	return append(append(p, 1, byte(len(packet))), packet...)
+}
+
+// TestOggOpusInfo: the channels and length of ffmpeg's output, its
+// last page found though its audio holds "OggS"; no length when the
+// file does not end with a page.
+func TestOggOpusInfo(t *testing.T) {
+	head := oggPage(0, []byte("OpusHead\x01\x02\x38\x01\x80\xbb\x00\x00\x00\x00\x00"))
+	file := append(bytes.Clone(head), oggPage(312+96000, []byte("audio OggS\x00\x00 more"))...)
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		file []byte
+		ch   int
+		ms   int64
+		ok   bool
+	}{
+		"whole":         {file, 2, 2000, true},
+		"cut":           {file[:len(file)-2], 2, 0, true},
+		"head only":     {head, 2, 0, true},
+		"not Opus":      {oggPage(0, []byte("\x01vorbis\x00\x00\x00\x00\x01")), 0, 0, false},
+		"not Ogg":       {[]byte("ID3 and more bytes than a header"), 0, 0, false},
+		"empty":         {nil, 0, 0, false},
+		"header cut":    {head[:30], 0, 0, false},
+		"granule early": {append(bytes.Clone(head), oggPage(100, []byte("x"))...), 2, 0, true},
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+		if err := os.WriteFile(p, c.file, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ch, ms, err := oggOpusInfo(p)
+		if ch != c.ch || ms != c.ms || (err == nil) != c.ok {
+			t.Errorf("%s: %d channels, %d ms, %v; want %d, %d, ok %v", name, ch, ms, err, c.ch, c.ms, c.ok)
+		}
 	}
 }
