@@ -81,20 +81,13 @@ func (n *Network) voiceForWhatsApp(ctx context.Context, path, dir string) (out s
 	// Opus already (Gajim's MP4): moved into Ogg as it is. Another codec
 	// (AAC) makes the Ogg muxer fail at once, and a stream of two
 	// channels is not a voice note: then it is encoded.
-	err = runFFmpeg(ctx, bin, format, path, out, "-c:a", "copy")
-	if err == nil {
-		var ch int
-		if ch, durationMs, err = oggOpusInfo(out); err == nil && ch != 1 {
-			err = fmt.Errorf("Opus of %d channels", ch)
-		}
+	if err = runFFmpeg(ctx, bin, format, path, out, "-c:a", "copy"); err == nil {
+		durationMs, err = monoOpus(out)
 	}
 	if err != nil {
 		err = runFFmpeg(ctx, bin, format, path, out, "-ac", "1", "-c:a", "libopus", "-b:a", voiceBitrate, "-application", "voip")
 		if err == nil {
-			var ch int
-			if ch, durationMs, err = oggOpusInfo(out); err == nil && ch != 1 {
-				err = fmt.Errorf("ffmpeg wrote Opus of %d channels", ch)
-			}
+			durationMs, err = monoOpus(out)
 		}
 	}
 	if err != nil {
@@ -102,6 +95,16 @@ func (n *Network) voiceForWhatsApp(ctx context.Context, path, dir string) (out s
 		return "", 0, nil, err
 	}
 	return out, durationMs, cleanup, nil
+}
+
+// monoOpus is the length of the file ffmpeg wrote at path, an error if
+// it is not mono Opus in Ogg.
+func monoOpus(path string) (int64, error) {
+	ch, ms, err := oggOpusInfo(path)
+	if err == nil && ch != 1 {
+		err = fmt.Errorf("ffmpeg wrote Opus of %d channels", ch)
+	}
+	return ms, err
 }
 
 // inputFormat is the ffmpeg demuxer for the file at path, from its first
