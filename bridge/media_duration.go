@@ -12,8 +12,10 @@ import (
 
 // A recording's length, read from the file itself, for the clients that
 // send a voice message as a bare URL with no length (Conversations,
-// Gajim): the networks show a voice note of unknown length as 0 s. Only
-// what the recorders make is read: Opus in Ogg and AAC or Opus in MP4.
+// Gajim), and for audio files the user shares: the networks show a voice
+// note of unknown length as 0 s, and an audio file's length beside it.
+// Only what the recorders make is read: Opus in Ogg, AAC or Opus in MP4,
+// and AAC in ADTS (media_duration_adts.go).
 // The file may be hostile: every read is bounded, a size that lies ends
 // the reading, and a file not understood has no length (0).
 
@@ -100,8 +102,8 @@ func newMediaReader(r io.Reader, seek io.Seeker, size int64) *mediaReader {
 	return &mediaReader{r: bufio.NewReaderSize(r, 4096), src: r, seek: seek, size: size}
 }
 
-// mediaDurationMs is the length in milliseconds of the Ogg Opus or MP4
-// recording m reads, 0 if it is neither or cannot be read.
+// mediaDurationMs is the length in milliseconds of the Ogg Opus, MP4 or
+// ADTS recording m reads, 0 if it is none of them or cannot be read.
 func mediaDurationMs(m *mediaReader) int64 {
 	start, _ := m.r.Peek(8)
 	var ms int64
@@ -111,6 +113,8 @@ func mediaDurationMs(m *mediaReader) int64 {
 		ms, err = oggOpusDurationMs(m)
 	case len(start) == 8 && string(start[4:8]) == "ftyp":
 		ms, err = mp4DurationMs(m)
+	case isADTS(start):
+		ms, err = adtsDurationMs(m)
 	}
 	if err != nil || ms < 0 {
 		return 0

@@ -292,3 +292,73 @@ func checkDurations(t *testing.T, b []byte) {
 		t.Fatalf("lengths %v", d)
 	}
 }
+
+// ADTSFile is raw AAC in ADTS lasting about ms milliseconds at 44.1 kHz,
+// mono, each frame one raw data block of payload bytes: whole frames,
+// so ms*44100/1000/1024 of them.
+func ADTSFile(ms int64, payload int) []byte {
+	const idx = 4 // 44100
+	frames := ms * 44100 / 1000 / aacFrameSamples
+	n := adtsHeaderBytes + payload
+	var f []byte
+	for i := range frames {
+		p := bytes.Repeat([]byte{byte(i)}, payload)
+		if i%5 == 2 {
+			copy(p, "\xff\xf1") // audio may look like a header
+		}
+		f = append(f, 0xff, 0xf1, 1<<6|idx<<2, 1<<6|byte(n>>11), byte(n>>3), byte(n&7)<<5|0x1f, 0xfc)
+		f = append(f, p...)
+	}
+	return f
+}
+
+// TestADTSDuration: raw AAC's length is its frames' samples over its
+// rate; a file cut in a frame, with bytes after the last, changing rate
+// or a frame shorter than its header has none.
+func TestADTSDuration(t *testing.T) {
+	file := ADTSFile(3000, 200)
+	want := int64(len(file)/207) * 1024 * 1000 / 44100
+	for i, got := range durations(t, file) {
+		if got != want || got < 2900 {
+			t.Errorf("reader %d: %d ms, want %d", i, got, want)
+		}
+	}
+	twoBlocks := bytes.Clone(file[:207])
+	twoBlocks[6] = 0xfd
+	if got := durations(t, twoBlocks)[0]; got != 2*1024*1000/44100 {
+		t.Errorf("a frame of two blocks: %d ms", got)
+	}
+	rate := bytes.Clone(file)
+	rate[207+2] = 1<<6 | 8<<2 // the second frame at 16 kHz
+	short := bytes.Clone(file)
+	short[207+4], short[207+5] = 0, 3<<5 // a length of 3
+	badIdx := bytes.Clone(file)
+	badIdx[2] = 1<<6 | 13<<2
+	for name, b := range map[string][]byte{
+		"cut":          file[:len(file)-10],
+		"trailing":     append(bytes.Clone(file), "TAG"...),
+		"rate changes": rate,
+		"short frame":  short,
+		"bad rate":     badIdx,
+		"header only":  file[:5],
+	} {
+		for i, got := range durations(t, b) {
+			if got != 0 {
+				t.Errorf("%s (reader %d): %d ms, want none", name, i, got)
+			}
+		}
+	}
+}
+
+// FuzzADTSDuration: any bytes after an ADTS sync word, as
+// FuzzOggOpusDuration.
+func FuzzADTSDuration(f *testing.F) {
+	f.Add(ADTSFile(500, 20))
+	f.Add(ADTSFile(500, 20)[:30])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !isADTS(b) {
+			b = append([]byte{0xff, 0xf1}, b...)
+		}
+		checkDurations(t, b)
+	})
+}

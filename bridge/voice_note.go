@@ -144,11 +144,19 @@ func declaredDurationMs(st *wire.Stanza) int64 {
 }
 
 // markVoiceNote sets att's voice-note flag, and info's when the file is
-// streamed, for a file that is a recorded voice message; see voiceNote.
-// durationMs is the declared length, else the one read from the file.
+// streamed, for a file that is a recorded voice message (see voiceNote),
+// and the length of any audio file. durationMs is the declared length,
+// else the one read from the file.
 func (t *transport) markVoiceNote(att *pb.Attachment, info *pb.MediaInfo, head []byte, durationMs int64) {
 	voice, mt := voiceNote(att.GetName(), att.GetMimeType(), head, durationMs)
 	if !voice {
+		if durationMs > 0 && att.DurationMs == 0 && audioFile(att.GetMimeType()) {
+			t.log.Debug("audio file sent with its length", "name", att.GetName(), "duration_ms", durationMs)
+			att.DurationMs = durationMs
+			if info != nil {
+				info.DurationMs = durationMs
+			}
+		}
 		return
 	}
 	t.log.Debug("file sent as a voice note", "name", att.GetName(), "mime", mt, "duration_ms", durationMs)
@@ -162,14 +170,20 @@ func (t *transport) markVoiceNote(att *pb.Attachment, info *pb.MediaInfo, head [
 }
 
 // toMeasure reports whether the length of a file, said to last
-// durationMs (0: not said), is to be read from the file: one that looks
-// like a voice message, in a format whose length can be read.
+// durationMs (0: not said), is to be read from the file: an audio file
+// (a voice message or not), in a format whose length can be read.
 func toMeasure(att *pb.Attachment, head []byte, durationMs int64) bool {
-	if durationMs > 0 || !isOgg(head) && !isMP4(head) {
+	if durationMs > 0 || !isOgg(head) && !isMP4(head) && !isADTS(head) {
 		return false
 	}
-	voice, _ := voiceNote(att.GetName(), att.GetMimeType(), head, 0)
-	return voice
+	return audioFile(att.GetMimeType())
+}
+
+// audioFile reports whether a file of type mimeType is sound the user
+// shares or records, whose length the networks show.
+func audioFile(mimeType string) bool {
+	base, _, err := mime.ParseMediaType(mimeType)
+	return err == nil && (strings.HasPrefix(base, "audio/") || voiceTypes[base])
 }
 
 // isMP4 reports whether head starts an MP4 file (its ftyp box).
@@ -187,7 +201,7 @@ func (t *transport) markVoiceFile(att *pb.Attachment, path string, durationMs in
 
 // markVoiceStream is markVoiceNote for a file streamed from r (size
 // bytes, -1 if unknown), whose start is head. The upload reads the
-// returned reader and calls done with its outcome. A voice message of
+// returned reader and calls done with its outcome. An audio file of
 // unsaid length is measured on the way and marked by done: only att,
 // as info goes before the length is known (a plugin takes either
 // mark), and a file measured past voiceMaxMs is no voice note.

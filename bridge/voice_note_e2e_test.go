@@ -120,7 +120,7 @@ func TestVoiceNoteOutByPath(t *testing.T) {
 // from the file, streamed to the plugin: Opus in Ogg from its last
 // page, AAC in MP4 from its movie header. A length the client gives
 // stays, and a recording that lasts longer than a voice message goes as
-// an audio file.
+// an audio file, with its length, as a song the user shares.
 func TestVoiceNoteLengthRead(t *testing.T) {
 	s := newStack(t, stackOptions{httpUpload: true})
 	alice := registered(t, s, "alice")
@@ -145,8 +145,12 @@ func TestVoiceNoteLengthRead(t *testing.T) {
 	}
 	sendFile(t, alice, uploadAsUser(t, s, alice, "lecture.oga", "audio/ogg", bridge.OggOpusFile(1, 45*60*1000, 0)))
 	receiveFile(t, alice) // the echo: the plugin has had it
-	if n := s.logs.Count("name=lecture.oga"); n != 0 {
-		t.Fatalf("a 45-minute recording sent as a voice note:\n%s", s.logs.String())
+	s.logs.waitLog(t, `audio file sent with its length" transport=echo name=lecture.oga duration_ms=2700000`, 5*time.Second)
+	sendFile(t, alice, uploadAsUser(t, s, alice, "Song.m4a", "audio/mp4", bridge.MP4File(215_000, 40_000, true)))
+	receiveFile(t, alice)
+	s.logs.waitLog(t, `audio file sent with its length" transport=echo name=Song.m4a duration_ms=215000`, 5*time.Second)
+	if n := s.logs.Count("voice note\" transport=echo name=lecture.oga") + s.logs.Count("voice note\" transport=echo name=Song.m4a"); n != 0 {
+		t.Fatalf("a 45-minute recording or a song sent as a voice note:\n%s", s.logs.String())
 	}
 }
 

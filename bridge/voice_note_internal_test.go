@@ -111,9 +111,20 @@ func TestVoiceNoteLength(t *testing.T) {
 		{"RECORDING_20261205_231500123.m4a", "audio/mp4", MP4File(3700, 20_000, true), 0, true, 3700},
 		{"voice-message-20261205-231502.m4a", "audio/mp4", MP4File(61_500, 20_000, false), 0, true, 61_500},
 		{"a1b2.oga", "audio/ogg", OggOpusFile(1, 4200, 8000), 9000, true, 9000},
-		{"lecture.oga", "audio/ogg", OggOpusFile(1, 45*60*1000, 20_000), 0, false, 0},
-		{"RECORDING_20261205_231500123.m4a", "audio/mp4", MP4File(31*60*1000, 20_000, true), 0, false, 0},
+		{"RECORDING_20261205_231500123.aac", "audio/aac", ADTSFile(2000, 50), 0, true, 1996},
+		// Past a voice message's length: an audio file, with its length.
+		{"lecture.oga", "audio/ogg", OggOpusFile(1, 45*60*1000, 20_000), 0, false, 45 * 60 * 1000},
+		{"RECORDING_20261205_231500123.m4a", "audio/mp4", MP4File(31*60*1000, 20_000, true), 0, false, 31 * 60 * 1000},
 		{"RECORDING_20261205_231500123.m4a", "audio/mp4", []byte("\x00\x00\x00\x1cftypM4A  cut"), 0, true, 0},
+		// Audio files the user shares have their length too.
+		{"Song.m4a", "audio/mp4", MP4File(215_000, 20_000, false), 0, false, 215_000},
+		{"Song.opus", "audio/ogg", OggOpusFile(2, 5000, 8000), 0, false, 5000},
+		{"song.aac", "audio/x-aac", ADTSFile(2000, 50), 0, false, 1996},
+		{"song.mp3", "audio/mpeg", []byte("ID3\x04\x00\x00\x00\x00\x00\x00"), 7000, false, 7000},
+		{"song.mp3", "audio/mpeg", []byte("ID3\x04\x00\x00\x00\x00\x00\x00"), 0, false, 0},
+		// Not audio: no length read.
+		{"clip.mp4", "video/mp4", MP4File(3700, 20_000, true), 0, false, 0},
+		{"notes.bin", "application/octet-stream", ADTSFile(2000, 50), 0, false, 0},
 	} {
 		p := filepath.Join(dir, c.name)
 		if err := os.WriteFile(p, c.file, 0o600); err != nil {

@@ -10,6 +10,8 @@
 #                                    biboumi (passerelle-bench -irc),
 #                                    python3-grpcio, python3-protobuf
 #                                    (the Python example plugin),
+#                                    ffmpeg (the WhatsApp plugin's voice
+#                                    notes, without recommends),
 #                                    and a C compiler for `go test -race`
 #   scripts/install-deps.sh --demo   what make demo needs: prosody and
 #                                    prosody-modules only
@@ -39,12 +41,13 @@ fi
 
 apt_updated=""
 apt_install() {
+	local names="${*//--no-install-recommends /}"
 	if ! command -v apt-get >/dev/null 2>&1; then
-		echo "install-deps: $* missing, and no apt-get to install them (Debian or Ubuntu only): install them with your system's package manager, then run this again" >&2
+		echo "install-deps: $names missing, and no apt-get to install them (Debian or Ubuntu only): install them with your system's package manager, then run this again" >&2
 		exit 1
 	fi
 	if [ -n "$SUDO" ] && ! command -v sudo >/dev/null 2>&1; then
-		echo "install-deps: $* missing; installing them needs root: run this as root, or install sudo" >&2
+		echo "install-deps: $names missing; installing them needs root: run this as root, or install sudo" >&2
 		exit 1
 	fi
 	if [ -z "$apt_updated" ]; then
@@ -122,6 +125,13 @@ install_test_deps() {
 	if [ ${#pkgs[@]} -gt 0 ]; then
 		echo "install-deps: installing ${pkgs[*]}"
 		apt_install "${pkgs[@]}"
+	fi
+	# ffmpeg: the WhatsApp plugin converts voice notes to Opus in Ogg with
+	# it, and its tests make their recordings with it. Without recommends
+	# (94 packages on Debian 12 all the same; no X or GPU stack).
+	if ! command -v ffmpeg >/dev/null 2>&1; then
+		echo "install-deps: installing ffmpeg"
+		apt_install --no-install-recommends ffmpeg
 	fi
 	if ! have_mod_privilege; then
 		echo "install-deps: mod_privilege still missing after installing prosody-modules" >&2

@@ -129,7 +129,8 @@ func mediaKind(mime string, voice bool) whatsmeow.MediaType {
 // oggAudio tells an Ogg audio type: WhatsApp's voice notes are Ogg Opus
 // on every app (whatsmeow's own example sends "audio/ogg; codecs=opus"
 // as PTT), so a voice note in another format (an AAC recording in MP4)
-// goes as an audio file, which plays, not as a voice note that may not.
+// that ffmpeg could not convert (voiceconv.go) goes as an audio file,
+// which plays, not as a voice note that may not.
 func oggAudio(mime string) bool { return baseType(mime) == "audio/ogg" }
 
 // baseType is a MIME type without its parameters, in lower case.

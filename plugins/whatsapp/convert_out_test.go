@@ -71,8 +71,9 @@ func TestOutboundMedia(t *testing.T) {
 		{"voice note", mediaMessage(&pb.Attachment{MimeType: "audio/ogg; codecs=opus", VoiceNote: true, DurationMs: 2000}, up, "", nil),
 			&waE2E.Message{AudioMessage: &waE2E.AudioMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
 				Mimetype: proto.String("audio/ogg; codecs=opus"), PTT: proto.Bool(true), Seconds: proto.Uint32(2)}}},
-		// An AAC recording (an older Conversations, Gajim's MP4): an
-		// audio file, not a voice note the apps may not play.
+		// An AAC recording (an older Conversations, Gajim's MP4) that
+		// ffmpeg did not convert: an audio file, not a voice note the
+		// apps may not play.
 		{"voice note not in Ogg", mediaMessage(&pb.Attachment{MimeType: "audio/mp4", VoiceNote: true, DurationMs: 2000}, up, "", nil),
 			&waE2E.Message{AudioMessage: &waE2E.AudioMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
 				Mimetype: proto.String("audio/mp4"), PTT: proto.Bool(false), Seconds: proto.Uint32(2)}}},

@@ -137,6 +137,8 @@ func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, 
 	default:
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: a file must come by upload, path or data, not %T", a.Source)
 	}
+	path, converted := s.convertVoice(ctx, a, path)
+	defer converted()
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, errf("open the file to send: %w", err)

@@ -42,6 +42,9 @@ type Config struct {
 	// "" = whatsmeow's, and WhatsApp Web's current one after a
 	// ClientOutdated (see version.go).
 	WebVersion string `json:"web_version"`
+	// FFmpeg is the ffmpeg that converts voice notes not in Ogg Opus
+	// (voiceconv.go): a path, or a name looked up on PATH. "" = "ffmpeg".
+	FFmpeg string `json:"ffmpeg"`
 }
 
 // DefaultHistoryDays is the history sync's reach when the config says
@@ -111,6 +114,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	if n.cfg.WebVersion != "" {
 		v, _ := parseWebVersion(n.cfg.WebVersion)
 		store.SetWAVersion(v)
+	}
+	if _, err := n.ffmpegPath(); err != nil {
+		n.log.Info("voice notes not in Ogg Opus go as audio files", "err", err)
 	}
 	if d := n.historyDays(); d > 0 {
 		store.DeviceProps.HistorySyncConfig.RecentSyncDaysLimit = proto.Uint32(uint32(d))
