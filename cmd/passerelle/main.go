@@ -55,8 +55,14 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// exitConfig is run's exit status when the configuration is wrong
+// (sysexits.h's EX_CONFIG): a restart cannot help, so the systemd unit
+// names it in RestartPreventExitStatus instead of restarting for ever.
+const exitConfig = 78
+
 // run runs the command line args (without the program name) and returns the
-// exit status: 0 on success, 1 on failure, 2 on a usage error.
+// exit status: 0 on success, 1 on failure, 2 on a usage error, and for
+// "run" exitConfig when the configuration is wrong.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -144,7 +150,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, ok := loadConfig(*path, stderr)
 	if !ok {
-		return 1
+		return exitConfig
 	}
 	log := cfg.Logger(stderr)
 	// Go's own, container-aware value; an admin tunes it in the unit.
@@ -152,8 +158,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	cfg.WarnPermissions(log)
 	cfg.WarnIgnoredSecrets(log)
 	if err := cfg.Prepare(); err != nil {
+		// A folder the gateway's user may not create or write: only a
+		// change of the file or of the permissions helps.
 		log.Error("cannot prepare the state folders", "err", err)
-		return 1
+		return exitConfig
 	}
 	if addr := os.Getenv("PASSERELLE_PPROF"); addr != "" {
 		// Profiling for the load tool and developers, e.g.
