@@ -157,6 +157,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	log.Info("scheduler threads", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU())
 	cfg.WarnPermissions(log)
 	cfg.WarnIgnoredSecrets(log)
+	// xmpp.server at the client port would only ever be told "no such
+	// component" by the server; an answer of another kind is left to the
+	// link, which keeps trying.
+	if kind, err := probeServer(context.Background(), cfg.XMPP.Server, probeDomain(cfg)); err == nil && wrongPortProblem(kind) != "" {
+		log.Error("configuration error", "err", serverError(cfg, kind))
+		return exitConfig
+	}
 	if err := cfg.Prepare(); err != nil {
 		// A folder the gateway's user may not create or write: only a
 		// change of the file or of the permissions helps.
@@ -222,7 +229,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	path := configFlag(fs)
 	noPlugins := fs.Bool("no-plugins", false, "do not start the plugins to check their [transport.config]")
-	if code, done := parseFlags(fs, "check-config [-c FILE] [-no-plugins]\n\nValidate the configuration: list every problem, or show what would run.\nEach enabled transport's plugin is started with its [transport.config]\n(in a folder of its own, not its data_dir) and stopped again.\n", args, stdout, stderr); done {
+	if code, done := parseFlags(fs, "check-config [-c FILE] [-no-plugins]\n\nValidate the configuration: list every problem, or show what would run.\nEach enabled transport's plugin is started with its [transport.config]\n(in a folder of its own, not its data_dir) and stopped again. xmpp.server\nis asked for a component stream (no handshake) to see it is the\ncomponent port, not the client port.\n", args, stdout, stderr); done {
 		return code
 	}
 	cfg, ok := loadConfig(*path, stderr)
@@ -231,7 +238,11 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, cfg.Summary())
 	printPermissionWarnings(stdout, cfg)
+	ok = checkServer(cfg, stdout, stderr)
 	if !*noPlugins && !checkPlugins(cfg, stdout, stderr) {
+		ok = false
+	}
+	if !ok {
 		return 1
 	}
 	return 0
