@@ -878,3 +878,32 @@ func withoutLine(s string) string {
 }
 
 var fileLine = regexp.MustCompile(`(\.toml):[0-9]+: `)
+
+// TestErrorsInFileOrder: the problems of a file come in its order (those
+// of no line last); they came in the order the blocks were read (a
+// transport's enabled before its domain and secret).
+func TestErrorsInFileOrder(t *testing.T) {
+	isolate(t)
+	_, err := parse(t, `
+[access]
+allow = ["localhost"]
+[[transport]]
+name = "echo"
+domain = "echo@localhost"
+secret = 1234
+enabled = "yes"
+`)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	var got []string
+	for _, l := range lines {
+		_, rest, _ := strings.Cut(l, "passerelle.toml:")
+		n, _, _ := strings.Cut(rest, ":")
+		got = append(got, n)
+	}
+	if want := []string{"6", "7", "8"}; !slices.Equal(got, want) {
+		t.Errorf("lines %q, want %q:\n%s", got, want, err)
+	}
+}

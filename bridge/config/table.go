@@ -1,8 +1,10 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -35,7 +37,21 @@ func (p *problems) err(data []byte) error {
 			e.Line = lineOf(lines, e.Key)
 		}
 	}
+	// In the file's order, as an admin fixes them (they were in the
+	// order read: a block's enabled before its domain); those of no line
+	// last.
+	slices.SortStableFunc(p.errs, func(a, b error) int {
+		return cmp.Compare(sortLine(a), sortLine(b))
+	})
 	return errors.Join(p.errs...)
+}
+
+// sortLine is err's line for sorting, the problems of no line last.
+func sortLine(err error) int {
+	if e, ok := err.(*Error); ok && e.Line > 0 {
+		return e.Line
+	}
+	return math.MaxInt
 }
 
 // addf records a problem with key, formatted.
