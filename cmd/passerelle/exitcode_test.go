@@ -48,3 +48,23 @@ func TestUnitPreventsRestartOnConfigError(t *testing.T) {
 		t.Errorf("examples/passerelle.service lacks the line %q", want)
 	}
 }
+
+// TestCheckConfigFolderInTheWay: a data_dir (or store folder) that a
+// file stands in the way of is an error of check-config, as it is of
+// run (exit 78); check-config passed it.
+func TestCheckConfigFolderInTheWay(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for key, extra := range map[string]string{
+		"transport[0].data_dir": "data_dir = \"" + filepath.Join(file, "echo") + "\"\n",
+		"store.path":            "[store]\npath = \"" + filepath.Join(file, "db", "passerelle.db") + "\"\n",
+	} {
+		path := setup(t, valid+extra)
+		code, _, errs := call("check-config", "-no-plugins", "-c", path)
+		if want := key + ": cannot create "; code != 1 || !strings.Contains(errs, want) || !strings.Contains(errs, file+" is a file, not a folder") {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q", key, code, errs, want)
+		}
+	}
+}

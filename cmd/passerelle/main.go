@@ -238,7 +238,11 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, cfg.Summary())
 	printPermissionWarnings(stdout, cfg)
-	ok = checkServer(cfg, stdout, stderr)
+	for _, err := range cfg.FolderProblems() {
+		fmt.Fprintln(stderr, err)
+		ok = false
+	}
+	ok = checkServer(cfg, stdout, stderr) && ok
 	if !*noPlugins && !checkPlugins(cfg, stdout, stderr) {
 		ok = false
 	}
