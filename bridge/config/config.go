@@ -655,7 +655,10 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 			out = append(out, tr)
 		}
 	}
-	if !anyEnabled {
+	// A [transport] written for [[transport]] is already said, with
+	// the fix; "add a [[transport]] block" beside it read as a second
+	// problem.
+	if !anyEnabled && !l.p.hasKey("transport") {
 		l.p.addf("transport", "no enabled transport: add a [[transport]] block")
 	}
 	return out
@@ -951,6 +954,14 @@ func (p *problems) has(key string) bool {
 	return slices.ContainsFunc(p.errs, func(err error) bool {
 		var e *Error
 		return errors.As(err, &e) && (e.Key == key || strings.HasPrefix(e.Key, key+"["))
+	})
+}
+
+// hasKey reports whether a problem with exactly key was recorded.
+func (p *problems) hasKey(key string) bool {
+	return slices.ContainsFunc(p.errs, func(err error) bool {
+		var e *Error
+		return errors.As(err, &e) && e.Key == key
 	})
 }
 

@@ -907,3 +907,17 @@ enabled = "yes"
 		t.Errorf("lines %q, want %q:\n%s", got, want, err)
 	}
 }
+
+// TestSingleBracketTransportOneProblem: [transport] for [[transport]] is
+// one problem, with its fix; "no enabled transport: add a [[transport]]
+// block" came beside it.
+func TestSingleBracketTransportOneProblem(t *testing.T) {
+	isolate(t)
+	_, err := parse(t, strings.Replace(minimal, "[[transport]]", "[transport]", 1))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if msg := err.Error(); !strings.Contains(msg, "transport: want an array of tables ([[transport]]), got a table") || strings.Count(msg, "\n") != 0 {
+		t.Errorf("want one problem, the brackets:\n%s", msg)
+	}
+}
