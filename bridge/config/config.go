@@ -80,6 +80,9 @@ type Config struct {
 type XMPP struct {
 	// Server is the host:port of the server's component port (XEP-0114).
 	Server string
+	// ServerLine is the line of the file that sets server, 0 when it is
+	// the default.
+	ServerLine int
 	// PingInterval is the time between XEP-0199 pings on an idle link.
 	PingInterval time.Duration
 	// PingTimeout is how long a ping may go unanswered before the link is
@@ -422,7 +425,7 @@ func (l loader) xmpp(t *table) XMPP {
 		case perr != nil || n < 1 || n > 65535:
 			l.p.addf(t.key("server"), "%q: port must be a number from 1 to 65535", s)
 		default:
-			x.Server = s
+			x.Server, x.ServerLine = s, l.lines[t.key("server")]
 		}
 	}
 	x.PingInterval = t.duration("ping_interval", DefaultPingInterval)
@@ -652,7 +655,10 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 			out = append(out, tr)
 		}
 	}
-	if !anyEnabled {
+	// A [transport] written for [[transport]] is already said, with
+	// the fix; "add a [[transport]] block" beside it read as a second
+	// problem.
+	if !anyEnabled && !l.p.hasKey("transport") {
 		l.p.addf("transport", "no enabled transport: add a [[transport]] block")
 	}
 	return out
@@ -948,6 +954,14 @@ func (p *problems) has(key string) bool {
 	return slices.ContainsFunc(p.errs, func(err error) bool {
 		var e *Error
 		return errors.As(err, &e) && (e.Key == key || strings.HasPrefix(e.Key, key+"["))
+	})
+}
+
+// hasKey reports whether a problem with exactly key was recorded.
+func (p *problems) hasKey(key string) bool {
+	return slices.ContainsFunc(p.errs, func(err error) bool {
+		var e *Error
+		return errors.As(err, &e) && e.Key == key
 	})
 }
 

@@ -158,8 +158,10 @@ enabled = false
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (XMPP{"xmpp.example.org:5275", time.Minute, 5 * time.Second, 150 * time.Second, DefaultMaxStanzaBytes}); c.XMPP != want {
-		t.Errorf("XMPP = %+v, want %+v", c.XMPP, want)
+	got := c.XMPP
+	got.ServerLine = 0 // TestServerWrongPort (cmd/passerelle) reads it
+	if want := (XMPP{Server: "xmpp.example.org:5275", PingInterval: time.Minute, PingTimeout: 5 * time.Second, ReconnectMax: 150 * time.Second, MaxStanzaBytes: DefaultMaxStanzaBytes}); got != want {
+		t.Errorf("XMPP = %+v, want %+v", got, want)
 	}
 	if want := filepath.Join(dir, "state", "gw.db"); c.Store.Path != want {
 		t.Errorf("Store.Path = %q, want %q", c.Store.Path, want)
@@ -243,6 +245,7 @@ func TestExampleFile(t *testing.T) {
 		t.Fatalf("uncommenting went wrong: %+v", c2.Transports)
 	}
 	c2.Transports[0].PluginConfig = c.Transports[0].PluginConfig
+	c2.XMPP.ServerLine = 0 // set now, the default then
 	if got, want := c2.Summary(), c.Summary(); got != want {
 		t.Errorf("uncommented defaults differ:\n%s\nwant\n%s", got, want)
 	}
@@ -284,16 +287,20 @@ func TestErrors(t *testing.T) {
 			[]string{"xmpp.ping_intreval: unknown key (did you mean ping_interval?)", "media.max_byte: unknown key (did you mean max_bytes?)",
 				"transport[0].backfil_messages: unknown key (did you mean backfill_messages?)", "transport[0].secert: unknown key"}},
 		{"misspelt block", "[access]\nallow = [\"localhost\"]\n[[transprot]]\nname = \"echo\"\n", []string{"passerelle.toml:3: transprot: unknown key (did you mean transport?)"}},
-		{"wrong type", "[xmpp]\nserver = 5347\n" + minimal, []string{"passerelle.toml: xmpp.server: want a string, got an integer"}},
+		{"wrong type", "[xmpp]\nserver = 5347\n" + minimal, []string{"passerelle.toml: xmpp.server: want a string, got an integer (put the value in quotes)"}},
 		{"bad server", "[xmpp]\nserver = \"localhost\"\n" + minimal, []string{`xmpp.server: "localhost" is not host:port`}},
 		{"bad port", "[xmpp]\nserver = \"localhost:99999\"\n" + minimal, []string{`xmpp.server: "localhost:99999": port`}},
 		{"bad duration", "[xmpp]\nping_interval = \"30\"\n" + minimal, []string{`passerelle.toml: xmpp.ping_interval: invalid duration "30"`}},
 		{"negative duration", "[xmpp]\nreconnect_max = \"-1s\"\n" + minimal, []string{`xmpp.reconnect_max: duration "-1s" must be positive`}},
-		{"duration not string", "[xmpp]\nping_timeout = 10\n" + minimal, []string{`xmpp.ping_timeout: want a string, got an integer`}},
+		{"duration not string", "[xmpp]\nping_timeout = 10\n" + minimal, []string{`xmpp.ping_timeout: want a duration in quotes, such as "30s", "5m" or "90d", got an integer`}},
 		{"body limit", "[limits]\nmax_body_bytes = 0\n" + minimal, []string{`limits.max_body_bytes: 0 is out of range`}},
 		{"negative backfill", minimal + "backfill_messages = -1\n", []string{`transport[0].backfill_messages: -1 is out of range (0 to 100000`}},
 		{"huge backfill", minimal + "backfill_messages = 100001\n", []string{`transport[0].backfill_messages: 100001 is out of range`}},
-		{"backfill not a number", minimal + "backfill_messages = \"50\"\n", []string{`transport[0].backfill_messages: want an integer, got a string`}},
+		{"backfill not a number", minimal + "backfill_messages = \"50\"\n", []string{`transport[0].backfill_messages: want an integer, got a string (take out the quotes)`}},
+		// A newcomer's slips of TOML types, each said with its fix.
+		{"secret not quoted", strings.Replace(minimal, `secret = "s3cr3t"`, `secret = 1234`, 1), []string{`transport[0].secret: want a string, got an integer (put the value in quotes)`}},
+		{"allow not an array", strings.Replace(minimal, `allow = ["localhost"]`, `allow = "localhost"`, 1), []string{`access.allow: want an array of strings, got a string (write ["localhost"])`}},
+		{"enabled quoted", minimal + "enabled = \"yes\"\n", []string{`transport[0].enabled: want true or false, got a string (write it without quotes)`}},
 		{"negative archive days", minimal + "archive_days = -1\n", []string{`transport[0].archive_days: -1 is out of range (0 to 36500; 0 keeps room archives forever)`}},
 		{"huge archive", minimal + "archive_messages = 10000001\n", []string{`transport[0].archive_messages: 10000001 is out of range (0 to 10000000; 0 for no limit)`}},
 		{"archive days not a number", minimal + "archive_days = \"a year\"\n", []string{`transport[0].archive_days: want an integer, got a string`}},
@@ -871,3 +878,46 @@ func withoutLine(s string) string {
 }
 
 var fileLine = regexp.MustCompile(`(\.toml):[0-9]+: `)
+
+// TestErrorsInFileOrder: the problems of a file come in its order (those
+// of no line last); they came in the order the blocks were read (a
+// transport's enabled before its domain and secret).
+func TestErrorsInFileOrder(t *testing.T) {
+	isolate(t)
+	_, err := parse(t, `
+[access]
+allow = ["localhost"]
+[[transport]]
+name = "echo"
+domain = "echo@localhost"
+secret = 1234
+enabled = "yes"
+`)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	var got []string
+	for _, l := range lines {
+		_, rest, _ := strings.Cut(l, "passerelle.toml:")
+		n, _, _ := strings.Cut(rest, ":")
+		got = append(got, n)
+	}
+	if want := []string{"6", "7", "8"}; !slices.Equal(got, want) {
+		t.Errorf("lines %q, want %q:\n%s", got, want, err)
+	}
+}
+
+// TestSingleBracketTransportOneProblem: [transport] for [[transport]] is
+// one problem, with its fix; "no enabled transport: add a [[transport]]
+// block" came beside it.
+func TestSingleBracketTransportOneProblem(t *testing.T) {
+	isolate(t)
+	_, err := parse(t, strings.Replace(minimal, "[[transport]]", "[transport]", 1))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if msg := err.Error(); !strings.Contains(msg, "transport: want an array of tables ([[transport]]), got a table") || strings.Count(msg, "\n") != 0 {
+		t.Errorf("want one problem, the brackets:\n%s", msg)
+	}
+}

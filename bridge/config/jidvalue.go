@@ -31,5 +31,21 @@ func parseJID(s string) (jid.JID, error) {
 	if d, ok := strings.CutPrefix(s, "@"); ok && d != "" && !strings.ContainsAny(d, "@/") {
 		return j, errors.New("a whole domain is written without '@' (\"" + d + "\")")
 	}
+	// The parser's words for the other slips ("idna: disallowed rune
+	// U+0020", "precis: disallowed rune encountered", "the domainpart
+	// must be between 1 and 1023 bytes") name no character, nor where.
+	bare, _, _ := strings.Cut(s, "/")
+	switch {
+	case strings.TrimSpace(s) != s:
+		return j, errors.New("it has a space at the start or the end: take it out")
+	case strings.ContainsAny(s, " \t"):
+		return j, errors.New("it has a space: a JID has none")
+	case strings.Count(bare, "@") > 1:
+		return j, errors.New("it has '@' more than once: write user@domain")
+	case strings.HasSuffix(bare, "@"):
+		return j, errors.New("nothing after '@': write user@domain")
+	case strings.HasSuffix(s, "/"):
+		return j, errors.New("it ends with '/': take it out")
+	}
 	return j, err
 }

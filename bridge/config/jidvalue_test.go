@@ -36,3 +36,23 @@ secret = "x"
 		}
 	}
 }
+
+// TestJIDSlipsSaid: a space, '@' twice, nothing after '@' or a '/' at
+// the end are said so, where the parser said "idna: disallowed rune
+// U+0040", "precis: disallowed rune encountered" or "the domainpart
+// must be between 1 and 1023 bytes".
+func TestJIDSlipsSaid(t *testing.T) {
+	isolate(t)
+	for in, want := range map[string]string{
+		" alice@example.org": "it has a space at the start or the end: take it out",
+		"alice@exa mple.org": "it has a space: a JID has none",
+		"alice@@example.org": "it has '@' more than once: write user@domain",
+		"admin@":             "nothing after '@': write user@domain",
+		"alice@example.org/": "it ends with '/': take it out",
+	} {
+		_, err := parse(t, strings.Replace(minimal, `allow = ["localhost"]`, "allow = [\""+in+"\"]", 1))
+		if err == nil || !strings.Contains(err.Error(), "access.allow[0]: \""+in+"\" is not a valid domain or JID: "+want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+}

@@ -2,7 +2,9 @@ package config
 
 import (
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 )
 
 // Metrics is the opt-in Prometheus and health endpoint.
@@ -45,16 +47,51 @@ func (m Metrics) summary() string {
 }
 
 // everyAddress reports whether a listen host stands for every address.
-func everyAddress(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+func everyAddress(h string) bool {
+	a, err := netip.ParseAddr(h)
+	return h == "" || err == nil && a.Unmap().IsUnspecified()
+}
 
 // sameListener reports whether the listen addresses a and b (host:port,
-// valid) would take the same port: same port, and the same host or one
-// of them every address.
+// valid) would take the same port: same port, and the same address
+// however written ("localhost" is the address Go listens on for it,
+// 127.0.0.1 from /etc/hosts; "::ffff:127.0.0.1" is 127.0.0.1), or one
+// of them every address ("", 0.0.0.0, ::, each of which Go takes on
+// both families).
 func sameListener(a, b string) bool {
 	ha, pa, erra := net.SplitHostPort(a)
 	hb, pb, errb := net.SplitHostPort(b)
 	if erra != nil || errb != nil || pa != pb {
 		return false
 	}
-	return ha == hb || everyAddress(ha) || everyAddress(hb)
+	if everyAddress(ha) || everyAddress(hb) {
+		return true
+	}
+	aa, oka := listenAddr(ha)
+	ab, okb := listenAddr(hb)
+	if !oka || !okb {
+		// A name other than localhost: not resolved here (loading the
+		// configuration makes no DNS query); the same name is the
+		// same port.
+		return strings.EqualFold(ha, hb)
+	}
+	return aa == ab
+}
+
+// listenAddr returns the address Go listens on for the listen host h:
+// h itself when it is an address, the first IPv4 address of localhost
+// (from /etc/hosts, never DNS), else ok is false.
+func listenAddr(h string) (netip.Addr, bool) {
+	if strings.EqualFold(strings.TrimSuffix(h, "."), "localhost") {
+		ta, err := net.ResolveTCPAddr("tcp", net.JoinHostPort(h, "0"))
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		h = ta.IP.String()
+	}
+	a, err := netip.ParseAddr(h)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap().WithZone(""), true
 }

@@ -67,6 +67,20 @@ func TestMetricsAndMediaSamePort(t *testing.T) {
 		{"127.0.0.1:8093", "[::]:8093", true},
 		{"127.0.0.1:8093", "127.0.0.1:9464", false},
 		{"127.0.0.1:8093", "127.0.0.2:8093", false},
+		// The same address written otherwise: they passed.
+		{"localhost:9464", "127.0.0.1:9464", true},
+		{"[::1]:9464", "[0::1]:9464", true},
+		{"127.0.0.1:9464", "[::ffff:127.0.0.1]:9464", true},
+		{"[::]:9464", "192.0.2.1:9464", true},
+		{"0.0.0.0:9464", "[::1]:9464", true},
+		{"[0:0::0]:9464", "localhost:9464", true},
+		// Go listens on localhost's first IPv4 address alone.
+		{"[::1]:9464", "localhost:9464", false},
+		{"LOCALHOST:9464", "localhost:9464", true},
+		{"gw.example.org:9464", "GW.example.org:9464", true},
+		{"localhost:8093", "127.0.0.2:8093", false},
+		{"[::1]:8093", "127.0.0.1:8093", false},
+		{"gw.example.org:9464", "127.0.0.1:9464", false},
 	} {
 		_, err := parse(t, media+strconv.Quote(tc.media)+"\n[metrics]\nlisten = "+strconv.Quote(tc.metrics)+"\n"+minimal)
 		if clash := err != nil && strings.Contains(err.Error(), "metrics.listen: ") && strings.Contains(err.Error(), "take the same port"); clash != tc.clash || !clash && err != nil {

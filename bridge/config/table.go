@@ -1,9 +1,12 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/agnivade/levenshtein"
@@ -34,7 +37,21 @@ func (p *problems) err(data []byte) error {
 			e.Line = lineOf(lines, e.Key)
 		}
 	}
+	// In the file's order, as an admin fixes them (they were in the
+	// order read: a block's enabled before its domain); those of no line
+	// last.
+	slices.SortStableFunc(p.errs, func(a, b error) int {
+		return cmp.Compare(sortLine(a), sortLine(b))
+	})
 	return errors.Join(p.errs...)
+}
+
+// sortLine is err's line for sorting, the problems of no line last.
+func sortLine(err error) int {
+	if e, ok := err.(*Error); ok && e.Line > 0 {
+		return e.Line
+	}
+	return math.MaxInt
 }
 
 // addf records a problem with key, formatted.
@@ -82,7 +99,13 @@ func (t *table) str(name string) (s string, ok bool) {
 		return "", false
 	}
 	if s, ok = v.(string); !ok {
-		t.wrongType(name, "a string", v)
+		switch v.(type) {
+		case int64, float64, bool:
+			// server = 5347, secret = 1234: TOML wants the quotes.
+			t.p.addf(t.key(name), "want a string, got %s (put the value in quotes)", tomlType(v))
+		default:
+			t.wrongType(name, "a string", v)
+		}
 	}
 	return s, ok
 }
@@ -95,6 +118,10 @@ func (t *table) strings(name string) []string {
 	}
 	arr, ok := v.([]any)
 	if !ok {
+		if s, one := v.(string); one {
+			t.p.addf(t.key(name), "want an array of strings, got a string (write [%s])", strconv.Quote(s))
+			return nil
+		}
 		t.wrongType(name, "an array of strings", v)
 		return nil
 	}
@@ -118,6 +145,10 @@ func (t *table) integer(name string, def int64) int64 {
 	}
 	n, ok := v.(int64)
 	if !ok {
+		if _, quoted := v.(string); quoted {
+			t.p.addf(t.key(name), "want an integer, got a string (take out the quotes)")
+			return def
+		}
 		t.wrongType(name, "an integer", v)
 		return def
 	}
@@ -132,6 +163,10 @@ func (t *table) boolean(name string, def bool) bool {
 	}
 	b, ok := v.(bool)
 	if !ok {
+		if _, quoted := v.(string); quoted {
+			t.p.addf(t.key(name), "want true or false, got a string (write it without quotes)")
+			return def
+		}
 		t.wrongType(name, "true or false", v)
 		return def
 	}
@@ -142,6 +177,14 @@ func (t *table) boolean(name string, def bool) bool {
 // string ("30s", "1m30s") or with days first ("90d", see ParseDuration),
 // or def when absent or invalid.
 func (t *table) duration(name string, def time.Duration) time.Duration {
+	if v, set := t.m[name]; set {
+		if _, isString := v.(string); !isString {
+			// ping_interval = 30: seconds? minutes? Say how to write it.
+			t.get(name)
+			t.p.addf(t.key(name), "want a duration in quotes, such as \"30s\", \"5m\" or \"90d\", got %s", tomlType(v))
+			return def
+		}
+	}
 	s, ok := t.str(name)
 	if !ok {
 		return def

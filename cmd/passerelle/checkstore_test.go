@@ -193,7 +193,7 @@ func TestCheckStoreReadsOnlyTheStore(t *testing.T) {
 	}
 	cfg = setup(t, "[store]\npath = 5\n"+broken)
 	code, _, errs = call("check-store", "-c", cfg)
-	if code != 1 || strings.TrimSpace(errs) != cfg+":2: store.path: want a string, got an integer" {
+	if code != 1 || strings.TrimSpace(errs) != cfg+":2: store.path: want a string, got an integer (put the value in quotes)" {
 		t.Errorf("bad store path: exit %d, stderr %q", code, errs)
 	}
 	code, _, errs = call("check-store", "-c", filepath.Join(t.TempDir(), "none.toml"))

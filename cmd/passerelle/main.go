@@ -55,8 +55,14 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// exitConfig is run's exit status when the configuration is wrong
+// (sysexits.h's EX_CONFIG): a restart cannot help, so the systemd unit
+// names it in RestartPreventExitStatus instead of restarting for ever.
+const exitConfig = 78
+
 // run runs the command line args (without the program name) and returns the
-// exit status: 0 on success, 1 on failure, 2 on a usage error.
+// exit status: 0 on success, 1 on failure, 2 on a usage error, and for
+// "run" exitConfig when the configuration is wrong.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -144,16 +150,25 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, ok := loadConfig(*path, stderr)
 	if !ok {
-		return 1
+		return exitConfig
 	}
 	log := cfg.Logger(stderr)
 	// Go's own, container-aware value; an admin tunes it in the unit.
 	log.Info("scheduler threads", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU())
 	cfg.WarnPermissions(log)
 	cfg.WarnIgnoredSecrets(log)
+	// xmpp.server at the client port would only ever be told "no such
+	// component" by the server; an answer of another kind is left to the
+	// link, which keeps trying.
+	if kind, err := probeServer(context.Background(), cfg.XMPP.Server, probeDomain(cfg)); err == nil && wrongPortProblem(kind) != "" {
+		log.Error("configuration error", "err", serverError(cfg, kind))
+		return exitConfig
+	}
 	if err := cfg.Prepare(); err != nil {
+		// A folder the gateway's user may not create or write: only a
+		// change of the file or of the permissions helps.
 		log.Error("cannot prepare the state folders", "err", err)
-		return 1
+		return exitConfig
 	}
 	if addr := os.Getenv("PASSERELLE_PPROF"); addr != "" {
 		// Profiling for the load tool and developers, e.g.
@@ -214,7 +229,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	path := configFlag(fs)
 	noPlugins := fs.Bool("no-plugins", false, "do not start the plugins to check their [transport.config]")
-	if code, done := parseFlags(fs, "check-config [-c FILE] [-no-plugins]\n\nValidate the configuration: list every problem, or show what would run.\nEach enabled transport's plugin is started with its [transport.config]\n(in a folder of its own, not its data_dir) and stopped again.\n", args, stdout, stderr); done {
+	if code, done := parseFlags(fs, "check-config [-c FILE] [-no-plugins]\n\nValidate the configuration: list every problem, or show what would run.\nEach enabled transport's plugin is started with its [transport.config]\n(in a folder of its own, not its data_dir) and stopped again. xmpp.server\nis asked for a component stream (no handshake) to see it is the\ncomponent port, not the client port.\n", args, stdout, stderr); done {
 		return code
 	}
 	cfg, ok := loadConfig(*path, stderr)
@@ -223,7 +238,15 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, cfg.Summary())
 	printPermissionWarnings(stdout, cfg)
+	for _, err := range cfg.FolderProblems() {
+		fmt.Fprintln(stderr, err)
+		ok = false
+	}
+	ok = checkServer(cfg, stdout, stderr) && ok
 	if !*noPlugins && !checkPlugins(cfg, stdout, stderr) {
+		ok = false
+	}
+	if !ok {
 		return 1
 	}
 	return 0

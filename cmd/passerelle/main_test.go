@@ -144,7 +144,11 @@ func TestCheckConfigMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.toml")
 	for _, cmd := range []string{"check-config", "run", "check-store"} {
 		code, _, errs := call(cmd, "-c", path)
-		if code != 1 || !strings.HasPrefix(errs, path+": ") || strings.Count(errs, "\n") != 1 ||
+		want := 1
+		if cmd == "run" {
+			want = exitConfig
+		}
+		if code != want || !strings.HasPrefix(errs, path+": ") || strings.Count(errs, "\n") != 1 ||
 			!strings.Contains(errs, "-c FILE") || !strings.Contains(errs, "examples/passerelle.toml") {
 			t.Errorf("%s: exit %d, stderr %q; want one line naming the file, -c FILE and the example", cmd, code, errs)
 		}
@@ -161,7 +165,7 @@ func TestCheckConfigExample(t *testing.T) {
 func TestRunBrokenConfig(t *testing.T) {
 	path := setup(t, broken)
 	code, _, errs := call("run", "-c", path)
-	if code != 1 || !strings.Contains(errs, "transport[0].secret: missing") {
+	if code != exitConfig || !strings.Contains(errs, "transport[0].secret: missing") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }
