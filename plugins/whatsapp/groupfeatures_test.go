@@ -22,14 +22,19 @@ func wantFeatures(t *testing.T, what string, f *pb.Features, name, invite, kick 
 	if f.GroupName != name || f.GroupTopic != name || f.GroupAvatar != name {
 		t.Errorf("%s: rename, topic, picture %v %v %v, want %v", what, f.GroupName, f.GroupTopic, f.GroupAvatar, name)
 	}
+	// The same setting keeps the timer and pins for admins: the SDK
+	// refuses them at once (they went to WhatsApp, refused there with a
+	// text that says nothing of admins).
+	if f.ChatTimer != name || f.Pin != name {
+		t.Errorf("%s: timer, pin %v %v, want %v", what, f.ChatTimer, f.Pin, name)
+	}
 	if f.GroupInvite != invite {
 		t.Errorf("%s: invite %v, want %v", what, f.GroupInvite, invite)
 	}
 	if f.GroupKick != kick || f.GroupRoles != kick {
 		t.Errorf("%s: kick, roles %v %v, want %v", what, f.GroupKick, f.GroupRoles, kick)
 	}
-	// The timer and pins stay offered: their refusal says why.
-	if !f.Reactions || !f.Replies || !f.LeaveChat || !f.ChatTimer || !f.Pin || f.SingleReaction {
+	if !f.Reactions || !f.Replies || !f.LeaveChat || !f.PollCreate || !f.PollVote || f.SingleReaction || f.MaxReactions != 0 {
 		t.Errorf("%s: more narrowed than the group's settings: %v", what, f)
 	}
 }
