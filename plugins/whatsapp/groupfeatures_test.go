@@ -135,3 +135,38 @@ func TestGroupSettingsFeaturesLive(t *testing.T) {
 		t.Errorf("ChatLimits after the unlock: %v", l.Features)
 	}
 }
+
+// The settings notification as WhatsApp sends it (its elements encoded
+// in WhatsApp's binary form and read back, then whatsmeow's own parser,
+// which leaves <member_add_mode> among the unknown changes with the
+// mode as its bytes) narrows and lifts the room's features as the
+// modelled events do: the plugin reads what whatsmeow makes of it.
+func TestGroupSettingsFromWire(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	g := &types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"}, MemberAddMode: types.GroupMemberAddModeAllMember,
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
+	}
+	fake.SetGroup(g)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	change := func(what string, locked bool, mode types.GroupMemberAddMode, name, invite bool) {
+		t.Helper()
+		cp := *g
+		cp.IsLocked, cp.MemberAddMode = locked, mode
+		from := r.host.count()
+		if err := fake.NotifyGroupSettings(&cp, alice); err != nil {
+			t.Fatal(err)
+		}
+		ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetChat() != nil })
+		wantFeatures(t, what, ev.GetChat().GetChat().Features, name, invite, false)
+		l, _ := s.ChatLimits(ctx, group.String())
+		wantFeatures(t, what+", ChatLimits", l.Features, name, invite, false)
+	}
+	change("admins add", false, types.GroupMemberAddModeAdmin, true, false)
+	change("locked, admins add", true, types.GroupMemberAddModeAdmin, false, false)
+	change("unlocked, all add", false, types.GroupMemberAddModeAllMember, true, true)
+}
