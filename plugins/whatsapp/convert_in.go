@@ -9,6 +9,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -368,6 +369,14 @@ func (c inbound) groupInvite(m *waE2E.GroupInviteMessage, info *types.MessageInf
 	return c.withContext(&pb.MessageEvent{Text: text}, m.GetContextInfo())
 }
 
+// pollV6Field is the Message field of the newest poll form
+// (pollCreationMessageV6: a PollCreationMessage that may hide its voters,
+// end at a time, or let voters add options), newer than the pinned
+// whatsmeow, whose proto keeps it as an unknown field (WhatsApp Web's
+// later WAWebProtobufsE2E.proto: "optional PollCreationMessage
+// pollCreationMessageV6 = 119").
+const pollV6Field protowire.Number = 119
+
 // firstPoll is the poll a message creates, of whichever version.
 func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
 	for _, p := range []*waE2E.PollCreationMessage{msg.GetPollCreationMessage(), msg.GetPollCreationMessageV2(),
@@ -375,6 +384,13 @@ func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
 		if p != nil {
 			return p
 		}
+	}
+	if msg == nil {
+		return nil
+	}
+	var p waE2E.PollCreationMessage
+	if unknownField(msg, pollV6Field, &p) {
+		return &p
 	}
 	return nil
 }

@@ -109,31 +109,35 @@ func inner(msg *waE2E.Message, evt *events.Message, w *wrapping) *waE2E.Message 
 // unknownWrapped is the message in a FutureProofMessage field the pinned
 // whatsmeow does not know (kept among msg's unknown fields), or nil.
 func unknownWrapped(msg *waE2E.Message, field protowire.Number) *waE2E.Message {
+	var fp waE2E.FutureProofMessage
+	if !unknownField(msg, field, &fp) {
+		return nil
+	}
+	return fp.GetMessage()
+}
+
+// unknownField reads into into the first field of msg's unknown fields
+// numbered field (one the pinned whatsmeow does not know); false when
+// msg has none, or it does not read as into.
+func unknownField(msg *waE2E.Message, field protowire.Number, into proto.Message) bool {
 	b := msg.ProtoReflect().GetUnknown()
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return nil
+			return false
 		}
 		b = b[n:]
 		if num == field && typ == protowire.BytesType {
 			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return nil
-			}
-			var fp waE2E.FutureProofMessage
-			if proto.Unmarshal(v, &fp) == nil && fp.GetMessage() != nil {
-				return fp.GetMessage()
-			}
-			return nil
+			return n >= 0 && proto.Unmarshal(v, into) == nil
 		}
 		n = protowire.ConsumeFieldValue(num, typ, b)
 		if n < 0 {
-			return nil
+			return false
 		}
 		b = b[n:]
 	}
-	return nil
+	return false
 }
 
 // unwrap takes off evt's content the wrappers whatsmeow left on it (as
