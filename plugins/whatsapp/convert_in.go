@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -116,6 +117,12 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			}
 			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
 			return ev
+		case waE2E.ProtocolMessage_LIMIT_SHARING:
+			// Advanced chat privacy (WhatsApp's apps then keep the
+			// chat's media from being saved and the chat from being
+			// exported): a line, as the apps show one.
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: limitSharingText(pm.GetLimitSharing())}}
+			return ev
 		case waE2E.ProtocolMessage_MESSAGE_EDIT:
 			edited, w := unwrapped(pm.GetEditedMessage())
 			m := c.content(edited)
@@ -164,17 +171,22 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if gi := msg.GetGroupInviteMessage(); gi != nil {
 		m = c.groupInvite(gi, &evt.Info)
 	}
-	if m == nil && unshown(msg) {
+	w := wrappedAs(evt.RawMessage)
+	if m == nil && (unshown(msg) || w.addYours) {
 		// Content of a kind the plugin has no words for (a payment, a
-		// product, a sticker pack, one newer than whatsmeow...): said,
-		// not dropped without a word.
+		// product, a sticker pack, one newer than whatsmeow, a status's
+		// prompt wrapping nothing it shows...): said, not dropped
+		// without a word.
 		m = &pb.MessageEvent{Text: mediatext.UnshownText("A message of a kind", onPhone)}
+		w.addYours = false
 	}
 	if m == nil {
 		return nil
 	}
 	ci := contextOf(msg)
-	w := wrappedAs(evt.RawMessage)
+	if w.addYours {
+		prefix(m, "«Add yours» status:")
+	}
 	if w.spoiler {
 		spoiler(m)
 	}
@@ -367,6 +379,15 @@ func (c inbound) groupInvite(m *waE2E.GroupInviteMessage, info *types.MessageInf
 		text += "\n(accept it " + onPhone + ")"
 	}
 	return c.withContext(&pb.MessageEvent{Text: text}, m.GetContextInfo())
+}
+
+// limitSharingText is a chat's advanced chat privacy turned on or off,
+// said as its sender's doing.
+func limitSharingText(l *waCommon.LimitSharing) string {
+	if l.GetSharingLimited() {
+		return "Turned on advanced chat privacy"
+	}
+	return "Turned off advanced chat privacy"
 }
 
 // pollV6Field is the Message field of the newest poll form

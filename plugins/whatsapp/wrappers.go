@@ -32,6 +32,7 @@ const spoilerField protowire.Number = 118
 type wrapping struct {
 	spoiler     bool // a spoiler: shown marked as one
 	groupStatus bool // a status shared with a group, in its chat
+	addYours    bool // about a status's "Add yours" prompt
 }
 
 // inner is the content msg wraps and what its wrapper says, or nil when
@@ -94,6 +95,14 @@ func inner(msg *waE2E.Message, evt *events.Message, w *wrapping) *waE2E.Message 
 		// Each photo or video of an album (the apps send several at
 		// once so), an event's cover.
 		return msg.GetAssociatedChildMessage().GetMessage()
+	case msg.GetLimitSharingMessage().GetMessage() != nil:
+		// A chat's advanced chat privacy turned on or off: a protocol
+		// message (LIMIT_SHARING), said as such (convert_in.go).
+		return msg.GetLimitSharingMessage().GetMessage()
+	case msg.GetStatusAddYours().GetMessage() != nil:
+		// A status's "Add yours" prompt, or an answer to one.
+		w.addYours = true
+		return msg.GetStatusAddYours().GetMessage()
 	case msg.GetQuestionMessage().GetMessage() != nil:
 		return msg.GetQuestionMessage().GetMessage()
 	case msg.GetQuestionReplyMessage().GetMessage() != nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -58,6 +59,18 @@ func TestInboundWrappers(t *testing.T) {
 		{"group status mention", inGroup(bob, "W10"), &waE2E.Message{GroupStatusMentionMessage: fp(mention)}, "Mentioned this group in their status: see it on your phone", "", false},
 		{"spoiler", direct(alice, "W11"), withSpoiler(t, hello), "hello", "hello", false},
 		{"spoiler photo", direct(alice, "W12"), withSpoiler(t, photo), "Spoiler:\nlook", "look", false},
+		// Advanced chat privacy turned on or off (the newer apps'
+		// limitSharingMessage wrapping a LIMIT_SHARING protocol
+		// message, as WhatsApp's Android app builds it): a line, where it
+		// was the notice to see it on the phone.
+		{"advanced chat privacy on", direct(alice, "W13"), &waE2E.Message{LimitSharingMessage: fp(limitSharing(true))}, "Turned on advanced chat privacy", "", false},
+		{"advanced chat privacy off", direct(alice, "W14"), &waE2E.Message{LimitSharingMessage: fp(limitSharing(false))}, "Turned off advanced chat privacy", "", false},
+		{"advanced chat privacy, bare", direct(alice, "W15"), limitSharing(true), "Turned on advanced chat privacy", "", false},
+		// A status's "Add yours" prompt: what it wraps, said as such,
+		// else the notice as before.
+		{"add yours", direct(alice, "W16"), &waE2E.Message{StatusAddYours: fp(hello)}, "«Add yours» status:\nhello", "", false},
+		{"add yours, nothing shown", direct(alice, "W17"), &waE2E.Message{StatusAddYours: fp(&waE2E.Message{MessageContextInfo: &waE2E.MessageContextInfo{}})},
+			"⚠ A message of a kind the gateway cannot show: see it on your phone.", "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,4 +137,11 @@ func TestInboundWrappers(t *testing.T) {
 	if ev.EventId != "WL1" || ev.GetMessage().GetText() != "all of you" {
 		t.Errorf("live: %v", ev)
 	}
+}
+
+// limitSharing is a chat's advanced chat privacy turned on or off, as
+// the protocol message the apps send.
+func limitSharing(on bool) *waE2E.Message {
+	return &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_LIMIT_SHARING.Enum(),
+		LimitSharing: &waCommon.LimitSharing{SharingLimited: proto.Bool(on), Trigger: waCommon.LimitSharing_CHAT_SETTING.Enum()}}}
 }
