@@ -307,11 +307,17 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		// A document with a caption as the apps wrap it, where whatsmeow
 		// leaves it wrapped: a correction's new content, a quoted one.
 		return c.content(msg.GetDocumentWithCaptionMessage().GetMessage())
+	case msg.EventMessage != nil:
+		return c.event(msg.GetEventMessage()) // eventmsg.go
+	case msg.PlaceholderMessage != nil && msg.PlaceholderMessage.GetType() == waE2E.PlaceholderMessage_MASK_LINKED_DEVICES:
+		// What WhatsApp keeps from linked devices (a one-time passcode):
+		// the phone alone shows it.
+		return &pb.MessageEvent{Text: maskedText}
 	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
-		msg.InteractiveMessage != nil, msg.EventMessage != nil:
+		msg.InteractiveMessage != nil:
 		// Business and app messages the contract has no word for: said,
 		// not dropped.
-		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list, an event...) of a kind", onPhone)}
+		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list...) of a kind", onPhone)}
 	}
 	return nil
 }
@@ -389,6 +395,11 @@ func limitSharingText(l *waCommon.LimitSharing) string {
 	}
 	return "Turned off advanced chat privacy"
 }
+
+// maskedText is what the user sees of a message WhatsApp shows on the
+// phone only (a placeholder for linked devices, as for a one-time
+// passcode).
+const maskedText = "A message WhatsApp shows only on your phone, for your security (such as a one-time passcode): see it " + onPhone + "."
 
 // pollV6Field is the Message field of the newest poll form
 // (pollCreationMessageV6: a PollCreationMessage that may hide its voters,

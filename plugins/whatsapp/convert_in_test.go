@@ -165,7 +165,21 @@ func TestInboundMessage(t *testing.T) {
 		{"group invitation", direct(alice, "GI"), &waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{GroupName: proto.String("Friends"), Caption: proto.String("join us")}},
 			dm("GI", &pb.MessageEvent{Text: "Invitation to the WhatsApp group «Friends»\njoin us\n(accept it on your phone)"})},
 		{"buttons: said, not dropped", direct(alice, "B1"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{}},
-			dm("B1", &pb.MessageEvent{Text: "⚠ A message (buttons, a list, an event...) of a kind the gateway cannot show: see it on your phone."})},
+			dm("B1", &pb.MessageEvent{Text: "⚠ A message (buttons, a list...) of a kind the gateway cannot show: see it on your phone."})},
+		// A group's event, as the apps show it (it was the notice to see
+		// it on the phone); cancelled, said so.
+		{"an event", direct(alice, "EV1"), &waE2E.Message{EventMessage: &waE2E.EventMessage{Name: proto.String("Picnic"),
+			Description: proto.String("Bring food"), StartTime: proto.Int64(1781352000), EndTime: proto.Int64(1781362800),
+			Location: &waE2E.LocationMessage{Name: proto.String("Parc"), DegreesLatitude: proto.Float64(48.85), DegreesLongitude: proto.Float64(2.35)},
+			JoinLink: proto.String("https://call.whatsapp.com/video/abc")}},
+			dm("EV1", &pb.MessageEvent{Text: "Event: Picnic\nStarts: 13 Jun 2026 12:00 UTC\nEnds: 13 Jun 2026 15:00 UTC\nWhere: Parc, geo:48.85,2.35\n" +
+				"Call link: https://call.whatsapp.com/video/abc\nBring food\n(answer it on your phone)"})},
+		{"an event cancelled", direct(alice, "EV2"), &waE2E.Message{EventMessage: &waE2E.EventMessage{Name: proto.String("Picnic"), IsCanceled: proto.Bool(true)}},
+			dm("EV2", &pb.MessageEvent{Text: "Event (cancelled): Picnic"})},
+		// What WhatsApp keeps from linked devices (a one-time passcode):
+		// said to be on the phone, not a message of an unknown kind.
+		{"masked for linked devices", direct(alice, "OTP"), &waE2E.Message{PlaceholderMessage: &waE2E.PlaceholderMessage{Type: waE2E.PlaceholderMessage_MASK_LINKED_DEVICES.Enum()}},
+			dm("OTP", &pb.MessageEvent{Text: "A message WhatsApp shows only on your phone, for your security (such as a one-time passcode): see it on your phone."})},
 		{"a poll vote: nothing to show", direct(alice, "PV"), &waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{}}, nil},
 		{"protocol chatter", direct(alice, "P2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SYNC_RESPONSE.Enum()}}, nil},
 		{"disappearing messages turned off", direct(alice, "P3"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum()}},
