@@ -193,6 +193,9 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if w.groupStatus {
 		prefix(m, "Group status:")
 	}
+	if w.viewOnce {
+		viewOnce(m, msg)
+	}
 	c.heads.note(ev.ChatId, evt.Info.ID, c.otherChatReply(m, ci, chatOf(&evt.Info)))
 	withForward(m, ci) // contextlines.go
 	for _, a := range m.Attachments {
@@ -385,6 +388,24 @@ func (c inbound) groupInvite(m *waE2E.GroupInviteMessage, info *types.MessageInf
 		text += "\n(accept it " + onPhone + ")"
 	}
 	return c.withContext(&pb.MessageEvent{Text: text}, m.GetContextInfo())
+}
+
+// viewOnce marks m, what msg shows, as to be seen once: the sender
+// meant it so (the apps then hide it), and the user knows, though XMPP
+// keeps it. A file whose keys WhatsApp left out (it keeps view-once
+// media from linked devices, as WhatsApp Web says "open it on your
+// phone") is said to be on the phone, not a file that cannot download.
+func viewOnce(m *pb.MessageEvent, msg *waE2E.Message) {
+	if dm, err := downloadable(msg); err == nil && len(m.Attachments) > 0 && len(dm.GetMediaKey()) == 0 {
+		caption := m.Text
+		m.Attachments, m.Spans = nil, nil
+		m.Text = "View once: a file WhatsApp lets you open only " + onPhone
+		if caption != "" {
+			m.Text += "\n" + caption
+		}
+		return
+	}
+	prefix(m, "View once:")
 }
 
 // limitSharingText is a chat's advanced chat privacy turned on or off,

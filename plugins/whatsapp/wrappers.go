@@ -33,6 +33,7 @@ type wrapping struct {
 	spoiler     bool // a spoiler: shown marked as one
 	groupStatus bool // a status shared with a group, in its chat
 	addYours    bool // about a status's "Add yours" prompt
+	viewOnce    bool // to be seen once: shown marked as such
 }
 
 // inner is the content msg wraps and what its wrapper says, or nil when
@@ -51,13 +52,13 @@ func inner(msg *waE2E.Message, evt *events.Message, w *wrapping) *waE2E.Message 
 		evt.IsEphemeral = true
 		return msg.GetEphemeralMessage().GetMessage()
 	case msg.GetViewOnceMessage().GetMessage() != nil:
-		evt.IsViewOnce = true
+		evt.IsViewOnce, w.viewOnce = true, true
 		return msg.GetViewOnceMessage().GetMessage()
 	case msg.GetViewOnceMessageV2().GetMessage() != nil:
-		evt.IsViewOnce, evt.IsViewOnceV2 = true, true
+		evt.IsViewOnce, evt.IsViewOnceV2, w.viewOnce = true, true, true
 		return msg.GetViewOnceMessageV2().GetMessage()
 	case msg.GetViewOnceMessageV2Extension().GetMessage() != nil:
-		evt.IsViewOnce, evt.IsViewOnceV2, evt.IsViewOnceV2Extension = true, true, true
+		evt.IsViewOnce, evt.IsViewOnceV2, evt.IsViewOnceV2Extension, w.viewOnce = true, true, true, true
 		return msg.GetViewOnceMessageV2Extension().GetMessage()
 	case msg.GetLottieStickerMessage().GetMessage() != nil:
 		evt.IsLottieSticker = true

@@ -35,6 +35,8 @@ func withSpoiler(t *testing.T, m *waE2E.Message) *waE2E.Message {
 func TestInboundWrappers(t *testing.T) {
 	hello := &waE2E.Message{Conversation: proto.String("hello")}
 	photo := &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String("image/jpeg"), Caption: proto.String("look")}}
+	keyed := &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String("image/jpeg"), Caption: proto.String("look"),
+		MediaKey: []byte("0123456789abcdef0123456789abcdef"), DirectPath: proto.String("/v/t62/x")}}
 	statusKey := key(types.StatusBroadcastJID, "S1", false)
 	mention := &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_STATUS_MENTION_MESSAGE.Enum(), Key: statusKey}}
 	cases := []struct {
@@ -53,7 +55,12 @@ func TestInboundWrappers(t *testing.T) {
 		{"bot invoke in ephemeral", direct(alice, "W6"), &waE2E.Message{EphemeralMessage: fp(&waE2E.Message{BotInvokeMessage: fp(hello)})}, "hello", "", true},
 		{"document with caption in view once", direct(alice, "W7"), &waE2E.Message{ViewOnceMessage: fp(&waE2E.Message{DocumentWithCaptionMessage: fp(
 			&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{Mimetype: proto.String("application/pdf"), FileName: proto.String("a.pdf"), Caption: proto.String("the plan")}})})},
-			"the plan", "", false},
+			"View once: a file WhatsApp lets you open only on your phone\nthe plan", "", false},
+		// Media to be seen once: marked so (it showed as any photo).
+		{"view once photo", direct(alice, "W18"), &waE2E.Message{ViewOnceMessageV2: fp(keyed)}, "View once:\nlook", "", false},
+		// Without its keys (kept from linked devices): on the phone.
+		{"view once photo, no keys", direct(alice, "W19"), &waE2E.Message{ViewOnceMessageV2: fp(photo)},
+			"View once: a file WhatsApp lets you open only on your phone\nlook", "", false},
 		{"group status", inGroup(bob, "W8"), &waE2E.Message{GroupStatusMessageV2: fp(photo)}, "Group status:\nlook", "", false},
 		{"status mention", direct(alice, "W9"), &waE2E.Message{StatusMentionMessage: fp(mention)}, "Mentioned you in their status: see it on your phone", "", false},
 		{"group status mention", inGroup(bob, "W10"), &waE2E.Message{GroupStatusMentionMessage: fp(mention)}, "Mentioned this group in their status: see it on your phone", "", false},
