@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waAICommon"
 	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
@@ -312,6 +313,12 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.content(msg.GetDocumentWithCaptionMessage().GetMessage())
 	case msg.EventMessage != nil:
 		return c.event(msg.GetEventMessage()) // eventmsg.go
+	case richText(msg.GetRichResponseMessage()) != "":
+		// An answer of Meta AI's (in a chat with it, or summoned in a
+		// group): its paragraphs; tables, images and code stay on the
+		// phone.
+		r := msg.GetRichResponseMessage()
+		return c.withContext(&pb.MessageEvent{Text: richText(r)}, r.GetContextInfo())
 	case msg.PlaceholderMessage != nil && msg.PlaceholderMessage.GetType() == waE2E.PlaceholderMessage_MASK_LINKED_DEVICES:
 		// What WhatsApp keeps from linked devices (a one-time passcode):
 		// the phone alone shows it.
@@ -406,6 +413,17 @@ func viewOnce(m *pb.MessageEvent, msg *waE2E.Message) {
 		return
 	}
 	prefix(m, "View once:")
+}
+
+// richText is the text parts of an AI's rich answer, a paragraph each.
+func richText(r *waE2E.AIRichResponseMessage) string {
+	var parts []string
+	for _, sub := range r.GetSubmessages() {
+		if sub.GetMessageType() == waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_TEXT && sub.GetMessageText() != "" {
+			parts = append(parts, sub.GetMessageText())
+		}
+	}
+	return strings.Join(parts, "\n")
 }
 
 // limitSharingText is a chat's advanced chat privacy turned on or off,

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waAICommon"
 	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
@@ -176,6 +177,12 @@ func TestInboundMessage(t *testing.T) {
 				"Call link: https://call.whatsapp.com/video/abc\nBring food\n(answer it on your phone)"})},
 		{"an event cancelled", direct(alice, "EV2"), &waE2E.Message{EventMessage: &waE2E.EventMessage{Name: proto.String("Picnic"), IsCanceled: proto.Bool(true)}},
 			dm("EV2", &pb.MessageEvent{Text: "Event (cancelled): Picnic"})},
+		// Meta AI's answer: its text parts (it was the notice).
+		{"an AI's answer", direct(alice, "AI1"), &waE2E.Message{RichResponseMessage: &waE2E.AIRichResponseMessage{Submessages: []*waAICommon.AIRichResponseSubMessage{
+			{MessageType: waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_TEXT.Enum(), MessageText: proto.String("Paris is the capital.")},
+			{MessageType: waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_CODE.Enum()},
+			{MessageType: waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_TEXT.Enum(), MessageText: proto.String("Anything else?")}}}},
+			dm("AI1", &pb.MessageEvent{Text: "Paris is the capital.\nAnything else?"})},
 		// What WhatsApp keeps from linked devices (a one-time passcode):
 		// said to be on the phone, not a message of an unknown kind.
 		{"masked for linked devices", direct(alice, "OTP"), &waE2E.Message{PlaceholderMessage: &waE2E.PlaceholderMessage{Type: waE2E.PlaceholderMessage_MASK_LINKED_DEVICES.Enum()}},
