@@ -325,9 +325,16 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return &pb.MessageEvent{Text: maskedText}
 	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
 		msg.InteractiveMessage != nil:
-		// Business and app messages the contract has no word for: said,
-		// not dropped.
+		// Business messages: their text and choices (business.go), or,
+		// saying nothing readable, said all the same, not dropped.
+		if m := c.business(msg); m != nil {
+			return m
+		}
 		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list...) of a kind", onPhone)}
+	case msg.ButtonsResponseMessage != nil, msg.TemplateButtonReplyMessage != nil, msg.ListResponseMessage != nil,
+		msg.InteractiveResponseMessage != nil:
+		// A choice made in one (a button tapped): what the apps show.
+		return c.business(msg)
 	}
 	return nil
 }

@@ -167,6 +167,32 @@ func TestInboundMessage(t *testing.T) {
 			dm("GI", &pb.MessageEvent{Text: "Invitation to the WhatsApp group «Friends»\njoin us\n(accept it on your phone)"})},
 		{"buttons: said, not dropped", direct(alice, "B1"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{}},
 			dm("B1", &pb.MessageEvent{Text: "⚠ A message (buttons, a list...) of a kind the gateway cannot show: see it on your phone."})},
+		// Business messages: their text and choices, to make on the
+		// phone, and a choice made, as the apps show it (all were the
+		// notice to see them on the phone).
+		{"buttons", direct(alice, "B2"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{
+			Header: &waE2E.ButtonsMessage_Text{Text: "Your parcel"}, ContentText: proto.String("Arrives tomorrow."), FooterText: proto.String("Carrier"),
+			Buttons: []*waE2E.ButtonsMessage_Button{{ButtonText: &waE2E.ButtonsMessage_Button_ButtonText{DisplayText: proto.String("OK")}},
+				{ButtonText: &waE2E.ButtonsMessage_Button_ButtonText{DisplayText: proto.String("Change the day")}}}}},
+			dm("B2", &pb.MessageEvent{Text: "Your parcel\nArrives tomorrow.\nCarrier\nChoices: OK / Change the day (choose on your phone)"})},
+		{"template", direct(alice, "B3"), &waE2E.Message{TemplateMessage: &waE2E.TemplateMessage{HydratedTemplate: &waE2E.TemplateMessage_HydratedFourRowTemplate{
+			HydratedContentText: proto.String("Your code expires soon."),
+			HydratedButtons: []*waE2E.HydratedTemplateButton{{HydratedButton: &waE2E.HydratedTemplateButton_UrlButton{UrlButton: &waE2E.HydratedTemplateButton_HydratedURLButton{
+				DisplayText: proto.String("Renew"), URL: proto.String("https://example.org/renew")}}}}}}},
+			dm("B3", &pb.MessageEvent{Text: "Your code expires soon.\nChoices: Renew (https://example.org/renew) (choose on your phone)"})},
+		{"list", direct(alice, "B4"), &waE2E.Message{ListMessage: &waE2E.ListMessage{Title: proto.String("Menu"), Description: proto.String("Pick one"),
+			Sections: []*waE2E.ListMessage_Section{{Rows: []*waE2E.ListMessage_Row{{Title: proto.String("Pizza")}, {Title: proto.String("Salad")}}}}}},
+			dm("B4", &pb.MessageEvent{Text: "Menu\nPick one\nChoices: Pizza / Salad (choose on your phone)"})},
+		{"interactive", direct(alice, "B5"), &waE2E.Message{InteractiveMessage: &waE2E.InteractiveMessage{
+			Body: &waE2E.InteractiveMessage_Body{Text: proto.String("Rate us")},
+			InteractiveMessage: &waE2E.InteractiveMessage_NativeFlowMessage_{NativeFlowMessage: &waE2E.InteractiveMessage_NativeFlowMessage{
+				Buttons: []*waE2E.InteractiveMessage_NativeFlowMessage_NativeFlowButton{{Name: proto.String("quick_reply"), ButtonParamsJSON: proto.String(`{"display_text":"Good","id":"1"}`)}}}}}},
+			dm("B5", &pb.MessageEvent{Text: "Rate us\nChoices: Good (choose on your phone)"})},
+		{"a button tapped", direct(alice, "B6"), &waE2E.Message{ButtonsResponseMessage: &waE2E.ButtonsResponseMessage{
+			Response: &waE2E.ButtonsResponseMessage_SelectedDisplayText{SelectedDisplayText: "Change the day"}}},
+			dm("B6", &pb.MessageEvent{Text: "Change the day"})},
+		{"a row picked", direct(alice, "B7"), &waE2E.Message{ListResponseMessage: &waE2E.ListResponseMessage{Title: proto.String("Pizza")}},
+			dm("B7", &pb.MessageEvent{Text: "Pizza"})},
 		// A group's event, as the apps show it (it was the notice to see
 		// it on the phone); cancelled, said so.
 		{"an event", direct(alice, "EV1"), &waE2E.Message{EventMessage: &waE2E.EventMessage{Name: proto.String("Picnic"),
