@@ -291,7 +291,10 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 	case msg.LiveLocationMessage != nil:
 		m := msg.GetLiveLocationMessage()
 		l := mediatext.Location{Lat: m.GetDegreesLatitude(), Long: m.GetDegreesLongitude(), Title: m.GetCaption(), Live: true}
-		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l)}, m.GetContextInfo())
+		// WhatsApp sends a linked device where the sharing started, never
+		// where it moves (whatsmeow issue 24): said, lest the point read
+		// as current.
+		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l) + "\n" + liveNote}, m.GetContextInfo())
 	case msg.ContactMessage != nil:
 		m := msg.GetContactMessage()
 		return c.withContext(&pb.MessageEvent{Text: contactText(m)}, m.GetContextInfo())
@@ -441,6 +444,10 @@ func limitSharingText(l *waCommon.LimitSharing) string {
 	}
 	return "Turned off advanced chat privacy"
 }
+
+// liveNote follows a live location: where it starts, the rest on the
+// phone.
+const liveNote = "(where the sharing started: WhatsApp shows where it moves only " + onPhone + ")"
 
 // maskedText is what the user sees of a message WhatsApp shows on the
 // phone only (a placeholder for linked devices, as for a one-time

@@ -147,7 +147,8 @@ func TestInboundMessage(t *testing.T) {
 			dm("L3", &pb.MessageEvent{Text: "Location\ngeo:48.8584,2.2945\n" +
 				"https://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945\n\nmeet here"})},
 		{"live location", direct(alice, "L2"), &waE2E.Message{LiveLocationMessage: &waE2E.LiveLocationMessage{DegreesLatitude: proto.Float64(-33.5), DegreesLongitude: proto.Float64(151)}},
-			dm("L2", &pb.MessageEvent{Text: "Live location\ngeo:-33.5,151\nhttps://www.openstreetmap.org/?mlat=-33.5&mlon=151#map=16/-33.5/151"})},
+			dm("L2", &pb.MessageEvent{Text: "Live location\ngeo:-33.5,151\nhttps://www.openstreetmap.org/?mlat=-33.5&mlon=151#map=16/-33.5/151\n" +
+				"(where the sharing started: WhatsApp shows where it moves only on your phone)"})},
 		{"contact card", direct(alice, "C1"), &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String("Carol"),
 			Vcard: proto.String("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Carol\r\nitem1.TEL;waid=33633333333:+33 6 33 33 33 33\r\nEMAIL;type=INTERNET:carol@example.org\r\nEND:VCARD")}},
 			dm("C1", &pb.MessageEvent{Text: "Contact: Carol\nPhone: +33 6 33 33 33 33\nE-mail: carol@example.org"})},
