@@ -316,6 +316,19 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.content(msg.GetDocumentWithCaptionMessage().GetMessage())
 	case msg.EventMessage != nil:
 		return c.event(msg.GetEventMessage()) // eventmsg.go
+	case msg.ScheduledCallCreationMessage != nil:
+		return c.scheduledCall(msg.GetScheduledCallCreationMessage())
+	case msg.ScheduledCallEditMessage != nil:
+		return scheduledCallEdit(msg.GetScheduledCallEditMessage())
+	case msg.StickerPackMessage != nil && msg.GetStickerPackMessage().GetName() != "":
+		// A sticker pack shared: its name and maker; the stickers
+		// themselves, a zip of WebP files, are added on the phone.
+		p := msg.GetStickerPackMessage()
+		text := "Sticker pack «" + p.GetName() + "»"
+		if p.GetPublisher() != "" {
+			text += " by " + p.GetPublisher()
+		}
+		return c.withContext(&pb.MessageEvent{Text: text + ": see it " + onPhone}, p.GetContextInfo())
 	case richText(msg.GetRichResponseMessage()) != "":
 		// An answer of Meta AI's (in a chat with it, or summoned in a
 		// group): its paragraphs; tables, images and code stay on the

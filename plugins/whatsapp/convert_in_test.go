@@ -204,6 +204,16 @@ func TestInboundMessage(t *testing.T) {
 				"Call link: https://call.whatsapp.com/video/abc\nBring food\n(answer it on your phone)"})},
 		{"an event cancelled", direct(alice, "EV2"), &waE2E.Message{EventMessage: &waE2E.EventMessage{Name: proto.String("Picnic"), IsCanceled: proto.Bool(true)}},
 			dm("EV2", &pb.MessageEvent{Text: "Event (cancelled): Picnic"})},
+		// A scheduled call, its cancellation (in reply to it), a sticker
+		// pack shared: said (they were the notice).
+		{"a scheduled call", direct(alice, "SC1"), &waE2E.Message{ScheduledCallCreationMessage: &waE2E.ScheduledCallCreationMessage{
+			Title: proto.String("Sync"), CallType: waE2E.ScheduledCallCreationMessage_VIDEO.Enum(), ScheduledTimestampMS: proto.Int64(1781352000000)}},
+			dm("SC1", &pb.MessageEvent{Text: "Scheduled video call: Sync\n13 Jun 2026 12:00 UTC\n(join it on your phone)"})},
+		{"a scheduled call cancelled", direct(alice, "SC2"), &waE2E.Message{ScheduledCallEditMessage: &waE2E.ScheduledCallEditMessage{
+			Key: key(alice, "SC1", false), EditType: waE2E.ScheduledCallEditMessage_CANCEL.Enum()}},
+			dm("SC2", &pb.MessageEvent{Text: "Cancelled the scheduled call", ReplyToId: "SC1"})},
+		{"a sticker pack", direct(alice, "SP1"), &waE2E.Message{StickerPackMessage: &waE2E.StickerPackMessage{Name: proto.String("Cats"), Publisher: proto.String("Ann")}},
+			dm("SP1", &pb.MessageEvent{Text: "Sticker pack «Cats» by Ann: see it on your phone"})},
 		// Meta AI's answer: its text parts (it was the notice).
 		{"an AI's answer", direct(alice, "AI1"), &waE2E.Message{RichResponseMessage: &waE2E.AIRichResponseMessage{Submessages: []*waAICommon.AIRichResponseSubMessage{
 			{MessageType: waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_TEXT.Enum(), MessageText: proto.String("Paris is the capital.")},
