@@ -316,6 +316,11 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.content(msg.GetDocumentWithCaptionMessage().GetMessage())
 	case msg.EventMessage != nil:
 		return c.event(msg.GetEventMessage()) // eventmsg.go
+	case msg.RequestPhoneNumberMessage != nil:
+		// A contact who knows the user by their hidden ID (LID) asks
+		// for their number, which the apps share with a tap.
+		m := msg.GetRequestPhoneNumberMessage()
+		return c.withContext(&pb.MessageEvent{Text: "Asked for your phone number: share it " + onPhone + " if you wish"}, m.GetContextInfo())
 	case msg.ScheduledCallCreationMessage != nil:
 		return c.scheduledCall(msg.GetScheduledCallCreationMessage())
 	case msg.ScheduledCallEditMessage != nil:

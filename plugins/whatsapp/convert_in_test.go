@@ -214,6 +214,8 @@ func TestInboundMessage(t *testing.T) {
 			dm("SC2", &pb.MessageEvent{Text: "Cancelled the scheduled call", ReplyToId: "SC1"})},
 		{"a sticker pack", direct(alice, "SP1"), &waE2E.Message{StickerPackMessage: &waE2E.StickerPackMessage{Name: proto.String("Cats"), Publisher: proto.String("Ann")}},
 			dm("SP1", &pb.MessageEvent{Text: "Sticker pack «Cats» by Ann: see it on your phone"})},
+		{"a request for the user's number", direct(alice, "RQ1"), &waE2E.Message{RequestPhoneNumberMessage: &waE2E.RequestPhoneNumberMessage{}},
+			dm("RQ1", &pb.MessageEvent{Text: "Asked for your phone number: share it on your phone if you wish"})},
 		// Meta AI's answer: its text parts (it was the notice).
 		{"an AI's answer", direct(alice, "AI1"), &waE2E.Message{RichResponseMessage: &waE2E.AIRichResponseMessage{Submessages: []*waAICommon.AIRichResponseSubMessage{
 			{MessageType: waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_TEXT.Enum(), MessageText: proto.String("Paris is the capital.")},
