@@ -6,9 +6,12 @@ import (
 	"strings"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waAICommon"
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -115,6 +118,12 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			}
 			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
 			return ev
+		case waE2E.ProtocolMessage_LIMIT_SHARING:
+			// Advanced chat privacy (WhatsApp's apps then keep the
+			// chat's media from being saved and the chat from being
+			// exported): a line, as the apps show one.
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: limitSharingText(pm.GetLimitSharing())}}
+			return ev
 		case waE2E.ProtocolMessage_MESSAGE_EDIT:
 			edited, w := unwrapped(pm.GetEditedMessage())
 			m := c.content(edited)
@@ -163,22 +172,30 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if gi := msg.GetGroupInviteMessage(); gi != nil {
 		m = c.groupInvite(gi, &evt.Info)
 	}
-	if m == nil && unshown(msg) {
+	w := wrappedAs(evt.RawMessage)
+	if m == nil && (unshown(msg) || w.addYours) {
 		// Content of a kind the plugin has no words for (a payment, a
-		// product, a sticker pack, one newer than whatsmeow...): said,
-		// not dropped without a word.
+		// product, a sticker pack, one newer than whatsmeow, a status's
+		// prompt wrapping nothing it shows...): said, not dropped
+		// without a word.
 		m = &pb.MessageEvent{Text: mediatext.UnshownText("A message of a kind", onPhone)}
+		w.addYours = false
 	}
 	if m == nil {
 		return nil
 	}
 	ci := contextOf(msg)
-	w := wrappedAs(evt.RawMessage)
+	if w.addYours {
+		prefix(m, "«Add yours» status:")
+	}
 	if w.spoiler {
 		spoiler(m)
 	}
 	if w.groupStatus {
 		prefix(m, "Group status:")
+	}
+	if w.viewOnce {
+		viewOnce(m, msg)
 	}
 	c.heads.note(ev.ChatId, evt.Info.ID, c.otherChatReply(m, ci, chatOf(&evt.Info)))
 	withForward(m, ci) // contextlines.go
@@ -274,7 +291,10 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 	case msg.LiveLocationMessage != nil:
 		m := msg.GetLiveLocationMessage()
 		l := mediatext.Location{Lat: m.GetDegreesLatitude(), Long: m.GetDegreesLongitude(), Title: m.GetCaption(), Live: true}
-		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l)}, m.GetContextInfo())
+		// WhatsApp sends a linked device where the sharing started, never
+		// where it moves (whatsmeow issue 24): said, lest the point read
+		// as current.
+		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l) + "\n" + liveNote}, m.GetContextInfo())
 	case msg.ContactMessage != nil:
 		m := msg.GetContactMessage()
 		return c.withContext(&pb.MessageEvent{Text: contactText(m)}, m.GetContextInfo())
@@ -294,11 +314,48 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		// A document with a caption as the apps wrap it, where whatsmeow
 		// leaves it wrapped: a correction's new content, a quoted one.
 		return c.content(msg.GetDocumentWithCaptionMessage().GetMessage())
+	case msg.EventMessage != nil:
+		return c.event(msg.GetEventMessage()) // eventmsg.go
+	case msg.RequestPhoneNumberMessage != nil:
+		// A contact who knows the user by their hidden ID (LID) asks
+		// for their number, which the apps share with a tap.
+		m := msg.GetRequestPhoneNumberMessage()
+		return c.withContext(&pb.MessageEvent{Text: "Asked for your phone number: share it " + onPhone + " if you wish"}, m.GetContextInfo())
+	case msg.ScheduledCallCreationMessage != nil:
+		return c.scheduledCall(msg.GetScheduledCallCreationMessage())
+	case msg.ScheduledCallEditMessage != nil:
+		return scheduledCallEdit(msg.GetScheduledCallEditMessage())
+	case msg.StickerPackMessage != nil && msg.GetStickerPackMessage().GetName() != "":
+		// A sticker pack shared: its name and maker; the stickers
+		// themselves, a zip of WebP files, are added on the phone.
+		p := msg.GetStickerPackMessage()
+		text := "Sticker pack «" + p.GetName() + "»"
+		if p.GetPublisher() != "" {
+			text += " by " + p.GetPublisher()
+		}
+		return c.withContext(&pb.MessageEvent{Text: text + ": see it " + onPhone}, p.GetContextInfo())
+	case richText(msg.GetRichResponseMessage()) != "":
+		// An answer of Meta AI's (in a chat with it, or summoned in a
+		// group): its paragraphs; tables, images and code stay on the
+		// phone.
+		r := msg.GetRichResponseMessage()
+		return c.withContext(&pb.MessageEvent{Text: richText(r)}, r.GetContextInfo())
+	case msg.PlaceholderMessage != nil && msg.PlaceholderMessage.GetType() == waE2E.PlaceholderMessage_MASK_LINKED_DEVICES:
+		// What WhatsApp keeps from linked devices (a one-time passcode):
+		// the phone alone shows it.
+		return &pb.MessageEvent{Text: maskedText}
 	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
-		msg.InteractiveMessage != nil, msg.EventMessage != nil:
-		// Business and app messages the contract has no word for: said,
-		// not dropped.
-		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list, an event...) of a kind", onPhone)}
+		msg.InteractiveMessage != nil:
+		// Business messages: their text and choices (business.go), or,
+		// saying nothing readable, said all the same, not dropped.
+		if m := c.business(msg); m != nil {
+			return m
+		}
+		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list...) of a kind", onPhone)}
+	case msg.ButtonsResponseMessage != nil, msg.TemplateButtonReplyMessage != nil, msg.ListResponseMessage != nil,
+		msg.InteractiveResponseMessage != nil:
+		// A choice made in one (a button tapped): what the apps show.
+		return c.business(msg)
 	}
 	return nil
 }
@@ -368,6 +425,61 @@ func (c inbound) groupInvite(m *waE2E.GroupInviteMessage, info *types.MessageInf
 	return c.withContext(&pb.MessageEvent{Text: text}, m.GetContextInfo())
 }
 
+// viewOnce marks m, what msg shows, as to be seen once: the sender
+// meant it so (the apps then hide it), and the user knows, though XMPP
+// keeps it. A file whose keys WhatsApp left out (it keeps view-once
+// media from linked devices, as WhatsApp Web says "open it on your
+// phone") is said to be on the phone, not a file that cannot download.
+func viewOnce(m *pb.MessageEvent, msg *waE2E.Message) {
+	if dm, err := downloadable(msg); err == nil && len(m.Attachments) > 0 && len(dm.GetMediaKey()) == 0 {
+		caption := m.Text
+		m.Attachments, m.Spans = nil, nil
+		m.Text = "View once: a file WhatsApp lets you open only " + onPhone
+		if caption != "" {
+			m.Text += "\n" + caption
+		}
+		return
+	}
+	prefix(m, "View once:")
+}
+
+// richText is the text parts of an AI's rich answer, a paragraph each.
+func richText(r *waE2E.AIRichResponseMessage) string {
+	var parts []string
+	for _, sub := range r.GetSubmessages() {
+		if sub.GetMessageType() == waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_TEXT && sub.GetMessageText() != "" {
+			parts = append(parts, sub.GetMessageText())
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// limitSharingText is a chat's advanced chat privacy turned on or off,
+// said as its sender's doing.
+func limitSharingText(l *waCommon.LimitSharing) string {
+	if l.GetSharingLimited() {
+		return "Turned on advanced chat privacy"
+	}
+	return "Turned off advanced chat privacy"
+}
+
+// liveNote follows a live location: where it starts, the rest on the
+// phone.
+const liveNote = "(where the sharing started: WhatsApp shows where it moves only " + onPhone + ")"
+
+// maskedText is what the user sees of a message WhatsApp shows on the
+// phone only (a placeholder for linked devices, as for a one-time
+// passcode).
+const maskedText = "A message WhatsApp shows only on your phone, for your security (such as a one-time passcode): see it " + onPhone + "."
+
+// pollV6Field is the Message field of the newest poll form
+// (pollCreationMessageV6: a PollCreationMessage that may hide its voters,
+// end at a time, or let voters add options), newer than the pinned
+// whatsmeow, whose proto keeps it as an unknown field (WhatsApp Web's
+// later WAWebProtobufsE2E.proto: "optional PollCreationMessage
+// pollCreationMessageV6 = 119").
+const pollV6Field protowire.Number = 119
+
 // firstPoll is the poll a message creates, of whichever version.
 func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
 	for _, p := range []*waE2E.PollCreationMessage{msg.GetPollCreationMessage(), msg.GetPollCreationMessageV2(),
@@ -375,6 +487,13 @@ func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
 		if p != nil {
 			return p
 		}
+	}
+	if msg == nil {
+		return nil
+	}
+	var p waE2E.PollCreationMessage
+	if unknownField(msg, pollV6Field, &p) {
+		return &p
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waAICommon"
 	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
@@ -146,7 +147,8 @@ func TestInboundMessage(t *testing.T) {
 			dm("L3", &pb.MessageEvent{Text: "Location\ngeo:48.8584,2.2945\n" +
 				"https://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945\n\nmeet here"})},
 		{"live location", direct(alice, "L2"), &waE2E.Message{LiveLocationMessage: &waE2E.LiveLocationMessage{DegreesLatitude: proto.Float64(-33.5), DegreesLongitude: proto.Float64(151)}},
-			dm("L2", &pb.MessageEvent{Text: "Live location\ngeo:-33.5,151\nhttps://www.openstreetmap.org/?mlat=-33.5&mlon=151#map=16/-33.5/151"})},
+			dm("L2", &pb.MessageEvent{Text: "Live location\ngeo:-33.5,151\nhttps://www.openstreetmap.org/?mlat=-33.5&mlon=151#map=16/-33.5/151\n" +
+				"(where the sharing started: WhatsApp shows where it moves only on your phone)"})},
 		{"contact card", direct(alice, "C1"), &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String("Carol"),
 			Vcard: proto.String("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Carol\r\nitem1.TEL;waid=33633333333:+33 6 33 33 33 33\r\nEMAIL;type=INTERNET:carol@example.org\r\nEND:VCARD")}},
 			dm("C1", &pb.MessageEvent{Text: "Contact: Carol\nPhone: +33 6 33 33 33 33\nE-mail: carol@example.org"})},
@@ -165,7 +167,65 @@ func TestInboundMessage(t *testing.T) {
 		{"group invitation", direct(alice, "GI"), &waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{GroupName: proto.String("Friends"), Caption: proto.String("join us")}},
 			dm("GI", &pb.MessageEvent{Text: "Invitation to the WhatsApp group «Friends»\njoin us\n(accept it on your phone)"})},
 		{"buttons: said, not dropped", direct(alice, "B1"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{}},
-			dm("B1", &pb.MessageEvent{Text: "⚠ A message (buttons, a list, an event...) of a kind the gateway cannot show: see it on your phone."})},
+			dm("B1", &pb.MessageEvent{Text: "⚠ A message (buttons, a list...) of a kind the gateway cannot show: see it on your phone."})},
+		// Business messages: their text and choices, to make on the
+		// phone, and a choice made, as the apps show it (all were the
+		// notice to see them on the phone).
+		{"buttons", direct(alice, "B2"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{
+			Header: &waE2E.ButtonsMessage_Text{Text: "Your parcel"}, ContentText: proto.String("Arrives tomorrow."), FooterText: proto.String("Carrier"),
+			Buttons: []*waE2E.ButtonsMessage_Button{{ButtonText: &waE2E.ButtonsMessage_Button_ButtonText{DisplayText: proto.String("OK")}},
+				{ButtonText: &waE2E.ButtonsMessage_Button_ButtonText{DisplayText: proto.String("Change the day")}}}}},
+			dm("B2", &pb.MessageEvent{Text: "Your parcel\nArrives tomorrow.\nCarrier\nChoices: OK / Change the day (choose on your phone)"})},
+		{"template", direct(alice, "B3"), &waE2E.Message{TemplateMessage: &waE2E.TemplateMessage{HydratedTemplate: &waE2E.TemplateMessage_HydratedFourRowTemplate{
+			HydratedContentText: proto.String("Your code expires soon."),
+			HydratedButtons: []*waE2E.HydratedTemplateButton{{HydratedButton: &waE2E.HydratedTemplateButton_UrlButton{UrlButton: &waE2E.HydratedTemplateButton_HydratedURLButton{
+				DisplayText: proto.String("Renew"), URL: proto.String("https://example.org/renew")}}}}}}},
+			dm("B3", &pb.MessageEvent{Text: "Your code expires soon.\nChoices: Renew (https://example.org/renew) (choose on your phone)"})},
+		{"list", direct(alice, "B4"), &waE2E.Message{ListMessage: &waE2E.ListMessage{Title: proto.String("Menu"), Description: proto.String("Pick one"),
+			Sections: []*waE2E.ListMessage_Section{{Rows: []*waE2E.ListMessage_Row{{Title: proto.String("Pizza")}, {Title: proto.String("Salad")}}}}}},
+			dm("B4", &pb.MessageEvent{Text: "Menu\nPick one\nChoices: Pizza / Salad (choose on your phone)"})},
+		{"interactive", direct(alice, "B5"), &waE2E.Message{InteractiveMessage: &waE2E.InteractiveMessage{
+			Body: &waE2E.InteractiveMessage_Body{Text: proto.String("Rate us")},
+			InteractiveMessage: &waE2E.InteractiveMessage_NativeFlowMessage_{NativeFlowMessage: &waE2E.InteractiveMessage_NativeFlowMessage{
+				Buttons: []*waE2E.InteractiveMessage_NativeFlowMessage_NativeFlowButton{{Name: proto.String("quick_reply"), ButtonParamsJSON: proto.String(`{"display_text":"Good","id":"1"}`)}}}}}},
+			dm("B5", &pb.MessageEvent{Text: "Rate us\nChoices: Good (choose on your phone)"})},
+		{"a button tapped", direct(alice, "B6"), &waE2E.Message{ButtonsResponseMessage: &waE2E.ButtonsResponseMessage{
+			Response: &waE2E.ButtonsResponseMessage_SelectedDisplayText{SelectedDisplayText: "Change the day"}}},
+			dm("B6", &pb.MessageEvent{Text: "Change the day"})},
+		{"a row picked", direct(alice, "B7"), &waE2E.Message{ListResponseMessage: &waE2E.ListResponseMessage{Title: proto.String("Pizza")}},
+			dm("B7", &pb.MessageEvent{Text: "Pizza"})},
+		// A group's event, as the apps show it (it was the notice to see
+		// it on the phone); cancelled, said so.
+		{"an event", direct(alice, "EV1"), &waE2E.Message{EventMessage: &waE2E.EventMessage{Name: proto.String("Picnic"),
+			Description: proto.String("Bring food"), StartTime: proto.Int64(1781352000), EndTime: proto.Int64(1781362800),
+			Location: &waE2E.LocationMessage{Name: proto.String("Parc"), DegreesLatitude: proto.Float64(48.85), DegreesLongitude: proto.Float64(2.35)},
+			JoinLink: proto.String("https://call.whatsapp.com/video/abc")}},
+			dm("EV1", &pb.MessageEvent{Text: "Event: Picnic\nStarts: 13 Jun 2026 12:00 UTC\nEnds: 13 Jun 2026 15:00 UTC\nWhere: Parc, geo:48.85,2.35\n" +
+				"Call link: https://call.whatsapp.com/video/abc\nBring food\n(answer it on your phone)"})},
+		{"an event cancelled", direct(alice, "EV2"), &waE2E.Message{EventMessage: &waE2E.EventMessage{Name: proto.String("Picnic"), IsCanceled: proto.Bool(true)}},
+			dm("EV2", &pb.MessageEvent{Text: "Event (cancelled): Picnic"})},
+		// A scheduled call, its cancellation (in reply to it), a sticker
+		// pack shared: said (they were the notice).
+		{"a scheduled call", direct(alice, "SC1"), &waE2E.Message{ScheduledCallCreationMessage: &waE2E.ScheduledCallCreationMessage{
+			Title: proto.String("Sync"), CallType: waE2E.ScheduledCallCreationMessage_VIDEO.Enum(), ScheduledTimestampMS: proto.Int64(1781352000000)}},
+			dm("SC1", &pb.MessageEvent{Text: "Scheduled video call: Sync\n13 Jun 2026 12:00 UTC\n(join it on your phone)"})},
+		{"a scheduled call cancelled", direct(alice, "SC2"), &waE2E.Message{ScheduledCallEditMessage: &waE2E.ScheduledCallEditMessage{
+			Key: key(alice, "SC1", false), EditType: waE2E.ScheduledCallEditMessage_CANCEL.Enum()}},
+			dm("SC2", &pb.MessageEvent{Text: "Cancelled the scheduled call", ReplyToId: "SC1"})},
+		{"a sticker pack", direct(alice, "SP1"), &waE2E.Message{StickerPackMessage: &waE2E.StickerPackMessage{Name: proto.String("Cats"), Publisher: proto.String("Ann")}},
+			dm("SP1", &pb.MessageEvent{Text: "Sticker pack «Cats» by Ann: see it on your phone"})},
+		{"a request for the user's number", direct(alice, "RQ1"), &waE2E.Message{RequestPhoneNumberMessage: &waE2E.RequestPhoneNumberMessage{}},
+			dm("RQ1", &pb.MessageEvent{Text: "Asked for your phone number: share it on your phone if you wish"})},
+		// Meta AI's answer: its text parts (it was the notice).
+		{"an AI's answer", direct(alice, "AI1"), &waE2E.Message{RichResponseMessage: &waE2E.AIRichResponseMessage{Submessages: []*waAICommon.AIRichResponseSubMessage{
+			{MessageType: waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_TEXT.Enum(), MessageText: proto.String("Paris is the capital.")},
+			{MessageType: waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_CODE.Enum()},
+			{MessageType: waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_TEXT.Enum(), MessageText: proto.String("Anything else?")}}}},
+			dm("AI1", &pb.MessageEvent{Text: "Paris is the capital.\nAnything else?"})},
+		// What WhatsApp keeps from linked devices (a one-time passcode):
+		// said to be on the phone, not a message of an unknown kind.
+		{"masked for linked devices", direct(alice, "OTP"), &waE2E.Message{PlaceholderMessage: &waE2E.PlaceholderMessage{Type: waE2E.PlaceholderMessage_MASK_LINKED_DEVICES.Enum()}},
+			dm("OTP", &pb.MessageEvent{Text: "A message WhatsApp shows only on your phone, for your security (such as a one-time passcode): see it on your phone."})},
 		{"a poll vote: nothing to show", direct(alice, "PV"), &waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{}}, nil},
 		{"protocol chatter", direct(alice, "P2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SYNC_RESPONSE.Enum()}}, nil},
 		{"disappearing messages turned off", direct(alice, "P3"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum()}},

@@ -1,6 +1,8 @@
 package whatsapp
 
 import (
+	"context"
+
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
@@ -11,15 +13,14 @@ import (
 // What the user may do in a group, by its settings and their role, as
 // WhatsApp's apps offer it: a member who is no admin may not remove
 // anyone or change roles; in a group whose info only admins edit
-// (locked: WhatsApp's "Edit group settings") not its name, description
-// or picture; where only admins add members (member add mode
-// admin_add) not add anyone. Who may post is read_only (chatOf). The
-// gateway shows a room accordingly (no configuration form, no subject
-// change), where WhatsApp would refuse later. The same setting keeps
-// the disappearing-messages timer and pins for admins too, but those
-// stay offered: the refusal then says why (pin.go's before WhatsApp is
-// asked, settimer.go's WhatsApp's), where the SDK's, for a feature the
-// chat lacks, would say the chat has no disappearing messages.
+// (locked: WhatsApp's "Edit group settings") not its name, description,
+// picture, disappearing-messages timer or pins; where only admins add
+// members (member add mode admin_add) not add anyone. Who may post is
+// read_only (chatOf). The gateway shows a room accordingly (no
+// configuration form, no subject change), and the SDK refuses the rest
+// (a /timer, a /pin) before the session is asked, where WhatsApp would
+// refuse later: the timer with an IQ error whose text says nothing of
+// admins, a pin with a refusal in the message's acknowledgement.
 
 // groupFeatures is what the user may do in g: every feature but those
 // its settings keep for admins, when the user is none (selfAdmin). It is
@@ -33,6 +34,7 @@ func groupFeatures(g *types.GroupInfo, selfAdmin bool) *pb.Features {
 	f.GroupKick, f.GroupRoles, f.GroupUnban = false, false, false
 	if g.IsLocked {
 		f.GroupName, f.GroupTopic, f.GroupAvatar = false, false, false
+		f.ChatTimer, f.Pin = false, false
 	}
 	if g.MemberAddMode == types.GroupMemberAddModeAdmin {
 		f.GroupInvite = false
@@ -80,4 +82,29 @@ func applySettings(g *types.GroupInfo, e *events.GroupInfo) {
 	if mode, ok := addModeChange(e); ok {
 		g.MemberAddMode = mode
 	}
+}
+
+// settingsKeptFromUser says whether chat is a group whose settings only
+// its admins may edit (the timer and pins among them) while the user is
+// none, from the group as known (asked of WhatsApp when not known yet;
+// should that fail, WhatsApp decides). The SDK refuses those commands
+// already by the chat's features (groupFeatures); this holds for a
+// group it did not know then.
+func (s *Session) settingsKeptFromUser(ctx context.Context, chat types.JID) bool {
+	if chat.Server != types.GroupServer {
+		return false
+	}
+	s.mu.Lock()
+	g := s.groups[chat]
+	s.mu.Unlock()
+	if g == nil {
+		if _, err := s.group(ctx, chat); err != nil {
+			s.log.Info("group unknown before a change of its settings: WhatsApp decides", "chat", chat, "err", err)
+			return false
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g = s.groups[chat]
+	return g != nil && g.IsLocked && !s.isSelfAdmin(g)
 }

@@ -22,14 +22,19 @@ func wantFeatures(t *testing.T, what string, f *pb.Features, name, invite, kick 
 	if f.GroupName != name || f.GroupTopic != name || f.GroupAvatar != name {
 		t.Errorf("%s: rename, topic, picture %v %v %v, want %v", what, f.GroupName, f.GroupTopic, f.GroupAvatar, name)
 	}
+	// The same setting keeps the timer and pins for admins: the SDK
+	// refuses them at once (they went to WhatsApp, refused there with a
+	// text that says nothing of admins).
+	if f.ChatTimer != name || f.Pin != name {
+		t.Errorf("%s: timer, pin %v %v, want %v", what, f.ChatTimer, f.Pin, name)
+	}
 	if f.GroupInvite != invite {
 		t.Errorf("%s: invite %v, want %v", what, f.GroupInvite, invite)
 	}
 	if f.GroupKick != kick || f.GroupRoles != kick {
 		t.Errorf("%s: kick, roles %v %v, want %v", what, f.GroupKick, f.GroupRoles, kick)
 	}
-	// The timer and pins stay offered: their refusal says why.
-	if !f.Reactions || !f.Replies || !f.LeaveChat || !f.ChatTimer || !f.Pin || f.SingleReaction {
+	if !f.Reactions || !f.Replies || !f.LeaveChat || !f.PollCreate || !f.PollVote || f.SingleReaction || f.MaxReactions != 0 {
 		t.Errorf("%s: more narrowed than the group's settings: %v", what, f)
 	}
 }
@@ -129,4 +134,39 @@ func TestGroupSettingsFeaturesLive(t *testing.T) {
 	if l, _ := s.ChatLimits(ctx, group.String()); !l.Features.GetGroupName() || !l.Features.GetGroupInvite() {
 		t.Errorf("ChatLimits after the unlock: %v", l.Features)
 	}
+}
+
+// The settings notification as WhatsApp sends it (its elements encoded
+// in WhatsApp's binary form and read back, then whatsmeow's own parser,
+// which leaves <member_add_mode> among the unknown changes with the
+// mode as its bytes) narrows and lifts the room's features as the
+// modelled events do: the plugin reads what whatsmeow makes of it.
+func TestGroupSettingsFromWire(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	g := &types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"}, MemberAddMode: types.GroupMemberAddModeAllMember,
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
+	}
+	fake.SetGroup(g)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	change := func(what string, locked bool, mode types.GroupMemberAddMode, name, invite bool) {
+		t.Helper()
+		cp := *g
+		cp.IsLocked, cp.MemberAddMode = locked, mode
+		from := r.host.count()
+		if err := fake.NotifyGroupSettings(&cp, alice); err != nil {
+			t.Fatal(err)
+		}
+		ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetChat() != nil })
+		wantFeatures(t, what, ev.GetChat().GetChat().Features, name, invite, false)
+		l, _ := s.ChatLimits(ctx, group.String())
+		wantFeatures(t, what+", ChatLimits", l.Features, name, invite, false)
+	}
+	change("admins add", false, types.GroupMemberAddModeAdmin, true, false)
+	change("locked, admins add", true, types.GroupMemberAddModeAdmin, false, false)
+	change("unlocked, all add", false, types.GroupMemberAddModeAllMember, true, true)
 }

@@ -109,8 +109,8 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 	if p.Unpin {
 		what = "unpin"
 	}
-	if err := s.mayPin(ctx, chat, what); err != nil {
-		return err
+	if s.settingsKeptFromUser(ctx, chat) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: only the group's admins may pin messages in it", what)
 	}
 	made := now()
 	resp, err := s.d.cli.SendMessage(ctx, chat, pinMessage(chat, quoted{ID: p.TargetId, Meta: m}, p.Unpin, made), s.sendID(c, 0))
@@ -126,33 +126,6 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 	ev := &pb.Event{ChatId: c.ChatID, ChatType: chatTypeOf(chat), Sender: &pb.Sender{UserId: s.login.LoginID, IsFromMe: true},
 		TimestampUnixMicro: at.UnixMicro(), EventId: string(resp.ID)}
 	s.emitDurable(pinNotice(ev, p.TargetId, p.Unpin))
-	return nil
-}
-
-// mayPin refuses a pin in a group where only admins edit the settings
-// (pins among them) and the user is no admin, from the group as known
-// (asked of WhatsApp when not known yet; should that fail, WhatsApp
-// decides).
-func (s *Session) mayPin(ctx context.Context, chat types.JID, what string) error {
-	if chat.Server != types.GroupServer {
-		return nil
-	}
-	s.mu.Lock()
-	g := s.groups[chat]
-	s.mu.Unlock()
-	if g == nil {
-		if _, err := s.group(ctx, chat); err != nil {
-			s.log.Info("group unknown before a pin: WhatsApp decides", "chat", chat, "err", err)
-			return nil
-		}
-	}
-	s.mu.Lock()
-	g = s.groups[chat]
-	refused := g != nil && g.IsLocked && !s.isSelfAdmin(g)
-	s.mu.Unlock()
-	if refused {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: only the group's admins may pin messages in it", what)
-	}
 	return nil
 }
 

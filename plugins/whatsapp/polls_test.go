@@ -10,6 +10,7 @@ import (
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -316,5 +317,43 @@ func TestPollVoterMergedAfterRestart(t *testing.T) {
 	ev, _ := r2.host.next(t, from, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
 	if got, want := ev.GetEdit().GetText(), lunchText("0 votes", "2 votes"); got != want {
 		t.Errorf("after the restart: %q, want %q", got, want)
+	}
+}
+
+// pollV6 is lunchPoll in the newest form (pollCreationMessageV6, field
+// 119, newer than the pinned whatsmeow), with a field of that form's
+// own (its end time) that whatsmeow's PollCreationMessage does not know.
+func pollV6() *waE2E.Message {
+	old := lunchPoll()
+	p := old.GetPollCreationMessageV3()
+	p.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 9, protowire.VarintType), 1893456000000))
+	b, err := proto.Marshal(p)
+	if err != nil {
+		panic(err)
+	}
+	m := &waE2E.Message{MessageContextInfo: old.MessageContextInfo}
+	m.ProtoReflect().SetUnknown(protowire.AppendBytes(protowire.AppendTag(nil, 119, protowire.BytesType), b))
+	return m
+}
+
+// A poll of the newest form (V6: what the apps send for a poll that
+// hides its voters or ends) shows and counts as the other forms do; it
+// was the notice to see it on the phone, its votes dropped.
+func TestPollV6(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	poll := inGroup(alice, "POLL6")
+	from := r.host.count()
+	fake.Receive(ctx, &poll, pollV6())
+	ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if want := "Poll: Lunch?\n1. pizza\n2. sushi\n(vote with a reply: /vote 1, or on your phone)"; ev.GetMessage().Text != want {
+		t.Fatalf("poll: %q, want %q", ev.GetMessage().Text, want)
+	}
+	v := &voter{t: t, fake: fake, poll: &poll}
+	v.vote(bob, "sushi")
+	ev, _ = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if ed := ev.GetEdit(); ed.TargetId != "POLL6" || ed.Text != lunchText("0 votes", "1 vote") {
+		t.Errorf("a vote: %v", ev)
 	}
 }

@@ -22,9 +22,10 @@ const offeredText = "WhatsApp offers disappearing messages after 24 hours, 7 day
 
 // SetChatTimer sets a chat's disappearing-messages timer from XMPP
 // (sdk.ChatTimerSetter), as the apps do: a one-to-one chat's as an
-// EPHEMERAL_SETTING message to it, a group's by asking WhatsApp (which
-// refuses a user who is not an admin where only admins may change the
-// group's settings). Once WhatsApp took it, the chat's timer is kept at
+// EPHEMERAL_SETTING message to it, a group's by asking WhatsApp; where
+// only admins may change the group's settings and the user is none, it
+// is refused before WhatsApp is asked (WhatsApp's own refusal, an IQ
+// error, says nothing of admins). Once WhatsApp took it, the chat's timer is kept at
 // once, for the next message sent to carry it, and the change is shown
 // in the chat as the user's, once: WhatsApp's echo of it (a group's
 // notification) says nothing more (disappearing.go).
@@ -39,6 +40,9 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 	jid, err := parseChatID(c.ChatID)
 	if err != nil {
 		return err
+	}
+	if s.settingsKeptFromUser(ctx, jid) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only the group's admins may change its disappearing-messages timer")
 	}
 	secs := uint32(ttl / time.Second)
 	// The setting's time: after the one known, so that nothing older

@@ -166,8 +166,11 @@ func TestSetChatTimerGroup(t *testing.T) {
 
 	from = r.host.count()
 	err := s.SetChatTimer(ctx, sdk.Call{ChatID: g3.String()}, 90*24*time.Hour)
-	if codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
-		t.Errorf("a locked group, not an admin: %v, want NOT_ALLOWED", err)
+	if codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(err.Error(), "only the group's admins") {
+		t.Errorf("a locked group, not an admin: %v, want NOT_ALLOWED naming the admins", err)
+	}
+	if got := len(fake.TimerSets()); got != 2 || fake.TimerAsks() != 2 {
+		t.Errorf("WhatsApp asked %d times (%d taken) after the locked group's, want 2: refused before", fake.TimerAsks(), got)
 	}
 	if g := fake.Group(g3); g.DisappearingTimer != 86400 {
 		t.Errorf("WhatsApp's locked group: %+v", g.GroupEphemeral)

@@ -30,7 +30,7 @@ func TestInboundUnshown(t *testing.T) {
 		{"payment", &waE2E.Message{SendPaymentMessage: &waE2E.SendPaymentMessage{}}, notice},
 		{"product", &waE2E.Message{ProductMessage: &waE2E.ProductMessage{}}, notice},
 		{"sticker pack", &waE2E.Message{StickerPackMessage: &waE2E.StickerPackMessage{}, MessageContextInfo: &waE2E.MessageContextInfo{}}, notice},
-		{"scheduled call", &waE2E.Message{ScheduledCallCreationMessage: &waE2E.ScheduledCallCreationMessage{Title: proto.String("Sync")}}, notice},
+		{"scheduled call changed, not cancelled", &waE2E.Message{ScheduledCallEditMessage: &waE2E.ScheduledCallEditMessage{Key: key(alice, "SC1", false)}}, notice},
 		{"newer than whatsmeow", newer, notice},
 		{"sender key only", &waE2E.Message{SenderKeyDistributionMessage: &waE2E.SenderKeyDistributionMessage{}, MessageContextInfo: &waE2E.MessageContextInfo{}}, ""},
 		{"album announcement", &waE2E.Message{AlbumMessage: &waE2E.AlbumMessage{ExpectedImageCount: proto.Uint32(3)}}, ""},

@@ -32,6 +32,8 @@ const spoilerField protowire.Number = 118
 type wrapping struct {
 	spoiler     bool // a spoiler: shown marked as one
 	groupStatus bool // a status shared with a group, in its chat
+	addYours    bool // about a status's "Add yours" prompt
+	viewOnce    bool // to be seen once: shown marked as such
 }
 
 // inner is the content msg wraps and what its wrapper says, or nil when
@@ -50,13 +52,13 @@ func inner(msg *waE2E.Message, evt *events.Message, w *wrapping) *waE2E.Message 
 		evt.IsEphemeral = true
 		return msg.GetEphemeralMessage().GetMessage()
 	case msg.GetViewOnceMessage().GetMessage() != nil:
-		evt.IsViewOnce = true
+		evt.IsViewOnce, w.viewOnce = true, true
 		return msg.GetViewOnceMessage().GetMessage()
 	case msg.GetViewOnceMessageV2().GetMessage() != nil:
-		evt.IsViewOnce, evt.IsViewOnceV2 = true, true
+		evt.IsViewOnce, evt.IsViewOnceV2, w.viewOnce = true, true, true
 		return msg.GetViewOnceMessageV2().GetMessage()
 	case msg.GetViewOnceMessageV2Extension().GetMessage() != nil:
-		evt.IsViewOnce, evt.IsViewOnceV2, evt.IsViewOnceV2Extension = true, true, true
+		evt.IsViewOnce, evt.IsViewOnceV2, evt.IsViewOnceV2Extension, w.viewOnce = true, true, true, true
 		return msg.GetViewOnceMessageV2Extension().GetMessage()
 	case msg.GetLottieStickerMessage().GetMessage() != nil:
 		evt.IsLottieSticker = true
@@ -94,6 +96,14 @@ func inner(msg *waE2E.Message, evt *events.Message, w *wrapping) *waE2E.Message 
 		// Each photo or video of an album (the apps send several at
 		// once so), an event's cover.
 		return msg.GetAssociatedChildMessage().GetMessage()
+	case msg.GetLimitSharingMessage().GetMessage() != nil:
+		// A chat's advanced chat privacy turned on or off: a protocol
+		// message (LIMIT_SHARING), said as such (convert_in.go).
+		return msg.GetLimitSharingMessage().GetMessage()
+	case msg.GetStatusAddYours().GetMessage() != nil:
+		// A status's "Add yours" prompt, or an answer to one.
+		w.addYours = true
+		return msg.GetStatusAddYours().GetMessage()
 	case msg.GetQuestionMessage().GetMessage() != nil:
 		return msg.GetQuestionMessage().GetMessage()
 	case msg.GetQuestionReplyMessage().GetMessage() != nil:
@@ -109,31 +119,35 @@ func inner(msg *waE2E.Message, evt *events.Message, w *wrapping) *waE2E.Message 
 // unknownWrapped is the message in a FutureProofMessage field the pinned
 // whatsmeow does not know (kept among msg's unknown fields), or nil.
 func unknownWrapped(msg *waE2E.Message, field protowire.Number) *waE2E.Message {
+	var fp waE2E.FutureProofMessage
+	if !unknownField(msg, field, &fp) {
+		return nil
+	}
+	return fp.GetMessage()
+}
+
+// unknownField reads into into the first field of msg's unknown fields
+// numbered field (one the pinned whatsmeow does not know); false when
+// msg has none, or it does not read as into.
+func unknownField(msg *waE2E.Message, field protowire.Number, into proto.Message) bool {
 	b := msg.ProtoReflect().GetUnknown()
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return nil
+			return false
 		}
 		b = b[n:]
 		if num == field && typ == protowire.BytesType {
 			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return nil
-			}
-			var fp waE2E.FutureProofMessage
-			if proto.Unmarshal(v, &fp) == nil && fp.GetMessage() != nil {
-				return fp.GetMessage()
-			}
-			return nil
+			return n >= 0 && proto.Unmarshal(v, into) == nil
 		}
 		n = protowire.ConsumeFieldValue(num, typ, b)
 		if n < 0 {
-			return nil
+			return false
 		}
 		b = b[n:]
 	}
-	return nil
+	return false
 }
 
 // unwrap takes off evt's content the wrappers whatsmeow left on it (as

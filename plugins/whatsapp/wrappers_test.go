@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -34,6 +35,8 @@ func withSpoiler(t *testing.T, m *waE2E.Message) *waE2E.Message {
 func TestInboundWrappers(t *testing.T) {
 	hello := &waE2E.Message{Conversation: proto.String("hello")}
 	photo := &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String("image/jpeg"), Caption: proto.String("look")}}
+	keyed := &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String("image/jpeg"), Caption: proto.String("look"),
+		MediaKey: []byte("0123456789abcdef0123456789abcdef"), DirectPath: proto.String("/v/t62/x")}}
 	statusKey := key(types.StatusBroadcastJID, "S1", false)
 	mention := &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_STATUS_MENTION_MESSAGE.Enum(), Key: statusKey}}
 	cases := []struct {
@@ -52,12 +55,29 @@ func TestInboundWrappers(t *testing.T) {
 		{"bot invoke in ephemeral", direct(alice, "W6"), &waE2E.Message{EphemeralMessage: fp(&waE2E.Message{BotInvokeMessage: fp(hello)})}, "hello", "", true},
 		{"document with caption in view once", direct(alice, "W7"), &waE2E.Message{ViewOnceMessage: fp(&waE2E.Message{DocumentWithCaptionMessage: fp(
 			&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{Mimetype: proto.String("application/pdf"), FileName: proto.String("a.pdf"), Caption: proto.String("the plan")}})})},
-			"the plan", "", false},
+			"View once: a file WhatsApp lets you open only on your phone\nthe plan", "", false},
+		// Media to be seen once: marked so (it showed as any photo).
+		{"view once photo", direct(alice, "W18"), &waE2E.Message{ViewOnceMessageV2: fp(keyed)}, "View once:\nlook", "", false},
+		// Without its keys (kept from linked devices): on the phone.
+		{"view once photo, no keys", direct(alice, "W19"), &waE2E.Message{ViewOnceMessageV2: fp(photo)},
+			"View once: a file WhatsApp lets you open only on your phone\nlook", "", false},
 		{"group status", inGroup(bob, "W8"), &waE2E.Message{GroupStatusMessageV2: fp(photo)}, "Group status:\nlook", "", false},
 		{"status mention", direct(alice, "W9"), &waE2E.Message{StatusMentionMessage: fp(mention)}, "Mentioned you in their status: see it on your phone", "", false},
 		{"group status mention", inGroup(bob, "W10"), &waE2E.Message{GroupStatusMentionMessage: fp(mention)}, "Mentioned this group in their status: see it on your phone", "", false},
 		{"spoiler", direct(alice, "W11"), withSpoiler(t, hello), "hello", "hello", false},
 		{"spoiler photo", direct(alice, "W12"), withSpoiler(t, photo), "Spoiler:\nlook", "look", false},
+		// Advanced chat privacy turned on or off (the newer apps'
+		// limitSharingMessage wrapping a LIMIT_SHARING protocol
+		// message, as WhatsApp's Android app builds it): a line, where it
+		// was the notice to see it on the phone.
+		{"advanced chat privacy on", direct(alice, "W13"), &waE2E.Message{LimitSharingMessage: fp(limitSharing(true))}, "Turned on advanced chat privacy", "", false},
+		{"advanced chat privacy off", direct(alice, "W14"), &waE2E.Message{LimitSharingMessage: fp(limitSharing(false))}, "Turned off advanced chat privacy", "", false},
+		{"advanced chat privacy, bare", direct(alice, "W15"), limitSharing(true), "Turned on advanced chat privacy", "", false},
+		// A status's "Add yours" prompt: what it wraps, said as such,
+		// else the notice as before.
+		{"add yours", direct(alice, "W16"), &waE2E.Message{StatusAddYours: fp(hello)}, "«Add yours» status:\nhello", "", false},
+		{"add yours, nothing shown", direct(alice, "W17"), &waE2E.Message{StatusAddYours: fp(&waE2E.Message{MessageContextInfo: &waE2E.MessageContextInfo{}})},
+			"⚠ A message of a kind the gateway cannot show: see it on your phone.", "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,4 +144,11 @@ func TestInboundWrappers(t *testing.T) {
 	if ev.EventId != "WL1" || ev.GetMessage().GetText() != "all of you" {
 		t.Errorf("live: %v", ev)
 	}
+}
+
+// limitSharing is a chat's advanced chat privacy turned on or off, as
+// the protocol message the apps send.
+func limitSharing(on bool) *waE2E.Message {
+	return &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_LIMIT_SHARING.Enum(),
+		LimitSharing: &waCommon.LimitSharing{SharingLimited: proto.Bool(on), Trigger: waCommon.LimitSharing_CHAT_SETTING.Enum()}}}
 }

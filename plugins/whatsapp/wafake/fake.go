@@ -92,6 +92,8 @@ type Client struct {
 	outside map[types.JID]*types.GroupInfo
 	// timerSets is the chats' timers set (timer.go).
 	timerSets []TimerSet
+	// timerAsks counts SetDisappearingTimer calls, refused ones too.
+	timerAsks int
 	// reuploads is what the phone has of files WhatsApp's servers
 	// dropped (mediaretry.go).
 	reuploads reuploads

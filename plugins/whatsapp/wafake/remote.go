@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
@@ -485,7 +484,7 @@ func (a *Agent) do(c *Client, cmd Command) {
 		}
 	case "group-settings":
 		if by, err := types.ParseJID(cmd.JID); err == nil && cmd.Group != nil {
-			c.Emit(groupSettingsEvent(cmd.Group, by))
+			_ = c.NotifyGroupSettings(cmd.Group, by)
 		}
 	case "contact":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
@@ -532,16 +531,4 @@ func applyState(c *Client, cmd Command) {
 			c.SetPhoneHistory(jid, msgs...)
 		}
 	}
-}
-
-// groupSettingsEvent is WhatsApp's notification of g's settings, changed
-// by by: its lock and announcement elements, which whatsmeow parses,
-// and its member add mode, which whatsmeow leaves among the unknown.
-func groupSettingsEvent(g *types.GroupInfo, by types.JID) *events.GroupInfo {
-	locked, announce := g.GroupLocked, g.GroupAnnounce
-	e := &events.GroupInfo{JID: g.JID, Sender: &by, Timestamp: time.Now(), Locked: &locked, Announce: &announce}
-	if g.MemberAddMode != "" {
-		e.UnknownChanges = []*waBinary.Node{{Tag: "member_add_mode", Content: []byte(g.MemberAddMode)}}
-	}
-	return e
 }

@@ -30,6 +30,9 @@ type TimerSet struct {
 // group's change back: the test emits it, as WhatsApp's echo (from
 // OnTimerSet, for one handled before the IQ's answer).
 func (c *Client) SetDisappearingTimer(ctx context.Context, chat types.JID, timer time.Duration, settingTS time.Time) error {
+	c.mu.Lock()
+	c.timerAsks++
+	c.mu.Unlock()
 	switch chat.Server {
 	case types.DefaultUserServer, types.HiddenUserServer:
 		if settingTS.IsZero() {
@@ -95,4 +98,12 @@ func (c *Client) TimerSets() []TimerSet {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.timerSets)
+}
+
+// TimerAsks is how many times the plugin asked to set a timer, taken
+// or refused.
+func (c *Client) TimerAsks() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.timerAsks
 }
