@@ -17,7 +17,7 @@ import (
 // Telegram's header says was quoted (quote_text), else the text of a
 // message the plugin saw; its author as seen, the user's own as
 // quote_from_me. A plain reply to a message the plugin never saw (sent
-// before the login) carries no quote: Telegram is not asked for it.
+// before the login) has it asked of Telegram (TestReplyQuoteFetched).
 func TestReplyQuote(t *testing.T) {
 	srv := newFake(t)
 	old := srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "sent before the login, long ago")
@@ -58,9 +58,9 @@ func TestReplyQuote(t *testing.T) {
 		{"a quoting reply to the user's message", "answer three", tgfake.WithQuote(bobsCopy, "own"),
 			&pb.MessageEvent{ReplyToId: res.MessageID, QuoteText: "own", QuoteFromMe: true}},
 		{"a quoting reply to a message never seen", "answer four", tgfake.WithQuote(srv.ID(old, bob.ID), "long ago"),
-			&pb.MessageEvent{ReplyToId: strconv.Itoa(srv.ID(old, alice.ID)), QuoteText: "long ago"}},
+			&pb.MessageEvent{ReplyToId: strconv.Itoa(srv.ID(old, alice.ID)), QuoteText: "long ago", QuoteAuthorId: "1002"}},
 		{"a plain reply to a message never seen", "answer five", tgfake.WithReply(srv.ID(old, bob.ID)),
-			&pb.MessageEvent{ReplyToId: strconv.Itoa(srv.ID(old, alice.ID))}},
+			&pb.MessageEvent{ReplyToId: strconv.Itoa(srv.ID(old, alice.ID)), QuoteText: "sent before the login, long ago", QuoteAuthorId: "1002"}},
 	} {
 		from := h.count()
 		srv.Send(bob.ID, alicePeer, tc.text, tc.opt)

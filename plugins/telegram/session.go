@@ -53,24 +53,25 @@ type Session struct {
 	// closes once none does.
 	running sync.WaitGroup
 
-	gaps     gapFill // gap.go
-	sent     sentSet
-	hold     sendHold  // sending.go
-	live     liveSends // sending.go
-	react    reactionCache
-	uploads  uploads
-	topics   topicCache
-	banLists banCache        // bancache.go
-	found    foundSet        // search.go
-	polls    pollCache       // polls.go
-	creates  createLog       // create_txn.go
-	unpins   unpinSet        // pin.go
-	newest   newestSeen      // readmark.go
-	shown    shownTexts      // shown.go
-	quotes   quoteCache      // quote.go
-	reactMax reactLimits     // reactlimit.go
-	listing  contactListing  // contacts.go
-	typing   typingkeep.Lazy // typing.go
+	gaps       gapFill // gap.go
+	sent       sentSet
+	hold       sendHold  // sending.go
+	live       liveSends // sending.go
+	react      reactionCache
+	uploads    uploads
+	topics     topicCache
+	banLists   banCache        // bancache.go
+	found      foundSet        // search.go
+	polls      pollCache       // polls.go
+	creates    createLog       // create_txn.go
+	unpins     unpinSet        // pin.go
+	newest     newestSeen      // readmark.go
+	shown      shownTexts      // shown.go
+	quotes     quoteCache      // quote.go
+	quoteFetch quoteFetches    // quotefetch.go
+	reactMax   reactLimits     // reactlimit.go
+	listing    contactListing  // contacts.go
+	typing     typingkeep.Lazy // typing.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
