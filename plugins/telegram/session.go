@@ -69,6 +69,7 @@ type Session struct {
 	shown      shownTexts      // shown.go
 	quotes     quoteCache      // quote.go
 	quoteFetch quoteFetches    // quotefetch.go
+	restricts  restrictTimers  // restrictexpiry.go
 	reactMax   reactLimits     // reactlimit.go
 	listing    contactListing  // contacts.go
 	typing     typingkeep.Lazy // typing.go
@@ -76,6 +77,7 @@ type Session struct {
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
 	s := &Session{n: n, login: login, saved: st, self: st.UserID, peers: newPeers(nil)}
+	s.peers.onChannel = s.watchRestriction // restrictexpiry.go
 	s.peers.err = func(err error) {
 		n.log().Warn("telegram: access hashes not kept", "login", login.LoginID, "err", err)
 	}
@@ -364,6 +366,7 @@ func (s *Session) client() (*tg.Client, *updates.Manager, error) {
 // Disconnect stops the client; the database stays for the next Connect.
 func (s *Session) Disconnect(ctx context.Context) error {
 	s.typingKeeper().StopAll()
+	s.restricts.stopAll()
 	if s.bot != nil {
 		return s.bot.Disconnect(ctx)
 	}
