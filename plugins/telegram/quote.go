@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gotd/td/tg"
@@ -79,9 +80,13 @@ func cutQuote(text string) string {
 	return text[:cut] + "…"
 }
 
-// noteQuoted keeps message m of chat, with its text as shown, for the
+// noteQuoted keeps message m of chat, with its text as shown (a file
+// without caption said as the Signal transport says it), for the
 // replies that quote it.
 func (s *Session) noteQuoted(chat string, m *tg.Message, text string) {
+	if text == "" {
+		text = quotedFileText(m.Media)
+	}
 	if m.Out {
 		s.quotes.note(chat, m.ID, text, "", true)
 		return
@@ -125,4 +130,54 @@ func (s *Session) withQuote(ctx context.Context, chat string, me *pb.MessageEven
 			}
 		}
 	}
+}
+
+// quotedFileText says what a message without text was, by its file:
+// "[Photo]", "[Video: clip.mp4]", "[File: report.pdf]", "[Sticker: 😀]";
+// "" for none. The Signal transport quotes a file so.
+func quotedFileText(media tg.MessageMediaClass) string {
+	switch md := media.(type) {
+	case *tg.MessageMediaPhoto:
+		if _, ok := md.Photo.(*tg.Photo); ok {
+			return "[Photo]"
+		}
+	case *tg.MessageMediaDocument:
+		d, ok := md.Document.(*tg.Document)
+		if !ok {
+			return ""
+		}
+		kind, name := "File", ""
+		switch major, _, _ := strings.Cut(d.MimeType, "/"); major {
+		case "image":
+			kind = "Photo"
+		case "video":
+			kind = "Video"
+		case "audio":
+			kind = "Audio"
+		}
+		for _, at := range d.Attributes {
+			switch at := at.(type) {
+			case *tg.DocumentAttributeFilename:
+				name = at.FileName
+			case *tg.DocumentAttributeAudio:
+				if at.Voice {
+					kind = "Voice message"
+				}
+			case *tg.DocumentAttributeVideo:
+				if at.RoundMessage {
+					kind = "Video message"
+				}
+			case *tg.DocumentAttributeSticker:
+				if at.Alt == "" {
+					return "[Sticker]"
+				}
+				return "[Sticker: " + at.Alt + "]"
+			}
+		}
+		if name != "" && kind != "Voice message" && kind != "Video message" {
+			return "[" + kind + ": " + name + "]"
+		}
+		return "[" + kind + "]"
+	}
+	return ""
 }

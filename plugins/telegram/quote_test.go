@@ -114,3 +114,36 @@ func TestReplyQuoteAfterEdit(t *testing.T) {
 		t.Errorf("the reply quotes %q by %q, want %q by 1002", got.QuoteText, got.QuoteAuthorId, "better words")
 	}
 }
+
+// A reply to a file without caption quotes what the file was, as the
+// Signal transport quotes one: "[Photo]", "[File: report.pdf]", a voice
+// message, a sticker by its emoji (it had no quote).
+func TestReplyQuoteFile(t *testing.T) {
+	s, _ := unitSession(t)
+	ctx := context.Background()
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, nil)
+	bobPeer := &tg.PeerUser{UserID: 1002}
+	doc := func(mime string, attrs ...tg.DocumentAttributeClass) tg.MessageMediaClass {
+		return &tg.MessageMediaDocument{Document: &tg.Document{ID: 9, AccessHash: 1, MimeType: mime, Size: 10, Attributes: attrs}}
+	}
+	for i, tc := range []struct {
+		media tg.MessageMediaClass
+		want  string
+	}{
+		{&tg.MessageMediaPhoto{Photo: &tg.Photo{ID: 8, AccessHash: 1, Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "x", W: 800, H: 600, Size: 1000}}}}, "[Photo]"},
+		{doc("application/pdf", &tg.DocumentAttributeFilename{FileName: "report.pdf"}), "[File: report.pdf]"},
+		{doc("audio/ogg", &tg.DocumentAttributeAudio{Voice: true, Duration: 3}), "[Voice message]"},
+		{doc("image/webp", &tg.DocumentAttributeSticker{Alt: "😀", Stickerset: &tg.InputStickerSetEmpty{}}, &tg.DocumentAttributeFilename{FileName: "sticker.webp"}), "[Sticker: 😀]"},
+	} {
+		id := 100 + 2*i
+		s.messageEvents(ctx, &tg.Message{ID: id, PeerID: bobPeer, FromID: bobPeer, Date: 1700000000, Media: tc.media}, false)
+		r := &tg.Message{ID: id + 1, PeerID: bobPeer, FromID: bobPeer, Date: 1700000010, Message: "about that", ReplyTo: &tg.MessageReplyHeader{ReplyToMsgID: id}}
+		evs := s.messageEvents(ctx, r, false)
+		if len(evs) != 1 {
+			t.Fatalf("events %v", evs)
+		}
+		if got := evs[0].GetMessage(); got.QuoteText != tc.want || got.QuoteAuthorId != "1002" {
+			t.Errorf("a reply to %T quotes %q by %q, want %q by 1002", tc.media, got.QuoteText, got.QuoteAuthorId, tc.want)
+		}
+	}
+}
