@@ -57,9 +57,12 @@ func (s *Session) fetchQuoted(ctx context.Context, chat string, id int) {
 	if s.quoteFetch.paused(time.Now()) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, quoteFetchTimeout)
+	fctx, cancel := context.WithTimeout(ctx, quoteFetchTimeout)
 	defer cancel()
-	if err := s.fetchQuotedMsg(ctx, chat, id); err != nil {
+	if err := s.fetchQuotedMsg(fctx, chat, id); err != nil {
+		if ctx.Err() != nil {
+			return // the session ending, not Telegram failing
+		}
 		s.quoteFetch.failed(time.Now())
 		s.n.log().Warn("telegram: a reply's message not fetched: the reply comes without its quote", "login", s.login.LoginID, "chat", chat, "message", id, "err", err)
 	}
