@@ -35,8 +35,8 @@ func (s *Session) ringingEvent(u *tg.UpdatePhoneCall) []*pb.Event {
 }
 
 // noticeText is the text of a service message that is a call or a
-// change of the auto-delete timer (out: the user's own); ok false for
-// any other.
+// change of the auto-delete timer, or another shown as a line
+// (servicenotes.go) (out: the user's own); ok false for any other.
 func noticeText(a tg.MessageActionClass, out bool) (text string, ok bool) {
 	switch a := a.(type) {
 	case *tg.MessageActionPhoneCall:
@@ -55,7 +55,7 @@ func noticeText(a tg.MessageActionClass, out bool) (text string, ok bool) {
 	case *tg.MessageActionSetMessagesTTL:
 		return mediatext.TimerText(time.Duration(a.Period) * time.Second), true
 	}
-	return "", false
+	return serviceNoticeText(a, out)
 }
 
 // serviceSender is who made a service message: in a private chat an

@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/gotd/td/tg"
 	"google.golang.org/protobuf/proto"
@@ -39,7 +40,7 @@ func channelRights(c *tg.Channel) groupRights {
 	r := groupRights{creator: c.Creator, admin: isAdmin(c.AdminRights), broadcast: c.Broadcast,
 		adminRights: c.AdminRights, banned: c.DefaultBannedRights}
 	if !r.admin && !r.creator {
-		own := c.BannedRights
+		own := restrictionNow(c.BannedRights, time.Now()) // restrictexpiry.go
 		b := &r.banned
 		b.ChangeInfo = b.ChangeInfo || own.ChangeInfo
 		b.InviteUsers = b.InviteUsers || own.InviteUsers

@@ -1,7 +1,9 @@
 package telegram
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -151,4 +153,56 @@ func adminRightsOf(t *testing.T, srv *tgfake.Server, channel int64) tg.ChatAdmin
 	}
 	t.Fatalf("channel %d not found", channel)
 	return tg.ChatAdminRights{}
+}
+
+// A restriction for a while (its until_date) ends without a word from
+// Telegram: the room opens again at that date, the group asked for
+// again then (channels.getChannels), with what the user may do there.
+func TestRestrictionEnds(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 931, Title: "Timeout", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	described := func(from int, want featureSet, readOnly bool) {
+		t.Helper()
+		h.wait(t, from, "-100931 described again", func(ev *pb.Event) bool {
+			c := ev.GetChat().GetChat()
+			return ev.ChatId == "-100931" && c != nil && c.Features != nil && featuresOf(c.Features) == want && c.ReadOnly == readOnly
+		})
+	}
+	from := h.count()
+	srv.RestrictUntil(931, alice.ID, int(time.Now().Unix())+2)
+	described(from, featureSet{}, true)
+	from = h.count()
+	described(from, memberRights, false)
+	l, err := s.ChatLimits(ctx, "-100931")
+	if err != nil || l.ReadOnly || featuresOf(l.Features) != memberRights {
+		t.Errorf("the restriction over: limits %+v (%v), want a member's rights", l, err)
+	}
+}
+
+// A restriction whose until_date is past binds no more, though the
+// group's object still carries it (Telegram says nothing at its end);
+// one to come, or for ever (0), still does.
+func TestRestrictionPastIgnored(t *testing.T) {
+	s, _ := unitSession(t)
+	now := int(time.Now().Unix())
+	for _, tc := range []struct {
+		name     string
+		until    int
+		readOnly bool
+	}{{"ended", now - 5, false}, {"to come", now + 3600, true}, {"for ever", 0, true}} {
+		r := tg.ChatBannedRights{SendMessages: true, UntilDate: tc.until}
+		r.SetFlags()
+		c := &tg.Channel{ID: 940, AccessHash: 9, Title: "Timeout", Megagroup: true, BannedRights: r, Photo: &tg.ChatPhotoEmpty{}}
+		c.SetFlags()
+		s.peers.add(nil, []tg.ChatClass{c})
+		l, err := s.ChatLimits(context.Background(), "-100940")
+		if err != nil || l.ReadOnly != tc.readOnly {
+			t.Errorf("%s: limits %+v (%v), want read-only %v", tc.name, l, err, tc.readOnly)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gotd/td/telegram/query/dialogs"
 	"github.com/gotd/td/tg"
@@ -230,7 +231,7 @@ func canPost(c *tg.Channel) bool {
 	if c.Creator || isAdmin(c.AdminRights) {
 		return true
 	}
-	return !c.BannedRights.SendMessages && !c.DefaultBannedRights.SendMessages
+	return !restrictionNow(c.BannedRights, time.Now()).SendMessages && !c.DefaultBannedRights.SendMessages
 }
 
 // canPostChat is canPost for a basic group: its creator and admins, and

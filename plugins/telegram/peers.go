@@ -17,6 +17,9 @@ import (
 // after a Disconnect may use it while a new Connect gives it a new store.
 type peers struct {
 	err func(error) // reports a failure to keep access hashes
+	// onChannel, when set, is told each channel Telegram described in
+	// full (not "min"), out of the lock (restrictexpiry.go).
+	onChannel func(*tg.Channel)
 
 	mu       sync.Mutex
 	st       *store // nil while disconnected: hashes are neither kept nor read
@@ -55,10 +58,16 @@ func (p *peers) store() *store {
 func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
 	var keep []hash
 	var st *store
+	var full []*tg.Channel
 	defer func() {
 		if len(keep) > 0 && st != nil {
 			if err := st.setHashes(keep); err != nil {
 				p.err(err)
+			}
+		}
+		if p.onChannel != nil {
+			for _, c := range full {
+				p.onChannel(c)
 			}
 		}
 	}()
@@ -91,6 +100,9 @@ func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
 				c = &cp
 			} else if !c.Min && c.AccessHash != 0 {
 				keep = append(keep, hash{'c', c.ID, c.AccessHash})
+			}
+			if !c.Min {
+				full = append(full, c)
 			}
 			p.channels[c.ID] = c
 		case *tg.ChannelForbidden:

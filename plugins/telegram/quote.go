@@ -1,7 +1,9 @@
 package telegram
 
 import (
+	"context"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gotd/td/tg"
@@ -16,9 +18,9 @@ import (
 // reply header carries the part of the message a sender quoted
 // (quote_text) but not its author; a plain reply carries only the ID.
 // So the plugin keeps the start of the messages it saw since it started
-// with their authors, and fills the quote from there, without asking
-// Telegram for the message (a request per reply). Before, such a reply
-// came with no context.
+// with their authors, and fills the quote from there; a live reply to a
+// message not kept asks Telegram for it, once (quotefetch.go). Before,
+// such a reply came with no context.
 
 // quoteLimit bounds the messages kept for quotes (the most recent ones).
 const quoteLimit = 2048
@@ -44,10 +46,10 @@ func quoteKey(chat string, id int) string {
 }
 
 // note keeps message id of chat with text by author (fromMe: the user).
+// A message without text (a photo) is kept too: known, a reply to it
+// does not ask Telegram for it (quotefetch.go).
 func (c *quoteCache) note(chat string, id int, text, author string, fromMe bool) {
-	if text != "" {
-		c.put(quoteKey(chat, id), quotedMsg{text: cutQuote(text), author: author, fromMe: fromMe}, quoteLimit)
-	}
+	c.put(quoteKey(chat, id), quotedMsg{text: cutQuote(text), author: author, fromMe: fromMe}, quoteLimit)
 }
 
 // edited replaces the text kept of message id of chat, when kept.
@@ -78,9 +80,13 @@ func cutQuote(text string) string {
 	return text[:cut] + "…"
 }
 
-// noteQuoted keeps message m of chat, with its text as shown, for the
+// noteQuoted keeps message m of chat, with its text as shown (a file
+// without caption said as the Signal transport says it), for the
 // replies that quote it.
 func (s *Session) noteQuoted(chat string, m *tg.Message, text string) {
+	if text == "" {
+		text = quotedFileText(m.Media)
+	}
 	if m.Out {
 		s.quotes.note(chat, m.ID, text, "", true)
 		return
@@ -94,9 +100,14 @@ func (s *Session) noteQuoted(chat string, m *tg.Message, text string) {
 
 // withQuote puts in me, a reply of chat with header r, what is known of
 // the message it answers: the part Telegram says was quoted, else the
-// text kept of it; its author as kept, else the header's reply_from.
-func (s *Session) withQuote(chat string, me *pb.MessageEvent, r *tg.MessageReplyHeader) {
+// text kept of it; its author as kept, else the header's reply_from. A
+// message not kept is asked of Telegram when fetch (a live reply).
+func (s *Session) withQuote(ctx context.Context, chat string, me *pb.MessageEvent, r *tg.MessageReplyHeader, fetch bool) {
 	kept, ok := s.quotes.kept(chat, r.ReplyToMsgID)
+	if !ok && fetch {
+		s.fetchQuoted(ctx, chat, r.ReplyToMsgID) // quotefetch.go
+		kept, ok = s.quotes.kept(chat, r.ReplyToMsgID)
+	}
 	text := kept.text
 	if r.Quote && r.QuoteText != "" {
 		text = cutQuote(r.QuoteText)
@@ -119,4 +130,54 @@ func (s *Session) withQuote(chat string, me *pb.MessageEvent, r *tg.MessageReply
 			}
 		}
 	}
+}
+
+// quotedFileText says what a message without text was, by its file:
+// "[Photo]", "[Video: clip.mp4]", "[File: report.pdf]", "[Sticker: 😀]";
+// "" for none. The Signal transport quotes a file so.
+func quotedFileText(media tg.MessageMediaClass) string {
+	switch md := media.(type) {
+	case *tg.MessageMediaPhoto:
+		if _, ok := md.Photo.(*tg.Photo); ok {
+			return "[Photo]"
+		}
+	case *tg.MessageMediaDocument:
+		d, ok := md.Document.(*tg.Document)
+		if !ok {
+			return ""
+		}
+		kind, name := "File", ""
+		switch major, _, _ := strings.Cut(d.MimeType, "/"); major {
+		case "image":
+			kind = "Photo"
+		case "video":
+			kind = "Video"
+		case "audio":
+			kind = "Audio"
+		}
+		for _, at := range d.Attributes {
+			switch at := at.(type) {
+			case *tg.DocumentAttributeFilename:
+				name = at.FileName
+			case *tg.DocumentAttributeAudio:
+				if at.Voice {
+					kind = "Voice message"
+				}
+			case *tg.DocumentAttributeVideo:
+				if at.RoundMessage {
+					kind = "Video message"
+				}
+			case *tg.DocumentAttributeSticker:
+				if at.Alt == "" {
+					return "[Sticker]"
+				}
+				return "[Sticker: " + at.Alt + "]"
+			}
+		}
+		if name != "" && kind != "Voice message" && kind != "Video message" {
+			return "[" + kind + ": " + name + "]"
+		}
+		return "[" + kind + "]"
+	}
+	return ""
 }

@@ -17,7 +17,7 @@ import (
 // Telegram's header says was quoted (quote_text), else the text of a
 // message the plugin saw; its author as seen, the user's own as
 // quote_from_me. A plain reply to a message the plugin never saw (sent
-// before the login) carries no quote: Telegram is not asked for it.
+// before the login) has it asked of Telegram (TestReplyQuoteFetched).
 func TestReplyQuote(t *testing.T) {
 	srv := newFake(t)
 	old := srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "sent before the login, long ago")
@@ -58,9 +58,9 @@ func TestReplyQuote(t *testing.T) {
 		{"a quoting reply to the user's message", "answer three", tgfake.WithQuote(bobsCopy, "own"),
 			&pb.MessageEvent{ReplyToId: res.MessageID, QuoteText: "own", QuoteFromMe: true}},
 		{"a quoting reply to a message never seen", "answer four", tgfake.WithQuote(srv.ID(old, bob.ID), "long ago"),
-			&pb.MessageEvent{ReplyToId: strconv.Itoa(srv.ID(old, alice.ID)), QuoteText: "long ago"}},
+			&pb.MessageEvent{ReplyToId: strconv.Itoa(srv.ID(old, alice.ID)), QuoteText: "long ago", QuoteAuthorId: "1002"}},
 		{"a plain reply to a message never seen", "answer five", tgfake.WithReply(srv.ID(old, bob.ID)),
-			&pb.MessageEvent{ReplyToId: strconv.Itoa(srv.ID(old, alice.ID))}},
+			&pb.MessageEvent{ReplyToId: strconv.Itoa(srv.ID(old, alice.ID)), QuoteText: "sent before the login, long ago", QuoteAuthorId: "1002"}},
 	} {
 		from := h.count()
 		srv.Send(bob.ID, alicePeer, tc.text, tc.opt)
@@ -112,5 +112,38 @@ func TestReplyQuoteAfterEdit(t *testing.T) {
 	}
 	if got := evs[0].GetMessage(); got.QuoteText != "better words" || got.QuoteAuthorId != "1002" {
 		t.Errorf("the reply quotes %q by %q, want %q by 1002", got.QuoteText, got.QuoteAuthorId, "better words")
+	}
+}
+
+// A reply to a file without caption quotes what the file was, as the
+// Signal transport quotes one: "[Photo]", "[File: report.pdf]", a voice
+// message, a sticker by its emoji (it had no quote).
+func TestReplyQuoteFile(t *testing.T) {
+	s, _ := unitSession(t)
+	ctx := context.Background()
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, nil)
+	bobPeer := &tg.PeerUser{UserID: 1002}
+	doc := func(mime string, attrs ...tg.DocumentAttributeClass) tg.MessageMediaClass {
+		return &tg.MessageMediaDocument{Document: &tg.Document{ID: 9, AccessHash: 1, MimeType: mime, Size: 10, Attributes: attrs}}
+	}
+	for i, tc := range []struct {
+		media tg.MessageMediaClass
+		want  string
+	}{
+		{&tg.MessageMediaPhoto{Photo: &tg.Photo{ID: 8, AccessHash: 1, Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "x", W: 800, H: 600, Size: 1000}}}}, "[Photo]"},
+		{doc("application/pdf", &tg.DocumentAttributeFilename{FileName: "report.pdf"}), "[File: report.pdf]"},
+		{doc("audio/ogg", &tg.DocumentAttributeAudio{Voice: true, Duration: 3}), "[Voice message]"},
+		{doc("image/webp", &tg.DocumentAttributeSticker{Alt: "😀", Stickerset: &tg.InputStickerSetEmpty{}}, &tg.DocumentAttributeFilename{FileName: "sticker.webp"}), "[Sticker: 😀]"},
+	} {
+		id := 100 + 2*i
+		s.messageEvents(ctx, &tg.Message{ID: id, PeerID: bobPeer, FromID: bobPeer, Date: 1700000000, Media: tc.media}, false)
+		r := &tg.Message{ID: id + 1, PeerID: bobPeer, FromID: bobPeer, Date: 1700000010, Message: "about that", ReplyTo: &tg.MessageReplyHeader{ReplyToMsgID: id}}
+		evs := s.messageEvents(ctx, r, false)
+		if len(evs) != 1 {
+			t.Fatalf("events %v", evs)
+		}
+		if got := evs[0].GetMessage(); got.QuoteText != tc.want || got.QuoteAuthorId != "1002" {
+			t.Errorf("a reply to %T quotes %q by %q, want %q by 1002", tc.media, got.QuoteText, got.QuoteAuthorId, tc.want)
+		}
 	}
 }

@@ -53,28 +53,31 @@ type Session struct {
 	// closes once none does.
 	running sync.WaitGroup
 
-	gaps     gapFill // gap.go
-	sent     sentSet
-	hold     sendHold  // sending.go
-	live     liveSends // sending.go
-	react    reactionCache
-	uploads  uploads
-	topics   topicCache
-	banLists banCache        // bancache.go
-	found    foundSet        // search.go
-	polls    pollCache       // polls.go
-	creates  createLog       // create_txn.go
-	unpins   unpinSet        // pin.go
-	newest   newestSeen      // readmark.go
-	shown    shownTexts      // shown.go
-	quotes   quoteCache      // quote.go
-	reactMax reactLimits     // reactlimit.go
-	listing  contactListing  // contacts.go
-	typing   typingkeep.Lazy // typing.go
+	gaps       gapFill // gap.go
+	sent       sentSet
+	hold       sendHold  // sending.go
+	live       liveSends // sending.go
+	react      reactionCache
+	uploads    uploads
+	topics     topicCache
+	banLists   banCache        // bancache.go
+	found      foundSet        // search.go
+	polls      pollCache       // polls.go
+	creates    createLog       // create_txn.go
+	unpins     unpinSet        // pin.go
+	newest     newestSeen      // readmark.go
+	shown      shownTexts      // shown.go
+	quotes     quoteCache      // quote.go
+	quoteFetch quoteFetches    // quotefetch.go
+	restricts  restrictTimers  // restrictexpiry.go
+	reactMax   reactLimits     // reactlimit.go
+	listing    contactListing  // contacts.go
+	typing     typingkeep.Lazy // typing.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
 	s := &Session{n: n, login: login, saved: st, self: st.UserID, peers: newPeers(nil)}
+	s.peers.onChannel = s.watchRestriction // restrictexpiry.go
 	s.peers.err = func(err error) {
 		n.log().Warn("telegram: access hashes not kept", "login", login.LoginID, "err", err)
 	}
@@ -363,6 +366,7 @@ func (s *Session) client() (*tg.Client, *updates.Manager, error) {
 // Disconnect stops the client; the database stays for the next Connect.
 func (s *Session) Disconnect(ctx context.Context) error {
 	s.typingKeeper().StopAll()
+	s.restricts.stopAll()
 	if s.bot != nil {
 		return s.bot.Disconnect(ctx)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
@@ -34,6 +35,10 @@ func unitSession(t *testing.T) (*Session, *tgmock.Mock) {
 	n.cfg, _ = parseConfig(nil)
 	s := newSession(n, sdk.LoginInfo{LoginID: "1001", Dir: dir}, saved{UserID: 1001})
 	s.st, s.peers, s.api = st, newPeers(st), tg.NewClient(mock)
+	// A reply to a message not seen asks Telegram for it (quotefetch.go,
+	// tested on the fake Telegram); the mock answers only what a test
+	// expects.
+	s.quoteFetch.resumeAt = time.Now().Add(24 * time.Hour)
 	return s, mock
 }
 
@@ -252,7 +257,7 @@ func TestStickerAsImage(t *testing.T) {
 		t.Errorf("webp sticker %v", a)
 	}
 	// Its emoji travels as the file's description, live and in history.
-	if ev := s.messageEvent(webp); len(ev.GetMessage().GetAttachments()) != 1 || ev.GetMessage().Attachments[0].Caption != "😀" {
+	if ev := s.messageEvent(context.Background(), webp, false); len(ev.GetMessage().GetAttachments()) != 1 || ev.GetMessage().Attachments[0].Caption != "😀" {
 		t.Errorf("webp sticker's event %v: want its emoji as the caption", ev)
 	}
 	tgs := &tg.Message{ID: 2, PeerID: &tg.PeerUser{UserID: 1002}, Media: &tg.MessageMediaDocument{Document: &tg.Document{ID: 8, MimeType: "application/x-tgsticker", Size: 9999,

@@ -275,7 +275,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 			s.rememberPoll(chat, m, s.sender(m))
 			return nil
 		}
-		return []*pb.Event{s.messageEvent(m)}
+		return []*pb.Event{s.messageEvent(ctx, m, !history)}
 	case *tg.MessageService:
 		s.noteMessage(m)
 		if ev := s.noticeEvent(m, history); ev != nil {
@@ -292,10 +292,11 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 	return nil
 }
 
-// messageEvent is a message as the contract's event.
+// messageEvent is a message as the contract's event; live, a reply to a
+// message not seen asks Telegram for it, for its quote (quotefetch.go).
 // In a forum topic, a message without reply_to_top_id answers the
 // topic's first message only to say where it is: no reply.
-func (s *Session) messageEvent(m *tg.Message) *pb.Event {
+func (s *Session) messageEvent(ctx context.Context, m *tg.Message, live bool) *pb.Event {
 	chat := s.messageChat(m, false)
 	text, spans := s.messageText(m)
 	text, spans = s.withForward(m, text, spans)
@@ -307,7 +308,7 @@ func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 		other := r.ReplyToPeerID != nil && peerChatID(r.ReplyToPeerID) != baseChat(chat)
 		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) && !other {
 			me.ReplyToId = strconv.Itoa(r.ReplyToMsgID)
-			s.withQuote(chat, me, r) // quote.go
+			s.withQuote(ctx, chat, me, r, live) // quote.go
 		}
 	}
 	if a := s.attachmentOf(chat, m); a != nil {

@@ -1,6 +1,7 @@
 package tgfake
 
 import (
+	"maps"
 	"slices"
 	"sort"
 
@@ -42,6 +43,10 @@ type Channel struct {
 	// send_messages); Banned, people kept out (view_messages).
 	Restricted []int64
 	Banned     []int64
+	// RestrictedUntil is when a Restricted member's restriction ends,
+	// Unix seconds (its until_date; none: never). Past it they are a
+	// plain member again, and, as on Telegram, no update says so.
+	RestrictedUntil map[int64]int
 	// InviteHash is the channel's private invite link, t.me/+InviteHash
 	// (messages.checkChatInvite, messages.importChatInvite); its case
 	// matters, as on Telegram. InviteExpired: the link was revoked or
@@ -75,6 +80,10 @@ func (s *Server) AddChannel(c Channel) {
 	cp := c
 	cp.next, cp.msgs = 1, map[int]*tg.Message{}
 	cp.topics, cp.svc = map[int]*topic{}, map[int]*tg.MessageService{}
+	cp.RestrictedUntil = maps.Clone(c.RestrictedUntil)
+	if cp.RestrictedUntil == nil {
+		cp.RestrictedUntil = map[int64]int{}
+	}
 	if cp.Forum {
 		cp.next = 2 // 1 is the General topic's
 	}
@@ -88,8 +97,8 @@ func (c *Channel) tg(viewer int64) *tg.Channel {
 	if slices.Contains(c.Admins, viewer) {
 		out.AdminRights = adminRights()
 	}
-	if slices.Contains(c.Restricted, viewer) {
-		out.BannedRights = tg.ChatBannedRights{SendMessages: true}
+	if c.isRestricted(viewer) {
+		out.BannedRights = tg.ChatBannedRights{SendMessages: true, UntilDate: c.RestrictedUntil[viewer]}
 		out.BannedRights.SetFlags()
 	}
 	if !c.Broadcast {
@@ -97,6 +106,13 @@ func (c *Channel) tg(viewer int64) *tg.Channel {
 	}
 	out.SetFlags()
 	return out
+}
+
+// isRestricted reports whether user is restricted now: among
+// Restricted, their restriction not ended (RestrictedUntil).
+func (c *Channel) isRestricted(user int64) bool {
+	until := c.RestrictedUntil[user]
+	return slices.Contains(c.Restricted, user) && (until == 0 || now() < until)
 }
 
 // view is a channel message as viewer sees it.
@@ -124,7 +140,7 @@ func (s *Server) deliverChannel(from int64, c *Channel, text string, o msgOpts, 
 	if !slices.Contains(c.Members, from) {
 		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
 	}
-	if (c.Broadcast && from != c.Creator && !slices.Contains(c.Admins, from)) || slices.Contains(c.Restricted, from) {
+	if (c.Broadcast && from != c.Creator && !slices.Contains(c.Admins, from)) || c.isRestricted(from) {
 		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
 	}
 	header, err := c.replyHeader(from, o.reply, o.topic)
@@ -303,7 +319,7 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 				out.Participants = append(out.Participants, &tg.ChannelParticipantCreator{UserID: m})
 			case slices.Contains(c.Admins, m):
 				out.Participants = append(out.Participants, &tg.ChannelParticipantAdmin{UserID: m, PromotedBy: c.Creator, Date: 1})
-			case slices.Contains(c.Restricted, m):
+			case c.isRestricted(m):
 				out.Participants = append(out.Participants, c.restricted(m))
 			case m == k.user:
 				out.Participants = append(out.Participants, &tg.ChannelParticipantSelf{UserID: m, InviterID: c.Creator, Date: 1})

@@ -1,6 +1,7 @@
 package tgfake
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/gotd/td/bin"
@@ -60,7 +61,7 @@ func (c *Channel) isAdmin(user int64) bool {
 // restricted is a member who may not send, as getParticipants lists them.
 func (c *Channel) restricted(user int64) *tg.ChannelParticipantBanned {
 	p := &tg.ChannelParticipantBanned{Peer: &tg.PeerUser{UserID: user}, KickedBy: c.Creator, Date: 1,
-		BannedRights: tg.ChatBannedRights{SendMessages: true}}
+		BannedRights: tg.ChatBannedRights{SendMessages: true, UntilDate: c.RestrictedUntil[user]}}
 	p.BannedRights.SetFlags()
 	p.SetFlags()
 	return p
@@ -84,7 +85,7 @@ func (c *Channel) participant(user, viewer int64) tg.ChannelParticipantClass {
 		return &tg.ChannelParticipantCreator{UserID: user}
 	case slices.Contains(c.Admins, user):
 		return &tg.ChannelParticipantAdmin{UserID: user, PromotedBy: c.Creator, Date: 1}
-	case slices.Contains(c.Restricted, user):
+	case c.isRestricted(user):
 		return c.restricted(user)
 	case user == viewer:
 		return &tg.ChannelParticipantSelf{UserID: user, InviterID: c.Creator, Date: 1}
@@ -218,6 +219,7 @@ func (s *Server) registerMembers(d *tgtest.Dispatcher) {
 			return nil, tgerr.New(400, "USER_ADMIN_INVALID") // an admin is demoted first
 		}
 		c.Restricted = slices.DeleteFunc(c.Restricted, func(m int64) bool { return m == who })
+		delete(c.RestrictedUntil, who)
 		out := &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateChannel{ChannelID: c.ID}}, Date: now()}
 		switch {
 		case r.BannedRights.ViewMessages:
@@ -234,6 +236,9 @@ func (s *Server) registerMembers(d *tgtest.Dispatcher) {
 				return nil, tgerr.New(400, "USER_NOT_PARTICIPANT")
 			}
 			c.Restricted = append(c.Restricted, who)
+			if u := r.BannedRights.UntilDate; u != 0 {
+				c.RestrictedUntil[who] = u
+			}
 		default:
 			c.Banned = slices.DeleteFunc(c.Banned, func(m int64) bool { return m == who })
 		}
@@ -267,6 +272,6 @@ func (s *Server) ChannelInfo(id int64) Channel {
 	defer s.mu.Unlock()
 	c := s.channels[id]
 	return Channel{ID: c.ID, Title: c.Title, Broadcast: c.Broadcast, Forum: c.Forum, Creator: c.Creator, AdminsInvite: c.AdminsInvite,
-		Members: slices.Clone(c.Members), Admins: slices.Clone(c.Admins), Restricted: slices.Clone(c.Restricted), Banned: slices.Clone(c.Banned),
+		Members: slices.Clone(c.Members), Admins: slices.Clone(c.Admins), Restricted: slices.Clone(c.Restricted), RestrictedUntil: maps.Clone(c.RestrictedUntil), Banned: slices.Clone(c.Banned),
 		InviteHash: c.InviteHash, InviteExpired: c.InviteExpired, InviteRequest: c.InviteRequest, Requests: slices.Clone(c.Requests)}
 }

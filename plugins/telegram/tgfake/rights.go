@@ -79,6 +79,7 @@ func (s *Server) SetChannelMember(channel, user int64, admin, restricted bool) {
 	c := s.channels[channel]
 	c.Admins = slices.DeleteFunc(c.Admins, func(m int64) bool { return m == user })
 	c.Restricted = slices.DeleteFunc(c.Restricted, func(m int64) bool { return m == user })
+	delete(c.RestrictedUntil, user)
 	if admin {
 		c.Admins = append(c.Admins, user)
 	}
@@ -94,4 +95,20 @@ func (s *Server) ChatsOf(user int64) []tg.ChatClass {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.chatsFor(user)
+}
+
+// RestrictUntil restricts user of a supergroup (they may read, not
+// send) until the Unix time until, as an admin does in a Telegram app
+// with a restriction's end date, and tells them (updateChannel). At
+// until the restriction ends, and no update says so, as on Telegram.
+func (s *Server) RestrictUntil(channel, user int64, until int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[channel]
+	c.Admins = slices.DeleteFunc(c.Admins, func(m int64) bool { return m == user })
+	if !slices.Contains(c.Restricted, user) {
+		c.Restricted = append(c.Restricted, user)
+	}
+	c.RestrictedUntil[user] = until
+	s.push(user, &tg.UpdateChannel{ChannelID: channel})
 }
