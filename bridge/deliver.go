@@ -426,13 +426,21 @@ const maxQuoteBytes = 4 << 10
 // gateway does not know (from before the login, or lost) has no
 // reference: the quote the network gave with the reply, when it gave
 // one, is all that tells the user what the contact answers
-// (reply_quote.go).
+// (reply_quote.go). A known message whose text the gateway no longer
+// holds (its recent texts are memory only: gone after a restart) is
+// quoted from the network too, beside the reference, for clients that
+// show only the fallback.
 func (c chatOut) replyOf(w *wire.Writer, m *pb.MessageEvent, body string) string {
 	ref, ok := c.ref(m.ReplyToId)
 	if !ok {
 		return c.quoteFallback(w, c.networkQuote(m), body)
 	}
-	return c.replyRef(w, ref, body)
+	c.replyTo(w, ref)
+	quoted := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text
+	if quoted == "" {
+		quoted = c.networkQuote(m)
+	}
+	return c.quoteFallback(w, quoted, body)
 }
 
 // reply is replyOf for a message known by its remote ID alone: nothing
