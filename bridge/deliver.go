@@ -162,6 +162,13 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		t.log.Debug("room history of a chat that is no room; dropped", "chat", ev.ChatId)
 		return nil
 	}
+	if t.echoOfTxn(s, ev) {
+		// The plugin names the user's command this event echoes (the
+		// contract's Event.txn_id): the user's clients did it and have
+		// it (carbons), whether or not its result is stored yet.
+		t.log.Debug("the echo of the user's own command dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "txn", ev.TxnId)
+		return nil
+	}
 	if ev.GetMessage() != nil && ev.GetSender().GetIsFromMe() && ev.EventId != "" && t.sentByUser(ev.LoginId, ev.ChatId, ev.EventId) {
 		// The network's echo of the user's own send, which came before
 		// the send's result was stored (chatDelivery waits for it): the
