@@ -731,7 +731,14 @@ func (c chatOut) ownRead(r *pb.ReceiptEvent) [][]byte {
 	return [][]byte{c.finish(w)}
 }
 
+// typing renders a contact's chat state (XEP-0085). The user's own, from
+// their phone, is not shown: from the contact (without XEP-0356) it read
+// as the contact typing, and as the user it only tells their other
+// clients what they are doing themselves.
 func (c chatOut) typing(s *pb.TypingEvent) [][]byte {
+	if c.ev.GetSender().GetIsFromMe() {
+		return nil
+	}
 	name := map[pb.TypingState]string{pb.TypingState_TYPING_STATE_ACTIVE: "active", pb.TypingState_TYPING_STATE_COMPOSING: "composing",
 		pb.TypingState_TYPING_STATE_PAUSED: "paused", pb.TypingState_TYPING_STATE_INACTIVE: "inactive", pb.TypingState_TYPING_STATE_GONE: "gone"}[s.State]
 	id := c.t.newID()
