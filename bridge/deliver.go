@@ -242,6 +242,19 @@ type chatOut struct {
 	// endsComposing: the event is a direct message from a contact
 	// shown composing (typingSeen); its first stanza says <active/>.
 	endsComposing bool
+	// author, when set, says whose the stanzas are, the user's (true)
+	// or the contact's, in place of the event's sender (fromUser).
+	author *bool
+}
+
+// fromUser reports whether a direct chat's stanzas go as the user's
+// (XEP-0356, when granted): the event's sender is the user, unless
+// author says otherwise.
+func (c chatOut) fromUser() bool {
+	if c.author != nil {
+		return *c.author
+	}
+	return c.ev.GetSender().GetIsFromMe()
 }
 
 // start opens a chat message from the puppet (or, for the user's own
@@ -250,7 +263,7 @@ func (c chatOut) start(id string) *wire.Writer {
 	var w wire.Writer
 	if c.group {
 		w.Start("message", "").Attr("from", c.puppet).Attr("to", c.user).Attr("type", "groupchat").Attr("id", id)
-	} else if c.ev.GetSender().GetIsFromMe() && c.t.privileges().message == "outgoing" {
+	} else if c.fromUser() && c.t.privileges().message == "outgoing" {
 		w.Start("message", "jabber:client").Attr("from", c.user).Attr("to", c.puppet).Attr("type", "chat").Attr("id", id)
 	} else {
 		w.Start("message", "").Attr("from", c.puppet).Attr("to", c.user).Attr("type", "chat").Attr("id", id)
@@ -281,7 +294,7 @@ func (c chatOut) shownAsContact(ref store.MessageRef) bool {
 // so their server stores and carbon-copies them as sent by the user.
 func (c chatOut) finish(w *wire.Writer) []byte {
 	inner := w.Bytes()
-	if c.group || !c.ev.GetSender().GetIsFromMe() {
+	if c.group || !c.fromUser() {
 		return inner
 	}
 	p := c.t.privileges()
@@ -565,11 +578,21 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 	if !ok {
 		return nil
 	}
-	if c.ownAsContact() && !c.shownAsContact(ref) {
-		// Only the user's server may speak for the user: without the
-		// privilege, a retraction of the user's own message from the
-		// contact would be refused by clients, or shown as noise.
-		return nil
+	if !c.group {
+		// From the message's author, whoever the network says deleted
+		// it: clients take a retraction only from the sender of the
+		// message (XEP-0424), and Telegram names nobody, a deletion
+		// for both of the user's own message came from the contact.
+		// The user's phone deleting the contact's message for both
+		// goes from the contact so.
+		byUser := ref.FromMe && !c.shownAsContact(ref)
+		if byUser && c.t.privileges().message != "outgoing" {
+			// Only the user's server may speak for the user: from
+			// the contact it would be refused by clients, or shown
+			// as noise.
+			return nil
+		}
+		c.author = &byUser
 	}
 	fallback := "This person retracted a previous message, but your client does not support that."
 	if r.Expired {
