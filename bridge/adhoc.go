@@ -78,17 +78,65 @@ type adhocSession struct {
 type adhocSessions struct {
 	mu sync.Mutex
 	m  map[string]*adhocSession
+	// expired remembers, for a while, the sessions that ran out (id ->
+	// their user and when), so that a late answer to one is told
+	// session-expired rather than bad-sessionid (XEP-0050 §4.6).
+	expired map[string]expiredSession
 }
 
+// expiredSession is a session that ran out: whose it was, and when.
+type expiredSession struct {
+	user string
+	at   time.Time
+}
+
+// Expired sessions are remembered expiredKept, at most maxExpired of
+// them: past that, an answer to one is as to an unknown session.
+const (
+	expiredKept = 24 * time.Hour
+	maxExpired  = 1024
+)
+
+// get returns the user's session id; nil when there is none.
 func (a *adhocSessions) get(id, user string) *adhocSession {
+	s, _ := a.find(id, user)
+	return s
+}
+
+// find is get, with expired set when the user had a session of that id
+// that ran out (left idle loginIdle).
+func (a *adhocSessions) find(id, user string) (s *adhocSession, expired bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.m[id]
-	if s == nil || s.user != user {
-		return nil
+	s = a.m[id]
+	if s != nil && time.Since(s.touched) > loginIdle {
+		a.expireLocked(id, s)
+		s = nil
+	}
+	if s == nil {
+		e, ok := a.expired[id]
+		return nil, ok && e.user == user
+	}
+	if s.user != user {
+		return nil, false
 	}
 	s.touched = time.Now()
-	return s
+	return s, false
+}
+
+// expireLocked ends session id, remembered as expired.
+func (a *adhocSessions) expireLocked(id string, s *adhocSession) {
+	delete(a.m, id)
+	if a.expired == nil {
+		a.expired = map[string]expiredSession{}
+	}
+	now := time.Now()
+	for k, e := range a.expired {
+		if now.Sub(e.at) > expiredKept || len(a.expired) >= maxExpired {
+			delete(a.expired, k)
+		}
+	}
+	a.expired[id] = expiredSession{user: s.user, at: now}
 }
 
 func (a *adhocSessions) put(id string, s *adhocSession) {
@@ -99,7 +147,7 @@ func (a *adhocSessions) put(id string, s *adhocSession) {
 	}
 	for k, old := range a.m {
 		if time.Since(old.touched) > loginIdle {
-			delete(a.m, k)
+			a.expireLocked(k, old)
 		}
 	}
 	s.touched = time.Now()
@@ -190,10 +238,16 @@ func (t *transport) done(ctx context.Context, st *wire.Stanza, node, sid, typ, t
 // commandError answers a command request with an error and XEP-0050's
 // specific condition (§4.4: malformed-action, bad-action...).
 func commandError(st *wire.Stanza, specific, text string) []byte {
+	return commandErrorAs(st, wire.BadRequest, "modify", specific, text)
+}
+
+// commandErrorAs is commandError with the stanza error condition cond of
+// type typ that XEP-0050 §4.6 pairs with specific.
+func commandErrorAs(st *wire.Stanza, cond wire.Condition, typ, specific, text string) []byte {
 	var w wire.Writer
 	w.Start("iq", "").Attr("from", st.To()).Attr("to", st.From()).Attr("id", st.ID()).Attr("type", "error")
-	w.Start("error", "").Attr("type", "modify")
-	w.Leaf(string(wire.BadRequest), wire.NSStanzas, "")
+	w.Start("error", "").Attr("type", typ)
+	w.Leaf(string(cond), wire.NSStanzas, "")
 	w.Start("text", wire.NSStanzas).Attr("xml:lang", "en").Text(text).End()
 	w.Leaf(specific, nsCommands, "")
 	return w.Bytes()
@@ -233,7 +287,8 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 	}
 	var sess *adhocSession
 	if sid != "" {
-		if sess = t.adhoc.get(sid, user); sess != nil && sess.node != node {
+		var expired bool
+		if sess, expired = t.adhoc.find(sid, user); sess != nil && sess.node != node {
 			// A session of another command (XEP-0050 §4.6): not this
 			// command's to go on with or cancel; it stays open. Before, a
 			// cancel of it was answered canceled and left it open.
@@ -247,7 +302,13 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 				t.send(ctx, cmdReply(st, node, sid, "canceled").Bytes())
 				return
 			}
-			t.send(ctx, commandError(st, "bad-sessionid", "unknown or expired command session; start the command again"))
+			if expired {
+				// XEP-0050 §4.6: a session that existed but ran out
+				// (a form left open past loginIdle) is told so.
+				t.send(ctx, commandErrorAs(st, wire.NotAllowed, "cancel", "session-expired", "this command session expired (left open over "+loginIdle.String()+"); start the command again"))
+				return
+			}
+			t.send(ctx, commandError(st, "bad-sessionid", "unknown command session; start the command again"))
 			return
 		}
 	}

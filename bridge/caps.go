@@ -78,7 +78,10 @@ func contactFeatures(f *pb.Features) *contactCaps {
 		has bool
 		ns  string
 	}{
-		{f.GetDeliveryReceipts(), wire.NSReceipts},
+		// A network that tells only reads (Telegram) gives a client
+		// asking receipts a <received/> at the read (deliver.go):
+		// Profanity and Psi ask only contacts that list receipts.
+		{f.GetDeliveryReceipts() || f.GetReadReceipts(), wire.NSReceipts},
 		{f.GetReadReceipts(), nsMarkers},
 		{f.GetTyping(), wire.NSChatStates},
 		{f.GetEdits(), nsCorrect},

@@ -3,6 +3,7 @@ package bridge
 import (
 	"crypto/sha1"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,5 +46,20 @@ func TestContactCapsReactionLimit(t *testing.T) {
 	}
 	if w := ver(many, ""); many.ver != w {
 		t.Errorf("ver %s, want %s", many.ver, w)
+	}
+}
+
+// TestContactCapsReceiptsOnReadsOnly: a network that tells reads but not
+// deliveries (Telegram) lists XEP-0184 receipts too: the gateway answers
+// a receipt request at the read, and Profanity and Psi request receipts
+// only of a contact that lists them. Before, only delivery_receipts
+// listed them, so these clients never asked and never heard.
+func TestContactCapsReceiptsOnReadsOnly(t *testing.T) {
+	c := contactFeatures(&pb.Features{ReadReceipts: true})
+	if !slices.Contains(c.features, wire.NSReceipts) || !slices.Contains(c.features, nsMarkers) {
+		t.Errorf("a reads-only network's contact lists %v", c.features)
+	}
+	if c := contactFeatures(&pb.Features{}); slices.Contains(c.features, wire.NSReceipts) {
+		t.Errorf("a network without receipts lists them: %v", c.features)
 	}
 }

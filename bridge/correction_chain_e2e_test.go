@@ -66,3 +66,22 @@ func TestRoomCorrectionChain(t *testing.T) {
 		}
 	}
 }
+
+// TestCorrectionOfOthersForbidden: a correction naming the contact's
+// message is refused forbidden, nothing sent to the network (XEP-0308:
+// only its sender corrects a message). Before, it went to the plugin,
+// which either refused it in its own words or, on a network whose
+// servers cannot read the words, sent a correction the contact's app
+// ignored.
+func TestCorrectionOfOthersForbidden(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	e := echoID(t, alice, "o1", "hello")
+	raw(t, alice, `<message type='chat' id='fix1' to='bob@`+domain+`'><body>hi</body><replace xmlns='urn:xmpp:message-correct:0' id='`+e+`'/><origin-id xmlns='urn:xmpp:sid:0' id='fix1'/></message>`)
+	st := next(t, alice, "the answer to the correction", func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:message-correct:0")
+	})
+	if st.Type != "error" || st.ID != "fix1" || !strings.Contains(st.XML, "<forbidden ") {
+		t.Fatalf("a correction of the contact's message: want forbidden, got %s", st.XML)
+	}
+}

@@ -162,6 +162,13 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		t.log.Debug("room history of a chat that is no room; dropped", "chat", ev.ChatId)
 		return nil
 	}
+	if t.echoOfTxn(s, ev) {
+		// The plugin names the user's command this event echoes (the
+		// contract's Event.txn_id): the user's clients did it and have
+		// it (carbons), whether or not its result is stored yet.
+		t.log.Debug("the echo of the user's own command dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "txn", ev.TxnId)
+		return nil
+	}
 	if ev.GetMessage() != nil && ev.GetSender().GetIsFromMe() && ev.EventId != "" && t.sentByUser(ev.LoginId, ev.ChatId, ev.EventId) {
 		// The network's echo of the user's own send, which came before
 		// the send's result was stored (chatDelivery waits for it): the
@@ -235,6 +242,19 @@ type chatOut struct {
 	// endsComposing: the event is a direct message from a contact
 	// shown composing (typingSeen); its first stanza says <active/>.
 	endsComposing bool
+	// author, when set, says whose the stanzas are, the user's (true)
+	// or the contact's, in place of the event's sender (fromUser).
+	author *bool
+}
+
+// fromUser reports whether a direct chat's stanzas go as the user's
+// (XEP-0356, when granted): the event's sender is the user, unless
+// author says otherwise.
+func (c chatOut) fromUser() bool {
+	if c.author != nil {
+		return *c.author
+	}
+	return c.ev.GetSender().GetIsFromMe()
 }
 
 // start opens a chat message from the puppet (or, for the user's own
@@ -243,7 +263,7 @@ func (c chatOut) start(id string) *wire.Writer {
 	var w wire.Writer
 	if c.group {
 		w.Start("message", "").Attr("from", c.puppet).Attr("to", c.user).Attr("type", "groupchat").Attr("id", id)
-	} else if c.ev.GetSender().GetIsFromMe() && c.t.privileges().message == "outgoing" {
+	} else if c.fromUser() && c.t.privileges().message == "outgoing" {
 		w.Start("message", "jabber:client").Attr("from", c.user).Attr("to", c.puppet).Attr("type", "chat").Attr("id", id)
 	} else {
 		w.Start("message", "").Attr("from", c.puppet).Attr("to", c.user).Attr("type", "chat").Attr("id", id)
@@ -274,7 +294,7 @@ func (c chatOut) shownAsContact(ref store.MessageRef) bool {
 // so their server stores and carbon-copies them as sent by the user.
 func (c chatOut) finish(w *wire.Writer) []byte {
 	inner := w.Bytes()
-	if c.group || !c.ev.GetSender().GetIsFromMe() {
+	if c.group || !c.fromUser() {
 		return inner
 	}
 	p := c.t.privileges()
@@ -426,13 +446,21 @@ const maxQuoteBytes = 4 << 10
 // gateway does not know (from before the login, or lost) has no
 // reference: the quote the network gave with the reply, when it gave
 // one, is all that tells the user what the contact answers
-// (reply_quote.go).
+// (reply_quote.go). A known message whose text the gateway no longer
+// holds (its recent texts are memory only: gone after a restart) is
+// quoted from the network too, beside the reference, for clients that
+// show only the fallback.
 func (c chatOut) replyOf(w *wire.Writer, m *pb.MessageEvent, body string) string {
 	ref, ok := c.ref(m.ReplyToId)
 	if !ok {
 		return c.quoteFallback(w, c.networkQuote(m), body)
 	}
-	return c.replyRef(w, ref, body)
+	c.replyTo(w, ref)
+	quoted := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text
+	if quoted == "" {
+		quoted = c.networkQuote(m)
+	}
+	return c.quoteFallback(w, quoted, body)
 }
 
 // reply is replyOf for a message known by its remote ID alone: nothing
@@ -550,11 +578,21 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 	if !ok {
 		return nil
 	}
-	if c.ownAsContact() && !c.shownAsContact(ref) {
-		// Only the user's server may speak for the user: without the
-		// privilege, a retraction of the user's own message from the
-		// contact would be refused by clients, or shown as noise.
-		return nil
+	if !c.group {
+		// From the message's author, whoever the network says deleted
+		// it: clients take a retraction only from the sender of the
+		// message (XEP-0424), and Telegram names nobody, a deletion
+		// for both of the user's own message came from the contact.
+		// The user's phone deleting the contact's message for both
+		// goes from the contact so.
+		byUser := ref.FromMe && !c.shownAsContact(ref)
+		if byUser && c.t.privileges().message != "outgoing" {
+			// Only the user's server may speak for the user: from
+			// the contact it would be refused by clients, or shown
+			// as noise.
+			return nil
+		}
+		c.author = &byUser
 	}
 	fallback := "This person retracted a previous message, but your client does not support that."
 	if r.Expired {
@@ -716,7 +754,14 @@ func (c chatOut) ownRead(r *pb.ReceiptEvent) [][]byte {
 	return [][]byte{c.finish(w)}
 }
 
+// typing renders a contact's chat state (XEP-0085). The user's own, from
+// their phone, is not shown: from the contact (without XEP-0356) it read
+// as the contact typing, and as the user it only tells their other
+// clients what they are doing themselves.
 func (c chatOut) typing(s *pb.TypingEvent) [][]byte {
+	if c.ev.GetSender().GetIsFromMe() {
+		return nil
+	}
 	name := map[pb.TypingState]string{pb.TypingState_TYPING_STATE_ACTIVE: "active", pb.TypingState_TYPING_STATE_COMPOSING: "composing",
 		pb.TypingState_TYPING_STATE_PAUSED: "paused", pb.TypingState_TYPING_STATE_INACTIVE: "inactive", pb.TypingState_TYPING_STATE_GONE: "gone"}[s.State]
 	id := c.t.newID()

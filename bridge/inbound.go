@@ -296,6 +296,14 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 		t.send(ctx, t.puppetPresence(to.Bare().String(), user, "subscribed"))
 		if registered {
 			t.send(ctx, s.gatewayPresence())
+			if !s.Login().SeesPresence {
+				// Asked back, as at the login (XEP-0100 §4.1): a user
+				// who removed the gateway from the roster (which
+				// ended its view of their presence) and adds it again
+				// lets it see their presence again. A server that
+				// lets it already approves by itself.
+				t.send(ctx, t.presence(user, "subscribe"))
+			}
 		}
 	case "probe":
 		// The answer goes to the prober: a resource coming online probes

@@ -634,6 +634,14 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			fail(wire.ItemNotFound, "the gateway does not know the message "+m.replace)
 			return
 		}
+		if !ref.FromMe {
+			// Only its sender corrects a message (XEP-0308): a network
+			// whose servers cannot read the words (WhatsApp, Signal)
+			// took a correction of the contact's message, which the
+			// contact's app then ignored, the user told nothing.
+			fail(wire.Forbidden, "only your own messages can be corrected; "+m.replace+" is not yours")
+			return
+		}
 		text, spans := userText(caps, m.body)
 		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Text: text, Spans: spans}}
 		edited, editedText = ref, m.body

@@ -68,7 +68,8 @@ func (t *transport) echoWaits(ev *pb.Event) *refWait {
 		return nil
 	}
 	s := t.sessionOf(ev.LoginId)
-	if s == nil || s.rooms.get(ev.ChatId) != nil {
+	if s == nil || s.rooms.get(ev.ChatId) != nil || t.echoOfTxn(s, ev) {
+		// An echo named by its txn needs no wait: render drops it.
 		return nil
 	}
 	w := &refWait{sends: &s.sending, key: sendKey(ev.LoginId, ev.ChatId, "*"), max: targetWait}
@@ -95,6 +96,26 @@ func (t *transport) echoWaits(ev *pb.Event) *refWait {
 	}
 	w.arrived, w.cancel = []<-chan struct{}{arrived}, []func(){cancel}
 	return w
+}
+
+// echoOfTxn reports whether ev, a message of the user's own, is the
+// network's echo of a message the user's client sent through the
+// gateway, by its txn_id (which the contract has a plugin set on the
+// event a command results in): a send of the chat under way under that
+// id, or one the message map or the txn record holds. Only messages: the
+// notice a command brings (a timer's, a pin's) is news to the user.
+func (t *transport) echoOfTxn(s *session, ev *pb.Event) bool {
+	if ev.TxnId == "" || ev.GetMessage() == nil || !ev.GetSender().GetIsFromMe() || s == nil {
+		return false
+	}
+	if s.sending.busy(sendKey(ev.LoginId, ev.ChatId, ev.TxnId)) {
+		return true
+	}
+	if ref, err := t.db.LookupXMPP(t.name, ev.LoginId, ev.ChatId, ev.TxnId); err == nil {
+		return ref.FromMe && !t.ownID(xmppID(ref))
+	}
+	remote, err := t.db.GetTxn(t.name, ev.LoginId, ev.TxnId)
+	return err == nil && remote != txnNoMessage
 }
 
 // sentByUser reports whether the message remoteID names is one the

@@ -80,3 +80,33 @@ func TestRemoveNotAlone(t *testing.T) {
 		t.Fatalf("after a refused <remove/>, still registered? %v %s", err, st.XML)
 	}
 }
+
+// TestGatewayReaddedAsksBack: a user who removes the gateway from the
+// roster (which ends its view of their presence) and adds it again is
+// asked again to let it see their presence, as at the login, and the
+// subscription ends mutual. Before, the gateway only approved: it stayed
+// blind to the user's presence until the next login.
+func TestGatewayReaddedAsksBack(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	roster(t, alice)
+	if r := register(t, alice, "alice"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	nextPresence(t, alice, domain, "subscribe", nil)
+	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+	raw(t, alice, `<presence type='subscribe' to='`+domain+`'/>`)
+	nextPresence(t, alice, domain, "subscribed", nil)
+	waitRoster(t, alice, "held the gateway in both directions", func(r map[string]rosterItem) bool { return r[domain].Sub == "both" })
+
+	if st, err := alice.IQ(ctxT(t), `<iq type='set'><query xmlns='jabber:iq:roster'><item jid='`+domain+`' subscription='remove'/></query></iq>`); err != nil || st.Type != "result" {
+		t.Fatalf("roster remove: %v %s", err, st.XML)
+	}
+	waitRoster(t, alice, "without the gateway", func(r map[string]rosterItem) bool { _, ok := r[domain]; return !ok })
+
+	raw(t, alice, `<presence type='subscribe' to='`+domain+`'/>`)
+	nextPresence(t, alice, domain, "subscribe", nil)
+	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+	waitRoster(t, alice, "held the gateway in both directions again", func(r map[string]rosterItem) bool { return r[domain].Sub == "both" })
+}

@@ -2419,18 +2419,21 @@ func (x *Presence) GetLastSeenUnix() int64 {
 }
 
 type Contact struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"` // display name
-	Nickname      string                 `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
-	Phone         string                 `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
-	Username      string                 `protobuf:"bytes,5,opt,name=username,proto3" json:"username,omitempty"`
-	IsBot         bool                   `protobuf:"varint,6,opt,name=is_bot,json=isBot,proto3" json:"is_bot,omitempty"`
-	Presence      *Presence              `protobuf:"bytes,7,opt,name=presence,proto3" json:"presence,omitempty"`
-	AvatarId      string                 `protobuf:"bytes,8,opt,name=avatar_id,json=avatarId,proto3" json:"avatar_id,omitempty"` // changes when the avatar changes; "" = none
-	Avatar        []byte                 `protobuf:"bytes,9,opt,name=avatar,proto3" json:"avatar,omitempty"`                     // only in UserInfo
-	AvatarMime    string                 `protobuf:"bytes,10,opt,name=avatar_mime,json=avatarMime,proto3" json:"avatar_mime,omitempty"`
-	ChatId        string                 `protobuf:"bytes,11,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"` // the direct chat with this contact ("" = user_id)
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	UserId   string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Name     string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"` // display name
+	Nickname string                 `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
+	Phone    string                 `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
+	Username string                 `protobuf:"bytes,5,opt,name=username,proto3" json:"username,omitempty"`
+	IsBot    bool                   `protobuf:"varint,6,opt,name=is_bot,json=isBot,proto3" json:"is_bot,omitempty"`
+	Presence *Presence              `protobuf:"bytes,7,opt,name=presence,proto3" json:"presence,omitempty"`
+	// avatar_id changes when the avatar changes. "" says nothing: the host
+	// keeps what it knew (a contact list may not tell avatars); a removed
+	// avatar is told as a new ID whose UserInfo has no avatar.
+	AvatarId      string `protobuf:"bytes,8,opt,name=avatar_id,json=avatarId,proto3" json:"avatar_id,omitempty"`
+	Avatar        []byte `protobuf:"bytes,9,opt,name=avatar,proto3" json:"avatar,omitempty"` // only in UserInfo
+	AvatarMime    string `protobuf:"bytes,10,opt,name=avatar_mime,json=avatarMime,proto3" json:"avatar_mime,omitempty"`
+	ChatId        string `protobuf:"bytes,11,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"` // the direct chat with this contact ("" = user_id)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
