@@ -1,0 +1,36 @@
+package irc_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+)
+
+// The login's commands after connecting (biboumi's after-connect
+// commands: QuakeNet's AUTH to Q, a MODE +x cloak) go at each
+// connection after the welcome, before the channels' JOINs, as typed,
+// a leading "/" left out and ";;" a ";" within one. Before, there was
+// no such field, and a network whose services take no NickServ
+// IDENTIFY could not be logged in to.
+func TestCommandsAfterConnecting(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	f := srv.fields("ned")
+	f["channels"] = "#a"
+	f["commands"] = "MODE ned +x ; /PRIVMSG Q@CServe.quakenet.org :AUTH ned pa;;ss"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	srv.got("JOIN")
+	srv.mu.Lock()
+	lines := slices.Clone(srv.lines)
+	srv.mu.Unlock()
+	at := func(prefix string) int {
+		return slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, prefix) })
+	}
+	mode, auth, join := at("MODE ned +x"), at("PRIVMSG Q@CServe.quakenet.org :AUTH ned pa;ss"), at("JOIN")
+	if mode < 0 || auth < 0 || !(mode < auth && auth < join) {
+		t.Errorf("lines %q: want MODE ned +x, then the AUTH, then the JOIN", lines)
+	}
+}
