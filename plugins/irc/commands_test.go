@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // The login's commands after connecting (biboumi's after-connect
@@ -32,5 +33,25 @@ func TestCommandsAfterConnecting(t *testing.T) {
 	mode, auth, join := at("MODE ned +x"), at("PRIVMSG Q@CServe.quakenet.org :AUTH ned pa;ss"), at("JOIN")
 	if mode < 0 || auth < 0 || !(mode < auth && auth < join) {
 		t.Errorf("lines %q: want MODE ned +x, then the AUTH, then the JOIN", lines)
+	}
+}
+
+// A QUIT among them would end each connection, made again for ever: the
+// form refuses it.
+func TestCommandsAfterConnectingNoQuit(t *testing.T) {
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	step, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := map[string]string{"server": "127.0.0.1", "port": "6667", "tls": "off", "nick": "ned", "commands": "MODE ned +x; /quit :bye"}
+	step, err = p.Client().SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if step.GetComplete() != nil || !strings.Contains(step.GetError(), "QUIT") {
+		t.Errorf("login with a QUIT after connecting: %v, want the form again saying why", step)
 	}
 }

@@ -413,6 +413,9 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		return acc, "The server password cannot hold a line break."
 	case slices.ContainsFunc(acc.Commands, func(c string) bool { return len(c)+2 > 512 }):
 		return acc, "An IRC command after connecting is longer than IRC's 512 bytes."
+	case slices.ContainsFunc(acc.Commands, func(c string) bool { return strings.EqualFold(strings.Fields(c)[0], "QUIT") }):
+		// Each connection would end and be made again, for ever.
+		return acc, "QUIT cannot be a command after connecting: log out instead."
 	}
 	return acc, ""
 }
