@@ -55,3 +55,17 @@ func TestCommandsAfterConnectingNoQuit(t *testing.T) {
 		t.Errorf("login with a QUIT after connecting: %v, want the form again saying why", step)
 	}
 }
+
+// The login's real name is USER's last parameter (shown in WHOIS);
+// before, it was always the nick.
+func TestRealName(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	f := srv.fields("ned")
+	f["realname"] = " Ned Flanders "
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	if got := srv.got("USER"); got != "USER ned s e :Ned Flanders" {
+		t.Errorf("sent %q, want the real name Ned Flanders", got)
+	}
+}

@@ -211,6 +211,9 @@ type Account struct {
 	// after-connect commands): QuakeNet's AUTH to Q, a MODE +x cloak,
 	// an OPER.
 	Commands []string `json:"commands,omitempty"`
+	// RealName is the real name (USER's last parameter, shown in
+	// WHOIS): the nick when empty.
+	RealName string   `json:"realname,omitempty"`
 	Channels []string `json:"channels,omitempty"`
 	// Keys are the keys of the channels that need one, by folded name.
 	Keys map[string]string `json:"keys,omitempty"`
@@ -366,6 +369,7 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	acc.NickServPassword = f["nickserv_password"]
 	acc.ServerPassword = f["server_password"]
 	acc.Commands = parseCommands(f["commands"])
+	acc.RealName = strings.TrimSpace(f["realname"])
 	switch strings.ToLower(strings.TrimSpace(f["tls"])) {
 	case "", "0", "false", "no", "off":
 	case "1", "true", "yes", "on":
@@ -411,6 +415,8 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		return acc, "The NickServ password cannot hold a line break."
 	case strings.ContainsAny(acc.ServerPassword, "\r\n\x00"):
 		return acc, "The server password cannot hold a line break."
+	case strings.ContainsAny(acc.RealName, "\r\n\x00") || len(acc.RealName) > 200:
+		return acc, "The real name must be one line of at most 200 bytes."
 	case slices.ContainsFunc(acc.Commands, func(c string) bool { return len(c)+2 > 512 }):
 		return acc, "An IRC command after connecting is longer than IRC's 512 bytes."
 	case slices.ContainsFunc(acc.Commands, func(c string) bool { return strings.EqualFold(strings.Fields(c)[0], "QUIT") }):
@@ -459,6 +465,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "sasl_user", Label: "SASL user", Type: pb.FieldType_FIELD_TYPE_USERNAME, Description: "Only for an account on the server (SASL PLAIN)"},
 			{Id: "sasl_password", Label: "SASL password", Type: pb.FieldType_FIELD_TYPE_PASSWORD},
 			{Id: "nickserv_password", Label: "NickServ password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Sent to NickServ (IDENTIFY) at each connection, for a registered nick on a server without SASL"},
+			{Id: "realname", Label: "Real name", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Shown to others in WHOIS; the nick if empty"},
 			{Id: "commands", Label: "Commands after connecting", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "IRC commands sent at each connection before joining the channels, separated by ; (;; for a ; in one), such as: AUTH name password ; MODE mynick +x"},
 			{Id: "throttle", Label: "Throttle (lines a second)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "The pace of a paste of many lines after 5 at once, as servers disconnect a flood: 1 if empty; off (or 0) for none, on a server of your own without flood protection"},
 		}}},

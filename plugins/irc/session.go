@@ -1,6 +1,7 @@
 package irc
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -233,7 +234,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		Server:   s.acc.addr(),
 		Nick:     s.acc.Nick,
 		User:     userName(s.acc.Nick),
-		RealName: s.acc.Nick,
+		RealName: cmp.Or(s.acc.RealName, s.acc.Nick),
 		// CTCP is read by the plugin (ctcp.go).
 		EnableCTCP: false,
 		// The wait between attempts is dial's (backoff.go); ircevent's
