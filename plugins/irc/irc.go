@@ -145,6 +145,10 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		return nil, err
 	}
 	n.host, n.cfg = host, cfg
+	if err := n.ids.open(req.DataDir, host.Logger()); err != nil {
+		// Only the legacy IDs of logins not loaded yet are lost.
+		host.Logger().Warn("irc: the legacy login IDs are unreadable", "err", err)
+	}
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	caps := &pb.Capabilities{
 		Network:     "irc",
@@ -201,8 +205,16 @@ type Account struct {
 	SASLPassword   string `json:"sasl_password,omitempty"`
 	// NickServPassword identifies the nick with NickServ at each
 	// connection, where there is no SASL account.
-	NickServPassword string   `json:"nickserv_password,omitempty"`
-	Channels         []string `json:"channels,omitempty"`
+	NickServPassword string `json:"nickserv_password,omitempty"`
+	// Commands are raw IRC lines sent at each connection, after the
+	// welcome and before the channels are joined (biboumi's
+	// after-connect commands): QuakeNet's AUTH to Q, a MODE +x cloak,
+	// an OPER.
+	Commands []string `json:"commands,omitempty"`
+	// RealName is the real name (USER's last parameter, shown in
+	// WHOIS): the nick when empty.
+	RealName string   `json:"realname,omitempty"`
+	Channels []string `json:"channels,omitempty"`
 	// Keys are the keys of the channels that need one, by folded name.
 	Keys map[string]string `json:"keys,omitempty"`
 	// Throttle is the lines a second the user's lines go at after a
@@ -356,6 +368,8 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	acc.SASLPassword = f["sasl_password"]
 	acc.NickServPassword = f["nickserv_password"]
 	acc.ServerPassword = f["server_password"]
+	acc.Commands = parseCommands(f["commands"])
+	acc.RealName = strings.TrimSpace(f["realname"])
 	switch strings.ToLower(strings.TrimSpace(f["tls"])) {
 	case "", "0", "false", "no", "off":
 	case "1", "true", "yes", "on":
@@ -401,8 +415,32 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		return acc, "The NickServ password cannot hold a line break."
 	case strings.ContainsAny(acc.ServerPassword, "\r\n\x00"):
 		return acc, "The server password cannot hold a line break."
+	case strings.ContainsAny(acc.RealName, "\r\n\x00") || len(acc.RealName) > 200:
+		return acc, "The real name must be one line of at most 200 bytes."
+	case slices.ContainsFunc(acc.Commands, func(c string) bool { return len(c)+2 > 512 }):
+		return acc, "An IRC command after connecting is longer than IRC's 512 bytes."
+	case slices.ContainsFunc(acc.Commands, func(c string) bool { return strings.EqualFold(strings.Fields(c)[0], "QUIT") }):
+		// Each connection would end and be made again, for ever.
+		return acc, "QUIT cannot be a command after connecting: log out instead."
 	}
 	return acc, ""
+}
+
+// parseCommands reads the form's commands after connecting: separated
+// by ";" (";;" is a ";" in one), a leading "/" as typed in IRC clients
+// left out, blank ones dropped. A line break separates too, so that no
+// command can hold one (it would be two IRC lines).
+func parseCommands(text string) []string {
+	const semi = "\x00"
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\x00", ""), ";;", semi)
+	var out []string
+	for _, c := range strings.FieldsFunc(text, func(r rune) bool { return r == ';' || r == '\n' || r == '\r' }) {
+		c = strings.TrimPrefix(strings.TrimSpace(strings.ReplaceAll(c, semi, ";")), "/")
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // validNick is a loose check of RFC 2812's nick: servers refine it.
@@ -427,6 +465,8 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "sasl_user", Label: "SASL user", Type: pb.FieldType_FIELD_TYPE_USERNAME, Description: "Only for an account on the server (SASL PLAIN)"},
 			{Id: "sasl_password", Label: "SASL password", Type: pb.FieldType_FIELD_TYPE_PASSWORD},
 			{Id: "nickserv_password", Label: "NickServ password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Sent to NickServ (IDENTIFY) at each connection, for a registered nick on a server without SASL"},
+			{Id: "realname", Label: "Real name", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Shown to others in WHOIS; the nick if empty"},
+			{Id: "commands", Label: "Commands after connecting", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "IRC commands sent at each connection before joining the channels, separated by ; (;; for a ; in one), such as: AUTH name password ; MODE mynick +x"},
 			{Id: "throttle", Label: "Throttle (lines a second)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "The pace of a paste of many lines after 5 at once, as servers disconnect a flood: 1 if empty; off (or 0) for none, on a server of your own without flood protection"},
 		}}},
 	}

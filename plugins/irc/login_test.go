@@ -264,3 +264,32 @@ func TestLegacyLoginIDKept(t *testing.T) {
 		t.Errorf("alice's login as sam after her logout: %q, want the ID of now", again.LoginId)
 	}
 }
+
+// After a plugin restart the gateway takes logins while it connects its
+// logins again: a user whose old-style login is not loaded yet, logging
+// in again as its nick, gets its ID, kept in the plugin's data folder
+// since the login was last loaded. Once logged out, it is not given.
+func TestLegacyLoginIDKeptAfterRestart(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	const alice = "alice@example.org"
+	legacy := "sam@127.0.0.1:" + strconv.Itoa(s.port)
+	state := loginAs(t, p, alice, loginFields(s, "sam", "")).SavedState
+	connectAs(t, p, alice, legacy, state)
+	p.Restart()
+	if again := loginAs(t, p, alice, loginFields(s, "Sam", "")); again.LoginId != legacy {
+		t.Errorf("alice's login again as Sam after a restart: %q, want her login's ID %q", again.LoginId, legacy)
+	}
+	if theirs := loginAs(t, p, "bob@example.org", loginFields(s, "sam", "")); !ownLoginID(theirs.LoginId, legacy) {
+		t.Errorf("bob's login as sam: %q, want an ID of his own", theirs.LoginId)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := p.Client().Logout(ctx, &pb.LogoutRequest{LoginId: legacy, UserJid: alice, SavedState: state}); err != nil {
+		t.Fatal(err)
+	}
+	p.Restart()
+	if again := loginAs(t, p, alice, loginFields(s, "sam", "")); !ownLoginID(again.LoginId, legacy) {
+		t.Errorf("alice's login as sam after her logout and a restart: %q, want the ID of now", again.LoginId)
+	}
+}

@@ -3,6 +3,13 @@ package irc
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 )
@@ -43,10 +50,72 @@ func userPart(user string) string {
 // made before the ID had its user's part keeps its ID when the user
 // logs in again with the same nick and server (the gateway takes
 // another ID for another account, and drops the old login's chats and
-// archives).
+// archives). Such IDs are kept on disk too (legacyFile in the plugin's
+// data folder), by user: after a plugin restart the gateway takes
+// logins (StartLogin) while it is still connecting its logins again,
+// and a user whose credentials were refused could log in again before
+// their old login was loaded, and got a new ID.
 type loaded struct {
-	mu  sync.Mutex
-	ids map[string]string
+	mu     sync.Mutex
+	ids    map[string]string
+	path   string            // "" in tests without a data folder
+	legacy map[string]string // legacy IDs by userPart, as on disk
+	log    *slog.Logger
+}
+
+// legacyFile is the file, in the plugin's data folder, of the legacy
+// IDs of logins loaded once.
+const legacyFile = "legacy-login-ids.json"
+
+// open reads the legacy IDs kept in dir.
+func (l *loaded) open(dir string, log *slog.Logger) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.log, l.legacy = log, map[string]string{}
+	if dir == "" {
+		return nil
+	}
+	l.path = filepath.Join(dir, legacyFile)
+	b, err := os.ReadFile(l.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &l.legacy)
+	}
+	if err != nil {
+		return fmt.Errorf("read the legacy login IDs: %w", err)
+	}
+	return nil
+}
+
+// keepLocked records (id != "") or drops user's legacy ID on disk.
+func (l *loaded) keepLocked(user, id string) {
+	if l.legacy == nil {
+		l.legacy = map[string]string{}
+	}
+	key := userPart(user)
+	if l.legacy[key] == id {
+		return
+	}
+	if id == "" {
+		delete(l.legacy, key)
+	} else {
+		l.legacy[key] = id
+	}
+	if l.path == "" {
+		return
+	}
+	b, err := json.Marshal(l.legacy)
+	if err == nil {
+		tmp := l.path + ".tmp"
+		if err = os.WriteFile(tmp, b, 0o600); err == nil {
+			err = os.Rename(tmp, l.path)
+		}
+	}
+	if err != nil && l.log != nil {
+		l.log.Warn("irc: the legacy login IDs could not be written", "err", err)
+	}
 }
 
 func (l *loaded) set(user, id string) {
@@ -56,6 +125,12 @@ func (l *loaded) set(user, id string) {
 		l.ids = map[string]string{}
 	}
 	l.ids[user] = id
+	// A user has one login: a login of an ID of now is not the legacy
+	// one, which was logged out.
+	if strings.Contains(id, "/") {
+		id = ""
+	}
+	l.keepLocked(user, id)
 }
 
 // forget drops user's entry when it is still id.
@@ -65,14 +140,18 @@ func (l *loaded) forget(user, id string) {
 	if l.ids[user] == id {
 		delete(l.ids, user)
 	}
+	if l.legacy[userPart(user)] == id {
+		l.keepLocked(user, "")
+	}
 }
 
 // idFor is the ID of user's login acc: the legacy ID when it is the one
-// of user's loaded login, else loginID's.
+// of user's loaded login, or of the one loaded last (kept on disk), else
+// loginID's.
 func (l *loaded) idFor(acc Account, user string) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if old := legacyLoginID(acc); l.ids[user] == old {
+	if old := legacyLoginID(acc); l.ids[user] == old || l.legacy[userPart(user)] == old {
 		return old
 	}
 	return loginID(acc, user)

@@ -1,6 +1,7 @@
 package irc
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -233,7 +234,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		Server:   s.acc.addr(),
 		Nick:     s.acc.Nick,
 		User:     userName(s.acc.Nick),
-		RealName: s.acc.Nick,
+		RealName: cmp.Or(s.acc.RealName, s.acc.Nick),
 		// CTCP is read by the plugin (ctcp.go).
 		EnableCTCP: false,
 		// The wait between attempts is dial's (backoff.go); ircevent's
@@ -561,6 +562,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.onLoggedOut(c)
 	s.askNickBack(c, nick)
 	s.identify(c)
+	s.afterConnect(c)
 	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
 	if s.fold(nick) != s.fold(wanted) {
@@ -588,6 +590,37 @@ func (s *Session) identify(c *ircevent.Connection) {
 		return
 	}
 	s.startIdentifying(c)
+}
+
+// afterConnect sends the login's commands after connecting, before its
+// channels' JOINs (a cloak's MODE +x must come first, or the channels
+// see the user's real host). They go as typed: the server's answers
+// show as its other lines do.
+func (s *Session) afterConnect(c *ircevent.Connection) {
+	s.mu.Lock()
+	cmds := slices.Clone(s.acc.Commands)
+	s.mu.Unlock()
+	for _, line := range cmds {
+		var err error
+		// A PRIVMSG (QuakeNet's "PRIVMSG Q@CServe.quakenet.org :AUTH
+		// name password") is echoed by a server with echo-message: the
+		// echo is expected, so that it is not shown, password and all,
+		// as a message the user sent.
+		if m, perr := ircmsg.ParseLine(line); perr == nil && strings.EqualFold(m.Command, "PRIVMSG") && len(m.Params) == 2 {
+			s.wireMu.Lock()
+			e := s.expectEcho(m.Params[0], false, m.Params[1], nil)
+			if err = c.Privmsg(m.Params[0], m.Params[1]); err != nil {
+				s.dropEcho(e)
+			}
+			s.wireMu.Unlock()
+		} else {
+			err = c.SendRaw(line)
+		}
+		if err != nil {
+			verb, _, _ := strings.Cut(line, " ") // never a password
+			s.n.host.Logger().Warn("irc: a command after connecting was not sent", "login", s.loginID, "command", verb, "err", err)
+		}
+	}
 }
 
 // JoinWait is how long a connection waits for its channels to be joined
