@@ -389,14 +389,7 @@ func mamResult(roomJID, to, id, queryID string, m *store.ArchivedMessage, occID 
 	w.Start("message", "").Attr("from", roomJID).Attr("to", to).Attr("id", id)
 	w.Start("result", nsMAM).Attr("queryid", queryID).Attr("id", m.StanzaID)
 	w.Start("forwarded", nsForward)
-	// The archive's time, as a MUC service's (XEP-0313 §4.2): when the
-	// message reached the gateway, which a query's start and end bound
-	// and the metadata names. The network's time, where it differs (a
-	// late message, history), is in the message's own <delay/>, as it
-	// was shown live. Stamped with the network's time, a message that
-	// came late showed before the start a client asked from, and one
-	// stamped ahead by a fast clock after the end.
-	w.Start("delay", wire.NSDelay).Attr("stamp", m.Arrived.UTC().Format(stampLayout)).End()
+	w.Start("delay", wire.NSDelay).Attr("stamp", m.Time.UTC().Format(stampLayout)).End()
 	w.Raw(inner)
 	return w.Bytes(), true
 }

@@ -147,8 +147,7 @@ func TestClientMessage(t *testing.T) {
 }
 
 func TestMAMResultAndFin(t *testing.T) {
-	at := time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC)
-	m := &store.ArchivedMessage{StanzaID: "1a-7", Time: at, Arrived: at,
+	m := &store.ArchivedMessage{StanzaID: "1a-7", Time: time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC),
 		Payload: []byte(`<message from="echo-room@echo.localhost/Bob" type="groupchat"><body>hi &amp; bye</body></message>`)}
 	got, ok := mamResult("echo-room@echo.localhost", "alice@localhost/phone", "m1", `q"1`, m, "")
 	want := `<message from="echo-room@echo.localhost" to="alice@localhost/phone" id="m1">` +
