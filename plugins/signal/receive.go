@@ -106,6 +106,25 @@ type textStyle struct {
 // lists it among the attachments.
 const longTextType = "text/x-signal-plain"
 
+// longTextCutNote ends a long text signal-cli could not fetch: its body
+// is then only the first 2000 bytes the sender's app put beside the file.
+const longTextCutNote = "\n… (the rest of this long message could not be fetched)"
+
+// longTextCut reports whether the message's body is shorter than its
+// long-text file says: signal-cli failed to fetch the file and kept the
+// start the sender's app sent beside it.
+func longTextCut(dm *dataMessage) bool {
+	if dm.Message == nil {
+		return false
+	}
+	for _, a := range dm.Attachments {
+		if a.ContentType == longTextType && a.Size > int64(len(*dm.Message)) {
+			return true
+		}
+	}
+	return false
+}
+
 type attachment struct {
 	ContentType string `json:"contentType"`
 	Filename    string `json:"filename"`
@@ -448,6 +467,10 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.n.sweepAttachments(time.Now()) // media.go
 		}
 		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
+		if longTextCut(dm) {
+			s.n.host.Logger().Warn("signal: a long text's file could not be fetched: its start alone is shown", "login", s.loginID, "chat", chat, "by", author, "ts", ts)
+			text += longTextCutNote
+		}
 		var reply *replyRef
 		if q := dm.Quote; q != nil && sender.IsFromMe && q.ID > 0 && (q.AuthorNumber != "" || q.AuthorUUID != "") {
 			reply = &replyRef{Timestamp: q.ID, Author: cmp.Or(q.AuthorNumber, q.AuthorUUID)} // for an edit from XMPP
