@@ -48,12 +48,15 @@ type group struct {
 // groupEntry is one group of listGroups. Members and admins are objects
 // ({number, uuid}) in current signal-cli and were plain strings before.
 type groupEntry struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	Description string            `json:"description"`
-	IsMember    bool              `json:"isMember"`
-	Members     []json.RawMessage `json:"members"`
-	Admins      []json.RawMessage `json:"admins"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	IsMember    bool   `json:"isMember"`
+	// IsBlocked: the user blocked the group (on the phone, which syncs
+	// its block list); signal-cli drops its messages.
+	IsBlocked bool              `json:"isBlocked"`
+	Members   []json.RawMessage `json:"members"`
+	Admins    []json.RawMessage `json:"admins"`
 	// PendingMembers are those invited, not yet in: whom signal-cli
 	// could not add outright (no profile key of theirs).
 	PendingMembers []json.RawMessage `json:"pendingMembers"`
@@ -192,7 +195,7 @@ func (s *Session) refreshGroups(ctx context.Context) {
 		return
 	}
 	for _, g := range gs {
-		if g.IsMember {
+		if g.IsMember && !g.IsBlocked {
 			s.remember(g, s.chatOf(ctx, g)) // chatOf outside mu: it may emit
 		}
 	}
@@ -463,8 +466,8 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	}
 	var out []*pb.Chat
 	for _, g := range gs {
-		if !g.IsMember {
-			continue
+		if !g.IsMember || g.IsBlocked {
+			continue // a blocked group is silent: signal-cli drops its messages
 		}
 		c := s.chatOf(ctx, g) // outside mu: it may emit
 		s.remember(g, c)
@@ -704,8 +707,51 @@ func (s *Session) groupsSynced(ctx context.Context) {
 		return
 	}
 	for _, g := range gs {
-		if g.IsMember {
+		if g.IsMember && !g.IsBlocked {
 			s.knowGroup(ctx, groupChatID(g.ID))
+		}
+	}
+}
+
+// blockedGroupText is why a group blocked on the phone left the chats.
+const blockedGroupText = "you blocked this Signal group on your phone; unblock it there to have it back"
+
+// blockedGroupsSynced follows the groups of the block list the phone
+// sent (signal-cli keeps it, and drops what a blocked group sends): a
+// group blocked goes as a chat the user left, saying why, as a blocked
+// contact leaves the contacts (told once a session, also for a group
+// blocked while the plugin was away; the host ignores a room it does not
+// have); one unblocked comes back (also one the session did not know). Before, a group blocked on the phone
+// kept its room, silent.
+func (s *Session) blockedGroupsSynced(ctx context.Context) {
+	gs, err := s.listGroups(ctx, "")
+	if err != nil {
+		s.n.host.Logger().Warn("signal: the groups could not be read after a block list sync", "login", s.loginID, "err", err)
+		return
+	}
+	for _, g := range gs {
+		if !g.IsMember {
+			continue
+		}
+		chatID := groupChatID(g.ID)
+		s.mu.Lock()
+		told := s.blockedTold[chatID]
+		_, known := s.groups[chatID]
+		if g.IsBlocked {
+			delete(s.groups, chatID)
+			s.blockedTold[chatID] = true
+		} else {
+			delete(s.blockedTold, chatID)
+		}
+		s.mu.Unlock()
+		switch {
+		case g.IsBlocked && !told:
+			s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Payload: &pb.Event_ChatRemoved{
+				ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_LEFT, Text: blockedGroupText}}}, true)
+		case !g.IsBlocked && (told || !known): // also one blocked while away
+			chat := s.chatOf(ctx, g) // outside mu: it may emit
+			s.remember(g, chat)
+			s.announce(ctx, chat)
 		}
 	}
 }

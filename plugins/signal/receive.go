@@ -159,6 +159,8 @@ type syncMessage struct {
 	// (a block or unblock there): numbers, or ACIs of those without
 	// one; nil when the sync is no block list.
 	BlockedNumbers *[]string `json:"blockedNumbers"`
+	// BlockedGroupIDs are the groups of that block list (base64 IDs).
+	BlockedGroupIDs *[]string `json:"blockedGroupIds"`
 }
 
 // readMessage is a message the user read on another device.
@@ -265,8 +267,13 @@ func (s *Session) receive(env envelope) {
 		s.contactsSynced(ctx)
 	case env.SyncMessage != nil && env.SyncMessage.Type == "GROUPS_SYNC":
 		s.groupsSynced(ctx)
-	case env.SyncMessage != nil && env.SyncMessage.BlockedNumbers != nil:
-		s.blockedSynced(ctx, *env.SyncMessage.BlockedNumbers) // contacts.go
+	case env.SyncMessage != nil && (env.SyncMessage.BlockedNumbers != nil || env.SyncMessage.BlockedGroupIDs != nil):
+		var numbers []string
+		if env.SyncMessage.BlockedNumbers != nil {
+			numbers = *env.SyncMessage.BlockedNumbers
+		}
+		s.blockedSynced(ctx, numbers) // contacts.go
+		s.blockedGroupsSynced(ctx)    // groups.go
 	case env.SyncMessage != nil && len(env.SyncMessage.ReadMessages) > 0:
 		// Read on the phone: the user's own read receipts, so that their
 		// XMPP clients mark the chats read too, up to the newest message

@@ -86,6 +86,9 @@ type Group struct {
 	// as Signal's group server does (a 403) to a member who is no admin
 	// where OnlyAdminsEdit.
 	Timer int
+	// Blocked: the user blocked the group (a block list synced from the
+	// phone); listGroups says isBlocked.
+	Blocked bool
 }
 
 // Request is one request a client made, as the daemon read it.
@@ -945,7 +948,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				return (m.Number != "" && m.Number == a.Number) || m.UUID == a.UUID
 			})
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
-				"isMember": member, "isBlocked": false, "members": members, "admins": admins,
+				"isMember": member, "isBlocked": g.Blocked, "members": members, "admins": admins,
 				"pendingMembers": pending, "requestingMembers": []any{}, "banned": banned,
 				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
 				"groupInviteLink": nullable(g.Link), "messageExpirationTime": g.Timer})
@@ -1377,6 +1380,9 @@ func learnBlocked(a *Account, env Envelope) {
 	}
 	for i, c := range a.contacts {
 		a.contacts[i].Blocked = slices.Contains(env.SyncMessage.BlockedNumbers, c.Number) || slices.Contains(env.SyncMessage.BlockedNumbers, c.UUID)
+	}
+	for _, g := range a.groups {
+		g.Blocked = slices.Contains(env.SyncMessage.BlockedGroupIDs, g.ID)
 	}
 }
 
