@@ -43,6 +43,8 @@ type group struct {
 	timer int
 	// link is the group's invite link, "" while it is off.
 	link string
+	// read is the listGroups call this was read by (groupEntry.read).
+	read uint64
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
@@ -73,6 +75,10 @@ type groupEntry struct {
 	// seconds (0: off). A v2 group's change of it comes as a group
 	// update, without isExpirationUpdate.
 	MessageExpirationTime int `json:"messageExpirationTime"`
+	// read numbers the listGroups call that gave this entry, in the
+	// order the calls were sent: a later call tells a state at least as
+	// new (remember).
+	read uint64
 }
 
 // limitsOf is what the user may do in a group, by its permissions and
@@ -181,8 +187,12 @@ func (s *Session) listGroups(ctx context.Context, id string) ([]groupEntry, erro
 		p["groupId"] = id
 	}
 	var gs []groupEntry
+	read := s.groupReads.Add(1)
 	if err := s.call(ctx, "could not list the groups", "listGroups", p, &gs); err != nil {
 		return nil, err
+	}
+	for i := range gs {
+		gs[i].read = read
 	}
 	return gs, nil
 }
@@ -201,7 +211,12 @@ func (s *Session) refreshGroups(ctx context.Context) {
 	}
 }
 
-// remember keeps what is known of a group.
+// remember keeps what is known of a group, unless a later read of it is
+// kept already: a read answered late (a ChatInfo, the groups read at a
+// connection, beside an update) would put back a state the host was
+// since told is gone, and the next update would be compared with it.
+// Before, it did: a change of what the user may do there, beside a
+// member joining, went untold.
 func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 	banned := map[string]bool{}
 	for _, raw := range g.Banned {
@@ -211,8 +226,11 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 		}
 	}
 	s.mu.Lock()
-	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink}
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if old := s.groups[chat.ChatId]; old != nil && old.read > g.read {
+		return
+	}
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read}
 }
 
 // ChatLimits narrows what the user may do in a group to its permissions:

@@ -52,6 +52,8 @@ type Session struct {
 	// time, so that a connection gets one, however many onUp run.
 	subMu  sync.Mutex
 	groups map[string]*group // by chat ID
+	// groupReads numbers the listGroups calls (groups.go's remember).
+	groupReads atomic.Uint64
 	// blockedTold are the groups blocked on the phone whose removal the
 	// host was told this session, by chat ID (groups.go).
 	blockedTold map[string]bool
