@@ -1,6 +1,7 @@
 package signal_test
 
 import (
+	"strings"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -34,5 +35,40 @@ func TestBlockedOnPhone(t *testing.T) {
 	})
 	if c := ev.GetContact().GetContact(); c.GetUserId() != bob || c.Name != "Bob" {
 		t.Fatalf("bob unblocked on the phone: %v, want him back in the contacts", ev)
+	}
+}
+
+// A group blocked on the phone (its ID in the synced block list):
+// signal-cli drops its messages, so its room would stay and go silent.
+// It goes as a chat the user left, saying why, is not listed while
+// blocked, and comes back once unblocked. Before, the block list's
+// groups were not read: the room stayed, silent.
+func TestGroupBlockedOnPhone(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{
+		BlockedNumbers: []string{}, BlockedGroupIDs: []string{gid}}})
+	ev := s.next(func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil })
+	if ev.ChatId != group || !strings.Contains(ev.GetChatRemoved().Text, "blocked") {
+		t.Fatalf("the group blocked on the phone: %v, want its chat removed saying it is blocked", ev)
+	}
+	ctx, cancel := s.p.CallContext()
+	defer cancel()
+	chats, err := s.p.Client().ChatList(ctx, &pb.LoginRef{LoginId: s.loginID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chats.GetChats() {
+		if c.ChatId == group {
+			t.Fatalf("ChatList lists the blocked group: %v", c)
+		}
+	}
+
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{
+		BlockedNumbers: []string{}, BlockedGroupIDs: []string{}}})
+	ev = s.next(func(ev *pb.Event) bool { return ev.GetChat() != nil || ev.GetChatRemoved() != nil })
+	if ev.ChatId != group || ev.GetChat() == nil || len(ev.GetChat().GetChat().GetMembers()) == 0 {
+		t.Fatalf("the group unblocked on the phone: %v, want its chat back with its members", ev)
 	}
 }

@@ -65,3 +65,56 @@ func TestGroupPermissionsLive(t *testing.T) {
 	})
 	chatWith("the user made an admin", true)
 }
+
+// A read of a group whose answer arrives after a newer one (a slow
+// ChatInfo, or the groups read at a connection, beside a group update)
+// does not replace what the newer read told: else the next update is
+// compared with the stale group, and a change of what the user may do
+// there, beside a member joining, is not told. This is how
+// TestGroupPermissionsLive failed once in a loaded run.
+func TestGroupStaleReadKept(t *testing.T) {
+	d, _ := startFake(t)
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Club",
+		Members: []fakesignal.Member{{Number: bob, UUID: bobACI, Admin: true}, {Number: alice, UUID: aliceACI}}})
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	change := func(edit func(*fakesignal.Group)) {
+		t.Helper()
+		g, _ := d.GetGroup(alice, gid)
+		edit(&g)
+		g.Revision++
+		d.SetGroup(alice, g)
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+			GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}})
+	}
+	chatWith := func(what string, topic bool) {
+		t.Helper()
+		s.next(func(ev *pb.Event) bool {
+			c := ev.GetChat().GetChat()
+			return ev.ChatId == group && c.GetFeatures() != nil && c.Features.GetGroupTopic() == topic
+		})
+	}
+	// A ChatInfo read before the details turn admins-only, answered after.
+	read, release := d.HoldNext("listGroups", "groupId")
+	defer release()
+	info := make(chan error, 1)
+	go func() {
+		ctx, cancel := s.p.CallContext()
+		defer cancel()
+		_, err := s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: group})
+		info <- err
+	}()
+	<-read
+	change(func(g *fakesignal.Group) { g.OnlyAdminsEdit = true })
+	chatWith("details turned admins-only", false)
+	release()
+	if err := <-info; err != nil {
+		t.Fatal(err)
+	}
+	change(func(g *fakesignal.Group) {
+		g.OnlyAdminsEdit = false
+		g.Members = append(g.Members, fakesignal.Member{Number: carol, UUID: carolACI})
+	})
+	chatWith("details open again beside a new member", true)
+}

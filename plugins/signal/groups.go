@@ -43,17 +43,22 @@ type group struct {
 	timer int
 	// link is the group's invite link, "" while it is off.
 	link string
+	// read is the listGroups call this was read by (groupEntry.read).
+	read uint64
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
 // ({number, uuid}) in current signal-cli and were plain strings before.
 type groupEntry struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	Description string            `json:"description"`
-	IsMember    bool              `json:"isMember"`
-	Members     []json.RawMessage `json:"members"`
-	Admins      []json.RawMessage `json:"admins"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	IsMember    bool   `json:"isMember"`
+	// IsBlocked: the user blocked the group (on the phone, which syncs
+	// its block list); signal-cli drops its messages.
+	IsBlocked bool              `json:"isBlocked"`
+	Members   []json.RawMessage `json:"members"`
+	Admins    []json.RawMessage `json:"admins"`
 	// PendingMembers are those invited, not yet in: whom signal-cli
 	// could not add outright (no profile key of theirs).
 	PendingMembers []json.RawMessage `json:"pendingMembers"`
@@ -70,6 +75,10 @@ type groupEntry struct {
 	// seconds (0: off). A v2 group's change of it comes as a group
 	// update, without isExpirationUpdate.
 	MessageExpirationTime int `json:"messageExpirationTime"`
+	// read numbers the listGroups call that gave this entry, in the
+	// order the calls were sent: a later call tells a state at least as
+	// new (remember).
+	read uint64
 }
 
 // limitsOf is what the user may do in a group, by its permissions and
@@ -178,8 +187,12 @@ func (s *Session) listGroups(ctx context.Context, id string) ([]groupEntry, erro
 		p["groupId"] = id
 	}
 	var gs []groupEntry
+	read := s.groupReads.Add(1)
 	if err := s.call(ctx, "could not list the groups", "listGroups", p, &gs); err != nil {
 		return nil, err
+	}
+	for i := range gs {
+		gs[i].read = read
 	}
 	return gs, nil
 }
@@ -192,13 +205,18 @@ func (s *Session) refreshGroups(ctx context.Context) {
 		return
 	}
 	for _, g := range gs {
-		if g.IsMember {
+		if g.IsMember && !g.IsBlocked {
 			s.remember(g, s.chatOf(ctx, g)) // chatOf outside mu: it may emit
 		}
 	}
 }
 
-// remember keeps what is known of a group.
+// remember keeps what is known of a group, unless a later read of it is
+// kept already: a read answered late (a ChatInfo, the groups read at a
+// connection, beside an update) would put back a state the host was
+// since told is gone, and the next update would be compared with it.
+// Before, it did: a change of what the user may do there, beside a
+// member joining, went untold.
 func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 	banned := map[string]bool{}
 	for _, raw := range g.Banned {
@@ -208,8 +226,11 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 		}
 	}
 	s.mu.Lock()
-	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink}
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if old := s.groups[chat.ChatId]; old != nil && old.read > g.read {
+		return
+	}
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read}
 }
 
 // ChatLimits narrows what the user may do in a group to its permissions:
@@ -463,8 +484,8 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	}
 	var out []*pb.Chat
 	for _, g := range gs {
-		if !g.IsMember {
-			continue
+		if !g.IsMember || g.IsBlocked {
+			continue // a blocked group is silent: signal-cli drops its messages
 		}
 		c := s.chatOf(ctx, g) // outside mu: it may emit
 		s.remember(g, c)
@@ -704,8 +725,51 @@ func (s *Session) groupsSynced(ctx context.Context) {
 		return
 	}
 	for _, g := range gs {
-		if g.IsMember {
+		if g.IsMember && !g.IsBlocked {
 			s.knowGroup(ctx, groupChatID(g.ID))
+		}
+	}
+}
+
+// blockedGroupText is why a group blocked on the phone left the chats.
+const blockedGroupText = "you blocked this Signal group on your phone; unblock it there to have it back"
+
+// blockedGroupsSynced follows the groups of the block list the phone
+// sent (signal-cli keeps it, and drops what a blocked group sends): a
+// group blocked goes as a chat the user left, saying why, as a blocked
+// contact leaves the contacts (told once a session, also for a group
+// blocked while the plugin was away; the host ignores a room it does not
+// have); one unblocked comes back (also one the session did not know). Before, a group blocked on the phone
+// kept its room, silent.
+func (s *Session) blockedGroupsSynced(ctx context.Context) {
+	gs, err := s.listGroups(ctx, "")
+	if err != nil {
+		s.n.host.Logger().Warn("signal: the groups could not be read after a block list sync", "login", s.loginID, "err", err)
+		return
+	}
+	for _, g := range gs {
+		if !g.IsMember {
+			continue
+		}
+		chatID := groupChatID(g.ID)
+		s.mu.Lock()
+		told := s.blockedTold[chatID]
+		_, known := s.groups[chatID]
+		if g.IsBlocked {
+			delete(s.groups, chatID)
+			s.blockedTold[chatID] = true
+		} else {
+			delete(s.blockedTold, chatID)
+		}
+		s.mu.Unlock()
+		switch {
+		case g.IsBlocked && !told:
+			s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Payload: &pb.Event_ChatRemoved{
+				ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_LEFT, Text: blockedGroupText}}}, true)
+		case !g.IsBlocked && (told || !known): // also one blocked while away
+			chat := s.chatOf(ctx, g) // outside mu: it may emit
+			s.remember(g, chat)
+			s.announce(ctx, chat)
 		}
 	}
 }

@@ -106,6 +106,25 @@ type textStyle struct {
 // lists it among the attachments.
 const longTextType = "text/x-signal-plain"
 
+// longTextCutNote ends a long text signal-cli could not fetch: its body
+// is then only the first 2000 bytes the sender's app put beside the file.
+const longTextCutNote = "\n… (the rest of this long message could not be fetched)"
+
+// longTextCut reports whether the message's body is shorter than its
+// long-text file says: signal-cli failed to fetch the file and kept the
+// start the sender's app sent beside it.
+func longTextCut(dm *dataMessage) bool {
+	if dm.Message == nil {
+		return false
+	}
+	for _, a := range dm.Attachments {
+		if a.ContentType == longTextType && a.Size > int64(len(*dm.Message)) {
+			return true
+		}
+	}
+	return false
+}
+
 type attachment struct {
 	ContentType string `json:"contentType"`
 	Filename    string `json:"filename"`
@@ -140,6 +159,8 @@ type syncMessage struct {
 	// (a block or unblock there): numbers, or ACIs of those without
 	// one; nil when the sync is no block list.
 	BlockedNumbers *[]string `json:"blockedNumbers"`
+	// BlockedGroupIDs are the groups of that block list (base64 IDs).
+	BlockedGroupIDs *[]string `json:"blockedGroupIds"`
 }
 
 // readMessage is a message the user read on another device.
@@ -246,8 +267,13 @@ func (s *Session) receive(env envelope) {
 		s.contactsSynced(ctx)
 	case env.SyncMessage != nil && env.SyncMessage.Type == "GROUPS_SYNC":
 		s.groupsSynced(ctx)
-	case env.SyncMessage != nil && env.SyncMessage.BlockedNumbers != nil:
-		s.blockedSynced(ctx, *env.SyncMessage.BlockedNumbers) // contacts.go
+	case env.SyncMessage != nil && (env.SyncMessage.BlockedNumbers != nil || env.SyncMessage.BlockedGroupIDs != nil):
+		var numbers []string
+		if env.SyncMessage.BlockedNumbers != nil {
+			numbers = *env.SyncMessage.BlockedNumbers
+		}
+		s.blockedSynced(ctx, numbers) // contacts.go
+		s.blockedGroupsSynced(ctx)    // groups.go
 	case env.SyncMessage != nil && len(env.SyncMessage.ReadMessages) > 0:
 		// Read on the phone: the user's own read receipts, so that their
 		// XMPP clients mark the chats read too, up to the newest message
@@ -448,6 +474,10 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.n.sweepAttachments(time.Now()) // media.go
 		}
 		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
+		if longTextCut(dm) {
+			s.n.host.Logger().Warn("signal: a long text's file could not be fetched: its start alone is shown", "login", s.loginID, "chat", chat, "by", author, "ts", ts)
+			text += longTextCutNote
+		}
 		var reply *replyRef
 		if q := dm.Quote; q != nil && sender.IsFromMe && q.ID > 0 && (q.AuthorNumber != "" || q.AuthorUUID != "") {
 			reply = &replyRef{Timestamp: q.ID, Author: cmp.Or(q.AuthorNumber, q.AuthorUUID)} // for an edit from XMPP

@@ -86,6 +86,9 @@ type Group struct {
 	// as Signal's group server does (a 403) to a member who is no admin
 	// where OnlyAdminsEdit.
 	Timer int
+	// Blocked: the user blocked the group (a block list synced from the
+	// phone); listGroups says isBlocked.
+	Blocked bool
 }
 
 // Request is one request a client made, as the daemon read it.
@@ -152,7 +155,10 @@ type Daemon struct {
 	unknown map[string]bool
 	// stalled are the methods never answered (Stall); stalledReqs the
 	// requests of them read.
-	stalled     map[string]bool
+	stalled map[string]bool
+	// held is the next request of a method, with a param, whose answer
+	// waits (HoldNext).
+	held        *hold
 	stalledReqs map[string][]map[string]any
 	// failNext are errors the next requests of a method get (FailNext).
 	failNext map[string][]*rpcError
@@ -595,7 +601,19 @@ func (d *Daemon) serve(c *conn) {
 			if stalled {
 				return // read, never answered
 			}
+			d.mu.Lock()
+			h := d.held
+			if h != nil && h.method == req.Method && req.Params[h.param] != nil {
+				d.held = nil
+			} else {
+				h = nil
+			}
+			d.mu.Unlock()
 			result, err := d.handle(c, req.Method, req.Params)
+			if h != nil {
+				close(h.read)
+				<-h.release
+			}
 			out := map[string]any{"jsonrpc": "2.0", "id": req.ID}
 			var re *rpcError
 			switch {
@@ -945,7 +963,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				return (m.Number != "" && m.Number == a.Number) || m.UUID == a.UUID
 			})
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
-				"isMember": member, "isBlocked": false, "members": members, "admins": admins,
+				"isMember": member, "isBlocked": g.Blocked, "members": members, "admins": admins,
 				"pendingMembers": pending, "requestingMembers": []any{}, "banned": banned,
 				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
 				"groupInviteLink": nullable(g.Link), "messageExpirationTime": g.Timer})
@@ -1154,6 +1172,24 @@ func (d *Daemon) Stall(method string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.stalled[method] = true
+}
+
+// hold is a request whose answer, made when it was read, waits.
+type hold struct {
+	method, param string
+	read, release chan struct{}
+}
+
+// HoldNext makes the daemon answer the next request of method that has
+// param as it stands when read, but send that answer only once release
+// is called; read is closed when the request is read. So a test makes an
+// answer arrive late, after the state it tells changed: a slow reader.
+func (d *Daemon) HoldNext(method, param string) (read <-chan struct{}, release func()) {
+	h := &hold{method: method, param: param, read: make(chan struct{}), release: make(chan struct{})}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.held = h
+	return h.read, sync.OnceFunc(func() { close(h.release) })
 }
 
 // Unstall answers the requests of method read from now on (not those
@@ -1377,6 +1413,9 @@ func learnBlocked(a *Account, env Envelope) {
 	}
 	for i, c := range a.contacts {
 		a.contacts[i].Blocked = slices.Contains(env.SyncMessage.BlockedNumbers, c.Number) || slices.Contains(env.SyncMessage.BlockedNumbers, c.UUID)
+	}
+	for _, g := range a.groups {
+		g.Blocked = slices.Contains(env.SyncMessage.BlockedGroupIDs, g.ID)
 	}
 }
 

@@ -239,6 +239,10 @@ type SyncMessage struct {
 	// without one): the fake marks the account's contacts blocked or not
 	// by it, as signal-cli does.
 	BlockedNumbers []string `json:"blockedNumbers"`
+	// BlockedGroupIDs come with BlockedNumbers: the groups blocked (their
+	// IDs as listGroups gives them); the fake marks the account's groups
+	// blocked or not by it, as signal-cli does.
+	BlockedGroupIDs []string `json:"blockedGroupIds"`
 }
 
 // ReadMessage is a message the user read on another device.
