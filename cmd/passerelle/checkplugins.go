@@ -42,12 +42,6 @@ func checkPlugins(cfg *config.Config, stdout, stderr io.Writer) bool {
 			continue
 		}
 		fmt.Fprintf(stdout, "transport %s: plugin started and took its config (%s %s)\n", t.Name, caps.GetDisplayName(), caps.GetVersion())
-		if caps.GetNetwork() == "signal" {
-			if err := checkSignalCLI(t.PluginConfig); err != nil {
-				fmt.Fprintf(stderr, "%s: transport %s: %v\n", where, t.Name, err)
-				ok = false
-			}
-		}
 	}
 	return ok
 }

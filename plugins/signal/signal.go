@@ -112,7 +112,11 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		n.dataDir = os.TempDir()
 	}
 	if err := sdk.DecodeConfig(req.ConfigJSON, &n.cfg); err != nil {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: the transport's config: %v", err)
+		// DecodeConfig's error names the transport's config already.
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: %v", err)
+	}
+	if err := checkCLI(n.cfg); err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: %v", err)
 	}
 	if n.cfg.SignalCLI == "" {
 		n.cfg.SignalCLI = "signal-cli"

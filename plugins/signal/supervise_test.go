@@ -72,22 +72,19 @@ func TestSupervisedDaemon(t *testing.T) {
 	}
 }
 
-// A signal-cli that is not installed, or dies at start, is a clear error.
+// A signal-cli that dies at start is a clear error (one not installed is
+// refused at Init: TestConfigSignalCLIMissing).
 func TestSignalCLIMissing(t *testing.T) {
 	for name, tc := range map[string]struct {
-		cli, fail, noise, want string
+		fail, noise, want string
 	}{
-		"not installed": {cli: "/nonexistent/signal-cli", want: "cannot start"},
-		"no java":       {cli: "fake", fail: "JAVA_HOME is not set and no 'java' command could be found", want: "no 'java' command"},
+		"no java": {fail: "JAVA_HOME is not set and no 'java' command could be found", want: "no 'java' command"},
 		// Its last word after much log (more than a pipe holds) is
 		// still the one told.
-		"after a long log": {cli: "fake", fail: "Config file is in use by another instance, waiting", noise: "5000", want: "in use by another instance"},
+		"after a long log": {fail: "Config file is in use by another instance, waiting", noise: "5000", want: "in use by another instance"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cli := tc.cli
-			if cli == "fake" {
-				cli = plugintest.BuildBinary(t, fakeCLIPkg)
-			}
+			cli := plugintest.BuildBinary(t, fakeCLIPkg)
 			t.Setenv("FAKESIGNAL_FAIL", tc.fail)
 			t.Setenv("FAKESIGNAL_NOISE", tc.noise)
 			cfg, _ := json.Marshal(map[string]string{"signal_cli": cli, "data_dir": t.TempDir()})

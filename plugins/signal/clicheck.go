@@ -1,8 +1,7 @@
-package main
+package signal
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,21 +9,12 @@ import (
 	"strings"
 )
 
-// checkSignalCLI reports why the signal transport, whose plugin took its
-// config configJSON, could not start signal-cli, if it could not. The
-// plugin starts signal-cli at the first login, not at Init, so without
-// this check-config passed a machine without it and every Signal login
-// then failed. With socket set the admin runs signal-cli; nothing to
-// find. The keys are the signal plugin's (plugins/signal Config).
-func checkSignalCLI(configJSON []byte) error {
-	var cfg struct {
-		SignalCLI string `json:"signal_cli"`
-		JavaHome  string `json:"java_home"`
-		Socket    string `json:"socket"`
-	}
-	// The plugin took the config, so it decodes; keys beyond these are
-	// left to the plugin.
-	_ = json.Unmarshal(configJSON, &cfg)
+// checkCLI reports why signal-cli, as cfg names it, could not start on
+// this machine, if it could not: Init refuses then, so that check-config
+// and the gateway's start say it (the daemon starts only at a login,
+// where each login failed alone). With socket set the admin runs
+// signal-cli; there is nothing to find.
+func checkCLI(cfg Config) error {
 	if cfg.Socket != "" {
 		return nil
 	}
@@ -40,6 +30,11 @@ func checkSignalCLI(configJSON []byte) error {
 		}
 		return fmt.Errorf("%s %q: %s; the Signal logins need it: install signal-cli (and Java 21 or newer), or set signal_cli in [transport.config] to its path, or socket to the socket of a signal-cli daemon you run", key, name, what)
 	}
+	if !isScript(path) {
+		return nil // the native build needs no Java
+	}
+	// The Java build's launcher runs $JAVA_HOME/bin/java, else java from
+	// PATH; java_home sets JAVA_HOME (daemon.go).
 	if cfg.JavaHome != "" {
 		java := filepath.Join(cfg.JavaHome, "bin", "java")
 		if _, err := exec.LookPath(java); err != nil {
@@ -47,13 +42,9 @@ func checkSignalCLI(configJSON []byte) error {
 		}
 		return nil
 	}
-	if isScript(path) {
-		// The Java build's launcher (the native build needs no Java):
-		// it runs $JAVA_HOME/bin/java, else java from PATH.
-		if os.Getenv("JAVA_HOME") == "" {
-			if _, err := exec.LookPath("java"); err != nil {
-				return fmt.Errorf("%s needs Java 21 or newer, and there is no java in PATH: install one, or set java_home in [transport.config]", path)
-			}
+	if os.Getenv("JAVA_HOME") == "" {
+		if _, err := exec.LookPath("java"); err != nil {
+			return fmt.Errorf("%s needs Java 21 or newer, and there is no java in PATH: install one, or set java_home in [transport.config]", path)
 		}
 	}
 	return nil
