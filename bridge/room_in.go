@@ -843,14 +843,12 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
 		return
 	}
-	if _, err := t.db.GetPuppet(t.name, s.LoginID(), id); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, fmt.Sprintf("%s is not one of your contacts on %s: private messages go to contacts only", nick, t.displayName())))
-		} else {
-			t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway cannot read its contacts now"))
-		}
-		return
-	}
+	// To the member's direct chat, contact or not: its chat ID is the
+	// member's user ID, as a contact's is (transport.proto, Contact), and
+	// the networks reach any member of a group; one that cannot answers
+	// with its own error. The answer comes from the member's address, a
+	// chat of its own that every client keeps, where a room's private
+	// chat ends with the room (Monal has none).
 	pj, err := t.puppetJID(id)
 	if err != nil {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))
