@@ -415,6 +415,26 @@ func (r *room) senderNickLocked(s *session, snd *pb.Sender) string {
 	return r.nicks.Guest(id, name)
 }
 
+// actorNickLocked is the occupant nick of by, who kicked or banned the
+// member removed, for the removal's <actor/>: the user's own nick, or a
+// member's; "" when by is not known, is the member removed, or is in
+// the room under no nick (no guest nick is made up for an actor).
+// removed is the member's ID, selfKey for the user.
+func (r *room) actorNickLocked(s *session, by *pb.Sender, removed string) string {
+	id := by.GetUserId()
+	if by.GetIsFromMe() || (id != "" && (id == s.LoginID() || (r.selfID != "" && id == r.selfID))) {
+		if removed == selfKey {
+			return ""
+		}
+		return r.ownNickLocked(s)
+	}
+	if id == "" || id == removed {
+		return ""
+	}
+	n, _ := r.nicks.Nick(id)
+	return n
+}
+
 // ownNickLocked is the user's nick in the room: the network's (the
 // user's entry in the member list, or the login's name), else the user's
 // localpart, made unique among the members.

@@ -353,33 +353,47 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 		return
 	}
 	defer r.mu.Unlock()
+	// Written in the room's order of writes (room_order.go), after the
+	// copies of every message archived before it: a copy made for the
+	// resource's last join does not follow this join's history, nor
+	// come again after it. Under the lock still, as before: what the
+	// room renders next (a member's presence) follows the join.
+	turn, out := t.joinStanzasLocked(ctx, st, s, r, res, full, asked, join)
+	turn.wait()
+	for _, b := range out {
+		t.send(ctx, b)
+	}
+	turn.done()
+	t.log.Debug("room joined", "user", user, "resource", res, "room", r.jid)
+}
+
+// joinStanzasLocked joins resource res (full) to r and makes the join's
+// stanzas; r.mu is held, and the room's turn to write them taken.
+func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *session, r *room, res, full, asked string, join muc.Join) (sendTurn, [][]byte) {
+	var out [][]byte
 	self := r.ownNickLocked(s)
 	r.joined[res] = true
 	if show, status := showOf(st); r.setShowLocked(res, show, status) {
 		// The user's other resources see the occupant's new availability.
-		for _, b := range s.selfStatusLocked(r, res) {
-			t.send(ctx, b)
-		}
+		out = append(out, s.selfStatusLocked(r, res)...)
 	}
 	ids := make([]string, 0, len(r.members))
 	for id := range r.members {
 		ids = append(ids, id)
 	}
 	for _, id := range sortedByNick(r, ids) {
-		t.send(ctx, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
+		out = append(out, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
 	}
 	me := s.selfOccupantLocked(r) // room_nick.go
-	t.send(ctx, muc.SelfPresence(r.jid, full, me, asked != self, st.ID()))
+	out = append(out, muc.SelfPresence(r.jid, full, me, asked != self, st.ID()))
 	if r.avatarHash != "" {
-		t.send(ctx, roomAvatarPresence(r.jid, full, r.avatarHash)) // room_avatar.go
+		out = append(out, roomAvatarPresence(r.jid, full, r.avatarHash)) // room_avatar.go
 	}
 	// History before the subject would be as right (§7.2.15 has the
 	// subject last); the subject last tells clients the join is complete.
-	for _, h := range t.roomHistory(ctx, s, r, full, join.History) {
-		t.send(ctx, h)
-	}
-	t.send(ctx, muc.Subject(r.jid, full, r.nickOfLocked(r.subjectBy), r.memberOccupantIDLocked(s, r.subjectBy), r.subject, r.subjectAt, t.newID()))
-	t.log.Debug("room joined", "user", user, "resource", res, "room", r.jid)
+	out = append(out, t.roomHistory(ctx, s, r, full, join.History)...)
+	out = append(out, muc.Subject(r.jid, full, r.nickOfLocked(r.subjectBy), r.memberOccupantIDLocked(s, r.subjectBy), r.subject, r.subjectAt, t.newID()))
+	return r.sendTurnLocked(), out
 }
 
 // sortedByNick orders member IDs by their nicks, for a stable occupant
@@ -438,10 +452,16 @@ func (s *session) leaveResource(ctx context.Context, r *room, res, status string
 	if r.dropShowLocked(res) {
 		others = s.selfStatusLocked(r, "") // the occupant shows another resource's availability now
 	}
-	r.mu.Unlock()
 	if !was {
+		r.mu.Unlock()
 		return
 	}
+	// Written in the room's order (room_order.go): after the copies made
+	// for it while it was joined, not before.
+	turn := r.sendTurnLocked()
+	r.mu.Unlock()
+	turn.wait()
+	defer turn.done()
 	// Its <status/> echoed (§7.14): what it said as it left.
 	s.t.send(ctx, muc.Presence{Room: r.jid, To: s.user + "/" + res, Occupant: me, Unavailable: true,
 		Statuses: []int{muc.StatusSelf}, Status: status}.Bytes())
@@ -823,14 +843,12 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
 		return
 	}
-	if _, err := t.db.GetPuppet(t.name, s.LoginID(), id); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, fmt.Sprintf("%s is not one of your contacts on %s: private messages go to contacts only", nick, t.displayName())))
-		} else {
-			t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway cannot read its contacts now"))
-		}
-		return
-	}
+	// To the member's direct chat, contact or not: its chat ID is the
+	// member's user ID, as a contact's is (transport.proto, Contact), and
+	// the networks reach any member of a group; one that cannot answers
+	// with its own error. The answer comes from the member's address, a
+	// chat of its own that every client keeps, where a room's private
+	// chat ends with the room (Monal has none).
 	pj, err := t.puppetJID(id)
 	if err != nil {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))

@@ -72,7 +72,15 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		if next := p.ChatRemoved.ReplacedBy; next != "" || p.ChatRemoved.Reason == pb.ChatRemovedEvent_REASON_DELETED {
 			out = s.destroyedRoom(ctx, r, next, reason)
 		} else {
-			out = s.dropRoom(ctx, r, why, reason)
+			// Who kicked or banned the user, in the item's <actor/>
+			// (XEP-0045 §9.1.6): the event's sender (IRC's KICK).
+			out = s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte {
+				actor := ""
+				if why != muc.AffiliationChanged {
+					actor = r.actorNickLocked(s, ev.GetSender(), selfKey) // under endRoom's lock
+				}
+				return muc.RemovedBy(r.jid, to, me, why, reason, actor, true)
+			})
 		}
 		if p.ChatRemoved.Reason == pb.ChatRemovedEvent_REASON_DELETED {
 			if err := t.db.DeleteArchive(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID)); err != nil {
@@ -95,7 +103,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Member:
-		return s.memberEvent(r, p.Member)
+		return s.memberEvent(r, ev.GetSender(), p.Member)
 	case *pb.Event_Topic:
 		return s.topicEvent(r, ev, p.Topic.Topic)
 	}
@@ -229,8 +237,9 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	return out
 }
 
-// memberEvent is a change of the group's members, as occupant presences.
-func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
+// memberEvent is a change of the group's members, as occupant presences;
+// by is the event's sender, who kicked or banned the member.
+func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]byte {
 	m := me.GetMember()
 	r.mu.Lock()
 	self := s.isSelfLocked(r, m, false)
@@ -296,7 +305,11 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 			why = muc.Banned
 		}
 		o := r.occupantLocked(s, id) // muc.Removed: affiliation none (a ban: outcast)
-		out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, o, why, me.Reason, false) })
+		actor := ""
+		if why != muc.Left {
+			actor = r.actorNickLocked(s, by, id)
+		}
+		out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.RemovedBy(r.jid, to, o, why, me.Reason, actor, false) })
 		r.nicks.Remove(id)
 		delete(r.members, id)
 		delete(r.names, id)

@@ -48,6 +48,10 @@ type Presence struct {
 	NewNick string
 	// Reason is the item's <reason/> (a kick's, a ban's).
 	Reason string
+	// Actor is the nick of the occupant who kicked or banned this one
+	// (XEP-0045 §9.1.6, §9.2: the item's <actor/>), "" when not known:
+	// Gajim and Conversations show "kicked by" it.
+	Actor string
 	// Show and Status are the presence's own <show/> and <status/>; when
 	// "", an available presence shows the occupant's.
 	Show, Status string
@@ -86,6 +90,9 @@ func (p Presence) Bytes() []byte {
 		role = RoleNone // gone from the room (a nick change keeps it)
 	}
 	w.Start("item", "").Attr("affiliation", aff).Attr("role", role).Attr("jid", p.Occupant.JID).Attr("nick", p.NewNick)
+	if p.Actor != "" && !p.Destroyed {
+		w.Start("actor", "").Attr("nick", p.Actor).End()
+	}
 	if p.Reason != "" && !p.Destroyed {
 		w.Leaf("reason", "", wire.XMLSafe(p.Reason))
 	}
@@ -184,6 +191,12 @@ func (r Removal) Code() int {
 // Cheogram) keep an unavailable member of a members-only room listed as
 // an offline one. (The user leaving the room alone is no Removed.)
 func Removed(room, to string, o Occupant, r Removal, reason string, self bool) []byte {
+	return RemovedBy(room, to, o, r, reason, "", self)
+}
+
+// RemovedBy is Removed with the nick of the occupant who removed o
+// (actor, "" for none) in the item's <actor/>.
+func RemovedBy(room, to string, o Occupant, r Removal, reason, actor string, self bool) []byte {
 	var codes []int
 	if self {
 		codes = append(codes, StatusSelf)
@@ -197,7 +210,7 @@ func Removed(room, to string, o Occupant, r Removal, reason string, self bool) [
 	case Left, Kicked, AffiliationChanged, MembersOnly:
 		o.Affiliation = AffNone
 	}
-	return Presence{Room: room, To: to, Occupant: o, Unavailable: true, Statuses: codes, Reason: reason}.Bytes()
+	return Presence{Room: room, To: to, Occupant: o, Unavailable: true, Statuses: codes, Reason: reason, Actor: actor}.Bytes()
 }
 
 // Destroyed is the unavailable presence that tells the user's occupant
