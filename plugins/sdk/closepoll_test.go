@@ -46,7 +46,7 @@ func TestClosePoll(t *testing.T) {
 	if e := res[1].Error; e.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
 		t.Errorf("closing no poll: %v, want BAD_REQUEST", e)
 	}
-	if e := res[2].Error; e.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(e.GetText(), "closing polls") {
+	if e := res[2].Error; e.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(e.GetText(), "close polls") {
 		t.Errorf("closing in quiet: %v, want NOT_ALLOWED about closing polls", e)
 	}
 	s.mu.Lock()

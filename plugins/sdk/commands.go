@@ -234,10 +234,11 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		chat = IntersectFeatures(f, l.Features)
 	}
 	// Only what the network has can be refused per chat: the rest is
-	// UNSUPPORTED, after this.
+	// UNSUPPORTED, after this. The text says what the user may not do
+	// there, not that the chat has none of it (a timer set by an admin).
 	deny := func(network, here bool, what string) error {
 		if network && !here {
-			return Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "this chat does not allow %s", what)
+			return Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you may not %s", what)
 		}
 		return nil
 	}
@@ -250,50 +251,53 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 			cmd.GetSend().ReplyToId, cmd.GetSend().ReplyToMeta = "", nil
 		}
 		if len(cmd.GetSend().Attachments) > 0 {
-			return deny(f.Attachments, chat.Attachments, "files")
+			return deny(f.Attachments, chat.Attachments, "send files in this chat")
 		}
 		if cmd.GetSend().Poll != nil {
-			return deny(f.PollCreate, chat.PollCreate, "polls")
+			return deny(f.PollCreate, chat.PollCreate, "start polls in this chat")
 		}
 	case *pb.Command_Edit:
 		if l.ReadOnly {
-			return deny(f.Edits, false, "corrections")
+			return deny(f.Edits, false, "correct messages in this chat")
 		}
-		return deny(f.Edits, chat.Edits, "corrections")
+		return deny(f.Edits, chat.Edits, "correct messages in this chat")
 	case *pb.Command_React:
-		return deny(f.Reactions, chat.Reactions, "reactions")
+		return deny(f.Reactions, chat.Reactions, "react to messages in this chat")
 	case *pb.Command_Retract:
-		return deny(f.Retractions, chat.Retractions, "retractions")
+		return deny(f.Retractions, chat.Retractions, "retract messages in this chat")
 	case *pb.Command_MarkRead:
-		return deny(f.ReadReceipts, chat.ReadReceipts, "read markers")
+		return deny(f.ReadReceipts, chat.ReadReceipts, "send read markers in this chat")
 	case *pb.Command_SetTyping:
-		return deny(f.Typing, chat.Typing, "typing notifications")
+		return deny(f.Typing, chat.Typing, "send typing notifications in this chat")
 	case *pb.Command_Leave:
-		return deny(f.LeaveChat, chat.LeaveChat, "leaving it")
+		return deny(f.LeaveChat, chat.LeaveChat, "leave this chat")
 	case *pb.Command_SetTopic:
-		return deny(f.GroupTopic, chat.GroupTopic, "setting the topic")
+		return deny(f.GroupTopic, chat.GroupTopic, "change the topic of this chat")
 	case *pb.Command_SetName:
-		return deny(f.GroupName, chat.GroupName, "renaming it")
+		return deny(f.GroupName, chat.GroupName, "rename this chat")
 	case *pb.Command_SetAvatar:
-		return deny(f.GroupAvatar, chat.GroupAvatar, "changing its picture")
+		return deny(f.GroupAvatar, chat.GroupAvatar, "change the picture of this chat")
 	case *pb.Command_Invite:
-		return deny(f.GroupInvite, chat.GroupInvite, "invitations")
+		return deny(f.GroupInvite, chat.GroupInvite, "invite anyone to this chat")
 	case *pb.Command_Kick:
-		return deny(f.GroupKick, chat.GroupKick, "removing members")
+		return deny(f.GroupKick, chat.GroupKick, "remove members from this chat")
 	case *pb.Command_Unban:
-		return deny(f.GroupUnban, chat.GroupUnban, "lifting bans")
+		return deny(f.GroupUnban, chat.GroupUnban, "lift bans in this chat")
 	case *pb.Command_SetRole:
-		return deny(f.GroupRoles, chat.GroupRoles, "changing roles")
+		return deny(f.GroupRoles, chat.GroupRoles, "change roles in this chat")
 	case *pb.Command_SetNick:
-		return deny(f.SetNick, chat.SetNick, "changing your nick")
+		return deny(f.SetNick, chat.SetNick, "change your nick in this chat")
 	case *pb.Command_SetTimer:
-		return deny(f.ChatTimer, chat.ChatTimer, "disappearing messages")
+		return deny(f.ChatTimer, chat.ChatTimer, "change the disappearing-messages timer in this chat")
 	case *pb.Command_Vote:
-		return deny(f.PollVote, chat.PollVote, "voting in polls")
+		return deny(f.PollVote, chat.PollVote, "vote in polls in this chat")
 	case *pb.Command_Pin:
-		return deny(f.Pin, chat.Pin, "pinning messages")
+		if cmd.GetPin().GetUnpin() {
+			return deny(f.Pin, chat.Pin, "unpin messages in this chat")
+		}
+		return deny(f.Pin, chat.Pin, "pin messages in this chat")
 	case *pb.Command_ClosePoll:
-		return deny(f.PollClose, chat.PollClose, "closing polls")
+		return deny(f.PollClose, chat.PollClose, "close polls in this chat")
 	}
 	return nil
 }

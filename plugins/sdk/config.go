@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -37,9 +39,113 @@ func DecodeConfig(configJSON []byte, cfg any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields() // what checkKeys does not reach
 	if err := dec.Decode(cfg); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Type != nil {
+			return fmt.Errorf("the transport's config: %w", &configTypeError{te, keyPath(rv.Type().Elem(), te.Field)})
+		}
 		return fmt.Errorf("the transport's config: %w", err)
 	}
 	return nil
+}
+
+// configTypeError is a value of the wrong type, said in the words of the
+// admin's TOML table ("signal_cli: want a string, got a number") rather
+// than encoding/json's, which name Go's types and struct.
+type configTypeError struct {
+	err *json.UnmarshalTypeError
+	key string // the key's path in the table
+}
+
+func (e *configTypeError) Error() string {
+	msg := fmt.Sprintf("want %s, got %s", wantWords(e.err.Type), gotWords(e.err.Value))
+	if e.key == "" {
+		return msg
+	}
+	return e.key + ": " + msg
+}
+
+// keyPath is UnmarshalTypeError.Field as config keys, from t, the
+// config's struct type: encoding/json puts in the Go name of an embedded
+// struct, which is no key ("testCommon.verbose" is "verbose").
+func keyPath(t reflect.Type, field string) string {
+	if field == "" {
+		return ""
+	}
+	var keys []string
+	for part := range strings.SplitSeq(field, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			keys, t = append(keys, part), nil
+			continue
+		}
+		if f, ok := t.FieldByName(part); ok && f.Anonymous && f.Tag.Get("json") == "" {
+			t = f.Type // the embedded struct: its fields are the keys
+			continue
+		}
+		keys = append(keys, part)
+		f, ok := jsonFields(t)[part]
+		if !ok {
+			t = nil
+			continue
+		}
+		t = f.Type
+	}
+	return strings.Join(keys, ".")
+}
+
+func (e *configTypeError) Unwrap() error { return e.err }
+
+// wantWords says what a value of Go type t is in a config.
+func wantWords(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if t.Bits() < 64 {
+			return fmt.Sprintf("a whole number from %d to %d", -(int64(1) << (t.Bits() - 1)), int64(1)<<(t.Bits()-1)-1)
+		}
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if t.Bits() < 64 {
+			return fmt.Sprintf("a whole number from 0 to %d", uint64(1)<<t.Bits()-1)
+		}
+		return "a whole number, 0 or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "a table"
+	}
+	return t.String()
+}
+
+// gotWords says what encoding/json's description of a value
+// (UnmarshalTypeError.Value: "number", "number 1.5", "object"...) is.
+func gotWords(v string) string {
+	if n, ok := strings.CutPrefix(v, "number "); ok {
+		return n
+	}
+	switch v {
+	case "number":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "array":
+		return "an array"
+	case "object":
+		return "a table"
+	}
+	return v
 }
 
 var (
@@ -66,6 +172,20 @@ func checkKeys(raw []byte, t reflect.Type, path string) error {
 		}
 		for i, item := range items {
 			if err := checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d].", strings.TrimSuffix(path, "."), i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Map:
+		// A table of tables ([transport.config.servers.eu]): each one's
+		// keys are checked as the field's struct says.
+		var items map[string]json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		keys := slices.Sorted(maps.Keys(items))
+		for _, k := range keys {
+			if err := checkKeys(items[k], t.Elem(), path+k+"."); err != nil {
 				return err
 			}
 		}

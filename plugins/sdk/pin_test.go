@@ -50,8 +50,8 @@ func TestPin(t *testing.T) {
 	if e := res[2].Error; e.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
 		t.Errorf("a pin naming no message: %v, want BAD_REQUEST", e)
 	}
-	if e := res[3].Error; e.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(e.GetText(), "pinning") {
-		t.Errorf("pin in quiet: %v, want NOT_ALLOWED about pinning", e)
+	if e := res[3].Error; e.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(e.GetText(), "pin messages") {
+		t.Errorf("pin in quiet: %v, want NOT_ALLOWED about pinning messages", e)
 	}
 	s.mu.Lock()
 	got := slices.Clone(s.calls)

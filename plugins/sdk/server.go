@@ -39,6 +39,8 @@ type server struct {
 	lock *os.File // the data folder's lock, held for the process's life
 
 	txns txnCache
+	// sent keeps recent sends' txn_ids for their echoes (echotxn.go).
+	sent sentTxns
 
 	// trace is WithTrace's hook, nil when off.
 	trace func(stage Stage, text string)
@@ -64,12 +66,16 @@ func newServer(t transport, opts ...Option) *server {
 // host is the Host handed to the transport.
 type host struct{ s *server }
 
-func (h host) Emit(ev *pb.Event) { h.s.queue().emit(ev) }
+func (h host) Emit(ev *pb.Event) {
+	h.s.sent.stamp(ev)
+	h.s.queue().emit(ev)
+}
 
 // errUnencodable is an event the queue dropped (queue.go's emit).
 var errUnencodable = errors.New("sdk: the event cannot be encoded (see the log); it was dropped")
 
 func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
+	h.s.sent.stamp(ev)
 	q := h.s.queue()
 	seq := q.emit(ev)
 	if seq == 0 {
@@ -79,6 +85,7 @@ func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
 }
 
 func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
+	h.s.sent.stamp(ev)
 	q := h.s.queue()
 	seq := q.emit(ev)
 	if seq == 0 {
@@ -404,6 +411,7 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 			// keeps prev for later repeats.
 			again := proto.CloneOf(prev)
 			again.CorrelationId = cmd.CorrelationId
+			s.rememberSent(cmd, again)
 			return again
 		}
 	}
@@ -438,7 +446,21 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	if key != "" {
 		s.txns.end(key, out)
 	}
+	s.rememberSent(cmd, out)
 	return out
+}
+
+// rememberSent keeps the txn_id of a send the network gave a message ID,
+// for the echo of that message (sentTxns).
+func (s *server) rememberSent(cmd *pb.Command, r *pb.CommandResult) {
+	if cmd.TxnId == "" || cmd.GetSend() == nil || r.MessageId == "" {
+		return
+	}
+	chat := r.ChatId
+	if chat == "" {
+		chat = cmd.ChatId
+	}
+	s.sent.add(sentKey{cmd.LoginId, chat, r.MessageId}, cmd.TxnId)
 }
 
 // commandGrace is how long a command's method may still take to return
