@@ -19,6 +19,7 @@ type Process struct {
 	// Transport is the gRPC client of the contract.
 	Transport pb.TransportClient
 	client    *plugin.Client
+	cmd       *exec.Cmd
 	pid       int
 }
 
@@ -56,7 +57,7 @@ func launch(binary string, args, env []string, stderr io.Writer) (*Process, erro
 		c.Kill()
 		return nil, fmt.Errorf("plugin %s: unexpected client type %T", binary, raw)
 	}
-	p := &Process{Transport: tc, client: c}
+	p := &Process{Transport: tc, client: c, cmd: cmd}
 	if rc := c.ReattachConfig(); rc != nil {
 		p.pid = rc.Pid
 	}
@@ -71,6 +72,18 @@ func (p *Process) Exited() bool { return p.client.Exited() }
 
 // Kill stops the process (gracefully first, then by force).
 func (p *Process) Kill() { p.client.Kill() }
+
+// ExitCode is the process's exit status once it has exited: -1 if a
+// signal ended it (go-plugin kills a plugin that did not exit within 2 s
+// of its Shutdown), or if it still runs.
+func (p *Process) ExitCode() int {
+	if !p.client.Exited() {
+		return -1
+	}
+	// go-plugin's runner waited for cmd before it marked the client
+	// exited: ProcessState is set.
+	return p.cmd.ProcessState.ExitCode()
+}
 
 // lockedBuffer collects a process's output while it is written.
 type lockedBuffer struct {
