@@ -323,6 +323,9 @@ func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
 				s.p.t.Fatalf("event stream ended (%v) before the %s%s", s.err, what, skippedNote(skipped, last))
 				return nil
 			}
+			for _, f := range eventFaults(ev) {
+				s.p.t.Errorf("event %d: %s: %v", ev.Seq, f, ev)
+			}
 			if match == nil || match(ev) {
 				return ev
 			}
