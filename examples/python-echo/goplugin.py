@@ -39,6 +39,10 @@ CORE_PROTOCOL_VERSION = 1
 # One gRPC message each way, as the Go SDK allows (sdk.MaxMessageBytes).
 MAX_MESSAGE_BYTES = 64 << 20
 
+# How long calls under way at a stop have to finish before they are
+# cancelled.
+GRACE = 0.5
+
 # grpc.health.v1.HealthCheckResponse{status: SERVING}, encoded: field 1,
 # varint 1.
 _SERVING = b"\x08\x01"
@@ -70,7 +74,7 @@ class Plugin:
     def serve(self, on_stop=None):
         """Listens on a loopback port, tells go-plugin where, and blocks
         until the host asks the plugin to stop (or the host dies); then
-        calls on_stop and returns."""
+        stops the server, calls on_stop and returns."""
         port = self.server.add_insecure_port("127.0.0.1:0")
         if port == 0:
             sys.exit("go-plugin: cannot listen on 127.0.0.1")
@@ -82,9 +86,14 @@ class Plugin:
         sys.stdout.flush()
         watch_parent(self.stopping)
         self.stopping.wait()
+        # Calls under way finish first (the Shutdown answer among them, and
+        # an ack or a command still on a stream), then on_stop closes what
+        # they wrote to: closed before, a command answered in the grace
+        # would lose its event. go-plugin closes its connection right
+        # after Shutdown, which ends the streams at once.
+        self.server.stop(grace=GRACE).wait()
         if on_stop:
             on_stop()
-        self.server.stop(grace=0.5).wait()
 
     def stop(self):
         self.stopping.set()
@@ -122,8 +131,9 @@ class Plugin:
         return Handler()
 
     def _shutdown(self, request, context):
-        # Answer first, then stop.
-        threading.Timer(0.05, self.stop).start()
+        # serve() stops the server with a grace, which lets this answer
+        # go out: no need to wait before stopping.
+        self.stop()
         return b""
 
     def _stdio(self, request, context):

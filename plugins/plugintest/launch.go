@@ -1,6 +1,7 @@
 package plugintest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -19,6 +21,7 @@ type Process struct {
 	// Transport is the gRPC client of the contract.
 	Transport pb.TransportClient
 	client    *plugin.Client
+	cmd       *exec.Cmd
 	pid       int
 }
 
@@ -56,7 +59,7 @@ func launch(binary string, args, env []string, stderr io.Writer) (*Process, erro
 		c.Kill()
 		return nil, fmt.Errorf("plugin %s: unexpected client type %T", binary, raw)
 	}
-	p := &Process{Transport: tc, client: c}
+	p := &Process{Transport: tc, client: c, cmd: cmd}
 	if rc := c.ReattachConfig(); rc != nil {
 		p.pid = rc.Pid
 	}
@@ -71,6 +74,38 @@ func (p *Process) Exited() bool { return p.client.Exited() }
 
 // Kill stops the process (gracefully first, then by force).
 func (p *Process) Kill() { p.client.Kill() }
+
+// Shutdown asks the plugin to exit, with go-plugin's GRPCController
+// Shutdown call, and returns its answer; unlike Kill (what the gateway
+// does), it keeps the connection open, so that calls and streams under
+// way go on while the plugin stops.
+func (p *Process) Shutdown(ctx context.Context) error {
+	rpc, err := p.client.Client()
+	if err != nil {
+		return fmt.Errorf("plugin connection: %w", err)
+	}
+	gc, ok := rpc.(*plugin.GRPCClient)
+	if !ok {
+		return fmt.Errorf("plugin connection: unexpected client type %T", rpc)
+	}
+	// go-plugin's plugin.Empty is an empty message, as Empty is.
+	if err := gc.Conn.Invoke(ctx, "/plugin.GRPCController/Shutdown", &emptypb.Empty{}, &emptypb.Empty{}); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// ExitCode is the process's exit status once it has exited: -1 if a
+// signal ended it (go-plugin kills a plugin that did not exit within 2 s
+// of its Shutdown), or if it still runs.
+func (p *Process) ExitCode() int {
+	if !p.client.Exited() {
+		return -1
+	}
+	// go-plugin's runner waited for cmd before it marked the client
+	// exited: ProcessState is set.
+	return p.cmd.ProcessState.ExitCode()
+}
 
 // lockedBuffer collects a process's output while it is written.
 type lockedBuffer struct {

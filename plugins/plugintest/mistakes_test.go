@@ -52,6 +52,10 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			"--- FAIL: TestConformanceNamesMistakes/receive",
 			"the message event has no timestamp_unix_micro: set it to the network's time of the message",
 		}},
+		{mode: "quote", env: "MINIMAL_QUOTE=1", run: "/^send$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			"a MessageEvent with a quote (quote_text, quote_author_id or quote_from_me) but no reply_to_id: the quote is of the message replied to",
+		}},
 	} {
 		t.Run(c.mode, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceNamesMistakes$"+c.run, "-test.v")

@@ -190,6 +190,18 @@ func (p *Plugin) Kill() {
 	proc.Kill() // release go-plugin's side; the process is already gone
 }
 
+// Stop ends the plugin process as the gateway does at its own stop
+// (go-plugin's Shutdown, its connection closed, a kill if the process has
+// not exited 2 s later) and returns the exit status: 0 for a plugin that
+// exited cleanly by itself, -1 for one that had to be killed. Its streams
+// end with it.
+func (p *Plugin) Stop() int {
+	p.t.Helper()
+	proc := p.Process()
+	proc.Kill()
+	return proc.ExitCode()
+}
+
 // Restart starts the plugin again on the same data folder and calls Init,
 // killing the running process first (with SIGKILL) if it still runs.
 func (p *Plugin) Restart() {
@@ -310,6 +322,9 @@ func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
 			if !ok {
 				s.p.t.Fatalf("event stream ended (%v) before the %s%s", s.err, what, skippedNote(skipped, last))
 				return nil
+			}
+			for _, f := range eventFaults(ev) {
+				s.p.t.Errorf("event %d: %s: %v", ev.Seq, f, ev)
 			}
 			if match == nil || match(ev) {
 				return ev

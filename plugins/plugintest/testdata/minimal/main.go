@@ -34,11 +34,13 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 
 // Mistakes the kit must name: MINIMAL_NO_TIME, echoes without a
 // timestamp; MINIMAL_NO_CONNECTED, no CONNECTED state on Connect;
-// MINIMAL_NO_ECHO, a network that does not echo.
+// MINIMAL_NO_ECHO, a network that does not echo; MINIMAL_QUOTE, echoes
+// that quote a message though they reply to none.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
 	noEcho      = os.Getenv("MINIMAL_NO_ECHO") == "1"
+	quoteAlone  = os.Getenv("MINIMAL_QUOTE") == "1"
 )
 
 // Init claims features it does not implement: the SDK must mask them.
@@ -116,9 +118,13 @@ func (s *session) emitEcho(chat, eventID, text string) {
 	if noTime {
 		at = 0
 	}
+	m := &pb.MessageEvent{Text: text}
+	if quoteAlone {
+		m.QuoteText, m.QuoteAuthorId = "what was said", chat
+	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: chat, Sender: &pb.Sender{UserId: chat},
 		TimestampUnixMicro: at, EventId: eventID,
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
+		Payload: &pb.Event_Message{Message: m}})
 }
 
 func (s *session) Disconnect(context.Context) error { return nil }
