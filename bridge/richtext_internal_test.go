@@ -18,13 +18,13 @@ import (
 // one that does gets the text without the directives, and the spans.
 func TestUserText(t *testing.T) {
 	body := "*bold* and _it_"
-	if text, spans := userText(&pb.Features{}, body); text != body || spans != nil {
+	if text, spans := userText(&pb.Features{}, body, false); text != body || spans != nil {
 		t.Errorf("without formatting: %q %v, want the body as typed", text, spans)
 	}
-	if text, spans := userText(nil, body); text != body || spans != nil {
+	if text, spans := userText(nil, body, false); text != body || spans != nil {
 		t.Errorf("before the plugin said: %q %v, want the body as typed", text, spans)
 	}
-	text, spans := userText(&pb.Features{Formatting: true}, body)
+	text, spans := userText(&pb.Features{Formatting: true}, body, false)
 	if text != "bold and it" || len(spans) != 2 || spans[0].Style != pb.Span_STYLE_BOLD || spans[1].Style != pb.Span_STYLE_ITALIC {
 		t.Errorf("with formatting: %q %v", text, spans)
 	}
