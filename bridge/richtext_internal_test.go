@@ -28,6 +28,14 @@ func TestUserText(t *testing.T) {
 	if text != "bold and it" || len(spans) != 2 || spans[0].Style != pb.Span_STYLE_BOLD || spans[1].Style != pb.Span_STYLE_ITALIC {
 		t.Errorf("with formatting: %q %v", text, spans)
 	}
+	// A spoiler (XEP-0382): one span over the whole text, outermost.
+	text, spans = userText(&pb.Features{Formatting: true}, body, true)
+	if text != "bold and it" || len(spans) != 3 || spans[0].Style != pb.Span_STYLE_SPOILER || spans[0].Start != 0 || spans[0].End != uint32(len(text)) {
+		t.Errorf("a spoiler: %q %v", text, spans)
+	}
+	if text, spans := userText(&pb.Features{}, body, true); text != body || spans != nil {
+		t.Errorf("a spoiler without formatting: %q %v, want the body as typed", text, spans)
+	}
 }
 
 // A message's metadata is stored with it and found by either ID; metadata
