@@ -257,7 +257,9 @@ type userMessage struct {
 	noTarget string
 	// encrypted: end-to-end encrypted (encryptedElem); its body is a
 	// fallback for clients that cannot decrypt, no words of the user's.
-	encrypted    bool
+	encrypted bool
+	// spoiler: the body is a spoiler (XEP-0382, richtext.go).
+	spoiler      bool
 	chatState    pb.TypingState
 	hasChatState bool
 	displayed    string
@@ -314,6 +316,8 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 			}
 		case encryptedElem(c):
 			m.encrypted = true
+		case isSpoiler(c):
+			m.spoiler = true
 		case c.XMLName.Space == wire.NSChatStates:
 			m.hasChatState = true
 			m.chatState = map[string]pb.TypingState{"active": pb.TypingState_TYPING_STATE_ACTIVE,
@@ -642,7 +646,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			fail(wire.Forbidden, "only your own messages can be corrected; "+m.replace+" is not yours")
 			return
 		}
-		text, spans := userText(caps, m.body)
+		text, spans := userText(caps, m.body, m.spoiler)
 		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Text: text, Spans: spans}}
 		edited, editedText = ref, m.body
 		// A correction of this one right behind it waits for it to be
@@ -658,7 +662,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			txnDone = func() { end(); corrected() }
 		}
 	default:
-		text, spans := userText(caps, m.body)
+		text, spans := userText(caps, m.body, m.spoiler)
 		send := &pb.SendMessage{Text: text, Spans: spans}
 		if m.command() {
 			// poll_create.go: a poll goes as the user's message.
@@ -684,7 +688,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			// the gateway knows): the quote the client wrote for readers
 			// without replies goes too (within the body limit), or the
 			// answer would answer nothing.
-			send.Text, send.Spans = userText(caps, m.quoted)
+			send.Text, send.Spans = userText(caps, m.quoted, m.spoiler)
 		}
 		cmd.Action = &pb.Command_Send{Send: send}
 		if m.oobURL == "" {

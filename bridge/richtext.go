@@ -18,13 +18,26 @@ const (
 
 // userText is what the plugin gets of a body the user typed: for a
 // network that takes formatted text, the text without the XEP-0393
-// directives and the spans they meant; for any other, the body as typed
-// (its directives are the only styling it keeps).
-func userText(caps *pb.Features, body string) (string, []*pb.Span) {
+// directives and the spans they meant, and, when the message is marked
+// as a spoiler (XEP-0382's <spoiler/>, spoiler true), one spoiler span
+// over the whole text; for any other, the body as typed (its directives
+// are the only styling it keeps). The spoiler's hint is not carried: no
+// network has a place for one.
+func userText(caps *pb.Features, body string, spoiler bool) (string, []*pb.Span) {
 	if !caps.GetFormatting() {
 		return body, nil
 	}
-	return format.Parse(body)
+	text, spans := format.Parse(body)
+	if spoiler {
+		spans = format.Spoiled(text, spans)
+	}
+	return text, spans
+}
+
+// isSpoiler reports whether e is XEP-0382's <spoiler/>, which marks the
+// whole body of its message as a spoiler.
+func isSpoiler(e *wire.Element) bool {
+	return e.XMLName.Space == nsSpoiler && e.XMLName.Local == "spoiler"
 }
 
 // richText renders a network text and its spans as an XMPP body

@@ -18,15 +18,23 @@ import (
 // one that does gets the text without the directives, and the spans.
 func TestUserText(t *testing.T) {
 	body := "*bold* and _it_"
-	if text, spans := userText(&pb.Features{}, body); text != body || spans != nil {
+	if text, spans := userText(&pb.Features{}, body, false); text != body || spans != nil {
 		t.Errorf("without formatting: %q %v, want the body as typed", text, spans)
 	}
-	if text, spans := userText(nil, body); text != body || spans != nil {
+	if text, spans := userText(nil, body, false); text != body || spans != nil {
 		t.Errorf("before the plugin said: %q %v, want the body as typed", text, spans)
 	}
-	text, spans := userText(&pb.Features{Formatting: true}, body)
+	text, spans := userText(&pb.Features{Formatting: true}, body, false)
 	if text != "bold and it" || len(spans) != 2 || spans[0].Style != pb.Span_STYLE_BOLD || spans[1].Style != pb.Span_STYLE_ITALIC {
 		t.Errorf("with formatting: %q %v", text, spans)
+	}
+	// A spoiler (XEP-0382): one span over the whole text, outermost.
+	text, spans = userText(&pb.Features{Formatting: true}, body, true)
+	if text != "bold and it" || len(spans) != 3 || spans[0].Style != pb.Span_STYLE_SPOILER || spans[0].Start != 0 || spans[0].End != uint32(len(text)) {
+		t.Errorf("a spoiler: %q %v", text, spans)
+	}
+	if text, spans := userText(&pb.Features{}, body, true); text != body || spans != nil {
+		t.Errorf("a spoiler without formatting: %q %v, want the body as typed", text, spans)
 	}
 }
 

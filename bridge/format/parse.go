@@ -28,10 +28,16 @@ func Parse(body string) (text string, spans []*pb.Span) {
 	}
 	p := &parser{}
 	p.block(strings.Split(body, "\n"))
-	slices.SortStableFunc(p.spans, func(a, b *pb.Span) int {
+	sortSpans(p.spans)
+	return p.out.String(), p.spans
+}
+
+// sortSpans orders spans by start, the outer first (of equal ones, blocks
+// first), as Parse returns them.
+func sortSpans(spans []*pb.Span) {
+	slices.SortStableFunc(spans, func(a, b *pb.Span) int {
 		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(b.End, a.End), cmp.Compare(prio[a.Style], prio[b.Style]))
 	})
-	return p.out.String(), p.spans
 }
 
 type parser struct {

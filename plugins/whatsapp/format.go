@@ -62,8 +62,9 @@ func renderOut(text string, spans []*pb.Span, resolve func(userID string) (user,
 			open, close = "```", "```"
 		case pb.Span_STYLE_SPOILER:
 			// WhatsApp's newer apps hide a whole message as a spoiler,
-			// a wrapper the pinned whatsmeow does not know (wrappers.go),
-			// not a part of one: the text as it is.
+			// a wrapper the pinned whatsmeow does not know (wrappers.go;
+			// SendMessage wraps a text that is one whole), not a part
+			// of one: the text as it is.
 		case pb.Span_STYLE_LINK:
 			if sp.Url != "" && sp.Url != text[start:end] {
 				close = " (" + sp.Url + ")"

@@ -99,6 +99,13 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if loc, ok := mediatext.GeoURI(msg.Text); ok {
 			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
 			content = locationMessage(loc, reply)
+		} else if wholeSpoiler(msg.Text, msg.Spans) {
+			// The whole text a spoiler: hidden as the apps hide one,
+			// the chat's timer on the text inside (prep leaves the
+			// wrapper's alone but for a message secret).
+			if content, err = spoilerMessage(withTimer(content, timer)); err != nil {
+				return sdk.Result{}, err
+			}
 		}
 		resp, err := s.d.cli.SendMessage(ctx, chat, prep(content), s.sendID(c, 0))
 		if err != nil {

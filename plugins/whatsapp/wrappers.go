@@ -1,6 +1,9 @@
 package whatsapp
 
 import (
+	"fmt"
+	"slices"
+
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -27,6 +30,31 @@ const maxWrapping = 8
 // WAWebProtobufsE2E.proto: "optional FutureProofMessage spoilerMessage =
 // 118").
 const spoilerField protowire.Number = 118
+
+// spoilerMessage is content wrapped as WhatsApp's apps send a spoiler,
+// the whole message hidden until tapped: the FutureProofMessage in field
+// spoilerField, as an unknown field (the pinned whatsmeow sends those as
+// they are), the shape inner reads coming in. The wrapper itself has no
+// content of its own; a message secret or a timer goes where the caller
+// puts it (the timer on content, inside, as on any text).
+func spoilerMessage(content *waE2E.Message) (*waE2E.Message, error) {
+	b, err := proto.Marshal(&waE2E.FutureProofMessage{Message: content})
+	if err != nil {
+		return nil, fmt.Errorf("whatsapp: wrap a spoiler: %w", err)
+	}
+	out := &waE2E.Message{}
+	out.ProtoReflect().SetUnknown(protowire.AppendBytes(protowire.AppendTag(nil, spoilerField, protowire.BytesType), b))
+	return out, nil
+}
+
+// wholeSpoiler reports whether spans mark all of text as one spoiler
+// (an XMPP message with XEP-0382's <spoiler/>), which WhatsApp can hide;
+// a part of a text marked as one it cannot.
+func wholeSpoiler(text string, spans []*pb.Span) bool {
+	return text != "" && slices.ContainsFunc(spans, func(sp *pb.Span) bool {
+		return sp.GetStyle() == pb.Span_STYLE_SPOILER && sp.GetStart() == 0 && int(sp.GetEnd()) == len(text)
+	})
+}
 
 // wrapping is what the wrappers taken off a message said of its content.
 type wrapping struct {
