@@ -1139,8 +1139,8 @@ type Features struct {
 	// XEP-0444's max_reactions_per_user; the gateway sends at most so many,
 	// the newest. 0: not said, and single_reaction decides (set: 1, else
 	// no limit), as for a plugin older than this field. In a login's
-	// features the smaller of its limit and the transport's holds; a
-	// chat's (Chat.features) is not read yet.
+	// features the smaller of its limit and the transport's holds, and in
+	// a room the smaller of the chat's (Chat.features) and the login's.
 	MaxReactions  uint32 `protobuf:"varint,38,opt,name=max_reactions,json=maxReactions,proto3" json:"max_reactions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3390,7 +3390,7 @@ type MediaInfo struct {
 	DurationMs    int64                  `protobuf:"varint,6,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
 	Thumbnail     []byte                 `protobuf:"bytes,7,opt,name=thumbnail,proto3" json:"thumbnail,omitempty"` // small (a few KiB), JPEG or PNG
 	ThumbnailMime string                 `protobuf:"bytes,8,opt,name=thumbnail_mime,json=thumbnailMime,proto3" json:"thumbnail_mime,omitempty"`
-	VoiceNote     bool                   `protobuf:"varint,9,opt,name=voice_note,json=voiceNote,proto3" json:"voice_note,omitempty"`
+	VoiceNote     bool                   `protobuf:"varint,9,opt,name=voice_note,json=voiceNote,proto3" json:"voice_note,omitempty"` // a recorded voice message, not an audio file
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4080,7 +4080,10 @@ type Attachment struct {
 	DurationMs    int64               `protobuf:"varint,10,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
 	Thumbnail     []byte              `protobuf:"bytes,11,opt,name=thumbnail,proto3" json:"thumbnail,omitempty"` // small, JPEG or PNG
 	ThumbnailMime string              `protobuf:"bytes,14,opt,name=thumbnail_mime,json=thumbnailMime,proto3" json:"thumbnail_mime,omitempty"`
-	VoiceNote     bool                `protobuf:"varint,15,opt,name=voice_note,json=voiceNote,proto3" json:"voice_note,omitempty"`
+	// A recorded voice message (audio), not a file of music: a plugin sets
+	// it on one received; the gateway sets it on a file it takes for a
+	// recording, with the MIME type to send it with and duration_ms.
+	VoiceNote     bool `protobuf:"varint,15,opt,name=voice_note,json=voiceNote,proto3" json:"voice_note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6046,7 +6049,9 @@ type Event struct {
 	// an event whose (login, chat, event_id) it has seen. "" = never dropped.
 	EventId string `protobuf:"bytes,7,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
 	// The transaction this event answers, when it echoes the user's own
-	// command (so the host can map it to the XMPP message).
+	// command: a MessageEvent of the user's own with it is the echo of
+	// that send, not shown again (the Go SDK sets it on an echo whose
+	// event_id a send's result gave).
 	TxnId      string `protobuf:"bytes,8,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
 	IsBackfill bool   `protobuf:"varint,9,opt,name=is_backfill,json=isBackfill,proto3" json:"is_backfill,omitempty"` // delivered late: the host marks it delayed
 	// Metadata of the message event_id names (see CommandResult.meta).
@@ -7227,7 +7232,8 @@ func (x *SavedStateEvent) GetSavedState() []byte {
 
 // MemberEvent is a change of a group's members, not the whole list; the
 // Event's sender is who made it (the member themselves for joined, left
-// and renamed).
+// and renamed; for kicked and banned who removed them, whom the room
+// names as the actor).
 type MemberEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          MemberEvent_Kind       `protobuf:"varint,1,opt,name=kind,proto3,enum=passerelle.transport.v2.MemberEvent_Kind" json:"kind,omitempty"`
@@ -7469,6 +7475,8 @@ func (x *ProgressEvent) GetText() string {
 }
 
 // ChatRemovedEvent: the user is no longer in the chat.
+// ChatRemovedEvent: the user is no longer in the chat. For KICKED and
+// BANNED the Event's sender is who removed them, when the network says.
 type ChatRemovedEvent struct {
 	state  protoimpl.MessageState  `protogen:"open.v1"`
 	Reason ChatRemovedEvent_Reason `protobuf:"varint,1,opt,name=reason,proto3,enum=passerelle.transport.v2.ChatRemovedEvent_Reason" json:"reason,omitempty"`
