@@ -167,6 +167,7 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		// contract's Event.txn_id): the user's clients did it and have
 		// it (carbons), whether or not its result is stored yet.
 		t.log.Debug("the echo of the user's own command dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "txn", ev.TxnId)
+		go t.mapEcho(s, d) // refwait.go
 		return nil
 	}
 	if ev.GetMessage() != nil && ev.GetSender().GetIsFromMe() && ev.EventId != "" && t.sentByUser(ev.LoginId, ev.ChatId, ev.EventId) {
@@ -657,9 +658,6 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 	if c.ev.GetSender().GetIsFromMe() {
 		return c.ownRead(r)
 	}
-	if !c.t.recent.asks(chatKey(c.ev.LoginId, c.ev.ChatId)) {
-		return nil // nobody in this chat asked: skip the lookups
-	}
 	read := r.Kind == pb.ReceiptEvent_KIND_READ
 	var refs []store.MessageRef
 	var received []store.MessageRef // read, by a client that asked for receipts only
@@ -671,7 +669,7 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		// Only what the user's client asked for (XEP-0184 request,
 		// XEP-0333 markable); the rest would be noise on the wire.
 		ck := chatKey(c.ev.LoginId, c.ev.ChatId)
-		asked := c.t.recent.get(ck, xmppID(ref))
+		asked := c.asked(ck, ref)
 		if read && !asked.markable && asked.receipt {
 			// A message read was received: a client without markers
 			// (Profanity, Psi) learns that much, also on a network
@@ -722,6 +720,32 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		out = append(out, c.finish(w))
 	}
 	return out
+}
+
+// asked returns what the user's client asked of the contact with ref,
+// the user's message: as remembered since the start, else as its map
+// entry keeps it (then remembered, so that a read's receipt still goes
+// once). An entry stored before the gateway kept it says nothing: then
+// both are taken as asked if the user's client asked for either with a
+// message of the chat since the start (it supports them; one that does
+// not ignores them), else neither.
+func (c chatOut) asked(ck string, ref store.MessageRef) recentMsg {
+	id := xmppID(ref)
+	if r, ok := c.t.recent.lookup(ck, id); ok {
+		return r
+	}
+	if !ref.FromMe {
+		return recentMsg{}
+	}
+	r := recentMsg{receipt: ref.AskedReceipt, markable: ref.AskedMarkers}
+	if !ref.AskedKnown {
+		r.receipt = c.t.recent.asks(ck)
+		r.markable = r.receipt
+	}
+	if ref.AskedKnown || r.receipt { // an unknown is asked again later
+		c.t.recent.put(ck, id, r)
+	}
+	return r
 }
 
 // ownRead renders a receipt of the user's own, from another device (the

@@ -250,6 +250,10 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 		}
 		t.metrics.MessageToNetwork()
 		sm := sentMsg{chatID: h.ChatID, txn: h.Txn, originID: h.OriginID, id: h.ID}
+		if st != nil { // what its client asked of the contact
+			um := parseUserMessage(st)
+			sm.asksKnown, sm.receipt, sm.markable = true, um.receipt, um.markable
+		}
 		if rm != nil && st != nil {
 			rm.order.wait(tk, reflectWait)
 			s.reflect(ctx, st, rm, res, &sm, func() { rm.order.done(tk) })

@@ -213,8 +213,13 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 }
 
 // sentMsg is what remember records of a message the user sent: its
-// chat, txn and XMPP IDs.
-type sentMsg struct{ chatID, txn, originID, id string }
+// chat, txn and XMPP IDs, and, when asksKnown, what the user's client
+// asked of the contact (a XEP-0184 receipt, XEP-0333 markers), kept so
+// that the contact's receipts after a restart still reach it.
+type sentMsg struct {
+	chatID, txn, originID, id    string
+	asksKnown, receipt, markable bool
+}
 
 // remember maps the sent message's remote ID to its XMPP IDs, so later
 // corrections, reactions and receipts find it, and records the txn. (A
@@ -244,7 +249,7 @@ func (s *session) sentRef(m sentMsg, r *pb.CommandResult) (store.MessageRef, str
 	t := s.t
 	ref := store.MessageRef{Transport: t.name, LoginID: s.LoginID(), ChatID: m.chatID, RemoteID: r.MessageId,
 		OriginID: m.originID, ID: m.id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro), Meta: t.messageMeta(r.MessageId, r.Meta),
-		Partly: partlySent(r)}
+		Partly: partlySent(r), AskedKnown: m.asksKnown, AskedReceipt: m.receipt, AskedMarkers: m.markable}
 	if m.txn == m.originID || m.txn == m.id {
 		// The map entry answers for the txn (SentBefore): one record
 		// fewer per message.

@@ -147,14 +147,17 @@ type recentMsg struct {
 func chatKey(loginID, chatID string) string { return loginID + "\x00" + chatID }
 
 // recents remembers recent messages by XMPP ID. After a restart a reply
-// to an older message carries no quote, and its receipts are not sent.
+// to an older message carries no quote from here; what the user's
+// client asked of the contact is kept in the message map too
+// (chatOut.asked).
 type recents struct {
 	mu    sync.Mutex
 	m     map[string]recentMsg
 	order []string
 	// asking counts, per chat, the remembered messages that asked for a
-	// receipt or a marker: most clients ask for neither, and then a
-	// network's receipts need no lookup at all.
+	// receipt or a marker: a receipt waits for a send under way only
+	// there, and a message mapped before the asks were kept takes them
+	// as asked only there (chatOut.asked).
 	asking map[string]int
 }
 
@@ -232,6 +235,15 @@ func (x *recents) receive(chat, id string) bool {
 	r.received = true
 	x.m[k] = r
 	return true
+}
+
+// lookup returns the remembered message id of chat, and whether it is
+// remembered.
+func (x *recents) lookup(chat, id string) (recentMsg, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	r, ok := x.m[chat+"\x00"+id]
+	return r, ok
 }
 
 func (x *recents) get(chat, id string) recentMsg {
@@ -878,7 +890,7 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			return
 		}
 		t.metrics.MessageToNetwork()
-		sm := sentMsg{chatID: chatID, txn: txn, originID: m.originID, id: m.id}
+		sm := sentMsg{chatID: chatID, txn: txn, originID: m.originID, id: m.id, asksKnown: true, receipt: m.receipt, markable: m.markable}
 		if m.sent != nil {
 			// It remembers the message: a room's reflection records
 			// the map entry with the archive entry, in one write.

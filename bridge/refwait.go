@@ -6,6 +6,7 @@ import (
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
 )
 
 // What a chat's delivery waits for: an event naming a message the user
@@ -116,6 +117,56 @@ func (t *transport) echoOfTxn(s *session, ev *pb.Event) bool {
 	}
 	remote, err := t.db.GetTxn(t.name, ev.LoginId, ev.TxnId)
 	return err == nil && remote != txnNoMessage
+}
+
+// mapEcho maps the remote ID of d's event, the network's echo of the
+// user's send named by its txn (echoOfTxn), to the XMPP ids of that
+// send, when the send's result named another remote ID: an edit,
+// reaction, retraction or receipt naming the echo's ID then finds the
+// user's message, not the echo's own entry under an id the user never
+// got. It runs after the echo's own entry is committed (which it
+// replaces) and after the send's result is stored (waiting for a send
+// still under way at most targetWait); the send's entry is written
+// again after the echo's, so that the user's ids still name the send's
+// remote ID in commands.
+func (t *transport) mapEcho(s *session, d delivery) {
+	ev := d.ev
+	if ev.EventId == "" {
+		return
+	}
+	if d.commit != nil {
+		<-d.commit.done
+		if d.commit.err != nil {
+			return
+		}
+	}
+	ctx := context.Background()
+	s.sending.wait(ctx, sendKey(ev.LoginId, ev.ChatId, ev.TxnId), targetWait)
+	ref, ok := t.txnRef(ev.LoginId, ev.ChatId, ev.TxnId)
+	if !ok || ref.RemoteID == ev.EventId {
+		return
+	}
+	echo := ref
+	echo.RemoteID, echo.Meta = ev.EventId, t.messageMeta(ev.EventId, ev.Meta)
+	if err := t.db.PutMessages(ctx, []store.MessageRef{echo, ref}); err != nil {
+		t.log.Warn("the echo's ID of the user's message not mapped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "err", err)
+	}
+}
+
+// txnRef finds the map entry of the message the user's client sent
+// under txn, through the gateway: by its ids, or by the txn's record.
+func (t *transport) txnRef(loginID, chatID, txn string) (store.MessageRef, bool) {
+	ref, err := t.db.LookupXMPP(t.name, loginID, chatID, txn)
+	if err != nil {
+		remote, terr := t.db.GetTxn(t.name, loginID, txn)
+		if terr != nil || remote == txnNoMessage {
+			return store.MessageRef{}, false
+		}
+		if ref, err = t.db.LookupRemote(t.name, loginID, chatID, remote); err != nil {
+			return store.MessageRef{}, false
+		}
+	}
+	return ref, ref.FromMe && !t.ownID(xmppID(ref))
 }
 
 // sentByUser reports whether the message remoteID names is one the

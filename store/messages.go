@@ -43,6 +43,13 @@ type MessageRef struct {
 	// Partly marks the user's message the network took only in part (a
 	// file of it failed): a resend of it is told so, not taken as sent.
 	Partly bool
+	// AskedKnown says that AskedReceipt and AskedMarkers tell what the
+	// user's client asked of the contact with the user's own message: a
+	// XEP-0184 receipt, XEP-0333 markers. Kept here, with the entry and
+	// as long, so that a contact's delivery or read after a restart
+	// still reaches the client; false for entries stored before they
+	// were kept (the gateway decides what unknown means).
+	AskedKnown, AskedReceipt, AskedMarkers bool
 }
 
 // MaxMeta is the largest MessageRef.Meta accepted, in bytes (the contract
@@ -160,6 +167,8 @@ func contains(ss []string, s string) bool {
 func encodeRefTail(e *enc, r MessageRef) {
 	parts := 0 // how many of the parts below are written
 	switch {
+	case r.AskedKnown || r.AskedReceipt || r.AskedMarkers:
+		parts = 5
 	case r.Partly:
 		parts = 4
 	case r.Files > 0 && (r.Caption != "" || r.CaptionFrom != ""):
@@ -186,6 +195,21 @@ func encodeRefTail(e *enc, r MessageRef) {
 	if parts >= 4 {
 		e.bool(r.Partly)
 	}
+	if parts >= 5 {
+		e.uvarint(askedBits(r))
+	}
+}
+
+// askedBits packs what the user's client asked of the contact (the
+// ref's Asked fields) into the bits of one part.
+func askedBits(r MessageRef) uint64 {
+	var v uint64
+	for i, b := range [...]bool{r.AskedKnown, r.AskedReceipt, r.AskedMarkers} {
+		if b {
+			v |= 1 << i
+		}
+	}
+	return v
 }
 
 // decodeRefTail reads what encodeRefTail wrote into r.
@@ -205,6 +229,10 @@ func decodeRefTail(d *dec, r *MessageRef) {
 	}
 	if len(d.b) > 0 { // and those of a message the network took whole here
 		r.Partly = d.bool()
+	}
+	if len(d.b) > 0 { // and those whose client's asks were not kept here
+		v := d.uvarint()
+		r.AskedKnown, r.AskedReceipt, r.AskedMarkers = v&1 != 0, v&2 != 0, v&4 != 0
 	}
 }
 
