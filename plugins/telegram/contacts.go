@@ -146,10 +146,22 @@ func (s *Session) userEvents(uid int64) []*pb.Event {
 	case gone && listed:
 		return []*pb.Event{{ChatId: id, Payload: &pb.Event_ContactRemoved{ContactRemoved: &pb.ContactRemovedEvent{UserId: id}}}}
 	case !gone:
-		return []*pb.Event{{ChatId: id, Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: contactOf(usr)}}}}
+		c := contactOf(usr)
+		if c.AvatarId == "" {
+			// A full user without a photo: they removed it, or never
+			// had one. An empty ID says nothing to the host (the old
+			// picture stays); a new ID whose UserInfo has no picture
+			// clears it.
+			c.AvatarId = removedPhotoID
+		}
+		return []*pb.Event{{ChatId: id, Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}}}
 	}
 	return nil
 }
+
+// removedPhotoID is a contact's avatar_id once they have no profile
+// photo (the WhatsApp plugin's too).
+const removedPhotoID = "none"
 
 // lists says whether id is in the contact list: listed last time, or,
 // before any listing, a contact.

@@ -98,8 +98,9 @@ func TestContactChangesLive(t *testing.T) {
 }
 
 // A listed contact's new profile photo (Telegram's updateUser, the user
-// bundled with it) describes them again with its ID: the avatar changed
-// only at the next contact list.
+// bundled with it) describes them again with its ID, and a removed one
+// with an ID that has no picture: the avatar changed only at the next
+// contact list, and a removal never.
 func TestContactNewPhoto(t *testing.T) {
 	s, _ := unitSession(t)
 	s.listing.set(map[int64]listedAs{1002: {contact: true}})
@@ -107,6 +108,14 @@ func TestContactNewPhoto(t *testing.T) {
 	evs := s.convert(ctxT(t), &tg.UpdateUser{UserID: 1002})
 	if len(evs) != 1 || evs[0].GetContact().GetContact().GetAvatarId() != "77" {
 		t.Errorf("events %v: want bob with avatar 77", evs)
+	}
+	// Bob removes his photo: Telegram bundles him without one. He is
+	// described with an ID whose UserInfo has no picture ("" would keep
+	// the old one shown).
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob", Contact: true}}, nil)
+	evs = s.convert(ctxT(t), &tg.UpdateUser{UserID: 1002})
+	if len(evs) != 1 || evs[0].GetContact().GetContact().GetAvatarId() != removedPhotoID {
+		t.Errorf("events %v: want bob with avatar %q", evs, removedPhotoID)
 	}
 	// Someone of a group only: nothing.
 	s.peers.add([]tg.UserClass{&tg.User{ID: 1003, AccessHash: 3, FirstName: "Carol", Photo: &tg.UserProfilePhoto{PhotoID: 78}}}, nil)

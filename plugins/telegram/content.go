@@ -23,7 +23,15 @@ const inApp = "in Telegram"
 const voteWhere = "with a reply: /vote 1, or " + inApp
 
 func (s *Session) messageText(m *tg.Message) (string, []*pb.Span) {
-	return mediatext.WithCaption(mediaText(m.Media), m.Message, spansOf(m.Message, m.Entities, s.userByName))
+	text, spans := mediatext.WithCaption(mediaText(m.Media), m.Message, spansOf(m.Message, m.Entities, s.userByName))
+	// After the text, so that the spans stay where they are.
+	if b := buttonsText(m.ReplyMarkup); b != "" {
+		if text != "" {
+			text += "\n"
+		}
+		text += b
+	}
+	return text, spans
 }
 
 // userByName is the user ID of a username the session knows, for an

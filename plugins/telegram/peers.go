@@ -95,9 +95,7 @@ func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
 			p.chats[c.ID] = c
 		case *tg.Channel:
 			if old, ok := p.channels[c.ID]; ok && c.Min {
-				cp := *c
-				cp.AccessHash, cp.Min = old.AccessHash, false
-				c = &cp
+				c = mergeMin(old, c)
 			} else if !c.Min && c.AccessHash != 0 {
 				keep = append(keep, hash{'c', c.ID, c.AccessHash})
 			}
@@ -112,6 +110,31 @@ func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
 				Broadcast: c.Broadcast, Megagroup: c.Megagroup, Left: true, Photo: &tg.ChatPhotoEmpty{}}
 		}
 	}
+}
+
+// mergeMin is a known channel told again as "min": what the min object
+// shows of the channel itself (its title, photo, kind), with what only
+// a full object carries kept from the known one: the access hash and
+// the user's own standing there (creator, left, admin rights,
+// restriction), and the default rights and member count a min object
+// may leave out.
+func mergeMin(old, m *tg.Channel) *tg.Channel {
+	cp := *m
+	cp.Min, cp.AccessHash = false, old.AccessHash
+	cp.Creator, cp.Left = old.Creator, old.Left
+	cp.AdminRights, cp.BannedRights = old.AdminRights, old.BannedRights
+	if !m.Flags.Has(18) && m.DefaultBannedRights.Zero() {
+		cp.DefaultBannedRights = old.DefaultBannedRights
+	}
+	if !m.Flags.Has(17) && m.ParticipantsCount == 0 {
+		cp.ParticipantsCount = old.ParticipantsCount
+	}
+	// The flags the fields above set or not, said again from them.
+	for _, bit := range []int{0, 2, 12, 13, 14, 15, 17, 18} {
+		cp.Flags.Unset(bit)
+	}
+	cp.SetFlags()
+	return &cp
 }
 
 // leave marks a channel as one the user is not in (Telegram refused to

@@ -13,8 +13,19 @@ import (
 )
 
 // Avatars: a person's current profile photo, found when the bot first
-// meets them (one getUserProfilePhotos), fetched when the gateway asks
-// (UserInfo). The photo's file_unique_id is the contact's avatar_id.
+// meets them (one getUserProfilePhotos) and again at their first message
+// a day later (the Bot API tells no change of it), fetched when the
+// gateway asks (UserInfo). The photo's file_unique_id is the contact's
+// avatar_id; removedPhotoID once they removed it.
+
+// avatarRecheck is how long, in seconds, a person's photo is taken as
+// known: their next message after that looks it up again.
+const avatarRecheck = 24 * 60 * 60
+
+// removedPhotoID is a person's avatar_id once the photo they had is
+// gone: an ID whose UserInfo has no picture, which has the gateway
+// clear it ("" would say nothing). User-account mode's too.
+const removedPhotoID = "none"
 
 // avatarMax bounds an avatar's download: the size picked is a small one.
 const avatarMax = 1 << 20
@@ -26,12 +37,14 @@ type avatar struct {
 }
 
 // findAvatar asks for a person's profile photo and keeps it with their
-// private chat. A failure leaves them without one, said in the log.
-func (s *Session) findAvatar(ctx context.Context, userID int64) {
+// private chat, looked up at at (a message's date). It reports whether
+// the photo is another than the one kept (a new one, or none any more).
+// A failure changes nothing, said in the log.
+func (s *Session) findAvatar(ctx context.Context, userID, at int64) bool {
 	photos, err := s.bot.GetUserProfilePhotos(ctx, &bot.GetUserProfilePhotosParams{UserID: userID, Limit: 1})
 	if err != nil {
 		s.log.Info("telegram bot: a profile photo could not be looked up", "user", userID, "err", err)
-		return
+		return false
 	}
 	var a *avatar
 	if len(photos.Photos) > 0 {
@@ -39,7 +52,20 @@ func (s *Session) findAvatar(ctx context.Context, userID int64) {
 			a = &avatar{FileID: p.FileID, UniqueID: p.FileUniqueID}
 		}
 	}
-	s.chats.update(userID, func(c *chat) { c.Avatar = a })
+	changed := false
+	s.chats.update(userID, func(c *chat) {
+		changed = a.uniqueID() != c.Avatar.uniqueID()
+		c.Avatar, c.AvatarSeen = a, at
+	})
+	return changed
+}
+
+// uniqueID is the photo's file_unique_id, "" for none.
+func (a *avatar) uniqueID() string {
+	if a == nil {
+		return ""
+	}
+	return a.UniqueID
 }
 
 // avatarSize picks the size of a photo for an avatar: the smallest of at

@@ -43,6 +43,9 @@ type chat struct {
 	// then = no picture).
 	Avatar      *avatar `json:"avatar,omitempty"`
 	AvatarKnown bool    `json:"avatar_known,omitempty"`
+	// AvatarSeen is when a person's photo was last looked up: the date
+	// (unix seconds) of the message that had it looked up.
+	AvatarSeen int64 `json:"avatar_seen,omitempty"`
 	// Topics are a forum's topic names, by thread ID.
 	Topics     map[int]string `json:"topics,omitempty"`
 	LastActive int64          `json:"last_active,omitempty"` // unix seconds

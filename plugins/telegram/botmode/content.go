@@ -22,7 +22,15 @@ func (s *Session) messageText(m *models.Message) (string, []*pb.Span) {
 	if text == "" {
 		text, ents = m.Caption, m.CaptionEntities
 	}
-	return mediatext.WithCaption(contentText(m), text, spansOf(text, ents, s.userByName(m.Chat.ID)))
+	out, spans := mediatext.WithCaption(contentText(m), text, spansOf(text, ents, s.userByName(m.Chat.ID)))
+	// After the text, so that the spans stay where they are.
+	if b := buttonsText(m.ReplyMarkup); b != "" {
+		if out != "" {
+			out += "\n"
+		}
+		out += b
+	}
+	return out, spans
 }
 
 // userByName looks a username up among the users the bot has seen,

@@ -81,13 +81,20 @@ func (s *Session) seeChat(ctx context.Context, c *models.Chat, from *models.User
 		return ch.Type != before.Type || ch.Title != before.Title || renamed
 	})
 	if c.Type == models.ChatTypePrivate {
+		photoChanged := false
 		if isNew {
-			s.findAvatar(ctx, c.ID)
+			s.findAvatar(ctx, c.ID, int64(date))
+		} else if cur, _ := s.chats.get(c.ID); int64(date)-cur.AvatarSeen >= avatarRecheck {
+			photoChanged = s.findAvatar(ctx, c.ID, int64(date))
 		}
-		if isNew || renamed {
+		if isNew || renamed || photoChanged {
+			ct := s.contactOf(c.ID)
+			if photoChanged && ct.AvatarId == "" {
+				ct.AvatarId = removedPhotoID
+			}
 			ev := base(c, date)
 			ev.ChatId = ""
-			ev.Payload = &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: s.contactOf(c.ID)}}
+			ev.Payload = &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: ct}}
 			evs = append(evs, ev)
 		}
 		return evs

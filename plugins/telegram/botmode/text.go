@@ -73,7 +73,7 @@ func spansOf(text string, ents []models.MessageEntity, byName func(string) int64
 		switch e.Type {
 		case models.MessageEntityTypeBold:
 			sp.Style = pb.Span_STYLE_BOLD
-		case models.MessageEntityTypeItalic, models.MessageEntityTypeUnderline:
+		case models.MessageEntityTypeItalic:
 			sp.Style = pb.Span_STYLE_ITALIC
 		case models.MessageEntityTypeStrikethrough:
 			sp.Style = pb.Span_STYLE_STRIKE

@@ -1,0 +1,61 @@
+package telegram
+
+import (
+	"strings"
+
+	"github.com/gotd/td/tg"
+)
+
+// buttonsText is a bot's inline keyboard as a line after its message
+// (XMPP has no buttons): the buttons' labels in order, a link button's
+// URL beside its label, and where to press the others; "" for none. A
+// custom reply keyboard (the one that replaces the user's own) is left
+// out: its buttons only send their label, which the user can type.
+func buttonsText(rm tg.ReplyMarkupClass) string {
+	kb, ok := rm.(*tg.ReplyInlineMarkup)
+	if !ok {
+		return ""
+	}
+	var labels []string
+	press := false
+	for _, row := range kb.Rows {
+		for _, b := range row.Buttons {
+			label := strings.TrimSpace(b.GetText())
+			switch b := b.(type) {
+			case *tg.KeyboardButtonURL:
+				label = withURL(label, b.URL)
+			case *tg.KeyboardButtonURLAuth:
+				label, press = withURL(label, b.URL), true // opened logged in, from Telegram
+			default:
+				press = true
+			}
+			if label != "" {
+				labels = append(labels, label)
+			}
+		}
+	}
+	return buttonsLine(labels, press)
+}
+
+// buttonsLine is the words of a keyboard's line, as bot mode's.
+func buttonsLine(labels []string, press bool) string {
+	if len(labels) == 0 {
+		return ""
+	}
+	line := "Buttons: " + strings.Join(labels, " / ")
+	if press {
+		line += " (press them " + inApp + ")"
+	}
+	return line
+}
+
+// withURL is a button's label and the link it opens.
+func withURL(label, url string) string {
+	switch {
+	case url == "":
+		return label
+	case label == "":
+		return url
+	}
+	return label + " (" + url + ")"
+}
