@@ -3,9 +3,9 @@ package signal
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"unicode/utf8"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -177,18 +177,5 @@ func quotedFileText(files []quotedFile) string {
 	if len(files) == 0 {
 		return ""
 	}
-	f := files[0]
-	kind := "File"
-	switch major, _, _ := strings.Cut(f.ContentType, "/"); major {
-	case "image":
-		kind = "Photo"
-	case "video":
-		kind = "Video"
-	case "audio":
-		kind = "Audio"
-	}
-	if f.Filename != "" {
-		return "[" + kind + ": " + f.Filename + "]"
-	}
-	return "[" + kind + "]"
+	return mediatext.QuotedFileText(mediatext.FileKind(files[0].ContentType), files[0].Filename)
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/gotd/td/tg"
+
+	"passerelle.im/passerelle/plugins/mediatext"
 )
 
 // buttonsText is a bot's inline keyboard as a line after its message
@@ -23,9 +25,9 @@ func buttonsText(rm tg.ReplyMarkupClass) string {
 			label := strings.TrimSpace(b.GetText())
 			switch b := b.(type) {
 			case *tg.KeyboardButtonURL:
-				label = withURL(label, b.URL)
+				label = mediatext.WithURL(label, b.URL)
 			case *tg.KeyboardButtonURLAuth:
-				label, press = withURL(label, b.URL), true // opened logged in, from Telegram
+				label, press = mediatext.WithURL(label, b.URL), true // opened logged in, from Telegram
 			default:
 				press = true
 			}
@@ -34,28 +36,5 @@ func buttonsText(rm tg.ReplyMarkupClass) string {
 			}
 		}
 	}
-	return buttonsLine(labels, press)
-}
-
-// buttonsLine is the words of a keyboard's line, as bot mode's.
-func buttonsLine(labels []string, press bool) string {
-	if len(labels) == 0 {
-		return ""
-	}
-	line := "Buttons: " + strings.Join(labels, " / ")
-	if press {
-		line += " (press them " + inApp + ")"
-	}
-	return line
-}
-
-// withURL is a button's label and the link it opens.
-func withURL(label, url string) string {
-	switch {
-	case url == "":
-		return label
-	case label == "":
-		return url
-	}
-	return label + " (" + url + ")"
+	return mediatext.ButtonsText(labels, press, inApp)
 }

@@ -3,11 +3,11 @@ package telegram
 import (
 	"context"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/gotd/td/tg"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -146,15 +146,7 @@ func quotedFileText(media tg.MessageMediaClass) string {
 		if !ok {
 			return ""
 		}
-		kind, name := "File", ""
-		switch major, _, _ := strings.Cut(d.MimeType, "/"); major {
-		case "image":
-			kind = "Photo"
-		case "video":
-			kind = "Video"
-		case "audio":
-			kind = "Audio"
-		}
+		kind, name := mediatext.FileKind(d.MimeType), ""
 		for _, at := range d.Attributes {
 			switch at := at.(type) {
 			case *tg.DocumentAttributeFilename:
@@ -174,10 +166,10 @@ func quotedFileText(media tg.MessageMediaClass) string {
 				return "[Sticker: " + at.Alt + "]"
 			}
 		}
-		if name != "" && kind != "Voice message" && kind != "Video message" {
-			return "[" + kind + ": " + name + "]"
+		if kind == "Voice message" || kind == "Video message" {
+			name = "" // a recording's name is no help
 		}
-		return "[" + kind + "]"
+		return mediatext.QuotedFileText(kind, name)
 	}
 	return ""
 }

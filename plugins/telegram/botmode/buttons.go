@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/go-telegram/bot/models"
+
+	"passerelle.im/passerelle/plugins/mediatext"
 )
 
 // buttonsText is an inline keyboard as a line after its message (XMPP
@@ -19,25 +21,14 @@ func buttonsText(kb *models.InlineKeyboardMarkup) string {
 	press := false
 	for _, row := range kb.InlineKeyboard {
 		for _, b := range row {
-			label := strings.TrimSpace(b.Text)
+			label := mediatext.WithURL(strings.TrimSpace(b.Text), b.URL)
 			if b.URL == "" {
 				press = true
-			} else if label == "" {
-				label = b.URL
-			} else {
-				label += " (" + b.URL + ")"
 			}
 			if label != "" {
 				labels = append(labels, label)
 			}
 		}
 	}
-	if len(labels) == 0 {
-		return ""
-	}
-	line := "Buttons: " + strings.Join(labels, " / ")
-	if press {
-		line += " (press them " + inApp + ")"
-	}
-	return line
+	return mediatext.ButtonsText(labels, press, inApp)
 }
