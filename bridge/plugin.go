@@ -10,15 +10,16 @@ import (
 // as users read it.
 
 // client returns the plugin's contract client, waiting a little for a
-// plugin that is starting or restarting.
+// plugin that is starting or restarting: until it has connected every
+// stored login again (onPluginReady, which itself goes through), so that
+// a login flow, a logout or a query does not reach a plugin that has not
+// loaded the login yet (it took a login again as a new account, and the
+// stored one was logged out). Past the wait the answer is that the
+// transport is starting.
 func (t *transport) client(ctx context.Context) (pb.TransportClient, error) {
-	if c, err := t.host.Client(); err == nil {
-		return c, nil
-	}
 	wctx, cancel := context.WithTimeout(ctx, targetWait)
 	defer cancel()
-	t.host.WaitReady(wctx)
-	return t.host.Client()
+	return t.host.ReadyClient(wctx)
 }
 
 func (t *transport) displayName() string {

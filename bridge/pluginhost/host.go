@@ -27,6 +27,10 @@ import (
 // ErrUnavailable is returned while the plugin is not running.
 var ErrUnavailable = &sdk.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: "the transport plugin is not running; try again shortly"}
 
+// ErrStarting is ReadyClient's answer when the plugin runs but is still
+// connecting its logins again after a start, past the caller's wait.
+var ErrStarting = &sdk.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: "the transport is starting (connecting its logins again); try again in a moment"}
+
 // Config is one plugin's setup.
 type Config struct {
 	// Name is the transport's name, for logs.
@@ -48,8 +52,8 @@ type Config struct {
 	// the next batch need not wait for the last one's fsync.
 	OnEvents func(ctx context.Context, evs []*pb.Event) <-chan error
 	// OnReady runs after every start of the plugin, once Init answered:
-	// the place to Connect every login again; commands wait until it
-	// returns. ctx ends with that run.
+	// the place to Connect every login again; commands, and ReadyClient
+	// outside OnReady, wait until it returns. ctx ends with that run.
 	OnReady func(ctx context.Context, caps *pb.Capabilities)
 	// OnStop, if set, hears why the plugin stopped, before its restart.
 	OnStop func(err error)
@@ -113,7 +117,8 @@ func New(cfg Config) *Host {
 	return &Host{cfg: cfg, log: cfg.Log.With("transport", cfg.Name), pending: map[uint64]*inflight{}, ready: make(chan struct{})}
 }
 
-// Client returns the contract client while the plugin runs.
+// Client returns the contract client while the plugin runs, whether or
+// not OnReady has connected the logins again (ReadyClient waits for it).
 func (h *Host) Client() (pb.TransportClient, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -163,6 +168,38 @@ func (h *Host) WaitReady(ctx context.Context) error {
 		return errStopping
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// reloadKey marks OnReady's context with the generation it runs for.
+type reloadKey struct{}
+
+// ReadyClient returns the contract client once the plugin runs with every
+// login connected again (OnReady returned), waiting for that until ctx
+// ends: a call that depends on the logins the plugin has (a login flow
+// that finds the user's stored login, a logout of it) must not reach a
+// plugin that has not loaded them yet. Within OnReady (its ctx, or one
+// made from it) there is no wait, as OnReady itself connects the logins.
+// The error is ErrStarting while OnReady still runs, else ErrUnavailable.
+func (h *Host) ReadyClient(ctx context.Context) (pb.TransportClient, error) {
+	if gen, ok := ctx.Value(reloadKey{}).(uint64); ok {
+		h.mu.Lock()
+		c, cur := h.client, h.gen
+		h.mu.Unlock()
+		if gen == cur && c != nil {
+			return c, nil
+		}
+	}
+	h.WaitReady(ctx) // the state below says how it ended
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.cmds != nil && h.client != nil:
+		return h.client, nil
+	case h.client != nil:
+		return nil, ErrStarting
+	default:
+		return nil, ErrUnavailable
 	}
 }
 
@@ -370,6 +407,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 	h.mu.Lock()
 	h.client, h.caps, h.pid = p.Transport, caps, p.Pid()
 	h.gen++
+	gen := h.gen
 	h.mu.Unlock()
 	defer h.down()
 	h.log.Info("transport plugin running", "network", caps.Network, "version", caps.Version, "pid", p.Pid())
@@ -383,10 +421,11 @@ func (h *Host) runOnce(ctx context.Context) error {
 	if h.cfg.OnHistory != nil && caps.GetFeatures().GetBackfill() {
 		wg.Go(func() { h.runHistory(rctx, p.Transport) })
 	}
-	// Commands wait until every login is connected again, so the first
-	// message after a restart does not meet a login the plugin forgot.
+	// Commands (and ReadyClient) wait until every login is connected
+	// again, so the first message or login after a restart does not meet
+	// a login the plugin has not loaded yet.
 	if h.cfg.OnReady != nil {
-		h.cfg.OnReady(rctx, caps)
+		h.cfg.OnReady(context.WithValue(rctx, reloadKey{}, gen), caps)
 	}
 	h.mu.Lock()
 	if rctx.Err() == nil {
