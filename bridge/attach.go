@@ -369,7 +369,7 @@ func (t *transport) refSource(ctx context.Context, ref *pb.MediaRef, a *pb.Attac
 		// streams a byte.
 		return source{}, fmt.Errorf("download %q: %w", ref.Ref, &pluginhost.TooLargeError{Limit: t.mediaMax, Size: a.Size})
 	}
-	client, err := t.client(ctx)
+	client, err := t.eventClient(ctx)
 	if err != nil {
 		return source{}, err
 	}

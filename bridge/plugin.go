@@ -22,6 +22,17 @@ func (t *transport) client(ctx context.Context) (pb.TransportClient, error) {
 	return t.host.ReadyClient(wctx)
 }
 
+// eventClient is the plugin's client for work on an event the plugin
+// sent (fetching its file): that login is loaded already, so it does not
+// wait for the reload of the others, which may take longer than a file
+// may wait.
+func (t *transport) eventClient(ctx context.Context) (pb.TransportClient, error) {
+	if c, err := t.host.Client(); err == nil {
+		return c, nil
+	}
+	return t.client(ctx)
+}
+
 func (t *transport) displayName() string {
 	if caps := t.host.Caps(); caps != nil && caps.DisplayName != "" {
 		return caps.DisplayName
