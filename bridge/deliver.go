@@ -586,8 +586,13 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 		// for both of the user's own message came from the contact.
 		// The user's phone deleting the contact's message for both
 		// goes from the contact so.
-		byUser := ref.FromMe && !c.shownAsContact(ref)
-		if byUser && c.t.privileges().message != "outgoing" {
+		// Without the privilege the user's own message from another
+		// device was shown from the contact (shownAsContact), who may
+		// retract it so; with it, every message of the user's went
+		// as theirs (its id is the gateway's all the same).
+		privileged := c.t.privileges().message == "outgoing"
+		byUser := ref.FromMe && (privileged || !c.shownAsContact(ref))
+		if byUser && !privileged {
 			// Only the user's server may speak for the user: from
 			// the contact it would be refused by clients, or shown
 			// as noise.

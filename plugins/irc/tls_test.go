@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -308,7 +309,7 @@ func TestCAFileRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _ := json.Marshal(map[string]string{"ca_file": tc.file})
-			_, err := irc.New().Init(context.Background(), sdk.InitRequest{ConfigJSON: cfg}, nil)
+			_, err := irc.New().Init(context.Background(), sdk.InitRequest{ConfigJSON: cfg}, logHost{})
 			if err == nil {
 				t.Fatalf("ca_file %s taken", tc.file)
 			}
@@ -321,7 +322,7 @@ func TestCAFileRefused(t *testing.T) {
 	}
 	// A good one is taken.
 	cfg, _ := json.Marshal(map[string]string{"ca_file": ca.file})
-	if _, err := irc.New().Init(context.Background(), sdk.InitRequest{ConfigJSON: cfg}, nil); err != nil {
+	if _, err := irc.New().Init(context.Background(), sdk.InitRequest{ConfigJSON: cfg}, logHost{}); err != nil {
 		t.Errorf("a good ca_file: %v", err)
 	}
 }
@@ -352,3 +353,9 @@ func TestFirstConnectRetried(t *testing.T) {
 	startScriptedOn(t, ln, "", "")
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 }
+
+// logHost is an sdk.Host for Init alone: it logs nowhere and takes no
+// events.
+type logHost struct{ sdk.Host }
+
+func (logHost) Logger() *slog.Logger { return slog.New(slog.DiscardHandler) }
