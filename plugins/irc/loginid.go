@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // loginID is the ID of user's login acc: nick@server:port/user, the
@@ -108,10 +110,7 @@ func (l *loaded) keepLocked(user, id string) {
 	}
 	b, err := json.Marshal(l.legacy)
 	if err == nil {
-		tmp := l.path + ".tmp"
-		if err = os.WriteFile(tmp, b, 0o600); err == nil {
-			err = os.Rename(tmp, l.path)
-		}
+		err = sdk.WriteFileDurably(l.path, b)
 	}
 	if err != nil && l.log != nil {
 		l.log.Warn("irc: the legacy login IDs could not be written", "err", err)
