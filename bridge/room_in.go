@@ -625,7 +625,17 @@ func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, 
 	if !dup { // else the echo's rendering did the rest
 		if rt := st.Child(nsRetract, "retract"); rt != nil {
 			if ref, err := t.lookupXMPP(ctx, s.LoginID(), r.chatID, rt.Attr("id")); err == nil {
-				t.tombstone(ctx, s.user, r, ref.RemoteID, at)
+				// Another member's message the network let the user
+				// delete (a group admin's right): a moderation notice,
+				// which clients apply where they drop the retraction
+				// from a non-author, unless the network's deletion
+				// event showed it first.
+				c := chatOut{t: t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: r.chatID}, user: s.user, group: true}
+				if notices, ok := s.othersRemovalLocked(ctx, r, c, ref, s.user, nick, oid); ok {
+					copies = append(copies, notices...)
+				} else {
+					t.tombstone(ctx, s.user, r, ref.RemoteID, at)
+				}
 			}
 		}
 	}

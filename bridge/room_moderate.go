@@ -171,20 +171,47 @@ func (s *session) moderatedNotices(ctx context.Context, r *room, mod *moderation
 // message's author (a group admin's delete for everyone, on Signal,
 // WhatsApp or Telegram) as a moderation (XEP-0425) by that member's
 // occupant, from the room: clients drop a XEP-0424 retraction that does
-// not come from the message's author. Each of the message's file parts
-// goes the same way, and the archive keeps a tombstone. ok is false for
-// an author's own retraction, or a message the archive does not know.
+// not come from the message's author. ok is false for an author's own
+// retraction, or a message the archive does not know.
 func (s *session) networkModeration(ctx context.Context, r *room, c chatOut, d delivery, targetID, byJID, byNick, byOID string) ([][]byte, bool) {
-	t := s.t
 	ref, ok := c.ref(targetID)
 	if !ok || byNick == "" {
 		return nil, false
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out, ok := s.othersRemovalLocked(ctx, r, c, ref, byJID, byNick, byOID)
+	if !ok || len(out) == 0 {
+		return nil, ok
+	}
+	turn := r.sendTurnLocked()
+	if d.turn != nil {
+		*d.turn = turn // written after the room's earlier stanza-ids
+	} else {
+		turn.done()
+	}
+	return out, true
+}
+
+// othersRemovalLocked archives the notices of the removal of ref, a
+// message of another member's, by byNick (occupant-id byOID, real JID
+// byJID), one per stanza it was shown as (each of its file parts goes
+// the same way), tombstones it, and returns the notices' copies for the
+// joined resources; r.mu is held. ok is false for the remover's own
+// message, or one the archive does not know. Checked and tombstoned
+// under the room's lock: the network's deletion event and the
+// reflection of the user's own retraction (archiveReflectionLocked)
+// race, and the first shows the notices, the second finds the
+// tombstone (ok, no notices).
+func (s *session) othersRemovalLocked(ctx context.Context, r *room, c chatOut, ref store.MessageRef, byJID, byNick, byOID string) ([][]byte, bool) {
+	t := s.t
 	m, err := t.db.LookupArchivedRemote(ctx, t.roomKey(s.user, r.chatID), ref.RemoteID)
 	if err != nil || m.SenderJID == "" || m.SenderJID == byJID {
 		return nil, false
 	}
-	defer t.tombstone(ctx, s.user, r, targetID, time.Now())
+	if isTombstone(m.Payload) {
+		return nil, true
+	}
 	ids := []string{c.targetID(ref)}
 	for i := range fileParts(ref, false) {
 		ids = append(ids, c.partTargetID(ref, i+1))
@@ -192,8 +219,6 @@ func (s *session) networkModeration(ctx context.Context, r *room, c chatOut, d d
 	if id, ok := c.captionTarget(ref); ok {
 		ids = append(ids, id) // a caption the network added later (caption_edit.go)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	by := r.jid + "/" + byNick
 	var out [][]byte
 	for _, id := range ids {
@@ -204,16 +229,8 @@ func (s *session) networkModeration(ctx context.Context, r *room, c chatOut, d d
 			out = append(out, roomCopy(payload, s.user, s.user+"/"+res, r.jid, sid, "", time.Time{}))
 		}
 	}
+	t.tombstone(ctx, s.user, r, ref.RemoteID, time.Now())
 	t.log.Info("a member's message removed by another, shown as a moderation", "room", r.jid, "by", byNick)
-	if len(out) == 0 {
-		return nil, true
-	}
-	turn := r.sendTurnLocked()
-	if d.turn != nil {
-		*d.turn = turn // written after the room's earlier stanza-ids
-	} else {
-		turn.done()
-	}
 	return out, true
 }
 
@@ -251,5 +268,11 @@ func moderated(roomJID, to, id, by, byID, reason, msgID string) []byte {
 // it was deleted.
 func (t *transport) retractedAlready(ctx context.Context, user string, r *room, remoteID string) bool {
 	m, err := t.db.LookupArchivedRemote(ctx, t.roomKey(user, r.chatID), remoteID)
-	return err == nil && bytes.Contains(m.Payload, []byte("<retracted "))
+	return err == nil && isTombstone(m.Payload)
+}
+
+// isTombstone reports whether an archived stanza is a retracted
+// message's tombstone (tombstone).
+func isTombstone(payload []byte) bool {
+	return bytes.Contains(payload, []byte("<retracted "))
 }
