@@ -136,6 +136,9 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())
 		}
 		if ev := s.conv.message(evt); ev != nil {
+			if id, ok := s.historyGroupTimerID(ev.ChatId, chat, evt); ok {
+				ev.EventId = id
+			}
 			// History mostly carries no push name (names.go).
 			s.nameSender(ev, &evt.Info)
 			s.notePin(ev.ChatId, evt) // a pin's notice: which messages are pinned now
