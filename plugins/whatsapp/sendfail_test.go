@@ -30,7 +30,7 @@ func TestSendFailures(t *testing.T) {
 		want pb.ErrorCode
 		text string
 	}{
-		{whatsmeow.ErrNotLoggedIn, pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "not logged in"},
+		{whatsmeow.ErrNotLoggedIn, pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "no longer linked, log in again"},
 		{whatsmeow.ErrNotConnected, pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not connected"},
 		{refused(463), pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "463): it limits this account's messages to people who have not written"},
 		{refused(479), pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "479: it could not deliver it as addressed); try again"},

@@ -386,7 +386,7 @@ func (s *Session) identityMoved(oldID string, pn types.JID) {
 func sendErr(what string, err error) error {
 	switch {
 	case errors.Is(err, whatsmeow.ErrNotLoggedIn):
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "whatsapp: %s: not logged in", what)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "whatsapp: %s: not logged in: the device is no longer linked, log in again (QR code or phone number)", what)
 	case errors.Is(err, whatsmeow.ErrNotConnected):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: not connected to WhatsApp", what)
 	case errors.Is(err, whatsmeow.ErrGroupNotFound):
