@@ -164,7 +164,8 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		if r.GetText() != "" {
 			emojis = []string{r.GetText()}
 		}
-		ev.EventId = ""
+		// Under the reaction message's own ID, which history's copy of
+		// it has too (historyReactions): the gateway drops the second.
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: r.GetKey().GetID(), Emojis: emojis}}
 		return ev
 	}
