@@ -213,7 +213,8 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		meta.Time = evt.Info.Timestamp // the user's own: theirs to edit, within editWindow
 	}
 	if evt.Info.IsFromMe {
-		meta.File = fileOf(msg) // a caption to correct as a file's (captionedit.go)
+		meta.File = fileOf(msg)  // a caption to correct as a file's (captionedit.go)
+		meta.Spoiler = w.spoiler // sent hidden from the phone: corrected hidden
 	}
 	ev.Meta = meta.encode()
 	// In a chat with disappearing messages: when it goes (history adds

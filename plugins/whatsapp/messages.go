@@ -35,8 +35,8 @@ func (s *Session) mentionOf(userID string) (user, jid string) {
 // sent is the result of a message the user sent at t (WhatsApp's time)
 // into a chat whose timer is timer (seconds; 0: off): it disappears that
 // long after t, as the timer it carries says (withTimer).
-func (s *Session) sent(id string, t time.Time, timer uint32) sdk.Result {
-	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true, Time: t}.encode()}
+func (s *Session) sent(id string, t time.Time, timer uint32, spoiler bool) sdk.Result {
+	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true, Time: t, Spoiler: spoiler}.encode()}
 	if timer > 0 {
 		if t.IsZero() {
 			t = now()
@@ -119,7 +119,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			return sdk.Result{}, sendErr("send", err)
 		}
 		s.noteSent(c.ChatID, chat, resp)
-		return s.sent(resp.ID, resp.Timestamp, timer), nil
+		return s.sent(resp.ID, resp.Timestamp, timer, hidden), nil
 	}
 	var first sdk.Result
 	var parts []types.MessageID
@@ -127,7 +127,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	var textPart bool // its text went as parts[0]
 	withParts := func() sdk.Result {
 		if first.MessageID != "" {
-			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts, Time: first.Time, File: file, TextPart: textPart}.encode()
+			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts, Time: first.Time, File: file, TextPart: textPart, Spoiler: hidden}.encode()
 		}
 		return first
 	}
@@ -157,7 +157,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			return withParts(), sendErr("send a file", err)
 		}
 		if i == 0 {
-			first = s.sent(resp.ID, resp.Timestamp, timer)
+			first = s.sent(resp.ID, resp.Timestamp, timer, hidden)
 			file = fileOf(m)
 			s.noteSent(c.ChatID, chat, resp)
 		} else {
@@ -265,11 +265,11 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if wholeSpoiler(e.Text, e.Spans) {
-		// A correction marked as a spoiler (XEP-0382 in the correction,
-		// as clients send again that of the message corrected): its new
-		// content hidden as a message's, else the correction showed the
-		// hidden text to all.
+	if target.Meta.Spoiler || wholeSpoiler(e.Text, e.Spans) {
+		// A correction of a message sent hidden, or one marked as a
+		// spoiler (XEP-0382 in the correction): its new content hidden
+		// as a message's, else the correction showed the hidden text to
+		// all (a client need not mark the correction again).
 		if content, err = spoilerMessage(content); err != nil {
 			return sdk.Result{}, err
 		}

@@ -134,12 +134,13 @@ func TestSpoilerOutEditFileLocation(t *testing.T) {
 	if e := ev.GetEdit(); e.GetText() != fixed || len(e.GetSpans()) != 1 || e.GetSpans()[0].GetStyle() != pb.Span_STYLE_SPOILER || e.GetSpans()[0].GetEnd() != uint32(len(fixed)) {
 		t.Errorf("the correction read back: %v", e)
 	}
-	// A correction not marked: plain, as the client sent it.
-	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "no secret"}); err != nil {
+	// A correction not marked again: hidden all the same, the message
+	// it corrects was (its meta says so).
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "still secret"}); err != nil {
 		t.Fatal(err)
 	}
-	if in, hidden := sentInner(2); hidden || in.GetConversation() != "no secret" {
-		t.Errorf("a correction without a spoiler: hidden %v, %v", hidden, in)
+	if in, hidden := sentInner(2); !hidden || in.GetConversation() != "still secret" {
+		t.Errorf("a correction of a spoiler not marked again: hidden %v, %v", hidden, in)
 	}
 
 	// A location shared as a spoiler.
@@ -165,10 +166,44 @@ func TestSpoilerOutEditFileLocation(t *testing.T) {
 	if in, hidden := sentInner(4); !hidden || in.GetImageMessage().GetCaption() != caption {
 		t.Errorf("a photo as a spoiler: hidden %v, %v", hidden, in)
 	}
-	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "my cat", Spans: whole("my cat")}); err != nil {
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "my cat"}); err != nil {
 		t.Fatal(err)
 	}
 	if in, hidden := sentInner(5); !hidden || in.GetImageMessage().GetCaption() != "my cat" {
 		t.Errorf("a spoiler photo's caption corrected: hidden %v, %v", hidden, in)
+	}
+
+	// A plain message: its correction plain, unless marked as a spoiler.
+	res, err = s.SendMessage(ctx, call, &pb.SendMessage{Text: "plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "plainer"}); err != nil {
+		t.Fatal(err)
+	}
+	if in, hidden := sentInner(7); hidden || in.GetConversation() != "plainer" {
+		t.Errorf("a plain message's correction: hidden %v, %v", hidden, in)
+	}
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "secret", Spans: whole("secret")}); err != nil {
+		t.Fatal(err)
+	}
+	if in, hidden := sentInner(8); !hidden || in.GetConversation() != "secret" {
+		t.Errorf("a plain message's correction marked as a spoiler: hidden %v, %v", hidden, in)
+	}
+
+	// The user's own spoiler sent from the phone: its meta says so, and
+	// a correction from XMPP goes hidden.
+	from = r.host.count()
+	wrapped, err := spoilerMessage(&waE2E.Message{Conversation: proto.String("from the phone")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: phone, IsFromMe: true}, ID: "PH1", Timestamp: time.Now()}, wrapped)
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "PH1" })
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "PH1", TargetMeta: ev.Meta, Text: "corrected"}); err != nil {
+		t.Fatal(err)
+	}
+	if in, hidden := sentInner(9); !hidden || in.GetConversation() != "corrected" {
+		t.Errorf("the phone's spoiler corrected: hidden %v, %v", hidden, in)
 	}
 }
