@@ -427,7 +427,7 @@ func sendErr(what string, err error) error {
 func refusalErr(what string, code int) error {
 	switch code {
 	case 401, 403:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let you write here (%d: the contact may be blocked, or you no member of the group, or only its admins may write)", what, code)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let you write here (%d: a blocked contact, a group you are not in, or one where only admins write)", what, code)
 	case 404:
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %s: WhatsApp knows no such chat (404)", what)
 	case 429:
