@@ -123,6 +123,14 @@ func (t *timers) set(chatID string, secs uint32, at int64) (bool, error) {
 	if at < cur.At || (known && cur.Secs == secs && at == cur.At) {
 		return false, nil
 	}
+	if known && cur.Secs == secs && cur.At != 0 && at-cur.At <= timerSkew {
+		// The same change said again, seconds later (a group's
+		// notification after its protocol message, the history's
+		// conversation): its first time kept, which the change's event
+		// ID was made of (groupTimerID), so that a copy of it in history
+		// gets that ID again.
+		return false, nil
+	}
 	t.chats[chatID] = chatTimer{Secs: secs, At: at}
 	return cur.Secs != secs, t.saveLocked()
 }

@@ -56,8 +56,12 @@ func TestHistoryGroupTimerSeenLive(t *testing.T) {
 	}
 	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
 		Conversations: []*waHistorySync.Conversation{
-			{ID: proto.String(g1.String()), Messages: []*waHistorySync.HistorySyncMsg{member}},
-			{ID: proto.String(g2.String()), Messages: []*waHistorySync.HistorySyncMsg{stub(g2, "STUB2", now.Add(-time.Minute+3*time.Second), "86400")}},
+			// The conversation's timer as the phone keeps it, its time
+			// the notification's, seconds after the protocol message's.
+			{ID: proto.String(g1.String()), Messages: []*waHistorySync.HistorySyncMsg{member},
+				EphemeralExpiration: proto.Uint32(604800), EphemeralSettingTimestamp: proto.Int64(now.Add(-2*time.Minute + 4*time.Second).Unix())},
+			{ID: proto.String(g2.String()), Messages: []*waHistorySync.HistorySyncMsg{stub(g2, "STUB2", now.Add(-time.Minute+3*time.Second), "86400")},
+				EphemeralExpiration: proto.Uint32(86400), EphemeralSettingTimestamp: proto.Int64(now.Add(-time.Minute + 3*time.Second).Unix())},
 			{ID: proto.String(g3.String()), Messages: []*waHistorySync.HistorySyncMsg{stub(g3, "STUB3", now.Add(-time.Hour), "7776000")}},
 		}})
 	ids := map[string]string{}
