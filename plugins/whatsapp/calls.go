@@ -1,7 +1,6 @@
 package whatsapp
 
 import (
-	"strconv"
 	"sync"
 	"time"
 
@@ -284,14 +283,8 @@ func (c inbound) stub(evt *events.Message) *pb.Event {
 	case waWeb.WebMessageInfo_CALL_MISSED_GROUP_VIDEO:
 		text = mediatext.CallText(mediatext.Call{Missed: true, Video: true, Group: true}, onPhone)
 	case waWeb.WebMessageInfo_CHANGE_EPHEMERAL_SETTING:
-		// Its first parameter is the timer in seconds (as other clients
-		// of the protocol read it); a stub without one says nothing sure.
-		p := web.GetMessageStubParameters()
-		if len(p) == 0 {
-			return nil
-		}
-		secs, err := strconv.ParseUint(p[0], 10, 32)
-		if err != nil {
+		secs, ok := stubTimer(web)
+		if !ok {
 			return nil
 		}
 		text = mediatext.TimerText(time.Duration(secs) * time.Second)

@@ -150,6 +150,13 @@ var _ Client = (*whatsmeow.Client)(nil)
 // NewWhatsmeowClient; tests hand Network a fake.
 type NewClientFunc func(dev *store.Device, log waLog.Logger) Client
 
+// maxAutoReconnectErrors caps whatsmeow's reconnection backoff: it
+// waits 2 s more after each failed attempt (AutoReconnectErrors times 2
+// s), without bound, so that a gateway cut off from WhatsApp for a day
+// tried again only every 10 minutes once back, after a week every 26.
+// 150 is 5 minutes, the plugin's own cap (connectLoop).
+const maxAutoReconnectErrors = 150
+
 // NewWhatsmeowClient is the real client: whatsmeow on WhatsApp's servers,
 // reconnecting by itself (with backoff) when the connection drops. The
 // plugin downloads the history syncs itself, once their notices are on
@@ -161,6 +168,13 @@ type NewClientFunc func(dev *store.Device, log waLog.Logger) Client
 func NewWhatsmeowClient(dev *store.Device, log waLog.Logger) Client {
 	c := whatsmeow.NewClient(dev, log)
 	c.EnableAutoReconnect = true
+	c.AutoReconnectHook = func(error) bool {
+		// Called after each failed attempt, on the reconnecting
+		// goroutine, which alone counts the failures (and a connection
+		// accepted resets them).
+		c.AutoReconnectErrors = min(c.AutoReconnectErrors, maxAutoReconnectErrors)
+		return true
+	}
 	c.AutomaticMessageRerequestFromPhone = true
 	c.ManualHistorySyncDownload = true
 	c.EnableDecryptedEventBuffer = true

@@ -164,7 +164,8 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		if r.GetText() != "" {
 			emojis = []string{r.GetText()}
 		}
-		ev.EventId = ""
+		// Under the reaction message's own ID, which history's copy of
+		// it has too (historyReactions): the gateway drops the second.
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: r.GetKey().GetID(), Emojis: emojis}}
 		return ev
 	}
@@ -212,7 +213,8 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		meta.Time = evt.Info.Timestamp // the user's own: theirs to edit, within editWindow
 	}
 	if evt.Info.IsFromMe {
-		meta.File = fileOf(msg) // a caption to correct as a file's (captionedit.go)
+		meta.File = fileOf(msg)  // a caption to correct as a file's (captionedit.go)
+		meta.Spoiler = w.spoiler // sent hidden from the phone: corrected hidden
 	}
 	ev.Meta = meta.encode()
 	// In a chat with disappearing messages: when it goes (history adds

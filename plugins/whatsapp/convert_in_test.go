@@ -112,10 +112,10 @@ func TestInboundMessage(t *testing.T) {
 		}}, &pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,
 			Payload: &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: "M1"}}}},
 		{"reaction", direct(alice, "X1"), &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Key: key(alice, "M9", true), Text: proto.String("👍")}},
-			&pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,
+			&pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro, EventId: "X1",
 				Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: "M9", Emojis: []string{"👍"}}}}},
 		{"reaction removed", direct(alice, "X2"), &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Key: key(alice, "M9", true), Text: proto.String("")}},
-			&pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,
+			&pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro, EventId: "X2",
 				Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: "M9"}}}},
 		{"image with caption", direct(alice, "I1"), &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
 			Mimetype: proto.String("image/jpeg"), Caption: proto.String("look"), FileLength: proto.Uint64(1234), Width: proto.Uint32(640), Height: proto.Uint32(480),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -120,6 +121,14 @@ func (t *timers) set(chatID string, secs uint32, at int64) (bool, error) {
 		return false, nil // off, as a chat not known is
 	}
 	if at < cur.At || (known && cur.Secs == secs && at == cur.At) {
+		return false, nil
+	}
+	if known && cur.Secs == secs && cur.At != 0 && at-cur.At <= timerSkew {
+		// The same change said again, seconds later (a group's
+		// notification after its protocol message, the history's
+		// conversation): its first time kept, which the change's event
+		// ID was made of (groupTimerID), so that a copy of it in history
+		// gets that ID again.
 		return false, nil
 	}
 	t.chats[chatID] = chatTimer{Secs: secs, At: at}
@@ -412,6 +421,46 @@ func abs(n int64) int64 {
 // it drops the same notification again after a restart.
 func groupTimerID(at int64, secs uint32) string {
 	return "timer-" + strconv.FormatInt(at, 10) + "-" + strconv.FormatUint(uint64(secs), 10)
+}
+
+// stubTimer is the timer a history's stub of a timer change says: its
+// first parameter, in seconds (as other clients of the protocol read
+// it); false for another stub, or one without it, which says nothing
+// sure.
+func stubTimer(web *waWeb.WebMessageInfo) (uint32, bool) {
+	p := web.GetMessageStubParameters()
+	if web.GetMessageStubType() != waWeb.WebMessageInfo_CHANGE_EPHEMERAL_SETTING || len(p) == 0 {
+		return 0, false
+	}
+	secs, err := strconv.ParseUint(p[0], 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(secs), true
+}
+
+// historyGroupTimerID is the event ID of a group's timer change in
+// history (a member's protocol message, or WhatsApp Web's stub of the
+// notification): groupTimerID, as the change had live, so that the
+// gateway drops the copy of one seen live (the phone's pushes after
+// linking hold what came live meanwhile), its time matched to the
+// setting kept as live (the protocol message's time is the phone's, the
+// notification's WhatsApp's). false for anything else.
+func (s *Session) historyGroupTimerID(chatID string, chat types.JID, evt *events.Message) (string, bool) {
+	if chat.Server != types.GroupServer {
+		return "", false
+	}
+	secs, at, ok := timerSetting(evt.Message, &evt.Info)
+	if !ok {
+		if secs, ok = stubTimer(evt.SourceWebMsg); !ok {
+			return "", false
+		}
+		at = evt.Info.Timestamp.Unix()
+	}
+	if cur, known := s.timers.lookup(chatID); known && cur.Secs == secs && cur.At != 0 && abs(at-cur.At) <= timerSkew {
+		at = cur.At
+	}
+	return groupTimerID(at, secs), true
 }
 
 // groupTimerEvent is a group's timer changed, from its notification; nil

@@ -79,6 +79,14 @@ func TestMetaTime(t *testing.T) {
 	if _, err := decodeMeta([]byte("33600000000@s.whatsapp.net|1||soon")); err == nil {
 		t.Error("a damaged time read")
 	}
+	// A spoiler of the user's: kept with the rest, and no other flag.
+	hidden := msgMeta{Sender: phone, FromMe: true, Time: at, Spoiler: true}
+	if got, err := decodeMeta(hidden.encode()); err != nil || !got.FromMe || !got.Spoiler || !got.Time.Equal(at) {
+		t.Errorf("%s read back as %+v, %v", hidden.encode(), got, err)
+	}
+	if got, err := decodeMeta(m.encode()); err != nil || got.Spoiler {
+		t.Errorf("%s read back as a spoiler: %+v, %v", m.encode(), got, err)
+	}
 }
 
 // Deleting one's own message for everyone past WhatsApp's window (about

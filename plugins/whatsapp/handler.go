@@ -166,11 +166,21 @@ func (s *Session) clientOutdated() {
 }
 
 func loggedOutText(e *events.LoggedOut) string {
-	why := "the device was unlinked on the phone or by WhatsApp"
-	if e.OnConnect {
-		why = fmt.Sprintf("WhatsApp refused the device on connecting (%s)", e.Reason)
+	again := ": log in again (QR code or phone number) to link a new one"
+	switch {
+	case !e.OnConnect:
+		return "the device was unlinked on the phone or by WhatsApp" + again
+	case e.Reason == events.ConnectFailureMainDeviceGone:
+		// WhatsApp Web calls it LOCKED; whatsmeow sees it both for bans
+		// and for an account moved to another phone.
+		return fmt.Sprintf("WhatsApp ended this device on connecting (%d: the account moved to another phone, or WhatsApp locked or banned it); "+
+			"open WhatsApp on the phone, and once it works there, log in again to link a new one", int(e.Reason))
+	case e.Reason == events.ConnectFailureUnknownLogout:
+		// WhatsApp Web calls it BANNED.
+		return fmt.Sprintf("WhatsApp ended this device on connecting (%d, which WhatsApp Web reads as a ban of the account); "+
+			"open WhatsApp on the phone to see what it says, and once it works there, log in again to link a new one", int(e.Reason))
 	}
-	return why + ": log in again (QR code or phone number) to link a new one"
+	return fmt.Sprintf("WhatsApp refused the device on connecting (%s)", e.Reason) + again
 }
 
 // learnSource learns a sender's LID and phone number given side by side

@@ -136,6 +136,9 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())
 		}
 		if ev := s.conv.message(evt); ev != nil {
+			if id, ok := s.historyGroupTimerID(ev.ChatId, chat, evt); ok {
+				ev.EventId = id
+			}
 			// History mostly carries no push name (names.go).
 			s.nameSender(ev, &evt.Info)
 			s.notePin(ev.ChatId, evt) // a pin's notice: which messages are pinned now
@@ -199,8 +202,10 @@ func (s *Session) historyReactions(chat types.JID, web *waWeb.WebMessageInfo, ta
 		case info.IsGroup:
 			continue // a member's reaction that names nobody
 		}
+		// Under the reaction message's ID (its key's), as live: one seen
+		// live, or in an earlier blob, is dropped by the gateway, where
+		// an older one delivered again put the old emoji back.
 		ev := s.conv.base(&info)
-		ev.EventId = "" // as a live reaction's: the target is what counts
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: target.ID, Emojis: []string{r.GetText()}}}
 		out = append(out, ev)
 	}

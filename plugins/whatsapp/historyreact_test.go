@@ -7,10 +7,13 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/proto/waCommon"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // The reactions a history message carries (WhatsApp keeps them with the
@@ -64,5 +67,41 @@ func TestHistoryReactions(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("history with reactions:\n got %q\nwant %q", got, want)
+	}
+}
+
+// A reaction seen live, then in a history sync with its message (the
+// phone's pushes after linking hold what came live meanwhile), has the
+// same event ID both times, its reaction message's, so that the gateway
+// drops the history's copy: it had none, and an older reaction in the
+// history, delivered after a newer one made live, put the old emoji
+// back.
+func TestHistoryReactionSeenLive(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Second)
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "RL1", Timestamp: now.Add(-time.Minute)},
+		&waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Key: &waCommon.MessageKey{RemoteJID: proto.String(alice.String()), ID: proto.String("HL1"), FromMe: proto.Bool(true)},
+			Text: proto.String("👍"), SenderTimestampMS: proto.Int64(now.Add(-time.Minute).UnixMilli())}})
+	live, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetReaction() != nil })
+	if live.EventId != "RL1" {
+		t.Errorf("live reaction's ID %q, want its message's, RL1", live.EventId)
+	}
+
+	msg := webMsg(alice, "HL1", true, now.Add(-time.Hour), "react to this")
+	msg.Message.Reactions = []*waWeb.Reaction{{Key: &waCommon.MessageKey{RemoteJID: proto.String(alice.String()), ID: proto.String("RL1"), FromMe: proto.Bool(false)},
+		Text: proto.String("👍"), SenderTimestampMS: proto.Int64(now.Add(-time.Minute).UnixMilli())}}
+	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{msg}}}})
+	var got []string
+	for _, ev := range r.host.waitHistory(t, 1)[0].Events {
+		if ev.GetReaction() != nil {
+			got = append(got, ev.EventId)
+		}
+	}
+	if !slices.Equal(got, []string{live.EventId}) {
+		t.Errorf("history's reactions have IDs %q, want the live one's, %q", got, live.EventId)
 	}
 }

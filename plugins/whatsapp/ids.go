@@ -138,12 +138,17 @@ type msgMeta struct {
 	// of its own, Parts[0] (an audio file's).
 	File     []byte
 	TextPart bool
+	// Spoiler says the user's own message went hidden as a spoiler
+	// (wrappers.go): its corrections go hidden too, whether or not the
+	// correction is marked as one again.
+	Spoiler bool
 }
 
 // maxMeta is the contract's bound on a message's meta.
 const maxMeta = 1024
 
-// encode is "<sender JID>|<1 or 0>", then "|<ID>,<ID>..." with parts,
+// encode is "<sender JID>|<1 or 0>" (2: the user's own, sent as a
+// spoiler), then "|<ID>,<ID>..." with parts,
 // then "|<Unix ms>" with a time (after an empty parts field when there
 // are none), then "|" and the file field (fileField) with a file (after
 // an empty time field when there is none): small and readable. Parts
@@ -151,7 +156,10 @@ const maxMeta = 1024
 // alone.
 func (m msgMeta) encode() []byte {
 	f := "0"
-	if m.FromMe {
+	switch {
+	case m.FromMe && m.Spoiler:
+		f = "2"
+	case m.FromMe:
 		f = "1"
 	}
 	b := []byte(m.Sender.ToNonAD().String() + "|" + f)
@@ -190,7 +198,7 @@ func (m msgMeta) encode() []byte {
 func decodeMeta(b []byte) (msgMeta, error) {
 	s := string(b)
 	f := strings.Split(s, "|")
-	if len(f) < 2 || len(f) > 5 || (f[1] != "0" && f[1] != "1") {
+	if len(f) < 2 || len(f) > 5 || (f[1] != "0" && f[1] != "1" && f[1] != "2") {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are missing (%q): it cannot be acted on", s)
 	}
 	jid, err := types.ParseJID(f[0])
@@ -200,7 +208,7 @@ func decodeMeta(b []byte) (msgMeta, error) {
 	if err != nil {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp sender %q cannot be read: %v", f[0], err)
 	}
-	m := msgMeta{Sender: jid, FromMe: f[1] == "1"}
+	m := msgMeta{Sender: jid, FromMe: f[1] != "0", Spoiler: f[1] == "2"}
 	if len(f) == 5 {
 		file, textPart, ok := readFileField(f[4])
 		if !ok {

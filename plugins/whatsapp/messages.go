@@ -35,8 +35,8 @@ func (s *Session) mentionOf(userID string) (user, jid string) {
 // sent is the result of a message the user sent at t (WhatsApp's time)
 // into a chat whose timer is timer (seconds; 0: off): it disappears that
 // long after t, as the timer it carries says (withTimer).
-func (s *Session) sent(id string, t time.Time, timer uint32) sdk.Result {
-	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true, Time: t}.encode()}
+func (s *Session) sent(id string, t time.Time, timer uint32, spoiler bool) sdk.Result {
+	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true, Time: t, Spoiler: spoiler}.encode()}
 	if timer > 0 {
 		if t.IsZero() {
 			t = now()
@@ -94,25 +94,32 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		return m
 	}
+	// The whole text a spoiler: what carries it (the text, a location,
+	// the first file) goes hidden as the apps hide one, the chat's
+	// timer on the content inside (prep leaves the wrapper's alone but
+	// for a message secret).
+	hidden := wholeSpoiler(msg.Text, msg.Spans)
+	hide := func(m *waE2E.Message) (*waE2E.Message, error) {
+		if !hidden {
+			return m, nil
+		}
+		return spoilerMessage(withTimer(m, timer))
+	}
 	if len(msg.Attachments) == 0 {
 		content := textMessage(text, reply, mentions)
 		if loc, ok := mediatext.GeoURI(msg.Text); ok {
 			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
 			content = locationMessage(loc, reply)
-		} else if wholeSpoiler(msg.Text, msg.Spans) {
-			// The whole text a spoiler: hidden as the apps hide one,
-			// the chat's timer on the text inside (prep leaves the
-			// wrapper's alone but for a message secret).
-			if content, err = spoilerMessage(withTimer(content, timer)); err != nil {
-				return sdk.Result{}, err
-			}
+		}
+		if content, err = hide(content); err != nil {
+			return sdk.Result{}, err
 		}
 		resp, err := s.d.cli.SendMessage(ctx, chat, prep(content), s.sendID(c, 0))
 		if err != nil {
 			return sdk.Result{}, sendErr("send", err)
 		}
 		s.noteSent(c.ChatID, chat, resp)
-		return s.sent(resp.ID, resp.Timestamp, timer), nil
+		return s.sent(resp.ID, resp.Timestamp, timer, hidden), nil
 	}
 	var first sdk.Result
 	var parts []types.MessageID
@@ -120,7 +127,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	var textPart bool // its text went as parts[0]
 	withParts := func() sdk.Result {
 		if first.MessageID != "" {
-			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts, Time: first.Time, File: file, TextPart: textPart}.encode()
+			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts, Time: first.Time, File: file, TextPart: textPart, Spoiler: hidden}.encode()
 		}
 		return first
 	}
@@ -137,12 +144,20 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return withParts(), err
 		}
-		resp, err := s.d.cli.SendMessage(ctx, chat, prep(m), s.sendID(c, i))
+		out := m
+		if i == 0 {
+			// The first file goes hidden with the text (its caption, or
+			// the message after an audio file).
+			if out, err = hide(m); err != nil {
+				return withParts(), err
+			}
+		}
+		resp, err := s.d.cli.SendMessage(ctx, chat, prep(out), s.sendID(c, i))
 		if err != nil {
 			return withParts(), sendErr("send a file", err)
 		}
 		if i == 0 {
-			first = s.sent(resp.ID, resp.Timestamp, timer)
+			first = s.sent(resp.ID, resp.Timestamp, timer, hidden)
 			file = fileOf(m)
 			s.noteSent(c.ChatID, chat, resp)
 		} else {
@@ -155,7 +170,13 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			if i == 0 {
 				ms = mentions
 			}
-			resp, err := s.d.cli.SendMessage(ctx, chat, prep(textMessage(caption, nil, ms)), s.sendID(c, len(msg.Attachments)+i))
+			tm := textMessage(caption, nil, ms)
+			if i == 0 {
+				if tm, err = hide(tm); err != nil {
+					return withParts(), err
+				}
+			}
+			resp, err := s.d.cli.SendMessage(ctx, chat, prep(tm), s.sendID(c, len(msg.Attachments)+i))
 			if err != nil {
 				return withParts(), sendErr("send the text of an audio file", err)
 			}
@@ -243,6 +264,15 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	content, id, err := editContent(target, text, mentions)
 	if err != nil {
 		return sdk.Result{}, err
+	}
+	if target.Meta.Spoiler || wholeSpoiler(e.Text, e.Spans) {
+		// A correction of a message sent hidden, or one marked as a
+		// spoiler (XEP-0382 in the correction): its new content hidden
+		// as a message's, else the correction showed the hidden text to
+		// all (a client need not mark the correction again).
+		if content, err = spoilerMessage(content); err != nil {
+			return sdk.Result{}, err
+		}
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, editMessage(chat, id, content, now()))
 	if err != nil {

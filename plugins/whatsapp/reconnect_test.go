@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
@@ -57,5 +59,57 @@ func waitConnected(t *testing.T, fake *wafake.Client) {
 	}
 	if !fake.IsConnected() {
 		t.Fatal("not connected again")
+	}
+}
+
+// A device WhatsApp ends on connecting (whatsmeow deletes it from the
+// store and dispatches LoggedOut) is logged out, saying why: a lock or
+// a ban (403, 406) says to look at the phone first, where "log in again
+// to link a new one" sent the user pairing an account that cannot be.
+// Connecting it again (relogin, the next start) asks for a new pairing
+// without dialling WhatsApp.
+func TestLoggedOutOnConnect(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s, fake := r.load(t, info)
+	for _, tc := range []struct {
+		reason events.ConnectFailureReason
+		text   string
+	}{
+		{events.ConnectFailureMainDeviceGone, "(403: the account moved to another phone, or WhatsApp locked or banned it); open WhatsApp on the phone"},
+		{events.ConnectFailureUnknownLogout, "(406, which WhatsApp Web reads as a ban of the account); open WhatsApp on the phone"},
+		{events.ConnectFailureLoggedOut, "(401: logged out from another device): log in again"},
+	} {
+		from := r.host.count()
+		fake.Emit(&events.LoggedOut{OnConnect: true, Reason: tc.reason})
+		ev, _ := r.host.next(t, from, isState(pb.LoginState_LOGIN_STATE_LOGGED_OUT))
+		if msg := ev.GetLoginState().GetMessage(); !strings.Contains(msg, tc.text) {
+			t.Errorf("logged out with %v: %q, want it to say %q", tc.reason, msg, tc.text)
+		}
+	}
+	fake.Disconnect()
+	if err := fake.Device().Delete(context.Background()); err != nil { // as whatsmeow does
+		t.Fatal(err)
+	}
+	s.Disconnect(context.Background())
+
+	made := len(r.made.All())
+	from := r.host.count()
+	s2, err := r.n.LoadLogin(context.Background(), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Disconnect(context.Background())
+	if err := s2.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+	if st := ev.GetLoginState(); st.GetState() != pb.LoginState_LOGIN_STATE_LOGGED_OUT || !strings.Contains(st.GetMessage(), "log in again") {
+		t.Errorf("connecting the unlinked device: %v", st)
+	}
+	if n := len(r.made.All()); n != made {
+		t.Errorf("%d clients made for the unlinked device, want none", n-made)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -384,7 +386,7 @@ func (s *Session) identityMoved(oldID string, pn types.JID) {
 func sendErr(what string, err error) error {
 	switch {
 	case errors.Is(err, whatsmeow.ErrNotLoggedIn):
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "whatsapp: %s: not logged in", what)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "whatsapp: %s: not logged in: the device is no longer linked, log in again (QR code or phone number)", what)
 	case errors.Is(err, whatsmeow.ErrNotConnected):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: not connected to WhatsApp", what)
 	case errors.Is(err, whatsmeow.ErrGroupNotFound):
@@ -402,5 +404,61 @@ func sendErr(what string, err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
+	if code := serverCode(err); code != 0 {
+		return refusalErr(what, code)
+	}
+	if errors.Is(err, whatsmeow.ErrMessageTimedOut) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: WhatsApp did not confirm it in time: it may have gone; look on your phone before sending it again", what)
+	}
+	if code := uploadStatus(err); code != 0 {
+		if code == http.StatusRequestEntityTooLarge {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "whatsapp: %s: WhatsApp's media server refused the file as too large", what)
+		}
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: WhatsApp's media server refused the file (HTTP %d); try again later", what, code)
+	}
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: %v", what, err)
+}
+
+// refusalErr is WhatsApp's refusal of a message (the error code of its
+// acknowledgement, which whatsmeow gives as "server returned error N")
+// as a typed error that says what it means, as far as other clients of
+// the protocol have learnt it: it was "service unavailable" with the
+// bare code, as if trying again would do.
+func refusalErr(what string, code int) error {
+	switch code {
+	case 401, 403:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let you write here (%d: a blocked contact, a group you are not in, or one where only admins write)", what, code)
+	case 404:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %s: WhatsApp knows no such chat (404)", what)
+	case 429:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "whatsapp: %s: WhatsApp says too many messages (429); try again later", what)
+	case 463:
+		// WhatsApp's "reach-out time-lock": the account may not start
+		// conversations for a while (Baileys' issue 2441, whatsmeow's
+		// issue 1074).
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "whatsapp: %s: WhatsApp refused the message (463): it limits this account's messages to people who have not written to it lately; send it from your phone, or try again later", what)
+	case 479:
+		// Seen for a message WhatsApp cannot deliver as addressed (a
+		// chat's devices out of step, a LID it cannot map: whatsmeow's
+		// issues 859, 922), often gone on a second try.
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: WhatsApp refused the message (479: it could not deliver it as addressed); try again, or send it from your phone", what)
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: WhatsApp refused the message (error %d)", what, code)
+}
+
+// uploadStatus is the HTTP status of whatsmeow's failed upload ("upload
+// failed with status code N", an error it gives no type); 0 for any
+// other error.
+func uploadStatus(err error) int {
+	const prefix = "upload failed with status code "
+	text := err.Error()
+	i := strings.LastIndex(text, prefix)
+	if i < 0 {
+		return 0
+	}
+	var code int
+	if _, err := fmt.Sscanf(text[i+len(prefix):], "%d", &code); err != nil {
+		return 0
+	}
+	return code
 }

@@ -106,6 +106,8 @@ type Client struct {
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
 	SendErr error
+	// UploadErr, when set, is what UploadReader returns.
+	UploadErr error
 	// InviteLinkErr, when set, is what GetGroupInviteLink returns.
 	InviteLinkErr error
 	// OnSent and OnUpload, when set, are told of each message sent and
@@ -612,6 +614,9 @@ func (c *Client) UploadReader(_ context.Context, r io.Reader, _ io.ReadWriteSeek
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.UploadErr != nil {
+		return whatsmeow.UploadResponse{}, c.UploadErr
+	}
 	c.nextID++
 	path := fmt.Sprintf("/v/fake/%d-%d", time.Now().UnixNano(), c.nextID)
 	c.media[path] = b
