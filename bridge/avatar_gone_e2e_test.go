@@ -2,26 +2,11 @@ package bridge_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/internal/xmpptest"
 )
-
-// testPlugin builds the test plugin testdata/name and returns its path.
-func testPlugin(t *testing.T, name string) string {
-	t.Helper()
-	bin := filepath.Join(filepath.Dir(echoBin), name)
-	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/bridge/testdata/"+name)
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the %s plugin: %v\n%s", name, err, out)
-	}
-	return bin
-}
 
 // photoHash is the XEP-0153 photo hash of a presence; ok is false
 // without one.
