@@ -678,20 +678,27 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 	return true
 }
 
-// avatarFetched takes the avatar a fetch of the contact's profile found
-// (a vCard or XEP-0084 request) and, when it is not the one the user's
-// clients were last told of, tells them: the network may not have said
+// avatarFetched takes the avatar a fetch of a profile found (a vCard or
+// XEP-0084 request) and, when it is a contact's and not the one the
+// user's clients were told of, tells them: the network may not have said
 // that the contact changed or removed their picture, and the clients
-// would keep showing the old one under its hash.
+// would keep showing the old one under its hash. A hash not known before
+// was in no presence: nothing to correct (the asking client has the
+// picture); nor is a group member's who is no contact announced as one.
 func (s *session) avatarFetched(ctx context.Context, userID string, info *pb.Contact) {
+	t := s.t
 	hash := pictureHash(info.Avatar)
 	s.mu.Lock()
-	old := s.avatars[userID] // "": none known, or no picture
+	old, known := s.avatars[userID]
 	s.avatars[userID] = hash
 	s.mu.Unlock()
-	if old != hash {
-		s.announceAvatar(ctx, userID, info)
+	if !known || old == hash {
+		return
 	}
+	if _, err := t.db.GetPuppet(t.name, s.LoginID(), userID); err != nil {
+		return
+	}
+	s.announceAvatar(ctx, userID, info)
 }
 
 // announceAvatar tells the user's clients the contact's avatar, info's,
