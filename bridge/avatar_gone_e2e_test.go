@@ -61,3 +61,26 @@ func TestVCardFindsAvatarGone(t *testing.T) {
 		t.Errorf("no empty avatar metadata after the vCard found no picture: %v", err)
 	}
 }
+
+// TestAvatarFetchRetried: a contact's avatar whose fetch failed (the
+// network timed out: testdata/flakyavatar's first UserInfo) is fetched
+// again at the next contact sync, here the one after a restart of the
+// plugin. Before, the failed fetch counted as done for the avatar's ID,
+// and the contact went without its picture until it changed it.
+func TestAvatarFetchRetried(t *testing.T) {
+	s := newStack(t, stackOptions{privileged: true, plugin: testPlugin(t, "flakyavatar")})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	s.logs.waitLog(t, "privileges granted by the server", timeout)
+	if r := register(t, alice, "alice"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	pic := "pic@" + domain
+	p := nextPresence(t, alice, pic, "", nil)
+	if h, ok := photoHash(t, p); ok {
+		t.Fatalf("a photo hash %q when the fetch failed: %s", h, p.XML)
+	}
+
+	s.killPlugin()
+	nextPresence(t, alice, pic, "", func(s xmpptest.Stanza) bool { h, _ := photoHash(t, s); return h != "" })
+}

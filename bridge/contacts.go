@@ -664,7 +664,16 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 	go func() {
 		info, err := t.userInfo(ctx, l.LoginID, c.UserId)
 		if err != nil {
-			// Nothing known: the presence goes as it was.
+			// Not fetched: the next sync tries again (unless a newer
+			// ID came meanwhile), else the contact went without its
+			// picture until it changed it. Nothing known: the
+			// presence goes as it was.
+			t.log.Debug("a contact's avatar not fetched", "user", l.UserJID, "user_id", c.UserId, "err", err)
+			s.mu.Lock()
+			if s.avatarIDs[c.UserId] == c.AvatarId {
+				delete(s.avatarIDs, c.UserId)
+			}
+			s.mu.Unlock()
 			if p := s.presence(c.UserId); p != nil {
 				s.setContactPresence(ctx, c.UserId, p)
 			}
