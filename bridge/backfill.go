@@ -336,6 +336,13 @@ func (b *backfill) fetch(ctx context.Context, loginID string, chats []string) {
 				t.log.Warn("backfill request failed", "login", loginID, "chat", chat, "err", err)
 			}
 			b.finish(key, f, "refused")
+			// Not asked after all: the chat's next fetch (the login's
+			// after its sync, when the plugin was not ready) asks again.
+			b.mu.Lock()
+			if b.chats[key] == nil {
+				delete(b.asked, key)
+			}
+			b.mu.Unlock()
 			continue
 		}
 		t.log.Debug("backfill requested", "login", loginID, "chat", chat, "cursor", cur.Cursor, "limit", want, "stored", cur.Stored)

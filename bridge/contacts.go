@@ -601,10 +601,12 @@ func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID str
 	r.Leaf("NOTE", "", fmt.Sprintf("%s ID: %s", t.displayName(), c.UserId))
 	if len(c.Avatar) > 0 {
 		writeVCardPhoto(r, c.Avatar, c.AvatarMime)
-		s.setAvatarHash(userID, avatarHash(c.Avatar))
 	}
 	r.End()
 	t.send(ctx, r.Bytes())
+	if err == nil { // the network's profile: its picture, or none
+		s.avatarFetched(ctx, userID, c)
+	}
 }
 
 // subLimiter sends subscription requests at a bounded rate, so a login
@@ -662,7 +664,16 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 	go func() {
 		info, err := t.userInfo(ctx, l.LoginID, c.UserId)
 		if err != nil {
-			// Nothing known: the presence goes as it was.
+			// Not fetched: the next sync tries again (unless a newer
+			// ID came meanwhile), else the contact went without its
+			// picture until it changed it. Nothing known: the
+			// presence goes as it was.
+			t.log.Debug("a contact's avatar not fetched", "user", l.UserJID, "user_id", c.UserId, "err", err)
+			s.mu.Lock()
+			if s.avatarIDs[c.UserId] == c.AvatarId {
+				delete(s.avatarIDs, c.UserId)
+			}
+			s.mu.Unlock()
 			if p := s.presence(c.UserId); p != nil {
 				s.setContactPresence(ctx, c.UserId, p)
 			}
@@ -670,26 +681,59 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 		}
 		// No picture under the new ID: the contact removed theirs, which
 		// an empty photo (XEP-0153) and empty metadata (XEP-0084) say.
-		hash := pictureHash(info.Avatar)
-		s.setAvatarHash(c.UserId, hash)
-		if p := s.presence(c.UserId); p != nil {
-			s.setContactPresence(ctx, c.UserId, p)
-		}
-		// XEP-0084: tell the user's clients, as the contact's PEP would.
-		if pj, err := puppet.JID(c.UserId, t.domain); err == nil {
-			var w wire.Writer
-			w.Start("message", "").Attr("from", pj.String()).Attr("to", l.UserJID).Attr("type", "headline").Attr("id", t.newID())
-			item := cmp.Or(hash, "current")
-			w.Start("event", nsPubSubEv).Start("items", "").Attr("node", nsAvatarMeta).Start("item", "").Attr("id", item)
-			if hash == "" {
-				w.Leaf("metadata", nsAvatarMeta, "")
-			} else {
-				avatarMeta(&w, hash, info)
-			}
-			t.send(ctx, w.Bytes())
-		}
+		s.setAvatarHash(c.UserId, pictureHash(info.Avatar))
+		s.announceAvatar(ctx, c.UserId, info)
 	}()
 	return true
+}
+
+// avatarFetched takes the avatar a fetch of a profile found (a vCard or
+// XEP-0084 request) and, when it is a contact's and not the one the
+// user's clients were told of, tells them: the network may not have said
+// that the contact changed or removed their picture, and the clients
+// would keep showing the old one under its hash. A hash not known before
+// was in no presence: nothing to correct (the asking client has the
+// picture); nor is a group member's who is no contact announced as one.
+func (s *session) avatarFetched(ctx context.Context, userID string, info *pb.Contact) {
+	t := s.t
+	hash := pictureHash(info.Avatar)
+	s.mu.Lock()
+	old, known := s.avatars[userID]
+	s.avatars[userID] = hash
+	s.mu.Unlock()
+	if !known || old == hash {
+		return
+	}
+	if _, err := t.db.GetPuppet(t.name, s.LoginID(), userID); err != nil {
+		return
+	}
+	s.announceAvatar(ctx, userID, info)
+}
+
+// announceAvatar tells the user's clients the contact's avatar, info's,
+// whose hash is recorded: its presence again, with the XEP-0153 photo
+// hash, and the XEP-0084 metadata, as the contact's PEP would (empty for
+// no picture).
+func (s *session) announceAvatar(ctx context.Context, userID string, info *pb.Contact) {
+	t := s.t
+	hash := pictureHash(info.Avatar)
+	if p := s.presence(userID); p != nil {
+		s.setContactPresence(ctx, userID, p)
+	}
+	pj, err := puppet.JID(userID, t.domain)
+	if err != nil {
+		return
+	}
+	var w wire.Writer
+	w.Start("message", "").Attr("from", pj.String()).Attr("to", s.user).Attr("type", "headline").Attr("id", t.newID())
+	item := cmp.Or(hash, "current")
+	w.Start("event", nsPubSubEv).Start("items", "").Attr("node", nsAvatarMeta).Start("item", "").Attr("id", item)
+	if hash == "" {
+		w.Leaf("metadata", nsAvatarMeta, "")
+	} else {
+		avatarMeta(&w, hash, info)
+	}
+	t.send(ctx, w.Bytes())
 }
 
 func avatarMeta(w *wire.Writer, hash string, c *pb.Contact) {
@@ -723,17 +767,19 @@ func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, user
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such node"))
 		return
 	}
-	l, ok := t.loginOf(user)
-	if !ok {
+	s := t.session(user)
+	if s == nil {
 		t.notRegistered(ctx, st)
 		return
 	}
-	c, err := t.userInfo(ctx, l.LoginID, userID)
+	c, err := t.userInfo(ctx, s.LoginID(), userID)
 	if err != nil {
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
+	// After the answer, what it found goes to the user's clients if new.
+	defer s.avatarFetched(ctx, userID, c)
 	if len(c.Avatar) == 0 {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "this contact has no avatar"))
 		return

@@ -405,6 +405,18 @@ func (s *stack) killPlugin() int {
 	return pid
 }
 
+// testPlugin builds the test plugin testdata/name and returns its path.
+func testPlugin(t *testing.T, name string) string {
+	t.Helper()
+	bin := filepath.Join(filepath.Dir(echoBin), name)
+	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/bridge/testdata/"+name)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the %s plugin: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
 const timeout = 10 * time.Second
 
 func ctxT(t *testing.T) context.Context {

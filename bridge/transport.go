@@ -205,13 +205,13 @@ func (t *transport) run(ctx context.Context) {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { t.link.Run(ctx) })
-	wg.Go(func() { t.host.Run(ctx) })
+	// The plugin's events and the deadlines' retractions, and the
+	// commit loop that stores them, which outlives them (outbox.go).
+	wg.Go(func() { t.runFed(ctx, func(ctx context.Context) { t.host.Run(ctx) }, t.expiryLoop) })
 	wg.Go(func() { t.resendLoop(ctx) })
 	wg.Go(func() { t.outboxDoneLoop(ctx) })
-	wg.Go(func() { t.commitLoop(ctx) })
 	wg.Go(func() { t.subs.run(ctx) })
 	wg.Go(func() { t.retentionLoop(ctx) })
-	wg.Go(func() { t.expiryLoop(ctx) })
 	wg.Wait()
 	t.late.stop()
 	t.typing.stop()
