@@ -532,26 +532,6 @@ func (s *session) directInvite(ctx context.Context, st *wire.Stanza, r *room, in
 	s.sendInTurn(ctx, st, []*pb.Command{{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: invitee}}}})
 }
 
-// sendInTurn sends cmds one after the other, each once the one before
-// succeeded, and answers st: an IQ result once all are done, or the
-// first refusal's error (a message only gets the error).
-func (s *session) sendInTurn(ctx context.Context, st *wire.Stanza, cmds []*pb.Command) {
-	t := s.t
-	s.sendCommand(cmds[0], func(res *pb.CommandResult) { // room_invite_once.go
-		if u := cmds[0].GetUnban(); u != nil && res.Error == nil {
-			s.unbanned(cmds[0].ChatId, u.UserId)
-		}
-		switch {
-		case res.Error != nil:
-			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
-		case len(cmds) > 1:
-			s.sendInTurn(ctx, st, cmds[1:])
-		case st.Kind() == "iq":
-			t.send(ctx, wire.Result(st).Bytes())
-		}
-	})
-}
-
 // unbanned takes someone off a room's ban list once the network lifted
 // their ban: most networks say nothing of it (no member event).
 func (s *session) unbanned(chatID, userID string) {
