@@ -149,6 +149,10 @@ func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *w
 // why there are none (a condition); neither when the item asks for what
 // already is.
 func (s *session) adminCommands(r *room, it *wire.Element) ([]*pb.Command, wire.Condition, string) {
+	if s.itemIsSelf(r, it) {
+		cond, text := s.selfItemRefusal(r, it)
+		return nil, cond, text
+	}
 	id, ok := s.itemMember(r, it)
 	if !ok && it.Attr("nick") == "" {
 		switch it.Attr("affiliation") {
@@ -367,6 +371,41 @@ func affiliationRole(aff pb.Affiliation, was pb.Role) pb.Role {
 var roles = map[string]pb.Role{
 	muc.RoleModerator: pb.Role_ROLE_MODERATOR, muc.RoleParticipant: pb.Role_ROLE_PARTICIPANT,
 	muc.RoleVisitor: pb.Role_ROLE_VISITOR,
+}
+
+// itemIsSelf reports whether an item names the user: by their nick in
+// the room, or by their own address (the member lists have the user
+// under it: memberList).
+func (s *session) itemIsSelf(r *room, it *wire.Element) bool {
+	if nick := it.Attr("nick"); nick != "" {
+		r.mu.Lock()
+		id, ok := r.nicks.MemberOf(nick)
+		r.mu.Unlock()
+		return ok && id == selfKey
+	}
+	j, err := jid.Parse(it.Attr("jid"))
+	return err == nil && j.Bare().String() == s.user
+}
+
+// selfItemRefusal is why an item naming the user is refused; none when
+// it asks for what the user is already (a member list saved as it was
+// read, with the user in it: nothing to do). Else conflict, as XEP-0045
+// has a service answer one who kicks themselves (§8.2) or takes their
+// own ownership away (§10.6). It was item-not-found, "no member of the
+// group has this nick or address", and a list saved unchanged failed on
+// the user's own item.
+func (s *session) selfItemRefusal(r *room, it *wire.Element) (wire.Condition, string) {
+	aff, role := it.Attr("affiliation"), it.Attr("role")
+	if aff == "" && role == "" {
+		return wire.BadRequest, "an item needs a role or an affiliation"
+	}
+	r.mu.Lock()
+	me := s.selfOccupantLocked(r) // room_nick.go
+	r.mu.Unlock()
+	if (aff == "" || aff == me.Affiliation) && (role == "" || role == me.Role) {
+		return "", ""
+	}
+	return wire.Conflict, "this is you: the gateway does not change your own standing in the group (do that on " + s.t.displayName() + "); to leave the group, send /leave in the room"
 }
 
 // itemMember is the member an item names, by nick or by the contact's
