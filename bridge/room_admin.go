@@ -409,13 +409,16 @@ func (s *session) selfItemRefusal(r *room, it *wire.Element) (wire.Condition, st
 }
 
 // itemMember is the member an item names, by nick or by the contact's
-// JID.
+// JID. A nick may be a guest's: a sender the network's member list does
+// not have (a large group listed in part), whom a moderator kicks or
+// bans by the nick their messages show (Converse.js's /kick NICK); it
+// was item-not-found, as for a nick nobody has.
 func (s *session) itemMember(r *room, it *wire.Element) (string, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if nick := it.Attr("nick"); nick != "" {
 		id, ok := r.nicks.MemberOf(nick)
-		return id, ok && id != selfKey && r.members[id] != nil
+		return id, ok && id != selfKey && (r.members[id] != nil || r.nicks.IsGuest(id))
 	}
 	j, err := jid.Parse(it.Attr("jid"))
 	if err != nil || j.Domainpart() != s.t.domain {

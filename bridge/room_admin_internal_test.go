@@ -69,3 +69,31 @@ func TestAdminItemNamingTheUser(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminItemNamingAGuest: a kick or ban by the nick of a guest (a
+// sender the network's member list does not have: a large group listed
+// in part) is the network's Kick of that sender, as for a member.
+// Before, it was item-not-found, "no member of the group has this nick
+// or address", though the guest's messages show that nick.
+func TestAdminItemNamingAGuest(t *testing.T) {
+	_, s, r := roomFixture(t)
+	r.mu.Lock()
+	nick := r.nicks.Guest("echo-9", "Nine")
+	r.mu.Unlock()
+	item := func(attrs string) *wire.Element {
+		t.Helper()
+		st, err := wire.Parse(`<iq type='set' to='g1@echo.localhost' id='1'><query xmlns='http://jabber.org/protocol/muc#admin'><item ` + attrs + `/></query></iq>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Payload().Child("", "item")
+	}
+	cs, cond, text := s.adminCommands(r, item(`role='none' nick='`+nick+`'`))
+	if len(cs) != 1 || cs[0].GetKick().GetUserId() != "echo-9" || cs[0].GetKick().GetBan() || cond != "" {
+		t.Errorf("kick of the guest %s: %v, %s %q; want the network's Kick of echo-9", nick, cs, cond, text)
+	}
+	cs, cond, text = s.adminCommands(r, item(`affiliation='outcast' nick='`+nick+`'`))
+	if len(cs) != 1 || cs[0].GetKick().GetUserId() != "echo-9" || !cs[0].GetKick().GetBan() || cond != "" {
+		t.Errorf("ban of the guest %s: %v, %s %q; want the network's ban of echo-9", nick, cs, cond, text)
+	}
+}
