@@ -375,16 +375,27 @@ var roles = map[string]pb.Role{
 
 // itemIsSelf reports whether an item names the user: by their nick in
 // the room, or by their own address (the member lists have the user
-// under it: memberList).
+// under it: memberList), or by the address on this gateway of their own
+// member ID.
 func (s *session) itemIsSelf(r *room, it *wire.Element) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if nick := it.Attr("nick"); nick != "" {
-		r.mu.Lock()
 		id, ok := r.nicks.MemberOf(nick)
-		r.mu.Unlock()
 		return ok && id == selfKey
 	}
 	j, err := jid.Parse(it.Attr("jid"))
-	return err == nil && j.Bare().String() == s.user
+	if err != nil {
+		return false
+	}
+	if j.Bare().String() == s.user {
+		return true
+	}
+	if j.Domainpart() != s.t.domain {
+		return false
+	}
+	id, err := puppet.FromJID(j.Bare())
+	return err == nil && (id == s.LoginID() || (r.selfID != "" && id == r.selfID))
 }
 
 // selfItemRefusal is why an item naming the user is refused; none when

@@ -58,7 +58,7 @@ func TestAdminItemNamingTheUser(t *testing.T) {
 		}
 		return st.Payload().Child("", "item")
 	}
-	for _, attrs := range []string{`affiliation='owner' jid='alice@localhost'`, `role='moderator' nick='` + nick + `'`, `affiliation='owner' jid='alice@localhost/phone'`} {
+	for _, attrs := range []string{`affiliation='owner' jid='alice@localhost'`, `role='moderator' nick='` + nick + `'`, `affiliation='owner' jid='alice@localhost/phone'`, `affiliation='owner' jid='alice-echo@echo.localhost'`} {
 		if cs, cond, text := s.adminCommands(r, item(attrs)); cs != nil || cond != "" {
 			t.Errorf("%s, as the user is: %v, %s %q; want nothing to do", attrs, cs, cond, text)
 		}
