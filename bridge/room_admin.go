@@ -149,6 +149,10 @@ func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *w
 // why there are none (a condition); neither when the item asks for what
 // already is.
 func (s *session) adminCommands(r *room, it *wire.Element) ([]*pb.Command, wire.Condition, string) {
+	if s.itemIsSelf(r, it) {
+		cond, text := s.selfItemRefusal(r, it)
+		return nil, cond, text
+	}
 	id, ok := s.itemMember(r, it)
 	if !ok && it.Attr("nick") == "" {
 		switch it.Attr("affiliation") {
@@ -369,14 +373,63 @@ var roles = map[string]pb.Role{
 	muc.RoleVisitor: pb.Role_ROLE_VISITOR,
 }
 
+// itemIsSelf reports whether an item names the user: by their nick in
+// the room, or by their own address (the member lists have the user
+// under it: memberList), or by the address on this gateway of their own
+// member ID.
+func (s *session) itemIsSelf(r *room, it *wire.Element) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if nick := it.Attr("nick"); nick != "" {
+		id, ok := r.nicks.MemberOf(nick)
+		return ok && id == selfKey
+	}
+	j, err := jid.Parse(it.Attr("jid"))
+	if err != nil {
+		return false
+	}
+	if j.Bare().String() == s.user {
+		return true
+	}
+	if j.Domainpart() != s.t.domain {
+		return false
+	}
+	id, err := puppet.FromJID(j.Bare())
+	return err == nil && (id == s.LoginID() || (r.selfID != "" && id == r.selfID))
+}
+
+// selfItemRefusal is why an item naming the user is refused; none when
+// it asks for what the user is already (a member list saved as it was
+// read, with the user in it: nothing to do). Else conflict, as XEP-0045
+// has a service answer one who kicks themselves (§8.2) or takes their
+// own ownership away (§10.6). It was item-not-found, "no member of the
+// group has this nick or address", and a list saved unchanged failed on
+// the user's own item.
+func (s *session) selfItemRefusal(r *room, it *wire.Element) (wire.Condition, string) {
+	aff, role := it.Attr("affiliation"), it.Attr("role")
+	if aff == "" && role == "" {
+		return wire.BadRequest, "an item needs a role or an affiliation"
+	}
+	r.mu.Lock()
+	me := s.selfOccupantLocked(r) // room_nick.go
+	r.mu.Unlock()
+	if (aff == "" || aff == me.Affiliation) && (role == "" || role == me.Role) {
+		return "", ""
+	}
+	return wire.Conflict, "this is you: the gateway does not change your own standing in the group (do that on " + s.t.displayName() + "); to leave the group, send /leave in the room"
+}
+
 // itemMember is the member an item names, by nick or by the contact's
-// JID.
+// JID. A nick may be a guest's: a sender the network's member list does
+// not have (a large group listed in part), whom a moderator kicks or
+// bans by the nick their messages show (Converse.js's /kick NICK); it
+// was item-not-found, as for a nick nobody has.
 func (s *session) itemMember(r *room, it *wire.Element) (string, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if nick := it.Attr("nick"); nick != "" {
 		id, ok := r.nicks.MemberOf(nick)
-		return id, ok && id != selfKey && r.members[id] != nil
+		return id, ok && id != selfKey && (r.members[id] != nil || r.nicks.IsGuest(id))
 	}
 	j, err := jid.Parse(it.Attr("jid"))
 	if err != nil || j.Domainpart() != s.t.domain {
@@ -530,26 +583,6 @@ func (s *session) directInvite(ctx context.Context, st *wire.Stanza, r *room, in
 		return
 	}
 	s.sendInTurn(ctx, st, []*pb.Command{{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: invitee}}}})
-}
-
-// sendInTurn sends cmds one after the other, each once the one before
-// succeeded, and answers st: an IQ result once all are done, or the
-// first refusal's error (a message only gets the error).
-func (s *session) sendInTurn(ctx context.Context, st *wire.Stanza, cmds []*pb.Command) {
-	t := s.t
-	s.sendCommand(cmds[0], func(res *pb.CommandResult) { // room_invite_once.go
-		if u := cmds[0].GetUnban(); u != nil && res.Error == nil {
-			s.unbanned(cmds[0].ChatId, u.UserId)
-		}
-		switch {
-		case res.Error != nil:
-			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
-		case len(cmds) > 1:
-			s.sendInTurn(ctx, st, cmds[1:])
-		case st.Kind() == "iq":
-			t.send(ctx, wire.Result(st).Bytes())
-		}
-	})
 }
 
 // unbanned takes someone off a room's ban list once the network lifted

@@ -25,9 +25,10 @@ func (r *room) takeFeaturesLocked(c *pb.Chat) {
 
 // setRoomFromAnswer is setRoom for a chat the network described when
 // asked (ChatList, ChatInfo): its features unset are the network's,
-// no narrower ones of an earlier answer.
+// no narrower ones of an earlier answer. Taken beside the chat's worker,
+// it keeps the room's order of writes (room_sync_order.go).
 func (s *session) setRoomFromAnswer(ctx context.Context, c *pb.Chat) *room {
-	r := s.setRoom(ctx, c)
+	r := s.setRoomInTurn(ctx, c)
 	if r != nil {
 		r.mu.Lock()
 		r.features = c.GetFeatures()

@@ -825,8 +825,8 @@ func (s *session) movedTo(chatID string) string {
 }
 
 // privateMessage is a message to an occupant (XEP-0045 §7.5): it goes to
-// the one-to-one chat with that member when the network has them as a
-// contact; otherwise the user is told why not.
+// the one-to-one chat with that member, contact or not, whose answer
+// comes from the member's own address (not the occupant's).
 func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, nick string) {
 	t := s.t
 	m := parseUserMessage(st)
