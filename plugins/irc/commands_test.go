@@ -69,3 +69,75 @@ func TestRealName(t *testing.T) {
 		t.Errorf("sent %q, want the real name Ned Flanders", got)
 	}
 }
+
+// The server's answers to the commands after connecting (a command it
+// does not know, a mode it has no letter for, a PRIVMSG to a nick no
+// one has) are the server's messages to the user, in a private chat
+// with it (its host as the login names it), as biboumi shows them from
+// the server's JID; what it says later (the 401 of a message sent from
+// XMPP, the send's own error) is not. Before, they were neither shown
+// nor logged: a mistyped command failed without a word.
+func TestCommandsAfterConnectingAnswered(t *testing.T) {
+	s := startNgircd(t)
+	bob := newClient(t, s, "bob")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := loginFields(s, "ned", "#a")
+	f["commands"] = "FOO bar; MODE ned +Z; PRIVMSG nobody :AUTH ned s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	var shown []string
+	fromServer := func(ev *pb.Event) bool {
+		if ev.ChatId != "127.0.0.1" || ev.GetMessage() == nil {
+			return false
+		}
+		if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.Sender.GetUserId() != "127.0.0.1" || ev.Sender.GetName() != "irc.test" {
+			t.Errorf("the server's message %v: want a direct chat 127.0.0.1 from irc.test", ev)
+		}
+		shown = append(shown, ev.GetMessage().Text)
+		return false
+	}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return !fromServer(ev) && ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	want := []string{"FOO: Unknown command", `Unknown mode "+Z"`, "nobody: No such nick or channel name"}
+	if !slices.Equal(shown, want) {
+		t.Errorf("the server's messages %q, want %q", shown, want)
+	}
+	// Later, a refusal is the send's error, not the server's message.
+	shown = nil
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "nobody", "", "hi")); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("send to nobody: %v, want NOT_FOUND", res.Error)
+	}
+	if err := bob.conn.Privmsg("ned", "after"); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return !fromServer(ev) && ev.GetMessage().GetText() == "after" })
+	if len(shown) > 0 {
+		t.Errorf("the server's messages %q after connecting, want none", shown)
+	}
+}
+
+// Where the server echoes (echo-message), a PRIVMSG after connecting
+// that it refuses gets no echo: the refusal is shown from the server,
+// and the next message to that nick, refused too, is the send's error,
+// not taken for the echo the first was waiting for.
+func TestCommandsAfterConnectingRefusedWithEcho(t *testing.T) {
+	srv := startScripted(t, "echo-message", "")
+	srv.mu.Lock()
+	srv.refuseMsg = map[string]string{"nobody": "401 :No such nick"}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("ned")
+	f["commands"] = "PRIVMSG nobody :AUTH ned s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
+	if got := ev.GetMessage().Text; got != "nobody: No such nick" || ev.Sender.GetName() != "srv" {
+		t.Errorf("the server's message %q from %q, want the 401 from srv", got, ev.Sender.GetName())
+	}
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "nobody", "", "hi")); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("send to nobody: %v, want NOT_FOUND", res.Error)
+	}
+}

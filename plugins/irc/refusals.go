@@ -98,6 +98,11 @@ func (s *Session) newWindow(closeToken string) *window {
 func (s *Session) sendInWindow(conn *ircevent.Connection, w *window, lines ...ircmsg.Message) error {
 	s.wireMu.Lock()
 	defer s.wireMu.Unlock()
+	return s.sendInWindowLocked(conn, w, lines...)
+}
+
+// sendInWindowLocked is sendInWindow for a caller holding wireMu.
+func (s *Session) sendInWindowLocked(conn *ircevent.Connection, w *window, lines ...ircmsg.Message) error {
 	s.mu.Lock()
 	s.windows = append(s.windows, w)
 	s.mu.Unlock()
@@ -136,7 +141,11 @@ func (s *Session) handleRefusals(c *ircevent.Connection) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if s.inWindowLocked() {
-				return // a moderation command's, or a TAGMSG's
+				// A moderation command's, a TAGMSG's, or a command's
+				// after connecting: a PRIVMSG among those gets this in
+				// its echo's stead, which is waited for no more.
+				s.refusedLineLocked(m)
+				return
 			}
 			w, ok := s.refusedLineLocked(m)
 			if !ok {

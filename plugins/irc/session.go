@@ -86,6 +86,9 @@ type Session struct {
 	// windows are the commands sent between two PINGs of their own,
 	// whose answers are theirs alone (refusals.go), in the order sent.
 	windows []*window
+	// serverWin is the window of this connection's commands after
+	// connecting, whose answers are shown as the server's (server.go).
+	serverWin *window
 	// wireMu keeps the lines whose answers are told apart by their
 	// order (a send's, a TAGMSG's, a window's) in the order they are
 	// registered in: one writer at a time. Taken before mu.
@@ -503,6 +506,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	})
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onPrivmsg(c, m) })
 	c.AddCallback("NOTICE", s.onNotice)
+	s.handleServerAnswers(c)
 	c.AddCallback("INVITE", s.onInvite)
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
@@ -594,32 +598,48 @@ func (s *Session) identify(c *ircevent.Connection) {
 
 // afterConnect sends the login's commands after connecting, before its
 // channels' JOINs (a cloak's MODE +x must come first, or the channels
-// see the user's real host). They go as typed: the server's answers
-// show as its other lines do.
+// see the user's real host). They go as typed, between two PINGs of
+// their own: what the server says between their PONGs answers them, and
+// is shown as the server's messages (server.go).
 func (s *Session) afterConnect(c *ircevent.Connection) {
 	s.mu.Lock()
 	cmds := slices.Clone(s.acc.Commands)
+	s.serverWin = nil
 	s.mu.Unlock()
+	if len(cmds) == 0 {
+		return
+	}
+	var lines []ircmsg.Message
 	for _, line := range cmds {
-		var err error
+		m, err := ircmsg.ParseLine(line)
+		if err != nil {
+			verb, _, _ := strings.Cut(line, " ") // never a password
+			s.n.host.Logger().Warn("irc: a command after connecting is no IRC line", "login", s.loginID, "command", verb, "err", err)
+			continue
+		}
+		lines = append(lines, m)
+	}
+	w := s.newWindow("")
+	s.wireMu.Lock()
+	defer s.wireMu.Unlock()
+	s.mu.Lock()
+	s.serverWin = w
+	s.mu.Unlock()
+	var echoes []*echo
+	for _, m := range lines {
 		// A PRIVMSG (QuakeNet's "PRIVMSG Q@CServe.quakenet.org :AUTH
 		// name password") is echoed by a server with echo-message: the
 		// echo is expected, so that it is not shown, password and all,
 		// as a message the user sent.
-		if m, perr := ircmsg.ParseLine(line); perr == nil && strings.EqualFold(m.Command, "PRIVMSG") && len(m.Params) == 2 {
-			s.wireMu.Lock()
-			e := s.expectEcho(m.Params[0], false, m.Params[1], nil)
-			if err = c.Privmsg(m.Params[0], m.Params[1]); err != nil {
-				s.dropEcho(e)
-			}
-			s.wireMu.Unlock()
-		} else {
-			err = c.SendRaw(line)
+		if strings.EqualFold(m.Command, "PRIVMSG") && len(m.Params) == 2 {
+			echoes = append(echoes, s.expectEcho(m.Params[0], false, m.Params[1], nil))
 		}
-		if err != nil {
-			verb, _, _ := strings.Cut(line, " ") // never a password
-			s.n.host.Logger().Warn("irc: a command after connecting was not sent", "login", s.loginID, "command", verb, "err", err)
+	}
+	if err := s.sendInWindowLocked(c, w, lines...); err != nil {
+		for _, e := range echoes {
+			s.dropEcho(e)
 		}
+		s.n.host.Logger().Warn("irc: the commands after connecting were not sent", "login", s.loginID, "err", err)
 	}
 }
 
@@ -853,7 +873,14 @@ func (s *Session) onInvite(m ircmsg.Message) {
 // notices (a source with no nick!user@host: connection chatter) and CTCP
 // replies are not for the user.
 func (s *Session) onNotice(m ircmsg.Message) {
-	if len(m.Params) < 2 || !strings.Contains(m.Source, "!") || strings.HasPrefix(m.Params[1], "\x01") || s.isSelf(m.Nick()) {
+	if len(m.Params) < 2 || strings.HasPrefix(m.Params[1], "\x01") {
+		return
+	}
+	if !strings.Contains(m.Source, "!") {
+		s.onServerAnswer(m) // shown where it answers the commands after connecting
+		return
+	}
+	if s.isSelf(m.Nick()) {
 		return
 	}
 	s.onMessage(m, false)
