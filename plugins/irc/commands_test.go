@@ -141,3 +141,34 @@ func TestCommandsAfterConnectingRefusedWithEcho(t *testing.T) {
 		t.Errorf("send to nobody: %v, want NOT_FOUND", res.Error)
 	}
 }
+
+// A message to the server's chat is IRC commands, a line each, as a
+// message to biboumi's server JID: the server's answers come back as
+// its messages (a WHOIS's too), a JOIN there joins the channel (its
+// room comes), a leading "/" is left out; a QUIT is refused. Before, such a message
+// was NOT_FOUND (no one has that nick).
+func TestCommandsToTheServer(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, "ned", ""))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "FOO bar\n/JOIN #raw")); res.Error != nil {
+		t.Fatalf("commands to the server: %v", res.Error)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
+	if got := ev.GetMessage().Text; got != "FOO: Unknown command" || ev.Sender.GetUserId() != "127.0.0.1" {
+		t.Errorf("the server's message %q from %v, want its 421", got, ev.Sender)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "#raw" && ev.GetChat() != nil })
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "WHOIS ned")); res.Error != nil {
+		t.Fatalf("WHOIS to the server: %v", res.Error)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.ChatId == "127.0.0.1" && strings.HasPrefix(ev.GetMessage().GetText(), "ned: End of WHOIS")
+	})
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "QUIT :bye")); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("a QUIT to the server: %v, want BAD_REQUEST", res.Error)
+	}
+}

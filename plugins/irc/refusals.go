@@ -81,6 +81,9 @@ type sendWait struct {
 type window struct {
 	open, close string
 	active      bool // the first PONG came, not the second
+	// shown: the server's answers in it are shown as its messages
+	// (server.go): the lines are commands the user typed.
+	shown bool
 }
 
 // newWindow is a window for lines to send (sendInWindow); closeToken,

@@ -86,9 +86,6 @@ type Session struct {
 	// windows are the commands sent between two PINGs of their own,
 	// whose answers are theirs alone (refusals.go), in the order sent.
 	windows []*window
-	// serverWin is the window of this connection's commands after
-	// connecting, whose answers are shown as the server's (server.go).
-	serverWin *window
 	// wireMu keeps the lines whose answers are told apart by their
 	// order (a send's, a TAGMSG's, a window's) in the order they are
 	// registered in: one writer at a time. Taken before mu.
@@ -604,11 +601,7 @@ func (s *Session) identify(c *ircevent.Connection) {
 func (s *Session) afterConnect(c *ircevent.Connection) {
 	s.mu.Lock()
 	cmds := slices.Clone(s.acc.Commands)
-	s.serverWin = nil
 	s.mu.Unlock()
-	if len(cmds) == 0 {
-		return
-	}
 	var lines []ircmsg.Message
 	for _, line := range cmds {
 		m, err := ircmsg.ParseLine(line)
@@ -619,26 +612,10 @@ func (s *Session) afterConnect(c *ircevent.Connection) {
 		}
 		lines = append(lines, m)
 	}
-	w := s.newWindow("")
-	s.wireMu.Lock()
-	defer s.wireMu.Unlock()
-	s.mu.Lock()
-	s.serverWin = w
-	s.mu.Unlock()
-	var echoes []*echo
-	for _, m := range lines {
-		// A PRIVMSG (QuakeNet's "PRIVMSG Q@CServe.quakenet.org :AUTH
-		// name password") is echoed by a server with echo-message: the
-		// echo is expected, so that it is not shown, password and all,
-		// as a message the user sent.
-		if strings.EqualFold(m.Command, "PRIVMSG") && len(m.Params) == 2 {
-			echoes = append(echoes, s.expectEcho(m.Params[0], false, m.Params[1], nil))
-		}
+	if len(lines) == 0 {
+		return
 	}
-	if err := s.sendInWindowLocked(c, w, lines...); err != nil {
-		for _, e := range echoes {
-			s.dropEcho(e)
-		}
+	if err := s.sendCommands(c, lines); err != nil {
 		s.n.host.Logger().Warn("irc: the commands after connecting were not sent", "login", s.loginID, "err", err)
 	}
 }
@@ -991,6 +968,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	conn, err := s.online()
 	if err != nil {
 		return sdk.Result{}, err
+	}
+	if c.ChatID == s.acc.serverChatID() {
+		return s.sendRaw(ctx, conn, msg.Text)
 	}
 	target, err := s.target(c.ChatID)
 	if err != nil {
