@@ -413,3 +413,34 @@ func TestJoinKeyTooLong(t *testing.T) {
 		t.Fatalf("join with a short key: %v", res.Error)
 	}
 }
+
+// A nick change the server refuses for another reason than a nick in
+// use is the change's error, with the server's words: Solanum's 438
+// (too many changes) RATE_LIMITED, its 435 (banned in a channel) and
+// InspIRCd's and UnrealIRCd's 447 (a channel with +N, no nick changes)
+// NOT_ALLOWED. Before, the change waited 10 s and was UNAVAILABLE, "did
+// not answer".
+func TestSetNickRefusedOtherwise(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.refuseNick = map[string]string{
+		"kit2": "438 kit2 :Nick change too fast. Please wait 21 seconds.",
+		"kit3": "435 kit3 #a :Cannot change nickname while banned on channel",
+		"kit4": "447 :Can not change nickname while on #a (+N)",
+	}
+	srv.mu.Unlock()
+	p, _, login := scriptedLogin(t, srv, "", "kit", "#a")
+	for _, tc := range []struct {
+		nick, words string
+		want        pb.ErrorCode
+	}{
+		{"kit2", "Nick change too fast", pb.ErrorCode_ERROR_CODE_RATE_LIMITED},
+		{"kit3", "banned on channel", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED},
+		{"kit4", "(+N)", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED},
+	} {
+		res := p.Commands().Send(command(login.LoginId, "#a", &pb.SetNick{Nick: tc.nick}))
+		if res.Error.GetCode() != tc.want || !strings.Contains(res.Error.GetText(), tc.words) {
+			t.Errorf("set nick %s: %v, want %v saying %q", tc.nick, res.Error, tc.want, tc.words)
+		}
+	}
+}

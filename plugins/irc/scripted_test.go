@@ -89,6 +89,10 @@ type scripted struct {
 	// nicksInUse are nicks someone else has: a NICK taking one is
 	// refused (433).
 	nicksInUse map[string]bool
+	// refuseNick answers a NICK taking a nick (after the welcome) with
+	// this numeric and the rest of its line after the client's nick
+	// ("438 kit2 :Nick change too fast").
+	refuseNick map[string]string
 	// silentJoin: a JOIN of these channels gets no answer yet.
 	silentJoin map[string]bool
 	// refused counts the JOINs refused so far (refuseJoin): once it
@@ -387,8 +391,12 @@ func (s *scripted) serve(conn net.Conn) {
 			}
 		case "NICK":
 			s.mu.Lock()
-			inUse := s.nicksInUse[p(0)]
+			inUse, refused, nick := s.nicksInUse[p(0)], s.refuseNick[p(0)], s.nick
 			s.mu.Unlock()
+			if code, rest, ok := strings.Cut(refused, " "); ok && registered {
+				fmt.Fprintf(c, ":srv %s %s %s\r\n", code, nick, rest)
+				continue
+			}
 			if inUse {
 				fmt.Fprintf(c, ":srv 433 * %s :Nickname is already in use\r\n", p(0))
 				continue

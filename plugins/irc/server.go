@@ -96,7 +96,7 @@ func (s *Session) onServerAnswer(m ircmsg.Message) {
 	if name == "" {
 		name = s.acc.Server
 	}
-	s.n.host.Logger().Info("irc: the server answered a command after connecting", "login", s.loginID, "code", m.Command, "said", body)
+	s.n.host.Logger().Info("irc: the server answered a command the user typed", "login", s.loginID, "code", m.Command, "said", body)
 	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: s.n.newID(),
 		TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: &pb.Sender{UserId: id, Name: name},
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: body, Spans: spans}}})
