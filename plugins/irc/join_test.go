@@ -444,3 +444,31 @@ func TestSetNickRefusedOtherwise(t *testing.T) {
 		}
 	}
 }
+
+// The login form's channels take a key after a space ("#locked
+// sesame"), as IRC clients' /join does: the channel is joined with it at
+// the first connection. Before, "#locked sesame" was one channel name
+// with a space, which the server refused.
+func TestLoginChannelWithKey(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#locked")
+	if err := dave.conn.SendRaw("MODE #locked +k sesame"); err != nil {
+		t.Fatal(err)
+	}
+	dave.await("MODE", "")
+	p, _, login := loggedIn(t, s, "", "lou", "#open, #locked sesame")
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	list, err := p.Client().ChatList(ctx, &pb.LoginRef{LoginId: login.LoginId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range list.Chats {
+		ids = append(ids, c.ChatId)
+	}
+	if !slices.Equal(ids, []string{"#locked", "#open"}) {
+		t.Errorf("chats %q, want #locked and #open", ids)
+	}
+}
