@@ -172,3 +172,20 @@ func TestCommandsToTheServer(t *testing.T) {
 		t.Errorf("a QUIT to the server: %v, want BAD_REQUEST", res.Error)
 	}
 }
+
+// A NickServ password on a network without NickServ identifies
+// nothing: the server's 401 to the IDENTIFY is shown as its message,
+// so the user hears why (before, it was dropped without a word).
+func TestNickServIdentifyWithoutNickServ(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := loginFields(s, "ned", "")
+	f["nickserv_password"] = "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
+	if got := ev.GetMessage().Text; got != "NickServ: No such nick or channel name" {
+		t.Errorf("the server's message %q, want its 401 to the IDENTIFY", got)
+	}
+}

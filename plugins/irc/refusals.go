@@ -81,9 +81,10 @@ type sendWait struct {
 type window struct {
 	open, close string
 	active      bool // the first PONG came, not the second
-	// shown: the server's answers in it are shown as its messages
-	// (server.go): the lines are commands the user typed.
-	shown bool
+	// shown: the server's numerics in it are shown as its messages
+	// (server.go); notices: its own NOTICEs too (the lines are
+	// commands the user typed; not the plugin's IDENTIFY).
+	shown, notices bool
 }
 
 // newWindow is a window for lines to send (sendInWindow); closeToken,

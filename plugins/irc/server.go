@@ -66,8 +66,8 @@ func (a Account) serverChatID() string {
 	return id
 }
 
-// handleServerAnswers shows the server's answers in the window of the
-// commands after connecting.
+// handleServerAnswers shows the server's numerics that answer commands
+// sent by sendCommands.
 func (s *Session) handleServerAnswers(c *ircevent.Connection) {
 	for _, code := range serverAnswers {
 		c.AddCallback(code, s.onServerAnswer)
@@ -75,10 +75,11 @@ func (s *Session) handleServerAnswers(c *ircevent.Connection) {
 }
 
 // onServerAnswer shows m, a numeric or a NOTICE of the server's, where
-// it answers the commands after connecting.
+// it answers commands sent by sendCommands (in a window of theirs).
 func (s *Session) onServerAnswer(m ircmsg.Message) {
+	notice := m.Command == "NOTICE"
 	s.mu.Lock()
-	in := slices.ContainsFunc(s.windows, func(w *window) bool { return w.shown && w.active })
+	in := slices.ContainsFunc(s.windows, func(w *window) bool { return w.shown && w.active && (w.notices || !notice) })
 	s.mu.Unlock()
 	if !in || len(m.Params) < 2 {
 		return
@@ -87,7 +88,7 @@ func (s *Session) onServerAnswer(m ircmsg.Message) {
 	// "FOO :Unknown command" is "FOO: Unknown command".
 	words := m.Params[1:]
 	text := words[len(words)-1]
-	if mid := words[:len(words)-1]; len(mid) > 0 && m.Command != "NOTICE" {
+	if mid := words[:len(words)-1]; len(mid) > 0 && !notice {
 		text = strings.Join(mid, " ") + ": " + text
 	}
 	body, spans := formatted(decodeText(text))
@@ -96,21 +97,22 @@ func (s *Session) onServerAnswer(m ircmsg.Message) {
 	if name == "" {
 		name = s.acc.Server
 	}
-	s.n.host.Logger().Info("irc: the server answered a command the user typed", "login", s.loginID, "code", m.Command, "said", body)
+	s.n.host.Logger().Info("irc: the server answered a command", "login", s.loginID, "code", m.Command, "said", body)
 	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: s.n.newID(),
 		TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: &pb.Sender{UserId: id, Name: name},
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: body, Spans: spans}}})
 }
 
-// sendCommands sends lines, commands the user typed, between two PINGs
-// of their own, the server's answers between the PONGs shown as its
-// messages (onServerAnswer). A PRIVMSG among them (QuakeNet's
+// sendCommands sends lines between two PINGs of their own, the server's
+// answers between the PONGs shown as its messages (onServerAnswer): its
+// numerics, and where typed (the lines are commands the user typed) its
+// own NOTICEs too. A PRIVMSG among them (QuakeNet's
 // "PRIVMSG Q@CServe.quakenet.org :AUTH name password") is echoed by a
 // server with echo-message: the echo is expected, so that it is not
 // shown, password and all, as a message the user sent.
-func (s *Session) sendCommands(conn *ircevent.Connection, lines []ircmsg.Message) error {
+func (s *Session) sendCommands(conn *ircevent.Connection, lines []ircmsg.Message, typed bool) error {
 	w := s.newWindow("")
-	w.shown = true
+	w.shown, w.notices = true, typed
 	s.wireMu.Lock()
 	defer s.wireMu.Unlock()
 	var echoes []*echo
@@ -167,7 +169,7 @@ func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text s
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to the server: %v", err)
 		}
 	}
-	if err := s.sendCommands(conn, lines); err != nil {
+	if err := s.sendCommands(conn, lines, true); err != nil {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to the server: %v", err)
 	}
 	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil

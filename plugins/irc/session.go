@@ -615,7 +615,7 @@ func (s *Session) afterConnect(c *ircevent.Connection) {
 	if len(lines) == 0 {
 		return
 	}
-	if err := s.sendCommands(c, lines); err != nil {
+	if err := s.sendCommands(c, lines, true); err != nil {
 		s.n.host.Logger().Warn("irc: the commands after connecting were not sent", "login", s.loginID, "err", err)
 	}
 }
