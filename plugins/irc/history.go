@@ -183,8 +183,9 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 	s.mu.Lock()
 	has := s.hasHistoryLocked()
 	s.mu.Unlock()
-	if !has {
-		// Nothing to ask: the server keeps no history.
+	if !has || req.ChatID == s.acc.serverChatID() {
+		// Nothing to ask: the server keeps no history (or none of its
+		// own answers, server.go).
 		s.sendHistory(&pb.HistoryBatch{LoginId: s.loginID, ChatId: req.ChatID, ChatType: typ, Cursor: req.Cursor, Done: true})
 		return nil
 	}

@@ -326,3 +326,17 @@ func TestSecretsNotFromHistory(t *testing.T) {
 		}
 	}
 }
+
+// The server's own chat (its answers to commands, server.go) has no
+// history on the server: its backfill is answered at once, done, with
+// nothing (before, NOT_FOUND: no one has that nick).
+func TestServerChatBackfill(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	p, ctx, hist, _, login := histLogin(t, srv, nil, "")
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "127.0.0.1", Limit: 10}); err != nil {
+		t.Fatalf("backfill of the server's chat: %v", err)
+	}
+	if b := nextBatch(t, hist); b.ChatId != "127.0.0.1" || !b.Done || len(b.Events) != 0 {
+		t.Errorf("the server's chat's history %v, want none, done", b)
+	}
+}
