@@ -472,3 +472,22 @@ func TestLoginChannelWithKey(t *testing.T) {
 		t.Errorf("chats %q, want #locked and #open", ids)
 	}
 }
+
+// A nick longer than the server's NICKLEN is refused at once, saying
+// so: Solanum cuts it to its NICKLEN without a word, and the change came
+// back as another nick, the SetNick waiting 10 s for its own and
+// failing UNAVAILABLE.
+func TestSetNickTooLong(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.isupport, srv.nickLen = "NICKLEN=9 ", 9
+	srv.mu.Unlock()
+	p, _, login := scriptedLogin(t, srv, "", "kit", "#a")
+	res := p.Commands().Send(command(login.LoginId, "#a", &pb.SetNick{Nick: "kitthecatlong"}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.GetText(), "at most 9") {
+		t.Errorf("set nick kitthecatlong: %v, want BAD_REQUEST saying at most 9", res.Error)
+	}
+	if res := p.Commands().Send(command(login.LoginId, "#a", &pb.SetNick{Nick: "kitthecat"})); res.Error != nil {
+		t.Errorf("set nick kitthecat: %v", res.Error)
+	}
+}

@@ -240,6 +240,12 @@ func (s *Session) SetNick(ctx context.Context, c sdk.Call, nick string) error {
 	if err != nil {
 		return err
 	}
+	if most, err := strconv.Atoi(conn.ISupport()["NICKLEN"]); err == nil && most > 0 && len(nick) > most {
+		// Solanum cuts a longer nick to its NICKLEN without a word:
+		// the change would come back as another nick, which no
+		// SetNick waits for.
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s takes nicks of at most %d characters, and %s has %d", s.acc.addr(), most, nick, len(nick))
+	}
 	s.mu.Lock()
 	if s.self == nick {
 		s.mu.Unlock()

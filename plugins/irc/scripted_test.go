@@ -93,6 +93,9 @@ type scripted struct {
 	// this numeric and the rest of its line after the client's nick
 	// ("438 kit2 :Nick change too fast").
 	refuseNick map[string]string
+	// nickLen, when not 0, cuts a longer nick to it, as Solanum does
+	// with its NICKLEN.
+	nickLen int
 	// silentJoin: a JOIN of these channels gets no answer yet.
 	silentJoin map[string]bool
 	// refused counts the JOINs refused so far (refuseJoin): once it
@@ -402,14 +405,17 @@ func (s *scripted) serve(conn net.Conn) {
 				continue
 			}
 			s.mu.Lock()
-			old := s.nick
-			s.nick = p(0)
+			old, now := s.nick, p(0)
+			if s.nickLen > 0 && len(now) > s.nickLen {
+				now = now[:s.nickLen]
+			}
+			s.nick = now
 			s.mu.Unlock()
-			if registered && old == p(0) {
+			if registered && old == now {
 				continue // the nick the client has: nothing changes
 			}
 			if registered {
-				fmt.Fprintf(c, ":%s!u@h NICK %s\r\n", old, p(0))
+				fmt.Fprintf(c, ":%s!u@h NICK %s\r\n", old, now)
 			}
 		case "USER":
 			user = true
