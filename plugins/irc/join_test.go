@@ -491,3 +491,27 @@ func TestSetNickTooLong(t *testing.T) {
 		t.Errorf("set nick kitthecat: %v", res.Error)
 	}
 }
+
+// A login's nick the server cut to its NICKLEN at registration (Solanum
+// does, without a word) is said so in the connected state, not "in
+// use", and not asked back. Before, the state said the nick was in use.
+func TestLoginNickCut(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.isupport, srv.nickLen = "NICKLEN=9 ", 9
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kitthecatlong")
+	f["nickserv_password"] = "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if msg := ev.GetLoginState().Message; !strings.Contains(msg, "as kitthecat: the server takes nicks of at most 9 characters") {
+		t.Errorf("connected: %q, want the nick cut said", msg)
+	}
+	srv.got("PRIVMSG NickServ :IDENTIFY")
+	if got := srv.sent(0, "PRIVMSG NickServ :REGAIN"); len(got) > 0 {
+		t.Errorf("sent %q: a cut nick is no one's to ask back", got)
+	}
+}

@@ -561,12 +561,23 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	s.mu.Unlock()
 	s.onLoggedOut(c)
-	s.askNickBack(c, nick)
+	// A nick the server cut to its NICKLEN (Solanum does, without a
+	// word) is no one else's: nothing to ask back, and irc-go's NICK
+	// for the login's at each keepalive would be cut again.
+	cut := len(nick) < len(wanted) && strings.HasPrefix(s.fold(wanted), s.fold(nick))
+	if cut {
+		c.SetNick(nick)
+	} else {
+		s.askNickBack(c, nick)
+	}
 	s.identify(c)
 	s.afterConnect(c)
 	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
-	if s.fold(nick) != s.fold(wanted) {
+	switch {
+	case cut:
+		msg = fmt.Sprintf("connected to %s as %s: the server takes nicks of at most %d characters, and cut %s", s.acc.addr(), nick, len(nick), wanted)
+	case s.fold(nick) != s.fold(wanted):
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
 	}
 	s.rejoin(c, msg)
