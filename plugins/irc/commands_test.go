@@ -118,8 +118,9 @@ func TestCommandsAfterConnectingAnswered(t *testing.T) {
 	}
 }
 
-// Where the server echoes (echo-message), a PRIVMSG after connecting
-// that it refuses gets no echo: the refusal is shown from the server,
+// Where the server echoes (echo-message), a PRIVMSG after connecting is
+// not shown back (its echo holds a password); one that it refuses gets
+// no echo: the refusal is shown from the server,
 // and the next message to that nick, refused too, is the send's error,
 // not taken for the echo the first was waiting for.
 func TestCommandsAfterConnectingRefusedWithEcho(t *testing.T) {
@@ -130,10 +131,15 @@ func TestCommandsAfterConnectingRefusedWithEcho(t *testing.T) {
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()
 	f := srv.fields("ned")
-	f["commands"] = "PRIVMSG nobody :AUTH ned s3cret"
+	f["commands"] = "PRIVMSG AuthBot :letmein s3cret; PRIVMSG nobody :AUTH ned s3cret"
 	login := p.Login("", f)
 	p.Connect(login.LoginId, login.SavedState)
-	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		if strings.Contains(ev.GetMessage().GetText(), "s3cret") {
+			t.Errorf("shown: %v", ev) // the echo of the first, password and all
+		}
+		return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil
+	})
 	if got := ev.GetMessage().Text; got != "nobody: No such nick" || ev.Sender.GetName() != "srv" {
 		t.Errorf("the server's message %q from %q, want the 401 from srv", got, ev.Sender.GetName())
 	}
