@@ -69,3 +69,129 @@ func TestRealName(t *testing.T) {
 		t.Errorf("sent %q, want the real name Ned Flanders", got)
 	}
 }
+
+// The server's answers to the commands after connecting (a command it
+// does not know, a mode it has no letter for, a PRIVMSG to a nick no
+// one has) are the server's messages to the user, in a private chat
+// with it (its host as the login names it), as biboumi shows them from
+// the server's JID; what it says later (the 401 of a message sent from
+// XMPP, the send's own error) is not. Before, they were neither shown
+// nor logged: a mistyped command failed without a word.
+func TestCommandsAfterConnectingAnswered(t *testing.T) {
+	s := startNgircd(t)
+	bob := newClient(t, s, "bob")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := loginFields(s, "ned", "#a")
+	f["commands"] = "FOO bar; MODE ned +Z; PRIVMSG nobody :AUTH ned s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	var shown []string
+	fromServer := func(ev *pb.Event) bool {
+		if ev.ChatId != "127.0.0.1" || ev.GetMessage() == nil {
+			return false
+		}
+		if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.Sender.GetUserId() != "127.0.0.1" || ev.Sender.GetName() != "irc.test" {
+			t.Errorf("the server's message %v: want a direct chat 127.0.0.1 from irc.test", ev)
+		}
+		shown = append(shown, ev.GetMessage().Text)
+		return false
+	}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return !fromServer(ev) && ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	want := []string{"FOO: Unknown command", `Unknown mode "+Z"`, "nobody: No such nick or channel name"}
+	if !slices.Equal(shown, want) {
+		t.Errorf("the server's messages %q, want %q", shown, want)
+	}
+	// Later, a refusal is the send's error, not the server's message.
+	shown = nil
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "nobody", "", "hi")); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("send to nobody: %v, want NOT_FOUND", res.Error)
+	}
+	if err := bob.conn.Privmsg("ned", "after"); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return !fromServer(ev) && ev.GetMessage().GetText() == "after" })
+	if len(shown) > 0 {
+		t.Errorf("the server's messages %q after connecting, want none", shown)
+	}
+}
+
+// Where the server echoes (echo-message), a PRIVMSG after connecting is
+// not shown back (its echo holds a password); one that it refuses gets
+// no echo: the refusal is shown from the server,
+// and the next message to that nick, refused too, is the send's error,
+// not taken for the echo the first was waiting for.
+func TestCommandsAfterConnectingRefusedWithEcho(t *testing.T) {
+	srv := startScripted(t, "echo-message", "")
+	srv.mu.Lock()
+	srv.refuseMsg = map[string]string{"nobody": "401 :No such nick"}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("ned")
+	f["commands"] = "PRIVMSG AuthBot :letmein s3cret; PRIVMSG nobody :AUTH ned s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		if strings.Contains(ev.GetMessage().GetText(), "s3cret") {
+			t.Errorf("shown: %v", ev) // the echo of the first, password and all
+		}
+		return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil
+	})
+	if got := ev.GetMessage().Text; got != "nobody: No such nick" || ev.Sender.GetName() != "srv" {
+		t.Errorf("the server's message %q from %q, want the 401 from srv", got, ev.Sender.GetName())
+	}
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "nobody", "", "hi")); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("send to nobody: %v, want NOT_FOUND", res.Error)
+	}
+}
+
+// A message to the server's chat is IRC commands, a line each, as a
+// message to biboumi's server JID: the server's answers come back as
+// its messages (a WHOIS's too), a JOIN there joins the channel (its
+// room comes), a leading "/" is left out; a QUIT is refused. Before, such a message
+// was NOT_FOUND (no one has that nick).
+func TestCommandsToTheServer(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, "ned", ""))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "FOO bar\n/JOIN #raw")); res.Error != nil {
+		t.Fatalf("commands to the server: %v", res.Error)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
+	if got := ev.GetMessage().Text; got != "FOO: Unknown command" || ev.Sender.GetUserId() != "127.0.0.1" {
+		t.Errorf("the server's message %q from %v, want its 421", got, ev.Sender)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "#raw" && ev.GetChat() != nil })
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "WHOIS ned")); res.Error != nil {
+		t.Fatalf("WHOIS to the server: %v", res.Error)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.ChatId == "127.0.0.1" && strings.HasPrefix(ev.GetMessage().GetText(), "ned: End of WHOIS")
+	})
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "QUIT :bye")); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("a QUIT to the server: %v, want BAD_REQUEST", res.Error)
+	}
+}
+
+// A NickServ password on a network without NickServ identifies
+// nothing: the server's 401 to the IDENTIFY is shown as its message,
+// so the user hears why (before, it was dropped without a word).
+func TestNickServIdentifyWithoutNickServ(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := loginFields(s, "ned", "")
+	f["nickserv_password"] = "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
+	if got := ev.GetMessage().Text; got != "NickServ: No such nick or channel name" {
+		t.Errorf("the server's message %q, want its 401 to the IDENTIFY", got)
+	}
+}

@@ -183,8 +183,9 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 	s.mu.Lock()
 	has := s.hasHistoryLocked()
 	s.mu.Unlock()
-	if !has {
-		// Nothing to ask: the server keeps no history.
+	if !has || req.ChatID == s.acc.serverChatID() {
+		// Nothing to ask: the server keeps no history (or none of its
+		// own answers, server.go).
 		s.sendHistory(&pb.HistoryBatch{LoginId: s.loginID, ChatId: req.ChatID, ChatType: typ, Cursor: req.Cursor, Done: true})
 		return nil
 	}
@@ -420,10 +421,10 @@ func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 	if m.Command == "NOTICE" && !strings.Contains(m.Source, "!") {
 		return nil
 	}
-	if strings.EqualFold(m.Params[0], "NickServ") && withPassword(m.Params[1]) {
+	if s.secretLine(m.Params[0], m.Params[1]) {
 		// The user's, whatever their nick was then (the IDENTIFY of a
 		// connection whose nick was taken went under another): no one
-		// else's line to NickServ reaches the user.
+		// else's line to a service reaches the user.
 		return nil
 	}
 	ok, id := m.GetTag("msgid")
@@ -439,11 +440,49 @@ func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 	return s.messageEvent(m, action)
 }
 
-// withPassword reports whether a line to NickServ carries a password:
-// IDENTIFY, and the REGAIN and GHOST of regain.go.
+// services are the nicks of networks' services that take passwords in
+// private messages (folded): Atheme's and Anope's, QuakeNet's Q,
+// Undernet's X, GameSurge's AuthServ.
+var services = []string{"nickserv", "chanserv", "q", "x", "authserv", "userserv"}
+
+// secretLine reports whether a line to target carries a password, to
+// be left out of history: a command with one to a service (addressed
+// by its nick, or its nick@server as "Q@CServe.quakenet.org"), or one
+// of the login's commands after connecting (any PRIVMSG there may).
+func (s *Session) secretLine(target, text string) bool {
+	nick, _, _ := strings.Cut(target, "@")
+	if slices.Contains(services, s.fold(nick)) && withPassword(text) {
+		return true
+	}
+	s.mu.Lock()
+	cmds := s.acc.Commands
+	s.mu.Unlock()
+	for _, c := range cmds {
+		m, err := ircmsg.ParseLine(c)
+		if err == nil && (strings.EqualFold(m.Command, "PRIVMSG") || strings.EqualFold(m.Command, "NOTICE")) &&
+			len(m.Params) == 2 && s.fold(m.Params[0]) == s.fold(target) && m.Params[1] == text {
+			return true
+		}
+	}
+	return false
+}
+
+// withPassword reports whether a line to a service carries a password:
+// IDENTIFY (ID), the REGAIN and GHOST of regain.go, Anope's RECOVER
+// and RELEASE, REGISTER, GROUP, a SET PASSWORD, and the AUTH and LOGIN
+// of QuakeNet's Q, Undernet's X and GameSurge's AuthServ.
 func withPassword(line string) bool {
-	cmd, _, _ := strings.Cut(strings.ToUpper(line), " ")
-	return cmd == "IDENTIFY" || cmd == "REGAIN" || cmd == "GHOST"
+	f := strings.Fields(strings.ToUpper(line))
+	if len(f) == 0 {
+		return false
+	}
+	switch f[0] {
+	case "IDENTIFY", "ID", "REGAIN", "GHOST", "RECOVER", "RELEASE", "REGISTER", "GROUP", "AUTH", "LOGIN", "SETPASS":
+		return true
+	case "SET":
+		return slices.Contains(f[1:min(len(f), 3)], "PASSWORD")
+	}
+	return false
 }
 
 // sendHistory hands a batch to the gateway, after the ones before it

@@ -272,3 +272,71 @@ func TestIdentifyUnderAnotherNickNotFromHistory(t *testing.T) {
 		t.Errorf("NickServ's history: %v; want its answer n-2 alone", b.Events)
 	}
 }
+
+// No password the user sent comes back from history (a bouncer such
+// as soju keeps the user's lines): a command with one to a service,
+// whoever the service (Q, X, NickServ by its nick@server), and a
+// PRIVMSG of the login's commands after connecting, whatever its
+// target. Before, only NickServ's IDENTIFY, REGAIN and GHOST were
+// left out: QuakeNet's AUTH to Q, a REGISTER or SET PASSWORD to
+// NickServ came back as the user's messages, password and all.
+func TestSecretsNotFromHistory(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	line := func(i int, rest string) string {
+		return fmt.Sprintf("@time=%s;msgid=s-%d %s", histAt(i).Format(time.RFC3339Nano), i, rest)
+	}
+	srv.mu.Lock()
+	srv.history = append(srv.history,
+		line(1, ":kit!u@h PRIVMSG Q :AUTH kit s3cret"),
+		line(2, ":kit!u@h PRIVMSG X :login kit s3cret"),
+		line(3, ":kit!u@h PRIVMSG NickServ :REGISTER s3cret kit@example.org"),
+		line(4, ":kit!u@h PRIVMSG NickServ :SET PASSWORD s3cret"),
+		line(5, ":kit!u@h PRIVMSG AuthBot :letmein s3cret"),
+		line(6, ":kit!u@h PRIVMSG AuthBot :hello"),
+		line(7, ":kit!u@h PRIVMSG NickServ :INFO kit"),
+	)
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	hist, err := p.Client().History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["commands"] = "PRIVMSG AuthBot :letmein s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	for chat, want := range map[string][]string{"q": nil, "x": nil, "nickserv": {"INFO kit"}, "authbot": {"hello"}} {
+		if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: chat, Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+		var texts []string
+		if b := nextBatch(t, hist); b.ChatId == chat {
+			for _, ev := range b.Events {
+				texts = append(texts, ev.GetMessage().GetText())
+			}
+		} else {
+			t.Fatalf("a batch of %s, want %s", b.ChatId, chat)
+		}
+		if !slices.Equal(texts, want) {
+			t.Errorf("history of %s: %q, want %q", chat, texts, want)
+		}
+	}
+}
+
+// The server's own chat (its answers to commands, server.go) has no
+// history on the server: its backfill is answered at once, done, with
+// nothing (before, NOT_FOUND: no one has that nick).
+func TestServerChatBackfill(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	p, ctx, hist, _, login := histLogin(t, srv, nil, "")
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "127.0.0.1", Limit: 10}); err != nil {
+		t.Fatalf("backfill of the server's chat: %v", err)
+	}
+	if b := nextBatch(t, hist); b.ChatId != "127.0.0.1" || !b.Done || len(b.Events) != 0 {
+		t.Errorf("the server's chat's history %v, want none, done", b)
+	}
+}

@@ -396,12 +396,26 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	if acc.Throttle, problem = parseThrottle(f["throttle"]); problem != "" {
 		return acc, problem
 	}
+	// "#a, #b key": a channel's key after it and a space, as IRC
+	// clients' /join takes it.
 	for _, c := range strings.Split(f["channels"], ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			if !isChannel(c) {
-				c = "#" + c
+		words := strings.Fields(c)
+		if len(words) == 0 {
+			continue
+		}
+		name := words[0]
+		if !isChannel(name) {
+			name = "#" + name
+		}
+		if len(words) > 2 || !validChannel(name) {
+			return acc, fmt.Sprintf("The channels are separated by commas, each one word with its key after a space where it has one (#go-nuts, #secret key), not %q.", strings.TrimSpace(c))
+		}
+		acc.Channels = append(acc.Channels, name)
+		if len(words) == 2 {
+			if acc.Keys == nil {
+				acc.Keys = map[string]string{}
 			}
-			acc.Channels = append(acc.Channels, c)
+			acc.Keys[chanID(name)] = words[1]
 		}
 	}
 	switch {
@@ -460,7 +474,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
-			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts,#ergo"},
+			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts, #ergo; a channel's key after it and a space: #secret key"},
 			{Id: "server_password", Label: "Server password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Only for a server or bouncer (ZNC, soju) that asks for one (PASS)"},
 			{Id: "sasl_user", Label: "SASL user", Type: pb.FieldType_FIELD_TYPE_USERNAME, Description: "Only for an account on the server (SASL PLAIN)"},
 			{Id: "sasl_password", Label: "SASL password", Type: pb.FieldType_FIELD_TYPE_PASSWORD},

@@ -413,3 +413,105 @@ func TestJoinKeyTooLong(t *testing.T) {
 		t.Fatalf("join with a short key: %v", res.Error)
 	}
 }
+
+// A nick change the server refuses for another reason than a nick in
+// use is the change's error, with the server's words: Solanum's 438
+// (too many changes) RATE_LIMITED, its 435 (banned in a channel) and
+// InspIRCd's and UnrealIRCd's 447 (a channel with +N, no nick changes)
+// NOT_ALLOWED. Before, the change waited 10 s and was UNAVAILABLE, "did
+// not answer".
+func TestSetNickRefusedOtherwise(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.refuseNick = map[string]string{
+		"kit2": "438 kit2 :Nick change too fast. Please wait 21 seconds.",
+		"kit3": "435 kit3 #a :Cannot change nickname while banned on channel",
+		"kit4": "447 :Can not change nickname while on #a (+N)",
+	}
+	srv.mu.Unlock()
+	p, _, login := scriptedLogin(t, srv, "", "kit", "#a")
+	for _, tc := range []struct {
+		nick, words string
+		want        pb.ErrorCode
+	}{
+		{"kit2", "Nick change too fast", pb.ErrorCode_ERROR_CODE_RATE_LIMITED},
+		{"kit3", "banned on channel", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED},
+		{"kit4", "(+N)", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED},
+	} {
+		res := p.Commands().Send(command(login.LoginId, "#a", &pb.SetNick{Nick: tc.nick}))
+		if res.Error.GetCode() != tc.want || !strings.Contains(res.Error.GetText(), tc.words) {
+			t.Errorf("set nick %s: %v, want %v saying %q", tc.nick, res.Error, tc.want, tc.words)
+		}
+	}
+}
+
+// The login form's channels take a key after a space ("#locked
+// sesame"), as IRC clients' /join does: the channel is joined with it at
+// the first connection. Before, "#locked sesame" was one channel name
+// with a space, which the server refused.
+func TestLoginChannelWithKey(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#locked")
+	if err := dave.conn.SendRaw("MODE #locked +k sesame"); err != nil {
+		t.Fatal(err)
+	}
+	dave.await("MODE", "")
+	p, _, login := loggedIn(t, s, "", "lou", "#open, #locked sesame")
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	list, err := p.Client().ChatList(ctx, &pb.LoginRef{LoginId: login.LoginId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range list.Chats {
+		ids = append(ids, c.ChatId)
+	}
+	if !slices.Equal(ids, []string{"#locked", "#open"}) {
+		t.Errorf("chats %q, want #locked and #open", ids)
+	}
+}
+
+// A nick longer than the server's NICKLEN is refused at once, saying
+// so: Solanum cuts it to its NICKLEN without a word, and the change came
+// back as another nick, the SetNick waiting 10 s for its own and
+// failing UNAVAILABLE.
+func TestSetNickTooLong(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.isupport, srv.nickLen = "NICKLEN=9 ", 9
+	srv.mu.Unlock()
+	p, _, login := scriptedLogin(t, srv, "", "kit", "#a")
+	res := p.Commands().Send(command(login.LoginId, "#a", &pb.SetNick{Nick: "kitthecatlong"}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.GetText(), "at most 9") {
+		t.Errorf("set nick kitthecatlong: %v, want BAD_REQUEST saying at most 9", res.Error)
+	}
+	if res := p.Commands().Send(command(login.LoginId, "#a", &pb.SetNick{Nick: "kitthecat"})); res.Error != nil {
+		t.Errorf("set nick kitthecat: %v", res.Error)
+	}
+}
+
+// A login's nick the server cut to its NICKLEN at registration (Solanum
+// does, without a word) is said so in the connected state, not "in
+// use", and not asked back. Before, the state said the nick was in use.
+func TestLoginNickCut(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.isupport, srv.nickLen = "NICKLEN=9 ", 9
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kitthecatlong")
+	f["nickserv_password"] = "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if msg := ev.GetLoginState().Message; !strings.Contains(msg, "as kitthecat: the server takes nicks of at most 9 characters") {
+		t.Errorf("connected: %q, want the nick cut said", msg)
+	}
+	srv.got("PRIVMSG NickServ :IDENTIFY")
+	if got := srv.sent(0, "PRIVMSG NickServ :REGAIN"); len(got) > 0 {
+		t.Errorf("sent %q: a cut nick is no one's to ask back", got)
+	}
+}

@@ -45,6 +45,11 @@ func TestLoginForm(t *testing.T) {
 		{map[string]string{"throttle": "0.5"}, "", `"throttle":0.5`},
 		{map[string]string{"server_password": "a\nb"}, "server password", ""},
 		{map[string]string{"server_password": "user/net:pw"}, "", `"server_password":"user/net:pw"`},
+		// A channel's key after it (before, "#a sesame" was a channel
+		// name with a space, whose JOIN the server refused).
+		{map[string]string{"channels": "#a sesame, b"}, "", `"keys":{"#a":"sesame"}`},
+		{map[string]string{"channels": "#a b c"}, "channels", ""},
+		{map[string]string{"channels": "#a:b"}, "channels", ""},
 	} {
 		fields := map[string]string{}
 		for k, v := range ok {

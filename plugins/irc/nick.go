@@ -34,6 +34,27 @@ var nickErrors = map[string]struct {
 	ircevent.ERR_NICKCOLLISION:    {pb.ErrorCode_ERROR_CODE_CONFLICT, "someone has that nick"},
 	ircevent.ERR_UNAVAILRESOURCE:  {pb.ErrorCode_ERROR_CODE_CONFLICT, "the nick is temporarily unavailable"},
 	ircevent.ERR_RESTRICTED:       {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "your connection may not change nicks"},
+	// Solanum's (and charybdis') limit on nick changes.
+	errNickTooFast: {pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "you changed nicks too often: wait a little"},
+	// Solanum's: a channel the user is banned in holds their nick.
+	errBanNickChange: {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are banned in a channel you are in, which holds your nick"},
+	// InspIRCd's and UnrealIRCd's: a channel with +N.
+	errNoNickChange: {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "a channel you are in does not allow nick changes"},
+}
+
+// More refusals of a NICK: 438 (too many changes), 435 (banned in a
+// channel) and 447 (a channel's +N), which names no nick
+// ("447 me :Can not change nickname while on #chan (+N)").
+const (
+	errNickTooFast   = "438"
+	errBanNickChange = "435"
+	errNoNickChange  = "447"
+)
+
+// namesNoNick reports whether a NICK's refusal code names no nick: it
+// answers the change waiting whatever its parameters.
+func namesNoNick(code string) bool {
+	return code == ircevent.ERR_NONICKNAMEGIVEN || code == errNoNickChange
 }
 
 // handleNick follows nick changes: a member's is a rename of the member,
@@ -105,12 +126,12 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 	c.AddCallback(ircevent.ERR_NICKCOLLISION, func(m ircmsg.Message) { s.nickRefusedEarly(c, m) })
 	for code := range nickErrors {
 		c.AddCallback(code, func(m ircmsg.Message) {
-			if len(m.Params) < 2 && code != ircevent.ERR_NONICKNAMEGIVEN {
+			if len(m.Params) < 2 && !namesNoNick(code) {
 				return
 			}
 			s.mu.Lock()
 			wait := s.nickWait
-			if wait == nil || (code != ircevent.ERR_NONICKNAMEGIVEN && s.fold(m.Params[1]) != s.fold(wait.nick)) {
+			if wait == nil || (!namesNoNick(code) && s.fold(m.Params[1]) != s.fold(wait.nick)) {
 				s.mu.Unlock()
 				return // not our SetNick's (ircevent's own retries)
 			}
@@ -218,6 +239,12 @@ func (s *Session) SetNick(ctx context.Context, c sdk.Call, nick string) error {
 	conn, err := s.online()
 	if err != nil {
 		return err
+	}
+	if most, err := strconv.Atoi(conn.ISupport()["NICKLEN"]); err == nil && most > 0 && len(nick) > most {
+		// Solanum cuts a longer nick to its NICKLEN without a word:
+		// the change would come back as another nick, which no
+		// SetNick waits for.
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s takes nicks of at most %d characters, and %s has %d", s.acc.addr(), most, nick, len(nick))
 	}
 	s.mu.Lock()
 	if s.self == nick {

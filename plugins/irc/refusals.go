@@ -81,6 +81,10 @@ type sendWait struct {
 type window struct {
 	open, close string
 	active      bool // the first PONG came, not the second
+	// shown: the server's numerics in it are shown as its messages
+	// (server.go); notices: its own NOTICEs too (the lines are
+	// commands the user typed; not the plugin's IDENTIFY).
+	shown, notices bool
 }
 
 // newWindow is a window for lines to send (sendInWindow); closeToken,
@@ -98,6 +102,11 @@ func (s *Session) newWindow(closeToken string) *window {
 func (s *Session) sendInWindow(conn *ircevent.Connection, w *window, lines ...ircmsg.Message) error {
 	s.wireMu.Lock()
 	defer s.wireMu.Unlock()
+	return s.sendInWindowLocked(conn, w, lines...)
+}
+
+// sendInWindowLocked is sendInWindow for a caller holding wireMu.
+func (s *Session) sendInWindowLocked(conn *ircevent.Connection, w *window, lines ...ircmsg.Message) error {
 	s.mu.Lock()
 	s.windows = append(s.windows, w)
 	s.mu.Unlock()
@@ -136,7 +145,11 @@ func (s *Session) handleRefusals(c *ircevent.Connection) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if s.inWindowLocked() {
-				return // a moderation command's, or a TAGMSG's
+				// A moderation command's, a TAGMSG's, or a command's
+				// after connecting: a PRIVMSG among those gets this in
+				// its echo's stead, which is waited for no more.
+				s.refusedLineLocked(m)
+				return
 			}
 			w, ok := s.refusedLineLocked(m)
 			if !ok {

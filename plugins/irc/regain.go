@@ -65,14 +65,12 @@ func (s *Session) askNickBack(c *ircevent.Connection, nick string) {
 }
 
 // toNickServ sends line to NickServ, its echo (echo-message) not shown:
-// it holds a password. It reports whether the line went.
+// it holds a password. The server's answer is shown as its message
+// (sendCommands): a network without NickServ answers 401, which the
+// user, whose NickServ password then identifies nothing, reads. It
+// reports whether the line went.
 func (s *Session) toNickServ(c *ircevent.Connection, line string) bool {
-	s.wireMu.Lock()
-	e := s.expectEcho("NickServ", false, line, nil)
-	err := c.Privmsg("NickServ", line)
-	s.wireMu.Unlock()
-	if err != nil {
-		s.dropEcho(e)
+	if err := s.sendCommands(c, []ircmsg.Message{ircmsg.MakeMessage(nil, "", "PRIVMSG", "NickServ", line)}, false); err != nil {
 		verb, _, _ := strings.Cut(line, " ") // never the password
 		s.n.host.Logger().Warn("irc: not sent to NickServ", "login", s.loginID, "command", verb, "err", err)
 		return false

@@ -89,6 +89,13 @@ type scripted struct {
 	// nicksInUse are nicks someone else has: a NICK taking one is
 	// refused (433).
 	nicksInUse map[string]bool
+	// refuseNick answers a NICK taking a nick (after the welcome) with
+	// this numeric and the rest of its line after the client's nick
+	// ("438 kit2 :Nick change too fast").
+	refuseNick map[string]string
+	// nickLen, when not 0, cuts a longer nick to it, as Solanum does
+	// with its NICKLEN.
+	nickLen int
 	// silentJoin: a JOIN of these channels gets no answer yet.
 	silentJoin map[string]bool
 	// refused counts the JOINs refused so far (refuseJoin): once it
@@ -387,21 +394,28 @@ func (s *scripted) serve(conn net.Conn) {
 			}
 		case "NICK":
 			s.mu.Lock()
-			inUse := s.nicksInUse[p(0)]
+			inUse, refused, nick := s.nicksInUse[p(0)], s.refuseNick[p(0)], s.nick
 			s.mu.Unlock()
+			if code, rest, ok := strings.Cut(refused, " "); ok && registered {
+				fmt.Fprintf(c, ":srv %s %s %s\r\n", code, nick, rest)
+				continue
+			}
 			if inUse {
 				fmt.Fprintf(c, ":srv 433 * %s :Nickname is already in use\r\n", p(0))
 				continue
 			}
 			s.mu.Lock()
-			old := s.nick
-			s.nick = p(0)
+			old, now := s.nick, p(0)
+			if s.nickLen > 0 && len(now) > s.nickLen {
+				now = now[:s.nickLen]
+			}
+			s.nick = now
 			s.mu.Unlock()
-			if registered && old == p(0) {
+			if registered && old == now {
 				continue // the nick the client has: nothing changes
 			}
 			if registered {
-				fmt.Fprintf(c, ":%s!u@h NICK %s\r\n", old, p(0))
+				fmt.Fprintf(c, ":%s!u@h NICK %s\r\n", old, now)
 			}
 		case "USER":
 			user = true

@@ -503,6 +503,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	})
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onPrivmsg(c, m) })
 	c.AddCallback("NOTICE", s.onNotice)
+	s.handleServerAnswers(c)
 	c.AddCallback("INVITE", s.onInvite)
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
@@ -560,12 +561,23 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	s.mu.Unlock()
 	s.onLoggedOut(c)
-	s.askNickBack(c, nick)
+	// A nick the server cut to its NICKLEN (Solanum does, without a
+	// word) is no one else's: nothing to ask back, and irc-go's NICK
+	// for the login's at each keepalive would be cut again.
+	cut := len(nick) < len(wanted) && strings.HasPrefix(s.fold(wanted), s.fold(nick))
+	if cut {
+		c.SetNick(nick)
+	} else {
+		s.askNickBack(c, nick)
+	}
 	s.identify(c)
 	s.afterConnect(c)
 	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
-	if s.fold(nick) != s.fold(wanted) {
+	switch {
+	case cut:
+		msg = fmt.Sprintf("connected to %s as %s: the server takes nicks of at most %d characters, and cut %s", s.acc.addr(), nick, len(nick), wanted)
+	case s.fold(nick) != s.fold(wanted):
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
 	}
 	s.rejoin(c, msg)
@@ -594,32 +606,28 @@ func (s *Session) identify(c *ircevent.Connection) {
 
 // afterConnect sends the login's commands after connecting, before its
 // channels' JOINs (a cloak's MODE +x must come first, or the channels
-// see the user's real host). They go as typed: the server's answers
-// show as its other lines do.
+// see the user's real host). They go as typed, between two PINGs of
+// their own: what the server says between their PONGs answers them, and
+// is shown as the server's messages (server.go).
 func (s *Session) afterConnect(c *ircevent.Connection) {
 	s.mu.Lock()
 	cmds := slices.Clone(s.acc.Commands)
 	s.mu.Unlock()
+	var lines []ircmsg.Message
 	for _, line := range cmds {
-		var err error
-		// A PRIVMSG (QuakeNet's "PRIVMSG Q@CServe.quakenet.org :AUTH
-		// name password") is echoed by a server with echo-message: the
-		// echo is expected, so that it is not shown, password and all,
-		// as a message the user sent.
-		if m, perr := ircmsg.ParseLine(line); perr == nil && strings.EqualFold(m.Command, "PRIVMSG") && len(m.Params) == 2 {
-			s.wireMu.Lock()
-			e := s.expectEcho(m.Params[0], false, m.Params[1], nil)
-			if err = c.Privmsg(m.Params[0], m.Params[1]); err != nil {
-				s.dropEcho(e)
-			}
-			s.wireMu.Unlock()
-		} else {
-			err = c.SendRaw(line)
-		}
+		m, err := ircmsg.ParseLine(line)
 		if err != nil {
 			verb, _, _ := strings.Cut(line, " ") // never a password
-			s.n.host.Logger().Warn("irc: a command after connecting was not sent", "login", s.loginID, "command", verb, "err", err)
+			s.n.host.Logger().Warn("irc: a command after connecting is no IRC line", "login", s.loginID, "command", verb, "err", err)
+			continue
 		}
+		lines = append(lines, m)
+	}
+	if len(lines) == 0 {
+		return
+	}
+	if err := s.sendCommands(c, lines, true); err != nil {
+		s.n.host.Logger().Warn("irc: the commands after connecting were not sent", "login", s.loginID, "err", err)
 	}
 }
 
@@ -853,7 +861,14 @@ func (s *Session) onInvite(m ircmsg.Message) {
 // notices (a source with no nick!user@host: connection chatter) and CTCP
 // replies are not for the user.
 func (s *Session) onNotice(m ircmsg.Message) {
-	if len(m.Params) < 2 || !strings.Contains(m.Source, "!") || strings.HasPrefix(m.Params[1], "\x01") || s.isSelf(m.Nick()) {
+	if len(m.Params) < 2 || strings.HasPrefix(m.Params[1], "\x01") {
+		return
+	}
+	if !strings.Contains(m.Source, "!") {
+		s.onServerAnswer(m) // shown where it answers the commands after connecting
+		return
+	}
+	if s.isSelf(m.Nick()) {
 		return
 	}
 	s.onMessage(m, false)
@@ -964,6 +979,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	conn, err := s.online()
 	if err != nil {
 		return sdk.Result{}, err
+	}
+	if c.ChatID == s.acc.serverChatID() {
+		return s.sendRaw(ctx, conn, msg.Text)
 	}
 	target, err := s.target(c.ChatID)
 	if err != nil {

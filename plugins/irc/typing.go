@@ -109,8 +109,8 @@ func (s *Session) SetTyping(_ context.Context, c sdk.Call, state pb.TypingState)
 	s.mu.Lock()
 	tags := s.caps["message-tags"]
 	s.mu.Unlock()
-	if !tags {
-		return nil
+	if !tags || c.ChatID == s.acc.serverChatID() {
+		return nil // the server's chat takes commands, no typing
 	}
 	target, err := s.target(c.ChatID)
 	if err != nil {

@@ -1,0 +1,176 @@
+package irc
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// The server's answers to the commands the user typed (the login's
+// commands after connecting, and a message to the server's chat, whose
+// lines are IRC commands, as biboumi's raw commands to the server's
+// JID): an OPER refused, a command the server does not know, a MODE it
+// has no letter for, a PRIVMSG to a nick no one has. They are shown to
+// the user as messages from the server, in a private chat with it, as
+// biboumi shows them from the server's JID: else a mistyped command
+// failed without a word. The commands go between two PINGs of their own
+// (a window, refusals.go), so what the server says between their PONGs
+// answers them: its numerics (serverAnswers) and its own NOTICEs.
+// Services' answers (NickServ, QuakeNet's Q) are NOTICEs from a nick,
+// shown in that nick's chat as any.
+
+// serverAnswers are the numerics that answer commands the user typed:
+// shown where they come in such commands' window. Those of a channel's
+// state (NAMES, topic, modes) are left to the channel's callbacks, and
+// LIST's to a search's.
+var serverAnswers = []string{
+	ircevent.RPL_UMODEIS, "396", // RPL_VISIBLEHOST: a cloak set (MODE +x)
+	ircevent.RPL_YOUREOPER, ircevent.ERR_NOOPERHOST, ircevent.ERR_PASSWDMISMATCH, ircevent.ERR_NOPRIVILEGES,
+	ircevent.ERR_UMODEUNKNOWNFLAG, ircevent.ERR_USERSDONTMATCH, ircevent.ERR_UNKNOWNMODE,
+	ircevent.ERR_UNKNOWNCOMMAND, ircevent.ERR_NEEDMOREPARAMS, ircevent.ERR_ALREADYREGISTRED, ircevent.ERR_NOTREGISTERED,
+	ircevent.ERR_NOSUCHNICK, ircevent.ERR_NOSUCHSERVER, ircevent.ERR_NOSUCHCHANNEL, ircevent.ERR_CANNOTSENDTOCHAN,
+	ircevent.ERR_NORECIPIENT, ircevent.ERR_NOTEXTTOSEND, ircevent.ERR_TOOMANYTARGETS, ircevent.ERR_WASNOSUCHNICK,
+	ircevent.ERR_NICKNAMEINUSE, ircevent.ERR_ERRONEUSNICKNAME, ircevent.ERR_UNAVAILRESOURCE,
+	ircevent.ERR_NOTONCHANNEL, ircevent.ERR_USERNOTINCHANNEL, ircevent.ERR_USERONCHANNEL,
+	ircevent.ERR_CHANOPRIVSNEEDED, ircevent.ERR_RESTRICTED, ircevent.RPL_INVITING,
+	"486", "477", // identified nicks only
+	ircevent.RPL_LOGGEDIN, ircevent.RPL_LOGGEDOUT, // an account's login by a command
+	// A JOIN's refusals.
+	ircevent.ERR_TOOMANYCHANNELS, ircevent.ERR_LINKCHANNEL, ircevent.ERR_CHANNELISFULL, ircevent.ERR_INVITEONLYCHAN,
+	ircevent.ERR_BANNEDFROMCHAN, ircevent.ERR_BADCHANNELKEY, ircevent.ERR_BADCHANMASK, errBadChanName, errSecureOnly, errOperOnly,
+	// WHOIS, WHOWAS, MOTD, VERSION, TIME, ISON.
+	ircevent.RPL_WHOISUSER, ircevent.RPL_WHOISSERVER, ircevent.RPL_WHOISOPERATOR, ircevent.RPL_WHOISIDLE,
+	ircevent.RPL_ENDOFWHOIS, ircevent.RPL_WHOISCHANNELS, ircevent.RPL_WHOISACCOUNT, ircevent.RPL_WHOISBOT,
+	ircevent.RPL_WHOISACTUALLY, ircevent.RPL_WHOISMODES, ircevent.RPL_WHOISSECURE, ircevent.RPL_WHOISCERTFP,
+	ircevent.RPL_WHOWASUSER, ircevent.RPL_ENDOFWHOWAS,
+	ircevent.RPL_MOTDSTART, ircevent.RPL_MOTD, ircevent.RPL_ENDOFMOTD, ircevent.ERR_NOMOTD,
+	ircevent.RPL_VERSION, ircevent.RPL_TIME, ircevent.RPL_ISON,
+}
+
+// serverChatID is the chat ID of the private chat with the server: its
+// host as the login names it, lower case. A nick has no dot nor colon,
+// so a host name with one is no one's nick; one without ("localhost")
+// gets a final dot, which names the same host.
+func (a Account) serverChatID() string {
+	id := strings.ToLower(a.Server)
+	if !strings.ContainsAny(id, ".:") {
+		id += "."
+	}
+	return id
+}
+
+// handleServerAnswers shows the server's numerics that answer commands
+// sent by sendCommands.
+func (s *Session) handleServerAnswers(c *ircevent.Connection) {
+	for _, code := range serverAnswers {
+		c.AddCallback(code, s.onServerAnswer)
+	}
+}
+
+// onServerAnswer shows m, a numeric or a NOTICE of the server's, where
+// it answers commands sent by sendCommands (in a window of theirs).
+func (s *Session) onServerAnswer(m ircmsg.Message) {
+	notice := m.Command == "NOTICE"
+	s.mu.Lock()
+	in := slices.ContainsFunc(s.windows, func(w *window) bool { return w.shown && w.active && (w.notices || !notice) })
+	s.mu.Unlock()
+	if !in || len(m.Params) < 2 {
+		return
+	}
+	// The first parameter is the user's nick; the rest are the answer:
+	// "FOO :Unknown command" is "FOO: Unknown command".
+	words := m.Params[1:]
+	text := words[len(words)-1]
+	if mid := words[:len(words)-1]; len(mid) > 0 && !notice {
+		text = strings.Join(mid, " ") + ": " + text
+	}
+	body, spans := formatted(decodeText(text))
+	id := s.acc.serverChatID()
+	name := decodeText(m.Source)
+	if name == "" {
+		name = s.acc.Server
+	}
+	s.n.host.Logger().Info("irc: the server answered a command", "login", s.loginID, "code", m.Command, "said", body)
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: s.n.newID(),
+		TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: &pb.Sender{UserId: id, Name: name},
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: body, Spans: spans}}})
+}
+
+// sendCommands sends lines between two PINGs of their own, the server's
+// answers between the PONGs shown as its messages (onServerAnswer): its
+// numerics, and where typed (the lines are commands the user typed) its
+// own NOTICEs too. A PRIVMSG among them (QuakeNet's
+// "PRIVMSG Q@CServe.quakenet.org :AUTH name password") is echoed by a
+// server with echo-message: the echo is expected, so that it is not
+// shown, password and all, as a message the user sent.
+func (s *Session) sendCommands(conn *ircevent.Connection, lines []ircmsg.Message, typed bool) error {
+	w := s.newWindow("")
+	w.shown, w.notices = true, typed
+	s.wireMu.Lock()
+	defer s.wireMu.Unlock()
+	var echoes []*echo
+	for _, m := range lines {
+		if strings.EqualFold(m.Command, "PRIVMSG") && len(m.Params) == 2 {
+			echoes = append(echoes, s.expectEcho(m.Params[0], false, m.Params[1], nil))
+		}
+	}
+	if err := s.sendInWindowLocked(conn, w, lines...); err != nil {
+		for _, e := range echoes {
+			s.dropEcho(e)
+		}
+		return err
+	}
+	return nil
+}
+
+// sendRaw sends the lines of a message to the server's chat as IRC
+// commands, as biboumi sends a message to the server's JID: "OPER name
+// password", "MODE nick +x", "PRIVMSG Q@CServe.quakenet.org :AUTH name
+// password" (a leading "/" as typed in IRC clients is left out). The
+// server's answers come as its messages (sendCommands). A QUIT is
+// refused: the connection would be made again at once.
+func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text string) (sdk.Result, error) {
+	var lines []ircmsg.Message
+	text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(text)
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimPrefix(strings.TrimSpace(line), "/")
+		if line == "" {
+			continue
+		}
+		m, err := ircmsg.ParseLine(line)
+		if err != nil || len(line)+2 > 512 {
+			verb, _, _ := strings.Cut(line, " ")
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST,
+				"the lines of a message to the server are IRC commands of at most 512 bytes, such as MODE %s +x; not %s...", conn.CurrentNick(), verb)
+		}
+		if strings.EqualFold(m.Command, "QUIT") {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "QUIT would end the connection, made again at once: log out instead")
+		}
+		lines = append(lines, m)
+	}
+	if len(lines) == 0 {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "no IRC command in the message to the server")
+	}
+	// At the pace of the user's lines (pace.go).
+	if ok, room := s.lines.admit(len(lines), pasteTime); !ok {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE,
+			"the message makes %d IRC commands; at this login's pace (its throttle) at most %d go now: split it", len(lines), room)
+	}
+	defer s.lines.sent(len(lines))
+	for range lines {
+		if err := s.lines.wait(ctx); err != nil {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to the server: %v", err)
+		}
+	}
+	if err := s.sendCommands(conn, lines, true); err != nil {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to the server: %v", err)
+	}
+	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
+}
