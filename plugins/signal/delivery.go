@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,6 +32,9 @@ type recipientResult struct {
 	} `json:"recipientAddress"`
 	Type              string `json:"type"`
 	RetryAfterSeconds int64  `json:"retryAfterSeconds"`
+	// Token is set on a RATE_LIMIT_FAILURE that is Signal's spam check
+	// asking for a captcha (ProofRequiredException): the challenge's.
+	Token string `json:"token"`
 }
 
 func (r recipientResult) who() string {
@@ -79,10 +83,11 @@ func (r sendResult) failures() []string {
 func (r sendResult) undelivered(what string) error {
 	var who []string
 	var retry int64
-	kind := ""
+	kind, proof := "", false
 	for i, x := range r.Results {
 		who = append(who, x.who())
 		retry = max(retry, x.RetryAfterSeconds)
+		proof = proof || x.Token != ""
 		if i > 0 && x.Type != kind {
 			kind = "mixed"
 		} else {
@@ -99,6 +104,12 @@ func (r sendResult) undelivered(what string) error {
 		after := ""
 		if retry > 0 {
 			after = fmt.Sprintf(" (try again in %d s)", retry)
+		}
+		if proof {
+			if retry > 0 {
+				after = fmt.Sprintf(", or wait %d s", retry)
+			}
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s: Signal wants a captcha solved before this account sends more (its spam check); no one got it. Send a message from Signal on your phone, which shows the captcha%s, then send again", what, after)
 		}
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s: Signal asks to slow down%s; no one got it", what, after)
 	}
@@ -130,8 +141,11 @@ func undeliveredError(what string, e *rpc.Error) error {
 // as a success), and the log says who did not when some did.
 func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p map[string]any) (sendResult, error) {
 	var res sendResult
-	if err := s.call(ctx, what, method, p, &res); err != nil {
-		return res, err
+	if err := s.callRaw(ctx, what, method, p, &res); err != nil {
+		if notMember(err) {
+			s.outOfGroup(ctx, c.ChatID)
+		}
+		return res, s.mapError(what, err)
 	}
 	if !res.delivered() {
 		return res, res.undelivered(what)
@@ -141,4 +155,44 @@ func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p m
 			"method", method, "timestamp", res.Timestamp, "failed", strings.Join(failed, ", "))
 	}
 	return res, nil
+}
+
+// refusal reads the user errors signal-cli (-1) answers with a cause the
+// user can act on, which its words, meant for its command line, do not
+// say: a number not on Signal, a group the account is no longer in or
+// may not post to, the last admin leaving. It is nil for any other
+// error.
+func refusal(what string, e *rpc.Error) error {
+	if e.Code != rpc.CodeUserError {
+		return nil
+	}
+	msg := e.Message
+	switch {
+	case strings.HasPrefix(msg, "The user ") && strings.HasSuffix(msg, " is not registered."):
+		// UnregisteredRecipientException, a number no account has.
+		who := strings.TrimSuffix(strings.TrimPrefix(msg, "The user "), " is not registered.")
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: %s is not on Signal", what, who)
+	case strings.HasPrefix(msg, "Unregistered user: "):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: %s is not on Signal", what, strings.TrimPrefix(msg, "Unregistered user: "))
+	case strings.Contains(msg, notMemberText):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you are no longer in this Signal group", what)
+	case strings.Contains(msg, "Group not found: "):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: you are in no such Signal group", what)
+	case strings.HasPrefix(msg, "User is not allowed to send message to group: "):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: only the group's admins may send messages there", what)
+	case strings.Contains(msg, "User is last admin in group: "):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you are the group's only admin: make another member an admin first, then leave", what)
+	}
+	return nil
+}
+
+// notMemberText starts signal-cli's NotAGroupMemberException: a group it
+// keeps that the account left or was removed from.
+const notMemberText = "User is not a member in group: "
+
+// notMember reports whether err is signal-cli's refusal of a request in
+// a group the account is no longer in.
+func notMember(err error) bool {
+	var rerr *rpc.Error
+	return errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.Contains(rerr.Message, notMemberText)
 }

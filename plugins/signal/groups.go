@@ -302,6 +302,25 @@ func (s *Session) removal(g groupEntry, by *pb.Sender) *pb.ChatRemovedEvent {
 	return &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: "you are no longer in this Signal group"}
 }
 
+// outOfGroup tells the host that the user is out of a group, which a
+// request there refused as signal-cli's NotAGroupMemberException says:
+// the update that removed them was not seen (it came while no session
+// was subscribed, or could not be read), and the room would stay, each
+// message to it refused.
+func (s *Session) outOfGroup(ctx context.Context, chatID string) {
+	s.mu.Lock()
+	old := s.groups[chatID]
+	s.mu.Unlock()
+	g, chat, err := s.readGroup(ctx, chatID)
+	if err != nil || chat != nil || g.ID == "" {
+		return // not read, or a member after all (added back meanwhile)
+	}
+	s.mu.Lock()
+	delete(s.groups, chatID)
+	s.mu.Unlock()
+	s.report(ctx, chatID, old, nil, nil, g, 0)
+}
+
 // knowGroup announces a group the session has not seen yet (a message
 // came from it), with its members.
 func (s *Session) knowGroup(ctx context.Context, chatID string) {
@@ -636,6 +655,9 @@ func (s *Session) updateGroupAt(ctx context.Context, what, chatID string, p map[
 		Timestamp int64 `json:"timestamp"`
 	}
 	if err := s.callRaw(ctx, what, "updateGroup", p, &res); err != nil {
+		if notMember(err) {
+			s.outOfGroup(ctx, chatID)
+		}
 		return 0, s.groupUpdateError(what, err)
 	}
 	s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp)

@@ -334,13 +334,16 @@ func callError(what string, err error, n *Network) error {
 		if err := undeliveredError(what, rerr); err != nil {
 			return err
 		}
+		if err := refusal(what, rerr); err != nil {
+			return err
+		}
 		switch rerr.Code {
 		case rpc.CodeRateLimit:
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s: Signal asks to slow down: %s", what, rerr.Message)
 		case rpc.CodeUserError, rpc.CodeInvalidParams:
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s: %s", what, rerr.Message)
 		case rpc.CodeUntrustedKey:
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: a safety number changed: %s", what, rerr.Message)
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: a safety number changed (%s): %s, then send again", what, rerr.Message, verifyHint)
 		case rpc.CodeMethodNotFound:
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "%s: this signal-cli does not know it: %s", what, rerr.Message)
 		}
