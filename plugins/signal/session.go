@@ -245,17 +245,7 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	switch {
 	case err == nil:
 	case errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams:
-		// Nothing to retry: the connection goes, and the next Connect
-		// (a new login of the account) dials again.
-		s.mu.Lock()
-		s.gone = true
-		if s.c == c {
-			s.c = nil
-		}
-		s.mu.Unlock()
-		go c.Close()
-		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.acc.ID(), rerr.Message))
-		s.isReady()
+		s.accountGone(c, rerr.Message)
 		return refused
 	case errors.As(err, &rerr) && strings.Contains(strings.ToLower(rerr.Message), "not registered"):
 		why := fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.acc.ID(), rerr.Message)
@@ -283,6 +273,37 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	s.isReady()
 	return subscribed
+}
+
+// accountGone ends the session when signal-cli has no account of it
+// (why: signal-cli's words): its data removed, or its device unlinked
+// from the phone, which signal-cli learns from Signal while it runs and
+// then drops the account, ending its subscription without a word.
+// Nothing to retry: the connection goes, the login is told to be done
+// again, and the next Connect (a new login of the account) dials again.
+func (s *Session) accountGone(c *rpc.Client, why string) {
+	s.mu.Lock()
+	told := s.gone
+	s.gone, s.up = true, false
+	if s.c == c {
+		s.c = nil
+	}
+	s.mu.Unlock()
+	go c.Close()
+	if !told {
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.acc.ID(), why))
+	}
+	s.isReady()
+}
+
+// accountMissing reports whether err is signal-cli's answer to a request
+// naming an account it does not have, with its words.
+func accountMissing(err error) (string, bool) {
+	var rerr *rpc.Error
+	if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams && rerr.Message == "Specified account does not exist" {
+		return rerr.Message, true
+	}
+	return "", false
 }
 
 // onDown reports the daemon gone; the client dials again by itself.
@@ -453,6 +474,12 @@ func (s *Session) callWith(ctx context.Context, what string, f func(c *rpc.Clien
 			err = f(c)
 			if err == nil {
 				return nil
+			}
+			if why, ok := accountMissing(err); ok {
+				// Dropped by signal-cli while subscribed (the device
+				// unlinked): the session would stay connected, deaf.
+				s.accountGone(c, why)
+				return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s (unlinked from the phone, or its data removed): log in again", what, s.acc.ID())
 			}
 			if !errors.Is(err, rpc.ErrNotConnected) {
 				return err

@@ -1238,6 +1238,25 @@ func (d *Daemon) Unregister(account string) {
 	d.accounts[account].registered = false
 }
 
+// Unlink drops the account as signal-cli does when Signal refuses its
+// device while the daemon runs (unlinked from the phone: the websocket's
+// AUTHENTICATION_FAILED): it closes the account and forgets it, its
+// subscriptions end without a word, and every request naming it gets
+// "Specified account does not exist".
+func (d *Daemon) Unlink(account string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a := d.accounts[account]
+	delete(d.accounts, account)
+	for c := range d.conns {
+		for id, acc := range c.subs {
+			if acc == a {
+				delete(c.subs, id)
+			}
+		}
+	}
+}
+
 // FailNext makes the next request of method fail with a JSON-RPC error
 // of code and message, once per call of FailNext, as a signal-cli that
 // hit a passing trouble (an IOException of its store, a timeout towards
