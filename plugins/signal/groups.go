@@ -272,7 +272,11 @@ func (s *Session) readGroup(ctx context.Context, chatID string) (groupEntry, *pb
 			return g, nil, nil
 		}
 		chat := s.chatOf(ctx, g)
-		s.remember(g, chat)
+		if !g.IsBlocked {
+			// A blocked group is no chat of the user's while blocked
+			// (blockedGroupsSynced): not kept to describe it offline.
+			s.remember(g, chat)
+		}
 		return g, chat, nil
 	}
 	return groupEntry{}, nil, nil
@@ -572,6 +576,12 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		delete(s.groups, chatID)
 		s.mu.Unlock()
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
+	}
+	if g.IsBlocked {
+		// Its room went (blockedGroupsSynced) and it is not listed: a
+		// join of it, or "/pins" there, says why rather than bring
+		// back a room signal-cli keeps silent.
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s", blockedGroupText)
 	}
 	// Here only, not in chatOf: the contract gives the link, the timer
 	// and the pins in a ChatInfo answer alone. signal-cli names the link
