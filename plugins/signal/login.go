@@ -348,10 +348,14 @@ func callError(what string, err error, n *Network) error {
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "%s: this signal-cli does not know it: %s", what, rerr.Message)
 		}
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: %s", what, rerr.Message)
-	case errors.Is(err, rpc.ErrNotConnected), errors.Is(err, rpc.ErrDisconnected), errors.Is(err, rpc.ErrClosed):
+	case errors.Is(err, rpc.ErrDisconnected):
+		// Asked, and gone before it answered: signal-cli may have
+		// carried it out, and a send again would then go twice.
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: signal-cli went away before it answered, so it may have gone through all the same (%s)", what, n.daemonProblem())
+	case errors.Is(err, rpc.ErrNotConnected), errors.Is(err, rpc.ErrClosed):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: Signal is not available: %s", what, n.daemonProblem())
 	case errors.Is(err, context.DeadlineExceeded):
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: signal-cli did not answer in time", what)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: signal-cli did not answer in time, so it may have gone through all the same", what)
 	}
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: %v", what, err)
 }

@@ -3,6 +3,9 @@ package signal_test
 import (
 	"slices"
 	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/plugintest"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
@@ -59,4 +62,25 @@ func TestSendToGroupLeftUnseen(t *testing.T) {
 	if ev.ChatId != group || ev.GetChatRemoved().Reason != pb.ChatRemovedEvent_REASON_KICKED {
 		t.Fatalf("after the refused send: %v, want the group's chat removed (KICKED)", ev)
 	}
+}
+
+// signal-cli dying while it carries out a send: the answer never comes,
+// and the message may have reached Signal all the same. The error says
+// so, so that the user checks before sending it again (twice, on the
+// contacts' phones). Before, it said only that Signal was not available.
+func TestSendCutByCrashMayHaveGone(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	d.Stall("send")
+	res := make(chan *pb.CommandResult, 1)
+	go func() { res <- s.cmds.Send(plugintest.SendText(s.loginID, bob, "txn-cut", "cut short")) }()
+	for len(d.StalledRequests("send")) == 0 {
+		time.Sleep(10 * time.Millisecond) // until signal-cli has it
+	}
+	d.Crash()
+	wantRefused(t, "a send cut by signal-cli's death", <-res, pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "may have gone through")
+	if err := d.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTED)
 }
