@@ -116,6 +116,31 @@ func (r sendResult) undelivered(what string) error {
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: no one got it: %s", what, strings.Join(r.failures(), ", "))
 }
 
+// untrusted are the recipients who did not get a message because their
+// safety number changed, of a send some got.
+func (r sendResult) untrusted() []string {
+	var out []string
+	for _, x := range r.Results {
+		if x.Type == "IDENTITY_FAILURE" {
+			out = append(out, x.who())
+		}
+	}
+	return out
+}
+
+// partlyUntrusted is the error of a group message sent while some
+// members' safety number changed: they do not get it, nor any other,
+// until the user verifies it, which Signal's apps show on the message.
+// nil when there are none. Other failures (a member no longer on
+// Signal, a passing network trouble) are only logged (send).
+func (r sendResult) partlyUntrusted(what string) error {
+	who := r.untrusted()
+	if len(who) == 0 {
+		return nil
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s to everyone: %s did not get it, as their safety number changed: %s, for them to get your messages", what, strings.Join(who, ", "), verifyHint)
+}
+
 func isAre(names string, n int) string {
 	if n == 1 {
 		return names + " is"

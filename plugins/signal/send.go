@@ -153,7 +153,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	s.noteChat(res.Timestamp, c.ChatID, s.selfID())
 	out := s.sentResult(ctx, c.ChatID, res.Timestamp)
 	out.Meta = quoteMeta(s.selfID(), res.Timestamp, text, spans, firstType(msg.Attachments), reply)
-	return out, nil
+	// Sent in part: the message is the user's, and they read who did
+	// not get it and what to do.
+	return out, res.partlyUntrusted("could not send the message")
 }
 
 // sentResult is the Result of the user's message sent in chatID at ts
