@@ -479,6 +479,13 @@ func (s *Session) callWith(ctx context.Context, what string, f func(c *rpc.Clien
 				// Dropped by signal-cli while subscribed (the device
 				// unlinked): the session would stay connected, deaf.
 				s.accountGone(c, why)
+			}
+			s.mu.Lock()
+			gone = s.gone
+			s.mu.Unlock()
+			if gone {
+				// Also a call cut as another found the account gone
+				// and closed the connection: nothing went.
 				return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s (unlinked from the phone, or its data removed): log in again", what, s.acc.ID())
 			}
 			if !errors.Is(err, rpc.ErrNotConnected) {
