@@ -98,3 +98,25 @@ func TestBlockedGroupChatInfo(t *testing.T) {
 		}
 	}
 }
+
+// Nothing goes to someone blocked on the phone, as Signal's apps let
+// nothing be sent there (signal-cli would send it, and drop every
+// answer): the user reads that they blocked them and how to undo it.
+// Once unblocked, messages go again. Before, the message went, and the
+// answers were dropped without a word.
+func TestSendToBlockedRefused(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{BlockedNumbers: []string{bob}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetContactRemoved().GetUserId() == bob })
+	wantRefused(t, "a message to bob, blocked", s.do(bob, &pb.SendMessage{Text: "still there?"}),
+		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "blocked", "unblock")
+	if texts := sentTexts(d, bob); len(texts) != 0 {
+		t.Fatalf("sent to bob while blocked: %q", texts)
+	}
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{BlockedNumbers: []string{}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetContact().GetContact().GetUserId() == bob })
+	if res := s.do(bob, &pb.SendMessage{Text: "welcome back"}); res.Error != nil {
+		t.Fatalf("a message to bob, unblocked: %v", res.Error)
+	}
+}

@@ -166,6 +166,11 @@ func undeliveredError(what string, e *rpc.Error) error {
 // as a success), and the log says who did not when some did.
 func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p map[string]any) (sendResult, error) {
 	var res sendResult
+	if groupIDOf(c.ChatID) == "" && s.blockedUser(c.ChatID) {
+		// signal-cli would send it, and drop every answer: Signal's
+		// apps let nothing be sent to someone blocked.
+		return res, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you blocked %s on your phone; unblock them there to write to them", what, c.ChatID)
+	}
 	if err := s.callRaw(ctx, what, method, p, &res); err != nil {
 		if notMember(err) {
 			s.outOfGroup(ctx, c.ChatID)

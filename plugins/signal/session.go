@@ -57,6 +57,9 @@ type Session struct {
 	// blockedTold are the groups blocked on the phone whose removal the
 	// host was told this session, by chat ID (groups.go).
 	blockedTold map[string]bool
+	// blockedUsers are the people blocked on the phone, by number and
+	// ACI, as signal-cli last listed them (contacts.go).
+	blockedUsers map[string]bool
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
