@@ -116,6 +116,25 @@ func (r sendResult) undelivered(what string) error {
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: no one got it: %s", what, strings.Join(r.failures(), ", "))
 }
 
+// logChallenge gives the admin the captcha Signal asked for in a send's
+// results, if any: they may answer it for the account too.
+func (s *Session) logChallenge(r sendResult) {
+	if t := r.challenge(); t != "" {
+		s.n.host.Logger().Warn("signal: Signal wants a captcha solved before the account sends more; solve one at https://signalcaptchas.org/challenge/generate.html and give it with signal-cli submitRateLimitChallenge",
+			"login", s.loginID, "account", s.acc.ID(), "challenge", t)
+	}
+}
+
+// challenge is the token of the captcha Signal asked for, "" when none.
+func (r sendResult) challenge() string {
+	for _, x := range r.Results {
+		if x.Token != "" {
+			return x.Token
+		}
+	}
+	return ""
+}
+
 // untrusted are the recipients who did not get a message because their
 // safety number changed, of a send some got.
 func (r sendResult) untrusted() []string {
@@ -152,13 +171,23 @@ func isAre(names string, n int) string {
 // answers a send no recipient got: -1, -4 or -5 with the results as
 // data.response. It is nil for any other error.
 func undeliveredError(what string, e *rpc.Error) error {
+	r := responseOf(e)
+	if r == nil || r.delivered() {
+		return nil
+	}
+	return r.undelivered(what)
+}
+
+// responseOf is the send's results an error of signal-cli carries, nil
+// when it has none.
+func responseOf(e *rpc.Error) *sendResult {
 	var data struct {
 		Response *sendResult `json:"response"`
 	}
-	if len(e.Data) == 0 || json.Unmarshal(e.Data, &data) != nil || data.Response == nil || data.Response.delivered() {
+	if len(e.Data) == 0 || json.Unmarshal(e.Data, &data) != nil {
 		return nil
 	}
-	return data.Response.undelivered(what)
+	return data.Response
 }
 
 // send makes a request that sends something to the chat c names: an
@@ -172,12 +201,17 @@ func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p m
 		return res, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you blocked %s on your phone; unblock them there to write to them", what, c.ChatID)
 	}
 	if err := s.callRaw(ctx, what, method, p, &res); err != nil {
+		var rerr *rpc.Error
+		if errors.As(err, &rerr) && responseOf(rerr) != nil {
+			s.logChallenge(*responseOf(rerr))
+		}
 		if notMember(err) {
 			s.outOfGroup(ctx, c.ChatID)
 		}
 		return res, s.mapError(what, err)
 	}
 	if !res.delivered() {
+		s.logChallenge(res)
 		return res, res.undelivered(what)
 	}
 	if failed := res.failures(); len(failed) > 0 {

@@ -2,6 +2,7 @@ package signal_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,16 @@ func TestCaptchaAsked(t *testing.T) {
 	d.Fail(bob, "PROOF_REQUIRED")
 	wantRefused(t, "send under a captcha challenge", s.do(bob, &pb.SendMessage{Text: "x"}),
 		pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "captcha", "on your phone", "60 s")
+	// The admin's way, in the log: the challenge and signal-cli's command.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		log := s.p.Stderr() // read as the plugin writes it
+		if strings.Contains(log, "fake-challenge-token") && strings.Contains(log, "submitRateLimitChallenge") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the log does not give the captcha's challenge and how to answer it:\n%s", log)
+		}
+	}
 }
 
 // A group the user was removed from while the plugin did not see the
