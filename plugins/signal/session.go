@@ -50,8 +50,13 @@ type Session struct {
 	unlinked string
 	// subMu is held while subscribing (onUp): one subscription at a
 	// time, so that a connection gets one, however many onUp run.
-	subMu  sync.Mutex
-	groups map[string]*group // by chat ID
+	subMu sync.Mutex
+	// stateMu orders the connected state told at a subscription and a
+	// disconnection's reason told again (watchDown): the latter never
+	// comes after the former. watching: a watchDown runs.
+	stateMu  sync.Mutex
+	watching bool
+	groups   map[string]*group // by chat ID
 	// groupReads numbers the listGroups calls (groups.go's remember).
 	groupReads atomic.Uint64
 	// blockedTold are the groups blocked on the phone whose removal the
@@ -264,16 +269,19 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 		}
 		return failedSub
 	}
+	s.stateMu.Lock()
 	s.mu.Lock()
 	if c.Conn() != conn {
 		// The connection it was asked on is gone (its onDown came or
 		// comes): the next one is subscribed to in turn.
 		s.mu.Unlock()
+		s.stateMu.Unlock()
 		return failedSub
 	}
 	s.up, s.sub, s.unlinked = true, sub, ""
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
+	s.stateMu.Unlock()
 	s.isReady()
 	return subscribed
 }
@@ -312,14 +320,64 @@ func accountMissing(err error) (string, bool) {
 // onDown reports the daemon gone; the client dials again by itself.
 func (s *Session) onDown(err error) {
 	s.mu.Lock()
-	current := s.c != nil
+	c := s.c
 	s.up = false
 	s.mu.Unlock()
-	if !current {
+	if c == nil {
 		return
+	}
+	var changed <-chan struct{}
+	if s.n.daemon != nil {
+		changed = s.n.daemon.problemChanged() // before the problem is read: no change missed
 	}
 	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "Signal is unreachable: "+s.n.daemonProblem()+" ("+err.Error()+"); reconnecting")
 	s.isReady() // Connect need not wait: Signal keeps the messages meanwhile
+	if changed != nil {
+		s.watchDown(c, changed)
+	}
+}
+
+// watchDown tells the login's state again, with the supervised daemon's
+// new trouble, each time that changes while c, the session's
+// connection, is down: the connection drops as signal-cli dies, before
+// the supervisor learns why (its exit status, its last words), and a
+// daemon that cannot start again would otherwise leave the login
+// saying only that it was starting, or why it died before. One runs
+// at a time; it ends once the session is up again, or c closed.
+func (s *Session) watchDown(c *rpc.Client, changed <-chan struct{}) {
+	s.mu.Lock()
+	if s.watching {
+		s.mu.Unlock()
+		return
+	}
+	s.watching = true
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			s.watching = false
+			s.mu.Unlock()
+		}()
+		for {
+			select {
+			case <-changed:
+			case <-c.Done():
+				return
+			}
+			changed = s.n.daemon.problemChanged()
+			s.stateMu.Lock()
+			s.mu.Lock()
+			down := s.c == c && !s.up && !s.gone
+			s.mu.Unlock()
+			if down {
+				s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "Signal is unreachable: "+s.n.daemonProblem()+"; reconnecting")
+			}
+			s.stateMu.Unlock()
+			if !down {
+				return
+			}
+		}
+	}()
 }
 
 // state emits a login state event.
