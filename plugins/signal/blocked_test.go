@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
 )
 
@@ -70,5 +71,52 @@ func TestGroupBlockedOnPhone(t *testing.T) {
 	ev = s.next(func(ev *pb.Event) bool { return ev.GetChat() != nil || ev.GetChatRemoved() != nil })
 	if ev.ChatId != group || ev.GetChat() == nil || len(ev.GetChat().GetChat().GetMembers()) == 0 {
 		t.Fatalf("the group unblocked on the phone: %v, want its chat back with its members", ev)
+	}
+}
+
+// A group blocked on the phone is described by no ChatInfo, whether the
+// plugin saw the block (the block list synced) or it was blocked before
+// the plugin started: the answer says it is blocked and how to have it
+// back, as its room's removal did, so that a join from a bookmark or
+// "/pins" there does not bring back a room signal-cli keeps silent.
+// Before, ChatInfo described it as any group.
+func TestBlockedGroupChatInfo(t *testing.T) {
+	d, gid := startFake(t)
+	before := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: before, Name: "Blocked before", Blocked: true,
+		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI}, {Number: bob, UUID: bobACI}}})
+	s := newSession(t, d)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{
+		BlockedNumbers: []string{}, BlockedGroupIDs: []string{gid, before}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil && ev.ChatId == hexGroup(gid) })
+	for _, id := range []string{gid, before} {
+		ctx, cancel := s.p.CallContext()
+		chat, err := s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: hexGroup(id)})
+		cancel()
+		if e := sdk.FromGRPC(err); e == nil || e.Code != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(e.Text, "unblock it there") {
+			t.Errorf("ChatInfo of a blocked group: %v, %v; want NOT_ALLOWED saying it is blocked", chat, err)
+		}
+	}
+}
+
+// Nothing goes to someone blocked on the phone, as Signal's apps let
+// nothing be sent there (signal-cli would send it, and drop every
+// answer): the user reads that they blocked them and how to undo it.
+// Once unblocked, messages go again. Before, the message went, and the
+// answers were dropped without a word.
+func TestSendToBlockedRefused(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{BlockedNumbers: []string{bob}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetContactRemoved().GetUserId() == bob })
+	wantRefused(t, "a message to bob, blocked", s.do(bob, &pb.SendMessage{Text: "still there?"}),
+		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "blocked", "unblock")
+	if texts := sentTexts(d, bob); len(texts) != 0 {
+		t.Fatalf("sent to bob while blocked: %q", texts)
+	}
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{BlockedNumbers: []string{}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetContact().GetContact().GetUserId() == bob })
+	if res := s.do(bob, &pb.SendMessage{Text: "welcome back"}); res.Error != nil {
+		t.Fatalf("a message to bob, unblocked: %v", res.Error)
 	}
 }

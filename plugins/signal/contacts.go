@@ -73,7 +73,15 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 		return nil, err
 	}
 	var out []*pb.Contact
+	blocked := map[string]bool{}
 	for _, c := range cs {
+		if c.IsBlocked {
+			for _, id := range []string{deref(c.Number), c.UUID} {
+				if id != "" {
+					blocked[id] = true
+				}
+			}
+		}
 		if c.IsBlocked || c.IsHidden {
 			continue
 		}
@@ -86,9 +94,21 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 		}
 		out = append(out, c.contact(id))
 	}
+	s.mu.Lock()
+	s.blockedUsers = blocked
+	s.mu.Unlock()
 	s.profiles.told(out, time.Now())
 	s.namesRead(ctx, cs) // the members' nicks (membernames.go)
 	return out, nil
+}
+
+// blockedUser reports whether the user blocked the person of a direct
+// chat on the phone, as signal-cli last listed them or the phone's block
+// list said.
+func (s *Session) blockedUser(chatID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.blockedUsers[chatID]
 }
 
 // ProfileRecheck is how often at most a contact's name and profile
@@ -257,6 +277,20 @@ func (s *Session) contactsSynced(ctx context.Context) {
 // come back until the next connection.
 func (s *Session) blockedSynced(ctx context.Context, blocked []string) {
 	s.contactsSynced(ctx)
+	now := map[string]bool{}
+	for _, b := range blocked {
+		id := b
+		if isUUID(b) {
+			id = s.ids.lookup("", strings.ToLower(b), s.acc)
+			now[strings.ToLower(b)] = true
+		}
+		if id != "" {
+			now[id] = true
+		}
+	}
+	s.mu.Lock()
+	s.blockedUsers = now // the phone's whole list, whether or not the contacts were read
+	s.mu.Unlock()
 	for _, b := range blocked {
 		id := b
 		if isUUID(b) {

@@ -35,6 +35,9 @@ type daemon struct {
 	once sync.Once
 	mu   sync.Mutex
 	last string // why the daemon last stopped or could not start
+	// changed is closed, and replaced, when last changes
+	// (problemChanged).
+	changed chan struct{}
 	// cannot is set while the command cannot even be started (not
 	// installed): waiting for the socket is then pointless.
 	cannot bool
@@ -49,7 +52,7 @@ type daemon struct {
 }
 
 func newDaemon(cfg Config, dataDir, socket string, log *slog.Logger) *daemon {
-	return &daemon{cfg: cfg, dataDir: dataDir, socket: socket, log: log, stopCh: make(chan struct{}), done: make(chan struct{})}
+	return &daemon{cfg: cfg, dataDir: dataDir, socket: socket, log: log, changed: make(chan struct{}), stopCh: make(chan struct{}), done: make(chan struct{})}
 }
 
 // args are signal-cli's arguments: multi-account mode (no -a), the
@@ -85,7 +88,16 @@ func (d *daemon) failures() (exited int, cannot bool) {
 func (d *daemon) setProblem(s string) {
 	d.mu.Lock()
 	d.last = s
+	close(d.changed)
+	d.changed = make(chan struct{})
 	d.mu.Unlock()
+}
+
+// problemChanged is closed at the next change of problem.
+func (d *daemon) problemChanged() <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.changed
 }
 
 // command is the signal-cli process to start, with JAVA_HOME when set.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,6 +32,9 @@ type recipientResult struct {
 	} `json:"recipientAddress"`
 	Type              string `json:"type"`
 	RetryAfterSeconds int64  `json:"retryAfterSeconds"`
+	// Token is set on a RATE_LIMIT_FAILURE that is Signal's spam check
+	// asking for a captcha (ProofRequiredException): the challenge's.
+	Token string `json:"token"`
 }
 
 func (r recipientResult) who() string {
@@ -79,10 +83,11 @@ func (r sendResult) failures() []string {
 func (r sendResult) undelivered(what string) error {
 	var who []string
 	var retry int64
-	kind := ""
+	kind, proof := "", false
 	for i, x := range r.Results {
 		who = append(who, x.who())
 		retry = max(retry, x.RetryAfterSeconds)
+		proof = proof || x.Token != ""
 		if i > 0 && x.Type != kind {
 			kind = "mixed"
 		} else {
@@ -100,9 +105,59 @@ func (r sendResult) undelivered(what string) error {
 		if retry > 0 {
 			after = fmt.Sprintf(" (try again in %d s)", retry)
 		}
+		if proof {
+			if retry > 0 {
+				after = fmt.Sprintf(", or wait %d s", retry)
+			}
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s: Signal wants a captcha solved before this account sends more (its spam check); no one got it. Send a message from Signal on your phone, which shows the captcha%s, then send again", what, after)
+		}
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s: Signal asks to slow down%s; no one got it", what, after)
 	}
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: no one got it: %s", what, strings.Join(r.failures(), ", "))
+}
+
+// logChallenge gives the admin the captcha Signal asked for in a send's
+// results, if any: they may answer it for the account too.
+func (s *Session) logChallenge(r sendResult) {
+	if t := r.challenge(); t != "" {
+		s.n.host.Logger().Warn("signal: Signal wants a captcha solved before the account sends more; solve one at https://signalcaptchas.org/challenge/generate.html and give it with signal-cli submitRateLimitChallenge",
+			"login", s.loginID, "account", s.acc.ID(), "challenge", t)
+	}
+}
+
+// challenge is the token of the captcha Signal asked for, "" when none.
+func (r sendResult) challenge() string {
+	for _, x := range r.Results {
+		if x.Token != "" {
+			return x.Token
+		}
+	}
+	return ""
+}
+
+// untrusted are the recipients who did not get a message because their
+// safety number changed, of a send some got.
+func (r sendResult) untrusted() []string {
+	var out []string
+	for _, x := range r.Results {
+		if x.Type == "IDENTITY_FAILURE" {
+			out = append(out, x.who())
+		}
+	}
+	return out
+}
+
+// partlyUntrusted is the error of a group message sent while some
+// members' safety number changed: they do not get it, nor any other,
+// until the user verifies it, which Signal's apps show on the message.
+// nil when there are none. Other failures (a member no longer on
+// Signal, a passing network trouble) are only logged (send).
+func (r sendResult) partlyUntrusted(what string) error {
+	who := r.untrusted()
+	if len(who) == 0 {
+		return nil
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s to everyone: %s did not get it, as their safety number changed: %s, for them to get your messages", what, strings.Join(who, ", "), verifyHint)
 }
 
 func isAre(names string, n int) string {
@@ -116,13 +171,23 @@ func isAre(names string, n int) string {
 // answers a send no recipient got: -1, -4 or -5 with the results as
 // data.response. It is nil for any other error.
 func undeliveredError(what string, e *rpc.Error) error {
+	r := responseOf(e)
+	if r == nil || r.delivered() {
+		return nil
+	}
+	return r.undelivered(what)
+}
+
+// responseOf is the send's results an error of signal-cli carries, nil
+// when it has none.
+func responseOf(e *rpc.Error) *sendResult {
 	var data struct {
 		Response *sendResult `json:"response"`
 	}
-	if len(e.Data) == 0 || json.Unmarshal(e.Data, &data) != nil || data.Response == nil || data.Response.delivered() {
+	if len(e.Data) == 0 || json.Unmarshal(e.Data, &data) != nil {
 		return nil
 	}
-	return data.Response.undelivered(what)
+	return data.Response
 }
 
 // send makes a request that sends something to the chat c names: an
@@ -130,10 +195,23 @@ func undeliveredError(what string, e *rpc.Error) error {
 // as a success), and the log says who did not when some did.
 func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p map[string]any) (sendResult, error) {
 	var res sendResult
-	if err := s.call(ctx, what, method, p, &res); err != nil {
-		return res, err
+	if groupIDOf(c.ChatID) == "" && s.blockedUser(c.ChatID) {
+		// signal-cli would send it, and drop every answer: Signal's
+		// apps let nothing be sent to someone blocked.
+		return res, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you blocked %s on your phone; unblock them there to write to them", what, c.ChatID)
+	}
+	if err := s.callRaw(ctx, what, method, p, &res); err != nil {
+		var rerr *rpc.Error
+		if errors.As(err, &rerr) && responseOf(rerr) != nil {
+			s.logChallenge(*responseOf(rerr))
+		}
+		if notMember(err) {
+			s.outOfGroup(ctx, c.ChatID)
+		}
+		return res, s.mapError(what, err)
 	}
 	if !res.delivered() {
+		s.logChallenge(res)
 		return res, res.undelivered(what)
 	}
 	if failed := res.failures(); len(failed) > 0 {
@@ -141,4 +219,44 @@ func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p m
 			"method", method, "timestamp", res.Timestamp, "failed", strings.Join(failed, ", "))
 	}
 	return res, nil
+}
+
+// refusal reads the user errors signal-cli (-1) answers with a cause the
+// user can act on, which its words, meant for its command line, do not
+// say: a number not on Signal, a group the account is no longer in or
+// may not post to, the last admin leaving. It is nil for any other
+// error.
+func refusal(what string, e *rpc.Error) error {
+	if e.Code != rpc.CodeUserError {
+		return nil
+	}
+	msg := e.Message
+	switch {
+	case strings.HasPrefix(msg, "The user ") && strings.HasSuffix(msg, " is not registered."):
+		// UnregisteredRecipientException, a number no account has.
+		who := strings.TrimSuffix(strings.TrimPrefix(msg, "The user "), " is not registered.")
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: %s is not on Signal", what, who)
+	case strings.HasPrefix(msg, "Unregistered user: "):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: %s is not on Signal", what, strings.TrimPrefix(msg, "Unregistered user: "))
+	case strings.Contains(msg, notMemberText):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you are no longer in this Signal group", what)
+	case strings.Contains(msg, "Group not found: "):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: you are in no such Signal group", what)
+	case strings.HasPrefix(msg, "User is not allowed to send message to group: "):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: only the group's admins may send messages there", what)
+	case strings.Contains(msg, "User is last admin in group: "):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you are the group's only admin: make another member an admin first, then leave", what)
+	}
+	return nil
+}
+
+// notMemberText starts signal-cli's NotAGroupMemberException: a group it
+// keeps that the account left or was removed from.
+const notMemberText = "User is not a member in group: "
+
+// notMember reports whether err is signal-cli's refusal of a request in
+// a group the account is no longer in.
+func notMember(err error) bool {
+	var rerr *rpc.Error
+	return errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.Contains(rerr.Message, notMemberText)
 }

@@ -99,3 +99,22 @@ func TestGroupPartlyDelivered(t *testing.T) {
 	wantRefused(t, "group edit to nobody", s.do(group, &pb.EditMessage{TargetId: itoa(mine), Text: "edited, to no one"}),
 		pb.ErrorCode_ERROR_CODE_UNAVAILABLE, bob, carol)
 }
+
+// A group message that members whose safety number changed did not get
+// is sent in part: it has its ID (it is the user's message, which the
+// others got) and an error naming them and how to verify it, as
+// Signal's apps mark it. Before, only the log said so, and those
+// members missed every message without the user knowing.
+func TestGroupPartlyUntrusted(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	d.Fail(carol, "IDENTITY_FAILURE")
+	res := s.do(hexGroup(gid), &pb.SendMessage{Text: "to bob, not carol"})
+	if res.MessageId == "" {
+		t.Fatalf("a group message bob got: %v, want it sent (its ID)", res)
+	}
+	wantRefused(t, "a group message carol did not get", res, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, carol, "safety number", "Mark as verified")
+	if strings.Contains(res.Error.Text, bob) {
+		t.Fatalf("the error names bob, who got it: %q", res.Error.Text)
+	}
+}

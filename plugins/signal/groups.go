@@ -272,7 +272,11 @@ func (s *Session) readGroup(ctx context.Context, chatID string) (groupEntry, *pb
 			return g, nil, nil
 		}
 		chat := s.chatOf(ctx, g)
-		s.remember(g, chat)
+		if !g.IsBlocked {
+			// A blocked group is no chat of the user's while blocked
+			// (blockedGroupsSynced): not kept to describe it offline.
+			s.remember(g, chat)
+		}
 		return g, chat, nil
 	}
 	return groupEntry{}, nil, nil
@@ -300,6 +304,25 @@ func (s *Session) removal(g groupEntry, by *pb.Sender) *pb.ChatRemovedEvent {
 		return &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_BANNED, Text: "the group's admins removed you from this Signal group and keep you out"}
 	}
 	return &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: "you are no longer in this Signal group"}
+}
+
+// outOfGroup tells the host that the user is out of a group, which a
+// request there refused as signal-cli's NotAGroupMemberException says:
+// the update that removed them was not seen (it came while no session
+// was subscribed, or could not be read), and the room would stay, each
+// message to it refused.
+func (s *Session) outOfGroup(ctx context.Context, chatID string) {
+	s.mu.Lock()
+	old := s.groups[chatID]
+	s.mu.Unlock()
+	g, chat, err := s.readGroup(ctx, chatID)
+	if err != nil || chat != nil || g.ID == "" {
+		return // not read, or a member after all (added back meanwhile)
+	}
+	s.mu.Lock()
+	delete(s.groups, chatID)
+	s.mu.Unlock()
+	s.report(ctx, chatID, old, nil, nil, g, 0)
 }
 
 // knowGroup announces a group the session has not seen yet (a message
@@ -554,6 +577,12 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		s.mu.Unlock()
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
 	}
+	if g.IsBlocked {
+		// Its room went (blockedGroupsSynced) and it is not listed: a
+		// join of it, or "/pins" there, says why rather than bring
+		// back a room signal-cli keeps silent.
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s", blockedGroupText)
+	}
 	// Here only, not in chatOf: the contract gives the link, the timer
 	// and the pins in a ChatInfo answer alone. signal-cli names the link
 	// only while the group's link is on.
@@ -636,6 +665,9 @@ func (s *Session) updateGroupAt(ctx context.Context, what, chatID string, p map[
 		Timestamp int64 `json:"timestamp"`
 	}
 	if err := s.callRaw(ctx, what, "updateGroup", p, &res); err != nil {
+		if notMember(err) {
+			s.outOfGroup(ctx, chatID)
+		}
 		return 0, s.groupUpdateError(what, err)
 	}
 	s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp)

@@ -334,21 +334,28 @@ func callError(what string, err error, n *Network) error {
 		if err := undeliveredError(what, rerr); err != nil {
 			return err
 		}
+		if err := refusal(what, rerr); err != nil {
+			return err
+		}
 		switch rerr.Code {
 		case rpc.CodeRateLimit:
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s: Signal asks to slow down: %s", what, rerr.Message)
 		case rpc.CodeUserError, rpc.CodeInvalidParams:
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s: %s", what, rerr.Message)
 		case rpc.CodeUntrustedKey:
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: a safety number changed: %s", what, rerr.Message)
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: a safety number changed (%s): %s, then send again", what, rerr.Message, verifyHint)
 		case rpc.CodeMethodNotFound:
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "%s: this signal-cli does not know it: %s", what, rerr.Message)
 		}
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: %s", what, rerr.Message)
-	case errors.Is(err, rpc.ErrNotConnected), errors.Is(err, rpc.ErrDisconnected), errors.Is(err, rpc.ErrClosed):
+	case errors.Is(err, rpc.ErrDisconnected):
+		// Asked, and gone before it answered: signal-cli may have
+		// carried it out, and a send again would then go twice.
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: signal-cli went away before it answered, so it may have gone through all the same (%s)", what, n.daemonProblem())
+	case errors.Is(err, rpc.ErrNotConnected), errors.Is(err, rpc.ErrClosed):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: Signal is not available: %s", what, n.daemonProblem())
 	case errors.Is(err, context.DeadlineExceeded):
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: signal-cli did not answer in time", what)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: signal-cli did not answer in time, so it may have gone through all the same", what)
 	}
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: %v", what, err)
 }

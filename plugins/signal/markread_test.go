@@ -90,3 +90,49 @@ func TestMarkReadAfterRestart(t *testing.T) {
 		t.Errorf("mark after a restart: receipts of %v, want %v only", got, want)
 	}
 }
+
+// A read receipt one author cannot get (their safety number changed, or
+// they left Signal) does not hold back the others' nor the chat's mark:
+// the others get theirs, and the next mark does not send them again.
+// Before, the mark failed at that author: those after them (by number)
+// got no receipt, and the mark never moved, so every later mark sent
+// the ones before them all again.
+func TestMarkReadPastAFailedAuthor(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	inGroup := &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}
+	say := func(number, aci, text string) *pb.Event {
+		at := d.Now()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: number, SourceUUID: aci, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+			Timestamp: at, Message: fakesignal.Text(text), GroupInfo: inGroup}})
+		return s.next(isText(text))
+	}
+	receipts := func(upTo *pb.Event) map[string][]int64 {
+		t.Helper()
+		before := len(d.Requests(alice))
+		if res := s.do(group, &pb.MarkRead{UpToId: upTo.EventId, UpToMeta: upTo.Meta}); res.Error != nil {
+			t.Fatalf("mark read: %v", res.Error)
+		}
+		got := map[string][]int64{}
+		for _, r := range d.Requests(alice)[before:] {
+			if r.Method == "sendReceipt" && r.Params["type"] == "read" {
+				who := anyStrings(r.Params["recipient"])[0]
+				for _, v := range r.Params["targetTimestamp"].([]any) {
+					got[who] = append(got[who], int64(v.(float64)))
+				}
+			}
+		}
+		return got
+	}
+	d.Fail(bob, "IDENTITY_FAILURE") // bob's number sorts before carol's
+	say(bob, bobACI, "bob one")
+	c1 := say(carol, carolACI, "carol one")
+	if got := receipts(c1); !slices.Equal(got[carol], []int64{atoi(t, c1.EventId)}) {
+		t.Fatalf("receipts with bob's failing: %v, want carol's", got)
+	}
+	c2 := say(carol, carolACI, "carol two")
+	if got := receipts(c2); !slices.Equal(got[carol], []int64{atoi(t, c2.EventId)}) {
+		t.Fatalf("the next mark: receipts %v, want carol's new message only", got)
+	}
+}

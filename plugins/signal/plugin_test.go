@@ -363,7 +363,7 @@ func TestSend(t *testing.T) {
 		t.Fatalf("react without meta: %v", res)
 	}
 	// A group alice is not in.
-	if res := s.do(hexGroup(fakesignal.NewGroupID()), &pb.SendMessage{Text: "x"}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.Text, "Group not found") {
+	if res := s.do(hexGroup(fakesignal.NewGroupID()), &pb.SendMessage{Text: "x"}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND || !strings.Contains(res.Error.Text, "no such Signal group") {
 		t.Fatalf("unknown group: %v", res)
 	}
 

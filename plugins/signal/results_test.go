@@ -48,3 +48,30 @@ func TestSendResults(t *testing.T) {
 		t.Errorf("partly delivered: %v %v", part.delivered(), part.failures())
 	}
 }
+
+// signal-cli's user errors (-1) that the user can act on are told with
+// their meaning, not signal-cli's command-line words: the last admin
+// leaving (its text names the command line's --admin), a group where
+// only admins post; an untrusted identity's error (-4) says how to
+// verify it. Before, they were BAD_REQUEST with signal-cli's words.
+func TestRefusalWords(t *testing.T) {
+	for _, tc := range []struct {
+		err  *rpc.Error
+		code pb.ErrorCode
+		says string
+	}{
+		{&rpc.Error{Code: rpc.CodeUserError, Message: "You need to specify a new admin with --admin: User is last admin in group: Friends (Zw==)"},
+			pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "make another member an admin first"},
+		{&rpc.Error{Code: rpc.CodeUserError, Message: "User is not allowed to send message to group: Friends (Zw==)"},
+			pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only the group's admins"},
+		{&rpc.Error{Code: rpc.CodeUserError, Message: "Unregistered user: +15550000009"},
+			pb.ErrorCode_ERROR_CODE_NOT_FOUND, "+15550000009 is not on Signal"},
+		{&rpc.Error{Code: rpc.CodeUntrustedKey, Message: "Failed to send message due to untrusted identities"},
+			pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Mark as verified"},
+	} {
+		var se *sdk.Error
+		if err := callError("could not", tc.err, &Network{}); !errors.As(err, &se) || se.Code != tc.code || !strings.Contains(se.Text, tc.says) {
+			t.Errorf("%q: %v, want %v saying %q", tc.err.Message, err, tc.code, tc.says)
+		}
+	}
+}

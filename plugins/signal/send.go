@@ -153,7 +153,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	s.noteChat(res.Timestamp, c.ChatID, s.selfID())
 	out := s.sentResult(ctx, c.ChatID, res.Timestamp)
 	out.Meta = quoteMeta(s.selfID(), res.Timestamp, text, spans, firstType(msg.Attachments), reply)
-	return out, nil
+	// Sent in part: the message is the user's, and they read who did
+	// not get it and what to do.
+	return out, res.partlyUntrusted("could not send the message")
 }
 
 // sentResult is the Result of the user's message sent in chatID at ts
@@ -362,6 +364,7 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 		byAuthor[a] = append(byAuthor[a], ts)
 	}
 	authors := slices.Sorted(maps.Keys(byAuthor))
+	var failed []string
 	for _, author := range authors {
 		var read []int64
 		for _, t := range byAuthor[author] {
@@ -373,10 +376,24 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 		}
 		slices.Sort(read)
 		read = slices.Compact(read)
-		if err := s.call(ctx, "could not send the read receipt", "sendReceipt",
-			map[string]any{"recipient": author, "targetTimestamp": read, "type": "read"}, nil); err != nil {
-			return err
+		err := s.call(ctx, "could not send the read receipt", "sendReceipt",
+			map[string]any{"recipient": author, "targetTimestamp": read, "type": "read"}, nil)
+		if err == nil {
+			continue
 		}
+		switch sdk.ToProto(err).Code {
+		case pb.ErrorCode_ERROR_CODE_NOT_FOUND, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, pb.ErrorCode_ERROR_CODE_BAD_REQUEST:
+			// This author's own trouble (no longer on Signal, their
+			// safety number changed), which a mark again would meet
+			// again: the other authors get theirs all the same, and
+			// the mark moves on.
+			failed = append(failed, err.Error())
+		default:
+			return err // signal-cli down, a rate limit: the next mark sends it all
+		}
+	}
+	if len(failed) > 0 {
+		s.n.host.Logger().Warn("signal: some read receipts could not be sent", "login", s.loginID, "chat", c.ChatID, "failed", strings.Join(failed, "; "))
 	}
 	s.marks.mark(c.ChatID, ts)
 	return nil

@@ -50,13 +50,21 @@ type Session struct {
 	unlinked string
 	// subMu is held while subscribing (onUp): one subscription at a
 	// time, so that a connection gets one, however many onUp run.
-	subMu  sync.Mutex
-	groups map[string]*group // by chat ID
+	subMu sync.Mutex
+	// stateMu orders the connected state told at a subscription and a
+	// disconnection's reason told again (watchDown): the latter never
+	// comes after the former. watching: a watchDown runs.
+	stateMu  sync.Mutex
+	watching bool
+	groups   map[string]*group // by chat ID
 	// groupReads numbers the listGroups calls (groups.go's remember).
 	groupReads atomic.Uint64
 	// blockedTold are the groups blocked on the phone whose removal the
 	// host was told this session, by chat ID (groups.go).
 	blockedTold map[string]bool
+	// blockedUsers are the people blocked on the phone, by number and
+	// ACI, as signal-cli last listed them (contacts.go).
+	blockedUsers map[string]bool
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
@@ -245,17 +253,7 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	switch {
 	case err == nil:
 	case errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams:
-		// Nothing to retry: the connection goes, and the next Connect
-		// (a new login of the account) dials again.
-		s.mu.Lock()
-		s.gone = true
-		if s.c == c {
-			s.c = nil
-		}
-		s.mu.Unlock()
-		go c.Close()
-		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.acc.ID(), rerr.Message))
-		s.isReady()
+		s.accountGone(c, rerr.Message)
 		return refused
 	case errors.As(err, &rerr) && strings.Contains(strings.ToLower(rerr.Message), "not registered"):
 		why := fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.acc.ID(), rerr.Message)
@@ -271,31 +269,115 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 		}
 		return failedSub
 	}
+	s.stateMu.Lock()
 	s.mu.Lock()
 	if c.Conn() != conn {
 		// The connection it was asked on is gone (its onDown came or
 		// comes): the next one is subscribed to in turn.
 		s.mu.Unlock()
+		s.stateMu.Unlock()
 		return failedSub
 	}
 	s.up, s.sub, s.unlinked = true, sub, ""
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
+	s.stateMu.Unlock()
 	s.isReady()
 	return subscribed
+}
+
+// accountGone ends the session when signal-cli has no account of it
+// (why: signal-cli's words): its data removed, or its device unlinked
+// from the phone, which signal-cli learns from Signal while it runs and
+// then drops the account, ending its subscription without a word.
+// Nothing to retry: the connection goes, the login is told to be done
+// again, and the next Connect (a new login of the account) dials again.
+func (s *Session) accountGone(c *rpc.Client, why string) {
+	s.mu.Lock()
+	told := s.gone
+	s.gone, s.up = true, false
+	if s.c == c {
+		s.c = nil
+	}
+	s.mu.Unlock()
+	go c.Close()
+	if !told {
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.acc.ID(), why))
+	}
+	s.isReady()
+}
+
+// accountMissing reports whether err is signal-cli's answer to a request
+// naming an account it does not have, with its words.
+func accountMissing(err error) (string, bool) {
+	var rerr *rpc.Error
+	if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams && rerr.Message == "Specified account does not exist" {
+		return rerr.Message, true
+	}
+	return "", false
 }
 
 // onDown reports the daemon gone; the client dials again by itself.
 func (s *Session) onDown(err error) {
 	s.mu.Lock()
-	current := s.c != nil
+	c := s.c
 	s.up = false
 	s.mu.Unlock()
-	if !current {
+	if c == nil {
 		return
+	}
+	var changed <-chan struct{}
+	if s.n.daemon != nil {
+		changed = s.n.daemon.problemChanged() // before the problem is read: no change missed
 	}
 	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "Signal is unreachable: "+s.n.daemonProblem()+" ("+err.Error()+"); reconnecting")
 	s.isReady() // Connect need not wait: Signal keeps the messages meanwhile
+	if changed != nil {
+		s.watchDown(c, changed)
+	}
+}
+
+// watchDown tells the login's state again, with the supervised daemon's
+// new trouble, each time that changes while c, the session's
+// connection, is down: the connection drops as signal-cli dies, before
+// the supervisor learns why (its exit status, its last words), and a
+// daemon that cannot start again would otherwise leave the login
+// saying only that it was starting, or why it died before. One runs
+// at a time; it ends once the session is up again, or c closed.
+func (s *Session) watchDown(c *rpc.Client, changed <-chan struct{}) {
+	s.mu.Lock()
+	if s.watching {
+		s.mu.Unlock()
+		return
+	}
+	s.watching = true
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			s.watching = false
+			s.mu.Unlock()
+		}()
+		for {
+			select {
+			case <-changed:
+			case <-c.Done():
+				return
+			}
+			changed = s.n.daemon.problemChanged()
+			s.stateMu.Lock()
+			s.mu.Lock()
+			down := s.c == c && !s.up && !s.gone
+			s.mu.Unlock()
+			if down {
+				s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "Signal is unreachable: "+s.n.daemonProblem()+"; reconnecting")
+			}
+			s.stateMu.Unlock()
+			if !down {
+				return
+			}
+		}
+	}()
 }
 
 // state emits a login state event.
@@ -453,6 +535,19 @@ func (s *Session) callWith(ctx context.Context, what string, f func(c *rpc.Clien
 			err = f(c)
 			if err == nil {
 				return nil
+			}
+			if why, ok := accountMissing(err); ok {
+				// Dropped by signal-cli while subscribed (the device
+				// unlinked): the session would stay connected, deaf.
+				s.accountGone(c, why)
+			}
+			s.mu.Lock()
+			gone = s.gone
+			s.mu.Unlock()
+			if gone {
+				// Also a call cut as another found the account gone
+				// and closed the connection: nothing went.
+				return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s (unlinked from the phone, or its data removed): log in again", what, s.acc.ID())
 			}
 			if !errors.Is(err, rpc.ErrNotConnected) {
 				return err

@@ -98,3 +98,42 @@ func TestSignalCLIMissing(t *testing.T) {
 		})
 	}
 }
+
+// signal-cli dying and failing to start again: the login says why, in
+// signal-cli's last words, as soon as the supervisor knows it, and again
+// at each failed start; once it starts, the login is connected. Before,
+// the connection's drop was told before the supervisor learnt why, so
+// the login said only "signal-cli is starting" (or why it died before)
+// for as long as it could not start.
+func TestRestartFailureTold(t *testing.T) {
+	cli := plugintest.BuildBinary(t, fakeCLIPkg)
+	t.Setenv("FAKESIGNAL_ACCOUNTS", alice+":"+aliceACI)
+	dataDir := t.TempDir()
+	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "data_dir": dataDir, "accounts": adminAccounts()})
+	p := plugintest.Start(t, pluginBinary(t), "", cfg)
+	done := p.Login("existing", map[string]string{"account": alice})
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	state := func(match func(*pb.LoginStateEvent) bool) {
+		t.Helper()
+		evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState() != nil && match(ev.GetLoginState()) })
+	}
+	state(func(st *pb.LoginStateEvent) bool { return st.State == pb.LoginState_LOGIN_STATE_CONNECTED })
+	b, err := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(string(b))
+	const why = "Error: LinkageError occurred while loading main class org.asamk.signal.Main"
+	if err := os.WriteFile(filepath.Join(dataDir, "fail"), []byte(why), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	state(func(st *pb.LoginStateEvent) bool {
+		return st.State == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT && strings.Contains(st.Message, why)
+	})
+	os.Remove(filepath.Join(dataDir, "fail"))
+	state(func(st *pb.LoginStateEvent) bool { return st.State == pb.LoginState_LOGIN_STATE_CONNECTED })
+}

@@ -1139,8 +1139,26 @@ func (d *Daemon) checkTarget(a *Account, p map[string]any) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, g := range groups {
-		if findGroup(a, g) == nil {
+		grp := findGroup(a, g)
+		if grp == nil {
 			return userError("Group not found: %s", g)
+		}
+		// signal-cli keeps a group the account left or was removed
+		// from (NotAGroupMemberException).
+		if !slices.ContainsFunc(grp.Members, func(m Member) bool {
+			return (m.Number != "" && m.Number == a.Number) || m.UUID == a.UUID
+		}) {
+			return userError("User is not a member in group: %s (%s)", grp.Name, grp.ID)
+		}
+	}
+	// A number signal-cli cannot resolve to an account on Signal (none
+	// of the contacts, failing UNREGISTERED_FAILURE) is refused before
+	// anything goes (UnregisteredRecipientException); a contact's
+	// account gone since answers UNREGISTERED_FAILURE among the results.
+	for _, r := range list(p, "recipient") {
+		if strings.HasPrefix(r, "+") && d.failing[r] == "UNREGISTERED_FAILURE" &&
+			!slices.ContainsFunc(a.contacts, func(c Contact) bool { return c.Number == r }) {
+			return userError("The user %s is not registered.", r)
 		}
 	}
 	return nil
@@ -1150,7 +1168,10 @@ func (d *Daemon) checkTarget(a *Account, p map[string]any) error {
 // group member) get a result of type kind (UNREGISTERED_FAILURE,
 // IDENTITY_FAILURE, NETWORK_FAILURE, RATE_LIMIT_FAILURE...); "" = SUCCESS
 // again. A number of UNREGISTERED_FAILURE is not on Signal: a group
-// created with it is refused.
+// created with it is refused, and so is a send to it when it is none of
+// the contacts. PROOF_REQUIRED is Signal's spam check asking for a
+// captcha: signal-cli answers it as RATE_LIMIT_FAILURE with the
+// challenge's token.
 func (d *Daemon) Fail(recipient, kind string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -1215,6 +1236,25 @@ func (d *Daemon) Unregister(account string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.accounts[account].registered = false
+}
+
+// Unlink drops the account as signal-cli does when Signal refuses its
+// device while the daemon runs (unlinked from the phone: the websocket's
+// AUTHENTICATION_FAILED): it closes the account and forgets it, its
+// subscriptions end without a word, and every request naming it gets
+// "Specified account does not exist".
+func (d *Daemon) Unlink(account string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a := d.accounts[account]
+	delete(d.accounts, account)
+	for c := range d.conns {
+		for id, acc := range c.subs {
+			if acc == a {
+				delete(c.subs, id)
+			}
+		}
+	}
 }
 
 // FailNext makes the next request of method fail with a JSON-RPC error
@@ -1303,6 +1343,9 @@ func (d *Daemon) sent(a *Account, req *Request) (any, error) {
 		r := map[string]any{"recipientAddress": address(t.m), "type": kind}
 		if t.group != "" {
 			r["groupId"] = t.group
+		}
+		if kind == "PROOF_REQUIRED" {
+			kind, r["type"], r["token"] = "RATE_LIMIT_FAILURE", "RATE_LIMIT_FAILURE", "fake-challenge-token"
 		}
 		if kind == "RATE_LIMIT_FAILURE" {
 			r["retryAfterSeconds"] = 60

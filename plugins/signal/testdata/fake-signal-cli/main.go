@@ -4,8 +4,9 @@
 // FAKESIGNAL_ACCOUNTS ("number:aci,..."), writes its pid and JAVA_HOME
 // into DIR, and runs until killed. FAKESIGNAL_DELIVER, an envelope's
 // JSON, is queued for the first of those accounts. With FAKESIGNAL_FAIL
-// set it writes that text to stderr (after FAKESIGNAL_NOISE lines of
-// log) and exits 1, as a signal-cli without its Java.
+// set, or a file "fail" in DIR, it writes that text to stderr (after
+// FAKESIGNAL_NOISE lines of log) and exits 1, as a signal-cli without
+// its Java.
 package main
 
 import (
@@ -34,7 +35,11 @@ func main() {
 		fmt.Println("signal-cli " + fakesignal.Version)
 		return
 	}
-	if msg := os.Getenv("FAKESIGNAL_FAIL"); msg != "" {
+	msg := os.Getenv("FAKESIGNAL_FAIL")
+	if b, err := os.ReadFile(filepath.Join(*config, "fail")); err == nil && *config != "" {
+		msg = strings.TrimSpace(string(b)) // a start that fails from now on
+	}
+	if msg != "" {
 		// FAKESIGNAL_NOISE lines of log first, as a Java that says much
 		// before its last word.
 		n, _ := strconv.Atoi(os.Getenv("FAKESIGNAL_NOISE"))
