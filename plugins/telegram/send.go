@@ -490,12 +490,9 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 func (c *reactionCache) setMine(chat string, msg int, self string, emojis []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.last == nil {
-		c.last = map[string]map[string][]string{}
-	}
 	key := chat + "/" + strconv.Itoa(msg)
 	if c.last[key] == nil {
-		c.last[key] = map[string][]string{}
+		c.setLocked(key, map[string][]string{})
 	}
 	if len(emojis) == 0 {
 		delete(c.last[key], self)
