@@ -73,16 +73,6 @@ func (s *store) setPhotoUser(id int64, has bool) error {
 	})
 }
 
-// hasNoPhoto reports whether u, a full user (not "min", whose photo may
-// be left out), has no profile photo the account may see.
-func hasNoPhoto(u *tg.User) bool {
-	if u.Min {
-		return false
-	}
-	_, ok := u.Photo.(*tg.UserProfilePhoto)
-	return !ok
-}
-
 // photosRemoved sets the avatar ID "none" on the contacts of a contact
 // list (out, with their users) listed with a photo last time and without
 // one now, and keeps who has one now.
@@ -99,10 +89,12 @@ func (s *Session) photosRemoved(out []*pb.Contact, users map[string]*tg.User) {
 	for _, c := range out {
 		u := users[c.UserId]
 		switch {
-		case u == nil:
-		case c.AvatarId != "":
+		case u == nil, c.AvatarId == "" && !had[u.ID]:
+		case c.AvatarId != "", u.Min:
+			// A "min" user's description may leave the photo out: the
+			// one told stands.
 			now[u.ID] = true
-		case had[u.ID] && hasNoPhoto(u):
+		default:
 			c.AvatarId = removedPhotoID
 		}
 	}
