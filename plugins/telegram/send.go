@@ -70,6 +70,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if s.bot != nil {
 		return s.bot.SendMessage(ctx, c, msg)
 	}
+	if err := textFits(msg.Text); err != nil {
+		return sdk.Result{}, err // before a file goes without it
+	}
 	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
@@ -124,6 +127,29 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return s.sentResult(ctx, mgr, c, rid, upd)
 	}
 	return s.sendFiles(ctx, api, mgr, peer, c, msg, ents, reply, topic)
+}
+
+// textMax is the longest text Telegram takes in a message, in UTF-16
+// code units once trimmed (its config's message_length_max, the same
+// with Premium).
+const textMax = 4096
+
+// textFits refuses a text longer than Telegram takes in a message, as
+// too large: with files, the first would go and the text fail after it.
+func textFits(text string) error {
+	if n := utf16Len(strings.TrimSpace(text)); n > textMax {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "telegram: Telegram takes at most 4,096 characters in a message (this one has %s): send it in parts", thousands(n))
+	}
+	return nil
+}
+
+// thousands is n with a comma between its thousands.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // captionMax is the longest caption Telegram takes with a file, in
@@ -412,6 +438,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return s.bot.EditMessage(ctx, c, e)
 	}
 	if err := locationEdit(e.Text); err != nil {
+		return sdk.Result{}, err
+	}
+	if err := textFits(e.Text); err != nil {
 		return sdk.Result{}, err
 	}
 	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
