@@ -182,3 +182,24 @@ func TestContactPhotoRemovedWhileAway(t *testing.T) {
 		t.Errorf("avatar IDs %v: a removal told live said again", ids)
 	}
 }
+
+// A contact described as a "min" user (whose description may leave the
+// photo out) is no removal of their photo, and their photo stays known:
+// a later full description without it is.
+func TestContactPhotoMinUser(t *testing.T) {
+	s, _ := unitSession(t)
+	list := func(u *tg.User) string {
+		c := contactOf(u)
+		s.photosRemoved([]*pb.Contact{c}, map[string]*tg.User{c.UserId: u})
+		return c.AvatarId
+	}
+	if id := list(&tg.User{ID: 1002, FirstName: "Bob", Photo: &tg.UserProfilePhoto{PhotoID: 77}}); id != "77" {
+		t.Fatalf("bob with a photo: %q", id)
+	}
+	if id := list(&tg.User{ID: 1002, FirstName: "Bob", Min: true}); id != "" {
+		t.Errorf("bob as a min user: %q, want nothing said", id)
+	}
+	if id := list(&tg.User{ID: 1002, FirstName: "Bob"}); id != removedPhotoID {
+		t.Errorf("bob without a photo after: %q, want %q", id, removedPhotoID)
+	}
+}
