@@ -62,6 +62,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	}
 	var out []*pb.Contact
 	listed := map[int64]listedAs{}
+	users := map[string]*tg.User{} // as listed, for photosRemoved
 	add := func(us []tg.UserClass, chat bool) {
 		for _, uc := range us {
 			u, ok := uc.(*tg.User)
@@ -72,7 +73,9 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 			as.contact, as.chat = as.contact || !chat, as.chat || chat
 			listed[u.ID] = as
 			if !seen {
-				out = append(out, contactOf(u))
+				c := contactOf(u)
+				out = append(out, c)
+				users[c.UserId] = u
 			}
 		}
 	}
@@ -102,6 +105,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	}
 	add(dm, true)
 	s.listing.set(listed)
+	s.photosRemoved(out, users) // photoseen.go
 	return out, nil
 }
 

@@ -154,6 +154,7 @@ func (s *Session) userEvents(uid int64) []*pb.Event {
 			// clears it.
 			c.AvatarId = removedPhotoID
 		}
+		s.photoTold(uid, c.AvatarId) // photoseen.go
 		return []*pb.Event{{ChatId: id, Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}}}
 	}
 	return nil

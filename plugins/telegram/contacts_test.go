@@ -123,3 +123,83 @@ func TestContactNewPhoto(t *testing.T) {
 		t.Errorf("a group member's new photo: events %v, want none", evs)
 	}
 }
+
+// avatarIDs is the contact list's avatar IDs by user ID.
+func avatarIDs(t *testing.T, s *Session) map[string]string {
+	t.Helper()
+	cs, err := s.ContactList(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, c := range cs {
+		out[c.UserId] = c.AvatarId
+	}
+	return out
+}
+
+// A contact who removed their profile photo while the gateway was away
+// (Telegram's updateUser has no pts: no catch-up brings it) is listed
+// with the avatar ID "none" at the next contact list, whose UserInfo has
+// no picture, so the gateway clears the one it showed; once, and only
+// for a contact listed with a photo before (their user object, which
+// the list has already, says they have none now): someone who never had
+// one costs the gateway no UserInfo. The removal was never told: the
+// list said "" (nothing to say), the old photo stayed shown.
+func TestContactPhotoRemovedWhileAway(t *testing.T) {
+	srv := newFake(t)
+	srv.SetProfilePhoto(bob.ID, []byte("jpeg of bob"))
+	srv.Send(carol.ID, &tg.PeerUser{UserID: alice.ID}, "hi, no photo")
+	s, h, info, n := connectAlice(t, srv)
+	ids := avatarIDs(t, s)
+	if ids["1002"] == "" || ids["1002"] == removedPhotoID || ids["1003"] != "" {
+		t.Fatalf("avatar IDs %v: want bob's photo, none said for carol", ids)
+	}
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.SetProfilePhoto(bob.ID, nil)
+	s = connect(t, n, h, info)
+	if ids := avatarIDs(t, s); ids["1002"] != removedPhotoID || ids["1003"] != "" {
+		t.Errorf("avatar IDs %v: want bob's %q, carol's nothing", ids, removedPhotoID)
+	}
+	if ids := avatarIDs(t, s); ids["1002"] != "" {
+		t.Errorf("avatar IDs listed again %v: want bob's removal said once", ids)
+	}
+	// A new photo, then removed live (updateUser): the next list says
+	// nothing again, as the removal was told.
+	srv.SetProfilePhoto(bob.ID, []byte("new jpeg of bob"))
+	if ids := avatarIDs(t, s); ids["1002"] == "" || ids["1002"] == removedPhotoID {
+		t.Fatalf("avatar IDs %v: want bob's new photo", ids)
+	}
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: bob.ID * 7, FirstName: "Bob", Contact: true}}, nil)
+	if evs := s.convert(ctxT(t), &tg.UpdateUser{UserID: 1002}); len(evs) != 1 || evs[0].GetContact().GetContact().GetAvatarId() != removedPhotoID {
+		t.Fatalf("the live removal %v", evs)
+	}
+	srv.SetProfilePhoto(bob.ID, nil)
+	if ids := avatarIDs(t, s); ids["1002"] != "" {
+		t.Errorf("avatar IDs %v: a removal told live said again", ids)
+	}
+}
+
+// A contact described as a "min" user (whose description may leave the
+// photo out) is no removal of their photo, and their photo stays known:
+// a later full description without it is.
+func TestContactPhotoMinUser(t *testing.T) {
+	s, _ := unitSession(t)
+	list := func(u *tg.User) string {
+		c := contactOf(u)
+		s.photosRemoved([]*pb.Contact{c}, map[string]*tg.User{c.UserId: u})
+		return c.AvatarId
+	}
+	if id := list(&tg.User{ID: 1002, FirstName: "Bob", Photo: &tg.UserProfilePhoto{PhotoID: 77}}); id != "77" {
+		t.Fatalf("bob with a photo: %q", id)
+	}
+	if id := list(&tg.User{ID: 1002, FirstName: "Bob", Min: true}); id != "" {
+		t.Errorf("bob as a min user: %q, want nothing said", id)
+	}
+	if id := list(&tg.User{ID: 1002, FirstName: "Bob"}); id != removedPhotoID {
+		t.Errorf("bob without a photo after: %q, want %q", id, removedPhotoID)
+	}
+}

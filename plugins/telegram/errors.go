@@ -124,8 +124,13 @@ var explained = map[string]struct {
 	"PHOTO_CROP_SIZE_SMALL":         {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the picture is too small for Telegram: give a larger one (Telegram's apps make it 640x640 pixels)"},
 	"PHOTO_CROP_FILE_MISSING":       {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram lost the picture's upload: try again"},
 	// A send's refusals.
-	"PEER_FLOOD":               {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Telegram limits this account (reported for spam): it may not write to people who are not its contacts for now; @SpamBot in Telegram says until when"},
-	"PRIVACY_PREMIUM_REQUIRED": {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "their privacy settings let only their contacts and Telegram Premium users write to them"},
-	"VOICE_MESSAGES_FORBIDDEN": {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "their privacy settings refuse voice notes: send a file or text instead"},
-	"ALLOW_PAYMENT_REQUIRED":   {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "they charge Telegram Stars for each message: write to them from a Telegram app"},
+	"PEER_FLOOD":                {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Telegram limits this account (reported for spam): it may not write to people who are not its contacts for now; @SpamBot in Telegram says until when"},
+	"PRIVACY_PREMIUM_REQUIRED":  {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "their privacy settings let only their contacts and Telegram Premium users write to them"},
+	"VOICE_MESSAGES_FORBIDDEN":  {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "their privacy settings refuse voice notes: send a file or text instead"},
+	"ALLOW_PAYMENT_REQUIRED":    {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "they charge Telegram Stars for each message: write to them from a Telegram app"},
+	"CHAT_WRITE_FORBIDDEN":      {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you may not write here (a channel you read, or a group that took away your right to write)"},
+	"CHAT_SEND_MEDIA_FORBIDDEN": {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the group does not let you send files here"},
+	"PEER_ID_INVALID":           {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "Telegram does not know this chat for your account (left, deleted, or never met)"},
+	"MESSAGE_TOO_LONG":          {pb.ErrorCode_ERROR_CODE_TOO_LARGE, "Telegram takes at most 4,096 characters in a message: send it in parts"},
+	"FILE_PARTS_INVALID":        {pb.ErrorCode_ERROR_CODE_TOO_LARGE, "the file is larger than Telegram takes (2,000 MiB; 4,000 MiB with Premium)"},
 }

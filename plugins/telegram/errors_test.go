@@ -29,6 +29,16 @@ func TestSendRefusalsMapped(t *testing.T) {
 		{tgerr.New(403, "PRIVACY_PREMIUM_REQUIRED"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Premium"},
 		{tgerr.New(400, "VOICE_MESSAGES_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "voice"},
 		{tgerr.New(400, "ALLOW_PAYMENT_REQUIRED_50"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Stars"},
+		// A chat where the user may not write, one Telegram does not
+		// know for the account, a text or a file too long: each says so
+		// (they were the bare error's name).
+		{tgerr.New(403, "CHAT_WRITE_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "may not write"},
+		{tgerr.New(400, "PEER_ID_INVALID"), pb.ErrorCode_ERROR_CODE_NOT_FOUND, "does not know this chat"},
+		{tgerr.New(400, "MESSAGE_TOO_LONG"), pb.ErrorCode_ERROR_CODE_TOO_LARGE, "4,096 characters"},
+		{tgerr.New(400, "FILE_PARTS_INVALID"), pb.ErrorCode_ERROR_CODE_TOO_LARGE, "2,000 MiB"},
+		{tgerr.New(403, "CHAT_SEND_MEDIA_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "files"},
+		{tgerr.New(400, "USER_IS_BLOCKED"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "blocked you"},
+		{tgerr.New(420, "FLOOD_WAIT_75"), pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "1m15s"},
 	} {
 		var se *sdk.Error
 		err := cmdErr("send", tc.err)

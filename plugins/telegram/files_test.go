@@ -177,3 +177,36 @@ func TestFileTooLarge(t *testing.T) {
 		t.Errorf("a file of the limit exactly: %v", err)
 	}
 }
+
+// A text longer than Telegram takes in a message (4,096 UTF-16 code
+// units, once trimmed) is refused, too large, before anything is sent:
+// with a file, the file does not go alone (the file went, then the text
+// failed, MESSAGE_TOO_LONG: sent in part). 4,096 with blanks around
+// them go.
+func TestLongTextRefusedFirst(t *testing.T) {
+	srv := newFake(t)
+	s, _, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	long := strings.Repeat("x", 4096) + "😀"
+	from := len(srv.Messages(bob.ID))
+	for _, msg := range []*pb.SendMessage{
+		{Text: long, Attachments: []*pb.Attachment{pdf("a.pdf")}},
+		{Text: long},
+	} {
+		_, err := s.SendMessage(ctx, sdk.Call{ChatID: "1002"}, msg)
+		var se *sdk.Error
+		if !errors.As(err, &se) || se.Code != pb.ErrorCode_ERROR_CODE_TOO_LARGE || !strings.Contains(se.Text, "4,096") || !strings.Contains(se.Text, "4,098") {
+			t.Errorf("a text of 4,098 (%d files): %v, want too large, saying 4,096 and 4,098", len(msg.Attachments), err)
+		}
+	}
+	if got := newIn(srv, from); len(got) != 0 {
+		t.Errorf("bob got %q: want nothing", got)
+	}
+	if n := srv.Requests("upload.saveFilePart"); n != 0 {
+		t.Errorf("%d parts uploaded, want none", n)
+	}
+	exact := "\n" + strings.Repeat("y", 4096) + "\n"
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "1002"}, &pb.SendMessage{Text: exact}); err != nil {
+		t.Errorf("a text of 4,096 with blanks around: %v", err)
+	}
+}

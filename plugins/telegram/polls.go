@@ -69,6 +69,9 @@ type pollMsg struct {
 	sender  *pb.Sender
 	caption string
 	ents    []tg.MessageEntityClass
+	// buttons is the line of a bot's inline keyboard under the message
+	// (buttonsText): its corrections keep it, as the message showed it.
+	buttons string
 }
 
 // pollSaved is a poll as its file keeps it: the poll and its messages'
@@ -86,6 +89,7 @@ type savedMsg struct {
 	Sender  []byte // pb.Sender
 	Caption string
 	Ents    [][]byte // each a tg.MessageEntityClass
+	Buttons string   `json:",omitempty"`
 }
 
 // load reads the polls kept in the login folder dir ("": none), for
@@ -124,7 +128,7 @@ func (e *pollEntry) saved() (pollSaved, error) {
 		if err != nil {
 			return pollSaved{}, err
 		}
-		sm := savedMsg{Chat: pm.chat, ID: pm.id, Sender: snd, Caption: pm.caption}
+		sm := savedMsg{Chat: pm.chat, ID: pm.id, Sender: snd, Caption: pm.caption, Buttons: pm.buttons}
 		for _, ent := range pm.ents {
 			var b bin.Buffer
 			if err := ent.Encode(&b); err != nil {
@@ -144,7 +148,7 @@ func (ps *pollSaved) entry() (*pollEntry, error) {
 		return nil, err
 	}
 	for _, sm := range ps.Msgs {
-		pm := pollMsg{chat: sm.Chat, id: sm.ID, sender: &pb.Sender{}, caption: sm.Caption}
+		pm := pollMsg{chat: sm.Chat, id: sm.ID, sender: &pb.Sender{}, caption: sm.Caption, buttons: sm.Buttons}
 		if err := proto.Unmarshal(sm.Sender, pm.sender); err != nil {
 			return nil, err
 		}
@@ -258,9 +262,9 @@ func (c *pollCache) edited(md *tg.MessageMediaPoll, pm pollMsg) (text string, ms
 	old := e.media.Results
 	e.media = *md
 	keepOwn(&e.media.Results, old)
-	captionChanged := true
+	captionChanged := true // or its buttons
 	if i := slices.IndexFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id }); i >= 0 {
-		captionChanged = e.msgs[i].caption != pm.caption
+		captionChanged = e.msgs[i].caption != pm.caption || e.msgs[i].buttons != pm.buttons
 		e.msgs = slices.Delete(e.msgs, i, i+1)
 	}
 	e.msgs = append(e.msgs, pm)
@@ -391,6 +395,7 @@ func (s *Session) pollCorrections(pollText string, msgs []pollMsg) []*pb.Event {
 	var evs []*pb.Event
 	for _, pm := range msgs {
 		text, spans := mediatext.WithCaption(pollText, pm.caption, spansOf(pm.caption, pm.ents, s.userByName))
+		text = withButtons(text, pm.buttons)
 		// No event ID: a poll's update says a state again, and a second
 		// copy changes nothing, while two states may read the same.
 		evs = append(evs, s.editEvent(pm.chat, pm.sender, pm.id, at, "", text, spans))
@@ -401,7 +406,7 @@ func (s *Session) pollCorrections(pollText string, msgs []pollMsg) []*pb.Event {
 // pollEditEvents are the corrections an edit of a poll's message m of
 // chat, from snd, calls for (pollCache.edited).
 func (s *Session) pollEditEvents(chat string, m *tg.Message, md *tg.MessageMediaPoll, snd *pb.Sender) []*pb.Event {
-	return s.pollCorrections(s.polls.edited(md, pollMsg{chat: chat, id: m.ID, sender: snd, caption: m.Message, ents: m.Entities}))
+	return s.pollCorrections(s.polls.edited(md, pollMsgOf(chat, m, snd)))
 }
 
 // rememberPoll keeps a message's poll, for its updates.
@@ -410,5 +415,10 @@ func (s *Session) rememberPoll(chat string, m *tg.Message, snd *pb.Sender) {
 	if !ok {
 		return
 	}
-	s.polls.remember(md, pollMsg{chat: chat, id: m.ID, sender: snd, caption: m.Message, ents: m.Entities})
+	s.polls.remember(md, pollMsgOf(chat, m, snd))
+}
+
+// pollMsgOf is message m of chat, from snd, as a poll's message is kept.
+func pollMsgOf(chat string, m *tg.Message, snd *pb.Sender) pollMsg {
+	return pollMsg{chat: chat, id: m.ID, sender: snd, caption: m.Message, ents: m.Entities, buttons: buttonsText(m.ReplyMarkup)}
 }

@@ -101,3 +101,26 @@ func TestReactionVariationSelector(t *testing.T) {
 		}
 	}
 }
+
+// The reactions last seen are kept for the reactionsKept newest messages
+// reacted to, not for every message of the session's life (a busy
+// group's reactions grew the map for as long as the plugin ran); the
+// newest still tell a change alone.
+func TestReactionCacheBound(t *testing.T) {
+	s, _ := unitSession(t)
+	heart := func(n int) tg.MessageReactions {
+		return tg.MessageReactions{Results: []tg.ReactionCount{{Reaction: &tg.ReactionEmoji{Emoticon: "❤"}, Count: n}}}
+	}
+	for id := 1; id <= reactionsKept+10; id++ {
+		s.reactionEvents("1002", id, heart(1))
+	}
+	s.react.mu.Lock()
+	kept := len(s.react.last)
+	s.react.mu.Unlock()
+	if kept > reactionsKept {
+		t.Errorf("%d messages' reactions kept, want at most %d", kept, reactionsKept)
+	}
+	if evs := s.reactionEvents("1002", reactionsKept+10, heart(1)); len(evs) != 0 {
+		t.Errorf("the newest message's reactions again: %v, want nothing new", evs)
+	}
+}

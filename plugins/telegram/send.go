@@ -70,6 +70,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if s.bot != nil {
 		return s.bot.SendMessage(ctx, c, msg)
 	}
+	if err := textFits(msg.Text); err != nil {
+		return sdk.Result{}, err // before a file goes without it
+	}
 	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
@@ -124,6 +127,29 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return s.sentResult(ctx, mgr, c, rid, upd)
 	}
 	return s.sendFiles(ctx, api, mgr, peer, c, msg, ents, reply, topic)
+}
+
+// textMax is the longest text Telegram takes in a message, in UTF-16
+// code units once trimmed (its config's message_length_max, the same
+// with Premium).
+const textMax = 4096
+
+// textFits refuses a text longer than Telegram takes in a message, as
+// too large: with files, the first would go and the text fail after it.
+func textFits(text string) error {
+	if n := utf16Len(strings.TrimSpace(text)); n > textMax {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "telegram: Telegram takes at most 4,096 characters in a message (this one has %s): send it in parts", thousands(n))
+	}
+	return nil
+}
+
+// thousands is n with a comma between its thousands.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // captionMax is the longest caption Telegram takes with a file, in
@@ -414,6 +440,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err := locationEdit(e.Text); err != nil {
 		return sdk.Result{}, err
 	}
+	if err := textFits(e.Text); err != nil {
+		return sdk.Result{}, err
+	}
 	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
@@ -490,12 +519,9 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 func (c *reactionCache) setMine(chat string, msg int, self string, emojis []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.last == nil {
-		c.last = map[string]map[string][]string{}
-	}
 	key := chat + "/" + strconv.Itoa(msg)
 	if c.last[key] == nil {
-		c.last[key] = map[string][]string{}
+		c.setLocked(key, map[string][]string{})
 	}
 	if len(emojis) == 0 {
 		delete(c.last[key], self)

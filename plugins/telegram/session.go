@@ -202,7 +202,7 @@ func (s *Session) start(ready chan struct{}) {
 					}()
 				}
 			}
-		}, s.watchLoggedOut(gen))
+		}, s.watchLoggedOut(gen), waitFlood())
 		api = client.API()
 		r, err := startRunner(client, func(ctx context.Context) error {
 			status, err := client.Auth().Status(ctx)

@@ -542,8 +542,30 @@ func (s *sentSet) take(chat string, id int) bool {
 // reactionCache is the last set of reactions seen per message and sender,
 // to tell who removed theirs (Telegram sends the message's whole list).
 type reactionCache struct {
-	mu   sync.Mutex
-	last map[string]map[string][]string // chat/msg -> sender -> emojis
+	mu    sync.Mutex
+	last  map[string]map[string][]string // chat/msg -> sender -> emojis
+	order []string                       // the keys of last, oldest first
+}
+
+// reactionsKept bounds the messages whose reactions are kept: past it,
+// the one first reacted to longest ago is forgotten (a change of its
+// reactions then tells them all again, which changes nothing shown, and
+// not one taken back meanwhile).
+const reactionsKept = 4096
+
+// setLocked keeps the reactions of the message key; with c.mu held.
+func (c *reactionCache) setLocked(key string, now map[string][]string) {
+	if c.last == nil {
+		c.last = map[string]map[string][]string{}
+	}
+	if _, known := c.last[key]; !known {
+		c.order = append(c.order, key)
+		if len(c.order) > reactionsKept {
+			delete(c.last, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.last[key] = now
 }
 
 // reactionEvents compares a message's reactions with the last seen.
@@ -591,16 +613,13 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 	key := chat + "/" + strconv.Itoa(msg)
 	c := &s.react
 	c.mu.Lock()
-	if c.last == nil {
-		c.last = map[string]map[string][]string{}
-	}
 	before := c.last[key]
 	if k, _, err := parsePeer(chat); len(r.RecentReactions) > 0 || err != nil || k != peerUser {
 		// A group's: whom the recent list (or, when Telegram gives
 		// none, the counts alone) leaves out may still have reacted.
 		keepUnlisted(before, now, r)
 	}
-	c.last[key] = now
+	c.setLocked(key, now)
 	c.mu.Unlock()
 	var evs []*pb.Event
 	emitFor := func(who string, set []string) {

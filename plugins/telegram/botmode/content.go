@@ -24,13 +24,16 @@ func (s *Session) messageText(m *models.Message) (string, []*pb.Span) {
 	}
 	out, spans := mediatext.WithCaption(contentText(m), text, spansOf(text, ents, s.userByName(m.Chat.ID)))
 	// After the text, so that the spans stay where they are.
-	if b := buttonsText(m.ReplyMarkup); b != "" {
-		if out != "" {
-			out += "\n"
-		}
-		out += b
+	return withButtons(out, buttonsText(m.ReplyMarkup)), spans
+}
+
+// withButtons is text with a keyboard's buttons line b (buttonsText)
+// after it, on a line of its own.
+func withButtons(text, b string) string {
+	if b == "" || text == "" {
+		return text + b
 	}
-	return out, spans
+	return text + "\n" + b
 }
 
 // userByName looks a username up among the users the bot has seen,

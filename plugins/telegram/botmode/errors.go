@@ -61,7 +61,10 @@ func commandError(what string, err error) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "Telegram takes at most 4096 characters in a message and 1024 in a file's caption (%s)", desc)
 	case strings.Contains(lower, "not found"), strings.Contains(lower, "topic_deleted"), errors.Is(err, bot.ErrorNotFound):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: %s", what, desc)
-	case strings.Contains(lower, "file is too big"):
+	case strings.Contains(lower, "file is too big"), strings.Contains(lower, "request entity too large"):
+		// The second is HTTP 413, which the Bot API's web server
+		// answers (as HTML, or in the API's JSON) for an upload past
+		// its limit.
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "%s: a bot downloads files of at most 20 MB and sends at most 50 MB (%s)", what, desc)
 	case errors.Is(err, bot.ErrorForbidden):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: %s", what, desc)

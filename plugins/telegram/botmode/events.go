@@ -280,6 +280,9 @@ func (s *Session) editEvents(ctx context.Context, m *models.Message) []*pb.Event
 	s.inTopicRoom(ev, m)
 	ev.Sender = senderOf(m)
 	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spans}}
+	if m.Poll != nil {
+		s.polls.edited(m) // its next update's correction as this one
+	}
 	return append(evs, ev)
 }
 

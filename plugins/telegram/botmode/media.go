@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -158,8 +159,9 @@ func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return "", fmt.Errorf("botmode: upload: %w", err)
 		}
+		s.sweepUploads(dir)
 	}
-	path := filepath.Join(dir, "botmode-upload-"+id)
+	path := filepath.Join(dir, uploadPrefix+id)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("botmode: upload: %w", err)
@@ -193,6 +195,40 @@ func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader
 	return id, nil
 }
 
+// uploadTTL is how long a spooled file waits for the send that takes it
+// (a resend after a restart included): past it, it is removed.
+const uploadTTL = 24 * time.Hour
+
+// uploadPrefix opens the name of a spooled file (then its upload ID).
+const uploadPrefix = "botmode-upload-"
+
+// sweepUploads removes the files spooled in dir longer than uploadTTL
+// ago that no send took (a send Telegram refused keeps its file, for a
+// resend): they stayed until the login was removed.
+func (s *Session) sweepUploads(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		id, ok := strings.CutPrefix(strings.TrimSuffix(e.Name(), ".json"), uploadPrefix)
+		if !ok {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < uploadTTL {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.log.Warn("telegram bot: an old upload not removed", "file", e.Name(), "err", err)
+			continue
+		}
+		s.mu.Lock()
+		delete(s.uploads, id)
+		s.mu.Unlock()
+	}
+}
+
 // takeUpload finds an upload by ID.
 func (s *Session) takeUpload(id string) (upload, error) {
 	s.mu.Lock()
@@ -204,7 +240,7 @@ func (s *Session) takeUpload(id string) (upload, error) {
 	if strings.ContainsAny(id, "/\\.") || s.cfg.Dir == "" {
 		return upload{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no upload %q", id)
 	}
-	meta, err := os.ReadFile(filepath.Join(s.cfg.Dir, uploadsDir, "botmode-upload-"+id+".json"))
+	meta, err := os.ReadFile(filepath.Join(s.cfg.Dir, uploadsDir, uploadPrefix+id+".json"))
 	if err == nil && json.Unmarshal(meta, &u) == nil {
 		return u, nil
 	}

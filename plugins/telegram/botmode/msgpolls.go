@@ -92,7 +92,8 @@ func (c *msgPolls) addLocked(id string) {
 // remember keeps a poll's message (m.Poll set), trimmed.
 func (c *msgPolls) remember(m *models.Message) {
 	kept := models.Message{ID: m.ID, Chat: m.Chat, From: m.From, SenderChat: m.SenderChat, AuthorSignature: m.AuthorSignature,
-		MessageThreadID: m.MessageThreadID, IsTopicMessage: m.IsTopicMessage, Caption: m.Caption, CaptionEntities: m.CaptionEntities}
+		MessageThreadID: m.MessageThreadID, IsTopicMessage: m.IsTopicMessage, Caption: m.Caption, CaptionEntities: m.CaptionEntities,
+		ReplyMarkup: m.ReplyMarkup}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	id := m.Poll.ID
@@ -107,6 +108,21 @@ func (c *msgPolls) remember(m *models.Message) {
 	}
 	c.m[id] = msgs
 	c.store.Put(id, msgs)
+}
+
+// edited keeps what an edit of a remembered poll's message m changed
+// that its corrections show: its caption and its keyboard. Its sender
+// stays as remembered (the bot's own poll is the user's).
+func (c *msgPolls) edited(m *models.Message) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	msgs := c.m[m.Poll.ID]
+	i := slices.IndexFunc(msgs, func(o models.Message) bool { return o.Chat.ID == m.Chat.ID && o.ID == m.ID })
+	if i < 0 {
+		return
+	}
+	msgs[i].Caption, msgs[i].CaptionEntities, msgs[i].ReplyMarkup = m.Caption, m.CaptionEntities, m.ReplyMarkup
+	c.store.Put(m.Poll.ID, msgs)
 }
 
 // messages are the messages of poll id that are remembered.
@@ -169,6 +185,7 @@ func (s *Session) pollEvents(p *models.Poll) []*pb.Event {
 	var evs []*pb.Event
 	for _, m := range msgs {
 		text, spans := mediatext.WithCaption(pt, m.Caption, spansOf(m.Caption, m.CaptionEntities, s.userByName(m.Chat.ID)))
+		text = withButtons(text, buttonsText(m.ReplyMarkup))
 		ev := base(&m.Chat, at)
 		s.inTopicRoom(ev, &m)
 		ev.Sender = senderOf(&m)

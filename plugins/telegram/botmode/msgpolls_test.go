@@ -3,6 +3,7 @@ package botmode_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -92,5 +93,42 @@ func TestPollClosedAfterRestartBot(t *testing.T) {
 	if e := ev.GetEdit(); e.TargetId != "60" || e.Text != "Poll: Lunch?\n1. Pizza: 2 votes\n2. Sushi: 1 vote\n(closed)" ||
 		ev.ChatId != fmt.Sprint(alice) || ev.Sender.GetUserId() != fmt.Sprint(alice) {
 		t.Errorf("closing after the restart %v: want alice's correction of 60", ev)
+	}
+}
+
+// A poll with an inline keyboard (a bot's, sent through an inline bot)
+// keeps its buttons line when its update corrects it, as the message
+// showed it; a keyboard edited since gives its new line. The
+// corrections had the poll alone, the buttons gone (user-account mode's
+// TestPollUpdateKeepsButtons).
+func TestPollUpdateKeepsButtons(t *testing.T) {
+	kb := func(label string) string {
+		return fmt.Sprintf(`,"reply_markup":{"inline_keyboard":[[{"text":%q,"callback_data":"x"}]]}`, label)
+	}
+	api := newFakeAPI(t)
+	api.push(privateMsg(60, "", `,"poll":`+lunchPoll("p60", 0, 0, false)+kb("Results")))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	msg := h.waitEvent(t, 0, "the poll", func(ev *pb.Event) bool { return ev.EventId == "60" && ev.GetMessage() != nil })
+	if want := "Poll: Lunch?\n1. Pizza\n2. Sushi\n(vote in Telegram)\nButtons: Results (press them in Telegram)"; msg.GetMessage().Text != want {
+		t.Fatalf("poll %q, want %q", msg.GetMessage().Text, want)
+	}
+
+	from := len(h.events())
+	api.push(`{"poll":` + lunchPoll("p60", 1, 0, false) + `}`)
+	ev := h.waitEvent(t, from, "the vote", func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if want := "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 0 votes\n(vote in Telegram)\nButtons: Results (press them in Telegram)"; ev.GetEdit().Text != want {
+		t.Errorf("the vote's correction %q, want %q", ev.GetEdit().Text, want)
+	}
+
+	from = len(h.events())
+	api.push(strings.Replace(privateMsg(60, "", `,"edit_date":1700000050,"poll":`+lunchPoll("p60", 1, 0, false)+kb("More")), `"message"`, `"edited_message"`, 1))
+	h.waitEvent(t, from, "the keyboard's edit", func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	from = len(h.events())
+	api.push(`{"poll":` + lunchPoll("p60", 1, 1, true) + `}`)
+	ev = h.waitEvent(t, from, "the closing", func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if want := "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 1 vote\n(closed)\nButtons: More (press them in Telegram)"; ev.GetEdit().Text != want {
+		t.Errorf("the closing's correction %q, want %q", ev.GetEdit().Text, want)
 	}
 }

@@ -367,6 +367,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
 		}
+		if utf16Len(strings.TrimSpace(r.Message)) > MessageMax {
+			return nil, tgerr.New(400, "MESSAGE_TOO_LONG")
+		}
 		reply, top := replyOf(r.ReplyTo)
 		answer, err := s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, msgOpts{ents: r.Entities, reply: reply, topic: top}, r.RandomID)
 		if err != nil {
@@ -900,6 +903,11 @@ func inputPeerKey(p tg.InputPeerClass) string {
 // for a Premium account, which the fake has none of): a longer one is
 // MEDIA_CAPTION_TOO_LONG.
 const CaptionMax = 1024
+
+// MessageMax is the longest text Telegram takes in a message, in UTF-16
+// code units once trimmed (its config's message_length_max): a longer
+// one is MESSAGE_TOO_LONG.
+const MessageMax = 4096
 
 // EditTimeLimit is how long after it was sent Telegram lets its sender
 // edit a message (its config's edit_time_limit, 48 h), in seconds; a

@@ -164,6 +164,22 @@ func (s *Server) ProfilePhoto(user int64) []byte {
 	return nil
 }
 
+// SetProfilePhoto sets user's profile photo (a JPEG; nil removes it)
+// without telling anyone, as a change made while the gateway was away:
+// the users' descriptions from now on have it (or not).
+func (s *Server) SetProfilePhoto(user int64, jpeg []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[user]
+	if u == nil {
+		return
+	}
+	u.photoID, u.Photo = 0, jpeg
+	if len(jpeg) > 0 {
+		u.photoID, _ = s.newPicture(jpeg)
+	}
+}
+
 // Picture is the picture of a basic group (a *tg.PeerChat) or a channel
 // (a *tg.PeerChannel) as the server keeps it; nil for none.
 func (s *Server) Picture(p tg.PeerClass) []byte {
