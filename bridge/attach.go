@@ -82,6 +82,10 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return attached{}, false
 	}
+	// A spoiler's mark is the file's own: the text it would be a span
+	// over is dropped below when it is only the file's address, and the
+	// file went unhidden.
+	att.Spoiler = markedSpoiler(st)
 	send.Attachments = []*pb.Attachment{att}
 	if strings.TrimSpace(send.Text) == url {
 		send.Text = ""
@@ -90,6 +94,17 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 		gen = 0
 	}
 	return attached{path: att.GetPath(), gen: gen}, true
+}
+
+// markedSpoiler reports whether st is marked as a spoiler as a whole
+// (XEP-0382's <spoiler/>).
+func markedSpoiler(st *wire.Stanza) bool {
+	for i := range st.Children {
+		if isSpoiler(&st.Children[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // uploadLost reports whether r, the answer to cmd, which carries file a,

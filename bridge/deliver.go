@@ -405,6 +405,10 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 			w.Leaf("body", "", fileFailure(a.Name, err))
 		} else {
 			media.FileMessage(w, f)
+			if a.GetSpoiler() {
+				// Shown hidden on the network: hidden here too.
+				w.Leaf("spoiler", nsSpoiler, "")
+			}
 		}
 		c.ids(w, id)
 		c.delay(w)

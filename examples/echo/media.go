@@ -118,7 +118,7 @@ func (n *Network) uploadedFile(a *pb.Attachment) (*pb.Attachment, error) {
 	if strings.HasPrefix(a.Name, "huge-") {
 		size = HugeSize
 	}
-	return &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: size, Source: &pb.Attachment_Ref{Ref: id}}, nil
+	return &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: size, Source: &pb.Attachment_Ref{Ref: id}, Spoiler: a.Spoiler}, nil
 }
 
 // DownloadMedia opens a stored file for the gateway; the SDK streams it

@@ -290,10 +290,10 @@ const OldQuote = "see you at noon\nby the fountain"
 // second part of it did not.
 const PartlyFailed = "echo: sent only in part: the text went; the file did not"
 
-// copyAttachments makes the contact's copy of the user's files: a
-// reference to a file streamed to us (see media.go), or a copy in our
-// data folder for the gateway to take (what the gateway hands a plugin
-// without UploadMedia).
+// copyAttachments makes the contact's copy of the user's files (a
+// spoiler stays one): a reference to a file streamed to us (see
+// media.go), or a copy in our data folder for the gateway to take (what
+// the gateway hands a plugin without UploadMedia).
 func (n *Network) copyAttachments(in []*pb.Attachment) ([]*pb.Attachment, error) {
 	var out []*pb.Attachment
 	for _, a := range in {
@@ -319,7 +319,7 @@ func (n *Network) copyAttachments(in []*pb.Attachment) ([]*pb.Attachment, error)
 		if err != nil {
 			return nil, fmt.Errorf("echo: %w", err)
 		}
-		out = append(out, &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: fi.Size(), Source: &pb.Attachment_Path{Path: dst}})
+		out = append(out, &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: fi.Size(), Source: &pb.Attachment_Path{Path: dst}, Spoiler: a.Spoiler})
 	}
 	return out, nil
 }

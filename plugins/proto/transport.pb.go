@@ -4083,7 +4083,14 @@ type Attachment struct {
 	// A recorded voice message (audio), not a file of music: a plugin sets
 	// it on one received; the gateway sets it on a file it takes for a
 	// recording, with the MIME type to send it with and duration_ms.
-	VoiceNote     bool `protobuf:"varint,15,opt,name=voice_note,json=voiceNote,proto3" json:"voice_note,omitempty"`
+	VoiceNote bool `protobuf:"varint,15,opt,name=voice_note,json=voiceNote,proto3" json:"voice_note,omitempty"`
+	// The file is hidden until the reader chooses to see it (a spoiler):
+	// the gateway sets it on a file the user marked hidden (XEP-0382's
+	// <spoiler/> on the file's message), for the network to send it so;
+	// a plugin sets it on a file the network shows hidden, and the
+	// gateway marks the file's message as a spoiler. A network with no
+	// hidden files sends the file as it is.
+	Spoiler       bool `protobuf:"varint,16,opt,name=spoiler,proto3" json:"spoiler,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4236,6 +4243,13 @@ func (x *Attachment) GetThumbnailMime() string {
 func (x *Attachment) GetVoiceNote() bool {
 	if x != nil {
 		return x.VoiceNote
+	}
+	return false
+}
+
+func (x *Attachment) GetSpoiler() bool {
+	if x != nil {
+		return x.Spoiler
 	}
 	return false
 }
@@ -7829,7 +7843,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x03pin\x18  \x01(\v2\x1c.passerelle.transport.v2.PinH\x00R\x03pin\x12C\n" +
 	"\n" +
 	"close_poll\x18! \x01(\v2\".passerelle.transport.v2.ClosePollH\x00R\tclosePollB\b\n" +
-	"\x06action\"\x9b\x03\n" +
+	"\x06action\"\xb5\x03\n" +
 	"\n" +
 	"Attachment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
@@ -7849,7 +7863,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\tthumbnail\x18\v \x01(\fR\tthumbnail\x12%\n" +
 	"\x0ethumbnail_mime\x18\x0e \x01(\tR\rthumbnailMime\x12\x1d\n" +
 	"\n" +
-	"voice_note\x18\x0f \x01(\bR\tvoiceNoteB\b\n" +
+	"voice_note\x18\x0f \x01(\bR\tvoiceNote\x12\x18\n" +
+	"\aspoiler\x18\x10 \x01(\bR\aspoilerB\b\n" +
 	"\x06source\"\xb8\x02\n" +
 	"\x04Span\x12\x14\n" +
 	"\x05start\x18\x01 \x01(\rR\x05start\x12\x10\n" +

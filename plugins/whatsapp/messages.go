@@ -97,14 +97,18 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	// The whole text a spoiler: what carries it (the text, a location,
 	// the first file) goes hidden as the apps hide one, the chat's
 	// timer on the content inside (prep leaves the wrapper's alone but
-	// for a message secret).
-	hidden := wholeSpoiler(msg.Text, msg.Spans)
-	hide := func(m *waE2E.Message) (*waE2E.Message, error) {
-		if !hidden {
+	// for a message secret). A file marked as one (Attachment.spoiler:
+	// a file sent without text, whose spoiler mark had no text to be a
+	// span over) goes hidden too, and the first one so hides the
+	// message as its text would.
+	hidden := wholeSpoiler(msg.Text, msg.Spans) || len(msg.Attachments) > 0 && msg.Attachments[0].GetSpoiler()
+	hideIf := func(on bool, m *waE2E.Message) (*waE2E.Message, error) {
+		if !on {
 			return m, nil
 		}
 		return spoilerMessage(withTimer(m, timer))
 	}
+	hide := func(m *waE2E.Message) (*waE2E.Message, error) { return hideIf(hidden, m) }
 	if len(msg.Attachments) == 0 {
 		content := textMessage(text, reply, mentions)
 		if loc, ok := mediatext.GeoURI(msg.Text); ok {
@@ -144,13 +148,12 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return withParts(), err
 		}
-		out := m
-		if i == 0 {
-			// The first file goes hidden with the text (its caption, or
-			// the message after an audio file).
-			if out, err = hide(m); err != nil {
-				return withParts(), err
-			}
+		// The first file goes hidden with the text (its caption, or
+		// the message after an audio file); any file marked as a
+		// spoiler, hidden.
+		out, err := hideIf(i == 0 && hidden || a.GetSpoiler(), m)
+		if err != nil {
+			return withParts(), err
 		}
 		resp, err := s.d.cli.SendMessage(ctx, chat, prep(out), s.sendID(c, i))
 		if err != nil {

@@ -233,12 +233,17 @@ func unwrapped(msg *waE2E.Message) (*waE2E.Message, wrapping) {
 	return msg, w
 }
 
-// spoiler marks a message's text as a spoiler, as WhatsApp hides it; a
-// file, which XMPP cannot hide, is said to be one.
+// spoiler marks a message's text and files as a spoiler, as WhatsApp
+// hides them (a file's mark is Attachment.spoiler, which the gateway
+// shows as XEP-0382's <spoiler/>); a file is also said to be one, for
+// the clients that do not hide it.
 func spoiler(m *pb.MessageEvent) {
 	if m.Text != "" {
 		m.Spans = append(m.Spans, &pb.Span{Start: 0, End: uint32(len(m.Text)), Style: pb.Span_STYLE_SPOILER})
 		sortSpans(m.Spans)
+	}
+	for _, a := range m.Attachments {
+		a.Spoiler = true
 	}
 	if len(m.Attachments) > 0 {
 		prefix(m, "Spoiler:")
