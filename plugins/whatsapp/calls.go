@@ -266,22 +266,27 @@ func callLogText(m *waE2E.CallLogMessage) *pb.MessageEvent {
 
 // stub converts a message of history that is only a stub (WhatsApp's
 // system lines, no message): missed calls, changes of the
-// disappearing-messages timer and pins; nil for the others.
+// disappearing-messages timer and pins; nil for the others. A missed
+// call's line is keyed by the call's ID (WhatsApp Web, and Baileys after
+// it, make it from the call with the call's ID as its key): it gets the
+// ID the call had live (callEventID), so that the gateway drops the
+// line of a call it showed ringing or missed.
 func (c inbound) stub(evt *events.Message) *pb.Event {
 	web := evt.SourceWebMsg
 	if web == nil {
 		return nil
 	}
 	var text string
+	call := false
 	switch web.GetMessageStubType() {
 	case waWeb.WebMessageInfo_CALL_MISSED_VOICE:
-		text = mediatext.CallText(mediatext.Call{Missed: true}, onPhone)
+		text, call = mediatext.CallText(mediatext.Call{Missed: true}, onPhone), true
 	case waWeb.WebMessageInfo_CALL_MISSED_VIDEO:
-		text = mediatext.CallText(mediatext.Call{Missed: true, Video: true}, onPhone)
+		text, call = mediatext.CallText(mediatext.Call{Missed: true, Video: true}, onPhone), true
 	case waWeb.WebMessageInfo_CALL_MISSED_GROUP_VOICE:
-		text = mediatext.CallText(mediatext.Call{Missed: true, Group: true}, onPhone)
+		text, call = mediatext.CallText(mediatext.Call{Missed: true, Group: true}, onPhone), true
 	case waWeb.WebMessageInfo_CALL_MISSED_GROUP_VIDEO:
-		text = mediatext.CallText(mediatext.Call{Missed: true, Video: true, Group: true}, onPhone)
+		text, call = mediatext.CallText(mediatext.Call{Missed: true, Video: true, Group: true}, onPhone), true
 	case waWeb.WebMessageInfo_CHANGE_EPHEMERAL_SETTING:
 		secs, ok := stubTimer(web)
 		if !ok {
@@ -294,6 +299,9 @@ func (c inbound) stub(evt *events.Message) *pb.Event {
 		return nil
 	}
 	ev := c.base(&evt.Info)
+	if call && ev.EventId != "" {
+		ev.EventId = callEventID(ev.EventId)
+	}
 	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
 	return ev
 }
