@@ -62,10 +62,11 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 	// the message's own, sent under it, which the phone keeps and its
 	// history brings back.
 	id := groupTimerID(at, secs)
-	if jid.Server == types.GroupServer {
-		err = s.d.cli.SetDisappearingTimer(ctx, jid, ttl, time.Unix(at, 0))
-	} else {
+	switch jid.Server {
+	case types.DefaultUserServer, types.HiddenUserServer:
 		id, err = s.sendTimer(ctx, c, jid, secs, at)
+	default: // a group's; whatsmeow refuses other chats
+		err = s.d.cli.SetDisappearingTimer(ctx, jid, ttl, time.Unix(at, 0))
 	}
 	if err != nil {
 		s.timers.forgetEcho(c.ChatID, at)
