@@ -50,19 +50,32 @@ const callRingMax = 2 * time.Minute
 // callsMax bounds the calls remembered until they end.
 const callsMax = 64
 
+// callLogSkew is how far from a call's end the phone's log of it may be
+// dated and still be taken for it (the phone's clock, WhatsApp's).
+const callLogSkew = 5 * time.Minute
+
 // callState is a call offered and not ended.
 type callState struct {
 	id     string
 	ev     *pb.Event // the ringing message's event; its payload nil when not shown
 	call   mediatext.Call
 	answer time.Time // when a device accepted it; zero: none did
+	logged bool      // the phone's log of it came (before its end)
 }
 
-// calls is the calls ringing, by call ID.
+// endedCall is a call shown that ended, until the phone's log of it.
+type endedCall struct {
+	chatID, eventID string
+	video           bool
+	end             time.Time
+}
+
+// calls is the calls ringing, by call ID, and the latest ended.
 type calls struct {
 	mu    sync.Mutex
 	m     map[string]*callState
-	order []string // oldest first
+	order []string    // oldest first
+	ended []endedCall // oldest first, at most callsMax
 }
 
 func (c *calls) add(st *callState) {
@@ -112,6 +125,62 @@ func (c *calls) end(id string) *callState {
 		}
 	}
 	return st
+}
+
+// over keeps a call that ended for the phone's log of it; one whose log
+// came already is not kept.
+func (c *calls) over(st *callState, end time.Time) {
+	if st.logged {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ended = append(c.ended, endedCall{chatID: st.ev.ChatId, eventID: st.ev.EventId, video: st.call.Video, end: end})
+	if len(c.ended) > callsMax {
+		c.ended = c.ended[1:]
+	}
+}
+
+// logged is the event ID of the call a log in chatID dated at is of:
+// one of its kind (video or not) ringing there, else the ended one
+// nearest in time, within callLogSkew; "" when none. The call is
+// taken: a second log is another call's.
+func (c *calls) logged(chatID string, video bool, at time.Time) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range c.order {
+		if st := c.m[id]; !st.logged && st.ev.ChatId == chatID && st.call.Video == video {
+			st.logged = true
+			return st.ev.EventId
+		}
+	}
+	best := -1
+	for i, e := range c.ended {
+		d := at.Sub(e.end).Abs()
+		if e.chatID == chatID && e.video == video && d <= callLogSkew && (best < 0 || d < at.Sub(c.ended[best].end).Abs()) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	id := c.ended[best].eventID
+	c.ended = append(c.ended[:best], c.ended[best+1:]...)
+	return id
+}
+
+// callLogged gives the phone's log of a call (a CallLogMessage, which
+// names no call: the phone sends it to the linked devices once the call
+// is over, and its history keeps it) the ID of the call's message shown
+// live, so that the gateway drops it as a duplicate; ev is the log's
+// event, from msg (nil, or any other message, is left as it is).
+func (s *Session) callLogged(ev *pb.Event, msg *waE2E.Message) {
+	if ev.GetMessage() == nil || msg.GetCallLogMesssage() == nil {
+		return
+	}
+	if id := s.calls.logged(ev.ChatId, msg.GetCallLogMesssage().GetIsVideo(), time.UnixMicro(ev.TimestampUnixMicro)); id != "" {
+		ev.EventId = id
+	}
 }
 
 // callEventID is the ID of a call's message.
@@ -241,6 +310,7 @@ func (s *Session) callEnded(m types.BasicCallMeta, declined bool, reason string)
 	for _, ev := range callEnd(st, end, declined) {
 		s.emitDurable(ev)
 	}
+	s.calls.over(st, end)
 }
 
 // callLogText is a call log message (one the phone sends the other
@@ -266,22 +336,27 @@ func callLogText(m *waE2E.CallLogMessage) *pb.MessageEvent {
 
 // stub converts a message of history that is only a stub (WhatsApp's
 // system lines, no message): missed calls, changes of the
-// disappearing-messages timer and pins; nil for the others.
+// disappearing-messages timer and pins; nil for the others. A missed
+// call's line is keyed by the call's ID (WhatsApp Web, and Baileys after
+// it, make it from the call with the call's ID as its key): it gets the
+// ID the call had live (callEventID), so that the gateway drops the
+// line of a call it showed ringing or missed.
 func (c inbound) stub(evt *events.Message) *pb.Event {
 	web := evt.SourceWebMsg
 	if web == nil {
 		return nil
 	}
 	var text string
+	call := false
 	switch web.GetMessageStubType() {
 	case waWeb.WebMessageInfo_CALL_MISSED_VOICE:
-		text = mediatext.CallText(mediatext.Call{Missed: true}, onPhone)
+		text, call = mediatext.CallText(mediatext.Call{Missed: true}, onPhone), true
 	case waWeb.WebMessageInfo_CALL_MISSED_VIDEO:
-		text = mediatext.CallText(mediatext.Call{Missed: true, Video: true}, onPhone)
+		text, call = mediatext.CallText(mediatext.Call{Missed: true, Video: true}, onPhone), true
 	case waWeb.WebMessageInfo_CALL_MISSED_GROUP_VOICE:
-		text = mediatext.CallText(mediatext.Call{Missed: true, Group: true}, onPhone)
+		text, call = mediatext.CallText(mediatext.Call{Missed: true, Group: true}, onPhone), true
 	case waWeb.WebMessageInfo_CALL_MISSED_GROUP_VIDEO:
-		text = mediatext.CallText(mediatext.Call{Missed: true, Video: true, Group: true}, onPhone)
+		text, call = mediatext.CallText(mediatext.Call{Missed: true, Video: true, Group: true}, onPhone), true
 	case waWeb.WebMessageInfo_CHANGE_EPHEMERAL_SETTING:
 		secs, ok := stubTimer(web)
 		if !ok {
@@ -294,6 +369,9 @@ func (c inbound) stub(evt *events.Message) *pb.Event {
 		return nil
 	}
 	ev := c.base(&evt.Info)
+	if call && ev.EventId != "" {
+		ev.EventId = callEventID(ev.EventId)
+	}
 	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
 	return ev
 }

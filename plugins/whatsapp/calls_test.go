@@ -161,7 +161,7 @@ func TestCallLogAndHistoryStubs(t *testing.T) {
 	} {
 		web := &waWeb.WebMessageInfo{MessageStubType: stub.Enum()}
 		ev := testConv.message(&events.Message{Info: direct(alice, "S1"), SourceWebMsg: web})
-		if got := ev.GetMessage().GetText(); got != want || (want != "" && (ev.EventId != "S1" || ev.Sender.GetUserId() != "+33611111111")) {
+		if got := ev.GetMessage().GetText(); got != want || (want != "" && (ev.EventId != "call-S1" || ev.Sender.GetUserId() != "+33611111111")) {
 			t.Errorf("%v: %v, want %q", stub, ev, want)
 		}
 	}

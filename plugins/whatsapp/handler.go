@@ -245,6 +245,7 @@ func (s *Session) message(e *events.Message) {
 		return
 	}
 	ev := s.conv.message(e)
+	s.callLogged(ev, e.Message)
 	s.nameSender(ev, &e.Info) // names.go
 	if secs, at, ok := timerSetting(e.Message, &e.Info); ok {
 		// The chat's timer changed: kept, then shown (kept first, so

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A group's timer change seen live, then again in a history sync (the
@@ -77,5 +79,42 @@ func TestHistoryGroupTimerSeenLive(t *testing.T) {
 	}
 	if want := groupTimerID(now.Add(-time.Hour).Unix(), 7776000); ids[g3.String()] != want {
 		t.Errorf("a change not seen live: %q, want %q", ids[g3.String()], want)
+	}
+}
+
+// The user sets a one-to-one chat's timer from XMPP, then the phone's
+// history holds the message sent for it (the user's, under the ID it was
+// sent with): the history's copy has the ID the change was shown under
+// live, so the gateway drops it as a duplicate. The change was shown
+// under an ID of the plugin's (timer-…) and sent under a random one,
+// and was said twice.
+func TestHistoryOwnTimerOneToOne(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+
+	from := r.host.count()
+	if err := s.SetChatTimer(ctx, sdk.Call{ChatID: "+33611111111"}, 7*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	live, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	sent := fake.Sent()
+	if len(sent) != 1 || sent[0].Msg.GetProtocolMessage().GetType() != waE2E.ProtocolMessage_EPHEMERAL_SETTING {
+		t.Fatalf("sent: %v", sent)
+	}
+	m := webMsg(alice, sent[0].ID, true, time.Now().Truncate(time.Second), "")
+	m.Message.Message = sent[0].Msg
+	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{m}}}})
+	var got []string
+	for _, b := range r.host.waitHistory(t, 1) {
+		for _, ev := range b.Events {
+			if ev.GetMessage().GetText() == weekText {
+				got = append(got, ev.EventId)
+			}
+		}
+	}
+	if len(got) != 1 || got[0] != live.EventId {
+		t.Errorf("history's copy has IDs %q; live %q", got, live.EventId)
 	}
 }

@@ -2,11 +2,17 @@ package whatsapp
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -50,20 +56,59 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 	// sent (which the phone and the contact keep).
 	at := s.timers.nextSetting(c.ChatID, time.Now().Unix())
 	s.timers.expectEcho(c.ChatID, secs, at)
-	if err := s.d.cli.SetDisappearingTimer(ctx, jid, ttl, time.Unix(at, 0)); err != nil {
+	// The ID of a group's change, which WhatsApp's notification of it
+	// gets too (groupTimerEvent): should the plugin restart before the
+	// echo, the gateway drops it as a duplicate. A one-to-one chat's is
+	// the message's own, sent under it, which the phone keeps and its
+	// history brings back.
+	id := groupTimerID(at, secs)
+	switch jid.Server {
+	case types.DefaultUserServer, types.HiddenUserServer:
+		id, err = s.sendTimer(ctx, c, jid, secs, at)
+	default: // a group's; whatsmeow refuses other chats
+		err = s.d.cli.SetDisappearingTimer(ctx, jid, ttl, time.Unix(at, 0))
+	}
+	if err != nil {
 		s.timers.forgetEcho(c.ChatID, at)
 		return timerErr(err)
 	}
 	if err := s.timers.setOwn(c.ChatID, secs, at); err != nil {
 		s.log.Warn("disappearing-messages timer not kept", "chat", c.ChatID, "err", err)
 	}
-	// The ID of a group's change, which WhatsApp's notification of it
-	// gets too (groupTimerEvent): should the plugin restart before the
-	// echo, the gateway drops it as a duplicate.
 	ev := &pb.Event{ChatId: c.ChatID, ChatType: chatTypeOf(jid), Sender: &pb.Sender{UserId: s.login.LoginID, IsFromMe: true},
-		TimestampUnixMicro: time.Unix(at, 0).UnixMicro(), EventId: groupTimerID(at, secs)}
+		TimestampUnixMicro: time.Unix(at, 0).UnixMicro(), EventId: id}
 	s.emitDurable(timerEvent(ev, secs))
 	return nil
+}
+
+// sendTimer sends a one-to-one chat's timer, set at at, as whatsmeow's
+// SetDisappearingTimer does (an EPHEMERAL_SETTING protocol message), but
+// under an ID the plugin picks and returns, which SetDisappearingTimer
+// does not give: the change is shown under it, so that the history's
+// copy of the message (the phone's) is the same event. The ID is the
+// command's (sendID: a resend of it sends nothing twice), else a new
+// one of the same form.
+func (s *Session) sendTimer(ctx context.Context, c sdk.Call, jid types.JID, secs uint32, at int64) (string, error) {
+	extra := s.sendID(c, 0)
+	if extra.ID == "" {
+		b := make([]byte, 9)
+		if _, err := rand.Read(b); err != nil {
+			return "", fmt.Errorf("message ID: %w", err)
+		}
+		extra.ID = types.MessageID(whatsmeow.WebMessageIDPrefix + strings.ToUpper(hex.EncodeToString(b)))
+	}
+	resp, err := s.d.cli.SendMessage(ctx, jid, &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+		Type:                      waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum(),
+		EphemeralExpiration:       proto.Uint32(secs),
+		EphemeralSettingTimestamp: proto.Int64(at),
+	}}, extra)
+	if err != nil {
+		return "", err
+	}
+	if resp.ID != "" {
+		return resp.ID, nil
+	}
+	return extra.ID, nil
 }
 
 // timerErr is a refusal of SetDisappearingTimer as a typed error.
