@@ -32,10 +32,6 @@ func (s *session) memberAvatarChanged(ctx context.Context, userID string) {
 		})
 		turn := r.sendTurnLocked()
 		r.mu.Unlock()
-		turn.wait()
-		for _, b := range out {
-			s.t.send(ctx, b)
-		}
-		turn.done()
+		s.writeInTurn(ctx, turn, out)
 	}
 }
