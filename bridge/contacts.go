@@ -476,9 +476,16 @@ func (s *session) showPresence(ctx context.Context, userID string, p *pb.Presenc
 // setContactPresence remembers a contact's presence and shows it, unless
 // the user is known to be offline or is being probed (see userAvail).
 func (s *session) setContactPresence(ctx context.Context, userID string, p *pb.Presence) presenceOutcome {
-	t := s.t
 	p = s.rememberPresence(userID, p)
 	s.memberAvailability(ctx, userID) // its occupants in joined rooms (room_presence.go)
+	return s.sendContactPresence(ctx, userID, p)
+}
+
+// sendContactPresence sends a contact's presence p, as remembered, to the
+// user, unless the user is known to be offline or is being probed; its
+// occupants in the rooms are the caller's.
+func (s *session) sendContactPresence(ctx context.Context, userID string, p *pb.Presence) presenceOutcome {
+	t := s.t
 	if !s.wantsPresence() {
 		return presenceHeld
 	}
@@ -693,7 +700,8 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 // that the contact changed or removed their picture, and the clients
 // would keep showing the old one under its hash. A hash not known before
 // was in no presence: nothing to correct (the asking client has the
-// picture); nor is a group member's who is no contact announced as one.
+// picture); a group member's who is no contact goes to its occupants
+// alone, not announced as a contact.
 func (s *session) avatarFetched(ctx context.Context, userID string, info *pb.Contact) {
 	t := s.t
 	hash := pictureHash(info.Avatar)
@@ -705,6 +713,7 @@ func (s *session) avatarFetched(ctx context.Context, userID string, info *pb.Con
 		return
 	}
 	if _, err := t.db.GetPuppet(t.name, s.LoginID(), userID); err != nil {
+		s.memberAvatarChanged(ctx, userID) // room_member_avatar.go
 		return
 	}
 	s.announceAvatar(ctx, userID, info)
@@ -713,13 +722,16 @@ func (s *session) avatarFetched(ctx context.Context, userID string, info *pb.Con
 // announceAvatar tells the user's clients the contact's avatar, info's,
 // whose hash is recorded: its presence again, with the XEP-0153 photo
 // hash, and the XEP-0084 metadata, as the contact's PEP would (empty for
-// no picture).
+// no picture); and its occupant presences in the rooms, with the hash.
 func (s *session) announceAvatar(ctx context.Context, userID string, info *pb.Contact) {
 	t := s.t
 	hash := pictureHash(info.Avatar)
 	if p := s.presence(userID); p != nil {
-		s.setContactPresence(ctx, userID, p)
+		s.sendContactPresence(ctx, userID, p)
 	}
+	// Whether or not a presence is known, in the rooms' order (not
+	// memberAvailability's, which the presence alone changing uses).
+	s.memberAvatarChanged(ctx, userID) // room_member_avatar.go
 	pj, err := puppet.JID(userID, t.domain)
 	if err != nil {
 		return

@@ -145,6 +145,18 @@ func (t *transport) roomKey(user, chatID string) store.RoomKey {
 // naming it) as a room, or updates the room with it. A new room is
 // announced to the user (bookmarks or an invitation, bookmarks.go). It
 // returns the room; nil when c is no group or has no JID.
+//
+// A chat description is taken beside the room's other writers (the
+// login's room sync runs beside the chat's worker; the user's own
+// messages are reflected from their results). The presences of the
+// changes it brings (a member who joined while the gateway was away),
+// written in no order, could follow the copies of a message rendered
+// meanwhile from that very member: a message from an occupant not in
+// the room. So they take a turn in the room's order of writes
+// (room_order.go) under the lock that changes the room, and are written
+// right after: later messages wait for them, and they for the copies of
+// earlier ones. The turn ends before the bookmarks and the joins the
+// chat completes (which take turns of their own): nothing waits on those.
 func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	t := s.t
 	t.fitChat(c) // netinput.go
@@ -162,8 +174,13 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	})
 	r.mu.Lock()
 	oldName := r.name
+	out := s.updateRoomLocked(ctx, r, c, !fresh)
+	var turn sendTurn
+	if len(out) > 0 {
+		turn = r.sendTurnLocked()
+	}
 	r.mu.Unlock()
-	out := s.updateRoom(ctx, r, c, !fresh)
+	s.writeInTurn(ctx, turn, out)
 	s.noteRoomAvatar(r, c) // room_avatar.go
 	if fresh {
 		s.rooms.nodeOnce.Do(func() { t.checkBookmarkNode(s.user) })
@@ -174,9 +191,6 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 		t.bookmarkFollows(ctx, s.user, r.jid, "", r.displayName()) // renamed while away? bookmark_rename_sync.go
 	} else if name := r.displayName(); oldName != "" && name != oldName {
 		t.bookmarkFollows(ctx, s.user, r.jid, oldName, name)
-	}
-	for _, st := range out {
-		t.send(ctx, st)
 	}
 	s.completeJoins(ctx, r) // joins by ID waiting for it (room_join.go)
 	if fresh {
@@ -193,6 +207,11 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return s.updateRoomLocked(ctx, r, c, show)
+}
+
+// updateRoomLocked is updateRoom with r.mu held.
+func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, show bool) [][]byte {
 	r.typ, r.readOnly = c.GetType(), c.GetReadOnly()
 	r.takeFeaturesLocked(c)
 	var out [][]byte

@@ -26,9 +26,9 @@ func (r *room) takeFeaturesLocked(c *pb.Chat) {
 // setRoomFromAnswer is setRoom for a chat the network described when
 // asked (ChatList, ChatInfo): its features unset are the network's,
 // no narrower ones of an earlier answer. Taken beside the chat's worker,
-// it keeps the room's order of writes (room_sync_order.go).
+// its presences keep the room's order of writes (setRoom).
 func (s *session) setRoomFromAnswer(ctx context.Context, c *pb.Chat) *room {
-	r := s.setRoomInTurn(ctx, c)
+	r := s.setRoom(ctx, c)
 	if r != nil {
 		r.mu.Lock()
 		r.features = c.GetFeatures()

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -32,8 +33,9 @@ const reflectWait = 10 * time.Second
 // the copies that carry it (roomMarker).
 
 // sendWait bounds how long a room's copies wait for an earlier turn: one
-// whose write waits for a link that is down does not hold the room.
-const sendWait = 2 * time.Second
+// whose write waits for a link that is down does not hold the room. A
+// variable for tests, where a turn never ended must show as a hang.
+var sendWait = 2 * time.Second
 
 // sendTurn is a place in a room's order of writes; the zero value has
 // none and waits for nothing.
@@ -132,4 +134,14 @@ func (q *ticketQueue) done(tk uint64) {
 		close(q.moved)
 		q.moved = nil
 	}
+}
+
+// writeInTurn writes out, a room's stanzas, once every earlier turn has
+// written, then ends turn (the zero turn waits for nothing).
+func (s *session) writeInTurn(ctx context.Context, turn sendTurn, out [][]byte) {
+	turn.wait()
+	for _, b := range out {
+		s.t.send(ctx, b)
+	}
+	turn.done()
 }

@@ -3,6 +3,9 @@ package bridge
 import (
 	"context"
 	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -32,5 +35,49 @@ func TestRoomSyncPresenceInTurn(t *testing.T) {
 	})
 	if msg < 0 || in < 0 || msg > in {
 		t.Fatalf("message at %d, the synced member's presence at %d: want the message first; sent %v", msg, in, got)
+	}
+}
+
+// TestRoomSyncCompletesJoinOutOfTurn: a join by ID that the login's room
+// sync completes (its command said yes, the room became known) is
+// written as soon as the sync's own presences are: the sync's turn in
+// the room's order has ended by then. Before, the sync held its turn
+// around all of setRoom, and the join, which takes a later turn, waited
+// for it to time out (sendWait; made endless here, so that the wait
+// shows as a hang).
+func TestRoomSyncCompletesJoinOutOfTurn(t *testing.T) {
+	old := sendWait
+	sendWait = time.Hour
+	defer func() { sendWait = old }()
+	_, s, _, sent := occupantFixture(t)
+	sent()
+	st, err := wire.Parse(`<presence from='alice@localhost/tablet' to='g1@echo.localhost/Tab' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	s.joins.m = map[joinKey]*joinBatch{{chatID: "g1"}: {chatID: "g1", joined: true,
+		joins: []pendingJoin{{st: st, from: jid.MustParse(st.From()), to: jid.MustParse(st.To())}}}}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.setRoomFromAnswer(context.Background(), &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
+			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}, {UserId: "echo-3", Nick: "Three"}}})
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the sync's join is still waiting: for the sync's own turn, which ends after it")
+	}
+	got := sent()
+	self := -1
+	for i, st := range got {
+		if st.To() == "alice@localhost/tablet" && st.Kind() == "presence" && st.ID() == "j1" {
+			self = i
+		}
+	}
+	if self < 0 {
+		t.Fatalf("no self-presence for the join; sent %v", got)
 	}
 }
