@@ -390,7 +390,8 @@ func (r *room) occupantLocked(s *session, id string) muc.Occupant {
 		m = &pb.Member{UserId: id}
 	}
 	o := muc.MemberOccupant(m, nick, pj)
-	o.Photo, _ = s.avatarHash(id)
+	photo, known := s.avatarHash(id)
+	o.Photo, o.NoPhoto = photo, known && photo == ""
 	o.Show, o.Status = memberShow(s.presence(id)) // room_presence.go
 	if pj != "" {
 		// As memberOccupantIDLocked, without a second look-up.

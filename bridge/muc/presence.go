@@ -21,6 +21,10 @@ type Occupant struct {
 	// Photo is the SHA-1 of the occupant's avatar (XEP-0153), "" when not
 	// known: clients then fetch the picture from the occupant's vCard.
 	Photo string
+	// NoPhoto says the occupant is known to have no avatar (Photo ""):
+	// an empty <photo/> (XEP-0153 §3.2), so that clients drop a picture
+	// they hold, where no element leaves it.
+	NoPhoto bool
 	// OccupantID is the occupant's XEP-0421 id (OccupantID), "" for none.
 	OccupantID string
 	// Show and Status are the occupant's availability (XEP-0045 §7.7),
@@ -108,8 +112,12 @@ func (p Presence) Bytes() []byte {
 		w.Start("status", "").Attr("code", itoa(c)).End()
 	}
 	w.End() // x
-	if p.Occupant.Photo != "" && !p.Unavailable {
+	switch {
+	case p.Unavailable:
+	case p.Occupant.Photo != "":
 		w.Start("x", NSVCardUpdate).Leaf("photo", "", p.Occupant.Photo).End()
+	case p.Occupant.NoPhoto:
+		w.Start("x", NSVCardUpdate).Start("photo", "").End().End()
 	}
 	WriteOccupantID(&w, p.Occupant.OccupantID)
 	return w.Bytes()

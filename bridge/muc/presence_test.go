@@ -332,3 +332,26 @@ func TestOccupantAvailability(t *testing.T) {
 		}
 	}
 }
+
+// TestPresencePhotoKnownNone: an occupant known to have no avatar has an
+// empty XEP-0153 <photo/>, which makes clients drop the picture they
+// hold; an occupant whose avatar is not known has no element, and a
+// leaving one none either. Before, a member who removed their picture
+// kept it in every client (no element at all).
+func TestPresencePhotoKnownNone(t *testing.T) {
+	bob := Occupant{Nick: "Bob", JID: "b@wa.example.org", Affiliation: AffMember, Role: RoleParticipant, NoPhoto: true}
+	st, _, _ := item(t, Presence{Room: room, To: to, Occupant: bob}.Bytes())
+	x := st.Child(NSVCardUpdate, "x")
+	if x == nil || x.Child("", "photo") == nil || x.Child("", "photo").Text != "" {
+		t.Errorf("no empty photo for an occupant known to have none: %+v", st.Children)
+	}
+	st, _, _ = item(t, Presence{Room: room, To: to, Occupant: bob, Unavailable: true}.Bytes())
+	if st.Child(NSVCardUpdate, "x") != nil {
+		t.Error("a photo on an unavailable presence")
+	}
+	bob.NoPhoto = false
+	st, _, _ = item(t, Presence{Room: room, To: to, Occupant: bob}.Bytes())
+	if st.Child(NSVCardUpdate, "x") != nil {
+		t.Error("a photo element for an occupant whose avatar is not known")
+	}
+}
