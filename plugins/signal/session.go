@@ -62,6 +62,10 @@ type Session struct {
 	// blockedTold are the groups blocked on the phone whose removal the
 	// host was told this session, by chat ID (groups.go).
 	blockedTold map[string]bool
+	// blockedGroups are the groups blocked on the phone, by chat ID, as
+	// signal-cli last listed them (groups.go's listGroups): a client
+	// that kept such a room sends nothing there.
+	blockedGroups map[string]bool
 	// blockedUsers are the people blocked on the phone, by number and
 	// ACI, as signal-cli last listed them (contacts.go).
 	blockedUsers map[string]bool
@@ -105,7 +109,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, blockedTold: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
+		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
 	s.names.load(login.Dir, log) // membernames.go
