@@ -520,7 +520,13 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 
 // callWith is callRaw of any call f makes on the connection.
 func (s *Session) callWith(ctx context.Context, what string, f func(c *rpc.Client) error) error {
-	deadline := time.Now().Add(SendWait)
+	return s.callWaiting(ctx, what, SendWait, f)
+}
+
+// callWaiting is callWith waiting up to wait for a daemon that is down
+// (none: asked only if up).
+func (s *Session) callWaiting(ctx context.Context, what string, wait time.Duration, f func(c *rpc.Client) error) error {
+	deadline := time.Now().Add(wait)
 	for {
 		s.mu.Lock()
 		c, up, gone, unlinked := s.c, s.up, s.gone, s.unlinked
