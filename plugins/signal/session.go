@@ -141,6 +141,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	os.MkdirAll(s.uploadsDir(), 0o700)
 	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Received: s.inbox.received, Backlog: s.inbox.backlog(),
 		Up: s.onUp, Down: s.onDown, SpoolDir: s.uploadsDir(), MaxFile: maxAttachmentBytes})
+	go s.watchLive(s.c) // liveness.go
 	s.mu.Unlock()
 	t := time.NewTimer(ConnectWait)
 	defer t.Stop()
