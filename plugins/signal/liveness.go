@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -61,38 +62,62 @@ func (s *Session) checkLive(c *rpc.Client, wait time.Duration) {
 	asked := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	var accs []struct {
-		Number string `json:"number"`
-	}
+	var accs []account
 	err := c.Call(ctx, "listAccounts", nil, &accs)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		s.mu.Lock()
-		current := s.c == c && s.up
-		s.mu.Unlock()
-		if !current {
-			return // gone meanwhile: its onDown told it
-		}
-		msg := fmt.Sprintf("signal-cli does not answer (nothing in %v)", wait)
-		if s.n.daemon != nil {
-			msg += "; restarting it"
-		} else {
-			msg += "; waiting for it"
-		}
-		s.n.host.Logger().Warn("signal: "+msg, "login", s.loginID)
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg)
-		if s.n.daemon != nil {
-			s.n.daemon.restartHung(asked)
-		}
+		s.notAnswering(c, wait, asked)
 	case err != nil:
 		// Down (onDown tells it), or a signal-cli that does not know
 		// listAccounts: nothing learnt.
-	case s.acc.Number != "":
-		for _, a := range accs {
-			if a.Number == s.acc.Number {
-				return
-			}
-		}
+	case s.acc.Number != "" && !slices.ContainsFunc(accs, func(a account) bool { return a.Number == s.acc.Number }):
 		s.accountGone(c, "it no longer lists it")
+	default:
+		s.answered(c)
+	}
+}
+
+// account is an entry of listAccounts' answer.
+type account struct {
+	Number string `json:"number"`
+}
+
+// notAnswering tells the login disconnected when signal-cli did not
+// answer on c, still the session's subscribed connection, the question
+// asked then, and has the supervised signal-cli restarted.
+func (s *Session) notAnswering(c *rpc.Client, wait time.Duration, asked time.Time) {
+	msg := fmt.Sprintf("signal-cli does not answer (nothing in %v)", wait)
+	if s.n.daemon != nil {
+		msg += "; restarting it"
+	} else {
+		msg += "; waiting for it"
+	}
+	s.stateMu.Lock()
+	s.mu.Lock()
+	hung := s.c == c && s.up
+	s.hung = hung
+	s.mu.Unlock()
+	if hung {
+		s.n.host.Logger().Warn("signal: "+msg, "login", s.loginID)
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg)
+	}
+	s.stateMu.Unlock()
+	if hung && s.n.daemon != nil {
+		s.n.daemon.restartHung(asked)
+	}
+}
+
+// answered tells the login connected again when signal-cli, told as not
+// answering, answers again on the same subscribed connection (an
+// admin's daemon, not restarted, that recovered).
+func (s *Session) answered(c *rpc.Client) {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	s.mu.Lock()
+	again := s.hung && s.c == c && s.up
+	s.hung = false
+	s.mu.Unlock()
+	if again {
+		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	}
 }

@@ -55,7 +55,8 @@ func TestUnlinkedWhileIdle(t *testing.T) {
 
 // A signal-cli hung with its socket open (no answers) is noticed by the
 // periodic check: the login is told disconnected, saying signal-cli
-// does not answer. Before, only commands timing out showed it.
+// does not answer, and connected again once it answers. Before, only
+// commands timing out showed it.
 func TestHungDaemonTold(t *testing.T) {
 	d, _ := startFake(t)
 	s := livelySession(t, d)
@@ -63,6 +64,9 @@ func TestHungDaemonTold(t *testing.T) {
 	if st := s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT); !strings.Contains(st.Message, "does not answer") {
 		t.Fatalf("login state %q, want it to say signal-cli does not answer", st.Message)
 	}
+	// It answers again (an admin's daemon, not restarted): connected.
+	d.Unstall("listAccounts")
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTED)
 }
 
 // The supervised signal-cli hung is killed and started again, and the

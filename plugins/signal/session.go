@@ -56,7 +56,10 @@ type Session struct {
 	// comes after the former. watching: a watchDown runs.
 	stateMu  sync.Mutex
 	watching bool
-	groups   map[string]*group // by chat ID
+	// hung: the subscribed connection's signal-cli was told as not
+	// answering (liveness.go), and has not answered since.
+	hung   bool
+	groups map[string]*group // by chat ID
 	// groupReads numbers the listGroups calls (groups.go's remember).
 	groupReads atomic.Uint64
 	// blockedTold are the groups blocked on the phone whose removal the
@@ -283,7 +286,7 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 		s.stateMu.Unlock()
 		return failedSub
 	}
-	s.up, s.sub, s.unlinked = true, sub, ""
+	s.up, s.sub, s.unlinked, s.hung = true, sub, "", false
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	s.stateMu.Unlock()
