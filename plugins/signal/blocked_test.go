@@ -120,3 +120,40 @@ func TestSendToBlockedRefused(t *testing.T) {
 		t.Fatalf("a message to bob, unblocked: %v", res.Error)
 	}
 }
+
+// Nothing goes to a group blocked on the phone either, though a client
+// kept its room: signal-cli would send it and drop what the group
+// answers. The user reads that they blocked it and how to undo it; once
+// unblocked, messages go again. Before, only a blocked contact was
+// refused: the message went into the silent group.
+func TestSendToBlockedGroupRefused(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{
+		BlockedNumbers: []string{}, BlockedGroupIDs: []string{gid}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil && ev.ChatId == group })
+	wantRefused(t, "a message to the blocked group", s.do(group, &pb.SendMessage{Text: "still there?"}),
+		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "blocked", "unblock")
+	if texts := groupTexts(d, gid); len(texts) != 0 {
+		t.Fatalf("sent to the group while blocked: %q", texts)
+	}
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{
+		BlockedNumbers: []string{}, BlockedGroupIDs: []string{}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetChat() != nil && ev.ChatId == group })
+	if res := s.do(group, &pb.SendMessage{Text: "welcome back"}); res.Error != nil {
+		t.Fatalf("a message to the group, unblocked: %v", res.Error)
+	}
+}
+
+// groupTexts are the texts alice's account sent to the group gid.
+func groupTexts(d *fakesignal.Daemon, gid string) []string {
+	var out []string
+	for _, r := range d.Requests(alice) {
+		if r.Method == "send" && r.Params["groupId"] == gid {
+			msg, _ := r.Params["message"].(string)
+			out = append(out, msg)
+		}
+	}
+	return out
+}

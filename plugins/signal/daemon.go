@@ -46,6 +46,8 @@ type daemon struct {
 	// was called: no restart follows, and done is closed once the
 	// supervisor returned.
 	cmd     *exec.Cmd
+	began   time.Time // when cmd started
+	hung    bool      // cmd was killed for not answering (restartHung)
 	stopped bool
 	stopCh  chan struct{} // closed by stop
 	done    chan struct{}
@@ -166,7 +168,7 @@ func (d *daemon) supervise() {
 		d.mu.Lock()
 		err := cmd.Start()
 		if err == nil {
-			d.cmd = cmd
+			d.cmd, d.began, d.hung = cmd, began, false
 		}
 		d.mu.Unlock()
 		if err != nil {
@@ -183,7 +185,7 @@ func (d *daemon) supervise() {
 			err := cmd.Wait()
 			d.mu.Lock()
 			d.cmd = nil
-			stopped := d.stopped
+			stopped, hung := d.stopped, d.hung
 			d.mu.Unlock()
 			if stopped {
 				d.log.Info("signal-cli stopped", "err", err)
@@ -192,6 +194,9 @@ func (d *daemon) supervise() {
 			}
 			last := stderr.tail()
 			msg := fmt.Sprintf("signal-cli exited (%v)", err)
+			if hung {
+				msg = "signal-cli stopped answering and was killed"
+			}
 			if last != "" {
 				msg += ": " + last
 			}
@@ -207,6 +212,21 @@ func (d *daemon) supervise() {
 		d.sleep(delay)
 		delay = min(delay*2, MaxRestart)
 	}
+}
+
+// restartHung kills the daemon, which the supervisor then starts again,
+// when it started before asked: a session asked it then and got no
+// answer (liveness.go). One started since is another, not killed for
+// the same silence by each session.
+func (d *daemon) restartHung(asked time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cmd == nil || d.cmd.Process == nil || d.stopped || d.hung || d.began.After(asked) {
+		return
+	}
+	d.hung = true
+	d.log.Warn("signal-cli does not answer; killing it to start it again", "pid", d.cmd.Process.Pid)
+	d.cmd.Process.Kill()
 }
 
 // sleep waits delay before a restart; a stop ends the wait.

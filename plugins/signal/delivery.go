@@ -200,6 +200,11 @@ func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p m
 		// apps let nothing be sent to someone blocked.
 		return res, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you blocked %s on your phone; unblock them there to write to them", what, c.ChatID)
 	}
+	if groupIDOf(c.ChatID) != "" && s.blockedGroup(c.ChatID) {
+		// signal-cli would send it, and drop what the group answers: a
+		// client that kept the room would write into a silent group.
+		return res, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you blocked this Signal group on your phone; unblock it there to write there", what)
+	}
 	if err := s.callRaw(ctx, what, method, p, &res); err != nil {
 		var rerr *rpc.Error
 		if errors.As(err, &rerr) && responseOf(rerr) != nil {

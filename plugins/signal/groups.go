@@ -191,10 +191,25 @@ func (s *Session) listGroups(ctx context.Context, id string) ([]groupEntry, erro
 	if err := s.call(ctx, "could not list the groups", "listGroups", p, &gs); err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
 	for i := range gs {
 		gs[i].read = read
+		if chatID := groupChatID(gs[i].ID); gs[i].IsBlocked {
+			s.blockedGroups[chatID] = true
+		} else {
+			delete(s.blockedGroups, chatID)
+		}
 	}
+	s.mu.Unlock()
 	return gs, nil
+}
+
+// blockedGroup reports whether the user blocked the group chatID on the
+// phone, as signal-cli last listed it.
+func (s *Session) blockedGroup(chatID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.blockedGroups[chatID]
 }
 
 // refreshGroups reads the groups the account is in into the cache.

@@ -56,12 +56,19 @@ type Session struct {
 	// comes after the former. watching: a watchDown runs.
 	stateMu  sync.Mutex
 	watching bool
-	groups   map[string]*group // by chat ID
+	// hung: the subscribed connection's signal-cli was told as not
+	// answering (liveness.go), and has not answered since.
+	hung   bool
+	groups map[string]*group // by chat ID
 	// groupReads numbers the listGroups calls (groups.go's remember).
 	groupReads atomic.Uint64
 	// blockedTold are the groups blocked on the phone whose removal the
 	// host was told this session, by chat ID (groups.go).
 	blockedTold map[string]bool
+	// blockedGroups are the groups blocked on the phone, by chat ID, as
+	// signal-cli last listed them (groups.go's listGroups): a client
+	// that kept such a room sends nothing there.
+	blockedGroups map[string]bool
 	// blockedUsers are the people blocked on the phone, by number and
 	// ACI, as signal-cli last listed them (contacts.go).
 	blockedUsers map[string]bool
@@ -105,7 +112,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, blockedTold: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
+		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
 	s.names.load(login.Dir, log) // membernames.go
@@ -137,6 +144,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	os.MkdirAll(s.uploadsDir(), 0o700)
 	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Received: s.inbox.received, Backlog: s.inbox.backlog(),
 		Up: s.onUp, Down: s.onDown, SpoolDir: s.uploadsDir(), MaxFile: maxAttachmentBytes})
+	go s.watchLive(s.c) // liveness.go
 	s.mu.Unlock()
 	t := time.NewTimer(ConnectWait)
 	defer t.Stop()
@@ -278,7 +286,7 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 		s.stateMu.Unlock()
 		return failedSub
 	}
-	s.up, s.sub, s.unlinked = true, sub, ""
+	s.up, s.sub, s.unlinked, s.hung = true, sub, "", false
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	s.stateMu.Unlock()
@@ -516,7 +524,13 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 
 // callWith is callRaw of any call f makes on the connection.
 func (s *Session) callWith(ctx context.Context, what string, f func(c *rpc.Client) error) error {
-	deadline := time.Now().Add(SendWait)
+	return s.callWaiting(ctx, what, SendWait, f)
+}
+
+// callWaiting is callWith waiting up to wait for a daemon that is down
+// (none: asked only if up).
+func (s *Session) callWaiting(ctx context.Context, what string, wait time.Duration, f func(c *rpc.Client) error) error {
+	deadline := time.Now().Add(wait)
 	for {
 		s.mu.Lock()
 		c, up, gone, unlinked := s.c, s.up, s.gone, s.unlinked

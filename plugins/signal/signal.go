@@ -81,6 +81,10 @@ type Config struct {
 	// signal-cli, by number, each with the bare JID of the one XMPP user
 	// who may log in to it (the "existing" flow, offered only with them).
 	Accounts map[string]string `json:"accounts"`
+	// LivenessSeconds is how often a connected login asks signal-cli
+	// whether it still answers and still has the account (60 when
+	// unset; liveness.go).
+	LivenessSeconds int `json:"liveness_check_seconds"`
 }
 
 // Network is the Signal network, the plugin's sdk.Connector.

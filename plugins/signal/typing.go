@@ -6,6 +6,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/signal/rpc"
 	"passerelle.im/passerelle/plugins/typingkeep"
 )
 
@@ -31,8 +32,24 @@ func (s *Session) typingKeeper() *typingkeep.Keeper {
 		if err != nil {
 			return err
 		}
-		return s.call(ctx, "could not send typing", "sendTyping", p, nil)
+		return s.sendTyping(ctx, p)
 	})
+}
+
+// TypingWait bounds a typing notification's wait for signal-cli's
+// answer. Typing said late is worth nothing, and a chat's commands wait
+// for it: with signal-cli down it is not waited for at all (commands
+// wait up to SendWait), with signal-cli hung this long at most.
+var TypingWait = 3 * time.Second
+
+// sendTyping says the user's typing (p: sendTyping's target and stop)
+// unless signal-cli is down, giving up after TypingWait.
+func (s *Session) sendTyping(ctx context.Context, p map[string]any) error {
+	ctx, cancel := context.WithTimeout(ctx, TypingWait)
+	defer cancel()
+	p["account"] = s.acc.ID()
+	const what = "could not send typing"
+	return s.mapError(what, s.callWaiting(ctx, what, 0, func(c *rpc.Client) error { return c.Call(ctx, "sendTyping", p, nil) }))
 }
 
 // SetTyping says the user is typing, or stopped; while they type, it is
@@ -56,7 +73,7 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 	if !composing {
 		p["stop"] = true
 	}
-	if err := s.call(ctx, "could not send typing", "sendTyping", p, nil); err != nil {
+	if err := s.sendTyping(ctx, p); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -79,3 +79,55 @@ func TestTypingRepeated(t *testing.T) {
 	}
 	stopped("Disconnect")
 }
+
+// Typing said late is worth nothing, and the chat's later commands wait
+// for it: with signal-cli down it is refused at once, not held for the
+// daemon to come back as commands are (SendWait), and with signal-cli
+// hung (its socket open, no answers) it gives up after TypingWait.
+// Before, it waited SendWait for a daemon down, and for as long as its
+// caller let it for a hung one: here, past the caller's own deadline.
+func TestTypingGivesUpFast(t *testing.T) {
+	const alice, bob = "+15550000001", "+15550000002"
+	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	d.AddAccount(alice, "a11ce000-0000-4000-8000-000000000001")
+	n := &Network{host: &recordingHost{}, cfg: Config{Socket: d.Path()}, dataDir: t.TempDir()}
+	s, err := n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: alice, SavedState: []byte(`{"number":"` + alice + `"}`), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Disconnect(context.Background()) })
+	typing := func(what string) {
+		t.Helper()
+		// Less than SendWait: a wait for the daemon would outlast it.
+		ctx, cancel := context.WithTimeout(context.Background(), SendWait/2)
+		defer cancel()
+		err := s.SetTyping(ctx, sdk.Call{ChatID: bob}, pb.TypingState_TYPING_STATE_COMPOSING)
+		if ctx.Err() != nil {
+			t.Fatalf("typing with signal-cli %s: held until the caller gave up (%v)", what, err)
+		}
+		if e := sdk.ToProto(err); e.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+			t.Fatalf("typing with signal-cli %s: %v, want unavailable", what, err)
+		}
+	}
+
+	d.Stall("sendTyping")
+	typing("hung")
+	if len(d.StalledRequests("sendTyping")) == 0 {
+		t.Fatal("typing with signal-cli hung: not asked")
+	}
+
+	d.Crash()
+	for up := true; up; time.Sleep(time.Millisecond) {
+		s.mu.Lock()
+		up = s.up
+		s.mu.Unlock()
+	}
+	typing("down")
+}

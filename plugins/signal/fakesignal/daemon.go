@@ -1247,7 +1247,11 @@ func (d *Daemon) Unlink(account string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	a := d.accounts[account]
-	delete(d.accounts, account)
+	for id, acc := range d.accounts {
+		if acc == a { // by number and by ACI
+			delete(d.accounts, id)
+		}
+	}
 	for c := range d.conns {
 		for id, acc := range c.subs {
 			if acc == a {

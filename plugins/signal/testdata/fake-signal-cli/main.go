@@ -6,7 +6,8 @@
 // JSON, is queued for the first of those accounts. With FAKESIGNAL_FAIL
 // set, or a file "fail" in DIR, it writes that text to stderr (after
 // FAKESIGNAL_NOISE lines of log) and exits 1, as a signal-cli without
-// its Java.
+// its Java. At SIGUSR1, the methods named in a file "stall" in DIR are
+// from then on read and never answered, as a signal-cli hung.
 package main
 
 import (
@@ -82,7 +83,15 @@ func main() {
 		os.WriteFile(filepath.Join(*config, "java_home"), []byte(os.Getenv("JAVA_HOME")), 0o600)
 	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	<-sig
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
+	for s := range sig {
+		if s != syscall.SIGUSR1 {
+			break
+		}
+		b, _ := os.ReadFile(filepath.Join(*config, "stall"))
+		for _, m := range strings.Fields(string(b)) {
+			d.Stall(m)
+		}
+	}
 	d.Close()
 }
