@@ -41,6 +41,8 @@ type server struct {
 	txns txnCache
 	// sent keeps recent sends' txn_ids for their echoes (echotxn.go).
 	sent sentTxns
+	// running counts the commands under way, for the stop (stop.go).
+	running runningCommands
 
 	// trace is WithTrace's hook, nil when off.
 	trace func(stage Stage, text string)
@@ -393,6 +395,10 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 var errStreamGone = Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the command stream ended before this command ran; it was not run")
 
 func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandResult {
+	if !s.running.start() {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(errStopping)}
+	}
+	defer s.running.done()
 	limit := s.timeout
 	if carriesFile(cmd) {
 		limit = s.fileTimeout
