@@ -100,7 +100,9 @@ func (c *Config) contactUserID() string {
 //   - connect: Connect succeeds and a CONNECTED login state event follows.
 //   - send: a send returns a message ID and at most 1 KiB of meta; a
 //     repeated txn_id (on the same stream, on a new one, and after a
-//     SIGKILL and a restart) repeats the whole answer and acts once; the
+//     SIGKILL and a restart) repeats the whole answer and acts once; a
+//     send answered just before a SIGKILL has reached the network all the
+//     same (Delivered, or its echo after the restart); the
 //     first message action advertised (edit, reaction, read marker,
 //     retraction) works after the restart on the message sent before it,
 //     named by its message_id and meta; an unknown login gets a
@@ -399,7 +401,7 @@ func (r *runner) checkSend(t *testing.T) {
 	}
 	// It acted once.
 	r.checkDelivered(t, loginID, text, "")
-	echoes := r.countEchoes(t, cmds, evs, loginID, text, nil)
+	echoes := r.countEchoes(t, cmds, evs, loginID, nil, text)[text]
 	if r.cfg.Incoming == nil && len(echoes) != 1 {
 		t.Errorf("a txn_id sent 3 times was echoed %d times, want 1", len(echoes))
 	}
@@ -411,6 +413,13 @@ func (r *runner) checkSend(t *testing.T) {
 		t.Errorf("send for an unknown login succeeded: %v", res)
 	} else if res.Error.Code != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
 		t.Errorf("send for an unknown login: %v, want LOGIN_REQUIRED", res.Error)
+	}
+
+	// A send is answered once the network has the message: killed right
+	// after the answer, the plugin has still sent it.
+	taken := r.unique("taken")
+	if res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), taken)); res.Error != nil {
+		t.Fatalf("send to %s: %v", r.cfg.Contact, res.Error)
 	}
 
 	// The host resends the commands in flight when the plugin restarts:
@@ -425,8 +434,13 @@ func (r *runner) checkSend(t *testing.T) {
 		t.Errorf("repeated txn_id after a SIGKILL and a restart: got %v, want the first answer %v: keep the answers to txn_ids in the data folder, written before the answer is sent", res, first)
 	}
 	r.checkDelivered(t, loginID, text, " after a restart")
-	if n := len(r.countEchoes(t, cmds, evs, loginID, text, echoes)); n != 0 {
+	r.checkTaken(t, loginID, taken)
+	after := r.countEchoes(t, cmds, evs, loginID, echoes, text, taken)
+	if n := len(after[text]); n != 0 {
 		t.Errorf("a txn_id answered before a SIGKILL, sent again after the restart, was echoed %d more times, want none: it was sent again", n)
+	}
+	if r.cfg.Incoming == nil && r.cfg.Delivered == nil && len(after[taken]) == 0 {
+		t.Errorf("%q, answered as sent just before a SIGKILL, was never echoed, in the process or after the restart: %s", taken, answeredUntaken)
 	}
 	r.checkActAfterRestart(t, p, cmds, loginID, first)
 }
@@ -537,13 +551,29 @@ func (r *runner) checkDelivered(t *testing.T, loginID, text, when string) {
 	}
 }
 
+// answeredUntaken is the kit's advice for a send answered before the
+// network had it.
+const answeredUntaken = "answer a send only once the network has taken the message (its call returned, the server acknowledged it): a message still queued in the process when it was answered is lost with the process, and the gateway, which had its answer, never sends it again"
+
+// checkTaken checks, with Config.Delivered, that the network received
+// text, a message answered as sent just before a SIGKILL.
+func (r *runner) checkTaken(t *testing.T, loginID, text string) {
+	t.Helper()
+	if r.cfg.Delivered == nil {
+		return
+	}
+	if !slices.Contains(r.cfg.Delivered(t, loginID, r.cfg.Contact), text) {
+		t.Errorf("%q, answered as sent just before a SIGKILL, never reached the network: %s", text, answeredUntaken)
+	}
+}
+
 // countEchoes returns, on an echo-like network (no Config.Incoming), the
-// echoes of text that evs brings before the echo of a new message sent
-// after it, by event_id (seq without one), leaving out those in before:
-// replays of what the plugin emitted already. The echo of a later
-// message comes after any echo of the earlier ones (one chat is handled
-// in order), so by then every echo of text is in.
-func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream, loginID, text string, before map[string]bool) map[string]bool {
+// echoes of each of texts that evs brings before the echo of a new
+// message sent after them, by event_id (seq without one), leaving out
+// those in before: replays of what the plugin emitted already. The echo
+// of a later message comes after any echo of the earlier ones (one chat
+// is handled in order), so by then every echo of texts is in.
+func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream, loginID string, before map[string]bool, texts ...string) map[string]map[string]bool {
 	t.Helper()
 	if r.cfg.Incoming != nil {
 		return nil
@@ -552,10 +582,15 @@ func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream
 	if res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), fence)); res.Error != nil {
 		t.Fatalf("send: %v", res.Error)
 	}
-	echoes := map[string]bool{}
+	echoes := map[string]map[string]bool{}
+	for _, text := range texts {
+		echoes[text] = map[string]bool{}
+	}
+	watch := slices.Concat(texts, []string{fence})
 	for {
-		ev := evs.Await(r.arrival(fence), isMessage(loginID, text, fence))
-		if ev.GetMessage().Text == fence {
+		ev := evs.Await(r.arrival(fence), isMessage(loginID, watch...))
+		text := ev.GetMessage().Text
+		if text == fence {
 			return echoes
 		}
 		// A network that resends what a killed plugin never confirmed
@@ -565,7 +600,7 @@ func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream
 			key = fmt.Sprint("seq ", ev.Seq)
 		}
 		if !before[key] {
-			echoes[key] = true
+			echoes[text][key] = true
 		}
 	}
 }

@@ -52,6 +52,15 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			"--- FAIL: TestConformanceNamesMistakes/receive",
 			"the message event has no timestamp_unix_micro: set it to the network's time of the message",
 		}},
+		{mode: "latesend", env: "MINIMAL_LATE_SEND=1", run: "/^send$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			"answered as sent just before a SIGKILL, was never echoed, in the process or after the restart: answer a send only once the network has taken the message",
+		}},
+		{mode: "ownecho", env: "MINIMAL_OWN_ECHO=1", run: "/^send$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			`(is_from_me), sent with txn_id "plugintest txn `,
+			`.mine" and txn_id "": the gateway takes it for a message from another device and shows it a second time`,
+		}},
 		{mode: "quote", env: "MINIMAL_QUOTE=1", run: "/^send$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			"a MessageEvent with a quote (quote_text, quote_author_id or quote_from_me) but no reply_to_id: the quote is of the message replied to",

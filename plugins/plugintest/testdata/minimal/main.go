@@ -35,13 +35,32 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // Mistakes the kit must name: MINIMAL_NO_TIME, echoes without a
 // timestamp; MINIMAL_NO_CONNECTED, no CONNECTED state on Connect;
 // MINIMAL_NO_ECHO, a network that does not echo; MINIMAL_QUOTE, echoes
-// that quote a message though they reply to none.
+// that quote a message though they reply to none; MINIMAL_LATE_SEND, a
+// send answered before the network has it (queued in the process, which
+// hands it on, and so echoes it, 50 ms later); MINIMAL_OWN_ECHO, a
+// network that also reflects the user's sent message (is_from_me) under
+// another ID than the send's answer, without its txn_id.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
 	noEcho      = os.Getenv("MINIMAL_NO_ECHO") == "1"
 	quoteAlone  = os.Getenv("MINIMAL_QUOTE") == "1"
+	lateSend    = os.Getenv("MINIMAL_LATE_SEND") == "1"
+	ownEcho     = os.Getenv("MINIMAL_OWN_ECHO") == "1"
 )
+
+// outbox is MINIMAL_LATE_SEND's queue of sends not yet handed on, in
+// order.
+var outbox = make(chan func(), 1024)
+
+func init() {
+	go func() {
+		for send := range outbox {
+			time.Sleep(50 * time.Millisecond)
+			send()
+		}
+	}()
+}
 
 // Init claims features it does not implement: the SDK must mask them.
 func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
@@ -138,7 +157,16 @@ func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) 
 			return sdk.Result{}, err
 		}
 	}
-	if !noEcho {
+	if ownEcho {
+		s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: s.id, IsFromMe: true},
+			TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".mine",
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: m.Text}}})
+	}
+	switch {
+	case noEcho:
+	case lateSend:
+		outbox <- func() { s.emitEcho(c.ChatID, id+".echo", m.Text) }
+	default:
 		s.emitEcho(c.ChatID, id+".echo", m.Text)
 	}
 	return sdk.Result{MessageID: id}, nil
