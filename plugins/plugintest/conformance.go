@@ -106,7 +106,8 @@ func (c *Config) contactUserID() string {
 //     first message action advertised (edit, reaction, read marker,
 //     retraction) works after the restart on the message sent before it,
 //     named by its message_id and meta; an unknown login gets a
-//     LOGIN_REQUIRED error result.
+//     LOGIN_REQUIRED error result; a chat the network does not know is
+//     sent to or refused with a kind (not UNSPECIFIED) and a text.
 //   - partly (with Config.PartlySent): a send that went in part is
 //     answered with its message_id and its error together, and so again
 //     for a repeat of its txn_id, after a restart too.
@@ -414,6 +415,14 @@ func (r *runner) checkSend(t *testing.T) {
 	} else if res.Error.Code != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
 		t.Errorf("send for an unknown login: %v, want LOGIN_REQUIRED", res.Error)
 	}
+	// A chat the network does not know: sent (a network where any name
+	// is an address) or refused with a kind and a text. UNSPECIFIED is a
+	// bug's: the user reads an internal error of the gateway's.
+	if res := cmds.Send(SendText(loginID, noSuchChat, r.unique("txn"), r.unique("nowhere"))); res.Error != nil {
+		if res.Error.Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED || res.Error.Text == "" {
+			t.Errorf("send to a chat the network does not know (%s): %v: %s", noSuchChat, res.Error, untypedError)
+		}
+	}
 
 	// A send is answered once the network has the message: killed right
 	// after the answer, the plugin has still sent it.
@@ -551,6 +560,12 @@ func (r *runner) checkDelivered(t *testing.T, loginID, text, when string) {
 	}
 }
 
+// noSuchChat is a chat_id no network has.
+const noSuchChat = "plugintest-no-such-chat"
+
+// untypedError is the kit's advice for an error without a kind or text.
+const untypedError = "refuse with a kind (NOT_FOUND for no such chat, BAD_REQUEST for an ID that cannot be one; Go: sdk.Errorf(code, ...)) and a text the user reads; an error without a kind (UNSPECIFIED, a plain error in Go) is a bug's, which the user sees as the gateway's internal-server-error"
+
 // answeredUntaken is the kit's advice for a send answered before the
 // network had it.
 const answeredUntaken = "answer a send only once the network has taken the message (its call returned, the server acknowledged it): a message still queued in the process when it was answered is lost with the process, and the gateway, which had its answer, never sends it again"
@@ -653,7 +668,7 @@ func (r *runner) checkReceive(t *testing.T) {
 		t.Error("event has no seq")
 	}
 	if ev.EventId == "" {
-		t.Error("message event has no event_id")
+		t.Error("the message event has no event_id: set it to the network's ID of the message (the gateway drops a redelivered event by it, and a later edit, reaction, reply or read marker names the message by it)")
 	}
 	if ev.TimestampUnixMicro <= 0 {
 		t.Error("the message event has no timestamp_unix_micro: set it to the network's time of the message (the gateway stores it as the message's time, and delays what is old by it)")

@@ -61,6 +61,15 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			`(is_from_me), sent with txn_id "plugintest txn `,
 			`.mine" and txn_id "": the gateway takes it for a message from another device and shows it a second time`,
 		}},
+		{mode: "untyped", env: "MINIMAL_UNTYPED=1", run: "/^send$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			"send to a chat the network does not know (plugintest-no-such-chat):",
+			"refuse with a kind (NOT_FOUND for no such chat",
+		}},
+		{mode: "noid", env: "MINIMAL_NO_ID=1", run: "/^receive$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/receive",
+			"the message event has no event_id: set it to the network's ID of the message",
+		}},
 		{mode: "quote", env: "MINIMAL_QUOTE=1", run: "/^send$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			"a MessageEvent with a quote (quote_text, quote_author_id or quote_from_me) but no reply_to_id: the quote is of the message replied to",

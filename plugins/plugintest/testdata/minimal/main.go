@@ -39,7 +39,10 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // send answered before the network has it (queued in the process, which
 // hands it on, and so echoes it, 50 ms later); MINIMAL_OWN_ECHO, a
 // network that also reflects the user's sent message (is_from_me) under
-// another ID than the send's answer, without its txn_id.
+// another ID than the send's answer, without its txn_id;
+// MINIMAL_UNTYPED, a send to another chat than bob's refused with a
+// plain error, which has no kind; MINIMAL_NO_ID, echoes without an
+// event_id.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -47,6 +50,8 @@ var (
 	quoteAlone  = os.Getenv("MINIMAL_QUOTE") == "1"
 	lateSend    = os.Getenv("MINIMAL_LATE_SEND") == "1"
 	ownEcho     = os.Getenv("MINIMAL_OWN_ECHO") == "1"
+	untyped     = os.Getenv("MINIMAL_UNTYPED") == "1"
+	noID        = os.Getenv("MINIMAL_NO_ID") == "1"
 )
 
 // outbox is MINIMAL_LATE_SEND's queue of sends not yet handed on, in
@@ -137,6 +142,9 @@ func (s *session) emitEcho(chat, eventID, text string) {
 	if noTime {
 		at = 0
 	}
+	if noID {
+		eventID = ""
+	}
 	m := &pb.MessageEvent{Text: text}
 	if quoteAlone {
 		m.QuoteText, m.QuoteAuthorId = "what was said", chat
@@ -151,6 +159,9 @@ func (s *session) Logout(context.Context) error     { return nil }
 
 // SendMessage echoes the text back from the contact.
 func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) (sdk.Result, error) {
+	if untyped && c.ChatID != "bob" {
+		return sdk.Result{}, fmt.Errorf("no chat %q", c.ChatID)
+	}
 	id := fmt.Sprintf("%s-%d", s.n.prefix, s.n.seq.Add(1))
 	if resend {
 		if err := os.WriteFile(s.lastPath(), []byte(c.ChatID+"\n"+id+".echo\n"+m.Text), 0o600); err != nil {
