@@ -97,7 +97,8 @@ func (c *Config) contactUserID() string {
 //     again, completion with a stable login_id, cancelled processes refused
 //     as NOT_FOUND.
 //     With Config.Login, each step of a login of several (see LoginStep).
-//   - connect: Connect succeeds and a CONNECTED login state event follows.
+//   - connect: Connect succeeds and a CONNECTED login state event follows;
+//     so again after a Disconnect (the gateway's relogin).
 //   - send: a send returns a message ID and at most 1 KiB of meta; a
 //     repeated txn_id (on the same stream, on a new one, and after a
 //     SIGKILL and a restart) repeats the whole answer and acts once; a
@@ -197,8 +198,15 @@ func isMessage(loginID string, texts ...string) func(*pb.Event) bool {
 // returns that event; a terminal state fails the test.
 func awaitConnected(t *testing.T, evs *EventStream, loginID string) *pb.Event {
 	t.Helper()
+	return awaitConnectedWhen(t, evs, loginID, "")
+}
+
+// awaitConnectedWhen is awaitConnected, whose failure says when (" after
+// a Disconnect").
+func awaitConnectedWhen(t *testing.T, evs *EventStream, loginID, when string) *pb.Event {
+	t.Helper()
 	for {
-		ev := evs.Await(fmt.Sprintf("login state of login %q (Connect emits a LoginStateEvent, CONNECTED once connected)", loginID), isLoginState(loginID))
+		ev := evs.Await(fmt.Sprintf("login state of login %q%s (Connect emits a LoginStateEvent, CONNECTED once connected)", loginID, when), isLoginState(loginID))
 		switch st := ev.GetLoginState().State; st {
 		case pb.LoginState_LOGIN_STATE_CONNECTED:
 			return ev
@@ -374,6 +382,17 @@ func (r *runner) checkConnect(t *testing.T) {
 		t.Errorf("login state event without seq: %v", ev)
 	}
 	evs.Ack(ev.Seq)
+
+	// The gateway's relogin: Disconnect, then Connect on the same
+	// process. The login's state is told again: the gateway shows it
+	// as the transport's presence, and the user waits on it.
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if _, err := p.Client().Disconnect(ctx, &pb.LoginRef{LoginId: done.LoginId}); err != nil {
+		t.Fatalf("Disconnect(%s): %v", done.LoginId, err)
+	}
+	p.Connect(done.LoginId, done.SavedState)
+	awaitConnectedWhen(t, evs, done.LoginId, " connected again after a Disconnect (the gateway's relogin; tell the state at every Connect)")
 }
 
 func (r *runner) checkSend(t *testing.T) {

@@ -44,6 +44,10 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			`no login state of login "alice" (Connect emits a LoginStateEvent, CONNECTED once connected) after 5s`,
 			"the login did not connect (see connect above): the other checks, which all connect, are not run",
 		}, not: []string{"TestConformanceNamesMistakes/send"}},
+		{mode: "stateonce", env: "MINIMAL_STATE_ONCE=1", run: "/^connect$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/connect",
+			`no login state of login "alice" connected again after a Disconnect (the gateway's relogin; tell the state at every Connect)`,
+		}},
 		{mode: "noecho", env: "MINIMAL_NO_ECHO=1", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			`in bob (with no Config.Incoming, the network answers each message sent to Config.Contact with the same text, as a MessageEvent; a network that does not sets Config.Incoming) after 5s`,

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +43,9 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // another ID than the send's answer, without its txn_id;
 // MINIMAL_UNTYPED, a send to another chat than bob's refused with a
 // plain error, which has no kind; MINIMAL_NO_ID, echoes without an
-// event_id.
+// event_id; MINIMAL_STATE_ONCE, a login's state told at its first
+// Connect in the process only (the network's connection taken for still
+// up after a Disconnect).
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -52,7 +55,11 @@ var (
 	ownEcho     = os.Getenv("MINIMAL_OWN_ECHO") == "1"
 	untyped     = os.Getenv("MINIMAL_UNTYPED") == "1"
 	noID        = os.Getenv("MINIMAL_NO_ID") == "1"
+	stateOnce   = os.Getenv("MINIMAL_STATE_ONCE") == "1"
 )
+
+// told is MINIMAL_STATE_ONCE's logins whose state was told.
+var told sync.Map
 
 // outbox is MINIMAL_LATE_SEND's queue of sends not yet handed on, in
 // order.
@@ -117,7 +124,7 @@ type session struct {
 }
 
 func (s *session) Connect(context.Context) error {
-	if noConnected {
+	if _, again := told.LoadOrStore(s.id, true); noConnected || (stateOnce && again) {
 		return nil
 	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
