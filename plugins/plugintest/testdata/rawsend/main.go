@@ -194,6 +194,15 @@ func (s *server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Empty, 
 	return &pb.Empty{}, nil
 }
 
+// Disconnect ends a login's connection (the gateway's relogin connects
+// it again).
+func (s *server) Disconnect(_ context.Context, req *pb.LoginRef) (*pb.Empty, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.logins, req.LoginId)
+	return &pb.Empty{}, nil
+}
+
 // Events sends what is not acknowledged, then new events, until the
 // stream ends.
 func (s *server) Events(stream pb.Transport_EventsServer) error {
