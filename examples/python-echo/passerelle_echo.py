@@ -64,6 +64,10 @@ ECHO = "echo"
 CONFIG_KEYS = ("contact_name",)
 # How many messages of history the echo chat has.
 HISTORY = ["Welcome to the echo network.", "Say anything: I say it back.", "Edit it and so do I."]
+# A test knob: seconds a send waits after its echo before it is answered,
+# as a network slow to confirm a message it has shown already. The gateway
+# does not pass it on; a test starts the plugin through env(1).
+SEND_DELAY = float(os.environ.get("PASSERELLE_PYECHO_SEND_DELAY") or 0)
 
 log = logging.getLogger("pyecho")
 
@@ -186,8 +190,13 @@ class EchoTransport(pb_grpc.TransportServicer):
         self.contact_name = "Echo"
 
     def close(self):
-        if self.journal:
-            self.journal.close()
+        # grpc's stop returns once calls are cancelled, not once their
+        # threads have returned: a command may still be running. Closed
+        # under it, the journal would keep its echo and lose its answer,
+        # and the host's resend of the txn_id would echo it again.
+        with self.commanding:
+            if self.journal:
+                self.journal.close()
         if self.history:
             self.history.close()
 
@@ -480,6 +489,12 @@ class EchoTransport(pb_grpc.TransportServicer):
             yield res
 
     def command(self, cmd):
+        if self.journal is None or self.journal.closed:
+            # Stopping: nothing done now could be kept.
+            return pb.CommandResult(
+                correlation_id=cmd.correlation_id,
+                error=pb.Error(code=pb.ERROR_CODE_UNAVAILABLE, text="the plugin is stopping"),
+            )
         if cmd.txn_id:
             # The same txn_id again (the host retried after a broken
             # stream or a crash): the first answer, without acting.
@@ -526,6 +541,8 @@ class EchoTransport(pb_grpc.TransportServicer):
         # names this message: here, which answer is its echo.
         res.meta = json.dumps({"chat": cmd.chat_id, "echo": echo_id}).encode()
         self.journal.emit(self._event(s, event_id=echo_id, message=pb.MessageEvent(text=send.text)))
+        if SEND_DELAY > 0:
+            time.sleep(SEND_DELAY)
 
     def do_edit(self, s, cmd, edit, res):
         try:

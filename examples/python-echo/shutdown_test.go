@@ -110,3 +110,67 @@ func TestShutdownKeepsLateCommand(t *testing.T) {
 		t.Fatalf(`the plugin answered "during the stop" as sent while stopping, but its echo was lost: after the restart came %q`, texts)
 	}
 }
+
+// A command still running when the plugin stops (go-plugin's Shutdown,
+// a network slow to confirm a send it has echoed already) keeps its echo
+// and its answer together: the journal closes only once the command has
+// ended, so the gateway's resend of its txn_id after the restart is
+// answered without a second echo. Before, Python's grpc server returned
+// from its stop while the command's thread still ran, the journal closed
+// under it: the echo kept, the answer lost, and the resend echoed the
+// message again under a new event_id (the user saw it twice).
+func TestShutdownMidCommand(t *testing.T) {
+	needPython(t)
+	// SendDelayEnv through env(1): go-plugin passes the kit's environment on.
+	p := plugintest.StartArgs(t, "/usr/bin/env", []string{sendDelayEnv + "=1", python, script(t)}, "", nil)
+	done := p.Login("", map[string]string{"username": "alice"})
+	p.Connect(done.LoginId, done.SavedState)
+	evs := p.Events()
+	cmds := p.Commands()
+	isEcho := func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "slow" }
+	sent := cmds.Go(plugintest.SendText("alice", "echo", "t-slow", "slow"))
+	first := evs.Await(`the echo of "slow"`, isEcho)
+
+	// Stopped while the send waits on its network: its answer never
+	// reaches this host, which sends it again to the next process.
+	proc := p.Process()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if err := proc.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for !proc.Exited() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the plugin did not exit after Shutdown")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	res, answered := <-sent
+	t.Logf("the send under way at the stop answered: %v (%v)", answered, res)
+
+	p.Restart()
+	p.Connect(done.LoginId, done.SavedState)
+	evs = p.Events()
+	cmds = p.Commands()
+	again := cmds.Send(plugintest.SendText("alice", "echo", "t-slow", "slow"))
+	if again.Error != nil {
+		t.Fatalf("the resend after the restart: %v", again.Error)
+	}
+	if res := cmds.Send(plugintest.SendText("alice", "echo", "t-after", "after")); res.Error != nil {
+		t.Fatalf("send after the restart: %v", res.Error)
+	}
+	for {
+		ev := evs.Await(`the echo of "after"`, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+		if ev.GetMessage().GetText() == "after" {
+			break
+		}
+		if isEcho(ev) && ev.EventId != first.EventId {
+			t.Fatalf(`the resend of a txn_id under way at the stop echoed it again, under event_id %q (the first: %q): its answer was not kept with its echo`, ev.EventId, first.EventId)
+		}
+	}
+}
+
+// sendDelayEnv is passerelle_echo.py's test knob: seconds a send waits
+// after its echo, before it is answered.
+const sendDelayEnv = "PASSERELLE_PYECHO_SEND_DELAY"

@@ -97,14 +97,18 @@ func (c *Config) contactUserID() string {
 //     again, completion with a stable login_id, cancelled processes refused
 //     as NOT_FOUND.
 //     With Config.Login, each step of a login of several (see LoginStep).
-//   - connect: Connect succeeds and a CONNECTED login state event follows.
+//   - connect: Connect succeeds and a CONNECTED login state event follows;
+//     so again after a Disconnect (the gateway's relogin).
 //   - send: a send returns a message ID and at most 1 KiB of meta; a
 //     repeated txn_id (on the same stream, on a new one, and after a
-//     SIGKILL and a restart) repeats the whole answer and acts once; the
+//     SIGKILL and a restart) repeats the whole answer and acts once; a
+//     send answered just before a SIGKILL has reached the network all the
+//     same (Delivered, or its echo after the restart); the
 //     first message action advertised (edit, reaction, read marker,
 //     retraction) works after the restart on the message sent before it,
 //     named by its message_id and meta; an unknown login gets a
-//     LOGIN_REQUIRED error result.
+//     LOGIN_REQUIRED error result; a chat the network does not know is
+//     sent to or refused with a kind (not UNSPECIFIED) and a text.
 //   - partly (with Config.PartlySent): a send that went in part is
 //     answered with its message_id and its error together, and so again
 //     for a repeat of its txn_id, after a restart too.
@@ -194,8 +198,15 @@ func isMessage(loginID string, texts ...string) func(*pb.Event) bool {
 // returns that event; a terminal state fails the test.
 func awaitConnected(t *testing.T, evs *EventStream, loginID string) *pb.Event {
 	t.Helper()
+	return awaitConnectedWhen(t, evs, loginID, "")
+}
+
+// awaitConnectedWhen is awaitConnected, whose failure says when (" after
+// a Disconnect").
+func awaitConnectedWhen(t *testing.T, evs *EventStream, loginID, when string) *pb.Event {
+	t.Helper()
 	for {
-		ev := evs.Await(fmt.Sprintf("login state of login %q (Connect emits a LoginStateEvent, CONNECTED once connected)", loginID), isLoginState(loginID))
+		ev := evs.Await(fmt.Sprintf("login state of login %q%s (Connect emits a LoginStateEvent, CONNECTED once connected)", loginID, when), isLoginState(loginID))
 		switch st := ev.GetLoginState().State; st {
 		case pb.LoginState_LOGIN_STATE_CONNECTED:
 			return ev
@@ -371,6 +382,17 @@ func (r *runner) checkConnect(t *testing.T) {
 		t.Errorf("login state event without seq: %v", ev)
 	}
 	evs.Ack(ev.Seq)
+
+	// The gateway's relogin: Disconnect, then Connect on the same
+	// process. The login's state is told again: the gateway shows it
+	// as the transport's presence, and the user waits on it.
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if _, err := p.Client().Disconnect(ctx, &pb.LoginRef{LoginId: done.LoginId}); err != nil {
+		t.Fatalf("Disconnect(%s): %v", done.LoginId, err)
+	}
+	p.Connect(done.LoginId, done.SavedState)
+	awaitConnectedWhen(t, evs, done.LoginId, " connected again after a Disconnect (the gateway's relogin; tell the state at every Connect)")
 }
 
 func (r *runner) checkSend(t *testing.T) {
@@ -399,7 +421,7 @@ func (r *runner) checkSend(t *testing.T) {
 	}
 	// It acted once.
 	r.checkDelivered(t, loginID, text, "")
-	echoes := r.countEchoes(t, cmds, evs, loginID, text, nil)
+	echoes := r.countEchoes(t, cmds, evs, loginID, nil, text)[text]
 	if r.cfg.Incoming == nil && len(echoes) != 1 {
 		t.Errorf("a txn_id sent 3 times was echoed %d times, want 1", len(echoes))
 	}
@@ -411,6 +433,21 @@ func (r *runner) checkSend(t *testing.T) {
 		t.Errorf("send for an unknown login succeeded: %v", res)
 	} else if res.Error.Code != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
 		t.Errorf("send for an unknown login: %v, want LOGIN_REQUIRED", res.Error)
+	}
+	// A chat the network does not know: sent (a network where any name
+	// is an address) or refused with a kind and a text. UNSPECIFIED is a
+	// bug's: the user reads an internal error of the gateway's.
+	if res := cmds.Send(SendText(loginID, noSuchChat, r.unique("txn"), r.unique("nowhere"))); res.Error != nil {
+		if res.Error.Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED || res.Error.Text == "" {
+			t.Errorf("send to a chat the network does not know (%s): %v: %s", noSuchChat, res.Error, untypedError)
+		}
+	}
+
+	// A send is answered once the network has the message: killed right
+	// after the answer, the plugin has still sent it.
+	taken := r.unique("taken")
+	if res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), taken)); res.Error != nil {
+		t.Fatalf("send to %s: %v", r.cfg.Contact, res.Error)
 	}
 
 	// The host resends the commands in flight when the plugin restarts:
@@ -425,8 +462,13 @@ func (r *runner) checkSend(t *testing.T) {
 		t.Errorf("repeated txn_id after a SIGKILL and a restart: got %v, want the first answer %v: keep the answers to txn_ids in the data folder, written before the answer is sent", res, first)
 	}
 	r.checkDelivered(t, loginID, text, " after a restart")
-	if n := len(r.countEchoes(t, cmds, evs, loginID, text, echoes)); n != 0 {
+	r.checkTaken(t, loginID, taken)
+	after := r.countEchoes(t, cmds, evs, loginID, echoes, text, taken)
+	if n := len(after[text]); n != 0 {
 		t.Errorf("a txn_id answered before a SIGKILL, sent again after the restart, was echoed %d more times, want none: it was sent again", n)
+	}
+	if r.cfg.Incoming == nil && r.cfg.Delivered == nil && len(after[taken]) == 0 {
+		t.Errorf("%q, answered as sent just before a SIGKILL, was never echoed, in the process or after the restart: %s", taken, answeredUntaken)
 	}
 	r.checkActAfterRestart(t, p, cmds, loginID, first)
 }
@@ -537,13 +579,35 @@ func (r *runner) checkDelivered(t *testing.T, loginID, text, when string) {
 	}
 }
 
+// noSuchChat is a chat_id no network has.
+const noSuchChat = "plugintest-no-such-chat"
+
+// untypedError is the kit's advice for an error without a kind or text.
+const untypedError = "refuse with a kind (NOT_FOUND for no such chat, BAD_REQUEST for an ID that cannot be one; Go: sdk.Errorf(code, ...)) and a text the user reads; an error without a kind (UNSPECIFIED, a plain error in Go) is a bug's, which the user sees as the gateway's internal-server-error"
+
+// answeredUntaken is the kit's advice for a send answered before the
+// network had it.
+const answeredUntaken = "answer a send only once the network has taken the message (its call returned, the server acknowledged it): a message still queued in the process when it was answered is lost with the process, and the gateway, which had its answer, never sends it again"
+
+// checkTaken checks, with Config.Delivered, that the network received
+// text, a message answered as sent just before a SIGKILL.
+func (r *runner) checkTaken(t *testing.T, loginID, text string) {
+	t.Helper()
+	if r.cfg.Delivered == nil {
+		return
+	}
+	if !slices.Contains(r.cfg.Delivered(t, loginID, r.cfg.Contact), text) {
+		t.Errorf("%q, answered as sent just before a SIGKILL, never reached the network: %s", text, answeredUntaken)
+	}
+}
+
 // countEchoes returns, on an echo-like network (no Config.Incoming), the
-// echoes of text that evs brings before the echo of a new message sent
-// after it, by event_id (seq without one), leaving out those in before:
-// replays of what the plugin emitted already. The echo of a later
-// message comes after any echo of the earlier ones (one chat is handled
-// in order), so by then every echo of text is in.
-func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream, loginID, text string, before map[string]bool) map[string]bool {
+// echoes of each of texts that evs brings before the echo of a new
+// message sent after them, by event_id (seq without one), leaving out
+// those in before: replays of what the plugin emitted already. The echo
+// of a later message comes after any echo of the earlier ones (one chat
+// is handled in order), so by then every echo of texts is in.
+func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream, loginID string, before map[string]bool, texts ...string) map[string]map[string]bool {
 	t.Helper()
 	if r.cfg.Incoming != nil {
 		return nil
@@ -552,10 +616,15 @@ func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream
 	if res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), fence)); res.Error != nil {
 		t.Fatalf("send: %v", res.Error)
 	}
-	echoes := map[string]bool{}
+	echoes := map[string]map[string]bool{}
+	for _, text := range texts {
+		echoes[text] = map[string]bool{}
+	}
+	watch := slices.Concat(texts, []string{fence})
 	for {
-		ev := evs.Await(r.arrival(fence), isMessage(loginID, text, fence))
-		if ev.GetMessage().Text == fence {
+		ev := evs.Await(r.arrival(fence), isMessage(loginID, watch...))
+		text := ev.GetMessage().Text
+		if text == fence {
 			return echoes
 		}
 		// A network that resends what a killed plugin never confirmed
@@ -565,7 +634,7 @@ func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream
 			key = fmt.Sprint("seq ", ev.Seq)
 		}
 		if !before[key] {
-			echoes[key] = true
+			echoes[text][key] = true
 		}
 	}
 }
@@ -618,7 +687,7 @@ func (r *runner) checkReceive(t *testing.T) {
 		t.Error("event has no seq")
 	}
 	if ev.EventId == "" {
-		t.Error("message event has no event_id")
+		t.Error("the message event has no event_id: set it to the network's ID of the message (the gateway drops a redelivered event by it, and a later edit, reaction, reply or read marker names the message by it)")
 	}
 	if ev.TimestampUnixMicro <= 0 {
 		t.Error("the message event has no timestamp_unix_micro: set it to the network's time of the message (the gateway stores it as the message's time, and delays what is old by it)")

@@ -44,6 +44,10 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			`no login state of login "alice" (Connect emits a LoginStateEvent, CONNECTED once connected) after 5s`,
 			"the login did not connect (see connect above): the other checks, which all connect, are not run",
 		}, not: []string{"TestConformanceNamesMistakes/send"}},
+		{mode: "stateonce", env: "MINIMAL_STATE_ONCE=1", run: "/^connect$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/connect",
+			`no login state of login "alice" connected again after a Disconnect (the gateway's relogin; tell the state at every Connect)`,
+		}},
 		{mode: "noecho", env: "MINIMAL_NO_ECHO=1", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			`in bob (with no Config.Incoming, the network answers each message sent to Config.Contact with the same text, as a MessageEvent; a network that does not sets Config.Incoming) after 5s`,
@@ -51,6 +55,24 @@ func TestConformanceNamesMistakes(t *testing.T) {
 		{mode: "notime", env: "MINIMAL_NO_TIME=1", run: "/^receive$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/receive",
 			"the message event has no timestamp_unix_micro: set it to the network's time of the message",
+		}},
+		{mode: "latesend", env: "MINIMAL_LATE_SEND=1", run: "/^send$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			"answered as sent just before a SIGKILL, was never echoed, in the process or after the restart: answer a send only once the network has taken the message",
+		}},
+		{mode: "ownecho", env: "MINIMAL_OWN_ECHO=1", run: "/^send$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			`(is_from_me), sent with txn_id "plugintest txn `,
+			`.mine" and txn_id "": the gateway takes it for a message from another device and shows it a second time`,
+		}},
+		{mode: "untyped", env: "MINIMAL_UNTYPED=1", run: "/^send$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			"send to a chat the network does not know (plugintest-no-such-chat):",
+			"refuse with a kind (NOT_FOUND for no such chat",
+		}},
+		{mode: "noid", env: "MINIMAL_NO_ID=1", run: "/^receive$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/receive",
+			"the message event has no event_id: set it to the network's ID of the message",
 		}},
 		{mode: "quote", env: "MINIMAL_QUOTE=1", run: "/^send$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/send",

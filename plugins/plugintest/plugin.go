@@ -74,6 +74,9 @@ type Plugin struct {
 
 	mu   sync.Mutex
 	proc *Process
+
+	// own checks the echoes of the sends on its command streams.
+	own ownEchoes
 }
 
 // Start launches binary over go-plugin, calls Init with dataDir ("" = a
@@ -310,7 +313,11 @@ func (s *EventStream) NextEvent(match func(*pb.Event) bool) *pb.Event {
 }
 
 // Await is NextEvent, whose failure names what was awaited ("the echo of
-// "hi": the network answers each message with the same text").
+// "hi": the network answers each message with the same text"). Every
+// event it reads, matched or skipped, is held to the contract's rules on
+// one event (a quote without reply_to_id), and a message of the user's
+// own with the text of a send on one of p's command streams to the
+// rules of a send's echo (its txn_id, or the result's message_id).
 func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
 	s.p.t.Helper()
 	timer := time.NewTimer(Timeout)
@@ -325,6 +332,9 @@ func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
 			}
 			for _, f := range eventFaults(ev) {
 				s.p.t.Errorf("event %d: %s: %v", ev.Seq, f, ev)
+			}
+			for _, f := range s.p.own.faults(ev) {
+				s.p.t.Error(f)
 			}
 			if match == nil || match(ev) {
 				return ev
@@ -407,8 +417,9 @@ type CommandStream struct {
 	mu      sync.Mutex
 	sendMu  sync.Mutex
 	waiting map[uint64]chan *pb.CommandResult
-	ended   error    // set when the stream ended
-	strange []string // protocol errors seen by the reader
+	sends   map[uint64]*sentRecord // the sends of text waiting, for p.own
+	ended   error                  // set when the stream ended
+	strange []string               // protocol errors seen by the reader
 }
 
 // Commands opens a new Commands stream on the running process.
@@ -420,7 +431,7 @@ func (p *Plugin) Commands() *CommandStream {
 		cancel()
 		p.t.Fatalf("open Commands: %v", err)
 	}
-	c := &CommandStream{p: p, stream: stream, cancel: cancel, waiting: map[uint64]chan *pb.CommandResult{}}
+	c := &CommandStream{p: p, stream: stream, cancel: cancel, waiting: map[uint64]chan *pb.CommandResult{}, sends: map[uint64]*sentRecord{}}
 	go c.read()
 	p.t.Cleanup(cancel)
 	return c
@@ -445,6 +456,10 @@ func (c *CommandStream) read() {
 		ch, ok := c.waiting[r.CorrelationId]
 		if ok {
 			delete(c.waiting, r.CorrelationId)
+			if rec := c.sends[r.CorrelationId]; rec != nil {
+				delete(c.sends, r.CorrelationId)
+				c.p.own.answered(rec, r)
+			}
 			ch <- r
 		} else {
 			c.strange = append(c.strange, fmt.Sprintf("result with unknown or repeated correlation ID %d: %v", r.CorrelationId, r))
@@ -471,6 +486,9 @@ func (c *CommandStream) Go(cmd *pb.Command) <-chan *pb.CommandResult {
 		c.strange = append(c.strange, fmt.Sprintf("correlation ID %d used twice by the test", cmd.CorrelationId))
 	}
 	c.waiting[cmd.CorrelationId] = ch
+	if rec := c.p.own.sending(cmd); rec != nil {
+		c.sends[cmd.CorrelationId] = rec
+	}
 	c.mu.Unlock()
 
 	c.sendMu.Lock()
@@ -501,6 +519,9 @@ func (c *CommandStream) Wait(ch <-chan *pb.CommandResult) *pb.CommandResult {
 		c.mu.Unlock()
 		for _, s := range strange {
 			c.p.t.Errorf("commands stream: %s", s)
+		}
+		for _, f := range c.p.own.faults(nil) {
+			c.p.t.Error(f)
 		}
 		if !ok {
 			c.p.t.Fatalf("commands stream ended before the result: %v", ended)

@@ -3,6 +3,7 @@ package plugintest
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,13 +19,29 @@ const rawSendPkg = "passerelle.im/passerelle/plugins/plugintest/testdata/rawsend
 // plugins: the answers to txn_ids kept across a crash, repeated whole,
 // metadata the host keeps, NOT_FOUND for a login process it does not
 // know, a send that went in part answered with what went and its error,
-// a message sent before a restart edited by its meta. The checks run in a child test process, whose failure is the
+// a message sent before a restart edited by its meta, a send answered
+// only once the network has it. The checks run in a child test process, whose failure is the
 // point; the plugin as it should be passes them.
 func TestConformanceRawSend(t *testing.T) {
 	if os.Getenv("PLUGINTEST_RAWSEND") != "" {
 		Timeout = 5 * time.Second
 		Run(t, Config{Binary: BuildBinary(t, rawSendPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob",
-			PartlySent: &pb.SendMessage{Text: "partly hello"}})
+			PartlySent: &pb.SendMessage{Text: "partly hello"},
+			// Its events are in memory only: what the network took is
+			// in its file.
+			Delivered: func(t testing.TB, _, chatID string) []string {
+				b, err := os.ReadFile(os.Getenv("RAWSEND_NETWORK"))
+				if err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				var texts []string
+				for line := range strings.Lines(string(b)) {
+					if chat, text, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "\t"); ok && chat == chatID {
+						texts = append(texts, text)
+					}
+				}
+				return texts
+			}})
 		return
 	}
 	for _, c := range []struct {
@@ -49,6 +66,10 @@ func TestConformanceRawSend(t *testing.T) {
 			"--- FAIL: TestConformanceRawSend/send",
 			"repeated txn_id after a SIGKILL and a restart",
 			"was echoed 1 more times, want none",
+		}},
+		{mode: "late", want: []string{
+			"--- FAIL: TestConformanceRawSend/send",
+			"answered as sent just before a SIGKILL, never reached the network: answer a send only once the network has taken the message",
 		}},
 		{mode: "nometa", want: []string{
 			"--- FAIL: TestConformanceRawSend/send",
@@ -82,7 +103,8 @@ func TestConformanceRawSend(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceRawSend$/^(init|login|connect|send|partly|errors)$", "-test.v")
-			cmd.Env = append(os.Environ(), "PLUGINTEST_RAWSEND=1", "RAWSEND="+c.mode)
+			cmd.Env = append(os.Environ(), "PLUGINTEST_RAWSEND=1", "RAWSEND="+c.mode,
+				"RAWSEND_NETWORK="+filepath.Join(t.TempDir(), "network"))
 			out, err := cmd.CombinedOutput()
 			if c.mode == "" && err != nil {
 				t.Errorf("the kit failed the plugin as it should be: %v", err)

@@ -33,10 +33,11 @@ type Connector[S Session] interface {
 // Stopper is a Connector with work to end when the gateway stops the
 // plugin (a daemon of its own to stop, what its network handed over to
 // take in first): Serve calls Stop once the host asked the process to
-// exit, before the journal is closed, so events emitted meanwhile are
-// kept for the next start. go-plugin kills a process that has not exited
-// 2 s after asking: ctx ends at StopTimeout. Not called when the process
-// is killed or loses its gateway.
+// exit and the commands under way ended, before the journal is closed,
+// so events emitted meanwhile are kept for the next start. go-plugin
+// kills a process that has not exited 2 s after asking: ctx ends at
+// StopTimeout from the stop. Not called when the process is killed or
+// loses its gateway.
 type Stopper interface {
 	Stop(ctx context.Context) error
 }

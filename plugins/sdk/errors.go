@@ -17,13 +17,34 @@ import (
 type Error struct {
 	Code pb.ErrorCode
 	Text string
+
+	wrapped error // what Errorf's %w wrapped (Unwrap); nil for others
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Text) }
 
-// Errorf returns an *Error with a formatted text.
+// Unwrap returns the errors Errorf's %w verbs wrapped, so that errors.Is
+// and errors.As see through a typed error. They stay in the process:
+// only Code and Text cross the wire.
+func (e *Error) Unwrap() error { return e.wrapped }
+
+// Errorf returns an *Error whose text is formatted as fmt.Errorf does,
+// wrapping the errors of its %w verbs.
 func Errorf(code pb.ErrorCode, format string, args ...any) error {
-	return &Error{Code: code, Text: fmt.Sprintf(format, args...)}
+	w := fmt.Errorf(format, args...)
+	e := &Error{Code: code, Text: w.Error()}
+	if errors.Unwrap(w) != nil || len(unwrapAll(w)) > 0 {
+		e.wrapped = w
+	}
+	return e
+}
+
+// unwrapAll is what an error of several %w wraps.
+func unwrapAll(err error) []error {
+	if u, ok := err.(interface{ Unwrap() []error }); ok {
+		return u.Unwrap()
+	}
+	return nil
 }
 
 // ErrUnsupported is the answer to what a network does not do: XMPP

@@ -183,3 +183,21 @@ func TestTypedErrorsSurviveTheWire(t *testing.T) {
 		t.Errorf("UserInfo: host got %v", e)
 	}
 }
+
+// Errorf wraps as fmt.Errorf does: %w gives the wrapped error's text,
+// which the user reads, and errors.Is sees through the typed error.
+// Before, it formatted with fmt.Sprintf, and a plugin author following Go's
+// convention had the user read "%!w(*errors.errorString=&{EOF})".
+func TestErrorfWraps(t *testing.T) {
+	err := Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the network: %w", io.EOF)
+	if got := ToProto(err); got.Text != "the network: EOF" || got.Code != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Fatalf("ToProto: %v", got)
+	}
+	if !errors.Is(err, io.EOF) {
+		t.Fatal("errors.Is does not see the wrapped error")
+	}
+	var e *Error
+	if !errors.As(fmt.Errorf("send: %w", err), &e) || e.Code != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Fatalf("errors.As through a further wrap: %v", e)
+	}
+}

@@ -193,12 +193,5 @@ func serve(t transport, stop func(context.Context) error, opts ...Option) {
 		Logger: hclog.New(&hclog.LoggerOptions{Output: os.Stderr, Level: hclog.Warn, JSONFormat: true}),
 	})
 	// The host asked the process to exit (go-plugin's Shutdown).
-	if stop != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), StopTimeout)
-		if err := stop(ctx); err != nil {
-			srv.log.Warn("the plugin's stop failed", "err", err)
-		}
-		cancel()
-	}
-	srv.shutdown()
+	srv.stopServing(stop)
 }

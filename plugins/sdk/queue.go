@@ -79,7 +79,7 @@ func (q *eventQueue) emit(ev *pb.Event) uint64 {
 	data, err := q.encode(ev)
 	if err != nil {
 		// Queued, it would break the event stream at every try.
-		q.log.Error("event dropped: it cannot be encoded", "event_id", ev.EventId, "err", err)
+		q.log.Error("event dropped: it cannot be sent", "event_id", ev.EventId, "err", err)
 		return 0
 	}
 	q.nextSeq++
@@ -98,14 +98,21 @@ func (q *eventQueue) emit(ev *pb.Event) uint64 {
 
 // encode is ev's encoding. Text that is not UTF-8 (a network's other
 // charset) is replaced with U+FFFD, once, rather than losing the event.
+// An event over MaxMessageBytes is an error: no stream could carry it.
 func (q *eventQueue) encode(ev *pb.Event) ([]byte, error) {
 	data, err := proto.Marshal(ev)
 	if err != nil && repairUTF8(ev.ProtoReflect()) {
 		q.log.Warn("an event's text was not UTF-8: what was not is replaced with U+FFFD", "event_id", ev.EventId)
 		data, err = proto.Marshal(ev)
 	}
+	if err == nil && len(data) > MaxMessageBytes {
+		return nil, fmt.Errorf("%w: %d bytes, over the %d of a message (a file goes by ref or url, not inline)", errTooLarge, len(data), MaxMessageBytes)
+	}
 	return data, err
 }
+
+// errTooLarge is an event or a history batch no stream can carry.
+var errTooLarge = errors.New("sdk: too large to send")
 
 // wait returns a channel closed once seq is acknowledged.
 func (q *eventQueue) wait(seq uint64) <-chan struct{} {

@@ -66,7 +66,9 @@ type Result struct {
 type Host interface {
 	// Emit queues an event for the host. The SDK sets its Seq, journals it
 	// in the data folder and delivers it until the host acknowledges it,
-	// across restarts of either side.
+	// across restarts of either side. An event no stream can carry (over
+	// MaxMessageBytes encoded: a file put inline) is dropped, with an
+	// error in the log; EmitWait and EmitDurable return that error.
 	Emit(ev *pb.Event)
 	// EmitWait is Emit, then waits until the host has durably stored the
 	// event: confirm it to the network only after that, where the network
@@ -85,7 +87,8 @@ type Host interface {
 	// backfill goes at the host's pace. Batches are not journalled: after
 	// a crash the host asks again from the cursor of the last batch it
 	// stored; history a network pushes only once goes with
-	// SendHistoryWait.
+	// SendHistoryWait. A batch over MaxMessageBytes encoded is refused:
+	// send fewer events a batch.
 	SendHistory(ctx context.Context, b *pb.HistoryBatch) error
 	// Logger logs to the gateway's log, tagged with the transport.
 	Logger() *slog.Logger

@@ -41,6 +41,8 @@ type server struct {
 	txns txnCache
 	// sent keeps recent sends' txn_ids for their echoes (echotxn.go).
 	sent sentTxns
+	// running counts the commands under way, for the stop (stop.go).
+	running runningCommands
 
 	// trace is WithTrace's hook, nil when off.
 	trace func(stage Stage, text string)
@@ -71,8 +73,9 @@ func (h host) Emit(ev *pb.Event) {
 	h.s.queue().emit(ev)
 }
 
-// errUnencodable is an event the queue dropped (queue.go's emit).
-var errUnencodable = errors.New("sdk: the event cannot be encoded (see the log); it was dropped")
+// errUnencodable is an event the queue dropped (queue.go's emit): one
+// that cannot be encoded, or is too large to send.
+var errUnencodable = errors.New("sdk: the event cannot be encoded, or is too large to send (see the log); it was dropped")
 
 func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
 	h.s.sent.stamp(ev)
@@ -106,6 +109,10 @@ func (h host) SendHistory(ctx context.Context, b *pb.HistoryBatch) error {
 	}
 	if repairUTF8(b.ProtoReflect()) { // as queue.go's encode does for events
 		h.s.log.Warn("a history batch's text was not UTF-8: what was not is replaced with U+FFFD", "chat_id", b.ChatId)
+	}
+	// Queued, it would break the History stream at every try.
+	if n := proto.Size(b); n > MaxMessageBytes {
+		return fmt.Errorf("%w: a history batch of %d bytes, over the %d of a message: send fewer events a batch", errTooLarge, n, MaxMessageBytes)
 	}
 	return q.send(ctx, b)
 }
@@ -393,6 +400,10 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 var errStreamGone = Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the command stream ended before this command ran; it was not run")
 
 func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandResult {
+	if !s.running.start() {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(errStopping)}
+	}
+	defer s.running.done()
 	limit := s.timeout
 	if carriesFile(cmd) {
 		limit = s.fileTimeout

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,13 +36,43 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // Mistakes the kit must name: MINIMAL_NO_TIME, echoes without a
 // timestamp; MINIMAL_NO_CONNECTED, no CONNECTED state on Connect;
 // MINIMAL_NO_ECHO, a network that does not echo; MINIMAL_QUOTE, echoes
-// that quote a message though they reply to none.
+// that quote a message though they reply to none; MINIMAL_LATE_SEND, a
+// send answered before the network has it (queued in the process, which
+// hands it on, and so echoes it, 50 ms later); MINIMAL_OWN_ECHO, a
+// network that also reflects the user's sent message (is_from_me) under
+// another ID than the send's answer, without its txn_id;
+// MINIMAL_UNTYPED, a send to another chat than bob's refused with a
+// plain error, which has no kind; MINIMAL_NO_ID, echoes without an
+// event_id; MINIMAL_STATE_ONCE, a login's state told at its first
+// Connect in the process only (the network's connection taken for still
+// up after a Disconnect).
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
 	noEcho      = os.Getenv("MINIMAL_NO_ECHO") == "1"
 	quoteAlone  = os.Getenv("MINIMAL_QUOTE") == "1"
+	lateSend    = os.Getenv("MINIMAL_LATE_SEND") == "1"
+	ownEcho     = os.Getenv("MINIMAL_OWN_ECHO") == "1"
+	untyped     = os.Getenv("MINIMAL_UNTYPED") == "1"
+	noID        = os.Getenv("MINIMAL_NO_ID") == "1"
+	stateOnce   = os.Getenv("MINIMAL_STATE_ONCE") == "1"
 )
+
+// told is MINIMAL_STATE_ONCE's logins whose state was told.
+var told sync.Map
+
+// outbox is MINIMAL_LATE_SEND's queue of sends not yet handed on, in
+// order.
+var outbox = make(chan func(), 1024)
+
+func init() {
+	go func() {
+		for send := range outbox {
+			time.Sleep(50 * time.Millisecond)
+			send()
+		}
+	}()
+}
 
 // Init claims features it does not implement: the SDK must mask them.
 func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
@@ -93,7 +124,7 @@ type session struct {
 }
 
 func (s *session) Connect(context.Context) error {
-	if noConnected {
+	if _, again := told.LoadOrStore(s.id, true); noConnected || (stateOnce && again) {
 		return nil
 	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
@@ -118,6 +149,9 @@ func (s *session) emitEcho(chat, eventID, text string) {
 	if noTime {
 		at = 0
 	}
+	if noID {
+		eventID = ""
+	}
 	m := &pb.MessageEvent{Text: text}
 	if quoteAlone {
 		m.QuoteText, m.QuoteAuthorId = "what was said", chat
@@ -132,13 +166,25 @@ func (s *session) Logout(context.Context) error     { return nil }
 
 // SendMessage echoes the text back from the contact.
 func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) (sdk.Result, error) {
+	if untyped && c.ChatID != "bob" {
+		return sdk.Result{}, fmt.Errorf("no chat %q", c.ChatID)
+	}
 	id := fmt.Sprintf("%s-%d", s.n.prefix, s.n.seq.Add(1))
 	if resend {
 		if err := os.WriteFile(s.lastPath(), []byte(c.ChatID+"\n"+id+".echo\n"+m.Text), 0o600); err != nil {
 			return sdk.Result{}, err
 		}
 	}
-	if !noEcho {
+	if ownEcho {
+		s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: s.id, IsFromMe: true},
+			TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".mine",
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: m.Text}}})
+	}
+	switch {
+	case noEcho:
+	case lateSend:
+		outbox <- func() { s.emitEcho(c.ChatID, id+".echo", m.Text) }
+	default:
 		s.emitEcho(c.ChatID, id+".echo", m.Text)
 	}
 	return sdk.Result{MessageID: id}, nil

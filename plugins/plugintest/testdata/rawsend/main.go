@@ -21,9 +21,16 @@
 //     alone, not the message that went.
 //   - "partlyforget": a send that went in part is not remembered, so that
 //     a repeat of its txn_id sends again.
+//   - "late": a send is answered before the network has it: handed on
+//     (and echoed) 100 ms later, from a goroutine, lost if the process
+//     dies first.
 //
 // A text that starts with "partly" goes in part: echoed, and answered
 // with its message and a TOO_LARGE error (a second part that failed).
+//
+// The network notes what it received, a chat and a text a line, in the
+// file RAWSEND_NETWORK names, if set (for Config.Delivered), before the
+// echo.
 //
 // Its events are kept in memory only, numbered from a seq kept in the
 // data folder.
@@ -187,6 +194,15 @@ func (s *server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Empty, 
 	return &pb.Empty{}, nil
 }
 
+// Disconnect ends a login's connection (the gateway's relogin connects
+// it again).
+func (s *server) Disconnect(_ context.Context, req *pb.LoginRef) (*pb.Empty, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.logins, req.LoginId)
+	return &pb.Empty{}, nil
+}
+
 // Events sends what is not acknowledged, then new events, until the
 // stream ends.
 func (s *server) Events(stream pb.Transport_EventsServer) error {
@@ -287,8 +303,25 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 			res = &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: res.Error}
 		}
 	}
-	s.emitLocked(&pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: id + ".echo",
-		Sender: &pb.Sender{UserId: cmd.ChatId}, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: send.Text}}})
+	deliver := func() error {
+		if path := os.Getenv("RAWSEND_NETWORK"); path != "" {
+			if err := appendLine(path, cmd.ChatId+"\t"+send.Text); err != nil {
+				return err
+			}
+		}
+		s.emitLocked(&pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: id + ".echo",
+			Sender: &pb.Sender{UserId: cmd.ChatId}, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: send.Text}}})
+		return nil
+	}
+	if mode == "late" {
+		time.AfterFunc(100*time.Millisecond, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			deliver()
+		})
+	} else if err := deliver(); err != nil {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: err.Error()}}
+	}
 	if cmd.TxnId != "" && !(partly && mode == "partlyforget") {
 		s.answers[key] = res
 		if mode != "forget" {
