@@ -107,6 +107,11 @@ func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, occ Occup
 				return fmt.Errorf("store: move contact: %w", err)
 			}
 		}
+		// The old ID's avatar record goes with its puppet: the new ID
+		// is fetched again once, under its own.
+		if err := dropAvatar(lb, []byte(oldID)); err != nil {
+			return err
+		}
 		if hadNew || res.HadOld || !slices.Contains(opts, MoveKnownOnly) {
 			if err := pb.Put([]byte(p.UserID), val); err != nil {
 				return fmt.Errorf("store: move contact: %w", err)

@@ -125,26 +125,27 @@ func (db *DB) ListPuppets(transport, loginID string) ([]Puppet, error) {
 	return out, err
 }
 
-// DeletePuppet deletes one puppet; deleting an absent one is not an error.
+// DeletePuppet deletes one puppet, with its avatar record; deleting an absent one is not an error.
 func (db *DB) DeletePuppet(ctx context.Context, transport, loginID, userID string) error {
 	if err := checkPuppetKey(transport, loginID, userID); err != nil {
 		return err
 	}
 	key := []byte(userID)
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
-		pb := sub(loginBucket(tx, transport, loginID), bPuppets)
+		lb := loginBucket(tx, transport, loginID)
+		pb := sub(lb, bPuppets)
 		if pb == nil {
 			return nil
 		}
 		if err := pb.Delete(key); err != nil {
 			return fmt.Errorf("store: delete puppet: %w", err)
 		}
-		return nil
+		return dropAvatar(lb, key)
 	})
 }
 
-// DeletePuppets deletes puppets of one login, all in one transaction;
-// absent ones are not an error.
+// DeletePuppets deletes puppets of one login, with their avatar records,
+// all in one transaction; absent ones are not an error.
 func (db *DB) DeletePuppets(ctx context.Context, transport, loginID string, userIDs []string) error {
 	if len(userIDs) == 0 {
 		return nil
@@ -157,13 +158,17 @@ func (db *DB) DeletePuppets(ctx context.Context, transport, loginID string, user
 		keys[i] = []byte(id)
 	}
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
-		pb := sub(loginBucket(tx, transport, loginID), bPuppets)
+		lb := loginBucket(tx, transport, loginID)
+		pb := sub(lb, bPuppets)
 		if pb == nil {
 			return nil
 		}
 		for _, k := range keys {
 			if err := pb.Delete(k); err != nil {
 				return fmt.Errorf("store: delete puppets: %w", err)
+			}
+			if err := dropAvatar(lb, k); err != nil {
+				return err
 			}
 		}
 		return nil
