@@ -689,6 +689,7 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 		// No picture under the new ID: the contact removed theirs, which
 		// an empty photo (XEP-0153) and empty metadata (XEP-0084) say.
 		s.setAvatarHash(c.UserId, pictureHash(info.Avatar))
+		s.saveAvatar(ctx, c.UserId, c.AvatarId, pictureHash(info.Avatar))
 		s.announceAvatar(ctx, c.UserId, info)
 	}()
 	return true
@@ -708,15 +709,29 @@ func (s *session) avatarFetched(ctx context.Context, userID string, info *pb.Con
 	s.mu.Lock()
 	old, known := s.avatars[userID]
 	s.avatars[userID] = hash
+	id := s.avatarIDs[userID]
 	s.mu.Unlock()
 	if !known || old == hash {
 		return
+	}
+	if id != "" {
+		s.saveAvatar(ctx, userID, id, hash)
 	}
 	if _, err := t.db.GetPuppet(t.name, s.LoginID(), userID); err != nil {
 		s.memberAvatarChanged(ctx, userID) // room_member_avatar.go
 		return
 	}
 	s.announceAvatar(ctx, userID, info)
+}
+
+// saveAvatar stores the contact's avatar ID and picture hash, for the
+// next start of the gateway (session.loadAvatars). Not stored, the avatar
+// is fetched again then.
+func (s *session) saveAvatar(ctx context.Context, userID, avatarID, hash string) {
+	t := s.t
+	if err := t.db.PutContactAvatar(ctx, t.name, s.LoginID(), userID, store.ContactAvatar{AvatarID: avatarID, Hash: hash}); err != nil {
+		t.log.Warn("a contact's avatar not stored", "user", s.user, "user_id", userID, "err", err)
+	}
 }
 
 // announceAvatar tells the user's clients the contact's avatar, info's,

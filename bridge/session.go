@@ -108,7 +108,23 @@ func newSession(t *transport, l store.Login) *session {
 		t.log.Warn("the login's stored features are unreadable; the transport's hold until it connects", "user", l.UserJID, "err", err)
 	}
 	s.feats.own = own
+	s.loadAvatars()
 	return s
+}
+
+// loadAvatars takes the contacts' avatars as last fetched from the store,
+// so that a contact whose avatar ID did not change is not fetched again
+// after a restart, and its presence has the picture's hash at once.
+func (s *session) loadAvatars() {
+	avs, err := s.t.db.ContactAvatars(s.t.name, s.login.LoginID)
+	if err != nil {
+		// Fetched again, as the first time.
+		s.t.log.Warn("the contacts' stored avatars are unreadable; they are fetched again", "user", s.user, "err", err)
+		return
+	}
+	for id, a := range avs {
+		s.avatarIDs[id], s.avatars[id] = a.AvatarID, a.Hash
+	}
 }
 
 // Login returns the session's login record as it is now.

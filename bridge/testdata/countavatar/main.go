@@ -1,0 +1,105 @@
+// Command countavatar is a plugin whose one contact, "pic", has a
+// picture under the avatar ID in the file avatar_id of [transport.config]
+// state_dir ("pic-v1" without it), and which appends a line to the file
+// userinfo there at each UserInfo call: the gateway's tests run it to
+// count the avatar fetches across restarts of the gateway (each starts
+// the plugin afresh, which keeps no count of its own).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+func main() { sdk.Serve[*session](&network{}) }
+
+type network struct {
+	host sdk.Host
+	dir  string
+}
+
+// Init reads state_dir.
+func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
+	var cfg struct {
+		StateDir string `json:"state_dir"`
+	}
+	if err := json.Unmarshal(req.ConfigJSON, &cfg); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if cfg.StateDir == "" {
+		return nil, fmt.Errorf("config: no state_dir")
+	}
+	n.host, n.dir = host, cfg.StateDir
+	return &pb.Capabilities{Network: "countavatar", DisplayName: "Count avatar", Version: "1",
+		Features: &pb.Features{Presence: true, Avatars: true}}, nil
+}
+
+func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
+	return namelogin.Flows(), nil
+}
+
+func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
+	return &namelogin.Login{}, nil
+}
+
+func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
+	return &session{n: n, id: l.LoginID}, nil
+}
+
+// avatarID is the contact's avatar ID now.
+func (n *network) avatarID() string {
+	b, err := os.ReadFile(filepath.Join(n.dir, "avatar_id"))
+	if err != nil {
+		return "pic-v1"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+type session struct {
+	n  *network
+	id string
+}
+
+func (s *session) Connect(context.Context) error {
+	namelogin.Connected(s.n.host, s.id)
+	return nil
+}
+
+func (*session) Disconnect(context.Context) error { return nil }
+func (*session) Logout(context.Context) error     { return nil }
+
+func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
+	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
+}
+
+// ContactList is the one contact, online, under its avatar ID.
+func (s *session) ContactList(context.Context) ([]*pb.Contact, error) {
+	return []*pb.Contact{{UserId: "pic", Name: "Pic", AvatarId: s.n.avatarID(),
+		Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}}}, nil
+}
+
+// UserInfo counts the call, then has the picture of the avatar ID.
+func (s *session) UserInfo(_ context.Context, userID string) (*pb.Contact, error) {
+	f, err := os.OpenFile(filepath.Join(s.n.dir, "userinfo"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	_, err = fmt.Fprintln(f, userID)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	id := s.n.avatarID()
+	return &pb.Contact{UserId: userID, Name: "Pic", AvatarId: id,
+		Avatar: []byte("\x89PNG\r\n\x1a\n countavatar's picture " + id), AvatarMime: "image/png"}, nil
+}
