@@ -439,5 +439,8 @@ func inputMedia(f upload, a *pb.Attachment, asFile bool) tg.InputMediaClass {
 	case strings.HasPrefix(mime, "audio/"):
 		attrs = append(attrs, &tg.DocumentAttributeAudio{Duration: int(dur / 1000)})
 	}
-	return &tg.InputMediaUploadedDocument{File: f.file, MimeType: mime, Attributes: attrs, Spoiler: a.Spoiler}
+	// Telegram's apps hide a picture or a video only: another file
+	// marked hidden goes as it is.
+	hide := a.Spoiler && (strings.HasPrefix(mime, "image/") || strings.HasPrefix(mime, "video/"))
+	return &tg.InputMediaUploadedDocument{File: f.file, MimeType: mime, Attributes: attrs, Spoiler: hide}
 }

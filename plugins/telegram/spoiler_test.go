@@ -11,32 +11,34 @@ import (
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
-// A photo or file the XMPP user marked hidden (Attachment.spoiler) goes
-// to Telegram hidden (the Spoiler flag of the uploaded media), and one
-// not marked goes as it is: the flag was dropped before.
+// A photo or video the XMPP user marked hidden (Attachment.spoiler) goes
+// to Telegram hidden (the Spoiler flag of the uploaded media); one not
+// marked, and a file that is no picture or video (which Telegram's apps
+// do not hide), go as they are: the flag was dropped before.
 func TestSpoilerSent(t *testing.T) {
 	srv := newFake(t)
 	s, _, _, _ := connectAlice(t, srv)
 	ctx := ctxT(t)
-	jpeg := &pb.Attachment{Name: "a.jpg", MimeType: "image/jpeg", Spoiler: true, Source: &pb.Attachment_Data{Data: bytes.Repeat([]byte("jpeg"), 100)}}
-	doc := pdf("b.pdf")
-	doc.Spoiler = true
+	file := func(name, mime string, hidden bool) *pb.Attachment {
+		return &pb.Attachment{Name: name, MimeType: mime, Spoiler: hidden, Source: &pb.Attachment_Data{Data: bytes.Repeat([]byte(name), 100)}}
+	}
 	from := len(srv.Messages(bob.ID))
-	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "1002"}, &pb.SendMessage{Attachments: []*pb.Attachment{jpeg, doc, pdf("c.pdf")}}); err != nil {
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "1002"}, &pb.SendMessage{Attachments: []*pb.Attachment{
+		file("a.jpg", "image/jpeg", true), file("b.mp4", "video/mp4", true), file("c.pdf", "application/pdf", true),
+		file("d.mp4", "video/mp4", false)}}); err != nil {
 		t.Fatal(err)
 	}
 	box := srv.Messages(bob.ID)[from:]
-	if len(box) != 3 {
-		t.Fatalf("bob got %d messages, want 3", len(box))
+	if len(box) != 4 {
+		t.Fatalf("bob got %d messages, want 4", len(box))
 	}
 	if md, ok := box[0].Media.(*tg.MessageMediaPhoto); !ok || !md.Spoiler {
 		t.Errorf("the photo marked hidden went as %#v, want a photo with the spoiler flag", box[0].Media)
 	}
-	if md, ok := box[1].Media.(*tg.MessageMediaDocument); !ok || !md.Spoiler {
-		t.Errorf("the file marked hidden went as %#v, want a document with the spoiler flag", box[1].Media)
-	}
-	if md, ok := box[2].Media.(*tg.MessageMediaDocument); !ok || md.Spoiler {
-		t.Errorf("the file not marked went as %#v, want a document without the spoiler flag", box[2].Media)
+	for i, want := range []bool{true, false, false} {
+		if md, ok := box[i+1].Media.(*tg.MessageMediaDocument); !ok || md.Spoiler != want {
+			t.Errorf("file %d went as %#v, want a document with spoiler %v", i+1, box[i+1].Media, want)
+		}
 	}
 }
 
