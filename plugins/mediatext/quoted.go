@@ -39,6 +39,15 @@ func ButtonsText(labels []string, press bool, where string) string {
 	return line
 }
 
+// WithButtons is text with its buttons line b (ButtonsText) after it, on
+// a line of its own; either alone when the other is "".
+func WithButtons(text, b string) string {
+	if b == "" || text == "" {
+		return text + b
+	}
+	return text + "\n" + b
+}
+
 // WithURL is a link button's label and the link it opens.
 func WithURL(label, url string) string {
 	switch {

@@ -28,3 +28,16 @@ func TestButtonsText(t *testing.T) {
 		t.Errorf("links only: %q, want %q", got, want)
 	}
 }
+
+func TestWithButtons(t *testing.T) {
+	for _, tc := range []struct{ text, b, want string }{
+		{"Pick one", "Buttons: Yes / No", "Pick one\nButtons: Yes / No"},
+		{"Pick one", "", "Pick one"},
+		{"", "Buttons: Yes / No", "Buttons: Yes / No"},
+		{"", "", ""},
+	} {
+		if got := WithButtons(tc.text, tc.b); got != tc.want {
+			t.Errorf("%q %q: %q, want %q", tc.text, tc.b, got, tc.want)
+		}
+	}
+}

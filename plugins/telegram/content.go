@@ -25,16 +25,7 @@ const voteWhere = "with a reply: /vote 1, or " + inApp
 func (s *Session) messageText(m *tg.Message) (string, []*pb.Span) {
 	text, spans := mediatext.WithCaption(mediaText(m.Media), m.Message, spansOf(m.Message, m.Entities, s.userByName))
 	// After the text, so that the spans stay where they are.
-	return withButtons(text, buttonsText(m.ReplyMarkup)), spans
-}
-
-// withButtons is text with a keyboard's buttons line b (buttonsText)
-// after it, on a line of its own.
-func withButtons(text, b string) string {
-	if b == "" || text == "" {
-		return text + b
-	}
-	return text + "\n" + b
+	return mediatext.WithButtons(text, buttonsText(m.ReplyMarkup)), spans
 }
 
 // userByName is the user ID of a username the session knows, for an

@@ -57,13 +57,13 @@ func (s *Session) attachmentOf(_ string, m *tg.Message) *pb.Attachment {
 		}
 		ref := mediaRef{Kind: "photo", ID: p.ID, Hash: p.AccessHash, Ref: p.FileReference, Thumb: typ, Msg: m.ID, Size: size, Mime: "image/jpeg", Name: "photo.jpg"}
 		return &pb.Attachment{Name: ref.Name, MimeType: ref.Mime, Size: sizeOrUnknown(size), Width: int32(w), Height: int32(h),
-			Source: &pb.Attachment_Ref{Ref: encodeRef(ref)}}
+			Spoiler: md.Spoiler, Source: &pb.Attachment_Ref{Ref: encodeRef(ref)}}
 	case *tg.MessageMediaDocument:
 		d, ok := md.Document.(*tg.Document)
 		if !ok {
 			return nil
 		}
-		a := &pb.Attachment{MimeType: d.MimeType, Size: d.Size}
+		a := &pb.Attachment{MimeType: d.MimeType, Size: d.Size, Spoiler: md.Spoiler}
 		sticker, alt := false, ""
 		for _, at := range d.Attributes {
 			switch at := at.(type) {
@@ -413,7 +413,7 @@ func inputMedia(f upload, a *pb.Attachment, asFile bool) tg.InputMediaClass {
 		size = f.info.GetSize()
 	}
 	if (mime == "image/jpeg" || mime == "image/png") && size <= photoMax && !asFile {
-		return &tg.InputMediaUploadedPhoto{File: f.file}
+		return &tg.InputMediaUploadedPhoto{File: f.file, Spoiler: a.Spoiler}
 	}
 	if mime == "" {
 		mime = "application/octet-stream"
@@ -439,5 +439,8 @@ func inputMedia(f upload, a *pb.Attachment, asFile bool) tg.InputMediaClass {
 	case strings.HasPrefix(mime, "audio/"):
 		attrs = append(attrs, &tg.DocumentAttributeAudio{Duration: int(dur / 1000)})
 	}
-	return &tg.InputMediaUploadedDocument{File: f.file, MimeType: mime, Attributes: attrs}
+	// Telegram's apps hide a picture or a video only: another file
+	// marked hidden goes as it is.
+	hide := a.Spoiler && (strings.HasPrefix(mime, "image/") || strings.HasPrefix(mime, "video/"))
+	return &tg.InputMediaUploadedDocument{File: f.file, MimeType: mime, Attributes: attrs, Spoiler: hide}
 }

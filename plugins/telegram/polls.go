@@ -395,7 +395,7 @@ func (s *Session) pollCorrections(pollText string, msgs []pollMsg) []*pb.Event {
 	var evs []*pb.Event
 	for _, pm := range msgs {
 		text, spans := mediatext.WithCaption(pollText, pm.caption, spansOf(pm.caption, pm.ents, s.userByName))
-		text = withButtons(text, pm.buttons)
+		text = mediatext.WithButtons(text, pm.buttons)
 		// No event ID: a poll's update says a state again, and a second
 		// copy changes nothing, while two states may read the same.
 		evs = append(evs, s.editEvent(pm.chat, pm.sender, pm.id, at, "", text, spans))

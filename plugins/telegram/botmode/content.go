@@ -24,16 +24,7 @@ func (s *Session) messageText(m *models.Message) (string, []*pb.Span) {
 	}
 	out, spans := mediatext.WithCaption(contentText(m), text, spansOf(text, ents, s.userByName(m.Chat.ID)))
 	// After the text, so that the spans stay where they are.
-	return withButtons(out, buttonsText(m.ReplyMarkup)), spans
-}
-
-// withButtons is text with a keyboard's buttons line b (buttonsText)
-// after it, on a line of its own.
-func withButtons(text, b string) string {
-	if b == "" || text == "" {
-		return text + b
-	}
-	return text + "\n" + b
+	return mediatext.WithButtons(out, buttonsText(m.ReplyMarkup)), spans
 }
 
 // userByName looks a username up among the users the bot has seen,

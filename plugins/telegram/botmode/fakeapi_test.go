@@ -279,7 +279,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case "getMe":
 		ok(w, map[string]any{"id": f.botID, "is_bot": true, "first_name": "Passerelle Test", "username": "passerelle_test_bot",
 			"can_join_groups": true, "can_read_all_group_messages": f.readAll})
-	case "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendLocation", "sendPoll":
+	case "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendAnimation", "sendLocation", "sendPoll":
 		f.sent(w, method, p, files)
 	case "editMessageText", "editMessageCaption":
 		id, _ := strconv.Atoi(p["message_id"])

@@ -40,9 +40,19 @@ const (
 // errSendTooLarge refuses a file a bot may not send.
 var errSendTooLarge = sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "a Telegram bot sends files of at most 50 MB")
 
-// attachmentsOf describes a message's files. A sticker is an image: the
-// sticker itself when static (WebP), its thumbnail when animated.
+// attachmentsOf describes a message's files, marked hidden when Telegram
+// shows them so (has_media_spoiler: a photo, video or animation).
 func attachmentsOf(m *models.Message) []*pb.Attachment {
+	as := filesOf(m)
+	for _, a := range as {
+		a.Spoiler = m.HasMediaSpoiler
+	}
+	return as
+}
+
+// filesOf describes a message's files. A sticker is an image: the
+// sticker itself when static (WebP), its thumbnail when animated.
+func filesOf(m *models.Message) []*pb.Attachment {
 	switch {
 	case len(m.Photo) > 0:
 		p := m.Photo[len(m.Photo)-1] // the largest size
@@ -256,7 +266,8 @@ func (s *Session) dropUpload(id string, u upload) {
 }
 
 // sendAttachment sends one file as a photo, voice note, video or
-// document, by what it is.
+// document, by what it is; a GIF marked hidden as an animation, which
+// Telegram can hide (has_spoiler), as a photo and a video.
 func (s *Session) sendAttachment(ctx context.Context, chatID int64, thread int, a *pb.Attachment, caption string, ents []models.MessageEntity, reply *models.ReplyParameters) (*models.Message, error) {
 	info := &pb.MediaInfo{Name: a.Name, MimeType: a.MimeType, Size: a.Size, Width: a.Width, Height: a.Height,
 		DurationMs: a.DurationMs, VoiceNote: a.VoiceNote}
@@ -314,13 +325,18 @@ func (s *Session) sendAttachment(ctx context.Context, chatID int64, thread int, 
 	var err error
 	switch {
 	case strings.HasPrefix(mime, "image/") && mime != "image/gif" && mime != "image/svg+xml" && info.Size <= photoMax:
-		m, err = s.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: chatID, MessageThreadID: thread, Photo: file, Caption: caption, CaptionEntities: ents, ReplyParameters: reply})
+		m, err = s.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: chatID, MessageThreadID: thread, Photo: file, Caption: caption, CaptionEntities: ents,
+			HasSpoiler: a.Spoiler, ReplyParameters: reply})
+	case mime == "image/gif" && a.Spoiler:
+		// A document cannot be hidden; an animation can.
+		m, err = s.bot.SendAnimation(ctx, &bot.SendAnimationParams{ChatID: chatID, MessageThreadID: thread, Animation: file, Caption: caption, CaptionEntities: ents,
+			Width: int(info.Width), Height: int(info.Height), Duration: int(info.DurationMs / 1000), HasSpoiler: true, ReplyParameters: reply})
 	case info.VoiceNote || mime == "audio/ogg" && strings.HasSuffix(strings.ToLower(info.Name), ".oga"):
 		m, err = s.bot.SendVoice(ctx, &bot.SendVoiceParams{ChatID: chatID, MessageThreadID: thread, Voice: file, Caption: caption, CaptionEntities: ents,
 			Duration: int(info.DurationMs / 1000), ReplyParameters: reply})
 	case mime == "video/mp4":
 		m, err = s.bot.SendVideo(ctx, &bot.SendVideoParams{ChatID: chatID, MessageThreadID: thread, Video: file, Caption: caption, CaptionEntities: ents,
-			Width: int(info.Width), Height: int(info.Height), Duration: int(info.DurationMs / 1000), ReplyParameters: reply})
+			Width: int(info.Width), Height: int(info.Height), Duration: int(info.DurationMs / 1000), HasSpoiler: a.Spoiler, ReplyParameters: reply})
 	default:
 		m, err = s.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: chatID, MessageThreadID: thread, Document: file, Caption: caption, CaptionEntities: ents, ReplyParameters: reply})
 	}

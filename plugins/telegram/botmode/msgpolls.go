@@ -185,7 +185,7 @@ func (s *Session) pollEvents(p *models.Poll) []*pb.Event {
 	var evs []*pb.Event
 	for _, m := range msgs {
 		text, spans := mediatext.WithCaption(pt, m.Caption, spansOf(m.Caption, m.CaptionEntities, s.userByName(m.Chat.ID)))
-		text = withButtons(text, buttonsText(m.ReplyMarkup))
+		text = mediatext.WithButtons(text, buttonsText(m.ReplyMarkup))
 		ev := base(&m.Chat, at)
 		s.inTopicRoom(ev, &m)
 		ev.Sender = senderOf(&m)

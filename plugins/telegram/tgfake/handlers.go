@@ -701,7 +701,7 @@ func (s *Server) mediaOf(in tg.InputMediaClass) (tg.MessageMediaClass, error) {
 		s.media[id] = data
 		p := &tg.Photo{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(), DCID: DC,
 			Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "y", W: 800, H: 600, Size: len(data)}}}
-		return &tg.MessageMediaPhoto{Photo: p}, nil
+		return &tg.MessageMediaPhoto{Photo: p, Spoiler: in.Spoiler}, nil
 	case *tg.InputMediaUploadedDocument:
 		data, name, ok := s.assemble(in.File)
 		if !ok {
@@ -715,7 +715,7 @@ func (s *Server) mediaOf(in tg.InputMediaClass) (tg.MessageMediaClass, error) {
 		}
 		doc := &tg.Document{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(), MimeType: in.MimeType,
 			Size: int64(len(data)), DCID: DC, Attributes: attrs}
-		return &tg.MessageMediaDocument{Document: doc}, nil
+		return &tg.MessageMediaDocument{Document: doc, Spoiler: in.Spoiler}, nil
 	case *tg.InputMediaGeoPoint:
 		p, ok := in.GeoPoint.(*tg.InputGeoPoint)
 		if !ok {
