@@ -359,11 +359,7 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 	// come again after it. Under the lock still, as before: what the
 	// room renders next (a member's presence) follows the join.
 	turn, out := t.joinStanzasLocked(ctx, st, s, r, res, full, asked, join)
-	turn.wait()
-	for _, b := range out {
-		t.send(ctx, b)
-	}
-	turn.done()
+	s.writeInTurn(ctx, turn, out) // room_order.go
 	t.log.Debug("room joined", "user", user, "resource", res, "room", r.jid)
 }
 

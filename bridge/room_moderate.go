@@ -117,11 +117,7 @@ func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, req mo
 		t.tombstone(ctx, s.user, r, ref.RemoteID, time.Now())
 		if s.takeModeration(ref.RemoteID) != nil { // not shown by the network's event
 			copies, turn := s.moderatedNotices(ctx, r, mod)
-			turn.wait()
-			for _, m := range copies {
-				t.send(ctx, m)
-			}
-			turn.done()
+			s.writeInTurn(ctx, turn, copies) // room_order.go
 		}
 		t.log.Info("message moderated", "user", s.user, "room", r.jid, "stanza_id", id)
 	})
