@@ -418,7 +418,7 @@ func (r *room) nickOfLocked(id string) string {
 // that sends no member list) holds a nick while seen lately, and yields
 // it to a member who wants it.
 func (r *room) senderNickLocked(s *session, snd *pb.Sender) string {
-	if snd.GetIsFromMe() || snd.GetUserId() == s.LoginID() || (r.selfID != "" && snd.GetUserId() == r.selfID) {
+	if snd.GetIsFromMe() || r.isUserIDLocked(s, snd.GetUserId()) {
 		return r.ownNickLocked(s)
 	}
 	id := snd.GetUserId()
@@ -442,7 +442,7 @@ func (r *room) senderNickLocked(s *session, snd *pb.Sender) string {
 // removed is the member's ID, selfKey for the user.
 func (r *room) actorNickLocked(s *session, by *pb.Sender, removed string) string {
 	id := by.GetUserId()
-	if by.GetIsFromMe() || (id != "" && (id == s.LoginID() || (r.selfID != "" && id == r.selfID))) {
+	if by.GetIsFromMe() || (id != "" && r.isUserIDLocked(s, id)) {
 		if removed == selfKey {
 			return ""
 		}
@@ -453,6 +453,12 @@ func (r *room) actorNickLocked(s *session, by *pb.Sender, removed string) string
 	}
 	n, _ := r.nicks.Nick(id)
 	return n
+}
+
+// isUserIDLocked reports whether id is the user's own on the network:
+// the login's ID, or the member the room knows as the user.
+func (r *room) isUserIDLocked(s *session, id string) bool {
+	return id == s.LoginID() || (r.selfID != "" && id == r.selfID)
 }
 
 // ownNickLocked is the user's nick in the room: the network's (the

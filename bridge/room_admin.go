@@ -395,7 +395,7 @@ func (s *session) itemIsSelf(r *room, it *wire.Element) bool {
 		return false
 	}
 	id, err := puppet.FromJID(j.Bare())
-	return err == nil && (id == s.LoginID() || (r.selfID != "" && id == r.selfID))
+	return err == nil && r.isUserIDLocked(s, id) // room.go
 }
 
 // selfItemRefusal is why an item naming the user is refused; none when

@@ -323,7 +323,7 @@ func (s *session) topicEvent(r *room, ev *pb.Event, topic string) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	by := ev.GetSender().GetUserId()
-	if ev.GetSender().GetIsFromMe() || by == s.LoginID() || (r.selfID != "" && by == r.selfID) {
+	if ev.GetSender().GetIsFromMe() || r.isUserIDLocked(s, by) { // room.go
 		r.ownNickLocked(s)
 		by = selfKey
 	}
