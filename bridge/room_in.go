@@ -456,14 +456,10 @@ func (s *session) leaveResource(ctx context.Context, r *room, res, status string
 	// for it while it was joined, not before.
 	turn := r.sendTurnLocked()
 	r.mu.Unlock()
-	turn.wait()
-	defer turn.done()
 	// Its <status/> echoed (§7.14): what it said as it left.
-	s.t.send(ctx, muc.Presence{Room: r.jid, To: s.user + "/" + res, Occupant: me, Unavailable: true,
-		Statuses: []int{muc.StatusSelf}, Status: status}.Bytes())
-	for _, b := range others {
-		s.t.send(ctx, b)
-	}
+	gone := muc.Presence{Room: r.jid, To: s.user + "/" + res, Occupant: me, Unavailable: true,
+		Statuses: []int{muc.StatusSelf}, Status: status}.Bytes()
+	s.writeInTurn(ctx, turn, append([][]byte{gone}, others...)) // room_order.go
 }
 
 // roomMessage is a groupchat message from the user: "/leave" leaves the
