@@ -247,9 +247,8 @@ func (x *recents) lookup(chat, id string) (recentMsg, bool) {
 }
 
 func (x *recents) get(chat, id string) recentMsg {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.m[chat+"\x00"+id]
+	r, _ := x.lookup(chat, id)
+	return r
 }
 
 // userMessage is what a message from the user asks for.
