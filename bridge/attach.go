@@ -50,8 +50,10 @@ type attached struct {
 
 // attach checks that the message's contact exists, then fetches the file
 // at url into the plugin's data folder, or streams it to the plugin, and
-// adds it to send. On failure it answers st and returns false.
-func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID, url string, send *pb.SendMessage) (attached, bool) {
+// adds it to send, hidden when spoiler (the message is marked as a
+// spoiler, userMessage.spoiler). On failure it answers st and returns
+// false.
+func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID, url string, spoiler bool, send *pb.SendMessage) (attached, bool) {
 	// Before the download: a message to nobody must not cost one.
 	if err := t.knownContact(ctx, loginID, chatID); err != nil {
 		if ctx.Err() != nil {
@@ -85,7 +87,7 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 	// A spoiler's mark is the file's own: the text it would be a span
 	// over is dropped below when it is only the file's address, and the
 	// file went unhidden.
-	att.Spoiler = markedSpoiler(st)
+	att.Spoiler = spoiler
 	send.Attachments = []*pb.Attachment{att}
 	if strings.TrimSpace(send.Text) == url {
 		send.Text = ""
@@ -94,17 +96,6 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 		gen = 0
 	}
 	return attached{path: att.GetPath(), gen: gen}, true
-}
-
-// markedSpoiler reports whether st is marked as a spoiler as a whole
-// (XEP-0382's <spoiler/>).
-func markedSpoiler(st *wire.Stanza) bool {
-	for i := range st.Children {
-		if isSpoiler(&st.Children[i]) {
-			return true
-		}
-	}
-	return false
 }
 
 // uploadLost reports whether r, the answer to cmd, which carries file a,

@@ -688,8 +688,9 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 		}
 		// No picture under the new ID: the contact removed theirs, which
 		// an empty photo (XEP-0153) and empty metadata (XEP-0084) say.
-		s.setAvatarHash(c.UserId, pictureHash(info.Avatar))
-		s.saveAvatar(ctx, c.UserId, c.AvatarId, pictureHash(info.Avatar))
+		hash := pictureHash(info.Avatar)
+		s.setAvatarHash(c.UserId, hash)
+		s.saveAvatar(ctx, c.UserId, c.AvatarId, hash)
 		s.announceAvatar(ctx, c.UserId, info)
 	}()
 	return true

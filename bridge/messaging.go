@@ -247,9 +247,8 @@ func (x *recents) lookup(chat, id string) (recentMsg, bool) {
 }
 
 func (x *recents) get(chat, id string) recentMsg {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.m[chat+"\x00"+id]
+	r, _ := x.lookup(chat, id)
+	return r
 }
 
 // userMessage is what a message from the user asks for.
@@ -725,7 +724,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			txnDone = func() { rec.done(ctx); end() }
 		}
 		slowly(ctx, t.downloads, func() {
-			file, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, send)
+			file, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, m.spoiler, send)
 			switch {
 			case !ok && ctx.Err() != nil && rec != nil:
 				// The gateway stops mid-download: the stanza stays
@@ -867,7 +866,7 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			t.log.Info("the plugin restarted before sending a file it had received; sending it again",
 				"login", s.LoginID(), "txn", txn, "err", r.Error.Text)
 			go slowly(ctx, t.downloads, func() {
-				f, ok := t.attach(ctx, st, s.LoginID(), chatID, m.oobURL, cmd.GetSend())
+				f, ok := t.attach(ctx, st, s.LoginID(), chatID, m.oobURL, m.spoiler, cmd.GetSend())
 				switch {
 				case !ok && ctx.Err() != nil:
 					// The gateway stops mid-download: as for a command
