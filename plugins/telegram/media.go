@@ -191,22 +191,8 @@ func (r mediaRef) location() tg.InputFileLocationClass {
 // refreshRef asks Telegram for the message of r in chat again and takes
 // the fresh file reference of its photo or document.
 func (s *Session) refreshRef(ctx context.Context, api *tg.Client, chat string, r *mediaRef) error {
-	ids := []tg.InputMessageClass{&tg.InputMessageID{ID: r.Msg}}
-	var res tg.MessagesMessagesClass
-	kind, id, err := parsePeer(baseChat(chat))
+	res, err := s.getMessage(ctx, api, chat, r.Msg)
 	if err != nil {
-		return err
-	}
-	if kind == peerChannel {
-		ch, err := s.peers.inputChannel(id)
-		if err != nil {
-			return err
-		}
-		res, err = api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: ch, ID: ids})
-		if err != nil {
-			return err
-		}
-	} else if res, err = api.MessagesGetMessages(ctx, ids); err != nil {
 		return err
 	}
 	ms, ok := res.AsModified()
@@ -232,6 +218,25 @@ func (s *Session) refreshRef(ctx context.Context, api *tg.Client, chat string, r
 		}
 	}
 	return errFileGone
+}
+
+// getMessage asks Telegram for message id of chat: messages.getMessages,
+// or channels.getMessages in a supergroup or channel. Its errors are
+// Telegram's, unwrapped.
+func (s *Session) getMessage(ctx context.Context, api *tg.Client, chat string, id int) (tg.MessagesMessagesClass, error) {
+	ids := []tg.InputMessageClass{&tg.InputMessageID{ID: id}}
+	kind, cid, err := parsePeer(baseChat(chat))
+	if err != nil {
+		return nil, err
+	}
+	if kind != peerChannel {
+		return api.MessagesGetMessages(ctx, ids)
+	}
+	ch, err := s.peers.inputChannel(cid)
+	if err != nil {
+		return nil, err
+	}
+	return api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: ch, ID: ids})
 }
 
 // errFileGone is a file whose message is no longer on Telegram (or no

@@ -74,23 +74,9 @@ func (s *Session) fetchQuotedMsg(ctx context.Context, chat string, id int) error
 	if err != nil {
 		return err
 	}
-	kind, cid, err := parsePeer(baseChat(chat))
+	res, err := s.getMessage(ctx, api, chat, id) // media.go
 	if err != nil {
-		return err
-	}
-	ids := []tg.InputMessageClass{&tg.InputMessageID{ID: id}}
-	var res tg.MessagesMessagesClass
-	if kind == peerChannel {
-		ch, err := s.peers.inputChannel(cid)
-		if err != nil {
-			return err
-		}
-		res, err = api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: ch, ID: ids})
-		if err != nil {
-			return fmt.Errorf("telegram: channels.getMessages: %w", err)
-		}
-	} else if res, err = api.MessagesGetMessages(ctx, ids); err != nil {
-		return fmt.Errorf("telegram: messages.getMessages: %w", err)
+		return fmt.Errorf("telegram: get the replied message: %w", err)
 	}
 	// Known from now on, whatever the answer: a message Telegram has
 	// not in this chat is not asked for again.

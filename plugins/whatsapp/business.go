@@ -6,6 +6,7 @@ import (
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -45,9 +46,9 @@ func (c inbound) business(msg *waE2E.Message) *pb.MessageEvent {
 			case b.GetQuickReplyButton() != nil:
 				choices = append(choices, b.GetQuickReplyButton().GetDisplayText())
 			case b.GetUrlButton() != nil:
-				choices = append(choices, withDetail(b.GetUrlButton().GetDisplayText(), b.GetUrlButton().GetURL()))
+				choices = append(choices, mediatext.WithURL(b.GetUrlButton().GetDisplayText(), b.GetUrlButton().GetURL()))
 			case b.GetCallButton() != nil:
-				choices = append(choices, withDetail(b.GetCallButton().GetDisplayText(), b.GetCallButton().GetPhoneNumber()))
+				choices = append(choices, mediatext.WithURL(b.GetCallButton().GetDisplayText(), b.GetCallButton().GetPhoneNumber()))
 			}
 		}
 		text, ci = offerText(h.GetHydratedTitleText(), h.GetHydratedContentText(), h.GetHydratedFooterText(), choices), m.GetContextInfo()
@@ -118,15 +119,4 @@ func joinLines(parts ...string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// withDetail is a button's label and what it opens.
-func withDetail(label, detail string) string {
-	switch {
-	case detail == "":
-		return label
-	case label == "":
-		return detail
-	}
-	return label + " (" + detail + ")"
 }

@@ -2,12 +2,8 @@ package whatsapp
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 	"time"
 
-	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
@@ -141,20 +137,4 @@ func pinErr(what string, chat types.JID, err error) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let you (%d%s)", what, code, why)
 	}
 	return sendErr(what, err)
-}
-
-// serverCode is the error code of WhatsApp's acknowledgement refusing a
-// message (whatsmeow's ErrServerReturnedError, the code after it); 0
-// for any other error.
-func serverCode(err error) int {
-	if !errors.Is(err, whatsmeow.ErrServerReturnedError) {
-		return 0
-	}
-	text := err.Error()
-	i := strings.LastIndex(text, whatsmeow.ErrServerReturnedError.Error())
-	var code int
-	if _, err := fmt.Sscanf(text[i+len(whatsmeow.ErrServerReturnedError.Error()):], " %d", &code); err != nil {
-		return 0
-	}
-	return code
 }

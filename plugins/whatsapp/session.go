@@ -446,12 +446,26 @@ func refusalErr(what string, code int) error {
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: WhatsApp refused the message (error %d)", what, code)
 }
 
+// serverCode is the error code of WhatsApp's acknowledgement refusing a
+// message (whatsmeow's ErrServerReturnedError, the code after it); 0
+// for any other error.
+func serverCode(err error) int {
+	if !errors.Is(err, whatsmeow.ErrServerReturnedError) {
+		return 0
+	}
+	return codeAfter(err.Error(), whatsmeow.ErrServerReturnedError.Error())
+}
+
 // uploadStatus is the HTTP status of whatsmeow's failed upload ("upload
 // failed with status code N", an error it gives no type); 0 for any
 // other error.
 func uploadStatus(err error) int {
-	const prefix = "upload failed with status code "
-	text := err.Error()
+	return codeAfter(err.Error(), "upload failed with status code")
+}
+
+// codeAfter is the number after the last prefix in an error's text
+// (whatsmeow puts codes only there); 0 when there is none.
+func codeAfter(text, prefix string) int {
 	i := strings.LastIndex(text, prefix)
 	if i < 0 {
 		return 0

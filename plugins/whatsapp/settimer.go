@@ -2,11 +2,8 @@ package whatsapp
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow"
@@ -83,32 +80,21 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 
 // sendTimer sends a one-to-one chat's timer, set at at, as whatsmeow's
 // SetDisappearingTimer does (an EPHEMERAL_SETTING protocol message), but
-// under an ID the plugin picks and returns, which SetDisappearingTimer
-// does not give: the change is shown under it, so that the history's
-// copy of the message (the phone's) is the same event. The ID is the
-// command's (sendID: a resend of it sends nothing twice), else a new
-// one of the same form.
+// returns the message's ID, which SetDisappearingTimer does not give:
+// the change is shown under it, so that the history's copy of the
+// message (the phone's) is the same event. The ID is the command's
+// (sendID: a resend of it sends nothing twice), else the one SendMessage
+// makes.
 func (s *Session) sendTimer(ctx context.Context, c sdk.Call, jid types.JID, secs uint32, at int64) (string, error) {
-	extra := s.sendID(c, 0)
-	if extra.ID == "" {
-		b := make([]byte, 9)
-		if _, err := rand.Read(b); err != nil {
-			return "", fmt.Errorf("message ID: %w", err)
-		}
-		extra.ID = types.MessageID(whatsmeow.WebMessageIDPrefix + strings.ToUpper(hex.EncodeToString(b)))
-	}
 	resp, err := s.d.cli.SendMessage(ctx, jid, &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
 		Type:                      waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum(),
 		EphemeralExpiration:       proto.Uint32(secs),
 		EphemeralSettingTimestamp: proto.Int64(at),
-	}}, extra)
+	}}, s.sendID(c, 0))
 	if err != nil {
 		return "", err
 	}
-	if resp.ID != "" {
-		return resp.ID, nil
-	}
-	return extra.ID, nil
+	return resp.ID, nil
 }
 
 // timerErr is a refusal of SetDisappearingTimer as a typed error.
