@@ -30,13 +30,13 @@ func checkPlugins(cfg *config.Config, stdout, stderr io.Writer) bool {
 		ctx, cancel := context.WithTimeout(context.Background(), checkPluginsTimeout)
 		caps, err := pluginhost.CheckInit(ctx, t.Plugin, t.PluginConfig, t.Domain)
 		cancel()
-		// At the line of the config the plugin was given, else of its
-		// block, as the configuration's own problems.
-		where := cfg.Path
-		if line := cmp.Or(t.ConfigLine, t.Line); line > 0 {
-			where += ":" + strconv.Itoa(line)
-		}
 		if err != nil {
+			// At the line of the config the plugin was given, else of
+			// its block, as the configuration's own problems.
+			where := cfg.Path
+			if line := cmp.Or(t.ConfigLine, t.Line); line > 0 {
+				where += ":" + strconv.Itoa(line)
+			}
 			fmt.Fprintf(stderr, "%s: transport %s: plugin %s: %v\n", where, t.Name, t.Plugin, err)
 			ok = false
 			continue

@@ -33,18 +33,12 @@ func (e *Error) Unwrap() error { return e.wrapped }
 func Errorf(code pb.ErrorCode, format string, args ...any) error {
 	w := fmt.Errorf(format, args...)
 	e := &Error{Code: code, Text: w.Error()}
-	if errors.Unwrap(w) != nil || len(unwrapAll(w)) > 0 {
+	// fmt.Errorf returns an unwrappable error only when a %w took one.
+	switch w.(type) {
+	case interface{ Unwrap() error }, interface{ Unwrap() []error }:
 		e.wrapped = w
 	}
 	return e
-}
-
-// unwrapAll is what an error of several %w wraps.
-func unwrapAll(err error) []error {
-	if u, ok := err.(interface{ Unwrap() []error }); ok {
-		return u.Unwrap()
-	}
-	return nil
 }
 
 // ErrUnsupported is the answer to what a network does not do: XMPP

@@ -68,9 +68,14 @@ func newServer(t transport, opts ...Option) *server {
 // host is the Host handed to the transport.
 type host struct{ s *server }
 
-func (h host) Emit(ev *pb.Event) {
+func (h host) Emit(ev *pb.Event) { h.emit(ev) }
+
+// emit is what every Emit does: ev's txn_id stamped when it is a send's
+// echo (echotxn.go), then ev queued; seq is 0 when the queue dropped it.
+func (h host) emit(ev *pb.Event) (q *eventQueue, seq uint64) {
 	h.s.sent.stamp(ev)
-	h.s.queue().emit(ev)
+	q = h.s.queue()
+	return q, q.emit(ev)
 }
 
 // errUnencodable is an event the queue dropped (queue.go's emit): one
@@ -78,9 +83,7 @@ func (h host) Emit(ev *pb.Event) {
 var errUnencodable = errors.New("sdk: the event cannot be encoded, or is too large to send (see the log); it was dropped")
 
 func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
-	h.s.sent.stamp(ev)
-	q := h.s.queue()
-	seq := q.emit(ev)
+	q, seq := h.emit(ev)
 	if seq == 0 {
 		return errUnencodable
 	}
@@ -88,9 +91,7 @@ func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
 }
 
 func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
-	h.s.sent.stamp(ev)
-	q := h.s.queue()
-	seq := q.emit(ev)
+	q, seq := h.emit(ev)
 	if seq == 0 {
 		return errUnencodable
 	}

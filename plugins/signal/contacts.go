@@ -278,6 +278,7 @@ func (s *Session) contactsSynced(ctx context.Context) {
 func (s *Session) blockedSynced(ctx context.Context, blocked []string) {
 	s.contactsSynced(ctx)
 	now := map[string]bool{}
+	var ids []string
 	for _, b := range blocked {
 		id := b
 		if isUUID(b) {
@@ -286,17 +287,14 @@ func (s *Session) blockedSynced(ctx context.Context, blocked []string) {
 		}
 		if id != "" {
 			now[id] = true
+			ids = append(ids, id)
 		}
 	}
 	s.mu.Lock()
 	s.blockedUsers = now // the phone's whole list, whether or not the contacts were read
 	s.mu.Unlock()
-	for _, b := range blocked {
-		id := b
-		if isUUID(b) {
-			id = s.ids.lookup("", strings.ToLower(b), s.acc)
-		}
-		if id == "" || id == s.selfID() {
+	for _, id := range ids {
+		if id == s.selfID() {
 			continue
 		}
 		s.emit(ctx, &pb.Event{ChatId: id, Payload: &pb.Event_ContactRemoved{ContactRemoved: &pb.ContactRemovedEvent{UserId: id}}}, true)

@@ -207,8 +207,10 @@ func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p m
 	}
 	if err := s.callRaw(ctx, what, method, p, &res); err != nil {
 		var rerr *rpc.Error
-		if errors.As(err, &rerr) && responseOf(rerr) != nil {
-			s.logChallenge(*responseOf(rerr))
+		if errors.As(err, &rerr) {
+			if r := responseOf(rerr); r != nil {
+				s.logChallenge(*r)
+			}
 		}
 		if notMember(err) {
 			s.outOfGroup(ctx, c.ChatID)

@@ -515,11 +515,17 @@ func (s *Session) mapError(what string, err error) error {
 // the connection's error) for a caller that reads it, an *sdk.Error when
 // the daemon could not be asked.
 func (s *Session) callRaw(ctx context.Context, what, method string, params map[string]any, result any) error {
+	return s.callRawWaiting(ctx, what, SendWait, method, params, result)
+}
+
+// callRawWaiting is callRaw waiting up to wait for a daemon that is down
+// (callWaiting).
+func (s *Session) callRawWaiting(ctx context.Context, what string, wait time.Duration, method string, params map[string]any, result any) error {
 	if params == nil {
 		params = map[string]any{}
 	}
 	params["account"] = s.acc.ID()
-	return s.callWith(ctx, what, func(c *rpc.Client) error { return c.Call(ctx, method, params, result) })
+	return s.callWaiting(ctx, what, wait, func(c *rpc.Client) error { return c.Call(ctx, method, params, result) })
 }
 
 // callWith is callRaw of any call f makes on the connection.

@@ -6,7 +6,6 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
-	"passerelle.im/passerelle/plugins/signal/rpc"
 	"passerelle.im/passerelle/plugins/typingkeep"
 )
 
@@ -47,9 +46,8 @@ var TypingWait = 3 * time.Second
 func (s *Session) sendTyping(ctx context.Context, p map[string]any) error {
 	ctx, cancel := context.WithTimeout(ctx, TypingWait)
 	defer cancel()
-	p["account"] = s.acc.ID()
 	const what = "could not send typing"
-	return s.mapError(what, s.callWaiting(ctx, what, 0, func(c *rpc.Client) error { return c.Call(ctx, "sendTyping", p, nil) }))
+	return s.mapError(what, s.callRawWaiting(ctx, what, 0, "sendTyping", p, nil))
 }
 
 // SetTyping says the user is typing, or stopped; while they type, it is
