@@ -179,7 +179,7 @@ func TestIDs(t *testing.T) {
 	} else if got, err := decodeMeta(b); err != nil || len(got.Parts) < 40 || got.Parts[0] != many.Parts[0] {
 		t.Errorf("many parts: %d, %v", len(got.Parts), err)
 	}
-	for _, bad := range []string{"", "x", "a@b|2", "|1", "a@b|1|X|Y"} {
+	for _, bad := range []string{"", "x", "a@b|3", "|1", "a@b|1|X|Y"} {
 		if got, err := decodeMeta([]byte(bad)); err == nil {
 			t.Errorf("decodeMeta(%q) = %v, want an error", bad, got)
 		}
