@@ -658,6 +658,10 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 		text, spans := userText(caps, m.body, m.spoiler)
+		if tooLong := t.textTooLong(text, ""); tooLong != "" {
+			fail(wire.PolicyViolation, tooLong)
+			return
+		}
 		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Text: text, Spans: spans}}
 		edited, editedText = ref, m.body
 		// A correction of this one right behind it waits for it to be
@@ -694,12 +698,20 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 				send.ReplyToId, send.ReplyToMeta = ref.RemoteID, ref.Meta
 			}
 		}
+		if send.Poll == nil {
+			if tooLong := t.textTooLong(send.Text, m.oobURL); tooLong != "" {
+				fail(wire.PolicyViolation, tooLong)
+				return
+			}
+		}
 		if send.ReplyToId == "" && send.Poll == nil && m.quoted != "" && (t.maxBody <= 0 || len(m.quoted) <= t.maxBody) {
 			// Not the network's reply (it has none, or not to a message
 			// the gateway knows): the quote the client wrote for readers
-			// without replies goes too (within the body limit), or the
-			// answer would answer nothing.
-			send.Text, send.Spans = userText(caps, m.quoted, m.spoiler)
+			// without replies goes too (within the body limit and the
+			// network's), or the answer would answer nothing.
+			if text, spans := userText(caps, m.quoted, m.spoiler); t.textTooLong(text, "") == "" {
+				send.Text, send.Spans = text, spans
+			}
 		}
 		cmd.Action = &pb.Command_Send{Send: send}
 		if m.oobURL == "" {
