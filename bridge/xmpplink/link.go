@@ -227,12 +227,16 @@ func (l *Link) Run(ctx context.Context) error {
 		if time.Since(started) > time.Minute {
 			backoff = 250 * time.Millisecond
 		}
-		if errors.Is(err, ErrAuth) {
+		switch {
+		case errors.Is(err, ErrAuth):
 			// Retrying at once would hammer the server with a secret
 			// that cannot work; the admin must fix the config.
 			backoff = l.cfg.ReconnectMax
 			log.Error("component handshake refused: check the secret and the server's Component block", "err", err, "retry_in", backoff)
-		} else {
+		case errors.Is(err, ErrWrongPort):
+			backoff = l.cfg.ReconnectMax
+			log.Error("component handshake failed: xmpp.server is not the component port", "err", err, "retry_in", backoff)
+		default:
 			log.Warn("component link down", "err", err, "retry_in", backoff)
 		}
 		select {
@@ -263,9 +267,17 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	}
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	sess, err := component.NewSession(hctx, domain, []byte(l.cfg.Secret), conn)
+	// The server's first answer is kept: a handshake refused by a port
+	// that is no component port says what answered (answer.go).
+	rec := &recorder{Conn: conn, on: true}
+	sess, err := component.NewSession(hctx, domain, []byte(l.cfg.Secret), rec)
 	cancel()
+	answer := rec.buf
+	rec.on, rec.buf = false, nil
 	if err != nil {
+		if werr := wrongPort(answer, l.cfg.Addr); werr != nil {
+			return fmt.Errorf("%w (the handshake: %v)", werr, err)
+		}
 		return handshakeError(err, l.cfg.Domain)
 	}
 	conn.SetDeadline(time.Time{})

@@ -31,6 +31,7 @@ import (
 
 	"passerelle.im/passerelle/bridge"
 	"passerelle.im/passerelle/bridge/config"
+	"passerelle.im/passerelle/bridge/xmpplink"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -157,11 +158,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	log.Info("scheduler threads", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU())
 	cfg.WarnPermissions(log)
 	cfg.WarnIgnoredSecrets(log)
-	// xmpp.server at the client port would only ever be told "no such
-	// component" by the server; an answer of another kind is left to the
-	// link, which keeps trying.
-	if kind, err := probeServer(context.Background(), cfg.XMPP.Server, probeDomain(cfg)); err == nil && wrongPortProblem(kind) != "" {
-		log.Error("configuration error", "err", serverError(cfg, kind))
+	// xmpp.server at the client or server-to-server port: the link says
+	// so too, but retries for ever; this stops before any plugin starts,
+	// with the exit status of a config error. An answer of another kind
+	// is left to the link, which keeps trying.
+	if a, err := xmpplink.Probe(context.Background(), cfg.XMPP.Server, probeDomain(cfg)); err == nil && wrongPortProblem(a) != "" {
+		log.Error("configuration error", "err", serverError(cfg, a))
 		return exitConfig
 	}
 	if err := cfg.Prepare(); err != nil {
