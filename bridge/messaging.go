@@ -310,6 +310,14 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		case c.XMLName.Space == nsRetract && c.XMLName.Local == "retract":
 			m.retract = c.Attr("id")
 			m.needsTarget(c)
+		case c.XMLName.Space == nsFasten && c.XMLName.Local == "apply-to" && c.Child(nsRetract0, "retract") != nil:
+			// XEP-0424 before 0.4, still sent by clients of its time
+			// (Cheogram, older Conversations): the retraction inside
+			// XEP-0422's <apply-to/>. Else its fallback body ("This
+			// person attempted to retract a previous message...")
+			// reached the contact as the user's words.
+			m.retract = c.Attr("id")
+			m.needsTarget(c)
 		case c.XMLName.Space == nsReactions && c.XMLName.Local == "reactions":
 			m.reactions = c
 			m.needsTarget(c)
