@@ -76,14 +76,16 @@ func (r *recorder) Read(p []byte) (int, error) {
 // to the first element after the server's stream header: an error is an
 // answer too short to tell (nothing, or a stream cut short).
 func readAnswer(r io.Reader) (Answer, error) {
-	head := bufioPeek(r)
+	head := &peeker{r: r}
 	dec := xml.NewDecoder(head)
 	stream, err := nextStart(dec)
+	// An answer in no XML (an HTTP status line before its HTML page) is
+	// said by its first bytes, whatever the decoder made of them.
+	if first := head.buf; len(first) > 0 && !bytes.HasPrefix(bytes.TrimSpace(first), []byte("<")) {
+		return Answer{Found: notXMPP(first)}, nil
+	}
 	if err != nil {
-		if first := head.first(); len(first) > 0 && !bytes.HasPrefix(bytes.TrimSpace(first), []byte("<")) {
-			return Answer{Found: notXMPP(first)}, nil
-		}
-		if errors.Is(err, io.EOF) && len(head.first()) == 0 {
+		if errors.Is(err, io.EOF) && len(head.buf) == 0 {
 			return Answer{}, errors.New("the connection closed before an XMPP stream began")
 		}
 		return Answer{}, err
@@ -139,8 +141,6 @@ type peeker struct {
 	buf []byte
 }
 
-func bufioPeek(r io.Reader) *peeker { return &peeker{r: r} }
-
 func (p *peeker) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	if len(p.buf) < 64 {
@@ -148,8 +148,6 @@ func (p *peeker) Read(b []byte) (int, error) {
 	}
 	return n, err
 }
-
-func (p *peeker) first() []byte { return p.buf }
 
 // nextStart returns the next start element of dec.
 func nextStart(dec *xml.Decoder) (xml.StartElement, error) {

@@ -32,7 +32,7 @@ func TestLinkWrongPort(t *testing.T) {
 		// A TLS alert record (handshake failure), as OpenSSL answers
 		// what is no ClientHello.
 		{"tls", "\x15\x03\x01\x00\x02\x02\x28", []string{"a TLS server answered", "direct-TLS"}},
-		{"http", "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", []string{`an HTTP server answered \"HTTP/1.1 400 Bad Request\"`}},
+		{"http", "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<html><body>Bad Request</body></html>", []string{`an HTTP server answered \"HTTP/1.1 400 Bad Request\"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, logs := runLink(t, answerEach(t, tc.answer), "gw.localhost", "s")
