@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -283,12 +282,47 @@ func (n *Network) sweepAttachments(now time.Time) {
 	}
 }
 
+// StickerRetryWait is the pause before getSticker is asked again for a
+// sticker it did not find (downloadSticker). A variable for the tests.
+var StickerRetryWait = 500 * time.Millisecond
+
+// stickerTries bounds how often getSticker is asked for one sticker.
+const stickerTries = 3
+
 // downloadSticker reads a sticker's image with getSticker (signal-cli
-// 0.13 and later; it fetches the pack from Signal when it has not yet).
+// 0.13 and later). signal-cli downloads a pack it has not seen in a job
+// of its own, after it wrote the envelope of the sticker's message, so
+// the gateway asks for the image of a new pack's first sticker before
+// it is there; and getSticker then fetches the pack but answers the
+// sticker is not found all the same (ManagerImpl.retrieveSticker
+// answers from what it had before the fetch). So it is asked again.
 func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID int) (*pb.MediaInfo, io.ReadCloser, error) {
-	b, err := s.fetchBase64(ctx, "sticker "+strconv.Itoa(stickerID), "getSticker", map[string]any{"packId": packID, "stickerId": stickerID})
-	if err != nil {
-		return nil, nil, err
+	const what = "could not fetch the file"
+	var b []byte
+	for try := 1; ; try++ {
+		var res struct {
+			Data string `json:"data"`
+		}
+		err := s.callRaw(ctx, what, "getSticker", map[string]any{"packId": packID, "stickerId": stickerID}, &res)
+		var rerr *rpc.Error
+		if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.HasPrefix(rerr.Message, "Could not find sticker") {
+			if try < stickerTries {
+				select {
+				case <-time.After(StickerRetryWait):
+					continue
+				case <-ctx.Done():
+					return nil, nil, s.mapError(what, ctx.Err())
+				}
+			}
+			return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: signal-cli could not fetch sticker %d of its pack from Signal; see it on your phone", what, stickerID)
+		}
+		if err != nil {
+			return nil, nil, s.mapError(what, err)
+		}
+		if b, err = base64.StdEncoding.DecodeString(res.Data); err != nil {
+			return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "signal-cli gave the sticker %d in a form that cannot be read: %v", stickerID, err)
+		}
+		break
 	}
 	// WebP, or APNG when animated: say which the bytes are.
 	info := &pb.MediaInfo{Name: "sticker.webp", MimeType: http.DetectContentType(b), Size: int64(len(b))}
@@ -296,20 +330,4 @@ func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID 
 		info.Name = "sticker.png"
 	}
 	return info, io.NopCloser(bytes.NewReader(b)), nil
-}
-
-// fetchBase64 calls a signal-cli method that answers with a file whole,
-// base64 in its "data" field; what names the file in an error.
-func (s *Session) fetchBase64(ctx context.Context, what, method string, params map[string]any) ([]byte, error) {
-	var res struct {
-		Data string `json:"data"`
-	}
-	if err := s.call(ctx, "could not fetch the file", method, params, &res); err != nil {
-		return nil, err
-	}
-	b, err := base64.StdEncoding.DecodeString(res.Data)
-	if err != nil {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "signal-cli gave the file %s in a form that cannot be read: %v", what, err)
-	}
-	return b, nil
 }
