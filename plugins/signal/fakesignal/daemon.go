@@ -118,10 +118,10 @@ type Account struct {
 	attachments map[string][]byte
 	stickers    map[string][]byte // by pack ID and sticker ID
 	// latePacks are sticker packs not downloaded yet (StickerPackLate).
-	latePacks map[string]bool
-	registered  bool
-	avatar      []byte  // the account's own profile picture (updateProfile)
-	polls       []int64 // the timestamps of the polls the phone started (sync messages delivered)
+	latePacks  map[string]bool
+	registered bool
+	avatar     []byte  // the account's own profile picture (updateProfile)
+	polls      []int64 // the timestamps of the polls the phone started (sync messages delivered)
 }
 
 type pendingLink struct {
