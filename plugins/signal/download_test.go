@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A file fetched from an admin's daemon (getAttachment: base64 in one
@@ -45,5 +47,20 @@ func TestDownloadAttachment(t *testing.T) {
 	before := d.Calls("getAttachment")
 	if got := download(t, s2, bob, "local.jpg"); got != "ON DISK" || d.Calls("getAttachment") != before {
 		t.Fatalf("read %q with %d getAttachment, want the daemon's file", got, d.Calls("getAttachment")-before)
+	}
+}
+
+// A file signal-cli could not download as its message came (it logs it
+// and goes on: getAttachment then finds nothing, for good) is not
+// found, saying so and where to see it; before, it was a bad request
+// in signal-cli's words ("Could not find attachment with ID"), as if
+// the gateway had asked wrongly.
+func TestDownloadAttachmentSignalCLILost(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	_, _, err := fetch(s, bob, "lost.jpg")
+	e := sdk.FromGRPC(err)
+	if e == nil || e.Code != pb.ErrorCode_ERROR_CODE_NOT_FOUND || !strings.Contains(e.Text, "could not download") || !strings.Contains(e.Text, "phone") {
+		t.Fatalf("a file signal-cli lost: %v, want not found saying it could not be downloaded and to see it on the phone", err)
 	}
 }

@@ -205,6 +205,13 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 	if errors.Is(err, rpc.ErrTooLarge) {
 		return nil, nil, tooLarge(ref, maxAttachmentBytes+1)
 	}
+	var rerr *rpc.Error
+	if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.HasPrefix(rerr.Message, "Could not find attachment") {
+		// signal-cli downloads each file as its message comes, and one
+		// it could not download then (a network error, a file gone from
+		// Signal's servers) it only logs: getAttachment never finds it.
+		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "could not fetch the file: signal-cli could not download it from Signal when the message came; see it on your phone")
+	}
 	if err != nil {
 		return nil, nil, s.mapError("could not fetch the file", err)
 	}
