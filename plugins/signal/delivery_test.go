@@ -178,3 +178,20 @@ func TestGroupPartlyOtherReasons(t *testing.T) {
 	sent("several reasons", "to bob alone", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
 		carol+" is not on Signal", dave, "captcha", erin, "network", frank, "safety number", "Mark as verified")
 }
+
+// A poll some members of the group did not get is sent in part too, as
+// a message is: it has its ID and an error naming who did not get it.
+// Before, only the log said so.
+func TestGroupPollPartlySent(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	d.Fail(carol, "NETWORK_FAILURE")
+	res := s.do(hexGroup(gid), &pb.SendMessage{Poll: &pb.Poll{Question: "Lunch?", Options: []string{"Pizza", "Sushi"}}})
+	if res.MessageId == "" {
+		t.Fatalf("a poll bob got: %v, want it sent (its ID)", res)
+	}
+	wantRefused(t, "a poll carol did not get", res, pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the poll went to the group", carol, "network")
+	if strings.Contains(res.Error.Text, bob) {
+		t.Fatalf("the error names bob, who got it: %q", res.Error.Text)
+	}
+}
