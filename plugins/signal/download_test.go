@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -62,5 +63,38 @@ func TestDownloadAttachmentSignalCLILost(t *testing.T) {
 	e := sdk.FromGRPC(err)
 	if e == nil || e.Code != pb.ErrorCode_ERROR_CODE_NOT_FOUND || !strings.Contains(e.Text, "could not download") || !strings.Contains(e.Text, "phone") {
 		t.Fatalf("a file signal-cli lost: %v, want not found saying it could not be downloaded and to see it on the phone", err)
+	}
+}
+
+// A file being read with getAttachment when signal-cli dies (or is
+// restarted) is read again once it is back: a read goes through twice
+// without harm. Before, the gateway's download of a message's file
+// failed for good, saying the read "may have gone through all the same".
+func TestDownloadCutByRestart(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	d.AddAttachment(alice, "photo.jpg", []byte("JPEG BYTES"))
+	d.Stall("getAttachment")
+	type result struct {
+		got string
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		_, got, err := fetch(s, bob, "photo.jpg")
+		res <- result{got, err}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); len(d.StalledRequests("getAttachment")) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no getAttachment asked")
+		}
+	}
+	d.Unstall("getAttachment")
+	d.Crash()
+	if err := d.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-res; r.err != nil || r.got != "JPEG BYTES" {
+		t.Fatalf("a read cut by signal-cli's restart: %q, %v; want the file", r.got, r.err)
 	}
 }

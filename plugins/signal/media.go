@@ -197,7 +197,7 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 	}
 	var path string
 	var size int64
-	err := s.callWith(ctx, "could not fetch the file", func(c *rpc.Client) error {
+	err := s.readWith(ctx, "could not fetch the file", func(c *rpc.Client) error {
 		var err error
 		path, size, err = c.CallFile(ctx, "getAttachment", map[string]any{"account": s.acc.ID(), "id": ref})
 		return err
@@ -221,6 +221,19 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 		return nil, nil, fmt.Errorf("signal: %w", err)
 	}
 	return &pb.MediaInfo{Size: size}, f, nil
+}
+
+// readWith is callWith for a call that only reads (a file): one cut by
+// signal-cli going away (it died, or was restarted) is made again once
+// it is back, as reading twice does no harm; else the gateway's
+// download of a message's file failed for good.
+func (s *Session) readWith(ctx context.Context, what string, f func(c *rpc.Client) error) error {
+	err := s.callWith(ctx, what, f)
+	if errors.Is(err, rpc.ErrDisconnected) {
+		s.n.host.Logger().Info("signal: signal-cli went away during a read; reading again once it is back", "login", s.loginID, "err", err)
+		err = s.callWith(ctx, what, f)
+	}
+	return err
 }
 
 // dropViewOnce deletes the files of view-once media from signal-cli's
@@ -310,7 +323,8 @@ func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID 
 		var res struct {
 			Data string `json:"data"`
 		}
-		err := s.callRaw(ctx, what, "getSticker", map[string]any{"packId": packID, "stickerId": stickerID}, &res)
+		p := map[string]any{"account": s.acc.ID(), "packId": packID, "stickerId": stickerID}
+		err := s.readWith(ctx, what, func(c *rpc.Client) error { return c.Call(ctx, "getSticker", p, &res) })
 		var rerr *rpc.Error
 		if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.HasPrefix(rerr.Message, "Could not find sticker") {
 			if try < stickerTries {
