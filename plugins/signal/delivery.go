@@ -135,29 +135,62 @@ func (r sendResult) challenge() string {
 	return ""
 }
 
-// untrusted are the recipients who did not get a message because their
-// safety number changed, of a send some got.
-func (r sendResult) untrusted() []string {
-	var out []string
+// partly is the error of a group message some members got and others
+// did not: the message is sent (the user's, with its ID, the others
+// have it), and the error names each member who did not get it and
+// why, in what that means for them, as Signal's apps mark such a
+// message. nil when every recipient got it. Its code is the reason's:
+// a changed safety number (the one the user must act on, as they miss
+// every message until it is verified) is not allowed, one no longer on
+// Signal not found, a rate limit rate limited, else unavailable.
+func (r sendResult) partly(what string) error {
+	var parts []string
+	kinds := map[string]bool{}
 	for _, x := range r.Results {
-		if x.Type == "IDENTITY_FAILURE" {
-			out = append(out, x.who())
+		if x.Type == "SUCCESS" {
+			continue
 		}
+		kinds[x.Type] = true
+		parts = append(parts, x.partlyWhy())
 	}
-	return out
-}
-
-// partlyUntrusted is the error of a group message sent while some
-// members' safety number changed: they do not get it, nor any other,
-// until the user verifies it, which Signal's apps show on the message.
-// nil when there are none. Other failures (a member no longer on
-// Signal, a passing network trouble) are only logged (send).
-func (r sendResult) partlyUntrusted(what string) error {
-	who := r.untrusted()
-	if len(who) == 0 {
+	if len(parts) == 0 {
 		return nil
 	}
-	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s to everyone: %s did not get it, as their safety number changed: %s, for them to get your messages", what, strings.Join(who, ", "), verifyHint)
+	code := pb.ErrorCode_ERROR_CODE_UNAVAILABLE
+	switch {
+	case kinds["IDENTITY_FAILURE"]:
+		code = pb.ErrorCode_ERROR_CODE_NOT_ALLOWED
+	case len(kinds) > 1:
+	case kinds["UNREGISTERED_FAILURE"]:
+		code = pb.ErrorCode_ERROR_CODE_NOT_FOUND
+	case kinds["RATE_LIMIT_FAILURE"]:
+		code = pb.ErrorCode_ERROR_CODE_RATE_LIMITED
+	}
+	return sdk.Errorf(code, "%s went to the group, but not to everyone: %s", what, strings.Join(parts, "; "))
+}
+
+// partlyWhy says why a member did not get a group message the others
+// got, and what to do.
+func (x recipientResult) partlyWhy() string {
+	who := x.who()
+	switch x.Type {
+	case "IDENTITY_FAILURE":
+		return fmt.Sprintf("%s did not get it, as their safety number changed: %s, for them to get your messages", who, verifyHint)
+	case "UNREGISTERED_FAILURE":
+		return fmt.Sprintf("%s is not on Signal any more, and did not get it", who)
+	case "RATE_LIMIT_FAILURE":
+		if x.Token != "" {
+			return fmt.Sprintf("%s did not get it: Signal wants a captcha solved before this account sends more (its spam check): send a message from Signal on your phone, which shows the captcha", who)
+		}
+		after := ""
+		if x.RetryAfterSeconds > 0 {
+			after = fmt.Sprintf(" (for %d s)", x.RetryAfterSeconds)
+		}
+		return fmt.Sprintf("%s did not get it: Signal asks to slow down%s", who, after)
+	case "NETWORK_FAILURE":
+		return fmt.Sprintf("%s did not get it: a network error on the way to them", who)
+	}
+	return fmt.Sprintf("%s did not get it (%s)", who, why(x.Type))
 }
 
 func isAre(names string, n int) string {
@@ -192,7 +225,8 @@ func responseOf(e *rpc.Error) *sendResult {
 
 // send makes a request that sends something to the chat c names: an
 // error when no recipient got it (signal-cli before 0.10.1 answered it
-// as a success), and the log says who did not when some did.
+// as a success), and the log says who did not when some did (a message
+// tells the user too: sendResult.partly).
 func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p map[string]any) (sendResult, error) {
 	var res sendResult
 	if groupIDOf(c.ChatID) == "" && s.blockedUser(c.ChatID) {
@@ -222,6 +256,7 @@ func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p m
 		return res, res.undelivered(what)
 	}
 	if failed := res.failures(); len(failed) > 0 {
+		s.logChallenge(res)
 		s.n.host.Logger().Warn("signal: some recipients did not get the message", "login", s.loginID, "chat", c.ChatID,
 			"method", method, "timestamp", res.Timestamp, "failed", strings.Join(failed, ", "))
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
 )
 
 const eve = "+15550000009" // on no one's contact list
@@ -77,15 +78,20 @@ func TestUndelivered(t *testing.T) {
 	}
 }
 
-// A group message some members got is sent, and the log says who did
-// not get it; one no member got is an error naming each and why.
+// A group message some members got is sent (in part: see
+// TestGroupPartlyOtherReasons), and the log says who did not get it;
+// one no member got is an error naming each and why.
 func TestGroupPartlyDelivered(t *testing.T) {
 	d, gid := startFake(t)
 	s := newSession(t, d)
 	group := hexGroup(gid)
 
 	d.Fail(carol, "UNREGISTERED_FAILURE")
-	mine := s.sendToGroup(group, "to bob, not carol")
+	res := s.do(group, &pb.SendMessage{Text: "to bob, not carol"})
+	if res.MessageId == "" {
+		t.Fatalf("a group message bob got: %v, want it sent", res)
+	}
+	mine := atoi(t, res.MessageId)
 	if log := s.p.Stderr(); !strings.Contains(log, "did not get") || !strings.Contains(log, carol) || strings.Contains(log, bob+" (") {
 		t.Fatalf("the log does not say carol alone did not get the message:\n%s", log)
 	}
@@ -114,6 +120,77 @@ func TestGroupPartlyUntrusted(t *testing.T) {
 		t.Fatalf("a group message bob got: %v, want it sent (its ID)", res)
 	}
 	wantRefused(t, "a group message carol did not get", res, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, carol, "safety number", "Mark as verified")
+	if strings.Contains(res.Error.Text, bob) {
+		t.Fatalf("the error names bob, who got it: %q", res.Error.Text)
+	}
+}
+
+// A group message that some members did not get for another reason
+// than a safety number (a member no longer on Signal, a rate limit, a
+// network error on the way to one) is sent in part too: the message
+// has its ID, as the others got it, and an error naming each member
+// who did not and why, in words that do not call the message failed.
+// Before, only the log said so.
+func TestGroupPartlyOtherReasons(t *testing.T) {
+	const (
+		dave, daveACI   = "+15550000021", "d0000000-0000-4000-8000-000000000021"
+		erin, erinACI   = "+15550000022", "e0000000-0000-4000-8000-000000000022"
+		frank, frankACI = "+15550000023", "f0000000-0000-4000-8000-000000000023"
+	)
+	d, gid := startFake(t)
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: groupName, Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true},
+		{Number: bob, UUID: bobACI}, {Number: carol, UUID: carolACI}, {Number: dave, UUID: daveACI}, {Number: erin, UUID: erinACI}, {Number: frank, UUID: frankACI}}})
+	s := newSession(t, d)
+	group := hexGroup(gid)
+
+	sent := func(what, text string, code pb.ErrorCode, says ...string) *pb.CommandResult {
+		t.Helper()
+		res := s.do(group, &pb.SendMessage{Text: text})
+		if res.MessageId == "" {
+			t.Fatalf("%s: %v, want the message sent (its ID): bob got it", what, res)
+		}
+		wantRefused(t, what, res, code, says...)
+		for _, x := range []string{bob, "could not", "failed", "no one"} {
+			if strings.Contains(res.Error.Text, x) {
+				t.Fatalf("%s: the error %q says %q, of a message bob got", what, res.Error.Text, x)
+			}
+		}
+		return res
+	}
+
+	d.Fail(carol, "UNREGISTERED_FAILURE")
+	sent("a member no longer on Signal", "carol left Signal", pb.ErrorCode_ERROR_CODE_NOT_FOUND, carol, "not on Signal")
+	d.Fail(carol, "")
+
+	d.Fail(dave, "RATE_LIMIT_FAILURE")
+	sent("a rate limit on one member", "dave rate limited", pb.ErrorCode_ERROR_CODE_RATE_LIMITED, dave, "slow down", "60 s")
+	d.Fail(dave, "")
+
+	d.Fail(erin, "NETWORK_FAILURE")
+	sent("a network error on the way to one member", "erin unreachable", pb.ErrorCode_ERROR_CODE_UNAVAILABLE, erin, "network")
+	d.Fail(erin, "")
+
+	// Several reasons at once: each member with theirs.
+	d.Fail(carol, "UNREGISTERED_FAILURE")
+	d.Fail(dave, "PROOF_REQUIRED")
+	d.Fail(erin, "NETWORK_FAILURE")
+	d.Fail(frank, "IDENTITY_FAILURE")
+	sent("several reasons", "to bob alone", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+		carol+" is not on Signal", dave, "captcha", erin, "network", frank, "safety number", "Mark as verified")
+}
+
+// A poll some members of the group did not get is sent in part too, as
+// a message is: it has its ID and an error naming who did not get it.
+// Before, only the log said so.
+func TestGroupPollPartlySent(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	d.Fail(carol, "NETWORK_FAILURE")
+	res := s.do(hexGroup(gid), &pb.SendMessage{Poll: &pb.Poll{Question: "Lunch?", Options: []string{"Pizza", "Sushi"}}})
+	if res.MessageId == "" {
+		t.Fatalf("a poll bob got: %v, want it sent (its ID)", res)
+	}
+	wantRefused(t, "a poll carol did not get", res, pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the poll went to the group", carol, "network")
 	if strings.Contains(res.Error.Text, bob) {
 		t.Fatalf("the error names bob, who got it: %q", res.Error.Text)
 	}

@@ -380,6 +380,12 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.mu.Lock()
 		delete(s.groups, chatID)
 		s.mu.Unlock()
+		if s.selfPending(g) {
+			s.invitation(ctx, chatID, g, by, at) // invited.go
+			if old == nil {
+				return // no room to take away
+			}
+		}
 	}
 	s.report(ctx, chatID, old, chat, by, g, at)
 	if chat != nil {

@@ -78,3 +78,62 @@ func TestLinkAccountExistsEndsLogin(t *testing.T) {
 		}
 	}
 }
+
+// signal-cli restarting while a QR code waits for its scan (it died and
+// was started again, or the admin restarted it) forgets the code: the
+// login shows a new one, from the daemon once it is back, saying why,
+// and the phone scanning it completes the login. Before, the login
+// ended: "linking failed: signal-cli went away before it answered, so
+// it may have gone through all the same", and the user started over.
+func TestLinkSurvivesDaemonRestart(t *testing.T) {
+	d, _ := startFake(t)
+	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
+	c := p.Client()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID, FlowId: "link", LoginDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		step *pb.LoginStep
+		err  error
+	}
+	wait := func() <-chan result {
+		ch := make(chan result, 1)
+		go func() {
+			s, err := c.WaitLogin(ctx, &pb.LoginProcessRef{ProcessId: step.ProcessId})
+			ch <- result{s, err}
+		}()
+		return ch
+	}
+	first := wait()
+	for deadline := time.Now().Add(10 * time.Second); d.Calls("finishLink") == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no finishLink asked")
+		}
+	}
+	d.Crash()
+	if err := d.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-first
+	if r.err != nil {
+		t.Fatalf("signal-cli restarted while the code waited: %v, want a new code", r.err)
+	}
+	uri := r.step.GetDisplay().GetData()
+	if r.step.GetDisplay().GetType() != pb.DisplayType_DISPLAY_TYPE_QR || uri == step.GetDisplay().GetData() || !strings.Contains(r.step.Error, "restarted") {
+		t.Fatalf("after signal-cli restarted: %v, want a new QR code saying signal-cli restarted", r.step)
+	}
+	second := wait()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if err := d.Scan(uri, carol, carolACI); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+	}
+	if r := <-second; r.err != nil || r.step.GetComplete().GetLoginId() != carol {
+		t.Fatalf("the new code scanned: %v %v, want carol logged in", r.step, r.err)
+	}
+}

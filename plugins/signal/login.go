@@ -158,6 +158,14 @@ func (p *linkProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 		}
 		// Not scanned in time, or refused: a new code, saying why.
 		return p.newCode(ctx, linkRefused(rerr.Message))
+	case errors.Is(err, rpc.ErrDisconnected), errors.Is(err, rpc.ErrNotConnected):
+		// signal-cli went away while the code waited (it died, or was
+		// restarted): it forgot the code, so a new one, from the
+		// daemon once it is back.
+		if err := p.redial(ctx, c); err != nil {
+			return nil, err
+		}
+		return p.newCode(ctx, codeLost)
 	default:
 		return nil, callError("linking failed", err, p.n)
 	}
@@ -171,6 +179,30 @@ func (p *linkProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 	p.n.setLinked(acc.ID(), true)
 	p.Cancel()
 	return completeStep(acc)
+}
+
+// codeLost is the new code's error text when signal-cli restarted
+// while the last one waited.
+const codeLost = "signal-cli restarted before the QR code was scanned, and forgot it: scan this new one."
+
+// redial replaces the process's connection c, whose daemon went away,
+// with a new one once the daemon answers again.
+func (p *linkProcess) redial(ctx context.Context, c *rpc.Client) error {
+	nc, err := p.n.dialDaemon(ctx, rpc.Options{})
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	if p.c != c {
+		// Cancelled meanwhile.
+		p.mu.Unlock()
+		nc.Close()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the link was cancelled")
+	}
+	p.c = nc
+	p.mu.Unlock()
+	c.Close()
+	return nil
 }
 
 // codeExpired is the new code's error text when the last was not

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -198,13 +197,20 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 	}
 	var path string
 	var size int64
-	err := s.callWith(ctx, "could not fetch the file", func(c *rpc.Client) error {
+	err := s.readWith(ctx, "could not fetch the file", func(c *rpc.Client) error {
 		var err error
 		path, size, err = c.CallFile(ctx, "getAttachment", map[string]any{"account": s.acc.ID(), "id": ref})
 		return err
 	})
 	if errors.Is(err, rpc.ErrTooLarge) {
 		return nil, nil, tooLarge(ref, maxAttachmentBytes+1)
+	}
+	var rerr *rpc.Error
+	if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.HasPrefix(rerr.Message, "Could not find attachment") {
+		// signal-cli downloads each file as its message comes, and one
+		// it could not download then (a network error, a file gone from
+		// Signal's servers) it only logs: getAttachment never finds it.
+		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "could not fetch the file: signal-cli could not download it from Signal when the message came; see it on your phone")
 	}
 	if err != nil {
 		return nil, nil, s.mapError("could not fetch the file", err)
@@ -215,6 +221,19 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 		return nil, nil, fmt.Errorf("signal: %w", err)
 	}
 	return &pb.MediaInfo{Size: size}, f, nil
+}
+
+// readWith is callWith for a call that only reads (a file): one cut by
+// signal-cli going away (it died, or was restarted) is made again once
+// it is back, as reading twice does no harm; else the gateway's
+// download of a message's file failed for good.
+func (s *Session) readWith(ctx context.Context, what string, f func(c *rpc.Client) error) error {
+	err := s.callWith(ctx, what, f)
+	if errors.Is(err, rpc.ErrDisconnected) {
+		s.n.host.Logger().Info("signal: signal-cli went away during a read; reading again once it is back", "login", s.loginID, "err", err)
+		err = s.callWith(ctx, what, f)
+	}
+	return err
 }
 
 // dropViewOnce deletes the files of view-once media from signal-cli's
@@ -283,12 +302,48 @@ func (n *Network) sweepAttachments(now time.Time) {
 	}
 }
 
+// StickerRetryWait is the pause before getSticker is asked again for a
+// sticker it did not find (downloadSticker). A variable for the tests.
+var StickerRetryWait = 500 * time.Millisecond
+
+// stickerTries bounds how often getSticker is asked for one sticker.
+const stickerTries = 3
+
 // downloadSticker reads a sticker's image with getSticker (signal-cli
-// 0.13 and later; it fetches the pack from Signal when it has not yet).
+// 0.13 and later). signal-cli downloads a pack it has not seen in a job
+// of its own, after it wrote the envelope of the sticker's message, so
+// the gateway asks for the image of a new pack's first sticker before
+// it is there; and getSticker then fetches the pack but answers the
+// sticker is not found all the same (ManagerImpl.retrieveSticker
+// answers from what it had before the fetch). So it is asked again.
 func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID int) (*pb.MediaInfo, io.ReadCloser, error) {
-	b, err := s.fetchBase64(ctx, "sticker "+strconv.Itoa(stickerID), "getSticker", map[string]any{"packId": packID, "stickerId": stickerID})
-	if err != nil {
-		return nil, nil, err
+	const what = "could not fetch the file"
+	var b []byte
+	for try := 1; ; try++ {
+		var res struct {
+			Data string `json:"data"`
+		}
+		p := map[string]any{"account": s.acc.ID(), "packId": packID, "stickerId": stickerID}
+		err := s.readWith(ctx, what, func(c *rpc.Client) error { return c.Call(ctx, "getSticker", p, &res) })
+		var rerr *rpc.Error
+		if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.HasPrefix(rerr.Message, "Could not find sticker") {
+			if try < stickerTries {
+				select {
+				case <-time.After(StickerRetryWait):
+					continue
+				case <-ctx.Done():
+					return nil, nil, s.mapError(what, ctx.Err())
+				}
+			}
+			return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: signal-cli could not fetch sticker %d of its pack from Signal; see it on your phone", what, stickerID)
+		}
+		if err != nil {
+			return nil, nil, s.mapError(what, err)
+		}
+		if b, err = base64.StdEncoding.DecodeString(res.Data); err != nil {
+			return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "signal-cli gave the sticker %d in a form that cannot be read: %v", stickerID, err)
+		}
+		break
 	}
 	// WebP, or APNG when animated: say which the bytes are.
 	info := &pb.MediaInfo{Name: "sticker.webp", MimeType: http.DetectContentType(b), Size: int64(len(b))}
@@ -296,20 +351,4 @@ func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID 
 		info.Name = "sticker.png"
 	}
 	return info, io.NopCloser(bytes.NewReader(b)), nil
-}
-
-// fetchBase64 calls a signal-cli method that answers with a file whole,
-// base64 in its "data" field; what names the file in an error.
-func (s *Session) fetchBase64(ctx context.Context, what, method string, params map[string]any) ([]byte, error) {
-	var res struct {
-		Data string `json:"data"`
-	}
-	if err := s.call(ctx, "could not fetch the file", method, params, &res); err != nil {
-		return nil, err
-	}
-	b, err := base64.StdEncoding.DecodeString(res.Data)
-	if err != nil {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "signal-cli gave the file %s in a form that cannot be read: %v", what, err)
-	}
-	return b, nil
 }

@@ -556,7 +556,8 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, sp *pb.Poll) (sdk.R
 		poll: pollCreate{Question: sp.Question, AllowMultiple: sp.Multiple, Options: slices.Clone(sp.Options)}}
 	s.polls.remember(res.Timestamp, e)
 	s.pollCorrect(ctx, c.ChatID, res.Timestamp, res.Timestamp, e, pollText(&e.poll, false, nil, false, pollWhere))
-	return s.sentResult(ctx, c.ChatID, res.Timestamp), nil
+	// Sent in part, as a message (SendMessage).
+	return s.sentResult(ctx, c.ChatID, res.Timestamp), res.partly("the poll")
 }
 
 var _ sdk.PollCloser = (*Session)(nil)

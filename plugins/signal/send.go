@@ -155,7 +155,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	out.Meta = quoteMeta(s.selfID(), res.Timestamp, text, spans, firstType(msg.Attachments), reply)
 	// Sent in part: the message is the user's, and they read who did
 	// not get it and what to do.
-	return out, res.partlyUntrusted("could not send the message")
+	return out, res.partly("the message")
 }
 
 // sentResult is the Result of the user's message sent in chatID at ts

@@ -85,9 +85,12 @@ type Session struct {
 	// untrusted: contacts whose changed safety number was told and none
 	// of whose messages was read since (safety.go).
 	untrusted map[string]bool
-	marks     *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
-	calls     *ringing   // calls shown ringing (calls.go)
-	swept     time.Time  // when the stale uploads were last removed (media.go)
+	// invitedTold: groups whose invitation of the user was told this
+	// session (invited.go).
+	invitedTold map[string]bool
+	marks       *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
+	calls       *ringing   // calls shown ringing (calls.go)
+	swept       time.Time  // when the stale uploads were last removed (media.go)
 	// profiles are the contacts' names and pictures as last told
 	// (contacts.go).
 	profiles profilesTold

@@ -117,9 +117,11 @@ type Account struct {
 	requests    []Request
 	attachments map[string][]byte
 	stickers    map[string][]byte // by pack ID and sticker ID
-	registered  bool
-	avatar      []byte  // the account's own profile picture (updateProfile)
-	polls       []int64 // the timestamps of the polls the phone started (sync messages delivered)
+	// latePacks are sticker packs not downloaded yet (StickerPackLate).
+	latePacks  map[string]bool
+	registered bool
+	avatar     []byte  // the account's own profile picture (updateProfile)
+	polls      []int64 // the timestamps of the polls the phone started (sync messages delivered)
 }
 
 type pendingLink struct {
@@ -335,6 +337,23 @@ func (d *Daemon) AddSticker(account, packID string, stickerID int, data []byte) 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.accounts[account].stickers[fmt.Sprint(packID, "/", stickerID)] = data
+}
+
+// StickerPackLate makes the stickers of a pack (added with AddSticker)
+// not downloaded yet, as signal-cli has them when a sticker of a new
+// pack just came: it downloads the pack in a job of its own, after it
+// wrote the envelope. The first getSticker of the pack answers it is
+// not found, and downloads it meanwhile, as signal-cli's does
+// (ManagerImpl.retrieveSticker: it fetches the pack it lacks, then
+// answers from what it had before); the next finds it.
+func (d *Daemon) StickerPackLate(account, packID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a := d.accounts[account]
+	if a.latePacks == nil {
+		a.latePacks = map[string]bool{}
+	}
+	a.latePacks[packID] = true
 }
 
 // Requests returns what clients asked for an account, in order.
@@ -1103,8 +1122,10 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		id, _ := p["stickerId"].(float64)
 		d.mu.Lock()
 		b, ok := a.stickers[fmt.Sprint(pack, "/", int(id))]
+		late := a.latePacks[pack]
+		delete(a.latePacks, pack)
 		d.mu.Unlock()
-		if !ok {
+		if !ok || late {
 			return nil, userError("Could not find sticker with ID: %d in pack %s", int(id), pack)
 		}
 		return map[string]any{"data": base64.StdEncoding.EncodeToString(b)}, nil
