@@ -109,10 +109,6 @@ func (h host) SendHistory(ctx context.Context, b *pb.HistoryBatch) error {
 	if repairUTF8(b.ProtoReflect()) { // as queue.go's encode does for events
 		h.s.log.Warn("a history batch's text was not UTF-8: what was not is replaced with U+FFFD", "chat_id", b.ChatId)
 	}
-	// Queued, it would break the History stream at every try.
-	if n := proto.Size(b); n > MaxMessageBytes {
-		return fmt.Errorf("%w: a history batch of %d bytes, over the %d of a message: send fewer events a batch", errTooLarge, n, MaxMessageBytes)
-	}
 	return q.send(ctx, b)
 }
 
