@@ -130,6 +130,56 @@ func TestTornJournal(t *testing.T) {
 	}
 }
 
+// A whole record that does not decode (a machine crash can leave the
+// tail of a file zeroed or stale once its length was written) is skipped,
+// as the Go SDK skips it: the plugin starts, replays the events around it
+// and numbers new ones after them. Before, the record's DecodeError
+// failed every Init, and the plugin never started again.
+func TestUndecodableJournalRecord(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, dir)
+	done := p.Login("", map[string]string{"username": "alice"})
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	cmds := p.Commands()
+	isText := func(text string) func(*pb.Event) bool {
+		return func(ev *pb.Event) bool { return ev.GetMessage().GetText() == text }
+	}
+	if res := cmds.Send(plugintest.SendText("alice", "echo", "t1", "before")); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	first := evs.NextEvent(isText("before"))
+	p.Kill()
+
+	// An event record and a txn record of 4 bytes each that are no
+	// protobuf (a truncated varint).
+	f, err := os.OpenFile(filepath.Join(dir, "events.journal"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte{'E', 0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff, 'T', 0, 0, 0, 4, 0, 1, 'k', 0xff}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	p.Restart()
+	evs = p.Events()
+	if again := evs.NextEvent(isText("before")); again.Seq != first.Seq || again.EventId != first.EventId {
+		t.Fatalf("replayed as seq %d %q, was seq %d %q", again.Seq, again.EventId, first.Seq, first.EventId)
+	}
+	p.Connect(done.LoginId, done.SavedState)
+	cmds = p.Commands()
+	if res := cmds.Send(plugintest.SendText("alice", "echo", "t2", "after")); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	if next := evs.NextEvent(isText("after")); next.Seq <= first.Seq {
+		t.Fatalf("a new event got seq %d, not after the replayed %d", next.Seq, first.Seq)
+	}
+	if !strings.Contains(p.Stderr(), `"@level": "error", "@message": "journal record skipped: it does not decode", "kind": "E"`) {
+		t.Errorf("the skipped records are not logged:\n%s", p.Stderr())
+	}
+}
+
 // code is a unary call's typed error code; -1 for no error.
 func code(err error) pb.ErrorCode {
 	if err == nil {

@@ -21,12 +21,17 @@ of it, which survives a crash of the process; fsync is only for the events
 a plugin is about to confirm to its network (emit(..., durable=True)).
 """
 
+import logging
 import os
 import struct
 import threading
 from collections import OrderedDict
 
+from google.protobuf.message import DecodeError
+
 import transport_pb2 as pb
+
+log = logging.getLogger("pyecho.journal")
 
 JOURNAL_NAME = "events.journal"
 # Answers to txn_ids kept (the oldest go first).
@@ -69,18 +74,28 @@ class Journal:
             if len(body) < n:
                 break  # torn by a crash mid-write: the rest is lost
             pos += _HEAD.size + n
-            if kind == b"E":
-                ev = pb.Event.FromString(body)
-                events.append(ev)
-                self.next_seq = max(self.next_seq, ev.seq + 1)
-            elif kind == b"A":
-                (seq,) = struct.unpack(">Q", body)
-                self.acked = max(self.acked, seq)
-                self.next_seq = max(self.next_seq, seq + 1)
-            elif kind == b"T":
-                (k,) = struct.unpack_from(">H", body)
-                key = body[2 : 2 + k].decode()
-                self._keep_txn(key, pb.CommandResult.FromString(body[2 + k :]))
+            try:
+                if kind == b"E":
+                    ev = pb.Event.FromString(body)
+                    events.append(ev)
+                    self.next_seq = max(self.next_seq, ev.seq + 1)
+                elif kind == b"A":
+                    (seq,) = struct.unpack(">Q", body)
+                    self.acked = max(self.acked, seq)
+                    self.next_seq = max(self.next_seq, seq + 1)
+                elif kind == b"T":
+                    (k,) = struct.unpack_from(">H", body)
+                    if 2 + k > len(body):
+                        raise ValueError("key past the record")
+                    key = body[2 : 2 + k].decode()
+                    self._keep_txn(key, pb.CommandResult.FromString(body[2 + k :]))
+            except (DecodeError, struct.error, ValueError) as e:
+                # A whole record that does not decode (a machine crash
+                # can leave stale or zeroed bytes under a length already
+                # written): that record is lost, not the plugin's start
+                # nor the records after it. The Go SDK does the same.
+                log.error("journal record skipped: it does not decode",
+                          extra={"attrs": {"kind": kind.decode("latin-1"), "offset": pos - _HEAD.size - n, "err": str(e)}})
             good = pos
         if good < len(data):
             with open(self.path, "r+b") as f:

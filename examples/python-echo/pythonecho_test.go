@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // python is Debian's interpreter, for which python3-grpcio and
@@ -41,6 +42,23 @@ func TestConformance(t *testing.T) {
 		Args:        []string{script(t)},
 		LoginFields: map[string]string{"username": "alice"},
 		Contact:     "echo",
+	})
+}
+
+// The "pairing" flow, a username and then a code shown and waited on
+// (its "other device" confirms after a second), passes the same checks:
+// the kit's walk of several steps, a cancel under a WaitLogin.
+func TestConformancePairing(t *testing.T) {
+	needPython(t)
+	plugintest.Run(t, plugintest.Config{
+		Binary: python,
+		Args:   []string{script(t)},
+		FlowID: "pairing",
+		Login: []plugintest.LoginStep{
+			{Fields: map[string]string{"username": "alice"}},
+			{Act: func(testing.TB, *pb.LoginStep) map[string]string { return nil }}, // confirms by itself
+		},
+		Contact: "echo",
 	})
 }
 

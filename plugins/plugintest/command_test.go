@@ -26,6 +26,7 @@ import (
 //	PLUGINTEST_LOGIN='[{"fields": {"username": "alice+code"}},
 //	  {"wrong": {"code": "1234"}, "fields": {"code": "0000"}}]'
 //
+// PLUGINTEST_FLOW (the login flow's ID; the first by default),
 // PLUGINTEST_GROUP and PLUGINTEST_CONFIG (JSON) are optional. The network
 // must answer each message sent to the contact with the same text, as an
 // echo does; one that does not needs a Go test with Config.Incoming.
@@ -46,7 +47,7 @@ func TestCommand(t *testing.T) {
 		}
 		config = []byte(c)
 	}
-	Run(t, Config{Binary: argv[0], Args: argv[1:], ConfigJSON: config, LoginFields: fields, Login: steps,
+	Run(t, Config{Binary: argv[0], Args: argv[1:], ConfigJSON: config, FlowID: os.Getenv("PLUGINTEST_FLOW"), LoginFields: fields, Login: steps,
 		Contact: os.Getenv("PLUGINTEST_CONTACT"), Group: os.Getenv("PLUGINTEST_GROUP")})
 }
 

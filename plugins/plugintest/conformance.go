@@ -162,6 +162,7 @@ func Run(t *testing.T, cfg Config) {
 	t.Run("features", r.checkFeatures)
 	t.Run("receive", r.checkReceive)
 	t.Run("replay", r.checkReplay)
+	t.Run("stop", r.checkStop)
 	t.Run("errors", r.checkErrors)
 }
 
@@ -822,6 +823,33 @@ func (r *runner) checkReplay(t *testing.T) {
 	e := incoming()
 	got = expect("after the ack and a SIGKILL", evs, c, e)
 	evs.Ack(got[1].Seq)
+}
+
+// checkStop stops the plugin as the gateway does at its own stop
+// (go-plugin's Shutdown, then the connection closed), with an event not
+// acknowledged: the plugin exits by itself with status 0 (killed 2 s
+// later otherwise, when what it was doing is cut off anywhere), and the
+// event comes again at the next start, with its seq and event_id.
+func (r *runner) checkStop(t *testing.T) {
+	p := r.start(t)
+	login, evs := r.session(t, p)
+	cmds := p.Commands()
+	text := r.incoming(t, cmds, login.LoginId)
+	ev := evs.Await(r.arrival(text), isMessage(login.LoginId, text))
+	switch code := p.Stop(); code {
+	case 0:
+	case -1:
+		t.Errorf("after the gateway's Shutdown the plugin ended with status -1, want 0: it did not exit by itself within go-plugin's 2 s and was killed (end what it runs within sdk.StopTimeout; close the journal once the calls under way ended)")
+	default:
+		t.Errorf("after the gateway's Shutdown the plugin exited with status %d, want 0", code)
+	}
+	p.Restart()
+	evs = p.Events()
+	p.Connect(login.LoginId, login.SavedState)
+	again := evs.Await(fmt.Sprintf("replay, after a stop, of the event not acknowledged, %s", r.arrival(text)), isMessage(login.LoginId, text))
+	if again.Seq != ev.Seq || again.EventId != ev.EventId {
+		t.Errorf("after a stop, %q came again with seq %d event_id %q, was seq %d event_id %q", text, again.Seq, again.EventId, ev.Seq, ev.EventId)
+	}
 }
 
 func (r *runner) checkErrors(t *testing.T) {

@@ -34,7 +34,10 @@ type LoginStep struct {
 	// Act does what the user does out of band, given the step the plugin
 	// showed: for a display step, what moves it on (the fake network's
 	// phone scans step.GetDisplay().Data); the kit then calls WaitLogin.
-	// For a form step, its answers are added to Fields (a code the fake
+	// A display step needs one: a step that moves on by itself (a pretend
+	// network that confirms after a while) has an Act that does nothing,
+	// and takes longer than the 200 ms after which the kit cancels such a
+	// step under a WaitLogin, to see that wait end. For a form step, its answers are added to Fields (a code the fake
 	// network sent). It may fail t; it runs on the test's goroutine.
 	Act func(t testing.TB, step *pb.LoginStep) map[string]string
 }
@@ -99,7 +102,7 @@ func (p *Plugin) answerStep(pid string, i int, s LoginStep, step *pb.LoginStep, 
 	where := fmt.Sprintf("step %d", i+1)
 	if d := step.GetDisplay(); d != nil {
 		if s.Act == nil || s.Fields != nil || s.Wrong != nil {
-			t.Fatalf("%s is a display step (%v %q): Config.Login[%d] must have an Act that moves it on, and no Fields or Wrong", where, d.Type, d.Data, i)
+			t.Fatalf("%s is a display step (%v %q): Config.Login[%d] must have an Act that moves it on (one that does nothing, for a step that moves on by itself), and no Fields or Wrong", where, d.Type, d.Data, i)
 		}
 		s.Act(t, step)
 		// The code may rotate meanwhile: a display step of the same type

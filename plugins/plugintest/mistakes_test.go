@@ -78,6 +78,10 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			"a MessageEvent with a quote (quote_text, quote_author_id or quote_from_me) but no reply_to_id: the quote is of the message replied to",
 		}},
+		{mode: "hangstop", env: "MINIMAL_HANG_STOP=1", run: "/^stop$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/stop",
+			"after the gateway's Shutdown the plugin ended with status -1, want 0: it did not exit by itself within go-plugin's 2 s and was killed",
+		}},
 	} {
 		t.Run(c.mode, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceNamesMistakes$"+c.run, "-test.v")

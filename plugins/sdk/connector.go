@@ -68,7 +68,10 @@ type LoginRequest struct {
 type LoginProcess interface {
 	// Start returns the first step.
 	Start(ctx context.Context) (*pb.LoginStep, error)
-	// Cancel ends the process: the user gave up.
+	// Cancel ends the process: the user gave up. Release what the
+	// process holds (a pairing under way on the network). The SDK ends
+	// the context of a Submit or Wait under way, and answers the host
+	// NOT_FOUND for it, whatever it returns.
 	Cancel()
 }
 

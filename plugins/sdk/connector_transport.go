@@ -22,9 +22,25 @@ type connectorTransport[S Session] struct {
 
 	// mu guards the maps; commands only read them (RLock).
 	mu        sync.RWMutex
-	processes map[string]LoginProcess
+	processes map[string]*loginProc
 	logins    map[string]*login[S]
 }
+
+// loginProc is a login process under way. ended is closed when it is
+// cancelled or over: a Submit or Wait under way then has its context
+// ended, and what it returns is not handed to the host, which has
+// forgotten the process (and removed its folder).
+type loginProc struct {
+	p     LoginProcess
+	ended chan struct{}
+	once  sync.Once
+}
+
+func (lp *loginProc) end() { lp.once.Do(func() { close(lp.ended) }) }
+
+// errLoginCancelled answers a step under way when its process was
+// cancelled, as any call on an unknown process.
+var errLoginCancelled = Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the login was cancelled")
 
 // login is one login's slot: mu orders its Connect, Disconnect and Logout;
 // commands read the session without it.
@@ -34,7 +50,7 @@ type login[S Session] struct {
 }
 
 func newConnectorTransport[S Session](c Connector[S]) *connectorTransport[S] {
-	return &connectorTransport[S]{c: c, processes: map[string]LoginProcess{}, logins: map[string]*login[S]{}}
+	return &connectorTransport[S]{c: c, processes: map[string]*loginProc{}, logins: map[string]*login[S]{}}
 }
 
 func (t *connectorTransport[S]) Init(ctx context.Context, req InitRequest, host Host) (*pb.Capabilities, error) {
@@ -80,22 +96,27 @@ func (t *connectorTransport[S]) StartLogin(ctx context.Context, req *pb.StartLog
 	if p == nil {
 		return nil, errors.New("sdk: StartLogin returned no login process and no error")
 	}
+	lp := &loginProc{p: p, ended: make(chan struct{})}
 	t.mu.Lock()
-	t.processes[id] = p
+	t.processes[id] = lp
 	t.mu.Unlock()
 	step, err := p.Start(ctx)
-	return t.step(id, p, step, err)
+	return t.step(id, lp, step, err)
 }
 
 // step stamps a step with its process ID and forgets a process that
-// completed or failed at its first step.
-func (t *connectorTransport[S]) step(id string, p LoginProcess, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
-	if err != nil || step.GetComplete() != nil {
-		t.mu.Lock()
-		if t.processes[id] == p {
-			delete(t.processes, id)
-		}
-		t.mu.Unlock()
+// completed or failed at its first step. A step of a process cancelled
+// meanwhile is NOT_FOUND.
+func (t *connectorTransport[S]) step(id string, lp *loginProc, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
+	t.mu.Lock()
+	current := t.processes[id] == lp
+	if current && (err != nil || step.GetComplete() != nil) {
+		delete(t.processes, id)
+		lp.end()
+	}
+	t.mu.Unlock()
+	if !current {
+		return nil, errLoginCancelled
 	}
 	if step != nil {
 		step.ProcessId = id
@@ -103,58 +124,82 @@ func (t *connectorTransport[S]) step(id string, p LoginProcess, step *pb.LoginSt
 	return step, err
 }
 
-func (t *connectorTransport[S]) process(id string) (LoginProcess, error) {
+func (t *connectorTransport[S]) process(id string) (*loginProc, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p, ok := t.processes[id]
+	lp, ok := t.processes[id]
 	if !ok {
 		return nil, Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no login in progress with ID %q", id)
 	}
-	return p, nil
+	return lp, nil
+}
+
+// stepCtx is ctx, ended also when lp is cancelled.
+func stepCtx(ctx context.Context, lp *loginProc) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-lp.ended:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 func (t *connectorTransport[S]) SubmitLoginInput(ctx context.Context, id string, fields map[string]string) (*pb.LoginStep, error) {
-	p, err := t.process(id)
+	lp, err := t.process(id)
 	if err != nil {
 		return nil, err
 	}
-	sub, ok := p.(LoginSubmitter)
+	sub, ok := lp.p.(LoginSubmitter)
 	if !ok {
 		return nil, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "this login step takes no input")
 	}
+	ctx, cancel := stepCtx(ctx, lp)
+	defer cancel()
 	step, err := sub.Submit(ctx, fields)
-	return t.stepKeep(id, p, step, err)
+	return t.stepKeep(id, lp, step, err)
 }
 
 func (t *connectorTransport[S]) WaitLogin(ctx context.Context, id string) (*pb.LoginStep, error) {
-	p, err := t.process(id)
+	lp, err := t.process(id)
 	if err != nil {
 		return nil, err
 	}
-	w, ok := p.(LoginWaiter)
+	w, ok := lp.p.(LoginWaiter)
 	if !ok {
 		return nil, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "this login step has nothing to wait for")
 	}
+	ctx, cancel := stepCtx(ctx, lp)
+	defer cancel()
 	step, err := w.Wait(ctx)
-	return t.stepKeep(id, p, step, err)
+	return t.stepKeep(id, lp, step, err)
 }
 
 // stepKeep is step for a later step: an error keeps the process, so that
 // the user may try again.
-func (t *connectorTransport[S]) stepKeep(id string, p LoginProcess, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
+func (t *connectorTransport[S]) stepKeep(id string, lp *loginProc, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
 	if err != nil {
+		t.mu.Lock()
+		cancelled := t.processes[id] != lp
+		t.mu.Unlock()
+		if cancelled {
+			return nil, errLoginCancelled
+		}
 		return nil, err
 	}
-	return t.step(id, p, step, nil)
+	return t.step(id, lp, step, nil)
 }
 
 func (t *connectorTransport[S]) CancelLogin(_ context.Context, id string) error {
 	t.mu.Lock()
-	p, ok := t.processes[id]
+	lp, ok := t.processes[id]
 	delete(t.processes, id)
 	t.mu.Unlock()
 	if ok {
-		p.Cancel()
+		lp.p.Cancel()
+		lp.end()
 	}
 	return nil
 }

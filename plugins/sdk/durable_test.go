@@ -158,9 +158,9 @@ func TestCompactionDoesNotBlockEmits(t *testing.T) {
 	big := strings.Repeat("x", 1<<20)
 	var last uint64
 	for range compactBytes/(1<<20) + 2 {
-		last = q.emit(msgEvent(big))
+		last, _ = q.emit(msgEvent(big))
 	}
-	keep := q.emit(msgEvent("kept"))
+	keep, _ := q.emit(msgEvent("kept"))
 	acked := make(chan struct{})
 	go func() {
 		q.ack(last) // compacts
@@ -176,12 +176,12 @@ func TestCompactionDoesNotBlockEmits(t *testing.T) {
 	var seqDuring, seqDurable uint64
 	go func() {
 		defer close(during)
-		seqDuring = q.emit(msgEvent("during"))
+		seqDuring, _ = q.emit(msgEvent("during"))
 		q.appendTxn(txnAnswer{"l\x00t-during", &pb.CommandResult{MessageId: "m"}})
 		q.flush()
 		q.ack(keep) // "kept" is acknowledged while the snapshot still holds it
 		ev := msgEvent("durable-during")
-		seqDurable = q.emit(ev)
+		seqDurable, _ = q.emit(ev)
 		if err := q.sync(seqDurable); err != nil {
 			t.Errorf("sync during compaction: %v", err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -128,6 +129,12 @@ func (q *historyQueue) send(ctx context.Context, b *pb.HistoryBatch) error {
 			ev.ChatType = b.ChatType
 		}
 		ev.IsBackfill = true
+	}
+	// Queued, it would break the History stream at every try. Checked
+	// as it goes on the wire: filled in above, with its seq (at most 11
+	// bytes) to come.
+	if n := proto.Size(b) + 1 + binary.MaxVarintLen64; n > MaxMessageBytes {
+		return fmt.Errorf("%w: a history batch of %d bytes, over the %d of a message: send fewer events a batch", errTooLarge, n, MaxMessageBytes)
 	}
 	q.mu.Lock()
 	for !q.closed && len(q.pending) >= HistoryWindow {

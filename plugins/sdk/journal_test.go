@@ -241,9 +241,9 @@ func TestQueueCompactsJournal(t *testing.T) {
 	big := strings.Repeat("x", 1<<20)
 	var last uint64
 	for range compactBytes/(1<<20) + 2 {
-		last = q.emit(msgEvent(big))
+		last, _ = q.emit(msgEvent(big))
 	}
-	keep := q.emit(msgEvent("small"))
+	keep, _ := q.emit(msgEvent("small"))
 	q.ack(last)
 	if size := journalSize(t, dir); size > 1<<20 {
 		t.Fatalf("journal is %d bytes after everything but one small event was acknowledged", size)
@@ -263,7 +263,7 @@ func TestJournalReopenContinuesSeq(t *testing.T) {
 	j, pending, acked, maxSeq := mustOpenJournal(t, dir)
 	q := newEventQueue(j, pending, acked, maxSeq, discardLogger())
 	for i := range 3 {
-		if seq := q.emit(msgEvent("a")); seq != uint64(i+1) {
+		if seq, _ := q.emit(msgEvent("a")); seq != uint64(i+1) {
 			t.Fatalf("seq %d, want %d", seq, i+1)
 		}
 	}
@@ -272,7 +272,7 @@ func TestJournalReopenContinuesSeq(t *testing.T) {
 
 	j, pending, acked, maxSeq = mustOpenJournal(t, dir)
 	q = newEventQueue(j, pending, acked, maxSeq, discardLogger())
-	if seq := q.emit(msgEvent("b")); seq != 4 {
+	if seq, _ := q.emit(msgEvent("b")); seq != 4 {
 		t.Fatalf("first seq after reopen = %d, want 4", seq)
 	}
 	q.close()

@@ -70,17 +70,25 @@ func newEventQueue(j *journal, pending []*pb.Event, acked, maxSeq uint64, log *s
 	return q
 }
 
-// emit queues ev and returns its seq; 0 when ev cannot be encoded and
-// was dropped.
-func (q *eventQueue) emit(ev *pb.Event) uint64 {
+// emit queues ev and returns its seq; 0, with the reason, when ev was
+// dropped: it cannot be encoded, or the queue has closed.
+func (q *eventQueue) emit(ev *pb.Event) (uint64, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.closed {
+		// The journal is closed and no stream sends any more: queued, the
+		// event would be lost with the process, without a word. Each says
+		// what it was: the network is the one to deliver it again.
+		q.log.Error("event dropped: emitted after the plugin's stop, it is neither journalled nor sent",
+			"event_id", ev.EventId, "login_id", ev.LoginId, "chat_id", ev.ChatId, "kind", eventKind(ev))
+		return 0, errEmitAfterStop
+	}
 	ev.Seq = q.nextSeq
 	data, err := q.encode(ev)
 	if err != nil {
 		// Queued, it would break the event stream at every try.
 		q.log.Error("event dropped: it cannot be sent", "event_id", ev.EventId, "err", err)
-		return 0
+		return 0, errUnencodable
 	}
 	q.nextSeq++
 	if q.j != nil {
@@ -93,7 +101,22 @@ func (q *eventQueue) emit(ev *pb.Event) uint64 {
 	}
 	q.pending = append(q.pending, ev)
 	q.cond.Broadcast()
-	return ev.Seq
+	return ev.Seq, nil
+}
+
+// errUnencodable is an event emit dropped: one that cannot be encoded,
+// or is too large to send.
+var errUnencodable = errors.New("sdk: the event cannot be encoded, or is too large to send (see the log); it was dropped")
+
+// errEmitAfterStop is an event emitted once the queue closed.
+var errEmitAfterStop = errors.New("sdk: event emitted after the plugin's stop: it was dropped, neither journalled nor sent (see the log)")
+
+// eventKind names ev's payload for the log ("message", "presence", ...).
+func eventKind(ev *pb.Event) string {
+	if f := ev.ProtoReflect().WhichOneof(ev.ProtoReflect().Descriptor().Oneofs().ByName("payload")); f != nil {
+		return string(f.Name())
+	}
+	return "none"
 }
 
 // encode is ev's encoding. Text that is not UTF-8 (a network's other
@@ -368,6 +391,9 @@ func (q *eventQueue) close() {
 	close(q.done)
 	q.cond.Broadcast()
 	if q.j != nil {
-		q.j.close()
+		if err := q.j.close(); err != nil {
+			q.log.Error("event journal close failed: the events not yet acknowledged may not be replayed at the next start",
+				"unacknowledged", len(q.pending), "err", err)
+		}
 	}
 }

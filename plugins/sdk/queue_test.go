@@ -111,10 +111,10 @@ func TestQueueStreamSendsPendingThenNewInOrder(t *testing.T) {
 func TestQueueEmitNumbersFromOne(t *testing.T) {
 	q := memQueue()
 	ev := msgEvent("a")
-	if seq := q.emit(ev); seq != 1 || ev.Seq != 1 {
+	if seq, _ := q.emit(ev); seq != 1 || ev.Seq != 1 {
 		t.Fatalf("first seq %d (event says %d), want 1", seq, ev.Seq)
 	}
-	if seq := q.emit(msgEvent("b")); seq != 2 {
+	if seq, _ := q.emit(msgEvent("b")); seq != 2 {
 		t.Fatalf("second seq %d, want 2", seq)
 	}
 }
@@ -148,7 +148,7 @@ func TestQueueAckBeyondLastEventIsClamped(t *testing.T) {
 	q := memQueue()
 	q.emit(msgEvent("a"))
 	q.ack(100)
-	seq := q.emit(msgEvent("b"))
+	seq, _ := q.emit(msgEvent("b"))
 	r := runStream(t, q)
 	if ev := r.next(t); ev.Seq != seq || ev.GetMessage().GetText() != "b" {
 		t.Fatalf("got %v, want the event emitted after the ack (seq %d)", ev, seq)
@@ -327,7 +327,8 @@ func TestEmitWaitHonoursContext(t *testing.T) {
 // when its context does; one acknowledged before the close is nil.
 func TestWaitAckedEndsAtClose(t *testing.T) {
 	q := newEventQueue(nil, nil, 0, 0, discardLogger())
-	first, second := q.emit(msgEvent("a")), q.emit(msgEvent("b"))
+	first, _ := q.emit(msgEvent("a"))
+	second, _ := q.emit(msgEvent("b"))
 	q.ack(first)
 	errs := make(chan error, 1)
 	go func() { errs <- q.waitAcked(context.Background(), second) }()

@@ -68,7 +68,10 @@ type Host interface {
 	// in the data folder and delivers it until the host acknowledges it,
 	// across restarts of either side. An event no stream can carry (over
 	// MaxMessageBytes encoded: a file put inline) is dropped, with an
-	// error in the log; EmitWait and EmitDurable return that error.
+	// error in the log; EmitWait and EmitDurable return that error. So is
+	// an event emitted once the plugin has stopped (after a Stopper's Stop
+	// returned: end the network's goroutines in Stop), which neither the
+	// journal nor a stream takes any more.
 	Emit(ev *pb.Event)
 	// EmitWait is Emit, then waits until the host has durably stored the
 	// event: confirm it to the network only after that, where the network

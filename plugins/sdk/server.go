@@ -71,29 +71,27 @@ type host struct{ s *server }
 func (h host) Emit(ev *pb.Event) { h.emit(ev) }
 
 // emit is what every Emit does: ev's txn_id stamped when it is a send's
-// echo (echotxn.go), then ev queued; seq is 0 when the queue dropped it.
-func (h host) emit(ev *pb.Event) (q *eventQueue, seq uint64) {
+// echo (echotxn.go), then ev queued; seq is 0 when the queue dropped it,
+// err saying why.
+func (h host) emit(ev *pb.Event) (q *eventQueue, seq uint64, err error) {
 	h.s.sent.stamp(ev)
 	q = h.s.queue()
-	return q, q.emit(ev)
+	seq, err = q.emit(ev)
+	return q, seq, err
 }
 
-// errUnencodable is an event the queue dropped (queue.go's emit): one
-// that cannot be encoded, or is too large to send.
-var errUnencodable = errors.New("sdk: the event cannot be encoded, or is too large to send (see the log); it was dropped")
-
 func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
-	q, seq := h.emit(ev)
-	if seq == 0 {
-		return errUnencodable
+	q, seq, err := h.emit(ev)
+	if err != nil {
+		return err
 	}
 	return q.waitAcked(ctx, seq)
 }
 
 func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
-	q, seq := h.emit(ev)
-	if seq == 0 {
-		return errUnencodable
+	q, seq, err := h.emit(ev)
+	if err != nil {
+		return err
 	}
 	if q.j == nil {
 		return q.waitAcked(ctx, seq)
@@ -110,10 +108,6 @@ func (h host) SendHistory(ctx context.Context, b *pb.HistoryBatch) error {
 	}
 	if repairUTF8(b.ProtoReflect()) { // as queue.go's encode does for events
 		h.s.log.Warn("a history batch's text was not UTF-8: what was not is replaced with U+FFFD", "chat_id", b.ChatId)
-	}
-	// Queued, it would break the History stream at every try.
-	if n := proto.Size(b); n > MaxMessageBytes {
-		return fmt.Errorf("%w: a history batch of %d bytes, over the %d of a message: send fewer events a batch", errTooLarge, n, MaxMessageBytes)
 	}
 	return q.send(ctx, b)
 }

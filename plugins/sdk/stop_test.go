@@ -1,10 +1,17 @@
 package sdk
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,5 +123,82 @@ func TestStopRefusesNewCommands(t *testing.T) {
 	}
 	if n := f.timesHandled("late"); n != 0 {
 		t.Fatalf("a command after the stop ran %d times", n)
+	}
+}
+
+// An event emitted once the journal has closed (a network goroutine the
+// plugin's Stop did not end) can be neither journalled nor sent: the log
+// names it, EmitWait and EmitDurable say it was not kept, and the next
+// start has every event emitted before the stop and nothing made up.
+// Before, the event was queued in memory only, without a word, and
+// EmitWait's error said it was kept in the journal.
+func TestEmitAfterStopLogged(t *testing.T) {
+	dir := t.TempDir()
+	f := newFakeTransport()
+	s := newServer(f)
+	var logged bytes.Buffer
+	var logMu sync.Mutex
+	s.log = slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logged}, nil))
+	if _, err := s.Init(testContext(t), &pb.InitRequest{HostApiVersion: APIVersion, DataDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	h := f.Host()
+	h.Emit(msgEvent("before"))
+	s.stopServing(nil)
+
+	h.Emit(msgEvent("late"))
+	if err := h.EmitWait(testContext(t), msgEvent("late-wait")); err == nil || errors.Is(err, errQueueClosed) {
+		t.Errorf("EmitWait after the stop: %v, want an error saying the event was not kept", err)
+	}
+	if err := h.EmitDurable(testContext(t), msgEvent("late-durable")); err == nil {
+		t.Error("EmitDurable after the stop returned nil: the network would be told an event is safe that is lost")
+	}
+	logMu.Lock()
+	out := logged.String()
+	logMu.Unlock()
+	for _, id := range []string{"e-late", "e-late-wait", "e-late-durable"} {
+		if !strings.Contains(out, `"event_id":"`+id+`"`) {
+			t.Errorf("the log does not name the event %s emitted after the stop:\n%s", id, out)
+		}
+	}
+
+	_, pending, _, _ := mustOpenJournal(t, dir)
+	var texts []string
+	for _, ev := range pending {
+		texts = append(texts, ev.GetMessage().GetText())
+	}
+	if !slices.Equal(texts, []string{"before"}) {
+		t.Fatalf("the journal after the stop holds %q, want [before]", texts)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// A journal that cannot take its last records at the close (a full disk)
+// says so, with the events not yet acknowledged that a crash now loses:
+// before, the close's error was dropped without a word.
+func TestJournalCloseFailureLogged(t *testing.T) {
+	dir := t.TempDir()
+	j, pending, acked, maxSeq := mustOpenJournal(t, dir)
+	var logged bytes.Buffer
+	var logMu sync.Mutex
+	q := newEventQueue(j, pending, acked, maxSeq, slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logged}, nil)))
+	q.emit(msgEvent("a"))
+	q.emit(msgEvent("b"))
+	j.f.Close() // the write at the close fails, as on a full disk
+	q.close()
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logged.String(), `"unacknowledged":2`) {
+		t.Fatalf("the failed close of the journal is not logged with the 2 events it may lose:\n%s", logged.String())
 	}
 }

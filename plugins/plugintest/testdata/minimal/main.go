@@ -45,7 +45,9 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // plain error, which has no kind; MINIMAL_NO_ID, echoes without an
 // event_id; MINIMAL_STATE_ONCE, a login's state told at its first
 // Connect in the process only (the network's connection taken for still
-// up after a Disconnect).
+// up after a Disconnect); MINIMAL_HANG_STOP, a Stop that never returns
+// (a daemon waited on without the context), so that the process is
+// killed at the gateway's stop.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -56,6 +58,7 @@ var (
 	untyped     = os.Getenv("MINIMAL_UNTYPED") == "1"
 	noID        = os.Getenv("MINIMAL_NO_ID") == "1"
 	stateOnce   = os.Getenv("MINIMAL_STATE_ONCE") == "1"
+	hangStop    = os.Getenv("MINIMAL_HANG_STOP") == "1"
 )
 
 // told is MINIMAL_STATE_ONCE's logins whose state was told.
@@ -85,6 +88,9 @@ func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 // Stop notes, in the data folder, that the SDK called it when the host
 // stopped the process (sdk.Stopper).
 func (n *network) Stop(context.Context) error {
+	if hangStop {
+		select {}
+	}
 	return os.WriteFile(filepath.Join(n.dataDir, "stopped"), nil, 0o600)
 }
 
