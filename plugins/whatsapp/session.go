@@ -75,7 +75,7 @@ type Session struct {
 	retries map[types.MessageID]chan *events.MediaRetry
 	hist    *historyState
 	polls   pollCache // polls.go
-	calls   calls     // calls.go
+	calls   *calls    // callstore.go
 	timers  *timers   // disappearing.go
 	pins    *pinStore // pinstate.go
 }
@@ -119,6 +119,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.hist = newHistoryState(login.Dir)
 	s.timers = newTimers(login.Dir)
 	s.pins = newPinStore(login.Dir)
+	s.calls = newCalls(login.Dir)
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
 	return s
 }
