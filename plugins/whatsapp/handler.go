@@ -290,6 +290,9 @@ func (s *Session) message(e *events.Message) {
 		s.polls.remember(&e.Info, p) // for its votes, before they come
 	}
 	s.emitDurable(ev)
+	if ev.GetMessage() != nil && !e.Info.IsFromMe {
+		s.unread.note(ev.ChatId, ev.EventId, e.Info.Sender.ToNonAD()) // readmarks.go
+	}
 	if ev.GetMessage() != nil {
 		// A chat's first message, or one older, is where history on
 		// demand asks from.

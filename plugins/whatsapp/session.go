@@ -74,10 +74,11 @@ type Session struct {
 	// again, by message ID (mediaretry.go).
 	retries map[types.MessageID]chan *events.MediaRetry
 	hist    *historyState
-	polls   pollCache // polls.go
-	calls   *calls    // callstore.go
-	timers  *timers   // disappearing.go
-	pins    *pinStore // pinstate.go
+	polls   pollCache   // polls.go
+	calls   *calls      // callstore.go
+	timers  *timers     // disappearing.go
+	pins    *pinStore   // pinstate.go
+	unread  unreadMarks // readmarks.go
 }
 
 var (
