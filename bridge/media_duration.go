@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"passerelle.im/passerelle/internal/oggopus"
 )
 
 // A recording's length, read from the file itself, for the clients that
@@ -20,14 +22,6 @@ import (
 // the reading, and a file not understood has no length (0).
 
 const (
-	// oggTailBytes is how much of an Ogg file's end is searched for its
-	// last page: more than the largest page (27 + 255 + 255*255 bytes).
-	oggTailBytes = 64 << 10
-	// opusRate is the rate of every Opus granule position (RFC 7845 §4).
-	opusRate = 48000
-	// oggMaxTries bounds the checksums computed in search of the last
-	// page.
-	oggMaxTries = 64
 	// mp4MaxBoxes bounds the boxes walked at one level of an MP4 file
 	// (recorders write four or five).
 	mp4MaxBoxes = 64
@@ -122,40 +116,6 @@ func mediaDurationMs(m *mediaReader) int64 {
 	return ms
 }
 
-// oggPage is an Ogg page's header fields (RFC 3533 §6).
-type oggPage struct {
-	flags   byte
-	granule int64
-	serial  uint32
-	size    int // header, segment table and body
-}
-
-// parseOggPage reads the header of the page b starts with, whole in b.
-// Its checksum is for the caller to check (oggCRC).
-func parseOggPage(b []byte) (oggPage, bool) {
-	if len(b) < 27 || string(b[:4]) != "OggS" || b[4] != 0 {
-		return oggPage{}, false
-	}
-	n := 27 + int(b[26])
-	if len(b) < n {
-		return oggPage{}, false
-	}
-	for _, l := range b[27:n] {
-		n += int(l)
-	}
-	if len(b) < n {
-		return oggPage{}, false
-	}
-	return oggPage{flags: b[5], granule: int64(binary.LittleEndian.Uint64(b[6:14])),
-		serial: binary.LittleEndian.Uint32(b[14:18]), size: n}, true
-}
-
-// oggPageOK reports whether page p, which b starts with, has a right
-// checksum.
-func oggPageOK(b []byte, p oggPage) bool {
-	return oggCRC(b[:p.size]) == binary.LittleEndian.Uint32(b[22:26])
-}
-
 // oggOpusDurationMs: the last page's granule position, less the
 // pre-skip of the OpusHead on the first page, at 48 kHz (RFC 7845 §4).
 func oggOpusDurationMs(m *mediaReader) (int64, error) {
@@ -176,28 +136,29 @@ func oggOpusDurationMs(m *mediaReader) (int64, error) {
 		return 0, err
 	}
 	page := append(append(hdr, segs...), body...)
-	first, ok := parseOggPage(page)
-	// The first page holds the OpusHead packet alone (RFC 7845 §3).
-	if !ok || !oggPageOK(page, first) || first.flags&0x02 == 0 || len(body) < 19 || string(body[:8]) != "OpusHead" || body[8]>>4 != 0 {
+	head, ok := oggopus.FirstPage(page)
+	if !ok {
 		return 0, errMedia
 	}
-	preSkip := int64(binary.LittleEndian.Uint16(body[10:12]))
 
-	if m.size >= 0 && m.size-m.off > oggTailBytes {
-		if err := m.skip(m.size - m.off - oggTailBytes); err != nil {
+	if m.size >= 0 && m.size-m.off > oggopus.TailBytes {
+		if err := m.skip(m.size - m.off - oggopus.TailBytes); err != nil {
 			return 0, err
 		}
 	}
-	tail, err := lastBytes(m.r, oggTailBytes)
+	tail, err := lastBytes(m.r, oggopus.TailBytes)
 	if err != nil {
 		return 0, errMedia
 	}
-	granule, ok := lastGranule(tail, first.serial)
-	if !ok || granule < preSkip {
+	granule, ok := oggopus.LastGranule(tail, head.Serial)
+	if !ok {
 		return 0, errMedia
 	}
-	g := granule - preSkip
-	return g/opusRate*1000 + g%opusRate*1000/opusRate, nil
+	ms, ok := head.DurationMs(granule)
+	if !ok {
+		return 0, errMedia
+	}
+	return ms, nil
 }
 
 // lastBytes reads r to its end and returns its last n bytes (fewer if it
@@ -221,69 +182,6 @@ func lastBytes(r io.Reader, n int) ([]byte, error) {
 		buf = buf[len(buf)-n:]
 	}
 	return buf, nil
-}
-
-// lastGranule is the granule position of the last page of stream
-// serial in tail, the file's end, that ends a packet (-1 says none
-// does, RFC 3533 §6). The file's last page must end it: a file cut
-// short (or with bytes after its last page) is not understood. Audio
-// may hold "OggS" by chance: a page counts with a right checksum only,
-// and few checksums are computed (a tail full of false pages would cost
-// one each).
-func lastGranule(tail []byte, serial uint32) (int64, bool) {
-	end, last := len(tail), true
-	for tries := 0; tries < oggMaxTries; {
-		i := bytes.LastIndex(tail[:end], []byte("OggS"))
-		if i < 0 {
-			break
-		}
-		end = i + 3 // the next search ends before this match
-		p, ok := parseOggPage(tail[i:])
-		if !ok {
-			continue
-		}
-		if tries++; !oggPageOK(tail[i:], p) {
-			continue
-		}
-		if last && i+p.size != len(tail) {
-			return 0, false
-		}
-		last = false
-		if p.serial == serial && p.granule != -1 {
-			return p.granule, true
-		}
-	}
-	return 0, false
-}
-
-// oggCRCTable is Ogg's CRC-32: polynomial 0x04c11db7, not reflected,
-// no initial or final xor (RFC 3533 §6), which hash/crc32 does not do.
-var oggCRCTable = func() (t [256]uint32) {
-	for i := range t {
-		r := uint32(i) << 24
-		for range 8 {
-			if r&0x80000000 != 0 {
-				r = r<<1 ^ 0x04c11db7
-			} else {
-				r <<= 1
-			}
-		}
-		t[i] = r
-	}
-	return t
-}()
-
-// oggCRC is the checksum of page, computed with its checksum field
-// taken as zero.
-func oggCRC(page []byte) uint32 {
-	var crc uint32
-	for i, b := range page {
-		if i >= 22 && i < 26 {
-			b = 0
-		}
-		crc = crc<<8 ^ oggCRCTable[byte(crc>>24)^b]
-	}
-	return crc
 }
 
 // mp4DurationMs: the movie header's duration over its timescale

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"passerelle.im/passerelle/internal/oggopus"
 )
 
 // oggPageBytes is one Ogg page of stream serial holding packets (each
@@ -27,7 +29,7 @@ func oggPageBytes(flags byte, granule int64, serial, seq uint32, packets ...[]by
 	page = binary.LittleEndian.AppendUint32(page, seq)
 	page = append(page, 0, 0, 0, 0, byte(len(lacing)))
 	page = append(append(page, lacing...), body...)
-	binary.LittleEndian.PutUint32(page[22:], oggCRC(page))
+	binary.LittleEndian.PutUint32(page[22:], oggopus.CRC(page))
 	return page
 }
 
@@ -122,18 +124,10 @@ func durations(t testing.TB, b []byte) []int64 {
 	}
 }
 
-// TestOggCRC: the checksum is Ogg's (CRC-32/POSIX without its final
-// xor: 0x765e7680 ^ 0xffffffff for "123456789").
-func TestOggCRC(t *testing.T) {
-	if got := oggCRC([]byte("123456789")); got != 0x89a1897f {
-		t.Fatalf("crc %#x", got)
-	}
-}
-
 // TestMediaDuration: the length of a recording, read from the file.
 func TestMediaDuration(t *testing.T) {
 	ogg := OggOpusFile(1, 4200, 12_000)
-	big := OggOpusFile(1, 95_000, 300_000) // its end is past oggTailBytes
+	big := OggOpusFile(1, 95_000, 300_000) // its end is past oggopus.TailBytes
 	v1 := mp4Box32("moov", mvhdBox(1, 48000, 48000*7+24000))
 	large := binary.BigEndian.AppendUint32(nil, 1)
 	large = append(large, "mdat"...)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/internal/oggopus"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -60,7 +61,7 @@ func voiceNote(name, mimeType string, head []byte, durationMs int64) (bool, stri
 	if err != nil || !voiceTypes[base] || durationMs > voiceMaxMs {
 		return false, mimeType
 	}
-	channels := oggOpusChannels(head)
+	channels := oggopus.Channels(head)
 	if channels == 1 {
 		return true, opusVoiceMIME
 	}
@@ -94,21 +95,6 @@ func fileHead(path string, n int) []byte {
 
 // isOgg reports whether head starts an Ogg stream.
 func isOgg(head []byte) bool { return bytes.HasPrefix(head, []byte("OggS")) }
-
-// oggOpusChannels is the channel count of the Opus stream whose first
-// Ogg page head starts with, 0 if head is not one. The page's header is
-// 27 bytes and its segment table; the first packet, OpusHead, has its
-// channel count at offset 9.
-func oggOpusChannels(head []byte) int {
-	if !isOgg(head) || len(head) < 27 {
-		return 0
-	}
-	start := 27 + int(head[26])
-	if len(head) < start+10 || !bytes.Equal(head[start:start+8], []byte("OpusHead")) {
-		return 0
-	}
-	return int(head[start+9])
-}
 
 // Namespaces of the file descriptions a client may send beside the URL
 // (XEP-0446 in XEP-0447's file-sharing, Jingle's file in XEP-0385 SIMS).

@@ -2,6 +2,9 @@ package whatsapp
 
 import (
 	"context"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
@@ -76,5 +80,130 @@ func TestCallLogOfCallSeenLive(t *testing.T) {
 	// end): one is, the other keeps its ID.
 	if len(got) != 2 || !((got[0] == live2.EventId && got[1] == "LOG3") || (got[0] == "LOG2" && got[1] == live2.EventId)) {
 		t.Errorf("history's logs have IDs %q; want %q once, beside LOG2 or LOG3", got, live2.EventId)
+	}
+}
+
+// The calls are kept in the login's folder: after a restart of the
+// plugin, the phone's log of a call shown before it still gets the
+// call's ID (it was said again: the match was in memory only), and a
+// call ringing when the plugin stopped is corrected when it ends after
+// the restart (it kept "answer it on your phone": the end of a call not
+// seen ringing was dropped).
+func TestCallLogAfterRestart(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s, fake := r.load(t, info)
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Second)
+
+	from := r.host.count()
+	fake.Call(ctx, wafake.Call{Tag: "offer", ID: "RS1", From: alice.String(), At: now.Add(-time.Minute).Unix()})
+	live, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	fake.Call(ctx, wafake.Call{Tag: "terminate", ID: "RS1", From: alice.String(), Reason: "timeout", At: now.Add(-30 * time.Second).Unix()})
+	_, i = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	fake.Call(ctx, wafake.Call{Tag: "offer", ID: "RS2", From: bob.String(), At: now.Add(-10 * time.Second).Unix()})
+	ringing, _ := r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.EventId == "call-RS2" })
+	s.Disconnect(ctx)
+
+	r2 := newRig(t, "")
+	_, fake2 := r2.load(t, info)
+	from = r2.host.count()
+	fake2.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: phone, IsFromMe: true}, ID: "LOGR", Timestamp: now.Add(-25 * time.Second)},
+		&waE2E.Message{CallLogMesssage: &waE2E.CallLogMessage{CallOutcome: waE2E.CallLogMessage_MISSED.Enum()}})
+	ev, i := r2.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.EventId != live.EventId || ev.ChatId != "+33611111111" {
+		t.Errorf("the log of a call shown before the restart: %v, want under %q", ev, live.EventId)
+	}
+	fake2.Call(ctx, wafake.Call{Tag: "terminate", ID: "RS2", From: bob.String(), Reason: "timeout", At: now.Unix()})
+	ev, _ = r2.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetEdit() != nil || ev.GetMessage() != nil })
+	if ev.GetEdit().GetTargetId() != ringing.EventId || ev.GetEdit().GetText() != "Missed voice call" || ev.ChatId != "+33622222222" {
+		t.Errorf("the end of a call ringing at the restart: %v, want a correction of %s", ev, ringing.EventId)
+	}
+}
+
+// The phone logs a call under the caller's LID when the call named their
+// phone number beside it, or under the number when the call named only
+// the LID (its number learnt since): either log is the call's. They kept
+// their own IDs, and the first one went to a chat of the LID's.
+func TestCallLogLIDAndPhone(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Second)
+	logOf := func(chat types.JID, id string, at time.Time) {
+		fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: chat, Sender: phone, IsFromMe: true}, ID: id, Timestamp: at},
+			&waE2E.Message{CallLogMesssage: &waE2E.CallLogMessage{CallOutcome: waE2E.CallLogMessage_MISSED.Enum()}})
+	}
+
+	// Her LID and number: the call in her number's chat, its log under
+	// the LID.
+	from := r.host.count()
+	fake.Call(ctx, wafake.Call{Tag: "offer", ID: "LP1", From: aliceLID.String(), CreatorPN: alice.String(), At: now.Add(-time.Minute).Unix()})
+	live, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	fake.Call(ctx, wafake.Call{Tag: "terminate", ID: "LP1", From: aliceLID.String(), Reason: "timeout", At: now.Add(-50 * time.Second).Unix()})
+	_, i = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	logOf(aliceLID, "LOGL", now.Add(-49*time.Second))
+	ev, i := r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.EventId != live.EventId || ev.ChatId != "+33611111111" {
+		t.Errorf("a log under the LID of a call by number: %v, want %s in +33611111111", ev, live.EventId)
+	}
+
+	// Dave's LID only: the call in his LID's chat; his number learnt,
+	// its log under the number.
+	dave := types.NewJID("444555666", types.HiddenUserServer)
+	davePN := types.NewJID("33644444444", types.DefaultUserServer)
+	fake.Call(ctx, wafake.Call{Tag: "offer", ID: "LP2", From: dave.String(), At: now.Add(-40 * time.Second).Unix()})
+	live, i = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.EventId == "call-LP2" })
+	if live.ChatId != "lid-444555666" {
+		t.Fatalf("a call by LID only: %v", live)
+	}
+	fake.Call(ctx, wafake.Call{Tag: "terminate", ID: "LP2", From: dave.String(), Reason: "timeout", At: now.Add(-30 * time.Second).Unix()})
+	_, i = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if err := s.d.dev.LIDs.PutLIDMapping(ctx, dave, davePN); err != nil {
+		t.Fatal(err)
+	}
+	logOf(davePN, "LOGP", now.Add(-29*time.Second))
+	ev, _ = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.EventId != live.EventId {
+		t.Errorf("a log under the number of a call by LID: %v, want %s", ev, live.EventId)
+	}
+}
+
+// The calls kept are bounded (callsMax, the oldest going first) and run
+// out: a call ringing past callRingKept (its end lost), an ended one
+// past callEndKept; they are written durably, read back by the next
+// plugin.
+func TestCallStoreBounded(t *testing.T) {
+	var wrote []string
+	defer func(w func(string, []byte) error) { writeState = w }(writeState)
+	writeState = func(path string, b []byte) error {
+		wrote = append(wrote, filepath.Base(path))
+		return sdk.WriteFileDurably(path, b)
+	}
+	dir := t.TempDir()
+	now := time.Now()
+	c := newCalls(dir)
+	if _, err := c.add(&callRec{ID: "OLDRING", Chat: "+1", At: now.Add(-callRingKept - time.Hour).UnixMicro()}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.add(&callRec{ID: "OLDEND", Chat: "+1", At: now.Add(-callEndKept - 2*time.Hour).UnixMicro(), End: now.Add(-callEndKept - time.Hour).UnixMilli()}, now); err != nil {
+		t.Fatal(err)
+	}
+	if c.known("OLDRING") || c.known("OLDEND") {
+		t.Error("calls run out still kept")
+	}
+	for i := range callsMax + 1 {
+		if _, err := c.add(&callRec{ID: "C" + strconv.Itoa(i), Chat: "+1", At: now.UnixMicro()}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again := newCalls(dir)
+	if again.known("C0") || !again.known("C1") || !again.known("C"+strconv.Itoa(callsMax)) {
+		t.Errorf("after %d calls: C0 kept %v, C1 %v, the last %v", callsMax+1, again.known("C0"), again.known("C1"), again.known("C"+strconv.Itoa(callsMax)))
+	}
+	if len(wrote) == 0 || !slices.Equal(slices.Compact(wrote), []string{callsFile}) {
+		t.Errorf("durable writes %q, want %s", wrote, callsFile)
 	}
 }

@@ -1,7 +1,7 @@
 package whatsapp
 
 import (
-	"sync"
+	"slices"
 	"time"
 
 	waBinary "go.mau.fi/whatsmeow/binary"
@@ -9,7 +9,6 @@ import (
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
-	"google.golang.org/protobuf/proto"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -39,148 +38,61 @@ import (
 // An offer older than callRingMax when it comes (offline delivery) rings
 // no more: nothing is shown until its end, then its message ("Missed
 // voice call", or its length) and the same words as a correction of it,
-// for a ringing message shown before a restart (callEnd). The calls are kept in memory only, at
-// most callsMax: a call whose end comes after a restart of the plugin
-// keeps its ringing message (its end is logged and dropped).
+// for a ringing message shown before a restart (callEnd). The calls are
+// kept in the login's folder (callstore.go): one ringing when the plugin
+// stops is corrected when its end comes after the restart.
 
 // callRingMax is how old an offer may be and still ring: WhatsApp rings
 // for a minute or so.
 const callRingMax = 2 * time.Minute
 
-// callsMax bounds the calls remembered until they end.
-const callsMax = 64
-
 // callLogSkew is how far from a call's end the phone's log of it may be
 // dated and still be taken for it (the phone's clock, WhatsApp's).
 const callLogSkew = 5 * time.Minute
-
-// callState is a call offered and not ended.
-type callState struct {
-	id     string
-	ev     *pb.Event // the ringing message's event; its payload nil when not shown
-	call   mediatext.Call
-	answer time.Time // when a device accepted it; zero: none did
-	logged bool      // the phone's log of it came (before its end)
-}
-
-// endedCall is a call shown that ended, until the phone's log of it.
-type endedCall struct {
-	chatID, eventID string
-	video           bool
-	end             time.Time
-}
-
-// calls is the calls ringing, by call ID, and the latest ended.
-type calls struct {
-	mu    sync.Mutex
-	m     map[string]*callState
-	order []string    // oldest first
-	ended []endedCall // oldest first, at most callsMax
-}
-
-func (c *calls) add(st *callState) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]*callState{}
-	}
-	if _, ok := c.m[st.id]; ok {
-		return // the same offer again (its notice and its offer)
-	}
-	c.m[st.id] = st
-	c.order = append(c.order, st.id)
-	for len(c.order) > callsMax {
-		delete(c.m, c.order[0])
-		c.order = c.order[1:]
-	}
-}
-
-func (c *calls) get(id string) *callState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[id]
-}
-
-func (c *calls) accepted(id string, at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[id]; st != nil && st.answer.IsZero() {
-		st.answer = at
-	}
-}
-
-// end forgets a call and returns it; nil when not known.
-func (c *calls) end(id string) *callState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st := c.m[id]
-	if st == nil {
-		return nil
-	}
-	delete(c.m, id)
-	for i, o := range c.order {
-		if o == id {
-			c.order = append(c.order[:i], c.order[i+1:]...)
-			break
-		}
-	}
-	return st
-}
-
-// over keeps a call that ended for the phone's log of it; one whose log
-// came already is not kept.
-func (c *calls) over(st *callState, end time.Time) {
-	if st.logged {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ended = append(c.ended, endedCall{chatID: st.ev.ChatId, eventID: st.ev.EventId, video: st.call.Video, end: end})
-	if len(c.ended) > callsMax {
-		c.ended = c.ended[1:]
-	}
-}
-
-// logged is the event ID of the call a log in chatID dated at is of:
-// one of its kind (video or not) ringing there, else the ended one
-// nearest in time, within callLogSkew; "" when none. The call is
-// taken: a second log is another call's.
-func (c *calls) logged(chatID string, video bool, at time.Time) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, id := range c.order {
-		if st := c.m[id]; !st.logged && st.ev.ChatId == chatID && st.call.Video == video {
-			st.logged = true
-			return st.ev.EventId
-		}
-	}
-	best := -1
-	for i, e := range c.ended {
-		d := at.Sub(e.end).Abs()
-		if e.chatID == chatID && e.video == video && d <= callLogSkew && (best < 0 || d < at.Sub(c.ended[best].end).Abs()) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return ""
-	}
-	id := c.ended[best].eventID
-	c.ended = append(c.ended[:best], c.ended[best+1:]...)
-	return id
-}
 
 // callLogged gives the phone's log of a call (a CallLogMessage, which
 // names no call: the phone sends it to the linked devices once the call
 // is over, and its history keeps it) the ID of the call's message shown
 // live, so that the gateway drops it as a duplicate; ev is the log's
 // event, from msg (nil, or any other message, is left as it is).
-func (s *Session) callLogged(ev *pb.Event, msg *waE2E.Message) {
+func (s *Session) callLogged(ev *pb.Event, info *types.MessageInfo, msg *waE2E.Message) {
 	if ev.GetMessage() == nil || msg.GetCallLogMesssage() == nil {
 		return
 	}
-	if id := s.calls.logged(ev.ChatId, msg.GetCallLogMesssage().GetIsVideo(), time.UnixMicro(ev.TimestampUnixMicro)); id != "" {
+	// Its chat's every ID: the phone may log under the caller's LID a
+	// call that named their number, or the reverse.
+	chats := append([]string{ev.ChatId}, s.aliasesOf(chatOf(info), info.RecipientAlt)...)
+	id, err := s.calls.logged(chats, msg.GetCallLogMesssage().GetIsVideo(), time.UnixMicro(ev.TimestampUnixMicro), time.Now())
+	if err != nil {
+		s.log.Warn("calls not kept", "err", err)
+	}
+	if id != "" {
 		ev.EventId = id
 	}
+}
+
+// aliasesOf is the user IDs of jids (people's, not groups'): each
+// one's own, and its LID's or number's the store knows.
+func (s *Session) aliasesOf(jids ...types.JID) []string {
+	var out []string
+	add := func(j types.JID) {
+		if j.IsEmpty() || (j.Server != types.DefaultUserServer && j.Server != types.HiddenUserServer) {
+			return
+		}
+		if id := plainUserID(j.ToNonAD()); !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	for _, j := range jids {
+		add(j)
+		switch j.Server {
+		case types.HiddenUserServer:
+			add(s.ids.phoneOf(j))
+		case types.DefaultUserServer:
+			add(s.ids.lidOf(j))
+		}
+	}
+	return out
 }
 
 // callEventID is the ID of a call's message.
@@ -222,25 +134,25 @@ func (c inbound) callOffer(m types.BasicCallMeta, call mediatext.Call) *pb.Event
 // correction says the same words again (a client without corrections
 // shows them twice); the host drops a correction of a message it never
 // had, so the correction alone would show nothing.
-func callEnd(st *callState, end time.Time, declined bool) []*pb.Event {
-	call := st.call
+func callEnd(r *callRec, end time.Time, declined bool) []*pb.Event {
+	call := r.call()
 	switch {
-	case st.answer.IsZero() || declined:
+	case r.Answer == 0 || declined:
 		call.Missed = true
 	default:
 		// Answered on one of the user's devices: its length, a second
 		// at least (the times are WhatsApp's, to the second).
-		call.Duration = max(end.Sub(st.answer).Round(time.Second), time.Second)
+		call.Duration = max(end.Sub(time.UnixMilli(r.Answer)).Round(time.Second), time.Second)
 	}
 	text := mediatext.CallText(call, onPhone)
+	ring := r.event()
 	var out []*pb.Event
-	if st.ev.Payload == nil {
-		out = append(out, &pb.Event{ChatId: st.ev.ChatId, ChatType: st.ev.ChatType, Sender: st.ev.Sender,
-			TimestampUnixMicro: st.ev.TimestampUnixMicro, EventId: st.ev.EventId,
-			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
+	if !r.Shown {
+		ring.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+		out = append(out, ring)
 	}
-	return append(out, &pb.Event{ChatId: st.ev.ChatId, ChatType: st.ev.ChatType, Sender: st.ev.Sender, TimestampUnixMicro: end.UnixMicro(),
-		EventId: st.ev.EventId + "-end", Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: st.ev.EventId, Text: text}}})
+	return append(out, &pb.Event{ChatId: ring.ChatId, ChatType: ring.ChatType, Sender: ring.Sender, TimestampUnixMicro: end.UnixMicro(),
+		EventId: ring.EventId + "-end", Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: ring.EventId, Text: text}}})
 }
 
 // isVideo says whether a call offer's data offers video.
@@ -252,7 +164,9 @@ func isVideo(data *waBinary.Node) bool {
 	return ok
 }
 
-// callOffered shows a call that rings (or remembers an old one).
+// callOffered shows a call that rings (or keeps an old one), and keeps
+// it: after the message, so that a crash in between shows it again
+// (the host drops the duplicate) rather than never.
 func (s *Session) callOffered(m types.BasicCallMeta, call mediatext.Call) {
 	if m.CallID == "" {
 		return
@@ -260,19 +174,29 @@ func (s *Session) callOffered(m types.BasicCallMeta, call mediatext.Call) {
 	if s.ownCall(m) {
 		return // the user's own call, from the phone
 	}
-	if s.calls.get(m.CallID) != nil {
+	if s.calls.known(m.CallID) {
 		return
+	}
+	if !m.CallCreator.IsEmpty() && !m.CallCreatorAlt.IsEmpty() {
+		// Her LID and number, so that the phone's log of the call under
+		// the LID is in her number's chat too.
+		s.ids.learn(m.CallCreator.ToNonAD(), m.CallCreatorAlt.ToNonAD())
 	}
 	ev := s.conv.callOffer(m, call)
-	st := &callState{id: m.CallID, ev: ev, call: call}
+	r := &callRec{ID: m.CallID, Chat: ev.ChatId, Sender: ev.Sender.GetUserId(), Video: call.Video, Group: call.Group,
+		At: ev.TimestampUnixMicro, Shown: true}
+	if m.GroupJID.IsEmpty() {
+		r.Aliases = slices.DeleteFunc(s.aliasesOf(m.CallCreator, m.CallCreatorAlt), func(id string) bool { return id == r.Chat })
+	}
 	if !m.Timestamp.IsZero() && time.Since(m.Timestamp) > callRingMax {
 		s.log.Debug("call offered a while ago: shown when it ends", "call", m.CallID, "at", m.Timestamp)
-		st.ev = &pb.Event{ChatId: ev.ChatId, ChatType: ev.ChatType, Sender: ev.Sender, TimestampUnixMicro: ev.TimestampUnixMicro, EventId: ev.EventId}
-		s.calls.add(st)
-		return
+		r.Shown = false
+	} else {
+		s.emitDurable(ev)
 	}
-	s.calls.add(st)
-	s.emitDurable(proto.Clone(ev).(*pb.Event)) // emit sets its login; the state keeps it as it is
+	if _, err := s.calls.add(r, time.Now()); err != nil {
+		s.log.Warn("calls not kept", "err", err)
+	}
 }
 
 // ownCall says whether the user placed the call (by phone number or LID).
@@ -296,10 +220,12 @@ func (s *Session) isOwn(jids ...types.JID) bool {
 	return false
 }
 
-// callEnded corrects a call's message once it ended.
+// callEnded corrects a call's message once it ended; then notes it
+// ended, so that its end delivered again after a crash in between says
+// it again (the host drops the duplicate) rather than never.
 func (s *Session) callEnded(m types.BasicCallMeta, declined bool, reason string) {
-	st := s.calls.end(m.CallID)
-	if st == nil {
+	r := s.calls.ringing(m.CallID)
+	if r == nil {
 		s.log.Debug("end of a call not seen ringing", "call", m.CallID, "reason", reason)
 		return
 	}
@@ -307,10 +233,12 @@ func (s *Session) callEnded(m types.BasicCallMeta, declined bool, reason string)
 	if end.IsZero() {
 		end = time.Now()
 	}
-	for _, ev := range callEnd(st, end, declined) {
+	for _, ev := range callEnd(r, end, declined) {
 		s.emitDurable(ev)
 	}
-	s.calls.over(st, end)
+	if err := s.calls.ended(m.CallID, end, time.Now()); err != nil {
+		s.log.Warn("calls not kept", "err", err)
+	}
 }
 
 // callLogText is a call log message (one the phone sends the other

@@ -133,7 +133,9 @@ func (s *Session) handle(evt any) {
 	case *events.CallOfferNotice:
 		s.callOffered(e.BasicCallMeta, mediatext.Call{Video: e.Media == "video", Group: e.Type == "group"})
 	case *events.CallAccept:
-		s.calls.accepted(e.CallID, e.Timestamp)
+		if err := s.calls.accepted(e.CallID, e.Timestamp, time.Now()); err != nil {
+			s.log.Warn("calls not kept", "err", err)
+		}
 	case *events.CallReject:
 		s.callEnded(e.BasicCallMeta, true, "rejected")
 	case *events.CallTerminate:
@@ -245,7 +247,7 @@ func (s *Session) message(e *events.Message) {
 		return
 	}
 	ev := s.conv.message(e)
-	s.callLogged(ev, e.Message)
+	s.callLogged(ev, &e.Info, e.Message)
 	s.nameSender(ev, &e.Info) // names.go
 	if secs, at, ok := timerSetting(e.Message, &e.Info); ok {
 		// The chat's timer changed: kept, then shown (kept first, so
@@ -288,6 +290,9 @@ func (s *Session) message(e *events.Message) {
 		s.polls.remember(&e.Info, p) // for its votes, before they come
 	}
 	s.emitDurable(ev)
+	if ev.GetMessage() != nil && !e.Info.IsFromMe {
+		s.unread.note(ev.ChatId, ev.EventId, e.Info.Sender.ToNonAD()) // readmarks.go
+	}
 	if ev.GetMessage() != nil {
 		// A chat's first message, or one older, is where history on
 		// demand asks from.

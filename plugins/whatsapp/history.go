@@ -139,7 +139,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			if id, ok := s.historyGroupTimerID(ev.ChatId, chat, evt); ok {
 				ev.EventId = id
 			}
-			s.callLogged(ev, evt.Message) // a call shown live: its ID
+			s.callLogged(ev, &evt.Info, evt.Message) // a call shown live: its ID
 			// History mostly carries no push name (names.go).
 			s.nameSender(ev, &evt.Info)
 			s.notePin(ev.ChatId, evt) // a pin's notice: which messages are pinned now

@@ -100,7 +100,10 @@ func isDigits(s string) bool {
 }
 
 // normalizePhone keeps the digits of what a user typed as a phone number
-// ("+33 6 12-34-56-78" -> "33612345678"); "" when it is not one.
+// ("+33 6 12-34-56-78" -> "33612345678"), after the international prefix
+// most countries dial ("0033 6…", ITU's 00); "" when it is not one, or
+// is in a national form ("06…": no country code starts with 0), which
+// WhatsApp would not find.
 func normalizePhone(s string) string {
 	var b strings.Builder
 	for i, r := range strings.TrimSpace(s) {
@@ -112,10 +115,14 @@ func normalizePhone(s string) string {
 			return ""
 		}
 	}
-	if n := b.Len(); n < 5 || n > 20 {
+	digits := b.String()
+	if !strings.HasPrefix(strings.TrimSpace(s), "+") {
+		digits = strings.TrimPrefix(digits, "00")
+	}
+	if n := len(digits); n < 5 || n > 20 || digits[0] == '0' {
 		return ""
 	}
-	return b.String()
+	return digits
 }
 
 // msgMeta is what WhatsApp needs besides a message's ID to act on it

@@ -386,12 +386,15 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	if meta.FromMe {
 		return nil
 	}
-	sender := meta.Sender
-	if chat.Server != types.GroupServer {
-		sender = types.EmptyJID
+	msgs := s.unread.upTo(c.ChatID, m.UpToId) // readmarks.go: the earlier ones too
+	if msgs == nil {
+		msgs = []unreadMsg{{id: m.UpToId, sender: meta.Sender}}
 	}
-	if err := s.d.cli.MarkRead(ctx, []types.MessageID{m.UpToId}, now(), chat, sender); err != nil {
-		return sendErr("mark read", err)
+	senders, ids := bySender(msgs, chat.Server == types.GroupServer)
+	for _, sender := range senders {
+		if err := s.d.cli.MarkRead(ctx, ids[sender], now(), chat, sender); err != nil {
+			return sendErr("mark read", err)
+		}
 	}
 	return nil
 }

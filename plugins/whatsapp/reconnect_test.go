@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +112,40 @@ func TestLoggedOutOnConnect(t *testing.T) {
 	}
 	if n := len(r.made.All()); n != made {
 		t.Errorf("%d clients made for the unlinked device, want none", n-made)
+	}
+}
+
+// A refusal that says WhatsApp no longer knows the device (415, 418:
+// its registration gone on WhatsApp's side; mautrix-meta, on the same
+// protocol, registers a new device for them) cannot pass by trying
+// again: the login is logged out, saying to link it anew, and not
+// retried. It was retried every 5 minutes for ever, said to come back.
+func TestConnectRefusedDeviceUnknown(t *testing.T) {
+	old := FirstRetry
+	FirstRetry = 10 * time.Millisecond
+	defer func() { FirstRetry = old }()
+	for _, reason := range []int{415, 418} {
+		r := newRig(t, "")
+		_, fake := r.connected(t)
+		made := len(r.made.All())
+		from := r.host.count()
+		fake.Disconnect() // WhatsApp closes the connection it refused
+		fake.Refuse(context.Background(), reason, "")
+		ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+		st := ev.GetLoginState()
+		if st.GetState() != pb.LoginState_LOGIN_STATE_LOGGED_OUT || !strings.Contains(st.GetMessage(), "no longer knows this linked device ("+strconv.Itoa(reason)) ||
+			!strings.Contains(st.GetMessage(), "log in again") {
+			t.Errorf("refused with %d: %v", reason, st)
+		}
+		// Not dialled again: a fence well past the first retry's wait.
+		time.Sleep(20 * FirstRetry)
+		if fake.IsConnected() || len(r.made.All()) != made {
+			t.Errorf("refused with %d: connected again", reason)
+		}
+		for _, ev := range r.host.since(i + 1) {
+			if ev.GetLoginState() != nil {
+				t.Errorf("refused with %d, then: %v", reason, ev.GetLoginState())
+			}
+		}
 	}
 }

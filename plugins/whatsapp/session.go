@@ -74,10 +74,11 @@ type Session struct {
 	// again, by message ID (mediaretry.go).
 	retries map[types.MessageID]chan *events.MediaRetry
 	hist    *historyState
-	polls   pollCache // polls.go
-	calls   calls     // calls.go
-	timers  *timers   // disappearing.go
-	pins    *pinStore // pinstate.go
+	polls   pollCache   // polls.go
+	calls   *calls      // callstore.go
+	timers  *timers     // disappearing.go
+	pins    *pinStore   // pinstate.go
+	unread  unreadMarks // readmarks.go
 }
 
 var (
@@ -119,6 +120,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.hist = newHistoryState(login.Dir)
 	s.timers = newTimers(login.Dir)
 	s.pins = newPinStore(login.Dir)
+	s.calls = newCalls(login.Dir)
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
 	return s
 }
@@ -233,12 +235,24 @@ func (s *Session) connectLoop(stop chan struct{}) {
 }
 
 // connectRefused reconnects after a refusal of the connection whatsmeow
-// knows no reason for: it dispatches ConnectFailure only for those, and
+// knows no reason for (but for a device WhatsApp no longer knows): it dispatches ConnectFailure only for those, and
 // then does not reconnect by itself (it takes the disconnect as
 // expected), so the login would stay disconnected for good while said
 // to come back. Retried with backoff, as a first connection is; the
 // wait starts again once a connection is accepted.
 func (s *Session) connectRefused(e *events.ConnectFailure) {
+	switch e.Reason {
+	case events.ConnectFailureNotFound, events.ConnectFailureClientUnknown:
+		// WhatsApp no longer knows the device: its registration is gone
+		// on WhatsApp's side (mautrix-meta, on the same protocol,
+		// registers a new device for these). The same keys cannot pass:
+		// it was retried every 5 minutes for ever, said to come back.
+		s.endForGood("device unknown")
+		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, fmt.Sprintf(
+			"WhatsApp no longer knows this linked device (%d), as if it had been unlinked: "+
+				"log in again (QR code or phone number) to link a new one", int(e.Reason)))
+		return
+	}
 	why := e.Reason.String()
 	if e.Message != "" {
 		why += ", " + e.Message

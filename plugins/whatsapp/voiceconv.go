@@ -3,7 +3,6 @@ package whatsapp
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"passerelle.im/passerelle/internal/oggopus"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -100,7 +100,7 @@ func (n *Network) voiceForWhatsApp(ctx context.Context, path, dir string) (out s
 // monoOpus is the length of the file ffmpeg wrote at path, an error if
 // it is not mono Opus in Ogg.
 func monoOpus(path string) (int64, error) {
-	ch, ms, err := oggOpusInfo(path)
+	ch, ms, err := oggopus.File(path)
 	if err == nil && ch != 1 {
 		err = fmt.Errorf("ffmpeg wrote Opus of %d channels", ch)
 	}
@@ -177,66 +177,6 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 		l.n -= k
 	}
 	return len(p), nil
-}
-
-// oggTail is how much of an Ogg file's end is read for its last page:
-// more than the largest page (27 + 255 + 255*255 bytes).
-const oggTail = 64 << 10
-
-// oggOpusInfo reads the channel count and the length of the Ogg Opus
-// file ffmpeg wrote at path: the first page's OpusHead, and the last
-// page's granule position less the pre-skip, at 48 kHz (RFC 7845 §4).
-// An error says it is no Ogg Opus; a length it cannot read is 0.
-func oggOpusInfo(path string) (channels int, durationMs int64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer f.Close()
-	head := make([]byte, 27+255+19)
-	k, _ := io.ReadFull(f, head)
-	head = head[:k]
-	if len(head) < 27 || string(head[:4]) != "OggS" {
-		return 0, 0, errors.New("not Ogg")
-	}
-	body := 27 + int(head[26])
-	if len(head) < body+19 || string(head[body:body+8]) != "OpusHead" {
-		return 0, 0, errors.New("not Opus in Ogg")
-	}
-	channels = int(head[body+9])
-	preSkip := int64(binary.LittleEndian.Uint16(head[body+10 : body+12]))
-	st, err := f.Stat()
-	if err != nil {
-		return channels, 0, nil
-	}
-	start := max(st.Size()-oggTail, 0)
-	tail := make([]byte, st.Size()-start)
-	if _, err := f.ReadAt(tail, start); err != nil {
-		return channels, 0, nil
-	}
-	// The last page: an "OggS" whose header and segments end the file
-	// (audio may hold "OggS" by chance; a copied stream is the sender's,
-	// so the tries are few).
-	i := len(tail)
-	for tries := 0; ; tries++ {
-		if i = bytes.LastIndex(tail[:i], []byte("OggS")); i < 0 || tries == 64 {
-			return channels, 0, nil
-		}
-		if i+27 <= len(tail) && i+27+int(tail[i+26]) <= len(tail) {
-			end := i + 27 + int(tail[i+26])
-			for _, l := range tail[i+27 : end] {
-				end += int(l)
-			}
-			if end == len(tail) {
-				break
-			}
-		}
-	}
-	g := int64(binary.LittleEndian.Uint64(tail[i+6:i+14])) - preSkip
-	if g <= 0 {
-		return channels, 0, nil
-	}
-	return channels, g * 1000 / 48000, nil
 }
 
 // convertVoice is the file to send for attachment a at path: a voice

@@ -16,6 +16,7 @@ import (
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 
+	"passerelle.im/passerelle/internal/oggopus"
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -123,7 +124,7 @@ func isMonoOggOpus(t *testing.T, b []byte) int64 {
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ch, ms, err := oggOpusInfo(p)
+	ch, ms, err := oggopus.File(p)
 	if !bytes.HasPrefix(b, []byte("OggS")) || err != nil || ch != 1 {
 		t.Fatalf("sent %q…: %d channels, %v", b[:min(len(b), 40)], ch, err)
 	}
@@ -237,13 +238,18 @@ func TestVoiceNoteOggUnchanged(t *testing.T) {
 	}
 }
 
-// oggPage is an Ogg page (checksum not set: oggOpusInfo reads ffmpeg's
-// output, and checks none) of one packet shorter than 255 bytes.
+// oggPage is an Ogg page, as ffmpeg writes them (with its checksum; the
+// first begins the stream), of one packet shorter than 255 bytes.
 func oggPage(granule uint64, packet []byte) []byte {
 	p := append([]byte("OggS"), 0, 0)
+	if granule == 0 {
+		p[5] = 0x02
+	}
 	p = binary.LittleEndian.AppendUint64(p, granule)
 	p = append(p, make([]byte, 12)...)
-	return append(append(p, 1, byte(len(packet))), packet...)
+	p = append(append(p, 1, byte(len(packet))), packet...)
+	binary.LittleEndian.PutUint32(p[22:], oggopus.CRC(p))
+	return p
 }
 
 // TestOggOpusInfo: the channels and length of ffmpeg's output, its
@@ -272,7 +278,7 @@ func TestOggOpusInfo(t *testing.T) {
 		if err := os.WriteFile(p, c.file, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		ch, ms, err := oggOpusInfo(p)
+		ch, ms, err := oggopus.File(p)
 		if ch != c.ch || ms != c.ms || (err == nil) != c.ok {
 			t.Errorf("%s: %d channels, %d ms, %v; want %d, %d, ok %v", name, ch, ms, err, c.ch, c.ms, c.ok)
 		}

@@ -1,0 +1,89 @@
+package whatsapp
+
+import (
+	"slices"
+	"sync"
+
+	"go.mau.fi/whatsmeow/types"
+)
+
+// The messages of others not yet marked read, per chat, in memory: XMPP
+// clients mark the last message displayed, and WhatsApp's read receipt
+// goes to each message's sender, so marking a group read up to one
+// message reads the earlier ones of every sender (as mautrix-whatsapp
+// does), not only the last one's. After a restart, or past the bounds,
+// only the message marked is read, as before.
+
+const (
+	// unreadPerChat bounds the messages kept per chat (the newest).
+	unreadPerChat = 256
+	// unreadChats bounds the chats kept (the latest written in).
+	unreadChats = 128
+)
+
+type unreadMsg struct {
+	id     types.MessageID
+	sender types.JID // the sender as the message named them (a LID stays one)
+}
+
+type unreadMarks struct {
+	mu    sync.Mutex
+	chats map[string][]unreadMsg
+	order []string // chats, least recently written in first
+}
+
+// note keeps a message of someone else's in chatID.
+func (u *unreadMarks) note(chatID string, id types.MessageID, sender types.JID) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.chats == nil {
+		u.chats = map[string][]unreadMsg{}
+	}
+	msgs := append(u.chats[chatID], unreadMsg{id: id, sender: sender})
+	if len(msgs) > unreadPerChat {
+		msgs = slices.Delete(msgs, 0, len(msgs)-unreadPerChat)
+	}
+	u.chats[chatID] = msgs
+	if i := slices.Index(u.order, chatID); i >= 0 {
+		u.order = slices.Delete(u.order, i, i+1)
+	}
+	u.order = append(u.order, chatID)
+	if len(u.order) > unreadChats {
+		delete(u.chats, u.order[0])
+		u.order = u.order[1:]
+	}
+}
+
+// upTo takes the messages of chatID up to id (included), in their
+// order; nil when id is not kept.
+func (u *unreadMarks) upTo(chatID string, id types.MessageID) []unreadMsg {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	msgs := u.chats[chatID]
+	i := slices.IndexFunc(msgs, func(m unreadMsg) bool { return m.id == id })
+	if i < 0 {
+		return nil
+	}
+	out := slices.Clone(msgs[:i+1])
+	u.chats[chatID] = slices.Delete(msgs, 0, i+1)
+	return out
+}
+
+// bySender is msgs' IDs by sender, the senders in the order of their
+// first message, in a group; in a one-to-one chat, whose receipt names
+// no participant, all under the empty JID.
+func bySender(msgs []unreadMsg, group bool) ([]types.JID, map[types.JID][]types.MessageID) {
+	var senders []types.JID
+	ids := map[types.JID][]types.MessageID{}
+	for _, m := range msgs {
+		k := m.sender
+		if !group {
+			k = types.EmptyJID
+		}
+		if _, ok := ids[k]; !ok {
+			senders = append(senders, k)
+		}
+		ids[k] = append(ids[k], m.id)
+	}
+	return senders, ids
+}

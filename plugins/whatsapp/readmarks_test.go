@@ -1,0 +1,71 @@
+package whatsapp
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// XMPP clients mark the last message displayed; WhatsApp's read receipt
+// goes to each message's sender. Marking a group read up to Alice's
+// message reads Bob's before it too, in a receipt to Bob: only Alice's
+// was read, Bob's stayed unread for him (and on the phone). The
+// messages after the one marked stay unread; in a one-to-one chat, the
+// earlier ones go in the same receipt.
+func TestMarkReadEarlierSenders(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	text := func(s string) *waE2E.Message { return &waE2E.Message{Conversation: proto.String(s)} }
+	for _, m := range []struct {
+		from   string
+		id     string
+		direct bool
+	}{{"bob", "G1", false}, {"alice", "G2", false}, {"bob", "G3", false}, {"alice", "G4", false}, {"bob", "G5", false}, {"alice", "D1", true}, {"alice", "D2", true}} {
+		who := alice
+		if m.from == "bob" {
+			who = bob
+		}
+		info := inGroup(who, m.id)
+		if m.direct {
+			info = direct(who, m.id)
+		}
+		fake.Receive(ctx, &info, text(m.id))
+	}
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.EventId == "D2" })
+	meta := func(who string) []byte {
+		j := alice
+		if who == "bob" {
+			j = bob
+		}
+		return msgMeta{Sender: j}.encode()
+	}
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: group.String()}, &pb.MarkRead{UpToId: "G4", UpToMeta: meta("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, rd := range fake.Reads() {
+		if rd.Chat != group {
+			t.Errorf("read in %v", rd.Chat)
+		}
+		for _, id := range rd.IDs {
+			got[rd.Sender.User] = append(got[rd.Sender.User], id)
+		}
+	}
+	if !slices.Equal(got[alice.User], []string{"G2", "G4"}) || !slices.Equal(got[bob.User], []string{"G1", "G3"}) || len(got) != 2 {
+		t.Errorf("group read up to G4: %v", fake.Reads())
+	}
+	n := len(fake.Reads())
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.MarkRead{UpToId: "D2", UpToMeta: meta("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	if rd := fake.Reads()[n:]; len(rd) != 1 || !slices.Equal(rd[0].IDs, []string{"D1", "D2"}) || rd[0].Chat != alice {
+		t.Errorf("one-to-one read up to D2: %v", rd)
+	}
+}
