@@ -126,14 +126,10 @@ func (s *Session) pictureChanged(e *events.Picture) {
 		// A new ID with no picture behind it: the host fetches the
 		// profile, finds none and clears the photo. An empty ID says
 		// nothing (contact lists send it for "not told").
-		ct.AvatarId = removedPictureID
+		ct.AvatarId = sdk.NoAvatarID
 	}
 	s.emit(&pb.Event{ChatId: ct.UserId, TimestampUnixMicro: e.Timestamp.UnixMicro(), Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: ct}}})
 }
-
-// removedPictureID is a contact's avatar_id once they removed their
-// picture.
-const removedPictureID = "none"
 
 // groupPictureChanged tells the host a group's picture changed or went:
 // the group as known, without its members, with the new picture's ID. A
