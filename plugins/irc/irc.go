@@ -181,6 +181,9 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "irc: the saved login cannot be read: %v", err)
 	}
+	if _, err := lookupEncoding(acc.Encoding); err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "irc: the saved login's encoding: %v", err)
+	}
 	s := newSession(n, login.LoginID, acc)
 	s.user = login.UserJID
 	n.ids.set(login.UserJID, login.LoginID)
@@ -236,6 +239,10 @@ type Account struct {
 	// announced it ("" until one did: rfc1459, the default), so that a
 	// restart folds names as the server does before it says so again.
 	Casemapping string `json:"casemapping,omitempty"`
+	// Encoding is the server's encoding (encoding.go), lower case, where
+	// it is not UTF-8: lines that are not UTF-8 are read in it, and the
+	// user's go out in it. "" is UTF-8, other lines read as Windows-1252.
+	Encoding string `json:"encoding,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,
@@ -370,6 +377,11 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	acc.ServerPassword = f["server_password"]
 	acc.Commands = parseCommands(f["commands"])
 	acc.RealName = strings.TrimSpace(f["realname"])
+	enc, err := lookupEncoding(f["encoding"])
+	if err != nil {
+		return acc, "The encoding: " + err.Error()
+	}
+	acc.Encoding = enc.name
 	switch strings.ToLower(strings.TrimSpace(f["tls"])) {
 	case "", "0", "false", "no", "off":
 	case "1", "true", "yes", "on":
@@ -481,6 +493,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "nickserv_password", Label: "NickServ password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Sent to NickServ (IDENTIFY) at each connection, for a registered nick on a server without SASL"},
 			{Id: "realname", Label: "Real name", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Shown to others in WHOIS; the nick if empty"},
 			{Id: "commands", Label: "Commands after connecting", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "IRC commands sent at each connection before joining the channels, separated by ; (;; for a ; in one), such as: AUTH name password ; MODE mynick +x"},
+			{Id: "encoding", Label: "Encoding", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose users write in another charset than UTF-8, such as latin1, cp1252, iso-8859-15, koi8-r: lines not in UTF-8 are read in it, yours are sent in it; UTF-8 if empty"},
 			{Id: "throttle", Label: "Throttle (lines a second)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "The pace of a paste of many lines after 5 at once, as servers disconnect a flood: 1 if empty; off (or 0) for none, on a server of your own without flood protection"},
 		}}},
 	}

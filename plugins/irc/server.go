@@ -158,6 +158,9 @@ func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text s
 	if len(lines) == 0 {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "no IRC command in the message to the server")
 	}
+	if err := s.carries("the message", text); err != nil {
+		return sdk.Result{}, err
+	}
 	// At the pace of the user's lines (pace.go).
 	if ok, room := s.lines.admit(len(lines), pasteTime); !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE,

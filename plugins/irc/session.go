@@ -31,6 +31,8 @@ type Session struct {
 	acc     Account
 	// cm is the server's casemap (casemap.go), read without mu.
 	cm atomic.Int32
+	// codec is the server's encoding (encoding.go), set once.
+	codec codec
 
 	mu       sync.Mutex
 	conn     *ircevent.Connection // nil when not connected
@@ -214,6 +216,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
 		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 	s.cm.Store(int32(parseCasemap(acc.Casemapping)))
+	s.codec, _ = lookupEncoding(acc.Encoding) // checked by LoadLogin
 	s.people = newPeople(s.fold)
 	return s
 }
@@ -985,6 +988,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	target, err := s.target(c.ChatID)
 	if err != nil {
+		return sdk.Result{}, err
+	}
+	if err := cmp.Or(s.carries("the message", msg.Text), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
 	}
 	// The message ends typing for its receivers: no repeat goes after
