@@ -33,6 +33,11 @@ type Session struct {
 	cm atomic.Int32
 	// codec is the server's encoding (encoding.go), set once.
 	codec codec
+	// commands are the login's commands after connecting, parsed once
+	// (afterConnect sends them, secretLine leaves them out of history);
+	// set once.
+	commands    []ircmsg.Message
+	badCommands []badCommand // those that are no IRC line, logged at each connection
 
 	mu       sync.Mutex
 	conn     *ircevent.Connection // nil when not connected
@@ -176,6 +181,13 @@ type Session struct {
 	typeMu sync.Mutex
 }
 
+// badCommand is a command after connecting that is no IRC line: its
+// first word (never a password) and why.
+type badCommand struct {
+	verb string
+	err  error
+}
+
 // userName is the user name (ident) the login registers with: its nick
 // in the letters, digits, "-", "_" and "." that every server takes in
 // one, "passerelle" where none is left. Servers refuse a user name with
@@ -217,6 +229,15 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 	s.cm.Store(int32(parseCasemap(acc.Casemapping)))
 	s.codec, _ = lookupEncoding(acc.Encoding) // checked by LoadLogin
+	for _, line := range acc.Commands {
+		m, err := ircmsg.ParseLine(line)
+		if err != nil {
+			verb, _, _ := strings.Cut(line, " ") // never a password
+			s.badCommands = append(s.badCommands, badCommand{verb, err})
+			continue
+		}
+		s.commands = append(s.commands, m)
+	}
 	s.people = newPeople(s.fold)
 	return s
 }
@@ -613,23 +634,13 @@ func (s *Session) identify(c *ircevent.Connection) {
 // their own: what the server says between their PONGs answers them, and
 // is shown as the server's messages (server.go).
 func (s *Session) afterConnect(c *ircevent.Connection) {
-	s.mu.Lock()
-	cmds := slices.Clone(s.acc.Commands)
-	s.mu.Unlock()
-	var lines []ircmsg.Message
-	for _, line := range cmds {
-		m, err := ircmsg.ParseLine(line)
-		if err != nil {
-			verb, _, _ := strings.Cut(line, " ") // never a password
-			s.n.host.Logger().Warn("irc: a command after connecting is no IRC line", "login", s.loginID, "command", verb, "err", err)
-			continue
-		}
-		lines = append(lines, m)
+	for _, bad := range s.badCommands {
+		s.n.host.Logger().Warn("irc: a command after connecting is no IRC line", "login", s.loginID, "command", bad.verb, "err", bad.err)
 	}
-	if len(lines) == 0 {
+	if len(s.commands) == 0 {
 		return
 	}
-	if err := s.sendCommands(c, lines, true); err != nil {
+	if err := s.sendCommands(c, slices.Clone(s.commands), true); err != nil {
 		s.n.host.Logger().Warn("irc: the commands after connecting were not sent", "login", s.loginID, "err", err)
 	}
 }
