@@ -83,6 +83,9 @@ type Session struct {
 	// listStale, when not zero, is when the LIST given up on, whose end
 	// (323) has not come, is taken as lost: its replies are no search's.
 	listStale time.Time
+	// rawList is the LIST typed in the server's chat running, if any
+	// (serverlist.go).
+	rawList *rawList
 	// bans are the masks of the bans the user set from XMPP on this
 	// connection, by channel and member: what Unban lifts first.
 	bans   map[banKey][]string
