@@ -357,7 +357,7 @@ func (s *Session) channelName(chatID string) (string, bool) {
 
 // chatLocked describes a joined channel.
 func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
-	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: decodeText(ch.name), Topic: ch.topic}
+	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: plainText(ch.name), Topic: ch.topic}
 	if ch.topic != "" && !ch.topicAt.IsZero() {
 		c.TopicUnixMicro = ch.topicAt.UnixMicro()
 	}

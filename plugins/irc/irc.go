@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -514,15 +515,34 @@ func foldName(s string) string { return cmRFC1459.fold(s) }
 // undefined, and a comma, are written ",xx" (hex), so that two such
 // names never share an ID. An ID is its own ID, and gives back its name
 // (chanName). Names fold by c, the server's casemap.
+//
+// A control character (C0, DEL, C1: mIRC's formatting codes, which most
+// servers allow in names) is written ",xx" too, a byte at a time: the
+// gateway takes no ID with one, no JID can carry it, and the channel
+// would have no room.
 func (cm casemap) chanID(name string) string {
 	if utf8.ValidString(name) {
-		return cm.fold(name)
+		folded := cm.fold(name)
+		if !strings.ContainsFunc(folded, unicode.IsControl) {
+			return folded
+		}
+		var b strings.Builder
+		for _, r := range folded {
+			if !unicode.IsControl(r) {
+				b.WriteRune(r)
+				continue
+			}
+			for _, c := range []byte(string(r)) {
+				fmt.Fprintf(&b, ",%02x", c)
+			}
+		}
+		return b.String()
 	}
 	var b strings.Builder
 	for _, c := range []byte(cm.fold(name)) {
 		r := charmap.Windows1252.DecodeByte(c)
 		switch {
-		case c == ',' || r == utf8.RuneError:
+		case c == ',' || r == utf8.RuneError || unicode.IsControl(r):
 			fmt.Fprintf(&b, ",%02x", c)
 		default:
 			b.WriteRune(r)
@@ -537,12 +557,12 @@ const latin1Suffix = ",latin1"
 
 // chanName is the name of the channel of chat ID id as IRC commands
 // carry it: id itself, or for the ID of a name that is not UTF-8, that
-// name (its bytes in Windows-1252). ok is false for an ID that chanID
-// never gives.
+// name (its bytes in Windows-1252), the bytes written ",xx" put back.
+// ok is false for an ID that chanID never gives.
 func (cm casemap) chanName(id string) (name string, ok bool) {
 	body, latin1 := strings.CutSuffix(id, latin1Suffix)
-	if !latin1 {
-		return id, !strings.Contains(id, ",")
+	if !latin1 && !strings.Contains(id, ",") {
+		return id, true
 	}
 	var b []byte
 	for i := 0; i < len(body); {
@@ -559,12 +579,20 @@ func (cm casemap) chanName(id string) (name string, ok bool) {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(body[i:])
+		if !latin1 {
+			b = append(b, body[i:i+n]...)
+			i += n
+			continue
+		}
 		c, ok := charmap.Windows1252.EncodeRune(r)
 		if !ok {
 			return "", false
 		}
 		b = append(b, c)
 		i += n
+	}
+	if !latin1 && !utf8.Valid(b) {
+		return "", false
 	}
 	name = string(b)
 	// The one spelling chanID gives (case aside): a name in UTF-8, or

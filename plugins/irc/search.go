@@ -162,7 +162,7 @@ func (w *listWait) add(name, users, topic string) {
 		return
 	}
 	n, _ := strconv.ParseUint(users, 10, 32)
-	w.found = append(w.found, &pb.FoundChat{ChatId: w.cm.chanID(name), Name: decodeText(name), Description: listTopic(topic),
+	w.found = append(w.found, &pb.FoundChat{ChatId: w.cm.chanID(name), Name: plainText(name), Description: listTopic(topic),
 		MemberCount: uint32(n), Type: pb.ChatType_CHAT_TYPE_GROUP})
 	if len(w.found) >= 2*w.limit {
 		w.keepBest()

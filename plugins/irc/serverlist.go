@@ -55,7 +55,7 @@ func (s *Session) rawListedLocked(m ircmsg.Message) bool {
 		return false
 	}
 	users, _ := strconv.ParseUint(m.Params[2], 10, 32)
-	s.rawList.chans = append(s.rawList.chans, rawChannel{name: decodeText(m.Params[1]), topic: listTopic(lastParam(m)), users: users})
+	s.rawList.chans = append(s.rawList.chans, rawChannel{name: plainText(m.Params[1]), topic: listTopic(lastParam(m)), users: users})
 	return true
 }
 
