@@ -221,3 +221,27 @@ func TestListToTheServer(t *testing.T) {
 		t.Errorf("a search after the LIST: %v %v, want #alpha", r.Error, r.FoundChats)
 	}
 }
+
+// The answers to WHO and LUSERS typed in the server's chat are shown
+// there, as those to WHOIS are: the people matched (352) and the
+// list's end (315), the network's counts (251...). Before, they were
+// not among the numerics shown: such a command showed nothing.
+func TestWhoToTheServer(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, "ned", ""))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "WHO ned\nLUSERS")); res.Error != nil {
+		t.Fatalf("WHO to the server: %v", res.Error)
+	}
+	var said []string
+	for _, want := range []string{" ned ", "End of WHO", "users"} {
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
+		said = append(said, ev.GetMessage().Text)
+		if !strings.Contains(ev.GetMessage().Text, want) {
+			t.Errorf("the server's answers %q, want one with %q next", said, want)
+		}
+	}
+}

@@ -52,6 +52,14 @@ var serverAnswers = []string{
 	ircevent.RPL_WHOWASUSER, ircevent.RPL_ENDOFWHOWAS,
 	ircevent.RPL_MOTDSTART, ircevent.RPL_MOTD, ircevent.RPL_ENDOFMOTD, ircevent.ERR_NOMOTD,
 	ircevent.RPL_VERSION, ircevent.RPL_TIME, ircevent.RPL_ISON,
+	// WHO (and WHOX), LUSERS, LINKS, ADMIN, INFO. (LUSERS's come at
+	// registration too, before any window.)
+	ircevent.RPL_WHOREPLY, ircevent.RPL_WHOSPCRPL, ircevent.RPL_ENDOFWHO,
+	ircevent.RPL_LUSERCLIENT, ircevent.RPL_LUSEROP, ircevent.RPL_LUSERUNKNOWN, ircevent.RPL_LUSERCHANNELS,
+	ircevent.RPL_LUSERME, ircevent.RPL_LOCALUSERS, ircevent.RPL_GLOBALUSERS,
+	ircevent.RPL_LINKS, ircevent.RPL_ENDOFLINKS,
+	ircevent.RPL_ADMINME, ircevent.RPL_ADMINLOC1, ircevent.RPL_ADMINLOC2, ircevent.RPL_ADMINEMAIL,
+	ircevent.RPL_INFO, ircevent.RPL_ENDOFINFO,
 }
 
 // serverChatID is the chat ID of the private chat with the server: its
