@@ -26,8 +26,21 @@ const rawListShown = 200
 
 // rawList is a typed LIST's channels, gathered until its end.
 type rawList struct {
-	chans []rawChannel
-	said  []string // the server's 416 or 263 on the way
+	// chans are the most populated so far: at most twice
+	// rawListShown, cut down to it when full (a big network lists
+	// a hundred thousand); listed counts them all.
+	chans  []rawChannel
+	listed int
+	said   []string // the server's 416 or 263 on the way
+}
+
+// keepBest sorts the channels, the most populated first, and keeps
+// rawListShown of them.
+func (l *rawList) keepBest() {
+	slices.SortFunc(l.chans, func(a, b rawChannel) int {
+		return cmp.Or(cmp.Compare(b.users, a.users), strings.Compare(a.name, b.name))
+	})
+	l.chans = l.chans[:min(len(l.chans), rawListShown)]
 }
 
 type rawChannel struct {
@@ -55,7 +68,12 @@ func (s *Session) rawListedLocked(m ircmsg.Message) bool {
 		return false
 	}
 	users, _ := strconv.ParseUint(m.Params[2], 10, 32)
-	s.rawList.chans = append(s.rawList.chans, rawChannel{name: plainText(m.Params[1]), topic: listTopic(lastParam(m)), users: users})
+	l := s.rawList
+	l.chans = append(l.chans, rawChannel{name: plainText(m.Params[1]), topic: listTopic(lastParam(m)), users: users})
+	l.listed++
+	if len(l.chans) >= 2*rawListShown {
+		l.keepBest()
+	}
 	return true
 }
 
@@ -81,25 +99,23 @@ func (s *Session) rawListEnded(m ircmsg.Message) bool {
 	}
 	s.rawList, s.listStale = nil, time.Time{}
 	s.mu.Unlock()
-	slices.SortFunc(l.chans, func(a, b rawChannel) int {
-		return cmp.Or(cmp.Compare(b.users, a.users), strings.Compare(a.name, b.name))
-	})
+	l.keepBest()
 	var b strings.Builder
-	switch len(l.chans) {
+	switch l.listed {
 	case 0:
 		b.WriteString("No channel listed.")
 	case 1:
 		b.WriteString("1 channel:")
 	default:
-		fmt.Fprintf(&b, "%d channels, the most populated first:", len(l.chans))
+		fmt.Fprintf(&b, "%d channels, the most populated first:", l.listed)
 	}
-	for _, c := range l.chans[:min(len(l.chans), rawListShown)] {
+	for _, c := range l.chans {
 		fmt.Fprintf(&b, "\n%s (%d)", c.name, c.users)
 		if c.topic != "" {
 			b.WriteString(": " + c.topic)
 		}
 	}
-	if n := len(l.chans) - rawListShown; n > 0 {
+	if n := l.listed - len(l.chans); n > 0 {
 		fmt.Fprintf(&b, "\n... and %d more: the find command searches them by name.", n)
 	}
 	for _, said := range l.said {
