@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -47,11 +48,17 @@ var multiByte = []encoding.Encoding{japanese.ShiftJIS, japanese.EUCJP, korean.EU
 // cannot be in is refused: one where ASCII is not itself (UTF-16,
 // EBCDIC), a stateful one (ISO-2022-JP, whose escapes make a line
 // longer than its UTF-8), GB18030 (4 bytes for some 2-byte UTF-8
-// characters).
+// characters), browsers' x-user-defined (no charset: its bytes beyond
+// ASCII are private-use characters); and ASCII, which UTF-8 is a
+// superset of (browsers take its names for Windows-1252).
 func lookupEncoding(name string) (codec, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 	if name == "" {
 		return codec{}, nil
+	}
+	if slices.Contains([]string{"ascii", "us-ascii", "ansi_x3.4-1968", "iso646-us", "us"}, name) {
+		// Browsers read these as Windows-1252, which this is not.
+		return codec{}, fmt.Errorf("%q: ASCII is the part of UTF-8 every server takes: leave the encoding empty", name)
 	}
 	enc, err := ianaindex.IANA.Encoding(name)
 	if enc == nil || err != nil {
@@ -63,7 +70,7 @@ func lookupEncoding(name string) (codec, error) {
 	if enc == encoding.Nop || isUTF8(enc) {
 		return codec{}, nil
 	}
-	if cm, ok := enc.(*charmap.Charmap); ok && asciiCompatible(cm) {
+	if cm, ok := enc.(*charmap.Charmap); ok && asciiCompatible(cm) && enc != charmap.XUserDefined {
 		return codec{name: name, enc: enc}, nil
 	}
 	for _, m := range multiByte {

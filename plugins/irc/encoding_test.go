@@ -72,12 +72,14 @@ func TestServerEncoding(t *testing.T) {
 
 // The form refuses an encoding it does not know, and one that IRC's
 // lines cannot be in (UTF-16 has NULs; ISO-2022-JP's escapes make a
-// line longer than its UTF-8), saying which; UTF-8 is the default.
+// line longer than its UTF-8), saying which; UTF-8 is the default, of
+// which ASCII is a part (browsers, whose names are taken, read "ascii"
+// as Windows-1252).
 func TestServerEncodingForm(t *testing.T) {
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	ctx, cancel := p.CallContext()
 	defer cancel()
-	for _, enc := range []string{"klingon", "utf-16", "iso-2022-jp"} {
+	for _, enc := range []string{"klingon", "utf-16", "iso-2022-jp", "x-user-defined", "us-ascii", "ascii"} {
 		step, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID})
 		if err != nil {
 			t.Fatal(err)
