@@ -200,7 +200,9 @@ func (c *codecConn) Read(b []byte) (int, error) {
 			c.out = append(append(c.out, c.c.decodeLine(line)...), end...)
 			c.raw = c.raw[i+1:]
 		}
-		if len(c.raw) > maxPending {
+		if len(c.raw) > maxPending || (err != nil && len(c.raw) > 0) {
+			// Too long for a line, or the last bytes before the end:
+			// passed on as they came.
 			c.out, c.raw = append(c.out, c.raw...), nil
 		}
 		if err != nil && len(c.out) == 0 {
