@@ -357,7 +357,7 @@ func (s *Session) channelName(chatID string) (string, bool) {
 
 // chatLocked describes a joined channel.
 func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
-	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: decodeText(ch.name), Topic: ch.topic}
+	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: plainText(ch.name), Topic: ch.topic}
 	if ch.topic != "" && !ch.topicAt.IsZero() {
 		c.TopicUnixMicro = ch.topicAt.UnixMicro()
 	}
@@ -495,5 +495,8 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 	// whose topic only operators set (+t) refuses others with 482. A
 	// topic is one line: an XMPP subject's line breaks become spaces.
 	topic = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ", "\x00", "").Replace(topic)
+	if err := s.carries("the topic", topic); err != nil {
+		return err
+	}
 	return s.moderate(ctx, conn, &modWait{what: "set the topic of " + name, channel: c.ChatID}, []string{"TOPIC", name, topic})
 }

@@ -195,3 +195,53 @@ func TestNickServIdentifyWithoutNickServ(t *testing.T) {
 		t.Errorf("the server's message %q, want its 401 to the IDENTIFY", got)
 	}
 }
+
+// A LIST typed in the server's chat is answered there: the channels the
+// server lists (322), the most populated first, with their users and
+// topics, in one message at its end (323). A search by name still works
+// after it. Before, the replies were left to a search, which none
+// waited for: the LIST showed nothing.
+func TestListToTheServer(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, "ned", "#alpha, #beta"))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "TOPIC #beta :Beta talk\n/LIST")); res.Error != nil {
+		t.Fatalf("LIST to the server: %v", res.Error)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
+	text := ev.GetMessage().Text
+	if !strings.Contains(text, "#alpha (1)") || !strings.Contains(text, "#beta (1): Beta talk") || ev.Sender.GetUserId() != "127.0.0.1" {
+		t.Errorf("the server's list %q from %v, want #alpha and #beta with its topic", text, ev.Sender)
+	}
+	r := p.Commands().Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: "alph"}))
+	if r.Error != nil || len(r.FoundChats) != 1 || r.FoundChats[0].ChatId != "#alpha" {
+		t.Errorf("a search after the LIST: %v %v, want #alpha", r.Error, r.FoundChats)
+	}
+}
+
+// The answers to WHO and LUSERS typed in the server's chat are shown
+// there, as those to WHOIS are: the people matched (352) and the
+// list's end (315), the network's counts (251...). Before, they were
+// not among the numerics shown: such a command showed nothing.
+func TestWhoToTheServer(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, "ned", ""))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "WHO ned\nLUSERS")); res.Error != nil {
+		t.Fatalf("WHO to the server: %v", res.Error)
+	}
+	var said []string
+	for _, want := range []string{" ned ", "End of WHO", "users"} {
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
+		said = append(said, ev.GetMessage().Text)
+		if !strings.Contains(ev.GetMessage().Text, want) {
+			t.Errorf("the server's answers %q, want one with %q next", said, want)
+		}
+	}
+}

@@ -3,9 +3,11 @@ package irc
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/puppet"
 )
 
 // FuzzFormatted: any line from an IRC server (any bytes, any codes)
@@ -136,10 +138,11 @@ func FuzzPeople(f *testing.F) {
 // is the name folded, as it always was; the ID of any name but a UTF-8
 // one with a comma (which no channel has) gives back the name, folded:
 // two names share an ID only when they fold alike (a Latin-1 #caf\xe9
-// and a UTF-8 #café do not).
+// and a UTF-8 #café do not). No ID holds a control character, which
+// the gateway refuses.
 func FuzzChanID(f *testing.F) {
 	for _, s := range []string{"#go-nuts", "#Caf\xe9[1]", "&\xff\xfe", "#caf\u00e9", "#\x81", "#\x8d", "#a,\xe9",
-		"#caf\u00e9,latin1", "#\xe9,latin1", "#,2c\xe9", "#caf\xc3\xa9\xe9"} {
+		"#caf\u00e9,latin1", "#\xe9,latin1", "#,2c\xe9", "#caf\xc3\xa9\xe9", "#\x02bold\x02", "#x\u0085\x7f", "#\xe9\x03"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -147,7 +150,10 @@ func FuzzChanID(f *testing.F) {
 		if !utf8.ValidString(id) || chanID(id) != id {
 			t.Fatalf("chanID(%q) = %q, whose ID is %q", name, id, chanID(id))
 		}
-		if utf8.ValidString(name) && id != foldName(name) {
+		if name != "" && len(name) <= 200 && puppet.ValidID(id) != nil { // validChannel's bound
+			t.Fatalf("chanID(%q) = %q, which the gateway takes for no ID: %v", name, id, puppet.ValidID(id))
+		}
+		if utf8.ValidString(name) && !strings.ContainsFunc(name, unicode.IsControl) && id != foldName(name) {
 			t.Fatalf("chanID(%q) = %q, want %q", name, id, foldName(name))
 		}
 		if utf8.ValidString(name) && strings.Contains(name, ",") {

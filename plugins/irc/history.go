@@ -454,13 +454,10 @@ func (s *Session) secretLine(target, text string) bool {
 	if slices.Contains(services, s.fold(nick)) && withPassword(text) {
 		return true
 	}
-	s.mu.Lock()
-	cmds := s.acc.Commands
-	s.mu.Unlock()
-	for _, c := range cmds {
-		m, err := ircmsg.ParseLine(c)
-		if err == nil && (strings.EqualFold(m.Command, "PRIVMSG") || strings.EqualFold(m.Command, "NOTICE")) &&
-			len(m.Params) == 2 && s.fold(m.Params[0]) == s.fold(target) && m.Params[1] == text {
+	for _, m := range s.commands {
+		// The text first: folding may allocate, for each line of a batch.
+		if (strings.EqualFold(m.Command, "PRIVMSG") || strings.EqualFold(m.Command, "NOTICE")) &&
+			len(m.Params) == 2 && m.Params[1] == text && s.fold(m.Params[0]) == s.fold(target) {
 			return true
 		}
 	}

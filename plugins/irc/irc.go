@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -181,6 +182,9 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "irc: the saved login cannot be read: %v", err)
 	}
+	if _, err := lookupEncoding(acc.Encoding); err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "irc: the saved login's encoding: %v", err)
+	}
 	s := newSession(n, login.LoginID, acc)
 	s.user = login.UserJID
 	n.ids.set(login.UserJID, login.LoginID)
@@ -236,6 +240,10 @@ type Account struct {
 	// announced it ("" until one did: rfc1459, the default), so that a
 	// restart folds names as the server does before it says so again.
 	Casemapping string `json:"casemapping,omitempty"`
+	// Encoding is the server's encoding (encoding.go), lower case, where
+	// it is not UTF-8: lines that are not UTF-8 are read in it, and the
+	// user's go out in it. "" is UTF-8, other lines read as Windows-1252.
+	Encoding string `json:"encoding,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,
@@ -370,6 +378,11 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	acc.ServerPassword = f["server_password"]
 	acc.Commands = parseCommands(f["commands"])
 	acc.RealName = strings.TrimSpace(f["realname"])
+	enc, err := lookupEncoding(f["encoding"])
+	if err != nil {
+		return acc, "The encoding: " + err.Error()
+	}
+	acc.Encoding = enc.name
 	switch strings.ToLower(strings.TrimSpace(f["tls"])) {
 	case "", "0", "false", "no", "off":
 	case "1", "true", "yes", "on":
@@ -481,6 +494,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "nickserv_password", Label: "NickServ password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Sent to NickServ (IDENTIFY) at each connection, for a registered nick on a server without SASL"},
 			{Id: "realname", Label: "Real name", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Shown to others in WHOIS; the nick if empty"},
 			{Id: "commands", Label: "Commands after connecting", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "IRC commands sent at each connection before joining the channels, separated by ; (;; for a ; in one), such as: AUTH name password ; MODE mynick +x"},
+			{Id: "encoding", Label: "Encoding", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose users write in another charset than UTF-8, such as latin1, cp1252, iso-8859-15, koi8-r: lines not in UTF-8 are read in it, yours are sent in it; UTF-8 if empty"},
 			{Id: "throttle", Label: "Throttle (lines a second)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "The pace of a paste of many lines after 5 at once, as servers disconnect a flood: 1 if empty; off (or 0) for none, on a server of your own without flood protection"},
 		}}},
 	}
@@ -501,15 +515,34 @@ func foldName(s string) string { return cmRFC1459.fold(s) }
 // undefined, and a comma, are written ",xx" (hex), so that two such
 // names never share an ID. An ID is its own ID, and gives back its name
 // (chanName). Names fold by c, the server's casemap.
+//
+// A control character (C0, DEL, C1: mIRC's formatting codes, which most
+// servers allow in names) is written ",xx" too, a byte at a time: the
+// gateway takes no ID with one, no JID can carry it, and the channel
+// would have no room.
 func (cm casemap) chanID(name string) string {
 	if utf8.ValidString(name) {
-		return cm.fold(name)
+		folded := cm.fold(name)
+		if !strings.ContainsFunc(folded, unicode.IsControl) {
+			return folded
+		}
+		var b strings.Builder
+		for _, r := range folded {
+			if !unicode.IsControl(r) {
+				b.WriteRune(r)
+				continue
+			}
+			for _, c := range []byte(string(r)) {
+				fmt.Fprintf(&b, ",%02x", c)
+			}
+		}
+		return b.String()
 	}
 	var b strings.Builder
 	for _, c := range []byte(cm.fold(name)) {
 		r := charmap.Windows1252.DecodeByte(c)
 		switch {
-		case c == ',' || r == utf8.RuneError:
+		case c == ',' || r == utf8.RuneError || unicode.IsControl(r):
 			fmt.Fprintf(&b, ",%02x", c)
 		default:
 			b.WriteRune(r)
@@ -524,12 +557,12 @@ const latin1Suffix = ",latin1"
 
 // chanName is the name of the channel of chat ID id as IRC commands
 // carry it: id itself, or for the ID of a name that is not UTF-8, that
-// name (its bytes in Windows-1252). ok is false for an ID that chanID
-// never gives.
+// name (its bytes in Windows-1252), the bytes written ",xx" put back.
+// ok is false for an ID that chanID never gives.
 func (cm casemap) chanName(id string) (name string, ok bool) {
 	body, latin1 := strings.CutSuffix(id, latin1Suffix)
-	if !latin1 {
-		return id, !strings.Contains(id, ",")
+	if !latin1 && !strings.Contains(id, ",") {
+		return id, true
 	}
 	var b []byte
 	for i := 0; i < len(body); {
@@ -546,12 +579,20 @@ func (cm casemap) chanName(id string) (name string, ok bool) {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(body[i:])
+		if !latin1 {
+			b = append(b, body[i:i+n]...)
+			i += n
+			continue
+		}
 		c, ok := charmap.Windows1252.EncodeRune(r)
 		if !ok {
 			return "", false
 		}
 		b = append(b, c)
 		i += n
+	}
+	if !latin1 && !utf8.Valid(b) {
+		return "", false
 	}
 	name = string(b)
 	// The one spelling chanID gives (case aside): a name in UTF-8, or

@@ -1,6 +1,7 @@
 package irc
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -254,6 +255,9 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	name, ok := s.chanName(c.ChatID)
 	if !ok || !validChannel(name) {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no IRC channel: a channel's name starts with # (or &, +, !) and has no space, comma or colon", c.ChatID)
+	}
+	if err := cmp.Or(s.carries("the channel's name", name), s.carries("the channel's key", j.GetPassword())); err != nil {
+		return err
 	}
 	if strings.ContainsAny(j.GetPassword(), " ,\r\n\x00") {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a channel key has no space, comma or line break")

@@ -284,6 +284,9 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	w := &modWait{what: "kick " + decodeText(t.nick) + " from " + decodeText(t.name), channel: t.id, nick: s.fold(t.nick), kick: true}
 	kick := []string{"KICK", t.name, t.nick}
 	if r := strings.Join(strings.Fields(k.Reason), " "); r != "" {
+		if err := s.carries("the reason", r); err != nil {
+			return err
+		}
 		kick = append(kick, r) // one line: IRC's reason has no line breaks
 	}
 	if !k.Ban {

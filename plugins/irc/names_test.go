@@ -138,3 +138,41 @@ func TestLatin1AndUTF8Channels(t *testing.T) {
 		t.Errorf("joined again as %q, want %q", ev.ChatId, latin.ChatId)
 	}
 }
+
+// A channel whose name holds a control character (mIRC's formatting
+// codes are allowed in names by most servers) gets an ID the gateway
+// takes as a room's address: the control character's bytes written
+// ",xx" (hex), as for the bytes of a Latin-1 name Windows-1252 leaves
+// undefined; its name is shown without the codes, and the user's
+// messages reach it by that ID. Before, its ID held the control
+// character, which no JID can: the gateway dropped the room ("group
+// has no room address; not bridged") and all said in it.
+func TestControlCharacterChannel(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", srv.fields("kit"))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+
+	cmds := p.Commands()
+	for _, tc := range []struct{ wire, id, name string }{
+		{"#\x02Bold\x02", "#,02bold,02", "#Bold"},
+		{"#caf\xe9\x1f", "#caf\u00e9,1f,latin1", "#caf\u00e9"},
+	} {
+		srv.send(":kit!u@h JOIN %s", tc.wire)
+		srv.send(":srv 353 kit = %s :kit dave", tc.wire)
+		srv.send(":srv 366 kit %s :End of NAMES list", tc.wire)
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil })
+		if ev.ChatId != tc.id || ev.GetChat().Chat.Name != tc.name {
+			t.Errorf("chat %q named %q, want %q named %q", ev.ChatId, ev.GetChat().Chat.Name, tc.id, tc.name)
+		}
+		if _, err := puppet.JID(ev.ChatId, "irc.example.org"); err != nil {
+			t.Errorf("the chat %q has no room address: %v", ev.ChatId, err)
+		}
+		if res := cmds.Send(plugintest.SendText(login.LoginId, tc.id, "", "hello there")); res.Error != nil {
+			t.Fatalf("send to %q: %v", tc.id, res.Error)
+		}
+		srv.got("PRIVMSG " + tc.wire + " :hello there")
+	}
+}

@@ -236,6 +236,9 @@ func (s *Session) SetNick(ctx context.Context, c sdk.Call, nick string) error {
 	if !validNick(nick) {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no IRC nick: one word, not starting with a digit, #, & or -", nick)
 	}
+	if err := s.carries("the nick", nick); err != nil {
+		return err
+	}
 	conn, err := s.online()
 	if err != nil {
 		return err

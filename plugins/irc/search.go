@@ -71,9 +71,14 @@ func (s *Session) handleList(c *ircevent.Connection) {
 		defer s.mu.Unlock()
 		if w := s.listWait; w != nil {
 			w.add(m.Params[1], m.Params[2], lastParam(m))
+		} else {
+			s.rawListedLocked(m)
 		}
 	})
-	c.AddCallback(ircevent.RPL_LISTEND, func(ircmsg.Message) {
+	c.AddCallback(ircevent.RPL_LISTEND, func(m ircmsg.Message) {
+		if s.rawListEnded(m) {
+			return
+		}
 		s.mu.Lock()
 		if !s.listStale.IsZero() {
 			// The end of a LIST given up on (no other was sent since).
@@ -92,7 +97,7 @@ func (s *Session) handleList(c *ircevent.Connection) {
 	// paces them server-wide) and ends it with a 323, which is then the
 	// end of a list given up on.
 	c.AddCallback("263", func(m ircmsg.Message) {
-		if len(m.Params) < 2 || !strings.EqualFold(m.Params[1], "LIST") {
+		if len(m.Params) < 2 || !strings.EqualFold(m.Params[1], "LIST") || s.rawListNote(m) {
 			return
 		}
 		s.answerListEarly(sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "the server is busy; search again in a few seconds"))
@@ -108,7 +113,11 @@ func (s *Session) handleList(c *ircevent.Connection) {
 	// ERR_TOOMANYMATCHES: the server stopped listing; what came is the
 	// answer. Its 323 may follow: until it came (or list_wait passed),
 	// no other LIST is sent, so it cannot end the next search.
-	c.AddCallback("416", func(ircmsg.Message) { s.answerListEarly(nil) })
+	c.AddCallback("416", func(m ircmsg.Message) {
+		if !s.rawListNote(m) {
+			s.answerListEarly(nil)
+		}
+	})
 }
 
 // answerListEarly answers the search waiting before the server's 323,
@@ -153,7 +162,7 @@ func (w *listWait) add(name, users, topic string) {
 		return
 	}
 	n, _ := strconv.ParseUint(users, 10, 32)
-	w.found = append(w.found, &pb.FoundChat{ChatId: w.cm.chanID(name), Name: decodeText(name), Description: listTopic(topic),
+	w.found = append(w.found, &pb.FoundChat{ChatId: w.cm.chanID(name), Name: plainText(name), Description: listTopic(topic),
 		MemberCount: uint32(n), Type: pb.ChatType_CHAT_TYPE_GROUP})
 	if len(w.found) >= 2*w.limit {
 		w.keepBest()
@@ -190,7 +199,7 @@ func (s *Session) failListWaitLocked() {
 		s.listWait.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it listed the channels", s.acc.addr())
 		s.listWait = nil
 	}
-	s.listStale = time.Time{}
+	s.listStale, s.rawList = time.Time{}, nil
 }
 
 // SearchChats lists the channels whose name holds the query, the most
@@ -229,6 +238,7 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the server is still sending its previous channel list; try again shortly")
 	}
 	s.listWait = w
+	s.rawList = nil // a typed LIST's end not come within list_wait: lost
 	s.mu.Unlock()
 	// drop ends the wait; sent, the LIST still runs on the server,
 	// whose replies are then not the next search's.

@@ -52,6 +52,14 @@ var serverAnswers = []string{
 	ircevent.RPL_WHOWASUSER, ircevent.RPL_ENDOFWHOWAS,
 	ircevent.RPL_MOTDSTART, ircevent.RPL_MOTD, ircevent.RPL_ENDOFMOTD, ircevent.ERR_NOMOTD,
 	ircevent.RPL_VERSION, ircevent.RPL_TIME, ircevent.RPL_ISON,
+	// WHO (and WHOX), LUSERS, LINKS, ADMIN, INFO. (LUSERS's come at
+	// registration too, before any window.)
+	ircevent.RPL_WHOREPLY, ircevent.RPL_WHOSPCRPL, ircevent.RPL_ENDOFWHO,
+	ircevent.RPL_LUSERCLIENT, ircevent.RPL_LUSEROP, ircevent.RPL_LUSERUNKNOWN, ircevent.RPL_LUSERCHANNELS,
+	ircevent.RPL_LUSERME, ircevent.RPL_LOCALUSERS, ircevent.RPL_GLOBALUSERS,
+	ircevent.RPL_LINKS, ircevent.RPL_ENDOFLINKS,
+	ircevent.RPL_ADMINME, ircevent.RPL_ADMINLOC1, ircevent.RPL_ADMINLOC2, ircevent.RPL_ADMINEMAIL,
+	ircevent.RPL_INFO, ircevent.RPL_ENDOFINFO,
 }
 
 // serverChatID is the chat ID of the private chat with the server: its
@@ -92,6 +100,12 @@ func (s *Session) onServerAnswer(m ircmsg.Message) {
 		text = strings.Join(mid, " ") + ": " + text
 	}
 	body, spans := formatted(decodeText(text))
+	s.serverSays(m, body, spans)
+}
+
+// serverSays shows text, the server's answer m to a command the user
+// typed, as its message in the server's chat.
+func (s *Session) serverSays(m ircmsg.Message, body string, spans []*pb.Span) {
 	id := s.acc.serverChatID()
 	name := decodeText(m.Source)
 	if name == "" {
@@ -136,7 +150,7 @@ func (s *Session) sendCommands(conn *ircevent.Connection, lines []ircmsg.Message
 // password" (a leading "/" as typed in IRC clients is left out). The
 // server's answers come as its messages (sendCommands). A QUIT is
 // refused: the connection would be made again at once.
-func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text string) (sdk.Result, error) {
+func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text string) (_ sdk.Result, err error) {
 	var lines []ircmsg.Message
 	text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(text)
 	for _, line := range strings.Split(text, "\n") {
@@ -157,6 +171,29 @@ func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text s
 	}
 	if len(lines) == 0 {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "no IRC command in the message to the server")
+	}
+	if err := s.carries("the message", text); err != nil {
+		return sdk.Result{}, err
+	}
+	// A LIST's replies are shown at its end (serverlist.go).
+	switch lists := slices.IndexFunc(lines, isList); {
+	case lists < 0:
+	case slices.ContainsFunc(lines[lists+1:], isList):
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "one LIST at a time: the server lists its channels once for both")
+	default:
+		s.mu.Lock()
+		busy := s.startRawListLocked()
+		s.mu.Unlock()
+		if busy != nil {
+			return sdk.Result{}, busy
+		}
+		defer func() {
+			if err != nil {
+				s.mu.Lock()
+				s.rawList, s.listStale = nil, time.Time{}
+				s.mu.Unlock()
+			}
+		}()
 	}
 	// At the pace of the user's lines (pace.go).
 	if ok, room := s.lines.admit(len(lines), pasteTime); !ok {

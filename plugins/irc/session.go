@@ -31,6 +31,13 @@ type Session struct {
 	acc     Account
 	// cm is the server's casemap (casemap.go), read without mu.
 	cm atomic.Int32
+	// codec is the server's encoding (encoding.go), set once.
+	codec codec
+	// commands are the login's commands after connecting, parsed once
+	// (afterConnect sends them, secretLine leaves them out of history);
+	// set once.
+	commands    []ircmsg.Message
+	badCommands []badCommand // those that are no IRC line, logged at each connection
 
 	mu       sync.Mutex
 	conn     *ircevent.Connection // nil when not connected
@@ -76,6 +83,9 @@ type Session struct {
 	// listStale, when not zero, is when the LIST given up on, whose end
 	// (323) has not come, is taken as lost: its replies are no search's.
 	listStale time.Time
+	// rawList is the LIST typed in the server's chat running, if any
+	// (serverlist.go).
+	rawList *rawList
 	// bans are the masks of the bans the user set from XMPP on this
 	// connection, by channel and member: what Unban lifts first.
 	bans   map[banKey][]string
@@ -174,6 +184,13 @@ type Session struct {
 	typeMu sync.Mutex
 }
 
+// badCommand is a command after connecting that is no IRC line: its
+// first word (never a password) and why.
+type badCommand struct {
+	verb string
+	err  error
+}
+
 // userName is the user name (ident) the login registers with: its nick
 // in the letters, digits, "-", "_" and "." that every server takes in
 // one, "passerelle" where none is left. Servers refuse a user name with
@@ -214,6 +231,16 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
 		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 	s.cm.Store(int32(parseCasemap(acc.Casemapping)))
+	s.codec, _ = lookupEncoding(acc.Encoding) // checked by LoadLogin
+	for _, line := range acc.Commands {
+		m, err := ircmsg.ParseLine(line)
+		if err != nil {
+			verb, _, _ := strings.Cut(line, " ") // never a password
+			s.badCommands = append(s.badCommands, badCommand{verb, err})
+			continue
+		}
+		s.commands = append(s.commands, m)
+	}
 	s.people = newPeople(s.fold)
 	return s
 }
@@ -610,23 +637,13 @@ func (s *Session) identify(c *ircevent.Connection) {
 // their own: what the server says between their PONGs answers them, and
 // is shown as the server's messages (server.go).
 func (s *Session) afterConnect(c *ircevent.Connection) {
-	s.mu.Lock()
-	cmds := slices.Clone(s.acc.Commands)
-	s.mu.Unlock()
-	var lines []ircmsg.Message
-	for _, line := range cmds {
-		m, err := ircmsg.ParseLine(line)
-		if err != nil {
-			verb, _, _ := strings.Cut(line, " ") // never a password
-			s.n.host.Logger().Warn("irc: a command after connecting is no IRC line", "login", s.loginID, "command", verb, "err", err)
-			continue
-		}
-		lines = append(lines, m)
+	for _, bad := range s.badCommands {
+		s.n.host.Logger().Warn("irc: a command after connecting is no IRC line", "login", s.loginID, "command", bad.verb, "err", bad.err)
 	}
-	if len(lines) == 0 {
+	if len(s.commands) == 0 {
 		return
 	}
-	if err := s.sendCommands(c, lines, true); err != nil {
+	if err := s.sendCommands(c, slices.Clone(s.commands), true); err != nil {
 		s.n.host.Logger().Warn("irc: the commands after connecting were not sent", "login", s.loginID, "err", err)
 	}
 }
@@ -985,6 +1002,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	target, err := s.target(c.ChatID)
 	if err != nil {
+		return sdk.Result{}, err
+	}
+	if err := cmp.Or(s.carries("the message", msg.Text), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
 	}
 	// The message ends typing for its receivers: no repeat goes after

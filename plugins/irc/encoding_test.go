@@ -1,0 +1,96 @@
+package irc_test
+
+import (
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A login with its server's encoding (koi8-r here) reads the lines that
+// are not UTF-8 in it, and sends the user's text in it: a nick, a channel
+// and a message in KOI8-R are Cyrillic, both ways. A line in UTF-8 stays
+// UTF-8, and a character KOI8-R has not (€) refuses the message saying
+// so, sending nothing. Before, there was no such field: a KOI8-R line
+// was read as Windows-1252 (mojibake) and the user's Cyrillic went out
+// in UTF-8, which the server's other users read as mojibake.
+func TestServerEncoding(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["encoding"] = " KOI8-R "
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+
+	// "Миша" and "привет" in KOI8-R.
+	const misha, privet = "\xed\xc9\xdb\xc1", "\xd0\xd2\xc9\xd7\xc5\xd4"
+	srv.send(":%s!m@h PRIVMSG kit :%s", misha, privet)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	// The server folds as RFC 1459 says: A-Z only.
+	if ev.ChatId != "Миша" || ev.Sender.GetName() != "Миша" || ev.GetMessage().Text != "привет" {
+		t.Errorf("message %v, want привет from Миша", ev)
+	}
+	srv.send(":dave!d@h PRIVMSG kit :déjà vu")
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetMessage().Text != "déjà vu" {
+		t.Errorf("a UTF-8 line read as %q, want it as it is", ev.GetMessage().Text)
+	}
+
+	// "#канал" in KOI8-R.
+	const kanal = "#\xcb\xc1\xce\xc1\xcc"
+	srv.send(":kit!u@h JOIN %s", kanal)
+	srv.send(":srv 353 kit = %s :kit %s", kanal, misha)
+	srv.send(":srv 366 kit %s :End of NAMES list", kanal)
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	if ev.ChatId != "#канал" || ev.GetChat().Chat.Name != "#канал" {
+		t.Errorf("chat %v, want #канал", ev)
+	}
+
+	cmds := p.Commands()
+	if res := cmds.Send(plugintest.SendText(login.LoginId, "Миша", "txn-1", "как дела?")); res.Error != nil {
+		t.Fatalf("send: %v", res.Error)
+	}
+	srv.got("PRIVMSG " + misha + " :\xcb\xc1\xcb \xc4\xc5\xcc\xc1?")
+	if res := cmds.Send(plugintest.SendText(login.LoginId, "#канал", "txn-2", "всем")); res.Error != nil {
+		t.Fatalf("send to the channel: %v", res.Error)
+	}
+	if got := srv.got("PRIVMSG " + kanal); got != "PRIVMSG "+kanal+" \xd7\xd3\xc5\xcd" {
+		t.Errorf("sent %q, want всем in KOI8-R", got)
+	}
+
+	res := cmds.Send(plugintest.SendText(login.LoginId, "Миша", "txn-3", "стоит 5 €"))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.GetText(), "€") || !strings.Contains(res.Error.GetText(), "koi8-r") {
+		t.Errorf("a message with €: %v, want BAD_REQUEST naming € and koi8-r", res.Error)
+	}
+	if got := srv.sent(0, "PRIVMSG "+misha+" :\xd3\xd4\xcf"); len(got) != 0 {
+		t.Errorf("sent %q, want nothing of the refused message", got)
+	}
+}
+
+// The form refuses an encoding it does not know, and one that IRC's
+// lines cannot be in (UTF-16 has NULs; ISO-2022-JP's escapes make a
+// line longer than its UTF-8), saying which; UTF-8 is the default, of
+// which ASCII is a part (browsers, whose names are taken, read "ascii"
+// as Windows-1252).
+func TestServerEncodingForm(t *testing.T) {
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	for _, enc := range []string{"klingon", "utf-16", "iso-2022-jp", "x-user-defined", "us-ascii", "ascii"} {
+		step, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := map[string]string{"server": "127.0.0.1", "port": "6667", "tls": "off", "nick": "ned", "encoding": enc}
+		step, err = p.Client().SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if step.GetComplete() != nil || !strings.Contains(step.GetError(), enc) {
+			t.Errorf("login with the encoding %q: %v, want the form again naming it", enc, step)
+		}
+	}
+}
