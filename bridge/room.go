@@ -678,8 +678,7 @@ func (s *session) findRoom(ctx context.Context, chatID string) *room {
 // ends (the user logged out) that they are out of it (status 332).
 func (s *session) closeRooms(ctx context.Context) {
 	for _, r := range s.rooms.all() {
-		for _, b := range s.dropRoom(ctx, r, muc.Shutdown, "you logged out of "+s.t.displayName()) {
-			s.t.send(ctx, b)
-		}
+		out, turn := s.dropRoom(ctx, r, muc.Shutdown, "you logged out of "+s.t.displayName())
+		s.writeInTurn(ctx, turn, out)
 	}
 }

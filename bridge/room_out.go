@@ -69,12 +69,13 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			}
 		}
 		var out [][]byte
+		var turn sendTurn
 		if next := p.ChatRemoved.ReplacedBy; next != "" || p.ChatRemoved.Reason == pb.ChatRemovedEvent_REASON_DELETED {
-			out = s.destroyedRoom(ctx, r, next, reason)
+			out, turn = s.destroyedRoom(ctx, r, next, reason)
 		} else {
 			// Who kicked or banned the user, in the item's <actor/>
 			// (XEP-0045 §9.1.6): the event's sender (IRC's KICK).
-			out = s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte {
+			out, turn = s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte {
 				actor := ""
 				if why != muc.AffiliationChanged {
 					actor = r.actorNickLocked(s, ev.GetSender(), selfKey) // under endRoom's lock
@@ -88,6 +89,11 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			}
 		}
 		t.log.Info("user no longer in a group", "user", s.user, "room", r.jid, "reason", p.ChatRemoved.Reason)
+		if d.turn != nil {
+			*d.turn = turn // written after the room's earlier copies
+		} else {
+			turn.done()
+		}
 		return out
 	}
 	r := s.rooms.get(ev.ChatId)
