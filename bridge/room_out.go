@@ -109,7 +109,17 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Member:
-		return s.memberEvent(r, ev.GetSender(), p.Member)
+		out := s.memberEvent(r, ev.GetSender(), p.Member)
+		if len(out) > 0 && d.turn != nil {
+			// After the copies of the room's earlier messages (a
+			// reflection of the user's whose result came meanwhile);
+			// the member's own messages render in this worker, so none
+			// comes between the presences and their turn.
+			r.mu.Lock()
+			*d.turn = r.sendTurnLocked()
+			r.mu.Unlock()
+		}
+		return out
 	case *pb.Event_Topic:
 		return s.topicEvent(r, ev, p.Topic.Topic)
 	}

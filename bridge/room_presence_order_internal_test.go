@@ -61,3 +61,27 @@ func TestRoomEndInTurn(t *testing.T) {
 		})
 	}
 }
+
+// TestMemberEventInTurn: a member's leave that the network tells goes in
+// the room's order of writes: after the copies of a message archived
+// before it. Before, it was written at once, and the member's message
+// then came from an occupant who was not in the room.
+func TestMemberEventInTurn(t *testing.T) {
+	tr, s, r, sent := occupantFixture(t)
+	sent()
+	out, turn := renderHeld(t, tr, s, "on its way")
+	whileHeld(t, tr, r, out, turn, func() {
+		var turn sendTurn
+		ev := groupEv(&pb.MemberEvent{Member: &pb.Member{UserId: "echo-1"}, Kind: pb.MemberEvent_KIND_LEFT})
+		out := tr.renderRoom(context.Background(), delivery{ev: ev, turn: &turn}, s)
+		s.writeInTurn(context.Background(), turn, out) // as deliverNow
+	})
+	got := sent()
+	msg := indexOf(got, isHeld)
+	left := indexOf(got, func(st *wire.Stanza) bool {
+		return st.Kind() == "presence" && st.From() == "g1@echo.localhost/One" && st.Type() == "unavailable"
+	})
+	if msg < 0 || left < 0 || msg > left {
+		t.Fatalf("message at %d, the member's leave at %d: want the message first; sent %v", msg, left, got)
+	}
+}
