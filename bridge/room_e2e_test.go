@@ -332,7 +332,8 @@ func TestRoomMembersAndTopic(t *testing.T) {
 // joined resource sees the user go, no longer a member (affiliation
 // none, status 321: removed by an affiliation change, which clients
 // show as such; with no code, Conversations showed an unknown error),
-// and the room is gone.
+// and the room is gone: a join of it again is refused
+// registration-required (XEP-0045 §7.2.5), saying the user left.
 func TestRoomLeave(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
@@ -358,9 +359,12 @@ func TestRoomLeave(t *testing.T) {
 	if err := alice.SendRaw(ctxT(t), `<presence to='`+room+`/a'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
 		t.Fatal(err)
 	}
+	// XEP-0045 §7.2.5: not a member (any more) is registration-required,
+	// saying so; item-not-found (before) said there was no such room.
 	st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "presence" && s.Type == "error" })
-	if err != nil || st.Err.Condition != "item-not-found" {
-		t.Fatalf("joining a group left: want item-not-found, got %v %s", err, st.XML)
+	if err != nil || st.Err.Condition != "registration-required" || !strings.Contains(st.XML, "you left this group") ||
+		!strings.Contains(st.XML, `type="auth"`) {
+		t.Fatalf("joining a group left: want registration-required saying you left it, got %v %s", err, st.XML)
 	}
 }
 
