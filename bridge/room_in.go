@@ -706,6 +706,7 @@ func (s *session) dropRoom(ctx context.Context, r *room, why muc.Removal, reason
 func (s *session) endRoom(ctx context.Context, r *room, gone func(to string, me muc.Occupant) []byte) ([][]byte, sendTurn) {
 	s.rooms.remove(r.chatID)
 	s.forgetPrivateChatsIn(ctx, r.chatID) // room_pm.go
+	s.forgetMemberAvatars(ctx, r.chatID)  // room_member_avatar.go
 	s.t.unannounceRoom(ctx, s.user, r.jid)
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -112,6 +112,7 @@ func newSession(t *transport, l store.Login) *session {
 	}
 	s.feats.own = own
 	s.loadAvatars()
+	s.loadMemberAvatars() // room_member_avatar.go
 	return s
 }
 
