@@ -706,6 +706,7 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 // alone, not announced as a contact.
 func (s *session) avatarFetched(ctx context.Context, userID string, info *pb.Contact) {
 	t := s.t
+	s.saveMemberAvatar(ctx, userID, info) // a member's who is no contact (room_member_avatar.go)
 	hash := pictureHash(info.Avatar)
 	s.mu.Lock()
 	old, known := s.avatars[userID]

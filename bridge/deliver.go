@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/media"
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -182,7 +183,9 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		t.log.Error("remote chat ID has no JID; event dropped", "chat", ev.ChatId, "err", err)
 		return nil
 	}
-	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: pj.String(), endsComposing: endsComposing}
+	// A member written to through a room answers there (room_pm.go).
+	from, pm := s.privateAddr(ev, pj.String())
+	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: from, pm: pm, endsComposing: endsComposing}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Message:
 		return c.message(ctx, p.Message)
@@ -240,6 +243,9 @@ type chatOut struct {
 	ev                *pb.Event
 	xid, user, puppet string
 	group             bool
+	// pm: puppet is a member's occupant JID, the user having written to
+	// it privately through its room (room_pm.go).
+	pm bool
 	// endsComposing: the event is a direct message from a contact
 	// shown composing (typingSeen); its first stanza says <active/>.
 	endsComposing bool
@@ -268,6 +274,9 @@ func (c chatOut) start(id string) *wire.Writer {
 		w.Start("message", "jabber:client").Attr("from", c.user).Attr("to", c.puppet).Attr("type", "chat").Attr("id", id)
 	} else {
 		w.Start("message", "").Attr("from", c.puppet).Attr("to", c.user).Attr("type", "chat").Attr("id", id)
+		if c.pm {
+			w.Start("x", muc.NSUser).End() // XEP-0045 §7.5: a private message
+		}
 	}
 	return &w
 }

@@ -80,6 +80,9 @@ const selfKey = "\x00self"
 type roomSet struct {
 	mu sync.Mutex
 	m  map[string]*room
+	// left: the groups the user left since the start, and why
+	// (room_left.go).
+	left map[string]leftGroup
 	// nodeOnce checks the user's bookmarks node at the session's first
 	// room (bookmark_node.go).
 	nodeOnce sync.Once
@@ -104,6 +107,7 @@ func (rs *roomSet) add(chatID string, mk func() *room) (*room, bool) {
 	}
 	r := mk()
 	rs.m[chatID] = r
+	delete(rs.left, chatID) // a member again
 	return r, true
 }
 
@@ -678,8 +682,7 @@ func (s *session) findRoom(ctx context.Context, chatID string) *room {
 // ends (the user logged out) that they are out of it (status 332).
 func (s *session) closeRooms(ctx context.Context) {
 	for _, r := range s.rooms.all() {
-		for _, b := range s.dropRoom(ctx, r, muc.Shutdown, "you logged out of "+s.t.displayName()) {
-			s.t.send(ctx, b)
-		}
+		out, turn := s.dropRoom(ctx, r, muc.Shutdown, "you logged out of "+s.t.displayName())
+		s.writeInTurn(ctx, turn, out)
 	}
 }

@@ -79,6 +79,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			// A private message to an occupant of a room not known
 			// (yet): never the one-to-one path's (room_occupant_addr.go).
 			if to.Resourcepart() == "" || s == nil || s.knowsUser(chatID) {
+				if s != nil && to.Resourcepart() == "" {
+					s.wroteToAddress(ctx, st, chatID) // room_pm.go
+				}
 				return false
 			}
 			if s.movedAway(ctx, st, chatID) {
@@ -335,6 +338,9 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 		}
 		if r = s.findRoom(ctx, chatID); r == nil {
 			if s.joinByID(ctx, st, chatID, from, to, join) { // room_join.go
+				return
+			}
+			if s.refuseLeftJoin(ctx, st, chatID, to) { // room_left.go
 				return
 			}
 			t.noGroup(ctx, st, to)
@@ -675,9 +681,9 @@ func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condit
 		// Out of the group, out of its members: 321, affiliation none
 		// (XEP-0045 §9.4), which clients show; no code is an unknown
 		// error to Conversations.
-		for _, b := range s.dropRoom(ctx, r, muc.AffiliationChanged, "you left the group") {
-			t.send(ctx, b)
-		}
+		s.noteLeft(r.chatID, wire.RegistrationRequired, "you left this group") // room_left.go
+		out, turn := s.dropRoom(ctx, r, muc.AffiliationChanged, "you left the group")
+		s.writeInTurn(ctx, turn, out)
 		t.log.Info("user left a group", "user", s.user, "room", r.jid)
 		done("", "")
 	})
@@ -685,22 +691,32 @@ func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condit
 
 // dropRoom forgets a room the user is no longer in (and unannounces it,
 // bookmarks.go); it returns the self-presences of the removal for the
-// joined resources.
-func (s *session) dropRoom(ctx context.Context, r *room, why muc.Removal, reason string) [][]byte {
+// joined resources, and their turn in the room's order (endRoom).
+func (s *session) dropRoom(ctx context.Context, r *room, why muc.Removal, reason string) ([][]byte, sendTurn) {
 	return s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte { return muc.Removed(r.jid, to, me, why, reason, true) })
 }
 
 // endRoom forgets r and its bookmark, and tells each joined resource its
-// occupant is out with the presence gone builds.
-func (s *session) endRoom(ctx context.Context, r *room, gone func(to string, me muc.Occupant) []byte) [][]byte {
+// occupant is out with the presence gone builds. The presences take a
+// turn in the room's order of writes (room_order.go), which the caller
+// writes them in (writeInTurn) or ends: written at once, they went
+// ahead of the copies of a message archived before (a reflection whose
+// result came just then), which a client then got in a room it had
+// left, or lost.
+func (s *session) endRoom(ctx context.Context, r *room, gone func(to string, me muc.Occupant) []byte) ([][]byte, sendTurn) {
 	s.rooms.remove(r.chatID)
+	s.forgetPrivateChatsIn(ctx, r.chatID) // room_pm.go
+	s.forgetMemberAvatars(ctx, r.chatID)  // room_member_avatar.go
 	s.t.unannounceRoom(ctx, s.user, r.jid)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	me := s.selfOccupantLocked(r) // muc.Removed makes a ban's outcast
 	out := r.toJoinedLocked(s.user, func(to string) []byte { return gone(to, me) })
 	clear(r.joined)
-	return out
+	if len(out) == 0 {
+		return nil, sendTurn{}
+	}
+	return out, r.sendTurnLocked()
 }
 
 // destroyedRoom ends the user's room r of a group that is gone: deleted,
@@ -708,7 +724,7 @@ func (s *session) endRoom(ctx context.Context, r *room, gone func(to string, me 
 // resource is told the room is destroyed (XEP-0045 §10.9), with next's
 // room as its alternate venue, which clients offer to join; next's own
 // room comes with its ChatEvent. A move is stored (movedAway).
-func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason string) [][]byte {
+func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason string) ([][]byte, sendTurn) {
 	venue := ""
 	if next != "" {
 		venue = s.groupMoved(ctx, r.chatID, next)
@@ -855,6 +871,9 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 	if err != nil {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))
 		return
+	}
+	if action {
+		s.notePrivateChat(ctx, id, r) // its answers come here (room_pm.go)
 	}
 	s.userMessage(ctx, st, m, action, pj)
 }

@@ -146,6 +146,11 @@ func (s *session) takeJoined(chatID string) []pendingJoin {
 // failJoins refuses the joins of batch b, if still waiting.
 func (s *session) failJoins(ctx context.Context, key joinKey, b *joinBatch, cond wire.Condition, text string) {
 	for _, j := range s.takeJoins(key, b) {
+		// The network knows no such group of the user's: one the user
+		// left, if the session saw it (room_left.go).
+		if cond == wire.ItemNotFound && s.refuseLeftJoin(ctx, j.st, key.chatID, j.to) {
+			continue
+		}
 		s.t.send(ctx, wire.ErrorReply(j.st, cond, text))
 	}
 }

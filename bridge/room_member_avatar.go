@@ -2,8 +2,11 @@ package bridge
 
 import (
 	"context"
+	"errors"
 
 	"passerelle.im/passerelle/bridge/muc"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
 )
 
 // A member's avatar shows on its occupant in each room: the XEP-0153
@@ -33,5 +36,67 @@ func (s *session) memberAvatarChanged(ctx context.Context, userID string) {
 		turn := r.sendTurnLocked()
 		r.mu.Unlock()
 		s.writeInTurn(ctx, turn, out)
+	}
+}
+
+// The avatars of members who are no contacts are stored too (store
+// bucket w, beside the contacts' v): after a restart their occupant
+// presences carry the picture's hash at once, and a client that has the
+// picture does not ask for the occupant's vCard again, a UserInfo call
+// and a download on the network each. One record per room the member is
+// in, dropped with the room (endRoom) or the login; at most
+// store.MaxMemberAvatars per login.
+
+// saveMemberAvatar stores the avatar a fetch of member userID's profile
+// found (info), when userID is no contact (a contact's is saveAvatar's)
+// and the picture is not the one known already: for each room it is a
+// member of. Called before the session takes the new hash.
+func (s *session) saveMemberAvatar(ctx context.Context, userID string, info *pb.Contact) {
+	t := s.t
+	if info.GetAvatarId() == "" {
+		return // nothing to know it again by
+	}
+	hash := pictureHash(info.Avatar)
+	if old, known := s.avatarHash(userID); known && old == hash {
+		return // stored already (or a contact's)
+	}
+	if _, err := t.db.GetPuppet(t.name, s.LoginID(), userID); !errors.Is(err, store.ErrNotFound) {
+		return // a contact's, or the store unreadable
+	}
+	a := store.ContactAvatar{AvatarID: info.AvatarId, Hash: hash}
+	for _, r := range s.rooms.all() {
+		r.mu.Lock()
+		_, member := r.members[userID]
+		r.mu.Unlock()
+		if !member {
+			continue
+		}
+		if err := t.db.PutMemberAvatar(context.WithoutCancel(ctx), t.name, s.LoginID(), r.chatID, userID, a); err != nil {
+			t.log.Warn("a member's avatar not stored", "user", s.user, "room", r.jid, "user_id", userID, "err", err)
+		}
+	}
+}
+
+// loadMemberAvatars takes the members' avatars as last fetched from the
+// store, after the contacts' (which win: loadAvatars).
+func (s *session) loadMemberAvatars() {
+	avs, err := s.t.db.MemberAvatars(s.t.name, s.login.LoginID)
+	if err != nil {
+		// Fetched again when the clients ask, as the first time.
+		s.t.log.Warn("the members' stored avatars are unreadable", "user", s.user, "err", err)
+		return
+	}
+	for id, a := range avs {
+		if _, ok := s.avatars[id]; !ok {
+			s.avatarIDs[id], s.avatars[id] = a.AvatarID, a.Hash
+		}
+	}
+}
+
+// forgetMemberAvatars drops the stored avatars of the members of the
+// room of chatID, which ended.
+func (s *session) forgetMemberAvatars(ctx context.Context, chatID string) {
+	if err := s.t.db.DeleteMemberAvatarsIn(context.WithoutCancel(ctx), s.t.name, s.LoginID(), chatID); err != nil {
+		s.t.log.Warn("the members' avatars of an ended room not forgotten", "user", s.user, "chat", chatID, "err", err)
 	}
 }

@@ -59,22 +59,29 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		// Left (on the phone, say): no longer a member, as /leave.
 		why, reason := muc.AffiliationChanged, p.ChatRemoved.Text
 		switch p.ChatRemoved.Reason {
+		case pb.ChatRemovedEvent_REASON_LEFT:
+			if p.ChatRemoved.ReplacedBy == "" {
+				s.noteLeft(r.chatID, wire.RegistrationRequired, "you left this group") // room_left.go
+			}
 		case pb.ChatRemovedEvent_REASON_KICKED:
 			why = muc.Kicked
+			s.noteLeft(r.chatID, wire.RegistrationRequired, "you were removed from this group")
 		case pb.ChatRemovedEvent_REASON_BANNED:
 			why = muc.Banned
+			s.noteLeft(r.chatID, wire.Forbidden, "you are banned from this group")
 		case pb.ChatRemovedEvent_REASON_DELETED:
 			if reason == "" {
 				reason = "the group was deleted"
 			}
 		}
 		var out [][]byte
+		var turn sendTurn
 		if next := p.ChatRemoved.ReplacedBy; next != "" || p.ChatRemoved.Reason == pb.ChatRemovedEvent_REASON_DELETED {
-			out = s.destroyedRoom(ctx, r, next, reason)
+			out, turn = s.destroyedRoom(ctx, r, next, reason)
 		} else {
 			// Who kicked or banned the user, in the item's <actor/>
 			// (XEP-0045 §9.1.6): the event's sender (IRC's KICK).
-			out = s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte {
+			out, turn = s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte {
 				actor := ""
 				if why != muc.AffiliationChanged {
 					actor = r.actorNickLocked(s, ev.GetSender(), selfKey) // under endRoom's lock
@@ -88,6 +95,11 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			}
 		}
 		t.log.Info("user no longer in a group", "user", s.user, "room", r.jid, "reason", p.ChatRemoved.Reason)
+		if d.turn != nil {
+			*d.turn = turn // written after the room's earlier copies
+		} else {
+			turn.done()
+		}
 		return out
 	}
 	r := s.rooms.get(ev.ChatId)
@@ -103,7 +115,17 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Member:
-		return s.memberEvent(r, ev.GetSender(), p.Member)
+		out := s.memberEvent(r, ev.GetSender(), p.Member)
+		if len(out) > 0 && d.turn != nil {
+			// After the copies of the room's earlier messages (a
+			// reflection of the user's whose result came meanwhile);
+			// the member's own messages render in this worker, so none
+			// comes between the presences and their turn.
+			r.mu.Lock()
+			*d.turn = r.sendTurnLocked()
+			r.mu.Unlock()
+		}
+		return out
 	case *pb.Event_Topic:
 		return s.topicEvent(r, ev, p.Topic.Topic)
 	}

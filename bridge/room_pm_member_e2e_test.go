@@ -7,13 +7,16 @@ import (
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
-// TestRoomPrivateMessageToNonContact: a private message to a member who
+// TestRoomPrivateAnswerFromOccupant: a private message to a member who
 // is not one of the user's contacts goes to that member's direct chat on
-// the network (its chat ID is the member's user ID, as a contact's is),
-// and the answer comes from the member's own address. Before, it was
-// refused not-acceptable, "private messages go to contacts only",
-// though WhatsApp, Signal, Telegram and IRC reach any member.
-func TestRoomPrivateMessageToNonContact(t *testing.T) {
+// the network (its chat ID is the member's user ID, as a contact's is);
+// the answer, which the network sends in that direct chat, comes from
+// the member's occupant JID, marked as a private message (the muc#user
+// <x/>): the client shows it in the window the user wrote in. Once the
+// user writes to the member's own address, answers come from there
+// again. Before, every answer came from the member's own address:
+// another window than the question's.
+func TestRoomPrivateAnswerFromOccupant(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
 	join(t, alice, "a", "")
@@ -24,14 +27,27 @@ func TestRoomPrivateMessageToNonContact(t *testing.T) {
 	if err != nil {
 		t.Fatalf("echo-5 never joined: %v", err)
 	}
-	raw(t, alice, `<message type='chat' id='pm5' to='`+p.From+`'><body>psst five</body></message>`)
-	st, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
-		return st.Name == "message" && (st.ID == "pm5" && st.Type == "error" || st.Body == "psst five")
-	})
-	if err != nil {
-		t.Fatalf("no answer: %v; pending %v", err, alice.Pending())
+	answer := func(id, to, body string) xmpptest.Stanza {
+		t.Helper()
+		raw(t, alice, `<message type='chat' id='`+id+`' to='`+to+`'><body>`+body+`</body></message>`)
+		st, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+			return st.Name == "message" && (st.ID == id && st.Type == "error" || st.Body == body)
+		})
+		if err != nil {
+			t.Fatalf("no answer to %s: %v; pending %v", body, err, alice.Pending())
+		}
+		if st.Type == "error" {
+			t.Fatalf("%s refused: %s", body, st.XML)
+		}
+		return st
 	}
-	if st.Type == "error" || bareJID(st.From) != "echo-5@"+domain {
-		t.Fatalf("want the member's echo from echo-5@%s, got %s", domain, st.XML)
+	st := answer("pm1", p.From, "psst five")
+	if st.From != p.From || !strings.Contains(st.XML, "http://jabber.org/protocol/muc#user") {
+		t.Fatalf("want the member's answer from its occupant JID %s, as a private message, got %s", p.From, st.XML)
+	}
+	// Written to at its own address: answers come there again.
+	st = answer("dm1", "echo-5@"+domain, "hello five")
+	if st.From != "echo-5@"+domain || strings.Contains(st.XML, "muc#user") {
+		t.Fatalf("want the answer to a direct message from echo-5@%s, got %s", domain, st.XML)
 	}
 }

@@ -31,10 +31,13 @@ func memberShow(p *pb.Presence) (show, status string) {
 }
 
 // memberAvailability shows a contact's new presence on its occupant in
-// every room it is a member of where the user has joined resources. It
-// sends under the room's lock, as the room's own presences are built:
-// a member who leaves meanwhile is not shown available after its
-// removal.
+// every room it is a member of where the user has joined resources. The
+// presences are built, and take their turn in the room's order of
+// writes (room_order.go), under the room's lock, as the room's own
+// presences are: a member who leaves meanwhile is not shown available
+// after its removal, and a message of the member archived before is not
+// overtaken (written at once, the presence went ahead of copies still
+// waiting for their turn).
 func (s *session) memberAvailability(ctx context.Context, userID string) {
 	// Unsorted, unlike rooms.all: a connect's contact list calls this
 	// for each contact.
@@ -46,12 +49,17 @@ func (s *session) memberAvailability(ctx context.Context, userID string) {
 	s.rooms.mu.Unlock()
 	for _, r := range rooms {
 		r.mu.Lock()
-		if _, ok := r.members[userID]; ok && len(r.joined) > 0 {
-			o := r.occupantLocked(s, userID)
-			for _, res := range r.resourcesLocked() {
-				s.t.send(ctx, muc.Presence{Room: r.jid, To: s.user + "/" + res, Occupant: o}.Bytes())
-			}
+		if _, ok := r.members[userID]; !ok || len(r.joined) == 0 {
+			r.mu.Unlock()
+			continue
 		}
+		o := r.occupantLocked(s, userID)
+		var out [][]byte
+		for _, res := range r.resourcesLocked() {
+			out = append(out, muc.Presence{Room: r.jid, To: s.user + "/" + res, Occupant: o}.Bytes())
+		}
+		turn := r.sendTurnLocked()
 		r.mu.Unlock()
+		s.writeInTurn(ctx, turn, out)
 	}
 }

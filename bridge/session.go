@@ -85,6 +85,9 @@ type session struct {
 	// are not kept for it), so that a late reflection does not make its
 	// deleted archive anew (room_in.go's roomDeleted).
 	deleted sync.Map
+	// pms: the members the user last wrote to privately through a
+	// room, whose answers come from their occupant JIDs (room_pm.go).
+	pms privateChats
 }
 
 // loginState is what the plugin last said about a login's connection.
@@ -109,6 +112,7 @@ func newSession(t *transport, l store.Login) *session {
 	}
 	s.feats.own = own
 	s.loadAvatars()
+	s.loadMemberAvatars() // room_member_avatar.go
 	return s
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -100,4 +101,113 @@ func dropAvatar(lb *bbolt.Bucket, userID []byte) error {
 		return fmt.Errorf("store: drop contact avatar: %w", err)
 	}
 	return nil
+}
+
+// bMemberAvatars is the per-login bucket of the avatars of group members
+// who are no contacts, as last fetched (a client asked for an occupant's
+// vCard): w/{room chat ID, user ID} -> the network's avatar ID, the
+// picture's SHA-1 hash ("" for none), one record per room the member is
+// in. The bridge shows the hash on the member's occupant presences after
+// a restart, so that clients that have the picture do not ask for it
+// (each ask a UserInfo call and a download on the network). At most
+// MaxMemberAvatars records per login (more are not kept: fetched again
+// after a restart, as before the records); a room's go with the room
+// (DeleteMemberAvatarsIn), all with the login (DeleteLogin drops the
+// login's bucket).
+var bMemberAvatars = []byte("w")
+
+// MaxMemberAvatars bounds the members' avatar records kept per login.
+const MaxMemberAvatars = 4096
+
+// PutMemberAvatar records the avatar of member userID of the room
+// roomID, unless the login has MaxMemberAvatars records already.
+func (db *DB) PutMemberAvatar(ctx context.Context, transport, loginID, roomID, userID string, a ContactAvatar) error {
+	if err := checkPuppetKey(transport, loginID, userID); err != nil {
+		return err
+	}
+	if err := checkPart("room ID", roomID, false); err != nil {
+		return err
+	}
+	if a.AvatarID == "" || len(a.AvatarID) > maxAvatarID || len(a.Hash) > maxAvatarHash {
+		return fmt.Errorf("%w: avatar record of %d and %d bytes", ErrInvalid, len(a.AvatarID), len(a.Hash))
+	}
+	e := newEnc(len(a.AvatarID) + len(a.Hash) + 4)
+	e.str(a.AvatarID)
+	e.str(a.Hash)
+	key := comp(roomID, userID)
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		lb, err := loginBucketRW(tx, transport, loginID)
+		if err != nil {
+			return fmt.Errorf("store: put member avatar: %w", err)
+		}
+		wb, err := lb.CreateBucketIfNotExists(bMemberAvatars)
+		if err != nil {
+			return fmt.Errorf("store: put member avatar: %w", err)
+		}
+		if wb.Get(key) == nil && countKeys(wb) >= MaxMemberAvatars {
+			return nil // bounded: this one is fetched again after a restart
+		}
+		if err := wb.Put(key, e.b); err != nil {
+			return fmt.Errorf("store: put member avatar: %w", err)
+		}
+		return nil
+	})
+}
+
+// MemberAvatars returns the recorded avatars of one login's group
+// members, by user ID (a member of several rooms once: the record read
+// last); empty (nil) when none is.
+func (db *DB) MemberAvatars(transport, loginID string) (map[string]ContactAvatar, error) {
+	if err := checkPart("transport", transport, false); err != nil {
+		return nil, err
+	}
+	if err := checkPart("login ID", loginID, false); err != nil {
+		return nil, err
+	}
+	var out map[string]ContactAvatar
+	err := db.view(func(tx *bbolt.Tx) error {
+		wb := sub(loginBucket(tx, transport, loginID), bMemberAvatars)
+		if wb == nil {
+			return nil
+		}
+		return wb.ForEach(func(k, v []byte) error {
+			parts, err := splitComp(k)
+			if err != nil || len(parts) != 2 {
+				return fmt.Errorf("store: member avatar key %q: %w", k, ErrCorrupt)
+			}
+			d := newDec(v)
+			a := ContactAvatar{AvatarID: d.str(), Hash: d.str()}
+			if d.err != nil {
+				return fmt.Errorf("store: member avatar of %s: %w", parts[1], d.err)
+			}
+			if out == nil {
+				out = map[string]ContactAvatar{}
+			}
+			out[parts[1]] = a
+			return nil
+		})
+	})
+	return out, err
+}
+
+// DeleteMemberAvatarsIn forgets the members' avatar records of the room
+// roomID (the user left it, or it ended).
+func (db *DB) DeleteMemberAvatarsIn(ctx context.Context, transport, loginID, roomID string) error {
+	if err := checkMovedKey(transport, loginID, roomID); err != nil {
+		return err
+	}
+	prefix := comp(roomID)
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		wb := sub(loginBucket(tx, transport, loginID), bMemberAvatars)
+		if wb == nil {
+			return nil
+		}
+		c := wb.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+			if err := wb.Delete(k); err != nil {
+				return fmt.Errorf("store: delete member avatars of a room: %w", err)
+			}
+		}
+		return nil
+	})
 }

@@ -35,6 +35,9 @@
 //	    b/<chat ID>                  BackfillCursor
 //	    i/<user ID>                  user ID its occupant-ids derive from (occupant_alias.go)
 //	    g/<chat ID>                  chat ID the group moved to (moved.go)
+//	    v/<user ID>                  a contact's avatar ID and hash (avatars.go)
+//	    q/<user ID>                  room the user wrote to it privately through (privatechats.go)
+//	    w/{room ID, user ID}         a group member's avatar ID and hash (avatars.go)
 //	outbox/<transport>/<u64 key>     pending inbound event
 //	archive/<transport>/<user JID>/<room ID>/  a room's archive (archive.go)
 //

@@ -3,7 +3,9 @@
 // state_dir ("pic-v1" without it), and which appends a line to the file
 // userinfo there at each UserInfo call: the gateway's tests run it to
 // count the avatar fetches across restarts of the gateway (each starts
-// the plugin afresh, which keeps no count of its own).
+// the plugin afresh, which keeps no count of its own). With a file
+// "group" in state_dir it has one group too, "grp", whose one member
+// besides the user, "mem", is no contact and has a picture the same way.
 package main
 
 import (
@@ -22,8 +24,9 @@ import (
 func main() { sdk.Serve[*session](&network{}) }
 
 type network struct {
-	host sdk.Host
-	dir  string
+	host  sdk.Host
+	dir   string
+	group bool // the group "grp" is there
 }
 
 // Init reads state_dir.
@@ -38,8 +41,10 @@ func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		return nil, fmt.Errorf("config: no state_dir")
 	}
 	n.host, n.dir = host, cfg.StateDir
+	_, err := os.Stat(filepath.Join(n.dir, "group"))
+	n.group = err == nil
 	return &pb.Capabilities{Network: "countavatar", DisplayName: "Count avatar", Version: "1",
-		Features: &pb.Features{Presence: true, Avatars: true}}, nil
+		Features: &pb.Features{Presence: true, Avatars: true, Groups: n.group}}, nil
 }
 
 func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
@@ -100,6 +105,31 @@ func (s *session) UserInfo(_ context.Context, userID string) (*pb.Contact, error
 		return nil, err
 	}
 	id := s.n.avatarID()
+	if userID == "mem" {
+		id = "mem-" + id
+	}
 	return &pb.Contact{UserId: userID, Name: "Pic", AvatarId: id,
 		Avatar: []byte("\x89PNG\r\n\x1a\n countavatar's picture " + id), AvatarMime: "image/png"}, nil
+}
+
+// groupChat is the group, when there is one.
+func (s *session) groupChat() *pb.Chat {
+	return &pb.Chat{ChatId: "grp", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "Group",
+		Members: []*pb.Member{{UserId: s.id, IsSelf: true}, {UserId: "mem", Nick: "Mem"}}}
+}
+
+// ChatList is the group, when there is one.
+func (s *session) ChatList(context.Context) ([]*pb.Chat, error) {
+	if !s.n.group {
+		return nil, nil
+	}
+	return []*pb.Chat{s.groupChat()}, nil
+}
+
+// ChatInfo describes the group.
+func (s *session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
+	if !s.n.group || chatID != "grp" {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no chat %q", chatID)
+	}
+	return s.groupChat(), nil
 }

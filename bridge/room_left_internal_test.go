@@ -1,0 +1,55 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// TestLeftGroupJoinRefused: after the network removed the user from a
+// group (kicked, banned), a join of its room is refused as XEP-0045
+// says of a user not a member (registration-required, §7.2.5) or banned
+// (forbidden, §7.2.7), saying so; once the group is a room again (the
+// user added back), nothing is refused.
+func TestLeftGroupJoinRefused(t *testing.T) {
+	for _, tc := range []struct {
+		reason pb.ChatRemovedEvent_Reason
+		cond   wire.Condition
+		words  string
+	}{
+		{pb.ChatRemovedEvent_REASON_LEFT, wire.RegistrationRequired, "you left"},
+		{pb.ChatRemovedEvent_REASON_KICKED, wire.RegistrationRequired, "removed"},
+		{pb.ChatRemovedEvent_REASON_BANNED, wire.Forbidden, "banned"},
+	} {
+		t.Run(tc.reason.String(), func(t *testing.T) {
+			tr, s, r, sent := occupantFixture(t)
+			sent()
+			var turn sendTurn
+			tr.renderRoom(context.Background(), delivery{ev: groupEv(&pb.ChatRemovedEvent{Reason: tc.reason}), turn: &turn}, s)
+			turn.done()
+			st, err := wire.Parse(`<presence from='alice@localhost/phone' to='g1@echo.localhost/Alice' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.refuseLeftJoin(context.Background(), st, "g1", jid.MustParse(st.To())) {
+				t.Fatal("a join of the group the user is out of not refused as such")
+			}
+			cond, text := errorOf(t, sent())
+			if cond != string(tc.cond) || !strings.Contains(text, tc.words) || !strings.Contains(text, "no longer a member") {
+				t.Errorf("refused %s %q, want %s saying %q", cond, text, tc.cond, tc.words)
+			}
+			s.rooms.add("g1", func() *room {
+				return &room{chatID: "g1", jid: r.jid, members: map[string]*pb.Member{}, names: map[string]string{}, nicks: muc.NewNicks(), joined: map[string]bool{}}
+			})
+			if s.refuseLeftJoin(context.Background(), st, "g1", jid.MustParse(st.To())) {
+				t.Error("a join refused after the group became a room again")
+			}
+		})
+	}
+}

@@ -1,0 +1,166 @@
+package bridge
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// A private message to an occupant (XEP-0045 §7.5, privateMessage in
+// room_in.go) goes to the member's direct chat on the network, whose
+// answers the network sends in that direct chat. Shown from the member's
+// own address, they landed in another window than the one the user
+// wrote in (the client keeps a room's private chat under the occupant
+// JID). So the session remembers, per member, the room the user last
+// wrote to it privately through, and shows the member's events in its
+// direct chat from the member's occupant JID in that room, marked as a
+// private message (the muc#user <x/> §7.5 says the service adds). The
+// user's own words from another device keep the member's own address:
+// sent as the user (XEP-0356) to an occupant JID, the server would hand
+// them back to the room as a new private message.
+//
+// The memory is the login's: store bucket q (store/privatechats.go),
+// read at the session's first need, so it holds across a restart; at
+// most store.MaxPrivateChats members (the oldest goes). A member's entry
+// goes when the user writes to the member's own address (back to the
+// one-to-one chat), all of a room's when the room ends, all with the
+// login. While the member is not in the room (it left, or the room is
+// not known yet after a start) its events come from its own address.
+
+// privateChats is a session's members written to privately through a
+// room: the room's chat ID by member user ID.
+type privateChats struct {
+	once sync.Once
+	mu   sync.Mutex
+	m    map[string]store.PrivateChat
+}
+
+// privateRooms is the session's map, read from the store on first use.
+func (s *session) privateRooms() *privateChats {
+	p := &s.pms
+	p.once.Do(func() {
+		m, err := s.t.db.PrivateChats(s.t.name, s.LoginID())
+		if err != nil {
+			// Answers come from the members' own addresses until the
+			// user writes through a room again.
+			s.t.log.Warn("the private chats through rooms are unreadable", "user", s.user, "err", err)
+		}
+		p.mu.Lock()
+		if p.m == nil {
+			p.m = map[string]store.PrivateChat{}
+		}
+		for k, v := range m {
+			if _, newer := p.m[k]; !newer {
+				p.m[k] = v
+			}
+		}
+		p.mu.Unlock()
+	})
+	return p
+}
+
+// notePrivateChat records that the user wrote to member userID privately
+// through room r.
+func (s *session) notePrivateChat(ctx context.Context, userID string, r *room) {
+	p := s.privateRooms()
+	now := time.Now()
+	p.mu.Lock()
+	same := p.m[userID].RoomID == r.chatID
+	if !same {
+		p.m[userID] = store.PrivateChat{RoomID: r.chatID, At: now}
+		for len(p.m) > store.MaxPrivateChats {
+			// As the store does: the oldest goes.
+			oldest := ""
+			for k, v := range p.m {
+				if oldest == "" || v.At.Before(p.m[oldest].At) {
+					oldest = k
+				}
+			}
+			delete(p.m, oldest)
+		}
+	}
+	p.mu.Unlock()
+	if same {
+		return
+	}
+	if err := s.t.db.PutPrivateChat(context.WithoutCancel(ctx), s.t.name, s.LoginID(), userID, r.chatID, now); err != nil {
+		s.t.log.Warn("a private chat through a room not stored", "user", s.user, "room", r.jid, "err", err)
+	}
+}
+
+// wroteToAddress takes st, a message of the user to the address of
+// userID itself: words there (not a chat state) bring a member's
+// answers back to it.
+func (s *session) wroteToAddress(ctx context.Context, st *wire.Stanza, userID string) {
+	p := s.privateRooms()
+	p.mu.Lock()
+	_, had := p.m[userID]
+	p.mu.Unlock()
+	if !had {
+		return // the usual case: no parse
+	}
+	if m := parseUserMessage(st); !m.hasBody && m.oobURL == "" {
+		return
+	}
+	p.mu.Lock()
+	delete(p.m, userID)
+	p.mu.Unlock()
+	if err := s.t.db.DeletePrivateChat(context.WithoutCancel(ctx), s.t.name, s.LoginID(), userID); err != nil {
+		s.t.log.Warn("a private chat through a room not forgotten", "user", s.user, "user_id", userID, "err", err)
+	}
+}
+
+// forgetPrivateChatsIn drops the private chats through the room of
+// chatID, which ended.
+func (s *session) forgetPrivateChatsIn(ctx context.Context, chatID string) {
+	p := s.privateRooms()
+	p.mu.Lock()
+	had := false
+	for k, v := range p.m {
+		if v.RoomID == chatID {
+			delete(p.m, k)
+			had = true
+		}
+	}
+	p.mu.Unlock()
+	if !had {
+		return
+	}
+	if err := s.t.db.DeletePrivateChatsIn(context.WithoutCancel(ctx), s.t.name, s.LoginID(), chatID); err != nil {
+		s.t.log.Warn("the private chats through an ended room not forgotten", "user", s.user, "chat", chatID, "err", err)
+	}
+}
+
+// privateAddr is the address a direct chat's event goes from: the
+// member's occupant JID in the room the user last wrote to it through,
+// while it is in that room, with pm true; else own, the member's JID.
+func (s *session) privateAddr(ev *pb.Event, own string) (addr string, pm bool) {
+	if ev.GetSender().GetIsFromMe() {
+		return own, false
+	}
+	p := s.privateRooms()
+	p.mu.Lock()
+	pc, ok := p.m[ev.ChatId]
+	p.mu.Unlock()
+	if !ok {
+		return own, false
+	}
+	r := s.rooms.get(pc.RoomID)
+	if r == nil {
+		return own, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, member := r.members[ev.ChatId]; !member {
+		return own, false
+	}
+	nick, ok := r.nicks.Nick(ev.ChatId)
+	if !ok {
+		return own, false
+	}
+	return r.jid + "/" + nick, true
+}
