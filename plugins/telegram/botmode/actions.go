@@ -70,8 +70,10 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 	if loc, ok := mediatext.GeoURI(msg.Text); ok && len(msg.Attachments) == 0 {
 		// A location the XMPP client sent as a geo: URI: Telegram's own
 		// (horizontal_accuracy: 0 to 1,500 m).
-		m, err := s.bot.SendLocation(ctx, &bot.SendLocationParams{ChatID: chatID, MessageThreadID: thread, Latitude: loc.Lat, Longitude: loc.Long,
-			HorizontalAccuracy: min(loc.Accuracy, 1500), ReplyParameters: reply})
+		m, err := waitOutFlood(ctx, func() (*models.Message, error) {
+			return s.bot.SendLocation(ctx, &bot.SendLocationParams{ChatID: chatID, MessageThreadID: thread, Latitude: loc.Lat, Longitude: loc.Long,
+				HorizontalAccuracy: min(loc.Accuracy, 1500), ReplyParameters: reply})
+		})
 		if err != nil {
 			return sdk.Result{}, commandError("sending a location", err)
 		}
@@ -83,7 +85,9 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 		if text == "" {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "an empty message")
 		}
-		m, err := s.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, MessageThreadID: thread, Text: text, Entities: ents, ReplyParameters: reply})
+		m, err := waitOutFlood(ctx, func() (*models.Message, error) {
+			return s.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, MessageThreadID: thread, Text: text, Entities: ents, ReplyParameters: reply})
+		})
 		if err != nil {
 			return sdk.Result{}, commandError("sending", err)
 		}
@@ -137,9 +141,13 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a shared location cannot be changed: share the new one")
 	}
 	ents := entitiesOf(e.Text, e.Spans)
-	m, err := s.bot.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: e.Text, Entities: ents})
+	m, err := waitOutFlood(ctx, func() (*models.Message, error) {
+		return s.bot.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: e.Text, Entities: ents})
+	})
 	if err != nil && strings.Contains(strings.ToLower(err.Error()), "no text in the message") {
-		m, err = s.bot.EditMessageCaption(ctx, &bot.EditMessageCaptionParams{ChatID: chatID, MessageID: msgID, Caption: e.Text, CaptionEntities: ents})
+		m, err = waitOutFlood(ctx, func() (*models.Message, error) {
+			return s.bot.EditMessageCaption(ctx, &bot.EditMessageCaptionParams{ChatID: chatID, MessageID: msgID, Caption: e.Text, CaptionEntities: ents})
+		})
 	}
 	if err != nil {
 		return sdk.Result{}, commandError("correcting this message", err)
@@ -159,7 +167,9 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		set = append(set, models.ReactionType{Type: models.ReactionTypeTypeEmoji,
 			ReactionTypeEmoji: &models.ReactionTypeEmoji{Type: models.ReactionTypeTypeEmoji, Emoji: reaction.ToTelegram(r.Emojis[n-1])}})
 	}
-	if _, err := s.bot.SetMessageReaction(ctx, &bot.SetMessageReactionParams{ChatID: chatID, MessageID: msgID, Reaction: set}); err != nil {
+	if _, err := waitOutFlood(ctx, func() (bool, error) {
+		return s.bot.SetMessageReaction(ctx, &bot.SetMessageReactionParams{ChatID: chatID, MessageID: msgID, Reaction: set})
+	}); err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "reaction_invalid") {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
 				"Telegram does not allow this reaction here (a bot may use the standard emoji reactions the chat allows): %v", err)
@@ -176,7 +186,9 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if _, err := s.bot.DeleteMessage(ctx, &bot.DeleteMessageParams{ChatID: chatID, MessageID: msgID}); err != nil {
+	if _, err := waitOutFlood(ctx, func() (bool, error) {
+		return s.bot.DeleteMessage(ctx, &bot.DeleteMessageParams{ChatID: chatID, MessageID: msgID})
+	}); err != nil {
 		return sdk.Result{}, commandError("deleting this message", err)
 	}
 	return sdk.Result{}, nil
