@@ -149,6 +149,11 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 			return s.bot.EditMessageCaption(ctx, &bot.EditMessageCaptionParams{ChatID: chatID, MessageID: msgID, Caption: e.Text, CaptionEntities: ents})
 		})
 	}
+	if err != nil && strings.Contains(strings.ToLower(err.Error()), "message is not modified") {
+		// A correction to the text the message has: done already (an
+		// XMPP client lets one correct without a change).
+		return sdk.Result{MessageID: e.TargetId}, nil
+	}
 	if err != nil {
 		return sdk.Result{}, commandError("correcting this message", err)
 	}
