@@ -290,12 +290,19 @@ func (u *uploads) put(f upload) string {
 	return id
 }
 
-func (u *uploads) take(id string) (upload, bool) {
+// get finds an upload. It stays until its message went (drop): a send
+// Telegram refused may be made again under the same upload ID.
+func (u *uploads) get(id string) (upload, bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	f, ok := u.files[id]
-	delete(u.files, id)
 	return f, ok
+}
+
+func (u *uploads) drop(id string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.files, id)
 }
 
 // UploadMedia uploads a file to Telegram as it arrives.

@@ -312,7 +312,18 @@ func (s *Session) sendPart(ctx context.Context, api *tg.Client, mgr *updates.Man
 	}
 	if err != nil {
 		s.sendFailed(c, rid, err)
+		if tgerr.Is(err, "FILE_PART_MISSING") { // FILE_PART_<n>_MISSING
+			// Telegram lost the upload's parts: naming it again is
+			// no use.
+			if id := a.GetUploadId(); id != "" {
+				s.uploads.drop(id)
+			}
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: send a file: Telegram lost the file's upload (%v): send the file again", err)
+		}
 		return sdk.Result{}, s.topicErr("send a file", c.ChatID, err)
+	}
+	if id := a.GetUploadId(); id != "" {
+		s.uploads.drop(id) // it went: Telegram keeps it as the message's
 	}
 	return s.sentResult(ctx, mgr, c, rid, upd)
 }
@@ -357,7 +368,7 @@ func geoMedia(l mediatext.SentLocation) *tg.InputMediaGeoPoint {
 func (s *Session) uploaded(ctx context.Context, api *tg.Client, a *pb.Attachment) (upload, error) {
 	switch src := a.Source.(type) {
 	case *pb.Attachment_UploadId:
-		f, ok := s.uploads.take(src.UploadId)
+		f, ok := s.uploads.get(src.UploadId)
 		if !ok {
 			return upload{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: no uploaded file %q (expired?)", src.UploadId)
 		}

@@ -2,6 +2,7 @@ package botmode
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -70,8 +71,10 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 	if loc, ok := mediatext.GeoURI(msg.Text); ok && len(msg.Attachments) == 0 {
 		// A location the XMPP client sent as a geo: URI: Telegram's own
 		// (horizontal_accuracy: 0 to 1,500 m).
-		m, err := s.bot.SendLocation(ctx, &bot.SendLocationParams{ChatID: chatID, MessageThreadID: thread, Latitude: loc.Lat, Longitude: loc.Long,
-			HorizontalAccuracy: min(loc.Accuracy, 1500), ReplyParameters: reply})
+		m, err := waitOutFlood(ctx, func() (*models.Message, error) {
+			return s.bot.SendLocation(ctx, &bot.SendLocationParams{ChatID: chatID, MessageThreadID: thread, Latitude: loc.Lat, Longitude: loc.Long,
+				HorizontalAccuracy: min(loc.Accuracy, 1500), ReplyParameters: reply})
+		})
 		if err != nil {
 			return sdk.Result{}, commandError("sending a location", err)
 		}
@@ -83,7 +86,9 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 		if text == "" {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "an empty message")
 		}
-		m, err := s.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, MessageThreadID: thread, Text: text, Entities: ents, ReplyParameters: reply})
+		m, err := waitOutFlood(ctx, func() (*models.Message, error) {
+			return s.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, MessageThreadID: thread, Text: text, Entities: ents, ReplyParameters: reply})
+		})
 		if err != nil {
 			return sdk.Result{}, commandError("sending", err)
 		}
@@ -92,14 +97,18 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 			return resultOf(m), nil
 		}
 		res := resultOf(m)
+		var more []string
 		for i, a := range msg.Attachments {
-			if _, err := s.sendAttachment(ctx, chatID, thread, a, "", nil, nil); err != nil {
-				return sdk.Result{}, partial(err, i, a)
+			f, err := s.sendAttachment(ctx, chatID, thread, a, "", nil, nil)
+			if err != nil {
+				return withParts(res, more), partial(err, i, a)
 			}
+			more = append(more, strconv.Itoa(f.ID))
 		}
-		return res, nil
+		return withParts(res, more), nil
 	}
 	var res sdk.Result
+	var more []string
 	for i, a := range msg.Attachments {
 		caption, capEnts, r := "", []models.MessageEntity(nil), (*models.ReplyParameters)(nil)
 		if i == 0 {
@@ -107,16 +116,62 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 		}
 		m, err := s.sendAttachment(ctx, chatID, thread, a, caption, capEnts, r)
 		if err != nil && i > 0 {
-			return sdk.Result{}, partial(err, i, a)
+			return withParts(res, more), partial(err, i, a)
 		}
 		if err != nil {
 			return sdk.Result{}, err
 		}
 		if i == 0 {
 			res = resultOf(m)
+		} else {
+			more = append(more, strconv.Itoa(m.ID))
 		}
 	}
-	return res, nil
+	return withParts(res, more), nil
+}
+
+// partsMeta opens the metadata of a send's first message that names the
+// other messages it made (their IDs, comma separated), as a user
+// account's sends do: a retraction deletes them with it.
+const partsMeta = "parts:"
+
+// withParts is res, a send's first message, with the IDs of the others
+// in its metadata, as many as the contract's bound holds. A send that
+// went in part is answered with it beside the error (the contract's sent
+// in part): the gateway maps what went, and a resend under the txn does
+// not send it again.
+func withParts(res sdk.Result, more []string) sdk.Result {
+	if len(more) == 0 || res.MessageID == "" {
+		return res
+	}
+	meta := partsMeta
+	for i, id := range more {
+		if len(meta)+len(id)+1 > sdk.MaxMetaBytes {
+			break
+		}
+		if i > 0 {
+			meta += ","
+		}
+		meta += id
+	}
+	res.Meta = []byte(meta)
+	return res
+}
+
+// partIDs are the other messages of the send whose first message has
+// metadata meta.
+func partIDs(meta []byte) []int {
+	rest, ok := strings.CutPrefix(string(meta), partsMeta)
+	if !ok || rest == "" {
+		return nil
+	}
+	var ids []int
+	for _, p := range strings.Split(rest, ",") {
+		if n, err := strconv.Atoi(p); err == nil && n > 0 {
+			ids = append(ids, n)
+		}
+	}
+	return ids
 }
 
 // partial is the error of a send that went out in part: the user is told
@@ -137,9 +192,18 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a shared location cannot be changed: share the new one")
 	}
 	ents := entitiesOf(e.Text, e.Spans)
-	m, err := s.bot.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: e.Text, Entities: ents})
+	m, err := waitOutFlood(ctx, func() (*models.Message, error) {
+		return s.bot.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: e.Text, Entities: ents})
+	})
 	if err != nil && strings.Contains(strings.ToLower(err.Error()), "no text in the message") {
-		m, err = s.bot.EditMessageCaption(ctx, &bot.EditMessageCaptionParams{ChatID: chatID, MessageID: msgID, Caption: e.Text, CaptionEntities: ents})
+		m, err = waitOutFlood(ctx, func() (*models.Message, error) {
+			return s.bot.EditMessageCaption(ctx, &bot.EditMessageCaptionParams{ChatID: chatID, MessageID: msgID, Caption: e.Text, CaptionEntities: ents})
+		})
+	}
+	if err != nil && strings.Contains(strings.ToLower(err.Error()), "message is not modified") {
+		// A correction to the text the message has: done already (an
+		// XMPP client lets one correct without a change).
+		return sdk.Result{MessageID: e.TargetId}, nil
 	}
 	if err != nil {
 		return sdk.Result{}, commandError("correcting this message", err)
@@ -159,7 +223,9 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		set = append(set, models.ReactionType{Type: models.ReactionTypeTypeEmoji,
 			ReactionTypeEmoji: &models.ReactionTypeEmoji{Type: models.ReactionTypeTypeEmoji, Emoji: reaction.ToTelegram(r.Emojis[n-1])}})
 	}
-	if _, err := s.bot.SetMessageReaction(ctx, &bot.SetMessageReactionParams{ChatID: chatID, MessageID: msgID, Reaction: set}); err != nil {
+	if _, err := waitOutFlood(ctx, func() (bool, error) {
+		return s.bot.SetMessageReaction(ctx, &bot.SetMessageReactionParams{ChatID: chatID, MessageID: msgID, Reaction: set})
+	}); err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "reaction_invalid") {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
 				"Telegram does not allow this reaction here (a bot may use the standard emoji reactions the chat allows): %v", err)
@@ -170,14 +236,25 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 }
 
 // Retract deletes a message: the bot's own, or, as an admin with the
-// right to, anyone's in a group (Telegram's limits apply: 48 hours).
+// right to, anyone's in a group (Telegram's limits apply: 48 hours); and
+// the other messages of its send (its metadata's parts).
 func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
 	chatID, msgID, err := s.target(c, r.TargetId)
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if _, err := s.bot.DeleteMessage(ctx, &bot.DeleteMessageParams{ChatID: chatID, MessageID: msgID}); err != nil {
-		return sdk.Result{}, commandError("deleting this message", err)
+	for i, id := range append([]int{msgID}, partIDs(r.TargetMeta)...) {
+		if _, err := waitOutFlood(ctx, func() (bool, error) {
+			return s.bot.DeleteMessage(ctx, &bot.DeleteMessageParams{ChatID: chatID, MessageID: id})
+		}); err != nil {
+			if i > 0 && strings.Contains(strings.ToLower(err.Error()), "not found") {
+				continue // a part deleted already: as asked
+			}
+			if i > 0 {
+				return sdk.Result{}, commandError(fmt.Sprintf("deleting message %d of this send (those before it are deleted)", i+1), err)
+			}
+			return sdk.Result{}, commandError("deleting this message", err)
+		}
 	}
 	return sdk.Result{}, nil
 }

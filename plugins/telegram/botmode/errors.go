@@ -47,7 +47,11 @@ func commandError(what string, err error) error {
 	var tm *bot.TooManyRequestsError
 	switch {
 	case errors.As(err, &tm):
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "Telegram asks to slow down: retry %s in %d s", what, tm.RetryAfter)
+		if tm.RetryAfter <= 0 {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "Telegram asks to slow down: retry %s later (%s)", what, desc)
+		}
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "Telegram asks to slow down: retry %s in %s",
+			what, time.Duration(tm.RetryAfter)*time.Second)
 	case strings.Contains(lower, "can't initiate conversation"), strings.Contains(lower, "bot can't send messages to bots"):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
 			"a Telegram bot cannot write first to a person: they must open the bot and press Start (%s)", desc)

@@ -40,6 +40,9 @@ type fakeAPI struct {
 	files    map[string][]byte // by file_id; file_path = "files/<file_id>"
 	// refuse answers a method with an error: method -> (code, text).
 	refuse map[string][2]string
+	// flood answers the next calls of a method 429 Too Many Requests,
+	// one each, with these retry_after seconds.
+	flood  map[string][]int
 	admins map[string]string // chat_id -> getChatAdministrators result JSON
 	member map[string]string // chat_id -> getChatMember result JSON (the bot)
 	chatJS map[string]string // chat_id -> getChat result JSON
@@ -77,7 +80,7 @@ const (
 
 func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{token: testToken, botID: testBotID, wake: make(chan struct{}), nextUpd: 1,
-		nextMsg: map[string]int{}, files: map[string][]byte{}, refuse: map[string][2]string{},
+		nextMsg: map[string]int{}, files: map[string][]byte{}, refuse: map[string][2]string{}, flood: map[string][]int{},
 		admins: map[string]string{}, member: map[string]string{}, chatJS: map[string]string{}, users: map[string]string{},
 		sentPolls: map[string]map[string]any{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -117,6 +120,14 @@ func (f *fakeAPI) setRefuse(method, code, text string) {
 		return
 	}
 	f.refuse[method] = [2]string{code, text}
+}
+
+// floodNext has the next calls of method answered 429 with retry_after
+// seconds, one each, as the Bot API answers a bot over its limits.
+func (f *fakeAPI) floodNext(method string, retryAfter ...int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.flood[method] = append(f.flood[method], retryAfter...)
 }
 
 func (f *fakeAPI) addFile(id string, data []byte) {
@@ -269,7 +280,16 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.calls = append(f.calls, apiCall{Method: method, Params: p, Files: files})
 	refusal, refused := f.refuse[method]
+	flood := f.flood[method]
+	if len(flood) > 0 {
+		f.flood[method] = flood[1:]
+	}
 	f.mu.Unlock()
+	if len(flood) > 0 {
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error_code": http.StatusTooManyRequests,
+			"description": fmt.Sprintf("Too Many Requests: retry after %d", flood[0]), "parameters": map[string]any{"retry_after": flood[0]}})
+		return
+	}
 	if refused {
 		code, _ := strconv.Atoi(refusal[0])
 		apiFail(w, code, refusal[1])

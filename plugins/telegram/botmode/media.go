@@ -271,16 +271,21 @@ func (s *Session) dropUpload(id string, u upload) {
 func (s *Session) sendAttachment(ctx context.Context, chatID int64, thread int, a *pb.Attachment, caption string, ents []models.MessageEntity, reply *models.ReplyParameters) (*models.Message, error) {
 	info := &pb.MediaInfo{Name: a.Name, MimeType: a.MimeType, Size: a.Size, Width: a.Width, Height: a.Height,
 		DurationMs: a.DurationMs, VoiceNote: a.VoiceNote}
-	var file models.InputFile
+	// open gives the file for one try: a 429 waited out sends it again,
+	// and the first try's reader is spent (its request may still read
+	// it), so each try reads its own.
+	var open func() (models.InputFile, func(), error)
 	var done func()
 	switch src := a.Source.(type) {
 	case *pb.Attachment_Data:
-		file = &models.InputFileUpload{Filename: nameOr(a.Name, "file"), Data: bytes.NewReader(src.Data)}
+		open = func() (models.InputFile, func(), error) {
+			return &models.InputFileUpload{Filename: nameOr(a.Name, "file"), Data: bytes.NewReader(src.Data)}, func() {}, nil
+		}
 		info.Size = int64(len(src.Data))
 	case *pb.Attachment_Ref:
-		file = &models.InputFileString{Data: src.Ref} // a file_id Telegram has
+		open = fileString(src.Ref) // a file_id Telegram has
 	case *pb.Attachment_Url:
-		file = &models.InputFileString{Data: src.Url} // Telegram fetches it
+		open = fileString(src.Url) // Telegram fetches it
 	case *pb.Attachment_Path, *pb.Attachment_UploadId:
 		path, id := a.GetPath(), a.GetUploadId()
 		var u upload
@@ -294,18 +299,24 @@ func (s *Session) sendAttachment(ctx context.Context, chatID int64, thread int, 
 				info = mergeInfo(info, u.Info)
 			}
 		}
-		f, err := os.Open(path)
+		st, err := os.Stat(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the file to send is gone: send it again")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("botmode: open the file to send: %w", err)
+			return nil, fmt.Errorf("botmode: the file to send: %w", err)
 		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil {
-			info.Size = st.Size()
+		info.Size = st.Size()
+		open = func() (models.InputFile, func(), error) {
+			f, err := os.Open(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the file to send is gone: send it again")
+			}
+			if err != nil {
+				return nil, nil, fmt.Errorf("botmode: open the file to send: %w", err)
+			}
+			return &models.InputFileUpload{Filename: nameOr(info.Name, "file"), Data: f}, func() { f.Close() }, nil
 		}
-		file = &models.InputFileUpload{Filename: nameOr(info.Name, "file"), Data: f}
 		if id != "" {
 			done = func() { s.dropUpload(id, u) }
 		} else {
@@ -321,24 +332,34 @@ func (s *Session) sendAttachment(ctx context.Context, chatID int64, thread int, 
 		return nil, errSendTooLarge
 	}
 	mime := strings.ToLower(info.MimeType)
-	var m *models.Message
-	var err error
-	switch {
-	case strings.HasPrefix(mime, "image/") && mime != "image/gif" && mime != "image/svg+xml" && info.Size <= photoMax:
-		m, err = s.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: chatID, MessageThreadID: thread, Photo: file, Caption: caption, CaptionEntities: ents,
-			HasSpoiler: a.Spoiler, ReplyParameters: reply})
-	case mime == "image/gif" && a.Spoiler:
-		// A document cannot be hidden; an animation can.
-		m, err = s.bot.SendAnimation(ctx, &bot.SendAnimationParams{ChatID: chatID, MessageThreadID: thread, Animation: file, Caption: caption, CaptionEntities: ents,
-			Width: int(info.Width), Height: int(info.Height), Duration: int(info.DurationMs / 1000), HasSpoiler: true, ReplyParameters: reply})
-	case info.VoiceNote || mime == "audio/ogg" && strings.HasSuffix(strings.ToLower(info.Name), ".oga"):
-		m, err = s.bot.SendVoice(ctx, &bot.SendVoiceParams{ChatID: chatID, MessageThreadID: thread, Voice: file, Caption: caption, CaptionEntities: ents,
-			Duration: int(info.DurationMs / 1000), ReplyParameters: reply})
-	case mime == "video/mp4":
-		m, err = s.bot.SendVideo(ctx, &bot.SendVideoParams{ChatID: chatID, MessageThreadID: thread, Video: file, Caption: caption, CaptionEntities: ents,
-			Width: int(info.Width), Height: int(info.Height), Duration: int(info.DurationMs / 1000), HasSpoiler: a.Spoiler, ReplyParameters: reply})
-	default:
-		m, err = s.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: chatID, MessageThreadID: thread, Document: file, Caption: caption, CaptionEntities: ents, ReplyParameters: reply})
+	var openErr error // ours, not the Bot API's
+	m, err := waitOutFlood(ctx, func() (*models.Message, error) {
+		file, closeFile, err := open()
+		if err != nil {
+			openErr = err
+			return nil, err
+		}
+		defer closeFile()
+		switch {
+		case strings.HasPrefix(mime, "image/") && mime != "image/gif" && mime != "image/svg+xml" && info.Size <= photoMax:
+			return s.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: chatID, MessageThreadID: thread, Photo: file, Caption: caption, CaptionEntities: ents,
+				HasSpoiler: a.Spoiler, ReplyParameters: reply})
+		case mime == "image/gif" && a.Spoiler:
+			// A document cannot be hidden; an animation can.
+			return s.bot.SendAnimation(ctx, &bot.SendAnimationParams{ChatID: chatID, MessageThreadID: thread, Animation: file, Caption: caption, CaptionEntities: ents,
+				Width: int(info.Width), Height: int(info.Height), Duration: int(info.DurationMs / 1000), HasSpoiler: true, ReplyParameters: reply})
+		case info.VoiceNote || mime == "audio/ogg" && strings.HasSuffix(strings.ToLower(info.Name), ".oga"):
+			return s.bot.SendVoice(ctx, &bot.SendVoiceParams{ChatID: chatID, MessageThreadID: thread, Voice: file, Caption: caption, CaptionEntities: ents,
+				Duration: int(info.DurationMs / 1000), ReplyParameters: reply})
+		case mime == "video/mp4":
+			return s.bot.SendVideo(ctx, &bot.SendVideoParams{ChatID: chatID, MessageThreadID: thread, Video: file, Caption: caption, CaptionEntities: ents,
+				Width: int(info.Width), Height: int(info.Height), Duration: int(info.DurationMs / 1000), HasSpoiler: a.Spoiler, ReplyParameters: reply})
+		default:
+			return s.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: chatID, MessageThreadID: thread, Document: file, Caption: caption, CaptionEntities: ents, ReplyParameters: reply})
+		}
+	})
+	if openErr != nil {
+		return nil, openErr
 	}
 	if err != nil {
 		return nil, commandError("sending this file", err)
@@ -366,6 +387,12 @@ func mergeInfo(a, u *pb.MediaInfo) *pb.MediaInfo {
 	}
 	a.VoiceNote = a.VoiceNote || u.VoiceNote
 	return a
+}
+
+// fileString is an open for a file Telegram has (a file_id) or fetches
+// (a URL).
+func fileString(v string) func() (models.InputFile, func(), error) {
+	return func() (models.InputFile, func(), error) { return &models.InputFileString{Data: v}, func() {}, nil }
 }
 
 func ref(fileID string) *pb.Attachment_Ref { return &pb.Attachment_Ref{Ref: fileID} }

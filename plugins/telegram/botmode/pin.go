@@ -32,11 +32,12 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 	if msgID == 0 {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram message ID", p.TargetId)
 	}
-	if p.Unpin {
-		_, err = s.bot.UnpinChatMessage(ctx, &bot.UnpinChatMessageParams{ChatID: chatID, MessageID: msgID})
-	} else {
-		_, err = s.bot.PinChatMessage(ctx, &bot.PinChatMessageParams{ChatID: chatID, MessageID: msgID})
-	}
+	_, err = waitOutFlood(ctx, func() (bool, error) {
+		if p.Unpin {
+			return s.bot.UnpinChatMessage(ctx, &bot.UnpinChatMessageParams{ChatID: chatID, MessageID: msgID})
+		}
+		return s.bot.PinChatMessage(ctx, &bot.PinChatMessageParams{ChatID: chatID, MessageID: msgID})
+	})
 	if err != nil {
 		what := "pinning this message"
 		if p.Unpin {

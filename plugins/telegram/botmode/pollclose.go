@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -36,7 +37,9 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, p *pb.ClosePoll) er
 	if closed {
 		return nil
 	}
-	poll, err := s.bot.StopPoll(ctx, &bot.StopPollParams{ChatID: chatID, MessageID: msgID})
+	poll, err := waitOutFlood(ctx, func() (*models.Poll, error) {
+		return s.bot.StopPoll(ctx, &bot.StopPollParams{ChatID: chatID, MessageID: msgID})
+	})
 	if err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "poll has already been closed") {
 			return nil

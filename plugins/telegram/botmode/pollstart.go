@@ -37,7 +37,7 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, p *pb.Poll) (sdk.Re
 	for _, o := range p.Options {
 		params.Options = append(params.Options, models.InputPollOption{Text: o})
 	}
-	m, err := s.bot.SendPoll(ctx, params)
+	m, err := waitOutFlood(ctx, func() (*models.Message, error) { return s.bot.SendPoll(ctx, params) })
 	if err != nil {
 		return sdk.Result{}, commandError("sending a poll", err)
 	}

@@ -1,0 +1,45 @@
+package botmode
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/go-telegram/bot"
+)
+
+// FloodWaitMax bounds how long one of the user's actions (a send, a
+// correction...) waits out the Bot API's 429 Too Many Requests before it
+// is asked again: Telegram did not act on it, so asking again acts once.
+// A longer wait (retry_after), one past the command's deadline or one
+// the answer does not say is the command's error at once (rate-limited,
+// saying how long: commandError), as a user account's FLOOD_WAIT is.
+var FloodWaitMax = 10 * time.Second
+
+// waitOutFlood calls do until the Bot API answers it otherwise than with
+// a short 429, waiting FloodWaitMax in all at most.
+func waitOutFlood[T any](ctx context.Context, do func() (T, error)) (T, error) {
+	var waited time.Duration
+	for {
+		v, err := do()
+		var tm *bot.TooManyRequestsError
+		if !errors.As(err, &tm) || tm.RetryAfter <= 0 {
+			return v, err
+		}
+		d := time.Duration(tm.RetryAfter) * time.Second
+		if waited+d > FloodWaitMax {
+			return v, err
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return v, err
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return v, err
+		}
+		waited += d
+	}
+}
