@@ -385,7 +385,11 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 			if old == nil {
 				return // no room to take away
 			}
+		} else {
+			s.invited.forget(chatID) // declined or withdrawn: a new one is told
 		}
+	} else {
+		s.invited.forget(chatID) // accepted
 	}
 	s.report(ctx, chatID, old, chat, by, g, at)
 	if chat != nil {
@@ -770,7 +774,8 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 }
 
 // groupsSynced announces the groups the account is in that the session
-// did not know (the phone's sync after a link).
+// did not know (the phone's sync after a link), and tells the
+// invitations to groups it lists.
 func (s *Session) groupsSynced(ctx context.Context) {
 	gs, err := s.listGroups(ctx, "")
 	if err != nil {
@@ -778,8 +783,12 @@ func (s *Session) groupsSynced(ctx context.Context) {
 		return
 	}
 	for _, g := range gs {
-		if g.IsMember && !g.IsBlocked {
+		switch {
+		case g.IsMember && !g.IsBlocked:
 			s.knowGroup(ctx, groupChatID(g.ID))
+		case !g.IsMember && !g.IsBlocked && s.selfPending(g):
+			// An invitation from before the link: told once (invited.go).
+			s.invitation(ctx, groupChatID(g.ID), g, nil, 0)
 		}
 	}
 }
