@@ -732,7 +732,16 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal user", userID)
 	}
-	return s.updateGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}})
+	if err := s.updateGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}}); err != nil {
+		return err
+	}
+	// One signal-cli has no profile key of is only invited: no member
+	// comes to the room, so the room says why.
+	if g, chat, err := s.readGroup(ctx, c.ChatID); err == nil && chat != nil {
+		invited, missing := outOf(g, []string{userID})
+		s.tellRoom(ctx, c.ChatID, membersOutText(nil, invited, missing))
+	}
+	return nil
 }
 
 // Kick removes a member from the group; a ban also keeps them out.
@@ -771,6 +780,16 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "unknown affiliation %v", r.Affiliation)
 	}
 	return s.updateGroup(ctx, "could not change the member's role", c.ChatID, p)
+}
+
+// tellRoom says text in a group's room, from the room itself (no
+// sender): what the user needs to know of something they did there.
+func (s *Session) tellRoom(ctx context.Context, chatID, text string) {
+	if text == "" {
+		return
+	}
+	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
 }
 
 // groupsSynced announces the groups the account is in that the session

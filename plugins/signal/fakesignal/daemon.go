@@ -1029,7 +1029,11 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			return func(x Member) bool { return x.Number == id || x.UUID == id }
 		}
 		for _, m := range list(p, "member") {
-			g.Members = append(g.Members, d.memberOf(a, m))
+			if mm := d.memberOf(a, m); d.noProfileKey[mm.Number] || d.noProfileKey[mm.UUID] {
+				g.Pending = append(g.Pending, mm) // only invited, as signal-cli does
+			} else {
+				g.Members = append(g.Members, mm)
+			}
 			g.Banned = slices.DeleteFunc(g.Banned, is(m))
 		}
 		for _, m := range list(p, "admin") {
