@@ -662,8 +662,17 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	if gid == "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "only a group can be left")
 	}
-	if err := s.call(ctx, "could not leave the group", "quitGroup", map[string]any{"groupId": gid}, nil); err != nil {
-		return err
+	const what = "could not leave the group"
+	if err := s.callRaw(ctx, what, "quitGroup", map[string]any{"groupId": gid}, nil); err != nil {
+		var rerr *rpc.Error
+		gone := errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.Contains(rerr.Message, "Group not found: ")
+		if !notMember(err) && !gone {
+			return s.mapError(what, err)
+		}
+		// Out of it already (removed while the gateway did not see the
+		// update, or left on the phone): what the user asked is done,
+		// and the room goes. Refused, the room stayed for good.
+		s.n.host.Logger().Info("signal: the user left a group they were no longer in", "login", s.loginID, "chat", c.ChatID, "err", err)
 	}
 	s.mu.Lock()
 	delete(s.groups, c.ChatID)

@@ -1128,6 +1128,10 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			g.Revision++
 			return map[string]any{"timestamp": d.now(), "results": []any{}}, nil
 		}
+		if !slices.ContainsFunc(g.Members, self) {
+			// signal-cli's getGroupForUpdating: left or removed already.
+			return nil, userError("User is not a member in group: %s (%s)", g.Name, g.ID)
+		}
 		a.groups = slices.DeleteFunc(a.groups, func(g *Group) bool { return g.ID == id })
 		return map[string]any{"timestamp": d.now(), "results": []any{}}, nil
 	case "getAttachment":
