@@ -199,7 +199,7 @@ func (s *Session) answerInvitation(ctx context.Context, chatID, password string)
 		s.announce(ctx, chat)
 		return chatID, nil
 	case g.ID == "" || !s.selfPending(g):
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are neither in nor invited to the Signal group %s; join a group by its link: the room %s@ this gateway, with the link (https://signal.group/#...) as the room's password", chatID, joinRoom)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are neither in nor invited to the Signal group %s. %s", chatID, joinByLink)
 	}
 	gid := groupIDOf(chatID)
 	if strings.EqualFold(strings.TrimSpace(password), declineWord) {

@@ -30,6 +30,9 @@ import (
 // a client's disco#info on any other unknown address as a person's).
 const joinRoom = "joinchat"
 
+// joinByLink says how a Signal group is joined from XMPP.
+const joinByLink = "Signal groups have no public names; join one by its group link: the room " + joinRoom + "@ this transport, with the link (https://signal.group/#...) as the room's password"
+
 // joinResult is signal-cli's answer to joinGroup: the group's ID, how
 // the update telling its members went, and whether the join is only a
 // request an admin must approve.
@@ -46,7 +49,7 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 		return s.answerInvitation(ctx, c.ChatID, j.GetPassword()) // invited.go
 	}
 	if c.ChatID != joinRoom {
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no Signal group is joined as %s: Signal groups have no public names; join one by its group link: the room %s@ this transport, with the link (https://signal.group/#...) as the room's password", c.ChatID, joinRoom)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no Signal group is joined as %s: %s", c.ChatID, joinByLink)
 	}
 	if strings.TrimSpace(j.GetPassword()) == "" {
 		// not-authorized: clients then ask for the room's password.
