@@ -153,8 +153,14 @@ func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, b
 	text += " Until you accept, its messages do not reach you. To accept, join its room " + chatID + "@ this gateway (or accept " + onPhone +
 		"); to decline, join that room with the password \"" + declineWord + "\"."
 	id := "invited-" + chatID + "-" + strconv.FormatInt(at, 10)
+	before := s.unfinished.Load()
 	s.emit(ctx, &pb.Event{ChatId: by.UserId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: by, TimestampUnixMicro: at * 1000,
 		EventId: id, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+	if s.unfinished.Load() != before {
+		// Not on disk: its envelope is handled again at the next
+		// start, which must tell it then.
+		s.invited.forget(chatID)
+	}
 }
 
 func cmpName(by *pb.Sender) string {
