@@ -53,13 +53,14 @@ func (s *Session) retractAsAdmin(ctx context.Context, c sdk.Call, p map[string]a
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only the group's admins delete others' messages for everyone")
 	}
 	p["targetAuthor"], p["targetTimestamp"] = author, ts
-	_, err = s.send(ctx, c, "could not delete the message", "sendAdminDelete", p)
+	res, err := s.send(ctx, c, "could not delete the message", "sendAdminDelete", p)
 	if se, ok := errors.AsType[*sdk.Error](err); ok && se.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
 		return sdk.Errorf(se.Code, "%s (deleting others' messages needs signal-cli 0.14.0 or later; delete it on your phone)", se.Text)
 	}
 	if err != nil {
 		return err
 	}
+	s.tellPartly(ctx, c.ChatID, res, "your deletion of the member's message")
 	who := s.who(author)
 	s.pins.unpin(c.ChatID, s.chats.original(ts, who...), who...)
 	return nil

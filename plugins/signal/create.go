@@ -22,8 +22,8 @@ type createResult struct {
 // cc.MemberIds, the user its admin: signal-cli's updateGroup without a
 // groupId. signal-cli refuses the whole group when a number is not on
 // Signal, so such a member is left out and the group made without them;
-// one it has no profile key of is only invited. Both are logged, and the
-// ChatEvent says who is in.
+// one it has no profile key of is only invited. Both are logged and told
+// in the new room, and the ChatEvent says who is in.
 func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat) (string, error) {
 	const what = "could not create the group"
 	var members []string
@@ -77,7 +77,31 @@ func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat)
 			"invited", strings.Join(invited, ", "), "not_added", strings.Join(missing, ", "))
 	}
 	s.announce(ctx, chat)
+	// After the room: the user reads there who of those they asked for
+	// is not in, and why; before, only the log said it.
+	s.tellRoom(ctx, chatID, membersOutText(notOnSignal, invited, missing))
 	return chatID, nil
+}
+
+// membersOutText says why members asked for are not in a group: not on
+// Signal, only invited (Signal adds them once they accept: signal-cli
+// has no profile key of theirs, which Signal shares with the contacts
+// one wrote to), or not added; "" when all are in.
+func membersOutText(notOnSignal, invited, missing []string) string {
+	var parts []string
+	if len(notOnSignal) > 0 {
+		parts = append(parts, isAre(strings.Join(notOnSignal, ", "), len(notOnSignal))+" not on Signal, and not in the group")
+	}
+	if len(invited) > 0 {
+		parts = append(parts, isAre(strings.Join(invited, ", "), len(invited))+" only invited: Signal adds them once they accept the invitation in their app (Signal invites those whose profile your account has not got: they get it once you write to them)")
+	}
+	if len(missing) > 0 {
+		parts = append(parts, isAre(strings.Join(missing, ", "), len(missing))+" not in the group: Signal did not add them")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "⚠ " + strings.Join(parts, "; ") + "."
 }
 
 // unregistered is the member signal-cli's error says is not on Signal

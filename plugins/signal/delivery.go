@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -193,6 +194,36 @@ func (x recipientResult) partlyWhy() string {
 	return fmt.Sprintf("%s did not get it (%s)", who, why(x.Type))
 }
 
+// tellPartly tells the user, in the group's room, who did not get
+// what of theirs the other members got: an edit, a reaction, a
+// deletion, a pin, a vote. These are answered as done (the gateway
+// applies them, and reflects them in the room, only on success; an
+// error would show the user's correction or deletion failed, while
+// most of the group has it), so a notice from the room itself says
+// who missed it and why, as an error says it of a message sent in
+// part. Before, only the log said so.
+func (s *Session) tellPartly(ctx context.Context, chatID string, r sendResult, what string) {
+	err := r.partly(what)
+	if err == nil || groupIDOf(chatID) == "" {
+		return
+	}
+	text := err.Error()
+	if se, ok := errors.AsType[*sdk.Error](err); ok {
+		text = se.Text
+	}
+	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: r.Timestamp * 1000,
+		EventId: "partly-" + strconv.FormatInt(r.Timestamp, 10),
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "⚠ " + upperFirst(text)}}}, true)
+}
+
+// upperFirst is s with its first letter a capital.
+func upperFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
 func isAre(names string, n int) string {
 	if n == 1 {
 		return names + " is"
@@ -225,8 +256,8 @@ func responseOf(e *rpc.Error) *sendResult {
 
 // send makes a request that sends something to the chat c names: an
 // error when no recipient got it (signal-cli before 0.10.1 answered it
-// as a success), and the log says who did not when some did (a message
-// tells the user too: sendResult.partly).
+// as a success), and the log says who did not when some did (the user
+// is told too: sendResult.partly for a message, tellPartly else).
 func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p map[string]any) (sendResult, error) {
 	var res sendResult
 	if groupIDOf(c.ChatID) == "" && s.blockedUser(c.ChatID) {

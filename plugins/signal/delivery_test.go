@@ -195,3 +195,40 @@ func TestGroupPollPartlySent(t *testing.T) {
 		t.Fatalf("the error names bob, who got it: %q", res.Error.Text)
 	}
 }
+
+// An edit, a reaction or a deletion some members of the group did not
+// get is done (the others have it: the gateway applies it), and a
+// notice from the room itself names who did not get it and why, as the
+// error of a message sent in part does. Before, only the log said so.
+func TestGroupPartlyOtherCommands(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	res := s.do(group, &pb.SendMessage{Text: "to everyone"})
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	mine := res.MessageId
+	d.Fail(carol, "IDENTITY_FAILURE")
+	for _, c := range []struct {
+		what   string
+		action any
+		says   string
+	}{
+		{"an edit", &pb.EditMessage{TargetId: mine, Text: "edited, to bob"}, "edit"},
+		{"a reaction", &pb.React{TargetId: mine, Emojis: []string{"👍"}}, "reaction"},
+		{"a deletion", &pb.Retract{TargetId: mine}, "deletion"},
+	} {
+		if res := s.do(group, c.action); res.Error != nil {
+			t.Fatalf("%s bob got: %v, want it done", c.what, res.Error)
+		}
+		ev := s.next(func(ev *pb.Event) bool {
+			return ev.ChatId == group && strings.Contains(ev.GetMessage().GetText(), "not to everyone")
+		})
+		text := ev.GetMessage().Text
+		if ev.GetSender().GetUserId() != "" || !strings.Contains(text, c.says) || !strings.Contains(text, carol) ||
+			!strings.Contains(text, "safety number") || strings.Contains(text, bob) {
+			t.Fatalf("%s carol did not get: notice %v, want one from the room naming carol alone and why", c.what, ev)
+		}
+	}
+}

@@ -385,7 +385,11 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 			if old == nil {
 				return // no room to take away
 			}
+		} else {
+			s.invited.forget(chatID) // declined or withdrawn: a new one is told
 		}
+	} else {
+		s.invited.forget(chatID) // accepted
 	}
 	s.report(ctx, chatID, old, chat, by, g, at)
 	if chat != nil {
@@ -658,8 +662,17 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	if gid == "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "only a group can be left")
 	}
-	if err := s.call(ctx, "could not leave the group", "quitGroup", map[string]any{"groupId": gid}, nil); err != nil {
-		return err
+	const what = "could not leave the group"
+	if err := s.callRaw(ctx, what, "quitGroup", map[string]any{"groupId": gid}, nil); err != nil {
+		var rerr *rpc.Error
+		gone := errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.Contains(rerr.Message, "Group not found: ")
+		if !notMember(err) && !gone {
+			return s.mapError(what, err)
+		}
+		// Out of it already (removed while the gateway did not see the
+		// update, or left on the phone): what the user asked is done,
+		// and the room goes. Refused, the room stayed for good.
+		s.n.host.Logger().Info("signal: the user left a group they were no longer in", "login", s.loginID, "chat", c.ChatID, "err", err)
 	}
 	s.mu.Lock()
 	delete(s.groups, c.ChatID)
@@ -728,7 +741,16 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal user", userID)
 	}
-	return s.updateGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}})
+	if err := s.updateGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}}); err != nil {
+		return err
+	}
+	// One signal-cli has no profile key of is only invited: no member
+	// comes to the room, so the room says why.
+	if g, chat, err := s.readGroup(ctx, c.ChatID); err == nil && chat != nil {
+		invited, missing := outOf(g, []string{userID})
+		s.tellRoom(ctx, c.ChatID, membersOutText(nil, invited, missing))
+	}
+	return nil
 }
 
 // Kick removes a member from the group; a ban also keeps them out.
@@ -769,8 +791,19 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 	return s.updateGroup(ctx, "could not change the member's role", c.ChatID, p)
 }
 
+// tellRoom says text in a group's room, from the room itself (no
+// sender): what the user needs to know of something they did there.
+func (s *Session) tellRoom(ctx context.Context, chatID, text string) {
+	if text == "" {
+		return
+	}
+	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+}
+
 // groupsSynced announces the groups the account is in that the session
-// did not know (the phone's sync after a link).
+// did not know (the phone's sync after a link), and tells the
+// invitations to groups it lists.
 func (s *Session) groupsSynced(ctx context.Context) {
 	gs, err := s.listGroups(ctx, "")
 	if err != nil {
@@ -778,8 +811,12 @@ func (s *Session) groupsSynced(ctx context.Context) {
 		return
 	}
 	for _, g := range gs {
-		if g.IsMember && !g.IsBlocked {
+		switch {
+		case g.IsMember && !g.IsBlocked:
 			s.knowGroup(ctx, groupChatID(g.ID))
+		case !g.IsMember && !g.IsBlocked && s.selfPending(g):
+			// An invitation from before the link: told once (invited.go).
+			s.invitation(ctx, groupChatID(g.ID), g, nil, 0)
 		}
 	}
 }

@@ -2,20 +2,113 @@ package signal
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Someone who adds the user to a group without the user's profile key
 // (Signal shares it with contacts one wrote to) only invites them:
-// the user is among the group's pending members, gets none of its
-// messages, and accepts or declines in Signal's apps. signal-cli keeps
-// such a group, no member of it; its update reads like a removal from
-// a group the gateway never had, so the invitation went untold and the
-// group out of sight. The user is told in the inviter's chat, once a
-// session; the room comes with the update that lets them in, once
-// they accept on the phone.
+// the user is among the group's pending members and gets none of its
+// messages. signal-cli keeps such a group, no member of it; its update
+// reads like a removal from a group the gateway never had. The user is
+// told in the inviter's chat (an invitation in the group list the phone
+// sends after a link names no inviter: then in an admin's chat), once:
+// the invitations told are kept in the login's folder, so a restart or
+// the phone's list sent again tells none twice. Joining the group's room
+// from XMPP accepts it (signal-cli's updateGroup of a group the account
+// is invited to), joining it with the password "decline" declines it
+// (quitGroup); accepting on the phone works too, the room coming with
+// the update that lets the user in.
+
+// invitationsFile keeps the chat IDs of the invitations told.
+const invitationsFile = "invitations-told.json"
+
+// declineWord is the room password that declines an invitation.
+const declineWord = "decline"
+
+// invitations are the groups whose invitation of the user was told, by
+// chat ID, kept on disk.
+type invitations struct {
+	mu   sync.Mutex
+	path string
+	told map[string]bool
+	log  *slog.Logger
+}
+
+func loadInvitations(dir string, log *slog.Logger) *invitations {
+	in := &invitations{told: map[string]bool{}, log: log}
+	if dir == "" {
+		return in
+	}
+	in.path = filepath.Join(dir, invitationsFile)
+	b, err := os.ReadFile(in.path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("signal: the invitations told could not be read; they may be told again", "err", err)
+		}
+		return in
+	}
+	var ids []string
+	if err := json.Unmarshal(b, &ids); err != nil {
+		log.Warn("signal: the invitations told could not be read; they may be told again", "err", err)
+		return in
+	}
+	for _, id := range ids {
+		in.told[id] = true
+	}
+	return in
+}
+
+// mark notes chatID's invitation told; false when it was already.
+func (in *invitations) mark(chatID string) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.told[chatID] {
+		return false
+	}
+	in.told[chatID] = true
+	in.save()
+	return true
+}
+
+// forget drops chatID's invitation (accepted, declined or withdrawn):
+// a new one is told again.
+func (in *invitations) forget(chatID string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if !in.told[chatID] {
+		return
+	}
+	delete(in.told, chatID)
+	in.save()
+}
+
+// save writes the set; in.mu is held.
+func (in *invitations) save() {
+	if in.path == "" {
+		return
+	}
+	ids := make([]string, 0, len(in.told))
+	for id := range in.told {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	b, _ := json.Marshal(ids)
+	if err := sdk.WriteFileDurably(in.path, b); err != nil {
+		in.log.Warn("signal: the invitations told could not be kept; one may be told again after a restart", "err", err)
+	}
+}
 
 // selfPending reports whether the user is invited to the group g, not
 // yet in it.
@@ -30,16 +123,20 @@ func (s *Session) selfPending(g groupEntry) bool {
 }
 
 // invitation tells the user that by invited them to the group g (chat
-// chatID), by the update's time at (Unix ms).
+// chatID), by the update's time at (Unix ms; 0: now). With no inviter
+// (the group list the phone sends), it is told in the chat of one of
+// the group's admins, or of a member, saying Signal does not say who.
 func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, by *pb.Sender, at int64) {
-	s.mu.Lock()
-	if s.invitedTold == nil {
-		s.invitedTold = map[string]bool{}
+	log := s.n.host.Logger().With("login", s.loginID, "chat", chatID)
+	known := by != nil && by.UserId != "" && !by.IsFromMe && by.UserId != s.selfID()
+	if !known {
+		by = s.someMember(ctx, g)
+		if by == nil {
+			log.Info("signal: the user is invited to a group with no one to tell it in")
+			return
+		}
 	}
-	told := s.invitedTold[chatID]
-	s.invitedTold[chatID] = true
-	s.mu.Unlock()
-	if told {
+	if !s.invited.mark(chatID) {
 		return
 	}
 	name := g.Name
@@ -48,17 +145,93 @@ func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, b
 	} else {
 		name = strconv.Quote(name)
 	}
-	s.n.host.Logger().Info("signal: the user is invited to a group", "login", s.loginID, "chat", chatID)
-	if by == nil || by.UserId == "" || by.IsFromMe || by.UserId == s.selfID() {
-		return // no inviter's chat to tell it in
+	log.Info("signal: the user is invited to a group")
+	text := "✉ " + cmpName(by) + " invited you to the Signal group " + name + "."
+	if !known {
+		text = "✉ You are invited to the Signal group " + name + ", where " + cmpName(by) + " is (Signal does not say who invited you)."
 	}
-	who := by.Name
-	if who == "" {
-		who = by.UserId
-	}
-	text := "✉ " + who + " invited you to the Signal group " + name + ". Accept the invitation " + onPhone +
-		" (open the group's chat in Signal), and its room comes here; until then its messages do not reach you."
+	text += " Until you accept, its messages do not reach you. To accept, join its room " + chatID + "@ this gateway (or accept " + onPhone +
+		"); to decline, join that room with the password \"" + declineWord + "\"."
+	id := "invited-" + chatID + "-" + strconv.FormatInt(at, 10)
+	before := s.unfinished.Load()
 	s.emit(ctx, &pb.Event{ChatId: by.UserId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: by, TimestampUnixMicro: at * 1000,
-		EventId: "invited-" + chatID + "-" + strconv.FormatInt(at, 10),
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+		EventId: id, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+	if s.unfinished.Load() != before {
+		// Not on disk: its envelope is handled again at the next
+		// start, which must tell it then.
+		s.invited.forget(chatID)
+	}
+}
+
+func cmpName(by *pb.Sender) string {
+	if by.Name != "" {
+		return by.Name
+	}
+	return by.UserId
+}
+
+// someMember is a member of g other than the user, an admin first; nil
+// when there is none.
+func (s *Session) someMember(ctx context.Context, g groupEntry) *pb.Sender {
+	var first *pb.Sender
+	for _, raw := range g.Members {
+		a := readAddress(raw)
+		id := s.userID(ctx, a.Number, a.UUID, "")
+		if id == "" || id == s.selfID() || (s.acc.ACI != "" && a.UUID == s.acc.ACI) {
+			continue
+		}
+		if a.IsAdmin {
+			return &pb.Sender{UserId: id}
+		}
+		if first == nil {
+			first = &pb.Sender{UserId: id}
+		}
+	}
+	return first
+}
+
+// answerInvitation is JoinChat of a group's own room (chatID): the
+// user's answer to an invitation to it, accepting (password: none, or
+// anything but declineWord) or declining. A group the user is in
+// already is announced again.
+func (s *Session) answerInvitation(ctx context.Context, chatID, password string) (string, error) {
+	g, chat, err := s.readGroup(ctx, chatID)
+	switch {
+	case err != nil:
+		return "", err
+	case chat != nil && g.IsBlocked:
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s", blockedGroupText)
+	case chat != nil:
+		s.announce(ctx, chat)
+		return chatID, nil
+	case g.ID == "" || !s.selfPending(g):
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are neither in nor invited to the Signal group %s. %s", chatID, joinByLink)
+	}
+	gid := groupIDOf(chatID)
+	if strings.EqualFold(strings.TrimSpace(password), declineWord) {
+		// quitGroup of a group the account is invited to declines it.
+		if err := s.call(ctx, "could not decline the invitation", "quitGroup", map[string]any{"groupId": gid}, nil); err != nil {
+			return "", err
+		}
+		s.invited.forget(chatID)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you declined the invitation to the Signal group %s: you are not in it", strconv.Quote(g.Name))
+	}
+	// updateGroup with nothing to change accepts the invitation.
+	const what = "could not accept the invitation"
+	var res sendResult
+	if err := s.callRaw(ctx, what, "updateGroup", map[string]any{"groupId": gid}, &res); err != nil {
+		return "", s.groupUpdateError(what, err)
+	}
+	s.invited.forget(chatID)
+	if failed := res.failures(); len(failed) > 0 {
+		s.n.host.Logger().Warn("signal: some members did not get the update saying the user joined", "login", s.loginID, "chat", chatID, "failed", strings.Join(failed, ", "))
+	}
+	chat, err = s.fetchGroup(ctx, chatID)
+	if err != nil || chat == nil {
+		s.n.host.Logger().Warn("signal: the group joined could not be read", "login", s.loginID, "chat", chatID, "err", err)
+		chat = &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: g.Name,
+			Members: []*pb.Member{{UserId: s.selfID(), IsSelf: true}}}
+	}
+	s.announce(ctx, chat)
+	return chatID, nil
 }

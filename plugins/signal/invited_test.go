@@ -31,3 +31,99 @@ func TestGroupInvitationTold(t *testing.T) {
 		t.Fatalf("an invitation to a group: %v, want a notice in bob's chat naming the group and what to do", ev)
 	}
 }
+
+func isInvitation(ev *pb.Event) bool {
+	return strings.Contains(ev.GetMessage().GetText(), "invited")
+}
+
+// The group list the phone sends right after a link names the groups
+// the user is invited to: each invitation is told, in an admin's chat
+// (signal-cli does not say who invited), once: not again when the phone
+// sends its list again after a restart. Before, only an invitation that
+// came while the gateway ran was told.
+func TestGroupInvitationInSyncTold(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Book club",
+		Members: []fakesignal.Member{{Number: carol, UUID: carolACI}, {Number: bob, UUID: bobACI, Admin: true}},
+		Pending: []fakesignal.Member{{Number: alice, UUID: aliceACI}}})
+	sync := func() {
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{Type: "GROUPS_SYNC"}})
+	}
+	sync()
+	ev := s.next(isInvitation)
+	text := ev.GetMessage().Text
+	if ev.ChatId != bob || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || !strings.Contains(text, "Book club") ||
+		!strings.Contains(text, hexGroup(gid)) || !strings.Contains(text, "decline") {
+		t.Fatalf("an invitation in the synced groups: %v, want a notice in bob's (an admin's) chat naming the group and its room", ev)
+	}
+	s.evs.Ack(ev.Seq)
+
+	s.crash()
+	sync()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("after the sync")}})
+	// The notice before, if its ack did not reach the plugin before the
+	// kill, comes again under its seq: no new telling.
+	told := ev.Seq
+	if ev := s.next(func(ev *pb.Event) bool {
+		return (isInvitation(ev) && ev.Seq > told) || isText("after the sync")(ev)
+	}); isInvitation(ev) {
+		t.Fatalf("the invitation told again after a restart: %v", ev)
+	}
+}
+
+// Joining an invited group's room from XMPP accepts the invitation
+// (signal-cli's updateGroup with the group alone): the group's room
+// comes, the user a member. Before, the join was refused (not found),
+// only the phone could accept.
+func TestGroupInvitationAcceptedByJoin(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	gid := fakesignal.NewGroupID()
+	group := hexGroup(gid)
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Book club",
+		Members: []fakesignal.Member{{Number: bob, UUID: bobACI, Admin: true}},
+		Pending: []fakesignal.Member{{Number: alice, UUID: aliceACI}}})
+	res := s.do(group, &pb.JoinChat{Nick: "alice"})
+	if res.Error != nil {
+		t.Fatalf("joining the room of a group the user is invited to: %v", res.Error)
+	}
+	if r, ok := lastRequest(d, "updateGroup"); !ok || len(r.Params) != 1 || r.Params["groupId"] != gid {
+		t.Fatalf("the invitation accepted by %v, want updateGroup with the group ID alone", r.Params)
+	}
+	ev := s.next(func(ev *pb.Event) bool { return ev.GetChat() != nil && ev.ChatId == group })
+	self := false
+	for _, m := range ev.GetChat().Chat.Members {
+		self = self || (m.IsSelf && m.UserId == alice)
+	}
+	if !self || ev.GetChat().Chat.Name != "Book club" {
+		t.Fatalf("the group joined: %v, want it with the user a member", ev.GetChat().Chat)
+	}
+	if g, _ := d.GetGroup(alice, gid); len(g.Pending) != 0 {
+		t.Fatalf("still invited after the join: %v", g.Pending)
+	}
+}
+
+// Joining it with the password "decline" declines the invitation
+// (signal-cli's quitGroup of a group the account is invited to): the
+// join fails saying so, no room comes, and the user is invited no more.
+func TestGroupInvitationDeclinedByJoin(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Book club",
+		Members: []fakesignal.Member{{Number: bob, UUID: bobACI, Admin: true}},
+		Pending: []fakesignal.Member{{Number: alice, UUID: aliceACI}}})
+	res := s.do(hexGroup(gid), &pb.JoinChat{Nick: "alice", Password: "Decline"})
+	wantRefused(t, "a join declining an invitation", res, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "declined", "Book club")
+	if d.Calls("quitGroup") != 1 || d.Calls("updateGroup") != 0 {
+		t.Fatalf("quitGroup %d, updateGroup %d: want the invitation declined, not accepted", d.Calls("quitGroup"), d.Calls("updateGroup"))
+	}
+	if g, ok := d.GetGroup(alice, gid); !ok || len(g.Pending) != 0 || len(g.Members) != 1 {
+		t.Fatalf("the group after declining: %v", g)
+	}
+	// Neither in it nor invited: a join is refused.
+	res = s.do(hexGroup(gid), &pb.JoinChat{Nick: "alice"})
+	wantRefused(t, "a join of a group the user declined", res, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "neither in nor invited")
+}

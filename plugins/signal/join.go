@@ -22,12 +22,16 @@ import (
 // and answers the join of joinchat@ with gone, naming it. A group whose
 // admins approve newcomers gets a request: the join is refused saying so,
 // and the room comes with the update that lets the user in
-// (groupChanged).
+// (groupChanged). A group's own room (its chat ID) is joined only to
+// answer an invitation to it (invited.go).
 
 // joinRoom is the room whose password is a group link, and the only chat
 // ID joined by name (the join_chat_prefixes, so that the gateway answers
 // a client's disco#info on any other unknown address as a person's).
 const joinRoom = "joinchat"
+
+// joinByLink says how a Signal group is joined from XMPP.
+const joinByLink = "Signal groups have no public names; join one by its group link: the room " + joinRoom + "@ this transport, with the link (https://signal.group/#...) as the room's password"
 
 // joinResult is signal-cli's answer to joinGroup: the group's ID, how
 // the update telling its members went, and whether the join is only a
@@ -41,8 +45,11 @@ type joinResult struct {
 // JoinChat joins the group whose link is the password of the room
 // joinchat, and returns the group's chat ID.
 func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
+	if groupIDOf(c.ChatID) != "" {
+		return s.answerInvitation(ctx, c.ChatID, j.GetPassword()) // invited.go
+	}
 	if c.ChatID != joinRoom {
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no Signal group is joined as %s: Signal groups have no public names; join one by its group link: the room %s@ this transport, with the link (https://signal.group/#...) as the room's password", c.ChatID, joinRoom)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no Signal group is joined as %s: %s", c.ChatID, joinByLink)
 	}
 	if strings.TrimSpace(j.GetPassword()) == "" {
 		// not-authorized: clients then ask for the room's password.

@@ -90,6 +90,11 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, pin *pb.Pin) error {
 		s.pins.pin(c.ChatID, s.chats.original(ts, who...), res.Timestamp, pinForever, who...)
 	}
 	s.pinNotice(ctx, c.ChatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp, pin.TargetId, pin.Unpin)
+	if pin.Unpin {
+		s.tellPartly(ctx, c.ChatID, res, "your unpinning of a message")
+	} else {
+		s.tellPartly(ctx, c.ChatID, res, "your pin")
+	}
 	return nil
 }
 

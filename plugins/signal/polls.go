@@ -471,6 +471,7 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	if err != nil {
 		return err
 	}
+	s.tellPartly(ctx, c.ChatID, res, "your vote")
 	e, text := s.polls.vote(c.ChatID, author, s.selfID(), &pollVote{TargetSentTimestamp: ts, OptionIndexes: opts, VoteCount: count})
 	if e != nil {
 		s.pollCorrect(ctx, c.ChatID, res.Timestamp, ts, e, text)
@@ -601,6 +602,7 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, cp *pb.ClosePoll) e
 	if err != nil {
 		return err
 	}
+	s.tellPartly(ctx, c.ChatID, res, "closing your poll")
 	e, text := s.polls.terminate(c.ChatID, s.selfID(), ts)
 	if e != nil {
 		s.pollCorrect(ctx, c.ChatID, res.Timestamp, ts, e, text)

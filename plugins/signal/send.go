@@ -269,6 +269,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	s.tellPartly(ctx, c.ChatID, res, "your edit")
 	s.chats.noteEdit(res.Timestamp, c.ChatID, s.selfID(), orig)
 	s.edited.note(orig, s.selfID(), res.Timestamp, text, spans)
 	return sdk.Result{MessageID: e.TargetId, Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), orig)}, nil
@@ -303,8 +304,14 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		emoji = r.Emojis[len(r.Emojis)-1]
 		p["emoji"] = emoji
 	}
-	if _, err := s.send(ctx, c, "could not react", "sendReaction", p); err != nil {
+	res, err := s.send(ctx, c, "could not react", "sendReaction", p)
+	if err != nil {
 		return sdk.Result{}, err
+	}
+	if emoji == "" {
+		s.tellPartly(ctx, c.ChatID, res, "taking back your reaction")
+	} else {
+		s.tellPartly(ctx, c.ChatID, res, "your reaction "+emoji)
 	}
 	s.mine.set(orig, emoji, who...)
 	return sdk.Result{}, nil
@@ -332,9 +339,11 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "Signal lets a message be deleted for everyone for %d hours after it was sent; this one is %d hours old, so it stays on Signal", int(deleteWindow/time.Hour), int(age/time.Hour))
 	}
 	p["targetTimestamp"] = ts
-	if _, err := s.send(ctx, c, "could not delete the message", "remoteDelete", p); err != nil {
+	res, err := s.send(ctx, c, "could not delete the message", "remoteDelete", p)
+	if err != nil {
 		return sdk.Result{}, err
 	}
+	s.tellPartly(ctx, c.ChatID, res, "your deletion of a message for everyone")
 	s.pins.unpin(c.ChatID, orig, me...) // a message deleted is pinned no more
 	return sdk.Result{}, nil
 }

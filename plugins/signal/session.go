@@ -85,12 +85,11 @@ type Session struct {
 	// untrusted: contacts whose changed safety number was told and none
 	// of whose messages was read since (safety.go).
 	untrusted map[string]bool
-	// invitedTold: groups whose invitation of the user was told this
-	// session (invited.go).
-	invitedTold map[string]bool
-	marks       *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
-	calls       *ringing   // calls shown ringing (calls.go)
-	swept       time.Time  // when the stale uploads were last removed (media.go)
+	// invited: groups whose invitation of the user was told (invited.go).
+	invited *invitations
+	marks   *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
+	calls   *ringing   // calls shown ringing (calls.go)
+	swept   time.Time  // when the stale uploads were last removed (media.go)
 	// profiles are the contacts' names and pictures as last told
 	// (contacts.go).
 	profiles profilesTold
@@ -117,6 +116,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
+	s.invited = loadInvitations(login.Dir, log)
 	s.polls.load(login.Dir, log)
 	s.names.load(login.Dir, log) // membernames.go
 	return s
@@ -490,7 +490,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", ringingFile, ringingFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, readMarksFile, readMarksFile + ".tmp", "uploads", pollstore.DirName} {
+		myReactionsFile, myReactionsFile + ".tmp", ringingFile, ringingFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, readMarksFile, readMarksFile + ".tmp", invitationsFile, "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}

@@ -999,6 +999,14 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		if g == nil {
 			return nil, userError("Group not found: %s", id)
 		}
+		self := func(m Member) bool {
+			return (m.Number != "" && m.Number == a.Number) || (m.UUID != "" && m.UUID == a.UUID)
+		}
+		if i := slices.IndexFunc(g.Pending, self); i >= 0 {
+			// signal-cli accepts the invitation of an account invited.
+			g.Members = append(g.Members, g.Pending[i])
+			g.Pending = slices.Delete(slices.Clone(g.Pending), i, i+1)
+		}
 		secs, timer, err := expiration(p)
 		if err != nil {
 			return nil, err
@@ -1021,7 +1029,11 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			return func(x Member) bool { return x.Number == id || x.UUID == id }
 		}
 		for _, m := range list(p, "member") {
-			g.Members = append(g.Members, d.memberOf(a, m))
+			if mm := d.memberOf(a, m); d.noProfileKey[mm.Number] || d.noProfileKey[mm.UUID] {
+				g.Pending = append(g.Pending, mm) // only invited, as signal-cli does
+			} else {
+				g.Members = append(g.Members, mm)
+			}
 			g.Banned = slices.DeleteFunc(g.Banned, is(m))
 		}
 		for _, m := range list(p, "admin") {
@@ -1103,8 +1115,22 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		id, _ := p["groupId"].(string)
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		if findGroup(a, id) == nil {
+		g := findGroup(a, id)
+		if g == nil {
 			return nil, userError("Group not found: %s", id)
+		}
+		self := func(m Member) bool {
+			return (m.Number != "" && m.Number == a.Number) || (m.UUID != "" && m.UUID == a.UUID)
+		}
+		if slices.ContainsFunc(g.Pending, self) {
+			// signal-cli declines the invitation, and keeps the group.
+			g.Pending = slices.DeleteFunc(slices.Clone(g.Pending), self)
+			g.Revision++
+			return map[string]any{"timestamp": d.now(), "results": []any{}}, nil
+		}
+		if !slices.ContainsFunc(g.Members, self) {
+			// signal-cli's getGroupForUpdating: left or removed already.
+			return nil, userError("User is not a member in group: %s (%s)", g.Name, g.ID)
 		}
 		a.groups = slices.DeleteFunc(a.groups, func(g *Group) bool { return g.ID == id })
 		return map[string]any{"timestamp": d.now(), "results": []any{}}, nil
