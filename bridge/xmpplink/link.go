@@ -399,6 +399,20 @@ func (l *Link) read(d *xml.Decoder) error {
 		if err != nil {
 			return err
 		}
+		if l.ownPing(st) {
+			// A ping of the link's come back: its answer, whether still
+			// awaited or given up on; never the handler's.
+			l.mu.Lock()
+			p, ok := l.iqs[st.ID()]
+			if ok && p.to == l.cfg.Domain {
+				delete(l.iqs, st.ID())
+			}
+			l.mu.Unlock()
+			if ok && p.to == l.cfg.Domain {
+				p.ch <- st
+			}
+			continue
+		}
 		if st.Kind() == "iq" && (st.Type() == "result" || st.Type() == "error") {
 			l.mu.Lock()
 			p, ok := l.iqs[st.ID()]
@@ -540,10 +554,25 @@ func (l *Link) serverDomain() string {
 	return l.cfg.Domain
 }
 
+// pingTo is where the link's pings go: the component's own domain. The
+// server routes it back on this very stream, so its coming back proves
+// the server handled what was written before it. The domain less its
+// first label need not be one the server hosts (wa.im.example.org on a
+// server of example.org): a ping there would go server-to-server, and a
+// slow failure would outlast the ping timeout and drop the link.
+func (l *Link) pingTo() string { return l.cfg.Domain }
+
+// ownPing reports whether st is one of the link's own pings routed back
+// to it by the server (see pingTo).
+func (l *Link) ownPing(st *wire.Stanza) bool {
+	return st.Kind() == "iq" && st.Type() == "get" && st.From() == l.cfg.Domain &&
+		st.To() == l.cfg.Domain && st.Child(wire.NSPing, "ping") != nil
+}
+
 // ping is the XEP-0199 watchdog: a server that stops answering is treated
 // as gone, even when TCP has not noticed.
 func (l *Link) ping(ctx context.Context) error {
-	target := l.serverDomain()
+	target := l.pingTo()
 	t := time.NewTicker(l.cfg.PingInterval)
 	defer t.Stop()
 	for {
