@@ -375,6 +375,10 @@ func (l *Link) read(d *xml.Decoder) error {
 				// without ending the stream: not an XML problem.
 				return errors.New("the server closed the connection without ending the stream (stopped or restarted?)")
 			}
+			var se stream.Error
+			if errors.As(err, &se) {
+				return fmt.Errorf("stream error from the server: %w%s", err, streamErrorText(se))
+			}
 			return fmt.Errorf("read: %w", err)
 		}
 		start, ok := tok.(xml.StartElement)
@@ -387,13 +391,15 @@ func (l *Link) read(d *xml.Decoder) error {
 		if start.Name.Space == nsStream && start.Name.Local == "error" {
 			var se wire.Element
 			d.DecodeElement(&se, &start)
-			cond := "undefined-condition"
+			cond, text := "undefined-condition", ""
 			for _, c := range se.Children {
 				if c.XMLName.Local != "text" {
 					cond = c.XMLName.Local
+				} else if text == "" && c.Text != "" {
+					text = ": " + strconv.Quote(c.Text)
 				}
 			}
-			return fmt.Errorf("stream error from the server: %s", cond)
+			return fmt.Errorf("stream error from the server: %s%s", cond, text)
 		}
 		st, err := wire.Decode(d, &start)
 		if err != nil {
@@ -430,6 +436,17 @@ func (l *Link) read(d *xml.Decoder) error {
 		}
 		l.cfg.Handle(st)
 	}
+}
+
+// streamErrorText is se's first non-empty <text/>, quoted after ": ", or
+// "": what the server says was wrong, beyond the condition.
+func streamErrorText(se stream.Error) string {
+	for _, t := range se.Text {
+		if t.Value != "" {
+			return ": " + strconv.Quote(t.Value)
+		}
+	}
+	return ""
 }
 
 // pendingIQ is an IQ of the gateway's waiting for its answer: where the
