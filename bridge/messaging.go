@@ -657,6 +657,13 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			fail(wire.ItemNotFound, "the gateway does not know the message "+m.replace)
 			return
 		}
+		if strings.TrimSpace(m.body) == "" {
+			// Words replaced by none (or by a reply's quote alone): the
+			// networks refuse an empty edit or show an empty message.
+			// XEP-0424 removes a message.
+			fail(wire.BadRequest, "a correction needs words; to remove the message, retract it (delete it for everyone)")
+			return
+		}
 		if !ref.FromMe {
 			// Only its sender corrects a message (XEP-0308): a network
 			// whose servers cannot read the words (WhatsApp, Signal)
