@@ -44,12 +44,30 @@ func (p perms) iqSet(ns string) bool { return p.iq[ns] == "set" || p.iq[ns] == "
 func (p perms) iqGet(ns string) bool { return p.iq[ns] == "get" || p.iq[ns] == "both" }
 
 // serverDomain is the XMPP server the component is attached to: the
-// component's parent domain. Only it may grant privileges.
+// domain its privilege advertisement came from, else the component's
+// parent domain.
 func (t *transport) serverDomain() string {
+	t.mu.RLock()
+	server := t.server
+	t.mu.RUnlock()
+	if server != "" {
+		return server
+	}
 	if i := strings.IndexByte(t.domain, '.'); i > 0 {
 		return t.domain[i+1:]
 	}
 	return t.domain
+}
+
+// parentDomain reports whether from is a domain (a bare one: no user, no
+// resource) t.domain lies under: only the server hosting the component
+// may send from it. The server's own domain need not be the component's
+// direct parent (wa.im.example.org on a server of example.org).
+func (t *transport) parentDomain(from string) bool {
+	if from == "" || strings.ContainsAny(from, "@/") {
+		return false
+	}
+	return strings.HasSuffix(t.domain, "."+from)
 }
 
 // privilegeElem is st's XEP-0356 <privilege/>, in either namespace, or
@@ -177,6 +195,19 @@ func (t *transport) askServer(ctx context.Context, local, ns string) (*wire.Stan
 	return t.link.IQ(ctx, id, w.Bytes())
 }
 
+// pingThroughServer pings the component's own domain, which the server
+// routes back on the stream (xmpplink does the same): its answer comes
+// after everything the server sent before, and never goes
+// server-to-server, as one to a guessed server domain could.
+func (t *transport) pingThroughServer(ctx context.Context) (*wire.Stanza, error) {
+	var w wire.Writer
+	id := t.link.NewID()
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.domain).Attr("type", "get").Attr("id", id)
+	w.Start("ping", wire.NSPing).End()
+	w.End()
+	return t.link.IQ(ctx, id, w.Bytes())
+}
+
 // honoursPrivilegeV1 reports whether a XEP-0092 name and version
 // ("ejabberd", "23.10.0") are a server known to honour
 // urn:xmpp:privilege:1 grants: ejabberd 23.10 or later.
@@ -231,7 +262,7 @@ var privilegesWait = 5 * time.Second
 func (t *transport) learnPrivileges() {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	_, err := t.askServer(ctx, "ping", wire.NSPing)
+	_, err := t.pingThroughServer(ctx)
 	if errors.Is(err, xmpplink.ErrDown) {
 		return
 	}
@@ -246,13 +277,16 @@ func (t *transport) learnPrivileges() {
 // privilegeAdvert handles the server's XEP-0356 advertisement, on the
 // link's reader (route), and reports whether st was it.
 func (t *transport) privilegeAdvert(st *wire.Stanza) bool {
-	if st.Kind() != "message" || st.From() != t.serverDomain() {
+	if st.Kind() != "message" || !t.parentDomain(st.From()) {
 		return false
 	}
 	priv := privilegeElem(st)
 	if priv == nil {
 		return false
 	}
+	t.mu.Lock()
+	t.server = st.From()
+	t.mu.Unlock()
 	t.onPrivilege(priv)
 	return true
 }
