@@ -195,19 +195,6 @@ func (t *transport) askServer(ctx context.Context, local, ns string) (*wire.Stan
 	return t.link.IQ(ctx, id, w.Bytes())
 }
 
-// pingThroughServer pings the component's own domain, which the server
-// routes back on the stream (xmpplink does the same): its answer comes
-// after everything the server sent before, and never goes
-// server-to-server, as one to a guessed server domain could.
-func (t *transport) pingThroughServer(ctx context.Context) (*wire.Stanza, error) {
-	var w wire.Writer
-	id := t.link.NewID()
-	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.domain).Attr("type", "get").Attr("id", id)
-	w.Start("ping", wire.NSPing).End()
-	w.End()
-	return t.link.IQ(ctx, id, w.Bytes())
-}
-
 // honoursPrivilegeV1 reports whether a XEP-0092 name and version
 // ("ejabberd", "23.10.0") are a server known to honour
 // urn:xmpp:privilege:1 grants: ejabberd 23.10 or later.
@@ -262,7 +249,7 @@ var privilegesWait = 5 * time.Second
 func (t *transport) learnPrivileges() {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	_, err := t.pingThroughServer(ctx)
+	_, err := t.askServer(ctx, "ping", wire.NSPing)
 	if errors.Is(err, xmpplink.ErrDown) {
 		return
 	}
