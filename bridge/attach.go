@@ -103,9 +103,11 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 // was streamed to is gone: upload IDs live in a plugin process's memory,
 // and the host sends a command in flight when the plugin died again, to
 // the next process. The file is then to be streamed to it again. Plugins
-// answer an unknown upload ID with NOT_FOUND.
+// answer an unknown upload ID with NOT_FOUND. An answer with a message
+// ID went, in part (partlySent: Signal's NOT_FOUND for a member the group
+// send missed): it is never sent again.
 func (t *transport) uploadLost(r *pb.CommandResult, cmd *pb.Command, a attached) bool {
-	if r.GetError().GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND || a.gen == 0 || a.gen == t.host.Generation() {
+	if r.GetError().GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND || partlySent(r) || a.gen == 0 || a.gen == t.host.Generation() {
 		return false
 	}
 	for _, att := range cmd.GetSend().GetAttachments() {

@@ -657,6 +657,13 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			fail(wire.ItemNotFound, "the gateway does not know the message "+m.replace)
 			return
 		}
+		if strings.TrimSpace(m.body) == "" {
+			// Words replaced by none (or by a reply's quote alone): the
+			// networks refuse an empty edit or show an empty message.
+			// XEP-0424 removes a message.
+			fail(wire.BadRequest, "a correction needs words; to remove the message, retract it (delete it for everyone)")
+			return
+		}
 		if !ref.FromMe {
 			// Only its sender corrects a message (XEP-0308): a network
 			// whose servers cannot read the words (WhatsApp, Signal)
@@ -669,6 +676,11 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if tooLong := t.textTooLong(text, ""); tooLong != "" {
 			fail(wire.PolicyViolation, tooLong)
 			return
+		}
+		if m.quoted != "" && !t.takesReply(ctx, caps, login.LoginID, chatID, m.replyTo) {
+			// A correction of a reply that went with its quote (as a
+			// new one would: the network took no reply) keeps it.
+			text, spans = t.withQuote(caps, m, text, spans)
 		}
 		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Text: text, Spans: spans}}
 		edited, editedText = ref, m.body
@@ -712,14 +724,8 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 				return
 			}
 		}
-		if send.ReplyToId == "" && send.Poll == nil && m.quoted != "" && (t.maxBody <= 0 || len(m.quoted) <= t.maxBody) {
-			// Not the network's reply (it has none, or not to a message
-			// the gateway knows): the quote the client wrote for readers
-			// without replies goes too (within the body limit and the
-			// network's), or the answer would answer nothing.
-			if text, spans := userText(caps, m.quoted, m.spoiler); t.textTooLong(text, "") == "" {
-				send.Text, send.Spans = text, spans
-			}
+		if send.ReplyToId == "" && send.Poll == nil && m.quoted != "" {
+			send.Text, send.Spans = t.withQuote(caps, m, send.Text, send.Spans)
 		}
 		cmd.Action = &pb.Command_Send{Send: send}
 		if m.oobURL == "" {
@@ -924,6 +930,31 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 		}
 	}
 	t.host.SendHolding(cmd, hold, answer)
+}
+
+// takesReply reports whether the network takes m's reply to replyTo as
+// its own: it has replies, and the gateway knows the message.
+func (t *transport) takesReply(ctx context.Context, caps *pb.Features, loginID, chatID, replyTo string) bool {
+	if replyTo == "" || !caps.GetReplies() {
+		return false
+	}
+	_, err := t.lookupXMPP(ctx, loginID, chatID, replyTo)
+	return err == nil
+}
+
+// withQuote is the text of m, a reply that is not the network's (it has
+// none, or not to a message the gateway knows), with the quote the client
+// wrote for readers without replies (within the body limit and the
+// network's), or text and spans as they were: else the answer would
+// answer nothing.
+func (t *transport) withQuote(caps *pb.Features, m userMessage, text string, spans []*pb.Span) (string, []*pb.Span) {
+	if t.maxBody > 0 && len(m.quoted) > t.maxBody {
+		return text, spans
+	}
+	if qt, qs := userText(caps, m.quoted, m.spoiler); t.textTooLong(qt, "") == "" {
+		return qt, qs
+	}
+	return text, spans
 }
 
 // startSend notes a message on its way to the plugin: its text for the

@@ -44,12 +44,30 @@ func (p perms) iqSet(ns string) bool { return p.iq[ns] == "set" || p.iq[ns] == "
 func (p perms) iqGet(ns string) bool { return p.iq[ns] == "get" || p.iq[ns] == "both" }
 
 // serverDomain is the XMPP server the component is attached to: the
-// component's parent domain. Only it may grant privileges.
+// domain its privilege advertisement came from, else the component's
+// parent domain.
 func (t *transport) serverDomain() string {
+	t.mu.RLock()
+	server := t.server
+	t.mu.RUnlock()
+	if server != "" {
+		return server
+	}
 	if i := strings.IndexByte(t.domain, '.'); i > 0 {
 		return t.domain[i+1:]
 	}
 	return t.domain
+}
+
+// parentDomain reports whether from is a domain (a bare one: no user, no
+// resource) t.domain lies under: only the server hosting the component
+// may send from it. The server's own domain need not be the component's
+// direct parent (wa.im.example.org on a server of example.org).
+func (t *transport) parentDomain(from string) bool {
+	if from == "" || strings.ContainsAny(from, "@/") {
+		return false
+	}
+	return strings.HasSuffix(t.domain, "."+from)
 }
 
 // privilegeElem is st's XEP-0356 <privilege/>, in either namespace, or
@@ -246,13 +264,16 @@ func (t *transport) learnPrivileges() {
 // privilegeAdvert handles the server's XEP-0356 advertisement, on the
 // link's reader (route), and reports whether st was it.
 func (t *transport) privilegeAdvert(st *wire.Stanza) bool {
-	if st.Kind() != "message" || st.From() != t.serverDomain() {
+	if st.Kind() != "message" || !t.parentDomain(st.From()) {
 		return false
 	}
 	priv := privilegeElem(st)
 	if priv == nil {
 		return false
 	}
+	t.mu.Lock()
+	t.server = st.From()
+	t.mu.Unlock()
 	t.onPrivilege(priv)
 	return true
 }

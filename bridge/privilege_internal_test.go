@@ -21,8 +21,8 @@ func pingAfterHandshake(t *testing.T, srv *xmpptest.ComponentServer) (*xmpptest.
 	t.Helper()
 	c := srv.Accept(t)
 	st := c.Next(t)
-	if st.Kind() != "iq" || st.To() != "localhost" || st.Child(wire.NSPing, "ping") == nil {
-		t.Fatalf("the gateway's first stanza is no ping to the server: %s %s to %s", st.Kind(), st.Type(), st.To())
+	if st.Kind() != "iq" || st.Child(wire.NSPing, "ping") == nil {
+		t.Fatalf("the gateway's first stanza is no ping: %s %s to %s", st.Kind(), st.Type(), st.To())
 	}
 	return c, st
 }
@@ -36,8 +36,14 @@ func privilegeTransport(t *testing.T, addr string) *transport {
 // advertisement go to in.
 func privilegeTransportIn(t *testing.T, addr string, in func(context.Context, *wire.Stanza)) *transport {
 	t.Helper()
+	return privilegeTransportAt(t, addr, "gw.localhost", in)
+}
+
+// privilegeTransportAt is privilegeTransportIn for the component domain.
+func privilegeTransportAt(t *testing.T, addr, domain string, in func(context.Context, *wire.Stanza)) *transport {
+	t.Helper()
 	tr := newTestTransport(t)
-	tr.domain, tr.privKnown = "gw.localhost", make(chan struct{})
+	tr.domain, tr.privKnown = domain, make(chan struct{})
 	tr.in.handle, tr.in.max, tr.in.limit = in, inboundQueue, inboundChats
 	tr.link = xmpplink.New(xmpplink.Config{Addr: addr, Domain: tr.domain, Secret: "s",
 		PingInterval: time.Minute, PingTimeout: time.Minute, ReconnectMax: time.Second,
@@ -288,5 +294,36 @@ func TestEjabberdPrivilegeV1Message(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("ejabberd never sent the wrapped message on")
 		}
+	}
+}
+
+// TestPrivilegesFromServerAbove: a component whose domain is not a
+// direct subdomain of the server's (wa.im.localhost on a server of
+// localhost: Prosody's mod_privilege advertises from the VirtualHost)
+// takes the advertisement from the server's domain, and forwards the
+// user's own messages to it; a user's forged one is no grant. Before,
+// only the domain less its first label (im.localhost) counted: the
+// grants were ignored, and contacts asked to be added instead.
+func TestPrivilegesFromServerAbove(t *testing.T) {
+	srv := xmpptest.NewComponentServer(t)
+	tr := privilegeTransportAt(t, srv.Addr(), "wa.im.localhost", func(context.Context, *wire.Stanza) {})
+	conn, ping := pingAfterHandshake(t, srv)
+	fmt.Fprintf(conn, "<message from='mallory@localhost' to='wa.im.localhost'><privilege xmlns='urn:xmpp:privilege:2'>"+
+		"<perm access='roster' type='both'/></privilege></message>"+
+		"<message from='localhost' to='wa.im.localhost'><privilege xmlns='urn:xmpp:privilege:2'>"+
+		"<perm access='roster' type='both'/><perm access='message' type='outgoing'/></privilege></message>"+
+		// The ping to the domain guessed the server's is answered
+		// (here by the server itself, with s2s off).
+		"<iq type='error' from='%s' to='wa.im.localhost' id='%s'><error type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>", ping.To(), ping.ID())
+	p := tr.privileges()
+	if !p.rosterWrite() || p.message != "outgoing" {
+		t.Fatalf("privileges from the server's domain above the component's parent: %+v, want roster both and message outgoing", p)
+	}
+	out, err := wire.Parse(string(ownMessage(tr, "see you at 8")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.To() != "localhost" || out.Child(nsPrivilege, "privilege") == nil {
+		t.Fatalf("own message not wrapped for the server localhost: %+v", out)
 	}
 }

@@ -64,6 +64,9 @@ type transport struct {
 	sessions map[string]*session // user bare JID -> their login's session (session.go)
 	byLogin  map[string]*session // login ID -> its session
 	perms    perms               // XEP-0356, from the server
+	// server is the domain the server's XEP-0356 advertisement came
+	// from, "" until one did (serverDomain).
+	server string
 	// privV1 are the urn:xmpp:privilege:1 grants last advertised, in
 	// perms only while privV1OK: the server said it is one known to
 	// honour them (privilege.go).

@@ -29,11 +29,11 @@ func (b *barrier) ping(bw *bufio.Writer) error {
 	b.id = b.l.NewID()
 	b.answer = make(chan *wire.Stanza, 1)
 	b.l.mu.Lock()
-	b.l.iqs[b.id] = pendingIQ{ch: b.answer, to: b.l.serverDomain()}
+	b.l.iqs[b.id] = pendingIQ{ch: b.answer, to: b.l.pingTo()}
 	b.l.mu.Unlock()
 	b.covered, b.written = b.written, nil
 	var w wire.Writer
-	w.Start("iq", "").Attr("from", b.l.cfg.Domain).Attr("to", b.l.serverDomain()).Attr("id", b.id).Attr("type", "get").Leaf("ping", wire.NSPing, "")
+	w.Start("iq", "").Attr("from", b.l.cfg.Domain).Attr("to", b.l.pingTo()).Attr("id", b.id).Attr("type", "get").Leaf("ping", wire.NSPing, "")
 	if _, err := bw.Write(w.Bytes()); err != nil {
 		return err
 	}

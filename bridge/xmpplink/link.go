@@ -375,6 +375,10 @@ func (l *Link) read(d *xml.Decoder) error {
 				// without ending the stream: not an XML problem.
 				return errors.New("the server closed the connection without ending the stream (stopped or restarted?)")
 			}
+			var se stream.Error
+			if errors.As(err, &se) {
+				return fmt.Errorf("stream error from the server: %w%s", err, streamErrorText(se))
+			}
 			return fmt.Errorf("read: %w", err)
 		}
 		start, ok := tok.(xml.StartElement)
@@ -387,17 +391,33 @@ func (l *Link) read(d *xml.Decoder) error {
 		if start.Name.Space == nsStream && start.Name.Local == "error" {
 			var se wire.Element
 			d.DecodeElement(&se, &start)
-			cond := "undefined-condition"
+			cond, text := "undefined-condition", ""
 			for _, c := range se.Children {
 				if c.XMLName.Local != "text" {
 					cond = c.XMLName.Local
+				} else if text == "" && c.Text != "" {
+					text = ": " + strconv.Quote(c.Text)
 				}
 			}
-			return fmt.Errorf("stream error from the server: %s", cond)
+			return fmt.Errorf("stream error from the server: %s%s", cond, text)
 		}
 		st, err := wire.Decode(d, &start)
 		if err != nil {
 			return err
+		}
+		if l.ownPing(st) {
+			// A ping of the link's come back: its answer, whether still
+			// awaited or given up on; never the handler's.
+			l.mu.Lock()
+			p, ok := l.iqs[st.ID()]
+			if ok && p.to == l.cfg.Domain {
+				delete(l.iqs, st.ID())
+			}
+			l.mu.Unlock()
+			if ok && p.to == l.cfg.Domain {
+				p.ch <- st
+			}
+			continue
 		}
 		if st.Kind() == "iq" && (st.Type() == "result" || st.Type() == "error") {
 			l.mu.Lock()
@@ -416,6 +436,17 @@ func (l *Link) read(d *xml.Decoder) error {
 		}
 		l.cfg.Handle(st)
 	}
+}
+
+// streamErrorText is se's first non-empty <text/>, quoted after ": ", or
+// "": what the server says was wrong, beyond the condition.
+func streamErrorText(se stream.Error) string {
+	for _, t := range se.Text {
+		if t.Value != "" {
+			return ": " + strconv.Quote(t.Value)
+		}
+	}
+	return ""
 }
 
 // pendingIQ is an IQ of the gateway's waiting for its answer: where the
@@ -540,10 +571,25 @@ func (l *Link) serverDomain() string {
 	return l.cfg.Domain
 }
 
+// pingTo is where the link's pings go: the component's own domain. The
+// server routes it back on this very stream, so its coming back proves
+// the server handled what was written before it. The domain less its
+// first label need not be one the server hosts (wa.im.example.org on a
+// server of example.org): a ping there would go server-to-server, and a
+// slow failure would outlast the ping timeout and drop the link.
+func (l *Link) pingTo() string { return l.cfg.Domain }
+
+// ownPing reports whether st is one of the link's own pings routed back
+// to it by the server (see pingTo).
+func (l *Link) ownPing(st *wire.Stanza) bool {
+	return st.Kind() == "iq" && st.Type() == "get" && st.From() == l.cfg.Domain &&
+		st.To() == l.cfg.Domain && st.Child(wire.NSPing, "ping") != nil
+}
+
 // ping is the XEP-0199 watchdog: a server that stops answering is treated
 // as gone, even when TCP has not noticed.
 func (l *Link) ping(ctx context.Context) error {
-	target := l.serverDomain()
+	target := l.pingTo()
 	t := time.NewTicker(l.cfg.PingInterval)
 	defer t.Stop()
 	for {

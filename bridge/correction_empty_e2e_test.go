@@ -1,0 +1,32 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestEmptyCorrectionRefused: a correction (XEP-0308) whose body is
+// empty or blank would replace the message's words with nothing, which
+// the networks refuse or show as an empty message. The user is told to
+// retract it instead (XEP-0424), and the network hears nothing; a real
+// correction after it goes as usual.
+func TestEmptyCorrectionRefused(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	echoID(t, alice, "m1", "see you at 5")
+	raw(t, alice, `<message type='chat' id='c1' to='bob@`+domain+`'><body> </body><replace xmlns='urn:xmpp:message-correct:0' id='m1'/><origin-id xmlns='urn:xmpp:sid:0' id='c1'/></message>`)
+	corr := func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:message-correct:0")
+	}
+	e := next(t, alice, "an answer to the empty correction", corr)
+	if e.Type != "error" || e.Err == nil || e.Err.Condition != "bad-request" || !strings.Contains(e.Err.Text, "retract") {
+		t.Fatalf("want a bad-request saying to retract instead, got %s", e.XML)
+	}
+	raw(t, alice, `<message type='chat' id='c2' to='bob@`+domain+`'><body>see you at 6</body><replace xmlns='urn:xmpp:message-correct:0' id='m1'/><origin-id xmlns='urn:xmpp:sid:0' id='c2'/></message>`)
+	c := next(t, alice, "the correction's echo", corr)
+	if c.Type == "error" || c.Body != "see you at 6" {
+		t.Fatalf("want the correction echoed, got %s", c.XML)
+	}
+}
