@@ -7,6 +7,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // blockedLimit bounds the blocklist read for the contact list (100 a
@@ -152,17 +153,13 @@ func (s *Session) userEvents(uid int64) []*pb.Event {
 			// had one. An empty ID says nothing to the host (the old
 			// picture stays); a new ID whose UserInfo has no picture
 			// clears it.
-			c.AvatarId = removedPhotoID
+			c.AvatarId = sdk.NoAvatarID
 		}
 		s.photoTold(uid, c.AvatarId) // photoseen.go
 		return []*pb.Event{{ChatId: id, Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}}}
 	}
 	return nil
 }
-
-// removedPhotoID is a contact's avatar_id once they have no profile
-// photo (the WhatsApp plugin's too).
-const removedPhotoID = "none"
 
 // lists says whether id is in the contact list: listed last time, or,
 // before any listing, a contact.

@@ -7,6 +7,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // listedIDs is the contact list's user IDs, sorted.
@@ -114,8 +115,8 @@ func TestContactNewPhoto(t *testing.T) {
 	// the old one shown).
 	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob", Contact: true}}, nil)
 	evs = s.convert(ctxT(t), &tg.UpdateUser{UserID: 1002})
-	if len(evs) != 1 || evs[0].GetContact().GetContact().GetAvatarId() != removedPhotoID {
-		t.Errorf("events %v: want bob with avatar %q", evs, removedPhotoID)
+	if len(evs) != 1 || evs[0].GetContact().GetContact().GetAvatarId() != sdk.NoAvatarID {
+		t.Errorf("events %v: want bob with avatar %q", evs, sdk.NoAvatarID)
 	}
 	// Someone of a group only: nothing.
 	s.peers.add([]tg.UserClass{&tg.User{ID: 1003, AccessHash: 3, FirstName: "Carol", Photo: &tg.UserProfilePhoto{PhotoID: 78}}}, nil)
@@ -152,7 +153,7 @@ func TestContactPhotoRemovedWhileAway(t *testing.T) {
 	srv.Send(carol.ID, &tg.PeerUser{UserID: alice.ID}, "hi, no photo")
 	s, h, info, n := connectAlice(t, srv)
 	ids := avatarIDs(t, s)
-	if ids["1002"] == "" || ids["1002"] == removedPhotoID || ids["1003"] != "" {
+	if ids["1002"] == "" || ids["1002"] == sdk.NoAvatarID || ids["1003"] != "" {
 		t.Fatalf("avatar IDs %v: want bob's photo, none said for carol", ids)
 	}
 	if err := s.Disconnect(ctxT(t)); err != nil {
@@ -161,8 +162,8 @@ func TestContactPhotoRemovedWhileAway(t *testing.T) {
 
 	srv.SetProfilePhoto(bob.ID, nil)
 	s = connect(t, n, h, info)
-	if ids := avatarIDs(t, s); ids["1002"] != removedPhotoID || ids["1003"] != "" {
-		t.Errorf("avatar IDs %v: want bob's %q, carol's nothing", ids, removedPhotoID)
+	if ids := avatarIDs(t, s); ids["1002"] != sdk.NoAvatarID || ids["1003"] != "" {
+		t.Errorf("avatar IDs %v: want bob's %q, carol's nothing", ids, sdk.NoAvatarID)
 	}
 	if ids := avatarIDs(t, s); ids["1002"] != "" {
 		t.Errorf("avatar IDs listed again %v: want bob's removal said once", ids)
@@ -170,11 +171,11 @@ func TestContactPhotoRemovedWhileAway(t *testing.T) {
 	// A new photo, then removed live (updateUser): the next list says
 	// nothing again, as the removal was told.
 	srv.SetProfilePhoto(bob.ID, []byte("new jpeg of bob"))
-	if ids := avatarIDs(t, s); ids["1002"] == "" || ids["1002"] == removedPhotoID {
+	if ids := avatarIDs(t, s); ids["1002"] == "" || ids["1002"] == sdk.NoAvatarID {
 		t.Fatalf("avatar IDs %v: want bob's new photo", ids)
 	}
 	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: bob.ID * 7, FirstName: "Bob", Contact: true}}, nil)
-	if evs := s.convert(ctxT(t), &tg.UpdateUser{UserID: 1002}); len(evs) != 1 || evs[0].GetContact().GetContact().GetAvatarId() != removedPhotoID {
+	if evs := s.convert(ctxT(t), &tg.UpdateUser{UserID: 1002}); len(evs) != 1 || evs[0].GetContact().GetContact().GetAvatarId() != sdk.NoAvatarID {
 		t.Fatalf("the live removal %v", evs)
 	}
 	srv.SetProfilePhoto(bob.ID, nil)
@@ -199,7 +200,7 @@ func TestContactPhotoMinUser(t *testing.T) {
 	if id := list(&tg.User{ID: 1002, FirstName: "Bob", Min: true}); id != "" {
 		t.Errorf("bob as a min user: %q, want nothing said", id)
 	}
-	if id := list(&tg.User{ID: 1002, FirstName: "Bob"}); id != removedPhotoID {
-		t.Errorf("bob without a photo after: %q, want %q", id, removedPhotoID)
+	if id := list(&tg.User{ID: 1002, FirstName: "Bob"}); id != sdk.NoAvatarID {
+		t.Errorf("bob without a photo after: %q, want %q", id, sdk.NoAvatarID)
 	}
 }

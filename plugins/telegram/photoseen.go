@@ -7,6 +7,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A contact's profile photo removed while the gateway was away is told at
@@ -95,7 +96,7 @@ func (s *Session) photosRemoved(out []*pb.Contact, users map[string]*tg.User) {
 			// one told stands.
 			now[u.ID] = true
 		default:
-			c.AvatarId = removedPhotoID
+			c.AvatarId = sdk.NoAvatarID
 		}
 	}
 	if err := st.setPhotoUsers(now); err != nil {
@@ -110,7 +111,7 @@ func (s *Session) photoTold(uid int64, avatarID string) {
 	if st == nil {
 		return
 	}
-	if err := st.setPhotoUser(uid, avatarID != "" && avatarID != removedPhotoID); err != nil {
+	if err := st.setPhotoUser(uid, avatarID != "" && avatarID != sdk.NoAvatarID); err != nil {
 		s.n.log().Warn("telegram: a contact's photo not kept", "login", s.login.LoginID, "err", err)
 	}
 }

@@ -16,16 +16,11 @@ import (
 // meets them (one getUserProfilePhotos) and again at their first message
 // a day later (the Bot API tells no change of it), fetched when the
 // gateway asks (UserInfo). The photo's file_unique_id is the contact's
-// avatar_id; removedPhotoID once they removed it.
+// avatar_id; sdk.NoAvatarID once they removed it.
 
 // avatarRecheck is how long, in seconds, a person's photo is taken as
 // known: their next message after that looks it up again.
 const avatarRecheck = 24 * 60 * 60
-
-// removedPhotoID is a person's avatar_id once the photo they had is
-// gone: an ID whose UserInfo has no picture, which has the gateway
-// clear it ("" would say nothing). User-account mode's too.
-const removedPhotoID = "none"
 
 // avatarMax bounds an avatar's download: the size picked is a small one.
 const avatarMax = 1 << 20

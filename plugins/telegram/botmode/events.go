@@ -9,6 +9,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
@@ -90,7 +91,7 @@ func (s *Session) seeChat(ctx context.Context, c *models.Chat, from *models.User
 		if isNew || renamed || photoChanged {
 			ct := s.contactOf(c.ID)
 			if photoChanged && ct.AvatarId == "" {
-				ct.AvatarId = removedPhotoID
+				ct.AvatarId = sdk.NoAvatarID
 			}
 			ev := base(c, date)
 			ev.ChatId = ""
