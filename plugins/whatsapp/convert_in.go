@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"encoding/base64"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -268,7 +269,10 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		m := msg.GetDocumentMessage()
 		name := m.GetFileName()
 		if name == "" {
-			name = m.GetTitle()
+			// A title is a name without an extension, as a rule.
+			if name = m.GetTitle(); name != "" && path.Ext(name) == "" {
+				name += extFor(m.GetMimetype())
+			}
 		}
 		if name == "" {
 			name = "document" + extFor(m.GetMimetype())
@@ -577,32 +581,6 @@ func mentionSpans(text string, mentioned []string, ids idMap) []*pb.Span {
 	}
 	sortSpans(spans)
 	return spans
-}
-
-// extFor is a file extension for a MIME type WhatsApp uses.
-func extFor(mime string) string {
-	mime, _, _ = strings.Cut(mime, ";")
-	switch strings.TrimSpace(mime) {
-	case "image/jpeg":
-		return ".jpg"
-	case "image/png":
-		return ".png"
-	case "image/webp":
-		return ".webp"
-	case "image/gif":
-		return ".gif"
-	case "video/mp4":
-		return ".mp4"
-	case "audio/ogg":
-		return ".ogg"
-	case "audio/mpeg":
-		return ".mp3"
-	case "audio/mp4", "audio/aac":
-		return ".m4a"
-	case "application/pdf":
-		return ".pdf"
-	}
-	return ""
 }
 
 // A media reference is the media message itself, without its thumbnail
