@@ -196,7 +196,7 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if w.groupStatus {
 		prefix(m, "Group status:")
 	}
-	if w.viewOnce {
+	if w.viewOnce || flaggedViewOnce(msg) {
 		viewOnce(m, msg)
 	}
 	c.heads.note(ev.ChatId, evt.Info.ID, c.otherChatReply(m, ci, chatOf(&evt.Info)))
@@ -448,6 +448,13 @@ func viewOnce(m *pb.MessageEvent, msg *waE2E.Message) {
 		return
 	}
 	prefix(m, "View once:")
+}
+
+// flaggedViewOnce says whether msg's media says it is to be seen once
+// by its own flag (what the apps heed), with no view-once wrapper left
+// around it, as history may keep it.
+func flaggedViewOnce(msg *waE2E.Message) bool {
+	return msg.GetImageMessage().GetViewOnce() || msg.GetVideoMessage().GetViewOnce() || msg.GetAudioMessage().GetViewOnce()
 }
 
 // richText is the text parts of an AI's rich answer, a paragraph each.
