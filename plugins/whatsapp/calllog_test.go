@@ -244,6 +244,15 @@ func TestCallLogOutgoing(t *testing.T) {
 		t.Errorf("her missed call: %v", ev)
 	}
 
+	// In a group: a group call, as its live offer and history's stub
+	// say (it read as a one-to-one call).
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, ID: "GRP1", Timestamp: now.Add(-35 * time.Second)},
+		callLog(false, waE2E.CallLogMessage_MISSED, 0))
+	ev, _ = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.EventId == "GRP1" })
+	if ev.GetMessage().Text != "Missed group voice call" {
+		t.Errorf("a group's missed call: %v", ev)
+	}
+
 	out := webMsg(alice, "OUT3", true, now.Add(-30*time.Second), "")
 	out.Message.Message = callLog(true, waE2E.CallLogMessage_REJECTED, 0)
 	in := webMsg(alice, "IN2", false, now.Add(-20*time.Second), "")

@@ -71,8 +71,9 @@ func (s *Session) callLogged(ev *pb.Event, info *types.MessageInfo, msg *waE2E.M
 	}
 	// The log names no direction; its key does (fromMe: the user
 	// placed the call, from the phone), but for a call seen ringing here,
-	// which was the other's: the user's unanswered call was "Missed".
-	if m := callLogText(msg.GetCallLogMesssage(), info.IsFromMe && id == ""); m != nil {
+	// which was the other's: the user's unanswered call was "Missed". In
+	// a group, a group call (it read as a one-to-one call).
+	if m := callLogText(msg.GetCallLogMesssage(), info.IsFromMe && id == "", info.IsGroup); m != nil {
 		ev.GetMessage().Text = m.Text
 	}
 }
@@ -252,8 +253,8 @@ func (s *Session) callEnded(m types.BasicCallMeta, declined bool, reason string)
 // missed (unanswered when outgoing, the user's own), answered ones with
 // their length; nil for a call going on or one whose outcome says
 // nothing to show.
-func callLogText(m *waE2E.CallLogMessage, outgoing bool) *pb.MessageEvent {
-	call := mediatext.Call{Video: m.GetIsVideo(), Outgoing: outgoing}
+func callLogText(m *waE2E.CallLogMessage, outgoing, group bool) *pb.MessageEvent {
+	call := mediatext.Call{Video: m.GetIsVideo(), Outgoing: outgoing, Group: group}
 	switch m.GetCallOutcome() {
 	case waE2E.CallLogMessage_MISSED, waE2E.CallLogMessage_REJECTED, waE2E.CallLogMessage_FAILED,
 		waE2E.CallLogMessage_SILENCED_BY_DND, waE2E.CallLogMessage_SILENCED_UNKNOWN_CALLER:

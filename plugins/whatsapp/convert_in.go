@@ -315,8 +315,9 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		m := firstPoll(msg)
 		return c.withContext(&pb.MessageEvent{Text: pollText(m)}, m.GetContextInfo())
 	case msg.CallLogMesssage != nil: // sic: WhatsApp's own spelling
-		// Incoming until its key says otherwise (Session.callLogged).
-		return callLogText(msg.GetCallLogMesssage(), false)
+		// Incoming, one-to-one, until its key and chat say otherwise
+		// (Session.callLogged).
+		return callLogText(msg.GetCallLogMesssage(), false, false)
 	case msg.DocumentWithCaptionMessage != nil:
 		// A document with a caption as the apps wrap it, where whatsmeow
 		// leaves it wrapped: a correction's new content, a quoted one.
