@@ -147,6 +147,9 @@ func (s *Session) handle(evt any) {
 const updateText = ": the WhatsApp library built into the gateway must be updated; " +
 	"the administrator must install a newer passerelle. Logging in again does not help."
 
+// userAgentText says what a refusal with 409 (BadUserAgent) means.
+const userAgentText = "WhatsApp refuses this gateway's client (409, BadUserAgent: its version or platform is no longer accepted)"
+
 // clientOutdatedText says what ClientOutdated means and what to do.
 const clientOutdatedText = "WhatsApp refuses this client as too old (ClientOutdated)" + updateText
 

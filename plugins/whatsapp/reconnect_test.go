@@ -197,3 +197,28 @@ func TestConnectRefusedUserAgent(t *testing.T) {
 		}
 	}
 }
+
+// The same refusal while logging in by QR code: said so, where the
+// login said "The pairing stopped (err-unexpected-state)" and was tried
+// again to the same end.
+func TestLoginRefusedUserAgent(t *testing.T) {
+	r := newRig(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := r.n.StartLogin(ctx, sdk.LoginRequest{ProcessID: "p1", UserJID: "u@example.org", FlowID: flowQR, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fake, err := r.made.Wait(len(r.made.All())-1, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Refuse(ctx, 409, "")
+	step, err := p.(sdk.LoginWaiter).Wait(ctx)
+	if codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(err.Error(), "409") || !strings.Contains(err.Error(), "newer passerelle") {
+		t.Errorf("login refused with 409: %v, %v", step, err)
+	}
+}

@@ -258,7 +258,7 @@ func (s *Session) connectRefused(e *events.ConnectFailure) {
 		// version and platform it announces), and the same one again
 		// however long the wait: it was retried every 5 minutes for
 		// ever. As for ClientOutdated, a newer version is tried once.
-		s.clientRefused("BadUserAgent, 409", "WhatsApp refuses this gateway's client (409, BadUserAgent: its version or platform is no longer accepted)")
+		s.clientRefused("BadUserAgent, 409", userAgentText)
 		return
 	case events.ConnectFailureGeneric:
 		// 400 is seen after WhatsApp's outages and goes away: retried.
