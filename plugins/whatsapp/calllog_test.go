@@ -44,7 +44,10 @@ func TestCallLogOfCallSeenLive(t *testing.T) {
 
 	// Live: a video call's log (not this call) keeps its ID; the voice
 	// call's log has the call's.
-	fake.Receive(ctx, mine(alice, "LOGV", now.Add(-28*time.Second)), callLog(true, waE2E.CallLogMessage_MISSED))
+	// (Hers, by its key: one of the user's own would read "Unanswered":
+	// TestCallLogOutgoing.)
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "LOGV", Timestamp: now.Add(-28 * time.Second)},
+		callLog(true, waE2E.CallLogMessage_MISSED))
 	ev, i := r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
 	if ev.EventId != "LOGV" || ev.GetMessage().Text != "Missed video call" {
 		t.Errorf("another call's log: %v", ev)
@@ -62,9 +65,9 @@ func TestCallLogOfCallSeenLive(t *testing.T) {
 	live2, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
 	fake.Call(ctx, wafake.Call{Tag: "terminate", ID: "CL8", From: alice.String(), Reason: "timeout", At: now.Add(-10 * time.Second).Unix()})
 	r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
-	log2 := webMsg(alice, "LOG2", true, now.Add(-9*time.Second), "")
+	log2 := webMsg(alice, "LOG2", false, now.Add(-9*time.Second), "") // hers, by its key
 	log2.Message.Message = callLog(false, waE2E.CallLogMessage_MISSED)
-	log3 := webMsg(alice, "LOG3", true, now.Add(-8*time.Second), "")
+	log3 := webMsg(alice, "LOG3", false, now.Add(-8*time.Second), "")
 	log3.Message.Message = callLog(false, waE2E.CallLogMessage_MISSED)
 	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
 		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{log3, log2}}}})
@@ -205,5 +208,64 @@ func TestCallStoreBounded(t *testing.T) {
 	}
 	if len(wrote) == 0 || !slices.Equal(slices.Compact(wrote), []string{callsFile}) {
 		t.Errorf("durable writes %q, want %s", wrote, callsFile)
+	}
+}
+
+// The phone's log of a call the user placed from the phone (its key's
+// fromMe: the log itself names no direction) says so: "Unanswered voice
+// call", not "Missed voice call" from the user, live and in history; a
+// log of the other's call, or one of a call shown ringing here, stays
+// "Missed".
+func TestCallLogOutgoing(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Second)
+	callLog := func(video bool, outcome waE2E.CallLogMessage_CallOutcome, secs int64) *waE2E.Message {
+		return &waE2E.Message{CallLogMesssage: &waE2E.CallLogMessage{IsVideo: proto.Bool(video), CallOutcome: outcome.Enum(), DurationSecs: proto.Int64(secs)}}
+	}
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: phone, IsFromMe: true}, ID: "OUT1", Timestamp: now.Add(-time.Minute)},
+		callLog(false, waE2E.CallLogMessage_MISSED, 0))
+	ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.EventId != "OUT1" || ev.GetMessage().Text != "Unanswered voice call" {
+		t.Errorf("the user's unanswered call: %v", ev)
+	}
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: phone, IsFromMe: true}, ID: "OUT2", Timestamp: now.Add(-50 * time.Second)},
+		callLog(true, waE2E.CallLogMessage_CONNECTED, 65))
+	ev, i = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetMessage().Text != "Video call, 1 min 5 s" {
+		t.Errorf("the user's answered call: %v", ev)
+	}
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "IN1", Timestamp: now.Add(-40 * time.Second)},
+		callLog(false, waE2E.CallLogMessage_MISSED, 0))
+	ev, _ = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetMessage().Text != "Missed voice call" {
+		t.Errorf("her missed call: %v", ev)
+	}
+
+	// In a group: a group call, as its live offer and history's stub
+	// say (it read as a one-to-one call).
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, ID: "GRP1", Timestamp: now.Add(-35 * time.Second)},
+		callLog(false, waE2E.CallLogMessage_MISSED, 0))
+	ev, _ = r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.EventId == "GRP1" })
+	if ev.GetMessage().Text != "Missed group voice call" {
+		t.Errorf("a group's missed call: %v", ev)
+	}
+
+	out := webMsg(alice, "OUT3", true, now.Add(-30*time.Second), "")
+	out.Message.Message = callLog(true, waE2E.CallLogMessage_REJECTED, 0)
+	in := webMsg(alice, "IN2", false, now.Add(-20*time.Second), "")
+	in.Message.Message = callLog(true, waE2E.CallLogMessage_MISSED, 0)
+	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{in, out}}}})
+	got := map[string]string{}
+	for _, b := range r.host.waitHistory(t, 1) {
+		for _, ev := range b.Events {
+			got[ev.EventId] = ev.GetMessage().GetText()
+		}
+	}
+	if got["OUT3"] != "Unanswered video call" || got["IN2"] != "Missed video call" {
+		t.Errorf("history's call logs: %q", got)
 	}
 }

@@ -69,6 +69,13 @@ func (s *Session) callLogged(ev *pb.Event, info *types.MessageInfo, msg *waE2E.M
 	if id != "" {
 		ev.EventId = id
 	}
+	// The log names no direction; its key does (fromMe: the user
+	// placed the call, from the phone), but for a call seen ringing here,
+	// which was the other's: the user's unanswered call was "Missed". In
+	// a group, a group call (it read as a one-to-one call).
+	if m := callLogText(msg.GetCallLogMesssage(), info.IsFromMe && id == "", info.IsGroup); m != nil {
+		ev.GetMessage().Text = m.Text
+	}
 }
 
 // aliasesOf is the user IDs of jids (people's, not groups'): each
@@ -243,10 +250,11 @@ func (s *Session) callEnded(m types.BasicCallMeta, declined bool, reason string)
 
 // callLogText is a call log message (one the phone sends the other
 // devices once a call is over): missed, declined or silenced calls as
-// missed, answered ones with their length; nil for a call going on or
-// one whose outcome says nothing to show.
-func callLogText(m *waE2E.CallLogMessage) *pb.MessageEvent {
-	call := mediatext.Call{Video: m.GetIsVideo()}
+// missed (unanswered when outgoing, the user's own), answered ones with
+// their length; nil for a call going on or one whose outcome says
+// nothing to show.
+func callLogText(m *waE2E.CallLogMessage, outgoing, group bool) *pb.MessageEvent {
+	call := mediatext.Call{Video: m.GetIsVideo(), Outgoing: outgoing, Group: group}
 	switch m.GetCallOutcome() {
 	case waE2E.CallLogMessage_MISSED, waE2E.CallLogMessage_REJECTED, waE2E.CallLogMessage_FAILED,
 		waE2E.CallLogMessage_SILENCED_BY_DND, waE2E.CallLogMessage_SILENCED_UNKNOWN_CALLER:

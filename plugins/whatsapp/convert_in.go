@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"encoding/base64"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -195,7 +196,7 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if w.groupStatus {
 		prefix(m, "Group status:")
 	}
-	if w.viewOnce {
+	if w.viewOnce || flaggedViewOnce(msg) {
 		viewOnce(m, msg)
 	}
 	c.heads.note(ev.ChatId, evt.Info.ID, c.otherChatReply(m, ci, chatOf(&evt.Info)))
@@ -268,7 +269,10 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		m := msg.GetDocumentMessage()
 		name := m.GetFileName()
 		if name == "" {
-			name = m.GetTitle()
+			// A title is a name without an extension, as a rule.
+			if name = m.GetTitle(); name != "" && path.Ext(name) == "" {
+				name += extFor(m.GetMimetype())
+			}
 		}
 		if name == "" {
 			name = "document" + extFor(m.GetMimetype())
@@ -311,7 +315,9 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		m := firstPoll(msg)
 		return c.withContext(&pb.MessageEvent{Text: pollText(m)}, m.GetContextInfo())
 	case msg.CallLogMesssage != nil: // sic: WhatsApp's own spelling
-		return callLogText(msg.GetCallLogMesssage())
+		// Incoming, one-to-one, until its key and chat say otherwise
+		// (Session.callLogged).
+		return callLogText(msg.GetCallLogMesssage(), false, false)
 	case msg.DocumentWithCaptionMessage != nil:
 		// A document with a caption as the apps wrap it, where whatsmeow
 		// leaves it wrapped: a correction's new content, a quoted one.
@@ -445,6 +451,13 @@ func viewOnce(m *pb.MessageEvent, msg *waE2E.Message) {
 	prefix(m, "View once:")
 }
 
+// flaggedViewOnce says whether msg's media says it is to be seen once
+// by its own flag (what the apps heed), with no view-once wrapper left
+// around it, as history may keep it.
+func flaggedViewOnce(msg *waE2E.Message) bool {
+	return msg.GetImageMessage().GetViewOnce() || msg.GetVideoMessage().GetViewOnce() || msg.GetAudioMessage().GetViewOnce()
+}
+
 // richText is the text parts of an AI's rich answer, a paragraph each.
 func richText(r *waE2E.AIRichResponseMessage) string {
 	var parts []string
@@ -576,32 +589,6 @@ func mentionSpans(text string, mentioned []string, ids idMap) []*pb.Span {
 	}
 	sortSpans(spans)
 	return spans
-}
-
-// extFor is a file extension for a MIME type WhatsApp uses.
-func extFor(mime string) string {
-	mime, _, _ = strings.Cut(mime, ";")
-	switch strings.TrimSpace(mime) {
-	case "image/jpeg":
-		return ".jpg"
-	case "image/png":
-		return ".png"
-	case "image/webp":
-		return ".webp"
-	case "image/gif":
-		return ".gif"
-	case "video/mp4":
-		return ".mp4"
-	case "audio/ogg":
-		return ".ogg"
-	case "audio/mpeg":
-		return ".mp3"
-	case "audio/mp4", "audio/aac":
-		return ".m4a"
-	case "application/pdf":
-		return ".pdf"
-	}
-	return ""
 }
 
 // A media reference is the media message itself, without its thumbnail

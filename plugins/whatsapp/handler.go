@@ -143,17 +143,30 @@ func (s *Session) handle(evt any) {
 	}
 }
 
-// clientOutdatedText says what ClientOutdated means and what to do.
-const clientOutdatedText = "WhatsApp refuses this client as too old (ClientOutdated): the WhatsApp library built into the gateway must be updated; " +
+// updateText says what to do about a client WhatsApp refuses.
+const updateText = ": the WhatsApp library built into the gateway must be updated; " +
 	"the administrator must install a newer passerelle. Logging in again does not help."
+
+// userAgentText says what a refusal with 409 (BadUserAgent) means.
+const userAgentText = "WhatsApp refuses this gateway's client (409, BadUserAgent: its version or platform is no longer accepted)"
+
+// clientOutdatedText says what ClientOutdated means and what to do.
+const clientOutdatedText = "WhatsApp refuses this client as too old (ClientOutdated)" + updateText
 
 // clientOutdated tries WhatsApp Web's current version once, else stops.
 func (s *Session) clientOutdated() {
+	s.clientRefused("ClientOutdated", "WhatsApp refuses this client as too old (ClientOutdated)")
+}
+
+// clientRefused answers WhatsApp refusing the client itself (code names
+// it; refusal says so, for the user): WhatsApp Web's current version is
+// tried once, else the login stops, saying to update the gateway.
+func (s *Session) clientRefused(code, refusal string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if s.n.tryNewerVersion(ctx) {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT,
-			"WhatsApp refused this client version (ClientOutdated); trying again as WhatsApp Web's current version "+store.GetWAVersion().String())
+			"WhatsApp refused this client version ("+code+"); trying again as WhatsApp Web's current version "+store.GetWAVersion().String())
 		s.mu.Lock()
 		stop := s.stop
 		s.mu.Unlock()
@@ -163,8 +176,8 @@ func (s *Session) clientOutdated() {
 		}()
 		return
 	}
-	s.endForGood("client outdated")
-	s.state(pb.LoginState_LOGIN_STATE_STOPPED, clientOutdatedText)
+	s.endForGood("client refused (" + code + ")")
+	s.state(pb.LoginState_LOGIN_STATE_STOPPED, refusal+updateText)
 }
 
 func loggedOutText(e *events.LoggedOut) string {

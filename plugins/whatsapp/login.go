@@ -31,10 +31,13 @@ type loginProcess struct {
 	d      *device
 	qr     <-chan whatsmeow.QRChannelItem
 	paired chan error // PairSuccess (nil) or PairError
-	hookID uint32
-	done   bool // completed or cancelled: the device is not ours
-	ctx    context.Context
-	cancel context.CancelFunc
+	// refused is the code of a refusal of the connection (ConnectFailure),
+	// which ends the QR codes with no word of why.
+	refused events.ConnectFailureReason
+	hookID  uint32
+	done    bool // completed or cancelled: the device is not ours
+	ctx     context.Context
+	cancel  context.CancelFunc
 }
 
 var (
@@ -116,6 +119,10 @@ func (p *loginProcess) hook() {
 			case paired <- e.Error:
 			default:
 			}
+		case *events.ConnectFailure:
+			p.mu.Lock()
+			p.refused = e.Reason
+			p.mu.Unlock()
 		}
 	})
 }
@@ -226,6 +233,22 @@ func (p *loginProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 				return retryForm("WhatsApp refused this client version; the gateway now announces WhatsApp Web's current one: try again."), nil
 			}
 			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s", clientOutdatedText)
+		case whatsmeow.QRChannelErrUnexpectedEvent.Event:
+			p.mu.Lock()
+			refused := p.refused
+			p.mu.Unlock()
+			if refused == events.ConnectFailureBadUserAgent {
+				// As ClientOutdated (Session.clientRefused): a newer
+				// version, once, else a newer gateway.
+				if p.n.tryNewerVersion(ctx) {
+					return retryForm("WhatsApp refused this client (409); the gateway now announces WhatsApp Web's current version: try again."), nil
+				}
+				return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s", userAgentText+updateText)
+			}
+			if refused != 0 {
+				return retryForm("WhatsApp refused the connection (" + refused.String() + ")."), nil
+			}
+			return retryForm("The pairing stopped (" + item.Event + ")."), nil
 		case whatsmeow.QRChannelScannedWithoutMultidevice.Event:
 			return retryForm("The phone scanned the code without multi-device: update WhatsApp on the phone."), nil
 		case whatsmeow.QRChannelEventError:

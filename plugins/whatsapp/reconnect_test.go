@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types/events"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -30,9 +31,10 @@ func TestConnectRefusedRetried(t *testing.T) {
 	for range 2 {
 		from := r.host.count()
 		fake.Disconnect() // WhatsApp closes the connection it refused
-		fake.Emit(&events.ConnectFailure{Reason: events.ConnectFailureBadUserAgent, Message: "bad agent"})
+		// 400, a generic failure: seen after WhatsApp's outages, gone later.
+		fake.Refuse(context.Background(), 400, "")
 		ev, i := r.host.next(t, from, isState(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT))
-		if msg := ev.GetLoginState().GetMessage(); !strings.Contains(msg, "refused") || !strings.Contains(msg, "trying again in 10ms") {
+		if msg := ev.GetLoginState().GetMessage(); !strings.Contains(msg, "refused") || !strings.Contains(msg, "400") || !strings.Contains(msg, "trying again in 10ms") {
 			t.Errorf("refusal said: %q", msg)
 		}
 		waitConnected(t, fake)
@@ -147,5 +149,76 @@ func TestConnectRefusedDeviceUnknown(t *testing.T) {
 				t.Errorf("refused with %d, then: %v", reason, ev.GetLoginState())
 			}
 		}
+	}
+}
+
+// WhatsApp refusing the client itself (409, BadUserAgent: the version and
+// platform it announces) refuses it again however long the wait: it was
+// retried every 5 minutes for ever, said to come back. As for
+// ClientOutdated, WhatsApp Web's current version is tried once; refused
+// still, the login stops, saying the gateway must be updated.
+func TestConnectRefusedUserAgent(t *testing.T) {
+	old := FirstRetry
+	FirstRetry = 10 * time.Millisecond
+	defer func() { FirstRetry = old }()
+	before := store.GetWAVersion()
+	t.Cleanup(func() { store.SetWAVersion(before) })
+	newer := store.WAVersionContainer{before[0], before[1], before[2] + 1000}
+	r := newRig(t, "")
+	r.n.SetVersionLookup(func(context.Context) (store.WAVersionContainer, error) { return newer, nil })
+	_, fake := r.connected(t)
+	from := r.host.count()
+	fake.Disconnect() // WhatsApp closes the connection it refused
+	fake.Refuse(context.Background(), 409, "")
+	ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+	if st := ev.GetLoginState(); st.GetState() != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.GetMessage(), newer.String()) {
+		t.Errorf("first 409: %v", st)
+	}
+	waitConnected(t, fake)
+	r.host.next(t, i, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+
+	from = r.host.count()
+	fake.Disconnect()
+	made := len(r.made.All())
+	fake.Refuse(context.Background(), 409, "")
+	ev, i = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+	st := ev.GetLoginState()
+	if st.GetState() != pb.LoginState_LOGIN_STATE_STOPPED || !strings.Contains(st.GetMessage(), "409") || !strings.Contains(st.GetMessage(), "newer passerelle") {
+		t.Errorf("second 409: %v", st)
+	}
+	// Not dialled again: a fence well past the first retry's wait.
+	time.Sleep(20 * FirstRetry)
+	if fake.IsConnected() || len(r.made.All()) != made {
+		t.Error("refused with 409: connected again")
+	}
+	for _, ev := range r.host.since(i + 1) {
+		if ev.GetLoginState() != nil {
+			t.Errorf("refused with 409, then: %v", ev.GetLoginState())
+		}
+	}
+}
+
+// The same refusal while logging in by QR code: said so, where the
+// login said "The pairing stopped (err-unexpected-state)" and was tried
+// again to the same end.
+func TestLoginRefusedUserAgent(t *testing.T) {
+	r := newRig(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := r.n.StartLogin(ctx, sdk.LoginRequest{ProcessID: "p1", UserJID: "u@example.org", FlowID: flowQR, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fake, err := r.made.Wait(len(r.made.All())-1, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Refuse(ctx, 409, "")
+	step, err := p.(sdk.LoginWaiter).Wait(ctx)
+	if codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(err.Error(), "409") || !strings.Contains(err.Error(), "newer passerelle") {
+		t.Errorf("login refused with 409: %v, %v", step, err)
 	}
 }

@@ -235,7 +235,8 @@ func (s *Session) connectLoop(stop chan struct{}) {
 }
 
 // connectRefused reconnects after a refusal of the connection whatsmeow
-// knows no reason for (but for a device WhatsApp no longer knows): it dispatches ConnectFailure only for those, and
+// knows no reason for (but for a device WhatsApp no longer knows, or a
+// client it refuses): it dispatches ConnectFailure only for those, and
 // then does not reconnect by itself (it takes the disconnect as
 // expected), so the login would stay disconnected for good while said
 // to come back. Retried with backoff, as a first connection is; the
@@ -251,6 +252,17 @@ func (s *Session) connectRefused(e *events.ConnectFailure) {
 		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, fmt.Sprintf(
 			"WhatsApp no longer knows this linked device (%d), as if it had been unlinked: "+
 				"log in again (QR code or phone number) to link a new one", int(e.Reason)))
+		return
+	case events.ConnectFailureBadUserAgent:
+		// WhatsApp refuses the client itself (its user agent: the
+		// version and platform it announces), and the same one again
+		// however long the wait: it was retried every 5 minutes for
+		// ever. As for ClientOutdated, a newer version is tried once.
+		s.clientRefused("BadUserAgent, 409", userAgentText)
+		return
+	case events.ConnectFailureGeneric:
+		// 400 is seen after WhatsApp's outages and goes away: retried.
+		s.reconnectLater("WhatsApp refused the connection (400, a generic failure, as after an outage on its side)")
 		return
 	}
 	why := e.Reason.String()

@@ -61,6 +61,14 @@ func TestInboundWrappers(t *testing.T) {
 		// Without its keys (kept from linked devices): on the phone.
 		{"view once photo, no keys", direct(alice, "W19"), &waE2E.Message{ViewOnceMessageV2: fp(photo)},
 			"View once: a file WhatsApp lets you open only on your phone\nlook", "", false},
+		// The media's own flag, with no wrapper left (as history may
+		// keep it): the same (it showed as any photo or voice note).
+		{"view once by its flag", direct(alice, "W20"), &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String("image/jpeg"), Caption: proto.String("look"),
+			MediaKey: []byte("0123456789abcdef0123456789abcdef"), DirectPath: proto.String("/v/t62/x"), ViewOnce: proto.Bool(true)}}, "View once:\nlook", "", false},
+		{"view once by its flag, no keys", direct(alice, "W21"), &waE2E.Message{VideoMessage: &waE2E.VideoMessage{Mimetype: proto.String("video/mp4"), Caption: proto.String("look"), ViewOnce: proto.Bool(true)}},
+			"View once: a file WhatsApp lets you open only on your phone\nlook", "", false},
+		{"view once voice note by its flag, no keys", direct(alice, "W22"), &waE2E.Message{AudioMessage: &waE2E.AudioMessage{Mimetype: proto.String("audio/ogg; codecs=opus"), PTT: proto.Bool(true), ViewOnce: proto.Bool(true)}},
+			"View once: a file WhatsApp lets you open only on your phone", "", false},
 		{"group status", inGroup(bob, "W8"), &waE2E.Message{GroupStatusMessageV2: fp(photo)}, "Group status:\nlook", "", false},
 		{"status mention", direct(alice, "W9"), &waE2E.Message{StatusMentionMessage: fp(mention)}, "Mentioned you in their status: see it on your phone", "", false},
 		{"group status mention", inGroup(bob, "W10"), &waE2E.Message{GroupStatusMentionMessage: fp(mention)}, "Mentioned this group in their status: see it on your phone", "", false},

@@ -332,6 +332,16 @@ func (c *Client) GetQRChannel(ctx context.Context) (<-chan whatsmeow.QRChannelIt
 	}
 	qr := make(chan whatsmeow.QRChannelItem, 8)
 	c.qr = qr
+	// As whatsmeow's channel, an event handler of the client's (after
+	// those added before): a refusal of the connection ends it.
+	c.Real.AddEventHandler(func(evt any) {
+		switch evt.(type) {
+		case *events.ClientOutdated:
+			c.qrEnd(qr, whatsmeow.QRChannelClientOutdated)
+		case *events.ConnectFailure, *events.LoggedOut, *events.TemporaryBan:
+			c.qrEnd(qr, whatsmeow.QRChannelErrUnexpectedEvent)
+		}
+	})
 	go func() {
 		<-ctx.Done()
 		c.mu.Lock()
@@ -361,6 +371,21 @@ func (c *Client) qrItem(item whatsmeow.QRChannelItem, end bool) {
 		close(c.qr)
 		c.qr = nil
 	}
+}
+
+// qrEnd ends the QR channel qr with item, if it is still the open one.
+func (c *Client) qrEnd(qr chan whatsmeow.QRChannelItem, item whatsmeow.QRChannelItem) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.qr != qr {
+		return
+	}
+	select {
+	case qr <- item:
+	default: // nobody reads: the plugin gave up on it
+	}
+	close(qr)
+	c.qr = nil
 }
 
 // RotateQR sends a new code, as WhatsApp does every 20 s or so.
