@@ -681,7 +681,7 @@ func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condit
 		// Out of the group, out of its members: 321, affiliation none
 		// (XEP-0045 §9.4), which clients show; no code is an unknown
 		// error to Conversations.
-		s.noteLeft(r.chatID, wire.RegistrationRequired, "you left this group") // room_left.go
+		s.noteLeft(ctx, r.chatID, wire.RegistrationRequired, "you left this group") // room_left.go
 		out, turn := s.dropRoom(ctx, r, muc.AffiliationChanged, "you left the group")
 		s.writeInTurn(ctx, turn, out)
 		t.log.Info("user left a group", "user", s.user, "room", r.jid)
