@@ -7,6 +7,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
 
@@ -80,6 +81,23 @@ func (s *session) noteLeft(ctx context.Context, chatID string, cond wire.Conditi
 	sl := store.LeftGroup{Cond: string(cond), Text: text, At: l.at}
 	if err := s.t.db.PutLeftGroup(context.WithoutCancel(ctx), s.t.name, s.LoginID(), chatID, sl); err != nil {
 		s.t.log.Warn("a group left not stored", "user", s.user, "chat", chatID, "err", err)
+	}
+}
+
+// noteRemoved records the user's leaving of the group chatID that ev,
+// the network's end of the group, says: left (not moved elsewhere),
+// kicked or banned. A deleted or moved group is not noted: a join of
+// its room says so instead (destroyedRoom, movedAway).
+func (s *session) noteRemoved(ctx context.Context, chatID string, ev *pb.ChatRemovedEvent) {
+	switch ev.GetReason() {
+	case pb.ChatRemovedEvent_REASON_LEFT:
+		if ev.GetReplacedBy() == "" {
+			s.noteLeft(ctx, chatID, wire.RegistrationRequired, "you left this group")
+		}
+	case pb.ChatRemovedEvent_REASON_KICKED:
+		s.noteLeft(ctx, chatID, wire.RegistrationRequired, "you were removed from this group")
+	case pb.ChatRemovedEvent_REASON_BANNED:
+		s.noteLeft(ctx, chatID, wire.Forbidden, "you are banned from this group")
 	}
 }
 

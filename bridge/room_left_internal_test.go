@@ -64,3 +64,28 @@ func TestLeftGroupJoinRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownGroupRemovedJoinRefused: the network's end of a group whose
+// room the session does not know (the user was removed while the
+// gateway was down: the network's event comes after a chat list that no
+// longer has the group) is noted as the end of a known room is: a join
+// of its room is refused saying the user was removed. Before, it was
+// item-not-found, a room that does not exist.
+func TestUnknownGroupRemovedJoinRefused(t *testing.T) {
+	tr, s, r, sent := occupantFixture(t)
+	s.rooms.remove(r.chatID) // not in the chat list
+	sent()
+	var turn sendTurn
+	tr.renderRoom(context.Background(), delivery{ev: groupEv(&pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED}), turn: &turn}, s)
+	turn.done()
+	st, err := wire.Parse(`<presence from='alice@localhost/phone' to='g1@echo.localhost/Alice' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.refuseLeftJoin(context.Background(), st, "g1", jid.MustParse(st.To())) {
+		t.Fatal("a join of a group the user was removed from, the room unknown, not refused as such")
+	}
+	if cond, text := errorOf(t, sent()); cond != string(wire.RegistrationRequired) || !strings.Contains(text, "removed") {
+		t.Errorf("refused %s %q, want registration-required saying the user was removed", cond, text)
+	}
+}
