@@ -80,9 +80,10 @@ const selfKey = "\x00self"
 type roomSet struct {
 	mu sync.Mutex
 	m  map[string]*room
-	// left: the groups the user left since the start, and why
-	// (room_left.go).
-	left map[string]leftGroup
+	// left: the groups the user left, and why, read from the store
+	// once (leftOnce) and kept there (room_left.go).
+	left     map[string]leftGroup
+	leftOnce sync.Once
 	// nodeOnce checks the user's bookmarks node at the session's first
 	// room (bookmark_node.go).
 	nodeOnce sync.Once
@@ -107,7 +108,6 @@ func (rs *roomSet) add(chatID string, mk func() *room) (*room, bool) {
 	}
 	r := mk()
 	rs.m[chatID] = r
-	delete(rs.left, chatID) // a member again
 	return r, true
 }
 
@@ -172,6 +172,7 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 		t.log.Warn("group has no room address; not bridged", "chat", c.ChatId, "err", err)
 		return nil
 	}
+	s.loadLeft() // room_left.go: before the first room, which forgetLeft may drop
 	r, fresh := s.rooms.add(c.ChatId, func() *room {
 		return &room{chatID: c.ChatId, jid: rj.String(), members: map[string]*pb.Member{}, names: map[string]string{},
 			banned: map[string]string{}, nicks: muc.NewNicks(), joined: map[string]bool{}}
@@ -187,6 +188,7 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	s.writeInTurn(ctx, turn, out)
 	s.noteRoomAvatar(r, c) // room_avatar.go
 	if fresh {
+		s.forgetLeft(ctx, c.ChatId) // a member again: room_left.go
 		s.rooms.nodeOnce.Do(func() { t.checkBookmarkNode(s.user) })
 		r.mu.Lock()
 		nick := r.ownNickLocked(s)

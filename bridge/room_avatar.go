@@ -115,10 +115,11 @@ func (s *session) setRoomAvatarHash(ctx context.Context, r *room, hash string) {
 	for res := range r.joined {
 		out = append(out, roomAvatarPresence(r.jid, s.user+"/"+res, hash))
 	}
+	// In the room's order of writes (room_order.go), as its other
+	// presences: not ahead of a message archived before.
+	turn := r.sendTurnLocked()
 	r.mu.Unlock()
-	for _, st := range out {
-		s.t.send(ctx, st)
-	}
+	s.writeInTurn(ctx, turn, out)
 }
 
 // roomAvatarPresence is the room's presence naming its picture's hash

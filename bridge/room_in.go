@@ -681,7 +681,7 @@ func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condit
 		// Out of the group, out of its members: 321, affiliation none
 		// (XEP-0045 §9.4), which clients show; no code is an unknown
 		// error to Conversations.
-		s.noteLeft(r.chatID, wire.RegistrationRequired, "you left this group") // room_left.go
+		s.noteLeft(ctx, r.chatID, wire.RegistrationRequired, "you left this group") // room_left.go
 		out, turn := s.dropRoom(ctx, r, muc.AffiliationChanged, "you left the group")
 		s.writeInTurn(ctx, turn, out)
 		t.log.Info("user left a group", "user", s.user, "room", r.jid)
@@ -765,13 +765,15 @@ func (s *session) groupMoved(ctx context.Context, chatID, next string) string {
 // unknownGroupRemoved takes the end of a group whose room the session
 // does not know: the event stored before a restart and delivered again
 // before the room list was read, or a room dropped already. The move is
-// recorded all the same (a stale bookmark's join then leads on), the
-// bookmark goes, and a deleted group's archive with it.
+// recorded all the same (a stale bookmark's join then leads on), as is
+// the user's leaving (a join is refused saying so), the bookmark goes,
+// and a deleted group's archive with it.
 func (s *session) unknownGroupRemoved(ctx context.Context, chatID string, p *pb.ChatRemovedEvent) {
 	t := s.t
 	if next := p.GetReplacedBy(); next != "" {
 		s.groupMoved(ctx, chatID, next)
 	}
+	s.noteRemoved(ctx, chatID, p) // room_left.go: a join then says why
 	rj, err := t.puppetJID(chatID)
 	if err != nil {
 		return

@@ -2,10 +2,13 @@ package bridge
 
 import (
 	"context"
+	"time"
 
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
 )
 
 // A join of a group the user is no longer a member of (left with /leave
@@ -13,42 +16,112 @@ import (
 // §7.2.5 refuses a user not on a members-only room's member list:
 // registration-required, saying that the user left. Before, it was
 // item-not-found, which clients take for a room that does not exist. A
-// ban is §7.2.7's forbidden. The session remembers the groups it saw the
-// user leave since the start, up to maxLeft of them (the network does
-// not say it later: it simply knows no such group of the user's); a room
-// of the group again (the user was added back, or joined it anew by the
-// network's JoinChat) forgets it.
-
-// maxLeft bounds the groups left a session remembers.
-const maxLeft = 256
+// ban is §7.2.7's forbidden. The network does not say it later (it
+// simply knows no such group of the user's), so the session remembers
+// the groups it saw the user leave, and keeps them in the store (bucket
+// l of the login, at most store.MaxLeftGroups, the oldest going): after
+// a restart a join is refused the same way. A room of the group again
+// (the user was added back, or joined it anew by the network's
+// JoinChat) forgets it.
 
 // leftGroup is why the user is out of a group: the condition and words
-// a join gets.
+// a join gets, and when it was noted.
 type leftGroup struct {
 	cond wire.Condition
 	text string
+	at   time.Time
+}
+
+// loadLeft reads the login's groups left from the store, once: before
+// the session's first room (setRoom), so that a group that is a room
+// again is forgotten in the store too, and before any refusal.
+func (s *session) loadLeft() {
+	rs := &s.rooms
+	rs.leftOnce.Do(func() {
+		m, err := s.t.db.LeftGroups(s.t.name, s.LoginID())
+		if err != nil {
+			// Joins of the groups left before are answered as rooms
+			// that do not exist until the user leaves them again.
+			s.t.log.Warn("the groups left are unreadable", "user", s.user, "err", err)
+		}
+		rs.mu.Lock()
+		defer rs.mu.Unlock()
+		for chatID, l := range m {
+			if _, newer := rs.left[chatID]; newer || rs.m[chatID] != nil {
+				continue // noted since, or a room again
+			}
+			if rs.left == nil {
+				rs.left = map[string]leftGroup{}
+			}
+			rs.left[chatID] = leftGroup{cond: wire.Condition(l.Cond), text: l.Text, at: l.At}
+		}
+	})
 }
 
 // noteLeft records that the user is out of the group chatID.
-func (s *session) noteLeft(chatID string, cond wire.Condition, text string) {
+func (s *session) noteLeft(ctx context.Context, chatID string, cond wire.Condition, text string) {
+	s.loadLeft()
+	l := leftGroup{cond: cond, text: text, at: time.Now()}
 	rs := &s.rooms
 	rs.mu.Lock()
-	defer rs.mu.Unlock()
 	if rs.left == nil {
 		rs.left = map[string]leftGroup{}
 	}
-	if _, ok := rs.left[chatID]; !ok && len(rs.left) >= maxLeft {
-		for k := range rs.left { // any one: the bound only keeps memory small
-			delete(rs.left, k)
-			break
+	if _, ok := rs.left[chatID]; !ok && len(rs.left) >= store.MaxLeftGroups {
+		oldest := ""
+		for k, v := range rs.left { // as the store does: the oldest goes
+			if oldest == "" || v.at.Before(rs.left[oldest].at) {
+				oldest = k
+			}
 		}
+		delete(rs.left, oldest)
 	}
-	rs.left[chatID] = leftGroup{cond: cond, text: text}
+	rs.left[chatID] = l
+	rs.mu.Unlock()
+	sl := store.LeftGroup{Cond: string(cond), Text: text, At: l.at}
+	if err := s.t.db.PutLeftGroup(context.WithoutCancel(ctx), s.t.name, s.LoginID(), chatID, sl); err != nil {
+		s.t.log.Warn("a group left not stored", "user", s.user, "chat", chatID, "err", err)
+	}
+}
+
+// noteRemoved records the user's leaving of the group chatID that ev,
+// the network's end of the group, says: left (not moved elsewhere),
+// kicked or banned. A deleted or moved group is not noted: a join of
+// its room says so instead (destroyedRoom, movedAway).
+func (s *session) noteRemoved(ctx context.Context, chatID string, ev *pb.ChatRemovedEvent) {
+	switch ev.GetReason() {
+	case pb.ChatRemovedEvent_REASON_LEFT:
+		if ev.GetReplacedBy() == "" {
+			s.noteLeft(ctx, chatID, wire.RegistrationRequired, "you left this group")
+		}
+	case pb.ChatRemovedEvent_REASON_KICKED:
+		s.noteLeft(ctx, chatID, wire.RegistrationRequired, "you were removed from this group")
+	case pb.ChatRemovedEvent_REASON_BANNED:
+		s.noteLeft(ctx, chatID, wire.Forbidden, "you are banned from this group")
+	}
+}
+
+// forgetLeft drops the group chatID from the groups left: it is a room
+// of the user's again.
+func (s *session) forgetLeft(ctx context.Context, chatID string) {
+	s.loadLeft()
+	rs := &s.rooms
+	rs.mu.Lock()
+	_, had := rs.left[chatID]
+	delete(rs.left, chatID)
+	rs.mu.Unlock()
+	if !had {
+		return // the usual case: no write
+	}
+	if err := s.t.db.DeleteLeftGroup(context.WithoutCancel(ctx), s.t.name, s.LoginID(), chatID); err != nil {
+		s.t.log.Warn("a group left not forgotten", "user", s.user, "chat", chatID, "err", err)
+	}
 }
 
 // leftReason is why the user is out of the group chatID; ok false when
 // the session did not see the user leave it.
 func (s *session) leftReason(chatID string) (leftGroup, bool) {
+	s.loadLeft()
 	rs := &s.rooms
 	rs.mu.Lock()
 	defer rs.mu.Unlock()

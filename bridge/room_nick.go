@@ -36,15 +36,17 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 	self := r.ownNickLocked(s)
 	taken := r.nickTakenLocked(want)
 	var out [][]byte
+	var turn sendTurn
 	if joined && want == self {
 		if show, status := showOf(st); r.setShowLocked(from.Resourcepart(), show, status) {
+			// In the room's order of writes (room_order.go): not ahead
+			// of a message archived before still waiting for its turn.
 			out = s.selfStatusLocked(r, "")
+			turn = r.sendTurnLocked()
 		}
 	}
 	r.mu.Unlock()
-	for _, b := range out {
-		t.send(ctx, b)
-	}
+	s.writeInTurn(ctx, turn, out)
 	if !joined && want != "" {
 		// A resource that believes it is joined (the gateway restarted,
 		// or left it in a sync it missed): answered as Prosody answers a
@@ -81,10 +83,9 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 			// under the nick kept.
 			r.mu.Lock()
 			out := s.selfStatusLocked(r, "")
+			turn := r.sendTurnLocked()
 			r.mu.Unlock()
-			for _, b := range out {
-				t.send(ctx, b)
-			}
+			s.writeInTurn(ctx, turn, out)
 		}
 	})
 }

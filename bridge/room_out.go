@@ -58,17 +58,12 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		}
 		// Left (on the phone, say): no longer a member, as /leave.
 		why, reason := muc.AffiliationChanged, p.ChatRemoved.Text
+		s.noteRemoved(ctx, r.chatID, p.ChatRemoved) // room_left.go
 		switch p.ChatRemoved.Reason {
-		case pb.ChatRemovedEvent_REASON_LEFT:
-			if p.ChatRemoved.ReplacedBy == "" {
-				s.noteLeft(r.chatID, wire.RegistrationRequired, "you left this group") // room_left.go
-			}
 		case pb.ChatRemovedEvent_REASON_KICKED:
 			why = muc.Kicked
-			s.noteLeft(r.chatID, wire.RegistrationRequired, "you were removed from this group")
 		case pb.ChatRemovedEvent_REASON_BANNED:
 			why = muc.Banned
-			s.noteLeft(r.chatID, wire.Forbidden, "you are banned from this group")
 		case pb.ChatRemovedEvent_REASON_DELETED:
 			if reason == "" {
 				reason = "the group was deleted"

@@ -85,3 +85,45 @@ func TestMemberEventInTurn(t *testing.T) {
 		t.Fatalf("message at %d, the member's leave at %d: want the message first; sent %v", msg, left, got)
 	}
 }
+
+// TestSelfStatusInTurn: the user's own status change in a room (a
+// presence without the MUC <x/> to the user's occupant JID) goes to the
+// joined resources in the room's order of writes: after the copies of a
+// message archived before. Before, it was written at once, ahead of the
+// message still waiting for its turn.
+func TestSelfStatusInTurn(t *testing.T) {
+	tr, s, r, sent := occupantFixture(t)
+	sent()
+	out, turn := renderHeld(t, tr, s, "on its way")
+	whileHeld(t, tr, r, out, turn, func() {
+		occupantStanza(t, tr, `<presence from='alice@localhost/phone' to='g1@echo.localhost/Alice'><show>away</show></presence>`)
+	})
+	got := sent()
+	msg := indexOf(got, isHeld)
+	away := indexOf(got, func(st *wire.Stanza) bool {
+		return st.Kind() == "presence" && st.From() == "g1@echo.localhost/Alice" && st.Child("", "show") != nil
+	})
+	if msg < 0 || away < 0 || msg > away {
+		t.Fatalf("message at %d, the user's away presence at %d: want the message first; sent %v", msg, away, got)
+	}
+}
+
+// TestRoomPictureInTurn: the room's presence naming its new picture
+// goes in the room's order of writes: after the copies of a message
+// archived before. Before, it was written at once, ahead of them.
+func TestRoomPictureInTurn(t *testing.T) {
+	tr, s, r, sent := occupantFixture(t)
+	sent()
+	out, turn := renderHeld(t, tr, s, "on its way")
+	whileHeld(t, tr, r, out, turn, func() {
+		s.setRoomAvatarHash(context.Background(), r, "0123456789abcdef0123456789abcdef01234567")
+	})
+	got := sent()
+	msg := indexOf(got, isHeld)
+	pic := indexOf(got, func(st *wire.Stanza) bool {
+		return st.Kind() == "presence" && st.From() == "g1@echo.localhost"
+	})
+	if msg < 0 || pic < 0 || msg > pic {
+		t.Fatalf("message at %d, the room's picture at %d: want the message first; sent %v", msg, pic, got)
+	}
+}

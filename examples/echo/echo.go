@@ -161,6 +161,7 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 		n.groups[login.LoginID] = newGroup(st.Members)
 		n.groups[login.LoginID].name = renamed
 		n.groups[login.LoginID].banned = bans
+		n.groups[login.LoginID].left = savedLeft(login.Dir) // groups.go
 	}
 	n.mu.Unlock()
 	history := HistoryLength

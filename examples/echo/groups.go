@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,7 +192,26 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network", c.ChatID)
 	}
 	s.n.groupLocked(s.loginID).left = true
+	if s.dir != "" {
+		if err := os.WriteFile(filepath.Join(s.dir, LeftFile), nil, 0o600); err != nil {
+			s.n.host.Logger().Warn("echo: the group's leave not saved", "err", err)
+		}
+	}
 	return nil
+}
+
+// LeftFile, in a login's folder (sdk.LoginInfo.Dir), says that the user
+// left the group: the network's servers keep it while the plugin is not
+// running, so a gateway started again finds no group to list.
+const LeftFile = "group-left"
+
+// savedLeft reports whether dir's LeftFile says the user left the group.
+func savedLeft(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dir, LeftFile))
+	return err == nil
 }
 
 // SetTopic sets the group's topic; the network tells every member, the
