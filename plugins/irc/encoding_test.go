@@ -94,3 +94,54 @@ func TestServerEncodingForm(t *testing.T) {
 		}
 	}
 }
+
+// With a server encoding, the form refuses a server password, a
+// NickServ password, a real name or a command after connecting that
+// has a character the encoding cannot carry, naming the field, the
+// character and the encoding: before, they went out with "?" for it,
+// and the password failed with no word of why. The SASL password is
+// UTF-8 whatever the encoding (SASL PLAIN, in base64): one with € logs
+// in (TestServerEncodingSASL).
+func TestServerEncodingFormSecrets(t *testing.T) {
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	for field, want := range map[string]string{"server_password": "server password", "nickserv_password": "NickServ password",
+		"realname": "real name", "commands": "command after connecting"} {
+		step, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := map[string]string{"server": "127.0.0.1", "port": "6667", "tls": "off", "nick": "ned", "encoding": "koi8-r", field: "пароль€"}
+		if field == "commands" {
+			f[field] = "PRIVMSG Q :AUTH ned пароль€"
+		}
+		step, err = p.Client().SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := step.GetError(); step.GetComplete() != nil || !strings.Contains(e, want) || !strings.Contains(e, "€") || !strings.Contains(e, "koi8-r") {
+			t.Errorf("%s with € in koi8-r: %v, want the form again naming the %s, € and koi8-r", field, step, want)
+		}
+	}
+}
+
+// A SASL password is UTF-8 in any server encoding: SASL PLAIN carries
+// it in base64, untouched by the encoding, so one with a character the
+// encoding has not logs in.
+func TestServerEncodingSASL(t *testing.T) {
+	srv := startScripted(t, "sasl", "kit\x00пароль€")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["encoding"], f["sasl_user"], f["sasl_password"] = "koi8-r", "kit", "пароль€"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	})
+	if st.GetLoginState().State != pb.LoginState_LOGIN_STATE_CONNECTED {
+		t.Errorf("login state %v, want connected with the UTF-8 SASL password", st.GetLoginState())
+	}
+}
