@@ -139,7 +139,7 @@ func (c codec) unencodable(text string) (rune, bool) {
 func (s *Session) carries(what, text string) error {
 	if r, bad := s.codec.unencodable(text); bad {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST,
-			"%s has %q, which the server's encoding (%s, set at login) cannot carry: nothing was sent", what, string(r), s.codec.name)
+			"%s has %q, which the server's encoding (%s, set at login) cannot carry: it was not sent", what, string(r), s.codec.name)
 	}
 	return nil
 }

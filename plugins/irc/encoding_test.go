@@ -145,3 +145,31 @@ func TestServerEncodingSASL(t *testing.T) {
 		t.Errorf("login state %v, want connected with the UTF-8 SASL password", st.GetLoginState())
 	}
 }
+
+// An away message the server's encoding cannot carry is refused with
+// BAD_REQUEST naming the character and the encoding, and the user goes
+// away with the word for their state: before, it went out with "?"
+// for the character ("AWAY :?? ?????" to others), with no word.
+func TestServerEncodingAway(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["encoding"] = "koi8-r"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	cmds := p.Commands()
+	res := cmds.Send(command(login.LoginId, "", &pb.SetPresence{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_DND, Status: "в отпуске €"}}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.GetText(), "€") || !strings.Contains(res.Error.GetText(), "koi8-r") {
+		t.Errorf("away with €: %v, want BAD_REQUEST naming € and koi8-r", res.Error)
+	}
+	if got := srv.got("AWAY"); got != "AWAY Busy" {
+		t.Errorf("sent %q, want AWAY Busy", got)
+	}
+	// One it carries goes as it is, in KOI8-R ("в отпуске").
+	if res := cmds.Send(command(login.LoginId, "", &pb.SetPresence{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY, Status: "в отпуске"}})); res.Error != nil {
+		t.Fatalf("away: %v", res.Error)
+	}
+	srv.got("AWAY :\xd7 \xcf\xd4\xd0\xd5\xd3\xcb\xc5")
+}
