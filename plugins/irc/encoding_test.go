@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -172,4 +174,39 @@ func TestServerEncodingAway(t *testing.T) {
 		t.Fatalf("away: %v", res.Error)
 	}
 	srv.got("AWAY :\xd7 \xcf\xd4\xd0\xd5\xd3\xcb\xc5")
+}
+
+// A message's lines are cut by their length in the server's encoding,
+// not in UTF-8: 700 letters and spaces of Cyrillic, 1300 bytes in UTF-8
+// and 700 in KOI8-R, go in two lines of at most 512 bytes, not four.
+func TestServerEncodingSplitsByEncodedLength(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["encoding"] = "koi8-r"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	text := strings.Repeat("пример ", 100)
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "dave", "txn-1", text)); res.Error != nil {
+		t.Fatalf("send: %v", res.Error)
+	}
+	srv.got("PING") // after the message's lines (confirmSent)
+	lines := srv.sent(0, "PRIVMSG dave ")
+	dec := charmap.KOI8R.NewDecoder()
+	var got strings.Builder
+	for _, l := range lines {
+		if len(l)+len("\r\n") > 512 {
+			t.Errorf("a line of %d bytes", len(l)+2)
+		}
+		s, err := dec.String(strings.TrimPrefix(strings.TrimPrefix(l, "PRIVMSG dave "), ":"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.WriteString(s)
+	}
+	if len(lines) != 2 || got.String() != text {
+		t.Errorf("%d lines, %q, want the text in two", len(lines), got.String())
+	}
 }

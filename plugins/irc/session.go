@@ -277,6 +277,14 @@ func (s *Session) Connect(ctx context.Context) error {
 	c.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return s.dial(ctx, c, network, addr)
 	}
+	if s.codec.enc != nil {
+		// irc-go counts a line's length in UTF-8, before the codec
+		// (codecConn): a message's lines are cut by their length in the
+		// encoding, up to three times as long in UTF-8 (€, 1 byte in
+		// cp1252), and the rest by their UTF-8 length (fitLine, raw
+		// commands), which is no less.
+		c.MaxLineLen = 3 * 512
+	}
 	c.Password = s.acc.ServerPassword
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
@@ -1023,7 +1031,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			continue
 		}
 		rest, action := strings.CutPrefix(line, "/me ")
-		for _, part := range splitText(rest, lineBudget(sourceLen(conn.CurrentNick(), conn.User), target, action)) {
+		budget := lineBudget(sourceLen(s.codec.size(conn.CurrentNick()), conn.User), s.codec.size(target), action)
+		for _, part := range s.codec.split(rest, budget) {
 			lines = append(lines, ircLine{part, action})
 		}
 	}
@@ -1088,41 +1097,49 @@ func lastParam(m ircmsg.Message) string {
 	return m.Params[len(m.Params)-1]
 }
 
-// sourceLen is the most bytes the user's nick!user@host can take as the
+// sourceLen is the most bytes the user's nick!user@host (the nick of
+// nick bytes) can take as the
 // server relays their lines: the user name is the one irc-go gave at
 // connecting (the login's nick then, not the current one), with the "~"
 // servers put before it when ident does not answer; a host is at most 63
 // bytes (HOSTLEN). The host the server last showed is not used: a cloak
 // can replace it without a word to the user.
-func sourceLen(nick, user string) int { return len(nick) + len("!~@") + len(user) + 63 }
+func sourceLen(nick int, user string) int { return nick + len("!~@") + len(user) + 63 }
 
 // lineBudget is how many bytes of text one PRIVMSG to target may carry:
 // the server relays it as ":<source> PRIVMSG target :text\r\n" in at
-// most 512 bytes, the source (nick!user@host) at most source bytes.
-func lineBudget(source int, target string, action bool) int {
-	n := 512 - len(": PRIVMSG  :\r\n") - source - len(target)
+// most 512 bytes, the source (nick!user@host) at most source bytes and
+// the target target bytes.
+func lineBudget(source, target int, action bool) int {
+	n := 512 - len(": PRIVMSG  :\r\n") - source - target
 	if action {
 		n -= len("\x01ACTION \x01")
 	}
 	return max(n, 64)
 }
 
-// splitText cuts text into pieces of at most max bytes: after the last
-// space that leaves a piece at least half full, so that words stay
-// whole, else between characters, not before a combining mark or
-// joiner (an accent, a part of an emoji) when it can help it. Nothing is
-// lost: the space stays at the end of its piece.
-func splitText(text string, max int) []string {
+// splitText cuts UTF-8 text into pieces of at most max bytes
+// (codec.split).
+func splitText(text string, max int) []string { return codec{}.split(text, max) }
+
+// split cuts text into pieces of at most max bytes in the encoding (a
+// line in KOI8-R carries a Cyrillic letter in one byte, not UTF-8's
+// two): after the last space that leaves a piece at least half full, so
+// that words stay whole, else between characters, not before a combining
+// mark or joiner (an accent, a part of an emoji) when it can help it.
+// Nothing is lost: the space stays at the end of its piece.
+func (e codec) split(text string, max int) []string {
 	var parts []string
-	for len(text) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
+	for {
+		cut := e.fit(text, max)
+		if cut == len(text) {
+			break
 		}
-		if sp := strings.LastIndexByte(text[:cut], ' '); text[cut] != ' ' && sp >= max/2 {
+		half := e.fit(text[:cut], max/2)
+		if sp := strings.LastIndexByte(text[:cut], ' '); text[cut] != ' ' && sp >= half {
 			cut = sp + 1
 		} else {
-			for c := cut; c > max/2; {
+			for c := cut; c > half; {
 				r, _ := utf8.DecodeRuneInString(text[c:])
 				prev, n := utf8.DecodeLastRuneInString(text[:c])
 				if !joins(r) && prev != '\u200d' && !midFlag(text, c) {
