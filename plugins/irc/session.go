@@ -882,12 +882,18 @@ func (s *Session) onInvite(m ircmsg.Message) {
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
-// bot, a person) as a message, as IRC clients do. The server's own
-// notices (a source with no nick!user@host: connection chatter) and CTCP
-// replies are not for the user.
+// bot, a person) as a message, as IRC clients do, a CTCP reply as words
+// (ctcpReply). The server's own notices (a source with no
+// nick!user@host: connection chatter) are not for the user.
 func (s *Session) onNotice(m ircmsg.Message) {
-	if len(m.Params) < 2 || strings.HasPrefix(m.Params[1], "\x01") {
+	if len(m.Params) < 2 {
 		return
+	}
+	if cmd, arg, ok := parseCTCP(m.Params[1]); ok {
+		if cmd == "" || !strings.Contains(m.Source, "!") {
+			return
+		}
+		m.Params = []string{m.Params[0], ctcpReply(cmd, arg)}
 	}
 	if !strings.Contains(m.Source, "!") {
 		s.onServerAnswer(m) // shown where it answers the commands after connecting
