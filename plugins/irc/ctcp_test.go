@@ -19,6 +19,12 @@ func TestCTCPReplyShown(t *testing.T) {
 	if ev.GetMessage().Text != "CTCP VERSION reply: irssi v1.4.3" || ev.ChatId != "bob" {
 		t.Errorf("VERSION reply: %v", ev)
 	}
+	// A /me as a notice is a /me.
+	srv.send(":bot!b@h NOTICE #c :\x01ACTION beeps\x01")
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetMessage().Text != "/me beeps" || ev.ChatId != "#c" {
+		t.Errorf("ACTION notice: %v", ev)
+	}
 	srv.send(":srv NOTICE kit :\x01VERSION ngircd\x01")
 	srv.send(":kit!k@h NOTICE bob :\x01PING 1\x01")
 	srv.send(":bob!b@h NOTICE #c :\x01PING 1700000000")

@@ -893,6 +893,14 @@ func (s *Session) onNotice(m ircmsg.Message) {
 		if cmd == "" || !strings.Contains(m.Source, "!") {
 			return
 		}
+		if cmd == "ACTION" {
+			// A /me as a notice (some bots'): a /me.
+			if !s.isSelf(m.Nick()) {
+				m.Params = []string{m.Params[0], arg}
+				s.onMessage(m, true)
+			}
+			return
+		}
 		m.Params = []string{m.Params[0], ctcpReply(cmd, arg)}
 	}
 	if !strings.Contains(m.Source, "!") {
