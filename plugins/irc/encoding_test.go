@@ -3,6 +3,7 @@ package irc_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 
@@ -208,5 +209,30 @@ func TestServerEncodingSplitsByEncodedLength(t *testing.T) {
 	}
 	if len(lines) != 2 || got.String() != text {
 		t.Errorf("%d lines, %q, want the text in two", len(lines), got.String())
+	}
+}
+
+// A topic is cut to IRC's 512 bytes by its length in the server's
+// encoding: 400 Cyrillic letters, 800 bytes in UTF-8 and 400 in KOI8-R,
+// are set whole (ngircd). Before, they were cut by their UTF-8 length,
+// to 249 letters.
+func TestServerEncodingTopicFitsByEncodedLength(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := loginFields(s, "kit", "#kt")
+	f["encoding"] = "koi8-r"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	topic := strings.Repeat("я", 400)
+	if e := p.Commands().Send(command(login.LoginId, "#kt", &pb.SetTopic{Topic: topic})).Error; e != nil {
+		t.Fatalf("topic: %v", e)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetTopic() != nil && ev.ChatId == "#kt" && ev.GetTopic().Topic != ""
+	})
+	if got := ev.GetTopic().Topic; got != topic {
+		t.Errorf("topic of %d letters, want 400", utf8.RuneCountInString(got))
 	}
 }

@@ -281,8 +281,8 @@ func (s *Session) Connect(ctx context.Context) error {
 		// irc-go counts a line's length in UTF-8, before the codec
 		// (codecConn): a message's lines are cut by their length in the
 		// encoding, up to three times as long in UTF-8 (€, 1 byte in
-		// cp1252), and the rest by their UTF-8 length (fitLine, raw
-		// commands), which is no less.
+		// cp1252), as a topic's or a reason's are (fitLine); raw
+		// commands by their UTF-8 length, which is no less.
 		c.MaxLineLen = 3 * 512
 	}
 	c.Password = s.acc.ServerPassword
