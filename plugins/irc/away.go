@@ -73,12 +73,20 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	if !ok {
 		return nil
 	}
+	// A status the server's encoding cannot carry would reach others
+	// with "?" for its characters: the user is away all the same, with
+	// the word for their state, and told why.
+	var refused error
+	if err := s.carries("the away message", msg); err != nil {
+		refused = err
+		msg, _ = awayMessage(&pb.Presence{Show: p.GetShow()})
+	}
 	s.mu.Lock()
 	s.away = msg
 	s.mu.Unlock()
 	conn, err := s.online()
 	if err != nil {
-		return nil // the welcome sends it (registered)
+		return refused // the welcome sends it (registered)
 	}
 	// One line among the user's, at their pace (counted among those
 	// queued, as a message's line is: pace.go).
@@ -89,7 +97,7 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "away state not sent: %v", err)
 	}
 	s.sendAway(conn)
-	return nil
+	return refused
 }
 
 // sendAway tells the server the user's away state where it does not

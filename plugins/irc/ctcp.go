@@ -80,3 +80,14 @@ func (s *Session) onPrivmsg(c *ircevent.Connection, m ircmsg.Message) {
 	}
 	_ = c.Notice(nick, "\x01"+strings.TrimSuffix(answer, " ")+"\x01")
 }
+
+// ctcpReply is a CTCP reply (a NOTICE "\x01VERSION irssi 1.4\x01") as
+// the user reads it, "CTCP VERSION reply: irssi 1.4" (the answer to a
+// query the user made from another client on the account, or by a
+// command after connecting).
+func ctcpReply(cmd, arg string) string {
+	if arg = strings.TrimSpace(arg); arg == "" {
+		return "CTCP " + cmd + " reply"
+	}
+	return "CTCP " + cmd + " reply: " + arg
+}

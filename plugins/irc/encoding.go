@@ -139,9 +139,57 @@ func (c codec) unencodable(text string) (rune, bool) {
 func (s *Session) carries(what, text string) error {
 	if r, bad := s.codec.unencodable(text); bad {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST,
-			"%s has %q, which the server's encoding (%s, set at login) cannot carry: nothing was sent", what, string(r), s.codec.name)
+			"%s has %q, which the server's encoding (%s, set at login) cannot carry: it was not sent", what, string(r), s.codec.name)
 	}
 	return nil
+}
+
+// size is how many bytes text takes in the encoding (a character it
+// cannot carry, one: its "?").
+func (c codec) size(text string) int {
+	if c.enc == nil {
+		return len(text)
+	}
+	return c.measure(text, -1)
+}
+
+// fit is the length in UTF-8 of text's longest start that takes at most
+// n bytes in the encoding, cut between characters.
+func (c codec) fit(text string, n int) int {
+	if c.enc == nil {
+		if n >= len(text) {
+			return len(text)
+		}
+		for n > 0 && !utf8.RuneStart(text[n]) {
+			n--
+		}
+		return n
+	}
+	return c.measure(text, n)
+}
+
+// measure is text's size in the encoding where limit < 0, else the
+// length in UTF-8 of its longest start of at most limit bytes in it.
+func (c codec) measure(text string, limit int) int {
+	_, single := c.enc.(*charmap.Charmap)
+	e := c.enc.NewEncoder()
+	n := 0
+	for i, r := range text {
+		if r < utf8.RuneSelf || single {
+			n++
+		} else if out, err := e.String(string(r)); err == nil && out != "" {
+			n += len(out)
+		} else {
+			n++
+		}
+		if limit >= 0 && n > limit {
+			return i
+		}
+	}
+	if limit >= 0 {
+		return len(text)
+	}
+	return n
 }
 
 // encode is text in the encoding, each character it cannot carry a "?"

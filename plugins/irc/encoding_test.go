@@ -3,6 +3,9 @@ package irc_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -92,5 +95,144 @@ func TestServerEncodingForm(t *testing.T) {
 		if step.GetComplete() != nil || !strings.Contains(step.GetError(), enc) {
 			t.Errorf("login with the encoding %q: %v, want the form again naming it", enc, step)
 		}
+	}
+}
+
+// With a server encoding, the form refuses a server password, a
+// NickServ password, a real name or a command after connecting that
+// has a character the encoding cannot carry, naming the field, the
+// character and the encoding: before, they went out with "?" for it,
+// and the password failed with no word of why. The SASL password is
+// UTF-8 whatever the encoding (SASL PLAIN, in base64): one with € logs
+// in (TestServerEncodingSASL).
+func TestServerEncodingFormSecrets(t *testing.T) {
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	for field, want := range map[string]string{"server_password": "server password", "nickserv_password": "NickServ password",
+		"realname": "real name", "commands": "command after connecting"} {
+		step, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := map[string]string{"server": "127.0.0.1", "port": "6667", "tls": "off", "nick": "ned", "encoding": "koi8-r", field: "пароль€"}
+		if field == "commands" {
+			f[field] = "PRIVMSG Q :AUTH ned пароль€"
+		}
+		step, err = p.Client().SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := step.GetError(); step.GetComplete() != nil || !strings.Contains(e, want) || !strings.Contains(e, "€") || !strings.Contains(e, "koi8-r") {
+			t.Errorf("%s with € in koi8-r: %v, want the form again naming the %s, € and koi8-r", field, step, want)
+		}
+	}
+}
+
+// A SASL password is UTF-8 in any server encoding: SASL PLAIN carries
+// it in base64, untouched by the encoding, so one with a character the
+// encoding has not logs in.
+func TestServerEncodingSASL(t *testing.T) {
+	srv := startScripted(t, "sasl", "kit\x00пароль€")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["encoding"], f["sasl_user"], f["sasl_password"] = "koi8-r", "kit", "пароль€"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	})
+	if st.GetLoginState().State != pb.LoginState_LOGIN_STATE_CONNECTED {
+		t.Errorf("login state %v, want connected with the UTF-8 SASL password", st.GetLoginState())
+	}
+}
+
+// An away message the server's encoding cannot carry is refused with
+// BAD_REQUEST naming the character and the encoding, and the user goes
+// away with the word for their state: before, it went out with "?"
+// for the character ("AWAY :?? ?????" to others), with no word.
+func TestServerEncodingAway(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["encoding"] = "koi8-r"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	cmds := p.Commands()
+	res := cmds.Send(command(login.LoginId, "", &pb.SetPresence{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_DND, Status: "в отпуске €"}}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.GetText(), "€") || !strings.Contains(res.Error.GetText(), "koi8-r") {
+		t.Errorf("away with €: %v, want BAD_REQUEST naming € and koi8-r", res.Error)
+	}
+	if got := srv.got("AWAY"); got != "AWAY Busy" {
+		t.Errorf("sent %q, want AWAY Busy", got)
+	}
+	// One it carries goes as it is, in KOI8-R ("в отпуске").
+	if res := cmds.Send(command(login.LoginId, "", &pb.SetPresence{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY, Status: "в отпуске"}})); res.Error != nil {
+		t.Fatalf("away: %v", res.Error)
+	}
+	srv.got("AWAY :\xd7 \xcf\xd4\xd0\xd5\xd3\xcb\xc5")
+}
+
+// A message's lines are cut by their length in the server's encoding,
+// not in UTF-8: 700 letters and spaces of Cyrillic, 1300 bytes in UTF-8
+// and 700 in KOI8-R, go in two lines of at most 512 bytes, not four.
+func TestServerEncodingSplitsByEncodedLength(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["encoding"] = "koi8-r"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	text := strings.Repeat("пример ", 100)
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "dave", "txn-1", text)); res.Error != nil {
+		t.Fatalf("send: %v", res.Error)
+	}
+	srv.got("PING") // after the message's lines (confirmSent)
+	lines := srv.sent(0, "PRIVMSG dave ")
+	dec := charmap.KOI8R.NewDecoder()
+	var got strings.Builder
+	for _, l := range lines {
+		if len(l)+len("\r\n") > 512 {
+			t.Errorf("a line of %d bytes", len(l)+2)
+		}
+		s, err := dec.String(strings.TrimPrefix(strings.TrimPrefix(l, "PRIVMSG dave "), ":"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.WriteString(s)
+	}
+	if len(lines) != 2 || got.String() != text {
+		t.Errorf("%d lines, %q, want the text in two", len(lines), got.String())
+	}
+}
+
+// A topic is cut to IRC's 512 bytes by its length in the server's
+// encoding: 400 Cyrillic letters, 800 bytes in UTF-8 and 400 in KOI8-R,
+// are set whole (ngircd). Before, they were cut by their UTF-8 length,
+// to 249 letters.
+func TestServerEncodingTopicFitsByEncodedLength(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := loginFields(s, "kit", "#kt")
+	f["encoding"] = "koi8-r"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	topic := strings.Repeat("я", 400)
+	if e := p.Commands().Send(command(login.LoginId, "#kt", &pb.SetTopic{Topic: topic})).Error; e != nil {
+		t.Fatalf("topic: %v", e)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetTopic() != nil && ev.ChatId == "#kt" && ev.GetTopic().Topic != ""
+	})
+	if got := ev.GetTopic().Topic; got != topic {
+		t.Errorf("topic of %d letters, want 400", utf8.RuneCountInString(got))
 	}
 }

@@ -198,11 +198,12 @@ func FuzzISupport(f *testing.F) {
 func FuzzSplitText(f *testing.F) {
 	f.Add("hello", "nick", "#chan", false)
 	f.Add(strings.Repeat("é€𝄞", 300), "n", "#c", true)
+	f.Add(strings.Repeat("пример ", 100)+strings.Repeat("日本語ｶﾀｶﾅ", 60), "n", "#c", false)
 	f.Fuzz(func(t *testing.T, text, nick, target string, action bool) {
 		if !utf8.ValidString(text) { // a protobuf string: the gateway sends UTF-8
 			return
 		}
-		budget := lineBudget(sourceLen(nick, nick), target, action)
+		budget := lineBudget(sourceLen(len(nick), nick), len(target), action)
 		parts := splitText(text, budget)
 		if strings.Join(parts, "") != text {
 			t.Fatalf("splitText(%q, %d) = %q", text, budget, parts)
@@ -210,6 +211,22 @@ func FuzzSplitText(f *testing.F) {
 		for _, p := range parts {
 			if len(p) > budget || !utf8.ValidString(p) {
 				t.Fatalf("splitText(%q, %d): part %q", text, budget, p)
+			}
+		}
+		// Cut by their length in a server's encoding.
+		for _, name := range []string{"koi8-r", "shift_jis"} {
+			e, err := lookupEncoding(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts := e.split(text, budget)
+			if strings.Join(parts, "") != text {
+				t.Fatalf("%s: split(%q, %d) = %q", name, text, budget, parts)
+			}
+			for _, p := range parts {
+				if e.size(p) > budget || !utf8.ValidString(p) {
+					t.Fatalf("%s: split(%q, %d): part %q", name, text, budget, p)
+				}
 			}
 		}
 	})

@@ -450,6 +450,17 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		// Each connection would end and be made again, for ever.
 		return acc, "QUIT cannot be a command after connecting: log out instead."
 	}
+	// What goes out in the server's encoding must be in it: a password
+	// would reach the server with "?" for the character, and fail. The
+	// SASL account is not: SASL PLAIN is UTF-8, in base64.
+	for _, f := range []struct{ what, text string }{
+		{"The server password", acc.ServerPassword}, {"The NickServ password", acc.NickServPassword},
+		{"The real name", acc.RealName}, {"A command after connecting", strings.Join(acc.Commands, " ")},
+	} {
+		if r, bad := enc.unencodable(f.text); bad {
+			return acc, fmt.Sprintf("%s has %q, which the encoding %s cannot carry: it would reach the server as \"?\".", f.what, string(r), enc.name)
+		}
+	}
 	return acc, ""
 }
 

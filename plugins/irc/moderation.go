@@ -206,7 +206,7 @@ func (s *Session) moderate(ctx context.Context, conn *ircevent.Connection, w *mo
 	}
 	msgs := make([]ircmsg.Message, len(lines))
 	for i, l := range lines {
-		l = fitLine(l) // a long reason or topic is cut, not refused
+		l = s.codec.fitLine(l) // a long reason or topic is cut, not refused
 		msgs[i] = ircmsg.MakeMessage(nil, "", l[0], l[1:]...)
 	}
 	if err := s.sendInWindow(conn, w.win, msgs...); err != nil {

@@ -91,7 +91,9 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 		if len(m.Params) < 2 || !isChannel(m.Params[0]) {
 			return // a user mode
 		}
-		s.changeModes(m, s.chanID(m.Params[0]), m.Params[1], m.Params[2:], false)
+		id := s.chanID(m.Params[0])
+		s.changeModes(m, id, m.Params[1], m.Params[2:], false)
+		s.tellModes(m, id)
 	})
 	// "324 me #chan +mnt [params]": the channel's modes, all of them.
 	c.AddCallback(ircevent.RPL_CHANNELMODEIS, func(m ircmsg.Message) {
@@ -285,4 +287,26 @@ func (s *Session) changeModes(m ircmsg.Message, id, modes string, args []string,
 			s.n.host.Logger().Error("irc: the channel's new key not saved", "channel", id, "err", err)
 		}
 	}
+}
+
+// tellModes says a channel's mode change in its room, from the room
+// itself, as biboumi does ("dave sets mode +b *!*@evil.example"): a ban,
+// a key, a limit, invite-only change what the members may do, and no
+// role nor room setting shows them. A change of members' modes alone
+// (+o, -v) is not said: their role changes show it.
+func (s *Session) tellModes(m ircmsg.Message, id string) {
+	s.mu.Lock()
+	ch, p := s.channels[id], s.prefix
+	synced := ch != nil && ch.synced
+	s.mu.Unlock()
+	if !synced || !strings.ContainsFunc(m.Params[1], func(r rune) bool { return r != '+' && r != '-' && !strings.ContainsRune(p.modes, r) }) {
+		return
+	}
+	who := m.Nick()
+	if who == "" {
+		who = m.Source
+	}
+	text := decodeText(who) + " sets mode " + plainText(strings.Join(m.Params[1:], " "))
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP, EventId: s.eventID(m),
+		TimestampUnixMicro: serverTime(m).UnixMicro(), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
 }

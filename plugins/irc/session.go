@@ -277,6 +277,14 @@ func (s *Session) Connect(ctx context.Context) error {
 	c.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return s.dial(ctx, c, network, addr)
 	}
+	if s.codec.enc != nil {
+		// irc-go counts a line's length in UTF-8, before the codec
+		// (codecConn): a message's lines are cut by their length in the
+		// encoding, up to three times as long in UTF-8 (€, 1 byte in
+		// cp1252), as a topic's or a reason's are (fitLine); raw
+		// commands by their UTF-8 length, which is no less.
+		c.MaxLineLen = 3 * 512
+	}
 	c.Password = s.acc.ServerPassword
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
@@ -874,12 +882,26 @@ func (s *Session) onInvite(m ircmsg.Message) {
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
-// bot, a person) as a message, as IRC clients do. The server's own
-// notices (a source with no nick!user@host: connection chatter) and CTCP
-// replies are not for the user.
+// bot, a person) as a message, as IRC clients do, a CTCP reply as words
+// (ctcpReply). The server's own notices (a source with no
+// nick!user@host: connection chatter) are not for the user.
 func (s *Session) onNotice(m ircmsg.Message) {
-	if len(m.Params) < 2 || strings.HasPrefix(m.Params[1], "\x01") {
+	if len(m.Params) < 2 {
 		return
+	}
+	if cmd, arg, ok := parseCTCP(m.Params[1]); ok {
+		if cmd == "" || !strings.Contains(m.Source, "!") {
+			return
+		}
+		if cmd == "ACTION" {
+			// A /me as a notice (some bots'): a /me.
+			if !s.isSelf(m.Nick()) {
+				m.Params = []string{m.Params[0], arg}
+				s.onMessage(m, true)
+			}
+			return
+		}
+		m.Params = []string{m.Params[0], ctcpReply(cmd, arg)}
 	}
 	if !strings.Contains(m.Source, "!") {
 		s.onServerAnswer(m) // shown where it answers the commands after connecting
@@ -1004,6 +1026,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if args, ok := modeCommand(msg.Text); ok && isChannel(target) {
+		// biboumi's "/mode +o dave" in a room: the channel's MODE, not
+		// a message to it, which everyone there would read.
+		return s.sendRaw(ctx, conn, "MODE "+target+" "+args)
+	}
 	if err := cmp.Or(s.carries("the message", msg.Text), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
 	}
@@ -1023,7 +1050,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			continue
 		}
 		rest, action := strings.CutPrefix(line, "/me ")
-		for _, part := range splitText(rest, lineBudget(sourceLen(conn.CurrentNick(), conn.User), target, action)) {
+		budget := lineBudget(sourceLen(s.codec.size(conn.CurrentNick()), conn.User), s.codec.size(target), action)
+		for _, part := range s.codec.split(rest, budget) {
 			lines = append(lines, ircLine{part, action})
 		}
 	}
@@ -1081,6 +1109,18 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
 }
 
+// modeCommand reads a message to a room that is a "/mode" command, as
+// biboumi takes it ("/mode +o dave", "/MODE +b *!*@host"): its
+// arguments, and ok. A message of several lines is none.
+func modeCommand(text string) (args string, ok bool) {
+	text = strings.TrimSpace(text)
+	if len(text) < len("/mode ") || !strings.EqualFold(text[:len("/mode ")], "/mode ") || strings.ContainsAny(text, "\r\n") {
+		return "", false
+	}
+	args = strings.TrimSpace(text[len("/mode "):])
+	return args, args != ""
+}
+
 func lastParam(m ircmsg.Message) string {
 	if len(m.Params) == 0 {
 		return ""
@@ -1088,41 +1128,49 @@ func lastParam(m ircmsg.Message) string {
 	return m.Params[len(m.Params)-1]
 }
 
-// sourceLen is the most bytes the user's nick!user@host can take as the
+// sourceLen is the most bytes the user's nick!user@host (the nick of
+// nick bytes) can take as the
 // server relays their lines: the user name is the one irc-go gave at
 // connecting (the login's nick then, not the current one), with the "~"
 // servers put before it when ident does not answer; a host is at most 63
 // bytes (HOSTLEN). The host the server last showed is not used: a cloak
 // can replace it without a word to the user.
-func sourceLen(nick, user string) int { return len(nick) + len("!~@") + len(user) + 63 }
+func sourceLen(nick int, user string) int { return nick + len("!~@") + len(user) + 63 }
 
 // lineBudget is how many bytes of text one PRIVMSG to target may carry:
 // the server relays it as ":<source> PRIVMSG target :text\r\n" in at
-// most 512 bytes, the source (nick!user@host) at most source bytes.
-func lineBudget(source int, target string, action bool) int {
-	n := 512 - len(": PRIVMSG  :\r\n") - source - len(target)
+// most 512 bytes, the source (nick!user@host) at most source bytes and
+// the target target bytes.
+func lineBudget(source, target int, action bool) int {
+	n := 512 - len(": PRIVMSG  :\r\n") - source - target
 	if action {
 		n -= len("\x01ACTION \x01")
 	}
 	return max(n, 64)
 }
 
-// splitText cuts text into pieces of at most max bytes: after the last
-// space that leaves a piece at least half full, so that words stay
-// whole, else between characters, not before a combining mark or
-// joiner (an accent, a part of an emoji) when it can help it. Nothing is
-// lost: the space stays at the end of its piece.
-func splitText(text string, max int) []string {
+// splitText cuts UTF-8 text into pieces of at most max bytes
+// (codec.split).
+func splitText(text string, max int) []string { return codec{}.split(text, max) }
+
+// split cuts text into pieces of at most max bytes in the encoding (a
+// line in KOI8-R carries a Cyrillic letter in one byte, not UTF-8's
+// two): after the last space that leaves a piece at least half full, so
+// that words stay whole, else between characters, not before a combining
+// mark or joiner (an accent, a part of an emoji) when it can help it.
+// Nothing is lost: the space stays at the end of its piece.
+func (e codec) split(text string, max int) []string {
 	var parts []string
-	for len(text) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
+	for {
+		cut := e.fit(text, max)
+		if cut == len(text) {
+			break
 		}
-		if sp := strings.LastIndexByte(text[:cut], ' '); text[cut] != ' ' && sp >= max/2 {
+		half := e.fit(text[:cut], max/2)
+		if sp := strings.LastIndexByte(text[:cut], ' '); text[cut] != ' ' && sp >= half {
 			cut = sp + 1
 		} else {
-			for c := cut; c > max/2; {
+			for c := cut; c > half; {
 				r, _ := utf8.DecodeRuneInString(text[c:])
 				prev, n := utf8.DecodeLastRuneInString(text[:c])
 				if !joins(r) && prev != '\u200d' && !midFlag(text, c) {

@@ -202,28 +202,25 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func isHex(c byte) bool { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
 
 // fitLine cuts the last parameter of a command's line (its free text: a
-// kick's reason, a topic) so that the line fits IRC's 512 bytes: irc-go
-// refuses to send a longer one. The cut is between characters; the
-// server cuts further to its own limits (KICKLEN, TOPICLEN). line is the
-// command and its parameters.
-func fitLine(line []string) []string {
+// kick's reason, a topic) so that the line fits IRC's 512 bytes in the
+// login's server encoding (e: a KOI8-R letter takes one byte, not
+// UTF-8's two): irc-go refuses to send a longer one. The cut is between
+// characters; the server cuts further to its own limits (KICKLEN,
+// TOPICLEN). line is the command and its parameters.
+func (e codec) fitLine(line []string) []string {
 	if len(line) < 2 {
 		return line
 	}
 	n := len(":\r\n") + len(line) - 1 // the spaces, the last's colon
 	for _, p := range line {
-		n += len(p)
+		n += e.size(p)
 	}
 	over := n - 512
 	if over <= 0 {
 		return line
 	}
 	last := line[len(line)-1]
-	cut := max(len(last)-over, 0)
-	for cut > 0 && !utf8.RuneStart(last[cut]) {
-		cut--
-	}
 	out := slices.Clone(line)
-	out[len(out)-1] = last[:cut]
+	out[len(out)-1] = last[:e.fit(last, max(e.size(last)-over, 0))]
 	return out
 }
