@@ -269,11 +269,10 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	// The server's first answer is kept: a handshake refused by a port
 	// that is no component port says what answered (answer.go).
-	rec := &recorder{Conn: conn, on: true}
+	rec := newRecorder(conn)
 	sess, err := component.NewSession(hctx, domain, []byte(l.cfg.Secret), rec)
 	cancel()
-	answer := rec.buf
-	rec.on, rec.buf = false, nil
+	answer := rec.stop()
 	if err != nil {
 		if werr := wrongPort(answer, l.cfg.Addr); werr != nil {
 			return fmt.Errorf("%w (the handshake: %v)", werr, err)
