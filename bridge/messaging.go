@@ -677,10 +677,12 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			fail(wire.PolicyViolation, tooLong)
 			return
 		}
-		if m.quoted != "" && !t.takesReply(ctx, caps, login.LoginID, chatID, m.replyTo) {
-			// A correction of a reply that went with its quote (as a
-			// new one would: the network took no reply) keeps it.
-			text, spans = t.withQuote(caps, m, text, spans)
+		if m.quoted != "" {
+			if _, ok := t.networkReply(ctx, caps, login.LoginID, chatID, m.replyTo); !ok {
+				// A correction of a reply that went with its quote (as
+				// a new one would: the network took no reply) keeps it.
+				text, spans = t.withQuote(caps, m, text, spans)
+			}
 		}
 		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Text: text, Spans: spans}}
 		edited, editedText = ref, m.body
@@ -713,10 +715,8 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 				send = &pb.SendMessage{Poll: poll}
 			}
 		}
-		if m.replyTo != "" && caps.GetReplies() {
-			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.replyTo); err == nil {
-				send.ReplyToId, send.ReplyToMeta = ref.RemoteID, ref.Meta
-			}
+		if ref, ok := t.networkReply(ctx, caps, login.LoginID, chatID, m.replyTo); ok {
+			send.ReplyToId, send.ReplyToMeta = ref.RemoteID, ref.Meta
 		}
 		if send.Poll == nil {
 			if tooLong := t.textTooLong(send.Text, m.oobURL); tooLong != "" {
@@ -932,14 +932,15 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 	t.host.SendHolding(cmd, hold, answer)
 }
 
-// takesReply reports whether the network takes m's reply to replyTo as
-// its own: it has replies, and the gateway knows the message.
-func (t *transport) takesReply(ctx context.Context, caps *pb.Features, loginID, chatID, replyTo string) bool {
+// networkReply returns the message a reply to replyTo (an XMPP id) answers
+// on the network, and whether the network takes the reply as its own: it
+// has replies, and the gateway knows the message.
+func (t *transport) networkReply(ctx context.Context, caps *pb.Features, loginID, chatID, replyTo string) (store.MessageRef, bool) {
 	if replyTo == "" || !caps.GetReplies() {
-		return false
+		return store.MessageRef{}, false
 	}
-	_, err := t.lookupXMPP(ctx, loginID, chatID, replyTo)
-	return err == nil
+	ref, err := t.lookupXMPP(ctx, loginID, chatID, replyTo)
+	return ref, err == nil
 }
 
 // withQuote is the text of m, a reply that is not the network's (it has

@@ -31,18 +31,35 @@ type ContactAvatar struct {
 	Hash     string // the picture's SHA-1 hash, hex; "" for no picture
 }
 
+// encodeAvatar is a's record, contact's or member's: its avatar ID and
+// hash; ErrInvalid for no ID, or one or a hash past the bounds.
+func encodeAvatar(a ContactAvatar) ([]byte, error) {
+	if a.AvatarID == "" || len(a.AvatarID) > maxAvatarID || len(a.Hash) > maxAvatarHash {
+		return nil, fmt.Errorf("%w: avatar record of %d and %d bytes", ErrInvalid, len(a.AvatarID), len(a.Hash))
+	}
+	e := newEnc(len(a.AvatarID) + len(a.Hash) + 4)
+	e.str(a.AvatarID)
+	e.str(a.Hash)
+	return e.b, nil
+}
+
+// decodeAvatar reads a record of encodeAvatar's.
+func decodeAvatar(v []byte) (ContactAvatar, error) {
+	d := newDec(v)
+	a := ContactAvatar{AvatarID: d.str(), Hash: d.str()}
+	return a, d.err
+}
+
 // PutContactAvatar records the contact's avatar, when the login has the
 // contact as a puppet (else nothing is kept: the contact went meanwhile).
 func (db *DB) PutContactAvatar(ctx context.Context, transport, loginID, userID string, a ContactAvatar) error {
 	if err := checkPuppetKey(transport, loginID, userID); err != nil {
 		return err
 	}
-	if a.AvatarID == "" || len(a.AvatarID) > maxAvatarID || len(a.Hash) > maxAvatarHash {
-		return fmt.Errorf("%w: avatar record of %d and %d bytes", ErrInvalid, len(a.AvatarID), len(a.Hash))
+	rec, err := encodeAvatar(a)
+	if err != nil {
+		return err
 	}
-	e := newEnc(len(a.AvatarID) + len(a.Hash) + 4)
-	e.str(a.AvatarID)
-	e.str(a.Hash)
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
 		lb := loginBucket(tx, transport, loginID)
 		if pb := sub(lb, bPuppets); pb == nil || pb.Get([]byte(userID)) == nil {
@@ -52,7 +69,7 @@ func (db *DB) PutContactAvatar(ctx context.Context, transport, loginID, userID s
 		if err != nil {
 			return fmt.Errorf("store: put contact avatar: %w", err)
 		}
-		if err := ab.Put([]byte(userID), e.b); err != nil {
+		if err := ab.Put([]byte(userID), rec); err != nil {
 			return fmt.Errorf("store: put contact avatar: %w", err)
 		}
 		return nil
@@ -75,10 +92,9 @@ func (db *DB) ContactAvatars(transport, loginID string) (map[string]ContactAvata
 			return nil
 		}
 		return ab.ForEach(func(k, v []byte) error {
-			d := newDec(v)
-			a := ContactAvatar{AvatarID: d.str(), Hash: d.str()}
-			if d.err != nil {
-				return fmt.Errorf("store: contact avatar of %s: %w", k, d.err)
+			a, err := decodeAvatar(v)
+			if err != nil {
+				return fmt.Errorf("store: contact avatar of %s: %w", k, err)
 			}
 			if out == nil {
 				out = map[string]ContactAvatar{}
@@ -128,12 +144,10 @@ func (db *DB) PutMemberAvatar(ctx context.Context, transport, loginID, roomID, u
 	if err := checkPart("room ID", roomID, false); err != nil {
 		return err
 	}
-	if a.AvatarID == "" || len(a.AvatarID) > maxAvatarID || len(a.Hash) > maxAvatarHash {
-		return fmt.Errorf("%w: avatar record of %d and %d bytes", ErrInvalid, len(a.AvatarID), len(a.Hash))
+	rec, err := encodeAvatar(a)
+	if err != nil {
+		return err
 	}
-	e := newEnc(len(a.AvatarID) + len(a.Hash) + 4)
-	e.str(a.AvatarID)
-	e.str(a.Hash)
 	key := comp(roomID, userID)
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
 		lb, err := loginBucketRW(tx, transport, loginID)
@@ -147,7 +161,7 @@ func (db *DB) PutMemberAvatar(ctx context.Context, transport, loginID, roomID, u
 		if wb.Get(key) == nil && countKeys(wb) >= MaxMemberAvatars {
 			return nil // bounded: this one is fetched again after a restart
 		}
-		if err := wb.Put(key, e.b); err != nil {
+		if err := wb.Put(key, rec); err != nil {
 			return fmt.Errorf("store: put member avatar: %w", err)
 		}
 		return nil
@@ -175,10 +189,9 @@ func (db *DB) MemberAvatars(transport, loginID string) (map[string]ContactAvatar
 			if err != nil || len(parts) != 2 {
 				return fmt.Errorf("store: member avatar key %q: %w", k, ErrCorrupt)
 			}
-			d := newDec(v)
-			a := ContactAvatar{AvatarID: d.str(), Hash: d.str()}
-			if d.err != nil {
-				return fmt.Errorf("store: member avatar of %s: %w", parts[1], d.err)
+			a, err := decodeAvatar(v)
+			if err != nil {
+				return fmt.Errorf("store: member avatar of %s: %w", parts[1], err)
 			}
 			if out == nil {
 				out = map[string]ContactAvatar{}

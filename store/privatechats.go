@@ -88,17 +88,6 @@ func dropOldestPrivate(qb *bbolt.Bucket) error {
 	return nil
 }
 
-// countKeys counts b's keys (bbolt's Stats does not see a write
-// transaction's own changes).
-func countKeys(b *bbolt.Bucket) int {
-	n := 0
-	c := b.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		n++
-	}
-	return n
-}
-
 // PrivateChat is a member the user last wrote to privately through a
 // room: that room, and when.
 type PrivateChat struct {

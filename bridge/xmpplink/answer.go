@@ -57,26 +57,31 @@ func (a Answer) Problem() string {
 // say what answered when the handshake fails.
 const answerBytes = 4096
 
-// recorder keeps the first answerBytes read through it while on.
+// recorder is a connection that keeps the first answerBytes read
+// through it, until stop.
 type recorder struct {
 	net.Conn
-	on  bool
-	buf []byte
+	first keeper
 }
 
-func (r *recorder) Read(p []byte) (int, error) {
-	n, err := r.Conn.Read(p)
-	if r.on && len(r.buf) < answerBytes {
-		r.buf = append(r.buf, p[:min(n, answerBytes-len(r.buf))]...)
-	}
-	return n, err
+func newRecorder(conn net.Conn) *recorder {
+	return &recorder{Conn: conn, first: keeper{r: conn, max: answerBytes}}
+}
+
+func (r *recorder) Read(p []byte) (int, error) { return r.first.Read(p) }
+
+// stop ends the recording and returns what was kept.
+func (r *recorder) stop() []byte {
+	b := r.first.buf
+	r.first.max, r.first.buf = 0, nil
+	return b
 }
 
 // readAnswer reads what answered a component stream's header from r, up
 // to the first element after the server's stream header: an error is an
 // answer too short to tell (nothing, or a stream cut short).
 func readAnswer(r io.Reader) (Answer, error) {
-	head := &peeker{r: r}
+	head := &keeper{r: r, max: 64} // enough to say what answered in no XML
 	dec := xml.NewDecoder(head)
 	stream, err := nextStart(dec)
 	// An answer in no XML (an HTTP status line before its HTML page) is
@@ -135,16 +140,17 @@ func notXMPP(first []byte) string {
 	return fmt.Sprintf("the answer is no XMPP stream: it began %q", first[:min(len(first), 32)])
 }
 
-// peeker reads through r and keeps the first bytes read.
-type peeker struct {
+// keeper reads through r and keeps the first max bytes read.
+type keeper struct {
 	r   io.Reader
+	max int
 	buf []byte
 }
 
-func (p *peeker) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if len(p.buf) < 64 {
-		p.buf = append(p.buf, b[:min(n, 64-len(p.buf))]...)
+func (k *keeper) Read(b []byte) (int, error) {
+	n, err := k.r.Read(b)
+	if len(k.buf) < k.max {
+		k.buf = append(k.buf, b[:min(n, k.max-len(k.buf))]...)
 	}
 	return n, err
 }

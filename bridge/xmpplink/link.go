@@ -269,11 +269,10 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	// The server's first answer is kept: a handshake refused by a port
 	// that is no component port says what answered (answer.go).
-	rec := &recorder{Conn: conn, on: true}
+	rec := newRecorder(conn)
 	sess, err := component.NewSession(hctx, domain, []byte(l.cfg.Secret), rec)
 	cancel()
-	answer := rec.buf
-	rec.on, rec.buf = false, nil
+	answer := rec.stop()
 	if err != nil {
 		if werr := wrongPort(answer, l.cfg.Addr); werr != nil {
 			return fmt.Errorf("%w (the handshake: %v)", werr, err)
@@ -377,7 +376,7 @@ func (l *Link) read(d *xml.Decoder) error {
 			}
 			var se stream.Error
 			if errors.As(err, &se) {
-				return fmt.Errorf("stream error from the server: %w%s", err, streamErrorText(se))
+				return streamError(se)
 			}
 			return fmt.Errorf("read: %w", err)
 		}
@@ -389,17 +388,9 @@ func (l *Link) read(d *xml.Decoder) error {
 			continue
 		}
 		if start.Name.Space == nsStream && start.Name.Local == "error" {
-			var se wire.Element
+			var se stream.Error
 			d.DecodeElement(&se, &start)
-			cond, text := "undefined-condition", ""
-			for _, c := range se.Children {
-				if c.XMLName.Local != "text" {
-					cond = c.XMLName.Local
-				} else if text == "" && c.Text != "" {
-					text = ": " + strconv.Quote(c.Text)
-				}
-			}
-			return fmt.Errorf("stream error from the server: %s%s", cond, text)
+			return streamError(se)
 		}
 		st, err := wire.Decode(d, &start)
 		if err != nil {
@@ -438,15 +429,19 @@ func (l *Link) read(d *xml.Decoder) error {
 	}
 }
 
-// streamErrorText is se's first non-empty <text/>, quoted after ": ", or
-// "": what the server says was wrong, beyond the condition.
-func streamErrorText(se stream.Error) string {
+// streamError is the link's error for the server's stream error se: its
+// condition and its first non-empty <text/>, what the server says was
+// wrong beyond the condition.
+func streamError(se stream.Error) error {
+	if se.Err == "" {
+		se.Err = stream.UndefinedCondition.Err
+	}
 	for _, t := range se.Text {
 		if t.Value != "" {
-			return ": " + strconv.Quote(t.Value)
+			return fmt.Errorf("stream error from the server: %w: %s", se, strconv.Quote(t.Value))
 		}
 	}
-	return ""
+	return fmt.Errorf("stream error from the server: %w", se)
 }
 
 // pendingIQ is an IQ of the gateway's waiting for its answer: where the

@@ -2,6 +2,8 @@ package xmpplink
 
 import (
 	"context"
+	"encoding/xml"
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -21,4 +23,23 @@ func TestStreamErrorText(t *testing.T) {
 		t.Fatal(err)
 	}
 	logSays(t, logs, "stream error from the server: invalid-from", "a@elsewhere.localhost")
+}
+
+// TestStreamErrorElement: a <stream:error/> the reader meets as an
+// element (not turned into an error by the session) says its condition
+// and first <text/> as the session's stream errors do; one with no
+// condition says undefined-condition.
+func TestStreamErrorElement(t *testing.T) {
+	l := New(Config{Domain: "gw.localhost", Handle: func(*wire.Stanza) {}})
+	for _, tc := range []struct{ inner, want string }{
+		{`<invalid-from xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>from a@elsewhere</text>`,
+			`stream error from the server: invalid-from: "from a@elsewhere"`},
+		{`<conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>`, `stream error from the server: conflict`},
+		{``, `stream error from the server: undefined-condition`},
+	} {
+		err := l.read(xml.NewDecoder(strings.NewReader(`<stream:error xmlns:stream='http://etherx.jabber.org/streams'>` + tc.inner + `</stream:error>`)))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: got %v, want %s", tc.inner, err, tc.want)
+		}
+	}
 }
