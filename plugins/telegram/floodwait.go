@@ -8,6 +8,8 @@ import (
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+
+	"passerelle.im/passerelle/plugins/telegram/floodwait"
 )
 
 // FloodWaitMax bounds how long one of the user's actions (a send, a
@@ -40,29 +42,13 @@ func waitFlood() telegram.Middleware {
 			if !waitsFlood(in) {
 				return next.Invoke(ctx, in, out)
 			}
-			var waited time.Duration
-			for {
-				err := next.Invoke(ctx, in, out)
+			_, err := floodwait.Do(ctx, FloodWaitMax, func() (struct{}, error) {
+				return struct{}{}, next.Invoke(ctx, in, out)
+			}, func(err error) (time.Duration, bool) {
 				d, ok := tgerr.AsFloodWait(err)
-				if !ok {
-					return err
-				}
-				d = max(d, time.Second) // FLOOD_WAIT_0 counts too
-				if waited+d > FloodWaitMax {
-					return err
-				}
-				if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-					return err
-				}
-				t := time.NewTimer(d)
-				select {
-				case <-t.C:
-				case <-ctx.Done():
-					t.Stop()
-					return err
-				}
-				waited += d
-			}
+				return max(d, time.Second), ok // FLOOD_WAIT_0 counts too
+			})
+			return err
 		}
 	})
 }

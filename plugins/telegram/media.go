@@ -299,6 +299,7 @@ func (u *uploads) get(id string) (upload, bool) {
 	return f, ok
 }
 
+// drop forgets an upload: its message went, or Telegram lost it.
 func (u *uploads) drop(id string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()

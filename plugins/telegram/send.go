@@ -20,6 +20,7 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/parts"
 	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
@@ -180,7 +181,7 @@ func (s *Session) sendFiles(ctx context.Context, api *tg.Client, mgr *updates.Ma
 			return sdk.Result{}, err
 		}
 	}
-	var parts []part
+	var sends []part
 	for i, a := range msg.Attachments {
 		caption, capEnts := a.Caption, []tg.MessageEntityClass(nil)
 		if i == 0 {
@@ -191,20 +192,20 @@ func (s *Session) sendFiles(ctx context.Context, api *tg.Client, mgr *updates.Ma
 			label = fmt.Sprintf("file %d", i+1)
 		}
 		if utf16Len(caption) <= captionMax {
-			parts = append(parts, part{file: i, caption: caption, ents: capEnts, label: label})
+			sends = append(sends, part{file: i, caption: caption, ents: capEnts, label: label})
 			continue
 		}
-		parts = append(parts, part{file: i, label: label},
+		sends = append(sends, part{file: i, label: label},
 			part{file: i, text: true, caption: caption, ents: capEnts, label: "the text"})
 	}
 	var res sdk.Result
 	var more []string
-	for k, p := range parts {
+	for k, p := range sends {
 		r, err := s.sendPart(ctx, api, mgr, peer, c, msg, p, reply, topic)
 		if err != nil {
 			// What went is answered with the error (the contract's
 			// partly sent): the user can retract it.
-			return withParts(res, more), partlySent(parts[:k], parts[k:], err)
+			return parts.With(res, more), partlySent(sends[:k], sends[k:], err)
 		}
 		if k == 0 {
 			res = r // the message the gateway maps is the first one
@@ -212,32 +213,7 @@ func (s *Session) sendFiles(ctx context.Context, api *tg.Client, mgr *updates.Ma
 			more = append(more, r.MessageID)
 		}
 	}
-	return withParts(res, more), nil
-}
-
-// partsMeta opens a message's metadata that names the other messages
-// its send made ("parts:" and their IDs, comma separated): a retraction
-// deletes them with it.
-const partsMeta = "parts:"
-
-// withParts is res, the first message of a send, with the IDs of the
-// others in its metadata; as many as the contract's bound on it holds.
-func withParts(res sdk.Result, more []string) sdk.Result {
-	if len(more) == 0 || res.MessageID == "" {
-		return res
-	}
-	meta := partsMeta
-	for i, id := range more {
-		if len(meta)+len(id)+1 > sdk.MaxMetaBytes {
-			break
-		}
-		if i > 0 {
-			meta += ","
-		}
-		meta += id
-	}
-	res.Meta = []byte(meta)
-	return res
+	return parts.With(res, more), nil
 }
 
 // messageParts are the message IDs a retraction of the message id with
@@ -247,17 +223,7 @@ func messageParts(id string, meta []byte) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := []int{first}
-	rest, ok := strings.CutPrefix(string(meta), partsMeta)
-	if !ok || rest == "" {
-		return ids, nil
-	}
-	for _, p := range strings.Split(rest, ",") {
-		if n, err := strconv.Atoi(p); err == nil && n > 0 {
-			ids = append(ids, n)
-		}
-	}
-	return ids, nil
+	return append([]int{first}, parts.IDs(meta)...), nil
 }
 
 // sendPart sends one part of a send with files; the first file carries

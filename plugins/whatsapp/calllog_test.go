@@ -188,17 +188,17 @@ func TestCallStoreBounded(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now()
 	c := newCalls(dir)
-	if _, err := c.add(&callRec{ID: "OLDRING", Chat: "+1", At: now.Add(-callRingKept - time.Hour).UnixMicro()}, now); err != nil {
+	if err := c.add(&callRec{ID: "OLDRING", Chat: "+1", At: now.Add(-callRingKept - time.Hour).UnixMicro()}, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.add(&callRec{ID: "OLDEND", Chat: "+1", At: now.Add(-callEndKept - 2*time.Hour).UnixMicro(), End: now.Add(-callEndKept - time.Hour).UnixMilli()}, now); err != nil {
+	if err := c.add(&callRec{ID: "OLDEND", Chat: "+1", At: now.Add(-callEndKept - 2*time.Hour).UnixMicro(), End: now.Add(-callEndKept - time.Hour).UnixMilli()}, now); err != nil {
 		t.Fatal(err)
 	}
 	if c.known("OLDRING") || c.known("OLDEND") {
 		t.Error("calls run out still kept")
 	}
 	for i := range callsMax + 1 {
-		if _, err := c.add(&callRec{ID: "C" + strconv.Itoa(i), Chat: "+1", At: now.UnixMicro()}, now); err != nil {
+		if err := c.add(&callRec{ID: "C" + strconv.Itoa(i), Chat: "+1", At: now.UnixMicro()}, now); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -201,7 +201,7 @@ func (s *Session) callOffered(m types.BasicCallMeta, call mediatext.Call) {
 	} else {
 		s.emitDurable(ev)
 	}
-	if _, err := s.calls.add(r, time.Now()); err != nil {
+	if err := s.calls.add(r, time.Now()); err != nil {
 		s.log.Warn("calls not kept", "err", err)
 	}
 }

@@ -142,17 +142,17 @@ func (c *calls) known(id string) bool {
 	return c.findLocked(id) != nil
 }
 
-// add keeps a call offered; false when it was known already (its notice
-// and its offer, or its offer delivered again).
-func (c *calls) add(r *callRec, now time.Time) (bool, error) {
+// add keeps a call offered, unless it is known already (its notice and
+// its offer, or its offer delivered again).
+func (c *calls) add(r *callRec, now time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.loadLocked()
 	if c.findLocked(r.ID) != nil {
-		return false, nil
+		return nil
 	}
 	c.recs = append(c.recs, r)
-	return true, c.saveLocked(now)
+	return c.saveLocked(now)
 }
 
 // accepted notes when a device accepted a ringing call.

@@ -143,19 +143,23 @@ func (s *Session) handle(evt any) {
 	}
 }
 
-// updateText says what to do about a client WhatsApp refuses.
+// updateText follows a refusal of the client (outdatedText,
+// userAgentText), saying what to do about it.
 const updateText = ": the WhatsApp library built into the gateway must be updated; " +
 	"the administrator must install a newer passerelle. Logging in again does not help."
 
 // userAgentText says what a refusal with 409 (BadUserAgent) means.
 const userAgentText = "WhatsApp refuses this gateway's client (409, BadUserAgent: its version or platform is no longer accepted)"
 
+// outdatedText says what ClientOutdated means.
+const outdatedText = "WhatsApp refuses this client as too old (ClientOutdated)"
+
 // clientOutdatedText says what ClientOutdated means and what to do.
-const clientOutdatedText = "WhatsApp refuses this client as too old (ClientOutdated)" + updateText
+const clientOutdatedText = outdatedText + updateText
 
 // clientOutdated tries WhatsApp Web's current version once, else stops.
 func (s *Session) clientOutdated() {
-	s.clientRefused("ClientOutdated", "WhatsApp refuses this client as too old (ClientOutdated)")
+	s.clientRefused("ClientOutdated", outdatedText)
 }
 
 // clientRefused answers WhatsApp refusing the client itself (code names

@@ -387,12 +387,16 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 		return nil
 	}
 	msgs := s.unread.upTo(c.ChatID, m.UpToId) // readmarks.go: the earlier ones too
-	if msgs == nil {
+	taken := msgs != nil
+	if !taken {
 		msgs = []unreadMsg{{id: m.UpToId, sender: meta.Sender}}
 	}
 	senders, ids := bySender(msgs, chat.Server == types.GroupServer)
 	for _, sender := range senders {
 		if err := s.d.cli.MarkRead(ctx, ids[sender], now(), chat, sender); err != nil {
+			if taken {
+				s.unread.putBack(c.ChatID, msgs) // for the same mark again
+			}
 			return sendErr("mark read", err)
 		}
 	}

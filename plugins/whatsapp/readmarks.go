@@ -69,6 +69,24 @@ func (u *unreadMarks) upTo(chatID string, id types.MessageID) []unreadMsg {
 	return out
 }
 
+// putBack returns msgs, taken by upTo for receipts that failed, before
+// the messages of chatID kept since, so that the same mark again reads
+// them (a receipt that went is sent again: a message read twice is read).
+// A chat no longer kept stays forgotten.
+func (u *unreadMarks) putBack(chatID string, msgs []unreadMsg) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	rest, ok := u.chats[chatID]
+	if !ok {
+		return
+	}
+	kept := append(slices.Clone(msgs), rest...)
+	if len(kept) > unreadPerChat {
+		kept = slices.Delete(kept, 0, len(kept)-unreadPerChat)
+	}
+	u.chats[chatID] = kept
+}
+
 // bySender is msgs' IDs by sender, the senders in the order of their
 // first message, in a group; in a one-to-one chat, whose receipt names
 // no participant, all under the empty JID.

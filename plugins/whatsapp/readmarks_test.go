@@ -2,10 +2,12 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -67,5 +69,39 @@ func TestMarkReadEarlierSenders(t *testing.T) {
 	}
 	if rd := fake.Reads()[n:]; len(rd) != 1 || !slices.Equal(rd[0].IDs, []string{"D1", "D2"}) || rd[0].Chat != alice {
 		t.Errorf("one-to-one read up to D2: %v", rd)
+	}
+}
+
+// A read receipt that fails keeps the messages it was to read: the same
+// mark again (the user's client, or the next one) reads them all. The
+// failed mark took them, and the second read the message marked alone.
+func TestMarkReadFailedKeeps(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	for _, m := range []struct {
+		who types.JID
+		id  string
+	}{{bob, "G1"}, {alice, "G2"}, {bob, "G3"}} {
+		info := inGroup(m.who, m.id)
+		fake.Receive(ctx, &info, &waE2E.Message{Conversation: proto.String(m.id)})
+	}
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.EventId == "G3" })
+	mark := &pb.MarkRead{UpToId: "G3", UpToMeta: msgMeta{Sender: bob}.encode()}
+	fake.FailReads(1, errors.New("connection lost")) // the first receipt, Bob's
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: group.String()}, mark); err == nil {
+		t.Fatal("a failed receipt: no error")
+	}
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: group.String()}, mark); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, rd := range fake.Reads() {
+		for _, id := range rd.IDs {
+			got[rd.Sender.User] = append(got[rd.Sender.User], id)
+		}
+	}
+	if !slices.Equal(got[bob.User], []string{"G1", "G3"}) || !slices.Equal(got[alice.User], []string{"G2"}) {
+		t.Errorf("reads after a failed one and the mark again: %v, want G1 and G3 to Bob, G2 to Alice", fake.Reads())
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/parts"
 	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
@@ -101,11 +102,11 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 		for i, a := range msg.Attachments {
 			f, err := s.sendAttachment(ctx, chatID, thread, a, "", nil, nil)
 			if err != nil {
-				return withParts(res, more), partial(err, i, a)
+				return parts.With(res, more), partial(err, i, a)
 			}
 			more = append(more, strconv.Itoa(f.ID))
 		}
-		return withParts(res, more), nil
+		return parts.With(res, more), nil
 	}
 	var res sdk.Result
 	var more []string
@@ -116,7 +117,7 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 		}
 		m, err := s.sendAttachment(ctx, chatID, thread, a, caption, capEnts, r)
 		if err != nil && i > 0 {
-			return withParts(res, more), partial(err, i, a)
+			return parts.With(res, more), partial(err, i, a)
 		}
 		if err != nil {
 			return sdk.Result{}, err
@@ -127,51 +128,7 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 			more = append(more, strconv.Itoa(m.ID))
 		}
 	}
-	return withParts(res, more), nil
-}
-
-// partsMeta opens the metadata of a send's first message that names the
-// other messages it made (their IDs, comma separated), as a user
-// account's sends do: a retraction deletes them with it.
-const partsMeta = "parts:"
-
-// withParts is res, a send's first message, with the IDs of the others
-// in its metadata, as many as the contract's bound holds. A send that
-// went in part is answered with it beside the error (the contract's sent
-// in part): the gateway maps what went, and a resend under the txn does
-// not send it again.
-func withParts(res sdk.Result, more []string) sdk.Result {
-	if len(more) == 0 || res.MessageID == "" {
-		return res
-	}
-	meta := partsMeta
-	for i, id := range more {
-		if len(meta)+len(id)+1 > sdk.MaxMetaBytes {
-			break
-		}
-		if i > 0 {
-			meta += ","
-		}
-		meta += id
-	}
-	res.Meta = []byte(meta)
-	return res
-}
-
-// partIDs are the other messages of the send whose first message has
-// metadata meta.
-func partIDs(meta []byte) []int {
-	rest, ok := strings.CutPrefix(string(meta), partsMeta)
-	if !ok || rest == "" {
-		return nil
-	}
-	var ids []int
-	for _, p := range strings.Split(rest, ",") {
-		if n, err := strconv.Atoi(p); err == nil && n > 0 {
-			ids = append(ids, n)
-		}
-	}
-	return ids
+	return parts.With(res, more), nil
 }
 
 // partial is the error of a send that went out in part: the user is told
@@ -243,7 +200,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	for i, id := range append([]int{msgID}, partIDs(r.TargetMeta)...) {
+	for i, id := range append([]int{msgID}, parts.IDs(r.TargetMeta)...) {
 		if _, err := waitOutFlood(ctx, func() (bool, error) {
 			return s.bot.DeleteMessage(ctx, &bot.DeleteMessageParams{ChatID: chatID, MessageID: id})
 		}); err != nil {

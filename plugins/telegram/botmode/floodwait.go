@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot"
+
+	"passerelle.im/passerelle/plugins/telegram/floodwait"
 )
 
 // FloodWaitMax bounds how long one of the user's actions (a send, a
@@ -19,27 +21,11 @@ var FloodWaitMax = 10 * time.Second
 // waitOutFlood calls do until the Bot API answers it otherwise than with
 // a short 429, waiting FloodWaitMax in all at most.
 func waitOutFlood[T any](ctx context.Context, do func() (T, error)) (T, error) {
-	var waited time.Duration
-	for {
-		v, err := do()
+	return floodwait.Do(ctx, FloodWaitMax, do, func(err error) (time.Duration, bool) {
 		var tm *bot.TooManyRequestsError
 		if !errors.As(err, &tm) || tm.RetryAfter <= 0 {
-			return v, err
+			return 0, false
 		}
-		d := time.Duration(tm.RetryAfter) * time.Second
-		if waited+d > FloodWaitMax {
-			return v, err
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-			return v, err
-		}
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return v, err
-		}
-		waited += d
-	}
+		return time.Duration(tm.RetryAfter) * time.Second, true
+	})
 }

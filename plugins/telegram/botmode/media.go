@@ -239,8 +239,9 @@ func (s *Session) sweepUploads(dir string) {
 	}
 }
 
-// takeUpload finds an upload by ID.
-func (s *Session) takeUpload(id string) (upload, error) {
+// findUpload finds an upload by ID. It stays until its message went
+// (dropUpload).
+func (s *Session) findUpload(id string) (upload, error) {
 	s.mu.Lock()
 	u, ok := s.uploads[id]
 	s.mu.Unlock()
@@ -291,7 +292,7 @@ func (s *Session) sendAttachment(ctx context.Context, chatID int64, thread int, 
 		var u upload
 		if id != "" {
 			var err error
-			if u, err = s.takeUpload(id); err != nil {
+			if u, err = s.findUpload(id); err != nil {
 				return nil, err
 			}
 			path = u.Path

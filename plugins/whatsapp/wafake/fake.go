@@ -69,6 +69,8 @@ type Client struct {
 	pairPhone string
 	sent      []Sent
 	reads     []Read
+	readFails int   // the next MarkRead calls that fail (FailReads)
+	readErr   error // their error
 	typing    []Typing
 	presence  []types.Presence
 	subscribe []types.JID
@@ -515,10 +517,21 @@ func (c *Client) WaitSent(n int, d time.Duration) ([]Sent, error) {
 	}
 }
 
-// MarkRead records a read receipt.
+// FailReads has the next n read receipts fail with err (nothing sent).
+func (c *Client) FailReads(n int, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readFails, c.readErr = n, err
+}
+
+// MarkRead records a read receipt, or fails as FailReads said.
 func (c *Client) MarkRead(_ context.Context, ids []types.MessageID, _ time.Time, chat, sender types.JID, _ ...types.ReceiptType) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.readFails > 0 {
+		c.readFails--
+		return c.readErr
+	}
 	c.reads = append(c.reads, Read{IDs: slices.Clone(ids), Chat: chat, Sender: sender})
 	return nil
 }
