@@ -664,9 +664,8 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	}
 	const what = "could not leave the group"
 	if err := s.callRaw(ctx, what, "quitGroup", map[string]any{"groupId": gid}, nil); err != nil {
-		var rerr *rpc.Error
-		gone := errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.Contains(rerr.Message, "Group not found: ")
-		if !notMember(err) && !gone {
+		msg, _ := userErrorMessage(err)
+		if !notMember(err) && !strings.Contains(msg, groupNotFoundText) {
 			return s.mapError(what, err)
 		}
 		// Out of it already (removed while the gateway did not see the
