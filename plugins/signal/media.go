@@ -301,9 +301,9 @@ func (n *Network) sweepAttachments(now time.Time) {
 	}
 }
 
-// StickerRetryWait is the pause before getSticker is asked again for a
-// sticker it did not find (downloadSticker). A variable for the tests.
-var StickerRetryWait = 500 * time.Millisecond
+// stickerRetryWait is the pause before getSticker is asked again for a
+// sticker it did not find (downloadSticker).
+const stickerRetryWait = 500 * time.Millisecond
 
 // stickerTries bounds how often getSticker is asked for one sticker.
 const stickerTries = 3
@@ -327,7 +327,7 @@ func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID 
 		if msg, ok := userErrorMessage(err); ok && strings.HasPrefix(msg, "Could not find sticker") {
 			if try < stickerTries {
 				select {
-				case <-time.After(StickerRetryWait):
+				case <-time.After(stickerRetryWait):
 					continue
 				case <-ctx.Done():
 					return nil, nil, s.mapError(what, ctx.Err())
