@@ -745,7 +745,13 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	}
 	// One signal-cli has no profile key of is only invited: no member
 	// comes to the room, so the room says why.
-	if g, chat, err := s.readGroup(ctx, c.ChatID); err == nil && chat != nil {
+	g, chat, err := s.readGroup(ctx, c.ChatID)
+	if err != nil {
+		s.n.host.Logger().Warn("signal: the group could not be read after the invitation; who is only invited is not told",
+			"login", s.loginID, "chat", c.ChatID, "invited", userID, "err", err)
+		return nil
+	}
+	if chat != nil {
 		invited, missing := outOf(g, []string{userID})
 		s.tellRoom(ctx, c.ChatID, membersOutText(nil, invited, missing))
 	}
