@@ -1,17 +1,13 @@
 package sdk
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -136,9 +132,8 @@ func TestEmitAfterStopLogged(t *testing.T) {
 	dir := t.TempDir()
 	f := newFakeTransport()
 	s := newServer(f)
-	var logged bytes.Buffer
-	var logMu sync.Mutex
-	s.log = slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logged}, nil))
+	var logged logBuffer
+	s.log = logged.logger()
 	if _, err := s.Init(testContext(t), &pb.InitRequest{HostApiVersion: APIVersion, DataDir: dir}); err != nil {
 		t.Fatal(err)
 	}
@@ -153,9 +148,7 @@ func TestEmitAfterStopLogged(t *testing.T) {
 	if err := h.EmitDurable(testContext(t), msgEvent("late-durable")); err == nil {
 		t.Error("EmitDurable after the stop returned nil: the network would be told an event is safe that is lost")
 	}
-	logMu.Lock()
 	out := logged.String()
-	logMu.Unlock()
 	for _, id := range []string{"e-late", "e-late-wait", "e-late-durable"} {
 		if !strings.Contains(out, `"event_id":"`+id+`"`) {
 			t.Errorf("the log does not name the event %s emitted after the stop:\n%s", id, out)
@@ -172,32 +165,18 @@ func TestEmitAfterStopLogged(t *testing.T) {
 	}
 }
 
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // A journal that cannot take its last records at the close (a full disk)
 // says so, with the events not yet acknowledged that a crash now loses:
 // before, the close's error was dropped without a word.
 func TestJournalCloseFailureLogged(t *testing.T) {
 	dir := t.TempDir()
 	j, pending, acked, maxSeq := mustOpenJournal(t, dir)
-	var logged bytes.Buffer
-	var logMu sync.Mutex
-	q := newEventQueue(j, pending, acked, maxSeq, slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logged}, nil)))
+	var logged logBuffer
+	q := newEventQueue(j, pending, acked, maxSeq, logged.logger())
 	q.emit(msgEvent("a"))
 	q.emit(msgEvent("b"))
 	j.f.Close() // the write at the close fails, as on a full disk
 	q.close()
-	logMu.Lock()
-	defer logMu.Unlock()
 	if !strings.Contains(logged.String(), `"unacknowledged":2`) {
 		t.Fatalf("the failed close of the journal is not logged with the 2 events it may lose:\n%s", logged.String())
 	}

@@ -2,13 +2,11 @@ package signal
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
-	"passerelle.im/passerelle/plugins/signal/rpc"
 )
 
 // createResult is signal-cli's answer to updateGroup without a groupId:
@@ -107,12 +105,12 @@ func membersOutText(notOnSignal, invited, missing []string) string {
 // unregistered is the member signal-cli's error says is not on Signal
 // ("The user +33612345678 is not registered."), "" for any other error.
 func unregistered(err error, members []string) string {
-	var rerr *rpc.Error
-	if !errors.As(err, &rerr) || rerr.Code != rpc.CodeUserError || !strings.Contains(rerr.Message, "not registered") {
+	msg, ok := userErrorMessage(err)
+	if !ok || !strings.Contains(msg, "not registered") {
 		return ""
 	}
 	for _, m := range members {
-		if strings.Contains(rerr.Message, "user "+m+" ") {
+		if strings.Contains(msg, "user "+m+" ") {
 			return m
 		}
 	}

@@ -313,7 +313,7 @@ func refusal(what string, e *rpc.Error) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: %s is not on Signal", what, strings.TrimPrefix(msg, "Unregistered user: "))
 	case strings.Contains(msg, notMemberText):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: you are no longer in this Signal group", what)
-	case strings.Contains(msg, "Group not found: "):
+	case strings.Contains(msg, groupNotFoundText):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: you are in no such Signal group", what)
 	case strings.HasPrefix(msg, "User is not allowed to send message to group: "):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: only the group's admins may send messages there", what)
@@ -327,9 +327,24 @@ func refusal(what string, e *rpc.Error) error {
 // keeps that the account left or was removed from.
 const notMemberText = "User is not a member in group: "
 
+// groupNotFoundText starts signal-cli's GroupNotFoundException: a group
+// it does not keep.
+const groupNotFoundText = "Group not found: "
+
 // notMember reports whether err is signal-cli's refusal of a request in
 // a group the account is no longer in.
 func notMember(err error) bool {
+	msg, ok := userErrorMessage(err)
+	return ok && strings.Contains(msg, notMemberText)
+}
+
+// userErrorMessage is the message of err when it is signal-cli's user
+// error (-1), which says in its words what it refused; ok is false for
+// any other error.
+func userErrorMessage(err error) (msg string, ok bool) {
 	var rerr *rpc.Error
-	return errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.Contains(rerr.Message, notMemberText)
+	if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError {
+		return rerr.Message, true
+	}
+	return "", false
 }

@@ -664,9 +664,8 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	}
 	const what = "could not leave the group"
 	if err := s.callRaw(ctx, what, "quitGroup", map[string]any{"groupId": gid}, nil); err != nil {
-		var rerr *rpc.Error
-		gone := errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.Contains(rerr.Message, "Group not found: ")
-		if !notMember(err) && !gone {
+		msg, _ := userErrorMessage(err)
+		if !notMember(err) && !strings.Contains(msg, groupNotFoundText) {
 			return s.mapError(what, err)
 		}
 		// Out of it already (removed while the gateway did not see the
@@ -746,7 +745,13 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	}
 	// One signal-cli has no profile key of is only invited: no member
 	// comes to the room, so the room says why.
-	if g, chat, err := s.readGroup(ctx, c.ChatID); err == nil && chat != nil {
+	g, chat, err := s.readGroup(ctx, c.ChatID)
+	if err != nil {
+		s.n.host.Logger().Warn("signal: the group could not be read after the invitation; who is only invited is not told",
+			"login", s.loginID, "chat", c.ChatID, "invited", userID, "err", err)
+		return nil
+	}
+	if chat != nil {
 		invited, missing := outOf(g, []string{userID})
 		s.tellRoom(ctx, c.ChatID, membersOutText(nil, invited, missing))
 	}

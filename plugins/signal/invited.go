@@ -146,9 +146,9 @@ func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, b
 		name = strconv.Quote(name)
 	}
 	log.Info("signal: the user is invited to a group")
-	text := "✉ " + cmpName(by) + " invited you to the Signal group " + name + "."
+	text := "✉ " + senderName(by) + " invited you to the Signal group " + name + "."
 	if !known {
-		text = "✉ You are invited to the Signal group " + name + ", where " + cmpName(by) + " is (Signal does not say who invited you)."
+		text = "✉ You are invited to the Signal group " + name + ", where " + senderName(by) + " is (Signal does not say who invited you)."
 	}
 	text += " Until you accept, its messages do not reach you. To accept, join its room " + chatID + "@ this gateway (or accept " + onPhone +
 		"); to decline, join that room with the password \"" + declineWord + "\"."
@@ -163,7 +163,8 @@ func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, b
 	}
 }
 
-func cmpName(by *pb.Sender) string {
+// senderName is how a notice names by: its name, else its user ID.
+func senderName(by *pb.Sender) string {
 	if by.Name != "" {
 		return by.Name
 	}

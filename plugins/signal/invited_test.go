@@ -17,21 +17,27 @@ import (
 func TestGroupInvitationTold(t *testing.T) {
 	d, _ := startFake(t)
 	s := newSession(t, d)
-	gid := fakesignal.NewGroupID()
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Book club",
-		Members: []fakesignal.Member{{Number: bob, UUID: bobACI, Admin: true}},
-		Pending: []fakesignal.Member{{Number: alice, UUID: aliceACI}}})
+	gid := invitedGroup(d)
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob", DataMessage: &fakesignal.DataMessage{
 		GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "UPDATE"}}})
-	ev := s.next(func(ev *pb.Event) bool {
-		return ev.GetChatRemoved() != nil || strings.Contains(ev.GetMessage().GetText(), "invited")
-	})
+	ev := s.next(func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil || isInvitation(ev) })
 	if ev.GetChatRemoved() != nil || ev.ChatId != bob || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT ||
 		!strings.Contains(ev.GetMessage().Text, "Book club") || !strings.Contains(ev.GetMessage().Text, "on your phone") {
 		t.Fatalf("an invitation to a group: %v, want a notice in bob's chat naming the group and what to do", ev)
 	}
 }
 
+// invitedGroup is the ID of a new group "Book club" in which bob, its
+// admin, invited alice.
+func invitedGroup(d *fakesignal.Daemon) string {
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Book club",
+		Members: []fakesignal.Member{{Number: bob, UUID: bobACI, Admin: true}},
+		Pending: []fakesignal.Member{{Number: alice, UUID: aliceACI}}})
+	return gid
+}
+
+// isInvitation reports whether ev is the notice of an invitation.
 func isInvitation(ev *pb.Event) bool {
 	return strings.Contains(ev.GetMessage().GetText(), "invited")
 }
@@ -80,11 +86,8 @@ func TestGroupInvitationInSyncTold(t *testing.T) {
 func TestGroupInvitationAcceptedByJoin(t *testing.T) {
 	d, _ := startFake(t)
 	s := newSession(t, d)
-	gid := fakesignal.NewGroupID()
+	gid := invitedGroup(d)
 	group := hexGroup(gid)
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Book club",
-		Members: []fakesignal.Member{{Number: bob, UUID: bobACI, Admin: true}},
-		Pending: []fakesignal.Member{{Number: alice, UUID: aliceACI}}})
 	res := s.do(group, &pb.JoinChat{Nick: "alice"})
 	if res.Error != nil {
 		t.Fatalf("joining the room of a group the user is invited to: %v", res.Error)
@@ -111,10 +114,7 @@ func TestGroupInvitationAcceptedByJoin(t *testing.T) {
 func TestGroupInvitationDeclinedByJoin(t *testing.T) {
 	d, _ := startFake(t)
 	s := newSession(t, d)
-	gid := fakesignal.NewGroupID()
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Book club",
-		Members: []fakesignal.Member{{Number: bob, UUID: bobACI, Admin: true}},
-		Pending: []fakesignal.Member{{Number: alice, UUID: aliceACI}}})
+	gid := invitedGroup(d)
 	res := s.do(hexGroup(gid), &pb.JoinChat{Nick: "alice", Password: "Decline"})
 	wantRefused(t, "a join declining an invitation", res, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "declined", "Book club")
 	if d.Calls("quitGroup") != 1 || d.Calls("updateGroup") != 0 {

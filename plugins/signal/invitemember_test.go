@@ -3,6 +3,7 @@ package signal_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
@@ -61,5 +62,32 @@ func TestCreateChatMembersOutTold(t *testing.T) {
 	ev := s.next(isRoomNotice(res.ChatId, stranger+" is not on Signal", erin+" is only invited"))
 	if strings.Contains(ev.GetMessage().Text, bob) {
 		t.Fatalf("the notice names bob, who is in: %q", ev.GetMessage().Text)
+	}
+}
+
+// An invitation Signal took whose group cannot be read afterwards (a
+// passing trouble of signal-cli's listGroups) is done, and the log says
+// the room was not told who is only invited. Before, the read's error
+// was dropped without a word.
+func TestInviteGroupUnreadLogged(t *testing.T) {
+	d, gid := startFake(t)
+	erin := fakesignal.NewUUID()
+	d.NoProfileKey(erin)
+	s := newSession(t, d)
+	// The session's own read of the groups at its connection is done;
+	// then both reads after the update fail: the session's of the
+	// change, and the invitation's.
+	for deadline := time.Now().Add(10 * time.Second); d.Calls("listGroups") == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the session never read its groups")
+		}
+	}
+	d.FailNext("listGroups", -1, "listGroups broke")
+	d.FailNext("listGroups", -1, "listGroups broke")
+	if res := s.do(hexGroup(gid), &pb.Invite{UserId: erin}); res.Error != nil {
+		t.Fatalf("invite: %v", res.Error)
+	}
+	if log := s.p.Stderr(); !strings.Contains(log, "who is only invited is not told") || !strings.Contains(log, "listGroups broke") {
+		t.Fatalf("the group unread after the invitation is not logged:\n%s", log)
 	}
 }

@@ -18,14 +18,7 @@ import (
 // (Before: every one "expired".)
 func TestLinkRefusedSaysWhy(t *testing.T) {
 	d, _ := startFake(t)
-	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
-	c := p.Client()
-	ctx, cancel := p.CallContext()
-	defer cancel()
-	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID, FlowId: "link", LoginDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, ctx, step := startLink(t, d)
 	for _, tc := range []struct {
 		fail      string // finishLink's user error; "": not scanned in time
 		want, not string
@@ -87,14 +80,7 @@ func TestLinkAccountExistsEndsLogin(t *testing.T) {
 // it may have gone through all the same", and the user started over.
 func TestLinkSurvivesDaemonRestart(t *testing.T) {
 	d, _ := startFake(t)
-	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
-	c := p.Client()
-	ctx, cancel := p.CallContext()
-	defer cancel()
-	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID, FlowId: "link", LoginDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, ctx, step := startLink(t, d)
 	type result struct {
 		step *pb.LoginStep
 		err  error

@@ -205,8 +205,7 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 	if errors.Is(err, rpc.ErrTooLarge) {
 		return nil, nil, tooLarge(ref, maxAttachmentBytes+1)
 	}
-	var rerr *rpc.Error
-	if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.HasPrefix(rerr.Message, "Could not find attachment") {
+	if msg, ok := userErrorMessage(err); ok && strings.HasPrefix(msg, "Could not find attachment") {
 		// signal-cli downloads each file as its message comes, and one
 		// it could not download then (a network error, a file gone from
 		// Signal's servers) it only logs: getAttachment never finds it.
@@ -302,9 +301,9 @@ func (n *Network) sweepAttachments(now time.Time) {
 	}
 }
 
-// StickerRetryWait is the pause before getSticker is asked again for a
-// sticker it did not find (downloadSticker). A variable for the tests.
-var StickerRetryWait = 500 * time.Millisecond
+// stickerRetryWait is the pause before getSticker is asked again for a
+// sticker it did not find (downloadSticker).
+const stickerRetryWait = 500 * time.Millisecond
 
 // stickerTries bounds how often getSticker is asked for one sticker.
 const stickerTries = 3
@@ -325,11 +324,10 @@ func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID 
 		}
 		p := map[string]any{"account": s.acc.ID(), "packId": packID, "stickerId": stickerID}
 		err := s.readWith(ctx, what, func(c *rpc.Client) error { return c.Call(ctx, "getSticker", p, &res) })
-		var rerr *rpc.Error
-		if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError && strings.HasPrefix(rerr.Message, "Could not find sticker") {
+		if msg, ok := userErrorMessage(err); ok && strings.HasPrefix(msg, "Could not find sticker") {
 			if try < stickerTries {
 				select {
-				case <-time.After(StickerRetryWait):
+				case <-time.After(stickerRetryWait):
 					continue
 				case <-ctx.Done():
 					return nil, nil, s.mapError(what, ctx.Err())

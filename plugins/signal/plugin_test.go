@@ -607,6 +607,21 @@ func TestLogout(t *testing.T) {
 	}
 }
 
+// startLink starts the plugin on d's daemon and a login by QR code:
+// its client, the context of the test's calls, and the first step.
+func startLink(t *testing.T, d *fakesignal.Daemon) (pb.TransportClient, context.Context, *pb.LoginStep) {
+	t.Helper()
+	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
+	c := p.Client()
+	ctx, cancel := p.CallContext()
+	t.Cleanup(cancel)
+	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID, FlowId: "link", LoginDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, ctx, step
+}
+
 // linkAccount links an account by QR code, scanning as its phone.
 func linkAccount(t *testing.T, p *plugintest.Plugin, d *fakesignal.Daemon, number, aci string) *pb.CompleteStep {
 	t.Helper()
@@ -630,14 +645,7 @@ func linkAccount(t *testing.T, p *plugintest.Plugin, d *fakesignal.Daemon, numbe
 // the login once the phone scanned it.
 func TestLinkByQR(t *testing.T) {
 	d, _ := startFake(t)
-	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
-	c := p.Client()
-	ctx, cancel := p.CallContext()
-	defer cancel()
-	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID, FlowId: "link", LoginDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, ctx, step := startLink(t, d)
 	qr := step.GetDisplay()
 	if qr.GetType() != pb.DisplayType_DISPLAY_TYPE_QR || !fakesignal.IsLinkURI(qr.Data) || step.Instructions == "" {
 		t.Fatalf("first step: %v", step)

@@ -999,10 +999,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		if g == nil {
 			return nil, userError("Group not found: %s", id)
 		}
-		self := func(m Member) bool {
-			return (m.Number != "" && m.Number == a.Number) || (m.UUID != "" && m.UUID == a.UUID)
-		}
-		if i := slices.IndexFunc(g.Pending, self); i >= 0 {
+		if i := slices.IndexFunc(g.Pending, a.self); i >= 0 {
 			// signal-cli accepts the invitation of an account invited.
 			g.Members = append(g.Members, g.Pending[i])
 			g.Pending = slices.Delete(slices.Clone(g.Pending), i, i+1)
@@ -1119,16 +1116,13 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		if g == nil {
 			return nil, userError("Group not found: %s", id)
 		}
-		self := func(m Member) bool {
-			return (m.Number != "" && m.Number == a.Number) || (m.UUID != "" && m.UUID == a.UUID)
-		}
-		if slices.ContainsFunc(g.Pending, self) {
+		if slices.ContainsFunc(g.Pending, a.self) {
 			// signal-cli declines the invitation, and keeps the group.
-			g.Pending = slices.DeleteFunc(slices.Clone(g.Pending), self)
+			g.Pending = slices.DeleteFunc(slices.Clone(g.Pending), a.self)
 			g.Revision++
 			return map[string]any{"timestamp": d.now(), "results": []any{}}, nil
 		}
-		if !slices.ContainsFunc(g.Members, self) {
+		if !slices.ContainsFunc(g.Members, a.self) {
 			// signal-cli's getGroupForUpdating: left or removed already.
 			return nil, userError("User is not a member in group: %s (%s)", g.Name, g.ID)
 		}
@@ -1453,10 +1447,15 @@ func expiration(p map[string]any) (secs int, set bool, err error) {
 	return int(f), true, nil
 }
 
+// self reports whether m is the account itself, by number or UUID.
+func (a *Account) self(m Member) bool {
+	return (m.Number != "" && m.Number == a.Number) || (m.UUID != "" && m.UUID == a.UUID)
+}
+
 // isAdmin reports whether the account is an admin of g.
 func isAdmin(g *Group, a *Account) bool {
 	for _, m := range g.Members {
-		if (m.Number != "" && m.Number == a.Number) || (m.UUID != "" && m.UUID == a.UUID) {
+		if a.self(m) {
 			return m.Admin
 		}
 	}
