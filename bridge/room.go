@@ -2,9 +2,11 @@ package bridge
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"passerelle.im/passerelle/bridge/muc"
@@ -47,6 +49,10 @@ type room struct {
 	nicks     *muc.Nicks
 	selfNick  string // the user's nick; "" until the first join
 	selfID    string // the user's own member ID, when the network marked it (room_nick.go)
+	// selfRenamed is the roomSet's renames count the network's last
+	// RENAMED of the user made here: an answer asked before it is older
+	// than the nick (room_nick.go).
+	selfRenamed uint64
 	// The user's own affiliation and role, as the network's member list
 	// says (zero: member, participant).
 	selfAff     pb.Affiliation
@@ -87,6 +93,9 @@ type roomSet struct {
 	// nodeOnce checks the user's bookmarks node at the session's first
 	// room (bookmark_node.go).
 	nodeOnce sync.Once
+	// renames counts the network's RENAMEDs of the user in any room
+	// (room_nick.go), to tell a chat answer older than the nick.
+	renames atomic.Uint64
 }
 
 func (rs *roomSet) get(chatID string) *room {
@@ -162,6 +171,14 @@ func (t *transport) roomKey(user, chatID string) store.RoomKey {
 // earlier ones. The turn ends before the bookmarks and the joins the
 // chat completes (which take turns of their own): nothing waits on those.
 func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
+	return s.setRoomAsOf(ctx, c, math.MaxUint64)
+}
+
+// setRoomAsOf is setRoom for a description the network gave when the
+// roomSet's renames count was asked: asked before the network's last
+// rename of the user there, its nick of the user is the old one
+// (staleSelfNickLocked).
+func (s *session) setRoomAsOf(ctx context.Context, c *pb.Chat, asked uint64) *room {
 	t := s.t
 	t.fitChat(c) // netinput.go
 	if !isGroup(c.GetType()) {
@@ -179,6 +196,9 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	})
 	r.mu.Lock()
 	oldName := r.name
+	if r.selfRenamed > asked {
+		c = s.staleSelfNickLocked(r, c) // room_nick.go
+	}
 	out := s.updateRoomLocked(ctx, r, c, !fresh)
 	var turn sendTurn
 	if len(out) > 0 {
@@ -569,6 +589,7 @@ func (s *session) syncRoomsOnce(ctx context.Context) bool {
 		return false
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	asked := s.rooms.renames.Load() // before the answer: room_nick.go
 	res, err := client.ChatList(cctx, &pb.LoginRef{LoginId: s.LoginID()})
 	cancel()
 	if e := sdk.FromGRPC(err); e != nil && e.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
@@ -588,7 +609,7 @@ func (s *session) syncRoomsOnce(ctx context.Context) bool {
 				c = full
 			}
 		}
-		s.setRoomFromAnswer(ctx, c)
+		s.setRoomFromAnswer(ctx, c, asked)
 	}
 	s.roomsSyncDone()
 	return true
@@ -673,11 +694,12 @@ func (s *session) findRoom(ctx context.Context, chatID string) *room {
 	if !s.t.host.Caps().GetFeatures().GetGroups() {
 		return nil
 	}
+	asked := s.rooms.renames.Load() // before the answer: room_nick.go
 	c := s.chatInfo(ctx, chatID)
 	if c == nil || c.ChatId != chatID {
 		return nil
 	}
-	return s.setRoomFromAnswer(ctx, c)
+	return s.setRoomFromAnswer(ctx, c, asked)
 }
 
 // closeRooms tells the joined resources of every room of a session that

@@ -26,7 +26,7 @@ func TestRoomSyncPresenceInTurn(t *testing.T) {
 	out, turn := renderHeld(t, tr, s, "on its way")
 	whileHeld(t, tr, r, out, turn, func() {
 		s.setRoomFromAnswer(context.Background(), &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
-			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}, {UserId: "echo-3", Nick: "Three"}}})
+			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}, {UserId: "echo-3", Nick: "Three"}}}, s.rooms.renames.Load())
 	})
 	got := sent()
 	msg := indexOf(got, isHeld)
@@ -63,7 +63,7 @@ func TestRoomSyncCompletesJoinOutOfTurn(t *testing.T) {
 	go func() {
 		defer close(done)
 		s.setRoomFromAnswer(context.Background(), &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
-			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}, {UserId: "echo-3", Nick: "Three"}}})
+			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}, {UserId: "echo-3", Nick: "Three"}}}, s.rooms.renames.Load())
 	}()
 	select {
 	case <-done:
