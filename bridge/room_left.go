@@ -68,13 +68,7 @@ func (s *session) noteLeft(ctx context.Context, chatID string, cond wire.Conditi
 		rs.left = map[string]leftGroup{}
 	}
 	if _, ok := rs.left[chatID]; !ok && len(rs.left) >= store.MaxLeftGroups {
-		oldest := ""
-		for k, v := range rs.left { // as the store does: the oldest goes
-			if oldest == "" || v.at.Before(rs.left[oldest].at) {
-				oldest = k
-			}
-		}
-		delete(rs.left, oldest)
+		dropOldestEntry(rs.left, func(l leftGroup) time.Time { return l.at })
 	}
 	rs.left[chatID] = l
 	rs.mu.Unlock()

@@ -73,14 +73,7 @@ func (s *session) notePrivateChat(ctx context.Context, userID string, r *room) {
 	if !same {
 		p.m[userID] = store.PrivateChat{RoomID: r.chatID, At: now}
 		for len(p.m) > store.MaxPrivateChats {
-			// As the store does: the oldest goes.
-			oldest := ""
-			for k, v := range p.m {
-				if oldest == "" || v.At.Before(p.m[oldest].At) {
-					oldest = k
-				}
-			}
-			delete(p.m, oldest)
+			dropOldestEntry(p.m, func(pc store.PrivateChat) time.Time { return pc.At })
 		}
 	}
 	p.mu.Unlock()
