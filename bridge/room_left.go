@@ -47,8 +47,9 @@ func (s *session) loadLeft() {
 		rs.mu.Lock()
 		defer rs.mu.Unlock()
 		for chatID, l := range m {
-			if _, newer := rs.left[chatID]; newer || rs.m[chatID] != nil {
-				continue // noted since, or a room again
+			// Nothing is noted before this load (noteLeft waits for it).
+			if rs.m[chatID] != nil {
+				continue // a room again
 			}
 			if rs.left == nil {
 				rs.left = map[string]leftGroup{}

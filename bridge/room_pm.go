@@ -49,15 +49,12 @@ func (s *session) privateRooms() *privateChats {
 			// user writes through a room again.
 			s.t.log.Warn("the private chats through rooms are unreadable", "user", s.user, "err", err)
 		}
+		if m == nil {
+			m = map[string]store.PrivateChat{}
+		}
+		// Nothing is noted before this load: each use waits for it.
 		p.mu.Lock()
-		if p.m == nil {
-			p.m = map[string]store.PrivateChat{}
-		}
-		for k, v := range m {
-			if _, newer := p.m[k]; !newer {
-				p.m[k] = v
-			}
-		}
+		p.m = m
 		p.mu.Unlock()
 	})
 	return p
