@@ -47,8 +47,9 @@ func (s *session) loadLeft() {
 		rs.mu.Lock()
 		defer rs.mu.Unlock()
 		for chatID, l := range m {
-			if _, newer := rs.left[chatID]; newer || rs.m[chatID] != nil {
-				continue // noted since, or a room again
+			// Nothing is noted before this load (noteLeft waits for it).
+			if rs.m[chatID] != nil {
+				continue // a room again
 			}
 			if rs.left == nil {
 				rs.left = map[string]leftGroup{}
@@ -68,13 +69,7 @@ func (s *session) noteLeft(ctx context.Context, chatID string, cond wire.Conditi
 		rs.left = map[string]leftGroup{}
 	}
 	if _, ok := rs.left[chatID]; !ok && len(rs.left) >= store.MaxLeftGroups {
-		oldest := ""
-		for k, v := range rs.left { // as the store does: the oldest goes
-			if oldest == "" || v.at.Before(rs.left[oldest].at) {
-				oldest = k
-			}
-		}
-		delete(rs.left, oldest)
+		dropOldestEntry(rs.left, func(l leftGroup) time.Time { return l.at })
 	}
 	rs.left[chatID] = l
 	rs.mu.Unlock()

@@ -3,7 +3,6 @@ package bridge_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"passerelle.im/passerelle/internal/xmpptest"
 )
@@ -29,13 +28,7 @@ func TestRoomLeftKeptAcrossRestart(t *testing.T) {
 	s.start()
 	s.waitGateway(alice)
 	// The login back (not a join before it, refused for want of one).
-	deadline := time.Now().Add(timeout)
-	for s.logs.Count(`msg="contacts synced"`) <= synced {
-		if time.Now().After(deadline) {
-			t.Fatal("the login never came back after the restart")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitLogCount(t, s, `msg="contacts synced"`, synced+1)
 	raw(t, alice, `<presence to='`+room+`/a'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
 	st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "presence" && s.Type == "error" })
 	if err != nil || st.Err.Condition != "registration-required" || !strings.Contains(st.XML, "you left this group") {

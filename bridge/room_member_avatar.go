@@ -60,8 +60,13 @@ func (s *session) saveMemberAvatar(ctx context.Context, userID string, info *pb.
 	if old, known := s.avatarHash(userID); known && old == hash {
 		return // stored already (or a contact's)
 	}
-	if _, err := t.db.GetPuppet(t.name, s.LoginID(), userID); !errors.Is(err, store.ErrNotFound) {
-		return // a contact's, or the store unreadable
+	switch _, err := t.db.GetPuppet(t.name, s.LoginID(), userID); {
+	case err == nil:
+		return // a contact's: saveAvatar stores it
+	case !errors.Is(err, store.ErrNotFound):
+		// Fetched again after a restart, as before the records.
+		t.log.Warn("a member's avatar not stored: the contacts are unreadable", "user", s.user, "user_id", userID, "err", err)
+		return
 	}
 	a := store.ContactAvatar{AvatarID: info.AvatarId, Hash: hash}
 	for _, r := range s.rooms.all() {

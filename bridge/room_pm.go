@@ -49,15 +49,12 @@ func (s *session) privateRooms() *privateChats {
 			// user writes through a room again.
 			s.t.log.Warn("the private chats through rooms are unreadable", "user", s.user, "err", err)
 		}
+		if m == nil {
+			m = map[string]store.PrivateChat{}
+		}
+		// Nothing is noted before this load: each use waits for it.
 		p.mu.Lock()
-		if p.m == nil {
-			p.m = map[string]store.PrivateChat{}
-		}
-		for k, v := range m {
-			if _, newer := p.m[k]; !newer {
-				p.m[k] = v
-			}
-		}
+		p.m = m
 		p.mu.Unlock()
 	})
 	return p
@@ -73,14 +70,7 @@ func (s *session) notePrivateChat(ctx context.Context, userID string, r *room) {
 	if !same {
 		p.m[userID] = store.PrivateChat{RoomID: r.chatID, At: now}
 		for len(p.m) > store.MaxPrivateChats {
-			// As the store does: the oldest goes.
-			oldest := ""
-			for k, v := range p.m {
-				if oldest == "" || v.At.Before(p.m[oldest].At) {
-					oldest = k
-				}
-			}
-			delete(p.m, oldest)
+			dropOldestEntry(p.m, func(pc store.PrivateChat) time.Time { return pc.At })
 		}
 	}
 	p.mu.Unlock()

@@ -49,7 +49,11 @@ func (db *DB) PutLeftGroup(ctx context.Context, transport, loginID, chatID strin
 			return fmt.Errorf("store: put left group: %w", err)
 		}
 		if gb.Get([]byte(chatID)) == nil {
-			if err := dropOldestLeft(gb); err != nil {
+			err := dropOldest(gb, MaxLeftGroups, "left groups", func(v []byte) (time.Time, error) {
+				l, err := decodeLeft(v)
+				return l.At, err
+			})
+			if err != nil {
 				return err
 			}
 		}
@@ -70,35 +74,6 @@ func decodeLeft(v []byte) (LeftGroup, error) {
 	}
 	l.At = time.Unix(0, int64(at))
 	return l, nil
-}
-
-// dropOldestLeft deletes the oldest records of gb (an unreadable one
-// first) until it holds fewer than MaxLeftGroups. Writer only.
-func dropOldestLeft(gb *bbolt.Bucket) error {
-	for countKeys(gb) >= MaxLeftGroups {
-		var oldest []byte
-		var at time.Time
-		err := gb.ForEach(func(k, v []byte) error {
-			l, err := decodeLeft(v)
-			if err != nil {
-				l.At = time.Time{}
-			}
-			if oldest == nil || l.At.Before(at) {
-				oldest, at = append([]byte(nil), k...), l.At
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("store: prune left groups: %w", err)
-		}
-		if oldest == nil {
-			return nil
-		}
-		if err := gb.Delete(oldest); err != nil {
-			return fmt.Errorf("store: prune left groups: %w", err)
-		}
-	}
-	return nil
 }
 
 // LeftGroups returns the login's groups left, by chat ID; nil when there

@@ -479,14 +479,3 @@ func sub(b *bbolt.Bucket, name []byte) *bbolt.Bucket {
 	}
 	return b.Bucket(name)
 }
-
-// countKeys counts b's keys (bbolt's Stats does not see a write
-// transaction's own changes).
-func countKeys(b *bbolt.Bucket) int {
-	n := 0
-	c := b.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		n++
-	}
-	return n
-}

@@ -45,8 +45,12 @@ func (db *DB) PutPrivateChat(ctx context.Context, transport, loginID, userID, ro
 		if err != nil {
 			return fmt.Errorf("store: put private chat: %w", err)
 		}
-		if qb.Get([]byte(userID)) == nil && countKeys(qb) >= MaxPrivateChats {
-			if err := dropOldestPrivate(qb); err != nil {
+		if qb.Get([]byte(userID)) == nil {
+			err := dropOldest(qb, MaxPrivateChats, "private chats", func(v []byte) (time.Time, error) {
+				pc, err := decodePrivate(v)
+				return pc.At, err
+			})
+			if err != nil {
 				return err
 			}
 		}
@@ -57,42 +61,23 @@ func (db *DB) PutPrivateChat(ctx context.Context, transport, loginID, userID, ro
 	})
 }
 
-// dropOldestPrivate deletes the oldest records of qb until it holds
-// fewer than MaxPrivateChats. Writer only.
-func dropOldestPrivate(qb *bbolt.Bucket) error {
-	for countKeys(qb) >= MaxPrivateChats {
-		var oldest []byte
-		var at uint64
-		err := qb.ForEach(func(k, v []byte) error {
-			d := newDec(v)
-			d.str()
-			t := d.uvarint()
-			if oldest == nil || d.err != nil || t < at {
-				oldest, at = append([]byte(nil), k...), t
-				if d.err != nil {
-					at = 0
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("store: prune private chats: %w", err)
-		}
-		if oldest == nil {
-			return nil
-		}
-		if err := qb.Delete(oldest); err != nil {
-			return fmt.Errorf("store: prune private chats: %w", err)
-		}
-	}
-	return nil
-}
-
 // PrivateChat is a member the user last wrote to privately through a
 // room: that room, and when.
 type PrivateChat struct {
 	RoomID string
 	At     time.Time
+}
+
+// decodePrivate reads a record of bPrivate.
+func decodePrivate(v []byte) (PrivateChat, error) {
+	d := newDec(v)
+	pc := PrivateChat{RoomID: d.str()}
+	at := d.uvarint()
+	if d.err != nil {
+		return PrivateChat{}, d.err
+	}
+	pc.At = time.Unix(0, int64(at))
+	return pc, nil
 }
 
 // PrivateChats returns the login's private chats through rooms, by
@@ -111,16 +96,14 @@ func (db *DB) PrivateChats(transport, loginID string) (map[string]PrivateChat, e
 			return nil
 		}
 		return qb.ForEach(func(k, v []byte) error {
-			d := newDec(v)
-			roomID := d.str()
-			at := d.uvarint()
-			if d.err != nil {
-				return fmt.Errorf("store: private chat with %s: %w", k, d.err)
+			pc, err := decodePrivate(v)
+			if err != nil {
+				return fmt.Errorf("store: private chat with %s: %w", k, err)
 			}
 			if out == nil {
 				out = map[string]PrivateChat{}
 			}
-			out[string(k)] = PrivateChat{RoomID: roomID, At: time.Unix(0, int64(at))}
+			out[string(k)] = pc
 			return nil
 		})
 	})

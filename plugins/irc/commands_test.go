@@ -203,11 +203,7 @@ func TestNickServIdentifyWithoutNickServ(t *testing.T) {
 // waited for: the LIST showed nothing.
 func TestListToTheServer(t *testing.T) {
 	s := startNgircd(t)
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", loginFields(s, "ned", "#alpha, #beta"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loggedIn(t, s, "", "ned", "#alpha, #beta")
 	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "TOPIC #beta :Beta talk\n/LIST")); res.Error != nil {
 		t.Fatalf("LIST to the server: %v", res.Error)
 	}
@@ -228,11 +224,7 @@ func TestListToTheServer(t *testing.T) {
 // not among the numerics shown: such a command showed nothing.
 func TestWhoToTheServer(t *testing.T) {
 	s := startNgircd(t)
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", loginFields(s, "ned", ""))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loggedIn(t, s, "", "ned", "")
 	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "WHO ned\nLUSERS")); res.Error != nil {
 		t.Fatalf("WHO to the server: %v", res.Error)
 	}

@@ -42,6 +42,10 @@ type codec struct {
 var multiByte = []encoding.Encoding{japanese.ShiftJIS, japanese.EUCJP, korean.EUCKR,
 	traditionalchinese.Big5, simplifiedchinese.GBK}
 
+// encodingExamples are encodings lookupEncoding takes, named in its
+// refusals.
+const encodingExamples = "latin1, cp1252, iso-8859-15, koi8-r, cp1251 or shift_jis"
+
 // lookupEncoding is the codec of an encoding's name (its IANA name or
 // alias, or a name browsers take: latin1, cp1252, koi8-r, iso-8859-15,
 // shift_jis); "" and UTF-8 are the zero codec. An encoding IRC's lines
@@ -65,7 +69,7 @@ func lookupEncoding(name string) (codec, error) {
 		enc, err = htmlindex.Get(name)
 	}
 	if enc == nil || err != nil {
-		return codec{}, fmt.Errorf("%q is no encoding known here: name one such as latin1, cp1252, iso-8859-15, koi8-r, cp1251 or shift_jis", name)
+		return codec{}, fmt.Errorf("%q is no encoding known here: name one such as %s", name, encodingExamples)
 	}
 	if enc == encoding.Nop || isUTF8(enc) {
 		return codec{}, nil
@@ -78,7 +82,7 @@ func lookupEncoding(name string) (codec, error) {
 			return codec{name: name, enc: enc}, nil
 		}
 	}
-	return codec{}, fmt.Errorf("%q cannot carry IRC's lines (ASCII must stand for itself, in at most the bytes of UTF-8): name one such as latin1, cp1252, iso-8859-15, koi8-r, cp1251 or shift_jis", name)
+	return codec{}, fmt.Errorf("%q cannot carry IRC's lines (ASCII must stand for itself, in at most the bytes of UTF-8): name one such as %s", name, encodingExamples)
 }
 
 // isUTF8 reports whether enc is UTF-8 (whose names the indexes give

@@ -20,13 +20,7 @@ import (
 // in UTF-8, which the server's other users read as mojibake.
 func TestServerEncoding(t *testing.T) {
 	srv := startScripted(t, "", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["encoding"] = " KOI8-R "
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := encodedLogin(t, srv.fields("kit"), " KOI8-R ")
 
 	// "Миша" and "привет" in KOI8-R.
 	const misha, privet = "\xed\xc9\xdb\xc1", "\xd0\xd2\xc9\xd7\xc5\xd4"
@@ -155,13 +149,7 @@ func TestServerEncodingSASL(t *testing.T) {
 // for the character ("AWAY :?? ?????" to others), with no word.
 func TestServerEncodingAway(t *testing.T) {
 	srv := startScripted(t, "", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["encoding"] = "koi8-r"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := encodedLogin(t, srv.fields("kit"), "koi8-r")
 	cmds := p.Commands()
 	res := cmds.Send(command(login.LoginId, "", &pb.SetPresence{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_DND, Status: "в отпуске €"}}))
 	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.GetText(), "€") || !strings.Contains(res.Error.GetText(), "koi8-r") {
@@ -182,13 +170,7 @@ func TestServerEncodingAway(t *testing.T) {
 // and 700 in KOI8-R, go in two lines of at most 512 bytes, not four.
 func TestServerEncodingSplitsByEncodedLength(t *testing.T) {
 	srv := startScripted(t, "", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["encoding"] = "koi8-r"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := encodedLogin(t, srv.fields("kit"), "koi8-r")
 	text := strings.Repeat("пример ", 100)
 	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "dave", "txn-1", text)); res.Error != nil {
 		t.Fatalf("send: %v", res.Error)
@@ -218,13 +200,7 @@ func TestServerEncodingSplitsByEncodedLength(t *testing.T) {
 // to 249 letters.
 func TestServerEncodingTopicFitsByEncodedLength(t *testing.T) {
 	s := startNgircd(t)
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := loginFields(s, "kit", "#kt")
-	f["encoding"] = "koi8-r"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := encodedLogin(t, loginFields(s, "kit", "#kt"), "koi8-r")
 	topic := strings.Repeat("я", 400)
 	if e := p.Commands().Send(command(login.LoginId, "#kt", &pb.SetTopic{Topic: topic})).Error; e != nil {
 		t.Fatalf("topic: %v", e)
@@ -235,4 +211,17 @@ func TestServerEncodingTopicFitsByEncodedLength(t *testing.T) {
 	if got := ev.GetTopic().Topic; got != topic {
 		t.Errorf("topic of %d letters, want 400", utf8.RuneCountInString(got))
 	}
+}
+
+// encodedLogin starts the plugin and logs in with these fields and the
+// server encoding enc, connected.
+func encodedLogin(t *testing.T, f map[string]string, enc string) (*plugintest.Plugin, *plugintest.EventStream, *pb.CompleteStep) {
+	t.Helper()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f["encoding"] = enc
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	return p, evs, login
 }

@@ -204,13 +204,13 @@ func FuzzSplitText(f *testing.F) {
 			return
 		}
 		budget := lineBudget(sourceLen(len(nick), nick), len(target), action)
-		parts := splitText(text, budget)
+		parts := codec{}.split(text, budget)
 		if strings.Join(parts, "") != text {
-			t.Fatalf("splitText(%q, %d) = %q", text, budget, parts)
+			t.Fatalf("split(%q, %d) = %q", text, budget, parts)
 		}
 		for _, p := range parts {
 			if len(p) > budget || !utf8.ValidString(p) {
-				t.Fatalf("splitText(%q, %d): part %q", text, budget, p)
+				t.Fatalf("split(%q, %d): part %q", text, budget, p)
 			}
 		}
 		// Cut by their length in a server's encoding.

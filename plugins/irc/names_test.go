@@ -149,11 +149,7 @@ func TestLatin1AndUTF8Channels(t *testing.T) {
 // has no room address; not bridged") and all said in it.
 func TestControlCharacterChannel(t *testing.T) {
 	srv := startScripted(t, "", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := scriptedLogin(t, srv, "", "kit", "")
 
 	cmds := p.Commands()
 	for _, tc := range []struct{ wire, id, name string }{

@@ -42,7 +42,7 @@ func TestSplitTextKeepsCharactersWhole(t *testing.T) {
 	for _, lead := range []string{"", "a"} {
 		for _, unit := range []string{"e\u0301", "👩\u200d💻", "👍🏽", "❤\ufe0f", "🇫🇷", "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"} {
 			text := lead + strings.Repeat(unit, 100)
-			parts := splitText(text, 64)
+			parts := codec{}.split(text, 64)
 			if strings.Join(parts, "") != text {
 				t.Fatalf("%q: the pieces do not make the text", unit)
 			}

@@ -1149,10 +1149,6 @@ func lineBudget(source, target int, action bool) int {
 	return max(n, 64)
 }
 
-// splitText cuts UTF-8 text into pieces of at most max bytes
-// (codec.split).
-func splitText(text string, max int) []string { return codec{}.split(text, max) }
-
 // split cuts text into pieces of at most max bytes in the encoding (a
 // line in KOI8-R carries a Cyrillic letter in one byte, not UTF-8's
 // two): after the last space that leaves a piece at least half full, so
