@@ -410,6 +410,9 @@ func (s *scripted) serve(conn net.Conn) {
 				now = now[:s.nickLen]
 			}
 			s.nick = now
+			// Waiters on the nick (wait) woke at the line's arrival,
+			// before this change: wake them again.
+			s.signalLocked()
 			s.mu.Unlock()
 			if registered && old == now {
 				continue // the nick the client has: nothing changes
