@@ -170,7 +170,8 @@ func (db *DB) PutMemberAvatar(ctx context.Context, transport, loginID, roomID, u
 
 // MemberAvatars returns the recorded avatars of one login's group
 // members, by user ID (a member of several rooms once: the record read
-// last); empty (nil) when none is.
+// last); empty (nil) when none is. An unreadable record is left out and
+// logged (readRecords).
 func (db *DB) MemberAvatars(transport, loginID string) (map[string]ContactAvatar, error) {
 	if err := checkPart("transport", transport, false); err != nil {
 		return nil, err
@@ -184,21 +185,16 @@ func (db *DB) MemberAvatars(transport, loginID string) (map[string]ContactAvatar
 		if wb == nil {
 			return nil
 		}
-		return wb.ForEach(func(k, v []byte) error {
+		var err error
+		out, err = readRecords(wb, "members' avatars", transport, loginID, func(k, v []byte) (string, ContactAvatar, error) {
 			parts, err := splitComp(k)
 			if err != nil || len(parts) != 2 {
-				return fmt.Errorf("store: member avatar key %q: %w", k, ErrCorrupt)
+				return "", ContactAvatar{}, fmt.Errorf("member avatar key: %w", ErrCorrupt)
 			}
 			a, err := decodeAvatar(v)
-			if err != nil {
-				return fmt.Errorf("store: member avatar of %s: %w", parts[1], err)
-			}
-			if out == nil {
-				out = map[string]ContactAvatar{}
-			}
-			out[parts[1]] = a
-			return nil
+			return parts[1], a, err
 		})
+		return err
 	})
 	return out, err
 }

@@ -77,8 +77,8 @@ func decodeLeft(v []byte) (LeftGroup, error) {
 }
 
 // LeftGroups returns the login's groups left, by chat ID; nil when there
-// is none. An unreadable record is left out, not an error: the others
-// still answer joins.
+// is none. An unreadable record is left out and logged, not an error:
+// the others still answer joins (readRecords).
 func (db *DB) LeftGroups(transport, loginID string) (map[string]LeftGroup, error) {
 	if err := checkPart("transport", transport, false); err != nil {
 		return nil, err
@@ -92,17 +92,12 @@ func (db *DB) LeftGroups(transport, loginID string) (map[string]LeftGroup, error
 		if gb == nil {
 			return nil
 		}
-		return gb.ForEach(func(k, v []byte) error {
+		var err error
+		out, err = readRecords(gb, "groups left", transport, loginID, func(k, v []byte) (string, LeftGroup, error) {
 			l, err := decodeLeft(v)
-			if err != nil {
-				return nil
-			}
-			if out == nil {
-				out = map[string]LeftGroup{}
-			}
-			out[string(k)] = l
-			return nil
+			return string(k), l, err
 		})
+		return err
 	})
 	return out, err
 }

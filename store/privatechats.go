@@ -81,7 +81,8 @@ func decodePrivate(v []byte) (PrivateChat, error) {
 }
 
 // PrivateChats returns the login's private chats through rooms, by
-// member user ID; nil when there is none.
+// member user ID; nil when there is none. An unreadable record is left
+// out and logged (readRecords).
 func (db *DB) PrivateChats(transport, loginID string) (map[string]PrivateChat, error) {
 	if err := checkPart("transport", transport, false); err != nil {
 		return nil, err
@@ -95,17 +96,12 @@ func (db *DB) PrivateChats(transport, loginID string) (map[string]PrivateChat, e
 		if qb == nil {
 			return nil
 		}
-		return qb.ForEach(func(k, v []byte) error {
+		var err error
+		out, err = readRecords(qb, "private chats", transport, loginID, func(k, v []byte) (string, PrivateChat, error) {
 			pc, err := decodePrivate(v)
-			if err != nil {
-				return fmt.Errorf("store: private chat with %s: %w", k, err)
-			}
-			if out == nil {
-				out = map[string]PrivateChat{}
-			}
-			out[string(k)] = pc
-			return nil
+			return string(k), pc, err
 		})
+		return err
 	})
 	return out, err
 }
