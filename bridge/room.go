@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"passerelle.im/passerelle/bridge/muc"
@@ -49,10 +48,12 @@ type room struct {
 	nicks     *muc.Nicks
 	selfNick  string // the user's nick; "" until the first join
 	selfID    string // the user's own member ID, when the network marked it (room_nick.go)
-	// selfRenamed is the roomSet's renames count the network's last
-	// RENAMED of the user made here: an answer asked before it is older
-	// than the nick (room_nick.go).
-	selfRenamed uint64
+	// memberNews is the session's news count at the network's last
+	// event about each member, by user ID (selfKey: the user's nick or
+	// standing); listNews at its last whole member list (a chat update).
+	// An answer asked before is older (room_member_news.go).
+	memberNews map[string]uint64
+	listNews   uint64
 	// The user's own affiliation and role, as the network's member list
 	// says (zero: member, participant).
 	selfAff     pb.Affiliation
@@ -93,9 +94,10 @@ type roomSet struct {
 	// nodeOnce checks the user's bookmarks node at the session's first
 	// room (bookmark_node.go).
 	nodeOnce sync.Once
-	// renames counts the network's RENAMEDs of the user in any room
-	// (room_nick.go), to tell a chat answer older than the nick.
-	renames atomic.Uint64
+	// news counts the network's member events in any room and the
+	// questions under way, to tell a chat answer older than an event
+	// (room_member_news.go).
+	news newsClock
 }
 
 func (rs *roomSet) get(chatID string) *room {
@@ -175,9 +177,9 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 }
 
 // setRoomAsOf is setRoom for a description the network gave when the
-// roomSet's renames count was asked: asked before the network's last
-// rename of the user there, its nick of the user is the old one
-// (staleSelfNickLocked).
+// roomSet's news count was asked (math.MaxUint64: an event, newer than
+// all): its members the network told of since are as the room has them
+// (freshMembersLocked).
 func (s *session) setRoomAsOf(ctx context.Context, c *pb.Chat, asked uint64) *room {
 	t := s.t
 	t.fitChat(c) // netinput.go
@@ -196,8 +198,10 @@ func (s *session) setRoomAsOf(ctx context.Context, c *pb.Chat, asked uint64) *ro
 	})
 	r.mu.Lock()
 	oldName := r.name
-	if r.selfRenamed > asked {
-		c = s.staleSelfNickLocked(r, c) // room_nick.go
+	if asked != math.MaxUint64 {
+		c = s.freshMembersLocked(r, c, asked) // room_member_news.go
+	} else if len(c.Members) > 0 {
+		r.listNews = s.rooms.news.tick() // a whole list: newer than answers asked before
 	}
 	out := s.updateRoomLocked(ctx, r, c, !fresh)
 	var turn sendTurn
@@ -589,7 +593,8 @@ func (s *session) syncRoomsOnce(ctx context.Context) bool {
 		return false
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	asked := s.rooms.renames.Load() // before the answer: room_nick.go
+	asked := s.rooms.news.ask() // before the answer: room_member_news.go
+	defer s.rooms.news.answered(asked)
 	res, err := client.ChatList(cctx, &pb.LoginRef{LoginId: s.LoginID()})
 	cancel()
 	if e := sdk.FromGRPC(err); e != nil && e.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
@@ -694,7 +699,8 @@ func (s *session) findRoom(ctx context.Context, chatID string) *room {
 	if !s.t.host.Caps().GetFeatures().GetGroups() {
 		return nil
 	}
-	asked := s.rooms.renames.Load() // before the answer: room_nick.go
+	asked := s.rooms.news.ask() // before the answer: room_member_news.go
+	defer s.rooms.news.answered(asked)
 	c := s.chatInfo(ctx, chatID)
 	if c == nil || c.ChatId != chatID {
 		return nil

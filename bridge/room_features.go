@@ -27,7 +27,7 @@ func (r *room) takeFeaturesLocked(c *pb.Chat) {
 // asked (ChatList, ChatInfo): its features unset are the network's,
 // no narrower ones of an earlier answer. Taken beside the chat's worker,
 // its presences keep the room's order of writes (setRoom); asked is the
-// roomSet's renames count before the question (setRoomAsOf).
+// roomSet's news count before the question (setRoomAsOf).
 func (s *session) setRoomFromAnswer(ctx context.Context, c *pb.Chat, asked uint64) *room {
 	r := s.setRoomAsOf(ctx, c, asked)
 	if r != nil {

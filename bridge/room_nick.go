@@ -3,7 +3,6 @@ package bridge
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/muc"
@@ -203,7 +202,8 @@ func (s *session) takeStandingLocked(r *room, m *pb.Member, show bool) [][]byte 
 
 // selfMemberEvent is a MemberEvent of the user's own member: a rename is
 // the user's new nick, a role change their new standing; the rest comes
-// as ChatRemoved or a chat update.
+// as ChatRemoved or a chat update. Either is newer than a chat answer
+// asked before it (room_member_news.go).
 func (s *session) selfMemberEvent(r *room, me *pb.MemberEvent) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -212,34 +212,14 @@ func (s *session) selfMemberEvent(r *room, me *pb.MemberEvent) [][]byte {
 			r.selfID = m.UserId
 		}
 		if me.Kind == pb.MemberEvent_KIND_ROLE_CHANGED {
+			s.noteMemberNewsLocked(r, selfKey)
 			return s.takeStandingLocked(r, me.GetMember(), true) // made admin, or no longer
 		}
 		return nil
 	}
 	r.ownNickLocked(s)
 	if me.GetMember().GetNick() != "" {
-		r.selfRenamed = s.rooms.renames.Add(1)
+		s.noteMemberNewsLocked(r, selfKey)
 	}
 	return s.takeSelfLocked(r, me.GetMember(), true)
-}
-
-// A chat answer (ChatList, ChatInfo) is taken beside the chat's worker:
-// one the network gave before it renamed the user, taken after the
-// RENAMED, named the user by the old nick and undid the change (the
-// login's room sync, under way while the user changed nick right after
-// a join, set them back). Such an answer's nick of the user is dropped:
-// the RENAMED is newer; its other news stands.
-
-// staleSelfNickLocked is c without the nick of the user's own member,
-// which is older than the network's last rename of the user. Call with
-// r.mu held.
-func (s *session) staleSelfNickLocked(r *room, c *pb.Chat) *pb.Chat {
-	c = proto.Clone(c).(*pb.Chat)
-	marked := anySelf(c.Members)
-	for _, m := range c.Members {
-		if s.isSelfLocked(r, m, marked) {
-			m.Nick = ""
-		}
-	}
-	return c
 }

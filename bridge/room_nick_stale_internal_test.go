@@ -21,7 +21,7 @@ func TestStaleAnswerKeepsRenamedNick(t *testing.T) {
 		return &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
 			Members: []*pb.Member{{UserId: "self-alice", Nick: nick, IsSelf: true}, {UserId: "echo-1", Nick: "One"}}}
 	}
-	s.setRoomFromAnswer(ctx, chat("gopher"), s.rooms.renames.Load())
+	answerNow(ctx, s, chat("gopher"))
 	sent()
 	nickNow := func() string {
 		r.mu.Lock()
@@ -32,13 +32,14 @@ func TestStaleAnswerKeepsRenamedNick(t *testing.T) {
 		t.Fatalf("nick before the rename: %q", n)
 	}
 
-	asked := s.rooms.renames.Load() // the room sync asks, the answer is late
+	asked := s.rooms.news.ask() // the room sync asks, the answer is late
 	out := s.selfMemberEvent(r, &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED,
 		Member: &pb.Member{UserId: "self-alice", Nick: "gopher2", IsSelf: true}})
 	if len(out) == 0 || nickNow() != "gopher2" {
 		t.Fatalf("the network's rename: nick %q, %d stanzas", nickNow(), len(out))
 	}
 	s.setRoomFromAnswer(ctx, chat("gopher"), asked)
+	s.rooms.news.answered(asked)
 	if n := nickNow(); n != "gopher2" {
 		t.Errorf("after an answer asked before the rename: nick %q, want gopher2", n)
 	}
@@ -48,7 +49,7 @@ func TestStaleAnswerKeepsRenamedNick(t *testing.T) {
 		}
 	}
 
-	s.setRoomFromAnswer(ctx, chat("gopher3"), s.rooms.renames.Load())
+	answerNow(ctx, s, chat("gopher3"))
 	if n := nickNow(); n != "gopher3" {
 		t.Errorf("after an answer asked after the rename, naming a nick changed elsewhere: nick %q, want gopher3", n)
 	}

@@ -255,7 +255,8 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 }
 
 // memberEvent is a change of the group's members, as occupant presences;
-// by is the event's sender, who kicked or banned the member.
+// by is the event's sender, who kicked or banned the member. One that
+// changes the room is newer than a chat answer asked before it.
 func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]byte {
 	m := me.GetMember()
 	r.mu.Lock()
@@ -280,6 +281,9 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 	kind := me.Kind
 	if (kind == pb.MemberEvent_KIND_JOINED || kind == pb.MemberEvent_KIND_ROLE_CHANGED) && m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
 		kind = pb.MemberEvent_KIND_BANNED // an outcast is on the ban list, no occupant
+	}
+	if kind != pb.MemberEvent_KIND_RENAMED || had {
+		s.noteMemberNewsLocked(r, id) // newer than an answer asked before: room_member_news.go
 	}
 	switch kind {
 	case pb.MemberEvent_KIND_JOINED, pb.MemberEvent_KIND_ROLE_CHANGED:

@@ -25,8 +25,8 @@ func TestRoomSyncPresenceInTurn(t *testing.T) {
 	sent()
 	out, turn := renderHeld(t, tr, s, "on its way")
 	whileHeld(t, tr, r, out, turn, func() {
-		s.setRoomFromAnswer(context.Background(), &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
-			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}, {UserId: "echo-3", Nick: "Three"}}}, s.rooms.renames.Load())
+		answerNow(context.Background(), s, &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
+			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}, {UserId: "echo-3", Nick: "Three"}}})
 	})
 	got := sent()
 	msg := indexOf(got, isHeld)
@@ -62,8 +62,8 @@ func TestRoomSyncCompletesJoinOutOfTurn(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.setRoomFromAnswer(context.Background(), &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
-			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}, {UserId: "echo-3", Nick: "Three"}}}, s.rooms.renames.Load())
+		answerNow(context.Background(), s, &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
+			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}, {UserId: "echo-3", Nick: "Three"}}})
 	}()
 	select {
 	case <-done:
