@@ -36,7 +36,7 @@ var mediaExts = map[string]string{
 	// Any bytes: no extension says more than none (the system's lists
 	// give ".bin", ".exe"... by the machine).
 	"application/octet-stream": "",
-	"text/plain": ".txt", "text/csv": ".csv", "text/html": ".html", "text/vcard": ".vcf", "text/x-vcard": ".vcf",
+	"text/plain":               ".txt", "text/csv": ".csv", "text/html": ".html", "text/vcard": ".vcf", "text/x-vcard": ".vcf",
 }
 
 // extFor is a file extension for a MIME type (parameters aside): the

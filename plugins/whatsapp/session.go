@@ -125,6 +125,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.pins = newPinStore(login.Dir)
 	s.calls = newCalls(login.Dir)
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
+	s.unread.open(login.Dir, s.log) // readmarkstore.go
 	return s
 }
 
@@ -364,6 +365,7 @@ func (s *Session) Disconnect(context.Context) error {
 	}
 	s.hookMu.Unlock()
 	s.d.close()
+	s.unread.closeJournal()
 	return nil
 }
 
