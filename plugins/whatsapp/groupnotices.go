@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 
@@ -15,7 +16,7 @@ import (
 // them (the room itself for WhatsApp's own, such as a suspension): who
 // may send messages, edit the group's info or add members, whether
 // admins approve newcomers, a new invite link, the group suspended or
-// restored. They changed the room's features silently, or nothing.
+// restored, and, to its admins, who asked to join it. They changed the room's features silently, or nothing.
 
 // The lines said.
 const (
@@ -31,6 +32,7 @@ const (
 	inviteResetText    = "Reset this group's invite link: the old one no longer works; the new one is "
 	suspendedText      = "WhatsApp suspended this group: no one can send messages to it"
 	unsuspendedText    = "WhatsApp restored this group: messages can be sent to it again"
+	joinRequestText    = " asked to join this group: approve or reject the request on your phone"
 	groupNoticeIDStart = "group-"
 )
 
@@ -79,6 +81,9 @@ func (s *Session) groupNotices(e *events.GroupInfo, by *pb.Sender) []*pb.Event {
 	if e.NewInviteLink != nil && *e.NewInviteLink != "" {
 		say("invite", inviteResetText+*e.NewInviteLink, by)
 	}
+	for _, who := range joinRequests(e) {
+		say("join-request-"+who.User, s.requesterName(who)+joinRequestText, &pb.Sender{})
+	}
 	// WhatsApp's own doing: from the room itself, whoever the
 	// notification names.
 	if e.Suspended {
@@ -107,4 +112,40 @@ func (s *Session) approvalNotice(e *events.GroupInfo) (what, text string) {
 		return "approval-on", approvalOnText
 	}
 	return "approval-off", approvalOffText
+}
+
+// joinRequests are those who asked to join e's group, as its admins are
+// told: <created_membership_requests> holding a <requested_user jid=…
+// phone_number=…/> each (the form WhatsApp Web reads, as other clients
+// of the protocol read it), which whatsmeow leaves among its unknown
+// changes. By phone number when the notification gives it beside a LID.
+func joinRequests(e *events.GroupInfo) []types.JID {
+	var out []types.JID
+	for _, n := range e.UnknownChanges {
+		if n == nil || n.Tag != "created_membership_requests" {
+			continue
+		}
+		for _, u := range n.GetChildrenByTag("requested_user") {
+			ag := u.AttrGetter()
+			who := preferPN(ag.OptionalJIDOrEmpty("jid"), ag.OptionalJIDOrEmpty("phone_number"))
+			if !who.IsEmpty() {
+				out = append(out, who.ToNonAD())
+			}
+		}
+	}
+	return out
+}
+
+// requesterName names someone who is no member (yet): their name as the
+// user knows it and their number, or the number alone; "someone" for a
+// LID whose number and name are not known.
+func (s *Session) requesterName(who types.JID) string {
+	name := contactName(s.person(context.Background(), who))
+	if who.Server != types.DefaultUserServer {
+		return cmp.Or(name, "Someone")
+	}
+	if name == "" {
+		return "+" + who.User
+	}
+	return name + " (+" + who.User + ")"
 }

@@ -128,3 +128,30 @@ func TestGroupNoticesFromWire(t *testing.T) {
 		t.Errorf("restored: the room is still read-only: %v", chat)
 	}
 }
+
+// A request to join a group whose admins approve newcomers is told to
+// its admins (<created_membership_requests>, which whatsmeow leaves
+// unparsed): the room says who asked, by name and number (the number
+// beside their LID), to approve on the phone, where nothing was said.
+func TestGroupJoinRequestNotice(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"}, GroupMembershipApprovalMode: types.GroupMembershipApprovalMode{IsJoinApprovalRequired: true},
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone, IsAdmin: true}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
+	})
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	requester := types.NewJID("33633333333", types.DefaultUserServer)
+	from := r.host.count()
+	if err := fake.NotifyGroup(group, aliceLID, waBinary.Node{Tag: "created_membership_requests", Attrs: waBinary.Attrs{"request_method": "invite_link"},
+		Content: []waBinary.Node{{Tag: "requested_user", Attrs: waBinary.Attrs{"jid": types.NewJID("99933333333", types.HiddenUserServer), "phone_number": requester}}}}); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.ChatId != group.String() || ev.GetSender().GetUserId() != "" || ev.GetMessage().Text != "+33633333333"+joinRequestText {
+		t.Errorf("join request: %v", ev)
+	}
+}
