@@ -16,7 +16,8 @@ import (
 // them (the room itself for WhatsApp's own, such as a suspension): who
 // may send messages, edit the group's info or add members, whether
 // admins approve newcomers, a new invite link, the group suspended or
-// restored, and, to its admins, who asked to join it. They changed the room's features silently, or nothing.
+// restored, and, to its admins, who asked to join it. They changed the
+// room's features silently, or nothing.
 
 // The lines said.
 const (
@@ -96,10 +97,10 @@ func (s *Session) groupNotices(e *events.GroupInfo, by *pb.Sender) []*pb.Event {
 }
 
 // approvalNotice is the line (its ID's part, its text) saying whether
-// admins now approve newcomers: whatsmeow's
-// event says only that it changed (it drops the notification's
-// <group_join state=…/>), so the group is read again, within
-// groupReadWait; not answered, the line says only that it changed.
+// admins now approve newcomers: whatsmeow's event says only that it
+// changed (it drops the notification's <group_join state=…/>), so the
+// group is read again, within groupReadWait; not answered, the line
+// says only that it changed.
 func (s *Session) approvalNotice(e *events.GroupInfo) (what, text string) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
 	defer cancel()
@@ -137,7 +138,7 @@ func joinRequests(e *events.GroupInfo) []types.JID {
 }
 
 // requesterName names someone who is no member (yet): their name as the
-// user knows it and their number, or the number alone; "someone" for a
+// user knows it and their number, or the number alone; "Someone" for a
 // LID whose number and name are not known.
 func (s *Session) requesterName(who types.JID) string {
 	name := contactName(s.person(context.Background(), who))
