@@ -178,7 +178,10 @@ func mediaMessage(a *pb.Attachment, up whatsmeow.UploadResponse, caption string,
 	}
 	name := a.Name
 	if name == "" {
-		name = "file"
+		// The receiving apps open a document by its name's extension:
+		// one from its type (mediaext.go), where a bare "file" opened
+		// as nothing.
+		name = "file" + extFor(mime)
 	}
 	doc := &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
 		URL: proto.String(up.URL), DirectPath: proto.String(up.DirectPath), MediaKey: up.MediaKey,

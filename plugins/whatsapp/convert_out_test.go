@@ -98,6 +98,17 @@ func TestOutboundMedia(t *testing.T) {
 		{"jpeg in capitals: a photo", mediaMessage(&pb.Attachment{MimeType: "Image/JPEG"}, up, "", nil),
 			&waE2E.Message{ImageMessage: &waE2E.ImageMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
 				Mimetype: proto.String("Image/JPEG")}}},
+		// A file sent without a name: named from its type, as received
+		// ones are (it went as "file", which the apps open as nothing).
+		{"no name: named by its type", mediaMessage(&pb.Attachment{MimeType: "application/pdf"}, up, "", nil),
+			&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
+				Mimetype: proto.String("application/pdf"), FileName: proto.String("file.pdf"), Title: proto.String("file.pdf")}}},
+		{"no name, an office type", mediaMessage(&pb.Attachment{MimeType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}, up, "", nil),
+			&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
+				Mimetype: proto.String("application/vnd.openxmlformats-officedocument.wordprocessingml.document"), FileName: proto.String("file.docx"), Title: proto.String("file.docx")}}},
+		{"no name, a webp photo", mediaMessage(&pb.Attachment{MimeType: "image/webp"}, up, "", nil),
+			&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
+				Mimetype: proto.String("image/webp"), FileName: proto.String("file.webp"), Title: proto.String("file.webp")}}},
 		{"no type: a document", mediaMessage(&pb.Attachment{}, up, "", nil),
 			&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
 				Mimetype: proto.String("application/octet-stream"), FileName: proto.String("file"), Title: proto.String("file")}}},

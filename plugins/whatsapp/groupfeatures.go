@@ -65,10 +65,10 @@ func addModeChange(e *events.GroupInfo) (types.GroupMemberAddMode, bool) {
 }
 
 // settingsChanged says whether e changes who may do what in its group:
-// who may post, edit its info or add members.
+// who may post (a suspension: no one), edit its info or add members.
 func settingsChanged(e *events.GroupInfo) bool {
 	_, mode := addModeChange(e)
-	return e.Announce != nil || e.Locked != nil || mode
+	return e.Announce != nil || e.Locked != nil || mode || e.Suspended || e.Unsuspended
 }
 
 // applySettings sets on g the settings e changes (settingsChanged).
@@ -81,6 +81,9 @@ func applySettings(g *types.GroupInfo, e *events.GroupInfo) {
 	}
 	if mode, ok := addModeChange(e); ok {
 		g.MemberAddMode = mode
+	}
+	if e.Suspended || e.Unsuspended {
+		g.Suspended = e.Suspended
 	}
 }
 

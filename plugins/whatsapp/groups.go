@@ -43,7 +43,8 @@ func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
 		}
 		c.Members = append(c.Members, m)
 	}
-	if adminsPost(g) && !selfAdmin {
+	if adminsPost(g) && !selfAdmin || g.Suspended {
+		// A suspended group takes no one's messages, admins' neither.
 		c.ReadOnly = true
 	}
 	c.Features = groupFeatures(g, selfAdmin)
@@ -607,6 +608,7 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	if tev := s.groupTimerEvent(e, by); tev != nil { // disappearing.go
 		out = append(out, tev)
 	}
+	out = append(out, s.groupNotices(e, by)...) // groupnotices.go: before the cache takes e
 	for _, j := range e.Join {
 		out = append(out, member(pb.MemberEvent_KIND_JOINED, j, nil, pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT))
 	}

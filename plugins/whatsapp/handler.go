@@ -24,7 +24,7 @@ func (s *Session) handle(evt any) {
 		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected as "+s.login.LoginID)
 		s.mu.Lock()
 		available := s.available
-		s.refusedWait = 0
+		s.refusedWait, s.refusals = 0, 0
 		s.subscribed = nil
 		s.mu.Unlock()
 		s.pullHistory() // notices a plugin that died left (historynotice.go)

@@ -33,7 +33,10 @@ var mediaExts = map[string]string{
 	"application/zip": ".zip", "application/x-zip-compressed": ".zip", "application/x-rar-compressed": ".rar",
 	"application/vnd.rar": ".rar", "application/x-7z-compressed": ".7z", "application/gzip": ".gz",
 	"application/vnd.android.package-archive": ".apk", "application/json": ".json",
-	"text/plain": ".txt", "text/csv": ".csv", "text/html": ".html", "text/vcard": ".vcf", "text/x-vcard": ".vcf",
+	// Any bytes: no extension says more than none (the system's lists
+	// give ".bin", ".exe"... by the machine).
+	"application/octet-stream": "",
+	"text/plain":               ".txt", "text/csv": ".csv", "text/html": ".html", "text/vcard": ".vcf", "text/x-vcard": ".vcf",
 }
 
 // extFor is a file extension for a MIME type (parameters aside): the

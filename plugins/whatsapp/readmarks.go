@@ -7,12 +7,13 @@ import (
 	"go.mau.fi/whatsmeow/types"
 )
 
-// The messages of others not yet marked read, per chat, in memory: XMPP
-// clients mark the last message displayed, and WhatsApp's read receipt
-// goes to each message's sender, so marking a group read up to one
-// message reads the earlier ones of every sender (as mautrix-whatsapp
-// does), not only the last one's. After a restart, or past the bounds,
-// only the message marked is read, as before.
+// The messages of others not yet marked read, per chat: XMPP clients
+// mark the last message displayed, and WhatsApp's read receipt goes to
+// each message's sender, so marking a group read up to one message
+// reads the earlier ones of every sender (as mautrix-whatsapp does), not
+// only the last one's. Kept in the login's folder (readmarkstore.go), so
+// that a restart of the plugin does not lose them; past the bounds, only
+// the message marked is read.
 
 const (
 	// unreadPerChat bounds the messages kept per chat (the newest).
@@ -29,13 +30,19 @@ type unreadMsg struct {
 type unreadMarks struct {
 	mu    sync.Mutex
 	chats map[string][]unreadMsg
-	order []string // chats, least recently written in first
+	order []string      // chats, least recently written in first
+	j     unreadJournal // readmarkstore.go; its zero value keeps nothing
 }
 
 // note keeps a message of someone else's in chatID.
 func (u *unreadMarks) note(chatID string, id types.MessageID, sender types.JID) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.noteLocked(chatID, id, sender)
+	u.j.write(u, unreadLine{Chat: chatID, ID: id, Sender: sender.String()})
+}
+
+func (u *unreadMarks) noteLocked(chatID string, id types.MessageID, sender types.JID) {
 	if u.chats == nil {
 		u.chats = map[string][]unreadMsg{}
 	}
@@ -59,6 +66,14 @@ func (u *unreadMarks) note(chatID string, id types.MessageID, sender types.JID) 
 func (u *unreadMarks) upTo(chatID string, id types.MessageID) []unreadMsg {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	out := u.upToLocked(chatID, id)
+	if out != nil {
+		u.j.write(u, unreadLine{Chat: chatID, ID: id, Read: true})
+	}
+	return out
+}
+
+func (u *unreadMarks) upToLocked(chatID string, id types.MessageID) []unreadMsg {
 	msgs := u.chats[chatID]
 	i := slices.IndexFunc(msgs, func(m unreadMsg) bool { return m.id == id })
 	if i < 0 {
@@ -76,15 +91,27 @@ func (u *unreadMarks) upTo(chatID string, id types.MessageID) []unreadMsg {
 func (u *unreadMarks) putBack(chatID string, msgs []unreadMsg) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.putBackLocked(chatID, msgs) {
+		back := make([]unreadRec, len(msgs))
+		for i, m := range msgs {
+			back[i] = unreadRec{ID: m.id, Sender: m.sender.String()}
+		}
+		u.j.write(u, unreadLine{Chat: chatID, Back: back})
+	}
+}
+
+// putBackLocked is putBack; false when the chat is no longer kept.
+func (u *unreadMarks) putBackLocked(chatID string, msgs []unreadMsg) bool {
 	rest, ok := u.chats[chatID]
 	if !ok {
-		return
+		return false
 	}
 	kept := append(slices.Clone(msgs), rest...)
 	if len(kept) > unreadPerChat {
 		kept = slices.Delete(kept, 0, len(kept)-unreadPerChat)
 	}
 	u.chats[chatID] = kept
+	return true
 }
 
 // bySender is msgs' IDs by sender, the senders in the order of their

@@ -1,9 +1,14 @@
 package whatsapp
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
@@ -103,5 +108,91 @@ func TestMarkReadFailedKeeps(t *testing.T) {
 	}
 	if !slices.Equal(got[bob.User], []string{"G1", "G3"}) || !slices.Equal(got[alice.User], []string{"G2"}) {
 		t.Errorf("reads after a failed one and the mark again: %v, want G1 and G3 to Bob, G2 to Alice", fake.Reads())
+	}
+}
+
+// The messages kept for read marks survive a restart of the plugin (the
+// login folder's journal, unread.jsonl): a mark after it reads every
+// sender's earlier messages, those a failed receipt put back included,
+// and not again those a mark read before it; a line torn by a crash is
+// skipped. After a restart only the message marked was read.
+func TestMarkReadAfterRestart(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s, fake := r.load(t, info)
+	ctx := context.Background()
+	for _, m := range []struct {
+		who types.JID
+		id  string
+	}{{bob, "G1"}, {alice, "G2"}, {bob, "G3"}, {alice, "G4"}} {
+		in := inGroup(m.who, m.id)
+		fake.Receive(ctx, &in, &waE2E.Message{Conversation: proto.String(m.id)})
+	}
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.EventId == "G4" })
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: group.String()}, &pb.MarkRead{UpToId: "G1", UpToMeta: msgMeta{Sender: bob}.encode()}); err != nil {
+		t.Fatal(err)
+	}
+	fake.FailReads(1, errors.New("connection lost"))
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: group.String()}, &pb.MarkRead{UpToId: "G2", UpToMeta: msgMeta{Sender: alice}.encode()}); err == nil {
+		t.Fatal("a failed receipt: no error")
+	}
+	s.Disconnect(ctx)
+	// A crash while a line was written.
+	f, err := os.OpenFile(filepath.Join(dir, unreadFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"c":"` + group.String() + `","i":"G`); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	r2 := newRig(t, "")
+	s2, fake2 := r2.load(t, info)
+	if err := s2.MarkRead(ctx, sdk.Call{ChatID: group.String()}, &pb.MarkRead{UpToId: "G4", UpToMeta: msgMeta{Sender: alice}.encode()}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, rd := range fake2.Reads() {
+		for _, id := range rd.IDs {
+			got[rd.Sender.User] = append(got[rd.Sender.User], id)
+		}
+	}
+	if !slices.Equal(got[alice.User], []string{"G2", "G4"}) || !slices.Equal(got[bob.User], []string{"G3"}) || len(got) != 2 {
+		t.Errorf("group read up to G4 after a restart: %v, want G2 and G4 to Alice, G3 to Bob", fake2.Reads())
+	}
+}
+
+// The journal is rewritten as the set once it holds many more lines than
+// the set has messages: marks read, it stays small, and reads back as
+// the same set.
+func TestUnreadJournalRewritten(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	var u unreadMarks
+	u.open(dir, log)
+	for i := range 5000 {
+		id := "M" + strconv.Itoa(i)
+		u.note(group.String(), id, alice)
+		if i%10 == 9 {
+			u.upTo(group.String(), id) // read as they come, ten at a time
+		}
+	}
+	u.note(group.String(), "LAST", bob)
+	u.closeJournal()
+	b, err := os.ReadFile(filepath.Join(dir, unreadFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(b, []byte("\n")); n > 2*10+1024+1 {
+		t.Errorf("%d lines in the journal for one message kept", n)
+	}
+	var back unreadMarks
+	back.open(dir, log)
+	defer back.closeJournal()
+	if got := back.upTo(group.String(), "LAST"); len(got) != 1 || got[0].id != "LAST" || got[0].sender != bob {
+		t.Errorf("read back: %v", got)
 	}
 }

@@ -222,3 +222,71 @@ func TestLoginRefusedUserAgent(t *testing.T) {
 		t.Errorf("login refused with 409: %v, %v", step, err)
 	}
 }
+
+// A refusal with 501 (whatsmeow's "experimental", from which it does not
+// reconnect, unlike 500 and 503) is about the client, which would be
+// refused again: the login stops, saying to try relogin later and to
+// update the gateway if it lasts. It was retried every 5 minutes for
+// ever, said to come back.
+func TestConnectRefusedExperimental(t *testing.T) {
+	old := FirstRetry
+	FirstRetry = 10 * time.Millisecond
+	defer func() { FirstRetry = old }()
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	made := len(r.made.All())
+	from := r.host.count()
+	fake.Disconnect() // WhatsApp closes the connection it refused
+	fake.Refuse(context.Background(), 501, "")
+	ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+	st := ev.GetLoginState()
+	if st.GetState() != pb.LoginState_LOGIN_STATE_STOPPED || !strings.Contains(st.GetMessage(), "501") || !strings.Contains(st.GetMessage(), "relogin") {
+		t.Errorf("refused with 501: %v", st)
+	}
+	// Not dialled again: a fence well past the first retry's wait.
+	time.Sleep(20 * FirstRetry)
+	if fake.IsConnected() || len(r.made.All()) != made {
+		t.Error("refused with 501: connected again")
+	}
+	for _, ev := range r.host.since(i + 1) {
+		if ev.GetLoginState() != nil {
+			t.Errorf("refused with 501, then: %v", ev.GetLoginState())
+		}
+	}
+}
+
+// A refusal with a code neither whatsmeow nor the plugin knows may pass,
+// and is retried with backoff, but not for ever (it was, every 5
+// minutes): WhatsApp refusing each connection, the login stops after
+// maxRefusals retries, saying how often and with what code.
+func TestConnectRefusedUnknownStops(t *testing.T) {
+	old := FirstRetry
+	FirstRetry = time.Millisecond
+	defer func() { FirstRetry = old }()
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	from := r.host.count()
+	fake.RefuseConnections(420)
+	fake.Disconnect() // WhatsApp closes the connection it refused
+	fake.Refuse(context.Background(), 420, "")
+	ev, i := r.host.nextFrom(t, from, 10*time.Second, isState(pb.LoginState_LOGIN_STATE_STOPPED))
+	if msg := ev.GetLoginState().GetMessage(); !strings.Contains(msg, "420") || !strings.Contains(msg, strconv.Itoa(maxRefusals+1)+" times in a row") || !strings.Contains(msg, "relogin") {
+		t.Errorf("stopped: %q", msg)
+	}
+	retries := 0
+	for _, ev := range r.host.since(from) {
+		if st := ev.GetLoginState(); st.GetState() == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT && strings.Contains(st.GetMessage(), "420") {
+			retries++
+		}
+	}
+	if retries != maxRefusals {
+		t.Errorf("%d retries said, want %d", retries, maxRefusals)
+	}
+	// Not dialled again: a fence well past the last retry's wait.
+	time.Sleep(600 * time.Millisecond)
+	for _, ev := range r.host.since(i + 1) {
+		if ev.GetLoginState() != nil {
+			t.Errorf("stopped, then: %v", ev.GetLoginState())
+		}
+	}
+}

@@ -67,7 +67,10 @@ type Session struct {
 	// refusedWait is the wait before reconnecting after the next
 	// refusal of the connection (reconnectLater); 0 = FirstRetry.
 	refusedWait time.Duration
-	groups      map[types.JID]*types.GroupInfo
+	// refusals counts the refusals in a row with a code unknown
+	// (connectRefused); a connection accepted starts it again.
+	refusals int
+	groups   map[types.JID]*types.GroupInfo
 
 	uploads uploads
 	// retries are the downloads waiting for the phone to upload a file
@@ -122,6 +125,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.pins = newPinStore(login.Dir)
 	s.calls = newCalls(login.Dir)
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
+	s.unread.open(login.Dir, s.log) // readmarkstore.go
 	return s
 }
 
@@ -264,13 +268,46 @@ func (s *Session) connectRefused(e *events.ConnectFailure) {
 		// 400 is seen after WhatsApp's outages and goes away: retried.
 		s.reconnectLater("WhatsApp refused the connection (400, a generic failure, as after an outage on its side)")
 		return
+	case events.ConnectFailureExperimental:
+		// whatsmeow names 501 "experimental" and, unlike 500 and 503
+		// (the server's own trouble, from which it reconnects by
+		// itself), takes it as the end; as HTTP's 501 ("not
+		// implemented"), it is about what this client asks, which the
+		// same client asks again: it was retried every 5 minutes for
+		// ever.
+		s.endForGood("refused (501)")
+		s.state(pb.LoginState_LOGIN_STATE_STOPPED, experimentalText)
+		return
 	}
 	why := e.Reason.String()
 	if e.Message != "" {
 		why += ", " + e.Message
 	}
+	// A code neither whatsmeow nor the plugin knows: retried with
+	// backoff as it may pass, but not for ever (it was).
+	s.mu.Lock()
+	s.refusals++
+	n := s.refusals
+	s.mu.Unlock()
+	if n > maxRefusals {
+		s.endForGood("refused (" + e.Reason.NumberString() + ")")
+		s.state(pb.LoginState_LOGIN_STATE_STOPPED, fmt.Sprintf(
+			"WhatsApp refused the connection %d times in a row (%s), a refusal the gateway knows no meaning of; "+
+				"it stopped trying: use relogin to try again, and if it is refused again, the gateway may need updating", n, why))
+		return
+	}
 	s.reconnectLater("WhatsApp refused the connection (" + why + ")")
 }
+
+// maxRefusals is how many refusals of the connection in a row with an
+// unknown code are retried (the waits 1 s, 2 s... 4 min 16 s: about 8
+// minutes in all) before the login stops.
+const maxRefusals = 9
+
+// experimentalText says what a refusal with 501 means and what to do.
+const experimentalText = "WhatsApp refused the connection (501, which whatsmeow names \"experimental\": " +
+	"unlike a 500 or 503, not a passing trouble of WhatsApp's, but about this client, which would be refused again); " +
+	"the gateway stopped trying: use relogin to try again later, and if it is refused again, the gateway must be updated"
 
 // reconnectLater says what ended the connection, for which whatsmeow
 // does not reconnect, and reconnects after a wait that doubles each time
@@ -328,6 +365,7 @@ func (s *Session) Disconnect(context.Context) error {
 	}
 	s.hookMu.Unlock()
 	s.d.close()
+	s.unread.closeJournal()
 	return nil
 }
 

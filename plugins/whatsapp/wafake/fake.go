@@ -106,6 +106,9 @@ type Client struct {
 	histHold chan struct{}
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
+	// refuseWith, when set, is the code WhatsApp refuses each
+	// connection with (RefuseConnections).
+	refuseWith int
 	// SendErr, when set, is what SendMessage returns.
 	SendErr error
 	// UploadErr, when set, is what UploadReader returns.
@@ -229,6 +232,15 @@ func (c *Client) Connect() error {
 	if c.ConnectErr != nil {
 		c.mu.Unlock()
 		return c.ConnectErr
+	}
+	if reason := c.refuseWith; reason != 0 && c.dev.ID != nil {
+		// The socket opens (Connect returns), then WhatsApp's <failure>
+		// comes where its <success> would, and the connection closes.
+		c.connected = false
+		c.notifyLocked()
+		c.mu.Unlock()
+		go c.Refuse(context.Background(), reason, "")
+		return nil
 	}
 	c.connected = true
 	codes := slices.Clone(c.qrCodes)

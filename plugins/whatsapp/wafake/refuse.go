@@ -18,3 +18,13 @@ func (c *Client) Refuse(ctx context.Context, reason int, message string) {
 	}
 	c.Real.DangerousInternals().HandleConnectFailure(ctx, &waBinary.Node{Tag: "failure", Attrs: attrs})
 }
+
+// RefuseConnections has WhatsApp refuse each connection of a paired
+// device from now on with reason (Refuse, once the socket is open), as
+// it does when it refuses the same device again and again; 0 accepts
+// them again.
+func (c *Client) RefuseConnections(reason int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refuseWith = reason
+}

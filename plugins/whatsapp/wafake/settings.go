@@ -26,31 +26,45 @@ func (c *Client) NotifyGroupSettings(g *types.GroupInfo, by types.JID) error {
 	if g.IsAnnounce {
 		announce = "announcement"
 	}
-	now := time.Now()
 	kids := []waBinary.Node{
 		{Tag: locked},
-		{Tag: announce, Attrs: waBinary.Attrs{"v_id": strconv.FormatInt(now.UnixMicro(), 10)}},
+		{Tag: announce, Attrs: waBinary.Attrs{"v_id": strconv.FormatInt(time.Now().UnixMicro(), 10)}},
 	}
 	if g.MemberAddMode != "" {
 		kids = append(kids, waBinary.Node{Tag: "member_add_mode", Content: []byte(g.MemberAddMode)})
 	}
-	notif := waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{"type": "w:gp2", "from": g.JID, "participant": by,
-		"id": strconv.FormatInt(now.UnixNano(), 10), "t": strconv.FormatInt(now.Unix(), 10)}, Content: kids}
+	return c.NotifyGroup(g.JID, by, kids...)
+}
+
+// NotifyGroup tells the user's device of a change of group, as
+// WhatsApp's w:gp2 notification does, the change its children
+// (<suspended/>, <membership_approval_mode>, <invite code=…/>...), from
+// by (none for WhatsApp itself: types.EmptyJID). It goes through
+// WhatsApp's binary encoding and back, then whatsmeow's own parser, so
+// the plugin gets what whatsmeow makes of it.
+func (c *Client) NotifyGroup(group, by types.JID, kids ...waBinary.Node) error {
+	now := time.Now()
+	attrs := waBinary.Attrs{"type": "w:gp2", "from": group,
+		"id": strconv.FormatInt(now.UnixNano(), 10), "t": strconv.FormatInt(now.Unix(), 10)}
+	if !by.IsEmpty() {
+		attrs["participant"] = by
+	}
+	notif := waBinary.Node{Tag: "notification", Attrs: attrs, Content: kids}
 	wire, err := waBinary.Marshal(notif)
 	if err != nil {
-		return fmt.Errorf("wafake: the settings notification of %s: %w", g.JID, err)
+		return fmt.Errorf("wafake: the notification of %s: %w", group, err)
 	}
 	plain, err := waBinary.Unpack(wire) // the frame's flag byte, as whatsmeow's socket reads it
 	if err != nil {
-		return fmt.Errorf("wafake: the settings notification of %s: %w", g.JID, err)
+		return fmt.Errorf("wafake: the notification of %s: %w", group, err)
 	}
 	got, err := waBinary.Unmarshal(plain)
 	if err != nil {
-		return fmt.Errorf("wafake: the settings notification of %s: %w", g.JID, err)
+		return fmt.Errorf("wafake: the notification of %s: %w", group, err)
 	}
 	evt, _, _, err := c.Real.DangerousInternals().ParseGroupNotification(got)
 	if err != nil {
-		return fmt.Errorf("wafake: the settings notification of %s: %w", g.JID, err)
+		return fmt.Errorf("wafake: the notification of %s: %w", group, err)
 	}
 	c.Emit(evt)
 	return nil
