@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"passerelle.im/passerelle/bridge/xmpplink"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -84,6 +85,9 @@ func aliceOnEcho(t *testing.T) (*transport, *session) {
 	t.Helper()
 	tr := newTestTransport(t)
 	tr.domain = "echo.localhost"
+	// Never run (down): what the transport asks of it is its server's
+	// domain, for the user's own messages.
+	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain})
 	return tr, tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
 }
 

@@ -30,3 +30,27 @@ func TestEmptyCorrectionRefused(t *testing.T) {
 		t.Fatalf("want the correction echoed, got %s", c.XML)
 	}
 }
+
+// TestCorrectionWithoutBodyRefused: a correction (XEP-0308) with no
+// <body/> at all was dropped in silence: the user's client showed the
+// message corrected, the network never heard of it, nobody said so. It
+// is answered bad-request, saying a correction needs a body; the message
+// keeps its words and a real correction after it goes as usual.
+func TestCorrectionWithoutBodyRefused(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	echoID(t, alice, "m1", "see you at 5")
+	raw(t, alice, `<message type='chat' id='c1' to='bob@`+domain+`'><replace xmlns='urn:xmpp:message-correct:0' id='m1'/><origin-id xmlns='urn:xmpp:sid:0' id='c1'/></message>`)
+	corr := func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:message-correct:0")
+	}
+	e := next(t, alice, "an answer to the correction without a body", corr)
+	if e.Type != "error" || e.Err == nil || e.Err.Condition != "bad-request" || !strings.Contains(e.Err.Text, "a correction needs a body") {
+		t.Fatalf("want a bad-request saying a correction needs a body, got %s", e.XML)
+	}
+	raw(t, alice, `<message type='chat' id='c2' to='bob@`+domain+`'><body>see you at 6</body><replace xmlns='urn:xmpp:message-correct:0' id='m1'/><origin-id xmlns='urn:xmpp:sid:0' id='c2'/></message>`)
+	c := next(t, alice, "the correction's echo", corr)
+	if c.Type == "error" || c.Body != "see you at 6" {
+		t.Fatalf("want the correction echoed, got %s", c.XML)
+	}
+}

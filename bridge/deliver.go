@@ -312,7 +312,7 @@ func (c chatOut) finish(w *wire.Writer) []byte {
 		return inner
 	}
 	var outer wire.Writer
-	outer.Start("message", "").Attr("from", c.t.domain).Attr("to", c.t.serverDomain()).Attr("id", c.t.newID())
+	outer.Start("message", "").Attr("from", c.t.domain).Attr("to", c.t.link.ServerDomain()).Attr("id", c.t.newID())
 	// In the namespace the server granted it in: ejabberd before 24.10
 	// reads urn:xmpp:privilege:1 only.
 	outer.Start("privilege", p.ns).Start("forwarded", nsForward).Raw(inner)

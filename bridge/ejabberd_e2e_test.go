@@ -32,7 +32,7 @@ type ejabberdStack struct {
 func newEjabberdStack(t *testing.T, o ejabberdtest.Options, secret string) *ejabberdStack {
 	t.Helper()
 	ej := ejabberdtest.Start(t, o)
-	s := &stack{t: t, dir: t.TempDir(), logs: &logBuffer{}, plugin: echoBin}
+	s := &stack{t: t, domain: domain, dir: t.TempDir(), logs: &logBuffer{}, plugin: echoBin}
 	s.cfgPath = filepath.Join(s.dir, "passerelle.toml")
 	cfg := fmt.Sprintf(`
 [xmpp]

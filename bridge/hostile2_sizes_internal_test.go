@@ -43,7 +43,7 @@ func TestEscapedTextsFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr.mediaServer, tr.uploader = srv, media.NewUploader(&noUpload{}, "echo.localhost", "localhost", nil)
+	tr.mediaServer, tr.uploader = srv, media.NewUploader(&noUpload{}, "echo.localhost", media.FixedDomain("localhost"), nil)
 	tr.dataDir = t.TempDir()
 	ctx := context.Background()
 	limit := tr.stanzaLimit()

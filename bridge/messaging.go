@@ -296,6 +296,20 @@ func (m userMessage) command() bool {
 	return m.hasBody && m.replace == "" && m.oobURL == "" && strings.HasPrefix(strings.TrimSpace(m.body), "/")
 }
 
+// action reports whether m asks the network for more than a chat state
+// or a read marker: words, a file, a retraction, reactions or a
+// correction (one without a body too, which is answered: bodyless).
+func (m userMessage) action() bool {
+	return m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil || m.replace != ""
+}
+
+// bodyless reports whether m is a correction with no <body/> at all: it
+// names no new words, so it can only be refused (it was dropped unanswered,
+// the user's client showing the message corrected).
+func (m userMessage) bodyless() bool {
+	return m.replace != "" && !m.hasBody && m.retract == "" && m.reactions == nil
+}
+
 func parseUserMessage(st *wire.Stanza) userMessage {
 	m := userMessage{id: st.ID()}
 	m.body, m.hasBody = st.Body()
@@ -430,7 +444,7 @@ func stripFallback(st *wire.Stanza, body, ns string) string {
 // the user's session.
 func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user string, to jid.JID) {
 	m := parseUserMessage(st)
-	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
+	action := m.action()
 	s := t.session(user)
 	if s == nil {
 		if action {
@@ -474,6 +488,10 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if action {
 			t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "the gateway cannot read end-to-end encrypted messages (OMEMO, OpenPGP, OTR): send it unencrypted to reach "+t.displayName()))
 		}
+		return
+	}
+	if m.bodyless() {
+		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "a correction needs a body: <replace/> came without the new words; to remove the message, retract it (delete it for everyone)"))
 		return
 	}
 	if t.host.Caps() == nil {

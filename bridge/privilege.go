@@ -43,22 +43,6 @@ func (p perms) iqSet(ns string) bool { return p.iq[ns] == "set" || p.iq[ns] == "
 // with a payload in namespace ns as the user.
 func (p perms) iqGet(ns string) bool { return p.iq[ns] == "get" || p.iq[ns] == "both" }
 
-// serverDomain is the XMPP server the component is attached to: the
-// domain its privilege advertisement came from, else the component's
-// parent domain.
-func (t *transport) serverDomain() string {
-	t.mu.RLock()
-	server := t.server
-	t.mu.RUnlock()
-	if server != "" {
-		return server
-	}
-	if i := strings.IndexByte(t.domain, '.'); i > 0 {
-		return t.domain[i+1:]
-	}
-	return t.domain
-}
-
 // parentDomain reports whether from is a domain (a bare one: no user, no
 // resource) t.domain lies under: only the server hosting the component
 // may send from it. The server's own domain need not be the component's
@@ -189,7 +173,7 @@ func (t *transport) checkPrivilegeServer(ctx context.Context) error {
 func (t *transport) askServer(ctx context.Context, local, ns string) (*wire.Stanza, error) {
 	var w wire.Writer
 	id := t.link.NewID()
-	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.serverDomain()).Attr("type", "get").Attr("id", id)
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.link.ServerDomain()).Attr("type", "get").Attr("id", id)
 	w.Start(local, ns).End()
 	w.End()
 	return t.link.IQ(ctx, id, w.Bytes())
@@ -240,7 +224,11 @@ func iqPerms(perm *wire.Element, m map[string]string) map[string]string {
 // privilegesWait bounds the wait for the server's answer.
 var privilegesWait = 5 * time.Second
 
-// learnPrivileges pings the server after each handshake; its answer
+// learnPrivileges pings the server after each handshake, at its domain
+// (xmpp.server_domain, else the one it advertised from on an earlier
+// connection, else the guess: a component two labels under the server's
+// domain had better configure it, or the first ping goes
+// server-to-server); its answer
 // (and, after a urn:xmpp:privilege:1 grant, the server's version:
 // checkPrivilegeServer) marks the privileges known (privKnown). A link
 // that drops first leaves them unknown: the next handshake tries again.
@@ -271,9 +259,12 @@ func (t *transport) privilegeAdvert(st *wire.Stanza) bool {
 	if priv == nil {
 		return false
 	}
-	t.mu.Lock()
-	t.server = st.From()
-	t.mu.Unlock()
+	if !t.link.SetServerDomain(st.From()) {
+		// Not the server the configuration names: grants from another
+		// domain are no grants of the server's.
+		t.log.Warn("privilege advertisement from a domain other than xmpp.server_domain; not taken", "from", st.From(), "server_domain", t.link.ServerDomain())
+		return true
+	}
 	t.onPrivilege(priv)
 	return true
 }

@@ -42,10 +42,17 @@ func privilegeTransportIn(t *testing.T, addr string, in func(context.Context, *w
 // privilegeTransportAt is privilegeTransportIn for the component domain.
 func privilegeTransportAt(t *testing.T, addr, domain string, in func(context.Context, *wire.Stanza)) *transport {
 	t.Helper()
+	return privilegeTransportUnder(t, addr, domain, "", in)
+}
+
+// privilegeTransportUnder is privilegeTransportAt with xmpp.server_domain
+// set to server ("": unset).
+func privilegeTransportUnder(t *testing.T, addr, domain, server string, in func(context.Context, *wire.Stanza)) *transport {
+	t.Helper()
 	tr := newTestTransport(t)
 	tr.domain, tr.privKnown = domain, make(chan struct{})
 	tr.in.handle, tr.in.max, tr.in.limit = in, inboundQueue, inboundChats
-	tr.link = xmpplink.New(xmpplink.Config{Addr: addr, Domain: tr.domain, Secret: "s",
+	tr.link = xmpplink.New(xmpplink.Config{Addr: addr, Domain: tr.domain, ServerDomain: server, Secret: "s",
 		PingInterval: time.Minute, PingTimeout: time.Minute, ReconnectMax: time.Second,
 		Log: tr.log, Handle: tr.route, OnUp: tr.onLinkUp})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -325,5 +332,51 @@ func TestPrivilegesFromServerAbove(t *testing.T) {
 	}
 	if out.To() != "localhost" || out.Child(nsPrivilege, "privilege") == nil {
 		t.Fatalf("own message not wrapped for the server localhost: %+v", out)
+	}
+}
+
+// TestGrantsPingToTheServersDomain: the ping that awaits the server's
+// grants after a handshake goes to the server's domain: configured
+// (xmpp.server_domain), else the one the server advertised its grants
+// from on an earlier connection, else the guess. A component two labels
+// under its server's domain (wa.im.localhost on a server of localhost)
+// pinged the guess, im.localhost, which the server sends
+// server-to-server, whatever it was told. An advertisement from a
+// domain other than the configured one is no grant.
+func TestGrantsPingToTheServersDomain(t *testing.T) {
+	srv := xmpptest.NewComponentServer(t)
+	tr := privilegeTransportUnder(t, srv.Addr(), "wa.im.localhost", "localhost", func(context.Context, *wire.Stanza) {})
+	conn, ping := pingAfterHandshake(t, srv)
+	if ping.To() != "localhost" {
+		t.Fatalf("the ping for the grants went to %s, want the configured server_domain localhost", ping.To())
+	}
+	fmt.Fprintf(conn, "<message from='im.localhost' to='wa.im.localhost'><privilege xmlns='urn:xmpp:privilege:2'>"+
+		"<perm access='roster' type='both'/></privilege></message>"+
+		"<iq type='result' from='localhost' to='wa.im.localhost' id='%s'/>", ping.ID())
+	if p := tr.privileges(); p.rosterWrite() {
+		t.Errorf("grants from im.localhost taken, though the server's domain is localhost: %+v", p)
+	}
+	if got := tr.link.ServerDomain(); got != "localhost" {
+		t.Errorf("server's domain %q after an advertisement from im.localhost, want the configured localhost", got)
+	}
+
+	// Unconfigured: the guess first; the domain the grants came from
+	// after a reconnection.
+	srv = xmpptest.NewComponentServer(t)
+	tr = privilegeTransportUnder(t, srv.Addr(), "wa.im.localhost", "", func(context.Context, *wire.Stanza) {})
+	conn, ping = pingAfterHandshake(t, srv)
+	if ping.To() != "im.localhost" {
+		t.Fatalf("unconfigured, the first ping went to %s, want the guess im.localhost", ping.To())
+	}
+	fmt.Fprintf(conn, "<message from='localhost' to='wa.im.localhost'><privilege xmlns='urn:xmpp:privilege:2'>"+
+		"<perm access='roster' type='both'/></privilege></message>"+
+		"<iq type='error' from='im.localhost' to='wa.im.localhost' id='%s'><error type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>", ping.ID())
+	if p := tr.privileges(); !p.rosterWrite() {
+		t.Fatalf("grants from localhost not taken: %+v", p)
+	}
+	conn.Close()
+	_, ping = pingAfterHandshake(t, srv)
+	if ping.To() != "localhost" {
+		t.Fatalf("after a reconnection the ping went to %s, want localhost, where the grants came from", ping.To())
 	}
 }

@@ -496,7 +496,7 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		s.roomLink(ctx, st, r) // room_link.go
 		return
 	}
-	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
+	action := m.action()
 	// A query ("/pins") only asks: a channel's reader may.
 	if readOnly && action && !(m.command() && isChatQuery(m.body)) {
 		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "only the group's admins post in "+r.jid))
@@ -840,7 +840,7 @@ func (s *session) movedTo(chatID string) string {
 func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, nick string) {
 	t := s.t
 	m := parseUserMessage(st)
-	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
+	action := m.action()
 	from, _ := t.parseJID(st.From())
 	r.mu.Lock()
 	id, ok := r.nicks.MemberOf(nick)

@@ -75,6 +75,7 @@ type stack struct {
 	t       *testing.T
 	cmd     *exec.Cmd // the gateway's process, with stackOptions.process
 	srv     *prosodytest.Server
+	domain  string // the transport's component JID
 	dir     string
 	cfgPath string
 	logs    *logBuffer
@@ -107,6 +108,12 @@ type stackOptions struct {
 	// process runs the gateway as a process of its own (the built
 	// cmd/passerelle), not in the test's: to measure its memory.
 	process bool
+	// domain is the transport's component JID; "" = domain. The
+	// package's helpers that name the contacts use domain: a test with
+	// another one uses s.domain.
+	domain string
+	// serverDomain is xmpp.server_domain; "" = unset.
+	serverDomain string
 }
 
 const (
@@ -116,8 +123,13 @@ const (
 
 func newStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
-	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: o.privileged}}, HTTPUpload: o.httpUpload, Modules: o.serverModules, ExtraConfig: o.serverConfig})
-	s := &stack{t: t, srv: srv, dir: t.TempDir(), logs: &logBuffer{}}
+	o.domain = cmp.Or(o.domain, domain)
+	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: o.domain, Secret: secret, Privileged: o.privileged}}, HTTPUpload: o.httpUpload, Modules: o.serverModules, ExtraConfig: o.serverConfig})
+	s := &stack{t: t, srv: srv, domain: o.domain, dir: t.TempDir(), logs: &logBuffer{}}
+	var serverDomain string
+	if o.serverDomain != "" {
+		serverDomain = fmt.Sprintf("server_domain = %q", o.serverDomain)
+	}
 	if o.process {
 		s.cmd = &exec.Cmd{} // start fills it in
 	}
@@ -140,6 +152,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 server = %q
 ping_interval = "2s"
 ping_timeout = %q
+%s
 
 [store]
 path = "data/passerelle.db"
@@ -161,7 +174,7 @@ secret = %q
 plugin = %q
 backfill_messages = %s
 %s
-`, srv.ComponentAddr(), cmp.Or(o.pingTimeout, "2s"), o.allow, domain, o.secret, o.plugin, o.backfill, o.extra)
+`, srv.ComponentAddr(), cmp.Or(o.pingTimeout, "2s"), serverDomain, o.allow, o.domain, o.secret, o.plugin, o.backfill, o.extra)
 	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +326,7 @@ func (s *stack) waitGateway(c *xmpptest.Client) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := c.WaitDiscoInfo(ctx, domain); err != nil {
+	if err := c.WaitDiscoInfo(ctx, s.domain); err != nil {
 		s.t.Fatal(err)
 	}
 }

@@ -64,9 +64,6 @@ type transport struct {
 	sessions map[string]*session // user bare JID -> their login's session (session.go)
 	byLogin  map[string]*session // login ID -> its session
 	perms    perms               // XEP-0356, from the server
-	// server is the domain the server's XEP-0356 advertisement came
-	// from, "" until one did (serverDomain).
-	server string
 	// privV1 are the urn:xmpp:privilege:1 grants last advertised, in
 	// perms only while privV1OK: the server said it is one known to
 	// honour them (privilege.go).
@@ -157,13 +154,15 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	t.hist = newBackfill(t, tc.BackfillMessages)
 	t.subs = &subLimiter{t: t, ch: make(chan []byte, 1024)}
 	t.link = xmpplink.New(xmpplink.Config{
-		Addr: cfg.XMPP.Server, Domain: tc.Domain, Secret: tc.Secret,
+		Addr: cfg.XMPP.Server, Domain: tc.Domain, ServerDomain: cfg.XMPP.ServerDomain, Secret: tc.Secret,
 		PingInterval: cfg.XMPP.PingInterval, PingTimeout: cfg.XMPP.PingTimeout, ReconnectMax: cfg.XMPP.ReconnectMax,
 		Log: t.log, Handle: t.route, OnUp: t.onLinkUp,
 		MaxStanzaBytes: cfg.XMPP.MaxStanzaBytes, OnTooLarge: func(string) { t.metrics.InputFixed("stanza_too_large") },
 	})
 	t.unconfirmed = newUnconfirmed(t.link, t.delivered)
-	t.uploader = media.NewUploader(t.link, t.domain, t.serverDomain(), nil)
+	// The server's domain as it is at each lookup: the server may show
+	// it after the start (privilegeAdvert).
+	t.uploader = media.NewUploader(t.link, t.domain, t.link.ServerDomain, nil)
 	if cfg.Media.UploadService != "" {
 		t.uploader.SetService(cfg.Media.UploadService)
 	}

@@ -83,6 +83,11 @@ type XMPP struct {
 	// ServerLine is the line of the file that sets server, 0 when it is
 	// the default.
 	ServerLine int
+	// ServerDomain is the server's own domain (server_domain), normalised,
+	// which every transport's domain lies under; "" to learn it from the
+	// server (the domain its XEP-0356 advertisement comes from), until
+	// then the component's domain less its first label.
+	ServerDomain string
 	// PingInterval is the time between XEP-0199 pings on an idle link.
 	PingInterval time.Duration
 	// PingTimeout is how long a ping may go unanswered before the link is
@@ -347,6 +352,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		p.addf("metrics.listen", "%q and media.listen %q take the same port: give each its own", c.Metrics.Listen, c.Media.Listen)
 	}
 	c.Transports = l.transports(root.tables("transport"), filepath.Dir(c.Store.Path))
+	l.underServer(c)
 	root.done()
 	if err := p.err(data); err != nil {
 		return nil, err
@@ -428,6 +434,19 @@ func (l loader) xmpp(t *table) XMPP {
 			x.Server, x.ServerLine = s, l.lines[t.key("server")]
 		}
 	}
+	if s, ok := t.str("server_domain"); ok {
+		j, err := parseJID(s)
+		switch {
+		case s == "":
+			l.p.addf(t.key("server_domain"), "empty: leave it out to learn the server's domain from the server")
+		case err != nil:
+			l.p.addf(t.key("server_domain"), "%q is not a valid domain: %w", s, err)
+		case j.Localpart() != "" || j.Resourcepart() != "":
+			l.p.addf(t.key("server_domain"), "%q is a JID, want the server's domain alone, such as example.org", s)
+		default:
+			x.ServerDomain = j.String()
+		}
+	}
 	x.PingInterval = t.duration("ping_interval", DefaultPingInterval)
 	x.PingTimeout = t.duration("ping_timeout", DefaultPingTimeout)
 	x.ReconnectMax = t.duration("reconnect_max", DefaultReconnectMax)
@@ -439,6 +458,38 @@ func (l loader) xmpp(t *table) XMPP {
 	x.MaxStanzaBytes = int(n)
 	t.done()
 	return x
+}
+
+// underServer checks that every transport's domain lies under
+// xmpp.server_domain: a component is one of its server's subdomains, and
+// the gateway asks that domain for the server's services.
+func (l loader) underServer(c *Config) {
+	sd := c.XMPP.ServerDomain
+	if sd == "" {
+		return
+	}
+	for _, tr := range c.Transports {
+		if tr.Domain == "" || strings.HasSuffix(tr.Domain, "."+sd) {
+			continue
+		}
+		var parents []string
+		for d := tr.Domain; ; {
+			_, rest, ok := strings.Cut(d, ".")
+			if !ok || rest == "" {
+				break
+			}
+			// A top-level domain ("org") is no server's, but "localhost" is.
+			if strings.Contains(rest, ".") || len(parents) == 0 {
+				parents = append(parents, strconv.Quote(rest))
+			}
+			d = rest
+		}
+		hint := "the transport's domain has no parent: make it a subdomain of the server's"
+		if len(parents) > 0 {
+			hint = "the domain of the server (Prosody: its VirtualHost) the component is attached to, here one of " + strings.Join(parents, ", ")
+		}
+		l.p.addf("xmpp.server_domain", "%q is not a parent of transport %s's domain %q: want %s", sd, tr.Name, tr.Domain, hint)
+	}
 }
 
 func (l loader) store(t *table) Store {
@@ -1042,6 +1093,11 @@ func (c *Config) Summary() string {
 	fmt.Fprintf(&b, "config:    %s\n", c.Path)
 	fmt.Fprintf(&b, "server:    %s (ping every %s, timeout %s; reconnect backoff up to %s; stanzas up to %d bytes)\n",
 		c.XMPP.Server, c.XMPP.PingInterval, c.XMPP.PingTimeout, c.XMPP.ReconnectMax, c.XMPP.MaxStanzaBytes)
+	if c.XMPP.ServerDomain != "" {
+		fmt.Fprintf(&b, "           server's domain %s\n", c.XMPP.ServerDomain)
+	} else {
+		b.WriteString("           server's domain learned from the server (its XEP-0356 grants), else each component's domain less its first label\n")
+	}
 	fmt.Fprintf(&b, "store:     %s\n", c.Store.Path)
 	fmt.Fprintf(&b, "allow:     %s\n", list(c.Access.Allow))
 	fmt.Fprintf(&b, "admins:    %s\n", list(c.Access.Admins))

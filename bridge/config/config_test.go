@@ -107,6 +107,30 @@ func TestMinimalDefaults(t *testing.T) {
 	}
 }
 
+// TestServerDomain: xmpp.server_domain is read normalised, for a
+// component two labels under it as for a direct subdomain.
+func TestServerDomain(t *testing.T) {
+	isolate(t)
+	c, err := parse(t, "[xmpp]\nserver_domain = \"Example.ORG\"\n"+minimal+"[[transport]]\nname = \"wa\"\ndomain = \"wa.im.example.org\"\nsecret = \"x\"\nplugin = \"passerelle-echo\"\n")
+	if err == nil || !strings.Contains(err.Error(), `transport echo's domain "echo.localhost"`) || strings.Contains(err.Error(), "transport wa's") {
+		t.Fatalf("want echo.localhost, only, said not under example.org: %v", err)
+	}
+	c, err = parse(t, "[xmpp]\nserver_domain = \"Example.ORG\"\n"+strings.Replace(minimal, "echo.localhost", "wa.im.example.org", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.XMPP.ServerDomain != "example.org" {
+		t.Errorf("ServerDomain = %q, want example.org", c.XMPP.ServerDomain)
+	}
+	if !strings.Contains(c.Summary(), "server's domain example.org") {
+		t.Errorf("the summary does not say the server's domain:\n%s", c.Summary())
+	}
+	c, err = parse(t, minimal)
+	if err != nil || c.XMPP.ServerDomain != "" {
+		t.Errorf("unset: ServerDomain %q, %v; want none", c.XMPP.ServerDomain, err)
+	}
+}
+
 func TestEveryKeyAndRelativePaths(t *testing.T) {
 	isolate(t)
 	dir := t.TempDir()
@@ -331,6 +355,14 @@ func TestErrors(t *testing.T) {
 		{"transport not array", "transport = 1\n[access]\nallow = [\"localhost\"]\n", []string{"transport: want an array of tables"}},
 		{"enabled not bool", minimal + "enabled = \"yes\"\n", []string{"transport[0].enabled: want true or false, got a string"}},
 		{"store folder", "[store]\npath = \"/\"\n" + minimal, []string{"store.path: / is a folder"}},
+		// xmpp.server_domain: a domain every transport's lies under.
+		{"server domain not a parent", "[xmpp]\nserver_domain = \"example.net\"\n" + strings.Replace(minimal, "echo.localhost", "wa.im.example.org", 1),
+			[]string{`passerelle.toml:2: xmpp.server_domain: "example.net" is not a parent of transport echo's domain "wa.im.example.org": want the domain of the server (Prosody: its VirtualHost) the component is attached to, here one of "im.example.org", "example.org"`}},
+		{"server domain is the component's", "[xmpp]\nserver_domain = \"echo.localhost\"\n" + minimal,
+			[]string{`xmpp.server_domain: "echo.localhost" is not a parent of transport echo's domain "echo.localhost"`, `here one of "localhost"`}},
+		{"server domain a JID", "[xmpp]\nserver_domain = \"admin@localhost\"\n" + minimal, []string{`xmpp.server_domain: "admin@localhost" is a JID, want the server's domain alone, such as example.org`}},
+		{"server domain a URL", "[xmpp]\nserver_domain = \"https://example.org/\"\n" + minimal, []string{`xmpp.server_domain: "https://example.org/" is not a valid domain: it is a URL: write its host alone ("example.org")`}},
+		{"server domain empty", "[xmpp]\nserver_domain = \"\"\n" + minimal, []string{`xmpp.server_domain: empty: leave it out to learn the server's domain from the server`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -247,7 +247,7 @@ func TestErrorsHideURLQuery(t *testing.T) {
 	link := uploadService(func() string {
 		return fmt.Sprintf(`<slot xmlns='urn:xmpp:http:upload:0'><put url='http://%s/put/1?v=%s'/><get url='http://%s/get/1'/></slot>`, closed, secret, closed)
 	})
-	up := NewUploader(link, "echo.example.org", "example.org", nil)
+	up := NewUploader(link, "echo.example.org", FixedDomain("example.org"), nil)
 	_, err = up.Upload(ctx, "a.txt", "text/plain", 1, strings.NewReader("a"))
 	if err == nil || strings.Contains(err.Error(), secret) {
 		t.Errorf("upload: %v", err)

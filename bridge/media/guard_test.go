@@ -86,7 +86,7 @@ func TestFetchFromUploadService(t *testing.T) {
 		slots++
 		return fmt.Sprintf(`<slot xmlns='urn:xmpp:http:upload:0'><put url='%s/put/1'/><get url='%s/get/1'/></slot>`, files.URL, files.URL)
 	})
-	up := NewUploader(link, "echo.example.org", "example.org", nil)
+	up := NewUploader(link, "echo.example.org", FixedDomain("example.org"), nil)
 	g := &Guard{Trusted: up.ServesFrom}
 	ctx := testCtx(t, 10*time.Second)
 	dir := t.TempDir()

@@ -26,7 +26,7 @@ func TestUploadServiceOtherPaths(t *testing.T) {
 	link := uploadService(func() string {
 		return fmt.Sprintf(`<slot xmlns='urn:xmpp:http:upload:0'><put url='%s/file_share/u1/probe'/><get url='%s/file_share/u1/probe'/></slot>`, files.URL, files.URL)
 	})
-	up := NewUploader(link, "echo.example.org", "example.org", nil)
+	up := NewUploader(link, "echo.example.org", FixedDomain("example.org"), nil)
 	g := &Guard{Trusted: up.ServesFrom}
 	c := g.Client()
 	ctx := testCtx(t, 10*time.Second)

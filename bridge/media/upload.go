@@ -66,16 +66,21 @@ func (e *SlotError) Unwrap() error { return e.kind }
 // it when set, and the daily quota counts for the component as a whole).
 // Its methods are safe for concurrent use.
 type Uploader struct {
-	link                    IQer
-	component, serverDomain string
-	client                  *http.Client
+	link         IQer
+	component    string
+	serverDomain func() string
+	client       *http.Client
 
 	mu         sync.Mutex
-	configured string     // service JID from the configuration, or ""
-	svc        *Service   // discovered, nil when unknown
-	noneUntil  time.Time  // a definitive "no service" holds until then
-	inflight   *discovery // a discovery under way
-	now        func() time.Time
+	configured string    // service JID from the configuration, or ""
+	svc        *Service  // discovered, nil when unknown
+	noneUntil  time.Time // a definitive "no service" holds until then
+	// on is the server domain svc or noneUntil was found on: a domain
+	// the server showed later (a deep component's, learned from its
+	// XEP-0356 grants) is looked up again.
+	on       string
+	inflight *discovery // a discovery under way
+	now      func() time.Time
 
 	// hosts holds the host:port (HostPort) of the GET URLs of the slots
 	// granted so far, each with the path prefixes (filesPrefix) they
@@ -93,11 +98,12 @@ type discovery struct {
 	err  error
 }
 
-// NewUploader returns an Uploader that asks serverDomain's upload service
-// through link, as component. httpClient makes the PUT requests; nil
-// means a client with no overall timeout (uploads are bounded by the
-// caller's context) that follows no redirects.
-func NewUploader(link IQer, component, serverDomain string, httpClient *http.Client) *Uploader {
+// NewUploader returns an Uploader that asks the upload service of the
+// server's domain, as serverDomain says it at each lookup, through link,
+// as component. httpClient makes the PUT requests; nil means a client
+// with no overall timeout (uploads are bounded by the caller's context)
+// that follows no redirects.
+func NewUploader(link IQer, component string, serverDomain func() string, httpClient *http.Client) *Uploader {
 	if httpClient == nil {
 		httpClient = &http.Client{
 			Transport:     newTransport(),
@@ -106,6 +112,9 @@ func NewUploader(link IQer, component, serverDomain string, httpClient *http.Cli
 	}
 	return &Uploader{link: link, component: component, serverDomain: serverDomain, client: httpClient, now: time.Now}
 }
+
+// FixedDomain is a serverDomain for NewUploader that is always d.
+func FixedDomain(d string) func() string { return func() string { return d } }
 
 // SetService makes Discover use this JID (the configuration's
 // media.upload_service) instead of searching the server's items; "" goes
@@ -135,7 +144,12 @@ func (u *Uploader) Forget() {
 // error wraps ErrNoService and is remembered for NoServiceRetry.
 func (u *Uploader) Discover(ctx context.Context) (Service, error) {
 	for {
+		domain := u.serverDomain()
 		u.mu.Lock()
+		if u.configured == "" && u.on != domain {
+			// Found on a domain that is not the server's after all.
+			u.svc, u.noneUntil = nil, time.Time{}
+		}
 		if u.svc != nil {
 			svc := *u.svc
 			u.mu.Unlock()
@@ -143,7 +157,7 @@ func (u *Uploader) Discover(ctx context.Context) (Service, error) {
 		}
 		if u.now().Before(u.noneUntil) {
 			u.mu.Unlock()
-			return Service{}, fmt.Errorf("%s: %w (looked up less than %s ago)", u.serverDomain, ErrNoService, NoServiceRetry)
+			return Service{}, fmt.Errorf("%s: %w (looked up less than %s ago)", domain, ErrNoService, NoServiceRetry)
 		}
 		if d := u.inflight; d != nil {
 			u.mu.Unlock()
@@ -162,16 +176,16 @@ func (u *Uploader) Discover(ctx context.Context) (Service, error) {
 		configured := u.configured
 		u.mu.Unlock()
 
-		d.svc, d.err = u.discover(ctx, configured)
+		d.svc, d.err = u.discover(ctx, configured, domain)
 
 		u.mu.Lock()
 		u.inflight = nil
 		switch {
 		case d.err == nil:
 			svc := d.svc
-			u.svc = &svc
+			u.svc, u.on = &svc, domain
 		case errors.Is(d.err, ErrNoService):
-			u.noneUntil = u.now().Add(NoServiceRetry)
+			u.noneUntil, u.on = u.now().Add(NoServiceRetry), domain
 		}
 		u.mu.Unlock()
 		close(d.done)
@@ -179,7 +193,7 @@ func (u *Uploader) Discover(ctx context.Context) (Service, error) {
 	}
 }
 
-func (u *Uploader) discover(ctx context.Context, configured string) (Service, error) {
+func (u *Uploader) discover(ctx context.Context, configured, serverDomain string) (Service, error) {
 	if configured != "" {
 		svc, found, err := u.info(ctx, configured)
 		if err != nil {
@@ -190,14 +204,14 @@ func (u *Uploader) discover(ctx context.Context, configured string) (Service, er
 		}
 		return svc, nil
 	}
-	items, err := u.items(ctx, u.serverDomain)
+	items, err := u.items(ctx, serverDomain)
 	if err != nil {
-		return Service{}, fmt.Errorf("disco#items of %s: %w", u.serverDomain, err)
+		return Service{}, fmt.Errorf("disco#items of %s: %w", serverDomain, err)
 	}
 	// Ask every candidate at once; take the first in the server's order.
-	cands := []string{u.serverDomain}
+	cands := []string{serverDomain}
 	for _, it := range items {
-		if it != u.component && it != u.serverDomain {
+		if it != u.component && it != serverDomain {
 			cands = append(cands, it)
 		}
 	}
@@ -226,9 +240,9 @@ func (u *Uploader) discover(ctx context.Context, configured string) (Service, er
 	}
 	if transient != nil {
 		// Someone did not answer: it may be the service.
-		return Service{}, fmt.Errorf("no upload service found on %s, and %w", u.serverDomain, transient)
+		return Service{}, fmt.Errorf("no upload service found on %s, and %w", serverDomain, transient)
 	}
-	return Service{}, fmt.Errorf("%s: %w (none of its %d disco items offers %s)", u.serverDomain, ErrNoService, len(items), NSUpload)
+	return Service{}, fmt.Errorf("%s: %w (none of its %d disco items offers %s)", serverDomain, ErrNoService, len(items), NSUpload)
 }
 
 // iq sends a get from the component to `to` with the payload written by

@@ -94,7 +94,7 @@ func TestUploadProsody(t *testing.T) {
 	srv := startProsody(t, true, fmt.Sprintf("http_file_share_size_limit = %d", serviceLimit))
 	link := connect(t, srv)
 	iq := &countingIQer{IQer: link}
-	u := NewUploader(iq, component, srv.Domain(), nil)
+	u := NewUploader(iq, component, FixedDomain(srv.Domain()), nil)
 	ctx := testCtx(t, 60*time.Second)
 
 	svc, err := u.Discover(ctx)
@@ -163,7 +163,7 @@ func TestUploadProsody(t *testing.T) {
 	}
 
 	// A configured service is checked, not searched for.
-	u2 := NewUploader(link, component, srv.Domain(), nil)
+	u2 := NewUploader(link, component, FixedDomain(srv.Domain()), nil)
 	u2.SetService(srv.UploadDomain())
 	if svc2, err := u2.Discover(ctx); err != nil || svc2 != svc {
 		t.Errorf("configured service: %+v, %v", svc2, err)
@@ -192,7 +192,7 @@ func TestUploadProsody(t *testing.T) {
 func TestUploadNoService(t *testing.T) {
 	srv := startProsody(t, false, "")
 	iq := &countingIQer{IQer: connect(t, srv)}
-	u := NewUploader(iq, component, srv.Domain(), nil)
+	u := NewUploader(iq, component, FixedDomain(srv.Domain()), nil)
 	ctx := testCtx(t, 30*time.Second)
 	_, err := u.Upload(ctx, "a.txt", "text/plain", 1, strings.NewReader("a"))
 	if !errors.Is(err, ErrNoService) || !Fallback(err) {
@@ -214,7 +214,7 @@ func TestUploadNoService(t *testing.T) {
 // component may not upload.
 func TestUploadAccessRefused(t *testing.T) {
 	srv := startProsody(t, true, `http_file_share_access = { "localhost" }`)
-	u := NewUploader(connect(t, srv), component, srv.Domain(), nil)
+	u := NewUploader(connect(t, srv), component, FixedDomain(srv.Domain()), nil)
 	_, err := u.Upload(testCtx(t, 30*time.Second), "a.txt", "text/plain", 1, strings.NewReader("a"))
 	var se *SlotError
 	if !errors.Is(err, ErrRefused) || !errors.As(err, &se) || se.Condition != "forbidden" || !Fallback(err) {
@@ -225,7 +225,7 @@ func TestUploadAccessRefused(t *testing.T) {
 // The daily quota counts for the component as a whole.
 func TestUploadQuota(t *testing.T) {
 	srv := startProsody(t, true, `http_file_share_daily_quota = 10`)
-	u := NewUploader(connect(t, srv), component, srv.Domain(), nil)
+	u := NewUploader(connect(t, srv), component, FixedDomain(srv.Domain()), nil)
 	ctx := testCtx(t, 30*time.Second)
 	if _, err := u.Upload(ctx, "a.txt", "text/plain", 6, strings.NewReader("123456")); err != nil {
 		t.Fatal(err)
@@ -239,7 +239,7 @@ func TestUploadQuota(t *testing.T) {
 // A link that is down is transient: no fallback, nothing remembered.
 func TestUploadLinkDown(t *testing.T) {
 	link := xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: component, Handle: func(*wire.Stanza) {}})
-	u := NewUploader(link, component, "localhost", nil)
+	u := NewUploader(link, component, FixedDomain("localhost"), nil)
 	_, err := u.Upload(testCtx(t, 5*time.Second), "a", "", 1, strings.NewReader("a"))
 	if err == nil || Fallback(err) || !errors.Is(err, xmpplink.ErrDown) {
 		t.Fatalf("Upload over a down link: %v, want a transient error", err)
@@ -349,7 +349,7 @@ func TestDiscoverAndSlotFake(t *testing.T) {
 		}
 		return "", fmt.Errorf("unexpected %s", p.XMLName.Space)
 	}
-	u := NewUploader(f, component, "example.org", nil)
+	u := NewUploader(f, component, FixedDomain("example.org"), nil)
 	ctx := testCtx(t, 10*time.Second)
 	got, err := u.Upload(ctx, "x.txt", "text/plain", 3, strings.NewReader("abc"))
 	if err != nil {
@@ -389,7 +389,7 @@ func TestSlotErrors(t *testing.T) {
 			}
 			return result(req, uploadInfo), nil
 		}}
-		u := NewUploader(f, component, "example.org", nil)
+		u := NewUploader(f, component, FixedDomain("example.org"), nil)
 		u.SetService("up.example.org")
 		_, err := u.Upload(testCtx(t, 5*time.Second), "a", "", 10, strings.NewReader("0123456789"))
 		var se *SlotError
@@ -422,7 +422,7 @@ func TestDiscoverOnce(t *testing.T) {
 		}
 		return result(req, `<query xmlns='http://jabber.org/protocol/disco#info'/>`), nil
 	}}
-	u := NewUploader(f, component, "example.org", nil)
+	u := NewUploader(f, component, FixedDomain("example.org"), nil)
 	ctx := testCtx(t, 5*time.Second)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -518,7 +518,7 @@ func TestUploadHostileMIME(t *testing.T) {
 		}
 		return result(req, uploadInfo), nil
 	}}
-	u := NewUploader(f, component, "example.org", nil)
+	u := NewUploader(f, component, FixedDomain("example.org"), nil)
 	u.SetService("up.example.org")
 	for _, tc := range []struct{ name, mime, want string }{
 		{"a.png", "image/png\r\nX-Evil: 1", "image/png"},

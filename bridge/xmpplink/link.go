@@ -43,6 +43,9 @@ type Config struct {
 	Addr string
 	// Domain is the component's JID.
 	Domain string
+	// ServerDomain is the server's own domain when configured, "" to
+	// learn or guess it (see ServerDomain).
+	ServerDomain string
 	// Secret is the XEP-0114 shared secret.
 	Secret string
 	// PingInterval and PingTimeout drive the XEP-0199 watchdog.
@@ -87,6 +90,9 @@ type Link struct {
 	iqs  map[string]pendingIQ
 
 	ids atomic.Uint64
+	// learned is the server's domain as it showed it (SetServerDomain),
+	// read under mu too (answers).
+	learned atomic.Pointer[string]
 }
 
 // New returns a link; call Run to connect.
@@ -458,7 +464,7 @@ type pendingIQ struct {
 // guess, but the server stamps its from: a user's answer to another's
 // upload slot request would get them that user's files.
 func (l *Link) answers(to, from string) bool {
-	if from == "" || from == to || from == l.serverDomain() {
+	if from == "" || from == to || from == l.ServerDomain() {
 		return true
 	}
 	tj, err1 := jid.Parse(to)
@@ -555,15 +561,6 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 			return fmt.Errorf("write: %w", err)
 		}
 	}
-}
-
-// serverDomain is the server's domain: the component's, less its first
-// label.
-func (l *Link) serverDomain() string {
-	if i := strings.IndexByte(l.cfg.Domain, '.'); i > 0 {
-		return l.cfg.Domain[i+1:]
-	}
-	return l.cfg.Domain
 }
 
 // pingTo is where the link's pings go: the component's own domain. The
