@@ -240,6 +240,10 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 				}
 			}()
 		}
+		if isSend && handledAsCommand(res) {
+			s.commandDone(ctx, st, h.Txn, res) // command_reply.go: not reflected, not mapped
+			return
+		}
 		if !isSend {
 			t.recordTxn(ctx, h.LoginID, h.Txn)
 			if rm != nil && st != nil {

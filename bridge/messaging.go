@@ -932,6 +932,10 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 			return
 		}
+		if handledAsCommand(r) {
+			s.commandDone(ctx, st, txn, r) // command_reply.go: not reflected, not mapped
+			return
+		}
 		t.metrics.MessageToNetwork()
 		sm := sentMsg{chatID: chatID, txn: txn, originID: m.originID, id: m.id, asksKnown: true, receipt: m.receipt, markable: m.markable}
 		if m.sent != nil {

@@ -95,6 +95,10 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	                  the gateway never had: the reply carries the
 //	                  network's quote of it (OldQuote), as Signal's does
 //	reply-old-mine TEXT  the same, to the user's message from before
+//	/echo-command [TEXT]  a command the network runs, not a message (as
+//	                  IRC's "/mode"): nothing is echoed, and the answer
+//	                  says so (sdk.Result.Command), with TEXT, if any,
+//	                  as the command's reply
 //
 // The echo of a reply quotes the user's message too (quote_text,
 // quote_from_me), as a network's reply does.
@@ -114,6 +118,9 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	text := send.Text
 	if c.ChatID == RoomID && s.roomCommand(text) {
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	}
+	if rest, ok := strings.CutPrefix(text, EchoCommand); ok && (rest == "" || rest[0] == ' ') {
+		return sdk.Result{Command: true, Reply: strings.TrimSpace(rest)}, nil
 	}
 	switch word, rest, _ := strings.Cut(text, " "); word {
 	case "hang":
@@ -281,6 +288,10 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	}
 	return res, nil
 }
+
+// EchoCommand starts a text the network runs as a command, not a
+// message: the answer says so, with the rest of the text as its reply.
+const EchoCommand = "/echo-command"
 
 // OldQuote is what the network quotes, in a reply-old, of the message
 // from before the login.

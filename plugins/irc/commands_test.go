@@ -151,8 +151,10 @@ func TestCommandsAfterConnectingRefusedWithEcho(t *testing.T) {
 // A message to the server's chat is IRC commands, a line each, as a
 // message to biboumi's server JID: the server's answers come back as
 // its messages (a WHOIS's too), a JOIN there joins the channel (its
-// room comes), a leading "/" is left out; a QUIT is refused. Before, such a message
-// was NOT_FOUND (no one has that nick).
+// room comes), a leading "/" is left out; a QUIT is refused. The
+// result says they were commands (handled_as_command), not a message the
+// gateway keeps. Before, such a message was NOT_FOUND (no one has that
+// nick).
 func TestCommandsToTheServer(t *testing.T) {
 	s := startNgircd(t)
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
@@ -162,6 +164,9 @@ func TestCommandsToTheServer(t *testing.T) {
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "FOO bar\n/JOIN #raw")); res.Error != nil {
 		t.Fatalf("commands to the server: %v", res.Error)
+	} else if !res.HandledAsCommand || res.MessageId != "" {
+		// Commands, not a message: the gateway keeps none.
+		t.Errorf("commands to the server: %v, want handled as commands, no message", res)
 	}
 	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil })
 	if got := ev.GetMessage().Text; got != "FOO: Unknown command" || ev.Sender.GetUserId() != "127.0.0.1" {

@@ -51,6 +51,12 @@ type modWait struct {
 	// masks (367) as they came.
 	listing bool
 	bans    []string
+	// banList is each ban as "/mode +b" shows it (banEntry).
+	banList []string
+	// modes: the channel's modes were asked (a bare "/mode");
+	// modesSaid is the server's answer (324), modes and arguments.
+	modes     bool
+	modesSaid string
 	// refused: the first refusal, as the contract's code and the words
 	// the user reads.
 	refused bool
@@ -113,6 +119,7 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 		defer s.mu.Unlock()
 		if w := s.modWait; w != nil && w.listing && s.chanID(m.Params[1]) == w.channel {
 			w.bans = append(w.bans, m.Params[2])
+			w.banList = append(w.banList, banEntry(m)) // modecmd.go
 		}
 	})
 	c.AddCallback("PONG", func(m ircmsg.Message) {

@@ -67,6 +67,10 @@ func moderated(t *testing.T) (*ngircd, *client, *client, func(action any) *pb.Er
 		if a, ok := action.(inChat); ok {
 			chat, action = a.chat, a.action
 		}
+		if a, ok := action.(answered); ok {
+			*a.res = cmds.Send(command(login.LoginId, chat, a.action))
+			return (*a.res).Error
+		}
 		return cmds.Send(command(login.LoginId, chat, action)).Error
 	}
 	return s, dave, erin, act, evs.NextEvent
@@ -76,6 +80,12 @@ func moderated(t *testing.T) (*ngircd, *client, *client, func(action any) *pb.Er
 type inChat struct {
 	chat   string
 	action any
+}
+
+// answered is an action in #mod whose whole result the test reads.
+type answered struct {
+	action any
+	res    **pb.CommandResult
 }
 
 // wantError checks a command's error: its code, and words of its text.

@@ -100,7 +100,14 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 		if len(m.Params) < 3 || !isChannel(m.Params[1]) {
 			return
 		}
-		s.changeModes(m, s.chanID(m.Params[1]), m.Params[2], m.Params[3:], true)
+		id := s.chanID(m.Params[1])
+		s.mu.Lock()
+		if w := s.modWait; w != nil && w.modes && w.channel == id && w.win.active {
+			// The answer to a bare "/mode" (modecmd.go).
+			w.modesSaid = plainText(strings.Join(m.Params[2:], " "))
+		}
+		s.mu.Unlock()
+		s.changeModes(m, id, m.Params[2], m.Params[3:], true)
 	})
 }
 

@@ -149,7 +149,9 @@ func (s *Session) sendCommands(conn *ircevent.Connection, lines []ircmsg.Message
 // password", "MODE nick +x", "PRIVMSG Q@CServe.quakenet.org :AUTH name
 // password" (a leading "/" as typed in IRC clients is left out). The
 // server's answers come as its messages (sendCommands). A QUIT is
-// refused: the connection would be made again at once.
+// refused: the connection would be made again at once. The result says
+// they were commands (sdk.Result.Command): the gateway keeps no message
+// of them.
 func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text string) (_ sdk.Result, err error) {
 	var lines []ircmsg.Message
 	text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(text)
@@ -209,5 +211,6 @@ func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text s
 	if err := s.sendCommands(conn, lines, true); err != nil {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to the server: %v", err)
 	}
-	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
+	// Commands, not a message: nothing to keep as the user's.
+	return sdk.Result{Command: true}, nil
 }

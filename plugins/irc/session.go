@@ -1028,8 +1028,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	if args, ok := modeCommand(msg.Text); ok && isChannel(target) {
 		// biboumi's "/mode +o dave" in a room: the channel's MODE, not
-		// a message to it, which everyone there would read.
-		return s.sendRaw(ctx, conn, "MODE "+target+" "+args)
+		// a message to it, which everyone there would read (modecmd.go).
+		return s.roomMode(ctx, conn, c.ChatID, target, args)
 	}
 	if err := cmp.Or(s.carries("the message", msg.Text), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
@@ -1107,18 +1107,6 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return sdk.Result{}, err
 	}
 	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
-}
-
-// modeCommand reads a message to a room that is a "/mode" command, as
-// biboumi takes it ("/mode +o dave", "/MODE +b *!*@host"): its
-// arguments, and ok. A message of several lines is none.
-func modeCommand(text string) (args string, ok bool) {
-	text = strings.TrimSpace(text)
-	if len(text) < len("/mode ") || !strings.EqualFold(text[:len("/mode ")], "/mode ") || strings.ContainsAny(text, "\r\n") {
-		return "", false
-	}
-	args = strings.TrimSpace(text[len("/mode "):])
-	return args, args != ""
 }
 
 func lastParam(m ircmsg.Message) string {

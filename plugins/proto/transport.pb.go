@@ -5856,8 +5856,21 @@ type CommandResult struct {
 	// the host retracts it from the user's clients then, as for
 	// MessageEvent.expires_unix_micro.
 	ExpiresUnixMicro int64 `protobuf:"varint,8,opt,name=expires_unix_micro,json=expiresUnixMicro,proto3" json:"expires_unix_micro,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// SendMessage: the text was a command the plugin ran (IRC's
+	// "/mode +o bob" in a room, or a raw command in the server's chat), not
+	// a message: nothing reached the chat as one. message_id is then
+	// unset, and the host neither reflects the send in a room nor maps or
+	// archives it as a message of the user's; it shows command_reply, if
+	// set, to the user alone, as a message from the chat (the room, or
+	// the contact). A resend under the same txn_id is still answered by
+	// this result, the command not run again.
+	HandledAsCommand bool `protobuf:"varint,9,opt,name=handled_as_command,json=handledAsCommand,proto3" json:"handled_as_command,omitempty"`
+	// What the command answered, shown to the user (plain text, lines
+	// apart by "\n"): the channel's modes asked by a bare "/mode", a ban
+	// list. Only with handled_as_command.
+	CommandReply  string `protobuf:"bytes,10,opt,name=command_reply,json=commandReply,proto3" json:"command_reply,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CommandResult) Reset() {
@@ -5944,6 +5957,20 @@ func (x *CommandResult) GetExpiresUnixMicro() int64 {
 		return x.ExpiresUnixMicro
 	}
 	return 0
+}
+
+func (x *CommandResult) GetHandledAsCommand() bool {
+	if x != nil {
+		return x.HandledAsCommand
+	}
+	return false
+}
+
+func (x *CommandResult) GetCommandReply() string {
+	if x != nil {
+		return x.CommandReply
+	}
+	return ""
 }
 
 type EventAck struct {
@@ -7976,7 +8003,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\tSetTyping\x12:\n" +
 	"\x05state\x18\x01 \x01(\x0e2$.passerelle.transport.v2.TypingStateR\x05state\"L\n" +
 	"\vSetPresence\x12=\n" +
-	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\"\xdd\x02\n" +
+	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\"\xb0\x03\n" +
 	"\rCommandResult\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x124\n" +
 	"\x05error\x18\x02 \x01(\v2\x1e.passerelle.transport.v2.ErrorR\x05error\x12\x1d\n" +
@@ -7987,7 +8014,10 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\achat_id\x18\x06 \x01(\tR\x06chatId\x12C\n" +
 	"\vfound_chats\x18\a \x03(\v2\".passerelle.transport.v2.FoundChatR\n" +
 	"foundChats\x12,\n" +
-	"\x12expires_unix_micro\x18\b \x01(\x03R\x10expiresUnixMicro\"&\n" +
+	"\x12expires_unix_micro\x18\b \x01(\x03R\x10expiresUnixMicro\x12,\n" +
+	"\x12handled_as_command\x18\t \x01(\bR\x10handledAsCommand\x12#\n" +
+	"\rcommand_reply\x18\n" +
+	" \x01(\tR\fcommandReply\"&\n" +
 	"\bEventAck\x12\x1a\n" +
 	"\tup_to_seq\x18\x01 \x01(\x04R\aupToSeq\"S\n" +
 	"\x06Sender\x12\x17\n" +

@@ -287,14 +287,18 @@ func (j *journal) appendTxn(a txnAnswer) error {
 // and its text, length-prefixed), each when it or one after it is set:
 // records written before metadata end at the timestamp, those before the
 // chat ID at the metadata, those before the expiry at the chat ID, those
-// before the error at the expiry.
+// before the error at the expiry. A send handled as a command
+// (handled_as_command) then has a flag (a uvarint, 1) and the command's
+// reply, length-prefixed, after an error of code 0 and no text where it
+// had none; records before commands end at the error.
 func encodeTxn(a txnAnswer) []byte {
 	b := binary.AppendUvarint(nil, uint64(len(a.key)))
 	b = append(b, a.key...)
 	b = binary.AppendUvarint(b, uint64(len(a.res.MessageId)))
 	b = append(b, a.res.MessageId...)
 	b = binary.AppendVarint(b, a.res.TimestampUnixMicro)
-	failed := a.res.Error != nil
+	command := a.res.HandledAsCommand
+	failed := a.res.Error != nil || command
 	expires := a.res.ExpiresUnixMicro != 0 || failed
 	if len(a.res.Meta) > 0 || a.res.ChatId != "" || expires {
 		b = binary.AppendUvarint(b, uint64(len(a.res.Meta)))
@@ -308,9 +312,14 @@ func encodeTxn(a txnAnswer) []byte {
 		b = binary.AppendVarint(b, a.res.ExpiresUnixMicro)
 	}
 	if failed {
-		b = binary.AppendUvarint(b, uint64(a.res.Error.Code))
-		b = binary.AppendUvarint(b, uint64(len(a.res.Error.Text)))
-		b = append(b, a.res.Error.Text...)
+		b = binary.AppendUvarint(b, uint64(a.res.GetError().GetCode()))
+		b = binary.AppendUvarint(b, uint64(len(a.res.GetError().GetText())))
+		b = append(b, a.res.GetError().GetText()...)
+	}
+	if command {
+		b = binary.AppendUvarint(b, 1)
+		b = binary.AppendUvarint(b, uint64(len(a.res.CommandReply)))
+		b = append(b, a.res.CommandReply...)
 	}
 	return b
 }
@@ -371,6 +380,23 @@ func decodeTxn(b []byte) (txnAnswer, bool) {
 			return txnAnswer{}, false
 		}
 		res.Error = &pb.Error{Code: pb.ErrorCode(code), Text: text}
+	}
+	if len(b) > 0 {
+		// A command's: its flag and reply, after the error (of code 0
+		// and no text where there was none).
+		flag, k := binary.Uvarint(b)
+		if k <= 0 || flag != 1 {
+			return txnAnswer{}, false
+		}
+		b = b[k:]
+		reply, ok := str()
+		if !ok {
+			return txnAnswer{}, false
+		}
+		if res.Error.Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED && res.Error.Text == "" {
+			res.Error = nil
+		}
+		res.HandledAsCommand, res.CommandReply = true, reply
 	}
 	if len(b) > 0 {
 		return txnAnswer{}, false

@@ -60,6 +60,17 @@ type Result struct {
 	// timer, when the network deletes the message (zero: never); the
 	// gateway retracts it from the user's clients then.
 	Expires time.Time
+	// Command says a send's text was a command the plugin ran (IRC's
+	// "/mode +o bob" in a room), not a message: nothing reached the
+	// chat as one. The gateway does not reflect it in a room, nor map
+	// or archive it as the user's message; MessageID, Meta and Expires
+	// are not sent. A resend under the same txn_id gets this answer
+	// again, without running the command twice.
+	Command bool
+	// Reply is, with Command, what the command answered (plain text):
+	// the gateway shows it to the user alone, as a message from the
+	// chat (the room, or the contact). "": nothing to show.
+	Reply string
 }
 
 // Host is the plugin's view of the gateway.

@@ -446,6 +446,11 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	if !res.Expires.IsZero() {
 		out.ExpiresUnixMicro = res.Expires.UnixMicro()
 	}
+	if res.Command && cmd.GetSend() != nil {
+		// No message was created: none for the gateway to map.
+		out.MessageId, out.Meta, out.ExpiresUnixMicro = "", nil, 0
+		out.HandledAsCommand, out.CommandReply = true, res.Reply
+	}
 	if err != nil {
 		out.Error = ToProto(err)
 	}
