@@ -1141,9 +1141,17 @@ type Features struct {
 	// no limit), as for a plugin older than this field. In a login's
 	// features the smaller of its limit and the transport's holds, and in
 	// a room the smaller of the chat's (Chat.features) and the login's.
-	MaxReactions  uint32 `protobuf:"varint,38,opt,name=max_reactions,json=maxReactions,proto3" json:"max_reactions,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxReactions uint32 `protobuf:"varint,38,opt,name=max_reactions,json=maxReactions,proto3" json:"max_reactions,omitempty"`
+	// With join_chat: a regular expression (RE2, matching the whole ID) of
+	// the chat IDs that are the network's groups, beside those starting
+	// with a join_chat_prefixes, for a network whose group IDs have a form
+	// no person's ID has and no common prefix (Signal: a group's ID, hex
+	// digits): the gateway answers a client's disco#info on one it has no
+	// room of (a group the user is invited to) as a room to join, not as
+	// a person's. "": none.
+	JoinChatPattern string `protobuf:"bytes,39,opt,name=join_chat_pattern,json=joinChatPattern,proto3" json:"join_chat_pattern,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Features) Reset() {
@@ -1440,6 +1448,13 @@ func (x *Features) GetMaxReactions() uint32 {
 		return x.MaxReactions
 	}
 	return 0
+}
+
+func (x *Features) GetJoinChatPattern() string {
+	if x != nil {
+		return x.JoinChatPattern
+	}
+	return ""
 }
 
 type LoginFlowsRequest struct {
@@ -7583,7 +7598,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\xd1\t\n" +
+	" \x01(\tR\x15identifierDescription\"\xfd\t\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -7636,7 +7651,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x03pin\x18$ \x01(\bR\x03pin\x12\x1d\n" +
 	"\n" +
 	"poll_close\x18% \x01(\bR\tpollClose\x12#\n" +
-	"\rmax_reactions\x18& \x01(\rR\fmaxReactions\"\x13\n" +
+	"\rmax_reactions\x18& \x01(\rR\fmaxReactions\x12*\n" +
+	"\x11join_chat_pattern\x18' \x01(\tR\x0fjoinChatPattern\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
