@@ -67,6 +67,10 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		t.joinRoom(ctx, st, s, r, chatID, from, to, join, jerr)
 		return true
 	case "message":
+		if d := declineOf(st); d != nil && to.Resourcepart() == "" && (r != nil || s == nil || !s.knowsUser(chatID)) {
+			t.declineInvite(ctx, st, s, user, chatID, d) // room_decline.go
+			return true
+		}
 		if x := st.Child(nsConference, "x"); x != nil && r == nil && s != nil && to.Resourcepart() == "" && st.Type() != "groupchat" {
 			// A direct invitation (XEP-0249) of a contact to one of the
 			// user's rooms (room_admin.go).

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -47,10 +48,10 @@ var aliasFeatures = []string{wire.NSDiscoInfo, muc.NS, "muc_public", "muc_unsecu
 func (s *session) aliasDiscoInfo(ctx context.Context, st *wire.Stanza, chatID string, p *wire.Element) bool {
 	t := s.t
 	f := s.features()
-	if p.Attr("node") != "" || !t.access.Allowed(s.user) || !f.GetJoinChat() || !chatName(f.GetJoinChatPrefixes(), chatID) || s.knowsUser(chatID) {
+	if p.Attr("node") != "" || !t.access.Allowed(s.user) || !f.GetJoinChat() || !chatName(f.GetJoinChatPrefixes(), joinChatPattern(t, f), chatID) || s.knowsUser(chatID) {
 		return false
 	}
-	if len(f.GetJoinChatPrefixes()) == 0 && s.personName(ctx, chatID) {
+	if len(f.GetJoinChatPrefixes()) == 0 && f.GetJoinChatPattern() == "" && s.personName(ctx, chatID) {
 		return false
 	}
 	w := wire.Result(st)
@@ -65,10 +66,13 @@ func (s *session) aliasDiscoInfo(ctx context.Context, st *wire.Stanza, chatID st
 }
 
 // chatName reports whether id may name a chat by what the network says
-// every chat name starts with (join_chat_prefixes; none: any). An IRC
-// nick is a person's: Gajim would join it as a room.
-func chatName(prefixes []string, id string) bool {
-	if len(prefixes) == 0 {
+// every chat name starts with (join_chat_prefixes) or the form its group
+// IDs have (join_chat_pattern, nil when none); neither: any. An IRC nick
+// is a person's: Gajim would join it as a room. A Signal group's ID has
+// no prefix but a form no person's has: a group the user is invited to
+// answers as a room before they join it.
+func chatName(prefixes []string, pattern *regexp.Regexp, id string) bool {
+	if len(prefixes) == 0 && pattern == nil {
 		return true
 	}
 	for _, p := range prefixes {
@@ -76,7 +80,23 @@ func chatName(prefixes []string, id string) bool {
 			return true
 		}
 	}
-	return false
+	return pattern != nil && pattern.MatchString(id)
+}
+
+// joinChatPattern is f's join_chat_pattern compiled to match a whole ID;
+// nil when there is none. One the plugin got wrong is logged and matches
+// nothing, so that a name is still a room only by its prefixes.
+func joinChatPattern(t *transport, f *pb.Features) *regexp.Regexp {
+	expr := f.GetJoinChatPattern()
+	if expr == "" {
+		return nil
+	}
+	re, err := regexp.Compile(`^(?:` + expr + `)$`)
+	if err != nil {
+		t.log.Warn("the plugin's join_chat_pattern is no regular expression: group IDs are taken for persons' before a join", "pattern", expr, "err", err)
+		return regexp.MustCompile(`$.^`)
+	}
+	return re
 }
 
 // knowsUser reports whether userID is someone the session knows, by what

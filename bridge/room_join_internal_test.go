@@ -2,11 +2,13 @@ package bridge
 
 import (
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"passerelle.im/passerelle/bridge/muc"
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // bigRoom is a room of n members, echo-1 to echo-n, and their IDs in a
@@ -53,23 +55,36 @@ func BenchmarkSortedByNick(b *testing.B) {
 }
 
 // A name is a chat's to join when it starts with one of the network's
-// chat prefixes, or always when the network names none.
+// chat prefixes, or has the whole form of its group IDs
+// (join_chat_pattern), or always when the network names neither.
 func TestChatName(t *testing.T) {
 	irc := []string{"#", "&"}
+	signal := []string{"joinchat"}
+	const group = "0123456789abcdef0123456789abcdef"
 	for _, c := range []struct {
 		prefixes []string
+		pattern  string
 		id       string
 		want     bool
 	}{
-		{nil, "golang", true},
-		{irc, "#go-nuts", true},
-		{irc, "&local", true},
-		{irc, "alice", false},
-		{irc, "", false},
-		{[]string{""}, "alice", false},
+		{nil, "", "golang", true},
+		{irc, "", "#go-nuts", true},
+		{irc, "", "&local", true},
+		{irc, "", "alice", false},
+		{irc, "", "", false},
+		{[]string{""}, "", "alice", false},
+		{signal, "[0-9a-f]{32}", group, true},
+		{signal, "[0-9a-f]{32}", "joinchat", true},
+		{signal, "[0-9a-f]{32}", "+15550000001", false},
+		{signal, "[0-9a-f]{32}", group + "0", false}, // the whole ID
+		{signal, "[0-9a-f]{32}", "x" + group, false},
+		{nil, "[0-9a-f]{32}", "golang", false}, // a pattern alone narrows too
+		{signal, "[0-9a-f", group, false},      // not compiled: matches nothing
 	} {
-		if got := chatName(c.prefixes, c.id); got != c.want {
-			t.Errorf("chatName(%q, %q) = %v, want %v", c.prefixes, c.id, got, c.want)
+		tr := &transport{log: slog.New(slog.DiscardHandler)}
+		pattern := joinChatPattern(tr, &pb.Features{JoinChatPattern: c.pattern})
+		if got := chatName(c.prefixes, pattern, c.id); got != c.want {
+			t.Errorf("chatName(%q, %q, %q) = %v, want %v", c.prefixes, c.pattern, c.id, got, c.want)
 		}
 	}
 }

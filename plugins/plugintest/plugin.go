@@ -593,6 +593,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_SetRole{SetRole: a}
 	case *pb.JoinChat:
 		c.Action = &pb.Command_Join{Join: a}
+	case *pb.DeclineInvite:
+		c.Action = &pb.Command_DeclineInvite{DeclineInvite: a}
 	case *pb.SetNick:
 		c.Action = &pb.Command_SetNick{SetNick: a}
 	case *pb.CreateChat:

@@ -688,7 +688,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75, 0}
 }
 
 type MemberEvent_Kind int32
@@ -746,7 +746,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -798,7 +798,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{87, 0}
 }
 
 type Empty struct {
@@ -1141,9 +1141,17 @@ type Features struct {
 	// no limit), as for a plugin older than this field. In a login's
 	// features the smaller of its limit and the transport's holds, and in
 	// a room the smaller of the chat's (Chat.features) and the login's.
-	MaxReactions  uint32 `protobuf:"varint,38,opt,name=max_reactions,json=maxReactions,proto3" json:"max_reactions,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxReactions uint32 `protobuf:"varint,38,opt,name=max_reactions,json=maxReactions,proto3" json:"max_reactions,omitempty"`
+	// With join_chat: a regular expression (RE2, matching the whole ID) of
+	// the chat IDs that are the network's groups, beside those starting
+	// with a join_chat_prefixes, for a network whose group IDs have a form
+	// no person's ID has and no common prefix (Signal: a group's ID, hex
+	// digits): the gateway answers a client's disco#info on one it has no
+	// room of (a group the user is invited to) as a room to join, not as
+	// a person's. "": none.
+	JoinChatPattern string `protobuf:"bytes,39,opt,name=join_chat_pattern,json=joinChatPattern,proto3" json:"join_chat_pattern,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Features) Reset() {
@@ -1440,6 +1448,13 @@ func (x *Features) GetMaxReactions() uint32 {
 		return x.MaxReactions
 	}
 	return 0
+}
+
+func (x *Features) GetJoinChatPattern() string {
+	if x != nil {
+		return x.JoinChatPattern
+	}
+	return ""
 }
 
 type LoginFlowsRequest struct {
@@ -3627,6 +3642,7 @@ type Command struct {
 	//	*Command_Vote
 	//	*Command_Pin
 	//	*Command_ClosePoll
+	//	*Command_DeclineInvite
 	Action        isCommand_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3913,6 +3929,15 @@ func (x *Command) GetClosePoll() *ClosePoll {
 	return nil
 }
 
+func (x *Command) GetDeclineInvite() *DeclineInvite {
+	if x != nil {
+		if x, ok := x.Action.(*Command_DeclineInvite); ok {
+			return x.DeclineInvite
+		}
+	}
+	return nil
+}
+
 type isCommand_Action interface {
 	isCommand_Action()
 }
@@ -4013,6 +4038,10 @@ type Command_ClosePoll struct {
 	ClosePoll *ClosePoll `protobuf:"bytes,33,opt,name=close_poll,json=closePoll,proto3,oneof"`
 }
 
+type Command_DeclineInvite struct {
+	DeclineInvite *DeclineInvite `protobuf:"bytes,34,opt,name=decline_invite,json=declineInvite,proto3,oneof"`
+}
+
 func (*Command_Send) isCommand_Action() {}
 
 func (*Command_Edit) isCommand_Action() {}
@@ -4060,6 +4089,8 @@ func (*Command_Vote) isCommand_Action() {}
 func (*Command_Pin) isCommand_Action() {}
 
 func (*Command_ClosePoll) isCommand_Action() {}
+
+func (*Command_DeclineInvite) isCommand_Action() {}
 
 type Attachment struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -5681,6 +5712,57 @@ func (x *ClosePoll) GetTargetMeta() []byte {
 	return nil
 }
 
+// DeclineInvite declines the network's invitation of the user to the
+// chat (the Command's chat_id), where a network invites before one is
+// in a group (Signal's pending members): XEP-0045 §7.8.2's decline,
+// which the user's client sends to the room. The user does not join it;
+// NOT_FOUND when they are invited to no such chat, NOT_ALLOWED when
+// they are in it already (leaving is LeaveChat). A plugin without it
+// answers UNSUPPORTED (an SDK older than it, BAD_REQUEST).
+type DeclineInvite struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reason        string                 `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"` // the user's words, for a network that passes them on
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineInvite) Reset() {
+	*x = DeclineInvite{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineInvite) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineInvite) ProtoMessage() {}
+
+func (x *DeclineInvite) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineInvite.ProtoReflect.Descriptor instead.
+func (*DeclineInvite) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *DeclineInvite) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type SetRole struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -5692,7 +5774,7 @@ type SetRole struct {
 
 func (x *SetRole) Reset() {
 	*x = SetRole{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5704,7 +5786,7 @@ func (x *SetRole) String() string {
 func (*SetRole) ProtoMessage() {}
 
 func (x *SetRole) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5717,7 +5799,7 @@ func (x *SetRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRole.ProtoReflect.Descriptor instead.
 func (*SetRole) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *SetRole) GetUserId() string {
@@ -5750,7 +5832,7 @@ type SetTyping struct {
 
 func (x *SetTyping) Reset() {
 	*x = SetTyping{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5762,7 +5844,7 @@ func (x *SetTyping) String() string {
 func (*SetTyping) ProtoMessage() {}
 
 func (x *SetTyping) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5775,7 +5857,7 @@ func (x *SetTyping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTyping.ProtoReflect.Descriptor instead.
 func (*SetTyping) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *SetTyping) GetState() TypingState {
@@ -5794,7 +5876,7 @@ type SetPresence struct {
 
 func (x *SetPresence) Reset() {
 	*x = SetPresence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5806,7 +5888,7 @@ func (x *SetPresence) String() string {
 func (*SetPresence) ProtoMessage() {}
 
 func (x *SetPresence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5819,7 +5901,7 @@ func (x *SetPresence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPresence.ProtoReflect.Descriptor instead.
 func (*SetPresence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *SetPresence) GetPresence() *Presence {
@@ -5875,7 +5957,7 @@ type CommandResult struct {
 
 func (x *CommandResult) Reset() {
 	*x = CommandResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5887,7 +5969,7 @@ func (x *CommandResult) String() string {
 func (*CommandResult) ProtoMessage() {}
 
 func (x *CommandResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5900,7 +5982,7 @@ func (x *CommandResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandResult.ProtoReflect.Descriptor instead.
 func (*CommandResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *CommandResult) GetCorrelationId() uint64 {
@@ -5983,7 +6065,7 @@ type EventAck struct {
 
 func (x *EventAck) Reset() {
 	*x = EventAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5995,7 +6077,7 @@ func (x *EventAck) String() string {
 func (*EventAck) ProtoMessage() {}
 
 func (x *EventAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6008,7 +6090,7 @@ func (x *EventAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAck.ProtoReflect.Descriptor instead.
 func (*EventAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *EventAck) GetUpToSeq() uint64 {
@@ -6029,7 +6111,7 @@ type Sender struct {
 
 func (x *Sender) Reset() {
 	*x = Sender{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6041,7 +6123,7 @@ func (x *Sender) String() string {
 func (*Sender) ProtoMessage() {}
 
 func (x *Sender) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6054,7 +6136,7 @@ func (x *Sender) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sender.ProtoReflect.Descriptor instead.
 func (*Sender) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *Sender) GetUserId() string {
@@ -6125,7 +6207,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6137,7 +6219,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6150,7 +6232,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -6553,7 +6635,7 @@ type MessageEvent struct {
 
 func (x *MessageEvent) Reset() {
 	*x = MessageEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6565,7 +6647,7 @@ func (x *MessageEvent) String() string {
 func (*MessageEvent) ProtoMessage() {}
 
 func (x *MessageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6578,7 +6660,7 @@ func (x *MessageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageEvent.ProtoReflect.Descriptor instead.
 func (*MessageEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *MessageEvent) GetText() string {
@@ -6662,7 +6744,7 @@ type ExpiryEvent struct {
 
 func (x *ExpiryEvent) Reset() {
 	*x = ExpiryEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6674,7 +6756,7 @@ func (x *ExpiryEvent) String() string {
 func (*ExpiryEvent) ProtoMessage() {}
 
 func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6687,7 +6769,7 @@ func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpiryEvent.ProtoReflect.Descriptor instead.
 func (*ExpiryEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ExpiryEvent) GetTargetId() string {
@@ -6722,7 +6804,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6734,7 +6816,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6747,7 +6829,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -6781,7 +6863,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6793,7 +6875,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6806,7 +6888,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -6836,7 +6918,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6848,7 +6930,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6861,7 +6943,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -6888,7 +6970,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6900,7 +6982,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6913,7 +6995,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -6945,7 +7027,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6957,7 +7039,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6970,7 +7052,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -6996,7 +7078,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7008,7 +7090,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7021,7 +7103,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -7040,7 +7122,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7052,7 +7134,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7065,7 +7147,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -7084,7 +7166,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7096,7 +7178,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7109,7 +7191,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -7128,7 +7210,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7140,7 +7222,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7153,7 +7235,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -7178,7 +7260,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7190,7 +7272,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7203,7 +7285,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -7236,7 +7318,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7248,7 +7330,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7261,7 +7343,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -7286,7 +7368,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7298,7 +7380,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7311,7 +7393,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -7345,7 +7427,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7357,7 +7439,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7370,7 +7452,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -7395,7 +7477,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7407,7 +7489,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7420,7 +7502,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -7452,7 +7534,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[85]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7464,7 +7546,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[85]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7477,7 +7559,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -7534,7 +7616,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[86]
+	mi := &file_plugins_proto_transport_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7546,7 +7628,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[86]
+	mi := &file_plugins_proto_transport_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7559,7 +7641,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -7610,7 +7692,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\xd1\t\n" +
+	" \x01(\tR\x15identifierDescription\"\xfd\t\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -7663,7 +7745,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x03pin\x18$ \x01(\bR\x03pin\x12\x1d\n" +
 	"\n" +
 	"poll_close\x18% \x01(\bR\tpollClose\x12#\n" +
-	"\rmax_reactions\x18& \x01(\rR\fmaxReactions\"\x13\n" +
+	"\rmax_reactions\x18& \x01(\rR\fmaxReactions\x12*\n" +
+	"\x11join_chat_pattern\x18' \x01(\tR\x0fjoinChatPattern\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -7836,7 +7919,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04data\x18\x03 \x01(\fR\x04data\"0\n" +
 	"\x11UploadMediaResult\x12\x1b\n" +
-	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\x85\r\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xd6\r\n" +
 	"\aCommand\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x15\n" +
@@ -7869,7 +7952,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04vote\x18\x1f \x01(\v2\x1d.passerelle.transport.v2.VoteH\x00R\x04vote\x120\n" +
 	"\x03pin\x18  \x01(\v2\x1c.passerelle.transport.v2.PinH\x00R\x03pin\x12C\n" +
 	"\n" +
-	"close_poll\x18! \x01(\v2\".passerelle.transport.v2.ClosePollH\x00R\tclosePollB\b\n" +
+	"close_poll\x18! \x01(\v2\".passerelle.transport.v2.ClosePollH\x00R\tclosePoll\x12O\n" +
+	"\x0edecline_invite\x18\" \x01(\v2&.passerelle.transport.v2.DeclineInviteH\x00R\rdeclineInviteB\b\n" +
 	"\x06action\"\xb5\x03\n" +
 	"\n" +
 	"Attachment\x12\x12\n" +
@@ -7995,7 +8079,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\tClosePoll\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x1f\n" +
 	"\vtarget_meta\x18\x02 \x01(\fR\n" +
-	"targetMeta\"\x9d\x01\n" +
+	"targetMeta\"'\n" +
+	"\rDeclineInvite\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\"\x9d\x01\n" +
 	"\aSetRole\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12F\n" +
 	"\vaffiliation\x18\x02 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x121\n" +
@@ -8251,7 +8337,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 88)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 89)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -8328,38 +8414,39 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*Vote)(nil),                     // 72: passerelle.transport.v2.Vote
 	(*Pin)(nil),                      // 73: passerelle.transport.v2.Pin
 	(*ClosePoll)(nil),                // 74: passerelle.transport.v2.ClosePoll
-	(*SetRole)(nil),                  // 75: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 76: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 77: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 78: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 79: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 80: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 81: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 82: passerelle.transport.v2.MessageEvent
-	(*ExpiryEvent)(nil),              // 83: passerelle.transport.v2.ExpiryEvent
-	(*EditEvent)(nil),                // 84: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 85: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 86: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 87: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 88: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 89: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 90: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 91: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 92: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 93: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 94: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 95: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 96: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 97: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 98: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 99: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 100: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*DeclineInvite)(nil),            // 75: passerelle.transport.v2.DeclineInvite
+	(*SetRole)(nil),                  // 76: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 77: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 78: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 79: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 80: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 81: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 82: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 83: passerelle.transport.v2.MessageEvent
+	(*ExpiryEvent)(nil),              // 84: passerelle.transport.v2.ExpiryEvent
+	(*EditEvent)(nil),                // 85: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 86: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 87: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 88: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 89: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 90: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 91: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 92: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 93: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 94: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 95: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 96: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 97: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 98: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 99: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 100: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 101: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
 	17,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
 	19,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	100, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	101, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 	26,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
 	27,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
 	28,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
@@ -8377,21 +8464,21 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	40,  // 18: passerelle.transport.v2.Chat.timer:type_name -> passerelle.transport.v2.ChatTimer
 	39,  // 19: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
 	4,   // 20: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	81,  // 21: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	82,  // 21: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
 	46,  // 22: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
 	52,  // 23: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
 	54,  // 24: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
 	55,  // 25: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
 	56,  // 26: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
 	57,  // 27: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	76,  // 28: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	77,  // 29: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	77,  // 28: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	78,  // 29: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
 	58,  // 30: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
 	62,  // 31: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
 	63,  // 32: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
 	66,  // 33: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
 	67,  // 34: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	75,  // 35: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	76,  // 35: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
 	59,  // 36: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
 	61,  // 37: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
 	60,  // 38: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
@@ -8403,98 +8490,99 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	72,  // 44: passerelle.transport.v2.Command.vote:type_name -> passerelle.transport.v2.Vote
 	73,  // 45: passerelle.transport.v2.Command.pin:type_name -> passerelle.transport.v2.Pin
 	74,  // 46: passerelle.transport.v2.Command.close_poll:type_name -> passerelle.transport.v2.ClosePoll
-	9,   // 47: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	50,  // 48: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	51,  // 49: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	53,  // 50: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
-	51,  // 51: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
-	4,   // 52: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
-	5,   // 53: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
-	6,   // 54: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
-	7,   // 55: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 56: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
-	14,  // 57: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
-	70,  // 58: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
-	4,   // 59: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	80,  // 60: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	82,  // 61: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	84,  // 62: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	85,  // 63: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	86,  // 64: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	87,  // 65: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	88,  // 66: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	89,  // 67: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	90,  // 68: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	91,  // 69: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	92,  // 70: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	93,  // 71: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
-	24,  // 72: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	94,  // 73: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	95,  // 74: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	96,  // 75: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	99,  // 76: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	97,  // 77: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	98,  // 78: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	83,  // 79: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
-	50,  // 80: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	51,  // 81: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	51,  // 82: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	10,  // 83: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,   // 84: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 85: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	34,  // 86: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	39,  // 87: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	8,   // 88: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	17,  // 89: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
-	11,  // 90: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	38,  // 91: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	34,  // 92: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	12,  // 93: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15,  // 94: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18,  // 95: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21,  // 96: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22,  // 97: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23,  // 98: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23,  // 99: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30,  // 100: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29,  // 101: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	31,  // 102: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	32,  // 103: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29,  // 104: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	36,  // 105: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	37,  // 106: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29,  // 107: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	42,  // 108: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	45,  // 109: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	47,  // 110: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	49,  // 111: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	79,  // 112: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	43,  // 113: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16,  // 114: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20,  // 115: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24,  // 116: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 117: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 118: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13,  // 119: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13,  // 120: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13,  // 121: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13,  // 122: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	34,  // 123: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	35,  // 124: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	39,  // 125: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	34,  // 126: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	41,  // 127: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13,  // 128: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	47,  // 129: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	48,  // 130: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	78,  // 131: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	81,  // 132: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	44,  // 133: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	114, // [114:134] is the sub-list for method output_type
-	94,  // [94:114] is the sub-list for method input_type
-	94,  // [94:94] is the sub-list for extension type_name
-	94,  // [94:94] is the sub-list for extension extendee
-	0,   // [0:94] is the sub-list for field type_name
+	75,  // 47: passerelle.transport.v2.Command.decline_invite:type_name -> passerelle.transport.v2.DeclineInvite
+	9,   // 48: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	50,  // 49: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	51,  // 50: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	53,  // 51: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
+	51,  // 52: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	4,   // 53: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
+	5,   // 54: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	6,   // 55: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
+	7,   // 56: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 57: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	14,  // 58: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	70,  // 59: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
+	4,   // 60: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
+	81,  // 61: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	83,  // 62: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	85,  // 63: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	86,  // 64: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	87,  // 65: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	88,  // 66: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	89,  // 67: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	90,  // 68: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	91,  // 69: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	92,  // 70: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	93,  // 71: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	94,  // 72: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	24,  // 73: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	95,  // 74: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	96,  // 75: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	97,  // 76: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	100, // 77: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	98,  // 78: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	99,  // 79: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	84,  // 80: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
+	50,  // 81: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	51,  // 82: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	51,  // 83: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	10,  // 84: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,   // 85: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 86: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	34,  // 87: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	39,  // 88: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	8,   // 89: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	17,  // 90: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
+	11,  // 91: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	38,  // 92: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	34,  // 93: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	12,  // 94: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15,  // 95: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18,  // 96: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21,  // 97: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22,  // 98: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23,  // 99: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23,  // 100: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30,  // 101: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29,  // 102: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	31,  // 103: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	32,  // 104: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29,  // 105: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	36,  // 106: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	37,  // 107: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29,  // 108: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	42,  // 109: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	45,  // 110: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	47,  // 111: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	49,  // 112: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	80,  // 113: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	43,  // 114: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16,  // 115: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20,  // 116: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24,  // 117: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 118: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 119: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13,  // 120: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13,  // 121: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13,  // 122: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13,  // 123: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	34,  // 124: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	35,  // 125: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	39,  // 126: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	34,  // 127: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	41,  // 128: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13,  // 129: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	47,  // 130: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	48,  // 131: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	79,  // 132: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	82,  // 133: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	44,  // 134: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	115, // [115:135] is the sub-list for method output_type
+	95,  // [95:115] is the sub-list for method input_type
+	95,  // [95:95] is the sub-list for extension type_name
+	95,  // [95:95] is the sub-list for extension extendee
+	0,   // [0:95] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -8532,6 +8620,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Command_Vote)(nil),
 		(*Command_Pin)(nil),
 		(*Command_ClosePoll)(nil),
+		(*Command_DeclineInvite)(nil),
 	}
 	file_plugins_proto_transport_proto_msgTypes[37].OneofWrappers = []any{
 		(*Attachment_Data)(nil),
@@ -8540,7 +8629,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Attachment_Ref)(nil),
 		(*Attachment_UploadId)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[68].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[69].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_Edit)(nil),
 		(*Event_Reaction)(nil),
@@ -8567,7 +8656,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   88,
+			NumMessages:   89,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -122,6 +122,10 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 			joined, err := j.JoinChat(ctx, c, a.Join)
 			return Result{ChatID: joined}, err
 		}
+	case *pb.Command_DeclineInvite:
+		if d, ok := any(s).(InviteDecliner); ok {
+			return Result{}, d.DeclineInvite(ctx, c, a.DeclineInvite)
+		}
 	case *pb.Command_SetNick:
 		if n, ok := any(s).(NickSetter); ok {
 			return Result{}, n.SetNick(ctx, c, a.SetNick.Nick)
@@ -190,6 +194,8 @@ func actionName(cmd *pb.Command) string {
 		return "closing polls"
 	case *pb.Command_Join:
 		return "joining chats"
+	case *pb.Command_DeclineInvite:
+		return "declining invitations"
 	case *pb.Command_SetNick:
 		return "changing your nick"
 	case *pb.Command_Create:
@@ -221,8 +227,9 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		e.Spans = nil
 	}
 	lim, ok := any(s).(ChatLimiter)
-	// A chat being joined is not known yet: nothing to narrow.
-	if !ok || cmd.ChatId == "" || cmd.GetSetPresence() != nil || cmd.GetSetProfileAvatar() != nil || cmd.GetJoin() != nil || cmd.GetCreate() != nil {
+	// A chat being joined, or whose invitation is declined, is not the
+	// user's: nothing to narrow.
+	if !ok || cmd.ChatId == "" || cmd.GetSetPresence() != nil || cmd.GetSetProfileAvatar() != nil || cmd.GetJoin() != nil || cmd.GetCreate() != nil || cmd.GetDeclineInvite() != nil {
 		return nil
 	}
 	l, err := lim.ChatLimits(ctx, cmd.ChatId)

@@ -221,6 +221,14 @@ type ChatJoiner interface {
 	JoinChat(ctx context.Context, c Call, j *pb.JoinChat) (joined string, err error)
 }
 
+// InviteDecliner declines the network's invitation of the user to a
+// chat (DeclineInvite: XEP-0045's decline the user's client sends to the
+// room), where the network invites before one is in a group. NOT_FOUND
+// says the user is invited to no such chat.
+type InviteDecliner interface {
+	DeclineInvite(ctx context.Context, c Call, d *pb.DeclineInvite) error
+}
+
 // NickSetter changes the user's own nick in a group (feature set_nick);
 // the network's answer comes back as a MemberEvent RENAMED of the user's
 // own member.

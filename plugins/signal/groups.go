@@ -361,12 +361,20 @@ func (s *Session) announce(ctx context.Context, chat *pb.Chat) {
 	s.emit(ctx, &pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}, true)
 }
 
+// groupRead is a group as readGroup read it: signal-cli's entry, the
+// chat (nil when the user is no member), or why it could not be read.
+type groupRead struct {
+	entry groupEntry
+	chat  *pb.Chat
+	err   error
+}
+
 // groupChanged reads a group after an update and reports what changed:
 // name, description (the topic), members and admins; or that the user is
 // out of it. The events bear the update's time at (Unix ms; 0: now), so
 // that updates handled late (from the inbox after a restart, drained at
-// a reconnection) keep their time and order.
-func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender, at int64) {
+// a reconnection) keep their time and order. It returns what it read.
+func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender, at int64) groupRead {
 	s.mu.Lock()
 	old := s.groups[chatID]
 	s.mu.Unlock()
@@ -374,8 +382,9 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	if err != nil {
 		s.unfinished.Add(1) // its envelope is handled again at the next start
 		s.n.host.Logger().Warn("signal: a changed group could not be read; the change is read again at the next start", "login", s.loginID, "chat", chatID, "err", err)
-		return
+		return groupRead{err: err}
 	}
+	read := groupRead{entry: g, chat: chat}
 	if chat == nil {
 		s.mu.Lock()
 		delete(s.groups, chatID)
@@ -383,7 +392,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		if s.selfPending(g) {
 			s.invitation(ctx, chatID, g, by, at) // invited.go
 			if old == nil {
-				return // no room to take away
+				return read // no room to take away
 			}
 		} else {
 			s.invited.forget(chatID) // declined or withdrawn: a new one is told
@@ -395,6 +404,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	if chat != nil {
 		s.pictureChanged(ctx, chat, by, at) // avatars.go
 	}
+	return read
 }
 
 // report emits the difference between what was known of a group and
@@ -689,9 +699,16 @@ func (s *Session) updateGroup(ctx context.Context, what, chatID string, p map[st
 // updateGroupAt is updateGroup with the timestamp of the group update
 // signal-cli sent the members (0 when it sent none).
 func (s *Session) updateGroupAt(ctx context.Context, what, chatID string, p map[string]any) (int64, error) {
+	at, _, err := s.changeGroup(ctx, what, chatID, p)
+	return at, err
+}
+
+// changeGroup is updateGroupAt with the group as read after the change
+// to report it, for a caller that needs more of it (Invite): one read.
+func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[string]any) (int64, groupRead, error) {
 	gid := groupIDOf(chatID)
 	if gid == "" {
-		return 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal group", chatID)
+		return 0, groupRead{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal group", chatID)
 	}
 	p["groupId"] = gid
 	var res struct {
@@ -701,10 +718,10 @@ func (s *Session) updateGroupAt(ctx context.Context, what, chatID string, p map[
 		if notMember(err) {
 			s.outOfGroup(ctx, chatID)
 		}
-		return 0, s.groupUpdateError(what, err)
+		return 0, groupRead{}, s.groupUpdateError(what, err)
 	}
-	s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp)
-	return res.Timestamp, nil
+	read := s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp)
+	return res.Timestamp, read, nil
 }
 
 // groupUpdateError is a refused group update in words. Signal's group
@@ -740,19 +757,20 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal user", userID)
 	}
-	if err := s.updateGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}}); err != nil {
+	_, read, err := s.changeGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}})
+	if err != nil {
 		return err
 	}
 	// One signal-cli has no profile key of is only invited: no member
-	// comes to the room, so the room says why.
-	g, chat, err := s.readGroup(ctx, c.ChatID)
-	if err != nil {
+	// comes to the room, so the room says why, by the group as read to
+	// report the change.
+	if read.err != nil {
 		s.n.host.Logger().Warn("signal: the group could not be read after the invitation; who is only invited is not told",
-			"login", s.loginID, "chat", c.ChatID, "invited", userID, "err", err)
+			"login", s.loginID, "chat", c.ChatID, "invited", userID, "err", read.err)
 		return nil
 	}
-	if chat != nil {
-		invited, missing := outOf(g, []string{userID})
+	if read.chat != nil {
+		invited, missing := outOf(read.entry, []string{userID})
 		s.tellRoom(ctx, c.ChatID, membersOutText(nil, invited, missing))
 	}
 	return nil

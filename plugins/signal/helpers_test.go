@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
 )
@@ -69,4 +70,25 @@ func groupKnown(t *testing.T) (d *fakesignal.Daemon, gid string, s *session, gro
 		Message: fakesignal.Text("hi all"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
 	s.next(isText("hi all"))
 	return d, gid, s, hexGroup(gid)
+}
+
+// waitLogged waits until the plugin's log says each of says: its stderr
+// is read as the plugin writes it, so a line logged just before a
+// command's answer may come after it. It fails the test, naming what,
+// after 10 s.
+func waitLogged(t *testing.T, s *session, what string, says ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		log := s.p.Stderr()
+		all := true
+		for _, x := range says {
+			all = all && strings.Contains(log, x)
+		}
+		if all {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is not logged:\n%s", what, log)
+		}
+	}
 }

@@ -28,8 +28,11 @@ import (
 // the phone's list sent again tells none twice. Joining the group's room
 // from XMPP accepts it (signal-cli's updateGroup of a group the account
 // is invited to), joining it with the password "decline" declines it
-// (quitGroup); accepting on the phone works too, the room coming with
-// the update that lets the user in.
+// (quitGroup), and so does a decline the user's client sends to the
+// room (DeclineInvite); accepting on the phone works too, the room
+// coming with the update that lets the user in.
+
+var _ sdk.InviteDecliner = (*Session)(nil)
 
 // invitationsFile keeps the chat IDs of the invitations told.
 const invitationsFile = "invitations-told.json"
@@ -210,11 +213,9 @@ func (s *Session) answerInvitation(ctx context.Context, chatID, password string)
 	}
 	gid := groupIDOf(chatID)
 	if strings.EqualFold(strings.TrimSpace(password), declineWord) {
-		// quitGroup of a group the account is invited to declines it.
-		if err := s.call(ctx, "could not decline the invitation", "quitGroup", map[string]any{"groupId": gid}, nil); err != nil {
+		if err := s.decline(ctx, chatID); err != nil {
 			return "", err
 		}
-		s.invited.forget(chatID)
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you declined the invitation to the Signal group %s: you are not in it", strconv.Quote(g.Name))
 	}
 	// updateGroup with nothing to change accepts the invitation.
@@ -235,4 +236,32 @@ func (s *Session) answerInvitation(ctx context.Context, chatID, password string)
 	}
 	s.announce(ctx, chat)
 	return chatID, nil
+}
+
+// DeclineInvite declines the invitation to the group c.ChatID: the
+// user's client's decline sent to the group's room (XEP-0045 §7.8.2).
+// Signal passes on no reason. A group the user is in is refused: leaving
+// it is the room's /leave.
+func (s *Session) DeclineInvite(ctx context.Context, c sdk.Call, _ *pb.DeclineInvite) error {
+	g, chat, err := s.readGroup(ctx, c.ChatID)
+	switch {
+	case err != nil:
+		return err
+	case chat != nil:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are in the Signal group %s already, not invited: to leave it, leave its room with /leave", strconv.Quote(g.Name))
+	case g.ID == "" || !s.selfPending(g):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not invited to the Signal group %s", c.ChatID)
+	}
+	return s.decline(ctx, c.ChatID)
+}
+
+// decline declines the invitation to the group chatID, which the user is
+// invited to: quitGroup of such a group declines it.
+func (s *Session) decline(ctx context.Context, chatID string) error {
+	if err := s.call(ctx, "could not decline the invitation", "quitGroup", map[string]any{"groupId": groupIDOf(chatID)}, nil); err != nil {
+		return err
+	}
+	s.invited.forget(chatID)
+	s.n.host.Logger().Info("signal: the user declined an invitation to a group", "login", s.loginID, "chat", chatID)
+	return nil
 }

@@ -127,3 +127,30 @@ func TestGroupInvitationDeclinedByJoin(t *testing.T) {
 	res = s.do(hexGroup(gid), &pb.JoinChat{Nick: "alice"})
 	wantRefused(t, "a join of a group the user declined", res, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "neither in nor invited")
 }
+
+// A decline the user's client sends to the group's room (DeclineInvite,
+// XEP-0045's decline) declines the invitation as the password "decline"
+// does (quitGroup), with no join: the user is invited no more, and a
+// second decline is refused as naming no invitation. A group the user is
+// in is refused (leaving is /leave), and nothing goes to Signal.
+func TestGroupInvitationDeclined(t *testing.T) {
+	d, member := startFake(t)
+	s := newSession(t, d)
+	gid := invitedGroup(d)
+	if res := s.do(hexGroup(gid), &pb.DeclineInvite{Reason: "not for me"}); res.Error != nil {
+		t.Fatalf("declining an invitation: %v", res.Error)
+	}
+	if d.Calls("quitGroup") != 1 || d.Calls("updateGroup") != 0 {
+		t.Fatalf("quitGroup %d, updateGroup %d: want the invitation declined, not accepted", d.Calls("quitGroup"), d.Calls("updateGroup"))
+	}
+	if g, ok := d.GetGroup(alice, gid); !ok || len(g.Pending) != 0 {
+		t.Fatalf("the group after declining: %v", g)
+	}
+	res := s.do(hexGroup(gid), &pb.DeclineInvite{})
+	wantRefused(t, "a second decline", res, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "not invited")
+	res = s.do(hexGroup(member), &pb.DeclineInvite{})
+	wantRefused(t, "a decline of a group the user is in", res, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "/leave")
+	if d.Calls("quitGroup") != 1 {
+		t.Fatalf("quitGroup asked %d times, want 1", d.Calls("quitGroup"))
+	}
+}

@@ -1,6 +1,7 @@
 package signal_test
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -37,6 +38,17 @@ func TestJoinChatByLink(t *testing.T) {
 		t.Fatalf("features: join_chat %v, prefixes %v", f.GetJoinChat(), f.GetJoinChatPrefixes())
 	}
 	chatID := hexGroup(g.ID)
+	// A group's chat ID has the form join_chat_pattern says, which no
+	// user's ID has.
+	pattern := regexp.MustCompile(`^(?:` + f.GetJoinChatPattern() + `)$`)
+	if f.GetJoinChatPattern() == "" || !pattern.MatchString(chatID) {
+		t.Fatalf("join_chat_pattern %q does not match a group's chat ID %s", f.GetJoinChatPattern(), chatID)
+	}
+	for _, user := range []string{bob, bobACI, "joinchat"} {
+		if pattern.MatchString(user) {
+			t.Errorf("join_chat_pattern %q matches %s", f.GetJoinChatPattern(), user)
+		}
+	}
 
 	sgnl := "sgnl://signal.group/#" + strings.TrimPrefix(link, fakesignal.LinkPrefix)
 	res := s.do("joinchat", &pb.JoinChat{Nick: "alice", Password: " " + sgnl + "\n"})

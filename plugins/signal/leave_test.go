@@ -30,3 +30,20 @@ func TestLeaveGroupAlreadyOut(t *testing.T) {
 		t.Fatalf("quitGroup asked %d times, the group still there: %v", d.Calls("quitGroup"), ok)
 	}
 }
+
+// Leaving a group signal-cli no longer keeps at all (its data folder
+// lost it, or the group was deleted there) succeeds too, so the room
+// goes: quitGroup is refused with GroupNotFoundException ("Group not
+// found: ..."), which is no error of the user's leave.
+func TestLeaveGroupNotFound(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	d.RemoveGroup(alice, gid)
+	if res := s.do(hexGroup(gid), &pb.LeaveChat{}); res.Error != nil {
+		t.Fatalf("leaving a group signal-cli does not keep: %v, want it done", res.Error)
+	}
+	if d.Calls("quitGroup") != 1 {
+		t.Fatalf("quitGroup asked %d times, want 1", d.Calls("quitGroup"))
+	}
+	waitLogged(t, s, "the leave of a group not found", "left a group they were no longer in", "Group not found")
+}

@@ -215,6 +215,12 @@ func groupChatID(groupID string) string {
 	return hex.EncodeToString(b)
 }
 
+// groupChatIDPattern is the form of a group's chat ID (groupChatID of a
+// Signal group ID: 32 bytes, 16 for an old group v1), which no user ID
+// has (a phone number, an ACI with its dashes): the transport's
+// join_chat_pattern.
+const groupChatIDPattern = "[0-9a-f]{64}|[0-9a-f]{32}"
+
 // groupIDOf is the base64 group ID of a group chat ID ("" when chatID is
 // not a group's).
 func groupIDOf(chatID string) string {

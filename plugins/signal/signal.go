@@ -148,8 +148,10 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Features: &pb.Features{Groups: true, Replies: true, Attachments: true, DeliveryReceipts: true,
 			SingleReaction: true, Formatting: true, Avatars: true,
 			// A group is joined by its link, as the password of the room
-			// joinchat (join.go): any other unknown address is a person's.
-			JoinChatPrefixes: []string{joinRoom}},
+			// joinchat (join.go), and a group the user is invited to by
+			// its own room (invited.go): a group's ID has a form no
+			// person's has. Any other unknown address is a person's.
+			JoinChatPrefixes: []string{joinRoom}, JoinChatPattern: groupChatIDPattern},
 		// signal-cli sends what is beyond Signal's 2000 bytes of body as a
 		// long-text attachment, up to Signal's 64 KiB.
 		MaxTextBytes:          maxTextBytes,
