@@ -143,9 +143,17 @@ class Journal:
     def emit(self, ev, durable=False):
         """Numbers ev, journals it and queues it for the Events stream.
         With durable, returns once it is on disk (fsync): confirm it to
-        the network only then."""
+        the network only then. Returns its seq; 0 once the journal has
+        closed (the plugin's stop): the event is dropped, and logged."""
         with self.cond:
             if self.closed:
+                # The journal is closed and no stream sends any more: kept,
+                # the event would be lost with the process, without a
+                # word. Say what it was, as the Go SDK does: the network
+                # is the one to deliver it again.
+                log.error("event dropped: emitted after the plugin's stop, it is neither journalled nor sent",
+                          extra={"attrs": {"event_id": ev.event_id, "login_id": ev.login_id,
+                                           "chat_id": ev.chat_id, "kind": ev.WhichOneof("payload") or "none"}})
                 return 0
             ev.seq = self.next_seq
             self.next_seq += 1

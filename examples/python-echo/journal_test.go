@@ -1,0 +1,60 @@
+package pythonecho_test
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// runJournal runs code with journal.py imported, in a fresh data folder
+// (the variable folder), its log set up as the plugin's (JSON lines on
+// stderr), and returns what it logged, one object a line.
+func runJournal(t *testing.T, code string) []map[string]any {
+	t.Helper()
+	needPython(t)
+	cmd := exec.Command(python, "-c", `import sys; sys.dont_write_bytecode = True
+import logging, passerelle_echo, transport_pb2 as pb
+from journal import Journal
+h = logging.StreamHandler(sys.stderr)
+h.setFormatter(passerelle_echo.JSONLines())
+logging.basicConfig(level=logging.INFO, handlers=[h])
+folder = sys.argv[1]
+`+code, t.TempDir())
+	cmd.Dir = "."
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("python: %v\n%s", err, stderr.String())
+	}
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("a log line that is not JSON: %q", l)
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+// An event emitted once the journal closed (the plugin's stop) is
+// dropped, and the log says so, naming it, as the Go SDK's does. Before,
+// the Python journal dropped it without a word.
+func TestLateEmitLogged(t *testing.T) {
+	logged := runJournal(t, `j = Journal(folder)
+j.close()
+seq = j.emit(pb.Event(login_id="alice", chat_id="echo", event_id="late-1", message=pb.MessageEvent(text="hi")))
+assert seq == 0, seq
+`)
+	for _, l := range logged {
+		if l["@level"] == "error" && strings.Contains(l["@message"].(string), "dropped") &&
+			l["event_id"] == "late-1" && l["login_id"] == "alice" && l["chat_id"] == "echo" && l["kind"] == "message" {
+			return
+		}
+	}
+	t.Fatalf("no error line names the event dropped after the stop; logged %v", logged)
+}
