@@ -204,6 +204,11 @@ func (q *eventQueue) ack(upTo uint64) {
 	if err := q.j.appendAck(upTo); err != nil {
 		q.log.Error("event journal write failed", "err", err)
 	}
+	// To the kernel now, not with the next event or result: a plugin
+	// idle since would replay, after a crash, what the host stored, and
+	// an event without an event_id (the host's only dedup key) would show
+	// twice. One write per ack, and the host acks a batch at a time.
+	q.flushLocked()
 	q.compactIfDueLocked()
 }
 
