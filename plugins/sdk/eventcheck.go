@@ -12,8 +12,9 @@ import (
 var errInvalidEvent = errors.New("sdk: the event was dropped")
 
 // checkEvent reports what ev lacks that the gateway needs to deliver it:
-// sent, it would be stored, acknowledged and dropped there (a debug line
-// in the gateway's log at most), and the plugin's author never told.
+// sent, it would be stored, acknowledged and dropped there (a line in the
+// gateway's log at most, a debug one for a missing login), and the
+// plugin's author never told.
 func checkEvent(ev *pb.Event) error {
 	if ev.Payload == nil {
 		return fmt.Errorf("%w: it has no payload (message, typing, login_state, ...): nothing to deliver", errInvalidEvent)
