@@ -143,8 +143,9 @@ class Journal:
     def emit(self, ev, durable=False):
         """Numbers ev, journals it and queues it for the Events stream.
         With durable, returns once it is on disk (fsync): confirm it to
-        the network only then. Returns its seq; 0 once the journal has
-        closed (the plugin's stop): the event is dropped, and logged."""
+        the network only then. Returns its seq; 0, the event dropped and
+        logged, once the journal has closed (the plugin's stop) or when
+        the gateway could not deliver it (undeliverable)."""
         with self.cond:
             if self.closed:
                 # The journal is closed and no stream sends any more: kept,
@@ -153,6 +154,14 @@ class Journal:
                 # is the one to deliver it again.
                 log.error("event dropped: emitted after the plugin's stop, it is neither journalled nor sent",
                           extra={"attrs": {"event_id": ev.event_id, "login_id": ev.login_id,
+                                           "chat_id": ev.chat_id, "kind": ev.WhichOneof("payload") or "none"}})
+                return 0
+            fault = undeliverable(ev)
+            if fault:
+                # The gateway would store it and drop it, saying nothing
+                # the plugin's author sees: said here, as the Go SDK does.
+                log.error("event dropped: the gateway could not deliver it",
+                          extra={"attrs": {"reason": fault, "event_id": ev.event_id, "login_id": ev.login_id,
                                            "chat_id": ev.chat_id, "kind": ev.WhichOneof("payload") or "none"}})
                 return 0
             ev.seq = self.next_seq
@@ -228,6 +237,25 @@ class Journal:
         self.txns.move_to_end(key)
         while len(self.txns) > MAX_TXNS:
             self.txns.popitem(last=False)
+
+
+# The payloads that happen in the chat Event.chat_id names (a ChatEvent
+# names its chat in its Chat; the login's own events, contacts and
+# presence have none).
+IN_CHAT = {"message", "edit", "reaction", "retraction", "receipt", "typing", "member", "topic", "chat_removed", "expiry"}
+
+
+def undeliverable(ev):
+    """What ev lacks that the gateway needs to deliver it, or ""."""
+    kind = ev.WhichOneof("payload")
+    if kind is None:
+        return "it has no payload (message, typing, login_state, ...): nothing to deliver"
+    # A login step belongs to a login process, which has no login ID yet.
+    if not ev.login_id and kind != "login_step":
+        return "a %s event with no login_id: the gateway delivers a login's events to its user alone" % kind
+    if not ev.chat_id and kind in IN_CHAT:
+        return "a %s event with no chat_id: it happens in a chat, which the gateway addresses by it" % kind
+    return ""
 
 
 def _txn_body(key, result):

@@ -58,3 +58,39 @@ assert seq == 0, seq
 	}
 	t.Fatalf("no error line names the event dropped after the stop; logged %v", logged)
 }
+
+// An event the gateway could not deliver (no payload, no login, a chat's
+// event with no chat) is dropped at emit with an error line saying why,
+// and takes no seq, as the Go SDK does; a login step needs no login, a
+// contact no chat. Before, it was journalled and sent, and the gateway
+// dropped it.
+func TestEmitRefusesUndeliverable(t *testing.T) {
+	logged := runJournal(t, `j = Journal(folder)
+bad = [pb.Event(login_id="alice", chat_id="echo", event_id="nopayload"),
+       pb.Event(chat_id="echo", event_id="nologin", message=pb.MessageEvent(text="hi")),
+       pb.Event(login_id="alice", event_id="nochat", message=pb.MessageEvent(text="hi")),
+       pb.Event(login_id="alice", typing=pb.TypingEvent())]
+for ev in bad:
+    assert j.emit(ev) == 0, ev
+good = [pb.Event(login_step=pb.LoginStep(process_id="p")),
+        pb.Event(login_id="alice", contact=pb.ContactEvent(contact=pb.Contact(user_id="echo")))]
+assert [j.emit(ev) for ev in good] == [1, 2], [ev.seq for ev in good]
+j.close()
+`)
+	want := map[string]string{
+		"nopayload": "no payload",
+		"nologin":   "a message event with no login_id",
+		"nochat":    "a message event with no chat_id",
+		"":          "a typing event with no chat_id",
+	}
+	for _, l := range logged {
+		id, _ := l["event_id"].(string)
+		reason, _ := l["reason"].(string)
+		if w, ok := want[id]; ok && l["@level"] == "error" && strings.Contains(reason, w) {
+			delete(want, id)
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("no error line for %v; logged %v", want, logged)
+	}
+}
