@@ -20,6 +20,8 @@ of BLOCK seqs is written down before any of it is used.
 import os
 import threading
 
+from goplugin import MAX_MESSAGE_BYTES
+
 WINDOW = 8
 BLOCK = 4096
 SEQ_NAME = "history.seq"
@@ -52,7 +54,14 @@ class HistoryQueue:
 
     def send(self, batch):
         """Numbers batch and queues it; waits while WINDOW batches are
-        unacknowledged. Returns False once the plugin is stopping."""
+        unacknowledged. Returns False once the plugin is stopping.
+        Raises ValueError for a batch too large for a gRPC message: queued,
+        it would break the History stream at every try."""
+        # With its seq to come (a varint of at most 10 bytes and its tag).
+        size = batch.ByteSize() + 11
+        if size > MAX_MESSAGE_BYTES:
+            raise ValueError("a history batch of %d bytes, over the %d of a message: send fewer events a batch"
+                             % (size, MAX_MESSAGE_BYTES))
         with self.cond:
             while len(self.unacked) >= WINDOW and not self.closed:
                 self.cond.wait()

@@ -30,6 +30,7 @@ from collections import OrderedDict
 from google.protobuf.message import DecodeError
 
 import transport_pb2 as pb
+from goplugin import MAX_MESSAGE_BYTES
 
 log = logging.getLogger("pyecho.journal")
 
@@ -144,8 +145,9 @@ class Journal:
         """Numbers ev, journals it and queues it for the Events stream.
         With durable, returns once it is on disk (fsync): confirm it to
         the network only then. Returns its seq; 0, the event dropped and
-        logged, once the journal has closed (the plugin's stop) or when
-        the gateway could not deliver it (undeliverable)."""
+        logged, once the journal has closed (the plugin's stop), when
+        the gateway could not deliver it (undeliverable) or when it is
+        too large for a gRPC message."""
         with self.cond:
             if self.closed:
                 # The journal is closed and no stream sends any more: kept,
@@ -165,8 +167,19 @@ class Journal:
                                            "chat_id": ev.chat_id, "kind": ev.WhichOneof("payload") or "none"}})
                 return 0
             ev.seq = self.next_seq
+            body = ev.SerializeToString()
+            if len(body) > MAX_MESSAGE_BYTES:
+                # Kept, it would break the Events stream at every try,
+                # and every replay after a restart: nothing after it
+                # would arrive. A file goes by ref or url, not inline.
+                ev.seq = 0
+                log.error("event dropped: it cannot be sent",
+                          extra={"attrs": {"event_id": ev.event_id, "login_id": ev.login_id, "chat_id": ev.chat_id,
+                                           "err": "%d bytes, over the %d of a message (a file goes by ref or url, not inline)"
+                                           % (len(body), MAX_MESSAGE_BYTES)}})
+                return 0
             self.next_seq += 1
-            self._write(b"E", ev.SerializeToString(), durable)
+            self._write(b"E", body, durable)
             self.pending.append(ev)
             self.cond.notify_all()
             return ev.seq

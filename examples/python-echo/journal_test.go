@@ -94,3 +94,34 @@ j.close()
 		t.Fatalf("no error line for %v; logged %v", want, logged)
 	}
 }
+
+// An event or a history batch over a gRPC message's 64 MiB is refused:
+// the event dropped with an error line, taking no seq, the batch with a
+// ValueError, as the Go SDK does. Before, the event was journalled and
+// broke the Events stream at every try and every restart, nothing after
+// it arriving; the batch broke the History stream so.
+func TestTooLargeRefused(t *testing.T) {
+	logged := runJournal(t, `from history import HistoryQueue
+from goplugin import MAX_MESSAGE_BYTES
+j = Journal(folder)
+big = pb.Event(login_id="alice", chat_id="echo", event_id="big", message=pb.MessageEvent(text="x" * MAX_MESSAGE_BYTES))
+assert j.emit(big) == 0 and big.seq == 0, big.seq
+small = pb.Event(login_id="alice", chat_id="echo", event_id="small", message=pb.MessageEvent(text="hi"))
+assert j.emit(small) == 1, small.seq
+j.close()
+h = HistoryQueue(folder)
+try:
+    h.send(pb.HistoryBatch(login_id="alice", chat_id="echo", events=[big]))
+except ValueError as e:
+    assert "over the" in str(e), e
+else:
+    raise AssertionError("a history batch over 64 MiB queued")
+h.close()
+`)
+	for _, l := range logged {
+		if l["@level"] == "error" && l["event_id"] == "big" && strings.Contains(l["err"].(string), "over the") {
+			return
+		}
+	}
+	t.Fatalf("no error line names the event too large; logged %v", logged)
+}
