@@ -7,6 +7,9 @@ import (
 	"testing"
 )
 
+// The checks of the example's kit parts (journal.py, history.py) that a
+// plugin author copies, run by python3 apart from the plugin.
+
 // runJournal runs code with journal.py imported, in a fresh data folder
 // (the variable folder), its log set up as the plugin's (JSON lines on
 // stderr), and returns what it logged, one object a line.
@@ -124,4 +127,26 @@ h.close()
 		}
 	}
 	t.Fatalf("no error line names the event too large; logged %v", logged)
+}
+
+// The history queue marks a batch's events is_backfill and fills in
+// their login and chat from the batch's, as the Go SDK's SendHistory
+// does; a batch without its login or chat is refused. Before, an event
+// whose author forgot is_backfill reached the gateway as a live one.
+func TestHistoryBatchFilledIn(t *testing.T) {
+	runJournal(t, `from history import HistoryQueue
+h = HistoryQueue(folder)
+b = pb.HistoryBatch(login_id="alice", chat_id="echo", chat_type=pb.CHAT_TYPE_DIRECT,
+                    events=[pb.Event(event_id="h1", message=pb.MessageEvent(text="old"))])
+assert h.send(b)
+ev = h.unacked[0].events[0]
+assert ev.is_backfill and ev.login_id == "alice" and ev.chat_id == "echo", ev
+try:
+    h.send(pb.HistoryBatch(chat_id="echo"))
+except ValueError as e:
+    assert "login_id" in str(e), e
+else:
+    raise AssertionError("a batch without its login queued")
+h.close()
+`)
 }
