@@ -20,6 +20,9 @@ of BLOCK seqs is written down before any of it is used.
 import os
 import threading
 
+import transport_pb2 as pb
+from goplugin import MAX_MESSAGE_BYTES
+
 WINDOW = 8
 BLOCK = 4096
 SEQ_NAME = "history.seq"
@@ -52,7 +55,27 @@ class HistoryQueue:
 
     def send(self, batch):
         """Numbers batch and queues it; waits while WINDOW batches are
-        unacknowledged. Returns False once the plugin is stopping."""
+        unacknowledged. Returns False once the plugin is stopping.
+        Marks its events is_backfill and fills in their login and chat
+        from the batch's. Raises ValueError for a batch without its login
+        or chat, and for one too large for a gRPC message: queued, it
+        would break the History stream at every try."""
+        if not batch.login_id or not batch.chat_id:
+            raise ValueError("a history batch needs its login_id and chat_id")
+        # As the Go SDK does: the batch's login and chat stand for the
+        # events', and every one is history, whatever its author forgot
+        # (unmarked, the gateway shows it as new).
+        for ev in batch.events:
+            ev.login_id = ev.login_id or batch.login_id
+            ev.chat_id = ev.chat_id or batch.chat_id
+            if ev.chat_type == pb.CHAT_TYPE_DIRECT:
+                ev.chat_type = batch.chat_type
+            ev.is_backfill = True
+        # With its seq to come (a varint of at most 10 bytes and its tag).
+        size = batch.ByteSize() + 11
+        if size > MAX_MESSAGE_BYTES:
+            raise ValueError("a history batch of %d bytes, over the %d of a message: send fewer events a batch"
+                             % (size, MAX_MESSAGE_BYTES))
         with self.cond:
             while len(self.unacked) >= WINDOW and not self.closed:
                 self.cond.wait()

@@ -30,6 +30,7 @@ from collections import OrderedDict
 from google.protobuf.message import DecodeError
 
 import transport_pb2 as pb
+from goplugin import MAX_MESSAGE_BYTES
 
 log = logging.getLogger("pyecho.journal")
 
@@ -143,13 +144,42 @@ class Journal:
     def emit(self, ev, durable=False):
         """Numbers ev, journals it and queues it for the Events stream.
         With durable, returns once it is on disk (fsync): confirm it to
-        the network only then."""
+        the network only then. Returns its seq; 0, the event dropped and
+        logged, once the journal has closed (the plugin's stop), when
+        the gateway could not deliver it (undeliverable) or when it is
+        too large for a gRPC message."""
         with self.cond:
             if self.closed:
+                # The journal is closed and no stream sends any more: kept,
+                # the event would be lost with the process, without a
+                # word. Say what it was, as the Go SDK does: the network
+                # is the one to deliver it again.
+                log.error("event dropped: emitted after the plugin's stop, it is neither journalled nor sent",
+                          extra={"attrs": {"event_id": ev.event_id, "login_id": ev.login_id,
+                                           "chat_id": ev.chat_id, "kind": ev.WhichOneof("payload") or "none"}})
+                return 0
+            fault = undeliverable(ev)
+            if fault:
+                # The gateway would store it and drop it, saying nothing
+                # the plugin's author sees: said here, as the Go SDK does.
+                log.error("event dropped: the gateway could not deliver it",
+                          extra={"attrs": {"reason": fault, "event_id": ev.event_id, "login_id": ev.login_id,
+                                           "chat_id": ev.chat_id, "kind": ev.WhichOneof("payload") or "none"}})
                 return 0
             ev.seq = self.next_seq
+            body = ev.SerializeToString()
+            if len(body) > MAX_MESSAGE_BYTES:
+                # Kept, it would break the Events stream at every try,
+                # and every replay after a restart: nothing after it
+                # would arrive. A file goes by ref or url, not inline.
+                ev.seq = 0
+                log.error("event dropped: it cannot be sent",
+                          extra={"attrs": {"event_id": ev.event_id, "login_id": ev.login_id, "chat_id": ev.chat_id,
+                                           "err": "%d bytes, over the %d of a message (a file goes by ref or url, not inline)"
+                                           % (len(body), MAX_MESSAGE_BYTES)}})
+                return 0
             self.next_seq += 1
-            self._write(b"E", ev.SerializeToString(), durable)
+            self._write(b"E", body, durable)
             self.pending.append(ev)
             self.cond.notify_all()
             return ev.seq
@@ -220,6 +250,25 @@ class Journal:
         self.txns.move_to_end(key)
         while len(self.txns) > MAX_TXNS:
             self.txns.popitem(last=False)
+
+
+# The payloads that happen in the chat Event.chat_id names (a ChatEvent
+# names its chat in its Chat; the login's own events, contacts and
+# presence have none).
+IN_CHAT = {"message", "edit", "reaction", "retraction", "receipt", "typing", "member", "topic", "chat_removed", "expiry"}
+
+
+def undeliverable(ev):
+    """What ev lacks that the gateway needs to deliver it, or ""."""
+    kind = ev.WhichOneof("payload")
+    if kind is None:
+        return "it has no payload (message, typing, login_state, ...): nothing to deliver"
+    # A login step belongs to a login process, which has no login ID yet.
+    if not ev.login_id and kind != "login_step":
+        return "a %s event with no login_id: the gateway delivers a login's events to its user alone" % kind
+    if not ev.chat_id and kind in IN_CHAT:
+        return "a %s event with no chat_id: it happens in a chat, which the gateway addresses by it" % kind
+    return ""
 
 
 def _txn_body(key, result):

@@ -214,8 +214,8 @@ func uvarintLen(x uint64) int {
 // write buffers a record; flush hands it to the kernel. Records are
 // flushed before anything outside the process can hear of them (the
 // events before they are streamed, with the command results that follow
-// them), so a crash loses only what nobody saw, in one system call for
-// several events instead of one each.
+// them; an ack at once, see eventQueue.ack), so a crash loses only what
+// nobody saw, in one system call for several events instead of one each.
 func (j *journal) write(kind byte, payload []byte) error {
 	n := len(j.pend)
 	j.pend = append(j.pend, kind)

@@ -320,7 +320,7 @@ func TestQueueCompactionAmortized(t *testing.T) {
 	big := strings.Repeat("x", 512<<10)
 	n := 3 * compactBytes / (512 << 10) / 2 // 1.5 × compactBytes in all
 	for i := range n {
-		q.emit(&pb.Event{EventId: strconv.Itoa(i), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: big}}})
+		q.emit(&pb.Event{LoginId: "l", ChatId: "c", EventId: strconv.Itoa(i), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: big}}})
 	}
 	stat := func() os.FileInfo {
 		fi, err := os.Stat(filepath.Join(dir, journalName))

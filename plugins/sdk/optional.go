@@ -147,7 +147,9 @@ type Unbanner interface {
 // (feature chat_search), for the user to join them (ChatJoiner): the
 // chats found, best first, at most q.Limit when it is set (the SDK keeps
 // that many). Nothing found is an empty list, no error; a network that
-// cannot search now answers UNAVAILABLE. The query is never empty.
+// cannot search now answers UNAVAILABLE. The query is never empty. A
+// search changes nothing: a repeat of its txn_id searches again rather
+// than repeat a remembered answer.
 type ChatSearcher interface {
 	SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.FoundChat, error)
 }

@@ -71,7 +71,8 @@ func newEventQueue(j *journal, pending []*pb.Event, acked, maxSeq uint64, log *s
 }
 
 // emit queues ev and returns its seq; 0, with the reason, when ev was
-// dropped: it cannot be encoded, or the queue has closed.
+// dropped: it lacks what the gateway needs (checkEvent), it cannot be
+// encoded, or the queue has closed.
 func (q *eventQueue) emit(ev *pb.Event) (uint64, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -82,6 +83,13 @@ func (q *eventQueue) emit(ev *pb.Event) (uint64, error) {
 		q.log.Error("event dropped: emitted after the plugin's stop, it is neither journalled nor sent",
 			"event_id", ev.EventId, "login_id", ev.LoginId, "chat_id", ev.ChatId, "kind", eventKind(ev))
 		return 0, errEmitAfterStop
+	}
+	if err := checkEvent(ev); err != nil {
+		// The gateway would store it and drop it, saying nothing the
+		// plugin's author sees: said here, with the event.
+		q.log.Error("event dropped: the gateway could not deliver it", "reason", err.Error(),
+			"event_id", ev.EventId, "login_id", ev.LoginId, "chat_id", ev.ChatId, "kind", eventKind(ev))
+		return 0, err
 	}
 	ev.Seq = q.nextSeq
 	data, err := q.encode(ev)
@@ -204,6 +212,11 @@ func (q *eventQueue) ack(upTo uint64) {
 	if err := q.j.appendAck(upTo); err != nil {
 		q.log.Error("event journal write failed", "err", err)
 	}
+	// To the kernel now, not with the next event or result: a plugin
+	// idle since would replay, after a crash, what the host stored, and
+	// an event without an event_id (the host's only dedup key) would show
+	// twice. One write per ack, and the host acks a batch at a time.
+	q.flushLocked()
 	q.compactIfDueLocked()
 }
 

@@ -406,7 +406,11 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	key := ""
-	if cmd.TxnId != "" {
+	// A search's answer is not remembered: it changes nothing, so a
+	// repeat may search again, and its found chats (a page of names and
+	// topics each time) would fill the cache and the journal, which keeps
+	// none of them: a repeat after a restart was answered "none found".
+	if cmd.TxnId != "" && cmd.GetSearchChats() == nil {
 		key = cmd.LoginId + "\x00" + cmd.TxnId
 		prev, err := s.txns.begin(ctx, key)
 		if err != nil {
