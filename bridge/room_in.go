@@ -265,7 +265,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				// A channel's readers, and a read-only chat's, set no topic.
 				SubjectChangeable: f.GetGroupTopic() && r.typ != pb.ChatType_CHAT_TYPE_CHANNEL && !r.readOnly,
 				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly,
-				Reactions:         f.GetReactions() && mayPost}
+				// As roomInvite allows (room_admin.go): this group's.
+				AllowInvites: f.GetGroupInvite(),
+				Reactions:    f.GetReactions() && mayPost}
 			ri.MaxReactions = reactionLimit(f) // reaction_limit.go
 			if ri.Name == "" {
 				ri.Name = r.chatID
