@@ -144,3 +144,33 @@ func TestRoomInfoAllowInvites(t *testing.T) {
 		}
 	}
 }
+
+// TestOccupantDiscoInfo: disco#info to an occupant JID is the room's to
+// answer as XEP-0045 §6.5 says: from a resource that is not joined,
+// bad-request (a non-occupant may not query occupants); to a nick nobody
+// holds, item-not-found, as Prosody answers; to a member, the member's
+// own answer. Both were answered as a contact's, a client with the
+// puppet's features at an address where there is no one.
+func TestOccupantDiscoInfo(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	phone := s.loginResource("alice", "phone")
+	ask := func(c *xmpptest.Client, to string) xmpptest.Stanza {
+		t.Helper()
+		st, err := c.IQ(ctxT(t), `<iq type='get' to='`+to+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+		if err != nil {
+			t.Fatalf("disco#info of %s: %v", to, err)
+		}
+		return st
+	}
+	if st := ask(phone, room+"/Echo One"); st.Type != "error" || st.Err == nil || st.Err.Condition != "bad-request" {
+		t.Errorf("disco#info of an occupant from a resource not joined: want bad-request, got %s", st.XML)
+	}
+	if st := ask(alice, room+"/Nobody"); st.Type != "error" || st.Err == nil || st.Err.Condition != "item-not-found" {
+		t.Errorf("disco#info of a nick nobody holds: want item-not-found, got %s", st.XML)
+	}
+	if st := ask(alice, room+"/Echo One"); st.Type != "result" {
+		t.Errorf("disco#info of a member from a joined resource: want its answer, got %s", st.XML)
+	}
+}
