@@ -184,8 +184,8 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		return nil
 	}
 	// A member written to through a room answers there (room_pm.go).
-	from, pm := s.privateAddr(ev, pj.String())
-	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: from, pm: pm, endsComposing: endsComposing}
+	from, occID, pm := s.privateAddr(ev, pj.String())
+	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: from, pm: pm, pmOccupantID: occID, endsComposing: endsComposing}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Message:
 		return c.message(ctx, p.Message)
@@ -244,8 +244,10 @@ type chatOut struct {
 	xid, user, puppet string
 	group             bool
 	// pm: puppet is a member's occupant JID, the user having written to
-	// it privately through its room (room_pm.go).
-	pm bool
+	// it privately through its room (room_pm.go), whose occupant-id
+	// there is pmOccupantID.
+	pm           bool
+	pmOccupantID string
 	// endsComposing: the event is a direct message from a contact
 	// shown composing (typingSeen); its first stanza says <active/>.
 	endsComposing bool
@@ -276,6 +278,7 @@ func (c chatOut) start(id string) *wire.Writer {
 		w.Start("message", "").Attr("from", c.puppet).Attr("to", c.user).Attr("type", "chat").Attr("id", id)
 		if c.pm {
 			w.Start("x", muc.NSUser).End() // XEP-0045 §7.5: a private message
+			muc.WriteOccupantID(&w, c.pmOccupantID)
 		}
 	}
 	return &w

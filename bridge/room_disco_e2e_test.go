@@ -115,3 +115,62 @@ func TestRoomInfoChatFeatures(t *testing.T) {
 		t.Errorf("reactions offered in a group without them: %s", info.XML)
 	}
 }
+
+// TestRoomInfoAllowInvites: the room's disco#info form says whether the
+// user may add people to the group (muc#roomconfig_allowinvites), as
+// the group allows: Conversations offers a participant of a members-only
+// room the invitation only when that field is 1 (MucOptions.canInvite),
+// and the field was never sent, so a member who is no admin of a
+// WhatsApp, Signal or Telegram group where members add others had no way
+// to invite from it. A group that lets the user add no one says 0.
+func TestRoomInfoAllowInvites(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "") // the command is a groupchat message
+	groupchat(t, alice, `net-event {"chatId":"closed","chat":{"chat":{"chatId":"closed","type":"CHAT_TYPE_GROUP","name":"Closed","features":{"groups":true,"groupTopic":true}}}}`)
+	closed := "closed@" + domain
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, `jid="`+closed+`"`)
+	}); err != nil {
+		t.Fatalf("no invitation to the group: %v", err)
+	}
+	for to, want := range map[string]string{room: "1", closed: "0"} {
+		info, err := alice.IQ(ctxT(t), `<iq type='get' to='`+to+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+		if err != nil || info.Type != "result" {
+			t.Fatalf("disco#info of %s: %v %s", to, err, info.XML)
+		}
+		if !regexp.MustCompile(`<field [^>]*var="muc#roomconfig_allowinvites"[^>]*><value>` + want + `</value>`).MatchString(info.XML) {
+			t.Errorf("disco#info of %s: want muc#roomconfig_allowinvites %s: %s", to, want, info.XML)
+		}
+	}
+}
+
+// TestOccupantDiscoInfo: disco#info to an occupant JID is the room's to
+// answer as XEP-0045 §6.5 says: from a resource that is not joined,
+// bad-request (a non-occupant may not query occupants); to a nick nobody
+// holds, item-not-found, as Prosody answers; to a member, the member's
+// own answer. Both were answered as a contact's, a client with the
+// puppet's features at an address where there is no one.
+func TestOccupantDiscoInfo(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	phone := s.loginResource("alice", "phone")
+	ask := func(c *xmpptest.Client, to string) xmpptest.Stanza {
+		t.Helper()
+		st, err := c.IQ(ctxT(t), `<iq type='get' to='`+to+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+		if err != nil {
+			t.Fatalf("disco#info of %s: %v", to, err)
+		}
+		return st
+	}
+	if st := ask(phone, room+"/Echo One"); st.Type != "error" || st.Err == nil || st.Err.Condition != "bad-request" {
+		t.Errorf("disco#info of an occupant from a resource not joined: want bad-request, got %s", st.XML)
+	}
+	if st := ask(alice, room+"/Nobody"); st.Type != "error" || st.Err == nil || st.Err.Condition != "item-not-found" {
+		t.Errorf("disco#info of a nick nobody holds: want item-not-found, got %s", st.XML)
+	}
+	if st := ask(alice, room+"/Echo One"); st.Type != "result" {
+		t.Errorf("disco#info of a member from a joined resource: want its answer, got %s", st.XML)
+	}
+}

@@ -218,6 +218,12 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.occupantVCard(ctx, st, r, to.Resourcepart()) // room_avatar.go
 			return true
 		}
+		if r != nil && s != nil && to.Resourcepart() != "" && (p.XMLName.Space == wire.NSDiscoInfo || p.XMLName.Space == wire.NSDiscoItems) {
+			if s.occupantDiscoRefused(ctx, st, r, from, to.Resourcepart()) {
+				return true
+			}
+			return false // a member's own answer (inbound.go)
+		}
 		if r == nil && s != nil && to.Resourcepart() == "" && p.XMLName.Space == wire.NSDiscoInfo &&
 			(p.Attr("node") == "" || p.Attr("node") == muc.NodeReservedNick) && !s.knowsUser(chatID) {
 			// A room not known yet (right after a start): a client that
@@ -269,7 +275,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				// A channel's readers, and a read-only chat's, set no topic.
 				SubjectChangeable: f.GetGroupTopic() && r.typ != pb.ChatType_CHAT_TYPE_CHANNEL && !r.readOnly,
 				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly,
-				Reactions:         f.GetReactions() && mayPost}
+				// As roomInvite allows (room_admin.go): this group's.
+				AllowInvites: f.GetGroupInvite(),
+				Reactions:    f.GetReactions() && mayPost}
 			ri.MaxReactions = reactionLimit(f) // reaction_limit.go
 			if ri.Name == "" {
 				ri.Name = r.chatID
@@ -298,6 +306,28 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		}
 	}
 	return false
+}
+
+// occupantDiscoRefused answers a disco query to the occupant nick of r
+// that XEP-0045 §6.5 has the room refuse, and reports whether it did:
+// from a resource that is not joined, bad-request (only an occupant may
+// query one); to a nick nobody holds, item-not-found, as Prosody
+// answers. A member's, and the user's own, are the contact path's.
+func (s *session) occupantDiscoRefused(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) bool {
+	r.mu.Lock()
+	joined := r.joined[from.Resourcepart()]
+	_, held := r.nicks.MemberOf(nick)
+	held = held || nick == r.ownNickLocked(s)
+	r.mu.Unlock()
+	switch {
+	case !joined:
+		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "join "+r.jid+" before you query its occupants"))
+	case !held:
+		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
+	default:
+		return false
+	}
+	return true
 }
 
 // noGroup refuses a stanza to a room the user has none of. While the

@@ -190,3 +190,26 @@ func TestRoomOccupantID(t *testing.T) {
 		t.Errorf("the user has the same id %q in two rooms", cs)
 	}
 }
+
+// TestRoomPrivateAnswerOccupantID: a member's answer to a private
+// message through the room, which comes from its occupant JID, carries
+// the member's occupant-id, the one of its presences and groupchat
+// messages (XEP-0421: every message a room sends has one), so that a
+// client ties corrections and reactions in the private chat to the
+// member. It came without.
+func TestRoomPrivateAnswerOccupantID(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	j := join(t, alice, "a", "")
+	want := occupantsByNick(t, j)["Echo One"]
+	raw(t, alice, `<message type='chat' id='pm1' to='`+room+`/Echo One'><body>psst one</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>`)
+	st, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && (st.ID == "pm1" && st.Type == "error" || st.Body == "psst one")
+	})
+	if err != nil || st.Type == "error" || st.From != room+"/Echo One" {
+		t.Fatalf("want Echo One's answer from its occupant JID: %v %s", err, st.XML)
+	}
+	if got := oneOccupantID(t, "the private answer", st); got != want {
+		t.Errorf("the private answer's occupant-id is %s, Echo One's presence's %s", got, want)
+	}
+}

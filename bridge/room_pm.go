@@ -127,30 +127,32 @@ func (s *session) forgetPrivateChatsIn(ctx context.Context, chatID string) {
 
 // privateAddr is the address a direct chat's event goes from: the
 // member's occupant JID in the room the user last wrote to it through,
-// while it is in that room, with pm true; else own, the member's JID.
-func (s *session) privateAddr(ev *pb.Event, own string) (addr string, pm bool) {
+// while it is in that room, with pm true and the member's occupant-id
+// there (XEP-0421: every message from a room carries one); else own,
+// the member's JID.
+func (s *session) privateAddr(ev *pb.Event, own string) (addr, occID string, pm bool) {
 	if ev.GetSender().GetIsFromMe() {
-		return own, false
+		return own, "", false
 	}
 	p := s.privateRooms()
 	p.mu.Lock()
 	pc, ok := p.m[ev.ChatId]
 	p.mu.Unlock()
 	if !ok {
-		return own, false
+		return own, "", false
 	}
 	r := s.rooms.get(pc.RoomID)
 	if r == nil {
-		return own, false
+		return own, "", false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, member := r.members[ev.ChatId]; !member {
-		return own, false
+		return own, "", false
 	}
 	nick, ok := r.nicks.Nick(ev.ChatId)
 	if !ok {
-		return own, false
+		return own, "", false
 	}
-	return r.jid + "/" + nick, true
+	return r.jid + "/" + nick, r.memberOccupantIDLocked(s, ev.ChatId), true
 }

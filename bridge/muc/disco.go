@@ -19,6 +19,10 @@ type RoomInfo struct {
 	// (muc#roominfo_subjectmod, and muc#roomconfig_changesubject, the
 	// one Conversations, Monocles and Cheogram read).
 	SubjectChangeable bool
+	// AllowInvites: the user may add people to the group
+	// (muc#roomconfig_allowinvites), which Conversations reads to offer
+	// a participant of a members-only room the invitation.
+	AllowInvites bool
 	// Archived: the room answers MAM queries (urn:xmpp:mam:2; status 170).
 	Archived bool
 	// Moderated: only some members may post (a channel, a group where
@@ -98,6 +102,9 @@ func WriteDiscoInfo(w *wire.Writer, ri RoomInfo) {
 	// Prosody and slidge send the config's field in the info form; what
 	// Conversations reads to offer a participant the subject.
 	field("muc#roomconfig_changesubject", "boolean", boolValue(ri.SubjectChangeable))
+	// Conversations offers a participant no invitation in a members-only
+	// room without it (MucOptions.canInvite): a moderator only.
+	field("muc#roomconfig_allowinvites", "boolean", boolValue(ri.AllowInvites))
 	if ri.AvatarHash != "" {
 		field("muc#roominfo_avatarhash", "text-multi", ri.AvatarHash)
 	}
