@@ -13,6 +13,7 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/editwindow"
 	"passerelle.im/passerelle/plugins/telegram/parts"
 	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
@@ -60,7 +61,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			}
 		}()
 	}
-	return s.sendMessage(ctx, chatID, thread, replyTo, msg)
+	res, err := s.sendMessage(ctx, chatID, thread, replyTo, msg)
+	return withSent(res), err // for a correction refused for its age (editage.go)
 }
 
 func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo int, msg *pb.SendMessage) (sdk.Result, error) {
@@ -161,6 +163,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		// A correction to the text the message has: done already (an
 		// XMPP client lets one correct without a change).
 		return sdk.Result{MessageID: e.TargetId}, nil
+	}
+	if err != nil && editExpired(err, e.TargetMeta) {
+		return sdk.Result{}, editwindow.Expired()
 	}
 	if err != nil {
 		return sdk.Result{}, commandError("correcting this message", err)
