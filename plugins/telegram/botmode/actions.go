@@ -224,13 +224,22 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 // SetTyping shows "typing..." for composing; Telegram ends it by itself
 // (after 5 s, or with the next message), so the other states send
 // nothing. The telegram session says it again while the user composes.
+// A 429 drops it (typing.go).
 func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
 	chatID, _, err := s.target(c, "")
 	if err != nil || state != pb.TypingState_TYPING_STATE_COMPOSING {
 		return err
 	}
+	if s.typing.quiet() {
+		return nil
+	}
 	_, thread, _ := splitTopic(c.ChatID)
 	_, err = s.bot.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: chatID, MessageThreadID: thread, Action: models.ChatActionTyping})
+	if s.typing.rateLimited(err) {
+		s.log.Info("telegram bot: typing notifications dropped while Telegram asks the bot to slow down",
+			"chat", c.ChatID, "for", s.typing.left().Round(time.Second))
+		return nil
+	}
 	return commandError("typing notifications", err)
 }
 
