@@ -32,7 +32,7 @@ func serviceNoticeText(a tg.MessageActionClass, out bool) (text string, ok bool)
 	case *tg.MessageActionGiftPremium, *tg.MessageActionGiftCode, *tg.MessageActionGiftStars,
 		*tg.MessageActionGiftTon, *tg.MessageActionStarGift, *tg.MessageActionStarGiftUnique,
 		*tg.MessageActionPrizeStars:
-		return "🎁 A gift the gateway cannot show: see it in Telegram.", true
+		return svctext.Gift, true
 	case *tg.MessageActionCustomAction:
 		return a.Message, a.Message != ""
 	case *tg.MessageActionGroupCallScheduled:

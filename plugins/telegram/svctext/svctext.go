@@ -53,3 +53,7 @@ func GameScore(score int, out bool) string {
 	}
 	return "Scored " + strconv.Itoa(score) + " in the game"
 }
+
+// Gift is a gift received or sent (Premium, Stars, a collectible gift),
+// which the gateway cannot show.
+const Gift = "🎁 A gift the gateway cannot show: see it in Telegram."
