@@ -77,6 +77,8 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 		return s.ringingEvent(u) // calls.go
 	case *tg.UpdateEncryption:
 		return s.secretChatEvent(u) // secretchat.go
+	case *tg.UpdateServiceNotification:
+		return s.serviceNotificationEvents(u) // servicenotification.go
 	case *tg.UpdateMessagePoll:
 		return s.pollEvents(ctx, u) // polls.go
 	case *tg.UpdatePinnedMessages:
