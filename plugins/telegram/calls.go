@@ -75,12 +75,12 @@ func (s *Session) serviceSender(m *tg.MessageService) *pb.Sender {
 	return snd
 }
 
-// noticeEvent is a call's or a timer change's service message as a
-// message from whoever made it, by the message's ID (live and in
+// noticeEvent is a call's, a timer change's or another service
+// message's line (servicenotes.go) as a message from whoever made it, by the message's ID (live and in
 // history alike, so a replay or a backfill is dropped as seen); nil for
 // another service message.
 func (s *Session) noticeEvent(m *tg.MessageService, history bool) *pb.Event {
-	text, ok := noticeText(m.Action, m.Out)
+	text, ok := s.noticeTextOf(m) // servicenotes.go
 	if !ok {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/editwindow"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -37,7 +38,7 @@ func TestEditUnchanged(t *testing.T) {
 // Messages for ever: the plugin refuses no correction by age (the
 // transport's edit window is advisory), so an old note to oneself is
 // corrected, and an old message to bob is refused as Telegram refuses it
-// (MESSAGE_EDIT_TIME_EXPIRED, EXPIRED).
+// (MESSAGE_EDIT_TIME_EXPIRED, EXPIRED), in the words bot mode says it in.
 func TestEditSavedMessagesOld(t *testing.T) {
 	srv := newFake(t)
 	s, _, _, _ := connectAlice(t, srv)
@@ -50,8 +51,8 @@ func TestEditSavedMessagesOld(t *testing.T) {
 	}
 	_, err := s.EditMessage(ctx, sdk.Call{ChatID: "1002"}, &pb.EditMessage{TargetId: strconv.Itoa(toBob), Text: "old news, corrected"})
 	var se *sdk.Error
-	if !errors.As(err, &se) || se.Code != pb.ErrorCode_ERROR_CODE_EXPIRED {
-		t.Errorf("a 3-day-old message to bob: %v, want EXPIRED", err)
+	if want := editwindow.Expired().Error(); !errors.As(err, &se) || se.Code != pb.ErrorCode_ERROR_CODE_EXPIRED || err.Error() != want {
+		t.Errorf("a 3-day-old message to bob: %v, want %s (bot mode's words: TestEditExpiredBot)", err, want)
 	}
 	for _, m := range srv.Messages(alice.ID) {
 		if m.ID == note && m.Message != "note to self, corrected" {

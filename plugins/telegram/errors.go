@@ -78,6 +78,15 @@ func cmdErr(what string, err error) error {
 			code = pb.ErrorCode_ERROR_CODE_NOT_ALLOWED
 		case e.IsCode(401):
 			code = pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED
+		case e.Code >= 500 || e.Code == -503:
+			// Telegram failed on its side (RPC_CALL_FAIL, INTERNAL; its
+			// -503 Timeout): nothing the user did, and nothing the
+			// gateway's own (it read as internal-server-error).
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "telegram: %s: Telegram failed to answer (%s): try again in a moment", what, e.Type)
+		case e.IsCode(400):
+			// A refusal no case above names: Telegram found the request
+			// wrong, not the gateway broken.
+			code = pb.ErrorCode_ERROR_CODE_BAD_REQUEST
 		}
 		return sdk.Errorf(code, "telegram: %s: %s", what, e.Type)
 	}

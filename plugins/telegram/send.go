@@ -20,6 +20,7 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/editwindow"
 	"passerelle.im/passerelle/plugins/telegram/parts"
 	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
@@ -444,6 +445,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 			// A correction to the text the message has: done already
 			// (an XMPP client lets one correct without a change).
 			return sdk.Result{MessageID: e.TargetId}, nil
+		}
+		if tgerr.Is(err, "MESSAGE_EDIT_TIME_EXPIRED") {
+			return sdk.Result{}, editwindow.Expired() // bot mode's words too
 		}
 		return sdk.Result{}, cmdErr("edit", err)
 	}

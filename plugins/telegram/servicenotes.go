@@ -1,17 +1,27 @@
 package telegram
 
-import "github.com/gotd/td/tg"
+import (
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	"passerelle.im/passerelle/plugins/telegram/svctext"
+)
 
 // Service messages that change nothing the gateway keeps but that
 // Telegram's apps show in the chat, as a line from whoever made them:
 // a contact who joined Telegram (the message that opens a new private
-// chat), a screenshot taken of a private chat, a gift. They were
-// dropped, a new contact's chat coming empty.
+// chat), a screenshot taken of a private chat, a gift; a live location's
+// proximity alert, a group call scheduled or people invited to one, a
+// game's score, a boost, a giveaway, a payment, and the text a service
+// message carries itself (messageActionCustomAction). They were dropped,
+// a new contact's chat coming empty.
 
 // serviceNoticeText is the text of such a service message (out: the
 // user's own); ok false for any other.
 func serviceNoticeText(a tg.MessageActionClass, out bool) (text string, ok bool) {
-	switch a.(type) {
+	switch a := a.(type) {
 	case *tg.MessageActionContactSignUp:
 		return "Joined Telegram", true
 	case *tg.MessageActionScreenshotTaken:
@@ -22,7 +32,54 @@ func serviceNoticeText(a tg.MessageActionClass, out bool) (text string, ok bool)
 	case *tg.MessageActionGiftPremium, *tg.MessageActionGiftCode, *tg.MessageActionGiftStars,
 		*tg.MessageActionGiftTon, *tg.MessageActionStarGift, *tg.MessageActionStarGiftUnique,
 		*tg.MessageActionPrizeStars:
-		return "🎁 A gift the gateway cannot show: see it in Telegram.", true
+		return svctext.Gift, true
+	case *tg.MessageActionCustomAction:
+		return a.Message, a.Message != ""
+	case *tg.MessageActionGroupCallScheduled:
+		return svctext.CallScheduled(time.Unix(int64(a.ScheduleDate), 0)), true
+	case *tg.MessageActionGameScore:
+		return svctext.GameScore(a.Score, out), true
+	case *tg.MessageActionBoostApply:
+		return svctext.Boosted(a.Boosts), true
+	case *tg.MessageActionGiveawayLaunch:
+		return mediatext.UnshownText("A giveaway", inApp), true
+	case *tg.MessageActionGiveawayResults:
+		return mediatext.UnshownText("A giveaway's results", inApp), true
+	case *tg.MessageActionPaymentSent:
+		return mediatext.PaymentText("", inApp), true
 	}
 	return "", false
+}
+
+// noticeTextOf is noticeText for m, with the names of the people some
+// notices name (a proximity alert's, a group call's invitees).
+func (s *Session) noticeTextOf(m *tg.MessageService) (string, bool) {
+	switch a := m.Action.(type) {
+	case *tg.MessageActionGeoProximityReached:
+		return svctext.Proximity(s.noticeName(a.FromID), s.noticeName(a.ToID), a.Distance), true
+	case *tg.MessageActionInviteToGroupCall:
+		names := make([]string, 0, len(a.Users))
+		for _, u := range a.Users {
+			names = append(names, s.noticeName(&tg.PeerUser{UserID: u}))
+		}
+		return svctext.CallInvited(names), len(names) > 0
+	}
+	return noticeText(m.Action, m.Out)
+}
+
+// noticeName is how a notice names a user (or a chat): "you" for the
+// user, else their name as the cache has it, else their ID.
+func (s *Session) noticeName(p tg.PeerClass) string {
+	if u, ok := p.(*tg.PeerUser); ok {
+		if u.UserID == s.self {
+			return "you"
+		}
+		if n := s.peers.name(u.UserID); n != "" {
+			return n
+		}
+	}
+	if p == nil {
+		return "someone"
+	}
+	return peerChatID(p)
 }

@@ -12,12 +12,14 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/botmode"
+	"passerelle.im/passerelle/plugins/telegram/editwindow"
 )
 
 // Version is the Telegram plugin's own version.
@@ -57,7 +59,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		// plugin refuses no correction by age: Telegram judges
 		// (MESSAGE_EDIT_TIME_EXPIRED is EXPIRED), so Saved Messages'
 		// old messages are corrected.
-		EditWindowSeconds:     48 * 3600,
+		EditWindowSeconds:     int64(editwindow.Window / time.Second),
 		IdentifierPrompt:      "Phone number or @username",
 		IdentifierDescription: "A phone number in international form (+33612345678) or a Telegram @username.",
 	}, nil

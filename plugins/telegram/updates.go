@@ -77,6 +77,8 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 		return s.ringingEvent(u) // calls.go
 	case *tg.UpdateEncryption:
 		return s.secretChatEvent(u) // secretchat.go
+	case *tg.UpdateServiceNotification:
+		return s.serviceNotificationEvents(u) // servicenotification.go
 	case *tg.UpdateMessagePoll:
 		return s.pollEvents(ctx, u) // polls.go
 	case *tg.UpdatePinnedMessages:
@@ -151,20 +153,32 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 	case *tg.UpdateUser:
 		return s.userEvents(u.UserID)
 	case *tg.UpdateUserName:
-		if old, ok := s.peers.user(u.UserID); ok {
-			cp := *old
+		return s.userChanged(u.UserID, func(cp *tg.User) {
 			// A new username comes in the same update (usernames).
 			cp.FirstName, cp.LastName, cp.Username, cp.Usernames = u.FirstName, u.LastName, mainUsername(u.Usernames), u.Usernames
-			s.peers.add([]tg.UserClass{&cp}, nil)
-			if u.UserID == s.self || !s.listing.lists(u.UserID, cp.Contact) {
-				// The account itself, or someone of a group only: a
-				// contact event would make them a roster contact.
-				return nil
-			}
-			return []*pb.Event{{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: contactOf(&cp)}}}}
-		}
+		})
+	case *tg.UpdateUserPhone:
+		return s.userChanged(u.UserID, func(cp *tg.User) { cp.Phone = u.Phone })
 	}
 	return nil
+}
+
+// userChanged keeps what change does to a cached user and describes a
+// listed contact again with it: a new name, username or phone number.
+func (s *Session) userChanged(id int64, change func(*tg.User)) []*pb.Event {
+	old, ok := s.peers.user(id)
+	if !ok {
+		return nil
+	}
+	cp := *old
+	change(&cp)
+	s.peers.add([]tg.UserClass{&cp}, nil)
+	if id == s.self || !s.listing.lists(id, cp.Contact) {
+		// The account itself, or someone of a group only: a contact
+		// event would make them a roster contact.
+		return nil
+	}
+	return []*pb.Event{{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: contactOf(&cp)}}}}
 }
 
 func deleteEvent(chat string, id int) *pb.Event {

@@ -13,6 +13,7 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/editwindow"
 	"passerelle.im/passerelle/plugins/telegram/parts"
 	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
@@ -60,7 +61,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			}
 		}()
 	}
-	return s.sendMessage(ctx, chatID, thread, replyTo, msg)
+	res, err := s.sendMessage(ctx, chatID, thread, replyTo, msg)
+	return withSent(res), err // for a correction refused for its age (editage.go)
 }
 
 func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo int, msg *pb.SendMessage) (sdk.Result, error) {
@@ -162,6 +164,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		// XMPP client lets one correct without a change).
 		return sdk.Result{MessageID: e.TargetId}, nil
 	}
+	if err != nil && editExpired(err, e.TargetMeta) {
+		return sdk.Result{}, editwindow.Expired()
+	}
 	if err != nil {
 		return sdk.Result{}, commandError("correcting this message", err)
 	}
@@ -219,13 +224,22 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 // SetTyping shows "typing..." for composing; Telegram ends it by itself
 // (after 5 s, or with the next message), so the other states send
 // nothing. The telegram session says it again while the user composes.
+// A 429 drops it (typing.go).
 func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
 	chatID, _, err := s.target(c, "")
 	if err != nil || state != pb.TypingState_TYPING_STATE_COMPOSING {
 		return err
 	}
+	if s.typing.quiet() {
+		return nil
+	}
 	_, thread, _ := splitTopic(c.ChatID)
 	_, err = s.bot.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: chatID, MessageThreadID: thread, Action: models.ChatActionTyping})
+	if s.typing.rateLimited(err) {
+		s.log.Info("telegram bot: typing notifications dropped while Telegram asks the bot to slow down",
+			"chat", c.ChatID, "for", s.typing.left().Round(time.Second))
+		return nil
+	}
 	return commandError("typing notifications", err)
 }
 

@@ -22,7 +22,11 @@ func (s *Session) messageText(m *models.Message) (string, []*pb.Span) {
 	if text == "" {
 		text, ents = m.Caption, m.CaptionEntities
 	}
-	out, spans := mediatext.WithCaption(contentText(m), text, spansOf(text, ents, s.userByName(m.Chat.ID)))
+	content := contentText(m)
+	if content == "" {
+		content = s.serviceText(m) // servicetext.go
+	}
+	out, spans := mediatext.WithCaption(content, text, spansOf(text, ents, s.userByName(m.Chat.ID)))
 	// After the text, so that the spans stay where they are.
 	return mediatext.WithButtons(out, buttonsText(m.ReplyMarkup)), spans
 }

@@ -61,6 +61,9 @@ func commandError(what string, err error) error {
 		strings.Contains(lower, "message can't be edited"), strings.Contains(lower, "bot is not a member"),
 		strings.Contains(lower, "bot was kicked"), strings.Contains(lower, "have no rights"):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Telegram does not let the bot do %s here (%s)", what, desc)
+	case strings.Contains(lower, "topic_closed"):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+			"%s: the forum's topic is closed: only the forum's creator and admins may post there (%s)", what, desc)
 	case strings.Contains(lower, "message is too long"), strings.Contains(lower, "caption is too long"):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "Telegram takes at most 4096 characters in a message and 1024 in a file's caption (%s)", desc)
 	case strings.Contains(lower, "not found"), strings.Contains(lower, "topic_deleted"), errors.Is(err, bot.ErrorNotFound):

@@ -58,6 +58,11 @@ type fakeAPI struct {
 	// sentPolls are the polls the bot sent, "chat_id/message_id" -> the
 	// poll's JSON object, for stopPoll.
 	sentPolls map[string]map[string]any
+	// sentAt is when each message the bot sent was, "chat_id/message_id"
+	// -> Unix time; sentAgo dates the next sends that long ago (a
+	// message sent days before the test).
+	sentAt  map[string]int64
+	sentAgo time.Duration
 }
 
 type fakeUpdate struct {
@@ -82,7 +87,7 @@ func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{token: testToken, botID: testBotID, wake: make(chan struct{}), nextUpd: 1,
 		nextMsg: map[string]int{}, files: map[string][]byte{}, refuse: map[string][2]string{}, flood: map[string][]int{},
 		admins: map[string]string{}, member: map[string]string{}, chatJS: map[string]string{}, users: map[string]string{},
-		sentPolls: map[string]map[string]any{}}
+		sentPolls: map[string]map[string]any{}, sentAt: map[string]int64{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -303,7 +308,20 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		f.sent(w, method, p, files)
 	case "editMessageText", "editMessageCaption":
 		id, _ := strconv.Atoi(p["message_id"])
-		ok(w, map[string]any{"message_id": id, "date": time.Now().Unix() - 10, "edit_date": time.Now().Unix(),
+		f.mu.Lock()
+		date, known := f.sentAt[p["chat_id"]+"/"+p["message_id"]]
+		f.mu.Unlock()
+		if !known {
+			date = time.Now().Unix() - 10
+		}
+		if time.Since(time.Unix(date, 0)) > 48*time.Hour && f.chatOf(p["chat_id"])["type"] != "channel" {
+			// Telegram's edit_time_limit, told to a bot in the Bot
+			// API's words, which say no more (a channel's posts have
+			// no limit).
+			apiFail(w, http.StatusBadRequest, "Bad Request: message can't be edited")
+			return
+		}
+		ok(w, map[string]any{"message_id": id, "date": date, "edit_date": time.Now().Unix(),
 			"chat": f.chatOf(p["chat_id"]), "text": p["text"]})
 	case "deleteMessage", "setMessageReaction", "sendChatAction", "leaveChat", "setChatTitle", "setChatDescription",
 		"banChatMember", "unbanChatMember", "pinChatMessage", "unpinChatMessage":
@@ -373,6 +391,12 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 
 func (f *fakeAPI) chatOf(chatID string) map[string]any {
 	id, _ := strconv.ParseInt(chatID, 10, 64)
+	f.mu.Lock()
+	js := f.chatJS[chatID]
+	f.mu.Unlock()
+	if strings.Contains(js, `"type":"channel"`) {
+		return map[string]any{"id": id, "type": "channel", "title": "Channel " + chatID}
+	}
 	if id < 0 {
 		return map[string]any{"id": id, "type": "supergroup", "title": "Group " + chatID}
 	}
@@ -551,8 +575,10 @@ func (f *fakeAPI) sent(w http.ResponseWriter, method string, p map[string]string
 	f.mu.Lock()
 	f.nextMsg[p["chat_id"]]++
 	id := 1000 + f.nextMsg[p["chat_id"]]
+	date := time.Now().Add(-f.sentAgo).Unix()
+	f.sentAt[p["chat_id"]+"/"+strconv.Itoa(id)] = date
 	f.mu.Unlock()
-	msg := map[string]any{"message_id": id, "date": time.Now().Unix(), "chat": f.chatOf(p["chat_id"]),
+	msg := map[string]any{"message_id": id, "date": date, "chat": f.chatOf(p["chat_id"]),
 		"from": map[string]any{"id": f.botID, "is_bot": true, "first_name": "Passerelle Test"}}
 	if p["text"] != "" {
 		msg["text"] = p["text"]

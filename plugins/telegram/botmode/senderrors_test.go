@@ -32,6 +32,10 @@ func TestSendRefusalsBot(t *testing.T) {
 		{"sendMessage", "400", "Bad Request: message is too long", &pb.SendMessage{Text: "long"}, pb.ErrorCode_ERROR_CODE_TOO_LARGE, "4096"},
 		{"sendMessage", "403", "Forbidden: bot was kicked from the supergroup chat", &pb.SendMessage{Text: "hi"}, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "kicked"},
 		{"sendMessage", "400", "Bad Request: chat not found", &pb.SendMessage{Text: "hi"}, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "chat not found"},
+		// A forum's topic closed (bot mode leaves its room open): not
+		// allowed, as a user account's TOPIC_CLOSED is, saying who may
+		// post (it was a bad request).
+		{"sendMessage", "400", "Bad Request: TOPIC_CLOSED", &pb.SendMessage{Text: "hi"}, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "closed"},
 	} {
 		api.setRefuse(tc.method, tc.code, tc.text)
 		_, err := s.SendMessage(ctx, sdk.Call{ChatID: "501"}, tc.msg)

@@ -107,6 +107,7 @@ type Session struct {
 	topicOfMsg *msgTopics // forum messages' topics, for their reactions
 	polls      msgPolls   // polls' messages, for their updates (msgpolls.go)
 	states     chatStates // getChat's timers and pins, a while (chatstate.go)
+	typing     typingQuiet
 }
 
 // NewSession makes the session of a bot login. It does not dial out:

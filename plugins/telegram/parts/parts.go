@@ -35,9 +35,12 @@ func With(res sdk.Result, more []string) sdk.Result {
 }
 
 // IDs are the other messages named in a first message's metadata (IDs
-// that are not positive numbers skipped); nil when it names none.
+// that are not positive numbers skipped); nil when it names none. The
+// list ends at a ";", after which a mode may note more of the message
+// (bot mode: when it was sent).
 func IDs(meta []byte) []int {
 	rest, ok := strings.CutPrefix(string(meta), prefix)
+	rest, _, _ = strings.Cut(rest, ";")
 	if !ok || rest == "" {
 		return nil
 	}

@@ -93,3 +93,16 @@ func (s *Server) registerContacts(d *tgtest.Dispatcher) {
 		return out, nil
 	})
 }
+
+// SetPhone gives user a new phone number (digits, without "+"): those
+// who have them as a contact get updateUserPhone, as on Telegram.
+func (s *Server) SetPhone(user int64, phone string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[user].Phone = phone
+	for owner, cs := range s.contacts {
+		if slices.Contains(cs, user) {
+			s.push(owner, &tg.UpdateUserPhone{UserID: user, Phone: phone})
+		}
+	}
+}

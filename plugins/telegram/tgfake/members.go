@@ -31,6 +31,17 @@ func (s *Server) refusesInvite(u *User, inviter int64) bool {
 	return u.PrivateInvites && !slices.Contains(s.contacts[u.ID], inviter)
 }
 
+// PostGroupService is a service message from a member of a basic group
+// (a group call scheduled, a boost...), in every member's box and pushed
+// to each, the sender's devices too.
+func (s *Server) PostGroupService(group, from int64, act tg.MessageActionClass) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mine := s.postGroupService(s.groups[group], from, act); mine != nil {
+		s.push(from, mine)
+	}
+}
+
 // postGroupService puts a service message from a member into the box of
 // each member of a basic group and pushes it; the actor's copy is
 // returned, not pushed: it is the request's answer. Call with s.mu held.

@@ -144,10 +144,12 @@ type Server struct {
 	dropNext string
 	dropDone chan struct{}
 	dropped  map[[2]int64]bool
-	// failName, failAfter, failErr: the request named failName fails
-	// with failErr once, after failAfter more succeed (FailRequest).
+	// failName, failAfter, failCode, failErr: the request named
+	// failName fails with failErr (of failCode) once, after failAfter
+	// more succeed (FailRequest, FailRequestCode).
 	failName  string
 	failAfter int
+	failCode  int
 	failErr   string
 	// early is the request (such as "messages.sendMessage") whose next
 	// answer comes after its updates do (UpdateBeforeAnswer).
@@ -188,9 +190,16 @@ func (s *Server) SetRefuse(rpcError string) {
 // "messages.sendMedia") fail once with rpcError (a 400), after the next
 // after such requests succeed.
 func (s *Server) FailRequest(name string, after int, rpcError string) {
+	s.FailRequestCode(name, after, 400, rpcError)
+}
+
+// FailRequestCode is FailRequest with the error's code: 500 for
+// Telegram's own failures (RPC_CALL_FAIL, INTERNAL), -503 for its
+// Timeout.
+func (s *Server) FailRequestCode(name string, after, code int, rpcError string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failName, s.failAfter, s.failErr = name, after, rpcError
+	s.failName, s.failAfter, s.failCode, s.failErr = name, after, code, rpcError
 }
 
 // SetDifferenceMessageIDs makes updates.getDifference name, in its
@@ -639,7 +648,7 @@ func handle[R any, PR interface {
 		case s.refuse != "" && k.user != 0:
 			err = tgerr.New(406, s.refuse)
 		case fail:
-			err = tgerr.New(400, s.failErr)
+			err = tgerr.New(s.failCode, s.failErr)
 			s.failName = ""
 		default:
 			out, err = h(k, pr)

@@ -1,0 +1,47 @@
+package botmode
+
+import (
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	"passerelle.im/passerelle/plugins/telegram/svctext"
+)
+
+// serviceText is the line of a service message that Telegram's apps
+// show in the chat and user-account mode shows as a message from
+// whoever made it, in the same words: a change of the auto-delete timer,
+// a live location's proximity alert, boosts, a giveaway, a gift, a
+// payment; "" for any other message. They were dropped. (The Bot API's
+// video chats, which user mode shows as group calls, are not in
+// go-telegram/bot's Message: they stay unseen.)
+func (s *Session) serviceText(m *models.Message) string {
+	switch {
+	case m.MessageAutoDeleteTimerChanged != nil:
+		return mediatext.TimerText(time.Duration(m.MessageAutoDeleteTimerChanged.MessageAutoDeleteTime) * time.Second)
+	case m.ProximityAlertTriggered != nil:
+		a := m.ProximityAlertTriggered
+		return svctext.Proximity(s.noticeName(&a.Traveler), s.noticeName(&a.Watcher), a.Distance)
+	case m.BoostAdded != nil:
+		return svctext.Boosted(m.BoostAdded.BoostCount)
+	case m.GiveawayCreated != nil:
+		return mediatext.UnshownText("A giveaway", inApp)
+	case m.GiveawayCompleted != nil:
+		return mediatext.UnshownText("A giveaway's results", inApp)
+	case m.Gift != nil, m.UniqueGift != nil:
+		return svctext.Gift
+	case m.SuccessfulPayment != nil:
+		return mediatext.PaymentText("", inApp)
+	}
+	return ""
+}
+
+// noticeName is how a notice names a user: "you" for the bot (the
+// user's own account here), else their name.
+func (s *Session) noticeName(u *models.User) string {
+	if u.ID == s.identity().ID {
+		return "you"
+	}
+	return userName(u)
+}

@@ -1,0 +1,59 @@
+// Package svctext words the Telegram service messages that the shared
+// texts (plugins/mediatext) have no words for, for user accounts and bots
+// alike, so that both modes show them the same.
+package svctext
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Proximity is a live location's proximity alert: traveler came within
+// meters of watcher ("you" for the user, as either).
+func Proximity(traveler, watcher string, meters int) string {
+	verb := "is"
+	if traveler == "you" {
+		traveler, verb = "You", "are"
+	}
+	return traveler + " " + verb + " now within " + distance(meters) + " of " + watcher
+}
+
+// distance is meters as Telegram's apps say it: meters below a
+// kilometer, else kilometers with one decimal.
+func distance(meters int) string {
+	if meters < 1000 {
+		return strconv.Itoa(meters) + " m"
+	}
+	return strings.TrimSuffix(strconv.FormatFloat(float64(meters)/1000, 'f', 1, 64), ".0") + " km"
+}
+
+// CallScheduled is a group call (a video chat) scheduled to start at.
+func CallScheduled(at time.Time) string {
+	return "Group call scheduled for " + at.UTC().Format("2 Jan 2006 15:04 UTC")
+}
+
+// CallInvited is the invitation of people (their names) to a group call.
+func CallInvited(names []string) string {
+	return "Invited " + strings.Join(names, ", ") + " to the group call"
+}
+
+// Boosted is a member's boosts of a group (n of them at once).
+func Boosted(n int) string {
+	if n > 1 {
+		return "Boosted the group " + strconv.Itoa(n) + " times"
+	}
+	return "Boosted the group"
+}
+
+// GameScore is a score in a game played in the chat (out: the user's).
+func GameScore(score int, out bool) string {
+	if out {
+		return "You scored " + strconv.Itoa(score) + " in the game"
+	}
+	return "Scored " + strconv.Itoa(score) + " in the game"
+}
+
+// Gift is a gift received or sent (Premium, Stars, a collectible gift),
+// which the gateway cannot show.
+const Gift = "🎁 A gift the gateway cannot show: see it in Telegram."
