@@ -3,11 +3,14 @@ package bridge
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -587,7 +590,11 @@ func (t *transport) cmdAdminUser(ctx context.Context, st *wire.Stanza, admin, no
 		return
 	}
 	t.adhoc.drop(sid)
-	user := strings.TrimSpace(formValues(cmd)["user"])
+	user, err := adminTarget(formValues(cmd)["user"])
+	if err != nil {
+		t.done(ctx, st, node, sid, "error", err.Error())
+		return
+	}
 	s := t.session(user)
 	if s == nil {
 		t.done(ctx, st, node, sid, "error", user+" has no login on "+t.domain+".")
@@ -616,6 +623,21 @@ func (t *transport) cmdAdminUser(ctx context.Context, st *wire.Stanza, admin, no
 	t.log.Info("admin disconnected a user", "admin", admin, "user", user)
 	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: "disconnected by an administrator"})
 	t.done(ctx, st, node, sid, "info", user+" was disconnected; relogin connects again.")
+}
+
+// adminTarget is the bare JID, as the server writes it (the logins'
+// key), of the user an admin command's form names: an admin pastes a
+// full JID, from a client or a log line, or writes it in other case.
+func adminTarget(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", errors.New("no user given: give their bare JID, such as alice@example.org")
+	}
+	j, err := jid.Parse(v)
+	if err != nil || j.Localpart() == "" {
+		return "", fmt.Errorf("%q is not a user: give their bare JID, such as alice@example.org", v)
+	}
+	return j.Bare().String(), nil
 }
 
 func commandName(node string) string {
