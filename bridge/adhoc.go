@@ -348,7 +348,20 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 	case "login":
 		t.cmdLogin(ctx, st, user, sid, sess, cmd)
 	case "logout", "unregister":
-		if err := t.removeLogin(ctx, user); err != nil {
+		err := t.removeLogin(ctx, user)
+		if errors.Is(err, errNotLoggedIn) && node == "unregister" {
+			// Listed without a login: after a logout, which keeps
+			// the gateway in the roster for the next login, this is
+			// how a user has it leave.
+			t.cancelGatewaySubscription(ctx, user)
+			t.done(ctx, st, node, sid, "info", "You had no login on "+t.displayName()+"; you are unregistered from it.")
+			return
+		}
+		if errors.Is(err, errNotLoggedIn) {
+			t.done(ctx, st, node, sid, "error", "You are not logged in to "+t.displayName()+".")
+			return
+		}
+		if err != nil {
 			t.done(ctx, st, node, sid, "error", errText(err)+".")
 			return
 		}
