@@ -3,11 +3,14 @@ package bridge
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -345,7 +348,20 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 	case "login":
 		t.cmdLogin(ctx, st, user, sid, sess, cmd)
 	case "logout", "unregister":
-		if err := t.removeLogin(ctx, user); err != nil {
+		err := t.removeLogin(ctx, user)
+		if errors.Is(err, errNotLoggedIn) && node == "unregister" {
+			// Listed without a login: after a logout, which keeps
+			// the gateway in the roster for the next login, this is
+			// how a user has it leave.
+			t.cancelGatewaySubscription(ctx, user)
+			t.done(ctx, st, node, sid, "info", "You had no login on "+t.displayName()+"; you are unregistered from it.")
+			return
+		}
+		if errors.Is(err, errNotLoggedIn) {
+			t.done(ctx, st, node, sid, "error", "You are not logged in to "+t.displayName()+".")
+			return
+		}
+		if err != nil {
 			t.done(ctx, st, node, sid, "error", errText(err)+".")
 			return
 		}
@@ -587,7 +603,11 @@ func (t *transport) cmdAdminUser(ctx context.Context, st *wire.Stanza, admin, no
 		return
 	}
 	t.adhoc.drop(sid)
-	user := strings.TrimSpace(formValues(cmd)["user"])
+	user, err := adminTarget(formValues(cmd)["user"])
+	if err != nil {
+		t.done(ctx, st, node, sid, "error", err.Error())
+		return
+	}
 	s := t.session(user)
 	if s == nil {
 		t.done(ctx, st, node, sid, "error", user+" has no login on "+t.domain+".")
@@ -616,6 +636,21 @@ func (t *transport) cmdAdminUser(ctx context.Context, st *wire.Stanza, admin, no
 	t.log.Info("admin disconnected a user", "admin", admin, "user", user)
 	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: "disconnected by an administrator"})
 	t.done(ctx, st, node, sid, "info", user+" was disconnected; relogin connects again.")
+}
+
+// adminTarget is the bare JID, as the server writes it (the logins'
+// key), of the user an admin command's form names: an admin pastes a
+// full JID, from a client or a log line, or writes it in other case.
+func adminTarget(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", errors.New("no user given: give their bare JID, such as alice@example.org")
+	}
+	j, err := jid.Parse(v)
+	if err != nil || j.Localpart() == "" {
+		return "", fmt.Errorf("%q is not a user: give their bare JID, such as alice@example.org", v)
+	}
+	return j.Bare().String(), nil
 }
 
 func commandName(node string) string {

@@ -1,7 +1,9 @@
 -- Prosody (0.12) configuration for passerelle: add these lines to
 -- /etc/prosody/prosody.cfg.lua (or a file in /etc/prosody/conf.d/), adapt the
--- names, then `prosodyctl reload`. One Component block per [[transport]]
--- of passerelle.toml.
+-- names, then `systemctl restart prosody`: Prosody 0.12 activates a new
+-- Component only at its start (after `prosodyctl reload` the gateway's
+-- handshake is still refused as host-unknown). One Component block per
+-- [[transport]] of passerelle.toml.
 
 -- The component port passerelle connects to (xmpp.server in
 -- passerelle.toml). Keep it on loopback: the secret travels in clear.

@@ -44,7 +44,7 @@ func TestKeepsFolderItDidNotMake(t *testing.T) {
 func TestFreshDir(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "demo")
-	if err := freshDir(dir); err != nil {
+	if err := freshDirClosed(dir); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, marker)); err != nil {
@@ -54,7 +54,7 @@ func TestFreshDir(t *testing.T) {
 	if err := os.WriteFile(old, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := freshDir(dir); err != nil {
+	if err := freshDirClosed(dir); err != nil {
 		t.Fatalf("the demo's own folder: %v", err)
 	}
 	if _, err := os.Stat(old); !os.IsNotExist(err) {
@@ -68,7 +68,7 @@ func TestFreshDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(older, "passerelle.toml"), []byte(generated+"\n[xmpp]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := freshDir(older); err != nil {
+	if err := freshDirClosed(older); err != nil {
 		t.Fatalf("an older demo's folder: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(older, "prosody")); !os.IsNotExist(err) {
@@ -78,19 +78,28 @@ func TestFreshDir(t *testing.T) {
 	if err := os.Mkdir(empty, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := freshDir(empty); err != nil {
+	if err := freshDirClosed(empty); err != nil {
 		t.Errorf("an empty folder: %v", err)
 	}
 	file := filepath.Join(base, "file")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := freshDir(file); err == nil || !strings.Contains(err.Error(), "not a folder") {
+	if err := freshDirClosed(file); err == nil || !strings.Contains(err.Error(), "not a folder") {
 		t.Errorf("a file as the folder: %v", err)
 	}
 	if b, _ := os.ReadFile(file); string(b) != "x" {
 		t.Error("the file was changed")
 	}
+}
+
+// freshDirClosed is freshDir, its lock let go at once.
+func freshDirClosed(dir string) error {
+	f, err := freshDir(dir)
+	if err == nil {
+		f.Close()
+	}
+	return err
 }
 
 // TestExtraArgumentRefused: "passerelle-demo mydir" (the folder without

@@ -134,9 +134,11 @@ func run(ctx context.Context, out *console, dir string, once bool) error {
 	if err != nil {
 		return err
 	}
-	if err := freshDir(dir); err != nil {
+	lock, err := freshDir(dir)
+	if err != nil {
 		return err
 	}
+	defer lock.Close()
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -298,34 +300,81 @@ const marker = ".passerelle-demo"
 // freshDir empties dir for a new run (old state would hold an old
 // password), or makes it. It removes a folder only if the demo made it
 // (marker in it); one without, not empty (the user's own ./demo), is
-// refused with an error, untouched. An empty one is taken.
-func freshDir(dir string) error {
+// refused with an error, untouched. An empty one is taken. It returns
+// the marker, locked: the folder is this run's until it is closed, and
+// a folder another demo still runs in is refused, untouched, where it
+// was emptied under that demo's Prosody and gateway.
+func freshDir(dir string) (*os.File, error) {
 	fi, err := os.Lstat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		return err
+		return nil, err
 	case !fi.IsDir():
-		return fmt.Errorf("%s exists and is not a folder: choose another work folder with -dir", dir)
+		return nil, fmt.Errorf("%s exists and is not a folder: choose another work folder with -dir", dir)
 	default:
 		if madeByDemo(dir) {
+			if err := notInUse(dir); err != nil {
+				return nil, err
+			}
 			if err := os.RemoveAll(dir); err != nil {
-				return err
+				return nil, err
 			}
 			break
 		}
 		entries, err := os.ReadDir(dir)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(entries) > 0 {
-			return fmt.Errorf("%s is not empty and passerelle-demo did not make it (no %s file in it): it is left alone; choose another work folder with -dir", dir, marker)
+			return nil, fmt.Errorf("%s is not empty and passerelle-demo did not make it (no %s file in it): it is left alone; choose another work folder with -dir", dir, marker)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, marker), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := tryLock(f); err != nil {
+		// Another demo made it between the check and now.
+		f.Close()
+		return nil, inUse(dir, err)
+	}
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.WriteString("made by passerelle-demo, which empties this folder at each run\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// notInUse checks that no running demo holds dir's marker. A folder of
+// a demo older than the marker has none and no lock to check.
+func notInUse(dir string) error {
+	f, err := os.OpenFile(filepath.Join(dir, marker), os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, marker), []byte("made by passerelle-demo, which empties this folder at each run\n"), 0o600)
+	defer f.Close() // the lock, taken, goes with it
+	if err := tryLock(f); err != nil {
+		return inUse(dir, err)
+	}
+	return nil
+}
+
+func inUse(dir string, err error) error {
+	if errors.Is(err, errLocked) {
+		return fmt.Errorf("%s is in use by a passerelle-demo still running: stop it (Ctrl-C in its terminal), or choose another work folder with -dir", dir)
+	}
+	return fmt.Errorf("lock %s: %w", filepath.Join(dir, marker), err)
 }
 
 // madeByDemo reports whether the demo made dir: its marker is there, or,

@@ -1,0 +1,22 @@
+//go:build unix
+
+package main
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// errLocked is tryLock's error when another process holds the lock.
+var errLocked = errors.New("locked by another process")
+
+// tryLock takes an exclusive lock on f without waiting; the lock goes
+// with f's close or the process's end, however it ends.
+func tryLock(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return errLocked
+	}
+	return err
+}
