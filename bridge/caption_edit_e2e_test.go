@@ -63,6 +63,15 @@ func TestCaptionEditOfFileAlone(t *testing.T) {
 	if !strings.Contains(r.XML, `<reactions xmlns="urn:xmpp:reactions:0" id="p1"`) {
 		t.Fatalf("want the reaction to the caption message on the file's message: %s", r.XML)
 	}
+	// So is one naming the caption's correction, as Conversations names
+	// a corrected message.
+	raw(t, alice, `<message type='chat' id='p7' to='bob@`+domain+`'><reactions xmlns='urn:xmpp:reactions:0' id='`+c3.ID+`'><reaction>❤️</reaction></reactions></message>`)
+	r = next(t, alice, "the echo's reaction", func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:reactions:0")
+	})
+	if !strings.Contains(r.XML, `<reactions xmlns="urn:xmpp:reactions:0" id="p1"`) {
+		t.Fatalf("want the reaction naming the caption's correction on the file's message: %s", r.XML)
+	}
 	raw(t, alice, `<message type='chat' id='p4' to='bob@`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='p1'/><body>retracted</body></message>`)
 	retracted := map[string]bool{}
 	for len(retracted) < 2 {

@@ -666,11 +666,8 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			unsupported("corrections")
 			return
 		}
+		// An earlier correction's id too (lookupXMPP, correction_chain.go).
 		ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.replace)
-		if err != nil {
-			// An earlier correction's id (correction_chain.go).
-			ref, err = t.correctedOriginal(login.LoginID, chatID, m.replace)
-		}
 		if err != nil {
 			fail(wire.ItemNotFound, "the gateway does not know the message "+m.replace)
 			return
@@ -1040,6 +1037,12 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 	if errors.Is(err, store.ErrNotFound) {
 		// In a room, clients name messages by the room's stanza-id.
 		if r, ok := t.roomRef(ctx, loginID, chatID, xmppID); ok {
+			return r, nil
+		}
+		// A correction's id, the user's or the contact's: Conversations
+		// names a corrected message so from then on, in its reactions,
+		// replies and displayed markers (correction_chain.go).
+		if r, err := t.correctedOriginal(loginID, chatID, xmppID); err == nil {
 			return r, nil
 		}
 		// A file of a network message with text came as a message of
