@@ -147,6 +147,8 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		return nil
 	case *pb.Event_Expiry:
 		return nil // a new deadline, recorded at its commit (expiry.go)
+	case *pb.Event_Invited:
+		return s.invitedEvent(d, p.Invited) // room_invited.go
 	}
 	if _, ok := ev.Payload.(*pb.Event_Message); ok && expiredOnArrival(ev, time.Now()) {
 		// Its deadline passed before it came, or while it waited

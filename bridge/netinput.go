@@ -101,6 +101,9 @@ func (t *transport) fitEvent(ev *pb.Event) {
 		if m := p.Member.GetMember(); m != nil {
 			cut("nick", &m.Nick, maxNameBytes, false)
 		}
+	case *pb.Event_Invited:
+		cut("reason", &p.Invited.Reason, maxNameBytes, false)
+		cut("chat name", &p.Invited.ChatName, maxNameBytes, false)
 	case *pb.Event_LoginState:
 		cut("login state", &p.LoginState.Message, maxNameBytes, false)
 	case *pb.Event_Typing:

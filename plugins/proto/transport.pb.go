@@ -688,7 +688,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76, 0}
 }
 
 type MemberEvent_Kind int32
@@ -746,7 +746,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -798,7 +798,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{87, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{88, 0}
 }
 
 type Empty struct {
@@ -6200,6 +6200,7 @@ type Event struct {
 	//	*Event_Identity
 	//	*Event_Progress
 	//	*Event_Expiry
+	//	*Event_Invited
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -6483,6 +6484,15 @@ func (x *Event) GetExpiry() *ExpiryEvent {
 	return nil
 }
 
+func (x *Event) GetInvited() *InvitedEvent {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Invited); ok {
+			return x.Invited
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -6563,6 +6573,10 @@ type Event_Expiry struct {
 	Expiry *ExpiryEvent `protobuf:"bytes,38,opt,name=expiry,proto3,oneof"`
 }
 
+type Event_Invited struct {
+	Invited *InvitedEvent `protobuf:"bytes,39,opt,name=invited,proto3,oneof"`
+}
+
 func (*Event_Message) isEvent_Payload() {}
 
 func (*Event_Edit) isEvent_Payload() {}
@@ -6600,6 +6614,8 @@ func (*Event_Identity) isEvent_Payload() {}
 func (*Event_Progress) isEvent_Payload() {}
 
 func (*Event_Expiry) isEvent_Payload() {}
+
+func (*Event_Invited) isEvent_Payload() {}
 
 type MessageEvent struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -6726,6 +6742,67 @@ func (x *MessageEvent) GetQuoteFromMe() bool {
 	return false
 }
 
+// InvitedEvent: the user is invited to the group chat_id, which they
+// are not in yet (Signal's pending members): the network waits for the
+// user to accept or decline. The Event's sender is who invited them,
+// when the network says (else a member of the group, or none). The host
+// shows it as the room's invitation (XEP-0045 §7.8.2, a mediated
+// invitation from the room's address), whose acceptance is the room's
+// join (JoinChat) and whose decline is DeclineInvite. Give it an
+// event_id: the host shows one event_id once, and the plugin tells one
+// invitation once (across restarts, the network's own replays).
+type InvitedEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ChatName      string                 `protobuf:"bytes,1,opt,name=chat_name,json=chatName,proto3" json:"chat_name,omitempty"` // the group's name, for the invitation's text
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`                     // the inviter's words, when the network has any
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InvitedEvent) Reset() {
+	*x = InvitedEvent{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InvitedEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InvitedEvent) ProtoMessage() {}
+
+func (x *InvitedEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InvitedEvent.ProtoReflect.Descriptor instead.
+func (*InvitedEvent) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *InvitedEvent) GetChatName() string {
+	if x != nil {
+		return x.ChatName
+	}
+	return ""
+}
+
+func (x *InvitedEvent) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // ExpiryEvent: the network changed when it deletes message target_id
 // of a chat with a disappearing-messages timer. WhatsApp's "keep in
 // chat" keeps it for good (both zero); its undo gives the chat's timer
@@ -6744,7 +6821,7 @@ type ExpiryEvent struct {
 
 func (x *ExpiryEvent) Reset() {
 	*x = ExpiryEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6756,7 +6833,7 @@ func (x *ExpiryEvent) String() string {
 func (*ExpiryEvent) ProtoMessage() {}
 
 func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6769,7 +6846,7 @@ func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpiryEvent.ProtoReflect.Descriptor instead.
 func (*ExpiryEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ExpiryEvent) GetTargetId() string {
@@ -6804,7 +6881,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6816,7 +6893,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6829,7 +6906,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -6863,7 +6940,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6875,7 +6952,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6888,7 +6965,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -6918,7 +6995,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6930,7 +7007,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6943,7 +7020,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -6970,7 +7047,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6982,7 +7059,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6995,7 +7072,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -7027,7 +7104,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7039,7 +7116,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7052,7 +7129,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -7078,7 +7155,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7090,7 +7167,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7103,7 +7180,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -7122,7 +7199,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7134,7 +7211,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7147,7 +7224,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -7166,7 +7243,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7178,7 +7255,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7191,7 +7268,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -7210,7 +7287,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7222,7 +7299,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7235,7 +7312,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -7260,7 +7337,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7272,7 +7349,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7285,7 +7362,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -7318,7 +7395,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7330,7 +7407,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7343,7 +7420,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -7368,7 +7445,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7380,7 +7457,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7393,7 +7470,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -7427,7 +7504,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7439,7 +7516,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7452,7 +7529,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -7477,7 +7554,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[85]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7489,7 +7566,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[85]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7502,7 +7579,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -7534,7 +7611,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[86]
+	mi := &file_plugins_proto_transport_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7546,7 +7623,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[86]
+	mi := &file_plugins_proto_transport_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7559,7 +7636,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -7616,7 +7693,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[87]
+	mi := &file_plugins_proto_transport_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7628,7 +7705,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[87]
+	mi := &file_plugins_proto_transport_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7641,7 +7718,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{87}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -8110,7 +8187,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1c\n" +
 	"\n" +
 	"is_from_me\x18\x02 \x01(\bR\bisFromMe\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"\x90\r\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\xd3\r\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x17\n" +
@@ -8147,7 +8224,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\fchat_removed\x18# \x01(\v2).passerelle.transport.v2.ChatRemovedEventH\x00R\vchatRemoved\x12D\n" +
 	"\bidentity\x18$ \x01(\v2&.passerelle.transport.v2.IdentityEventH\x00R\bidentity\x12D\n" +
 	"\bprogress\x18% \x01(\v2&.passerelle.transport.v2.ProgressEventH\x00R\bprogress\x12>\n" +
-	"\x06expiry\x18& \x01(\v2$.passerelle.transport.v2.ExpiryEventH\x00R\x06expiryB\t\n" +
+	"\x06expiry\x18& \x01(\v2$.passerelle.transport.v2.ExpiryEventH\x00R\x06expiry\x12A\n" +
+	"\ainvited\x18' \x01(\v2%.passerelle.transport.v2.InvitedEventH\x00R\ainvitedB\t\n" +
 	"\apayload\"\x94\x03\n" +
 	"\fMessageEvent\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1e\n" +
@@ -8159,7 +8237,10 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\n" +
 	"quote_text\x18\a \x01(\tR\tquoteText\x12&\n" +
 	"\x0fquote_author_id\x18\b \x01(\tR\rquoteAuthorId\x12\"\n" +
-	"\rquote_from_me\x18\t \x01(\bR\vquoteFromMe\"\x8c\x01\n" +
+	"\rquote_from_me\x18\t \x01(\bR\vquoteFromMe\"C\n" +
+	"\fInvitedEvent\x12\x1b\n" +
+	"\tchat_name\x18\x01 \x01(\tR\bchatName\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x8c\x01\n" +
 	"\vExpiryEvent\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12,\n" +
 	"\x12expires_unix_micro\x18\x02 \x01(\x03R\x10expiresUnixMicro\x122\n" +
@@ -8337,7 +8418,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 89)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 90)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -8423,30 +8504,31 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*Sender)(nil),                   // 81: passerelle.transport.v2.Sender
 	(*Event)(nil),                    // 82: passerelle.transport.v2.Event
 	(*MessageEvent)(nil),             // 83: passerelle.transport.v2.MessageEvent
-	(*ExpiryEvent)(nil),              // 84: passerelle.transport.v2.ExpiryEvent
-	(*EditEvent)(nil),                // 85: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 86: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 87: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 88: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 89: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 90: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 91: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 92: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 93: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 94: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 95: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 96: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 97: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 98: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 99: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 100: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 101: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*InvitedEvent)(nil),             // 84: passerelle.transport.v2.InvitedEvent
+	(*ExpiryEvent)(nil),              // 85: passerelle.transport.v2.ExpiryEvent
+	(*EditEvent)(nil),                // 86: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 87: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 88: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 89: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 90: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 91: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 92: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 93: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 94: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 95: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 96: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 97: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 98: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 99: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 100: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 101: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 102: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
 	17,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
 	19,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	101, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	102, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 	26,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
 	27,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
 	28,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
@@ -8506,83 +8588,84 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	4,   // 60: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
 	81,  // 61: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
 	83,  // 62: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	85,  // 63: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	86,  // 64: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	87,  // 65: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	88,  // 66: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	89,  // 67: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	90,  // 68: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	91,  // 69: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	92,  // 70: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	93,  // 71: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	94,  // 72: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	86,  // 63: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	87,  // 64: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	88,  // 65: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	89,  // 66: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	90,  // 67: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	91,  // 68: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	92,  // 69: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	93,  // 70: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	94,  // 71: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	95,  // 72: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
 	24,  // 73: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	95,  // 74: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	96,  // 75: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	97,  // 76: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	100, // 77: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	98,  // 78: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	99,  // 79: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	84,  // 80: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
-	50,  // 81: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	51,  // 82: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	51,  // 83: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	10,  // 84: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,   // 85: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 86: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	34,  // 87: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	39,  // 88: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	8,   // 89: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	17,  // 90: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
-	11,  // 91: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	38,  // 92: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	34,  // 93: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	12,  // 94: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15,  // 95: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18,  // 96: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21,  // 97: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22,  // 98: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23,  // 99: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23,  // 100: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30,  // 101: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29,  // 102: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	31,  // 103: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	32,  // 104: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29,  // 105: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	36,  // 106: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	37,  // 107: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29,  // 108: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	42,  // 109: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	45,  // 110: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	47,  // 111: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	49,  // 112: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	80,  // 113: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	43,  // 114: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16,  // 115: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20,  // 116: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24,  // 117: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 118: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 119: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13,  // 120: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13,  // 121: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13,  // 122: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13,  // 123: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	34,  // 124: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	35,  // 125: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	39,  // 126: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	34,  // 127: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	41,  // 128: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13,  // 129: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	47,  // 130: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	48,  // 131: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	79,  // 132: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	82,  // 133: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	44,  // 134: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	115, // [115:135] is the sub-list for method output_type
-	95,  // [95:115] is the sub-list for method input_type
-	95,  // [95:95] is the sub-list for extension type_name
-	95,  // [95:95] is the sub-list for extension extendee
-	0,   // [0:95] is the sub-list for field type_name
+	96,  // 74: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	97,  // 75: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	98,  // 76: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	101, // 77: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	99,  // 78: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	100, // 79: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	85,  // 80: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
+	84,  // 81: passerelle.transport.v2.Event.invited:type_name -> passerelle.transport.v2.InvitedEvent
+	50,  // 82: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	51,  // 83: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	51,  // 84: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	10,  // 85: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,   // 86: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 87: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	34,  // 88: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	39,  // 89: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	8,   // 90: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	17,  // 91: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
+	11,  // 92: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	38,  // 93: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	34,  // 94: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	12,  // 95: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15,  // 96: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18,  // 97: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21,  // 98: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22,  // 99: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23,  // 100: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23,  // 101: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30,  // 102: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29,  // 103: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	31,  // 104: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	32,  // 105: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29,  // 106: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	36,  // 107: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	37,  // 108: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29,  // 109: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	42,  // 110: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	45,  // 111: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	47,  // 112: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	49,  // 113: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	80,  // 114: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	43,  // 115: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16,  // 116: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20,  // 117: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24,  // 118: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 119: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 120: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13,  // 121: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13,  // 122: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13,  // 123: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13,  // 124: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	34,  // 125: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	35,  // 126: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	39,  // 127: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	34,  // 128: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	41,  // 129: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13,  // 130: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	47,  // 131: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	48,  // 132: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	79,  // 133: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	82,  // 134: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	44,  // 135: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	116, // [116:136] is the sub-list for method output_type
+	96,  // [96:116] is the sub-list for method input_type
+	96,  // [96:96] is the sub-list for extension type_name
+	96,  // [96:96] is the sub-list for extension extendee
+	0,   // [0:96] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -8649,6 +8732,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Event_Identity)(nil),
 		(*Event_Progress)(nil),
 		(*Event_Expiry)(nil),
+		(*Event_Invited)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -8656,7 +8740,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   89,
+			NumMessages:   90,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

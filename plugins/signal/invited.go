@@ -25,7 +25,9 @@ import (
 // told in the inviter's chat (an invitation in the group list the phone
 // sends after a link names no inviter: then in an admin's chat), once:
 // the invitations told are kept in the login's folder, so a restart or
-// the phone's list sent again tells none twice. Joining the group's room
+// the phone's list sent again tells none twice. Besides the notice, an
+// InvitedEvent: the gateway shows it as the room's invitation, which
+// clients offer to accept or decline. Joining the group's room
 // from XMPP accepts it (signal-cli's updateGroup of a group the account
 // is invited to), joining it with the password "decline" declines it
 // (quitGroup), and so does a decline the user's client sends to the
@@ -159,6 +161,15 @@ func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, b
 	before := s.unfinished.Load()
 	s.emit(ctx, &pb.Event{ChatId: by.UserId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: by, TimestampUnixMicro: at * 1000,
 		EventId: id, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+	// The invitation itself, which the user's client offers to accept
+	// (the room's join) or decline (DeclineInvite): from its inviter,
+	// none when Signal does not say who.
+	var inviter *pb.Sender
+	if known {
+		inviter = by
+	}
+	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: inviter, TimestampUnixMicro: at * 1000,
+		EventId: id, Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: g.Name}}}, true)
 	if s.unfinished.Load() != before {
 		// Not on disk: its envelope is handled again at the next
 		// start, which must tell it then.
