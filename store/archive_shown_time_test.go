@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 // A time bound matches a message by its shown time (Time, the copy's
@@ -57,5 +59,52 @@ func TestArchiveTimeBoundsShownTime(t *testing.T) {
 			t.Errorf("round %d: count older than 10:11: %d, want 2", round, page.Count)
 		}
 		db = reopen(t, db)
+	}
+}
+
+// A room whose meta predates late/early (written by an older gateway)
+// answers time bounds by its shown time too: the walk is the whole room
+// until the next append learns them, and after.
+func TestArchiveTimeBoundsOldMeta(t *testing.T) {
+	db := openTemp(t)
+	at := func(n int) time.Time { return archBase.Add(time.Duration(n) * time.Minute) }
+	m := archMsg(10, archBase)
+	m.Time, m.Arrived = at(10), at(10)
+	late := archMsg(7, archBase)
+	late.Time, late.Arrived = at(7), at(30) // a day's lateness would do the same
+	_, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{m, late})
+	must(t, err)
+	path := db.Path()
+	must(t, db.Close())
+	raw, err := bbolt.Open(path, 0o600, nil)
+	must(t, err)
+	must(t, raw.Update(func(tx *bbolt.Tx) error {
+		rb, err := roomBucketRW(tx, testRoom)
+		if err != nil {
+			return err
+		}
+		meta, err := rb.meta()
+		if err != nil {
+			return err
+		}
+		if !meta.spread || meta.late != uint64(23*time.Minute) {
+			t.Errorf("meta as written: %+v", meta)
+		}
+		meta.spread, meta.late, meta.early = false, 0, 0
+		return rb.room.Put(kArMeta, meta.encode())
+	}))
+	must(t, raw.Close())
+	db = openAt(t, path, Options{})
+	q := ArchiveQuery{End: at(8)}
+	for _, step := range []string{"old meta", "learnt"} {
+		page, err := db.QueryArchive(bg, testRoom, q)
+		must(t, err)
+		if got := remoteIDs(page.Messages); !slices.Equal(got, []string{"r7"}) {
+			t.Errorf("%s: until 10:08: %v, want [r7]", step, got)
+		}
+		next := archMsg(40, archBase)
+		next.Time, next.Arrived = at(40), at(40)
+		_, err = db.AppendArchive(bg, testRoom, []ArchivedMessage{next})
+		must(t, err)
 	}
 }
