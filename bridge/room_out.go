@@ -53,9 +53,13 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			// member's answer, or the network's echo of the user's
 			// message (then a duplicate of the reflection), may come
 			// on the event stream before the send's result does, on
-			// its own. Waited for outside the room's lock, no longer
-			// than a reflection waits for earlier ones.
-			r.order.waitIssued(reflectWait)
+			// its own. Waited for outside the room's lock, at most
+			// targetWait, as an event naming a message being sent waits
+			// for its result; a send stuck longer (a slow network) holds
+			// one message, not each (waitIssued), and the order is then
+			// the arrival's. A file's send takes no ticket: an upload
+			// holds nothing (TestRoomOwnPhoneMessageNotHeldBySend).
+			r.order.waitIssued(targetWait)
 		}
 	}
 	switch p := ev.Payload.(type) {
