@@ -149,6 +149,13 @@ func (mq *mamQuery) parseForm(x *wire.Element, room jid.JID) error {
 			if name == "start" {
 				mq.q.Start = tm
 			} else {
+				if !strings.Contains(v, ".") {
+					// To the second, it covers that second: Dino asks
+					// for what is older than its oldest message's time
+					// cut to the second, and a message shown a moment
+					// before that one, in its second, is older too.
+					tm = tm.Add(time.Second - time.Nanosecond)
+				}
 				mq.q.End = tm
 			}
 		case "with":

@@ -52,6 +52,11 @@ func TestParseMAMQuery(t *testing.T) {
 		{"queryid", ` queryid='f27'`, "", mamQuery{queryID: "f27"}},
 		{"the whole form", "", form(field("start", "2024-01-31T12:00:00Z") + field("end", "2024-02-01T13:30:00.5+01:00") + field("with", `bob\40x@echo.localhost/res`)),
 			mamQuery{q: store.ArchiveQuery{Start: start, End: end, With: `bob\40x@echo.localhost`}}},
+		// Dino asks for what is older than its oldest message's time
+		// cut to the second: a message of that second, shown a moment
+		// before it, is still older.
+		{"an end to the second covers it", "", form(field("end", "2024-02-01T13:30:00Z")),
+			mamQuery{q: store.ArchiveQuery{End: time.Date(2024, 2, 1, 13, 30, 0, 999_999_999, time.UTC)}}},
 		{"empty values are no bounds", "", form(field("start", "") + field("with", "") + `<field var='end'/>`), mamQuery{}},
 		{"with the room: no filter", "", form(field("with", "echo-room@echo.localhost")), mamQuery{}},
 		{"with an occupant", "", form(field("with", "echo-room@echo.localhost/Bob Smith")), mamQuery{withNick: "Bob Smith"}},

@@ -73,6 +73,8 @@ type ticketQueue struct {
 	head    uint64          // the oldest ticket not yet settled
 	settled map[uint64]bool // settled tickets past head
 	moved   chan struct{}   // closed when head moves on
+	// stuck is head+1 when a waitIssued gave up there (0: none).
+	stuck uint64
 }
 
 // take hands out the next ticket.
@@ -84,13 +86,14 @@ func (q *ticketQueue) take() uint64 {
 	return tk
 }
 
-// wait returns once every ticket before tk is settled, or after max.
-func (q *ticketQueue) wait(tk uint64, max time.Duration) {
+// wait returns once every ticket before tk is settled (true), or after
+// max (false).
+func (q *ticketQueue) wait(tk uint64, max time.Duration) bool {
 	q.mu.Lock()
 	ready := q.head >= tk
 	q.mu.Unlock()
 	if ready {
-		return // the usual case: no timer
+		return true // the usual case: no timer
 	}
 	timer := time.NewTimer(max)
 	defer timer.Stop()
@@ -98,7 +101,7 @@ func (q *ticketQueue) wait(tk uint64, max time.Duration) {
 		q.mu.Lock()
 		if q.head >= tk {
 			q.mu.Unlock()
-			return
+			return true
 		}
 		if q.moved == nil {
 			q.moved = make(chan struct{})
@@ -108,9 +111,27 @@ func (q *ticketQueue) wait(tk uint64, max time.Duration) {
 		select {
 		case <-moved:
 		case <-timer.C:
-			return
+			return false
 		}
 	}
+}
+
+// waitIssued returns once every ticket handed out so far is settled, or
+// after max. Once one gives up, the next ones do not wait while the
+// same ticket is unsettled: a send stuck at the plugin holds one of the
+// room's events for max, not each.
+func (q *ticketQueue) waitIssued(max time.Duration) {
+	q.mu.Lock()
+	tk, head, stuck := q.next, q.head, q.stuck == q.head+1
+	q.mu.Unlock()
+	if stuck || q.wait(tk, max) {
+		return
+	}
+	q.mu.Lock()
+	if q.head == head {
+		q.stuck = head + 1
+	}
+	q.mu.Unlock()
 }
 
 // done settles ticket tk; settling it again does nothing.

@@ -53,3 +53,29 @@ func TestReflectQueue(t *testing.T) {
 		t.Errorf("waited %v behind a stuck ticket, want the bound", d)
 	}
 }
+
+// TestWaitIssued: a room's message waits for the reflections of the
+// user's messages handed out before it came; once a wait gives up on a
+// send stuck at the plugin, the next ones do not wait on it again (else
+// every message of the room would wait reflectWait behind it), and a
+// later send is waited for again.
+func TestWaitIssued(t *testing.T) {
+	var q ticketQueue
+	stuck := q.take()
+	q.waitIssued(time.Millisecond) // gives up on stuck
+	q.waitIssued(time.Hour)        // returns: stuck is known stuck (else the test times out)
+	q.done(stuck)
+	tk := q.take()
+	returned := make(chan uint64)
+	go func() {
+		q.waitIssued(time.Hour)
+		q.mu.Lock()
+		head := q.head
+		q.mu.Unlock()
+		returned <- head
+	}()
+	q.done(tk)
+	if head := <-returned; head <= tk {
+		t.Errorf("returned with head %d, before ticket %d settled", head, tk)
+	}
+}

@@ -46,6 +46,22 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			return nil // not an archived message: old news
 		}
 	}
+	if _, ok := ev.Payload.(*pb.Event_Message); ok && !toArchive {
+		if r := s.rooms.get(ev.ChatId); r != nil {
+			// The user's messages the network took before this one
+			// came are archived first, as the network has them: a
+			// member's answer, or the network's echo of the user's
+			// message (then a duplicate of the reflection), may come
+			// on the event stream before the send's result does, on
+			// its own. Waited for outside the room's lock, at most
+			// targetWait, as an event naming a message being sent waits
+			// for its result; a send stuck longer (a slow network) holds
+			// one message, not each (waitIssued), and the order is then
+			// the arrival's. A file's send takes no ticket: an upload
+			// holds nothing (TestRoomOwnPhoneMessageNotHeldBySend).
+			r.order.waitIssued(targetWait)
+		}
+	}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Chat:
 		s.setRoom(ctx, p.Chat.GetChat())

@@ -254,23 +254,70 @@ func decodeArchived(epoch uint64, k, v []byte) (ArchivedMessage, error) {
 }
 
 // roomMeta is a room's meta record.
-type roomMeta struct{ epoch, next, count uint64 }
+type roomMeta struct {
+	epoch, next, count uint64
+	// spread: late and early are known (a meta written before they were
+	// kept has neither: a time-bounded query then walks the whole room).
+	spread bool
+	// late and early bound, in nanoseconds, how far any message's
+	// arrival (its place) is after, or before, its shown Time: a query
+	// bounded by shown time walks only the places those allow
+	// (ArchiveQuery.Start). They only grow; pruning leaves them.
+	late, early uint64
+}
 
 func (m roomMeta) encode() []byte {
-	e := newEnc(30)
+	e := newEnc(40)
 	e.uvarint(m.epoch)
 	e.uvarint(m.next)
 	e.uvarint(m.count)
+	if m.spread {
+		e.uvarint(m.late)
+		e.uvarint(m.early)
+	}
 	return e.b
 }
 
 func decodeRoomMeta(v []byte) (roomMeta, error) {
 	d := newDec(v)
 	m := roomMeta{epoch: d.uvarint(), next: d.uvarint(), count: d.uvarint()}
+	if d.err == nil && len(d.b) > 0 {
+		m.spread, m.late, m.early = true, d.uvarint(), d.uvarint()
+	}
 	if d.err != nil {
 		return roomMeta{}, fmt.Errorf("store: room archive meta: %w", d.err)
 	}
 	return m, nil
+}
+
+// widen makes late and early cover a message placed at arrived, shown
+// at shown.
+func (m *roomMeta) widen(arrived, shown time.Time) {
+	if d := arrived.Sub(shown); d > 0 {
+		m.late = max(m.late, uint64(d))
+	} else {
+		m.early = max(m.early, uint64(-d))
+	}
+}
+
+// learnSpread computes late and early of a room whose meta predates
+// them, from its messages: once per such room, in the write that first
+// appends to it since.
+func (r *roomBkts) learnSpread(m *roomMeta) error {
+	c := r.order.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != oKeyLen {
+			return fmt.Errorf("%w: archive key of %d bytes", ErrCorrupt, len(k))
+		}
+		d := newDec(v)
+		shown := d.time()
+		if d.err != nil {
+			return fmt.Errorf("store: archived message: %w", d.err)
+		}
+		m.widen(keyTime(k), shown)
+	}
+	m.spread = true
+	return nil
 }
 
 // roomBkts are the buckets of one room archive.
@@ -344,6 +391,12 @@ func (r *roomBkts) put(epoch, seq uint64, m *ArchivedMessage) error {
 	if r.byID.Get(sk) != nil {
 		return nil // applied already
 	}
+	if !meta.spread {
+		if err := r.learnSpread(&meta); err != nil {
+			return err
+		}
+	}
+	meta.widen(m.Arrived, m.Time)
 	ok := oKey(m.Arrived, seq)
 	if err := r.order.Put(ok, encodeArchived(m)); err != nil {
 		return err

@@ -16,8 +16,16 @@ import (
 // ArchiveQuery selects messages of a room archive as XEP-0313 with
 // XEP-0059 result set management asks. Bounds combine (all must hold).
 type ArchiveQuery struct {
-	// Start and End bound the message's arrival (ArchivedMessage.Arrived),
-	// both inclusive; zero: open.
+	// Start and End, both inclusive (zero: open), keep the messages whose
+	// shown time (ArchivedMessage.Time, a copy's delay stamp) or arrival
+	// (Arrived, their place in the archive) is within them: a client
+	// scrolling back from the oldest time it shows gets a message that
+	// came late, placed after newer ones, and one catching up from the
+	// last time it saw gets it too (docs/architecture.md, "Room
+	// archive order and time bounds"). Results stay in archive order.
+	// A time-bounded query walks the places where such messages can be:
+	// the bounds widened by how late, or early, the room's messages ever
+	// arrived.
 	Start, End time.Time
 	// With keeps only the messages of this sender JID ("": all).
 	With string
@@ -105,6 +113,11 @@ func (db *DB) QueryArchive(ctx context.Context, room RoomKey, q ArchiveQuery) (A
 	return page, nil
 }
 
+// within reports whether t is within the query's Start and End.
+func (q *ArchiveQuery) within(t time.Time) bool {
+	return (q.Start.IsZero() || !t.Before(q.Start)) && (q.End.IsZero() || !t.After(q.End))
+}
+
 // firstNonEmpty returns the first non-empty string.
 func firstNonEmpty(a, b string) string {
 	if a != "" {
@@ -115,16 +128,40 @@ func firstNonEmpty(a, b string) string {
 
 // query fills page; see QueryArchive.
 func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *ArchivePage) error {
-	// The range [lo, hi) in o key space.
+	// The range [lo, hi) in o key space: the places where a message of
+	// the time bounds can be (timeBounds), walked with match.
 	lo := make([]byte, oKeyLen)
 	hi := bytes.Repeat([]byte{0xff}, oKeyLen+1) // above every o key
-	if !q.Start.IsZero() {
-		lo = oKey(q.Start, 0)
-	}
-	if !q.End.IsZero() {
-		if k := oKey(q.End.Add(time.Nanosecond), 0); bytes.Compare(k, hi) < 0 {
-			hi = k
+	timed := !q.Start.IsZero() || !q.End.IsZero()
+	if timed && meta.spread {
+		if !q.Start.IsZero() {
+			lo = oKey(q.Start.Add(-time.Duration(meta.early)), 0)
 		}
+		if !q.End.IsZero() {
+			if k := oKey(q.End.Add(time.Duration(meta.late)+time.Nanosecond), 0); bytes.Compare(k, hi) < 0 {
+				hi = k
+			}
+		}
+	}
+	// match reports whether the message at o key ok is within the time
+	// bounds: its arrival or its shown time.
+	match := func(ok []byte) (bool, error) {
+		if !timed {
+			return true, nil
+		}
+		if q.within(keyTime(ok)) {
+			return true, nil
+		}
+		v := r.order.Get(ok)
+		if v == nil {
+			return false, fmt.Errorf("%w: %s: sender index entry without its message", ErrCorrupt, room)
+		}
+		d := newDec(v)
+		shown := d.time()
+		if d.err != nil {
+			return false, fmt.Errorf("store: archived message in %s: %w", room, d.err)
+		}
+		return q.within(shown), nil
 	}
 	pos := func(id string) ([]byte, error) {
 		epoch, seq, ok := parseStanzaID(id)
@@ -170,7 +207,13 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 	if q.CountOnly {
 		n, c := 0, b.Cursor()
 		for k, _ := c.Seek(plo); k != nil && bytes.Compare(k, phi) < 0; k, _ = c.Next() {
-			n++
+			ok, err := match(k[len(prefix):])
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
 		}
 		page.Count, page.Complete = n, true
 		return nil
@@ -180,9 +223,21 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 	}
 	c := b.Cursor()
 	var keys [][]byte
+	// One match past the page says it is not complete: walk on to it
+	// (or out of the range) once the page is full.
 	if !q.Latest {
 		k, _ := c.Seek(plo)
-		for ; k != nil && bytes.Compare(k, phi) < 0 && len(keys) < q.Max; k, _ = c.Next() {
+		for ; k != nil && bytes.Compare(k, phi) < 0; k, _ = c.Next() {
+			ok, err := match(k[len(prefix):])
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if len(keys) == q.Max {
+				break
+			}
 			keys = append(keys, k[len(prefix):])
 		}
 		page.Complete = k == nil || bytes.Compare(k, phi) >= 0
@@ -193,7 +248,17 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 		} else {
 			k, _ = c.Prev()
 		}
-		for ; k != nil && bytes.Compare(k, plo) >= 0 && len(keys) < q.Max; k, _ = c.Prev() {
+		for ; k != nil && bytes.Compare(k, plo) >= 0; k, _ = c.Prev() {
+			ok, err := match(k[len(prefix):])
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if len(keys) == q.Max {
+				break
+			}
 			keys = append(keys, k[len(prefix):])
 		}
 		page.Complete = k == nil || bytes.Compare(k, plo) < 0
