@@ -450,18 +450,26 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		// Each connection would end and be made again, for ever.
 		return acc, "QUIT cannot be a command after connecting: log out instead."
 	}
-	// What goes out in the server's encoding must be in it: a password
-	// would reach the server with "?" for the character, and fail. The
-	// SASL account is not: SASL PLAIN is UTF-8, in base64.
-	for _, f := range []struct{ what, text string }{
-		{"The server password", acc.ServerPassword}, {"The NickServ password", acc.NickServPassword},
-		{"The real name", acc.RealName}, {"A command after connecting", strings.Join(acc.Commands, " ")},
-	} {
-		if r, bad := enc.unencodable(f.text); bad {
-			return acc, fmt.Sprintf("%s has %q, which the encoding %s cannot carry: it would reach the server as \"?\".", f.what, string(r), enc.name)
-		}
+	if msg := acc.uncarried(enc); msg != "" {
+		return acc, msg + "."
 	}
 	return acc, ""
+}
+
+// uncarried says which of what a's connection sends in the server's
+// encoding enc has a character enc cannot carry ("" if none): a password
+// would reach the server with "?" for the character, and fail. The SASL
+// account is not sent in it: SASL PLAIN is UTF-8, in base64.
+func (a Account) uncarried(enc codec) string {
+	for _, f := range []struct{ what, text string }{
+		{"The server password", a.ServerPassword}, {"The NickServ password", a.NickServPassword},
+		{"The real name", a.RealName}, {"A command after connecting", strings.Join(a.Commands, " ")},
+	} {
+		if r, bad := enc.unencodable(f.text); bad {
+			return fmt.Sprintf("%s has %q, which the encoding %s cannot carry: it would reach the server as \"?\"", f.what, string(r), enc.name)
+		}
+	}
+	return ""
 }
 
 // parseCommands reads the form's commands after connecting: separated

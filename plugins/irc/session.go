@@ -257,6 +257,14 @@ func (s *Session) Connect(ctx context.Context) error {
 		s.mu.Unlock()
 		return nil
 	}
+	if msg := s.acc.uncarried(s.codec); msg != "" {
+		// A login saved before the form checked this (or by hand):
+		// refused before anything goes out, rather than a password
+		// with "?" failing with no word of why.
+		s.mu.Unlock()
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, msg+": log in again with the field changed or another encoding")
+		return nil
+	}
 	c := &ircevent.Connection{
 		Server:   s.acc.addr(),
 		Nick:     s.acc.Nick,
