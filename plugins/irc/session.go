@@ -231,6 +231,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
 		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 	s.cm.Store(int32(parseCasemap(acc.Casemapping)))
+	s.migrateIDs()
 	s.codec, _ = lookupEncoding(acc.Encoding) // checked by LoadLogin
 	for _, line := range acc.Commands {
 		m, err := ircmsg.ParseLine(line)
