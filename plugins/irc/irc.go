@@ -244,6 +244,9 @@ type Account struct {
 	// it is not UTF-8: lines that are not UTF-8 are read in it, and the
 	// user's go out in it. "" is UTF-8, other lines read as Windows-1252.
 	Encoding string `json:"encoding,omitempty"`
+	// ChannelEncodings are the channels' own encodings, by chat ID,
+	// set with "/encoding" in a room (chanenc.go).
+	ChannelEncodings map[string]string `json:"channel_encodings,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,
