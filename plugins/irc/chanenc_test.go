@@ -119,3 +119,35 @@ func gotSince(srv *scripted, from int, prefix string) string {
 	})
 	return line
 }
+
+// The same against ngircd, a UTF-8 login: after "/encoding koi8-r" in
+// #ru, the user's topic and message reach dave, another client, in
+// KOI8-R, and dave's KOI8-R is read as Cyrillic; the topic comes back
+// from the server as the user set it.
+func TestChannelEncodingOnNgircd(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#ru")
+	p, evs, login := loggedIn(t, s, "", "kit", "#ru")
+	cmds := p.Commands()
+	if r := cmds.Send(plugintest.SendText(login.LoginId, "#ru", "", "/encoding koi8-r")); r.Error != nil || !r.HandledAsCommand {
+		t.Fatalf("/encoding koi8-r: %v", r)
+	}
+	if e := cmds.Send(command(login.LoginId, "#ru", &pb.SetTopic{Topic: "всем привет"})).Error; e != nil {
+		t.Fatalf("topic: %v", e)
+	}
+	dave.await("TOPIC", "\xd7\xd3\xc5\xcd \xd0\xd2\xc9\xd7\xc5\xd4")
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetTopic() != nil && ev.GetTopic().Topic != "" }); ev.GetTopic().Topic != "всем привет" {
+		t.Errorf("topic %v, want всем привет", ev)
+	}
+	if r := cmds.Send(plugintest.SendText(login.LoginId, "#ru", "", "как дела?")); r.Error != nil {
+		t.Fatalf("send: %v", r.Error)
+	}
+	dave.await("PRIVMSG", "\xcb\xc1\xcb \xc4\xc5\xcc\xc1?")
+	if err := dave.conn.Privmsg("#ru", "\xd0\xd2\xc9\xd7\xc5\xd4"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.ChatId == "#ru" }); ev.GetMessage().Text != "привет" {
+		t.Errorf("dave's message %q, want привет", ev.GetMessage().Text)
+	}
+}
