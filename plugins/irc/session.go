@@ -274,7 +274,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	c := &ircevent.Connection{
 		Server:   s.acc.addr(),
 		Nick:     s.acc.Nick,
-		User:     userName(s.acc.Nick),
+		User:     cmp.Or(s.acc.Username, userName(s.acc.Nick)),
 		RealName: cmp.Or(s.acc.RealName, s.acc.Nick),
 		// CTCP is read by the plugin (ctcp.go).
 		EnableCTCP: false,
