@@ -2,7 +2,10 @@ package irc
 
 import (
 	"bytes"
+	"cmp"
 	"strings"
+
+	"github.com/ergochat/irc-go/ircmsg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -177,4 +180,17 @@ func lineTarget(line []byte) (head, target, rest []byte, ok bool) {
 		i++
 	}
 	return line[:i], line[start:i], line[i:], true
+}
+
+// rawCarries refuses a raw command the user typed holding a character
+// its encoding cannot carry: a channel's text (lineTarget's lines) in
+// the channel's own encoding, the rest in the server's.
+func (s *Session) rawCarries(m ircmsg.Message) error {
+	line := strings.Join(append([]string{m.Command}, m.Params...), " ")
+	if _, target, _, ok := lineTarget([]byte(line)); ok && len(m.Params) > 1 {
+		target := string(target)
+		return cmp.Or(s.carries("the command", strings.Join(append([]string{m.Command}, m.Params[:1]...), " ")),
+			s.carriesIn(target, "the command's text", strings.Join(m.Params[1:], " ")))
+	}
+	return s.carries("the command", line)
 }

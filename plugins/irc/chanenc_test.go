@@ -89,6 +89,19 @@ func TestChannelEncoding(t *testing.T) {
 	cmds = p.Commands()
 	check()
 
+	// A raw PRIVMSG to #ru typed in the server's chat is in #ru's
+	// encoding too: "€" is refused, not sent as "?".
+	n := len(srv.sent(0, ""))
+	if r := send("127.0.0.1", "PRIVMSG #ru :5 €"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(r.Error.GetText(), "koi8-r") {
+		t.Errorf("raw PRIVMSG #ru with €: %v, want BAD_REQUEST naming koi8-r", r.Error)
+	}
+	if r := send("127.0.0.1", "PRIVMSG #ru :всем"); r.Error != nil {
+		t.Errorf("raw PRIVMSG #ru: %v", r.Error)
+	}
+	if got := gotSince(srv, n, "PRIVMSG #ru"); got != "PRIVMSG #ru "+vsem {
+		t.Errorf("sent %q, want the raw PRIVMSG in KOI8-R", got)
+	}
+
 	if r := send("#ru", "/encoding default"); r.Error != nil || !strings.Contains(r.CommandReply, "UTF-8") {
 		t.Errorf("/encoding default: %v", r)
 	}
