@@ -39,18 +39,13 @@ func encodingCommand(text string) (arg string, ok bool) {
 
 // serverEncodingName is how the login's server encoding is named to the
 // user.
-func (s *Session) serverEncodingName() string {
-	if s.codec.name == "" {
-		return "UTF-8"
-	}
-	return s.codec.name
-}
+func (s *Session) serverEncodingName() string { return encodingName(s.codec.name) }
 
 // roomEncoding runs "/encoding arg" typed in the room of the channel
 // chatID: a bare one says the channel's encoding; "default" (or "none",
-// or the server's own) drops the channel's, which then reads and writes
-// in the login's server encoding; another name sets it, kept with the
-// login.
+// "server") drops the channel's, which then reads and writes in the
+// login's server encoding; another name sets it ("utf-8" too, on a login
+// with another), kept with the login.
 func (s *Session) roomEncoding(chatID, arg string) (sdk.Result, error) {
 	id := s.chanID(chatID)
 	s.mu.Lock()
@@ -58,7 +53,7 @@ func (s *Session) roomEncoding(chatID, arg string) (sdk.Result, error) {
 	switch low := strings.ToLower(arg); {
 	case arg == "":
 		if name, ok := s.acc.ChannelEncodings[id]; ok {
-			return sdk.Result{Command: true, Reply: chatID + " is read and written in " + cmpName(name) + " (the server's: " + s.serverEncodingName() + "); \"/encoding default\" goes back to the server's"}, nil
+			return sdk.Result{Command: true, Reply: chatID + " is read and written in " + encodingName(name) + " (the server's: " + s.serverEncodingName() + "); \"/encoding default\" goes back to the server's"}, nil
 		}
 		return sdk.Result{Command: true, Reply: chatID + " is read and written in the server's encoding, " + s.serverEncodingName() + "; \"/encoding latin1\" (or koi8-r, cp1251, shift_jis...) sets its own"}, nil
 	case low == "default" || low == "none" || low == "server":
@@ -81,11 +76,11 @@ func (s *Session) roomEncoding(chatID, arg string) (sdk.Result, error) {
 	if !ok {
 		return sdk.Result{Command: true, Reply: chatID + " is now read and written in the server's encoding, " + s.serverEncodingName()}, nil
 	}
-	return sdk.Result{Command: true, Reply: chatID + " is now read and written in " + cmpName(name) + ": its lines that are not UTF-8 are read in it, yours are sent in it"}, nil
+	return sdk.Result{Command: true, Reply: chatID + " is now read and written in " + encodingName(name) + ": its lines that are not UTF-8 are read in it, yours are sent in it"}, nil
 }
 
-// cmpName is an encoding's name as kept ("" is UTF-8).
-func cmpName(name string) string {
+// encodingName is an encoding's name as kept ("" is UTF-8) for the user.
+func encodingName(name string) string {
 	if name == "" {
 		return "UTF-8"
 	}
