@@ -98,7 +98,7 @@ func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, add
 	defer cancel()
 	conn, err := s.connect(dctx, network, addr)
 	if err == nil {
-		w := &watchedConn{Conn: newCodecConn(conn, s.codec)}
+		w := &watchedConn{Conn: newCodecConn(conn, s.codec, s.chanCodec)}
 		s.mu.Lock()
 		s.attempt = &attempt{conn: w}
 		s.mu.Unlock()

@@ -495,7 +495,7 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 	// whose topic only operators set (+t) refuses others with 482. A
 	// topic is one line: an XMPP subject's line breaks become spaces.
 	topic = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ", "\x00", "").Replace(topic)
-	if err := s.carries("the topic", topic); err != nil {
+	if err := s.carriesIn(c.ChatID, "the topic", topic); err != nil {
 		return err
 	}
 	return s.moderate(ctx, conn, &modWait{what: "set the topic of " + name, channel: c.ChatID}, []string{"TOPIC", name, topic})

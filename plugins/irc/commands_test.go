@@ -242,3 +242,37 @@ func TestWhoToTheServer(t *testing.T) {
 		}
 	}
 }
+
+// A user name field in the login form (USER's first parameter, the user
+// of nick!user@host), as biboumi's Username: a bouncer picks the
+// network by it (soju's "name/network", ZNC's "user/network"). Empty,
+// it is the nick's letters, as before; one with a space or an "@" is
+// refused by the form. Before, there was no such field.
+func TestUserName(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	f := srv.fields("ned")
+	f["username"] = " ned/libera "
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	if got := srv.got("USER"); got != "USER ned/libera s e ned" {
+		t.Errorf("sent %q, want the user name ned/libera", got)
+	}
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	for _, bad := range []string{"ned libera", "ned@host", ":ned"} {
+		step, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := srv.fields("ned")
+		f["username"] = bad
+		step, err = p.Client().SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if step.GetComplete() != nil || !strings.Contains(step.GetError(), "user name") {
+			t.Errorf("user name %q: %v, want the form again naming the user name", bad, step)
+		}
+	}
+}

@@ -219,21 +219,54 @@ func (c codec) encode(text []byte) []byte {
 // the encoding.
 type codecConn struct {
 	net.Conn
-	c   codec
-	buf []byte // for reads
-	raw []byte // read, not a whole line yet
-	out []byte // decoded, not read yet
+	c codec
+	// chans is the codec of a channel with its own encoding
+	// (chanenc.go), by its name as read.
+	chans func(name string) (codec, bool)
+	buf   []byte // for reads
+	raw   []byte // read, not a whole line yet
+	out   []byte // decoded, not read yet
 }
 
 // maxPending is how much of a line without its end is held for decoding:
 // longer (no IRC line is), it is passed on as it came in.
 const maxPending = 16 << 10
 
-func newCodecConn(conn net.Conn, c codec) net.Conn {
-	if c.enc == nil {
+func newCodecConn(conn net.Conn, c codec, chans func(string) (codec, bool)) net.Conn {
+	if c.enc == nil && chans == nil {
 		return conn
 	}
-	return &codecConn{Conn: conn, c: c, buf: make([]byte, 4096)}
+	return &codecConn{Conn: conn, c: c, chans: chans, buf: make([]byte, 4096)}
+}
+
+// read is line in UTF-8 where the codec has an encoding, else as it is
+// (decodeText reads it).
+func (c codec) read(line []byte) []byte {
+	if c.enc == nil {
+		return line
+	}
+	return c.decodeLine(line)
+}
+
+// write is text in the codec's encoding, as it is for UTF-8.
+func (c codec) write(text []byte) []byte {
+	if c.enc == nil {
+		return text
+	}
+	return c.encode(text)
+}
+
+// decode is a line read: a channel's text in the channel's encoding,
+// the rest in the server's.
+func (c *codecConn) decode(line []byte) []byte {
+	if c.chans != nil && !utf8.Valid(line) {
+		if head, target, rest, ok := lineTarget(line); ok {
+			if cc, ok := c.chans(string(c.c.read(target))); ok {
+				return append(slices.Clone(c.c.read(head)), cc.read(rest)...)
+			}
+		}
+	}
+	return c.c.read(line)
 }
 
 func (c *codecConn) Read(b []byte) (int, error) {
@@ -249,7 +282,7 @@ func (c *codecConn) Read(b []byte) (int, error) {
 			if l, ok := bytes.CutSuffix(line, []byte("\r")); ok {
 				line, end = l, "\r\n"
 			}
-			c.out = append(append(c.out, c.c.decodeLine(line)...), end...)
+			c.out = append(append(c.out, c.decode(line)...), end...)
 			c.raw = c.raw[i+1:]
 		}
 		if len(c.raw) > maxPending || (err != nil && len(c.raw) > 0) {
@@ -272,7 +305,15 @@ func (c *codecConn) Write(b []byte) (int, error) {
 	if !bytes.ContainsFunc(b, func(r rune) bool { return r >= utf8.RuneSelf }) {
 		return c.Conn.Write(b)
 	}
-	if _, err := c.Conn.Write(c.c.encode(b)); err != nil {
+	out := c.c.write(b)
+	if c.chans != nil {
+		if head, target, rest, ok := lineTarget(b); ok {
+			if cc, ok := c.chans(string(target)); ok {
+				out = append(slices.Clone(c.c.write(head)), cc.write(rest)...)
+			}
+		}
+	}
+	if _, err := c.Conn.Write(out); err != nil {
 		return 0, err
 	}
 	return len(b), nil

@@ -22,7 +22,7 @@ func TestCodecConn(t *testing.T) {
 			t.Fatal(err)
 		}
 		client, server := net.Pipe()
-		conn := newCodecConn(client, c)
+		conn := newCodecConn(client, c, nil)
 		go func() {
 			// A byte at a time: every cut there is.
 			for i := range len(tc.wire) {
@@ -37,7 +37,7 @@ func TestCodecConn(t *testing.T) {
 	}
 	c, _ := lookupEncoding("latin1")
 	client, server := net.Pipe()
-	conn := newCodecConn(client, c)
+	conn := newCodecConn(client, c, nil)
 	go func() {
 		conn.Write([]byte("PRIVMSG dave :café €\r\n"))
 		conn.Close()

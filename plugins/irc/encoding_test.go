@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -224,4 +225,41 @@ func encodedLogin(t *testing.T, f map[string]string, enc string) (*plugintest.Pl
 	p.Connect(login.LoginId, login.SavedState)
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 	return p, evs, login
+}
+
+// A login saved before the form checked its fields against the encoding
+// (or whose saved state was written by hand) with a password the
+// encoding cannot carry is refused at connect, with BAD_CREDENTIALS
+// naming the field, the character and the encoding, and nothing is sent:
+// before, the password went out with "?" for the character and failed
+// with no word of why.
+func TestServerEncodingSavedSecretRefusedAtConnect(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["server_password"] = "пароль€"
+	login := p.Login("", f)
+	var acc map[string]any
+	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
+		t.Fatal(err)
+	}
+	acc["encoding"] = "koi8-r"
+	saved, err := json.Marshal(acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Connect(login.LoginId, saved)
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_UNKNOWN && s != pb.LoginState_LOGIN_STATE_CONNECTING
+	})
+	st := ev.GetLoginState()
+	if st.GetState() != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.GetMessage(), "server password") ||
+		!strings.Contains(st.GetMessage(), "€") || !strings.Contains(st.GetMessage(), "koi8-r") {
+		t.Errorf("state %v, want BAD_CREDENTIALS naming the server password, € and koi8-r", st)
+	}
+	if got := srv.sent(0, "PASS"); len(got) != 0 {
+		t.Errorf("sent %q, want no password with ? for €", got)
+	}
 }

@@ -406,17 +406,22 @@ func (s *Session) seenLiveLocked(m ircmsg.Message) {
 }
 
 // historyEvent is the message event of a line from history, nil for a
-// line that is no message to show: a CTCP other than ACTION, a notice
-// of the server's, the user's NickServ identification.
+// line that is no message to show: a CTCP query, the user's own CTCP
+// answers, a notice of the server's, the user's NickServ identification.
+// A CTCP reply from someone, or a /me sent as a notice, is shown as it
+// is live (onNotice).
 func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 	action := false
-	if text := m.Params[1]; strings.HasPrefix(text, "\x01") {
-		body, ok := strings.CutPrefix(strings.TrimSuffix(text[1:], "\x01"), "ACTION ")
-		if !ok || m.Command != "PRIVMSG" {
+	if cmd, arg, ok := parseCTCP(m.Params[1]); ok {
+		switch {
+		case cmd == "ACTION" && (m.Command == "PRIVMSG" || !s.isSelf(m.Nick())):
+			m.Params = []string{m.Params[0], arg}
+			action = true
+		case m.Command == "NOTICE" && cmd != "" && strings.Contains(m.Source, "!") && !s.isSelf(m.Nick()):
+			m.Params = []string{m.Params[0], ctcpReply(cmd, arg)}
+		default:
 			return nil
 		}
-		m.Params = []string{m.Params[0], body}
-		action = true
 	}
 	if m.Command == "NOTICE" && !strings.Contains(m.Source, "!") {
 		return nil

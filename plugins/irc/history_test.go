@@ -340,3 +340,38 @@ func TestServerChatBackfill(t *testing.T) {
 		t.Errorf("the server's chat's history %v, want none, done", b)
 	}
 }
+
+// CTCP replies and a /me sent as a NOTICE in history are shown as live
+// ones are: "CTCP VERSION reply: irssi 1.4" and a /me; a query (PRIVMSG
+// VERSION), the user's own answers (the plugin's, to a query) and the
+// server's CTCP notices are not. Before, every CTCP notice of history
+// was dropped.
+func TestCTCPReplyFromHistory(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	line := func(i int, rest string) string {
+		return fmt.Sprintf("@time=%s;msgid=c-%d %s", histAt(i).Format(time.RFC3339Nano), i, rest)
+	}
+	srv.mu.Lock()
+	srv.history = append(srv.history,
+		line(1, ":dave!d@h PRIVMSG kit :\x01VERSION\x01"),
+		line(2, ":kit!u@h NOTICE dave :\x01VERSION passerelle\x01"),
+		line(3, ":dave!d@h NOTICE kit :\x01VERSION irssi 1.4\x01"),
+		line(4, ":dave!d@h NOTICE kit :\x01ACTION waves\x01"),
+		line(5, ":dave!d@h PRIVMSG kit :hi"),
+	)
+	srv.mu.Unlock()
+	p, ctx, hist, _, login := histLogin(t, srv, nil, "")
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "dave", Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	b := nextBatch(t, hist)
+	var got []string
+	for _, ev := range b.Events {
+		m := ev.GetMessage()
+		got = append(got, ev.EventId+" "+m.GetText())
+	}
+	want := []string{"c-3 CTCP VERSION reply: irssi 1.4", "c-4 /me waves", "c-5 hi"}
+	if !slices.Equal(got, want) {
+		t.Errorf("history of dave: %q, want %q", got, want)
+	}
+}

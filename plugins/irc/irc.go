@@ -217,7 +217,11 @@ type Account struct {
 	Commands []string `json:"commands,omitempty"`
 	// RealName is the real name (USER's last parameter, shown in
 	// WHOIS): the nick when empty.
-	RealName string   `json:"realname,omitempty"`
+	RealName string `json:"realname,omitempty"`
+	// Username is USER's user name (the user of nick!user@host), as
+	// biboumi's Username: a bouncer picks the network by it (soju's
+	// "name/network"). The nick's letters when empty.
+	Username string   `json:"username,omitempty"`
 	Channels []string `json:"channels,omitempty"`
 	// Keys are the keys of the channels that need one, by folded name.
 	Keys map[string]string `json:"keys,omitempty"`
@@ -244,6 +248,9 @@ type Account struct {
 	// it is not UTF-8: lines that are not UTF-8 are read in it, and the
 	// user's go out in it. "" is UTF-8, other lines read as Windows-1252.
 	Encoding string `json:"encoding,omitempty"`
+	// ChannelEncodings are the channels' own encodings, by chat ID,
+	// set with "/encoding" in a room (chanenc.go).
+	ChannelEncodings map[string]string `json:"channel_encodings,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,
@@ -378,6 +385,7 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	acc.ServerPassword = f["server_password"]
 	acc.Commands = parseCommands(f["commands"])
 	acc.RealName = strings.TrimSpace(f["realname"])
+	acc.Username = strings.TrimSpace(f["username"])
 	enc, err := lookupEncoding(f["encoding"])
 	if err != nil {
 		return acc, "The encoding: " + err.Error()
@@ -442,6 +450,10 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		return acc, "The NickServ password cannot hold a line break."
 	case strings.ContainsAny(acc.ServerPassword, "\r\n\x00"):
 		return acc, "The server password cannot hold a line break."
+	case strings.ContainsAny(acc.Username, " @\r\n\x00") || strings.HasPrefix(acc.Username, ":") || len(acc.Username) > 64:
+		// USER's first parameter: one word, no "@" (it would be read as
+		// the host's start).
+		return acc, "The user name must be one word of at most 64 bytes, without \"@\" and not starting with \":\"."
 	case strings.ContainsAny(acc.RealName, "\r\n\x00") || len(acc.RealName) > 200:
 		return acc, "The real name must be one line of at most 200 bytes."
 	case slices.ContainsFunc(acc.Commands, func(c string) bool { return len(c)+2 > 512 }):
@@ -450,18 +462,26 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		// Each connection would end and be made again, for ever.
 		return acc, "QUIT cannot be a command after connecting: log out instead."
 	}
-	// What goes out in the server's encoding must be in it: a password
-	// would reach the server with "?" for the character, and fail. The
-	// SASL account is not: SASL PLAIN is UTF-8, in base64.
-	for _, f := range []struct{ what, text string }{
-		{"The server password", acc.ServerPassword}, {"The NickServ password", acc.NickServPassword},
-		{"The real name", acc.RealName}, {"A command after connecting", strings.Join(acc.Commands, " ")},
-	} {
-		if r, bad := enc.unencodable(f.text); bad {
-			return acc, fmt.Sprintf("%s has %q, which the encoding %s cannot carry: it would reach the server as \"?\".", f.what, string(r), enc.name)
-		}
+	if msg := acc.uncarried(enc); msg != "" {
+		return acc, msg + "."
 	}
 	return acc, ""
+}
+
+// uncarried says which of what a's connection sends in the server's
+// encoding enc has a character enc cannot carry ("" if none): a password
+// would reach the server with "?" for the character, and fail. The SASL
+// account is not sent in it: SASL PLAIN is UTF-8, in base64.
+func (a Account) uncarried(enc codec) string {
+	for _, f := range []struct{ what, text string }{
+		{"The server password", a.ServerPassword}, {"The NickServ password", a.NickServPassword},
+		{"The real name", a.RealName}, {"The user name", a.Username}, {"A command after connecting", strings.Join(a.Commands, " ")},
+	} {
+		if r, bad := enc.unencodable(f.text); bad {
+			return fmt.Sprintf("%s has %q, which the encoding %s cannot carry: it would reach the server as \"?\"", f.what, string(r), enc.name)
+		}
+	}
+	return ""
 }
 
 // parseCommands reads the form's commands after connecting: separated
@@ -504,6 +524,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "sasl_password", Label: "SASL password", Type: pb.FieldType_FIELD_TYPE_PASSWORD},
 			{Id: "nickserv_password", Label: "NickServ password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Sent to NickServ (IDENTIFY) at each connection, for a registered nick on a server without SASL"},
 			{Id: "realname", Label: "Real name", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Shown to others in WHOIS; the nick if empty"},
+			{Id: "username", Label: "User name", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "The user in nick!user@host, or the one a bouncer (soju, ZNC) picks the network by, such as name/network; from the nick if empty"},
 			{Id: "commands", Label: "Commands after connecting", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "IRC commands sent at each connection before joining the channels, separated by ; (;; for a ; in one), such as: AUTH name password ; MODE mynick +x"},
 			{Id: "encoding", Label: "Encoding", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose users write in another charset than UTF-8, such as latin1, cp1252, iso-8859-15, koi8-r: lines not in UTF-8 are read in it, yours are sent in it; UTF-8 if empty"},
 			{Id: "throttle", Label: "Throttle (lines a second)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "The pace of a paste of many lines after 5 at once, as servers disconnect a flood: 1 if empty; off (or 0) for none, on a server of your own without flood protection"},

@@ -213,7 +213,13 @@ func (s *Session) moderate(ctx context.Context, conn *ircevent.Connection, w *mo
 	}
 	msgs := make([]ircmsg.Message, len(lines))
 	for i, l := range lines {
-		l = s.codec.fitLine(l) // a long reason or topic is cut, not refused
+		// A long reason or topic is cut, not refused, by its size in
+		// the channel's encoding.
+		if len(l) > 2 && (l[0] == "TOPIC" || l[0] == "KICK") {
+			l = s.codecOf(l[1]).fitLine(l)
+		} else {
+			l = s.codec.fitLine(l)
+		}
 		msgs[i] = ircmsg.MakeMessage(nil, "", l[0], l[1:]...)
 	}
 	if err := s.sendInWindow(conn, w.win, msgs...); err != nil {
@@ -291,7 +297,7 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	w := &modWait{what: "kick " + decodeText(t.nick) + " from " + decodeText(t.name), channel: t.id, nick: s.fold(t.nick), kick: true}
 	kick := []string{"KICK", t.name, t.nick}
 	if r := strings.Join(strings.Fields(k.Reason), " "); r != "" {
-		if err := s.carries("the reason", r); err != nil {
+		if err := s.carriesIn(c.ChatID, "the reason", r); err != nil {
 			return err
 		}
 		kick = append(kick, r) // one line: IRC's reason has no line breaks

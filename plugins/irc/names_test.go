@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -170,5 +171,32 @@ func TestControlCharacterChannel(t *testing.T) {
 			t.Fatalf("send to %q: %v", tc.id, res.Error)
 		}
 		srv.got("PRIVMSG " + tc.wire + " :hello there")
+	}
+}
+
+// A login saved before a control character in a channel's ID was
+// written ",xx" has that channel's key under its old ID ("#\x02bold\x02"
+// as it is): it is found under the ID of now, and the channel joined
+// with it. Before, the key was looked up as "#,02bold,02" only, and the
+// JOIN went without it.
+func TestControlCharacterChannelLegacyKey(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", srv.fields("kit"))
+	var acc map[string]any
+	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
+		t.Fatal(err)
+	}
+	acc["channels"] = []string{"#\x02Bold\x02"}
+	acc["keys"] = map[string]string{"#\x02bold\x02": "sesame"}
+	saved, err := json.Marshal(acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Connect(login.LoginId, saved)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if got := srv.got("JOIN "); got != "JOIN #\x02Bold\x02 sesame" {
+		t.Errorf("sent %q, want the JOIN with the key saved under the old ID", got)
 	}
 }

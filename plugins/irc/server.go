@@ -174,8 +174,10 @@ func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text s
 	if len(lines) == 0 {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "no IRC command in the message to the server")
 	}
-	if err := s.carries("the message", text); err != nil {
-		return sdk.Result{}, err
+	for _, m := range lines {
+		if err := s.rawCarries(m); err != nil {
+			return sdk.Result{}, err
+		}
 	}
 	// A LIST's replies are shown at its end (serverlist.go).
 	switch lists := slices.IndexFunc(lines, isList); {

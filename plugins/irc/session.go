@@ -33,6 +33,10 @@ type Session struct {
 	cm atomic.Int32
 	// codec is the server's encoding (encoding.go), set once.
 	codec codec
+	// chanCodecs are the codecs of the channels with their own
+	// encoding (chanenc.go), by chat ID, read without mu; replaced
+	// whole under mu.
+	chanCodecs atomic.Pointer[map[string]codec]
 	// commands are the login's commands after connecting, parsed once
 	// (afterConnect sends them, secretLine leaves them out of history);
 	// set once.
@@ -231,7 +235,9 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
 		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 	s.cm.Store(int32(parseCasemap(acc.Casemapping)))
+	s.migrateIDs()
 	s.codec, _ = lookupEncoding(acc.Encoding) // checked by LoadLogin
+	s.storeChanCodecsLocked()
 	for _, line := range acc.Commands {
 		m, err := ircmsg.ParseLine(line)
 		if err != nil {
@@ -257,10 +263,18 @@ func (s *Session) Connect(ctx context.Context) error {
 		s.mu.Unlock()
 		return nil
 	}
+	if msg := s.acc.uncarried(s.codec); msg != "" {
+		// A login saved before the form checked this (or by hand):
+		// refused before anything goes out, rather than a password
+		// with "?" failing with no word of why.
+		s.mu.Unlock()
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, msg+": log in again with the field changed or another encoding")
+		return nil
+	}
 	c := &ircevent.Connection{
 		Server:   s.acc.addr(),
 		Nick:     s.acc.Nick,
-		User:     userName(s.acc.Nick),
+		User:     cmp.Or(s.acc.Username, userName(s.acc.Nick)),
 		RealName: cmp.Or(s.acc.RealName, s.acc.Nick),
 		// CTCP is read by the plugin (ctcp.go).
 		EnableCTCP: false,
@@ -277,14 +291,13 @@ func (s *Session) Connect(ctx context.Context) error {
 	c.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return s.dial(ctx, c, network, addr)
 	}
-	if s.codec.enc != nil {
-		// irc-go counts a line's length in UTF-8, before the codec
-		// (codecConn): a message's lines are cut by their length in the
-		// encoding, up to three times as long in UTF-8 (€, 1 byte in
-		// cp1252), as a topic's or a reason's are (fitLine); raw
-		// commands by their UTF-8 length, which is no less.
-		c.MaxLineLen = 3 * 512
-	}
+	// irc-go counts a line's length in UTF-8, before the codec
+	// (codecConn): a message's lines are cut by their length in the
+	// server's or the channel's encoding (chanenc.go, which the user
+	// can set at any time), up to three times as long in UTF-8 (€, 1
+	// byte in cp1252), as a topic's or a reason's are (fitLine); raw
+	// commands by their UTF-8 length, which is no less.
+	c.MaxLineLen = 3 * 512
 	c.Password = s.acc.ServerPassword
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
@@ -1026,12 +1039,16 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if arg, ok := encodingCommand(msg.Text); ok && isChannel(target) {
+		// biboumi's per-channel encoding, set in the room (chanenc.go).
+		return s.roomEncoding(c.ChatID, arg)
+	}
 	if args, ok := modeCommand(msg.Text); ok && isChannel(target) {
 		// biboumi's "/mode +o dave" in a room: the channel's MODE, not
 		// a message to it, which everyone there would read (modecmd.go).
 		return s.roomMode(ctx, conn, c.ChatID, target, args)
 	}
-	if err := cmp.Or(s.carries("the message", msg.Text), s.carries("the name "+target, target)); err != nil {
+	if err := cmp.Or(s.carriesIn(c.ChatID, "the message", msg.Text), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
 	}
 	// The message ends typing for its receivers: no repeat goes after
@@ -1051,7 +1068,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		rest, action := strings.CutPrefix(line, "/me ")
 		budget := lineBudget(sourceLen(s.codec.size(conn.CurrentNick()), conn.User), s.codec.size(target), action)
-		for _, part := range s.codec.split(rest, budget) {
+		for _, part := range s.codecOf(c.ChatID).split(rest, budget) {
 			lines = append(lines, ircLine{part, action})
 		}
 	}

@@ -1,0 +1,166 @@
+package irc_test
+
+import (
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// "/encoding koi8-r" typed in a channel's room sets that channel's own
+// encoding, as biboumi's per-channel in/out encoding: a command, not a
+// message. The channel's lines that are not UTF-8 (messages, topic) are
+// then read in it, and the user's messages and topic go out in it, while
+// another channel of the login stays UTF-8; a character it cannot carry
+// refuses the message; the setting is kept with the login, across a
+// restart; "/encoding default" drops it. Before, an encoding was the
+// login's alone: "/encoding koi8-r" went to the channel as a message,
+// and its KOI8-R was read as Windows-1252.
+func TestChannelEncoding(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, evs, login := scriptedLogin(t, srv, "", "kit", "#ru, #en")
+	cmds := p.Commands()
+	send := func(chat, text string) *pb.CommandResult {
+		t.Helper()
+		return cmds.Send(plugintest.SendText(login.LoginId, chat, "", text))
+	}
+	// "привет" and "всем" in KOI8-R.
+	const privet, vsem = "\xd0\xd2\xc9\xd7\xc5\xd4", "\xd7\xd3\xc5\xcd"
+
+	res := send("#ru", "/encoding KOI8-R")
+	if res.Error != nil || !res.HandledAsCommand || !strings.Contains(res.CommandReply, "koi8-r") {
+		t.Fatalf("/encoding koi8-r: %v, want a command's reply naming koi8-r", res)
+	}
+	if got := srv.sent(0, "PRIVMSG #ru"); len(got) != 0 {
+		t.Errorf("sent %q, want the command not sent to the channel", got)
+	}
+	saved := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetSavedState() != nil }).GetSavedState().SavedState
+	if !strings.Contains(string(saved), `"channel_encodings":{"#ru":"koi8-r"}`) {
+		t.Errorf("saved state %s, want #ru's encoding in it", saved)
+	}
+	if r := send("#ru", "/encoding"); !strings.Contains(r.CommandReply, "koi8-r") {
+		t.Errorf("bare /encoding: %v, want it to name koi8-r", r)
+	}
+
+	check := func() {
+		t.Helper()
+		srv.send(":dave!d@h PRIVMSG #ru :%s", privet)
+		if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.ChatId != "#ru" || ev.GetMessage().Text != "привет" {
+			t.Errorf("message %v, want привет in #ru", ev)
+		}
+		srv.send(":dave!d@h TOPIC #ru :%s", vsem)
+		if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetTopic() != nil }); ev.GetTopic().Topic != "всем" {
+			t.Errorf("topic %v, want всем", ev)
+		}
+		// #en is UTF-8, its other bytes Windows-1252 as before.
+		srv.send(":dave!d@h PRIVMSG #en :%s", vsem)
+		if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.ChatId != "#en" || ev.GetMessage().Text != "×ÓÅÍ" {
+			t.Errorf("message %v, want ×ÓÅÍ (Windows-1252) in #en", ev)
+		}
+		n := len(srv.sent(0, ""))
+		if r := send("#ru", "всем"); r.Error != nil {
+			t.Fatalf("send to #ru: %v", r.Error)
+		}
+		if got := gotSince(srv, n, "PRIVMSG #ru"); got != "PRIVMSG #ru "+vsem {
+			t.Errorf("sent %q, want всем in KOI8-R", got)
+		}
+		if r := send("#en", "всем"); r.Error != nil {
+			t.Fatalf("send to #en: %v", r.Error)
+		}
+		if got := gotSince(srv, n, "PRIVMSG #en"); got != "PRIVMSG #en всем" {
+			t.Errorf("sent %q, want всем in UTF-8", got)
+		}
+		r := send("#ru", "5 €")
+		if r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(r.Error.GetText(), "koi8-r") {
+			t.Errorf("€ to #ru: %v, want BAD_REQUEST naming koi8-r", r.Error)
+		}
+		if got := srv.sent(n, "PRIVMSG #ru :5"); len(got) != 0 {
+			t.Errorf("sent %q, want nothing of the refused message", got)
+		}
+	}
+	check()
+
+	// Kept across a restart.
+	p.Restart()
+	evs = p.Events()
+	p.Connect(login.LoginId, saved)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	cmds = p.Commands()
+	check()
+
+	// A raw PRIVMSG to #ru typed in the server's chat is in #ru's
+	// encoding too: "€" is refused, not sent as "?".
+	n := len(srv.sent(0, ""))
+	if r := send("127.0.0.1", "PRIVMSG #ru :5 €"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(r.Error.GetText(), "koi8-r") {
+		t.Errorf("raw PRIVMSG #ru with €: %v, want BAD_REQUEST naming koi8-r", r.Error)
+	}
+	if r := send("127.0.0.1", "PRIVMSG #ru :всем"); r.Error != nil {
+		t.Errorf("raw PRIVMSG #ru: %v", r.Error)
+	}
+	if got := gotSince(srv, n, "PRIVMSG #ru"); got != "PRIVMSG #ru "+vsem {
+		t.Errorf("sent %q, want the raw PRIVMSG in KOI8-R", got)
+	}
+
+	if r := send("#ru", "/encoding default"); r.Error != nil || !strings.Contains(r.CommandReply, "UTF-8") {
+		t.Errorf("/encoding default: %v", r)
+	}
+	if r := send("#ru", "всем"); r.Error != nil {
+		t.Fatalf("send to #ru: %v", r.Error)
+	}
+	if got := srv.sent(0, "PRIVMSG #ru"); got[len(got)-1] != "PRIVMSG #ru всем" {
+		t.Errorf("sent %q last, want всем in UTF-8 again", got[len(got)-1])
+	}
+	if r := send("#ru", "/encoding klingon"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("/encoding klingon: %v, want BAD_REQUEST", r.Error)
+	}
+}
+
+// gotSince waits for a line starting with prefix among the server's
+// from the from-th on, and returns it.
+func gotSince(srv *scripted, from int, prefix string) string {
+	srv.t.Helper()
+	var line string
+	srv.wait("a line "+prefix, func() bool {
+		for _, l := range srv.lines[from:] {
+			if strings.HasPrefix(l, prefix) {
+				line = l
+				return true
+			}
+		}
+		return false
+	})
+	return line
+}
+
+// The same against ngircd, a UTF-8 login: after "/encoding koi8-r" in
+// #ru, the user's topic and message reach dave, another client, in
+// KOI8-R, and dave's KOI8-R is read as Cyrillic; the topic comes back
+// from the server as the user set it.
+func TestChannelEncodingOnNgircd(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#ru")
+	p, evs, login := loggedIn(t, s, "", "kit", "#ru")
+	cmds := p.Commands()
+	if r := cmds.Send(plugintest.SendText(login.LoginId, "#ru", "", "/encoding koi8-r")); r.Error != nil || !r.HandledAsCommand {
+		t.Fatalf("/encoding koi8-r: %v", r)
+	}
+	if e := cmds.Send(command(login.LoginId, "#ru", &pb.SetTopic{Topic: "всем привет"})).Error; e != nil {
+		t.Fatalf("topic: %v", e)
+	}
+	dave.await("TOPIC", "\xd7\xd3\xc5\xcd \xd0\xd2\xc9\xd7\xc5\xd4")
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetTopic() != nil && ev.GetTopic().Topic != "" }); ev.GetTopic().Topic != "всем привет" {
+		t.Errorf("topic %v, want всем привет", ev)
+	}
+	if r := cmds.Send(plugintest.SendText(login.LoginId, "#ru", "", "как дела?")); r.Error != nil {
+		t.Fatalf("send: %v", r.Error)
+	}
+	dave.await("PRIVMSG", "\xcb\xc1\xcb \xc4\xc5\xcc\xc1?")
+	if err := dave.conn.Privmsg("#ru", "\xd0\xd2\xc9\xd7\xc5\xd4"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.ChatId == "#ru" }); ev.GetMessage().Text != "привет" {
+		t.Errorf("dave's message %q, want привет", ev.GetMessage().Text)
+	}
+}
