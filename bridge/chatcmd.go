@@ -111,14 +111,13 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 			return
 		}
 		say("There is no login in progress.")
-	case "logout", "unregister":
+	case "unregister":
+		if err := t.unregisterUser(ctx, user, func(had bool) { say(t.unregisteredText(had)) }); err != nil {
+			say(errText(err) + ".")
+		}
+	case "logout":
 		if err := t.removeLogin(ctx, user); err != nil {
 			say(errText(err) + ".")
-			return
-		}
-		if word == "unregister" {
-			say("You are unregistered from " + t.displayName() + ".")
-			t.cancelGatewaySubscription(ctx, user)
 			return
 		}
 		say("You are logged out of " + t.displayName() + ".")
