@@ -679,11 +679,19 @@ func (t *transport) adminStats() string {
 	for _, s := range ls {
 		counts[s.loginState().state]++
 	}
-	return fmt.Sprintf("%s: %d users, %d connected, %d disconnected, %d need to log in again, %d stopped by the network; plugin %s.",
-		t.domain, len(ls), counts[pb.LoginState_LOGIN_STATE_CONNECTED],
+	return fmt.Sprintf("%s: %s, %d connected, %d disconnected, %d need to log in again, %d stopped by the network; plugin %s.",
+		t.domain, plural(len(ls), "user"), counts[pb.LoginState_LOGIN_STATE_CONNECTED],
 		counts[pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT]+counts[pb.LoginState_LOGIN_STATE_CONNECTING]+counts[pb.LoginState_LOGIN_STATE_UNKNOWN],
 		counts[pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS]+counts[pb.LoginState_LOGIN_STATE_LOGGED_OUT],
 		counts[pb.LoginState_LOGIN_STATE_STOPPED], t.pluginState())
+}
+
+// plural is n and noun, with an s unless n is one: "1 user", "2 users".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (t *transport) pluginState() string {

@@ -45,7 +45,7 @@ func chatCommandsHelp(feats *pb.Features) string {
 		{feats.GetPollCreate(), "/poll QUESTION? A / B   start a poll (/poll-multi: several answers)"},
 		{feats.GetPollVote(), "/vote 2     in a reply to a poll: vote (/vote none: take it back)"},
 		{feats.GetPollClose(), "/poll-close in a reply to your poll: close it"},
-		{feats.GetPin(), "/pin       in a reply to a message: pin it (/unpin; /pins: the chat's pins)"},
+		{feats.GetPin(), "/pin        in a reply to a message: pin it (/unpin; /pins: the chat's pins)"},
 	} {
 		if c.has {
 			b.WriteString("\n  " + c.text)
