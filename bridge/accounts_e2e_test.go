@@ -319,7 +319,7 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("admin-users: %s", r.XML)
 	}
 	r, _ = command(t, admin, "admin-stats", "", "", nil)
-	if !strings.Contains(r.Notes(), "1 users") {
+	if !strings.Contains(r.Notes(), ": 1 user, ") {
 		t.Errorf("admin-stats: %s", r.XML)
 	}
 	r, _ = command(t, admin, "admin-remove", "", "", nil)

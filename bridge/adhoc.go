@@ -347,27 +347,23 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 	switch node {
 	case "login":
 		t.cmdLogin(ctx, st, user, sid, sess, cmd)
-	case "logout", "unregister":
-		err := t.removeLogin(ctx, user)
-		if errors.Is(err, errNotLoggedIn) && node == "unregister" {
-			// Listed without a login: after a logout, which keeps
-			// the gateway in the roster for the next login, this is
-			// how a user has it leave.
-			t.cancelGatewaySubscription(ctx, user)
-			t.done(ctx, st, node, sid, "info", "You had no login on "+t.displayName()+"; you are unregistered from it.")
-			return
+	case "unregister":
+		// Listed without a login too: after a logout it is how a user
+		// has the gateway leave their roster.
+		err := t.unregisterUser(ctx, user, func(had bool) {
+			t.done(ctx, st, node, sid, "info", t.unregisteredText(had))
+		})
+		if err != nil {
+			t.done(ctx, st, node, sid, "error", errText(err)+".")
 		}
+	case "logout":
+		err := t.removeLogin(ctx, user)
 		if errors.Is(err, errNotLoggedIn) {
 			t.done(ctx, st, node, sid, "error", "You are not logged in to "+t.displayName()+".")
 			return
 		}
 		if err != nil {
 			t.done(ctx, st, node, sid, "error", errText(err)+".")
-			return
-		}
-		if node == "unregister" {
-			t.cancelGatewaySubscription(ctx, user)
-			t.done(ctx, st, node, sid, "info", "You are unregistered from "+t.displayName()+".")
 			return
 		}
 		t.done(ctx, st, node, sid, "info", "You are logged out of "+t.displayName()+".")
@@ -683,11 +679,19 @@ func (t *transport) adminStats() string {
 	for _, s := range ls {
 		counts[s.loginState().state]++
 	}
-	return fmt.Sprintf("%s: %d users, %d connected, %d disconnected, %d need to log in again, %d stopped by the network; plugin %s.",
-		t.domain, len(ls), counts[pb.LoginState_LOGIN_STATE_CONNECTED],
+	return fmt.Sprintf("%s: %s, %d connected, %d disconnected, %d need to log in again, %d stopped by the network; plugin %s.",
+		t.domain, plural(len(ls), "user"), counts[pb.LoginState_LOGIN_STATE_CONNECTED],
 		counts[pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT]+counts[pb.LoginState_LOGIN_STATE_CONNECTING]+counts[pb.LoginState_LOGIN_STATE_UNKNOWN],
 		counts[pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS]+counts[pb.LoginState_LOGIN_STATE_LOGGED_OUT],
 		counts[pb.LoginState_LOGIN_STATE_STOPPED], t.pluginState())
+}
+
+// plural is n and noun, with an s unless n is one: "1 user", "2 users".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (t *transport) pluginState() string {

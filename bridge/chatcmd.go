@@ -45,7 +45,7 @@ func chatCommandsHelp(feats *pb.Features) string {
 		{feats.GetPollCreate(), "/poll QUESTION? A / B   start a poll (/poll-multi: several answers)"},
 		{feats.GetPollVote(), "/vote 2     in a reply to a poll: vote (/vote none: take it back)"},
 		{feats.GetPollClose(), "/poll-close in a reply to your poll: close it"},
-		{feats.GetPin(), "/pin       in a reply to a message: pin it (/unpin; /pins: the chat's pins)"},
+		{feats.GetPin(), "/pin        in a reply to a message: pin it (/unpin; /pins: the chat's pins)"},
 	} {
 		if c.has {
 			b.WriteString("\n  " + c.text)
@@ -111,14 +111,13 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 			return
 		}
 		say("There is no login in progress.")
-	case "logout", "unregister":
+	case "unregister":
+		if err := t.unregisterUser(ctx, user, func(had bool) { say(t.unregisteredText(had)) }); err != nil {
+			say(errText(err) + ".")
+		}
+	case "logout":
 		if err := t.removeLogin(ctx, user); err != nil {
 			say(errText(err) + ".")
-			return
-		}
-		if word == "unregister" {
-			say("You are unregistered from " + t.displayName() + ".")
-			t.cancelGatewaySubscription(ctx, user)
 			return
 		}
 		say("You are logged out of " + t.displayName() + ".")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,7 +88,7 @@ func (t *transport) onPrivilege(priv *wire.Element) {
 	if p.ns != nsPrivilege {
 		p.iq = nil // no such permission before urn:xmpp:privilege:2
 	}
-	t.log.Info("privileges granted by the server", "roster", p.roster, "message", p.message, "iq", p.iq, "namespace", p.ns)
+	t.log.Info("privileges granted by the server", "roster", p.roster, "message", p.message, "iq", iqPermsText(p.iq), "namespace", p.ns)
 	t.mu.Lock()
 	t.privV1 = perms{}
 	if p.ns == nsPrivilege1 {
@@ -191,6 +192,17 @@ func honoursPrivilegeV1(name, version string) bool {
 		return false
 	}
 	return major > 23 || major == 23 && minor >= 10
+}
+
+// iqPermsText is m as a log reads it: "ns=type" pairs sorted by
+// namespace, space-separated; "" for none.
+func iqPermsText(m map[string]string) string {
+	pairs := make([]string, 0, len(m))
+	for ns, typ := range m {
+		pairs = append(pairs, ns+"="+typ)
+	}
+	slices.Sort(pairs)
+	return strings.Join(pairs, " ")
 }
 
 // iqPerms collects the <namespace ns type/> elements of an iq perm into

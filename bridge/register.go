@@ -226,18 +226,40 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 }
 
 // unregister logs out on the network and deletes the login and all its
-// data (XEP-0077 <remove/>).
+// data (XEP-0077 <remove/>). A user with no login (one who logged out,
+// which keeps the gateway in their roster) is unregistered all the same.
 func (t *transport) unregister(ctx context.Context, st *wire.Stanza, user string) {
-	if err := t.removeLogin(ctx, user); err != nil {
-		if errors.Is(err, errNotLoggedIn) {
-			t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.domain))
-		} else {
-			t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, errText(err)))
-		}
-		return
+	err := t.unregisterUser(ctx, user, func(bool) { t.send(ctx, wire.Result(st).Bytes()) })
+	if err != nil {
+		t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, errText(err)))
 	}
-	t.send(ctx, wire.Result(st).Bytes())
+}
+
+// unregisterUser is unregistering, whichever way the user asks (the
+// unregister command, in ad-hoc or in chat, or <remove/>): their login
+// goes if they have one, then answer is called (had: they had a login)
+// and the gateway's subscriptions end (XEP-0100 §4.3). Without a login
+// (after a logout, which keeps the gateway in the roster for the next
+// login) this is how the gateway leaves their roster, so it succeeds.
+// An error: the login could not be deleted; nothing was answered and
+// the subscriptions stay.
+func (t *transport) unregisterUser(ctx context.Context, user string, answer func(had bool)) error {
+	err := t.removeLogin(ctx, user)
+	if err != nil && !errors.Is(err, errNotLoggedIn) {
+		return err
+	}
+	answer(err == nil)
 	t.cancelGatewaySubscription(ctx, user)
+	return nil
+}
+
+// unregisteredText tells the user they are unregistered; had: they had
+// a login.
+func (t *transport) unregisteredText(had bool) string {
+	if !had {
+		return "You had no login on " + t.displayName() + "; you are unregistered from it."
+	}
+	return "You are unregistered from " + t.displayName() + "."
 }
 
 // cancelGatewaySubscription ends the presence subscriptions between

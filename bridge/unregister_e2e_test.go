@@ -110,3 +110,43 @@ func TestGatewayReaddedAsksBack(t *testing.T) {
 	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
 	waitRoster(t, alice, "held the gateway in both directions again", func(r map[string]rosterItem) bool { return r[domain].Sub == "both" })
 }
+
+// TestUnregisterAfterLogoutChatAndRemove: after a logout, which keeps
+// the gateway in the user's roster, the chat command "unregister" and
+// XEP-0077's <remove/> unregister the user as the ad-hoc command does
+// (TestUnregisterCommandAfterLogout): the gateway cancels its
+// subscriptions (XEP-0100 §4.3). The chat answered "not logged in" and
+// <remove/> registration-required, and the gateway stayed.
+func TestUnregisterAfterLogoutChatAndRemove(t *testing.T) {
+	for _, way := range []string{"chat unregister", "remove"} {
+		t.Run(way, func(t *testing.T) {
+			s := newStack(t, stackOptions{})
+			alice := s.user("alice")
+			s.waitGateway(alice)
+			roster(t, alice)
+			if r := register(t, alice, "alice"); r.Type != "result" {
+				t.Fatalf("register: %s", r.XML)
+			}
+			nextPresence(t, alice, domain, "subscribe", nil)
+			raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+			raw(t, alice, `<presence type='subscribe' to='`+domain+`'/>`)
+			nextPresence(t, alice, domain, "subscribed", nil)
+			waitRoster(t, alice, "held the gateway in both directions", func(r map[string]rosterItem) bool {
+				return r[domain].Sub == "both"
+			})
+			leave(t, alice, "logout")
+			if way == "chat unregister" {
+				sendChat(t, alice, domain, "unregister")
+				if st := nextMessage(t, alice, domain, timeout); !strings.Contains(st.Body, "unregistered") {
+					t.Errorf("chat unregister after a logout answered %q", st.Body)
+				}
+			} else {
+				leave(t, alice, "remove")
+			}
+			waitRoster(t, alice, "cancelled the gateway's subscriptions", func(r map[string]rosterItem) bool {
+				it, ok := r[domain]
+				return !ok || it.Sub == "none"
+			})
+		})
+	}
+}

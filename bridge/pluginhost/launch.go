@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -130,6 +131,9 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		if v, ok := otherVersion(err); ok {
 			return nil, fmt.Errorf("%s: %w", cfg.Path, &sdk.VersionError{Plugin: v, Host: sdk.APIVersion})
 		}
+		if notHandshake(err) {
+			return nil, fmt.Errorf("start plugin: %s exited before the plugin handshake (or printed something else): is it a passerelle plugin? %w", cfg.Path, err)
+		}
 		return nil, fmt.Errorf("start plugin %s: %w", cfg.Path, err)
 	}
 	// sdk.VersionedPlugins lists the older versions too, so an old
@@ -150,6 +154,24 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 	}
 	p.Transport, p.rpc = tc, rpc
 	return p, nil
+}
+
+// notHandshake reports whether err is go-plugin's for a program that
+// exited without a handshake line or printed another line: no passerelle
+// plugin, most likely. Its own text speaks of RPC addresses and
+// architectures, which does not tell the admin that.
+func notHandshake(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{
+		"Unrecognized remote plugin message",
+		"plugin exited before we could connect",
+		"error parsing core protocol version",
+	} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // versionMismatch is go-plugin's error for a plugin whose protocol

@@ -57,7 +57,7 @@ func TestLinkFailureHints(t *testing.T) {
 	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: "gw.localhost", Secret: "s"}}})
 	t.Run("host-unknown", func(t *testing.T) {
 		_, logs := runLink(t, srv.ComponentAddr(), "other.localhost", "s")
-		logSays(t, logs, "component handshake refused", "host-unknown", `has no component \"other.localhost\"`, "xmpp.server")
+		logSays(t, logs, "component handshake refused", "host-unknown", `has no component \"other.localhost\"`, "restart Prosody (a reload does not add a Component)", "xmpp.server")
 	})
 	t.Run("conflict", func(t *testing.T) {
 		first, _ := runLink(t, srv.ComponentAddr(), "gw.localhost", "s")

@@ -340,7 +340,7 @@ func handshakeError(err error, domain string) error {
 		return fmt.Errorf("%w: %v", ErrAuth, err)
 	case errors.Is(err, stream.HostUnknown):
 		// Like a wrong secret, only a change of config helps.
-		return fmt.Errorf("%w: %v: the server has no component %q: add it to the server's config (Prosody: Component %q, with its component_secret), or check the transport's domain and that xmpp.server is that server", ErrAuth, err, domain, domain)
+		return fmt.Errorf("%w: %v: the server has no component %q: add it to the server's config (Prosody: Component %q, with its component_secret), then restart Prosody (a reload does not add a Component), or check the transport's domain and that xmpp.server is that server", ErrAuth, err, domain, domain)
 	case errors.Is(err, stream.Conflict):
 		return fmt.Errorf("handshake: %w: another process is already connected as component %q: is another passerelle running with this transport?", err, domain)
 	}

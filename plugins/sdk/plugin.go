@@ -176,6 +176,9 @@ func Serve[S Session](c Connector[S], opts ...Option) {
 // serve runs t until the host is done with the process, then stop (nil
 // for none) and the journal's close.
 func serve(t transport, stop func(context.Context) error, opts ...Option) {
+	if code, ok := byHand(os.Args, os.Getenv, os.Stdout, os.Stderr); ok {
+		os.Exit(code)
+	}
 	srv := newServer(t, opts...)
 	watchParent(parentPoll, func() {
 		// The log goes to the dead gateway's pipe: a write there can
