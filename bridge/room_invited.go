@@ -53,6 +53,12 @@ func (s *session) invitedEvent(d delivery, inv *pb.InvitedEvent) [][]byte {
 	if reason != "" {
 		w.Leaf("reason", "", reason)
 	}
-	w.End().End()
+	w.End()
+	if pw := inv.GetPassword(); pw != "" {
+		// XEP-0045 §7.8.2: the room's password, beside the invite; the
+		// client joins with it (WhatsApp: the private invitation).
+		w.Leaf("password", "", wire.XMLSafe(pw))
+	}
+	w.End()
 	return [][]byte{w.Bytes()}
 }

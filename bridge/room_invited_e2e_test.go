@@ -14,7 +14,8 @@ import (
 // offer to accept (the join) or decline (a decline to the room). It
 // comes once: not again for the same event ID, whether the network
 // sends it twice at once or after a restart of the gateway. Before, the
-// event was not rendered at all.
+// event was not rendered at all. A password the plugin gives (WhatsApp's
+// private invitation) is the invitation's <password>.
 func TestRoomInvited(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
@@ -39,6 +40,14 @@ func TestRoomInvited(t *testing.T) {
 		return st.Name == "message" && bareJID(st.From) == "choir@"+domain && strings.Contains(st.XML, "<invite")
 	}); err != nil || !strings.Contains(st.XML, "Choir") {
 		t.Errorf("an invitation with no reason: want the group's name in it, got %v %s", err, st.XML)
+	}
+	// One whose join needs a password (WhatsApp's private invitation):
+	// the invitation carries it, beside the invite, as XEP-0045 has it.
+	sendChat(t, alice, "bob@"+domain, `net-event {"chatId":"crew","chatType":"CHAT_TYPE_GROUP","sender":{"userId":"bob"},"eventId":"invite-3","invited":{"chatName":"Crew","password":"invite:Co&de"}}`)
+	if st, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && bareJID(st.From) == "crew@"+domain && strings.Contains(st.XML, "<invite")
+	}); err != nil || !strings.Contains(st.XML, "</invite><password>invite:Co&amp;de</password></x>") {
+		t.Errorf("an invitation with a password: want <password> in muc#user x after the invite, got %v %s", err, st.XML)
 	}
 	echoAfter(t, alice, "after the replay")
 	for _, st := range alice.Pending() {

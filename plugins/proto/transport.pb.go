@@ -6752,9 +6752,14 @@ func (x *MessageEvent) GetQuoteFromMe() bool {
 // event_id: the host shows one event_id once, and the plugin tells one
 // invitation once (across restarts, the network's own replays).
 type InvitedEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ChatName      string                 `protobuf:"bytes,1,opt,name=chat_name,json=chatName,proto3" json:"chat_name,omitempty"` // the group's name, for the invitation's text
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`                     // the inviter's words, when the network has any
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ChatName string                 `protobuf:"bytes,1,opt,name=chat_name,json=chatName,proto3" json:"chat_name,omitempty"` // the group's name, for the invitation's text
+	Reason   string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`                     // the inviter's words, when the network has any
+	// What the join needs besides the room (WhatsApp: the private
+	// invitation's code, inviter and expiry): the host puts it in the
+	// invitation's <password/>, which the client gives back as the join's
+	// password (JoinChat.password). "": none.
+	Password      string `protobuf:"bytes,3,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6799,6 +6804,13 @@ func (x *InvitedEvent) GetChatName() string {
 func (x *InvitedEvent) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *InvitedEvent) GetPassword() string {
+	if x != nil {
+		return x.Password
 	}
 	return ""
 }
@@ -8237,10 +8249,11 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\n" +
 	"quote_text\x18\a \x01(\tR\tquoteText\x12&\n" +
 	"\x0fquote_author_id\x18\b \x01(\tR\rquoteAuthorId\x12\"\n" +
-	"\rquote_from_me\x18\t \x01(\bR\vquoteFromMe\"C\n" +
+	"\rquote_from_me\x18\t \x01(\bR\vquoteFromMe\"_\n" +
 	"\fInvitedEvent\x12\x1b\n" +
 	"\tchat_name\x18\x01 \x01(\tR\bchatName\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x8c\x01\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
+	"\bpassword\x18\x03 \x01(\tR\bpassword\"\x8c\x01\n" +
 	"\vExpiryEvent\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12,\n" +
 	"\x12expires_unix_micro\x18\x02 \x01(\x03R\x10expiresUnixMicro\x122\n" +

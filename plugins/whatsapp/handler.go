@@ -307,6 +307,11 @@ func (s *Session) message(e *events.Message) {
 		s.polls.remember(&e.Info, p) // for its votes, before they come
 	}
 	s.emitDurable(ev)
+	if gi := e.Message.GetGroupInviteMessage(); gi != nil {
+		if inv := s.invitedEvent(e, gi, ev); inv != nil {
+			s.emitDurable(inv) // invited.go: the room's invitation
+		}
+	}
 	if ev.GetMessage() != nil && !e.Info.IsFromMe {
 		s.unread.note(ev.ChatId, ev.EventId, e.Info.Sender.ToNonAD()) // readmarks.go
 	}

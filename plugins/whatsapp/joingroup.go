@@ -39,9 +39,14 @@ const inviteHost = "chat.whatsapp.com"
 var _ sdk.ChatJoiner = (*Session)(nil)
 
 // JoinChat joins the group of the invitation link in j's password, when
-// c.ChatID is inviteRoom; any other room is NOT_FOUND, saying how to
-// join.
+// c.ChatID is inviteRoom, or a group by its private invitation when
+// c.ChatID is the group's (invited.go); any other room is NOT_FOUND,
+// saying how to join.
 func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
+	if g, err := types.ParseJID(c.ChatID); err == nil && g.Server == types.GroupServer && !strings.EqualFold(c.ChatID, inviteRoom) {
+		// The group's own room, from its invitation (invited.go).
+		return s.joinInvited(ctx, c.ChatID, g.ToNonAD(), strings.TrimSpace(j.GetPassword()))
+	}
 	if !strings.EqualFold(c.ChatID, inviteRoom) {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s; WhatsApp joins a group by its invitation link: join the room %s@ this transport with the link (https://%s/…) as the room's password", c.ChatID, inviteRoom, inviteHost)
 	}

@@ -131,6 +131,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 			// The one room joined by name (joingroup.go): any other
 			// unknown address is a person's, nothing asked of WhatsApp.
 			JoinChatPrefixes: []string{inviteRoom},
+			// A group's ID, joined by its private invitation
+			// (invited.go), answers disco as a room.
+			JoinChatPattern: groupChatIDPattern,
 		},
 		MaxTextBytes:          maxTextBytes,
 		MaxAttachmentBytes:    100 << 20,

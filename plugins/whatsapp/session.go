@@ -29,6 +29,8 @@ type Session struct {
 	d     *device // d.dev nil: the folder holds no paired device
 	ids   *identities
 	conv  inbound
+	// invites are the private invitations received (invited.go).
+	invites pendingInvites
 	// typing repeats the user's composing while they compose (typing.go).
 	typing typingkeep.Lazy
 

@@ -32,7 +32,7 @@ import (
 type Command struct {
 	ID int `json:"id"`
 	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable",
-	// "group-settings" (applied once, to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold"
+	// "group-settings" (applied once, to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold", "invitation"
 	// (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
@@ -44,11 +44,13 @@ type Command struct {
 	Data  []byte             `json:"data,omitempty"`
 	Code  string             `json:"code,omitempty"` // an invitation link's; a refusal's error code
 	Call  *Call              `json:"call,omitempty"`
+	// Expiration is an invitation's, Unix seconds ("invitation").
+	Expiration int64 `json:"expiration,omitempty"`
 }
 
 func (c Command) state() bool {
 	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone" || c.Op == "link" || c.Op == "refuse" ||
-		c.Op == "history-hold"
+		c.Op == "history-hold" || c.Op == "invitation"
 }
 
 // Report is a message a fake sent, as the server keeps it.
@@ -193,6 +195,12 @@ func (s *Server) GroupSettings(g *types.GroupInfo, by types.JID) {
 // Link puts g behind an invitation code (Client.AddLink).
 func (s *Server) Link(code string, g *types.GroupInfo) {
 	s.add(Command{Op: "link", Code: code, Group: g})
+}
+
+// AddInvitation puts g on the server with a private invitation of the
+// user by inviter (Client.AddInvitation).
+func (s *Server) AddInvitation(g *types.GroupInfo, inviter types.JID, code string, expiration time.Time) {
+	s.add(Command{Op: "invitation", JID: inviter.String(), Code: code, Group: g, Expiration: expiration.Unix()})
 }
 
 // Media puts a file on the media server.
@@ -505,6 +513,10 @@ func applyState(c *Client, cmd Command) {
 	case "link":
 		if cmd.Group != nil {
 			c.AddLink(cmd.Code, cmd.Group)
+		}
+	case "invitation":
+		if inviter, err := types.ParseJID(cmd.JID); err == nil && cmd.Group != nil {
+			c.AddInvitation(cmd.Group, inviter, cmd.Code, time.Unix(cmd.Expiration, 0))
 		}
 	case "media":
 		c.AddMedia(cmd.Path, cmd.Data)

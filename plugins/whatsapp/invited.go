@@ -1,0 +1,130 @@
+package whatsapp
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// A private invitation the user receives (waE2E.GroupInviteMessage) is,
+// besides its text in the inviter's chat, an InvitedEvent on the group's
+// own chat ID: the gateway shows it as the room's XEP-0045 invitation,
+// its <password> the invitation (invitation.password: group, inviter,
+// expiry, code), which the client gives back when it joins the group's
+// room; that join is JoinGroupWithInvite (joinByInvitation). The
+// password carries all the join needs, so an invitation accepted after a
+// restart still joins; the invitations received in this run are kept too
+// (pendingInvites), for a join of the room without the password. Group
+// IDs answer disco as rooms (join_chat_pattern), so that a client offers
+// the join before the user is in. WhatsApp has no decline: a decline
+// (DeclineInvite) forgets the invitation here and tells the user so in
+// the inviter's chat; the inviter is not told, the invitation lapses at
+// its expiry.
+
+var _ sdk.InviteDecliner = (*Session)(nil)
+
+// groupChatIDPattern is a group's chat ID (chatIDOf: its JID, whose
+// local part is digits, or, for an older group, its creator's number and
+// its creation time), for Features.join_chat_pattern.
+const groupChatIDPattern = `[0-9]+(?:-[0-9]+)?@g\.us`
+
+// pendingInvites are the private invitations received in this run, by
+// the group's chat ID.
+type pendingInvites struct {
+	mu sync.Mutex
+	by map[string]invitation
+}
+
+func (p *pendingInvites) put(chatID string, inv invitation) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.by == nil {
+		p.by = map[string]invitation{}
+	}
+	p.by[chatID] = inv
+}
+
+func (p *pendingInvites) get(chatID string) (invitation, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	inv, ok := p.by[chatID]
+	return inv, ok
+}
+
+// take forgets chatID's invitation and returns it.
+func (p *pendingInvites) take(chatID string) (invitation, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	inv, ok := p.by[chatID]
+	delete(p.by, chatID)
+	return inv, ok
+}
+
+// invitedEvent is the InvitedEvent of a private invitation e the user
+// received (shown already as ev), nil for one of the user's own or one
+// that lacks what a join needs.
+func (s *Session) invitedEvent(e *events.Message, m *waE2E.GroupInviteMessage, ev *pb.Event) *pb.Event {
+	if e.Info.IsFromMe || ev == nil {
+		return nil
+	}
+	inv, ok := invitationOf(m, e.Info.Sender.ToNonAD())
+	if !ok {
+		return nil
+	}
+	chatID := inv.group.String()
+	s.invites.put(chatID, inv)
+	return &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: ev.Sender,
+		TimestampUnixMicro: ev.TimestampUnixMicro, EventId: "invited-" + e.Info.ID,
+		Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: m.GetGroupName(), Reason: m.GetCaption(), Password: inv.password()}}}
+}
+
+// joinInvited joins the group chatID (a group's chat ID) by the
+// invitation in pass, else by the one received for it; NOT_FOUND when
+// there is none, saying how to join.
+func (s *Session) joinInvited(ctx context.Context, chatID string, group types.JID, pass string) (string, error) {
+	if pass != "" {
+		inv, ok := parseInvitation(pass)
+		if !ok {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %q is no invitation WhatsApp sent: join %s with its invitation's password whole, or %s@ this transport with the group's link", pass, chatID, inviteRoom)
+		}
+		if inv.group != group {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: that password is the invitation to %s, not to %s", inv.group, chatID)
+		}
+		return s.joinByInvitation(ctx, inv)
+	}
+	if inv, ok := s.invites.get(chatID); ok {
+		return s.joinByInvitation(ctx, inv)
+	}
+	return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s and hold no invitation to it; WhatsApp joins a group by its invitation link: join the room %s@ this transport with the link (https://%s/…) as the room's password", chatID, inviteRoom, inviteHost)
+}
+
+// DeclineInvite forgets the invitation to c.ChatID: WhatsApp has no
+// decline, so the inviter is not told and the invitation lapses at its
+// expiry. The user is told so in the inviter's chat.
+func (s *Session) DeclineInvite(_ context.Context, c sdk.Call, _ *pb.DeclineInvite) error {
+	inv, ok := s.invites.take(c.ChatID)
+	if !ok {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: no invitation to %s is pending here (WhatsApp has no decline: an invitation not accepted lapses)", c.ChatID)
+	}
+	s.log.Info("an invitation declined: forgotten here, WhatsApp has no decline", "chat", c.ChatID)
+	inviter := s.ids.userID(inv.inviter)
+	text := "You declined the invitation to " + c.ChatID + " here. WhatsApp has no decline: " + inviter + " is not told"
+	if inv.expiration > 0 {
+		text += ", and the invitation stays valid until " + time.Unix(inv.expiration, 0).UTC().Format(expiryLayout)
+	}
+	text += "."
+	now := now()
+	s.emit(&pb.Event{ChatId: inviter, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, TimestampUnixMicro: now.UnixMicro(),
+		EventId: "declined-" + strings.ReplaceAll(c.ChatID, "@", "-") + "-" + now.Format("20060102150405.000000000"),
+		Sender:  &pb.Sender{UserId: s.conv.self, IsFromMe: true},
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
+	return nil
+}
