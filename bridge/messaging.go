@@ -1039,6 +1039,10 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 		if r, ok := t.roomRef(ctx, loginID, chatID, xmppID); ok {
 			return r, nil
 		}
+		// Or by a correction's (room_correction_ref.go).
+		if r, ok := t.roomCorrectionRef(ctx, loginID, chatID, xmppID); ok {
+			return r, nil
+		}
 		// A correction's id, the user's or the contact's: Conversations
 		// names a corrected message so from then on, in its reactions,
 		// replies and displayed markers (correction_chain.go).
