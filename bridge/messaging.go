@@ -622,6 +622,10 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	unsupported := func(what string) {
 		fail(wire.FeatureNotImpl, t.displayName()+" does not support "+what)
 	}
+	if problem := t.unhiddenSpoiler(caps, m); problem != "" {
+		fail(wire.FeatureNotImpl, problem) // spoiler_plain.go
+		return
+	}
 	cmd := &pb.Command{LoginId: login.LoginID, TxnId: txn, ChatId: chatID}
 	// target finds the message a command names: its remote ID, and the
 	// plugin's metadata of it (handed back as target_meta).
