@@ -9,9 +9,9 @@ import (
 
 // TestRoomActionsNameCorrection: once a room message is corrected,
 // Conversations names it by the correction (MessageParser: the corrected
-// message takes the correction's id as its remote id and the
-// correction's stanza-id as its server id), the user's own correction
-// and a member's. A reaction naming either reaches the message on the
+// message takes the correction's id as its remote id and, in older
+// releases, the correction's stanza-id as its server id), the user's own
+// correction and a member's. A reaction naming either reaches the message on the
 // network. Before, each was item-not-found.
 func TestRoomActionsNameCorrection(t *testing.T) {
 	s := newStack(t, stackOptions{})

@@ -9,9 +9,10 @@ import (
 )
 
 // Conversations names a corrected room message by its correction from
-// then on (MessageParser: the message takes the correction's id as its
-// remote id and the correction's stanza-id as its server id), the user's
-// own correction and a member's; its reactions, replies, retractions and
+// then on, the user's own correction and a member's: its MessageParser
+// gives the message the correction's id as its remote id and, in older
+// releases (newer ones stopped, for reactions' sake), the correction's
+// stanza-id as its server id; its reactions, replies, retractions and
 // displayed markers name it so. The correction's id is recorded as a
 // one-to-one chat's is (keepCorrection); its stanza-id names its archived
 // stanza, whose <replace/> names the message it corrected.
