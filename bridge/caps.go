@@ -73,7 +73,9 @@ func contactFeatures(f *pb.Features) *contactCaps {
 	// No urn:xmpp:avatar:metadata+notify: it asks the user's server
 	// for the user's avatar metadata (XEP-0163), one event per contact
 	// at each change, which the gateway does not read.
-	fs := []string{wire.NSDiscoInfo, wire.NSPing, nsVCard, nsAvatarMeta, nsCaps}
+	// jabber:iq:version: a contact answers it (inbound.go), and a
+	// client asks only one that lists it (XEP-0092 §2).
+	fs := []string{wire.NSDiscoInfo, wire.NSPing, wire.NSVersion, nsVCard, nsAvatarMeta, nsCaps}
 	for _, x := range []struct {
 		has bool
 		ns  string

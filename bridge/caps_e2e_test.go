@@ -90,6 +90,7 @@ func TestContactCaps(t *testing.T) {
 		"http://jabber.org/protocol/caps",
 		"http://jabber.org/protocol/chatstates",
 		"http://jabber.org/protocol/disco#info",
+		"jabber:iq:version",
 		"jabber:x:oob",
 		"urn:xmpp:avatar:metadata",
 		"urn:xmpp:chat-markers:0",
@@ -103,6 +104,10 @@ func TestContactCaps(t *testing.T) {
 	}
 	if got := d.features(); !slices.Equal(got, want) {
 		t.Errorf("contact features:\n%v\nwant\n%v", got, want)
+	}
+	// Listed, since the contact answers it (XEP-0092 §2).
+	if v, err := alice.IQ(ctxT(t), `<iq type='get' to='echo-2@`+domain+`'><query xmlns='jabber:iq:version'/></iq>`); err != nil || v.Type != "result" {
+		t.Errorf("the contact's software version: %v %s", err, v.XML)
 	}
 
 	var c struct {

@@ -36,10 +36,8 @@ func (c chatOut) caption(ref store.MessageRef, rich format.Rendered) [][]byte {
 	// still.
 	if first != "" && first != c.xid {
 		w.Start("replace", nsCorrect).Attr("id", first).End()
-		if !c.group {
-			// Named so from now on by Conversations (chatOut.edit).
-			c.t.keepCorrection(context.Background(), c.ev.LoginId, c.ev.ChatId, ref, c.xid)
-		}
+		// Named so from now on by Conversations (chatOut.edit).
+		c.t.keepCorrection(context.Background(), c.ev.LoginId, c.ev.ChatId, ref, c.xid)
 	} else {
 		first, from = c.xid, c.ev.EventId
 		w.Leaf("markable", nsMarkers, "")

@@ -566,11 +566,10 @@ func (c chatOut) edit(e *pb.EditEvent) [][]byte {
 		w.Start("replace", nsCorrect).Attr("id", xmppID(ref)).End()
 		// A later reply to it quotes what it says now.
 		c.t.recent.retext(chatKey(c.ev.LoginId, c.ev.ChatId), rich.Body, xmppID(ref))
-		if !c.group {
-			// Conversations names the message by this id from now on
-			// (lookupXMPP finds it so); in a room, by its stanza-id.
-			c.t.keepCorrection(context.Background(), c.ev.LoginId, c.ev.ChatId, ref, c.xid)
-		}
+		// Conversations names the message by this id from now on
+		// (lookupXMPP finds it so), in a room too, beside its
+		// stanza-id (room_correction_ref.go).
+		c.t.keepCorrection(context.Background(), c.ev.LoginId, c.ev.ChatId, ref, c.xid)
 	}
 	c.ids(w, c.xid)
 	return [][]byte{c.finish(w)}

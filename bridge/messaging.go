@@ -622,6 +622,10 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	unsupported := func(what string) {
 		fail(wire.FeatureNotImpl, t.displayName()+" does not support "+what)
 	}
+	if problem := t.unhiddenSpoiler(caps, m); problem != "" {
+		fail(wire.FeatureNotImpl, problem) // spoiler_plain.go
+		return
+	}
 	cmd := &pb.Command{LoginId: login.LoginID, TxnId: txn, ChatId: chatID}
 	// target finds the message a command names: its remote ID, and the
 	// plugin's metadata of it (handed back as target_meta).
@@ -1037,6 +1041,10 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 	if errors.Is(err, store.ErrNotFound) {
 		// In a room, clients name messages by the room's stanza-id.
 		if r, ok := t.roomRef(ctx, loginID, chatID, xmppID); ok {
+			return r, nil
+		}
+		// Or by a correction's (room_correction_ref.go).
+		if r, ok := t.roomCorrectionRef(ctx, loginID, chatID, xmppID); ok {
 			return r, nil
 		}
 		// A correction's id, the user's or the contact's: Conversations

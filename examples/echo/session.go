@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -57,6 +58,9 @@ func (s *Session) Connect(context.Context) error {
 	if strings.Contains(s.loginID, LiteMark) {
 		connected.Features = liteFeatures
 	}
+	if strings.Contains(s.loginID, PlainMark) {
+		connected.Features = plainFeatures()
+	}
 	up := func() {
 		s.connected.Store(true)
 		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
@@ -85,6 +89,17 @@ const (
 // markers. The session itself does not refuse them: the gateway must not
 // offer them.
 const LiteMark = "+lite"
+
+// PlainMark in a username makes a login whose network takes no
+// formatting (as IRC): a lite login without Formatting.
+const PlainMark = "+plain"
+
+// plainFeatures are what a plain login can do.
+func plainFeatures() *pb.Features {
+	f := proto.Clone(liteFeatures).(*pb.Features)
+	f.Formatting = false
+	return f
+}
 
 // liteFeatures are what a lite login can do.
 var liteFeatures = &pb.Features{Presence: true, Avatars: true, Groups: true, DeliveryReceipts: true,

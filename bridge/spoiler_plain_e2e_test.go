@@ -1,0 +1,37 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/examples/echo"
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestSpoilerToPlainNetwork: a spoiler (XEP-0382) to a network that
+// takes no formatting (as IRC; the echo's +plain login) is refused
+// feature-not-implemented, saying the text would show and how to send
+// it visible: nothing reaches the network. Before, it went as plain
+// text, the hidden words shown to the contact. The same words unmarked
+// go.
+func TestSpoilerToPlainNetwork(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	if r := register(t, alice, "alice"+echo.PlainMark); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	answer := func(what, body string) xmpptest.Stanza {
+		t.Helper()
+		return next(t, alice, what, func(s xmpptest.Stanza) bool { return s.Type == "error" || s.Body == body })
+	}
+	raw(t, alice, `<message type='chat' id='s1' to='bob@`+domain+`'><body>the butler did it</body><spoiler xmlns='urn:xmpp:spoiler:0'>ending</spoiler></message>`)
+	e := answer("the spoiler's answer", "the butler did it")
+	if e.Type != "error" || e.ID != "s1" || !strings.Contains(e.XML, "feature-not-implemented") || !strings.Contains(e.XML, "cannot hide a spoiler") {
+		t.Fatalf("spoiler to a network without formatting: want refused, got %s", e.XML)
+	}
+	raw(t, alice, `<message type='chat' id='s2' to='bob@`+domain+`'><body>the butler did it</body></message>`)
+	if e := answer("the unmarked words' echo", "the butler did it"); e.Type == "error" {
+		t.Fatalf("unmarked: %s", e.XML)
+	}
+}
