@@ -122,7 +122,9 @@ func TestGatewayReaddedAsksBack(t *testing.T) {
 // XEP-0077's <remove/> unregister the user as the ad-hoc command does
 // (TestUnregisterCommandAfterLogout): the gateway cancels its
 // subscriptions (XEP-0100 §4.3). The chat answered "not logged in" and
-// <remove/> registration-required, and the gateway stayed.
+// <remove/> registration-required, and the gateway stayed. The chat's
+// logout without a login answers as the ad-hoc one, in a sentence (it
+// said "you are not logged in.").
 func TestUnregisterAfterLogoutChatAndRemove(t *testing.T) {
 	for _, way := range []string{"chat unregister", "remove"} {
 		t.Run(way, func(t *testing.T) {
@@ -130,6 +132,12 @@ func TestUnregisterAfterLogoutChatAndRemove(t *testing.T) {
 			alice := subscribedBothWays(t, s, "alice")
 			leave(t, alice, "logout")
 			if way == "chat unregister" {
+				// A logout without a login says so in a sentence, as
+				// the ad-hoc command does.
+				sendChat(t, alice, domain, "logout")
+				if st := nextMessage(t, alice, domain, timeout); !strings.HasPrefix(st.Body, "You are not logged in to ") {
+					t.Errorf("chat logout without a login answered %q, want a sentence saying so", st.Body)
+				}
 				sendChat(t, alice, domain, "unregister")
 				if st := nextMessage(t, alice, domain, timeout); !strings.Contains(st.Body, "unregistered") {
 					t.Errorf("chat unregister after a logout answered %q", st.Body)
