@@ -209,6 +209,19 @@ func (t *transport) dropAccount(ctx context.Context, client pb.TransportClient, 
 	return nil
 }
 
+// logout is the logout command, ad-hoc or in chat: removeLogin, then
+// what to tell the user, and whether it went (false: text says why not).
+func (t *transport) logout(ctx context.Context, user string) (text string, ok bool) {
+	err := t.removeLogin(ctx, user)
+	switch {
+	case errors.Is(err, errNotLoggedIn):
+		return "You are not logged in to " + t.displayName() + ".", false
+	case err != nil:
+		return errText(err) + ".", false
+	}
+	return "You are logged out of " + t.displayName() + ".", true
+}
+
 // relogin disconnects a login and connects it again.
 func (t *transport) relogin(ctx context.Context, user string) error {
 	s := t.session(user)

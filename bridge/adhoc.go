@@ -357,16 +357,12 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 			t.done(ctx, st, node, sid, "error", errText(err)+".")
 		}
 	case "logout":
-		err := t.removeLogin(ctx, user)
-		if errors.Is(err, errNotLoggedIn) {
-			t.done(ctx, st, node, sid, "error", "You are not logged in to "+t.displayName()+".")
+		text, ok := t.logout(ctx, user)
+		if !ok {
+			t.done(ctx, st, node, sid, "error", text)
 			return
 		}
-		if err != nil {
-			t.done(ctx, st, node, sid, "error", errText(err)+".")
-			return
-		}
-		t.done(ctx, st, node, sid, "info", "You are logged out of "+t.displayName()+".")
+		t.done(ctx, st, node, sid, "info", text)
 	case "relogin":
 		if err := t.relogin(ctx, user); err != nil {
 			t.done(ctx, st, node, sid, "error", "Relogin failed: "+errText(err))

@@ -13,19 +13,7 @@ import (
 // without a login says so in a sentence.
 func TestUnregisterCommandAfterLogout(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	roster(t, alice)
-	if r := register(t, alice, "alice"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
-	nextPresence(t, alice, domain, "subscribe", nil)
-	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
-	raw(t, alice, `<presence type='subscribe' to='`+domain+`'/>`)
-	nextPresence(t, alice, domain, "subscribed", nil)
-	waitRoster(t, alice, "held the gateway in both directions", func(r map[string]rosterItem) bool {
-		return r[domain].Sub == "both"
-	})
+	alice := subscribedBothWays(t, s, "alice")
 	leave(t, alice, "logout")
 
 	r, _ := command(t, alice, "logout", "", "", nil)
@@ -36,8 +24,5 @@ func TestUnregisterCommandAfterLogout(t *testing.T) {
 	if n := r.Notes(); r.Command.Status != "completed" || !strings.Contains(n, "unregistered") {
 		t.Errorf("unregister after a logout: %s", r.XML)
 	}
-	waitRoster(t, alice, "cancelled the gateway's subscriptions", func(r map[string]rosterItem) bool {
-		it, ok := r[domain]
-		return !ok || it.Sub == "none"
-	})
+	waitGatewayLeft(t, alice)
 }

@@ -116,11 +116,8 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 			say(errText(err) + ".")
 		}
 	case "logout":
-		if err := t.removeLogin(ctx, user); err != nil {
-			say(errText(err) + ".")
-			return
-		}
-		say("You are logged out of " + t.displayName() + ".")
+		text, _ := t.logout(ctx, user)
+		say(text)
 	case "relogin":
 		if err := t.relogin(ctx, user); err != nil {
 			say("Relogin failed: " + errText(err))

@@ -10,11 +10,14 @@ import (
 
 // XEP-0308 (1.1 on) has every correction name the original message's id;
 // clients before it (Conversations before 2.6.1, converse.js of its time,
-// Profanity in rooms until 2026) name the previous correction's. Both
-// are taken: a correction the network took is recorded, beside the
-// txns, as the original's remote ID under each of its ids, so that a
-// correction naming it reaches the original. Like the txns, the record
-// ages out with the message map (PruneMessages).
+// Profanity in rooms until 2026) name the previous correction's, and
+// Conversations names a corrected message by its last correction's id
+// in its reactions, replies and markers. All are taken: a correction the
+// network took (the user's) or sent (a contact's, in a one-to-one chat)
+// is recorded, beside the txns, as the original's remote ID under each
+// of its ids, so that what names it reaches the original (lookupXMPP).
+// Like the txns, the record ages out with the message map
+// (PruneMessages).
 
 // correctionKey is the txn key a correction's id is recorded under:
 // prefixed apart from the txns themselves, per chat, hashed to fit the
@@ -24,8 +27,9 @@ func correctionKey(chatID, id string) string {
 	return "correction:" + hex.EncodeToString(h[:16])
 }
 
-// keepCorrection records the user's correction, ids its origin-id and
-// stanza id, as one of the message original.
+// keepCorrection records a correction of the message original under
+// ids: the user's origin-id and stanza id, or the id the gateway gave a
+// contact's correction (chatOut.edit, chatOut.caption).
 func (t *transport) keepCorrection(ctx context.Context, loginID, chatID string, original store.MessageRef, ids ...string) {
 	for _, id := range ids {
 		if id == "" {
@@ -37,9 +41,10 @@ func (t *transport) keepCorrection(ctx context.Context, loginID, chatID string, 
 	}
 }
 
-// correctedOriginal is the message a correction the user sent earlier,
-// under id, corrected: a correction that names it (the previous
-// correction's id, as older clients send) corrects that message.
+// correctedOriginal is the message a correction recorded under id (the
+// user's or a contact's: keepCorrection) corrected: what names that
+// correction (a later correction from an older client, a reaction, a
+// reply, a marker) is about that message.
 func (t *transport) correctedOriginal(loginID, chatID, id string) (store.MessageRef, error) {
 	remote, err := t.db.GetTxn(t.name, loginID, correctionKey(chatID, id))
 	if err != nil {

@@ -240,12 +240,12 @@ var privilegesWait = 5 * time.Second
 // (xmpp.server_domain, else the one it advertised from on an earlier
 // connection, else the guess: a component two labels under the server's
 // domain had better configure it, or the first ping goes
-// server-to-server); its answer
-// (and, after a urn:xmpp:privilege:1 grant, the server's version:
-// checkPrivilegeServer) marks the privileges known (privKnown). A link
-// that drops first leaves them unknown: the next handshake tries again.
-// An answer that never comes (callTimeout) counts as known, with no v1
-// grant taken: nothing waits for ever.
+// server-to-server); its answer (and, after a urn:xmpp:privilege:1
+// grant, the server's version: checkPrivilegeServer) marks the
+// privileges known (privKnown). A link that drops first leaves them
+// unknown: the next handshake tries again. An answer that never comes
+// (callTimeout) counts as known, with no v1 grant taken: nothing waits
+// for ever.
 func (t *transport) learnPrivileges() {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()

@@ -7,6 +7,39 @@ import (
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
+// subscribedBothWays registers name's user on s's gateway and has the
+// gateway in their roster both ways, as XEP-0100 leaves it: the gateway
+// asks to see their presence, they approve and ask the same of it. An
+// interested resource (its roster fetched) gets the subscription
+// presences.
+func subscribedBothWays(t *testing.T, s *stack, name string) *xmpptest.Client {
+	t.Helper()
+	c := s.user(name)
+	s.waitGateway(c)
+	roster(t, c)
+	if r := register(t, c, name); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	nextPresence(t, c, domain, "subscribe", nil)
+	raw(t, c, `<presence type='subscribed' to='`+domain+`'/>`)
+	raw(t, c, `<presence type='subscribe' to='`+domain+`'/>`)
+	nextPresence(t, c, domain, "subscribed", nil)
+	waitRoster(t, c, "held the gateway in both directions", func(r map[string]rosterItem) bool {
+		return r[domain].Sub == "both"
+	})
+	return c
+}
+
+// waitGatewayLeft waits for c's roster to hold the gateway no more, or
+// with no subscription: unregistered, as XEP-0100 §4.3 says.
+func waitGatewayLeft(t *testing.T, c *xmpptest.Client) {
+	t.Helper()
+	waitRoster(t, c, "cancelled the gateway's subscriptions", func(r map[string]rosterItem) bool {
+		it, ok := r[domain]
+		return !ok || it.Sub == "none"
+	})
+}
+
 // TestUnregisterCancelsGatewaySubscription: unregistering, whichever
 // way (the unregister command, the same in the gateway's chat, or
 // XEP-0077's <remove/>), ends the user's relationship with the gateway
@@ -17,21 +50,7 @@ func TestUnregisterCancelsGatewaySubscription(t *testing.T) {
 	for _, way := range []string{"unregister", "chat unregister", "remove", "logout"} {
 		t.Run(way, func(t *testing.T) {
 			s := newStack(t, stackOptions{})
-			alice := s.user("alice")
-			s.waitGateway(alice)
-			roster(t, alice) // an interested resource gets the subscription presences
-			if r := register(t, alice, "alice"); r.Type != "result" {
-				t.Fatalf("register: %s", r.XML)
-			}
-			// XEP-0100: the gateway asks to see her presence, she
-			// approves and asks the same of it.
-			nextPresence(t, alice, domain, "subscribe", nil)
-			raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
-			raw(t, alice, `<presence type='subscribe' to='`+domain+`'/>`)
-			nextPresence(t, alice, domain, "subscribed", nil)
-			waitRoster(t, alice, "held the gateway in both directions", func(r map[string]rosterItem) bool {
-				return r[domain].Sub == "both"
-			})
+			alice := subscribedBothWays(t, s, "alice")
 			switch way {
 			case "chat unregister":
 				raw(t, alice, `<message type='chat' to='`+domain+`'><body>unregister</body></message>`)
@@ -48,10 +67,7 @@ func TestUnregisterCancelsGatewaySubscription(t *testing.T) {
 				}
 				return
 			}
-			waitRoster(t, alice, "cancelled the gateway's subscriptions", func(r map[string]rosterItem) bool {
-				it, ok := r[domain]
-				return !ok || it.Sub == "none"
-			})
+			waitGatewayLeft(t, alice)
 		})
 	}
 }
@@ -88,17 +104,7 @@ func TestRemoveNotAlone(t *testing.T) {
 // blind to the user's presence until the next login.
 func TestGatewayReaddedAsksBack(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	roster(t, alice)
-	if r := register(t, alice, "alice"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
-	nextPresence(t, alice, domain, "subscribe", nil)
-	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
-	raw(t, alice, `<presence type='subscribe' to='`+domain+`'/>`)
-	nextPresence(t, alice, domain, "subscribed", nil)
-	waitRoster(t, alice, "held the gateway in both directions", func(r map[string]rosterItem) bool { return r[domain].Sub == "both" })
+	alice := subscribedBothWays(t, s, "alice")
 
 	if st, err := alice.IQ(ctxT(t), `<iq type='set'><query xmlns='jabber:iq:roster'><item jid='`+domain+`' subscription='remove'/></query></iq>`); err != nil || st.Type != "result" {
 		t.Fatalf("roster remove: %v %s", err, st.XML)
@@ -116,26 +122,22 @@ func TestGatewayReaddedAsksBack(t *testing.T) {
 // XEP-0077's <remove/> unregister the user as the ad-hoc command does
 // (TestUnregisterCommandAfterLogout): the gateway cancels its
 // subscriptions (XEP-0100 §4.3). The chat answered "not logged in" and
-// <remove/> registration-required, and the gateway stayed.
+// <remove/> registration-required, and the gateway stayed. The chat's
+// logout without a login answers as the ad-hoc one, in a sentence (it
+// said "you are not logged in.").
 func TestUnregisterAfterLogoutChatAndRemove(t *testing.T) {
 	for _, way := range []string{"chat unregister", "remove"} {
 		t.Run(way, func(t *testing.T) {
 			s := newStack(t, stackOptions{})
-			alice := s.user("alice")
-			s.waitGateway(alice)
-			roster(t, alice)
-			if r := register(t, alice, "alice"); r.Type != "result" {
-				t.Fatalf("register: %s", r.XML)
-			}
-			nextPresence(t, alice, domain, "subscribe", nil)
-			raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
-			raw(t, alice, `<presence type='subscribe' to='`+domain+`'/>`)
-			nextPresence(t, alice, domain, "subscribed", nil)
-			waitRoster(t, alice, "held the gateway in both directions", func(r map[string]rosterItem) bool {
-				return r[domain].Sub == "both"
-			})
+			alice := subscribedBothWays(t, s, "alice")
 			leave(t, alice, "logout")
 			if way == "chat unregister" {
+				// A logout without a login says so in a sentence, as
+				// the ad-hoc command does.
+				sendChat(t, alice, domain, "logout")
+				if st := nextMessage(t, alice, domain, timeout); !strings.HasPrefix(st.Body, "You are not logged in to ") {
+					t.Errorf("chat logout without a login answered %q, want a sentence saying so", st.Body)
+				}
 				sendChat(t, alice, domain, "unregister")
 				if st := nextMessage(t, alice, domain, timeout); !strings.Contains(st.Body, "unregistered") {
 					t.Errorf("chat unregister after a logout answered %q", st.Body)
@@ -143,10 +145,7 @@ func TestUnregisterAfterLogoutChatAndRemove(t *testing.T) {
 			} else {
 				leave(t, alice, "remove")
 			}
-			waitRoster(t, alice, "cancelled the gateway's subscriptions", func(r map[string]rosterItem) bool {
-				it, ok := r[domain]
-				return !ok || it.Sub == "none"
-			})
+			waitGatewayLeft(t, alice)
 		})
 	}
 }

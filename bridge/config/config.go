@@ -435,16 +435,10 @@ func (l loader) xmpp(t *table) XMPP {
 		}
 	}
 	if s, ok := t.str("server_domain"); ok {
-		j, err := parseJID(s)
-		switch {
-		case s == "":
+		if s == "" {
 			l.p.addf(t.key("server_domain"), "empty: leave it out to learn the server's domain from the server")
-		case err != nil:
-			l.p.addf(t.key("server_domain"), "%q is not a valid domain: %w", s, err)
-		case j.Localpart() != "" || j.Resourcepart() != "":
-			l.p.addf(t.key("server_domain"), "%q is a JID, want the server's domain alone, such as example.org", s)
-		default:
-			x.ServerDomain = j.String()
+		} else if d, ok := l.domain(t.key("server_domain"), s, "the server's domain alone, such as example.org"); ok {
+			x.ServerDomain = d
 		}
 	}
 	x.PingInterval = t.duration("ping_interval", DefaultPingInterval)
@@ -458,6 +452,21 @@ func (l loader) xmpp(t *table) XMPP {
 	x.MaxStanzaBytes = int(n)
 	t.done()
 	return x
+}
+
+// domain is s, key's value, as a domain alone, normalised; false, with
+// key's error said, when s is not one: want names what to write.
+func (l loader) domain(key, s, want string) (string, bool) {
+	j, err := parseJID(s)
+	switch {
+	case err != nil:
+		l.p.addf(key, "%q is not a valid domain: %w", s, err)
+	case j.Localpart() != "" || j.Resourcepart() != "":
+		l.p.addf(key, "%q is a JID, want %s", s, want)
+	default:
+		return j.String(), true
+	}
+	return "", false
 }
 
 // underServer checks that every transport's domain lies under
@@ -732,14 +741,8 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	}
 
 	if s, present := t.str("domain"); present {
-		j, err := parseJID(s)
-		switch {
-		case err != nil:
-			l.p.addf(t.key("domain"), "%q is not a valid domain: %w", s, err)
-		case j.Localpart() != "" || j.Resourcepart() != "":
-			l.p.addf(t.key("domain"), "%q is a JID, want a bare domain such as echo.example.org", s)
-		default:
-			tr.Domain = j.String()
+		if d, ok := l.domain(t.key("domain"), s, "a bare domain such as echo.example.org"); ok {
+			tr.Domain = d
 		}
 	} else if _, mistyped := t.m["domain"]; !mistyped { // absent
 		l.p.addf(t.key("domain"), "missing")

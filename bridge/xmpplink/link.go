@@ -90,8 +90,9 @@ type Link struct {
 	iqs  map[string]pendingIQ
 
 	ids atomic.Uint64
-	// learned is the server's domain as it showed it (SetServerDomain),
-	// read under mu too (answers).
+	// learned is the server's domain as it showed it (SetServerDomain,
+	// from the handler); atomic, not under mu, as answers reads it with
+	// mu held.
 	learned atomic.Pointer[string]
 }
 

@@ -17,7 +17,7 @@ import (
 // learned (SetServerDomain), else the component's domain less its first
 // label.
 func (l *Link) ServerDomain() string {
-	if d := l.KnownServerDomain(); d != "" {
+	if d := l.knownServerDomain(); d != "" {
 		return d
 	}
 	if i := strings.IndexByte(l.cfg.Domain, '.'); i > 0 {
@@ -26,9 +26,9 @@ func (l *Link) ServerDomain() string {
 	return l.cfg.Domain
 }
 
-// KnownServerDomain is the server's domain when configured or learned,
+// knownServerDomain is the server's domain when configured or learned,
 // "" while ServerDomain is only a guess.
-func (l *Link) KnownServerDomain() string {
+func (l *Link) knownServerDomain() string {
 	if l.cfg.ServerDomain != "" {
 		return l.cfg.ServerDomain
 	}

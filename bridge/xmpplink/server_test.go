@@ -98,8 +98,8 @@ func TestServerDomainConfiguredWins(t *testing.T) {
 		t.Errorf("ServerDomain = %q, want the configured example.org", got)
 	}
 	g := New(Config{Domain: "wa.im.example.org"})
-	if got, known := g.ServerDomain(), g.KnownServerDomain(); got != "im.example.org" || known != "" {
-		t.Errorf("before anything is known: ServerDomain %q (want the guess im.example.org), KnownServerDomain %q (want none)", got, known)
+	if got, known := g.ServerDomain(), g.knownServerDomain(); got != "im.example.org" || known != "" {
+		t.Errorf("before anything is known: ServerDomain %q (want the guess im.example.org), knownServerDomain %q (want none)", got, known)
 	}
 	g.SetServerDomain("example.org")
 	if got := g.ServerDomain(); got != "example.org" {

@@ -8,9 +8,6 @@ import (
 	"syscall"
 )
 
-// errLocked is tryLock's error when another process holds the lock.
-var errLocked = errors.New("locked by another process")
-
 // tryLock takes an exclusive lock on f without waiting; the lock goes
 // with f's close or the process's end, however it ends.
 func tryLock(f *os.File) error {

@@ -370,6 +370,12 @@ func notInUse(dir string) error {
 	return nil
 }
 
+// errLocked is tryLock's error (lock_unix.go) when another process
+// holds the lock.
+var errLocked = errors.New("locked by another process")
+
+// inUse is the error for dir whose marker tryLock could not lock: err
+// is errLocked when another demo holds it.
 func inUse(dir string, err error) error {
 	if errors.Is(err, errLocked) {
 		return fmt.Errorf("%s is in use by a passerelle-demo still running: stop it (Ctrl-C in its terminal), or choose another work folder with -dir", dir)
