@@ -377,6 +377,7 @@ func (s *Session) Logout(ctx context.Context) error {
 	s.typingKeeper().StopAll()
 	if s.d.dev == nil {
 		s.d.close()
+		s.unread.closeJournal()
 		return nil
 	}
 	if s.d.dev.ID != nil && !s.d.cli.IsConnected() {
