@@ -36,6 +36,11 @@ const inviteRoom = "joinchat"
 // inviteHost is the host of WhatsApp's invitation links.
 const inviteHost = "chat.whatsapp.com"
 
+// joinHowText tells how to join a group the user is not in, for the
+// refusals of a join of any other room.
+const joinHowText = "WhatsApp joins a group by its invitation link: join the room " + inviteRoom +
+	"@ this transport with the link (https://" + inviteHost + "/…) as the room's password"
+
 var _ sdk.ChatJoiner = (*Session)(nil)
 
 // JoinChat joins the group of the invitation link in j's password, when
@@ -48,7 +53,7 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 		return s.joinInvited(ctx, c.ChatID, g.ToNonAD(), strings.TrimSpace(j.GetPassword()))
 	}
 	if !strings.EqualFold(c.ChatID, inviteRoom) {
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s; WhatsApp joins a group by its invitation link: join the room %s@ this transport with the link (https://%s/…) as the room's password", c.ChatID, inviteRoom, inviteHost)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s; %s", c.ChatID, joinHowText)
 	}
 	pass := strings.TrimSpace(j.GetPassword())
 	if pass == "" {
