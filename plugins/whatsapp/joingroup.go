@@ -48,7 +48,7 @@ var _ sdk.ChatJoiner = (*Session)(nil)
 // c.ChatID is the group's (invited.go); any other room is NOT_FOUND,
 // saying how to join.
 func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
-	if g, err := types.ParseJID(c.ChatID); err == nil && g.Server == types.GroupServer && !strings.EqualFold(c.ChatID, inviteRoom) {
+	if g, err := types.ParseJID(c.ChatID); err == nil && g.Server == types.GroupServer {
 		// The group's own room, from its invitation (invited.go).
 		return s.joinInvited(ctx, c.ChatID, g.ToNonAD(), strings.TrimSpace(j.GetPassword()))
 	}
