@@ -76,9 +76,9 @@ func (s *Session) serviceSender(m *tg.MessageService) *pb.Sender {
 }
 
 // noticeEvent is a call's, a timer change's or another service
-// message's line (servicenotes.go) as a message from whoever made it, by the message's ID (live and in
-// history alike, so a replay or a backfill is dropped as seen); nil for
-// another service message.
+// message's line (servicenotes.go) as a message from whoever made it,
+// by the message's ID (live and in history alike, so a replay or a
+// backfill is dropped as seen); nil for a service message with no line.
 func (s *Session) noticeEvent(m *tg.MessageService, history bool) *pb.Event {
 	text, ok := s.noticeTextOf(m) // servicenotes.go
 	if !ok {

@@ -103,7 +103,7 @@ func (s *Session) joinInvited(ctx context.Context, chatID string, group types.JI
 	if inv, ok := s.invites.get(chatID); ok {
 		return s.joinByInvitation(ctx, inv)
 	}
-	return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s and hold no invitation to it; WhatsApp joins a group by its invitation link: join the room %s@ this transport with the link (https://%s/…) as the room's password", chatID, inviteRoom, inviteHost)
+	return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s and hold no invitation to it; %s", chatID, joinHowText)
 }
 
 // DeclineInvite forgets the invitation to c.ChatID: WhatsApp has no

@@ -36,6 +36,11 @@ const inviteRoom = "joinchat"
 // inviteHost is the host of WhatsApp's invitation links.
 const inviteHost = "chat.whatsapp.com"
 
+// joinHowText tells how to join a group the user is not in, for the
+// refusals of a join of any other room.
+const joinHowText = "WhatsApp joins a group by its invitation link: join the room " + inviteRoom +
+	"@ this transport with the link (https://" + inviteHost + "/…) as the room's password"
+
 var _ sdk.ChatJoiner = (*Session)(nil)
 
 // JoinChat joins the group of the invitation link in j's password, when
@@ -43,12 +48,12 @@ var _ sdk.ChatJoiner = (*Session)(nil)
 // c.ChatID is the group's (invited.go); any other room is NOT_FOUND,
 // saying how to join.
 func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
-	if g, err := types.ParseJID(c.ChatID); err == nil && g.Server == types.GroupServer && !strings.EqualFold(c.ChatID, inviteRoom) {
+	if g, err := types.ParseJID(c.ChatID); err == nil && g.Server == types.GroupServer {
 		// The group's own room, from its invitation (invited.go).
 		return s.joinInvited(ctx, c.ChatID, g.ToNonAD(), strings.TrimSpace(j.GetPassword()))
 	}
 	if !strings.EqualFold(c.ChatID, inviteRoom) {
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s; WhatsApp joins a group by its invitation link: join the room %s@ this transport with the link (https://%s/…) as the room's password", c.ChatID, inviteRoom, inviteHost)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s; %s", c.ChatID, joinHowText)
 	}
 	pass := strings.TrimSpace(j.GetPassword())
 	if pass == "" {

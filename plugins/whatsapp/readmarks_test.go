@@ -196,3 +196,23 @@ func TestUnreadJournalRewritten(t *testing.T) {
 		t.Errorf("read back: %v", got)
 	}
 }
+
+// A Logout closes the read marks' journal, that of a login whose folder
+// holds no device too (the host then removes the folder): it was left
+// open, a file held for as long as the plugin ran.
+func TestLogoutClosesUnreadJournal(t *testing.T) {
+	r := newRig(t, "")
+	s, err := r.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: "+33600000000", Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.unread.j.f == nil {
+		t.Fatal("no journal opened in the login's folder")
+	}
+	if err := s.Logout(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s.unread.j.f != nil {
+		t.Error("the journal is still open after the Logout")
+	}
+}

@@ -57,7 +57,7 @@ type unreadJournal struct {
 	log   *slog.Logger
 }
 
-// openUnread reads the journal in dir into u and opens it for the
+// open reads the journal in dir into u and opens it for the
 // changes to come; dir "" keeps nothing. A journal that cannot be read
 // or written is logged: the marks then read only the message marked
 // after a restart, as before they were kept.

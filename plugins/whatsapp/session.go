@@ -240,13 +240,16 @@ func (s *Session) connectLoop(stop chan struct{}) {
 	}
 }
 
-// connectRefused reconnects after a refusal of the connection whatsmeow
-// knows no reason for (but for a device WhatsApp no longer knows, or a
-// client it refuses): it dispatches ConnectFailure only for those, and
-// then does not reconnect by itself (it takes the disconnect as
-// expected), so the login would stay disconnected for good while said
-// to come back. Retried with backoff, as a first connection is; the
-// wait starts again once a connection is accepted.
+// connectRefused answers a refusal of the connection whatsmeow knows no
+// reason for (but for a device WhatsApp no longer knows, or a client it
+// refuses): it dispatches ConnectFailure only for those, and then does
+// not reconnect by itself (it takes the disconnect as expected), so the
+// login would stay disconnected for good while said to come back. A
+// refusal that may pass is retried with backoff, as a first connection
+// is, the wait starting again once a connection is accepted; one that
+// would come again (a device unknown, the client refused, 501), or a
+// code unknown refused more than maxRefusals times in a row, stops the
+// login saying why.
 func (s *Session) connectRefused(e *events.ConnectFailure) {
 	switch e.Reason {
 	case events.ConnectFailureNotFound, events.ConnectFailureClientUnknown:
@@ -377,6 +380,7 @@ func (s *Session) Logout(ctx context.Context) error {
 	s.typingKeeper().StopAll()
 	if s.d.dev == nil {
 		s.d.close()
+		s.unread.closeJournal()
 		return nil
 	}
 	if s.d.dev.ID != nil && !s.d.cli.IsConnected() {

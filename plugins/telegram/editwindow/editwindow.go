@@ -21,5 +21,6 @@ const Window = 48 * time.Hour
 // when it knows the message is older than Window.
 func Expired() error {
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED,
-		"telegram: correcting this message: Telegram lets a message be corrected for 48 hours after it was sent (MESSAGE_EDIT_TIME_EXPIRED)")
+		"telegram: correcting this message: Telegram lets a message be corrected for %d hours after it was sent (MESSAGE_EDIT_TIME_EXPIRED)",
+		int(Window/time.Hour))
 }
