@@ -101,11 +101,8 @@ func (s *Session) chanCodec(name string) (codec, bool) {
 // codecOf is the codec of chat chatID's text: its channel's own, or the
 // server's.
 func (s *Session) codecOf(chatID string) codec {
-	m := s.chanCodecs.Load()
-	if m != nil {
-		if c, ok := (*m)[s.chanID(chatID)]; ok {
-			return c
-		}
+	if c, ok := s.chanCodec(chatID); ok {
+		return c
 	}
 	return s.codec
 }
