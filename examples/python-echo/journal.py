@@ -255,7 +255,7 @@ class Journal:
 # The payloads that happen in the chat Event.chat_id names (a ChatEvent
 # names its chat in its Chat; the login's own events, contacts and
 # presence have none).
-IN_CHAT = {"message", "edit", "reaction", "retraction", "receipt", "typing", "member", "topic", "chat_removed", "expiry"}
+IN_CHAT = {"message", "edit", "reaction", "retraction", "receipt", "typing", "member", "topic", "chat_removed", "expiry", "invited"}
 
 
 def undeliverable(ev):

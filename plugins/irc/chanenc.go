@@ -22,21 +22,6 @@ import (
 // the connection, as the server encoding is (codecConn), picked by the
 // line's channel (lineTarget).
 
-// encodingCommand reads a message to a room that is an "/encoding"
-// command: its argument ("" for a bare "/encoding"), and ok.
-func encodingCommand(text string) (arg string, ok bool) {
-	text = strings.TrimSpace(text)
-	const word = "/encoding"
-	if strings.ContainsAny(text, "\r\n") || len(text) < len(word) || !strings.EqualFold(text[:len(word)], word) {
-		return "", false
-	}
-	rest := text[len(word):]
-	if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
-		return "", false
-	}
-	return strings.TrimSpace(rest), true
-}
-
 // serverEncodingName is how the login's server encoding is named to the
 // user.
 func (s *Session) serverEncodingName() string { return encodingName(s.codec.name) }
@@ -116,11 +101,8 @@ func (s *Session) chanCodec(name string) (codec, bool) {
 // codecOf is the codec of chat chatID's text: its channel's own, or the
 // server's.
 func (s *Session) codecOf(chatID string) codec {
-	m := s.chanCodecs.Load()
-	if m != nil {
-		if c, ok := (*m)[s.chanID(chatID)]; ok {
-			return c
-		}
+	if c, ok := s.chanCodec(chatID); ok {
+		return c
 	}
 	return s.codec
 }

@@ -2,7 +2,6 @@ package irc_test
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -120,16 +119,9 @@ func TestEndToEndLegacyLoginID(t *testing.T) {
 
 	g.Stop()
 	rewriteLogin(t, g, "alice@localhost", func(l *store.Login) {
-		var acc map[string]any
-		if err := json.Unmarshal(l.SavedState, &acc); err != nil {
-			t.Fatal(err)
-		}
-		acc["sasl_user"], acc["sasl_password"] = "alice", "pw" // ngircd has no SASL
-		b, err := json.Marshal(acc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.SavedState = b
+		l.SavedState = editState(t, l.SavedState, func(acc map[string]any) {
+			acc["sasl_user"], acc["sasl_password"] = "alice", "pw" // ngircd has no SASL
+		})
 	})
 	g.Run()
 	g.WaitReady(alice)

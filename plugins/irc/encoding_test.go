@@ -1,7 +1,6 @@
 package irc_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -240,16 +239,7 @@ func TestServerEncodingSavedSecretRefusedAtConnect(t *testing.T) {
 	f := srv.fields("kit")
 	f["server_password"] = "пароль€"
 	login := p.Login("", f)
-	var acc map[string]any
-	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
-		t.Fatal(err)
-	}
-	acc["encoding"] = "koi8-r"
-	saved, err := json.Marshal(acc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Connect(login.LoginId, saved)
+	p.Connect(login.LoginId, editState(t, login.SavedState, func(acc map[string]any) { acc["encoding"] = "koi8-r" }))
 	ev := evs.NextEvent(func(ev *pb.Event) bool {
 		s := ev.GetLoginState().GetState()
 		return s != pb.LoginState_LOGIN_STATE_UNKNOWN && s != pb.LoginState_LOGIN_STATE_CONNECTING

@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -378,4 +379,20 @@ func TestSASLRefused(t *testing.T) {
 	if st.GetLoginState().State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.GetLoginState().Message, "SASL") {
 		t.Errorf("login state %v, want bad credentials naming SASL", st.GetLoginState())
 	}
+}
+
+// editState is a login's saved state (its Account's JSON) changed by
+// edit, as a login saved by an older plugin, or by hand, may have it.
+func editState(t *testing.T, saved []byte, edit func(acc map[string]any)) []byte {
+	t.Helper()
+	var acc map[string]any
+	if err := json.Unmarshal(saved, &acc); err != nil {
+		t.Fatalf("the saved state: %v", err)
+	}
+	edit(acc)
+	b, err := json.Marshal(acc)
+	if err != nil {
+		t.Fatalf("the saved state edited: %v", err)
+	}
+	return b
 }

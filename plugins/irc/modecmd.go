@@ -21,21 +21,6 @@ import (
 // the server's chat does: the server's refusal comes there (server.go),
 // its MODE echo in the room (modes.go).
 
-// modeCommand reads a message to a room that is a "/mode" command: its
-// arguments ("" for a bare "/mode"), and ok. A message of several lines
-// is none.
-func modeCommand(text string) (args string, ok bool) {
-	text = strings.TrimSpace(text)
-	if strings.ContainsAny(text, "\r\n") || len(text) < len("/mode") || !strings.EqualFold(text[:len("/mode")], "/mode") {
-		return "", false
-	}
-	rest := text[len("/mode"):]
-	if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
-		return "", false // "/moderate": another word
-	}
-	return strings.TrimSpace(rest), true
-}
-
 // roomMode runs "/mode args" typed in the room of the channel chatID,
 // whose name on the server is name.
 func (s *Session) roomMode(ctx context.Context, conn *ircevent.Connection, chatID, name, args string) (sdk.Result, error) {

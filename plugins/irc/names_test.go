@@ -1,7 +1,6 @@
 package irc_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -184,17 +183,10 @@ func TestControlCharacterChannelLegacyKey(t *testing.T) {
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()
 	login := p.Login("", srv.fields("kit"))
-	var acc map[string]any
-	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
-		t.Fatal(err)
-	}
-	acc["channels"] = []string{"#\x02Bold\x02"}
-	acc["keys"] = map[string]string{"#\x02bold\x02": "sesame"}
-	saved, err := json.Marshal(acc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Connect(login.LoginId, saved)
+	p.Connect(login.LoginId, editState(t, login.SavedState, func(acc map[string]any) {
+		acc["channels"] = []string{"#\x02Bold\x02"}
+		acc["keys"] = map[string]string{"#\x02bold\x02": "sesame"}
+	}))
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 	if got := srv.got("JOIN "); got != "JOIN #\x02Bold\x02 sesame" {
 		t.Errorf("sent %q, want the JOIN with the key saved under the old ID", got)

@@ -1,7 +1,6 @@
 package irc_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -411,13 +410,9 @@ func TestManyChannelsJoinedInFewLines(t *testing.T) {
 	f := srv.fields("kit")
 	f["channels"] = strings.Join(chans, ",")
 	login := p.Login("", f)
-	var acc map[string]any
-	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
-		t.Fatal(err)
-	}
-	acc["keys"] = map[string]string{"#channel-with-a-long-name-07": "sesame", "#channel-with-a-long-name-42": "open"}
-	state, _ := json.Marshal(acc)
-	p.Connect(login.LoginId, state)
+	p.Connect(login.LoginId, editState(t, login.SavedState, func(acc map[string]any) {
+		acc["keys"] = map[string]string{"#channel-with-a-long-name-07": "sesame", "#channel-with-a-long-name-42": "open"}
+	}))
 	joined := map[string]bool{}
 	evs.NextEvent(func(ev *pb.Event) bool {
 		if ev.GetChat() != nil {

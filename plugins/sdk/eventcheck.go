@@ -37,7 +37,7 @@ func inChat(ev *pb.Event) bool {
 	switch ev.Payload.(type) {
 	case *pb.Event_Message, *pb.Event_Edit, *pb.Event_Reaction, *pb.Event_Retraction,
 		*pb.Event_Receipt, *pb.Event_Typing, *pb.Event_Member, *pb.Event_Topic,
-		*pb.Event_ChatRemoved, *pb.Event_Expiry:
+		*pb.Event_ChatRemoved, *pb.Event_Expiry, *pb.Event_Invited:
 		return true
 	}
 	return false

@@ -31,8 +31,6 @@ func isInvite(room string) func(xmpptest.Stanza) bool {
 func TestGatewayInvitationShown(t *testing.T) {
 	d, _ := startFake(t)
 	g, user := gatewayAlice(t, d)
-	loginByQR(t, g, user, d)
-	g.WaitRoster(user, "bob on the roster", func(m map[string]gatewaytest.RosterItem) bool { return m[g.JID(bob)].Name == "Bob" })
 	gid := invitedGroup(d)
 	room := g.JID(hexGroup(gid))
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob", DataMessage: &fakesignal.DataMessage{

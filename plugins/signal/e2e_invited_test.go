@@ -26,6 +26,8 @@ func gatewayAlice(t *testing.T, d *fakesignal.Daemon) (*gatewaytest.Gateway, *xm
 	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "signal", PluginConfig: `socket = "` + d.Path() + `"`, Privileged: true})
 	user := g.User("alice")
 	g.WaitReady(user)
+	loginByQR(t, g, user, d)
+	g.WaitRoster(user, "bob on the roster", func(m map[string]gatewaytest.RosterItem) bool { return m[g.JID(bob)].Name == "Bob" })
 	return g, user
 }
 
@@ -55,8 +57,6 @@ func discoIsRoom(t *testing.T, user *xmpptest.Client, addr string) bool {
 func TestGatewayInvitedGroupDiscoIsRoom(t *testing.T) {
 	d, _ := startFake(t)
 	g, user := gatewayAlice(t, d)
-	loginByQR(t, g, user, d)
-	g.WaitRoster(user, "bob on the roster", func(m map[string]gatewaytest.RosterItem) bool { return m[g.JID(bob)].Name == "Bob" })
 	gid := invitedGroup(d)
 	room := g.JID(hexGroup(gid))
 	if !discoIsRoom(t, user, room) {
@@ -78,8 +78,6 @@ func TestGatewayInvitedGroupDiscoIsRoom(t *testing.T) {
 func TestGatewayInvitationDeclinedByMUC(t *testing.T) {
 	d, member := startFake(t)
 	g, user := gatewayAlice(t, d)
-	loginByQR(t, g, user, d)
-	g.WaitRoster(user, "bob on the roster", func(m map[string]gatewaytest.RosterItem) bool { return m[g.JID(bob)].Name == "Bob" })
 	gid := invitedGroup(d)
 	room := g.JID(hexGroup(gid))
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)

@@ -92,3 +92,15 @@ func waitLogged(t *testing.T, s *session, what string, says ...string) {
 		}
 	}
 }
+
+// waitGroupsRead waits until the session has read its groups at its
+// connection (signal-cli's listGroups asked once), so that a test counts
+// or breaks only the reads that come after. It fails the test after 10 s.
+func waitGroupsRead(t *testing.T, d *fakesignal.Daemon) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); d.Calls("listGroups") == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the session never read its groups")
+		}
+	}
+}

@@ -3,7 +3,6 @@ package signal_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
@@ -74,12 +73,7 @@ func TestInviteGroupUnreadLogged(t *testing.T) {
 	erin := fakesignal.NewUUID()
 	d.NoProfileKey(erin)
 	s := newSession(t, d)
-	// The session's own read of the groups at its connection is done.
-	for deadline := time.Now().Add(10 * time.Second); d.Calls("listGroups") == 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the session never read its groups")
-		}
-	}
+	waitGroupsRead(t, d)
 	// The one read after the update fails.
 	d.FailNext("listGroups", -1, "listGroups broke")
 	if res := s.do(hexGroup(gid), &pb.Invite{UserId: erin}); res.Error != nil {
@@ -96,11 +90,7 @@ func TestInviteReadsGroupOnce(t *testing.T) {
 	erin := fakesignal.NewUUID()
 	d.NoProfileKey(erin)
 	s := newSession(t, d)
-	for deadline := time.Now().Add(10 * time.Second); d.Calls("listGroups") == 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the session never read its groups")
-		}
-	}
+	waitGroupsRead(t, d)
 	before := d.Calls("listGroups")
 	group := hexGroup(gid)
 	if res := s.do(group, &pb.Invite{UserId: erin}); res.Error != nil {
