@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	"golang.org/x/sync/singleflight"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -36,6 +37,27 @@ type chatState struct {
 type chatStates struct {
 	mu sync.Mutex
 	m  map[int64]chatState
+	// asking is the getChat calls under way, by chat ID: the gateway
+	// asks ChatInfo and the chat's picture of a new room at once, and
+	// each would otherwise ask Telegram (its rate limit is the bot's).
+	asking singleflight.Group
+}
+
+// getChat asks Telegram about chat id, once for callers asking at the
+// same time, and keeps its timer and pin.
+func (s *Session) getChat(ctx context.Context, id int64) (*models.ChatFullInfo, error) {
+	v, err, _ := s.states.asking.Do(strconv.FormatInt(id, 10), func() (any, error) {
+		info, err := s.bot.GetChat(ctx, &bot.GetChatParams{ChatID: id})
+		if err != nil {
+			return nil, err
+		}
+		s.states.note(info)
+		return info, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*models.ChatFullInfo), nil
 }
 
 // note keeps getChat's answer about a chat, and returns its state.
@@ -84,12 +106,11 @@ func (s *Session) withState(ctx context.Context, out *pb.Chat, id int64, thread 
 		if s.bot == nil {
 			return out
 		}
-		info, err := s.bot.GetChat(ctx, &bot.GetChatParams{ChatID: id})
-		if err != nil {
+		if _, err := s.getChat(ctx, id); err != nil {
 			s.log.Info("telegram bot: a chat's timer and pin could not be looked up", "chat", id, "err", err)
 			return out
 		}
-		st = s.states.note(info)
+		st, _ = s.states.get(id)
 	}
 	out.Timer = &pb.ChatTimer{Seconds: int64(st.timer)}
 	if st.pinned != 0 && (thread == 0 || st.thread == thread) {

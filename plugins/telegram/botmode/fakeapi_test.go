@@ -63,6 +63,9 @@ type fakeAPI struct {
 	// message sent days before the test).
 	sentAt  map[string]int64
 	sentAgo time.Duration
+	// getChatGate, when set, holds each getChat answer until it is
+	// closed (calls asked at the same time).
+	getChatGate chan struct{}
 }
 
 type fakeUpdate struct {
@@ -378,7 +381,11 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case "getChat":
 		f.mu.Lock()
 		res, found := f.chatJS[p["chat_id"]]
+		gate := f.getChatGate
 		f.mu.Unlock()
+		if gate != nil {
+			<-gate
+		}
 		if !found {
 			apiFail(w, http.StatusBadRequest, "Bad Request: chat not found")
 			return

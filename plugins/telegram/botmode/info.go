@@ -110,11 +110,10 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		if s.bot == nil {
 			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "telegram bot: not logged in")
 		}
-		info, err := s.bot.GetChat(ctx, &bot.GetChatParams{ChatID: id})
+		info, err := s.getChat(ctx, id) // chatstate.go
 		if err != nil {
 			return nil, commandError("looking this chat up", err)
 		}
-		s.states.note(info) // chatstate.go
 		c = chat{ID: info.ID, Type: info.Type, Title: info.Title, Username: info.Username,
 			Name:   userName(&models.User{ID: id, FirstName: info.FirstName, LastName: info.LastName, Username: info.Username}),
 			Avatar: pictureOf(info.Photo), AvatarKnown: true}

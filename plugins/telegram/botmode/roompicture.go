@@ -54,11 +54,10 @@ func newPictureOf(sizes []models.PhotoSize) *avatar {
 // learnPicture asks Telegram for a chat's picture and keeps it with the
 // chat, when the chat is one the bot knows.
 func (s *Session) learnPicture(ctx context.Context, id int64) (*avatar, error) {
-	info, err := s.bot.GetChat(ctx, &bot.GetChatParams{ChatID: id})
+	info, err := s.getChat(ctx, id) // chatstate.go
 	if err != nil {
 		return nil, commandError("looking up the chat's picture", err)
 	}
-	s.states.note(info) // chatstate.go
 	a := pictureOf(info.Photo)
 	if _, ok := s.chats.head(id); ok {
 		s.chats.update(id, func(c *chat) { c.Avatar, c.AvatarKnown = a, true })

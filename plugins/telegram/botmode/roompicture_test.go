@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/sdk"
 
@@ -202,5 +203,55 @@ func TestForumRenameRenamesTopics(t *testing.T) {
 	}
 	if data, _, err := s.ChatAvatar(ctx, plans); err != nil || string(data) != "forum jpeg" {
 		t.Errorf("ChatAvatar of a topic: %q %v, want the forum's picture", data, err)
+	}
+}
+
+// The gateway asks about a new room several ways at once (its info, its
+// picture): Telegram is asked once, each caller getting the answer. It
+// was asked once per caller, each a call against the bot's rate limit
+// (TestGatewayGroupPicture saw two under load).
+func TestGetChatAskedOnceAtATime(t *testing.T) {
+	api := newFakeAPI(t)
+	group := fmt.Sprint(groupID)
+	api.chatJS[group] = groupChatJSON("gpic1")
+	api.addFile("gpic1", []byte("jpeg of the group"))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	gate := make(chan struct{})
+	api.mu.Lock()
+	api.getChatGate = gate
+	api.mu.Unlock()
+	ctx := context.Background()
+	type answer struct {
+		avatar string
+		err    error
+	}
+	answers := make(chan answer, 3)
+	for range 3 {
+		go func() {
+			c, err := s.ChatInfo(ctx, group)
+			answers <- answer{c.GetAvatarId(), err}
+		}()
+	}
+	// The first caller's getChat has reached Telegram; the others are
+	// given a while to reach it too, as they did without the one flight
+	// (a slow start makes this test pass, never fail, wrongly).
+	deadline := time.Now().Add(10 * time.Second)
+	for len(api.callsOf("getChat")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("getChat never asked")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(gate)
+	for range 3 {
+		if a := <-answers; a.err != nil || a.avatar != "ugpic1" {
+			t.Errorf("ChatInfo asked at once: avatar %q, %v; want ugpic1", a.avatar, a.err)
+		}
+	}
+	if n := len(api.callsOf("getChat")); n != 1 {
+		t.Errorf("getChat asked %d times by three ChatInfo calls at once, want 1", n)
 	}
 }
