@@ -129,7 +129,8 @@ func firstNonEmpty(a, b string) string {
 // query fills page; see QueryArchive.
 func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *ArchivePage) error {
 	// The range [lo, hi) in o key space: the places where a message of
-	// the time bounds can be (timeBounds), walked with match.
+	// the time bounds can be (Start and End widened by the room's spread,
+	// roomMeta), walked with match.
 	lo := make([]byte, oKeyLen)
 	hi := bytes.Repeat([]byte{0xff}, oKeyLen+1) // above every o key
 	timed := !q.Start.IsZero() || !q.End.IsZero()
