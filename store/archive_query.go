@@ -158,10 +158,9 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 		if v == nil {
 			return false, fmt.Errorf("%w: %s: sender index entry without its message", ErrCorrupt, room)
 		}
-		d := newDec(v)
-		shown := d.time()
-		if d.err != nil {
-			return false, fmt.Errorf("store: archived message in %s: %w", room, d.err)
+		shown, err := shownTime(v)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", room, err)
 		}
 		return q.within(shown), nil
 	}
