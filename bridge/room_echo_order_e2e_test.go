@@ -25,8 +25,8 @@ func TestRoomOwnMessageBeforeItsRepeat(t *testing.T) {
 	for i := range n {
 		groupchat(t, alice, fmt.Sprintf("o%02d", i))
 	}
-	// pos[who+body] is the place of each live message among the room's
-	// archived ones.
+	// livePos["nick body"] is the place of each message among those the
+	// client got live; mamPos, below, among the room's archived ones.
 	livePos := map[string]int{}
 	for k := 0; len(livePos) < 2*n; k++ {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)

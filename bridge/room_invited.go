@@ -50,7 +50,7 @@ func (s *session) invitedEvent(d delivery, inv *pb.InvitedEvent) [][]byte {
 		// in it, and a group one is not in may have no disco#info name.
 		reason = "Invitation to “" + inv.GetChatName() + "”"
 	}
-	if reason != "" {
+	if reason = wire.XMLSafe(reason); reason != "" {
 		w.Leaf("reason", "", reason)
 	}
 	w.End()

@@ -47,10 +47,8 @@ func TestReflectQueue(t *testing.T) {
 	// Ticket 6 never settles: 7 goes on after the bound.
 	stuck, next := q.take(), q.take()
 	_ = stuck
-	start := time.Now()
-	q.wait(next, 50*time.Millisecond)
-	if d := time.Since(start); d < 50*time.Millisecond || d > 5*time.Second {
-		t.Errorf("waited %v behind a stuck ticket, want the bound", d)
+	if q.wait(next, 50*time.Millisecond) {
+		t.Errorf("the wait behind a stuck ticket said it was ready, want it to give up at the bound")
 	}
 }
 

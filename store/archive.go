@@ -253,6 +253,17 @@ func decodeArchived(epoch uint64, k, v []byte) (ArchivedMessage, error) {
 	return m, nil
 }
 
+// shownTime is the shown Time of the o value v, read alone (a time
+// bound's match, learnSpread).
+func shownTime(v []byte) (time.Time, error) {
+	d := newDec(v)
+	t := d.time()
+	if d.err != nil {
+		return time.Time{}, fmt.Errorf("store: archived message: %w", d.err)
+	}
+	return t, nil
+}
+
 // roomMeta is a room's meta record.
 type roomMeta struct {
 	epoch, next, count uint64
@@ -309,10 +320,9 @@ func (r *roomBkts) learnSpread(m *roomMeta) error {
 		if len(k) != oKeyLen {
 			return fmt.Errorf("%w: archive key of %d bytes", ErrCorrupt, len(k))
 		}
-		d := newDec(v)
-		shown := d.time()
-		if d.err != nil {
-			return fmt.Errorf("store: archived message: %w", d.err)
+		shown, err := shownTime(v)
+		if err != nil {
+			return err
 		}
 		m.widen(keyTime(k), shown)
 	}

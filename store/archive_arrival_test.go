@@ -13,12 +13,7 @@ import (
 // and, after a reopen, from bbolt.
 func TestArchiveArrivalOrder(t *testing.T) {
 	db := openTemp(t)
-	at := func(n int) time.Time { return archBase.Add(time.Duration(n) * time.Minute) }
-	live := func(n int) ArchivedMessage {
-		m := archMsg(n, archBase)
-		m.Time, m.Arrived = at(n), at(n)
-		return m
-	}
+	at, live := archMinute, liveArch
 	res, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{live(10), live(11)})
 	must(t, err)
 	seen := res[1].StanzaID // what a client saw last

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -129,7 +130,8 @@ func firstNonEmpty(a, b string) string {
 // query fills page; see QueryArchive.
 func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *ArchivePage) error {
 	// The range [lo, hi) in o key space: the places where a message of
-	// the time bounds can be (timeBounds), walked with match.
+	// the time bounds can be (Start and End widened by the room's spread,
+	// roomMeta), walked with match.
 	lo := make([]byte, oKeyLen)
 	hi := bytes.Repeat([]byte{0xff}, oKeyLen+1) // above every o key
 	timed := !q.Start.IsZero() || !q.End.IsZero()
@@ -156,10 +158,9 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 		if v == nil {
 			return false, fmt.Errorf("%w: %s: sender index entry without its message", ErrCorrupt, room)
 		}
-		d := newDec(v)
-		shown := d.time()
-		if d.err != nil {
-			return false, fmt.Errorf("store: archived message in %s: %w", room, d.err)
+		shown, err := shownTime(v)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", room, err)
 		}
 		return q.within(shown), nil
 	}
@@ -222,25 +223,34 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 		page.Count = int(meta.count)
 	}
 	c := b.Cursor()
-	var keys [][]byte
-	// One match past the page says it is not complete: walk on to it
-	// (or out of the range) once the page is full.
-	if !q.Latest {
-		k, _ := c.Seek(plo)
-		for ; k != nil && bytes.Compare(k, phi) < 0; k, _ = c.Next() {
+	// walk takes the o keys of up to q.Max matches from k on, stepping
+	// with next while in; it reports whether it ran out of the range.
+	// One match past the page says it is not complete: it walks on to
+	// it (or out of the range) once the page is full.
+	walk := func(k []byte, next func() ([]byte, []byte), in func([]byte) bool) (keys [][]byte, complete bool, err error) {
+		for ; k != nil && in(k); k, _ = next() {
 			ok, err := match(k[len(prefix):])
 			if err != nil {
-				return err
+				return nil, false, err
 			}
 			if !ok {
 				continue
 			}
 			if len(keys) == q.Max {
-				break
+				return keys, false, nil
 			}
 			keys = append(keys, k[len(prefix):])
 		}
-		page.Complete = k == nil || bytes.Compare(k, phi) >= 0
+		return keys, true, nil
+	}
+	var keys [][]byte
+	var err error
+	if !q.Latest {
+		k, _ := c.Seek(plo)
+		keys, page.Complete, err = walk(k, c.Next, func(k []byte) bool { return bytes.Compare(k, phi) < 0 })
+		if err != nil {
+			return err
+		}
 	} else {
 		k, _ := c.Seek(phi)
 		if k == nil {
@@ -248,23 +258,11 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 		} else {
 			k, _ = c.Prev()
 		}
-		for ; k != nil && bytes.Compare(k, plo) >= 0; k, _ = c.Prev() {
-			ok, err := match(k[len(prefix):])
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			if len(keys) == q.Max {
-				break
-			}
-			keys = append(keys, k[len(prefix):])
+		keys, page.Complete, err = walk(k, c.Prev, func(k []byte) bool { return bytes.Compare(k, plo) >= 0 })
+		if err != nil {
+			return err
 		}
-		page.Complete = k == nil || bytes.Compare(k, plo) < 0
-		for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
-			keys[i], keys[j] = keys[j], keys[i]
-		}
+		slices.Reverse(keys)
 	}
 	page.Messages = make([]ArchivedMessage, 0, len(keys))
 	for _, k := range keys {

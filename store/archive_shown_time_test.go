@@ -18,12 +18,7 @@ import (
 // order. The same from the log and, after a reopen, from bbolt.
 func TestArchiveTimeBoundsShownTime(t *testing.T) {
 	db := openTemp(t)
-	at := func(n int) time.Time { return archBase.Add(time.Duration(n) * time.Minute) }
-	live := func(n int) ArchivedMessage {
-		m := archMsg(n, archBase)
-		m.Time, m.Arrived = at(n), at(n)
-		return m
-	}
+	at, live := archMinute, liveArch
 	_, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{live(10), live(11)})
 	must(t, err)
 	// Sent at 10:10:30 while the gateway was away; it came at 10:12,
@@ -67,9 +62,8 @@ func TestArchiveTimeBoundsShownTime(t *testing.T) {
 // until the next append learns them, and after.
 func TestArchiveTimeBoundsOldMeta(t *testing.T) {
 	db := openTemp(t)
-	at := func(n int) time.Time { return archBase.Add(time.Duration(n) * time.Minute) }
-	m := archMsg(10, archBase)
-	m.Time, m.Arrived = at(10), at(10)
+	at := archMinute
+	m := liveArch(10)
 	late := archMsg(7, archBase)
 	late.Time, late.Arrived = at(7), at(30) // a day's lateness would do the same
 	_, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{m, late})
@@ -102,9 +96,7 @@ func TestArchiveTimeBoundsOldMeta(t *testing.T) {
 		if got := remoteIDs(page.Messages); !slices.Equal(got, []string{"r7"}) {
 			t.Errorf("%s: until 10:08: %v, want [r7]", step, got)
 		}
-		next := archMsg(40, archBase)
-		next.Time, next.Arrived = at(40), at(40)
-		_, err = db.AppendArchive(bg, testRoom, []ArchivedMessage{next})
+		_, err = db.AppendArchive(bg, testRoom, []ArchivedMessage{liveArch(40)})
 		must(t, err)
 	}
 }

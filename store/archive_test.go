@@ -32,6 +32,17 @@ func archMsg(n int, base time.Time) ArchivedMessage {
 
 var archBase = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 
+// archMinute is archBase plus n minutes.
+func archMinute(n int) time.Time { return archBase.Add(time.Duration(n) * time.Minute) }
+
+// liveArch is message n of archMsg shown, and arrived, at archMinute(n):
+// a live message.
+func liveArch(n int) ArchivedMessage {
+	m := archMsg(n, archBase)
+	m.Time, m.Arrived = archMinute(n), archMinute(n)
+	return m
+}
+
 // fillArchive appends messages 0..n-1 of room, in batches of batch, the
 // second half of each batch first (older messages after newer ones, as
 // backfill brings them). It returns the remote IDs in time order.
