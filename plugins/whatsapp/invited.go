@@ -22,9 +22,10 @@ import (
 // room; that join is JoinGroupWithInvite (joinByInvitation). The
 // password carries all the join needs, so an invitation accepted after a
 // restart still joins; the invitations received in this run are kept too
-// (pendingInvites), for a join of the room without the password. Group
-// IDs answer disco as rooms (join_chat_pattern), so that a client offers
-// the join before the user is in. WhatsApp has no decline: a decline
+// (pendingInvites), for a join of the room without the password, until
+// a join succeeds (joinInvitation). Group IDs answer disco as rooms
+// (join_chat_pattern), so that a client offers the join before the user
+// is in. WhatsApp has no decline: a decline
 // (DeclineInvite) forgets the invitation here and tells the user so in
 // the inviter's chat; the inviter is not told, the invitation lapses at
 // its expiry.
@@ -98,12 +99,23 @@ func (s *Session) joinInvited(ctx context.Context, chatID string, group types.JI
 		if inv.group != group {
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: that password is the invitation to %s, not to %s", inv.group, chatID)
 		}
-		return s.joinByInvitation(ctx, inv)
+		return s.joinInvitation(ctx, inv)
 	}
 	if inv, ok := s.invites.get(chatID); ok {
-		return s.joinByInvitation(ctx, inv)
+		return s.joinInvitation(ctx, inv)
 	}
 	return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s and hold no invitation to it; %s", chatID, joinHowText)
+}
+
+// joinInvitation joins by inv and, joined, forgets the invitation
+// received for its group, so that a later decline does not tell the
+// user they declined a group they are in.
+func (s *Session) joinInvitation(ctx context.Context, inv invitation) (string, error) {
+	joined, err := s.joinByInvitation(ctx, inv)
+	if err == nil {
+		s.invites.take(inv.group.String())
+	}
+	return joined, err
 }
 
 // DeclineInvite forgets the invitation to c.ChatID: WhatsApp has no

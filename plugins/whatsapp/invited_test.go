@@ -114,3 +114,42 @@ func TestJoinChatPatternGroups(t *testing.T) {
 		}
 	}
 }
+
+// A join of the group's room, by the invitation received or by its
+// password, forgets the invitation: a later decline is NOT_FOUND and
+// tells the user nothing. Before, the invitation stayed after a join
+// without the password, and a decline said "You declined…" of a group
+// the user had joined.
+func TestJoinForgetsInvitation(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	exp := time.Now().Add(72 * time.Hour).Truncate(time.Second)
+	for _, tc := range []struct {
+		group, code string
+		byPassword  bool
+	}{{"120363000000000710", "KnIt00", false}, {"120363000000000711", "KnIt01", true}} {
+		g, code, byPassword := linkGroup(tc.group, "Knitting", false), tc.code, tc.byPassword
+		fake.AddInvitation(g, alice, code, exp)
+		from := r.host.count()
+		fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "GJ" + code, Timestamp: time.Now(), PushName: "Alice"},
+			inviteMsg(g, code, exp))
+		ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetInvited() != nil && ev.ChatId == g.JID.String() })
+		j := &pb.JoinChat{Nick: "me"}
+		if byPassword {
+			j.Password = ev.GetInvited().GetPassword()
+		}
+		if joined, err := s.JoinChat(ctx, sdk.Call{ChatID: g.JID.String()}, j); err != nil || joined != g.JID.String() {
+			t.Fatalf("join (by password: %v): %q, %v", byPassword, joined, err)
+		}
+		from = r.host.count()
+		if err := s.DeclineInvite(ctx, sdk.Call{ChatID: g.JID.String()}, &pb.DeclineInvite{}); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+			t.Errorf("decline after a join (by password: %v): %v, want NOT_FOUND", byPassword, err)
+		}
+		for _, ev := range r.host.since(from) {
+			if strings.Contains(ev.GetMessage().GetText(), "You declined") {
+				t.Errorf("decline after a join (by password: %v) told the user %q", byPassword, ev.GetMessage().GetText())
+			}
+		}
+	}
+}

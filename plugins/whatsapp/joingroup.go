@@ -61,7 +61,7 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "whatsapp: to join a group by its invitation link, give the link (https://%s/…) as the room's password", inviteHost)
 	}
 	if inv, ok := parseInvitation(pass); ok {
-		return s.joinByInvitation(ctx, inv)
+		return s.joinInvitation(ctx, inv)
 	}
 	if len(pass) >= len(invitationPrefix) && strings.EqualFold(pass[:len(invitationPrefix)], invitationPrefix) {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %q is no invitation WhatsApp sent: copy the password from the invitation's message whole", pass)
