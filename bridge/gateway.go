@@ -7,12 +7,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"time"
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
+	"passerelle.im/passerelle/internal/buildinfo"
 	"passerelle.im/passerelle/store"
 )
 
@@ -20,15 +20,10 @@ import (
 // it with -ldflags "-X passerelle.im/passerelle/bridge.Version=...".
 var Version = ""
 
-// version returns Version, else the module version from the build.
+// version returns Version, else what the build says (buildinfo.Version),
+// as `passerelle version` and the plugins do.
 func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
+	return buildinfo.Version(Version)
 }
 
 // Run runs the gateway until ctx is cancelled: it opens the store, then

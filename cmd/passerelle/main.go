@@ -25,13 +25,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"syscall"
 	"time"
 
 	"passerelle.im/passerelle/bridge"
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/xmpplink"
+	"passerelle.im/passerelle/internal/buildinfo"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -259,36 +259,6 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "version\n\nPrint the version of passerelle and of the Go toolchain that built it.\n", args, stdout, stderr); done {
 		return code
 	}
-	fmt.Fprintf(stdout, "passerelle %s %s %s/%s\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "passerelle %s %s %s/%s\n", buildinfo.Version(version), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return 0
-}
-
-// versionString returns the version set at link time, else the module
-// version, else the VCS revision the binary was built from, else "devel".
-func versionString() string {
-	if version != "" {
-		return version
-	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = "-dirty"
-			}
-		}
-	}
-	if rev != "" {
-		return "devel-" + rev[:min(12, len(rev))] + modified
-	}
-	return "devel"
 }

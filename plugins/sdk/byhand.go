@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime/debug"
+
+	"passerelle.im/passerelle/internal/buildinfo"
 )
 
 // byHand answers a plugin binary run by hand, that is without the
@@ -37,36 +38,9 @@ It is not run by hand. "%s version" prints its version.
 		fmt.Fprint(stdout, text)
 		return 0, true
 	case "version", "-version", "--version":
-		fmt.Fprintf(stdout, "%s %s (plugin contract %d)\n", name, buildVersion(), APIVersion)
+		fmt.Fprintf(stdout, "%s %s (plugin contract %d)\n", name, buildinfo.Version(""), APIVersion)
 		return 0, true
 	}
 	fmt.Fprintf(stderr, "%s: unknown argument %q\n\n%s", name, args[1], text)
 	return 2, true
-}
-
-// buildVersion is the binary's module version, else the VCS revision it
-// was built from, else "devel", as the gateway's own version says.
-func buildVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = "-dirty"
-			}
-		}
-	}
-	if rev != "" {
-		return "devel-" + rev[:min(12, len(rev))] + modified
-	}
-	return "devel"
 }

@@ -1,0 +1,43 @@
+// Package buildinfo says which build a passerelle binary is: the gateway
+// and the plugins built from this module tell their version the same way.
+package buildinfo
+
+import "runtime/debug"
+
+// Version is the binary's version: set, a version given at link time
+// (-ldflags -X), when not empty; else the main module's version; else
+// "devel-" and the VCS revision it was built from (12 characters,
+// "-dirty" added when the tree had changes); else "devel".
+func Version(set string) string {
+	if set != "" {
+		return set
+	}
+	info, ok := debug.ReadBuildInfo()
+	return fromBuild(info, ok)
+}
+
+// fromBuild is the version that the build information info (ok false
+// when the binary has none) gives.
+func fromBuild(info *debug.BuildInfo, ok bool) string {
+	if !ok || info == nil {
+		return "devel"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "-dirty"
+			}
+		}
+	}
+	if rev != "" {
+		return "devel-" + rev[:min(12, len(rev))] + modified
+	}
+	return "devel"
+}
