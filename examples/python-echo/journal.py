@@ -258,6 +258,11 @@ class Journal:
 IN_CHAT = {"message", "edit", "reaction", "retraction", "receipt", "typing", "member", "topic", "chat_removed", "expiry", "invited"}
 
 
+def with_article(kind):
+    """kind after its indefinite article: "an invited", "a message"."""
+    return ("an " if kind and kind[0] in "aeiou" else "a ") + kind
+
+
 def undeliverable(ev):
     """What ev lacks that the gateway needs to deliver it, or ""."""
     kind = ev.WhichOneof("payload")
@@ -265,9 +270,9 @@ def undeliverable(ev):
         return "it has no payload (message, typing, login_state, ...): nothing to deliver"
     # A login step belongs to a login process, which has no login ID yet.
     if not ev.login_id and kind != "login_step":
-        return "a %s event with no login_id: the gateway delivers a login's events to its user alone" % kind
+        return "%s event with no login_id: the gateway delivers a login's events to its user alone" % with_article(kind)
     if not ev.chat_id and kind in IN_CHAT:
-        return "a %s event with no chat_id: it happens in a chat, which the gateway addresses by it" % kind
+        return "%s event with no chat_id: it happens in a chat, which the gateway addresses by it" % with_article(kind)
     return ""
 
 

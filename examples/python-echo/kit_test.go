@@ -73,7 +73,8 @@ bad = [pb.Event(login_id="alice", chat_id="echo", event_id="nopayload"),
        pb.Event(chat_id="echo", event_id="nologin", message=pb.MessageEvent(text="hi")),
        pb.Event(login_id="alice", event_id="nochat", message=pb.MessageEvent(text="hi")),
        pb.Event(login_id="alice", typing=pb.TypingEvent()),
-       pb.Event(login_id="alice", event_id="inv", invited=pb.InvitedEvent(chat_name="g"))]
+       pb.Event(login_id="alice", event_id="inv", invited=pb.InvitedEvent(chat_name="g")),
+       pb.Event(login_id="alice", event_id="ed", edit=pb.EditEvent())]
 for ev in bad:
     assert j.emit(ev) == 0, ev
 good = [pb.Event(login_step=pb.LoginStep(process_id="p")),
@@ -86,7 +87,8 @@ j.close()
 		"nologin":   "a message event with no login_id",
 		"nochat":    "a message event with no chat_id",
 		"":          "a typing event with no chat_id",
-		"inv":       "a invited event with no chat_id",
+		"inv":       "an invited event with no chat_id",
+		"ed":        "an edit event with no chat_id",
 	}
 	for _, l := range logged {
 		id, _ := l["event_id"].(string)

@@ -3,6 +3,7 @@ package sdk
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -19,15 +20,24 @@ func checkEvent(ev *pb.Event) error {
 	if ev.Payload == nil {
 		return fmt.Errorf("%w: it has no payload (message, typing, login_state, ...): nothing to deliver", errInvalidEvent)
 	}
-	kind := eventKind(ev)
+	kind := withArticle(eventKind(ev))
 	// A login step belongs to a login process, which has no login ID yet.
 	if ev.LoginId == "" && ev.GetLoginStep() == nil {
-		return fmt.Errorf("%w: a %s event with no login_id: the gateway delivers a login's events to its user alone", errInvalidEvent, kind)
+		return fmt.Errorf("%w: %s event with no login_id: the gateway delivers a login's events to its user alone", errInvalidEvent, kind)
 	}
 	if ev.ChatId == "" && inChat(ev) {
-		return fmt.Errorf("%w: a %s event with no chat_id: it happens in a chat, which the gateway addresses by it", errInvalidEvent, kind)
+		return fmt.Errorf("%w: %s event with no chat_id: it happens in a chat, which the gateway addresses by it", errInvalidEvent, kind)
 	}
 	return nil
+}
+
+// withArticle is kind after its indefinite article, chosen by its first
+// letter, which suits every payload's name: "an invited", "a message".
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 // inChat reports whether ev's payload happens in the chat its chat_id

@@ -33,7 +33,8 @@ func TestEmitRefusesUndeliverable(t *testing.T) {
 		{&pb.Event{ChatId: "c", EventId: "nologin", Payload: text}, "a message event with no login_id"},
 		{&pb.Event{LoginId: "l", EventId: "nochat", Payload: text}, "a message event with no chat_id"},
 		{&pb.Event{LoginId: "l", Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{}}}, "a typing event with no chat_id"},
-		{&pb.Event{LoginId: "l", EventId: "inv", Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: "g"}}}, "a invited event with no chat_id"},
+		{&pb.Event{LoginId: "l", EventId: "inv", Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: "g"}}}, "an invited event with no chat_id"},
+		{&pb.Event{LoginId: "l", EventId: "ed", Payload: &pb.Event_Edit{Edit: &pb.EditEvent{}}}, "an edit event with no chat_id"},
 	} {
 		err := f.Host().EmitWait(ctx, bad.ev)
 		if !errors.Is(err, errInvalidEvent) || !strings.Contains(err.Error(), bad.want) {
