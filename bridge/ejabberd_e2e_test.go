@@ -323,7 +323,7 @@ func TestEjabberdExampleConfig(t *testing.T) {
 		}
 		honours := !before2310(t, version)
 		s := echoes(t, uncommentPrivileges(t, yml, false), honours)
-		s.logs.waitLog(t, "roster=both message=outgoing iq=map[] namespace=urn:xmpp:privilege:1", timeout)
+		s.logs.waitLog(t, "roster=both message=outgoing iq=\"\" namespace=urn:xmpp:privilege:1", timeout)
 		if refused := s.logs.Count("privileges not taken") != 0; refused == honours {
 			t.Errorf("ejabberd %s's privileges refused: %v, want %v (the example says so)", version, refused, !honours)
 		}
@@ -355,7 +355,7 @@ func TestEjabberdPrivileged(t *testing.T) {
 	if !before2410(t, version) {
 		ns = "urn:xmpp:privilege:2"
 	}
-	s.logs.waitLog(t, "roster=both message=outgoing iq=map[] namespace="+ns, timeout)
+	s.logs.waitLog(t, "roster=both message=outgoing iq=\"\" namespace="+ns, timeout)
 	taken := !before2310(t, version)
 	for _, c := range []*xmpptest.Client{laptop, desk} {
 		if err := c.EnableCarbons(ctxT(t)); err != nil {
