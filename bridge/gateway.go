@@ -12,7 +12,7 @@ import (
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
-	"passerelle.im/passerelle/internal/buildinfo"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
 )
 
@@ -20,10 +20,10 @@ import (
 // it with -ldflags "-X passerelle.im/passerelle/bridge.Version=...".
 var Version = ""
 
-// version returns Version, else what the build says (buildinfo.Version),
+// version returns Version, else what the build says (sdk.BuildVersion),
 // as `passerelle version` and the plugins do.
 func version() string {
-	return buildinfo.Version(Version)
+	return sdk.BuildVersion(Version)
 }
 
 // Run runs the gateway until ctx is cancelled: it opens the store, then

@@ -31,7 +31,7 @@ import (
 	"passerelle.im/passerelle/bridge"
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/xmpplink"
-	"passerelle.im/passerelle/internal/buildinfo"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -259,6 +259,6 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "version\n\nPrint the version of passerelle and of the Go toolchain that built it.\n", args, stdout, stderr); done {
 		return code
 	}
-	fmt.Fprintf(stdout, "passerelle %s %s %s/%s\n", buildinfo.Version(version), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "passerelle %s %s %s/%s\n", sdk.BuildVersion(version), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return 0
 }

@@ -12,23 +12,19 @@ import (
 
 // TestImportRules: the packages a plugin author's process is built from
 // get nothing of the gateway's internals. Of this module, the SDK and the
-// shared text renderers (mediatext) import only the contract, the SDK
-// also the build's version (internal/buildinfo, which imports nothing of
-// ours, so that a plugin and the gateway tell it alike); the kit, which
-// runs in a transport's own tests, only the SDK and the contract. Tests
-// included: a plugin's tests never pull in the gateway. The SDK's own
-// tests may also use the kit (a built plugin binary run by hand), which
-// brings nothing more.
+// shared text renderers (mediatext) import only the contract; the kit,
+// which runs in a transport's own tests, only the SDK and the contract.
+// Tests included: a plugin's tests never pull in the gateway. The SDK's
+// own tests may also use the kit (a built plugin binary run by hand),
+// which brings nothing more.
 func TestImportRules(t *testing.T) {
 	const proto, sdk = "passerelle.im/passerelle/plugins/proto", "passerelle.im/passerelle/plugins/sdk"
-	const buildinfo = "passerelle.im/passerelle/internal/buildinfo"
 	const kit = "passerelle.im/passerelle/plugins/plugintest"
 	testsAlso := map[string][]string{"../sdk": {kit}}
 	for dir, allowed := range map[string][]string{
-		"../sdk":                   {proto, buildinfo},
-		"../../internal/buildinfo": nil,
-		"../mediatext":             {proto},
-		".":                        {sdk, proto},
+		"../sdk":       {proto},
+		"../mediatext": {proto},
+		".":            {sdk, proto},
 	} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil || len(files) == 0 {

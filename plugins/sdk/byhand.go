@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-
-	"passerelle.im/passerelle/internal/buildinfo"
 )
 
 // byHand answers a plugin binary run by hand, that is without the
@@ -38,7 +36,7 @@ It is not run by hand. "%s version" prints its version.
 		fmt.Fprint(stdout, text)
 		return 0, true
 	case "version", "-version", "--version":
-		fmt.Fprintf(stdout, "%s %s (plugin contract %d)\n", name, buildinfo.Version(""), APIVersion)
+		fmt.Fprintf(stdout, "%s %s (plugin contract %d)\n", name, BuildVersion(""), APIVersion)
 		return 0, true
 	}
 	fmt.Fprintf(stderr, "%s: unknown argument %q\n\n%s", name, args[1], text)

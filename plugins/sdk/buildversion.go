@@ -1,14 +1,17 @@
-// Package buildinfo says which build a passerelle binary is: the gateway
-// and the plugins built from this module tell their version the same way.
-package buildinfo
+package sdk
 
 import "runtime/debug"
 
-// Version is the binary's version: set, a version given at link time
+// The gateway and every binary built with the SDK (a plugin, the
+// gateway itself, which imports the SDK for the contract's helpers)
+// tell their version the same way: here, so that the SDK needs nothing
+// but the contract.
+
+// BuildVersion is the binary's version: set, a version given at link time
 // (-ldflags -X), when not empty; else the main module's version; else
 // "devel-" and the VCS revision it was built from (12 characters,
 // "-dirty" added when the tree had changes); else "devel".
-func Version(set string) string {
+func BuildVersion(set string) string {
 	if set != "" {
 		return set
 	}

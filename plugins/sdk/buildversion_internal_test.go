@@ -1,4 +1,4 @@
-package buildinfo
+package sdk
 
 import (
 	"runtime/debug"
@@ -6,9 +6,9 @@ import (
 )
 
 // The link-time version wins, then the module's, then the revision.
-func TestVersion(t *testing.T) {
-	if got := Version("v1.2.3"); got != "v1.2.3" {
-		t.Errorf("Version(v1.2.3) = %q", got)
+func TestBuildVersion(t *testing.T) {
+	if got := BuildVersion("v1.2.3"); got != "v1.2.3" {
+		t.Errorf("BuildVersion(v1.2.3) = %q", got)
 	}
 	rev := []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}}
 	dirty := append(rev[:1:1], debug.BuildSetting{Key: "vcs.modified", Value: "true"})
