@@ -13,22 +13,7 @@ import (
 // retract it instead (XEP-0424), and the network hears nothing; a real
 // correction after it goes as usual.
 func TestEmptyCorrectionRefused(t *testing.T) {
-	s := newStack(t, stackOptions{})
-	alice := registered(t, s, "alice")
-	echoID(t, alice, "m1", "see you at 5")
-	raw(t, alice, `<message type='chat' id='c1' to='bob@`+domain+`'><body> </body><replace xmlns='urn:xmpp:message-correct:0' id='m1'/><origin-id xmlns='urn:xmpp:sid:0' id='c1'/></message>`)
-	corr := func(s xmpptest.Stanza) bool {
-		return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:message-correct:0")
-	}
-	e := next(t, alice, "an answer to the empty correction", corr)
-	if e.Type != "error" || e.Err == nil || e.Err.Condition != "bad-request" || !strings.Contains(e.Err.Text, "retract") {
-		t.Fatalf("want a bad-request saying to retract instead, got %s", e.XML)
-	}
-	raw(t, alice, `<message type='chat' id='c2' to='bob@`+domain+`'><body>see you at 6</body><replace xmlns='urn:xmpp:message-correct:0' id='m1'/><origin-id xmlns='urn:xmpp:sid:0' id='c2'/></message>`)
-	c := next(t, alice, "the correction's echo", corr)
-	if c.Type == "error" || c.Body != "see you at 6" {
-		t.Fatalf("want the correction echoed, got %s", c.XML)
-	}
+	correctionRefused(t, `<body> </body>`, "retract", "a bad-request saying to retract instead")
 }
 
 // TestCorrectionWithoutBodyRefused: a correction (XEP-0308) with no
@@ -37,16 +22,24 @@ func TestEmptyCorrectionRefused(t *testing.T) {
 // is answered bad-request, saying a correction needs a body; the message
 // keeps its words and a real correction after it goes as usual.
 func TestCorrectionWithoutBodyRefused(t *testing.T) {
+	correctionRefused(t, ``, "a correction needs a body", "a bad-request saying a correction needs a body")
+}
+
+// correctionRefused sends a correction of an echoed message with body
+// (the <body/> element, or none) and wants a bad-request whose text has
+// wantText; a real correction after it goes as usual.
+func correctionRefused(t *testing.T, body, wantText, want string) {
+	t.Helper()
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
 	echoID(t, alice, "m1", "see you at 5")
-	raw(t, alice, `<message type='chat' id='c1' to='bob@`+domain+`'><replace xmlns='urn:xmpp:message-correct:0' id='m1'/><origin-id xmlns='urn:xmpp:sid:0' id='c1'/></message>`)
+	raw(t, alice, `<message type='chat' id='c1' to='bob@`+domain+`'>`+body+`<replace xmlns='urn:xmpp:message-correct:0' id='m1'/><origin-id xmlns='urn:xmpp:sid:0' id='c1'/></message>`)
 	corr := func(s xmpptest.Stanza) bool {
 		return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:message-correct:0")
 	}
-	e := next(t, alice, "an answer to the correction without a body", corr)
-	if e.Type != "error" || e.Err == nil || e.Err.Condition != "bad-request" || !strings.Contains(e.Err.Text, "a correction needs a body") {
-		t.Fatalf("want a bad-request saying a correction needs a body, got %s", e.XML)
+	e := next(t, alice, "an answer to the refused correction", corr)
+	if e.Type != "error" || e.Err == nil || e.Err.Condition != "bad-request" || !strings.Contains(e.Err.Text, wantText) {
+		t.Fatalf("want %s, got %s", want, e.XML)
 	}
 	raw(t, alice, `<message type='chat' id='c2' to='bob@`+domain+`'><body>see you at 6</body><replace xmlns='urn:xmpp:message-correct:0' id='m1'/><origin-id xmlns='urn:xmpp:sid:0' id='c2'/></message>`)
 	c := next(t, alice, "the correction's echo", corr)
