@@ -85,6 +85,15 @@ func TestGroupLockedFeatures(t *testing.T) {
 	wantFeatures(t, "ChatLimits, an admin", l.Features, true, true, true)
 }
 
+// friendsGroup is a group of the phone's and alice's, alice its owner,
+// where every member may add others.
+func friendsGroup() *types.GroupInfo {
+	return &types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"}, MemberAddMode: types.GroupMemberAddModeAllMember,
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
+	}
+}
+
 // A group's settings changed, or the user made an admin or no more, the
 // room's features change at once: a ChatEvent carrying them, a lifted
 // limit too (the gateway keeps a chat's last features otherwise).
@@ -92,10 +101,7 @@ func TestGroupSettingsFeaturesLive(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()
-	fake.SetGroup(&types.GroupInfo{
-		JID: group, GroupName: types.GroupName{Name: "Friends"}, MemberAddMode: types.GroupMemberAddModeAllMember,
-		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
-	})
+	fake.SetGroup(friendsGroup())
 	chats, err := s.ChatList(ctx)
 	if err != nil || len(chats) != 1 {
 		t.Fatalf("ChatList: %v, %v", chats, err)
@@ -145,10 +151,7 @@ func TestGroupSettingsFromWire(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()
-	g := &types.GroupInfo{
-		JID: group, GroupName: types.GroupName{Name: "Friends"}, MemberAddMode: types.GroupMemberAddModeAllMember,
-		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
-	}
+	g := friendsGroup()
 	fake.SetGroup(g)
 	if _, err := s.ChatList(ctx); err != nil {
 		t.Fatal(err)

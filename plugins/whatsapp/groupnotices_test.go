@@ -28,10 +28,7 @@ func TestGroupNoticesFromWire(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()
-	g := &types.GroupInfo{
-		JID: group, GroupName: types.GroupName{Name: "Friends"}, MemberAddMode: types.GroupMemberAddModeAllMember,
-		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
-	}
+	g := friendsGroup()
 	fake.SetGroup(g)
 	if _, err := s.ChatList(ctx); err != nil {
 		t.Fatal(err)
