@@ -8,10 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -36,23 +36,37 @@ import (
 
 var _ sdk.InviteDecliner = (*Session)(nil)
 
-// invitationsFile keeps the chat IDs of the invitations told.
+// invitationsFile keeps the invitations told, by chat ID.
 const invitationsFile = "invitations-told.json"
 
 // declineWord is the room password that declines an invitation.
 const declineWord = "decline"
+
+// invitation is what the plugin keeps of one group's invitation.
+type invitationState struct {
+	// At (Unix ms) names the invitation in its event IDs: the update's
+	// time, or, for one found in the group list (signal-cli's listGroups
+	// gives no revision nor anything of the invitation itself), when the
+	// plugin first saw it. Kept after the invitation ended, so that a
+	// new one gets a later time even within the same millisecond.
+	At int64 `json:"at"`
+	// Told: the invitation was told. Ended: it was accepted, declined
+	// or withdrawn; a new one is another invitation.
+	Told  bool `json:"told,omitempty"`
+	Ended bool `json:"ended,omitempty"`
+}
 
 // invitations are the groups whose invitation of the user was told, by
 // chat ID, kept on disk.
 type invitations struct {
 	mu   sync.Mutex
 	path string
-	told map[string]bool
+	st   map[string]invitationState
 	log  *slog.Logger
 }
 
 func loadInvitations(dir string, log *slog.Logger) *invitations {
-	in := &invitations{told: map[string]bool{}, log: log}
+	in := &invitations{st: map[string]invitationState{}, log: log}
 	if dir == "" {
 		return in
 	}
@@ -64,38 +78,68 @@ func loadInvitations(dir string, log *slog.Logger) *invitations {
 		}
 		return in
 	}
+	if err := json.Unmarshal(b, &in.st); err == nil {
+		if in.st == nil {
+			in.st = map[string]invitationState{}
+		}
+		return in
+	}
+	// Written by an older plugin: the chat IDs of the invitations told.
 	var ids []string
 	if err := json.Unmarshal(b, &ids); err != nil {
 		log.Warn("signal: the invitations told could not be read; they may be told again", "err", err)
 		return in
 	}
 	for _, id := range ids {
-		in.told[id] = true
+		in.st[id] = invitationState{Told: true}
 	}
 	return in
 }
 
-// mark notes chatID's invitation told; false when it was already.
-func (in *invitations) mark(chatID string) bool {
+// mark notes chatID's invitation told and returns the time naming it:
+// at when the update gave one, else the one an untold invitation was
+// given before (its telling did not reach the disk), else now, later
+// than any invitation to the group before. False when it was told
+// already.
+func (in *invitations) mark(chatID string, at int64) (int64, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.told[chatID] {
-		return false
+	old, had := in.st[chatID]
+	switch {
+	case old.Told:
+		return 0, false
+	case at != 0:
+	case had && !old.Ended && old.At != 0:
+		at = old.At
+	default:
+		at = max(time.Now().UnixMilli(), old.At+1)
 	}
-	in.told[chatID] = true
+	in.st[chatID] = invitationState{At: at, Told: true}
 	in.save()
-	return true
+	return at, true
 }
 
-// forget drops chatID's invitation (accepted, declined or withdrawn):
-// a new one is told again.
+// untold notes that chatID's invitation did not reach the disk: told
+// again at the next start, under the same time.
+func (in *invitations) untold(chatID string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	st := in.st[chatID]
+	st.Told = false
+	in.st[chatID] = st
+	in.save()
+}
+
+// forget ends chatID's invitation (accepted, declined or withdrawn): a
+// new one is told again, under a new time.
 func (in *invitations) forget(chatID string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if !in.told[chatID] {
+	st, had := in.st[chatID]
+	if !had || st.Ended {
 		return
 	}
-	delete(in.told, chatID)
+	in.st[chatID] = invitationState{At: st.At, Ended: true}
 	in.save()
 }
 
@@ -104,12 +148,7 @@ func (in *invitations) save() {
 	if in.path == "" {
 		return
 	}
-	ids := make([]string, 0, len(in.told))
-	for id := range in.told {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	b, _ := json.Marshal(ids)
+	b, _ := json.Marshal(in.st)
 	if err := sdk.WriteFileDurably(in.path, b); err != nil {
 		in.log.Warn("signal: the invitations told could not be kept; one may be told again after a restart", "err", err)
 	}
@@ -128,7 +167,8 @@ func (s *Session) selfPending(g groupEntry) bool {
 }
 
 // invitation tells the user that by invited them to the group g (chat
-// chatID), by the update's time at (Unix ms; 0: now). With no inviter
+// chatID), by the update's time at (Unix ms; 0: none, the time the
+// plugin first saw it names it). With no inviter
 // (the group list the phone sends), it is told in the chat of one of
 // the group's admins, or of a member, saying Signal does not say who.
 func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, by *pb.Sender, at int64) {
@@ -141,7 +181,8 @@ func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, b
 			return
 		}
 	}
-	if !s.invited.mark(chatID) {
+	at, first := s.invited.mark(chatID, at)
+	if !first {
 		return
 	}
 	name := g.Name
@@ -173,7 +214,7 @@ func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, b
 	if s.unfinished.Load() != before {
 		// Not on disk: its envelope is handled again at the next
 		// start, which must tell it then.
-		s.invited.forget(chatID)
+		s.invited.untold(chatID)
 	}
 }
 

@@ -154,3 +154,42 @@ func TestGroupInvitationDeclined(t *testing.T) {
 		t.Fatalf("quitGroup asked %d times, want 1", d.Calls("quitGroup"))
 	}
 }
+
+// An invitation from the phone's group list has no time of its own
+// (signal-cli's listGroups gives no revision nor anything of the
+// invitation): its event ID must still differ when the user, having
+// declined it, is invited again, else the gateway drops the new one as
+// the one it has shown. Before, both were "invited-<group>-0".
+func TestGroupInvitationRenewedInSyncTold(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	gid := invitedGroup(d)
+	sync := func() {
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{Type: "GROUPS_SYNC"}})
+	}
+	invited := func(ev *pb.Event) bool { return ev.GetInvited() != nil && ev.ChatId == hexGroup(gid) }
+	sync()
+	first := s.next(isInvitation)
+	firstInvited := s.next(invited)
+	if first.EventId == "" || first.TimestampUnixMicro == 0 {
+		t.Fatalf("the invitation's notice: %v, want an event ID and a time", first)
+	}
+	if res := s.do(hexGroup(gid), &pb.DeclineInvite{}); res.Error != nil {
+		t.Fatalf("declining: %v", res.Error)
+	}
+	invitedGroupAgain(d, gid)
+	sync()
+	again := s.next(isInvitation)
+	againInvited := s.next(invited)
+	if again.EventId == first.EventId || againInvited.EventId == firstInvited.EventId {
+		t.Fatalf("the invitation renewed after a decline has the IDs %q, %q, as the first one (%q, %q): the gateway drops it",
+			again.EventId, againInvited.EventId, first.EventId, firstInvited.EventId)
+	}
+}
+
+// invitedGroupAgain has bob invite alice to the group gid again.
+func invitedGroupAgain(d *fakesignal.Daemon, gid string) {
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Book club",
+		Members: []fakesignal.Member{{Number: bob, UUID: bobACI, Admin: true}},
+		Pending: []fakesignal.Member{{Number: alice, UUID: aliceACI}}})
+}
