@@ -280,6 +280,7 @@ func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p m
 		if notMember(err) {
 			s.outOfGroup(ctx, c.ChatID)
 		}
+		s.untrustedSend(ctx, c.ChatID, err) // safety.go
 		return res, s.mapError(what, err)
 	}
 	if !res.delivered() {

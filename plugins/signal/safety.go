@@ -1,8 +1,15 @@
 package signal
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"strconv"
+	"strings"
+	"time"
+
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/signal/rpc"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -14,19 +21,24 @@ import (
 // trusted. It writes each message it could not decrypt as an envelope
 // of no content with an UntrustedIdentityException beside it, and keeps
 // the message in its cache (for 14 days) to decrypt once the key is
-// trusted, trying again when it next starts receiving. The user trusts
-// it by verifying it on the phone, whose sync message signal-cli takes.
+// trusted, trying again as soon as it is (while receiving: the plugin is
+// subscribed). The user trusts it by verifying it on the phone, whose
+// sync message signal-cli takes, or from XMPP with "/trust" typed in the
+// contact's chat (signal-cli's trust), as Signal's apps let one accept
+// it.
 //
 // The plugin tells the user once, in the contact's chat, until a
-// message of theirs is read again: else their messages went missing
-// without a word.
+// message of theirs is read again or the number is trusted: as a message
+// of theirs could not be read, or one to them not sent. Else their
+// messages went missing without a word.
 
 // untrustedType is the exception signal-cli writes beside such an
 // envelope (JsonError's type: the exception's class).
 const untrustedType = "UntrustedIdentityException"
 
 // verifyHint says how to trust a changed safety number.
-const verifyHint = "verify it on your phone (in the chat with them: their name, View safety number, Mark as verified)"
+const verifyHint = "send /trust in your chat with them to accept it, or /trust and the 60 digits of their safety number once compared with theirs; " +
+	"or verify it on your phone (in the chat with them: their name, View safety number, Mark as verified)"
 
 // untrustedIdentity tells the user, once until a message of the sender
 // is read again, that a message of theirs could not be read because
@@ -36,6 +48,25 @@ func (s *Session) untrustedIdentity(ctx context.Context, env envelope) {
 	if from == "" {
 		return
 	}
+	s.n.host.Logger().Warn("signal: a message could not be read: the sender's safety number changed and is not trusted", "login", s.loginID, "from", from)
+	s.tellUntrusted(ctx, from, env.SourceName, env.Timestamp)
+}
+
+// untrustedSend tells the user, once as untrustedIdentity does, that a
+// send to the contact chatID was refused because their safety number
+// changed: the error on the message alone is easily missed.
+func (s *Session) untrustedSend(ctx context.Context, chatID string, err error) {
+	var rerr *rpc.Error
+	if groupIDOf(chatID) != "" || !errors.As(err, &rerr) || rerr.Code != rpc.CodeUntrustedKey {
+		return
+	}
+	s.tellUntrusted(ctx, chatID, "", time.Now().UnixMilli())
+}
+
+// tellUntrusted says in from's chat that their safety number changed,
+// once until it is trusted or one of their messages is read again; at
+// (Unix ms) names the notice.
+func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64) {
 	s.mu.Lock()
 	told := s.untrusted[from]
 	s.untrusted[from] = true
@@ -43,17 +74,72 @@ func (s *Session) untrustedIdentity(ctx context.Context, env envelope) {
 	if told {
 		return
 	}
-	who := env.SourceName
-	if who == "" {
-		who = from
-	}
-	s.n.host.Logger().Warn("signal: a message could not be read: the sender's safety number changed and is not trusted", "login", s.loginID, "from", from)
+	who := cmp.Or(name, from)
 	text := "⚠ " + who + "'s safety number changed (a new phone, or Signal installed again): their messages cannot be read here, " +
-		"nor yours sent to them, until you " + verifyHint + ". What they send meanwhile is kept (up to 14 days) and comes once it is verified, at the latest when the gateway next connects to signal-cli."
+		"nor yours sent to them, until you " + verifyHint + ". What they send meanwhile is kept (up to 14 days) and comes once it is trusted."
 	// An ID of its own: the message's, once read, comes under its own.
-	s.emit(ctx, &pb.Event{ChatId: from, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: from, Name: env.SourceName},
-		TimestampUnixMicro: env.Timestamp * 1000, EventId: "untrusted-" + strconv.FormatInt(env.Timestamp, 10) + "-" + from,
+	s.emit(ctx, &pb.Event{ChatId: from, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: from, Name: name},
+		TimestampUnixMicro: at * 1000, EventId: "untrusted-" + strconv.FormatInt(at, 10) + "-" + from,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+}
+
+// trustCommand reads text as the chat command "/trust" (any case, one
+// line) and its argument; ok is false for any other text.
+func trustCommand(text string) (arg string, ok bool) {
+	const word = "/trust"
+	text = strings.TrimSpace(text)
+	if strings.ContainsAny(text, "\r\n") || len(text) < len(word) || !strings.EqualFold(text[:len(word)], word) {
+		return "", false
+	}
+	rest := text[len(word):]
+	if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+// trust is "/trust" typed in the contact chatID's chat: their safety
+// number accepted as it is (no argument: signal-cli's trust with
+// trustAllKnownKeys, as Signal's apps accept a changed one), or marked
+// verified when arg is its 60 digits and signal-cli finds them right
+// (verifiedSafetyNumber). signal-cli then sends to them again, and
+// decrypts what it kept of theirs at once. A command, not a message:
+// nothing goes to the contact.
+func (s *Session) trust(ctx context.Context, chatID, arg string) (sdk.Result, error) {
+	const what = "could not trust the safety number"
+	p := map[string]any{"recipient": chatID}
+	if arg == "" {
+		p["trustAllKnownKeys"] = true
+	} else {
+		digits := strings.Join(strings.Fields(arg), "")
+		if len(digits) != 60 || strings.Trim(digits, "0123456789") != "" {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST,
+				"%s: /trust takes the 60 digits of the safety number your phone shows for %s (in the chat with them: their name, View safety number), or nothing to accept it without comparing", what, chatID)
+		}
+		p["verifiedSafetyNumber"] = digits
+	}
+	if err := s.callRaw(ctx, what, "trust", p, nil); err != nil {
+		var rerr *rpc.Error
+		if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError {
+			switch {
+			case strings.Contains(rerr.Message, "fingerprint/safety number are correct"):
+				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST,
+					"%s: that is not the safety number of %s that signal-cli has: compare it again on your phone (in the chat with them: their name, View safety number)", what, chatID)
+			case strings.Contains(rerr.Message, "make sure the number is correct"):
+				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+					"%s: signal-cli knows no safety number of %s yet: it learns it from their first message, or yours to them", what, chatID)
+			}
+		}
+		return sdk.Result{}, s.mapError(what, err)
+	}
+	s.readFrom(chatID) // a later change is told again
+	s.n.host.Logger().Info("signal: the user trusted a contact's safety number", "login", s.loginID, "chat", chatID, "verified", arg != "")
+	reply := "✓ You accepted " + chatID + "'s safety number without comparing it: your messages go to them again, and what they sent meanwhile comes now. " +
+		"To be sure no one stands in between, compare it with theirs (on your phone: their name, View safety number) and send /trust with its 60 digits."
+	if arg != "" {
+		reply = "✓ " + chatID + "'s safety number is verified: your messages go to them again, and what they sent meanwhile comes now."
+	}
+	return sdk.Result{Command: true, Reply: reply}, nil
 }
 
 // readFrom notes that a message of from was read: a later change of

@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"cmp"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -122,6 +123,10 @@ type Account struct {
 	registered bool
 	avatar     []byte  // the account's own profile picture (updateProfile)
 	polls      []int64 // the timestamps of the polls the phone started (sync messages delivered)
+	// held are the messages not decrypted for a sender's untrusted
+	// identity (DeliverUntrusted), which signal-cli keeps in its cache
+	// and decrypts once it is trusted.
+	held []Envelope
 }
 
 type pendingLink struct {
@@ -439,15 +444,83 @@ type untrusted struct{ env Envelope }
 // timestamp without content, and an UntrustedIdentityException beside
 // it. signal-cli keeps the message in its cache, to decrypt once the
 // identity is trusted.
+// The envelope's content (its data message) is held, and comes once the
+// sender is trusted (the trust method), as signal-cli decrypts its
+// cached messages again then.
 func (d *Daemon) DeliverUntrusted(account string, env Envelope) {
 	d.mu.Lock()
 	a := d.accounts[account]
 	if env.Timestamp == 0 {
 		env.Timestamp = d.now()
 	}
-	a.queue = append(a.queue, untrusted{env})
+	if env.DataMessage != nil {
+		a.held = append(a.held, env)
+	}
+	bare := Envelope{Source: env.Source, SourceNumber: env.SourceNumber, SourceUUID: env.SourceUUID, SourceName: env.SourceName,
+		SourceDevice: env.SourceDevice, Timestamp: env.Timestamp}
+	a.queue = append(a.queue, untrusted{bare})
 	d.mu.Unlock()
 	d.flush(a)
+}
+
+// SafetyNumber is the safety number (60 digits, in groups of five as
+// signal-cli's listIdentities gives it) of the account and recipient,
+// which the trust method checks verifiedSafetyNumber against.
+func SafetyNumber(account, recipient string) string {
+	h := sha256.Sum256([]byte(account + "|" + recipient))
+	var b strings.Builder
+	for i := range 60 {
+		if i > 0 && i%5 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('0' + h[i%len(h)]%10)
+	}
+	return b.String()
+}
+
+// trust is signal-cli's trust method (TrustCommand): trustAllKnownKeys
+// or verifiedSafetyNumber (spaces ignored) for one recipient, a string.
+// A recipient whose sends failed for their identity (Fail with
+// IDENTITY_FAILURE) gets them again, and their messages held come, as
+// signal-cli retries its failed messages once a key is trusted.
+func (d *Daemon) trust(a *Account, p map[string]any) (any, error) {
+	r, ok := p["recipient"].(string)
+	if !ok || r == "" {
+		return nil, &rpcError{Code: -32602, Message: "recipient: a single recipient is expected"}
+	}
+	all, _ := p["trustAllKnownKeys"].(bool)
+	number, _ := p["verifiedSafetyNumber"].(string)
+	d.mu.Lock()
+	m := d.memberOf(a, r)
+	switch {
+	case all:
+	case number == "":
+		d.mu.Unlock()
+		return nil, userError("You need to specify the fingerprint/safety number you have verified with -v SAFETY_NUMBER")
+	case len(strings.ReplaceAll(number, " ", "")) != 60:
+		d.mu.Unlock()
+		return nil, userError("Safety number has invalid format, either specify the old hex fingerprint or the new safety number")
+	case strings.ReplaceAll(number, " ", "") != strings.ReplaceAll(SafetyNumber(accountID(a), r), " ", ""):
+		d.mu.Unlock()
+		return nil, userError("Failed to set the trust for this number, make sure the number and the fingerprint/safety number are correct.")
+	}
+	for _, id := range []string{r, m.Number, m.UUID} {
+		if d.failing[id] == "IDENTITY_FAILURE" {
+			delete(d.failing, id)
+		}
+	}
+	var kept []Envelope
+	for _, env := range a.held {
+		if (env.SourceNumber != "" && (env.SourceNumber == r || env.SourceNumber == m.Number)) || (env.SourceUUID != "" && (env.SourceUUID == r || env.SourceUUID == m.UUID)) {
+			a.queue = append(a.queue, env)
+		} else {
+			kept = append(kept, env)
+		}
+	}
+	a.held = kept
+	d.mu.Unlock()
+	d.flush(a)
+	return map[string]any{}, nil
 }
 
 // DeliverRaw queues an envelope given as raw JSON, for tests of what the
@@ -1108,6 +1181,8 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		return d.joinGroup(a, p)
+	case "trust":
+		return d.trust(a, p)
 	case "quitGroup":
 		id, _ := p["groupId"].(string)
 		d.mu.Lock()
