@@ -1,7 +1,9 @@
 package signal_test
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -166,5 +168,36 @@ func TestMarkReadEdited(t *testing.T) {
 	}
 	if !ok || req.Params["recipient"] != bob || !slices.Equal(got, []int64{orig, edit}) {
 		t.Fatalf("read receipt: %v, want it for %d and %d", req.Params, orig, edit)
+	}
+}
+
+// A contact's edit of a message the plugin never had (sent before the
+// gateway's device was linked: Signal gives it no history) has nothing
+// to correct: the gateway drops a correction of a message it does not
+// know, so the new text was lost. It comes as a message of its own,
+// saying it is an edit, and the next edit (naming the first, as
+// Signal's apps do, or the original) corrects that message.
+func TestEditOfUnknownMessageShown(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	orig := d.Now() // never delivered
+	edit1 := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: edit1, EditMessage: &fakesignal.EditMessage{
+		TargetSentTimestamp: orig, DataMessage: fakesignal.DataMessage{Timestamp: edit1, Message: fakesignal.Text("see you at 8, not 7")}}})
+	ev := s.next(func(ev *pb.Event) bool { return ev.GetEdit() != nil || ev.GetMessage() != nil })
+	m := ev.GetMessage()
+	if m == nil || !strings.Contains(m.Text, "see you at 8, not 7") || !strings.Contains(m.Text, "Edited") || ev.ChatId != bob || ev.EventId == "" {
+		t.Fatalf("an edit of a message the gateway never had: %v, want a message in bob's chat with the new text, saying it is an edit", ev)
+	}
+	shown := ev.EventId
+	for i, target := range []int64{edit1, orig} {
+		ts := d.Now()
+		text := fmt.Sprintf("see you at %d", 9+i)
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: ts, EditMessage: &fakesignal.EditMessage{
+			TargetSentTimestamp: target, DataMessage: fakesignal.DataMessage{Timestamp: ts, Message: fakesignal.Text(text)}}})
+		ev = s.next(func(ev *pb.Event) bool { return ev.GetEdit() != nil || ev.GetMessage() != nil })
+		if ev.GetEdit() == nil || ev.GetEdit().TargetId != shown || !strings.Contains(ev.GetEdit().Text, text) {
+			t.Fatalf("edit %d of it: %v, want a correction of the message shown (%s)", i+2, ev, shown)
+		}
 	}
 }

@@ -72,6 +72,13 @@ func (m *msgChats) original(ts int64, who ...string) int64 {
 	return ts
 }
 
+// known reports whether the message (or edit) of timestamp ts by who
+// was noted: one the plugin had.
+func (m *msgChats) known(ts int64, who ...string) bool {
+	_, ok := m.m.get(ts, who...)
+	return ok
+}
+
 // latest is the timestamp of the newest known edit of the message of
 // timestamp orig by who (orig when none).
 func (m *msgChats) latest(orig int64, who ...string) int64 {

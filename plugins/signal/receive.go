@@ -572,11 +572,51 @@ func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.n.host.Logger().Warn("signal: an edit of a message older than Signal takes dropped, as Signal's apps drop it", "login", s.loginID, "chat", chat, "by", sender.UserId, "target", orig)
 		return
 	}
-	s.chats.noteEdit(ts, chat, sender.UserId, orig)
 	text, spans := s.decodeText(ctx, deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
+	if !s.chats.known(orig, s.who(sender.UserId)...) {
+		s.editOfUnknown(ctx, chat, sender, ts, orig, &e.DataMessage, text, spans)
+		return
+	}
+	s.chats.noteEdit(ts, chat, sender.UserId, orig)
 	s.edited.note(orig, sender.UserId, ts, text, spans) // a reply quotes the newest text (edittexts.go)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(orig, sender.UserId), Text: text, Spans: spans}}}, true)
+}
+
+// editedHead starts the text of an edit of a message the plugin never
+// had.
+const editedHead = "✏ Edited an earlier message:"
+
+// editOfUnknown shows the edit (at ts) of a message the plugin never had
+// (orig: sent before the gateway's device was linked, as Signal gives a
+// linked device no history) as a message of its own: the gateway drops a
+// correction of a message it does not know, and the new text with it.
+// The original's timestamp is noted as edited into this one, so that a
+// later edit corrects it, whether it names this edit (as Signal's apps
+// do) or the original; so do reactions, replies and receipts.
+func (s *Session) editOfUnknown(ctx context.Context, chat string, sender *pb.Sender, ts, orig int64, dm *dataMessage, text string, spans []*pb.Span) {
+	author := sender.UserId
+	s.chats.note(ts, chat, author)
+	s.chats.noteEdit(orig, chat, author, ts)
+	meta := quoteMeta(author, ts, text, spans, quotedType(dm), nil)
+	head := editedHead
+	if text != "" {
+		head += " "
+		for _, sp := range spans {
+			sp.Start += uint32(len(head))
+			sp.End += uint32(len(head))
+		}
+	}
+	m := &pb.MessageEvent{Text: head + text, Spans: spans}
+	if secs := int64(dm.ExpiresInSeconds); secs > 0 {
+		if sender.IsFromMe {
+			m.ExpiresUnixMicro = (ts + secs*1000) * 1000
+		} else {
+			m.ExpiresAfterReadSeconds = secs
+		}
+	}
+	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
+		EventId: s.idFor(ts, author), Meta: meta, Payload: &pb.Event_Message{Message: m}}, true)
 }
 
 // tooLate reports whether a delete or edit sent at ts of the message
