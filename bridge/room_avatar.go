@@ -174,9 +174,10 @@ func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, n
 	id, ok := r.nicks.MemberOf(nick)
 	self := ok && (id == selfKey || nick == r.selfNick)
 	r.mu.Unlock()
+	if s.t.roomRefused(ctx, st, s.user, s) {
+		return
+	}
 	switch {
-	case !s.t.access.Allowed(s.user):
-		s.t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
 	case self:
 		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "your own vCard is your server's"))
 	case !ok:
@@ -198,8 +199,7 @@ var pictureTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"
 // taken (the configuration form renames the room).
 func (s *session) setRoomPicture(ctx context.Context, st *wire.Stanza, r *room, v *wire.Element) {
 	refuse := func(cond wire.Condition, text string) { s.t.send(ctx, wire.ErrorReply(st, cond, text)) }
-	if !s.t.access.Allowed(s.user) {
-		refuse(wire.NotAllowed, "you are not allowed to use this gateway")
+	if s.t.roomRefused(ctx, st, s.user, s) {
 		return
 	}
 	if !s.features().GetGroupAvatar() {

@@ -102,12 +102,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				return true
 			}
 		}
-		if !t.access.Allowed(user) {
-			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
-			return true
-		}
-		if s == nil {
-			t.notRegistered(ctx, st)
+		if t.roomRefused(ctx, st, user, s) { // room_access.go
 			return true
 		}
 		if r == nil {
@@ -350,13 +345,10 @@ func (t *transport) noGroup(ctx context.Context, st *wire.Stanza, to jid.JID) {
 func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r *room, chatID string, from, to jid.JID, join muc.Join, jerr error) {
 	user := from.Bare().String()
 	refuse := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
+	if t.roomRefused(ctx, st, user, s) {
+		return
+	}
 	switch {
-	case !t.access.Allowed(user):
-		refuse(wire.NotAllowed, "you are not allowed to use this gateway")
-		return
-	case s == nil:
-		refuse(wire.RegistrationRequired, "register with "+t.domain+" first")
-		return
 	case to.Resourcepart() == "":
 		refuse(wire.JIDMalformed, "join with a nick: "+to.Bare().String()+"/NICK")
 		return

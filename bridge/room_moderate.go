@@ -80,10 +80,10 @@ func moderateRequestOf(p *wire.Element) (req moderateRequest, ok bool) {
 func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, req moderateRequest) {
 	t := s.t
 	id := req.id
-	switch {
-	case !t.access.Allowed(s.user):
-		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+	if t.roomRefused(ctx, st, s.user, s) {
 		return
+	}
+	switch {
 	case id == "" || !req.retract:
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "moderate one message by its stanza-id, with <retract/>"))
 		return
