@@ -295,12 +295,17 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 	}
 	delete(r.invites, id) // in or out now, as the member list says (room_invite_once.go)
 	kind := me.Kind
+	if kind == pb.MemberEvent_KIND_RENAMED && !had {
+		// A member the room never heard join (a join the network did not
+		// tell, a list taken before it): they are in the group under
+		// the new nick, so they join the room under it. Dropped, the
+		// user never saw them until the room's next sync.
+		kind = pb.MemberEvent_KIND_JOINED
+	}
 	if (kind == pb.MemberEvent_KIND_JOINED || kind == pb.MemberEvent_KIND_ROLE_CHANGED) && m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
 		kind = pb.MemberEvent_KIND_BANNED // an outcast is on the ban list, no occupant
 	}
-	if kind != pb.MemberEvent_KIND_RENAMED || had {
-		s.noteMemberNewsLocked(r, id) // newer than an answer asked before: room_member_news.go
-	}
+	s.noteMemberNewsLocked(r, id) // newer than an answer asked before: room_member_news.go
 	switch kind {
 	case pb.MemberEvent_KIND_JOINED, pb.MemberEvent_KIND_ROLE_CHANGED:
 		delete(r.banned, id) // back in: no longer banned
@@ -316,10 +321,7 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 			r.nicks.Assign(id, name)
 		}
 		return presence()
-	case pb.MemberEvent_KIND_RENAMED:
-		if !had {
-			return nil
-		}
+	case pb.MemberEvent_KIND_RENAMED: // had: a join otherwise, above
 		// The occupant as they were: occupantLocked reads r.members.
 		before := r.occupantLocked(s, id)
 		r.members[id] = m
