@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"mellium.im/xmpp/jid"
+
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -168,16 +170,22 @@ func (t *transport) roomVCard(ctx context.Context, st *wire.Stanza, s *session, 
 // occupantVCard answers a vCard-temp request to an occupant (XEP-0153:
 // how clients fetch a room member's avatar): the member's profile, as a
 // contact's. Its avatar's hash is then known, and in the member's next
-// occupant presences.
-func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, nick string) {
+// occupant presences. From a resource that is not joined, bad-request,
+// as a disco query to an occupant (occupantDiscoRefused, XEP-0045 §6.5:
+// a non-occupant learns nothing of the occupants); it got the member's
+// profile.
+func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) {
 	r.mu.Lock()
 	id, ok := r.nicks.MemberOf(nick)
 	self := ok && (id == selfKey || nick == r.selfNick)
+	joined := r.joined[from.Resourcepart()]
 	r.mu.Unlock()
 	if s.t.roomRefused(ctx, st, s.user, s) {
 		return
 	}
 	switch {
+	case !joined:
+		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "join "+r.jid+" before you query its occupants"))
 	case self:
 		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "your own vCard is your server's"))
 	case !ok:

@@ -210,7 +210,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			if r == nil {
 				return false
 			}
-			s.occupantVCard(ctx, st, r, to.Resourcepart()) // room_avatar.go
+			s.occupantVCard(ctx, st, r, from, to.Resourcepart()) // room_avatar.go
 			return true
 		}
 		if r != nil && s != nil && to.Resourcepart() != "" && (p.XMLName.Space == wire.NSDiscoInfo || p.XMLName.Space == wire.NSDiscoItems) {
