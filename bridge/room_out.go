@@ -46,6 +46,16 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			return nil // not an archived message: old news
 		}
 	}
+	if _, ok := ev.Payload.(*pb.Event_Message); ok && t.echoOfTxn(s, ev) { // refwait.go
+		// The network's echo of the user's own message, named by the
+		// send's txn: the reflection is that message (archived under
+		// the send's result's ID). Under another event ID it was
+		// archived and shown a second time. Its ID is mapped to the
+		// user's message, as the one-to-one path's echo is.
+		t.log.Debug("the echo of the user's own room message dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "txn", ev.TxnId)
+		go t.mapEcho(s, d)
+		return nil
+	}
 	if _, ok := ev.Payload.(*pb.Event_Message); ok && !toArchive {
 		if r := s.rooms.get(ev.ChatId); r != nil {
 			// The user's messages the network took before this one
@@ -391,9 +401,20 @@ func (c chatOut) targetID(ref store.MessageRef) string {
 	if c.group {
 		// Without forcing a checkpoint: echo-2's reaction to every message
 		// made one a message (docs/performance.md, "Rooms").
-		id, err := c.t.db.ArchivedStanzaID(context.Background(), c.t.roomKey(c.user, c.ev.ChatId), ref.RemoteID)
+		key := c.t.roomKey(c.user, c.ev.ChatId)
+		id, err := c.t.db.ArchivedStanzaID(context.Background(), key, ref.RemoteID)
 		if err == nil {
 			return id
+		}
+		if ref.FromMe {
+			// The echo's ID of the user's message (mapEcho): the
+			// reflection is archived under the send's, which the
+			// user's ids name.
+			if sent, err := c.t.db.LookupXMPP(c.t.name, ref.LoginID, ref.ChatID, xmppID(ref)); err == nil && sent.RemoteID != ref.RemoteID {
+				if id, err := c.t.db.ArchivedStanzaID(context.Background(), key, sent.RemoteID); err == nil {
+					return id
+				}
+			}
 		}
 	}
 	return xmppID(ref)
