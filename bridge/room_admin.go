@@ -32,14 +32,10 @@ const (
 
 // roomAdminIQ answers a muc#admin or muc#owner IQ to a room.
 func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, user string, s *session, r *room, p *wire.Element) {
-	switch {
-	case !t.access.Allowed(user):
-		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+	if t.roomRefused(ctx, st, user, s) {
 		return
-	case s == nil:
-		t.notRegistered(ctx, st)
-		return
-	case r == nil:
+	}
+	if r == nil {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "you are in no such group on "+t.displayName()))
 		return
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"mellium.im/xmpp/jid"
+
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -168,15 +170,22 @@ func (t *transport) roomVCard(ctx context.Context, st *wire.Stanza, s *session, 
 // occupantVCard answers a vCard-temp request to an occupant (XEP-0153:
 // how clients fetch a room member's avatar): the member's profile, as a
 // contact's. Its avatar's hash is then known, and in the member's next
-// occupant presences.
-func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, nick string) {
+// occupant presences. From a resource that is not joined, bad-request,
+// as a disco query to an occupant (occupantDiscoRefused, XEP-0045 §6.5:
+// a non-occupant learns nothing of the occupants); it got the member's
+// profile.
+func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) {
 	r.mu.Lock()
 	id, ok := r.nicks.MemberOf(nick)
 	self := ok && (id == selfKey || nick == r.selfNick)
+	joined := r.joined[from.Resourcepart()]
 	r.mu.Unlock()
+	if s.t.roomRefused(ctx, st, s.user, s) {
+		return
+	}
 	switch {
-	case !s.t.access.Allowed(s.user):
-		s.t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+	case !joined:
+		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "join "+r.jid+" before you query its occupants"))
 	case self:
 		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "your own vCard is your server's"))
 	case !ok:
@@ -198,8 +207,7 @@ var pictureTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"
 // taken (the configuration form renames the room).
 func (s *session) setRoomPicture(ctx context.Context, st *wire.Stanza, r *room, v *wire.Element) {
 	refuse := func(cond wire.Condition, text string) { s.t.send(ctx, wire.ErrorReply(st, cond, text)) }
-	if !s.t.access.Allowed(s.user) {
-		refuse(wire.NotAllowed, "you are not allowed to use this gateway")
+	if s.t.roomRefused(ctx, st, s.user, s) {
 		return
 	}
 	if !s.features().GetGroupAvatar() {

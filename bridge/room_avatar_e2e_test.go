@@ -257,3 +257,27 @@ func shadePNG(t *testing.T, shade byte) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestOccupantVCardFromNonOccupant: a vCard-temp query to an occupant
+// from a resource of the user that is not joined is refused as the room
+// refuses a disco query there (bad-request: XEP-0045 §6.5 has a room
+// tell non-occupants nothing of its occupants); the joined resource
+// gets the member's profile. The resource not joined got the member's
+// name and picture.
+func TestOccupantVCardFromNonOccupant(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	phone := s.loginResource("alice", "phone")
+	iq := `<iq type='get' to='` + room + `/Echo One'><vCard xmlns='vcard-temp'/></iq>`
+	st, err := phone.IQ(ctxT(t), iq)
+	if err != nil || st.Type != "error" || st.Err == nil || st.Err.Condition != "bad-request" {
+		t.Errorf("an occupant's vCard asked from a resource not joined: want bad-request, got %v %s", err, st.XML)
+	}
+	if st.Type == "error" && strings.Contains(st.XML, "Echo One</FN>") {
+		t.Errorf("the refusal carries the member's profile: %s", st.XML)
+	}
+	if st, err := alice.IQ(ctxT(t), iq); err != nil || st.Type != "result" || !strings.Contains(st.XML, "<FN>Echo One</FN>") {
+		t.Errorf("an occupant's vCard asked from the joined resource: %v %s", err, st.XML)
+	}
+}

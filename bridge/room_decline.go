@@ -34,12 +34,7 @@ func declineOf(st *wire.Stanza) *wire.Element {
 // declineInvite sends the plugin the user's decline d of the invitation
 // to chatID.
 func (t *transport) declineInvite(ctx context.Context, st *wire.Stanza, s *session, user, chatID string, d *wire.Element) {
-	switch {
-	case !t.access.Allowed(user):
-		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
-		return
-	case s == nil:
-		t.notRegistered(ctx, st)
+	if t.roomRefused(ctx, st, user, s) {
 		return
 	}
 	reason := ""

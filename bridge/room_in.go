@@ -102,12 +102,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				return true
 			}
 		}
-		if !t.access.Allowed(user) {
-			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
-			return true
-		}
-		if s == nil {
-			t.notRegistered(ctx, st)
+		if t.roomRefused(ctx, st, user, s) { // room_access.go
 			return true
 		}
 		if r == nil {
@@ -215,7 +210,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			if r == nil {
 				return false
 			}
-			s.occupantVCard(ctx, st, r, to.Resourcepart()) // room_avatar.go
+			s.occupantVCard(ctx, st, r, from, to.Resourcepart()) // room_avatar.go
 			return true
 		}
 		if r != nil && s != nil && to.Resourcepart() != "" && (p.XMLName.Space == wire.NSDiscoInfo || p.XMLName.Space == wire.NSDiscoItems) {
@@ -350,13 +345,10 @@ func (t *transport) noGroup(ctx context.Context, st *wire.Stanza, to jid.JID) {
 func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r *room, chatID string, from, to jid.JID, join muc.Join, jerr error) {
 	user := from.Bare().String()
 	refuse := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
+	if t.roomRefused(ctx, st, user, s) {
+		return
+	}
 	switch {
-	case !t.access.Allowed(user):
-		refuse(wire.NotAllowed, "you are not allowed to use this gateway")
-		return
-	case s == nil:
-		refuse(wire.RegistrationRequired, "register with "+t.domain+" first")
-		return
 	case to.Resourcepart() == "":
 		refuse(wire.JIDMalformed, "join with a nick: "+to.Bare().String()+"/NICK")
 		return

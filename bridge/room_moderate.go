@@ -3,6 +3,7 @@ package bridge
 import (
 	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"passerelle.im/passerelle/bridge/muc"
@@ -80,10 +81,10 @@ func moderateRequestOf(p *wire.Element) (req moderateRequest, ok bool) {
 func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, req moderateRequest) {
 	t := s.t
 	id := req.id
-	switch {
-	case !t.access.Allowed(s.user):
-		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+	if t.roomRefused(ctx, st, s.user, s) {
 		return
+	}
+	switch {
 	case id == "" || !req.retract:
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "moderate one message by its stanza-id, with <retract/>"))
 		return
@@ -96,7 +97,7 @@ func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, req mo
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "the gateway does not know the message "+id+" in "+r.jid))
 		return
 	}
-	mod := &moderation{stanzaID: id, reason: req.reason}
+	mod := &moderation{stanzaID: id, reason: req.reason, ref: ref}
 	s.mu.Lock()
 	s.moderating[ref.RemoteID] = mod
 	s.mu.Unlock()
@@ -123,9 +124,12 @@ func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, req mo
 	})
 }
 
-// moderation is one the user asked for: the message's stanza-id and the
-// reason given.
-type moderation struct{ stanzaID, reason string }
+// moderation is one the user asked for: the message's stanza-id, the
+// reason given, and the message's map entry.
+type moderation struct {
+	stanzaID, reason string
+	ref              store.MessageRef
+}
 
 // takeModeration removes and returns the moderation under way of the
 // message remoteID: whichever of the command's result and the network's
@@ -138,24 +142,47 @@ func (s *session) takeModeration(remoteID string) *moderation {
 	return m
 }
 
-// moderatedNotices archives the notice of mod and returns its copies for
-// the joined resources, with its stanza-id, and the room's turn to write
-// them (room_order.go). Archived as XEP-0424 has a retraction be ("the
-// archiving service MUST store the retraction message"): a client that
-// was away learns of the moderation when it catches up (MAM, a join's
-// history); the tombstone alone, in the message's old place, is before
-// where it catches up from. It went to the joined resources only.
+// moderatedNotices archives the notices of mod and returns their copies
+// for the joined resources, with their stanza-ids, and the room's turn
+// to write them (room_order.go): one per stanza the message was shown as
+// (its text, each of its files, a caption added later), as
+// othersRemovalLocked has them, since the network deletes the whole
+// message; the client named one of them (the one the user picked), and
+// only that one left the user's clients. Archived as XEP-0424 has a
+// retraction be ("the archiving service MUST store the retraction
+// message"): a client that was away learns of the moderation when it
+// catches up (MAM, a join's history); the tombstone alone, in the
+// message's old place, is before where it catches up from. It went to
+// the joined resources only.
 func (s *session) moderatedNotices(ctx context.Context, r *room, mod *moderation) ([][]byte, sendTurn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	by := r.jid + "/" + r.ownNickLocked(s)
-	payload := moderated(r.jid, s.user, mod.stanzaID, by, s.selfOccupantID(r), mod.reason, s.t.newID())
-	now := time.Now()
-	sid, _ := s.t.archive(ctx, s.user, r, store.ArchivedMessage{Time: now, Arrived: now, Payload: payload}) // room_in.go
+	ids := []string{mod.stanzaID}
+	if mod.ref.RemoteID != "" {
+		c := chatOut{t: s.t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: r.chatID}, user: s.user, group: true}
+		more := []string{c.targetID(mod.ref)}
+		for i := range fileParts(mod.ref, false) {
+			more = append(more, c.partTargetID(mod.ref, i+1))
+		}
+		if id, ok := c.captionTarget(mod.ref); ok {
+			more = append(more, id)
+		}
+		for _, id := range more {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
 	var out [][]byte
-	for _, res := range r.resourcesLocked() {
-		// From the room itself: no occupant-id but the moderator's, inside.
-		out = append(out, roomCopy(payload, s.user, s.user+"/"+res, r.jid, sid, "", time.Time{}))
+	for _, id := range ids {
+		payload := moderated(r.jid, s.user, id, by, s.selfOccupantID(r), mod.reason, s.t.newID())
+		now := time.Now()
+		sid, _ := s.t.archive(ctx, s.user, r, store.ArchivedMessage{Time: now, Arrived: now, Payload: payload}) // room_in.go
+		for _, res := range r.resourcesLocked() {
+			// From the room itself: no occupant-id but the moderator's, inside.
+			out = append(out, roomCopy(payload, s.user, s.user+"/"+res, r.jid, sid, "", time.Time{}))
+		}
 	}
 	if len(out) == 0 {
 		return nil, sendTurn{}

@@ -46,6 +46,16 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			return nil // not an archived message: old news
 		}
 	}
+	if _, ok := ev.Payload.(*pb.Event_Message); ok && t.echoOfTxn(s, ev) { // refwait.go
+		// The network's echo of the user's own message, named by the
+		// send's txn: the reflection is that message (archived under
+		// the send's result's ID). Under another event ID it was
+		// archived and shown a second time. Its ID is mapped to the
+		// user's message, as the one-to-one path's echo is.
+		t.log.Debug("the echo of the user's own room message dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "txn", ev.TxnId)
+		go t.mapEcho(s, d)
+		return nil
+	}
 	if _, ok := ev.Payload.(*pb.Event_Message); ok && !toArchive {
 		if r := s.rooms.get(ev.ChatId); r != nil {
 			// The user's messages the network took before this one
@@ -295,12 +305,17 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 	}
 	delete(r.invites, id) // in or out now, as the member list says (room_invite_once.go)
 	kind := me.Kind
+	if kind == pb.MemberEvent_KIND_RENAMED && !had {
+		// A member the room never heard join (a join the network did not
+		// tell, a list taken before it): they are in the group under
+		// the new nick, so they join the room under it. Dropped, the
+		// user never saw them until the room's next sync.
+		kind = pb.MemberEvent_KIND_JOINED
+	}
 	if (kind == pb.MemberEvent_KIND_JOINED || kind == pb.MemberEvent_KIND_ROLE_CHANGED) && m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
 		kind = pb.MemberEvent_KIND_BANNED // an outcast is on the ban list, no occupant
 	}
-	if kind != pb.MemberEvent_KIND_RENAMED || had {
-		s.noteMemberNewsLocked(r, id) // newer than an answer asked before: room_member_news.go
-	}
+	s.noteMemberNewsLocked(r, id) // newer than an answer asked before: room_member_news.go
 	switch kind {
 	case pb.MemberEvent_KIND_JOINED, pb.MemberEvent_KIND_ROLE_CHANGED:
 		delete(r.banned, id) // back in: no longer banned
@@ -316,10 +331,7 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 			r.nicks.Assign(id, name)
 		}
 		return presence()
-	case pb.MemberEvent_KIND_RENAMED:
-		if !had {
-			return nil
-		}
+	case pb.MemberEvent_KIND_RENAMED: // had: a join otherwise, above
 		// The occupant as they were: occupantLocked reads r.members.
 		before := r.occupantLocked(s, id)
 		r.members[id] = m
@@ -389,9 +401,20 @@ func (c chatOut) targetID(ref store.MessageRef) string {
 	if c.group {
 		// Without forcing a checkpoint: echo-2's reaction to every message
 		// made one a message (docs/performance.md, "Rooms").
-		id, err := c.t.db.ArchivedStanzaID(context.Background(), c.t.roomKey(c.user, c.ev.ChatId), ref.RemoteID)
+		key := c.t.roomKey(c.user, c.ev.ChatId)
+		id, err := c.t.db.ArchivedStanzaID(context.Background(), key, ref.RemoteID)
 		if err == nil {
 			return id
+		}
+		if ref.FromMe {
+			// The echo's ID of the user's message (mapEcho): the
+			// reflection is archived under the send's, which the
+			// user's ids name.
+			if sent, err := c.t.db.LookupXMPP(c.t.name, ref.LoginID, ref.ChatID, xmppID(ref)); err == nil && sent.RemoteID != ref.RemoteID {
+				if id, err := c.t.db.ArchivedStanzaID(context.Background(), key, sent.RemoteID); err == nil {
+					return id
+				}
+			}
 		}
 	}
 	return xmppID(ref)

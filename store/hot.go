@@ -163,14 +163,55 @@ func (c *loginCache) bucket(transport, login string, name []byte) (*bbolt.Bucket
 	return b, nil
 }
 
-// apply writes r into bbolt: what the write would have done directly.
-func (r *hotRec) apply(c *loginCache, now time.Time) error {
+// lastClaims maps each XMPP id key (hotRec.keys) of the message map
+// entries among recs to the index of the entry that claims it last. An
+// id that entries of one chat under different remote IDs claim (the
+// network's echo of the user's send, then the send's own entry written
+// again: the bridge's mapEcho) names the one written last, as the log's
+// index has it; applied in key order, it named the one whose remote ID
+// sorts last. nil when recs hold no entry.
+func lastClaims(recs []hotRec) map[string]int {
+	var last map[string]int
+	for i := range recs {
+		r := &recs[i]
+		if r.kind != recRef {
+			continue
+		}
+		r.keys()
+		for _, k := range r.hk[1:] {
+			if k == "" {
+				continue
+			}
+			if last == nil {
+				last = map[string]int{}
+			}
+			last[k] = i
+		}
+	}
+	return last
+}
+
+// apply writes r, recs[i] of a checkpoint, into bbolt: what the write
+// would have done directly. An entry leaves an XMPP id a later one
+// claims (claims, lastClaims) to that one.
+func (r *hotRec) apply(c *loginCache, now time.Time, claims map[string]int, i int) error {
 	tx := c.tx
 	switch r.kind {
 	case recRef:
 		rec, err := prepRef(r.ref, now)
 		if err != nil {
 			return err
+		}
+		if claims != nil {
+			r.keys()
+			// rec.xkeys and r.hk[1:] both follow xmppIDs.
+			kept := rec.xkeys[:0]
+			for j, k := range rec.xkeys {
+				if at, ok := claims[r.hk[1+j]]; !ok || at == i {
+					kept = append(kept, k)
+				}
+			}
+			rec.xkeys = kept
 		}
 		return rec.put(c)
 	case recTxn:
@@ -282,6 +323,7 @@ func (db *DB) applyAll(gen uint64, recs []hotRec) error {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return recs[a].compare(&recs[b]) })
+	claims := lastClaims(recs)
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
 		c := newLoginCache(tx)
 		if gen > 0 {
@@ -290,7 +332,7 @@ func (db *DB) applyAll(gen uint64, recs []hotRec) error {
 			}
 		}
 		for _, i := range order {
-			if err := recs[i].apply(c, now); err != nil {
+			if err := recs[i].apply(c, now, claims, i); err != nil {
 				return err
 			}
 		}
