@@ -164,3 +164,28 @@ func TestChannelEncodingOnNgircd(t *testing.T) {
 		t.Errorf("dave's message %q, want привет", ev.GetMessage().Text)
 	}
 }
+
+// "/encoding" and "/mode" typed in a private chat are commands too,
+// answered to the user, saying where they work: neither goes to the
+// nick as a message. Before, both were sent to dave as PRIVMSGs.
+func TestRoomCommandsInPrivateChat(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := encodedLogin(t, srv.fields("kit"), "koi8-r")
+	cmds := p.Commands()
+	for _, tc := range []struct{ text, want string }{
+		{"/encoding latin1", "koi8-r"},
+		{"/encoding", "koi8-r"},
+		{"/mode +o dave", "MODE"},
+	} {
+		res := cmds.Send(plugintest.SendText(login.LoginId, "dave", "", tc.text))
+		if res.Error != nil || !res.HandledAsCommand || !strings.Contains(res.CommandReply, "room") || !strings.Contains(res.CommandReply, tc.want) {
+			t.Errorf("%q to dave: %v, want a command's reply naming a room and %s", tc.text, res, tc.want)
+		}
+	}
+	if r := cmds.Send(plugintest.SendText(login.LoginId, "dave", "", "/mode, said in words")); r.Error != nil || r.HandledAsCommand {
+		t.Errorf("a message starting with /mode, but no command: %v, want it sent", r)
+	}
+	if got := gotSince(srv, 0, "PRIVMSG dave"); got != "PRIVMSG dave :/mode, said in words" {
+		t.Errorf("sent %q to dave, want the message alone, no command", got)
+	}
+}
