@@ -128,7 +128,7 @@ func (s *Session) connect(ctx context.Context, network, addr string) (net.Conn, 
 		s.mu.Unlock()
 		return pc, nil
 	}
-	tc := tls.Client(conn, tlsConfig(s.acc.Server, s.n.cfg.roots))
+	tc := tls.Client(conn, tlsConfig(s.acc.Server, s.n.cfg.roots, s.acc.Fingerprint))
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
 		return nil, &dialError{handshakeError(err)}

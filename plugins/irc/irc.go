@@ -201,7 +201,12 @@ type Account struct {
 	Server string `json:"server"`
 	Port   int    `json:"port"`
 	TLS    bool   `json:"tls"`
-	Nick   string `json:"nick"`
+	// Fingerprint is the SHA-256 of the server's certificate (hex, lower
+	// case) that the login trusts, whoever signed it (tls.go): a
+	// self-hosted server's self-signed one, as biboumi's fingerprint to
+	// trust. "" is the usual check, by the authorities.
+	Fingerprint string `json:"tls_fingerprint,omitempty"`
+	Nick        string `json:"nick"`
 	// ServerPassword is sent as PASS at each connection, for a server
 	// or bouncer (ZNC, soju) that takes only clients with its password.
 	ServerPassword string `json:"server_password,omitempty"`
@@ -417,6 +422,12 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	if acc.Throttle, problem = parseThrottle(f["throttle"]); problem != "" {
 		return acc, problem
 	}
+	if acc.Fingerprint, problem = parseFingerprint(f["fingerprint"]); problem != "" {
+		return acc, problem
+	}
+	if acc.Fingerprint != "" && !acc.TLS {
+		return acc, "A certificate fingerprint is for a connection with TLS: turn TLS on, or leave the fingerprint empty."
+	}
 	// "#a, #b key": a channel's key after it and a space, as IRC
 	// clients' /join takes it.
 	for _, c := range strings.Split(f["channels"], ",") {
@@ -517,6 +528,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat (irc.libera.chat:6697 names the port too)"},
 			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
+			{Id: "fingerprint", Label: "Certificate fingerprint (SHA-256)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose certificate no known authority signed (self-signed): its SHA-256 fingerprint, which a login without it shows; that certificate alone is then trusted"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
 			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts, #ergo; a channel's key after it and a space: #secret key"},
 			{Id: "server_password", Label: "Server password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Only for a server or bouncer (ZNC, soju) that asks for one (PASS)"},
