@@ -200,7 +200,10 @@ func (n *Network) newID() string {
 type Account struct {
 	Server string `json:"server"`
 	Port   int    `json:"port"`
-	TLS    bool   `json:"tls"`
+	// OtherPorts are tried in turn where Port cannot be reached, as
+	// biboumi's ports list (backoff.go).
+	OtherPorts []int `json:"other_ports,omitempty"`
+	TLS        bool  `json:"tls"`
 	// Fingerprint is the SHA-256 of the server's certificate (hex, lower
 	// case) that the login trusts, whoever signed it (tls.go): a
 	// self-hosted server's self-signed one, as biboumi's fingerprint to
@@ -407,15 +410,22 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	if acc.TLS {
 		acc.Port = 6697
 	}
-	if p := strings.TrimSpace(f["port"]); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return acc, fmt.Sprintf("The port must be a number from 1 to 65535, not %q.", p)
+	// Several ports, separated by commas or spaces, are tried in turn.
+	if ports := strings.FieldsFunc(f["port"], func(r rune) bool { return r == ',' || unicode.IsSpace(r) }); len(ports) > 0 {
+		for i, p := range ports {
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 1 || n > 65535 {
+				return acc, fmt.Sprintf("A port must be a number from 1 to 65535, not %q.", p)
+			}
+			if i == 0 {
+				acc.Port = n
+			} else if n != acc.Port && !slices.Contains(acc.OtherPorts, n) {
+				acc.OtherPorts = append(acc.OtherPorts, n)
+			}
 		}
-		if typedPort != 0 && typedPort != n {
-			return acc, fmt.Sprintf("The server names the port %d and the port field %d: give one.", typedPort, n)
+		if typedPort != 0 && typedPort != acc.Port {
+			return acc, fmt.Sprintf("The server names the port %d and the port field %d: give one.", typedPort, acc.Port)
 		}
-		acc.Port = n
 	} else if typedPort != 0 {
 		acc.Port = typedPort
 	}
@@ -526,7 +536,7 @@ func loginForm(errText string) *pb.LoginStep {
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
 			{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat (irc.libera.chat:6697 names the port too)"},
-			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without"},
+			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without; several, separated by commas, are tried in turn (6697, 7000)"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
 			{Id: "fingerprint", Label: "Certificate fingerprint (SHA-256)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose certificate no known authority signed (self-signed): its SHA-256 fingerprint, which a login without it shows; that certificate alone is then trusted"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
