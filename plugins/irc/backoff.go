@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/ergochat/irc-go/ircevent"
@@ -117,7 +118,7 @@ func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, add
 // asks for it: the certificate must be valid for the login's server
 // host. A failure is a *dialError that says why.
 func (s *Session) connect(ctx context.Context, network, addr string) (net.Conn, error) {
-	conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	conn, err := s.dialPorts(ctx, network, addr)
 	if err != nil {
 		return nil, &dialError{err}
 	}
@@ -128,12 +129,46 @@ func (s *Session) connect(ctx context.Context, network, addr string) (net.Conn, 
 		s.mu.Unlock()
 		return pc, nil
 	}
-	tc := tls.Client(conn, tlsConfig(s.acc.Server, s.n.cfg.roots))
+	tc := tls.Client(conn, tlsConfig(s.acc.Server, s.n.cfg.roots, s.acc.Fingerprint))
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
 		return nil, &dialError{handshakeError(err)}
 	}
 	return tc, nil
+}
+
+// dialPorts connects to addr, the login's server and port, or where
+// that cannot be reached (refused, no answer in time) to its other ports
+// in turn, as biboumi tries its ports list; each gets an equal share of
+// what is left of ctx's time. The error says each port's failure.
+func (s *Session) dialPorts(ctx context.Context, network, addr string) (net.Conn, error) {
+	addrs := []string{addr}
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		for _, p := range s.acc.OtherPorts {
+			addrs = append(addrs, net.JoinHostPort(host, strconv.Itoa(p)))
+		}
+	}
+	var all error // each port's failure, wrapped
+	for i, a := range addrs {
+		pctx, cancel := ctx, context.CancelFunc(func() {})
+		if end, ok := ctx.Deadline(); ok {
+			pctx, cancel = context.WithTimeout(ctx, time.Until(end)/time.Duration(len(addrs)-i))
+		}
+		conn, err := (&net.Dialer{}).DialContext(pctx, network, a)
+		cancel()
+		if err == nil {
+			if i > 0 {
+				s.n.host.Logger().Info("irc: connected on another port", "login", s.loginID, "addr", a, "not", all)
+			}
+			return conn, nil
+		}
+		if all == nil {
+			all = err
+		} else {
+			all = fmt.Errorf("%w; %w", all, err)
+		}
+	}
+	return nil, all
 }
 
 // dialError is a connection attempt that did not reach IRC: the server

@@ -89,13 +89,21 @@ func (s *Session) storeChanCodecsLocked() {
 
 // chanCodec is the codec of the channel named name (as the plugin reads
 // it, in UTF-8 or its raw bytes), and false where it has none of its own.
+// A message to some of a channel's members ("@#chan", STATUSMSG) is the
+// channel's: the prefixes are tried off in turn (the server's STATUSMSG
+// is not known yet when its first lines are read).
 func (s *Session) chanCodec(name string) (codec, bool) {
 	m := s.chanCodecs.Load()
-	if m == nil || len(*m) == 0 || !isChannel(name) {
+	if m == nil || len(*m) == 0 {
 		return codec{}, false
 	}
-	c, ok := (*m)[s.chanID(name)]
-	return c, ok
+	for isChannel(name) || (name != "" && strings.ContainsRune("~@%", rune(name[0]))) {
+		if c, ok := (*m)[s.chanID(name)]; ok && isChannel(name) {
+			return c, true
+		}
+		name = name[1:]
+	}
+	return codec{}, false
 }
 
 // codecOf is the codec of chat chatID's text: its channel's own, or the
@@ -121,8 +129,9 @@ func (s *Session) carriesIn(chatID, what, text string) error {
 // lineTarget cuts an IRC line (tags, source, command, parameters) where
 // a channel's text starts: head is up to and with the parameter that
 // names the channel (PRIVMSG, NOTICE, TOPIC, PART, KICK, TAGMSG's first,
-// RPL_TOPIC's second), target that parameter, rest what follows. ok is
-// false for another line.
+// RPL_TOPIC's second), and a KICK's nick after it, target that channel,
+// rest what follows. Nicks are in head: they are the login's encoding's
+// in every line, in all channels. ok is false for another line.
 func lineTarget(line []byte) (head, target, rest []byte, ok bool) {
 	i := 0
 	skip := func() { // a word, then its spaces
@@ -156,7 +165,28 @@ func lineTarget(line []byte) (head, target, rest []byte, ok bool) {
 	for i < len(line) && line[i] != ' ' {
 		i++
 	}
-	return line[:i], line[start:i], line[i:], true
+	target = line[start:i]
+	if cmd == "KICK" {
+		// The nick kicked is the login's encoding's, as everywhere.
+		for i < len(line) && line[i] == ' ' {
+			i++
+		}
+		if i < len(line) && line[i] != ':' {
+			for i < len(line) && line[i] != ' ' {
+				i++
+			}
+		}
+	}
+	return line[:i], target, line[i:], true
+}
+
+// headParams is how many of a command's parameters lineTarget puts in
+// its head: the channel, and a KICK's nick.
+func headParams(cmd string) int {
+	if strings.EqualFold(cmd, "KICK") {
+		return 2
+	}
+	return 1
 }
 
 // rawCarries refuses a raw command the user typed holding a character
@@ -164,10 +194,10 @@ func lineTarget(line []byte) (head, target, rest []byte, ok bool) {
 // the channel's own encoding, the rest in the server's.
 func (s *Session) rawCarries(m ircmsg.Message) error {
 	line := strings.Join(append([]string{m.Command}, m.Params...), " ")
-	if _, target, _, ok := lineTarget([]byte(line)); ok && len(m.Params) > 1 {
-		target := string(target)
-		return cmp.Or(s.carries("the command", strings.Join(append([]string{m.Command}, m.Params[:1]...), " ")),
-			s.carriesIn(target, "the command's text", strings.Join(m.Params[1:], " ")))
+	if _, target, _, ok := lineTarget([]byte(line)); ok && len(m.Params) > headParams(m.Command) {
+		target, n := string(target), headParams(m.Command)
+		return cmp.Or(s.carries("the command", strings.Join(append([]string{m.Command}, m.Params[:n]...), " ")),
+			s.carriesIn(target, "the command's text", strings.Join(m.Params[n:], " ")))
 	}
 	return s.carries("the command", line)
 }

@@ -10,7 +10,9 @@ func TestLineTarget(t *testing.T) {
 		{"@time=x;msgid=y :dave!d@h NOTICE #ru :hi", "@time=x;msgid=y :dave!d@h NOTICE #ru", "#ru", " :hi"},
 		{"PRIVMSG #ru :hi", "PRIVMSG #ru", "#ru", " :hi"},
 		{":srv 332 kit #ru :topic", ":srv 332 kit #ru", "#ru", " :topic"},
-		{":dave!d@h KICK #ru kit :out", ":dave!d@h KICK #ru", "#ru", " kit :out"},
+		{":dave!d@h KICK #ru kit :out", ":dave!d@h KICK #ru kit", "#ru", " :out"},
+		{":dave!d@h KICK #ru kit", ":dave!d@h KICK #ru kit", "#ru", ""},
+		{"KICK #ru  kit  :out", "KICK #ru  kit", "#ru", "  :out"},
 		{"TOPIC #ru", "TOPIC #ru", "#ru", ""},
 		{":dave!d@h privmsg #ru :hi", ":dave!d@h privmsg #ru", "#ru", " :hi"},
 	} {

@@ -164,3 +164,138 @@ func TestChannelEncodingOnNgircd(t *testing.T) {
 		t.Errorf("dave's message %q, want привет", ev.GetMessage().Text)
 	}
 }
+
+// "/encoding" and "/mode" typed in a private chat are commands too,
+// answered to the user, saying where they work: neither goes to the
+// nick as a message. Before, both were sent to dave as PRIVMSGs.
+func TestRoomCommandsInPrivateChat(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := encodedLogin(t, srv.fields("kit"), "koi8-r")
+	cmds := p.Commands()
+	for _, tc := range []struct{ text, want string }{
+		{"/encoding latin1", "koi8-r"},
+		{"/encoding", "koi8-r"},
+		{"/mode +o dave", "MODE"},
+	} {
+		res := cmds.Send(plugintest.SendText(login.LoginId, "dave", "", tc.text))
+		if res.Error != nil || !res.HandledAsCommand || !strings.Contains(res.CommandReply, "room") || !strings.Contains(res.CommandReply, tc.want) {
+			t.Errorf("%q to dave: %v, want a command's reply naming a room and %s", tc.text, res, tc.want)
+		}
+	}
+	if r := cmds.Send(plugintest.SendText(login.LoginId, "dave", "", "/mode, said in words")); r.Error != nil || r.HandledAsCommand {
+		t.Errorf("a message starting with /mode, but no command: %v, want it sent", r)
+	}
+	if got := gotSince(srv, 0, "PRIVMSG dave"); got != "PRIVMSG dave :/mode, said in words" {
+		t.Errorf("sent %q to dave, want the message alone, no command", got)
+	}
+}
+
+// A KOI8-R login with a Latin-1 channel: the nicks in its KICK lines are
+// the login's encoding's, as everywhere else (the member kicked is found
+// and named right, and a kick from XMPP names them in KOI8-R), while the
+// kick's and a part's reasons are the channel's, as is a message to its
+// operators ("@#fr"). Before, the kicked nick
+// was read (and written) in the channel's encoding with the reason: Петя
+// was not found in #fr, no kick was shown, and the user's kick went to
+// "????"; "@#fr" was read in KOI8-R.
+func TestChannelEncodingNicksInLoginEncoding(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.isupport = "STATUSMSG=@+"
+	srv.mu.Unlock()
+	p, evs, login := encodedLogin(t, srv.fields("kit"), "koi8-r")
+	cmds := p.Commands()
+	// "Петя", "Вася" and "Оля" in KOI8-R; "à bientôt" and "adieu, vérité" in Latin-1.
+	const petya, vasya, olya = "\xf0\xc5\xd4\xd1", "\xf7\xc1\xd3\xd1", "\xef\xcc\xd1"
+	const bientot, verite = "\xe0 bient\xf4t", "adieu, v\xe9rit\xe9"
+	if r := cmds.Send(command(login.LoginId, "#fr", &pb.JoinChat{})); r.Error != nil {
+		t.Fatalf("join: %v", r.Error)
+	}
+	if r := cmds.Send(plugintest.SendText(login.LoginId, "#fr", "", "/encoding latin1")); r.Error != nil || !r.HandledAsCommand {
+		t.Fatalf("/encoding latin1: %v", r)
+	}
+	for _, nick := range []string{petya, vasya, olya} {
+		srv.send(":%s!u@h JOIN #fr", nick)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetMember().GetNick() == "Оля" })
+
+	srv.send(":%s!v@h KICK #fr %s :%s", vasya, petya, bientot)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_KICKED })
+	if m := ev.GetMember(); ev.ChatId != "#fr" || m.Member.GetNick() != "Петя" || m.Reason != "à bientôt" || ev.Sender.GetName() != "Вася" {
+		t.Errorf("kick %v, want Петя kicked by Вася, à bientôt", ev)
+	}
+	srv.send(":%s!o@h PART #fr :%s", olya, verite)
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_LEFT })
+	if m := ev.GetMember(); m.Member.GetNick() != "Оля" || m.Reason != "adieu, vérité" {
+		t.Errorf("part %v, want Оля leaving, adieu, vérité", ev)
+	}
+
+	// A message to the channel's operators (STATUSMSG) is the channel's.
+	srv.send(":%s!v@h PRIVMSG @#fr :%s", vasya, verite)
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.ChatId != "#fr" || ev.GetMessage().Text != "(to @#fr) adieu, vérité" {
+		t.Errorf("message to @#fr %v, want it in Latin-1", ev)
+	}
+
+	// The user kicks Вася: his nick in KOI8-R, the reason in Latin-1
+	// (the scripted server does not kick: the line sent is what counts),
+	// and so does a KICK typed in the server's chat.
+	n := len(srv.sent(0, ""))
+	done := make(chan *pb.CommandResult, 1)
+	go func() {
+		done <- cmds.Send(plugintest.Act(login.LoginId, "#fr", "", &pb.Kick{UserId: "Вася", Reason: "à bientôt"}))
+	}()
+	if got := gotSince(srv, n, "KICK"); got != "KICK #fr "+vasya+" :"+bientot {
+		t.Errorf("sent %q, want Вася in KOI8-R, the reason in Latin-1", got)
+	}
+	<-done
+	n = len(srv.sent(0, ""))
+	if r := cmds.Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "KICK #fr Вася :vérité")); r.Error != nil {
+		t.Errorf("KICK typed to the server: %v", r.Error)
+	}
+	if got := gotSince(srv, n, "KICK"); got != "KICK #fr "+vasya+" v\xe9rit\xe9" {
+		t.Errorf("sent %q, want Вася in KOI8-R, the reason in Latin-1", got)
+	}
+}
+
+// Against ngircd, a UTF-8 login with #ru in KOI8-R: a kick's and a
+// part's reasons there are read in KOI8-R, the kicker, the kicked and
+// the leaver named right; the user kicked from it loses the room with
+// the reason read so too.
+func TestChannelEncodingKickAndPartOnNgircd(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave") // the channel's operator
+	dave.join("#ru")
+	p, evs, login := loggedIn(t, s, "", "kit", "#ru")
+	if r := p.Commands().Send(plugintest.SendText(login.LoginId, "#ru", "", "/encoding koi8-r")); r.Error != nil || !r.HandledAsCommand {
+		t.Fatalf("/encoding koi8-r: %v", r)
+	}
+	erin, frank := newClient(t, s, "erin"), newClient(t, s, "frank")
+	erin.join("#ru")
+	frank.join("#ru")
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetMember().GetNick() == "frank" })
+
+	// "пока" and "до свидания" in KOI8-R.
+	if err := dave.conn.Send("KICK", "#ru", "erin", "\xd0\xcf\xcb\xc1"); err != nil {
+		t.Fatal(err)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_KICKED })
+	if m := ev.GetMember(); ev.ChatId != "#ru" || m.Member.GetNick() != "erin" || m.Reason != "пока" || ev.Sender.GetName() != "dave" {
+		t.Errorf("kick %v, want erin kicked by dave: пока", ev)
+	}
+	if err := frank.conn.Send("PART", "#ru", "\xc4\xcf \xd3\xd7\xc9\xc4\xc1\xce\xc9\xd1"); err != nil {
+		t.Fatal(err)
+	}
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_LEFT })
+	if m := ev.GetMember(); m.Member.GetNick() != "frank" || m.Reason != "до свидания" {
+		t.Errorf("part %v, want frank leaving: до свидания", ev)
+	}
+	// The user kicked: the room goes, with the reason.
+	if err := dave.conn.Send("KICK", "#ru", "kit", "\xd0\xcf\xcb\xc1"); err != nil {
+		t.Fatal(err)
+	}
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil })
+	if r := ev.GetChatRemoved(); ev.ChatId != "#ru" || r.Reason != pb.ChatRemovedEvent_REASON_KICKED || r.Text != "пока" {
+		t.Errorf("the user's kick %v, want #ru removed: пока", ev)
+	}
+}

@@ -1,6 +1,7 @@
 package irc
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -48,5 +49,46 @@ func TestCodecConn(t *testing.T) {
 	}
 	if r, bad := c.unencodable("café €"); !bad || r != '€' {
 		t.Errorf("unencodable: %q %v, want €", r, bad)
+	}
+}
+
+// codecConn reads many lines that come in pieces of every size, several
+// in a read and lines cut between reads, read in small pieces too, as
+// it would decode them one at a time: its buffers, used again from read
+// to read, keep nothing of a line read before.
+func TestCodecConnPieces(t *testing.T) {
+	c, err := lookupEncoding("koi8-r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wire, want strings.Builder
+	for i := range 300 {
+		text := strings.Repeat("\xd0\xd2\xc9\xd7\xc5\xd4 ", i%40) + "x"
+		fmt.Fprintf(&wire, ":m!u@h PRIVMSG kit :%d %s\r\n", i, text)
+		fmt.Fprintf(&want, ":m!u@h PRIVMSG kit :%d %s\r\n", i, c.decodeLine([]byte(text)))
+	}
+	for _, size := range []int{1, 7, 100, 509, 4096, 9000} {
+		client, server := net.Pipe()
+		conn := newCodecConn(client, c, nil)
+		go func() {
+			for w := wire.String(); w != ""; {
+				n := min(size, len(w))
+				server.Write([]byte(w[:n]))
+				w = w[n:]
+			}
+			server.Close()
+		}()
+		var got []byte
+		buf := make([]byte, 13)
+		for {
+			n, err := conn.Read(buf)
+			got = append(got, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		if string(got) != want.String() {
+			t.Errorf("in pieces of %d: read %d bytes, not the %d lines decoded", size, len(got), 300)
+		}
 	}
 }

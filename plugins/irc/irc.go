@@ -200,8 +200,16 @@ func (n *Network) newID() string {
 type Account struct {
 	Server string `json:"server"`
 	Port   int    `json:"port"`
-	TLS    bool   `json:"tls"`
-	Nick   string `json:"nick"`
+	// OtherPorts are tried in turn where Port cannot be reached, as
+	// biboumi's ports list (backoff.go).
+	OtherPorts []int `json:"other_ports,omitempty"`
+	TLS        bool  `json:"tls"`
+	// Fingerprint is the SHA-256 of the server's certificate (hex, lower
+	// case) that the login trusts, whoever signed it (tls.go): a
+	// self-hosted server's self-signed one, as biboumi's fingerprint to
+	// trust. "" is the usual check, by the authorities.
+	Fingerprint string `json:"tls_fingerprint,omitempty"`
+	Nick        string `json:"nick"`
 	// ServerPassword is sent as PASS at each connection, for a server
 	// or bouncer (ZNC, soju) that takes only clients with its password.
 	ServerPassword string `json:"server_password,omitempty"`
@@ -402,20 +410,33 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	if acc.TLS {
 		acc.Port = 6697
 	}
-	if p := strings.TrimSpace(f["port"]); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return acc, fmt.Sprintf("The port must be a number from 1 to 65535, not %q.", p)
+	// Several ports, separated by commas or spaces, are tried in turn.
+	if ports := strings.FieldsFunc(f["port"], func(r rune) bool { return r == ',' || unicode.IsSpace(r) }); len(ports) > 0 {
+		for i, p := range ports {
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 1 || n > 65535 {
+				return acc, fmt.Sprintf("A port must be a number from 1 to 65535, not %q.", p)
+			}
+			if i == 0 {
+				acc.Port = n
+			} else if n != acc.Port && !slices.Contains(acc.OtherPorts, n) {
+				acc.OtherPorts = append(acc.OtherPorts, n)
+			}
 		}
-		if typedPort != 0 && typedPort != n {
-			return acc, fmt.Sprintf("The server names the port %d and the port field %d: give one.", typedPort, n)
+		if typedPort != 0 && typedPort != acc.Port {
+			return acc, fmt.Sprintf("The server names the port %d and the port field %d: give one.", typedPort, acc.Port)
 		}
-		acc.Port = n
 	} else if typedPort != 0 {
 		acc.Port = typedPort
 	}
 	if acc.Throttle, problem = parseThrottle(f["throttle"]); problem != "" {
 		return acc, problem
+	}
+	if acc.Fingerprint, problem = parseFingerprint(f["fingerprint"]); problem != "" {
+		return acc, problem
+	}
+	if acc.Fingerprint != "" && !acc.TLS {
+		return acc, "A certificate fingerprint is for a connection with TLS: turn TLS on, or leave the fingerprint empty."
 	}
 	// "#a, #b key": a channel's key after it and a space, as IRC
 	// clients' /join takes it.
@@ -515,8 +536,9 @@ func loginForm(errText string) *pb.LoginStep {
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
 			{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat (irc.libera.chat:6697 names the port too)"},
-			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without"},
+			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without; several, separated by commas, are tried in turn (6697, 7000)"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
+			{Id: "fingerprint", Label: "Certificate fingerprint (SHA-256)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose certificate no known authority signed (self-signed): its SHA-256 fingerprint, which a login without it shows; that certificate alone is then trusted"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
 			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts, #ergo; a channel's key after it and a space: #secret key"},
 			{Id: "server_password", Label: "Server password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Only for a server or bouncer (ZNC, soju) that asks for one (PASS)"},

@@ -1048,6 +1048,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		// a message to it, which everyone there would read (modecmd.go).
 		return s.roomMode(ctx, conn, c.ChatID, target, args)
 	}
+	if res, ok := s.privateCommand(target, conn.CurrentNick(), msg.Text); ok && !isChannel(target) {
+		return res, nil
+	}
 	if err := cmp.Or(s.carriesIn(c.ChatID, "the message", msg.Text), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
 	}

@@ -3,14 +3,18 @@ package irc
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 
 	"github.com/ergochat/irc-go/ircevent"
@@ -66,9 +70,69 @@ func loadRoots(path string) (*x509.CertPool, error) {
 
 // tlsConfig is the TLS of a login's connection: the certificate must be
 // valid for the server's host as the login names it, signed by the
-// system's authorities or ca_file's (roots; nil = the system's only).
-func tlsConfig(server string, roots *x509.CertPool) *tls.Config {
-	return &tls.Config{ServerName: server, RootCAs: roots, MinVersion: tls.VersionTLS12}
+// system's authorities or ca_file's (roots; nil = the system's only);
+// or, where the login pins one (pin, a SHA-256 in hex), be that
+// certificate, whoever signed it and whatever it names: the user checked
+// it with the server's admin, as an SSH host key.
+func tlsConfig(server string, roots *x509.CertPool, pin string) *tls.Config {
+	cfg := &tls.Config{ServerName: server, RootCAs: roots, MinVersion: tls.VersionTLS12}
+	if pin != "" {
+		cfg.InsecureSkipVerify = true // VerifyConnection checks the pin instead
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("the server sent no certificate")
+			}
+			if got := certFingerprint(cs.PeerCertificates[0]); got != spaced(pin) {
+				return &pinError{got: got, want: spaced(pin)}
+			}
+			return nil
+		}
+	}
+	return cfg
+}
+
+// pinError is a server's certificate that is not the one the login pins.
+type pinError struct{ got, want string }
+
+func (e *pinError) Error() string {
+	return fmt.Sprintf("the server's certificate (SHA-256 fingerprint %s) is not the one the login trusts (%s)", e.got, e.want)
+}
+
+// certFingerprint is a certificate's SHA-256 fingerprint as the user
+// reads and types it: hex pairs, upper case, between colons.
+func certFingerprint(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return spaced(hex.EncodeToString(sum[:]))
+}
+
+// spaced is a fingerprint in hex as the user reads it ("AB:CD:...").
+func spaced(h string) string {
+	h = strings.ToUpper(h)
+	var b strings.Builder
+	for i := 0; i+1 < len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(h[i : i+2])
+	}
+	return b.String()
+}
+
+// parseFingerprint reads the form's certificate fingerprint: 64 hex
+// digits, colons, spaces and case as the user pastes them; "" for none.
+// problem says what is wrong with it.
+func parseFingerprint(text string) (fp, problem string) {
+	h := strings.ToLower(strings.NewReplacer(":", "", " ", "", "\t", "").Replace(text))
+	if h == "" {
+		return "", ""
+	}
+	if _, err := hex.DecodeString(h); err == nil && len(h) == 2*sha1.Size {
+		return "", "The certificate fingerprint is a SHA-1 one (40 hexadecimal digits, as biboumi took): give its SHA-256 fingerprint, 64 hexadecimal digits, which a login without it shows (or openssl x509 -noout -fingerprint -sha256 -in the certificate)."
+	}
+	if _, err := hex.DecodeString(h); err != nil || len(h) != 2*sha256.Size {
+		return "", fmt.Sprintf("The certificate fingerprint must be its SHA-256, 64 hexadecimal digits (colons between pairs are fine), not %q.", strings.TrimSpace(text))
+	}
+	return h, ""
 }
 
 // handshakeError says why a TLS handshake failed, in the user's terms:
@@ -77,9 +141,16 @@ func tlsConfig(server string, roots *x509.CertPool) *tls.Config {
 func handshakeError(err error) error {
 	var verr *tls.CertificateVerificationError
 	var rerr tls.RecordHeaderError
+	var pin *pinError
 	switch {
+	case errors.As(err, &pin):
+		return fmt.Errorf("TLS: %w: if the server's admin changed it, check its fingerprint with them and log in again with it", pin)
 	case errors.As(err, &verr):
-		return fmt.Errorf("TLS: the server's certificate is not trusted (%w); for a self-hosted server, the gateway's admin can trust its certificate authority with the transport's ca_file", verr.Err)
+		fp := ""
+		if len(verr.UnverifiedCertificates) > 0 {
+			fp = " Its SHA-256 fingerprint is " + certFingerprint(verr.UnverifiedCertificates[0]) + "."
+		}
+		return fmt.Errorf("TLS: the server's certificate is not trusted (%w).%s For a self-hosted server, check that fingerprint with its admin and log in again with it in the certificate fingerprint field; or the gateway's admin can trust its certificate authority with the transport's ca_file", verr.Err, fp)
 	case errors.As(err, &rerr):
 		return fmt.Errorf("TLS: the server does not speak TLS on this port (%w): turn TLS off, or use the server's TLS port (often 6697)", err)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
