@@ -84,6 +84,8 @@ type Session struct {
 	timers  *timers     // disappearing.go
 	pins    *pinStore   // pinstate.go
 	unread  unreadMarks // readmarks.go
+	// codeChanges are the contacts' security code changes said (identitychange.go).
+	codeChanges identityChanges
 }
 
 var (
