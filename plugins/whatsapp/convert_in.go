@@ -127,6 +127,19 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			// number's); the user's own share, from the phone, too.
 			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: sharedNumberText(ev.Sender)}}
 			return ev
+		case waE2E.ProtocolMessage_GROUP_MEMBER_LABEL_CHANGE:
+			// A member's tag in a group, which the phones show beside
+			// their name (the member sets their own): a line, the
+			// room's nicknames being the members' names.
+			if !evt.Info.IsGroup {
+				return nil
+			}
+			text := "Removed their member tag in this group"
+			if l := strings.TrimSpace(pm.GetMemberLabel().GetLabel()); l != "" {
+				text = "Set their member tag in this group: «" + l + "»"
+			}
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+			return ev
 		case waE2E.ProtocolMessage_LIMIT_SHARING:
 			// Advanced chat privacy (WhatsApp's apps then keep the
 			// chat's media from being saved and the chat from being
