@@ -35,3 +35,26 @@ func TestSpoilerToPlainNetwork(t *testing.T) {
 		t.Fatalf("unmarked: %s", e.XML)
 	}
 }
+
+// TestSpoilerPoll: a poll marked as a spoiler ("/poll" with <spoiler/>)
+// is refused feature-not-implemented on a network that takes formatting
+// too (the echo's): a poll carries no spans and no network hides one, so
+// it went as a plain poll, its question shown to everyone. Unmarked, it
+// starts.
+func TestSpoilerPoll(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	if r := register(t, alice, "alice"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	raw(t, alice, `<message type='chat' id='sp1' to='bob@`+domain+`'><body>/poll Who did it? The butler / The gardener</body><spoiler xmlns='urn:xmpp:spoiler:0'/></message>`)
+	e := next(t, alice, "the spoiler poll's answer", func(s xmpptest.Stanza) bool { return s.Type == "error" || strings.Contains(s.Body, "Who did it?") })
+	if e.Type != "error" || e.ID != "sp1" || !strings.Contains(e.XML, "feature-not-implemented") || !strings.Contains(e.XML, "cannot hide a poll") {
+		t.Fatalf("poll marked as a spoiler: want refused, got %s", e.XML)
+	}
+	raw(t, alice, `<message type='chat' id='sp2' to='bob@`+domain+`'><body>/poll Who did it? The butler / The gardener</body></message>`)
+	if e := next(t, alice, "the unmarked poll", func(s xmpptest.Stanza) bool { return s.Type == "error" || strings.Contains(s.Body, "Who did it?") }); e.Type == "error" {
+		t.Fatalf("unmarked poll: %s", e.XML)
+	}
+}

@@ -119,6 +119,27 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			}
 			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
 			return ev
+		case waE2E.ProtocolMessage_SHARE_PHONE_NUMBER:
+			// A contact known by their LID shares their number (the
+			// answer to a request for it, requestPhoneNumberMessage):
+			// the apps say so in the chat. The number comes beside the
+			// LID (learnt before this message: the chat is the
+			// number's); the user's own share, from the phone, too.
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: sharedNumberText(ev.Sender)}}
+			return ev
+		case waE2E.ProtocolMessage_GROUP_MEMBER_LABEL_CHANGE:
+			// A member's tag in a group, which the phones show beside
+			// their name (the member sets their own): a line, the
+			// room's nicknames being the members' names.
+			if !evt.Info.IsGroup {
+				return nil
+			}
+			text := "Removed their member tag in this group"
+			if l := strings.TrimSpace(pm.GetMemberLabel().GetLabel()); l != "" {
+				text = "Set their member tag in this group: «" + l + "»"
+			}
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+			return ev
 		case waE2E.ProtocolMessage_LIMIT_SHARING:
 			// Advanced chat privacy (WhatsApp's apps then keep the
 			// chat's media from being saved and the chat from being
@@ -382,6 +403,19 @@ var notContent = map[protoreflect.Name]bool{
 	"albumMessage": true, "eventCoverImage": true, "encEventResponseMessage": true,
 	"pollCreationOptionImageMessage": true, "messageHistoryBundle": true, "messageHistoryNotice": true,
 	"callLogMesssage": true,
+}
+
+// sharedNumberText says that sender shared their phone number: with it,
+// once it is known (their user ID is then the number).
+func sharedNumberText(sender *pb.Sender) string {
+	switch id := sender.GetUserId(); {
+	case sender.GetIsFromMe():
+		return "You shared your phone number"
+	case strings.HasPrefix(id, "+"):
+		return "Shared their phone number with you: " + id
+	default:
+		return "Shared their phone number with you: see it " + onPhone
+	}
 }
 
 // unshown says whether a message the plugin did not convert holds

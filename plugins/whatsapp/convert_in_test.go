@@ -216,6 +216,18 @@ func TestInboundMessage(t *testing.T) {
 			dm("SP1", &pb.MessageEvent{Text: "Sticker pack «Cats» by Ann: see it on your phone"})},
 		{"a request for the user's number", direct(alice, "RQ1"), &waE2E.Message{RequestPhoneNumberMessage: &waE2E.RequestPhoneNumberMessage{}},
 			dm("RQ1", &pb.MessageEvent{Text: "Asked for your phone number: share it on your phone if you wish"})},
+		// A member's tag in a group (shown beside their name on the
+		// phones): a line, set and removed (it was dropped).
+		{"a member tag set", inGroup(bob, "MT1"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_GROUP_MEMBER_LABEL_CHANGE.Enum(),
+			MemberLabel: &waE2E.MemberLabel{Label: proto.String("Treasurer")}}},
+			msgEv(group.String(), pb.ChatType_CHAT_TYPE_GROUP, &pb.Sender{UserId: "+33622222222", Name: "Bob"}, "MT1", "", &pb.MessageEvent{Text: "Set their member tag in this group: «Treasurer»"})},
+		{"a member tag removed", inGroup(bob, "MT2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_GROUP_MEMBER_LABEL_CHANGE.Enum(),
+			MemberLabel: &waE2E.MemberLabel{}}},
+			msgEv(group.String(), pb.ChatType_CHAT_TYPE_GROUP, &pb.Sender{UserId: "+33622222222", Name: "Bob"}, "MT2", "", &pb.MessageEvent{Text: "Removed their member tag in this group"})},
+		// The contact's number shared with the user: a line, as the apps
+		// show one (it was dropped); the user's own share from the phone.
+		{"the contact's number shared", direct(alice, "SH1"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_SHARE_PHONE_NUMBER.Enum()}},
+			msgEv("+33611111111", pb.ChatType_CHAT_TYPE_DIRECT, aliceSender, "SH1", "", &pb.MessageEvent{Text: "Shared their phone number with you: +33611111111"})},
 		// Meta AI's answer: its text parts (it was the notice).
 		{"an AI's answer", direct(alice, "AI1"), &waE2E.Message{RichResponseMessage: &waE2E.AIRichResponseMessage{Submessages: []*waAICommon.AIRichResponseSubMessage{
 			{MessageType: waAICommon.AIRichResponseSubMessageType_AI_RICH_RESPONSE_TEXT.Enum(), MessageText: proto.String("Paris is the capital.")},

@@ -66,3 +66,40 @@ func TestEndToEndPrivateInvitation(t *testing.T) {
 		t.Fatalf("join of the invited group's room with its password: %s", self.XML)
 	}
 }
+
+// A private invitation received, then the gateway and its plugin
+// restarted: the group's room joins without the password (the join a
+// client offers from the group's name alone), by the invitation the
+// plugin kept in the login's folder. Before, it was kept in memory only
+// and the join was refused after the restart (not in the group, no
+// invitation held).
+func TestEndToEndInvitationAfterRestart(t *testing.T) {
+	g, srv, alice := aliceLoggedIn(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*gatewaytest.Timeout)
+	defer cancel()
+
+	crew := types.NewJID("120363000000000889", types.GroupServer)
+	exp := time.Now().Add(48 * time.Hour)
+	srv.AddInvitation(&types.GroupInfo{JID: crew, GroupName: types.GroupName{Name: "Crew"},
+		Participants: []types.GroupParticipant{{JID: bob, PhoneNumber: bob, IsAdmin: true, IsSuperAdmin: true}}}, bob, "CrEw+0889", exp)
+	srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, ID: "CR2", Timestamp: time.Now(), PushName: "Bob"},
+		&waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{GroupJID: proto.String(crew.String()), InviteCode: proto.String("CrEw+0889"),
+			InviteExpiration: proto.Int64(exp.Unix()), GroupName: proto.String("Crew")}})
+	room := g.JID(crew.String())
+	g.Next(alice, "the invitation from the group's room", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.Type != "error" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "<invite")
+	})
+
+	g.Stop()
+	g.Run()
+	g.WaitReady(alice)
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	self := g.Next(alice, "the answer to the join", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && (s.Type == "error" || strings.Contains(s.XML, `code="110"`))
+	})
+	if self.Type == "error" {
+		t.Fatalf("join of the invited group's room without the password after a restart: %s", self.XML)
+	}
+}

@@ -127,6 +127,8 @@ func (s *Session) handle(evt any) {
 
 	case *events.HistorySync:
 		s.historySync(e)
+	case *events.IdentityChange:
+		s.identityChanged(e) // identitychange.go
 
 	case *events.CallOffer: // calls.go
 		s.callOffered(e.BasicCallMeta, mediatext.Call{Video: isVideo(e.Data)})

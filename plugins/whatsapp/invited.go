@@ -2,6 +2,9 @@ package whatsapp
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -21,9 +24,10 @@ import (
 // expiry, code), which the client gives back when it joins the group's
 // room; that join is JoinGroupWithInvite (joinByInvitation). The
 // password carries all the join needs, so an invitation accepted after a
-// restart still joins; the invitations received in this run are kept too
-// (pendingInvites), for a join of the room without the password, until
-// a join succeeds (joinInvitation). Group IDs answer disco as rooms
+// restart still joins; the invitations received are kept too, in the
+// login's folder (pendingInvites, invitesFile), for a join of the room
+// without the password or a decline, after a restart too, until a join
+// succeeds (joinInvitation), a decline, or their expiry. Group IDs answer disco as rooms
 // (join_chat_pattern), so that a client offers the join before the user
 // is in. WhatsApp has no decline: a decline
 // (DeclineInvite) forgets the invitation here and tells the user so in
@@ -37,36 +41,118 @@ var _ sdk.InviteDecliner = (*Session)(nil)
 // its creation time), for Features.join_chat_pattern.
 const groupChatIDPattern = `[0-9]+(?:-[0-9]+)?@g\.us`
 
-// pendingInvites are the private invitations received in this run, by
-// the group's chat ID.
+// invitesFile keeps the private invitations received, in the login's
+// folder: a join of the group's room without the password, or a
+// decline, still finds its invitation after a restart (WhatsApp does not
+// send the message again).
+const invitesFile = "invites.json"
+
+// invitesMax bounds the invitations kept: the oldest to expire go
+// first (a contact sending invitations without end grows no file).
+const invitesMax = 256
+
+// pendingInvites are the private invitations received and not yet
+// joined or declined, by the group's chat ID, kept in path ("": in
+// memory only) as each one's password (invitation.password), which says
+// all of it.
 type pendingInvites struct {
-	mu sync.Mutex
-	by map[string]invitation
+	path string
+
+	mu     sync.Mutex
+	loaded bool
+	by     map[string]invitation
 }
 
-func (p *pendingInvites) put(chatID string, inv invitation) {
+// newPendingInvites keeps the invitations in the login's folder.
+func newPendingInvites(loginDir string) *pendingInvites {
+	p := &pendingInvites{}
+	if loginDir != "" {
+		p.path = filepath.Join(loginDir, invitesFile)
+	}
+	return p
+}
+
+func (p *pendingInvites) loadLocked() {
+	if p.loaded {
+		return
+	}
+	p.loaded = true
+	p.by = map[string]invitation{}
+	if p.path == "" {
+		return
+	}
+	b, err := os.ReadFile(p.path)
+	if err != nil {
+		return
+	}
+	var saved map[string]string
+	_ = json.Unmarshal(b, &saved) // a damaged file is rewritten by the next change
+	for chatID, pass := range saved {
+		if inv, ok := parseInvitation(pass); ok && inv.group.String() == chatID {
+			p.by[chatID] = inv
+		}
+	}
+}
+
+// saveLocked forgets the invitations expired, and the soonest to expire
+// past invitesMax, then writes the file.
+func (p *pendingInvites) saveLocked() error {
+	nowUnix := now().Unix()
+	for id, inv := range p.by {
+		if inv.expiration > 0 && inv.expiration < nowUnix {
+			delete(p.by, id)
+		}
+	}
+	for len(p.by) > invitesMax {
+		var oldest string
+		for id, inv := range p.by {
+			if oldest == "" || inv.expiration != 0 && (p.by[oldest].expiration == 0 || inv.expiration < p.by[oldest].expiration) {
+				oldest = id
+			}
+		}
+		delete(p.by, oldest)
+	}
+	if p.path == "" {
+		return nil
+	}
+	saved := make(map[string]string, len(p.by))
+	for id, inv := range p.by {
+		saved[id] = inv.password()
+	}
+	b, err := json.Marshal(saved)
+	if err != nil {
+		return err
+	}
+	return writeState(p.path, b)
+}
+
+func (p *pendingInvites) put(chatID string, inv invitation) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.by == nil {
-		p.by = map[string]invitation{}
-	}
+	p.loadLocked()
 	p.by[chatID] = inv
+	return p.saveLocked()
 }
 
 func (p *pendingInvites) get(chatID string) (invitation, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.loadLocked()
 	inv, ok := p.by[chatID]
 	return inv, ok
 }
 
 // take forgets chatID's invitation and returns it.
-func (p *pendingInvites) take(chatID string) (invitation, bool) {
+func (p *pendingInvites) take(chatID string) (invitation, bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.loadLocked()
 	inv, ok := p.by[chatID]
+	if !ok {
+		return inv, false, nil
+	}
 	delete(p.by, chatID)
-	return inv, ok
+	return inv, true, p.saveLocked()
 }
 
 // invitedEvent is the InvitedEvent of a private invitation e the user
@@ -81,7 +167,10 @@ func (s *Session) invitedEvent(e *events.Message, m *waE2E.GroupInviteMessage, e
 		return nil
 	}
 	chatID := inv.group.String()
-	s.invites.put(chatID, inv)
+	if err := s.invites.put(chatID, inv); err != nil {
+		// Its password, in the event, still joins.
+		s.log.Warn("invitation not kept: a join without its password or a decline after a restart will not find it", "chat", chatID, "err", err)
+	}
 	return &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: ev.Sender,
 		TimestampUnixMicro: ev.TimestampUnixMicro, EventId: "invited-" + e.Info.ID,
 		Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: m.GetGroupName(), Reason: m.GetCaption(), Password: inv.password()}}}
@@ -113,7 +202,9 @@ func (s *Session) joinInvited(ctx context.Context, chatID string, group types.JI
 func (s *Session) joinInvitation(ctx context.Context, inv invitation) (string, error) {
 	joined, err := s.joinByInvitation(ctx, inv)
 	if err == nil {
-		s.invites.take(inv.group.String())
+		if _, _, err := s.invites.take(inv.group.String()); err != nil {
+			s.log.Warn("joined invitation not forgotten on disk", "chat", inv.group, "err", err)
+		}
 	}
 	return joined, err
 }
@@ -122,7 +213,10 @@ func (s *Session) joinInvitation(ctx context.Context, inv invitation) (string, e
 // decline, so the inviter is not told and the invitation lapses at its
 // expiry. The user is told so in the inviter's chat.
 func (s *Session) DeclineInvite(_ context.Context, c sdk.Call, _ *pb.DeclineInvite) error {
-	inv, ok := s.invites.take(c.ChatID)
+	inv, ok, err := s.invites.take(c.ChatID)
+	if err != nil {
+		s.log.Warn("declined invitation not forgotten on disk", "chat", c.ChatID, "err", err)
+	}
 	if !ok {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: no invitation to %s is pending here (WhatsApp has no decline: an invitation not accepted lapses)", c.ChatID)
 	}

@@ -30,7 +30,7 @@ type Session struct {
 	ids   *identities
 	conv  inbound
 	// invites are the private invitations received (invited.go).
-	invites pendingInvites
+	invites *pendingInvites
 	// typing repeats the user's composing while they compose (typing.go).
 	typing typingkeep.Lazy
 
@@ -84,6 +84,8 @@ type Session struct {
 	timers  *timers     // disappearing.go
 	pins    *pinStore   // pinstate.go
 	unread  unreadMarks // readmarks.go
+	// codeChanges are the contacts' security code changes said (identitychange.go).
+	codeChanges identityChanges
 }
 
 var (
@@ -126,6 +128,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.timers = newTimers(login.Dir)
 	s.pins = newPinStore(login.Dir)
 	s.calls = newCalls(login.Dir)
+	s.invites = newPendingInvites(login.Dir)
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
 	s.unread.open(login.Dir, s.log) // readmarkstore.go
 	return s

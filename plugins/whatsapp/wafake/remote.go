@@ -31,7 +31,7 @@ import (
 // Command is one thing the server asks of the plugin's fakes.
 type Command struct {
 	ID int `json:"id"`
-	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable",
+	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable", "identity",
 	// "group-settings" (applied once, to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold", "invitation"
 	// (state: applied to every fake).
 	Op    string             `json:"op"`
@@ -44,7 +44,8 @@ type Command struct {
 	Data  []byte             `json:"data,omitempty"`
 	Code  string             `json:"code,omitempty"` // an invitation link's; a refusal's error code
 	Call  *Call              `json:"call,omitempty"`
-	// Expiration is an invitation's, Unix seconds ("invitation").
+	// Expiration is an invitation's, Unix seconds ("invitation"); the
+	// time of a security code's change ("identity").
 	Expiration int64 `json:"expiration,omitempty"`
 }
 
@@ -119,6 +120,12 @@ func (s *Server) Receive(info types.MessageInfo, msg *waE2E.Message) error {
 	}
 	s.add(Command{Op: "receive", Info: &info, Msg: b})
 	return nil
+}
+
+// IdentityChanged has WhatsApp tell that jid's security code changed at
+// at (Client.IdentityChanged).
+func (s *Server) IdentityChanged(jid types.JID, at time.Time) {
+	s.add(Command{Op: "identity", JID: jid.String(), Expiration: at.Unix()})
 }
 
 // Unreachable puts WhatsApp out of the plugin's reach: its connection
@@ -480,6 +487,10 @@ func (a *Agent) do(c *Client, cmd Command) {
 		}
 	case "unreachable":
 		c.Unreachable()
+	case "identity":
+		if jid, err := types.ParseJID(cmd.JID); err == nil {
+			c.IdentityChanged(ctx, jid, time.Unix(cmd.Expiration, 0))
+		}
 	case "history":
 		var h waHistorySync.HistorySync
 		if err := proto.Unmarshal(cmd.Msg, &h); err == nil {
