@@ -152,7 +152,11 @@ func Run(t *testing.T, cfg Config) {
 	if !t.Run("connect", r.checkConnect) && !r.connected.Load() {
 		t.Fatal("plugintest: the login did not connect (see connect above): the other checks, which all connect, are not run")
 	}
-	t.Run("send", r.checkSend)
+	// Every later check waits for the echo (or Incoming's message): a
+	// network that does not echo would fail each after a Timeout.
+	if !t.Run("send", r.checkSend) && r.noEcho.Load() {
+		t.Fatal("plugintest: no echo came (see send above): with no Config.Incoming, the network must answer each message sent to Config.Contact with the same text; one that does not sets Config.Incoming (and Config.Delivered). The other checks, which all wait for it, are not run")
+	}
 	if cfg.PartlySent != nil {
 		t.Run("partly", r.checkPartlySent)
 	}
@@ -170,8 +174,9 @@ type runner struct {
 	cfg Config
 	n   atomic.Uint64
 	// started, loggedIn, connected: the plugin answered Init; a login
-	// completed; a login connected.
-	started, loggedIn, connected atomic.Bool
+	// completed; a login connected. noEcho: a wait for an echo ended the
+	// check that waited.
+	started, loggedIn, connected, noEcho atomic.Bool
 }
 
 func (r *runner) start(t *testing.T) *Plugin {
@@ -622,10 +627,17 @@ func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream
 		echoes[text] = map[string]bool{}
 	}
 	watch := slices.Concat(texts, []string{fence})
+	echoed := false
+	defer func() { // run by the Await's failure too
+		if !echoed {
+			r.noEcho.Store(true)
+		}
+	}()
 	for {
 		ev := evs.Await(r.arrival(fence), isMessage(loginID, watch...))
 		text := ev.GetMessage().Text
 		if text == fence {
+			echoed = true
 			return echoes
 		}
 		// A network that resends what a killed plugin never confirmed
