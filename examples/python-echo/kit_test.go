@@ -168,7 +168,7 @@ h.close()
 func TestHistoryBatchFilledIn(t *testing.T) {
 	runJournal(t, `from history import HistoryQueue
 h = HistoryQueue(folder)
-b = pb.HistoryBatch(login_id="alice", chat_id="echo", chat_type=pb.CHAT_TYPE_DIRECT,
+b = pb.HistoryBatch(login_id="alice", chat_id="echo", chat_type=pb.CHAT_TYPE_DIRECT, done=True,
                     events=[pb.Event(event_id="h1", message=pb.MessageEvent(text="old"))])
 assert h.send(b)
 ev = h.unacked[0].events[0]
