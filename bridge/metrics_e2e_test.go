@@ -135,11 +135,17 @@ func TestMetrics(t *testing.T) {
 	if body := waitHealth(t, addr, http.StatusOK); !strings.Contains(body, `"echo":{"link":true,"plugin":true}`) {
 		t.Errorf("/healthz: %s", body)
 	}
-	// An event the store refuses (a NUL in its ID) is counted; the
-	// message behind it still comes.
+	// An event the store would refuse (a NUL in its ID) is refused by the
+	// SDK at emit, in the plugin's log line, and never reaches the store
+	// (whose count of what it refuses, from a plugin without the SDK, is
+	// commit_reject_internal_test.go's); the message behind it still
+	// comes.
 	sendChat(t, alice, "bob@"+domain, `net-event {"eventId":"bad\u0000id","message":{"text":"never stored"}}`)
-	waitMetric(t, addr, `passerelle_events_rejected_total{`+tr+`}`, func(v float64) bool { return v == 1 })
+	s.logs.waitLog(t, "event dropped: the gateway could not deliver it", timeout)
 	echoOK(t, alice, "after the bad event", timeout)
+	if _, text := scrape(t, addr, "/metrics"); metric(text, `passerelle_events_rejected_total{`+tr+`}`) != 0 {
+		t.Errorf("passerelle_events_rejected_total is not 0: the SDK refused the event, the store never saw it")
+	}
 
 	s.killPlugin()
 	echoOK(t, alice, "after the crash", 5*time.Second)

@@ -22,6 +22,7 @@ import threading
 
 import transport_pb2 as pb
 from goplugin import MAX_MESSAGE_BYTES
+from journal import bad_batch
 
 WINDOW = 8
 BLOCK = 4096
@@ -58,8 +59,10 @@ class HistoryQueue:
         unacknowledged. Returns False once the plugin is stopping.
         Marks its events is_backfill and fills in their login and chat
         from the batch's. Raises ValueError for a batch without its login
-        or chat, and for one too large for a gRPC message: queued, it
-        would break the History stream at every try."""
+        or chat, one the gateway would refuse (journal.bad_batch: no
+        cursor, a NUL or an ID past the contract's bounds, an event emit
+        refuses) and one too large for a gRPC message: queued, it would
+        break the History stream at every try."""
         if not batch.login_id or not batch.chat_id:
             raise ValueError("a history batch needs its login_id and chat_id")
         # As the Go SDK does: the batch's login and chat stand for the
@@ -71,6 +74,11 @@ class HistoryQueue:
             if ev.chat_type == pb.CHAT_TYPE_DIRECT:
                 ev.chat_type = batch.chat_type
             ev.is_backfill = True
+        # The gateway would refuse it, whole or an event of it, and
+        # acknowledge it: the plugin would never hear.
+        fault = bad_batch(batch)
+        if fault:
+            raise ValueError(fault)
         # With its seq to come (a varint of at most 10 bytes and its tag).
         size = batch.ByteSize() + 11
         if size > MAX_MESSAGE_BYTES:

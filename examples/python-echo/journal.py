@@ -268,11 +268,49 @@ def undeliverable(ev):
     kind = ev.WhichOneof("payload")
     if kind is None:
         return "it has no payload (message, typing, login_state, ...): nothing to deliver"
-    # A login step belongs to a login process, which has no login ID yet.
-    if not ev.login_id and kind != "login_step":
+    # A login step belongs to a login process, which has no login ID yet;
+    # but the gateway keeps an event_id per login.
+    if not ev.login_id and (kind != "login_step" or ev.event_id):
         return "%s event with no login_id: the gateway delivers a login's events to its user alone" % with_article(kind)
     if not ev.chat_id and kind in IN_CHAT:
         return "%s event with no chat_id: it happens in a chat, which the gateway addresses by it" % with_article(kind)
+    for name in ("login_id", "chat_id", "event_id"):
+        fault = bad_id(name, getattr(ev, name))
+        if fault:
+            return "%s event's %s" % (with_article(kind), fault)
+    if len(ev.meta) > pb.LIMIT_META_BYTES:
+        return ("%s event's meta is %d bytes, over the contract's %d (LIMIT_META_BYTES): keep less in it, "
+                "or send the event without it" % (with_article(kind), len(ev.meta), pb.LIMIT_META_BYTES))
+    return ""
+
+
+def bad_id(name, v):
+    """What the gateway's store refuses in an ID (a NUL byte, more than
+    the contract's LIMIT_ID_BYTES), or ""."""
+    if "\x00" in v:
+        return "%s %r holds a NUL byte, which no ID may" % (name, v)
+    n = len(v.encode("utf-8", "surrogatepass"))
+    if n > pb.LIMIT_ID_BYTES:
+        return "%s is %d bytes, over the contract's %d (LIMIT_ID_BYTES)" % (name, n, pb.LIMIT_ID_BYTES)
+    return ""
+
+
+def bad_batch(batch):
+    """What the gateway refuses in a history batch whose events' login
+    and chat were filled in from it, or "": as the Go SDK's checkBatch."""
+    if not batch.cursor and not batch.done:
+        return "a history batch that is not done needs its cursor: where the next batch starts"
+    for name in ("login_id", "chat_id", "cursor"):
+        fault = bad_id(name, getattr(batch, name))
+        if fault:
+            return "a history batch's " + fault
+    for i, ev in enumerate(batch.events):
+        if ev.login_id != batch.login_id or ev.chat_id != batch.chat_id:
+            return ("a history batch of chat %r (login %r) holds event %d of chat %r (login %r): a batch is one chat's"
+                    % (batch.chat_id, batch.login_id, i, ev.chat_id, ev.login_id))
+        fault = undeliverable(ev)
+        if fault:
+            return "a history batch's event %d (event_id %r): %s" % (i, ev.event_id, fault)
     return ""
 
 

@@ -63,10 +63,12 @@ assert seq == 0, seq
 }
 
 // An event the gateway could not deliver (no payload, no login, a chat's
-// event with no chat) is dropped at emit with an error line saying why,
-// and takes no seq, as the Go SDK does; a login step needs no login, a
-// contact no chat. Before, it was journalled and sent, and the gateway
-// dropped it.
+// event with no chat) or would refuse (a NUL or an ID past the
+// contract's LIMIT_ID_BYTES, a meta past LIMIT_META_BYTES) is dropped at
+// emit with an error line saying why, and takes no seq, as the Go SDK
+// does; a login step needs no login, a contact no chat. A history batch
+// the gateway would refuse raises ValueError. Before, they were sent,
+// and the gateway dropped them.
 func TestEmitRefusesUndeliverable(t *testing.T) {
 	logged := runJournal(t, `j = Journal(folder)
 bad = [pb.Event(login_id="alice", chat_id="echo", event_id="nopayload"),
@@ -74,13 +76,34 @@ bad = [pb.Event(login_id="alice", chat_id="echo", event_id="nopayload"),
        pb.Event(login_id="alice", event_id="nochat", message=pb.MessageEvent(text="hi")),
        pb.Event(login_id="alice", typing=pb.TypingEvent()),
        pb.Event(login_id="alice", event_id="inv", invited=pb.InvitedEvent(chat_name="g")),
-       pb.Event(login_id="alice", event_id="ed", edit=pb.EditEvent())]
+       pb.Event(login_id="alice", event_id="ed", edit=pb.EditEvent()),
+       pb.Event(event_id="step", login_step=pb.LoginStep(process_id="p")),
+       pb.Event(login_id="al\0ice", chat_id="echo", event_id="nul", message=pb.MessageEvent(text="hi")),
+       pb.Event(login_id="alice", chat_id="echo", event_id="e\0", message=pb.MessageEvent(text="hi")),
+       pb.Event(login_id="alice", chat_id="c" * (pb.LIMIT_ID_BYTES + 1), event_id="long", message=pb.MessageEvent(text="hi")),
+       pb.Event(login_id="alice", chat_id="echo", event_id="meta", meta=bytes(pb.LIMIT_META_BYTES + 1), message=pb.MessageEvent(text="hi"))]
 for ev in bad:
     assert j.emit(ev) == 0, ev
 good = [pb.Event(login_step=pb.LoginStep(process_id="p")),
         pb.Event(login_id="alice", contact=pb.ContactEvent(contact=pb.Contact(user_id="echo")))]
 assert [j.emit(ev) for ev in good] == [1, 2], [ev.seq for ev in good]
 j.close()
+from history import HistoryQueue
+h = HistoryQueue(folder)
+msg = pb.Event(event_id="m", message=pb.MessageEvent(text="hi"))
+for b, want in [(pb.HistoryBatch(login_id="alice", chat_id="echo", events=[msg]), "needs its cursor"),
+                (pb.HistoryBatch(login_id="alice", chat_id="echo", cursor="x" * (pb.LIMIT_ID_BYTES + 1)), "cursor is 4097 bytes"),
+                (pb.HistoryBatch(login_id="alice", chat_id="echo", done=True, events=[pb.Event(event_id="x")]), "event 0 (event_id 'x'): it has no payload"),
+                (pb.HistoryBatch(login_id="alice", chat_id="echo", done=True, events=[pb.Event(chat_id="bob", message=pb.MessageEvent())]), "holds event 0 of chat 'bob'")]:
+    try:
+        h.send(b)
+    except ValueError as e:
+        assert want in str(e), (str(e), want)
+        assert b.seq == 0, b.seq
+    else:
+        raise AssertionError("queued: %s" % b)
+assert h.send(pb.HistoryBatch(login_id="alice", chat_id="echo", done=True, events=[msg]))
+h.close()
 `)
 	want := map[string]string{
 		"nopayload": "no payload",
@@ -89,6 +112,11 @@ j.close()
 		"":          "a typing event with no chat_id",
 		"inv":       "an invited event with no chat_id",
 		"ed":        "an edit event with no chat_id",
+		"step":      "a login_step event with no login_id",
+		"nul":       "login_id 'al\\x00ice' holds a NUL byte",
+		"e\x00":     "event_id 'e\\x00' holds a NUL byte",
+		"long":      "chat_id is 4097 bytes, over the contract's 4096",
+		"meta":      "a message event's meta is 1025 bytes, over the contract's 1024",
 	}
 	for _, l := range logged {
 		id, _ := l["event_id"].(string)
@@ -118,7 +146,7 @@ assert j.emit(small) == 1, small.seq
 j.close()
 h = HistoryQueue(folder)
 try:
-    h.send(pb.HistoryBatch(login_id="alice", chat_id="echo", events=[big]))
+    h.send(pb.HistoryBatch(login_id="alice", chat_id="echo", done=True, events=[big]))
 except ValueError as e:
     assert "over the" in str(e), e
 else:
@@ -140,7 +168,7 @@ h.close()
 func TestHistoryBatchFilledIn(t *testing.T) {
 	runJournal(t, `from history import HistoryQueue
 h = HistoryQueue(folder)
-b = pb.HistoryBatch(login_id="alice", chat_id="echo", chat_type=pb.CHAT_TYPE_DIRECT,
+b = pb.HistoryBatch(login_id="alice", chat_id="echo", chat_type=pb.CHAT_TYPE_DIRECT, done=True,
                     events=[pb.Event(event_id="h1", message=pb.MessageEvent(text="old"))])
 assert h.send(b)
 ev = h.unacked[0].events[0]

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -152,7 +153,11 @@ func Run(t *testing.T, cfg Config) {
 	if !t.Run("connect", r.checkConnect) && !r.connected.Load() {
 		t.Fatal("plugintest: the login did not connect (see connect above): the other checks, which all connect, are not run")
 	}
-	t.Run("send", r.checkSend)
+	// Every later check waits for the echo (or Incoming's message): a
+	// network that does not echo would fail each after a Timeout.
+	if !t.Run("send", r.checkSend) && r.noEcho.Load() {
+		t.Fatal("plugintest: no echo came (see send above): with no Config.Incoming, the network must answer each message sent to Config.Contact with the same text; one that does not sets Config.Incoming (and Config.Delivered). The other checks, which all wait for it, are not run")
+	}
 	if cfg.PartlySent != nil {
 		t.Run("partly", r.checkPartlySent)
 	}
@@ -170,8 +175,9 @@ type runner struct {
 	cfg Config
 	n   atomic.Uint64
 	// started, loggedIn, connected: the plugin answered Init; a login
-	// completed; a login connected.
-	started, loggedIn, connected atomic.Bool
+	// completed; a login connected. noEcho: a wait for an echo ended the
+	// check that waited.
+	started, loggedIn, connected, noEcho atomic.Bool
 }
 
 func (r *runner) start(t *testing.T) *Plugin {
@@ -622,10 +628,17 @@ func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream
 		echoes[text] = map[string]bool{}
 	}
 	watch := slices.Concat(texts, []string{fence})
+	echoed := false
+	defer func() { // run by the Await's failure too
+		if !echoed {
+			r.noEcho.Store(true)
+		}
+	}()
 	for {
 		ev := evs.Await(r.arrival(fence), isMessage(loginID, watch...))
 		text := ev.GetMessage().Text
 		if text == fence {
+			echoed = true
 			return echoes
 		}
 		// A network that resends what a killed plugin never confirmed
@@ -1089,7 +1102,7 @@ func (r *runner) checkFeatures(t *testing.T) {
 		cl := p.Client()
 		contacts, err := cl.ContactList(ctx, &pb.LoginRef{LoginId: loginID})
 		if err != nil {
-			t.Errorf("ContactList: %v", err)
+			t.Errorf("ContactList: %v (every plugin answers it, with no contact when the network has none to list; the Go SDK does so without a ContactLister)", err)
 		}
 		for _, c := range contacts.GetContacts() {
 			if c.UserId == "" {
@@ -1117,7 +1130,7 @@ func (r *runner) checkFeatures(t *testing.T) {
 			t.Errorf("groups advertised, but ChatInfo(%s) failed: %v", chatID, err)
 		}
 		if _, err := cl.ChatList(ctx, &pb.LoginRef{LoginId: loginID}); err != nil {
-			t.Errorf("ChatList: %v", err)
+			t.Errorf("ChatList: %v (every plugin answers it, with no chat when the network has no groups; the Go SDK does so without a ChatLister)", err)
 		}
 	})
 	for _, f := range features {
@@ -1136,8 +1149,11 @@ func (r *runner) checkFeatures(t *testing.T) {
 				}
 			}
 			var e *pb.Error
+			what := "its call"
 			if f.cmd != nil {
-				res := cmds.Send(Act(loginID, chat, r.unique("txn"), f.cmd(run)))
+				act := f.cmd(run)
+				what = describeAction(act)
+				res := cmds.Send(Act(loginID, chat, r.unique("txn"), act))
 				e = res.Error
 			} else if err := f.call(run); err != nil && !errors.Is(err, io.EOF) {
 				var p problem
@@ -1152,8 +1168,10 @@ func (r *runner) checkFeatures(t *testing.T) {
 				t.Errorf("advertised, but refused as UNSUPPORTED: %v", e)
 			case declared && f.mustSucceed && e != nil:
 				t.Errorf("advertised, but the action failed: %v", e)
+			case !declared && e == nil:
+				t.Errorf("not advertised (Features.%s unset), but %s succeeded: refuse it as UNSUPPORTED, which the gateway trusts the capabilities for, or advertise it", f.name, what)
 			case !declared && !unsupported:
-				t.Errorf("not advertised, but the answer is %v, want UNSUPPORTED", e)
+				t.Errorf("not advertised (Features.%s unset), but %s was answered %v: want UNSUPPORTED (gRPC UNIMPLEMENTED for a call)", f.name, what, e)
 			}
 		})
 	}
@@ -1165,4 +1183,18 @@ func (r *runner) checkFeatures(t *testing.T) {
 			t.Errorf("a reply failed (replies advertised: %v): %v", caps.GetReplies(), res.Error)
 		}
 	})
+}
+
+// describeAction names a feature's command for a failure: its type and
+// its fields, cut short ("the command SendMessage{attachments:{...}}").
+func describeAction(act any) string {
+	m, ok := act.(proto.Message)
+	if !ok {
+		return fmt.Sprintf("the command %T", act)
+	}
+	text := prototext.MarshalOptions{}.Format(m)
+	if len(text) > 120 {
+		text = text[:120] + "..."
+	}
+	return fmt.Sprintf("the command %s{%s}", m.ProtoReflect().Descriptor().Name(), text)
 }

@@ -513,6 +513,62 @@ func (TypingState) EnumDescriptor() ([]byte, []int) {
 	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{7}
 }
 
+// Limit is the contract's bounds on what the host keeps of an event: the
+// SDKs refuse, at emit, what goes past them, and the host's store holds
+// its own limits to these (a test of the gateway compares them). No
+// ID's string may hold a NUL byte either.
+type Limit int32
+
+const (
+	Limit_LIMIT_UNSPECIFIED Limit = 0
+	// Bytes of a meta: Event.meta, CommandResult.meta.
+	Limit_LIMIT_META_BYTES Limit = 1024
+	// Bytes of an ID the host stores: an event's login_id, chat_id and
+	// event_id; a HistoryBatch's login_id, chat_id and cursor.
+	Limit_LIMIT_ID_BYTES Limit = 4096
+)
+
+// Enum value maps for Limit.
+var (
+	Limit_name = map[int32]string{
+		0:    "LIMIT_UNSPECIFIED",
+		1024: "LIMIT_META_BYTES",
+		4096: "LIMIT_ID_BYTES",
+	}
+	Limit_value = map[string]int32{
+		"LIMIT_UNSPECIFIED": 0,
+		"LIMIT_META_BYTES":  1024,
+		"LIMIT_ID_BYTES":    4096,
+	}
+)
+
+func (x Limit) Enum() *Limit {
+	p := new(Limit)
+	*p = x
+	return p
+}
+
+func (x Limit) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Limit) Descriptor() protoreflect.EnumDescriptor {
+	return file_plugins_proto_transport_proto_enumTypes[8].Descriptor()
+}
+
+func (Limit) Type() protoreflect.EnumType {
+	return &file_plugins_proto_transport_proto_enumTypes[8]
+}
+
+func (x Limit) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Limit.Descriptor instead.
+func (Limit) EnumDescriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{8}
+}
+
 type LoginState int32
 
 const (
@@ -562,11 +618,11 @@ func (x LoginState) String() string {
 }
 
 func (LoginState) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[8].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[9].Descriptor()
 }
 
 func (LoginState) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[8]
+	return &file_plugins_proto_transport_proto_enumTypes[9]
 }
 
 func (x LoginState) Number() protoreflect.EnumNumber {
@@ -575,7 +631,7 @@ func (x LoginState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LoginState.Descriptor instead.
 func (LoginState) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{8}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{9}
 }
 
 type Span_Style int32
@@ -629,11 +685,11 @@ func (x Span_Style) String() string {
 }
 
 func (Span_Style) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[9].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[10].Descriptor()
 }
 
 func (Span_Style) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[9]
+	return &file_plugins_proto_transport_proto_enumTypes[10]
 }
 
 func (x Span_Style) Number() protoreflect.EnumNumber {
@@ -675,11 +731,11 @@ func (x ReceiptEvent_Kind) String() string {
 }
 
 func (ReceiptEvent_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[10].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[11].Descriptor()
 }
 
 func (ReceiptEvent_Kind) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[10]
+	return &file_plugins_proto_transport_proto_enumTypes[11]
 }
 
 func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
@@ -733,11 +789,11 @@ func (x MemberEvent_Kind) String() string {
 }
 
 func (MemberEvent_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[11].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[12].Descriptor()
 }
 
 func (MemberEvent_Kind) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[11]
+	return &file_plugins_proto_transport_proto_enumTypes[12]
 }
 
 func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
@@ -785,11 +841,11 @@ func (x ChatRemovedEvent_Reason) String() string {
 }
 
 func (ChatRemovedEvent_Reason) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[12].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[13].Descriptor()
 }
 
 func (ChatRemovedEvent_Reason) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[12]
+	return &file_plugins_proto_transport_proto_enumTypes[13]
 }
 
 func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
@@ -5924,7 +5980,8 @@ type CommandResult struct {
 	TimestampUnixMicro int64  `protobuf:"varint,4,opt,name=timestamp_unix_micro,json=timestampUnixMicro,proto3" json:"timestamp_unix_micro,omitempty"`
 	// Small metadata of the message created (WhatsApp's sender and from-me
 	// flag, say): the host stores it beside message_id and hands it back in
-	// the target_meta of commands naming the message. At most 1 KiB.
+	// the target_meta of commands naming the message. At most
+	// LIMIT_META_BYTES (1 KiB).
 	Meta []byte `protobuf:"bytes,5,opt,name=meta,proto3" json:"meta,omitempty"`
 	// JoinChat: the chat joined, when the network knows it by another ID
 	// than the command's (a Telegram group joined by its public name is
@@ -6177,7 +6234,8 @@ type Event struct {
 	// event_id a send's result gave).
 	TxnId      string `protobuf:"bytes,8,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
 	IsBackfill bool   `protobuf:"varint,9,opt,name=is_backfill,json=isBackfill,proto3" json:"is_backfill,omitempty"` // delivered late: the host marks it delayed
-	// Metadata of the message event_id names (see CommandResult.meta).
+	// Metadata of the message event_id names (see CommandResult.meta); at
+	// most LIMIT_META_BYTES, else the SDK refuses the event.
 	Meta []byte `protobuf:"bytes,10,opt,name=meta,proto3" json:"meta,omitempty"`
 	// Types that are valid to be assigned to Payload:
 	//
@@ -8383,7 +8441,11 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x16TYPING_STATE_COMPOSING\x10\x01\x12\x17\n" +
 	"\x13TYPING_STATE_PAUSED\x10\x02\x12\x19\n" +
 	"\x15TYPING_STATE_INACTIVE\x10\x03\x12\x15\n" +
-	"\x11TYPING_STATE_GONE\x10\x04*\xd8\x01\n" +
+	"\x11TYPING_STATE_GONE\x10\x04*J\n" +
+	"\x05Limit\x12\x15\n" +
+	"\x11LIMIT_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x10LIMIT_META_BYTES\x10\x80\b\x12\x13\n" +
+	"\x0eLIMIT_ID_BYTES\x10\x80 *\xd8\x01\n" +
 	"\n" +
 	"LoginState\x12\x17\n" +
 	"\x13LOGIN_STATE_UNKNOWN\x10\x00\x12\x1a\n" +
@@ -8430,7 +8492,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 	return file_plugins_proto_transport_proto_rawDescData
 }
 
-var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
+var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 14)
 var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 90)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
@@ -8441,239 +8503,240 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(Affiliation)(0),                 // 5: passerelle.transport.v2.Affiliation
 	(Role)(0),                        // 6: passerelle.transport.v2.Role
 	(TypingState)(0),                 // 7: passerelle.transport.v2.TypingState
-	(LoginState)(0),                  // 8: passerelle.transport.v2.LoginState
-	(Span_Style)(0),                  // 9: passerelle.transport.v2.Span.Style
-	(ReceiptEvent_Kind)(0),           // 10: passerelle.transport.v2.ReceiptEvent.Kind
-	(MemberEvent_Kind)(0),            // 11: passerelle.transport.v2.MemberEvent.Kind
-	(ChatRemovedEvent_Reason)(0),     // 12: passerelle.transport.v2.ChatRemovedEvent.Reason
-	(*Empty)(nil),                    // 13: passerelle.transport.v2.Empty
-	(*Error)(nil),                    // 14: passerelle.transport.v2.Error
-	(*InitRequest)(nil),              // 15: passerelle.transport.v2.InitRequest
-	(*Capabilities)(nil),             // 16: passerelle.transport.v2.Capabilities
-	(*Features)(nil),                 // 17: passerelle.transport.v2.Features
-	(*LoginFlowsRequest)(nil),        // 18: passerelle.transport.v2.LoginFlowsRequest
-	(*LoginFlow)(nil),                // 19: passerelle.transport.v2.LoginFlow
-	(*LoginFlowsResponse)(nil),       // 20: passerelle.transport.v2.LoginFlowsResponse
-	(*StartLoginRequest)(nil),        // 21: passerelle.transport.v2.StartLoginRequest
-	(*SubmitLoginInputRequest)(nil),  // 22: passerelle.transport.v2.SubmitLoginInputRequest
-	(*LoginProcessRef)(nil),          // 23: passerelle.transport.v2.LoginProcessRef
-	(*LoginStep)(nil),                // 24: passerelle.transport.v2.LoginStep
-	(*FormField)(nil),                // 25: passerelle.transport.v2.FormField
-	(*FormStep)(nil),                 // 26: passerelle.transport.v2.FormStep
-	(*DisplayStep)(nil),              // 27: passerelle.transport.v2.DisplayStep
-	(*CompleteStep)(nil),             // 28: passerelle.transport.v2.CompleteStep
-	(*LoginRef)(nil),                 // 29: passerelle.transport.v2.LoginRef
-	(*ConnectRequest)(nil),           // 30: passerelle.transport.v2.ConnectRequest
-	(*LogoutRequest)(nil),            // 31: passerelle.transport.v2.LogoutRequest
-	(*ResolveIdentifierRequest)(nil), // 32: passerelle.transport.v2.ResolveIdentifierRequest
-	(*Presence)(nil),                 // 33: passerelle.transport.v2.Presence
-	(*Contact)(nil),                  // 34: passerelle.transport.v2.Contact
-	(*ContactListResponse)(nil),      // 35: passerelle.transport.v2.ContactListResponse
-	(*ChatRef)(nil),                  // 36: passerelle.transport.v2.ChatRef
-	(*UserRef)(nil),                  // 37: passerelle.transport.v2.UserRef
-	(*Member)(nil),                   // 38: passerelle.transport.v2.Member
-	(*Chat)(nil),                     // 39: passerelle.transport.v2.Chat
-	(*ChatTimer)(nil),                // 40: passerelle.transport.v2.ChatTimer
-	(*ChatListResponse)(nil),         // 41: passerelle.transport.v2.ChatListResponse
-	(*BackfillRequest)(nil),          // 42: passerelle.transport.v2.BackfillRequest
-	(*HistoryAck)(nil),               // 43: passerelle.transport.v2.HistoryAck
-	(*HistoryBatch)(nil),             // 44: passerelle.transport.v2.HistoryBatch
-	(*MediaRef)(nil),                 // 45: passerelle.transport.v2.MediaRef
-	(*MediaInfo)(nil),                // 46: passerelle.transport.v2.MediaInfo
-	(*MediaChunk)(nil),               // 47: passerelle.transport.v2.MediaChunk
-	(*UploadMediaResult)(nil),        // 48: passerelle.transport.v2.UploadMediaResult
-	(*Command)(nil),                  // 49: passerelle.transport.v2.Command
-	(*Attachment)(nil),               // 50: passerelle.transport.v2.Attachment
-	(*Span)(nil),                     // 51: passerelle.transport.v2.Span
-	(*SendMessage)(nil),              // 52: passerelle.transport.v2.SendMessage
-	(*Poll)(nil),                     // 53: passerelle.transport.v2.Poll
-	(*EditMessage)(nil),              // 54: passerelle.transport.v2.EditMessage
-	(*React)(nil),                    // 55: passerelle.transport.v2.React
-	(*Retract)(nil),                  // 56: passerelle.transport.v2.Retract
-	(*MarkRead)(nil),                 // 57: passerelle.transport.v2.MarkRead
-	(*LeaveChat)(nil),                // 58: passerelle.transport.v2.LeaveChat
-	(*JoinChat)(nil),                 // 59: passerelle.transport.v2.JoinChat
-	(*CreateChat)(nil),               // 60: passerelle.transport.v2.CreateChat
-	(*SetNick)(nil),                  // 61: passerelle.transport.v2.SetNick
-	(*SetTopic)(nil),                 // 62: passerelle.transport.v2.SetTopic
-	(*SetChatName)(nil),              // 63: passerelle.transport.v2.SetChatName
-	(*SetChatAvatar)(nil),            // 64: passerelle.transport.v2.SetChatAvatar
-	(*SetProfileAvatar)(nil),         // 65: passerelle.transport.v2.SetProfileAvatar
-	(*Invite)(nil),                   // 66: passerelle.transport.v2.Invite
-	(*Kick)(nil),                     // 67: passerelle.transport.v2.Kick
-	(*Unban)(nil),                    // 68: passerelle.transport.v2.Unban
-	(*SearchChats)(nil),              // 69: passerelle.transport.v2.SearchChats
-	(*FoundChat)(nil),                // 70: passerelle.transport.v2.FoundChat
-	(*SetChatTimer)(nil),             // 71: passerelle.transport.v2.SetChatTimer
-	(*Vote)(nil),                     // 72: passerelle.transport.v2.Vote
-	(*Pin)(nil),                      // 73: passerelle.transport.v2.Pin
-	(*ClosePoll)(nil),                // 74: passerelle.transport.v2.ClosePoll
-	(*DeclineInvite)(nil),            // 75: passerelle.transport.v2.DeclineInvite
-	(*SetRole)(nil),                  // 76: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 77: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 78: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 79: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 80: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 81: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 82: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 83: passerelle.transport.v2.MessageEvent
-	(*InvitedEvent)(nil),             // 84: passerelle.transport.v2.InvitedEvent
-	(*ExpiryEvent)(nil),              // 85: passerelle.transport.v2.ExpiryEvent
-	(*EditEvent)(nil),                // 86: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 87: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 88: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 89: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 90: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 91: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 92: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 93: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 94: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 95: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 96: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 97: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 98: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 99: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 100: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 101: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 102: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(Limit)(0),                       // 8: passerelle.transport.v2.Limit
+	(LoginState)(0),                  // 9: passerelle.transport.v2.LoginState
+	(Span_Style)(0),                  // 10: passerelle.transport.v2.Span.Style
+	(ReceiptEvent_Kind)(0),           // 11: passerelle.transport.v2.ReceiptEvent.Kind
+	(MemberEvent_Kind)(0),            // 12: passerelle.transport.v2.MemberEvent.Kind
+	(ChatRemovedEvent_Reason)(0),     // 13: passerelle.transport.v2.ChatRemovedEvent.Reason
+	(*Empty)(nil),                    // 14: passerelle.transport.v2.Empty
+	(*Error)(nil),                    // 15: passerelle.transport.v2.Error
+	(*InitRequest)(nil),              // 16: passerelle.transport.v2.InitRequest
+	(*Capabilities)(nil),             // 17: passerelle.transport.v2.Capabilities
+	(*Features)(nil),                 // 18: passerelle.transport.v2.Features
+	(*LoginFlowsRequest)(nil),        // 19: passerelle.transport.v2.LoginFlowsRequest
+	(*LoginFlow)(nil),                // 20: passerelle.transport.v2.LoginFlow
+	(*LoginFlowsResponse)(nil),       // 21: passerelle.transport.v2.LoginFlowsResponse
+	(*StartLoginRequest)(nil),        // 22: passerelle.transport.v2.StartLoginRequest
+	(*SubmitLoginInputRequest)(nil),  // 23: passerelle.transport.v2.SubmitLoginInputRequest
+	(*LoginProcessRef)(nil),          // 24: passerelle.transport.v2.LoginProcessRef
+	(*LoginStep)(nil),                // 25: passerelle.transport.v2.LoginStep
+	(*FormField)(nil),                // 26: passerelle.transport.v2.FormField
+	(*FormStep)(nil),                 // 27: passerelle.transport.v2.FormStep
+	(*DisplayStep)(nil),              // 28: passerelle.transport.v2.DisplayStep
+	(*CompleteStep)(nil),             // 29: passerelle.transport.v2.CompleteStep
+	(*LoginRef)(nil),                 // 30: passerelle.transport.v2.LoginRef
+	(*ConnectRequest)(nil),           // 31: passerelle.transport.v2.ConnectRequest
+	(*LogoutRequest)(nil),            // 32: passerelle.transport.v2.LogoutRequest
+	(*ResolveIdentifierRequest)(nil), // 33: passerelle.transport.v2.ResolveIdentifierRequest
+	(*Presence)(nil),                 // 34: passerelle.transport.v2.Presence
+	(*Contact)(nil),                  // 35: passerelle.transport.v2.Contact
+	(*ContactListResponse)(nil),      // 36: passerelle.transport.v2.ContactListResponse
+	(*ChatRef)(nil),                  // 37: passerelle.transport.v2.ChatRef
+	(*UserRef)(nil),                  // 38: passerelle.transport.v2.UserRef
+	(*Member)(nil),                   // 39: passerelle.transport.v2.Member
+	(*Chat)(nil),                     // 40: passerelle.transport.v2.Chat
+	(*ChatTimer)(nil),                // 41: passerelle.transport.v2.ChatTimer
+	(*ChatListResponse)(nil),         // 42: passerelle.transport.v2.ChatListResponse
+	(*BackfillRequest)(nil),          // 43: passerelle.transport.v2.BackfillRequest
+	(*HistoryAck)(nil),               // 44: passerelle.transport.v2.HistoryAck
+	(*HistoryBatch)(nil),             // 45: passerelle.transport.v2.HistoryBatch
+	(*MediaRef)(nil),                 // 46: passerelle.transport.v2.MediaRef
+	(*MediaInfo)(nil),                // 47: passerelle.transport.v2.MediaInfo
+	(*MediaChunk)(nil),               // 48: passerelle.transport.v2.MediaChunk
+	(*UploadMediaResult)(nil),        // 49: passerelle.transport.v2.UploadMediaResult
+	(*Command)(nil),                  // 50: passerelle.transport.v2.Command
+	(*Attachment)(nil),               // 51: passerelle.transport.v2.Attachment
+	(*Span)(nil),                     // 52: passerelle.transport.v2.Span
+	(*SendMessage)(nil),              // 53: passerelle.transport.v2.SendMessage
+	(*Poll)(nil),                     // 54: passerelle.transport.v2.Poll
+	(*EditMessage)(nil),              // 55: passerelle.transport.v2.EditMessage
+	(*React)(nil),                    // 56: passerelle.transport.v2.React
+	(*Retract)(nil),                  // 57: passerelle.transport.v2.Retract
+	(*MarkRead)(nil),                 // 58: passerelle.transport.v2.MarkRead
+	(*LeaveChat)(nil),                // 59: passerelle.transport.v2.LeaveChat
+	(*JoinChat)(nil),                 // 60: passerelle.transport.v2.JoinChat
+	(*CreateChat)(nil),               // 61: passerelle.transport.v2.CreateChat
+	(*SetNick)(nil),                  // 62: passerelle.transport.v2.SetNick
+	(*SetTopic)(nil),                 // 63: passerelle.transport.v2.SetTopic
+	(*SetChatName)(nil),              // 64: passerelle.transport.v2.SetChatName
+	(*SetChatAvatar)(nil),            // 65: passerelle.transport.v2.SetChatAvatar
+	(*SetProfileAvatar)(nil),         // 66: passerelle.transport.v2.SetProfileAvatar
+	(*Invite)(nil),                   // 67: passerelle.transport.v2.Invite
+	(*Kick)(nil),                     // 68: passerelle.transport.v2.Kick
+	(*Unban)(nil),                    // 69: passerelle.transport.v2.Unban
+	(*SearchChats)(nil),              // 70: passerelle.transport.v2.SearchChats
+	(*FoundChat)(nil),                // 71: passerelle.transport.v2.FoundChat
+	(*SetChatTimer)(nil),             // 72: passerelle.transport.v2.SetChatTimer
+	(*Vote)(nil),                     // 73: passerelle.transport.v2.Vote
+	(*Pin)(nil),                      // 74: passerelle.transport.v2.Pin
+	(*ClosePoll)(nil),                // 75: passerelle.transport.v2.ClosePoll
+	(*DeclineInvite)(nil),            // 76: passerelle.transport.v2.DeclineInvite
+	(*SetRole)(nil),                  // 77: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 78: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 79: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 80: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 81: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 82: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 83: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 84: passerelle.transport.v2.MessageEvent
+	(*InvitedEvent)(nil),             // 85: passerelle.transport.v2.InvitedEvent
+	(*ExpiryEvent)(nil),              // 86: passerelle.transport.v2.ExpiryEvent
+	(*EditEvent)(nil),                // 87: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 88: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 89: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 90: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 91: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 92: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 93: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 94: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 95: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 96: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 97: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 98: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 99: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 100: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 101: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 102: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 103: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
-	17,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
-	19,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	102, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
-	26,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
-	27,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
-	28,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
+	18,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
+	20,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
+	103, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	27,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
+	28,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
+	29,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
 	1,   // 7: passerelle.transport.v2.FormField.type:type_name -> passerelle.transport.v2.FieldType
-	25,  // 8: passerelle.transport.v2.FormStep.fields:type_name -> passerelle.transport.v2.FormField
+	26,  // 8: passerelle.transport.v2.FormStep.fields:type_name -> passerelle.transport.v2.FormField
 	2,   // 9: passerelle.transport.v2.DisplayStep.type:type_name -> passerelle.transport.v2.DisplayType
 	3,   // 10: passerelle.transport.v2.Presence.show:type_name -> passerelle.transport.v2.PresenceShow
-	33,  // 11: passerelle.transport.v2.Contact.presence:type_name -> passerelle.transport.v2.Presence
-	34,  // 12: passerelle.transport.v2.ContactListResponse.contacts:type_name -> passerelle.transport.v2.Contact
+	34,  // 11: passerelle.transport.v2.Contact.presence:type_name -> passerelle.transport.v2.Presence
+	35,  // 12: passerelle.transport.v2.ContactListResponse.contacts:type_name -> passerelle.transport.v2.Contact
 	6,   // 13: passerelle.transport.v2.Member.role:type_name -> passerelle.transport.v2.Role
 	5,   // 14: passerelle.transport.v2.Member.affiliation:type_name -> passerelle.transport.v2.Affiliation
 	4,   // 15: passerelle.transport.v2.Chat.type:type_name -> passerelle.transport.v2.ChatType
-	38,  // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
-	17,  // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
-	40,  // 18: passerelle.transport.v2.Chat.timer:type_name -> passerelle.transport.v2.ChatTimer
-	39,  // 19: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
+	39,  // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
+	18,  // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
+	41,  // 18: passerelle.transport.v2.Chat.timer:type_name -> passerelle.transport.v2.ChatTimer
+	40,  // 19: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
 	4,   // 20: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	82,  // 21: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
-	46,  // 22: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
-	52,  // 23: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
-	54,  // 24: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
-	55,  // 25: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
-	56,  // 26: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
-	57,  // 27: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	77,  // 28: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	78,  // 29: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
-	58,  // 30: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
-	62,  // 31: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
-	63,  // 32: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
-	66,  // 33: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
-	67,  // 34: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	76,  // 35: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
-	59,  // 36: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
-	61,  // 37: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
-	60,  // 38: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
-	64,  // 39: passerelle.transport.v2.Command.set_avatar:type_name -> passerelle.transport.v2.SetChatAvatar
-	65,  // 40: passerelle.transport.v2.Command.set_profile_avatar:type_name -> passerelle.transport.v2.SetProfileAvatar
-	68,  // 41: passerelle.transport.v2.Command.unban:type_name -> passerelle.transport.v2.Unban
-	69,  // 42: passerelle.transport.v2.Command.search_chats:type_name -> passerelle.transport.v2.SearchChats
-	71,  // 43: passerelle.transport.v2.Command.set_timer:type_name -> passerelle.transport.v2.SetChatTimer
-	72,  // 44: passerelle.transport.v2.Command.vote:type_name -> passerelle.transport.v2.Vote
-	73,  // 45: passerelle.transport.v2.Command.pin:type_name -> passerelle.transport.v2.Pin
-	74,  // 46: passerelle.transport.v2.Command.close_poll:type_name -> passerelle.transport.v2.ClosePoll
-	75,  // 47: passerelle.transport.v2.Command.decline_invite:type_name -> passerelle.transport.v2.DeclineInvite
-	9,   // 48: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	50,  // 49: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	51,  // 50: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	53,  // 51: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
-	51,  // 52: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	83,  // 21: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	47,  // 22: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
+	53,  // 23: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
+	55,  // 24: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
+	56,  // 25: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
+	57,  // 26: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
+	58,  // 27: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
+	78,  // 28: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	79,  // 29: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	59,  // 30: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
+	63,  // 31: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
+	64,  // 32: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
+	67,  // 33: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
+	68,  // 34: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
+	77,  // 35: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	60,  // 36: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
+	62,  // 37: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
+	61,  // 38: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
+	65,  // 39: passerelle.transport.v2.Command.set_avatar:type_name -> passerelle.transport.v2.SetChatAvatar
+	66,  // 40: passerelle.transport.v2.Command.set_profile_avatar:type_name -> passerelle.transport.v2.SetProfileAvatar
+	69,  // 41: passerelle.transport.v2.Command.unban:type_name -> passerelle.transport.v2.Unban
+	70,  // 42: passerelle.transport.v2.Command.search_chats:type_name -> passerelle.transport.v2.SearchChats
+	72,  // 43: passerelle.transport.v2.Command.set_timer:type_name -> passerelle.transport.v2.SetChatTimer
+	73,  // 44: passerelle.transport.v2.Command.vote:type_name -> passerelle.transport.v2.Vote
+	74,  // 45: passerelle.transport.v2.Command.pin:type_name -> passerelle.transport.v2.Pin
+	75,  // 46: passerelle.transport.v2.Command.close_poll:type_name -> passerelle.transport.v2.ClosePoll
+	76,  // 47: passerelle.transport.v2.Command.decline_invite:type_name -> passerelle.transport.v2.DeclineInvite
+	10,  // 48: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	51,  // 49: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	52,  // 50: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	54,  // 51: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
+	52,  // 52: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
 	4,   // 53: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
 	5,   // 54: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
 	6,   // 55: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
 	7,   // 56: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 57: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
-	14,  // 58: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
-	70,  // 59: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
+	34,  // 57: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	15,  // 58: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	71,  // 59: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
 	4,   // 60: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	81,  // 61: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	83,  // 62: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	86,  // 63: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	87,  // 64: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	88,  // 65: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	89,  // 66: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	90,  // 67: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	91,  // 68: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	92,  // 69: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	93,  // 70: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	94,  // 71: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	95,  // 72: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
-	24,  // 73: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	96,  // 74: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	97,  // 75: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	98,  // 76: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	101, // 77: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	99,  // 78: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	100, // 79: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	85,  // 80: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
-	84,  // 81: passerelle.transport.v2.Event.invited:type_name -> passerelle.transport.v2.InvitedEvent
-	50,  // 82: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	51,  // 83: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	51,  // 84: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	10,  // 85: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	82,  // 61: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	84,  // 62: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	87,  // 63: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	88,  // 64: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	89,  // 65: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	90,  // 66: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	91,  // 67: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	92,  // 68: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	93,  // 69: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	94,  // 70: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	95,  // 71: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	96,  // 72: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	25,  // 73: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	97,  // 74: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	98,  // 75: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	99,  // 76: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	102, // 77: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	100, // 78: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	101, // 79: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	86,  // 80: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
+	85,  // 81: passerelle.transport.v2.Event.invited:type_name -> passerelle.transport.v2.InvitedEvent
+	51,  // 82: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	52,  // 83: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	52,  // 84: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	11,  // 85: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
 	7,   // 86: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 87: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	34,  // 88: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	39,  // 89: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	8,   // 90: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	17,  // 91: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
-	11,  // 92: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	38,  // 93: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	34,  // 94: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	12,  // 95: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15,  // 96: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18,  // 97: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21,  // 98: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22,  // 99: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23,  // 100: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23,  // 101: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30,  // 102: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29,  // 103: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	31,  // 104: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	32,  // 105: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29,  // 106: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	36,  // 107: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	37,  // 108: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29,  // 109: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	42,  // 110: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	45,  // 111: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	47,  // 112: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	49,  // 113: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	80,  // 114: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	43,  // 115: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16,  // 116: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20,  // 117: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24,  // 118: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 119: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 120: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13,  // 121: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13,  // 122: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13,  // 123: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13,  // 124: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	34,  // 125: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	35,  // 126: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	39,  // 127: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	34,  // 128: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	41,  // 129: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13,  // 130: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	47,  // 131: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	48,  // 132: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	79,  // 133: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	82,  // 134: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	44,  // 135: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	34,  // 87: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	35,  // 88: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	40,  // 89: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	9,   // 90: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	18,  // 91: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
+	12,  // 92: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	39,  // 93: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	35,  // 94: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	13,  // 95: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	16,  // 96: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	19,  // 97: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	22,  // 98: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	23,  // 99: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	24,  // 100: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	24,  // 101: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	31,  // 102: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	30,  // 103: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	32,  // 104: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	33,  // 105: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	30,  // 106: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	37,  // 107: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	38,  // 108: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	30,  // 109: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	43,  // 110: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	46,  // 111: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	48,  // 112: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	50,  // 113: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	81,  // 114: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	44,  // 115: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	17,  // 116: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	21,  // 117: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	25,  // 118: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	25,  // 119: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	25,  // 120: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	14,  // 121: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	14,  // 122: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	14,  // 123: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	14,  // 124: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	35,  // 125: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	36,  // 126: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	40,  // 127: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	35,  // 128: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	42,  // 129: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	14,  // 130: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	48,  // 131: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	49,  // 132: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	80,  // 133: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	83,  // 134: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	45,  // 135: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
 	116, // [116:136] is the sub-list for method output_type
 	96,  // [96:116] is the sub-list for method input_type
 	96,  // [96:96] is the sub-list for extension type_name
@@ -8752,7 +8815,7 @@ func file_plugins_proto_transport_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
-			NumEnums:      13,
+			NumEnums:      14,
 			NumMessages:   90,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -12,21 +12,72 @@ import (
 // nothing with it (checkEvent says why).
 var errInvalidEvent = errors.New("sdk: the event was dropped")
 
-// checkEvent reports what ev lacks that the gateway needs to deliver it:
-// sent, it would be stored, acknowledged and dropped there (a line in the
-// gateway's log at most, a debug one for a missing login), and the
-// plugin's author never told.
+// checkEvent reports what ev lacks, or has wrong, that the gateway needs
+// to deliver it: sent, it would be stored and acknowledged, or refused
+// by the gateway's store, and dropped there (a line in the gateway's log
+// at most), and the plugin's author never told. The bounds are the
+// contract's (pb.Limit), which the gateway's store holds to.
 func checkEvent(ev *pb.Event) error {
 	if ev.Payload == nil {
 		return fmt.Errorf("%w: it has no payload (message, typing, login_state, ...): nothing to deliver", errInvalidEvent)
 	}
 	kind := withArticle(eventKind(ev))
-	// A login step belongs to a login process, which has no login ID yet.
-	if ev.LoginId == "" && ev.GetLoginStep() == nil {
+	// A login step belongs to a login process, which has no login ID yet;
+	// but the gateway keeps an event_id per login.
+	if ev.LoginId == "" && (ev.GetLoginStep() == nil || ev.EventId != "") {
 		return fmt.Errorf("%w: %s event with no login_id: the gateway delivers a login's events to its user alone", errInvalidEvent, kind)
 	}
 	if ev.ChatId == "" && inChat(ev) {
 		return fmt.Errorf("%w: %s event with no chat_id: it happens in a chat, which the gateway addresses by it", errInvalidEvent, kind)
+	}
+	for _, id := range [...]struct{ name, v string }{{"login_id", ev.LoginId}, {"chat_id", ev.ChatId}, {"event_id", ev.EventId}} {
+		if err := checkID(id.name, id.v); err != nil {
+			return fmt.Errorf("%w: %s event's %w", errInvalidEvent, kind, err)
+		}
+	}
+	if len(ev.Meta) > MaxMetaBytes {
+		return fmt.Errorf("%w: %s event's meta is %d bytes, over the contract's %d (LIMIT_META_BYTES): keep less in it, or send the event without it", errInvalidEvent, kind, len(ev.Meta), MaxMetaBytes)
+	}
+	return nil
+}
+
+// checkID reports what the gateway's store refuses in an ID: a NUL byte
+// (its keys are made of IDs) or more than MaxIDBytes.
+func checkID(name, v string) error {
+	switch {
+	case strings.IndexByte(v, 0) >= 0:
+		return fmt.Errorf("%s %q holds a NUL byte, which no ID may", name, v)
+	case len(v) > MaxIDBytes:
+		return fmt.Errorf("%s is %d bytes, over the contract's %d (LIMIT_ID_BYTES)", name, len(v), MaxIDBytes)
+	}
+	return nil
+}
+
+// checkBatch reports what the gateway refuses in a history batch, whose
+// events' login and chat are filled in from it: its own login_id and
+// chat_id (both needed) and cursor (needed unless done), then each event
+// as checkEvent does, and one of another login or chat. The gateway
+// refuses a bad batch whole, or a bad event alone, acknowledging it: the
+// plugin would never hear.
+func checkBatch(b *pb.HistoryBatch) error {
+	if b.LoginId == "" || b.ChatId == "" {
+		return fmt.Errorf("%w: a history batch needs its login_id and chat_id", errInvalidEvent)
+	}
+	if b.Cursor == "" && !b.Done {
+		return fmt.Errorf("%w: a history batch that is not done needs its cursor: where the next batch starts", errInvalidEvent)
+	}
+	for _, id := range [...]struct{ name, v string }{{"login_id", b.LoginId}, {"chat_id", b.ChatId}, {"cursor", b.Cursor}} {
+		if err := checkID(id.name, id.v); err != nil {
+			return fmt.Errorf("%w: a history batch's %w", errInvalidEvent, err)
+		}
+	}
+	for i, ev := range b.Events {
+		if ev.LoginId != b.LoginId || ev.ChatId != b.ChatId {
+			return fmt.Errorf("%w: a history batch of chat %q (login %q) holds event %d of chat %q (login %q): a batch is one chat's", errInvalidEvent, b.ChatId, b.LoginId, i, ev.ChatId, ev.LoginId)
+		}
+		if err := checkEvent(ev); err != nil {
+			return fmt.Errorf("a history batch's event %d (event_id %q): %w", i, ev.EventId, err)
+		}
 	}
 	return nil
 }

@@ -9,10 +9,13 @@ import (
 )
 
 // An event the gateway could not deliver (no payload, no login, a chat's
-// event with no chat) is refused at emit: EmitWait says why at once, the
+// event with no chat) or would refuse (a NUL byte in an ID, an ID or a
+// meta past the contract's pb.Limit) is refused at emit: EmitWait says why at once, the
 // log names it, and it takes no seq. Before, it was numbered, journalled
 // and sent, and the gateway dropped it with at most a debug line: the
-// plugin's author never heard of the mistake. Events that need no login
+// plugin's author never heard of the mistake (the gateway's store
+// rejected the NULs and long IDs, and dropped a long meta, with a line
+// in its own log). Events that need no login
 // (a login step) or no chat (a contact, the login's state) still go.
 func TestEmitRefusesUndeliverable(t *testing.T) {
 	logs := &logBuffer{}
@@ -35,6 +38,15 @@ func TestEmitRefusesUndeliverable(t *testing.T) {
 		{&pb.Event{LoginId: "l", Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{}}}, "a typing event with no chat_id"},
 		{&pb.Event{LoginId: "l", EventId: "inv", Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: "g"}}}, "an invited event with no chat_id"},
 		{&pb.Event{LoginId: "l", EventId: "ed", Payload: &pb.Event_Edit{Edit: &pb.EditEvent{}}}, "an edit event with no chat_id"},
+		// What the gateway's store refuses, to the contract's bounds.
+		{&pb.Event{EventId: "step", Payload: &pb.Event_LoginStep{LoginStep: &pb.LoginStep{ProcessId: "p"}}}, "a login_step event with no login_id"},
+		{&pb.Event{LoginId: "l\x00x", ChatId: "c", EventId: "nul", Payload: text}, "login_id \"l\\x00x\" holds a NUL byte"},
+		{&pb.Event{LoginId: "l", ChatId: "c\x00", EventId: "nul2", Payload: text}, "chat_id \"c\\x00\" holds a NUL byte"},
+		{&pb.Event{LoginId: "l", ChatId: "c", EventId: "e\x00", Payload: text}, "event_id \"e\\x00\" holds a NUL byte"},
+		{&pb.Event{LoginId: "l", ChatId: strings.Repeat("c", MaxIDBytes+1), Payload: text}, "chat_id is 4097 bytes, over the contract's 4096"},
+		{&pb.Event{LoginId: strings.Repeat("l", MaxIDBytes+1), Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{}}}, "login_id is 4097 bytes"},
+		{&pb.Event{LoginId: "l", ChatId: "c", EventId: strings.Repeat("e", MaxIDBytes+1), Payload: text}, "event_id is 4097 bytes"},
+		{&pb.Event{LoginId: "l", ChatId: "c", EventId: "meta", Meta: make([]byte, MaxMetaBytes+1), Payload: text}, "a message event's meta is 1025 bytes, over the contract's 1024"},
 	} {
 		err := f.Host().EmitWait(ctx, bad.ev)
 		if !errors.Is(err, errInvalidEvent) || !strings.Contains(err.Error(), bad.want) {
@@ -53,9 +65,63 @@ func TestEmitRefusesUndeliverable(t *testing.T) {
 	f.Host().Emit(&pb.Event{Payload: &pb.Event_LoginStep{LoginStep: &pb.LoginStep{ProcessId: "p"}}})
 	f.Host().Emit(&pb.Event{LoginId: "l", Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: &pb.Contact{UserId: "bob"}}}})
 	f.Host().Emit(&pb.Event{LoginId: "l", ChatId: "c", EventId: "ok", Payload: text})
-	for i, want := range []string{"login_step", "contact", "message"} {
+	// At the bounds, not past them.
+	f.Host().Emit(&pb.Event{LoginId: "l", ChatId: strings.Repeat("c", MaxIDBytes), EventId: strings.Repeat("e", MaxIDBytes), Meta: make([]byte, MaxMetaBytes), Payload: text})
+	for i, want := range []string{"login_step", "contact", "message", "message"} {
 		if ev := r.next(t); eventKind(ev) != want || ev.Seq != uint64(i+1) {
 			t.Fatalf("event %d: %v, want a %s with seq %d", i+1, ev, want, i+1)
 		}
+	}
+}
+
+// A history batch the gateway would refuse, whole (no cursor and not
+// done, a NUL or an over-long ID) or an event of it (one the live stream
+// refuses, one of another chat), is refused at SendHistory, with the
+// reason, a log line and nothing queued: the gateway acknowledged it and
+// logged it in its own log, and the plugin never heard. A good batch
+// then goes, as the first one the host sees.
+func TestSendHistoryRefusesUndeliverable(t *testing.T) {
+	c, f, _ := startFiller(t, "", 0)
+	ctx := testContext(t)
+	logs := &logBuffer{}
+	srv := f.host().(host).s
+	srv.mu.Lock()
+	srv.log = logs.logger()
+	srv.mu.Unlock()
+	msg := func(id string) *pb.Event {
+		return &pb.Event{EventId: id, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: id}}}
+	}
+	for _, bad := range []struct {
+		b    *pb.HistoryBatch
+		want string
+	}{
+		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Events: []*pb.Event{msg("m")}}, "not done needs its cursor"},
+		{&pb.HistoryBatch{LoginId: "a", ChatId: "g\x00", Done: true}, `chat_id "g\x00" holds a NUL byte`},
+		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Cursor: strings.Repeat("c", MaxIDBytes+1)}, "cursor is 4097 bytes"},
+		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{msg("m"), {EventId: "x"}}}, `event 1 (event_id "x"): sdk: the event was dropped: it has no payload`},
+		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{{ChatId: "other", EventId: "o", Payload: msg("o").Payload}}}, `holds event 0 of chat "other"`},
+		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{{EventId: "big", Meta: make([]byte, MaxMetaBytes+1), Payload: msg("big").Payload}}}, "meta is 1025 bytes"},
+		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{msg("e\x00")}}, `event_id "e\x00" holds a NUL byte`},
+	} {
+		err := f.host().SendHistory(ctx, bad.b)
+		if !errors.Is(err, errInvalidEvent) || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("SendHistory(%v) = %v, want an error saying %q", bad.b, err, bad.want)
+		}
+		if bad.b.Seq != 0 {
+			t.Errorf("%v took seq %d", bad.b, bad.b.Seq)
+		}
+	}
+	if log := logs.String(); !strings.Contains(log, "history batch dropped") || !strings.Contains(log, "needs its cursor") {
+		t.Errorf("the log does not say a batch was dropped and why:\n%s", log)
+	}
+	if err := f.host().SendHistory(ctx, &pb.HistoryBatch{LoginId: "a", ChatId: "g", Cursor: "c1", Events: []*pb.Event{msg("ok")}}); err != nil {
+		t.Fatalf("SendHistory of a good batch: %v", err)
+	}
+	hist, err := c.History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := recvBatch(t, hist); b.Cursor != "c1" || len(b.Events) != 1 || b.Events[0].EventId != "ok" {
+		t.Fatalf("first batch the host sees: %v, want the good one", b)
 	}
 }

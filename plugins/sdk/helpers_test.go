@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -186,8 +187,14 @@ func testContext(tb testing.TB) context.Context {
 }
 
 // msgEvent is a message event with the given text.
+// msgEvent is a message of text, whose event_id is "e-" and the text; of
+// a text too long for an ID (the tests' megabytes), "e-" and its length.
 func msgEvent(text string) *pb.Event {
-	return &pb.Event{LoginId: "l", ChatId: "c", EventId: "e-" + text,
+	id := "e-" + text
+	if len(id) > MaxIDBytes {
+		id = "e-" + strconv.Itoa(len(text))
+	}
+	return &pb.Event{LoginId: "l", ChatId: "c", EventId: id,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
 }
 

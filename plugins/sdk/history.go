@@ -116,7 +116,7 @@ func (q *historyQueue) notifyLocked() {
 // send queues b once the window has room, or fails when ctx ends first.
 func (q *historyQueue) send(ctx context.Context, b *pb.HistoryBatch) error {
 	if b.LoginId == "" || b.ChatId == "" {
-		return errors.New("sdk: a history batch needs its login_id and chat_id")
+		return fmt.Errorf("%w: a history batch needs its login_id and chat_id", errInvalidEvent)
 	}
 	for _, ev := range b.Events {
 		if ev.LoginId == "" {
@@ -129,6 +129,11 @@ func (q *historyQueue) send(ctx context.Context, b *pb.HistoryBatch) error {
 			ev.ChatType = b.ChatType
 		}
 		ev.IsBackfill = true
+	}
+	// The gateway would refuse it, whole or an event of it, and
+	// acknowledge it: the plugin would never hear.
+	if err := checkBatch(b); err != nil {
+		return err
 	}
 	// Queued, it would break the History stream at every try. Checked
 	// as it goes on the wire: filled in above, with its seq (at most 11

@@ -22,8 +22,14 @@ import (
 // before a flood of commands fills the plugin's memory.
 const maxQueuedCommands = 2048
 
-// MaxMetaBytes bounds Result.Meta, as the contract does.
-const MaxMetaBytes = 1024
+// MaxMetaBytes bounds Result.Meta and Event.Meta: the contract's
+// LIMIT_META_BYTES.
+const MaxMetaBytes = int(pb.Limit_LIMIT_META_BYTES)
+
+// MaxIDBytes bounds an event's login_id, chat_id and event_id, and a
+// history batch's login_id, chat_id and cursor: the contract's
+// LIMIT_ID_BYTES. The gateway refuses longer ones, or any with a NUL.
+const MaxIDBytes = int(pb.Limit_LIMIT_ID_BYTES)
 
 // txnCacheSize bounds the remembered answers to txn_ids.
 const txnCacheSize = 8192
@@ -109,7 +115,12 @@ func (h host) SendHistory(ctx context.Context, b *pb.HistoryBatch) error {
 	if repairUTF8(b.ProtoReflect()) { // as queue.go's encode does for events
 		h.s.log.Warn("a history batch's text was not UTF-8: what was not is replaced with U+FFFD", "chat_id", b.ChatId)
 	}
-	return q.send(ctx, b)
+	err := q.send(ctx, b)
+	if errors.Is(err, errInvalidEvent) {
+		h.s.log.Error("history batch dropped: the gateway could not store it", "reason", err.Error(),
+			"login_id", b.LoginId, "chat_id", b.ChatId, "events", len(b.Events))
+	}
+	return err
 }
 
 // SendHistoryWait is SendHistory, then waits until the host stored b

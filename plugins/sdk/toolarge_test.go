@@ -41,7 +41,7 @@ func TestEventTooLargeDropped(t *testing.T) {
 func TestHistoryTooLargeRefused(t *testing.T) {
 	f := newFakeTransport()
 	startServer(t, f, t.TempDir())
-	b := &pb.HistoryBatch{LoginId: "l", ChatId: "c", Events: []*pb.Event{bigEvent()}}
+	b := &pb.HistoryBatch{LoginId: "l", ChatId: "c", Cursor: "c", Events: []*pb.Event{bigEvent()}}
 	if err := f.Host().SendHistory(context.Background(), b); err == nil || !strings.Contains(err.Error(), "too large") {
 		t.Fatalf("SendHistory of a batch over the message size: %v, want it refused as too large", err)
 	}
