@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -628,6 +629,7 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 	}
 	w := c.start(c.xid)
 	w.Start("retract", nsRetract).Attr("id", c.targetID(ref)).End()
+	c.retractOld(w, cmp.Or(ref.OriginID, c.targetID(ref)))
 	w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
 	w.Leaf("body", "", fallback)
 	w.Leaf("store", nsHints, "")
@@ -639,6 +641,7 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 		id := c.xid + "-" + strconv.Itoa(i+1)
 		w := c.start(id)
 		w.Start("retract", nsRetract).Attr("id", c.partTargetID(ref, i+1)).End()
+		c.retractOld(w, c.partTargetID(ref, i+1))
 		w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
 		w.Leaf("store", nsHints, "")
 		c.ids(w, id)
@@ -648,6 +651,21 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 		out = append(out, st)
 	}
 	return out
+}
+
+// retractOld adds, in a direct chat, XEP-0424's older form of a
+// retraction beside the current one: version 0's <retract/> in XEP-0422's
+// <apply-to/>, naming the message's origin-id (id: the gateway's
+// messages carry their id as origin-id), as room moderation does.
+// Clients of XEP-0424 0.2's time send that form (parseUserMessage), and
+// those that read only it kept showing a message the contact deleted,
+// the fallback under it; current ones (Cheogram reads both) take either.
+// A room names messages by stanza-id, which that form does not.
+func (c chatOut) retractOld(w *wire.Writer, id string) {
+	if c.group {
+		return
+	}
+	w.Start("apply-to", nsFasten).Attr("id", id).Start("retract", nsRetract0).End().End()
 }
 
 // partTargetID is the id of the stanza a network message's file part

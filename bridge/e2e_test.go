@@ -112,11 +112,12 @@ func TestEcho(t *testing.T) {
 	if st.Err == nil || st.Err.Condition != "registration-required" {
 		t.Fatalf("after unregistering want registration-required, got %s", st.XML)
 	}
-	// A second unregisters all the same (a user who logged out has no
-	// login either, and leaves this way): nothing is left to fail.
+	// A second is registration-required (XEP-0077 §3.2): nothing of
+	// alice's is left (a user who logged out is still the gateway's to
+	// unregister: TestRemoveNotRegistered).
 	r, err = alice.IQ(ctx, `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`)
-	if err != nil || r.Type != "result" {
-		t.Fatalf("second unregister: %v %s", err, r.XML)
+	if err != nil || r.Err == nil || r.Err.Condition != "registration-required" {
+		t.Fatalf("second unregister: %v %s, want registration-required", err, r.XML)
 	}
 }
 

@@ -204,8 +204,15 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 		// reaction's or encrypted message's fallback text is no command. Taken as they
 		// came, they got the help text whenever the user began typing,
 		// and in a login were the answer to the field asked.
+		// A subject (withSubject) is no part of an answer either.
 		if m := parseUserMessage(st); m.hasBody && m.retract == "" && m.reactions == nil && !m.encrypted {
-			t.handleGatewayChat(ctx, user, m.body)
+			body := m.body
+			if m.subject != "" {
+				body = strings.TrimPrefix(strings.TrimPrefix(body, m.subject), "\n")
+			}
+			if strings.TrimSpace(body) != "" {
+				t.handleGatewayChat(ctx, user, body)
+			}
 		}
 		return
 	}

@@ -270,7 +270,10 @@ type userMessage struct {
 	// fallback for clients that cannot decrypt, no words of the user's.
 	encrypted bool
 	// spoiler: the body is a spoiler (XEP-0382, richtext.go).
-	spoiler      bool
+	spoiler bool
+	// subject is the message's subject (RFC 6121 §5.2.4), on one line,
+	// when body begins with it (withSubject); "" for none.
+	subject      string
 	chatState    pb.TypingState
 	hasChatState bool
 	displayed    string
@@ -370,7 +373,32 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		// chat state beside it was dropped.
 		m.body, m.quoted, m.hasBody = "", "", false
 	}
+	if st.Type() != "groupchat" {
+		// A room's subject alone is a new topic (room_in.go).
+		m.withSubject(st)
+	}
 	return m
+}
+
+// withSubject puts st's subject (a headline's title, Gajim's single
+// message) on the first line of m's words, alone when it has none: the
+// networks have no subject, and it was dropped. A retraction's,
+// reaction's or encrypted message's is no words of the user's.
+func (m *userMessage) withSubject(st *wire.Stanza) {
+	subj, ok := st.Subject()
+	subj = strings.Join(strings.Fields(subj), " ") // a first line
+	if !ok || subj == "" || m.retract != "" || m.reactions != nil || m.encrypted {
+		return
+	}
+	m.subject = subj
+	if !m.hasBody {
+		m.body, m.hasBody = subj, true
+		return
+	}
+	m.body = subj + "\n" + m.body
+	if m.quoted != "" {
+		m.quoted = subj + "\n" + m.quoted
+	}
 }
 
 // encryptedElem reports whether e marks a message as end-to-end
@@ -691,7 +719,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			fail(wire.Forbidden, "only your own messages can be corrected; "+m.replace+" is not yours")
 			return
 		}
-		text, spans := userText(caps, m.body, m.spoiler)
+		text, spans := userText(caps, m.body, m.subject, m.spoiler)
 		if tooLong := t.textTooLong(text, ""); tooLong != "" {
 			fail(wire.PolicyViolation, tooLong)
 			return
@@ -718,7 +746,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			txnDone = func() { end(); corrected() }
 		}
 	default:
-		text, spans := userText(caps, m.body, m.spoiler)
+		text, spans := userText(caps, m.body, m.subject, m.spoiler)
 		send := &pb.SendMessage{Text: text, Spans: spans}
 		if m.command() {
 			// poll_create.go: a poll goes as the user's message.
@@ -975,7 +1003,7 @@ func (t *transport) withQuote(caps *pb.Features, m userMessage, text string, spa
 	if t.maxBody > 0 && len(m.quoted) > t.maxBody {
 		return text, spans
 	}
-	if qt, qs := userText(caps, m.quoted, m.spoiler); t.textTooLong(qt, "") == "" {
+	if qt, qs := userText(caps, m.quoted, m.subject, m.spoiler); t.textTooLong(qt, "") == "" {
 		return qt, qs
 	}
 	return text, spans

@@ -172,9 +172,15 @@ func (t *transport) checkPrivilegeServer(ctx context.Context) error {
 // askServer sends the server an iq get of an empty <local xmlns=ns/>
 // and waits for its answer.
 func (t *transport) askServer(ctx context.Context, local, ns string) (*wire.Stanza, error) {
+	return t.ask(ctx, t.link.ServerDomain(), local, ns)
+}
+
+// ask sends to an iq get of an empty <local xmlns=ns/> and waits for its
+// answer.
+func (t *transport) ask(ctx context.Context, to, local, ns string) (*wire.Stanza, error) {
 	var w wire.Writer
 	id := t.link.NewID()
-	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.link.ServerDomain()).Attr("type", "get").Attr("id", id)
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", to).Attr("type", "get").Attr("id", id)
 	w.Start(local, ns).End()
 	w.End()
 	return t.link.IQ(ctx, id, w.Bytes())
@@ -238,17 +244,31 @@ var privilegesWait = 5 * time.Second
 
 // learnPrivileges pings the server after each handshake, at its domain
 // (xmpp.server_domain, else the one it advertised from on an earlier
-// connection, else the guess: a component two labels under the server's
-// domain had better configure it, or the first ping goes
-// server-to-server); its answer (and, after a urn:xmpp:privilege:1
-// grant, the server's version: checkPrivilegeServer) marks the
-// privileges known (privKnown). A link that drops first leaves them
-// unknown: the next handshake tries again. An answer that never comes
-// (callTimeout) counts as known, with no v1 grant taken: nothing waits
-// for ever.
+// connection or on this one already); its answer (and, after a
+// urn:xmpp:privilege:1 grant, the server's version:
+// checkPrivilegeServer) marks the privileges known (privKnown). A link
+// that drops first leaves them unknown: the next handshake tries again.
+// An answer that never comes (callTimeout) counts as known, with no v1
+// grant taken: nothing waits for ever.
+//
+// Not knowing the domain yet (a first connection, unconfigured), it
+// first pings the component's own domain, which the server routes back
+// on this stream: Prosody writes its advertisement on the handshake, so
+// it has been read by then, and the server's domain with it. Else the
+// ping went to the guess (the component's domain less its first label),
+// which for a component two labels under the server's is no domain of
+// the server's: it went server-to-server, held until callTimeout where
+// that is slow. ejabberd advertises a moment later: the second ping, to
+// the guess (its right domain for a direct subdomain), waits for it as
+// before.
 func (t *transport) learnPrivileges() {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
+	if _, known := t.link.KnownServerDomain(); !known {
+		if _, err := t.ask(ctx, t.domain, "ping", wire.NSPing); errors.Is(err, xmpplink.ErrDown) {
+			return
+		}
+	}
 	_, err := t.askServer(ctx, "ping", wire.NSPing)
 	if errors.Is(err, xmpplink.ErrDown) {
 		return

@@ -15,9 +15,26 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// pingAfterHandshake returns the stream of the gateway's first
-// connection and the ping it sends the server after its handshake.
+// pingAfterHandshake returns the stream of the gateway's next
+// connection and the ping it sends the server after its handshake. A
+// ping to the component's own domain before it, sent while the server's
+// domain is unknown, is routed back, as a server does, with nothing
+// before it.
 func pingAfterHandshake(t *testing.T, srv *xmpptest.ComponentServer) (*xmpptest.ComponentConn, *wire.Stanza) {
+	t.Helper()
+	c, st := firstPing(t, srv)
+	if st.To() == st.From() {
+		fmt.Fprintf(c, "<iq type='get' from='%s' to='%[1]s' id='%s'><ping xmlns='urn:xmpp:ping'/></iq>", st.To(), st.ID())
+		if st = c.Next(t); st.Kind() != "iq" || st.Child(wire.NSPing, "ping") == nil {
+			t.Fatalf("the gateway's stanza after its ping to itself is no ping: %s %s to %s", st.Kind(), st.Type(), st.To())
+		}
+	}
+	return c, st
+}
+
+// firstPing returns the stream of the gateway's next connection and the
+// first stanza it sends, a ping.
+func firstPing(t *testing.T, srv *xmpptest.ComponentServer) (*xmpptest.ComponentConn, *wire.Stanza) {
 	t.Helper()
 	c := srv.Accept(t)
 	st := c.Next(t)
@@ -338,11 +355,13 @@ func TestPrivilegesFromServerAbove(t *testing.T) {
 // TestGrantsPingToTheServersDomain: the ping that awaits the server's
 // grants after a handshake goes to the server's domain: configured
 // (xmpp.server_domain), else the one the server advertised its grants
-// from on an earlier connection, else the guess. A component two labels
-// under its server's domain (wa.im.localhost on a server of localhost)
-// pinged the guess, im.localhost, which the server sends
-// server-to-server, whatever it was told. An advertisement from a
-// domain other than the configured one is no grant.
+// from on an earlier connection, else (the first connection) to the
+// component's own domain, which the server routes back on the same
+// stream, never to a guess. A component two labels under its server's
+// domain (wa.im.localhost on a server of localhost) pinged the guess,
+// im.localhost, which the server sends server-to-server, whatever it
+// was told; on a first connection too, until this. An advertisement
+// from a domain other than the configured one is no grant.
 func TestGrantsPingToTheServersDomain(t *testing.T) {
 	srv := xmpptest.NewComponentServer(t)
 	tr := privilegeTransportUnder(t, srv.Addr(), "wa.im.localhost", "localhost", func(context.Context, *wire.Stanza) {})
@@ -360,17 +379,23 @@ func TestGrantsPingToTheServersDomain(t *testing.T) {
 		t.Errorf("server's domain %q after an advertisement from im.localhost, want the configured localhost", got)
 	}
 
-	// Unconfigured: the guess first; the domain the grants came from
-	// after a reconnection.
+	// Unconfigured: first to the component's own domain, which the
+	// server (Prosody) routes back behind its advertisement, then to the
+	// domain the grants came from, never to the guess im.localhost; the
+	// same domain after a reconnection.
 	srv = xmpptest.NewComponentServer(t)
 	tr = privilegeTransportUnder(t, srv.Addr(), "wa.im.localhost", "", func(context.Context, *wire.Stanza) {})
-	conn, ping = pingAfterHandshake(t, srv)
-	if ping.To() != "im.localhost" {
-		t.Fatalf("unconfigured, the first ping went to %s, want the guess im.localhost", ping.To())
+	conn, ping = firstPing(t, srv)
+	if ping.To() != "wa.im.localhost" {
+		t.Fatalf("unconfigured, the first ping went to %s, want the component's own domain wa.im.localhost", ping.To())
 	}
 	fmt.Fprintf(conn, "<message from='localhost' to='wa.im.localhost'><privilege xmlns='urn:xmpp:privilege:2'>"+
 		"<perm access='roster' type='both'/></privilege></message>"+
-		"<iq type='error' from='im.localhost' to='wa.im.localhost' id='%s'><error type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>", ping.ID())
+		"<iq type='get' from='wa.im.localhost' to='wa.im.localhost' id='%s'><ping xmlns='urn:xmpp:ping'/></iq>", ping.ID())
+	if ping = conn.Next(t); ping.Child(wire.NSPing, "ping") == nil || ping.To() != "localhost" {
+		t.Fatalf("after the advertisement, the ping for the grants: %s %s to %s, want a ping to localhost", ping.Kind(), ping.Type(), ping.To())
+	}
+	fmt.Fprintf(conn, "<iq type='result' from='localhost' to='wa.im.localhost' id='%s'/>", ping.ID())
 	if p := tr.privileges(); !p.rosterWrite() {
 		t.Fatalf("grants from localhost not taken: %+v", p)
 	}

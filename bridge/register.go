@@ -226,9 +226,22 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 }
 
 // unregister logs out on the network and deletes the login and all its
-// data (XEP-0077 <remove/>). A user with no login (one who logged out,
-// which keeps the gateway in their roster) is unregistered all the same.
+// data (XEP-0077 <remove/>). A user with no login who logged out (which
+// keeps the gateway in their roster) is unregistered all the same; one
+// the gateway has nothing of (never registered, or unregistered) is
+// answered registration-required, as XEP-0077 §3.2 has it.
 func (t *transport) unregister(ctx context.Context, st *wire.Stanza, user string) {
+	if t.session(user) == nil {
+		out, err := t.db.LoggedOut(t.name, user)
+		switch {
+		case err != nil:
+			t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway could not read its records: "+err.Error()))
+			return
+		case !out:
+			t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.displayName()))
+			return
+		}
+	}
 	err := t.unregisterUser(ctx, user, func(bool) { t.send(ctx, wire.Result(st).Bytes()) })
 	if err != nil {
 		t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, errText(err)))
@@ -250,6 +263,11 @@ func (t *transport) unregisterUser(ctx context.Context, user string, answer func
 	}
 	answer(err == nil)
 	t.cancelGatewaySubscription(ctx, user)
+	// Unregistered: nothing of the user's is kept, and a second
+	// <remove/> is registration-required.
+	if err := t.db.ForgetLoggedOut(context.WithoutCancel(ctx), t.name, user); err != nil {
+		t.log.Warn("a logged out user not forgotten on unregistering", "user", user, "err", err)
+	}
 	return nil
 }
 

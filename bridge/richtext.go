@@ -1,7 +1,9 @@
 package bridge
 
 import (
+	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"passerelle.im/passerelle/bridge/format"
@@ -22,12 +24,29 @@ const (
 // as a spoiler (XEP-0382's <spoiler/>, spoiler true), one spoiler span
 // over the whole text; for any other, the body as typed (its directives
 // are the only styling it keeps). The spoiler's hint is not carried: no
-// network has a place for one.
-func userText(caps *pb.Features, body string, spoiler bool) (string, []*pb.Span) {
+// network has a place for one. A subject (userMessage.subject) that body
+// begins with is plain text, not XEP-0393's: it goes as typed, bold.
+func userText(caps *pb.Features, body, subject string, spoiler bool) (string, []*pb.Span) {
 	if !caps.GetFormatting() {
 		return body, nil
 	}
-	text, spans := format.Parse(body)
+	var text string
+	var spans []*pb.Span
+	if rest, ok := strings.CutPrefix(body, subject); subject != "" && ok && len(body) <= math.MaxUint32 {
+		text, spans = format.Parse(strings.TrimPrefix(rest, "\n"))
+		head := subject
+		if text != "" {
+			head += "\n"
+		}
+		for _, sp := range spans {
+			sp.Start += uint32(len(head))
+			sp.End += uint32(len(head))
+		}
+		text = head + text
+		spans = append([]*pb.Span{{Start: 0, End: uint32(len(subject)), Style: pb.Span_STYLE_BOLD}}, spans...)
+	} else {
+		text, spans = format.Parse(body)
+	}
 	if spoiler {
 		spans = format.Spoiled(text, spans)
 	}

@@ -10,6 +10,7 @@ import (
 	"passerelle.im/passerelle/bridge/format"
 	"passerelle.im/passerelle/bridge/wire"
 
+	"google.golang.org/protobuf/proto"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -18,23 +19,33 @@ import (
 // one that does gets the text without the directives, and the spans.
 func TestUserText(t *testing.T) {
 	body := "*bold* and _it_"
-	if text, spans := userText(&pb.Features{}, body, false); text != body || spans != nil {
+	if text, spans := userText(&pb.Features{}, body, "", false); text != body || spans != nil {
 		t.Errorf("without formatting: %q %v, want the body as typed", text, spans)
 	}
-	if text, spans := userText(nil, body, false); text != body || spans != nil {
+	if text, spans := userText(nil, body, "", false); text != body || spans != nil {
 		t.Errorf("before the plugin said: %q %v, want the body as typed", text, spans)
 	}
-	text, spans := userText(&pb.Features{Formatting: true}, body, false)
+	text, spans := userText(&pb.Features{Formatting: true}, body, "", false)
 	if text != "bold and it" || len(spans) != 2 || spans[0].Style != pb.Span_STYLE_BOLD || spans[1].Style != pb.Span_STYLE_ITALIC {
 		t.Errorf("with formatting: %q %v", text, spans)
 	}
 	// A spoiler (XEP-0382): one span over the whole text, outermost.
-	text, spans = userText(&pb.Features{Formatting: true}, body, true)
+	text, spans = userText(&pb.Features{Formatting: true}, body, "", true)
 	if text != "bold and it" || len(spans) != 3 || spans[0].Style != pb.Span_STYLE_SPOILER || spans[0].Start != 0 || spans[0].End != uint32(len(text)) {
 		t.Errorf("a spoiler: %q %v", text, spans)
 	}
-	if text, spans := userText(&pb.Features{}, body, true); text != body || spans != nil {
+	if text, spans := userText(&pb.Features{}, body, "", true); text != body || spans != nil {
 		t.Errorf("a spoiler without formatting: %q %v, want the body as typed", text, spans)
+	}
+	// A subject on the first line: bold, its asterisks its own (a
+	// subject is no XEP-0393 text), the body's styling after it.
+	text, spans = userText(&pb.Features{Formatting: true}, "a *b*\n_it_", "a *b*", false)
+	if text != "a *b*\nit" || len(spans) != 2 || !proto.Equal(spans[0], &pb.Span{Start: 0, End: 5, Style: pb.Span_STYLE_BOLD}) ||
+		spans[1].Start != 6 || spans[1].End != 8 || spans[1].Style != pb.Span_STYLE_ITALIC {
+		t.Errorf("a subject: %q %v", text, spans)
+	}
+	if text, spans := userText(&pb.Features{Formatting: true}, "news", "news", false); text != "news" || len(spans) != 1 || spans[0].End != 4 {
+		t.Errorf("a subject alone: %q %v", text, spans)
 	}
 }
 

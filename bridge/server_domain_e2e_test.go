@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,6 +36,7 @@ func TestDeepComponentFiles(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.o
 			o.domain, o.httpUpload = "echo.im.localhost", true
+			o.serverModules, o.serverConfig = holdRemote(t)
 			s := newStack(t, o)
 			alice := s.user("alice")
 			s.waitGateway(alice)
@@ -68,6 +72,39 @@ func TestDeepComponentFiles(t *testing.T) {
 			if resp.StatusCode != 200 || !bytes.Equal(back, data) {
 				t.Fatalf("GET %s: %s, %d bytes, same: %v", oob.URL, resp.Status, len(back), bytes.Equal(back, data))
 			}
+			// Nothing went server-to-server: not the ping after the
+			// handshake either, which went to the guess im.localhost on
+			// a first connection.
+			if log := s.srv.LogTail(); strings.Contains(log, heldRemote) {
+				t.Errorf("a stanza went server-to-server:\n%s", log)
+			}
 		})
 	}
+}
+
+// heldRemote is what hold_remote logs of each stanza it holds.
+const heldRemote = "held for a remote domain"
+
+// holdRemote returns Prosody's modules and global config for a module
+// that takes every stanza bound for a domain the server does not host
+// and never answers it, logging heldRemote: s2s to a server that does
+// not answer (mod_s2s may take longer than any timeout of the
+// gateway's to resolve and connect).
+func holdRemote(t *testing.T) ([]string, string) {
+	dir := t.TempDir()
+	const mod = `module:set_global();
+local function hold(event)
+	module:log("info", "` + heldRemote + `: %s", tostring(event.stanza));
+	return true;
+end
+local function add(host)
+	if prosody.hosts[host] then prosody.hosts[host].events.add_handler("route/remote", hold, 1000); end
+end
+for host in pairs(prosody.hosts) do add(host); end
+module:hook_global("host-activated", add);
+`
+	if err := os.WriteFile(filepath.Join(dir, "mod_hold_remote.lua"), []byte(mod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"hold_remote"}, fmt.Sprintf("plugin_paths = { %q }", dir)
 }

@@ -149,3 +149,44 @@ func TestUnregisterAfterLogoutChatAndRemove(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoveNotRegistered: XEP-0077's <remove/> from a user the gateway
+// has nothing of (never registered, or unregistered already) is
+// registration-required (§3.2), as the XEP has it; one who logged out
+// (which keeps the gateway in the roster, to log in again) is still the
+// gateway's to unregister, after a restart of the gateway too. Before,
+// every <remove/> succeeded.
+func TestRemoveNotRegistered(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	remove := func(c *xmpptest.Client, who, want string) {
+		t.Helper()
+		st, err := c.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := st.Type
+		if st.Err != nil {
+			got = st.Err.Condition
+		}
+		if got != want {
+			t.Fatalf("<remove/> %s: %s, want %s", who, st.XML, want)
+		}
+	}
+	carol := s.user("carol")
+	s.waitGateway(carol)
+	remove(carol, "never registered", "registration-required")
+
+	alice := subscribedBothWays(t, s, "alice")
+	leave(t, alice, "remove")
+	waitGatewayLeft(t, alice)
+	remove(alice, "a second time", "registration-required")
+
+	bob := subscribedBothWays(t, s, "bob")
+	leave(t, bob, "logout")
+	s.stop()
+	s.start()
+	s.waitGateway(bob)
+	remove(bob, "after a logout and a restart", "result")
+	waitGatewayLeft(t, bob)
+	remove(bob, "after that", "registration-required")
+}

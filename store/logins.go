@@ -183,7 +183,7 @@ func (db *DB) PutLogin(ctx context.Context, l Login) error {
 		if err := lb.Put(uk, encodeLogin(rec)); err != nil {
 			return fmt.Errorf("store: put login: %w", err)
 		}
-		return nil
+		return forgetLoggedOut(tx, l.Transport, l.UserJID)
 	})
 }
 
@@ -355,8 +355,9 @@ func (db *DB) updateLogin(ctx context.Context, transport, userJID, what string, 
 // outbox entries, and the user's room archives and the rooms they were
 // told of (XEP-0077 <remove/> promises the user's data is gone).
 // If another user of the same transport has a login with the same LoginID,
-// that data is theirs too and is kept. Deleting an absent login is not an
-// error.
+// that data is theirs too and is kept. The user is remembered as logged
+// out (LoggedOut) until ForgetLoggedOut or their next PutLogin. Deleting
+// an absent login is not an error, and remembers nothing.
 func (db *DB) DeleteLogin(ctx context.Context, transport, userJID string) error {
 	return db.deleteLogin(ctx, transport, userJID, false)
 }
@@ -388,6 +389,9 @@ func (db *DB) deleteLogin(ctx context.Context, transport, userJID string, owe bo
 		old, decErr := decodeLogin(transport, userJID, v)
 		if err := lb.Delete(uk); err != nil {
 			return fmt.Errorf("store: delete login: %w", err)
+		}
+		if err := markLoggedOut(tx, transport, userJID, time.Now()); err != nil {
+			return err
 		}
 		if decErr != nil {
 			return nil // no LoginID to find the data by; the record at least is gone

@@ -40,6 +40,7 @@
 //	    w/{room ID, user ID}         a group member's avatar ID and hash (avatars.go)
 //	outbox/<transport>/<u64 key>     pending inbound event
 //	archive/<transport>/<user JID>/<room ID>/  a room's archive (archive.go)
+//	logged-out/<transport>/<user JID>  time a user logged out (loggedout.go)
 //
 // The archive bucket is created on first use, like those below a
 // transport: files written before it open as they are.

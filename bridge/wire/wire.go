@@ -94,10 +94,18 @@ func (s *Stanza) Payload() *Element {
 
 // Body is a message's body in the client namespace (a <body/> nested in
 // an extension is not the message's body).
-func (s *Stanza) Body() (string, bool) {
+func (s *Stanza) Body() (string, bool) { return s.clientChild("body") }
+
+// Subject is a message's subject in the client namespace (RFC 6121
+// §5.2.4), as Body is its body.
+func (s *Stanza) Subject() (string, bool) { return s.clientChild("subject") }
+
+// clientChild is the text of the first child of this local name in the
+// client namespace.
+func (s *Stanza) clientChild(local string) (string, bool) {
 	for i := range s.Children {
 		c := &s.Children[i]
-		if c.XMLName.Local == "body" && (c.XMLName.Space == "" || c.XMLName.Space == "jabber:component:accept" || c.XMLName.Space == "jabber:client") {
+		if c.XMLName.Local == local && (c.XMLName.Space == "" || c.XMLName.Space == "jabber:component:accept" || c.XMLName.Space == "jabber:client") {
 			return c.Text, true
 		}
 	}

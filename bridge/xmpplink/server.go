@@ -26,6 +26,13 @@ func (l *Link) ServerDomain() string {
 	return l.cfg.Domain
 }
 
+// KnownServerDomain is the server's domain when configured or learned,
+// and whether it is: false while ServerDomain is only a guess.
+func (l *Link) KnownServerDomain() (string, bool) {
+	d := l.knownServerDomain()
+	return d, d != ""
+}
+
 // knownServerDomain is the server's domain when configured or learned,
 // "" while ServerDomain is only a guess.
 func (l *Link) knownServerDomain() string {
