@@ -26,7 +26,10 @@ import (
 
 const (
 	nsMAM = muc.NSMAM // urn:xmpp:mam:2
-	nsRSM = "http://jabber.org/protocol/rsm"
+	// nsXDataValidate is XEP-0122's, whose <open/> says the ids field
+	// takes any value, not one of a listed few (XEP-0313's ids field).
+	nsXDataValidate = "http://jabber.org/protocol/xdata-validate"
+	nsRSM           = "http://jabber.org/protocol/rsm"
 	// stampLayout is XEP-0082's date-time, as the gateway's other delays.
 	stampLayout = "2006-01-02T15:04:05.000000Z"
 	// maxQueryID bounds the queryid echoed in every result: a client's
@@ -42,6 +45,11 @@ type mamQuery struct {
 	// withNick is the occupant nick of a `with` naming room/nick: the
 	// room maps it to the member's JID.
 	withNick string
+	// ids are the stanza-ids of the form's `ids` (urn:xmpp:mam:2#extended),
+	// each once: the query fetches these messages (mam_ids.go).
+	ids []string
+	// flip sends the page newest first (<flip-page/>).
+	flip bool
 }
 
 // mamError is a query the gateway refuses: its condition and the text the
@@ -59,10 +67,11 @@ func badQuery(format string, args ...any) error {
 
 // parseMAMQuery reads a <query xmlns='urn:xmpp:mam:2'/> set to the room
 // JID room: its data form (FORM_TYPE, start, end, with) and its RSM <set/>
-// (max, after, before). Errors are *mamError: bad-request naming what is
-// wrong, feature-not-implemented for what XEP-0059 or XEP-0313 lets a
-// server leave out (paging by index, flipped pages), item-not-found for a
-// node (a room's archive has none).
+// (max, after, before) and <flip-page/>. Errors are *mamError:
+// bad-request naming what is wrong, feature-not-implemented for a form
+// field it does not know (XEP-0313, "Retrieving form fields") or what XEP-0059 lets a
+// server leave out (paging by index), item-not-found for a node (a
+// room's archive has none).
 func parseMAMQuery(p *wire.Element, room jid.JID) (mamQuery, error) {
 	var mq mamQuery
 	mq.queryID = p.Attr("queryid")
@@ -93,12 +102,15 @@ func parseMAMQuery(p *wire.Element, room jid.JID) (mamQuery, error) {
 				return mq, err
 			}
 		case c.XMLName.Space == nsMAM && c.XMLName.Local == "flip-page":
-			return mq, &mamError{wire.FeatureNotImpl, "flipped pages are not supported; page with RSM <before/>"}
+			if mq.flip {
+				return mq, badQuery("<flip-page/> given twice")
+			}
+			mq.flip = true
 		}
 		// Anything else is an extension this archive does not know:
 		// ignored, as XMPP does with unknown payloads.
 	}
-	return mq, nil
+	return mq, mq.checkIDs()
 }
 
 // parseForm reads the query's data form into mq.
@@ -125,6 +137,12 @@ func (mq *mamQuery) parseForm(x *wire.Element, room jid.JID) error {
 			if f.Children[j].XMLName.Local == "value" {
 				values = append(values, f.Children[j].Text)
 			}
+		}
+		if name == "ids" {
+			if err := mq.parseIDs(values); err != nil { // mam_ids.go
+				return err
+			}
+			continue
 		}
 		if len(values) > 1 {
 			return badQuery("field %q has %d values, want one", name, len(values))
@@ -165,11 +183,25 @@ func (mq *mamQuery) parseForm(x *wire.Element, room jid.JID) error {
 			if err := mq.parseWith(v, room); err != nil {
 				return err
 			}
+		case "after-id", "before-id":
+			// urn:xmpp:mam:2#extended: the range's own bounds, exclusive;
+			// an id the archive lacks is item-not-found when queried.
+			if v == "" {
+				continue
+			}
+			if len(v) > maxStanzaID {
+				return badQuery("%s is %d bytes, at most %d: not a stanza-id of this archive", name, len(v), maxStanzaID)
+			}
+			if name == "after-id" {
+				mq.q.AfterID = v
+			} else {
+				mq.q.BeforeID = v
+			}
 		default:
-			// XEP-0313 §4.1.1: a field the server does not support is
+			// XEP-0313 ("Retrieving form fields"): a field the server does not know is
 			// refused, not ignored: the client would take the unfiltered
 			// result for a filtered one.
-			return badQuery("field %q is not supported (this archive takes start, end and with)", name)
+			return &mamError{wire.FeatureNotImpl, fmt.Sprintf("field %q is not supported (this archive takes start, end, with, after-id, before-id and ids)", name)}
 		}
 	}
 	if !mq.q.Start.IsZero() && !mq.q.End.IsZero() && mq.q.End.Before(mq.q.Start) {
@@ -284,8 +316,9 @@ func (t *transport) archiveOf(ctx context.Context, room store.RoomKey) bool {
 	return err == nil && p.Count > 0
 }
 
-// mamForm is the answer to a query for the search form (XEP-0313 §5.1):
-// the fields this archive filters by.
+// mamForm is the answer to a query for the search form (XEP-0313,
+// "Retrieving form fields"): the fields this archive filters by, urn:xmpp:mam:2#extended's
+// included; ids is an open list-multi, its values never listed.
 func mamForm(st *wire.Stanza) []byte {
 	r := wire.Result(st)
 	r.Start("query", nsMAM).Start("x", wire.NSData).Attr("type", "form")
@@ -293,6 +326,11 @@ func mamForm(st *wire.Stanza) []byte {
 	r.Start("field", "").Attr("var", "with").Attr("type", "jid-single").End()
 	r.Start("field", "").Attr("var", "start").Attr("type", "text-single").End()
 	r.Start("field", "").Attr("var", "end").Attr("type", "text-single").End()
+	r.Start("field", "").Attr("var", "before-id").Attr("type", "text-single").End()
+	r.Start("field", "").Attr("var", "after-id").Attr("type", "text-single").End()
+	r.Start("field", "").Attr("var", "ids").Attr("type", "list-multi")
+	r.Start("validate", nsXDataValidate).Attr("datatype", "xs:string").Start("open", "").End().End()
+	r.End()
 	return r.Bytes()
 }
 
@@ -317,6 +355,15 @@ func (t *transport) mamQuery(ctx context.Context, st *wire.Stanza, room store.Ro
 		}
 		return
 	}
+	if mq.ids != nil {
+		page, err := t.mamFetchIDs(ctx, room, mq) // mam_ids.go
+		if err != nil {
+			t.mamQueryError(ctx, st, room, err)
+			return
+		}
+		t.mamAnswer(ctx, st, room, to, mq, page)
+		return
+	}
 	page, err := t.db.QueryArchive(ctx, room, mq.q)
 	if err != nil {
 		t.mamQueryError(ctx, st, room, err)
@@ -325,7 +372,7 @@ func (t *transport) mamQuery(ctx context.Context, st *wire.Stanza, room store.Ro
 	if t.mamScrollBack(ctx, st, room, to, mq, &page) { // mam_backfill.go
 		return // answered once the room's older history is fetched
 	}
-	t.mamAnswer(ctx, st, room, to, mq.queryID, page)
+	t.mamAnswer(ctx, st, room, to, mq, page)
 }
 
 // mamQueryError answers a query the archive could not run.
@@ -344,16 +391,23 @@ func (t *transport) mamQueryError(ctx context.Context, st *wire.Stanza, room sto
 }
 
 // mamAnswer sends a query's page: one message per archived stanza to the
-// querying resource, then the iq result with <fin/>.
-func (t *transport) mamAnswer(ctx context.Context, st *wire.Stanza, room store.RoomKey, to jid.JID, queryID string, page store.ArchivePage) {
+// querying resource, oldest first or, flipped, newest first, then the iq
+// result with <fin/> (whose first and last stay the page's oldest and
+// newest: a flip changes the order sent, not the page, XEP-0313's
+// "Flipped pages").
+func (t *transport) mamAnswer(ctx context.Context, st *wire.Stanza, room store.RoomKey, to jid.JID, mq mamQuery, page store.ArchivePage) {
 	roomJID, dest := to.Bare().String(), st.From()
 	var aliases *occupantAliases
 	if s := t.session(room.UserJID); s != nil {
 		aliases = &s.aliases
 	}
-	for i := range page.Messages {
+	for j := range page.Messages {
+		i := j
+		if mq.flip {
+			i = len(page.Messages) - 1 - j
+		}
 		m := &page.Messages[i]
-		msg, ok := mamResult(roomJID, dest, t.newID(), queryID, m, t.archivedOccupantID(aliases, roomJID, m))
+		msg, ok := mamResult(roomJID, dest, t.newID(), mq.queryID, m, t.archivedOccupantID(aliases, roomJID, m))
 		if !ok {
 			// Not a stanza the link may write: it would end the component
 			// stream for every user. Left out, and said.

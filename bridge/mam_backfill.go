@@ -168,8 +168,8 @@ func (b *backfill) archiveHistory(ctx context.Context, ds []delivery) {
 // or a forward one from the range's start, where the range does not
 // begin after the archive's oldest message.
 func (t *transport) reachesStart(ctx context.Context, room store.RoomKey, q store.ArchiveQuery, page store.ArchivePage) bool {
-	if q.CountOnly {
-		return false
+	if q.CountOnly || q.AfterID != "" {
+		return false // an after-id page ends at that message, not the start
 	}
 	if q.Latest || q.Before != "" {
 		if !page.Complete {
@@ -263,7 +263,7 @@ func (t *transport) mamScrollBack(ctx context.Context, st *wire.Stanza, room sto
 		if c, err := t.db.GetCursor(t.name, key.a, key.b); err != nil || !c.Done {
 			p.Complete = false
 		}
-		t.mamAnswer(ctx, st, room, to, mq.queryID, p)
+		t.mamAnswer(ctx, st, room, to, mq, p)
 	}()
 	return true
 }

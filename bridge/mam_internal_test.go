@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +70,16 @@ func TestParseMAMQuery(t *testing.T) {
 		{"count only", "", rsm(`<max>0</max>`), mamQuery{q: store.ArchiveQuery{CountOnly: true}}},
 		{"max over the cap", "", rsm(`<max>100000</max>`), mamQuery{q: store.ArchiveQuery{Max: store.MaxArchivePage}}},
 		{"unknown extension ignored", "", `<foo xmlns='urn:example:x'/>` + rsm(`<max>5</max>`), mamQuery{q: store.ArchiveQuery{Max: 5}}},
+		// urn:xmpp:mam:2#extended.
+		{"after-id and before-id", "", form(field("after-id", " 1a-3 ")+field("before-id", "1a-9")) + rsm(`<max>5</max>`),
+			mamQuery{q: store.ArchiveQuery{Max: 5, AfterID: "1a-3", BeforeID: "1a-9"}}},
+		{"before-id with the last page", "", form(field("before-id", "1a-9")) + rsm(`<before/>`),
+			mamQuery{q: store.ArchiveQuery{Latest: true, BeforeID: "1a-9"}}},
+		{"empty after-id is no bound", "", form(field("after-id", "")), mamQuery{}},
+		{"ids, each once", "", form(`<field var='ids'><value>1a-9</value><value> 1a-2 </value><value>1a-9</value></field>` + field("with", "carol@localhost")),
+			mamQuery{ids: []string{"1a-9", "1a-2"}, q: store.ArchiveQuery{With: "carol@localhost"}}},
+		{"ids with max", "", form(field("ids", "1a-9")) + rsm(`<max>1</max>`), mamQuery{ids: []string{"1a-9"}, q: store.ArchiveQuery{Max: 1}}},
+		{"flip-page", "", `<flip-page/>` + rsm(`<before/>`), mamQuery{flip: true, q: store.ArchiveQuery{Latest: true}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -79,7 +91,7 @@ func TestParseMAMQuery(t *testing.T) {
 				t.Errorf("start/end = %v/%v, want %v/%v", got.q.Start, got.q.End, c.want.q.Start, c.want.q.End)
 			}
 			got.q.Start, got.q.End, c.want.q.Start, c.want.q.End = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-			if got != c.want {
+			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("got %+v, want %+v", got, c.want)
 			}
 		})
@@ -96,7 +108,7 @@ func TestParseMAMQueryHostile(t *testing.T) {
 	}{
 		{"long queryid", ` queryid='` + strings.Repeat("q", maxQueryID+1) + `'`, "", wire.BadRequest, "queryid is 257 bytes"},
 		{"node", ` node='urn:xmpp:mucsub:nodes:messages'`, "", wire.ItemNotFound, "no node"},
-		{"flip-page", "", `<flip-page/>`, wire.FeatureNotImpl, "flipped pages"},
+		{"flip-page twice", "", `<flip-page/><flip-page/>`, wire.BadRequest, "<flip-page/> given twice"},
 		{"index", "", rsm(`<index>3</index>`), wire.FeatureNotImpl, "<index/>"},
 		{"negative max", "", rsm(`<max>-1</max>`), wire.BadRequest, `<max/> "-1"`},
 		{"max not a number", "", rsm(`<max>ten</max>`), wire.BadRequest, `<max/> "ten"`},
@@ -112,7 +124,17 @@ func TestParseMAMQueryHostile(t *testing.T) {
 		{"bad end", "", form(field("end", "2024-13-01T00:00:00Z")), wire.BadRequest, "end"},
 		{"end before start", "", form(field("start", "2024-02-01T00:00:00Z") + field("end", "2024-01-01T00:00:00Z")), wire.BadRequest, "before start"},
 		{"bad with", "", form(field("with", "a@b@c")), wire.BadRequest, `with "a@b@c" is not a JID`},
-		{"unknown field", "", form(field("ids", "1a-1")), wire.BadRequest, `field "ids" is not supported`},
+		{"unknown field", "", form(field("{urn:example}full-text", "x")), wire.FeatureNotImpl, `field "{urn:example}full-text" is not supported`},
+		{"after-id twice", "", form(field("after-id", "1a-1") + field("after-id", "1a-2")), wire.BadRequest, `"after-id" given twice`},
+		{"before-id two values", "", form(`<field var='before-id'><value>1a-1</value><value>1a-2</value></field>`), wire.BadRequest, "2 values"},
+		{"long after-id", "", form(field("after-id", strings.Repeat("1", maxStanzaID+1))), wire.BadRequest, "after-id is 257 bytes"},
+		{"ids without value", "", form(`<field var='ids'/>`), wire.BadRequest, `"ids" has no value`},
+		{"ids empty value", "", form(`<field var='ids'><value>1a-1</value><value> </value></field>`), wire.BadRequest, "empty value"},
+		{"ids long value", "", form(field("ids", strings.Repeat("1", maxStanzaID+1))), wire.BadRequest, "257 bytes"},
+		{"ids too many", "", form(`<field var='ids'>` + manyIDs(store.MaxArchivePage+1) + `</field>`), wire.BadRequest, "at most"},
+		{"ids with RSM after", "", form(field("ids", "1a-1")) + rsm(`<after>1a-0</after>`), wire.BadRequest, "ids fetches"},
+		{"ids with the last page", "", form(field("ids", "1a-1")) + rsm(`<before/>`), wire.BadRequest, "ids fetches"},
+		{"ids with after-id", "", form(field("ids", "1a-1") + field("after-id", "1a-0")), wire.BadRequest, "ids fetches"},
 		{"field twice", "", form(field("with", "a@b") + field("with", "c@d")), wire.BadRequest, `"with" given twice`},
 		{"two values", "", form(`<field var='start'><value>2024-01-01T00:00:00Z</value><value>2025-01-01T00:00:00Z</value></field>`), wire.BadRequest, "2 values"},
 		{"field without var", "", form(`<field><value>x</value></field>`), wire.BadRequest, "without var"},
@@ -129,6 +151,15 @@ func TestParseMAMQueryHostile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyIDs is n distinct <value/>s.
+func manyIDs(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "<value>1a-%d</value>", i+1)
+	}
+	return b.String()
 }
 
 func TestClientMessage(t *testing.T) {
@@ -184,7 +215,9 @@ func TestMAMResultAndFin(t *testing.T) {
 func TestMAMForm(t *testing.T) {
 	st, _ := wire.Parse(`<iq type='get' id='f1' from='alice@localhost/phone' to='echo-room@echo.localhost'><query xmlns='urn:xmpp:mam:2'/></iq>`)
 	got := string(mamForm(st))
-	for _, want := range []string{`<query xmlns="urn:xmpp:mam:2"><x xmlns="jabber:x:data" type="form">`, `<value>urn:xmpp:mam:2</value>`, `var="with" type="jid-single"`, `var="start"`, `var="end"`} {
+	for _, want := range []string{`<query xmlns="urn:xmpp:mam:2"><x xmlns="jabber:x:data" type="form">`, `<value>urn:xmpp:mam:2</value>`, `var="with" type="jid-single"`, `var="start"`, `var="end"`,
+		`var="before-id" type="text-single"`, `var="after-id" type="text-single"`,
+		`<field var="ids" type="list-multi"><validate xmlns="http://jabber.org/protocol/xdata-validate" datatype="xs:string"><open/></validate></field>`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("form lacks %s: %s", want, got)
 		}

@@ -37,6 +37,11 @@ type ArchiveQuery struct {
 	// Before set implies it. Without either, the page is the oldest of
 	// the range (after After when set).
 	Latest bool
+	// AfterID and BeforeID are stanza-ids bounding the range itself
+	// (XEP-0313's after-id and before-id, both exclusive): unlike After
+	// and Before they set no paging direction, and they combine with
+	// them (the narrower bound holds).
+	AfterID, BeforeID string
 	// Max is the page size: 0 means DefaultArchivePage, more than
 	// MaxArchivePage is cut to it.
 	Max int
@@ -74,7 +79,7 @@ func (db *DB) QueryArchive(ctx context.Context, room RoomKey, q ArchiveQuery) (A
 	if err := checkPart("with JID", q.With, true); err != nil {
 		return ArchivePage{}, err
 	}
-	for _, id := range [...]struct{ what, v string }{{"after", q.After}, {"before", q.Before}} {
+	for _, id := range [...]struct{ what, v string }{{"after", q.After}, {"before", q.Before}, {"after-id", q.AfterID}, {"before-id", q.BeforeID}} {
 		if err := checkPart(id.what+" stanza-id", id.v, true); err != nil {
 			return ArchivePage{}, err
 		}
@@ -96,8 +101,8 @@ func (db *DB) QueryArchive(ctx context.Context, room RoomKey, q ArchiveQuery) (A
 	err := db.view(func(tx *bbolt.Tx) error {
 		rb := roomBucket(tx, room)
 		if rb == nil {
-			if q.After != "" || q.Before != "" {
-				return fmt.Errorf("%w %q in %s", ErrUnknownStanzaID, firstNonEmpty(q.After, q.Before), room)
+			if id := firstNonEmpty(q.After, q.Before, q.AfterID, q.BeforeID); id != "" {
+				return fmt.Errorf("%w %q in %s", ErrUnknownStanzaID, id, room)
 			}
 			page.Complete, page.Count = true, 0
 			return nil
@@ -119,12 +124,14 @@ func (q *ArchiveQuery) within(t time.Time) bool {
 	return (q.Start.IsZero() || !t.Before(q.Start)) && (q.End.IsZero() || !t.After(q.End))
 }
 
-// firstNonEmpty returns the first non-empty string.
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
+// firstNonEmpty returns the first non-empty string, or "".
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
 	}
-	return b
+	return ""
 }
 
 // query fills page; see QueryArchive.
@@ -173,8 +180,11 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 		}
 		return nil, fmt.Errorf("%w %q in %s", ErrUnknownStanzaID, id, room)
 	}
-	if q.After != "" {
-		k, err := pos(q.After)
+	for _, id := range [...]string{q.After, q.AfterID} {
+		if id == "" {
+			continue
+		}
+		k, err := pos(id)
 		if err != nil {
 			return err
 		}
@@ -183,14 +193,19 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 			lo = k
 		}
 	}
-	if q.Before != "" {
-		k, err := pos(q.Before)
+	for _, id := range [...]string{q.Before, q.BeforeID} {
+		if id == "" {
+			continue
+		}
+		k, err := pos(id)
 		if err != nil {
 			return err
 		}
 		if bytes.Compare(k, hi) < 0 {
 			hi = k
 		}
+	}
+	if q.Before != "" {
 		q.Latest = true
 	}
 	// With With, walk the sender's index; its keys are the o keys under a
@@ -201,7 +216,7 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 	}
 	plo, phi := append(bytes.Clone(prefix), lo...), append(bytes.Clone(prefix), hi...)
 	whole := q.With == "" && q.Start.IsZero() && q.End.IsZero()
-	if q.CountOnly && whole && q.After == "" && q.Before == "" {
+	if q.CountOnly && whole && q.After == "" && q.Before == "" && q.AfterID == "" && q.BeforeID == "" {
 		page.Count, page.Complete = int(meta.count), true
 		return nil
 	}
@@ -219,7 +234,7 @@ func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *Arch
 		page.Count, page.Complete = n, true
 		return nil
 	}
-	if whole {
+	if whole && q.AfterID == "" && q.BeforeID == "" {
 		page.Count = int(meta.count)
 	}
 	c := b.Cursor()

@@ -23,7 +23,8 @@ type RoomInfo struct {
 	// (muc#roomconfig_allowinvites), which Conversations reads to offer
 	// a participant of a members-only room the invitation.
 	AllowInvites bool
-	// Archived: the room answers MAM queries (urn:xmpp:mam:2; status 170).
+	// Archived: the room answers MAM queries (urn:xmpp:mam:2 and its
+	// #extended; status 170).
 	Archived bool
 	// Moderated: only some members may post (a channel, a group where
 	// only admins write): the others are visitors.
@@ -59,7 +60,7 @@ func (ri RoomInfo) Features() []string {
 		"vcard-temp", // the group's picture (XEP-0486)
 		NSOccupantID, NSStableID, NSSelfPingOptimization}
 	if ri.Archived {
-		f = append(f, NSMAM)
+		f = append(f, NSMAM, NSMAMExtended)
 	}
 	if ri.Moderation {
 		f = append(f, NSModerate, NSModerate0)

@@ -14,6 +14,9 @@ const (
 	NSUser     = "http://jabber.org/protocol/muc#user"
 	NSRoomInfo = "http://jabber.org/protocol/muc#roominfo"
 	NSMAM      = "urn:xmpp:mam:2"
+	// NSMAMExtended: the archive takes before-id, after-id, ids and
+	// <flip-page/>, and answers metadata queries (XEP-0313).
+	NSMAMExtended = "urn:xmpp:mam:2#extended"
 	// NSModerate is XEP-0425's message moderation.
 	NSModerate = "urn:xmpp:message-moderate:1"
 	// NSModerate0 is XEP-0425 before 0.3, which many clients still speak.
