@@ -292,16 +292,22 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		return []*pb.Event{s.messageEvent(ctx, m, !history)}
 	case *tg.MessageService:
 		s.noteMessage(m)
-		if ev := s.noticeEvent(m, history); ev != nil {
-			return []*pb.Event{ev} // a call, a timer change (calls.go)
+		// A call, a timer change, a new name or picture (calls.go): its
+		// line, after the room's change a new name or picture makes.
+		notice := s.noticeEvent(m, history)
+		if notice == nil {
+			if ev := s.pinNotice(m, history); ev != nil {
+				return []*pb.Event{ev} // pin.go
+			}
 		}
-		if ev := s.pinNotice(m, history); ev != nil {
-			return []*pb.Event{ev} // pin.go
+		evs := s.serviceEvents(ctx, m, history)
+		if !history {
+			evs = s.toTopics(evs)
 		}
-		if history {
-			return s.serviceEvents(ctx, m, history)
+		if notice != nil {
+			evs = append(evs, notice)
 		}
-		return s.toTopics(s.serviceEvents(ctx, m, history))
+		return evs
 	}
 	return nil
 }
