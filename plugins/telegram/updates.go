@@ -105,10 +105,18 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 		}
 		return s.reactionEvents(chat, u.MsgID, u.Reactions)
 	case *tg.UpdateReadHistoryOutbox:
-		if p, ok := u.Peer.(*tg.PeerUser); ok {
-			// Who read a group is not said: only private chats.
+		switch p := u.Peer.(type) {
+		case *tg.PeerUser:
 			return []*pb.Event{receipt(userID(p.UserID), &pb.Sender{UserId: userID(p.UserID)}, u.MaxID)}
+		case *tg.PeerChat:
+			// Who read a group is not said: asked (groupreads.go).
+			return s.groupReadEvents(ctx, chatID(p.ChatID), u.MaxID)
 		}
+	case *tg.UpdateReadChannelOutbox:
+		if c, ok := s.peers.channel(u.ChannelID); ok && c.Broadcast {
+			return nil // a channel's readers are not told
+		}
+		return s.groupReadEvents(ctx, s.channelMessageChat(u.ChannelID, u.MaxID, 0), u.MaxID)
 	case *tg.UpdateReadHistoryInbox:
 		return []*pb.Event{receipt(peerChatID(u.Peer), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.MaxID)}
 	case *tg.UpdateReadChannelInbox:
