@@ -328,6 +328,7 @@ func (s *Session) messageEvent(ctx context.Context, m *tg.Message, live bool) *p
 	chat := s.messageChat(m, false)
 	text, spans := s.messageText(m)
 	text, spans = s.withForward(m, text, spans)
+	text, spans = s.withStoryReply(m, text, spans) // storyreply.go
 	me := &pb.MessageEvent{Text: text, Spans: spans, ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
 		// A reply to another chat's message (reply_to_peer_id: Telegram's
@@ -408,6 +409,7 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 		s.shown.note(chat, m.ID, text, spans)
 	}
 	s.quotes.edited(chat, m.ID, text)
+	text, spans = s.withStoryReply(m, text, spans) // as first shown (storyreply.go)
 	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), editEventID(m.ID, m.EditDate, text, spans), text, spans)}
 }
 
