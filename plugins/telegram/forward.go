@@ -43,7 +43,12 @@ func (s *Session) forwardedFrom(m *tg.Message) string {
 // withForward puts a forwarded message's line before its text, moving
 // the text's formatting after it.
 func (s *Session) withForward(m *tg.Message, text string, spans []*pb.Span) (string, []*pb.Span) {
-	head := s.forwardedFrom(m)
+	return withHead(s.forwardedFrom(m), text, spans)
+}
+
+// withHead puts a line before a message's text ("": none), moving the
+// text's formatting after it.
+func withHead(head, text string, spans []*pb.Span) (string, []*pb.Span) {
 	if head == "" {
 		return text, spans
 	}

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -16,7 +17,9 @@ import (
 // proximity alert, a group call scheduled or people invited to one, a
 // game's score, a boost, a giveaway, a payment, and the text a service
 // message carries itself (messageActionCustomAction). They were dropped,
-// a new contact's chat coming empty.
+// a new contact's chat coming empty. A group renamed or given a new
+// picture, a forum topic renamed, closed or reopened, say who did it, as
+// Telegram's apps do, besides changing the room (updates.go).
 
 // serviceNoticeText is the text of such a service message (out: the
 // user's own); ok false for any other.
@@ -63,8 +66,36 @@ func (s *Session) noticeTextOf(m *tg.MessageService) (string, bool) {
 			names = append(names, s.noticeName(&tg.PeerUser{UserID: u}))
 		}
 		return svctext.CallInvited(names), len(names) > 0
+	case *tg.MessageActionChatEditTitle:
+		return svctext.Renamed(s.chatKind(m.PeerID), a.Title, m.Out), true
+	case *tg.MessageActionChatEditPhoto:
+		return svctext.PhotoChanged(s.chatKind(m.PeerID), false, m.Out), true
+	case *tg.MessageActionChatDeletePhoto:
+		return svctext.PhotoChanged(s.chatKind(m.PeerID), true, m.Out), true
+	case *tg.MessageActionTopicEdit:
+		// A new title, closed or reopened; a new icon or General hidden
+		// says nothing.
+		var lines []string
+		if t, ok := a.GetTitle(); ok && t != "" {
+			lines = append(lines, svctext.TopicRenamed(t, m.Out))
+		}
+		if c, ok := a.GetClosed(); ok {
+			lines = append(lines, svctext.TopicClosed(c, m.Out))
+		}
+		return strings.Join(lines, "\n"), len(lines) > 0
 	}
 	return noticeText(m.Action, m.Out)
+}
+
+// chatKind is how a notice calls a chat: a channel (a broadcast one) or
+// a group.
+func (s *Session) chatKind(p tg.PeerClass) string {
+	if c, ok := p.(*tg.PeerChannel); ok {
+		if ch, ok := s.peers.channel(c.ChannelID); ok && ch.Broadcast {
+			return "channel"
+		}
+	}
+	return "group"
 }
 
 // noticeName is how a notice names a user (or a chat): "you" for the

@@ -68,6 +68,7 @@ type Session struct {
 	newest     newestSeen      // readmark.go
 	shown      shownTexts      // shown.go
 	quotes     quoteCache      // quote.go
+	groupReads groupReadCache  // groupreads.go
 	quoteFetch quoteFetches    // quotefetch.go
 	restricts  restrictTimers  // restrictexpiry.go
 	reactMax   reactLimits     // reactlimit.go

@@ -105,10 +105,18 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 		}
 		return s.reactionEvents(chat, u.MsgID, u.Reactions)
 	case *tg.UpdateReadHistoryOutbox:
-		if p, ok := u.Peer.(*tg.PeerUser); ok {
-			// Who read a group is not said: only private chats.
+		switch p := u.Peer.(type) {
+		case *tg.PeerUser:
 			return []*pb.Event{receipt(userID(p.UserID), &pb.Sender{UserId: userID(p.UserID)}, u.MaxID)}
+		case *tg.PeerChat:
+			// Who read a group is not said: asked (groupreads.go).
+			return s.groupReadEvents(ctx, chatID(p.ChatID), u.MaxID)
 		}
+	case *tg.UpdateReadChannelOutbox:
+		if c, ok := s.peers.channel(u.ChannelID); ok && c.Broadcast {
+			return nil // a channel's readers are not told
+		}
+		return s.groupReadEvents(ctx, s.channelMessageChat(u.ChannelID, u.MaxID, 0), u.MaxID)
 	case *tg.UpdateReadHistoryInbox:
 		return []*pb.Event{receipt(peerChatID(u.Peer), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.MaxID)}
 	case *tg.UpdateReadChannelInbox:
@@ -292,16 +300,22 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		return []*pb.Event{s.messageEvent(ctx, m, !history)}
 	case *tg.MessageService:
 		s.noteMessage(m)
-		if ev := s.noticeEvent(m, history); ev != nil {
-			return []*pb.Event{ev} // a call, a timer change (calls.go)
+		// A call, a timer change, a new name or picture (calls.go): its
+		// line, after the room's change a new name or picture makes.
+		notice := s.noticeEvent(m, history)
+		if notice == nil {
+			if ev := s.pinNotice(m, history); ev != nil {
+				return []*pb.Event{ev} // pin.go
+			}
 		}
-		if ev := s.pinNotice(m, history); ev != nil {
-			return []*pb.Event{ev} // pin.go
+		evs := s.serviceEvents(ctx, m, history)
+		if !history {
+			evs = s.toTopics(evs)
 		}
-		if history {
-			return s.serviceEvents(ctx, m, history)
+		if notice != nil {
+			evs = append(evs, notice)
 		}
-		return s.toTopics(s.serviceEvents(ctx, m, history))
+		return evs
 	}
 	return nil
 }
@@ -314,6 +328,7 @@ func (s *Session) messageEvent(ctx context.Context, m *tg.Message, live bool) *p
 	chat := s.messageChat(m, false)
 	text, spans := s.messageText(m)
 	text, spans = s.withForward(m, text, spans)
+	text, spans = s.withStoryReply(m, text, spans) // storyreply.go
 	me := &pb.MessageEvent{Text: text, Spans: spans, ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
 		// A reply to another chat's message (reply_to_peer_id: Telegram's
@@ -394,6 +409,7 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 		s.shown.note(chat, m.ID, text, spans)
 	}
 	s.quotes.edited(chat, m.ID, text)
+	text, spans = s.withStoryReply(m, text, spans) // as first shown (storyreply.go)
 	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), editEventID(m.ID, m.EditDate, text, spans), text, spans)}
 }
 

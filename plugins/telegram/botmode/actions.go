@@ -62,7 +62,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}()
 	}
 	res, err := s.sendMessage(ctx, chatID, thread, replyTo, msg)
-	return withSent(res), err // for a correction refused for its age (editage.go)
+	s.foundClosed(chatID, thread, err) // topics.go
+	return withSent(res), err          // for a correction refused for its age (editage.go)
 }
 
 func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo int, msg *pb.SendMessage) (sdk.Result, error) {

@@ -47,8 +47,11 @@ type chat struct {
 	// (unix seconds) of the message that had it looked up.
 	AvatarSeen int64 `json:"avatar_seen,omitempty"`
 	// Topics are a forum's topic names, by thread ID.
-	Topics     map[int]string `json:"topics,omitempty"`
-	LastActive int64          `json:"last_active,omitempty"` // unix seconds
+	Topics map[int]string `json:"topics,omitempty"`
+	// ClosedTopics are the forum's topics closed (forum_topic_closed),
+	// by thread ID, until reopened: only admins post there.
+	ClosedTopics map[int]bool `json:"closed_topics,omitempty"`
+	LastActive   int64        `json:"last_active,omitempty"` // unix seconds
 }
 
 type member struct {

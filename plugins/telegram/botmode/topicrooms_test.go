@@ -87,3 +87,40 @@ func TestLeaveForumEndsTopicRooms(t *testing.T) {
 		t.Errorf("chat list after leaving: %v", chats)
 	}
 }
+
+// A topic closed before the bot saw its forum (no forum_topic_closed
+// came): Telegram's refusal of a send there (TOPIC_CLOSED) makes its
+// room read-only, so the next message is refused by the gateway at once,
+// until the topic is reopened. The room stayed writable, each message
+// going to Telegram to fail.
+func TestTopicFoundClosedBot(t *testing.T) {
+	api := newFakeAPI(t)
+	forum := fmt.Sprint(groupID)
+	plans := forum + "_20"
+	chatJSON := fmt.Sprintf(`"chat":{"id":%d,"type":"supergroup","title":"Forum","is_forum":true}`, groupID)
+	from := `"from":{"id":600,"is_bot":false,"first_name":"Owner"}`
+	api.push(fmt.Sprintf(`{"message":{"message_id":20,"date":1700000000,%s,%s,"message_thread_id":20,"is_topic_message":true,"forum_topic_created":{"name":"Plans","icon_color":0}}}`, chatJSON, from))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	h.waitFor(t, 0, "the topic's room", isChatEvent(plans))
+	isRoom := func(readOnly bool) func(*pb.Event) bool {
+		return func(ev *pb.Event) bool {
+			return ev.GetChat().GetChat().GetChatId() == plans && ev.GetChat().Chat.ReadOnly == readOnly
+		}
+	}
+	mark := len(h.events())
+	api.setRefuse("sendMessage", "400", "Bad Request: TOPIC_CLOSED")
+	_, err := s.SendMessage(context.Background(), sdk.Call{ChatID: plans}, &pb.SendMessage{Text: "hello?"})
+	api.setRefuse("sendMessage", "", "")
+	if errCode(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+		t.Fatalf("a send to the closed topic: %v, want not allowed", err)
+	}
+	h.waitFor(t, mark, "the closed topic's room read-only", isRoom(true))
+	if chats, _ := s.ChatList(context.Background()); !slices.ContainsFunc(chats, func(c *pb.Chat) bool { return c.ChatId == plans && c.ReadOnly }) {
+		t.Errorf("chat list after TOPIC_CLOSED: %v, want %s read-only", chats, plans)
+	}
+	mark = len(h.events())
+	api.push(fmt.Sprintf(`{"message":{"message_id":21,"date":1700000001,%s,%s,"message_thread_id":20,"is_topic_message":true,"forum_topic_reopened":{}}}`, chatJSON, from))
+	h.waitFor(t, mark, "the reopened topic's room writable", isRoom(false))
+}

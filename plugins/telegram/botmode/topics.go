@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 	"google.golang.org/protobuf/proto"
@@ -73,6 +74,10 @@ func (s *Session) topicChatOf(c *chat, thread int, me Identity) *pb.Chat {
 	out := s.chatOf(c, me)
 	out.ChatId, out.Name = topicChatID(c.ID, thread), topicName(c, thread)
 	narrowTopic(out.Features)
+	// A closed topic takes the messages of the admins who manage topics
+	// only: its room is read-only for a bot without that right, so the
+	// gateway refuses a message there at once, saying so.
+	out.ReadOnly = out.ReadOnly || c.ClosedTopics[thread] && (c.Rights == nil || !c.Rights.CanManageTopics)
 	return out
 }
 
@@ -197,8 +202,8 @@ func (s *Session) chatChanged(c *models.Chat, date int, by *pb.Sender) []*pb.Eve
 }
 
 // topicEvents are what a message says of its topic: the topic's name
-// (its first message names it, and a reply to that) and, for a topic new
-// to the bot, its room.
+// (its first message names it, and a reply to that), whether it is
+// closed and, for a topic new to the bot, its room.
 func (s *Session) topicEvents(m *models.Message) []*pb.Event {
 	if t := m.ForumTopicCreated; t != nil {
 		return s.seeTopic(m, m.ID, t.Name)
@@ -214,7 +219,60 @@ func (s *Session) topicEvents(m *models.Message) []*pb.Event {
 	if r := m.ReplyToMessage; r != nil && r.ID == thread && r.ForumTopicCreated != nil {
 		name = r.ForumTopicCreated.Name
 	}
-	return s.seeTopic(m, thread, name)
+	evs := s.seeTopic(m, thread, name)
+	if m.ForumTopicClosed != nil || m.ForumTopicReopened != nil {
+		evs = append(evs, s.closeTopic(&m.Chat, m.Date, thread, m.ForumTopicClosed != nil)...)
+	}
+	return evs
+}
+
+// closeTopic records a topic closed or reopened and returns its room's
+// new description (read-only or not) when that changed.
+func (s *Session) closeTopic(c *models.Chat, date, thread int, closed bool) []*pb.Event {
+	changed := false
+	s.chats.update(c.ID, func(ch *chat) {
+		if ch.ClosedTopics[thread] == closed {
+			return
+		}
+		changed = true
+		if !closed {
+			delete(ch.ClosedTopics, thread)
+			return
+		}
+		if ch.ClosedTopics == nil {
+			ch.ClosedTopics = map[int]bool{}
+		}
+		ch.ClosedTopics[thread] = true
+	})
+	if !changed {
+		return nil
+	}
+	cur, _ := s.chats.get(c.ID)
+	ev := base(c, date)
+	ev.ChatId = topicChatID(c.ID, thread)
+	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.topicChatOf(&cur, thread, s.identity())}}
+	return []*pb.Event{ev}
+}
+
+// foundClosed takes a topic Telegram refused a send to as closed
+// (TOPIC_CLOSED: closed before the bot saw the forum, whose service
+// message it never had) and tells its room, read-only from now on,
+// until Telegram says it is reopened.
+func (s *Session) foundClosed(chatID int64, thread int, err error) {
+	if thread == 0 || err == nil || !strings.Contains(strings.ToLower(err.Error()), "topic_closed") {
+		return
+	}
+	cur, ok := s.chats.get(chatID)
+	if !ok {
+		return
+	}
+	for _, ev := range s.closeTopic(&models.Chat{ID: chatID, Type: cur.Type}, int(time.Now().Unix()), thread, true) {
+		ev.LoginId = s.cfg.LoginID
+		s.cfg.Host.Emit(ev)
+	}
+	if err := s.chats.save(); err != nil {
+		s.log.Warn("telegram bot: the chat list could not be saved", "err", err)
+	}
 }
 
 // topicKnown is the forum and topic of a topic's chat ID, the topic

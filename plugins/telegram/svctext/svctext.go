@@ -57,3 +57,41 @@ func GameScore(score int, out bool) string {
 // Gift is a gift received or sent (Premium, Stars, a collectible gift),
 // which the gateway cannot show.
 const Gift = "🎁 A gift the gateway cannot show: see it in Telegram."
+
+// yours starts a notice of what the user did ("You changed...") or of
+// what its sender did ("Changed..."), the sender being named by the
+// message's author.
+func yours(verb string, out bool) string {
+	if out {
+		return "You " + verb
+	}
+	return strings.ToUpper(verb[:1]) + verb[1:]
+}
+
+// Renamed is a group's or channel's new name (kind: "group", "channel"),
+// as Telegram's apps say who renamed it.
+func Renamed(kind, title string, out bool) string {
+	return yours("changed the "+kind+" name to «"+title+"»", out)
+}
+
+// PhotoChanged is a group's or channel's new picture, or its removal.
+func PhotoChanged(kind string, removed, out bool) string {
+	if removed {
+		return yours("removed the "+kind+" photo", out)
+	}
+	return yours("changed the "+kind+" photo", out)
+}
+
+// TopicClosed is a forum topic closed (only the forum's admins may post
+// there then) or reopened.
+func TopicClosed(closed, out bool) string {
+	if closed {
+		return yours("closed the topic: only the forum's admins may post in it now", out)
+	}
+	return yours("reopened the topic", out)
+}
+
+// TopicRenamed is a forum topic's new title.
+func TopicRenamed(title string, out bool) string {
+	return yours("renamed the topic to «"+title+"»", out)
+}

@@ -101,6 +101,9 @@ func (s *Server) deliverNew(from int64, to tg.PeerClass, text string, o msgOpts,
 			m.PeerID = p
 			m.FromID = &tg.PeerUser{UserID: from}
 		}
+		if o.story != nil {
+			m.ReplyTo = o.story
+		}
 		if replyGid != 0 {
 			if rid, ok := s.links[replyGid][owner]; ok {
 				h := &tg.MessageReplyHeader{ReplyToMsgID: rid}
@@ -173,6 +176,7 @@ type msgOpts struct {
 	quote string // the part of the message replied to quoted
 	topic int
 	ttl   int // ttl_period, seconds; 0: the chat's timer (SetTTL)
+	story *tg.MessageReplyStoryHeader
 	date  int // Unix seconds; 0: now
 }
 
@@ -236,6 +240,14 @@ func WithTopic(id int) MsgOpt { return func(o *msgOpts) { o.topic = id } }
 // WithReply makes the message a reply to the sender's message ID (in a
 // channel, the channel's message ID).
 func WithReply(id int) MsgOpt { return func(o *msgOpts) { o.reply = id } }
+
+// WithStoryReply makes the message a reply to story id of user owner
+// (messageReplyStoryHeader).
+func WithStoryReply(owner int64, id int) MsgOpt {
+	return func(o *msgOpts) {
+		o.story = &tg.MessageReplyStoryHeader{Peer: &tg.PeerUser{UserID: owner}, StoryID: id}
+	}
+}
 
 // WithQuote makes the message a reply to the sender's message ID that
 // quotes part of it (the reply header's quote_text), in a private chat

@@ -101,6 +101,32 @@ func (s *Server) CreateTopic(channel, from int64, title string) int {
 	return m.ID
 }
 
+// CloseTopic is an admin closing a forum's topic (closed false: reopening
+// it): its service message (messageActionTopicEdit with closed) comes in
+// the topic, and only the forum's admins may post there while it is
+// closed.
+func (s *Server) CloseTopic(channel, from int64, id int, closed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[channel]
+	c.topics[id].closed = closed
+	act := &tg.MessageActionTopicEdit{}
+	act.SetClosed(closed)
+	h := &tg.MessageReplyHeader{ForumTopic: true, ReplyToMsgID: id}
+	h.SetFlags()
+	m := &tg.MessageService{ID: c.next, PeerID: &tg.PeerChannel{ChannelID: c.ID}, FromID: &tg.PeerUser{UserID: from}, Date: now(),
+		ReplyTo: h, Action: act}
+	m.SetFlags()
+	c.next++
+	c.svc[m.ID] = m
+	c.pts++
+	u := &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}
+	c.log = append(c.log, chEntry{pts: c.pts, date: m.Date, u: u})
+	for _, mem := range c.Members {
+		s.push(mem, u)
+	}
+}
+
 // DeleteTopic is an admin deleting a forum's topic: its messages go, the
 // first one too.
 func (s *Server) DeleteTopic(channel int64, id int) {

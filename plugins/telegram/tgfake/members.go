@@ -42,6 +42,18 @@ func (s *Server) PostGroupService(group, from int64, act tg.MessageActionClass) 
 	}
 }
 
+// RenameGroup is a member renaming a basic group: every member gets the
+// service message (messageActionChatEditTitle), as on Telegram.
+func (s *Server) RenameGroup(group, from int64, title string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[group]
+	g.Title = title
+	if mine := s.postGroupService(g, from, &tg.MessageActionChatEditTitle{Title: title}); mine != nil {
+		s.push(from, mine)
+	}
+}
+
 // postGroupService puts a service message from a member into the box of
 // each member of a basic group and pushes it; the actor's copy is
 // returned, not pushed: it is the request's answer. Call with s.mu held.

@@ -119,7 +119,9 @@ type Server struct {
 	requests map[string]int  // request name -> count
 	typing   []Typing
 	online   map[int64]bool // as account.updateStatus said
-	outq     chan func()    // pushes, in order
+	// groupReads are how far each member read a group (reads.go).
+	groupReads map[string]map[int64]readMark
+	outq       chan func() // pushes, in order
 	// creates are the messages.createChat requests, in order (create.go).
 	creates []CreateRequest
 	// FloodWait, when set, answers every sendCode and every new QR
@@ -398,6 +400,7 @@ func New() (*Server, error) {
 	s.registerPins(d)
 	s.registerPinSearch(d)
 	s.registerAppConfig(d)
+	s.registerReads(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()
