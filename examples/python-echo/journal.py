@@ -298,6 +298,8 @@ def bad_id(name, v):
 def bad_batch(batch):
     """What the gateway refuses in a history batch whose events' login
     and chat were filled in from it, or "": as the Go SDK's checkBatch."""
+    if not batch.login_id or not batch.chat_id:
+        return "a history batch needs its login_id and chat_id"
     if not batch.cursor and not batch.done:
         return "a history batch that is not done needs its cursor: where the next batch starts"
     for name in ("login_id", "chat_id", "cursor"):

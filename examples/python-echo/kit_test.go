@@ -91,7 +91,8 @@ j.close()
 from history import HistoryQueue
 h = HistoryQueue(folder)
 msg = pb.Event(event_id="m", message=pb.MessageEvent(text="hi"))
-for b, want in [(pb.HistoryBatch(login_id="alice", chat_id="echo", events=[msg]), "needs its cursor"),
+for b, want in [(pb.HistoryBatch(chat_id="echo", done=True, events=[msg]), "a history batch needs its login_id and chat_id"),
+                (pb.HistoryBatch(login_id="alice", chat_id="echo", events=[msg]), "needs its cursor"),
                 (pb.HistoryBatch(login_id="alice", chat_id="echo", cursor="x" * (pb.LIMIT_ID_BYTES + 1)), "cursor is 4097 bytes"),
                 (pb.HistoryBatch(login_id="alice", chat_id="echo", done=True, events=[pb.Event(event_id="x")]), "event 0 (event_id 'x'): it has no payload"),
                 (pb.HistoryBatch(login_id="alice", chat_id="echo", done=True, events=[pb.Event(chat_id="bob", message=pb.MessageEvent())]), "holds event 0 of chat 'bob'")]:

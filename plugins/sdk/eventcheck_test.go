@@ -95,6 +95,7 @@ func TestSendHistoryRefusesUndeliverable(t *testing.T) {
 		b    *pb.HistoryBatch
 		want string
 	}{
+		{&pb.HistoryBatch{ChatId: "g", Done: true, Events: []*pb.Event{msg("m")}}, "a history batch needs its login_id and chat_id"},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Events: []*pb.Event{msg("m")}}, "not done needs its cursor"},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g\x00", Done: true}, `chat_id "g\x00" holds a NUL byte`},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Cursor: strings.Repeat("c", MaxIDBytes+1)}, "cursor is 4097 bytes"},
