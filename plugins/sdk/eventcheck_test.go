@@ -99,13 +99,13 @@ func TestSendHistoryRefusesUndeliverable(t *testing.T) {
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Events: []*pb.Event{msg("m")}}, "not done needs its cursor"},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g\x00", Done: true}, `chat_id "g\x00" holds a NUL byte`},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Cursor: strings.Repeat("c", MaxIDBytes+1)}, "cursor is 4097 bytes"},
-		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{msg("m"), {EventId: "x"}}}, `event 1 (event_id "x"): sdk: the event was dropped: it has no payload`},
+		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{msg("m"), {EventId: "x"}}}, `sdk: the history batch was refused: a history batch's event 1 (event_id "x"): it has no payload`},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{{ChatId: "other", EventId: "o", Payload: msg("o").Payload}}}, `holds event 0 of chat "other"`},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{{EventId: "big", Meta: make([]byte, MaxMetaBytes+1), Payload: msg("big").Payload}}}, "meta is 1025 bytes"},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{msg("e\x00")}}, `event_id "e\x00" holds a NUL byte`},
 	} {
 		err := f.host().SendHistory(ctx, bad.b)
-		if !errors.Is(err, errInvalidEvent) || !strings.Contains(err.Error(), bad.want) {
+		if !errors.Is(err, errInvalidBatch) || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("SendHistory(%v) = %v, want an error saying %q", bad.b, err, bad.want)
 		}
 		if bad.b.Seq != 0 {
