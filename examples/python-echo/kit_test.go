@@ -113,10 +113,10 @@ h.close()
 		"":          "a typing event with no chat_id",
 		"inv":       "an invited event with no chat_id",
 		"ed":        "an edit event with no chat_id",
-		"step":      "a login_step event with no login_id",
-		"nul":       "login_id 'al\\x00ice' holds a NUL byte",
+		"step":      "a login_step event with no login_id but an event_id: the gateway keeps event_ids per login; give a login step none",
+		"nul":       "login_id 'al\\x00ice' holds a NUL byte, which no ID may: escape it",
 		"e\x00":     "event_id 'e\\x00' holds a NUL byte",
-		"long":      "chat_id is 4097 bytes, over the contract's 4096",
+		"long":      "chat_id is 4097 bytes, over the contract's 4096 (LIMIT_ID_BYTES): give a shorter one (a hash of the network's, mapped back in the data folder)",
 		"meta":      "a message event's meta is 1025 bytes, over the contract's 1024",
 	}
 	for _, l := range logged {

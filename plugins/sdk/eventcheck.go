@@ -36,7 +36,10 @@ func eventFault(ev *pb.Event) error {
 	kind := withArticle(eventKind(ev))
 	// A login step belongs to a login process, which has no login ID yet;
 	// but the gateway keeps an event_id per login.
-	if ev.LoginId == "" && (ev.GetLoginStep() == nil || ev.EventId != "") {
+	if ev.LoginId == "" && ev.GetLoginStep() != nil && ev.EventId != "" {
+		return fmt.Errorf("%s event with no login_id but an event_id: the gateway keeps event_ids per login; give a login step none", kind)
+	}
+	if ev.LoginId == "" && ev.GetLoginStep() == nil {
 		return fmt.Errorf("%s event with no login_id: the gateway delivers a login's events to its user alone", kind)
 	}
 	if ev.ChatId == "" && inChat(ev) {
@@ -58,9 +61,9 @@ func eventFault(ev *pb.Event) error {
 func checkID(name, v string) error {
 	switch {
 	case strings.IndexByte(v, 0) >= 0:
-		return fmt.Errorf("%s %q holds a NUL byte, which no ID may", name, v)
+		return fmt.Errorf("%s %q holds a NUL byte, which no ID may: escape it", name, v)
 	case len(v) > MaxIDBytes:
-		return fmt.Errorf("%s is %d bytes, over the contract's %d (LIMIT_ID_BYTES)", name, len(v), MaxIDBytes)
+		return fmt.Errorf("%s is %d bytes, over the contract's %d (LIMIT_ID_BYTES): give a shorter one (a hash of the network's, mapped back in the data folder)", name, len(v), MaxIDBytes)
 	}
 	return nil
 }
