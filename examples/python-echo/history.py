@@ -58,13 +58,11 @@ class HistoryQueue:
         """Numbers batch and queues it; waits while WINDOW batches are
         unacknowledged. Returns False once the plugin is stopping.
         Marks its events is_backfill and fills in their login and chat
-        from the batch's. Raises ValueError for a batch without its login
-        or chat, one the gateway would refuse (journal.bad_batch: no
-        cursor, a NUL or an ID past the contract's bounds, an event emit
-        refuses) and one too large for a gRPC message: queued, it would
+        from the batch's. Raises ValueError for a batch the gateway
+        would refuse (journal.bad_batch: no login, chat or cursor, a NUL
+        or an ID past the contract's bounds, an event emit refuses) and
+        one too large for a gRPC message: queued, it would
         break the History stream at every try."""
-        if not batch.login_id or not batch.chat_id:
-            raise ValueError("a history batch needs its login_id and chat_id")
         # As the Go SDK does: the batch's login and chat stand for the
         # events', and every one is history, whatever its author forgot
         # (unmarked, the gateway shows it as new).

@@ -264,13 +264,17 @@ def with_article(kind):
 
 
 def undeliverable(ev):
-    """What ev lacks that the gateway needs to deliver it, or ""."""
+    """What ev lacks, or has wrong, that the gateway needs to deliver
+    it, or "": as the Go SDK's checkEvent."""
     kind = ev.WhichOneof("payload")
     if kind is None:
         return "it has no payload (message, typing, login_state, ...): nothing to deliver"
     # A login step belongs to a login process, which has no login ID yet;
     # but the gateway keeps an event_id per login.
-    if not ev.login_id and (kind != "login_step" or ev.event_id):
+    if not ev.login_id and kind == "login_step" and ev.event_id:
+        return ("%s event with no login_id but an event_id: the gateway keeps event_ids per login; give a login step none"
+                % with_article(kind))
+    if not ev.login_id and kind != "login_step":
         return "%s event with no login_id: the gateway delivers a login's events to its user alone" % with_article(kind)
     if not ev.chat_id and kind in IN_CHAT:
         return "%s event with no chat_id: it happens in a chat, which the gateway addresses by it" % with_article(kind)
@@ -288,16 +292,19 @@ def bad_id(name, v):
     """What the gateway's store refuses in an ID (a NUL byte, more than
     the contract's LIMIT_ID_BYTES), or ""."""
     if "\x00" in v:
-        return "%s %r holds a NUL byte, which no ID may" % (name, v)
+        return "%s %r holds a NUL byte, which no ID may: escape it" % (name, v)
     n = len(v.encode("utf-8", "surrogatepass"))
     if n > pb.LIMIT_ID_BYTES:
-        return "%s is %d bytes, over the contract's %d (LIMIT_ID_BYTES)" % (name, n, pb.LIMIT_ID_BYTES)
+        return ("%s is %d bytes, over the contract's %d (LIMIT_ID_BYTES): give a shorter one "
+                "(a hash of the network's, mapped back in the data folder)" % (name, n, pb.LIMIT_ID_BYTES))
     return ""
 
 
 def bad_batch(batch):
     """What the gateway refuses in a history batch whose events' login
     and chat were filled in from it, or "": as the Go SDK's checkBatch."""
+    if not batch.login_id or not batch.chat_id:
+        return "a history batch needs its login_id and chat_id"
     if not batch.cursor and not batch.done:
         return "a history batch that is not done needs its cursor: where the next batch starts"
     for name in ("login_id", "chat_id", "cursor"):

@@ -91,7 +91,8 @@ j.close()
 from history import HistoryQueue
 h = HistoryQueue(folder)
 msg = pb.Event(event_id="m", message=pb.MessageEvent(text="hi"))
-for b, want in [(pb.HistoryBatch(login_id="alice", chat_id="echo", events=[msg]), "needs its cursor"),
+for b, want in [(pb.HistoryBatch(chat_id="echo", done=True, events=[msg]), "a history batch needs its login_id and chat_id"),
+                (pb.HistoryBatch(login_id="alice", chat_id="echo", events=[msg]), "needs its cursor"),
                 (pb.HistoryBatch(login_id="alice", chat_id="echo", cursor="x" * (pb.LIMIT_ID_BYTES + 1)), "cursor is 4097 bytes"),
                 (pb.HistoryBatch(login_id="alice", chat_id="echo", done=True, events=[pb.Event(event_id="x")]), "event 0 (event_id 'x'): it has no payload"),
                 (pb.HistoryBatch(login_id="alice", chat_id="echo", done=True, events=[pb.Event(chat_id="bob", message=pb.MessageEvent())]), "holds event 0 of chat 'bob'")]:
@@ -112,10 +113,10 @@ h.close()
 		"":          "a typing event with no chat_id",
 		"inv":       "an invited event with no chat_id",
 		"ed":        "an edit event with no chat_id",
-		"step":      "a login_step event with no login_id",
-		"nul":       "login_id 'al\\x00ice' holds a NUL byte",
+		"step":      "a login_step event with no login_id but an event_id: the gateway keeps event_ids per login; give a login step none",
+		"nul":       "login_id 'al\\x00ice' holds a NUL byte, which no ID may: escape it",
 		"e\x00":     "event_id 'e\\x00' holds a NUL byte",
-		"long":      "chat_id is 4097 bytes, over the contract's 4096",
+		"long":      "chat_id is 4097 bytes, over the contract's 4096 (LIMIT_ID_BYTES): give a shorter one (a hash of the network's, mapped back in the data folder)",
 		"meta":      "a message event's meta is 1025 bytes, over the contract's 1024",
 	}
 	for _, l := range logged {

@@ -175,9 +175,10 @@ type runner struct {
 	cfg Config
 	n   atomic.Uint64
 	// started, loggedIn, connected: the plugin answered Init; a login
-	// completed; a login connected. noEcho: a wait for an echo ended the
-	// check that waited.
-	started, loggedIn, connected, noEcho atomic.Bool
+	// completed; a login connected. echoed: an echo came. noEcho: a wait
+	// for an echo ended the check that waited, with none come before in
+	// the run (one that stops after a restart is a failure of its own).
+	started, loggedIn, connected, echoed, noEcho atomic.Bool
 }
 
 func (r *runner) start(t *testing.T) *Plugin {
@@ -630,7 +631,7 @@ func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream
 	watch := slices.Concat(texts, []string{fence})
 	echoed := false
 	defer func() { // run by the Await's failure too
-		if !echoed {
+		if !echoed && !r.echoed.Load() {
 			r.noEcho.Store(true)
 		}
 	}()
@@ -639,6 +640,7 @@ func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream
 		text := ev.GetMessage().Text
 		if text == fence {
 			echoed = true
+			r.echoed.Store(true)
 			return echoes
 		}
 		// A network that resends what a killed plugin never confirmed

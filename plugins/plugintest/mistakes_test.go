@@ -54,6 +54,12 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			"no echo came (see send above)",
 			"The other checks, which all wait for it, are not run",
 		}, not: []string{"TestConformanceNamesMistakes/order", "TestConformanceNamesMistakes/receive", "TestConformanceNamesMistakes/stop"}},
+		// An echo that stops after a restart is the send check's
+		// failure alone: the network echoes, the later checks run.
+		{mode: "muterestarted", env: "MINIMAL_MUTE_RESTARTED=1", run: "/^(send|order)$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			"--- PASS: TestConformanceNamesMistakes/order",
+		}, not: []string{"no echo came"}},
 		{mode: "notime", env: "MINIMAL_NO_TIME=1", run: "/^receive$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/receive",
 			"the message event has no timestamp_unix_micro: set it to the network's time of the message",

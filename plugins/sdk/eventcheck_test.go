@@ -39,11 +39,11 @@ func TestEmitRefusesUndeliverable(t *testing.T) {
 		{&pb.Event{LoginId: "l", EventId: "inv", Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: "g"}}}, "an invited event with no chat_id"},
 		{&pb.Event{LoginId: "l", EventId: "ed", Payload: &pb.Event_Edit{Edit: &pb.EditEvent{}}}, "an edit event with no chat_id"},
 		// What the gateway's store refuses, to the contract's bounds.
-		{&pb.Event{EventId: "step", Payload: &pb.Event_LoginStep{LoginStep: &pb.LoginStep{ProcessId: "p"}}}, "a login_step event with no login_id"},
-		{&pb.Event{LoginId: "l\x00x", ChatId: "c", EventId: "nul", Payload: text}, "login_id \"l\\x00x\" holds a NUL byte"},
+		{&pb.Event{EventId: "step", Payload: &pb.Event_LoginStep{LoginStep: &pb.LoginStep{ProcessId: "p"}}}, "a login_step event with no login_id but an event_id: the gateway keeps event_ids per login; give a login step none"},
+		{&pb.Event{LoginId: "l\x00x", ChatId: "c", EventId: "nul", Payload: text}, "login_id \"l\\x00x\" holds a NUL byte, which no ID may: escape it"},
 		{&pb.Event{LoginId: "l", ChatId: "c\x00", EventId: "nul2", Payload: text}, "chat_id \"c\\x00\" holds a NUL byte"},
 		{&pb.Event{LoginId: "l", ChatId: "c", EventId: "e\x00", Payload: text}, "event_id \"e\\x00\" holds a NUL byte"},
-		{&pb.Event{LoginId: "l", ChatId: strings.Repeat("c", MaxIDBytes+1), Payload: text}, "chat_id is 4097 bytes, over the contract's 4096"},
+		{&pb.Event{LoginId: "l", ChatId: strings.Repeat("c", MaxIDBytes+1), Payload: text}, "chat_id is 4097 bytes, over the contract's 4096 (LIMIT_ID_BYTES): give a shorter one (a hash of the network's, mapped back in the data folder)"},
 		{&pb.Event{LoginId: strings.Repeat("l", MaxIDBytes+1), Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{}}}, "login_id is 4097 bytes"},
 		{&pb.Event{LoginId: "l", ChatId: "c", EventId: strings.Repeat("e", MaxIDBytes+1), Payload: text}, "event_id is 4097 bytes"},
 		{&pb.Event{LoginId: "l", ChatId: "c", EventId: "meta", Meta: make([]byte, MaxMetaBytes+1), Payload: text}, "a message event's meta is 1025 bytes, over the contract's 1024"},
@@ -95,16 +95,17 @@ func TestSendHistoryRefusesUndeliverable(t *testing.T) {
 		b    *pb.HistoryBatch
 		want string
 	}{
+		{&pb.HistoryBatch{ChatId: "g", Done: true, Events: []*pb.Event{msg("m")}}, "a history batch needs its login_id and chat_id"},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Events: []*pb.Event{msg("m")}}, "not done needs its cursor"},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g\x00", Done: true}, `chat_id "g\x00" holds a NUL byte`},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Cursor: strings.Repeat("c", MaxIDBytes+1)}, "cursor is 4097 bytes"},
-		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{msg("m"), {EventId: "x"}}}, `event 1 (event_id "x"): sdk: the event was dropped: it has no payload`},
+		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{msg("m"), {EventId: "x"}}}, `sdk: the history batch was refused: a history batch's event 1 (event_id "x"): it has no payload`},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{{ChatId: "other", EventId: "o", Payload: msg("o").Payload}}}, `holds event 0 of chat "other"`},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{{EventId: "big", Meta: make([]byte, MaxMetaBytes+1), Payload: msg("big").Payload}}}, "meta is 1025 bytes"},
 		{&pb.HistoryBatch{LoginId: "a", ChatId: "g", Done: true, Events: []*pb.Event{msg("e\x00")}}, `event_id "e\x00" holds a NUL byte`},
 	} {
 		err := f.host().SendHistory(ctx, bad.b)
-		if !errors.Is(err, errInvalidEvent) || !strings.Contains(err.Error(), bad.want) {
+		if !errors.Is(err, errInvalidBatch) || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("SendHistory(%v) = %v, want an error saying %q", bad.b, err, bad.want)
 		}
 		if bad.b.Seq != 0 {

@@ -186,7 +186,6 @@ func testContext(tb testing.TB) context.Context {
 	return ctx
 }
 
-// msgEvent is a message event with the given text.
 // msgEvent is a message of text, whose event_id is "e-" and the text; of
 // a text too long for an ID (the tests' megabytes), "e-" and its length.
 func msgEvent(text string) *pb.Event {

@@ -115,9 +115,6 @@ func (q *historyQueue) notifyLocked() {
 
 // send queues b once the window has room, or fails when ctx ends first.
 func (q *historyQueue) send(ctx context.Context, b *pb.HistoryBatch) error {
-	if b.LoginId == "" || b.ChatId == "" {
-		return fmt.Errorf("%w: a history batch needs its login_id and chat_id", errInvalidEvent)
-	}
 	for _, ev := range b.Events {
 		if ev.LoginId == "" {
 			ev.LoginId = b.LoginId

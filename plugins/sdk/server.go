@@ -116,7 +116,7 @@ func (h host) SendHistory(ctx context.Context, b *pb.HistoryBatch) error {
 		h.s.log.Warn("a history batch's text was not UTF-8: what was not is replaced with U+FFFD", "chat_id", b.ChatId)
 	}
 	err := q.send(ctx, b)
-	if errors.Is(err, errInvalidEvent) {
+	if errors.Is(err, errInvalidBatch) {
 		h.s.log.Error("history batch dropped: the gateway could not store it", "reason", err.Error(),
 			"login_id", b.LoginId, "chat_id", b.ChatId, "events", len(b.Events))
 	}

@@ -28,6 +28,9 @@ type network struct {
 	prefix  string
 	seq     atomic.Uint64
 	dataDir string
+	// mute is MINIMAL_MUTE_RESTARTED's: this process started on a data
+	// folder another one started on, and echoes nothing.
+	mute bool
 }
 
 // resend is MINIMAL_RESEND: the last echo comes again on Connect.
@@ -47,7 +50,8 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // Connect in the process only (the network's connection taken for still
 // up after a Disconnect); MINIMAL_HANG_STOP, a Stop that never returns
 // (a daemon waited on without the context), so that the process is
-// killed at the gateway's stop.
+// killed at the gateway's stop; MINIMAL_MUTE_RESTARTED, a network that
+// echoes until the process starts again on the same data folder.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -59,6 +63,7 @@ var (
 	noID        = os.Getenv("MINIMAL_NO_ID") == "1"
 	stateOnce   = os.Getenv("MINIMAL_STATE_ONCE") == "1"
 	hangStop    = os.Getenv("MINIMAL_HANG_STOP") == "1"
+	muteAgain   = os.Getenv("MINIMAL_MUTE_RESTARTED") == "1"
 )
 
 // told is MINIMAL_STATE_ONCE's logins whose state was told.
@@ -81,6 +86,14 @@ func init() {
 func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	n.host, n.dataDir = host, req.DataDir
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
+	if muteAgain {
+		started := filepath.Join(n.dataDir, "started")
+		_, err := os.Stat(started)
+		n.mute = err == nil
+		if err := os.WriteFile(started, nil, 0o600); err != nil {
+			return nil, err
+		}
+	}
 	return &pb.Capabilities{Network: "minimal", DisplayName: "Minimal", Version: "1",
 		Features: &pb.Features{Edits: true, Reactions: true, Retractions: true, Typing: true, Backfill: true, Groups: true}}, nil
 }
@@ -187,7 +200,7 @@ func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) 
 			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: m.Text}}})
 	}
 	switch {
-	case noEcho:
+	case noEcho, s.n.mute:
 	case lateSend:
 		outbox <- func() { s.emitEcho(c.ChatID, id+".echo", m.Text) }
 	default:
