@@ -6,21 +6,18 @@
 // ones after it.
 //
 // Go's protobuf encoder refuses invalid UTF-8, so the plugin writes its
-// strings with a marker and a gRPC codec of its own swaps the marker's
-// bytes for invalid ones on the wire, at the same length.
+// strings with a marker and a gRPC codec of its own (wirecodec) swaps
+// the marker's bytes for invalid ones on the wire, at the same length.
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/grpc/encoding"
-	"google.golang.org/grpc/mem"
-
 	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/wirecodec"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -29,32 +26,7 @@ import (
 // bytes become 0xff 0xfe, which no UTF-8 text holds.
 const Marker = "@@INVALID@@"
 
-var (
-	marker = []byte(Marker)
-	broken = append([]byte("@@\xff\xfe"), Marker[4:]...)
-)
-
-// rawCodec replaces gRPC's proto codec in this process (registered under
-// the same name) and breaks every marker it marshals.
-type rawCodec struct{ proto encoding.CodecV2 }
-
-func (c rawCodec) Marshal(v any) (mem.BufferSlice, error) {
-	out, err := c.proto.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	b := out.Materialize()
-	out.Free()
-	if !bytes.Contains(b, marker) {
-		return mem.BufferSlice{mem.SliceBuffer(b)}, nil
-	}
-	return mem.BufferSlice{mem.SliceBuffer(bytes.ReplaceAll(b, marker, broken))}, nil
-}
-
-func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error { return c.proto.Unmarshal(data, v) }
-func (c rawCodec) Name() string                                { return c.proto.Name() }
-
-func init() { encoding.RegisterCodecV2(rawCodec{encoding.GetCodecV2("proto")}) }
+func init() { wirecodec.Break(map[string]string{Marker: "@@\xff\xfe" + Marker[4:]}) }
 
 func main() { sdk.Serve[*session](&network{}) }
 
