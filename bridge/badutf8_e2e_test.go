@@ -1,32 +1,14 @@
 package bridge_test
 
-import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"testing"
-)
-
-// badutf8Plugin builds the test plugin that sends invalid UTF-8 in an
-// event's strings (testdata/badutf8), beside the echo's binary.
-func badutf8Plugin(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(filepath.Dir(echoBin), "badutf8")
-	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/bridge/testdata/badutf8")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the badutf8 plugin: %v\n%s", err, out)
-	}
-	return bin
-}
+import "testing"
 
 // TestInvalidUTF8FromPlugin: an event whose strings are not UTF-8 (which
-// Go's protobuf decoder refuses) arrives with U+FFFD in their place, and
-// the event after it arrives too: the plugin's stream is not ended and
-// replayed for ever.
+// Go's protobuf decoder refuses; testdata/badutf8 sends it) arrives with
+// U+FFFD in their place, and the event after it arrives too: the
+// plugin's stream is not ended and replayed for ever.
 func TestInvalidUTF8FromPlugin(t *testing.T) {
 	addr := freePort(t)
-	s := newStack(t, stackOptions{plugin: badutf8Plugin(t), extra: "\n[metrics]\nlisten = \"" + addr + "\"\n"})
+	s := newStack(t, stackOptions{plugin: testPlugin(t, "badutf8"), extra: "\n[metrics]\nlisten = \"" + addr + "\"\n"})
 	alice := registered(t, s, "alice")
 	sendChat(t, alice, "bob@"+domain, "one")
 	bad := nextMessage(t, alice, "bob@"+domain, timeout)
