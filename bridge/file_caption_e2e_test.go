@@ -83,3 +83,27 @@ func TestRetractCaptionedFile(t *testing.T) {
 		}
 	}
 }
+
+// TestFileSubjectCaption: a file whose body is only its address, with a
+// subject (RFC 6121 §5.2.4; Gajim's single-message window), goes with the
+// subject as its caption. Before, the subject was put before the address,
+// so the body was no longer the address alone and the address went to
+// the contact in the caption.
+func TestFileSubjectCaption(t *testing.T) {
+	s, _ := fetchingStack(t)
+	alice := registered(t, s, "alice")
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("a note\n"))
+	}))
+	t.Cleanup(src.Close)
+	url := src.URL + "/note.txt"
+	raw(t, alice, `<message type='normal' id='fs1' to='bob@`+domain+`'><subject>Minutes</subject><body>`+url+`</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x></message>`)
+	text := next(t, alice, "the caption's echo", func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || s.Body != "" && !strings.Contains(s.XML, "jabber:x:oob")
+	})
+	if text.Type == "error" || text.Body != "*Minutes*" {
+		t.Fatalf("want the subject as the file's caption, got %s", text.XML)
+	}
+	next(t, alice, "the file's echo", has("jabber:x:oob"))
+}
