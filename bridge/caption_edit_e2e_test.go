@@ -1,8 +1,6 @@
 package bridge_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -21,12 +19,7 @@ import (
 func TestCaptionEditOfFileAlone(t *testing.T) {
 	s, _ := fetchingStack(t)
 	alice := registered(t, s, "alice")
-	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.Write([]byte("a note\n"))
-	}))
-	t.Cleanup(src.Close)
-	url := src.URL + "/note.txt"
+	url := noteURL(t)
 	raw(t, alice, `<message type='chat' id='p1' to='bob@`+domain+`'><body>`+url+`</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x><origin-id xmlns='urn:xmpp:sid:0' id='p1'/></message>`)
 	file := next(t, alice, "the file's echo", has("jabber:x:oob"))
 

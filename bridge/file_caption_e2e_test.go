@@ -9,6 +9,18 @@ import (
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
+// noteURL serves a small text file, for the user to send, and returns its
+// address.
+func noteURL(t *testing.T) string {
+	t.Helper()
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("a note\n"))
+	}))
+	t.Cleanup(src.Close)
+	return src.URL + "/note.txt"
+}
+
 // captionedFileEcho has alice send bob, the echo contact, a file with
 // the caption text (message id), and returns the echo's two messages:
 // the caption, then the file under an id of its own.
@@ -16,12 +28,7 @@ func captionedFileEcho(t *testing.T, id, caption string) (alice *xmpptest.Client
 	t.Helper()
 	s, _ := fetchingStack(t)
 	alice = registered(t, s, "alice")
-	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.Write([]byte("a note\n"))
-	}))
-	t.Cleanup(src.Close)
-	url := src.URL + "/note.txt"
+	url := noteURL(t)
 	raw(t, alice, `<message type='chat' id='`+id+`' to='bob@`+domain+`'><body>`+caption+`</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x><origin-id xmlns='urn:xmpp:sid:0' id='`+id+`'/></message>`)
 	text = next(t, alice, "the caption's echo", func(s xmpptest.Stanza) bool { return s.Body == caption })
 	file = next(t, alice, "the file's echo", has("jabber:x:oob"))
@@ -82,4 +89,23 @@ func TestRetractCaptionedFile(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFileSubjectCaption: a file whose body is only its address, with a
+// subject (RFC 6121 §5.2.4; Gajim's single-message window), goes with the
+// subject as its caption. Before, the subject was put before the address,
+// so the body was no longer the address alone and the address went to
+// the contact in the caption.
+func TestFileSubjectCaption(t *testing.T) {
+	s, _ := fetchingStack(t)
+	alice := registered(t, s, "alice")
+	url := noteURL(t)
+	raw(t, alice, `<message type='normal' id='fs1' to='bob@`+domain+`'><subject>Minutes</subject><body>`+url+`</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x></message>`)
+	text := next(t, alice, "the caption's echo", func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || s.Body != "" && !strings.Contains(s.XML, "jabber:x:oob")
+	})
+	if text.Type == "error" || text.Body != "*Minutes*" {
+		t.Fatalf("want the subject as the file's caption, got %s", text.XML)
+	}
+	next(t, alice, "the file's echo", has("jabber:x:oob"))
 }

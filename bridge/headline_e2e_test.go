@@ -39,8 +39,8 @@ func TestHeadlineToContact(t *testing.T) {
 // first line of the text, bold on a network with formatting, plain on
 // one without (the echo's +plain login); a subject with no body goes
 // alone. Before, the subject was dropped, and a subject alone sent
-// nothing, unanswered. In the gateway's own chat the subject is no part
-// of an answer.
+// nothing, unanswered. A chat command's subject is dropped, and in the
+// gateway's own chat the subject is no part of an answer.
 func TestSubjectToContact(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
@@ -54,6 +54,12 @@ func TestSubjectToContact(t *testing.T) {
 	answer(alice, "a subject and body's echo", "*Lunch*\nat noon?")
 	raw(t, alice, `<message id='n2' to='bob@`+domain+`'><subject>Deploy done</subject></message>`)
 	answer(alice, "a subject alone's echo", "*Deploy done*")
+	// A chat command with a subject is a command, the subject no part of
+	// it: before, the subject's line made it words for the contact.
+	raw(t, alice, `<message type='normal' id='c1' to='bob@`+domain+`'><subject>Lunch</subject><body>/poll Lunch? Pizza</body></message>`)
+	if e := next(t, alice, "a command with a subject", func(s xmpptest.Stanza) bool { return s.Type == "error" || strings.Contains(s.Body, "Pizza") }); e.ID != "c1" || e.Err == nil || !strings.Contains(e.Err.Text, "2 to 12") {
+		t.Fatalf("want the poll of one option refused, got %s", e.XML)
+	}
 
 	// Carol logs in through the gateway's chat, her answer with a
 	// subject: the subject is no part of the answer there.

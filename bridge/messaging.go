@@ -381,21 +381,27 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 }
 
 // withSubject puts st's subject (a headline's title, Gajim's single
-// message) on the first line of m's words, alone when it has none: the
-// networks have no subject, and it was dropped. A retraction's,
-// reaction's or encrypted message's is no words of the user's.
+// message) on the first line of m's words, alone when it has none or
+// only a file's address (the file's caption): the networks have no
+// subject, and it was dropped. A retraction's, reaction's or encrypted
+// message's is no words of the user's, nor a chat command's.
 func (m *userMessage) withSubject(st *wire.Stanza) {
 	subj, ok := st.Subject()
 	subj = strings.Join(strings.Fields(subj), " ") // a first line
-	if !ok || subj == "" || m.retract != "" || m.reactions != nil || m.encrypted {
+	if !ok || subj == "" || m.retract != "" || m.reactions != nil || m.encrypted || m.command() {
+		// A chat command's (poll_create.go) is dropped too: before
+		// it, the command's line went to the contact as words.
 		return
 	}
 	m.subject = subj
-	if !m.hasBody {
+	switch {
+	case !m.hasBody, m.oobURL != "" && strings.TrimSpace(m.body) == m.oobURL:
+		// A file's body that is only its address (attach drops it):
+		// the subject is its caption, not a line before the address.
 		m.body, m.hasBody = subj, true
-		return
+	default:
+		m.body = subj + "\n" + m.body
 	}
-	m.body = subj + "\n" + m.body
 	if m.quoted != "" {
 		m.quoted = subj + "\n" + m.quoted
 	}

@@ -137,9 +137,9 @@ func TestMetrics(t *testing.T) {
 	}
 	// An event the store would refuse (a NUL in its ID) is refused by the
 	// SDK at emit, in the plugin's log line, and never reaches the store
-	// (whose count of what it refuses, from a plugin without the SDK, is
-	// commit_reject_internal_test.go's); the message behind it still
-	// comes.
+	// (whose count of what it refuses, from a plugin that sends it all
+	// the same, is TestInvalidUTF8FromPlugin's); the message behind it
+	// still comes.
 	sendChat(t, alice, "bob@"+domain, `net-event {"eventId":"bad\u0000id","message":{"text":"never stored"}}`)
 	s.logs.waitLog(t, "event dropped: the gateway could not deliver it", timeout)
 	echoOK(t, alice, "after the bad event", timeout)

@@ -175,8 +175,8 @@ func (t *transport) askServer(ctx context.Context, local, ns string) (*wire.Stan
 	return t.ask(ctx, t.link.ServerDomain(), local, ns)
 }
 
-// ask sends to an iq get of an empty <local xmlns=ns/> and waits for its
-// answer.
+// ask sends the address to an iq get of an empty <local xmlns=ns/> and
+// waits for its answer.
 func (t *transport) ask(ctx context.Context, to, local, ns string) (*wire.Stanza, error) {
 	var w wire.Writer
 	id := t.link.NewID()

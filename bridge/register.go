@@ -238,7 +238,11 @@ func (t *transport) unregister(ctx context.Context, st *wire.Stanza, user string
 			t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway could not read its records: "+err.Error()))
 			return
 		case !out:
-			t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.displayName()))
+			// A user who logged out before the gateway kept the
+			// record (store/loggedout.go) is not known for one: the
+			// text says how the gateway leaves their roster anyway.
+			t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.displayName()+
+				"; if it is still in your contact list, remove it there, or send it unregister"))
 			return
 		}
 	}

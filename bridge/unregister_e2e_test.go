@@ -175,6 +175,11 @@ func TestRemoveNotRegistered(t *testing.T) {
 	carol := s.user("carol")
 	s.waitGateway(carol)
 	remove(carol, "never registered", "registration-required")
+	// A user who logged out before the gateway kept that record is told
+	// how the gateway leaves their roster all the same.
+	if st, err := carol.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`); err != nil || !strings.Contains(st.XML, "send it unregister") {
+		t.Errorf("<remove/> unregistered: %v %s, want the way out told", err, st.XML)
+	}
 
 	alice := subscribedBothWays(t, s, "alice")
 	leave(t, alice, "remove")

@@ -1,60 +1,40 @@
-// Command badutf8 is a plugin that breaks the contract the way a plugin
-// with its own protobuf encoder can: for every message the user sends,
-// it emits an event whose text and sender name hold invalid UTF-8 (which
-// proto3 strings must not), then a good event. The gateway's tests run
-// it to check that the bad event arrives repaired and does not block the
-// ones after it.
+// Command badwire is a plugin that breaks the contract the way a plugin
+// with its own protobuf encoder can, past what Go's encoder and the SDK's
+// checks at emit let through: for every message the user sends, it emits
+// an event whose text and sender name hold invalid UTF-8 (which proto3
+// strings must not), then one whose ID holds a NUL (which the store
+// refuses), then a good event. The gateway's tests run it to check that
+// the first arrives repaired, the second is counted as rejected, and
+// neither blocks the ones after it.
 //
-// Go's protobuf encoder refuses invalid UTF-8, so the plugin writes its
-// strings with a marker and a gRPC codec of its own swaps the marker's
-// bytes for invalid ones on the wire, at the same length.
+// The plugin writes markers in place of the bad bytes, and a gRPC codec
+// of its own (wirecodec) swaps each marker's bytes on the wire, at the
+// same length.
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/grpc/encoding"
-	"google.golang.org/grpc/mem"
-
 	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/wirecodec"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// Marker is what the plugin writes; on the wire its third and fourth
-// bytes become 0xff 0xfe, which no UTF-8 text holds.
-const Marker = "@@INVALID@@"
-
-var (
-	marker = []byte(Marker)
-	broken = append([]byte("@@\xff\xfe"), Marker[4:]...)
+// Marker is what the plugin writes in strings; on the wire its third and
+// fourth bytes become 0xff 0xfe, which no UTF-8 text holds. NULMarker is
+// what it writes in an ID; on the wire its third byte becomes a NUL.
+const (
+	Marker    = "@@INVALID@@"
+	NULMarker = "@@NULID@@"
 )
 
-// rawCodec replaces gRPC's proto codec in this process (registered under
-// the same name) and breaks every marker it marshals.
-type rawCodec struct{ proto encoding.CodecV2 }
-
-func (c rawCodec) Marshal(v any) (mem.BufferSlice, error) {
-	out, err := c.proto.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	b := out.Materialize()
-	out.Free()
-	if !bytes.Contains(b, marker) {
-		return mem.BufferSlice{mem.SliceBuffer(b)}, nil
-	}
-	return mem.BufferSlice{mem.SliceBuffer(bytes.ReplaceAll(b, marker, broken))}, nil
+func init() {
+	wirecodec.Break(map[string]string{Marker: "@@\xff\xfe" + Marker[4:], NULMarker: "@@\x00" + NULMarker[3:]})
 }
-
-func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error { return c.proto.Unmarshal(data, v) }
-func (c rawCodec) Name() string                                { return c.proto.Name() }
-
-func init() { encoding.RegisterCodecV2(rawCodec{encoding.GetCodecV2("proto")}) }
 
 func main() { sdk.Serve[*session](&network{}) }
 
@@ -68,7 +48,7 @@ type network struct {
 func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	n.host = host
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
-	return &pb.Capabilities{Network: "badutf8", DisplayName: "Bad UTF-8", Version: "1", Features: &pb.Features{}}, nil
+	return &pb.Capabilities{Network: "badwire", DisplayName: "Bad wire", Version: "1", Features: &pb.Features{}}, nil
 }
 
 func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
@@ -96,13 +76,16 @@ func (s *session) Connect(context.Context) error {
 func (s *session) Disconnect(context.Context) error { return nil }
 func (s *session) Logout(context.Context) error     { return nil }
 
-// SendMessage answers with a broken event (text and sender name), then a
-// good one.
+// SendMessage answers with an event of broken text and sender name, one
+// of a NUL in its ID, then a good one.
 func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) (sdk.Result, error) {
 	id := fmt.Sprintf("%s-%d", s.n.prefix, s.n.seq.Add(1))
 	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID, Name: Marker},
 		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".bad",
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "bad " + Marker + " " + m.Text}}})
+	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
+		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + NULMarker,
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "rejected " + m.Text}}})
 	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
 		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".good",
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "good " + m.Text}}})
