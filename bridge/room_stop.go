@@ -22,9 +22,12 @@ const stopWait = 2 * time.Second
 // closeRoomsAtStop sends every joined resource of every room its
 // occupant's unavailable presence with status 332 (and 110), its
 // affiliation kept, in each room's order of writes (room_order.go), and
-// waits for them to be written, at most stopWait. The resources are no
-// longer joined: what the network sends meanwhile is archived, for the
-// rejoin's history, not sent to them.
+// waits for them to be written, at most stopWait. The rooms' state is
+// left as it is: a message a resource sent just before it read the
+// presence goes its usual way (held, sent or answered), not refused as
+// from a resource not joined; what the network sends meanwhile is in the
+// archive for the rejoin's history, whatever a client does with a copy
+// that comes after the presence.
 func (t *transport) closeRoomsAtStop() {
 	if !t.link.Up() {
 		return
@@ -45,8 +48,6 @@ func (t *transport) closeRoomsAtStop() {
 			out := r.toJoinedLocked(s.user, func(to string) []byte {
 				return muc.Removed(r.jid, to, me, muc.Shutdown, reason, true)
 			})
-			clear(r.joined)
-			clear(r.shows)
 			turn := r.sendTurnLocked()
 			r.mu.Unlock()
 			n += len(out)
