@@ -373,8 +373,9 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		// chat state beside it was dropped.
 		m.body, m.quoted, m.hasBody = "", "", false
 	}
-	if st.Type() != "groupchat" {
-		// A room's subject alone is a new topic (room_in.go).
+	if st.Type() != "groupchat" || m.hasBody {
+		// A room's subject alone is a new topic (room_in.go); with a
+		// body it is a message's (XEP-0045 §8.1), as to a contact.
 		m.withSubject(st)
 	}
 	return m

@@ -528,6 +528,8 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "only the group's admins post in "+r.jid))
 		return
 	}
+	// A subject alone changes the topic; with a body it is the
+	// message's first line (XEP-0045 §8.1, parseUserMessage).
 	if subj := st.Child("", "subject"); subj != nil && !m.hasBody {
 		s.setSubject(ctx, st, r, subj.Text)
 		return

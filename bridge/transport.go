@@ -206,7 +206,15 @@ func (t *transport) run(ctx context.Context) {
 		t.pushOrHold(d, now) // expiry_late.go
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { t.link.Run(ctx) })
+	// The link outlives ctx for the rooms' goodbyes (room_stop.go),
+	// then closes as it does (what it wrote confirmed, a moment).
+	linkCtx, stopLink := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Go(func() { t.link.Run(linkCtx) })
+	wg.Go(func() {
+		<-ctx.Done()
+		t.closeRoomsAtStop()
+		stopLink()
+	})
 	// The plugin's events and the deadlines' retractions, and the
 	// commit loop that stores them, which outlives them (outbox.go).
 	wg.Go(func() { t.runFed(ctx, func(ctx context.Context) { t.host.Run(ctx) }, t.expiryLoop) })
