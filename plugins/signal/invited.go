@@ -46,7 +46,7 @@ const endedKept = 24 * time.Hour
 // declineWord is the room password that declines an invitation.
 const declineWord = "decline"
 
-// invitation is what the plugin keeps of one group's invitation.
+// invitationState is what the plugin keeps of one group's invitation.
 type invitationState struct {
 	// At (Unix ms) names the invitation in its event IDs: the update's
 	// time, or, for one found in the group list (signal-cli's listGroups
@@ -61,8 +61,8 @@ type invitationState struct {
 	Ended bool `json:"ended,omitempty"`
 }
 
-// invitations are the groups whose invitation of the user was told, by
-// chat ID, kept on disk.
+// invitations are the groups whose invitation of the user was told or
+// recently ended, by chat ID, kept on disk.
 type invitations struct {
 	mu   sync.Mutex
 	path string
