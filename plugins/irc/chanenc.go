@@ -90,21 +90,30 @@ func (s *Session) storeChanCodecsLocked() {
 // chanCodec is the codec of the channel named name (as the plugin reads
 // it, in UTF-8 or its raw bytes), and false where it has none of its own.
 // A message to some of a channel's members ("@#chan", STATUSMSG) is the
-// channel's: the prefixes are tried off in turn (the server's STATUSMSG
-// is not known yet when its first lines are read).
+// channel's: the usual STATUSMSG prefixes are tried off in turn (the
+// server's STATUSMSG is not known yet when its first lines are read),
+// and no other character: "##go" is a channel of its own, not "#go".
 func (s *Session) chanCodec(name string) (codec, bool) {
 	m := s.chanCodecs.Load()
 	if m == nil || len(*m) == 0 {
 		return codec{}, false
 	}
-	for isChannel(name) || (name != "" && strings.ContainsRune("~@%", rune(name[0]))) {
-		if c, ok := (*m)[s.chanID(name)]; ok && isChannel(name) {
-			return c, true
+	for {
+		if isChannel(name) {
+			if c, ok := (*m)[s.chanID(name)]; ok {
+				return c, true
+			}
+		}
+		if name == "" || !strings.ContainsRune(statusPrefixes, rune(name[0])) {
+			return codec{}, false
 		}
 		name = name[1:]
 	}
-	return codec{}, false
 }
+
+// statusPrefixes are the prefixes that servers' STATUSMSG offers
+// (founder, admin, operator, half-operator, voiced).
+const statusPrefixes = "~&@%+"
 
 // codecOf is the codec of chat chatID's text: its channel's own, or the
 // server's.

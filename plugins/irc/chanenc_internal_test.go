@@ -27,3 +27,22 @@ func TestLineTarget(t *testing.T) {
 		}
 	}
 }
+
+// A channel's codec is its own: "##go" (a channel of its own, as
+// Libera names many) is not "#go", nor is "!#go"; only a STATUSMSG
+// prefix ("@#go", "+#go") names some of #go's members.
+func TestChanCodecOwnChannel(t *testing.T) {
+	latin1, err := lookupEncoding("latin1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Session{}
+	m := map[string]codec{s.chanID("#go"): latin1}
+	s.chanCodecs.Store(&m)
+	for name, want := range map[string]bool{"#go": true, "#GO": true, "@#go": true, "%#go": true, "+#go": true, "~@#go": true,
+		"##go": false, "!#go": false, "#chan": false, "go": false, "@go": false, "": false} {
+		if _, ok := s.chanCodec(name); ok != want {
+			t.Errorf("chanCodec(%q): %v, want %v", name, ok, want)
+		}
+	}
+}

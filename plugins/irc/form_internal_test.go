@@ -1,6 +1,9 @@
 package irc
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // A NickServ password is kept for the connection; one with a line break
 // (it would send a command of its own to the server) is refused.
@@ -12,5 +15,28 @@ func TestParseFormNickServ(t *testing.T) {
 	f["nickserv_password"] = "x\r\nQUIT"
 	if _, problem := parseForm(f); problem == "" {
 		t.Fatal("a password with a line break was taken")
+	}
+}
+
+// parseFingerprint takes a SHA-256 fingerprint as pasted (case, colons,
+// spaces) in one form, lower-case hex, and says what is wrong with
+// anything else.
+func TestParseFingerprint(t *testing.T) {
+	hex64 := strings.Repeat("ab", 32)
+	for _, tc := range []struct{ in, fp, problem string }{
+		{"", "", ""},
+		{"  ", "", ""},
+		{hex64, hex64, ""},
+		{strings.ToUpper(strings.Repeat("AB:", 31) + "AB"), hex64, ""},
+		{" " + strings.Repeat("ab ", 32) + "\t", hex64, ""},
+		{strings.Repeat("ab", 20), "", "SHA-1"},
+		{strings.Repeat("zz", 32), "", "64 hexadecimal"},
+		{hex64 + "a", "", "64 hexadecimal"},
+		{hex64[:62], "", "64 hexadecimal"},
+	} {
+		fp, problem := parseFingerprint(tc.in)
+		if fp != tc.fp || (tc.problem == "") != (problem == "") || !strings.Contains(problem, tc.problem) {
+			t.Errorf("parseFingerprint(%q): %q, %q; want %q and a problem saying %q", tc.in, fp, problem, tc.fp, tc.problem)
+		}
 	}
 }

@@ -1039,11 +1039,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if arg, ok := roomCommand(msg.Text, "/encoding"); ok && isChannel(target) {
+	if arg, ok := sdk.ChatCommand(msg.Text, "/encoding"); ok && isChannel(target) {
 		// biboumi's per-channel encoding, set in the room (chanenc.go).
 		return s.roomEncoding(c.ChatID, arg)
 	}
-	if args, ok := roomCommand(msg.Text, "/mode"); ok && isChannel(target) {
+	if args, ok := sdk.ChatCommand(msg.Text, "/mode"); ok && isChannel(target) {
 		// biboumi's "/mode +o dave" in a room: the channel's MODE, not
 		// a message to it, which everyone there would read (modecmd.go).
 		return s.roomMode(ctx, conn, c.ChatID, target, args)

@@ -77,13 +77,14 @@ func loadRoots(path string) (*x509.CertPool, error) {
 func tlsConfig(server string, roots *x509.CertPool, pin string) *tls.Config {
 	cfg := &tls.Config{ServerName: server, RootCAs: roots, MinVersion: tls.VersionTLS12}
 	if pin != "" {
+		want := spaced(pin)
 		cfg.InsecureSkipVerify = true // VerifyConnection checks the pin instead
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 			if len(cs.PeerCertificates) == 0 {
 				return errors.New("the server sent no certificate")
 			}
-			if got := certFingerprint(cs.PeerCertificates[0]); got != spaced(pin) {
-				return &pinError{got: got, want: spaced(pin)}
+			if got := certFingerprint(cs.PeerCertificates[0]); got != want {
+				return &pinError{got: got, want: want}
 			}
 			return nil
 		}
@@ -126,13 +127,15 @@ func parseFingerprint(text string) (fp, problem string) {
 	if h == "" {
 		return "", ""
 	}
-	if _, err := hex.DecodeString(h); err == nil && len(h) == 2*sha1.Size {
-		return "", "The certificate fingerprint is a SHA-1 one (40 hexadecimal digits, as biboumi took): give its SHA-256 fingerprint, 64 hexadecimal digits, which a login without it shows (or openssl x509 -noout -fingerprint -sha256 -in the certificate)."
+	if _, err := hex.DecodeString(h); err == nil {
+		switch len(h) {
+		case 2 * sha256.Size:
+			return h, ""
+		case 2 * sha1.Size:
+			return "", "The certificate fingerprint is a SHA-1 one (40 hexadecimal digits, as biboumi took): give its SHA-256 fingerprint, 64 hexadecimal digits, which a login without it shows (or openssl x509 -noout -fingerprint -sha256 -in the certificate)."
+		}
 	}
-	if _, err := hex.DecodeString(h); err != nil || len(h) != 2*sha256.Size {
-		return "", fmt.Sprintf("The certificate fingerprint must be its SHA-256, 64 hexadecimal digits (colons between pairs are fine), not %q.", strings.TrimSpace(text))
-	}
-	return h, ""
+	return "", fmt.Sprintf("The certificate fingerprint must be its SHA-256, 64 hexadecimal digits (colons between pairs are fine), not %q.", strings.TrimSpace(text))
 }
 
 // handshakeError says why a TLS handshake failed, in the user's terms:

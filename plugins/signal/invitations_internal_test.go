@@ -4,7 +4,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // A file an older plugin wrote (the chat IDs of the invitations told)
@@ -28,5 +30,30 @@ func TestInvitationsOldFileRead(t *testing.T) {
 	again, first := loadInvitations(dir, slog.New(slog.DiscardHandler)).mark("abc", 0)
 	if !first || again != at {
 		t.Fatalf("an invitation whose telling did not reach the disk: told %v at %d, want at %d as before", first, again, at)
+	}
+}
+
+// An ended invitation is kept a while only (endedKept), for the time of
+// a new one: the file does not grow with every group the user was ever
+// invited to. One still told stays.
+func TestInvitationsEndedForgotten(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-2 * endedKept).UnixMilli()
+	if err := os.WriteFile(filepath.Join(dir, invitationsFile),
+		[]byte(`{"ended-long-ago":{"at":`+strconv.FormatInt(old, 10)+`,"ended":true},"told":{"at":`+strconv.FormatInt(old, 10)+`,"told":true}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := loadInvitations(dir, slog.New(slog.DiscardHandler))
+	in.mark("new", 0)
+	in.forget("new")
+	kept := loadInvitations(dir, slog.New(slog.DiscardHandler))
+	if _, ok := kept.st["ended-long-ago"]; ok {
+		t.Errorf("an invitation ended long ago is still kept: %v", kept.st)
+	}
+	if st := kept.st["told"]; !st.Told {
+		t.Errorf("an invitation told and not ended is forgotten: %v", kept.st)
+	}
+	if st := kept.st["new"]; !st.Ended || st.At == 0 {
+		t.Errorf("an invitation just ended is not kept with its time: %v", kept.st)
 	}
 }

@@ -39,16 +39,21 @@ var _ sdk.InviteDecliner = (*Session)(nil)
 // invitationsFile keeps the invitations told, by chat ID.
 const invitationsFile = "invitations-told.json"
 
+// endedKept is how long an ended invitation is kept for its time (a new
+// one gets a later one): past it, now is later anyway.
+const endedKept = 24 * time.Hour
+
 // declineWord is the room password that declines an invitation.
 const declineWord = "decline"
 
-// invitation is what the plugin keeps of one group's invitation.
+// invitationState is what the plugin keeps of one group's invitation.
 type invitationState struct {
 	// At (Unix ms) names the invitation in its event IDs: the update's
 	// time, or, for one found in the group list (signal-cli's listGroups
 	// gives no revision nor anything of the invitation itself), when the
-	// plugin first saw it. Kept after the invitation ended, so that a
-	// new one gets a later time even within the same millisecond.
+	// plugin first saw it. Kept a while (endedKept) after the invitation
+	// ended, so that a new one gets a later time even within the same
+	// millisecond.
 	At int64 `json:"at"`
 	// Told: the invitation was told. Ended: it was accepted, declined
 	// or withdrawn; a new one is another invitation.
@@ -56,8 +61,8 @@ type invitationState struct {
 	Ended bool `json:"ended,omitempty"`
 }
 
-// invitations are the groups whose invitation of the user was told, by
-// chat ID, kept on disk.
+// invitations are the groups whose invitation of the user was told or
+// recently ended, by chat ID, kept on disk.
 type invitations struct {
 	mu   sync.Mutex
 	path string
@@ -143,10 +148,17 @@ func (in *invitations) forget(chatID string) {
 	in.save()
 }
 
-// save writes the set; in.mu is held.
+// save writes the set, less the invitations ended over endedKept ago;
+// in.mu is held.
 func (in *invitations) save() {
 	if in.path == "" {
 		return
+	}
+	stale := time.Now().Add(-endedKept).UnixMilli()
+	for id, st := range in.st {
+		if st.Ended && st.At < stale {
+			delete(in.st, id)
+		}
 	}
 	b, _ := json.Marshal(in.st)
 	if err := sdk.WriteFileDurably(in.path, b); err != nil {

@@ -599,15 +599,8 @@ func (s *Session) editOfUnknown(ctx context.Context, chat string, sender *pb.Sen
 	s.chats.note(ts, chat, author)
 	s.chats.noteEdit(orig, chat, author, ts)
 	meta := quoteMeta(author, ts, text, spans, quotedType(dm), nil)
-	head := editedHead
-	if text != "" {
-		head += " "
-		for _, sp := range spans {
-			sp.Start += uint32(len(head))
-			sp.End += uint32(len(head))
-		}
-	}
-	m := &pb.MessageEvent{Text: head + text, Spans: spans}
+	text, spans = headed(editedHead, text, spans)
+	m := &pb.MessageEvent{Text: text, Spans: spans}
 	if secs := int64(dm.ExpiresInSeconds); secs > 0 {
 		if sender.IsFromMe {
 			m.ExpiresUnixMicro = (ts + secs*1000) * 1000

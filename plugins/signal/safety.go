@@ -83,21 +83,6 @@ func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
 }
 
-// trustCommand reads text as the chat command "/trust" (any case, one
-// line) and its argument; ok is false for any other text.
-func trustCommand(text string) (arg string, ok bool) {
-	const word = "/trust"
-	text = strings.TrimSpace(text)
-	if strings.ContainsAny(text, "\r\n") || len(text) < len(word) || !strings.EqualFold(text[:len(word)], word) {
-		return "", false
-	}
-	rest := text[len(word):]
-	if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
-		return "", false
-	}
-	return strings.TrimSpace(rest), true
-}
-
 // trust is "/trust" typed in the contact chatID's chat: their safety
 // number accepted as it is (no argument: signal-cli's trust with
 // trustAllKnownKeys, as Signal's apps accept a changed one), or marked

@@ -93,7 +93,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if arg, ok := trustCommand(msg.Text); ok && len(msg.Attachments) == 0 && groupIDOf(c.ChatID) == "" && c.ChatID != s.selfID() {
+	if arg, ok := sdk.ChatCommand(msg.Text, "/trust"); ok && len(msg.Attachments) == 0 && groupIDOf(c.ChatID) == "" && c.ChatID != s.selfID() {
 		return s.trust(ctx, c.ChatID, arg) // safety.go
 	}
 	text, spans := msg.Text, msg.Spans

@@ -37,16 +37,7 @@ func (s *Session) storyOf(sc *storyContext, chat string) string {
 // storyReply is a reply's text and spans with what it answers before
 // them.
 func (s *Session) storyReply(sc *storyContext, chat, text string, spans []*pb.Span) (string, []*pb.Span) {
-	head := "↩ Replied to " + s.storyOf(sc, chat) + ":"
-	if text == "" {
-		return head, nil
-	}
-	head += " "
-	for _, sp := range spans {
-		sp.Start += uint32(len(head))
-		sp.End += uint32(len(head))
-	}
-	return head + text, spans
+	return headed("↩ Replied to "+s.storyOf(sc, chat)+":", text, spans)
 }
 
 // storyReaction is the text of a reaction to a story.

@@ -167,3 +167,17 @@ func quoteMarks(text string, spans []*pb.Span) (string, []*pb.Span) {
 	}
 	return b.String(), out
 }
+
+// headed puts head and a space before text, moving its spans along (in
+// place: they are the caller's, made for text); head alone for no text.
+func headed(head, text string, spans []*pb.Span) (string, []*pb.Span) {
+	if text == "" {
+		return head, nil
+	}
+	head += " "
+	for _, sp := range spans {
+		sp.Start += uint32(len(head))
+		sp.End += uint32(len(head))
+	}
+	return head + text, spans
+}

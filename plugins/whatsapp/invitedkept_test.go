@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +66,39 @@ func TestInvitationKeptOverRestart(t *testing.T) {
 		if err := s3.DeclineInvite(ctx, sdk.Call{ChatID: g.JID.String()}, &pb.DeclineInvite{}); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
 			t.Errorf("decline of %s, joined or declined before the restart: %v, want NOT_FOUND", g.Name, err)
 		}
+	}
+}
+
+// The invitations kept are bounded: an expired one is forgotten at the
+// next change, and past invitesMax the soonest to expire goes first
+// (one without an expiry last), on disk too.
+func TestInvitesBoundedAndExpired(t *testing.T) {
+	dir := t.TempDir()
+	p := newPendingInvites(dir)
+	inviter := types.NewJID("33611111111", types.DefaultUserServer)
+	group := func(i int) types.JID { return types.NewJID("1203630000009"+fmt.Sprintf("%05d", i), types.GroupServer) }
+	at := now().Unix()
+	put := func(i int, exp int64) {
+		t.Helper()
+		if err := p.put(group(i).String(), invitation{group: group(i), inviter: inviter, expiration: exp, code: fmt.Sprintf("C%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(0, at-60) // expired
+	put(1, 0)     // no expiry given
+	if _, ok := newPendingInvites(dir).get(group(0).String()); ok {
+		t.Error("an expired invitation is kept")
+	}
+	for i := 2; i <= invitesMax+1; i++ {
+		put(i, at+int64(i)*3600)
+	}
+	kept := newPendingInvites(dir)
+	for i, want := range map[int]bool{0: false, 1: true, 2: false, 3: true, invitesMax + 1: true} {
+		if _, ok := kept.get(group(i).String()); ok != want {
+			t.Errorf("invitation %d kept: %v, want %v", i, ok, want)
+		}
+	}
+	if n := len(kept.by); n != invitesMax {
+		t.Errorf("%d invitations kept, want %d", n, invitesMax)
 	}
 }
