@@ -99,3 +99,42 @@ func TestGroupReadCache(t *testing.T) {
 		t.Error("past groupReadChats chats, a reader of a forgotten chat is not said again")
 	}
 }
+
+// Telegram refusing to say who read a group's message: the receipts are
+// lost, which a refusal Telegram gives by design (CHAT_TOO_BIG,
+// MSG_TOO_OLD: a large group, an old message) leaves unsaid, and any
+// other (FLOOD_WAIT, a failure of Telegram's) says in the log at Warn.
+// All were said at Debug alone, a flood or an outage of the receipts
+// unseen.
+func TestGroupReadersRefused(t *testing.T) {
+	srv := newFake(t)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		code      int
+		err, name string // the RPC error, and its name as logged
+		warn      bool
+	}{{400, "CHAT_TOO_BIG", "CHAT_TOO_BIG", false}, {400, "MSG_TOO_OLD", "MSG_TOO_OLD", false}, {420, "FLOOD_WAIT_30", "FLOOD_WAIT", true}} {
+		res, err := s.SendMessage(ctx, sdk.Call{ChatID: "-77"}, &pb.SendMessage{Text: "read? " + c.err})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := strconv.Atoi(res.MessageID)
+		srv.FailRequestCode("messages.getMessageReadParticipants", 0, c.code, c.err)
+		srv.ReadGroup(bob.ID, &tg.PeerChat{ChatID: 77}, srv.GID(alice.ID, id))
+		// The refusal is done with once Telegram's next update is: Bob's
+		// message, after the read update in the same stream.
+		from := h.count()
+		srv.Send(bob.ID, &tg.PeerChat{ChatID: 77}, "next "+c.err)
+		h.wait(t, from, "bob's next message", func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "next "+c.err })
+		if logged := strings.Contains(h.logs.String(), c.name); logged != c.warn {
+			t.Errorf("%s: logged %v, want %v: %s", c.err, logged, c.warn, h.logs.String())
+		}
+	}
+	if !strings.Contains(h.logs.String(), "level=WARN") {
+		t.Errorf("FLOOD_WAIT said at no Warn: %s", h.logs.String())
+	}
+}
