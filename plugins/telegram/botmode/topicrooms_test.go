@@ -90,8 +90,8 @@ func TestLeaveForumEndsTopicRooms(t *testing.T) {
 
 // A topic closed before the bot saw its forum (no forum_topic_closed
 // came): Telegram's refusal of a send there (TOPIC_CLOSED) makes its
-// room read-only, so the next message is refused by the gateway at once,
-// until the topic is reopened. The room stayed writable, each message
+// room read-only, and its ChatLimits, so the next message is refused by
+// the gateway at once, until the topic is reopened. The room stayed writable, each message
 // going to Telegram to fail.
 func TestTopicFoundClosedBot(t *testing.T) {
 	api := newFakeAPI(t)
@@ -120,7 +120,17 @@ func TestTopicFoundClosedBot(t *testing.T) {
 	if chats, _ := s.ChatList(context.Background()); !slices.ContainsFunc(chats, func(c *pb.Chat) bool { return c.ChatId == plans && c.ReadOnly }) {
 		t.Errorf("chat list after TOPIC_CLOSED: %v, want %s read-only", chats, plans)
 	}
+	// What the SDK asks before each command says so too (it said
+	// writable: the next send went to Telegram to fail again).
+	limits := func(want bool) {
+		t.Helper()
+		if l, err := s.ChatLimits(context.Background(), plans); err != nil || l.ReadOnly != want {
+			t.Errorf("ChatLimits(%s): read-only %v (%v), want %v", plans, l.ReadOnly, err, want)
+		}
+	}
+	limits(true)
 	mark = len(h.events())
 	api.push(fmt.Sprintf(`{"message":{"message_id":21,"date":1700000001,%s,%s,"message_thread_id":20,"is_topic_message":true,"forum_topic_reopened":{}}}`, chatJSON, from))
 	h.waitFor(t, mark, "the reopened topic's room writable", isRoom(false))
+	limits(false)
 }
