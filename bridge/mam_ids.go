@@ -1,11 +1,9 @@
 package bridge
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"passerelle.im/passerelle/store"
 )
@@ -70,16 +68,11 @@ func (t *transport) mamFetchIDs(ctx context.Context, room store.RoomKey, mq mamQ
 		if err != nil {
 			return store.ArchivePage{}, err
 		}
-		if idsMatch(&mq.q, &m) {
+		if mq.q.Keeps(&m) {
 			msgs = append(msgs, m)
 		}
 	}
-	// Archive order is arrival, then append order: stanza-ids of one
-	// archive are "epoch-seq" with one epoch, so the shorter seq is the
-	// lower, and of one length the string order is the number's.
-	slices.SortFunc(msgs, func(a, b store.ArchivedMessage) int {
-		return cmp.Or(a.Arrived.Compare(b.Arrived), cmp.Compare(len(a.StanzaID), len(b.StanzaID)), strings.Compare(a.StanzaID, b.StanzaID))
-	})
+	slices.SortFunc(msgs, func(a, b store.ArchivedMessage) int { return store.CompareArchived(&a, &b) })
 	page := store.ArchivePage{Count: len(msgs), Complete: true}
 	if mq.q.CountOnly {
 		return page, nil
@@ -92,17 +85,4 @@ func (t *transport) mamFetchIDs(ctx context.Context, room store.RoomKey, mq mamQ
 		page.First, page.Last = msgs[0].StanzaID, msgs[n-1].StanzaID
 	}
 	return page, nil
-}
-
-// idsMatch reports whether m passes the query's `with`, `start` and
-// `end` as the archive's own query does (store.ArchiveQuery): its sender,
-// and its shown time or its arrival within the bounds.
-func idsMatch(q *store.ArchiveQuery, m *store.ArchivedMessage) bool {
-	if q.With != "" && m.SenderJID != q.With {
-		return false
-	}
-	within := func(tm time.Time) bool {
-		return (q.Start.IsZero() || !tm.Before(q.Start)) && (q.End.IsZero() || !tm.After(q.End))
-	}
-	return within(m.Time) || within(m.Arrived)
 }

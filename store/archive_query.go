@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -122,6 +123,22 @@ func (db *DB) QueryArchive(ctx context.Context, room RoomKey, q ArchiveQuery) (A
 // within reports whether t is within the query's Start and End.
 func (q *ArchiveQuery) within(t time.Time) bool {
 	return (q.Start.IsZero() || !t.Before(q.Start)) && (q.End.IsZero() || !t.After(q.End))
+}
+
+// Keeps reports whether QueryArchive would keep m by the query's With,
+// Start and End: its sender, and its shown time or its arrival within
+// the bounds. It is for messages found by stanza-id (LookupArchived).
+func (q *ArchiveQuery) Keeps(m *ArchivedMessage) bool {
+	return (q.With == "" || m.SenderJID == q.With) && (q.within(m.Arrived) || q.within(m.Time))
+}
+
+// CompareArchived orders two messages of one room's archive as the
+// archive holds them (ArchivePage.Messages): by arrival, then by append
+// order, which their stanza-ids' sequence numbers give.
+func CompareArchived(a, b *ArchivedMessage) int {
+	_, sa, _ := parseStanzaID(a.StanzaID)
+	_, sb, _ := parseStanzaID(b.StanzaID)
+	return cmp.Or(a.Arrived.Compare(b.Arrived), cmp.Compare(sa, sb))
 }
 
 // firstNonEmpty returns the first non-empty string, or "".

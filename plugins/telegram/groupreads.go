@@ -2,10 +2,12 @@ package telegram
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -40,8 +42,14 @@ func (s *Session) groupReadEvents(ctx context.Context, chat string, maxID int) [
 	defer cancel()
 	readers, err := api.MessagesGetMessageReadParticipants(ctx, &tg.MessagesGetMessageReadParticipantsRequest{Peer: peer, MsgID: maxID})
 	if err != nil {
-		// CHAT_TOO_BIG, MSG_TOO_OLD: Telegram does not tell.
-		s.n.log().Debug("telegram: who read a group's message", "login", s.login.LoginID, "chat", chat, "err", err)
+		// CHAT_TOO_BIG, MSG_TOO_OLD: Telegram does not tell, by design.
+		// Anything else (FLOOD_WAIT, Telegram failing) loses receipts
+		// it would have told: said.
+		level := slog.LevelWarn
+		if tgerr.Is(err, "CHAT_TOO_BIG", "MSG_TOO_OLD") {
+			level = slog.LevelDebug
+		}
+		s.n.log().Log(ctx, level, "telegram: who read a group's message", "login", s.login.LoginID, "chat", chat, "err", err)
 		return nil
 	}
 	var evs []*pb.Event

@@ -3,6 +3,7 @@ package telegram
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gotd/td/tg"
@@ -13,10 +14,12 @@ import (
 )
 
 // On the fake Telegram: the user's message in a basic group and in a
-// supergroup, read by Bob then Carol, is a read receipt from each
+// supergroup, read by Bob, is a read receipt from him
 // (messages.getMessageReadParticipants, as Telegram's read update names
-// no reader), Bob's not said again when Carol reads it; in a broadcast
-// channel no one is asked. Who read a group was never said.
+// no reader); Carol reading it too is not told (Telegram's update says
+// how far the user's messages were read, which has not changed), but
+// her reading the user's next message is her receipt for that one; in a
+// broadcast channel no one is asked. Who read a group was never said.
 func TestGroupReadReceipts(t *testing.T) {
 	srv := newFake(t)
 	srv.AddChannel(tgfake.Channel{ID: 810, Title: "Club", Members: []int64{alice.ID, bob.ID, carol.ID}, Creator: bob.ID})
@@ -29,36 +32,109 @@ func TestGroupReadReceipts(t *testing.T) {
 		chat string
 		peer tg.PeerClass
 	}{{"-77", &tg.PeerChat{ChatID: 77}}, {"-100810", &tg.PeerChannel{ChannelID: 810}}} {
-		res, err := s.SendMessage(ctx, sdk.Call{ChatID: c.chat}, &pb.SendMessage{Text: "who reads this?"})
-		if err != nil {
-			t.Fatal(err)
+		// send is the user's message and what a member reads it as (the
+		// channel's message ID; a basic group's gid).
+		send := func(text string) (string, int) {
+			res, err := s.SendMessage(ctx, sdk.Call{ChatID: c.chat}, &pb.SendMessage{Text: text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, _ := strconv.Atoi(res.MessageID)
+			if _, ok := c.peer.(*tg.PeerChat); ok {
+				id = srv.GID(alice.ID, id)
+			}
+			return res.MessageID, id
 		}
-		id, _ := strconv.Atoi(res.MessageID)
-		read := id // the channel's message ID; a basic group's gid
-		if _, ok := c.peer.(*tg.PeerChat); ok {
-			read = srv.GID(alice.ID, id)
-		}
-		readers := func() []string {
+		receipts := func() []string {
 			var out []string
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			for _, ev := range h.events {
-				if r := ev.GetReceipt(); r != nil && ev.ChatId == c.chat && slices.Contains(r.MessageIds, res.MessageID) {
-					out = append(out, ev.Sender.GetUserId())
+				if r := ev.GetReceipt(); r != nil && ev.ChatId == c.chat {
+					out = append(out, ev.Sender.GetUserId()+" read "+strings.Join(r.MessageIds, ","))
 				}
 			}
 			return out
 		}
+		first, read := send("who reads this?")
 		from := h.count()
 		srv.ReadGroup(bob.ID, c.peer, read)
 		h.wait(t, from, "bob's receipt in "+c.chat, func(ev *pb.Event) bool { return ev.GetReceipt() != nil && ev.ChatId == c.chat })
+		srv.ReadGroup(carol.ID, c.peer, read)
+		second, read := send("and this?")
 		from = h.count()
 		srv.ReadGroup(carol.ID, c.peer, read)
 		h.wait(t, from, "carol's receipt in "+c.chat, func(ev *pb.Event) bool {
 			return ev.GetReceipt() != nil && ev.ChatId == c.chat && ev.Sender.GetUserId() == "1003"
 		})
-		if got := readers(); !slices.Equal(got, []string{"1002", "1003"}) {
-			t.Errorf("receipts of %s's message: from %q, want bob then carol, once each", c.chat, got)
+		if got, want := receipts(), []string{"1002 read " + first, "1003 read " + second}; !slices.Equal(got, want) {
+			t.Errorf("receipts in %s: %q, want %q", c.chat, got, want)
 		}
+	}
+}
+
+// A reader is said once for how far they read a chat: not again for the
+// same message or an older one (an update told twice, a getDifference
+// replaying it), again for a newer one; past groupReadChats chats, all
+// are forgotten.
+func TestGroupReadCache(t *testing.T) {
+	var c groupReadCache
+	for _, step := range []struct {
+		chat   string
+		reader int64
+		msg    int
+		news   bool
+	}{
+		{"-77", 1002, 10, true}, {"-77", 1002, 10, false}, {"-77", 1002, 9, false},
+		{"-77", 1003, 10, true}, {"-78", 1002, 10, true}, {"-77", 1002, 11, true},
+	} {
+		if got := c.advance(step.chat, step.reader, step.msg); got != step.news {
+			t.Errorf("advance(%s, %d, %d) = %v, want %v", step.chat, step.reader, step.msg, got, step.news)
+		}
+	}
+	for i := range groupReadChats {
+		c.advance(strconv.Itoa(i), 1002, 1)
+	}
+	if !c.advance("-77", 1002, 11) {
+		t.Error("past groupReadChats chats, a reader of a forgotten chat is not said again")
+	}
+}
+
+// Telegram refusing to say who read a group's message: the receipts are
+// lost, which a refusal Telegram gives by design (CHAT_TOO_BIG,
+// MSG_TOO_OLD: a large group, an old message) leaves unsaid, and any
+// other (FLOOD_WAIT, a failure of Telegram's) says in the log at Warn.
+// All were said at Debug alone, a flood or an outage of the receipts
+// unseen.
+func TestGroupReadersRefused(t *testing.T) {
+	srv := newFake(t)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		code      int
+		err, name string // the RPC error, and its name as logged
+		warn      bool
+	}{{400, "CHAT_TOO_BIG", "CHAT_TOO_BIG", false}, {400, "MSG_TOO_OLD", "MSG_TOO_OLD", false}, {420, "FLOOD_WAIT_30", "FLOOD_WAIT", true}} {
+		res, err := s.SendMessage(ctx, sdk.Call{ChatID: "-77"}, &pb.SendMessage{Text: "read? " + c.err})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := strconv.Atoi(res.MessageID)
+		srv.FailRequestCode("messages.getMessageReadParticipants", 0, c.code, c.err)
+		srv.ReadGroup(bob.ID, &tg.PeerChat{ChatID: 77}, srv.GID(alice.ID, id))
+		// The refusal is done with once Telegram's next update is: Bob's
+		// message, after the read update in the same stream.
+		from := h.count()
+		srv.Send(bob.ID, &tg.PeerChat{ChatID: 77}, "next "+c.err)
+		h.wait(t, from, "bob's next message", func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "next "+c.err })
+		if logged := strings.Contains(h.logs.String(), c.name); logged != c.warn {
+			t.Errorf("%s: logged %v, want %v: %s", c.err, logged, c.warn, h.logs.String())
+		}
+	}
+	if !strings.Contains(h.logs.String(), "level=WARN") {
+		t.Errorf("FLOOD_WAIT said at no Warn: %s", h.logs.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +29,25 @@ type testHost struct {
 	// the SDK's journal failing (a full disk, the plugin shutting down).
 	durableErr error
 	failed     chan struct{} // closed at the first failure of durableErr
+	logs       logBuffer     // what the session logs, at Info and above
+}
+
+// logBuffer keeps what the session logs, for tests that look at it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newTestHost() *testHost { return &testHost{changed: make(chan struct{})} }
@@ -76,10 +96,11 @@ func (h *testHost) SendHistory(_ context.Context, b *pb.HistoryBatch) error {
 }
 
 func (h *testHost) Logger() *slog.Logger {
+	var w io.Writer = &h.logs
 	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+		w = io.MultiWriter(&h.logs, os.Stderr)
 	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	return slog.New(slog.NewTextHandler(w, nil))
 }
 
 // wait waits for an event that f accepts, after the first from.

@@ -163,8 +163,9 @@ func (cs *chats) byUsername(id int64, name string) int64 {
 	return 0
 }
 
-// head is a copy of chat id's record without its members and topics:
-// what ChatLimits needs, before every command, kept cheap.
+// head is a copy of chat id's record without its members and topic
+// names: what ChatLimits needs, before every command, kept cheap. The
+// closed topics, which ChatLimits needs, are few.
 func (cs *chats) head(id int64) (chat, bool) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
@@ -174,6 +175,7 @@ func (cs *chats) head(id int64) (chat, bool) {
 	}
 	out := *c
 	out.Members, out.Topics = nil, nil
+	out.ClosedTopics = maps.Clone(c.ClosedTopics)
 	if c.Rights != nil {
 		r := *c.Rights
 		out.Rights = &r
@@ -198,7 +200,7 @@ func (c *chat) clone() chat {
 		r := *c.Rights
 		out.Rights = &r
 	}
-	out.Topics = maps.Clone(c.Topics)
+	out.Topics, out.ClosedTopics = maps.Clone(c.Topics), maps.Clone(c.ClosedTopics)
 	if c.Avatar != nil {
 		a := *c.Avatar
 		out.Avatar = &a

@@ -223,7 +223,8 @@ func (s *Session) Logout(context.Context) error {
 }
 
 // ChatLimits narrows the features to what the bot may do in a chat: a
-// channel is read-only without the right to post; renaming and the topic
+// channel is read-only without the right to post, and a closed topic
+// without the right to manage topics; renaming and the topic
 // need the right to change the chat's info; private chats have no group
 // actions.
 func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
@@ -242,7 +243,7 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 		return sdk.ChatLimits{Features: f}, nil
 	}
 	narrowByRights(f, &c)
-	return sdk.ChatLimits{Features: f, ReadOnly: c.readOnly()}, nil
+	return sdk.ChatLimits{Features: f, ReadOnly: c.readOnly() || thread != 0 && c.closedTo(thread)}, nil // topics.go
 }
 
 // narrowByRights leaves in f what the bot may do in chat c: no group

@@ -90,8 +90,8 @@ func TestLeaveForumEndsTopicRooms(t *testing.T) {
 
 // A topic closed before the bot saw its forum (no forum_topic_closed
 // came): Telegram's refusal of a send there (TOPIC_CLOSED) makes its
-// room read-only, so the next message is refused by the gateway at once,
-// until the topic is reopened. The room stayed writable, each message
+// room read-only, and its ChatLimits, so the next message is refused by
+// the gateway at once, until the topic is reopened. The room stayed writable, each message
 // going to Telegram to fail.
 func TestTopicFoundClosedBot(t *testing.T) {
 	api := newFakeAPI(t)
@@ -120,7 +120,48 @@ func TestTopicFoundClosedBot(t *testing.T) {
 	if chats, _ := s.ChatList(context.Background()); !slices.ContainsFunc(chats, func(c *pb.Chat) bool { return c.ChatId == plans && c.ReadOnly }) {
 		t.Errorf("chat list after TOPIC_CLOSED: %v, want %s read-only", chats, plans)
 	}
+	// What the SDK asks before each command says so too (it said
+	// writable: the next send went to Telegram to fail again).
+	limits := func(want bool) {
+		t.Helper()
+		if l, err := s.ChatLimits(context.Background(), plans); err != nil || l.ReadOnly != want {
+			t.Errorf("ChatLimits(%s): read-only %v (%v), want %v", plans, l.ReadOnly, err, want)
+		}
+	}
+	limits(true)
 	mark = len(h.events())
 	api.push(fmt.Sprintf(`{"message":{"message_id":21,"date":1700000001,%s,%s,"message_thread_id":20,"is_topic_message":true,"forum_topic_reopened":{}}}`, chatJSON, from))
 	h.waitFor(t, mark, "the reopened topic's room writable", isRoom(false))
+	limits(false)
+}
+
+// The closed topics are kept in the login's folder (chats.json): after
+// a restart of the plugin, a topic closed before it is still read-only,
+// in the chat list and for the SDK's check before a send.
+func TestClosedTopicAfterRestartBot(t *testing.T) {
+	api := newFakeAPI(t)
+	dir := t.TempDir()
+	plans := fmt.Sprint(groupID) + "_20"
+	chatJSON := fmt.Sprintf(`"chat":{"id":%d,"type":"supergroup","title":"Forum","is_forum":true}`, groupID)
+	from := `"from":{"id":600,"is_bot":false,"first_name":"Owner"}`
+	api.push(fmt.Sprintf(`{"message":{"message_id":20,"date":1700000000,%s,%s,"message_thread_id":20,"is_topic_message":true,"forum_topic_created":{"name":"Plans","icon_color":0}}}`, chatJSON, from))
+	last := api.push(fmt.Sprintf(`{"message":{"message_id":21,"date":1700000001,%s,%s,"message_thread_id":20,"is_topic_message":true,"forum_topic_closed":{}}}`, chatJSON, from))
+	h1 := newFakeHost()
+	s1 := newSession(t, api, h1, dir)
+	connect(t, s1, h1)
+	h1.waitFor(t, 0, "the closed topic's room read-only", func(ev *pb.Event) bool {
+		return ev.GetChat().GetChat().GetChatId() == plans && ev.GetChat().Chat.ReadOnly
+	})
+	waitConfirmed(t, dir, last)
+	s1.Disconnect(context.Background())
+
+	h2 := newFakeHost()
+	s2 := newSession(t, api, h2, dir)
+	connect(t, s2, h2)
+	if l, err := s2.ChatLimits(context.Background(), plans); err != nil || !l.ReadOnly {
+		t.Errorf("ChatLimits(%s) after the restart: read-only %v (%v), want true", plans, l.ReadOnly, err)
+	}
+	if chats, _ := s2.ChatList(context.Background()); !slices.ContainsFunc(chats, func(c *pb.Chat) bool { return c.ChatId == plans && c.ReadOnly }) {
+		t.Errorf("chat list after the restart: %v, want %s read-only", chats, plans)
+	}
 }

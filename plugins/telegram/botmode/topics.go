@@ -74,11 +74,16 @@ func (s *Session) topicChatOf(c *chat, thread int, me Identity) *pb.Chat {
 	out := s.chatOf(c, me)
 	out.ChatId, out.Name = topicChatID(c.ID, thread), topicName(c, thread)
 	narrowTopic(out.Features)
-	// A closed topic takes the messages of the admins who manage topics
-	// only: its room is read-only for a bot without that right, so the
-	// gateway refuses a message there at once, saying so.
-	out.ReadOnly = out.ReadOnly || c.ClosedTopics[thread] && (c.Rights == nil || !c.Rights.CanManageTopics)
+	out.ReadOnly = out.ReadOnly || c.closedTo(thread)
 	return out
+}
+
+// closedTo reports whether topic thread is closed to the bot: a closed
+// topic takes the messages of the admins who manage topics only, so its
+// room is read-only for a bot without that right, and the gateway
+// refuses a message there at once, saying so.
+func (c *chat) closedTo(thread int) bool {
+	return c.ClosedTopics[thread] && (c.Rights == nil || !c.Rights.CanManageTopics)
 }
 
 // narrowTopic leaves out of a topic's features what is the forum's:

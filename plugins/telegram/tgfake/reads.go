@@ -21,7 +21,10 @@ type readMark struct{ upTo, date int }
 
 // ReadGroup is reader reading a group up to message id: Send's answer
 // (a gid in a basic group, the channel's message ID in a supergroup).
-// The message's author gets the read update when it was theirs.
+// The message's author gets the read update when it was theirs and no
+// one had read it, or a newer one of theirs, yet: as on Telegram, the
+// update says how far the author's messages were read (the dialog's
+// read_outbox_max_id), so a second reader of a message is not told.
 func (s *Server) ReadGroup(reader int64, to tg.PeerClass, id int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -36,7 +39,7 @@ func (s *Server) ReadGroup(reader int64, to tg.PeerClass, id int) {
 	switch p := to.(type) {
 	case *tg.PeerChat:
 		for owner, oid := range s.links[id] {
-			if m := s.boxOf(owner).msgs[oid]; owner != reader && m != nil && m.Out {
+			if m := s.boxOf(owner).msgs[oid]; owner != reader && m != nil && m.Out && s.outboxAdvance(owner, k, oid) {
 				u := &tg.UpdateReadHistoryOutbox{Peer: p, MaxID: oid}
 				s.record(owner, u)
 				s.push(owner, u)
@@ -48,10 +51,27 @@ func (s *Server) ReadGroup(reader int64, to tg.PeerClass, id int) {
 		if m == nil {
 			return
 		}
-		if from, ok := m.FromID.(*tg.PeerUser); ok && from.UserID != reader {
+		if from, ok := m.FromID.(*tg.PeerUser); ok && from.UserID != reader && s.outboxAdvance(from.UserID, k, id) {
 			s.push(from.UserID, &tg.UpdateReadChannelOutbox{ChannelID: c.ID, MaxID: id})
 		}
 	}
+}
+
+// outboxAdvance records that owner's messages in the group of peer key
+// k are read up to id, reporting whether that is further than before.
+// s.mu is held.
+func (s *Server) outboxAdvance(owner int64, k string, id int) bool {
+	if s.outboxRead == nil {
+		s.outboxRead = map[int64]map[string]int{}
+	}
+	if s.outboxRead[owner] == nil {
+		s.outboxRead[owner] = map[string]int{}
+	}
+	if s.outboxRead[owner][k] >= id {
+		return false
+	}
+	s.outboxRead[owner][k] = id
+	return true
 }
 
 func (s *Server) registerReads(d *tgtest.Dispatcher) {

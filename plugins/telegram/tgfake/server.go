@@ -121,6 +121,9 @@ type Server struct {
 	online   map[int64]bool // as account.updateStatus said
 	// groupReads are how far each member read a group (reads.go).
 	groupReads map[string]map[int64]readMark
+	// outboxRead is, for each author and group, the newest of their
+	// messages they were told is read (reads.go).
+	outboxRead map[int64]map[string]int
 	outq       chan func() // pushes, in order
 	// creates are the messages.createChat requests, in order (create.go).
 	creates []CreateRequest
