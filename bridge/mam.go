@@ -190,7 +190,9 @@ func (mq *mamQuery) parseForm(x *wire.Element, room jid.JID) error {
 				continue
 			}
 			if len(v) > maxStanzaID {
-				return badQuery("%s is %d bytes, at most %d: not a stanza-id of this archive", name, len(v), maxStanzaID)
+				// XEP-0313: an id the archive lacks is item-not-found,
+				// however it is malformed.
+				return &mamError{wire.ItemNotFound, fmt.Sprintf("%s is %d bytes, more than any stanza-id of this archive", name, len(v))}
 			}
 			if name == "after-id" {
 				mq.q.AfterID = v

@@ -177,7 +177,7 @@ func TestRoomArchiveMAMExtended(t *testing.T) {
 		{`<x xmlns='jabber:x:data' type='submit'><field var='ids'><value></value></field></x>`, "bad-request", "empty value"},
 		{`<x xmlns='jabber:x:data' type='submit'><field var='after-id'><value>` + ids[1] + `</value><value>` + ids[2] + `</value></field></x>`, "bad-request", "2 values"},
 		{mamForm("ids", ids[3]) + rsmSet(`<before/>`), "bad-request", "ids fetches"},
-		{mamForm("before-id", strings.Repeat("9", 300)), "bad-request", "not a stanza-id"},
+		{mamForm("before-id", strings.Repeat("9", 300)), "item-not-found", "more than any stanza-id"},
 		{`<flip-page/><flip-page/>`, "bad-request", "given twice"},
 		{mamForm("{urn:example}full-text", "hello"), "feature-not-implemented", "not supported"},
 	} {

@@ -2,9 +2,11 @@ package bridge
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
+	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/store"
 )
 
@@ -32,7 +34,7 @@ func (mq *mamQuery) parseIDs(values []string) error {
 		case v == "":
 			return badQuery("field \"ids\" has an empty value; each is a stanza-id")
 		case len(v) > maxStanzaID:
-			return badQuery("ids: a value of %d bytes, at most %d: not a stanza-id of this archive", len(v), maxStanzaID)
+			return &mamError{wire.ItemNotFound, fmt.Sprintf("ids: a value of %d bytes, more than any stanza-id of this archive", len(v))}
 		case seen[v]:
 			continue
 		}
