@@ -85,3 +85,24 @@ func TestRoomStopAfterEarlierWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomStopWithStuckWriter: a room's writer that took its turn and
+// never ends it does not hold the stop, and the stop still tells the
+// joined resources. Before, the stop waited for the turn as long as it
+// waits in all (sendWait and stopWait, 2 s each), then queued its
+// presences with its time up: each went or not as the link's queue and
+// the expired wait came out of a select.
+func TestRoomStopWithStuckWriter(t *testing.T) {
+	tr, _, r, sent := linkedRoom(t)
+	r.mu.Lock()
+	stuck := r.sendTurnLocked()
+	r.mu.Unlock()
+	defer stuck.done()
+	closeStop(t, tr, nil)
+	at := stopPresences(sent())
+	for _, to := range []string{"alice@localhost/phone", "alice@localhost/laptop"} {
+		if _, ok := at[to]; !ok {
+			t.Errorf("no shutdown presence to %s past a stuck writer", to)
+		}
+	}
+}
