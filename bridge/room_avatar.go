@@ -185,7 +185,7 @@ func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, f
 	}
 	switch {
 	case !joined:
-		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "join "+r.jid+" before you query its occupants"))
+		s.t.refuseNonOccupant(ctx, st, r)
 	case self:
 		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "your own vCard is your server's"))
 	case !ok:

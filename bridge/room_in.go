@@ -316,13 +316,20 @@ func (s *session) occupantDiscoRefused(ctx context.Context, st *wire.Stanza, r *
 	r.mu.Unlock()
 	switch {
 	case !joined:
-		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "join "+r.jid+" before you query its occupants"))
+		s.t.refuseNonOccupant(ctx, st, r)
 	case !held:
 		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
 	default:
 		return false
 	}
 	return true
+}
+
+// refuseNonOccupant answers st, a query about r's occupants (disco,
+// vCard) from a resource not joined to r: bad-request, as XEP-0045 §6.5
+// has a room tell a non-occupant nothing of its occupants.
+func (t *transport) refuseNonOccupant(ctx context.Context, st *wire.Stanza, r *room) {
+	t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "join "+r.jid+" before you query its occupants"))
 }
 
 // noGroup refuses a stanza to a room the user has none of. While the

@@ -161,29 +161,13 @@ func (s *session) moderatedNotices(ctx context.Context, r *room, mod *moderation
 	ids := []string{mod.stanzaID}
 	if mod.ref.RemoteID != "" {
 		c := chatOut{t: s.t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: r.chatID}, user: s.user, group: true}
-		more := []string{c.targetID(mod.ref)}
-		for i := range fileParts(mod.ref, false) {
-			more = append(more, c.partTargetID(mod.ref, i+1))
-		}
-		if id, ok := c.captionTarget(mod.ref); ok {
-			more = append(more, id)
-		}
-		for _, id := range more {
+		for _, id := range c.shownIDs(mod.ref) {
 			if !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
 		}
 	}
-	var out [][]byte
-	for _, id := range ids {
-		payload := moderated(r.jid, s.user, id, by, s.selfOccupantID(r), mod.reason, s.t.newID())
-		now := time.Now()
-		sid, _ := s.t.archive(ctx, s.user, r, store.ArchivedMessage{Time: now, Arrived: now, Payload: payload}) // room_in.go
-		for _, res := range r.resourcesLocked() {
-			// From the room itself: no occupant-id but the moderator's, inside.
-			out = append(out, roomCopy(payload, s.user, s.user+"/"+res, r.jid, sid, "", time.Time{}))
-		}
-	}
+	out := s.moderationNoticesLocked(ctx, r, ids, by, s.selfOccupantID(r), mod.reason)
 	if len(out) == 0 {
 		return nil, sendTurn{}
 	}
@@ -235,23 +219,7 @@ func (s *session) othersRemovalLocked(ctx context.Context, r *room, c chatOut, r
 	if isTombstone(m.Payload) {
 		return nil, true
 	}
-	ids := []string{c.targetID(ref)}
-	for i := range fileParts(ref, false) {
-		ids = append(ids, c.partTargetID(ref, i+1))
-	}
-	if id, ok := c.captionTarget(ref); ok {
-		ids = append(ids, id) // a caption the network added later (caption_edit.go)
-	}
-	by := r.jid + "/" + byNick
-	var out [][]byte
-	for _, id := range ids {
-		payload := moderated(r.jid, s.user, id, by, byOID, "", t.newID())
-		now := time.Now()
-		sid, _ := t.archive(ctx, s.user, r, store.ArchivedMessage{Time: now, Arrived: now, Payload: payload})
-		for _, res := range r.resourcesLocked() {
-			out = append(out, roomCopy(payload, s.user, s.user+"/"+res, r.jid, sid, "", time.Time{}))
-		}
-	}
+	out := s.moderationNoticesLocked(ctx, r, c.shownIDs(ref), r.jid+"/"+byNick, byOID, "")
 	t.tombstone(ctx, s.user, r, ref.RemoteID, time.Now())
 	t.log.Info("a member's message removed by another, shown as a moderation", "room", r.jid, "by", byNick)
 	return out, true
@@ -298,4 +266,36 @@ func (t *transport) retractedAlready(ctx context.Context, user string, r *room, 
 // message's tombstone (tombstone).
 func isTombstone(payload []byte) bool {
 	return bytes.Contains(payload, []byte("<retracted "))
+}
+
+// shownIDs returns the ids of the stanzas the room showed the network's
+// message ref as: its text, each of its files, and a caption the
+// network added later (caption_edit.go). The network removes them
+// together.
+func (c chatOut) shownIDs(ref store.MessageRef) []string {
+	ids := []string{c.targetID(ref)}
+	for i := range fileParts(ref, false) {
+		ids = append(ids, c.partTargetID(ref, i+1))
+	}
+	if id, ok := c.captionTarget(ref); ok {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// moderationNoticesLocked archives a moderation notice (XEP-0425) by the
+// occupant by (occupant-id oid) for each stanza-id of ids, with reason,
+// and returns their copies for the joined resources, from the room
+// itself: no occupant-id but the moderator's, inside. r.mu is held.
+func (s *session) moderationNoticesLocked(ctx context.Context, r *room, ids []string, by, oid, reason string) [][]byte {
+	var out [][]byte
+	for _, id := range ids {
+		payload := moderated(r.jid, s.user, id, by, oid, reason, s.t.newID())
+		now := time.Now()
+		sid, _ := s.t.archive(ctx, s.user, r, store.ArchivedMessage{Time: now, Arrived: now, Payload: payload}) // room_in.go
+		for _, res := range r.resourcesLocked() {
+			out = append(out, roomCopy(payload, s.user, s.user+"/"+res, r.jid, sid, "", time.Time{}))
+		}
+	}
+	return out
 }

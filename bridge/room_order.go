@@ -51,9 +51,13 @@ func (r *room) sendTurnLocked() sendTurn {
 }
 
 // wait returns once every earlier turn has written, or after sendWait.
-func (t sendTurn) wait() {
+func (t sendTurn) wait() { t.waitAtMost(sendWait) }
+
+// waitAtMost is wait bounded by max: for a writer with less time than
+// sendWait (closeRoomsAtStop).
+func (t sendTurn) waitAtMost(max time.Duration) {
 	if t.q != nil {
-		t.q.wait(t.tk, sendWait)
+		t.q.wait(t.tk, max)
 	}
 }
 

@@ -52,7 +52,12 @@ func (t *transport) closeRoomsAtStop() {
 			r.mu.Unlock()
 			n += len(out)
 			wg.Go(func() {
-				turn.wait()
+				// Half the stop's time at most for the room's earlier
+				// writers: a stuck one leaves the other half to write.
+				// Waited as long as the stop, each presence went or
+				// not as an expired ctx and the link's queue came out
+				// of Send's select.
+				turn.waitAtMost(min(sendWait, stopWait/2))
 				defer turn.done()
 				// Written, or kept from it: each says once. A stanza
 				// still queued when the link closes never says: ctx
@@ -73,7 +78,7 @@ func (t *transport) closeRoomsAtStop() {
 			})
 		}
 	}
-	wg.Wait() // each wait ends with ctx, or sendWait for a turn
+	wg.Wait() // each wait ends with ctx, or half of it for a turn
 	if ctx.Err() != nil {
 		t.log.Warn("rooms' occupants not all told of the stop in time", "presences", n, "wait", stopWait)
 		return

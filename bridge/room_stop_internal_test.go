@@ -1,0 +1,108 @@
+package bridge
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/bridge/pluginhost"
+	"passerelle.im/passerelle/bridge/wire"
+)
+
+// stopPresences returns the indexes in got of the shutdown presences
+// (status 332) to each of the room's joined resources.
+func stopPresences(got []*wire.Stanza) map[string]int {
+	at := map[string]int{}
+	for i, st := range got {
+		x := st.Child("http://jabber.org/protocol/muc#user", "x")
+		if st.Kind() != "presence" || st.Type() != "unavailable" || x == nil {
+			continue
+		}
+		for _, c := range x.Children {
+			if c.XMLName.Local == "status" && c.Attr("code") == "332" {
+				at[st.To()] = i
+			}
+		}
+	}
+	return at
+}
+
+// closeStop runs closeRoomsAtStop and fails the test if it does not
+// return: a stop that hangs holds the gateway's shutdown.
+func closeStop(t *testing.T, tr *transport, started func()) {
+	t.Helper()
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: tr.log}) // displayName asks it
+	done := make(chan struct{})
+	go func() { tr.closeRoomsAtStop(); close(done) }()
+	if started != nil {
+		started()
+	}
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("closeRoomsAtStop did not return: the shutdown hangs")
+	}
+}
+
+// TestRoomStopAfterEarlierWrite: a room's writer that took its turn
+// before the stop (a message archived, its copies not yet written)
+// writes first; the shutdown presences follow it, on each joined
+// resource, so that no stanza-id comes after the room said it closed.
+func TestRoomStopAfterEarlierWrite(t *testing.T) {
+	tr, _, r, sent := linkedRoom(t)
+	r.mu.Lock()
+	earlier := r.sendTurnLocked()
+	r.mu.Unlock()
+	closeStop(t, tr, func() {
+		// Once the stop holds its turn, after earlier's.
+		for {
+			r.sends.mu.Lock()
+			taken := r.sends.next > earlier.tk+1
+			r.sends.mu.Unlock()
+			if taken {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		tr.send(context.Background(), []byte(`<message to="alice@localhost/phone" from="g1@echo.localhost/One" type="groupchat" id="earlier"><body>before the stop</body></message>`))
+		earlier.done()
+	})
+	got := sent()
+	msg := -1
+	for i, st := range got {
+		if st.ID() == "earlier" {
+			msg = i
+		}
+	}
+	at := stopPresences(got)
+	for _, to := range []string{"alice@localhost/phone", "alice@localhost/laptop"} {
+		i, ok := at[to]
+		switch {
+		case !ok:
+			t.Errorf("no shutdown presence to %s", to)
+		case msg < 0 || i < msg:
+			t.Errorf("the shutdown presence to %s (at %d) before the earlier writer's message (at %d)", to, i, msg)
+		}
+	}
+}
+
+// TestRoomStopWithStuckWriter: a room's writer that took its turn and
+// never ends it does not hold the stop, and the stop still tells the
+// joined resources. Before, the stop waited for the turn as long as it
+// waits in all (sendWait and stopWait, 2 s each), then queued its
+// presences with its time up: each went or not as the link's queue and
+// the expired wait came out of a select.
+func TestRoomStopWithStuckWriter(t *testing.T) {
+	tr, _, r, sent := linkedRoom(t)
+	r.mu.Lock()
+	stuck := r.sendTurnLocked()
+	r.mu.Unlock()
+	defer stuck.done()
+	closeStop(t, tr, nil)
+	at := stopPresences(sent())
+	for _, to := range []string{"alice@localhost/phone", "alice@localhost/laptop"} {
+		if _, ok := at[to]; !ok {
+			t.Errorf("no shutdown presence to %s past a stuck writer", to)
+		}
+	}
+}
