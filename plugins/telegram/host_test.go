@@ -6,13 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
-	"passerelle.im/passerelle/internal/syncbuf"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
@@ -28,8 +28,26 @@ type testHost struct {
 	// durableErr, when set, is EmitDurable's answer, the event lost: as
 	// the SDK's journal failing (a full disk, the plugin shutting down).
 	durableErr error
-	failed     chan struct{}  // closed at the first failure of durableErr
-	logs       syncbuf.Buffer // what the session logs, at Info and above
+	failed     chan struct{} // closed at the first failure of durableErr
+	logs       logBuffer     // what the session logs, at Info and above
+}
+
+// logBuffer keeps what the session logs, for tests that look at it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newTestHost() *testHost { return &testHost{changed: make(chan struct{})} }

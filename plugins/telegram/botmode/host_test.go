@@ -12,7 +12,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"passerelle.im/passerelle/internal/syncbuf"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/botmode"
 
@@ -26,7 +25,25 @@ type fakeHost struct {
 	evs     []*pb.Event
 	wake    chan struct{}
 	durable error // EmitDurable's answer
-	logs    syncbuf.Buffer
+	logs    logBuffer
+}
+
+// logBuffer keeps what the session logs, for tests that look at it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newFakeHost() *fakeHost { return &fakeHost{wake: make(chan struct{})} }
