@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"io"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -976,8 +977,17 @@ var features = []feature{
 		if err != nil {
 			return problem{fmt.Errorf("no history batch after Backfill: %w", err)}
 		}
+		if fault := batchFault(b); fault != "" {
+			return problem{fmt.Errorf("history batch %d: %s: %s", b.Seq, fault, short(b))}
+		}
 		if b.Seq == 0 || b.LoginId != f.loginID || b.ChatId != f.r.cfg.Contact {
-			return problem{fmt.Errorf("history batch %v: want a seq, login %s and chat %s", b, f.loginID, f.r.cfg.Contact)}
+			return problem{fmt.Errorf("history batch %s: want a seq, login %s and chat %s", short(b), f.loginID, f.r.cfg.Contact)}
+		}
+		// What the gateway would drop of its events, batchFault said.
+		for i, ev := range b.Events {
+			if faults := eventFaults(ev); len(faults) > 0 {
+				return problem{fmt.Errorf("history batch %d, event %d: %s: %s", b.Seq, i, strings.Join(faults, "; "), short(ev))}
+			}
 		}
 		return hist.Send(&pb.HistoryAck{UpToSeq: b.Seq})
 	}},

@@ -1,6 +1,15 @@
 package plugintest
 
-import pb "passerelle.im/passerelle/plugins/proto"
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
 
 // eventFaults lists what ev breaks of the contract's rules on one event's
 // fields, as transport.proto states them.
@@ -18,4 +27,39 @@ func eventFaults(ev *pb.Event) []string {
 		}
 	}
 	return faults
+}
+
+// dropFault says why the gateway would drop ev, naming the field and the
+// contract's rule or limit (enum Limit), or "". A Go plugin's SDK never
+// sends such an event (Emit refuses it); a plugin without the SDK must
+// check them itself, and the kit holds it to the same rules.
+func dropFault(ev *pb.Event) string {
+	if err := sdk.CheckEvent(ev); err != nil {
+		return "the gateway would drop it: " + err.Error()
+	}
+	return ""
+}
+
+// batchFault is dropFault for a history batch: why the gateway would
+// refuse it, whole or an event of it, or "".
+func batchFault(b *pb.HistoryBatch) string {
+	if err := sdk.CheckHistoryBatch(b); err != nil {
+		return "the gateway would refuse it: " + err.Error()
+	}
+	return ""
+}
+
+// short is m as text for a failure, cut where it would bury the message
+// (an ID of 4 KiB, a meta of several).
+func short(m proto.Message) string {
+	s := prototext.MarshalOptions{}.Format(m)
+	const most = 300
+	if len(s) <= most {
+		return s
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes more)", s[:cut], len(s)-cut)
 }

@@ -400,6 +400,7 @@ func (r *runner) checkLoginSteps(t *testing.T) {
 	// login_step event: the host finds its process by the ID. The events
 	// that have arrived by now are checked; none is awaited.
 	for ev := range evs.arrived() {
+		evs.p.checkEvent(ev)
 		ls := ev.GetLoginStep()
 		if ls == nil {
 			continue

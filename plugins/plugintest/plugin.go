@@ -77,6 +77,9 @@ type Plugin struct {
 
 	// own checks the echoes of the sends on its command streams.
 	own ownEchoes
+	// reported holds the event faults reported (checkEvent), by seq and
+	// fault.
+	reported sync.Map
 }
 
 // Start launches binary over go-plugin, calls Init with dataDir ("" = a
@@ -315,9 +318,11 @@ func (s *EventStream) NextEvent(match func(*pb.Event) bool) *pb.Event {
 // Await is NextEvent, whose failure names what was awaited ("the echo of
 // "hi": the network answers each message with the same text"). Every
 // event it reads, matched or skipped, is held to the contract's rules on
-// one event (a quote without reply_to_id), and a message of the user's
-// own with the text of a send on one of p's command streams to the
-// rules of a send's echo (its txn_id, or the result's message_id).
+// one event (a quote without reply_to_id; what the gateway would drop: a
+// NUL byte or over LIMIT_ID_BYTES in an ID, a meta over LIMIT_META_BYTES,
+// no login_id, no chat_id for what happens in a chat), and a message of
+// the user's own with the text of a send on one of p's command streams to
+// the rules of a send's echo (its txn_id, or the result's message_id).
 func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
 	s.p.t.Helper()
 	timer := time.NewTimer(Timeout)
@@ -330,9 +335,7 @@ func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
 				s.p.t.Fatalf("event stream ended (%v) before the %s%s", s.err, what, skippedNote(skipped, last))
 				return nil
 			}
-			for _, f := range eventFaults(ev) {
-				s.p.t.Errorf("event %d: %s: %v", ev.Seq, f, ev)
-			}
+			s.p.checkEvent(ev)
 			for _, f := range s.p.own.faults(ev) {
 				s.p.t.Error(f)
 			}
@@ -344,6 +347,23 @@ func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
 			s.p.t.Fatalf("no %s after %v%s", what, Timeout, skippedNote(skipped, last))
 			return nil
 		}
+	}
+}
+
+// checkEvent fails the test for what ev breaks of the contract's rules
+// on one event (eventFaults, dropFault), once per event and fault: a
+// replay of the event is not reported again.
+func (p *Plugin) checkEvent(ev *pb.Event) {
+	p.t.Helper()
+	faults := eventFaults(ev)
+	if f := dropFault(ev); f != "" {
+		faults = append(faults, f)
+	}
+	for _, f := range faults {
+		if _, seen := p.reported.LoadOrStore(fmt.Sprintf("%d\x00%s", ev.Seq, f), true); seen {
+			continue
+		}
+		p.t.Errorf("event %d: %s: %s", ev.Seq, f, short(ev))
 	}
 }
 

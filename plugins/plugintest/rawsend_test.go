@@ -20,7 +20,8 @@ const rawSendPkg = "passerelle.im/passerelle/plugins/plugintest/testdata/rawsend
 // metadata the host keeps, NOT_FOUND for a login process it does not
 // know, a send that went in part answered with what went and its error,
 // a message sent before a restart edited by its meta, a send answered
-// only once the network has it. The checks run in a child test process, whose failure is the
+// only once the network has it, events and history batches the gateway
+// would not drop. The checks run in a child test process, whose failure is the
 // point; the plugin as it should be passes them.
 func TestConformanceRawSend(t *testing.T) {
 	if os.Getenv("PLUGINTEST_RAWSEND") != "" {
@@ -46,6 +47,7 @@ func TestConformanceRawSend(t *testing.T) {
 	}
 	for _, c := range []struct {
 		mode string
+		run  string // the checks run; "" = init, login, connect, send, partly, errors
 		want []string
 	}{
 		{mode: "", want: []string{
@@ -79,6 +81,20 @@ func TestConformanceRawSend(t *testing.T) {
 			"--- FAIL: TestConformanceRawSend/send",
 			"send result: meta is 2048 bytes, more than the 1024 the host keeps",
 		}},
+		// Events and a history batch the gateway would drop, each
+		// named with its field and the contract's limit. Before, the
+		// kit passed them: only the Go SDK checked, at emit.
+		{mode: "badevents", run: "/^(send|features)$/^backfill$", want: []string{
+			"--- FAIL: TestConformanceRawSend/send",
+			`the gateway would drop it: a message event's event_id "`,
+			`\x00nul" holds a NUL byte, which no ID may: escape it`,
+			"the gateway would drop it: a message event's event_id is 4122 bytes, over the contract's 4096 (LIMIT_ID_BYTES)",
+			"the gateway would drop it: a message event's meta is 2048 bytes, over the contract's 1024 (LIMIT_META_BYTES)",
+			"the gateway would drop it: a typing event with no chat_id",
+			"the gateway would drop it: a message event with no login_id",
+			"--- FAIL: TestConformanceRawSend/features/backfill",
+			"history batch 1: the gateway would refuse it: a history batch that is not done needs its cursor",
+		}},
 		{mode: "memedits", want: []string{
 			"--- FAIL: TestConformanceRawSend/send",
 			"an edit of a message sent before a SIGKILL and a restart, named by its message_id and the meta the host keeps",
@@ -102,7 +118,11 @@ func TestConformanceRawSend(t *testing.T) {
 			name = "conforming"
 		}
 		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceRawSend$/^(init|login|connect|send|partly|errors)$", "-test.v")
+			run := c.run
+			if run == "" {
+				run = "/^(init|login|connect|send|partly|errors)$"
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceRawSend$"+run, "-test.v")
 			cmd.Env = append(os.Environ(), "PLUGINTEST_RAWSEND=1", "RAWSEND="+c.mode,
 				"RAWSEND_NETWORK="+filepath.Join(t.TempDir(), "network"))
 			out, err := cmd.CombinedOutput()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -22,14 +24,22 @@ var errInvalidBatch = errors.New("sdk: the history batch was refused")
 // at most), and the plugin's author never told. The bounds are the
 // contract's (pb.Limit), which the gateway's store holds to.
 func checkEvent(ev *pb.Event) error {
-	if err := eventFault(ev); err != nil {
+	if err := CheckEvent(ev); err != nil {
 		return fmt.Errorf("%w: %w", errInvalidEvent, err)
 	}
 	return nil
 }
 
-// eventFault is checkEvent's reason, for an event alone or in a batch.
-func eventFault(ev *pb.Event) error {
+// CheckEvent reports why the gateway would drop ev, naming the field and
+// the contract's rule or limit it breaks, or nil: no payload; no
+// login_id (a login step may have none, and then no event_id); no
+// chat_id for what happens in a chat (a message, an edit, a reaction,
+// typing, a member's change, ...); a NUL byte in login_id, chat_id or
+// event_id, or one of them over MaxIDBytes (LIMIT_ID_BYTES); a meta over
+// MaxMetaBytes (LIMIT_META_BYTES). Host.Emit refuses such an event; the
+// conformance kit (plugins/plugintest) holds the events of a plugin
+// written without the SDK to the same rules.
+func CheckEvent(ev *pb.Event) error {
 	if ev.Payload == nil {
 		return errors.New("it has no payload (message, typing, login_state, ...): nothing to deliver")
 	}
@@ -68,30 +78,48 @@ func checkID(name, v string) error {
 	return nil
 }
 
-// checkBatch reports what the gateway refuses in a history batch, whose
-// events' login and chat are filled in from it: its own login_id and
-// chat_id (both needed) and cursor (needed unless done), then each event
-// as checkEvent does, and one of another login or chat. The gateway
-// refuses a bad batch whole, or a bad event alone, acknowledging it: the
-// plugin would never hear.
+// checkBatch is CheckHistoryBatch for SendHistory, whose batch's events
+// have their login and chat filled in already.
 func checkBatch(b *pb.HistoryBatch) error {
+	if err := CheckHistoryBatch(b); err != nil {
+		return fmt.Errorf("%w: %w", errInvalidBatch, err)
+	}
+	return nil
+}
+
+// CheckHistoryBatch reports why the gateway would refuse b, whole or an
+// event of it, naming the field and the contract's rule or limit, or
+// nil: no login_id or chat_id; no cursor in a batch that is not done; a
+// NUL byte or more than MaxIDBytes (LIMIT_ID_BYTES) in those three; an
+// event that CheckEvent refuses, or that names another login or chat.
+// As the gateway does, an event's empty login_id and chat_id stand for
+// the batch's. The gateway acknowledges what it refuses: the plugin
+// would never hear. SendHistory refuses such a batch; the conformance
+// kit holds the batches of a plugin written without the SDK to the same
+// rules.
+func CheckHistoryBatch(b *pb.HistoryBatch) error {
 	if b.LoginId == "" || b.ChatId == "" {
-		return fmt.Errorf("%w: a history batch needs its login_id and chat_id", errInvalidBatch)
+		return errors.New("a history batch needs its login_id and chat_id")
 	}
 	if b.Cursor == "" && !b.Done {
-		return fmt.Errorf("%w: a history batch that is not done needs its cursor: where the next batch starts", errInvalidBatch)
+		return errors.New("a history batch that is not done needs its cursor: where the next batch starts")
 	}
 	for _, id := range [...]struct{ name, v string }{{"login_id", b.LoginId}, {"chat_id", b.ChatId}, {"cursor", b.Cursor}} {
 		if err := checkID(id.name, id.v); err != nil {
-			return fmt.Errorf("%w: a history batch's %w", errInvalidBatch, err)
+			return fmt.Errorf("a history batch's %w", err)
 		}
 	}
 	for i, ev := range b.Events {
-		if ev.LoginId != b.LoginId || ev.ChatId != b.ChatId {
-			return fmt.Errorf("%w: a history batch of chat %q (login %q) holds event %d of chat %q (login %q): a batch is one chat's", errInvalidBatch, b.ChatId, b.LoginId, i, ev.ChatId, ev.LoginId)
+		if (ev.LoginId != "" && ev.LoginId != b.LoginId) || (ev.ChatId != "" && ev.ChatId != b.ChatId) {
+			return fmt.Errorf("a history batch of chat %q (login %q) holds event %d of chat %q (login %q): a batch is one chat's", b.ChatId, b.LoginId, i, ev.ChatId, ev.LoginId)
 		}
-		if err := eventFault(ev); err != nil {
-			return fmt.Errorf("%w: a history batch's event %d (event_id %q): %w", errInvalidBatch, i, ev.EventId, err)
+		if ev.LoginId == "" || ev.ChatId == "" {
+			// The gateway fills them in from the batch before its checks.
+			ev = proto.CloneOf(ev)
+			ev.LoginId, ev.ChatId = b.LoginId, b.ChatId
+		}
+		if err := CheckEvent(ev); err != nil {
+			return fmt.Errorf("a history batch's event %d (event_id %q): %w", i, ev.EventId, err)
 		}
 	}
 	return nil

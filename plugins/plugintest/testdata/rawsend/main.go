@@ -24,6 +24,11 @@
 //   - "late": a send is answered before the network has it: handed on
 //     (and echoed) 100 ms later, from a goroutine, lost if the process
 //     dies first.
+//   - "badevents": beside each echo, events the gateway would drop: one
+//     with a NUL byte in its event_id, one with an event_id over the
+//     contract's LIMIT_ID_BYTES, one with a meta over LIMIT_META_BYTES,
+//     typing with no chat_id, a message with no login_id; and it
+//     advertises backfill, whose batch has no cursor and is not done.
 //
 // A text that starts with "partly" goes in part: echoed, and answered
 // with its message and a TOO_LARGE error (a second part that failed).
@@ -92,6 +97,8 @@ type server struct {
 	sent    map[string]bool              // message IDs sent by this process
 	logins  map[string]bool              // connected
 	events  []*pb.Event                  // not acknowledged, in seq order
+	history []*pb.HistoryBatch           // made by Backfill, not yet sent
+	histSeq uint64
 	seq     uint64
 }
 
@@ -119,7 +126,7 @@ func (s *server) Init(_ context.Context, req *pb.InitRequest) (*pb.Capabilities,
 			f.Close()
 		}
 	}
-	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{Edits: true}}, nil
+	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{Edits: true, Backfill: mode == "badevents"}}, nil
 }
 
 func (s *server) path(name string) string { return filepath.Join(s.dir, name) }
@@ -309,6 +316,9 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 				return err
 			}
 		}
+		if mode == "badevents" {
+			s.emitBadLocked(cmd.LoginId, cmd.ChatId, id)
+		}
 		s.emitLocked(&pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: id + ".echo",
 			Sender: &pb.Sender{UserId: cmd.ChatId}, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: send.Text}}})
 		return nil
@@ -347,4 +357,63 @@ func (s *server) edit(cmd *pb.Command, e *pb.EditMessage) *pb.CommandResult {
 	s.emitLocked(&pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: rand.Text(),
 		Sender: &pb.Sender{UserId: cmd.ChatId}, Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: e.TargetId + ".echo", Text: e.Text}}})
 	return &pb.CommandResult{CorrelationId: cmd.CorrelationId}
+}
+
+// emitBadLocked emits, for the send id, the events of mode "badevents":
+// each breaks one of the contract's rules the gateway drops an event for.
+func (s *server) emitBadLocked(loginID, chatID, id string) {
+	note := func(ev *pb.Event) *pb.Event {
+		ev.ChatType, ev.Sender = pb.ChatType_CHAT_TYPE_DIRECT, &pb.Sender{UserId: chatID}
+		if ev.Payload == nil {
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: "rawsend notice"}}
+		}
+		return ev
+	}
+	s.emitLocked(note(&pb.Event{LoginId: loginID, ChatId: chatID, EventId: id + "\x00nul"}))
+	s.emitLocked(note(&pb.Event{LoginId: loginID, ChatId: chatID, EventId: id + strings.Repeat("x", int(pb.Limit_LIMIT_ID_BYTES))}))
+	s.emitLocked(note(&pb.Event{LoginId: loginID, ChatId: chatID, EventId: id + ".meta", Meta: []byte(strings.Repeat("m", 2048))}))
+	s.emitLocked(note(&pb.Event{LoginId: loginID, Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: pb.TypingState_TYPING_STATE_COMPOSING}}}))
+	s.emitLocked(note(&pb.Event{ChatId: chatID, EventId: id + ".nologin"}))
+}
+
+// Backfill answers at once; its batch, with no cursor and not done,
+// goes on the History stream.
+func (s *server) Backfill(_ context.Context, req *pb.BackfillRequest) (*pb.Empty, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.histSeq++
+	s.history = append(s.history, &pb.HistoryBatch{Seq: s.histSeq, LoginId: req.LoginId, ChatId: req.ChatId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+		Events: []*pb.Event{{EventId: "old-1", IsBackfill: true, TimestampUnixMicro: time.Now().Add(-time.Hour).UnixMicro(),
+			Sender: &pb.Sender{UserId: req.ChatId}, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "old"}}}}})
+	s.cond.Broadcast()
+	return &pb.Empty{}, nil
+}
+
+// History sends the batches Backfill made, until the stream ends; it
+// reads no acks (a batch goes once).
+func (s *server) History(stream pb.Transport_HistoryServer) error {
+	ctx := stream.Context()
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	})
+	defer stop()
+	for {
+		s.mu.Lock()
+		for ctx.Err() == nil && len(s.history) == 0 {
+			s.cond.Wait()
+		}
+		batches := s.history
+		s.history = nil
+		s.mu.Unlock()
+		if ctx.Err() != nil {
+			return nil
+		}
+		for _, b := range batches {
+			if err := stream.Send(b); err != nil {
+				return err
+			}
+		}
+	}
 }
