@@ -183,3 +183,37 @@ else:
 h.close()
 `)
 }
+
+// A command's result whose meta is over the contract's LIMIT_META_BYTES
+// is answered with an error naming the field, the command and the limit,
+// logged, and not remembered for its txn_id, as the Go SDK does. Before,
+// it was answered and remembered as it was, and the gateway dropped the
+// meta: the message's later edits came without it, NOT_FOUND.
+func TestResultMetaTooLarge(t *testing.T) {
+	logged := runJournal(t, `import json
+from passerelle_echo import EchoTransport
+tr = EchoTransport()
+tr.Init(pb.InitRequest(data_dir=folder), None)
+tr.Connect(pb.ConnectRequest(login_id="alice", saved_state=json.dumps({"username": "alice"}).encode()), None)
+send = lambda txn: pb.Command(correlation_id=1, login_id="alice", chat_id="echo", txn_id=txn, send=pb.SendMessage(text="hi"))
+ok = tr.command(send("t1"))
+assert not ok.HasField("error") and 0 < len(ok.meta) <= pb.LIMIT_META_BYTES, ok
+def big(self, s, cmd, send, res):
+    res.message_id = "m"
+    res.meta = bytes(pb.LIMIT_META_BYTES + 1)
+tr.do_send = big.__get__(tr)
+res = tr.command(send("t2"))
+assert res.HasField("error") and not res.message_id, res
+want = "the plugin's CommandResult.meta for a 'send' command is 1025 bytes, over the contract's 1024 (LIMIT_META_BYTES)"
+assert want in res.error.text, res.error.text
+assert tr.journal.answer("alice", "t2") is None
+tr.close()
+`)
+	for _, l := range logged {
+		if err, _ := l["err"].(string); l["@level"] == "error" && l["txn_id"] == "t2" && l["action"] == "send" &&
+			strings.Contains(err, "CommandResult.meta for a 'send' command is 1025 bytes") {
+			return
+		}
+	}
+	t.Fatalf("no error line names the result's meta over the limit; logged %v", logged)
+}

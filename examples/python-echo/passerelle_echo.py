@@ -520,6 +520,15 @@ class EchoTransport(pb_grpc.TransportServicer):
         except Exception as e:  # a bug: say so, keep serving
             log.exception("command failed")
             return pb.CommandResult(correlation_id=cmd.correlation_id, error=pb.Error(text=str(e)))
+        fault = meta_too_large(cmd, res)
+        if fault:
+            # A bug too, the Go SDK's answer: the gateway would drop the
+            # meta, and the message's later commands would come without
+            # it. Not remembered: a resend acts again.
+            log.error("command answered with an error: its result's meta is over the contract's limit",
+                      extra={"attrs": {"err": fault, "login_id": cmd.login_id, "chat_id": cmd.chat_id,
+                                       "txn_id": cmd.txn_id, "action": cmd.WhichOneof("action")}})
+            return pb.CommandResult(correlation_id=cmd.correlation_id, error=pb.Error(text=fault))
         if cmd.txn_id:
             self.journal.remember(cmd.login_id, cmd.txn_id, res)
         return res
@@ -564,6 +573,15 @@ class EchoTransport(pb_grpc.TransportServicer):
         if cmd.chat_id != ECHO:
             raise PluginError(pb.ERROR_CODE_NOT_FOUND, "no chat %r" % cmd.chat_id)
         self.journal.emit(self._event(s, typing=pb.TypingEvent(state=typing.state)))
+
+
+def meta_too_large(cmd, res):
+    """What is wrong with res.meta, over the contract's LIMIT_META_BYTES,
+    naming the field, the command and the limit, or "": as the Go SDK."""
+    if len(res.meta) <= pb.LIMIT_META_BYTES:
+        return ""
+    return ("the plugin's CommandResult.meta for a %r command is %d bytes, over the contract's %d (LIMIT_META_BYTES) "
+            "that the gateway keeps: the plugin must keep less in it" % (cmd.WhichOneof("action"), len(res.meta), pb.LIMIT_META_BYTES))
 
 
 def read_acks(request_iterator, ack):

@@ -556,7 +556,10 @@ func TestConnectDisconnectRace(t *testing.T) {
 }
 
 // A message's metadata comes back with its result, and with the repeat
-// of its txn_id; more than MaxMetaBytes is refused, not truncated.
+// of its txn_id; more than MaxMetaBytes is refused, not truncated, with
+// an error and a line in the log naming the field, the command and the
+// contract's limit. (Before, "the plugin's message metadata is 1025
+// bytes, more than 1024", and nothing in the log.)
 func TestResultMeta(t *testing.T) {
 	f := newFakeTransport()
 	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
@@ -566,6 +569,11 @@ func TestResultMeta(t *testing.T) {
 		return Result{MessageID: "m-" + cmd.TxnId, Meta: []byte("meta " + cmd.TxnId)}, nil
 	}
 	c := startServer(t, f, "")
+	logs := &logBuffer{}
+	srv := f.Host().(host).s
+	srv.mu.Lock()
+	srv.log = logs.logger()
+	srv.mu.Unlock()
 	send1 := func(txn string) *pb.Command {
 		return &pb.Command{LoginId: "l", ChatId: "c", TxnId: txn, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: "x"}}}
 	}
@@ -573,8 +581,12 @@ func TestResultMeta(t *testing.T) {
 	if string(res[0].Meta) != "meta a" {
 		t.Errorf("meta %q", res[0].Meta)
 	}
-	if res[1].Error == nil || res[1].MessageId != "" {
-		t.Errorf("oversized meta: %v, want an error", res[1])
+	const named = `Result.Meta (CommandResult.meta) for a "send" command is 1025 bytes, over the contract's 1024 (LIMIT_META_BYTES)`
+	if res[1].Error == nil || res[1].MessageId != "" || !strings.Contains(res[1].Error.Text, named) {
+		t.Errorf("oversized meta: %v, want an error saying %q", res[1], named)
+	}
+	if log := logs.String(); !strings.Contains(log, strings.ReplaceAll(named, `"`, `\"`)) || !strings.Contains(log, `"txn_id":"big"`) || !strings.Contains(log, `"level":"ERROR"`) {
+		t.Errorf("the log does not name the oversized meta and its command:\n%s", log)
 	}
 	again := send(t, c, send1("a"))
 	if string(again[0].Meta) != "meta a" || again[0].MessageId != "m-a" {

@@ -452,10 +452,16 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 		ts = time.Now()
 	}
 	if len(res.Meta) > MaxMetaBytes {
+		// A bug of the plugin's: the gateway would drop the meta, and
+		// the message's later commands would come without it. Its
+		// author reads the log; the user, the error.
 		if key != "" {
 			s.txns.end(key, nil)
 		}
-		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(fmt.Errorf("sdk: the plugin's message metadata is %d bytes, more than %d", len(res.Meta), MaxMetaBytes))}
+		err := errMetaTooLarge(cmd, len(res.Meta))
+		s.log.Error("command answered with an error: its result's meta is over the contract's limit", "err", err.Error(),
+			"login", cmd.LoginId, "chat_id", cmd.ChatId, "txn_id", cmd.TxnId, "action", actionField(cmd), "message_id", res.MessageID)
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
 	}
 	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro(), Meta: res.Meta, ChatId: res.ChatID, FoundChats: res.FoundChats}
 	if !res.Expires.IsZero() {
@@ -474,6 +480,23 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	}
 	s.rememberSent(cmd, out)
 	return out
+}
+
+// errMetaTooLarge is the answer to cmd, whose Result.Meta is n bytes,
+// over MaxMetaBytes: it names the field, the command and the contract's
+// limit.
+func errMetaTooLarge(cmd *pb.Command, n int) error {
+	return fmt.Errorf("sdk: the plugin's Result.Meta (CommandResult.meta) for a %q command is %d bytes, over the contract's %d (LIMIT_META_BYTES) that the gateway keeps: the plugin must keep less in it", actionField(cmd), n, MaxMetaBytes)
+}
+
+// actionField is the name of cmd's action in the contract ("send",
+// "edit"), for the plugin's author.
+func actionField(cmd *pb.Command) string {
+	m := cmd.ProtoReflect()
+	if fd := m.WhichOneof(m.Descriptor().Oneofs().ByName("action")); fd != nil {
+		return string(fd.Name())
+	}
+	return "unknown"
 }
 
 // rememberSent keeps the txn_id of a send the network gave a message ID,
