@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -27,7 +28,9 @@ import (
 //	  {"wrong": {"code": "1234"}, "fields": {"code": "0000"}}]'
 //
 // PLUGINTEST_FLOW (the login flow's ID; the first by default),
-// PLUGINTEST_GROUP and PLUGINTEST_CONFIG (JSON) are optional. The network
+// PLUGINTEST_GROUP, PLUGINTEST_CONFIG (JSON) and
+// PLUGINTEST_CONNECT_TIMEOUT (Config.ConnectTimeout, a Go duration:
+// "1m") are optional. The network
 // must answer each message sent to the contact with the same text, as an
 // echo does; one that does not needs a Go test with Config.Incoming.
 // Without PLUGINTEST_COMMAND the test is skipped.
@@ -47,8 +50,14 @@ func TestCommand(t *testing.T) {
 		}
 		config = []byte(c)
 	}
+	var connect time.Duration
+	if c := os.Getenv("PLUGINTEST_CONNECT_TIMEOUT"); c != "" {
+		if connect, err = time.ParseDuration(c); err != nil || connect <= 0 {
+			t.Fatalf("PLUGINTEST_CONNECT_TIMEOUT is not a duration (30s, 2m): %q", c)
+		}
+	}
 	Run(t, Config{Binary: argv[0], Args: argv[1:], ConfigJSON: config, FlowID: os.Getenv("PLUGINTEST_FLOW"), LoginFields: fields, Login: steps,
-		Contact: os.Getenv("PLUGINTEST_CONTACT"), Group: os.Getenv("PLUGINTEST_GROUP")})
+		Contact: os.Getenv("PLUGINTEST_CONTACT"), Group: os.Getenv("PLUGINTEST_GROUP"), ConnectTimeout: connect})
 }
 
 // parseLogin reads PLUGINTEST_LOGIN: a JSON object is one form's answers,

@@ -69,6 +69,10 @@ type Config struct {
 	// Identifier is what a user types to find Contact (ResolveIdentifier);
 	// "" = Contact.
 	Identifier string
+	// ConnectTimeout bounds the wait, after each Connect, for the
+	// login's CONNECTED state; 0 = DefaultConnectTimeout, or Timeout if
+	// shorter.
+	ConnectTimeout time.Duration
 	// PartlySent, if set, is a message the network takes only in part
 	// (a file goes, the next part fails): sent to Contact, its answer
 	// must carry both the message_id (and meta) of what went and the
@@ -203,24 +207,49 @@ func isMessage(loginID string, texts ...string) func(*pb.Event) bool {
 	}
 }
 
-// awaitConnected reads login state events of loginID until CONNECTED and
-// returns that event; a terminal state fails the test.
-func awaitConnected(t *testing.T, evs *EventStream, loginID string) *pb.Event {
-	t.Helper()
-	return awaitConnectedWhen(t, evs, loginID, "")
+// DefaultConnectTimeout is how long the kit waits, after a Connect, for
+// the login's CONNECTED state when Config.ConnectTimeout is 0 (and
+// Timeout is not shorter): long enough for a fake network, short enough
+// that a plugin that never says CONNECTED fails soon.
+const DefaultConnectTimeout = 20 * time.Second
+
+// connectTimeout is how long a Connect may take to say CONNECTED.
+func (c *Config) connectTimeout() time.Duration {
+	if c.ConnectTimeout > 0 {
+		return c.ConnectTimeout
+	}
+	return min(DefaultConnectTimeout, Timeout)
 }
 
-// awaitConnectedWhen is awaitConnected, whose failure says when (" after
-// a Disconnect").
-func awaitConnectedWhen(t *testing.T, evs *EventStream, loginID, when string) *pb.Event {
+// awaitConnected reads login state events of loginID until CONNECTED and
+// returns that event; a terminal state, or none CONNECTED within
+// Config.ConnectTimeout, fails the test. when says which Connect it
+// follows, for the failure (" after a Disconnect"; "" for the first).
+func (r *runner) awaitConnected(t *testing.T, evs *EventStream, loginID, when string) *pb.Event {
 	t.Helper()
+	wait := r.cfg.connectTimeout()
+	deadline := time.Now().Add(wait)
+	var last *pb.LoginStateEvent
 	for {
-		ev := evs.Await(fmt.Sprintf("login state of login %q%s (Connect emits a LoginStateEvent, CONNECTED once connected)", loginID, when), isLoginState(loginID))
-		switch st := ev.GetLoginState().State; st {
+		ev, note := evs.awaitWithin(time.Until(deadline), fmt.Sprintf("CONNECTED login state of login %q%s", loginID, when), isLoginState(loginID))
+		if ev == nil {
+			seen := "no login state came"
+			if last != nil {
+				seen = fmt.Sprintf("its last state was %v", last.State)
+				if last.Message != "" {
+					seen += fmt.Sprintf(" (%q)", last.Message)
+				}
+			}
+			t.Fatalf("login %q%s: no CONNECTED login state within %v of Connect: %s%s. Connect emits a LoginStateEvent with state CONNECTED once the login is connected (the gateway shows the login offline until then); a network slower to connect than that sets Config.ConnectTimeout (PLUGINTEST_CONNECT_TIMEOUT for TestCommand)",
+				loginID, when, wait, seen, note)
+			return nil
+		}
+		last = ev.GetLoginState()
+		switch st := last.State; st {
 		case pb.LoginState_LOGIN_STATE_CONNECTED:
 			return ev
 		case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, pb.LoginState_LOGIN_STATE_LOGGED_OUT:
-			t.Fatalf("login %s went to %v (%s) instead of CONNECTED", loginID, st, ev.GetLoginState().Message)
+			t.Fatalf("login %s went to %v (%s) instead of CONNECTED", loginID, st, last.Message)
 		}
 	}
 }
@@ -241,7 +270,7 @@ func (r *runner) session(t *testing.T, p *Plugin) (*pb.CompleteStep, *EventStrea
 	done := r.login(p)
 	evs := p.Events()
 	p.Connect(done.LoginId, done.SavedState)
-	awaitConnected(t, evs, done.LoginId)
+	r.awaitConnected(t, evs, done.LoginId, "")
 	return done, evs
 }
 
@@ -385,7 +414,7 @@ func (r *runner) checkConnect(t *testing.T) {
 	done := r.login(p)
 	evs := p.Events()
 	p.Connect(done.LoginId, done.SavedState)
-	ev := awaitConnected(t, evs, done.LoginId)
+	ev := r.awaitConnected(t, evs, done.LoginId, "")
 	r.connected.Store(true)
 	if ev.Seq == 0 {
 		t.Errorf("login state event without seq: %v", ev)
@@ -401,7 +430,7 @@ func (r *runner) checkConnect(t *testing.T) {
 		t.Fatalf("Disconnect(%s): %v", done.LoginId, err)
 	}
 	p.Connect(done.LoginId, done.SavedState)
-	awaitConnectedWhen(t, evs, done.LoginId, " connected again after a Disconnect (the gateway's relogin; tell the state at every Connect)")
+	r.awaitConnected(t, evs, done.LoginId, " after a Disconnect and a new Connect (the gateway's relogin: tell the state at every Connect)")
 }
 
 func (r *runner) checkSend(t *testing.T) {

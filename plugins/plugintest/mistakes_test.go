@@ -13,6 +13,7 @@ import (
 // child test process, whose failure is the point.
 func TestConformanceNamesMistakes(t *testing.T) {
 	if mode := os.Getenv("PLUGINTEST_MISTAKE"); mode != "" {
+		kitTimeout := Timeout
 		Timeout = 5 * time.Second
 		cfg := Config{Binary: BuildBinary(t, minimalPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob"}
 		switch mode {
@@ -20,6 +21,10 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			cfg.Binary, cfg.Args = "/bin/sh", []string{"-c", "echo this is no plugin >&2; exit 3"}
 		case "fields": // the form's field is "username"
 			cfg.LoginFields = map[string]string{"user": "alice"}
+		case "connecting": // the kit's own Timeout: its minute is not the connect's wait
+			Timeout = kitTimeout
+		case "connecttimeout":
+			Timeout, cfg.ConnectTimeout = kitTimeout, time.Second
 		}
 		Run(t, cfg)
 		return
@@ -41,12 +46,24 @@ func TestConformanceNamesMistakes(t *testing.T) {
 		}, not: []string{"TestConformanceNamesMistakes/connect", "TestConformanceNamesMistakes/send"}},
 		{mode: "noconnected", env: "MINIMAL_NO_CONNECTED=1", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/connect",
-			`no login state of login "alice" (Connect emits a LoginStateEvent, CONNECTED once connected) after 5s`,
+			`login "alice": no CONNECTED login state within 5s of Connect: no login state came (no other event came). Connect emits a LoginStateEvent with state CONNECTED once the login is connected`,
 			"the login did not connect (see connect above): the other checks, which all connect, are not run",
 		}, not: []string{"TestConformanceNamesMistakes/send"}},
+		// With the kit's own Timeout (a minute), a login that never
+		// says CONNECTED fails after DefaultConnectTimeout, saying what
+		// came instead. Before, it took the whole minute.
+		{mode: "connecting", env: "MINIMAL_CONNECTING=1", run: "/^connect$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/connect",
+			`login "alice": no CONNECTED login state within 20s of Connect: its last state was LOGIN_STATE_CONNECTING ("dialling")`,
+			"a network slower to connect than that sets Config.ConnectTimeout",
+		}},
+		{mode: "connecttimeout", env: "MINIMAL_NO_CONNECTED=1", run: "/^connect$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/connect",
+			`login "alice": no CONNECTED login state within 1s of Connect: no login state came`,
+		}},
 		{mode: "stateonce", env: "MINIMAL_STATE_ONCE=1", run: "/^connect$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/connect",
-			`no login state of login "alice" connected again after a Disconnect (the gateway's relogin; tell the state at every Connect)`,
+			`login "alice" after a Disconnect and a new Connect (the gateway's relogin: tell the state at every Connect): no CONNECTED login state within 5s of Connect: no login state came`,
 		}},
 		{mode: "noecho", env: "MINIMAL_NO_ECHO=1", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/send",

@@ -325,7 +325,19 @@ func (s *EventStream) NextEvent(match func(*pb.Event) bool) *pb.Event {
 // the rules of a send's echo (its txn_id, or the result's message_id).
 func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
 	s.p.t.Helper()
-	timer := time.NewTimer(Timeout)
+	ev, note := s.awaitWithin(Timeout, what, match)
+	if ev == nil {
+		s.p.t.Fatalf("no %s after %v%s", what, Timeout, note)
+	}
+	return ev
+}
+
+// awaitWithin is Await bounded by d, which returns nil and a note of
+// the events that came instead of failing when d passes first. The end
+// of the stream fails the test.
+func (s *EventStream) awaitWithin(d time.Duration, what string, match func(*pb.Event) bool) (*pb.Event, string) {
+	s.p.t.Helper()
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	skipped, last := 0, (*pb.Event)(nil)
 	for {
@@ -333,19 +345,18 @@ func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
 		case ev, ok := <-s.events:
 			if !ok {
 				s.p.t.Fatalf("event stream ended (%v) before the %s%s", s.err, what, skippedNote(skipped, last))
-				return nil
+				return nil, ""
 			}
 			s.p.checkEvent(ev)
 			for _, f := range s.p.own.faults(ev) {
 				s.p.t.Error(f)
 			}
 			if match == nil || match(ev) {
-				return ev
+				return ev, ""
 			}
 			skipped, last = skipped+1, ev
 		case <-timer.C:
-			s.p.t.Fatalf("no %s after %v%s", what, Timeout, skippedNote(skipped, last))
-			return nil
+			return nil, skippedNote(skipped, last)
 		}
 	}
 }

@@ -38,6 +38,7 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 
 // Mistakes the kit must name: MINIMAL_NO_TIME, echoes without a
 // timestamp; MINIMAL_NO_CONNECTED, no CONNECTED state on Connect;
+// MINIMAL_CONNECTING, a CONNECTING state on Connect and none after;
 // MINIMAL_NO_ECHO, a network that does not echo; MINIMAL_QUOTE, echoes
 // that quote a message though they reply to none; MINIMAL_LATE_SEND, a
 // send answered before the network has it (queued in the process, which
@@ -55,6 +56,7 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
+	connecting  = os.Getenv("MINIMAL_CONNECTING") == "1"
 	noEcho      = os.Getenv("MINIMAL_NO_ECHO") == "1"
 	quoteAlone  = os.Getenv("MINIMAL_QUOTE") == "1"
 	lateSend    = os.Getenv("MINIMAL_LATE_SEND") == "1"
@@ -144,6 +146,11 @@ type session struct {
 
 func (s *session) Connect(context.Context) error {
 	if _, again := told.LoadOrStore(s.id, true); noConnected || (stateOnce && again) {
+		return nil
+	}
+	if connecting {
+		s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
+			Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING, Message: "dialling"}}})
 		return nil
 	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
