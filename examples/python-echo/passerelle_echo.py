@@ -19,6 +19,8 @@ It runs on Debian's python3-grpcio and python3-protobuf, with
 
     [[transport]]
     name = "pyecho"
+    domain = "pyecho.example.org"
+    secret_file = "/etc/passerelle/pyecho.secret"
     plugin = "/path/to/examples/python-echo/passerelle_echo.py"
 
 plugins/plugintest's conformance checks run against it from
