@@ -440,6 +440,14 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			// Set on the phone: the one to name if XMPP removes it.
 			s.mine.set(target, emoji, who...)
 		}
+		if s.chats.unknownTarget(target, who...) {
+			// A message the gateway never had, which would drop the
+			// reaction: a notice of its own (earlierreactions.go).
+			if !s.earlierReaction(ev, chat, author, ts, r, target, who) {
+				return
+			}
+			break
+		}
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: s.refID(target, r.TargetAuthorNumber, r.TargetAuthorUUID), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
 		who := s.who(author)
