@@ -154,6 +154,9 @@ type Daemon struct {
 	failing map[string]string
 	// noProfileKey are the users a group can only invite (NoProfileKey).
 	noProfileKey map[string]bool
+	// noIdentity are the users whose identity key signal-cli has not
+	// learnt yet (NoIdentity).
+	noIdentity map[string]bool
 	// groupLinks are the groups joinGroup knows, by their link's
 	// fragment (AddGroupLink).
 	groupLinks map[string]*groupLink
@@ -181,7 +184,7 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
+		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
 		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}}
 	if err := d.listen(); err != nil {
 		return nil, err
@@ -493,6 +496,14 @@ func (d *Daemon) trust(a *Account, p map[string]any) (any, error) {
 	d.mu.Lock()
 	m := d.memberOf(a, r)
 	switch {
+	case d.noIdentity[r] || d.noIdentity[m.Number] || d.noIdentity[m.UUID]:
+		// IdentityHelper.trustIdentity finds no identity: false, which
+		// TrustCommand words by the way it was asked.
+		d.mu.Unlock()
+		if all {
+			return nil, userError("Failed to set the trust for this number, make sure the number is correct.")
+		}
+		return nil, userError("Failed to set the trust for this number, make sure the number and the fingerprint/safety number are correct.")
 	case all:
 	case number == "":
 		d.mu.Unlock()
@@ -521,6 +532,38 @@ func (d *Daemon) trust(a *Account, p map[string]any) (any, error) {
 	d.mu.Unlock()
 	d.flush(a)
 	return map[string]any{}, nil
+}
+
+// listIdentities is signal-cli's listIdentities (ListIdentitiesCommand)
+// of one recipient ("number": a number or an ACI): their identity key,
+// with its safety number, or none when NoIdentity names them.
+func (d *Daemon) listIdentities(a *Account, p map[string]any) (any, error) {
+	r, _ := p["number"].(string)
+	if r == "" {
+		return nil, &rpcError{Code: -32602, Message: "number: only one recipient's identities are listed by the fake"}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m := d.memberOf(a, r)
+	if d.noIdentity[r] || d.noIdentity[m.Number] || d.noIdentity[m.UUID] {
+		return []any{}, nil
+	}
+	trust := "TRUSTED_UNVERIFIED"
+	if d.failing[r] == "IDENTITY_FAILURE" || d.failing[m.Number] == "IDENTITY_FAILURE" || d.failing[m.UUID] == "IDENTITY_FAILURE" {
+		trust = "UNTRUSTED"
+	}
+	return []any{map[string]any{"number": m.Number, "uuid": m.UUID, "fingerprint": "05",
+		"safetyNumber": SafetyNumber(accountID(a), r), "trustLevel": trust, "addedTimestamp": d.lastTS}}, nil
+}
+
+// NoIdentity makes user (a number or an ACI) one whose identity key
+// signal-cli has not learnt yet (no message from or to them): trust is
+// refused for them as signal-cli refuses it, and listIdentities lists
+// none. A message from them does not teach it here.
+func (d *Daemon) NoIdentity(user string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.noIdentity[user] = true
 }
 
 // DeliverRaw queues an envelope given as raw JSON, for tests of what the
@@ -1183,6 +1226,8 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		return d.joinGroup(a, p)
 	case "trust":
 		return d.trust(a, p)
+	case "listIdentities":
+		return d.listIdentities(a, p)
 	case "quitGroup":
 		id, _ := p["groupId"].(string)
 		d.mu.Lock()
