@@ -200,6 +200,7 @@ func (s *Session) onUp() {
 			s.announceMoves(ctx) // identity.go
 			s.refreshGroups(ctx)
 			cancel()
+			s.ringOutAll() // calls.go
 		}
 		if done {
 			return
