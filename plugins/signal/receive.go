@@ -80,6 +80,7 @@ type quote struct {
 	Text         string       `json:"text"`
 	Mentions     []mention    `json:"mentions"`
 	Attachments  []quotedFile `json:"attachments"`
+	TextStyles   []textStyle  `json:"textStyles"`
 }
 
 // quotedFile is a file of a quoted message, as a quote names it.
