@@ -69,6 +69,11 @@ type Group struct {
 	Members     []Member
 	// Pending are the members invited, not yet in (pendingMembers).
 	Pending []Member
+	// Requesting asked to join by the group's link, where admins
+	// approve newcomers (requestingMembers): updateGroup's member
+	// approves them, its removeMember refuses them, as signal-cli's
+	// GroupHelper does.
+	Requesting []Member
 	// Banned are kept out by the admins (banned): updateGroup's ban puts
 	// them there, unban takes them off, adding them again lifts it too,
 	// as signal-cli's addMembers does.
@@ -1085,9 +1090,12 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 					admins = append(admins, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
 				}
 			}
-			pending, banned := []any{}, []any{}
+			pending, banned, requesting := []any{}, []any{}, []any{}
 			for _, m := range g.Pending {
 				pending = append(pending, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
+			}
+			for _, m := range g.Requesting {
+				requesting = append(requesting, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
 			}
 			for _, m := range g.Banned {
 				banned = append(banned, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
@@ -1099,7 +1107,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			})
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
 				"isMember": member, "isBlocked": g.Blocked, "members": members, "admins": admins,
-				"pendingMembers": pending, "requestingMembers": []any{}, "banned": banned,
+				"pendingMembers": pending, "requestingMembers": requesting, "banned": banned,
 				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
 				"groupInviteLink": nullable(g.Link), "messageExpirationTime": g.Timer})
 		}
@@ -1142,6 +1150,11 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			return func(x Member) bool { return x.Number == id || x.UUID == id }
 		}
 		for _, m := range list(p, "member") {
+			if i := slices.IndexFunc(g.Requesting, is(m)); i >= 0 {
+				g.Members = append(g.Members, g.Requesting[i]) // approved
+				g.Requesting = slices.Delete(slices.Clone(g.Requesting), i, i+1)
+				continue
+			}
 			if mm := d.memberOf(a, m); d.noProfileKey[mm.Number] || d.noProfileKey[mm.UUID] {
 				g.Pending = append(g.Pending, mm) // only invited, as signal-cli does
 			} else {
@@ -1157,6 +1170,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		for _, m := range list(p, "removeMember") {
 			g.Members = slices.DeleteFunc(g.Members, is(m))
+			g.Requesting = slices.DeleteFunc(g.Requesting, is(m)) // refused
 		}
 		for _, m := range list(p, "ban") {
 			if !slices.ContainsFunc(g.Banned, is(m)) {
