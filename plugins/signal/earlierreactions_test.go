@@ -65,6 +65,14 @@ func TestReactionToEarlierMessageShown(t *testing.T) {
 		t.Fatalf("a removal of a reaction never shown: %v, want nothing", ev)
 	}
 
+	// In a chat with disappearing messages, the notice disappears too.
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{Timestamp: at,
+		ExpiresInSeconds: 3600, Reaction: &fakesignal.Reaction{Emoji: "😮", TargetAuthorNumber: alice, TargetSentTimestamp: mine - 2}}})
+	if ev := s.next(func(ev *pb.Event) bool { return ev.TimestampUnixMicro == at*1000 }); ev.GetMessage().GetExpiresAfterReadSeconds() != 3600 {
+		t.Fatalf("a reaction to an earlier message under a timer: %v, want its notice under it too", ev)
+	}
+
 	// In the group, carol's reaction to bob's earlier message.
 	ev = s.reactEvent(carol, carolACI, gid, "🎉", mine, bob, bobACI, false)
 	if m := ev.GetMessage(); m == nil || ev.ChatId != group || !strings.Contains(m.Text, "🎉") || !strings.Contains(m.Text, "earlier message") {

@@ -444,7 +444,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		if s.chats.unknownTarget(target, who...) {
 			// A message the gateway never had, which would drop the
 			// reaction: a notice of its own (earlierreactions.go).
-			if !s.earlierReaction(ev, chat, author, ts, r, target, who) {
+			if !s.earlierReaction(ev, chat, author, ts, r, int64(dm.ExpiresInSeconds), target, who) {
 				return
 			}
 			break
