@@ -68,7 +68,7 @@ const reactedHead = "Reacted "
 // message of timestamp target by the author of forms who, which the
 // plugin never had, as a notice; ev is the reaction's event, its chat
 // and sender set. It reports whether an event is to be emitted.
-func (s *Session) earlierReaction(ev *pb.Event, chat, author string, ts int64, r *reaction, secs int64, target int64, who []string) bool {
+func (s *Session) earlierReaction(ev *pb.Event, chat, author string, ts int64, r *reaction, secs int, target int64, who []string) bool {
 	reactor := s.who(author)
 	prev, shown := s.earlier.m.get(target, reactor...)
 	if shown && prev.Author != "" && len(who) > 0 && !slices.Contains(who, prev.Author) {
@@ -99,15 +99,7 @@ func (s *Session) earlierReaction(ev *pb.Event, chat, author string, ts int64, r
 		s.earlier.m.put(rec, func(earlierReaction, bool) bool { return false })
 		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
 		m := &pb.MessageEvent{Text: s.earlierReactionText(chat, author, r.Emoji, who)}
-		if secs > 0 {
-			// It goes with the chat's messages, as the reaction would
-			// with its message.
-			if ev.Sender.GetIsFromMe() {
-				m.ExpiresUnixMicro = (ts + secs*1000) * 1000
-			} else {
-				m.ExpiresAfterReadSeconds = secs
-			}
-		}
+		expireWith(m, ev.Sender, ts, secs) // it goes with the chat's messages, as the reaction with its message
 		ev.Payload = &pb.Event_Message{Message: m}
 	}
 	return true
