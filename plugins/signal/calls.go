@@ -54,6 +54,27 @@ type ringingCall struct {
 	Video    bool      `json:"video,omitempty"`
 	Answered bool      `json:"answered,omitempty"`
 	At       time.Time `json:"at"`
+	// Offer is the offer's timestamp (Unix ms; 0 in entries from
+	// before it was kept: At then). Missed: shown missed already, its
+	// offer too old or its ring out with no hangup (ringOut).
+	Offer  int64 `json:"offer,omitempty"`
+	Missed bool  `json:"missed,omitempty"`
+}
+
+// ringLimit is how long after its offer a call may still ring: Signal's
+// apps (and signal-cli's own calls) give up ringing after 60 s; the rest
+// is for the offer's way here. An offer older than that is a call
+// missed (fetched late: the gateway was down, the phone offline), and a
+// call that rang that long with no hangup (the caller's phone lost its
+// network) is one too, as the apps show it.
+const ringLimit = 90 * time.Second
+
+// offerTime is when the call's offer was sent.
+func (c ringingCall) offerTime() time.Time {
+	if c.Offer > 0 {
+		return time.UnixMilli(c.Offer)
+	}
+	return c.At
 }
 
 // ringingFile holds the calls ringing, in the login's folder.
@@ -125,11 +146,16 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 			return
 		}
 		s.forgetOldCalls()
-		s.calls.calls[id] = ringingCall{Chat: chat, Video: video, At: time.Now()}
+		rc := ringingCall{Chat: chat, Video: video, At: time.Now(), Offer: ts}
+		rc.Missed = time.Since(rc.offerTime()) >= ringLimit // it rings no more
+		s.calls.calls[id] = rc
 		s.calls.save()
 		s.calls.mu.Unlock()
+		if !rc.Missed {
+			s.ringOutAfter(id, rc)
+		}
 		ev.EventId = callEventID(id)
-		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.CallText(mediatext.Call{Video: video}, onPhone)}}
+		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.CallText(mediatext.Call{Video: video, Missed: rc.Missed}, onPhone)}}
 	case c.Hangup != nil || c.Busy != nil:
 		var id string
 		if c.Hangup != nil {
@@ -142,7 +168,15 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 			s.calls.mu.Unlock()
 			return
 		}
-		if c.Hangup != nil && c.Hangup.Type == "ACCEPTED" {
+		accepted := c.Hangup != nil && c.Hangup.Type == "ACCEPTED"
+		if rc.Missed && !accepted {
+			// Shown missed already: its end says nothing new.
+			delete(s.calls.calls, id)
+			s.calls.save()
+			s.calls.mu.Unlock()
+			return
+		}
+		if accepted {
 			// Answered on the phone: it rings no more, and its later
 			// hangups end a call that took place.
 			rc.Answered = true
@@ -165,6 +199,51 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 		return // ICE candidates, and what else a linked device overhears
 	}
 	s.emit(ctx, ev, true)
+}
+
+// ringOutAfter has the call id shown missed once ringLimit after its
+// offer passed with no hangup (ringOut).
+func (s *Session) ringOutAfter(id string, rc ringingCall) {
+	time.AfterFunc(time.Until(rc.offerTime().Add(ringLimit)), func() { s.ringOut(id) })
+}
+
+// ringOutAll schedules ringOut for each call ringing, at a connection:
+// those that rang while the plugin was down or disconnected are told
+// missed at once.
+func (s *Session) ringOutAll() {
+	s.calls.mu.Lock()
+	defer s.calls.mu.Unlock()
+	for id, rc := range s.calls.calls {
+		if !rc.Answered && !rc.Missed {
+			s.ringOutAfter(id, rc)
+		}
+	}
+}
+
+// ringOut corrects the notice of call id, still ringing ringLimit after
+// its offer with no hangup, to a missed call: a caller whose phone lost
+// its network sends none, and the notice rang for good. A session
+// disconnected leaves it to its next connection (ringOutAll).
+func (s *Session) ringOut(id string) {
+	if s.client() == nil {
+		return
+	}
+	s.calls.mu.Lock()
+	rc, ok := s.calls.calls[id]
+	if !ok || rc.Answered || rc.Missed || time.Since(rc.offerTime()) < ringLimit {
+		s.calls.mu.Unlock()
+		return
+	}
+	rc.Missed = true
+	s.calls.calls[id] = rc
+	s.calls.save()
+	s.calls.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s.emit(ctx, &pb.Event{ChatId: rc.Chat, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: rc.Chat},
+		TimestampUnixMicro: rc.offerTime().Add(ringLimit).UnixMicro(), EventId: callEventID(id) + "-missed",
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: callEventID(id),
+			Text: mediatext.CallText(mediatext.Call{Video: rc.Video, Missed: true}, onPhone)}}}, true)
 }
 
 // forgetOldCalls drops the oldest calls beyond maxRinging; s.calls.mu

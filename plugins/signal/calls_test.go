@@ -1,6 +1,8 @@
 package signal_test
 
 import (
+	"time"
+
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -186,5 +188,47 @@ func TestGroupTimerChange(t *testing.T) {
 	update(func(g *fakesignal.Group) { g.Timer = 0 }, 0)
 	if ev := s.nextNotice(); ev.GetMessage().GetText() != "Disappearing messages turned off" || ev.Sender.GetUserId() != carol {
 		t.Fatalf("group timer off: %v", ev)
+	}
+}
+
+// A call rings 60 s at most: an offer fetched later than that (the
+// gateway was down, the phone offline) is a missed call at once, which
+// an answer on the phone then corrects, and a call that rang that long
+// with no hangup (the caller's phone lost its network) is corrected to a
+// missed call by itself. Before, both said "Incoming voice call: answer
+// it on your phone" for good.
+func TestCallsRungOut(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	offer := func(id uint64, ago time.Duration) {
+		at := d.Now() - ago.Milliseconds()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob", Timestamp: at,
+			CallMessage: &fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: id, Type: "AUDIO_CALL"}}})
+	}
+
+	// Fetched ten minutes late, then its end: missed, not ringing; its
+	// hangup says nothing more.
+	offer(21, 10*time.Minute)
+	if ev := s.nextNotice(); ev.EventId != "call-21" || ev.GetMessage().GetText() != "Missed voice call" {
+		t.Fatalf("an offer of ten minutes ago: %v, want a missed call", ev)
+	}
+	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 21, Type: "NORMAL"}})
+	// Fetched late too, but answered on the phone meanwhile.
+	offer(22, 10*time.Minute)
+	if ev := s.nextNotice(); ev.EventId != "call-22" || ev.GetMessage().GetText() != "Missed voice call" {
+		t.Fatalf("a second offer of ten minutes ago: %v, want a missed call (nothing of the first's hangup)", ev)
+	}
+	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 22, Type: "ACCEPTED", DeviceID: 1}})
+	if ev := s.nextNotice(); ev.GetEdit().GetTargetId() != "call-22" || ev.GetEdit().GetText() != "Voice call, answered on your phone" {
+		t.Fatalf("the late call answered on the phone: %v, want a correction", ev)
+	}
+
+	// Ringing for 84 s already, and no hangup ever comes.
+	offer(23, 84*time.Second)
+	if ev := s.nextNotice(); ev.EventId != "call-23" || ev.GetMessage().GetText() != "Incoming voice call: answer it on your phone" {
+		t.Fatalf("an offer of 84 s ago: %v, want it ringing", ev)
+	}
+	if ev := s.nextNotice(); ev.GetEdit().GetTargetId() != "call-23" || ev.GetEdit().GetText() != "Missed voice call" || ev.ChatId != bob || ev.Sender.GetUserId() != bob {
+		t.Fatalf("a call ringing past its time: %v, want a correction to a missed call", ev)
 	}
 }

@@ -58,10 +58,15 @@ func newDaemon(cfg Config, dataDir, socket string, log *slog.Logger) *daemon {
 }
 
 // args are signal-cli's arguments: multi-account mode (no -a), the
-// socket, and manual receiving so that nothing is fetched from Signal's
-// servers before a session subscribes.
+// socket, manual receiving so that nothing is fetched from Signal's
+// servers before a session subscribes, and no stories: the plugin shows
+// none (stories.go), and without the flag signal-cli downloads each
+// story's file into its attachments folder, which only the weekly sweep
+// removes (media.go). Signal's server then sends signal-cli no story at
+// all (signal-cli 0.11.4 and later); replies and reactions to stories
+// are data messages, which still come.
 func (d *daemon) args() []string {
-	return []string{"--config", d.dataDir, "daemon", "--socket", d.socket, "--receive-mode", "manual", "--no-receive-stdout"}
+	return []string{"--config", d.dataDir, "daemon", "--socket", d.socket, "--receive-mode", "manual", "--no-receive-stdout", "--ignore-stories"}
 }
 
 // start runs the supervisor, once.

@@ -45,6 +45,9 @@ type group struct {
 	link string
 	// read is the listGroups call this was read by (groupEntry.read).
 	read uint64
+	// requesting are those asking to join by the group's link, by
+	// user ID (joinrequests.go).
+	requesting map[string]bool
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
@@ -64,6 +67,9 @@ type groupEntry struct {
 	PendingMembers []json.RawMessage `json:"pendingMembers"`
 	// Banned are those the admins keep out.
 	Banned []json.RawMessage `json:"banned"`
+	// RequestingMembers asked to join by the group's link, where the
+	// admins approve newcomers (joinrequests.go).
+	RequestingMembers []json.RawMessage `json:"requestingMembers"`
 	// EVERY_MEMBER or ONLY_ADMINS.
 	PermissionAddMember   string `json:"permissionAddMember"`
 	PermissionEditDetails string `json:"permissionEditDetails"`
@@ -240,12 +246,14 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 			banned[id] = true
 		}
 	}
+	requesting := s.requesters(g)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := s.groups[chat.ChatId]; old != nil && old.read > g.read {
 		return
 	}
-	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read}
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read,
+		requesting: requesting}
 }
 
 // ChatLimits narrows what the user may do in a group to its permissions:
@@ -403,6 +411,9 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	s.report(ctx, chatID, old, chat, by, g, at)
 	if chat != nil {
 		s.pictureChanged(ctx, chat, by, at) // avatars.go
+		if old != nil {
+			s.joinRequests(ctx, chatID, old, g, at) // joinrequests.go
+		}
 	}
 	return read
 }

@@ -49,7 +49,11 @@ func TestMyReactionsAfterRestart(t *testing.T) {
 	s.react(second, "😂") // replaces 👍
 	s.react(third, "🔥")
 	s.react(third) // removed
-	// One set on the phone.
+	// One set on the phone, on bob's message the gateway had (one it
+	// never had makes a notice: earlierreactions.go).
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: third,
+		DataMessage: &fakesignal.DataMessage{Timestamp: third, Message: fakesignal.Text("third")}})
+	s.next(isText("third"))
 	fromPhone := d.Now()
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SourceDevice: 1, SyncMessage: &fakesignal.SyncMessage{
 		SentMessage: &fakesignal.SentMessage{DestinationNumber: bob, DataMessage: fakesignal.DataMessage{Timestamp: fromPhone,

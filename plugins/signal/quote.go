@@ -3,6 +3,8 @@ package signal
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"passerelle.im/passerelle/plugins/mediatext"
@@ -154,7 +156,7 @@ func quotedType(dm *dataMessage) string {
 // from before the device was linked (Signal gives a linked device no
 // history), or lost. Before, such a reply came with no context.
 func (s *Session) receivedQuote(ctx context.Context, m *pb.MessageEvent, q *quote) {
-	text, _ := s.decodeText(ctx, q.Text, q.Mentions, nil)
+	text := hideSpoilers(s.decodeText(ctx, q.Text, q.Mentions, q.TextStyles))
 	if text == "" {
 		text = quotedFileText(q.Attachments)
 	}
@@ -169,6 +171,37 @@ func (s *Session) receivedQuote(ctx context.Context, m *pb.MessageEvent, q *quot
 	default:
 		m.QuoteAuthorId = uid
 	}
+}
+
+// spoilerMark stands for each character of a spoiler in a quote.
+const spoilerMark = "▒"
+
+// hideSpoilers is text with the characters of its spoiler spans replaced
+// by spoilerMark (spaces kept): a quote is plain text, and Signal's apps
+// keep a quoted spoiler hidden too. The other spans are dropped.
+func hideSpoilers(text string, spans []*pb.Span) string {
+	hidden := make([]bool, len(text)+1)
+	some := false
+	for _, sp := range spans {
+		if sp.Style != pb.Span_STYLE_SPOILER || sp.End <= sp.Start || int(sp.End) > len(text) {
+			continue
+		}
+		for i := sp.Start; i < sp.End; i++ {
+			hidden[i], some = true, true
+		}
+	}
+	if !some {
+		return text
+	}
+	var b strings.Builder
+	for i, r := range text {
+		if hidden[i] && !unicode.IsSpace(r) {
+			b.WriteString(spoilerMark)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // quotedFileText says what a quoted message without text was, by its

@@ -1,6 +1,7 @@
 package signal_test
 
 import (
+	"strings"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -38,6 +39,14 @@ func TestReceivedReplyCarriesQuote(t *testing.T) {
 		Attachments: []any{map[string]any{"contentType": "image/jpeg"}}})
 	if m.QuoteText != "[Photo]" || m.QuoteAuthorId != bob {
 		t.Errorf("reply to a photo: quote %q by %q, want the photo named", m.QuoteText, m.QuoteAuthorId)
+	}
+
+	// A spoiler in the quoted text stays hidden, as Signal's apps show
+	// it: the quote is plain text, and showed it before.
+	m = reply("no way", &fakesignal.Quote{ID: 5555, AuthorNumber: bob, AuthorUUID: bobACI, Text: "the killer is Ms Peacock!",
+		TextStyles: []fakesignal.TextStyle{{Style: "SPOILER", Start: 14, Length: 10}, {Style: "BOLD", Start: 4, Length: 6}}})
+	if strings.Contains(m.QuoteText, "Peacock") || !strings.HasPrefix(m.QuoteText, "the killer is ") || !strings.HasSuffix(m.QuoteText, "!") {
+		t.Errorf("reply to a spoiler: quote %q, want the spoiler hidden, the rest kept", m.QuoteText)
 	}
 
 	if m = reply("what?", &fakesignal.Quote{ID: 4444, AuthorNumber: bob}); m.QuoteText != "" || m.QuoteAuthorId != "" {

@@ -80,6 +80,7 @@ type quote struct {
 	Text         string       `json:"text"`
 	Mentions     []mention    `json:"mentions"`
 	Attachments  []quotedFile `json:"attachments"`
+	TextStyles   []textStyle  `json:"textStyles"`
 }
 
 // quotedFile is a file of a quoted message, as a quote names it.
@@ -427,7 +428,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			return
 		}
 		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
-		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: s.storyReaction(dm.StoryContext, chat, dm.Reaction.Emoji)}}
+		m := &pb.MessageEvent{Text: s.storyReaction(dm.StoryContext, chat, dm.Reaction.Emoji)}
+		expireWith(m, sender, ts, dm.ExpiresInSeconds) // as a reply to the story would
+		ev.Payload = &pb.Event_Message{Message: m}
 	case dm.Reaction != nil:
 		r := dm.Reaction
 		emoji, emojis := r.Emoji, []string{r.Emoji}
@@ -439,6 +442,14 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		if sender.IsFromMe {
 			// Set on the phone: the one to name if XMPP removes it.
 			s.mine.set(target, emoji, who...)
+		}
+		if s.chats.unknownTarget(target, who...) {
+			// A message the gateway never had, which would drop the
+			// reaction: a notice of its own (earlierreactions.go).
+			if !s.earlierReaction(ev, chat, author, ts, r, dm.ExpiresInSeconds, target, who) {
+				return
+			}
+			break
 		}
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: s.refID(target, r.TargetAuthorNumber, r.TargetAuthorUUID), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
@@ -523,15 +534,8 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,
 				VoiceNote: a.ContentType == "audio/aac" && a.Filename == ""})
 		}
-		if secs := int64(dm.ExpiresInSeconds); secs > 0 && !dm.IsExpirationUpdate {
-			// The chat's disappearing messages timer, as Signal runs
-			// it: the sender's starts when the message is sent, a
-			// recipient's when they read it.
-			if sender.IsFromMe {
-				m.ExpiresUnixMicro = (ts + secs*1000) * 1000
-			} else {
-				m.ExpiresAfterReadSeconds = secs
-			}
+		if !dm.IsExpirationUpdate {
+			expireWith(m, sender, ts, dm.ExpiresInSeconds)
 		}
 		ev.EventId, ev.Meta = s.idFor(ts, author), meta
 		ev.Payload = &pb.Event_Message{Message: m}
@@ -601,13 +605,7 @@ func (s *Session) editOfUnknown(ctx context.Context, chat string, sender *pb.Sen
 	meta := quoteMeta(author, ts, text, spans, quotedType(dm), nil)
 	text, spans = headed(editedHead, text, spans)
 	m := &pb.MessageEvent{Text: text, Spans: spans}
-	if secs := int64(dm.ExpiresInSeconds); secs > 0 {
-		if sender.IsFromMe {
-			m.ExpiresUnixMicro = (ts + secs*1000) * 1000
-		} else {
-			m.ExpiresAfterReadSeconds = secs
-		}
-	}
+	expireWith(m, sender, ts, dm.ExpiresInSeconds)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 		EventId: s.idFor(ts, author), Meta: meta, Payload: &pb.Event_Message{Message: m}}, true)
 }
@@ -618,6 +616,20 @@ func (s *Session) editOfUnknown(ctx context.Context, chat string, sender *pb.Sen
 // is, the user's own from the phone never.
 func (s *Session) tooLate(sender *pb.Sender, ts, orig int64) bool {
 	return !sender.GetIsFromMe() && orig > 0 && time.UnixMilli(ts).Sub(time.UnixMilli(orig)) >= takeWindow
+}
+
+// expireWith puts on m, a message of sender at ts (Unix ms), the chat's
+// disappearing messages timer of secs (0: none), as Signal runs it: the
+// sender's copy counts from the send, a recipient's from the reading.
+func expireWith(m *pb.MessageEvent, sender *pb.Sender, ts int64, secs int) {
+	if secs <= 0 {
+		return
+	}
+	if sender.GetIsFromMe() {
+		m.ExpiresUnixMicro = (ts + int64(secs)*1000) * 1000
+	} else {
+		m.ExpiresAfterReadSeconds = int64(secs)
+	}
 }
 
 func deref(s *string) string {

@@ -3,6 +3,7 @@ package signal
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -106,13 +107,19 @@ func (s *Session) trust(ctx context.Context, chatID, arg string) (sdk.Result, er
 	if err := s.callRaw(ctx, what, "trust", p, nil); err != nil {
 		var rerr *rpc.Error
 		if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError {
+			unknown := "make sure the number is correct"
+			if strings.Contains(rerr.Message, "fingerprint/safety number are correct") && !s.knowsIdentity(ctx, chatID) {
+				// signal-cli refuses digits alike when it has no key of
+				// theirs to compare them with: no comparing fixes that.
+				unknown = "fingerprint/safety number are correct"
+			}
 			switch {
+			case strings.Contains(rerr.Message, unknown):
+				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+					"%s: signal-cli knows no safety number of %s yet: it learns it from their first message, or yours to them", what, chatID)
 			case strings.Contains(rerr.Message, "fingerprint/safety number are correct"):
 				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST,
 					"%s: that is not the safety number of %s that signal-cli has: compare it again on your phone (in the chat with them: their name, View safety number)", what, chatID)
-			case strings.Contains(rerr.Message, "make sure the number is correct"):
-				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND,
-					"%s: signal-cli knows no safety number of %s yet: it learns it from their first message, or yours to them", what, chatID)
 			}
 		}
 		return sdk.Result{}, s.mapError(what, err)
@@ -125,6 +132,18 @@ func (s *Session) trust(ctx context.Context, chatID, arg string) (sdk.Result, er
 		reply = "✓ " + chatID + "'s safety number is verified: your messages go to them again, and what they sent meanwhile comes now."
 	}
 	return sdk.Result{Command: true, Reply: reply}, nil
+}
+
+// knowsIdentity reports whether signal-cli has an identity key of the
+// contact chatID (listIdentities lists one); true when it cannot tell,
+// so that a refusal is worded as before.
+func (s *Session) knowsIdentity(ctx context.Context, chatID string) bool {
+	var ids []json.RawMessage
+	if err := s.callRaw(ctx, "could not list the safety numbers", "listIdentities", map[string]any{"number": chatID}, &ids); err != nil {
+		s.n.host.Logger().Warn("signal: the contact's safety numbers could not be listed", "login", s.loginID, "chat", chatID, "err", err)
+		return true
+	}
+	return len(ids) > 0
 }
 
 // readFrom notes that a message of from was read: a later change of

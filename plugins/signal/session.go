@@ -75,13 +75,16 @@ type Session struct {
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
-	chats    *msgChats       // recent messages' timestamps -> chat (and original of an edit)
-	edited   *editedTexts    // the newest text of each message edited, for quotes (edittexts.go)
-	mine     *myReactions    // the user's reaction per message timestamp
-	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
-	pins     *pinList        // the messages pinned in each chat (pins.go)
-	typing   map[string]bool // chats where the user was last said typing
-	repeats  typingkeep.Lazy // typing.go
+	chats    *msgChats    // recent messages' timestamps -> chat (and original of an edit)
+	edited   *editedTexts // the newest text of each message edited, for quotes (edittexts.go)
+	mine     *myReactions // the user's reaction per message timestamp
+	// earlier: reactions to messages the plugin never had, shown as
+	// notices (earlierreactions.go).
+	earlier *earlierReactions
+	polls   pollCache       // polls of the messages seen, for their votes (polls.go)
+	pins    *pinList        // the messages pinned in each chat (pins.go)
+	typing  map[string]bool // chats where the user was last said typing
+	repeats typingkeep.Lazy // typing.go
 	// untrusted: contacts whose changed safety number was told and none
 	// of whose messages was read since (safety.go).
 	untrusted map[string]bool
@@ -113,7 +116,7 @@ type Session struct {
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
-		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
+		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
@@ -197,6 +200,7 @@ func (s *Session) onUp() {
 			s.announceMoves(ctx) // identity.go
 			s.refreshGroups(ctx)
 			cancel()
+			s.ringOutAll() // calls.go
 		}
 		if done {
 			return

@@ -28,13 +28,16 @@ func TestStoryAnswers(t *testing.T) {
 		t.Fatalf("a reply to alice's story: %v, want %q with its mention", ev, want)
 	}
 
+	// In a chat with disappearing messages: the notice disappears as
+	// its messages do.
 	at = d.Now()
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
-		Timestamp: at, StoryContext: mine,
+		Timestamp: at, StoryContext: mine, ExpiresInSeconds: 86400,
 		Reaction: &fakesignal.Reaction{Emoji: "❤️", TargetAuthorNumber: alice, TargetAuthorUUID: aliceACI, TargetSentTimestamp: mine.SentTimestamp}}})
 	ev = s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetReaction() != nil })
-	if ev.GetMessage().GetText() != "Reacted ❤️ to your story" || ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId != mid(at, bobACI) {
-		t.Fatalf("a reaction to alice's story: %v, want a message saying so", ev)
+	if ev.GetMessage().GetText() != "Reacted ❤️ to your story" || ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId != mid(at, bobACI) ||
+		ev.GetMessage().GetExpiresAfterReadSeconds() != 86400 {
+		t.Fatalf("a reaction to alice's story: %v, want a message saying so, under the chat's timer", ev)
 	}
 
 	// Alice, on her phone, answers bob's story.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +37,12 @@ func TestSupervisedDaemon(t *testing.T) {
 	waitState(pb.LoginState_LOGIN_STATE_CONNECTED)
 	if b, _ := os.ReadFile(filepath.Join(dataDir, "java_home")); string(b) != "/opt/java-21" {
 		t.Errorf("signal-cli ran with JAVA_HOME %q", b)
+	}
+	// Stories are not shown: signal-cli is told not to fetch them (nor
+	// their files, which piled up in its attachments folder).
+	b, _ := os.ReadFile(filepath.Join(dataDir, "daemon-args"))
+	if args := strings.Split(string(b), "\n"); !slices.Contains(args, "--ignore-stories") || !slices.Contains(args, "--receive-mode") {
+		t.Errorf("signal-cli's daemon ran with %q, want --ignore-stories", args)
 	}
 	pidOf := func() int {
 		b, err := os.ReadFile(filepath.Join(dataDir, "fake.pid"))

@@ -95,3 +95,22 @@ func TestUntrustedSendTold(t *testing.T) {
 		t.Fatalf("%d notices of carol's changed safety number after two sends refused, want 1", n)
 	}
 }
+
+// /trust for a contact whose safety number signal-cli has not learnt
+// yet (no message from or to them) says so, whether typed alone or with
+// 60 digits: signal-cli refuses both alike, and the digits' refusal
+// read as "not their safety number, compare again", which no comparing
+// fixes.
+func TestTrustNoSafetyNumberYet(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	const dave = "+15550000009"
+	d.NoIdentity(dave)
+	for _, cmd := range []string{"/trust", "/trust " + fakesignal.SafetyNumber(alice, dave)} {
+		res := s.do(dave, &pb.SendMessage{Text: cmd})
+		wantRefused(t, cmd+" for a contact of no known safety number", res, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no safety number of "+dave+" yet", "first message")
+	}
+	if _, ok := lastRequest(d, "send"); ok {
+		t.Fatal("a /trust went to dave as a message")
+	}
+}

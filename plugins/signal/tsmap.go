@@ -291,3 +291,24 @@ func (m *tsMap[E]) rewrite() error {
 	m.lines, m.dirSync = n, true
 	return nil
 }
+
+// reaches reports whether an entry of timestamp ts noted would still be
+// held at now: not older than the age bound, and, once the map is
+// full, not older than its oldest entry. For maps whose bound compares
+// the key's timestamp (kind.stamp nil).
+func (m *tsMap[E]) reaches(ts int64, now time.Time) bool {
+	if ts < now.Add(-m.kind.age).UnixMilli() {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.order) < m.kind.max {
+		return true
+	}
+	for _, k := range m.order {
+		if k.ts < ts {
+			return true
+		}
+	}
+	return false
+}

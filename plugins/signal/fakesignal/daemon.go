@@ -69,6 +69,11 @@ type Group struct {
 	Members     []Member
 	// Pending are the members invited, not yet in (pendingMembers).
 	Pending []Member
+	// Requesting asked to join by the group's link, where admins
+	// approve newcomers (requestingMembers): updateGroup's member
+	// approves them, its removeMember refuses them, as signal-cli's
+	// GroupHelper does.
+	Requesting []Member
 	// Banned are kept out by the admins (banned): updateGroup's ban puts
 	// them there, unban takes them off, adding them again lifts it too,
 	// as signal-cli's addMembers does.
@@ -154,6 +159,9 @@ type Daemon struct {
 	failing map[string]string
 	// noProfileKey are the users a group can only invite (NoProfileKey).
 	noProfileKey map[string]bool
+	// noIdentity are the users whose identity key signal-cli has not
+	// learnt yet (NoIdentity).
+	noIdentity map[string]bool
 	// groupLinks are the groups joinGroup knows, by their link's
 	// fragment (AddGroupLink).
 	groupLinks map[string]*groupLink
@@ -181,7 +189,7 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
+		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
 		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}}
 	if err := d.listen(); err != nil {
 		return nil, err
@@ -493,6 +501,14 @@ func (d *Daemon) trust(a *Account, p map[string]any) (any, error) {
 	d.mu.Lock()
 	m := d.memberOf(a, r)
 	switch {
+	case d.noIdentity[r] || d.noIdentity[m.Number] || d.noIdentity[m.UUID]:
+		// IdentityHelper.trustIdentity finds no identity: false, which
+		// TrustCommand words by the way it was asked.
+		d.mu.Unlock()
+		if all {
+			return nil, userError("Failed to set the trust for this number, make sure the number is correct.")
+		}
+		return nil, userError("Failed to set the trust for this number, make sure the number and the fingerprint/safety number are correct.")
 	case all:
 	case number == "":
 		d.mu.Unlock()
@@ -521,6 +537,38 @@ func (d *Daemon) trust(a *Account, p map[string]any) (any, error) {
 	d.mu.Unlock()
 	d.flush(a)
 	return map[string]any{}, nil
+}
+
+// listIdentities is signal-cli's listIdentities (ListIdentitiesCommand)
+// of one recipient ("number": a number or an ACI): their identity key,
+// with its safety number, or none when NoIdentity names them.
+func (d *Daemon) listIdentities(a *Account, p map[string]any) (any, error) {
+	r, _ := p["number"].(string)
+	if r == "" {
+		return nil, &rpcError{Code: -32602, Message: "number: only one recipient's identities are listed by the fake"}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m := d.memberOf(a, r)
+	if d.noIdentity[r] || d.noIdentity[m.Number] || d.noIdentity[m.UUID] {
+		return []any{}, nil
+	}
+	trust := "TRUSTED_UNVERIFIED"
+	if d.failing[r] == "IDENTITY_FAILURE" || d.failing[m.Number] == "IDENTITY_FAILURE" || d.failing[m.UUID] == "IDENTITY_FAILURE" {
+		trust = "UNTRUSTED"
+	}
+	return []any{map[string]any{"number": m.Number, "uuid": m.UUID, "fingerprint": "05",
+		"safetyNumber": SafetyNumber(accountID(a), r), "trustLevel": trust, "addedTimestamp": d.lastTS}}, nil
+}
+
+// NoIdentity makes user (a number or an ACI) one whose identity key
+// signal-cli has not learnt yet (no message from or to them): trust is
+// refused for them as signal-cli refuses it, and listIdentities lists
+// none. A message from them does not teach it here.
+func (d *Daemon) NoIdentity(user string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.noIdentity[user] = true
 }
 
 // DeliverRaw queues an envelope given as raw JSON, for tests of what the
@@ -1042,9 +1090,12 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 					admins = append(admins, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
 				}
 			}
-			pending, banned := []any{}, []any{}
+			pending, banned, requesting := []any{}, []any{}, []any{}
 			for _, m := range g.Pending {
 				pending = append(pending, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
+			}
+			for _, m := range g.Requesting {
+				requesting = append(requesting, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
 			}
 			for _, m := range g.Banned {
 				banned = append(banned, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
@@ -1056,7 +1107,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			})
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
 				"isMember": member, "isBlocked": g.Blocked, "members": members, "admins": admins,
-				"pendingMembers": pending, "requestingMembers": []any{}, "banned": banned,
+				"pendingMembers": pending, "requestingMembers": requesting, "banned": banned,
 				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
 				"groupInviteLink": nullable(g.Link), "messageExpirationTime": g.Timer})
 		}
@@ -1099,6 +1150,11 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			return func(x Member) bool { return x.Number == id || x.UUID == id }
 		}
 		for _, m := range list(p, "member") {
+			if i := slices.IndexFunc(g.Requesting, is(m)); i >= 0 {
+				g.Members = append(g.Members, g.Requesting[i]) // approved
+				g.Requesting = slices.Delete(slices.Clone(g.Requesting), i, i+1)
+				continue
+			}
 			if mm := d.memberOf(a, m); d.noProfileKey[mm.Number] || d.noProfileKey[mm.UUID] {
 				g.Pending = append(g.Pending, mm) // only invited, as signal-cli does
 			} else {
@@ -1114,6 +1170,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		for _, m := range list(p, "removeMember") {
 			g.Members = slices.DeleteFunc(g.Members, is(m))
+			g.Requesting = slices.DeleteFunc(g.Requesting, is(m)) // refused
 		}
 		for _, m := range list(p, "ban") {
 			if !slices.ContainsFunc(g.Banned, is(m)) {
@@ -1183,6 +1240,8 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		return d.joinGroup(a, p)
 	case "trust":
 		return d.trust(a, p)
+	case "listIdentities":
+		return d.listIdentities(a, p)
 	case "quitGroup":
 		id, _ := p["groupId"].(string)
 		d.mu.Lock()

@@ -172,6 +172,8 @@ type Quote struct {
 	Text         string    `json:"text,omitempty"`
 	Mentions     []Mention `json:"mentions,omitempty"`
 	Attachments  []any     `json:"attachments"`
+	// TextStyles are the quoted text's styles (JsonQuote's textStyles).
+	TextStyles []TextStyle `json:"textStyles,omitempty"`
 }
 
 // Mention is a member named in a group message: Start and Length count

@@ -6,7 +6,9 @@
 // JSON, is queued for the first of those accounts. With FAKESIGNAL_FAIL
 // set, or a file "fail" in DIR, it writes that text to stderr (after
 // FAKESIGNAL_NOISE lines of log) and exits 1, as a signal-cli without
-// its Java. At SIGUSR1, the methods named in a file "stall" in DIR are
+// its Java. The daemon's arguments are written into DIR's "daemon-args",
+// one a line; an argument signal-cli's daemon does not know is refused,
+// as its argument parser does. At SIGUSR1, the methods named in a file "stall" in DIR are
 // from then on read and never answered, as a signal-cli hung.
 package main
 
@@ -59,6 +61,8 @@ func main() {
 	socket := sub.String("socket", "", "socket path")
 	sub.String("receive-mode", "", "")
 	sub.Bool("no-receive-stdout", false, "")
+	sub.Bool("ignore-stories", false, "")
+	sub.Bool("ignore-attachments", false, "")
 	if err := sub.Parse(args[1:]); err != nil || *socket == "" {
 		fmt.Fprintln(os.Stderr, "fake-signal-cli: daemon needs --socket")
 		os.Exit(2)
@@ -81,6 +85,7 @@ func main() {
 	if *config != "" {
 		os.WriteFile(filepath.Join(*config, "fake.pid"), []byte(fmt.Sprint(os.Getpid())), 0o600)
 		os.WriteFile(filepath.Join(*config, "java_home"), []byte(os.Getenv("JAVA_HOME")), 0o600)
+		os.WriteFile(filepath.Join(*config, "daemon-args"), []byte(strings.Join(args[1:], "\n")), 0o600)
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)

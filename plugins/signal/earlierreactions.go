@@ -1,0 +1,135 @@
+package signal
+
+import (
+	"log/slog"
+	"slices"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Signal gives a linked device no history, so contacts react to
+// messages the gateway never had (sent before the link). The gateway
+// drops a reaction naming a message it does not know, so such a
+// reaction is shown as a message of its own ("Reacted 👍 to an earlier
+// message"), as an edit of one is (receive.go, editOfUnknown). Signal's
+// reaction carries nothing of the message (no text), so the notice can
+// say only whose it was. A person has one reaction per message: their
+// next one corrects the notice to the new emoji, and its removal takes
+// the notice back. The notices are kept in the login's folder (a
+// tsMap, tsmap.go), so that this holds after a restart.
+
+// earlierReactionsFile is the map's file in the login's folder.
+const earlierReactionsFile = "earlier-reactions.jsonl"
+
+// Bounds of the map. Variables for the tests.
+var (
+	maxEarlierReactions = 2000
+	earlierReactionsAge = 30 * 24 * time.Hour
+)
+
+// earlierReaction is one line of the file: Reactor's reaction Emoji on
+// the message of timestamp TS by Author (user IDs), shown as the notice
+// of timestamp Notice (its event ID is the reactor's message of that
+// timestamp); no emoji is a removal.
+type earlierReaction struct {
+	TS      int64  `json:"t"`
+	Reactor string `json:"r"`
+	Author  string `json:"a,omitempty"`
+	Notice  int64  `json:"n"`
+	Emoji   string `json:"e,omitempty"`
+	When    int64  `json:"w"`
+}
+
+// earlierReactions are the notices of reactions to messages the gateway
+// never had, by message timestamp and reactor.
+type earlierReactions struct{ m *tsMap[earlierReaction] }
+
+// loadEarlierReactions reads the map of the login folder dir ("": memory
+// only).
+func loadEarlierReactions(dir string, log *slog.Logger) *earlierReactions {
+	return &earlierReactions{loadTSMap(dir, log, tsKind[earlierReaction]{
+		file: earlierReactionsFile, what: "map of reactions to earlier messages",
+		lost: "after a restart, a reaction to an earlier message changed or removed shows as a new notice, or is dropped",
+		max:  maxEarlierReactions, age: earlierReactionsAge,
+		key:   func(e earlierReaction) tsKey { return tsKey{e.TS, e.Reactor} },
+		stamp: func(e earlierReaction) int64 { return e.When },
+		valid: func(e earlierReaction) bool { return e.Reactor != "" && e.When > 0 },
+		gone:  func(e earlierReaction) bool { return e.Emoji == "" },
+	})}
+}
+
+// reactedHead is how a notice of a reaction to an earlier message
+// starts, before the emoji.
+const reactedHead = "Reacted "
+
+// earlierReaction shows the reaction r (sent at ts by author, in chat,
+// under the chat's disappearing messages timer of secs, 0 none) to the
+// message of timestamp target by the author of forms who, which the
+// plugin never had, as a notice; ev is the reaction's event, its chat
+// and sender set. It reports whether an event is to be emitted.
+func (s *Session) earlierReaction(ev *pb.Event, chat, author string, ts int64, r *reaction, secs int, target int64, who []string) bool {
+	reactor := s.who(author)
+	prev, shown := s.earlier.m.get(target, reactor...)
+	if shown && prev.Author != "" && len(who) > 0 && !slices.Contains(who, prev.Author) {
+		shown = false // another's message of the same millisecond
+	}
+	targetAuthor := ""
+	if len(who) > 0 {
+		targetAuthor = who[0]
+	}
+	rec := earlierReaction{TS: target, Reactor: author, Author: targetAuthor, When: time.Now().UnixMilli()}
+	if shown {
+		rec.Reactor = prev.Reactor // under the form it was noted by
+	}
+	switch {
+	case r.IsRemove && !shown:
+		// Its notice was never shown (set before the link too): there
+		// is nothing to take back.
+		return false
+	case r.IsRemove:
+		s.earlier.m.put(rec, func(earlierReaction, bool) bool { return false })
+		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.idFor(prev.Notice, author)}}
+	case shown:
+		rec.Notice, rec.Emoji = prev.Notice, r.Emoji
+		s.earlier.m.put(rec, func(old earlierReaction, known bool) bool { return known && old.Emoji == rec.Emoji })
+		ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(prev.Notice, author), Text: s.earlierReactionText(chat, author, r.Emoji, who)}}
+	default:
+		rec.Notice, rec.Emoji = ts, r.Emoji
+		s.earlier.m.put(rec, func(earlierReaction, bool) bool { return false })
+		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
+		m := &pb.MessageEvent{Text: s.earlierReactionText(chat, author, r.Emoji, who)}
+		expireWith(m, ev.Sender, ts, secs) // it goes with the chat's messages, as the reaction with its message
+		ev.Payload = &pb.Event_Message{Message: m}
+	}
+	return true
+}
+
+// earlierReactionText is the notice of author's reaction emoji to an
+// earlier message (by the author of forms who) in chat: whose message
+// it was, as far as the plugin can say it.
+func (s *Session) earlierReactionText(chat, author, emoji string, who []string) string {
+	text := reactedHead + emoji + " to "
+	self := s.who(s.selfID())
+	switch {
+	case len(who) > 0 && slices.ContainsFunc(who, func(f string) bool { return slices.Contains(self, f) }):
+		return text + "one of your earlier messages"
+	case len(who) > 0 && slices.ContainsFunc(who, func(f string) bool { return slices.Contains(s.who(author), f) }),
+		len(who) > 0 && groupIDOf(chat) == "" && slices.Contains(who, chat):
+		return text + "one of their earlier messages"
+	case len(who) > 0 && groupIDOf(chat) != "":
+		if nick := s.names.nick(who[0]); nick != "" {
+			return text + "an earlier message of " + nick
+		}
+	}
+	return text + "an earlier message"
+}
+
+// unknownTarget reports whether the message of timestamp ts by who is
+// one the plugin never had: not in the message-to-chat map, though the
+// map would still hold it (not older than its age bound, nor than its
+// oldest entry once full). A message beyond the map's reach may be one
+// the gateway has: it is taken as known.
+func (m *msgChats) unknownTarget(ts int64, who ...string) bool {
+	return ts > 0 && !m.known(ts, who...) && m.m.reaches(ts, time.Now())
+}
