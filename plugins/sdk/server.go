@@ -452,16 +452,13 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 		ts = time.Now()
 	}
 	if len(res.Meta) > MaxMetaBytes {
-		// A bug of the plugin's: the gateway would drop the meta, and
-		// the message's later commands would come without it. Its
-		// author reads the log; the user, the error.
-		if key != "" {
-			s.txns.end(key, nil)
-		}
-		err := errMetaTooLarge(cmd, len(res.Meta))
-		s.log.Error("command answered with an error: its result's meta is over the contract's limit", "err", err.Error(),
+		// A bug of the plugin's. The command acted (a send reached the
+		// network): answering an error would have the user resend it,
+		// twice on the network. So, as the gateway does, the message
+		// stays and its meta goes; the plugin's author reads the log.
+		s.log.Error("command's result meta over the contract's limit; answered without it", "err", errMetaTooLarge(cmd, len(res.Meta)).Error(),
 			"login", cmd.LoginId, "chat_id", cmd.ChatId, "txn_id", cmd.TxnId, "action", actionField(cmd), "message_id", res.MessageID)
-		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
+		res.Meta = nil
 	}
 	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro(), Meta: res.Meta, ChatId: res.ChatID, FoundChats: res.FoundChats}
 	if !res.Expires.IsZero() {
@@ -482,7 +479,7 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	return out
 }
 
-// errMetaTooLarge is the answer to cmd, whose Result.Meta is n bytes,
+// errMetaTooLarge says what is wrong with cmd's Result.Meta, n bytes,
 // over MaxMetaBytes: it names the field, the command and the contract's
 // limit.
 func errMetaTooLarge(cmd *pb.Command, n int) error {
