@@ -204,6 +204,11 @@ type Account struct {
 	// biboumi's ports list (backoff.go).
 	OtherPorts []int `json:"other_ports,omitempty"`
 	TLS        bool  `json:"tls"`
+	// PlainPorts are ports without TLS that a login with TLS tries
+	// after its TLS ports, only where none of those can be reached,
+	// as biboumi's Ports after its TLS ports; only where the user
+	// listed them (backoff.go): never a downgrade the user did not ask.
+	PlainPorts []int `json:"plain_ports,omitempty"`
 	// Fingerprint is the SHA-256 of the server's certificate (hex, lower
 	// case) that the login trusts, whoever signed it (tls.go): a
 	// self-hosted server's self-signed one, as biboumi's fingerprint to
@@ -429,6 +434,9 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	} else if typedPort != 0 {
 		acc.Port = typedPort
 	}
+	if acc.PlainPorts, problem = parsePlainPorts(acc, f["plain_ports"]); problem != "" {
+		return acc, problem
+	}
 	if acc.Throttle, problem = parseThrottle(f["throttle"]); problem != "" {
 		return acc, problem
 	}
@@ -522,6 +530,32 @@ func parseCommands(text string) []string {
 	return out
 }
 
+// parsePlainPorts reads the login form's ports without TLS for acc,
+// whose TLS and TLS ports are read: refused with TLS off (every port is
+// then without TLS: the port field says them), and a port in both lists.
+func parsePlainPorts(acc Account, field string) (ports []int, problem string) {
+	words := strings.FieldsFunc(field, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(words) == 0 {
+		return nil, ""
+	}
+	if !acc.TLS {
+		return nil, "Ports without TLS are tried after the TLS ones, for a login with TLS on: with TLS off, every port is without TLS; put them in the port field."
+	}
+	for _, w := range words {
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Sprintf("A port without TLS must be a number from 1 to 65535, not %q.", w)
+		}
+		if n == acc.Port || slices.Contains(acc.OtherPorts, n) {
+			return nil, fmt.Sprintf("The port %d is both a TLS port and a port without TLS: a port speaks one or the other.", n)
+		}
+		if !slices.Contains(ports, n) {
+			ports = append(ports, n)
+		}
+	}
+	return ports, ""
+}
+
 // validNick is a loose check of RFC 2812's nick: servers refine it.
 func validNick(n string) bool {
 	if n == "" || strings.ContainsAny(n, " ,*?!@.:\x00\r\n") {
@@ -538,6 +572,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat (irc.libera.chat:6697 names the port too)"},
 			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without; several, separated by commas, are tried in turn (6697, 7000)"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
+			{Id: "plain_ports", Label: "Ports without TLS, after the TLS ones", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only with TLS on, and only if you accept talking without encryption: tried where none of the TLS ports above can be reached (6667); empty: never without TLS"},
 			{Id: "fingerprint", Label: "Certificate fingerprint (SHA-256)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose certificate no known authority signed (self-signed): its SHA-256 fingerprint, which a login without it shows; that certificate alone is then trusted"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
 			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts, #ergo; a channel's key after it and a space: #secret key"},

@@ -601,6 +601,10 @@ func (s *Session) registered(c *ircevent.Connection) {
 		s.attempt.registered = true
 	}
 	wanted := s.acc.Nick
+	withoutTLS := ""
+	if s.attempt != nil {
+		withoutTLS = s.attempt.withoutTLS
+	}
 	if s.acc.SASLUser != "" && !s.acc.SASLTaken {
 		s.acc.SASLTaken = true
 		if err := s.saveLocked(); err != nil {
@@ -627,6 +631,9 @@ func (s *Session) registered(c *ircevent.Connection) {
 		msg = fmt.Sprintf("connected to %s as %s: the server takes nicks of at most %d characters, and cut %s", s.acc.addr(), nick, len(nick), wanted)
 	case s.fold(nick) != s.fold(wanted):
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
+	}
+	if withoutTLS != "" {
+		msg += "; " + withoutTLS
 	}
 	s.rejoin(c, msg)
 	// After rejoin marks the connection up: a presence set meanwhile
