@@ -578,21 +578,31 @@ func TestTopicOfSeveralLines(t *testing.T) {
 }
 
 // An invitation of the user to a channel (INVITE) is a message from the
-// inviter in their private chat, naming the channel, which the user
-// joins from XMPP by its room. Before, it was dropped: nothing told the
-// user.
+// inviter in their private chat, naming the channel, and the channel's
+// invitation (InvitedEvent), which the user accepts by joining its room;
+// one to a channel the user is in is the message alone. Before, it was
+// dropped: nothing told the user; then it was the message alone.
 func TestInvitationShown(t *testing.T) {
 	srv := startScripted(t, "", "")
-	_, evs, _ := scriptedLogin(t, srv, "", "kit", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#in")
 	srv.send(":bob!b@h INVITE kit :#secret")
 	srv.send(":bob!b@h INVITE someone-else #other") // invite-notify: not the user's
 	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
 	if ev.ChatId != "bob" || ev.Sender.GetUserId() != "bob" || ev.GetMessage().Text != "/me invites you to #secret" {
 		t.Errorf("invitation: %v", ev)
 	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetInvited() != nil }); ev.ChatId != "#secret" {
+		t.Errorf("the room's invitation: %v", ev)
+	}
+	// An invitation to a channel the user is in (a server that relays
+	// it) is the /me alone: no room to join.
+	srv.send(":bob!b@h INVITE kit #in")
 	srv.send(":bob!b@h PRIVMSG kit :marker")
-	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.GetMessage().Text != "marker" {
-		t.Errorf("after the invitation of someone else: %v", ev)
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetInvited() != nil }); ev.GetMessage().GetText() != "/me invites you to #in" {
+		t.Errorf("the invitation to #in: %v", ev)
+	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetInvited() != nil }); ev.GetMessage().GetText() != "marker" {
+		t.Errorf("after the invitations to #in and of someone else: %v", ev)
 	}
 }
 

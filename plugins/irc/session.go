@@ -220,13 +220,14 @@ func userName(nick string) string {
 const ConnectWait = 15 * time.Second
 
 var (
-	_ sdk.ChatInfoer  = (*Session)(nil)
-	_ sdk.ChatLister  = (*Session)(nil)
-	_ sdk.Leaver      = (*Session)(nil)
-	_ sdk.TopicSetter = (*Session)(nil)
-	_ sdk.ChatJoiner  = (*Session)(nil)
-	_ sdk.NickSetter  = (*Session)(nil)
-	_ sdk.Backfiller  = (*Session)(nil)
+	_ sdk.ChatInfoer     = (*Session)(nil)
+	_ sdk.ChatLister     = (*Session)(nil)
+	_ sdk.Leaver         = (*Session)(nil)
+	_ sdk.TopicSetter    = (*Session)(nil)
+	_ sdk.ChatJoiner     = (*Session)(nil)
+	_ sdk.NickSetter     = (*Session)(nil)
+	_ sdk.Backfiller     = (*Session)(nil)
+	_ sdk.InviteDecliner = (*Session)(nil)
 )
 
 func newSession(n *Network, loginID string, acc Account) *Session {
@@ -887,18 +888,44 @@ func (s *Session) statusTarget(target string) (string, bool) {
 }
 
 // onInvite shows an invitation of the user to a channel (":bob INVITE
-// kit #chan") as a /me of the inviter in their private chat: the user
-// joins the channel from XMPP by its room. An invitation of someone else
-// (IRCv3 invite-notify, to a channel's operators) is not the user's.
+// kit #chan") as a /me of the inviter in their private chat, for clients
+// that show no room invitation, and, where the user is not in the
+// channel, as the channel's invitation (InvitedEvent: the gateway's
+// XEP-0045 mediated invitation from the room, as biboumi sends), whose
+// acceptance joins the channel. An invitation of someone else (IRCv3
+// invite-notify, to a channel's operators) is not the user's.
 func (s *Session) onInvite(m ircmsg.Message) {
 	if len(m.Params) < 2 || !strings.Contains(m.Source, "!") || !s.isSelf(m.Params[0]) || !isChannel(m.Params[1]) {
 		return
 	}
-	ev := &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
+	when := serverTime(m).UnixMicro()
+	ev := &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: when,
 		Sender:  s.sender(m.Nick()),
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "/me invites you to " + decodeText(m.Params[1])}}}
 	ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	s.n.host.Emit(ev)
+	if _, in := s.channelName(m.Params[1]); in {
+		return // a server lets no one invite a member: nothing to join
+	}
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, EventId: ev.EventId + "-invited", TimestampUnixMicro: when,
+		ChatId: s.chanID(m.Params[1]), ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: s.sender(m.Nick()),
+		Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: plainText(m.Params[1])}}})
+}
+
+// DeclineInvite declines an invitation to a channel (sdk.InviteDecliner,
+// the XEP-0045 decline of the room's invitation onInvite sent): IRC has
+// no answer to an INVITE, so nothing is sent and the inviter is not
+// told; the user just does not join. A channel the user is in is
+// NOT_ALLOWED (leaving is LeaveChat), a chat that is no channel NOT_FOUND.
+func (s *Session) DeclineInvite(_ context.Context, c sdk.Call, _ *pb.DeclineInvite) error {
+	name, ok := s.chanName(c.ChatID)
+	if !ok || !isChannel(name) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is no channel", c.ChatID)
+	}
+	if _, in := s.channelName(c.ChatID); in {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are in %s already: leave the room to part it", name)
+	}
+	return nil
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
