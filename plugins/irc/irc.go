@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -73,6 +74,11 @@ type Config struct {
 	// (irc-go's keepalive); a server that has not answered the one
 	// before by then is taken as gone. Tests shorten it.
 	KeepAlive Duration `json:"keepalive"`
+	// FixedServer, where set, is the one IRC server the transport's
+	// logins connect to, as biboumi's fixed_irc_server: the login form
+	// has it as its server, refuses another, and a login saved with
+	// another is refused at Connect. The ports and TLS stay the user's.
+	FixedServer string `json:"fixed_server"`
 
 	roots *x509.CertPool // the system's and CAFile's; nil = the system's
 }
@@ -125,6 +131,10 @@ func parseConfig(raw []byte) (Config, error) {
 	if cfg.ReconnectMax < cfg.ReconnectMin {
 		return cfg, fmt.Errorf("irc: the transport's config: reconnect_max (%v) is below reconnect_min (%v)",
 			time.Duration(cfg.ReconnectMax), time.Duration(cfg.ReconnectMin))
+	}
+	cfg.FixedServer = strings.TrimSuffix(strings.TrimSpace(cfg.FixedServer), ".")
+	if strings.ContainsAny(cfg.FixedServer, " :/@") && net.ParseIP(cfg.FixedServer) == nil {
+		return cfg, fmt.Errorf("irc: the transport's config: fixed_server %q is no host name (the ports are the login's)", cfg.FixedServer)
 	}
 	if cfg.CAFile != "" {
 		roots, err := loadRoots(cfg.CAFile)
@@ -355,16 +365,26 @@ type loginProcess struct {
 var _ sdk.LoginSubmitter = (*loginProcess)(nil)
 
 // Start asks for the server and nick.
-func (p *loginProcess) Start(context.Context) (*pb.LoginStep, error) { return loginForm(""), nil }
+func (p *loginProcess) Start(context.Context) (*pb.LoginStep, error) {
+	return loginForm("", p.n.cfg.FixedServer), nil
+}
 
 // Cancel: nothing is under way.
 func (p *loginProcess) Cancel() {}
 
 // Submit checks the form and completes the login.
 func (p *loginProcess) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, error) {
+	fixed := p.n.cfg.FixedServer
+	if fixed != "" && strings.TrimSpace(f["server"]) == "" {
+		f = maps.Clone(f)
+		f["server"] = fixed
+	}
 	acc, problem := parseForm(f)
+	if problem == "" && fixed != "" && !sameHost(acc.Server, fixed) {
+		problem = fmt.Sprintf("This gateway connects only to %s, not %s.", fixed, acc.Server)
+	}
 	if problem != "" {
-		return loginForm(problem), nil
+		return loginForm(problem, fixed), nil
 	}
 	state, err := json.Marshal(acc)
 	if err != nil {
@@ -564,12 +584,25 @@ func validNick(n string) bool {
 	return !strings.ContainsRune("0123456789#&-+", rune(n[0]))
 }
 
-func loginForm(errText string) *pb.LoginStep {
+// sameHost reports whether two host names (or addresses) are one: case
+// and a trailing dot aside.
+func sameHost(a, b string) bool {
+	return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(b, "."))
+}
+
+// loginForm is the login form, saying errText; fixed is the transport's
+// fixed_server ("" for none), the form's server then.
+func loginForm(errText, fixed string) *pb.LoginStep {
+	server := &pb.FormField{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat (irc.libera.chat:6697 names the port too)"}
+	if fixed != "" {
+		server.Required, server.DefaultValue = false, fixed
+		server.Description = "This gateway connects only to " + fixed
+	}
 	return &pb.LoginStep{
 		Instructions: "Connect to an IRC server.",
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
-			{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat (irc.libera.chat:6697 names the port too)"},
+			server,
 			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without; several, separated by commas, are tried in turn (6697, 7000)"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
 			{Id: "plain_ports", Label: "Ports without TLS, after the TLS ones", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only with TLS on, and only if you accept talking without encryption: tried where none of the TLS ports above can be reached (6667); empty: never without TLS"},

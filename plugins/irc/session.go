@@ -264,6 +264,13 @@ func (s *Session) Connect(ctx context.Context) error {
 		s.mu.Unlock()
 		return nil
 	}
+	if fixed := s.n.cfg.FixedServer; fixed != "" && !sameHost(s.acc.Server, fixed) {
+		// A login made before the admin fixed the server: nothing
+		// goes to another.
+		s.mu.Unlock()
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("this gateway now connects only to %s, not %s: log in again", fixed, s.acc.Server))
+		return nil
+	}
 	if msg := s.acc.uncarried(s.codec); msg != "" {
 		// A login saved before the form checked this (or by hand):
 		// refused before anything goes out, rather than a password
