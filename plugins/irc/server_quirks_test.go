@@ -769,3 +769,24 @@ func TestSendWhileRegistering(t *testing.T) {
 		t.Errorf("a message once connected again: %v", res.Error)
 	}
 }
+
+// A notice to the user that starts with a channel of theirs in brackets
+// (ChanServ's entry message, "[#c] Welcome") is shown in that channel,
+// from its sender, as biboumi, WeeChat and irssi show it; one naming a
+// channel the user is not in stays in the sender's private chat.
+// Before, ChanServ's entry message of every channel came in its private
+// chat, away from the channel it is about.
+func TestChannelNoticeInItsChannel(t *testing.T) {
+	srv := startScripted(t, "", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#c")
+	srv.send(":ChanServ!cs@services NOTICE kit :[#C] Welcome to #C, read the rules")
+	srv.send(":ChanServ!cs@services NOTICE kit :[#elsewhere] Welcome")
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.ChatId != "#c" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != "chanserv" ||
+		ev.GetMessage().Text != "[#C] Welcome to #C, read the rules" {
+		t.Errorf("ChanServ's entry message: %v, want it in #c", ev)
+	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.ChatId != "chanserv" || ev.GetMessage().Text != "[#elsewhere] Welcome" {
+		t.Errorf("a notice naming a channel the user is not in: %v, want it in ChanServ's chat", ev)
+	}
+}

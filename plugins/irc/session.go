@@ -936,7 +936,8 @@ func (s *Session) DeclineInvite(_ context.Context, c sdk.Call, _ *pb.DeclineInvi
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
-// bot, a person) as a message, as IRC clients do, a CTCP reply as words
+// bot, a person) as a message, as IRC clients do, in the channel it
+// names first in brackets (noticeChannel), a CTCP reply as words
 // (ctcpReply). The server's own notices (a source with no
 // nick!user@host: connection chatter) are not for the user.
 func (s *Session) onNotice(m ircmsg.Message) {
@@ -964,7 +965,25 @@ func (s *Session) onNotice(m ircmsg.Message) {
 	if s.isSelf(m.Nick()) {
 		return
 	}
+	if ch, ok := s.noticeChannel(m); ok {
+		m.Params = []string{ch, m.Params[1]}
+	}
 	s.onMessage(m, false)
+}
+
+// noticeChannel reads a notice to the user that starts with a channel
+// of theirs in brackets ("[#chan] Welcome to #chan": ChanServ's entry
+// message, a channel's bot): the channel it is about, where it is
+// shown, as biboumi, WeeChat and irssi show it; false for another.
+func (s *Session) noticeChannel(m ircmsg.Message) (string, bool) {
+	if isChannel(m.Params[0]) {
+		return "", false
+	}
+	name, _, ok := strings.Cut(strings.TrimPrefix(m.Params[1], "["), "]")
+	if !ok || !strings.HasPrefix(m.Params[1], "[") || !isChannel(name) {
+		return "", false
+	}
+	return s.channelName(name)
 }
 
 // eventID is the server's msgid of a message (IRCv3 message-tags), or a
