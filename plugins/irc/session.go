@@ -228,6 +228,7 @@ var (
 	_ sdk.NickSetter     = (*Session)(nil)
 	_ sdk.Backfiller     = (*Session)(nil)
 	_ sdk.InviteDecliner = (*Session)(nil)
+	_ sdk.UserInfoer     = (*Session)(nil)
 )
 
 func newSession(n *Network, loginID string, acc Account) *Session {
@@ -572,6 +573,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleJoinErrors(c)
 	s.handleModes(c)
 	s.handleModeration(c)
+	s.handleWhois(c)
 	s.handleList(c)
 	s.handleRegistration(c)
 	s.handleIdentification(c)
