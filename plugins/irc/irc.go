@@ -605,7 +605,7 @@ func loginForm(errText, fixed string) *pb.LoginStep {
 			server,
 			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without; several, separated by commas, are tried in turn (6697, 7000)"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
-			{Id: "plain_ports", Label: "Ports without TLS, after the TLS ones", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only with TLS on, and only if you accept talking without encryption: tried where none of the TLS ports above can be reached (6667); empty: never without TLS"},
+			{Id: "plain_ports", Label: "Ports without TLS, after the TLS ones", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only with TLS on, and only if you accept talking without encryption, passwords included: tried where none of the TLS ports above can be reached (6667); empty: never without TLS"},
 			{Id: "fingerprint", Label: "Certificate fingerprint (SHA-256)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose certificate no known authority signed (self-signed): its SHA-256 fingerprint, which a login without it shows; that certificate alone is then trusted"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
 			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts, #ergo; a channel's key after it and a space: #secret key"},
