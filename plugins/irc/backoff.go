@@ -97,11 +97,11 @@ func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, add
 	const timeout = 30 * time.Second
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	conn, err := s.connect(dctx, network, addr)
+	conn, plain, err := s.connect(dctx, network, addr)
 	if err == nil {
 		w := &watchedConn{Conn: newCodecConn(conn, s.codec, s.chanCodec)}
 		s.mu.Lock()
-		s.attempt = &attempt{conn: w}
+		s.attempt = &attempt{conn: w, withoutTLS: plain}
 		s.mu.Unlock()
 		return w, nil
 	}
@@ -116,40 +116,70 @@ func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, add
 
 // connect opens one connection to the server, with TLS when the login
 // asks for it: the certificate must be valid for the login's server
-// host. A failure is a *dialError that says why.
-func (s *Session) connect(ctx context.Context, network, addr string) (net.Conn, error) {
-	conn, err := s.dialPorts(ctx, network, addr)
+// host. A failure is a *dialError that says why. Where no TLS port
+// could be reached and the login lists ports without TLS, it is on one
+// of those, and plain says so: why the TLS ports were not reached, for
+// the connected state.
+func (s *Session) connect(ctx context.Context, network, addr string) (conn net.Conn, plain string, err error) {
+	s.mu.Lock()
+	s.plain = nil
+	s.mu.Unlock()
+	conn, withTLS, tlsErr, err := s.dialPorts(ctx, network, addr)
 	if err != nil {
-		return nil, &dialError{err}
+		return nil, "", &dialError{err}
 	}
 	if !s.acc.TLS {
 		pc := newPlainConn(conn)
 		s.mu.Lock()
 		s.plain = pc
 		s.mu.Unlock()
-		return pc, nil
+		return pc, "", nil
+	}
+	if !withTLS {
+		// The user's choice (Account.PlainPorts), said where it is
+		// made: in the connected state, and the log.
+		plain = fmt.Sprintf("WITHOUT TLS, on %s: no TLS port could be reached (%v)", conn.RemoteAddr(), tlsErr)
+		s.n.host.Logger().Warn("irc: connected without TLS, on a port the login lists for that", "login", s.loginID, "addr", conn.RemoteAddr().String(), "tls_ports", tlsErr)
+		return conn, plain, nil
 	}
 	tc := tls.Client(conn, tlsConfig(s.acc.Server, s.n.cfg.roots, s.acc.Fingerprint))
 	if err := tc.HandshakeContext(ctx); err != nil {
+		// A TLS port that answers but fails TLS (a certificate not
+		// trusted, plain text) does not lead to the ports without TLS:
+		// whoever can spoil a handshake could take TLS away.
 		conn.Close()
-		return nil, &dialError{handshakeError(err)}
+		return nil, "", &dialError{handshakeError(err)}
 	}
-	return tc, nil
+	return tc, "", nil
 }
 
 // dialPorts connects to addr, the login's server and port, or where
 // that cannot be reached (refused, no answer in time) to its other ports
-// in turn, as biboumi tries its ports list; each gets an equal share of
-// what is left of ctx's time. The error says each port's failure.
-func (s *Session) dialPorts(ctx context.Context, network, addr string) (net.Conn, error) {
+// in turn, as biboumi tries its ports list; then, on a login with TLS,
+// to its ports without TLS. Each gets an equal share of what is left of
+// ctx's time. withTLS says whether conn's port is one of the TLS ports
+// (or the login has TLS off), and tlsErr, where it is not, why those
+// were not reached. The error says each port's failure.
+func (s *Session) dialPorts(ctx context.Context, network, addr string) (conn net.Conn, withTLS bool, tlsErr, err error) {
 	addrs := []string{addr}
+	tlsPorts := 1
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		for _, p := range s.acc.OtherPorts {
 			addrs = append(addrs, net.JoinHostPort(host, strconv.Itoa(p)))
 		}
+		tlsPorts = len(addrs)
+		if s.acc.TLS {
+			for _, p := range s.acc.PlainPorts {
+				addrs = append(addrs, net.JoinHostPort(host, strconv.Itoa(p)))
+			}
+		}
 	}
 	var all error // each port's failure, wrapped
 	for i, a := range addrs {
+		sep := "; "
+		if i == tlsPorts {
+			tlsErr, sep = all, "; without TLS: "
+		}
 		pctx, cancel := ctx, context.CancelFunc(func() {})
 		if end, ok := ctx.Deadline(); ok {
 			pctx, cancel = context.WithTimeout(ctx, time.Until(end)/time.Duration(len(addrs)-i))
@@ -160,15 +190,15 @@ func (s *Session) dialPorts(ctx context.Context, network, addr string) (net.Conn
 			if i > 0 {
 				s.n.host.Logger().Info("irc: connected on another port", "login", s.loginID, "addr", a, "not", all)
 			}
-			return conn, nil
+			return conn, i < tlsPorts, tlsErr, nil
 		}
 		if all == nil {
 			all = err
 		} else {
-			all = fmt.Errorf("%w; %w", all, err)
+			all = fmt.Errorf("%w%s%w", all, sep, err)
 		}
 	}
-	return nil, all
+	return nil, false, tlsErr, all
 }
 
 // dialError is a connection attempt that did not reach IRC: the server

@@ -299,3 +299,45 @@ func TestChannelEncodingKickAndPartOnNgircd(t *testing.T) {
 		t.Errorf("the user's kick %v, want #ru removed: пока", ev)
 	}
 }
+
+// A QUIT names no channel: its reason is read in the login's encoding,
+// in every channel the member leaves, while a PART's is read in its
+// channel's, as its messages are. biboumi reads both as UTF-8, else
+// Latin-1, whatever the encodings set; a quit reason is typed once for
+// all channels, in the member's client's charset, which the login's
+// encoding names for the server. On a Latin-1 login, a member quitting
+// a KOI8-R channel with "café" in Latin-1 leaves with "café", and one
+// parting it with "привет" in KOI8-R with "привет".
+func TestQuitReasonInLoginEncoding(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["channels"], f["encoding"] = "#ru", "latin1"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if r := p.Commands().Send(plugintest.SendText(login.LoginId, "#ru", "", "/encoding koi8-r")); r.Error != nil {
+		t.Fatalf("/encoding koi8-r: %v", r.Error)
+	}
+	left := func(nick string) *pb.MemberEvent {
+		t.Helper()
+		return evs.NextEvent(func(ev *pb.Event) bool {
+			return ev.ChatId == "#ru" && ev.GetMember().GetKind() == pb.MemberEvent_KIND_LEFT && ev.GetMember().GetMember().GetUserId() == nick
+		}).GetMember()
+	}
+	for _, nick := range []string{"dave", "eve"} {
+		srv.send(":%s!x@h JOIN #ru", nick)
+		evs.NextEvent(func(ev *pb.Event) bool {
+			return ev.ChatId == "#ru" && ev.GetMember().GetKind() == pb.MemberEvent_KIND_JOINED && ev.GetMember().GetMember().GetUserId() == nick
+		})
+	}
+	srv.send(":dave!x@h QUIT :caf\xe9")
+	if m := left("dave"); m.Reason != "café" {
+		t.Errorf("dave's quit reason %q, want café (Latin-1, the login's)", m.Reason)
+	}
+	srv.send(":eve!x@h PART #ru :\xd0\xd2\xc9\xd7\xc5\xd4")
+	if m := left("eve"); m.Reason != "привет" {
+		t.Errorf("eve's part reason %q, want привет (KOI8-R, the channel's)", m.Reason)
+	}
+}

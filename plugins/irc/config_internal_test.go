@@ -13,7 +13,7 @@ func TestConfigUnknownKey(t *testing.T) {
 		t.Fatal("config with reconect_max taken")
 	}
 	for _, want := range []string{"irc:", `unknown key "reconect_max"`, `did you mean "reconnect_max"`,
-		"ca_file, identify_wait, keepalive, list_wait, reconnect_max, reconnect_min, typing_repeat, typing_timeout"} {
+		"ca_file, fixed_server, identify_wait, keepalive, list_wait, reconnect_max, reconnect_min, typing_repeat, typing_timeout"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -73,6 +74,11 @@ type Config struct {
 	// (irc-go's keepalive); a server that has not answered the one
 	// before by then is taken as gone. Tests shorten it.
 	KeepAlive Duration `json:"keepalive"`
+	// FixedServer, where set, is the one IRC server the transport's
+	// logins connect to, as biboumi's fixed_irc_server: the login form
+	// has it as its server, refuses another, and a login saved with
+	// another is refused at Connect. The ports and TLS stay the user's.
+	FixedServer string `json:"fixed_server"`
 
 	roots *x509.CertPool // the system's and CAFile's; nil = the system's
 }
@@ -125,6 +131,10 @@ func parseConfig(raw []byte) (Config, error) {
 	if cfg.ReconnectMax < cfg.ReconnectMin {
 		return cfg, fmt.Errorf("irc: the transport's config: reconnect_max (%v) is below reconnect_min (%v)",
 			time.Duration(cfg.ReconnectMax), time.Duration(cfg.ReconnectMin))
+	}
+	cfg.FixedServer = strings.TrimSuffix(strings.TrimSpace(cfg.FixedServer), ".")
+	if strings.ContainsAny(cfg.FixedServer, " :/@") && net.ParseIP(cfg.FixedServer) == nil {
+		return cfg, fmt.Errorf("irc: the transport's config: fixed_server %q is no host name (the ports are the login's)", cfg.FixedServer)
 	}
 	if cfg.CAFile != "" {
 		roots, err := loadRoots(cfg.CAFile)
@@ -204,6 +214,11 @@ type Account struct {
 	// biboumi's ports list (backoff.go).
 	OtherPorts []int `json:"other_ports,omitempty"`
 	TLS        bool  `json:"tls"`
+	// PlainPorts are ports without TLS that a login with TLS tries
+	// after its TLS ports, only where none of those can be reached,
+	// as biboumi's Ports after its TLS ports; only where the user
+	// listed them (backoff.go): never a downgrade the user did not ask.
+	PlainPorts []int `json:"plain_ports,omitempty"`
 	// Fingerprint is the SHA-256 of the server's certificate (hex, lower
 	// case) that the login trusts, whoever signed it (tls.go): a
 	// self-hosted server's self-signed one, as biboumi's fingerprint to
@@ -350,16 +365,26 @@ type loginProcess struct {
 var _ sdk.LoginSubmitter = (*loginProcess)(nil)
 
 // Start asks for the server and nick.
-func (p *loginProcess) Start(context.Context) (*pb.LoginStep, error) { return loginForm(""), nil }
+func (p *loginProcess) Start(context.Context) (*pb.LoginStep, error) {
+	return loginForm("", p.n.cfg.FixedServer), nil
+}
 
 // Cancel: nothing is under way.
 func (p *loginProcess) Cancel() {}
 
 // Submit checks the form and completes the login.
 func (p *loginProcess) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, error) {
+	fixed := p.n.cfg.FixedServer
+	if fixed != "" && strings.TrimSpace(f["server"]) == "" {
+		f = maps.Clone(f)
+		f["server"] = fixed
+	}
 	acc, problem := parseForm(f)
+	if problem == "" && fixed != "" && !sameHost(acc.Server, fixed) {
+		problem = fmt.Sprintf("This gateway connects only to %s, not %s.", fixed, acc.Server)
+	}
 	if problem != "" {
-		return loginForm(problem), nil
+		return loginForm(problem, fixed), nil
 	}
 	state, err := json.Marshal(acc)
 	if err != nil {
@@ -428,6 +453,9 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		}
 	} else if typedPort != 0 {
 		acc.Port = typedPort
+	}
+	if acc.PlainPorts, problem = parsePlainPorts(acc, f["plain_ports"]); problem != "" {
+		return acc, problem
 	}
 	if acc.Throttle, problem = parseThrottle(f["throttle"]); problem != "" {
 		return acc, problem
@@ -522,6 +550,32 @@ func parseCommands(text string) []string {
 	return out
 }
 
+// parsePlainPorts reads the login form's ports without TLS for acc,
+// whose TLS and TLS ports are read: refused with TLS off (every port is
+// then without TLS: the port field says them), and a port in both lists.
+func parsePlainPorts(acc Account, field string) (ports []int, problem string) {
+	words := strings.FieldsFunc(field, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(words) == 0 {
+		return nil, ""
+	}
+	if !acc.TLS {
+		return nil, "Ports without TLS are tried after the TLS ones, for a login with TLS on: with TLS off, every port is without TLS; put them in the port field."
+	}
+	for _, w := range words {
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Sprintf("A port without TLS must be a number from 1 to 65535, not %q.", w)
+		}
+		if n == acc.Port || slices.Contains(acc.OtherPorts, n) {
+			return nil, fmt.Sprintf("The port %d is both a TLS port and a port without TLS: a port speaks one or the other.", n)
+		}
+		if !slices.Contains(ports, n) {
+			ports = append(ports, n)
+		}
+	}
+	return ports, ""
+}
+
 // validNick is a loose check of RFC 2812's nick: servers refine it.
 func validNick(n string) bool {
 	if n == "" || strings.ContainsAny(n, " ,*?!@.:\x00\r\n") {
@@ -530,14 +584,28 @@ func validNick(n string) bool {
 	return !strings.ContainsRune("0123456789#&-+", rune(n[0]))
 }
 
-func loginForm(errText string) *pb.LoginStep {
+// sameHost reports whether two host names (or addresses) are one: case
+// and a trailing dot aside.
+func sameHost(a, b string) bool {
+	return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(b, "."))
+}
+
+// loginForm is the login form, saying errText; fixed is the transport's
+// fixed_server ("" for none), the form's server then.
+func loginForm(errText, fixed string) *pb.LoginStep {
+	server := &pb.FormField{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat (irc.libera.chat:6697 names the port too)"}
+	if fixed != "" {
+		server.Required, server.DefaultValue = false, fixed
+		server.Description = "This gateway connects only to " + fixed
+	}
 	return &pb.LoginStep{
 		Instructions: "Connect to an IRC server.",
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
-			{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat (irc.libera.chat:6697 names the port too)"},
+			server,
 			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without; several, separated by commas, are tried in turn (6697, 7000)"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
+			{Id: "plain_ports", Label: "Ports without TLS, after the TLS ones", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only with TLS on, and only if you accept talking without encryption, passwords included: tried where none of the TLS ports above can be reached (6667); empty: never without TLS"},
 			{Id: "fingerprint", Label: "Certificate fingerprint (SHA-256)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose certificate no known authority signed (self-signed): its SHA-256 fingerprint, which a login without it shows; that certificate alone is then trusted"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
 			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts, #ergo; a channel's key after it and a space: #secret key"},

@@ -57,6 +57,9 @@ type modWait struct {
 	// modesSaid is the server's answer (324), modes and arguments.
 	modes     bool
 	modesSaid string
+	// whois: a nick's WHOIS was asked (whois.go); whoisSaid is its 311.
+	whois     bool
+	whoisSaid *whoisUser
 	// refused: the first refusal, as the contract's code and the words
 	// the user reads.
 	refused bool

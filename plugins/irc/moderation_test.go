@@ -445,3 +445,36 @@ func TestLongReasonAndTopicFromXMPP(t *testing.T) {
 		t.Errorf("dave saw %q, want the kick with the start of the reason", m.Params)
 	}
 }
+
+// Someone inviting the user to a channel they are not in is the
+// channel's invitation (InvitedEvent, which the gateway sends as the
+// room's XEP-0045 mediated invitation, as biboumi does), beside the /me
+// in the inviter's chat (TestInvitationShown: none to a channel the
+// user is in, which ngircd does not relay). Declining sends nothing
+// (IRC has no answer to an INVITE); a decline of a channel the user is
+// in is NOT_ALLOWED. Against ngircd.
+// Before, the invitation was the /me alone, which no client offers to
+// accept, and a decline was UNSUPPORTED.
+func TestInvitationIsRoomInvitation(t *testing.T) {
+	_, dave, _, act, nextEvent := moderated(t)
+	dave.join("#club")
+	if err := dave.conn.Send("INVITE", "ops", "#club"); err != nil {
+		t.Fatal(err)
+	}
+	ev := nextEvent(func(ev *pb.Event) bool { return ev.GetInvited() != nil })
+	if ev.ChatId != "#club" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.GetSender().GetUserId() != "dave" ||
+		ev.GetInvited().ChatName != "#club" || ev.EventId == "" {
+		t.Errorf("invitation %v, want #club's, from dave", ev)
+	}
+	sent := watch(dave, "PRIVMSG", "NOTICE")
+	if e := act(inChat{"#club", &pb.DeclineInvite{Reason: "not now"}}); e != nil {
+		t.Errorf("decline: %v", e)
+	}
+	wantError(t, "a decline of a channel the user is in", act(inChat{"#theirs", &pb.DeclineInvite{}}), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "leave the room")
+	if e := act(inChat{"dave", &pb.SendMessage{Text: "after"}}); e != nil {
+		t.Fatalf("send: %v", e)
+	}
+	if m := next(t, sent, "the message after the decline"); m.Params[len(m.Params)-1] != "after" {
+		t.Errorf("dave got %v after the decline, want nothing before the message", m)
+	}
+}

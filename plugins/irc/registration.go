@@ -54,6 +54,10 @@ type attempt struct {
 	// alts counts the nicks of the login's length tried instead of a
 	// refused one (nick.go, altNick).
 	alts int
+	// withoutTLS says the attempt is on a port without TLS that the
+	// login lists for when no TLS port can be reached, and why none
+	// could (backoff.go, connect).
+	withoutTLS string
 }
 
 // maxSaid bounds what an attempt keeps of the server's words.

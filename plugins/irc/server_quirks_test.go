@@ -578,21 +578,31 @@ func TestTopicOfSeveralLines(t *testing.T) {
 }
 
 // An invitation of the user to a channel (INVITE) is a message from the
-// inviter in their private chat, naming the channel, which the user
-// joins from XMPP by its room. Before, it was dropped: nothing told the
-// user.
+// inviter in their private chat, naming the channel, and the channel's
+// invitation (InvitedEvent), which the user accepts by joining its room;
+// one to a channel the user is in is the message alone. Before, it was
+// dropped: nothing told the user; then it was the message alone.
 func TestInvitationShown(t *testing.T) {
 	srv := startScripted(t, "", "")
-	_, evs, _ := scriptedLogin(t, srv, "", "kit", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#in")
 	srv.send(":bob!b@h INVITE kit :#secret")
 	srv.send(":bob!b@h INVITE someone-else #other") // invite-notify: not the user's
 	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
 	if ev.ChatId != "bob" || ev.Sender.GetUserId() != "bob" || ev.GetMessage().Text != "/me invites you to #secret" {
 		t.Errorf("invitation: %v", ev)
 	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetInvited() != nil }); ev.ChatId != "#secret" {
+		t.Errorf("the room's invitation: %v", ev)
+	}
+	// An invitation to a channel the user is in (a server that relays
+	// it) is the /me alone: no room to join.
+	srv.send(":bob!b@h INVITE kit #in")
 	srv.send(":bob!b@h PRIVMSG kit :marker")
-	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.GetMessage().Text != "marker" {
-		t.Errorf("after the invitation of someone else: %v", ev)
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetInvited() != nil }); ev.GetMessage().GetText() != "/me invites you to #in" {
+		t.Errorf("the invitation to #in: %v", ev)
+	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetInvited() != nil }); ev.GetMessage().GetText() != "marker" {
+		t.Errorf("after the invitations to #in and of someone else: %v", ev)
 	}
 }
 
@@ -757,5 +767,26 @@ func TestSendWhileRegistering(t *testing.T) {
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 	if res := cmds.Send(plugintest.SendText(login.LoginId, "#room", "", "hi")); res.Error != nil {
 		t.Errorf("a message once connected again: %v", res.Error)
+	}
+}
+
+// A notice to the user that starts with a channel of theirs in brackets
+// (ChanServ's entry message, "[#c] Welcome") is shown in that channel,
+// from its sender, as biboumi, WeeChat and irssi show it; one naming a
+// channel the user is not in stays in the sender's private chat.
+// Before, ChanServ's entry message of every channel came in its private
+// chat, away from the channel it is about.
+func TestChannelNoticeInItsChannel(t *testing.T) {
+	srv := startScripted(t, "", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#c")
+	srv.send(":ChanServ!cs@services NOTICE kit :[#C] Welcome to #C, read the rules")
+	srv.send(":ChanServ!cs@services NOTICE kit :[#elsewhere] Welcome")
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.ChatId != "#c" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != "chanserv" ||
+		ev.GetMessage().Text != "[#C] Welcome to #C, read the rules" {
+		t.Errorf("ChanServ's entry message: %v, want it in #c", ev)
+	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.ChatId != "chanserv" || ev.GetMessage().Text != "[#elsewhere] Welcome" {
+		t.Errorf("a notice naming a channel the user is not in: %v, want it in ChanServ's chat", ev)
 	}
 }

@@ -220,13 +220,15 @@ func userName(nick string) string {
 const ConnectWait = 15 * time.Second
 
 var (
-	_ sdk.ChatInfoer  = (*Session)(nil)
-	_ sdk.ChatLister  = (*Session)(nil)
-	_ sdk.Leaver      = (*Session)(nil)
-	_ sdk.TopicSetter = (*Session)(nil)
-	_ sdk.ChatJoiner  = (*Session)(nil)
-	_ sdk.NickSetter  = (*Session)(nil)
-	_ sdk.Backfiller  = (*Session)(nil)
+	_ sdk.ChatInfoer     = (*Session)(nil)
+	_ sdk.ChatLister     = (*Session)(nil)
+	_ sdk.Leaver         = (*Session)(nil)
+	_ sdk.TopicSetter    = (*Session)(nil)
+	_ sdk.ChatJoiner     = (*Session)(nil)
+	_ sdk.NickSetter     = (*Session)(nil)
+	_ sdk.Backfiller     = (*Session)(nil)
+	_ sdk.InviteDecliner = (*Session)(nil)
+	_ sdk.UserInfoer     = (*Session)(nil)
 )
 
 func newSession(n *Network, loginID string, acc Account) *Session {
@@ -261,6 +263,13 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.mu.Lock()
 	if s.conn != nil {
 		s.mu.Unlock()
+		return nil
+	}
+	if fixed := s.n.cfg.FixedServer; fixed != "" && !sameHost(s.acc.Server, fixed) {
+		// A login made before the admin fixed the server: nothing
+		// goes to another.
+		s.mu.Unlock()
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("this gateway now connects only to %s, not %s: log in again", fixed, s.acc.Server))
 		return nil
 	}
 	if msg := s.acc.uncarried(s.codec); msg != "" {
@@ -564,6 +573,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleJoinErrors(c)
 	s.handleModes(c)
 	s.handleModeration(c)
+	s.handleWhois(c)
 	s.handleList(c)
 	s.handleRegistration(c)
 	s.handleIdentification(c)
@@ -601,6 +611,10 @@ func (s *Session) registered(c *ircevent.Connection) {
 		s.attempt.registered = true
 	}
 	wanted := s.acc.Nick
+	withoutTLS := ""
+	if s.attempt != nil {
+		withoutTLS = s.attempt.withoutTLS
+	}
 	if s.acc.SASLUser != "" && !s.acc.SASLTaken {
 		s.acc.SASLTaken = true
 		if err := s.saveLocked(); err != nil {
@@ -627,6 +641,9 @@ func (s *Session) registered(c *ircevent.Connection) {
 		msg = fmt.Sprintf("connected to %s as %s: the server takes nicks of at most %d characters, and cut %s", s.acc.addr(), nick, len(nick), wanted)
 	case s.fold(nick) != s.fold(wanted):
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
+	}
+	if withoutTLS != "" {
+		msg += "; " + withoutTLS
 	}
 	s.rejoin(c, msg)
 	// After rejoin marks the connection up: a presence set meanwhile
@@ -880,22 +897,49 @@ func (s *Session) statusTarget(target string) (string, bool) {
 }
 
 // onInvite shows an invitation of the user to a channel (":bob INVITE
-// kit #chan") as a /me of the inviter in their private chat: the user
-// joins the channel from XMPP by its room. An invitation of someone else
-// (IRCv3 invite-notify, to a channel's operators) is not the user's.
+// kit #chan") as a /me of the inviter in their private chat, for clients
+// that show no room invitation, and, where the user is not in the
+// channel, as the channel's invitation (InvitedEvent: the gateway's
+// XEP-0045 mediated invitation from the room, as biboumi sends), whose
+// acceptance joins the channel. An invitation of someone else (IRCv3
+// invite-notify, to a channel's operators) is not the user's.
 func (s *Session) onInvite(m ircmsg.Message) {
 	if len(m.Params) < 2 || !strings.Contains(m.Source, "!") || !s.isSelf(m.Params[0]) || !isChannel(m.Params[1]) {
 		return
 	}
-	ev := &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
+	when := serverTime(m).UnixMicro()
+	ev := &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: when,
 		Sender:  s.sender(m.Nick()),
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "/me invites you to " + decodeText(m.Params[1])}}}
 	ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	s.n.host.Emit(ev)
+	if _, in := s.channelName(m.Params[1]); in {
+		return // a server lets no one invite a member: nothing to join
+	}
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, EventId: ev.EventId + "-invited", TimestampUnixMicro: when,
+		ChatId: s.chanID(m.Params[1]), ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: s.sender(m.Nick()),
+		Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: plainText(m.Params[1])}}})
+}
+
+// DeclineInvite declines an invitation to a channel (sdk.InviteDecliner,
+// the XEP-0045 decline of the room's invitation onInvite sent): IRC has
+// no answer to an INVITE, so nothing is sent and the inviter is not
+// told; the user just does not join. A channel the user is in is
+// NOT_ALLOWED (leaving is LeaveChat), a chat that is no channel NOT_FOUND.
+func (s *Session) DeclineInvite(_ context.Context, c sdk.Call, _ *pb.DeclineInvite) error {
+	name, ok := s.chanName(c.ChatID)
+	if !ok || !isChannel(name) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is no channel", c.ChatID)
+	}
+	if _, in := s.channelName(c.ChatID); in {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are in %s already: leave the room to part it", name)
+	}
+	return nil
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
-// bot, a person) as a message, as IRC clients do, a CTCP reply as words
+// bot, a person) as a message, as IRC clients do, in the channel it
+// names first in brackets (noticeChannel), a CTCP reply as words
 // (ctcpReply). The server's own notices (a source with no
 // nick!user@host: connection chatter) are not for the user.
 func (s *Session) onNotice(m ircmsg.Message) {
@@ -923,7 +967,25 @@ func (s *Session) onNotice(m ircmsg.Message) {
 	if s.isSelf(m.Nick()) {
 		return
 	}
+	if ch, ok := s.noticeChannel(m); ok {
+		m.Params = []string{ch, m.Params[1]}
+	}
 	s.onMessage(m, false)
+}
+
+// noticeChannel reads a notice to the user that starts with a channel
+// of theirs in brackets ("[#chan] Welcome to #chan": ChanServ's entry
+// message, a channel's bot): the channel it is about, where it is
+// shown, as biboumi, WeeChat and irssi show it; false for another.
+func (s *Session) noticeChannel(m ircmsg.Message) (string, bool) {
+	if isChannel(m.Params[0]) {
+		return "", false
+	}
+	name, _, ok := strings.Cut(strings.TrimPrefix(m.Params[1], "["), "]")
+	if !ok || !strings.HasPrefix(m.Params[1], "[") || !isChannel(name) {
+		return "", false
+	}
+	return s.channelName(name)
 }
 
 // eventID is the server's msgid of a message (IRCv3 message-tags), or a
