@@ -353,7 +353,9 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		err := t.unregisterUser(ctx, user, func(had bool) {
 			t.done(ctx, st, node, sid, "info", t.unregisteredText(had))
 		})
-		if err != nil {
+		if errors.Is(err, errNotRegistered) {
+			t.done(ctx, st, node, sid, "error", t.notRegisteredText())
+		} else if err != nil {
 			t.done(ctx, st, node, sid, "error", errText(err)+".")
 		}
 	case "logout":
