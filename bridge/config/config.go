@@ -1143,31 +1143,45 @@ func (c *Config) Summary() string {
 
 // Prepare creates the folders the gateway writes to (mode 0700) and the
 // store file (mode 0600) if missing, so that state is private to the
-// gateway's user whatever its umask. An error is an *Error naming the
-// key of the path that could not be made.
+// gateway's user whatever its umask, and checks that the gateway's user
+// may write those that exist (writable.go). An error is an *Error naming
+// the key of the path that could not be made or written.
 func (c *Config) Prepare() error {
 	fail := func(key, path string, err error) error {
 		return &Error{File: c.Path, Key: key, Err: fmt.Errorf("cannot create %s: %w (the gateway's user must be able to write there; under examples/passerelle.service, only in /var/lib/passerelle)", path, err)}
 	}
-	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o700); err != nil {
-		return fail("store.path", filepath.Dir(c.Store.Path), err)
+	folder := func(key, dir string) error {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fail(key, dir, err)
+		}
+		if err := writableFolder(dir); err != nil {
+			return &Error{File: c.Path, Key: key, Err: err}
+		}
+		return nil
 	}
-	f, err := os.OpenFile(c.Store.Path, os.O_RDONLY|os.O_CREATE, 0o600)
+	storeDir := filepath.Dir(c.Store.Path)
+	if err := folder("store.path", storeDir); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(c.Store.Path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
+		if _, serr := os.Stat(c.Store.Path); serr == nil {
+			return &Error{File: c.Path, Key: "store.path", Err: notWritable(c.Store.Path, storeDir, err)}
+		}
 		return fail("store.path", c.Store.Path, err)
 	}
 	f.Close()
 	if c.Media.Listen != "" {
-		if err := os.MkdirAll(c.Media.Dir, 0o700); err != nil {
-			return fail("media.dir", c.Media.Dir, err)
+		if err := folder("media.dir", c.Media.Dir); err != nil {
+			return err
 		}
 	}
 	for i, t := range c.Transports {
 		if !t.Enabled {
 			continue
 		}
-		if err := os.MkdirAll(t.DataDir, 0o700); err != nil {
-			return fail(fmt.Sprintf("transport[%d].data_dir", i), t.DataDir, err)
+		if err := folder(fmt.Sprintf("transport[%d].data_dir", i), t.DataDir); err != nil {
+			return err
 		}
 	}
 	return nil
