@@ -8,6 +8,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -497,6 +498,11 @@ func (l loader) underServer(c *Config) {
 		if len(parents) > 0 {
 			hint = "the domain of the server (Prosody: its VirtualHost) the component is attached to, here one of " + strings.Join(parents, ", ")
 		}
+		if tr.Domain == sd {
+			// Either is the mistake: the component's domain given as
+			// the server's, or the server's as the transport's.
+			hint += fmt.Sprintf("; or, if %q is the server's own domain, give transport %s a subdomain of it (transport.domain), such as %s.%s", sd, tr.Name, cmp.Or(tr.Name, "echo"), sd)
+		}
 		l.p.addf("xmpp.server_domain", "%q is not a parent of transport %s's domain %q: want %s", sd, tr.Name, tr.Domain, hint)
 	}
 }
@@ -743,6 +749,12 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	if s, present := t.str("domain"); present {
 		if d, ok := l.domain(t.key("domain"), s, "a bare domain such as echo.example.org"); ok {
 			tr.Domain = d
+			if !strings.Contains(d, ".") {
+				// The server's own domain ("localhost") or a bare name:
+				// no server takes it as a component, and the gateway
+				// finds no server domain above it.
+				l.p.addf(t.key("domain"), "%q has one label: want the transport's own subdomain of the XMPP server's domain, such as %s.%s (Prosody: a Component of that name)", d, cmp.Or(tr.Name, "echo"), d)
+			}
 		}
 	} else if _, mistyped := t.m["domain"]; !mistyped { // absent
 		l.p.addf(t.key("domain"), "missing")

@@ -360,6 +360,11 @@ func TestErrors(t *testing.T) {
 			[]string{`passerelle.toml:2: xmpp.server_domain: "example.net" is not a parent of transport echo's domain "wa.im.example.org": want the domain of the server (Prosody: its VirtualHost) the component is attached to, here one of "im.example.org", "example.org"`}},
 		{"server domain is the component's", "[xmpp]\nserver_domain = \"echo.localhost\"\n" + minimal,
 			[]string{`xmpp.server_domain: "echo.localhost" is not a parent of transport echo's domain "echo.localhost"`, `here one of "localhost"`}},
+		// The server's own domain, or a bare name, as the transport's.
+		{"transport domain is the server's", "[xmpp]\nserver_domain = \"example.org\"\n" + strings.Replace(minimal, "echo.localhost", "example.org", 1),
+			[]string{`xmpp.server_domain: "example.org" is not a parent of transport echo's domain "example.org"`, `; or, if "example.org" is the server's own domain, give transport echo a subdomain of it (transport.domain), such as echo.example.org`}},
+		{"transport domain one label", strings.Replace(minimal, "echo.localhost", "localhost", 1),
+			[]string{`transport[0].domain: "localhost" has one label: want the transport's own subdomain of the XMPP server's domain, such as echo.localhost`}},
 		{"server domain a JID", "[xmpp]\nserver_domain = \"admin@localhost\"\n" + minimal, []string{`xmpp.server_domain: "admin@localhost" is a JID, want the server's domain alone, such as example.org`}},
 		{"server domain a URL", "[xmpp]\nserver_domain = \"https://example.org/\"\n" + minimal, []string{`xmpp.server_domain: "https://example.org/" is not a valid domain: it is a URL: write its host alone ("example.org")`}},
 		{"server domain empty", "[xmpp]\nserver_domain = \"\"\n" + minimal, []string{`xmpp.server_domain: empty: leave it out to learn the server's domain from the server`}},
