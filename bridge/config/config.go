@@ -725,7 +725,12 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 	// the fix; "add a [[transport]] block" beside it read as a second
 	// problem.
 	if !anyEnabled && !l.p.hasKey("transport") {
-		l.p.addf("transport", "no enabled transport: add a [[transport]] block")
+		if len(ts) > 0 {
+			// The blocks are there: adding one is not the fix.
+			l.p.addf("transport", "no enabled transport: every [[transport]] has enabled = false; set it to true (or remove the line) in one")
+		} else {
+			l.p.addf("transport", "no enabled transport: add a [[transport]] block")
+		}
 	}
 	return out
 }

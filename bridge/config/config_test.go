@@ -333,7 +333,7 @@ func TestErrors(t *testing.T) {
 		{"admin is domain", "[access]\nallow = [\"localhost\"]\nadmins = [\"localhost\", \"<>@x\"]\n" + strings.SplitN(minimal, "\n", 4)[3], []string{`access.admins[0]: "localhost" is not a bare JID`, `access.admins[1]: "<>@x" is not a valid JID`}},
 		{"nobody allowed", strings.SplitN(minimal, "\n", 4)[3], []string{`access.allow: nobody may use the gateway`}},
 		{"no transport", "[access]\nallow = [\"localhost\"]\n", []string{"passerelle.toml: transport: no enabled transport"}},
-		{"all disabled", minimal + "enabled = false\n", []string{"passerelle.toml: transport: no enabled transport"}},
+		{"all disabled", minimal + "enabled = false\n", []string{"passerelle.toml: transport: no enabled transport: every [[transport]] has enabled = false; set it to true"}},
 		{"missing secret", "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"echo\"\ndomain = \"echo.localhost\"\n",
 			[]string{"passerelle.toml: transport[0].secret: missing (set secret, secret_file, or env PASSERELLE_SECRET_ECHO)"}},
 		{"missing secret, dashed name", "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"my-net\"\ndomain = \"echo.localhost\"\nplugin = \"passerelle-echo\"\n",
