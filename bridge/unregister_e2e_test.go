@@ -213,6 +213,19 @@ func TestUnregisterCommandNotRegistered(t *testing.T) {
 	nextPresence(t, carol, domain, "subscribed", nil)
 	waitRoster(t, carol, "held the gateway", func(r map[string]rosterItem) bool { return r[domain].Sub == "to" })
 
+	// Not listed to them (it can only fail), as logout is not; listed
+	// after a logout, and with a login.
+	listed := func(c *xmpptest.Client) bool {
+		t.Helper()
+		items, err := c.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items' node='http://jabber.org/protocol/commands'/></iq>`)
+		if err != nil || items.Type != "result" {
+			t.Fatalf("command list: %v %s", err, items.XML)
+		}
+		return strings.Contains(items.XML, `node="unregister"`)
+	}
+	if listed(carol) {
+		t.Errorf("unregister listed to a user never registered")
+	}
 	r, _ := command(t, carol, "unregister", "", "", nil)
 	if n := r.Notes(); r.Command.Status != "completed" || !strings.HasPrefix(n, "error: You are not registered with ") {
 		t.Errorf("unregister command, never registered: %s, want an error note saying so", r.XML)
@@ -224,6 +237,15 @@ func TestUnregisterCommandNotRegistered(t *testing.T) {
 	echoGateway(t, carol)
 	if sub := roster(t, carol)[domain].Sub; sub != "to" {
 		t.Errorf("the gateway's subscription after refused unregisters: %q, want it kept (to)", sub)
+	}
+
+	alice := registered(t, s, "alice")
+	if !listed(alice) {
+		t.Errorf("unregister not listed to a user with a login")
+	}
+	leave(t, alice, "logout")
+	if !listed(alice) {
+		t.Errorf("unregister not listed after a logout, where it is how the gateway leaves the roster")
 	}
 }
 
