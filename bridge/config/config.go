@@ -419,14 +419,28 @@ func (l loader) abs(p string) string {
 	return filepath.Join(l.dir, p)
 }
 
+// hostPortOf is what a URL given as a host:port should have been: its
+// host and port, the component port (5347) when it names none.
+func hostPortOf(u string) string {
+	_, rest, _ := strings.Cut(u, "://")
+	rest, _, _ = strings.Cut(rest, "/")
+	if _, _, err := net.SplitHostPort(rest); err == nil {
+		return rest
+	}
+	return net.JoinHostPort(strings.Trim(rest, "[]"), "5347")
+}
+
 func (l loader) xmpp(t *table) XMPP {
 	x := XMPP{Server: DefaultServer}
 	if s, ok := t.str("server"); ok {
 		host, port, err := net.SplitHostPort(s)
 		n, perr := strconv.Atoi(port)
 		switch {
+		case strings.Contains(s, "://"):
+			// A URL (xmpp://, tcp://): the component port is no URL.
+			l.p.addf(t.key("server"), "%q is a URL: want host:port alone, the server's component port, such as %q", s, hostPortOf(s))
 		case err != nil:
-			l.p.addf(t.key("server"), "%q is not host:port: %w", s, err)
+			l.p.addf(t.key("server"), "%q is not host:port (the server's component port, such as \"127.0.0.1:5347\"): %w", s, err)
 		case host == "":
 			l.p.addf(t.key("server"), "%q has no host", s)
 		case perr != nil || n < 1 || n > 65535:

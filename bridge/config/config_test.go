@@ -360,6 +360,13 @@ func TestErrors(t *testing.T) {
 			[]string{`passerelle.toml:2: xmpp.server_domain: "example.net" is not a parent of transport echo's domain "wa.im.example.org": want the domain of the server (Prosody: its VirtualHost) the component is attached to, here one of "im.example.org", "example.org"`}},
 		{"server domain is the component's", "[xmpp]\nserver_domain = \"echo.localhost\"\n" + minimal,
 			[]string{`xmpp.server_domain: "echo.localhost" is not a parent of transport echo's domain "echo.localhost"`, `here one of "localhost"`}},
+		// xmpp.server: the component port as host:port, not a URL.
+		{"server without port", "[xmpp]\nserver = \"127.0.0.1\"\n" + minimal,
+			[]string{`xmpp.server: "127.0.0.1" is not host:port (the server's component port, such as "127.0.0.1:5347")`}},
+		{"server a URL", "[xmpp]\nserver = \"xmpp://localhost/\"\n" + minimal,
+			[]string{`xmpp.server: "xmpp://localhost/" is a URL: want host:port alone, the server's component port, such as "localhost:5347"`}},
+		{"server a URL with port", "[xmpp]\nserver = \"tcp://127.0.0.1:5347\"\n" + minimal,
+			[]string{`xmpp.server: "tcp://127.0.0.1:5347" is a URL: want host:port alone, the server's component port, such as "127.0.0.1:5347"`}},
 		// The server's own domain, or a bare name, as the transport's.
 		{"transport domain is the server's", "[xmpp]\nserver_domain = \"example.org\"\n" + strings.Replace(minimal, "echo.localhost", "example.org", 1),
 			[]string{`xmpp.server_domain: "example.org" is not a parent of transport echo's domain "example.org"`, `; or, if "example.org" is the server's own domain, give transport echo a subdomain of it (transport.domain), such as echo.example.org`}},
