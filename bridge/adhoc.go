@@ -184,6 +184,15 @@ func (t *transport) userCommands(user string) []command {
 		if c.admin && !t.access.IsAdmin(user) || c.needs != nil && !c.needs(feats) || c.login && !loggedIn {
 			continue
 		}
+		if c.node == "unregister" && !loggedIn {
+			// After a logout it is how the gateway leaves the roster;
+			// to a user it has nothing of, it can only fail. (Run
+			// anyway, it finds one who logged out before the store
+			// kept that: registeredWithout.)
+			if out, err := t.db.LoggedOut(t.name, user); err == nil && !out {
+				continue
+			}
+		}
 		out = append(out, c)
 	}
 	return out
@@ -353,7 +362,9 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		err := t.unregisterUser(ctx, user, func(had bool) {
 			t.done(ctx, st, node, sid, "info", t.unregisteredText(had))
 		})
-		if err != nil {
+		if errors.Is(err, errNotRegistered) {
+			t.done(ctx, st, node, sid, "error", t.notRegisteredText())
+		} else if err != nil {
 			t.done(ctx, st, node, sid, "error", errText(err)+".")
 		}
 	case "logout":

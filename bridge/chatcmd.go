@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -112,7 +113,10 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 		}
 		say("There is no login in progress.")
 	case "unregister":
-		if err := t.unregisterUser(ctx, user, func(had bool) { say(t.unregisteredText(had)) }); err != nil {
+		err := t.unregisterUser(ctx, user, func(had bool) { say(t.unregisteredText(had)) })
+		if errors.Is(err, errNotRegistered) {
+			say(t.notRegisteredText())
+		} else if err != nil {
 			say(errText(err) + ".")
 		}
 	case "logout":

@@ -420,6 +420,47 @@ func (t *transport) rosterEntries(ctx context.Context, user string) (map[string]
 // rosterQuery reads the user's roster items on this transport's domain
 // (XEP-0356), by JID.
 func (t *transport) rosterQuery(ctx context.Context, user string) (map[string]*wire.Element, error) {
+	q, err := t.rosterGet(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	items := map[string]*wire.Element{}
+	if q == nil {
+		return items, nil
+	}
+	for i := range q.Children {
+		it := &q.Children[i]
+		j := it.Attr("jid")
+		_, dom, ok := strings.Cut(j, "@")
+		if !ok || dom != t.domain {
+			continue
+		}
+		items[j] = it
+	}
+	return items, nil
+}
+
+// gatewayInRoster reports whether the user's roster holds the gateway's
+// JID with a subscription either way (XEP-0356).
+func (t *transport) gatewayInRoster(ctx context.Context, user string) (bool, error) {
+	q, err := t.rosterGet(ctx, user)
+	if err != nil || q == nil {
+		return false, err
+	}
+	for _, it := range q.Children {
+		if it.XMLName.Local == "item" && it.Attr("jid") == t.domain {
+			switch it.Attr("subscription") {
+			case "to", "from", "both":
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// rosterGet reads the user's whole roster (XEP-0356): the query
+// element, nil for none.
+func (t *transport) rosterGet(ctx context.Context, user string) (*wire.Element, error) {
 	if !t.privileges().rosterRead() {
 		return nil, errNoRosterRead
 	}
@@ -436,21 +477,7 @@ func (t *transport) rosterQuery(ctx context.Context, user string) (map[string]*w
 		cond, text := st.ErrorCondition()
 		return nil, fmt.Errorf("reading the roster: the server answered %s %q", cond, text)
 	}
-	items := map[string]*wire.Element{}
-	q := st.Payload()
-	if q == nil {
-		return items, nil
-	}
-	for i := range q.Children {
-		it := &q.Children[i]
-		j := it.Attr("jid")
-		_, dom, ok := strings.Cut(j, "@")
-		if !ok || dom != t.domain {
-			continue
-		}
-		items[j] = it
-	}
-	return items, nil
+	return st.Payload(), nil
 }
 
 // presenceOutcome says what became of a contact's presence.

@@ -273,7 +273,9 @@ func TestWrongSecret(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{"transport=echo", "server=" + s.srv.ComponentAddr(), "component=" + domain} {
+	// Where the secret came from: the file's secret, a secret_file or
+	// the environment (one may hide another), said with the refusal.
+	for _, want := range []string{"transport=echo", "server=" + s.srv.ComponentAddr(), "component=" + domain, "secret_from=secret"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("log line lacks %q: %s", want, line)
 		}

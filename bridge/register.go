@@ -226,30 +226,53 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 }
 
 // unregister logs out on the network and deletes the login and all its
-// data (XEP-0077 <remove/>). A user with no login who logged out (which
-// keeps the gateway in their roster) is unregistered all the same; one
-// the gateway has nothing of (never registered, or unregistered) is
+// data (XEP-0077 <remove/>). A user with no login who is still the
+// gateway's (registeredWithout) is unregistered all the same; one the
+// gateway has nothing of (never registered, or unregistered) is
 // answered registration-required, as XEP-0077 §3.2 has it.
 func (t *transport) unregister(ctx context.Context, st *wire.Stanza, user string) {
-	if t.session(user) == nil {
-		out, err := t.db.LoggedOut(t.name, user)
-		switch {
-		case err != nil:
-			t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway could not read its records: "+err.Error()))
-			return
-		case !out:
-			// A user who logged out before the gateway kept the
-			// record (store/loggedout.go) is not known for one: the
-			// text says how the gateway leaves their roster anyway.
-			t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.displayName()+
-				"; if it is still in your contact list, remove it there, or send it unregister"))
-			return
-		}
-	}
 	err := t.unregisterUser(ctx, user, func(bool) { t.send(ctx, wire.Result(st).Bytes()) })
-	if err != nil {
+	switch {
+	case errors.Is(err, errNotRegistered):
+		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.displayName()+
+			"; if it is still in your contact list, remove it there"))
+	case err != nil:
 		t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, errText(err)))
 	}
+}
+
+// errNotRegistered: the user has no login and is not the gateway's
+// otherwise (registeredWithout); there is nothing to unregister.
+var errNotRegistered = errors.New("you are not registered")
+
+// notRegisteredText tells a user the gateway has nothing of that there
+// is nothing to unregister (the unregister command, ad-hoc or chat).
+func (t *transport) notRegisteredText() string {
+	return "You are not registered with " + t.displayName() + "; there is nothing to unregister."
+}
+
+// registeredWithout reports whether the user, who has no login, is still
+// the gateway's to unregister: they logged out (a logout keeps the
+// gateway in the roster for the next login), as the store remembers
+// (store/loggedout.go), or, for a logout from before the store kept
+// that, the gateway is in their roster with a subscription, as far as
+// the server lets the gateway read it (XEP-0356).
+func (t *transport) registeredWithout(ctx context.Context, user string) (bool, error) {
+	out, err := t.db.LoggedOut(t.name, user)
+	if err != nil {
+		return false, gatewayFault("the gateway could not read its records", err)
+	}
+	if out || !t.privileges().rosterRead() {
+		return out, nil
+	}
+	in, err := t.gatewayInRoster(ctx, user)
+	if err != nil {
+		// Unknown is not registered: the user is told how to remove
+		// the gateway from their roster themselves.
+		t.log.Warn("cannot read a user's roster to find the gateway in it", "user", user, "err", err)
+		return false, nil
+	}
+	return in, nil
 }
 
 // unregisterUser is unregistering, whichever way the user asks (the
@@ -258,9 +281,19 @@ func (t *transport) unregister(ctx context.Context, st *wire.Stanza, user string
 // and the gateway's subscriptions end (XEP-0100 §4.3). Without a login
 // (after a logout, which keeps the gateway in the roster for the next
 // login) this is how the gateway leaves their roster, so it succeeds.
-// An error: the login could not be deleted; nothing was answered and
-// the subscriptions stay.
+// errNotRegistered: the user is not the gateway's (registeredWithout);
+// nothing was answered or changed. Another error: the login could not
+// be deleted; nothing was answered and the subscriptions stay.
 func (t *transport) unregisterUser(ctx context.Context, user string, answer func(had bool)) error {
+	if t.session(user) == nil {
+		known, err := t.registeredWithout(ctx, user)
+		if err != nil {
+			return err
+		}
+		if !known {
+			return errNotRegistered
+		}
+	}
 	err := t.removeLogin(ctx, user)
 	if err != nil && !errors.Is(err, errNotLoggedIn) {
 		return err

@@ -154,7 +154,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	t.hist = newBackfill(t, tc.BackfillMessages)
 	t.subs = &subLimiter{t: t, ch: make(chan []byte, 1024)}
 	t.link = xmpplink.New(xmpplink.Config{
-		Addr: cfg.XMPP.Server, Domain: tc.Domain, ServerDomain: cfg.XMPP.ServerDomain, Secret: tc.Secret,
+		Addr: cfg.XMPP.Server, Domain: tc.Domain, ServerDomain: cfg.XMPP.ServerDomain, Secret: tc.Secret, SecretFrom: tc.SecretSource,
 		PingInterval: cfg.XMPP.PingInterval, PingTimeout: cfg.XMPP.PingTimeout, ReconnectMax: cfg.XMPP.ReconnectMax,
 		Log: t.log, Handle: t.route, OnUp: t.onLinkUp,
 		MaxStanzaBytes: cfg.XMPP.MaxStanzaBytes, OnTooLarge: func(string) { t.metrics.InputFixed("stanza_too_large") },

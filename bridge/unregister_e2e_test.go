@@ -1,10 +1,12 @@
 package bridge_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/store"
 )
 
 // subscribedBothWays registers name's user on s's gateway and has the
@@ -175,9 +177,10 @@ func TestRemoveNotRegistered(t *testing.T) {
 	carol := s.user("carol")
 	s.waitGateway(carol)
 	remove(carol, "never registered", "registration-required")
-	// A user who logged out before the gateway kept that record is told
-	// how the gateway leaves their roster all the same.
-	if st, err := carol.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`); err != nil || !strings.Contains(st.XML, "send it unregister") {
+	// A user who logged out before the gateway kept that record, on a
+	// server that does not let it read rosters, is told how to have the
+	// gateway leave their roster all the same.
+	if st, err := carol.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`); err != nil || !strings.Contains(st.XML, "remove it there") {
 		t.Errorf("<remove/> unregistered: %v %s, want the way out told", err, st.XML)
 	}
 
@@ -194,4 +197,91 @@ func TestRemoveNotRegistered(t *testing.T) {
 	remove(bob, "after a logout and a restart", "result")
 	waitGatewayLeft(t, bob)
 	remove(bob, "after that", "registration-required")
+}
+
+// TestUnregisterCommandNotRegistered: the unregister command, ad-hoc or
+// in the gateway's chat, from a user the gateway has nothing of (never
+// registered) is a clear error and changes nothing: the gateway they
+// added to their roster stays there. Both answered that the user was
+// unregistered and cancelled the gateway's subscription.
+func TestUnregisterCommandNotRegistered(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	carol := s.user("carol")
+	s.waitGateway(carol)
+	roster(t, carol)
+	raw(t, carol, `<presence type='subscribe' to='`+domain+`'/>`)
+	nextPresence(t, carol, domain, "subscribed", nil)
+	waitRoster(t, carol, "held the gateway", func(r map[string]rosterItem) bool { return r[domain].Sub == "to" })
+
+	// Not listed to them (it can only fail), as logout is not; listed
+	// after a logout, and with a login.
+	listed := func(c *xmpptest.Client) bool {
+		t.Helper()
+		items, err := c.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items' node='http://jabber.org/protocol/commands'/></iq>`)
+		if err != nil || items.Type != "result" {
+			t.Fatalf("command list: %v %s", err, items.XML)
+		}
+		return strings.Contains(items.XML, `node="unregister"`)
+	}
+	if listed(carol) {
+		t.Errorf("unregister listed to a user never registered")
+	}
+	r, _ := command(t, carol, "unregister", "", "", nil)
+	if n := r.Notes(); r.Command.Status != "completed" || !strings.HasPrefix(n, "error: You are not registered with ") {
+		t.Errorf("unregister command, never registered: %s, want an error note saying so", r.XML)
+	}
+	sendChat(t, carol, domain, "unregister")
+	if st := nextMessage(t, carol, domain, timeout); !strings.HasPrefix(st.Body, "You are not registered with ") {
+		t.Errorf("chat unregister, never registered: %q, want a sentence saying so", st.Body)
+	}
+	echoGateway(t, carol)
+	if sub := roster(t, carol)[domain].Sub; sub != "to" {
+		t.Errorf("the gateway's subscription after refused unregisters: %q, want it kept (to)", sub)
+	}
+
+	alice := registered(t, s, "alice")
+	if !listed(alice) {
+		t.Errorf("unregister not listed to a user with a login")
+	}
+	leave(t, alice, "logout")
+	if !listed(alice) {
+		t.Errorf("unregister not listed after a logout, where it is how the gateway leaves the roster")
+	}
+}
+
+// TestRemoveAfterLogoutUnrecorded: a user who logged out before the
+// gateway kept a record of it (store/loggedout.go) still has the gateway
+// in their roster, which it asked to see their presence at the login:
+// where the server lets the gateway read rosters (XEP-0356), that is
+// how it knows them, and <remove/> unregisters them (the gateway leaves
+// their roster). It was registration-required. A user without that
+// subscription is still registration-required.
+func TestRemoveAfterLogoutUnrecorded(t *testing.T) {
+	s := newStack(t, stackOptions{privileged: true})
+	alice := subscribedBothWays(t, s, "alice")
+	leave(t, alice, "logout")
+	s.stop()
+	// The logout as the gateway of before kept it: no record.
+	db, err := store.Open(filepath.Join(s.dir, "data", "passerelle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ForgetLoggedOut(ctxT(t), "echo", alice.JID().Bare().String()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s.start()
+	s.waitGateway(alice)
+	if sub := roster(t, alice)[domain].Sub; sub != "both" {
+		t.Fatalf("after the logout the gateway's subscription is %q, want both", sub)
+	}
+	leave(t, alice, "remove")
+	waitGatewayLeft(t, alice)
+
+	carol := s.user("carol")
+	s.waitGateway(carol)
+	st, err := carol.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`)
+	if err != nil || st.Err == nil || st.Err.Condition != "registration-required" {
+		t.Fatalf("<remove/>, never registered, roster readable: %v %s, want registration-required", err, st.XML)
+	}
 }

@@ -8,6 +8,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -418,14 +419,28 @@ func (l loader) abs(p string) string {
 	return filepath.Join(l.dir, p)
 }
 
+// hostPortOf is what a URL given as a host:port should have been: its
+// host and port, the component port (5347) when it names none.
+func hostPortOf(u string) string {
+	_, rest, _ := strings.Cut(u, "://")
+	rest, _, _ = strings.Cut(rest, "/")
+	if _, _, err := net.SplitHostPort(rest); err == nil {
+		return rest
+	}
+	return net.JoinHostPort(strings.Trim(rest, "[]"), "5347")
+}
+
 func (l loader) xmpp(t *table) XMPP {
 	x := XMPP{Server: DefaultServer}
 	if s, ok := t.str("server"); ok {
 		host, port, err := net.SplitHostPort(s)
 		n, perr := strconv.Atoi(port)
 		switch {
+		case strings.Contains(s, "://"):
+			// A URL (xmpp://, tcp://): the component port is no URL.
+			l.p.addf(t.key("server"), "%q is a URL: want host:port alone, the server's component port, such as %q", s, hostPortOf(s))
 		case err != nil:
-			l.p.addf(t.key("server"), "%q is not host:port: %w", s, err)
+			l.p.addf(t.key("server"), "%q is not host:port (the server's component port, such as \"127.0.0.1:5347\"): %w", s, err)
 		case host == "":
 			l.p.addf(t.key("server"), "%q has no host", s)
 		case perr != nil || n < 1 || n > 65535:
@@ -496,6 +511,11 @@ func (l loader) underServer(c *Config) {
 		hint := "the transport's domain has no parent: make it a subdomain of the server's"
 		if len(parents) > 0 {
 			hint = "the domain of the server (Prosody: its VirtualHost) the component is attached to, here one of " + strings.Join(parents, ", ")
+		}
+		if tr.Domain == sd {
+			// Either is the mistake: the component's domain given as
+			// the server's, or the server's as the transport's.
+			hint += fmt.Sprintf("; or, if %q is the server's own domain, give transport %s a subdomain of it (transport.domain), such as %s.%s", sd, tr.Name, cmp.Or(tr.Name, "echo"), sd)
 		}
 		l.p.addf("xmpp.server_domain", "%q is not a parent of transport %s's domain %q: want %s", sd, tr.Name, tr.Domain, hint)
 	}
@@ -719,7 +739,12 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 	// the fix; "add a [[transport]] block" beside it read as a second
 	// problem.
 	if !anyEnabled && !l.p.hasKey("transport") {
-		l.p.addf("transport", "no enabled transport: add a [[transport]] block")
+		if len(ts) > 0 {
+			// The blocks are there: adding one is not the fix.
+			l.p.addf("transport", "no enabled transport: every [[transport]] has enabled = false; set it to true (or remove the line) in one")
+		} else {
+			l.p.addf("transport", "no enabled transport: add a [[transport]] block")
+		}
 	}
 	return out
 }
@@ -743,6 +768,12 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	if s, present := t.str("domain"); present {
 		if d, ok := l.domain(t.key("domain"), s, "a bare domain such as echo.example.org"); ok {
 			tr.Domain = d
+			if !strings.Contains(d, ".") {
+				// The server's own domain ("localhost") or a bare name:
+				// no server takes it as a component, and the gateway
+				// finds no server domain above it.
+				l.p.addf(t.key("domain"), "%q has one label: want the transport's own subdomain of the XMPP server's domain, such as %s.%s (Prosody: a Component of that name)", d, cmp.Or(tr.Name, "echo"), d)
+			}
 		}
 	} else if _, mistyped := t.m["domain"]; !mistyped { // absent
 		l.p.addf(t.key("domain"), "missing")
@@ -1143,31 +1174,45 @@ func (c *Config) Summary() string {
 
 // Prepare creates the folders the gateway writes to (mode 0700) and the
 // store file (mode 0600) if missing, so that state is private to the
-// gateway's user whatever its umask. An error is an *Error naming the
-// key of the path that could not be made.
+// gateway's user whatever its umask, and checks that the gateway's user
+// may write those that exist (writable.go). An error is an *Error naming
+// the key of the path that could not be made or written.
 func (c *Config) Prepare() error {
 	fail := func(key, path string, err error) error {
 		return &Error{File: c.Path, Key: key, Err: fmt.Errorf("cannot create %s: %w (the gateway's user must be able to write there; under examples/passerelle.service, only in /var/lib/passerelle)", path, err)}
 	}
-	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o700); err != nil {
-		return fail("store.path", filepath.Dir(c.Store.Path), err)
+	folder := func(key, dir string) error {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fail(key, dir, err)
+		}
+		if err := writableFolder(dir); err != nil {
+			return &Error{File: c.Path, Key: key, Err: err}
+		}
+		return nil
 	}
-	f, err := os.OpenFile(c.Store.Path, os.O_RDONLY|os.O_CREATE, 0o600)
+	storeDir := filepath.Dir(c.Store.Path)
+	if err := folder("store.path", storeDir); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(c.Store.Path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
+		if _, serr := os.Stat(c.Store.Path); serr == nil {
+			return &Error{File: c.Path, Key: "store.path", Err: notWritable(c.Store.Path, storeDir, err)}
+		}
 		return fail("store.path", c.Store.Path, err)
 	}
 	f.Close()
 	if c.Media.Listen != "" {
-		if err := os.MkdirAll(c.Media.Dir, 0o700); err != nil {
-			return fail("media.dir", c.Media.Dir, err)
+		if err := folder("media.dir", c.Media.Dir); err != nil {
+			return err
 		}
 	}
 	for i, t := range c.Transports {
 		if !t.Enabled {
 			continue
 		}
-		if err := os.MkdirAll(t.DataDir, 0o700); err != nil {
-			return fail(fmt.Sprintf("transport[%d].data_dir", i), t.DataDir, err)
+		if err := folder(fmt.Sprintf("transport[%d].data_dir", i), t.DataDir); err != nil {
+			return err
 		}
 	}
 	return nil

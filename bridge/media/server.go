@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"passerelle.im/passerelle/bridge/metrics"
 )
 
 // DefaultExpiry is how long the built-in server keeps a file when Config
@@ -105,7 +107,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Listen != "" {
 		ln, err := net.Listen("tcp", cfg.Listen)
 		if err != nil {
-			return nil, fmt.Errorf("media server: %w", err)
+			return nil, fmt.Errorf("media.listen %s: %w%s", cfg.Listen, err, metrics.ListenHint(err, "[media] listen"))
 		}
 		s.ln = ln
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -53,13 +54,29 @@ func (r *Registry) serveHealth(w http.ResponseWriter, _ *http.Request) {
 }
 
 // Listen opens the metrics address, so that a bad one fails the start
-// instead of a background goroutine.
+// instead of a background goroutine. The error names the key and, for
+// the usual causes, the fix.
 func Listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("metrics listener: %w", err)
+		return nil, fmt.Errorf("metrics.listen %s: %w%s", addr, err, ListenHint(err, "[metrics] listen"))
 	}
 	return ln, nil
+}
+
+// ListenHint says what to do about a listen address of key (as the
+// configuration file writes it) that could not be opened: "" for a
+// cause it has no advice for, else text to append to the error.
+func ListenHint(err error, key string) string {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return ": another program listens there (a passerelle still running, or another service): stop it, or set " + key + " to a free port"
+	case errors.Is(err, syscall.EACCES):
+		return ": a port below 1024 needs privileges the gateway's user has not: set " + key + " to a port above 1023"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return ": no interface of this machine has that address: set " + key + " to one of its addresses (127.0.0.1 for this machine only)"
+	}
+	return ""
 }
 
 // Serve serves Handler on ln until ctx ends.

@@ -7,6 +7,7 @@ package xmpplink
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -48,6 +49,10 @@ type Config struct {
 	ServerDomain string
 	// Secret is the XEP-0114 shared secret.
 	Secret string
+	// SecretFrom says where Secret came from (config.Transport's
+	// SecretSource: "secret", "secret_file PATH", "env NAME"), for the
+	// log of a refused handshake: the admin must know which one to fix.
+	SecretFrom string
 	// PingInterval and PingTimeout drive the XEP-0199 watchdog.
 	PingInterval, PingTimeout time.Duration
 	// ReconnectMax caps the reconnect backoff.
@@ -239,7 +244,7 @@ func (l *Link) Run(ctx context.Context) error {
 			// Retrying at once would hammer the server with a secret
 			// that cannot work; the admin must fix the config.
 			backoff = l.cfg.ReconnectMax
-			log.Error("component handshake refused: check the secret and the server's Component block", "err", err, "retry_in", backoff)
+			log.Error("component handshake refused: check the secret and the server's Component block", "err", err, "secret_from", cmp.Or(l.cfg.SecretFrom, "unknown"), "retry_in", backoff)
 		case errors.Is(err, ErrWrongPort):
 			backoff = l.cfg.ReconnectMax
 			log.Error("component handshake failed: xmpp.server is not the component port", "err", err, "retry_in", backoff)

@@ -47,6 +47,12 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passerelle check-store: %s: no such file: passerelle run creates the store at its first start; before it there is nothing to check (else check %s)\n", p, from)
 		return 1
 	}
+	if errors.Is(err, iofs.ErrPermission) {
+		// The store is the gateway's user's, mode 0600: an admin's own
+		// account may not read it.
+		fmt.Fprintf(stderr, "passerelle check-store: %v: run check-store as the gateway's user or as root (sudo passerelle check-store ...)\n", err)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "passerelle check-store: %v\n", err)
 		return 1

@@ -24,6 +24,7 @@ import (
 	_ "net/http/pprof" // served only when PASSERELLE_PPROF is set
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 	"time"
@@ -138,6 +139,10 @@ func printConfigError(path string, err error, stderr io.Writer) {
 	var ce *config.Error
 	if errors.As(err, &ce) && ce.Key == "" && errors.Is(ce.Err, fs.ErrNotExist) {
 		fmt.Fprintf(stderr, "%s: no such file (give the configuration with -c FILE; examples/passerelle.toml documents every key)\n", path)
+		return
+	}
+	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+		fmt.Fprintf(stderr, "%s: a folder, not the configuration file: give the file with -c FILE, such as -c %s\n", path, filepath.Join(path, "passerelle.toml"))
 		return
 	}
 	fmt.Fprintln(stderr, err)

@@ -155,6 +155,23 @@ func TestCheckConfigMissingFile(t *testing.T) {
 	}
 }
 
+// TestConfigFolderGiven: -c naming a folder (/etc/passerelle) is said
+// as such, with the file to give, by every command; it was "read
+// /etc/passerelle: is a directory".
+func TestConfigFolderGiven(t *testing.T) {
+	dir := t.TempDir()
+	for _, cmd := range []string{"check-config", "run", "check-store"} {
+		code, _, errs := call(cmd, "-c", dir)
+		want := 1
+		if cmd == "run" {
+			want = exitConfig
+		}
+		if code != want || !strings.Contains(errs, dir+": a folder, not the configuration file") || !strings.Contains(errs, "-c "+filepath.Join(dir, "passerelle.toml")) {
+			t.Errorf("%s: exit %d, stderr %q; want the folder said and the file to give", cmd, code, errs)
+		}
+	}
+}
+
 func TestCheckConfigExample(t *testing.T) {
 	setup(t, "")
 	if code, _, errs := call("check-config", "-c", "../../examples/passerelle.toml"); code != 0 {
