@@ -134,11 +134,7 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			if !evt.Info.IsGroup {
 				return nil
 			}
-			text := "Removed their member tag in this group"
-			if l := strings.TrimSpace(pm.GetMemberLabel().GetLabel()); l != "" {
-				text = "Set their member tag in this group: «" + l + "»"
-			}
-			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: memberTagText(pm.GetMemberLabel().GetLabel(), evt.Info.IsFromMe)}}
 			return ev
 		case waE2E.ProtocolMessage_LIMIT_SHARING:
 			// Advanced chat privacy (WhatsApp's apps then keep the
@@ -415,6 +411,22 @@ func sharedNumberText(sender *pb.Sender) string {
 		return "Shared their phone number with you: " + id
 	default:
 		return "Shared their phone number with you: see it " + onPhone
+	}
+}
+
+// memberTagText says that a member set (or, label empty, removed) their
+// tag in a group; the user's own, from the phone, as the user's.
+func memberTagText(label string, fromMe bool) string {
+	label = strings.TrimSpace(label)
+	switch {
+	case fromMe && label == "":
+		return "You removed your member tag in this group"
+	case fromMe:
+		return "You set your member tag in this group: «" + label + "»"
+	case label == "":
+		return "Removed their member tag in this group"
+	default:
+		return "Set their member tag in this group: «" + label + "»"
 	}
 }
 
