@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -129,6 +130,10 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.pins = newPinStore(login.Dir, s.log)
 	s.calls = newCalls(login.Dir, s.log)
 	s.invites = newPendingInvites(login.Dir, s.log)
+	s.codeChanges.log = s.log // identitychange.go
+	if login.Dir != "" {
+		s.codeChanges.path = filepath.Join(login.Dir, identityChangesFile)
+	}
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
 	s.unread.open(login.Dir, s.log) // readmarkstore.go
 	return s

@@ -25,7 +25,7 @@ import (
 // (invites.json.damaged.2 beside the earlier invites.json.damaged, which
 // stays as it was), its damaged bytes kept, while the plugin goes on and
 // writes the file anew as things happen (an invitation, a timer, a pin,
-// a call, a message, a contact by LID). A restart logs nothing more.
+// a call, a message, a contact by LID, a security code change). A restart logs nothing more.
 // Before, each was read as empty without a word and overwritten at the
 // next change.
 func TestDamagedStateSetAside(t *testing.T) {
@@ -36,7 +36,7 @@ func TestDamagedStateSetAside(t *testing.T) {
 	done := r.loginQR(t, dir)
 	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
 
-	files := []string{invitesFile, timersFile, pinsFile, callsFile, oldestFile, exposedName}
+	files := []string{invitesFile, timersFile, pinsFile, callsFile, oldestFile, exposedName, identityChangesFile}
 	damaged := map[string][]byte{}
 	for i, name := range files {
 		damaged[name] = []byte(`{"torn` + strings.Repeat("x", i))
@@ -71,6 +71,8 @@ func TestDamagedStateSetAside(t *testing.T) {
 	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: stranger, Sender: stranger}, ID: "DM4", Timestamp: now, PushName: "Zoe"},
 		&waE2E.Message{Conversation: proto.String("hi")})
 	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "DM4" })
+	fake.IdentityChanged(ctx, bob, now)
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == identityEventID("+33622222222", now) })
 
 	// Each file is written anew (a handler may write it just after its
 	// event: waited for), the damaged one set aside as it was.
