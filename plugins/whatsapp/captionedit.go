@@ -51,6 +51,8 @@ func fileOf(msg *waE2E.Message) []byte {
 		f = &waE2E.Message{StickerMessage: &waE2E.StickerMessage{}}
 	case msg.GetPtvMessage() != nil:
 		f = &waE2E.Message{PtvMessage: &waE2E.VideoMessage{}}
+	case msg.GetContactMessage() != nil || msg.GetContactsArrayMessage() != nil:
+		f = &waE2E.Message{ContactMessage: &waE2E.ContactMessage{}} // no caption (contactcard.go)
 	default:
 		return nil
 	}
@@ -152,5 +154,5 @@ func editContent(target quoted, text string, mentions []string) (*waE2E.Message,
 	if m.TextPart && len(m.Parts) > 0 {
 		return textMessage(text, nil, mentions), m.Parts[0], nil
 	}
-	return nil, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: this file (a voice note, an audio file, a sticker or a video note) has no caption to correct: send the text as a new message")
+	return nil, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: this file (a voice note, an audio file, a sticker, a video note or a contact card) has no caption to correct: send the text as a new message")
 }

@@ -166,9 +166,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		} else {
 			parts = append(parts, resp.ID)
 		}
-		if caption != "" && m.AudioMessage != nil {
-			// WhatsApp's audio has no caption: the text follows as a
-			// message of its own, one more part of the send.
+		if caption != "" && captionless(m) {
+			// WhatsApp's audio and contact cards have no caption: the
+			// text follows as a message of its own, one more part of
+			// the send.
 			var ms []string
 			if i == 0 {
 				ms = mentions
