@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -177,4 +178,32 @@ func vcardText(v string) string {
 // goes as a message after it (an audio file, a contact card).
 func captionless(m *waE2E.Message) bool {
 	return m.AudioMessage != nil || m.ContactMessage != nil || m.ContactsArrayMessage != nil
+}
+
+// vcardWAIDs is the WhatsApp numbers a card names: the waid parameter
+// WhatsApp's apps put on a number that is on WhatsApp
+// ("TEL;type=CELL;waid=33612345678:+33 6 12 34 56 78"), each once.
+func vcardWAIDs(card string) []string {
+	var ids []string
+	for _, l := range unfoldVCard(card) {
+		name, _, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		params := strings.Split(name, ";")
+		prop := params[0]
+		if i := strings.LastIndexByte(prop, '.'); i >= 0 {
+			prop = prop[i+1:]
+		}
+		if !strings.EqualFold(strings.TrimSpace(prop), "TEL") {
+			continue
+		}
+		for _, p := range params[1:] {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "waid") && isDigits(v) && !slices.Contains(ids, v) {
+				ids = append(ids, v)
+			}
+		}
+	}
+	return ids
 }

@@ -6,6 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -93,5 +97,28 @@ func TestContactCardOut(t *testing.T) {
 	sent, _ = fake.WaitSent(8, time.Second)
 	if d := sent[7].Msg.GetDocumentMessage(); d.GetFileName() != "notes.vcf" {
 		t.Errorf("a .vcf that is no card: %v", sent[7].Msg)
+	}
+}
+
+// A contact card received whose numbers WhatsApp marks as on WhatsApp
+// (the waid parameter its apps add, which gives them a button to message
+// the contact) says, after the numbers, the address of the chat with
+// each here, an xmpp: link the user's client opens as a chat, once per
+// number. Before, only the numbers were shown: writing to the contact
+// meant typing the gateway's address by hand.
+func TestContactCardIn(t *testing.T) {
+	r := newRig(t, "")
+	r.n.domain = "whatsapp.example.org"
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	carol := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Carol\r\nitem1.TEL;waid=33633333333:+33 6 33 33 33 33\r\nitem1.X-ABLabel:Mobile\r\n" +
+		"TEL;type=HOME;waid=33633333333:+33633333333\r\nTEL;TYPE=WORK:+33 1 44 44 44 44\r\nEND:VCARD\r\n"
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "CARD1", Timestamp: time.Now(), PushName: "Alice"},
+		&waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String("Carol"), Vcard: proto.String(carol)}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "CARD1" })
+	want := "Contact: Carol\nPhone: +33 6 33 33 33 33\nPhone: +33 1 44 44 44 44\nWhatsApp: xmpp:+33633333333@whatsapp.example.org"
+	if got := ev.GetMessage().GetText(); got != want {
+		t.Errorf("the card received:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -320,12 +320,12 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l) + "\n" + liveNote}, m.GetContextInfo())
 	case msg.ContactMessage != nil:
 		m := msg.GetContactMessage()
-		return c.withContext(&pb.MessageEvent{Text: contactText(m)}, m.GetContextInfo())
+		return c.withContext(&pb.MessageEvent{Text: c.contactText(m)}, m.GetContextInfo())
 	case msg.ContactsArrayMessage != nil:
 		m := msg.GetContactsArrayMessage()
 		parts := make([]string, 0, len(m.GetContacts()))
 		for _, cm := range m.GetContacts() {
-			parts = append(parts, contactText(cm))
+			parts = append(parts, c.contactText(cm))
 		}
 		return c.withContext(&pb.MessageEvent{Text: strings.Join(parts, "\n\n")}, m.GetContextInfo())
 	case firstPoll(msg) != nil:
@@ -579,9 +579,18 @@ func pollOf(p *waE2E.PollCreationMessage) mediatext.Poll {
 }
 
 // contactText is a contact card as text: its display name, then its
-// vCard's numbers and addresses.
-func contactText(m *waE2E.ContactMessage) string {
-	return mediatext.ContactText(mediatext.Contact{Name: m.GetDisplayName(), VCard: m.GetVcard()})
+// vCard's numbers and addresses, then, for each number the card says is
+// on WhatsApp, the address of the chat with it here (the apps' button
+// to message the contact; an xmpp: link clients open as a chat).
+func (c inbound) contactText(m *waE2E.ContactMessage) string {
+	text := mediatext.ContactText(mediatext.Contact{Name: m.GetDisplayName(), VCard: m.GetVcard()})
+	if c.domain == "" {
+		return text
+	}
+	for _, id := range vcardWAIDs(m.GetVcard()) {
+		text += "\nWhatsApp: xmpp:+" + id + "@" + c.domain
+	}
+	return text
 }
 
 // media is a message with one attachment, fetched later by reference.
