@@ -530,8 +530,12 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		return
 	}
 	action := m.action()
-	// A query ("/pins") only asks: a channel's reader may.
-	if readOnly && action && !(m.command() && isChatQuery(m.body)) {
+	// A query ("/pins") only asks: a channel's reader may. A reaction
+	// alone is no post either: networks take one from members who may
+	// not post (a WhatsApp community's announcements); the chat's
+	// features, which the plugin's SDK checks, say where not.
+	reactionOnly := m.reactions != nil && !m.hasBody && m.oobURL == "" && m.retract == "" && m.replace == ""
+	if readOnly && action && !reactionOnly && !(m.command() && isChatQuery(m.body)) {
 		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "only the group's admins post in "+r.jid))
 		return
 	}

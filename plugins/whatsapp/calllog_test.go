@@ -187,7 +187,7 @@ func TestCallStoreBounded(t *testing.T) {
 	}
 	dir := t.TempDir()
 	now := time.Now()
-	c := newCalls(dir)
+	c := newCalls(dir, nil)
 	if err := c.add(&callRec{ID: "OLDRING", Chat: "+1", At: now.Add(-callRingKept - time.Hour).UnixMicro()}, now); err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestCallStoreBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	again := newCalls(dir)
+	again := newCalls(dir, nil)
 	if again.known("C0") || !again.known("C1") || !again.known("C"+strconv.Itoa(callsMax)) {
 		t.Errorf("after %d calls: C0 kept %v, C1 %v, the last %v", callsMax+1, again.known("C0"), again.known("C1"), again.known("C"+strconv.Itoa(callsMax)))
 	}

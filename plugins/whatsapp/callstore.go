@@ -2,7 +2,7 @@ package whatsapp
 
 import (
 	"encoding/json"
-	"os"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -75,15 +75,16 @@ func (r *callRec) inChat(ids []string) bool {
 
 // calls is the calls kept, oldest first.
 type calls struct {
-	path string // "": memory only
+	path string       // "": memory only
+	log  *slog.Logger // a damaged file's line (statefile.go)
 
 	mu     sync.Mutex
 	loaded bool
 	recs   []*callRec
 }
 
-func newCalls(loginDir string) *calls {
-	c := &calls{}
+func newCalls(loginDir string, log *slog.Logger) *calls {
+	c := &calls{log: log}
 	if loginDir != "" {
 		c.path = filepath.Join(loginDir, callsFile)
 	}
@@ -95,12 +96,7 @@ func (c *calls) loadLocked() {
 		return
 	}
 	c.loaded = true
-	if c.path == "" {
-		return
-	}
-	if b, err := os.ReadFile(c.path); err == nil {
-		_ = json.Unmarshal(b, &c.recs) // a damaged file is rewritten by the next change
-	}
+	c.recs, _ = loadState[[]*callRec](c.path, c.log)
 	c.recs = slices.DeleteFunc(c.recs, func(r *callRec) bool { return r == nil || r.ID == "" })
 }
 

@@ -51,6 +51,13 @@ func fileOf(msg *waE2E.Message) []byte {
 		f = &waE2E.Message{StickerMessage: &waE2E.StickerMessage{}}
 	case msg.GetPtvMessage() != nil:
 		f = &waE2E.Message{PtvMessage: &waE2E.VideoMessage{}}
+	case msg.GetContactMessage() != nil || msg.GetContactsArrayMessage() != nil:
+		f = &waE2E.Message{ContactMessage: &waE2E.ContactMessage{}} // no caption (contactcard.go)
+	case msg.GetLocationMessage() != nil || msg.GetLiveLocationMessage() != nil:
+		// Not a file, nor to correct: its kind says so (editContent).
+		f = &waE2E.Message{LocationMessage: &waE2E.LocationMessage{}}
+	case firstPoll(msg) != nil:
+		f = &waE2E.Message{PollCreationMessage: &waE2E.PollCreationMessage{}}
 	default:
 		return nil
 	}
@@ -152,5 +159,16 @@ func editContent(target quoted, text string, mentions []string) (*waE2E.Message,
 	if m.TextPart && len(m.Parts) > 0 {
 		return textMessage(text, nil, mentions), m.Parts[0], nil
 	}
-	return nil, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: this file (a voice note, an audio file, a sticker or a video note) has no caption to correct: send the text as a new message")
+	// A poll or a location: WhatsApp's apps apply no text edit to one,
+	// which would show corrected on XMPP alone.
+	var f waE2E.Message
+	if proto.Unmarshal(m.File, &f) == nil {
+		switch {
+		case f.LocationMessage != nil:
+			return nil, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: a shared location cannot be changed: share the new one")
+		case f.PollCreationMessage != nil:
+			return nil, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: a poll cannot be corrected (WhatsApp has no way to): delete it and start a new one")
+		}
+	}
+	return nil, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: this file (a voice note, an audio file, a sticker, a video note or a contact card) has no caption to correct: send the text as a new message")
 }

@@ -134,11 +134,7 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			if !evt.Info.IsGroup {
 				return nil
 			}
-			text := "Removed their member tag in this group"
-			if l := strings.TrimSpace(pm.GetMemberLabel().GetLabel()); l != "" {
-				text = "Set their member tag in this group: «" + l + "»"
-			}
-			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: memberTagText(pm.GetMemberLabel().GetLabel(), evt.Info.IsFromMe)}}
 			return ev
 		case waE2E.ProtocolMessage_LIMIT_SHARING:
 			// Advanced chat privacy (WhatsApp's apps then keep the
@@ -324,12 +320,12 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l) + "\n" + liveNote}, m.GetContextInfo())
 	case msg.ContactMessage != nil:
 		m := msg.GetContactMessage()
-		return c.withContext(&pb.MessageEvent{Text: contactText(m)}, m.GetContextInfo())
+		return c.withContext(&pb.MessageEvent{Text: c.contactText(m)}, m.GetContextInfo())
 	case msg.ContactsArrayMessage != nil:
 		m := msg.GetContactsArrayMessage()
 		parts := make([]string, 0, len(m.GetContacts()))
 		for _, cm := range m.GetContacts() {
-			parts = append(parts, contactText(cm))
+			parts = append(parts, c.contactText(cm))
 		}
 		return c.withContext(&pb.MessageEvent{Text: strings.Join(parts, "\n\n")}, m.GetContextInfo())
 	case firstPoll(msg) != nil:
@@ -415,6 +411,22 @@ func sharedNumberText(sender *pb.Sender) string {
 		return "Shared their phone number with you: " + id
 	default:
 		return "Shared their phone number with you: see it " + onPhone
+	}
+}
+
+// memberTagText says that a member set (or, label empty, removed) their
+// tag in a group; the user's own, from the phone, as the user's.
+func memberTagText(label string, fromMe bool) string {
+	label = strings.TrimSpace(label)
+	switch {
+	case fromMe && label == "":
+		return "You removed your member tag in this group"
+	case fromMe:
+		return "You set your member tag in this group: «" + label + "»"
+	case label == "":
+		return "Removed their member tag in this group"
+	default:
+		return "Set their member tag in this group: «" + label + "»"
 	}
 }
 
@@ -567,9 +579,18 @@ func pollOf(p *waE2E.PollCreationMessage) mediatext.Poll {
 }
 
 // contactText is a contact card as text: its display name, then its
-// vCard's numbers and addresses.
-func contactText(m *waE2E.ContactMessage) string {
-	return mediatext.ContactText(mediatext.Contact{Name: m.GetDisplayName(), VCard: m.GetVcard()})
+// vCard's numbers and addresses, then, for each number the card says is
+// on WhatsApp, the address of the chat with it here (the apps' button
+// to message the contact; an xmpp: link clients open as a chat).
+func (c inbound) contactText(m *waE2E.ContactMessage) string {
+	text := mediatext.ContactText(mediatext.Contact{Name: m.GetDisplayName(), VCard: m.GetVcard()})
+	if c.domain == "" {
+		return text
+	}
+	for _, id := range vcardWAIDs(m.GetVcard()) {
+		text += "\nWhatsApp: xmpp:+" + id + "@" + c.domain
+	}
+	return text
 }
 
 // media is a message with one attachment, fetched later by reference.

@@ -2,7 +2,7 @@ package whatsapp
 
 import (
 	"encoding/json"
-	"os"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -56,6 +56,7 @@ type chatTimer struct {
 // without one). Written only when one changes: rarely.
 type timers struct {
 	path string
+	log  *slog.Logger // a damaged file's line (statefile.go)
 
 	mu     sync.Mutex
 	loaded bool
@@ -66,8 +67,8 @@ type timers struct {
 	own map[string]chatTimer
 }
 
-func newTimers(loginDir string) *timers {
-	t := &timers{}
+func newTimers(loginDir string, log *slog.Logger) *timers {
+	t := &timers{log: log}
 	if loginDir != "" {
 		t.path = filepath.Join(loginDir, timersFile)
 	}
@@ -79,13 +80,8 @@ func (t *timers) loadLocked() {
 		return
 	}
 	t.loaded, t.chats = true, map[string]chatTimer{}
-	if t.path == "" {
-		return
-	}
-	if b, err := os.ReadFile(t.path); err == nil {
-		_ = json.Unmarshal(b, &t.chats) // a damaged file is rewritten by the next change
-	}
-	if t.chats == nil { // the file said null
+	t.chats, _ = loadState[map[string]chatTimer](t.path, t.log)
+	if t.chats == nil { // none, damaged, or the file said null
 		t.chats = map[string]chatTimer{}
 	}
 }

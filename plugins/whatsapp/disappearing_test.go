@@ -251,11 +251,11 @@ func TestTimersFileNull(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, timersFile), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		tm := newTimers(dir)
+		tm := newTimers(dir, nil)
 		if changed, err := tm.set("+33611111111", 86400, 100); err != nil || !changed {
 			t.Errorf("%s: set: %v %v", content, changed, err)
 		}
-		if got := newTimers(dir).get("+33611111111"); got != 86400 {
+		if got := newTimers(dir, nil).get("+33611111111"); got != 86400 {
 			t.Errorf("%s: kept %d, want 86400", content, got)
 		}
 	}

@@ -25,18 +25,18 @@ func TestStateWrittenDurably(t *testing.T) {
 		return sdk.WriteFileDurably(path, b)
 	}
 	dir := t.TempDir()
-	tm := newTimers(dir)
+	tm := newTimers(dir, nil)
 	if _, err := tm.set("+33611111111", 604800, 1700000000); err != nil {
 		t.Fatal(err)
 	}
-	h := newHistoryState(dir)
+	h := newHistoryState(dir, nil)
 	if err := h.oldest.note(map[string]anchor{"+33611111111": {Chat: "33611111111@s.whatsapp.net", ID: "X", TimeMS: time.Now().UnixMilli()}}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(wrote, timersFile) || !slices.Contains(wrote, oldestFile) {
 		t.Errorf("durable writes %q, want %s and %s", wrote, timersFile, oldestFile)
 	}
-	if got, ok := newTimers(dir).lookup("+33611111111"); !ok || got.Secs != 604800 {
+	if got, ok := newTimers(dir, nil).lookup("+33611111111"); !ok || got.Secs != 604800 {
 		t.Errorf("timer read back: %+v, %v", got, ok)
 	}
 }

@@ -50,3 +50,25 @@ func TestMemberTagProcess(t *testing.T) {
 		t.Errorf("the member tag: %v", ev)
 	}
 }
+
+// The user sets or removes their own member tag from the phone (the same
+// protocol message, from the user): a line from the user that reads as
+// the user's own, "You set your member tag…", where it read "Set their
+// member tag…" as if of someone else.
+func TestMemberTagOwnProcess(t *testing.T) {
+	srv, _, evs, _ := processLoggedIn(t)
+	for _, c := range []struct{ id, label, want string }{
+		{"TAG2", "Organiser", "You set your member tag in this group: «Organiser»"},
+		{"TAG3", "", "You removed your member tag in this group"},
+	} {
+		if err := srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: me, IsFromMe: true, IsGroup: true}, ID: c.id, Timestamp: time.Now()},
+			&waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_GROUP_MEMBER_LABEL_CHANGE.Enum(),
+				MemberLabel: &waE2E.MemberLabel{Label: proto.String(c.label)}}}); err != nil {
+			t.Fatal(err)
+		}
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.EventId == c.id })
+		if ev.ChatId != group.String() || !ev.Sender.GetIsFromMe() || ev.GetMessage().GetText() != c.want {
+			t.Errorf("the user's own member tag %q: %v, want %q", c.label, ev, c.want)
+		}
+	}
+}

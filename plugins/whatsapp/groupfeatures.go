@@ -32,6 +32,12 @@ func groupFeatures(g *types.GroupInfo, selfAdmin bool) *pb.Features {
 		return f
 	}
 	f.GroupKick, f.GroupRoles, f.GroupUnban = false, false, false
+	if g.IsAnnounce && !g.IsDefaultSubGroup {
+		// Only admins post: the members of a community's announcement
+		// group react (encrypted: secretmsg.go), whether those of
+		// another such group may is not known, and they were refused.
+		f.Reactions = false
+	}
 	if g.IsLocked {
 		f.GroupName, f.GroupTopic, f.GroupAvatar = false, false, false
 		f.ChatTimer, f.Pin = false, false

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,8 +58,8 @@ type historyState struct {
 	od     onDemand    // the history-on-demand request in flight
 }
 
-func newHistoryState(loginDir string) *historyState {
-	h := &historyState{oldest: oldestKnown{path: oldestPath(loginDir)}}
+func newHistoryState(loginDir string, log *slog.Logger) *historyState {
+	h := &historyState{oldest: oldestKnown{path: oldestPath(loginDir), log: log}}
 	if loginDir != "" {
 		h.dir = filepath.Join(loginDir, historyDirName)
 	}
@@ -400,15 +401,16 @@ func (s *Session) pushSpool(ctx context.Context) {
 	type file struct {
 		path    string
 		batches []*pb.HistoryBatch
+		damaged bool
 	}
 	var all []file
 	total := 0
 	for _, p := range files {
 		bs, err := readSpool(p)
 		if err != nil {
-			s.log.Error("history spool damaged; its readable part is sent", "err", err)
+			s.log.Error("history spool damaged; its readable part is sent", "file", p, "err", err)
 		}
-		all = append(all, file{p, bs})
+		all = append(all, file{p, bs, err != nil})
 		total += len(bs)
 	}
 	done := 0
@@ -417,6 +419,16 @@ func (s *Session) pushSpool(ctx context.Context) {
 			return
 		}
 		done += len(f.batches)
+		if f.damaged {
+			// Kept for a look, under a name the spool does not read
+			// again (statefile.go).
+			if to, err := setAsideName(f.path); err != nil {
+				s.log.Warn("damaged history spool file not set aside; its readable part is sent again at the next start", "err", err)
+			} else {
+				s.log.Warn("damaged history spool file set aside", "file", f.path, "set_aside_as", to)
+			}
+			continue
+		}
 		if err := os.Remove(f.path); err != nil {
 			s.log.Warn("history spool file not removed; it is sent again at the next start (the gateway drops the repeats)", "err", err)
 		}

@@ -134,8 +134,12 @@ func (s *Session) pullNotices(ctx context.Context) {
 			err = proto.Unmarshal(b, &n)
 		}
 		if err != nil {
-			s.log.Error("history sync notice unreadable; dropped", "file", path, "err", err)
-			os.Remove(path)
+			// Set aside, under a name not read again (statefile.go).
+			to, rerr := setAsideName(path)
+			if rerr != nil {
+				os.Remove(path)
+			}
+			s.log.Error("history sync notice unreadable; not downloaded, set aside", "file", path, "set_aside_as", to, "err", errors.Join(err, rerr))
 			continue
 		}
 		if err := s.downloadNotice(ctx, &n); err != nil && s.retryable(ctx, err) {

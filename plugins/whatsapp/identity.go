@@ -3,7 +3,7 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
-	"os"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -38,16 +38,12 @@ type identities struct {
 	exposed map[string]bool // LID users shown as lid-<user>
 }
 
-func newIdentities(lids store.LIDStore, dir string, moved func(string, types.JID)) *identities {
+func newIdentities(lids store.LIDStore, dir string, moved func(string, types.JID), log *slog.Logger) *identities {
 	id := &identities{lids: lids, dir: dir, moved: moved, exposed: map[string]bool{}}
 	if dir != "" {
-		if b, err := os.ReadFile(filepath.Join(dir, exposedName)); err == nil {
-			var users []string
-			if json.Unmarshal(b, &users) == nil {
-				for _, u := range users {
-					id.exposed[u] = true
-				}
-			}
+		users, _ := loadState[[]string](filepath.Join(dir, exposedName), log)
+		for _, u := range users {
+			id.exposed[u] = true
 		}
 	}
 	return id

@@ -19,7 +19,7 @@ func TestIdentityMoveSurvivesCrash(t *testing.T) {
 	dir := t.TempDir()
 	lid := types.NewJID("1234567", types.HiddenUserServer)
 	pn := types.NewJID("33611111111", types.DefaultUserServer)
-	crashing := newIdentities(nil, dir, func(string, types.JID) { panic("killed while moving") })
+	crashing := newIdentities(nil, dir, func(string, types.JID) { panic("killed while moving") }, nil)
 	if got := crashing.userID(lid); got != lidPrefix+"1234567" {
 		t.Fatalf("userID = %q", got)
 	}
@@ -29,13 +29,13 @@ func TestIdentityMoveSurvivesCrash(t *testing.T) {
 	}()
 
 	var moves []string
-	again := newIdentities(nil, dir, func(old string, to types.JID) { moves = append(moves, old+" -> "+to.User) })
+	again := newIdentities(nil, dir, func(old string, to types.JID) { moves = append(moves, old+" -> "+to.User) }, nil)
 	again.learn(pn, lid)
 	if len(moves) != 1 || moves[0] != lidPrefix+"1234567 -> 33611111111" {
 		t.Fatalf("after the restart: moves %q, want the LID moved again", moves)
 	}
 	again.learn(pn, lid)
-	third := newIdentities(nil, dir, func(old string, _ types.JID) { moves = append(moves, old) })
+	third := newIdentities(nil, dir, func(old string, _ types.JID) { moves = append(moves, old) }, nil)
 	third.learn(pn, lid)
 	if len(moves) != 1 {
 		t.Errorf("moved %d times: once made, a move is forgotten for good", len(moves))
@@ -55,7 +55,7 @@ func TestIdentitiesWrittenDurably(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, exposedName)
-	ids := newIdentities(nil, dir, nil)
+	ids := newIdentities(nil, dir, nil, nil)
 	ids.userID(types.NewJID("1234567", types.HiddenUserServer))
 	ids.userID(types.NewJID("7654321", types.HiddenUserServer))
 	if len(wrote) != 2 || wrote[0] != path || wrote[1] != path {
@@ -73,7 +73,7 @@ func TestIdentitiesWrittenDurably(t *testing.T) {
 		t.Errorf("temporary file left behind (%v)", err)
 	}
 	var moves []string
-	again := newIdentities(nil, dir, func(old string, _ types.JID) { moves = append(moves, old) })
+	again := newIdentities(nil, dir, func(old string, _ types.JID) { moves = append(moves, old) }, nil)
 	again.learn(types.NewJID("7654321", types.HiddenUserServer), types.NewJID("33622222222", types.DefaultUserServer))
 	if len(moves) != 1 || moves[0] != lidPrefix+"7654321" || len(wrote) != 3 {
 		t.Errorf("read back and moved: moves %q, writes %d; want the LID moved and the file written again", moves, len(wrote))

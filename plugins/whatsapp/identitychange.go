@@ -2,6 +2,8 @@ package whatsapp
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,35 +30,80 @@ import (
 // change said implicitly, is taken for the same change.
 const identityQuiet = time.Hour
 
-// identityChanges is the last change said per chat in this run.
+// identityChangesFile keeps, in the login's folder, the last change said
+// per chat: after a restart, an implicit change right after one said
+// before (or the notification again) is still the same change.
+const identityChangesFile = "identity-changes.json"
+
+// identityKept is how long a change said is kept: past identityQuiet it
+// matters only to the notification delivered again, which the gateway
+// drops by its event ID anyway.
+const identityKept = 7 * 24 * time.Hour
+
+// identityChanges is the last change said per chat, kept in path ("":
+// in memory only).
 type identityChanges struct {
-	mu   sync.Mutex
-	last map[string]identitySaid
+	path string
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	loaded bool
+	last   map[string]identitySaid
 }
 
 type identitySaid struct {
-	at       time.Time
-	implicit bool
+	At       int64 `json:"at"` // unix ms
+	Implicit bool  `json:"implicit,omitempty"`
 }
 
-// fresh says whether a change of chatID at at is one not said yet, and
-// notes it so.
-func (c *identityChanges) fresh(chatID string, at time.Time, implicit bool) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.last[chatID]; ok {
-		switch {
-		case !implicit && !prev.implicit && at.Equal(prev.at):
-			return false // the notification again
-		case (implicit || prev.implicit) && at.Before(prev.at.Add(identityQuiet)):
-			return false
-		}
+func (c *identityChanges) loadLocked() {
+	if c.loaded {
+		return
 	}
+	c.loaded = true
+	c.last, _ = loadState[map[string]identitySaid](c.path, c.log) // statefile.go
 	if c.last == nil {
 		c.last = map[string]identitySaid{}
 	}
-	c.last[chatID] = identitySaid{at: at, implicit: implicit}
+}
+
+// fresh says whether a change of chatID at at is one not said yet, and
+// notes it so (in memory: save writes it).
+func (c *identityChanges) fresh(chatID string, at time.Time, implicit bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loadLocked()
+	if prev, ok := c.last[chatID]; ok {
+		prevAt := time.UnixMilli(prev.At)
+		switch {
+		case !implicit && !prev.Implicit && at.UnixMilli() == prev.At:
+			return false // the notification again
+		case (implicit || prev.Implicit) && at.Before(prevAt.Add(identityQuiet)):
+			return false
+		}
+	}
+	c.last[chatID] = identitySaid{At: at.UnixMilli(), Implicit: implicit}
 	return true
+}
+
+// save writes the changes said, those older than identityKept (by
+// WhatsApp's time) left out.
+func (c *identityChanges) save(nowAt time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for chat, said := range c.last {
+		if nowAt.Sub(time.UnixMilli(said.At)) > identityKept {
+			delete(c.last, chat)
+		}
+	}
+	if c.path == "" {
+		return nil
+	}
+	b, err := json.Marshal(c.last)
+	if err != nil {
+		return err
+	}
+	return writeState(c.path, b)
 }
 
 // identityChanged says e in its contact's chat; a group's or the user's
@@ -91,6 +138,11 @@ func (s *Session) identityChanged(e *events.IdentityChange) {
 	s.emitDurable(&pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: chatID},
 		TimestampUnixMicro: at.UnixMicro(), EventId: identityEventID(chatID, at),
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
+	// Written once the notice is out: a crash in between says it again
+	// rather than never.
+	if err := s.codeChanges.save(now()); err != nil {
+		s.log.Warn("security code change said not kept: after a restart, an implicit one may be said again", "err", err)
+	}
 }
 
 // identityEventID is the event ID of the notice of chatID's change at at:

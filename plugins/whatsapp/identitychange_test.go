@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A contact's security code changed (WhatsApp's encrypt notification,
@@ -66,4 +67,40 @@ func TestIdentityChangeNotice(t *testing.T) {
 	fake.Emit(&events.IdentityChange{JID: types.NewJID("120363000000000901", types.GroupServer), Timestamp: time.Now()})
 	fake.Emit(&events.IdentityChange{JID: phone, Timestamp: time.Now()})
 	fenceMessage(t, r, fake, from)
+}
+
+// Which change was said is kept over a restart of the plugin (in the
+// login's folder): after one, whatsmeow's implicit change right after a
+// notification said before (each of the contact's devices may bring
+// one), and the notification delivered again, say nothing more; a later
+// change is still said. Before, it was kept in memory only: the
+// implicit one, under an ID of its own, was said a second time.
+func TestIdentityChangeNoticeAfterRestart(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s, fake := r.load(t, info)
+	ctx := context.Background()
+	changed := time.Now().Add(-time.Minute).Truncate(time.Second)
+	from := r.host.count()
+	fake.IdentityChanged(ctx, alice, changed)
+	r.host.next(t, from, func(ev *pb.Event) bool {
+		return ev.GetMessage() != nil && strings.Contains(ev.GetMessage().GetText(), "security code")
+	})
+	s.Disconnect(ctx)
+
+	r2 := newRig(t, "")
+	_, fake2 := r2.load(t, info)
+	from = r2.host.count()
+	fake2.Emit(&events.IdentityChange{JID: alice, Timestamp: time.Now(), Implicit: true})
+	fake2.IdentityChanged(ctx, alice, changed)
+	fenceMessage(t, r2, fake2, from)
+
+	from = r2.host.count()
+	fake2.IdentityChanged(ctx, alice, changed.Add(48*time.Hour))
+	ev, _ := r2.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.ChatId != "+33611111111" || !strings.Contains(ev.GetMessage().GetText(), "security code") {
+		t.Errorf("a later change after the restart: %v", ev)
+	}
 }

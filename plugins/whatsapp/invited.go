@@ -3,7 +3,7 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
-	"os"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -57,6 +57,7 @@ const invitesMax = 256
 // all of it.
 type pendingInvites struct {
 	path string
+	log  *slog.Logger // a damaged file's line (statefile.go)
 
 	mu     sync.Mutex
 	loaded bool
@@ -64,8 +65,8 @@ type pendingInvites struct {
 }
 
 // newPendingInvites keeps the invitations in the login's folder.
-func newPendingInvites(loginDir string) *pendingInvites {
-	p := &pendingInvites{}
+func newPendingInvites(loginDir string, log *slog.Logger) *pendingInvites {
+	p := &pendingInvites{log: log}
 	if loginDir != "" {
 		p.path = filepath.Join(loginDir, invitesFile)
 	}
@@ -78,15 +79,7 @@ func (p *pendingInvites) loadLocked() {
 	}
 	p.loaded = true
 	p.by = map[string]invitation{}
-	if p.path == "" {
-		return
-	}
-	b, err := os.ReadFile(p.path)
-	if err != nil {
-		return
-	}
-	var saved map[string]string
-	_ = json.Unmarshal(b, &saved) // a damaged file is rewritten by the next change
+	saved, _ := loadState[map[string]string](p.path, p.log)
 	for chatID, pass := range saved {
 		if inv, ok := parseInvitation(pass); ok && inv.group.String() == chatID {
 			p.by[chatID] = inv

@@ -74,7 +74,7 @@ func TestInvitationKeptOverRestart(t *testing.T) {
 // (one without an expiry last), on disk too.
 func TestInvitesBoundedAndExpired(t *testing.T) {
 	dir := t.TempDir()
-	p := newPendingInvites(dir)
+	p := newPendingInvites(dir, nil)
 	inviter := types.NewJID("33611111111", types.DefaultUserServer)
 	group := func(i int) types.JID { return types.NewJID("1203630000009"+fmt.Sprintf("%05d", i), types.GroupServer) }
 	at := now().Unix()
@@ -86,13 +86,13 @@ func TestInvitesBoundedAndExpired(t *testing.T) {
 	}
 	put(0, at-60) // expired
 	put(1, 0)     // no expiry given
-	if _, ok := newPendingInvites(dir).get(group(0).String()); ok {
+	if _, ok := newPendingInvites(dir, nil).get(group(0).String()); ok {
 		t.Error("an expired invitation is kept")
 	}
 	for i := 2; i <= invitesMax+1; i++ {
 		put(i, at+int64(i)*3600)
 	}
-	kept := newPendingInvites(dir)
+	kept := newPendingInvites(dir, nil)
 	for i, want := range map[int]bool{0: false, 1: true, 2: false, 3: true, invitesMax + 1: true} {
 		if _, ok := kept.get(group(i).String()); ok != want {
 			t.Errorf("invitation %d kept: %v, want %v", i, ok, want)

@@ -137,6 +137,12 @@ func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, 
 	default:
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: a file must come by upload, path or data, not %T", a.Source)
 	}
+	if vcardFile(a) {
+		// A contact card: WhatsApp's own (contactcard.go).
+		if m, err := contactCardMessage(path, ci); m != nil || err != nil {
+			return m, err
+		}
+	}
 	path, converted := s.convertVoice(ctx, a, path)
 	defer converted()
 	f, err := os.Open(path)

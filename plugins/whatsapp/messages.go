@@ -36,7 +36,13 @@ func (s *Session) mentionOf(userID string) (user, jid string) {
 // into a chat whose timer is timer (seconds; 0: off): it disappears that
 // long after t, as the timer it carries says (withTimer).
 func (s *Session) sent(id string, t time.Time, timer uint32, spoiler bool) sdk.Result {
-	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true, Time: t, Spoiler: spoiler}.encode()}
+	return s.sentAs(id, t, timer, spoiler, nil)
+}
+
+// sentAs is sent's result for a message of a kind a correction must
+// know (a location, a poll: fileOf's form, kept in the meta).
+func (s *Session) sentAs(id string, t time.Time, timer uint32, spoiler bool, kind []byte) sdk.Result {
+	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true, Time: t, Spoiler: spoiler, File: kind}.encode()}
 	if timer > 0 {
 		if t.IsZero() {
 			t = now()
@@ -115,6 +121,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
 			content = locationMessage(loc, reply)
 		}
+		kind := fileOf(content) // a location's, not a text's: not corrected (captionedit.go)
 		if content, err = hide(content); err != nil {
 			return sdk.Result{}, err
 		}
@@ -123,7 +130,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			return sdk.Result{}, sendErr("send", err)
 		}
 		s.noteSent(c.ChatID, chat, resp)
-		return s.sent(resp.ID, resp.Timestamp, timer, hidden), nil
+		return s.sentAs(resp.ID, resp.Timestamp, timer, hidden, kind), nil
 	}
 	var first sdk.Result
 	var parts []types.MessageID
@@ -166,9 +173,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		} else {
 			parts = append(parts, resp.ID)
 		}
-		if caption != "" && m.AudioMessage != nil {
-			// WhatsApp's audio has no caption: the text follows as a
-			// message of its own, one more part of the send.
+		if caption != "" && captionless(m) {
+			// WhatsApp's audio and contact cards have no caption: the
+			// text follows as a message of its own, one more part of
+			// the send.
 			var ms []string
 			if i == 0 {
 				ms = mentions

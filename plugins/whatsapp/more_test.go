@@ -68,7 +68,7 @@ func TestIdentityLIDToPhone(t *testing.T) {
 	dave := types.NewJID("777888999", types.HiddenUserServer)
 	s.ids.userID(dave)
 	moved := ""
-	ids := newIdentities(s.d.dev.LIDs, s.login.Dir, func(old string, pn types.JID) { moved = old + "->" + plainUserID(pn) })
+	ids := newIdentities(s.d.dev.LIDs, s.login.Dir, func(old string, pn types.JID) { moved = old + "->" + plainUserID(pn) }, nil)
 	if err := s.d.dev.LIDs.PutLIDMapping(ctx, dave, types.NewJID("33644444444", types.DefaultUserServer)); err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestHistorySpoolResent(t *testing.T) {
 	r := newRig(t, "")
 	dir := t.TempDir()
 	done := r.loginQR(t, dir)
-	h := newHistoryState(dir)
+	h := newHistoryState(dir, nil)
 	if err := h.spool([]*pb.HistoryBatch{{LoginId: done.LoginId, ChatId: "+33611111111", Cursor: "wa:1:X", Done: true,
 		Events: []*pb.Event{{EventId: "X", Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "left over"}}}}}}); err != nil {
 		t.Fatal(err)

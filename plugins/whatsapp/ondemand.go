@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -114,6 +114,7 @@ func parseCursor(c string) anchor {
 // older message, or its first: rarely once its history came.
 type oldestKnown struct {
 	path string
+	log  *slog.Logger // a damaged file's line (statefile.go)
 
 	mu     sync.Mutex
 	loaded bool
@@ -125,14 +126,9 @@ func (o *oldestKnown) loadLocked() {
 		return
 	}
 	o.loaded, o.chats = true, map[string]anchor{}
-	if o.path == "" {
-		return
+	if saved, _ := loadState[map[string]anchor](o.path, o.log); saved != nil {
+		o.chats = saved
 	}
-	b, err := os.ReadFile(o.path)
-	if err != nil {
-		return // none yet (a damaged one is rewritten by the next note)
-	}
-	_ = json.Unmarshal(b, &o.chats)
 }
 
 // get is the oldest message seen in a chat.

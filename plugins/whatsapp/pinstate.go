@@ -3,7 +3,7 @@ package whatsapp
 import (
 	"cmp"
 	"encoding/json"
-	"os"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -73,14 +73,15 @@ type pinMark struct {
 // without one): chat ID, then the pinned message's ID.
 type pinStore struct {
 	path string
+	log  *slog.Logger // a damaged file's line (statefile.go)
 
 	mu     sync.Mutex
 	loaded bool
 	chats  map[string]map[string]pinMark
 }
 
-func newPinStore(loginDir string) *pinStore {
-	p := &pinStore{}
+func newPinStore(loginDir string, log *slog.Logger) *pinStore {
+	p := &pinStore{log: log}
 	if loginDir != "" {
 		p.path = filepath.Join(loginDir, pinsFile)
 	}
@@ -92,12 +93,7 @@ func (p *pinStore) loadLocked() {
 		return
 	}
 	p.loaded, p.chats = true, map[string]map[string]pinMark{}
-	if p.path == "" {
-		return
-	}
-	if b, err := os.ReadFile(p.path); err == nil {
-		_ = json.Unmarshal(b, &p.chats) // a damaged file is rewritten by the next change
-	}
+	p.chats, _ = loadState[map[string]map[string]pinMark](p.path, p.log)
 	if p.chats == nil {
 		p.chats = map[string]map[string]pinMark{}
 	}

@@ -22,7 +22,7 @@ func TestPinStoreBounded(t *testing.T) {
 	const chat = "123@s.whatsapp.net"
 	dir := t.TempDir()
 	file := filepath.Join(dir, pinsFile)
-	p := newPinStore(dir)
+	p := newPinStore(dir, nil)
 	start := time.Now().Truncate(time.Millisecond)
 	id := func(i int) string { return fmt.Sprintf("3EB0%016X", i) }
 	note := func(target string, at time.Time, unpin bool) {
@@ -91,7 +91,7 @@ func TestPinStoreBounded(t *testing.T) {
 	if got := p.pinned(chat, start.Add(time.Hour)); !slices.Equal(got, want) {
 		t.Errorf("pinned after a new pin: %q, want %q", got, want)
 	}
-	if got := newPinStore(dir).pinned(chat, start.Add(time.Hour)); !slices.Equal(got, want) {
+	if got := newPinStore(dir, nil).pinned(chat, start.Add(time.Hour)); !slices.Equal(got, want) {
 		t.Errorf("pinned as read back from the file: %q, want %q", got, want)
 	}
 	if kept, past := marks(); past != pinMarksKept || kept > pinsShown+pinMarksKept+1 {
@@ -100,7 +100,7 @@ func TestPinStoreBounded(t *testing.T) {
 
 	// Over many chats (in memory: nothing to write), marks of messages
 	// not pinned are pinMarksAll at most, each chat's pins still shown.
-	all := newPinStore("")
+	all := newPinStore("", nil)
 	for c := range 2 * pinMarksAll / pinMarksKept {
 		chat := fmt.Sprintf("1%011d@s.whatsapp.net", c)
 		if err := all.note(chat, "PIN", start, 86400, false, start); err != nil {

@@ -108,7 +108,7 @@ func (u *unreadMarks) replayLocked() error {
 		}
 	}
 	if bad > 0 {
-		u.j.log.Info("lines of the read marks' journal skipped", "lines", bad)
+		u.j.log.Info("lines of the read marks' journal skipped", "file", u.j.path, "lines", bad)
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", u.j.path, err)

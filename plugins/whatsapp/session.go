@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -122,13 +123,17 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	}
 	s := &Session{n: n, login: login, log: n.log.With("login", login.LoginID), d: d, groups: map[types.JID]*types.GroupInfo{}}
 	s.uploads.dir = n.dataDir
-	s.ids = newIdentities(s.lidStore(), login.Dir, s.identityMoved)
+	s.ids = newIdentities(s.lidStore(), login.Dir, s.identityMoved, s.log)
 	s.conv = inbound{ids: s.ids, self: login.LoginID, domain: n.domain, heads: &replyHeads{}}
-	s.hist = newHistoryState(login.Dir)
-	s.timers = newTimers(login.Dir)
-	s.pins = newPinStore(login.Dir)
-	s.calls = newCalls(login.Dir)
-	s.invites = newPendingInvites(login.Dir)
+	s.hist = newHistoryState(login.Dir, s.log)
+	s.timers = newTimers(login.Dir, s.log)
+	s.pins = newPinStore(login.Dir, s.log)
+	s.calls = newCalls(login.Dir, s.log)
+	s.invites = newPendingInvites(login.Dir, s.log)
+	s.codeChanges.log = s.log // identitychange.go
+	if login.Dir != "" {
+		s.codeChanges.path = filepath.Join(login.Dir, identityChangesFile)
+	}
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
 	s.unread.open(login.Dir, s.log) // readmarkstore.go
 	return s

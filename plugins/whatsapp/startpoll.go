@@ -67,7 +67,7 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, p *pb.Poll) (sdk.Re
 	if text, ok := s.polls.text(resp.ID); ok {
 		s.correctPoll(&info, text, resp.Timestamp)
 	}
-	return s.sent(resp.ID, resp.Timestamp, timer, false), nil
+	return s.sentAs(resp.ID, resp.Timestamp, timer, false, fileOf(msg)), nil // a poll: not corrected (captionedit.go)
 }
 
 // keptSecret puts into msg the secret whatsmeow kept for the user's
