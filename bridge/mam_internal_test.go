@@ -79,6 +79,7 @@ func TestParseMAMQuery(t *testing.T) {
 		{"ids, each once", "", form(`<field var='ids'><value>1a-9</value><value> 1a-2 </value><value>1a-9</value></field>` + field("with", "carol@localhost")),
 			mamQuery{ids: []string{"1a-9", "1a-2"}, q: store.ArchiveQuery{With: "carol@localhost"}}},
 		{"ids with max", "", form(field("ids", "1a-9")) + rsm(`<max>1</max>`), mamQuery{ids: []string{"1a-9"}, q: store.ArchiveQuery{Max: 1}}},
+		{"ids with the last page", "", form(field("ids", "1a-9")) + rsm(`<max>1</max><before/>`), mamQuery{ids: []string{"1a-9"}, q: store.ArchiveQuery{Max: 1, Latest: true}}},
 		{"flip-page", "", `<flip-page/>` + rsm(`<before/>`), mamQuery{flip: true, q: store.ArchiveQuery{Latest: true}}},
 	}
 	for _, c := range cases {
@@ -133,7 +134,7 @@ func TestParseMAMQueryHostile(t *testing.T) {
 		{"ids long value", "", form(field("ids", strings.Repeat("1", maxStanzaID+1))), wire.ItemNotFound, "257 bytes"},
 		{"ids too many", "", form(`<field var='ids'>` + manyIDs(store.MaxArchivePage+1) + `</field>`), wire.BadRequest, "at most"},
 		{"ids with RSM after", "", form(field("ids", "1a-1")) + rsm(`<after>1a-0</after>`), wire.BadRequest, "ids fetches"},
-		{"ids with the last page", "", form(field("ids", "1a-1")) + rsm(`<before/>`), wire.BadRequest, "ids fetches"},
+		{"ids with RSM before an id", "", form(field("ids", "1a-1")) + rsm(`<before>1a-2</before>`), wire.BadRequest, "ids fetches"},
 		{"ids with after-id", "", form(field("ids", "1a-1") + field("after-id", "1a-0")), wire.BadRequest, "ids fetches"},
 		{"field twice", "", form(field("with", "a@b") + field("with", "c@d")), wire.BadRequest, `"with" given twice`},
 		{"two values", "", form(`<field var='start'><value>2024-01-01T00:00:00Z</value><value>2025-01-01T00:00:00Z</value></field>`), wire.BadRequest, "2 values"},
