@@ -391,6 +391,14 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 		t.joinRoom(ctx, st, s, nil, chatID, from, to, join, jerr)
 		return
 	}
+	if t.roomsClosed.Load() {
+		// The gateway is stopping, its occupants told so (room_stop.go):
+		// under r.mu, so a join is either before the room's shutdown
+		// presence, which then follows it, or refused.
+		r.mu.Unlock()
+		refuse(wire.ServiceUnavailable, t.displayName()+" gateway is shutting down; join again once it is back")
+		return
+	}
 	defer r.mu.Unlock()
 	// Written in the room's order of writes (room_order.go), after the
 	// copies of every message archived before it: a copy made for the

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
 )
@@ -153,5 +156,33 @@ func TestRoomStopWindowWritesInOrder(t *testing.T) {
 		if _, ok := at[to]; !ok {
 			t.Errorf("no shutdown presence to %s", to)
 		}
+	}
+}
+
+// TestRoomJoinAfterStopRefused: a join the stop's shutdown presences
+// came before (one answered with a context that outlives the stop, as a
+// join by ID the room sync completes) is refused service-unavailable,
+// the resource not joined. Before, it was answered after them: the
+// resource took itself for joined to a room the next process did not
+// know it was in.
+func TestRoomJoinAfterStopRefused(t *testing.T) {
+	tr, s, r, sent := occupantFixture(t)
+	closeStop(t, tr, nil)
+	sent()
+	st, err := wire.Parse(`<presence from='alice@localhost/tablet' to='g1@echo.localhost/Alice' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := jid.MustParse(st.From()), jid.MustParse(st.To())
+	tr.joinRoom(context.Background(), st, s, r, "g1", from, to, muc.Join{MUC: true}, nil)
+	got := sent()
+	if cond, _ := errorOf(t, got); cond != string(wire.ServiceUnavailable) || len(got) != 1 {
+		t.Errorf("a join after the stop: got %s and %d stanzas, want service-unavailable alone", cond, len(got))
+	}
+	r.mu.Lock()
+	joined := r.joined["tablet"]
+	r.mu.Unlock()
+	if joined {
+		t.Error("the resource joined after the stop")
 	}
 }
