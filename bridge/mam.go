@@ -409,7 +409,7 @@ func (t *transport) mamAnswer(ctx context.Context, st *wire.Stanza, room store.R
 			i = len(page.Messages) - 1 - j
 		}
 		m := &page.Messages[i]
-		msg, ok := mamResult(roomJID, dest, t.newID(), mq.queryID, m, t.archivedOccupantID(aliases, roomJID, m))
+		msg, ok := mamResult(roomJID, dest, t.newID(), mq.queryID, m, t.archivedOccupantID(aliases, roomJID, m), archivedRealJID(m))
 		if !ok {
 			// Not a stanza the link may write: it would end the component
 			// stream for every user. Left out, and said.
@@ -440,14 +440,16 @@ func (t *transport) occupantJID(ctx context.Context, room store.RoomKey, nick st
 
 // mamResult wraps one archived stanza as XEP-0313 §4.2 says, from the
 // room to the querying resource, with its sender's occupant-id occID
-// (archivedOccupantID, room_occupant_id.go), the only one; false when the
-// payload does not start as a <message/>.
-func mamResult(roomJID, to, id, queryID string, m *store.ArchivedMessage, occID string) ([]byte, bool) {
+// (archivedOccupantID, room_occupant_id.go), the only one, and its real
+// JID realJID ("" for none: archivedRealJID); false when the payload
+// does not start as a <message/>.
+func mamResult(roomJID, to, id, queryID string, m *store.ArchivedMessage, occID, realJID string) ([]byte, bool) {
 	inner, ok := clientMessage(m.Payload)
 	if !ok {
 		return nil, false
 	}
 	inner = withOccupantID(inner, occID)
+	inner = withRealJID(inner, realJID)
 	var w wire.Writer
 	w.Start("message", "").Attr("from", roomJID).Attr("to", to).Attr("id", id)
 	w.Start("result", nsMAM).Attr("queryid", queryID).Attr("id", m.StanzaID)
@@ -455,6 +457,32 @@ func mamResult(roomJID, to, id, queryID string, m *store.ArchivedMessage, occID 
 	w.Start("delay", wire.NSDelay).Attr("stamp", m.Time.UTC().Format(stampLayout)).End()
 	w.Raw(inner)
 	return w.Bytes(), true
+}
+
+// archivedRealJID is the real JID of an archived message's sender as it
+// was when it sent it (the user's, or a member's puppet JID, as the
+// room's presences showed it; Prosody's archive keeps it so too); "" for
+// the room's own.
+func archivedRealJID(m *store.ArchivedMessage) string {
+	if m.Nick == "" {
+		return ""
+	}
+	return m.SenderJID
+}
+
+// withRealJID adds to an archived message its sender's real JID, as the
+// muc#user <x><item jid/></x> a non-anonymous room's archive gives (as
+// Prosody's does): a client (Conversations) takes a message it reads
+// from the archive as the person's by it, the occupant who sent it maybe
+// gone from the room, and the user's own as sent from another device.
+// A payload with a muc#user <x/> of its own is left as it is.
+func withRealJID(msg []byte, realJID string) []byte {
+	if realJID == "" || bytes.Contains(msg, []byte(`"`+muc.NSUser+`"`)) {
+		return msg
+	}
+	var w wire.Writer
+	w.Start("x", muc.NSUser).Start("item", "").Attr("jid", realJID).End().End()
+	return appendChildren(msg, w.Bytes())
 }
 
 // clientMessage returns an archived payload as a forwarded message must

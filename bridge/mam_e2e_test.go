@@ -31,6 +31,10 @@ type mamResultMsg struct {
 				OccupantIDs []struct {
 					ID string `xml:"id,attr"`
 				} `xml:"urn:xmpp:occupant-id:0 occupant-id"`
+				// RealJIDs are the jids of its muc#user <x><item/>s.
+				RealJIDs []struct {
+					JID string `xml:"jid,attr"`
+				} `xml:"http://jabber.org/protocol/muc#user x>item"`
 			} `xml:"message"`
 		} `xml:"urn:xmpp:forward:0 forwarded"`
 	} `xml:"urn:xmpp:mam:2 result"`

@@ -155,6 +155,16 @@ func TestRoomArchiveMAMExtended(t *testing.T) {
 	p = queryMAM(t, alice, room, `<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:mam:2</value></field>`+
 		idsField+`</field><field var='with'><value>echo-1@`+domain+`</value></field></x>`)
 	got("ids with", p, 1, 4)
+	// The last page (an empty RSM <before/>, which clients add to every
+	// query): the newest of the ids <max/> keeps; all of them without.
+	idsForm := `<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:mam:2</value></field>` + idsField + `</field></x>`
+	p = queryMAM(t, alice, room, idsForm+rsmSet(`<max>2</max><before/>`))
+	got("ids, last page", p, 4, 5)
+	if p.fin.Fin.Complete == "true" || p.fin.Fin.Set.First != ids[4] || p.fin.Fin.Set.Last != ids[5] {
+		t.Errorf("ids, last page: fin %s", p.iq.XML)
+	}
+	p = queryMAM(t, alice, room, idsForm+rsmSet(`<before/>`))
+	got("ids, last page without max", p, 0, 1, 2, 3, 4, 5)
 
 	// A flipped page: the same page, newest first; first and last keep
 	// naming its oldest and newest.
@@ -176,7 +186,7 @@ func TestRoomArchiveMAMExtended(t *testing.T) {
 		{`<x xmlns='jabber:x:data' type='submit'><field var='ids'><value>` + ids[3] + `</value><value>nope</value></field></x>`, "item-not-found", "no message of this id"},
 		{`<x xmlns='jabber:x:data' type='submit'><field var='ids'><value></value></field></x>`, "bad-request", "empty value"},
 		{`<x xmlns='jabber:x:data' type='submit'><field var='after-id'><value>` + ids[1] + `</value><value>` + ids[2] + `</value></field></x>`, "bad-request", "2 values"},
-		{mamForm("ids", ids[3]) + rsmSet(`<before/>`), "bad-request", "ids fetches"},
+		{mamForm("ids", ids[3]) + rsmSet(`<before>`+ids[4]+`</before>`), "bad-request", "ids fetches"},
 		{mamForm("before-id", strings.Repeat("9", 300)), "item-not-found", "more than any stanza-id"},
 		{`<flip-page/><flip-page/>`, "bad-request", "given twice"},
 		{mamForm("{urn:example}full-text", "hello"), "feature-not-implemented", "not supported"},

@@ -14,8 +14,11 @@ import (
 // the messages of the stanza-ids a client already knows (a reply's or a
 // reaction's target, say), in archive order. An id the room's archive
 // does not hold fails the whole query with item-not-found, as the XEP
-// says; `with`, `start` and `end` still filter; paging (RSM <after/>,
-// <before/>, after-id, before-id) is refused: the ids are the page.
+// says; `with`, `start` and `end` still filter; paging from a message
+// (RSM <after/> or <before/> naming one, after-id, before-id) is
+// refused: the ids are the page. An empty RSM <before/>, the last page,
+// which clients add to every query, takes the newest of them when
+// <max/> keeps fewer than all.
 
 // maxStanzaID bounds a stanza-id a query names: the archive's own are
 // a few dozen bytes (store.stanzaID), and a longer one is malformed.
@@ -48,20 +51,22 @@ func (mq *mamQuery) parseIDs(values []string) error {
 }
 
 // checkIDs refuses what an `ids` query cannot combine with: it is one
-// page already, so no paging by position.
+// page already, so no paging from a message. The last page (an empty
+// RSM <before/>) is the newest of the ids (mamFetchIDs).
 func (mq *mamQuery) checkIDs() error {
 	if mq.ids == nil {
 		return nil
 	}
-	if mq.q.After != "" || mq.q.Before != "" || mq.q.Latest || mq.q.AfterID != "" || mq.q.BeforeID != "" {
-		return badQuery("ids fetches the messages it names: it takes no after-id, before-id, nor RSM <after/> or <before/>")
+	if mq.q.After != "" || mq.q.Before != "" || mq.q.AfterID != "" || mq.q.BeforeID != "" {
+		return badQuery("ids fetches the messages it names: it takes no after-id, before-id, nor RSM <after/> or <before/> naming a message")
 	}
 	return nil
 }
 
 // mamFetchIDs reads the messages of mq.ids, the ones `with`, `start` and
 // `end` keep, in archive order, up to the RSM <max/> (count alone for
-// max 0). Errors are the store's: store.ErrUnknownStanzaID for an id the
+// max 0): the oldest of them, or the newest for the last page (an
+// empty RSM <before/>). Errors are the store's: store.ErrUnknownStanzaID for an id the
 // room's archive does not hold.
 func (t *transport) mamFetchIDs(ctx context.Context, room store.RoomKey, mq mamQuery) (store.ArchivePage, error) {
 	msgs := make([]store.ArchivedMessage, 0, len(mq.ids))
@@ -79,8 +84,13 @@ func (t *transport) mamFetchIDs(ctx context.Context, room store.RoomKey, mq mamQ
 	if mq.q.CountOnly {
 		return page, nil
 	}
-	if mq.q.Max > 0 && len(msgs) > mq.q.Max {
-		msgs, page.Complete = msgs[:mq.q.Max], false
+	if n := mq.q.Max; n > 0 && len(msgs) > n {
+		if mq.q.Latest {
+			msgs = msgs[len(msgs)-n:]
+		} else {
+			msgs = msgs[:n]
+		}
+		page.Complete = false
 	}
 	page.Messages = msgs
 	if n := len(msgs); n > 0 {

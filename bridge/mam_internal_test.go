@@ -79,6 +79,7 @@ func TestParseMAMQuery(t *testing.T) {
 		{"ids, each once", "", form(`<field var='ids'><value>1a-9</value><value> 1a-2 </value><value>1a-9</value></field>` + field("with", "carol@localhost")),
 			mamQuery{ids: []string{"1a-9", "1a-2"}, q: store.ArchiveQuery{With: "carol@localhost"}}},
 		{"ids with max", "", form(field("ids", "1a-9")) + rsm(`<max>1</max>`), mamQuery{ids: []string{"1a-9"}, q: store.ArchiveQuery{Max: 1}}},
+		{"ids with the last page", "", form(field("ids", "1a-9")) + rsm(`<max>1</max><before/>`), mamQuery{ids: []string{"1a-9"}, q: store.ArchiveQuery{Max: 1, Latest: true}}},
 		{"flip-page", "", `<flip-page/>` + rsm(`<before/>`), mamQuery{flip: true, q: store.ArchiveQuery{Latest: true}}},
 	}
 	for _, c := range cases {
@@ -133,7 +134,7 @@ func TestParseMAMQueryHostile(t *testing.T) {
 		{"ids long value", "", form(field("ids", strings.Repeat("1", maxStanzaID+1))), wire.ItemNotFound, "257 bytes"},
 		{"ids too many", "", form(`<field var='ids'>` + manyIDs(store.MaxArchivePage+1) + `</field>`), wire.BadRequest, "at most"},
 		{"ids with RSM after", "", form(field("ids", "1a-1")) + rsm(`<after>1a-0</after>`), wire.BadRequest, "ids fetches"},
-		{"ids with the last page", "", form(field("ids", "1a-1")) + rsm(`<before/>`), wire.BadRequest, "ids fetches"},
+		{"ids with RSM before an id", "", form(field("ids", "1a-1")) + rsm(`<before>1a-2</before>`), wire.BadRequest, "ids fetches"},
 		{"ids with after-id", "", form(field("ids", "1a-1") + field("after-id", "1a-0")), wire.BadRequest, "ids fetches"},
 		{"field twice", "", form(field("with", "a@b") + field("with", "c@d")), wire.BadRequest, `"with" given twice`},
 		{"two values", "", form(`<field var='start'><value>2024-01-01T00:00:00Z</value><value>2025-01-01T00:00:00Z</value></field>`), wire.BadRequest, "2 values"},
@@ -185,7 +186,7 @@ func TestClientMessage(t *testing.T) {
 func TestMAMResultAndFin(t *testing.T) {
 	m := &store.ArchivedMessage{StanzaID: "1a-7", Time: time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC),
 		Payload: []byte(`<message from="echo-room@echo.localhost/Bob" type="groupchat"><body>hi &amp; bye</body></message>`)}
-	got, ok := mamResult("echo-room@echo.localhost", "alice@localhost/phone", "m1", `q"1`, m, "")
+	got, ok := mamResult("echo-room@echo.localhost", "alice@localhost/phone", "m1", `q"1`, m, "", "")
 	want := `<message from="echo-room@echo.localhost" to="alice@localhost/phone" id="m1">` +
 		`<result xmlns="urn:xmpp:mam:2" queryid="q&quot;1" id="1a-7"><forwarded xmlns="urn:xmpp:forward:0">` +
 		`<delay xmlns="urn:xmpp:delay" stamp="2024-05-06T07:08:09.123456Z"/>` +
@@ -221,5 +222,27 @@ func TestMAMForm(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("form lacks %s: %s", want, got)
 		}
+	}
+}
+
+// TestWithRealJID: an archived message gets its sender's real JID in a
+// muc#user <x><item/></x>; none for the room's own message, and a
+// payload with a muc#user <x/> of its own keeps it alone.
+func TestWithRealJID(t *testing.T) {
+	from := &store.ArchivedMessage{Nick: "Bob", SenderJID: "bob@echo.localhost", StanzaID: "1a-1",
+		Payload: []byte(`<message from="r@echo.localhost/Bob" to="alice@localhost" type="groupchat"><body>hi</body></message>`)}
+	got, ok := mamResult("r@echo.localhost", "alice@localhost/phone", "m1", "q1", from, "", archivedRealJID(from))
+	if !ok || !strings.Contains(string(got), `<body>hi</body><x xmlns="http://jabber.org/protocol/muc#user"><item jid="bob@echo.localhost"/></x></message>`) {
+		t.Errorf("a member's message: %s", got)
+	}
+	own := &store.ArchivedMessage{SenderJID: "", StanzaID: "1a-2",
+		Payload: []byte(`<message from="r@echo.localhost" to="alice@localhost" type="groupchat"><body>notice</body></message>`)}
+	if got, _ := mamResult("r@echo.localhost", "alice@localhost/phone", "m2", "q1", own, "", archivedRealJID(own)); strings.Contains(string(got), "muc#user") {
+		t.Errorf("the room's own message: %s", got)
+	}
+	had := &store.ArchivedMessage{Nick: "Bob", SenderJID: "bob@echo.localhost", StanzaID: "1a-3",
+		Payload: []byte(`<message from="r@echo.localhost/Bob" to="alice@localhost" type="groupchat"><x xmlns="http://jabber.org/protocol/muc#user"><status code="104"/></x></message>`)}
+	if got, _ := mamResult("r@echo.localhost", "alice@localhost/phone", "m3", "q1", had, "", archivedRealJID(had)); strings.Count(string(got), "muc#user") != 1 {
+		t.Errorf("a payload with its own muc#user x: %s", got)
 	}
 }

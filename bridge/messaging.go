@@ -316,8 +316,12 @@ func (m userMessage) bodyless() bool {
 func parseUserMessage(st *wire.Stanza) userMessage {
 	m := userMessage{id: st.ID()}
 	m.body, m.hasBody = st.Body()
+	var shared string // a SIMS or XEP-0447 file's address (file_source.go)
 	for i := range st.Children {
 		c := &st.Children[i]
+		if shared == "" {
+			shared = sharedFileURL(c)
+		}
 		switch {
 		case c.XMLName.Space == wire.NSSID && c.XMLName.Local == "origin-id":
 			m.originID = c.Attr("id")
@@ -361,6 +365,9 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 				"inactive": pb.TypingState_TYPING_STATE_INACTIVE, "gone": pb.TypingState_TYPING_STATE_GONE}[c.XMLName.Local]
 		}
 	}
+	if m.oobURL == "" {
+		m.oobURL = shared // the OOB's address when both name the file
+	}
 	if m.replyTo != "" && m.hasBody {
 		if b := stripFallback(st, m.body, nsReply); b != m.body {
 			m.body, m.quoted = b, m.body
@@ -373,9 +380,10 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		// chat state beside it was dropped.
 		m.body, m.quoted, m.hasBody = "", "", false
 	}
-	if st.Type() != "groupchat" || m.hasBody {
+	if st.Type() != "groupchat" || !roomTopicChange(st, m) {
 		// A room's subject alone is a new topic (room_in.go); with a
-		// body it is a message's (XEP-0045 §8.1), as to a contact.
+		// body, a file or a thread it is a message's (XEP-0045 §8.1),
+		// as to a contact: a file's caption.
 		m.withSubject(st)
 	}
 	return m

@@ -9,6 +9,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -105,7 +106,10 @@ func pictureHash(img []byte) string {
 }
 
 // setRoomAvatarHash records the picture's hash and, when it changed,
-// tells each joined resource.
+// tells each joined resource, as Prosody's MUC does: the room's presence
+// with the hash, then a configuration change (status 104), the one
+// XEP-0486 asks for, on which clients (Gajim) read the room's disco#info
+// again and find the new hash.
 func (s *session) setRoomAvatarHash(ctx context.Context, r *room, hash string) {
 	r.mu.Lock()
 	if r.avatarHash == hash {
@@ -115,7 +119,8 @@ func (s *session) setRoomAvatarHash(ctx context.Context, r *room, hash string) {
 	r.avatarHash = hash
 	var out [][]byte
 	for res := range r.joined {
-		out = append(out, roomAvatarPresence(r.jid, s.user+"/"+res, hash))
+		to := s.user + "/" + res
+		out = append(out, roomAvatarPresence(r.jid, to, hash), muc.ConfigChanged(r.jid, to, s.t.newID()))
 	}
 	// In the room's order of writes (room_order.go), as its other
 	// presences: not ahead of a message archived before.

@@ -76,6 +76,18 @@ func roomPhotoUpdate(t *testing.T, c *xmpptest.Client, what string) string {
 	return m[1]
 }
 
+// roomConfigChanged waits for the room's status 104 message (XEP-0045
+// §10.2.1), which XEP-0486 has a room send when its picture changes.
+func roomConfigChanged(t *testing.T, c *xmpptest.Client, what string) {
+	t.Helper()
+	st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.From == room && strings.Contains(s.XML, `code="104"`)
+	})
+	if err != nil || st.Type != "groupchat" {
+		t.Fatalf("no status 104 from the room for %s: %v %s", what, err, st.XML)
+	}
+}
+
 // roomPictureFetched waits until the group's picture, fetched in the
 // background once the room is known, is the room's; it returns its hash.
 func roomPictureFetched(t *testing.T, c *xmpptest.Client) string {
@@ -91,7 +103,9 @@ func roomPictureFetched(t *testing.T, c *xmpptest.Client) string {
 
 // TestRoomAvatar: the group's picture is the room's avatar (XEP-0486):
 // its hash in disco#info, the picture in the room's vCard, the hash in a
-// presence from the room at join and when the picture changes or goes.
+// presence from the room at join and when the picture changes or goes,
+// then a status 104 message (which was missing: Gajim reads the room's
+// disco#info again on it, and kept the old picture until a rejoin).
 func TestRoomAvatar(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
@@ -115,6 +129,7 @@ func TestRoomAvatar(t *testing.T) {
 	if next == "" || next == hash {
 		t.Fatalf("new picture's hash %q (was %s)", next, hash)
 	}
+	roomConfigChanged(t, alice, "a new picture")
 	if got := roomAvatarHash(t, alice); got != next {
 		t.Errorf("disco#info names %s, the presence %s", got, next)
 	}
@@ -127,6 +142,7 @@ func TestRoomAvatar(t *testing.T) {
 	if h := roomPhotoUpdate(t, alice, "no picture"); h != "" {
 		t.Fatalf("picture removed: presence names %s", h)
 	}
+	roomConfigChanged(t, alice, "no picture")
 	if got := roomAvatarHash(t, alice); got != "" {
 		t.Errorf("disco#info still names %s", got)
 	}

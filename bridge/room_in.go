@@ -391,6 +391,14 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 		t.joinRoom(ctx, st, s, nil, chatID, from, to, join, jerr)
 		return
 	}
+	if t.roomsClosed.Load() {
+		// The gateway is stopping, its occupants told so (room_stop.go):
+		// under r.mu, so a join is either before the room's shutdown
+		// presence, which then follows it, or refused.
+		r.mu.Unlock()
+		refuse(wire.ServiceUnavailable, t.displayName()+" gateway is shutting down; join again once it is back")
+		return
+	}
 	defer r.mu.Unlock()
 	// Written in the room's order of writes (room_order.go), after the
 	// copies of every message archived before it: a copy made for the
@@ -539,10 +547,11 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "only the group's admins post in "+r.jid))
 		return
 	}
-	// A subject alone changes the topic; with a body it is the
-	// message's first line (XEP-0045 §8.1, parseUserMessage).
-	if subj := st.Child("", "subject"); subj != nil && !m.hasBody {
-		s.setSubject(ctx, st, r, subj.Text)
+	// A subject alone changes the topic; with a body, a file or a
+	// thread it is the message's first line or the file's caption
+	// (XEP-0045 §8.1, parseUserMessage).
+	if roomTopicChange(st, m) {
+		s.setSubject(ctx, st, r, st.Child("", "subject").Text)
 		return
 	}
 	s.roomSend(ctx, st, r, m, action)
@@ -634,6 +643,16 @@ func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, 
 			continue // only the room's own (XEP-0421: a client's occupant-id is replaced)
 		}
 		writeClientElement(&w, c)
+	}
+	if _, ok := st.Body(); !ok && st.Child("", "subject") != nil {
+		// A file (or a thread) with a subject and no body: as sent,
+		// clients would read the copy as a topic change (§8.1). The
+		// body is the file's address, which clients show as the file.
+		body := parseUserMessage(st).oobURL
+		if body == "" {
+			body = st.Child("", "subject").Text
+		}
+		w.Leaf("body", "", body)
 	}
 	payload := w.Bytes()
 	at := time.Now()
@@ -986,6 +1005,15 @@ func writeClientElement(w *wire.Writer, e *wire.Element) {
 		writeClientElement(w, &e.Children[i])
 	}
 	w.End()
+}
+
+// roomTopicChange reports whether a groupchat message from the user is a
+// subject change (XEP-0045 §8.1): a <subject/> and nothing a message
+// carries, no body nor thread, and no file either (OOB, SIMS or XEP-0447:
+// a file with a subject is a file with a caption, which a topic change
+// would drop).
+func roomTopicChange(st *wire.Stanza, m userMessage) bool {
+	return st.Child("", "subject") != nil && !m.hasBody && m.oobURL == "" && st.Child("", "thread") == nil
 }
 
 // setSubject asks the network to change the group's topic (XEP-0045

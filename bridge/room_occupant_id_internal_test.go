@@ -54,7 +54,7 @@ func TestMAMResultOccupantID(t *testing.T) {
 	const roomJID = "echo-room@echo.localhost"
 	payload := `<message from="echo-room@echo.localhost/Bob" type="groupchat"><body>hi</body><occupant-id xmlns="urn:xmpp:occupant-id:0" id="forged"/></message>`
 	m := &store.ArchivedMessage{StanzaID: "1a-7", Time: time.Now(), Nick: "Bob", SenderJID: "echo-1@echo.localhost", Payload: []byte(payload)}
-	got, ok := mamResult(roomJID, "alice@localhost/phone", "m1", "q1", m, (*transport)(nil).archivedOccupantID(nil, roomJID, m))
+	got, ok := mamResult(roomJID, "alice@localhost/phone", "m1", "q1", m, (*transport)(nil).archivedOccupantID(nil, roomJID, m), "")
 	if !ok {
 		t.Fatal("refused")
 	}
@@ -80,7 +80,7 @@ func TestMAMResultOccupantID(t *testing.T) {
 		t.Errorf("the archived payload changed: %s", m.Payload)
 	}
 	m.Nick, m.Payload = "", []byte(`<message from="echo-room@echo.localhost" type="groupchat"><body>room</body></message>`)
-	if got, _ := mamResult(roomJID, "alice@localhost/phone", "m2", "q1", m, (*transport)(nil).archivedOccupantID(nil, roomJID, m)); strings.Contains(string(got), muc.NSOccupantID) {
+	if got, _ := mamResult(roomJID, "alice@localhost/phone", "m2", "q1", m, (*transport)(nil).archivedOccupantID(nil, roomJID, m), ""); strings.Contains(string(got), muc.NSOccupantID) {
 		t.Errorf("the room's own message with an occupant-id: %s", got)
 	}
 }

@@ -29,6 +29,11 @@ const stopWait = 2 * time.Second
 // archive for the rejoin's history, whatever a client does with a copy
 // that comes after the presence.
 func (t *transport) closeRoomsAtStop() {
+	// Before any room is looked at: a join that takes a room's lock
+	// after the loop below let it go is refused (joinRoom), not answered
+	// after the room's shutdown presences, which left that resource
+	// joined to a room the next process does not know it is in.
+	t.roomsClosed.Store(true)
 	if !t.link.Up() {
 		return
 	}

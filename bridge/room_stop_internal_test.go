@@ -2,9 +2,14 @@ package bridge
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
 )
@@ -104,5 +109,80 @@ func TestRoomStopWithStuckWriter(t *testing.T) {
 		if _, ok := at[to]; !ok {
 			t.Errorf("no shutdown presence to %s past a stuck writer", to)
 		}
+	}
+}
+
+// TestRoomStopWindowWritesInOrder: in the stop window, the room's other
+// writers (a network message's copies, a reflection of the user's own)
+// hold the transport's context, ended already. Each message is in the
+// room's archive, for the rejoin's history and a client's catch-up from
+// the last stanza-id it saw; so none of their copies may be written
+// after one that was not, or that catch-up starts past the one missed.
+// Before, the link queued a stanza with an ended context or refused it
+// as a select picked, at random: some copies went, others not, in any
+// order. Now a writer whose context ended writes nothing, and the stop's
+// own presences still go.
+func TestRoomStopWindowWritesInOrder(t *testing.T) {
+	tr, s, r, sent := linkedRoom(t)
+	stopped, stop := context.WithCancel(context.Background())
+	stop()
+	const n = 40
+	for i := range n {
+		copy := []byte(`<message to="alice@localhost/phone" from="g1@echo.localhost/One" type="groupchat" id="late-` + strconv.Itoa(i) + `"><body>in the stop window</body></message>`)
+		r.mu.Lock()
+		turn := r.sendTurnLocked()
+		r.mu.Unlock()
+		if i%2 == 0 {
+			s.writeInTurn(stopped, turn, [][]byte{copy}) // room_order.go
+		} else {
+			turn.wait()
+			tr.unconfirmed.sendOrKeep(stopped, delivery{idx: -1}, [][]byte{copy}) // a reflection (room_in.go)
+			turn.done()
+		}
+	}
+	closeStop(t, tr, nil)
+	got := sent()
+	var written []string
+	for _, st := range got {
+		if strings.HasPrefix(st.ID(), "late-") {
+			written = append(written, st.ID())
+		}
+	}
+	if len(written) > 0 {
+		t.Errorf("copies written with the stop's ended context, %d of %d: %v", len(written), n, written)
+	}
+	at := stopPresences(got)
+	for _, to := range []string{"alice@localhost/phone", "alice@localhost/laptop"} {
+		if _, ok := at[to]; !ok {
+			t.Errorf("no shutdown presence to %s", to)
+		}
+	}
+}
+
+// TestRoomJoinAfterStopRefused: a join the stop's shutdown presences
+// came before (one answered with a context that outlives the stop, as a
+// join by ID the room sync completes) is refused service-unavailable,
+// the resource not joined. Before, it was answered after them: the
+// resource took itself for joined to a room the next process did not
+// know it was in.
+func TestRoomJoinAfterStopRefused(t *testing.T) {
+	tr, s, r, sent := occupantFixture(t)
+	closeStop(t, tr, nil)
+	sent()
+	st, err := wire.Parse(`<presence from='alice@localhost/tablet' to='g1@echo.localhost/Alice' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := jid.MustParse(st.From()), jid.MustParse(st.To())
+	tr.joinRoom(context.Background(), st, s, r, "g1", from, to, muc.Join{MUC: true}, nil)
+	got := sent()
+	if cond, _ := errorOf(t, got); cond != string(wire.ServiceUnavailable) || len(got) != 1 {
+		t.Errorf("a join after the stop: got %s and %d stanzas, want service-unavailable alone", cond, len(got))
+	}
+	r.mu.Lock()
+	joined := r.joined["tablet"]
+	r.mu.Unlock()
+	if joined {
+		t.Error("the resource joined after the stop")
 	}
 }

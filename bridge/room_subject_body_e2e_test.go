@@ -34,4 +34,26 @@ func TestRoomSubjectWithBody(t *testing.T) {
 	if again.subject.XML == "" || !strings.Contains(again.subject.XML, "<subject>Echo room</subject>") || !strings.Contains(j.subject.XML, "<subject>Echo room</subject>") {
 		t.Fatalf("the room's subject changed: before %s, after %s", j.subject.XML, again.subject.XML)
 	}
+	// With history, the message (its <subject/> kept, as Prosody keeps
+	// it) comes first, and the room's subject last (XEP-0045 §7.2.15),
+	// so that a client reading any <subject/> as the topic ends with the
+	// room's.
+	laptop := s.loginResource("alice", "laptop")
+	raw(t, laptop, `<presence to='`+room+`/a'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='20'/></x></presence>`)
+	var seen []string
+	for {
+		st, err := laptop.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && bareJID(s.From) == room && (s.Type == "error" || strings.Contains(s.XML, "<subject"))
+		})
+		if err != nil || st.Type == "error" {
+			t.Fatalf("join with history: %v %s (so far %v)", err, st.XML, seen)
+		}
+		seen = append(seen, st.Body)
+		if st.Body == "" {
+			if !strings.Contains(st.XML, "<subject>Echo room</subject>") || len(seen) != 2 || seen[0] != "at noon?" {
+				t.Fatalf("join with history: want the message with its subject, then the room's subject; got bodies %q, last %s", seen, st.XML)
+			}
+			break
+		}
+	}
 }

@@ -36,6 +36,9 @@ type transport struct {
 	link         *xmpplink.Link
 	host         *pluginhost.Host
 	metrics      *metrics.Transport // nil: metrics off
+	// roomsClosed: the stop told the rooms' occupants they are out
+	// (room_stop.go); a join from then on is refused.
+	roomsClosed atomic.Bool
 	// heldReplayed: the messages an earlier process held were sent
 	// again (held.go).
 	heldReplayed atomic.Bool

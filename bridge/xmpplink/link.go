@@ -184,6 +184,14 @@ func (l *Link) SendConfirmed(ctx context.Context, gen uint64, data []byte, confi
 }
 
 func (l *Link) queue(ctx context.Context, it outItem) error {
+	// An ended ctx queues nothing: with room in the queue, the select
+	// would pick either case at random, and a writer stopped with ctx
+	// (the gateway's stop) wrote some of its stanzas and not others, a
+	// room's copy after one missed, whose stanza-id a client's catch-up
+	// then started past.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case l.out <- it:
 		return nil
