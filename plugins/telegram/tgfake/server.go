@@ -391,6 +391,7 @@ func New() (*Server, error) {
 	s.registerChannels(d)
 	s.registerForums(d)
 	s.registerMembers(d)
+	s.registerRenames(d)
 	s.registerPublic(d)
 	s.registerInvites(d)
 	s.registerCreate(d)
