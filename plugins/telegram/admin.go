@@ -7,6 +7,7 @@ import (
 
 	"github.com/gotd/td/telegram/downloader"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -224,6 +225,9 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 		}
 	default:
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a private chat has no name to set")
+	}
+	if tgerr.Is(err, "CHAT_NOT_MODIFIED") {
+		return nil // the name it has (the room's name was stale): so it is
 	}
 	if err != nil {
 		return cmdErr("rename", err)

@@ -283,8 +283,12 @@ func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, 
 		if c, ok := s.peers.channel(n); ok && !canPost(c) {
 			return readOnlyLimits(), nil
 		}
-		// A closed topic is for the forum's admins only.
+		// A closed topic is for the forum's admins only; General too,
+		// whose room is the forum's.
 		if t, ok := s.topics.get(chat); topic != 0 && ok && t.closed && !s.mayPostClosed(n) {
+			return readOnlyLimits(), nil
+		}
+		if topic == 0 && s.topics.generalClosed(chat) && s.isForum(n) && !s.mayPostClosed(n) {
 			return readOnlyLimits(), nil
 		}
 	default:

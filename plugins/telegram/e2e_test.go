@@ -12,6 +12,7 @@ import (
 
 	"passerelle.im/passerelle/internal/gatewaytest"
 	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/plugins/plugintest"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -54,16 +55,18 @@ func waitDelivered(t *testing.T, srv *tgfake.Server, user int64, text string) *t
 	return nil
 }
 
+// pluginBinary is the plugin's binary, built once for the test process
+// and shared with the conformance tests (with -race when the tests run
+// with it): each gateway test built it again, a link of a few seconds
+// each.
+func pluginBinary(t *testing.T) string { return plugintest.BuildBinary(t, pluginPkg) }
+
 // doraLoggedIn starts the gateway with the plugin binary against the
 // fake Telegram (o adds to the options) and logs Dora in by ad-hoc
 // command with her phone number alone (the fake's NoCode).
 func doraLoggedIn(t *testing.T, srv *tgfake.Server, o gatewaytest.Options) (*gatewaytest.Gateway, *xmpptest.Client) {
 	t.Helper()
-	bin, err := gatewaytest.Build(t.TempDir(), pluginPkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Plugin, o.Name, o.PluginConfig, o.Privileged = bin, "telegram", pluginConfig(t, srv), true
+	o.Plugin, o.Name, o.PluginConfig, o.Privileged = pluginBinary(t), "telegram", pluginConfig(t, srv), true
 	g := gatewaytest.Start(t, o)
 	d := g.User("dora")
 	g.WaitReady(d)
@@ -88,11 +91,7 @@ func doraLoggedIn(t *testing.T, srv *tgfake.Server, o gatewaytest.Options) (*gat
 // nothing is lost or repeated.
 func TestGateway(t *testing.T) {
 	srv := fakeTelegram(t, nil)
-	bin, err := gatewaytest.Build(t.TempDir(), pluginPkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "telegram", PluginConfig: pluginConfig(t, srv), Privileged: true})
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: pluginBinary(t), Name: "telegram", PluginConfig: pluginConfig(t, srv), Privileged: true})
 	d := g.User("dora")
 	g.WaitReady(d)
 

@@ -83,3 +83,78 @@ func TestGroupChangeNotices(t *testing.T) {
 		t.Errorf("the rename in the history: %v, want its line as %s", evs, renamed.EventId)
 	}
 }
+
+// On the fake Telegram: a forum's General topic closed (its forumTopic
+// closed, its service message in General, without reply_to) makes the
+// forum's room, which is General's, read-only for a member who is no
+// admin, as another closed topic's: from the chat list, and live, the
+// room described again with who closed it; the other topics' rooms stay
+// writable; a send there is refused (TOPIC_CLOSED, not allowed), and
+// reopened it is writable again. A closed General was not followed: its
+// room stayed writable, every send refused by Telegram.
+func TestGeneralTopicClosed(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 800, Title: "Forum", Forum: true, Members: []int64{alice.ID, bob.ID, carol.ID}, Admins: []int64{carol.ID}, Creator: bob.ID})
+	rules := srv.CreateTopic(800, bob.ID, "Rules")
+	srv.CloseTopic(800, bob.ID, 1, true)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const forum = "-100800"
+	topic := topicChatID(forum, rules)
+	readOnly := func(chat string) bool {
+		t.Helper()
+		l, err := s.ChatLimits(ctx, chat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.ReadOnly
+	}
+	if !readOnly(forum) || readOnly(topic) {
+		t.Errorf("General closed before the login: forum's room read-only %v, topic's %v; want true, false", readOnly(forum), readOnly(topic))
+	}
+	isForumRoom := func(ro bool) func(*pb.Event) bool {
+		return func(ev *pb.Event) bool {
+			c := ev.GetChat().GetChat()
+			return c.GetChatId() == forum && c.ReadOnly == ro
+		}
+	}
+	from := h.count()
+	srv.CloseTopic(800, bob.ID, 1, false)
+	h.wait(t, from, "the forum's room writable", isForumRoom(false))
+	if ev := h.wait(t, from, "the reopening's line", isMessage(forum, "Reopened the topic")); ev.Sender.GetUserId() != "1002" {
+		t.Errorf("the reopening's line from %v, want bob", ev.Sender)
+	}
+	if readOnly(forum) {
+		t.Error("General reopened: the forum's room still read-only")
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: forum}, &pb.SendMessage{Text: "open again"}); err != nil {
+		t.Errorf("a send to the reopened General: %v", err)
+	}
+
+	from = h.count()
+	srv.CloseTopic(800, bob.ID, 1, true)
+	h.wait(t, from, "the forum's room read-only", isForumRoom(true))
+	notice := h.wait(t, from, "the closing's line", isMessage(forum, "Closed the topic: only the forum's admins may post in it now"))
+	if notice.Sender.GetUserId() != "1002" {
+		t.Errorf("the closing's line from %v, want bob", notice.Sender)
+	}
+	h.mu.Lock()
+	for _, ev := range h.events[from:] {
+		if c := ev.GetChat().GetChat(); c.GetChatId() == topic && c.ReadOnly {
+			t.Errorf("General closed made the topic's room read-only: %v", c)
+		}
+	}
+	h.mu.Unlock()
+	if !readOnly(forum) || readOnly(topic) {
+		t.Errorf("General closed: forum's room read-only %v, topic's %v; want true, false", readOnly(forum), readOnly(topic))
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: forum}, &pb.SendMessage{Text: "hello?"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+		t.Errorf("a send to the closed General: %v, want not allowed", err)
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: topic}, &pb.SendMessage{Text: "rules still open"}); err != nil {
+		t.Errorf("a send to the open topic: %v", err)
+	}
+}

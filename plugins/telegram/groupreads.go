@@ -30,7 +30,11 @@ const readersWait = 5 * time.Second
 // none when Telegram does not say (a large group, an old message, a
 // channel) or fails.
 func (s *Session) groupReadEvents(ctx context.Context, chat string, maxID int) []*pb.Event {
-	peer, err := s.peers.inputPeer(baseChat(chat))
+	group := baseChat(chat)
+	if s.groupReads.tooBigNow(group, time.Now()) {
+		return nil // said CHAT_TOO_BIG a while ago: not asked again yet
+	}
+	peer, err := s.peers.inputPeer(group)
 	if err != nil {
 		return nil
 	}
@@ -49,6 +53,9 @@ func (s *Session) groupReadEvents(ctx context.Context, chat string, maxID int) [
 		if tgerr.Is(err, "CHAT_TOO_BIG", "MSG_TOO_OLD") {
 			level = slog.LevelDebug
 		}
+		if tgerr.Is(err, "CHAT_TOO_BIG") {
+			s.groupReads.setTooBig(group, time.Now().Add(tooBigFor))
+		}
 		s.n.log().Log(ctx, level, "telegram: who read a group's message", "login", s.login.LoginID, "chat", chat, "err", err)
 		return nil
 	}
@@ -65,10 +72,41 @@ func (s *Session) groupReadEvents(ctx context.Context, chat string, maxID int) [
 }
 
 // groupReadCache is how far each reader of each group was said to have
-// read, so that the next message's readers are not all said again.
+// read, so that the next message's readers are not all said again; and
+// the groups Telegram found too big to say who read them (CHAT_TOO_BIG),
+// so that each read of a large group does not ask again in vain.
 type groupReadCache struct {
-	mu sync.Mutex
-	m  map[string]map[int64]int // chat -> reader -> message ID
+	mu     sync.Mutex
+	m      map[string]map[int64]int // chat -> reader -> message ID
+	tooBig map[string]time.Time     // group -> until when not to ask
+}
+
+// tooBigFor is how long a group found too big is not asked about: it
+// rarely shrinks under Telegram's threshold (100 members), and when it
+// does, its receipts come once this is over.
+const tooBigFor = time.Hour
+
+// setTooBig records that group is not to be asked about until until.
+func (c *groupReadCache) setTooBig(group string, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tooBig == nil || len(c.tooBig) >= groupReadChats && c.tooBig[group].IsZero() {
+		c.tooBig = map[string]time.Time{}
+	}
+	c.tooBig[group] = until
+}
+
+// tooBigNow reports whether group was found too big and is not to be
+// asked about at now.
+func (c *groupReadCache) tooBigNow(group string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.tooBig[group]
+	if ok && !now.Before(until) {
+		delete(c.tooBig, group)
+		return false
+	}
+	return ok
 }
 
 // groupReadChats bounds the groups remembered: past it, all are

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -117,7 +118,9 @@ func TestGroupReadersRefused(t *testing.T) {
 		code      int
 		err, name string // the RPC error, and its name as logged
 		warn      bool
-	}{{400, "CHAT_TOO_BIG", "CHAT_TOO_BIG", false}, {400, "MSG_TOO_OLD", "MSG_TOO_OLD", false}, {420, "FLOOD_WAIT_30", "FLOOD_WAIT", true}} {
+		// CHAT_TOO_BIG last: the group is not asked again for a while
+		// after it (TestGroupReadersTooBigRemembered).
+	}{{420, "FLOOD_WAIT_30", "FLOOD_WAIT", true}, {400, "MSG_TOO_OLD", "MSG_TOO_OLD", false}, {400, "CHAT_TOO_BIG", "CHAT_TOO_BIG", false}} {
 		res, err := s.SendMessage(ctx, sdk.Call{ChatID: "-77"}, &pb.SendMessage{Text: "read? " + c.err})
 		if err != nil {
 			t.Fatal(err)
@@ -136,5 +139,68 @@ func TestGroupReadersRefused(t *testing.T) {
 	}
 	if !strings.Contains(h.logs.String(), "level=WARN") {
 		t.Errorf("FLOOD_WAIT said at no Warn: %s", h.logs.String())
+	}
+}
+
+// On the fake Telegram: a group of more than 100 members, where
+// Telegram does not say who read a message (CHAT_TOO_BIG), is asked
+// once: the next read there asks nothing, while a small group is still
+// asked. Each read of a large group asked Telegram again in vain. (A
+// basic group: its read update and Bob's next message are in one
+// sequence, so the read is done with once the message is; a
+// supergroup's read update is outside its messages' sequence.)
+func TestGroupReadersTooBigRemembered(t *testing.T) {
+	srv := newFake(t)
+	members := []int64{alice.ID, bob.ID, carol.ID}
+	for i := range 98 {
+		members = append(members, 5000+int64(i))
+	}
+	srv.AddGroup(tgfake.Group{ID: 79, Title: "Crowd", Members: members, Creator: bob.ID})
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const asked = "messages.getMessageReadParticipants"
+	crowd := &tg.PeerChat{ChatID: 79}
+	for i, text := range []string{"first", "second"} {
+		res, err := s.SendMessage(ctx, sdk.Call{ChatID: "-79"}, &pb.SendMessage{Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := strconv.Atoi(res.MessageID)
+		srv.ReadGroup(bob.ID, crowd, srv.GID(alice.ID, id))
+		from := h.count()
+		srv.Send(bob.ID, crowd, "after "+text)
+		h.wait(t, from, "bob's message after "+text, isMessage("-79", "after "+text))
+		if n := srv.Requests(asked); n != 1 {
+			t.Errorf("after read %d of the large group: %s asked %d times, want once", i+1, asked, n)
+		}
+	}
+	// A small group is still asked.
+	res, err := s.SendMessage(ctx, sdk.Call{ChatID: "-77"}, &pb.SendMessage{Text: "small"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := strconv.Atoi(res.MessageID)
+	from := h.count()
+	srv.ReadGroup(bob.ID, &tg.PeerChat{ChatID: 77}, srv.GID(alice.ID, id))
+	h.wait(t, from, "bob's receipt in the small group", func(ev *pb.Event) bool { return ev.GetReceipt() != nil && ev.ChatId == "-77" })
+}
+
+// A group found too big is not asked about for tooBigFor, then is again
+// (it may have shrunk); another group is asked meanwhile.
+func TestGroupReadTooBigExpires(t *testing.T) {
+	var c groupReadCache
+	now := time.Unix(1700000000, 0)
+	c.setTooBig("-79", now.Add(tooBigFor))
+	if !c.tooBigNow("-79", now.Add(tooBigFor-time.Second)) {
+		t.Error("a group found too big is asked again before tooBigFor")
+	}
+	if c.tooBigNow("-77", now) {
+		t.Error("another group is not asked")
+	}
+	if c.tooBigNow("-79", now.Add(tooBigFor)) {
+		t.Error("a group found too big is never asked again")
 	}
 }

@@ -25,7 +25,7 @@ func connectAlice(t *testing.T, srv *tgfake.Server) (*Session, *testHost, sdk.Lo
 	t.Helper()
 	n, h := newNetwork(t, srv)
 	dir := t.TempDir()
-	done := phoneLoginAlice(t, n, dir)
+	done := loginAlice(t, n, dir)
 	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
 	s := connect(t, n, h, info)
 	return s, h, info, n

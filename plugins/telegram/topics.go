@@ -143,10 +143,34 @@ type topicInfo struct {
 	closed bool
 }
 
-// topicCache keeps forum topics as Telegram last described them.
+// topicCache keeps forum topics as Telegram last described them, and
+// whether each forum's General topic (its own room) is closed.
 type topicCache struct {
-	mu sync.Mutex
-	m  map[string]topicInfo // topic's chat ID -> topic
+	mu      sync.Mutex
+	m       map[string]topicInfo // topic's chat ID -> topic
+	general map[string]bool      // forum's chat ID -> General closed
+}
+
+// generalClosed reports whether the forum's General topic was last
+// described closed.
+func (c *topicCache) generalClosed(forum string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.general[forum]
+}
+
+// setGeneral records whether the forum's General topic is closed.
+func (c *topicCache) setGeneral(forum string, closed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !closed {
+		delete(c.general, forum)
+		return
+	}
+	if c.general == nil {
+		c.general = map[string]bool{}
+	}
+	c.general[forum] = true
 }
 
 func (c *topicCache) get(chat string) (topicInfo, bool) {
@@ -280,6 +304,9 @@ func (s *Session) forumTopics(ctx context.Context, api *tg.Client, forum *pb.Cha
 	defer func() { s.db().setMessageTopics(channel, roots) }()
 	for _, tc := range res.Topics {
 		ft, ok := tc.(*tg.ForumTopic)
+		if ok && ft.ID == generalTopic {
+			s.topics.setGeneral(forum.ChatId, ft.Closed) // the forum's room
+		}
 		if !ok || ft.ID <= generalTopic {
 			continue
 		}
@@ -335,8 +362,11 @@ func (s *Session) topicServiceEvents(ctx context.Context, m *tg.MessageService, 
 	}
 	chat := s.messageChat(m, true)
 	forum, topic, err := splitTopic(chat)
-	if err != nil || topic == 0 {
+	if err != nil {
 		return nil
+	}
+	if topic == 0 {
+		return s.generalServiceEvents(ctx, chat, m)
 	}
 	t, _ := s.topics.get(chat)
 	switch a := m.Action.(type) {
@@ -366,6 +396,27 @@ func (s *Session) topicServiceEvents(ctx context.Context, m *tg.MessageService, 
 	}
 	return []*pb.Event{{ChatId: chat, ChatType: c.Type, TimestampUnixMicro: int64(m.Date) * 1e6,
 		EventId: strconv.Itoa(m.ID) + ".chat", Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}}}
+}
+
+// generalServiceEvents are the General topic's changes: closed or
+// reopened (messageActionTopicEdit with closed, in General, whose
+// messages have no reply_to), the forum's room described again, which
+// ChatLimits makes read-only for a member who may not post in a closed
+// topic. General's new title or its hiding changes no room.
+func (s *Session) generalServiceEvents(ctx context.Context, forum string, m *tg.MessageService) []*pb.Event {
+	a, ok := m.Action.(*tg.MessageActionTopicEdit)
+	if !ok {
+		return nil
+	}
+	closed, ok := a.GetClosed()
+	if !ok {
+		return nil
+	}
+	if _, _, err := parsePeer(forum); err != nil {
+		return nil
+	}
+	s.topics.setGeneral(forum, closed)
+	return s.chatEvent(ctx, forum, m)
 }
 
 // channelDeleteEvents are a channel's deleted messages, each in its

@@ -31,7 +31,7 @@ func (s *Session) contactOf(id int64) *pb.Contact {
 func (s *Session) chatOf(c *chat, me Identity) *pb.Chat {
 	f := Features()
 	narrowByRights(f, c)
-	out := &pb.Chat{ChatId: chatIDString(c.ID), Type: c.chatType(), Name: c.Title, ReadOnly: c.readOnly(),
+	out := &pb.Chat{ChatId: chatIDString(c.ID), Type: c.chatType(), Name: c.Title, ReadOnly: c.readOnly() || c.closedTo(0), // 0: General, topics.go
 		Features: f, LastActivityUnixMicro: c.LastActive * 1_000_000}
 	switch {
 	case c.Avatar != nil:

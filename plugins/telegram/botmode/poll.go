@@ -313,6 +313,7 @@ func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, pos po
 		if upd.ID < pos.Asked {
 			continue // confirmed already (a server that repeats itself)
 		}
+		withStoryReplies(r, &upd) // storyreply.go
 		next = max(next, upd.ID+1)
 		upEvs := s.eventsOf(ctx, &upd)
 		if upd.ID < pos.Emitted {

@@ -243,7 +243,7 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 		return sdk.ChatLimits{Features: f}, nil
 	}
 	narrowByRights(f, &c)
-	return sdk.ChatLimits{Features: f, ReadOnly: c.readOnly() || thread != 0 && c.closedTo(thread)}, nil // topics.go
+	return sdk.ChatLimits{Features: f, ReadOnly: c.readOnly() || c.closedTo(thread)}, nil // topics.go; thread 0: General
 }
 
 // narrowByRights leaves in f what the bot may do in chat c: no group

@@ -165,3 +165,68 @@ func TestClosedTopicAfterRestartBot(t *testing.T) {
 		t.Errorf("chat list after the restart: %v, want %s read-only", chats, plans)
 	}
 }
+
+// A forum's General topic closed (forum_topic_closed in General, without
+// a thread ID) makes the forum's room, which is General's, read-only for
+// a bot that does not manage topics, in its description, the chat list
+// and ChatLimits, the topics' rooms as they were; reopened, it is
+// writable again; and a send refused TOPIC_CLOSED in General (closed
+// before the bot saw it) does the same. A closed General was not
+// followed: the room stayed writable, each message going to Telegram to
+// fail.
+func TestGeneralClosedBot(t *testing.T) {
+	api := newFakeAPI(t)
+	forum := fmt.Sprint(groupID)
+	plans := forum + "_20"
+	chatJSON := fmt.Sprintf(`"chat":{"id":%d,"type":"supergroup","title":"Forum","is_forum":true}`, groupID)
+	from := `"from":{"id":600,"is_bot":false,"first_name":"Owner"}`
+	api.push(fmt.Sprintf(`{"message":{"message_id":20,"date":1700000000,%s,%s,"message_thread_id":20,"is_topic_message":true,"forum_topic_created":{"name":"Plans","icon_color":0}}}`, chatJSON, from))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	h.waitFor(t, 0, "the topic's room", isChatEvent(plans))
+	isForumRoom := func(readOnly bool) func(*pb.Event) bool {
+		return func(ev *pb.Event) bool {
+			return ev.GetChat().GetChat().GetChatId() == forum && ev.GetChat().Chat.ReadOnly == readOnly
+		}
+	}
+	limits := func(chat string, want bool) {
+		t.Helper()
+		if l, err := s.ChatLimits(context.Background(), chat); err != nil || l.ReadOnly != want {
+			t.Errorf("ChatLimits(%s): read-only %v (%v), want %v", chat, l.ReadOnly, err, want)
+		}
+	}
+	listed := func(chat string) bool {
+		t.Helper()
+		chats, _ := s.ChatList(context.Background())
+		i := slices.IndexFunc(chats, func(c *pb.Chat) bool { return c.ChatId == chat })
+		if i < 0 {
+			t.Fatalf("%s not in the chat list %v", chat, chats)
+		}
+		return chats[i].ReadOnly
+	}
+
+	mark := len(h.events())
+	api.push(fmt.Sprintf(`{"message":{"message_id":21,"date":1700000001,%s,%s,"forum_topic_closed":{}}}`, chatJSON, from))
+	h.waitFor(t, mark, "the forum's room read-only", isForumRoom(true))
+	limits(forum, true)
+	limits(plans, false)
+	if !listed(forum) || listed(plans) {
+		t.Errorf("chat list with General closed: forum read-only %v, topic %v; want true, false", listed(forum), listed(plans))
+	}
+	mark = len(h.events())
+	api.push(fmt.Sprintf(`{"message":{"message_id":22,"date":1700000002,%s,%s,"forum_topic_reopened":{}}}`, chatJSON, from))
+	h.waitFor(t, mark, "the forum's room writable", isForumRoom(false))
+	limits(forum, false)
+
+	mark = len(h.events())
+	api.setRefuse("sendMessage", "400", "Bad Request: TOPIC_CLOSED")
+	_, err := s.SendMessage(context.Background(), sdk.Call{ChatID: forum}, &pb.SendMessage{Text: "hello?"})
+	api.setRefuse("sendMessage", "", "")
+	if errCode(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+		t.Fatalf("a send to the closed General: %v, want not allowed", err)
+	}
+	h.waitFor(t, mark, "the forum's room read-only after TOPIC_CLOSED", isForumRoom(true))
+	limits(forum, true)
+	limits(plans, false)
+}

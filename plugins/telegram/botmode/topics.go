@@ -74,15 +74,22 @@ func (s *Session) topicChatOf(c *chat, thread int, me Identity) *pb.Chat {
 	out := s.chatOf(c, me)
 	out.ChatId, out.Name = topicChatID(c.ID, thread), topicName(c, thread)
 	narrowTopic(out.Features)
-	out.ReadOnly = out.ReadOnly || c.closedTo(thread)
+	out.ReadOnly = c.readOnly() || c.closedTo(thread) // not General's, the forum's room's
 	return out
 }
 
-// closedTo reports whether topic thread is closed to the bot: a closed
-// topic takes the messages of the admins who manage topics only, so its
-// room is read-only for a bot without that right, and the gateway
-// refuses a message there at once, saying so.
+// generalThread is the thread ID of a forum's General topic, whose room
+// is the forum's: its messages come without a thread ID.
+const generalThread = 1
+
+// closedTo reports whether topic thread (0: General) is closed to the
+// bot: a closed topic takes the messages of the admins who manage topics
+// only, so its room is read-only for a bot without that right, and the
+// gateway refuses a message there at once, saying so.
 func (c *chat) closedTo(thread int) bool {
+	if thread == 0 {
+		thread = generalThread
+	}
 	return c.ClosedTopics[thread] && (c.Rights == nil || !c.Rights.CanManageTopics)
 }
 
@@ -215,6 +222,10 @@ func (s *Session) topicEvents(m *models.Message) []*pb.Event {
 	}
 	thread := threadOf(m)
 	if thread == 0 {
+		// General closed or reopened (in General: no thread ID).
+		if m.Chat.IsForum && (m.ForumTopicClosed != nil || m.ForumTopicReopened != nil) {
+			return s.closeTopic(&m.Chat, m.Date, generalThread, m.ForumTopicClosed != nil)
+		}
 		return nil
 	}
 	name := ""
@@ -254,6 +265,12 @@ func (s *Session) closeTopic(c *models.Chat, date, thread int, closed bool) []*p
 	}
 	cur, _ := s.chats.get(c.ID)
 	ev := base(c, date)
+	if thread == generalThread {
+		// General's room is the forum's.
+		ev.ChatId = chatIDString(c.ID)
+		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, s.identity())}}
+		return []*pb.Event{ev}
+	}
 	ev.ChatId = topicChatID(c.ID, thread)
 	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.topicChatOf(&cur, thread, s.identity())}}
 	return []*pb.Event{ev}
@@ -264,8 +281,11 @@ func (s *Session) closeTopic(c *models.Chat, date, thread int, closed bool) []*p
 // message it never had) and tells its room, read-only from now on,
 // until Telegram says it is reopened.
 func (s *Session) foundClosed(chatID int64, thread int, err error) {
-	if thread == 0 || err == nil || !strings.Contains(strings.ToLower(err.Error()), "topic_closed") {
+	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "topic_closed") {
 		return
+	}
+	if thread == 0 {
+		thread = generalThread // only a forum's General refuses so outside a topic
 	}
 	cur, ok := s.chats.get(chatID)
 	if !ok {

@@ -63,8 +63,10 @@ type Channel struct {
 	next    int
 	msgs    map[int]*tg.Message
 	log     []chEntry
-	topics  map[int]*topic             // a forum's topics but General, by ID
-	svc     map[int]*tg.MessageService // topics' first messages
+	topics  map[int]*topic // a forum's topics but General, by ID
+	// generalClosed: the forum's General topic is closed (CloseTopic).
+	generalClosed bool
+	svc           map[int]*tg.MessageService // topics' first messages
 }
 
 type chEntry struct {

@@ -15,7 +15,9 @@ import (
 // in it answers that message with reply_to.forum_topic set, naming the
 // topic as reply_to_top_id when it answers another message of it. The
 // General topic (ID 1) has no such message: its messages have no
-// reply_to.
+// reply_to. General may be closed too (its forumTopic's closed; the
+// service message, in General, without reply_to), then only the forum's
+// admins may post in the forum outside the other topics.
 
 // topic is a forum's topic.
 type topic struct {
@@ -68,6 +70,9 @@ func (c *Channel) replyHeader(from int64, reply, top int) (*tg.MessageReplyHeade
 		t = c.topicOf(reply)
 	}
 	if t <= 1 {
+		if c.generalClosed && from != c.Creator && !slices.Contains(c.Admins, from) {
+			return nil, tgerr.New(400, "TOPIC_CLOSED")
+		}
 		if reply == 0 {
 			return nil, nil
 		}
@@ -102,20 +107,25 @@ func (s *Server) CreateTopic(channel, from int64, title string) int {
 }
 
 // CloseTopic is an admin closing a forum's topic (closed false: reopening
-// it): its service message (messageActionTopicEdit with closed) comes in
-// the topic, and only the forum's admins may post there while it is
-// closed.
+// it), General (ID 1) too: its service message (messageActionTopicEdit
+// with closed) comes in the topic, and only the forum's admins may post
+// there while it is closed.
 func (s *Server) CloseTopic(channel, from int64, id int, closed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.channels[channel]
-	c.topics[id].closed = closed
 	act := &tg.MessageActionTopicEdit{}
 	act.SetClosed(closed)
-	h := &tg.MessageReplyHeader{ForumTopic: true, ReplyToMsgID: id}
-	h.SetFlags()
 	m := &tg.MessageService{ID: c.next, PeerID: &tg.PeerChannel{ChannelID: c.ID}, FromID: &tg.PeerUser{UserID: from}, Date: now(),
-		ReplyTo: h, Action: act}
+		Action: act}
+	if id == 1 {
+		c.generalClosed = closed // General's messages have no reply_to
+	} else {
+		c.topics[id].closed = closed
+		h := &tg.MessageReplyHeader{ForumTopic: true, ReplyToMsgID: id}
+		h.SetFlags()
+		m.ReplyTo = h
+	}
 	m.SetFlags()
 	c.next++
 	c.svc[m.ID] = m
@@ -156,7 +166,7 @@ func (s *Server) DeleteTopic(channel int64, id int) {
 // forumTopic is a topic as Telegram describes it.
 func (c *Channel) forumTopic(id int) tg.ForumTopicClass {
 	if id == 1 {
-		t := &tg.ForumTopic{ID: 1, Title: "General", Date: 1, Peer: &tg.PeerChannel{ChannelID: c.ID}, FromID: &tg.PeerUser{UserID: c.Creator}}
+		t := &tg.ForumTopic{ID: 1, Title: "General", Closed: c.generalClosed, Date: 1, Peer: &tg.PeerChannel{ChannelID: c.ID}, FromID: &tg.PeerUser{UserID: c.Creator}}
 		t.SetFlags()
 		return t
 	}

@@ -540,14 +540,6 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		g.About = r.About
 		return &tg.BoolTrue{}, nil
 	})
-	handle(s, d, tg.MessagesEditChatTitleRequestTypeID, "messages.editChatTitle", func(k *key, r *tg.MessagesEditChatTitleRequest) (bin.Encoder, error) {
-		g, err := s.groupOf(k, &tg.InputPeerChat{ChatID: r.ChatID})
-		if err != nil {
-			return nil, err
-		}
-		g.Title = r.Title
-		return &tg.Updates{Date: now()}, nil
-	})
 	handle(s, d, tg.MessagesDeleteChatUserRequestTypeID, "messages.deleteChatUser", func(k *key, r *tg.MessagesDeleteChatUserRequest) (bin.Encoder, error) {
 		g, err := s.groupOf(k, &tg.InputPeerChat{ChatID: r.ChatID})
 		if err != nil {

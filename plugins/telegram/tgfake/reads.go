@@ -13,7 +13,13 @@ import (
 // (updateReadHistoryOutbox in a basic group, updateReadChannelOutbox in
 // a supergroup), naming no reader, as on Telegram; who read a message
 // is Telegram's answer to messages.getMessageReadParticipants, with
-// when each read it.
+// when each read it; in a group of more than readMarkSizeThreshold
+// members, CHAT_TOO_BIG.
+
+// readMarkSizeThreshold is the most members a group may have for
+// Telegram to say who read a message there (its app config's
+// chat_read_mark_size_threshold); a larger one is CHAT_TOO_BIG.
+const readMarkSizeThreshold = 100
 
 // readMark is how far a member read a group: a gid in a basic group, a
 // message ID in a supergroup; when, in Unix seconds.
@@ -83,18 +89,22 @@ func (s *Server) registerReads(d *tgtest.Dispatcher) {
 		id := r.MsgID
 		switch p := peer.(type) {
 		case *tg.PeerChat:
-			if g := s.groups[p.ChatID]; g == nil || !slices.Contains(g.Members, k.user) {
+			g := s.groups[p.ChatID]
+			if g == nil || !slices.Contains(g.Members, k.user) {
 				return nil, tgerr.New(400, "PEER_ID_INVALID")
 			}
 			if id = s.boxOf(k.user).gids[r.MsgID]; id == 0 {
 				return nil, tgerr.New(400, "MSG_ID_INVALID")
+			}
+			if len(g.Members) > readMarkSizeThreshold {
+				return nil, tgerr.New(400, "CHAT_TOO_BIG")
 			}
 		case *tg.PeerChannel:
 			c := s.channels[p.ChannelID]
 			if c == nil || !slices.Contains(c.Members, k.user) || c.msgs[id] == nil {
 				return nil, tgerr.New(400, "MSG_ID_INVALID")
 			}
-			if c.Broadcast {
+			if c.Broadcast || len(c.Members) > readMarkSizeThreshold {
 				return nil, tgerr.New(400, "CHAT_TOO_BIG")
 			}
 		default:

@@ -1,6 +1,7 @@
 // Package tgfake is a Telegram server for tests, in process, on gotd's
-// MTProto test server (tgtest/cluster): real MTProto on loopback, with
-// handlers for the requests the Telegram transport makes. It keeps
+// MTProto test server (tgtest, set up as tgtest/cluster does: dc.go):
+// real MTProto on loopback, with handlers for the requests the Telegram
+// transport makes. It keeps
 // accounts, a message box per account (Telegram numbers private and
 // basic group messages per account), basic groups, update state (pts)
 // and a log of updates for getDifference, so tests can drop the client
@@ -14,7 +15,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -26,7 +26,6 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 	"github.com/gotd/td/tgtest"
-	"github.com/gotd/td/tgtest/cluster"
 )
 
 // DC is the data centre the server runs as.
@@ -91,7 +90,7 @@ func (u *User) tg(self bool) *tg.User {
 
 // Server is the fake Telegram.
 type Server struct {
-	c      *cluster.Cluster
+	c      *dc
 	srv    *tgtest.Server
 	cancel context.CancelFunc
 	done   chan error
@@ -377,20 +376,25 @@ type entry struct {
 
 // New starts a fake Telegram on loopback; Close stops it.
 func New() (*Server, error) {
-	c := cluster.NewCluster(cluster.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := newDC(ctx, DC) // dc.go
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	s := &Server{
-		c: c, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{}, channels: map[int64]*Channel{},
+		c: c, srv: c.srv, cancel: cancel, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{}, channels: map[int64]*Channel{},
 		keys: map[[8]byte]*key{}, boxes: map[int64]*box{}, links: map[int]map[int64]int{},
 		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{}, fileRefs: map[int64]*[]byte{},
 		tokens: map[string]*key{}, requests: map[string]int{}, dropped: map[[2]int64]bool{}, byRandom: map[randomKey]bin.Encoder{}, ttls: map[string]int{}, pins: map[string]bool{}, done: make(chan error, 1),
 		outq: make(chan func(), 1024), online: map[int64]bool{},
 	}
-	srv, d := c.DC(DC, "dc2")
-	s.srv = srv
+	d := c.d
 	s.register(d)
 	s.registerChannels(d)
 	s.registerForums(d)
 	s.registerMembers(d)
+	s.registerRenames(d)
 	s.registerPublic(d)
 	s.registerInvites(d)
 	s.registerCreate(d)
@@ -404,9 +408,7 @@ func New() (*Server, error) {
 	s.registerPinSearch(d)
 	s.registerAppConfig(d)
 	s.registerReads(d)
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	go func() { s.done <- c.Up(ctx) }()
+	go func() { s.done <- c.serve(ctx) }()
 	go func() {
 		for {
 			select {
@@ -417,15 +419,6 @@ func New() (*Server, error) {
 			}
 		}
 	}()
-	select {
-	case <-c.Ready():
-	case err := <-s.done:
-		cancel()
-		return nil, fmt.Errorf("tgfake: %w", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		return nil, errors.New("tgfake: the cluster did not start")
-	}
 	return s, nil
 }
 
@@ -438,13 +431,9 @@ func (s *Server) Close() {
 // ServerConfig is the transport's "server" config block for this server.
 func (s *Server) ServerConfig() map[string]any {
 	dcs := map[string]string{}
-	for _, o := range s.c.List().Options {
-		dcs[strconv.Itoa(o.ID)] = net.JoinHostPort(o.IPAddress, strconv.Itoa(o.Port))
-	}
-	var keys []string
-	for _, k := range s.c.Keys() {
-		keys = append(keys, string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(k.RSA)})))
-	}
+	a := s.c.addr()
+	dcs[strconv.Itoa(DC)] = net.JoinHostPort(a.IP.String(), strconv.Itoa(a.Port))
+	keys := []string{string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(s.srv.Key().RSA)}))}
 	return map[string]any{"dc": DC, "dcs": dcs, "public_keys": keys}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math/big"
+	"sync"
 
 	"github.com/gotd/td/crypto/srp"
 	"github.com/gotd/td/tg"
@@ -50,7 +51,34 @@ type verifier struct {
 	v            *big.Int
 }
 
+// verifiers are the verifiers made in this process, by password: each
+// costs a PBKDF2 of 100,000 rounds and a primality check of the 2048-bit
+// prime, and a test process starts a fake Telegram per test with the
+// same people. A verifier is never changed once made (a recovered
+// password drops the user's), so servers may share one.
+var verifiers struct {
+	mu sync.Mutex
+	m  map[string]*verifier
+}
+
 func newVerifier(password string) (*verifier, error) {
+	verifiers.mu.Lock()
+	defer verifiers.mu.Unlock()
+	if v, ok := verifiers.m[password]; ok {
+		return v, nil
+	}
+	v, err := makeVerifier(password)
+	if err != nil {
+		return nil, err
+	}
+	if verifiers.m == nil {
+		verifiers.m = map[string]*verifier{}
+	}
+	verifiers.m[password] = v
+	return v, nil
+}
+
+func makeVerifier(password string) (*verifier, error) {
 	salt2 := randomBytes(16)
 	in := srp.Input{Salt1: randomBytes(32), Salt2: salt2, G: srpG, P: srpP}
 	vb, salt1, err := srp.NewSRP(rand.Reader).NewHash([]byte(password), in)
