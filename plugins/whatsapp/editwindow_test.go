@@ -142,3 +142,40 @@ func TestRevokeOthersAdminOnly(t *testing.T) {
 		t.Errorf("sent: %v", all)
 	}
 }
+
+// A group admin's deletion of another member's message past WhatsApp's
+// window (the same "about 2 days" as the user's own; the apps offer no
+// later one) is refused as EXPIRED: before, it went out with no check,
+// and the message showed deleted on XMPP alone. The member's message as
+// received keeps its time in its meta (it did for the user's own
+// alone); within the window, or with no time kept, the deletion goes.
+func TestRevokeOthersAdminWindow(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	defer func(f func() time.Time) { now = f }(now)
+	fake.SetGroup(&types.GroupInfo{JID: group, Participants: []types.GroupParticipant{{JID: me, IsAdmin: true}, {JID: bob}}})
+	call := sdk.Call{ChatID: group.String()}
+
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, ID: "GB1", Timestamp: time.Now().Add(-49 * time.Hour)},
+		&waE2E.Message{Conversation: proto.String("spam")})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "GB1" })
+	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: "GB1", TargetMeta: ev.Meta}); codeOf(err) != pb.ErrorCode_ERROR_CODE_EXPIRED {
+		t.Errorf("an admin deleting a member's message 49 hours old: %v, want EXPIRED", err)
+	}
+	if n := len(fake.Sent()); n != 0 {
+		t.Errorf("%d messages sent, want none", n)
+	}
+	now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: "GB1", TargetMeta: ev.Meta}); err != nil {
+		t.Errorf("an admin deleting a member's message 47 hours old: %v", err)
+	}
+	now = time.Now
+	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: "GB0", TargetMeta: msgMeta{Sender: bob}.encode()}); err != nil {
+		t.Errorf("an admin deleting a member's message whose time is not kept: %v", err)
+	}
+	if n := len(fake.Sent()); n != 2 {
+		t.Errorf("%d messages sent, want 2", n)
+	}
+}
