@@ -38,3 +38,41 @@ func TestBroadcastListMessage(t *testing.T) {
 		t.Errorf("broadcast list message by LID: %v", ev)
 	}
 }
+
+// The user's message to one of their broadcast lists, sent from the
+// phone, is shown in each recipient's chat as the user's own, as the
+// recipients see it: whatsmeow names the recipients
+// (MessageSource.BroadcastRecipients, from WhatsApp's <participants>),
+// by phone number, or by LID with the number beside it. Before, it was
+// dropped. One without recipients named stays out.
+func TestOwnBroadcastListMessage(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	list := types.NewJID("1733000001", types.BroadcastServer)
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: list, Sender: phone, IsFromMe: true, IsGroup: true,
+		BroadcastRecipients: []types.BroadcastRecipient{{PN: alice}, {LID: types.NewJID("444555777", types.HiddenUserServer), PN: bob}}}, ID: "OBL1", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("to my list")})
+	seen := map[string]bool{}
+	for range 2 {
+		ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "OBL1" && !seen[ev.ChatId] })
+		seen[ev.ChatId] = true
+		if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || !ev.Sender.GetIsFromMe() || ev.GetMessage().GetText() != "to my list" {
+			t.Errorf("own broadcast message: %v", ev)
+		}
+	}
+	if !seen["+33611111111"] || !seen["+33622222222"] {
+		t.Errorf("shown in %v, want the chats of both recipients", seen)
+	}
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: list, Sender: phone, IsFromMe: true, IsGroup: true}, ID: "OBL2", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("no recipients named")})
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "AFTER", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("after")})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "AFTER" })
+	for _, ev := range r.host.since(from) {
+		if ev.EventId == "OBL2" {
+			t.Errorf("a message to a list without recipients shown: %v", ev)
+		}
+	}
+}

@@ -128,6 +128,9 @@ type Client interface {
 	// and answers with its JID; for a group whose admins approve
 	// newcomers it sends them a request instead, and answers the same.
 	JoinGroupWithLink(ctx context.Context, code string) (types.JID, error)
+	// GetSubGroups lists a community's groups (its parent group's JID),
+	// its announcement group marked IsDefaultSubGroup.
+	GetSubGroups(ctx context.Context, community types.JID) ([]*types.GroupLinkTarget, error)
 	// JoinGroupWithInvite joins a group by a private invitation
 	// (waE2E.GroupInviteMessage: its group, code and expiry, and its
 	// sender, the inviter), not a link's code.

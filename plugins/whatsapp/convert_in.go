@@ -227,8 +227,10 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	}
 	// WhatsApp keys a message by its sender as sent (a LID stays one).
 	meta := msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}
-	if evt.Info.IsFromMe && !evt.Info.Timestamp.IsZero() && evt.Info.Timestamp.Unix() > 0 {
-		meta.Time = evt.Info.Timestamp // the user's own: theirs to edit, within editWindow
+	if !evt.Info.Timestamp.IsZero() && evt.Info.Timestamp.Unix() > 0 {
+		// The user's own: theirs to edit, within editWindow; anyone's:
+		// an admin deletes it within revokeWindow.
+		meta.Time = evt.Info.Timestamp
 	}
 	if evt.Info.IsFromMe {
 		meta.File = fileOf(msg)  // a caption to correct as a file's (captionedit.go)

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,9 @@ func TestInboundMessage(t *testing.T) {
 	aliceSender := &pb.Sender{UserId: "+33611111111", Name: "Alice"}
 	micro := when.UnixMicro()
 	msgEv := func(chat string, typ pb.ChatType, snd *pb.Sender, id, meta string, m *pb.MessageEvent) *pb.Event {
+		if strings.HasSuffix(meta, "|0") {
+			meta += "||" + strconv.FormatInt(when.UnixMilli(), 10) // anyone's message keeps its time
+		}
 		return &pb.Event{ChatId: chat, ChatType: typ, Sender: snd, TimestampUnixMicro: micro, EventId: id, Meta: []byte(meta),
 			Payload: &pb.Event_Message{Message: m}}
 	}

@@ -221,8 +221,12 @@ func (s *Session) learnSource(src *types.MessageSource) {
 // learnt first, so that a contact shown by LID moves before this
 // message names it by phone.
 func (s *Session) message(e *events.Message) {
+	if ownBroadcast(&e.Info) {
+		s.ownBroadcastMessage(e)
+		return
+	}
 	if e.Info.Chat.Server == types.BroadcastServer && !incomingBroadcast(&e.Info) {
-		return // statuses and the user's own lists: no word for them yet
+		return // statuses, and the user's own lists' without recipients
 	}
 	if n := e.Message.GetProtocolMessage().GetHistorySyncNotification(); n != nil {
 		if e.Info.IsFromMe { // whatsmeow heeds the user's own devices' only
@@ -347,4 +351,36 @@ func (s *Session) undecryptable(e *events.UndecryptableMessage) {
 // message's, which its decrypted copy keeps.
 func undecryptableID(id types.MessageID) string {
 	return "undecryptable-" + string(id)
+}
+
+// ownBroadcast says whether info is of a message the user sent from the
+// phone to one of their broadcast lists, naming its recipients, as
+// whatsmeow parses WhatsApp's <participants> of it
+// (MessageSource.BroadcastRecipients).
+func ownBroadcast(info *types.MessageInfo) bool {
+	return info.IsFromMe && info.Chat.IsBroadcastList() && len(info.BroadcastRecipients) > 0
+}
+
+// ownBroadcastMessage shows the user's message to a broadcast list in
+// each recipient's chat, as the user's own there, as the recipients'
+// apps show it (a list has no chat of its own on their side, nor one
+// that could take an answer here). Before, it was dropped. A recipient
+// named by LID and phone number is learnt so, and shown by number.
+func (s *Session) ownBroadcastMessage(e *events.Message) {
+	for _, r := range e.Info.BroadcastRecipients {
+		to := r.PN
+		if to.IsEmpty() {
+			to = r.LID
+		}
+		if to.IsEmpty() {
+			continue
+		}
+		if !r.LID.IsEmpty() && !r.PN.IsEmpty() {
+			s.ids.learn(r.LID.ToNonAD(), r.PN.ToNonAD())
+		}
+		cp := *e
+		cp.Info.Chat, cp.Info.IsGroup = to.ToNonAD(), false
+		cp.Info.BroadcastListOwner, cp.Info.BroadcastRecipients, cp.Info.DeviceSentMeta = types.EmptyJID, nil, nil
+		s.message(&cp)
+	}
 }

@@ -135,9 +135,10 @@ type msgMeta struct {
 	// first: the contract's result names only the first message, so its
 	// meta carries the rest, for a retraction to delete them too.
 	Parts []types.MessageID
-	// Time is when the user's own message was sent (zero: not kept, as
-	// in the metas of older versions): an edit past editWindow is
-	// refused.
+	// Time is when the message was sent (zero: not kept, as in the
+	// metas of older versions, which kept it for the user's own alone):
+	// an edit past editWindow is refused, and a deletion for everyone
+	// past revokeWindow, the user's own or, as a group's admin, another's.
 	Time time.Time
 	// File is the user's own file message as fileOf keeps it (nil: a
 	// text, or not kept, as in older metas), for a correction of its

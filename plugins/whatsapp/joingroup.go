@@ -138,7 +138,7 @@ func (s *Session) joinByLink(ctx context.Context, code string) (string, error) {
 		if gerr != nil {
 			g = info
 		}
-		return s.announceJoined(info.JID, g)
+		return s.joinedRoom(ctx, info.JID, g)
 	}
 	jid, err := s.d.cli.JoinGroupWithLink(ctx, code)
 	var iq *whatsmeow.IQError
@@ -147,7 +147,7 @@ func (s *Session) joinByLink(ctx context.Context, code string) (string, error) {
 		// conflict: in it meanwhile (joined from the phone), or a request
 		// to join waits already; the group says which.
 		if g, gerr := s.d.cli.GetGroupInfo(ctx, info.JID); gerr == nil {
-			return s.announceJoined(info.JID, g)
+			return s.joinedRoom(ctx, info.JID, g)
 		}
 		if info.IsJoinApprovalRequired {
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: your request to join %s waits already: the group's admins must approve it, and its room comes when they do", title)
@@ -180,7 +180,41 @@ func (s *Session) joinByLink(ctx context.Context, code string) (string, error) {
 		cp.Participants = append(slices.Clone(info.Participants), types.GroupParticipant{JID: s.ownJID(), PhoneNumber: s.ownJID()})
 		g = &cp
 	}
-	return s.announceJoined(jid, g)
+	return s.joinedRoom(ctx, jid, g)
+}
+
+// joinedRoom announces the group g joined by a link and answers with its
+// chat ID; for a community's link (g its parent group, which is no
+// room), the community's announcement group, which WhatsApp makes the
+// user a member of with the community (GetSubGroups names it), its room
+// named after the community. Before, the parent itself was announced: a
+// room with no messages, named as the community, refused when joined.
+// The community's other groups are joined on the phone, each a room
+// once the user is in it.
+func (s *Session) joinedRoom(ctx context.Context, jid types.JID, g *types.GroupInfo) (string, error) {
+	if !g.IsParent {
+		return s.announceJoined(jid, g)
+	}
+	s.cacheGroup(jid, g) // the community's name, for its groups' rooms
+	title := "the community"
+	if g.Name != "" {
+		title = "the community «" + g.Name + "»"
+	}
+	subs, err := s.d.cli.GetSubGroups(ctx, jid)
+	if err != nil {
+		return "", sendErr("you are in "+title+", but its groups could not be read (its announcements' room comes at the next start)", err)
+	}
+	for _, sg := range subs {
+		if !sg.IsDefaultSubGroup {
+			continue
+		}
+		a, err := s.d.cli.GetGroupInfo(ctx, sg.JID)
+		if err != nil {
+			return "", sendErr("you are in "+title+", but its announcement group could not be read (its room comes at the next start)", err)
+		}
+		return s.announceJoined(sg.JID, a)
+	}
+	return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are in %s, which has no announcement group to show as a room: join its groups on the phone", title)
 }
 
 // requestSent is the refusal of a join that sent the group's admins a

@@ -217,3 +217,43 @@ func TestJoinGroupByLinkMeanwhile(t *testing.T) {
 		t.Errorf("ChatEvents: %v; want the group, the user in it", chats)
 	}
 }
+
+// A community joined by its invitation link: WhatsApp makes the user a
+// member of the community (its parent group, which is no room) and of
+// its announcement group; the join answers with the announcement
+// group's room, named after the community (GetSubGroups names it), and
+// no ChatEvent names the parent. Before, the join answered with the
+// parent itself, a room with no messages, refused when joined. Joined
+// again by the same link, it answers the same.
+func TestJoinCommunityByLink(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	parent := linkGroup("120363000000000200", "Village", false)
+	ann := linkGroup("120363000000000201", "Village", false)
+	ann.IsDefaultSubGroup, ann.IsAnnounce = true, true
+	garden := linkGroup("120363000000000202", "Gardening", false)
+	fake.AddCommunityLink("VillageCode0123456789", parent, ann, garden)
+	for _, round := range []string{"first", "again"} {
+		from := r.host.count()
+		joined, err := joinLink(s, "https://chat.whatsapp.com/VillageCode0123456789")
+		if err != nil {
+			t.Fatalf("%s: join by the community's link: %v", round, err)
+		}
+		if joined != ann.JID.String() {
+			t.Errorf("%s: join answered %q, want the announcement group %s", round, joined, ann.JID)
+		}
+		var named bool
+		for _, ev := range chatEvents(r.host.since(from)) {
+			c := ev.GetChat().GetChat()
+			if ev.ChatId == parent.JID.String() {
+				t.Errorf("%s: the community itself announced as a room: %v", round, c)
+			}
+			if ev.ChatId == ann.JID.String() && c.GetName() == "Village › Announcements" {
+				named = true
+			}
+		}
+		if !named {
+			t.Errorf("%s: no room «Village › Announcements» announced: %v", round, chatEvents(r.host.since(from)))
+		}
+	}
+}

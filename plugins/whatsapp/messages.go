@@ -248,7 +248,8 @@ func textFits(text string) error {
 const editWindow = 15 * time.Minute
 
 // EditMessage corrects one of the user's messages, within editWindow
-// when its time is known (nothing else enforces it).
+// when its time is known, or the time it was sent before (sentBefore;
+// nothing else enforces it).
 func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
@@ -258,7 +259,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if t := target.Meta.Time; !t.IsZero() && now().Sub(t) > editWindow {
+	if t := s.sentBefore(target.Meta); !t.IsZero() && now().Sub(t) > editWindow {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: a message can be corrected for %d minutes after it was sent; send the correction as a new message", int(editWindow/time.Minute))
 	}
 	if _, ok := mediatext.GeoURI(e.Text); ok {
@@ -319,11 +320,15 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 // revokeWindow is how long after it was sent the user may delete a
 // message of theirs for everyone: WhatsApp's apps offer it "about 2
 // days" (their FAQ) and ignore a later deletion, which would show the
-// message deleted on XMPP alone while everyone on WhatsApp keeps it.
+// message deleted on XMPP alone while everyone on WhatsApp keeps it. A
+// group admin deletes another member's message within the same window
+// (the apps offer no deletion for everyone past it; whatsmeow has no
+// rule of its own, and WhatsApp's server refuses nothing).
 const revokeWindow = 48 * time.Hour
 
-// Retract deletes a message for everyone, within revokeWindow for the
-// user's own when its time is known.
+// Retract deletes a message for everyone, within revokeWindow when its
+// time is known, or the time it was sent before (sentBefore): the
+// user's own, or another's in a group as its admin.
 func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
@@ -341,7 +346,10 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 			return sdk.Result{}, err
 		}
 	}
-	if t := m.Time; m.FromMe && !t.IsZero() && now().Sub(t) > revokeWindow {
+	if t := s.sentBefore(m); !t.IsZero() && now().Sub(t) > revokeWindow {
+		if !m.FromMe {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: a group's admin can delete a member's message for everyone for %d days after it was sent; it stays on WhatsApp", int(revokeWindow/(24*time.Hour)))
+		}
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: a message can be deleted for everyone for %d days after it was sent; it stays on WhatsApp", int(revokeWindow/(24*time.Hour)))
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: r.TargetId, Meta: m}))

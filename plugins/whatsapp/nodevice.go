@@ -115,6 +115,9 @@ func (noDevice) JoinGroupWithInvite(context.Context, types.JID, types.JID, strin
 func (noDevice) JoinGroupWithLink(context.Context, string) (types.JID, error) {
 	return types.EmptyJID, errNoDevice
 }
+func (noDevice) GetSubGroups(context.Context, types.JID) ([]*types.GroupLinkTarget, error) {
+	return nil, errNoDevice
+}
 func (noDevice) GetGroupInviteLink(context.Context, types.JID, bool) (string, error) {
 	return "", errNoDevice
 }

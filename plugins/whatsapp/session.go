@@ -34,6 +34,9 @@ type Session struct {
 	invites *pendingInvites
 	// typing repeats the user's composing while they compose (typing.go).
 	typing typingkeep.Lazy
+	// metaTimesSince is when this version first ran for the login
+	// (metatimes.go): a meta without a time is older.
+	metaTimesSince time.Time
 
 	// hookMu guards the session's whatsmeow handler. It is not s.mu:
 	// whatsmeow adds and removes handlers under the lock its dispatch
@@ -136,6 +139,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	}
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
 	s.unread.open(login.Dir, s.log) // readmarkstore.go
+	s.metaTimesSince = loadMetaTimesSince(login.Dir, s.log)
 	return s
 }
 

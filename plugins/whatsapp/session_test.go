@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -445,7 +446,7 @@ func TestIncomingThroughWhatsmeow(t *testing.T) {
 	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "IN1", Timestamp: when, PushName: "Alice"},
 		&waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{Conversation: proto.String("hi there")}}})
 	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
-	if ev.GetMessage().Text != "hi there" || ev.ChatId != "+33611111111" || ev.EventId != "IN1" || ev.LoginId != "+33600000000" || string(ev.Meta) != "33611111111@s.whatsapp.net|0" {
+	if ev.GetMessage().Text != "hi there" || ev.ChatId != "+33611111111" || ev.EventId != "IN1" || ev.LoginId != "+33600000000" || string(ev.Meta) != "33611111111@s.whatsapp.net|0||"+strconv.FormatInt(when.UnixMilli(), 10) {
 		t.Errorf("message: %v", ev)
 	}
 

@@ -23,6 +23,9 @@ type joining struct {
 	asked    []string               // the codes joined by, in order
 	requests []types.JID            // groups asked to join, waiting for their admins
 	shared   []types.JID            // the groups whose link GetGroupInviteLink was asked
+	// communities are the groups of the communities behind links
+	// (AddCommunityLink), by their parent's JID, as the server has them.
+	communities map[types.JID][]*types.GroupInfo
 }
 
 // inviteLink is a group behind a code.
@@ -150,12 +153,85 @@ func (c *Client) JoinGroupWithLink(_ context.Context, code string) (types.JID, e
 		return jid, nil
 	}
 	evt, err := c.joinLocked(l.group)
+	evts := []*events.JoinedGroup{evt}
+	if err == nil && l.group.IsParent {
+		// A community's link: the user joins its announcement group too,
+		// notified as a join of its own (the fake's guess of WhatsApp).
+		for _, sg := range c.joining.communities[jid] {
+			if sg.IsDefaultSubGroup {
+				if evt, err = c.joinLocked(sg); err == nil {
+					evts = append(evts, evt)
+				}
+			}
+		}
+	}
 	c.mu.Unlock()
 	if err != nil {
 		return types.EmptyJID, err
 	}
-	c.Emit(evt)
+	for _, evt := range evts {
+		c.Emit(evt)
+	}
 	return jid, nil
+}
+
+// AddCommunityLink puts a community the user is not in on the fake
+// server behind an invitation code, as AddLink a group: parent, made the
+// community's parent group, and subs, each linked to it (mark the
+// announcement group IsDefaultSubGroup, and IsAnnounce). Joining by the
+// code makes the user a participant of the parent and of the
+// announcement group.
+func (c *Client) AddCommunityLink(code string, parent *types.GroupInfo, subs ...*types.GroupInfo) {
+	p := *parent
+	p.IsParent = true
+	c.AddLink(code, &p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.joining.communities == nil {
+		c.joining.communities = map[types.JID][]*types.GroupInfo{}
+	}
+	for _, sg := range subs {
+		cp := *sg
+		cp.Participants = slices.Clone(sg.Participants)
+		cp.LinkedParentJID = p.JID
+		c.joining.communities[p.JID] = append(c.joining.communities[p.JID], &cp)
+	}
+}
+
+// GetSubGroups lists the groups of a community the user is in, as
+// whatsmeow parses WhatsApp's <sub_groups>: those put behind its link and
+// those the user is in (SetCommunity). ErrNotInGroup for a community the
+// user is not in, ErrGroupNotFound for none.
+func (c *Client) GetSubGroups(_ context.Context, community types.JID) ([]*types.GroupLinkTarget, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.connected {
+		return nil, whatsmeow.ErrNotConnected
+	}
+	p := c.groups[community]
+	if p == nil || !p.IsParent {
+		if _, ok := c.joining.communities[community]; ok {
+			return nil, whatsmeow.ErrNotInGroup
+		}
+		return nil, whatsmeow.ErrGroupNotFound
+	}
+	var out []*types.GroupLinkTarget
+	seen := map[types.JID]bool{}
+	add := func(g *types.GroupInfo) {
+		if !seen[g.JID] {
+			seen[g.JID] = true
+			out = append(out, &types.GroupLinkTarget{JID: g.JID, GroupName: g.GroupName, GroupIsDefaultSub: g.GroupIsDefaultSub})
+		}
+	}
+	for _, g := range c.joining.communities[community] {
+		add(g)
+	}
+	for _, g := range c.groups {
+		if g.LinkedParentJID == community {
+			add(g)
+		}
+	}
+	return out, nil
 }
 
 // joinLocked makes the user a participant of from, a group the server
