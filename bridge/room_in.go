@@ -529,8 +529,8 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 	}
 	m := parseUserMessage(st)
 	// Only a new message is a command: a correction to "/leave" is words.
-	if m.command() && strings.TrimSpace(m.body) == "/leave" {
-		s.leaveGroup(ctx, st, r)
+	if reason, ok := leaveCommand(m); ok {
+		s.leaveGroup(ctx, st, r, reason)
 		return
 	}
 	if m.command() && strings.TrimSpace(m.body) == "/link" {
@@ -713,9 +713,23 @@ func (t *transport) archive(ctx context.Context, user string, r *room, m store.A
 	return res[0].StanzaID, res[0].Duplicate
 }
 
+// leaveCommand reads "/leave" or "/leave REASON" (one line) typed in a
+// room: the reason goes to the network with the leave (IRC's PART).
+func leaveCommand(m userMessage) (reason string, ok bool) {
+	if !m.command() {
+		return "", false
+	}
+	body := strings.TrimSpace(m.body)
+	rest, ok := strings.CutPrefix(body, "/leave")
+	if !ok || rest != "" && rest[0] != ' ' && rest[0] != '\t' || strings.ContainsAny(rest, "\r\n") {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
 // leaveGroup is "/leave" in a room.
-func (s *session) leaveGroup(ctx context.Context, st *wire.Stanza, r *room) {
-	s.leave(ctx, r, func(cond wire.Condition, text string) {
+func (s *session) leaveGroup(ctx context.Context, st *wire.Stanza, r *room, reason string) {
+	s.leaveSaying(ctx, r, reason, func(cond wire.Condition, text string) {
 		if text != "" {
 			s.t.send(ctx, wire.ErrorReply(st, cond, text))
 		}
@@ -726,12 +740,18 @@ func (s *session) leaveGroup(ctx context.Context, st *wire.Stanza, r *room) {
 // joined resource sees the user leave, and the room is gone. done hears
 // the outcome: an empty text once left.
 func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condition, text string)) {
+	s.leaveSaying(ctx, r, "", done)
+}
+
+// leaveSaying is leave with the user's words, given to the network as
+// the reason of the leave (LeaveChat.reason; "" for none).
+func (s *session) leaveSaying(ctx context.Context, r *room, reason string, done func(cond wire.Condition, text string)) {
 	t := s.t
 	if !s.features().GetLeaveChat() {
 		done(wire.FeatureNotImpl, t.displayName()+" does not let the gateway leave groups")
 		return
 	}
-	t.host.Send(&pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Leave{Leave: &pb.LeaveChat{}}}, func(res *pb.CommandResult) {
+	t.host.Send(&pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Leave{Leave: &pb.LeaveChat{Reason: reason}}}, func(res *pb.CommandResult) {
 		if res.Error != nil {
 			done(conditionOf(res.Error.Code), res.Error.Text)
 			return

@@ -408,7 +408,13 @@ func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 }
 
 // LeaveChat parts a channel (sdk.Leaver).
-func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
+func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
+	return s.LeaveChatReason(ctx, c, "")
+}
+
+// LeaveChatReason parts a channel with the user's words as the PART's
+// reason, as biboumi does (sdk.ReasonLeaver); "" parts without one.
+func (s *Session) LeaveChatReason(_ context.Context, c sdk.Call, reason string) error {
 	conn, err := s.online()
 	if err != nil {
 		return err
@@ -416,6 +422,14 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	name, ok := s.channelName(c.ChatID)
 	if !ok {
 		return s.leaveNotJoined(conn, c.ChatID)
+	}
+	part := []string{name}
+	if r := strings.Join(strings.Fields(reason), " "); r != "" {
+		// Refused before the channel is forgotten: nothing is lost.
+		if err := s.carriesIn(c.ChatID, "the reason", r); err != nil {
+			return err
+		}
+		part = append(part, r) // one line: IRC's reason has no line breaks
 	}
 	// Forgotten before the PART goes: the server's PART that answers it
 	// is then not taken for one from elsewhere (gone).
@@ -427,7 +441,7 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	shown, hadShown := s.shown[id]
 	delete(s.shown, id)
 	s.mu.Unlock()
-	if err := conn.Part(name); err != nil {
+	if err := conn.Send("PART", part...); err != nil {
 		s.mu.Lock()
 		if _, again := s.channels[id]; !again && ch != nil {
 			s.channels[id] = ch

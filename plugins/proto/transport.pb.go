@@ -4838,7 +4838,11 @@ func (x *MarkRead) GetUpToMeta() []byte {
 
 // LeaveChat leaves the group (chat_id of the Command).
 type LeaveChat struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// reason is the user's words as they leave ("/leave REASON" in the
+	// room), "" for none: a network whose leave carries a text (IRC's PART)
+	// sends it; others ignore it.
+	Reason        string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4871,6 +4875,13 @@ func (x *LeaveChat) ProtoReflect() protoreflect.Message {
 // Deprecated: Use LeaveChat.ProtoReflect.Descriptor instead.
 func (*LeaveChat) Descriptor() ([]byte, []int) {
 	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *LeaveChat) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
 }
 
 // JoinChat joins the chat named by the Command's chat_id (feature
@@ -8172,8 +8183,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\bMarkRead\x12\x18\n" +
 	"\bup_to_id\x18\x01 \x01(\tR\x06upToId\x12\x1c\n" +
 	"\n" +
-	"up_to_meta\x18\x02 \x01(\fR\bupToMeta\"\v\n" +
-	"\tLeaveChat\":\n" +
+	"up_to_meta\x18\x02 \x01(\fR\bupToMeta\"#\n" +
+	"\tLeaveChat\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\":\n" +
 	"\bJoinChat\x12\x12\n" +
 	"\x04nick\x18\x01 \x01(\tR\x04nick\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\"?\n" +

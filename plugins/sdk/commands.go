@@ -54,6 +54,9 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 			return Result{}, pa.SetProfileAvatar(ctx, a.SetProfileAvatar)
 		}
 	case *pb.Command_Leave:
+		if l, ok := any(s).(ReasonLeaver); ok {
+			return Result{}, l.LeaveChatReason(ctx, c, a.Leave.GetReason())
+		}
 		if l, ok := any(s).(Leaver); ok {
 			return Result{}, l.LeaveChat(ctx, c)
 		}

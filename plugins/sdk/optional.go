@@ -97,6 +97,14 @@ type Leaver interface {
 	LeaveChat(ctx context.Context, c Call) error
 }
 
+// ReasonLeaver is a Leaver whose network carries the user's words as
+// they leave (IRC's PART reason): the SDK calls LeaveChatReason instead
+// of LeaveChat, with LeaveChat.reason ("" for none).
+type ReasonLeaver interface {
+	Leaver
+	LeaveChatReason(ctx context.Context, c Call, reason string) error
+}
+
 // TopicSetter sets a group's topic (feature group_topic).
 type TopicSetter interface {
 	SetTopic(ctx context.Context, c Call, topic string) error
