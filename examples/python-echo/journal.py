@@ -265,7 +265,7 @@ def with_article(kind):
 
 def undeliverable(ev):
     """What ev lacks, or has wrong, that the gateway needs to deliver
-    it, or "": as the Go SDK's checkEvent."""
+    it, or "": as the Go SDK's sdk.CheckEvent."""
     kind = ev.WhichOneof("payload")
     if kind is None:
         return "it has no payload (message, typing, login_state, ...): nothing to deliver"
@@ -302,7 +302,8 @@ def bad_id(name, v):
 
 def bad_batch(batch):
     """What the gateway refuses in a history batch whose events' login
-    and chat were filled in from it, or "": as the Go SDK's checkBatch."""
+    and chat were filled in from it, or "": as the Go SDK's
+    sdk.CheckHistoryBatch."""
     if not batch.login_id or not batch.chat_id:
         return "a history batch needs its login_id and chat_id"
     if not batch.cursor and not batch.done:

@@ -1,6 +1,7 @@
 package plugintest
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,12 +23,20 @@ var guideFile = regexp.MustCompile("`([\\w./-]+\\.go)`")
 // TestWritingAPluginGuide follows docs/writing-a-plugin.md as a newcomer
 // does: the commands of its first step make a module in a temporary
 // folder (its replace naming this checkout), each Go block goes into the
-// file the text before it names, then `go mod tidy`, `go build ./...`
+// file the text before it names, then `go build ./...`, `go vet ./...`
 // and `go test ./...`, which runs this kit against the guide's plugin.
 // A snippet that no longer compiles (an SDK's change the guide missed),
 // a file the guide forgets to name, or a first plugin the kit fails,
-// fails here. Nothing is fetched: the module cache has what passerelle
-// needs.
+// fails here.
+//
+// Nothing is fetched, where a newcomer's `go mod tidy` fetches: the
+// module starts with this checkout's requirements and go.sum, so that
+// the module cache a build and test of passerelle filled is enough (a
+// fresh CI machine's). Its `go mod tidy` would need more than that
+// cache holds: the go.mod of every module in the whole graph
+// (fatih/color v1.13.0, which go-hclog requires) and the modules of the
+// dependencies' tests (grpc's: gonum, go-cmp). GOFLAGS=-mod=mod has
+// the build add a requirement the checkout's lack.
 func TestWritingAPluginGuide(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and tests the guide's plugin: not with -short")
@@ -41,14 +50,18 @@ func TestWritingAPluginGuide(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	env := append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod", "GOWORK=off")
-	run := func(dir, name string, args ...string) {
+	// GOSUMDB=off: the checksums are the checkout's go.sum's, and no
+	// lookup of one leaves the machine.
+	env := append(os.Environ(), "GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=mod", "GOWORK=off")
+	run := func(dir, name string, args ...string) []byte {
 		t.Helper()
 		cmd := exec.Command(name, args...)
 		cmd.Dir, cmd.Env = dir, env
-		if out, err := cmd.CombinedOutput(); err != nil {
+		out, err := cmd.CombinedOutput()
+		if err != nil {
 			t.Fatalf("in %s, %s %s: %v\n%s", dir, name, strings.Join(args, " "), err, out)
 		}
+		return out
 	}
 
 	var module string // the plugin's folder, which step 1 makes
@@ -71,6 +84,7 @@ func TestWritingAPluginGuide(t *testing.T) {
 				t.Fatal(err)
 			}
 			module = strings.TrimSpace(string(b))
+			requireCheckout(t, root, module, run)
 		case lang == "go":
 			if module == "" {
 				t.Fatalf("a Go block before the commands that make the module:\n%s", body)
@@ -96,8 +110,33 @@ func TestWritingAPluginGuide(t *testing.T) {
 	if len(files) < 3 {
 		t.Fatalf("the guide's Go files: %v, want the network, the program and the test", files)
 	}
-	run(module, "go", "mod", "tidy")
 	run(module, "go", "build", "./...")
 	run(module, "go", "vet", "./...")
 	run(module, "go", "test", "-count=1", "./...")
+}
+
+// requireCheckout gives module the requirements of the checkout at root,
+// at its versions (those the replace of passerelle makes module use),
+// and its go.sum, in place of the `go mod tidy` TestWritingAPluginGuide
+// cannot run offline.
+func requireCheckout(t *testing.T, root, module string, run func(dir, name string, args ...string) []byte) {
+	t.Helper()
+	var mod struct {
+		Require []struct{ Path, Version string }
+	}
+	if err := json.Unmarshal(run(root, "go", "mod", "edit", "-json"), &mod); err != nil {
+		t.Fatalf("the checkout's go.mod, as go mod edit -json: %v", err)
+	}
+	args := []string{"mod", "edit"}
+	for _, r := range mod.Require {
+		args = append(args, "-require="+r.Path+"@"+r.Version)
+	}
+	run(module, "go", args...)
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(module, "go.sum"), sum, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

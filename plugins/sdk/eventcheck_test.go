@@ -126,3 +126,31 @@ func TestSendHistoryRefusesUndeliverable(t *testing.T) {
 		t.Fatalf("first batch the host sees: %v, want the good one", b)
 	}
 }
+
+// CheckHistoryBatch takes a batch as the gateway does, for a plugin
+// without the SDK (the kit): an event's empty login_id and chat_id are
+// the batch's, and its other rules hold for the event filled in; the
+// batch is not changed. (SendHistory fills them in before it checks.)
+func TestCheckHistoryBatch(t *testing.T) {
+	text := &pb.Event_Message{Message: &pb.MessageEvent{Text: "old"}}
+	b := &pb.HistoryBatch{LoginId: "l", ChatId: "c", Done: true, Events: []*pb.Event{{EventId: "e", Payload: text}}}
+	if err := CheckHistoryBatch(b); err != nil {
+		t.Errorf("a batch whose event's login and chat are the batch's, left empty: %v", err)
+	}
+	if ev := b.Events[0]; ev.LoginId != "" || ev.ChatId != "" {
+		t.Errorf("the batch's event was changed: %v", ev)
+	}
+	for _, bad := range []struct {
+		ev   *pb.Event
+		want string
+	}{
+		{&pb.Event{ChatId: "d", Payload: text}, `holds event 0 of chat "d" (login "")`},
+		{&pb.Event{LoginId: "m", Payload: text}, `holds event 0 of chat "" (login "m")`},
+		{&pb.Event{EventId: "e\x00", Payload: text}, `a history batch's event 0 (event_id "e\x00"): a message event's event_id "e\x00" holds a NUL byte`},
+	} {
+		b := &pb.HistoryBatch{LoginId: "l", ChatId: "c", Done: true, Events: []*pb.Event{bad.ev}}
+		if err := CheckHistoryBatch(b); err == nil || !strings.Contains(err.Error(), bad.want) || errors.Is(err, errInvalidBatch) {
+			t.Errorf("CheckHistoryBatch(%v) = %v, want an error saying %q, without SendHistory's prefix", b, err, bad.want)
+		}
+	}
+}

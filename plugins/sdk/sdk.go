@@ -80,10 +80,8 @@ type Host interface {
 	// across restarts of either side. An event no stream can carry (over
 	// MaxMessageBytes encoded: a file put inline) is dropped, with an
 	// error in the log; EmitWait and EmitDurable return that error. So is
-	// one the gateway could not deliver or would refuse (no payload, no
-	// login_id, no chat_id for what happens in a chat, a NUL byte or more
-	// than MaxIDBytes in login_id, chat_id or event_id, a Meta over
-	// MaxMetaBytes). So is
+	// one the gateway could not deliver or would refuse: one CheckEvent
+	// refuses (no login_id, an ID too long, ...). So is
 	// an event emitted once the plugin has stopped (after a Stopper's Stop
 	// returned: end the network's goroutines in Stop), which neither the
 	// journal nor a stream takes any more.
@@ -107,8 +105,8 @@ type Host interface {
 	// stored; history a network pushes only once goes with
 	// SendHistoryWait. A batch over MaxMessageBytes encoded is refused:
 	// send fewer events a batch. So is, whole, one the gateway would
-	// refuse: no login_id or chat_id, no cursor unless done, an ID as
-	// Emit refuses it, an event Emit refuses or of another chat.
+	// refuse: one CheckHistoryBatch refuses (no cursor unless done, an
+	// event Emit refuses or of another chat, ...).
 	SendHistory(ctx context.Context, b *pb.HistoryBatch) error
 	// Logger logs to the gateway's log, tagged with the transport.
 	Logger() *slog.Logger
