@@ -532,7 +532,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			}
 			m.Attachments = append(m.Attachments, &pb.Attachment{Name: a.Filename, MimeType: a.ContentType, Size: sizeOr(a.Size),
 				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,
-				VoiceNote: a.ContentType == "audio/aac" && a.Filename == ""})
+				VoiceNote: isVoiceNote(a.ContentType, a.Filename)})
 		}
 		if !dm.IsExpirationUpdate {
 			expireWith(m, sender, ts, dm.ExpiresInSeconds)
