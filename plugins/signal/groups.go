@@ -45,6 +45,8 @@ type group struct {
 	link string
 	// read is the listGroups call this was read by (groupEntry.read).
 	read uint64
+	// pending are those invited, not yet in, by user ID (invites.go).
+	pending map[string]bool
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
@@ -245,12 +247,13 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 			banned[id] = true
 		}
 	}
+	pending := s.pendingOf(g)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := s.groups[chat.ChatId]; old != nil && old.read > g.read {
 		return
 	}
-	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read}
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read, pending: pending}
 }
 
 // ChatLimits narrows what the user may do in a group to its permissions:
@@ -409,6 +412,9 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	if chat != nil {
 		s.pictureChanged(ctx, chat, by, at) // avatars.go
 		s.joinRequests(ctx, chatID, g, at)  // joinrequests.go
+		if old != nil {
+			s.invitesTold(ctx, chatID, old, g, by, at) // invites.go
+		}
 	}
 	return read
 }
