@@ -40,6 +40,9 @@ type earlierReaction struct {
 	Notice  int64  `json:"n"`
 	Emoji   string `json:"e,omitempty"`
 	When    int64  `json:"w"`
+	// Story: a reaction to a story (TS, by Author), whose notice is kept
+	// here only to refuse what names it (stories.go).
+	Story bool `json:"s,omitempty"`
 }
 
 // earlierReactions are the notices of reactions to messages the gateway
@@ -160,11 +163,16 @@ func (s *Session) refuseNotice(ts int64, author, what string) error {
 	if author == "" {
 		return nil
 	}
-	if _, ok := s.earlier.notice(ts, s.who(author)...); !ok {
+	r, ok := s.earlier.notice(ts, s.who(author)...)
+	if !ok {
 		return nil
 	}
+	of := "a message from before the gateway was linked"
+	if r.Story {
+		of = "a story"
+	}
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
-		"this is a notice of a reaction to a message from before the gateway was linked, not a message on Signal: it cannot be %s", what)
+		"this is a notice of a reaction to %s, not a message on Signal: it cannot be %s", of, what)
 }
 
 // earlierNotice is the reaction whose notice id (with its metadata)

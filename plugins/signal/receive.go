@@ -428,6 +428,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			return
 		}
 		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
+		s.noteStoryReaction(dm.StoryContext, author, ts, dm.Reaction.Emoji) // stories.go
 		m := &pb.MessageEvent{Text: s.storyReaction(dm.StoryContext, chat, dm.Reaction.Emoji)}
 		expireWith(m, sender, ts, dm.ExpiresInSeconds) // as a reply to the story would
 		ev.Payload = &pb.Event_Message{Message: m}

@@ -140,8 +140,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			// A reply to the notice of a reaction to an earlier
 			// message: the notice is no message on Signal, the message
 			// reacted to is, on the recipients' phones: it is quoted
-			// (without its author, not at all).
-			if r.Author != "" {
+			// (without its author, not at all; nor a story, which a
+			// message does not quote).
+			if r.Author != "" && !r.Story {
 				p["quoteTimestamp"], p["quoteAuthor"] = r.TS, r.Author
 				reply = &replyRef{Timestamp: r.TS, Author: r.Author}
 			}
