@@ -240,7 +240,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if err := s.refuseNotice(ts, a, "edited; take the reaction back or change it on the phone"); err != nil {
+	if err := s.refuseNotice(ts, a, "edited"); err != nil {
 		return sdk.Result{}, err
 	}
 	if a != "" && a != s.selfID() {
@@ -346,7 +346,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if err := s.refuseNotice(ts, a, "deleted for everyone; a reaction is taken back on the phone"); err != nil {
+	if err := s.refuseNotice(ts, a, "deleted for everyone"); err != nil {
 		return sdk.Result{}, err
 	}
 	if a != "" && a != s.selfID() {
