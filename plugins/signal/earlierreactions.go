@@ -6,6 +6,7 @@ import (
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Signal gives a linked device no history, so contacts react to
@@ -39,6 +40,9 @@ type earlierReaction struct {
 	Notice  int64  `json:"n"`
 	Emoji   string `json:"e,omitempty"`
 	When    int64  `json:"w"`
+	// Story: a reaction to a story (TS, by Author), whose notice is kept
+	// here only to refuse what names it (stories.go).
+	Story bool `json:"s,omitempty"`
 }
 
 // earlierReactions are the notices of reactions to messages the gateway
@@ -132,4 +136,52 @@ func (s *Session) earlierReactionText(chat, author, emoji string, who []string) 
 // the gateway has: it is taken as known.
 func (m *msgChats) unknownTarget(ts int64, who ...string) bool {
 	return ts > 0 && !m.known(ts, who...) && m.m.reaches(ts, time.Now())
+}
+
+// notice is the reaction whose notice is the message of timestamp ts by
+// the author of forms who, if it is one: the notice is no message on
+// Signal (its ID is the reaction's), so nothing can name it there.
+func (e *earlierReactions) notice(ts int64, who ...string) (earlierReaction, bool) {
+	var found earlierReaction
+	ok := false
+	if ts <= 0 || len(who) == 0 {
+		return found, false
+	}
+	e.m.each(func(r earlierReaction) {
+		if !ok && r.Notice == ts && r.Emoji != "" && slices.Contains(who, r.Reactor) {
+			found, ok = r, true
+		}
+	})
+	return found, ok
+}
+
+// refuseNotice is the error for doing what (say "reacted to") to the
+// message of timestamp ts by author when it is the notice of a reaction
+// to an earlier message: Signal would get a command naming a message it
+// does not have, which every app drops, and the user would never know.
+func (s *Session) refuseNotice(ts int64, author, what string) error {
+	if author == "" {
+		return nil
+	}
+	r, ok := s.earlier.notice(ts, s.who(author)...)
+	if !ok {
+		return nil
+	}
+	of := "a message from before the gateway was linked"
+	if r.Story {
+		of = "a story"
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+		"this is a notice of a reaction to %s, not a message on Signal: it cannot be %s", of, what)
+}
+
+// earlierNotice is the reaction whose notice id (with its metadata)
+// names, if it does.
+func (s *Session) earlierNotice(id string, meta []byte) (earlierReaction, bool) {
+	ts, a, err := s.msgRef(id, meta)
+	if err != nil || a == "" {
+		return earlierReaction{}, false
+	}
+	r, ok := s.earlier.notice(ts, s.who(a)...)
+	return r, ok
 }

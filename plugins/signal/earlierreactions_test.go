@@ -89,3 +89,57 @@ func TestReactionToEarlierMessageShown(t *testing.T) {
 		t.Fatalf("a reaction to a message the gateway had: %v", ev)
 	}
 }
+
+// The notice of a reaction to an earlier message is no message on
+// Signal (its ID is the reaction's): a reaction, correction, deletion or
+// pin of it from XMPP is refused saying so, rather than sent naming a
+// message no phone has, which every app drops without a word; a reply to
+// it quotes the message reacted to, which the phones have. The user's
+// own reaction from the phone makes such a notice too.
+func TestEarlierReactionNoticeCommands(t *testing.T) {
+	d, _, s, _ := groupKnown(t)
+	mine := d.Now() - 3_600_000 // alice's, an hour ago, never seen
+	ev := s.reactEvent(bob, bobACI, "", "👍", mine, alice, "", false)
+	if ev.GetMessage() == nil {
+		t.Fatalf("bob's reaction to an earlier message: %v, want a notice", ev)
+	}
+	id, meta := ev.EventId, ev.Meta
+	sends := d.Calls("send")
+	for _, c := range []struct {
+		what   string
+		action any
+		method string
+	}{
+		{"reaction", &pb.React{TargetId: id, TargetMeta: meta, Emojis: []string{"❤️"}}, "sendReaction"},
+		{"deletion", &pb.Retract{TargetId: id, TargetMeta: meta}, "remoteDelete"},
+		{"pin", &pb.Pin{TargetId: id, TargetMeta: meta}, "sendPinMessage"},
+	} {
+		before := d.Calls(c.method)
+		res := s.do(bob, c.action)
+		if res.Error == nil || !strings.Contains(res.Error.Text, "not a message on Signal") || d.Calls(c.method) != before {
+			t.Fatalf("%s of the notice: %v (%s sent: %v), want refused saying why", c.what, res.Error, c.method, d.Calls(c.method) != before)
+		}
+	}
+
+	res := s.do(bob, &pb.SendMessage{Text: "thanks", ReplyToId: id, ReplyToMeta: meta})
+	req, _ := lastRequest(d, "send")
+	if res.Error != nil || d.Calls("send") != sends+1 || req.Params["quoteTimestamp"] != float64(mine) || req.Params["quoteAuthor"] != alice {
+		t.Fatalf("reply to the notice: %v, sent %v, want it quoting the message reacted to (%d by %s)", res.Error, req.Params, mine, alice)
+	}
+
+	// The user's own reaction from the phone: its notice cannot be
+	// corrected either.
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SourceDevice: 1, Timestamp: at, SyncMessage: &fakesignal.SyncMessage{
+		SentMessage: &fakesignal.SentMessage{DestinationNumber: bob, DataMessage: fakesignal.DataMessage{Timestamp: at,
+			Reaction: &fakesignal.Reaction{Emoji: "🙏", TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: mine - 5}}}}})
+	own := s.next(func(ev *pb.Event) bool { return ev.TimestampUnixMicro == at*1000 })
+	if own.GetMessage() == nil {
+		t.Fatalf("the user's reaction from the phone to an earlier message: %v, want a notice", own)
+	}
+	before := d.Calls("send")
+	res = s.do(bob, &pb.EditMessage{TargetId: own.EventId, TargetMeta: own.Meta, Text: "corrected"})
+	if res.Error == nil || !strings.Contains(res.Error.Text, "not a message on Signal") || d.Calls("send") != before {
+		t.Fatalf("correction of the user's own notice: %v, want refused saying why", res.Error)
+	}
+}

@@ -45,9 +45,8 @@ type group struct {
 	link string
 	// read is the listGroups call this was read by (groupEntry.read).
 	read uint64
-	// requesting are those asking to join by the group's link, by
-	// user ID (joinrequests.go).
-	requesting map[string]bool
+	// pending are those invited, not yet in, by user ID (invites.go).
+	pending map[string]bool
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
@@ -227,7 +226,9 @@ func (s *Session) refreshGroups(ctx context.Context) {
 	}
 	for _, g := range gs {
 		if g.IsMember && !g.IsBlocked {
-			s.remember(g, s.chatOf(ctx, g)) // chatOf outside mu: it may emit
+			chat := s.chatOf(ctx, g) // outside mu: it may emit
+			s.remember(g, chat)
+			s.joinRequests(ctx, chat.ChatId, g, 0) // those that came meanwhile (joinrequests.go)
 		}
 	}
 }
@@ -246,14 +247,13 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 			banned[id] = true
 		}
 	}
-	requesting := s.requesters(g)
+	pending := s.pendingOf(g)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := s.groups[chat.ChatId]; old != nil && old.read > g.read {
 		return
 	}
-	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read,
-		requesting: requesting}
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read, pending: pending}
 }
 
 // ChatLimits narrows what the user may do in a group to its permissions:
@@ -411,8 +411,9 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	s.report(ctx, chatID, old, chat, by, g, at)
 	if chat != nil {
 		s.pictureChanged(ctx, chat, by, at) // avatars.go
+		s.joinRequests(ctx, chatID, g, at)  // joinrequests.go
 		if old != nil {
-			s.joinRequests(ctx, chatID, old, g, at) // joinrequests.go
+			s.invitesTold(ctx, chatID, old, g, by, at) // invites.go
 		}
 	}
 	return read

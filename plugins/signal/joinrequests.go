@@ -3,10 +3,19 @@ package signal
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A group whose admins approve newcomers (its link set so) lists those
@@ -30,15 +39,18 @@ func (s *Session) requesters(g groupEntry) map[string]bool {
 }
 
 // joinRequests tells in the group's room each request to join that the
-// update at (Unix ms) brought: those asking now whom old did not list.
-func (s *Session) joinRequests(ctx context.Context, chatID string, old *group, g groupEntry, at int64) {
-	var ids []string
-	for id := range s.requesters(g) {
-		if !old.requesting[id] {
-			ids = append(ids, id)
-		}
+// update at (Unix ms; 0: now) brought, or that came while no session
+// read the group (a request sends the members no message: the apps see
+// it in the group's state, which the plugin reads at each connection,
+// refreshGroups): those asking now who were not told yet. The requests
+// told are kept in the login's folder, so that a restart tells none
+// again; one refused or approved is forgotten, so that a new request of
+// the same person is told.
+func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry, at int64) {
+	ids := s.requestsTold.update(chatID, s.requesters(g))
+	if at == 0 {
+		at = time.Now().UnixMilli()
 	}
-	slices.Sort(ids)
 	for _, id := range ids {
 		who := id
 		if nick := s.names.nick(id); nick != "" {
@@ -48,6 +60,71 @@ func (s *Session) joinRequests(ctx context.Context, chatID string, old *group, g
 			EventId: "join-request-" + strconv.FormatInt(at, 10) + "-" + id,
 			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: joinRequestText(who)}}}, true)
 	}
+}
+
+// requestsToldFile keeps the requests to join told, by chat ID.
+const requestsToldFile = "join-requests-told.json"
+
+// requestsTold are the user IDs whose request to join was told, by the
+// group's chat ID, kept on disk.
+type requestsTold struct {
+	mu   sync.Mutex
+	path string
+	st   map[string][]string
+	log  *slog.Logger
+}
+
+func loadRequestsTold(dir string, log *slog.Logger) *requestsTold {
+	r := &requestsTold{st: map[string][]string{}, log: log}
+	if dir == "" {
+		return r
+	}
+	r.path = filepath.Join(dir, requestsToldFile)
+	b, err := os.ReadFile(r.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return r
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &r.st)
+	}
+	if err != nil || r.st == nil {
+		log.Warn("signal: the requests to join told could not be read; those pending are told again", "file", r.path, "err", err)
+		r.st = map[string][]string{}
+	}
+	return r
+}
+
+// update notes that those of asking are the ones asking to join chatID
+// now, and returns those of them not told before, sorted: the caller
+// tells them.
+func (r *requestsTold) update(chatID string, asking map[string]bool) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.st[chatID]
+	var fresh, now []string
+	for id := range asking {
+		now = append(now, id)
+		if !slices.Contains(old, id) {
+			fresh = append(fresh, id)
+		}
+	}
+	slices.Sort(fresh)
+	slices.Sort(now)
+	if slices.Equal(now, old) {
+		return fresh
+	}
+	if len(now) == 0 {
+		delete(r.st, chatID)
+	} else {
+		r.st[chatID] = now
+	}
+	if r.path != "" {
+		b, _ := json.Marshal(r.st)
+		if err := sdk.WriteFileDurably(r.path, b); err != nil {
+			r.log.Warn("signal: the requests to join told could not be kept; one may be told again after a restart", "file", r.path, "err", err)
+		}
+	}
+	return fresh
 }
 
 // joinRequestText is the notice of who's request to join.

@@ -1,6 +1,7 @@
 package signal_test
 
 import (
+	"strings"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -33,5 +34,42 @@ func TestJoinRequestTold(t *testing.T) {
 	}
 	if g, _ := d.GetGroup(alice, gid); len(g.Requesting) != 0 || len(g.Members) != 4 {
 		t.Fatalf("the request not approved: %+v", g)
+	}
+}
+
+// A request to join made while the gateway was down (a request sends
+// the members no message: the apps read it from the group's state) is
+// told from the group's requests at the next connection, once: not
+// again after a restart. Before, it was never told.
+func TestJoinRequestWhileDownTold(t *testing.T) {
+	d, gid, s, group := groupKnown(t)
+	dave, daveACI := "+15550000009", fakesignal.NewUUID()
+	erin, erinACI := "+15550000010", fakesignal.NewUUID() // sorts after dave
+
+	g, _ := d.GetGroup(alice, gid)
+	g.Requesting = append(g.Requesting, fakesignal.Member{Number: dave, UUID: daveACI})
+	g.Revision++
+	d.SetGroup(alice, g)
+	s.crash()
+	ev := s.next(isRoomNotice(group, "asks to join"))
+	if !strings.Contains(ev.GetMessage().GetText(), dave) || ev.EventId == "" {
+		t.Fatalf("after a restart: %v, want dave's request told", ev)
+	}
+	s.evs.Ack(ev.Seq) // as the gateway does: not sent again for want of it
+
+	// Another request while down: erin's is told, dave's not again (it
+	// would come first: the requests are told in their IDs' order).
+	g, _ = d.GetGroup(alice, gid)
+	g.Requesting = append(g.Requesting, fakesignal.Member{Number: erin, UUID: erinACI})
+	g.Revision++
+	d.SetGroup(alice, g)
+	s.crash()
+	// The notice before, if its ack did not reach the plugin before the
+	// kill, comes again under its seq: no new telling.
+	told := ev.Seq
+	if ev := s.next(func(ev *pb.Event) bool {
+		return isRoomNotice(group, "asks to join")(ev) && ev.Seq > told
+	}); !strings.Contains(ev.GetMessage().GetText(), erin) {
+		t.Fatalf("after a second restart: %v, want erin's request told, dave's not again", ev)
 	}
 }

@@ -69,6 +69,9 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, pin *pb.Pin) error {
 	if author == "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the author of message %s is not known: Signal cannot name it", pin.TargetId)
 	}
+	if err := s.refuseNotice(ts, author, "pinned"); err != nil {
+		return err
+	}
 	p["targetAuthor"], p["targetTimestamp"] = author, ts
 	method, what := "sendPinMessage", "could not pin the message"
 	if pin.Unpin {

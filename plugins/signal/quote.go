@@ -139,7 +139,7 @@ func firstType(files []*pb.Attachment) string {
 // Signal's apps quote it (the file of a long text is its body).
 func quotedType(dm *dataMessage) string {
 	if dm.Sticker != nil {
-		return "image/webp"
+		return stickerType
 	}
 	for _, a := range dm.Attachments {
 		if a.ContentType != "" && a.ContentType != longTextType {
@@ -205,10 +205,33 @@ func hideSpoilers(text string, spans []*pb.Span) string {
 }
 
 // quotedFileText says what a quoted message without text was, by its
-// first file: "[Photo]", "[File: report.pdf]"; "" for none.
+// first file: "[Photo]", "[File: report.pdf]", "[Sticker]", "[Voice
+// message]"; "" for none. signal-cli's quote gives a file's type and
+// name only (JsonQuotedAttachment), not Signal's voice note flag nor
+// that it was a sticker: those are told as for a message received
+// (isVoiceNote), a sticker by its type (quotedType) without a name.
 func quotedFileText(files []quotedFile) string {
 	if len(files) == 0 {
 		return ""
 	}
-	return mediatext.QuotedFileText(mediatext.FileKind(files[0].ContentType), files[0].Filename)
+	f := files[0]
+	switch {
+	case isVoiceNote(f.ContentType, f.Filename):
+		return mediatext.QuotedFileText("Voice message", "")
+	case f.ContentType == stickerType && f.Filename == "":
+		return mediatext.QuotedFileText("Sticker", "")
+	}
+	return mediatext.QuotedFileText(mediatext.FileKind(f.ContentType), f.Filename)
+}
+
+// stickerType is the content type of a Signal sticker, as a quote of
+// one names it.
+const stickerType = "image/webp"
+
+// isVoiceNote reports whether a file of contentType and name received is
+// a voice note: signal-cli does not give Signal's flag, and the apps
+// record voice notes as AAC without a name, where an audio file sent has
+// its name.
+func isVoiceNote(contentType, name string) bool {
+	return contentType == "audio/aac" && name == ""
 }

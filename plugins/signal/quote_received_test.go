@@ -41,6 +41,22 @@ func TestReceivedReplyCarriesQuote(t *testing.T) {
 		t.Errorf("reply to a photo: quote %q by %q, want the photo named", m.QuoteText, m.QuoteAuthorId)
 	}
 
+	// A sticker and a voice note are named as the apps name them, not
+	// "[Photo]" and "[Audio]"; an audio file keeps its name.
+	for _, c := range []struct {
+		file map[string]any
+		want string
+	}{
+		{map[string]any{"contentType": "image/webp"}, "[Sticker]"},
+		{map[string]any{"contentType": "audio/aac"}, "[Voice message]"},
+		{map[string]any{"contentType": "audio/mpeg", "filename": "song.mp3"}, "[Audio: song.mp3]"},
+	} {
+		m = reply("ha "+c.want, &fakesignal.Quote{ID: 3334, AuthorNumber: bob, AuthorUUID: bobACI, Attachments: []any{c.file}})
+		if m.QuoteText != c.want {
+			t.Errorf("reply to a %v: quote %q, want %q", c.file, m.QuoteText, c.want)
+		}
+	}
+
 	// A spoiler in the quoted text stays hidden, as Signal's apps show
 	// it: the quote is plain text, and showed it before.
 	m = reply("no way", &fakesignal.Quote{ID: 5555, AuthorNumber: bob, AuthorUUID: bobACI, Text: "the killer is Ms Peacock!",

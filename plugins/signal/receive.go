@@ -428,6 +428,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			return
 		}
 		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
+		s.noteStoryReaction(dm.StoryContext, author, ts, dm.Reaction.Emoji) // stories.go
 		m := &pb.MessageEvent{Text: s.storyReaction(dm.StoryContext, chat, dm.Reaction.Emoji)}
 		expireWith(m, sender, ts, dm.ExpiresInSeconds) // as a reply to the story would
 		ev.Payload = &pb.Event_Message{Message: m}
@@ -532,7 +533,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			}
 			m.Attachments = append(m.Attachments, &pb.Attachment{Name: a.Filename, MimeType: a.ContentType, Size: sizeOr(a.Size),
 				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,
-				VoiceNote: a.ContentType == "audio/aac" && a.Filename == ""})
+				VoiceNote: isVoiceNote(a.ContentType, a.Filename)})
 		}
 		if !dm.IsExpirationUpdate {
 			expireWith(m, sender, ts, dm.ExpiresInSeconds)

@@ -136,7 +136,17 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	var reply *replyRef
 	if msg.ReplyToId != "" {
-		if ts, a, err := s.msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
+		if r, ok := s.earlierNotice(msg.ReplyToId, msg.ReplyToMeta); ok {
+			// A reply to the notice of a reaction to an earlier
+			// message: the notice is no message on Signal, the message
+			// reacted to is, on the recipients' phones: it is quoted
+			// (without its author, not at all; nor a story, which a
+			// message does not quote).
+			if r.Author != "" && !r.Story {
+				p["quoteTimestamp"], p["quoteAuthor"] = r.TS, r.Author
+				reply = &replyRef{Timestamp: r.TS, Author: r.Author}
+			}
+		} else if ts, a, err := s.msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
 			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
 			reply = &replyRef{Timestamp: ts, Author: a}
 			// Its text, for an app without the message (quote.go): the
@@ -230,6 +240,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if err := s.refuseNotice(ts, a, "edited"); err != nil {
+		return sdk.Result{}, err
+	}
 	if a != "" && a != s.selfID() {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only your own messages can be edited")
 	}
@@ -293,6 +306,9 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if a == "" {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the author of message %s is not known: Signal cannot name it", r.TargetId)
 	}
+	if err := s.refuseNotice(ts, a, "reacted to (Signal has no reactions to reactions)"); err != nil {
+		return sdk.Result{}, err
+	}
 	p["targetAuthor"], p["targetTimestamp"] = a, ts
 	who := s.who(a)
 	orig := s.chats.original(ts, who...)
@@ -328,6 +344,9 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	}
 	ts, a, err := s.msgRef(r.TargetId, r.TargetMeta)
 	if err != nil {
+		return sdk.Result{}, err
+	}
+	if err := s.refuseNotice(ts, a, "deleted for everyone"); err != nil {
 		return sdk.Result{}, err
 	}
 	if a != "" && a != s.selfID() {

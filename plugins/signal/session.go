@@ -90,9 +90,11 @@ type Session struct {
 	untrusted map[string]bool
 	// invited: groups whose invitation of the user was told (invited.go).
 	invited *invitations
-	marks   *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
-	calls   *ringing   // calls shown ringing (calls.go)
-	swept   time.Time  // when the stale uploads were last removed (media.go)
+	// requestsTold: the requests to join groups told (joinrequests.go).
+	requestsTold *requestsTold
+	marks        *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
+	calls        *ringing   // calls shown ringing (calls.go)
+	swept        time.Time  // when the stale uploads were last removed (media.go)
 	// profiles are the contacts' names and pictures as last told
 	// (contacts.go).
 	profiles profilesTold
@@ -120,6 +122,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
+	s.requestsTold = loadRequestsTold(login.Dir, log)
 	s.polls.load(login.Dir, log)
 	s.names.load(login.Dir, log) // membernames.go
 	return s

@@ -2,6 +2,7 @@ package signal
 
 import (
 	"strings"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -43,4 +44,15 @@ func (s *Session) storyReply(sc *storyContext, chat, text string, spans []*pb.Sp
 // storyReaction is the text of a reaction to a story.
 func (s *Session) storyReaction(sc *storyContext, chat, emoji string) string {
 	return "Reacted " + emoji + " to " + s.storyOf(sc, chat)
+}
+
+// noteStoryReaction keeps author's reaction emoji (at ts) to the story
+// sc among the notices of reactions (earlierreactions.go): its notice,
+// like theirs, is no message on Signal, so that what names it from XMPP
+// (a reaction, a correction, a deletion, a pin) is refused, and a reply
+// to it goes without a quote, rather than naming a message no phone has.
+func (s *Session) noteStoryReaction(sc *storyContext, author string, ts int64, emoji string) {
+	story := s.ids.lookup(sc.AuthorNumber, sc.AuthorUUID, s.acc)
+	s.earlier.m.put(earlierReaction{TS: sc.SentTimestamp, Reactor: author, Author: story, Notice: ts, Emoji: emoji,
+		When: time.Now().UnixMilli(), Story: true}, func(old earlierReaction, known bool) bool { return known && old.Notice == ts })
 }

@@ -1,6 +1,7 @@
 package signal_test
 
 import (
+	"strings"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -63,5 +64,33 @@ func TestStoryAnswers(t *testing.T) {
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("marker")}})
 	if ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetReaction() != nil }); ev.GetMessage().GetText() != "marker" {
 		t.Fatalf("a story reaction taken back: %v, want nothing", ev)
+	}
+}
+
+// The notice of a reaction to a story is no message on Signal (its ID
+// is the reaction's): reacting to it from XMPP is refused saying so,
+// after a restart too, rather than sent naming a message no phone has;
+// a reply to it goes as a plain message, not quoting the reaction.
+func TestStoryReactionNoticeCommands(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	mine := &fakesignal.StoryContext{AuthorNumber: alice, AuthorUUID: aliceACI, SentTimestamp: d.Now() - 3_600_000}
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+		Timestamp: at, StoryContext: mine,
+		Reaction: &fakesignal.Reaction{Emoji: "🔥", TargetAuthorNumber: alice, TargetAuthorUUID: aliceACI, TargetSentTimestamp: mine.SentTimestamp}}})
+	ev := s.next(func(ev *pb.Event) bool { return ev.TimestampUnixMicro == at*1000 })
+	if ev.GetMessage() == nil {
+		t.Fatalf("a reaction to alice's story: %v, want a notice", ev)
+	}
+	s.crash()
+	before := d.Calls("sendReaction")
+	res := s.do(bob, &pb.React{TargetId: ev.EventId, TargetMeta: ev.Meta, Emojis: []string{"❤️"}})
+	if res.Error == nil || !strings.Contains(res.Error.Text, "story") || d.Calls("sendReaction") != before {
+		t.Fatalf("a reaction to the notice: %v, want refused saying why", res.Error)
+	}
+	res = s.do(bob, &pb.SendMessage{Text: "glad you like it", ReplyToId: ev.EventId, ReplyToMeta: ev.Meta})
+	if req, _ := lastRequest(d, "send"); res.Error != nil || req.Params["quoteTimestamp"] != nil {
+		t.Fatalf("a reply to the notice: %v, sent %v, want it sent without a quote", res.Error, req.Params)
 	}
 }

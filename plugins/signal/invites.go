@@ -1,0 +1,80 @@
+package signal
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A member who adds someone without their profile key only invites them
+// (pendingMembers, invited.go for the user's own invitations): the
+// invitee is no member until they accept, so the room's members do not
+// change, and the update said nothing. Signal's apps show it in the
+// group's chat, "Bob invited 1 person to the group.", naming no one (an
+// invitee has not accepted to be seen there); the user's own
+// invitation, from the phone, names them. The room says it alike.
+
+// pendingOf are the user IDs of those invited to group g. It learns no
+// identity: none is announced from here (lookup).
+func (s *Session) pendingOf(g groupEntry) map[string]bool {
+	out := map[string]bool{}
+	for _, raw := range g.PendingMembers {
+		a := readAddress(raw)
+		if id := s.ids.lookup(a.Number, a.UUID, s.acc); id != "" {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+// invitesTold tells in the room of chatID those the update at (Unix ms)
+// by invited to group g: pending now, not before (old). An invitation
+// of the user is told in the inviter's chat (invited.go); an update of
+// no known author says nothing, as the apps do not say whose.
+func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g groupEntry, by *pb.Sender, at int64) {
+	if by == nil || by.UserId == "" {
+		return
+	}
+	var ids []string
+	for id := range s.pendingOf(g) {
+		if !old.pending[id] && id != s.selfID() {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	slices.Sort(ids)
+	mine := by.IsFromMe || by.UserId == s.selfID()
+	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
+		EventId: "invited-" + strconv.FormatInt(at, 10) + "-" + by.UserId,
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: s.invitesText(by.UserId, mine, ids)}}}, true)
+}
+
+// invitesText is the notice of inviter's invitation of ids: the user's
+// own names them, another's counts them, as Signal's apps say it.
+func (s *Session) invitesText(inviter string, mine bool, ids []string) string {
+	if mine {
+		names := make([]string, len(ids))
+		for i, id := range ids {
+			names[i] = s.displayName(id)
+		}
+		return "You invited " + strings.Join(names, ", ") + " to the group."
+	}
+	people := "1 person"
+	if len(ids) > 1 {
+		people = strconv.Itoa(len(ids)) + " people"
+	}
+	return s.displayName(inviter) + " invited " + people + " to the group."
+}
+
+// displayName is id's name in a notice: their nick and ID, else the ID.
+func (s *Session) displayName(id string) string {
+	if nick := s.names.nick(id); nick != "" {
+		return nick + " (" + id + ")"
+	}
+	return id
+}
