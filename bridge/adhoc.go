@@ -189,7 +189,7 @@ func (t *transport) userCommands(user string) []command {
 			// to a user it has nothing of, it can only fail. (Run
 			// anyway, it finds one who logged out before the store
 			// kept that: registeredWithout.)
-			if out, err := t.db.LoggedOut(t.name, user); err == nil && !out {
+			if gone, err := t.db.LoggedOut(t.name, user); err == nil && !gone {
 				continue
 			}
 		}

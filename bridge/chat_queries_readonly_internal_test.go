@@ -57,11 +57,19 @@ func TestChatQueriesReadOnlyRoom(t *testing.T) {
 		}
 	}
 	// With a file it is a post, refused (before, it passed the guard as
-	// a query and went to the network as a file).
+	// a query and went to the network as a file). A reaction passes the
+	// guard alone only (room_in.go): with words or a file beside it, it
+	// is a post too.
 	for _, c := range []struct{ extra, body, want string }{
 		{`<x xmlns="jabber:x:oob"><url>https://example.org/a.png</url></x>`, "/pins", "only the group&#39;s admins post"},
+		{`<reactions xmlns="urn:xmpp:reactions:0" id="m1"><reaction>👍</reaction></reactions>`, "words beside a reaction", "only the group&#39;s admins post"},
+		{`<reactions xmlns="urn:xmpp:reactions:0" id="m1"><reaction>👍</reaction></reactions><file-sharing xmlns="urn:xmpp:sfs:0"><sources><url-data xmlns="http://jabber.org/protocol/url-data" target="https://example.org/b.png"/></sources></file-sharing>`, "", "only the group&#39;s admins post"},
 	} {
-		st, err := wire.Parse(`<message xmlns="jabber:component:accept" from="` + from.String() + `" to="news@echo.localhost" type="groupchat" id="q2"><body>` + c.body + `</body>` + c.extra + `</message>`)
+		body := "" // none: the file alone beside the reaction
+		if c.body != "" {
+			body = `<body>` + c.body + `</body>`
+		}
+		st, err := wire.Parse(`<message xmlns="jabber:component:accept" from="` + from.String() + `" to="news@echo.localhost" type="groupchat" id="q2">` + body + c.extra + `</message>`)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -440,9 +440,12 @@ func (t *transport) rosterQuery(ctx context.Context, user string) (map[string]*w
 	return items, nil
 }
 
-// gatewayInRoster reports whether the user's roster holds the gateway's
-// JID with a subscription either way (XEP-0356).
-func (t *transport) gatewayInRoster(ctx context.Context, user string) (bool, error) {
+// gatewaySeesUser reports whether the user's roster lets the gateway's
+// JID see their presence (subscription from or both, XEP-0356): the
+// gateway asks for that at a login only (login.go), so it was theirs.
+// A subscription to the gateway alone is none: the gateway approves
+// anyone's, registered or not (inbound.go).
+func (t *transport) gatewaySeesUser(ctx context.Context, user string) (bool, error) {
 	q, err := t.rosterGet(ctx, user)
 	if err != nil || q == nil {
 		return false, err
@@ -450,7 +453,7 @@ func (t *transport) gatewayInRoster(ctx context.Context, user string) (bool, err
 	for _, it := range q.Children {
 		if it.XMLName.Local == "item" && it.Attr("jid") == t.domain {
 			switch it.Attr("subscription") {
-			case "to", "from", "both":
+			case "from", "both":
 				return true, nil
 			}
 		}

@@ -18,10 +18,12 @@ const (
 	nsURLData = "http://jabber.org/protocol/url-data"
 )
 
-// sharedFileURL returns the first http or https source of c when c is a
-// SIMS reference (<reference type='data'><media-sharing><sources>) or a
-// stateless file sharing (<file-sharing><sources><url-data target/>);
-// "" otherwise.
+// sharedFileURL returns the first https source of c, else its first http
+// one, when c is a SIMS reference (<reference type='data'><media-sharing>
+// <sources>) or a stateless file sharing (<file-sharing><sources>
+// <url-data target/>); "" otherwise. The sources are the same file's: a
+// plain http one first is fetched only from loopback (media.Open), and
+// an https one after it would have gone.
 func sharedFileURL(c *wire.Element) string {
 	var sources *wire.Element
 	switch {
@@ -35,6 +37,7 @@ func sharedFileURL(c *wire.Element) string {
 	if sources == nil {
 		return ""
 	}
+	var plain string
 	for i := range sources.Children {
 		s := &sources.Children[i]
 		var u string
@@ -45,9 +48,12 @@ func sharedFileURL(c *wire.Element) string {
 			u = s.Attr("target")
 		}
 		u = strings.TrimSpace(u)
-		if l := strings.ToLower(u); strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
+		switch l := strings.ToLower(u); {
+		case strings.HasPrefix(l, "https://"):
 			return u
+		case strings.HasPrefix(l, "http://") && plain == "":
+			plain = u
 		}
 	}
-	return ""
+	return plain
 }

@@ -7,9 +7,11 @@ import (
 )
 
 // TestSharedFileURL: a file sent as XEP-0385 SIMS or XEP-0447 stateless
-// file sharing, with no OOB, is sent by its first http(s) source; an
-// OOB beside it names the file first; a source of another scheme (a
-// Jingle one) is none the gateway fetches. In a room, a subject with
+// file sharing, with no OOB, is sent by its first https source, else its
+// first http one (fetched from loopback only: an https one after it
+// goes, where the http one was refused); an OOB beside it names the file
+// first; a source of another scheme (a Jingle one) is none the gateway
+// fetches. In a room, a subject with
 // such a file, or with a thread, is a message, not a topic change
 // (XEP-0045 §8.1); a subject alone is one.
 func TestSharedFileURL(t *testing.T) {
@@ -24,6 +26,8 @@ func TestSharedFileURL(t *testing.T) {
 		{"SIMS", `<message type='chat'>` + sims + `</message>`, "https://up.example/a.jpg", false},
 		{"stateless file sharing", `<message type='chat'>` + sfs + `</message>`, "https://up.example/b.png", false},
 		{"OOB first", `<message type='chat'>` + sfs + `<x xmlns='jabber:x:oob'><url>https://up.example/c.png</url></x></message>`, "https://up.example/c.png", false},
+		{"https before plain http", `<message type='chat'><file-sharing xmlns='urn:xmpp:sfs:0'><sources><url-data xmlns='http://jabber.org/protocol/url-data' target='http://up.example/d.png'/><url-data xmlns='http://jabber.org/protocol/url-data' target='https://up.example/d.png'/></sources></file-sharing></message>`, "https://up.example/d.png", false},
+		{"plain http alone", `<message type='chat'><file-sharing xmlns='urn:xmpp:sfs:0'><sources><url-data xmlns='http://jabber.org/protocol/url-data' target='http://127.0.0.1:5280/e.png'/></sources></file-sharing></message>`, "http://127.0.0.1:5280/e.png", false},
 		{"a Jingle source alone", `<message type='chat'><reference xmlns='urn:xmpp:reference:0' type='data'><media-sharing xmlns='urn:xmpp:sims:1'><sources><reference xmlns='urn:xmpp:reference:0' uri='xmpp:j@example.com'/></sources></media-sharing></reference></message>`, "", false},
 		{"a mention", `<message type='chat'><body>hi</body><reference xmlns='urn:xmpp:reference:0' type='mention' uri='xmpp:j@example.com' begin='0' end='2'/></message>`, "", false},
 		{"room: subject and SIMS", `<message type='groupchat'><subject>Minutes</subject>` + sims + `</message>`, "https://up.example/a.jpg", false},

@@ -17,7 +17,8 @@ import (
 // gateway may fetch (another scheme, credentials, a link-local or
 // metadata address, loopback past what the admin allowed), or whose
 // server redirects there, loops, lies about its size or sends a
-// decompression bomb, are each refused with an error the user reads,
+// decompression bomb, are each refused with an error the user reads
+// (sent as OOB, or as XEP-0447 or SIMS alone: the same checks),
 // without the gateway reaching what it must not; the transport goes on.
 func TestHostileFileURLs(t *testing.T) {
 	// Loopback's 127.0.0.1 is the admin's fetch_allow: the file server
@@ -91,6 +92,20 @@ func TestHostileFileURLs(t *testing.T) {
 		e := answered(t, alice, c.url, id, "")
 		if e.Err == nil || e.Err.Condition != "not-acceptable" || !strings.Contains(e.Err.Text, c.text) {
 			t.Errorf("%s: want not-acceptable saying %q, got %s", c.url, c.text, e.XML)
+		}
+	}
+	// The same file as XEP-0447 stateless file sharing or XEP-0385
+	// SIMS, with no OOB beside it (file_source.go): the same checks.
+	for i, u := range []string{"https://169.254.169.254/latest/meta-data/", "http://" + v6 + "/secret", files.URL + "/to-metadata", "https://user:pass@" + strings.TrimPrefix(files.URL, "http://") + "/x"} {
+		for j, el := range []string{
+			`<file-sharing xmlns='urn:xmpp:sfs:0'><sources><url-data xmlns='http://jabber.org/protocol/url-data' target='` + xmlEscape(u) + `'/></sources></file-sharing>`,
+			`<reference xmlns='urn:xmpp:reference:0' type='data'><media-sharing xmlns='urn:xmpp:sims:1'><sources><reference xmlns='urn:xmpp:reference:0' type='data' uri='` + xmlEscape(u) + `'/></sources></media-sharing></reference>`,
+		} {
+			id := fmt.Sprintf("shared%d-%d", i, j)
+			raw(t, alice, `<message type='chat' id='`+id+`' to='bob@`+domain+`'>`+el+`</message>`)
+			if e := answered(t, alice, u, id, ""); e.Err == nil || e.Err.Condition != "not-acceptable" || !strings.Contains(e.Err.Text, "the gateway could not fetch the file") {
+				t.Errorf("%s shared without OOB (%d): want not-acceptable, got %s", u, j, e.XML)
+			}
 		}
 	}
 	if n := forbidden.Load(); n != 0 {

@@ -8,7 +8,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"passerelle.im/passerelle/bridge/muc"
-	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/puppet"
 	"passerelle.im/passerelle/store"
@@ -143,16 +142,11 @@ func (s *session) occupantMove(oldID, newID string) store.OccupantMove {
 // rosterName is the name of one item of the user's roster, read through
 // XEP-0356; "" when it has none or cannot be read.
 func (t *transport) rosterName(ctx context.Context, user, item string) string {
-	id := t.link.NewID()
-	var w wire.Writer
-	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", "get").Attr("id", id).Leaf("query", nsRoster, "")
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	st, err := t.link.IQ(cctx, id, w.Bytes())
-	cancel()
-	if err != nil || st.Type() != "result" || st.Payload() == nil {
+	q, err := t.rosterGet(ctx, user)
+	if err != nil || q == nil {
 		return ""
 	}
-	for _, it := range st.Payload().Children {
+	for _, it := range q.Children {
 		if it.Attr("jid") == item {
 			return it.Attr("name")
 		}

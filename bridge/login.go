@@ -142,12 +142,20 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 
 // wait asks the plugin for what follows a display step.
 func (p *loginProc) wait(ctx context.Context, processID string) {
-	ctx, cancel := context.WithTimeout(ctx, loginIdle)
+	p.waitAtMost(ctx, processID, loginIdle)
+}
+
+// waitAtMost is wait, giving up after idle. What follows is acted on
+// under ctx, not under the wait's deadline: once that passed, the link
+// refuses a stanza under it, and a user who let the login run out was
+// never told it failed.
+func (p *loginProc) waitAtMost(ctx context.Context, processID string, idle time.Duration) {
+	wctx, cancel := context.WithTimeout(ctx, idle)
 	defer cancel()
-	client, err := p.t.client(ctx)
+	client, err := p.t.client(wctx)
 	var step *pb.LoginStep
 	if err == nil {
-		step, err = client.WaitLogin(ctx, &pb.LoginProcessRef{ProcessId: processID})
+		step, err = client.WaitLogin(wctx, &pb.LoginProcessRef{ProcessId: processID})
 	}
 	p.mu.Lock()
 	p.waiting = false

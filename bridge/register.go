@@ -255,8 +255,9 @@ func (t *transport) notRegisteredText() string {
 // the gateway's to unregister: they logged out (a logout keeps the
 // gateway in the roster for the next login), as the store remembers
 // (store/loggedout.go), or, for a logout from before the store kept
-// that, the gateway is in their roster with a subscription, as far as
-// the server lets the gateway read it (XEP-0356).
+// that, their roster lets the gateway see their presence, which it asked
+// for at their login (gatewaySeesUser), as far as the server lets the
+// gateway read it (XEP-0356).
 func (t *transport) registeredWithout(ctx context.Context, user string) (bool, error) {
 	out, err := t.db.LoggedOut(t.name, user)
 	if err != nil {
@@ -265,7 +266,7 @@ func (t *transport) registeredWithout(ctx context.Context, user string) (bool, e
 	if out || !t.privileges().rosterRead() {
 		return out, nil
 	}
-	in, err := t.gatewayInRoster(ctx, user)
+	in, err := t.gatewaySeesUser(ctx, user)
 	if err != nil {
 		// Unknown is not registered: the user is told how to remove
 		// the gateway from their roster themselves.

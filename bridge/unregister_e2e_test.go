@@ -284,4 +284,22 @@ func TestRemoveAfterLogoutUnrecorded(t *testing.T) {
 	if err != nil || st.Err == nil || st.Err.Condition != "registration-required" {
 		t.Fatalf("<remove/>, never registered, roster readable: %v %s, want registration-required", err, st.XML)
 	}
+
+	// Nor is one who only added the gateway (subscription to: it
+	// approves anyone's), never registered: the gateway asks for the
+	// user's presence at a login only. The gateway stays in the roster.
+	dana := s.user("dana")
+	s.waitGateway(dana)
+	roster(t, dana)
+	raw(t, dana, `<presence type='subscribe' to='`+domain+`'/>`)
+	nextPresence(t, dana, domain, "subscribed", nil)
+	waitRoster(t, dana, "held the gateway", func(r map[string]rosterItem) bool { return r[domain].Sub == "to" })
+	st, err = dana.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`)
+	if err != nil || st.Err == nil || st.Err.Condition != "registration-required" {
+		t.Errorf("<remove/>, never registered, the gateway added by the user: %v %s, want registration-required", err, st.XML)
+	}
+	echoGateway(t, dana)
+	if sub := roster(t, dana)[domain].Sub; sub != "to" {
+		t.Errorf("the gateway's subscription after a refused <remove/>: %q, want it kept (to)", sub)
+	}
 }
