@@ -131,9 +131,8 @@ func (s *Session) earlierReactionText(chat, author, emoji string, who []string) 
 
 // unknownTarget reports whether the message of timestamp ts by who is
 // one the plugin never had: not in the message-to-chat map, though the
-// map would still hold it (not older than its age bound, nor than its
-// oldest entry once full). A message beyond the map's reach may be one
-// the gateway has: it is taken as known.
+// map would still hold it (tsMap.reaches). A message beyond the map's
+// reach may be one the gateway has: it is taken as known.
 func (m *msgChats) unknownTarget(ts int64, who ...string) bool {
 	return ts > 0 && !m.known(ts, who...) && m.m.reaches(ts, time.Now())
 }
