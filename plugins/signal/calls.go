@@ -3,17 +3,13 @@ package signal
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // callMessage is a call's signalling as signal-cli writes it
@@ -89,14 +85,7 @@ func loadRinging(dir string, log *slog.Logger) *ringing {
 		return r
 	}
 	r.path = filepath.Join(dir, ringingFile)
-	b, err := os.ReadFile(r.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return r
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &r.calls)
-	}
-	if err != nil || r.calls == nil {
+	if err := readState(r.path, &r.calls); err != nil || r.calls == nil {
 		log.Warn("signal: the calls ringing cannot be read; their hangups will correct nothing", "file", r.path, "err", err)
 		r.calls = map[string]ringingCall{}
 	}
@@ -110,11 +99,7 @@ func (r *ringing) save() {
 	if r.path == "" {
 		return
 	}
-	b, err := json.Marshal(r.calls)
-	if err == nil {
-		err = sdk.WriteFileDurably(r.path, b)
-	}
-	if err != nil {
+	if err := writeState(r.path, r.calls); err != nil {
 		r.log.Warn("signal: the calls ringing cannot be written; after a restart, their hangups correct nothing", "file", r.path, "err", err)
 	}
 }

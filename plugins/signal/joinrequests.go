@@ -3,11 +3,7 @@ package signal
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"errors"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -15,7 +11,6 @@ import (
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A group whose admins approve newcomers (its link set so) lists those
@@ -80,14 +75,7 @@ func loadRequestsTold(dir string, log *slog.Logger) *requestsTold {
 		return r
 	}
 	r.path = filepath.Join(dir, requestsToldFile)
-	b, err := os.ReadFile(r.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return r
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &r.st)
-	}
-	if err != nil || r.st == nil {
+	if err := readState(r.path, &r.st); err != nil || r.st == nil {
 		log.Warn("signal: the requests to join told could not be read; those pending are told again", "file", r.path, "err", err)
 		r.st = map[string][]string{}
 	}
@@ -119,8 +107,7 @@ func (r *requestsTold) update(chatID string, asking map[string]bool) []string {
 		r.st[chatID] = now
 	}
 	if r.path != "" {
-		b, _ := json.Marshal(r.st)
-		if err := sdk.WriteFileDurably(r.path, b); err != nil {
+		if err := writeState(r.path, r.st); err != nil {
 			r.log.Warn("signal: the requests to join told could not be kept; one may be told again after a restart", "file", r.path, "err", err)
 		}
 	}
