@@ -85,7 +85,7 @@ func loadRinging(dir string, log *slog.Logger) *ringing {
 		return r
 	}
 	r.path = filepath.Join(dir, ringingFile)
-	if err := readState(r.path, &r.calls); err != nil || r.calls == nil {
+	if err := readState(r.path, &r.calls); err != nil {
 		log.Warn("signal: the calls ringing cannot be read; their hangups will correct nothing", "file", r.path, "err", err)
 		r.calls = map[string]ringingCall{}
 	}

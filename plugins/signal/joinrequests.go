@@ -75,7 +75,7 @@ func loadRequestsTold(dir string, log *slog.Logger) *requestsTold {
 		return r
 	}
 	r.path = filepath.Join(dir, requestsToldFile)
-	if err := readState(r.path, &r.st); err != nil || r.st == nil {
+	if err := readState(r.path, &r.st); err != nil {
 		log.Warn("signal: the requests to join told could not be read; those pending are told again", "file", r.path, "err", err)
 		r.st = map[string][]string{}
 	}

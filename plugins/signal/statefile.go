@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -17,7 +18,8 @@ import (
 
 // readState reads the state file path into v. A file missing is no
 // error, and leaves v as it was; one that cannot be read or parsed is
-// (v then partly set: the caller starts empty).
+// (v then partly set: the caller starts empty), and so is JSON null,
+// which would leave a map nil, that the next change writes to.
 func readState(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -25,6 +27,9 @@ func readState(path string, v any) error {
 	}
 	if err != nil {
 		return err
+	}
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return errors.New("the file holds null")
 	}
 	return json.Unmarshal(b, v)
 }
