@@ -20,18 +20,8 @@ import (
 // by adding the member (an XMPP invitation to the room, Invite) and
 // refuses it by removing them (a kick of their address, Kick).
 
-// requesters are the user IDs of those asking to join group g. It
-// learns no identity: none is announced from here (lookup).
-func (s *Session) requesters(g groupEntry) map[string]bool {
-	out := map[string]bool{}
-	for _, raw := range g.RequestingMembers {
-		a := readAddress(raw)
-		if id := s.ids.lookup(a.Number, a.UUID, s.acc); id != "" {
-			out[id] = true
-		}
-	}
-	return out
-}
+// requesters are the user IDs of those asking to join group g.
+func (s *Session) requesters(g groupEntry) map[string]bool { return s.userIDsOf(g.RequestingMembers) }
 
 // joinRequests tells in the group's room each request to join that the
 // update at (Unix ms; 0: now) brought, or that came while no session
