@@ -30,7 +30,8 @@ func (s *Session) requesters(g groupEntry) map[string]bool { return s.userIDsOf(
 // refreshGroups): those asking now who were not told yet. The requests
 // told are kept in the login's folder, so that a restart tells none
 // again; one refused or approved is forgotten, so that a new request of
-// the same person is told.
+// the same person is told, and so is one whose notice the host did not
+// confirm on disk: the next start tells it.
 func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry, at int64) {
 	ids := s.requestsTold.update(chatID, s.requesters(g))
 	if at == 0 {
@@ -41,9 +42,13 @@ func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry,
 		if nick := s.names.nick(id); nick != "" {
 			who = nick + " (" + id + ")"
 		}
+		before := s.unfinished.Load()
 		s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
 			EventId: "join-request-" + strconv.FormatInt(at, 10) + "-" + id,
 			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: joinRequestText(who)}}}, true)
+		if s.unfinished.Load() != before {
+			s.requestsTold.untold(chatID, id)
+		}
 	}
 }
 
@@ -91,17 +96,30 @@ func (r *requestsTold) update(chatID string, asking map[string]bool) []string {
 	if slices.Equal(now, old) {
 		return fresh
 	}
-	if len(now) == 0 {
+	r.set(chatID, now)
+	return fresh
+}
+
+// untold notes that id's request to join chatID was not told after all
+// (its notice not on disk): the next start tells it.
+func (r *requestsTold) untold(chatID, id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.set(chatID, slices.DeleteFunc(slices.Clone(r.st[chatID]), func(x string) bool { return x == id }))
+}
+
+// set keeps ids as those told of chatID, on disk; r.mu is held.
+func (r *requestsTold) set(chatID string, ids []string) {
+	if len(ids) == 0 {
 		delete(r.st, chatID)
 	} else {
-		r.st[chatID] = now
+		r.st[chatID] = ids
 	}
 	if r.path != "" {
 		if err := writeState(r.path, r.st); err != nil {
 			r.log.Warn("signal: the requests to join told could not be kept; one may be told again after a restart", "file", r.path, "err", err)
 		}
 	}
-	return fresh
 }
 
 // joinRequestText is the notice of who's request to join.
