@@ -38,10 +38,7 @@ func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry,
 		at = time.Now().UnixMilli()
 	}
 	for _, id := range ids {
-		who := id
-		if nick := s.names.nick(id); nick != "" {
-			who = nick + " (" + id + ")"
-		}
+		who := s.displayName(id) // invites.go
 		before := s.unfinished.Load()
 		s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
 			EventId: "join-request-" + strconv.FormatInt(at, 10) + "-" + id,
