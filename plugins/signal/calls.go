@@ -225,10 +225,22 @@ func (s *Session) ringOut(id string) {
 	s.calls.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	before := s.unfinished.Load()
 	s.emit(ctx, &pb.Event{ChatId: rc.Chat, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: rc.Chat},
 		TimestampUnixMicro: rc.offerTime().Add(ringLimit).UnixMicro(), EventId: callEventID(id) + "-missed",
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: callEventID(id),
 			Text: mediatext.CallText(mediatext.Call{Video: rc.Video, Missed: true}, onPhone)}}}, true)
+	if s.unfinished.Load() != before {
+		// Not on disk: still ringing, for the next connection's
+		// ringOutAll (the same event ID, dropped if it got there).
+		s.calls.mu.Lock()
+		if cur, ok := s.calls.calls[id]; ok && cur.Missed && !cur.Answered {
+			cur.Missed = false
+			s.calls.calls[id] = cur
+			s.calls.save()
+		}
+		s.calls.mu.Unlock()
+	}
 }
 
 // forgetOldCalls drops the oldest calls beyond maxRinging; s.calls.mu
