@@ -3,17 +3,13 @@ package signal
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // callMessage is a call's signalling as signal-cli writes it
@@ -89,14 +85,7 @@ func loadRinging(dir string, log *slog.Logger) *ringing {
 		return r
 	}
 	r.path = filepath.Join(dir, ringingFile)
-	b, err := os.ReadFile(r.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return r
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &r.calls)
-	}
-	if err != nil || r.calls == nil {
+	if err := readState(r.path, &r.calls); err != nil {
 		log.Warn("signal: the calls ringing cannot be read; their hangups will correct nothing", "file", r.path, "err", err)
 		r.calls = map[string]ringingCall{}
 	}
@@ -110,11 +99,7 @@ func (r *ringing) save() {
 	if r.path == "" {
 		return
 	}
-	b, err := json.Marshal(r.calls)
-	if err == nil {
-		err = sdk.WriteFileDurably(r.path, b)
-	}
-	if err != nil {
+	if err := writeState(r.path, r.calls); err != nil {
 		r.log.Warn("signal: the calls ringing cannot be written; after a restart, their hangups correct nothing", "file", r.path, "err", err)
 	}
 }
@@ -240,10 +225,22 @@ func (s *Session) ringOut(id string) {
 	s.calls.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	before := s.unfinished.Load()
 	s.emit(ctx, &pb.Event{ChatId: rc.Chat, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: rc.Chat},
 		TimestampUnixMicro: rc.offerTime().Add(ringLimit).UnixMicro(), EventId: callEventID(id) + "-missed",
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: callEventID(id),
 			Text: mediatext.CallText(mediatext.Call{Video: rc.Video, Missed: true}, onPhone)}}}, true)
+	if s.unfinished.Load() != before {
+		// Not on disk: still ringing, for the next connection's
+		// ringOutAll (the same event ID, dropped if it got there).
+		s.calls.mu.Lock()
+		if cur, ok := s.calls.calls[id]; ok && cur.Missed && !cur.Answered {
+			cur.Missed = false
+			s.calls.calls[id] = cur
+			s.calls.save()
+		}
+		s.calls.mu.Unlock()
+	}
 }
 
 // forgetOldCalls drops the oldest calls beyond maxRinging; s.calls.mu

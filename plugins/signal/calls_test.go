@@ -232,3 +232,23 @@ func TestCallsRungOut(t *testing.T) {
 		t.Fatalf("a call ringing past its time: %v, want a correction to a missed call", ev)
 	}
 }
+
+// A call still ringing when the plugin stops, whose hangup never comes,
+// is told missed by the next process once its time is past: the ring
+// out is scheduled again at the connection from the calls kept ringing
+// (calls-ringing.json), not only by the process that showed the offer.
+func TestCallsRungOutAfterRestart(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	at := d.Now() - (84 * time.Second).Milliseconds()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob", Timestamp: at,
+		CallMessage: &fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: 31, Type: "AUDIO_CALL"}}})
+	if ev := s.nextNotice(); ev.EventId != "call-31" || ev.GetMessage().GetText() != "Incoming voice call: answer it on your phone" {
+		t.Fatalf("an offer of 84 s ago: %v, want it ringing", ev)
+	}
+	s.crash()
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetEdit() != nil }); ev.GetEdit().GetTargetId() != "call-31" ||
+		ev.GetEdit().GetText() != "Missed voice call" || ev.ChatId != bob {
+		t.Fatalf("a call ringing past its time after a restart: %v, want a correction to a missed call", ev)
+	}
+}

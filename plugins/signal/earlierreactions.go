@@ -86,6 +86,7 @@ func (s *Session) earlierReaction(ev *pb.Event, chat, author string, ts int64, r
 	if shown {
 		rec.Reactor = prev.Reactor // under the form it was noted by
 	}
+	replay := shown && prev.Notice == ts && !r.IsRemove // its own notice's reaction, handled again
 	switch {
 	case r.IsRemove && !shown:
 		// Its notice was never shown (set before the link too): there
@@ -94,11 +95,14 @@ func (s *Session) earlierReaction(ev *pb.Event, chat, author string, ts int64, r
 	case r.IsRemove:
 		s.earlier.m.put(rec, func(earlierReaction, bool) bool { return false })
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.idFor(prev.Notice, author)}}
-	case shown:
+	case shown && !replay:
 		rec.Notice, rec.Emoji = prev.Notice, r.Emoji
 		s.earlier.m.put(rec, func(old earlierReaction, known bool) bool { return known && old.Emoji == rec.Emoji })
 		ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(prev.Notice, author), Text: s.earlierReactionText(chat, author, r.Emoji, who)}}
 	default:
+		// A new notice; or the same again (its envelope handled again,
+		// the notice maybe not on the gateway's disk): same event ID,
+		// which the gateway drops if it has it.
 		rec.Notice, rec.Emoji = ts, r.Emoji
 		s.earlier.m.put(rec, func(earlierReaction, bool) bool { return false })
 		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
@@ -131,9 +135,8 @@ func (s *Session) earlierReactionText(chat, author, emoji string, who []string) 
 
 // unknownTarget reports whether the message of timestamp ts by who is
 // one the plugin never had: not in the message-to-chat map, though the
-// map would still hold it (not older than its age bound, nor than its
-// oldest entry once full). A message beyond the map's reach may be one
-// the gateway has: it is taken as known.
+// map would still hold it (tsMap.reaches). A message beyond the map's
+// reach may be one the gateway has: it is taken as known.
 func (m *msgChats) unknownTarget(ts int64, who ...string) bool {
 	return ts > 0 && !m.known(ts, who...) && m.m.reaches(ts, time.Now())
 }

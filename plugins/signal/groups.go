@@ -233,6 +233,20 @@ func (s *Session) refreshGroups(ctx context.Context) {
 	}
 }
 
+// userIDsOf are the user IDs of a group's list of addresses (its
+// banned, its pending members...). It learns no identity (lookup):
+// none is announced from here, so no identity move is lost.
+func (s *Session) userIDsOf(list []json.RawMessage) map[string]bool {
+	out := map[string]bool{}
+	for _, raw := range list {
+		a := readAddress(raw)
+		if id := s.ids.lookup(a.Number, a.UUID, s.acc); id != "" {
+			out[id] = true
+		}
+	}
+	return out
+}
+
 // remember keeps what is known of a group, unless a later read of it is
 // kept already: a read answered late (a ChatInfo, the groups read at a
 // connection, beside an update) would put back a state the host was
@@ -240,14 +254,7 @@ func (s *Session) refreshGroups(ctx context.Context) {
 // Before, it did: a change of what the user may do there, beside a
 // member joining, went untold.
 func (s *Session) remember(g groupEntry, chat *pb.Chat) {
-	banned := map[string]bool{}
-	for _, raw := range g.Banned {
-		a := readAddress(raw)
-		if id := s.ids.lookup(a.Number, a.UUID, s.acc); id != "" { // learns nothing: no identity move to lose
-			banned[id] = true
-		}
-	}
-	pending := s.pendingOf(g)
+	banned, pending := s.userIDsOf(g.Banned), s.pendingOf(g)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := s.groups[chat.ChatId]; old != nil && old.read > g.read {

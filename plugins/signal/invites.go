@@ -17,18 +17,8 @@ import (
 // invitee has not accepted to be seen there); the user's own
 // invitation, from the phone, names them. The room says it alike.
 
-// pendingOf are the user IDs of those invited to group g. It learns no
-// identity: none is announced from here (lookup).
-func (s *Session) pendingOf(g groupEntry) map[string]bool {
-	out := map[string]bool{}
-	for _, raw := range g.PendingMembers {
-		a := readAddress(raw)
-		if id := s.ids.lookup(a.Number, a.UUID, s.acc); id != "" {
-			out[id] = true
-		}
-	}
-	return out
-}
+// pendingOf are the user IDs of those invited to group g.
+func (s *Session) pendingOf(g groupEntry) map[string]bool { return s.userIDsOf(g.PendingMembers) }
 
 // invitesTold tells in the room of chatID those the update at (Unix ms)
 // by invited to group g: pending now, not before (old). An invitation

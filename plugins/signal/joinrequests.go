@@ -3,11 +3,7 @@ package signal
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"errors"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -15,7 +11,6 @@ import (
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A group whose admins approve newcomers (its link set so) lists those
@@ -25,18 +20,8 @@ import (
 // by adding the member (an XMPP invitation to the room, Invite) and
 // refuses it by removing them (a kick of their address, Kick).
 
-// requesters are the user IDs of those asking to join group g. It
-// learns no identity: none is announced from here (lookup).
-func (s *Session) requesters(g groupEntry) map[string]bool {
-	out := map[string]bool{}
-	for _, raw := range g.RequestingMembers {
-		a := readAddress(raw)
-		if id := s.ids.lookup(a.Number, a.UUID, s.acc); id != "" {
-			out[id] = true
-		}
-	}
-	return out
-}
+// requesters are the user IDs of those asking to join group g.
+func (s *Session) requesters(g groupEntry) map[string]bool { return s.userIDsOf(g.RequestingMembers) }
 
 // joinRequests tells in the group's room each request to join that the
 // update at (Unix ms; 0: now) brought, or that came while no session
@@ -45,20 +30,22 @@ func (s *Session) requesters(g groupEntry) map[string]bool {
 // refreshGroups): those asking now who were not told yet. The requests
 // told are kept in the login's folder, so that a restart tells none
 // again; one refused or approved is forgotten, so that a new request of
-// the same person is told.
+// the same person is told, and so is one whose notice the host did not
+// confirm on disk: the next start tells it.
 func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry, at int64) {
 	ids := s.requestsTold.update(chatID, s.requesters(g))
 	if at == 0 {
 		at = time.Now().UnixMilli()
 	}
 	for _, id := range ids {
-		who := id
-		if nick := s.names.nick(id); nick != "" {
-			who = nick + " (" + id + ")"
-		}
+		who := s.displayName(id) // invites.go
+		before := s.unfinished.Load()
 		s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
 			EventId: "join-request-" + strconv.FormatInt(at, 10) + "-" + id,
 			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: joinRequestText(who)}}}, true)
+		if s.unfinished.Load() != before {
+			s.requestsTold.untold(chatID, id)
+		}
 	}
 }
 
@@ -80,14 +67,7 @@ func loadRequestsTold(dir string, log *slog.Logger) *requestsTold {
 		return r
 	}
 	r.path = filepath.Join(dir, requestsToldFile)
-	b, err := os.ReadFile(r.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return r
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &r.st)
-	}
-	if err != nil || r.st == nil {
+	if err := readState(r.path, &r.st); err != nil {
 		log.Warn("signal: the requests to join told could not be read; those pending are told again", "file", r.path, "err", err)
 		r.st = map[string][]string{}
 	}
@@ -113,18 +93,30 @@ func (r *requestsTold) update(chatID string, asking map[string]bool) []string {
 	if slices.Equal(now, old) {
 		return fresh
 	}
-	if len(now) == 0 {
+	r.set(chatID, now)
+	return fresh
+}
+
+// untold notes that id's request to join chatID was not told after all
+// (its notice not on disk): the next start tells it.
+func (r *requestsTold) untold(chatID, id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.set(chatID, slices.DeleteFunc(slices.Clone(r.st[chatID]), func(x string) bool { return x == id }))
+}
+
+// set keeps ids as those told of chatID, on disk; r.mu is held.
+func (r *requestsTold) set(chatID string, ids []string) {
+	if len(ids) == 0 {
 		delete(r.st, chatID)
 	} else {
-		r.st[chatID] = now
+		r.st[chatID] = ids
 	}
 	if r.path != "" {
-		b, _ := json.Marshal(r.st)
-		if err := sdk.WriteFileDurably(r.path, b); err != nil {
+		if err := writeState(r.path, r.st); err != nil {
 			r.log.Warn("signal: the requests to join told could not be kept; one may be told again after a restart", "file", r.path, "err", err)
 		}
 	}
-	return fresh
 }
 
 // joinRequestText is the notice of who's request to join.

@@ -2,18 +2,13 @@ package signal
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Group members who are none of the user's contacts have no name the
@@ -75,14 +70,7 @@ func (n *memberNames) load(dir string, log *slog.Logger) {
 		return
 	}
 	n.path = filepath.Join(dir, memberNamesFile)
-	b, err := os.ReadFile(n.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &n.m)
-	}
-	if err != nil {
+	if err := readState(n.path, &n.m); err != nil {
 		// Lost names are read again (listContacts naming the members).
 		log.Warn("signal: the group members' names cannot be read; they are asked again", "file", n.path, "err", err)
 		n.m = map[string]memberName{}
@@ -97,11 +85,7 @@ func (n *memberNames) save(log *slog.Logger) {
 	if !n.dirty || n.path == "" {
 		return
 	}
-	b, err := json.Marshal(n.m)
-	if err == nil {
-		err = sdk.WriteFileDurably(n.path, b)
-	}
-	if err != nil {
+	if err := writeState(n.path, n.m); err != nil {
 		log.Warn("signal: the group members' names cannot be written", "file", n.path, "err", err)
 		return
 	}

@@ -191,3 +191,50 @@ func TestMsgChatsAuthor(t *testing.T) {
 		t.Fatalf("an old line asked with an author: %q, want its chat", c)
 	}
 }
+
+// A message the map forgot is not taken for one the plugin never had
+// (a reaction to it would show as a notice of a reaction to an earlier
+// message, earlierreactions.go): the count bound forgets the oldest
+// noted, not the oldest sent, so a message noted late (fetched after
+// a while) may be older than one forgotten; and after a compaction and
+// a restart, the map cannot say what it forgot. A message newer than
+// all it forgot and never noted is one it never had.
+func TestUnknownTargetPastBound(t *testing.T) {
+	defer func(n int) { maxMsgChats = n }(maxMsgChats)
+	maxMsgChats = 3
+	dir := t.TempDir()
+	var log bytes.Buffer
+	m := loadMsgChats(dir, testLog(&log))
+	base := time.Now().UnixMilli() - 1000
+	if !m.unknownTarget(base + 1) {
+		t.Fatal("a young map: a message never noted is taken as known")
+	}
+	delivered := base + 10
+	m.note(delivered, "chat", "bob")
+	for _, ts := range []int64{base + 20, base + 30, base + 5 /* noted late */} {
+		m.note(ts, "chat", "bob")
+	}
+	if m.known(delivered, "bob") {
+		t.Fatal("the first noted is not forgotten: the test shows nothing")
+	}
+	if m.unknownTarget(delivered, "bob") {
+		t.Fatal("a message forgotten by the bound is taken for one never had")
+	}
+	if !m.unknownTarget(base+40, "bob") {
+		t.Fatal("a message newer than all forgotten, never noted, is taken as known")
+	}
+	// Two more compact the file (twice the bound): base+5 stays, noted
+	// last but two, older than the message forgotten.
+	m.note(base+50, "chat", "bob")
+	m.note(base+60, "chat", "bob")
+	m = loadMsgChats(dir, testLog(&log))
+	if !m.known(base+5, "bob") || m.known(delivered, "bob") {
+		t.Fatal("the reload does not hold what the test expects")
+	}
+	if m.unknownTarget(delivered, "bob") {
+		t.Fatal("after a compaction and a restart, a message forgotten is taken for one never had")
+	}
+	if log.Len() > 0 {
+		t.Fatalf("logged: %s", log.String())
+	}
+}

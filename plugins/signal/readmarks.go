@@ -1,15 +1,9 @@
 package signal
 
 import (
-	"encoding/json"
-	"errors"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
-
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A chat marked read from XMPP sends read receipts for the messages
@@ -38,14 +32,7 @@ func loadReadMarks(dir string, log *slog.Logger) *readMarks {
 		return r
 	}
 	r.path = filepath.Join(dir, readMarksFile)
-	b, err := os.ReadFile(r.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return r
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &r.m)
-	}
-	if err != nil {
+	if err := readState(r.path, &r.m); err != nil {
 		log.Warn("signal: the read marks cannot be read; the next mark of a chat resends receipts of its older messages", "file", r.path, "err", err)
 		r.m = map[string]int64{}
 	}
@@ -82,11 +69,7 @@ func (r *readMarks) mark(chat string, ts int64) {
 	if r.path == "" {
 		return
 	}
-	b, err := json.Marshal(r.m)
-	if err == nil {
-		err = sdk.WriteFileDurably(r.path, b)
-	}
-	if err != nil {
+	if err := writeState(r.path, r.m); err != nil {
 		r.log.Warn("signal: the read marks cannot be written; after a restart, a chat's next mark resends receipts", "file", r.path, "err", err)
 	}
 }

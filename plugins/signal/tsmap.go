@@ -36,6 +36,12 @@ type tsMap[E any] struct {
 	mu    sync.Mutex
 	m     map[tsKey]E
 	order []tsKey // the keys in m, oldest noted first
+	// forgot bounds the timestamps of what the map may have forgotten
+	// other than by age (reaches): the greatest dropped by the count
+	// bound, or, when the file lost entries (full when read, after
+	// compactions that leave no trace; damaged; unreadable), the time it
+	// was read.
+	forgot int64
 
 	fmu     sync.Mutex // the file; taken before mu when both are
 	lines   int        // lines in the file
@@ -81,7 +87,7 @@ func loadTSMap[E any](dir string, log *slog.Logger, kind tsKind[E]) *tsMap[E] {
 	}
 	if err != nil {
 		log.Error("signal: the "+kind.what+" cannot be read; "+kind.lost, "file", m.path, "err", err)
-		m.path = ""
+		m.path, m.forgot = "", time.Now().UnixMilli()
 		return m
 	}
 	var damaged int
@@ -103,6 +109,9 @@ func loadTSMap[E any](dir string, log *slog.Logger, kind tsKind[E]) *tsMap[E] {
 	}
 	good := len(m.m)
 	pruned := m.pruneLocked(time.Now())
+	if damaged > 0 || len(m.order) >= kind.max {
+		m.forgot = time.Now().UnixMilli()
+	}
 	if damaged > 0 {
 		log.Warn("signal: the "+kind.what+" has damaged lines: they are dropped, the other entries kept", "file", m.path, "damaged", damaged, "kept", good)
 	}
@@ -136,6 +145,7 @@ func (m *tsMap[E]) setLocked(e E) {
 	m.order = append(m.order, k)
 	m.m[k] = e
 	for len(m.order) > m.kind.max {
+		m.forgot = max(m.forgot, m.order[0].ts)
 		delete(m.m, m.order[0])
 		m.order = m.order[1:]
 	}
@@ -293,22 +303,15 @@ func (m *tsMap[E]) rewrite() error {
 }
 
 // reaches reports whether an entry of timestamp ts noted would still be
-// held at now: not older than the age bound, and, once the map is
-// full, not older than its oldest entry. For maps whose bound compares
-// the key's timestamp (kind.stamp nil).
+// held at now: not older than the age bound, nor than what the map may
+// have forgotten otherwise (forgot: the count bound forgets the oldest
+// noted, which may be newer than one noted late). For maps whose bound
+// compares the key's timestamp (kind.stamp nil).
 func (m *tsMap[E]) reaches(ts int64, now time.Time) bool {
 	if ts < now.Add(-m.kind.age).UnixMilli() {
 		return false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.order) < m.kind.max {
-		return true
-	}
-	for _, k := range m.order {
-		if k.ts < ts {
-			return true
-		}
-	}
-	return false
+	return ts > m.forgot
 }

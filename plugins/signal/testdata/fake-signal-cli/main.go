@@ -7,8 +7,9 @@
 // set, or a file "fail" in DIR, it writes that text to stderr (after
 // FAKESIGNAL_NOISE lines of log) and exits 1, as a signal-cli without
 // its Java. The daemon's arguments are written into DIR's "daemon-args",
-// one a line; an argument signal-cli's daemon does not know is refused,
-// as its argument parser does. At SIGUSR1, the methods named in a file "stall" in DIR are
+// one a line; an argument signal-cli's daemon does not know, or a receive
+// mode, is refused as its argument parser does, the error the last line
+// of stderr. At SIGUSR1, the methods named in a file "stall" in DIR are
 // from then on read and never answered, as a signal-cli hung.
 package main
 
@@ -17,9 +18,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,11 +62,21 @@ func main() {
 	}
 	sub := flag.NewFlagSet("daemon", flag.ContinueOnError)
 	socket := sub.String("socket", "", "socket path")
-	sub.String("receive-mode", "", "")
+	mode := sub.String("receive-mode", "on-start", "")
 	sub.Bool("no-receive-stdout", false, "")
 	sub.Bool("ignore-stories", false, "")
 	sub.Bool("ignore-attachments", false, "")
-	if err := sub.Parse(args[1:]); err != nil || *socket == "" {
+	sub.SetOutput(io.Discard) // the error alone, last, as the supervisor reports it
+	err := sub.Parse(args[1:])
+	switch {
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "fake-signal-cli: daemon:", err)
+		os.Exit(2)
+	case !slices.Contains([]string{"on-start", "on-connection", "manual"}, *mode):
+		// signal-cli's argparse choices (ReceiveMode).
+		fmt.Fprintf(os.Stderr, "fake-signal-cli: daemon: argument --receive-mode: invalid choice: '%s'\n", *mode)
+		os.Exit(2)
+	case *socket == "":
 		fmt.Fprintln(os.Stderr, "fake-signal-cli: daemon needs --socket")
 		os.Exit(2)
 	}
