@@ -308,18 +308,31 @@ func UnshownText(what, where string) string {
 // blank line between, the caption's spans moved along with it (in place:
 // they are the caller's, made for this text).
 func WithCaption(content, caption string, spans []*pb.Span) (string, []*pb.Span) {
-	if content == "" {
-		return caption, spans
+	return joined(content, "\n\n", caption, spans)
+}
+
+// WithHead puts a line before a message's text ("": none, as a
+// forward's "Forwarded from ..." or a story reply's line), the text's
+// spans moved along with it (in place, as WithCaption).
+func WithHead(head, text string, spans []*pb.Span) (string, []*pb.Span) {
+	return joined(head, "\n", text, spans)
+}
+
+// joined is head, sep and text, or either alone when the other is empty,
+// text's spans moved after head and sep.
+func joined(head, sep, text string, spans []*pb.Span) (string, []*pb.Span) {
+	if head == "" {
+		return text, spans
 	}
-	if caption == "" {
-		return content, nil
+	if text == "" {
+		return head, nil
 	}
-	head := content + "\n\n"
+	head += sep
 	for _, sp := range spans {
 		sp.Start += uint32(len(head))
 		sp.End += uint32(len(head))
 	}
-	return head + caption, spans
+	return head + text, spans
 }
 
 // OptionList is a poll's options as PollText numbers them: "1. Pizza,
