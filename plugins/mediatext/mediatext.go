@@ -308,31 +308,18 @@ func UnshownText(what, where string) string {
 // blank line between, the caption's spans moved along with it (in place:
 // they are the caller's, made for this text).
 func WithCaption(content, caption string, spans []*pb.Span) (string, []*pb.Span) {
-	return joined(content, "\n\n", caption, spans)
-}
-
-// WithHead puts a line before a message's text ("": none, as a
-// forward's "Forwarded from ..." or a story reply's line), the text's
-// spans moved along with it (in place, as WithCaption).
-func WithHead(head, text string, spans []*pb.Span) (string, []*pb.Span) {
-	return joined(head, "\n", text, spans)
-}
-
-// joined is head, sep and text, or either alone when the other is empty,
-// text's spans moved after head and sep.
-func joined(head, sep, text string, spans []*pb.Span) (string, []*pb.Span) {
-	if head == "" {
-		return text, spans
+	if content == "" {
+		return caption, spans
 	}
-	if text == "" {
-		return head, nil
+	if caption == "" {
+		return content, nil
 	}
-	head += sep
+	head := content + "\n\n"
 	for _, sp := range spans {
 		sp.Start += uint32(len(head))
 		sp.End += uint32(len(head))
 	}
-	return head + text, spans
+	return head + caption, spans
 }
 
 // OptionList is a poll's options as PollText numbers them: "1. Pizza,
