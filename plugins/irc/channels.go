@@ -430,6 +430,10 @@ func (s *Session) LeaveChatReason(_ context.Context, c sdk.Call, reason string) 
 			return err
 		}
 		part = append(part, r) // one line: IRC's reason has no line breaks
+		// Cut, not refused, to IRC's 512 bytes in the channel's
+		// encoding, as a kick's reason (fitLine): a server drops or
+		// cuts a longer line, the channel forgotten here all the same.
+		part = s.codecOf(c.ChatID).fitLine(append([]string{"PART"}, part...))[1:]
 	}
 	// Forgotten before the PART goes: the server's PART that answers it
 	// is then not taken for one from elsewhere (gone).

@@ -790,3 +790,25 @@ func TestChannelNoticeInItsChannel(t *testing.T) {
 		t.Errorf("a notice naming a channel the user is not in: %v, want it in ChanServ's chat", ev)
 	}
 }
+
+// A leave whose reason would make the PART longer than IRC's 512 bytes
+// parts all the same, the reason cut to fit, as a kick's reason is
+// (fitLine). Before, irc-go refused the line: the leave failed and the
+// user stayed in the channel for having said too much.
+func TestLeaveLongReason(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := scriptedLogin(t, srv, "", "kit", "#room")
+	srv.got("JOIN #room")
+	// Answered after the server's JOIN: the channel is joined by then.
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "#room", "", "hi")); res.Error != nil {
+		t.Fatalf("message to #room: %v", res.Error)
+	}
+	reason := strings.Repeat("bye ", 200)
+	if res := p.Commands().Send(plugintest.Act(login.LoginId, "#room", "", &pb.LeaveChat{Reason: reason})); res.Error != nil {
+		t.Fatalf("leave with a reason of %d bytes: %v", len(reason), res.Error)
+	}
+	part := srv.got("PART #room")
+	if len(part)+2 > 512 || !strings.HasPrefix(part, "PART #room :bye bye") {
+		t.Errorf("PART line of %d bytes: %q; want the reason cut to fit 512", len(part)+2, part)
+	}
+}

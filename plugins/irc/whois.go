@@ -13,9 +13,9 @@ import (
 // A nick's profile (UserInfo: the vCard an XMPP client asks of the
 // nick's address, "contact details") is what WHOIS says of them, as
 // biboumi's users type it to the server's JID: their real name and
-// nick!user@host. The WHOIS goes as a moderation command does (between
-// two PINGs of its own, one at a time, at the pace of the user's lines),
-// so that its 311, or a 401 for no one, is told from a send's.
+// nick!user@host. The WHOIS goes at the pace of the user's lines, then as
+// a moderation command does (between two PINGs of its own, one at a
+// time), so that its 311, or a 401 for no one, is told from a send's.
 
 // whoisUser is what a WHOIS's 311 (RPL_WHOISUSER) said of its nick.
 type whoisUser struct {
@@ -54,6 +54,14 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 	nick, err := s.target(userID)
 	if err != nil {
 		return nil, err
+	}
+	// One line among the user's, at their pace (pace.go): a client may
+	// ask the vCards of many nicks at once, which would be a flood.
+	s.lines.admit(1, pasteTime)
+	err = s.lines.wait(ctx)
+	s.lines.sent(1)
+	if err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "given up waiting for the turn of a WHOIS of %s among your lines (%v)", decodeText(nick), err)
 	}
 	w := &modWait{what: "look up " + decodeText(nick), nick: s.fold(nick), whois: true}
 	if err := s.moderate(ctx, conn, w, []string{"WHOIS", nick}); err != nil {

@@ -2,12 +2,14 @@ package irc_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -45,5 +47,34 @@ func TestUserInfoFromWhois(t *testing.T) {
 		if e := sdk.FromGRPC(err); e == nil || e.Code != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
 			t.Errorf("UserInfo(%s): %v, want NOT_FOUND", id, err)
 		}
+	}
+}
+
+// A nick's WHOIS (UserInfo) goes at the pace of the user's lines, as
+// servers disconnect a flood ("Excess Flood") and a client may ask the
+// vCards of many nicks at once: with a throttle of a line in 100 s
+// after the burst of 5, the sixth look-up waits for its turn, and is
+// given up when its caller stops waiting, no WHOIS sent. Before, each
+// WHOIS went at once, as fast as the server answered.
+func TestUserInfoAtThePace(t *testing.T) {
+	srv := startScripted(t, "", "")
+	f := srv.fields("kit")
+	f["throttle"] = "0.01"
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	for i := range 7 {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		// The scripted server answers no WHOIS: UNAVAILABLE either way.
+		_, err := p.Client().UserInfo(ctx, &pb.UserRef{LoginId: login.LoginId, UserId: fmt.Sprintf("bob%d", i)})
+		cancel()
+		if err == nil {
+			t.Errorf("UserInfo(bob%d) answered, with no WHOIS answered", i)
+		}
+	}
+	if asked := srv.sent(0, "WHOIS"); len(asked) > 5 {
+		t.Errorf("%d WHOIS sent: %q; want at most the burst, 5", len(asked), asked)
 	}
 }

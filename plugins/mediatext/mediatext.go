@@ -322,6 +322,24 @@ func WithCaption(content, caption string, spans []*pb.Span) (string, []*pb.Span)
 	return head + caption, spans
 }
 
+// WithHead puts a line before a message's text ("": none), such as
+// "Forwarded from Carol:", the text's spans moved along with it (in
+// place, as WithCaption's).
+func WithHead(head, text string, spans []*pb.Span) (string, []*pb.Span) {
+	if head == "" {
+		return text, spans
+	}
+	if text == "" {
+		return head, nil
+	}
+	head += "\n"
+	for _, sp := range spans {
+		sp.Start += uint32(len(head))
+		sp.End += uint32(len(head))
+	}
+	return head + text, spans
+}
+
 // OptionList is a poll's options as PollText numbers them: "1. Pizza,
 // 2. Sushi".
 func OptionList(options []string) string {

@@ -99,6 +99,23 @@ func TestWithCaption(t *testing.T) {
 	}
 }
 
+// WithHead: a line before the text, its spans moved after it; no line
+// leaves both alone; no text is the line alone, no spans.
+func TestWithHead(t *testing.T) {
+	spans := []*pb.Span{{Start: 0, End: 2, Style: pb.Span_STYLE_BOLD}}
+	text, got := WithHead("Forwarded from Carol:", "hi there", spans)
+	if text != "Forwarded from Carol:\nhi there" || len(got) != 1 || text[got[0].Start:got[0].End] != "hi" {
+		t.Errorf("%q %v: want the line, then the text with the bold on \"hi\"", text, got)
+	}
+	plain := []*pb.Span{{Start: 0, End: 2, Style: pb.Span_STYLE_ITALIC}}
+	if text, got := WithHead("", "hi", plain); text != "hi" || len(got) != 1 || got[0].End != 2 {
+		t.Errorf("no line: %q %v", text, got)
+	}
+	if text, got := WithHead("Forwarded message:", "", nil); text != "Forwarded message:" || got != nil {
+		t.Errorf("no text: %q %v", text, got)
+	}
+}
+
 // PollChoices: numbers and texts (any case) name options, in the poll's
 // order, each once; a choice naming none, a number out of range and
 // several in a poll of one answer are refused naming the options; no

@@ -3,6 +3,7 @@ package telegram
 import (
 	"github.com/gotd/td/tg"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -43,22 +44,5 @@ func (s *Session) forwardedFrom(m *tg.Message) string {
 // withForward puts a forwarded message's line before its text, moving
 // the text's formatting after it.
 func (s *Session) withForward(m *tg.Message, text string, spans []*pb.Span) (string, []*pb.Span) {
-	return withHead(s.forwardedFrom(m), text, spans)
-}
-
-// withHead puts a line before a message's text ("": none), moving the
-// text's formatting after it.
-func withHead(head, text string, spans []*pb.Span) (string, []*pb.Span) {
-	if head == "" {
-		return text, spans
-	}
-	if text == "" {
-		return head, nil
-	}
-	head += "\n"
-	for _, sp := range spans {
-		sp.Start += uint32(len(head))
-		sp.End += uint32(len(head))
-	}
-	return head + text, spans
+	return mediatext.WithHead(s.forwardedFrom(m), text, spans)
 }

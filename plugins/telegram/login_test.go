@@ -40,11 +40,9 @@ func wantForm(t *testing.T, step *pb.LoginStep, id, errPart string) {
 	}
 }
 
-// loginAlice logs alice in by phone, code and 2FA password into dir, each
-// right the first time: the login every test of what comes after it
-// needs. phoneLoginAlice is the same login with its refusals, each a
-// round trip (a wrong password costs an SRP check on either side).
-func loginAlice(t *testing.T, n *Network, dir string) *pb.CompleteStep {
+// startAliceLogin starts alice's login by phone into dir, at its first
+// form, the phone number's.
+func startAliceLogin(t *testing.T, n *Network, dir string) sdk.LoginProcess {
 	t.Helper()
 	ctx := ctxT(t)
 	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowPhone, Dir: dir, UserJID: "alice@example.org"})
@@ -56,6 +54,16 @@ func loginAlice(t *testing.T, n *Network, dir string) *pb.CompleteStep {
 		t.Fatal(err)
 	}
 	wantForm(t, step, "phone", "")
+	return p
+}
+
+// loginAlice logs alice in by phone, code and 2FA password into dir, each
+// right the first time: the login every test of what comes after it
+// needs. phoneLoginAlice is the same login with its refusals, each a
+// round trip (a wrong password costs an SRP check on either side).
+func loginAlice(t *testing.T, n *Network, dir string) *pb.CompleteStep {
+	t.Helper()
+	p := startAliceLogin(t, n, dir)
 	wantForm(t, submit(t, p, map[string]string{"phone": "+33 6 00 00 00 01"}), "code", "")
 	wantForm(t, submit(t, p, map[string]string{"code": alice.Code}), "password", "")
 	done := submit(t, p, map[string]string{"password": alice.Password}).GetComplete()
@@ -69,21 +77,12 @@ func loginAlice(t *testing.T, n *Network, dir string) *pb.CompleteStep {
 // checking the wrong answers on the way.
 func phoneLoginAlice(t *testing.T, n *Network, dir string) *pb.CompleteStep {
 	t.Helper()
-	ctx := ctxT(t)
-	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowPhone, Dir: dir, UserJID: "alice@example.org"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	step, err := p.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantForm(t, step, "phone", "")
+	p := startAliceLogin(t, n, dir)
 	wantForm(t, submit(t, p, map[string]string{"phone": "call me"}), "phone", "no phone number")
 	wantForm(t, submit(t, p, map[string]string{"phone": "+33 6 00 00 00 01", "api_id": "5"}), "phone", "go together")
 	wantForm(t, submit(t, p, map[string]string{"phone": "+33 6 00 00 00 01"}), "code", "")
 	wantForm(t, submit(t, p, map[string]string{"code": "99999"}), "code", "PHONE_CODE_INVALID")
-	step = submit(t, p, map[string]string{"code": alice.Code})
+	step := submit(t, p, map[string]string{"code": alice.Code})
 	wantForm(t, step, "password", "")
 	if !strings.Contains(step.GetForm().Fields[0].Description, alice.Hint) {
 		t.Errorf("password field %v does not give the hint", step.GetForm().Fields[0])

@@ -3,6 +3,7 @@ package telegram
 import (
 	"github.com/gotd/td/tg"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -28,5 +29,5 @@ func (s *Session) storyReplyLine(m *tg.Message) string {
 // withStoryReply puts a story reply's line before its text, moving the
 // text's formatting after it.
 func (s *Session) withStoryReply(m *tg.Message, text string, spans []*pb.Span) (string, []*pb.Span) {
-	return withHead(s.storyReplyLine(m), text, spans)
+	return mediatext.WithHead(s.storyReplyLine(m), text, spans)
 }

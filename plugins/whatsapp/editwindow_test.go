@@ -213,3 +213,35 @@ func TestOldMetaWindows(t *testing.T) {
 		t.Errorf("%d messages sent, want the edit and the deletion in time", n)
 	}
 }
+
+// A message the user sends now, whose acknowledgement by WhatsApp says
+// no time (whatsmeow's zero SendResponse.Timestamp), keeps the time it
+// went in its meta: it is not taken for an older version's meta, sent
+// before this version first ran for the login (meta-times.json), and
+// its correction goes within editWindow. Before, its meta had no time,
+// and once that first run was more than 15 minutes ago the correction
+// was refused as EXPIRED.
+func TestSentWithoutAckTime(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	call := sdk.Call{ChatID: "+33611111111"}
+	s.metaTimesSince = time.Now().Add(-time.Hour) // the first run, an hour ago
+	fake.AckWithoutTime = true
+	res, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "typo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "fixed"}); err != nil {
+		t.Errorf("edit of a message just sent: %v", err)
+	}
+	// A file with a caption, its meta made when its parts are known.
+	res, err = s.SendMessage(ctx, call, &pb.SendMessage{Text: "see", Attachments: []*pb.Attachment{
+		{Name: "a.txt", MimeType: "text/plain", Source: &pb.Attachment_Data{Data: []byte("a")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "look"}); err != nil {
+		t.Errorf("caption edit of a file just sent: %v", err)
+	}
+}

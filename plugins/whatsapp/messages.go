@@ -41,12 +41,15 @@ func (s *Session) sent(id string, t time.Time, timer uint32, spoiler bool) sdk.R
 
 // sentAs is sent's result for a message of a kind a correction must
 // know (a location, a poll: fileOf's form, kept in the meta).
+// A zero t (WhatsApp's acknowledgement said no time) is now, when the
+// message went: a meta without a time is taken for an older version's,
+// sent before this version first ran (sentBefore).
 func (s *Session) sentAs(id string, t time.Time, timer uint32, spoiler bool, kind []byte) sdk.Result {
+	if t.IsZero() {
+		t = now()
+	}
 	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true, Time: t, Spoiler: spoiler, File: kind}.encode()}
 	if timer > 0 {
-		if t.IsZero() {
-			t = now()
-		}
 		r.Expires = t.Add(time.Duration(timer) * time.Second)
 	}
 	return r

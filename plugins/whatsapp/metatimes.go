@@ -39,7 +39,7 @@ func loadMetaTimesSince(loginDir string, log *slog.Logger) time.Time {
 	m := metaTimes{Since: now().UTC()}
 	b, err := json.Marshal(m)
 	if err == nil {
-		err = writeSynced(path, b, loginDir)
+		err = writeState(path, b) // as the other state files (disappearing.go)
 	}
 	if err != nil {
 		log.Warn("whatsapp: cannot note since when messages' times are kept: corrections and deletions of older messages are not checked against WhatsApp's windows", "file", path, "err", err)

@@ -12,7 +12,8 @@ import (
 
 // The plugin's own state files in the login's folder (invites.json,
 // calls.json, disappearing.json, pins.json, history-oldest.json,
-// passerelle-lids.json, meta-times.json) are read once, when first needed. One that
+// passerelle-lids.json, identity-changes.json, meta-times.json) are read
+// once, when first needed. One that
 // cannot be read or parsed (a disk fault, a hand edit gone wrong) costs
 // what it held, never the plugin's start: it is logged, with its path,
 // and set aside under another name, so that the next write, which

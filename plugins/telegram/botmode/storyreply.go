@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -74,17 +75,5 @@ func (s *Session) storyReplyLine(m *models.Message) string {
 // withStoryReply puts a story reply's line before its text, moving the
 // text's formatting after it.
 func (s *Session) withStoryReply(m *models.Message, text string, spans []*pb.Span) (string, []*pb.Span) {
-	head := s.storyReplyLine(m)
-	if head == "" {
-		return text, spans
-	}
-	if text == "" {
-		return head, nil
-	}
-	head += "\n"
-	for _, sp := range spans {
-		sp.Start += uint32(len(head))
-		sp.End += uint32(len(head))
-	}
-	return head + text, spans
+	return mediatext.WithHead(s.storyReplyLine(m), text, spans)
 }

@@ -111,6 +111,9 @@ type Client struct {
 	refuseWith int
 	// SendErr, when set, is what SendMessage returns.
 	SendErr error
+	// AckWithoutTime: SendMessage answers with no time, as whatsmeow
+	// reads WhatsApp's acknowledgement of a send without its t.
+	AckWithoutTime bool
 	// UploadErr, when set, is what UploadReader returns.
 	UploadErr error
 	// InviteLinkErr, when set, is what GetGroupInviteLink returns.
@@ -498,6 +501,9 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 	c.notifyLocked()
 	if c.OnSent != nil {
 		c.OnSent(sent)
+	}
+	if c.AckWithoutTime {
+		return whatsmeow.SendResponse{ID: id}, nil
 	}
 	return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
 }
