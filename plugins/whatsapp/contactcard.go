@@ -175,9 +175,9 @@ func vcardText(v string) string {
 }
 
 // captionless says whether m, a file's message, has no caption: its text
-// goes as a message after it (an audio file, a contact card).
+// goes as a message after it (an audio file, a contact card, a sticker).
 func captionless(m *waE2E.Message) bool {
-	return m.AudioMessage != nil || m.ContactMessage != nil || m.ContactsArrayMessage != nil
+	return m.AudioMessage != nil || m.ContactMessage != nil || m.ContactsArrayMessage != nil || m.StickerMessage != nil
 }
 
 // vcardWAIDs is the WhatsApp numbers a card names: the waid parameter

@@ -159,9 +159,17 @@ func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, 
 		return nil, errf("encryption spool: %w", err)
 	}
 	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
-	up, err := s.d.cli.UploadReader(ctx, f, tmp, mediaKind(a.MimeType, a.VoiceNote))
+	kind := mediaKind(a.MimeType, a.VoiceNote)
+	st, isSticker := stickerOf(path, a.MimeType) // sticker_out.go
+	if isSticker {
+		kind = whatsmeow.MediaImage
+	}
+	up, err := s.d.cli.UploadReader(ctx, f, tmp, kind)
 	if err != nil {
 		return nil, sendErr("upload "+a.Name, err)
+	}
+	if isSticker {
+		return stickerMessage(st, up, ci), nil
 	}
 	return mediaMessage(a, up, caption, ci), nil
 }

@@ -75,9 +75,13 @@ type Client struct {
 	presence  []types.Presence
 	subscribe []types.JID
 	media     map[string][]byte
-	groups    map[types.JID]*types.GroupInfo
-	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
-	pictures  map[types.JID]*types.ProfilePictureInfo
+	// mediaKinds is the media type each file was uploaded as: its
+	// encryption keys derive from it, so the receiving apps decrypt a
+	// file only as the kind its message says.
+	mediaKinds map[string]whatsmeow.MediaType
+	groups     map[types.JID]*types.GroupInfo
+	users      map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
+	pictures   map[types.JID]*types.ProfilePictureInfo
 	// profilePhoto is the account's own picture the plugin set
 	// (SetGroupPhoto without a group).
 	profilePhoto []byte
@@ -663,7 +667,7 @@ func (c *Client) Typings() []Typing {
 }
 
 // UploadReader keeps the file under a new direct path.
-func (c *Client) UploadReader(_ context.Context, r io.Reader, _ io.ReadWriteSeeker, _ whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+func (c *Client) UploadReader(_ context.Context, r io.Reader, _ io.ReadWriteSeeker, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return whatsmeow.UploadResponse{}, err
@@ -676,6 +680,10 @@ func (c *Client) UploadReader(_ context.Context, r io.Reader, _ io.ReadWriteSeek
 	c.nextID++
 	path := fmt.Sprintf("/v/fake/%d-%d", time.Now().UnixNano(), c.nextID)
 	c.media[path] = b
+	if c.mediaKinds == nil {
+		c.mediaKinds = map[string]whatsmeow.MediaType{}
+	}
+	c.mediaKinds[path] = kind
 	if c.OnUpload != nil {
 		c.OnUpload(path, b)
 	}
@@ -689,6 +697,14 @@ func (c *Client) AddMedia(path string, data []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.media[path] = data
+}
+
+// UploadedAs is the media type the file at path was uploaded as ("" for
+// none uploaded there).
+func (c *Client) UploadedAs(path string) whatsmeow.MediaType {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mediaKinds[path]
 }
 
 // Media is a file uploaded or added.
