@@ -2,10 +2,14 @@ package whatsapp
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -74,5 +78,44 @@ func TestOwnBroadcastListMessage(t *testing.T) {
 		if ev.EventId == "OBL2" {
 			t.Errorf("a message to a list without recipients shown: %v", ev)
 		}
+	}
+}
+
+// A recipient's receipts of the user's message to one of their lists
+// (sent from the phone) mark it in the recipient's chat, where it is
+// shown, as the phone's message info shows who received and read it: as
+// whatsmeow parses them, they name the list as chat and the recipient
+// beside it, and went to a chat of the list's, which has none here. A
+// recipient named by LID is their number's chat. A status's views, on
+// the status broadcast, are not shown.
+func TestOwnBroadcastListReceipts(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	list := types.NewJID("1733000002", types.BroadcastServer)
+	bobLID := types.NewJID("444555777", types.HiddenUserServer)
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: list, Sender: phone, IsFromMe: true, IsGroup: true,
+		BroadcastRecipients: []types.BroadcastRecipient{{PN: alice}, {LID: bobLID, PN: bob}}}, ID: "OBL3", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("to my list")})
+	from := r.host.count()
+	fake.Emit(&events.Receipt{MessageSource: types.MessageSource{Chat: list, Sender: alice, IsGroup: true}, MessageIDs: []string{"OBL3"}, Timestamp: when, Type: types.ReceiptTypeDelivered})
+	fake.Emit(&events.Receipt{MessageSource: types.MessageSource{Chat: list, Sender: bobLID, IsGroup: true, AddressingMode: types.AddressingModeLID}, MessageIDs: []string{"OBL3"}, Timestamp: when, Type: types.ReceiptTypeRead})
+	fake.Emit(&events.Receipt{MessageSource: types.MessageSource{Chat: types.StatusBroadcastJID, Sender: alice, IsGroup: true}, MessageIDs: []string{"STATUS1"}, Timestamp: when, Type: types.ReceiptTypeRead})
+	fake.Emit(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, MessageIDs: []string{"AFTER"}, Timestamp: when, Type: types.ReceiptTypeRead})
+	r.host.next(t, from, func(ev *pb.Event) bool { return slices.Contains(ev.GetReceipt().GetMessageIds(), "AFTER") })
+	var got []string
+	for _, ev := range r.host.since(from) {
+		rc := ev.GetReceipt()
+		if rc == nil || slices.Contains(rc.MessageIds, "AFTER") {
+			continue
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %v %v", ev.ChatId, ev.ChatType, ev.Sender.GetUserId(), rc.Kind, rc.MessageIds))
+	}
+	want := []string{
+		"+33611111111 CHAT_TYPE_DIRECT +33611111111 KIND_DELIVERED [OBL3]",
+		"+33622222222 CHAT_TYPE_DIRECT +33622222222 KIND_READ [OBL3]",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("receipts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

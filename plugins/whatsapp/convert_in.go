@@ -704,6 +704,16 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 	default:
 		return nil
 	}
+	chat := evt.Chat
+	if chat.Server == types.BroadcastServer {
+		if !chat.IsBroadcastList() || evt.IsFromMe || evt.Sender.IsEmpty() {
+			return nil // a status's views (statuses are not shown), or no one's
+		}
+		// A recipient of the user's broadcast list: the message is
+		// shown in their chat (ownBroadcastMessage), where their phone
+		// shows it too; the receipt went to the list, no chat here.
+		chat = evt.Sender.ToNonAD()
+	}
 	sender := &pb.Sender{UserId: c.ids.userID(evt.Sender.ToNonAD())}
 	if evt.IsFromMe {
 		sender = &pb.Sender{UserId: c.self, IsFromMe: true}
@@ -711,7 +721,7 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 	ids := make([]string, len(evt.MessageIDs))
 	copy(ids, evt.MessageIDs)
 	return &pb.Event{
-		ChatId: chatIDOf(c.ids, evt.Chat), ChatType: chatTypeOf(evt.Chat), Sender: sender,
+		ChatId: chatIDOf(c.ids, chat), ChatType: chatTypeOf(chat), Sender: sender,
 		TimestampUnixMicro: evt.Timestamp.UnixMicro(),
 		Payload:            &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: ids}},
 	}
