@@ -13,6 +13,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
 // A contact's message to one of their broadcast lists reaches the user
@@ -117,5 +119,56 @@ func TestOwnBroadcastListReceipts(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("receipts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A contact's message to one of their broadcast lists, read in XMPP (in
+// the chat with them, where it is shown), is read to the list, naming
+// the contact, as whatsmeow's own delivery receipt of it goes (the
+// receipt's to and participant are the message's from and participant)
+// and as the recipient's phone reads it: the read went to the chat with
+// the contact, naming no list, a message their phone keeps under the
+// list. Their direct messages marked with it are read in their chat, as
+// before; after a restart too (the list is kept in the read marks'
+// journal).
+func TestBroadcastListMessageRead(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s, fake := r.load(t, info)
+	ctx := context.Background()
+	list := types.NewJID("1733000003", types.BroadcastServer)
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "D1", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("direct")})
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: list, Sender: alice, IsGroup: true}, ID: "BL3", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("to all my friends")})
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: list, Sender: alice, IsGroup: true}, ID: "BL4", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("again")})
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.EventId == "BL4" })
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.MarkRead{UpToId: "BL3", UpToMeta: msgMeta{Sender: alice}.encode()}); err != nil {
+		t.Fatal(err)
+	}
+	reads := func(rs []wafake.Read) []string {
+		var got []string
+		for _, rd := range rs {
+			got = append(got, fmt.Sprintf("%s %s %v", rd.Chat, rd.Sender, rd.IDs))
+		}
+		return got
+	}
+	want := []string{"33611111111@s.whatsapp.net  [D1]", "1733000003@broadcast 33611111111@s.whatsapp.net [BL3]"}
+	if got := reads(fake.Reads()); !slices.Equal(got, want) {
+		t.Errorf("reads:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	s.Disconnect(ctx)
+
+	r2 := newRig(t, "")
+	s2, fake2 := r2.load(t, info)
+	if err := s2.MarkRead(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.MarkRead{UpToId: "BL4", UpToMeta: msgMeta{Sender: alice}.encode()}); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"1733000003@broadcast 33611111111@s.whatsapp.net [BL4]"}
+	if got := reads(fake2.Reads()); !slices.Equal(got, want) {
+		t.Errorf("reads after a restart:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -319,7 +319,11 @@ func (s *Session) message(e *events.Message) {
 		}
 	}
 	if ev.GetMessage() != nil && !e.Info.IsFromMe {
-		s.unread.note(ev.ChatId, ev.EventId, e.Info.Sender.ToNonAD()) // readmarks.go
+		m := unreadMsg{id: ev.EventId, sender: e.Info.Sender.ToNonAD()} // readmarks.go
+		if incomingBroadcast(&e.Info) {
+			m.list = e.Info.Chat.ToNonAD()
+		}
+		s.unread.noteMsg(ev.ChatId, m)
 	}
 	if ev.GetMessage() != nil {
 		// A chat's first message, or one older, is where history on

@@ -410,9 +410,13 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	if !taken {
 		msgs = []unreadMsg{{id: m.UpToId, sender: meta.Sender}}
 	}
-	senders, ids := bySender(msgs, chat.Server == types.GroupServer)
-	for _, sender := range senders {
-		if err := s.d.cli.MarkRead(ctx, ids[sender], now(), chat, sender); err != nil {
+	keys, ids := bySender(msgs, chat.Server == types.GroupServer)
+	for _, k := range keys {
+		to := chat
+		if !k.list.IsEmpty() {
+			to = k.list // a contact's message to their list (readmarks.go)
+		}
+		if err := s.d.cli.MarkRead(ctx, ids[k], now(), to, k.sender); err != nil {
 			if taken {
 				s.unread.putBack(c.ChatID, msgs) // for the same mark again
 			}

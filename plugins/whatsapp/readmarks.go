@@ -25,6 +25,10 @@ const (
 type unreadMsg struct {
 	id     types.MessageID
 	sender types.JID // the sender as the message named them (a LID stays one)
+	// list is the sender's broadcast list the message came to (shown in
+	// the chat with them): its receipts go to the list, naming the
+	// sender, as whatsmeow's delivery receipt of it does.
+	list types.JID
 }
 
 type unreadMarks struct {
@@ -36,17 +40,22 @@ type unreadMarks struct {
 
 // note keeps a message of someone else's in chatID.
 func (u *unreadMarks) note(chatID string, id types.MessageID, sender types.JID) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.noteLocked(chatID, id, sender)
-	u.j.write(u, unreadLine{Chat: chatID, ID: id, Sender: sender.String()})
+	u.noteMsg(chatID, unreadMsg{id: id, sender: sender})
 }
 
-func (u *unreadMarks) noteLocked(chatID string, id types.MessageID, sender types.JID) {
+// noteMsg keeps m, a message of someone else's, in chatID.
+func (u *unreadMarks) noteMsg(chatID string, m unreadMsg) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.noteLocked(chatID, m)
+	u.j.write(u, lineOf(chatID, m))
+}
+
+func (u *unreadMarks) noteLocked(chatID string, m unreadMsg) {
 	if u.chats == nil {
 		u.chats = map[string][]unreadMsg{}
 	}
-	msgs := append(u.chats[chatID], unreadMsg{id: id, sender: sender})
+	msgs := append(u.chats[chatID], m)
 	if len(msgs) > unreadPerChat {
 		msgs = slices.Delete(msgs, 0, len(msgs)-unreadPerChat)
 	}
@@ -94,7 +103,7 @@ func (u *unreadMarks) putBack(chatID string, msgs []unreadMsg) {
 	if u.putBackLocked(chatID, msgs) {
 		back := make([]unreadRec, len(msgs))
 		for i, m := range msgs {
-			back[i] = unreadRec{ID: m.id, Sender: m.sender.String()}
+			back[i] = unreadRec{ID: m.id, Sender: m.sender.String(), List: jidString(m.list)}
 		}
 		u.j.write(u, unreadLine{Chat: chatID, Back: back})
 	}
@@ -114,21 +123,32 @@ func (u *unreadMarks) putBackLocked(chatID string, msgs []unreadMsg) bool {
 	return true
 }
 
-// bySender is msgs' IDs by sender, the senders in the order of their
-// first message, in a group; in a one-to-one chat, whose receipt names
-// no participant, all under the empty JID.
-func bySender(msgs []unreadMsg, group bool) ([]types.JID, map[types.JID][]types.MessageID) {
-	var senders []types.JID
-	ids := map[types.JID][]types.MessageID{}
+// readKey is what one read receipt names: the chat (a contact's
+// broadcast list for a message of theirs to one, else the chat marked),
+// and the sender in a group or a list (none in a one-to-one chat, whose
+// receipt names no participant).
+type readKey struct {
+	list, sender types.JID
+}
+
+// bySender is msgs' IDs by receipt, in the order of each one's first
+// message: by sender in a group; in a one-to-one chat, all under one,
+// but for the messages the contact sent to a broadcast list, by list.
+func bySender(msgs []unreadMsg, group bool) ([]readKey, map[readKey][]types.MessageID) {
+	var keys []readKey
+	ids := map[readKey][]types.MessageID{}
 	for _, m := range msgs {
-		k := m.sender
-		if !group {
-			k = types.EmptyJID
+		k := readKey{sender: m.sender}
+		switch {
+		case !m.list.IsEmpty():
+			k.list = m.list
+		case !group:
+			k.sender = types.EmptyJID
 		}
 		if _, ok := ids[k]; !ok {
-			senders = append(senders, k)
+			keys = append(keys, k)
 		}
 		ids[k] = append(ids[k], m.id)
 	}
-	return senders, ids
+	return keys, ids
 }

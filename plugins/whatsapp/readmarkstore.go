@@ -37,6 +37,7 @@ type unreadLine struct {
 	// messages up to it are taken.
 	ID     string      `json:"i,omitempty"`
 	Sender string      `json:"s,omitempty"`
+	List   string      `json:"l,omitempty"` // unreadMsg.list
 	Read   bool        `json:"r,omitempty"`
 	Back   []unreadRec `json:"b,omitempty"` // put back, oldest first
 }
@@ -45,6 +46,20 @@ type unreadLine struct {
 type unreadRec struct {
 	ID     string `json:"i"`
 	Sender string `json:"s"`
+	List   string `json:"l,omitempty"`
+}
+
+// lineOf is the journal's line noting m in chat.
+func lineOf(chat string, m unreadMsg) unreadLine {
+	return unreadLine{Chat: chat, ID: m.id, Sender: m.sender.String(), List: jidString(m.list)}
+}
+
+// jidString is j written, "" for none.
+func jidString(j types.JID) string {
+	if j.IsEmpty() {
+		return ""
+	}
+	return j.String()
 }
 
 // unreadJournal is the journal's file; its zero value keeps nothing (no
@@ -100,11 +115,11 @@ func (u *unreadMarks) replayLocked() error {
 		case l.Back != nil:
 			msgs := make([]unreadMsg, 0, len(l.Back))
 			for _, r := range l.Back {
-				msgs = append(msgs, unreadMsg{id: r.ID, sender: parseJIDOrEmpty(r.Sender)})
+				msgs = append(msgs, unreadMsg{id: r.ID, sender: parseJIDOrEmpty(r.Sender), list: parseJIDOrEmpty(r.List)})
 			}
 			u.putBackLocked(l.Chat, msgs)
 		case l.ID != "":
-			u.noteLocked(l.Chat, l.ID, parseJIDOrEmpty(l.Sender))
+			u.noteLocked(l.Chat, unreadMsg{id: l.ID, sender: parseJIDOrEmpty(l.Sender), list: parseJIDOrEmpty(l.List)})
 		}
 	}
 	if bad > 0 {
@@ -156,7 +171,7 @@ func (j *unreadJournal) rewrite(u *unreadMarks) error {
 	n := 0
 	for _, chat := range u.order {
 		for _, m := range u.chats[chat] {
-			b, err := json.Marshal(unreadLine{Chat: chat, ID: m.id, Sender: m.sender.String()})
+			b, err := json.Marshal(lineOf(chat, m))
 			if err != nil {
 				return err
 			}
