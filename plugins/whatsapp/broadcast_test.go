@@ -172,3 +172,25 @@ func TestBroadcastListMessageRead(t *testing.T) {
 		t.Errorf("reads after a restart:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A contact's message to one of their broadcast lists read on the phone
+// is read in the chat with them, where it is shown: the user's own
+// receipt names the list (as whatsmeow parses a group's, the user as
+// sender), and the plugin knows whose message it was from the read
+// marks; it went nowhere (before: to a chat of the list's).
+func TestBroadcastListMessageReadOnPhone(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	list := types.NewJID("1733000004", types.BroadcastServer)
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: list, Sender: alice, IsGroup: true}, ID: "BL5", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("to all my friends")})
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.EventId == "BL5" })
+	from := r.host.count()
+	fake.Emit(&events.Receipt{MessageSource: types.MessageSource{Chat: list, Sender: phone, IsFromMe: true, IsGroup: true}, MessageIDs: []string{"BL5"}, Timestamp: when, Type: types.ReceiptTypeReadSelf})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetReceipt() != nil })
+	if ev.ChatId != "+33611111111" || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || !ev.Sender.GetIsFromMe() ||
+		ev.GetReceipt().Kind != pb.ReceiptEvent_KIND_READ || !slices.Equal(ev.GetReceipt().MessageIds, []string{"BL5"}) {
+		t.Errorf("read on the phone: %v", ev)
+	}
+}

@@ -707,7 +707,7 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 	chat := evt.Chat
 	if chat.Server == types.BroadcastServer {
 		if !chat.IsBroadcastList() || evt.IsFromMe || evt.Sender.IsEmpty() {
-			return nil // a status's views (statuses are not shown), or no one's
+			return nil // a status's views (statuses are not shown), or no one's; the user's own: ownListRead
 		}
 		// A recipient of the user's broadcast list: the message is
 		// shown in their chat (ownBroadcastMessage), where their phone

@@ -75,6 +75,7 @@ func (s *Session) handle(evt any) {
 		s.mediaRetried(e) // mediaretry.go
 	case *events.Receipt:
 		s.learnSource(&e.MessageSource)
+		e = s.ownListRead(e)
 		if ev := s.conv.receipt(e); ev != nil {
 			s.emit(ev)
 		}
@@ -355,6 +356,24 @@ func (s *Session) undecryptable(e *events.UndecryptableMessage) {
 // message's, which its decrypted copy keeps.
 func undecryptableID(id types.MessageID) string {
 	return "undecryptable-" + string(id)
+}
+
+// ownListRead is e, the user's own receipt (read on the phone) of a
+// message a contact sent to one of their broadcast lists, in the chat
+// with the contact, where the message is shown; the receipt names the
+// list alone (as a group's names the group), and whose message it was
+// is known from the read marks kept. Any other receipt is e.
+func (s *Session) ownListRead(e *events.Receipt) *events.Receipt {
+	if !e.IsFromMe || !e.Chat.IsBroadcastList() || len(e.MessageIDs) == 0 {
+		return e
+	}
+	sender, ok := s.unread.listSender(e.Chat.ToNonAD(), e.MessageIDs[0])
+	if !ok {
+		return e
+	}
+	cp := *e
+	cp.Chat, cp.IsGroup = sender, false
+	return &cp
 }
 
 // ownBroadcast says whether info is of a message the user sent from the

@@ -70,6 +70,22 @@ func (u *unreadMarks) noteLocked(chatID string, m unreadMsg) {
 	}
 }
 
+// listSender is the sender of message id, kept as one of theirs to
+// broadcast list list; false when it is not kept (read already, or
+// forgotten past the bounds).
+func (u *unreadMarks) listSender(list types.JID, id types.MessageID) (types.JID, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, msgs := range u.chats {
+		for _, m := range msgs {
+			if m.id == id && m.list == list {
+				return m.sender, true
+			}
+		}
+	}
+	return types.EmptyJID, false
+}
+
 // upTo takes the messages of chatID up to id (included), in their
 // order; nil when id is not kept.
 func (u *unreadMarks) upTo(chatID string, id types.MessageID) []unreadMsg {
