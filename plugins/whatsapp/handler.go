@@ -103,6 +103,9 @@ func (s *Session) handle(evt any) {
 		}, eventTime(e.Message))
 	case *events.Contact:
 		s.contactChanged(e.JID)
+		if !e.FromFullSync { // a full sync's: at its end, all at once
+			s.contactEdited(e.JID, e.Timestamp) // names.go
+		}
 	case *events.BusinessName:
 		s.contactChanged(e.JID)
 		s.membersRenamed([]types.JID{e.JID}, func(c types.ContactInfo) types.ContactInfo {
@@ -114,7 +117,8 @@ func (s *Session) handle(evt any) {
 		case appstate.WAPatchCriticalBlock: // the account's name, first synced
 			s.pushNameKnown() // messages.go
 		case appstate.WAPatchCriticalUnblockLow: // the address book, first synced
-			s.contactsSynced() // contacts.go
+			s.contactsSynced()     // contacts.go
+			s.savedContactsNamed() // names.go
 		}
 	case *events.PushNameSetting:
 		s.pushNameKnown()

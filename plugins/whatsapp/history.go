@@ -251,6 +251,10 @@ func (s *Session) historySync(e *events.HistorySync) {
 			return
 		}
 	}
+	if e.Data.GetSyncType() == waHistorySync.HistorySync_PUSH_NAME {
+		s.pushNamesLearnt(e.Data.GetPushnames()) // names.go
+		return
+	}
 	if s.n.historyDays() == 0 || s.hist.dir == "" || e.Data == nil {
 		return
 	}
