@@ -10,6 +10,7 @@ import (
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // callMessage is a call's signalling as signal-cli writes it
@@ -85,9 +86,8 @@ func loadRinging(dir string, log *slog.Logger) *ringing {
 		return r
 	}
 	r.path = filepath.Join(dir, ringingFile)
-	if err := readState(r.path, &r.calls); err != nil {
-		log.Warn("signal: the calls ringing cannot be read; their hangups will correct nothing", "file", r.path, "err", err)
-		r.calls = map[string]ringingCall{}
+	if calls, ok := sdk.LoadStateFile[map[string]ringingCall](r.path, "the hangups of the calls ringing correct nothing", log); ok {
+		r.calls = calls
 	}
 	return r
 }
@@ -99,7 +99,7 @@ func (r *ringing) save() {
 	if r.path == "" {
 		return
 	}
-	if err := writeState(r.path, r.calls); err != nil {
+	if err := sdk.SaveStateFile(r.path, r.calls); err != nil {
 		r.log.Warn("signal: the calls ringing cannot be written; after a restart, their hangups correct nothing", "file", r.path, "err", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A group whose admins approve newcomers (its link set so) lists those
@@ -67,9 +68,8 @@ func loadRequestsTold(dir string, log *slog.Logger) *requestsTold {
 		return r
 	}
 	r.path = filepath.Join(dir, requestsToldFile)
-	if err := readState(r.path, &r.st); err != nil {
-		log.Warn("signal: the requests to join told could not be read; those pending are told again", "file", r.path, "err", err)
-		r.st = map[string][]string{}
+	if st, ok := sdk.LoadStateFile[map[string][]string](r.path, "the requests to join pending are told again", log); ok {
+		r.st = st
 	}
 	return r
 }
@@ -113,7 +113,7 @@ func (r *requestsTold) set(chatID string, ids []string) {
 		r.st[chatID] = ids
 	}
 	if r.path != "" {
-		if err := writeState(r.path, r.st); err != nil {
+		if err := sdk.SaveStateFile(r.path, r.st); err != nil {
 			r.log.Warn("signal: the requests to join told could not be kept; one may be told again after a restart", "file", r.path, "err", err)
 		}
 	}
