@@ -105,6 +105,30 @@ func (r *requestsTold) untold(chatID, id string) {
 	r.set(chatID, slices.DeleteFunc(slices.Clone(r.st[chatID]), func(x string) bool { return x == id }))
 }
 
+// forget drops the requests told of chatID, a group the user is out of:
+// kept, they would stay for good, and a request still pending when the
+// user is back in the group would not be told in its room.
+func (r *requestsTold) forget(chatID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.st[chatID]; ok {
+		r.set(chatID, nil)
+	}
+}
+
+// keepOnly drops the requests told of the groups not in chatIDs, those
+// the user is in (read at a connection): one left while the plugin was
+// away, its update missed.
+func (r *requestsTold) keepOnly(chatIDs map[string]bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id := range r.st {
+		if !chatIDs[id] {
+			r.set(id, nil)
+		}
+	}
+}
+
 // set keeps ids as those told of chatID, on disk; r.mu is held.
 func (r *requestsTold) set(chatID string, ids []string) {
 	if len(ids) == 0 {
