@@ -72,6 +72,9 @@ type Session struct {
 	// blockedUsers are the people blocked on the phone, by number and
 	// ACI, as signal-cli last listed them (contacts.go).
 	blockedUsers map[string]bool
+	// acceptedChats are the direct chats known to be no message
+	// request (messagerequest.go).
+	acceptedChats map[string]bool
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
