@@ -10,6 +10,7 @@ import (
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // callMessage is a call's signalling as signal-cli writes it
@@ -85,9 +86,8 @@ func loadRinging(dir string, log *slog.Logger) *ringing {
 		return r
 	}
 	r.path = filepath.Join(dir, ringingFile)
-	if err := readState(r.path, &r.calls); err != nil {
-		log.Warn("signal: the calls ringing cannot be read; their hangups will correct nothing", "file", r.path, "err", err)
-		r.calls = map[string]ringingCall{}
+	if calls, ok := sdk.LoadStateFile[map[string]ringingCall](r.path, "the hangups of the calls ringing correct nothing", log); ok {
+		r.calls = calls
 	}
 	return r
 }
@@ -99,7 +99,7 @@ func (r *ringing) save() {
 	if r.path == "" {
 		return
 	}
-	if err := writeState(r.path, r.calls); err != nil {
+	if err := sdk.SaveStateFile(r.path, r.calls); err != nil {
 		r.log.Warn("signal: the calls ringing cannot be written; after a restart, their hangups correct nothing", "file", r.path, "err", err)
 	}
 }
@@ -141,6 +141,12 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 		}
 		ev.EventId = callEventID(id)
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.CallText(mediatext.Call{Video: video, Missed: rc.Missed}, onPhone)}}
+		before := s.unfinished.Load()
+		s.emit(ctx, ev, true)
+		if s.unfinished.Load() != before {
+			s.untoldOffer(id, rc)
+		}
+		return
 	case c.Hangup != nil || c.Busy != nil:
 		var id string
 		if c.Hangup != nil {
@@ -184,6 +190,20 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 		return // ICE candidates, and what else a linked device overhears
 	}
 	s.emit(ctx, ev, true)
+}
+
+// untoldOffer forgets the offer of call id noted as rc, whose notice did
+// not reach the host's disk: its envelope is handled again at the next
+// start, which must not take it for an offer seen, and shows it then
+// (the same event ID, dropped if it got there). Left as it is when a
+// hangup or an answer changed it meanwhile.
+func (s *Session) untoldOffer(id string, rc ringingCall) {
+	s.calls.mu.Lock()
+	defer s.calls.mu.Unlock()
+	if cur, ok := s.calls.calls[id]; ok && cur == rc {
+		delete(s.calls.calls, id)
+		s.calls.save()
+	}
 }
 
 // ringOutAfter has the call id shown missed once ringLimit after its

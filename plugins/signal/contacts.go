@@ -28,7 +28,11 @@ type contactEntry struct {
 	GivenName *string `json:"givenName"`
 	IsBlocked bool    `json:"isBlocked"`
 	IsHidden  bool    `json:"isHidden"`
-	Profile   *struct {
+	// ProfileSharing: the user wrote to them or accepted their message
+	// request (nil: not said, by a signal-cli before it was listed;
+	// messagerequest.go).
+	ProfileSharing *bool `json:"profileSharing"`
+	Profile        *struct {
 		LastUpdateTimestamp int64   `json:"lastUpdateTimestamp"`
 		GivenName           *string `json:"givenName"`
 		FamilyName          *string `json:"familyName"`
@@ -91,6 +95,9 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 		}
 		if id == "" || id == s.selfID() {
 			continue
+		}
+		if c.accepted() {
+			s.noteAccepted(id) // messagerequest.go
 		}
 		out = append(out, c.contact(id))
 	}

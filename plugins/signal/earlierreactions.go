@@ -41,7 +41,8 @@ type earlierReaction struct {
 	Emoji   string `json:"e,omitempty"`
 	When    int64  `json:"w"`
 	// Story: a reaction to a story (TS, by Author), whose notice is kept
-	// here only to refuse what names it (stories.go).
+	// here only to refuse what names it (stories.go), keyed by its
+	// notice (earlierReactionKey).
 	Story bool `json:"s,omitempty"`
 }
 
@@ -56,11 +57,22 @@ func loadEarlierReactions(dir string, log *slog.Logger) *earlierReactions {
 		file: earlierReactionsFile, what: "map of reactions to earlier messages",
 		lost: "after a restart, a reaction to an earlier message changed or removed shows as a new notice, or is dropped",
 		max:  maxEarlierReactions, age: earlierReactionsAge,
-		key:   func(e earlierReaction) tsKey { return tsKey{e.TS, e.Reactor} },
+		key:   earlierReactionKey,
 		stamp: func(e earlierReaction) int64 { return e.When },
 		valid: func(e earlierReaction) bool { return e.Reactor != "" && e.When > 0 },
 		gone:  func(e earlierReaction) bool { return e.Emoji == "" },
 	})}
+}
+
+// earlierReactionKey is an entry's key: the message reacted to and the
+// reactor, who has one reaction per message; for a story, the notice and
+// the reactor: each reaction to a story is one of its own, as the apps
+// show them, the second not replacing the first's entry.
+func earlierReactionKey(e earlierReaction) tsKey {
+	if e.Story {
+		return tsKey{e.Notice, e.Reactor}
+	}
+	return tsKey{e.TS, e.Reactor}
 }
 
 // reactedHead is how a notice of a reaction to an earlier message

@@ -18,7 +18,7 @@ import (
 func TestEarlierReactionReplayed(t *testing.T) {
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &Session{n: &Network{host: &recordingHost{}}, loginID: "l", dir: dir, ids: loadIdentities(dir), acc: Account{Number: "+15550000001"},
+	s := &Session{n: &Network{host: &recordingHost{}}, loginID: "l", dir: dir, ids: loadIdentities(dir, nil), acc: Account{Number: "+15550000001"},
 		earlier: loadEarlierReactions(dir, log)}
 	const bob = "+15550000002"
 	target := time.Now().Add(-time.Hour).UnixMilli()

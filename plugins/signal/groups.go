@@ -224,13 +224,16 @@ func (s *Session) refreshGroups(ctx context.Context) {
 		s.n.host.Logger().Warn("signal: the groups could not be listed", "login", s.loginID, "err", err)
 		return
 	}
+	in := map[string]bool{}
 	for _, g := range gs {
 		if g.IsMember && !g.IsBlocked {
 			chat := s.chatOf(ctx, g) // outside mu: it may emit
 			s.remember(g, chat)
 			s.joinRequests(ctx, chat.ChatId, g, 0) // those that came meanwhile (joinrequests.go)
+			in[chat.ChatId] = true
 		}
 	}
+	s.requestsTold.keepOnly(in) // those of groups left meanwhile
 }
 
 // userIDsOf are the user IDs of a group's list of addresses (its
@@ -352,6 +355,7 @@ func (s *Session) outOfGroup(ctx context.Context, chatID string) {
 	s.mu.Lock()
 	delete(s.groups, chatID)
 	s.mu.Unlock()
+	s.requestsTold.forget(chatID)
 	s.report(ctx, chatID, old, nil, nil, g, 0)
 }
 
@@ -404,6 +408,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.mu.Lock()
 		delete(s.groups, chatID)
 		s.mu.Unlock()
+		s.requestsTold.forget(chatID)
 		if s.selfPending(g) {
 			s.invitation(ctx, chatID, g, by, at) // invited.go
 			if old == nil {
@@ -705,6 +710,7 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	s.mu.Lock()
 	delete(s.groups, c.ChatID)
 	s.mu.Unlock()
+	s.requestsTold.forget(c.ChatID)
 	return nil
 }
 

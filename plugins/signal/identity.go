@@ -3,7 +3,7 @@ package signal
 import (
 	"context"
 	"encoding/json"
-	"os"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -50,23 +50,22 @@ type pendingMove struct {
 	Name string `json:"name,omitempty"`
 }
 
-func loadIdentities(dir string) *identities {
+// loadIdentities reads the identities of the login folder dir ("":
+// memory only); log nil is slog.Default().
+func loadIdentities(dir string, log *slog.Logger) *identities {
 	ids := &identities{st: idState{Numbers: map[string]string{}, Bare: map[string]bool{}}}
 	if dir == "" {
 		return ids
 	}
 	ids.path = filepath.Join(dir, "identities.json")
-	if b, err := os.ReadFile(ids.path); err == nil {
-		var st idState
-		if json.Unmarshal(b, &st) == nil {
-			if st.Numbers != nil {
-				ids.st.Numbers = st.Numbers
-			}
-			if st.Bare != nil {
-				ids.st.Bare = st.Bare
-			}
-			ids.st.Pending = st.Pending
+	if st, ok := sdk.LoadStateFile[idState](ids.path, "the contacts' numbers are learnt again from their messages; a contact's move not yet announced is lost", log); ok {
+		if st.Numbers != nil {
+			ids.st.Numbers = st.Numbers
 		}
+		if st.Bare != nil {
+			ids.st.Bare = st.Bare
+		}
+		ids.st.Pending = st.Pending
 	}
 	return ids
 }

@@ -78,7 +78,7 @@ func movingSession(t *testing.T) (*Session, *recordingHost) {
 	h := &recordingHost{}
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &Session{n: &Network{host: h}, loginID: "l", dir: dir, ids: loadIdentities(dir), acc: Account{Number: "+15550000001"},
+	s := &Session{n: &Network{host: h}, loginID: "l", dir: dir, ids: loadIdentities(dir, nil), acc: Account{Number: "+15550000001"},
 		chats: loadMsgChats(dir, log), edited: loadEditedTexts(dir, log), mine: loadMyReactions(dir, log), earlier: loadEarlierReactions(dir, log), pins: loadPins(dir, log), marks: loadReadMarks(dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
 	s.polls.load(dir, log)
@@ -251,7 +251,7 @@ func TestIdentitiesWrittenDurably(t *testing.T) {
 		return sdk.WriteFileDurably(path, b)
 	}
 	dir := t.TempDir()
-	ids := loadIdentities(dir)
+	ids := loadIdentities(dir, nil)
 	ids.userID("", daveACI, "")
 	ids.userID(daveNum, daveACI, "Dave")
 	path := filepath.Join(dir, "identities.json")
@@ -269,7 +269,7 @@ func TestIdentitiesWrittenDurably(t *testing.T) {
 	if _, err := os.Stat(path + ".tmp"); !os.IsNotExist(err) {
 		t.Errorf("temporary file left behind (%v)", err)
 	}
-	again := loadIdentities(dir)
+	again := loadIdentities(dir, nil)
 	if p := again.pending(); len(p) != 1 || p[0].Old != daveACI || p[0].New != daveNum || p[0].Name != "Dave" {
 		t.Errorf("read back: pending %v", p)
 	}

@@ -71,7 +71,7 @@ func (h *panicHost) EmitDurable(context.Context, *pb.Event) error { panic("a bug
 func TestPanickingEnvelopeDropped(t *testing.T) {
 	dir := t.TempDir()
 	log := slog.New(slog.DiscardHandler)
-	s := &Session{n: &Network{host: &panicHost{}}, loginID: "l", acc: Account{Number: "+15550000001"}, ids: loadIdentities(dir),
+	s := &Session{n: &Network{host: &panicHost{}}, loginID: "l", acc: Account{Number: "+15550000001"}, ids: loadIdentities(dir, nil),
 		chats: loadMsgChats(dir, log), mine: loadMyReactions(dir, log), earlier: loadEarlierReactions(dir, log), pins: loadPins(dir, log), inbox: loadInbox(dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
 	notes := []rpc.Note{{Method: "receive", Params: json.RawMessage(`{"envelope":{"sourceNumber":"+15550000002","sourceUuid":"b0b00000-0000-4000-8000-000000000002","timestamp":1700000000000,"dataMessage":{"timestamp":1700000000000,"message":"boom"}}}`)}}

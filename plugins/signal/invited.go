@@ -3,10 +3,8 @@ package signal
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io/fs"
+	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -76,29 +74,32 @@ func loadInvitations(dir string, log *slog.Logger) *invitations {
 		return in
 	}
 	in.path = filepath.Join(dir, invitationsFile)
-	b, err := os.ReadFile(in.path)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			log.Warn("signal: the invitations told could not be read; they may be told again", "err", err)
-		}
-		return in
-	}
-	if err := json.Unmarshal(b, &in.st); err == nil {
-		if in.st == nil {
-			in.st = map[string]invitationState{}
-		}
-		return in
-	}
-	// Written by an older plugin: the chat IDs of the invitations told.
-	var ids []string
-	if err := json.Unmarshal(b, &ids); err != nil {
-		log.Warn("signal: the invitations told could not be read; they may be told again", "err", err)
-		return in
-	}
-	for _, id := range ids {
-		in.st[id] = invitationState{Told: true}
+	if st, ok := sdk.LoadStateFile[invitationsTold](in.path, "the invitations pending are told again", log); ok {
+		in.st = st
 	}
 	return in
+}
+
+// invitationsTold is the file's content: the invitations by chat ID, or,
+// written by an older plugin, the chat IDs of the invitations told.
+type invitationsTold map[string]invitationState
+
+// UnmarshalJSON reads either form.
+func (t *invitationsTold) UnmarshalJSON(b []byte) error {
+	var m map[string]invitationState
+	if err := json.Unmarshal(b, &m); err == nil {
+		*t = m
+		return nil
+	}
+	var ids []string
+	if err := json.Unmarshal(b, &ids); err != nil {
+		return fmt.Errorf("neither the invitations by chat ID nor a list of chat IDs: %w", err)
+	}
+	*t = invitationsTold{}
+	for _, id := range ids {
+		(*t)[id] = invitationState{Told: true}
+	}
+	return nil
 }
 
 // mark notes chatID's invitation told and returns the time naming it:
@@ -160,8 +161,7 @@ func (in *invitations) save() {
 			delete(in.st, id)
 		}
 	}
-	b, _ := json.Marshal(in.st)
-	if err := sdk.WriteFileDurably(in.path, b); err != nil {
+	if err := sdk.SaveStateFile(in.path, in.st); err != nil {
 		in.log.Warn("signal: the invitations told could not be kept; one may be told again after a restart", "err", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A group whose admins approve newcomers (its link set so) lists those
@@ -67,9 +68,8 @@ func loadRequestsTold(dir string, log *slog.Logger) *requestsTold {
 		return r
 	}
 	r.path = filepath.Join(dir, requestsToldFile)
-	if err := readState(r.path, &r.st); err != nil {
-		log.Warn("signal: the requests to join told could not be read; those pending are told again", "file", r.path, "err", err)
-		r.st = map[string][]string{}
+	if st, ok := sdk.LoadStateFile[map[string][]string](r.path, "the requests to join pending are told again", log); ok {
+		r.st = st
 	}
 	return r
 }
@@ -105,6 +105,30 @@ func (r *requestsTold) untold(chatID, id string) {
 	r.set(chatID, slices.DeleteFunc(slices.Clone(r.st[chatID]), func(x string) bool { return x == id }))
 }
 
+// forget drops the requests told of chatID, a group the user is out of:
+// kept, they would stay for good, and a request still pending when the
+// user is back in the group would not be told in its room.
+func (r *requestsTold) forget(chatID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.st[chatID]; ok {
+		r.set(chatID, nil)
+	}
+}
+
+// keepOnly drops the requests told of the groups not in chatIDs, those
+// the user is in (read at a connection): one left while the plugin was
+// away, its update missed.
+func (r *requestsTold) keepOnly(chatIDs map[string]bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id := range r.st {
+		if !chatIDs[id] {
+			r.set(id, nil)
+		}
+	}
+}
+
 // set keeps ids as those told of chatID, on disk; r.mu is held.
 func (r *requestsTold) set(chatID string, ids []string) {
 	if len(ids) == 0 {
@@ -113,7 +137,7 @@ func (r *requestsTold) set(chatID string, ids []string) {
 		r.st[chatID] = ids
 	}
 	if r.path != "" {
-		if err := writeState(r.path, r.st); err != nil {
+		if err := sdk.SaveStateFile(r.path, r.st); err != nil {
 			r.log.Warn("signal: the requests to join told could not be kept; one may be told again after a restart", "file", r.path, "err", err)
 		}
 	}

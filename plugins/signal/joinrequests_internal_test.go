@@ -18,7 +18,7 @@ func TestJoinRequestUnconfirmedToldAgain(t *testing.T) {
 	h := &recordingHost{failing: true}
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &Session{n: &Network{host: h}, loginID: "l", dir: dir, ids: loadIdentities(dir), acc: Account{Number: "+15550000001"},
+	s := &Session{n: &Network{host: h}, loginID: "l", dir: dir, ids: loadIdentities(dir, nil), acc: Account{Number: "+15550000001"},
 		requestsTold: loadRequestsTold(dir, log)}
 	b, _ := json.Marshal(map[string]string{"number": daveNum, "uuid": daveACI})
 	g := groupEntry{RequestingMembers: []json.RawMessage{b}}

@@ -2,7 +2,6 @@ package signal
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 
 	"passerelle.im/passerelle/plugins/sdk"
@@ -45,9 +44,10 @@ func (n *Network) setLinked(id string, on bool) {
 
 // readLinked reads the record; called with mu held.
 func (n *Network) readLinked() map[string]bool {
-	m := map[string]bool{}
-	if b, err := os.ReadFile(n.linkedPath()); err == nil {
-		json.Unmarshal(b, &m)
+	m, ok := sdk.LoadStateFile[map[string]bool](n.linkedPath(),
+		"an account linked before is taken for one the admin put in signal-cli: a logout leaves it linked", n.host.Logger())
+	if !ok {
+		m = map[string]bool{}
 	}
 	return m
 }

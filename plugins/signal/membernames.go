@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Group members who are none of the user's contacts have no name the
@@ -70,10 +71,9 @@ func (n *memberNames) load(dir string, log *slog.Logger) {
 		return
 	}
 	n.path = filepath.Join(dir, memberNamesFile)
-	if err := readState(n.path, &n.m); err != nil {
-		// Lost names are read again (listContacts naming the members).
-		log.Warn("signal: the group members' names cannot be read; they are asked again", "file", n.path, "err", err)
-		n.m = map[string]memberName{}
+	// Lost names are read again (listContacts naming the members).
+	if m, ok := sdk.LoadStateFile[map[string]memberName](n.path, "the group members' names are asked again", log); ok {
+		n.m = m
 	}
 }
 
@@ -85,7 +85,7 @@ func (n *memberNames) save(log *slog.Logger) {
 	if !n.dirty || n.path == "" {
 		return
 	}
-	if err := writeState(n.path, n.m); err != nil {
+	if err := sdk.SaveStateFile(n.path, n.m); err != nil {
 		log.Warn("signal: the group members' names cannot be written", "file", n.path, "err", err)
 		return
 	}

@@ -1,7 +1,6 @@
 package signal
 
 import (
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -42,24 +41,18 @@ func loadAuthorSince(dir string, log *slog.Logger) int64 {
 		return 0
 	}
 	path := filepath.Join(dir, msgIDsFile)
-	b, err := os.ReadFile(path)
-	if err == nil {
-		var st msgIDsState
-		if json.Unmarshal(b, &st) == nil {
-			return st.AuthorSince
-		}
-		log.Warn("signal: the message ID form cannot be read; messages from before this start keep bare timestamps", "file", path)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		log.Warn("signal: the message ID form cannot be read", "file", path, "err", err)
+	_, err := os.Lstat(path)
+	had := !errors.Is(err, fs.ErrNotExist)
+	if st, ok := sdk.LoadStateFile[msgIDsState](path, "messages from before this start keep bare timestamps", log); ok {
+		return st.AuthorSince
 	}
 	var st msgIDsState
-	if err == nil || hadMessages(dir) {
+	if had || hadMessages(dir) {
 		// The gateway may hold bare timestamps of this login's
 		// messages: those keep them.
 		st.AuthorSince = time.Now().UnixMilli()
 	}
-	b, _ = json.Marshal(st)
-	if err := sdk.WriteFileDurably(path, b); err != nil {
+	if err := sdk.SaveStateFile(path, st); err != nil {
 		log.Warn("signal: the message ID form cannot be written", "file", path, "err", err)
 	}
 	return st.AuthorSince

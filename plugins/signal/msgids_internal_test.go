@@ -14,7 +14,7 @@ import (
 func TestMsgRefAuthorIsUserID(t *testing.T) {
 	const number, aci = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
 	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	s := &Session{acc: Account{Number: number, ACI: aci, Linked: true}, ids: loadIdentities(""), chats: loadMsgChats("", slog.New(slog.DiscardHandler))}
+	s := &Session{acc: Account{Number: number, ACI: aci, Linked: true}, ids: loadIdentities("", nil), chats: loadMsgChats("", slog.New(slog.DiscardHandler))}
 	s.ids.userID(bob, bobACI, "Bob")
 	mine := s.idFor(1700000000000, s.selfID())
 	if mine != "1700000000000:"+aci {
@@ -33,7 +33,7 @@ func TestMsgRefAuthorIsUserID(t *testing.T) {
 // timestamp the gateway does not know.
 func TestRefIDWithoutAuthor(t *testing.T) {
 	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	s := &Session{acc: Account{Number: "+15550000001"}, ids: loadIdentities(""), chats: loadMsgChats("", slog.New(slog.DiscardHandler))}
+	s := &Session{acc: Account{Number: "+15550000001"}, ids: loadIdentities("", nil), chats: loadMsgChats("", slog.New(slog.DiscardHandler))}
 	s.ids.userID(bob, bobACI, "Bob")
 	s.chats.note(1700000000000, bob, bob)
 	if got, want := s.refID(1700000000000, "", ""), "1700000000000:"+bobACI; got != want {

@@ -205,21 +205,20 @@ func hideSpoilers(text string, spans []*pb.Span) string {
 }
 
 // quotedFileText says what a quoted message without text was, by its
-// first file: "[Photo]", "[File: report.pdf]", "[Sticker]", "[Voice
-// message]"; "" for none. signal-cli's quote gives a file's type and
-// name only (JsonQuotedAttachment), not Signal's voice note flag nor
-// that it was a sticker: those are told as for a message received
-// (isVoiceNote), a sticker by its type (quotedType) without a name.
+// first file: "[Photo]", "[File: report.pdf]", "[Voice message]"; ""
+// for none. signal-cli's quote gives a file's type and name only
+// (JsonQuotedAttachment), not Signal's voice note flag: a voice note is
+// told as one received is (isVoiceNote). Nor does it say a file was a
+// sticker, whose type, image/webp without a name, a WebP photo has as
+// well: both are "[Photo]", as Signal Desktop labels a quote of a
+// message it does not have by its type.
 func quotedFileText(files []quotedFile) string {
 	if len(files) == 0 {
 		return ""
 	}
 	f := files[0]
-	switch {
-	case isVoiceNote(f.ContentType, f.Filename):
+	if isVoiceNote(f.ContentType, f.Filename) {
 		return mediatext.QuotedFileText("Voice message", "")
-	case f.ContentType == stickerType && f.Filename == "":
-		return mediatext.QuotedFileText("Sticker", "")
 	}
 	return mediatext.QuotedFileText(mediatext.FileKind(f.ContentType), f.Filename)
 }

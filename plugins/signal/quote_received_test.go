@@ -41,13 +41,15 @@ func TestReceivedReplyCarriesQuote(t *testing.T) {
 		t.Errorf("reply to a photo: quote %q by %q, want the photo named", m.QuoteText, m.QuoteAuthorId)
 	}
 
-	// A sticker and a voice note are named as the apps name them, not
-	// "[Photo]" and "[Audio]"; an audio file keeps its name.
+	// A voice note is named as the apps name it, not "[Audio]"; an audio
+	// file keeps its name. A WebP image without a name is a photo: the
+	// quote cannot tell a sticker from one (it was "[Sticker]", a photo
+	// sent from a phone so named wrongly).
 	for _, c := range []struct {
 		file map[string]any
 		want string
 	}{
-		{map[string]any{"contentType": "image/webp"}, "[Sticker]"},
+		{map[string]any{"contentType": "image/webp"}, "[Photo]"},
 		{map[string]any{"contentType": "audio/aac"}, "[Voice message]"},
 		{map[string]any{"contentType": "audio/mpeg", "filename": "song.mp3"}, "[Audio: song.mp3]"},
 	} {

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A chat marked read from XMPP sends read receipts for the messages
@@ -32,9 +34,8 @@ func loadReadMarks(dir string, log *slog.Logger) *readMarks {
 		return r
 	}
 	r.path = filepath.Join(dir, readMarksFile)
-	if err := readState(r.path, &r.m); err != nil {
-		log.Warn("signal: the read marks cannot be read; the next mark of a chat resends receipts of its older messages", "file", r.path, "err", err)
-		r.m = map[string]int64{}
+	if m, ok := sdk.LoadStateFile[map[string]int64](r.path, "the next mark of a chat resends receipts of its older messages", log); ok {
+		r.m = m
 	}
 	return r
 }
@@ -69,7 +70,7 @@ func (r *readMarks) mark(chat string, ts int64) {
 	if r.path == "" {
 		return
 	}
-	if err := writeState(r.path, r.m); err != nil {
+	if err := sdk.SaveStateFile(r.path, r.m); err != nil {
 		r.log.Warn("signal: the read marks cannot be written; after a restart, a chat's next mark resends receipts", "file", r.path, "err", err)
 	}
 }

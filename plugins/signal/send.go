@@ -394,6 +394,11 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	if a != "" && a != s.selfID() && !slices.Contains(byAuthor[a], ts) {
 		byAuthor[a] = append(byAuthor[a], ts)
 	}
+	if len(byAuthor) > 0 && s.requestPending(ctx, c.ChatID) {
+		// A message request not accepted: its sender is not told it
+		// was read (messagerequest.go); the mark moves on all the same.
+		byAuthor = nil
+	}
 	authors := slices.Sorted(maps.Keys(byAuthor))
 	var failed []string
 	for _, author := range authors {

@@ -94,3 +94,34 @@ func TestStoryReactionNoticeCommands(t *testing.T) {
 		t.Fatalf("a reply to the notice: %v, sent %v, want it sent without a quote", res.Error, req.Params)
 	}
 }
+
+// Each reaction of one person to one story is a notice of its own, as
+// Signal's apps show every one: reacting to the first from XMPP is
+// still refused once the second came, after a restart too. Before, the
+// second replaced the first's entry, and a reaction to the first went
+// to Signal naming a message no phone has.
+func TestStoryReactionsTwiceBothNotices(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	mine := &fakesignal.StoryContext{AuthorNumber: alice, AuthorUUID: aliceACI, SentTimestamp: d.Now() - 3_600_000}
+	var notices []*pb.Event
+	for _, emoji := range []string{"🔥", "😂"} {
+		at := d.Now()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+			Timestamp: at, StoryContext: mine,
+			Reaction: &fakesignal.Reaction{Emoji: emoji, TargetAuthorNumber: alice, TargetAuthorUUID: aliceACI, TargetSentTimestamp: mine.SentTimestamp}}})
+		ev := s.next(func(ev *pb.Event) bool { return ev.TimestampUnixMicro == at*1000 })
+		if !strings.Contains(ev.GetMessage().GetText(), emoji) {
+			t.Fatalf("a reaction %s to alice's story: %v, want a notice", emoji, ev)
+		}
+		notices = append(notices, ev)
+	}
+	s.crash()
+	before := d.Calls("sendReaction")
+	for i, ev := range notices {
+		res := s.do(bob, &pb.React{TargetId: ev.EventId, TargetMeta: ev.Meta, Emojis: []string{"❤️"}})
+		if res.Error == nil || !strings.Contains(res.Error.Text, "story") || d.Calls("sendReaction") != before {
+			t.Errorf("a reaction to notice %d: %v, want refused saying why", i+1, res.Error)
+		}
+	}
+}

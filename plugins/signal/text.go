@@ -170,6 +170,10 @@ func quoteMarks(text string, spans []*pb.Span) (string, []*pb.Span) {
 
 // headed puts head and a space before text, moving its spans along (in
 // place: they are the caller's, made for text); head alone for no text.
+// Not mediatext.WithHead, which puts a line break after the head (the
+// Telegram plugin's forward and story-reply lines): Signal's story reply
+// and edit heads read on the text's own line ("↩ Replied to your story:
+// nice view").
 func headed(head, text string, spans []*pb.Span) (string, []*pb.Span) {
 	if text == "" {
 		return head, nil

@@ -10,7 +10,7 @@ import (
 )
 
 func testSession(t *testing.T) *Session {
-	return &Session{ids: loadIdentities(t.TempDir()), acc: Account{Number: "+15550000001"}}
+	return &Session{ids: loadIdentities(t.TempDir(), nil), acc: Account{Number: "+15550000001"}}
 }
 
 func TestDecodeText(t *testing.T) {
@@ -118,13 +118,13 @@ func TestNormalizeNumber(t *testing.T) {
 
 func TestIdentities(t *testing.T) {
 	dir := t.TempDir()
-	ids := loadIdentities(dir)
+	ids := loadIdentities(dir, nil)
 	const aci = "dave0000-0000-4000-8000-000000000004"
 	if id, moved := ids.userID("", aci, ""); id != aci || moved != nil {
 		t.Fatalf("ACI only: %q %v", id, moved)
 	}
 	// Known again after a restart: the move still happens.
-	ids = loadIdentities(dir)
+	ids = loadIdentities(dir, nil)
 	id, moved := ids.userID("+15550000004", aci, "Dave")
 	if id != "+15550000004" || moved == nil || moved.OldUserId != aci || moved.Contact.UserId != "+15550000004" || moved.Contact.Name != "Dave" {
 		t.Fatalf("number known: %q %v", id, moved)
@@ -132,7 +132,7 @@ func TestIdentities(t *testing.T) {
 	if id, moved := ids.userID("+15550000004", aci, ""); moved != nil || id != "+15550000004" {
 		t.Fatalf("twice: %q %v", id, moved)
 	}
-	if id, _ := loadIdentities(dir).userID("", aci, ""); id != "+15550000004" {
+	if id, _ := loadIdentities(dir, nil).userID("", aci, ""); id != "+15550000004" {
 		t.Fatalf("after a restart by ACI: %q", id)
 	}
 	// A contact whose number was always known never moves.

@@ -71,6 +71,9 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 	if !composing {
 		p["stop"] = true
 	}
+	if composing && s.requestPending(ctx, c.ChatID) {
+		return nil // a message request not accepted: they are told nothing (messagerequest.go)
+	}
 	if err := s.sendTyping(ctx, p); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // The calls shown, kept in the login's folder (in memory only without
@@ -76,7 +77,7 @@ func (r *callRec) inChat(ids []string) bool {
 // calls is the calls kept, oldest first.
 type calls struct {
 	path string       // "": memory only
-	log  *slog.Logger // a damaged file's line (statefile.go)
+	log  *slog.Logger // a damaged file's line (sdk.LoadStateFile)
 
 	mu     sync.Mutex
 	loaded bool
@@ -96,7 +97,7 @@ func (c *calls) loadLocked() {
 		return
 	}
 	c.loaded = true
-	c.recs, _ = loadState[[]*callRec](c.path, c.log)
+	c.recs, _ = sdk.LoadStateFile[[]*callRec](c.path, "a call ringing is not corrected at its end", c.log)
 	c.recs = slices.DeleteFunc(c.recs, func(r *callRec) bool { return r == nil || r.ID == "" })
 }
 

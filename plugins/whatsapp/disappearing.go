@@ -56,7 +56,7 @@ type chatTimer struct {
 // without one). Written only when one changes: rarely.
 type timers struct {
 	path string
-	log  *slog.Logger // a damaged file's line (statefile.go)
+	log  *slog.Logger // a damaged file's line (sdk.LoadStateFile)
 
 	mu     sync.Mutex
 	loaded bool
@@ -80,7 +80,7 @@ func (t *timers) loadLocked() {
 		return
 	}
 	t.loaded, t.chats = true, map[string]chatTimer{}
-	t.chats, _ = loadState[map[string]chatTimer](t.path, t.log)
+	t.chats, _ = sdk.LoadStateFile[map[string]chatTimer](t.path, "the chats' disappearing timers are learnt again from their next messages", t.log)
 	if t.chats == nil { // none, damaged, or the file said null
 		t.chats = map[string]chatTimer{}
 	}

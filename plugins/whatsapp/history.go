@@ -425,8 +425,8 @@ func (s *Session) pushSpool(ctx context.Context) {
 		done += len(f.batches)
 		if f.damaged {
 			// Kept for a look, under a name the spool does not read
-			// again (statefile.go).
-			if to, err := setAsideName(f.path); err != nil {
+			// again.
+			if to, err := sdk.SetAside(f.path); err != nil {
 				s.log.Warn("damaged history spool file not set aside; its readable part is sent again at the next start", "err", err)
 			} else {
 				s.log.Warn("damaged history spool file set aside", "file", f.path, "set_aside_as", to)

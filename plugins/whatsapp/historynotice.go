@@ -16,6 +16,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // History sync notices. WhatsApp tells a linked device of a history sync
@@ -134,8 +136,8 @@ func (s *Session) pullNotices(ctx context.Context) {
 			err = proto.Unmarshal(b, &n)
 		}
 		if err != nil {
-			// Set aside, under a name not read again (statefile.go).
-			to, rerr := setAsideName(path)
+			// Set aside, under a name not read again.
+			to, rerr := sdk.SetAside(path)
 			if rerr != nil {
 				os.Remove(path)
 			}

@@ -41,7 +41,7 @@ type identities struct {
 func newIdentities(lids store.LIDStore, dir string, moved func(string, types.JID), log *slog.Logger) *identities {
 	id := &identities{lids: lids, dir: dir, moved: moved, exposed: map[string]bool{}}
 	if dir != "" {
-		users, _ := loadState[[]string](filepath.Join(dir, exposedName), log)
+		users, _ := sdk.LoadStateFile[[]string](filepath.Join(dir, exposedName), "a contact shown by LID whose number is learnt is not moved to it", log)
 		for _, u := range users {
 			id.exposed[u] = true
 		}

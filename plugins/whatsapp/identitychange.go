@@ -13,6 +13,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A contact's security code changes when they install WhatsApp again or
@@ -61,7 +62,7 @@ func (c *identityChanges) loadLocked() {
 		return
 	}
 	c.loaded = true
-	c.last, _ = loadState[map[string]identitySaid](c.path, c.log) // statefile.go
+	c.last, _ = sdk.LoadStateFile[map[string]identitySaid](c.path, "a security code change said before may be said again", c.log)
 	if c.last == nil {
 		c.last = map[string]identitySaid{}
 	}

@@ -57,7 +57,7 @@ const invitesMax = 256
 // all of it.
 type pendingInvites struct {
 	path string
-	log  *slog.Logger // a damaged file's line (statefile.go)
+	log  *slog.Logger // a damaged file's line (sdk.LoadStateFile)
 
 	mu     sync.Mutex
 	loaded bool
@@ -79,7 +79,7 @@ func (p *pendingInvites) loadLocked() {
 	}
 	p.loaded = true
 	p.by = map[string]invitation{}
-	saved, _ := loadState[map[string]string](p.path, p.log)
+	saved, _ := sdk.LoadStateFile[map[string]string](p.path, "the invitations received before cannot be accepted from their rooms", p.log)
 	for chatID, pass := range saved {
 		if inv, ok := parseInvitation(pass); ok && inv.group.String() == chatID {
 			p.by[chatID] = inv

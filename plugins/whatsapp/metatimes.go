@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"path/filepath"
 	"time"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // metaTimesFile keeps, in the login's folder, when a version that keeps
@@ -33,7 +35,7 @@ func loadMetaTimesSince(loginDir string, log *slog.Logger) time.Time {
 		return time.Time{}
 	}
 	path := filepath.Join(loginDir, metaTimesFile)
-	if m, ok := loadState[metaTimes](path, log); ok && !m.Since.IsZero() {
+	if m, ok := sdk.LoadStateFile[metaTimes](path, "metas of messages from before are taken as of unknown age", log); ok && !m.Since.IsZero() {
 		return m.Since
 	}
 	m := metaTimes{Since: now().UTC()}

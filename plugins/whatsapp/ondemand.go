@@ -114,7 +114,7 @@ func parseCursor(c string) anchor {
 // older message, or its first: rarely once its history came.
 type oldestKnown struct {
 	path string
-	log  *slog.Logger // a damaged file's line (statefile.go)
+	log  *slog.Logger // a damaged file's line (sdk.LoadStateFile)
 
 	mu     sync.Mutex
 	loaded bool
@@ -126,7 +126,7 @@ func (o *oldestKnown) loadLocked() {
 		return
 	}
 	o.loaded, o.chats = true, map[string]anchor{}
-	if saved, _ := loadState[map[string]anchor](o.path, o.log); saved != nil {
+	if saved, _ := sdk.LoadStateFile[map[string]anchor](o.path, "older history is not asked of the phone until a chat's next message", o.log); saved != nil {
 		o.chats = saved
 	}
 }

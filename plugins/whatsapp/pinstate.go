@@ -73,7 +73,7 @@ type pinMark struct {
 // without one): chat ID, then the pinned message's ID.
 type pinStore struct {
 	path string
-	log  *slog.Logger // a damaged file's line (statefile.go)
+	log  *slog.Logger // a damaged file's line (sdk.LoadStateFile)
 
 	mu     sync.Mutex
 	loaded bool
@@ -93,7 +93,7 @@ func (p *pinStore) loadLocked() {
 		return
 	}
 	p.loaded, p.chats = true, map[string]map[string]pinMark{}
-	p.chats, _ = loadState[map[string]map[string]pinMark](p.path, p.log)
+	p.chats, _ = sdk.LoadStateFile[map[string]map[string]pinMark](p.path, "the pins kept are not listed nor run out", p.log)
 	if p.chats == nil {
 		p.chats = map[string]map[string]pinMark{}
 	}

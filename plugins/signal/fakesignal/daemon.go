@@ -52,6 +52,11 @@ type Contact struct {
 	// wrote) who is none of the account's contacts: listContacts lists
 	// them only with allRecipients, as signal-cli does.
 	Stranger bool
+	// Request: one who wrote and whose message request the user has
+	// not accepted (on the phone), nor written to, nor has in the
+	// address book (Name): listContacts says profileSharing false, as
+	// signal-cli does; a send to them turns it on, as signal-cli's does.
+	Request bool
 }
 
 // Member is a group member.
@@ -894,6 +899,15 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		if msg == "" && len(files) == 0 && p["quoteTimestamp"] == nil {
 			return nil, userError("Sending empty message is not allowed, either a message, attachment or sticker must be given.")
 		}
+		d.mu.Lock()
+		for _, r := range list(p, "recipient") {
+			for i, ct := range a.contacts {
+				if ct.Number == r || ct.UUID == r {
+					a.contacts[i].Request = false // signal-cli's SendHelper turns profile sharing on
+				}
+			}
+		}
+		d.mu.Unlock()
 		req.Files = map[string][]byte{}
 		for _, f := range files {
 			b, err := os.ReadFile(f)
@@ -1050,7 +1064,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				continue
 			}
 			out = append(out, map[string]any{"number": nullable(ct.Number), "uuid": ct.UUID, "name": ct.Name,
-				"isBlocked": ct.Blocked, "messageExpirationTime": ct.Timer, "profile": map[string]any{"lastUpdateTimestamp": ct.AvatarTS, "givenName": nullable(ct.Given),
+				"isBlocked": ct.Blocked, "profileSharing": !ct.Request, "messageExpirationTime": ct.Timer, "profile": map[string]any{"lastUpdateTimestamp": ct.AvatarTS, "givenName": nullable(ct.Given),
 					"about": nullable(ct.About), "hasAvatar": ct.Avatar != nil}})
 		}
 		return out, nil
