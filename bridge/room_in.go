@@ -193,13 +193,22 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			if r == nil {
 				return false
 			}
+			nick := to.Resourcepart()
 			r.mu.Lock()
 			joined := r.joined[from.Resourcepart()]
+			_, held := r.nicks.MemberOf(nick)
+			held = held || nick == r.ownNickLocked(s)
 			r.mu.Unlock()
-			if joined {
-				t.send(ctx, wire.Result(st).Bytes())
-			} else {
+			switch {
+			case !joined:
 				t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are not joined to "+r.jid))
+			case !held:
+				// A nick nobody holds, as Prosody answers: XEP-0410 has
+				// the client take it for not joined (its own nick from
+				// before a rename it missed) and join again.
+				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
+			default:
+				t.send(ctx, wire.Result(st).Bytes())
 			}
 			return true
 		}
