@@ -745,15 +745,11 @@ func (s *session) leaveGroup(ctx context.Context, st *wire.Stanza, r *room, reas
 	})
 }
 
-// leave leaves the network group, the user's explicit command: every
-// joined resource sees the user leave, and the room is gone. done hears
-// the outcome: an empty text once left.
-func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condition, text string)) {
-	s.leaveSaying(ctx, r, "", done)
-}
-
-// leaveSaying is leave with the user's words, given to the network as
-// the reason of the leave (LeaveChat.reason; "" for none).
+// leaveSaying leaves the network group, the user's explicit command,
+// with the user's words given to the network as the reason of the leave
+// (LeaveChat.reason; "" for none): every joined resource sees the user
+// leave, and the room is gone. done hears the outcome: an empty text
+// once left.
 func (s *session) leaveSaying(ctx context.Context, r *room, reason string, done func(cond wire.Condition, text string)) {
 	t := s.t
 	if !s.features().GetLeaveChat() {
