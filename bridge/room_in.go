@@ -235,6 +235,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			// autojoin: "not a group chat"). Room_occupant_addr.go.
 			// Not the network: a look at a group is no join of it.
 			if r, _ = s.occupantRoom(ctx, chatID, false); r == nil {
+				if s.leftDiscoInfo(ctx, st, chatID, p) { // room_left.go
+					return true
+				}
 				return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
 			}
 		}
