@@ -91,6 +91,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			if s.movedAway(ctx, st, chatID) {
 				return true // not to the old group's ID as a contact's
 			}
+			if s.refuseLeftMessage(ctx, st, chatID, to) { // room_left.go
+				return true // nor to the ID of a group left
+			}
 			known := false
 			if r, known = s.occupantRoom(ctx, chatID, true); r == nil {
 				if known {
@@ -110,7 +113,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				return true
 			}
 			if r = s.findRoom(ctx, chatID); r == nil {
-				t.noGroup(ctx, st, to)
+				if !s.refuseLeftMessage(ctx, st, chatID, to) { // room_left.go
+					t.noGroup(ctx, st, to)
+				}
 				return true
 			}
 		}

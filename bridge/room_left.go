@@ -137,6 +137,23 @@ func (s *session) refuseLeftJoin(ctx context.Context, st *wire.Stanza, chatID st
 	return true
 }
 
+// refuseLeftMessage answers st, a groupchat message to the room of the
+// group chatID or a private message to one of its occupants, when the
+// session saw the user leave that group: not-acceptable, XEP-0045's
+// answer to a non-occupant, on which Conversations self-pings the room
+// and joins again, to learn why it may not. Before, a groupchat was
+// item-not-found, and a private message went on to the network as a
+// direct message to the group's own ID. False when the session saw no
+// such leave.
+func (s *session) refuseLeftMessage(ctx context.Context, st *wire.Stanza, chatID string, to jid.JID) bool {
+	l, ok := s.leftReason(chatID)
+	if !ok {
+		return false
+	}
+	s.t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, l.text+": you are no longer a member of "+to.Bare().String()))
+	return true
+}
+
 // leftDiscoInfo answers disco#info (p, with no node or the reserved
 // nick's) on the room of a group the user left, or that moved, as a
 // room's: clients (Gajim, Conversations, Dino) look before they join,
