@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"strings"
 
 	"mellium.im/xmpp/jid"
 
@@ -11,7 +12,8 @@ import (
 
 // cmdLeaveGroup is the ad-hoc command that leaves a group on the network
 // (the other explicit way besides "/leave" in the room): pick one of the
-// user's rooms, and the gateway leaves the group.
+// user's rooms, and the gateway leaves the group, with the user's words
+// where they give a reason.
 func (t *transport) cmdLeaveGroup(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, cmd *wire.Element) {
 	const node = "leave-group"
 	s := t.roomCommandSession(ctx, st, node, user, sid)
@@ -22,6 +24,9 @@ func (t *transport) cmdLeaveGroup(ctx context.Context, st *wire.Stanza, user, si
 		r := t.roomForm(ctx, st, node, user, s, "Leave a group",
 			"The gateway leaves the group on "+t.displayName()+" for all your devices.")
 		if r != nil {
+			// As "/leave REASON" in the room: the network's leave
+			// carries the words where it has a text (IRC's PART).
+			r.Start("field", "").Attr("var", "reason").Attr("type", "text-single").Attr("label", "Reason (optional)").End()
 			t.send(ctx, r.Bytes())
 		}
 		return
@@ -34,7 +39,10 @@ func (t *transport) cmdLeaveGroup(ctx context.Context, st *wire.Stanza, user, si
 		return
 	}
 	name := r.displayName()
-	s.leave(ctx, r, func(_ wire.Condition, text string) {
+	// One line, as "/leave REASON" takes it: a form's client may send
+	// a text-single value with line breaks.
+	reason := strings.Join(strings.Fields(formValues(cmd)["reason"]), " ")
+	s.leaveSaying(ctx, r, reason, func(_ wire.Condition, text string) {
 		if text != "" {
 			t.done(ctx, st, node, sid, "error", "Leaving "+name+" failed: "+text)
 			return

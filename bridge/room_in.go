@@ -91,6 +91,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			if s.movedAway(ctx, st, chatID) {
 				return true // not to the old group's ID as a contact's
 			}
+			if s.refuseLeftMessage(ctx, st, chatID, to) { // room_left.go
+				return true // nor to the ID of a group left
+			}
 			known := false
 			if r, known = s.occupantRoom(ctx, chatID, true); r == nil {
 				if known {
@@ -110,7 +113,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				return true
 			}
 			if r = s.findRoom(ctx, chatID); r == nil {
-				t.noGroup(ctx, st, to)
+				if !s.refuseLeftMessage(ctx, st, chatID, to) { // room_left.go
+					t.noGroup(ctx, st, to)
+				}
 				return true
 			}
 		}
@@ -193,13 +198,22 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			if r == nil {
 				return false
 			}
+			nick := to.Resourcepart()
 			r.mu.Lock()
 			joined := r.joined[from.Resourcepart()]
+			_, held := r.nicks.MemberOf(nick)
+			held = held || nick == r.ownNickLocked(s)
 			r.mu.Unlock()
-			if joined {
-				t.send(ctx, wire.Result(st).Bytes())
-			} else {
+			switch {
+			case !joined:
 				t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are not joined to "+r.jid))
+			case !held:
+				// A nick nobody holds, as Prosody answers: XEP-0410 has
+				// the client take it for not joined (its own nick from
+				// before a rename it missed) and join again.
+				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
+			default:
+				t.send(ctx, wire.Result(st).Bytes())
 			}
 			return true
 		}
@@ -226,6 +240,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			// autojoin: "not a group chat"). Room_occupant_addr.go.
 			// Not the network: a look at a group is no join of it.
 			if r, _ = s.occupantRoom(ctx, chatID, false); r == nil {
+				if s.leftDiscoInfo(ctx, st, chatID, p) { // room_left.go
+					return true
+				}
 				return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
 			}
 		}
@@ -736,15 +753,11 @@ func (s *session) leaveGroup(ctx context.Context, st *wire.Stanza, r *room, reas
 	})
 }
 
-// leave leaves the network group, the user's explicit command: every
-// joined resource sees the user leave, and the room is gone. done hears
-// the outcome: an empty text once left.
-func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condition, text string)) {
-	s.leaveSaying(ctx, r, "", done)
-}
-
-// leaveSaying is leave with the user's words, given to the network as
-// the reason of the leave (LeaveChat.reason; "" for none).
+// leaveSaying leaves the network group, the user's explicit command,
+// with the user's words given to the network as the reason of the leave
+// (LeaveChat.reason; "" for none): every joined resource sees the user
+// leave, and the room is gone. done hears the outcome: an empty text
+// once left.
 func (s *session) leaveSaying(ctx context.Context, r *room, reason string, done func(cond wire.Condition, text string)) {
 	t := s.t
 	if !s.features().GetLeaveChat() {

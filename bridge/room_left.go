@@ -6,6 +6,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
@@ -133,5 +134,49 @@ func (s *session) refuseLeftJoin(ctx context.Context, st *wire.Stanza, chatID st
 		return false
 	}
 	s.t.send(ctx, wire.ErrorReply(st, l.cond, l.text+": you are no longer a member of "+to.Bare().String()))
+	return true
+}
+
+// refuseLeftMessage answers st, a groupchat message to the room of the
+// group chatID or a private message to one of its occupants, when the
+// session saw the user leave that group: not-acceptable, XEP-0045's
+// answer to a non-occupant, on which Conversations self-pings the room
+// and joins again, to learn why it may not. Before, a groupchat was
+// item-not-found, and a private message went on to the network as a
+// direct message to the group's own ID. False when the session saw no
+// such leave.
+func (s *session) refuseLeftMessage(ctx context.Context, st *wire.Stanza, chatID string, to jid.JID) bool {
+	l, ok := s.leftReason(chatID)
+	if !ok {
+		return false
+	}
+	s.t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, l.text+": you are no longer a member of "+to.Bare().String()))
+	return true
+}
+
+// leftDiscoInfo answers disco#info (p, with no node or the reserved
+// nick's) on the room of a group the user left, or that moved, as a
+// room's: clients (Gajim, Conversations, Dino) look before they join,
+// and a contact's answer had Gajim say "not a group chat" and offer a
+// one-to-one chat with the group's ID. The join then gets the refusal
+// that says why (refuseLeftJoin, movedAway). False when the session saw
+// no such group.
+func (s *session) leftDiscoInfo(ctx context.Context, st *wire.Stanza, chatID string, p *wire.Element) bool {
+	if _, left := s.leftReason(chatID); !left && s.movedTo(chatID) == "" {
+		return false
+	}
+	w := wire.Result(st)
+	if p.Attr("node") == muc.NodeReservedNick {
+		muc.WriteReservedNick(w, "") // no member: no nick of theirs
+		s.t.send(ctx, w.Bytes())
+		return true
+	}
+	w.Start("query", wire.NSDiscoInfo)
+	w.Start("identity", "").Attr("category", "conference").Attr("type", "text").Attr("name", wire.XMLSafe(chatID)).End()
+	for _, f := range []string{wire.NSDiscoInfo, muc.NS, "muc_persistent", "muc_membersonly", "muc_hidden", "muc_nonanonymous"} {
+		w.Start("feature", "").Attr("var", f).End()
+	}
+	w.End()
+	s.t.send(ctx, w.Bytes())
 	return true
 }

@@ -46,7 +46,8 @@ type RoomInfo struct {
 }
 
 // Features is the room's disco#info features, in the order written:
-// every room of the gateway is a persistent, members-only,
+// every room of the gateway is a persistent, members-only, hidden (the
+// user's view of their group, listed to them alone),
 // non-anonymous room with XEP-0359 stanza-ids and XEP-0421
 // occupant-ids, that reflects a message with its sender's id and
 // answers self-pings itself (the bridge does both); an archived one is
@@ -56,7 +57,7 @@ func (ri RoomInfo) Features() []string {
 	if ri.Moderated {
 		moderated = "muc_moderated"
 	}
-	f := []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", moderated, "muc_unsecured", wire.NSSID,
+	f := []string{NS, "muc_persistent", "muc_membersonly", "muc_hidden", "muc_nonanonymous", moderated, "muc_unsecured", wire.NSSID,
 		"vcard-temp", // the group's picture (XEP-0486)
 		NSOccupantID, NSStableID, NSSelfPingOptimization}
 	if ri.Archived {

@@ -46,7 +46,7 @@ const (
 var (
 	_ sdk.ChatLister   = (*Session)(nil)
 	_ sdk.ChatInfoer   = (*Session)(nil)
-	_ sdk.Leaver       = (*Session)(nil)
+	_ sdk.ReasonLeaver = (*Session)(nil)
 	_ sdk.TopicSetter  = (*Session)(nil)
 	_ sdk.ChatAvatarer = (*Session)(nil)
 )
@@ -178,7 +178,14 @@ func (s *Session) chatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 }
 
 // LeaveChat leaves the group, or a channel (sdk.Leaver).
-func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
+func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
+	return s.LeaveChatReason(ctx, c, "")
+}
+
+// LeaveChatReason is LeaveChat with the user's words (sdk.ReasonLeaver):
+// the group's LeftFile keeps them, as a network shows them to the
+// members, where a test reads them.
+func (s *Session) LeaveChatReason(_ context.Context, c sdk.Call, reason string) error {
 	if err := s.online(); err != nil {
 		return err
 	}
@@ -193,7 +200,7 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	}
 	s.n.groupLocked(s.loginID).left = true
 	if s.dir != "" {
-		if err := os.WriteFile(filepath.Join(s.dir, LeftFile), nil, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(s.dir, LeftFile), []byte(reason), 0o600); err != nil {
 			s.n.host.Logger().Warn("echo: the group's leave not saved", "err", err)
 		}
 	}
@@ -202,7 +209,8 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 
 // LeftFile, in a login's folder (sdk.LoginInfo.Dir), says that the user
 // left the group: the network's servers keep it while the plugin is not
-// running, so a gateway started again finds no group to list.
+// running, so a gateway started again finds no group to list. It holds
+// the words the user left with.
 const LeftFile = "group-left"
 
 // savedLeft reports whether dir's LeftFile says the user left the group.
