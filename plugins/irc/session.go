@@ -163,6 +163,11 @@ type Session struct {
 	// statusMsg is the server's STATUSMSG prefixes ("@+"): a message
 	// to "@#chan" is to its operators.
 	statusMsg string
+	// chanIDLen is the length of a safe channel's ID (safechan.go);
+	// joinedAs, the ID a JoinChat's channel (by the ID asked) was
+	// joined as, where its JOIN named it otherwise.
+	chanIDLen int
+	joinedAs  map[string]string
 	// errorSaid is the server's last ERROR on the connection.
 	errorSaid string
 	// lines and ctcp pace the lines of the user's messages (nil: the
@@ -235,7 +240,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	s := &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+		listTurn: make(chan struct{}, 1), needID: map[string]string{}, joinedAs: map[string]string{}, chanIDLen: defaultChanIDLen, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 	s.cm.Store(int32(parseCasemap(acc.Casemapping)))
 	s.migrateIDs()
 	s.codec, _ = lookupEncoding(acc.Encoding) // checked by LoadLogin
@@ -441,6 +446,16 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
 		return
 	}
+	if errors.Is(err, ircevent.ServerTimedOut) {
+		// Connected, but never welcomed (a server stuck on its ident or
+		// DNS lookups, a bouncer whose network is down): no refusal.
+		msg := fmt.Sprintf("%s took the connection but did not welcome the login within %v", s.acc.addr(), s.n.cfg.timeout())
+		if a != nil && len(a.said) > 0 {
+			msg += " (it said: " + strings.Join(a.said, "; ") + ")"
+		}
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg+"; trying again")
+		return
+	}
 	if !s.acc.TLS {
 		err = plainError(s.acc.addr(), pc, err)
 	}
@@ -598,6 +613,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	s.histMax = historyLimitOf(isupport)
 	s.statusMsg = isupport["STATUSMSG"]
+	s.chanIDLen = chanIDLen(isupport)
 	// Identified already where SASL took the account (no welcome
 	// without it); a NickServ IDENTIFY goes below.
 	s.identified, s.identifying, s.needID, s.idNick = s.acc.SASLUser != "", false, map[string]string{}, ""
