@@ -68,6 +68,8 @@ func TestNetsplit(t *testing.T) {
 	for _, n := range nicks {
 		srv.send(":%s!u@h JOIN #c", n)
 	}
+	// The netjoin's modes come from the server, not a nick.
+	srv.send(":irc.example.net MODE #c +oo m0 m1")
 	srv.send(":bob!b@h PRIVMSG #c :marker")
 	counts := map[pb.MemberEvent_Kind]int{}
 	other := 0
@@ -85,8 +87,8 @@ func TestNetsplit(t *testing.T) {
 		}
 		return false
 	})
-	if counts[pb.MemberEvent_KIND_JOINED] != 40 || counts[pb.MemberEvent_KIND_LEFT] != 20 || other != 0 {
-		t.Errorf("member events %v, others %d; want 40 joins and 20 leaves alone", counts, other)
+	if counts[pb.MemberEvent_KIND_JOINED] != 40 || counts[pb.MemberEvent_KIND_LEFT] != 20 || counts[pb.MemberEvent_KIND_ROLE_CHANGED] != 2 || other != 0 {
+		t.Errorf("member events %v, others %d; want 40 joins, 20 leaves and the server's 2 role changes alone", counts, other)
 	}
 }
 
@@ -126,17 +128,56 @@ func TestCasemappingRFC1459Nicks(t *testing.T) {
 	}
 }
 
-// A long message of the day (Libera's is 60 lines, some are hundreds)
-// is no trouble for the registration.
-func TestLongMOTD(t *testing.T) {
+// The server's message of the day is shown in the server's chat at the
+// login's first connection, as biboumi sends it from the server's JID,
+// and not again at a reconnection while it is the same; a changed one
+// is. A long one (hundreds of lines of ASCII art) is no trouble for the
+// registration and is cut, saying how to read the rest. Before, it was
+// never shown unless typed for.
+func TestMOTDShown(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
+	srv.motd = []string{"Welcome to \x02srv\x02", "Rules: be nice"}
+	srv.mu.Unlock()
+	// No channel: the login is connected at the welcome, after its MOTD.
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"100ms","reconnect_max":"200ms"}`))
+	evs := p.Events()
+	login := p.Login("", srv.fields("kit"))
+	// motd is the server chat's message until the login is connected.
+	motd := func() *pb.Event {
+		t.Helper()
+		var got *pb.Event
+		evs.NextEvent(func(ev *pb.Event) bool {
+			if ev.ChatId == "127.0.0.1" && ev.GetMessage() != nil {
+				got = ev
+			}
+			return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+		})
+		return got
+	}
+	p.Connect(login.LoginId, login.SavedState)
+	ev := motd()
+	if m := ev.GetMessage(); m == nil || m.Text != "Message of the day:\nWelcome to srv\nRules: be nice" || len(m.Spans) != 1 ||
+		m.Text[m.Spans[0].Start:m.Spans[0].End] != "srv" ||
+		ev.Sender.GetUserId() != "127.0.0.1" || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT {
+		t.Errorf("the MOTD: %v", ev)
+	}
+	srv.hangUp()
+	if ev := motd(); ev != nil {
+		t.Errorf("the same MOTD again after a reconnection: %v", ev)
+	}
+	srv.mu.Lock()
+	srv.motd = nil
 	for i := range 2000 {
-		srv.motd = append(srv.motd, fmt.Sprintf("line %d of the rules %s", i, strings.Repeat("=", 300)))
+		srv.motd = append(srv.motd, fmt.Sprintf("line %d %s", i, strings.Repeat("=", 300)))
 	}
 	srv.mu.Unlock()
-	scriptedLogin(t, srv, "", "kit", "#c")
-	srv.got("JOIN #c")
+	srv.hangUp()
+	ev = motd()
+	if m := ev.GetMessage().GetText(); !strings.HasPrefix(m, "Message of the day:\nline 0 ===") || len(m) > 17<<10 ||
+		!strings.HasSuffix(m, "lines more: type MOTD in this chat for the whole)") {
+		t.Errorf("a long changed MOTD: %d bytes, ending %q", len(m), m[max(0, len(m)-80):])
+	}
 }
 
 // A server that PINGs the client before its welcome and waits for the
@@ -171,6 +212,24 @@ func TestNoWelcome(t *testing.T) {
 		t.Errorf("state %v; want a transient disconnection saying the server did not welcome the login", st)
 	}
 	srv.wait("a second attempt", func() bool { return len(srv.arrived) >= 2 })
+}
+
+// A server that welcomes the login (001) but never ends its MOTD (376,
+// or 422 for none), which irc-go takes as the end of the registration:
+// the state says so, rather than that the server did not welcome it.
+func TestWelcomeWithoutMOTDEnd(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.noMOTDEnd = true
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"keepalive":"1s","reconnect_min":"100ms","reconnect_max":"200ms"}`))
+	evs := p.Events()
+	connectAsync(p, p.Login("", srv.fields("kit")))
+	st := settledState(evs)
+	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, "welcomed the login but did not end its registration") ||
+		!strings.Contains(st.Message, "376") || !strings.Contains(st.Message, "trying again") {
+		t.Errorf("state %v; want a transient disconnection saying the registration never ended", st)
+	}
 }
 
 // 433 at registration: another nick, said in the connected state.

@@ -71,6 +71,9 @@ type scripted struct {
 	cookie string
 	// mute: the server answers no registration at all (no 001 ever).
 	mute bool
+	// noMOTDEnd: the welcome and 005 come, but neither the MOTD's end
+	// (376) nor 422, which irc-go waits for.
+	noMOTDEnd bool
 	// history is what the server keeps (draft/chathistory): lines as
 	// they were relayed, each with its time and msgid tags, oldest
 	// first. CHATHISTORY answers from it.
@@ -614,8 +617,11 @@ func (s *scripted) serve(conn net.Conn) {
 			s.mu.Unlock()
 			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst %s:are supported\r\n", nick, isupport)
 			s.mu.Lock()
-			motd := s.motd
+			motd, noEnd := s.motd, s.noMOTDEnd
 			s.mu.Unlock()
+			if noEnd {
+				continue
+			}
 			if motd == nil {
 				fmt.Fprintf(c, ":srv 422 %s :No MOTD\r\n", nick)
 			} else {

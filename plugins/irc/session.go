@@ -168,6 +168,9 @@ type Session struct {
 	// joined as, where its JOIN named it otherwise.
 	chanIDLen int
 	joinedAs  map[string]string
+	// motd is the server's MOTD as it comes, while motdOpen (motd.go).
+	motd     []string
+	motdOpen bool
 	// errorSaid is the server's last ERROR on the connection.
 	errorSaid string
 	// lines and ctcp pace the lines of the user's messages (nil: the
@@ -450,6 +453,11 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		// Connected, but never welcomed (a server stuck on its ident or
 		// DNS lookups, a bouncer whose network is down): no refusal.
 		msg := fmt.Sprintf("%s took the connection but did not welcome the login within %v", s.acc.addr(), s.n.cfg.timeout())
+		if c.CurrentNick() != "" {
+			// 001 came (irc-go notes the nick it gives), not the end of
+			// the MOTD (376, or 422), which irc-go waits for.
+			msg = fmt.Sprintf("%s welcomed the login but did not end its registration within %v: no end of its message of the day (376, or 422 for none) came, which this gateway waits for", s.acc.addr(), s.n.cfg.timeout())
+		}
 		if a != nil && len(a.said) > 0 {
 			msg += " (it said: " + strings.Join(a.said, "; ") + ")"
 		}
@@ -536,6 +544,9 @@ func (s *Session) giveUp(c *ircevent.Connection) {
 
 // handle sets the connection's callbacks.
 func (s *Session) handle(c *ircevent.Connection) {
+	// Before the connect callback: the MOTD ends the registration, and
+	// is shown before the login is said to be connected.
+	s.handleMOTD(c)
 	c.AddConnectCallback(func(ircmsg.Message) { s.registered(c) })
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
