@@ -85,6 +85,9 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			code := joinRefusal(code, lastParam(m))
 			name := m.Params[1]
 			id := s.chanID(name)
+			if code == ircevent.ERR_LINKCHANNEL && len(m.Params) >= 4 && isChannel(m.Params[2]) && s.forwarded(id, s.chanID(m.Params[2])) {
+				return
+			}
 			what := joinWhy[code]
 			if code == ircevent.ERR_LINKCHANNEL && len(m.Params) >= 4 && isChannel(m.Params[2]) {
 				// "470 me #a #b :Forwarding": the server joins the user
@@ -125,6 +128,25 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			s.joinDone(id)
 		})
 	}
+}
+
+// forwarded takes a JoinChat's channel id that the server forwards to
+// channel to ("470 me #a #b :Forwarding", Solanum's +f, UnrealIRCd's
+// and InspIRCd's +L), joining the user to it instead: the join is that
+// channel's, and answers with its ID, so that the gateway sends the
+// user to its room (as for another spelling). False where no JoinChat
+// waits for id.
+func (s *Session) forwarded(id, to string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.joins[id]
+	if w == nil || s.joins[to] != nil || to == id {
+		return false
+	}
+	delete(s.joins, id)
+	s.joins[to] = w
+	s.joinedAs[id] = to
+	return true
 }
 
 // joinRefusal is the refusal a JOIN's numeric code means, with the
