@@ -232,7 +232,8 @@ func TestWelcomeWithoutMOTDEnd(t *testing.T) {
 	}
 }
 
-// 433 at registration: another nick, said in the connected state.
+// 433 at registration: another nick (irc-go's nick_0), said in the
+// connected state.
 func TestNickInUseAtRegistrationScripted(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
@@ -243,9 +244,8 @@ func TestNickInUseAtRegistrationScripted(t *testing.T) {
 	login := p.Login("", srv.fields("kit"))
 	connectAsync(p, login)
 	st := settledState(evs)
-	t.Logf("state: %v", st)
-	if st.State != pb.LoginState_LOGIN_STATE_CONNECTED {
-		t.Errorf("state %v", st)
+	if st.State != pb.LoginState_LOGIN_STATE_CONNECTED || !strings.Contains(st.Message, "the nick kit is in use: you are kit_0") {
+		t.Errorf("state %v; want connected as kit_0, saying kit is in use", st)
 	}
 }
 
@@ -287,5 +287,22 @@ func TestSafeChannels(t *testing.T) {
 		if strings.Contains(st, not) {
 			t.Errorf("saved state %s; want no %s", st, not)
 		}
+	}
+}
+
+// A nick held after a netsplit (IRCnet's nick delay: 437 at
+// registration) gets another at once, as one in use does, and the state
+// says the server holds it. Before, it said the nick was in use.
+func TestNickDelayedAtRegistration(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.nicksDelayed = map[string]bool{"kit": true}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	connectAsync(p, p.Login("", srv.fields("kit")))
+	st := settledState(evs)
+	if st.State != pb.LoginState_LOGIN_STATE_CONNECTED || !strings.Contains(st.Message, "holds the nick kit for now") || !strings.Contains(st.Message, "you are kit_0") {
+		t.Errorf("state %v; want connected as kit_0, saying the server holds kit", st)
 	}
 }

@@ -101,6 +101,9 @@ type scripted struct {
 	// nicksInUse are nicks someone else has: a NICK taking one is
 	// refused (433).
 	nicksInUse map[string]bool
+	// nicksDelayed are nicks held after a netsplit (IRCnet's nick
+	// delay): a NICK taking one is refused (437).
+	nicksDelayed map[string]bool
 	// refuseNick answers a NICK taking a nick (after the welcome) with
 	// this numeric and the rest of its line after the client's nick
 	// ("438 kit2 :Nick change too fast").
@@ -418,6 +421,13 @@ func (s *scripted) serve(conn net.Conn) {
 			}
 			if inUse {
 				fmt.Fprintf(c, ":srv 433 * %s :Nickname is already in use\r\n", p(0))
+				continue
+			}
+			s.mu.Lock()
+			delayed := s.nicksDelayed[p(0)]
+			s.mu.Unlock()
+			if delayed {
+				fmt.Fprintf(c, ":srv 437 * %s :Nick/channel is temporarily unavailable\r\n", p(0))
 				continue
 			}
 			s.mu.Lock()

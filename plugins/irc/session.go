@@ -638,9 +638,9 @@ func (s *Session) registered(c *ircevent.Connection) {
 		s.attempt.registered = true
 	}
 	wanted := s.acc.Nick
-	withoutTLS := ""
+	withoutTLS, held := "", false
 	if s.attempt != nil {
-		withoutTLS = s.attempt.withoutTLS
+		withoutTLS, held = s.attempt.withoutTLS, s.attempt.held
 	}
 	if s.acc.SASLUser != "" && !s.acc.SASLTaken {
 		s.acc.SASLTaken = true
@@ -666,6 +666,8 @@ func (s *Session) registered(c *ircevent.Connection) {
 	switch {
 	case cut:
 		msg = fmt.Sprintf("connected to %s as %s: the server takes nicks of at most %d characters, and cut %s", s.acc.addr(), nick, len(nick), wanted)
+	case s.fold(nick) != s.fold(wanted) && held:
+		msg = fmt.Sprintf("connected to %s, but the server holds the nick %s for now (as after a netsplit): you are %s", s.acc.addr(), wanted, nick)
 	case s.fold(nick) != s.fold(wanted):
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
 	}
