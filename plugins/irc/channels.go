@@ -49,6 +49,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		id := s.chanID(m.Params[0])
 		if s.isSelf(m.Nick()) {
 			s.mu.Lock()
+			s.safeJoinedLocked(m.Params[0], id)
 			s.channels[id] = &channel{name: m.Params[0], members: map[string]*member{}}
 			if _, uh, ok := splitSource(m.Source); ok {
 				s.selfAddr = uh

@@ -274,6 +274,9 @@ type Account struct {
 	// ChannelEncodings are the channels' own encodings, by chat ID,
 	// set with "/encoding" in a room (chanenc.go).
 	ChannelEncodings map[string]string `json:"channel_encodings,omitempty"`
+	// MOTDSeen is a digest of the server's MOTD last shown (motd.go):
+	// one the login saw is not shown again at each connection.
+	MOTDSeen string `json:"motd_seen,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,

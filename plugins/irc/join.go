@@ -85,6 +85,9 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			code := joinRefusal(code, lastParam(m))
 			name := m.Params[1]
 			id := s.chanID(name)
+			if code == ircevent.ERR_LINKCHANNEL && len(m.Params) >= 4 && isChannel(m.Params[2]) && s.forwarded(id, s.chanID(m.Params[2])) {
+				return
+			}
 			what := joinWhy[code]
 			if code == ircevent.ERR_LINKCHANNEL && len(m.Params) >= 4 && isChannel(m.Params[2]) {
 				// "470 me #a #b :Forwarding": the server joins the user
@@ -125,6 +128,25 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			s.joinDone(id)
 		})
 	}
+}
+
+// forwarded takes a JoinChat's channel id that the server forwards to
+// channel to ("470 me #a #b :Forwarding", Solanum's +f, UnrealIRCd's
+// and InspIRCd's +L), joining the user to it instead: the join is that
+// channel's, and answers with its ID, so that the gateway sends the
+// user to its room (as for another spelling). False where no JoinChat
+// waits for id.
+func (s *Session) forwarded(id, to string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.joins[id]
+	if w == nil || s.joins[to] != nil || to == id {
+		return false
+	}
+	delete(s.joins, id)
+	s.joins[to] = w
+	s.joinedAs[id] = to
+	return true
 }
 
 // joinRefusal is the refusal a JOIN's numeric code means, with the
@@ -241,8 +263,12 @@ func validChannel(name string) bool {
 // ("#[go]" is "#{go}") is joined under that ID, which it returns: the
 // gateway sends the user to its room.
 func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
-	if err := s.joinChannel(ctx, c, j); err != nil {
+	as, err := s.joinChannel(ctx, c, j)
+	if err != nil {
 		return "", err
+	}
+	if as != "" {
+		return as, nil
 	}
 	if name, ok := s.chanName(c.ChatID); ok && s.chanID(name) != c.ChatID {
 		return s.chanID(name), nil
@@ -250,26 +276,28 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 	return "", nil
 }
 
-// joinChannel is JoinChat's work; the channel's ID is the one asked.
-func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) error {
+// joinChannel is JoinChat's work; the channel's ID is the one asked,
+// but for a safe channel joined by its short name (safechan.go): as is
+// then the ID of the channel joined.
+func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) (as string, _ error) {
 	name, ok := s.chanName(c.ChatID)
 	if !ok || !validChannel(name) {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no IRC channel: a channel's name starts with # (or &, +, !) and has no space, comma or colon", c.ChatID)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no IRC channel: a channel's name starts with # (or &, +, !) and has no space, comma or colon", c.ChatID)
 	}
 	if err := cmp.Or(s.carries("the channel's name", name), s.carries("the channel's key", j.GetPassword())); err != nil {
-		return err
+		return "", err
 	}
 	if strings.ContainsAny(j.GetPassword(), " ,\r\n\x00") {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a channel key has no space, comma or line break")
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a channel key has no space, comma or line break")
 	}
 	if n := len("JOIN ") + len(name) + len(" ") + len(j.GetPassword()) + len("\r\n"); j.GetPassword() != "" && n > 512 {
 		// irc-go refuses such a line: the key is the user's to shorten,
 		// not the server's fault.
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the key of %s is too long: its JOIN would be %d bytes, and IRC takes lines of at most 512", c.ChatID, n)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the key of %s is too long: its JOIN would be %d bytes, and IRC takes lines of at most 512", c.ChatID, n)
 	}
 	conn, err := s.online()
 	if err != nil {
-		return err
+		return "", err
 	}
 	id := s.chanID(name)
 	s.mu.Lock()
@@ -279,7 +307,7 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 		s.mu.Unlock()
 		s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 			TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
-		return s.keepChannel(name, j.GetPassword())
+		return "", s.keepChannel(name, j.GetPassword())
 	}
 	wait := make(chan error, 1)
 	if prev := s.joins[id]; prev != nil {
@@ -294,7 +322,7 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	}
 	if err != nil {
 		s.dropJoin(id, wait)
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not join %s: %v", c.ChatID, err)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not join %s: %v", c.ChatID, err)
 	}
 	t := time.NewTimer(JoinChatWait)
 	defer t.Stop()
@@ -302,17 +330,24 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	case err = <-wait:
 	case <-t.C:
 		if s.dropJoin(id, wait) {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s takes only registered nicks, and your nick was still not identified %v later (services did not answer the IDENTIFY): join again once it is", c.ChatID, JoinChatWait)
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s takes only registered nicks, and your nick was still not identified %v later (services did not answer the IDENTIFY): join again once it is", c.ChatID, JoinChatWait)
 		}
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not answer the join of %s within %v", s.acc.addr(), c.ChatID, JoinChatWait)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not answer the join of %s within %v", s.acc.addr(), c.ChatID, JoinChatWait)
 	case <-ctx.Done():
 		s.dropJoin(id, wait)
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the join of %s was given up: %v", c.ChatID, ctx.Err())
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the join of %s was given up: %v", c.ChatID, ctx.Err())
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	return s.keepChannel(name, j.GetPassword())
+	s.mu.Lock()
+	as = s.joinedAs[id]
+	delete(s.joinedAs, id)
+	if ch := s.channels[as]; ch != nil {
+		name = ch.name // a safe channel's full name
+	}
+	s.mu.Unlock()
+	return as, s.keepChannel(name, j.GetPassword())
 }
 
 // dropJoin forgets JoinChat's wait for channel id, given up; a channel

@@ -51,6 +51,10 @@ type attempt struct {
 	// passRefused is the server's words when it refused the server
 	// password, or its absence (464), before its welcome.
 	passRefused string
+	// held: the server refused the login's nick at registration as
+	// held for now (437: IRCnet's nick delay after a netsplit), not in
+	// use.
+	held bool
 	// alts counts the nicks of the login's length tried instead of a
 	// refused one (nick.go, altNick).
 	alts int
@@ -85,6 +89,13 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 		"902":                         func(m ircmsg.Message) string { return fmt.Sprintf("it refused the SASL account (%q)", lastParam(m)) },
 		"904":                         func(m ircmsg.Message) string { return fmt.Sprintf("it refused the SASL account (%q)", lastParam(m)) },
 	}
+	c.AddCallback(ircevent.ERR_UNAVAILRESOURCE, func(m ircmsg.Message) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if a := s.attempt; a != nil && !a.registered && len(m.Params) >= 2 && s.fold(m.Params[1]) == s.fold(s.acc.Nick) {
+			a.held = true
+		}
+	})
 	for code, note := range notes {
 		c.AddCallback(code, func(m ircmsg.Message) { s.noteSaid(note(m)) })
 	}

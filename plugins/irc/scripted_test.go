@@ -62,6 +62,18 @@ type scripted struct {
 	afterWelcome []string
 	// isupport is more of the 005 line ("CHATHISTORY=3").
 	isupport string
+	// motd, when not nil, is the message of the day sent after the
+	// welcome (375, a 372 a line, 376) instead of 422 (none).
+	motd []string
+	// cookie, when set, is a PING's token the server sends once
+	// NICK and USER came, registering the client only once its PONG
+	// carries it (UnrealIRCd's and ircu's anti-spoof check).
+	cookie string
+	// mute: the server answers no registration at all (no 001 ever).
+	mute bool
+	// noMOTDEnd: the welcome and 005 come, but neither the MOTD's end
+	// (376) nor 422, which irc-go waits for.
+	noMOTDEnd bool
 	// history is what the server keeps (draft/chathistory): lines as
 	// they were relayed, each with its time and msgid tags, oldest
 	// first. CHATHISTORY answers from it.
@@ -89,6 +101,9 @@ type scripted struct {
 	// nicksInUse are nicks someone else has: a NICK taking one is
 	// refused (433).
 	nicksInUse map[string]bool
+	// nicksDelayed are nicks held after a netsplit (IRCnet's nick
+	// delay): a NICK taking one is refused (437).
+	nicksDelayed map[string]bool
 	// refuseNick answers a NICK taking a nick (after the welcome) with
 	// this numeric and the rest of its line after the client's nick
 	// ("438 kit2 :Nick change too fast").
@@ -96,6 +111,10 @@ type scripted struct {
 	// nickLen, when not 0, cuts a longer nick to it, as Solanum does
 	// with its NICKLEN.
 	nickLen int
+	// joinAs answers a JOIN of a channel (by its name as sent) with a
+	// JOIN of another name: IRCnet's safe channels, "!name" (or
+	// "!!name", which creates one) joined as "!ABCDEname", its ID first.
+	joinAs map[string]string
 	// silentJoin: a JOIN of these channels gets no answer yet.
 	silentJoin map[string]bool
 	// refused counts the JOINs refused so far (refuseJoin): once it
@@ -405,6 +424,13 @@ func (s *scripted) serve(conn net.Conn) {
 				continue
 			}
 			s.mu.Lock()
+			delayed := s.nicksDelayed[p(0)]
+			s.mu.Unlock()
+			if delayed {
+				fmt.Fprintf(c, ":srv 437 * %s :Nick/channel is temporarily unavailable\r\n", p(0))
+				continue
+			}
+			s.mu.Lock()
 			old, now := s.nick, p(0)
 			if s.nickLen > 0 && len(now) > s.nickLen {
 				now = now[:s.nickLen]
@@ -424,6 +450,12 @@ func (s *scripted) serve(conn net.Conn) {
 			user = true
 		case "PING":
 			fmt.Fprintf(c, ":srv PONG srv :%s\r\n", p(0))
+		case "PONG":
+			s.mu.Lock()
+			if s.cookie != "" && p(0) == strings.TrimPrefix(s.cookie, "sent:") {
+				s.cookie = "" // the client is who it says: registered
+			}
+			s.mu.Unlock()
 		case "JOIN":
 			if p(0) == "#drop" {
 				c.Close() // the connection drops before any answer
@@ -433,6 +465,9 @@ func (s *scripted) serve(conn net.Conn) {
 			for _, ch := range strings.Split(p(0), ",") {
 				s.mu.Lock()
 				nick, refused, silent := s.nick, s.refuseJoin[ch], s.silentJoin[ch]
+				if as := s.joinAs[ch]; as != "" {
+					ch = as
+				}
 				s.mu.Unlock()
 				if silent {
 					continue
@@ -565,8 +600,20 @@ func (s *scripted) serve(conn net.Conn) {
 		// END came; a client that asked for no CAP is done at USER.
 		if !registered && nick != "" && user && (capEnd || !s.capsUsed()) {
 			s.mu.Lock()
-			end := s.atRegistration
+			end, cookie, mute := s.atRegistration, s.cookie, s.mute
+			if cookie != "" && !strings.HasPrefix(cookie, "sent:") {
+				s.cookie = "sent:" + cookie
+			}
 			s.mu.Unlock()
+			if mute {
+				continue
+			}
+			if cookie != "" {
+				if !strings.HasPrefix(cookie, "sent:") {
+					fmt.Fprintf(c, "PING :%s\r\n", cookie)
+				}
+				continue // registered once the PONG brings the cookie back
+			}
 			if end != nil {
 				for _, l := range end {
 					fmt.Fprintf(c, "%s\r\n", l)
@@ -579,7 +626,21 @@ func (s *scripted) serve(conn net.Conn) {
 			isupport := s.isupport
 			s.mu.Unlock()
 			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst %s:are supported\r\n", nick, isupport)
-			fmt.Fprintf(c, ":srv 422 %s :No MOTD\r\n", nick)
+			s.mu.Lock()
+			motd, noEnd := s.motd, s.noMOTDEnd
+			s.mu.Unlock()
+			if noEnd {
+				continue
+			}
+			if motd == nil {
+				fmt.Fprintf(c, ":srv 422 %s :No MOTD\r\n", nick)
+			} else {
+				fmt.Fprintf(c, ":srv 375 %s :- srv Message of the Day -\r\n", nick)
+				for _, l := range motd {
+					fmt.Fprintf(c, ":srv 372 %s :- %s\r\n", nick, l)
+				}
+				fmt.Fprintf(c, ":srv 376 %s :End of /MOTD command.\r\n", nick)
+			}
 			s.mu.Lock()
 			after := s.afterWelcome
 			if after != nil {

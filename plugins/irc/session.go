@@ -163,6 +163,14 @@ type Session struct {
 	// statusMsg is the server's STATUSMSG prefixes ("@+"): a message
 	// to "@#chan" is to its operators.
 	statusMsg string
+	// chanIDLen is the length of a safe channel's ID (safechan.go);
+	// joinedAs, the ID a JoinChat's channel (by the ID asked) was
+	// joined as, where its JOIN named it otherwise.
+	chanIDLen int
+	joinedAs  map[string]string
+	// motd is the server's MOTD as it comes, while motdOpen (motd.go).
+	motd     []string
+	motdOpen bool
 	// errorSaid is the server's last ERROR on the connection.
 	errorSaid string
 	// lines and ctcp pace the lines of the user's messages (nil: the
@@ -235,7 +243,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	s := &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+		listTurn: make(chan struct{}, 1), needID: map[string]string{}, joinedAs: map[string]string{}, chanIDLen: defaultChanIDLen, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 	s.cm.Store(int32(parseCasemap(acc.Casemapping)))
 	s.migrateIDs()
 	s.codec, _ = lookupEncoding(acc.Encoding) // checked by LoadLogin
@@ -441,6 +449,21 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
 		return
 	}
+	if errors.Is(err, ircevent.ServerTimedOut) {
+		// Connected, but never welcomed (a server stuck on its ident or
+		// DNS lookups, a bouncer whose network is down): no refusal.
+		msg := fmt.Sprintf("%s took the connection but did not welcome the login within %v", s.acc.addr(), s.n.cfg.timeout())
+		if c.CurrentNick() != "" {
+			// 001 came (irc-go notes the nick it gives), not the end of
+			// the MOTD (376, or 422), which irc-go waits for.
+			msg = fmt.Sprintf("%s welcomed the login but did not end its registration within %v: no end of its message of the day (376, or 422 for none) came, which this gateway waits for", s.acc.addr(), s.n.cfg.timeout())
+		}
+		if a != nil && len(a.said) > 0 {
+			msg += " (it said: " + strings.Join(a.said, "; ") + ")"
+		}
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg+"; trying again")
+		return
+	}
 	if !s.acc.TLS {
 		err = plainError(s.acc.addr(), pc, err)
 	}
@@ -521,6 +544,9 @@ func (s *Session) giveUp(c *ircevent.Connection) {
 
 // handle sets the connection's callbacks.
 func (s *Session) handle(c *ircevent.Connection) {
+	// Before the connect callback: the MOTD ends the registration, and
+	// is shown before the login is said to be connected.
+	s.handleMOTD(c)
 	c.AddConnectCallback(func(ircmsg.Message) { s.registered(c) })
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
@@ -598,6 +624,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	s.histMax = historyLimitOf(isupport)
 	s.statusMsg = isupport["STATUSMSG"]
+	s.chanIDLen = chanIDLen(isupport)
 	// Identified already where SASL took the account (no welcome
 	// without it); a NickServ IDENTIFY goes below.
 	s.identified, s.identifying, s.needID, s.idNick = s.acc.SASLUser != "", false, map[string]string{}, ""
@@ -611,9 +638,9 @@ func (s *Session) registered(c *ircevent.Connection) {
 		s.attempt.registered = true
 	}
 	wanted := s.acc.Nick
-	withoutTLS := ""
+	withoutTLS, held := "", false
 	if s.attempt != nil {
-		withoutTLS = s.attempt.withoutTLS
+		withoutTLS, held = s.attempt.withoutTLS, s.attempt.held
 	}
 	if s.acc.SASLUser != "" && !s.acc.SASLTaken {
 		s.acc.SASLTaken = true
@@ -639,6 +666,8 @@ func (s *Session) registered(c *ircevent.Connection) {
 	switch {
 	case cut:
 		msg = fmt.Sprintf("connected to %s as %s: the server takes nicks of at most %d characters, and cut %s", s.acc.addr(), nick, len(nick), wanted)
+	case s.fold(nick) != s.fold(wanted) && held:
+		msg = fmt.Sprintf("connected to %s, but the server holds the nick %s for now (as after a netsplit): you are %s", s.acc.addr(), wanted, nick)
 	case s.fold(nick) != s.fold(wanted):
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
 	}
