@@ -119,6 +119,8 @@ type transport struct {
 
 	unconfirmed *unconfirmed // stored deliveries written, not yet confirmed by the server
 
+	logouts logoutsInFlight // finished before the link closes at a stop (logout_stop.go)
+
 	inflightMu sync.Mutex
 	inflight   map[string]int              // dedup keys of batches not yet committed
 	newRefs    map[string]store.MessageRef // remote ID key -> ref, not yet committed
@@ -216,6 +218,9 @@ func (t *transport) run(ctx context.Context) {
 	wg.Go(func() {
 		<-ctx.Done()
 		t.closeRoomsAtStop()
+		if !t.logouts.wait(logoutStopWait) {
+			t.log.Warn("stopping with a logout under way: its roster clean-up may be cut")
+		}
 		stopLink()
 	})
 	// The plugin's events and the deadlines' retractions, and the
