@@ -25,7 +25,7 @@ func TestClientIQsAnswered(t *testing.T) {
 		{contact, `type='get'><time xmlns='urn:xmpp:time'/>`, "service-unavailable"},
 		{domain, `type='get'><query xmlns='jabber:iq:last'/>`, "service-unavailable"},
 		{contact, `type='get'><vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'/>`, "service-unavailable"},
-		{contact, `type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:vcard4'/></pubsub>`, "item-not-found"},
+		{contact, `type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:example'/></pubsub>`, "item-not-found"},
 		{domain, `type='get'><vCard xmlns='vcard-temp'/>`, "service-unavailable"},
 		{domain, `type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:metadata'/></pubsub>`, "service-unavailable"},
 		{domain, `type='set'><query xmlns='urn:example:nothing'/>`, "service-unavailable"},

@@ -124,6 +124,10 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 			t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact"))
 			return
 		}
+		if items := p.Child("", "items"); items != nil && items.Attr("node") == nsVCard4Node {
+			t.vcard4Items(ctx, st, from.Bare().String(), uid) // vcard4.go
+			return
+		}
 		t.avatarItems(ctx, st, from.Bare().String(), uid, p)
 	case p.XMLName.Space == nsVCard && get && !toGateway:
 		uid, err := puppet.FromJID(to)
