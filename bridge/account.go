@@ -156,6 +156,9 @@ func (t *transport) statusText(user string) string {
 // all its data. The network logout is best effort: the user's wish to
 // leave does not depend on the plugin running.
 func (t *transport) removeLogin(ctx context.Context, user string) error {
+	// Begun, it is finished at a stop too (logout_stop.go).
+	ctx, done := t.logouts.begin(ctx)
+	defer done()
 	s := t.session(user)
 	if s == nil {
 		return errNotLoggedIn
@@ -182,7 +185,9 @@ func (t *transport) dropAccount(ctx context.Context, client pb.TransportClient, 
 	if client != nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		if _, err := client.Logout(cctx, logoutRequest(l, t.logoutDir(l))); err != nil {
-			owe = pluginAway(err) && ctx.Err() == nil
+			// A call cut by the gateway's stop (cancelled) is one the
+			// plugin may not have done: owed as well.
+			owe = pluginAway(err)
 			t.log.Warn("network logout failed; deleting the login anyway", "user", user, "err", err, "retried", owe)
 		}
 		cancel()

@@ -189,13 +189,21 @@ func (t *transport) userCommands(user string) []command {
 			// to a user it has nothing of, it can only fail. (Run
 			// anyway, it finds one who logged out before the store
 			// kept that: registeredWithout.)
-			if gone, err := t.db.LoggedOut(t.name, user); err == nil && !gone {
+			if !t.unregisterListed(user) {
 				continue
 			}
 		}
 		out = append(out, c)
 	}
 	return out
+}
+
+// unregisterListed reports whether a user without a login is offered
+// unregister: one who logged out, whom the gateway's roster entry and
+// subscriptions still follow.
+func (t *transport) unregisterListed(user string) bool {
+	gone, err := t.db.LoggedOut(t.name, user)
+	return err == nil && gone
 }
 
 // commandInfo answers disco#info on the command list's node (XEP-0050

@@ -74,8 +74,9 @@ func contactFeatures(f *pb.Features) *contactCaps {
 	// for the user's avatar metadata (XEP-0163), one event per contact
 	// at each change, which the gateway does not read.
 	// jabber:iq:version: a contact answers it (inbound.go), and a
-	// client asks only one that lists it (XEP-0092 §2).
-	fs := []string{wire.NSDiscoInfo, wire.NSPing, wire.NSVersion, nsVCard, nsAvatarMeta, nsCaps}
+	// client asks only one that lists it (XEP-0092 §2). jabber:iq:last:
+	// last_activity.go answers it.
+	fs := []string{wire.NSDiscoInfo, wire.NSPing, wire.NSVersion, nsVCard, nsAvatarMeta, nsCaps, nsLast}
 	for _, x := range []struct {
 		has bool
 		ns  string

@@ -90,6 +90,7 @@ func TestContactCaps(t *testing.T) {
 		"http://jabber.org/protocol/caps",
 		"http://jabber.org/protocol/chatstates",
 		"http://jabber.org/protocol/disco#info",
+		"jabber:iq:last",
 		"jabber:iq:version",
 		"jabber:x:oob",
 		"urn:xmpp:avatar:metadata",

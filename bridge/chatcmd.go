@@ -13,25 +13,60 @@ import (
 // The chat fallback: clients without ad-hoc commands talk to the
 // transport JID in plain messages and get the same flows.
 
+// chatHelp lists the chat commands this user can use now, as the ad-hoc
+// list does (userCommands): those acting on a login only with one, login
+// only without a live one, cancel only while a login is under way, the
+// network's own only where the login has them; to an administrator, the
+// admin commands (ad-hoc only). Listing all to everyone told a user
+// without a login to sync or log out, which could only fail.
 func (t *transport) chatHelp(user string) string {
-	group := ""
+	var b strings.Builder
+	fmt.Fprintf(&b, "passerelle gateway to %s. Send one of:", t.displayName())
+	line := func(cmd, text string) { fmt.Fprintf(&b, "\n  %-11s %s", cmd, text) }
+	_, loggedIn := t.loginOf(user)
+	_, live := t.liveLoginOf(user)
+	if !live {
+		line("login", "log in (step by step, here in this chat)")
+	}
+	if loggedIn {
+		line("logout", "log out and forget the login")
+	}
+	if loggedIn || t.unregisterListed(user) {
+		line("unregister", "the same, and this gateway leaves your contacts")
+	}
+	if loggedIn {
+		line("relogin", "reconnect your login")
+	}
+	line("status", "your login's state")
+	if loggedIn {
+		line("sync", "put your contacts back in your roster")
+	}
+	if t.procOf(user) != nil {
+		line("cancel", "stop a login in progress")
+	}
 	feats := t.userFeatures(user)
-	if feats.GetCreateChat() {
-		group = "\n  create-group NAME: CONTACT, CONTACT...\n              create a group with these contacts (names or addresses)"
+	if loggedIn && feats.GetCreateChat() {
+		b.WriteString("\n  create-group NAME: CONTACT, CONTACT...\n              create a group with these contacts (names or addresses)")
 	}
-	if feats.GetChatSearch() {
-		group += "\n  find NAME   find public groups by a part of their name"
+	if loggedIn && feats.GetChatSearch() {
+		line("find NAME", "find public groups by a part of their name")
 	}
-	return fmt.Sprintf(`passerelle gateway to %s. Send one of:
-  login       log in (step by step, here in this chat)
-  logout      log out and forget the login
-  unregister  the same, and this gateway leaves your contacts
-  relogin     reconnect your login
-  status      your login's state
-  sync        put your contacts back in your roster
-  cancel      stop a login in progress%s
-  help        this text
-Then write to contacts as CONTACT@%s.%s`, t.displayName(), group, t.domain, chatCommandsHelp(feats))
+	line("help", "this text")
+	if !loggedIn {
+		fmt.Fprintf(&b, "\nOnce logged in, write to contacts as CONTACT@%s.", t.domain)
+		return t.withAdminHelp(user, b.String())
+	}
+	fmt.Fprintf(&b, "\nThen write to contacts as CONTACT@%s.%s", t.domain, chatCommandsHelp(feats))
+	return t.withAdminHelp(user, b.String())
+}
+
+// withAdminHelp adds, for an administrator, the admin commands, which
+// are ad-hoc commands only.
+func (t *transport) withAdminHelp(user, help string) string {
+	if !t.access.IsAdmin(user) {
+		return help
+	}
+	return help + "\nAs an administrator (ad-hoc commands): admin-users, admin-stats, admin-disconnect, admin-remove."
 }
 
 // chatCommandsHelp lists the chat commands a login with feats has: what

@@ -124,6 +124,10 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 			t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact"))
 			return
 		}
+		if items := p.Child("", "items"); items != nil && items.Attr("node") == nsVCard4Node {
+			t.vcard4Items(ctx, st, from.Bare().String(), uid) // vcard4.go
+			return
+		}
 		t.avatarItems(ctx, st, from.Bare().String(), uid, p)
 	case p.XMLName.Space == nsVCard && get && !toGateway:
 		uid, err := puppet.FromJID(to)
@@ -136,6 +140,13 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 		// A contact's vCard is the network's profile: not the user's to
 		// change (XEP-0054 §3.2).
 		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "a contact's vCard cannot be changed"))
+	case p.XMLName.Space == nsLast && p.XMLName.Local == "query" && get && !toGateway && to.Resourcepart() == "":
+		uid, err := puppet.FromJID(to)
+		if err != nil {
+			t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact"))
+			return
+		}
+		t.lastActivity(ctx, st, from.Bare().String(), uid, time.Now()) // last_activity.go
 	case p.XMLName.Space == nsMAM && !toGateway:
 		t.mamIQ(ctx, st, from, to, p) // mam.go: a room's archive
 	case p.XMLName.Space == wire.NSRegister && toGateway:

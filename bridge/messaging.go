@@ -927,11 +927,13 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			held.hold(ctx, cmd)
 		}
 	}
-	// end runs once, after the final answer is handled.
+	// end runs once, after the final answer is handled; a refusal not
+	// told keeps the record (below).
+	keepHeld := false
 	end := func() {
 		done()
 		txnDone()
-		if held != nil {
+		if held != nil && !keepHeld {
 			held.done(ctx)
 		}
 	}
@@ -973,7 +975,12 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 		}
 		defer end()
 		if r.Error != nil && !partlySent(r) {
-			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
+			// Told at a stop too (the answer came in its wait for the
+			// commands in flight); with the link gone then, the record
+			// stays and the next start asks the plugin again, which
+			// tells.
+			told := t.tell(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
+			keepHeld = !told && ctx.Err() != nil
 			return
 		}
 		if handledAsCommand(r) {

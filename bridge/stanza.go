@@ -42,6 +42,18 @@ func (t *transport) send(ctx context.Context, data []byte) {
 	}
 }
 
+// tell sends what answers the user's own stanza, also once the gateway
+// stops (its context ended, the link still open for the answers to the
+// commands in flight); false if the link did not take it.
+func (t *transport) tell(ctx context.Context, data []byte) bool {
+	t.metrics.ErrorSent(data)
+	if err := t.link.Send(context.WithoutCancel(ctx), data, nil); err != nil {
+		t.log.Debug("answer not sent", "err", err)
+		return false
+	}
+	return true
+}
+
 func (t *transport) presence(to, typ string) []byte {
 	var w wire.Writer
 	w.Start("presence", "").Attr("from", t.domain).Attr("to", to).Attr("type", typ)

@@ -119,6 +119,8 @@ type transport struct {
 
 	unconfirmed *unconfirmed // stored deliveries written, not yet confirmed by the server
 
+	logouts logoutsInFlight // finished before the link closes at a stop (logout_stop.go)
+
 	inflightMu sync.Mutex
 	inflight   map[string]int              // dedup keys of batches not yet committed
 	newRefs    map[string]store.MessageRef // remote ID key -> ref, not yet committed
@@ -212,15 +214,30 @@ func (t *transport) run(ctx context.Context) {
 	// The link outlives ctx for the rooms' goodbyes (room_stop.go),
 	// then closes as it does (what it wrote confirmed, a moment).
 	linkCtx, stopLink := context.WithCancel(context.WithoutCancel(ctx))
+	hostDone := make(chan struct{})
 	wg.Go(func() { t.link.Run(linkCtx) })
 	wg.Go(func() {
 		<-ctx.Done()
 		t.closeRoomsAtStop()
+		if !t.logouts.wait(logoutStopWait) {
+			t.log.Warn("stopping with a logout under way: its roster clean-up may be cut")
+		}
+		// The answers to the commands in flight, which the plugin host
+		// waits for (its drain), may tell the user of a refusal.
+		select {
+		case <-hostDone:
+		case <-time.After(hostStopWait):
+		}
 		stopLink()
 	})
 	// The plugin's events and the deadlines' retractions, and the
 	// commit loop that stores them, which outlives them (outbox.go).
-	wg.Go(func() { t.runFed(ctx, func(ctx context.Context) { t.host.Run(ctx) }, t.expiryLoop) })
+	wg.Go(func() {
+		t.runFed(ctx, func(ctx context.Context) {
+			defer close(hostDone)
+			t.host.Run(ctx)
+		}, t.expiryLoop)
+	})
 	wg.Go(func() { t.resendLoop(ctx) })
 	wg.Go(func() { t.outboxDoneLoop(ctx) })
 	wg.Go(func() { t.subs.run(ctx) })
@@ -233,6 +250,11 @@ func (t *transport) run(ctx context.Context) {
 	t.out.wg.Wait()
 	t.hist.lane.wg.Wait()
 }
+
+// hostStopWait bounds how long the stop keeps the link open for the
+// plugin host's end: its wait for the commands in flight (3 s) and the
+// plugin's exit.
+const hostStopWait = 5 * time.Second
 
 // onPluginReady reconnects every login after each start of the plugin, so
 // a plugin crash needs no action from anyone.

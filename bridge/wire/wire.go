@@ -100,16 +100,43 @@ func (s *Stanza) Body() (string, bool) { return s.clientChild("body") }
 // §5.2.4), as Body is its body.
 func (s *Stanza) Subject() (string, bool) { return s.clientChild("subject") }
 
-// clientChild is the text of the first child of this local name in the
-// client namespace.
+// clientChild is the text of the child of this local name in the
+// client namespace in the stanza's own language: of several, each in a
+// language of its own (RFC 6121 §5.2.3), the one without xml:lang or
+// with the stanza's, else the first. The first alone took a client's
+// translation for the message.
 func (s *Stanza) clientChild(local string) (string, bool) {
+	lang := s.Lang()
+	var first *Element
 	for i := range s.Children {
 		c := &s.Children[i]
-		if c.XMLName.Local == local && (c.XMLName.Space == "" || c.XMLName.Space == "jabber:component:accept" || c.XMLName.Space == "jabber:client") {
+		if c.XMLName.Local != local || c.XMLName.Space != "" && c.XMLName.Space != "jabber:component:accept" && c.XMLName.Space != "jabber:client" {
+			continue
+		}
+		if l := c.Lang(); l == "" || strings.EqualFold(l, lang) {
 			return c.Text, true
 		}
+		if first == nil {
+			first = c
+		}
+	}
+	if first != nil {
+		return first.Text, true
 	}
 	return "", false
+}
+
+// NSXML is the namespace of the xml: attributes (xml:lang).
+const NSXML = "http://www.w3.org/XML/1998/namespace"
+
+// Lang is the element's own xml:lang, "" if it has none.
+func (e *Element) Lang() string {
+	for _, a := range e.Attrs {
+		if a.Name.Local == "lang" && (a.Name.Space == NSXML || a.Name.Space == "xml") {
+			return a.Value
+		}
+	}
+	return ""
 }
 
 // ErrorCondition returns the defined condition and text of an error
