@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/internal/contractlimit"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -23,13 +24,13 @@ import (
 const maxQueuedCommands = 2048
 
 // MaxMetaBytes bounds Result.Meta and Event.Meta: the contract's
-// LIMIT_META_BYTES.
-const MaxMetaBytes = int(pb.Limit_LIMIT_META_BYTES)
+// LIMIT_META_BYTES, the bound the gateway's store holds to.
+const MaxMetaBytes = contractlimit.MetaBytes
 
 // MaxIDBytes bounds an event's login_id, chat_id and event_id, and a
 // history batch's login_id, chat_id and cursor: the contract's
 // LIMIT_ID_BYTES. The gateway refuses longer ones, or any with a NUL.
-const MaxIDBytes = int(pb.Limit_LIMIT_ID_BYTES)
+const MaxIDBytes = contractlimit.IDBytes
 
 // txnCacheSize bounds the remembered answers to txn_ids.
 const txnCacheSize = 8192
