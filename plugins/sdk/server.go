@@ -412,7 +412,7 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	}
 	defer s.running.done()
 	limit := s.timeout
-	if carriesFile(cmd) {
+	if CarriesFile(cmd) {
 		limit = s.fileTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, limit)
@@ -558,9 +558,11 @@ func (s *server) call(ctx context.Context, cmd *pb.Command, limit time.Duration)
 	}
 }
 
-// carriesFile reports whether cmd carries a file, which may take long to
+// CarriesFile reports whether cmd carries a file, which may take long to
 // send: a message with attachments, a chat's or the profile's picture.
-func carriesFile(cmd *pb.Command) bool {
+// Such a command has the longer of WithCommandTimeouts' limits, and the
+// gateway waits longer for its result.
+func CarriesFile(cmd *pb.Command) bool {
 	return len(cmd.GetSend().GetAttachments()) > 0 || cmd.GetSetAvatar() != nil || cmd.GetSetProfileAvatar() != nil
 }
 

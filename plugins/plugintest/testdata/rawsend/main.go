@@ -32,6 +32,9 @@
 //
 // A text that starts with "partly" goes in part: echoed, and answered
 // with its message and a TOO_LARGE error (a second part that failed).
+// One that starts with "noanswer" goes, and is never answered; one that
+// starts with "twice" is answered twice (the gateway's tests of a plugin
+// that breaks the command stream's contract).
 //
 // The network notes what it received, a chat and a text a line, in the
 // file RAWSEND_NETWORK names, if set (for Config.Delivered), before the
@@ -265,8 +268,18 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 		if err != nil {
 			return nil
 		}
-		if err := stream.Send(s.command(cmd)); err != nil {
+		res := s.command(cmd)
+		text := cmd.GetSend().GetText()
+		if strings.HasPrefix(text, "noanswer") {
+			continue
+		}
+		if err := stream.Send(res); err != nil {
 			return err
+		}
+		if strings.HasPrefix(text, "twice") {
+			if err := stream.Send(res); err != nil {
+				return err
+			}
 		}
 	}
 }

@@ -1,0 +1,112 @@
+package pluginhost
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/syncbuf"
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// rawPkg is the conformance kit's plugin written without the SDK, which
+// breaks the contract on demand.
+const rawPkg = "../../plugins/plugintest/testdata/rawsend"
+
+// startRaw runs rawsend under a host whose commands expire after
+// cmdTimeout, with login "u" connected.
+func startRaw(t *testing.T, cmdTimeout time.Duration) (*Host, *recorder, *syncbuf.Buffer) {
+	t.Helper()
+	rec := &recorder{}
+	logs := &syncbuf.Buffer{}
+	h := New(Config{Name: "raw", Path: plugintest.BuildBinary(t, rawPkg), DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "raw.localhost",
+		Log:            slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OnEvents:       rec.onEvents,
+		CommandTimeout: cmdTimeout, HealthInterval: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := h.WaitReady(wctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := h.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := c.StartLogin(wctx, &pb.StartLoginRequest{UserJid: "u@h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SubmitLoginInput(wctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: map[string]string{"username": "u"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Connect(wctx, &pb.ConnectRequest{LoginId: "u", UserJid: "u@h"}); err != nil {
+		t.Fatal(err)
+	}
+	return h, rec, logs
+}
+
+func rawSend(txn, text string) *pb.Command {
+	return &pb.Command{LoginId: "u", ChatId: "bob", TxnId: txn, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: text}}}
+}
+
+// TestCommandNeverAnswered: a plugin that never answers a command (it
+// lost it, its handler hangs) gets it failed as UNAVAILABLE after the
+// host's CommandTimeout, logged with what the command was; the
+// plugin's next commands go on. Before, the host waited for ever: the
+// user who sent the message heard nothing.
+func TestCommandNeverAnswered(t *testing.T) {
+	h, _, logs := startRaw(t, 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r, err := h.Do(ctx, rawSend("t1", "noanswer, ever"))
+	if err != nil {
+		t.Fatalf("no result for a command the plugin never answers: %v", err)
+	}
+	if r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "did not answer") {
+		t.Fatalf("result %v, want UNAVAILABLE saying the plugin did not answer", r)
+	}
+	if !strings.Contains(logs.String(), "did not answer a command in time") || !strings.Contains(logs.String(), "action=send") {
+		t.Errorf("the log does not tell the command that went unanswered:\n%s", logs)
+	}
+	if r, err := h.Do(ctx, rawSend("t2", "hello")); err != nil || r.Error != nil || r.MessageId == "" {
+		t.Fatalf("a command after the unanswered one: %v, %v", r, err)
+	}
+}
+
+// TestCommandAnsweredTwice: a plugin that answers a command twice has
+// its second answer dropped and logged; the command's caller hears once,
+// and the next command is answered as usual.
+func TestCommandAnsweredTwice(t *testing.T) {
+	h, _, logs := startRaw(t, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var calls atomic.Int32
+	first := make(chan *pb.CommandResult, 2)
+	h.Send(rawSend("t1", "twice over"), func(r *pb.CommandResult) { calls.Add(1); first <- r })
+	select {
+	case r := <-first:
+		if r.Error != nil || r.MessageId == "" {
+			t.Fatalf("result %v", r)
+		}
+	case <-ctx.Done():
+		t.Fatal("no result")
+	}
+	// The next command's answer comes after the duplicate on the stream.
+	if r, err := h.Do(ctx, rawSend("t2", "hello")); err != nil || r.Error != nil {
+		t.Fatalf("a command after the doubly answered one: %v, %v", r, err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("the command's callback ran %d times, want once", n)
+	}
+	if h.StrayResults() != 1 || !strings.Contains(logs.String(), "answered a command that is not in flight") {
+		t.Errorf("stray results %d; the log does not tell the duplicate answer:\n%s", h.StrayResults(), logs)
+	}
+}
