@@ -53,6 +53,9 @@ type process struct {
 	// plugin and pgid cannot be read.
 	killStart context.CancelFunc
 	log       hclog.Logger
+	// cmd is the plugin's command; its ProcessState may be read once
+	// the client says it exited (exitStatus).
+	cmd *exec.Cmd
 }
 
 // startTimeout bounds go-plugin's handshake: a plugin prints its address
@@ -96,7 +99,7 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		// go-plugin would add the whole environment to cmd.Env.
 		SkipHostEnv: true,
 	})
-	p := &process{client: c, killStart: killStart, log: logger}
+	p := &process{client: c, killStart: killStart, log: logger, cmd: cmd}
 	type started struct {
 		rpc plugin.ClientProtocol
 		err error
@@ -273,6 +276,22 @@ func (p *process) endGroup() {
 		}
 	}
 	killGroup(p.pgid, syscall.SIGKILL)
+}
+
+// exitStatus waits up to wait for the plugin to have exited, and reports
+// how ("exit status 0", "signal: killed"); false while it runs.
+func (p *process) exitStatus(wait time.Duration) (string, bool) {
+	for deadline := time.Now().Add(wait); !p.client.Exited(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return "", false
+		}
+	}
+	// go-plugin sets Exited once cmd.Wait returned, under its lock:
+	// ProcessState is written by then.
+	if ps := p.cmd.ProcessState; ps != nil {
+		return ps.String(), true
+	}
+	return "exited", true
 }
 
 // Pid is the plugin's process ID, or 0.

@@ -110,3 +110,40 @@ func TestCommandAnsweredTwice(t *testing.T) {
 		t.Errorf("stray results %d; the log does not tell the duplicate answer:\n%s", h.StrayResults(), logs)
 	}
 }
+
+// runRawMode runs rawsend in mode (RAWSEND, set by a wrapper script: the
+// host passes the plugin none of its own environment) under a host until
+// its log holds want, and returns the log.
+func runRawMode(t *testing.T, mode, want string) string {
+	t.Helper()
+	path, _ := script(t, "RAWSEND="+mode+" exec "+plugintest.BuildBinary(t, rawPkg))
+	logs := &syncbuf.Buffer{}
+	h := New(Config{Name: "raw", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "raw.localhost",
+		Log: slog.New(slog.NewTextHandler(logs, nil)), OnEvents: (&recorder{}).onEvents})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "the restart log line", func() bool { return strings.Contains(logs.String(), "transport plugin stopped; restarting") })
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("the log does not say %q:\n%s", want, logs)
+	}
+	return logs.String()
+}
+
+// TestInitExitSaysSo: a plugin that exits (with status 0) during Init,
+// without answering, is logged as such, with its exit status. Before,
+// the log said only "plugin Init: ERROR_CODE_UNAVAILABLE: error reading
+// from server: EOF", which does not tell an admin that the plugin quit.
+func TestInitExitSaysSo(t *testing.T) {
+	runRawMode(t, "initexit", "the plugin exited during Init, without answering it (exit status 0)")
+}
+
+// TestInitHangSaysSo: a plugin whose Init never returns is given up on
+// after initTimeout, and the log says it did not answer Init in time
+// (before: "context deadline exceeded").
+func TestInitHangSaysSo(t *testing.T) {
+	defer func(d time.Duration) { initTimeout = d }(initTimeout)
+	initTimeout = time.Second
+	runRawMode(t, "inithang", "the plugin did not answer Init within 1s")
+}

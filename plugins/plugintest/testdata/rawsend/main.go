@@ -29,6 +29,8 @@
 //     contract's LIMIT_ID_BYTES, one with a meta over LIMIT_META_BYTES,
 //     typing with no chat_id, a message with no login_id; and it
 //     advertises backfill, whose batch has no cursor and is not done.
+//   - "initexit": it exits with status 0 in Init, unanswered.
+//   - "inithang": Init never returns.
 //
 // A text that starts with "partly" goes in part: echoed, and answered
 // with its message and a TOO_LARGE error (a second part that failed).
@@ -106,6 +108,12 @@ type server struct {
 }
 
 func (s *server) Init(_ context.Context, req *pb.InitRequest) (*pb.Capabilities, error) {
+	switch mode {
+	case "initexit":
+		os.Exit(0)
+	case "inithang":
+		select {}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dir = req.DataDir
