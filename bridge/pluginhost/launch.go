@@ -75,6 +75,8 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
+	// cfg.Stderr has the plugin's stderr already.
+	logger = muteStderr(logger, cfg.Path)
 	kctx, killStart := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(kctx, cfg.Path, cfg.Args...)
 	cmd.Env = pluginEnv(os.Environ(), cfg.Env)
