@@ -246,6 +246,13 @@ type inflight struct {
 	timer *time.Timer
 }
 
+// stopTimer stops f's expiry, if it has one.
+func (f *inflight) stopTimer() {
+	if f.timer != nil {
+		f.timer.Stop()
+	}
+}
+
 // Send puts a command on the stream; cb gets its result exactly once,
 // from another goroutine (callbacks of different commands may run at the
 // same time, in any order) (an UNAVAILABLE error if the plugin stays down
@@ -564,7 +571,7 @@ func (h *Host) down() {
 	}
 	for _, id := range ids {
 		f := pending[id]
-		f.timer.Stop() // a retry has a timer of its own
+		f.stopTimer() // a retry has a timer of its own
 		switch {
 		case f.cmd.TxnId != "" && stopping:
 			if f.hold != nil {
@@ -632,7 +639,7 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 			h.stray(r)
 			continue
 		}
-		f.timer.Stop()
+		f.stopTimer()
 		sem <- struct{}{}
 		h.handling.Add(1)
 		go func() {

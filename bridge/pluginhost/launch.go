@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -89,10 +90,20 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		}
 		return cmd.Process.Kill()
 	}
+	junk := func(line string, more int) {
+		logger.Warn("the plugin wrote to its stdout after the handshake; the gateway drops it (stdout is the handshake's alone: log to stderr; logged once)",
+			"line", truncate(line, 200), "cut_bytes", more+max(0, len(line)-200))
+	}
 	c := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.VersionedPlugins(),
-		Cmd:              cmd,
+		// go-plugin's environment (the cookie, the versions) is added to
+		// spec's; the runner starts cmd with it (stdout.go).
+		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
+			cmd.Env = append(cmd.Env, spec.Env...)
+			cmd.Stdin = spec.Stdin
+			return newStdoutRunner(cmd, junk)
+		},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Stderr:           cfg.Stderr,
 		Logger:           logger,
@@ -298,8 +309,16 @@ func (p *process) exitStatus(wait time.Duration) (string, bool) {
 
 // Pid is the plugin's process ID, or 0.
 func (p *process) Pid() int {
-	if rc := p.client.ReattachConfig(); rc != nil {
-		return rc.Pid
+	if p.client.ReattachConfig() == nil || p.cmd.Process == nil {
+		return 0
 	}
-	return 0
+	return p.cmd.Process.Pid
+}
+
+// truncate is s cut to at most n bytes.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }

@@ -147,3 +147,28 @@ func TestInitHangSaysSo(t *testing.T) {
 	initTimeout = time.Second
 	runRawMode(t, "inithang", "the plugin did not answer Init within 1s")
 }
+
+// TestStdoutJunkAfterHandshake: a plugin that writes to its stdout after
+// the handshake (a line of 100 KiB, then many short ones) runs, and the
+// log says once that its stdout is dropped. Before, go-plugin's reader of
+// stdout stopped at the long line ("bufio.Scanner: token too long"), the
+// pipe filled, and the plugin's next write blocked: its Init never
+// returned, and every start of it hung the same way.
+func TestStdoutJunkAfterHandshake(t *testing.T) {
+	path, _ := script(t, "RAWSEND=stdoutjunk exec "+plugintest.BuildBinary(t, rawPkg))
+	logs := &syncbuf.Buffer{}
+	h := New(Config{Name: "raw", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "raw.localhost",
+		Log: slog.New(slog.NewTextHandler(logs, nil)), OnEvents: (&recorder{}).onEvents})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if err := h.WaitReady(wctx); err != nil {
+		t.Fatalf("the plugin never came up: %v\n%s", err, logs)
+	}
+	if n := strings.Count(logs.String(), "the plugin wrote to its stdout after the handshake"); n != 1 {
+		t.Errorf("the stdout warning logged %d times, want once:\n%s", n, logs)
+	}
+}

@@ -31,6 +31,8 @@
 //     advertises backfill, whose batch has no cursor and is not done.
 //   - "initexit": it exits with status 0 in Init, unanswered.
 //   - "inithang": Init never returns.
+//   - "stdoutjunk": Init writes to its stdout, after the handshake, a
+//     line of 100 KiB and 100 KiB of short lines, then answers.
 //
 // A text that starts with "partly" goes in part: echoed, and answered
 // with its message and a TOO_LARGE error (a second part that failed).
@@ -113,6 +115,14 @@ func (s *server) Init(_ context.Context, req *pb.InitRequest) (*pb.Capabilities,
 		os.Exit(0)
 	case "inithang":
 		select {}
+	case "stdoutjunk":
+		// go-plugin's Serve swapped os.Stdout for its relay; fd 1 is
+		// still the pipe the host read the handshake from.
+		out := os.NewFile(1, "stdout")
+		out.WriteString(strings.Repeat("j", 100<<10) + "\n")
+		for range 4096 {
+			out.WriteString("junk after the handshake\n")
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
