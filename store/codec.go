@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"passerelle.im/passerelle/internal/contractlimit"
+	"passerelle.im/passerelle/plugins/limits"
 )
 
 // recV1 is the first byte of every record value written by schema 1, so a
@@ -26,10 +26,10 @@ func checkPart(what, s string, allowEmpty bool) error {
 		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
 	}
 	// The contract's rule, which the SDK applies to a plugin's events.
-	switch err := contractlimit.CheckID(s); {
-	case errors.Is(err, contractlimit.ErrNUL):
+	switch err := limits.CheckID(s); {
+	case errors.Is(err, limits.ErrNUL):
 		return fmt.Errorf("%w: %s %q contains NUL", ErrInvalid, what, s)
-	case errors.Is(err, contractlimit.ErrTooLong):
+	case errors.Is(err, limits.ErrTooLong):
 		return fmt.Errorf("%w: %s is %d bytes, longer than %d", ErrInvalid, what, len(s), MaxKeyPart)
 	case err != nil:
 		return fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)

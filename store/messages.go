@@ -8,7 +8,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
-	"passerelle.im/passerelle/internal/contractlimit"
+	"passerelle.im/passerelle/plugins/limits"
 )
 
 // MessageRef maps one remote message to the XMPP IDs it was delivered or
@@ -56,7 +56,7 @@ type MessageRef struct {
 
 // MaxMeta is the largest MessageRef.Meta accepted, in bytes: the plugin
 // contract's LIMIT_META_BYTES, which the SDK enforces too.
-const MaxMeta = contractlimit.MetaBytes
+const MaxMeta = limits.MetaBytes
 
 // refRec is a MessageRef validated and encoded in the caller's goroutine,
 // so the writer only does bucket work and never reads caller memory.

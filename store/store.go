@@ -70,7 +70,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
-	"passerelle.im/passerelle/internal/contractlimit"
+	"passerelle.im/passerelle/plugins/limits"
 )
 
 // SchemaVersion is the version of the on-disk layout this package writes.
@@ -85,7 +85,7 @@ const DefaultLockTimeout = 2 * time.Second
 // MaxKeyPart is the longest accepted key part (JID, remote ID, ...) in
 // bytes. It keeps every composite key well below bbolt's key size limit.
 // It is the plugin contract's LIMIT_ID_BYTES, which the SDK enforces too.
-const MaxKeyPart = contractlimit.IDBytes
+const MaxKeyPart = limits.IDBytes
 
 var (
 	// ErrSchemaTooNew is returned by Open for a file written by a newer

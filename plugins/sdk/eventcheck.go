@@ -7,7 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"passerelle.im/passerelle/internal/contractlimit"
+	"passerelle.im/passerelle/plugins/limits"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -68,13 +68,13 @@ func CheckEvent(ev *pb.Event) error {
 }
 
 // checkID reports what the gateway's store refuses in an ID
-// (contractlimit.CheckID, the store's own check): a NUL byte (its keys
+// (limits.CheckID, the store's own check): a NUL byte (its keys
 // are made of IDs) or more than MaxIDBytes.
 func checkID(name, v string) error {
-	switch err := contractlimit.CheckID(v); {
-	case errors.Is(err, contractlimit.ErrNUL):
+	switch err := limits.CheckID(v); {
+	case errors.Is(err, limits.ErrNUL):
 		return fmt.Errorf("%s %q holds a NUL byte, which no ID may: escape it", name, v)
-	case errors.Is(err, contractlimit.ErrTooLong):
+	case errors.Is(err, limits.ErrTooLong):
 		return fmt.Errorf("%s is %d bytes, over the contract's %d (LIMIT_ID_BYTES): give a shorter one (a hash of the network's, mapped back in the data folder)", name, len(v), MaxIDBytes)
 	case err != nil:
 		return fmt.Errorf("%s: %w", name, err)

@@ -14,7 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	"passerelle.im/passerelle/internal/contractlimit"
+	"passerelle.im/passerelle/plugins/limits"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -25,12 +25,12 @@ const maxQueuedCommands = 2048
 
 // MaxMetaBytes bounds Result.Meta and Event.Meta: the contract's
 // LIMIT_META_BYTES, the bound the gateway's store holds to.
-const MaxMetaBytes = contractlimit.MetaBytes
+const MaxMetaBytes = limits.MetaBytes
 
 // MaxIDBytes bounds an event's login_id, chat_id and event_id, and a
 // history batch's login_id, chat_id and cursor: the contract's
 // LIMIT_ID_BYTES. The gateway refuses longer ones, or any with a NUL.
-const MaxIDBytes = contractlimit.IDBytes
+const MaxIDBytes = limits.IDBytes
 
 // txnCacheSize bounds the remembered answers to txn_ids.
 const txnCacheSize = 8192
