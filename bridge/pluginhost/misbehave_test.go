@@ -2,6 +2,8 @@ package pluginhost
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -170,5 +172,30 @@ func TestStdoutJunkAfterHandshake(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "the plugin wrote to its stdout after the handshake"); n != 1 {
 		t.Errorf("the stdout warning logged %d times, want once:\n%s", n, logs)
+	}
+}
+
+// TestMediaEmptyChunks: a download whose plugin sends chunks without data
+// in a loop fails, saying so, instead of spinning until the caller's time
+// limit (a file's is 10 minutes, its chat waiting behind it); one that
+// sends more than it announced fails as broken, as before.
+func TestMediaEmptyChunks(t *testing.T) {
+	h, _, _ := startRaw(t, 0)
+	c, err := h.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]string{"zeros": "chunks in a row without data", "more": "more than the file's size"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		r, err := OpenMedia(ctx, c, &pb.MediaRef{LoginId: "u", ChatId: "bob", Ref: ref}, 0)
+		if err == nil {
+			_, err = io.ReadAll(r)
+			r.Close()
+		}
+		cancel()
+		var be *BrokenError
+		if !errors.As(err, &be) || !strings.Contains(err.Error(), want) {
+			t.Errorf("download %q: %v, want a broken transfer saying %q", ref, err, want)
+		}
 	}
 }

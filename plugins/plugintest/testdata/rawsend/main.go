@@ -407,6 +407,27 @@ func (s *server) emitBadLocked(loginID, chatID, id string) {
 	s.emitLocked(note(&pb.Event{ChatId: chatID, EventId: id + ".nologin"}))
 }
 
+// DownloadMedia streams a file that breaks the contract, for the
+// gateway's tests: ref "zeros" announces 10 bytes and sends empty chunks
+// until the stream ends; ref "more" announces 5 bytes and sends 10.
+func (*server) DownloadMedia(req *pb.MediaRef, stream pb.Transport_DownloadMediaServer) error {
+	switch req.Ref {
+	case "zeros":
+		if err := stream.Send(&pb.MediaChunk{Info: &pb.MediaInfo{Name: "z", Size: 10}}); err != nil {
+			return err
+		}
+		for stream.Context().Err() == nil {
+			if err := stream.Send(&pb.MediaChunk{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "more":
+		return stream.Send(&pb.MediaChunk{Info: &pb.MediaInfo{Name: "m", Size: 5}, Data: []byte("0123456789")})
+	}
+	return status.Errorf(codes.NotFound, "no file %q", req.Ref)
+}
+
 // Backfill answers at once; its batch, with no cursor and not done,
 // goes on the History stream.
 func (s *server) Backfill(_ context.Context, req *pb.BackfillRequest) (*pb.Empty, error) {
