@@ -410,6 +410,8 @@ func (s *server) emitBadLocked(loginID, chatID, id string) {
 // DownloadMedia streams a file that breaks the contract, for the
 // gateway's tests: ref "zeros" announces 10 bytes and sends empty chunks
 // until the stream ends; ref "more" announces 5 bytes and sends 10.
+// Others are refused as not supported: it does not advertise
+// media_download.
 func (*server) DownloadMedia(req *pb.MediaRef, stream pb.Transport_DownloadMediaServer) error {
 	switch req.Ref {
 	case "zeros":
@@ -425,7 +427,8 @@ func (*server) DownloadMedia(req *pb.MediaRef, stream pb.Transport_DownloadMedia
 	case "more":
 		return stream.Send(&pb.MediaChunk{Info: &pb.MediaInfo{Name: "m", Size: 5}, Data: []byte("0123456789")})
 	}
-	return status.Errorf(codes.NotFound, "no file %q", req.Ref)
+	// Not advertised (media_download): refused as the kit wants.
+	return status.Errorf(codes.Unimplemented, "rawsend downloads only its test refs, not %q", req.Ref)
 }
 
 // Backfill answers at once; its batch, with no cursor and not done,
