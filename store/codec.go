@@ -2,9 +2,11 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"passerelle.im/passerelle/plugins/limits"
 )
 
 // recV1 is the first byte of every record value written by schema 1, so a
@@ -20,13 +22,17 @@ const (
 
 // checkPart validates one key part. what names it in the error.
 func checkPart(what, s string, allowEmpty bool) error {
-	switch {
-	case s == "" && !allowEmpty:
+	if s == "" && !allowEmpty {
 		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
-	case strings.IndexByte(s, 0) >= 0:
+	}
+	// The contract's rule, which the SDK applies to a plugin's events.
+	switch err := limits.CheckID(s); {
+	case errors.Is(err, limits.ErrNUL):
 		return fmt.Errorf("%w: %s %q contains NUL", ErrInvalid, what, s)
-	case len(s) > MaxKeyPart:
+	case errors.Is(err, limits.ErrTooLong):
 		return fmt.Errorf("%w: %s is %d bytes, longer than %d", ErrInvalid, what, len(s), MaxKeyPart)
+	case err != nil:
+		return fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
 	}
 	return nil
 }

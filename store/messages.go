@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"passerelle.im/passerelle/plugins/limits"
 )
 
 // MessageRef maps one remote message to the XMPP IDs it was delivered or
@@ -52,9 +54,9 @@ type MessageRef struct {
 	AskedKnown, AskedReceipt, AskedMarkers bool
 }
 
-// MaxMeta is the largest MessageRef.Meta accepted, in bytes (the contract
-// allows 1 KiB).
-const MaxMeta = 1024
+// MaxMeta is the largest MessageRef.Meta accepted, in bytes: the plugin
+// contract's LIMIT_META_BYTES, which the SDK enforces too.
+const MaxMeta = limits.MetaBytes
 
 // refRec is a MessageRef validated and encoded in the caller's goroutine,
 // so the writer only does bucket work and never reads caller memory.

@@ -69,6 +69,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"passerelle.im/passerelle/plugins/limits"
 )
 
 // SchemaVersion is the version of the on-disk layout this package writes.
@@ -82,7 +84,8 @@ const DefaultLockTimeout = 2 * time.Second
 
 // MaxKeyPart is the longest accepted key part (JID, remote ID, ...) in
 // bytes. It keeps every composite key well below bbolt's key size limit.
-const MaxKeyPart = 4096
+// It is the plugin contract's LIMIT_ID_BYTES, which the SDK enforces too.
+const MaxKeyPart = limits.IDBytes
 
 var (
 	// ErrSchemaTooNew is returned by Open for a file written by a newer

@@ -73,6 +73,14 @@ type Config struct {
 	// before it fails with UNAVAILABLE (default 5 s): a crash and restart
 	// then costs a delay, not an error.
 	HoldTimeout time.Duration
+	// CommandTimeout bounds the wait for a command's result, and
+	// FileCommandTimeout for one that carries a file (sdk.CarriesFile):
+	// past it the command fails as UNAVAILABLE (the plugin did not
+	// answer; it may or may not have acted) and a late result is logged
+	// and dropped. Defaults: the SDK's own limits
+	// (sdk.DefaultCommandTimeout, sdk.DefaultFileCommandTimeout) and a
+	// minute, so that a plugin of the SDK answers first.
+	CommandTimeout, FileCommandTimeout time.Duration
 	// OnInvalidUTF8, if set, runs for each message from the plugin whose
 	// strings held invalid UTF-8 and were repaired (U+FFFD) so that it
 	// could be decoded: the place to count it.
@@ -104,6 +112,8 @@ type Host struct {
 	stopping <-chan struct{}
 	// badUTF8 counts the plugin's messages repaired (invalidUTF8).
 	badUTF8 atomic.Uint64
+	// strayResults counts results for no command in flight (stray).
+	strayResults atomic.Uint64
 }
 
 // New returns a host; Run starts the plugin.
@@ -113,6 +123,12 @@ func New(cfg Config) *Host {
 	}
 	if cfg.HoldTimeout <= 0 {
 		cfg.HoldTimeout = 5 * time.Second
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = sdk.DefaultCommandTimeout + time.Minute
+	}
+	if cfg.FileCommandTimeout <= 0 {
+		cfg.FileCommandTimeout = sdk.DefaultFileCommandTimeout + time.Minute
 	}
 	return &Host{cfg: cfg, log: cfg.Log.With("transport", cfg.Name), pending: map[uint64]*inflight{}, ready: make(chan struct{})}
 }
@@ -225,6 +241,16 @@ type inflight struct {
 	cb      func(*pb.CommandResult)
 	hold    func() // SendHolding's, for the wait of a retry
 	retried bool
+	// timer fails the command when the plugin does not answer in time
+	// (expire); stopped by its result.
+	timer *time.Timer
+}
+
+// stopTimer stops f's expiry, if it has one.
+func (f *inflight) stopTimer() {
+	if f.timer != nil {
+		f.timer.Stop()
+	}
 }
 
 // Send puts a command on the stream; cb gets its result exactly once,
@@ -282,7 +308,14 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 	}
 	h.nextID++
 	cmd.CorrelationId = h.nextID
-	h.pending[cmd.CorrelationId] = &inflight{cmd: cmd, cb: cb, hold: hold, retried: retried}
+	f := &inflight{cmd: cmd, cb: cb, hold: hold, retried: retried}
+	limit := h.cfg.CommandTimeout
+	if sdk.CarriesFile(cmd) {
+		limit = h.cfg.FileCommandTimeout
+	}
+	id := cmd.CorrelationId
+	f.timer = time.AfterFunc(limit, func() { h.expire(id, limit) })
+	h.pending[id] = f
 	h.mu.Unlock()
 
 	h.sendMu.Lock()
@@ -295,6 +328,52 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 		h.log.Debug("command send failed", "err", err)
 	}
 }
+
+// expire fails the command id when the plugin has not answered it within
+// limit: a plugin that never answers (a lost command, a handler that
+// hangs) must not leave the user without an answer. It runs once, if the
+// command is still in flight; its result, if it comes at last, finds no
+// command and is dropped (stray), so the user hears once.
+func (h *Host) expire(id uint64, limit time.Duration) {
+	h.mu.Lock()
+	f, ok := h.pending[id]
+	delete(h.pending, id)
+	h.mu.Unlock()
+	if !ok {
+		return
+	}
+	h.log.Warn("the transport plugin did not answer a command in time; it fails as unavailable, and a late answer will be dropped",
+		"action", commandAction(f.cmd), "login", f.cmd.LoginId, "chat", f.cmd.ChatId, "txn", f.cmd.TxnId, "correlation_id", id, "waited", limit)
+	h.handling.Add(1)
+	defer h.handling.Add(-1)
+	f.cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
+		Text: fmt.Sprintf("the transport plugin did not answer within %s; this may or may not have been done", limit)}})
+}
+
+// commandAction names cmd's action for the log ("send", "edit", ...).
+func commandAction(cmd *pb.Command) string {
+	if od := cmd.ProtoReflect().WhichOneof(cmd.ProtoReflect().Descriptor().Oneofs().ByName("action")); od != nil {
+		return string(od.Name())
+	}
+	return "none"
+}
+
+// stray logs a result that names no command in flight: the plugin
+// answered a command twice, answered one the gateway gave up on
+// (expire), or made up a correlation_id. It is dropped: the command's
+// caller heard once. Only the first is a warning, as a plugin that does
+// it once likely does it often.
+func (h *Host) stray(r *pb.CommandResult) {
+	level := slog.LevelDebug
+	if h.strayResults.Add(1) == 1 {
+		level = slog.LevelWarn
+	}
+	h.log.Log(context.Background(), level, "the transport plugin answered a command that is not in flight (answered twice, or after the gateway gave up on it); the answer is dropped (warned once)",
+		"correlation_id", r.CorrelationId, "message_id", r.MessageId, "error", r.GetError().GetText())
+}
+
+// StrayResults is how many results named no command in flight (stray).
+func (h *Host) StrayResults() uint64 { return h.strayResults.Load() }
 
 // Do is Send, waiting for the result, or for ctx: at a stop of the
 // gateway a command with a txn_id gets no result (Send).
@@ -492,6 +571,7 @@ func (h *Host) down() {
 	}
 	for _, id := range ids {
 		f := pending[id]
+		f.stopTimer() // a retry has a timer of its own
 		switch {
 		case f.cmd.TxnId != "" && stopping:
 			if f.hold != nil {
@@ -555,15 +635,18 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 		f, ok := h.pending[r.CorrelationId]
 		delete(h.pending, r.CorrelationId)
 		h.mu.Unlock()
-		if ok {
-			sem <- struct{}{}
-			h.handling.Add(1)
-			go func() {
-				defer func() { <-sem }()
-				defer h.handling.Add(-1)
-				f.cb(r)
-			}()
+		if !ok {
+			h.stray(r)
+			continue
 		}
+		f.stopTimer()
+		sem <- struct{}{}
+		h.handling.Add(1)
+		go func() {
+			defer func() { <-sem }()
+			defer h.handling.Add(-1)
+			f.cb(r)
+		}()
 	}
 }
 

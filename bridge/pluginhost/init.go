@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,15 +41,34 @@ func refusedInit(err error) bool {
 	return false
 }
 
+// initTimeout bounds Init; a variable for the tests.
+var initTimeout = 30 * time.Second
+
+// exitWait is how long a failed Init waits to learn whether the plugin
+// exited (the call fails as the connection closes, a moment before the
+// process is reaped).
+const exitWait = 2 * time.Second
+
 // init calls the plugin's Init: a refusal is an InitError, a plugin of
-// another contract version a VersionError.
+// another contract version a VersionError. A plugin that exits during
+// Init, or does not answer it in time, is told so by name: gRPC's own
+// words ("error reading from server: EOF", "context deadline exceeded")
+// do not say what the plugin did.
 func (p *process) init(ctx context.Context, configJSON []byte, dataDir, domain string) (*pb.Capabilities, error) {
-	ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ictx, cancel := context.WithTimeout(ctx, initTimeout)
 	defer cancel()
 	caps, err := p.Transport.Init(ictx, &pb.InitRequest{HostApiVersion: sdk.APIVersion, ConfigJson: configJSON, DataDir: dataDir, Domain: domain})
 	if err != nil {
 		if refusedInit(err) {
 			return nil, &InitError{Err: sdk.FromGRPC(err)}
+		}
+		if ctx.Err() == nil {
+			if how, ok := p.exitStatus(exitWait); ok {
+				return nil, fmt.Errorf("the plugin exited during Init, without answering it (%s); its log above may say why: %w", how, sdk.FromGRPC(err))
+			}
+			if errors.Is(ictx.Err(), context.DeadlineExceeded) {
+				return nil, fmt.Errorf("the plugin did not answer Init within %s (Init must return at once; slow work goes after it): %w", initTimeout, sdk.FromGRPC(err))
+			}
 		}
 		return nil, fmt.Errorf("plugin Init: %w", sdk.FromGRPC(err))
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -53,6 +54,9 @@ type process struct {
 	// plugin and pgid cannot be read.
 	killStart context.CancelFunc
 	log       hclog.Logger
+	// cmd is the plugin's command; its ProcessState may be read once
+	// the client says it exited (exitStatus).
+	cmd *exec.Cmd
 }
 
 // startTimeout bounds go-plugin's handshake: a plugin prints its address
@@ -72,6 +76,8 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
+	// cfg.Stderr has the plugin's stderr already.
+	logger = muteStderr(logger, cfg.Path)
 	kctx, killStart := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(kctx, cfg.Path, cfg.Args...)
 	cmd.Env = pluginEnv(os.Environ(), cfg.Env)
@@ -84,10 +90,20 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		}
 		return cmd.Process.Kill()
 	}
+	junk := func(line string, more int) {
+		logger.Warn("the plugin wrote to its stdout after the handshake; the gateway drops it (stdout is the handshake's alone: log to stderr; logged once)",
+			"line", truncate(line, 200), "cut_bytes", more+max(0, len(line)-200))
+	}
 	c := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.VersionedPlugins(),
-		Cmd:              cmd,
+		// go-plugin's environment (the cookie, the versions) is added to
+		// spec's; the runner starts cmd with it (stdout.go).
+		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
+			cmd.Env = append(cmd.Env, spec.Env...)
+			cmd.Stdin = spec.Stdin
+			return newStdoutRunner(cmd, junk)
+		},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Stderr:           cfg.Stderr,
 		Logger:           logger,
@@ -96,7 +112,7 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		// go-plugin would add the whole environment to cmd.Env.
 		SkipHostEnv: true,
 	})
-	p := &process{client: c, killStart: killStart, log: logger}
+	p := &process{client: c, killStart: killStart, log: logger, cmd: cmd}
 	type started struct {
 		rpc plugin.ClientProtocol
 		err error
@@ -275,10 +291,34 @@ func (p *process) endGroup() {
 	killGroup(p.pgid, syscall.SIGKILL)
 }
 
+// exitStatus waits up to wait for the plugin to have exited, and reports
+// how ("exit status 0", "signal: killed"); false while it runs.
+func (p *process) exitStatus(wait time.Duration) (string, bool) {
+	for deadline := time.Now().Add(wait); !p.client.Exited(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return "", false
+		}
+	}
+	// go-plugin sets Exited once cmd.Wait returned, under its lock:
+	// ProcessState is written by then.
+	if ps := p.cmd.ProcessState; ps != nil {
+		return ps.String(), true
+	}
+	return "exited", true
+}
+
 // Pid is the plugin's process ID, or 0.
 func (p *process) Pid() int {
-	if rc := p.client.ReattachConfig(); rc != nil {
-		return rc.Pid
+	if p.client.ReattachConfig() == nil || p.cmd.Process == nil {
+		return 0
 	}
-	return 0
+	return p.cmd.Process.Pid
+}
+
+// truncate is s cut to at most n bytes.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }

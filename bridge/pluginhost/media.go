@@ -59,7 +59,15 @@ type MediaReader struct {
 	buf    []byte
 	n      int64
 	err    error
+	// empty counts the chunks in a row that carried no data.
+	empty int
 }
+
+// maxEmptyChunks bounds the chunks without data in a row a download
+// takes: a plugin that sends them in a loop would keep the reader (and
+// the chat whose file it is) busy until the transfer's time limit, at
+// the speed of the stream. The SDK sends none past the first.
+const maxEmptyChunks = 256
 
 // OpenMedia starts the download of ref and waits for its first chunk, so
 // that the file's metadata is known (Info) and a refusal (no such file,
@@ -137,7 +145,12 @@ func (r *MediaReader) Read(p []byte) (int, error) {
 			}
 		case err != nil:
 			r.err = &BrokenError{Done: r.n, Size: r.info.Size, Err: pluginError(err)}
+		case len(c.Data) == 0:
+			if r.empty++; r.empty >= maxEmptyChunks {
+				r.err = &BrokenError{Done: r.n, Size: r.info.Size, Err: fmt.Errorf("the plugin sent %d chunks in a row without data", r.empty)}
+			}
 		default:
+			r.empty = 0
 			if r.take(c.Data) != nil {
 				r.buf = nil
 			}

@@ -11,8 +11,9 @@ import (
 )
 
 // TestImportRules: the packages a plugin author's process is built from
-// get nothing of the gateway's internals. Of this module, the SDK and the
-// shared text renderers (mediatext) import only the contract; the kit,
+// get nothing of the gateway's internals. Of this module, the SDK imports
+// only the contract and its limits (plugins/limits, which imports nothing
+// of it), the shared text renderers (mediatext) only the contract; the kit,
 // which runs in a transport's own tests, only the SDK and the contract.
 // Tests included: a plugin's tests never pull in the gateway. The SDK's
 // own tests may also use the kit (a built plugin binary run by hand),
@@ -20,9 +21,11 @@ import (
 func TestImportRules(t *testing.T) {
 	const proto, sdk = "passerelle.im/passerelle/plugins/proto", "passerelle.im/passerelle/plugins/sdk"
 	const kit = "passerelle.im/passerelle/plugins/plugintest"
-	testsAlso := map[string][]string{"../sdk": {kit}}
+	const limits = "passerelle.im/passerelle/plugins/limits"
+	testsAlso := map[string][]string{"../sdk": {kit}, "../limits": {proto, limits}}
 	for dir, allowed := range map[string][]string{
-		"../sdk":       {proto},
+		"../sdk":       {proto, limits},
+		"../limits":    {},
 		"../mediatext": {proto},
 		".":            {sdk, proto},
 	} {

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/plugins/limits"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -66,14 +67,17 @@ func CheckEvent(ev *pb.Event) error {
 	return nil
 }
 
-// checkID reports what the gateway's store refuses in an ID: a NUL byte
-// (its keys are made of IDs) or more than MaxIDBytes.
+// checkID reports what the gateway's store refuses in an ID
+// (limits.CheckID, the store's own check): a NUL byte (its keys
+// are made of IDs) or more than MaxIDBytes.
 func checkID(name, v string) error {
-	switch {
-	case strings.IndexByte(v, 0) >= 0:
+	switch err := limits.CheckID(v); {
+	case errors.Is(err, limits.ErrNUL):
 		return fmt.Errorf("%s %q holds a NUL byte, which no ID may: escape it", name, v)
-	case len(v) > MaxIDBytes:
+	case errors.Is(err, limits.ErrTooLong):
 		return fmt.Errorf("%s is %d bytes, over the contract's %d (LIMIT_ID_BYTES): give a shorter one (a hash of the network's, mapped back in the data folder)", name, len(v), MaxIDBytes)
+	case err != nil:
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

@@ -128,7 +128,9 @@ const (
 // (the network did not answer in time; the message may or may not have
 // been sent), the txn_id is not remembered, the chat's next command runs,
 // and what the method returns at last is logged and dropped. Zero keeps
-// the default (DefaultCommandTimeout, DefaultFileCommandTimeout).
+// the default (DefaultCommandTimeout, DefaultFileCommandTimeout). The
+// gateway waits for a result a minute past those defaults, then fails
+// the command itself: a limit longer than that is cut by the gateway.
 func WithCommandTimeouts(plain, files time.Duration) Option {
 	return func(c *serveConfig) {
 		if plain > 0 {

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/plugins/limits"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -23,13 +24,13 @@ import (
 const maxQueuedCommands = 2048
 
 // MaxMetaBytes bounds Result.Meta and Event.Meta: the contract's
-// LIMIT_META_BYTES.
-const MaxMetaBytes = int(pb.Limit_LIMIT_META_BYTES)
+// LIMIT_META_BYTES, the bound the gateway's store holds to.
+const MaxMetaBytes = limits.MetaBytes
 
 // MaxIDBytes bounds an event's login_id, chat_id and event_id, and a
 // history batch's login_id, chat_id and cursor: the contract's
 // LIMIT_ID_BYTES. The gateway refuses longer ones, or any with a NUL.
-const MaxIDBytes = int(pb.Limit_LIMIT_ID_BYTES)
+const MaxIDBytes = limits.IDBytes
 
 // txnCacheSize bounds the remembered answers to txn_ids.
 const txnCacheSize = 8192
@@ -411,7 +412,7 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	}
 	defer s.running.done()
 	limit := s.timeout
-	if carriesFile(cmd) {
+	if CarriesFile(cmd) {
 		limit = s.fileTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, limit)
@@ -557,9 +558,11 @@ func (s *server) call(ctx context.Context, cmd *pb.Command, limit time.Duration)
 	}
 }
 
-// carriesFile reports whether cmd carries a file, which may take long to
+// CarriesFile reports whether cmd carries a file, which may take long to
 // send: a message with attachments, a chat's or the profile's picture.
-func carriesFile(cmd *pb.Command) bool {
+// Such a command has the longer of WithCommandTimeouts' limits, and the
+// gateway waits longer for its result.
+func CarriesFile(cmd *pb.Command) bool {
 	return len(cmd.GetSend().GetAttachments()) > 0 || cmd.GetSetAvatar() != nil || cmd.GetSetProfileAvatar() != nil
 }
 

@@ -29,9 +29,16 @@
 //     contract's LIMIT_ID_BYTES, one with a meta over LIMIT_META_BYTES,
 //     typing with no chat_id, a message with no login_id; and it
 //     advertises backfill, whose batch has no cursor and is not done.
+//   - "initexit": it exits with status 0 in Init, unanswered.
+//   - "inithang": Init never returns.
+//   - "stdoutjunk": Init writes to its stdout, after the handshake, a
+//     line of 100 KiB and 100 KiB of short lines, then answers.
 //
 // A text that starts with "partly" goes in part: echoed, and answered
 // with its message and a TOO_LARGE error (a second part that failed).
+// One that starts with "noanswer" goes, and is never answered; one that
+// starts with "twice" is answered twice (the gateway's tests of a plugin
+// that breaks the command stream's contract).
 //
 // The network notes what it received, a chat and a text a line, in the
 // file RAWSEND_NETWORK names, if set (for Config.Delivered), before the
@@ -103,6 +110,20 @@ type server struct {
 }
 
 func (s *server) Init(_ context.Context, req *pb.InitRequest) (*pb.Capabilities, error) {
+	switch mode {
+	case "initexit":
+		os.Exit(0)
+	case "inithang":
+		select {}
+	case "stdoutjunk":
+		// go-plugin's Serve swapped os.Stdout for its relay; fd 1 is
+		// still the pipe the host read the handshake from.
+		out := os.NewFile(1, "stdout")
+		out.WriteString(strings.Repeat("j", 100<<10) + "\n")
+		for range 4096 {
+			out.WriteString("junk after the handshake\n")
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dir = req.DataDir
@@ -265,8 +286,18 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 		if err != nil {
 			return nil
 		}
-		if err := stream.Send(s.command(cmd)); err != nil {
+		res := s.command(cmd)
+		text := cmd.GetSend().GetText()
+		if strings.HasPrefix(text, "noanswer") {
+			continue
+		}
+		if err := stream.Send(res); err != nil {
 			return err
+		}
+		if strings.HasPrefix(text, "twice") {
+			if err := stream.Send(res); err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -374,6 +405,30 @@ func (s *server) emitBadLocked(loginID, chatID, id string) {
 	s.emitLocked(note(&pb.Event{LoginId: loginID, ChatId: chatID, EventId: id + ".meta", Meta: []byte(strings.Repeat("m", 2048))}))
 	s.emitLocked(note(&pb.Event{LoginId: loginID, Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: pb.TypingState_TYPING_STATE_COMPOSING}}}))
 	s.emitLocked(note(&pb.Event{ChatId: chatID, EventId: id + ".nologin"}))
+}
+
+// DownloadMedia streams a file that breaks the contract, for the
+// gateway's tests: ref "zeros" announces 10 bytes and sends empty chunks
+// until the stream ends; ref "more" announces 5 bytes and sends 10.
+// Others are refused as not supported: it does not advertise
+// media_download.
+func (*server) DownloadMedia(req *pb.MediaRef, stream pb.Transport_DownloadMediaServer) error {
+	switch req.Ref {
+	case "zeros":
+		if err := stream.Send(&pb.MediaChunk{Info: &pb.MediaInfo{Name: "z", Size: 10}}); err != nil {
+			return err
+		}
+		for stream.Context().Err() == nil {
+			if err := stream.Send(&pb.MediaChunk{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "more":
+		return stream.Send(&pb.MediaChunk{Info: &pb.MediaInfo{Name: "m", Size: 5}, Data: []byte("0123456789")})
+	}
+	// Not advertised (media_download): refused as the kit wants.
+	return status.Errorf(codes.Unimplemented, "rawsend downloads only its test refs, not %q", req.Ref)
 }
 
 // Backfill answers at once; its batch, with no cursor and not done,

@@ -1,0 +1,46 @@
+// Package limits holds the plugin contract's bounds on what the gateway
+// stores, defined once for the two sides that enforce them: the SDK
+// (plugins/sdk), which refuses an event before it leaves the plugin, and
+// the gateway's store (store), which refuses it on the way in. The
+// contract states them as plugins/proto's Limit enum, for plugins in any
+// language; this package's test holds the two to the same values. It
+// imports nothing: the store need not depend on the generated gRPC code
+// to share them, and a plugin built with the SDK gets nothing of the
+// gateway's (plugintest's TestImportRules).
+package limits
+
+import (
+	"errors"
+	"strings"
+)
+
+const (
+	// IDBytes bounds an ID the store keys by: an event's login_id,
+	// chat_id and event_id, a history batch's cursor, a JID, a remote
+	// message ID (LIMIT_ID_BYTES).
+	IDBytes = 4096
+	// MetaBytes bounds a message's meta: Event.meta, CommandResult.meta
+	// (LIMIT_META_BYTES).
+	MetaBytes = 1024
+)
+
+var (
+	// ErrNUL is an ID holding a NUL byte: the store joins IDs with NUL
+	// in its keys, so no ID may hold one.
+	ErrNUL = errors.New("holds a NUL byte")
+	// ErrTooLong is an ID over IDBytes.
+	ErrTooLong = errors.New("is too long")
+)
+
+// CheckID reports ErrNUL or ErrTooLong for an ID the store could not
+// key by, or nil. Callers word the error for their reader (a plugin's
+// author, the gateway's log); an empty ID is theirs to judge.
+func CheckID(id string) error {
+	switch {
+	case strings.IndexByte(id, 0) >= 0:
+		return ErrNUL
+	case len(id) > IDBytes:
+		return ErrTooLong
+	}
+	return nil
+}
