@@ -290,13 +290,18 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 	if err := notTopic(c.ChatID, "rename the forum"); err != nil {
 		return err
 	}
-	if _, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name}); err != nil {
+	_, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name})
+	// The name the chat has already: Telegram refuses it
+	// (CHAT_NOT_MODIFIED), a no-op for the user, not a failure.
+	unchanged := err != nil && strings.Contains(strings.ToLower(err.Error()), "not_modified")
+	if err != nil && !unchanged {
 		return commandError("renaming this chat", err)
 	}
 	// Telegram does not tell a bot of its own service messages: the
-	// rooms (a forum's topics' too, named after it) are told here.
+	// rooms (a forum's topics' too, named after it) are told here,
+	// unless they have that name already.
 	cur, ok := s.chats.head(chatID)
-	if !ok {
+	if !ok || cur.Title == name {
 		return nil
 	}
 	s.chats.update(chatID, func(ch *chat) { ch.Title = name })
