@@ -504,6 +504,12 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 			kind = pb.MemberEvent_KIND_LEFT
 		}
 		if a.UserID == s.self {
+			if history {
+				// Read in the history of a group the user is in
+				// again (re-added, back by a link): old news, not
+				// the end of its room.
+				return nil
+			}
 			reason := pb.ChatRemovedEvent_REASON_LEFT
 			if kind == pb.MemberEvent_KIND_KICKED {
 				reason = pb.ChatRemovedEvent_REASON_KICKED
