@@ -66,6 +66,7 @@ type Session struct {
 	creates    createLog       // create_txn.go
 	unpins     unpinSet        // pin.go
 	newest     newestSeen      // readmark.go
+	had        shownIDs        // ownread.go
 	shown      shownTexts      // shown.go
 	quotes     quoteCache      // quote.go
 	groupReads groupReadCache  // groupreads.go
