@@ -66,6 +66,10 @@ func (s *Session) noticeTextOf(m *tg.MessageService) (string, bool) {
 			names = append(names, s.noticeName(&tg.PeerUser{UserID: u}))
 		}
 		return svctext.CallInvited(names), len(names) > 0
+	case *tg.MessageActionChangeCreator:
+		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), false), true
+	case *tg.MessageActionNewCreatorPending:
+		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), true), true
 	case *tg.MessageActionChatEditTitle:
 		return svctext.Renamed(s.chatKind(m.PeerID), a.Title, m.Out), true
 	case *tg.MessageActionChatEditPhoto:

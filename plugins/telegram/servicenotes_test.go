@@ -37,4 +37,19 @@ func TestServiceNotices(t *testing.T) {
 			}
 		}
 	}
+	// A supergroup's owner left: who becomes its owner in 7 days, from the
+	// owner (messageActionNewCreatorPending); it was dropped.
+	for _, c := range []struct {
+		to   int64
+		want string
+	}{
+		{1002, "Bob becomes the group's owner in 7 days, unless its owner comes back"},
+		{1001, "You become the group's owner in 7 days, unless its owner comes back"},
+	} {
+		m := &tg.MessageService{ID: 30, PeerID: &tg.PeerChannel{ChannelID: 900}, FromID: &tg.PeerUser{UserID: 1003}, Date: 1700000100,
+			Action: &tg.MessageActionNewCreatorPending{NewCreatorID: c.to}}
+		if ev, text := onlyMessage(t, c.want, s.messageEvents(ctx, m, true)); text != c.want || ev.ChatId != "-100900" || ev.Sender.UserId != "1003" {
+			t.Errorf("ownership pending to %d: %v, want %q from 1003", c.to, ev, c.want)
+		}
+	}
 }

@@ -459,9 +459,9 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 	case *tg.MessageActionTopicCreate, *tg.MessageActionTopicEdit:
 		return s.topicServiceEvents(ctx, m, history)
 	case *tg.MessageActionChatCreate, *tg.MessageActionChannelCreate, *tg.MessageActionChatEditTitle,
-		*tg.MessageActionChatEditPhoto, *tg.MessageActionChatDeletePhoto:
-		// A new group (or a new name, a new picture): the whole chat,
-		// for its room.
+		*tg.MessageActionChatEditPhoto, *tg.MessageActionChatDeletePhoto, *tg.MessageActionChangeCreator:
+		// A new group (or a new name, a new picture, a new owner): the
+		// whole chat, for its room.
 		if history {
 			return nil
 		}

@@ -95,3 +95,20 @@ func TopicClosed(closed, out bool) string {
 func TopicRenamed(title string, out bool) string {
 	return yours("renamed the topic to «"+title+"»", out)
 }
+
+// NewOwner is a group's or channel's ownership passing to who ("you" for
+// the user) after its owner left, or, pending, to pass in 7 days unless
+// the owner comes back (Telegram's messageActionChangeCreator and
+// messageActionNewCreatorPending).
+func NewOwner(kind, who string, pending bool) string {
+	if who == "you" {
+		if pending {
+			return "You become the " + kind + "'s owner in 7 days, unless its owner comes back"
+		}
+		return "You are now the " + kind + "'s owner"
+	}
+	if pending {
+		return who + " becomes the " + kind + "'s owner in 7 days, unless its owner comes back"
+	}
+	return who + " is now the " + kind + "'s owner"
+}
