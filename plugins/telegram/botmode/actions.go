@@ -278,6 +278,9 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 		return err
 	}
 	_, err = s.bot.SetChatDescription(ctx, &bot.SetChatDescriptionParams{ChatID: chatID, Description: topic})
+	if err != nil && notModified(err) {
+		return nil // the description it has (a client setting the subject again): done
+	}
 	return commandError("setting the topic", err)
 }
 
@@ -293,7 +296,7 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 	_, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name})
 	// The name the chat has already: Telegram refuses it
 	// (CHAT_NOT_MODIFIED), a no-op for the user, not a failure.
-	unchanged := err != nil && strings.Contains(strings.ToLower(err.Error()), "not_modified")
+	unchanged := err != nil && notModified(err)
 	if err != nil && !unchanged {
 		return commandError("renaming this chat", err)
 	}
@@ -350,4 +353,13 @@ func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
 		return commandError("lifting this ban", err)
 	}
 	return nil
+}
+
+// notModified reports whether Telegram refused a change as making none:
+// the title or description a chat has already (CHAT_NOT_MODIFIED,
+// CHAT_ABOUT_NOT_MODIFIED, which the Bot API words "chat description is
+// not modified").
+func notModified(err error) bool {
+	e := strings.ToLower(err.Error())
+	return strings.Contains(e, "not_modified") || strings.Contains(e, "is not modified")
 }

@@ -196,6 +196,16 @@ func TestForumRenameRenamesTopics(t *testing.T) {
 			t.Errorf("renamed to its own name: the room was described again: %v", ev)
 		}
 	}
+	// The description (the room's subject), then the one it has (a
+	// client setting the subject again): no failure either; it was.
+	for i := range 2 {
+		if err := s.SetTopic(ctx, sdk.Call{ChatID: forum}, "Plans and ideas"); err != nil {
+			t.Errorf("the forum's description (time %d): %v", i+1, err)
+		}
+	}
+	if n := len(api.callsOf("setChatDescription")); n != 2 {
+		t.Errorf("setChatDescription asked %d times, want 2", n)
+	}
 	chats, _ := s.ChatList(ctx)
 	var got []string
 	for _, c := range chats {
