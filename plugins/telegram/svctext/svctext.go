@@ -112,3 +112,22 @@ func NewOwner(kind, who string, pending bool) string {
 	}
 	return who + " is now the " + kind + "'s owner"
 }
+
+// ProfilePhotoSuggested is a profile photo suggested for the other user
+// of a private chat (photos.uploadContactProfilePhoto), which the gateway
+// cannot show nor set: it is taken in Telegram's apps.
+func ProfilePhotoSuggested(out bool) string {
+	if out {
+		return "You suggested a profile photo: see it in Telegram"
+	}
+	return "Suggested a profile photo for you: see it in Telegram"
+}
+
+// MessagePrice is a group's price of a message (paid messages), in
+// Stars; 0 takes it off.
+func MessagePrice(stars int64) string {
+	if stars <= 0 {
+		return "Messages here are free again"
+	}
+	return "Messages here now cost " + strconv.FormatInt(stars, 10) + " Stars each"
+}
