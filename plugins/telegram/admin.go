@@ -195,6 +195,9 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 		return err
 	}
 	_, err = api.MessagesEditChatAbout(ctx, &tg.MessagesEditChatAboutRequest{Peer: peer, About: topic})
+	if tgerr.Is(err, "CHAT_ABOUT_NOT_MODIFIED") {
+		return nil // the description it has (a client setting the subject again): done
+	}
 	return cmdErr("set the description", err)
 }
 

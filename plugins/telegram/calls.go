@@ -52,6 +52,12 @@ func noticeText(a tg.MessageActionClass, out bool) (text string, ok bool) {
 			c.Missed = true
 		}
 		return mediatext.CallText(c, inApp), true
+	case *tg.MessageActionConferenceCall:
+		// A group call started from a private chat: ringing (active),
+		// then edited once it ended, with its duration or missed.
+		c := mediatext.Call{Group: true, Video: a.Video, Outgoing: out, Duration: time.Duration(a.Duration) * time.Second}
+		c.Missed = a.Missed || !a.Active && c.Duration <= 0
+		return mediatext.CallText(c, inApp), true
 	case *tg.MessageActionSetMessagesTTL:
 		return mediatext.TimerText(time.Duration(a.Period) * time.Second), true
 	}

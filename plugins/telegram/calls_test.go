@@ -75,6 +75,46 @@ func TestCallNotices(t *testing.T) {
 	if evs := s.convert(ctx, &tg.UpdateDeleteMessages{Messages: []int{10}}); len(evs) != 1 || evs[0].ChatId != "1002" {
 		t.Errorf("the call's record deleted: %v", evs)
 	}
+
+	// A group call started from a private chat (Telegram's conference
+	// call, messageActionConferenceCall): ringing, missed, unanswered,
+	// or with its duration, as a group call's line; it was dropped, the
+	// user never told of a call missed.
+	conf := func(missed, active, video bool, secs int) *tg.MessageActionConferenceCall {
+		a := &tg.MessageActionConferenceCall{Missed: missed, Active: active, Video: video, CallID: 77}
+		if secs > 0 {
+			a.SetDuration(secs)
+		}
+		a.SetFlags()
+		return a
+	}
+	for _, c := range []struct {
+		id   int
+		out  bool
+		a    *tg.MessageActionConferenceCall
+		want string
+		from string
+	}{
+		{30, false, conf(false, true, false, 0), "Group voice call: join it in Telegram", "1002"},
+		{31, false, conf(true, false, true, 0), "Missed group video call", "1002"},
+		{32, true, conf(true, false, false, 0), "Unanswered group voice call", "1001"},
+		{33, true, conf(false, false, false, 185), "Group voice call, 3 min 5 s", "1001"},
+		{34, false, conf(false, false, false, 0), "Missed group voice call", "1002"},
+	} {
+		m := &tg.MessageService{ID: c.id, Out: c.out, PeerID: &tg.PeerUser{UserID: 1002}, Date: 1700000100, Action: c.a}
+		for _, history := range []bool{false, true} {
+			ev, text := onlyMessage(t, c.want, s.messageEvents(ctx, m, history))
+			if text != c.want || ev.ChatId != "1002" || ev.Sender.UserId != c.from || ev.Sender.IsFromMe != c.out || ev.EventId != strconv.Itoa(c.id) {
+				t.Errorf("conference call %d (history %v): %v, want %q from %s", c.id, history, ev, c.want, c.from)
+			}
+		}
+	}
+	// Ringing, then edited once it ended: a correction with its duration.
+	ended := &tg.MessageService{ID: 30, PeerID: &tg.PeerUser{UserID: 1002}, Date: 1700000100, Action: conf(false, false, false, 60)}
+	evs := s.convert(ctx, &tg.UpdateEditMessage{Message: ended})
+	if len(evs) != 1 || evs[0].GetEdit().GetTargetId() != "30" || evs[0].GetEdit().GetText() != "Group voice call, 1 min" {
+		t.Errorf("conference call ended: %v", evs)
+	}
 }
 
 // A change of the auto-delete timer (messageActionSetMessagesTTL) is a

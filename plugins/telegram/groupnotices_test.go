@@ -72,6 +72,27 @@ func TestGroupChangeNotices(t *testing.T) {
 		t.Errorf("a send to the reopened topic: %v", err)
 	}
 
+	// The owner gone, ownership passes to an admin (Telegram's
+	// messageActionChangeCreator, from the old owner): her line, and the
+	// room describes her as its owner. It was dropped, the room keeping
+	// the old owner until its next refresh.
+	from = h.count()
+	srv.PassOwnership(800, bob.ID, carol.ID)
+	notice("-100800", "Carol is now the group's owner")
+	room := h.wait(t, from, "the room with its new owner", func(ev *pb.Event) bool { return ev.GetChat().GetChat().GetChatId() == "-100800" })
+	owners := 0
+	for _, m := range room.GetChat().Chat.Members {
+		if m.Affiliation == pb.Affiliation_AFFILIATION_OWNER {
+			owners++
+			if m.UserId != "1003" {
+				t.Errorf("owner %v, want carol", m)
+			}
+		}
+	}
+	if owners != 1 {
+		t.Errorf("the room after the ownership passed: %d owners, want carol alone: %v", owners, room.GetChat().Chat.Members)
+	}
+
 	// The group's history (the fake's holds no service message: the
 	// message as Telegram's history gives it): the rename's line under
 	// the live ID, which the gateway drops as seen.

@@ -174,12 +174,12 @@ func (p *phoneLogin) Submit(ctx context.Context, f map[string]string) (*pb.Login
 }
 
 // connect starts the login's client with the application a, once.
-func (p *phoneLogin) connect(a app) error {
+func (p *phoneLogin) connect(ctx context.Context, a app) error {
 	if p.r != nil && p.app == a {
 		return nil
 	}
 	p.r.stop()
-	r, err := startRunner(p.n.newClient(a, p.req.Dir, nil, nil), nil)
+	r, err := startRunner(ctx, p.n.newClient(a, p.req.Dir, nil, nil), nil)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (p *phoneLogin) submitPhone(ctx context.Context, f map[string]string) (*pb.
 	if problem != "" {
 		return p.phoneForm(problem), nil
 	}
-	if err := p.connect(a); err != nil {
+	if err := p.connect(ctx, a); err != nil {
 		return p.phoneForm(loginProblem("Telegram cannot be reached", err)), nil
 	}
 	p.own = own

@@ -116,6 +116,27 @@ func TestPhoneLogin2FA(t *testing.T) {
 	}
 }
 
+// A login step waits for the connection to Telegram as long as its caller
+// lets it (the step's context), not a bound of the plugin's own on top: a
+// key exchange on a loaded machine took longer than DialTimeout, well
+// within the caller's deadline, and the step failed "Telegram cannot be
+// reached". DialTimeout bounds only a wait without a deadline.
+func TestLoginStepWaitsForItsCaller(t *testing.T) {
+	old := DialTimeout
+	DialTimeout = time.Nanosecond // passed before any key exchange ends
+	t.Cleanup(func() { DialTimeout = old })
+	srv := newFake(t)
+	n, _ := newNetwork(t, srv)
+	p := startAliceLogin(t, n, t.TempDir())
+	defer p.Cancel()
+	wantForm(t, submit(t, p, map[string]string{"phone": "+33 6 00 00 00 01"}), "code", "")
+	_, q, step := qrStarted(t, srv)
+	defer q.Cancel()
+	if step.GetDisplay() == nil {
+		t.Errorf("QR login's first step %v, want its code", step)
+	}
+}
+
 // A number without an account is refused (no sign-up); a banned number
 // and a flood wait say so.
 func TestPhoneLoginRefusals(t *testing.T) {

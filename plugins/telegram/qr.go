@@ -76,7 +76,7 @@ func (q *qrLogin) begin(ctx context.Context, a app, own bool) (*pb.LoginStep, er
 		}
 		return nil
 	})
-	r, err := startRunner(q.n.newClient(a, q.req.Dir, h, nil), nil)
+	r, err := startRunner(ctx, q.n.newClient(a, q.req.Dir, h, nil), nil)
 	if err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "telegram: %s", loginProblem("Telegram cannot be reached", err))
 	}

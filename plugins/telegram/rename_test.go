@@ -92,5 +92,24 @@ func TestRenameBothWays(t *testing.T) {
 		if err := s.SetChatName(ctx, sdk.Call{ChatID: c.chat}, "Coffee time"); err != nil {
 			t.Errorf("renaming %s to the name it has: %v, want done", c.chat, err)
 		}
+
+		// The description (the room's subject), then the one it has
+		// (an XMPP client setting the subject again): Telegram's
+		// CHAT_ABOUT_NOT_MODIFIED, no failure either; it was the
+		// error's name.
+		about := func() string {
+			if c.chat == "-77" {
+				return srv.GroupInfo(77).About
+			}
+			return srv.ChannelInfo(810).About
+		}
+		for i := range 2 {
+			if err := s.SetTopic(ctx, sdk.Call{ChatID: c.chat}, "Tea and talk"); err != nil {
+				t.Errorf("setting %s's description (time %d): %v, want done", c.chat, i+1, err)
+			}
+		}
+		if got := about(); got != "Tea and talk" {
+			t.Errorf("%s's description on Telegram: %q", c.chat, got)
+		}
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/gotd/td/telegram"
 )
 
-// DialTimeout bounds how long a login step waits for the connection to
-// Telegram.
+// DialTimeout bounds how long the session waits for the connection to
+// Telegram, and a login step whose caller set no deadline.
 var DialTimeout = 30 * time.Second
 
 // runner is a gotd client running in the background: gotd serves
@@ -25,8 +25,11 @@ type runner struct {
 
 // startRunner runs c until stop, once it is connected; extra, when set,
 // runs inside the connected client too (the updates manager) and ends it
-// when it returns.
-func startRunner(c *telegram.Client, extra func(ctx context.Context) error) (*runner, error) {
+// when it returns. It waits for the connection until wait is done, or
+// DialTimeout when wait has no deadline: a login step waits as long as its
+// caller does, since a key exchange on a loaded machine may take longer
+// than a bound of the plugin's own would allow.
+func startRunner(wait context.Context, c *telegram.Client, extra func(ctx context.Context) error) (*runner, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &runner{client: c, cancel: cancel, done: make(chan struct{})}
 	ready := make(chan struct{})
@@ -41,8 +44,12 @@ func startRunner(c *telegram.Client, extra func(ctx context.Context) error) (*ru
 			return nil
 		})
 	}()
-	t := time.NewTimer(DialTimeout)
-	defer t.Stop()
+	start := time.Now()
+	if _, ok := wait.Deadline(); !ok {
+		var cancelWait context.CancelFunc
+		wait, cancelWait = context.WithTimeout(wait, DialTimeout)
+		defer cancelWait()
+	}
 	select {
 	case <-ready:
 		return r, nil
@@ -52,10 +59,10 @@ func startRunner(c *telegram.Client, extra func(ctx context.Context) error) (*ru
 			r.err = errors.New("the client stopped")
 		}
 		return nil, r.err
-	case <-t.C:
+	case <-wait.Done():
 		cancel()
 		<-r.done
-		return nil, fmt.Errorf("no connection to Telegram after %s", DialTimeout)
+		return nil, fmt.Errorf("no connection to Telegram after %s: %w", time.Since(start).Round(time.Second), wait.Err())
 	}
 }
 

@@ -50,6 +50,8 @@ func serviceNoticeText(a tg.MessageActionClass, out bool) (text string, ok bool)
 		return mediatext.UnshownText("A giveaway's results", inApp), true
 	case *tg.MessageActionPaymentSent:
 		return mediatext.PaymentText("", inApp), true
+	case *tg.MessageActionSuggestProfilePhoto:
+		return svctext.ProfilePhotoSuggested(out), true
 	}
 	return "", false
 }
@@ -66,6 +68,17 @@ func (s *Session) noticeTextOf(m *tg.MessageService) (string, bool) {
 			names = append(names, s.noticeName(&tg.PeerUser{UserID: u}))
 		}
 		return svctext.CallInvited(names), len(names) > 0
+	case *tg.MessageActionPaidMessagesPrice:
+		// A channel's price is that of its direct messages (its
+		// monoforum), which the gateway does not carry.
+		if s.chatKind(m.PeerID) != "group" {
+			return "", false
+		}
+		return svctext.MessagePrice(a.Stars), true
+	case *tg.MessageActionChangeCreator:
+		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), false), true
+	case *tg.MessageActionNewCreatorPending:
+		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), true), true
 	case *tg.MessageActionChatEditTitle:
 		return svctext.Renamed(s.chatKind(m.PeerID), a.Title, m.Out), true
 	case *tg.MessageActionChatEditPhoto:

@@ -27,6 +27,10 @@ func TestServiceNotices(t *testing.T) {
 		{22, true, &tg.MessageActionScreenshotTaken{}, "You took a screenshot of this chat", "1001"},
 		{23, false, &tg.MessageActionGiftPremium{Currency: "EUR", Amount: 399, Days: 90}, "🎁 A gift the gateway cannot show: see it in Telegram.", "1002"},
 		{24, false, &tg.MessageActionStarGift{}, "🎁 A gift the gateway cannot show: see it in Telegram.", "1002"},
+		// Dropped before: a contact's suggestion of a profile photo for
+		// the user, and the user's own from another device.
+		{25, false, &tg.MessageActionSuggestProfilePhoto{Photo: &tg.PhotoEmpty{}}, "Suggested a profile photo for you: see it in Telegram", "1002"},
+		{26, true, &tg.MessageActionSuggestProfilePhoto{Photo: &tg.PhotoEmpty{}}, "You suggested a profile photo: see it in Telegram", "1001"},
 	} {
 		m := &tg.MessageService{ID: c.id, Out: c.out, PeerID: &tg.PeerUser{UserID: 1002}, Date: 1700000100, Action: c.a}
 		for _, history := range []bool{false, true} {
@@ -35,6 +39,34 @@ func TestServiceNotices(t *testing.T) {
 				ev.EventId != strconv.Itoa(c.id) {
 				t.Errorf("%T (history %v): %v, want %q from %s", c.a, history, ev, c.want, c.from)
 			}
+		}
+	}
+	// A group's price of a message (paid messages) set or taken off; the
+	// user's next send would be refused for it (ALLOW_PAYMENT_REQUIRED).
+	// It was dropped.
+	for i, c := range []struct {
+		stars int64
+		want  string
+	}{{10, "Messages here now cost 10 Stars each"}, {0, "Messages here are free again"}} {
+		m := &tg.MessageService{ID: 35 + i, PeerID: &tg.PeerChannel{ChannelID: 900}, FromID: &tg.PeerUser{UserID: 1003}, Date: 1700000100,
+			Action: &tg.MessageActionPaidMessagesPrice{Stars: c.stars}}
+		if ev, text := onlyMessage(t, c.want, s.messageEvents(ctx, m, false)); text != c.want || ev.ChatId != "-100900" {
+			t.Errorf("price %d: %v, want %q", c.stars, ev, c.want)
+		}
+	}
+	// A supergroup's owner left: who becomes its owner in 7 days, from the
+	// owner (messageActionNewCreatorPending); it was dropped.
+	for _, c := range []struct {
+		to   int64
+		want string
+	}{
+		{1002, "Bob becomes the group's owner in 7 days, unless its owner comes back"},
+		{1001, "You become the group's owner in 7 days, unless its owner comes back"},
+	} {
+		m := &tg.MessageService{ID: 30, PeerID: &tg.PeerChannel{ChannelID: 900}, FromID: &tg.PeerUser{UserID: 1003}, Date: 1700000100,
+			Action: &tg.MessageActionNewCreatorPending{NewCreatorID: c.to}}
+		if ev, text := onlyMessage(t, c.want, s.messageEvents(ctx, m, true)); text != c.want || ev.ChatId != "-100900" || ev.Sender.UserId != "1003" {
+			t.Errorf("ownership pending to %d: %v, want %q from 1003", c.to, ev, c.want)
 		}
 	}
 }

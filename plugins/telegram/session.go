@@ -66,6 +66,7 @@ type Session struct {
 	creates    createLog       // create_txn.go
 	unpins     unpinSet        // pin.go
 	newest     newestSeen      // readmark.go
+	had        shownIDs        // ownread.go
 	shown      shownTexts      // shown.go
 	quotes     quoteCache      // quote.go
 	groupReads groupReadCache  // groupreads.go
@@ -205,7 +206,7 @@ func (s *Session) start(ready chan struct{}) {
 			}
 		}, s.watchLoggedOut(gen), waitFlood())
 		api = client.API()
-		r, err := startRunner(client, func(ctx context.Context) error {
+		r, err := startRunner(context.Background(), client, func(ctx context.Context) error {
 			status, err := client.Auth().Status(ctx)
 			if err != nil {
 				return err
@@ -466,7 +467,7 @@ func (s *Session) logOutOffline(ctx context.Context) {
 	if a.ID == 0 {
 		return
 	}
-	r, err := startRunner(s.n.newClient(a, s.login.Dir, nil, nil), nil)
+	r, err := startRunner(ctx, s.n.newClient(a, s.login.Dir, nil, nil), nil)
 	if err != nil {
 		s.n.log().Warn("telegram: log out: no connection; the session stays open on Telegram until ended there (Settings, Devices)", "login", s.login.LoginID, "err", err)
 		return

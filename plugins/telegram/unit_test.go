@@ -341,6 +341,16 @@ func TestMemberEvents(t *testing.T) {
 	if len(evs) != 1 || evs[0].GetChatRemoved().GetReason() != pb.ChatRemovedEvent_REASON_KICKED {
 		t.Errorf("the user removed: %v", evs)
 	}
+	// The user's removal or leaving in the history of a group they are
+	// in again (re-added, or back by a link): old news, not the end of
+	// the room the history is read for, which it was.
+	for i, from := range []int64{1002, 1001} {
+		for _, ev := range s.messageEvents(ctx, svc(40+i, from, &tg.MessageActionChatDeleteUser{UserID: 1001}), true) {
+			if ev.GetChatRemoved() != nil || ev.GetMember().GetMember().GetIsSelf() {
+				t.Errorf("the user's removal (by %d) in the history: %v", from, ev)
+			}
+		}
+	}
 	// Someone else joining by a link, or let in on request, is a member
 	// joining (the user's own such join is a new group: join_invite.go).
 	for i, a := range []tg.MessageActionClass{&tg.MessageActionChatJoinedByLink{InviterID: 1002}, &tg.MessageActionChatJoinedByRequest{}} {

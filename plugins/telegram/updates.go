@@ -118,16 +118,18 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 		}
 		return s.groupReadEvents(ctx, s.channelMessageChat(u.ChannelID, u.MaxID, 0), u.MaxID)
 	case *tg.UpdateReadHistoryInbox:
-		return []*pb.Event{receipt(peerChatID(u.Peer), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.MaxID)}
+		chat := peerChatID(u.Peer)
+		return []*pb.Event{receipt(chat, &pb.Sender{UserId: userID(s.self), IsFromMe: true}, s.had.upTo(chat, u.MaxID))}
 	case *tg.UpdateReadChannelInbox:
 		chat := channelID(u.ChannelID)
 		if s.isForum(u.ChannelID) {
 			chat = s.channelMessageChat(u.ChannelID, u.MaxID, 0)
 		}
-		return []*pb.Event{receipt(chat, &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.MaxID)}
+		return []*pb.Event{receipt(chat, &pb.Sender{UserId: userID(s.self), IsFromMe: true}, s.had.upTo(chat, u.MaxID))}
 	case *tg.UpdateReadChannelDiscussionInbox:
 		if s.isForum(u.ChannelID) && u.TopMsgID > generalTopic {
-			return []*pb.Event{receipt(topicChatID(channelID(u.ChannelID), u.TopMsgID), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.ReadMaxID)}
+			chat := topicChatID(channelID(u.ChannelID), u.TopMsgID)
+			return []*pb.Event{receipt(chat, &pb.Sender{UserId: userID(s.self), IsFromMe: true}, s.had.upTo(chat, u.ReadMaxID))}
 		}
 	case *tg.UpdateUserTyping:
 		return typing(userID(u.UserID), userID(u.UserID), u.Action)
@@ -281,6 +283,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		}
 		if chat, ok := s.db().messageChat(m.ID); ok {
 			s.sent.take(chat, m.ID)
+			s.had.note(chat, m.ID) // ownread.go
 		}
 	case *tg.Message:
 		s.noteMessage(m) // readmark.go
@@ -290,6 +293,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		}
 		text, spans := s.messageText(m)
 		s.shown.note(chat, m.ID, text, spans) // the user's own sends too
+		s.had.note(chat, m.ID)                // ownread.go
 		s.noteQuoted(chat, m, text)           // quote.go
 		if !history && m.Out && s.ownSend(ctx, chat, m.ID) {
 			// The gateway's own poll (pollstart.go), as Telegram tells
@@ -305,8 +309,11 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		notice := s.noticeEvent(m, history)
 		if notice == nil {
 			if ev := s.pinNotice(m, history); ev != nil {
-				return []*pb.Event{ev} // pin.go
+				s.had.note(ev.ChatId, m.ID) // ownread.go
+				return []*pb.Event{ev}      // pin.go
 			}
+		} else {
+			s.had.note(notice.ChatId, m.ID)
 		}
 		evs := s.serviceEvents(ctx, m, history)
 		if !history {
@@ -452,9 +459,9 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 	case *tg.MessageActionTopicCreate, *tg.MessageActionTopicEdit:
 		return s.topicServiceEvents(ctx, m, history)
 	case *tg.MessageActionChatCreate, *tg.MessageActionChannelCreate, *tg.MessageActionChatEditTitle,
-		*tg.MessageActionChatEditPhoto, *tg.MessageActionChatDeletePhoto:
-		// A new group (or a new name, a new picture): the whole chat,
-		// for its room.
+		*tg.MessageActionChatEditPhoto, *tg.MessageActionChatDeletePhoto, *tg.MessageActionChangeCreator:
+		// A new group (or a new name, a new picture, a new owner): the
+		// whole chat, for its room.
 		if history {
 			return nil
 		}
@@ -504,6 +511,12 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 			kind = pb.MemberEvent_KIND_LEFT
 		}
 		if a.UserID == s.self {
+			if history {
+				// Read in the history of a group the user is in
+				// again (re-added, back by a link): old news, not
+				// the end of its room.
+				return nil
+			}
 			reason := pb.ChatRemovedEvent_REASON_LEFT
 			if kind == pb.MemberEvent_KIND_KICKED {
 				reason = pb.ChatRemovedEvent_REASON_KICKED

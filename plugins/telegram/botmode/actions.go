@@ -278,6 +278,9 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 		return err
 	}
 	_, err = s.bot.SetChatDescription(ctx, &bot.SetChatDescriptionParams{ChatID: chatID, Description: topic})
+	if err != nil && notModified(err) {
+		return nil // the description it has (a client setting the subject again): done
+	}
 	return commandError("setting the topic", err)
 }
 
@@ -290,13 +293,18 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 	if err := notTopic(c.ChatID, "rename the forum"); err != nil {
 		return err
 	}
-	if _, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name}); err != nil {
+	_, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name})
+	// The name the chat has already: Telegram refuses it
+	// (CHAT_NOT_MODIFIED), a no-op for the user, not a failure.
+	unchanged := err != nil && notModified(err)
+	if err != nil && !unchanged {
 		return commandError("renaming this chat", err)
 	}
 	// Telegram does not tell a bot of its own service messages: the
-	// rooms (a forum's topics' too, named after it) are told here.
+	// rooms (a forum's topics' too, named after it) are told here,
+	// unless they have that name already.
 	cur, ok := s.chats.head(chatID)
-	if !ok {
+	if !ok || cur.Title == name {
 		return nil
 	}
 	s.chats.update(chatID, func(ch *chat) { ch.Title = name })
@@ -345,4 +353,13 @@ func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
 		return commandError("lifting this ban", err)
 	}
 	return nil
+}
+
+// notModified reports whether Telegram refused a change as making none:
+// the title or description a chat has already (CHAT_NOT_MODIFIED,
+// CHAT_ABOUT_NOT_MODIFIED, which the Bot API words "chat description is
+// not modified").
+func notModified(err error) bool {
+	e := strings.ToLower(err.Error())
+	return strings.Contains(e, "not_modified") || strings.Contains(e, "is not modified")
 }

@@ -326,7 +326,11 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		ok(w, map[string]any{"message_id": id, "date": date, "edit_date": time.Now().Unix(),
 			"chat": f.chatOf(p["chat_id"]), "text": p["text"]})
-	case "deleteMessage", "setMessageReaction", "sendChatAction", "leaveChat", "setChatTitle", "setChatDescription",
+	case "setChatTitle":
+		f.chatText(w, p, "title", "CHAT_NOT_MODIFIED")
+	case "setChatDescription":
+		f.chatText(w, p, "description", "chat description is not modified")
+	case "deleteMessage", "setMessageReaction", "sendChatAction", "leaveChat",
 		"banChatMember", "unbanChatMember", "pinChatMessage", "unpinChatMessage":
 		ok(w, true)
 	case "getFile":
@@ -484,6 +488,29 @@ func (f *fakeAPI) changeRights(w http.ResponseWriter, method string, p map[strin
 		js, _ := json.Marshal(perms)
 		f.users[key] = `{"status":"restricted","user":` + string(cur.User) + `,"until_date":0,` + strings.TrimPrefix(string(js), "{")
 	}
+	ok(w, true)
+}
+
+// chatText is setChatTitle (field title) and setChatDescription (field
+// description) as Telegram answers them: the text becomes the chat's in
+// getChat; the one the chat has already is refused (messages.editChatTitle's
+// CHAT_NOT_MODIFIED, which the Bot API passes on; for a description, its
+// own words for CHAT_ABOUT_NOT_MODIFIED).
+func (f *fakeAPI) chatText(w http.ResponseWriter, p map[string]string, field, unchanged string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var chat map[string]any
+	if err := json.Unmarshal([]byte(f.chatJS[p["chat_id"]]), &chat); err != nil {
+		ok(w, true) // a chat the test does not describe: any text goes
+		return
+	}
+	if cur, _ := chat[field].(string); cur == p[field] {
+		apiFail(w, http.StatusBadRequest, "Bad Request: "+unchanged)
+		return
+	}
+	chat[field] = p[field]
+	js, _ := json.Marshal(chat)
+	f.chatJS[p["chat_id"]] = string(js)
 	ok(w, true)
 }
 

@@ -182,6 +182,30 @@ func TestForumRenameRenamesTopics(t *testing.T) {
 		t.Errorf("setChatTitle %v", p)
 	}
 	names(mark, map[string]string{forum: "Renamed here", plans: "Renamed here / Plans", ideas: "Renamed here / Ideas"})
+	// Renamed to the name it has: Telegram refuses it (CHAT_NOT_MODIFIED),
+	// which is no failure for the user, and no room changes.
+	mark = len(h.events())
+	if err := s.SetChatName(ctx, sdk.Call{ChatID: forum}, "Renamed here"); err != nil {
+		t.Errorf("renamed to its own name: %v", err)
+	}
+	if n := len(api.callsOf("setChatTitle")); n != 2 {
+		t.Errorf("setChatTitle asked %d times, want 2", n)
+	}
+	for _, ev := range h.events()[mark:] {
+		if ev.GetChat() != nil {
+			t.Errorf("renamed to its own name: the room was described again: %v", ev)
+		}
+	}
+	// The description (the room's subject), then the one it has (a
+	// client setting the subject again): no failure either; it was.
+	for i := range 2 {
+		if err := s.SetTopic(ctx, sdk.Call{ChatID: forum}, "Plans and ideas"); err != nil {
+			t.Errorf("the forum's description (time %d): %v", i+1, err)
+		}
+	}
+	if n := len(api.callsOf("setChatDescription")); n != 2 {
+		t.Errorf("setChatDescription asked %d times, want 2", n)
+	}
 	chats, _ := s.ChatList(ctx)
 	var got []string
 	for _, c := range chats {

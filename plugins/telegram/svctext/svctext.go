@@ -95,3 +95,39 @@ func TopicClosed(closed, out bool) string {
 func TopicRenamed(title string, out bool) string {
 	return yours("renamed the topic to «"+title+"»", out)
 }
+
+// NewOwner is a group's or channel's ownership passing to who ("you" for
+// the user) after its owner left, or, pending, to pass in 7 days unless
+// the owner comes back (Telegram's messageActionChangeCreator and
+// messageActionNewCreatorPending).
+func NewOwner(kind, who string, pending bool) string {
+	if who == "you" {
+		if pending {
+			return "You become the " + kind + "'s owner in 7 days, unless its owner comes back"
+		}
+		return "You are now the " + kind + "'s owner"
+	}
+	if pending {
+		return who + " becomes the " + kind + "'s owner in 7 days, unless its owner comes back"
+	}
+	return who + " is now the " + kind + "'s owner"
+}
+
+// ProfilePhotoSuggested is a profile photo suggested for the other user
+// of a private chat (photos.uploadContactProfilePhoto), which the gateway
+// cannot show nor set: it is taken in Telegram's apps.
+func ProfilePhotoSuggested(out bool) string {
+	if out {
+		return "You suggested a profile photo: see it in Telegram"
+	}
+	return "Suggested a profile photo for you: see it in Telegram"
+}
+
+// MessagePrice is a group's price of a message (paid messages), in
+// Stars; 0 takes it off.
+func MessagePrice(stars int64) string {
+	if stars <= 0 {
+		return "Messages here are free again"
+	}
+	return "Messages here now cost " + strconv.FormatInt(stars, 10) + " Stars each"
+}

@@ -414,6 +414,21 @@ func (s *Server) SetChannelPhoto(channel, from int64, photo []byte) {
 	s.postService(c, from, act)
 }
 
+// PassOwnership is a supergroup's or channel's ownership passing from its
+// owner, gone, to another member, as Telegram does 7 days after the owner
+// left: the old owner is no member, to is the creator, and every member
+// gets the service message (messageActionChangeCreator) from the old
+// owner.
+func (s *Server) PassOwnership(channel, from, to int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[channel]
+	c.Members = slices.DeleteFunc(c.Members, func(m int64) bool { return m == from })
+	c.Admins = slices.DeleteFunc(c.Admins, func(m int64) bool { return m == to })
+	c.Creator = to
+	s.postService(c, from, &tg.MessageActionChangeCreator{NewCreatorID: to})
+}
+
 // postService posts a service message from a member into a channel and
 // pushes it to every member. Call with s.mu held.
 func (s *Server) postService(c *Channel, from int64, act tg.MessageActionClass) *tg.MessageService {

@@ -532,13 +532,28 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		full.SetFlags()
 		return &tg.UsersUserFull{FullUser: full, Users: []tg.UserClass{u.tg(in.UserID == k.user)}}, nil
 	})
+	// A group's or channel's description; the one it has already is
+	// refused, as Telegram does (CHAT_ABOUT_NOT_MODIFIED).
 	handle(s, d, tg.MessagesEditChatAboutRequestTypeID, "messages.editChatAbout", func(k *key, r *tg.MessagesEditChatAboutRequest) (bin.Encoder, error) {
+		about := func(cur *string) (bin.Encoder, error) {
+			if *cur == r.About {
+				return nil, tgerr.New(400, "CHAT_ABOUT_NOT_MODIFIED")
+			}
+			*cur = r.About
+			return &tg.BoolTrue{}, nil
+		}
+		if p, ok := r.Peer.(*tg.InputPeerChannel); ok {
+			c, err := s.channelOf(k, &tg.InputChannel{ChannelID: p.ChannelID, AccessHash: p.AccessHash})
+			if err != nil {
+				return nil, err
+			}
+			return about(&c.About)
+		}
 		g, err := s.groupOf(k, r.Peer)
 		if err != nil {
 			return nil, err
 		}
-		g.About = r.About
-		return &tg.BoolTrue{}, nil
+		return about(&g.About)
 	})
 	handle(s, d, tg.MessagesDeleteChatUserRequestTypeID, "messages.deleteChatUser", func(k *key, r *tg.MessagesDeleteChatUserRequest) (bin.Encoder, error) {
 		g, err := s.groupOf(k, &tg.InputPeerChat{ChatID: r.ChatID})

@@ -294,7 +294,7 @@ func (s *Server) ChannelInfo(id int64) Channel {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.channels[id]
-	return Channel{ID: c.ID, Title: c.Title, Broadcast: c.Broadcast, Forum: c.Forum, Creator: c.Creator, AdminsInvite: c.AdminsInvite,
+	return Channel{ID: c.ID, Title: c.Title, About: c.About, Broadcast: c.Broadcast, Forum: c.Forum, Creator: c.Creator, AdminsInvite: c.AdminsInvite,
 		Members: slices.Clone(c.Members), Admins: slices.Clone(c.Admins), Restricted: slices.Clone(c.Restricted), RestrictedUntil: maps.Clone(c.RestrictedUntil), Banned: slices.Clone(c.Banned),
 		InviteHash: c.InviteHash, InviteExpired: c.InviteExpired, InviteRequest: c.InviteRequest, Requests: slices.Clone(c.Requests)}
 }
