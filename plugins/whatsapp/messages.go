@@ -130,7 +130,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		resp, err := s.d.cli.SendMessage(ctx, chat, prep(content), s.sendID(c, 0))
 		if err != nil {
-			return sdk.Result{}, sendErr("send", err)
+			return sdk.Result{}, s.sendErr("send", err)
 		}
 		s.noteSent(c.ChatID, chat, resp)
 		return s.sentAs(resp.ID, resp.Timestamp, timer, hidden, kind), nil
@@ -167,7 +167,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		resp, err := s.d.cli.SendMessage(ctx, chat, prep(out), s.sendID(c, i))
 		if err != nil {
-			return withParts(), sendErr("send a file", err)
+			return withParts(), s.sendErr("send a file", err)
 		}
 		if i == 0 {
 			first = s.sent(resp.ID, resp.Timestamp, timer, hidden)
@@ -192,7 +192,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			}
 			resp, err := s.d.cli.SendMessage(ctx, chat, prep(tm), s.sendID(c, len(msg.Attachments)+i))
 			if err != nil {
-				return withParts(), sendErr("send the text of an audio file", err)
+				return withParts(), s.sendErr("send the text of an audio file", err)
 			}
 			textPart = textPart || i == 0
 			parts = append(parts, resp.ID)
@@ -291,7 +291,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, editMessage(chat, id, content, now()))
 	if err != nil {
-		return sdk.Result{}, sendErr("edit", err)
+		return sdk.Result{}, s.sendErr("edit", err)
 	}
 	return sdk.Result{MessageID: e.TargetId, Time: resp.Timestamp}, nil
 }
@@ -315,7 +315,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, msg, extra)
 	if err != nil {
-		return sdk.Result{}, sendErr("react", err)
+		return sdk.Result{}, s.sendErr("react", err)
 	}
 	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
 }
@@ -357,13 +357,13 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: r.TargetId, Meta: m}))
 	if err != nil {
-		return sdk.Result{}, sendErr("delete", err)
+		return sdk.Result{}, s.sendErr("delete", err)
 	}
 	s.dropPin(chatIDOf(s.ids, chat), r.TargetId, resp.Timestamp) // pinstate.go
 	// The other files the same send made go with it.
 	for i, id := range m.Parts {
 		if _, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: id, Meta: msgMeta{Sender: m.Sender, FromMe: m.FromMe}})); err != nil {
-			return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, sendErr(fmt.Sprintf("delete file %d of %d (the first ones are deleted)", i+2, len(m.Parts)+1), err)
+			return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, s.sendErr(fmt.Sprintf("delete file %d of %d (the first ones are deleted)", i+2, len(m.Parts)+1), err)
 		}
 	}
 	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
@@ -420,7 +420,7 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 			if taken {
 				s.unread.putBack(c.ChatID, msgs) // for the same mark again
 			}
-			return sendErr("mark read", err)
+			return s.sendErr("mark read", err)
 		}
 	}
 	return nil
@@ -437,7 +437,7 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	was, err := s.presenceSent(available, err)
 	s.presenceMu.Unlock()
 	if err != nil {
-		return sendErr("presence", err)
+		return s.sendErr("presence", err)
 	}
 	if available && !was {
 		s.subscribeContacts(ctx)
