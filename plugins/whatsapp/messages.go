@@ -92,6 +92,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 	}
 	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
+	// "@all" in a group mentions all its members (mentionall.go).
+	all := chat.Server == types.GroupServer && len(mentionAllAt(text)) > 0
 	timer := s.timers.get(c.ChatID)
 	secret := s.communityAnnouncements(chat) // secretmsg.go
 	// prep is a message as it goes: with the chat's timer, and in a
@@ -120,6 +122,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	hide := func(m *waE2E.Message) (*waE2E.Message, error) { return hideIf(hidden, m) }
 	if len(msg.Attachments) == 0 {
 		content := textMessage(text, reply, mentions)
+		if all {
+			content = textMentionAll(content)
+		}
 		if loc, ok := mediatext.GeoURI(msg.Text); ok {
 			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
 			content = locationMessage(loc, reply)
@@ -153,6 +158,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 				caption = text
 			}
 			ci = contextInfo(reply, mentions)
+			if all {
+				ci = withMentionAll(ci)
+			}
 		}
 		m, err := s.upload(ctx, a, caption, ci)
 		if err != nil {
@@ -185,6 +193,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 				ms = mentions
 			}
 			tm := textMessage(caption, nil, ms)
+			if i == 0 && all {
+				tm = textMentionAll(tm)
+			}
 			if i == 0 {
 				if tm, err = hide(tm); err != nil {
 					return withParts(), err
