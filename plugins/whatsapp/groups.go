@@ -657,7 +657,7 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		}
 	}
 	if e.Delete != nil && e.Delete.Deleted {
-		reason := e.Delete.DeleteReason
+		reason := s.deletedText(e)
 		out = append(out, ev(by, func(e *pb.Event) {
 			e.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED, Text: reason}}
 		}))
@@ -673,6 +673,24 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		}
 	}
 	return out
+}
+
+// deletedText says who deleted e's group, in words: the room is closed
+// with it (it was WhatsApp's bare reason code, "" mostly), the code
+// kept after it.
+func (s *Session) deletedText(e *events.GroupInfo) string {
+	text := "The group was deleted"
+	switch {
+	case e.Sender == nil:
+	case s.isOwn(*e.Sender, ptrJID(e.SenderPN)):
+		text = "You deleted the group (on another device)"
+	default:
+		text = s.requesterName(preferPN(*e.Sender, ptrJID(e.SenderPN)).ToNonAD()) + " deleted the group"
+	}
+	if r := e.Delete.DeleteReason; r != "" {
+		text += " (WhatsApp's reason: " + r + ")"
+	}
+	return text
 }
 
 // isOwnJID says whether j is the user (isOwn of one JID).
