@@ -93,7 +93,7 @@ func (s *Session) picture(ctx context.Context, jid types.JID) (string, []byte, e
 	case errors.Is(err, whatsmeow.ErrProfilePictureNotSet), errors.Is(err, whatsmeow.ErrProfilePictureUnauthorized), err == nil && pic == nil:
 		return "", nil, nil
 	case err != nil:
-		return "", nil, sendErr("picture of "+jid.String(), err)
+		return "", nil, s.sendErr("picture of "+jid.String(), err)
 	}
 	b, err := s.n.fetch(ctx, pic.URL)
 	if err != nil {

@@ -169,7 +169,7 @@ func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bo
 	}
 	res, err := s.d.cli.IsOnWhatsApp(ctx, []string{"+" + phone})
 	if err != nil {
-		return nil, sendErr("look up "+identifier, err)
+		return nil, s.sendErr("look up "+identifier, err)
 	}
 	if len(res) == 0 || !res[0].IsIn {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: +%s is not on WhatsApp", phone)

@@ -85,7 +85,7 @@ func (s *Session) sendInvite(ctx context.Context, group types.JID, name string, 
 	msg := withTimer(inviteMessage(group, name, req), s.timers.get(s.ids.userID(to)))
 	resp, err := s.d.cli.SendMessage(ctx, to, msg)
 	if err != nil {
-		return sendErr("send "+s.ids.userID(to)+" an invitation to the group", err)
+		return s.sendErr("send "+s.ids.userID(to)+" an invitation to the group", err)
 	}
 	s.noteSent(s.ids.userID(to), to, resp)
 	info := types.MessageInfo{MessageSource: types.MessageSource{Chat: to, Sender: s.ownJID(), IsFromMe: true}, ID: resp.ID, Timestamp: resp.Timestamp}

@@ -130,7 +130,7 @@ func (s *Session) memberOf(p types.GroupParticipant) *pb.Member {
 func (s *Session) group(ctx context.Context, jid types.JID) (*types.GroupInfo, error) {
 	g, err := s.d.cli.GetGroupInfo(ctx, jid)
 	if err != nil {
-		return nil, sendErr("group "+jid.String(), err)
+		return nil, s.sendErr("group "+jid.String(), err)
 	}
 	s.cacheGroup(jid, g)
 	s.groupTimers(g)
@@ -311,7 +311,7 @@ func (s *Session) mayShareLink(g *types.GroupInfo) bool {
 func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	gs, err := s.d.cli.GetJoinedGroups(ctx)
 	if err != nil {
-		return nil, sendErr("list groups", err)
+		return nil, s.sendErr("list groups", err)
 	}
 	out := make([]*pb.Chat, 0, len(gs))
 	for _, g := range gs {
@@ -337,7 +337,7 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 		return err
 	}
 	if err := s.d.cli.LeaveGroup(ctx, jid); err != nil {
-		return sendErr("leave", err)
+		return s.sendErr("leave", err)
 	}
 	return nil
 }
@@ -355,7 +355,7 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 	}
 	s.mu.Unlock()
 	if err := s.d.cli.SetGroupTopic(ctx, jid, prev, "", topic); err != nil {
-		return sendErr("set the topic", err)
+		return s.sendErr("set the topic", err)
 	}
 	return nil
 }
@@ -368,7 +368,7 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 		return err
 	}
 	if err := s.d.cli.SetGroupName(ctx, jid, s.ownName(jid, name)); err != nil {
-		return sendErr("rename", err)
+		return s.sendErr("rename", err)
 	}
 	return nil
 }
@@ -411,7 +411,7 @@ func (s *Session) setPhoto(ctx context.Context, jid types.JID, data []byte, what
 	case errors.Is(err, whatsmeow.ErrInvalidImageFormat):
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: WhatsApp refused the picture: %v", err)
 	case err != nil:
-		return "", sendErr("set "+what, err)
+		return "", s.sendErr("set "+what, err)
 	}
 	return id, nil
 }
@@ -427,7 +427,7 @@ func (s *Session) participants(ctx context.Context, chatID, userID string, actio
 		return err
 	}
 	if _, err := s.d.cli.UpdateGroupParticipants(ctx, jid, []types.JID{user}, action); err != nil {
-		return sendErr(string(action)+" "+userID, err)
+		return s.sendErr(string(action)+" "+userID, err)
 	}
 	return nil
 }
@@ -448,7 +448,7 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	}
 	ps, err := s.d.cli.UpdateGroupParticipants(ctx, jid, []types.JID{user}, whatsmeow.ParticipantChangeAdd)
 	if err != nil {
-		return sendErr("add "+userID, err)
+		return s.sendErr("add "+userID, err)
 	}
 	name := ""
 	if slices.ContainsFunc(ps, invitable) {
@@ -657,7 +657,7 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		}
 	}
 	if e.Delete != nil && e.Delete.Deleted {
-		reason := e.Delete.DeleteReason
+		reason := s.deletedText(e)
 		out = append(out, ev(by, func(e *pb.Event) {
 			e.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED, Text: reason}}
 		}))
@@ -673,6 +673,24 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		}
 	}
 	return out
+}
+
+// deletedText says who deleted e's group, in words: the room is closed
+// with it (it was WhatsApp's bare reason code, "" mostly), the code
+// kept after it.
+func (s *Session) deletedText(e *events.GroupInfo) string {
+	text := "The group was deleted"
+	switch {
+	case e.Sender == nil:
+	case s.isOwn(*e.Sender, ptrJID(e.SenderPN)):
+		text = "You deleted the group (on another device)"
+	default:
+		text = s.requesterName(preferPN(*e.Sender, ptrJID(e.SenderPN)).ToNonAD()) + " deleted the group"
+	}
+	if r := e.Delete.DeleteReason; r != "" {
+		text += " (WhatsApp's reason: " + r + ")"
+	}
+	return text
 }
 
 // isOwnJID says whether j is the user (isOwn of one JID).

@@ -56,8 +56,7 @@ func (s *Session) handle(evt any) {
 			"another program connected with this same WhatsApp device and took over (StreamReplaced); stop it, then use relogin to take the device back")
 	case *events.TemporaryBan:
 		s.endForGood("temporary ban")
-		s.state(pb.LoginState_LOGIN_STATE_STOPPED, fmt.Sprintf(
-			"WhatsApp banned this account for a while (%s), for %s; use relogin once the ban is over", e.Code, e.Expire.Round(time.Minute)))
+		s.state(pb.LoginState_LOGIN_STATE_STOPPED, tempBanText(e, time.Now()))
 	case *events.ClientOutdated:
 		s.clientOutdated()
 	case *events.ConnectFailure:
@@ -191,11 +190,32 @@ func (s *Session) clientRefused(code, refusal string) {
 	s.state(pb.LoginState_LOGIN_STATE_STOPPED, refusal+updateText)
 }
 
+// tempBanText says what a temporary ban is and when it ends, from now:
+// it said "for 0s" when WhatsApp gave no end, and only how long, which
+// a user reading it later could not tell the end from.
+func tempBanText(e *events.TemporaryBan, now time.Time) string {
+	text := fmt.Sprintf("WhatsApp banned this account for a while (%s)", e.Code)
+	if e.Expire > 0 {
+		end := now.Add(e.Expire).UTC().Round(time.Minute)
+		text += fmt.Sprintf(", for %s: until about %s", e.Expire.Round(time.Minute), end.Format("2006-01-02 15:04 UTC"))
+	} else {
+		text += ", for a time WhatsApp did not say"
+	}
+	return text + "; the gateway stopped connecting: use relogin once the ban is over (WhatsApp on the phone says more)"
+}
+
+// unlinkedWhy says who unlinks a device: WhatsApp itself does when the
+// phone has not been online for 14 days (its help page "About linked
+// devices"), which a user whose phone was off or away did not guess.
+const unlinkedWhy = "on the phone (Settings, Linked devices), or by WhatsApp, which unlinks the linked devices of a phone that has not been online for 14 days"
+
 func loggedOutText(e *events.LoggedOut) string {
 	again := ": log in again (QR code or phone number) to link a new one"
 	switch {
 	case !e.OnConnect:
-		return "the device was unlinked on the phone or by WhatsApp" + again
+		return "this device was unlinked " + unlinkedWhy + again
+	case e.Reason == events.ConnectFailureLoggedOut:
+		return "WhatsApp refused the device on connecting (401): it was unlinked while the gateway was not connected, " + unlinkedWhy + again
 	case e.Reason == events.ConnectFailureMainDeviceGone:
 		// WhatsApp Web calls it LOCKED; whatsmeow sees it both for bans
 		// and for an account moved to another phone.

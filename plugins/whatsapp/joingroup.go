@@ -202,7 +202,7 @@ func (s *Session) joinedRoom(ctx context.Context, jid types.JID, g *types.GroupI
 	}
 	subs, err := s.d.cli.GetSubGroups(ctx, jid)
 	if err != nil {
-		return "", sendErr("you are in "+title+", but its groups could not be read (its announcements' room comes at the next start)", err)
+		return "", s.sendErr("you are in "+title+", but its groups could not be read (its announcements' room comes at the next start)", err)
 	}
 	for _, sg := range subs {
 		if !sg.IsDefaultSubGroup {
@@ -210,7 +210,7 @@ func (s *Session) joinedRoom(ctx context.Context, jid types.JID, g *types.GroupI
 		}
 		a, err := s.d.cli.GetGroupInfo(ctx, sg.JID)
 		if err != nil {
-			return "", sendErr("you are in "+title+", but its announcement group could not be read (its room comes at the next start)", err)
+			return "", s.sendErr("you are in "+title+", but its announcement group could not be read (its room comes at the next start)", err)
 		}
 		return s.announceJoined(sg.JID, a)
 	}
@@ -357,7 +357,7 @@ func (s *Session) joinByInvitation(ctx context.Context, inv invitation) (string,
 		if g, gerr := s.d.cli.GetGroupInfo(ctx, inv.group); gerr == nil {
 			return s.announceJoined(inv.group, g)
 		}
-		return "", sendErr(what, err)
+		return "", s.sendErr(what, err)
 	case errors.As(err, &iq) && iq.Code == 410:
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: %s: WhatsApp says it is no longer valid (410 gone): ask them for a new one", what)
 	case errors.As(err, &iq) && (iq.Code == 404 || iq.Code == 406):

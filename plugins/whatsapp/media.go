@@ -166,7 +166,7 @@ func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, 
 	}
 	up, err := s.d.cli.UploadReader(ctx, f, tmp, kind)
 	if err != nil {
-		return nil, sendErr("upload "+a.Name, err)
+		return nil, s.sendErr("upload "+a.Name, err)
 	}
 	if isSticker {
 		return stickerMessage(st, up, ci), nil
@@ -216,7 +216,7 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 		case mediaGone(err):
 			return nil, nil, errMediaGone(" (the phone may still have it)")
 		}
-		return nil, nil, sendErr("download", err)
+		return nil, nil, s.sendErr("download", err)
 	}
 	st, err := f.Stat()
 	if err == nil {

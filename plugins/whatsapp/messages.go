@@ -92,6 +92,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 	}
 	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
+	// "@all" in a group mentions all its members (mentionall.go).
+	all := chat.Server == types.GroupServer && len(mentionAllAt(text)) > 0
 	timer := s.timers.get(c.ChatID)
 	secret := s.communityAnnouncements(chat) // secretmsg.go
 	// prep is a message as it goes: with the chat's timer, and in a
@@ -120,6 +122,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	hide := func(m *waE2E.Message) (*waE2E.Message, error) { return hideIf(hidden, m) }
 	if len(msg.Attachments) == 0 {
 		content := textMessage(text, reply, mentions)
+		if all {
+			content = textMentionAll(content)
+		}
 		if loc, ok := mediatext.GeoURI(msg.Text); ok {
 			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
 			content = locationMessage(loc, reply)
@@ -130,7 +135,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		resp, err := s.d.cli.SendMessage(ctx, chat, prep(content), s.sendID(c, 0))
 		if err != nil {
-			return sdk.Result{}, sendErr("send", err)
+			return sdk.Result{}, s.sendErr("send", err)
 		}
 		s.noteSent(c.ChatID, chat, resp)
 		return s.sentAs(resp.ID, resp.Timestamp, timer, hidden, kind), nil
@@ -153,6 +158,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 				caption = text
 			}
 			ci = contextInfo(reply, mentions)
+			if all {
+				ci = withMentionAll(ci)
+			}
 		}
 		m, err := s.upload(ctx, a, caption, ci)
 		if err != nil {
@@ -167,7 +175,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		resp, err := s.d.cli.SendMessage(ctx, chat, prep(out), s.sendID(c, i))
 		if err != nil {
-			return withParts(), sendErr("send a file", err)
+			return withParts(), s.sendErr("send a file", err)
 		}
 		if i == 0 {
 			first = s.sent(resp.ID, resp.Timestamp, timer, hidden)
@@ -185,6 +193,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 				ms = mentions
 			}
 			tm := textMessage(caption, nil, ms)
+			if i == 0 && all {
+				tm = textMentionAll(tm)
+			}
 			if i == 0 {
 				if tm, err = hide(tm); err != nil {
 					return withParts(), err
@@ -192,7 +203,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			}
 			resp, err := s.d.cli.SendMessage(ctx, chat, prep(tm), s.sendID(c, len(msg.Attachments)+i))
 			if err != nil {
-				return withParts(), sendErr("send the text of an audio file", err)
+				return withParts(), s.sendErr("send the text of an audio file", err)
 			}
 			textPart = textPart || i == 0
 			parts = append(parts, resp.ID)
@@ -291,7 +302,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, editMessage(chat, id, content, now()))
 	if err != nil {
-		return sdk.Result{}, sendErr("edit", err)
+		return sdk.Result{}, s.sendErr("edit", err)
 	}
 	return sdk.Result{MessageID: e.TargetId, Time: resp.Timestamp}, nil
 }
@@ -315,7 +326,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, msg, extra)
 	if err != nil {
-		return sdk.Result{}, sendErr("react", err)
+		return sdk.Result{}, s.sendErr("react", err)
 	}
 	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
 }
@@ -357,13 +368,13 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: r.TargetId, Meta: m}))
 	if err != nil {
-		return sdk.Result{}, sendErr("delete", err)
+		return sdk.Result{}, s.sendErr("delete", err)
 	}
 	s.dropPin(chatIDOf(s.ids, chat), r.TargetId, resp.Timestamp) // pinstate.go
 	// The other files the same send made go with it.
 	for i, id := range m.Parts {
 		if _, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: id, Meta: msgMeta{Sender: m.Sender, FromMe: m.FromMe}})); err != nil {
-			return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, sendErr(fmt.Sprintf("delete file %d of %d (the first ones are deleted)", i+2, len(m.Parts)+1), err)
+			return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, s.sendErr(fmt.Sprintf("delete file %d of %d (the first ones are deleted)", i+2, len(m.Parts)+1), err)
 		}
 	}
 	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
@@ -420,7 +431,7 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 			if taken {
 				s.unread.putBack(c.ChatID, msgs) // for the same mark again
 			}
-			return sendErr("mark read", err)
+			return s.sendErr("mark read", err)
 		}
 	}
 	return nil
@@ -437,7 +448,7 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	was, err := s.presenceSent(available, err)
 	s.presenceMu.Unlock()
 	if err != nil {
-		return sendErr("presence", err)
+		return s.sendErr("presence", err)
 	}
 	if available && !was {
 		s.subscribeContacts(ctx)

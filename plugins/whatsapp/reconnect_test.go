@@ -83,7 +83,7 @@ func TestLoggedOutOnConnect(t *testing.T) {
 	}{
 		{events.ConnectFailureMainDeviceGone, "(403: the account moved to another phone, or WhatsApp locked or banned it); open WhatsApp on the phone"},
 		{events.ConnectFailureUnknownLogout, "(406, which WhatsApp Web reads as a ban of the account); open WhatsApp on the phone"},
-		{events.ConnectFailureLoggedOut, "(401: logged out from another device): log in again"},
+		{events.ConnectFailureLoggedOut, "(401): it was unlinked while the gateway was not connected"},
 	} {
 		from := r.host.count()
 		fake.Emit(&events.LoggedOut{OnConnect: true, Reason: tc.reason})

@@ -95,7 +95,7 @@ func (s *Session) encryptReaction(ctx context.Context, chat types.JID, target qu
 		return nil, whatsmeow.SendRequestExtra{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND,
 			"whatsapp: this announcement's key was not kept (it came before this device was linked): react on your phone")
 	} else if err != nil {
-		return nil, whatsmeow.SendRequestExtra{}, sendErr("react", err)
+		return nil, whatsmeow.SendRequestExtra{}, s.sendErr("react", err)
 	}
 	return &waE2E.Message{EncReactionMessage: enc}, whatsmeow.SendRequestExtra{Meta: &types.MsgMetaInfo{DeprecatedLIDSession: proto.Bool(false)}}, nil
 }

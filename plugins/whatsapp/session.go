@@ -67,6 +67,9 @@ type Session struct {
 	// presenceMu orders the user's presences sent: the one SetPresence
 	// sends is not followed by an older one (presentUnavailable).
 	presenceMu sync.Mutex
+	// shown is the login state last said, and its message: an action
+	// that fails for want of a connection says why (sendErr).
+	shown shownState
 	// permanent names the event that ended the connection for good
 	// (logged out, replaced, banned, outdated): no more retries.
 	permanent string
@@ -162,6 +165,7 @@ func (s *Session) emitDurable(ev *pb.Event) {
 }
 
 func (s *Session) state(st pb.LoginState, msg string) {
+	s.shown.set(st, msg)
 	s.emit(&pb.Event{Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
 }
 

@@ -52,7 +52,7 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, p *pb.Poll) (sdk.Re
 	timer := s.timers.get(c.ChatID)
 	resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(msg, timer), extra)
 	if err != nil {
-		return sdk.Result{}, sendErr("start a poll", err)
+		return sdk.Result{}, s.sendErr("start a poll", err)
 	}
 	s.noteSent(c.ChatID, chat, resp)
 	info := types.MessageInfo{

@@ -49,7 +49,7 @@ func (s *Session) sayTyping(ctx context.Context, chatID string, state pb.TypingS
 		return err
 	}
 	if err := s.d.cli.SendChatPresence(ctx, chat, chatPresenceOf(state), types.ChatPresenceMediaText); err != nil {
-		return sendErr("typing", err)
+		return s.sendErr("typing", err)
 	}
 	return nil
 }

@@ -43,11 +43,11 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	if errors.Is(err, whatsmeow.ErrOriginalMessageSecretNotFound) {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: this poll's key was not kept (a poll from history without it): vote on your phone")
 	} else if err != nil {
-		return sendErr("vote", err)
+		return s.sendErr("vote", err)
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chatOf(&poll).ToNonAD(), msg, s.sendID(c, 0))
 	if err != nil {
-		return sendErr("vote", err)
+		return s.sendErr("vote", err)
 	}
 	pu := msg.GetPollUpdateMessage()
 	at := pu.GetSenderTimestampMS()

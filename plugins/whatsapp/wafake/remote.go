@@ -32,7 +32,7 @@ import (
 type Command struct {
 	ID int `json:"id"`
 	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable", "identity",
-	// "group-settings" (applied once, to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold", "invitation"
+	// "group-settings", "removed", "added" (applied once, to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold", "invitation"
 	// (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
@@ -197,6 +197,16 @@ func (s *Server) Group(g *types.GroupInfo) { s.add(Command{Op: "group", Group: g
 func (s *Server) GroupSettings(g *types.GroupInfo, by types.JID) {
 	s.add(Command{Op: "group", Group: g})
 	s.add(Command{Op: "group-settings", Group: g, JID: by.String()})
+}
+
+// RemoveSelf has by remove the user from group (Client.RemoveSelf).
+func (s *Server) RemoveSelf(group, by types.JID) {
+	s.add(Command{Op: "removed", JID: by.String(), Group: &types.GroupInfo{JID: group}})
+}
+
+// AddSelf has the user added back to group (Client.AddSelf).
+func (s *Server) AddSelf(group types.JID) {
+	s.add(Command{Op: "added", Group: &types.GroupInfo{JID: group}})
 }
 
 // Link puts g behind an invitation code (Client.AddLink).
@@ -504,6 +514,14 @@ func (a *Agent) do(c *Client, cmd Command) {
 	case "group-settings":
 		if by, err := types.ParseJID(cmd.JID); err == nil && cmd.Group != nil {
 			_ = c.NotifyGroupSettings(cmd.Group, by)
+		}
+	case "removed":
+		if by, err := types.ParseJID(cmd.JID); err == nil && cmd.Group != nil {
+			_ = c.RemoveSelf(cmd.Group.JID, by)
+		}
+	case "added":
+		if cmd.Group != nil {
+			_ = c.AddSelf(cmd.Group.JID)
 		}
 	case "contact":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
