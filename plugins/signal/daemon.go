@@ -42,6 +42,9 @@ type daemon struct {
 	// installed): waiting for the socket is then pointless.
 	cannot bool
 	exited int // how many times the daemon exited
+	// locked is set while the running daemon waits for its data
+	// folder's lock, which another signal-cli holds (noteLine).
+	locked bool
 	// cmd is the daemon running (nil between runs); stopped says Stop
 	// was called: no restart follows, and done is closed once the
 	// supervisor returned.
@@ -165,7 +168,7 @@ func (d *daemon) supervise() {
 		// the pipe still held at the exit, the last line (why it died)
 		// first. WaitDelay bounds the wait for a child of its own that
 		// would keep the pipe open.
-		stderr := &lineLog{log: d.log}
+		stderr := &lineLog{log: d.log, note: d.noteLine}
 		cmd.Stderr = stderr
 		cmd.WaitDelay = 2 * time.Second
 		cmd.Stdout = io.Discard
@@ -189,7 +192,7 @@ func (d *daemon) supervise() {
 			d.log.Info("signal-cli started", "pid", cmd.Process.Pid, "socket", d.socket)
 			err := cmd.Wait()
 			d.mu.Lock()
-			d.cmd = nil
+			d.cmd, d.locked = nil, false
 			stopped, hung := d.stopped, d.hung
 			d.mu.Unlock()
 			if stopped {
@@ -219,6 +222,47 @@ func (d *daemon) supervise() {
 	}
 }
 
+// Lines of signal-cli's log about its data folder's lock (SignalAccount's
+// openFileChannel): another signal-cli (a second daemon, a command run
+// by hand with the same data folder) holds an account's file, and this
+// one waits, without its socket, until that one ends.
+const (
+	lockWaitLine = "is in use by another instance"
+	lockGotLine  = "Config file lock acquired"
+)
+
+// noteLine reads a line of the daemon's log for what the logins must be
+// told while the daemon runs: a wait for its data folder's lock says
+// nothing else (no exit, no socket), so the logins said only "signal-cli
+// is starting", for as long as the other signal-cli ran.
+func (d *daemon) noteLine(s string) {
+	switch {
+	case strings.Contains(s, lockWaitLine):
+		d.mu.Lock()
+		d.locked = true
+		d.mu.Unlock()
+		d.setProblem(fmt.Sprintf("signal-cli's data folder (%s) is in use by another signal-cli (a second signal-cli daemon, or a signal-cli command run by hand with the same data folder), and signal-cli waits until it ends: the admin must stop that other signal-cli", d.dataDir))
+		d.log.Warn("signal-cli waits for its data folder, which another signal-cli holds: stop that one", "data_dir", d.dataDir, "line", s)
+	case strings.Contains(s, lockGotLine):
+		d.mu.Lock()
+		was := d.locked
+		d.locked = false
+		d.mu.Unlock()
+		if was {
+			d.setProblem("")
+			d.log.Info("signal-cli has its data folder again; starting")
+		}
+	}
+}
+
+// waitsForLock reports whether the running daemon waits for another
+// signal-cli to free its data folder.
+func (d *daemon) waitsForLock() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.locked
+}
+
 // restartHung kills the daemon, which the supervisor then starts again,
 // when it started before asked: a session asked it then and got no
 // answer (liveness.go). One started since is another, not killed for
@@ -245,9 +289,10 @@ func (d *daemon) sleep(delay time.Duration) {
 }
 
 // lineLog copies the daemon's stderr to the log, line by line, and keeps
-// its last line.
+// its last line; note, when set, reads each line too.
 type lineLog struct {
-	log *slog.Logger
+	log  *slog.Logger
+	note func(string)
 
 	mu      sync.Mutex
 	partial []byte // a line not ended yet
@@ -282,6 +327,9 @@ func (l *lineLog) line(s string) {
 	}
 	l.log.Debug("signal-cli", "line", s)
 	l.last = s
+	if l.note != nil {
+		l.note(s)
+	}
 }
 
 // tail is the last line written, a last one without its newline too.
