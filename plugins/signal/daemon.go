@@ -24,6 +24,15 @@ var (
 	StableAfter = time.Minute
 )
 
+// A signal-cli Signal's servers refuse as too old is started again only
+// once its file changed (checked every UpdateCheck: updated in place, or
+// its link pointed at another), or after TooOldRetry: each start asks
+// Signal's servers, which refuse it the same.
+var (
+	UpdateCheck = 2 * time.Second
+	TooOldRetry = time.Hour
+)
+
 // daemon supervises `signal-cli daemon`: starts it once asked, restarts it
 // when it dies, and remembers why it last failed.
 type daemon struct {
@@ -45,6 +54,9 @@ type daemon struct {
 	// locked is set while the running daemon waits for its data
 	// folder's lock, which another signal-cli holds (noteLine).
 	locked bool
+	// tooOld is set when the running daemon said Signal's servers
+	// refuse its version (noteLine).
+	tooOld bool
 	// cmd is the daemon running (nil between runs); stopped says Stop
 	// was called: no restart follows, and done is closed once the
 	// supervisor returned.
@@ -176,7 +188,7 @@ func (d *daemon) supervise() {
 		d.mu.Lock()
 		err := cmd.Start()
 		if err == nil {
-			d.cmd, d.began, d.hung = cmd, began, false
+			d.cmd, d.began, d.hung, d.tooOld = cmd, began, false, false
 		}
 		d.mu.Unlock()
 		if err != nil {
@@ -191,22 +203,34 @@ func (d *daemon) supervise() {
 			d.mu.Unlock()
 			d.log.Info("signal-cli started", "pid", cmd.Process.Pid, "socket", d.socket)
 			err := cmd.Wait()
+			last := stderr.tail() // its last line read (noteLine) before tooOld is
 			d.mu.Lock()
 			d.cmd, d.locked = nil, false
-			stopped, hung := d.stopped, d.hung
+			stopped, hung, tooOld := d.stopped, d.hung, d.tooOld
 			d.mu.Unlock()
 			if stopped {
 				d.log.Info("signal-cli stopped", "err", err)
 				os.Remove(d.socket)
 				return
 			}
-			last := stderr.tail()
 			msg := fmt.Sprintf("signal-cli exited (%v)", err)
 			if hung {
 				msg = "signal-cli stopped answering and was killed"
 			}
 			if last != "" {
 				msg += ": " + last
+			}
+			if tooOld {
+				// Permanent until the admin updates it: told so, and
+				// not started again in a loop.
+				d.setProblem(fmt.Sprintf("Signal's servers refuse signal-cli (%s) as too old: the admin must update signal-cli (https://github.com/AsamK/signal-cli/releases); it starts again once its file changes", d.cfg.SignalCLI))
+				d.mu.Lock()
+				d.exited++
+				d.mu.Unlock()
+				d.log.Error("signal-cli is too old for Signal's servers: update it; waiting for its file to change", "cmd", d.cfg.SignalCLI, "stderr", last)
+				d.waitUpdate()
+				delay = MinRestart
+				continue
 			}
 			d.setProblem(msg + "; restarting it")
 			d.mu.Lock()
@@ -221,6 +245,12 @@ func (d *daemon) supervise() {
 		delay = min(delay*2, MaxRestart)
 	}
 }
+
+// tooOldLine is signal-cli's word, at its start, when Signal's servers
+// refuse its version (SignalAccountFiles, DeprecatedVersionException):
+// the daemon then exits, its last line only "Failed to load local
+// accounts file".
+const tooOldLine = "version is too old for the Signal-Server"
 
 // Lines of signal-cli's log about its data folder's lock (SignalAccount's
 // openFileChannel): another signal-cli (a second daemon, a command run
@@ -237,6 +267,10 @@ const (
 // is starting", for as long as the other signal-cli ran.
 func (d *daemon) noteLine(s string) {
 	switch {
+	case strings.Contains(s, tooOldLine):
+		d.mu.Lock()
+		d.tooOld = true
+		d.mu.Unlock()
 	case strings.Contains(s, lockWaitLine):
 		d.mu.Lock()
 		d.locked = true
@@ -276,6 +310,38 @@ func (d *daemon) restartHung(asked time.Time) {
 	d.hung = true
 	d.log.Warn("signal-cli does not answer; killing it to start it again", "pid", d.cmd.Process.Pid)
 	d.cmd.Process.Kill()
+}
+
+// waitUpdate waits until signal-cli's file changes (its path, as a
+// link resolves, its size or time), TooOldRetry passed, or stop.
+func (d *daemon) waitUpdate() {
+	was := d.cliStamp()
+	deadline := time.Now().Add(TooOldRetry)
+	for time.Now().Before(deadline) {
+		d.sleep(UpdateCheck)
+		d.mu.Lock()
+		stopped := d.stopped
+		d.mu.Unlock()
+		if stopped || d.cliStamp() != was {
+			return
+		}
+	}
+}
+
+// cliStamp names signal-cli's file as it is now ("" when not found).
+func (d *daemon) cliStamp() string {
+	path, err := exec.LookPath(d.cfg.SignalCLI)
+	if err != nil {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %d %d", path, fi.Size(), fi.ModTime().UnixNano())
 }
 
 // sleep waits delay before a restart; a stop ends the wait.

@@ -13,7 +13,8 @@
 // from then on read and never answered, as a signal-cli hung. Before its
 // socket, it locks DIR's "account.lock" (flock) as signal-cli locks each
 // account's file: held by another process, it says so in signal-cli's
-// words and waits for it, as signal-cli does.
+// words and waits for it, as signal-cli does. Each start adds a line to
+// DIR's "starts".
 package main
 
 import (
@@ -43,6 +44,13 @@ func main() {
 	if *version {
 		fmt.Println("signal-cli " + fakesignal.Version)
 		return
+	}
+	if *config != "" {
+		// One line a start, for tests counting them.
+		if f, err := os.OpenFile(filepath.Join(*config, "starts"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+			fmt.Fprintln(f, os.Getpid())
+			f.Close()
+		}
 	}
 	msg := os.Getenv("FAKESIGNAL_FAIL")
 	if b, err := os.ReadFile(filepath.Join(*config, "fail")); err == nil && *config != "" {
