@@ -275,7 +275,7 @@ func (d *daemon) noteLine(s string) {
 		d.mu.Lock()
 		d.locked = true
 		d.mu.Unlock()
-		d.setProblem(fmt.Sprintf("signal-cli's data folder (%s) is in use by another signal-cli (a second signal-cli daemon, or a signal-cli command run by hand with the same data folder), and signal-cli waits until it ends: the admin must stop that other signal-cli", d.dataDir))
+		d.setProblem(fmt.Sprintf("signal-cli's data folder (%s) is in use by another signal-cli (a second signal-cli daemon, or a signal-cli command run by hand with the same data folder), and signal-cli waits until it ends (%q): the admin must stop that other signal-cli", d.dataDir, s))
 		d.log.Warn("signal-cli waits for its data folder, which another signal-cli holds: stop that one", "data_dir", d.dataDir, "line", s)
 	case strings.Contains(s, lockGotLine):
 		d.mu.Lock()
