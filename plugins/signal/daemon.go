@@ -24,6 +24,15 @@ var (
 	StableAfter = time.Minute
 )
 
+// A signal-cli Signal's servers refuse as too old is started again only
+// once its file changed (checked every UpdateCheck: updated in place, or
+// its link pointed at another), or after TooOldRetry: each start asks
+// Signal's servers, which refuse it the same.
+var (
+	UpdateCheck = 2 * time.Second
+	TooOldRetry = time.Hour
+)
+
 // daemon supervises `signal-cli daemon`: starts it once asked, restarts it
 // when it dies, and remembers why it last failed.
 type daemon struct {
@@ -42,6 +51,12 @@ type daemon struct {
 	// installed): waiting for the socket is then pointless.
 	cannot bool
 	exited int // how many times the daemon exited
+	// locked is set while the running daemon waits for its data
+	// folder's lock, which another signal-cli holds (noteLine).
+	locked bool
+	// tooOld is set when the running daemon said Signal's servers
+	// refuse its version (noteLine).
+	tooOld bool
 	// cmd is the daemon running (nil between runs); stopped says Stop
 	// was called: no restart follows, and done is closed once the
 	// supervisor returned.
@@ -165,7 +180,7 @@ func (d *daemon) supervise() {
 		// the pipe still held at the exit, the last line (why it died)
 		// first. WaitDelay bounds the wait for a child of its own that
 		// would keep the pipe open.
-		stderr := &lineLog{log: d.log}
+		stderr := &lineLog{log: d.log, note: d.noteLine}
 		cmd.Stderr = stderr
 		cmd.WaitDelay = 2 * time.Second
 		cmd.Stdout = io.Discard
@@ -173,7 +188,7 @@ func (d *daemon) supervise() {
 		d.mu.Lock()
 		err := cmd.Start()
 		if err == nil {
-			d.cmd, d.began, d.hung = cmd, began, false
+			d.cmd, d.began, d.hung, d.tooOld = cmd, began, false, false
 		}
 		d.mu.Unlock()
 		if err != nil {
@@ -188,22 +203,34 @@ func (d *daemon) supervise() {
 			d.mu.Unlock()
 			d.log.Info("signal-cli started", "pid", cmd.Process.Pid, "socket", d.socket)
 			err := cmd.Wait()
+			last := stderr.tail() // its last line read (noteLine) before tooOld is
 			d.mu.Lock()
-			d.cmd = nil
-			stopped, hung := d.stopped, d.hung
+			d.cmd, d.locked = nil, false
+			stopped, hung, tooOld := d.stopped, d.hung, d.tooOld
 			d.mu.Unlock()
 			if stopped {
 				d.log.Info("signal-cli stopped", "err", err)
 				os.Remove(d.socket)
 				return
 			}
-			last := stderr.tail()
 			msg := fmt.Sprintf("signal-cli exited (%v)", err)
 			if hung {
 				msg = "signal-cli stopped answering and was killed"
 			}
 			if last != "" {
 				msg += ": " + last
+			}
+			if tooOld {
+				// Permanent until the admin updates it: told so, and
+				// not started again in a loop.
+				d.setProblem(fmt.Sprintf("Signal's servers refuse signal-cli (%s) as too old: the admin must update signal-cli (https://github.com/AsamK/signal-cli/releases); it starts again once its file changes", d.cfg.SignalCLI))
+				d.mu.Lock()
+				d.exited++
+				d.mu.Unlock()
+				d.log.Error("signal-cli is too old for Signal's servers: update it; waiting for its file to change", "cmd", d.cfg.SignalCLI, "stderr", last)
+				d.waitUpdate()
+				delay = MinRestart
+				continue
 			}
 			d.setProblem(msg + "; restarting it")
 			d.mu.Lock()
@@ -217,6 +244,57 @@ func (d *daemon) supervise() {
 		d.sleep(delay)
 		delay = min(delay*2, MaxRestart)
 	}
+}
+
+// tooOldLine is signal-cli's word, at its start, when Signal's servers
+// refuse its version (SignalAccountFiles, DeprecatedVersionException):
+// the daemon then exits, its last line only "Failed to load local
+// accounts file".
+const tooOldLine = "version is too old for the Signal-Server"
+
+// Lines of signal-cli's log about its data folder's lock (SignalAccount's
+// openFileChannel): another signal-cli (a second daemon, a command run
+// by hand with the same data folder) holds an account's file, and this
+// one waits, without its socket, until that one ends.
+const (
+	lockWaitLine = "is in use by another instance"
+	lockGotLine  = "Config file lock acquired"
+)
+
+// noteLine reads a line of the daemon's log for what the logins must be
+// told while the daemon runs: a wait for its data folder's lock says
+// nothing else (no exit, no socket), so the logins said only "signal-cli
+// is starting", for as long as the other signal-cli ran.
+func (d *daemon) noteLine(s string) {
+	switch {
+	case strings.Contains(s, tooOldLine):
+		d.mu.Lock()
+		d.tooOld = true
+		d.mu.Unlock()
+	case strings.Contains(s, lockWaitLine):
+		d.mu.Lock()
+		d.locked = true
+		d.mu.Unlock()
+		d.setProblem(fmt.Sprintf("signal-cli's data folder (%s) is in use by another signal-cli (a second signal-cli daemon, or a signal-cli command run by hand with the same data folder), and signal-cli waits until it ends (%q): the admin must stop that other signal-cli", d.dataDir, s))
+		d.log.Warn("signal-cli waits for its data folder, which another signal-cli holds: stop that one", "data_dir", d.dataDir, "line", s)
+	case strings.Contains(s, lockGotLine):
+		d.mu.Lock()
+		was := d.locked
+		d.locked = false
+		d.mu.Unlock()
+		if was {
+			d.setProblem("")
+			d.log.Info("signal-cli has its data folder again; starting")
+		}
+	}
+}
+
+// waitsForLock reports whether the running daemon waits for another
+// signal-cli to free its data folder.
+func (d *daemon) waitsForLock() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.locked
 }
 
 // restartHung kills the daemon, which the supervisor then starts again,
@@ -234,6 +312,38 @@ func (d *daemon) restartHung(asked time.Time) {
 	d.cmd.Process.Kill()
 }
 
+// waitUpdate waits until signal-cli's file changes (its path, as a
+// link resolves, its size or time), TooOldRetry passed, or stop.
+func (d *daemon) waitUpdate() {
+	was := d.cliStamp()
+	deadline := time.Now().Add(TooOldRetry)
+	for time.Now().Before(deadline) {
+		d.sleep(UpdateCheck)
+		d.mu.Lock()
+		stopped := d.stopped
+		d.mu.Unlock()
+		if stopped || d.cliStamp() != was {
+			return
+		}
+	}
+}
+
+// cliStamp names signal-cli's file as it is now ("" when not found).
+func (d *daemon) cliStamp() string {
+	path, err := exec.LookPath(d.cfg.SignalCLI)
+	if err != nil {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %d %d", path, fi.Size(), fi.ModTime().UnixNano())
+}
+
 // sleep waits delay before a restart; a stop ends the wait.
 func (d *daemon) sleep(delay time.Duration) {
 	t := time.NewTimer(delay)
@@ -245,9 +355,10 @@ func (d *daemon) sleep(delay time.Duration) {
 }
 
 // lineLog copies the daemon's stderr to the log, line by line, and keeps
-// its last line.
+// its last line; note, when set, reads each line too.
 type lineLog struct {
-	log *slog.Logger
+	log  *slog.Logger
+	note func(string)
 
 	mu      sync.Mutex
 	partial []byte // a line not ended yet
@@ -282,6 +393,9 @@ func (l *lineLog) line(s string) {
 	}
 	l.log.Debug("signal-cli", "line", s)
 	l.last = s
+	if l.note != nil {
+		l.note(s)
+	}
 }
 
 // tail is the last line written, a last one without its newline too.

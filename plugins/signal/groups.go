@@ -47,6 +47,8 @@ type group struct {
 	read uint64
 	// pending are those invited, not yet in, by user ID (invites.go).
 	pending map[string]bool
+	// perms are the group's permissions (settings.go).
+	perms groupPerms
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
@@ -263,7 +265,7 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 	if old := s.groups[chat.ChatId]; old != nil && old.read > g.read {
 		return
 	}
-	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read, pending: pending}
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read, pending: pending, perms: permsOf(g)}
 }
 
 // ChatLimits narrows what the user may do in a group to its permissions:
@@ -425,7 +427,8 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.pictureChanged(ctx, chat, by, at) // avatars.go
 		s.joinRequests(ctx, chatID, g, at)  // joinrequests.go
 		if old != nil {
-			s.invitesTold(ctx, chatID, old, g, by, at) // invites.go
+			s.invitesTold(ctx, chatID, old, g, by, at)        // invites.go
+			s.settingsTold(ctx, chatID, old, g, chat, by, at) // settings.go
 		}
 	}
 	return read

@@ -49,12 +49,13 @@ func (n *Network) dialDaemon(ctx context.Context, opt rpc.Options) (*rpc.Client,
 	for {
 		select {
 		case <-tick.C:
-			// A daemon that cannot start, or died while waited for,
-			// is reported now rather than at the timeout.
+			// A daemon that cannot start, died while waited for, or
+			// waits for another signal-cli to free its data folder, is
+			// reported now rather than at the timeout.
 			if n.daemon == nil {
 				continue
 			}
-			if now, cannot := n.daemon.failures(); !cannot && now == exited {
+			if now, cannot := n.daemon.failures(); !cannot && now == exited && !n.daemon.waitsForLock() {
 				continue
 			}
 		case <-c.Up():

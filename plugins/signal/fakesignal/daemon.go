@@ -84,9 +84,10 @@ type Group struct {
 	// as signal-cli's addMembers does.
 	Banned   []Member
 	Revision int
-	// OnlyAdminsSend and OnlyAdminsEdit restrict sending and editing
-	// the details to admins (permissionSendMessage, ...EditDetails).
-	OnlyAdminsSend, OnlyAdminsEdit bool
+	// OnlyAdminsSend, OnlyAdminsEdit and OnlyAdminsAdd restrict
+	// sending, editing the details and adding members to admins
+	// (permissionSendMessage, ...EditDetails, permissionAddMember).
+	OnlyAdminsSend, OnlyAdminsEdit, OnlyAdminsAdd bool
 	// Avatar is the group's picture (getAvatar with groupId); nil: none.
 	Avatar []byte
 	// Link is the group's invite link (groupInviteLink), "" when it has
@@ -1122,7 +1123,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
 				"isMember": member, "isBlocked": g.Blocked, "members": members, "admins": admins,
 				"pendingMembers": pending, "requestingMembers": requesting, "banned": banned,
-				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
+				"permissionAddMember": permission(g.OnlyAdminsAdd), "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
 				"groupInviteLink": nullable(g.Link), "messageExpirationTime": g.Timer})
 		}
 		return out, nil

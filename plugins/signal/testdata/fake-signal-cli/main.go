@@ -10,7 +10,11 @@
 // one a line; an argument signal-cli's daemon does not know, or a receive
 // mode, is refused as its argument parser does, the error the last line
 // of stderr. At SIGUSR1, the methods named in a file "stall" in DIR are
-// from then on read and never answered, as a signal-cli hung.
+// from then on read and never answered, as a signal-cli hung. Before its
+// socket, it locks DIR's "account.lock" (flock) as signal-cli locks each
+// account's file: held by another process, it says so in signal-cli's
+// words and waits for it, as signal-cli does. Each start adds a line to
+// DIR's "starts".
 package main
 
 import (
@@ -40,6 +44,13 @@ func main() {
 	if *version {
 		fmt.Println("signal-cli " + fakesignal.Version)
 		return
+	}
+	if *config != "" {
+		// One line a start, for tests counting them.
+		if f, err := os.OpenFile(filepath.Join(*config, "starts"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+			fmt.Fprintln(f, os.Getpid())
+			f.Close()
+		}
 	}
 	msg := os.Getenv("FAKESIGNAL_FAIL")
 	if b, err := os.ReadFile(filepath.Join(*config, "fail")); err == nil && *config != "" {
@@ -80,6 +91,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "fake-signal-cli: daemon needs --socket")
 		os.Exit(2)
 	}
+	if *config != "" {
+		lockAccount(filepath.Join(*config, "account.lock"))
+	}
 	d, err := fakesignal.Start(*socket)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -112,4 +126,28 @@ func main() {
 		}
 	}
 	d.Close()
+}
+
+// lockFile is the account's file lockAccount locked.
+var lockFile *os.File
+
+// lockAccount takes the lock on path, waiting for it as signal-cli's
+// SignalAccount.openFileChannel does, with its log lines. The lock is
+// held until the process ends.
+func lockAccount(path string) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lockFile = f // kept: a file collected is closed, and its lock gone
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+		return
+	}
+	fmt.Fprintln(os.Stderr, "INFO  SignalAccount - Config file is in use by another instance, waiting…")
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Fprintln(os.Stderr, "INFO  SignalAccount - Config file lock acquired.")
 }
