@@ -61,12 +61,19 @@ func (t *transport) chatHelp(user string) string {
 }
 
 // withAdminHelp adds, for an administrator, the admin commands, which
-// are ad-hoc commands only.
+// are ad-hoc commands only: the ad-hoc table's (commands), so that the
+// help names each one the list offers.
 func (t *transport) withAdminHelp(user, help string) string {
 	if !t.access.IsAdmin(user) {
 		return help
 	}
-	return help + "\nAs an administrator (ad-hoc commands): admin-users, admin-stats, admin-disconnect, admin-remove."
+	var admin []string
+	for _, c := range commands {
+		if c.admin {
+			admin = append(admin, c.node)
+		}
+	}
+	return help + "\nAs an administrator (ad-hoc commands): " + strings.Join(admin, ", ") + "."
 }
 
 // chatCommandsHelp lists the chat commands a login with feats has: what

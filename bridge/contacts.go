@@ -606,13 +606,15 @@ func (s *session) contactEvent(ctx context.Context, ev *pb.Event) {
 	}
 }
 
-// vcard answers a vCard-temp request for a puppet from the network's
-// profile (name, nickname, phone, avatar, and the remote identifier).
-func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID string) {
+// vcardContact is user's session and userID's profile for user's vCard
+// request (vcard, vcard4Items): the network's (fresh), else what the
+// gateway knows of the contact. The session is nil when st was answered
+// with an error.
+func (t *transport) vcardContact(ctx context.Context, st *wire.Stanza, user, userID string) (_ *session, _ *pb.Contact, fresh bool) {
 	s := t.session(user)
 	if s == nil {
 		t.notRegistered(ctx, st)
-		return
+		return nil, nil, false
 	}
 	l := s.Login()
 	c, err := t.userInfo(ctx, l.LoginID, userID)
@@ -622,9 +624,19 @@ func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID str
 		if perr != nil {
 			cond, text := reply(err)
 			t.send(ctx, wire.ErrorReply(st, cond, text))
-			return
+			return nil, nil, false
 		}
-		c = &pb.Contact{UserId: userID, Name: p.Name}
+		return s, &pb.Contact{UserId: userID, Name: p.Name}, false
+	}
+	return s, c, true
+}
+
+// vcard answers a vCard-temp request for a puppet from the network's
+// profile (name, nickname, phone, avatar, and the remote identifier).
+func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID string) {
+	s, c, fresh := t.vcardContact(ctx, st, user, userID)
+	if s == nil {
+		return
 	}
 	r := wire.Result(st)
 	r.Start("vCard", nsVCard)
@@ -641,7 +653,7 @@ func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID str
 	}
 	r.End()
 	t.send(ctx, r.Bytes())
-	if err == nil { // the network's profile: its picture, or none
+	if fresh { // the network's profile: its picture, or none
 		s.avatarFetched(ctx, userID, c)
 	}
 }

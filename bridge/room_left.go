@@ -129,12 +129,7 @@ func (s *session) leftReason(chatID string) (leftGroup, bool) {
 // does not know as a room (nor the network, asked), with the user's
 // leaving when the session saw it; false when it did not.
 func (s *session) refuseLeftJoin(ctx context.Context, st *wire.Stanza, chatID string, to jid.JID) bool {
-	l, ok := s.leftReason(chatID)
-	if !ok {
-		return false
-	}
-	s.t.send(ctx, wire.ErrorReply(st, l.cond, l.text+": you are no longer a member of "+to.Bare().String()))
-	return true
+	return s.refuseLeft(ctx, st, chatID, to, "")
 }
 
 // refuseLeftMessage answers st, a groupchat message to the room of the
@@ -146,11 +141,20 @@ func (s *session) refuseLeftJoin(ctx context.Context, st *wire.Stanza, chatID st
 // direct message to the group's own ID. False when the session saw no
 // such leave.
 func (s *session) refuseLeftMessage(ctx context.Context, st *wire.Stanza, chatID string, to jid.JID) bool {
+	return s.refuseLeft(ctx, st, chatID, to, wire.NotAcceptable)
+}
+
+// refuseLeft answers st with why the user is out of the group chatID, in
+// cond ("": the leave's own), when the session saw the user leave it.
+func (s *session) refuseLeft(ctx context.Context, st *wire.Stanza, chatID string, to jid.JID, cond wire.Condition) bool {
 	l, ok := s.leftReason(chatID)
 	if !ok {
 		return false
 	}
-	s.t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, l.text+": you are no longer a member of "+to.Bare().String()))
+	if cond == "" {
+		cond = l.cond
+	}
+	s.t.send(ctx, wire.ErrorReply(st, cond, l.text+": you are no longer a member of "+to.Bare().String()))
 	return true
 }
 

@@ -227,6 +227,7 @@ func (t *transport) run(ctx context.Context) {
 		select {
 		case <-hostDone:
 		case <-time.After(hostStopWait):
+			t.log.Warn("stopping before the transport plugin ended: the answers of its last commands may not reach the users", "wait", hostStopWait)
 		}
 		stopLink()
 	})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"passerelle.im/passerelle/bridge/wire"
-	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // XEP-0292 vCard4: clients that read a contact's profile from its PEP
@@ -21,22 +20,9 @@ const (
 
 // vcard4Items answers user's items request on a contact's vCard4 node.
 func (t *transport) vcard4Items(ctx context.Context, st *wire.Stanza, user, userID string) {
-	s := t.session(user)
+	s, c, fresh := t.vcardContact(ctx, st, user, userID)
 	if s == nil {
-		t.notRegistered(ctx, st)
 		return
-	}
-	l := s.Login()
-	c, err := t.userInfo(ctx, l.LoginID, userID)
-	if err != nil {
-		// Without a profile from the network, what we know still helps.
-		p, perr := t.db.GetPuppet(t.name, l.LoginID, userID)
-		if perr != nil {
-			cond, text := reply(err)
-			t.send(ctx, wire.ErrorReply(st, cond, text))
-			return
-		}
-		c = &pb.Contact{UserId: userID, Name: p.Name}
 	}
 	r := wire.Result(st)
 	r.Start("pubsub", nsPubSub).Start("items", "").Attr("node", nsVCard4Node).Start("item", "").Attr("id", "current")
@@ -52,7 +38,7 @@ func (t *transport) vcard4Items(ctx context.Context, st *wire.Stanza, user, user
 	text("note", fmt.Sprintf("%s ID: %s", t.displayName(), c.UserId))
 	r.End().End().End().End()
 	t.send(ctx, r.Bytes())
-	if err == nil { // the network's profile: its picture, or none
+	if fresh { // the network's profile: its picture, or none
 		s.avatarFetched(ctx, userID, c)
 	}
 }

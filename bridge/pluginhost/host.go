@@ -74,8 +74,9 @@ type Config struct {
 	// then costs a delay, not an error.
 	HoldTimeout time.Duration
 	// CommandTimeout bounds the wait for a command's result, and
-	// FileCommandTimeout for one that carries a file (sdk.CarriesFile):
-	// past it the command fails as UNAVAILABLE (the plugin did not
+	// FileCommandTimeout for one that carries a file (sdk.CarriesFile),
+	// counted from when it comes first of its chat's commands in flight
+	// (chatline.go): past it the command fails as UNAVAILABLE (the plugin did not
 	// answer; it may or may not have acted) and a late result is logged
 	// and dropped. Defaults: the SDK's own limits
 	// (sdk.DefaultCommandTimeout, sdk.DefaultFileCommandTimeout) and a
@@ -97,11 +98,14 @@ type Host struct {
 	cmds    pb.Transport_CommandsClient
 	caps    *pb.Capabilities
 	pending map[uint64]*inflight
-	nextID  uint64
-	sendMu  sync.Mutex // one Send at a time on the Commands stream
-	ready   chan struct{}
-	pid     int
-	gen     uint64 // plugin processes started (Generation)
+	// lines lists each chat's commands in flight, in the order sent:
+	// only the first is timed (inflight.timer; chatLine).
+	lines  map[chatKey][]uint64
+	nextID uint64
+	sendMu sync.Mutex // one Send at a time on the Commands stream
+	ready  chan struct{}
+	pid    int
+	gen    uint64 // plugin processes started (Generation)
 	// retrying, while down's commands in flight are sent again, is
 	// closed once they are: new commands go after them.
 	retrying chan struct{}
@@ -130,7 +134,7 @@ func New(cfg Config) *Host {
 	if cfg.FileCommandTimeout <= 0 {
 		cfg.FileCommandTimeout = sdk.DefaultFileCommandTimeout + time.Minute
 	}
-	return &Host{cfg: cfg, log: cfg.Log.With("transport", cfg.Name), pending: map[uint64]*inflight{}, ready: make(chan struct{})}
+	return &Host{cfg: cfg, log: cfg.Log.With("transport", cfg.Name), pending: map[uint64]*inflight{}, lines: map[chatKey][]uint64{}, ready: make(chan struct{})}
 }
 
 // Client returns the contract client while the plugin runs, whether or
@@ -241,9 +245,11 @@ type inflight struct {
 	cb      func(*pb.CommandResult)
 	hold    func() // SendHolding's, for the wait of a retry
 	retried bool
-	// timer fails the command when the plugin does not answer in time
-	// (expire); stopped by its result.
+	// timer fails the command when the plugin does not answer within
+	// limit (expire); set once the command comes first of its chat's
+	// (chatLine), stopped by its result.
 	timer *time.Timer
+	limit time.Duration
 }
 
 // stopTimer stops f's expiry, if it has one.
@@ -308,14 +314,12 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 	}
 	h.nextID++
 	cmd.CorrelationId = h.nextID
-	f := &inflight{cmd: cmd, cb: cb, hold: hold, retried: retried}
-	limit := h.cfg.CommandTimeout
+	f := &inflight{cmd: cmd, cb: cb, hold: hold, retried: retried, limit: h.cfg.CommandTimeout}
 	if sdk.CarriesFile(cmd) {
-		limit = h.cfg.FileCommandTimeout
+		f.limit = h.cfg.FileCommandTimeout
 	}
-	id := cmd.CorrelationId
-	f.timer = time.AfterFunc(limit, func() { h.expire(id, limit) })
-	h.pending[id] = f
+	h.pending[cmd.CorrelationId] = f
+	h.queueLocked(cmd.CorrelationId, f)
 	h.mu.Unlock()
 
 	h.sendMu.Lock()
@@ -338,6 +342,9 @@ func (h *Host) expire(id uint64, limit time.Duration) {
 	h.mu.Lock()
 	f, ok := h.pending[id]
 	delete(h.pending, id)
+	if ok {
+		h.unqueueLocked(id, f)
+	}
 	h.mu.Unlock()
 	if !ok {
 		return
@@ -552,6 +559,7 @@ func (h *Host) down() {
 	}
 	pending := h.pending
 	h.pending = map[uint64]*inflight{}
+	h.lines = map[chatKey][]uint64{}
 	h.mu.Unlock()
 	stopping := h.stopped()
 	ids := make([]uint64, 0, len(pending))
@@ -634,12 +642,15 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 		h.mu.Lock()
 		f, ok := h.pending[r.CorrelationId]
 		delete(h.pending, r.CorrelationId)
+		if ok {
+			h.unqueueLocked(r.CorrelationId, f)
+			f.stopTimer()
+		}
 		h.mu.Unlock()
 		if !ok {
 			h.stray(r)
 			continue
 		}
-		f.stopTimer()
 		sem <- struct{}{}
 		h.handling.Add(1)
 		go func() {

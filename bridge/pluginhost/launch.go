@@ -57,6 +57,9 @@ type process struct {
 	// cmd is the plugin's command; its ProcessState may be read once
 	// the client says it exited (exitStatus).
 	cmd *exec.Cmd
+	// socketDir is the folder go-plugin made for the plugin's socket
+	// (removeSocketDir).
+	socketDir string
 }
 
 // startTimeout bounds go-plugin's handshake: a plugin prints its address
@@ -94,12 +97,14 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		logger.Warn("the plugin wrote to its stdout after the handshake; the gateway drops it (stdout is the handshake's alone: log to stderr; logged once)",
 			"line", truncate(line, 200), "cut_bytes", more+max(0, len(line)-200))
 	}
+	p := &process{killStart: killStart, log: logger, cmd: cmd}
 	c := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.VersionedPlugins(),
 		// go-plugin's environment (the cookie, the versions) is added to
 		// spec's; the runner starts cmd with it (stdout.go).
-		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
+		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, socketDir string) (runner.Runner, error) {
+			p.socketDir = socketDir
 			cmd.Env = append(cmd.Env, spec.Env...)
 			cmd.Stdin = spec.Stdin
 			return newStdoutRunner(cmd, junk)
@@ -112,7 +117,7 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		// go-plugin would add the whole environment to cmd.Env.
 		SkipHostEnv: true,
 	})
-	p := &process{client: c, killStart: killStart, log: logger, cmd: cmd}
+	p.client = c
 	type started struct {
 		rpc plugin.ClientProtocol
 		err error
@@ -260,6 +265,7 @@ func (p *process) Kill() {
 		}
 	}
 	p.killStart() // releases the context
+	p.removeSocketDir()
 }
 
 // abort ends a plugin that never came up, and its group, at once.
@@ -269,6 +275,21 @@ func (p *process) abort() {
 		killGroup(p.pgid, syscall.SIGKILL)
 	}
 	p.client.Kill()
+	p.removeSocketDir()
+}
+
+// removeSocketDir removes the folder go-plugin made for the plugin's
+// socket. go-plugin removes it in its Kill only if a process was started,
+// and only once the plugin's stdout and stderr closed: a plugin that could
+// not be started, or one whose pipes a stray process holds, left one in
+// the temporary folder at each start.
+func (p *process) removeSocketDir() {
+	if p.socketDir == "" {
+		return
+	}
+	if err := os.RemoveAll(p.socketDir); err != nil {
+		p.log.Warn("cannot remove the plugin's socket folder", "dir", p.socketDir, "err", err)
+	}
 }
 
 // endGroup ends what is left of the plugin's group after the plugin

@@ -53,3 +53,30 @@ func TestLaunchNotAPluginSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// TestLaunchFailureLeavesNoSocketDir: go-plugin makes a folder for the
+// plugin's socket in the temporary folder at each start and removes it
+// only once a process ran; a plugin that cannot be started (missing, not
+// executable) left one behind at each try of the host's restarts.
+func TestLaunchFailureLeavesNoSocketDir(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	notExec := filepath.Join(t.TempDir(), "notexec")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(t.TempDir(), "missing"), notExec, "/bin/true"} {
+		p, err := launch(context.Background(), launchConfig{Path: path})
+		if err == nil {
+			p.Kill()
+			t.Fatalf("launch(%s) succeeded", path)
+		}
+		left, err := os.ReadDir(tmp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range left {
+			t.Errorf("launch(%s) failed and left %s in the temporary folder", path, e.Name())
+		}
+	}
+}

@@ -199,3 +199,31 @@ func TestMediaEmptyChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandQueuedBehindSlowOneNotCut: a plugin runs a chat's commands
+// one at a time (the SDK does), so a command's wait for its result
+// counts from when it comes first of its chat's commands in flight, not
+// from its send. Two commands of a chat, each answered within the host's
+// CommandTimeout, both succeed. Before, the second, answered past the
+// limit counted from its send, failed UNAVAILABLE although the plugin
+// then sent it: a text sent behind a large file (a minute past
+// DefaultCommandTimeout, yet within DefaultFileCommandTimeout) was told
+// failed and went unmapped.
+func TestCommandQueuedBehindSlowOneNotCut(t *testing.T) {
+	h, _, _ := startRaw(t, 3*time.Second) // rawsend answers "slow" in 2 s
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	results := make(chan *pb.CommandResult, 2)
+	h.Send(rawSend("t1", "slow one"), func(r *pb.CommandResult) { results <- r })
+	h.Send(rawSend("t2", "slow two"), func(r *pb.CommandResult) { results <- r })
+	for range 2 {
+		select {
+		case r := <-results:
+			if r.Error != nil || r.MessageId == "" {
+				t.Errorf("a command answered within its limit, once it ran, failed: %v", r)
+			}
+		case <-ctx.Done():
+			t.Fatal("no result")
+		}
+	}
+}

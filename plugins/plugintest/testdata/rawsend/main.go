@@ -38,7 +38,9 @@
 // with its message and a TOO_LARGE error (a second part that failed).
 // One that starts with "noanswer" goes, and is never answered; one that
 // starts with "twice" is answered twice (the gateway's tests of a plugin
-// that breaks the command stream's contract).
+// that breaks the command stream's contract). One that starts with
+// "slow" is answered after slowAnswer, as by a network slow to answer
+// (the commands after it wait: one command at a time).
 //
 // The network notes what it received, a chat and a text a line, in the
 // file RAWSEND_NETWORK names, if set (for Config.Delivered), before the
@@ -279,6 +281,9 @@ func (s *server) Events(stream pb.Transport_EventsServer) error {
 	}
 }
 
+// slowAnswer is how long a "slow" command takes.
+const slowAnswer = 2 * time.Second
+
 // Commands runs each command in turn: a send is echoed by its contact.
 func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 	for {
@@ -286,8 +291,11 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 		if err != nil {
 			return nil
 		}
-		res := s.command(cmd)
 		text := cmd.GetSend().GetText()
+		if strings.HasPrefix(text, "slow") {
+			time.Sleep(slowAnswer)
+		}
+		res := s.command(cmd)
 		if strings.HasPrefix(text, "noanswer") {
 			continue
 		}
