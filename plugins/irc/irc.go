@@ -156,10 +156,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		return nil, err
 	}
 	n.host, n.cfg = host, cfg
-	if err := n.ids.open(req.DataDir, host.Logger()); err != nil {
-		// Only the legacy IDs of logins not loaded yet are lost.
-		host.Logger().Warn("irc: the legacy login IDs are unreadable", "err", err)
-	}
+	n.ids.open(req.DataDir, host.Logger())
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	caps := &pb.Capabilities{
 		Network:     "irc",

@@ -337,16 +337,16 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) (
 		s.dropJoin(id, wait)
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the join of %s was given up: %v", c.ChatID, ctx.Err())
 	}
-	if err != nil {
-		return "", err
-	}
 	s.mu.Lock()
 	as = s.joinedAs[id]
-	delete(s.joinedAs, id)
+	delete(s.joinedAs, id) // also where the channel joined instead refused
 	if ch := s.channels[as]; ch != nil {
 		name = ch.name // a safe channel's full name
 	}
 	s.mu.Unlock()
+	if err != nil {
+		return "", err
+	}
 	return as, s.keepChannel(name, j.GetPassword())
 }
 
@@ -358,6 +358,14 @@ func (s *Session) dropJoin(id string, wait chan error) (held bool) {
 	defer s.mu.Unlock()
 	if s.joins[id] == wait {
 		delete(s.joins, id)
+	}
+	// A wait moved to the channel joined instead (forwarded, a safe
+	// channel's full name) goes too.
+	if to, ok := s.joinedAs[id]; ok {
+		delete(s.joinedAs, id)
+		if s.joins[to] == wait {
+			delete(s.joins, to)
+		}
 	}
 	if _, held = s.needID[id]; held && !s.ownsLocked(id) {
 		delete(s.needID, id)

@@ -3,12 +3,7 @@ package irc
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -69,26 +64,20 @@ type loaded struct {
 // IDs of logins loaded once.
 const legacyFile = "legacy-login-ids.json"
 
-// open reads the legacy IDs kept in dir.
-func (l *loaded) open(dir string, log *slog.Logger) error {
+// open reads the legacy IDs kept in dir. A damaged file is set aside
+// (sdk.LoadStateFile): only the legacy IDs of logins not loaded yet are
+// lost.
+func (l *loaded) open(dir string, log *slog.Logger) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.log, l.legacy = log, map[string]string{}
 	if dir == "" {
-		return nil
+		return
 	}
 	l.path = filepath.Join(dir, legacyFile)
-	b, err := os.ReadFile(l.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+	if m, ok := sdk.LoadStateFile[map[string]string](l.path, "a user whose old-style login is not loaded yet gets a new login ID", log); ok {
+		l.legacy = m
 	}
-	if err == nil {
-		err = json.Unmarshal(b, &l.legacy)
-	}
-	if err != nil {
-		return fmt.Errorf("read the legacy login IDs: %w", err)
-	}
-	return nil
 }
 
 // keepLocked records (id != "") or drops user's legacy ID on disk.
@@ -108,11 +97,7 @@ func (l *loaded) keepLocked(user, id string) {
 	if l.path == "" {
 		return
 	}
-	b, err := json.Marshal(l.legacy)
-	if err == nil {
-		err = sdk.WriteFileDurably(l.path, b)
-	}
-	if err != nil && l.log != nil {
+	if err := sdk.SaveStateFile(l.path, l.legacy); err != nil && l.log != nil {
 		l.log.Warn("irc: the legacy login IDs could not be written", "err", err)
 	}
 }

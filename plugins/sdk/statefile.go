@@ -83,8 +83,10 @@ func SetAside(path string) (string, error) {
 		if i > 1 {
 			to += "." + strconv.Itoa(i)
 		}
-		if _, err := os.Lstat(to); !errors.Is(err, fs.ErrNotExist) {
-			continue
+		if _, err := os.Lstat(to); err == nil {
+			continue // taken
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("set aside %s: %w", path, err)
 		}
 		if err := os.Rename(path, to); err != nil {
 			return "", fmt.Errorf("set aside %s: %w", path, err)

@@ -98,3 +98,17 @@ func TestStateFileNotSetAside(t *testing.T) {
 		t.Errorf("the log line: %s", log.String())
 	}
 }
+
+// A file that cannot be set aside for another reason than a name taken
+// (here its folder is a file) says that reason, not that every name was
+// taken, which it took a thousand looks to say.
+func TestSetAsideSaysWhy(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-folder")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := SetAside(filepath.Join(file, "marks.json"))
+	if err == nil || strings.Contains(err.Error(), "every name taken") || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("set aside in a folder that is a file: %v, want the reason", err)
+	}
+}

@@ -319,3 +319,23 @@ func TestCreateLogKept(t *testing.T) {
 		t.Error("no record written after a damaged file")
 	}
 }
+
+// A second damaged record file is set aside beside the first, not over
+// it: both stay for an administrator to look at.
+func TestCreateLogSecondDamagedKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), createsFile)
+	for _, bad := range []string{`[{"txn":"1",`, `[{"txn":"2",`} {
+		if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		l := &createLog{path: path, log: slog.New(slog.DiscardHandler)}
+		if _, ok := l.get("1"); ok {
+			t.Fatalf("a record read from the damaged %q", bad)
+		}
+	}
+	for to, want := range map[string]string{path + ".damaged": `[{"txn":"1",`, path + ".damaged.2": `[{"txn":"2",`} {
+		if b, err := os.ReadFile(to); err != nil || string(b) != want {
+			t.Errorf("%s: %q %v, want %q", filepath.Base(to), b, err, want)
+		}
+	}
+}

@@ -2,12 +2,8 @@ package telegram
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -101,12 +97,8 @@ func (l *createLog) put(r createRecord) error {
 		recs = recs[len(recs)-createsMax:]
 	}
 	if l.path != "" {
-		b, err := json.Marshal(recs)
-		if err != nil {
-			return fmt.Errorf("telegram: %s: %w", createsFile, err)
-		}
-		if err := sdk.WriteFileDurably(l.path, b); err != nil {
-			return fmt.Errorf("telegram: %s: %w", createsFile, err)
+		if err := sdk.SaveStateFile(l.path, recs); err != nil {
+			return fmt.Errorf("telegram: %w", err)
 		}
 	}
 	l.recs = recs
@@ -114,27 +106,14 @@ func (l *createLog) put(r createRecord) error {
 }
 
 // loadLocked reads the file once. A damaged file is set aside and
-// logged: its records only guard against a second group after a crash.
+// logged (sdk.LoadStateFile): its records only guard against a second
+// group after a crash.
 func (l *createLog) loadLocked() {
-	if l.loaded || l.path == "" {
-		l.loaded = true
+	if l.loaded {
 		return
 	}
 	l.loaded = true
-	b, err := os.ReadFile(l.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &l.recs)
-	}
-	if err != nil {
-		l.recs = nil
-		l.log.Warn("telegram: the groups being created are not readable; set aside (a resend of one may make it twice)", "file", l.path, "err", err)
-		if rerr := os.Rename(l.path, l.path+".damaged"); rerr != nil {
-			l.log.Warn("telegram: the damaged file not set aside", "file", l.path, "err", rerr)
-		}
-	}
+	l.recs, _ = sdk.LoadStateFile[[]createRecord](l.path, "a resend of a group being created may make it twice", l.log)
 }
 
 // createdEarlier is the group an earlier run of rec's txn made, if it

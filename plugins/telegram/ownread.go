@@ -13,8 +13,10 @@ import (
 // named an ID the gateway never archived, and the user's clients stayed
 // unread. The receipt names the newest message shown at or before it.
 
-// shownPerChat and shownChats bound what is kept: the newest messages of
-// the chats most recently written to.
+// shownPerChat and shownChats bound what is kept: a chat's newest
+// messages, and the chats, the one first noted longest ago forgotten
+// first (recent.put), busy or not: its reads then name Telegram's ID
+// until it is noted again.
 const (
 	shownPerChat = 64
 	shownChats   = 4096
