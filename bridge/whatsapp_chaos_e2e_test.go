@@ -95,30 +95,5 @@ func TestWhatsAppRestartChaos(t *testing.T) {
 
 	c := newRestartChaos(t, s, w, alice, jidOf(t, "+33622222222"), jidOf(t, w.group.String()))
 	c.atMostOnce = true // wafake's Agent acks a message before applying it
-	c.join()
-	c.waitJoined()
-	c.burst(1, "warm-up")
-	c.settle(30 * time.Second)
-
-	// (a) The plugin killed in the middle of a burst; WhatsApp and alice
-	// go on sending while it is down.
-	c.burst(3, "before plugin kill")
-	c.killPlugin()
-	c.burst(3, "plugin down")
-	c.settle(45 * time.Second)
-
-	// (b) The gateway killed in the middle of a burst; WhatsApp sends
-	// while it is down (alice's messages would bounce at the server).
-	c.burst(3, "before gateway kill")
-	c.killGateway(func() {
-		for range 3 {
-			c.fromNet(false, "gateway down")
-			c.fromNet(true, "gateway down")
-		}
-	})
-	c.join()
-	c.waitJoined()
-	c.burst(2, "gateway back")
-	c.settle(45 * time.Second)
-	c.check()
+	runRestartChaos(c)
 }
