@@ -64,13 +64,13 @@ type restartChaos struct {
 	// envelope to its JSON-RPC client and forgets it (--receive-mode
 	// manual: it acknowledged it to Signal's server already).
 	atMostOnce bool
-	beforeKill map[string]bool      // the network's messages sent before a plugin kill
+	beforeKill map[string]bool // the network's messages sent before a plugin kill
 	// resendTwice: the network has no ID the client picks, so a send
 	// resent after a plugin killed once the network took it goes twice
 	// (Signal, IRC; docs/plugins.md): counted apart and logged.
 	resendTwice bool
 	arrivals    map[string][]arrival // by body: each live arrival
-	kills      int                  // gateway kills so far
+	kills       int                  // gateway kills so far
 }
 
 func newRestartChaos(t *testing.T, s *stack, net farSide, alice *xmpptest.Client, contact, room string) *restartChaos {
