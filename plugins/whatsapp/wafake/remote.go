@@ -333,9 +333,16 @@ func (s *Server) serveSent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	// As WhatsApp does, across plugin restarts too (each process has a
+	// fake Client of its own, which drops only its own repeats): a
+	// message whose ID the sender used before in the chat is not
+	// delivered again (a resend after a kill; docs/plugins.md).
+	if rep.ID != "" && slices.ContainsFunc(s.sent, func(r Report) bool { return r.ID == rep.ID && r.To == rep.To }) {
+		return
+	}
 	s.sent = append(s.sent, rep)
 	s.notifyLocked()
-	s.mu.Unlock()
 }
 
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
