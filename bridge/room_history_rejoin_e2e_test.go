@@ -9,21 +9,11 @@ import (
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
-// historyIDs lists the stanza-ids of a join's history, in order, and
-// fails on one given twice.
+// historyIDs lists the stanza-ids of a join's history of the echo
+// room, in order, and fails on one given twice.
 func historyIDs(t *testing.T, what string, h []xmpptest.Stanza) []string {
 	t.Helper()
-	seen := map[string]bool{}
-	var ids []string
-	for _, st := range h {
-		id := stanzaID(t, st)
-		if seen[id] {
-			t.Errorf("%s: the history gives %s twice: %s", what, id, st.XML)
-		}
-		seen[id] = true
-		ids = append(ids, id)
-	}
-	return ids
+	return channelIDs(t, what, room, h)
 }
 
 // TestRoomRejoinHistoryOnce: a client that leaves the room (its
@@ -75,7 +65,8 @@ func joinHistory(t *testing.T, c *xmpptest.Client, roomJID, nick, x string) []xm
 	}
 }
 
-// channelIDs is historyIDs for a channel's room.
+// channelIDs lists the stanza-ids by roomJID of a join's history, in
+// order, and fails on one given twice.
 func channelIDs(t *testing.T, what, roomJID string, h []xmpptest.Stanza) []string {
 	t.Helper()
 	seen := map[string]bool{}
