@@ -171,7 +171,9 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 	if err := t.dropAccount(ctx, client, s); err != nil {
 		return err
 	}
-	t.send(ctx, t.presence(user, "unavailable"))
+	// Written before the logout counts as done: a stop closes the link
+	// then (logout_stop.go).
+	t.sendWritten(ctx, t.presence(user, "unavailable"))
 	return nil
 }
 
@@ -183,6 +185,7 @@ func (t *transport) dropAccount(ctx context.Context, client pb.TransportClient, 
 	user, l := s.user, s.Login()
 	owe := client == nil
 	if client != nil {
+		t.log.Debug("network logout under way", "user", user, "login", l.LoginID)
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		if _, err := client.Logout(cctx, logoutRequest(l, t.logoutDir(l))); err != nil {
 			// A call cut by the gateway's stop (cancelled) is one the

@@ -25,17 +25,39 @@ type logoutsInFlight struct {
 	n  int
 	// idle is closed, and replaced, each time n falls to 0.
 	idle chan struct{}
+	// cut ends every logout's context: the stop's wait gave up on them
+	// (a send into a full queue of a link gone down waits for its
+	// context alone, and the stop waits for the workers running it).
+	cut    context.Context
+	cutNow context.CancelFunc
+	// stopped: the stop's wait is over; a logout begun later is bounded
+	// on its own (logoutStopWait).
+	stopped bool
 }
 
 // begin counts a logout under way; ctx is its context, which outlives
-// the stop, and done must be called when it ends.
+// the stop (until the stop's wait gives up), and done must be called
+// when it ends.
 func (l *logoutsInFlight) begin(ctx context.Context) (_ context.Context, done func()) {
 	l.mu.Lock()
 	l.n++
+	if l.cut == nil {
+		l.cut, l.cutNow = context.WithCancel(context.Background())
+	}
+	cut, stopped := l.cut, l.stopped
 	l.mu.Unlock()
+	var cancel context.CancelFunc
+	if stopped {
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), logoutStopWait)
+	} else {
+		ctx, cancel = context.WithCancel(context.WithoutCancel(ctx))
+	}
+	stop := context.AfterFunc(cut, cancel)
 	var once sync.Once
-	return context.WithoutCancel(ctx), func() {
+	return ctx, func() {
 		once.Do(func() {
+			stop()
+			cancel()
 			l.mu.Lock()
 			defer l.mu.Unlock()
 			if l.n--; l.n == 0 && l.idle != nil {
@@ -46,9 +68,14 @@ func (l *logoutsInFlight) begin(ctx context.Context) (_ context.Context, done fu
 	}
 }
 
-// wait returns once no logout is under way, or after at most d.
+// wait returns once no logout is under way, or after at most d; then
+// the logouts still under way, or begun later, are cut.
 func (l *logoutsInFlight) wait(d time.Duration) bool {
 	l.mu.Lock()
+	if l.cut == nil {
+		l.cut, l.cutNow = context.WithCancel(context.Background())
+	}
+	l.stopped = true
 	if l.n == 0 {
 		l.mu.Unlock()
 		return true
@@ -58,10 +85,36 @@ func (l *logoutsInFlight) wait(d time.Duration) bool {
 	}
 	idle := l.idle
 	l.mu.Unlock()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
 	select {
 	case <-idle:
 		return true
-	case <-time.After(d):
+	case <-timer.C:
+		l.mu.Lock()
+		l.cutNow()
+		l.mu.Unlock()
 		return false
+	}
+}
+
+// sendWritten sends data and waits until the link wrote it, at most
+// logoutStopWait: what the logout sends last, so that a stop, which
+// closes the link once the logouts under way are done, closes it after
+// the logout's stanzas (the link writes in order) and not with them
+// still queued.
+func (t *transport) sendWritten(ctx context.Context, data []byte) {
+	t.metrics.ErrorSent(data)
+	written := make(chan struct{}, 1)
+	if err := t.link.Send(ctx, data, func(error) { written <- struct{}{} }); err != nil {
+		t.log.Debug("stanza not sent", "err", err)
+		return
+	}
+	timer := time.NewTimer(logoutStopWait)
+	defer timer.Stop()
+	select {
+	case <-written:
+	case <-ctx.Done():
+	case <-timer.C:
 	}
 }

@@ -29,9 +29,8 @@ func TestLogoutAtStopFinished(t *testing.T) {
 	sendChat(t, alice, domain, "logout")
 	s.logs.waitLog(t, "kind=message type=chat from="+alice.JID().String()+" to="+domain, timeout)
 	// The handler reaches the plugin's Logout, which waits: the plugin
-	// is held. (No assert on time: a stop before that call must end the
-	// same way.)
-	time.Sleep(300 * time.Millisecond)
+	// is held. The stop comes once the logout is under way.
+	s.logs.waitLog(t, "network logout under way", timeout)
 	s.stop()
 
 	waitRoster(t, alice, "lost the contacts", func(r map[string]rosterItem) bool {

@@ -219,15 +219,17 @@ func (t *transport) run(ctx context.Context) {
 	wg.Go(func() {
 		<-ctx.Done()
 		t.closeRoomsAtStop()
-		if !t.logouts.wait(logoutStopWait) {
-			t.log.Warn("stopping with a logout under way: its roster clean-up may be cut")
-		}
 		// The answers to the commands in flight, which the plugin host
 		// waits for (its drain), may tell the user of a refusal.
 		select {
 		case <-hostDone:
 		case <-time.After(hostStopWait):
 			t.log.Warn("stopping before the transport plugin ended: the answers of its last commands may not reach the users", "wait", hostStopWait)
+		}
+		// After the host's end: a logout command taken before the stop
+		// and begun during the drain is counted by then.
+		if !t.logouts.wait(logoutStopWait) {
+			t.log.Warn("stopping with a logout under way: its roster clean-up may be cut")
 		}
 		stopLink()
 	})
