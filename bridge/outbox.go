@@ -45,8 +45,8 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	// second is dropped (expiry.go). -1: none.
 	stands := make([]int, len(evs))
 	nobody := make([]bool, len(evs)) // of a login no user has
-	var reads []*pb.Event // the user's reads on the network (expiry.go)
-	keptInBatch(evs)      // expiry.go
+	var reads []*pb.Event            // the user's reads on the network (expiry.go)
+	keptInBatch(evs)                 // expiry.go
 	for i, ev := range evs {
 		stands[i] = -1
 		t.fitEvent(ev) // netinput.go
