@@ -44,9 +44,9 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	// the message at its deadline, in the same dedup key: whichever comes
 	// second is dropped (expiry.go). -1: none.
 	stands := make([]int, len(evs))
+	var reads []*pb.Event // the user's reads on the network (expiry.go)
+	keptInBatch(evs)      // expiry.go
 	nobody := make([]bool, len(evs)) // of a login no user has
-	var reads []*pb.Event            // the user's reads on the network (expiry.go)
-	keptInBatch(evs)                 // expiry.go
 	for i, ev := range evs {
 		stands[i] = -1
 		t.fitEvent(ev) // netinput.go
