@@ -46,7 +46,8 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	stands := make([]int, len(evs))
 	var reads []*pb.Event // the user's reads on the network (expiry.go)
 	keptInBatch(evs)      // expiry.go
-	nobody := make([]bool, len(evs)) // of a login no user has
+	// nobody: of a login no user has, not stored.
+	nobody := make([]bool, len(evs))
 	for i, ev := range evs {
 		stands[i] = -1
 		t.fitEvent(ev) // netinput.go
