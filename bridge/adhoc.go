@@ -541,7 +541,7 @@ func (t *transport) renderLogin(ctx context.Context, st *wire.Stanza, sid string
 		if name == "" {
 			name = step.GetComplete().LoginId
 		}
-		t.done(ctx, st, "login", sid, "info", fmt.Sprintf("You are logged in to %s as %s.", t.displayName(), name))
+		t.done(ctx, st, "login", sid, "info", loggedIn(t.displayName(), name, step.Instructions))
 	case step.GetForm() != nil:
 		r := cmdReply(st, "login", sid, "executing")
 		r.Start("actions", "").Attr("execute", "next").Leaf("next", "", "").End()

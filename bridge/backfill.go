@@ -100,14 +100,18 @@ type backfill struct {
 
 // histFetch is one chat's fetch under way.
 type histFetch struct {
-	want    int // messages asked for; 0: the plugin sent them unasked
-	recv    int // events received (stored or duplicates)
-	fresh   int // events stored
-	logged  int // fresh at the last progress line
-	total   int64
-	stored  uint64 // the chat's history stored in all
-	held    []delivery
-	timer   *time.Timer
+	want   int // messages asked for; 0: the plugin sent them unasked
+	recv   int // events received (stored or duplicates)
+	fresh  int // events stored
+	logged int // fresh at the last progress line
+	total  int64
+	stored uint64 // the chat's history stored in all
+	held   []delivery
+	timer  *time.Timer
+	// due is when the idle timer fires while it runs; left, its time
+	// left while a batch is being stored (see pauseIdle).
+	due     time.Time
+	left    time.Duration
 	slot    bool // holds one of fetching
 	started time.Time
 	// archiveOnly: a room's scroll-back (mam_backfill.go); its messages
@@ -355,8 +359,10 @@ func (b *backfill) fetch(ctx context.Context, loginID string, chats []string) {
 func (b *backfill) beginLocked(key chatAddr, want int, stored uint64, slot bool) *histFetch {
 	f := &histFetch{want: want, slot: slot, started: time.Now(), stored: stored, ended: make(chan struct{})}
 	f.timer = time.AfterFunc(b.idle, func() { b.finish(key, f, "quiet") })
+	f.due = f.started.Add(b.idle)
 	if b.storing {
 		f.timer.Stop() // started again once store returns
+		f.left = b.idle
 	}
 	b.chats[key] = f
 	return f
@@ -397,7 +403,7 @@ func (b *backfill) finish(key chatAddr, f *histFetch, why string) {
 func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	t := b.t
 	b.pauseIdle()
-	defer b.resumeIdle()
+	defer b.resumeIdle(chatAddr{hb.LoginId, hb.ChatId})
 	if t.sessionOf(hb.LoginId) == nil {
 		// Acknowledged, not stored: nobody has the login (any more).
 		t.log.Debug("history of a login no user has; dropped", "login", hb.LoginId, "chat", hb.ChatId)
@@ -546,27 +552,46 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	return nil
 }
 
-// pauseIdle stops the fetches' idle timers while a batch is handled.
+// pauseIdle stops the fetches' idle timers while a batch is handled,
+// keeping each one's time left.
 func (b *backfill) pauseIdle() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.storing = true
+	now := time.Now()
 	for _, f := range b.chats {
 		f.timer.Stop()
+		if !f.asking {
+			f.left = max(0, f.due.Sub(now))
+		}
 	}
 }
 
-// resumeIdle starts them again, each from zero: the plugin had no chance
-// to send while the History stream was not read.
-func (b *backfill) resumeIdle() {
+// resumeIdle starts them again: the batch's own chat (own) from zero,
+// the others with the time they had left, the time the History stream
+// was not read not counted. Another chat's batch does not reset them:
+// a plugin sending one chat empty batches forever kept every fetch
+// open, the fetch slots taken and held history undelivered.
+func (b *backfill) resumeIdle(own chatAddr) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.storing = false
-	for _, f := range b.chats {
-		if !f.asking {
-			f.timer.Reset(b.idleOf(f))
+	for key, f := range b.chats {
+		if f.asking {
+			continue
 		}
+		d := f.left
+		if key == own {
+			d = b.idleOf(f)
+		}
+		b.armLocked(f, d)
 	}
+}
+
+// armLocked (re)starts f's idle timer to fire in d.
+func (b *backfill) armLocked(f *histFetch, d time.Duration) {
+	f.timer.Reset(d)
+	f.due = time.Now().Add(d)
 }
 
 // deliver hands a chat's stored history to its lane in network time

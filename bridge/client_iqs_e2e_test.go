@@ -8,8 +8,7 @@ import (
 // Dino, Monal) send a contact's JID and the gateway's, beyond those
 // other tests read the answers of (disco, vCard, avatars, ping,
 // version), each get an answer of the right type: a namespace neither
-// serves (XEP-0202 time, XEP-0012 last activity of the gateway (a
-// contact's is answered: last_activity.go), XEP-0292's vCard4 IQ,
+// serves (XEP-0202 time, XEP-0292's vCard4 IQ,
 // an unknown one, a set of a query only read) is service-unavailable
 // (RFC 6120 §8.4), a PEP node a contact has not item-not-found, an iq
 // without a child bad-request (§8.2.3); never silence, which a client
@@ -23,7 +22,8 @@ func TestClientIQsAnswered(t *testing.T) {
 	}{
 		{domain, `type='get'><time xmlns='urn:xmpp:time'/>`, "service-unavailable"},
 		{contact, `type='get'><time xmlns='urn:xmpp:time'/>`, "service-unavailable"},
-		{domain, `type='get'><query xmlns='jabber:iq:last'/>`, "service-unavailable"},
+		{domain, `type='get'><query xmlns='jabber:iq:last'/>`, "result"}, // uptime (last_activity.go)
+		{contact + "/phone", `type='get'><query xmlns='jabber:iq:last'/>`, "service-unavailable"},
 		{contact, `type='get'><vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'/>`, "service-unavailable"},
 		{contact, `type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:example'/></pubsub>`, "item-not-found"},
 		{domain, `type='get'><vCard xmlns='vcard-temp'/>`, "service-unavailable"},

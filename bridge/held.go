@@ -219,15 +219,24 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 		txnDone = s.txns.start(sendKey(h.LoginID, "", h.Txn))
 	}
 	t.host.Send(cmd, func(res *pb.CommandResult) {
-		defer r.done(ctx)
+		keep := false // a refusal not told keeps the record (below)
+		defer func() {
+			if !keep {
+				r.done(ctx)
+			}
+		}()
 		if rm != nil {
 			defer rm.order.done(tk)
 		}
 		defer txnDone()
 		defer done()
 		if res.Error != nil && (!isSend || !partlySent(res)) {
+			// Told at a stop too (the answer came in its wait for the
+			// commands in flight), as a live message's refusal is
+			// (sendMessage); with the link gone then, the record stays
+			// and the next start asks the plugin again, which tells.
 			if reply := heldErrorReply(h, st, conditionOf(res.Error.Code), res.Error.Text); reply != nil {
-				t.send(ctx, reply)
+				keep = !t.tell(ctx, reply) && ctx.Err() != nil
 			}
 			return
 		}
@@ -236,7 +245,7 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 			// send's answer is (sendMessage).
 			defer func() {
 				if reply := heldErrorReply(h, st, conditionOf(res.Error.Code), res.Error.Text); reply != nil {
-					t.send(ctx, reply)
+					t.tell(ctx, reply)
 				}
 			}()
 		}

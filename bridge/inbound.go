@@ -86,7 +86,8 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 	// unregister; disco, ping and version stay open to all.
 	if !t.access.Allowed(from.Bare().String()) {
 		open := p.XMLName.Space == wire.NSDiscoInfo || p.XMLName.Space == wire.NSDiscoItems ||
-			p.XMLName.Space == wire.NSPing || p.XMLName.Space == wire.NSVersion
+			p.XMLName.Space == wire.NSPing || p.XMLName.Space == wire.NSVersion ||
+			p.XMLName.Space == nsLast && toGateway
 		leaving := p.XMLName.Space == wire.NSRegister && toGateway && !get && p.Child("", "remove") != nil
 		if !open && !leaving {
 			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
@@ -140,7 +141,14 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 		// A contact's vCard is the network's profile: not the user's to
 		// change (XEP-0054 §3.2).
 		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "a contact's vCard cannot be changed"))
-	case p.XMLName.Space == nsLast && p.XMLName.Local == "query" && get && !toGateway && to.Resourcepart() == "":
+	case p.XMLName.Space == nsLast && p.XMLName.Local == "query" && get && toGateway:
+		t.uptime(ctx, st, time.Now()) // last_activity.go
+	case p.XMLName.Space == nsLast && get && to.Resourcepart() != "":
+		// A contact has no resources: its presence comes from the bare
+		// JID. An IQ to a resource there is not is service-unavailable
+		// (RFC 6121 §8.5.3.2.1).
+		t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, "a contact has no resources here: ask "+to.Bare().String()))
+	case p.XMLName.Space == nsLast && p.XMLName.Local == "query" && get:
 		uid, err := puppet.FromJID(to)
 		if err != nil {
 			t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact"))
@@ -178,7 +186,7 @@ func (t *transport) discoInfo(st *wire.Stanza, user string, toGateway bool, node
 	}
 	r.Start("identity", "").Attr("category", "gateway").Attr("type", network).Attr("name", name).End()
 	// nsRSM: its disco#items, the rooms list, pages (room_items.go).
-	for _, f := range []string{wire.NSDiscoInfo, wire.NSDiscoItems, wire.NSRegister, wire.NSVersion, wire.NSPing, nsCommands, wire.NSGateway, nsRSM} {
+	for _, f := range []string{wire.NSDiscoInfo, wire.NSDiscoItems, wire.NSRegister, wire.NSVersion, wire.NSPing, nsCommands, wire.NSGateway, nsRSM, nsLast} {
 		r.Start("feature", "").Attr("var", f).End()
 	}
 	return r.Bytes()

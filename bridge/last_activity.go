@@ -10,7 +10,8 @@ import (
 )
 
 // nsLast is XEP-0012 Last Activity: asked of a contact's bare JID, when
-// it was last online (clients show "last seen" from it).
+// it was last online (clients show "last seen" from it); of the
+// gateway's JID, its uptime.
 const nsLast = "jabber:iq:last"
 
 // lastActivity answers user's XEP-0012 query of the contact userID from
@@ -42,5 +43,14 @@ func (t *transport) lastActivity(ctx context.Context, st *wire.Stanza, user, use
 		r.Text(p.GetStatus())
 	}
 	r.End()
+	t.send(ctx, r.Bytes())
+}
+
+// uptime answers XEP-0012 to the gateway's own JID as a server does
+// (§5): the seconds since it started.
+func (t *transport) uptime(ctx context.Context, st *wire.Stanza, now time.Time) {
+	secs := max(0, int64(now.Sub(t.started)/time.Second))
+	r := wire.Result(st)
+	r.Start("query", nsLast).Attr("seconds", strconv.FormatInt(secs, 10)).End()
 	t.send(ctx, r.Bytes())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,7 +130,7 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 		p.t.send(ctx, p.t.chat(p.user, "The login failed: "+errText(err)))
 	case step.GetComplete() != nil:
 		p.t.endLogin(p)
-		p.t.send(ctx, p.t.chat(p.user, fmt.Sprintf("You are logged in to %s as %s.", p.t.displayName(), name)))
+		p.t.send(ctx, p.t.chat(p.user, loggedIn(p.t.displayName(), name, step.Instructions)))
 	case step.GetDisplay() != nil:
 		p.t.sendDisplay(ctx, p.user, step)
 		if wait {
@@ -355,3 +356,13 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 }
 
 var errConflict = errors.New("this network account is already bridged for another XMPP user")
+
+// loggedIn tells the user the login is done, with what the network says
+// on the completed step (WhatsApp: the chats' history is on its way).
+func loggedIn(network, name, instructions string) string {
+	text := fmt.Sprintf("You are logged in to %s as %s.", network, name)
+	if instructions = strings.TrimSpace(instructions); instructions != "" {
+		text += "\n" + instructions
+	}
+	return text
+}

@@ -110,12 +110,16 @@ func TestLoginFolders(t *testing.T) {
 	s.waitGateway(alice)
 	echoOK(t, alice, "connected again", timeout)
 
-	// Another account replaces this one: its folder and its contacts go.
-	// zed is a contact of this account only, in alice's roster. (An
-	// interested resource gets the subscription presences.)
+	// Another account replaces this one, once the network logged it
+	// out (while it is live, a registration of another is refused):
+	// its folder and its contacts go. zed is a contact of this account
+	// only, in alice's roster. (An interested resource gets the
+	// subscription presences.)
 	roster(t, alice)
 	raw(t, alice, `<presence type='subscribe' to='zed@`+domain+`'/>`)
 	nextPresence(t, alice, "zed@"+domain, "subscribed", nil)
+	sendChat(t, alice, "bob@"+domain, "kick")
+	s.logs.waitLog(t, "state=LOGIN_STATE_LOGGED_OUT", timeout)
 	if r := register(t, alice, "alice-other"); r.Type != "result" {
 		t.Fatalf("register another account: %s", r.XML)
 	}

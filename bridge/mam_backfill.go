@@ -141,8 +141,12 @@ func (b *backfill) askScroll(key chatAddr, f *histFetch, want int) {
 	}
 	b.mu.Lock()
 	f.asking = false
-	if b.chats[key] == f && !b.storing {
-		f.timer.Reset(b.idleOf(f))
+	if b.chats[key] == f {
+		if b.storing {
+			f.left = b.idleOf(f) // resumeIdle starts it
+		} else {
+			b.armLocked(f, b.idleOf(f))
+		}
 	}
 	b.mu.Unlock()
 	t.log.Info("scroll-back history requested", "login", key.a, "chat", key.b, "cursor", cur.Cursor, "limit", want, "stored", cur.Stored)

@@ -46,11 +46,21 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	stands := make([]int, len(evs))
 	var reads []*pb.Event // the user's reads on the network (expiry.go)
 	keptInBatch(evs)      // expiry.go
+	// nobody: of a login no user has, not stored.
+	nobody := make([]bool, len(evs))
 	for i, ev := range evs {
 		stands[i] = -1
 		t.fitEvent(ev) // netinput.go
 		xids[i] = t.eventXID(ev)
 		idx[i] = -1
+		if ev.GetLoginStep() == nil && t.sessionOf(ev.LoginId) == nil {
+			// Nobody to deliver it to: not stored, nor its ID taken as
+			// seen, or the same event sent again once the login is
+			// known (after its Connect) was dropped as a duplicate.
+			t.log.Warn("event for a login no user has; dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+			nobody[i] = true
+			continue
+		}
 		if ephemeral(ev) {
 			reads = append(reads, ev)
 			continue
@@ -135,6 +145,9 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	}
 
 	for i, ev := range evs {
+		if nobody[i] {
+			continue
+		}
 		d := delivery{xid: xids[i], ev: ev, idx: idx[i]}
 		if j := idx[i]; j >= 0 {
 			if job.bad[j] {

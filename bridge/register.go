@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -215,6 +216,16 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 			text = "logging in to " + t.displayName() + " needs more than one step: use the login command (ad-hoc commands), or send \"login\" to " + t.domain
 		}
 		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, text))
+		return
+	}
+	if l, ok := t.liveLoginOf(user); ok && l.LoginID != done.LoginId {
+		// XEP-0100 §4.4: a registration sent again edits it (the same
+		// account, new credentials); another account would quietly
+		// replace this one, contacts and all. As in the chat, the user
+		// logs out first. The new account's folder goes (kept false).
+		t.log.Info("registration of another account refused: logged in", "user", user, "login", l.LoginID)
+		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, fmt.Sprintf(
+			"You are registered as %s. Unregister (or log out) first to use another account.", l.DisplayName)))
 		return
 	}
 	if _, err := t.completeLogin(ctx, user, done, dir); err != nil {

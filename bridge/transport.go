@@ -26,6 +26,7 @@ import (
 // plugin process and the routing between them.
 type transport struct {
 	name, domain string
+	started      time.Time // the gateway's uptime counts from it (last_activity.go)
 	jids         jidCache
 	dataDir      string
 	access       config.Access
@@ -129,6 +130,7 @@ type transport struct {
 
 func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *media.Server, log *slog.Logger) *transport {
 	t := &transport{
+		started:     time.Now(),
 		name:        tc.Name,
 		domain:      tc.Domain,
 		dataDir:     tc.DataDir,

@@ -45,14 +45,16 @@ import (
 	"unicode/utf8"
 
 	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/plugins/limits"
 )
 
 // MaxLocalpartBytes is the longest localpart XMPP allows (RFC 7622 §3.3).
 const MaxLocalpartBytes = 1023
 
-// MaxIDBytes is the longest remote ID accepted, the store's limit on a key
-// part.
-const MaxIDBytes = 4096
+// MaxIDBytes is the longest remote ID accepted, the plugin contract's
+// limit on an ID the store keys by.
+const MaxIDBytes = limits.IDBytes
 
 // Errors returned (wrapped) by LocalPart, UserID and ValidID.
 var (

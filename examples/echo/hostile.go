@@ -43,7 +43,9 @@ func (s *Session) hostileCommand(c sdk.Call, word, rest string) error {
 		}
 		ev := s.event(c)
 		proto.Merge(ev, &in)
-		ev.LoginId = s.loginID
+		if in.LoginId == "" {
+			ev.LoginId = s.loginID
+		} // else another login's, as a confused network sends
 		s.emit(ev)
 	case "net-crowd":
 		n, err := strconv.Atoi(rest)

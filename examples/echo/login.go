@@ -209,10 +209,18 @@ func complete(username string) *pb.LoginStep {
 		st.Members = n
 	}
 	state, _ := json.Marshal(st)
-	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
+	step := &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
 		LoginId: username, DisplayName: username, SavedState: state,
 	}}}
+	if strings.Contains(username, "+note") {
+		step.Instructions = CompleteNote // what a network says once logged in
+	}
+	return step
 }
+
+// CompleteNote is the instructions of the completed login of a username
+// holding "+note", as WhatsApp's history on its way.
+const CompleteNote = "Your chats' history is on its way."
 
 // suffixNumber reads the N of a username ending in marker and N.
 func suffixNumber(username, marker string) (int, bool) {

@@ -57,7 +57,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	dup TEXT          the network delivers the echo twice
 //	slow TEXT         the network confirms the send SlowConfirm late,
 //	                  after its echo (a reply's echo then names a message
-//	                  whose ID the gateway does not know yet)
+//	                  whose ID the gateway does not know yet); to
+//	                  NoSuchContact, it refuses it SlowConfirm late
 //	kick              the network logs the account out
 //	stop              the network stops the connection (another client
 //	                  took over): the login stays, relogin connects again
@@ -104,6 +105,9 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 // quote_from_me), as a network's reply does.
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
+		if strings.HasPrefix(send.Text, "slow ") {
+			time.Sleep(SlowConfirm) // refused late, as a slow network's server
+		}
 		return sdk.Result{}, err
 	}
 	if madeHere(send.ReplyToId) {
