@@ -55,11 +55,16 @@ Ident = no
 PAM = no
 `
 
-// ngircdTLS is the config's TLS section: a port with TLS, and the
-// server's certificate and key (PEM files).
+// ngircdTLS is the config's TLS section: a port with TLS, the server's
+// certificate and key (PEM files), and DH parameters: without a DHFile
+// ngircd generates 2048-bit ones at each start, which took more than
+// the start's wait under load (testdata/ffdhe2048.pem is RFC 7919's
+// public group, as `openssl genpkey -genparam -algorithm DH -pkeyopt
+// group:ffdhe2048` writes it).
 const ngircdTLS = `[SSL]
 CertFile = %s
 KeyFile = %s
+DHFile = %s
 Ports = %d
 `
 
@@ -103,7 +108,11 @@ func startNgircdWith(t *testing.T, certFile, keyFile string, global ...string) *
 	}
 	if certFile != "" {
 		tlsPort = freePort(t)
-		text = fmt.Appendf(text, ngircdTLS, certFile, keyFile, tlsPort)
+		dh, err := filepath.Abs(filepath.Join("testdata", "ffdhe2048.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text = fmt.Appendf(text, ngircdTLS, certFile, keyFile, dh, tlsPort)
 	}
 	if err := os.WriteFile(conf, text, 0o644); err != nil {
 		t.Fatal(err)
