@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,7 +65,7 @@ type restartChaos struct {
 	// envelope to its JSON-RPC client and forgets it (--receive-mode
 	// manual: it acknowledged it to Signal's server already).
 	atMostOnce bool
-	beforeKill map[string]bool // the network's messages sent before a plugin kill
+	beforeKill map[string]bool // the network's messages and alice's sent before a plugin kill; alice's before a gateway kill too (the plugin dies with it)
 	// resendTwice: the network has no ID the client picks, so a send
 	// resent after a plugin killed once the network took it goes twice
 	// (Signal, IRC; docs/plugins.md): counted apart and logged.
@@ -199,11 +200,22 @@ func (c *restartChaos) killPlugin() {
 	}
 	// Gone, not only signalled: what the network sends next is sent
 	// while it is down, not into the socket of a process still dying.
-	for deadline := time.Now().Add(10 * time.Second); c.s.livePlugin(pid); time.Sleep(5 * time.Millisecond) {
+	// Reaped (its /proc entry gone), not only past livePlugin: a killed
+	// process's cmdline empties as its main thread drops its memory,
+	// while its other threads still hold its sockets open for some
+	// milliseconds, and the fake signal-cli's writes into them succeed.
+	for deadline := time.Now().Add(10 * time.Second); procExists(pid); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			c.t.Fatalf("plugin %d outlived SIGKILL for 10 s", pid)
 		}
 	}
+}
+
+// procExists reports whether process pid exists, a zombie not yet
+// reaped included.
+func procExists(pid int) bool {
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	return err == nil
 }
 
 // killGateway kills the gateway process (its plugin follows it) once it
@@ -214,6 +226,11 @@ func (c *restartChaos) killGateway(whileDown func()) {
 	c.s.logs.waitLog(c.t, "id="+c.lastID+"\n", 30*time.Second)
 	for id, body := range c.outID {
 		c.unsure[id] = body
+	}
+	// The plugin dies with the gateway: a send in flight is resent, as
+	// after a plugin kill.
+	for _, b := range slices.Concat(c.out[0], c.out[1]) {
+		c.beforeKill[b] = true
 	}
 	c.take()
 	c.kills++
