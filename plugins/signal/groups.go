@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -913,4 +914,15 @@ func (s *Session) blockedGroupsSynced(ctx context.Context) {
 			s.announce(ctx, chat)
 		}
 	}
+}
+
+// groupNotice tells text in the room of chatID, from the room itself,
+// at the update's time at (Unix ms), durable (emit); its
+// event ID, of kind, at and who (the update's author, or the member it
+// names), is the same when the update is read again, which the host
+// then drops.
+func (s *Session) groupNotice(ctx context.Context, chatID, kind string, at int64, who, text string) {
+	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
+		EventId: kind + "-" + strconv.FormatInt(at, 10) + "-" + who,
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
 }

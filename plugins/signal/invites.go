@@ -33,11 +33,7 @@ func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g 
 		return
 	}
 	mine := by.IsFromMe || by.UserId == s.selfID()
-	notice := func(kind, text string) {
-		s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
-			EventId: kind + "-" + strconv.FormatInt(at, 10) + "-" + by.UserId,
-			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
-	}
+	notice := func(kind, text string) { s.groupNotice(ctx, chatID, kind, at, by.UserId, text) }
 	pending := s.pendingOf(g)
 	var ids []string
 	for id := range pending {

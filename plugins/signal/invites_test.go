@@ -19,19 +19,7 @@ func TestOthersInvitationsTold(t *testing.T) {
 	erin, erinACI := "+15550000010", fakesignal.NewUUID()
 	update := func(from, fromACI string, pending ...fakesignal.Member) int64 {
 		t.Helper()
-		g, _ := d.GetGroup(alice, gid)
-		g.Pending = append(g.Pending, pending...)
-		g.Revision++
-		d.SetGroup(alice, g)
-		at := d.Now()
-		dm := fakesignal.DataMessage{Timestamp: at, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}
-		if from == alice {
-			d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SourceDevice: 1, Timestamp: at,
-				SyncMessage: &fakesignal.SyncMessage{SentMessage: &fakesignal.SentMessage{DataMessage: dm}}})
-		} else {
-			d.Deliver(alice, fakesignal.Envelope{SourceNumber: from, SourceUUID: fromACI, Timestamp: at, DataMessage: &dm})
-		}
-		return at
+		return updateGroup(t, d, gid, from, fromACI, func(g *fakesignal.Group) { g.Pending = append(g.Pending, pending...) })
 	}
 
 	at := update(bob, bobACI, fakesignal.Member{Number: dave, UUID: daveACI})
@@ -61,19 +49,7 @@ func TestOthersInvitationsEndedTold(t *testing.T) {
 	frank, frankACI := "+15550000011", fakesignal.NewUUID()
 	update := func(from, fromACI string, change func(g *fakesignal.Group)) int64 {
 		t.Helper()
-		g, _ := d.GetGroup(alice, gid)
-		change(&g)
-		g.Revision++
-		d.SetGroup(alice, g)
-		at := d.Now()
-		dm := fakesignal.DataMessage{Timestamp: at, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}
-		if from == alice {
-			d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SourceDevice: 1, Timestamp: at,
-				SyncMessage: &fakesignal.SyncMessage{SentMessage: &fakesignal.SentMessage{DataMessage: dm}}})
-		} else {
-			d.Deliver(alice, fakesignal.Envelope{SourceNumber: from, SourceUUID: fromACI, Timestamp: at, DataMessage: &dm})
-		}
-		return at
+		return updateGroup(t, d, gid, from, fromACI, change)
 	}
 	without := func(number string) func(g *fakesignal.Group) {
 		return func(g *fakesignal.Group) {
@@ -103,4 +79,24 @@ func TestOthersInvitationsEndedTold(t *testing.T) {
 		!strings.Contains(ev.GetMessage().GetText(), frank) {
 		t.Fatalf("the user withdrawing frank's invitation from the phone: %v, want it naming frank", ev)
 	}
+}
+
+// updateGroup changes alice's group gid with change, a new revision, and
+// delivers its update at the fake's time, which it returns: from bob's
+// (or whoever's) device as theirs, from alice's phone as a sync.
+func updateGroup(t *testing.T, d *fakesignal.Daemon, gid, from, fromACI string, change func(g *fakesignal.Group)) int64 {
+	t.Helper()
+	g, _ := d.GetGroup(alice, gid)
+	change(&g)
+	g.Revision++
+	d.SetGroup(alice, g)
+	at := d.Now()
+	dm := fakesignal.DataMessage{Timestamp: at, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}
+	if from == alice {
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SourceDevice: 1, Timestamp: at,
+			SyncMessage: &fakesignal.SyncMessage{SentMessage: &fakesignal.SentMessage{DataMessage: dm}}})
+	} else {
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: from, SourceUUID: fromACI, Timestamp: at, DataMessage: &dm})
+	}
+	return at
 }

@@ -6,11 +6,9 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
-	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
@@ -41,9 +39,7 @@ func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry,
 	for _, id := range ids {
 		who := s.displayName(id) // invites.go
 		before := s.unfinished.Load()
-		s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
-			EventId: "join-request-" + strconv.FormatInt(at, 10) + "-" + id,
-			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: joinRequestText(who)}}}, true)
+		s.groupNotice(ctx, chatID, "join-request", at, id, joinRequestText(who))
 		if s.unfinished.Load() != before {
 			s.requestsTold.untold(chatID, id)
 		}

@@ -2,7 +2,6 @@ package signal
 
 import (
 	"context"
-	"strconv"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -36,11 +35,7 @@ func (s *Session) settingsTold(ctx context.Context, chatID string, old *group, g
 			who = "You"
 		}
 	}
-	notice := func(kind, text string) {
-		s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
-			EventId: kind + "-" + strconv.FormatInt(at, 10) + "-" + author,
-			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
-	}
+	notice := func(kind, text string) { s.groupNotice(ctx, chatID, kind, at, author, text) }
 	was, now := old.perms, permsOf(g)
 	admin := limitsOf(g, chat).Features == nil // the user is an admin there
 	if was.send != "" && now.send != "" && was.send != now.send {

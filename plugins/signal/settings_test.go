@@ -27,19 +27,7 @@ func TestGroupSettingsChangesTold(t *testing.T) {
 	}
 	change := func(from, fromACI string, edit func(*fakesignal.Group)) int64 {
 		t.Helper()
-		g, _ := d.GetGroup(alice, gid)
-		edit(&g)
-		g.Revision++
-		d.SetGroup(alice, g)
-		at := d.Now()
-		dm := fakesignal.DataMessage{Timestamp: at, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}
-		if from == alice {
-			d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SourceDevice: 1, Timestamp: at,
-				SyncMessage: &fakesignal.SyncMessage{SentMessage: &fakesignal.SentMessage{DataMessage: dm}}})
-		} else {
-			d.Deliver(alice, fakesignal.Envelope{SourceNumber: from, SourceUUID: fromACI, Timestamp: at, DataMessage: &dm})
-		}
-		return at
+		return updateGroup(t, d, gid, from, fromACI, edit)
 	}
 	told := func(what string, at int64, says ...string) {
 		t.Helper()

@@ -617,7 +617,7 @@ func (c inbound) withContext(m *pb.MessageEvent, ci *waE2E.ContextInfo) *pb.Mess
 		c.withQuote(m, ci) // quote_in.go
 	}
 	m.Spans = append(m.Spans, mentionSpans(m.Text, ci.GetMentionedJID(), c.ids)...)
-	if all := mentionAllSpans(m.Text, ci, c.self); len(all) > 0 { // mentionall.go
+	if all := mentionAllSpans(m.Text, m.Spans, ci, c.self); len(all) > 0 { // mentionall.go
 		m.Spans = append(m.Spans, all...)
 		sortSpans(m.Spans)
 	}

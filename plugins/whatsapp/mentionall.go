@@ -47,6 +47,45 @@ func mentionAllAt(text string) []int {
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }
 
+// mentionAllWords are the offsets of the "@all"s of text (as a word,
+// mentionAllAt) that mention all the members: not those in a link (a
+// word holding "://") nor in code or a link that spans mark, which
+// quote "@all" rather than say it. WhatsApp's flag marks the whole
+// message, so such an "@all" would notify everyone.
+func mentionAllWords(text string, spans []*pb.Span) []int {
+	var at []int
+	for _, i := range mentionAllAt(text) {
+		if !inURL(text, i) && !quotedBy(spans, i) {
+			at = append(at, i)
+		}
+	}
+	return at
+}
+
+// inURL says whether offset i of text is in a word holding "://".
+func inURL(text string, i int) bool {
+	start := strings.LastIndexFunc(text[:i], unicode.IsSpace) + 1
+	end := len(text)
+	if n := strings.IndexFunc(text[i:], unicode.IsSpace); n >= 0 {
+		end = i + n
+	}
+	return strings.Contains(text[start:end], "://")
+}
+
+// quotedBy says whether offset i is in one of spans that is code, a
+// preformatted block or a link.
+func quotedBy(spans []*pb.Span, i int) bool {
+	for _, sp := range spans {
+		switch sp.Style {
+		case pb.Span_STYLE_CODE, pb.Span_STYLE_PRE, pb.Span_STYLE_LINK:
+			if int(sp.Start) <= i && i < int(sp.End) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // withMentionAll marks ci as mentioning all the members, making one when
 // nil.
 func withMentionAll(ci *waE2E.ContextInfo) *waE2E.ContextInfo {
@@ -70,16 +109,16 @@ func textMentionAll(m *waE2E.Message) *waE2E.Message {
 	return m
 }
 
-// mentionAllSpans marks each "@all" of text as a mention of the user
-// (self: their login ID), as a mention of them by number is, when ci
-// says the message mentions all the members.
-func mentionAllSpans(text string, ci *waE2E.ContextInfo, self string) []*pb.Span {
+// mentionAllSpans marks each "@all" of text (styled by spans) as a
+// mention of the user (self: their login ID), as a mention of them by
+// number is, when ci says the message mentions all the members.
+func mentionAllSpans(text string, spans []*pb.Span, ci *waE2E.ContextInfo, self string) []*pb.Span {
 	if ci.GetNonJIDMentions()&mentionAllFlag == 0 || self == "" {
 		return nil
 	}
-	var spans []*pb.Span
-	for _, at := range mentionAllAt(text) {
-		spans = append(spans, &pb.Span{Start: uint32(at), End: uint32(at + len(mentionAllWord)), Style: pb.Span_STYLE_MENTION, UserId: self})
+	var all []*pb.Span
+	for _, at := range mentionAllWords(text, spans) {
+		all = append(all, &pb.Span{Start: uint32(at), End: uint32(at + len(mentionAllWord)), Style: pb.Span_STYLE_MENTION, UserId: self})
 	}
-	return spans
+	return all
 }

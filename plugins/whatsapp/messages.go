@@ -92,8 +92,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 	}
 	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
-	// "@all" in a group mentions all its members (mentionall.go).
-	all := chat.Server == types.GroupServer && len(mentionAllAt(text)) > 0
+	// "@all" in a group mentions all its members (mentionall.go); read
+	// in the text as sent, whose spans say what is code.
+	all := chat.Server == types.GroupServer && len(mentionAllWords(msg.Text, msg.Spans)) > 0
 	timer := s.timers.get(c.ChatID)
 	secret := s.communityAnnouncements(chat) // secretmsg.go
 	// prep is a message as it goes: with the chat's timer, and in a

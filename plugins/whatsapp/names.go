@@ -40,10 +40,9 @@ func participantJIDs(p types.GroupParticipant) []types.JID {
 }
 
 // membersRenamed tells each group of the user's with the person jids
-// name that their nick changed, when it did: before is the store's entry
-// as it was before the change (the store has the new one already). The
-// member event carries the whole member, role included, as the gateway
-// takes it for the member's new state.
+// name that their nick changed, when it did (memberRenamed): before is
+// the store's entry as it was before the change (the store has the new
+// one already).
 func (s *Session) membersRenamed(jids []types.JID, before func(types.ContactInfo) types.ContactInfo, at time.Time) {
 	if s.d == nil || s.d.dev == nil || s.isOwn(jids...) {
 		return // the user's own nick is theirs to set (SetNick)
@@ -78,12 +77,19 @@ func (s *Session) membersRenamed(jids []types.JID, before func(types.ContactInfo
 		if nick == nickOf(f.p, was) {
 			continue // the group's display name, or the contact's name: shown as before
 		}
-		m := s.memberOf(f.p)
-		m.Nick = nick
-		s.emit(&pb.Event{ChatId: f.group, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: &pb.Sender{UserId: m.UserId},
-			TimestampUnixMicro: at.UnixMicro(),
-			Payload:            &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: m}}})
+		s.memberRenamed(f.group, f.p, nick, at)
 	}
+}
+
+// memberRenamed tells room group that its member p is now named nick.
+// The member event carries the whole member, role included, as the
+// gateway takes it for the member's new state.
+func (s *Session) memberRenamed(group string, p types.GroupParticipant, nick string, at time.Time) {
+	m := s.memberOf(p)
+	m.Nick = nick
+	s.emit(&pb.Event{ChatId: group, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: &pb.Sender{UserId: m.UserId},
+		TimestampUnixMicro: at.UnixMicro(),
+		Payload:            &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: m}}})
 }
 
 // eventTime is the time of the message a name's change was seen on, else
@@ -156,11 +162,7 @@ func (s *Session) namesLearnt(users map[string]bool, before func(types.ContactIn
 		if nick == nickOf(f.p, before(now)) {
 			continue
 		}
-		m := s.memberOf(f.p)
-		m.Nick = nick
-		s.emit(&pb.Event{ChatId: f.group, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: &pb.Sender{UserId: m.UserId},
-			TimestampUnixMicro: at.UnixMicro(),
-			Payload:            &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: m}}})
+		s.memberRenamed(f.group, f.p, nick, at)
 	}
 }
 

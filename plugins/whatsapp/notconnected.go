@@ -39,18 +39,19 @@ func (st *shownState) get() (pb.LoginState, string) {
 // sendErr is the package's sendErr, but an action refused as not
 // connected says the login's state: stopped (it does not come back by
 // itself: the state's message says what to do), logged out, or
-// reconnecting (send it again once connected).
+// reconnecting (try again once connected). Not every action is a send
+// (a download, a group's listing): the text says "not done".
 func (s *Session) sendErr(what string, err error) error {
 	if !errors.Is(err, whatsmeow.ErrNotConnected) {
 		return sendErr(what, err)
 	}
 	switch st, msg := s.shown.get(); st {
 	case pb.LoginState_LOGIN_STATE_STOPPED:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: not sent, the connection to WhatsApp is stopped: %s", what, msg)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: not done, the connection to WhatsApp is stopped: %s", what, msg)
 	case pb.LoginState_LOGIN_STATE_LOGGED_OUT:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "whatsapp: %s: not sent, logged out of WhatsApp: %s", what, msg)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "whatsapp: %s: not done, logged out of WhatsApp: %s", what, msg)
 	case pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, pb.LoginState_LOGIN_STATE_CONNECTING:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: not sent, not connected to WhatsApp (%s): send it again once the gateway is connected", what, msg)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: not done, not connected to WhatsApp (%s): try again once the gateway is connected", what, msg)
 	}
 	return sendErr(what, err)
 }

@@ -37,7 +37,7 @@ func TestSendWhileStoppedSaysWhy(t *testing.T) {
 	}
 
 	emit(&events.KeepAliveTimeout{ErrorCount: 2, LastSuccess: when}, pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT)
-	if err := send(); codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(err.Error(), "send it again once") {
+	if err := send(); codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(err.Error(), "try again once") {
 		t.Errorf("send while reconnecting: %v", err)
 	}
 
@@ -49,6 +49,11 @@ func TestSendWhileStoppedSaysWhy(t *testing.T) {
 	emit(&events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: time.Hour}, pb.LoginState_LOGIN_STATE_STOPPED)
 	if err := send(); codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(err.Error(), "banned") {
 		t.Errorf("send while banned: %v", err)
+	}
+	// Not every action is a send: a download or a group's listing
+	// refused so said "not sent".
+	if err := s.sendErr("download", whatsmeow.ErrNotConnected); strings.Contains(err.Error(), "not sent") || !strings.Contains(err.Error(), "banned") {
+		t.Errorf("download while banned: %v", err)
 	}
 	if _, err := s.React(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.React{TargetId: "IN1", TargetMeta: msgMeta{Sender: alice}.encode(), Emojis: []string{"👍"}}); err == nil || !strings.Contains(err.Error(), "banned") {
 		t.Errorf("reaction while banned: %v", err)

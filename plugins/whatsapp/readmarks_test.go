@@ -216,3 +216,34 @@ func TestLogoutClosesUnreadJournal(t *testing.T) {
 		t.Error("the journal is still open after the Logout")
 	}
 }
+
+// A journal written before broadcast lists were kept (lines without
+// "l") reads back as it did, its messages of no list; a message to a
+// contact's list, and one put back, read back with their list.
+func TestUnreadJournalListField(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	chat := alice.String()
+	list := types.NewJID("1700000000", types.BroadcastServer)
+	old := `{"c":"` + chat + `","i":"OLD1","s":"` + alice.String() + `"}` + "\n" +
+		`{"c":"` + chat + `","b":[{"i":"OLD0","s":"` + alice.String() + `"}]}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, unreadFile), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var u unreadMarks
+	u.open(dir, log)
+	u.noteMsg(chat, unreadMsg{id: "L1", sender: alice, list: list})
+	u.closeJournal()
+
+	var back unreadMarks
+	back.open(dir, log)
+	defer back.closeJournal()
+	if s, ok := back.listSender(list, "L1"); !ok || s != alice {
+		t.Errorf("list message read back: %v, %v", s, ok)
+	}
+	got := back.upTo(chat, "L1")
+	want := []unreadMsg{{id: "OLD0", sender: alice}, {id: "OLD1", sender: alice}, {id: "L1", sender: alice, list: list}}
+	if !slices.Equal(got, want) {
+		t.Errorf("read back %v, want %v", got, want)
+	}
+}
