@@ -76,9 +76,9 @@ func (s *Session) noticeTextOf(m *tg.MessageService) (string, bool) {
 		}
 		return svctext.MessagePrice(a.Stars), true
 	case *tg.MessageActionChangeCreator:
-		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), false), true
+		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), a.NewCreatorID == s.self, false), true
 	case *tg.MessageActionNewCreatorPending:
-		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), true), true
+		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), a.NewCreatorID == s.self, true), true
 	case *tg.MessageActionChatEditTitle:
 		return svctext.Renamed(s.chatKind(m.PeerID), a.Title, m.Out), true
 	case *tg.MessageActionChatEditPhoto:
