@@ -61,7 +61,8 @@ func serviceNoticeText(a tg.MessageActionClass, out bool) (text string, ok bool)
 func (s *Session) noticeTextOf(m *tg.MessageService) (string, bool) {
 	switch a := m.Action.(type) {
 	case *tg.MessageActionGeoProximityReached:
-		return svctext.Proximity(s.noticeName(a.FromID), s.noticeName(a.ToID), a.Distance), true
+		u, _ := a.FromID.(*tg.PeerUser)
+		return svctext.Proximity(s.noticeName(a.FromID), s.noticeName(a.ToID), u != nil && u.UserID == s.self, a.Distance), true
 	case *tg.MessageActionInviteToGroupCall:
 		names := make([]string, 0, len(a.Users))
 		for _, u := range a.Users {

@@ -79,4 +79,12 @@ func TestServiceNotices(t *testing.T) {
 			t.Errorf("ownership (pending %v) to %d: %v, want %q from 1003", c.pending, c.to, ev, c.want)
 		}
 	}
+	// A proximity alert of a contact named "you" coming near the user:
+	// the contact is named, not read as the user ("You are now within").
+	m := &tg.MessageService{ID: 31, PeerID: &tg.PeerUser{UserID: 1004}, FromID: &tg.PeerUser{UserID: 1004}, Date: 1700000100,
+		Action: &tg.MessageActionGeoProximityReached{FromID: &tg.PeerUser{UserID: 1004}, ToID: &tg.PeerUser{UserID: 1001}, Distance: 150}}
+	want := "you is now within 150 m of you"
+	if _, text := onlyMessage(t, want, s.messageEvents(ctx, m, false)); text != want {
+		t.Errorf("proximity of a contact named \"you\": %q, want %q", text, want)
+	}
 }

@@ -10,10 +10,11 @@ import (
 )
 
 // Proximity is a live location's proximity alert: traveler came within
-// meters of watcher ("you" for the user, as either).
-func Proximity(traveler, watcher string, meters int) string {
+// meters of watcher ("you" for the user, as either; self: the traveler
+// is the user, by ID, not by a name a contact may have).
+func Proximity(traveler, watcher string, self bool, meters int) string {
 	verb := "is"
-	if traveler == "you" {
+	if self {
 		traveler, verb = "You", "are"
 	}
 	return traveler + " " + verb + " now within " + distance(meters) + " of " + watcher
