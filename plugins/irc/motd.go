@@ -1,10 +1,12 @@
 package irc
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
@@ -27,6 +29,11 @@ const (
 	motdMaxBytes = 16 << 10
 )
 
+// motdEmitWait bounds the wait for the MOTD's message to be journalled
+// (an fsync; the host's acknowledgement for a plugin without a data
+// folder) before it is marked seen.
+const motdEmitWait = 10 * time.Second
+
 // handleMOTD gathers the MOTD sent outside the user's commands (at
 // registration) and shows it when it is new to the login.
 func (s *Session) handleMOTD(c *ircevent.Connection) {
@@ -46,6 +53,9 @@ func (s *Session) handleMOTD(c *ircevent.Connection) {
 }
 
 // motdEnded shows the MOTD gathered, where the login has not seen it.
+// It is marked seen in the saved state only once its message is
+// journalled: a crash in between shows it again at the next connection,
+// rather than never.
 func (s *Session) motdEnded(m ircmsg.Message) {
 	s.mu.Lock()
 	lines, open := s.motd, s.motdOpen
@@ -60,20 +70,28 @@ func (s *Session) motdEnded(m ircmsg.Message) {
 		s.mu.Unlock()
 		return
 	}
+	id, server := s.acc.serverChatID(), s.acc.Server
+	s.mu.Unlock()
+	body, spans := motdText(lines)
+	name := decodeText(m.Source)
+	if name == "" {
+		name = server
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), motdEmitWait)
+	defer cancel()
+	err := s.n.host.EmitDurable(ctx, &pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: s.n.newID(),
+		TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: &pb.Sender{UserId: id, Name: name},
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: body, Spans: spans}}})
+	if err != nil {
+		s.n.host.Logger().Warn("irc: the MOTD not stored; it is shown again at the next connection", "login", s.loginID, "err", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.acc.MOTDSeen = digest
 	if err := s.saveLocked(); err != nil {
 		s.n.host.Logger().Error("irc: the login's state not saved", "login", s.loginID, "err", err)
 	}
-	s.mu.Unlock()
-	body, spans := motdText(lines)
-	id := s.acc.serverChatID()
-	name := decodeText(m.Source)
-	if name == "" {
-		name = s.acc.Server
-	}
-	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: s.n.newID(),
-		TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: &pb.Sender{UserId: id, Name: name},
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: body, Spans: spans}}})
 }
 
 // motdText is the MOTD's lines as one text, each without the "- " IRC

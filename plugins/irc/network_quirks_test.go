@@ -180,6 +180,34 @@ func TestMOTDShown(t *testing.T) {
 	}
 }
 
+// The MOTD goes out before the login's state marks it seen: the events
+// are journalled in order, so a crash between the two shows it again at
+// the next connection rather than never. Before, the state saying it
+// seen came first, and a crash right after it lost that MOTD for good.
+func TestMOTDShownBeforeSeen(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.motd = []string{"Rules: be nice"}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", srv.fields("kit"))
+	p.Connect(login.LoginId, login.SavedState)
+	var shown, seen bool
+	evs.NextEvent(func(ev *pb.Event) bool {
+		switch {
+		case ev.ChatId == "127.0.0.1" && strings.HasPrefix(ev.GetMessage().GetText(), "Message of the day:"):
+			shown = true
+		case strings.Contains(string(ev.GetSavedState().GetSavedState()), `"motd_seen"`):
+			if !shown {
+				t.Errorf("the state marks the MOTD seen before the MOTD was emitted")
+			}
+			seen = true
+		}
+		return shown && seen
+	})
+}
+
 // A server that PINGs the client before its welcome and waits for the
 // PONG (UnrealIRCd's and ircu's anti-spoof cookie) registers it.
 func TestPingCookieAtRegistration(t *testing.T) {

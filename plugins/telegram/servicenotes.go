@@ -61,7 +61,8 @@ func serviceNoticeText(a tg.MessageActionClass, out bool) (text string, ok bool)
 func (s *Session) noticeTextOf(m *tg.MessageService) (string, bool) {
 	switch a := m.Action.(type) {
 	case *tg.MessageActionGeoProximityReached:
-		return svctext.Proximity(s.noticeName(a.FromID), s.noticeName(a.ToID), a.Distance), true
+		u, _ := a.FromID.(*tg.PeerUser)
+		return svctext.Proximity(s.noticeName(a.FromID), s.noticeName(a.ToID), u != nil && u.UserID == s.self, a.Distance), true
 	case *tg.MessageActionInviteToGroupCall:
 		names := make([]string, 0, len(a.Users))
 		for _, u := range a.Users {
@@ -76,9 +77,9 @@ func (s *Session) noticeTextOf(m *tg.MessageService) (string, bool) {
 		}
 		return svctext.MessagePrice(a.Stars), true
 	case *tg.MessageActionChangeCreator:
-		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), false), true
+		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), a.NewCreatorID == s.self, false), true
 	case *tg.MessageActionNewCreatorPending:
-		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), true), true
+		return svctext.NewOwner(s.chatKind(m.PeerID), s.noticeName(&tg.PeerUser{UserID: a.NewCreatorID}), a.NewCreatorID == s.self, true), true
 	case *tg.MessageActionChatEditTitle:
 		return svctext.Renamed(s.chatKind(m.PeerID), a.Title, m.Out), true
 	case *tg.MessageActionChatEditPhoto:

@@ -55,18 +55,36 @@ func TestServiceNotices(t *testing.T) {
 		}
 	}
 	// A supergroup's owner left: who becomes its owner in 7 days, from the
-	// owner (messageActionNewCreatorPending); it was dropped.
+	// owner (messageActionNewCreatorPending); it was dropped. Who is the
+	// user goes by the user's ID: a contact named "you" read as the user
+	// ("You become the group's owner").
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1004, AccessHash: 4, FirstName: "you"}}, nil)
 	for _, c := range []struct {
-		to   int64
-		want string
+		to      int64
+		pending bool
+		want    string
 	}{
-		{1002, "Bob becomes the group's owner in 7 days, unless its owner comes back"},
-		{1001, "You become the group's owner in 7 days, unless its owner comes back"},
+		{1002, true, "Bob becomes the group's owner in 7 days, unless its owner comes back"},
+		{1001, true, "You become the group's owner in 7 days, unless its owner comes back"},
+		{1004, true, "you becomes the group's owner in 7 days, unless its owner comes back"},
+		{1004, false, "you is now the group's owner"},
+		{1001, false, "You are now the group's owner"},
 	} {
-		m := &tg.MessageService{ID: 30, PeerID: &tg.PeerChannel{ChannelID: 900}, FromID: &tg.PeerUser{UserID: 1003}, Date: 1700000100,
-			Action: &tg.MessageActionNewCreatorPending{NewCreatorID: c.to}}
-		if ev, text := onlyMessage(t, c.want, s.messageEvents(ctx, m, true)); text != c.want || ev.ChatId != "-100900" || ev.Sender.UserId != "1003" {
-			t.Errorf("ownership pending to %d: %v, want %q from 1003", c.to, ev, c.want)
+		var a tg.MessageActionClass = &tg.MessageActionChangeCreator{NewCreatorID: c.to}
+		if c.pending {
+			a = &tg.MessageActionNewCreatorPending{NewCreatorID: c.to}
 		}
+		m := &tg.MessageService{ID: 30, PeerID: &tg.PeerChannel{ChannelID: 900}, FromID: &tg.PeerUser{UserID: 1003}, Date: 1700000100, Action: a}
+		if ev, text := onlyMessage(t, c.want, s.messageEvents(ctx, m, true)); text != c.want || ev.ChatId != "-100900" || ev.Sender.UserId != "1003" {
+			t.Errorf("ownership (pending %v) to %d: %v, want %q from 1003", c.pending, c.to, ev, c.want)
+		}
+	}
+	// A proximity alert of a contact named "you" coming near the user:
+	// the contact is named, not read as the user ("You are now within").
+	m := &tg.MessageService{ID: 31, PeerID: &tg.PeerUser{UserID: 1004}, FromID: &tg.PeerUser{UserID: 1004}, Date: 1700000100,
+		Action: &tg.MessageActionGeoProximityReached{FromID: &tg.PeerUser{UserID: 1004}, ToID: &tg.PeerUser{UserID: 1001}, Distance: 150}}
+	want := "you is now within 150 m of you"
+	if _, text := onlyMessage(t, want, s.messageEvents(ctx, m, false)); text != want {
+		t.Errorf("proximity of a contact named \"you\": %q, want %q", text, want)
 	}
 }

@@ -19,11 +19,11 @@ func (s *Session) storyReplyLine(m *tg.Message) string {
 	if !ok {
 		return ""
 	}
-	whose := "your"
-	if name := s.noticeName(h.Peer); name != "you" {
-		whose = name + "'s"
+	// The user by ID: a contact may be named "you".
+	if u, ok := h.Peer.(*tg.PeerUser); ok && u.UserID == s.self {
+		return "Replying to your story (see it in Telegram):"
 	}
-	return "Replying to " + whose + " story (see it in Telegram):"
+	return "Replying to " + s.noticeName(h.Peer) + "'s story (see it in Telegram):"
 }
 
 // withStoryReply puts a story reply's line before its text, moving the

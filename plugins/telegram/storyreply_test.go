@@ -33,3 +33,19 @@ func TestStoryReply(t *testing.T) {
 		t.Errorf("the user's reply to bob's story: %v, want %q as the user's", ev, want)
 	}
 }
+
+// The user's reply to the story of a contact named "you" names the
+// contact's story: whose story it is goes by the user's ID, not by the
+// name. It read "Replying to your story".
+func TestStoryReplyContactNamedYou(t *testing.T) {
+	srv := newFake(t)
+	you := tgfake.User{ID: 1009, FirstName: "you", Phone: "33600000009", Code: "99999"}
+	srv.AddUser(you)
+	srv.AddContact(alice.ID, you.ID)
+	_, h, _, _ := connectAlice(t, srv)
+	srv.Send(alice.ID, &tg.PeerUser{UserID: you.ID}, "ha", tgfake.WithStoryReply(you.ID, 5))
+	ev := h.wait(t, 0, "the user's story reply", isMessage("1009", "ha"))
+	if want := "Replying to you's story (see it in Telegram):\nha"; ev.GetMessage().Text != want || !ev.Sender.GetIsFromMe() {
+		t.Errorf("the user's reply to the story of a contact named \"you\": %v, want %q as the user's", ev, want)
+	}
+}

@@ -261,6 +261,11 @@ func (p *loginProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 	}
 }
 
+// historyOnItsWay is the completed login's instructions, shown after
+// "You are logged in": the phone sends the chats' history over the next
+// minutes (history.go), the gateway's status showing how far it is.
+const historyOnItsWay = "Your chats' history is on its way from your phone: it shows here as it arrives, and my status says how far it is."
+
 // complete ends a paired login: the device goes to the login's session.
 func (p *loginProcess) complete() (*pb.LoginStep, error) {
 	p.mu.Lock()
@@ -284,7 +289,11 @@ func (p *loginProcess) complete() (*pb.LoginStep, error) {
 		name += " (" + id + ")"
 	}
 	p.n.handOver(id, d)
-	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: id, DisplayName: name, SavedState: state}}}, nil
+	step := &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: id, DisplayName: name, SavedState: state}}}
+	if p.n.historyDays() > 0 {
+		step.Instructions = historyOnItsWay
+	}
+	return step, nil
 }
 
 // Cancel gives up: the connection and the database close (the host

@@ -184,6 +184,12 @@ var phone = types.NewJID("33600000000", types.DefaultUserServer)
 // code, and returns the completed step.
 func (r *rig) loginQR(t *testing.T, dir string) *pb.CompleteStep {
 	t.Helper()
+	return r.loginQRStep(t, dir).GetComplete()
+}
+
+// loginQRStep is loginQR's last step whole, with its instructions.
+func (r *rig) loginQRStep(t *testing.T, dir string) *pb.LoginStep {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	p, err := r.n.StartLogin(ctx, sdk.LoginRequest{ProcessID: "p1", UserJID: "u@example.org", FlowID: flowQR, Dir: dir})
@@ -217,15 +223,21 @@ func (r *rig) loginQR(t *testing.T, dir string) *pb.CompleteStep {
 		t.Fatalf("after the scan: %v, %v", step, err)
 	}
 	<-scanned // its Connected dispatched: not told later, mid-test
-	return step.GetComplete()
+	return step
 }
 
 func TestLoginQRThenConnect(t *testing.T) {
 	r := newRig(t, "")
 	dir := t.TempDir()
-	done := r.loginQR(t, dir)
+	step := r.loginQRStep(t, dir)
+	done := step.GetComplete()
 	if done.LoginId != "+33600000000" || done.DisplayName != "Me (+33600000000)" {
 		t.Errorf("completed: %v", done)
+	}
+	// The gateway shows it after "You are logged in": the history sync
+	// that follows the pairing comes in over a while.
+	if step.Instructions != historyOnItsWay {
+		t.Errorf("instructions on the completed step: %q, want %q", step.Instructions, historyOnItsWay)
 	}
 	var st savedState
 	if err := json.Unmarshal(done.SavedState, &st); err != nil || st.JID != "33600000000@s.whatsapp.net" {
@@ -333,6 +345,18 @@ func TestLoginPhoneCode(t *testing.T) {
 	step, err = p.(sdk.LoginWaiter).Wait(ctx)
 	if err != nil || step.GetComplete().GetLoginId() != "+33600000000" {
 		t.Fatalf("after typing the code: %v, %v", step, err)
+	}
+	if step.Instructions != historyOnItsWay {
+		t.Errorf("instructions on the completed step: %q, want %q", step.Instructions, historyOnItsWay)
+	}
+}
+
+// With history_days = -1 no history comes: the completed step promises
+// none.
+func TestLoginNoHistoryNoPromise(t *testing.T) {
+	r := newRig(t, `{"history_days": -1}`)
+	if step := r.loginQRStep(t, t.TempDir()); step.Instructions != "" {
+		t.Errorf("instructions with history_days -1: %q", step.Instructions)
 	}
 }
 

@@ -23,7 +23,7 @@ func (s *Session) serviceText(m *models.Message) string {
 		return mediatext.TimerText(time.Duration(m.MessageAutoDeleteTimerChanged.MessageAutoDeleteTime) * time.Second)
 	case m.ProximityAlertTriggered != nil:
 		a := m.ProximityAlertTriggered
-		return svctext.Proximity(s.noticeName(&a.Traveler), s.noticeName(&a.Watcher), a.Distance)
+		return svctext.Proximity(s.noticeName(&a.Traveler), s.noticeName(&a.Watcher), a.Traveler.ID == s.identity().ID, a.Distance)
 	case m.BoostAdded != nil:
 		return svctext.Boosted(m.BoostAdded.BoostCount)
 	case m.GiveawayCreated != nil:

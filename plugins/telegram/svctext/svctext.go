@@ -10,10 +10,11 @@ import (
 )
 
 // Proximity is a live location's proximity alert: traveler came within
-// meters of watcher ("you" for the user, as either).
-func Proximity(traveler, watcher string, meters int) string {
+// meters of watcher ("you" for the user, as either; self: the traveler
+// is the user, by ID, not by a name a contact may have).
+func Proximity(traveler, watcher string, self bool, meters int) string {
 	verb := "is"
-	if traveler == "you" {
+	if self {
 		traveler, verb = "You", "are"
 	}
 	return traveler + " " + verb + " now within " + distance(meters) + " of " + watcher
@@ -96,12 +97,12 @@ func TopicRenamed(title string, out bool) string {
 	return yours("renamed the topic to «"+title+"»", out)
 }
 
-// NewOwner is a group's or channel's ownership passing to who ("you" for
-// the user) after its owner left, or, pending, to pass in 7 days unless
-// the owner comes back (Telegram's messageActionChangeCreator and
-// messageActionNewCreatorPending).
-func NewOwner(kind, who string, pending bool) string {
-	if who == "you" {
+// NewOwner is a group's or channel's ownership passing to who (self: the
+// user, by ID, not by a name a contact may have) after its owner left,
+// or, pending, to pass in 7 days unless the owner comes back (Telegram's
+// messageActionChangeCreator and messageActionNewCreatorPending).
+func NewOwner(kind, who string, self, pending bool) string {
+	if self {
 		if pending {
 			return "You become the " + kind + "'s owner in 7 days, unless its owner comes back"
 		}
