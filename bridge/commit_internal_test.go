@@ -76,6 +76,12 @@ func newTestTransport(t *testing.T) *transport {
 	// (captureDeliveries) is dropped, where a worker called a nil handle
 	// (a held echo released late panicked the package's run).
 	tr.out.handle = func(context.Context, delivery) {}
+	// The logins the internal tests' events name: the gateway drops an
+	// event of a login no user has before storing it (outbox.go).
+	for _, id := range []string{"l", "alice-echo"} {
+		s := &session{t: tr, user: id + "@localhost", login: store.Login{Transport: "echo", UserJID: id + "@localhost", LoginID: id}}
+		tr.sessions[s.user], tr.byLogin[id] = s, s
+	}
 	return tr
 }
 

@@ -67,6 +67,9 @@ func privilegeTransportAt(t *testing.T, addr, domain string, in func(context.Con
 func privilegeTransportUnder(t *testing.T, addr, domain, server string, in func(context.Context, *wire.Stanza)) *transport {
 	t.Helper()
 	tr := newTestTransport(t)
+	// No users: a link's first stanzas are the gateway's own (a user's
+	// login would add presences to them).
+	tr.sessions, tr.byLogin = map[string]*session{}, map[string]*session{}
 	tr.domain, tr.privKnown = domain, make(chan struct{})
 	tr.in.handle, tr.in.max, tr.in.limit = in, inboundQueue, inboundChats
 	tr.link = xmpplink.New(xmpplink.Config{Addr: addr, Domain: tr.domain, ServerDomain: server, Secret: "s",
