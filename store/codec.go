@@ -2,11 +2,9 @@ package store
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
+	"strings"
 	"time"
-
-	"passerelle.im/passerelle/plugins/limits"
 )
 
 // recV1 is the first byte of every record value written by schema 1, so a
@@ -22,17 +20,13 @@ const (
 
 // checkPart validates one key part. what names it in the error.
 func checkPart(what, s string, allowEmpty bool) error {
-	if s == "" && !allowEmpty {
+	switch {
+	case s == "" && !allowEmpty:
 		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
-	}
-	// The contract's rule, which the SDK applies to a plugin's events.
-	switch err := limits.CheckID(s); {
-	case errors.Is(err, limits.ErrNUL):
+	case strings.IndexByte(s, 0) >= 0:
 		return fmt.Errorf("%w: %s %q contains NUL", ErrInvalid, what, s)
-	case errors.Is(err, limits.ErrTooLong):
+	case len(s) > MaxKeyPart:
 		return fmt.Errorf("%w: %s is %d bytes, longer than %d", ErrInvalid, what, len(s), MaxKeyPart)
-	case err != nil:
-		return fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
 	}
 	return nil
 }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
-
-	"passerelle.im/passerelle/plugins/limits"
 )
 
 // MessageRef maps one remote message to the XMPP IDs it was delivered or
@@ -55,8 +53,8 @@ type MessageRef struct {
 }
 
 // MaxMeta is the largest MessageRef.Meta accepted, in bytes: the plugin
-// contract's LIMIT_META_BYTES, which the SDK enforces too.
-const MaxMeta = limits.MetaBytes
+// contract's LIMIT_META_BYTES (TestLimitsAreTheContracts).
+const MaxMeta = 1024
 
 // refRec is a MessageRef validated and encoded in the caller's goroutine,
 // so the writer only does bucket work and never reads caller memory.

@@ -69,8 +69,6 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
-
-	"passerelle.im/passerelle/plugins/limits"
 )
 
 // SchemaVersion is the version of the on-disk layout this package writes.
@@ -84,8 +82,10 @@ const DefaultLockTimeout = 2 * time.Second
 
 // MaxKeyPart is the longest accepted key part (JID, remote ID, ...) in
 // bytes. It keeps every composite key well below bbolt's key size limit.
-// It is the plugin contract's LIMIT_ID_BYTES, which the SDK enforces too.
-const MaxKeyPart = limits.IDBytes
+// It is the plugin contract's LIMIT_ID_BYTES, which the SDK enforces too
+// (TestLimitsAreTheContracts holds them equal; the store imports none of
+// the project's other packages).
+const MaxKeyPart = 4096
 
 var (
 	// ErrSchemaTooNew is returned by Open for a file written by a newer
