@@ -1,12 +1,12 @@
 // Package limits holds the plugin contract's bounds on what the gateway
-// stores, defined once for the two sides that enforce them: the SDK
-// (plugins/sdk), which refuses an event before it leaves the plugin, and
-// the gateway's store (store), which refuses it on the way in. The
-// contract states them as plugins/proto's Limit enum, for plugins in any
-// language; this package's test holds the two to the same values. It
-// imports nothing: the store need not depend on the generated gRPC code
-// to share them, and a plugin built with the SDK gets nothing of the
-// gateway's (plugintest's TestImportRules).
+// stores, for the Go side of the contract: the SDK (plugins/sdk), which
+// refuses an event before it leaves the plugin, and the gateway (puppet).
+// The contract states them as plugins/proto's Limit enum, for plugins in
+// any language; this package's test holds them to it. The gateway's
+// store keeps its own copy, so that its code imports none of the
+// project's packages; the store's TestLimitsAreTheContracts holds it
+// here. This package imports nothing: a plugin built with the SDK gets
+// nothing of the gateway's (plugintest's TestImportRules).
 package limits
 
 import (
