@@ -106,7 +106,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	s.mu.Unlock()
 	s.profiles.told(out, time.Now())
 	s.namesRead(ctx, cs) // the members' nicks (membernames.go)
-	return out, nil
+	return append(out, s.noteToSelf()), nil // notetoself.go
 }
 
 // blockedUser reports whether the user blocked the person of a direct
@@ -214,11 +214,17 @@ func (s *Session) profileSeen(ctx context.Context, id, name string) *contactEntr
 func (s *Session) ResolveIdentifier(_ context.Context, identifier string, _ bool) (*pb.Contact, error) {
 	if isUUID(strings.TrimSpace(identifier)) {
 		id, _ := s.ids.userID("", strings.ToLower(strings.TrimSpace(identifier)), "")
+		if s.isSelfChat(id) {
+			return s.noteToSelf(), nil
+		}
 		return &pb.Contact{UserId: id}, nil
 	}
 	number := normalizeNumber(identifier)
 	if number == "" {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no phone number in international form, such as +33612345678", identifier)
+	}
+	if s.isSelfChat(number) {
+		return s.noteToSelf(), nil // notetoself.go
 	}
 	return &pb.Contact{UserId: number, Phone: number}, nil
 }
@@ -228,6 +234,9 @@ func (s *Session) ResolveIdentifier(_ context.Context, identifier string, _ bool
 func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, error) {
 	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal user", userID)
+	}
+	if s.isSelfChat(userID) {
+		return s.noteToSelf(), nil // notetoself.go
 	}
 	var cs []contactEntry
 	if err := s.call(ctx, "could not read the contact", "listContacts", map[string]any{"recipient": []string{userID}}, &cs); err != nil {

@@ -761,7 +761,7 @@ func TestContacts(t *testing.T) {
 	for _, c := range list.Contacts {
 		got[c.UserId] = c
 	}
-	if len(got) != 2 || got[bob].GetName() != "Bob" || got[bob].AvatarId == "" || got[carol].GetName() != "Carol" || got[carol].AvatarId != "" {
+	if len(got) != 3 || got[alice].GetName() != "Note to Self" || got[bob].GetName() != "Bob" || got[bob].AvatarId == "" || got[carol].GetName() != "Carol" || got[carol].AvatarId != "" {
 		t.Fatalf("contacts: %v", list.Contacts)
 	}
 	info, err := s.p.Client().UserInfo(ctx, &pb.UserRef{LoginId: s.loginID, UserId: bob})

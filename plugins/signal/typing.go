@@ -58,6 +58,11 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 	if err != nil {
 		return err
 	}
+	if s.isSelfChat(c.ChatID) {
+		// No one reads it: Signal's apps say no typing in Note to Self,
+		// and signal-cli would send it to the user's own phone.
+		return nil
+	}
 	composing := state == pb.TypingState_TYPING_STATE_COMPOSING
 	if !composing {
 		s.typingKeeper().Stop(c.ChatID)

@@ -1683,6 +1683,9 @@ func address(m Member) map[string]any {
 // memberOf is the member an identifier (number or ACI) names, with the
 // other half from the account's contacts when known.
 func (d *Daemon) memberOf(a *Account, id string) Member {
+	if id != "" && (id == a.Number || id == a.UUID) {
+		return Member{Number: a.Number, UUID: a.UUID} // the note to self
+	}
 	for _, c := range a.contacts {
 		if c.Number == id || c.UUID == id {
 			return Member{Number: c.Number, UUID: c.UUID}
