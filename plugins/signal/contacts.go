@@ -105,7 +105,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	s.blockedUsers = blocked
 	s.mu.Unlock()
 	s.profiles.told(out, time.Now())
-	s.namesRead(ctx, cs) // the members' nicks (membernames.go)
+	s.namesRead(ctx, cs)                    // the members' nicks (membernames.go)
 	return append(out, s.noteToSelf()), nil // notetoself.go
 }
 
