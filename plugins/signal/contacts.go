@@ -209,9 +209,10 @@ func (s *Session) profileSeen(ctx context.Context, id, name string) *contactEntr
 	return nil
 }
 
-// ResolveIdentifier finds a contact by phone number (or ACI). Signal adds
-// no one to a list: anyone with Signal can be written to.
-func (s *Session) ResolveIdentifier(_ context.Context, identifier string, _ bool) (*pb.Contact, error) {
+// ResolveIdentifier finds a contact by phone number, Signal username or
+// username link (usernames.go), or ACI. Signal adds no one to a list:
+// anyone with Signal can be written to.
+func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bool) (*pb.Contact, error) {
 	if isUUID(strings.TrimSpace(identifier)) {
 		id, _ := s.ids.userID("", strings.ToLower(strings.TrimSpace(identifier)), "")
 		if s.isSelfChat(id) {
@@ -219,9 +220,12 @@ func (s *Session) ResolveIdentifier(_ context.Context, identifier string, _ bool
 		}
 		return &pb.Contact{UserId: id}, nil
 	}
+	if username, ok := parseUsername(identifier); ok {
+		return s.resolveUsername(ctx, username)
+	}
 	number := normalizeNumber(identifier)
 	if number == "" {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no phone number in international form, such as +33612345678", identifier)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no phone number in international form, such as +33612345678, nor Signal username, such as alice.12", identifier)
 	}
 	if s.isSelfChat(number) {
 		return s.noteToSelf(), nil // notetoself.go

@@ -157,8 +157,8 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		MaxTextBytes:          maxTextBytes,
 		MaxAttachmentBytes:    maxAttachmentBytes,
 		EditWindowSeconds:     int64(editWindow / time.Second),
-		IdentifierPrompt:      "Phone number",
-		IdentifierDescription: "A phone number in international form, such as +33612345678.",
+		IdentifierPrompt:      "Phone number or username",
+		IdentifierDescription: "A phone number in international form, such as +33612345678, or a Signal username, such as alice.12 (or its link).",
 	}, nil
 }
 

@@ -183,6 +183,9 @@ type Daemon struct {
 	stalledReqs map[string][]map[string]any
 	// failNext are errors the next requests of a method get (FailNext).
 	failNext map[string][]*rpcError
+	// usernames are Signal's usernames (and username links) and the
+	// ACIs they name (SetUsername).
+	usernames map[string]string
 }
 
 type conn struct {
@@ -196,7 +199,7 @@ func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
 		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
-		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}}
+		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}, usernames: map[string]string{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -1257,6 +1260,8 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		return d.trust(a, p)
 	case "listIdentities":
 		return d.listIdentities(a, p)
+	case "getUserStatus":
+		return d.userStatus(p)
 	case "quitGroup":
 		id, _ := p["groupId"].(string)
 		d.mu.Lock()
