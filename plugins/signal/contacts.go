@@ -149,6 +149,21 @@ func (p *profilesTold) told(cs []*pb.Contact, now time.Time) {
 	}
 }
 
+// moved follows a contact's move to a new user ID (a number change):
+// their profile as told goes with them, and so do its rechecks. It
+// returns their name as told, and whether they were a contact.
+func (p *profilesTold) moved(old, to string) (name string, contact bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.m[old]
+	if !ok {
+		return "", false
+	}
+	delete(p.m, old)
+	p.m[to] = t
+	return t.name, true
+}
+
 // due reports whether contact id's profile is to be read again, an
 // envelope from them naming them name ("" when it did not): a contact
 // told before whose name changed, or read ProfileRecheck ago.

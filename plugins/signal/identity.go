@@ -1,11 +1,13 @@
 package signal
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -202,7 +204,31 @@ func (s *Session) announceMove(ctx context.Context, moved *pb.IdentityEvent) boo
 		return false
 	}
 	s.ids.announced(moved.OldUserId, moved.GetContact().GetUserId())
+	s.numberChanged(ctx, moved)
 	return true
+}
+
+// numberChanged tells, in a contact's chat, that they changed their
+// phone number, as Signal's apps do: their ACI stays, a message of
+// theirs names a new number. The move takes their roster entry and chat
+// to the new number's address; without a word the user found the same
+// name under a new address, and their chat with it empty. Only for a
+// contact (of the list the gateway has): someone met in a group only
+// gets no chat for it. The notice is named by the move, so that one
+// announced again is no second notice.
+func (s *Session) numberChanged(ctx context.Context, moved *pb.IdentityEvent) {
+	old, to := moved.OldUserId, moved.GetContact().GetUserId()
+	if !strings.HasPrefix(old, "+") || !strings.HasPrefix(to, "+") {
+		return // an ACI's number learnt: no change
+	}
+	name, contact := s.profiles.moved(old, to) // contacts.go
+	if !contact {
+		return
+	}
+	who := cmp.Or(name, moved.GetContact().GetName(), old)
+	s.emit(ctx, &pb.Event{ChatId: to, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: to, Name: name},
+		EventId: "number-" + old + "-" + to, Payload: &pb.Event_Message{Message: &pb.MessageEvent{
+			Text: "📱 " + who + " changed their phone number from " + old + " to " + to + ": your chat with them goes on at their new number."}}}, true)
 }
 
 // pending is the moves not announced yet.
