@@ -55,9 +55,9 @@ func (s *Session) resolveUsername(ctx context.Context, username string) (*pb.Con
 	if s.isSelfChat(id) {
 		return s.noteToSelf(), nil // notetoself.go
 	}
-	c := &pb.Contact{UserId: id, Username: username}
+	c := &pb.Contact{UserId: id}
 	if !strings.HasPrefix(username, usernameLinkPrefix) {
-		c.Name = username // until their profile's name comes with a message
+		c.Username = username // their name until their profile's comes (the gateway names a contact by it)
 	}
 	if strings.HasPrefix(id, "+") {
 		c.Phone = id
