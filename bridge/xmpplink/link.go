@@ -238,6 +238,7 @@ func (l *Link) IQ(ctx context.Context, id string, data []byte) (*wire.Stanza, er
 func (l *Link) Run(ctx context.Context) error {
 	log := l.cfg.Log.With("server", l.cfg.Addr, "component", l.cfg.Domain)
 	backoff := 250 * time.Millisecond
+	defer l.failQueued()
 	for {
 		started := time.Now()
 		err := l.session(ctx, log)
@@ -505,8 +506,8 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 	b := &barrier{l: l}
 	defer b.fail()
 	var batch []outItem
-	finish := func(err error) {
-		for _, it := range batch {
+	finish := func(kept []outItem, err error) {
+		for _, it := range kept {
 			if it.done != nil {
 				it.done(err)
 			}
@@ -532,7 +533,18 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 		case <-ctx.Done():
 			select {
 			case <-stopping:
-				b.settle(bw, conn)
+				// A clean stop: what was queued before it is written
+				// too, for a moment at most, then confirmed (settle).
+				// Dropped, a stanza whose sender was told it was queued
+				// (a reply, a presence, a logout's roster clean-up)
+				// was lost, and its done never called.
+				conn.SetWriteDeadline(time.Now().Add(settleWait))
+				for n := len(l.out); n > 0; n-- {
+					batch = append(batch, <-l.out)
+				}
+				if l.writeBatch(bw, gen, batch, finish) == nil {
+					b.settle(bw, conn)
+				}
 			default:
 			}
 			return ctx.Err()
@@ -547,32 +559,56 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 			}
 		}
 		conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		var err error
-		kept := batch[:0]
-		for _, it := range batch {
-			if it.gen != 0 && it.gen != gen {
-				// Queued for a connection that is gone: its sender
-				// sends it again, in its order, on this one.
-				if it.confirmed != nil {
-					it.confirmed(ErrDown)
-				}
-				continue
-			}
-			kept = append(kept, it)
-			if err == nil {
-				_, err = bw.Write(l.fit(it.data)) // toolarge.go
-			}
-		}
-		batch = kept
-		if err == nil {
-			err = bw.Flush()
-		}
-		finish(err)
+		err := l.writeBatch(bw, gen, batch, finish)
 		if err == nil {
 			err = b.ping(bw)
 		}
 		if err != nil {
 			return fmt.Errorf("write: %w", err)
+		}
+	}
+}
+
+// writeBatch writes batch's stanzas of connection gen and flushes; then
+// finish hears how it went. A stanza queued for a connection that is
+// gone is not written: its sender sends it again, in its order, on this
+// one.
+func (l *Link) writeBatch(bw *bufio.Writer, gen uint64, batch []outItem, finish func([]outItem, error)) error {
+	var err error
+	kept := batch[:0]
+	for _, it := range batch {
+		if it.gen != 0 && it.gen != gen {
+			if it.confirmed != nil {
+				it.confirmed(ErrDown)
+			}
+			continue
+		}
+		kept = append(kept, it)
+		if err == nil {
+			_, err = bw.Write(l.fit(it.data)) // toolarge.go
+		}
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	finish(kept, err)
+	return err
+}
+
+// failQueued tells the senders of what is still queued once Run ended
+// that it was not written: none waits for a done that never comes.
+func (l *Link) failQueued() {
+	for {
+		select {
+		case it := <-l.out:
+			if it.done != nil {
+				it.done(ErrDown)
+			}
+			if it.confirmed != nil {
+				it.confirmed(ErrDown)
+			}
+		default:
+			return
 		}
 	}
 }
