@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +56,8 @@ type Config struct {
 	SecretFrom string
 	// PingInterval and PingTimeout drive the XEP-0199 watchdog.
 	PingInterval, PingTimeout time.Duration
+	// HandshakeTimeout bounds the component handshake (default 10 s).
+	HandshakeTimeout time.Duration
 	// ReconnectMax caps the reconnect backoff.
 	ReconnectMax time.Duration
 	// Log receives connection state changes.
@@ -111,6 +114,9 @@ func New(cfg Config) *Link {
 	}
 	if cfg.ReconnectMax <= 0 {
 		cfg.ReconnectMax = 30 * time.Second
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = 10 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -286,17 +292,33 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// The handshake is bounded by the connection's deadline, and cut by
+	// ctx (the stop) through it (see recorder).
+	conn.SetDeadline(time.Now().Add(l.cfg.HandshakeTimeout))
+	var cutMu sync.Mutex
+	negotiating := true
+	stopCut := context.AfterFunc(ctx, func() {
+		cutMu.Lock()
+		defer cutMu.Unlock()
+		if negotiating {
+			conn.SetDeadline(time.Unix(1, 0))
+		}
+	})
 	// The server's first answer is kept: a handshake refused by a port
 	// that is no component port says what answered (answer.go).
 	rec := newRecorder(conn)
-	sess, err := component.NewSession(hctx, domain, []byte(l.cfg.Secret), rec)
-	cancel()
+	sess, err := component.NewSession(ctx, domain, []byte(l.cfg.Secret), rec)
+	cutMu.Lock()
+	negotiating = false
+	cutMu.Unlock()
+	stopCut()
 	answer := rec.stop()
 	if err != nil {
 		if werr := wrongPort(answer, l.cfg.Addr); werr != nil {
 			return fmt.Errorf("%w (the handshake: %v)", werr, err)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+			return fmt.Errorf("handshake: no answer from %s in %s: is xmpp.server the XMPP server's component port, and is the server well? (%w)", l.cfg.Addr, l.cfg.HandshakeTimeout, err)
 		}
 		return handshakeError(err, l.cfg.Domain)
 	}
