@@ -157,7 +157,10 @@ func (t *transport) statusText(user string) string {
 // leave does not depend on the plugin running.
 func (t *transport) removeLogin(ctx context.Context, user string) error {
 	// Begun, it is finished at a stop too (logout_stop.go).
-	ctx, done := t.logouts.begin(ctx)
+	ctx, done, err := t.logouts.begin(ctx, user)
+	if err != nil {
+		return err
+	}
 	defer done()
 	s := t.session(user)
 	if s == nil {

@@ -71,6 +71,8 @@ func reply(err error) (wire.Condition, string) {
 	switch {
 	case errors.Is(err, errConflict), errors.Is(err, errLoginInProgress):
 		return wire.Conflict, err.Error()
+	case errors.Is(err, errStopping):
+		return wire.ServiceUnavailable, err.Error()
 	}
 	if ge := (*gatewayError)(nil); errors.As(err, &ge) {
 		return wire.InternalServerError, err.Error()

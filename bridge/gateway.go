@@ -5,10 +5,13 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
@@ -26,11 +29,20 @@ func version() string {
 	return sdk.BuildVersion(Version)
 }
 
+// ErrStoreUnusable wraps Run's error when store.path is no store the
+// gateway can open as it is: only the admin can help, not a restart.
+var ErrStoreUnusable = errors.New("the store cannot be used")
+
 // Run runs the gateway until ctx is cancelled: it opens the store, then
 // runs every enabled transport side by side. A transport whose plugin or
 // link fails keeps retrying on its own; it never stops the others.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	db, err := store.Open(cfg.Store.Path)
+	if errors.Is(err, bolterrors.ErrInvalid) {
+		// Restarting cannot help: said so, with what to do.
+		return fmt.Errorf("%w: open store: %w: %s is not a passerelle store, or its first pages are damaged (`passerelle check-store` tells which): point store.path at a file that does not exist yet for a new store, or restore a backup",
+			ErrStoreUnusable, err, cfg.Store.Path)
+	}
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
 	"time"
 )
@@ -14,15 +16,25 @@ import (
 // logout owed (the network never heard of it: a WhatsApp or Signal
 // device stayed linked), and the user kept the contacts and the
 // gateway's available presence.
+//
+// A logout that would begin once the stop's wait is over is refused
+// (errStopping), the login kept: the plugin is gone by then and the link
+// about to close, so its roster clean-up could not be done, and the
+// user's roster kept the gateway's contacts with the login deleted.
 
 // logoutStopWait bounds how long the stop keeps the link open for the
 // logouts under way: the plugin, stopped meanwhile, answers at once.
 const logoutStopWait = 10 * time.Second
 
+// errStopping refuses a logout asked once the stop's wait is over.
+var errStopping = errors.New("the gateway is stopping: you are still logged in; log out again once it is back")
+
 // logoutsInFlight counts the logouts under way.
 type logoutsInFlight struct {
 	mu sync.Mutex
 	n  int
+	// users are those whose logouts are under way, for the stop's log.
+	users []string
 	// idle is closed, and replaced, each time n falls to 0.
 	idle chan struct{}
 	// cut ends every logout's context: the stop's wait gave up on them
@@ -30,28 +42,28 @@ type logoutsInFlight struct {
 	// context alone, and the stop waits for the workers running it).
 	cut    context.Context
 	cutNow context.CancelFunc
-	// stopped: the stop's wait is over; a logout begun later is bounded
-	// on its own (logoutStopWait).
+	// stopped: the stop's wait is over; a logout is refused from then.
 	stopped bool
 }
 
-// begin counts a logout under way; ctx is its context, which outlives
-// the stop (until the stop's wait gives up), and done must be called
-// when it ends.
-func (l *logoutsInFlight) begin(ctx context.Context) (_ context.Context, done func()) {
+// begin counts user's logout under way; ctx is its context, which
+// outlives the stop (until the stop's wait gives up), and done must be
+// called when it ends. Once the stop's wait is over it refuses
+// (errStopping).
+func (l *logoutsInFlight) begin(ctx context.Context, user string) (_ context.Context, done func(), _ error) {
 	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return nil, nil, errStopping
+	}
 	l.n++
+	l.users = append(l.users, user)
 	if l.cut == nil {
 		l.cut, l.cutNow = context.WithCancel(context.Background())
 	}
-	cut, stopped := l.cut, l.stopped
+	cut := l.cut
 	l.mu.Unlock()
-	var cancel context.CancelFunc
-	if stopped {
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), logoutStopWait)
-	} else {
-		ctx, cancel = context.WithCancel(context.WithoutCancel(ctx))
-	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(cut, cancel)
 	var once sync.Once
 	return ctx, func() {
@@ -60,17 +72,21 @@ func (l *logoutsInFlight) begin(ctx context.Context) (_ context.Context, done fu
 			cancel()
 			l.mu.Lock()
 			defer l.mu.Unlock()
+			if i := slices.Index(l.users, user); i >= 0 {
+				l.users = slices.Delete(l.users, i, i+1)
+			}
 			if l.n--; l.n == 0 && l.idle != nil {
 				close(l.idle)
 				l.idle = nil
 			}
 		})
-	}
+	}, nil
 }
 
 // wait returns once no logout is under way, or after at most d; then
-// the logouts still under way, or begun later, are cut.
-func (l *logoutsInFlight) wait(d time.Duration) bool {
+// the logouts still under way are cut, and it returns the users whose
+// logouts they are. Logouts begun later are refused.
+func (l *logoutsInFlight) wait(d time.Duration) (cut []string) {
 	l.mu.Lock()
 	if l.cut == nil {
 		l.cut, l.cutNow = context.WithCancel(context.Background())
@@ -78,7 +94,7 @@ func (l *logoutsInFlight) wait(d time.Duration) bool {
 	l.stopped = true
 	if l.n == 0 {
 		l.mu.Unlock()
-		return true
+		return nil
 	}
 	if l.idle == nil {
 		l.idle = make(chan struct{})
@@ -89,12 +105,12 @@ func (l *logoutsInFlight) wait(d time.Duration) bool {
 	defer timer.Stop()
 	select {
 	case <-idle:
-		return true
+		return nil
 	case <-timer.C:
 		l.mu.Lock()
+		defer l.mu.Unlock()
 		l.cutNow()
-		l.mu.Unlock()
-		return false
+		return slices.Clone(l.users)
 	}
 }
 

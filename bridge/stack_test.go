@@ -114,6 +114,9 @@ type stackOptions struct {
 	domain string
 	// serverDomain is xmpp.server_domain; "" = unset.
 	serverDomain string
+	// storePath is store.path; "" = data/passerelle.db in the stack's
+	// folder.
+	storePath string
 }
 
 const (
@@ -155,7 +158,7 @@ ping_timeout = %q
 %s
 
 [store]
-path = "data/passerelle.db"
+path = %q
 
 [access]
 allow = [%s]
@@ -174,7 +177,7 @@ secret = %q
 plugin = %q
 backfill_messages = %s
 %s
-`, srv.ComponentAddr(), cmp.Or(o.pingTimeout, "2s"), serverDomain, o.allow, o.domain, o.secret, o.plugin, o.backfill, o.extra)
+`, srv.ComponentAddr(), cmp.Or(o.pingTimeout, "2s"), serverDomain, cmp.Or(o.storePath, "data/passerelle.db"), o.allow, o.domain, o.secret, o.plugin, o.backfill, o.extra)
 	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -230,8 +230,9 @@ func (t *transport) run(ctx context.Context) {
 		}
 		// After the host's end: a logout command taken before the stop
 		// and begun during the drain is counted by then.
-		if !t.logouts.wait(logoutStopWait) {
-			t.log.Warn("stopping with a logout under way: its roster clean-up may be cut")
+		if cut := t.logouts.wait(logoutStopWait); len(cut) > 0 {
+			t.log.Warn("stopping with logouts under way, cut: the network logout is owed and told at the next start, but these users' rosters may keep the gateway's contacts until they log in again (or remove them by hand)",
+				"users", cut, "wait", logoutStopWait)
 		}
 		stopLink()
 	})

@@ -689,7 +689,8 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 		seq    uint64
 	}
 	acks := make(chan pending, 256)
-	ackErr := make(chan error, 1)
+	ackErr := make(chan error, 2) // the store's and the acker's, each once at most
+	ack := newAcker(ctx, h, stream, ackErr)
 	go func() {
 		for p := range acks {
 			var err error
@@ -698,22 +699,17 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 			case <-ctx.Done():
 				err = ctx.Err()
 			}
-			if err == nil {
-				err = stream.Send(&pb.EventAck{UpToSeq: p.seq})
-				if err != nil {
-					err = fmt.Errorf("ack events: %w", err)
-				}
-			} else {
-				err = fmt.Errorf("store events: %w", err)
-			}
 			if err != nil {
-				ackErr <- err
+				select {
+				case ackErr <- fmt.Errorf("store events: %w", err):
+				default:
+				}
 				for range acks {
 				}
 				return
 			}
+			ack.upTo(p.seq)
 		}
-		ackErr <- nil
 	}()
 	defer func() {
 		close(acks)

@@ -57,18 +57,23 @@ func (a Answer) Problem() string {
 // say what answered when the handshake fails.
 const answerBytes = 4096
 
-// recorder is a connection that keeps the first answerBytes read
-// through it, until stop.
+// recorder reads and writes through a connection and keeps the first
+// answerBytes read, until stop. It is no net.Conn on purpose: mellium
+// sets a net.Conn's deadline when the handshake's context ends and then
+// clears it, which raced with the link's own deadline: a reader woken by
+// the first found none when it ran and read on, so a handshake a silent
+// server never answered waited for ever, and so did the stop.
 type recorder struct {
-	net.Conn
+	conn  net.Conn
 	first keeper
 }
 
 func newRecorder(conn net.Conn) *recorder {
-	return &recorder{Conn: conn, first: keeper{r: conn, max: answerBytes}}
+	return &recorder{conn: conn, first: keeper{r: conn, max: answerBytes}}
 }
 
-func (r *recorder) Read(p []byte) (int, error) { return r.first.Read(p) }
+func (r *recorder) Read(p []byte) (int, error)  { return r.first.Read(p) }
+func (r *recorder) Write(p []byte) (int, error) { return r.conn.Write(p) }
 
 // stop ends the recording and returns what was kept.
 func (r *recorder) stop() []byte {

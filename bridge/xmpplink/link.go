@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +56,8 @@ type Config struct {
 	SecretFrom string
 	// PingInterval and PingTimeout drive the XEP-0199 watchdog.
 	PingInterval, PingTimeout time.Duration
+	// HandshakeTimeout bounds the component handshake (default 10 s).
+	HandshakeTimeout time.Duration
 	// ReconnectMax caps the reconnect backoff.
 	ReconnectMax time.Duration
 	// Log receives connection state changes.
@@ -111,6 +114,9 @@ func New(cfg Config) *Link {
 	}
 	if cfg.ReconnectMax <= 0 {
 		cfg.ReconnectMax = 30 * time.Second
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = 10 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -238,6 +244,7 @@ func (l *Link) IQ(ctx context.Context, id string, data []byte) (*wire.Stanza, er
 func (l *Link) Run(ctx context.Context) error {
 	log := l.cfg.Log.With("server", l.cfg.Addr, "component", l.cfg.Domain)
 	backoff := 250 * time.Millisecond
+	defer l.failQueued()
 	for {
 		started := time.Now()
 		err := l.session(ctx, log)
@@ -285,17 +292,33 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// The handshake is bounded by the connection's deadline, and cut by
+	// ctx (the stop) through it (see recorder).
+	conn.SetDeadline(time.Now().Add(l.cfg.HandshakeTimeout))
+	var cutMu sync.Mutex
+	negotiating := true
+	stopCut := context.AfterFunc(ctx, func() {
+		cutMu.Lock()
+		defer cutMu.Unlock()
+		if negotiating {
+			conn.SetDeadline(time.Unix(1, 0))
+		}
+	})
 	// The server's first answer is kept: a handshake refused by a port
 	// that is no component port says what answered (answer.go).
 	rec := newRecorder(conn)
-	sess, err := component.NewSession(hctx, domain, []byte(l.cfg.Secret), rec)
-	cancel()
+	sess, err := component.NewSession(ctx, domain, []byte(l.cfg.Secret), rec)
+	cutMu.Lock()
+	negotiating = false
+	cutMu.Unlock()
+	stopCut()
 	answer := rec.stop()
 	if err != nil {
 		if werr := wrongPort(answer, l.cfg.Addr); werr != nil {
 			return fmt.Errorf("%w (the handshake: %v)", werr, err)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+			return fmt.Errorf("handshake: no answer from %s in %s: is xmpp.server the XMPP server's component port, and is the server well? (%w)", l.cfg.Addr, l.cfg.HandshakeTimeout, err)
 		}
 		return handshakeError(err, l.cfg.Domain)
 	}
@@ -505,8 +528,8 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 	b := &barrier{l: l}
 	defer b.fail()
 	var batch []outItem
-	finish := func(err error) {
-		for _, it := range batch {
+	finish := func(kept []outItem, err error) {
+		for _, it := range kept {
 			if it.done != nil {
 				it.done(err)
 			}
@@ -532,7 +555,18 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 		case <-ctx.Done():
 			select {
 			case <-stopping:
-				b.settle(bw, conn)
+				// A clean stop: what was queued before it is written
+				// too, for a moment at most, then confirmed (settle).
+				// Dropped, a stanza whose sender was told it was queued
+				// (a reply, a presence, a logout's roster clean-up)
+				// was lost, and its done never called.
+				conn.SetWriteDeadline(time.Now().Add(settleWait))
+				for n := len(l.out); n > 0; n-- {
+					batch = append(batch, <-l.out)
+				}
+				if l.writeBatch(bw, gen, batch, finish) == nil {
+					b.settle(bw, conn)
+				}
 			default:
 			}
 			return ctx.Err()
@@ -547,32 +581,56 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 			}
 		}
 		conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		var err error
-		kept := batch[:0]
-		for _, it := range batch {
-			if it.gen != 0 && it.gen != gen {
-				// Queued for a connection that is gone: its sender
-				// sends it again, in its order, on this one.
-				if it.confirmed != nil {
-					it.confirmed(ErrDown)
-				}
-				continue
-			}
-			kept = append(kept, it)
-			if err == nil {
-				_, err = bw.Write(l.fit(it.data)) // toolarge.go
-			}
-		}
-		batch = kept
-		if err == nil {
-			err = bw.Flush()
-		}
-		finish(err)
+		err := l.writeBatch(bw, gen, batch, finish)
 		if err == nil {
 			err = b.ping(bw)
 		}
 		if err != nil {
 			return fmt.Errorf("write: %w", err)
+		}
+	}
+}
+
+// writeBatch writes batch's stanzas of connection gen and flushes; then
+// finish hears how it went. A stanza queued for a connection that is
+// gone is not written: its sender sends it again, in its order, on this
+// one.
+func (l *Link) writeBatch(bw *bufio.Writer, gen uint64, batch []outItem, finish func([]outItem, error)) error {
+	var err error
+	kept := batch[:0]
+	for _, it := range batch {
+		if it.gen != 0 && it.gen != gen {
+			if it.confirmed != nil {
+				it.confirmed(ErrDown)
+			}
+			continue
+		}
+		kept = append(kept, it)
+		if err == nil {
+			_, err = bw.Write(l.fit(it.data)) // toolarge.go
+		}
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	finish(kept, err)
+	return err
+}
+
+// failQueued tells the senders of what is still queued once Run ended
+// that it was not written: none waits for a done that never comes.
+func (l *Link) failQueued() {
+	for {
+		select {
+		case it := <-l.out:
+			if it.done != nil {
+				it.done(ErrDown)
+			}
+			if it.confirmed != nil {
+				it.confirmed(ErrDown)
+			}
+		default:
+			return
 		}
 	}
 }

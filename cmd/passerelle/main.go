@@ -195,6 +195,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	// A stop asked for by signal is a clean exit, however Run reports it.
 	if err != nil && (ctx.Err() == nil || !errors.Is(err, context.Canceled)) {
 		log.Error("passerelle failed", "err", err)
+		if errors.Is(err, bridge.ErrStoreUnusable) {
+			return exitConfig // a restart cannot help
+		}
 		return 1
 	}
 	return 0

@@ -1,0 +1,68 @@
+package bridge_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// mountSmall mounts a tmpfs of size at a new folder (root only).
+func mountSmall(t *testing.T, size string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small filesystem needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// fill writes a file into dir until its filesystem is full.
+func fill(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			break
+		}
+	}
+	for {
+		if _, err := f.Write(buf[:512]); err != nil {
+			break
+		}
+	}
+	return path
+}
+
+// TestDiskFullLosesNothing: with the store's filesystem full, the
+// messages a user sends still go and their echoes still come (kept in
+// memory, the outbox's record of them failing), the log says why in
+// plain words (no space left on device), and once space is back the
+// gateway goes on. Nothing hangs.
+func TestDiskFullLosesNothing(t *testing.T) {
+	dir := mountSmall(t, "64m")
+	s := newStack(t, stackOptions{storePath: filepath.Join(dir, "passerelle.db")})
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	filler := fill(t, dir)
+	for i := range 40 {
+		echoOK(t, alice, fmt.Sprintf("while full %d %s", i, strings.Repeat("x", 800)), timeout)
+	}
+	s.logs.waitLog(t, "no space left on device", timeout)
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	echoOK(t, alice, "after the space is back", timeout)
+}
