@@ -141,6 +141,14 @@ type Client interface {
 	// (ErrGroupInviteLinkUnauthorized), someone not in the group 403
 	// (ErrNotInGroup).
 	GetGroupInviteLink(ctx context.Context, jid types.JID, reset bool) (string, error)
+	// GetGroupRequestParticipants lists those asking to join a group
+	// whose admins approve newcomers (by LID, often): WhatsApp answers
+	// its admins, others 401 or 403.
+	GetGroupRequestParticipants(ctx context.Context, jid types.JID) ([]types.GroupParticipantRequest, error)
+	// UpdateGroupRequestParticipants approves (they join) or rejects
+	// requests to join, as an admin; each participant answered carries
+	// WhatsApp's error code when it was not done.
+	UpdateGroupRequestParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantRequestChange) ([]types.GroupParticipant, error)
 
 	// Contacts.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
