@@ -72,6 +72,11 @@ type Client interface {
 	// comment's own message, which names the announcement only in the
 	// encrypted one's TargetMessageKey.
 	DecryptComment(ctx context.Context, comment *events.Message) (*waE2E.Message, error)
+	// DecryptSecretEncryptedMessage decrypts an event's change by its
+	// creator (a SecretEncryptedMessage of type EVENT_EDIT: the event's
+	// new content) with the event's secret, which whatsmeow stored when
+	// the event came; other types are an error.
+	DecryptSecretEncryptedMessage(ctx context.Context, evt *events.Message) (*waE2E.Message, error)
 	// EncryptReaction encrypts the user's reaction to a message of a
 	// community's announcement group (rootMsgInfo: its chat, sender, ID)
 	// with the message's secret whatsmeow stored, as the apps send one
