@@ -1,6 +1,8 @@
 package whatsapp
 
 import (
+	"strings"
+
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 
@@ -13,14 +15,26 @@ import (
 // the user's own. The gateway shows them for a message it never had:
 // one from before the login, whose history WhatsApp gave only in part.
 // Before, such a reply came with no context.
+//
+// The quoted message keeps its wrappers (a view-once photo's, a
+// spoiler's, a document's with a caption): taken off, a view-once quote
+// says it was one and a spoiler's stays hidden, where the reply came
+// with no quote.
 func (c inbound) withQuote(m *pb.MessageEvent, ci *waE2E.ContextInfo) {
-	q := c.content(ci.GetQuotedMessage())
+	quoted, w := unwrapped(ci.GetQuotedMessage())
+	q := c.content(quoted)
 	if q == nil {
 		return
 	}
 	text := q.Text
 	if text == "" && len(q.Attachments) > 0 {
 		text = q.Attachments[0].Name
+	}
+	switch {
+	case w.spoiler:
+		text = "Spoiler"
+	case w.viewOnce || flaggedViewOnce(quoted):
+		text = strings.TrimSpace("View once: " + text)
 	}
 	if text == "" {
 		return
