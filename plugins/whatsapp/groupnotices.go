@@ -83,7 +83,7 @@ func (s *Session) groupNotices(e *events.GroupInfo, by *pb.Sender) []*pb.Event {
 		say("invite", inviteResetText+*e.NewInviteLink, by)
 	}
 	for _, who := range s.joinRequests(e) {
-		say("join-request-"+who.User, s.requesterName(who)+joinRequestText, &pb.Sender{})
+		say("join-request-"+who.User, s.askerName(who)+joinRequestText, &pb.Sender{})
 	}
 	// WhatsApp's own doing: from the room itself, whoever the
 	// notification names.

@@ -69,7 +69,7 @@ func (s *Session) answerRequest(ctx context.Context, chatID string, jid, user ty
 	}
 	if action == whatsmeow.ParticipantChangeReject {
 		// Nothing else shows it: the person was never in the room.
-		s.tellRoom(chatID, requestRejectedText+s.requesterName(user))
+		s.tellRoom(chatID, requestRejectedText+s.askerName(user))
 	}
 	// An approval shows as the person joining: WhatsApp tells the
 	// group's members of the add.
@@ -87,4 +87,16 @@ func notAdmin(err error) bool {
 func (s *Session) samePerson(a, b types.JID) bool {
 	a, b = a.ToNonAD(), b.ToNonAD()
 	return a == b || s.ids.userID(a) == s.ids.userID(b)
+}
+
+// askerName names someone asking to join for the room's admins, who
+// answer by their address: as requesterName, and for someone known only
+// by a LID, that address's user ID too (lid-…), which they invite or
+// kick; "Someone" alone left them no way to answer from the room.
+func (s *Session) askerName(who types.JID) string {
+	name := s.requesterName(who)
+	if who.Server == types.HiddenUserServer {
+		name += " (" + lidPrefix + who.User + ")"
+	}
+	return name
 }

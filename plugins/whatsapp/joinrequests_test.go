@@ -103,6 +103,23 @@ func TestJoinRequestAnsweredFromRoom(t *testing.T) {
 		t.Errorf("after the phone answered: WhatsApp asked %+v; group %+v", acts, g.Participants)
 	}
 
+	// Known by a LID alone: named by it, which the admin invites.
+	stranger := types.NewJID("99977777777", types.HiddenUserServer)
+	from = r.host.count()
+	if err := fake.AskToJoin(group, stranger, types.EmptyJID); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if text := ev.GetMessage().Text; text != "Someone (lid-99977777777)"+joinRequestText {
+		t.Errorf("notice of a LID: %q", text)
+	}
+	if err := s.Invite(ctx, call, "lid-99977777777"); err != nil {
+		t.Errorf("approval of a LID: %v", err)
+	}
+	if acts := fake.RequestActions(); len(acts) != 3 || !slices.Equal(acts[2].Users, []types.JID{stranger}) {
+		t.Errorf("approval of a LID: WhatsApp asked %+v", acts)
+	}
+
 	// Not an admin.
 	if err := fake.AskToJoin(other, dave, types.EmptyJID); err != nil {
 		t.Fatal(err)
