@@ -224,3 +224,34 @@ func TestAlbumInOrder(t *testing.T) {
 		t.Errorf("live album: %v", live)
 	}
 }
+
+// An album sent as a reply, whose announcement alone carries the quote,
+// shows its first item as the reply, the others not: the quote was lost
+// with the announcement, which shows nothing.
+func TestAlbumAsReply(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	info := func(id string) *types.MessageInfo {
+		return &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: types.MessageID(id), Timestamp: when}
+	}
+	from := r.host.count()
+	fake.Receive(ctx, info("R0"), &waE2E.Message{AlbumMessage: &waE2E.AlbumMessage{ExpectedImageCount: proto.Uint32(2),
+		ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("Q1"), Participant: proto.String(me.String()),
+			QuotedMessage: &waE2E.Message{Conversation: proto.String("send me the pictures")}}}})
+	fake.Receive(ctx, info("R1"), associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "R0", photo("/v/r1", "")))
+	fake.Receive(ctx, info("R2"), associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "R0", photo("/v/r2", "")))
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "R2" })
+	got := map[string]*pb.MessageEvent{}
+	for _, ev := range r.host.since(from) {
+		if m := ev.GetMessage(); m != nil {
+			got[ev.EventId] = m
+		}
+	}
+	if m := got["R1"]; m.GetReplyToId() != "Q1" || m.GetQuoteText() != "send me the pictures" || !m.GetQuoteFromMe() {
+		t.Errorf("first item: %v, want a reply to Q1", m)
+	}
+	if m := got["R2"]; m == nil || m.ReplyToId != "" || len(got) != 2 {
+		t.Errorf("second item: %v (all %v)", m, got)
+	}
+}

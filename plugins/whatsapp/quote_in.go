@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"strconv"
 	"strings"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
@@ -23,6 +24,12 @@ import (
 func (c inbound) withQuote(m *pb.MessageEvent, ci *waE2E.ContextInfo) {
 	quoted, w := unwrapped(ci.GetQuotedMessage())
 	q := c.content(quoted)
+	if a := quoted.GetAlbumMessage(); a != nil && q == nil {
+		// A reply to an album as a whole: its announcement, which
+		// shows nothing of its own (its items come as messages of
+		// their own), quoted.
+		q = &pb.MessageEvent{Text: albumText(a)}
+	}
 	if q == nil {
 		return
 	}
@@ -49,4 +56,25 @@ func (c inbound) withQuote(m *pb.MessageEvent, ci *waE2E.ContextInfo) {
 	} else {
 		m.QuoteAuthorId = id
 	}
+}
+
+// albumText is an album's announcement as a quote names it: how many
+// photos and videos it holds.
+func albumText(a *waE2E.AlbumMessage) string {
+	var parts []string
+	for _, n := range []struct {
+		count       uint32
+		one, plural string
+	}{{a.GetExpectedImageCount(), "photo", "photos"}, {a.GetExpectedVideoCount(), "video", "videos"}} {
+		switch {
+		case n.count == 1:
+			parts = append(parts, "1 "+n.one)
+		case n.count > 1:
+			parts = append(parts, strconv.FormatUint(uint64(n.count), 10)+" "+n.plural)
+		}
+	}
+	if len(parts) == 0 {
+		return "Album"
+	}
+	return "Album: " + strings.Join(parts, " and ")
 }

@@ -13,7 +13,8 @@ import (
 // login): the quoted text, a photo's caption or else a file's name, and
 // the author by user ID (a LID mapped to the phone number), or "from
 // me". Before, the quoted message was not read. A quoted message's
-// wrappers are taken off: a view-once photo's quote said nothing.
+// wrappers are taken off: a view-once photo's quote said nothing. An
+// album quoted as a whole (its announcement) says what it holds.
 func TestReplyCarriesQuote(t *testing.T) {
 	reply := func(quoted *waE2E.Message, participant string) *waE2E.Message {
 		return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("yes"),
@@ -35,6 +36,8 @@ func TestReplyCarriesQuote(t *testing.T) {
 		{"no quoted message", reply(nil, bob.String()), "", "", false},
 		{"a view-once photo", reply(&waE2E.Message{ViewOnceMessageV2: &waE2E.FutureProofMessage{Message: &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
 			Mimetype: proto.String("image/jpeg"), ViewOnce: proto.Bool(true)}}}}, bob.String()), "View once: image.jpg", "+33622222222", false},
+		{"an album", reply(&waE2E.Message{AlbumMessage: &waE2E.AlbumMessage{ExpectedImageCount: proto.Uint32(3), ExpectedVideoCount: proto.Uint32(1)}}, bob.String()),
+			"Album: 3 photos and 1 video", "+33622222222", false},
 		{"a spoiler", reply(mustSpoiler(t, &waE2E.Message{Conversation: proto.String("the butler did it")}), bob.String()), "Spoiler", "+33622222222", false},
 		{"a document with a caption", reply(&waE2E.Message{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
 			Mimetype: proto.String("application/pdf"), FileName: proto.String("r.pdf"), Caption: proto.String("the report")}}}}, bob.String()), "the report", "+33622222222", false},
