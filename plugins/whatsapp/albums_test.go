@@ -254,4 +254,22 @@ func TestAlbumAsReply(t *testing.T) {
 	if m := got["R2"]; m == nil || m.ReplyToId != "" || len(got) != 2 {
 		t.Errorf("second item: %v (all %v)", m, got)
 	}
+
+	// In history too, where the conversation lists them newest first.
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_INITIAL_BOOTSTRAP.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			historyMsg(alice, "H2", at, associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "H0", photo("/v/h2", ""))),
+			historyMsg(alice, "H1", at, associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "H0", photo("/v/h1", ""))),
+			historyMsg(alice, "H0", at, &waE2E.Message{AlbumMessage: &waE2E.AlbumMessage{ExpectedImageCount: proto.Uint32(2),
+				ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("Q2"), Participant: proto.String(me.String()),
+					QuotedMessage: &waE2E.Message{Conversation: proto.String("and the others?")}}}}),
+		}}}})
+	var replies []string
+	for _, ev := range r.host.waitHistory(t, 1)[0].Events {
+		replies = append(replies, ev.EventId+">"+ev.GetMessage().GetReplyToId())
+	}
+	if want := []string{"H1>Q2", "H2>"}; !slices.Equal(replies, want) {
+		t.Errorf("history: %v, want %v", replies, want)
+	}
 }

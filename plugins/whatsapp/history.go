@@ -123,6 +123,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 		if err != nil || !unwrap(evt) {
 			continue
 		}
+		s.albumReply(evt) // album.go: taken oldest first, an album's announcement before its items
 		if !before.zero() && (evt.Info.ID == before.ID || evt.Info.Timestamp.UnixMilli() > before.TimeMS) {
 			continue
 		}
