@@ -436,7 +436,8 @@ func (s *Session) participants(ctx context.Context, chatID, userID string, actio
 // rather than fail: someone whose privacy settings let only an
 // invitation through is sent the one WhatsApp offers (groupinvite.go),
 // and the room says so; any other refusal (but 409, in it already) is
-// the command's error.
+// the command's error. Someone asking to join the group has their
+// request approved instead (joinrequests.go).
 func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	jid, err := groupJID(c.ChatID)
 	if err != nil {

@@ -42,7 +42,7 @@ func (s *Session) answerRequest(ctx context.Context, chatID string, jid, user ty
 	case notAdmin(err) && action == whatsmeow.ParticipantChangeApprove:
 		return false, nil // a member who may add others adds them
 	case notAdmin(err):
-		return true, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s is not in this group, and %s", userID, notAdminRejectText)
+		return true, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s not removed: %s", userID, notAdminRejectText)
 	case err != nil:
 		return true, s.sendErr("read the group's requests to join", err)
 	}
