@@ -389,8 +389,9 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		}
 		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list...) of a kind", onPhone)}
 	case msg.ButtonsResponseMessage != nil, msg.TemplateButtonReplyMessage != nil, msg.ListResponseMessage != nil,
-		msg.InteractiveResponseMessage != nil:
-		// A choice made in one (a button tapped): what the apps show.
+		msg.InteractiveResponseMessage != nil, msg.ProductMessage != nil:
+		// A choice made in one (a button tapped): what the apps show;
+		// a product shared. One that says nothing is the notice.
 		return c.business(msg)
 	}
 	return nil
