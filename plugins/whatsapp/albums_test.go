@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -154,5 +155,121 @@ func TestHistoryHDCopy(t *testing.T) {
 	}
 	if m := got["GSD"]; download(grp.String(), m) != "GROUPSD" {
 		t.Errorf("a member's photo took another's copy: %v", m)
+	}
+}
+
+// An album's photos, sent within one second, come in history in the
+// order sent, the album's announcement saying nothing: the blob lists
+// a conversation newest first, and a photo's order number (msgOrderID),
+// when there is one, says its place. Live, each photo shows as it
+// comes, after a silent announcement.
+func TestAlbumInOrder(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	album := &waE2E.Message{AlbumMessage: &waE2E.AlbumMessage{ExpectedImageCount: proto.Uint32(3)}}
+	item := func(n string) *waE2E.Message {
+		return associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "A0", photo("/v/"+n, n))
+	}
+	ordered := func(hm *waHistorySync.HistorySyncMsg, n uint64) *waHistorySync.HistorySyncMsg {
+		hm.MsgOrderID = proto.Uint64(n)
+		return hm
+	}
+	bob := types.NewJID("33622222222", types.DefaultUserServer)
+	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_INITIAL_BOOTSTRAP.Enum(),
+		Conversations: []*waHistorySync.Conversation{
+			{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{
+				historyMsg(alice, "A3", at, item("third")),
+				historyMsg(alice, "A2", at, item("second")),
+				historyMsg(alice, "A1", at, item("first")),
+				historyMsg(alice, "A0", at, album),
+			}},
+			// Listed out of order, their order numbers say it.
+			{ID: proto.String(bob.String()), Messages: []*waHistorySync.HistorySyncMsg{
+				ordered(historyMsg(bob, "B2", at, item("second")), 12),
+				ordered(historyMsg(bob, "B1", at, item("first")), 11),
+				ordered(historyMsg(bob, "B3", at, item("third")), 13),
+			}},
+		}})
+	got := map[string][]string{}
+	for _, b := range r.host.waitHistory(t, 2) {
+		for _, ev := range b.Events {
+			got[ev.ChatId] = append(got[ev.ChatId], ev.EventId+":"+ev.GetMessage().GetText())
+		}
+	}
+	if want := []string{"A1:first", "A2:second", "A3:third"}; !slices.Equal(got["+33611111111"], want) {
+		t.Errorf("album in history: %v, want %v", got["+33611111111"], want)
+	}
+	if want := []string{"B1:first", "B2:second", "B3:third"}; !slices.Equal(got["+33622222222"], want) {
+		t.Errorf("album with order numbers: %v, want %v", got["+33622222222"], want)
+	}
+
+	info := func(id string) *types.MessageInfo {
+		return &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: types.MessageID(id), Timestamp: at}
+	}
+	from := r.host.count()
+	fake.Receive(ctx, info("L0"), album)
+	for _, id := range []string{"L1", "L2"} {
+		fake.Receive(ctx, info(id), item(id))
+	}
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "L2" })
+	var live []string
+	for _, ev := range r.host.since(from) {
+		if ev.GetMessage() != nil {
+			live = append(live, ev.EventId)
+		}
+	}
+	if !slices.Equal(live, []string{"L1", "L2"}) {
+		t.Errorf("live album: %v", live)
+	}
+}
+
+// An album sent as a reply, whose announcement alone carries the quote,
+// shows its first item as the reply, the others not: the quote was lost
+// with the announcement, which shows nothing.
+func TestAlbumAsReply(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	info := func(id string) *types.MessageInfo {
+		return &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: types.MessageID(id), Timestamp: when}
+	}
+	from := r.host.count()
+	fake.Receive(ctx, info("R0"), &waE2E.Message{AlbumMessage: &waE2E.AlbumMessage{ExpectedImageCount: proto.Uint32(2),
+		ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("Q1"), Participant: proto.String(me.String()),
+			QuotedMessage: &waE2E.Message{Conversation: proto.String("send me the pictures")}}}})
+	fake.Receive(ctx, info("R1"), associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "R0", photo("/v/r1", "")))
+	fake.Receive(ctx, info("R2"), associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "R0", photo("/v/r2", "")))
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "R2" })
+	got := map[string]*pb.MessageEvent{}
+	for _, ev := range r.host.since(from) {
+		if m := ev.GetMessage(); m != nil {
+			got[ev.EventId] = m
+		}
+	}
+	if m := got["R1"]; m.GetReplyToId() != "Q1" || m.GetQuoteText() != "send me the pictures" || !m.GetQuoteFromMe() {
+		t.Errorf("first item: %v, want a reply to Q1", m)
+	}
+	if m := got["R2"]; m == nil || m.ReplyToId != "" || len(got) != 2 {
+		t.Errorf("second item: %v (all %v)", m, got)
+	}
+
+	// In history too, where the conversation lists them newest first.
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_INITIAL_BOOTSTRAP.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			historyMsg(alice, "H2", at, associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "H0", photo("/v/h2", ""))),
+			historyMsg(alice, "H1", at, associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "H0", photo("/v/h1", ""))),
+			historyMsg(alice, "H0", at, &waE2E.Message{AlbumMessage: &waE2E.AlbumMessage{ExpectedImageCount: proto.Uint32(2),
+				ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("Q2"), Participant: proto.String(me.String()),
+					QuotedMessage: &waE2E.Message{Conversation: proto.String("and the others?")}}}}),
+		}}}})
+	var replies []string
+	for _, ev := range r.host.waitHistory(t, 1)[0].Events {
+		replies = append(replies, ev.EventId+">"+ev.GetMessage().GetReplyToId())
+	}
+	if want := []string{"H1>Q2", "H2>"}; !slices.Equal(replies, want) {
+		t.Errorf("history: %v, want %v", replies, want)
 	}
 }

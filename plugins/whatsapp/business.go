@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
@@ -13,7 +14,7 @@ import (
 // Business messages (a shop's, a bank's, a carrier's: buttons, lists,
 // templates, interactive messages) as text, as mautrix-whatsapp shows
 // them: their title, body and footer, then the choices they offer, to
-// make on the phone; and the choice someone made (a button tapped, a
+// make on the phone; a product shared, its title and price; and the choice someone made (a button tapped, a
 // row picked) as the text the apps show for it. Their media headers
 // (a picture above the text) stay on the phone.
 
@@ -72,11 +73,35 @@ func (c inbound) business(msg *waE2E.Message) *pb.MessageEvent {
 		text, ci = joinLines(m.GetTitle(), m.GetDescription()), m.GetContextInfo()
 	case msg.InteractiveResponseMessage != nil:
 		text, ci = msg.GetInteractiveResponseMessage().GetBody().GetText(), msg.GetInteractiveResponseMessage().GetContextInfo()
+	case msg.ProductMessage != nil && msg.GetProductMessage().GetProduct().GetTitle() != "":
+		m := msg.GetProductMessage()
+		text, ci = productText(m), m.GetContextInfo()
 	}
 	if text == "" {
 		return nil
 	}
 	return c.withContext(&pb.MessageEvent{Text: text}, ci)
+}
+
+// productText is a product of a shop's catalog shared: its title, its
+// price (its sale price first when lower), description and link, and
+// the message's own text, as the apps' card shows them; buying stays on
+// the phone.
+func productText(m *waE2E.ProductMessage) string {
+	p := m.GetProduct()
+	price := ""
+	if p.PriceAmount1000 != nil && p.GetCurrencyCode() != "" {
+		price = "Price: " + amount(p.GetPriceAmount1000(), p.GetCurrencyCode())
+		if sale := p.GetSalePriceAmount1000(); p.SalePriceAmount1000 != nil && sale < p.GetPriceAmount1000() {
+			price = "Price: " + amount(sale, p.GetCurrencyCode()) + " (was " + amount(p.GetPriceAmount1000(), p.GetCurrencyCode()) + ")"
+		}
+	}
+	return joinLines("Product: "+p.GetTitle(), price, p.GetDescription(), p.GetURL(), m.GetBody(), m.GetFooter())
+}
+
+// amount is a price WhatsApp gives in thousandths, with its currency.
+func amount(thousandths int64, currency string) string {
+	return strconv.FormatFloat(float64(thousandths)/1000, 'f', 2, 64) + " " + currency
 }
 
 // interactiveText is an interactive message's text and the buttons of

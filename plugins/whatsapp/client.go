@@ -72,6 +72,11 @@ type Client interface {
 	// comment's own message, which names the announcement only in the
 	// encrypted one's TargetMessageKey.
 	DecryptComment(ctx context.Context, comment *events.Message) (*waE2E.Message, error)
+	// DecryptSecretEncryptedMessage decrypts an event's change by its
+	// creator (a SecretEncryptedMessage of type EVENT_EDIT: the event's
+	// new content) with the event's secret, which whatsmeow stored when
+	// the event came; other types are an error.
+	DecryptSecretEncryptedMessage(ctx context.Context, evt *events.Message) (*waE2E.Message, error)
 	// EncryptReaction encrypts the user's reaction to a message of a
 	// community's announcement group (rootMsgInfo: its chat, sender, ID)
 	// with the message's secret whatsmeow stored, as the apps send one
@@ -141,6 +146,14 @@ type Client interface {
 	// (ErrGroupInviteLinkUnauthorized), someone not in the group 403
 	// (ErrNotInGroup).
 	GetGroupInviteLink(ctx context.Context, jid types.JID, reset bool) (string, error)
+	// GetGroupRequestParticipants lists those asking to join a group
+	// whose admins approve newcomers (by LID, often): WhatsApp answers
+	// its admins, others 401 or 403.
+	GetGroupRequestParticipants(ctx context.Context, jid types.JID) ([]types.GroupParticipantRequest, error)
+	// UpdateGroupRequestParticipants approves (they join) or rejects
+	// requests to join, as an admin; each participant answered carries
+	// WhatsApp's error code when it was not done.
+	UpdateGroupRequestParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantRequestChange) ([]types.GroupParticipant, error)
 
 	// Contacts.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -333,6 +334,14 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 	case firstPoll(msg) != nil:
 		m := firstPoll(msg)
 		return c.withContext(&pb.MessageEvent{Text: pollText(m)}, m.GetContextInfo())
+	case msg.PollResultSnapshotMessage != nil, msg.PollResultSnapshotMessageV3 != nil:
+		// A poll's results shared (forwarded) as they stood: the
+		// counts, not a poll to vote in.
+		r := msg.GetPollResultSnapshotMessage()
+		if r == nil {
+			r = msg.GetPollResultSnapshotMessageV3()
+		}
+		return c.withContext(&pb.MessageEvent{Text: pollResultsText(r)}, r.GetContextInfo())
 	case msg.CallLogMesssage != nil: // sic: WhatsApp's own spelling
 		// Incoming, one-to-one, until its key and chat say otherwise
 		// (Session.callLogged).
@@ -380,8 +389,9 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		}
 		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list...) of a kind", onPhone)}
 	case msg.ButtonsResponseMessage != nil, msg.TemplateButtonReplyMessage != nil, msg.ListResponseMessage != nil,
-		msg.InteractiveResponseMessage != nil:
-		// A choice made in one (a button tapped): what the apps show.
+		msg.InteractiveResponseMessage != nil, msg.ProductMessage != nil:
+		// A choice made in one (a button tapped): what the apps show;
+		// a product shared. One that says nothing is the notice.
 		return c.business(msg)
 	}
 	return nil
@@ -566,6 +576,21 @@ func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
 // message with the counts (polls.go).
 func pollText(p *waE2E.PollCreationMessage) string {
 	return mediatext.PollText(pollOf(p), pollWhere)
+}
+
+// pollResultsText is a poll's results shared, as the apps show them:
+// its question and each option's count.
+func pollResultsText(r *waE2E.PollResultSnapshotMessage) string {
+	var b strings.Builder
+	b.WriteString("Poll results: " + r.GetName())
+	for _, v := range r.GetPollVotes() {
+		n := v.GetOptionVoteCount()
+		b.WriteString("\n" + v.GetOptionName() + ": " + strconv.FormatInt(n, 10) + " vote")
+		if n != 1 {
+			b.WriteString("s")
+		}
+	}
+	return b.String()
 }
 
 // pollOf is a poll for mediatext, no votes counted.

@@ -33,7 +33,7 @@ const (
 	inviteResetText    = "Reset this group's invite link: the old one no longer works; the new one is "
 	suspendedText      = "WhatsApp suspended this group: no one can send messages to it"
 	unsuspendedText    = "WhatsApp restored this group: messages can be sent to it again"
-	joinRequestText    = " asked to join this group: approve or reject the request on your phone"
+	joinRequestText    = " asked to join this group: an admin approves by inviting them to this room, or rejects by kicking their address (or on the phone)"
 	groupNoticeIDStart = "group-"
 )
 
@@ -82,8 +82,8 @@ func (s *Session) groupNotices(e *events.GroupInfo, by *pb.Sender) []*pb.Event {
 	if e.NewInviteLink != nil && *e.NewInviteLink != "" {
 		say("invite", inviteResetText+*e.NewInviteLink, by)
 	}
-	for _, who := range joinRequests(e) {
-		say("join-request-"+who.User, s.requesterName(who)+joinRequestText, &pb.Sender{})
+	for _, who := range s.joinRequests(e) {
+		say("join-request-"+who.User, s.askerName(who)+joinRequestText, &pb.Sender{})
 	}
 	// WhatsApp's own doing: from the room itself, whoever the
 	// notification names.
@@ -119,8 +119,10 @@ func (s *Session) approvalNotice(e *events.GroupInfo) (what, text string) {
 // told: <created_membership_requests> holding a <requested_user jid=…
 // phone_number=…/> each (the form WhatsApp Web reads, as other clients
 // of the protocol read it), which whatsmeow leaves among its unknown
-// changes. By phone number when the notification gives it beside a LID.
-func joinRequests(e *events.GroupInfo) []types.JID {
+// changes. By phone number when the notification gives it beside a LID,
+// the pair learnt: WhatsApp lists the requests by LID when an admin
+// answers one from the room (joinrequests.go).
+func (s *Session) joinRequests(e *events.GroupInfo) []types.JID {
 	var out []types.JID
 	for _, n := range e.UnknownChanges {
 		if n == nil || n.Tag != "created_membership_requests" {
@@ -128,7 +130,11 @@ func joinRequests(e *events.GroupInfo) []types.JID {
 		}
 		for _, u := range n.GetChildrenByTag("requested_user") {
 			ag := u.AttrGetter()
-			who := preferPN(ag.OptionalJIDOrEmpty("jid"), ag.OptionalJIDOrEmpty("phone_number"))
+			jid, pn := ag.OptionalJIDOrEmpty("jid"), ag.OptionalJIDOrEmpty("phone_number")
+			if !jid.IsEmpty() && !pn.IsEmpty() {
+				s.ids.learn(jid.ToNonAD(), pn.ToNonAD())
+			}
+			who := preferPN(jid, pn)
 			if !who.IsEmpty() {
 				out = append(out, who.ToNonAD())
 			}

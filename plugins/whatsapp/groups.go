@@ -436,7 +436,8 @@ func (s *Session) participants(ctx context.Context, chatID, userID string, actio
 // rather than fail: someone whose privacy settings let only an
 // invitation through is sent the one WhatsApp offers (groupinvite.go),
 // and the room says so; any other refusal (but 409, in it already) is
-// the command's error.
+// the command's error. Someone asking to join the group has their
+// request approved instead (joinrequests.go).
 func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	jid, err := groupJID(c.ChatID)
 	if err != nil {
@@ -445,6 +446,9 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	user, err := parseUserID(userID)
 	if err != nil {
 		return err
+	}
+	if handled, err := s.answerRequest(ctx, c.ChatID, jid, user, userID, whatsmeow.ParticipantChangeApprove); handled {
+		return err // someone asking to join: approved (joinrequests.go)
 	}
 	ps, err := s.d.cli.UpdateGroupParticipants(ctx, jid, []types.JID{user}, whatsmeow.ParticipantChangeAdd)
 	if err != nil {
@@ -481,9 +485,27 @@ func (s *Session) groupName(ctx context.Context, jid types.JID) string {
 	return ""
 }
 
-// Kick removes someone (WhatsApp has no ban: a ban is a removal).
+// Kick removes someone (WhatsApp has no ban: a ban is a removal), or
+// rejects their request to join (joinrequests.go).
 func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
-	return s.participants(ctx, c.ChatID, k.UserId, whatsmeow.ParticipantChangeRemove)
+	return s.remove(ctx, c.ChatID, k.UserId)
+}
+
+// remove removes userID from a group, or rejects their request to join
+// it when they asked and are not in it.
+func (s *Session) remove(ctx context.Context, chatID, userID string) error {
+	jid, err := groupJID(chatID)
+	if err != nil {
+		return err
+	}
+	user, err := parseUserID(userID)
+	if err != nil {
+		return err
+	}
+	if handled, err := s.answerRequest(ctx, chatID, jid, user, userID, whatsmeow.ParticipantChangeReject); handled {
+		return err
+	}
+	return s.participants(ctx, chatID, userID, whatsmeow.ParticipantChangeRemove)
 }
 
 // SetRole makes someone an admin (admin, owner, moderator) or not.
@@ -498,7 +520,7 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 		action = whatsmeow.ParticipantChangePromote
 	}
 	if r.Affiliation == pb.Affiliation_AFFILIATION_NONE || r.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
-		return s.participants(ctx, c.ChatID, r.UserId, whatsmeow.ParticipantChangeRemove)
+		return s.remove(ctx, c.ChatID, r.UserId)
 	}
 	return s.participants(ctx, c.ChatID, r.UserId, action)
 }

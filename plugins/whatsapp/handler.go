@@ -272,6 +272,7 @@ func (s *Session) message(e *events.Message) {
 	if !s.decryptSecret(e) { // secretmsg.go
 		return
 	}
+	s.albumReply(e) // album.go
 	if pu := e.Message.GetPollUpdateMessage(); pu != nil {
 		s.pollVote(e, pu) // polls.go
 		return

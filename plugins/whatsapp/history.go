@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -113,7 +114,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 	var r historyMessages
 	timer := chatTimer{Secs: conv.GetEphemeralExpiration(), At: conv.GetEphemeralSettingTimestamp()}
 	hd := s.historyHDCopies(chat, conv) // hdcopy.go
-	for _, hm := range conv.GetMessages() {
+	for _, hm := range oldestFirst(conv.GetMessages()) {
 		web := hm.GetMessage()
 		if web == nil {
 			continue
@@ -122,6 +123,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 		if err != nil || !unwrap(evt) {
 			continue
 		}
+		s.albumReply(evt) // album.go: taken oldest first, an album's announcement before its items
 		if !before.zero() && (evt.Info.ID == before.ID || evt.Info.Timestamp.UnixMilli() > before.TimeMS) {
 			continue
 		}
@@ -169,6 +171,37 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 		return 0
 	})
 	return r
+}
+
+// oldestFirst is a conversation's messages oldest first: by time, and
+// within the same second (an album's photos, sent at once) by their
+// order number (msgOrderID, rising with each message) or else the
+// reverse of the blob's order, which lists them newest first. By time
+// alone, the stable sort kept the blob's order: an album came last
+// photo first.
+func oldestFirst(msgs []*waHistorySync.HistorySyncMsg) []*waHistorySync.HistorySyncMsg {
+	type item struct {
+		m   *waHistorySync.HistorySyncMsg
+		pos int
+	}
+	items := make([]item, len(msgs))
+	for i, m := range msgs {
+		items[i] = item{m, i}
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		if c := cmp.Compare(a.m.GetMessage().GetMessageTimestamp(), b.m.GetMessage().GetMessageTimestamp()); c != 0 {
+			return c
+		}
+		if a.m.MsgOrderID != nil && b.m.MsgOrderID != nil && a.m.GetMsgOrderID() != b.m.GetMsgOrderID() {
+			return cmp.Compare(a.m.GetMsgOrderID(), b.m.GetMsgOrderID())
+		}
+		return cmp.Compare(b.pos, a.pos)
+	})
+	out := make([]*waHistorySync.HistorySyncMsg, len(items))
+	for i, it := range items {
+		out[i] = it.m
+	}
+	return out
 }
 
 // historyReactions is the reactions a history message carries (WhatsApp

@@ -118,6 +118,15 @@ func (noDevice) JoinGroupWithLink(context.Context, string) (types.JID, error) {
 func (noDevice) GetSubGroups(context.Context, types.JID) ([]*types.GroupLinkTarget, error) {
 	return nil, errNoDevice
 }
+func (noDevice) DecryptSecretEncryptedMessage(context.Context, *events.Message) (*waE2E.Message, error) {
+	return nil, errNoDevice
+}
+func (noDevice) GetGroupRequestParticipants(context.Context, types.JID) ([]types.GroupParticipantRequest, error) {
+	return nil, errNoDevice
+}
+func (noDevice) UpdateGroupRequestParticipants(context.Context, types.JID, []types.JID, whatsmeow.ParticipantRequestChange) ([]types.GroupParticipant, error) {
+	return nil, errNoDevice
+}
 func (noDevice) GetGroupInviteLink(context.Context, types.JID, bool) (string, error) {
 	return "", errNoDevice
 }

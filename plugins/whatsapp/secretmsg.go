@@ -16,8 +16,9 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// decryptSecret turns a reaction or a comment sent encrypted into the
-// plain one it is: members of a community's announcement group react
+// decryptSecret turns a reaction, a comment or an event's change sent
+// encrypted into the plain one it is (an event's change: a correction of
+// the event): members of a community's announcement group react
 // and comment so, encrypted with the announcement's secret, and
 // whatsmeow hands them over as such (a reaction was dropped as
 // bookkeeping, a comment shown as a message of a kind the plugin cannot
@@ -44,6 +45,18 @@ func (s *Session) decryptSecret(e *events.Message) bool {
 			return false
 		}
 		e.Message = replyTo(m, enc.GetTargetMessageKey())
+	case e.Message.GetSecretEncryptedMessage().GetSecretEncType() == waE2E.SecretEncryptedMessage_EVENT_EDIT:
+		// An event changed or cancelled by its creator: a correction
+		// of the event's message, its new content (it was dropped, the
+		// room keeping the old time, or a cancelled event as planned).
+		enc := e.Message.GetSecretEncryptedMessage()
+		m, err := s.d.cli.DecryptSecretEncryptedMessage(ctx, e)
+		if err != nil {
+			s.log.Info("event's change not read", "id", e.Info.ID, "chat", e.Info.Chat, "target", enc.GetTargetMessageKey().GetID(), "err", err)
+			return false
+		}
+		e.Message = &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(),
+			Key: enc.GetTargetMessageKey(), EditedMessage: m}, MessageContextInfo: e.Message.GetMessageContextInfo()}
 	}
 	return true
 }

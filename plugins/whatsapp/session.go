@@ -32,6 +32,9 @@ type Session struct {
 	conv  inbound
 	// invites are the private invitations received (invited.go).
 	invites *pendingInvites
+	// albums are the quotes of albums sent as replies, until their
+	// first item comes (album.go).
+	albums albumReplies
 	// typing repeats the user's composing while they compose (typing.go).
 	typing typingkeep.Lazy
 	// metaTimesSince is when this version first ran for the login

@@ -29,10 +29,17 @@ func TestInboundUnshown(t *testing.T) {
 	}{
 		{"payment", &waE2E.Message{SendPaymentMessage: &waE2E.SendPaymentMessage{}}, notice},
 		{"product", &waE2E.Message{ProductMessage: &waE2E.ProductMessage{}}, notice},
+		{"product shared", &waE2E.Message{ProductMessage: &waE2E.ProductMessage{Body: proto.String("new in"), Product: &waE2E.ProductMessage_ProductSnapshot{
+			Title: proto.String("Shoes"), Description: proto.String("red, size 40"), CurrencyCode: proto.String("EUR"),
+			PriceAmount1000: proto.Int64(20000), SalePriceAmount1000: proto.Int64(15500), URL: proto.String("https://shop.example/shoes")}}},
+			"Product: Shoes\nPrice: 15.50 EUR (was 20.00 EUR)\nred, size 40\nhttps://shop.example/shoes\nnew in"},
 		{"sticker pack", &waE2E.Message{StickerPackMessage: &waE2E.StickerPackMessage{}, MessageContextInfo: &waE2E.MessageContextInfo{}}, notice},
 		{"scheduled call changed, not cancelled", &waE2E.Message{ScheduledCallEditMessage: &waE2E.ScheduledCallEditMessage{Key: key(alice, "SC1", false)}}, notice},
 		{"newer than whatsmeow", newer, notice},
 		{"sender key only", &waE2E.Message{SenderKeyDistributionMessage: &waE2E.SenderKeyDistributionMessage{}, MessageContextInfo: &waE2E.MessageContextInfo{}}, ""},
+		{"poll results shared", &waE2E.Message{PollResultSnapshotMessage: &waE2E.PollResultSnapshotMessage{Name: proto.String("Lunch?"),
+			PollVotes: []*waE2E.PollResultSnapshotMessage_PollVote{{OptionName: proto.String("Pizza"), OptionVoteCount: proto.Int64(3)}, {OptionName: proto.String("Sushi"), OptionVoteCount: proto.Int64(1)}}}},
+			"Poll results: Lunch?\nPizza: 3 votes\nSushi: 1 vote"},
 		{"album announcement", &waE2E.Message{AlbumMessage: &waE2E.AlbumMessage{ExpectedImageCount: proto.Uint32(3)}}, ""},
 		{"event answer", &waE2E.Message{EncEventResponseMessage: &waE2E.EncEventResponseMessage{}}, ""},
 		{"keep in chat", &waE2E.Message{KeepInChatMessage: &waE2E.KeepInChatMessage{Key: key(alice, "M1", false)}}, ""},

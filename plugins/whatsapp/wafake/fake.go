@@ -93,6 +93,10 @@ type Client struct {
 	creating    creating // group creations (create.go)
 	joining     joining  // invitation links (join.go)
 	inviting    inviting // private invitations (invite.go)
+	// requests are the pending requests to join groups, and
+	// requestActions the admin's answers to them (requests.go).
+	requests       requests
+	requestActions []RequestAction
 	// outside is the groups the user is not in that an invitation
 	// lets them into (AddInvitation).
 	outside map[types.JID]*types.GroupInfo

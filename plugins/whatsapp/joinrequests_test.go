@@ -1,0 +1,134 @@
+package whatsapp
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// An admin answers a request to join from the room, as the notice says:
+// inviting the person approves it (they join the room), kicking their
+// address rejects it (the room says so); WhatsApp lists the request by
+// LID, the room by phone number. A request answered on a phone meanwhile
+// leaves no trace: the gesture is then the ordinary removal or add. A
+// member who is no admin is told why they cannot reject one.
+func TestJoinRequestAnsweredFromRoom(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	other := types.NewJID("120363000000000099", types.GroupServer)
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"}, GroupMembershipApprovalMode: types.GroupMembershipApprovalMode{IsJoinApprovalRequired: true},
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone, IsAdmin: true}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
+	})
+	fake.SetGroup(&types.GroupInfo{
+		JID: other, GroupName: types.GroupName{Name: "Club"}, GroupMembershipApprovalMode: types.GroupMembershipApprovalMode{IsJoinApprovalRequired: true},
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
+	})
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pn := func(n string) types.JID { return types.NewJID(n, types.DefaultUserServer) }
+	carol, carolLID := pn("33633333333"), types.NewJID("99933333333", types.HiddenUserServer)
+	dave, erin, frank := pn("33644444444"), pn("33655555555"), pn("33666666666")
+	call := sdk.Call{ChatID: group.String()}
+
+	from := r.host.count()
+	if err := fake.AskToJoin(group, carolLID, carol); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if text := ev.GetMessage().Text; text != "+33633333333"+joinRequestText || !strings.Contains(text, "inviting them") {
+		t.Errorf("notice: %q", text)
+	}
+	from = r.host.count()
+	if err := s.Invite(ctx, call, "+33633333333"); err != nil {
+		t.Fatalf("approve by invitation: %v", err)
+	}
+	if acts := fake.RequestActions(); len(acts) != 1 || acts[0].Action != whatsmeow.ParticipantChangeApprove || !slices.Equal(acts[0].Users, []types.JID{carolLID}) {
+		t.Errorf("approval: WhatsApp asked %+v", acts)
+	}
+	r.host.next(t, from, func(ev *pb.Event) bool {
+		return ev.GetMember().GetKind() == pb.MemberEvent_KIND_JOINED && ev.GetMember().GetMember().GetUserId() == "+33633333333"
+	})
+
+	if err := fake.AskToJoin(group, dave, types.EmptyJID); err != nil {
+		t.Fatal(err)
+	}
+	from = r.host.count()
+	if err := s.Kick(ctx, call, &pb.Kick{UserId: "+33644444444"}); err != nil {
+		t.Fatalf("reject by kick: %v", err)
+	}
+	if acts := fake.RequestActions(); len(acts) != 2 || acts[1].Action != whatsmeow.ParticipantChangeReject || len(fake.PendingRequests(group)) != 0 {
+		t.Errorf("rejection: WhatsApp asked %+v, pending %v", acts, fake.PendingRequests(group))
+	}
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if text := ev.GetMessage().Text; text != requestRejectedText+"+33644444444" {
+		t.Errorf("rejection said: %q", text)
+	}
+
+	// Answered on the phone first: erin approved (a member, then removed
+	// as one), frank rejected (then added as anyone).
+	for _, who := range []types.JID{erin, frank} {
+		if err := fake.AskToJoin(group, who, types.EmptyJID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from = r.host.count()
+	if err := fake.SettleRequest(group, erin, true); err != nil {
+		t.Fatal(err)
+	}
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMember().GetMember().GetUserId() == "+33655555555" })
+	if err := fake.SettleRequest(group, frank, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Kick(ctx, call, &pb.Kick{UserId: "+33655555555"}); err != nil {
+		t.Errorf("kick of one approved on the phone: %v", err)
+	}
+	if err := s.Invite(ctx, call, "+33666666666"); err != nil {
+		t.Errorf("invitation of one rejected on the phone: %v", err)
+	}
+	g := fake.Group(group)
+	in := func(j types.JID) bool {
+		return slices.ContainsFunc(g.Participants, func(p types.GroupParticipant) bool { return p.JID == j })
+	}
+	if acts := fake.RequestActions(); len(acts) != 2 || in(erin) || !in(frank) {
+		t.Errorf("after the phone answered: WhatsApp asked %+v; group %+v", acts, g.Participants)
+	}
+
+	// Known by a LID alone: named by it, which the admin invites.
+	stranger := types.NewJID("99977777777", types.HiddenUserServer)
+	from = r.host.count()
+	if err := fake.AskToJoin(group, stranger, types.EmptyJID); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if text := ev.GetMessage().Text; text != "Someone (lid-99977777777)"+joinRequestText {
+		t.Errorf("notice of a LID: %q", text)
+	}
+	if err := s.Invite(ctx, call, "lid-99977777777"); err != nil {
+		t.Errorf("approval of a LID: %v", err)
+	}
+	if acts := fake.RequestActions(); len(acts) != 3 || !slices.Equal(acts[2].Users, []types.JID{stranger}) {
+		t.Errorf("approval of a LID: WhatsApp asked %+v", acts)
+	}
+
+	// Not an admin.
+	if err := fake.AskToJoin(other, dave, types.EmptyJID); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Kick(ctx, sdk.Call{ChatID: other.String()}, &pb.Kick{UserId: "+33644444444"})
+	if codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(err.Error(), notAdminRejectText) {
+		t.Errorf("rejection by a member: %v", err)
+	}
+	if len(fake.PendingRequests(other)) != 1 {
+		t.Errorf("a member's rejection took the request: %v", fake.PendingRequests(other))
+	}
+}
