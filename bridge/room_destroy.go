@@ -52,11 +52,12 @@ func (s *session) destroyRoom(ctx context.Context, st *wire.Stanza, r *room, d *
 			t.send(ctx, wire.ErrorReply(st, conditionOf(e.Code), s.notDeletedText(e)))
 			return
 		}
-		if s.rooms.get(r.chatID) == r {
-			// Else the network's deletion event ended the room first.
-			out, turn := s.destroyedRoom(ctx, r, "", shown) // room_in.go
-			if err := t.db.DeleteArchive(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID)); err != nil {
-				t.log.Error("archive of a deleted group not deleted", "room", r.jid, "err", err)
+		// None when the network's deletion event ended the room first;
+		// both at once tell each resource once (endRoom clears joined).
+		if cur := s.rooms.get(r.chatID); cur != nil {
+			out, turn := s.destroyedRoom(ctx, cur, "", shown) // room_in.go
+			if err := t.db.DeleteArchive(context.WithoutCancel(ctx), t.roomKey(s.user, cur.chatID)); err != nil {
+				t.log.Error("archive of a deleted group not deleted", "room", cur.jid, "err", err)
 			}
 			s.writeInTurn(ctx, turn, out)
 		}

@@ -1,11 +1,14 @@
 package bridge_test
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/store"
 )
 
 // Destroying a room (XEP-0045 §10.9, muc#owner <destroy/>: Gajim's and
@@ -29,15 +32,20 @@ func destroyIQ(t *testing.T, c *xmpptest.Client, to, reason string) xmpptest.Sta
 // echo network deletes it, and then says so with its own deletion
 // event, as Telegram does) tells both joined resources that the room is
 // destroyed, with the owner's reason, once each, then answers the IQ;
-// the room is gone from the rooms listed, and a join of it afterwards
-// is refused and makes no room. Before, every owner's destroy was
-// refused feature-not-implemented.
+// the room is gone from the rooms listed, its archive with it, and a
+// join of it afterwards is refused and makes no room. Before, every
+// owner's destroy was refused feature-not-implemented.
 func TestRoomDestroyDeletesGroup(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
 	me := join(t, alice, "a", "").self.From // the network's nick for the user
 	phone := s.loginResource("alice", "phone")
 	join(t, phone, "a", "")
+	groupchat(t, alice, "last words")
+	roomMessage(t, alice, "", "last words")
+	if p := queryMAM(t, alice, room, ""); len(p.msgs) == 0 {
+		t.Fatalf("nothing archived before the destroy: %s", p.iq.XML)
+	}
 
 	if st := destroyIQ(t, alice, room, "we are done"); st.Type != "result" {
 		t.Fatalf("the owner's destroy: want a result, got %s", st.XML)
@@ -79,6 +87,16 @@ func TestRoomDestroyDeletesGroup(t *testing.T) {
 	}
 	if listsRoom(t, alice, room) {
 		t.Error("the join of the deleted room made a room")
+	}
+	s.stop()
+	db, err := store.Open(filepath.Join(s.dir, "data", "passerelle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	page, err := db.QueryArchive(context.Background(), store.RoomKey{Transport: "echo", UserJID: "alice@localhost", RoomID: "echo-room"}, store.ArchiveQuery{CountOnly: true})
+	if err != nil || page.Count != 0 {
+		t.Errorf("the deleted group's archive: %d messages, %v; want none", page.Count, err)
 	}
 }
 
