@@ -5851,12 +5851,12 @@ func (x *DeclineInvite) GetReason() string {
 // and its history are gone on the network, not only left. On success
 // the gateway ends the room for the user (each joined resource told the
 // room is destroyed, with reason) and its archive, as for a group the
-// network deleted; the ChatRemovedEvent DELETED the network then sends
-// finds no room and changes nothing more. A network that deletes no
-// group for everyone (WhatsApp, Signal, IRC) answers UNSUPPORTED (the
-// SDK's default, an SDK older than it BAD_REQUEST); one that does but
-// not for this user (not the group's creator, an admin right missing)
-// NOT_ALLOWED saying why. On any error nothing changed.
+// network deleted; the plugin's ChatRemovedEvent DELETED of it, before
+// the result or after it, ends the room once, not twice. A network that
+// deletes no group for everyone (WhatsApp, Signal, IRC) answers
+// UNSUPPORTED (the SDK's default, an SDK older than it BAD_REQUEST); one
+// that does but not for this user (not the group's creator, an admin
+// right missing) NOT_ALLOWED saying why. On any error nothing changed.
 type DeleteChat struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Reason        string                 `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"` // the owner's words (the destroy's <reason/>), "" for none
