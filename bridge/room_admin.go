@@ -16,11 +16,12 @@ import (
 
 // Running a group from XMPP, as a room's owner or moderator would
 // (XEP-0045 §8 to §10): a kick or ban, a role or affiliation change
-// (muc#admin), the room's name (muc#owner's configuration form), and a
-// mediated invitation. Each becomes the network's command (Kick, Unban,
-// SetRole, SetChatName, Invite); the network decides whether the user may, and
-// its member or chat event brings the change to the room, as when it is
-// made on the network. The gateway checks only what it can: that the
+// (muc#admin), the room's name (muc#owner's configuration form), a
+// mediated invitation, and a destroy (room_destroy.go). Each becomes the
+// network's command (Kick, Unban, SetRole, SetChatName, Invite,
+// DeleteChat); the network decides whether the user may, and its member
+// or chat event brings the change to the room, as when it is made on the
+// network. The gateway checks only what it can: that the
 // network has the command, and that the member named exists.
 
 const (
@@ -42,7 +43,7 @@ func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, user strin
 	get := st.Type() == "get"
 	switch {
 	case p.XMLName.Space == nsMUCOwner && !get && p.Child("", "destroy") != nil:
-		s.refuseDestroy(ctx, st, r)
+		s.destroyRoom(ctx, st, r, p.Child("", "destroy")) // room_destroy.go
 	case p.XMLName.Space == nsMUCOwner && !s.roomFeatures(r).GetGroupName():
 		// The form's one setting is the group's name: where the user may
 		// not rename the group, there is nothing for them to configure
@@ -449,27 +450,9 @@ func (s *session) configForm(st *wire.Stanza, r *room) []byte {
 	return w.Bytes()
 }
 
-// refuseDestroy answers a <destroy/> of r (XEP-0045 §10.9): one who is
-// no owner is forbidden, as the XEP says; an owner is told the gateway
-// deletes no group, and how to leave it. WhatsApp, Signal and IRC delete
-// no group, and the contract has no deleting: leaving in its place would
-// tell the owner of a deletion when the group goes on for its other
-// members.
-func (s *session) refuseDestroy(ctx context.Context, st *wire.Stanza, r *room) {
-	r.mu.Lock()
-	owner := r.selfAff == pb.Affiliation_AFFILIATION_OWNER
-	r.mu.Unlock()
-	const leave = "to leave it, send /leave in the room, or use the gateway's leave-group command"
-	if !owner {
-		s.t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "only the group's owner may destroy its room; "+leave))
-		return
-	}
-	s.t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, "the gateway does not delete groups, and the group stays for its other members; "+leave))
-}
-
 // configure takes a submitted configuration form: a new name renames the
-// group; a cancelled form changes nothing. A <destroy/> is refused
-// before (refuseDestroy).
+// group; a cancelled form changes nothing. A <destroy/> is taken
+// before (destroyRoom).
 func (s *session) configure(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
 	x := p.Child(wire.NSData, "x")
 	switch {

@@ -94,6 +94,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			if reason == "" {
 				reason = "the group was deleted"
 			}
+			reason = s.ownDestroyReason(r.chatID, reason) // room_destroy.go
 		}
 		var out [][]byte
 		var turn sendTurn

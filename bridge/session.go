@@ -85,6 +85,10 @@ type session struct {
 	// are not kept for it), so that a late reflection does not make its
 	// deleted archive anew (room_in.go's roomDeleted).
 	deleted sync.Map
+	// destroying: the chat ID of a group the user's destroy is deleting
+	// -> the reason its room shows, until the network answered
+	// (room_destroy.go).
+	destroying sync.Map
 	// pms: the members the user last wrote to privately through a
 	// room, whose answers come from their occupant JIDs (room_pm.go).
 	pms privateChats

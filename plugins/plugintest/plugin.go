@@ -626,6 +626,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_Join{Join: a}
 	case *pb.DeclineInvite:
 		c.Action = &pb.Command_DeclineInvite{DeclineInvite: a}
+	case *pb.DeleteChat:
+		c.Action = &pb.Command_DeleteChat{DeleteChat: a}
 	case *pb.SetNick:
 		c.Action = &pb.Command_SetNick{SetNick: a}
 	case *pb.CreateChat:

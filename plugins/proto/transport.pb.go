@@ -744,7 +744,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77, 0}
 }
 
 type MemberEvent_Kind int32
@@ -802,7 +802,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -854,7 +854,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{88, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{89, 0}
 }
 
 type Empty struct {
@@ -3699,6 +3699,7 @@ type Command struct {
 	//	*Command_Pin
 	//	*Command_ClosePoll
 	//	*Command_DeclineInvite
+	//	*Command_DeleteChat
 	Action        isCommand_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3994,6 +3995,15 @@ func (x *Command) GetDeclineInvite() *DeclineInvite {
 	return nil
 }
 
+func (x *Command) GetDeleteChat() *DeleteChat {
+	if x != nil {
+		if x, ok := x.Action.(*Command_DeleteChat); ok {
+			return x.DeleteChat
+		}
+	}
+	return nil
+}
+
 type isCommand_Action interface {
 	isCommand_Action()
 }
@@ -4098,6 +4108,10 @@ type Command_DeclineInvite struct {
 	DeclineInvite *DeclineInvite `protobuf:"bytes,34,opt,name=decline_invite,json=declineInvite,proto3,oneof"`
 }
 
+type Command_DeleteChat struct {
+	DeleteChat *DeleteChat `protobuf:"bytes,35,opt,name=delete_chat,json=deleteChat,proto3,oneof"`
+}
+
 func (*Command_Send) isCommand_Action() {}
 
 func (*Command_Edit) isCommand_Action() {}
@@ -4147,6 +4161,8 @@ func (*Command_Pin) isCommand_Action() {}
 func (*Command_ClosePoll) isCommand_Action() {}
 
 func (*Command_DeclineInvite) isCommand_Action() {}
+
+func (*Command_DeleteChat) isCommand_Action() {}
 
 type Attachment struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -5830,6 +5846,61 @@ func (x *DeclineInvite) GetReason() string {
 	return ""
 }
 
+// DeleteChat deletes the group (the Command's chat_id) for every member,
+// from its owner's XEP-0045 destroy (muc#owner <destroy/>): the group
+// and its history are gone on the network, not only left. On success
+// the gateway ends the room for the user (each joined resource told the
+// room is destroyed, with reason) and its archive, as for a group the
+// network deleted; the plugin's ChatRemovedEvent DELETED of it, before
+// the result or after it, ends the room once, not twice. A network that
+// deletes no group for everyone (WhatsApp, Signal, IRC) answers
+// UNSUPPORTED (the SDK's default, an SDK older than it BAD_REQUEST); one
+// that does but not for this user (not the group's creator, an admin
+// right missing) NOT_ALLOWED saying why. On any error nothing changed.
+type DeleteChat struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reason        string                 `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"` // the owner's words (the destroy's <reason/>), "" for none
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteChat) Reset() {
+	*x = DeleteChat{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteChat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteChat) ProtoMessage() {}
+
+func (x *DeleteChat) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteChat.ProtoReflect.Descriptor instead.
+func (*DeleteChat) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *DeleteChat) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type SetRole struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -5841,7 +5912,7 @@ type SetRole struct {
 
 func (x *SetRole) Reset() {
 	*x = SetRole{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5853,7 +5924,7 @@ func (x *SetRole) String() string {
 func (*SetRole) ProtoMessage() {}
 
 func (x *SetRole) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5866,7 +5937,7 @@ func (x *SetRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRole.ProtoReflect.Descriptor instead.
 func (*SetRole) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *SetRole) GetUserId() string {
@@ -5899,7 +5970,7 @@ type SetTyping struct {
 
 func (x *SetTyping) Reset() {
 	*x = SetTyping{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5911,7 +5982,7 @@ func (x *SetTyping) String() string {
 func (*SetTyping) ProtoMessage() {}
 
 func (x *SetTyping) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5924,7 +5995,7 @@ func (x *SetTyping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTyping.ProtoReflect.Descriptor instead.
 func (*SetTyping) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *SetTyping) GetState() TypingState {
@@ -5943,7 +6014,7 @@ type SetPresence struct {
 
 func (x *SetPresence) Reset() {
 	*x = SetPresence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5955,7 +6026,7 @@ func (x *SetPresence) String() string {
 func (*SetPresence) ProtoMessage() {}
 
 func (x *SetPresence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5968,7 +6039,7 @@ func (x *SetPresence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPresence.ProtoReflect.Descriptor instead.
 func (*SetPresence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *SetPresence) GetPresence() *Presence {
@@ -6025,7 +6096,7 @@ type CommandResult struct {
 
 func (x *CommandResult) Reset() {
 	*x = CommandResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6037,7 +6108,7 @@ func (x *CommandResult) String() string {
 func (*CommandResult) ProtoMessage() {}
 
 func (x *CommandResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6050,7 +6121,7 @@ func (x *CommandResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandResult.ProtoReflect.Descriptor instead.
 func (*CommandResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *CommandResult) GetCorrelationId() uint64 {
@@ -6133,7 +6204,7 @@ type EventAck struct {
 
 func (x *EventAck) Reset() {
 	*x = EventAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6145,7 +6216,7 @@ func (x *EventAck) String() string {
 func (*EventAck) ProtoMessage() {}
 
 func (x *EventAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6158,7 +6229,7 @@ func (x *EventAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAck.ProtoReflect.Descriptor instead.
 func (*EventAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *EventAck) GetUpToSeq() uint64 {
@@ -6179,7 +6250,7 @@ type Sender struct {
 
 func (x *Sender) Reset() {
 	*x = Sender{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6191,7 +6262,7 @@ func (x *Sender) String() string {
 func (*Sender) ProtoMessage() {}
 
 func (x *Sender) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6204,7 +6275,7 @@ func (x *Sender) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sender.ProtoReflect.Descriptor instead.
 func (*Sender) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *Sender) GetUserId() string {
@@ -6277,7 +6348,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6289,7 +6360,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6302,7 +6373,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -6720,7 +6791,7 @@ type MessageEvent struct {
 
 func (x *MessageEvent) Reset() {
 	*x = MessageEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6732,7 +6803,7 @@ func (x *MessageEvent) String() string {
 func (*MessageEvent) ProtoMessage() {}
 
 func (x *MessageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6745,7 +6816,7 @@ func (x *MessageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageEvent.ProtoReflect.Descriptor instead.
 func (*MessageEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *MessageEvent) GetText() string {
@@ -6835,7 +6906,7 @@ type InvitedEvent struct {
 
 func (x *InvitedEvent) Reset() {
 	*x = InvitedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6847,7 +6918,7 @@ func (x *InvitedEvent) String() string {
 func (*InvitedEvent) ProtoMessage() {}
 
 func (x *InvitedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6860,7 +6931,7 @@ func (x *InvitedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvitedEvent.ProtoReflect.Descriptor instead.
 func (*InvitedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *InvitedEvent) GetChatName() string {
@@ -6902,7 +6973,7 @@ type ExpiryEvent struct {
 
 func (x *ExpiryEvent) Reset() {
 	*x = ExpiryEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6914,7 +6985,7 @@ func (x *ExpiryEvent) String() string {
 func (*ExpiryEvent) ProtoMessage() {}
 
 func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6927,7 +6998,7 @@ func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpiryEvent.ProtoReflect.Descriptor instead.
 func (*ExpiryEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ExpiryEvent) GetTargetId() string {
@@ -6962,7 +7033,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6974,7 +7045,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6987,7 +7058,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -7021,7 +7092,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7033,7 +7104,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7046,7 +7117,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -7076,7 +7147,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7088,7 +7159,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7101,7 +7172,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -7128,7 +7199,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7140,7 +7211,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7153,7 +7224,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -7185,7 +7256,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7197,7 +7268,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7210,7 +7281,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -7236,7 +7307,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7248,7 +7319,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7261,7 +7332,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -7280,7 +7351,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7292,7 +7363,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7305,7 +7376,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -7324,7 +7395,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7336,7 +7407,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7349,7 +7420,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -7368,7 +7439,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7380,7 +7451,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7393,7 +7464,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -7418,7 +7489,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7430,7 +7501,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7443,7 +7514,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -7476,7 +7547,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7488,7 +7559,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7501,7 +7572,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -7526,7 +7597,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7538,7 +7609,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7551,7 +7622,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -7585,7 +7656,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[85]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7597,7 +7668,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[85]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7610,7 +7681,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -7635,7 +7706,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[86]
+	mi := &file_plugins_proto_transport_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7647,7 +7718,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[86]
+	mi := &file_plugins_proto_transport_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7660,7 +7731,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -7692,7 +7763,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[87]
+	mi := &file_plugins_proto_transport_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7704,7 +7775,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[87]
+	mi := &file_plugins_proto_transport_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7717,7 +7788,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{87}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -7774,7 +7845,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[88]
+	mi := &file_plugins_proto_transport_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7786,7 +7857,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[88]
+	mi := &file_plugins_proto_transport_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7799,7 +7870,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{88}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -8077,7 +8148,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04data\x18\x03 \x01(\fR\x04data\"0\n" +
 	"\x11UploadMediaResult\x12\x1b\n" +
-	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xd6\r\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\x9e\x0e\n" +
 	"\aCommand\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x15\n" +
@@ -8111,7 +8182,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x03pin\x18  \x01(\v2\x1c.passerelle.transport.v2.PinH\x00R\x03pin\x12C\n" +
 	"\n" +
 	"close_poll\x18! \x01(\v2\".passerelle.transport.v2.ClosePollH\x00R\tclosePoll\x12O\n" +
-	"\x0edecline_invite\x18\" \x01(\v2&.passerelle.transport.v2.DeclineInviteH\x00R\rdeclineInviteB\b\n" +
+	"\x0edecline_invite\x18\" \x01(\v2&.passerelle.transport.v2.DeclineInviteH\x00R\rdeclineInvite\x12F\n" +
+	"\vdelete_chat\x18# \x01(\v2#.passerelle.transport.v2.DeleteChatH\x00R\n" +
+	"deleteChatB\b\n" +
 	"\x06action\"\xb5\x03\n" +
 	"\n" +
 	"Attachment\x12\x12\n" +
@@ -8240,6 +8313,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\vtarget_meta\x18\x02 \x01(\fR\n" +
 	"targetMeta\"'\n" +
 	"\rDeclineInvite\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\"$\n" +
+	"\n" +
+	"DeleteChat\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\"\x9d\x01\n" +
 	"\aSetRole\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12F\n" +
@@ -8505,7 +8581,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 14)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 90)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 91)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -8584,39 +8660,40 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*Pin)(nil),                      // 74: passerelle.transport.v2.Pin
 	(*ClosePoll)(nil),                // 75: passerelle.transport.v2.ClosePoll
 	(*DeclineInvite)(nil),            // 76: passerelle.transport.v2.DeclineInvite
-	(*SetRole)(nil),                  // 77: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 78: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 79: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 80: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 81: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 82: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 83: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 84: passerelle.transport.v2.MessageEvent
-	(*InvitedEvent)(nil),             // 85: passerelle.transport.v2.InvitedEvent
-	(*ExpiryEvent)(nil),              // 86: passerelle.transport.v2.ExpiryEvent
-	(*EditEvent)(nil),                // 87: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 88: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 89: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 90: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 91: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 92: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 93: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 94: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 95: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 96: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 97: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 98: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 99: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 100: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 101: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 102: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 103: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*DeleteChat)(nil),               // 77: passerelle.transport.v2.DeleteChat
+	(*SetRole)(nil),                  // 78: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 79: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 80: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 81: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 82: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 83: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 84: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 85: passerelle.transport.v2.MessageEvent
+	(*InvitedEvent)(nil),             // 86: passerelle.transport.v2.InvitedEvent
+	(*ExpiryEvent)(nil),              // 87: passerelle.transport.v2.ExpiryEvent
+	(*EditEvent)(nil),                // 88: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 89: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 90: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 91: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 92: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 93: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 94: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 95: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 96: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 97: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 98: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 99: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 100: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 101: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 102: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 103: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 104: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
 	18,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
 	20,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	103, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	104, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 	27,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
 	28,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
 	29,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
@@ -8634,21 +8711,21 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	41,  // 18: passerelle.transport.v2.Chat.timer:type_name -> passerelle.transport.v2.ChatTimer
 	40,  // 19: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
 	4,   // 20: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	83,  // 21: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	84,  // 21: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
 	47,  // 22: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
 	53,  // 23: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
 	55,  // 24: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
 	56,  // 25: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
 	57,  // 26: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
 	58,  // 27: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	78,  // 28: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	79,  // 29: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	79,  // 28: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	80,  // 29: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
 	59,  // 30: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
 	63,  // 31: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
 	64,  // 32: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
 	67,  // 33: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
 	68,  // 34: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	77,  // 35: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	78,  // 35: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
 	60,  // 36: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
 	62,  // 37: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
 	61,  // 38: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
@@ -8661,99 +8738,100 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	74,  // 45: passerelle.transport.v2.Command.pin:type_name -> passerelle.transport.v2.Pin
 	75,  // 46: passerelle.transport.v2.Command.close_poll:type_name -> passerelle.transport.v2.ClosePoll
 	76,  // 47: passerelle.transport.v2.Command.decline_invite:type_name -> passerelle.transport.v2.DeclineInvite
-	10,  // 48: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	51,  // 49: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	52,  // 50: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	54,  // 51: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
-	52,  // 52: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
-	4,   // 53: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
-	5,   // 54: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
-	6,   // 55: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
-	7,   // 56: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	34,  // 57: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
-	15,  // 58: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
-	71,  // 59: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
-	4,   // 60: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	82,  // 61: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	84,  // 62: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	87,  // 63: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	88,  // 64: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	89,  // 65: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	90,  // 66: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	91,  // 67: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	92,  // 68: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	93,  // 69: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	94,  // 70: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	95,  // 71: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	96,  // 72: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
-	25,  // 73: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	97,  // 74: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	98,  // 75: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	99,  // 76: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	102, // 77: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	100, // 78: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	101, // 79: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	86,  // 80: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
-	85,  // 81: passerelle.transport.v2.Event.invited:type_name -> passerelle.transport.v2.InvitedEvent
-	51,  // 82: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	52,  // 83: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	52,  // 84: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	11,  // 85: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,   // 86: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	34,  // 87: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	35,  // 88: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	40,  // 89: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	9,   // 90: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	18,  // 91: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
-	12,  // 92: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	39,  // 93: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	35,  // 94: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	13,  // 95: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	16,  // 96: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	19,  // 97: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	22,  // 98: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	23,  // 99: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	24,  // 100: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	24,  // 101: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	31,  // 102: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	30,  // 103: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	32,  // 104: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	33,  // 105: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	30,  // 106: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	37,  // 107: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	38,  // 108: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	30,  // 109: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	43,  // 110: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	46,  // 111: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	48,  // 112: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	50,  // 113: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	81,  // 114: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	44,  // 115: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	17,  // 116: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	21,  // 117: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	25,  // 118: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	25,  // 119: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	25,  // 120: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	14,  // 121: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	14,  // 122: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	14,  // 123: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	14,  // 124: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	35,  // 125: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	36,  // 126: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	40,  // 127: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	35,  // 128: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	42,  // 129: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	14,  // 130: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	48,  // 131: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	49,  // 132: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	80,  // 133: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	83,  // 134: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	45,  // 135: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	116, // [116:136] is the sub-list for method output_type
-	96,  // [96:116] is the sub-list for method input_type
-	96,  // [96:96] is the sub-list for extension type_name
-	96,  // [96:96] is the sub-list for extension extendee
-	0,   // [0:96] is the sub-list for field type_name
+	77,  // 48: passerelle.transport.v2.Command.delete_chat:type_name -> passerelle.transport.v2.DeleteChat
+	10,  // 49: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	51,  // 50: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	52,  // 51: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	54,  // 52: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
+	52,  // 53: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	4,   // 54: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
+	5,   // 55: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	6,   // 56: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
+	7,   // 57: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
+	34,  // 58: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	15,  // 59: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	71,  // 60: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
+	4,   // 61: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
+	83,  // 62: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	85,  // 63: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	88,  // 64: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	89,  // 65: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	90,  // 66: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	91,  // 67: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	92,  // 68: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	93,  // 69: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	94,  // 70: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	95,  // 71: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	96,  // 72: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	97,  // 73: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	25,  // 74: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	98,  // 75: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	99,  // 76: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	100, // 77: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	103, // 78: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	101, // 79: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	102, // 80: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	87,  // 81: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
+	86,  // 82: passerelle.transport.v2.Event.invited:type_name -> passerelle.transport.v2.InvitedEvent
+	51,  // 83: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	52,  // 84: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	52,  // 85: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	11,  // 86: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,   // 87: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	34,  // 88: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	35,  // 89: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	40,  // 90: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	9,   // 91: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	18,  // 92: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
+	12,  // 93: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	39,  // 94: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	35,  // 95: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	13,  // 96: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	16,  // 97: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	19,  // 98: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	22,  // 99: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	23,  // 100: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	24,  // 101: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	24,  // 102: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	31,  // 103: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	30,  // 104: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	32,  // 105: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	33,  // 106: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	30,  // 107: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	37,  // 108: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	38,  // 109: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	30,  // 110: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	43,  // 111: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	46,  // 112: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	48,  // 113: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	50,  // 114: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	82,  // 115: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	44,  // 116: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	17,  // 117: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	21,  // 118: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	25,  // 119: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	25,  // 120: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	25,  // 121: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	14,  // 122: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	14,  // 123: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	14,  // 124: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	14,  // 125: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	35,  // 126: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	36,  // 127: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	40,  // 128: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	35,  // 129: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	42,  // 130: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	14,  // 131: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	48,  // 132: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	49,  // 133: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	81,  // 134: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	84,  // 135: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	45,  // 136: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	117, // [117:137] is the sub-list for method output_type
+	97,  // [97:117] is the sub-list for method input_type
+	97,  // [97:97] is the sub-list for extension type_name
+	97,  // [97:97] is the sub-list for extension extendee
+	0,   // [0:97] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -8792,6 +8870,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Command_Pin)(nil),
 		(*Command_ClosePoll)(nil),
 		(*Command_DeclineInvite)(nil),
+		(*Command_DeleteChat)(nil),
 	}
 	file_plugins_proto_transport_proto_msgTypes[37].OneofWrappers = []any{
 		(*Attachment_Data)(nil),
@@ -8800,7 +8879,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Attachment_Ref)(nil),
 		(*Attachment_UploadId)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[69].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[70].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_Edit)(nil),
 		(*Event_Reaction)(nil),
@@ -8828,7 +8907,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      14,
-			NumMessages:   90,
+			NumMessages:   91,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

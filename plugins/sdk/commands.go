@@ -129,6 +129,10 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 		if d, ok := any(s).(InviteDecliner); ok {
 			return Result{}, d.DeclineInvite(ctx, c, a.DeclineInvite)
 		}
+	case *pb.Command_DeleteChat:
+		if d, ok := any(s).(ChatDeleter); ok {
+			return Result{}, d.DeleteChat(ctx, c, a.DeleteChat)
+		}
 	case *pb.Command_SetNick:
 		if n, ok := any(s).(NickSetter); ok {
 			return Result{}, n.SetNick(ctx, c, a.SetNick.Nick)
@@ -199,6 +203,8 @@ func actionName(cmd *pb.Command) string {
 		return "joining chats"
 	case *pb.Command_DeclineInvite:
 		return "declining invitations"
+	case *pb.Command_DeleteChat:
+		return "deleting groups"
 	case *pb.Command_SetNick:
 		return "changing your nick"
 	case *pb.Command_Create:

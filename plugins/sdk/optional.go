@@ -239,6 +239,18 @@ type InviteDecliner interface {
 	DeclineInvite(ctx context.Context, c Call, d *pb.DeclineInvite) error
 }
 
+// ChatDeleter deletes a group for every member (DeleteChat: XEP-0045's
+// destroy from the room's owner), where the network can: the group and
+// its history are gone on the network, not only left. A session without
+// it answers UNSUPPORTED, which the gateway tells the owner with how to
+// leave instead; NOT_ALLOWED says why this user may not (not the
+// group's creator). On success the session may send the network's
+// ChatRemovedEvent DELETED as for a deletion made elsewhere: the gateway
+// has ended the room already, and takes it once.
+type ChatDeleter interface {
+	DeleteChat(ctx context.Context, c Call, d *pb.DeleteChat) error
+}
+
 // NickSetter changes the user's own nick in a group (feature set_nick);
 // the network's answer comes back as a MemberEvent RENAMED of the user's
 // own member.

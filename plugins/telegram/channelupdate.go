@@ -26,6 +26,9 @@ func (s *Session) channelEvents(ctx context.Context, id int64) []*pb.Event {
 		return nil
 	}
 	chat := channelID(id)
+	if s.deleted.has(chat) {
+		return nil // the user deleted it from here: its room ended then (delete.go)
+	}
 	removed := func(reason pb.ChatRemovedEvent_Reason, text string) []*pb.Event {
 		return s.toTopics([]*pb.Event{{ChatId: chat, ChatType: s.peers.chatType(chat),
 			Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason, Text: text}}}})

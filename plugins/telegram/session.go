@@ -75,6 +75,7 @@ type Session struct {
 	reactMax   reactLimits     // reactlimit.go
 	listing    contactListing  // contacts.go
 	typing     typingkeep.Lazy // typing.go
+	deleted    deletedChats    // delete.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {

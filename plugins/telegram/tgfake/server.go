@@ -408,6 +408,7 @@ func New() (*Server, error) {
 	s.registerPinSearch(d)
 	s.registerAppConfig(d)
 	s.registerReads(d)
+	s.registerDelete(d) // delete.go
 	go func() { s.done <- c.serve(ctx) }()
 	go func() {
 		for {
