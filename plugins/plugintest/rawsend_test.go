@@ -95,6 +95,29 @@ func TestConformanceRawSend(t *testing.T) {
 			"--- FAIL: TestConformanceRawSend/features/backfill",
 			"history batch 1: the gateway would refuse it: a history batch that is not done needs its cursor",
 		}},
+		// What the plugin does not do is refused cleanly: an answer
+		// the user reads, every command (DeclineInvite, which has no
+		// feature, too), and the groups it lists advertised. Before,
+		// the kit passed each.
+		{mode: "", run: "/^features$/^(profiles|typing|decline_invite)$", want: []string{
+			"--- PASS: TestConformanceRawSend/features/profiles",
+			"--- PASS: TestConformanceRawSend/features/typing",
+			"--- PASS: TestConformanceRawSend/features/decline_invite",
+		}},
+		{mode: "ungrouped", run: "/^features$/^profiles$", want: []string{
+			"--- FAIL: TestConformanceRawSend/features/profiles",
+			`ChatList lists the CHAT_TYPE_GROUP "lobby", but Features.groups is unset: the gateway never asks for the list nor makes rooms without it`,
+		}},
+		{mode: "baretext", run: "/^features$/^(typing|decline_invite)$", want: []string{
+			"--- FAIL: TestConformanceRawSend/features/typing",
+			"not advertised (Features.typing unset), and the command SetTyping{state:TYPING_STATE_COMPOSING} was refused as UNSUPPORTED without a text: the user reads it",
+			"--- FAIL: TestConformanceRawSend/features/decline_invite",
+			`the command DeclineInvite{reason:"plugintest"} in bob was refused as ERROR_CODE_UNSUPPORTED without a text: the user reads it`,
+		}},
+		{mode: "declineok", run: "/^features$/^decline_invite$", want: []string{
+			"--- FAIL: TestConformanceRawSend/features/decline_invite",
+			`the command DeclineInvite{reason:"plugintest"} in bob, a direct chat the user is not invited to, succeeded: refuse it`,
+		}},
 		{mode: "memedits", want: []string{
 			"--- FAIL: TestConformanceRawSend/send",
 			"an edit of a message sent before a SIGKILL and a restart, named by its message_id and the meta the host keeps",
@@ -116,6 +139,9 @@ func TestConformanceRawSend(t *testing.T) {
 		name := c.mode
 		if name == "" {
 			name = "conforming"
+			if c.run != "" {
+				name = "conforming_refusals"
+			}
 		}
 		t.Run(name, func(t *testing.T) {
 			run := c.run

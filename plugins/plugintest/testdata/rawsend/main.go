@@ -33,6 +33,12 @@
 //   - "inithang": Init never returns.
 //   - "stdoutjunk": Init writes to its stdout, after the handshake, a
 //     line of 100 KiB and 100 KiB of short lines, then answers.
+//   - "ungrouped": ChatList lists a group, "lobby", though it does not
+//     advertise groups.
+//   - "baretext": what it does not do is refused as UNSUPPORTED without
+//     a text.
+//   - "declineok": a DeclineInvite is answered as done, whatever the
+//     chat.
 //
 // A text that starts with "partly" goes in part: echoed, and answered
 // with its message and a TOO_LARGE error (a second part that failed).
@@ -226,6 +232,19 @@ func (s *server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Empty, 
 
 // Disconnect ends a login's connection (the gateway's relogin connects
 // it again).
+// ContactList answers, as every plugin must: no contacts to list.
+func (s *server) ContactList(context.Context, *pb.LoginRef) (*pb.ContactListResponse, error) {
+	return &pb.ContactListResponse{}, nil
+}
+
+// ChatList answers, as every plugin must: no groups, but in "ungrouped".
+func (s *server) ChatList(context.Context, *pb.LoginRef) (*pb.ChatListResponse, error) {
+	if mode == "ungrouped" {
+		return &pb.ChatListResponse{Chats: []*pb.Chat{{ChatId: "lobby", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "Lobby"}}}, nil
+	}
+	return &pb.ChatListResponse{}, nil
+}
+
 func (s *server) Disconnect(_ context.Context, req *pb.LoginRef) (*pb.Empty, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -324,9 +343,16 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 	if e := cmd.GetEdit(); e != nil {
 		return s.edit(cmd, e)
 	}
+	if cmd.GetDeclineInvite() != nil && mode == "declineok" {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId}
+	}
 	send := cmd.GetSend()
 	if send == nil {
-		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: "rawsend only sends and edits"}}
+		text := "rawsend only sends and edits"
+		if mode == "baretext" {
+			text = ""
+		}
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: text}}
 	}
 	if !s.logins[cmd.LoginId] {
 		code := pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED
