@@ -62,9 +62,11 @@ type Config struct {
 	// txn_id reached the network once. With Incoming nil the kit counts
 	// the echoes instead.
 	Delivered func(t testing.TB, loginID, chatID string) []string
-	// Group is a group chat_id the login is in, where the group actions
-	// the plugin advertises are tried; "" skips them. leave_chat is tried
-	// last: the login is out of the group after the check.
+	// Group is a group chat_id the login is in, where a message is sent
+	// and the group actions the plugin advertises are tried; "" skips
+	// them. The plugin must advertise groups, and describe it as a group
+	// or channel. leave_chat is tried last: the login is out of the
+	// group after the check.
 	Group string
 	// Identifier is what a user types to find Contact (ResolveIdentifier);
 	// "" = Contact.
@@ -126,8 +128,12 @@ func (c *Config) contactUserID() string {
 //     media, group actions; and attachments) is handled (join_chat and
 //     set_nick: only their refusal is checked), message actions
 //     on a sent message succeed, and each one they do not advertise is
-//     refused as UNSUPPORTED: the gateway trusts the capabilities to
-//     answer clients. A reply goes out in either case.
+//     refused as UNSUPPORTED, with a text: the gateway trusts the
+//     capabilities to answer clients. A reply goes out in either case.
+//     DeclineInvite, which every plugin gets, in the contact's chat is
+//     refused with a kind and a text. A ChatList that lists a group, or
+//     a Config.Group, needs groups advertised; a message to Config.Group
+//     is sent.
 //   - receive: an incoming message arrives as a well-formed event.
 //   - replay: unacknowledged events come again, with the same seq and
 //     event_id, on a new stream and after a SIGKILL of the plugin (a
@@ -1190,6 +1196,17 @@ func (r *runner) checkFeatures(t *testing.T) {
 			t.Errorf("ChatInfo(%s), Config.Group, has type %v: the gateway makes a room only of a CHAT_TYPE_GROUP or CHAT_TYPE_CHANNEL", r.cfg.Group, chat.Type)
 		}
 	})
+	// A message to the group goes, as to the contact: before the
+	// feature checks, the last of which may leave the group.
+	if r.cfg.Group != "" && caps.GetGroups() {
+		t.Run("group_send", func(t *testing.T) {
+			res := cmds.Send(SendText(loginID, r.cfg.Group, r.unique("txn"), r.unique("to the group")))
+			if res.Error != nil || res.MessageId == "" {
+				t.Errorf("a message to Config.Group %s: %v; want a message_id, as for a contact (the gateway sends a room's messages as any other, with the group's chat_id)", r.cfg.Group, res)
+			}
+			checkMeta(t, "group send result", res.Meta)
+		})
+	}
 	for _, f := range features {
 		t.Run(f.name, func(t *testing.T) {
 			declared := f.declared(caps)

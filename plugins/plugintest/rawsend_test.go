@@ -27,6 +27,7 @@ func TestConformanceRawSend(t *testing.T) {
 	if os.Getenv("PLUGINTEST_RAWSEND") != "" {
 		Timeout = 5 * time.Second
 		Run(t, Config{Binary: BuildBinary(t, rawSendPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob",
+			Group:      os.Getenv("RAWSEND_GROUP"),
 			PartlySent: &pb.SendMessage{Text: "partly hello"},
 			// Its events are in memory only: what the network took is
 			// in its file.
@@ -46,9 +47,10 @@ func TestConformanceRawSend(t *testing.T) {
 		return
 	}
 	for _, c := range []struct {
-		mode string
-		run  string // the checks run; "" = init, login, connect, send, partly, errors
-		want []string
+		mode  string
+		run   string // the checks run; "" = init, login, connect, send, partly, errors
+		group string // Config.Group
+		want  []string
 	}{
 		{mode: "", want: []string{
 			"--- PASS: TestConformanceRawSend/login",
@@ -114,6 +116,17 @@ func TestConformanceRawSend(t *testing.T) {
 			"--- FAIL: TestConformanceRawSend/features/decline_invite",
 			`the command DeclineInvite{reason:"plugintest"} in bob was refused as ERROR_CODE_UNSUPPORTED without a text: the user reads it`,
 		}},
+		// With Config.Group, a message to the group goes as to the
+		// contact. Before, the kit sent none there.
+		{mode: "groups", group: "lobby", run: "/^features$/^(profiles|group_send)$", want: []string{
+			"--- PASS: TestConformanceRawSend/features/profiles",
+			"--- PASS: TestConformanceRawSend/features/group_send",
+		}},
+		{mode: "nogroupsend", group: "lobby", run: "/^features$/^group_send$", want: []string{
+			"--- FAIL: TestConformanceRawSend/features/group_send",
+			"a message to Config.Group lobby: ",
+			"want a message_id, as for a contact",
+		}},
 		{mode: "declineok", run: "/^features$/^decline_invite$", want: []string{
 			"--- FAIL: TestConformanceRawSend/features/decline_invite",
 			`the command DeclineInvite{reason:"plugintest"} in bob, a direct chat the user is not invited to, succeeded: refuse it`,
@@ -149,13 +162,13 @@ func TestConformanceRawSend(t *testing.T) {
 				run = "/^(init|login|connect|send|partly|errors)$"
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceRawSend$"+run, "-test.v")
-			cmd.Env = append(os.Environ(), "PLUGINTEST_RAWSEND=1", "RAWSEND="+c.mode,
+			cmd.Env = append(os.Environ(), "PLUGINTEST_RAWSEND=1", "RAWSEND="+c.mode, "RAWSEND_GROUP="+c.group,
 				"RAWSEND_NETWORK="+filepath.Join(t.TempDir(), "network"))
 			out, err := cmd.CombinedOutput()
-			if c.mode == "" && err != nil {
+			if (c.mode == "" || c.mode == "groups") && err != nil {
 				t.Errorf("the kit failed the plugin as it should be: %v", err)
 			}
-			if c.mode != "" && err == nil {
+			if c.mode != "" && c.mode != "groups" && err == nil {
 				t.Errorf("the kit passed a plugin in mode %s", c.mode)
 			}
 			for _, want := range c.want {

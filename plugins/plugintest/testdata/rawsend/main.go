@@ -39,6 +39,9 @@
 //     a text.
 //   - "declineok": a DeclineInvite is answered as done, whatever the
 //     chat.
+//   - "groups": it advertises groups and lists one, "lobby", where a
+//     send goes as to a contact; "nogroupsend": the same, but a send to
+//     the lobby is refused as NOT_FOUND.
 //
 // A text that starts with "partly" goes in part: echoed, and answered
 // with its message and a TOO_LARGE error (a second part that failed).
@@ -155,7 +158,8 @@ func (s *server) Init(_ context.Context, req *pb.InitRequest) (*pb.Capabilities,
 			f.Close()
 		}
 	}
-	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{Edits: true, Backfill: mode == "badevents"}}, nil
+	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{Edits: true, Backfill: mode == "badevents",
+		Groups: mode == "groups" || mode == "nogroupsend"}}, nil
 }
 
 func (s *server) path(name string) string { return filepath.Join(s.dir, name) }
@@ -239,10 +243,23 @@ func (s *server) ContactList(context.Context, *pb.LoginRef) (*pb.ContactListResp
 
 // ChatList answers, as every plugin must: no groups, but in "ungrouped".
 func (s *server) ChatList(context.Context, *pb.LoginRef) (*pb.ChatListResponse, error) {
-	if mode == "ungrouped" {
-		return &pb.ChatListResponse{Chats: []*pb.Chat{{ChatId: "lobby", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "Lobby"}}}, nil
+	switch mode {
+	case "ungrouped", "groups", "nogroupsend":
+		return &pb.ChatListResponse{Chats: []*pb.Chat{lobby()}}, nil
 	}
 	return &pb.ChatListResponse{}, nil
+}
+
+// ChatInfo describes the lobby, where there is one.
+func (s *server) ChatInfo(_ context.Context, req *pb.ChatRef) (*pb.Chat, error) {
+	if req.ChatId == "lobby" && (mode == "groups" || mode == "nogroupsend") {
+		return lobby(), nil
+	}
+	return nil, status.Error(codes.NotFound, "no chat "+req.ChatId)
+}
+
+func lobby() *pb.Chat {
+	return &pb.Chat{ChatId: "lobby", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "Lobby"}
 }
 
 func (s *server) Disconnect(_ context.Context, req *pb.LoginRef) (*pb.Empty, error) {
@@ -353,6 +370,9 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 			text = ""
 		}
 		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: text}}
+	}
+	if mode == "nogroupsend" && cmd.ChatId == "lobby" {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_NOT_FOUND, Text: "rawsend sends to contacts only"}}
 	}
 	if !s.logins[cmd.LoginId] {
 		code := pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED
