@@ -34,7 +34,8 @@
 //   - "stdoutjunk": Init writes to its stdout, after the handshake, a
 //     line of 100 KiB and 100 KiB of short lines, then answers.
 //   - "ungrouped": ChatList lists a group, "lobby", though it does not
-//     advertise groups.
+//     advertise groups. (In the other modes, but those of groups below,
+//     ContactList and ChatList are not implemented.)
 //   - "baretext": what it does not do is refused as UNSUPPORTED without
 //     a text.
 //   - "declineok": a DeclineInvite is answered as done, whatever the
@@ -236,18 +237,25 @@ func (s *server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Empty, 
 
 // Disconnect ends a login's connection (the gateway's relogin connects
 // it again).
-// ContactList answers, as every plugin must: no contacts to list.
-func (s *server) ContactList(context.Context, *pb.LoginRef) (*pb.ContactListResponse, error) {
+// lists: in the modes of groups, ContactList and ChatList answer, as
+// every plugin must; in the others they are left to gRPC's
+// UNIMPLEMENTED, a mistake the kit names.
+var lists = mode == "ungrouped" || mode == "groups" || mode == "nogroupsend"
+
+// ContactList has no contacts to list.
+func (s *server) ContactList(ctx context.Context, req *pb.LoginRef) (*pb.ContactListResponse, error) {
+	if !lists {
+		return s.UnimplementedTransportServer.ContactList(ctx, req)
+	}
 	return &pb.ContactListResponse{}, nil
 }
 
-// ChatList answers, as every plugin must: no groups, but in "ungrouped".
-func (s *server) ChatList(context.Context, *pb.LoginRef) (*pb.ChatListResponse, error) {
-	switch mode {
-	case "ungrouped", "groups", "nogroupsend":
-		return &pb.ChatListResponse{Chats: []*pb.Chat{lobby()}}, nil
+// ChatList lists the lobby.
+func (s *server) ChatList(ctx context.Context, req *pb.LoginRef) (*pb.ChatListResponse, error) {
+	if !lists {
+		return s.UnimplementedTransportServer.ChatList(ctx, req)
 	}
-	return &pb.ChatListResponse{}, nil
+	return &pb.ChatListResponse{Chats: []*pb.Chat{lobby()}}, nil
 }
 
 // ChatInfo describes the lobby, where there is one.
