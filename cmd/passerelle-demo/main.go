@@ -3,7 +3,8 @@
 // user who registers with the gateway and exchanges one message. It then
 // leaves everything running, with the credentials for any XMPP client,
 // until Ctrl-C, SIGTERM, SIGHUP or its output closes; it always takes the
-// whole stack down before it exits.
+// whole stack down before it exits. With -plugin it runs a plugin
+// author's own transport instead (plugin.go).
 package main
 
 import (
@@ -34,8 +35,10 @@ const echoDomain = "echo.localhost"
 func main() {
 	dir := flag.String("dir", "demo", "work folder for Prosody's and passerelle's config, data and logs; emptied at each run, so one the demo did not make must be empty")
 	once := flag.Bool("once", false, "exit after the first message instead of waiting for Ctrl-C")
+	var own ownPlugin
+	own.flags(flag.CommandLine)
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: passerelle-demo [-dir DIR] [-once]\n\nRuns Prosody, passerelle and the echo transport on loopback and exchanges one message.\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: passerelle-demo [-dir DIR] [-once] [-plugin PATH [-login FIELD=VALUE,...] [-flow ID] [-contact ID]]\n\nRuns Prosody, passerelle and the echo transport (or the plugin -plugin names) on loopback and exchanges one message.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -46,7 +49,12 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	os.Exit(demo(*dir, *once))
+	if err := own.check(); err != nil {
+		fmt.Fprintf(flag.CommandLine.Output(), "passerelle-demo: %v\n", err)
+		flag.Usage()
+		os.Exit(2)
+	}
+	os.Exit(demo(*dir, *once, own))
 }
 
 // errStdoutClosed stops the demo when nobody reads its output any more
@@ -61,7 +69,7 @@ func (s stopSignal) Error() string { return "stopped by " + s.String() }
 // demo runs the stack until it is done or asked to stop, and always takes
 // it down before it returns the exit status: 0 when done or stopped by a
 // signal or a closed output, 1 on an error.
-func demo(dir string, once bool) int {
+func demo(dir string, once bool, own ownPlugin) int {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	// Ctrl-C, kill and a closed terminal stop the demo cleanly; so does a
@@ -79,7 +87,7 @@ func demo(dir string, once bool) int {
 		}
 	}()
 	out := &console{w: os.Stdout, stop: cancel}
-	err := run(ctx, out, dir, once)
+	err := run(ctx, out, dir, once, own)
 	var sig stopSignal
 	switch cause := context.Cause(ctx); {
 	case errors.As(cause, &sig):
@@ -126,7 +134,7 @@ func modPrivilegeInstalled() bool {
 	return false
 }
 
-func run(ctx context.Context, out *console, dir string, once bool) error {
+func run(ctx context.Context, out *console, dir string, once bool, own ownPlugin) error {
 	if err := prosodytest.Installed(); err != nil {
 		return err
 	}
@@ -144,6 +152,10 @@ func run(ctx context.Context, out *console, dir string, once bool) error {
 		return err
 	}
 	bin := filepath.Dir(self)
+	domain, plugin := echoDomain, filepath.Join(bin, "passerelle-echo")
+	if own.path != "" {
+		domain, plugin = own.domain(), own.path
+	}
 	secret := rand.Text()
 	privileged := modPrivilegeInstalled()
 
@@ -156,7 +168,7 @@ func run(ctx context.Context, out *console, dir string, once bool) error {
 	}
 	srv, err := prosodytest.New(prosodytest.Options{
 		Dir:        filepath.Join(dir, "prosody"),
-		Components: []prosodytest.Component{{Domain: echoDomain, Secret: secret, Privileged: privileged}},
+		Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: privileged}},
 	})
 	if err != nil {
 		return err
@@ -173,7 +185,11 @@ func run(ctx context.Context, out *console, dir string, once bool) error {
 		return ctx.Err()
 	}
 
-	out.step("starting passerelle with the echo transport")
+	if own.path != "" {
+		out.step("starting passerelle with the transport " + own.path + " as " + domain)
+	} else {
+		out.step("starting passerelle with the echo transport")
+	}
 	cfgPath := filepath.Join(dir, "passerelle.toml")
 	cfg := fmt.Sprintf(generated+`
 [xmpp]
@@ -187,11 +203,11 @@ allow = ["localhost"]
 admins = ["demo@localhost"]
 
 [[transport]]
-name = "echo"
+name = %q
 domain = %q
 secret = %q
 plugin = %q
-`, srv.ComponentAddr(), echoDomain, secret, filepath.Join(bin, "passerelle-echo"))
+`, srv.ComponentAddr(), strings.TrimSuffix(domain, ".localhost"), domain, secret, plugin)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
@@ -220,7 +236,11 @@ plugin = %q
 	}()
 
 	const user = "demo@localhost"
-	out.step("logging in " + user + " and registering it with " + echoDomain + " as the echo user \"demo\"")
+	if own.path != "" {
+		out.step("logging in " + user)
+	} else {
+		out.step("logging in " + user + " and registering it with " + echoDomain + " as the echo user \"demo\"")
+	}
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	c, err := xmpptest.Dial(dctx, srv.C2SAddr(), jid.MustParse(user+"/demo"), password)
@@ -231,8 +251,11 @@ plugin = %q
 	if err := c.SendPresence(dctx); err != nil {
 		return err
 	}
-	if err := waitGateway(dctx, c, exited, logPath); err != nil {
+	if err := waitGateway(dctx, c, domain, exited, logPath); err != nil {
 		return err
+	}
+	if own.path != "" {
+		return own.run(ctx, dctx, out, c, once, srv.C2SAddr(), user, password, exited, logPath, cfgPath)
 	}
 	st, err := c.IQ(dctx, `<iq type='set' to='`+echoDomain+`'><query xmlns='jabber:iq:register'><username>demo</username></query></iq>`)
 	if err != nil || st.Type != "result" {
@@ -399,10 +422,10 @@ func madeByDemo(dir string) bool {
 	return err == nil && string(head) == generated
 }
 
-func waitGateway(ctx context.Context, c *xmpptest.Client, exited <-chan error, logPath string) error {
+func waitGateway(ctx context.Context, c *xmpptest.Client, domain string, exited <-chan error, logPath string) error {
 	for {
 		ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		st, err := c.IQ(ictx, `<iq type='get' to='`+echoDomain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+		st, err := c.IQ(ictx, `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
 		cancel()
 		if err == nil && st.Type == "result" {
 			return nil

@@ -50,6 +50,8 @@ type demoRun struct {
 	lines *bufio.Scanner
 	seen  bytes.Buffer
 	done  chan error
+	// stderr is the demo's, to read once it exited.
+	stderr *bytes.Buffer
 }
 
 func startDemo(t *testing.T, args ...string) *demoRun {
@@ -61,7 +63,7 @@ func startDemo(t *testing.T, args ...string) *demoRun {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	d.cmd.Stderr = &stderr
+	d.cmd.Stderr, d.stderr = &stderr, &stderr
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

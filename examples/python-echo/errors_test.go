@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
+
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -58,6 +60,10 @@ func TestBadInput(t *testing.T) {
 		{"unknown contact", plugintest.SendText("alice", "bob", "t1", "hi"), pb.ErrorCode_ERROR_CODE_NOT_FOUND},
 		{"empty message", plugintest.SendText("alice", "echo", "t2", ""), pb.ErrorCode_ERROR_CODE_BAD_REQUEST},
 		{"no action", &pb.Command{LoginId: "alice", ChatId: "echo", TxnId: "t3"}, pb.ErrorCode_ERROR_CODE_BAD_REQUEST},
+		// An action added to the contract after the plugin's stubs were
+		// generated arrives as a field they do not know: a feature the
+		// plugin does not have, not a bad request.
+		{"an action newer than the stubs", newerAction("alice", "echo", "t6"), pb.ErrorCode_ERROR_CODE_UNSUPPORTED},
 		{"edit without metadata", plugintest.Act("alice", "echo", "t4", &pb.EditMessage{TargetId: "x", Text: "y"}), pb.ErrorCode_ERROR_CODE_BAD_REQUEST},
 		{"edit with another chat's metadata", plugintest.Act("alice", "echo", "t5",
 			&pb.EditMessage{TargetId: "x", Text: "y", TargetMeta: []byte(`{"chat":"bob","echo":"echo-x"}`)}), pb.ErrorCode_ERROR_CODE_BAD_REQUEST},
@@ -285,4 +291,13 @@ func TestConfigUnknownKey(t *testing.T) {
 			t.Errorf("Init with %q: %v", ok, err)
 		}
 	}
+}
+
+// newerAction is a command whose action is a field the contract does not
+// have yet (999, an empty message): as a newer gateway's new action
+// reaches a plugin generated from an older contract.
+func newerAction(login, chat, txn string) *pb.Command {
+	cmd := &pb.Command{LoginId: login, ChatId: chat, TxnId: txn}
+	cmd.ProtoReflect().SetUnknown(protowire.AppendBytes(protowire.AppendTag(nil, 999, protowire.BytesType), nil))
+	return cmd
 }

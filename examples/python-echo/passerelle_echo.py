@@ -510,6 +510,10 @@ class EchoTransport(pb_grpc.TransportServicer):
         try:
             s = self._session(cmd.login_id)
             action = cmd.WhichOneof("action")
+            if action is None and newer_action(cmd):
+                # An action of a contract newer than these stubs: one
+                # this plugin does not have, as any it has no do_ for.
+                raise PluginError(pb.ERROR_CODE_UNSUPPORTED, "this plugin does not know this action (its contract is older than the gateway's)")
             if action is None:
                 raise PluginError(pb.ERROR_CODE_BAD_REQUEST, "a command without an action")
             handler = getattr(self, "do_" + action, None)
@@ -576,6 +580,15 @@ class EchoTransport(pb_grpc.TransportServicer):
         if cmd.chat_id != ECHO:
             raise PluginError(pb.ERROR_CODE_NOT_FOUND, "no chat %r" % cmd.chat_id)
         self.journal.emit(self._event(s, typing=pb.TypingEvent(state=typing.state)))
+
+
+def newer_action(cmd):
+    """Whether cmd carries a field these stubs do not know: an action added
+    to the contract after transport_pb2.py was generated."""
+    known = pb.Command()
+    known.CopyFrom(cmd)
+    known.DiscardUnknownFields()
+    return known.ByteSize() < cmd.ByteSize()
 
 
 def meta_too_large(cmd, res):

@@ -62,9 +62,11 @@ type Config struct {
 	// txn_id reached the network once. With Incoming nil the kit counts
 	// the echoes instead.
 	Delivered func(t testing.TB, loginID, chatID string) []string
-	// Group is a group chat_id the login is in, where the group actions
-	// the plugin advertises are tried; "" skips them. leave_chat is tried
-	// last: the login is out of the group after the check.
+	// Group is a group chat_id the login is in, where a message is sent
+	// and the group actions the plugin advertises are tried; "" skips
+	// them. The plugin must advertise groups, and describe it as a group
+	// or channel. leave_chat is tried last: the login is out of the
+	// group after the check.
 	Group string
 	// Identifier is what a user types to find Contact (ResolveIdentifier);
 	// "" = Contact.
@@ -126,8 +128,12 @@ func (c *Config) contactUserID() string {
 //     media, group actions; and attachments) is handled (join_chat and
 //     set_nick: only their refusal is checked), message actions
 //     on a sent message succeed, and each one they do not advertise is
-//     refused as UNSUPPORTED: the gateway trusts the capabilities to
-//     answer clients. A reply goes out in either case.
+//     refused as UNSUPPORTED, with a text: the gateway trusts the
+//     capabilities to answer clients. A reply goes out in either case.
+//     DeclineInvite, which every plugin gets, in the contact's chat is
+//     refused with a kind and a text. A ChatList that lists a group, or
+//     a Config.Group, needs groups advertised; a message to Config.Group
+//     is sent.
 //   - receive: an incoming message arrives as a well-formed event.
 //   - replay: unacknowledged events come again, with the same seq and
 //     event_id, on a new stream and after a SIGKILL of the plugin (a
@@ -1170,10 +1176,37 @@ func (r *runner) checkFeatures(t *testing.T) {
 		case err != nil && caps.GetGroups():
 			t.Errorf("groups advertised, but ChatInfo(%s) failed: %v", chatID, err)
 		}
-		if _, err := cl.ChatList(ctx, &pb.LoginRef{LoginId: loginID}); err != nil {
+		chats, err := cl.ChatList(ctx, &pb.LoginRef{LoginId: loginID})
+		if err != nil {
 			t.Errorf("ChatList: %v (every plugin answers it, with no chat when the network has no groups; the Go SDK does so without a ChatLister)", err)
 		}
+		// The gateway asks for the list, and makes rooms, only of a
+		// plugin that advertises groups: without it they never show.
+		if !caps.GetGroups() {
+			for _, c := range chats.GetChats() {
+				if isGroup(c.Type) {
+					t.Errorf("ChatList lists the %v %q, but Features.groups is unset: the gateway never asks for the list nor makes rooms without it; advertise groups (Go: Features.Groups in Init, with sdk.ChatInfoer and sdk.ChatLister)", c.Type, c.ChatId)
+					break
+				}
+			}
+			if r.cfg.Group != "" {
+				t.Errorf("Config.Group is %q, but Features.groups is unset: the gateway makes no room of it, and the group actions are not tried; advertise groups (Go: Features.Groups in Init, with sdk.ChatInfoer and sdk.ChatLister)", r.cfg.Group)
+			}
+		} else if r.cfg.Group != "" && chat != nil && chat.ChatId == r.cfg.Group && !isGroup(chat.Type) {
+			t.Errorf("ChatInfo(%s), Config.Group, has type %v: the gateway makes a room only of a CHAT_TYPE_GROUP or CHAT_TYPE_CHANNEL", r.cfg.Group, chat.Type)
+		}
 	})
+	// A message to the group goes, as to the contact: before the
+	// feature checks, the last of which may leave the group.
+	if r.cfg.Group != "" && caps.GetGroups() {
+		t.Run("group_send", func(t *testing.T) {
+			res := cmds.Send(SendText(loginID, r.cfg.Group, r.unique("txn"), r.unique("to the group")))
+			if res.Error != nil || res.MessageId == "" {
+				t.Errorf("a message to Config.Group %s: %v; want a message_id, as for a contact (the gateway sends a room's messages as any other, with the group's chat_id)", r.cfg.Group, res)
+			}
+			checkMeta(t, "group send result", res.Meta)
+		})
+	}
 	for _, f := range features {
 		t.Run(f.name, func(t *testing.T) {
 			declared := f.declared(caps)
@@ -1213,9 +1246,27 @@ func (r *runner) checkFeatures(t *testing.T) {
 				t.Errorf("not advertised (Features.%s unset), but %s succeeded: refuse it as UNSUPPORTED, which the gateway trusts the capabilities for, or advertise it", f.name, what)
 			case !declared && !unsupported:
 				t.Errorf("not advertised (Features.%s unset), but %s was answered %v: want UNSUPPORTED (gRPC UNIMPLEMENTED for a call)", f.name, what, e)
+			case !declared && strings.TrimSpace(e.GetText()) == "":
+				t.Errorf("not advertised (Features.%s unset), and %s was refused as UNSUPPORTED without a text: the user reads it (\"this network has no ...\"; the Go SDK's says \"not supported by this network\")", f.name, what)
 			}
 		})
 	}
+	// DeclineInvite has no feature: every plugin gets it. Of a chat the
+	// user is not invited to (a direct chat), it is refused, with a kind
+	// and a text: UNSUPPORTED without it (the Go SDK's answer without an
+	// sdk.InviteDecliner), NOT_FOUND with it.
+	t.Run("decline_invite", func(t *testing.T) {
+		act := &pb.DeclineInvite{Reason: "plugintest"}
+		res := cmds.Send(Act(loginID, r.cfg.Contact, r.unique("txn"), act))
+		switch e := res.Error; {
+		case e == nil:
+			t.Errorf("%s in %s, a direct chat the user is not invited to, succeeded: refuse it, as UNSUPPORTED where the network has no invitations (the Go SDK does without an sdk.InviteDecliner), else NOT_FOUND", describeAction(act), r.cfg.Contact)
+		case e.Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED:
+			t.Errorf("%s in %s was refused without a kind (UNSPECIFIED, a bug's): %v; want UNSUPPORTED where the network has no invitations, else NOT_FOUND", describeAction(act), r.cfg.Contact, e)
+		case strings.TrimSpace(e.Text) == "":
+			t.Errorf("%s in %s was refused as %v without a text: the user reads it", describeAction(act), r.cfg.Contact, e.Code)
+		}
+	})
 	// A reply to a network without replies still goes out, as a plain
 	// message.
 	t.Run("replies", func(t *testing.T) {
@@ -1238,4 +1289,10 @@ func describeAction(act any) string {
 		text = text[:120] + "..."
 	}
 	return fmt.Sprintf("the command %s{%s}", m.ProtoReflect().Descriptor().Name(), text)
+}
+
+// isGroup reports whether a chat of type typ is a room on the gateway: a
+// group or a channel.
+func isGroup(typ pb.ChatType) bool {
+	return typ == pb.ChatType_CHAT_TYPE_GROUP || typ == pb.ChatType_CHAT_TYPE_CHANNEL
 }

@@ -27,6 +27,7 @@ func TestConformanceRawSend(t *testing.T) {
 	if os.Getenv("PLUGINTEST_RAWSEND") != "" {
 		Timeout = 5 * time.Second
 		Run(t, Config{Binary: BuildBinary(t, rawSendPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob",
+			Group:      os.Getenv("RAWSEND_GROUP"),
 			PartlySent: &pb.SendMessage{Text: "partly hello"},
 			// Its events are in memory only: what the network took is
 			// in its file.
@@ -46,9 +47,10 @@ func TestConformanceRawSend(t *testing.T) {
 		return
 	}
 	for _, c := range []struct {
-		mode string
-		run  string // the checks run; "" = init, login, connect, send, partly, errors
-		want []string
+		mode  string
+		run   string // the checks run; "" = init, login, connect, send, partly, errors
+		group string // Config.Group
+		want  []string
 	}{
 		{mode: "", want: []string{
 			"--- PASS: TestConformanceRawSend/login",
@@ -95,6 +97,39 @@ func TestConformanceRawSend(t *testing.T) {
 			"--- FAIL: TestConformanceRawSend/features/backfill",
 			"history batch 1: the gateway would refuse it: a history batch that is not done needs its cursor",
 		}},
+		// What the plugin does not do is refused cleanly: an answer
+		// the user reads, every command (DeclineInvite, which has no
+		// feature, too), and the groups it lists advertised. Before,
+		// the kit passed each.
+		{mode: "", run: "/^features$/^(typing|decline_invite)$", want: []string{
+			"--- PASS: TestConformanceRawSend/features/typing",
+			"--- PASS: TestConformanceRawSend/features/decline_invite",
+		}},
+		{mode: "ungrouped", run: "/^features$/^profiles$", want: []string{
+			"--- FAIL: TestConformanceRawSend/features/profiles",
+			`ChatList lists the CHAT_TYPE_GROUP "lobby", but Features.groups is unset: the gateway never asks for the list nor makes rooms without it`,
+		}},
+		{mode: "baretext", run: "/^features$/^(typing|decline_invite)$", want: []string{
+			"--- FAIL: TestConformanceRawSend/features/typing",
+			"not advertised (Features.typing unset), and the command SetTyping{state:TYPING_STATE_COMPOSING} was refused as UNSUPPORTED without a text: the user reads it",
+			"--- FAIL: TestConformanceRawSend/features/decline_invite",
+			`the command DeclineInvite{reason:"plugintest"} in bob was refused as ERROR_CODE_UNSUPPORTED without a text: the user reads it`,
+		}},
+		// With Config.Group, a message to the group goes as to the
+		// contact. Before, the kit sent none there.
+		{mode: "groups", group: "lobby", run: "/^features$/^(profiles|group_send)$", want: []string{
+			"--- PASS: TestConformanceRawSend/features/profiles",
+			"--- PASS: TestConformanceRawSend/features/group_send",
+		}},
+		{mode: "nogroupsend", group: "lobby", run: "/^features$/^group_send$", want: []string{
+			"--- FAIL: TestConformanceRawSend/features/group_send",
+			"a message to Config.Group lobby: ",
+			"want a message_id, as for a contact",
+		}},
+		{mode: "declineok", run: "/^features$/^decline_invite$", want: []string{
+			"--- FAIL: TestConformanceRawSend/features/decline_invite",
+			`the command DeclineInvite{reason:"plugintest"} in bob, a direct chat the user is not invited to, succeeded: refuse it`,
+		}},
 		{mode: "memedits", want: []string{
 			"--- FAIL: TestConformanceRawSend/send",
 			"an edit of a message sent before a SIGKILL and a restart, named by its message_id and the meta the host keeps",
@@ -116,6 +151,9 @@ func TestConformanceRawSend(t *testing.T) {
 		name := c.mode
 		if name == "" {
 			name = "conforming"
+			if c.run != "" {
+				name = "conforming_refusals"
+			}
 		}
 		t.Run(name, func(t *testing.T) {
 			run := c.run
@@ -123,13 +161,13 @@ func TestConformanceRawSend(t *testing.T) {
 				run = "/^(init|login|connect|send|partly|errors)$"
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceRawSend$"+run, "-test.v")
-			cmd.Env = append(os.Environ(), "PLUGINTEST_RAWSEND=1", "RAWSEND="+c.mode,
+			cmd.Env = append(os.Environ(), "PLUGINTEST_RAWSEND=1", "RAWSEND="+c.mode, "RAWSEND_GROUP="+c.group,
 				"RAWSEND_NETWORK="+filepath.Join(t.TempDir(), "network"))
 			out, err := cmd.CombinedOutput()
-			if c.mode == "" && err != nil {
+			if (c.mode == "" || c.mode == "groups") && err != nil {
 				t.Errorf("the kit failed the plugin as it should be: %v", err)
 			}
-			if c.mode != "" && err == nil {
+			if c.mode != "" && c.mode != "groups" && err == nil {
 				t.Errorf("the kit passed a plugin in mode %s", c.mode)
 			}
 			for _, want := range c.want {

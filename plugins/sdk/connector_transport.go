@@ -69,6 +69,12 @@ func (t *connectorTransport[S]) Init(ctx context.Context, req InitRequest, host 
 	if len(masked) > 0 {
 		host.Logger().Warn("features declared but not implemented; not advertised", "features", strings.Join(masked, ", "))
 	}
+	if implements[ChatLister](zero) && !f.GetGroups() {
+		// The gateway asks for the chat list, and makes rooms, only for
+		// a network with groups: without the flag the session's groups
+		// are never seen, and nothing else says why.
+		host.Logger().Warn("the session is an sdk.ChatLister but Init's Features do not declare groups: the gateway will not ask for its chats nor make rooms; set Features.Groups (with sdk.ChatInfoer)")
+	}
 	caps.Features, caps.ApiVersion = f, APIVersion
 	t.feats.Store(f)
 	return caps, nil

@@ -50,6 +50,10 @@ type eventQueue struct {
 	// trace is WithTrace's hook, nil when off.
 	trace func(stage Stage, text string)
 
+	// backlogWarn is the count of unacknowledged events at which the
+	// next backlog warning is logged (backlog.go); 0 means backlogWarnAt.
+	backlogWarn int
+
 	// syncMu serialises fsyncs of the journal, and a compaction's swap of
 	// the file with them; it is taken before mu.
 	syncMu sync.Mutex
@@ -108,6 +112,7 @@ func (q *eventQueue) emit(ev *pb.Event) (uint64, error) {
 		q.live += eventRecordSize(ev)
 	}
 	q.pending = append(q.pending, ev)
+	q.warnBacklogLocked()
 	q.cond.Broadcast()
 	return ev.Seq, nil
 }
@@ -198,6 +203,7 @@ func (q *eventQueue) ack(upTo uint64) {
 		i++
 	}
 	q.pending = q.pending[i:]
+	q.rearmBacklogLocked()
 	for seq, chs := range q.waiters {
 		if seq <= upTo {
 			for _, ch := range chs {

@@ -84,7 +84,11 @@ type Host interface {
 	// refuses (no login_id, an ID too long, ...). So is
 	// an event emitted once the plugin has stopped (after a Stopper's Stop
 	// returned: end the network's goroutines in Stop), which neither the
-	// journal nor a stream takes any more.
+	// journal nor a stream takes any more. The queue has no cap: Emit
+	// never blocks and never drops an event for want of room; events the
+	// host has not acknowledged wait in memory and in the journal, and
+	// the log warns when 10000 wait (again at each doubling). Pace a
+	// bulk import with EmitWait, or send history with SendHistory.
 	Emit(ev *pb.Event)
 	// EmitWait is Emit, then waits until the host has durably stored the
 	// event: confirm it to the network only after that, where the network

@@ -33,6 +33,16 @@
 //   - "inithang": Init never returns.
 //   - "stdoutjunk": Init writes to its stdout, after the handshake, a
 //     line of 100 KiB and 100 KiB of short lines, then answers.
+//   - "ungrouped": ChatList lists a group, "lobby", though it does not
+//     advertise groups. (In the other modes, but those of groups below,
+//     ContactList and ChatList are not implemented.)
+//   - "baretext": what it does not do is refused as UNSUPPORTED without
+//     a text.
+//   - "declineok": a DeclineInvite is answered as done, whatever the
+//     chat.
+//   - "groups": it advertises groups and lists one, "lobby", where a
+//     send goes as to a contact; "nogroupsend": the same, but a send to
+//     the lobby is refused as NOT_FOUND.
 //
 // A text that starts with "partly" goes in part: echoed, and answered
 // with its message and a TOO_LARGE error (a second part that failed).
@@ -149,7 +159,8 @@ func (s *server) Init(_ context.Context, req *pb.InitRequest) (*pb.Capabilities,
 			f.Close()
 		}
 	}
-	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{Edits: true, Backfill: mode == "badevents"}}, nil
+	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{Edits: true, Backfill: mode == "badevents",
+		Groups: mode == "groups" || mode == "nogroupsend"}}, nil
 }
 
 func (s *server) path(name string) string { return filepath.Join(s.dir, name) }
@@ -226,6 +237,39 @@ func (s *server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Empty, 
 
 // Disconnect ends a login's connection (the gateway's relogin connects
 // it again).
+// lists: in the modes of groups, ContactList and ChatList answer, as
+// every plugin must; in the others they are left to gRPC's
+// UNIMPLEMENTED, a mistake the kit names.
+var lists = mode == "ungrouped" || mode == "groups" || mode == "nogroupsend"
+
+// ContactList has no contacts to list.
+func (s *server) ContactList(ctx context.Context, req *pb.LoginRef) (*pb.ContactListResponse, error) {
+	if !lists {
+		return s.UnimplementedTransportServer.ContactList(ctx, req)
+	}
+	return &pb.ContactListResponse{}, nil
+}
+
+// ChatList lists the lobby.
+func (s *server) ChatList(ctx context.Context, req *pb.LoginRef) (*pb.ChatListResponse, error) {
+	if !lists {
+		return s.UnimplementedTransportServer.ChatList(ctx, req)
+	}
+	return &pb.ChatListResponse{Chats: []*pb.Chat{lobby()}}, nil
+}
+
+// ChatInfo describes the lobby, where there is one.
+func (s *server) ChatInfo(_ context.Context, req *pb.ChatRef) (*pb.Chat, error) {
+	if req.ChatId == "lobby" && (mode == "groups" || mode == "nogroupsend") {
+		return lobby(), nil
+	}
+	return nil, status.Error(codes.NotFound, "no chat "+req.ChatId)
+}
+
+func lobby() *pb.Chat {
+	return &pb.Chat{ChatId: "lobby", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "Lobby"}
+}
+
 func (s *server) Disconnect(_ context.Context, req *pb.LoginRef) (*pb.Empty, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -324,9 +368,19 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 	if e := cmd.GetEdit(); e != nil {
 		return s.edit(cmd, e)
 	}
+	if cmd.GetDeclineInvite() != nil && mode == "declineok" {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId}
+	}
 	send := cmd.GetSend()
 	if send == nil {
-		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: "rawsend only sends and edits"}}
+		text := "rawsend only sends and edits"
+		if mode == "baretext" {
+			text = ""
+		}
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: text}}
+	}
+	if mode == "nogroupsend" && cmd.ChatId == "lobby" {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_NOT_FOUND, Text: "rawsend sends to contacts only"}}
 	}
 	if !s.logins[cmd.LoginId] {
 		code := pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED

@@ -1,0 +1,64 @@
+//go:build unix
+
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOwnPlugin: -plugin runs a plugin author's transport (here the echo
+// binary under another name) in the stack, -login logs the demo user in
+// with its form's answers, -contact sends a message and shows the
+// answer; -once then exits 0 with nothing left running.
+func TestOwnPlugin(t *testing.T) {
+	d := startDemo(t, "-once", "-plugin", filepath.Join(binDir, "passerelle-echo"), "-name", "mynet",
+		"-login", "username=carol", "-contact", "friend")
+	d.waitLine("starting passerelle with the transport " + filepath.Join(binDir, "passerelle-echo") + " as mynet.localhost")
+	d.waitLine(`logging demo@localhost in to mynet.localhost with the ad-hoc command "login"`)
+	d.waitLine("<- friend@mynet.localhost: Hello through passerelle!")
+	if code := d.wait(true); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	d.noLeftovers()
+}
+
+// A -login that names a field the plugin's form does not have says so,
+// with the form, and the demo exits 1, taking the stack down.
+func TestOwnPluginWrongField(t *testing.T) {
+	d := startDemo(t, "-once", "-plugin", filepath.Join(binDir, "passerelle-echo"), "-login", "user=carol")
+	d.waitLine("as echo.localhost")
+	if code := d.wait(true); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	if want := `-login names the field "user", which the plugin's login form does not have`; !strings.Contains(d.stderr.String(), want) {
+		t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
+	}
+	d.noLeftovers()
+}
+
+// Flags that need -plugin, or a plugin that cannot run, are refused
+// before anything starts, with status 2 and the reason.
+func TestOwnPluginFlagsRefused(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-login", "username=carol"}, "-name, -login, -flow and -contact go with -plugin"},
+		{[]string{"-plugin", filepath.Join(binDir, "passerelle-echo"), "-contact", "friend"}, "-flow and -contact go with -login"},
+		{[]string{"-plugin", "/nonexistent/passerelle-x"}, "-plugin: stat /nonexistent/passerelle-x: no such file or directory"},
+		{[]string{"-plugin", binDir}, "is not an executable file"},
+		{[]string{"-plugin", filepath.Join(binDir, "passerelle-echo"), "-login", "username"}, `-login: "username" is not FIELD=VALUE`},
+		{[]string{"-plugin", filepath.Join(binDir, "passerelle-echo"), "-name", "My Net"}, `-name "My Net": a transport's name here is lower-case letters`},
+	} {
+		out, err := exec.Command(filepath.Join(binDir, "passerelle-demo"), append([]string{"-dir", filepath.Join(t.TempDir(), "demo")}, c.args...)...).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			t.Errorf("%v: %v, want exit status 2:\n%s", c.args, err, out)
+		}
+		if !strings.Contains(string(out), c.want) {
+			t.Errorf("%v: the output lacks %q:\n%s", c.args, c.want, out)
+		}
+	}
+}
