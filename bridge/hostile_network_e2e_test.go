@@ -228,7 +228,9 @@ func TestCrowd(t *testing.T) {
 	// 3002 presences keep Prosody busy for seconds on a loaded machine:
 	// a ping unanswered for 2 s is no dead server here (it once failed
 	// noLinkDown so).
-	s := newStack(t, stackOptions{pingTimeout: "10s"})
+	// Every member presented (room_join_occupants = 0): the flood is
+	// what this test is about.
+	s := newStack(t, stackOptions{pingTimeout: "10s", extra: "room_join_occupants = 0"})
 	alice := roomUser(t, s, "alice")
 	join(t, alice, "a", "")
 	groupchat(t, alice, "net-crowd 3000")

@@ -72,6 +72,9 @@ type room struct {
 	// invites are the Invites of contacts under way or just done, by
 	// user ID; a member event of theirs drops theirs (room_invite_once.go).
 	invites map[string]*inviting
+	// presented are the members whose presence the joined resources
+	// got, when joins are capped (room_crowd.go).
+	presented map[string]bool
 
 	authors authors // nicks of recent messages, for replies to them (room_reply.go)
 
@@ -304,7 +307,7 @@ func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, sho
 	r.banned = banned
 	for id := range r.members {
 		if !seen[id] {
-			if show {
+			if show && r.presentedLocked(s.t, id) {
 				why := muc.Left
 				if _, ok := banned[id]; ok {
 					why = muc.Banned
@@ -316,6 +319,7 @@ func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, sho
 			r.nicks.Remove(id)
 			delete(r.members, id)
 			delete(r.names, id)
+			r.forgetPresentedLocked(id)
 		}
 	}
 	for id := range r.invites {
@@ -337,8 +341,11 @@ func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, sho
 		_, had := r.members[m.UserId]
 		r.members[m.UserId] = m
 		r.names[m.UserId] = names[m.UserId]
-		if !show {
-			continue
+		if !had {
+			r.admitLocked(s.t, m.UserId) // room_crowd.go
+		}
+		if !show || !r.presentedLocked(s.t, m.UserId) {
+			continue // past a big group's cap: shown when they speak
 		}
 		now, _ := r.nicks.Nick(m.UserId)
 		switch old, ok := before[m.UserId]; {

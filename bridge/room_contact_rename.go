@@ -33,8 +33,8 @@ func (r *room) renameLocked(s *session, id, name string) [][]byte {
 func (r *room) renameFromLocked(s *session, id string, before muc.Occupant, name string) [][]byte {
 	r.names[id] = name
 	now, changed := r.nicks.Assign(id, name)
-	if !changed {
-		return nil
+	if !changed || !r.presentedLocked(s.t, id) {
+		return nil // the same, or never shown (room_crowd.go)
 	}
 	var out [][]byte
 	for _, res := range r.resourcesLocked() {

@@ -309,11 +309,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such node"))
 				return true
 			}
-			// Occupants are not listed (XEP-0045 §6.5 allows it): the
-			// member list is the occupants' presences.
-			w := wire.Result(st)
-			w.Start("query", wire.NSDiscoItems).End()
-			t.send(ctx, w.Bytes())
+			t.send(ctx, s.occupantItems(st, r, from)) // room_crowd.go
 			return true
 		}
 	}
@@ -432,16 +428,13 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *session, r *room, res, full, asked string, join muc.Join) (sendTurn, [][]byte) {
 	var out [][]byte
 	self := r.ownNickLocked(s)
+	first := len(r.joined) == 0 || (len(r.joined) == 1 && r.joined[res])
 	r.joined[res] = true
 	if show, status := showOf(st); r.setShowLocked(res, show, status) {
 		// The user's other resources see the occupant's new availability.
 		out = append(out, s.selfStatusLocked(r, res)...)
 	}
-	ids := make([]string, 0, len(r.members))
-	for id := range r.members {
-		ids = append(ids, id)
-	}
-	for _, id := range sortedByNick(r, ids) {
+	for _, id := range t.joinOccupantsLocked(r, first) { // room_crowd.go
 		out = append(out, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
 	}
 	me := s.selfOccupantLocked(r) // room_nick.go

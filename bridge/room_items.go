@@ -22,6 +22,13 @@ func (t *transport) roomItems(st *wire.Stanza, user string) []byte {
 			names = append(names, rm.displayName())
 		}
 	}
+	return t.pagedItems(st, jids, names)
+}
+
+// pagedItems answers disco#items query st with the items of jids, named
+// names, the page its RSM <set/> asks for, within half the server's
+// stanza limit (see roomItems).
+func (t *transport) pagedItems(st *wire.Stanza, jids, names []string) []byte {
 	pg, err := parseItemsSet(st.Payload(), jids)
 	if err != nil {
 		return wire.ErrorReply(st, err.cond, err.text)

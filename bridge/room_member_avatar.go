@@ -25,9 +25,9 @@ import (
 func (s *session) memberAvatarChanged(ctx context.Context, userID string) {
 	for _, r := range s.rooms.all() {
 		r.mu.Lock()
-		if _, ok := r.members[userID]; !ok || len(r.joined) == 0 {
+		if _, ok := r.members[userID]; !ok || len(r.joined) == 0 || !r.presentedLocked(s.t, userID) {
 			r.mu.Unlock()
-			continue
+			continue // (not presented in a big group: its presence, with the hash, comes when it speaks)
 		}
 		o := r.occupantLocked(s, userID)
 		out := r.toJoinedLocked(s.user, func(to string) []byte {

@@ -225,6 +225,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	if len(stanzas) == 0 {
 		return nil
 	}
+	senderID := id
 	var at time.Time
 	if ev.TimestampUnixMicro > 0 {
 		at = time.UnixMicro(ev.TimestampUnixMicro)
@@ -267,6 +268,11 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		return nil
 	}
 	var out [][]byte
+	if senderID != "" && senderID != selfKey && !res[0].Duplicate {
+		// A big group's member not shown at the join: its presence
+		// before its words (room_crowd.go).
+		out = append(out, r.revealLocked(s, senderID)...)
+	}
 	for i, st := range stanzas {
 		if res[i].Duplicate {
 			continue // shown already (the echo of the user's own message, a delivery again)
@@ -330,6 +336,10 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 			name := s.memberNames([]*pb.Member{m})[id]
 			r.names[id] = name
 			r.nicks.Assign(id, name)
+			r.admitLocked(s.t, id) // room_crowd.go
+		}
+		if !r.presentedLocked(s.t, id) {
+			return nil // past a big group's cap: shown when they speak
 		}
 		return presence()
 	case pb.MemberEvent_KIND_RENAMED: // had: a join otherwise, above
@@ -347,6 +357,14 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 		if !had {
 			return nil
 		}
+		if !r.presentedLocked(s.t, id) {
+			// Never shown to the client (room_crowd.go): no presence.
+			r.nicks.Remove(id)
+			delete(r.members, id)
+			delete(r.names, id)
+			return nil
+		}
+		r.forgetPresentedLocked(id)
 		why := muc.Left
 		switch kind {
 		case pb.MemberEvent_KIND_KICKED:

@@ -49,7 +49,7 @@ func (s *session) memberAvailability(ctx context.Context, userID string) {
 	s.rooms.mu.Unlock()
 	for _, r := range rooms {
 		r.mu.Lock()
-		if _, ok := r.members[userID]; !ok || len(r.joined) == 0 {
+		if _, ok := r.members[userID]; !ok || len(r.joined) == 0 || !r.presentedLocked(s.t, userID) {
 			r.mu.Unlock()
 			continue
 		}

@@ -32,11 +32,14 @@ type transport struct {
 	access       config.Access
 	maxBody      int
 	maxStanza    int // the server's stanza size limit (netinput.go)
-	db           *store.DB
-	log          *slog.Logger
-	link         *xmpplink.Link
-	host         *pluginhost.Host
-	metrics      *metrics.Transport // nil: metrics off
+	// joinOccupants caps the occupant presences of a join
+	// (room_crowd.go); 0: every member.
+	joinOccupants int
+	db            *store.DB
+	log           *slog.Logger
+	link          *xmpplink.Link
+	host          *pluginhost.Host
+	metrics       *metrics.Transport // nil: metrics off
 	// roomsClosed: the stop told the rooms' occupants they are out
 	// (room_stop.go); a join from then on is refused.
 	roomsClosed atomic.Bool
@@ -159,6 +162,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	t.in.handle, t.in.max, t.in.limit = t.handle, inboundQueue, inboundChats
 	t.out.handle = chatDelivery{t: t, now: t.deliverNow}.deliver
 	t.hist = newBackfill(t, tc.BackfillMessages)
+	t.joinOccupants = tc.RoomJoinOccupants
 	t.subs = &subLimiter{t: t, ch: make(chan []byte, 1024)}
 	t.link = xmpplink.New(xmpplink.Config{
 		Addr: cfg.XMPP.Server, Domain: tc.Domain, ServerDomain: cfg.XMPP.ServerDomain, Secret: tc.Secret, SecretFrom: tc.SecretSource,

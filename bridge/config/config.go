@@ -248,6 +248,11 @@ type Transport struct {
 	// newest (archive_messages, default DefaultArchiveMessages); 0: no
 	// limit.
 	ArchiveMessages int
+	// RoomJoinOccupants is how many occupant presences a join of a room
+	// sends at most (room_join_occupants, default
+	// DefaultRoomJoinOccupants); the other members show when they speak
+	// or join, and in the room's disco#items. 0: every member.
+	RoomJoinOccupants int
 	// Line and ConfigLine are the lines of the file that open the
 	// transport's [[transport]] block and its [transport.config], for
 	// messages about them (a key the plugin refuses); 0 when unknown or
@@ -270,6 +275,15 @@ const (
 	MaxArchiveDays         = 36500
 	DefaultArchiveMessages = 10000
 	MaxArchiveMessages     = 10000000
+)
+
+// DefaultRoomJoinOccupants is room_join_occupants when not set: a join
+// of a group of 20,000 members took 2 s of presences through the server
+// (docs/performance.md, "Big groups"); one of 1,000, under 0.1 s.
+// MaxRoomJoinOccupants bounds it.
+const (
+	DefaultRoomJoinOccupants = 1000
+	MaxRoomJoinOccupants     = 1000000
 )
 
 // LogValue keeps the secret out of logs when a Transport is logged whole.
@@ -809,6 +823,12 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 		msgs = DefaultArchiveMessages
 	}
 	tr.ArchiveMessages = int(msgs)
+	occ := t.integer("room_join_occupants", DefaultRoomJoinOccupants)
+	if occ < 0 || occ > MaxRoomJoinOccupants {
+		l.p.addf(t.key("room_join_occupants"), "%d is out of range (0 to %d; 0 sends every member)", occ, MaxRoomJoinOccupants)
+		occ = DefaultRoomJoinOccupants
+	}
+	tr.RoomJoinOccupants = int(occ)
 
 	tr.PluginConfig = []byte("{}")
 	if v, present := t.get("config"); present {

@@ -173,6 +173,7 @@ plugin = "passerelle-echo"
 backfill_messages = 0
 archive_days = 0
 archive_messages = 500
+room_join_occupants = 0
 [[transport]]
 name = "off"
 domain = "off.example.org"
@@ -206,6 +207,9 @@ enabled = false
 	if echo.ArchiveDays != DefaultArchiveDays || echo.ArchiveMessages != DefaultArchiveMessages || wa.ArchiveDays != 0 || wa.ArchiveMessages != 500 {
 		t.Errorf("archive retention: %d days, %d messages and %d, %d; want the defaults and 0 (forever), 500",
 			echo.ArchiveDays, echo.ArchiveMessages, wa.ArchiveDays, wa.ArchiveMessages)
+	}
+	if echo.RoomJoinOccupants != DefaultRoomJoinOccupants || wa.RoomJoinOccupants != 0 {
+		t.Errorf("room_join_occupants: %d and %d, want the default and 0 (every member)", echo.RoomJoinOccupants, wa.RoomJoinOccupants)
 	}
 	if want := filepath.Join(dir, "bin", "echo-plugin"); echo.Plugin != want {
 		t.Errorf("echo Plugin = %q, want %q", echo.Plugin, want)
@@ -327,6 +331,7 @@ func TestErrors(t *testing.T) {
 		{"enabled quoted", minimal + "enabled = \"yes\"\n", []string{`transport[0].enabled: want true or false, got a string (write it without quotes)`}},
 		{"negative archive days", minimal + "archive_days = -1\n", []string{`transport[0].archive_days: -1 is out of range (0 to 36500; 0 keeps room archives forever)`}},
 		{"huge archive", minimal + "archive_messages = 10000001\n", []string{`transport[0].archive_messages: 10000001 is out of range (0 to 10000000; 0 for no limit)`}},
+		{"negative join occupants", minimal + "room_join_occupants = -1\n", []string{`transport[0].room_join_occupants: -1 is out of range (0 to 1000000; 0 sends every member)`}},
 		{"archive days not a number", minimal + "archive_days = \"a year\"\n", []string{`transport[0].archive_days: want an integer, got a string`}},
 		{"log level", "[log]\nlevel = \"verbose\"\nformat = \"xml\"\n" + minimal, []string{`log.level: "verbose"`, `log.format: "xml"`}},
 		{"bad allow JID", "[access]\nallow = [\"a@b@c\", \"x@y/r\"]\n" + strings.SplitN(minimal, "\n", 4)[3], []string{`access.allow[0]: "a@b@c" is not a valid`, `access.allow[1]: "x@y/r" has a resource`}},

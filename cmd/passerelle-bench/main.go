@@ -66,6 +66,7 @@ type options struct {
 	backfill                                   int
 	mam                                        int
 	roomMembers                                int
+	roomJoinOccupants                          int
 	startupAway                                bool
 	smoke                                      bool
 	stages, receipts                           bool
@@ -96,6 +97,7 @@ func main() {
 	flag.IntVar(&o.backfill, "backfill", 0, "then give each user's echo chats this many messages of history each and measure the echo path (window 1) while it flows, against the same path without (see backfill.go)")
 	flag.IntVar(&o.mam, "mam", 0, "then fill the first user's archive of the echo room with this many messages and time MAM pages of 50 back from the newest (see mam.go)")
 	flag.IntVar(&o.roomMembers, "room-members", 0, "then measure rooms: joins of a room of this many members, and groupchat round trips in it against the fixed room of two (see room.go)")
+	flag.IntVar(&o.roomJoinOccupants, "room-join-occupants", -1, "the transport's room_join_occupants for -room-members (-1: not set, the gateway's default; 0: every member)")
 	flag.BoolVar(&o.irc, "irc", false, "instead of the echo paths, run passerelle's IRC transport side by side with biboumi on one Prosody and ngircd (see irc.go)")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
@@ -180,7 +182,7 @@ func registerGateway(ctx context.Context, c *client, username string) error {
 
 func run(ctx context.Context, o options, out io.Writer) error {
 	started := time.Now()
-	s, err := newStack(o.dir, stackOptions{pprof: o.pprofDir != "", stages: o.stages, prosodyConfig: o.prosodyConfig, backfill: o.backfill, archiveAll: o.mam > 0})
+	s, err := newStack(o.dir, stackOptions{pprof: o.pprofDir != "", stages: o.stages, prosodyConfig: o.prosodyConfig, backfill: o.backfill, archiveAll: o.mam > 0, joinOccupants: o.roomJoinOccupants})
 	if err != nil {
 		return err
 	}

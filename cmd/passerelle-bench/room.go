@@ -14,6 +14,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/examples/echo"
 	"passerelle.im/passerelle/internal/xmpptest"
 )
@@ -42,8 +43,11 @@ const smallRoomMembers = 2
 type roomSet struct {
 	label   string
 	members int
-	clients []*client
-	nicks   []string // each user's nick in the room (its self-presence)
+	// presented is how many occupants a join presents: the members, or
+	// the gateway's room_join_occupants when fewer.
+	presented int
+	clients   []*client
+	nicks     []string // each user's nick in the room (its self-presence)
 }
 
 // joinResult is one timed join.
@@ -68,7 +72,15 @@ func runRooms(ctx context.Context, s *stack, o options, out io.Writer) error {
 	}()
 	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
+	limit := o.roomJoinOccupants
+	if limit < 0 {
+		limit = config.DefaultRoomJoinOccupants
+	}
 	for _, rs := range sets {
+		rs.presented = rs.members
+		if limit > 0 {
+			rs.presented = min(rs.members, limit)
+		}
 		for i := range o.users {
 			local := fmt.Sprintf("r%s%d", rs.label[:1], i)
 			if err := xmpptest.Register(rctx, s.srv.C2SAddr(), jid.MustParse(local+"@"+xmppDomain), password); err != nil {
@@ -101,8 +113,8 @@ func runRooms(ctx context.Context, s *stack, o options, out io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("%s room: %w", rs.label, err)
 			}
-			if j.occupants != rs.members {
-				return fmt.Errorf("%s room: %d occupants before the self-presence, want %d", rs.label, j.occupants, rs.members)
+			if j.occupants != rs.presented {
+				return fmt.Errorf("%s room: %d occupants before the self-presence, want %d", rs.label, j.occupants, rs.presented)
 			}
 			rs.nicks = append(rs.nicks, j.nick)
 		}
@@ -121,8 +133,8 @@ func runRooms(ctx context.Context, s *stack, o options, out io.Writer) error {
 				if err != nil {
 					return fmt.Errorf("%s room: %w", rs.label, err)
 				}
-				if j.occupants != rs.members {
-					return fmt.Errorf("%s room: %d occupants before the self-presence, want %d", rs.label, j.occupants, rs.members)
+				if j.occupants != rs.presented {
+					return fmt.Errorf("%s room: %d occupants before the self-presence, want %d", rs.label, j.occupants, rs.presented)
 				}
 				joins[rs.label] = append(joins[rs.label], j)
 			}
@@ -224,7 +236,9 @@ func joinOnce(ctx context.Context, c *client, room string) (joinResult, error) {
 			}
 			if bytes.Contains(el, []byte(`code='110'`)) || bytes.Contains(el, []byte(`code="110"`)) {
 				j.self, j.nick = time.Since(t0), from[len(room)+1:]
-			} else if j.nick == "" && attr(el, "type") != "unavailable" && !seen[from] {
+			} else if j.nick == "" && from != room && attr(el, "type") != "unavailable" && !seen[from] {
+				// (The room's own presence, its picture's hash, is no
+				// occupant: it may come amid the first join's.)
 				// By nick: a member's presence may change while the
 				// join is sent (the CI's smoke run once saw 51 of 50).
 				seen[from] = true
@@ -241,8 +255,8 @@ func joinOnce(ctx context.Context, c *client, room string) (joinResult, error) {
 }
 
 func printJoins(out io.Writer, sets []*roomSet, joins map[string][]joinResult, cpu map[string]float64) {
-	fmt.Fprintln(out, "| room | members | joins | self-presence p50 | max | subject (join done) p50 | max | gateway CPU per join |")
-	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(out, "| room | members | occupants presented | joins | self-presence p50 | max | subject (join done) p50 | max | gateway CPU per join |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, rs := range sets {
 		js := joins[rs.label]
 		var self, subj []time.Duration
@@ -251,7 +265,7 @@ func printJoins(out io.Writer, sets []*roomSet, joins map[string][]joinResult, c
 		}
 		slices.Sort(self)
 		slices.Sort(subj)
-		fmt.Fprintf(out, "| %s | %d | %d | %s | %s | %s | %s | %.2f ms |\n", rs.label, rs.members, len(js),
+		fmt.Fprintf(out, "| %s | %d | %d | %d | %s | %s | %s | %s | %.2f ms |\n", rs.label, rs.members, rs.presented, len(js),
 			ms(pctOf(self, 50)), ms(pctOf(self, 100)), ms(pctOf(subj, 50)), ms(pctOf(subj, 100)), cpu[rs.label]*1000/float64(max(len(js), 1)))
 	}
 }

@@ -49,6 +49,8 @@ type stackOptions struct {
 	// archiveAll keeps every archived room message (archive_messages =
 	// 0): the -mam phase fills a room beyond the default.
 	archiveAll bool
+	// joinOccupants is room_join_occupants; -1 leaves it unset.
+	joinOccupants int
 }
 
 func newStack(dir string, so stackOptions) (*stack, error) {
@@ -127,6 +129,9 @@ backfill_messages = %d
 `, s.srv.ComponentAddr(), xmppDomain, echoDomain, s.secret, filepath.Join(s.bin, benchEcho), so.backfill)
 	if so.archiveAll {
 		cfg += "archive_messages = 0\n"
+	}
+	if so.joinOccupants >= 0 {
+		cfg += fmt.Sprintf("room_join_occupants = %d\n", so.joinOccupants)
 	}
 	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
 		s.srv.Close()

@@ -1,0 +1,108 @@
+package bridge_test
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// occupantItemRe reads the occupant JIDs of a room's disco#items.
+var occupantItemRe = regexp.MustCompile(`<item [^>]*\bjid="([^"]+)"`)
+
+// occupantList pages through the room's disco#items, pageSize a page, and
+// returns the nicks listed, in order.
+func occupantList(t *testing.T, c *xmpptest.Client, pageSize int) []string {
+	t.Helper()
+	var nicks []string
+	after := ""
+	for range 1000 {
+		set := fmt.Sprintf(`<set xmlns='http://jabber.org/protocol/rsm'><max>%d</max>%s</set>`, pageSize, after)
+		st, err := c.IQ(ctxT(t), `<iq type='get' to='`+room+`'><query xmlns='http://jabber.org/protocol/disco#items'>`+set+`</query></iq>`)
+		if err != nil || st.Type != "result" {
+			t.Fatalf("disco#items: %v %s", err, st.XML)
+		}
+		page := occupantItemRe.FindAllStringSubmatch(st.XML, -1)
+		if len(page) == 0 {
+			return nicks
+		}
+		for _, m := range page {
+			nicks = append(nicks, nick(m[1]))
+		}
+		after = `<after>` + xmlEscape(page[len(page)-1][1]) + `</after>`
+	}
+	t.Fatal("disco#items never ended")
+	return nil
+}
+
+// TestRoomCrowdJoinCapped: in a group of 52 members with
+// room_join_occupants = 10, a join presents 10 occupants, not 52; the
+// room's disco#items lists every member and the user, paged; a member
+// not presented shows (its presence) before its first message; a member
+// never presented leaves without a presence, one presented with one.
+// Before, the join sent every member's presence (20,000 for a group of
+// 20,000) and disco#items was an empty list.
+func TestRoomCrowdJoinCapped(t *testing.T) {
+	s := newStack(t, stackOptions{extra: "room_join_occupants = 10"})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	groupchat(t, alice, "net-crowd 50")
+	groupchat(t, alice, "after")
+	roomMessage(t, alice, "", "after")
+
+	second := s.loginResource("alice", "second")
+	j := join(t, second, "a", "")
+	var presented []string
+	for _, o := range j.occupants {
+		presented = append(presented, nick(o.From))
+	}
+	if len(presented) != 10 {
+		t.Fatalf("the join presented %d occupants (%s), want the cap's 10", len(presented), strings.Join(presented, ", "))
+	}
+
+	listed := occupantList(t, second, 7)
+	if len(listed) != 53 || !slices.Contains(listed, nick(j.self.From)) {
+		t.Fatalf("disco#items listed %d occupants (%s), want the 52 members and the user", len(listed), strings.Join(listed, ", "))
+	}
+	for i := 1; i <= 50; i++ {
+		if !slices.Contains(listed, fmt.Sprintf("Crowd %d", i)) {
+			t.Errorf("Crowd %d not listed", i)
+		}
+	}
+
+	// Three crowd members the join did not present.
+	var hidden []int
+	for i := 50; i >= 1 && len(hidden) < 3; i-- {
+		if !slices.Contains(presented, fmt.Sprintf("Crowd %d", i)) {
+			hidden = append(hidden, i)
+		}
+	}
+	speaker := fmt.Sprintf("Crowd %d", hidden[0])
+	groupchat(t, alice, fmt.Sprintf(`net-event {"eventId":"crowd-says","sender":{"userId":"crowd-%d"},"message":{"text":"hello from the crowd"}}`, hidden[0]))
+	st, err := second.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.From == room+"/"+speaker })
+	if err != nil {
+		t.Fatalf("nothing from %s: %v", speaker, err)
+	}
+	if st.Name != "presence" || st.Type != "" {
+		t.Fatalf("%s spoke before being presented: %s", speaker, st.XML)
+	}
+	roomMessage(t, second, speaker, "hello from the crowd")
+
+	// One never presented leaves, then one presented does: only the
+	// second's unavailable presence comes.
+	quiet := fmt.Sprintf("Crowd %d", hidden[1])
+	groupchat(t, alice, fmt.Sprintf(`net-event {"member":{"kind":"KIND_LEFT","member":{"userId":"crowd-%d"}}}`, hidden[1]))
+	groupchat(t, alice, fmt.Sprintf(`net-event {"member":{"kind":"KIND_LEFT","member":{"userId":"crowd-%d"}}}`, hidden[0]))
+	st, err = second.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "presence" && (st.From == room+"/"+quiet || st.From == room+"/"+speaker)
+	})
+	if err != nil || st.From != room+"/"+speaker || st.Type != "unavailable" {
+		t.Fatalf("want %s's unavailable presence first, got %v %s", speaker, err, st.XML)
+	}
+	if listed := occupantList(t, second, 20); len(listed) != 51 || slices.Contains(listed, quiet) || slices.Contains(listed, speaker) {
+		t.Errorf("after two left, disco#items listed %d (%s), want 51 without them", len(listed), strings.Join(listed, ", "))
+	}
+}
