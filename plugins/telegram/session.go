@@ -75,11 +75,13 @@ type Session struct {
 	reactMax   reactLimits     // reactlimit.go
 	listing    contactListing  // contacts.go
 	typing     typingkeep.Lazy // typing.go
+	asks       *joinRequests   // joinrequests.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
 	s := &Session{n: n, login: login, saved: st, self: st.UserID, peers: newPeers(nil)}
 	s.peers.onChannel = s.watchRestriction // restrictexpiry.go
+	s.asks = loadJoinRequests(login.Dir, n.log().With("login", login.LoginID))
 	s.peers.err = func(err error) {
 		n.log().Warn("telegram: access hashes not kept", "login", login.LoginID, "err", err)
 	}

@@ -156,6 +156,8 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 		return s.basicGroupRightsEvents(ctx, u)
 	case *tg.UpdateChatParticipantAdmin, *tg.UpdateChannelParticipant:
 		return s.participantEvents(ctx, u) // members.go
+	case *tg.UpdatePendingJoinRequests:
+		return s.pendingJoinEvents(ctx, u) // joinrequests.go
 	case *tg.UpdatePeerBlocked:
 		return s.blockEvents(u) // contacts.go
 	case *tg.UpdateContactsReset:
