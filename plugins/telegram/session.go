@@ -76,6 +76,7 @@ type Session struct {
 	listing    contactListing  // contacts.go
 	typing     typingkeep.Lazy // typing.go
 	asks       *joinRequests   // joinrequests.go
+	bulk       bulkDeletes     // bulkdelete.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {

@@ -95,9 +95,11 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 			}
 			evs = append(evs, deleteEvent(chat, id))
 		}
-		return evs
+		return s.deletionEvents(evs) // bulkdelete.go
 	case *tg.UpdateDeleteChannelMessages:
-		return s.channelDeleteEvents(u.ChannelID, u.Messages)
+		return s.deletionEvents(s.channelDeleteEvents(u.ChannelID, u.Messages))
+	case *tg.UpdateChannelAvailableMessages:
+		return s.availableEvents(u.ChannelID, u.AvailableMinID) // bulkdelete.go
 	case *tg.UpdateMessageReactions:
 		chat := peerChatID(u.Peer)
 		if p, ok := u.Peer.(*tg.PeerChannel); ok && s.isForum(p.ChannelID) {
