@@ -77,6 +77,7 @@ type Session struct {
 	typing     typingkeep.Lazy // typing.go
 	asks       *joinRequests   // joinrequests.go
 	bulk       bulkDeletes     // bulkdelete.go
+	own        ownNick         // ownprofile.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {

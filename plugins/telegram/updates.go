@@ -165,12 +165,19 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 	case *tg.UpdateContactsReset:
 		return s.contactsResetEvents()
 	case *tg.UpdateUser:
+		if u.UserID == s.self {
+			return s.ownRenameEvents() // ownprofile.go
+		}
 		return s.userEvents(u.UserID)
 	case *tg.UpdateUserName:
-		return s.userChanged(u.UserID, func(cp *tg.User) {
+		evs := s.userChanged(u.UserID, func(cp *tg.User) {
 			// A new username comes in the same update (usernames).
 			cp.FirstName, cp.LastName, cp.Username, cp.Usernames = u.FirstName, u.LastName, mainUsername(u.Usernames), u.Usernames
 		})
+		if u.UserID == s.self {
+			evs = append(evs, s.ownRenameEvents()...) // ownprofile.go
+		}
+		return evs
 	case *tg.UpdateUserPhone:
 		return s.userChanged(u.UserID, func(cp *tg.User) { cp.Phone = u.Phone })
 	}
@@ -552,6 +559,9 @@ func (s *Session) member(user string) *pb.Member {
 	mem := &pb.Member{UserId: user, IsSelf: user == userID(s.self)}
 	if _, id, err := parsePeer(user); err == nil {
 		mem.Nick = s.peers.name(id)
+	}
+	if mem.IsSelf {
+		s.own.note(mem.Nick) // the rooms' nick of the user (ownprofile.go)
 	}
 	return mem
 }
