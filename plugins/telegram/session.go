@@ -83,7 +83,10 @@ type Session struct {
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
 	s := &Session{n: n, login: login, saved: st, self: st.UserID, peers: newPeers(nil)}
 	s.peers.onChannel = s.watchRestriction // restrictexpiry.go
-	s.asks = loadJoinRequests(login.Dir, n.log().With("login", login.LoginID))
+	s.asks = loadJoinRequests("", nil) // kept in memory only without a folder
+	if login.Dir != "" {
+		s.asks = loadJoinRequests(login.Dir, n.log().With("login", login.LoginID))
+	}
 	s.peers.err = func(err error) {
 		n.log().Warn("telegram: access hashes not kept", "login", login.LoginID, "err", err)
 	}
