@@ -83,7 +83,7 @@ type Session struct {
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
 	s := &Session{n: n, login: login, saved: st, self: st.UserID, peers: newPeers(nil)}
 	s.peers.onChannel = s.watchRestriction // restrictexpiry.go
-	s.asks = loadJoinRequests("", nil) // kept in memory only without a folder
+	s.asks = loadJoinRequests("", nil)     // kept in memory only without a folder
 	if login.Dir != "" {
 		s.asks = loadJoinRequests(login.Dir, n.log().With("login", login.LoginID))
 	}
