@@ -253,6 +253,11 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	if err != nil {
 		return err
 	}
+	// Someone asking to join: the kick refuses (joinrequests.go); a
+	// ban of a channel's goes on, keeping them out.
+	if done, err := s.answerJoinRequest(ctx, api, mgr, c.ChatID, user, false); done && (err != nil || !k.Ban || kind != peerChannel) {
+		return err
+	}
 	switch kind {
 	case peerChat:
 		upd, err := api.MessagesDeleteChatUser(ctx, &tg.MessagesDeleteChatUserRequest{ChatID: id, UserID: user})

@@ -494,6 +494,7 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 		out.Topic = cf.About
 		out.InviteLink = inviteLink("", cf.ExportedInvite)
 		out.Timer = &pb.ChatTimer{Seconds: int64(cf.TTLPeriod)}
+		s.pendingAtInfo(chat, cf.RequestsPending) // joinrequests.go
 		// Members may not send: every one but the admins is a visitor.
 		muted := false
 		if c, ok := s.peers.chat(n); ok {
@@ -537,6 +538,7 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 		out.InviteLink = inviteLink(channelUsername(c), cf.ExportedInvite)
 		out.Timer = &pb.ChatTimer{Seconds: int64(cf.TTLPeriod)}
 		last = cf.PinnedMsgID
+		s.pendingAtInfo(chat, cf.RequestsPending) // joinrequests.go
 	}
 	self := s.member(userID(s.self))
 	if known {

@@ -73,7 +73,7 @@ func mediaText(md tg.MessageMediaClass) string {
 	case *tg.MessageMediaGiveawayResults:
 		return mediatext.UnshownText("A giveaway's results", inApp)
 	case *tg.MessageMediaPaidMedia:
-		return mediatext.UnshownText("Paid media", inApp)
+		return paidText(md) // paidmedia.go
 	case *tg.MessageMediaToDo:
 		return mediatext.UnshownText("A checklist", inApp)
 	case *tg.MessageMediaVideoStream:

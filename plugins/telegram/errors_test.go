@@ -39,6 +39,20 @@ func TestSendRefusalsMapped(t *testing.T) {
 		{tgerr.New(403, "CHAT_SEND_MEDIA_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "files"},
 		{tgerr.New(400, "USER_IS_BLOCKED"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "blocked you"},
 		{tgerr.New(420, "FLOOD_WAIT_75"), pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "1m15s"},
+		// A group's rights per kind of content, a closed topic, a
+		// discussion group to join first, slow mode's one message at a
+		// time, protected content, a spam-limited account: each says
+		// so (they were the bare error's name, slow mode's an error).
+		{tgerr.New(403, "CHAT_SEND_PLAIN_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "send text"},
+		{tgerr.New(403, "CHAT_SEND_PHOTOS_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "photos"},
+		{tgerr.New(403, "CHAT_SEND_VOICES_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "voice messages"},
+		{tgerr.New(403, "CHAT_SEND_DOCS_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "files"},
+		{tgerr.New(400, "TOPIC_CLOSED"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "topic is closed"},
+		{tgerr.New(403, "CHAT_GUEST_SEND_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "join it first"},
+		{tgerr.New(400, "SLOWMODE_MULTI_MSGS_DISABLED"), pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "one message at a time"},
+		{tgerr.New(400, "CHAT_FORWARDS_RESTRICTED"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "protects its content"},
+		{tgerr.New(400, "USER_BANNED_IN_CHANNEL"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "spam"},
+		{tgerr.New(400, "CHAT_RESTRICTED"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "restricts this chat"},
 	} {
 		var se *sdk.Error
 		err := cmdErr("send", tc.err)

@@ -45,7 +45,7 @@ func (s *Session) attachmentOf(_ string, m *tg.Message) *pb.Attachment {
 	if selfDestructText(m.Media) != "" {
 		return nil // its text says it (content.go)
 	}
-	switch md := m.Media.(type) {
+	switch md := paidInner(m.Media).(type) { // paid media bought: its file (paidmedia.go)
 	case *tg.MessageMediaPhoto:
 		p, ok := md.Photo.(*tg.Photo)
 		if !ok {
@@ -204,7 +204,7 @@ func (s *Session) refreshRef(ctx context.Context, api *tg.Client, chat string, r
 		if !ok || m.ID != r.Msg {
 			continue
 		}
-		switch md := m.Media.(type) {
+		switch md := paidInner(m.Media).(type) {
 		case *tg.MessageMediaPhoto:
 			if p, ok := md.Photo.(*tg.Photo); ok && r.Kind == "photo" && p.ID == r.ID {
 				r.Hash, r.Ref = p.AccessHash, p.FileReference

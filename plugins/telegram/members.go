@@ -72,6 +72,10 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, user string) error {
 	if err != nil {
 		return err
 	}
+	// Someone asking to join: the invitation approves (joinrequests.go).
+	if done, err := s.answerJoinRequest(ctx, api, mgr, c.ChatID, in, true); done {
+		return err
+	}
 	var res *tg.MessagesInvitedUsers
 	if kind == peerChat {
 		// FwdLimit: the newcomer sees the last 100 messages, as the apps do.

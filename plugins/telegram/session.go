@@ -76,11 +76,18 @@ type Session struct {
 	listing    contactListing  // contacts.go
 	typing     typingkeep.Lazy // typing.go
 	deleted    deletedChats    // delete.go
+	asks       *joinRequests   // joinrequests.go
+	bulk       bulkDeletes     // bulkdelete.go
+	own        ownNick         // ownprofile.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
 	s := &Session{n: n, login: login, saved: st, self: st.UserID, peers: newPeers(nil)}
 	s.peers.onChannel = s.watchRestriction // restrictexpiry.go
+	s.asks = loadJoinRequests("", nil)     // kept in memory only without a folder
+	if login.Dir != "" {
+		s.asks = loadJoinRequests(login.Dir, n.log().With("login", login.LoginID))
+	}
 	s.peers.err = func(err error) {
 		n.log().Warn("telegram: access hashes not kept", "login", login.LoginID, "err", err)
 	}

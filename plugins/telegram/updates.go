@@ -95,9 +95,11 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 			}
 			evs = append(evs, deleteEvent(chat, id))
 		}
-		return evs
+		return s.deletionEvents(evs) // bulkdelete.go
 	case *tg.UpdateDeleteChannelMessages:
-		return s.channelDeleteEvents(u.ChannelID, u.Messages)
+		return s.deletionEvents(s.channelDeleteEvents(u.ChannelID, u.Messages))
+	case *tg.UpdateChannelAvailableMessages:
+		return s.availableEvents(u.ChannelID, u.AvailableMinID) // bulkdelete.go
 	case *tg.UpdateMessageReactions:
 		chat := peerChatID(u.Peer)
 		if p, ok := u.Peer.(*tg.PeerChannel); ok && s.isForum(p.ChannelID) {
@@ -156,17 +158,26 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 		return s.basicGroupRightsEvents(ctx, u)
 	case *tg.UpdateChatParticipantAdmin, *tg.UpdateChannelParticipant:
 		return s.participantEvents(ctx, u) // members.go
+	case *tg.UpdatePendingJoinRequests:
+		return s.pendingJoinEvents(ctx, u) // joinrequests.go
 	case *tg.UpdatePeerBlocked:
 		return s.blockEvents(u) // contacts.go
 	case *tg.UpdateContactsReset:
 		return s.contactsResetEvents()
 	case *tg.UpdateUser:
+		if u.UserID == s.self {
+			return s.ownRenameEvents() // ownprofile.go
+		}
 		return s.userEvents(u.UserID)
 	case *tg.UpdateUserName:
-		return s.userChanged(u.UserID, func(cp *tg.User) {
+		evs := s.userChanged(u.UserID, func(cp *tg.User) {
 			// A new username comes in the same update (usernames).
 			cp.FirstName, cp.LastName, cp.Username, cp.Usernames = u.FirstName, u.LastName, mainUsername(u.Usernames), u.Usernames
 		})
+		if u.UserID == s.self {
+			evs = append(evs, s.ownRenameEvents()...) // ownprofile.go
+		}
+		return evs
 	case *tg.UpdateUserPhone:
 		return s.userChanged(u.UserID, func(cp *tg.User) { cp.Phone = u.Phone })
 	}
@@ -548,6 +559,9 @@ func (s *Session) member(user string) *pb.Member {
 	mem := &pb.Member{UserId: user, IsSelf: user == userID(s.self)}
 	if _, id, err := parsePeer(user); err == nil {
 		mem.Nick = s.peers.name(id)
+	}
+	if mem.IsSelf {
+		s.own.note(mem.Nick) // the rooms' nick of the user (ownprofile.go)
 	}
 	return mem
 }

@@ -289,6 +289,7 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 		full := &tg.ChannelFull{ID: c.ID, About: c.About, ParticipantsCount: len(c.Members), ChatPhoto: s.channelPhoto(c), Pts: c.pts,
 			ExportedInvite: exportedInvite(c.InviteHash, c.InviteExpired, c.Creator, c.Admins, k.user),
 			TTLPeriod:      s.ttls[ttlKey(k.user, peer)], PinnedMsgID: s.lastPin(k.user, peer)}
+		full.RequestsPending, full.RecentRequesters = c.asking().fullPending(k.user) // joinrequests.go
 		full.SetFlags()
 		return &tg.MessagesChatFull{FullChat: full,
 			Chats: []tg.ChatClass{c.tg(k.user)}, Users: s.usersFor(k.user)}, nil

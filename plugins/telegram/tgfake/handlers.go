@@ -317,6 +317,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		full := &tg.ChatFull{ID: g.ID, About: g.About, Participants: ps, ChatPhoto: s.photo(g.photoID),
 			ExportedInvite: exportedInvite(g.InviteHash, g.InviteExpired, g.Creator, g.Admins, k.user),
 			TTLPeriod:      s.ttls[ttlKey(k.user, peer)], PinnedMsgID: s.lastPin(k.user, peer)}
+		full.RequestsPending, full.RecentRequesters = g.asking().fullPending(k.user) // joinrequests.go
 		full.SetFlags()
 		return &tg.MessagesChatFull{FullChat: full, Chats: []tg.ChatClass{g.tg(k.user)}, Users: s.usersFor(k.user)}, nil
 	})

@@ -104,9 +104,7 @@ func (s *Server) registerInvites(d *tgtest.Dispatcher) {
 			case slices.Contains(g.Members, k.user):
 				return nil, tgerr.New(400, "USER_ALREADY_PARTICIPANT")
 			case g.InviteRequest:
-				if !slices.Contains(g.Requests, k.user) {
-					g.Requests = append(g.Requests, k.user)
-				}
+				s.asked(g.asking(), k.user) // joinrequests.go
 				return nil, tgerr.New(400, "INVITE_REQUEST_SENT")
 			}
 			g.Members = append(g.Members, k.user)
@@ -121,9 +119,7 @@ func (s *Server) registerInvites(d *tgtest.Dispatcher) {
 		case slices.Contains(c.Banned, k.user):
 			return nil, tgerr.New(400, "USER_BANNED_IN_CHANNEL")
 		case c.InviteRequest:
-			if !slices.Contains(c.Requests, k.user) {
-				c.Requests = append(c.Requests, k.user)
-			}
+			s.asked(c.asking(), k.user)
 			return nil, tgerr.New(400, "INVITE_REQUEST_SENT")
 		}
 		c.Members = append(c.Members, k.user)
@@ -134,20 +130,20 @@ func (s *Server) registerInvites(d *tgtest.Dispatcher) {
 }
 
 // ApproveJoinRequest lets in someone who asked to join a channel by its
-// link, as an admin does: they become a member, with the service message
+// link, as an admin does from the phone (the admins are told the
+// requests left): they become a member, with the service message
 // Telegram posts (messageActionChatJoinedByRequest, from them) pushed to
 // every member, them included.
 func (s *Server) ApproveJoinRequest(channel, user int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.channels[channel]
-	i := slices.Index(c.Requests, user)
-	if i < 0 {
+	if !s.dropRequest(c.asking(), user) {
 		panic("tgfake: no request to join from this user")
 	}
-	c.Requests = slices.Delete(c.Requests, i, i+1)
 	c.Members = append(c.Members, user)
 	s.postService(c, user, &tg.MessageActionChatJoinedByRequest{})
+	s.tellAdmins(c.asking())
 }
 
 // ApproveGroupJoinRequest is ApproveJoinRequest for a basic group: the
@@ -156,12 +152,11 @@ func (s *Server) ApproveGroupJoinRequest(group, user int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[group]
-	i := slices.Index(g.Requests, user)
-	if i < 0 {
+	if !s.dropRequest(g.asking(), user) {
 		panic("tgfake: no request to join from this user")
 	}
-	g.Requests = slices.Delete(g.Requests, i, i+1)
 	g.Members = append(g.Members, user)
 	// From the newcomer, so postGroupService leaves their copy to push.
 	s.push(user, s.postGroupService(g, user, &tg.MessageActionChatJoinedByRequest{}))
+	s.tellAdmins(g.asking())
 }

@@ -70,3 +70,13 @@ func (s *Server) RenameChannel(channel, from int64, title string) {
 	c.Title = title
 	s.postService(c, from, &tg.MessageActionChatEditTitle{Title: title})
 }
+
+// RenameSelf is user changing their own name on their phone: their other
+// devices get updateUserName, as on Telegram.
+func (s *Server) RenameSelf(user int64, first, last string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[user]
+	u.FirstName, u.LastName = first, last
+	s.push(user, &tg.UpdateUserName{UserID: user, FirstName: first, LastName: last, Usernames: []tg.Username{}})
+}

@@ -116,6 +116,7 @@ type Server struct {
 	fileRefs map[int64]*[]byte
 	tokens   map[string]*key // QR token -> key showing it
 	requests map[string]int  // request name -> count
+	askedAt  map[askKey]int  // when each pending request to join was made (joinrequests.go)
 	typing   []Typing
 	online   map[int64]bool // as account.updateStatus said
 	// groupReads are how far each member read a group (reads.go).
@@ -397,6 +398,7 @@ func New() (*Server, error) {
 	s.registerRenames(d)
 	s.registerPublic(d)
 	s.registerInvites(d)
+	s.registerJoinRequests(d)
 	s.registerCreate(d)
 	s.registerPhotos(d)
 	s.registerSearch(d)

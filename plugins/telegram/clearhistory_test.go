@@ -1,0 +1,63 @@
+package telegram
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// A private chat's history cleared on the phone (205 messages, which
+// Telegram tells as three updateDeleteMessages: 100, 100 and 5) is one
+// notice in the chat, corrected to the total, and no retraction; a
+// single message deleted is still a retraction; a supergroup's history
+// cleared for the user (updateChannelAvailableMessages) is one notice.
+// Before, each message was a retraction of its own (hundreds of them
+// for the user's XMPP client), and the supergroup's clear said nothing.
+func TestHistoryClearedOnPhone(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 610, Title: "Club", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	_, h, _, _ := connectAlice(t, srv)
+	bobChat := &tg.PeerUser{UserID: alice.ID}
+	var last int
+	for i := range 206 {
+		last = srv.Send(bob.ID, bobChat, "message "+strconv.Itoa(i))
+	}
+	h.wait(t, 0, "bob's last message", func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "message 205" })
+
+	from := h.count()
+	srv.Delete(last)
+	h.wait(t, from, "one deletion, a retraction", func(ev *pb.Event) bool { return ev.ChatId == "1002" && ev.GetRetraction() != nil })
+
+	from = h.count()
+	srv.ClearHistory(alice.ID, &tg.PeerUser{UserID: bob.ID})
+	isNotice := func(ev *pb.Event) bool {
+		return ev.ChatId == "1002" && strings.Contains(ev.GetMessage().GetText(), "messages of this chat were deleted on Telegram at once")
+	}
+	notice := h.wait(t, from, "the clear's notice", isNotice)
+	if !strings.HasPrefix(notice.GetMessage().Text, "100 messages") || notice.Sender != nil {
+		t.Errorf("notice %v: want 100 messages, from no one", notice)
+	}
+	h.wait(t, from, "the notice corrected to the total", func(ev *pb.Event) bool {
+		return ev.GetEdit().GetTargetId() == notice.EventId && strings.HasPrefix(ev.GetEdit().Text, "205 messages")
+	})
+	if n := countOf(h, from, func(ev *pb.Event) bool { return ev.GetRetraction() != nil }); n != 0 {
+		t.Errorf("%d retractions for the clear, want none", n)
+	}
+	if n := countOf(h, from, isNotice); n != 1 {
+		t.Errorf("%d notices for the clear, want one", n)
+	}
+
+	srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 610}, "in the club")
+	h.wait(t, 0, "the club's message", func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "in the club" })
+	from = h.count()
+	srv.ClearChannelHistory(alice.ID, 610)
+	ev := h.wait(t, from, "the supergroup's clear told", func(ev *pb.Event) bool { return ev.ChatId == "-100610" && ev.GetMessage() != nil })
+	if !strings.Contains(ev.GetMessage().Text, "This group's history was cleared for you") {
+		t.Errorf("notice %q: want the group's history cleared", ev.GetMessage().Text)
+	}
+}

@@ -1,0 +1,38 @@
+package telegram
+
+import (
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// The user renaming themselves on the phone (updateUserName of the
+// account) is their new nick in each room they are in, forum topics
+// included: a RENAMED of their own member. Before, the rooms kept the
+// old nick until a new description (the next connection).
+func TestOwnRenameOnPhone(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 610, Title: "Club", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChatInfo(ctx, "-77"); err != nil { // as the gateway does: the room's nick told
+		t.Fatal(err)
+	}
+	from := h.count()
+	srv.RenameSelf(alice.ID, "Alicia", "")
+	for _, chat := range []string{"-77", "-100610"} {
+		ev := h.wait(t, from, "the new nick in "+chat, func(ev *pb.Event) bool {
+			return ev.ChatId == chat && ev.GetMember().GetKind() == pb.MemberEvent_KIND_RENAMED
+		})
+		if m := ev.GetMember().Member; !m.IsSelf || m.Nick != "Alicia" || m.UserId != "1001" {
+			t.Errorf("%s: member %v, want the user's own, Alicia", chat, m)
+		}
+	}
+	if n := countOf(h, from, func(ev *pb.Event) bool { return ev.GetContact() != nil }); n != 0 {
+		t.Errorf("%d contact events for the own rename, want none (the account is no contact)", n)
+	}
+}
