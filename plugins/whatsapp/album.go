@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"slices"
 	"sync"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
@@ -81,11 +82,8 @@ func (a *albumReplies) take(key string) *waE2E.ContextInfo {
 		return nil
 	}
 	delete(a.byID, key)
-	for i, k := range a.order {
-		if k == key {
-			a.order = append(a.order[:i], a.order[i+1:]...)
-			break
-		}
+	if i := slices.Index(a.order, key); i >= 0 {
+		a.order = slices.Delete(a.order, i, i+1)
 	}
 	return ci
 }

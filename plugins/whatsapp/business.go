@@ -14,9 +14,10 @@ import (
 // Business messages (a shop's, a bank's, a carrier's: buttons, lists,
 // templates, interactive messages) as text, as mautrix-whatsapp shows
 // them: their title, body and footer, then the choices they offer, to
-// make on the phone; a product shared, its title and price; and the choice someone made (a button tapped, a
-// row picked) as the text the apps show for it. Their media headers
-// (a picture above the text) stay on the phone.
+// make on the phone; a product shared, its title and price; and the
+// choice someone made (a button tapped, a row picked) as the text the
+// apps show for it. Their media headers (a picture above the text) stay
+// on the phone.
 
 // business is a business message or an answer to one as a message of
 // the chat, nil when msg is none or says nothing readable.
