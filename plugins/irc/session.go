@@ -547,7 +547,16 @@ func (s *Session) handle(c *ircevent.Connection) {
 	// Before the connect callback: the MOTD ends the registration, and
 	// is shown before the login is said to be connected.
 	s.handleMOTD(c)
-	c.AddConnectCallback(func(ircmsg.Message) { s.registered(c) })
+	c.AddConnectCallback(func(ircmsg.Message) {
+		// irc-go runs it at every end of a MOTD (376, 422): the
+		// answers to a MOTD the user typed are no new registration.
+		s.mu.Lock()
+		again := s.attempt != nil && s.attempt.registered
+		s.mu.Unlock()
+		if !again {
+			s.registered(c)
+		}
+	})
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
 		clear(s.channels)
