@@ -547,6 +547,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	// Before the connect callback: the MOTD ends the registration, and
 	// is shown before the login is said to be connected.
 	s.handleMOTD(c)
+	s.handleMOTDless(c)
 	c.AddConnectCallback(func(ircmsg.Message) {
 		// irc-go runs it at every end of a MOTD (376, 422): the
 		// answers to a MOTD the user typed are no new registration.
