@@ -1149,6 +1149,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		// a message to it, which everyone there would read (modecmd.go).
 		return s.roomMode(ctx, conn, c.ChatID, target, args)
 	}
+	if args, ok := sdk.ChatCommand(msg.Text, "/ctcp"); ok {
+		// A CTCP query to the nick or the channel (ctcp.go).
+		return s.ctcpCommand(ctx, conn, target, args)
+	}
 	if res, ok := s.privateCommand(target, conn.CurrentNick(), msg.Text); ok && !isChannel(target) {
 		return res, nil
 	}
