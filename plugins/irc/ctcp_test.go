@@ -120,7 +120,9 @@ func TestCTCPConfig(t *testing.T) {
 			evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "marker" })
 			// A PING after the queries: its PONG comes after any answer.
 			srv.send("PING :after")
-			srv.wait("the PONG", func() bool { return strings.Contains(strings.Join(srv.lines, "\n"), "PONG after") || strings.Contains(strings.Join(srv.lines, "\n"), "PONG :after") })
+			srv.wait("the PONG", func() bool {
+				return strings.Contains(strings.Join(srv.lines, "\n"), "PONG after") || strings.Contains(strings.Join(srv.lines, "\n"), "PONG :after")
+			})
 			var got []string
 			for _, l := range srv.sent(0, "NOTICE bob :") {
 				got = append(got, strings.TrimPrefix(l, "NOTICE bob :"))
