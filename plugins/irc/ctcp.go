@@ -3,6 +3,7 @@ package irc
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +64,16 @@ func (s *Session) onPrivmsg(c *ircevent.Connection, m ircmsg.Message) {
 	nick := m.Nick()
 	if !strings.Contains(m.Source, "!") || s.isSelf(nick) {
 		return // the server's, or the user's own (another client of theirs)
+	}
+	if cmd == "DCC" {
+		// A file or a chat offered by DCC, which the gateway does not
+		// take: said in words, so that the user knows to ask otherwise
+		// and the sender is not left waiting without a word.
+		if text, ok := dccText(arg); ok {
+			m.Params = []string{m.Params[0], text}
+			s.onMessage(m, false)
+		}
+		return
 	}
 	cfg := s.n.cfg
 	version := cmp.Or(cfg.CTCPVersion, ctcpDefaultVersion)
@@ -129,6 +140,37 @@ func (s *Session) ctcpCommand(ctx context.Context, conn *ircevent.Connection, ta
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the CTCP query not sent: %v", err)
 	}
 	return sdk.Result{Command: true, Reply: "CTCP " + query + " sent to " + target}, nil
+}
+
+// dccText is what the user reads of a DCC offer ("SEND name ip port
+// size", the name quoted where it has spaces; "CHAT chat ip port"); ok
+// is false for the rest of DCC (RESUME, ACCEPT: answers to offers the
+// gateway never makes).
+func dccText(arg string) (text string, ok bool) {
+	kind, rest, _ := strings.Cut(strings.TrimSpace(arg), " ")
+	switch strings.ToUpper(kind) {
+	case "SEND":
+		name := rest
+		if q, ok := strings.CutPrefix(rest, `"`); ok {
+			name, rest, _ = strings.Cut(q, `"`)
+		} else {
+			name, rest, _ = strings.Cut(rest, " ")
+		}
+		name = decodeText(name)
+		if name == "" {
+			return "", false
+		}
+		size := ""
+		if f := strings.Fields(rest); len(f) >= 3 {
+			if n, err := strconv.ParseInt(f[2], 10, 64); err == nil && n > 0 {
+				size = fmt.Sprintf(" (%d bytes)", n)
+			}
+		}
+		return fmt.Sprintf("[offers the file %q%s by DCC, which this gateway does not take: ask for a link instead]", name, size), true
+	case "CHAT":
+		return "[asks for a DCC chat, which this gateway does not take: write here instead]", true
+	}
+	return "", false
 }
 
 // validCTCPCommand reports whether cmd is a CTCP command's word.

@@ -133,3 +133,36 @@ func TestCTCPConfig(t *testing.T) {
 		})
 	}
 }
+
+// A file or a chat offered by DCC, which the gateway does not take, is
+// said in words from the sender, so that the user knows to ask for a
+// link; the rest of DCC (RESUME, ACCEPT) is not shown. Before, every
+// DCC was dropped without a word: the sender waited for an answer.
+func TestDCCOfferSaid(t *testing.T) {
+	srv := startScripted(t, "", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "")
+	srv.send(":bob!b@h PRIVMSG kit :\x01DCC SEND \"my file.pdf\" 2130706433 5000 12345\x01")
+	srv.send(":bob!b@h PRIVMSG kit :\x01DCC RESUME file.pdf 5000 100\x01")
+	srv.send(":bob!b@h PRIVMSG kit :\x01DCC CHAT chat 2130706433 5001\x01")
+	srv.send(":bob!b@h PRIVMSG kit :\x01DCC SEND photo.jpg 2130706433 5002\x01")
+	srv.send(":bob!b@h PRIVMSG kit :marker")
+	var shown []string
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if m := ev.GetMessage(); m != nil {
+			if ev.ChatId != "bob" {
+				t.Errorf("%q in %s, want bob's chat", m.Text, ev.ChatId)
+			}
+			shown = append(shown, m.Text)
+		}
+		return ev.GetMessage().GetText() == "marker"
+	})
+	want := []string{
+		`[offers the file "my file.pdf" (12345 bytes) by DCC, which this gateway does not take: ask for a link instead]`,
+		"[asks for a DCC chat, which this gateway does not take: write here instead]",
+		`[offers the file "photo.jpg" by DCC, which this gateway does not take: ask for a link instead]`,
+		"marker",
+	}
+	if !slices.Equal(shown, want) {
+		t.Errorf("shown %q, want %q", shown, want)
+	}
+}
