@@ -290,7 +290,12 @@ func (s *Session) awaitAnswer(target string, echoes bool) *sendWait {
 func (s *Session) confirmSent(ctx context.Context, conn *ircevent.Connection, w *sendWait, target string) error {
 	defer s.dropSendWait(w)
 	if err := conn.Send("PING", w.token); err != nil {
-		return nil
+		// The connection ended after the lines went, before their
+		// PING: whether the server read them is not known.
+		s.mu.Lock()
+		w.dropped = true
+		s.mu.Unlock()
+		return s.sendError(w, target)
 	}
 	t := time.NewTimer(EchoWait)
 	defer t.Stop()
