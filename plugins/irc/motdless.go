@@ -1,6 +1,7 @@
 package irc
 
 import (
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -33,8 +34,9 @@ const motdImplied = "passerelle: the server ended no message of the day; taken a
 
 // quietConn is a connection whose reads can take a line of the
 // plugin's own between the server's lines, where the server stays
-// quiet: the server's bytes go through a pipe, which a read blocked on
-// the server leaves free.
+// quiet: until the MOTD ended, the server's bytes go through a pipe,
+// which a read blocked on the server leaves free; then reads go to the
+// connection again, as on any connection.
 type quietConn struct {
 	net.Conn
 	pr *io.PipeReader
@@ -47,7 +49,12 @@ type quietConn struct {
 	ended   atomic.Bool
 	done    chan struct{}
 	once    sync.Once
+	direct  bool // reads go to the connection (Read's alone)
 }
+
+// errDirect ends the pipe once the pump is done: the reads after it go
+// to the connection.
+var errDirect = errors.New("irc: reads go to the connection")
 
 func newQuietConn(c net.Conn) *quietConn {
 	pr, pw := io.Pipe()
@@ -75,10 +82,25 @@ func (q *quietConn) pump() {
 			q.pw.CloseWithError(err)
 			return
 		}
+		if q.ended.Load() {
+			// What it read is read; the rest from the connection.
+			q.pw.CloseWithError(errDirect)
+			return
+		}
 	}
 }
 
-func (q *quietConn) Read(b []byte) (int, error) { return q.pr.Read(b) }
+func (q *quietConn) Read(b []byte) (int, error) {
+	if q.direct {
+		return q.Conn.Read(b)
+	}
+	n, err := q.pr.Read(b)
+	if errors.Is(err, errDirect) {
+		q.direct = true
+		return q.Conn.Read(b)
+	}
+	return n, err
+}
 
 func (q *quietConn) Close() error {
 	q.once.Do(func() { close(q.done) })
