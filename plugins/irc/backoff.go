@@ -99,9 +99,10 @@ func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, add
 	defer cancel()
 	conn, plain, err := s.connect(dctx, network, addr)
 	if err == nil {
-		w := &watchedConn{Conn: newCodecConn(conn, s.codec, s.chanCodec)}
+		q := newQuietConn(newCodecConn(conn, s.codec, s.chanCodec))
+		w := &watchedConn{Conn: q}
 		s.mu.Lock()
-		s.attempt = &attempt{conn: w, withoutTLS: plain}
+		s.attempt = &attempt{conn: w, quiet: q, withoutTLS: plain}
 		s.mu.Unlock()
 		return w, nil
 	}

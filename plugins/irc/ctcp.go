@@ -1,11 +1,18 @@
 package irc
 
 import (
+	"cmp"
+	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // CTCP (\x01COMMAND args\x01 in a PRIVMSG) is read here, not by irc-go:
@@ -58,15 +65,32 @@ func (s *Session) onPrivmsg(c *ircevent.Connection, m ircmsg.Message) {
 	if !strings.Contains(m.Source, "!") || s.isSelf(nick) {
 		return // the server's, or the user's own (another client of theirs)
 	}
+	if cmd == "DCC" {
+		// A file or a chat offered by DCC, which the gateway does not
+		// take: said in words, so that the user knows to ask otherwise
+		// and the sender is not left waiting without a word.
+		if text, ok := dccText(arg); ok {
+			m.Params = []string{m.Params[0], text}
+			s.onMessage(m, false)
+		}
+		return
+	}
+	cfg := s.n.cfg
+	version := cmp.Or(cfg.CTCPVersion, ctcpDefaultVersion)
 	var answer string
-	switch cmd {
-	case "VERSION":
-		answer = "VERSION passerelle IRC gateway " + Version
-	case "PING":
+	switch {
+	case cfg.CTCPOff:
+		s.n.host.Logger().Debug("irc: CTCP query not answered: ctcp_off", "login", s.loginID, "query", cmd)
+		return
+	case cmd == "VERSION" && !strings.EqualFold(version, "off"):
+		answer = "VERSION " + version
+	case cmd == "PING":
 		answer = "PING " + arg
-	case "TIME":
+	case cmd == "TIME":
 		answer = "TIME " + time.Now().UTC().Format(time.RFC1123)
-	case "CLIENTINFO":
+	case cmd == "CLIENTINFO" && strings.EqualFold(version, "off"):
+		answer = "CLIENTINFO ACTION CLIENTINFO PING TIME"
+	case cmd == "CLIENTINFO":
 		answer = "CLIENTINFO ACTION CLIENTINFO PING TIME VERSION"
 	default:
 		return
@@ -79,6 +103,87 @@ func (s *Session) onPrivmsg(c *ircevent.Connection, m ircmsg.Message) {
 		return
 	}
 	_ = c.Notice(nick, "\x01"+strings.TrimSuffix(answer, " ")+"\x01")
+}
+
+// ctcpDefaultVersion is the answer to a CTCP VERSION query where the
+// transport's config sets none (ctcp_version).
+const ctcpDefaultVersion = "passerelle " + Version + " (IRC to XMPP gateway)"
+
+// ctcpCommand sends the CTCP query "/ctcp VERSION" (or PING, TIME,
+// CLIENTINFO...) typed in a private chat or a channel's room: to the
+// nick, or to the channel; the answers come in words (ctcpReply). A
+// bare PING carries the time, as IRC clients send it. ACTION is /me's.
+func (s *Session) ctcpCommand(ctx context.Context, conn *ircevent.Connection, target, args string) (sdk.Result, error) {
+	cmd, arg, _ := strings.Cut(strings.TrimSpace(args), " ")
+	cmd = strings.ToUpper(cmd)
+	switch {
+	case cmd == "":
+		return sdk.Result{Command: true, Reply: "/ctcp sends a CTCP query to " + target + ": /ctcp VERSION, /ctcp PING, /ctcp TIME, /ctcp CLIENTINFO; the answers come here"}, nil
+	case cmd == "ACTION":
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "/ctcp ACTION is /me: send \"/me %s\"", arg)
+	case strings.ContainsAny(args, "\x00\x01") || !validCTCPCommand(cmd):
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no CTCP command: one word of letters", cmd)
+	}
+	if cmd == "PING" && arg == "" {
+		arg = strconv.FormatInt(time.Now().Unix(), 10)
+	}
+	if err := s.carries("the CTCP query", arg); err != nil {
+		return sdk.Result{}, err
+	}
+	s.lines.admit(1, pasteTime) // a line is always taken, in turn with the user's others
+	defer s.lines.sent(1)
+	if err := s.lines.wait(ctx); err != nil {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the CTCP query not sent: %v", err)
+	}
+	query := strings.TrimSuffix(cmd+" "+arg, " ")
+	if err := conn.Privmsg(target, "\x01"+query+"\x01"); err != nil {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the CTCP query not sent: %v", err)
+	}
+	return sdk.Result{Command: true, Reply: "CTCP " + query + " sent to " + target}, nil
+}
+
+// dccText is what the user reads of a DCC offer ("SEND name ip port
+// size", the name quoted where it has spaces; "CHAT chat ip port"); ok
+// is false for the rest of DCC (RESUME, ACCEPT: answers to offers the
+// gateway never makes).
+func dccText(arg string) (text string, ok bool) {
+	kind, rest, _ := strings.Cut(strings.TrimSpace(arg), " ")
+	switch strings.ToUpper(kind) {
+	case "SEND":
+		name := rest
+		if q, ok := strings.CutPrefix(rest, `"`); ok {
+			name, rest, _ = strings.Cut(q, `"`)
+		} else {
+			name, rest, _ = strings.Cut(rest, " ")
+		}
+		name = decodeText(name)
+		if name == "" {
+			return "", false
+		}
+		size := ""
+		if f := strings.Fields(rest); len(f) >= 3 {
+			if n, err := strconv.ParseInt(f[2], 10, 64); err == nil && n > 0 {
+				size = fmt.Sprintf(" (%d bytes)", n)
+			}
+		}
+		return fmt.Sprintf("[offers the file %q%s by DCC, which this gateway does not take: ask for a link instead]", name, size), true
+	case "CHAT":
+		return "[asks for a DCC chat, which this gateway does not take: write here instead]", true
+	}
+	return "", false
+}
+
+// validCTCPCommand reports whether cmd is a CTCP command's word.
+func validCTCPCommand(cmd string) bool {
+	if len(cmd) > 32 {
+		return false
+	}
+	for _, r := range cmd {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_' && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // ctcpReply is a CTCP reply (a NOTICE "\x01VERSION irssi 1.4\x01") as

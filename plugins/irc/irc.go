@@ -79,6 +79,13 @@ type Config struct {
 	// has it as its server, refuses another, and a login saved with
 	// another is refused at Connect. The ports and TLS stay the user's.
 	FixedServer string `json:"fixed_server"`
+	// CTCPVersion is the answer to a CTCP VERSION query ("" = the
+	// default, ctcpDefaultVersion); "off" answers none, as a gateway's
+	// admin may not want its software named to every nick that asks.
+	CTCPVersion string `json:"ctcp_version"`
+	// CTCPOff answers no CTCP query at all (VERSION, PING, TIME,
+	// CLIENTINFO); a /me (ACTION) and replies are read as ever.
+	CTCPOff bool `json:"ctcp_off"`
 
 	roots *x509.CertPool // the system's and CAFile's; nil = the system's
 }
@@ -135,6 +142,10 @@ func parseConfig(raw []byte) (Config, error) {
 	cfg.FixedServer = strings.TrimSuffix(strings.TrimSpace(cfg.FixedServer), ".")
 	if strings.ContainsAny(cfg.FixedServer, " :/@") && net.ParseIP(cfg.FixedServer) == nil {
 		return cfg, fmt.Errorf("irc: the transport's config: fixed_server %q is no host name (the ports are the login's)", cfg.FixedServer)
+	}
+	cfg.CTCPVersion = strings.TrimSpace(cfg.CTCPVersion)
+	if strings.ContainsAny(cfg.CTCPVersion, "\x00\x01\r\n") || len(cfg.CTCPVersion) > 300 {
+		return cfg, fmt.Errorf("irc: the transport's config: ctcp_version %q is not one line of at most 300 bytes without control characters", cfg.CTCPVersion)
 	}
 	if cfg.CAFile != "" {
 		roots, err := loadRoots(cfg.CAFile)

@@ -242,21 +242,39 @@ func TestNoWelcome(t *testing.T) {
 	srv.wait("a second attempt", func() bool { return len(srv.arrived) >= 2 })
 }
 
-// A server that welcomes the login (001) but never ends its MOTD (376,
-// or 422 for none), which irc-go takes as the end of the registration:
-// the state says so, rather than that the server did not welcome it.
+// A server that welcomes the login (001) and sends its 005 but never
+// ends a MOTD (neither 376 nor 422, which irc-go waits for to end the
+// registration): once it has been quiet a moment after the welcome, the
+// MOTD is taken as ended, as biboumi and WeeChat take the welcome itself
+// (they join at 001): the login is connected, with the 005's ISUPPORT
+// (its CHANTYPES: a channel of "&"), and joins its channels. Before, it
+// was given up on at the timeout, the state saying the registration
+// never ended, and tried again for ever.
 func TestWelcomeWithoutMOTDEnd(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
 	srv.noMOTDEnd = true
+	srv.isupport = "CHANTYPES=#&"
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"keepalive":"1s","reconnect_min":"100ms","reconnect_max":"200ms"}`))
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"keepalive":"20s","reconnect_min":"100ms","reconnect_max":"200ms"}`))
 	evs := p.Events()
-	connectAsync(p, p.Login("", srv.fields("kit")))
+	f := srv.fields("kit")
+	f["channels"] = "#c"
+	login := p.Login("", f)
+	connectAsync(p, login)
 	st := settledState(evs)
-	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, "welcomed the login but did not end its registration") ||
-		!strings.Contains(st.Message, "376") || !strings.Contains(st.Message, "trying again") {
-		t.Errorf("state %v; want a transient disconnection saying the registration never ended", st)
+	if st.State != pb.LoginState_LOGIN_STATE_CONNECTED || !strings.HasSuffix(st.Message, " as kit") {
+		t.Fatalf("state %v; want connected as kit", st)
+	}
+	srv.got("JOIN #c")
+	if res := p.Commands().Send(command(login.LoginId, "&local", &pb.JoinChat{})); res.Error != nil {
+		t.Errorf("join &local: %v", res.Error)
+	}
+	srv.got("JOIN &local") // the 005's CHANTYPES taken: not #&local
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if n := len(srv.arrived); n != 1 {
+		t.Errorf("%d connections, want 1", n)
 	}
 }
 

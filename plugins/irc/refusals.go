@@ -3,6 +3,7 @@ package irc
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ergochat/irc-go/ircevent"
@@ -55,6 +56,22 @@ var sendErrors = map[string]struct {
 	// channels in a row; ircu's and InspIRCd's the same.
 	"707": {pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "you are writing to too many different nicks or channels in a short time; wait a little"},
 	"439": {pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "you are writing to too many different nicks or channels in a short time; wait a little"},
+}
+
+// floodThrottled reads Solanum's, charybdis' and Hybrid's refusal of a
+// message for flooding, which is a server notice to the user, not a
+// numeric: ":srv NOTICE me :*** Message to #c throttled due to
+// flooding". The message is dropped; target is the one it names.
+func floodThrottled(m ircmsg.Message) (target string, ok bool) {
+	if len(m.Params) != 2 || strings.Contains(m.Source, "!") || isChannel(m.Params[0]) {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(m.Params[1], "*** Message to ")
+	if !ok {
+		return "", false
+	}
+	target, ok = strings.CutSuffix(rest, " throttled due to flooding")
+	return target, ok && target != "" && !strings.Contains(target, " ")
 }
 
 // sendWait is a send waiting for the server's answer to its lines.
@@ -137,30 +154,40 @@ func (s *Session) inWindowLocked() bool {
 // handleRefusals gives the lines waiting the server's refusals, and ends
 // the sends' waits at their PONGs and the windows at theirs.
 func (s *Session) handleRefusals(c *ircevent.Connection) {
+	refuse := func(m ircmsg.Message, code pb.ErrorCode, why string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.inWindowLocked() {
+			// A moderation command's, a TAGMSG's, or a command's
+			// after connecting: a PRIVMSG among those gets this in
+			// its echo's stead, which is waited for no more.
+			s.refusedLineLocked(m)
+			return
+		}
+		w, ok := s.refusedLineLocked(m)
+		if !ok {
+			w = s.refusedSendLocked(m)
+		}
+		if w != nil && !w.refused {
+			w.refused, w.code = true, code
+			w.why = why + " (the server says: " + decodeText(lastParam(m)) + ")"
+		}
+	}
 	for code, e := range sendErrors {
 		c.AddCallback(code, func(m ircmsg.Message) {
 			if len(m.Params) < 2 {
 				return
 			}
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if s.inWindowLocked() {
-				// A moderation command's, a TAGMSG's, or a command's
-				// after connecting: a PRIVMSG among those gets this in
-				// its echo's stead, which is waited for no more.
-				s.refusedLineLocked(m)
-				return
-			}
-			w, ok := s.refusedLineLocked(m)
-			if !ok {
-				w = s.refusedSendLocked(m)
-			}
-			if w != nil && !w.refused {
-				w.refused, w.code = true, e.code
-				w.why = e.why + " (the server says: " + decodeText(lastParam(m)) + ")"
-			}
+			refuse(m, e.code, e.why)
 		})
 	}
+	c.AddCallback("NOTICE", func(m ircmsg.Message) {
+		if target, ok := floodThrottled(m); ok {
+			// As a numeric naming the target: "<me> <target> :text".
+			refuse(ircmsg.Message{Source: m.Source, Command: m.Command, Params: []string{m.Params[0], target, lastParam(m)}},
+				pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "the server dropped it: too many lines to one nick or channel at once (its flood protection); send again more slowly")
+		}
+	})
 	c.AddCallback("PONG", func(m ircmsg.Message) {
 		token := lastParam(m)
 		s.mu.Lock()
@@ -263,7 +290,12 @@ func (s *Session) awaitAnswer(target string, echoes bool) *sendWait {
 func (s *Session) confirmSent(ctx context.Context, conn *ircevent.Connection, w *sendWait, target string) error {
 	defer s.dropSendWait(w)
 	if err := conn.Send("PING", w.token); err != nil {
-		return nil
+		// The connection ended after the lines went, before their
+		// PING: whether the server read them is not known.
+		s.mu.Lock()
+		w.dropped = true
+		s.mu.Unlock()
+		return s.sendError(w, target)
 	}
 	t := time.NewTimer(EchoWait)
 	defer t.Stop()

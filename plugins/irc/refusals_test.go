@@ -84,3 +84,33 @@ func TestSendTargetsTooFast(t *testing.T) {
 		t.Errorf("send to gus: %v", res.Error)
 	}
 }
+
+// A message Solanum, charybdis or Hybrid drop for flooding (a nick or a
+// channel getting too many lines from the user at once) is refused by a
+// server notice, "*** Message to #c throttled due to flooding", not a
+// numeric: it is the send's RATE_LIMITED error, with and without
+// echo-message. Before, the notice was dropped as server chatter and
+// the send succeeded: the message lost without a word.
+func TestSendFloodThrottled(t *testing.T) {
+	for _, caps := range []string{"", "echo-message"} {
+		t.Run("caps="+caps, func(t *testing.T) {
+			srv := startScripted(t, caps, "")
+			srv.mu.Lock()
+			srv.refuseMsg = map[string]string{
+				"eve": "NOTICE :*** Message to eve throttled due to flooding",
+				"#c":  "NOTICE :*** Message to #c throttled due to flooding",
+			}
+			srv.mu.Unlock()
+			p, _, login := scriptedLogin(t, srv, "", "kit", "#c")
+			for _, to := range []string{"eve", "#c"} {
+				res := p.Commands().Send(plugintest.SendText(login.LoginId, to, "", "hi "+to))
+				if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED || !strings.Contains(res.Error.GetText(), "throttled due to flooding") {
+					t.Errorf("send to %s: %v; want RATE_LIMITED with the server's words", to, res.Error)
+				}
+			}
+			if res := p.Commands().Send(plugintest.SendText(login.LoginId, "gus", "", "hi gus")); res.Error != nil {
+				t.Errorf("send to gus: %v", res.Error)
+			}
+		})
+	}
+}

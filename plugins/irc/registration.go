@@ -29,8 +29,9 @@ import (
 // attempt is one connection attempt that reached the server.
 type attempt struct {
 	conn       *watchedConn
-	registered bool     // the server welcomed it: its end is no failure of registration
-	said       []string // what the server said that may explain its end
+	quiet      *quietConn // under conn: reads a 422 of the plugin's (motdless.go)
+	registered bool       // the server welcomed it: its end is no failure of registration
+	said       []string   // what the server said that may explain its end
 	// saslRefused: the server refused the SASL account (904, 902);
 	// sasl is its words. ircevent answers a refusal with QUIT, and the
 	// server's close may reach its Connect first, which then says only

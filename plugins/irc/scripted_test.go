@@ -95,6 +95,7 @@ type scripted struct {
 	// joining.
 	refuseJoin map[string]string
 	// refuseMsg answers a PRIVMSG to a target (by its name as sent)
+	// ("NOTICE :text": with the server's notice to the user instead)
 	// with this numeric and text ("707 :Targets changing too fast")
 	// instead of relaying it.
 	refuseMsg map[string]string
@@ -497,7 +498,11 @@ func (s *scripted) serve(conn net.Conn) {
 			s.mu.Lock()
 			refused, nick := s.refuseMsg[p(0)], s.nick
 			s.mu.Unlock()
-			if code, text, ok := strings.Cut(refused, " "); ok {
+			if code, text, ok := strings.Cut(refused, " "); ok && code == "NOTICE" {
+				// A server notice instead (Solanum's flood throttle).
+				fmt.Fprintf(c, ":srv NOTICE %s %s\r\n", nick, text)
+				continue
+			} else if ok {
 				fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, p(0), text)
 				continue
 			}

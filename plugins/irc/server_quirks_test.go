@@ -71,11 +71,13 @@ func TestActionWithoutClosingCTCP(t *testing.T) {
 	if ev.GetMessage().Text != "/me nods" || ev.ChatId != "#c" {
 		t.Errorf("channel action without its closing \\x01: %v", ev)
 	}
-	// Other CTCPs (a DCC offer) are still no message.
-	srv.send(":bob!b@h PRIVMSG kit :\x01DCC SEND f 1 2 3")
+	// Other CTCPs (FINGER, a DCC RESUME) are still no message; a DCC
+	// offer is said in words (TestDCCOfferSaid).
+	srv.send(":bob!b@h PRIVMSG kit :\x01FINGER")
+	srv.send(":bob!b@h PRIVMSG kit :\x01DCC RESUME f 1 2")
 	srv.send(":bob!b@h PRIVMSG kit :marker")
 	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.GetMessage().Text != "marker" {
-		t.Errorf("after a DCC offer, message %v; want the marker", ev)
+		t.Errorf("after other CTCPs, message %v; want the marker", ev)
 	}
 }
 

@@ -547,7 +547,17 @@ func (s *Session) handle(c *ircevent.Connection) {
 	// Before the connect callback: the MOTD ends the registration, and
 	// is shown before the login is said to be connected.
 	s.handleMOTD(c)
-	c.AddConnectCallback(func(ircmsg.Message) { s.registered(c) })
+	s.handleMOTDless(c)
+	c.AddConnectCallback(func(ircmsg.Message) {
+		// irc-go runs it at every end of a MOTD (376, 422): the
+		// answers to a MOTD the user typed are no new registration.
+		s.mu.Lock()
+		again := s.attempt != nil && s.attempt.registered
+		s.mu.Unlock()
+		if !again {
+			s.registered(c)
+		}
+	})
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
 		clear(s.channels)
@@ -1138,6 +1148,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		// biboumi's "/mode +o dave" in a room: the channel's MODE, not
 		// a message to it, which everyone there would read (modecmd.go).
 		return s.roomMode(ctx, conn, c.ChatID, target, args)
+	}
+	if args, ok := sdk.ChatCommand(msg.Text, "/ctcp"); ok {
+		// A CTCP query to the nick or the channel (ctcp.go).
+		return s.ctcpCommand(ctx, conn, target, args)
 	}
 	if res, ok := s.privateCommand(target, conn.CurrentNick(), msg.Text); ok && !isChannel(target) {
 		return res, nil
