@@ -20,7 +20,8 @@ import (
 // admins first, then by nick, as slidge presents a few participants and
 // the rest as they speak. A member not presented yet
 //
-//   - shows (its presence first) when it writes, reacts or edits,
+//   - shows (its presence first) when it writes, reacts or edits; its
+//     chat states and read markers before that are not sent,
 //   - is listed by the room's disco#items, paged (room_items.go),
 //   - joining the group, shows while fewer than the cap are shown,
 //   - leaving, changing its nick or its availability sends nothing: the
@@ -82,6 +83,17 @@ func presentRank(m *pb.Member) int {
 // id's presence.
 func (r *room) presentedLocked(t *transport, id string) bool {
 	return t.joinOccupants <= 0 || r.presented[id]
+}
+
+// unseenLocked reports whether id is a member, not the user, whose
+// presence the joined resources were not given: its chat states and read
+// markers are not sent, as from a nick they never saw.
+func (r *room) unseenLocked(t *transport, id string) bool {
+	if id == "" || id == selfKey || r.presentedLocked(t, id) {
+		return false
+	}
+	_, ok := r.members[id]
+	return ok
 }
 
 // admitLocked marks member id, new to the group, shown while fewer than

@@ -41,8 +41,9 @@ func occupantList(t *testing.T, c *xmpptest.Client, pageSize int) []string {
 // TestRoomCrowdJoinCapped: in a group of 52 members with
 // room_join_occupants = 10, a join presents 10 occupants, not 52; the
 // room's disco#items lists every member and the user, paged; a member
-// not presented shows (its presence) before its first message; a member
-// never presented leaves without a presence, one presented with one.
+// not presented shows (its presence) before its first message, and its
+// chat states before that are not sent; a member never presented
+// leaves without a presence, one presented with one.
 // Before, the join sent every member's presence (20,000 for a group of
 // 20,000) and disco#items was an empty list.
 func TestRoomCrowdJoinCapped(t *testing.T) {
@@ -90,6 +91,17 @@ func TestRoomCrowdJoinCapped(t *testing.T) {
 		t.Fatalf("%s spoke before being presented: %s", speaker, st.XML)
 	}
 	roomMessage(t, second, speaker, "hello from the crowd")
+
+	// One not presented types, then writes: no chat state from a nick
+	// the client never saw; its presence comes first, with its words.
+	typist := fmt.Sprintf("Crowd %d", hidden[2])
+	groupchat(t, alice, fmt.Sprintf(`net-event {"sender":{"userId":"crowd-%d"},"typing":{"state":"TYPING_STATE_COMPOSING"}}`, hidden[2]))
+	groupchat(t, alice, fmt.Sprintf(`net-event {"eventId":"crowd-types","sender":{"userId":"crowd-%d"},"message":{"text":"typed"}}`, hidden[2]))
+	st, err = second.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.From == room+"/"+typist })
+	if err != nil || st.Name != "presence" || st.Type != "" {
+		t.Fatalf("want %s's presence before anything of it, got %v %s", typist, err, st.XML)
+	}
+	roomMessage(t, second, typist, "typed")
 
 	// One never presented leaves, then one presented does: only the
 	// second's unavailable presence comes.

@@ -154,6 +154,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	r.mu.Lock()
 	nick := r.senderNickLocked(s, ev.Sender)
 	id, _ := r.nicks.MemberOf(nick)
+	unseen := r.unseenLocked(t, id) // room_crowd.go
 	r.mu.Unlock()
 	// The user's own words (flagged is_from_me, or told under the
 	// login's or the user's member ID: senderNickLocked) are the user's,
@@ -206,9 +207,17 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
 		}
 	case *pb.Event_Receipt:
+		if unseen {
+			return nil // a big group's member not shown: no marker from a nick unseen
+		}
 		return t.roomMarker(ctx, c, s, r, p.Receipt, oid, d.turn)
 	case *pb.Event_Typing:
-		// Not archived: a chat state is worth nothing later.
+		// Not archived: a chat state is worth nothing later. None from
+		// a big group's member not shown (its presence comes with its
+		// words).
+		if unseen {
+			return nil
+		}
 		var out [][]byte
 		r.mu.Lock()
 		for _, st := range c.typing(p.Typing) {
