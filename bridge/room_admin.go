@@ -166,14 +166,19 @@ func (s *session) adminCommands(r *room, it *wire.Element) ([]*pb.Command, wire.
 		case muc.AffAdmin, muc.AffOwner:
 			return s.addAdminCommands(r, it)
 		case muc.AffOutcast:
-			// An address added to the ban list (Gajim's editor, XEP-0045
-			// §9.1) of someone not in the group: a network's ban is
-			// taking a member out of the group, which Kick does; it was
-			// item-not-found, as for a typing error.
-			if _, cond, text := s.itemContact(it); cond != "" {
+			// An address added to the ban list (XEP-0045 §9.1: Gajim's
+			// and Conversations' "ban") of someone not in the group: the
+			// network's Kick with its ban, and the network decides. This
+			// is how an admin refuses one who asks to join (WhatsApp,
+			// Signal), or bans ahead one who is not in it; a
+			// network that bans only members refuses with a text the
+			// admin reads. It was feature-not-implemented, with nothing
+			// sent: a request to join could not be refused from XMPP.
+			id, cond, text := s.itemContact(it)
+			if cond != "" {
 				return nil, cond, text
 			}
-			return nil, wire.FeatureNotImpl, "only a member of the group can be banned from here: ban them on " + s.t.displayName() + " itself"
+			return []*pb.Command{s.banCommand(r, it, id)}, "", ""
 		}
 	}
 	if !ok {
@@ -197,7 +202,7 @@ func (s *session) memberCommand(r *room, it *wire.Element, id string) (*pb.Comma
 	aff, role := it.Attr("affiliation"), it.Attr("role")
 	switch {
 	case aff == muc.AffOutcast:
-		c.Action = &pb.Command_Kick{Kick: &pb.Kick{UserId: id, Reason: reason, Ban: true}}
+		return s.banCommand(r, it, id), "", ""
 	case role == muc.RoleNone || aff == muc.AffNone:
 		// Out of the room, or no longer a member: in a network's group,
 		// both are leaving it.
@@ -240,6 +245,16 @@ func (s *session) memberCommand(r *room, it *wire.Element, id string) (*pb.Comma
 		return nil, wire.BadRequest, "an item needs a role or an affiliation"
 	}
 	return c, "", ""
+}
+
+// banCommand is the network's Kick with its ban of the user id, for a
+// muc#admin item giving affiliation outcast, member or not.
+func (s *session) banCommand(r *room, it *wire.Element, id string) *pb.Command {
+	reason := ""
+	if rs := it.Child("", "reason"); rs != nil {
+		reason = rs.Text
+	}
+	return &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Kick{Kick: &pb.Kick{UserId: id, Reason: reason, Ban: true}}}
 }
 
 // unbanCommand is the network's Unban for an item giving affiliation none

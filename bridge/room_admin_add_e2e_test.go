@@ -10,9 +10,9 @@ import (
 // TestRoomAdminAffiliationAdds: a muc#admin set making a contact who is
 // not in the group an admin (Gajim's affiliation editor, an address added
 // to the admin list) adds the contact, then promotes them; ownership is
-// refused not-allowed, saying to add them first, and a ban of one who is
-// not in the group feature-not-implemented, saying why; nothing reaches
-// the network for either. Before, all three were item-not-found: "no
+// refused not-allowed, saying to add them first, with nothing sent; a
+// ban of one who is not in the group goes to the network, whose refusal
+// the user reads (the echo network bans only members: TestRoomBanNonMember). Before, all three were item-not-found: "no
 // member of the group has this nick or address", as for a typing error.
 func TestRoomAdminAffiliationAdds(t *testing.T) {
 	s := newStack(t, stackOptions{})
@@ -29,8 +29,8 @@ func TestRoomAdminAffiliationAdds(t *testing.T) {
 	if st := admin(`<item affiliation='owner' jid='echo-5@` + domain + `'/>`); st.Type != "error" || st.Err == nil || st.Err.Condition != "not-allowed" || !strings.Contains(st.Err.Text, "member first") {
 		t.Errorf("owner affiliation for a contact not in the group: want not-allowed saying why, got %s", st.XML)
 	}
-	if st := admin(`<item affiliation='outcast' jid='echo-5@` + domain + `'/>`); st.Type != "error" || st.Err == nil || st.Err.Condition != "feature-not-implemented" || !strings.Contains(st.Err.Text, "only a member") {
-		t.Errorf("outcast affiliation for a contact not in the group: want feature-not-implemented saying why, got %s", st.XML)
+	if st := admin(`<item affiliation='outcast' jid='echo-5@` + domain + `'/>`); st.Type != "error" || st.Err == nil || st.Err.Condition != "item-not-found" || !strings.Contains(st.Err.Text, "echo-5 is not in the group") {
+		t.Errorf("outcast affiliation for a contact not in the group: want the echo network's refusal, item-not-found, got %s", st.XML)
 	}
 	if st := admin(`<item affiliation='admin' jid='echo-6@` + domain + `'/>`); st.Type != "result" {
 		t.Fatalf("admin affiliation for a contact not in the group: want result, got %s", st.XML)

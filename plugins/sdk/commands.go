@@ -149,7 +149,13 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 			return Result{ChatID: made}, err
 		}
 	default:
-		return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "command without an action this SDK knows (%T)", cmd.Action)
+		if len(cmd.ProtoReflect().GetUnknown()) > 0 {
+			// An action the gateway's contract has and this plugin's
+			// copy of it has not: not the gateway's mistake but an
+			// older plugin, which the gateway reports as unsupported.
+			return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "this plugin does not know this action: its SDK is older than the gateway's contract (rebuild the plugin with a newer SDK)")
+		}
+		return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "command without an action")
 	}
 	return Result{}, unsupported(actionName(cmd))
 }

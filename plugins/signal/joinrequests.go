@@ -142,5 +142,5 @@ func (r *requestsTold) set(chatID string, ids []string) {
 // joinRequestText is the notice of who's request to join.
 func joinRequestText(who string) string {
 	return cmp.Or(who, "Someone") + " asks to join this group by its link. An admin lets them in by inviting them to this room, " +
-		"or refuses by kicking their address; or on the phone."
+		"or refuses by banning their address; or on the phone."
 }

@@ -29,7 +29,7 @@ func TestJoinRequestTold(t *testing.T) {
 	at := d.Now()
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: dave, SourceUUID: daveACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
 		Timestamp: at, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}})
-	ev := s.next(isRoomNotice(group, dave, "asks to join", "inviting"))
+	ev := s.next(isRoomNotice(group, dave, "asks to join", "inviting", "banning their address"))
 	if ev.EventId == "" || ev.TimestampUnixMicro != at*1000 {
 		t.Fatalf("the request's notice: %v, want an ID and the update's time", ev)
 	}

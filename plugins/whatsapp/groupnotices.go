@@ -33,7 +33,7 @@ const (
 	inviteResetText    = "Reset this group's invite link: the old one no longer works; the new one is "
 	suspendedText      = "WhatsApp suspended this group: no one can send messages to it"
 	unsuspendedText    = "WhatsApp restored this group: messages can be sent to it again"
-	joinRequestText    = " asked to join this group: an admin approves by inviting them to this room, or rejects by kicking their address (or on the phone)"
+	joinRequestText    = " asked to join this group: an admin approves by inviting them to this room, or rejects by banning their address (or on the phone)"
 	groupNoticeIDStart = "group-"
 )
 

@@ -15,7 +15,7 @@ import (
 // A group's admins hear in its room of each request to join it
 // (groupnotices.go), and answer one from there with Signal's gesture
 // (plugins/signal/joinrequests.go): inviting the person to the room
-// approves it, kicking their address rejects it (whatsmeow's
+// approves it, banning their address rejects it (whatsmeow's
 // UpdateGroupRequestParticipants). The requests pending are asked of
 // WhatsApp at each gesture, never kept: one answered on a phone
 // meanwhile is pending no longer, and the gesture is then the ordinary

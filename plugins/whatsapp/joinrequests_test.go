@@ -14,7 +14,7 @@ import (
 )
 
 // An admin answers a request to join from the room, as the notice says:
-// inviting the person approves it (they join the room), kicking their
+// inviting the person approves it (they join the room), banning their
 // address rejects it (the room says so); WhatsApp lists the request by
 // LID, the room by phone number. A request answered on a phone meanwhile
 // leaves no trace: the gesture is then the ordinary removal or add. A
@@ -63,7 +63,7 @@ func TestJoinRequestAnsweredFromRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	from = r.host.count()
-	if err := s.Kick(ctx, call, &pb.Kick{UserId: "+33644444444"}); err != nil {
+	if err := s.Kick(ctx, call, &pb.Kick{UserId: "+33644444444", Ban: true}); err != nil {
 		t.Fatalf("reject by kick: %v", err)
 	}
 	if acts := fake.RequestActions(); len(acts) != 2 || acts[1].Action != whatsmeow.ParticipantChangeReject || len(fake.PendingRequests(group)) != 0 {
