@@ -143,7 +143,7 @@ func (s *Session) joinRequesters(ctx context.Context, api *tg.Client, chat strin
 
 // joinRequestNotice is the room's notice of r's request to join chat:
 // from no one, the requester's name a mention of them (their address,
-// to invite or kick), its ID the request's own, so a second telling is
+// to invite or ban), its ID the request's own, so a second telling is
 // the same message.
 func (s *Session) joinRequestNotice(chat string, r requester) *pb.Event {
 	who := cmp.Or(s.peers.name(r.id), "Someone")
@@ -152,7 +152,7 @@ func (s *Session) joinRequestNotice(chat string, r requester) *pb.Event {
 		what = "channel"
 	}
 	text := who + " asks to join this " + what + ". An admin lets them in by inviting them to this room, " +
-		"or refuses by kicking their address; or on the phone."
+		"or refuses by banning their address; or on the phone."
 	at := int64(r.date) * 1_000_000
 	if at == 0 {
 		at = time.Now().UnixMicro()

@@ -57,7 +57,7 @@ func TestJoinRequests(t *testing.T) {
 	from := h.count()
 	srv.AskToJoin(680, dave.ID)
 	ev := h.wait(t, from, "dave's request told", isJoinRequest("-100680", "1004"))
-	if m := ev.GetMessage(); !strings.HasPrefix(m.Text, "Dave asks to join this group.") || !strings.Contains(m.Text, "inviting them") || !strings.Contains(m.Text, "kicking their address") {
+	if m := ev.GetMessage(); !strings.HasPrefix(m.Text, "Dave asks to join this group.") || !strings.Contains(m.Text, "inviting them") || !strings.Contains(m.Text, "banning their address") {
 		t.Errorf("notice %q: want Dave asking, and how to answer", m.Text)
 	}
 	srv.AskToJoin(680, erin.ID)
@@ -117,6 +117,15 @@ func TestJoinRequests(t *testing.T) {
 	}
 	if c := srv.ChannelInfo(680); !slices.Equal(c.Requests, []int64{gina.ID, hal.ID}) {
 		t.Errorf("requests after dave's refusal %v, want gina's and hal's", c.Requests)
+	}
+
+	// Hal refused by a ban, the gesture the gateway sends for an XMPP
+	// ban (outcast) of an address not in the room: refused and banned.
+	if err := s.Kick(ctx, sdk.Call{ChatID: "-100680"}, &pb.Kick{UserId: "1008", Ban: true}); err != nil {
+		t.Fatalf("refusing hal by a ban: %v", err)
+	}
+	if c := srv.ChannelInfo(680); !slices.Equal(c.Requests, []int64{gina.ID}) || !slices.Contains(c.Banned, hal.ID) || slices.Contains(c.Members, hal.ID) {
+		t.Errorf("requests %v, banned %v, members %v: want hal refused and banned, gina's still pending", c.Requests, c.Banned, c.Members)
 	}
 }
 
