@@ -118,8 +118,8 @@ type Host struct {
 	// (refuse, writeCommands).
 	refused atomic.Uint64
 	ready   chan struct{}
-	pid    int
-	gen    uint64 // plugin processes started (Generation)
+	pid     int
+	gen     uint64 // plugin processes started (Generation)
 	// retrying, while down's commands in flight are sent again, is
 	// closed once they are: new commands go after them.
 	retrying chan struct{}
