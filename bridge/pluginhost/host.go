@@ -481,6 +481,8 @@ func (h *Host) Run(ctx context.Context) error {
 			// the admin may fix what it needs meanwhile.
 			backoff = maxBackoff
 			h.log.Error("transport plugin refused to start; fix what it says", "err", err, "retry_in", backoff)
+		} else if se := (*startError)(nil); errors.As(err, &se) {
+			h.log.Error("transport plugin failed to start; trying again", "plugin", h.cfg.Path, "err", se.err, "retry_in", backoff)
 		} else {
 			h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
 		}
@@ -496,6 +498,13 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 }
 
+// startError is a start of the plugin process that failed (launch), told
+// apart from a plugin that ran and stopped in Run's log.
+type startError struct{ err error }
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
+
 func (h *Host) runOnce(ctx context.Context) error {
 	if err := os.MkdirAll(h.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("plugin data dir: %w", err)
@@ -508,7 +517,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 		InvalidUTF8: h.invalidUTF8,
 	})
 	if err != nil {
-		return err
+		return &startError{err}
 	}
 	defer p.Kill()
 
