@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"passerelle.im/passerelle/bridge"
 )
 
 // mountSmall mounts a tmpfs of size at a new folder (root only).
@@ -50,8 +53,13 @@ func fill(t *testing.T, dir string) string {
 // messages a user sends still go and their echoes still come (kept in
 // memory, the outbox's record of them failing), the log says why in
 // plain words (no space left on device), and once space is back the
-// gateway goes on. Nothing hangs.
+// gateway goes on. Nothing hangs. Each failure is logged once, not for
+// every message, and the log says when storing works again (before, two
+// lines came for every message while the disk was full).
 func TestDiskFullLosesNothing(t *testing.T) {
+	old := *bridge.StoreFailEvery
+	*bridge.StoreFailEvery = time.Hour
+	t.Cleanup(func() { *bridge.StoreFailEvery = old })
 	dir := mountSmall(t, "64m")
 	s := newStack(t, stackOptions{storePath: filepath.Join(dir, "passerelle.db")})
 	alice := registered(t, s, "alice")
@@ -65,4 +73,10 @@ func TestDiskFullLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	echoOK(t, alice, "after the space is back", timeout)
+	s.logs.waitLog(t, `msg="storing works again"`, timeout)
+	for _, msg := range []string{"a message to the plugin is not recorded", "message map write failed"} {
+		if n := strings.Count(s.logs.String(), msg); n > 1 {
+			t.Errorf("%q logged %d times for 40 messages, want once while the disk is full:\n%s", msg, n, s.logs)
+		}
+	}
 }

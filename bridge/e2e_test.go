@@ -298,7 +298,7 @@ func TestPluginNotAPlugin(t *testing.T) {
 	s := newStack(t, stackOptions{plugin: "/bin/true"})
 	alice := s.user("alice")
 	s.waitGateway(alice)
-	s.logs.waitLog(t, "transport plugin stopped; restarting", timeout)
+	s.logs.waitLog(t, "transport plugin failed to start; trying again", timeout)
 	r := register(t, alice, "alice")
 	if r.Err == nil || r.Err.Condition != "service-unavailable" {
 		t.Fatalf("want service-unavailable, got %s", r.XML)

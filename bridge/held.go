@@ -88,9 +88,10 @@ func (r *heldRecord) written() {
 	}
 	seq, err := r.put()
 	if err != nil {
-		r.t.log.Warn("a message to the plugin is not recorded; a crash now loses it", "err", err)
+		r.t.storeFails.fail(r.t.log, slog.LevelWarn, "outbox record", "a message to the plugin is not recorded; a crash now loses it", err)
 		return
 	}
+	r.t.storeFails.worked(r.t.log, "outbox record")
 	r.seq.CompareAndSwap(0, seq)
 }
 
@@ -108,12 +109,13 @@ func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
 	if h.Command, err = proto.Marshal(cmd); err == nil {
 		var seq uint64
 		if seq, err = r.t.db.PutHeld(context.WithoutCancel(ctx), r.t.name, h); err == nil {
+			r.t.storeFails.worked(r.t.log, "outbox record")
 			r.seq.Store(seq)
 			r.t.log.Debug("message held for the plugin", "login", h.LoginID, "txn", h.Txn)
 			return
 		}
 	}
-	r.t.log.Warn("a held message is not recorded; a crash now loses it", "err", err)
+	r.t.storeFails.fail(r.t.log, slog.LevelWarn, "outbox record", "a held message is not recorded; a crash now loses it", err)
 }
 
 // done forgets the record: the plugin answered, and the answer is

@@ -261,9 +261,10 @@ func (s *session) remember(ctx context.Context, m sentMsg, r *pb.CommandResult) 
 	}
 	ref, txn := s.sentRef(m, r)
 	if err := t.db.PutSent(ctx, ref, txn); err != nil {
-		t.log.Error("message map write failed", "err", err)
+		t.storeFails.fail(t.log, slog.LevelError, "message map", "message map write failed", err)
 		return
 	}
+	t.storeFails.worked(t.log, "message map")
 	s.stored.signal(refKey(ref.LoginID, ref.ChatID, ref.RemoteID))
 	s.sentExpires(ctx, ref, r) // expiry.go
 }

@@ -398,6 +398,7 @@ func (t *transport) commitLoop(ctx context.Context) {
 // storeRetry runs fn, and again after each failure, waiting 100 ms
 // doubling to 5 s: a store failure (a full or failing disk) is waited
 // out with a log line per attempt, not turned into a plugin restart. It
+// a success after failures says storing works again (storefail.go). It
 // returns fn's last error once ctx ends or the store is closed, and at
 // once an error of invalid input (store.ErrInvalid), which would only
 // fail again.
@@ -405,9 +406,13 @@ func (t *transport) storeRetry(ctx context.Context, what string, fn func() error
 	wait := 100 * time.Millisecond
 	for {
 		err := fn()
+		if err == nil {
+			t.storeFails.worked(t.log, what) // says so after failures
+		}
 		if err == nil || errors.Is(err, store.ErrClosed) || errors.Is(err, store.ErrInvalid) || ctx.Err() != nil {
 			return err // invalid input would fail the same way again
 		}
+		t.storeFails.fail(t.log, 0, what, "", err) // its line is paced by wait
 		t.log.Error("store failure; retrying", "doing", what, "err", err, "retry_in", wait)
 		select {
 		case <-time.After(wait):

@@ -52,6 +52,8 @@ type transport struct {
 	gate replayGate
 	// down tells the users when the plugin stays down (plugindown.go).
 	down pluginDown
+	// storeFails keeps a failing store's lines few (storefail.go).
+	storeFails storeFailLog
 
 	// The chats' workers (chat.go): the stanzas each user sends, and the
 	// events the network sends to them.

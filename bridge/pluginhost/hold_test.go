@@ -1,6 +1,7 @@
 package pluginhost
 
 import (
+	"context"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -84,8 +85,12 @@ func TestRetriedCommandsFirst(t *testing.T) {
 		}
 	}
 	s := &sentStream{sent: make(chan string, 3)}
+	out := make(chan *pb.Command, 8)
+	wctx, wcancel := context.WithCancel(context.Background())
+	defer wcancel()
+	go h.writeCommands(wctx, s, out)
 	h.mu.Lock()
-	h.cmds = s
+	h.cmds, h.out = s, out
 	close(h.ready)
 	h.mu.Unlock()
 	var order []string

@@ -86,7 +86,16 @@ type Config struct {
 	// strings held invalid UTF-8 and were repaired (U+FFFD) so that it
 	// could be decoded: the place to count it.
 	OnInvalidUTF8 func()
+	// CommandQueue bounds the commands waiting to go out on the
+	// Commands stream (default DefaultCommandQueue): past it, while the
+	// plugin does not read its stream, a command is refused at once
+	// (errNotTaking) instead of a goroutine waiting for it.
+	CommandQueue int
 }
+
+// DefaultCommandQueue is Config.CommandQueue's default: far more than a
+// plugin that reads its stream ever has waiting.
+const DefaultCommandQueue = 4096
 
 // Host supervises one plugin process.
 type Host struct {
@@ -102,10 +111,15 @@ type Host struct {
 	// only the first is timed (inflight.timer; chatLine).
 	lines  map[chatKey][]uint64
 	nextID uint64
-	sendMu sync.Mutex // one Send at a time on the Commands stream
-	ready  chan struct{}
-	pid    int
-	gen    uint64 // plugin processes started (Generation)
+	// out is the running stream's queue of commands, sent in order by
+	// one goroutine (writeCommands); nil while cmds is.
+	out chan *pb.Command
+	// refused counts the commands refused since the queue last moved
+	// (refuse, writeCommands).
+	refused atomic.Uint64
+	ready   chan struct{}
+	pid     int
+	gen     uint64 // plugin processes started (Generation)
 	// retrying, while down's commands in flight are sent again, is
 	// closed once they are: new commands go after them.
 	retrying chan struct{}
@@ -133,6 +147,9 @@ func New(cfg Config) *Host {
 	}
 	if cfg.FileCommandTimeout <= 0 {
 		cfg.FileCommandTimeout = sdk.DefaultFileCommandTimeout + time.Minute
+	}
+	if cfg.CommandQueue <= 0 {
+		cfg.CommandQueue = DefaultCommandQueue
 	}
 	return &Host{cfg: cfg, log: cfg.Log.With("transport", cfg.Name), pending: map[uint64]*inflight{}, lines: map[chatKey][]uint64{}, ready: make(chan struct{})}
 }
@@ -312,6 +329,13 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 		h.send(cmd, cb, hold, retried)
 		return
 	}
+	if len(h.out) == cap(h.out) {
+		// The plugin does not read its stream: the caller hears so now,
+		// rather than a goroutine waiting behind the others.
+		h.mu.Unlock()
+		h.refuse(cmd, cb)
+		return
+	}
 	h.nextID++
 	cmd.CorrelationId = h.nextID
 	f := &inflight{cmd: cmd, cb: cb, hold: hold, retried: retried, limit: h.cfg.CommandTimeout}
@@ -320,16 +344,46 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 	}
 	h.pending[cmd.CorrelationId] = f
 	h.queueLocked(cmd.CorrelationId, f)
+	h.out <- cmd // room checked above, under h.mu as every send to out
 	h.mu.Unlock()
+}
 
-	h.sendMu.Lock()
-	err := stream.Send(cmd)
-	h.sendMu.Unlock()
-	stagetrace.Mark(stagetrace.GatewayCmd, cmd.GetSend().GetText())
-	if err != nil {
-		// The stream broke: down() takes the command over, with the
-		// others in flight.
-		h.log.Debug("command send failed", "err", err)
+// refuse fails cmd at once: the plugin's queue of commands is full, as it
+// does not read its Commands stream. The first refusal since the queue
+// was last empty is a warning; the queue emptied again is logged with
+// the count (writeCommands).
+func (h *Host) refuse(cmd *pb.Command, cb func(*pb.CommandResult)) {
+	if h.refused.Add(1) == 1 {
+		h.log.Warn("the transport plugin is not taking commands: it does not read its Commands stream; new commands are refused until it does",
+			"plugin", h.cfg.Path, "waiting", h.cfg.CommandQueue)
+	}
+	go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
+		Text: fmt.Sprintf("the %s plugin is not taking commands (%d commands wait already); this was not sent, try again later", h.cfg.Name, h.cfg.CommandQueue)}})
+}
+
+// writeCommands sends out's commands on the stream in order until ctx
+// ends; those left are in flight, which down takes over.
+func (h *Host) writeCommands(ctx context.Context, stream pb.Transport_CommandsClient, out <-chan *pb.Command) {
+	for {
+		var cmd *pb.Command
+		select {
+		case cmd = <-out:
+		case <-ctx.Done():
+			return
+		}
+		if err := stream.Send(cmd); err != nil {
+			// The stream broke: down() takes the command over, with
+			// the others in flight.
+			h.log.Debug("command send failed", "err", err)
+			continue
+		}
+		stagetrace.Mark(stagetrace.GatewayCmd, cmd.GetSend().GetText())
+		if len(out) > 0 {
+			continue // the plugin reads again once what waited is out
+		}
+		if n := h.refused.Swap(0); n > 0 {
+			h.log.Info("the transport plugin takes commands again", "plugin", h.cfg.Path, "refused_meanwhile", n)
+		}
 	}
 }
 
@@ -427,6 +481,8 @@ func (h *Host) Run(ctx context.Context) error {
 			// the admin may fix what it needs meanwhile.
 			backoff = maxBackoff
 			h.log.Error("transport plugin refused to start; fix what it says", "err", err, "retry_in", backoff)
+		} else if se := (*startError)(nil); errors.As(err, &se) {
+			h.log.Error("transport plugin failed to start; trying again", "plugin", h.cfg.Path, "err", se.err, "retry_in", backoff)
 		} else {
 			h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
 		}
@@ -442,6 +498,13 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 }
 
+// startError is a start of the plugin process that failed (launch), told
+// apart from a plugin that ran and stopped in Run's log.
+type startError struct{ err error }
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
+
 func (h *Host) runOnce(ctx context.Context) error {
 	if err := os.MkdirAll(h.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("plugin data dir: %w", err)
@@ -454,7 +517,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 		InvalidUTF8: h.invalidUTF8,
 	})
 	if err != nil {
-		return err
+		return &startError{err}
 	}
 	defer p.Kill()
 
@@ -513,9 +576,11 @@ func (h *Host) runOnce(ctx context.Context) error {
 	if h.cfg.OnReady != nil {
 		h.cfg.OnReady(context.WithValue(rctx, reloadKey{}, gen), caps)
 	}
+	out := make(chan *pb.Command, h.cfg.CommandQueue)
+	wg.Go(func() { h.writeCommands(rctx, cmds, out) })
 	h.mu.Lock()
 	if rctx.Err() == nil {
-		h.cmds = cmds
+		h.cmds, h.out = cmds, out
 		close(h.ready)
 	}
 	h.mu.Unlock()
@@ -554,7 +619,7 @@ func (h *Host) down() {
 	h.mu.Lock()
 	h.client, h.pid = nil, 0
 	if h.cmds != nil {
-		h.cmds = nil
+		h.cmds, h.out = nil, nil
 		h.ready = make(chan struct{})
 	}
 	pending := h.pending

@@ -155,7 +155,7 @@ func TestHostUnavailable(t *testing.T) {
 		t.Fatal("a client for a plugin that never ran")
 	}
 	waitFor(t, "the restart log line", func() bool {
-		return strings.Contains(logs.String(), "transport plugin stopped; restarting")
+		return strings.Contains(logs.String(), "transport plugin failed to start; trying again")
 	})
 }
 

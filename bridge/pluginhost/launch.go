@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -60,6 +61,9 @@ type process struct {
 	// socketDir is the folder go-plugin made for the plugin's socket
 	// (removeSocketDir).
 	socketDir string
+	// quiet lowers go-plugin's lines to debug (quietLogger): set while
+	// a start that failed is cleaned up.
+	quiet *atomic.Bool
 }
 
 // startTimeout bounds go-plugin's handshake: a plugin prints its address
@@ -81,6 +85,8 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 	}
 	// cfg.Stderr has the plugin's stderr already.
 	logger = muteStderr(logger, cfg.Path)
+	quiet := &atomic.Bool{}
+	logger = quietLogger{Logger: logger, quiet: quiet}
 	kctx, killStart := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(kctx, cfg.Path, cfg.Args...)
 	cmd.Env = pluginEnv(os.Environ(), cfg.Env)
@@ -97,7 +103,7 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		logger.Warn("the plugin wrote to its stdout after the handshake; the gateway drops it (stdout is the handshake's alone: log to stderr; logged once)",
 			"line", truncate(line, 200), "cut_bytes", more+max(0, len(line)-200))
 	}
-	p := &process{killStart: killStart, log: logger, cmd: cmd}
+	p := &process{killStart: killStart, log: logger, cmd: cmd, quiet: quiet}
 	c := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.VersionedPlugins(),
@@ -133,6 +139,7 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 	case <-ctx.Done():
 		// go-plugin's Start holds the client until the handshake or
 		// its timeout; killing the group ends it now.
+		quiet.Store(true)
 		killStart()
 		r = <-ch
 		if r.err == nil {
@@ -270,6 +277,7 @@ func (p *process) Kill() {
 
 // abort ends a plugin that never came up, and its group, at once.
 func (p *process) abort() {
+	p.quiet.Store(true)
 	p.killStart()
 	if p.pgid != 0 {
 		killGroup(p.pgid, syscall.SIGKILL)

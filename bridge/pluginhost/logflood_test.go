@@ -20,12 +20,12 @@ func runScriptLog(t *testing.T, body string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { h.Run(ctx); close(done) }()
-	waitFor(t, "the restart log line", func() bool { return strings.Contains(logs.String(), "transport plugin stopped; restarting") })
+	waitFor(t, "the restart log line", func() bool { return strings.Contains(logs.String(), "transport plugin failed to start; trying again") })
 	cancel()
 	<-done
 	out := logs.String()
 	// Only the first run's: the plugin is started again meanwhile.
-	if i := strings.Index(out, "transport plugin stopped; restarting"); i >= 0 {
+	if i := strings.Index(out, "transport plugin failed to start; trying again"); i >= 0 {
 		if j := strings.IndexByte(out[i:], '\n'); j >= 0 {
 			out = out[:i+j+1]
 		}

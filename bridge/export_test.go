@@ -1,0 +1,4 @@
+package bridge
+
+// StoreFailEvery is storeFailEvery, for the tests of package bridge_test.
+var StoreFailEvery = &storeFailEvery
