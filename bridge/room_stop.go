@@ -64,9 +64,9 @@ func (t *transport) closeRoomsAtStop() {
 				// of Send's select.
 				turn.waitAtMost(min(sendWait, stopWait/2))
 				defer turn.done()
-				// Written, or kept from it: each says once. A stanza
-				// still queued when the link closes never says: ctx
-				// ends the wait.
+				// Written, or kept from it: each says once (a stanza
+				// still queued when the link ends is told it was not
+				// sent); ctx bounds the wait all the same.
 				written := make(chan struct{}, len(out))
 				for _, b := range out {
 					if err := t.link.Send(ctx, b, func(error) { written <- struct{}{} }); err != nil {
