@@ -397,8 +397,8 @@ func (t *transport) commitLoop(ctx context.Context) {
 
 // storeRetry runs fn, and again after each failure, waiting 100 ms
 // doubling to 5 s: a store failure (a full or failing disk) is waited
-// out with a log line per attempt, not turned into a plugin restart. It
-// a success after failures says storing works again (storefail.go). It
+// out with a log line per attempt, not turned into a plugin restart; a
+// success after failures says storing works again (storefail.go). It
 // returns fn's last error once ctx ends or the store is closed, and at
 // once an error of invalid input (store.ErrInvalid), which would only
 // fail again.
