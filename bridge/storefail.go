@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -16,6 +17,8 @@ var storeFailEvery = time.Minute
 // full) from logging a line or two per message: each kind of write that
 // fails is logged once, then every storeFailEvery with the count
 // suppressed, and the first write of that kind that works again says so.
+// A failure of another cause (cause) is logged at once: the disk full,
+// then failing, is two things the admin must hear of.
 type storeFailLog struct {
 	mu    sync.Mutex
 	kinds map[string]*storeFailKind
@@ -25,6 +28,7 @@ type storeFailLog struct {
 type storeFailKind struct {
 	failed int       // writes failed
 	last   time.Time // last logged, zero if not (storeRetry logs its own)
+	cause  string    // the cause of the failure last logged
 	quiet  int       // lines suppressed since
 }
 
@@ -47,13 +51,13 @@ func (l *storeFailLog) fail(log *slog.Logger, level slog.Level, kind, msg string
 		l.mu.Unlock()
 		return
 	}
-	last, n := k.last, k.quiet
-	if !last.IsZero() && now.Sub(last) < storeFailEvery {
+	last, n, c := k.last, k.quiet, cause(err)
+	if !last.IsZero() && now.Sub(last) < storeFailEvery && c == k.cause {
 		k.quiet++
 		l.mu.Unlock()
 		return
 	}
-	k.last, k.quiet = now, 0
+	k.last, k.quiet, k.cause = now, 0, c
 	l.mu.Unlock()
 	attrs := []any{"err", err}
 	if last.IsZero() {
@@ -73,5 +77,21 @@ func (l *storeFailLog) worked(log *slog.Logger, kind string) {
 	l.mu.Unlock()
 	if k != nil {
 		log.Info("storing works again", "what", kind, "failed_writes", k.failed)
+	}
+}
+
+// cause is the innermost error of err's chain, as text: the same for
+// each failure of one cause whatever the file or record it names (a full
+// disk's is "no space left on device").
+func cause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			if err == nil {
+				return ""
+			}
+			return err.Error()
+		}
+		err = next
 	}
 }
