@@ -114,8 +114,8 @@ type Host struct {
 	// out is the running stream's queue of commands, sent in order by
 	// one goroutine (writeCommands); nil while cmds is.
 	out chan *pb.Command
-	// refused counts the commands refused since the queue last moved
-	// (refuse, writeCommands).
+	// refused counts the commands refused since the queue was last
+	// emptied (refuse, writeCommands).
 	refused atomic.Uint64
 	ready   chan struct{}
 	pid     int
