@@ -7,8 +7,8 @@ import (
 )
 
 // quietLogger is go-plugin's logger that, once quiet is set (a start
-// that failed is being cleaned up: abort), logs its warnings and errors
-// at debug. go-plugin's kill of a plugin that never came up adds "plugin
+// that failed is being cleaned up: abort), logs its info lines,
+// warnings and errors at debug. go-plugin's kill of a plugin that never came up adds "plugin
 // failed to exit gracefully" and "plugin process exited error=context
 // canceled" to each failed start, which say nothing of the cause: the
 // host's own line says it (Run).
