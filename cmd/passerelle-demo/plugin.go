@@ -99,21 +99,10 @@ func (o *ownPlugin) run(ctx, dctx context.Context, out *console, c *xmpptest.Cli
 			return err
 		}
 	}
-	if o.contact != "" {
-		to, body := o.to, "Hello through passerelle!"
-		out.step("sending a message to " + to)
-		out.printf("   -> %s: %s\n", to, body)
-		if err := c.SendRaw(dctx, `<message type='chat' to='`+to+`'><body>`+body+`</body></message>`); err != nil {
+	if o.to != "" {
+		if err := exchange(dctx, out, c, o.to, logPath); err != nil {
 			return err
 		}
-		got, err := c.Next(dctx, func(s xmpptest.Stanza) bool { return s.Name == "message" && strings.HasPrefix(s.From, to) })
-		if err != nil {
-			return fmt.Errorf("no answer from %s: %w (see %s)", to, err, logPath)
-		}
-		if got.Err != nil {
-			return fmt.Errorf("the gateway answered with an error: %s (see %s)", got.Err, logPath)
-		}
-		out.printf("   <- %s: %s\n", got.From, got.Body)
 	}
 	if once {
 		return nil
@@ -138,13 +127,7 @@ Write to CONTACT@%s; your groups are rooms ROOM@%s.
 
 Press Ctrl-C to stop.
 `, portOf(c2s), user, password, login, domain, domain, logPath, o.name, cfgPath)
-	select {
-	case <-ctx.Done():
-		out.printf("\nstopping...\n")
-		return nil
-	case err := <-exited:
-		return fmt.Errorf("passerelle exited: %v (see %s)", err, logPath)
-	}
+	return waitStop(ctx, out, exited, logPath)
 }
 
 // logIn runs the ad-hoc command "login": the flow -flow names when the
