@@ -235,8 +235,6 @@ func (s *server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Empty, 
 	return &pb.Empty{}, nil
 }
 
-// Disconnect ends a login's connection (the gateway's relogin connects
-// it again).
 // lists: in the modes of groups, ContactList and ChatList answer, as
 // every plugin must; in the others they are left to gRPC's
 // UNIMPLEMENTED, a mistake the kit names.
@@ -270,6 +268,8 @@ func lobby() *pb.Chat {
 	return &pb.Chat{ChatId: "lobby", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "Lobby"}
 }
 
+// Disconnect ends a login's connection (the gateway's relogin connects
+// it again).
 func (s *server) Disconnect(_ context.Context, req *pb.LoginRef) (*pb.Empty, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
