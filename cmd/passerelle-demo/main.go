@@ -262,20 +262,9 @@ plugin = %q
 		return fmt.Errorf("registration with the gateway failed: %v %s", err, st.XML)
 	}
 
-	const to, body = "friend@" + echoDomain, "Hello through passerelle!"
-	out.step("sending a message to " + to)
-	out.printf("   -> %s: %s\n", to, body)
-	if err := c.SendRaw(dctx, `<message type='chat' to='`+to+`'><body>`+body+`</body></message>`); err != nil {
+	if err := exchange(dctx, out, c, "friend@"+echoDomain, logPath); err != nil {
 		return err
 	}
-	echo, err := c.Next(dctx, func(s xmpptest.Stanza) bool { return s.Name == "message" && strings.HasPrefix(s.From, to) })
-	if err != nil {
-		return fmt.Errorf("no answer from %s: %w (see %s)", to, err, logPath)
-	}
-	if echo.Err != nil {
-		return fmt.Errorf("the gateway answered with an error: %s", echo.Err)
-	}
-	out.printf("   <- %s: %s\n", echo.From, echo.Body)
 	if once {
 		return nil
 	}
@@ -304,6 +293,32 @@ repeats what you say there and echo-2 reacts 👍; say "topic TEXT",
 
 Press Ctrl-C to stop.
 `, portOf(srv.C2SAddr()), user, password, user, echoDomain, contacts, echoDomain, echoDomain, logPath, cfgPath)
+	return waitStop(ctx, out, exited, logPath)
+}
+
+// exchange sends a message to the JID to and prints it, then waits for
+// the answer from to and prints it.
+func exchange(ctx context.Context, out *console, c *xmpptest.Client, to, logPath string) error {
+	const body = "Hello through passerelle!"
+	out.step("sending a message to " + to)
+	out.printf("   -> %s: %s\n", to, body)
+	if err := c.SendRaw(ctx, `<message type='chat' to='`+to+`'><body>`+body+`</body></message>`); err != nil {
+		return err
+	}
+	got, err := c.Next(ctx, func(s xmpptest.Stanza) bool { return s.Name == "message" && strings.HasPrefix(s.From, to) })
+	if err != nil {
+		return fmt.Errorf("no answer from %s: %w (see %s)", to, err, logPath)
+	}
+	if got.Err != nil {
+		return fmt.Errorf("the gateway answered with an error: %s (see %s)", got.Err, logPath)
+	}
+	out.printf("   <- %s: %s\n", got.From, got.Body)
+	return nil
+}
+
+// waitStop leaves the stack running until the demo is asked to stop (nil)
+// or passerelle exits (its error).
+func waitStop(ctx context.Context, out *console, exited <-chan error, logPath string) error {
 	select {
 	case <-ctx.Done():
 		out.printf("\nstopping...\n")

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/puppet"
 )
 
 // ownPlugin is -plugin and its flags: a plugin author's transport run in
@@ -21,6 +22,9 @@ import (
 type ownPlugin struct {
 	path, name, login, flow, contact string
 	fields                           map[string]string
+	// to is the contact's JID on the transport, its ID escaped as the
+	// gateway maps IDs (puppet.JID): Friend is \friend@.
+	to string
 }
 
 func (o *ownPlugin) flags(fs *flag.FlagSet) {
@@ -61,6 +65,13 @@ func (o *ownPlugin) check() error {
 	if !transportName.MatchString(o.name) {
 		return fmt.Errorf("-name %q: a transport's name here is lower-case letters, digits and - (its domain is NAME.localhost)", o.name)
 	}
+	if o.contact != "" {
+		to, err := puppet.JID(o.contact, o.domain())
+		if err != nil {
+			return fmt.Errorf("-contact %q: %w", o.contact, err)
+		}
+		o.to = to.String()
+	}
 	if o.login != "" {
 		o.fields = map[string]string{}
 		for pair := range strings.SplitSeq(o.login, ",") {
@@ -88,21 +99,10 @@ func (o *ownPlugin) run(ctx, dctx context.Context, out *console, c *xmpptest.Cli
 			return err
 		}
 	}
-	if o.contact != "" {
-		to, body := o.contact+"@"+domain, "Hello through passerelle!"
-		out.step("sending a message to " + to)
-		out.printf("   -> %s: %s\n", to, body)
-		if err := c.SendRaw(dctx, `<message type='chat' to='`+to+`'><body>`+body+`</body></message>`); err != nil {
+	if o.to != "" {
+		if err := exchange(dctx, out, c, o.to, logPath); err != nil {
 			return err
 		}
-		got, err := c.Next(dctx, func(s xmpptest.Stanza) bool { return s.Name == "message" && strings.HasPrefix(s.From, to) })
-		if err != nil {
-			return fmt.Errorf("no answer from %s: %w (see %s)", to, err, logPath)
-		}
-		if got.Err != nil {
-			return fmt.Errorf("the gateway answered with an error: %s (see %s)", got.Err, logPath)
-		}
-		out.printf("   <- %s: %s\n", got.From, got.Body)
 	}
 	if once {
 		return nil
@@ -127,13 +127,7 @@ Write to CONTACT@%s; your groups are rooms ROOM@%s.
 
 Press Ctrl-C to stop.
 `, portOf(c2s), user, password, login, domain, domain, logPath, o.name, cfgPath)
-	select {
-	case <-ctx.Done():
-		out.printf("\nstopping...\n")
-		return nil
-	case err := <-exited:
-		return fmt.Errorf("passerelle exited: %v (see %s)", err, logPath)
-	}
+	return waitStop(ctx, out, exited, logPath)
 }
 
 // logIn runs the ad-hoc command "login": the flow -flow names when the

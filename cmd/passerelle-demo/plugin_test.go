@@ -12,13 +12,17 @@ import (
 // TestOwnPlugin: -plugin runs a plugin author's transport (here the echo
 // binary under another name) in the stack, -login logs the demo user in
 // with its form's answers, -contact sends a message and shows the
-// answer; -once then exits 0 with nothing left running.
+// answer; -once then exits 0 with nothing left running. The contact's
+// ID has a capital, which its JID escapes (XEP-0106, as the gateway
+// maps IDs): the demo wrote to Friend@, the gateway's friend, and
+// waited for an answer from Friend@ in vain.
 func TestOwnPlugin(t *testing.T) {
 	d := startDemo(t, "-once", "-plugin", filepath.Join(binDir, "passerelle-echo"), "-name", "mynet",
-		"-login", "username=carol", "-contact", "friend")
+		"-login", "username=carol", "-contact", "Friend")
 	d.waitLine("starting passerelle with the transport " + filepath.Join(binDir, "passerelle-echo") + " as mynet.localhost")
 	d.waitLine(`logging demo@localhost in to mynet.localhost with the ad-hoc command "login"`)
-	d.waitLine("<- friend@mynet.localhost: Hello through passerelle!")
+	d.waitLine(`-> \friend@mynet.localhost: Hello through passerelle!`)
+	d.waitLine(`<- \friend@mynet.localhost: Hello through passerelle!`)
 	if code := d.wait(true); code != 0 {
 		t.Errorf("exit status %d, want 0", code)
 	}
@@ -52,6 +56,7 @@ func TestOwnPluginFlagsRefused(t *testing.T) {
 		{[]string{"-plugin", binDir}, "is not an executable file"},
 		{[]string{"-plugin", filepath.Join(binDir, "passerelle-echo"), "-login", "username"}, `-login: "username" is not FIELD=VALUE`},
 		{[]string{"-plugin", filepath.Join(binDir, "passerelle-echo"), "-name", "My Net"}, `-name "My Net": a transport's name here is lower-case letters`},
+		{[]string{"-plugin", filepath.Join(binDir, "passerelle-echo"), "-login", "username=carol", "-contact", "a\tb"}, `-contact "a\tb": puppet: remote ID`},
 	} {
 		out, err := exec.Command(filepath.Join(binDir, "passerelle-demo"), append([]string{"-dir", filepath.Join(t.TempDir(), "demo")}, c.args...)...).CombinedOutput()
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {

@@ -1185,12 +1185,12 @@ func (r *runner) checkFeatures(t *testing.T) {
 		if !caps.GetGroups() {
 			for _, c := range chats.GetChats() {
 				if isGroup(c.Type) {
-					t.Errorf("ChatList lists the %v %q, but Features.groups is unset: the gateway never asks for the list nor makes rooms without it; advertise groups (Go: Features.Groups in Init, with sdk.ChatInfoer and sdk.ChatLister)", c.Type, c.ChatId)
+					t.Errorf("ChatList lists the %v %q, but Features.groups is unset: the gateway never asks for the list nor makes rooms without it; %s", c.Type, c.ChatId, advertiseGroups)
 					break
 				}
 			}
 			if r.cfg.Group != "" {
-				t.Errorf("Config.Group is %q, but Features.groups is unset: the gateway makes no room of it, and the group actions are not tried; advertise groups (Go: Features.Groups in Init, with sdk.ChatInfoer and sdk.ChatLister)", r.cfg.Group)
+				t.Errorf("Config.Group is %q, but Features.groups is unset: the gateway makes no room of it, and the group actions are not tried; %s", r.cfg.Group, advertiseGroups)
 			}
 		} else if r.cfg.Group != "" && chat != nil && chat.ChatId == r.cfg.Group && !isGroup(chat.Type) {
 			t.Errorf("ChatInfo(%s), Config.Group, has type %v: the gateway makes a room only of a CHAT_TYPE_GROUP or CHAT_TYPE_CHANNEL", r.cfg.Group, chat.Type)
@@ -1290,6 +1290,9 @@ func describeAction(act any) string {
 	}
 	return fmt.Sprintf("the command %s{%s}", m.ProtoReflect().Descriptor().Name(), text)
 }
+
+// advertiseGroups is how a plugin that has groups says so.
+const advertiseGroups = "advertise groups (Go: Features.Groups in Init, with sdk.ChatInfoer and sdk.ChatLister)"
 
 // isGroup reports whether a chat of type typ is a room on the gateway: a
 // group or a channel.

@@ -53,6 +53,8 @@ type eventQueue struct {
 	// backlogWarn is the count of unacknowledged events at which the
 	// next backlog warning is logged (backlog.go); 0 means backlogWarnAt.
 	backlogWarn int
+	// jerr limits the logs of a journal that cannot write (journalerr.go).
+	jerr journalErrs
 
 	// syncMu serialises fsyncs of the journal, and a compaction's swap of
 	// the file with them; it is taken before mu.
@@ -107,7 +109,7 @@ func (q *eventQueue) emit(ev *pb.Event) (uint64, error) {
 		if err := q.j.write(recEvent, data); err != nil {
 			// The event still goes out; only a crash before the ack
 			// would lose it.
-			q.log.Error("event journal write failed", "err", err)
+			q.journalWriteFailedLocked(err)
 		}
 		q.live += eventRecordSize(ev)
 	}
@@ -216,7 +218,7 @@ func (q *eventQueue) ack(upTo uint64) {
 		return
 	}
 	if err := q.j.appendAck(upTo); err != nil {
-		q.log.Error("event journal write failed", "err", err)
+		q.journalWriteFailedLocked(err)
 	}
 	// To the kernel now, not with the next event or result: a plugin
 	// idle since would replay, after a crash, what the host stored, and
@@ -289,7 +291,7 @@ func (q *eventQueue) sync(seq uint64) error {
 		q.mu.Unlock()
 		return errors.New("sdk: plugin shutting down")
 	}
-	if err := q.j.flush(); err != nil {
+	if err := q.flushJournalLocked(); err != nil {
 		q.mu.Unlock()
 		return err
 	}
@@ -379,7 +381,7 @@ func (q *eventQueue) appendTxn(a txnAnswer) {
 		return
 	}
 	if err := q.j.appendTxn(a); err != nil {
-		q.log.Error("event journal write failed", "err", err)
+		q.journalWriteFailedLocked(err)
 	}
 	q.compactIfDueLocked()
 }
@@ -395,9 +397,20 @@ func (q *eventQueue) flushLocked() {
 	if q.j == nil {
 		return
 	}
-	if err := q.j.flush(); err != nil {
-		q.log.Error("event journal write failed", "err", err)
+	if err := q.flushJournalLocked(); err != nil {
+		q.journalWriteFailedLocked(err)
 	}
+}
+
+// flushJournalLocked is the journal's flush, saying when it writes again
+// after failures.
+func (q *eventQueue) flushJournalLocked() error {
+	wrote := len(q.j.pend) > 0
+	err := q.j.flush()
+	if err == nil && wrote {
+		q.journalWroteLocked()
+	}
+	return err
 }
 
 func (q *eventQueue) close() {

@@ -160,7 +160,7 @@ func (s *server) Init(_ context.Context, req *pb.InitRequest) (*pb.Capabilities,
 		}
 	}
 	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{Edits: true, Backfill: mode == "badevents",
-		Groups: mode == "groups" || mode == "nogroupsend"}}, nil
+		Groups: grouped}}, nil
 }
 
 func (s *server) path(name string) string { return filepath.Join(s.dir, name) }
@@ -235,12 +235,13 @@ func (s *server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Empty, 
 	return &pb.Empty{}, nil
 }
 
-// Disconnect ends a login's connection (the gateway's relogin connects
-// it again).
 // lists: in the modes of groups, ContactList and ChatList answer, as
 // every plugin must; in the others they are left to gRPC's
 // UNIMPLEMENTED, a mistake the kit names.
-var lists = mode == "ungrouped" || mode == "groups" || mode == "nogroupsend"
+var lists = mode == "ungrouped" || grouped
+
+// grouped: the modes that advertise groups and have the lobby.
+var grouped = mode == "groups" || mode == "nogroupsend"
 
 // ContactList has no contacts to list.
 func (s *server) ContactList(ctx context.Context, req *pb.LoginRef) (*pb.ContactListResponse, error) {
@@ -260,7 +261,7 @@ func (s *server) ChatList(ctx context.Context, req *pb.LoginRef) (*pb.ChatListRe
 
 // ChatInfo describes the lobby, where there is one.
 func (s *server) ChatInfo(_ context.Context, req *pb.ChatRef) (*pb.Chat, error) {
-	if req.ChatId == "lobby" && (mode == "groups" || mode == "nogroupsend") {
+	if req.ChatId == "lobby" && grouped {
 		return lobby(), nil
 	}
 	return nil, status.Error(codes.NotFound, "no chat "+req.ChatId)
@@ -270,6 +271,8 @@ func lobby() *pb.Chat {
 	return &pb.Chat{ChatId: "lobby", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "Lobby"}
 }
 
+// Disconnect ends a login's connection (the gateway's relogin connects
+// it again).
 func (s *server) Disconnect(_ context.Context, req *pb.LoginRef) (*pb.Empty, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
