@@ -17,6 +17,8 @@ import (
 
 	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
+
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // ircFar is IRC as a real ngircd plays it, with bob, a plain IRC client
@@ -178,11 +180,9 @@ PAM = no
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out strings.Builder
-	var outMu sync.Mutex
-	w := writerFunc(func(p []byte) (int, error) { outMu.Lock(); defer outMu.Unlock(); return out.Write(p) })
+	var out syncbuf.Buffer
 	cmd := exec.Command(bin, "-n", "-f", conf)
-	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start ngircd: %v", err)
 	}
@@ -195,16 +195,10 @@ PAM = no
 			return addr
 		}
 		if time.Now().After(deadline) {
-			outMu.Lock()
-			defer outMu.Unlock()
 			t.Fatalf("ngircd does not listen on %s: %v\n%s", addr, err, out.String())
 		}
 	}
 }
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // TestIRCRestartChaos: IRC (a real ngircd, bob a client on it) through
 // the real IRC plugin process, the gateway as a process and Prosody;

@@ -28,8 +28,9 @@ import (
 // are retracted one by one.
 const bulkDeleteMax = 20
 
-// bulkDeleteMerge is how long after a clear's notice a next bulk
-// deletion of the chat is counted in it.
+// bulkDeleteMerge is how long after a clear's last page (its notice or
+// the notice's last correction) a next deletion of the chat is counted
+// in it, however short.
 const bulkDeleteMerge = time.Minute
 
 // bulkDeletes is the notice of each chat's last clear.
@@ -76,7 +77,7 @@ func (s *Session) deletionEvents(evs []*pb.Event) []*pb.Event {
 }
 
 // clearing reports whether a clear of chat is under way: its notice
-// told less than bulkDeleteMerge ago. Its last page may be a few
+// told or corrected less than bulkDeleteMerge ago. Its last page may be a few
 // messages: they count in it too.
 func (b *bulkDeletes) clearing(chat string, now time.Time) bool {
 	b.mu.Lock()

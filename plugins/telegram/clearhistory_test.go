@@ -61,3 +61,43 @@ func TestHistoryClearedOnPhone(t *testing.T) {
 		t.Errorf("notice %q: want the group's history cleared", ev.GetMessage().Text)
 	}
 }
+
+// The merge of a clear's pages, on its own: a deletion of more than
+// bulkDeleteMax messages is a notice; a short one of the same chat while
+// its clear is under way (its last page) corrects it; one of another
+// chat, or once bulkDeleteMerge went by since the clear's last page, is
+// retracted message by message again.
+func TestHistoryClearedMergeWindow(t *testing.T) {
+	s, _ := unitSession(t)
+	dels := func(chat string, from, n int) []*pb.Event {
+		var evs []*pb.Event
+		for id := from; id < from+n; id++ {
+			evs = append(evs, deleteEvent(chat, id))
+		}
+		return evs
+	}
+	evs := s.deletionEvents(dels("1002", 1, 30))
+	if len(evs) != 1 || !strings.HasPrefix(evs[0].GetMessage().GetText(), "30 messages") {
+		t.Fatalf("30 deletions: %v, want one notice of 30", evs)
+	}
+	notice := evs[0].EventId
+	if evs := s.deletionEvents(dels("1003", 100, 3)); len(evs) != 3 || evs[0].GetRetraction() == nil {
+		t.Errorf("3 deletions of another chat: %v, want 3 retractions", evs)
+	}
+	evs = s.deletionEvents(dels("1002", 31, 5))
+	if len(evs) != 1 || evs[0].GetEdit().GetTargetId() != notice || !strings.HasPrefix(evs[0].GetEdit().GetText(), "35 messages") {
+		t.Fatalf("the clear's last page: %v, want the notice corrected to 35", evs)
+	}
+	s.bulk.mu.Lock()
+	last := s.bulk.last["1002"]
+	last.at = last.at.Add(-bulkDeleteMerge)
+	s.bulk.last["1002"] = last
+	s.bulk.mu.Unlock()
+	if evs := s.deletionEvents(dels("1002", 40, 2)); len(evs) != 2 || evs[0].GetRetraction() == nil || evs[1].GetRetraction() == nil {
+		t.Errorf("2 deletions after the clear: %v, want 2 retractions", evs)
+	}
+	evs = s.deletionEvents(dels("1002", 50, 25))
+	if len(evs) != 1 || evs[0].GetMessage() == nil || evs[0].EventId == notice || !strings.HasPrefix(evs[0].GetMessage().Text, "25 messages") {
+		t.Errorf("a new clear after the window: %v, want a notice of its own of 25", evs)
+	}
+}

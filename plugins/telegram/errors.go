@@ -66,15 +66,15 @@ func cmdErr(what string, err error) error {
 		}
 		code := pb.ErrorCode_ERROR_CODE_UNSPECIFIED
 		switch {
-		case e.IsOneOf("MESSAGE_ID_INVALID", "PEER_ID_INVALID", "USER_ID_INVALID", "CHANNEL_INVALID", "CHAT_ID_INVALID", "USERNAME_NOT_OCCUPIED", "USERNAME_INVALID", "PHONE_NOT_OCCUPIED", "TOPIC_ID_INVALID", "TOPIC_DELETED"):
+		case e.IsOneOf("MESSAGE_ID_INVALID", "USER_ID_INVALID", "CHANNEL_INVALID", "CHAT_ID_INVALID", "USERNAME_NOT_OCCUPIED", "USERNAME_INVALID", "PHONE_NOT_OCCUPIED", "TOPIC_ID_INVALID", "TOPIC_DELETED"):
 			code = pb.ErrorCode_ERROR_CODE_NOT_FOUND
 		case e.IsOneOf("MESSAGE_EDIT_TIME_EXPIRED"):
 			code = pb.ErrorCode_ERROR_CODE_EXPIRED
-		case e.IsOneOf("MESSAGE_TOO_LONG", "FILE_PARTS_INVALID", "MEDIA_CAPTION_TOO_LONG"):
+		case e.IsOneOf("MEDIA_CAPTION_TOO_LONG"):
 			code = pb.ErrorCode_ERROR_CODE_TOO_LARGE
 		case e.IsOneOf("MESSAGE_EMPTY", "MESSAGE_NOT_MODIFIED", "REACTION_INVALID", "ENTITY_BOUNDS_INVALID"):
 			code = pb.ErrorCode_ERROR_CODE_BAD_REQUEST
-		case e.IsCode(403) || e.IsOneOf("CHAT_WRITE_FORBIDDEN", "CHAT_ADMIN_REQUIRED", "USER_BANNED_IN_CHANNEL", "MESSAGE_AUTHOR_REQUIRED", "MESSAGE_DELETE_FORBIDDEN", "TOPIC_CLOSED"):
+		case e.IsCode(403):
 			code = pb.ErrorCode_ERROR_CODE_NOT_ALLOWED
 		case e.IsCode(401):
 			code = pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED
@@ -93,8 +93,8 @@ func cmdErr(what string, err error) error {
 	return fmt.Errorf("telegram: %s: %w", what, err)
 }
 
-// explained are Telegram's refusals of what a group's members may do,
-// in words for the user.
+// explained are Telegram's refusals that cmdErr says in words for the
+// user (the switch there only types the others).
 var explained = map[string]struct {
 	code pb.ErrorCode
 	text string

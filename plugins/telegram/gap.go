@@ -131,6 +131,7 @@ func (s *Session) emitEvents(ctx context.Context, evs []*pb.Event) error {
 		return nil
 	}
 	s.limitChatEvents(ctx, evs) // chatrights.go
+	s.forgetRemoved(evs)        // joinrequests.go
 	for _, ev := range evs[:len(evs)-1] {
 		ev.LoginId = s.login.LoginID
 		s.n.host.Emit(ev)

@@ -30,7 +30,8 @@ import (
 // (Invite), a kick of the requester's address refuses (Kick); both are
 // messages.hideChatJoinRequest. A request answered on the phone is no
 // longer pending: it is forgotten, so that nothing answers it from here
-// and a new request of the same person is told again.
+// and a new request of the same person is told again; so are those of a
+// group whose room ends (forgetRemoved).
 
 // joinRequestsMax bounds the requesters read of one chat (newest
 // first), joinRequestsPage at a time (Telegram's most is 100 a page).
@@ -263,6 +264,28 @@ func (r *joinRequests) untold(chatID, id string) {
 	defer r.mu.Unlock()
 	if slices.Contains(r.st[chatID], id) {
 		r.set(chatID, slices.DeleteFunc(slices.Clone(r.st[chatID]), func(x string) bool { return x == id }))
+	}
+}
+
+// forget drops the requests told of chatID, a group the user is out of
+// (left, removed, deleted, migrated): kept, they would stay in the file
+// for good, and a request still pending when the user is back in the
+// group would not be told in its room.
+func (r *joinRequests) forget(chatID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.st[chatID]; ok {
+		r.set(chatID, nil)
+	}
+}
+
+// forgetRemoved forgets the requests told of each group whose room evs
+// end (a topic's end is not its group's).
+func (s *Session) forgetRemoved(evs []*pb.Event) {
+	for _, ev := range evs {
+		if ev.GetChatRemoved() != nil && baseChat(ev.ChatId) == ev.ChatId {
+			s.asks.forget(ev.ChatId)
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package telegram
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -153,5 +156,46 @@ func TestJoinRequestsBasicGroup(t *testing.T) {
 	h.wait(t, from, "dave joining", isMember("-77", pb.MemberEvent_KIND_JOINED, "1004"))
 	if g := srv.GroupInfo(77); !slices.Contains(g.Members, dave.ID) || len(g.Requests) != 0 {
 		t.Errorf("members %v, requests %v: want dave in, none pending", g.Members, g.Requests)
+	}
+}
+
+// A group the user left, a request to join it still pending: its
+// requests told are forgotten, in the login's folder too, as the Signal
+// transport does. Kept, they stayed in the file for good, and, the user
+// back in the group, its pending requests were never told again.
+func TestJoinRequestsForgottenWhenLeft(t *testing.T) {
+	srv := newFake(t)
+	srv.AddUser(dave)
+	srv.AddChannel(tgfake.Channel{ID: 681, Title: "Vetted", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID, InviteHash: "Vet", InviteRequest: true})
+	s, h, info, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+
+	from := h.count()
+	srv.AskToJoin(681, dave.ID)
+	h.wait(t, from, "dave's request told", isJoinRequest("-100681", "1004"))
+	told := func() map[string][]string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(info.Dir, joinRequestsFile))
+		var st map[string][]string
+		if err == nil {
+			err = json.Unmarshal(b, &st)
+		}
+		if err != nil {
+			t.Fatalf("the requests told on disk: %v", err)
+		}
+		return st
+	}
+	if ids := told()["-100681"]; !slices.Equal(ids, []string{"1004"}) {
+		t.Fatalf("the state file lists %v for the group, want dave's request", ids)
+	}
+	if err := s.LeaveChat(ctx, sdk.Call{ChatID: "-100681"}); err != nil {
+		t.Fatalf("leave: %v", err)
+	}
+	h.wait(t, from, "the room ended", func(ev *pb.Event) bool { return ev.ChatId == "-100681" && ev.GetChatRemoved() != nil })
+	if s.asks.pending("-100681", "1004") {
+		t.Error("dave's request still told after the user left the group")
+	}
+	if ids, ok := told()["-100681"]; ok {
+		t.Errorf("the state file still lists %v for the group left", ids)
 	}
 }

@@ -8,8 +8,8 @@ import (
 )
 
 // The user renaming themselves on the phone (updateUserName of the
-// account) is their new nick in each room they are in, forum topics
-// included: a RENAMED of their own member. Before, the rooms kept the
+// account) is their new nick in each room they are in (a basic group,
+// a supergroup): a RENAMED of their own member. Before, the rooms kept the
 // old nick until a new description (the next connection).
 func TestOwnRenameOnPhone(t *testing.T) {
 	srv := newFake(t)

@@ -34,7 +34,7 @@ func paidInner(md tg.MessageMediaClass) tg.MessageMediaClass {
 // what is not shown of an album bought, else "" (its file shows it).
 func paidText(p *tg.MessageMediaPaidMedia) string {
 	n := len(p.ExtendedMedia)
-	if _, bought := paidInner(p).(*tg.MessageMediaPaidMedia); bought || n == 0 {
+	if _, preview := paidInner(p).(*tg.MessageMediaPaidMedia); preview { // not bought: no media inside
 		what := "Paid media"
 		if p.StarsAmount > 0 {
 			what += " (" + strconv.FormatInt(p.StarsAmount, 10) + " Telegram Stars)"

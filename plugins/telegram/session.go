@@ -103,6 +103,7 @@ func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
 // emit sends an event of this login.
 func (s *Session) emit(ev *pb.Event) {
 	s.limitChatEvents(context.Background(), []*pb.Event{ev}) // chatrights.go
+	s.forgetRemoved([]*pb.Event{ev})                         // joinrequests.go
 	ev.LoginId = s.login.LoginID
 	s.n.host.Emit(ev)
 }
