@@ -210,11 +210,20 @@ func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
 		return nil
 	}
 	before := r.occupantLocked(s, oldID)
+	shown := r.presentedLocked(s.t, oldID)
 	name := r.names[oldID]
 	r.nicks.Remove(oldID)
 	delete(r.members, oldID)
 	delete(r.names, oldID)
+	// The presented mark moves with the member (room_crowd.go): left on
+	// the old ID, a later join presented an ID no longer a member, with
+	// no nick, which Prosody takes for an invalid from and closes the
+	// component's stream over.
+	r.forgetPresentedLocked(oldID)
 	if _, both := r.members[newID]; both {
+		if !shown {
+			return nil
+		}
 		return r.toJoinedLocked(s.user, func(to string) []byte {
 			return muc.Removed(r.jid, to, before, muc.Left, "", false)
 		})
@@ -227,6 +236,12 @@ func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
 	r.members[newID] = m
 	r.names[newID] = name
 	now, _ := r.nicks.Assign(newID, name)
+	if !shown {
+		return nil // never presented: the client has nothing to move
+	}
+	if r.presented != nil {
+		r.presented[newID] = true
+	}
 	after := r.occupantLocked(s, newID)
 	var out [][]byte
 	for _, res := range r.resourcesLocked() {

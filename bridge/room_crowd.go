@@ -60,7 +60,9 @@ func (t *transport) joinOccupantsLocked(r *room, first bool) []string {
 	}
 	sel := make([]string, 0, len(r.presented))
 	for id := range r.presented {
-		sel = append(sel, id)
+		if _, ok := r.members[id]; ok { // a mark outliving its member presents no one
+			sel = append(sel, id)
+		}
 	}
 	return sortedByNick(r, sel)
 }
