@@ -236,7 +236,7 @@ func (s *Session) refreshGroups(ctx context.Context) {
 			in[chat.ChatId] = true
 		}
 	}
-	s.requestsTold.keepOnly(in) // those of groups left meanwhile
+	s.requestsTold.KeepOnly(in) // those of groups left meanwhile
 }
 
 // userIDsOf are the user IDs of a group's list of addresses (its
@@ -358,7 +358,7 @@ func (s *Session) outOfGroup(ctx context.Context, chatID string) {
 	s.mu.Lock()
 	delete(s.groups, chatID)
 	s.mu.Unlock()
-	s.requestsTold.forget(chatID)
+	s.requestsTold.Forget(chatID)
 	s.report(ctx, chatID, old, nil, nil, g, 0)
 }
 
@@ -411,7 +411,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.mu.Lock()
 		delete(s.groups, chatID)
 		s.mu.Unlock()
-		s.requestsTold.forget(chatID)
+		s.requestsTold.Forget(chatID)
 		if s.selfPending(g) {
 			s.invitation(ctx, chatID, g, by, at) // invited.go
 			if old == nil {
@@ -714,7 +714,7 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	s.mu.Lock()
 	delete(s.groups, c.ChatID)
 	s.mu.Unlock()
-	s.requestsTold.forget(c.ChatID)
+	s.requestsTold.Forget(c.ChatID)
 	return nil
 }
 

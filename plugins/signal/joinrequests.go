@@ -5,8 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
-	"slices"
-	"sync"
 	"time"
 
 	"passerelle.im/passerelle/plugins/sdk"
@@ -32,7 +30,7 @@ func (s *Session) requesters(g groupEntry) map[string]bool { return s.userIDsOf(
 // the same person is told, and so is one whose notice the host did not
 // confirm on disk: the next start tells it.
 func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry, at int64) {
-	ids := s.requestsTold.update(chatID, s.requesters(g))
+	ids := s.requestsTold.Update(chatID, s.requesters(g))
 	if at == 0 {
 		at = time.Now().UnixMilli()
 	}
@@ -41,7 +39,7 @@ func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry,
 		before := s.unfinished.Load()
 		s.groupNotice(ctx, chatID, "join-request", at, id, joinRequestText(who))
 		if s.unfinished.Load() != before {
-			s.requestsTold.untold(chatID, id)
+			s.requestsTold.Untold(chatID, id)
 		}
 	}
 }
@@ -49,94 +47,14 @@ func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry,
 // requestsToldFile keeps the requests to join told, by chat ID.
 const requestsToldFile = "join-requests-told.json"
 
-// requestsTold are the user IDs whose request to join was told, by the
-// group's chat ID, kept on disk.
-type requestsTold struct {
-	mu   sync.Mutex
-	path string
-	st   map[string][]string
-	log  *slog.Logger
-}
-
-func loadRequestsTold(dir string, log *slog.Logger) *requestsTold {
-	r := &requestsTold{st: map[string][]string{}, log: log}
-	if dir == "" {
-		return r
+// loadRequestsTold reads the user IDs whose request to join was told,
+// by the group's chat ID, kept in dir ("" in memory only).
+func loadRequestsTold(dir string, log *slog.Logger) *sdk.ToldSets {
+	path := ""
+	if dir != "" {
+		path = filepath.Join(dir, requestsToldFile)
 	}
-	r.path = filepath.Join(dir, requestsToldFile)
-	if st, ok := sdk.LoadStateFile[map[string][]string](r.path, "the requests to join pending are told again", log); ok {
-		r.st = st
-	}
-	return r
-}
-
-// update notes that those of asking are the ones asking to join chatID
-// now, and returns those of them not told before, sorted: the caller
-// tells them.
-func (r *requestsTold) update(chatID string, asking map[string]bool) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	old := r.st[chatID]
-	var fresh, now []string
-	for id := range asking {
-		now = append(now, id)
-		if !slices.Contains(old, id) {
-			fresh = append(fresh, id)
-		}
-	}
-	slices.Sort(fresh)
-	slices.Sort(now)
-	if slices.Equal(now, old) {
-		return fresh
-	}
-	r.set(chatID, now)
-	return fresh
-}
-
-// untold notes that id's request to join chatID was not told after all
-// (its notice not on disk): the next start tells it.
-func (r *requestsTold) untold(chatID, id string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.set(chatID, slices.DeleteFunc(slices.Clone(r.st[chatID]), func(x string) bool { return x == id }))
-}
-
-// forget drops the requests told of chatID, a group the user is out of:
-// kept, they would stay for good, and a request still pending when the
-// user is back in the group would not be told in its room.
-func (r *requestsTold) forget(chatID string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.st[chatID]; ok {
-		r.set(chatID, nil)
-	}
-}
-
-// keepOnly drops the requests told of the groups not in chatIDs, those
-// the user is in (read at a connection): one left while the plugin was
-// away, its update missed.
-func (r *requestsTold) keepOnly(chatIDs map[string]bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for id := range r.st {
-		if !chatIDs[id] {
-			r.set(id, nil)
-		}
-	}
-}
-
-// set keeps ids as those told of chatID, on disk; r.mu is held.
-func (r *requestsTold) set(chatID string, ids []string) {
-	if len(ids) == 0 {
-		delete(r.st, chatID)
-	} else {
-		r.st[chatID] = ids
-	}
-	if r.path != "" {
-		if err := sdk.SaveStateFile(r.path, r.st); err != nil {
-			r.log.Warn("signal: the requests to join told could not be kept; one may be told again after a restart", "file", r.path, "err", err)
-		}
-	}
+	return sdk.LoadToldSets(path, "signal: the requests to join told", "the requests to join pending are told again", log)
 }
 
 // joinRequestText is the notice of who's request to join.

@@ -94,7 +94,7 @@ type Session struct {
 	// invited: groups whose invitation of the user was told (invited.go).
 	invited *invitations
 	// requestsTold: the requests to join groups told (joinrequests.go).
-	requestsTold *requestsTold
+	requestsTold *sdk.ToldSets
 	marks        *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
 	calls        *ringing   // calls shown ringing (calls.go)
 	swept        time.Time  // when the stale uploads were last removed (media.go)

@@ -68,7 +68,7 @@ func TestStateFileDamagedSetAside(t *testing.T) {
 	calls.save()
 	calls.mu.Unlock()
 	told := loadRequestsTold(dir, testLog(&log))
-	told.update("group", map[string]bool{"+33611111111": true})
+	told.Update("group", map[string]bool{"+33611111111": true})
 	ids := loadIdentities(dir, testLog(&log))
 	ids.userID("+33611111111", "a0000000-0000-4000-8000-000000000001", "")
 	loadInvitations(dir, testLog(&log)).mark("group", 0)

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gotd/td/telegram/updates"
@@ -55,7 +54,7 @@ type requester struct {
 func (s *Session) pendingJoinEvents(ctx context.Context, u *tg.UpdatePendingJoinRequests) []*pb.Event {
 	chat := peerChatID(u.Peer)
 	if u.RequestsPending == 0 {
-		s.asks.update(chat, nil) // all answered: none to tell or answer
+		s.asks.Update(chat, nil) // all answered: none to tell or answer
 		return nil
 	}
 	s.tellJoinRequests(ctx, chat)
@@ -70,7 +69,7 @@ func (s *Session) pendingJoinEvents(ctx context.Context, u *tg.UpdatePendingJoin
 // waiting for them.
 func (s *Session) pendingAtInfo(chat string, pending int) {
 	if pending == 0 {
-		s.asks.update(chat, nil)
+		s.asks.Update(chat, nil)
 		return
 	}
 	go func() {
@@ -97,7 +96,7 @@ func (s *Session) tellJoinRequests(ctx context.Context, chat string) {
 	for _, r := range asking {
 		ids[userID(r.id)] = true
 	}
-	fresh := s.asks.update(chat, ids)
+	fresh := s.asks.Update(chat, ids)
 	var evs []*pb.Event
 	for _, r := range slices.Backward(asking) { // oldest first, as they came
 		if slices.Contains(fresh, userID(r.id)) {
@@ -106,7 +105,7 @@ func (s *Session) tellJoinRequests(ctx context.Context, chat string) {
 	}
 	if err := s.emitEvents(ctx, evs); err != nil {
 		for _, id := range fresh {
-			s.asks.untold(chat, id)
+			s.asks.Untold(chat, id)
 		}
 		s.n.log().Warn("telegram: requests to join not kept; told again later", "login", s.login.LoginID, "chat", chat, "err", err)
 	}
@@ -179,7 +178,7 @@ func mustChannel(chat string) int64 {
 func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *updates.Manager, chat string, user *tg.InputUser, approve bool) (done bool, err error) {
 	chat = baseChat(chat)
 	id := userID(user.UserID)
-	if !s.asks.pending(chat, id) {
+	if !s.asks.Told(chat, id) {
 		return false, nil
 	}
 	peer, err := s.inputPeer(ctx, api, chat)
@@ -188,7 +187,7 @@ func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *up
 	}
 	upd, err := api.MessagesHideChatJoinRequest(ctx, &tg.MessagesHideChatJoinRequestRequest{Approved: approve, Peer: peer, UserID: user})
 	if tgerr.Is(err, "HIDE_REQUESTER_MISSING") {
-		s.asks.untold(chat, id)
+		s.asks.Untold(chat, id)
 		return false, nil
 	}
 	if err != nil {
@@ -198,7 +197,7 @@ func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *up
 		}
 		return true, cmdErr(what, err)
 	}
-	s.asks.untold(chat, id)
+	s.asks.Untold(chat, id)
 	_ = mgr.Handle(ctx, upd) // the newcomer's join, the count left
 	return true, nil
 }
@@ -206,77 +205,15 @@ func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *up
 // joinRequestsFile keeps the requests to join told, by chat ID.
 const joinRequestsFile = "join-requests-told.json"
 
-// joinRequests are the user IDs whose request to join was told (and is
-// pending as last read), by chat ID, kept on disk.
-type joinRequests struct {
-	mu   sync.Mutex
-	path string
-	st   map[string][]string
-	log  *slog.Logger
-}
-
-func loadJoinRequests(dir string, log *slog.Logger) *joinRequests {
-	r := &joinRequests{st: map[string][]string{}, log: log}
-	if dir == "" {
-		return r
+// loadJoinRequests reads the user IDs whose request to join was told
+// (and is pending as last read), by chat ID, kept in dir ("" in memory
+// only).
+func loadJoinRequests(dir string, log *slog.Logger) *sdk.ToldSets {
+	path := ""
+	if dir != "" {
+		path = filepath.Join(dir, joinRequestsFile)
 	}
-	r.path = filepath.Join(dir, joinRequestsFile)
-	if st, ok := sdk.LoadStateFile[map[string][]string](r.path, "the requests to join pending are told again", log); ok {
-		r.st = st
-	}
-	return r
-}
-
-// update notes that asking are those asking to join chatID now, and
-// returns those of them not told before, sorted: the caller tells them.
-// Those told before and no longer asking (answered) are forgotten.
-func (r *joinRequests) update(chatID string, asking map[string]bool) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	old := r.st[chatID]
-	var fresh, now []string
-	for id := range asking {
-		now = append(now, id)
-		if !slices.Contains(old, id) {
-			fresh = append(fresh, id)
-		}
-	}
-	slices.Sort(fresh)
-	slices.Sort(now)
-	if !slices.Equal(now, old) {
-		r.set(chatID, now)
-	}
-	return fresh
-}
-
-// pending reports whether id's request to join chatID was told and not
-// answered since.
-func (r *joinRequests) pending(chatID, id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Contains(r.st[chatID], id)
-}
-
-// untold forgets id's request to join chatID: answered, or its notice
-// not kept (the next read tells it).
-func (r *joinRequests) untold(chatID, id string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if slices.Contains(r.st[chatID], id) {
-		r.set(chatID, slices.DeleteFunc(slices.Clone(r.st[chatID]), func(x string) bool { return x == id }))
-	}
-}
-
-// forget drops the requests told of chatID, a group the user is out of
-// (left, removed, deleted, migrated): kept, they would stay in the file
-// for good, and a request still pending when the user is back in the
-// group would not be told in its room.
-func (r *joinRequests) forget(chatID string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.st[chatID]; ok {
-		r.set(chatID, nil)
-	}
+	return sdk.LoadToldSets(path, "telegram: the requests to join told", "the requests to join pending are told again", log)
 }
 
 // forgetRemoved forgets the requests told of each group whose room evs
@@ -284,21 +221,7 @@ func (r *joinRequests) forget(chatID string) {
 func (s *Session) forgetRemoved(evs []*pb.Event) {
 	for _, ev := range evs {
 		if ev.GetChatRemoved() != nil && baseChat(ev.ChatId) == ev.ChatId {
-			s.asks.forget(ev.ChatId)
-		}
-	}
-}
-
-// set keeps ids as those told of chatID, on disk; r.mu is held.
-func (r *joinRequests) set(chatID string, ids []string) {
-	if len(ids) == 0 {
-		delete(r.st, chatID)
-	} else {
-		r.st[chatID] = ids
-	}
-	if r.path != "" {
-		if err := sdk.SaveStateFile(r.path, r.st); err != nil {
-			r.log.Warn("telegram: the requests to join told could not be kept; one may be told again after a restart", "file", r.path, "err", err)
+			s.asks.Forget(ev.ChatId)
 		}
 	}
 }

@@ -192,7 +192,7 @@ func TestJoinRequestsForgottenWhenLeft(t *testing.T) {
 		t.Fatalf("leave: %v", err)
 	}
 	h.wait(t, from, "the room ended", func(ev *pb.Event) bool { return ev.ChatId == "-100681" && ev.GetChatRemoved() != nil })
-	if s.asks.pending("-100681", "1004") {
+	if s.asks.Told("-100681", "1004") {
 		t.Error("dave's request still told after the user left the group")
 	}
 	if ids, ok := told()["-100681"]; ok {

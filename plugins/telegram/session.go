@@ -76,7 +76,7 @@ type Session struct {
 	listing    contactListing  // contacts.go
 	typing     typingkeep.Lazy // typing.go
 	deleted    deletedChats    // delete.go
-	asks       *joinRequests   // joinrequests.go
+	asks       *sdk.ToldSets   // joinrequests.go
 	bulk       bulkDeletes     // bulkdelete.go
 	own        ownNick         // ownprofile.go
 }
