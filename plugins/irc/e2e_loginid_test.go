@@ -2,14 +2,18 @@ package irc_test
 
 import (
 	"context"
+	"encoding/binary"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"passerelle.im/passerelle/internal/gatewaytest"
 	"passerelle.im/passerelle/internal/xmpptest"
 	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
 
@@ -145,7 +149,11 @@ func TestEndToEndLegacyLoginID(t *testing.T) {
 }
 
 // rewriteLogin changes user's stored IRC login with f, the gateway
-// stopped.
+// stopped. A stop can leave the plugin's last state saves in the
+// gateway's outbox (stored when they are delivered, which the stop cut
+// short): the next start stores them, over an edit of the login's state
+// made here. They are stored first, as the start would, so that f's
+// change is the last word.
 func rewriteLogin(t *testing.T, g *gatewaytest.Gateway, user string, f func(*store.Login)) {
 	t.Helper()
 	db, err := store.Open(filepath.Join(g.Dir, "data", "passerelle.db"))
@@ -157,10 +165,56 @@ func rewriteLogin(t *testing.T, g *gatewaytest.Gateway, user string, f func(*sto
 	if err != nil {
 		t.Fatal(err)
 	}
+	saves := pendingSaves(t, db, l.LoginID)
+	for _, st := range saves {
+		l.SavedState = st.state
+	}
 	f(&l)
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel()
 	if err := db.PutLogin(ctx, l); err != nil {
 		t.Fatal(err)
 	}
+	var keys []uint64
+	for _, st := range saves {
+		keys = append(keys, st.key)
+	}
+	if err := db.OutboxDone(ctx, "irc", keys); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pendingSave is a state save of the plugin's left in the outbox.
+type pendingSave struct {
+	key   uint64
+	state []byte
+}
+
+// pendingSaves are the state saves of login left in the gateway's
+// outbox, oldest first. An entry is the XMPP id (a uvarint length, its
+// bytes) then the event (bridge/outbox.go, encodeOutbox).
+func pendingSaves(t *testing.T, db *store.DB, login string) []pendingSave {
+	t.Helper()
+	entries, err := db.Outbox("irc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saves []pendingSave
+	for _, e := range entries {
+		if e.LoginID != login {
+			continue
+		}
+		n, k := binary.Uvarint(e.Payload)
+		if k <= 0 || uint64(len(e.Payload)-k) < n {
+			t.Fatalf("outbox entry %d: bad XMPP id", e.Key)
+		}
+		var ev pb.Event
+		if err := proto.Unmarshal(e.Payload[k+int(n):], &ev); err != nil {
+			t.Fatalf("outbox entry %d: %v", e.Key, err)
+		}
+		if st := ev.GetSavedState(); st != nil {
+			saves = append(saves, pendingSave{e.Key, st.SavedState})
+		}
+	}
+	return saves
 }

@@ -413,6 +413,14 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		return
 	}
 	if welcomed {
+		if a != nil && a.registered {
+			// The connection registered, then ended before Connect saw
+			// the welcome (irc-go's select takes the end as often as
+			// the welcome when both are there): the disconnect callback
+			// said so, with the server's words (its ERROR), which a
+			// state here would replace.
+			return
+		}
 		// A reconnection in all but name: not the server's refusal of
 		// the login.
 		msg := "disconnected from " + s.acc.addr() + "; reconnecting"
