@@ -53,7 +53,7 @@ type MessageRef struct {
 }
 
 // MaxMeta is the largest MessageRef.Meta accepted, in bytes: the plugin
-// contract's LIMIT_META_BYTES (plugins/limits' TestStoreKeepsTheContractsLimits).
+// contract's LIMIT_META_BYTES (the bridge's TestStoreKeepsTheContractsLimits).
 const MaxMeta = 1024
 
 // refRec is a MessageRef validated and encoded in the caller's goroutine,

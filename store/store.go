@@ -83,7 +83,7 @@ const DefaultLockTimeout = 2 * time.Second
 // MaxKeyPart is the longest accepted key part (JID, remote ID, ...) in
 // bytes. It keeps every composite key well below bbolt's key size limit.
 // It is the plugin contract's LIMIT_ID_BYTES, which the SDK enforces too
-// (plugins/limits' TestStoreKeepsTheContractsLimits holds them equal;
+// (the bridge's TestStoreKeepsTheContractsLimits holds them equal;
 // the store imports none of the project's other packages).
 const MaxKeyPart = 4096
 

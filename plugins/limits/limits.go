@@ -4,7 +4,7 @@
 // The contract states them as plugins/proto's Limit enum, for plugins in
 // any language; this package's test holds them to it. The gateway's
 // store keeps its own copy, so that its code imports none of the
-// project's packages; this package's TestStoreKeepsTheContractsLimits
+// project's packages; the bridge's TestStoreKeepsTheContractsLimits
 // holds it to these. This package imports nothing: a plugin built with the SDK gets
 // nothing of the gateway's (plugintest's TestImportRules).
 package limits

@@ -1,11 +1,9 @@
-package sdk_test
+package sdk
 
 import (
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // TestToldSets: what was told is told once, across a reload from its
@@ -13,11 +11,11 @@ import (
 // comes back; a chat left (Forget, KeepOnly) keeps nothing on disk.
 func TestToldSets(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "told.json")
-	r := sdk.LoadToldSets(path, "test sets", "told again", nil)
+	r := LoadToldSets(path, "test sets", "told again", nil)
 	if got := r.Update("g", map[string]bool{"b": true, "a": true}); !slices.Equal(got, []string{"a", "b"}) {
 		t.Fatalf("first update told %v, want a and b", got)
 	}
-	r = sdk.LoadToldSets(path, "test sets", "told again", nil)
+	r = LoadToldSets(path, "test sets", "told again", nil)
 	if got := r.Update("g", map[string]bool{"a": true, "b": true, "c": true}); !slices.Equal(got, []string{"c"}) {
 		t.Errorf("after a reload told %v, want c alone", got)
 	}
@@ -38,7 +36,7 @@ func TestToldSets(t *testing.T) {
 	r.Update("k", map[string]bool{"y": true})
 	r.Forget("g")
 	r.KeepOnly(map[string]bool{"h": true})
-	r = sdk.LoadToldSets(path, "test sets", "told again", nil)
+	r = LoadToldSets(path, "test sets", "told again", nil)
 	if r.Told("g", "b") || r.Told("k", "y") || !r.Told("h", "x") {
 		t.Error("after Forget(g) and KeepOnly(h) and a reload: want h's x alone")
 	}

@@ -1,4 +1,4 @@
-package limits_test
+package bridge_test
 
 import (
 	"context"
@@ -13,7 +13,8 @@ import (
 
 // TestStoreKeepsTheContractsLimits: the store keeps its own copy of the
 // bounds and the ID rule, so that its code imports none of the project's
-// packages (this test lives here for the same reason); they must stay
+// packages (this test lives in the bridge, which uses both, for the
+// same reason; plugins/ may not import the store); they must stay
 // the contract's, which the SDK applies to a plugin's events. The ID
 // rule is checked through a real store: a room ID the contract refuses
 // is refused as store.ErrInvalid, one it takes is stored.
