@@ -151,7 +151,7 @@ func printConfigError(path string, err error, stderr io.Writer) {
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	path := configFlag(fs)
-	if code, done := parseFlags(fs, "run [-c FILE]\n\nRun the gateway until SIGINT or SIGTERM.\n", args, stdout, stderr); done {
+	if code, done := parseFlags(fs, "run [-c FILE]\n\nRun the gateway until SIGINT or SIGTERM. SIGHUP does not reload the\nconfiguration: it logs so, and whether the file would load now.\n", args, stdout, stderr); done {
 		return code
 	}
 	cfg, ok := loadConfig(*path, stderr)
@@ -190,6 +190,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go forceStop(ctx, stop, log)
+	stopHangup := watchHangup(*path, log)
+	defer stopHangup()
 	// bridge.Run logs its own start and stop.
 	err := bridge.Run(ctx, cfg, log)
 	// A stop asked for by signal is a clean exit, however Run reports it.
