@@ -720,10 +720,12 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 				envs[env] = t.key("secret")
 			}
 		}
+		nameTaken := false
 		if tr.Name != "" {
 			if first, dup := names[tr.Name]; dup {
 				l.p.addf(t.key("name"), "%q is already the name of %s", tr.Name, strings.TrimSuffix(first, ".name"))
 				ok = false
+				nameTaken = true
 			} else {
 				names[tr.Name] = t.key("name")
 			}
@@ -736,7 +738,10 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 				domains[tr.Domain] = t.key("domain")
 			}
 		}
-		if tr.DataDir != "" {
+		// A data_dir left to its default follows the name: with the name
+		// taken, its clash is that one problem again, not a second one.
+		_, ownDataDir := t.m["data_dir"]
+		if tr.DataDir != "" && (ownDataDir || !nameTaken) {
 			// Two plugins sharing a folder would overwrite each other's state.
 			if first, dup := dataDirs[tr.DataDir]; dup {
 				l.p.addf(t.key("data_dir"), "%s is already the data folder of %s", tr.DataDir, strings.TrimSuffix(first, ".data_dir"))

@@ -57,3 +57,22 @@ func TestDuplicateKeyNamesBlock(t *testing.T) {
 		t.Errorf("error = %v\nwant it to say %s", err, want)
 	}
 }
+
+// TestTransportNamedTwiceIsOneProblem: a [[transport]] block copied and
+// given a new domain but not a new name is one problem, its name's, with
+// the line of the name. The data folder, which follows the name when not
+// set, was said to clash too, first and on the block's first line, as
+// a second problem to chase. A data_dir the file gives is still checked.
+func TestTransportNamedTwiceIsOneProblem(t *testing.T) {
+	isolate(t)
+	_, err := parse(t, minimal+"[[transport]]\nname = \"echo\"\ndomain = \"e2.localhost\"\nsecret = \"x\"\nplugin = \"passerelle-echo\"\n")
+	want := `passerelle.toml:9: transport[1].name: "echo" is already the name of transport[0]`
+	if err == nil || strings.Count(err.Error(), "\n") != 0 || !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %v\nwant one line: %s", err, want)
+	}
+
+	_, err = parse(t, minimal+"data_dir = \"d\"\n[[transport]]\nname = \"echo\"\ndomain = \"e2.localhost\"\nsecret = \"x\"\nplugin = \"passerelle-echo\"\ndata_dir = \"d\"\n")
+	if err == nil || !strings.Contains(err.Error(), "transport[1].data_dir: ") || !strings.Contains(err.Error(), "transport[1].name: ") {
+		t.Errorf("a data_dir given twice beside the name: error = %v, want both said", err)
+	}
+}
