@@ -26,6 +26,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"syscall"
 	"time"
 
@@ -79,7 +80,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCheckStore(rest, stdout, stderr)
 	case "version":
 		return cmdVersion(rest, stdout, stderr)
-	case "-h", "-help", "--help", "help":
+	case "help":
+		// "passerelle help run" is "passerelle run -h".
+		if len(rest) > 0 {
+			if !slices.Contains(commands, rest[0]) {
+				unknownCommand(rest[0], stderr)
+				return 2
+			}
+			return run([]string{rest[0], "-h"}, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "-version", "--version":

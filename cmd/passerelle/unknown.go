@@ -17,8 +17,11 @@ var commands = []string{"run", "check-config", "check-store", "version"}
 // comes before it.
 func unknownCommand(cmd string, stderr io.Writer) {
 	switch {
-	case strings.HasPrefix(cmd, "-"):
+	case isConfigFlag(cmd):
 		fmt.Fprintf(stderr, "passerelle: %q is a flag: give a command first, e.g. \"passerelle run %s\"\n\n%s", cmd, cmd, usage)
+	case strings.HasPrefix(cmd, "-"):
+		// No command takes it: "passerelle run -x" would be refused too.
+		fmt.Fprintf(stderr, "passerelle: unknown flag %q: give a command first, and its flags after it (\"passerelle COMMAND -h\" lists them)\n\n%s", cmd, usage)
 	case nearCommand(cmd) != "":
 		fmt.Fprintf(stderr, "passerelle: unknown command %q (did you mean %s?)\n\n%s", cmd, nearCommand(cmd), usage)
 	default:
@@ -37,4 +40,11 @@ func nearCommand(cmd string) string {
 		}
 	}
 	return best
+}
+
+// isConfigFlag reports whether arg is the -c flag (-c, --c, -c=FILE),
+// which the commands take after their name.
+func isConfigFlag(arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return strings.HasPrefix(arg, "-") && name == "c"
 }

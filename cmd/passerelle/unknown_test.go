@@ -28,3 +28,34 @@ func TestUnknownCommandSaysWhatToType(t *testing.T) {
 		t.Errorf("--version: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// TestUnknownFlagFirst: a flag no command takes, given first, is said to
+// be unknown; it was answered "give a command first, e.g. passerelle run
+// -x", a line that fails the same way. -c in any spelling still gets the
+// command to put before it.
+func TestUnknownFlagFirst(t *testing.T) {
+	code, out, errs := call("-x")
+	if code != 2 || out != "" || !strings.Contains(errs, `passerelle: unknown flag "-x"`) || strings.Contains(errs, "passerelle run -x") {
+		t.Errorf("-x: exit %d, stdout %q, stderr %q; want 2 and the flag said unknown", code, out, errs)
+	}
+	for _, arg := range []string{"--c", "-c=/etc/passerelle/passerelle.toml"} {
+		if code, _, errs := call(arg); code != 2 || !strings.Contains(errs, `e.g. "passerelle run `+arg+`"`) {
+			t.Errorf("%s: exit %d, stderr %q; want the command to put first", arg, code, errs)
+		}
+	}
+}
+
+// TestHelpCommand: "passerelle help run" is "passerelle run -h" (it
+// printed the general usage); "help" of no command is a usage error.
+func TestHelpCommand(t *testing.T) {
+	for _, cmd := range commands {
+		code, out, errs := call("help", cmd)
+		_, want, _ := call(cmd, "-h")
+		if code != 0 || errs != "" || out != want {
+			t.Errorf("help %s: exit %d, stderr %q, stdout:\n%s\nwant %q -h's:\n%s", cmd, code, errs, out, cmd, want)
+		}
+	}
+	if code, out, errs := call("help", "chek-config"); code != 2 || out != "" || !strings.Contains(errs, "did you mean check-config?") {
+		t.Errorf("help chek-config: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
