@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"net"
 	"net/netip"
 	"strconv"
@@ -44,6 +45,18 @@ func (m Metrics) summary() string {
 		return "http://127.0.0.1:" + port + "/metrics and /healthz, on every interface: other machines reach them too (keep them on loopback, e.g. listen = \"127.0.0.1:" + port + "\", or firewall the port)"
 	}
 	return "http://" + m.Listen + "/metrics and /healthz"
+}
+
+// WarnMetricsExposed logs, at the start of run, a metrics endpoint on
+// every interface: check-config says so, but a service restarted under
+// systemd is seldom checked first, and other machines then read it.
+func (c *Config) WarnMetricsExposed(log *slog.Logger) {
+	host, port, err := net.SplitHostPort(c.Metrics.Listen)
+	if c.Metrics.Listen == "" || err != nil || !everyAddress(host) {
+		return
+	}
+	log.Warn("metrics endpoint on every interface: other machines can read /metrics and /healthz; keep it on loopback or firewall the port",
+		"listen", c.Metrics.Listen, "loopback", "listen = \"127.0.0.1:"+port+"\"")
 }
 
 // everyAddress reports whether a listen host stands for every address.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,6 +103,34 @@ func TestMetricsEveryInterfaceSaid(t *testing.T) {
 		want := "metrics:   http://127.0.0.1:9464/metrics and /healthz, on every interface: other machines reach them too"
 		if s := c.Summary(); !strings.Contains(s, want) {
 			t.Errorf("listen %q: summary lacks %q:\n%s", listen, want, s)
+		}
+	}
+}
+
+// TestMetricsEveryInterfaceLogged: run's start warns of a metrics
+// endpoint on every interface, as check-config does (run said only
+// "metrics listening"); a loopback or given address is not warned of.
+func TestMetricsEveryInterfaceLogged(t *testing.T) {
+	isolate(t)
+	for listen, warned := range map[string]bool{
+		":9464":          true,
+		"0.0.0.0:9464":   true,
+		"[::]:9464":      true,
+		"127.0.0.1:9464": false,
+		"[::1]:9464":     false,
+		"10.1.2.3:9464":  false,
+	} {
+		c, err := parse(t, minimal+"[metrics]\nlisten = \""+listen+"\"\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		c.WarnMetricsExposed(slog.New(slog.NewTextHandler(&b, nil)))
+		if got := strings.Contains(b.String(), "level=WARN") && strings.Contains(b.String(), "every interface"); got != warned {
+			t.Errorf("listen %q: warned %v, want %v; log: %q", listen, got, warned, b.String())
+		}
+		if warned && !strings.Contains(b.String(), `listen = \"127.0.0.1:9464\"`) {
+			t.Errorf("listen %q: the warning does not give the loopback line: %q", listen, b.String())
 		}
 	}
 }

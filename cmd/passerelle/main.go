@@ -175,6 +175,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	log.Info("scheduler threads", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU())
 	cfg.WarnPermissions(log)
 	cfg.WarnIgnoredSecrets(log)
+	cfg.WarnMetricsExposed(log)
 	// xmpp.server at the client or server-to-server port: the link says
 	// so too, but retries for ever; this stops before any plugin starts,
 	// with the exit status of a config error. An answer of another kind
@@ -229,6 +230,9 @@ func forceStop(ctx context.Context, stop context.CancelFunc, log *slog.Logger) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	stop()
+	// The stop may take seconds (plugins saving state): said when it
+	// begins, an admin sees it is under way, and how to cut it short.
+	log.Info("stop signal received: stopping (a second SIGTERM or Ctrl-C exits at once)")
 	sig := secondSignal(sigs, first, time.Now)
 	log.Error("second signal: exiting without waiting for the stop to finish", "signal", sig.String())
 	os.Exit(1)

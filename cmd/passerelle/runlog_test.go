@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,7 +74,9 @@ func (g *gateway) waitLog(t *testing.T, n int, want ...string) {
 }
 
 // stop sends SIGTERM and waits for the exit; it fails the test unless
-// the gateway stopped cleanly, with status 0.
+// the gateway said it was stopping (it logged nothing from the signal
+// to "passerelle stopped", however long the stop took) and stopped
+// cleanly, with status 0.
 func (g *gateway) stop(t *testing.T) {
 	t.Helper()
 	g.cmd.Process.Signal(syscall.SIGTERM)
@@ -81,8 +85,8 @@ func (g *gateway) stop(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("no exit 30 s after SIGTERM; log:\n%s", g.log.String())
 	}
-	if g.err != nil || !strings.Contains(g.log.String(), `msg="passerelle stopped"`) {
-		t.Fatalf("after SIGTERM: %v, want a clean stop with status 0; log:\n%s", g.err, g.log.String())
+	if g.err != nil || !strings.Contains(g.log.String(), `msg="stop signal received: stopping`) || !strings.Contains(g.log.String(), `msg="passerelle stopped"`) {
+		t.Fatalf("after SIGTERM: %v, want the stop said and a clean stop with status 0; log:\n%s", g.err, g.log.String())
 	}
 }
 
@@ -175,4 +179,78 @@ api_hash = "`+token+`"
 	if strings.Contains(log, "level=ERROR") {
 		t.Errorf("a clean start and stop logged an error:\n%s", log)
 	}
+}
+
+// health fetches /healthz from addr: its status code and report.
+func health(t *testing.T, addr string) (int, healthReport) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rep healthReport
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+		t.Fatalf("/healthz: %v", err)
+	}
+	return resp.StatusCode, rep
+}
+
+// healthReport is /healthz's body.
+type healthReport struct {
+	Status     string
+	Transports map[string]struct{ Link, Plugin bool }
+}
+
+// TestHealthSaysWhichTransportIsDown: with one transport's component
+// missing from the server (its handshake refused) and the other up,
+// /healthz answers 503 "degraded" and names the one whose link is down;
+// when the server stops, both; when it is back, 200 "ok". The log says
+// each loss and each return.
+func TestHealthSaysWhichTransportIsDown(t *testing.T) {
+	s := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: "echo.localhost", Secret: "hunter2"}}})
+	prosodyPath := os.Getenv("PATH")
+	metricsAddr := closedAddr(t)
+	path := setup(t, serverConfig(s.ComponentAddr())+`[[transport]]
+name = "ghost"
+domain = "ghost.localhost"
+secret = "x"
+plugin = "passerelle-echo"
+[metrics]
+listen = "`+metricsAddr+`"
+`)
+	g := startGateway(t, path)
+	g.waitLog(t, 2, `msg="transport plugin running"`)
+	g.waitLog(t, 1, `msg="component link up" transport=echo `, `transport=ghost`+" server=", "component handshake refused")
+	code, rep := health(t, metricsAddr)
+	if code != http.StatusServiceUnavailable || rep.Status != "degraded" || !rep.Transports["echo"].Link || rep.Transports["ghost"].Link ||
+		!rep.Transports["echo"].Plugin || !rep.Transports["ghost"].Plugin {
+		t.Errorf("one component missing: /healthz %d %+v; want 503, degraded, echo's link up and ghost's down, both plugins up", code, rep)
+	}
+	g.stop(t)
+
+	// The server away and back (setup's PATH lacks prosody, which the
+	// restart needs).
+	path = setup(t, serverConfig(s.ComponentAddr())+"[metrics]\nlisten = \""+metricsAddr+"\"\n")
+	t.Setenv("PATH", os.Getenv("PATH")+string(os.PathListSeparator)+prosodyPath)
+	g = startGateway(t, path)
+	g.waitLog(t, 1, `msg="component link up"`, `msg="transport plugin running"`)
+	if code, rep := health(t, metricsAddr); code != http.StatusOK || rep.Status != "ok" {
+		t.Errorf("all up: /healthz %d %+v, want 200 ok", code, rep)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	g.waitLog(t, 1, `msg="component link down" transport=echo`)
+	if code, rep := health(t, metricsAddr); code != http.StatusServiceUnavailable || rep.Transports["echo"].Link || !rep.Transports["echo"].Plugin {
+		t.Errorf("server stopped: /healthz %d %+v; want 503, echo's link down, its plugin up", code, rep)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g.waitLog(t, 2, `msg="component link up"`)
+	if code, rep := health(t, metricsAddr); code != http.StatusOK || rep.Status != "ok" {
+		t.Errorf("server back: /healthz %d %+v, want 200 ok", code, rep)
+	}
+	g.stop(t)
 }
