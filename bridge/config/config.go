@@ -1131,8 +1131,9 @@ func (c *Config) Enabled() []Transport {
 
 // Logger returns a logger writing to w at the configured level and format.
 // Text lines written to journald (systemd's JOURNAL_STREAM is w) carry no
-// time of their own: journald stamps each line, and journalctl showed
-// the time twice. JSON lines keep theirs, for the tools that parse them.
+// time of their own, journald stamping each line (journalctl showed the
+// time twice), and their priority first (journalWriter). JSON lines keep
+// their time, for the tools that parse them.
 func (c *Config) Logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: levels[c.Log.Level]} // unset reads as info
 	if c.Log.Format == "json" {
@@ -1140,16 +1141,9 @@ func (c *Config) Logger(w io.Writer) *slog.Logger {
 	}
 	if f, ok := w.(*os.File); ok && toJournal(f) {
 		opts.ReplaceAttr = dropTime
+		w = journalWriter{f}
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// dropTime drops a record's time (a ReplaceAttr).
-func dropTime(groups []string, a slog.Attr) slog.Attr {
-	if len(groups) == 0 && a.Key == slog.TimeKey {
-		return slog.Attr{}
-	}
-	return a
 }
 
 // Summary describes in a few lines what would run, for check-config. It

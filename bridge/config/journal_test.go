@@ -62,5 +62,43 @@ func TestLoggerToJournalHasNoTime(t *testing.T) {
 		if hasTime != tc.wantTime || !strings.Contains(line, "hello") {
 			t.Errorf("%s: %q; want time %v", tc.name, line, tc.wantTime)
 		}
+		if prefixed := strings.HasPrefix(line, "<6>level=INFO "); prefixed != (tc.journal && !tc.wantTime) {
+			t.Errorf("%s: %q; want the priority first: %v", tc.name, line, !prefixed)
+		}
+	}
+}
+
+// TestLoggerToJournalSaysPriority: each text line written to journald
+// starts with its syslog priority (sd-daemon(3)), so that journalctl -p
+// warning shows the warnings and errors; every line was priority 6.
+func TestLoggerToJournalSaysPriority(t *testing.T) {
+	isolate(t)
+	f, err := os.Create(filepath.Join(t.TempDir(), "journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	t.Setenv("JOURNAL_STREAM", fmt.Sprintf("%d:%d", st.Dev, st.Ino))
+	c, err := parse(t, "[log]\nlevel = \"debug\"\n"+minimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := c.Logger(f)
+	log.Debug("d")
+	log.Info("i")
+	log.Warn("w", "detail", "level=ERROR inside")
+	log.Error("e")
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<7>level=DEBUG msg=d\n<6>level=INFO msg=i\n<4>level=WARN msg=w detail=\"level=ERROR inside\"\n<3>level=ERROR msg=e\n"
+	if string(data) != want {
+		t.Errorf("journal got:\n%s\nwant:\n%s", data, want)
 	}
 }
