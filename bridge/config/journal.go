@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"os"
 )
 
 // journalWriter prefixes each text log line with its syslog priority
@@ -52,4 +53,42 @@ func dropTime(groups []string, a slog.Attr) slog.Attr {
 		return slog.Attr{}
 	}
 	return a
+}
+
+// ErrorOutput returns w for writing error lines that come before the
+// logger (the configuration's problems, one a line): w itself, or, when
+// w is systemd's journal stream, w with each line given the error
+// priority, so that journalctl -p err shows why the service stopped.
+func ErrorOutput(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok && toJournal(f) {
+		return &errorLines{w: f, start: true}
+	}
+	return w
+}
+
+// errorLines prefixes each line written to w with "<3>".
+type errorLines struct {
+	w     io.Writer
+	start bool // the next byte begins a line
+}
+
+func (e *errorLines) Write(p []byte) (int, error) {
+	n := len(p)
+	var out []byte
+	for len(p) > 0 {
+		if e.start {
+			out = append(out, "<3>"...)
+		}
+		line, rest, nl := bytes.Cut(p, []byte("\n"))
+		out = append(out, line...)
+		if nl {
+			out = append(out, '\n')
+		}
+		e.start = nl
+		p = rest
+	}
+	if _, err := e.w.Write(out); err != nil {
+		return 0, err
+	}
+	return n, nil
 }

@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,39 @@ func TestLoggerToJournalSaysPriority(t *testing.T) {
 	want := "<7>level=DEBUG msg=d\n<6>level=INFO msg=i\n<4>level=WARN msg=w detail=\"level=ERROR inside\"\n<3>level=ERROR msg=e\n"
 	if string(data) != want {
 		t.Errorf("journal got:\n%s\nwant:\n%s", data, want)
+	}
+}
+
+// TestErrorOutputPrefixesEachLine: every line written through
+// ErrorOutput to the journal gets the error priority once, however the
+// writes cut the lines; elsewhere it is w itself.
+func TestErrorOutputPrefixesEachLine(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	if ErrorOutput(&b) != &b {
+		t.Errorf("ErrorOutput of a buffer is not the buffer")
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	t.Setenv("JOURNAL_STREAM", fmt.Sprintf("%d:%d", st.Dev, st.Ino))
+	w := ErrorOutput(f)
+	for _, s := range []string{"a:1: x\nb:2: y\n", "c:3: ", "z\n"} {
+		if n, err := io.WriteString(w, s); n != len(s) || err != nil {
+			t.Fatalf("write %q: %d, %v", s, n, err)
+		}
+	}
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "<3>a:1: x\n<3>b:2: y\n<3>c:3: z\n"; string(data) != want {
+		t.Errorf("journal %q, want %q", data, want)
 	}
 }

@@ -166,7 +166,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "run [-c FILE]\n\nRun the gateway until SIGINT or SIGTERM. SIGHUP does not reload the\nconfiguration: it logs so, and whether the file would load now.\n", args, stdout, stderr); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := loadConfig(*path, config.ErrorOutput(stderr))
 	if !ok {
 		return exitConfig
 	}
