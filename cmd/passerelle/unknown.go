@@ -17,8 +17,8 @@ var commands = []string{"run", "check-config", "check-store", "version"}
 // comes before it.
 func unknownCommand(cmd string, stderr io.Writer) {
 	switch {
-	case isConfigFlag(cmd):
-		fmt.Fprintf(stderr, "passerelle: %q is a flag: give a command first, e.g. \"passerelle run %s\"\n\n%s", cmd, cmd, usage)
+	case commandOfFlag(cmd) != "":
+		fmt.Fprintf(stderr, "passerelle: %q is a flag: give a command first, e.g. \"passerelle %s %s\"\n\n%s", cmd, commandOfFlag(cmd), cmd, usage)
 	case strings.HasPrefix(cmd, "-"):
 		// No command takes it: "passerelle run -x" would be refused too.
 		fmt.Fprintf(stderr, "passerelle: unknown flag %q: give a command first, and its flags after it (\"passerelle COMMAND -h\" lists them)\n\n%s", cmd, usage)
@@ -42,9 +42,16 @@ func nearCommand(cmd string) string {
 	return best
 }
 
-// isConfigFlag reports whether arg is the -c flag (-c, --c, -c=FILE),
-// which the commands take after their name.
-func isConfigFlag(arg string) bool {
+// flagCommands are the commands' flags (but -h), each with the command
+// to suggest for it.
+var flagCommands = map[string]string{"c": "run", "no-plugins": "check-config", "store": "check-store"}
+
+// commandOfFlag returns the command that takes the flag arg (-c, --c,
+// -c=FILE), "" when arg is no flag of a command.
+func commandOfFlag(arg string) string {
 	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-	return strings.HasPrefix(arg, "-") && name == "c"
+	if !strings.HasPrefix(arg, "-") {
+		return ""
+	}
+	return flagCommands[name]
 }

@@ -31,16 +31,16 @@ func TestUnknownCommandSaysWhatToType(t *testing.T) {
 
 // TestUnknownFlagFirst: a flag no command takes, given first, is said to
 // be unknown; it was answered "give a command first, e.g. passerelle run
-// -x", a line that fails the same way. -c in any spelling still gets the
-// command to put before it.
+// -x", a line that fails the same way. A command's flag (-c in any
+// spelling, --store, -no-plugins) gets the command that takes it.
 func TestUnknownFlagFirst(t *testing.T) {
 	code, out, errs := call("-x")
 	if code != 2 || out != "" || !strings.Contains(errs, `passerelle: unknown flag "-x"`) || strings.Contains(errs, "passerelle run -x") {
 		t.Errorf("-x: exit %d, stdout %q, stderr %q; want 2 and the flag said unknown", code, out, errs)
 	}
-	for _, arg := range []string{"--c", "-c=/etc/passerelle/passerelle.toml"} {
-		if code, _, errs := call(arg); code != 2 || !strings.Contains(errs, `e.g. "passerelle run `+arg+`"`) {
-			t.Errorf("%s: exit %d, stderr %q; want the command to put first", arg, code, errs)
+	for arg, cmd := range map[string]string{"--c": "run", "-c=/etc/passerelle/passerelle.toml": "run", "--store": "check-store", "-no-plugins": "check-config"} {
+		if code, _, errs := call(arg); code != 2 || !strings.Contains(errs, `e.g. "passerelle `+cmd+` `+arg+`"`) {
+			t.Errorf("%s: exit %d, stderr %q; want %s to put first", arg, code, errs, cmd)
 		}
 	}
 }
