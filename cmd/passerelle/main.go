@@ -232,7 +232,11 @@ func forceStop(ctx context.Context, stop context.CancelFunc, log *slog.Logger) {
 	stop()
 	// The stop may take seconds (plugins saving state): said when it
 	// begins, an admin sees it is under way, and how to cut it short.
-	log.Info("stop signal received: stopping (a second SIGTERM or Ctrl-C exits at once)")
+	// ctx also ends when run returns for another reason, its cause then
+	// context.Canceled itself (a signal's cause only "is" Canceled).
+	if cause := context.Cause(ctx); cause != context.Canceled {
+		log.Info("stop signal received: stopping (a second SIGTERM or Ctrl-C exits at once)", "cause", cause.Error())
+	}
 	sig := secondSignal(sigs, first, time.Now)
 	log.Error("second signal: exiting without waiting for the stop to finish", "signal", sig.String())
 	os.Exit(1)
