@@ -89,7 +89,7 @@ type outItem struct {
 // Link is one component connection, reconnected for as long as Run runs.
 type Link struct {
 	cfg Config
-	out chan outItem
+	q   *outQueue
 
 	mu   sync.Mutex
 	up   bool
@@ -102,6 +102,10 @@ type Link struct {
 	// from the handler); atomic, not under mu, as answers reads it with
 	// mu held.
 	learned atomic.Pointer[string]
+
+	// afterUpCheck, if set (by tests), runs in Send and SendConfirmed
+	// between their check that the link is up and their queueing.
+	afterUpCheck func()
 }
 
 // New returns a link; call Run to connect.
@@ -121,7 +125,7 @@ func New(cfg Config) *Link {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Link{cfg: cfg, out: make(chan outItem, 4096), upCh: make(chan struct{}), iqs: map[string]pendingIQ{}}
+	return &Link{cfg: cfg, q: newOutQueue(), upCh: make(chan struct{}), iqs: map[string]pendingIQ{}}
 }
 
 // Domain is the component's JID.
@@ -152,10 +156,15 @@ func (l *Link) WaitUp(ctx context.Context) error {
 }
 
 // Send queues one stanza. done, if set, is called once the stanza was
-// written to the socket, or with the error that kept it from it.
+// written to the socket, or with the error that kept it from it; when
+// Send returns an error, the stanza was not queued and done is not
+// called.
 func (l *Link) Send(ctx context.Context, data []byte, done func(error)) error {
 	if !l.Up() {
 		return ErrDown
+	}
+	if l.afterUpCheck != nil {
+		l.afterUpCheck()
 	}
 	return l.queue(ctx, outItem{data: data, done: done})
 }
@@ -186,24 +195,24 @@ func (l *Link) SendConfirmed(ctx context.Context, gen uint64, data []byte, confi
 	if gen == 0 || l.Generation() != gen {
 		return ErrDown
 	}
+	if l.afterUpCheck != nil {
+		l.afterUpCheck()
+	}
 	return l.queue(ctx, outItem{data: data, gen: gen, confirmed: confirmed})
 }
 
 func (l *Link) queue(ctx context.Context, it outItem) error {
-	// An ended ctx queues nothing: with room in the queue, the select
-	// would pick either case at random, and a writer stopped with ctx
-	// (the gateway's stop) wrote some of its stanzas and not others, a
+	// An ended ctx queues nothing: a writer stopped with ctx (the
+	// gateway's stop) would write some of its stanzas and not others, a
 	// room's copy after one missed, whose stanza-id a client's catch-up
 	// then started past.
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	select {
-	case l.out <- it:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	// A link found up a moment ago may be down now: the stanza waits
+	// for the next connection, or, once Run ended, the queue refuses it
+	// (queue.go).
+	return l.q.put(ctx, it)
 }
 
 // NewID returns a fresh stanza id for requests the gateway makes.
@@ -244,6 +253,7 @@ func (l *Link) IQ(ctx context.Context, id string, data []byte) (*wire.Stanza, er
 func (l *Link) Run(ctx context.Context) error {
 	log := l.cfg.Log.With("server", l.cfg.Addr, "component", l.cfg.Domain)
 	backoff := 250 * time.Millisecond
+	l.q.open()
 	defer l.failQueued()
 	for {
 		started := time.Now()
@@ -543,8 +553,10 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 	}
 	for {
 		select {
-		case it := <-l.out:
-			batch = append(batch, it)
+		case <-l.q.ready:
+			if batch = l.q.take(batch, maxBatch); len(batch) == 0 {
+				continue // taken already with the wake before
+			}
 		case st := <-b.answer:
 			b.answered(st)
 			conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
@@ -561,24 +573,13 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 				// (a reply, a presence, a logout's roster clean-up)
 				// was lost, and its done never called.
 				conn.SetWriteDeadline(time.Now().Add(settleWait))
-				for n := len(l.out); n > 0; n-- {
-					batch = append(batch, <-l.out)
-				}
+				batch = l.q.take(batch, queueSize)
 				if l.writeBatch(bw, gen, batch, finish) == nil {
 					b.settle(bw, conn)
 				}
 			default:
 			}
 			return ctx.Err()
-		}
-	drain:
-		for len(batch) < 512 {
-			select {
-			case it := <-l.out:
-				batch = append(batch, it)
-			default:
-				break drain
-			}
 		}
 		conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		err := l.writeBatch(bw, gen, batch, finish)
@@ -617,20 +618,19 @@ func (l *Link) writeBatch(bw *bufio.Writer, gen uint64, batch []outItem, finish 
 	return err
 }
 
+// maxBatch bounds the stanzas the writer writes before it flushes.
+const maxBatch = 512
+
 // failQueued tells the senders of what is still queued once Run ended
-// that it was not written: none waits for a done that never comes.
+// that it was not written, and has the queue refuse what comes after:
+// none waits for a done that never comes.
 func (l *Link) failQueued() {
-	for {
-		select {
-		case it := <-l.out:
-			if it.done != nil {
-				it.done(ErrDown)
-			}
-			if it.confirmed != nil {
-				it.confirmed(ErrDown)
-			}
-		default:
-			return
+	for _, it := range l.q.close() {
+		if it.done != nil {
+			it.done(ErrDown)
+		}
+		if it.confirmed != nil {
+			it.confirmed(ErrDown)
 		}
 	}
 }
