@@ -273,6 +273,21 @@ func (l *Link) Run(ctx context.Context) error {
 		case errors.Is(err, ErrWrongPort):
 			backoff = l.cfg.ReconnectMax
 			log.Error("component handshake failed: xmpp.server is not the component port", "err", err, "retry_in", backoff)
+		case errors.Is(err, stream.SeeOtherHost):
+			// The server says the same to each try: only the config
+			// helps (the link connects to xmpp.server, nowhere else).
+			backoff = l.cfg.ReconnectMax
+			log.Error("component link down: the XMPP server sends the component to another address (see-other-host): point xmpp.server at it", "err", err, "retry_in", backoff)
+		case errors.Is(err, stream.Conflict) && !errors.As(err, new(*handshakeFailed)):
+			// Another process took the name over: at a fast pace the
+			// two would take it from each other, each cut in turn. (A
+			// conflict at the handshake may be the server not having
+			// noticed this gateway's last connection gone yet: retried
+			// as usual.)
+			backoff = l.cfg.ReconnectMax
+			log.Error("component link down: another connection holds the component's name (conflict): is another passerelle running with this transport?", "err", err, "retry_in", backoff)
+		case errors.Is(err, stream.SystemShutdown):
+			log.Warn("component link down: the XMPP server is shutting down; connecting again once it is back", "err", err, "retry_in", backoff)
 		default:
 			log.Warn("component link down", "err", err, "retry_in", backoff)
 		}
@@ -330,7 +345,7 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
 			return fmt.Errorf("handshake: no answer from %s in %s: is xmpp.server the XMPP server's component port, and is the server well? (%w)", l.cfg.Addr, l.cfg.HandshakeTimeout, err)
 		}
-		return handshakeError(err, l.cfg.Domain)
+		return &handshakeFailed{handshakeError(err, l.cfg.Domain)}
 	}
 	conn.SetDeadline(time.Time{})
 
@@ -378,6 +393,12 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	wg.Wait()
 	return err
 }
+
+// handshakeFailed is an error of the handshake, the stream not up yet.
+type handshakeFailed struct{ err error }
+
+func (e *handshakeFailed) Error() string { return e.err.Error() }
+func (e *handshakeFailed) Unwrap() error { return e.err }
 
 // handshakeError is err, the server's refusal of the handshake as
 // domain, with what the admin should check.
@@ -488,6 +509,11 @@ func (l *Link) read(d *xml.Decoder) error {
 func streamError(se stream.Error) error {
 	if se.Err == "" {
 		se.Err = stream.UndefinedCondition.Err
+	}
+	if se.Err == stream.SeeOtherHost.Err {
+		if host := strings.TrimSpace(se.Content); host != "" {
+			return fmt.Errorf("stream error from the server: %w: it names %s", se, strconv.Quote(host))
+		}
 	}
 	for _, t := range se.Text {
 		if t.Value != "" {
