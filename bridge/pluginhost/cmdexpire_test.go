@@ -165,3 +165,60 @@ func TestRefusalWarnedAgainAfterRestart(t *testing.T) {
 		t.Errorf("a plugin that took no command is logged as taking commands again:\n%s", logs)
 	}
 }
+
+// resultStream is heldStream whose Recv yields the results put in
+// results, then waits for the stream's end.
+type resultStream struct {
+	*heldStream
+	results chan *pb.CommandResult
+}
+
+func (s *resultStream) Recv() (*pb.CommandResult, error) {
+	select {
+	case r := <-s.results:
+		return r, nil
+	case <-s.broken:
+		return nil, errors.New("the stream broke")
+	}
+}
+
+// TestAnswerForUnsentCommandIsStray: a result naming a command the
+// plugin cannot have got yet (still in the queue: the plugin made its
+// correlation_id up, or took another's) is dropped as stray; the
+// command's caller does not hear of a send that never was, and the
+// command goes out when its turn comes. Before, its caller got the
+// made-up result, and the plugin the command later, its answer then
+// stray.
+func TestAnswerForUnsentCommandIsStray(t *testing.T) {
+	h := New(Config{Name: "echo", Log: slog.New(slog.DiscardHandler), CommandTimeout: time.Hour})
+	s := &resultStream{heldStream: newHeldStream(), results: make(chan *pb.CommandResult, 1)}
+	defer attach(h, s.heldStream)()
+	reading := make(chan error, 1)
+	go func() { reading <- h.readResults(s) }()
+	results := make(chan *pb.CommandResult, 2)
+	send := func(text string) {
+		h.Send(&pb.Command{LoginId: "u", ChatId: text, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: text}}},
+			func(r *pb.CommandResult) { results <- r })
+	}
+	send("held")   // correlation 1, on the stream, its Send waiting
+	send("queued") // correlation 2, in the queue
+	s.results <- &pb.CommandResult{CorrelationId: 2, MessageId: "made up"}
+	deadline := time.Now().Add(30 * time.Second)
+	for h.StrayResults() == 0 {
+		select {
+		case r := <-results:
+			t.Fatalf("the queued command's caller got a result the plugin could not give: %v", r)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the made-up result was neither stray nor given to the command")
+		}
+	}
+	close(s.release)
+	for !s.has("queued") {
+		if time.Now().After(deadline) {
+			t.Fatal("the queued command was not sent once the plugin read again")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -447,7 +447,7 @@ func commandAction(cmd *pb.Command) string {
 
 // stray logs a result that names no command in flight: the plugin
 // answered a command twice, answered one the gateway gave up on
-// (expire), or made up a correlation_id. It is dropped: the command's
+// (expire), or made up a correlation_id (one not sent yet, too). It is dropped: the command's
 // caller heard once. Only the first is a warning, as a plugin that does
 // it once likely does it often.
 func (h *Host) stray(r *pb.CommandResult) {
@@ -738,8 +738,13 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 		}
 		h.mu.Lock()
 		f, ok := h.pending[r.CorrelationId]
-		delete(h.pending, r.CorrelationId)
+		// A command still in the queue was never sent: no answer can be
+		// its (the plugin made the id up). Taken, it would tell the
+		// command's caller of a send that never was, and the command
+		// go out unanswered.
+		ok = ok && f.sent
 		if ok {
+			delete(h.pending, r.CorrelationId)
 			h.unqueueLocked(r.CorrelationId, f)
 			f.stopTimer()
 		}
