@@ -15,6 +15,7 @@ import (
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
 )
@@ -48,6 +49,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	log.Info("passerelle starting", "version", version(), "store", cfg.Store.Path, "server", cfg.XMPP.Server)
+	muc.SetLog(log) // a bad occupant nick replaced (muc.OccupantJID)
 
 	var wg sync.WaitGroup
 	reg, err := serveMetrics(ctx, cfg.Metrics.Listen, &wg, log)

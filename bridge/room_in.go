@@ -646,7 +646,7 @@ func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, 
 	}
 	nick := r.ownNickLocked(s)
 	var w wire.Writer
-	w.Start("message", "").Attr("from", r.jid+"/"+nick).Attr("to", s.user).Attr("type", "groupchat").Attr("id", st.ID())
+	w.Start("message", "").Attr("from", muc.OccupantJID(r.jid, nick)).Attr("to", s.user).Attr("type", "groupchat").Attr("id", st.ID())
 	for i := range st.Children {
 		c := &st.Children[i]
 		if c.XMLName.Space == wire.NSSID && c.XMLName.Local == "stanza-id" || c.XMLName.Space == wire.NSDelay || isOccupantID(c) {

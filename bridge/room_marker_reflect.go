@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 )
 
@@ -25,7 +26,7 @@ func (s *session) reflectMarker(ctx context.Context, st *wire.Stanza, r *room) {
 	to := r.resourcesLocked()
 	r.mu.Unlock()
 	var w wire.Writer
-	w.Start("message", "").Attr("from", r.jid+"/"+nick).Attr("to", s.user).Attr("type", "groupchat").Attr("id", st.ID())
+	w.Start("message", "").Attr("from", muc.OccupantJID(r.jid, nick)).Attr("to", s.user).Attr("type", "groupchat").Attr("id", st.ID())
 	for i := range st.Children {
 		c := &st.Children[i]
 		if c.XMLName.Space == wire.NSSID && c.XMLName.Local == "stanza-id" || c.XMLName.Space == wire.NSDelay || isOccupantID(c) {

@@ -172,7 +172,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	if nick != "" {
 		oid = muc.OccupantID(r.jid, s.aliases.realJID(t, senderJID))
 	}
-	c := chatOut{t: t, ev: ev, xid: d.xid, user: s.user, puppet: r.jid + "/" + nick, group: true}
+	c := chatOut{t: t, ev: ev, xid: d.xid, user: s.user, puppet: muc.OccupantJID(r.jid, nick), group: true}
 	if nick == "" {
 		c.puppet = r.jid // the room itself speaks
 	}
@@ -489,7 +489,7 @@ func (t *transport) tombstone(ctx context.Context, user string, r *room, remoteI
 	stone := func(nick string) []byte {
 		from := r.jid
 		if nick != "" {
-			from += "/" + nick
+			from = muc.OccupantJID(r.jid, nick)
 		}
 		var w wire.Writer
 		w.Start("message", "").Attr("from", from).Attr("to", user).Attr("type", "groupchat")

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
@@ -154,5 +155,5 @@ func (s *session) privateAddr(ev *pb.Event, own string) (addr, occID string, pm 
 	if !ok {
 		return own, "", false
 	}
-	return r.jid + "/" + nick, r.memberOccupantIDLocked(s, ev.ChatId), true
+	return muc.OccupantJID(r.jid, nick), r.memberOccupantIDLocked(s, ev.ChatId), true
 }

@@ -2,7 +2,8 @@
 // gateway's rooms as pure functions: reading a join, the occupant
 // presences with their status codes, the room's disco#info and subject,
 // the history a join asks for, and unique nicks. It keeps no state but
-// what a Nicks holds and sends nothing: the bridge's room worker calls it
+// what a Nicks holds (and a count of the bad nicks OccupantJID replaced)
+// and sends nothing: the bridge's room worker calls it
 // and writes the bytes it returns.
 package muc
 

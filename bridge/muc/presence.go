@@ -71,7 +71,7 @@ type Presence struct {
 // Bytes builds the presence stanza.
 func (p Presence) Bytes() []byte {
 	var w wire.Writer
-	w.Start("presence", "").Attr("from", p.Room+"/"+p.Occupant.Nick).Attr("to", p.To).Attr("id", p.ID)
+	w.Start("presence", "").Attr("from", OccupantJID(p.Room, p.Occupant.Nick)).Attr("to", p.To).Attr("id", p.ID)
 	if p.Unavailable {
 		w.Attr("type", "unavailable")
 	}
@@ -240,7 +240,7 @@ func Destroyed(room, to string, o Occupant, venue, reason string) []byte {
 func Subject(room, to, byNick, byID, subject string, at time.Time, id string) []byte {
 	from := room
 	if byNick != "" {
-		from = room + "/" + byNick
+		from = OccupantJID(room, byNick)
 	}
 	var w wire.Writer
 	w.Start("message", "").Attr("from", from).Attr("to", to).Attr("type", "groupchat").Attr("id", id)

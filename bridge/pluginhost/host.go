@@ -267,6 +267,9 @@ type inflight struct {
 	// (chatLine), stopped by its result.
 	timer *time.Timer
 	limit time.Duration
+	// sent: the writer put the command on the stream. One given up on
+	// (expire) before is not sent at all (writeCommands).
+	sent bool
 }
 
 // stopTimer stops f's expiry, if it has one.
@@ -331,9 +334,12 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 	}
 	if len(h.out) == cap(h.out) {
 		// The plugin does not read its stream: the caller hears so now,
-		// rather than a goroutine waiting behind the others.
+		// rather than a goroutine waiting behind the others. Counted
+		// under h.mu, so that down's reset is not undone by a refusal
+		// of the process gone.
+		first := h.refused.Add(1) == 1
 		h.mu.Unlock()
-		h.refuse(cmd, cb)
+		h.refuse(cmd, cb, first)
 		return
 	}
 	h.nextID++
@@ -350,10 +356,10 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 
 // refuse fails cmd at once: the plugin's queue of commands is full, as it
 // does not read its Commands stream. The first refusal since the queue
-// was last empty is a warning; the queue emptied again is logged with
-// the count (writeCommands).
-func (h *Host) refuse(cmd *pb.Command, cb func(*pb.CommandResult)) {
-	if h.refused.Add(1) == 1 {
+// was last empty, or the plugin last restarted (down), is a warning;
+// the queue emptied again is logged with the count (writeCommands).
+func (h *Host) refuse(cmd *pb.Command, cb func(*pb.CommandResult), first bool) {
+	if first {
 		h.log.Warn("the transport plugin is not taking commands: it does not read its Commands stream; new commands are refused until it does",
 			"plugin", h.cfg.Path, "waiting", h.cfg.CommandQueue)
 	}
@@ -371,13 +377,28 @@ func (h *Host) writeCommands(ctx context.Context, stream pb.Transport_CommandsCl
 		case <-ctx.Done():
 			return
 		}
-		if err := stream.Send(cmd); err != nil {
+		// A command given up on while it waited here (expire: its caller
+		// heard it failed) is dropped, not sent: a message the user was
+		// told failed would reach the network anyway, and be sent twice
+		// if they sent it again. The check and the mark are under h.mu,
+		// as expire's removal: one or the other comes first.
+		h.mu.Lock()
+		f, live := h.pending[cmd.CorrelationId]
+		if live {
+			f.sent = true
+		}
+		h.mu.Unlock()
+		if !live {
+			h.log.Debug("a command given up on before it was sent is dropped", "action", commandAction(cmd), "login", cmd.LoginId,
+				"chat", cmd.ChatId, "txn", cmd.TxnId, "correlation_id", cmd.CorrelationId)
+		} else if err := stream.Send(cmd); err != nil {
 			// The stream broke: down() takes the command over, with
 			// the others in flight.
 			h.log.Debug("command send failed", "err", err)
 			continue
+		} else {
+			stagetrace.Mark(stagetrace.GatewayCmd, cmd.GetSend().GetText())
 		}
-		stagetrace.Mark(stagetrace.GatewayCmd, cmd.GetSend().GetText())
 		if len(out) > 0 {
 			continue // the plugin reads again once what waited is out
 		}
@@ -396,6 +417,7 @@ func (h *Host) expire(id uint64, limit time.Duration) {
 	h.mu.Lock()
 	f, ok := h.pending[id]
 	delete(h.pending, id)
+	sent := ok && f.sent
 	if ok {
 		h.unqueueLocked(id, f)
 	}
@@ -403,12 +425,16 @@ func (h *Host) expire(id uint64, limit time.Duration) {
 	if !ok {
 		return
 	}
+	text := fmt.Sprintf("the transport plugin did not answer within %s; this may or may not have been done", limit)
+	if !sent {
+		// Still in the queue: the writer drops it (writeCommands).
+		text = fmt.Sprintf("the transport plugin did not answer within %s: it does not read its commands, and this was not sent", limit)
+	}
 	h.log.Warn("the transport plugin did not answer a command in time; it fails as unavailable, and a late answer will be dropped",
-		"action", commandAction(f.cmd), "login", f.cmd.LoginId, "chat", f.cmd.ChatId, "txn", f.cmd.TxnId, "correlation_id", id, "waited", limit)
+		"action", commandAction(f.cmd), "login", f.cmd.LoginId, "chat", f.cmd.ChatId, "txn", f.cmd.TxnId, "correlation_id", id, "waited", limit, "sent", sent)
 	h.handling.Add(1)
 	defer h.handling.Add(-1)
-	f.cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
-		Text: fmt.Sprintf("the transport plugin did not answer within %s; this may or may not have been done", limit)}})
+	f.cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: text}})
 }
 
 // commandAction names cmd's action for the log ("send", "edit", ...).
@@ -421,7 +447,7 @@ func commandAction(cmd *pb.Command) string {
 
 // stray logs a result that names no command in flight: the plugin
 // answered a command twice, answered one the gateway gave up on
-// (expire), or made up a correlation_id. It is dropped: the command's
+// (expire), or made up a correlation_id (one not sent yet, too). It is dropped: the command's
 // caller heard once. Only the first is a warning, as a plugin that does
 // it once likely does it often.
 func (h *Host) stray(r *pb.CommandResult) {
@@ -625,7 +651,13 @@ func (h *Host) down() {
 	pending := h.pending
 	h.pending = map[uint64]*inflight{}
 	h.lines = map[chatKey][]uint64{}
+	// The full queue went with the process: the next one that does not
+	// read its stream is warned of again (refuse).
+	refused := h.refused.Swap(0)
 	h.mu.Unlock()
+	if n := refused; n > 0 {
+		h.log.Info("the transport plugin stopped while not taking commands", "plugin", h.cfg.Path, "refused_meanwhile", n)
+	}
 	stopping := h.stopped()
 	ids := make([]uint64, 0, len(pending))
 	for id := range pending {
@@ -706,8 +738,13 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 		}
 		h.mu.Lock()
 		f, ok := h.pending[r.CorrelationId]
-		delete(h.pending, r.CorrelationId)
+		// A command still in the queue was never sent: no answer can be
+		// its (the plugin made the id up). Taken, it would tell the
+		// command's caller of a send that never was, and the command
+		// go out unanswered.
+		ok = ok && f.sent
 		if ok {
+			delete(h.pending, r.CorrelationId)
 			h.unqueueLocked(r.CorrelationId, f)
 			f.stopTimer()
 		}

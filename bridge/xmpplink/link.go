@@ -89,7 +89,7 @@ type outItem struct {
 // Link is one component connection, reconnected for as long as Run runs.
 type Link struct {
 	cfg Config
-	out chan outItem
+	q   *outQueue
 
 	mu   sync.Mutex
 	up   bool
@@ -102,6 +102,10 @@ type Link struct {
 	// from the handler); atomic, not under mu, as answers reads it with
 	// mu held.
 	learned atomic.Pointer[string]
+
+	// afterUpCheck, if set (by tests), runs in Send and SendConfirmed
+	// between their check that the link is up and their queueing.
+	afterUpCheck func()
 }
 
 // New returns a link; call Run to connect.
@@ -121,7 +125,7 @@ func New(cfg Config) *Link {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Link{cfg: cfg, out: make(chan outItem, 4096), upCh: make(chan struct{}), iqs: map[string]pendingIQ{}}
+	return &Link{cfg: cfg, q: newOutQueue(), upCh: make(chan struct{}), iqs: map[string]pendingIQ{}}
 }
 
 // Domain is the component's JID.
@@ -152,10 +156,15 @@ func (l *Link) WaitUp(ctx context.Context) error {
 }
 
 // Send queues one stanza. done, if set, is called once the stanza was
-// written to the socket, or with the error that kept it from it.
+// written to the socket, or with the error that kept it from it; when
+// Send returns an error, the stanza was not queued and done is not
+// called.
 func (l *Link) Send(ctx context.Context, data []byte, done func(error)) error {
 	if !l.Up() {
 		return ErrDown
+	}
+	if l.afterUpCheck != nil {
+		l.afterUpCheck()
 	}
 	return l.queue(ctx, outItem{data: data, done: done})
 }
@@ -186,24 +195,24 @@ func (l *Link) SendConfirmed(ctx context.Context, gen uint64, data []byte, confi
 	if gen == 0 || l.Generation() != gen {
 		return ErrDown
 	}
+	if l.afterUpCheck != nil {
+		l.afterUpCheck()
+	}
 	return l.queue(ctx, outItem{data: data, gen: gen, confirmed: confirmed})
 }
 
 func (l *Link) queue(ctx context.Context, it outItem) error {
-	// An ended ctx queues nothing: with room in the queue, the select
-	// would pick either case at random, and a writer stopped with ctx
-	// (the gateway's stop) wrote some of its stanzas and not others, a
+	// An ended ctx queues nothing: a writer stopped with ctx (the
+	// gateway's stop) would write some of its stanzas and not others, a
 	// room's copy after one missed, whose stanza-id a client's catch-up
 	// then started past.
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	select {
-	case l.out <- it:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	// A link found up a moment ago may be down now: the stanza waits
+	// for the next connection, or, once Run ended, the queue refuses it
+	// (queue.go).
+	return l.q.put(ctx, it)
 }
 
 // NewID returns a fresh stanza id for requests the gateway makes.
@@ -244,6 +253,7 @@ func (l *Link) IQ(ctx context.Context, id string, data []byte) (*wire.Stanza, er
 func (l *Link) Run(ctx context.Context) error {
 	log := l.cfg.Log.With("server", l.cfg.Addr, "component", l.cfg.Domain)
 	backoff := 250 * time.Millisecond
+	l.q.open()
 	defer l.failQueued()
 	for {
 		started := time.Now()
@@ -263,6 +273,21 @@ func (l *Link) Run(ctx context.Context) error {
 		case errors.Is(err, ErrWrongPort):
 			backoff = l.cfg.ReconnectMax
 			log.Error("component handshake failed: xmpp.server is not the component port", "err", err, "retry_in", backoff)
+		case errors.Is(err, stream.SeeOtherHost):
+			// The server says the same to each try: only the config
+			// helps (the link connects to xmpp.server, nowhere else).
+			backoff = l.cfg.ReconnectMax
+			log.Error("component link down: the XMPP server sends the component to another address (see-other-host): point xmpp.server at it", "err", err, "retry_in", backoff)
+		case errors.Is(err, stream.Conflict) && !errors.As(err, new(*handshakeFailed)):
+			// Another process took the name over: at a fast pace the
+			// two would take it from each other, each cut in turn. (A
+			// conflict at the handshake may be the server not having
+			// noticed this gateway's last connection gone yet: retried
+			// as usual.)
+			backoff = l.cfg.ReconnectMax
+			log.Error("component link down: another connection holds the component's name (conflict): is another passerelle running with this transport?", "err", err, "retry_in", backoff)
+		case errors.Is(err, stream.SystemShutdown):
+			log.Warn("component link down: the XMPP server is shutting down; connecting again once it is back", "err", err, "retry_in", backoff)
 		default:
 			log.Warn("component link down", "err", err, "retry_in", backoff)
 		}
@@ -320,7 +345,7 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
 			return fmt.Errorf("handshake: no answer from %s in %s: is xmpp.server the XMPP server's component port, and is the server well? (%w)", l.cfg.Addr, l.cfg.HandshakeTimeout, err)
 		}
-		return handshakeError(err, l.cfg.Domain)
+		return &handshakeFailed{handshakeError(err, l.cfg.Domain)}
 	}
 	conn.SetDeadline(time.Time{})
 
@@ -368,6 +393,12 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	wg.Wait()
 	return err
 }
+
+// handshakeFailed is an error of the handshake, the stream not up yet.
+type handshakeFailed struct{ err error }
+
+func (e *handshakeFailed) Error() string { return e.err.Error() }
+func (e *handshakeFailed) Unwrap() error { return e.err }
 
 // handshakeError is err, the server's refusal of the handshake as
 // domain, with what the admin should check.
@@ -479,6 +510,11 @@ func streamError(se stream.Error) error {
 	if se.Err == "" {
 		se.Err = stream.UndefinedCondition.Err
 	}
+	if se.Err == stream.SeeOtherHost.Err {
+		if host := strings.TrimSpace(se.Content); host != "" {
+			return fmt.Errorf("stream error from the server: %w: it names %s", se, strconv.Quote(host))
+		}
+	}
 	for _, t := range se.Text {
 		if t.Value != "" {
 			return fmt.Errorf("stream error from the server: %w: %s", se, strconv.Quote(t.Value))
@@ -543,8 +579,10 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 	}
 	for {
 		select {
-		case it := <-l.out:
-			batch = append(batch, it)
+		case <-l.q.ready:
+			if batch = l.q.take(batch, maxBatch); len(batch) == 0 {
+				continue // taken already with the wake before
+			}
 		case st := <-b.answer:
 			b.answered(st)
 			conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
@@ -561,24 +599,13 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 				// (a reply, a presence, a logout's roster clean-up)
 				// was lost, and its done never called.
 				conn.SetWriteDeadline(time.Now().Add(settleWait))
-				for n := len(l.out); n > 0; n-- {
-					batch = append(batch, <-l.out)
-				}
+				batch = l.q.take(batch, queueSize)
 				if l.writeBatch(bw, gen, batch, finish) == nil {
 					b.settle(bw, conn)
 				}
 			default:
 			}
 			return ctx.Err()
-		}
-	drain:
-		for len(batch) < 512 {
-			select {
-			case it := <-l.out:
-				batch = append(batch, it)
-			default:
-				break drain
-			}
 		}
 		conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		err := l.writeBatch(bw, gen, batch, finish)
@@ -617,20 +644,19 @@ func (l *Link) writeBatch(bw *bufio.Writer, gen uint64, batch []outItem, finish 
 	return err
 }
 
+// maxBatch bounds the stanzas the writer writes before it flushes.
+const maxBatch = 512
+
 // failQueued tells the senders of what is still queued once Run ended
-// that it was not written: none waits for a done that never comes.
+// that it was not written, and has the queue refuse what comes after:
+// none waits for a done that never comes.
 func (l *Link) failQueued() {
-	for {
-		select {
-		case it := <-l.out:
-			if it.done != nil {
-				it.done(ErrDown)
-			}
-			if it.confirmed != nil {
-				it.confirmed(ErrDown)
-			}
-		default:
-			return
+	for _, it := range l.q.close() {
+		if it.done != nil {
+			it.done(ErrDown)
+		}
+		if it.confirmed != nil {
+			it.confirmed(ErrDown)
 		}
 	}
 }

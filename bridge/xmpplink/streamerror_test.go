@@ -1,8 +1,11 @@
 package xmpplink
 
 import (
+	"bufio"
 	"context"
 	"encoding/xml"
+	"io"
+	"net"
 	"strings"
 	"testing"
 
@@ -41,5 +44,70 @@ func TestStreamErrorElement(t *testing.T) {
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s: got %v, want %s", tc.inner, err, tc.want)
 		}
+	}
+}
+
+// erringServer is silentServer that, once the handshake is done, sends
+// after (a stream error) and reads on until the link hangs up.
+func erringServer(t *testing.T, after string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+			go func() {
+				r := bufio.NewReader(c)
+				head, err := r.ReadString('>')
+				for err == nil && !strings.Contains(head, "stream:stream") {
+					head, err = r.ReadString('>')
+				}
+				if err != nil {
+					return
+				}
+				io.WriteString(c, `<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:component:accept' from='gw.localhost' id='s1'>`)
+				for range 2 { // <handshake>, </handshake>
+					if _, err := r.ReadString('>'); err != nil {
+						return
+					}
+				}
+				io.WriteString(c, `<handshake/>`+after)
+				io.Copy(io.Discard, r)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestStreamErrorsToldAndPaced: a server's see-other-host, conflict and
+// system-shutdown are each told for what they are, with what to do; the
+// two that a retry cannot cure (the server says the same each time, or
+// another process holds the name) are retried at ReconnectMax's pace, not
+// from 250 ms up. Before, each was "component link down" retried at once,
+// and see-other-host did not say the address the server named.
+func TestStreamErrorsToldAndPaced(t *testing.T) {
+	const ns = `xmlns='urn:ietf:params:xml:ns:xmpp-streams'`
+	for _, tc := range []struct {
+		name, after string
+		want        []string
+	}{
+		{"see-other-host", `<stream:error><see-other-host ` + ns + `>xmpp2.example.org:5347</see-other-host></stream:error>`,
+			[]string{"see-other-host): point xmpp.server at it", `it names \"xmpp2.example.org:5347\"`, "retry_in=1s"}},
+		{"conflict", `<stream:error><conflict ` + ns + `/></stream:error>`,
+			[]string{"is another passerelle running with this transport?", "retry_in=1s"}},
+		{"system-shutdown", `<stream:error><system-shutdown ` + ns + `/></stream:error>`,
+			[]string{"the XMPP server is shutting down", "stream error from the server: system-shutdown"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, logs := runLink(t, erringServer(t, tc.after), "gw.localhost", "s")
+			logSays(t, logs, tc.want...)
+		})
 	}
 }
