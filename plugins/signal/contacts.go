@@ -317,7 +317,7 @@ func (s *Session) blockedSynced(ctx context.Context, blocked []string) {
 	for _, b := range blocked {
 		id := b
 		if isUUID(b) {
-			id = s.ids.lookup("", strings.ToLower(b), s.acc)
+			id = s.ids.lookup("", strings.ToLower(b), s.account())
 			now[strings.ToLower(b)] = true
 		}
 		if id != "" {

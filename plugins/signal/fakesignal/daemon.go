@@ -1456,6 +1456,32 @@ func (d *Daemon) Unlink(account string) {
 	}
 }
 
+// ChangeNumber renames the account of number old to number to, as
+// signal-cli does when the user changes the account's number on the
+// phone (Settings > Account > Change phone number): the phone sends its
+// linked devices a PniChangeNumber sync message, which signal-cli applies
+// (AccountHelper.setPni: the account's number, its accounts.json entry)
+// and writes as an envelope from the account itself with an empty
+// syncMessage (JsonSyncMessage has no field for it), the notification's
+// "account" naming the new number already, as every later one does.
+// The subscriptions go on; a request naming the old number gets
+// "Specified account does not exist", and listAccounts lists the new one.
+// sync false renames it without the envelope, as signal-cli's own check
+// of the account at its start (checkWhoAmI) does.
+func (d *Daemon) ChangeNumber(old, to string, sync bool) {
+	d.mu.Lock()
+	a := d.accounts[old]
+	delete(d.accounts, old)
+	a.Number = to
+	d.accounts[to] = a
+	if sync {
+		a.queue = append(a.queue, Envelope{Source: to, SourceNumber: to, SourceUUID: a.UUID, SourceDevice: 1,
+			Timestamp: d.now(), SyncMessage: &SyncMessage{}})
+	}
+	d.mu.Unlock()
+	d.flush(a)
+}
+
 // FailNext makes the next request of method fail with a JSON-RPC error
 // of code and message, once per call of FailNext, as a signal-cli that
 // hit a passing trouble (an IOException of its store, a timeout towards
