@@ -504,7 +504,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
-		extra := extraText(dm)
+		extra := extraText(dm, s.payer(sender, peer))
 		if dm.ViewOnce && len(dm.Attachments) > 0 {
 			// Shown as what it is, not kept as a file in the
 			// archives: Signal's own linked devices do not show it.
