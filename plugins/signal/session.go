@@ -686,6 +686,7 @@ func (s *Session) receiveNote(params json.RawMessage) {
 		s.n.host.Logger().Warn("signal: an envelope cannot be read", "err", err)
 		return
 	}
+	markUnknown(p.Envelope, &env) // unknowncontent.go
 	if p.Subscription != nil {
 		// The session's own subscription (its connection subscribes to
 		// nothing else): another number is the account's new one.
