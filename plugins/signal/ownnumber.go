@@ -27,11 +27,15 @@ import (
 // another account's and dropped them, and the next command or liveness
 // check ended the login as unlinked, "log in again", which a QR code
 // could not do (signal-cli has the account already). Now the session
-// takes the new number: a notification on its own subscription naming
-// another number is the account's (its connection subscribes to
-// nothing else); the saved state names it from then on, with the old
-// number kept among the account's former ones (its earlier messages'
-// IDs name them), the Note to Self moves to it, and the user is told.
+// takes the new number. A notification on its subscription naming
+// another number is the account's, or another account's: signal-cli
+// gives an account added later (a second user's, linked by QR code) to
+// every subscription there is. It is the account's when an envelope
+// from the account itself (its ACI) names it, or when signal-cli lists
+// it and no longer the account's number (verifyRename); the saved state
+// names it from then on, with the old number kept among the account's
+// former ones (its earlier messages' IDs name them), the Note to Self
+// moves to it, and the user is told.
 
 // RenameWait is how long a request refused as naming no account waits
 // for the rename's notification, which signal-cli writes right after it
@@ -72,9 +76,20 @@ func (s *Session) isSelfLocked(id string) bool {
 	return id != "" && (id == s.acc.Number || strings.EqualFold(id, s.acc.ACI) || slices.Contains(s.acc.Former, id))
 }
 
-// received keeps the envelopes read (the inbox) and takes a new number
-// at once, as they are read: a command asked by the old number while
-// the notification waits for its turn would be refused.
+// candidate is a number a notification on the session's subscription
+// named that is not the account's: its new number, or another account
+// of signal-cli's (signal-cli adds an account linked or loaded later to
+// every subscription there is, SignalJsonRpcDispatcherHandler's
+// addOnManagerAddedHandler). src are the envelope's sender, whose ACI is
+// the account's own for its sync messages.
+type candidate struct {
+	number, srcNumber, srcUUID string
+}
+
+// received keeps the envelopes read (the inbox) and notes the numbers
+// they name that are not the account's, as they are read: a command
+// refused for naming the old number meanwhile finds them (renamedFrom)
+// without waiting for their turn.
 func (s *Session) received(notes []rpc.Note) {
 	s.inbox.received(notes)
 	for _, n := range notes {
@@ -91,52 +106,150 @@ func (s *Session) received(notes []rpc.Note) {
 		if json.Unmarshal(n.Params, &p) != nil || p.Subscription == nil {
 			continue
 		}
-		s.renameTo(p.Result.Account, p.Result.Envelope, true)
+		s.noteCandidate(p.Result.Account, p.Result.Envelope, true)
 	}
 }
 
-// adoptNumber takes number, the "account" of a notification on the
-// session's subscription, as the account's new number when it is not
-// one it had: a notification handed over again after a restart (the
-// inbox's) names the number of its time.
-func (s *Session) adoptNumber(number string, env envelope) { s.renameTo(number, env, false) }
-
-// renameTo makes number the account's, unless it is its number already,
-// or (live false) one it had before; a live notification (read now) may
-// name a number it had before: the user changed back to it. The
-// account's ACI, unknown in the existing flow, is learnt from the
-// rename's sync message, which comes from the account itself: a later
-// rename found while the plugin did not run is found by it.
-func (s *Session) renameTo(number string, env envelope, live bool) {
+// noteCandidate notes number, a notification's account, when it may be
+// the account's new one: not its number, nor (live false: a
+// notification handed over again after a restart, which names the
+// number of its time) one it had, nor another account's already found.
+// A live one may name a number it had: the user changed back to it.
+func (s *Session) noteCandidate(number string, env envelope, live bool) {
 	if !strings.HasPrefix(number, "+") {
-		return // a numberless account's ACI: nothing to take
+		return // a numberless account's ACI
 	}
 	s.accMu.Lock()
 	defer s.accMu.Unlock()
-	if number == s.acc.Number || (!live && s.isSelfLocked(number)) {
+	if number == s.acc.Number || s.others[number] || (!live && s.isSelfLocked(number)) {
 		return
 	}
+	c := candidate{number: number, srcNumber: env.SourceNumber, srcUUID: env.SourceUUID}
+	i := slices.IndexFunc(s.candidates, func(x candidate) bool { return x.number == number })
+	switch {
+	case i < 0:
+		s.candidates = append(s.candidates, c)
+	case s.acc.ACI != "" && strings.EqualFold(c.srcUUID, s.acc.ACI):
+		s.candidates[i] = c // the proof (verifyRename)
+	default:
+		return
+	}
+	close(s.candidateSeen)
+	s.candidateSeen = make(chan struct{})
+}
+
+// verifyRename finds whether a candidate is the account's new number,
+// and takes it: one an envelope from the account itself (its ACI, a
+// sync message of the phone's, the rename's own) names; else, while the
+// account is asked by its number, one signal-cli lists while it no
+// longer lists the account's number. Candidates listed beside it are
+// other accounts': their envelopes are not the session's.
+func (s *Session) verifyRename(ctx context.Context) bool {
+	s.verifyMu.Lock()
+	defer s.verifyMu.Unlock()
+	s.accMu.Lock()
+	cands, acc, byACI := slices.Clone(s.candidates), s.acc, s.byACI
+	s.accMu.Unlock()
+	if len(cands) == 0 {
+		return false
+	}
+	for _, c := range cands {
+		if acc.ACI != "" && strings.EqualFold(c.srcUUID, acc.ACI) && c.srcNumber == c.number {
+			s.renameTo(c)
+			return true
+		}
+	}
+	if byACI {
+		// Subscribed by its ACI: the accounts signal-cli had before
+		// that send nothing there but the account itself (one added
+		// since is another's).
+		s.accMu.Lock()
+		listed := s.aciListed
+		s.accMu.Unlock()
+		for _, c := range cands {
+			if listed[c.number] {
+				s.renameTo(c)
+				return true
+			}
+		}
+		s.accMu.Lock()
+		for _, c := range cands {
+			s.others[c.number] = true
+		}
+		s.candidates = nil
+		s.accMu.Unlock()
+		return false
+	}
+	if acc.Number == "" {
+		return false
+	}
+	var accs []account
+	if err := s.callWith(ctx, "could not list signal-cli's accounts", func(c *rpc.Client) error {
+		return c.Call(ctx, "listAccounts", nil, &accs)
+	}); err != nil {
+		s.n.host.Logger().Warn("signal: a notification names another number than the account's, and signal-cli's accounts could not be read to tell whose", "login", s.loginID, "err", err)
+		return false
+	}
+	listed := map[string]bool{}
+	for _, a := range accs {
+		listed[a.Number] = true
+	}
+	if !listed[acc.Number] {
+		for _, c := range cands {
+			if listed[c.number] {
+				s.renameTo(c)
+				return true
+			}
+		}
+		return false
+	}
+	s.accMu.Lock()
+	for _, c := range cands {
+		if listed[c.number] {
+			s.others[c.number] = true
+		}
+	}
+	s.candidates = slices.DeleteFunc(s.candidates, func(c candidate) bool { return s.others[c.number] })
+	s.accMu.Unlock()
+	return false
+}
+
+// renameTo makes c's number the account's. The account's ACI, unknown in
+// the existing flow, is learnt from an envelope from the account itself
+// (the rename's sync message): a later rename found while the plugin did
+// not run is found by it.
+func (s *Session) renameTo(c candidate) {
+	s.accMu.Lock()
+	defer s.accMu.Unlock()
 	acc := s.acc
-	acc.Former = slices.DeleteFunc(slices.Clone(acc.Former), func(f string) bool { return f == number })
+	acc.Former = slices.DeleteFunc(slices.Clone(acc.Former), func(f string) bool { return f == c.number })
 	if acc.Number != "" && !slices.Contains(acc.Former, acc.Number) {
 		acc.Former = append(acc.Former, acc.Number)
 	}
-	acc.Number = number
-	if acc.ACI == "" && env.SourceNumber == number && isUUID(env.SourceUUID) {
-		acc.ACI = env.SourceUUID
+	acc.Number = c.number
+	if acc.ACI == "" && c.srcNumber == c.number && isUUID(c.srcUUID) {
+		acc.ACI = c.srcUUID
 	}
-	s.acc, s.byACI = acc, false
+	s.acc, s.byACI, s.candidates = acc, false, nil
 	close(s.renamed)
 	s.renamed = make(chan struct{})
-	s.n.host.Logger().Info("signal: the account's number changed", "login", s.loginID, "number", number, "former", acc.Former)
+	s.n.host.Logger().Info("signal: the account's number changed", "login", s.loginID, "number", c.number, "former", acc.Former)
+}
+
+// isOther reports whether number is another account's (verifyRename).
+func (s *Session) isOther(number string) bool {
+	s.accMu.Lock()
+	defer s.accMu.Unlock()
+	return s.others[number]
 }
 
 // renamedFrom reports whether the account is no longer asked for by
 // asked, what a request refused as naming no account named: renamed
-// meanwhile, or within RenameWait while subscribed.
+// meanwhile, or found so now, the rename's notification waited for
+// RenameWait while subscribed.
 func (s *Session) renamedFrom(asked string) bool {
 	s.accMu.Lock()
-	now, ch := s.rpcAccountLocked(), s.renamed
+	now, renamed, seen, any := s.rpcAccountLocked(), s.renamed, s.candidateSeen, len(s.candidates) > 0
 	s.accMu.Unlock()
 	if now != asked {
 		return true
@@ -144,17 +257,19 @@ func (s *Session) renamedFrom(asked string) bool {
 	s.mu.Lock()
 	up := s.up
 	s.mu.Unlock()
-	if !up {
-		return false // no notification comes
+	if !any && up {
+		t := time.NewTimer(RenameWait)
+		select {
+		case <-renamed:
+		case <-seen:
+		case <-t.C:
+		}
+		t.Stop()
 	}
-	t := time.NewTimer(RenameWait)
-	defer t.Stop()
-	select {
-	case <-ch:
-		return s.rpcAccount() != asked
-	case <-t.C:
-		return false
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.verifyRename(ctx)
+	return s.rpcAccount() != asked
 }
 
 // tryByACI has the account asked for by its ACI, when known and not so
@@ -168,6 +283,18 @@ func (s *Session) tryByACI() bool {
 	}
 	s.byACI = true
 	return true
+}
+
+// listedBeforeACI keeps the accounts signal-cli listed before the
+// session subscribed by the ACI (verifyRename).
+func (s *Session) listedBeforeACI(accs []account) {
+	listed := map[string]bool{}
+	for _, a := range accs {
+		listed[a.Number] = true
+	}
+	s.accMu.Lock()
+	defer s.accMu.Unlock()
+	s.aciListed = listed
 }
 
 // notByACI undoes tryByACI: signal-cli does not know the ACI either.

@@ -142,3 +142,26 @@ func TestOwnNumberChangedWhileStopped(t *testing.T) {
 		t.Fatalf("sent: %q", got)
 	}
 }
+
+// signal-cli gives an account added while a session is subscribed (a
+// second user's, linked by QR code) to that subscription too, its
+// envelopes naming it: they are not taken for the session's new number
+// (signal-cli still lists the session's number), nor shown to its user.
+func TestOtherAccountOnSubscriptionNotTaken(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	const other = "+15550000077"
+	d.AddAccount(other, fakesignal.NewUUID())
+	d.Deliver(other, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for the other account")}})
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for alice")}})
+	ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetSavedState() != nil || ev.GetIdentity() != nil })
+	if ev.GetMessage().GetText() != "for alice" {
+		t.Fatalf("after another account's envelope: %v", ev)
+	}
+	if res := s.do(bob, &pb.SendMessage{Text: "still alice"}); res.Error != nil {
+		t.Fatalf("a send: %v", res.Error)
+	}
+	if got := sentTextsOf(d, alice, bob); len(got) != 1 {
+		t.Fatalf("sent by alice: %q", got)
+	}
+}

@@ -49,6 +49,17 @@ type Session struct {
 	byACI bool
 	// renamed is closed when the account takes a new number.
 	renamed chan struct{}
+	// candidates are numbers notifications on the subscription named
+	// that may be the account's new one, candidateSeen closed when one
+	// comes, others those found to be other accounts' (ownnumber.go).
+	candidates    []candidate
+	candidateSeen chan struct{}
+	others        map[string]bool
+	// aciListed are the accounts signal-cli listed before the session
+	// subscribed by the ACI: the account's new number is one of them.
+	aciListed map[string]bool
+	// verifyMu: one verifyRename at a time.
+	verifyMu sync.Mutex
 
 	mu     sync.Mutex
 	c      *rpc.Client
@@ -132,7 +143,7 @@ type Session struct {
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
-	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), dir: login.Dir, ids: loadIdentities(login.Dir, log),
+	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), candidateSeen: make(chan struct{}), others: map[string]bool{}, dir: login.Dir, ids: loadIdentities(login.Dir, log),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
@@ -286,7 +297,11 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams && s.tryByACI() {
 		// Renamed, perhaps (ownnumber.go): signal-cli 0.14.6 and later
 		// know an account by its ACI too.
-		err = c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.rpcAccount()}, &sub)
+		var accs []account
+		if err = c.CallOn(ctx, conn, "listAccounts", nil, &accs); err == nil {
+			s.listedBeforeACI(accs)
+			err = c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.rpcAccount()}, &sub)
+		}
 		if err != nil {
 			s.notByACI()
 		}
@@ -687,10 +702,13 @@ func (s *Session) receiveNote(params json.RawMessage) {
 		return
 	}
 	markUnknown(p.Envelope, &env) // unknowncontent.go
-	if p.Subscription != nil {
-		// The session's own subscription (its connection subscribes to
-		// nothing else): another number is the account's new one.
-		s.adoptNumber(p.Account, env)
+	if p.Subscription != nil && strings.HasPrefix(p.Account, "+") && !s.isSelfNumber(p.Account) && !s.isOther(p.Account) {
+		// The account's new number, or another account's envelope
+		// (ownnumber.go).
+		s.noteCandidate(p.Account, env, false)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s.verifyRename(ctx)
+		cancel()
 	}
 	if p.Account != "" && !s.isSelfNumber(p.Account) {
 		return // another account's, on a shared connection

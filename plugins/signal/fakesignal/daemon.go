@@ -138,6 +138,18 @@ type Account struct {
 	// identity (DeliverUntrusted), which signal-cli keeps in its cache
 	// and decrypts once it is trusted.
 	held []Envelope
+	// alsoSubs are the subscriptions of other accounts there were when
+	// the account was added (linked, registered): signal-cli gives an
+	// account added later to every subscription of every connection
+	// (SignalJsonRpcDispatcherHandler's addOnManagerAddedHandler), so
+	// its envelopes go there too, its "account" naming it.
+	alsoSubs []subRef
+}
+
+// subRef is a subscription of a connection.
+type subRef struct {
+	c  *conn
+	id int
 }
 
 type pendingLink struct {
@@ -281,6 +293,11 @@ func (d *Daemon) AddAccount(number, uuid string) *Account {
 
 func (d *Daemon) addAccount(number, uuid string) *Account {
 	a := &Account{Number: number, UUID: uuid, attachments: map[string][]byte{}, stickers: map[string][]byte{}, registered: true}
+	for c := range d.conns {
+		for id := range c.subs {
+			a.alsoSubs = append(a.alsoSubs, subRef{c, id})
+		}
+	}
 	if number != "" {
 		d.accounts[number] = a
 	}
@@ -632,7 +649,13 @@ func (d *Daemon) flush(a *Account) {
 			}
 		}
 	}
-	if sub == nil || len(a.queue) == 0 {
+	var also []subRef
+	for _, r := range a.alsoSubs {
+		if d.conns[r.c] && r.c.subs[r.id] != nil {
+			also = append(also, r)
+		}
+	}
+	if (sub == nil && len(also) == 0) || len(a.queue) == 0 {
 		d.mu.Unlock()
 		return
 	}
@@ -645,6 +668,15 @@ func (d *Daemon) flush(a *Account) {
 			who := cmp.Or(u.env.SourceNumber, u.env.SourceUUID)
 			result["envelope"] = u.env
 			result["exception"] = map[string]string{"message": "Untrusted identity: " + who, "type": "UntrustedIdentityException"}
+		}
+		for _, r := range also {
+			// Signal's server confirmed it: signal-cli writes it to
+			// these whether or not the account's own subscriber gets it.
+			r.c.write(map[string]any{"jsonrpc": "2.0", "method": "receive",
+				"params": map[string]any{"subscription": r.id, "result": result}})
+		}
+		if sub == nil {
+			continue
 		}
 		err := sub.write(map[string]any{"jsonrpc": "2.0", "method": "receive",
 			"params": map[string]any{"subscription": id, "result": result}})
