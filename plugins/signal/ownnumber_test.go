@@ -154,7 +154,9 @@ func TestOtherAccountOnSubscriptionNotTaken(t *testing.T) {
 	d.AddAccount(other, fakesignal.NewUUID())
 	d.Deliver(other, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for the other account")}})
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for alice")}})
-	ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetSavedState() != nil || ev.GetIdentity() != nil })
+	ev := s.next(func(ev *pb.Event) bool {
+		return ev.GetMessage() != nil || ev.GetSavedState() != nil || ev.GetIdentity() != nil
+	})
 	if ev.GetMessage().GetText() != "for alice" {
 		t.Fatalf("after another account's envelope: %v", ev)
 	}
