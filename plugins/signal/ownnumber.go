@@ -99,14 +99,16 @@ func (s *Session) received(notes []rpc.Note) {
 		var p struct {
 			Subscription *int `json:"subscription"`
 			Result       struct {
-				Account  string   `json:"account"`
-				Envelope envelope `json:"envelope"`
+				Account  string          `json:"account"`
+				Envelope json.RawMessage `json:"envelope"`
 			} `json:"result"`
 		}
-		if json.Unmarshal(n.Params, &p) != nil || p.Subscription == nil {
+		if json.Unmarshal(n.Params, &p) != nil || p.Subscription == nil || p.Result.Account == s.account().Number {
 			continue
 		}
-		s.noteCandidate(p.Result.Account, p.Result.Envelope, true)
+		var env envelope
+		_ = json.Unmarshal(p.Result.Envelope, &env) // its sender, when it can be read
+		s.noteCandidate(p.Result.Account, env, true)
 	}
 }
 
