@@ -149,6 +149,13 @@ func (p *profilesTold) told(cs []*pb.Contact, now time.Time) {
 	}
 }
 
+// name is contact id's name as last told ("" when none was).
+func (p *profilesTold) name(id string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.m[id].name
+}
+
 // moved follows a contact's move to a new user ID (a number change):
 // their profile as told goes with them, and so do its rechecks. It
 // returns their name as told, and whether they were a contact.
@@ -317,7 +324,7 @@ func (s *Session) blockedSynced(ctx context.Context, blocked []string) {
 	for _, b := range blocked {
 		id := b
 		if isUUID(b) {
-			id = s.ids.lookup("", strings.ToLower(b), s.acc)
+			id = s.ids.lookup("", strings.ToLower(b), s.account())
 			now[strings.ToLower(b)] = true
 		}
 		if id != "" {

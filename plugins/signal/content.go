@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"cmp"
 	"regexp"
 	"strconv"
 	"strings"
@@ -140,8 +141,9 @@ func pollText(p *pollCreate, live bool, counts []int, closed bool, where string)
 }
 
 // extraText is the text standing for a data message's content beyond its
-// body: contact cards, a poll, a payment; "" when it has none.
-func extraText(dm *dataMessage) string {
+// body: contact cards, a poll, a payment (payer: who paid whom, "from
+// Bob (+1555…)" or "to Bob (+1555…)"); "" when it has none.
+func extraText(dm *dataMessage, payer string) string {
 	var parts []string
 	for _, c := range dm.Contacts {
 		parts = append(parts, contactText(c))
@@ -154,9 +156,20 @@ func extraText(dm *dataMessage) string {
 		parts = append(parts, pollText(dm.PollCreate, false, nil, false, where))
 	}
 	if dm.Payment != nil {
-		parts = append(parts, mediatext.PaymentText(dm.Payment.Note, onPhone))
+		parts = append(parts, paymentText(dm.Payment.Note, payer))
 	}
 	return strings.Join(parts, "\n\n")
+}
+
+// paymentText is a payment as mediatext's, saying who paid whom (payer,
+// as extraText has it), as Signal's apps do: the same words either way
+// left the user's own payment from the phone naming no one.
+func paymentText(note, payer string) string {
+	t := mediatext.PaymentText(note, onPhone)
+	if payer == "" {
+		return t
+	}
+	return "Payment " + payer + strings.TrimPrefix(t, "Payment")
 }
 
 // viewOnceText stands for view-once media, which Signal shows once, on
@@ -191,4 +204,23 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
+}
+
+// payer says who paid whom in a payment of sender's in the direct chat
+// peer: "from" the sender, or "to" peer for the user's own (sent from
+// the phone), each by their name and ID.
+func (s *Session) payer(sender *pb.Sender, peer string) string {
+	if sender.IsFromMe {
+		return "to " + s.named(peer, "")
+	}
+	return "from " + s.named(sender.UserId, sender.Name)
+}
+
+// named is id with its name, "Bob (+1555…)": the contact's name as told,
+// else name (an envelope's), else id alone.
+func (s *Session) named(id, name string) string {
+	if n := cmp.Or(s.profiles.name(id), name); n != "" && n != id {
+		return n + " (" + id + ")"
+	}
+	return id
 }

@@ -56,12 +56,12 @@ func TestReceiveRichContent(t *testing.T) {
 			"question": "Picnic", "allowMultiple": true, "options": []string{"Sat", "Sun"}}},
 			"Poll: Picnic (several answers allowed)\n1. Sat\n2. Sun\n(vote with a reply: /vote 1, or on your phone)\n\nwhich day?"},
 		{fakesignal.DataMessage{Payment: map[string]any{"note": "for lunch"}},
-			"Payment: for lunch\n(see it on your phone)"},
+			"Payment from " + bob + ": for lunch\n(see it on your phone)"},
 		// A poll beside a payment is not remembered for votes: only the
 		// phone votes in it.
 		{fakesignal.DataMessage{Payment: map[string]any{"note": "for lunch"}, PollCreate: map[string]any{
 			"question": "Again?", "options": []string{"Yes"}}},
-			"Poll: Again?\n1. Yes\n(vote on your phone)\n\nPayment: for lunch\n(see it on your phone)"},
+			"Poll: Again?\n1. Yes\n(vote on your phone)\n\nPayment from " + bob + ": for lunch\n(see it on your phone)"},
 	} {
 		dm := c.dm
 		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &dm})

@@ -29,7 +29,7 @@ func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat)
 		if !strings.HasPrefix(id, "+") && !isUUID(id) {
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal user", id)
 		}
-		if id != s.selfID() && id != s.acc.Number && id != s.acc.ACI && !slices.Contains(members, id) {
+		if id != s.selfID() && id != s.account().Number && id != s.account().ACI && !slices.Contains(members, id) {
 			members = append(members, id)
 		}
 	}

@@ -122,7 +122,7 @@ func (r sendResult) undelivered(what string) error {
 func (s *Session) logChallenge(r sendResult) {
 	if t := r.challenge(); t != "" {
 		s.n.host.Logger().Warn("signal: Signal wants a captcha solved before the account sends more; solve one at https://signalcaptchas.org/challenge/generate.html and give it with signal-cli submitRateLimitChallenge",
-			"login", s.loginID, "account", s.acc.ID(), "challenge", t)
+			"login", s.loginID, "account", s.account().ID(), "challenge", t)
 	}
 }
 

@@ -156,7 +156,7 @@ func (s *Session) chatOf(ctx context.Context, g groupEntry) *pb.Chat {
 		if a.IsAdmin || admins[id] {
 			m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
 		}
-		if id == s.selfID() || (s.acc.ACI != "" && a.UUID == s.acc.ACI) {
+		if id == s.selfID() || (s.account().ACI != "" && a.UUID == s.account().ACI) {
 			m.IsSelf = true
 		}
 		chat.Members = append(chat.Members, m)
@@ -169,7 +169,7 @@ func (s *Session) chatOf(ctx context.Context, g groupEntry) *pb.Chat {
 	}
 	for _, raw := range g.Banned {
 		a := readAddress(raw)
-		id := s.ids.lookup(a.Number, a.UUID, s.acc) // learns nothing, as remember
+		id := s.ids.lookup(a.Number, a.UUID, s.account()) // learns nothing, as remember
 		if id == "" || listed[id] || id == s.selfID() {
 			continue
 		}
@@ -246,7 +246,7 @@ func (s *Session) userIDsOf(list []json.RawMessage) map[string]bool {
 	out := map[string]bool{}
 	for _, raw := range list {
 		a := readAddress(raw)
-		if id := s.ids.lookup(a.Number, a.UUID, s.acc); id != "" {
+		if id := s.ids.lookup(a.Number, a.UUID, s.account()); id != "" {
 			out[id] = true
 		}
 	}
@@ -322,7 +322,7 @@ func (s *Session) readGroup(ctx context.Context, chatID string) (groupEntry, *pb
 func (s *Session) selfBanned(g groupEntry) bool {
 	for _, raw := range g.Banned {
 		a := readAddress(raw)
-		if (a.Number != "" && a.Number == s.acc.Number) || (a.UUID != "" && a.UUID == s.acc.ACI) {
+		if (a.Number != "" && a.Number == s.account().Number) || (a.UUID != "" && a.UUID == s.account().ACI) {
 			return true
 		}
 	}

@@ -154,7 +154,7 @@ func (ids *identities) userID(number, aci, name string) (string, *pb.IdentityEve
 // author (a poll's), who was seen before. The account itself is selfID.
 func (ids *identities) lookup(number, aci string, self Account) string {
 	switch {
-	case number != "" && number == self.Number, aci != "" && aci == self.ACI:
+	case number != "" && (number == self.Number || slices.Contains(self.Former, number)), aci != "" && aci == self.ACI:
 		return self.ID()
 	case number != "":
 		return number

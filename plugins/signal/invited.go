@@ -171,7 +171,7 @@ func (in *invitations) save() {
 func (s *Session) selfPending(g groupEntry) bool {
 	for _, raw := range g.PendingMembers {
 		a := readAddress(raw)
-		if (a.Number != "" && a.Number == s.acc.Number) || (a.UUID != "" && s.acc.ACI != "" && a.UUID == s.acc.ACI) {
+		if (a.Number != "" && a.Number == s.account().Number) || (a.UUID != "" && s.account().ACI != "" && a.UUID == s.account().ACI) {
 			return true
 		}
 	}
@@ -245,7 +245,7 @@ func (s *Session) someMember(ctx context.Context, g groupEntry) *pb.Sender {
 	for _, raw := range g.Members {
 		a := readAddress(raw)
 		id := s.userID(ctx, a.Number, a.UUID, "")
-		if id == "" || id == s.selfID() || (s.acc.ACI != "" && a.UUID == s.acc.ACI) {
+		if id == "" || id == s.selfID() || (s.account().ACI != "" && a.UUID == s.account().ACI) {
 			continue
 		}
 		if a.IsAdmin {

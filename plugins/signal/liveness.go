@@ -63,6 +63,8 @@ func (s *Session) checkLive(c *rpc.Client, wait time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	var accs []account
+	named := s.rpcAccount()
+	number := s.account().Number
 	err := c.Call(ctx, "listAccounts", nil, &accs)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -70,7 +72,10 @@ func (s *Session) checkLive(c *rpc.Client, wait time.Duration) {
 	case err != nil:
 		// Down (onDown tells it), or a signal-cli that does not know
 		// listAccounts: nothing learnt.
-	case s.acc.Number != "" && !slices.ContainsFunc(accs, func(a account) bool { return a.Number == s.acc.Number }):
+	case number != "" && named == number && !slices.ContainsFunc(accs, func(a account) bool { return a.Number == number }) &&
+		!s.renamedFrom(named):
+		// (Asked by its ACI, the account's number is not known: the
+		// next command finds an unlinked device.)
 		s.accountGone(c, "it no longer lists it")
 	default:
 		s.answered(c)
@@ -118,6 +123,6 @@ func (s *Session) answered(c *rpc.Client) {
 	s.hung = false
 	s.mu.Unlock()
 	if again {
-		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
+		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, s.connectedText())
 	}
 }

@@ -199,7 +199,7 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 	var size int64
 	err := s.readWith(ctx, "could not fetch the file", func(c *rpc.Client) error {
 		var err error
-		path, size, err = c.CallFile(ctx, "getAttachment", map[string]any{"account": s.acc.ID(), "id": ref})
+		path, size, err = c.CallFile(ctx, "getAttachment", map[string]any{"account": s.rpcAccount(), "id": ref})
 		return err
 	})
 	if errors.Is(err, rpc.ErrTooLarge) {
@@ -322,7 +322,7 @@ func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID 
 		var res struct {
 			Data string `json:"data"`
 		}
-		p := map[string]any{"account": s.acc.ID(), "packId": packID, "stickerId": stickerID}
+		p := map[string]any{"account": s.rpcAccount(), "packId": packID, "stickerId": stickerID}
 		err := s.readWith(ctx, what, func(c *rpc.Client) error { return c.Call(ctx, "getSticker", p, &res) })
 		if msg, ok := userErrorMessage(err); ok && strings.HasPrefix(msg, "Could not find sticker") {
 			if try < stickerTries {

@@ -110,7 +110,7 @@ func (n *memberNames) learn(s *Session, cs []contactEntry) map[string]string {
 	defer n.mu.Unlock()
 	var renamed map[string]string
 	for _, c := range cs {
-		id := s.ids.lookup(deref(c.Number), c.UUID, s.acc) // learns nothing, as remember
+		id := s.ids.lookup(deref(c.Number), c.UUID, s.account()) // learns nothing, as remember
 		if id == "" {
 			continue
 		}

@@ -87,7 +87,7 @@ func (s *Session) refID(ts int64, number, aci string) string {
 	if number == "" && aci == "" {
 		return s.idAt(ts)
 	}
-	return s.idFor(ts, s.ids.lookup(number, aci, s.acc))
+	return s.idFor(ts, s.ids.lookup(number, aci, s.account()))
 }
 
 // idAt is the ID of the message of timestamp ts, its author as noted
@@ -109,12 +109,16 @@ func (s *Session) who(uid string) []string {
 		}
 	}
 	switch {
-	case uid == s.selfID() || uid == s.acc.Number || (s.acc.ACI != "" && strings.EqualFold(uid, s.acc.ACI)):
+	case uid == s.selfID() || s.isSelfNumber(uid):
+		acc := s.account()
 		add(s.selfID())
-		add(s.acc.Number)
-		add(s.acc.ACI)
+		add(acc.Number)
+		add(acc.ACI)
+		for _, f := range acc.Former {
+			add(f)
+		}
 	case isUUID(uid):
-		add(s.ids.lookup("", uid, s.acc))
+		add(s.ids.lookup("", uid, s.account()))
 		add(strings.ToLower(uid))
 	default:
 		add(s.ids.aciOf(uid))
@@ -124,7 +128,7 @@ func (s *Session) who(uid string) []string {
 
 // whoOf is who for the author Signal names by number and ACI.
 func (s *Session) whoOf(number, aci string) []string {
-	uid := s.ids.lookup(number, aci, s.acc)
+	uid := s.ids.lookup(number, aci, s.account())
 	forms := s.who(uid)
 	for _, f := range []string{number, aci} {
 		if f != "" && !slices.Contains(forms, f) {
@@ -138,11 +142,11 @@ func (s *Session) whoOf(number, aci string) []string {
 // ACI of the person, else their number; the account's own ACI (else
 // number) for the user.
 func (s *Session) authorKey(uid string) string {
-	if uid == s.selfID() || uid == s.acc.Number || (s.acc.ACI != "" && strings.EqualFold(uid, s.acc.ACI)) {
-		if s.acc.ACI != "" {
-			return strings.ToLower(s.acc.ACI)
+	if uid == s.selfID() || s.isSelfNumber(uid) {
+		if acc := s.account(); acc.ACI != "" {
+			return strings.ToLower(acc.ACI)
 		}
-		return s.acc.Number
+		return s.account().Number
 	}
 	if isUUID(uid) {
 		return strings.ToLower(uid)

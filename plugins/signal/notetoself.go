@@ -13,5 +13,5 @@ const noteToSelfName = "Note to Self"
 // the user's other devices). signal-cli lists no such contact: without
 // it the chat had no roster entry, only a bare number.
 func (s *Session) noteToSelf() *pb.Contact {
-	return &pb.Contact{UserId: s.selfID(), Name: noteToSelfName, Phone: s.acc.Number}
+	return &pb.Contact{UserId: s.selfID(), Name: noteToSelfName, Phone: s.account().Number}
 }

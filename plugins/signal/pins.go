@@ -58,7 +58,7 @@ const pinForever = -1
 // permission for it. It does not echo the pin to the gateway's device:
 // the notice is emitted here, as for a pin made on the phone.
 func (s *Session) Pin(ctx context.Context, c sdk.Call, pin *pb.Pin) error {
-	p, err := target(c.ChatID)
+	p, err := s.target(c.ChatID)
 	if err != nil {
 		return err
 	}

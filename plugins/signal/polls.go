@@ -399,7 +399,7 @@ func (s *Session) pollUpdate(ctx context.Context, chat, who string, ts int64, dm
 	)
 	if v := dm.PollVote; v != nil {
 		target = v.TargetSentTimestamp
-		e, text = s.polls.vote(chat, s.ids.lookup(v.AuthorNumber, v.AuthorUUID, s.acc), who, v)
+		e, text = s.polls.vote(chat, s.ids.lookup(v.AuthorNumber, v.AuthorUUID, s.account()), who, v)
 	} else {
 		// Only its author ends a poll.
 		target = dm.PollTerminate.TargetSentTimestamp
@@ -440,7 +440,7 @@ var _ sdk.Voter = (*Session)(nil)
 // signal-cli does not echo the vote to the gateway's device: the poll's
 // message is corrected here, as for a vote from the phone.
 func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
-	p, err := target(c.ChatID)
+	p, err := s.target(c.ChatID)
 	if err != nil {
 		return err
 	}
@@ -529,7 +529,7 @@ const (
 // user's message (the gateway's "/poll ...") is corrected to the poll
 // as Signal's apps show it, with where to vote.
 func (s *Session) StartPoll(ctx context.Context, c sdk.Call, sp *pb.Poll) (sdk.Result, error) {
-	p, err := target(c.ChatID)
+	p, err := s.target(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -573,7 +573,7 @@ var _ sdk.PollCloser = (*Session)(nil)
 // from the phone (an echo would find the poll closed and correct
 // nothing).
 func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, cp *pb.ClosePoll) error {
-	p, err := target(c.ChatID)
+	p, err := s.target(c.ChatID)
 	if err != nil {
 		return err
 	}

@@ -164,7 +164,7 @@ func (s *Session) receivedQuote(ctx context.Context, m *pb.MessageEvent, q *quot
 		return
 	}
 	m.QuoteText = text
-	switch uid := s.ids.lookup(q.AuthorNumber, q.AuthorUUID, s.acc); {
+	switch uid := s.ids.lookup(q.AuthorNumber, q.AuthorUUID, s.account()); {
 	case uid == "":
 	case uid == s.selfID():
 		m.QuoteFromMe = true

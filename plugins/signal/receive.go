@@ -62,6 +62,9 @@ type dataMessage struct {
 	ViewOnce bool `json:"viewOnce"`
 	// StoryContext: the message answers a story (stories.go).
 	StoryContext *storyContext `json:"storyContext"`
+	// unknown are the fields set that the plugin does not know
+	// (unknowncontent.go).
+	unknown []string
 }
 
 type editMessage struct {
@@ -504,7 +507,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
-		extra := extraText(dm)
+		extra := extraText(dm, s.payer(sender, peer))
 		if dm.ViewOnce && len(dm.Attachments) > 0 {
 			// Shown as what it is, not kept as a file in the
 			// archives: Signal's own linked devices do not show it.
@@ -545,6 +548,13 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		// message's timestamp as any message.
 		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: timerText(dm)}}
+	case len(dm.unknown) > 0:
+		// Content of a kind a newer signal-cli writes (unknowncontent.go).
+		s.n.host.Logger().Warn("signal: a message's content is of a kind this plugin does not know: told as one the gateway cannot show", "login", s.loginID, "chat", chat, "by", author, "ts", ts, "fields", dm.unknown)
+		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
+		m := &pb.MessageEvent{Text: unknownText}
+		expireWith(m, sender, ts, dm.ExpiresInSeconds)
+		ev.Payload = &pb.Event_Message{Message: m}
 	default:
 		return // a story: nothing to show
 	}

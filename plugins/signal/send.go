@@ -65,7 +65,7 @@ func isUUID(s string) bool {
 func (s *Session) msgRef(id string, meta []byte) (ts int64, author string, err error) {
 	ts, author, err = msgRef(id, meta)
 	if err == nil && isUUID(author) {
-		author = s.ids.lookup("", author, s.acc)
+		author = s.ids.lookup("", author, s.account())
 	}
 	return ts, author, err
 }
@@ -89,7 +89,7 @@ func msgRef(id string, meta []byte) (ts int64, author string, err error) {
 // text when there is none).
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
 	s.endTyping(c.ChatID) // a message ends typing (typing.go)
-	p, err := target(c.ChatID)
+	p, err := s.target(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -232,7 +232,7 @@ func (s *Session) chatTimer(ctx context.Context, chatID string) (int, error) {
 // its own timestamp is mapped to the original's, by which the gateway
 // knows the message.
 func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
-	p, err := target(c.ChatID)
+	p, err := s.target(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -295,7 +295,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 // so the last emoji of the set is the one; an empty set removes it,
 // naming the emoji set before (kept on disk, reactions.go).
 func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
-	p, err := target(c.ChatID)
+	p, err := s.target(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -338,7 +338,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 
 // Retract deletes one of the user's messages for everyone.
 func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
-	p, err := target(c.ChatID)
+	p, err := s.target(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -373,7 +373,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 // isSelfChat reports whether chatID is the user's note to self, which
 // has no edit or delete window on Signal.
 func (s *Session) isSelfChat(chatID string) bool {
-	return chatID != "" && (chatID == s.acc.Number || chatID == s.acc.ACI)
+	return chatID != "" && (chatID == s.account().Number || chatID == s.account().ACI)
 }
 
 // MarkRead sends read receipts for the messages of the chat up to the
@@ -456,14 +456,14 @@ func (s *Session) unreadUpTo(chat string, ts int64) map[string][]int64 {
 		// Named as now: a contact noted by ACI may have moved to
 		// their number (identity.go).
 		if isUUID(n.chat) {
-			n.chat = s.ids.lookup("", n.chat, s.acc)
+			n.chat = s.ids.lookup("", n.chat, s.account())
 		}
 		if n.chat != chat {
 			continue
 		}
 		author := n.author
 		if isUUID(author) {
-			author = s.ids.lookup("", author, s.acc)
+			author = s.ids.lookup("", author, s.account())
 		}
 		if author == s.selfID() {
 			continue

@@ -34,9 +34,32 @@ var SendWait = 20 * time.Second
 type Session struct {
 	n       *Network
 	loginID string
-	acc     Account
 	dir     string
 	ids     *identities
+
+	// accMu guards acc, savedNumber, byACI and renamed (ownnumber.go):
+	// the account's number changes when the user changes it on the phone.
+	accMu sync.Mutex
+	acc   Account
+	// savedNumber is the number the login's saved state names (as
+	// last told to the host).
+	savedNumber string
+	// byACI: signal-cli no longer knows the account by its number
+	// (renamed before the session subscribed) and is asked by its ACI.
+	byACI bool
+	// renamed is closed when the account takes a new number.
+	renamed chan struct{}
+	// candidates are numbers notifications on the subscription named
+	// that may be the account's new one, candidateSeen closed when one
+	// comes, others those found to be other accounts' (ownnumber.go).
+	candidates    []candidate
+	candidateSeen chan struct{}
+	others        map[string]bool
+	// aciListed are the accounts signal-cli listed before the session
+	// subscribed by the ACI: the account's new number is one of them.
+	aciListed map[string]bool
+	// verifyMu: one verifyRename at a time.
+	verifyMu sync.Mutex
 
 	mu     sync.Mutex
 	c      *rpc.Client
@@ -120,7 +143,7 @@ type Session struct {
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
-	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir, log),
+	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), candidateSeen: make(chan struct{}), others: map[string]bool{}, dir: login.Dir, ids: loadIdentities(login.Dir, log),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
@@ -132,7 +155,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 }
 
 // selfID is the user's own user ID.
-func (s *Session) selfID() string { return s.acc.ID() }
+func (s *Session) selfID() string { return s.account().ID() }
 
 // Connect dials the daemon and subscribes to the account's messages; it
 // returns once subscribed or refused, at most ConnectWait later. Progress
@@ -154,7 +177,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	// A file signal-cli answers (getAttachment) is decoded into the
 	// uploads folder as it is read, never held whole.
 	os.MkdirAll(s.uploadsDir(), 0o700)
-	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Received: s.inbox.received, Backlog: s.inbox.backlog(),
+	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Received: s.received, Backlog: s.inbox.backlog(),
 		Up: s.onUp, Down: s.onDown, SpoolDir: s.uploadsDir(), MaxFile: maxAttachmentBytes})
 	go s.watchLive(s.c) // liveness.go
 	s.mu.Unlock()
@@ -269,15 +292,27 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var sub int
-	err := c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.acc.ID()}, &sub)
+	err := c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.rpcAccount()}, &sub)
 	var rerr *rpc.Error
+	if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams && s.tryByACI() {
+		// Renamed, perhaps (ownnumber.go): signal-cli 0.14.6 and later
+		// know an account by its ACI too.
+		var accs []account
+		if err = c.CallOn(ctx, conn, "listAccounts", nil, &accs); err == nil {
+			s.listedBeforeACI(accs)
+			err = c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.rpcAccount()}, &sub)
+		}
+		if err != nil {
+			s.notByACI()
+		}
+	}
 	switch {
 	case err == nil:
 	case errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams:
 		s.accountGone(c, rerr.Message)
 		return refused
 	case errors.As(err, &rerr) && strings.Contains(strings.ToLower(rerr.Message), "not registered"):
-		why := fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.acc.ID(), rerr.Message)
+		why := fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.account().ID(), rerr.Message)
 		s.mu.Lock()
 		s.unlinked = why
 		s.mu.Unlock()
@@ -301,7 +336,7 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	}
 	s.up, s.sub, s.unlinked, s.hung = true, sub, "", false
 	s.mu.Unlock()
-	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, s.connectedText())
 	s.stateMu.Unlock()
 	s.isReady()
 	return subscribed
@@ -323,7 +358,7 @@ func (s *Session) accountGone(c *rpc.Client, why string) {
 	s.mu.Unlock()
 	go c.Close()
 	if !told {
-		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.acc.ID(), why))
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.account().ID(), why))
 	}
 	s.isReady()
 }
@@ -423,7 +458,7 @@ func (s *Session) Disconnect(ctx context.Context) error {
 	s.mu.Unlock()
 	if c != nil && up {
 		dctx, cancel := context.WithTimeout(ctx, DrainWait)
-		err := c.Call(dctx, "unsubscribeReceive", map[string]any{"account": s.acc.ID(), "subscription": sub}, nil)
+		err := c.Call(dctx, "unsubscribeReceive", map[string]any{"account": s.rpcAccount(), "subscription": sub}, nil)
 		if err == nil {
 			err = c.Drain(dctx)
 		}
@@ -459,7 +494,7 @@ func (s *Session) closeConn() {
 func (s *Session) Logout(ctx context.Context) error {
 	s.n.live(s, false)
 	s.typingKeeper().StopAll()
-	if !s.acc.Linked && !s.n.linked(s.acc.ID()) {
+	if !s.account().Linked && !s.n.linked(s.account().ID()) {
 		s.n.host.Logger().Info("signal: logout leaves the account in signal-cli: passerelle did not link it", "login", s.loginID)
 		s.Disconnect(ctx)
 		return s.removeLocal()
@@ -476,20 +511,20 @@ func (s *Session) Logout(ctx context.Context) error {
 	if c != s.client() {
 		defer c.Close()
 	}
-	account := map[string]any{"account": s.acc.ID()}
+	account := map[string]any{"account": s.rpcAccount()}
 	if err := c.Call(ctx, "unregister", account, nil); err != nil {
 		var rerr *rpc.Error
 		if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams {
 			// signal-cli has no such account: nothing to do there.
-			s.n.setLinked(s.acc.ID(), false)
+			s.n.setLinked(s.account().ID(), false)
 			return s.removeLocal()
 		}
 		s.n.host.Logger().Warn("signal: unregister failed; deleting the local data anyway", "login", s.loginID, "err", err)
 	}
-	if err := c.Call(ctx, "deleteLocalAccountData", map[string]any{"account": s.acc.ID(), "ignoreRegistered": true}, nil); err != nil {
+	if err := c.Call(ctx, "deleteLocalAccountData", map[string]any{"account": s.rpcAccount(), "ignoreRegistered": true}, nil); err != nil {
 		return callError("could not delete the account's data in signal-cli", err, s.n)
 	}
-	s.n.setLinked(s.acc.ID(), false)
+	s.n.setLinked(s.account().ID(), false)
 	return s.removeLocal()
 }
 
@@ -537,8 +572,10 @@ func (s *Session) callRawWaiting(ctx context.Context, what string, wait time.Dur
 	if params == nil {
 		params = map[string]any{}
 	}
-	params["account"] = s.acc.ID()
-	return s.callWaiting(ctx, what, wait, func(c *rpc.Client) error { return c.Call(ctx, method, params, result) })
+	return s.callWaiting(ctx, what, wait, func(c *rpc.Client) error {
+		params["account"] = s.rpcAccount() // anew at each try: the account may have been renamed
+		return c.Call(ctx, method, params, result)
+	})
 }
 
 // callWith is callRaw of any call f makes on the connection.
@@ -555,7 +592,7 @@ func (s *Session) callWaiting(ctx context.Context, what string, wait time.Durati
 		c, up, gone, unlinked := s.c, s.up, s.gone, s.unlinked
 		s.mu.Unlock()
 		if gone {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s: log in again", what, s.acc.ID())
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s: log in again", what, s.account().ID())
 		}
 		if unlinked != "" && !up {
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: %s", what, unlinked)
@@ -565,9 +602,13 @@ func (s *Session) callWaiting(ctx context.Context, what string, wait time.Durati
 		}
 		var err error
 		if up {
+			asked := s.rpcAccount()
 			err = f(c)
 			if err == nil {
 				return nil
+			}
+			if _, ok := accountMissing(err); ok && s.renamedFrom(asked) {
+				continue // asked by the number it had: again by the new one
 			}
 			if why, ok := accountMissing(err); ok {
 				// Dropped by signal-cli while subscribed (the device
@@ -580,7 +621,7 @@ func (s *Session) callWaiting(ctx context.Context, what string, wait time.Durati
 			if gone {
 				// Also a call cut as another found the account gone
 				// and closed the connection: nothing went.
-				return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s (unlinked from the phone, or its data removed): log in again", what, s.acc.ID())
+				return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s (unlinked from the phone, or its data removed): log in again", what, s.account().ID())
 			}
 			if !errors.Is(err, rpc.ErrNotConnected) {
 				return err
@@ -655,14 +696,24 @@ func (s *Session) receiveNote(params json.RawMessage) {
 			return
 		}
 	}
-	if p.Account != "" && p.Account != s.acc.Number && p.Account != s.acc.ACI {
-		return // another account's, on a shared connection
-	}
 	var env envelope
 	if err := json.Unmarshal(p.Envelope, &env); err != nil {
 		s.n.host.Logger().Warn("signal: an envelope cannot be read", "err", err)
 		return
 	}
+	markUnknown(p.Envelope, &env) // unknowncontent.go
+	if p.Subscription != nil && strings.HasPrefix(p.Account, "+") && !s.isSelfNumber(p.Account) && !s.isOther(p.Account) {
+		// The account's new number, or another account's envelope
+		// (ownnumber.go).
+		s.noteCandidate(p.Account, env, false)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s.verifyRename(ctx)
+		cancel()
+	}
+	if p.Account != "" && !s.isSelfNumber(p.Account) {
+		return // another account's, on a shared connection
+	}
+	s.tellRenamed()
 	if p.Exception != nil {
 		if p.Exception.Type == untrustedType {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -698,7 +749,7 @@ func (s *Session) wrote(ts int64, author string) bool {
 		if a == "" || slices.Contains(who, a) {
 			return true
 		}
-		if isUUID(a) && slices.Contains(who, s.ids.lookup("", a, s.acc)) {
+		if isUUID(a) && slices.Contains(who, s.ids.lookup("", a, s.account())) {
 			return true // the ACI noted, now their number
 		}
 	}
@@ -712,7 +763,7 @@ func (s *Session) wrote(ts int64, author string) bool {
 func (s *Session) chatAt(ts int64, who ...string) string {
 	chat := s.chats.at(ts, who...)
 	if isUUID(chat) {
-		return s.ids.lookup("", chat, s.acc)
+		return s.ids.lookup("", chat, s.account())
 	}
 	return chat
 }

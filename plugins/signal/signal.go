@@ -248,6 +248,10 @@ type Account struct {
 	// Linked: this plugin linked the account (QR code flow), so logging
 	// out unlinks it and deletes its data in signal-cli.
 	Linked bool `json:"linked,omitempty"`
+	// Former are the numbers the account had before the user changed
+	// it on the phone, oldest first (ownnumber.go): the IDs of its
+	// messages from then name them.
+	Former []string `json:"former,omitempty"`
 }
 
 // ID is what signal-cli names the account by: its number, else its ACI.

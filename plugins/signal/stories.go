@@ -25,9 +25,9 @@ type storyContext struct {
 // storyOf is how the story sc names reads in chat: the user's, the
 // other one's in a direct chat, else someone's.
 func (s *Session) storyOf(sc *storyContext, chat string) string {
-	switch author := s.ids.lookup(sc.AuthorNumber, sc.AuthorUUID, s.acc); {
-	case author == s.selfID() || (sc.AuthorNumber != "" && sc.AuthorNumber == s.acc.Number) ||
-		(s.acc.ACI != "" && strings.EqualFold(sc.AuthorUUID, s.acc.ACI)):
+	switch author := s.ids.lookup(sc.AuthorNumber, sc.AuthorUUID, s.account()); {
+	case author == s.selfID() || (sc.AuthorNumber != "" && sc.AuthorNumber == s.account().Number) ||
+		(s.account().ACI != "" && strings.EqualFold(sc.AuthorUUID, s.account().ACI)):
 		return "your story"
 	case groupIDOf(chat) == "" && author != "" && author == chat:
 		return "their story"
@@ -52,7 +52,7 @@ func (s *Session) storyReaction(sc *storyContext, chat, emoji string) string {
 // (a reaction, a correction, a deletion, a pin) is refused, and a reply
 // to it goes without a quote, rather than naming a message no phone has.
 func (s *Session) noteStoryReaction(sc *storyContext, author string, ts int64, emoji string) {
-	story := s.ids.lookup(sc.AuthorNumber, sc.AuthorUUID, s.acc)
+	story := s.ids.lookup(sc.AuthorNumber, sc.AuthorUUID, s.account())
 	s.earlier.m.put(earlierReaction{TS: sc.SentTimestamp, Reactor: author, Author: story, Notice: ts, Emoji: emoji,
 		When: time.Now().UnixMilli(), Story: true}, func(old earlierReaction, known bool) bool { return known && old.Notice == ts })
 }

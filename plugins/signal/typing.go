@@ -27,7 +27,7 @@ const (
 // typingKeeper is the session's repeater of the user's typing.
 func (s *Session) typingKeeper() *typingkeep.Keeper {
 	return s.repeats.Get(typingRepeat, typingHold, func(ctx context.Context, chat string) error {
-		p, err := target(chat)
+		p, err := s.target(chat)
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (s *Session) sendTyping(ctx context.Context, p map[string]any) error {
 // said again until they stop, send a message there, leave the group or
 // the login disconnects (or typingHold after their last composing).
 func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
-	p, err := target(c.ChatID)
+	p, err := s.target(c.ChatID)
 	if err != nil {
 		return err
 	}

@@ -138,6 +138,18 @@ type Account struct {
 	// identity (DeliverUntrusted), which signal-cli keeps in its cache
 	// and decrypts once it is trusted.
 	held []Envelope
+	// alsoSubs are the subscriptions of other accounts there were when
+	// the account was added (linked, registered): signal-cli gives an
+	// account added later to every subscription of every connection
+	// (SignalJsonRpcDispatcherHandler's addOnManagerAddedHandler), so
+	// its envelopes go there too, its "account" naming it.
+	alsoSubs []subRef
+}
+
+// subRef is a subscription of a connection.
+type subRef struct {
+	c  *conn
+	id int
 }
 
 type pendingLink struct {
@@ -281,6 +293,11 @@ func (d *Daemon) AddAccount(number, uuid string) *Account {
 
 func (d *Daemon) addAccount(number, uuid string) *Account {
 	a := &Account{Number: number, UUID: uuid, attachments: map[string][]byte{}, stickers: map[string][]byte{}, registered: true}
+	for c := range d.conns {
+		for id := range c.subs {
+			a.alsoSubs = append(a.alsoSubs, subRef{c, id})
+		}
+	}
 	if number != "" {
 		d.accounts[number] = a
 	}
@@ -632,7 +649,13 @@ func (d *Daemon) flush(a *Account) {
 			}
 		}
 	}
-	if sub == nil || len(a.queue) == 0 {
+	var also []subRef
+	for _, r := range a.alsoSubs {
+		if d.conns[r.c] && r.c.subs[r.id] != nil {
+			also = append(also, r)
+		}
+	}
+	if (sub == nil && len(also) == 0) || len(a.queue) == 0 {
 		d.mu.Unlock()
 		return
 	}
@@ -645,6 +668,15 @@ func (d *Daemon) flush(a *Account) {
 			who := cmp.Or(u.env.SourceNumber, u.env.SourceUUID)
 			result["envelope"] = u.env
 			result["exception"] = map[string]string{"message": "Untrusted identity: " + who, "type": "UntrustedIdentityException"}
+		}
+		for _, r := range also {
+			// Signal's server confirmed it: signal-cli writes it to
+			// these whether or not the account's own subscriber gets it.
+			r.c.write(map[string]any{"jsonrpc": "2.0", "method": "receive",
+				"params": map[string]any{"subscription": r.id, "result": result}})
+		}
+		if sub == nil {
+			continue
 		}
 		err := sub.write(map[string]any{"jsonrpc": "2.0", "method": "receive",
 			"params": map[string]any{"subscription": id, "result": result}})
@@ -1454,6 +1486,32 @@ func (d *Daemon) Unlink(account string) {
 			}
 		}
 	}
+}
+
+// ChangeNumber renames the account of number old to number to, as
+// signal-cli does when the user changes the account's number on the
+// phone (Settings > Account > Change phone number): the phone sends its
+// linked devices a PniChangeNumber sync message, which signal-cli applies
+// (AccountHelper.setPni: the account's number, its accounts.json entry)
+// and writes as an envelope from the account itself with an empty
+// syncMessage (JsonSyncMessage has no field for it), the notification's
+// "account" naming the new number already, as every later one does.
+// The subscriptions go on; a request naming the old number gets
+// "Specified account does not exist", and listAccounts lists the new one.
+// sync false renames it without the envelope, as signal-cli's own check
+// of the account at its start (checkWhoAmI) does.
+func (d *Daemon) ChangeNumber(old, to string, sync bool) {
+	d.mu.Lock()
+	a := d.accounts[old]
+	delete(d.accounts, old)
+	a.Number = to
+	d.accounts[to] = a
+	if sync {
+		a.queue = append(a.queue, Envelope{Source: to, SourceNumber: to, SourceUUID: a.UUID, SourceDevice: 1,
+			Timestamp: d.now(), SyncMessage: &SyncMessage{}})
+	}
+	d.mu.Unlock()
+	d.flush(a)
 }
 
 // FailNext makes the next request of method fail with a JSON-RPC error
