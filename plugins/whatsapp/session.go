@@ -85,6 +85,8 @@ type Session struct {
 	groups   map[types.JID]*types.GroupInfo
 
 	uploads uploads
+	// onWA is the numbers found on WhatsApp this run (onwhatsapp.go).
+	onWA onWhatsApp
 	// retries are the downloads waiting for the phone to upload a file
 	// again, by message ID (mediaretry.go).
 	retries map[types.MessageID]chan *events.MediaRetry

@@ -32,7 +32,7 @@ import (
 type Command struct {
 	ID int `json:"id"`
 	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable", "identity",
-	// "group-settings", "removed", "added" (applied once, to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold", "invitation"
+	// "group-settings", "removed", "added" (applied once, to the newest fake that can), "group", "media", "user", "not-user", "phone", "link", "refuse", "history-hold", "invitation"
 	// (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
@@ -50,7 +50,7 @@ type Command struct {
 }
 
 func (c Command) state() bool {
-	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone" || c.Op == "link" || c.Op == "refuse" ||
+	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "not-user" || c.Op == "phone" || c.Op == "link" || c.Op == "refuse" ||
 		c.Op == "history-hold" || c.Op == "invitation"
 }
 
@@ -236,6 +236,10 @@ func (s *Server) RefuseAdd(jid types.JID, code int) {
 
 // User makes a phone number known to be on WhatsApp.
 func (s *Server) User(jid types.JID) { s.add(Command{Op: "user", JID: jid.String()}) }
+
+// NotOnWhatsApp makes a phone number one with no WhatsApp account
+// (Client.NotOnWhatsApp).
+func (s *Server) NotOnWhatsApp(jid types.JID) { s.add(Command{Op: "not-user", JID: jid.String()}) }
 
 // Uploaded is a file a fake uploaded.
 func (s *Server) Uploaded(path string) []byte {
@@ -561,6 +565,10 @@ func applyState(c *Client, cmd Command) {
 	case "user":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
 			c.AddUser(jid)
+		}
+	case "not-user":
+		if jid, err := types.ParseJID(cmd.JID); err == nil {
+			c.NotOnWhatsApp(jid)
 		}
 	case "refuse":
 		jid, err := types.ParseJID(cmd.JID)
