@@ -84,7 +84,7 @@ type Client struct {
 	// notOn are the numbers with no WhatsApp account (NotOnWhatsApp).
 	notOn    map[string]bool
 	lookedUp int // the numbers IsOnWhatsApp was asked about
-	pictures   map[types.JID]*types.ProfilePictureInfo
+	pictures map[types.JID]*types.ProfilePictureInfo
 	// profilePhoto is the account's own picture the plugin set
 	// (SetGroupPhoto without a group).
 	profilePhoto []byte
