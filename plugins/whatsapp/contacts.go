@@ -163,7 +163,7 @@ func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bo
 	phone := normalizePhone(identifier)
 	if phone == "" {
 		if j, err := parseUserID(identifier); err == nil && j.Server == types.HiddenUserServer {
-			return s.contactOf(j, types.ContactInfo{}), nil
+			return s.contactOf(j, s.person(ctx, j)), nil
 		}
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %q is not a phone number (with its country code, such as +33612345678)", identifier)
 	}
@@ -175,11 +175,10 @@ func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bo
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: +%s is not on WhatsApp", phone)
 	}
 	jid := res[0].JID.ToNonAD()
-	var c types.ContactInfo
-	if s.d.dev != nil {
-		c, _ = s.d.dev.Contacts.GetContact(ctx, jid)
-	}
-	return s.contactOf(jid, c), nil
+	s.onWA.add(jid.User) // a message to them asks no more (onwhatsapp.go)
+	// Their names, under their number or their LID: WhatsApp keeps many
+	// under the LID alone (its groups name people by it).
+	return s.contactOf(jid, s.person(ctx, jid)), nil
 }
 
 // contactChanged sends a saved contact's new name. Someone the user did

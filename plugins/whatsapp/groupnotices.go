@@ -34,6 +34,7 @@ const (
 	suspendedText      = "WhatsApp suspended this group: no one can send messages to it"
 	unsuspendedText    = "WhatsApp restored this group: messages can be sent to it again"
 	joinRequestText    = " asked to join this group: an admin approves by inviting them to this room, or rejects by banning their address (or on the phone)"
+	withdrawnText      = " withdrew their request to join this group"
 	groupNoticeIDStart = "group-"
 )
 
@@ -84,6 +85,16 @@ func (s *Session) groupNotices(e *events.GroupInfo, by *pb.Sender) []*pb.Event {
 	}
 	for _, who := range s.joinRequests(e) {
 		say("join-request-"+who.User, s.askerName(who)+joinRequestText, &pb.Sender{})
+	}
+	for _, end := range s.requestsEnded(e) {
+		switch {
+		case end.withdrawn:
+			say("join-withdrawn-"+end.who.User, s.askerName(end.who)+withdrawnText, &pb.Sender{})
+		case by.GetIsFromMe() && s.rejectedHere(e.JID, end.who, end.lid):
+			// Rejected from the room, which said so (joinrequests.go).
+		default:
+			say("join-rejected-"+end.who.User, requestRejectedText+s.askerName(end.who), by)
+		}
 	}
 	// WhatsApp's own doing: from the room itself, whoever the
 	// notification names.
@@ -138,6 +149,44 @@ func (s *Session) joinRequests(e *events.GroupInfo) []types.JID {
 			if !who.IsEmpty() {
 				out = append(out, who.ToNonAD())
 			}
+		}
+	}
+	return out
+}
+
+// requestEnded is a request to join that ended without joining: who
+// asked (by phone number when known, lid their LID), and whether they
+// withdrew it themselves (else an admin rejected it).
+type requestEnded struct {
+	who, lid  types.JID
+	withdrawn bool
+}
+
+// requestsEnded are the requests to join e's group that ended, as its
+// admins are told: <revoked_membership_requests> holding a
+// <participant jid=… phone_number=…/> each, from the requester who
+// withdrew it or the admin who rejected it (the form Baileys reads, and
+// the element WhatsApp's Android app lists among a group's participant
+// changes; whatsmeow leaves it among its unknown changes).
+func (s *Session) requestsEnded(e *events.GroupInfo) []requestEnded {
+	var out []requestEnded
+	for _, n := range e.UnknownChanges {
+		if n == nil || n.Tag != "revoked_membership_requests" {
+			continue
+		}
+		for _, u := range n.GetChildren() {
+			ag := u.AttrGetter()
+			jid, pn := ag.OptionalJIDOrEmpty("jid"), ag.OptionalJIDOrEmpty("phone_number")
+			if !jid.IsEmpty() && !pn.IsEmpty() {
+				s.ids.learn(jid.ToNonAD(), pn.ToNonAD())
+			}
+			who := preferPN(jid, pn)
+			if who.IsEmpty() {
+				continue
+			}
+			withdrawn := e.Sender != nil && (s.samePerson(*e.Sender, who) || s.samePerson(*e.Sender, jid) ||
+				e.SenderPN != nil && s.samePerson(*e.SenderPN, who))
+			out = append(out, requestEnded{who: who.ToNonAD(), lid: jid.ToNonAD(), withdrawn: withdrawn})
 		}
 	}
 	return out

@@ -138,7 +138,11 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 		if !evt.Info.SenderAlt.IsEmpty() {
 			s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())
 		}
+		ended := endLiveLocation(evt, web) // liveended.go
 		if ev := s.conv.message(evt); ev != nil {
+			if ended {
+				liveEnded(ev.GetMessage())
+			}
 			if id, ok := s.historyGroupTimerID(ev.ChatId, chat, evt); ok {
 				ev.EventId = id
 			}

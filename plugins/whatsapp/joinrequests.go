@@ -54,7 +54,15 @@ func (s *Session) answerRequest(ctx context.Context, chatID string, jid, user ty
 	if action == whatsmeow.ParticipantChangeReject {
 		verb = "reject"
 	}
+	if action == whatsmeow.ParticipantChangeReject {
+		// Said here, not again when WhatsApp tells the group's admins
+		// (which may come before its answer).
+		s.noteRejected(jid, user, reqs[i].JID)
+	}
 	ps, err := s.d.cli.UpdateGroupRequestParticipants(ctx, jid, []types.JID{reqs[i].JID}, action)
+	if err != nil || slices.ContainsFunc(ps, func(p types.GroupParticipant) bool { return p.Error != 0 }) {
+		s.rejectedHere(jid, user, reqs[i].JID) // not rejected here after all
+	}
 	if err != nil {
 		if notAdmin(err) {
 			return true, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s the request to join of %s: only this group's admins may", verb, userID)
@@ -68,7 +76,6 @@ func (s *Session) answerRequest(ctx context.Context, chatID string, jid, user ty
 		}
 	}
 	if action == whatsmeow.ParticipantChangeReject {
-		// Nothing else shows it: the person was never in the room.
 		s.tellRoom(chatID, requestRejectedText+s.askerName(user))
 	}
 	// An approval shows as the person joining: WhatsApp tells the
@@ -99,4 +106,42 @@ func (s *Session) askerName(who types.JID) string {
 		name += " (" + lidPrefix + who.User + ")"
 	}
 	return name
+}
+
+// rejectedKey names a request to join group of user, rejected from the
+// room.
+func rejectedKey(group, user types.JID) string {
+	return group.ToNonAD().String() + " " + user.ToNonAD().String()
+}
+
+// noteRejected keeps that the request to join group of who (under each
+// of its IDs) was rejected from the room and said so there: WhatsApp's
+// notice of it to the admins, the user's own, says nothing more.
+func (s *Session) noteRejected(group types.JID, who ...types.JID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rejected == nil {
+		s.rejected = map[string]bool{}
+	}
+	for _, j := range who {
+		if !j.IsEmpty() {
+			s.rejected[rejectedKey(group, j)] = true
+		}
+	}
+}
+
+// rejectedHere says whether the request to join group of who (or its
+// other ID) was rejected from the room, forgetting it: its notice is
+// said once.
+func (s *Session) rejectedHere(group types.JID, who ...types.JID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := false
+	for _, j := range who {
+		if k := rejectedKey(group, j); !j.IsEmpty() && s.rejected[k] {
+			delete(s.rejected, k)
+			found = true
+		}
+	}
+	return found
 }

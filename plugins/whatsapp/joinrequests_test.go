@@ -73,6 +73,11 @@ func TestJoinRequestAnsweredFromRoom(t *testing.T) {
 	if text := ev.GetMessage().Text; text != requestRejectedText+"+33644444444" {
 		t.Errorf("rejection said: %q", text)
 	}
+	// WhatsApp's notice of it to the admins, from the user, says it no
+	// more.
+	if n := len(messagesSince(r.host, from)); n != 1 {
+		t.Errorf("rejection from the room said %d times: %v", n, messagesSince(r.host, from))
+	}
 
 	// Answered on the phone first: erin approved (a member, then removed
 	// as one), frank rejected (then added as anyone).
@@ -86,8 +91,14 @@ func TestJoinRequestAnsweredFromRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMember().GetMember().GetUserId() == "+33655555555" })
+	from = r.host.count()
 	if err := fake.SettleRequest(group, frank, false); err != nil {
 		t.Fatal(err)
+	}
+	// Said, from the admin who rejected it (alice, on her phone).
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetSender().GetUserId() != "+"+alice.User || ev.GetMessage().Text != requestRejectedText+"+33666666666" {
+		t.Errorf("rejection on another admin's phone: %v", ev)
 	}
 	if err := s.Kick(ctx, call, &pb.Kick{UserId: "+33655555555"}); err != nil {
 		t.Errorf("kick of one approved on the phone: %v", err)
@@ -120,6 +131,21 @@ func TestJoinRequestAnsweredFromRoom(t *testing.T) {
 		t.Errorf("approval of a LID: WhatsApp asked %+v", acts)
 	}
 
+	// Withdrawn by the requester: said from the room, and inviting
+	// them is then the ordinary add.
+	gina, ginaLID := pn("33677777777"), types.NewJID("99988888888", types.HiddenUserServer)
+	if err := fake.AskToJoin(group, ginaLID, gina); err != nil {
+		t.Fatal(err)
+	}
+	from = r.host.count()
+	if err := fake.WithdrawRequest(group, ginaLID); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetSender().GetUserId() != "" || ev.GetMessage().Text != "+33677777777"+withdrawnText {
+		t.Errorf("a request withdrawn: %v", ev)
+	}
+
 	// Not an admin.
 	if err := fake.AskToJoin(other, dave, types.EmptyJID); err != nil {
 		t.Fatal(err)
@@ -131,4 +157,15 @@ func TestJoinRequestAnsweredFromRoom(t *testing.T) {
 	if len(fake.PendingRequests(other)) != 1 {
 		t.Errorf("a member's rejection took the request: %v", fake.PendingRequests(other))
 	}
+}
+
+// messagesSince are the message events the host got from from on.
+func messagesSince(h *testHost, from int) []*pb.Event {
+	var out []*pb.Event
+	for _, ev := range h.since(from) {
+		if ev.GetMessage() != nil {
+			out = append(out, ev)
+		}
+	}
+	return out
 }

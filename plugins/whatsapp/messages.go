@@ -82,6 +82,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if err := s.reachable(ctx, chat); err != nil {
+		return sdk.Result{}, err
+	}
 	text, mentions := renderOut(msg.Text, msg.Spans, s.mentionOf)
 	if err := textFits(text); err != nil {
 		return sdk.Result{}, err

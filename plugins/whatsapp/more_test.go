@@ -276,6 +276,7 @@ func TestContacts(t *testing.T) {
 	if err != nil || c.UserId != "+33622222222" || c.Nickname != "bobby" {
 		t.Errorf("resolve: %v, %v", c, err)
 	}
+	fake.NotOnWhatsApp(types.NewJID("33699999999", types.DefaultUserServer))
 	if _, err := s.ResolveIdentifier(ctx, "+33699999999", false); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
 		t.Errorf("not on WhatsApp: %v", err)
 	}

@@ -85,6 +85,11 @@ type Session struct {
 	groups   map[types.JID]*types.GroupInfo
 
 	uploads uploads
+	// rejected are the requests to join rejected from a room this run
+	// (joinrequests.go), by group and requester.
+	rejected map[string]bool
+	// onWA is the numbers found on WhatsApp this run (onwhatsapp.go).
+	onWA onWhatsApp
 	// retries are the downloads waiting for the phone to upload a file
 	// again, by message ID (mediaretry.go).
 	retries map[types.MessageID]chan *events.MediaRetry

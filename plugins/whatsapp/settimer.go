@@ -44,6 +44,9 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 	if err != nil {
 		return err
 	}
+	if err := s.reachable(ctx, jid); err != nil {
+		return err
+	}
 	if s.settingsKeptFromUser(ctx, jid) {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only the group's admins may change its disappearing-messages timer")
 	}

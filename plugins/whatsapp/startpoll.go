@@ -35,6 +35,9 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, p *pb.Poll) (sdk.Re
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if err := s.reachable(ctx, chat); err != nil {
+		return sdk.Result{}, err
+	}
 	if len(p.Options) > pollOptionsMax {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST,
 			"whatsapp: a poll of %d options: WhatsApp takes at most %d", len(p.Options), pollOptionsMax)

@@ -81,7 +81,10 @@ type Client struct {
 	mediaKinds map[string]whatsmeow.MediaType
 	groups     map[types.JID]*types.GroupInfo
 	users      map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
-	pictures   map[types.JID]*types.ProfilePictureInfo
+	// notOn are the numbers with no WhatsApp account (NotOnWhatsApp).
+	notOn    map[string]bool
+	lookedUp int // the numbers IsOnWhatsApp was asked about
+	pictures map[types.JID]*types.ProfilePictureInfo
 	// profilePhoto is the account's own picture the plugin set
 	// (SetGroupPhoto without a group).
 	profilePhoto []byte
@@ -477,6 +480,12 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 	}
 	if err := c.refusePinLocked(to, msg); err != nil {
 		return whatsmeow.SendResponse{}, err
+	}
+	if to.Server == types.DefaultUserServer && c.notOn[to.User] {
+		// As whatsmeow fails for an account migrated to LIDs (all of
+		// them by now): it asks WhatsApp for the number's LID and gets
+		// none (send.go, SendMessage).
+		return whatsmeow.SendResponse{}, fmt.Errorf("no LID found for %s from server", to)
 	}
 	if len(extra) > 0 && extra[0].Peer {
 		// To the user's own devices: the phone answers (phone.go).
@@ -965,20 +974,47 @@ func (c *Client) AddUser(jid types.JID) {
 	c.users[jid.User] = jid
 }
 
-// IsOnWhatsApp answers from AddUser's numbers.
+// NotOnWhatsApp makes a phone number one with no WhatsApp account:
+// IsOnWhatsApp says so, and a message to it fails as whatsmeow's does.
+func (c *Client) NotOnWhatsApp(jid types.JID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.notOn == nil {
+		c.notOn = map[string]bool{}
+	}
+	c.notOn[jid.User] = true
+	delete(c.users, jid.User)
+}
+
+// IsOnWhatsApp says every number is on WhatsApp but NotOnWhatsApp's,
+// under the JID AddUser gave it, else its own.
 func (c *Client) IsOnWhatsApp(_ context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.connected {
+		return nil, whatsmeow.ErrNotConnected
+	}
 	out := make([]types.IsOnWhatsAppResponse, 0, len(phones))
 	for _, p := range phones {
+		c.lookedUp++
 		q := p
 		if len(q) > 0 && q[0] == '+' {
 			q = q[1:]
 		}
 		jid, ok := c.users[q]
+		if !ok && !c.notOn[q] {
+			jid, ok = types.NewJID(q, types.DefaultUserServer), true
+		}
 		out = append(out, types.IsOnWhatsAppResponse{Query: p, JID: jid, IsIn: ok})
 	}
 	return out, nil
+}
+
+// LookedUp is how many numbers IsOnWhatsApp was asked about.
+func (c *Client) LookedUp() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lookedUp
 }
 
 // SetPicture gives a user a profile picture at a URL (fetched by the

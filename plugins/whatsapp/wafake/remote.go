@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
@@ -32,7 +33,7 @@ import (
 type Command struct {
 	ID int `json:"id"`
 	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable", "identity",
-	// "group-settings", "removed", "added" (applied once, to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold", "invitation"
+	// "group-settings", "notify-group", "removed", "added" (applied once, to the newest fake that can), "group", "media", "user", "not-user", "phone", "link", "refuse", "history-hold", "invitation"
 	// (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
@@ -50,7 +51,7 @@ type Command struct {
 }
 
 func (c Command) state() bool {
-	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone" || c.Op == "link" || c.Op == "refuse" ||
+	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "not-user" || c.Op == "phone" || c.Op == "link" || c.Op == "refuse" ||
 		c.Op == "history-hold" || c.Op == "invitation"
 }
 
@@ -199,6 +200,18 @@ func (s *Server) GroupSettings(g *types.GroupInfo, by types.JID) {
 	s.add(Command{Op: "group-settings", Group: g, JID: by.String()})
 }
 
+// NotifyGroup has WhatsApp send a w:gp2 notification of group from by
+// holding kids, as Client.NotifyGroup (the elements go in WhatsApp's
+// binary form, as the Data of the command).
+func (s *Server) NotifyGroup(group, by types.JID, kids ...waBinary.Node) error {
+	b, err := waBinary.Marshal(waBinary.Node{Tag: "kids", Content: kids})
+	if err != nil {
+		return fmt.Errorf("wafake: the notification of %s: %w", group, err)
+	}
+	s.add(Command{Op: "notify-group", JID: by.String(), Group: &types.GroupInfo{JID: group}, Data: b})
+	return nil
+}
+
 // RemoveSelf has by remove the user from group (Client.RemoveSelf).
 func (s *Server) RemoveSelf(group, by types.JID) {
 	s.add(Command{Op: "removed", JID: by.String(), Group: &types.GroupInfo{JID: group}})
@@ -236,6 +249,10 @@ func (s *Server) RefuseAdd(jid types.JID, code int) {
 
 // User makes a phone number known to be on WhatsApp.
 func (s *Server) User(jid types.JID) { s.add(Command{Op: "user", JID: jid.String()}) }
+
+// NotOnWhatsApp makes a phone number one with no WhatsApp account
+// (Client.NotOnWhatsApp).
+func (s *Server) NotOnWhatsApp(jid types.JID) { s.add(Command{Op: "not-user", JID: jid.String()}) }
 
 // Uploaded is a file a fake uploaded.
 func (s *Server) Uploaded(path string) []byte {
@@ -522,6 +539,13 @@ func (a *Agent) do(c *Client, cmd Command) {
 		if by, err := types.ParseJID(cmd.JID); err == nil && cmd.Group != nil {
 			_ = c.NotifyGroupSettings(cmd.Group, by)
 		}
+	case "notify-group":
+		by, _ := types.ParseJID(cmd.JID)
+		if plain, err := waBinary.Unpack(cmd.Data); err == nil && cmd.Group != nil {
+			if n, err := waBinary.Unmarshal(plain); err == nil {
+				_ = c.NotifyGroup(cmd.Group.JID, by, n.GetChildren()...)
+			}
+		}
 	case "removed":
 		if by, err := types.ParseJID(cmd.JID); err == nil && cmd.Group != nil {
 			_ = c.RemoveSelf(cmd.Group.JID, by)
@@ -561,6 +585,10 @@ func applyState(c *Client, cmd Command) {
 	case "user":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
 			c.AddUser(jid)
+		}
+	case "not-user":
+		if jid, err := types.ParseJID(cmd.JID); err == nil {
+			c.NotOnWhatsApp(jid)
 		}
 	case "refuse":
 		jid, err := types.ParseJID(cmd.JID)

@@ -54,10 +54,20 @@ func (c *Client) PendingRequests(group types.JID) []types.JID {
 // SettleRequest answers who's request to join group as another admin
 // does on their phone: approved, they are added to the group (and the
 // user's device told, as WhatsApp's <add> notification does); rejected,
-// the request is gone.
+// the request is gone, and the user's device told by that admin (the
+// group's first other admin; requestEnded).
 func (c *Client) SettleRequest(group, who types.JID, approve bool) error {
 	c.mu.Lock()
 	r, ok := c.takeRequestLocked(group, who)
+	var admin types.JID
+	if g := c.groups[group]; g != nil {
+		for _, p := range g.Participants {
+			if (p.IsAdmin || p.IsSuperAdmin) && !c.isOwnLocked(p.JID) {
+				admin = p.JID
+				break
+			}
+		}
+	}
 	c.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("wafake: %s did not ask to join %s", who, group)
@@ -65,7 +75,32 @@ func (c *Client) SettleRequest(group, who types.JID, approve bool) error {
 	if approve {
 		return c.joinedByRequest(group, r)
 	}
-	return nil
+	return c.requestEnded(group, r, admin)
+}
+
+// WithdrawRequest has who withdraw their request to join group: it is
+// gone, and the user's device told, from them (requestEnded).
+func (c *Client) WithdrawRequest(group, who types.JID) error {
+	c.mu.Lock()
+	r, ok := c.takeRequestLocked(group, who)
+	c.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("wafake: %s did not ask to join %s", who, group)
+	}
+	return c.requestEnded(group, r, r.jid)
+}
+
+// requestEnded tells the user's device that r's request to join group
+// ended, by the requester (withdrawn) or an admin (rejected), as
+// WhatsApp tells a group's admins: <revoked_membership_requests>
+// holding a <participant jid=… phone_number=…/> (the form Baileys
+// reads), from whoever ended it.
+func (c *Client) requestEnded(group types.JID, r request, by types.JID) error {
+	pa := waBinary.Attrs{"jid": r.jid}
+	if !r.pn.IsEmpty() {
+		pa["phone_number"] = r.pn
+	}
+	return c.NotifyGroup(group, by, waBinary.Node{Tag: "revoked_membership_requests", Content: []waBinary.Node{{Tag: "participant", Attrs: pa}}})
 }
 
 // GetGroupRequestParticipants lists the requests to join a group, as
@@ -86,7 +121,8 @@ func (c *Client) GetGroupRequestParticipants(_ context.Context, jid types.JID) (
 // UpdateGroupRequestParticipants approves or rejects requests to join,
 // as WhatsApp does for an admin (401 for others): each answered
 // participant, one not asking with error 404; the approved are added
-// to the group and the user's device told.
+// to the group and the user's device told, and so are the rejected
+// (requestEnded, from the user).
 func (c *Client) UpdateGroupRequestParticipants(_ context.Context, jid types.JID, users []types.JID, action whatsmeow.ParticipantRequestChange) ([]types.GroupParticipant, error) {
 	c.mu.Lock()
 	if err := c.requestAdminLocked(jid); err != nil {
@@ -95,7 +131,7 @@ func (c *Client) UpdateGroupRequestParticipants(_ context.Context, jid types.JID
 	}
 	c.requestActions = append(c.requestActions, RequestAction{Group: jid, Users: slices.Clone(users), Action: action})
 	var answer []waBinary.Node
-	var approved []request
+	var approved, rejected []request
 	for _, u := range users {
 		n := waBinary.Node{Tag: "participant", Attrs: waBinary.Attrs{"jid": u}}
 		r, ok := c.takeRequestLocked(jid, u)
@@ -104,8 +140,14 @@ func (c *Client) UpdateGroupRequestParticipants(_ context.Context, jid types.JID
 			n.Attrs["error"] = "404"
 		case action == whatsmeow.ParticipantChangeApprove:
 			approved = append(approved, r)
+		default:
+			rejected = append(rejected, r)
 		}
 		answer = append(answer, n)
+	}
+	var own types.JID
+	if c.dev.ID != nil {
+		own = c.dev.ID.ToNonAD()
 	}
 	parsed, err := c.Real.DangerousInternals().ParseGroupNode(&waBinary.Node{Tag: "group",
 		Attrs: waBinary.Attrs{"id": jid.User, "creation": strconv.FormatInt(time.Now().Unix(), 10)}, Content: answer})
@@ -115,6 +157,11 @@ func (c *Client) UpdateGroupRequestParticipants(_ context.Context, jid types.JID
 	}
 	for _, r := range approved {
 		if err := c.joinedByRequest(jid, r); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range rejected {
+		if err := c.requestEnded(jid, r, own); err != nil {
 			return nil, err
 		}
 	}
