@@ -118,3 +118,52 @@ func TestRoomCrowdJoinCapped(t *testing.T) {
 		t.Errorf("after two left, disco#items listed %d (%s), want 51 without them", len(listed), strings.Join(listed, ", "))
 	}
 }
+
+// crowdRoom joins alice's resource "a" to the echo group grown by 50
+// members, with room_join_occupants = 10, and joins a second resource,
+// "second", which the join presents 10 occupants; it returns the second
+// resource and the crowd members (by number) the join did not present.
+func crowdRoom(t *testing.T, s *stack) (alice, second *xmpptest.Client, hidden []int) {
+	t.Helper()
+	alice = roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	groupchat(t, alice, "net-crowd 50")
+	groupchat(t, alice, "after")
+	roomMessage(t, alice, "", "after")
+	second = s.loginResource("alice", "second")
+	j := join(t, second, "a", "")
+	var presented []string
+	for _, o := range j.occupants {
+		presented = append(presented, nick(o.From))
+	}
+	for i := 50; i >= 1; i-- {
+		if !slices.Contains(presented, fmt.Sprintf("Crowd %d", i)) {
+			hidden = append(hidden, i)
+		}
+	}
+	if len(presented) != 10 || len(hidden) < 3 {
+		t.Fatalf("the join presented %d occupants (%s), want the cap's 10", len(presented), strings.Join(presented, ", "))
+	}
+	return alice, second, hidden
+}
+
+// TestRoomCrowdModeratorPresentedFirst: in a big group, a member the
+// join did not present removes another's message (a group admin's
+// delete for everyone): the client gets the moderator's presence before
+// the moderation notice that names it (XEP-0425's by, an occupant JID).
+// Before, the notice named an occupant the client never saw.
+func TestRoomCrowdModeratorPresentedFirst(t *testing.T) {
+	s := newStack(t, stackOptions{extra: "room_join_occupants = 10"})
+	alice, second, hidden := crowdRoom(t, s)
+	author, moderator := fmt.Sprintf("Crowd %d", hidden[0]), fmt.Sprintf("Crowd %d", hidden[1])
+	groupchat(t, alice, fmt.Sprintf(`net-event {"eventId":"crowd-spam","sender":{"userId":"crowd-%d"},"message":{"text":"buy cheap pills"}}`, hidden[0]))
+	sid := stanzaID(t, roomMessage(t, second, author, "buy cheap pills"))
+	groupchat(t, alice, fmt.Sprintf(`net-event {"sender":{"userId":"crowd-%d"},"retraction":{"targetId":"crowd-spam"}}`, hidden[1]))
+	st, err := second.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return (st.Name == "presence" && st.From == room+"/"+moderator) || (st.Name == "message" && strings.Contains(st.XML, "<moderated"))
+	})
+	if err != nil || st.Name != "presence" || st.Type != "" {
+		t.Fatalf("want %s's presence before its moderation, got %v %s", moderator, err, st.XML)
+	}
+	checkModerated(t, second, sid, room+"/"+moderator, oneOccupantID(t, "the moderator's presence", st), "")
+}
