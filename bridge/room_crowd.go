@@ -20,8 +20,9 @@ import (
 // admins first, then by nick, as slidge presents a few participants and
 // the rest as they speak. A member not presented yet
 //
-//   - shows (its presence first) when it writes, reacts, edits or
-//     removes another's message (a moderation names it); its chat
+//   - shows (its presence first) when it writes, reacts, edits,
+//     removes another's message (a moderation names it) or answers the
+//     user privately from its occupant JID (room_pm.go); its chat
 //     states and read markers before that are not sent,
 //   - is listed by the room's disco#items, paged (room_items.go),
 //   - joining the group, shows while fewer than the cap are shown,

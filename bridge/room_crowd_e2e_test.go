@@ -167,3 +167,34 @@ func TestRoomCrowdModeratorPresentedFirst(t *testing.T) {
 	}
 	checkModerated(t, second, sid, room+"/"+moderator, oneOccupantID(t, "the moderator's presence", st), "")
 }
+
+// TestRoomCrowdPrivateAnswerPresented: in a big group, the user writes
+// privately to a member the join did not present (found in the room's
+// disco#items); the member's answer comes from its occupant JID
+// (room_pm.go), after its presence in the room: the client knows whom
+// it answers, and its reply reaches the member. Before, the answer came
+// from an occupant the client never saw (Conversations and Dino then
+// say the participant is not in the room).
+func TestRoomCrowdPrivateAnswerPresented(t *testing.T) {
+	s := newStack(t, stackOptions{extra: "room_join_occupants = 10"})
+	_, second, hidden := crowdRoom(t, s)
+	member := room + "/" + fmt.Sprintf("Crowd %d", hidden[0])
+	raw(t, second, `<message type='chat' id='pm1' to='`+member+`'><body>psst</body></message>`)
+	st, err := second.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.From == member || st.ID == "pm1" && st.Type == "error"
+	})
+	if err != nil || st.Name != "presence" || st.Type != "" {
+		t.Fatalf("want %s's presence before its answer, got %v %s", member, err, st.XML)
+	}
+	if _, err := second.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.Name == "message" && st.From == member && st.Body == "psst" }); err != nil {
+		t.Fatalf("no answer from %s: %v", member, err)
+	}
+	// The reply reaches the member, whose answer needs no presence again.
+	raw(t, second, `<message type='chat' id='pm2' to='`+member+`'><body>again</body></message>`)
+	st, err = second.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.From == member || st.ID == "pm2" && st.Type == "error"
+	})
+	if err != nil || st.Name != "message" || st.Body != "again" {
+		t.Fatalf("want the answer to the reply from %s, got %v %s", member, err, st.XML)
+	}
+}
