@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -196,5 +197,75 @@ func TestRoomCrowdPrivateAnswerPresented(t *testing.T) {
 	})
 	if err != nil || st.Name != "message" || st.Body != "again" {
 		t.Fatalf("want the answer to the reply from %s, got %v %s", member, err, st.XML)
+	}
+}
+
+// takeOccupants applies the occupant presences queued for c to shown,
+// the nicks c holds as occupants: available adds, unavailable removes.
+func takeOccupants(c *xmpptest.Client, shown map[string]bool) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel() // only what is queued already
+	for {
+		st, err := c.Next(done, func(st xmpptest.Stanza) bool {
+			return st.Name == "presence" && bareJID(st.From) == room && nick(st.From) != "" && !strings.Contains(st.XML, `code="110"`)
+		})
+		if err != nil {
+			return
+		}
+		shown[nick(st.From)] = st.Type != "unavailable"
+	}
+}
+
+// TestRoomCrowdSecondJoinTellsTheFirst: in a big group, members the
+// first resource was shown leave, so fewer than the cap are presented;
+// a second resource's join presents more, up to the cap, and the first
+// resource gets their presences too: every occupant of the second is
+// one of the first, and a member presented so speaks to both from a
+// known nick. Before, the first resource never got those presences,
+// and their words later came from occupants it did not know.
+func TestRoomCrowdSecondJoinTellsTheFirst(t *testing.T) {
+	s := newStack(t, stackOptions{extra: "room_join_occupants = 10"})
+	alice := roomUser(t, s, "alice")
+	j := join(t, alice, "a", "")
+	shown := map[string]bool{}
+	for _, o := range j.occupants {
+		shown[nick(o.From)] = true
+	}
+	groupchat(t, alice, "net-crowd 50")
+	groupchat(t, alice, "after")
+	roomMessage(t, alice, "", "after")
+	takeOccupants(alice, shown)
+	var gone []string
+	for i := 1; i <= 50 && len(gone) < 2; i++ {
+		if n := fmt.Sprintf("Crowd %d", i); shown[n] {
+			gone = append(gone, n)
+			groupchat(t, alice, fmt.Sprintf(`net-event {"member":{"kind":"KIND_LEFT","member":{"userId":"crowd-%d"}}}`, i))
+		}
+	}
+	if len(gone) != 2 {
+		t.Fatalf("the first resource was shown %v, want two crowd members among them", shown)
+	}
+	for _, n := range gone {
+		if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+			return st.Name == "presence" && st.From == room+"/"+n && st.Type == "unavailable"
+		}); err != nil {
+			t.Fatalf("%s left without a presence: %v", n, err)
+		}
+		shown[n] = false
+	}
+
+	second := s.loginResource("alice", "second")
+	j2 := join(t, second, "a", "")
+	groupchat(t, alice, "sync")
+	roomMessage(t, alice, "", "sync")
+	takeOccupants(alice, shown)
+	var unknown []string
+	for _, o := range j2.occupants {
+		if !shown[nick(o.From)] {
+			unknown = append(unknown, nick(o.From))
+		}
+	}
+	if len(unknown) > 0 {
+		t.Fatalf("the second join presented %s, which the first resource never got", strings.Join(unknown, ", "))
 	}
 }

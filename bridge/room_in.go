@@ -434,8 +434,16 @@ func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *s
 		// The user's other resources see the occupant's new availability.
 		out = append(out, s.selfStatusLocked(r, res)...)
 	}
-	for _, id := range t.joinOccupantsLocked(r, first) { // room_crowd.go
+	sel, added := t.joinOccupantsLocked(r, first) // room_crowd.go
+	for _, id := range sel {
 		out = append(out, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
+	}
+	for _, id := range added {
+		for other := range r.joined {
+			if other != res {
+				out = append(out, muc.Presence{Room: r.jid, To: s.user + "/" + other, Occupant: r.occupantLocked(s, id)}.Bytes())
+			}
+		}
 	}
 	me := s.selfOccupantLocked(r) // room_nick.go
 	out = append(out, muc.SelfPresence(r.jid, full, me, asked != self, st.ID()))
