@@ -21,9 +21,10 @@ import (
 // the rest as they speak. A member not presented yet
 //
 //   - shows (its presence first) when it writes, reacts, edits,
-//     removes another's message (a moderation names it) or answers the
-//     user privately from its occupant JID (room_pm.go); its chat
-//     states and read markers before that are not sent,
+//     removes another's message (a moderation names it), answers the
+//     user privately from its occupant JID (room_pm.go), or the user
+//     writes to it privately; its chat states and read markers before
+//     that are not sent,
 //   - is listed by the room's disco#items, paged (room_items.go),
 //   - joining the group, shows while fewer than the cap are shown,
 //   - leaving, changing its nick or its availability sends nothing: the

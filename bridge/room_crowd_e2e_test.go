@@ -130,7 +130,7 @@ func crowdRoom(t *testing.T, s *stack) (alice, second *xmpptest.Client, hidden [
 	join(t, alice, "a", "")
 	groupchat(t, alice, "net-crowd 50")
 	groupchat(t, alice, "after")
-	roomMessage(t, alice, "", "after")
+	roomMessage(t, alice, "Echo One", "after") // after the crowd: the same worker renders both
 	second = s.loginResource("alice", "second")
 	j := join(t, second, "a", "")
 	var presented []string
@@ -233,7 +233,7 @@ func TestRoomCrowdSecondJoinTellsTheFirst(t *testing.T) {
 	}
 	groupchat(t, alice, "net-crowd 50")
 	groupchat(t, alice, "after")
-	roomMessage(t, alice, "", "after")
+	roomMessage(t, alice, "Echo One", "after") // after the crowd's presences: the same worker renders both
 	takeOccupants(alice, shown)
 	var gone []string
 	for i := 1; i <= 50 && len(gone) < 2; i++ {
@@ -257,7 +257,7 @@ func TestRoomCrowdSecondJoinTellsTheFirst(t *testing.T) {
 	second := s.loginResource("alice", "second")
 	j2 := join(t, second, "a", "")
 	groupchat(t, alice, "sync")
-	roomMessage(t, alice, "", "sync")
+	roomMessage(t, alice, "Echo One", "sync")
 	takeOccupants(alice, shown)
 	var unknown []string
 	for _, o := range j2.occupants {
@@ -267,5 +267,31 @@ func TestRoomCrowdSecondJoinTellsTheFirst(t *testing.T) {
 	}
 	if len(unknown) > 0 {
 		t.Fatalf("the second join presented %s, which the first resource never got", strings.Join(unknown, ", "))
+	}
+}
+
+// TestRoomCrowdPrivateWritePresents: in a big group, the user writes
+// privately to a member the join did not present, who does not answer
+// yet; the member is presented as the user writes, so that when it
+// changes its nick the client gets the change (303) and moves the
+// private chat along. Before, the member stayed unknown: its rename sent
+// nothing, its answer came from a nick the client had no window for,
+// and the user's words to the old nick found nobody.
+func TestRoomCrowdPrivateWritePresents(t *testing.T) {
+	s := newStack(t, stackOptions{extra: "room_join_occupants = 10"})
+	alice, second, hidden := crowdRoom(t, s)
+	member := room + "/" + fmt.Sprintf("Crowd %d", hidden[0])
+	// A command the echo network runs: no answer from the member.
+	raw(t, second, `<message type='chat' id='pm1' to='`+member+`'><body>/echo-command</body></message>`)
+	st, err := second.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "presence" && st.From == member || st.ID == "pm1" && st.Type == "error"
+	})
+	if err != nil || st.Type != "" {
+		t.Fatalf("want %s's presence as the user writes to it, got %v %s", member, err, st.XML)
+	}
+	groupchat(t, alice, fmt.Sprintf(`net-event {"member":{"kind":"KIND_RENAMED","member":{"userId":"crowd-%d","nick":"Renamed Crowd"}}}`, hidden[0]))
+	st, err = second.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.Name == "presence" && st.From == member })
+	if err != nil || st.Type != "unavailable" || !strings.Contains(st.XML, `code="303"`) || !strings.Contains(st.XML, `nick="Renamed Crowd"`) {
+		t.Fatalf("want %s's nick change to Renamed Crowd, got %v %s", member, err, st.XML)
 	}
 }

@@ -968,6 +968,18 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 	}
 	if action {
 		s.notePrivateChat(ctx, id, r) // its answers come here (room_pm.go)
+		// A big group's member the join did not present (the client
+		// found it in disco#items) is, now that the user talks to it:
+		// its nick changes then reach the client, which moves the
+		// private chat along (room_crowd.go).
+		r.mu.Lock()
+		out := r.revealLocked(s, id)
+		var turn sendTurn
+		if len(out) > 0 {
+			turn = r.sendTurnLocked()
+		}
+		r.mu.Unlock()
+		s.writeInTurn(ctx, turn, out)
 	}
 	s.userMessage(ctx, st, m, action, pj)
 }
