@@ -295,3 +295,27 @@ func TestRoomCrowdPrivateWritePresents(t *testing.T) {
 		t.Fatalf("want %s's nick change to Renamed Crowd, got %v %s", member, err, st.XML)
 	}
 }
+
+// TestRoomCrowdProbePresents: in a big group, a client probes the
+// presence of a member the join did not present (XEP-0045 occupants
+// answer probes, as Prosody's do): the member is presented, to every
+// joined resource, so that its leaving later reaches the client. Before,
+// the prober alone got its presence, the member stayed unpresented, and
+// its leaving sent nothing: the client kept a ghost occupant.
+func TestRoomCrowdProbePresents(t *testing.T) {
+	s := newStack(t, stackOptions{extra: "room_join_occupants = 10"})
+	alice, second, hidden := crowdRoom(t, s)
+	member := room + "/" + fmt.Sprintf("Crowd %d", hidden[0])
+	raw(t, second, `<presence type='probe' to='`+member+`'/>`)
+	for _, c := range []*xmpptest.Client{second, alice} {
+		if st, err := c.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.Name == "presence" && st.From == member }); err != nil || st.Type != "" {
+			t.Fatalf("want %s's presence, got %v %s", member, err, st.XML)
+		}
+	}
+	groupchat(t, alice, fmt.Sprintf(`net-event {"member":{"kind":"KIND_LEFT","member":{"userId":"crowd-%d"}}}`, hidden[0]))
+	for _, c := range []*xmpptest.Client{second, alice} {
+		if st, err := c.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.Name == "presence" && st.From == member }); err != nil || st.Type != "unavailable" {
+			t.Fatalf("want %s's leaving, got %v %s", member, err, st.XML)
+		}
+	}
+}
