@@ -187,24 +187,25 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		return nil
 	}
 	// A member written to through a room answers there (room_pm.go).
-	from, occID, pm := s.privateAddr(ev, pj.String())
+	// A member of a big group not presented yet is, first.
+	from, occID, pm, reveal := s.privateAddr(ev, pj.String(), d.turn)
 	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: from, pm: pm, pmOccupantID: occID, endsComposing: endsComposing}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Message:
-		return c.message(ctx, p.Message)
+		return append(reveal, c.message(ctx, p.Message)...)
 	case *pb.Event_Edit:
-		return c.edit(p.Edit)
+		return append(reveal, c.edit(p.Edit)...)
 	case *pb.Event_Reaction:
-		return c.reaction(p.Reaction)
+		return append(reveal, c.reaction(p.Reaction)...)
 	case *pb.Event_Retraction:
-		return c.retraction(p.Retraction)
+		return append(reveal, c.retraction(p.Retraction)...)
 	case *pb.Event_Receipt:
-		return c.receipt(p.Receipt)
+		return append(reveal, c.receipt(p.Receipt)...)
 	case *pb.Event_Typing:
-		return c.typing(p.Typing)
+		return append(reveal, c.typing(p.Typing)...)
 	}
 	t.log.Debug("event kind not bridged yet", "kind", kindOf(ev))
-	return nil
+	return reveal
 }
 
 // eventXID is the XMPP id a network event is delivered with: derived from

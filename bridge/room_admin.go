@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -478,14 +479,10 @@ func (s *session) configure(ctx context.Context, st *wire.Stanza, r *room, p *wi
 		s.t.send(ctx, wire.Result(st).Bytes())
 		return
 	}
-	name, given := "", false
-	for i := range x.Children {
-		f := &x.Children[i]
-		if f.XMLName.Local == "field" && f.Attr("var") == "muc#roomconfig_roomname" {
-			if v := f.Child("", "value"); v != nil {
-				name, given = strings.TrimSpace(v.Text), true
-			}
-		}
+	name, given, bad := configName(x)
+	if bad != "" {
+		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, bad))
+		return
 	}
 	if !given || name == r.displayName() {
 		s.t.send(ctx, wire.Result(st).Bytes())
@@ -496,6 +493,47 @@ func (s *session) configure(ctx context.Context, st *wire.Stanza, r *room, p *wi
 		return
 	}
 	s.sendInTurn(ctx, st, []*pb.Command{{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetName{SetName: &pb.SetChatName{Name: name}}}})
+}
+
+// configName reads a submitted configuration form x: the name given
+// (muc#roomconfig_roomname), if any, or why the form cannot be taken as
+// it stands (bad): a form that is no submission (XEP-0004: type
+// submit), one of another FORM_TYPE, a name of several values or lines
+// (a text-single field holds one line). Taken anyway, the group got the
+// other form's name, or the first of the values, and the client a
+// success for what it did not ask.
+func configName(x *wire.Element) (name string, given bool, bad string) {
+	if typ := x.Attr("type"); typ != "submit" {
+		return "", false, fmt.Sprintf("the configuration form is a submission (type='submit'), not type=%q", typ)
+	}
+	for i := range x.Children {
+		f := &x.Children[i]
+		if f.XMLName.Local != "field" {
+			continue
+		}
+		var values []string
+		for j := range f.Children {
+			if v := &f.Children[j]; v.XMLName.Local == "value" {
+				values = append(values, v.Text)
+			}
+		}
+		switch f.Attr("var") {
+		case "FORM_TYPE":
+			if len(values) != 1 || strings.TrimSpace(values[0]) != roomConfigForm {
+				return "", false, "this is no room configuration: its FORM_TYPE is not " + roomConfigForm
+			}
+		case "muc#roomconfig_roomname":
+			switch {
+			case len(values) > 1:
+				return "", false, fmt.Sprintf("the group's name takes one value, not %d", len(values))
+			case len(values) == 1 && strings.ContainsAny(strings.TrimSpace(values[0]), "\r\n"):
+				return "", false, "the group's name is one line"
+			case len(values) == 1:
+				name, given = strings.TrimSpace(values[0]), true
+			}
+		}
+	}
+	return name, given, ""
 }
 
 // roomInvite is a mediated invitation (XEP-0045 §7.8.2) to the room: each

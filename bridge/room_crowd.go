@@ -20,8 +20,11 @@ import (
 // admins first, then by nick, as slidge presents a few participants and
 // the rest as they speak. A member not presented yet
 //
-//   - shows (its presence first) when it writes, reacts or edits; its
-//     chat states and read markers before that are not sent,
+//   - shows (its presence first) when it writes, reacts, edits,
+//     removes another's message (a moderation names it), answers the
+//     user privately from its occupant JID (room_pm.go), or the user
+//     writes to it privately; its chat states and read markers before
+//     that are not sent,
 //   - is listed by the room's disco#items, paged (room_items.go),
 //   - joining the group, shows while fewer than the cap are shown,
 //   - leaving, changing its nick or its availability sends nothing: the
@@ -30,18 +33,23 @@ import (
 //
 // r.presented is the set presented to the joined resources since the first
 // of them joined; every resource that joins gets all of it, so the
-// user's clients see the same occupants.
+// user's clients see the same occupants, and the ones a later join adds
+// (under the cap, after presented members left) go to the others too.
 
 // joinOccupantsLocked returns the members a join presents, by nick, and
 // marks them shown; first: no other resource of the user is joined.
-func (t *transport) joinOccupantsLocked(r *room, first bool) []string {
+// added are those it marks that were not shown before while another
+// resource is joined (members the shown left room for, under the cap):
+// the other resources are to get them too, or their words would come
+// to them from occupants they never saw.
+func (t *transport) joinOccupantsLocked(r *room, first bool) (sel, added []string) {
 	ids := make([]string, 0, len(r.members))
 	for id := range r.members {
 		ids = append(ids, id)
 	}
 	limit := t.joinOccupants
 	if limit <= 0 {
-		return sortedByNick(r, ids)
+		return sortedByNick(r, ids), nil
 	}
 	if first || r.presented == nil {
 		r.presented = make(map[string]bool, min(len(ids), limit))
@@ -56,15 +64,18 @@ func (t *transport) joinOccupantsLocked(r *room, first bool) []string {
 		if len(r.presented) >= limit {
 			break
 		}
+		if !r.presented[id] && !first {
+			added = append(added, id)
+		}
 		r.presented[id] = true
 	}
-	sel := make([]string, 0, len(r.presented))
+	sel = make([]string, 0, len(r.presented))
 	for id := range r.presented {
 		if _, ok := r.members[id]; ok { // a mark outliving its member presents no one
 			sel = append(sel, id)
 		}
 	}
-	return sortedByNick(r, sel)
+	return sortedByNick(r, sel), sortedByNick(r, added)
 }
 
 // presentRank orders members for a capped join: those who run the group

@@ -434,8 +434,16 @@ func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *s
 		// The user's other resources see the occupant's new availability.
 		out = append(out, s.selfStatusLocked(r, res)...)
 	}
-	for _, id := range t.joinOccupantsLocked(r, first) { // room_crowd.go
+	sel, added := t.joinOccupantsLocked(r, first) // room_crowd.go
+	for _, id := range sel {
 		out = append(out, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
+	}
+	for _, id := range added {
+		for other := range r.joined {
+			if other != res {
+				out = append(out, muc.Presence{Room: r.jid, To: s.user + "/" + other, Occupant: r.occupantLocked(s, id)}.Bytes())
+			}
+		}
 	}
 	me := s.selfOccupantLocked(r) // room_nick.go
 	out = append(out, muc.SelfPresence(r.jid, full, me, asked != self, st.ID()))
@@ -960,6 +968,18 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 	}
 	if action {
 		s.notePrivateChat(ctx, id, r) // its answers come here (room_pm.go)
+		// A big group's member the join did not present (the client
+		// found it in disco#items) is, now that the user talks to it:
+		// its nick changes then reach the client, which moves the
+		// private chat along (room_crowd.go).
+		r.mu.Lock()
+		out := r.revealLocked(s, id)
+		var turn sendTurn
+		if len(out) > 0 {
+			turn = r.sendTurnLocked()
+		}
+		r.mu.Unlock()
+		s.writeInTurn(ctx, turn, out)
 	}
 	s.userMessage(ctx, st, m, action, pj)
 }

@@ -178,9 +178,11 @@ func (s *session) moderatedNotices(ctx context.Context, r *room, mod *moderation
 // message's author (a group admin's delete for everyone, on Signal,
 // WhatsApp or Telegram) as a moderation (XEP-0425) by that member's
 // occupant, from the room: clients drop a XEP-0424 retraction that does
-// not come from the message's author. ok is false for an author's own
-// retraction, or a message the archive does not know.
-func (s *session) networkModeration(ctx context.Context, r *room, c chatOut, d delivery, targetID, byJID, byNick, byOID string) ([][]byte, bool) {
+// not come from the message's author. A big group's member the join did
+// not present (byID, room_crowd.go) is presented first: the notice names
+// its occupant JID, which the client must know. ok is false for an
+// author's own retraction, or a message the archive does not know.
+func (s *session) networkModeration(ctx context.Context, r *room, c chatOut, d delivery, targetID, byID, byJID, byNick, byOID string) ([][]byte, bool) {
 	ref, ok := c.ref(targetID)
 	if !ok || byNick == "" {
 		return nil, false
@@ -190,6 +192,9 @@ func (s *session) networkModeration(ctx context.Context, r *room, c chatOut, d d
 	out, ok := s.othersRemovalLocked(ctx, r, c, ref, byJID, byNick, byOID)
 	if !ok || len(out) == 0 {
 		return nil, ok
+	}
+	if byID != "" && byID != selfKey {
+		out = append(r.revealLocked(s, byID), out...)
 	}
 	turn := r.sendTurnLocked()
 	if d.turn != nil {

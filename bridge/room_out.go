@@ -199,7 +199,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		if t.retractedAlready(ctx, s.user, r, p.Retraction.TargetId) {
 			return nil
 		}
-		if out, ok := s.networkModeration(ctx, r, c, d, p.Retraction.TargetId, senderJID, nick, oid); ok {
+		if out, ok := s.networkModeration(ctx, r, c, d, p.Retraction.TargetId, id, senderJID, nick, oid); ok {
 			return out
 		}
 		stanzas = c.retraction(p.Retraction)

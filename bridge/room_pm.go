@@ -130,30 +130,41 @@ func (s *session) forgetPrivateChatsIn(ctx context.Context, chatID string) {
 // member's occupant JID in the room the user last wrote to it through,
 // while it is in that room, with pm true and the member's occupant-id
 // there (XEP-0421: every message from a room carries one); else own,
-// the member's JID.
-func (s *session) privateAddr(ev *pb.Event, own string) (addr, occID string, pm bool) {
+// the member's JID. reveal is the member's presence in that room, to
+// write first, for the joined resources a big group's join did not
+// present it to (room_crowd.go): a private message from an occupant the
+// client never saw is one Conversations and Dino say is not in the
+// room. turn, when set, then receives the room's turn to write it.
+func (s *session) privateAddr(ev *pb.Event, own string, turn *sendTurn) (addr, occID string, pm bool, reveal [][]byte) {
 	if ev.GetSender().GetIsFromMe() {
-		return own, "", false
+		return own, "", false, nil
 	}
 	p := s.privateRooms()
 	p.mu.Lock()
 	pc, ok := p.m[ev.ChatId]
 	p.mu.Unlock()
 	if !ok {
-		return own, "", false
+		return own, "", false, nil
 	}
 	r := s.rooms.get(pc.RoomID)
 	if r == nil {
-		return own, "", false
+		return own, "", false, nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, member := r.members[ev.ChatId]; !member {
-		return own, "", false
+		return own, "", false, nil
 	}
 	nick, ok := r.nicks.Nick(ev.ChatId)
 	if !ok {
-		return own, "", false
+		return own, "", false, nil
 	}
-	return muc.OccupantJID(r.jid, nick), r.memberOccupantIDLocked(s, ev.ChatId), true
+	reveal = r.revealLocked(s, ev.ChatId)
+	if len(reveal) > 0 {
+		if turn != nil {
+			*turn = r.sendTurnLocked() // after the room's earlier copies
+		}
+		s.t.log.Debug("a member not presented in a big group presented before its private message", "room", r.jid, "nick", nick)
+	}
+	return muc.OccupantJID(r.jid, nick), r.memberOccupantIDLocked(s, ev.ChatId), true, reveal
 }

@@ -18,11 +18,11 @@ func TestPrivateChatKeptAcrossRestart(t *testing.T) {
 	ctx := context.Background()
 	s.notePrivateChat(ctx, "echo-1", r)
 	ev := &pb.Event{LoginId: s.LoginID(), ChatId: "echo-1", Sender: &pb.Sender{UserId: "echo-1"}}
-	if addr, _, pm := s.privateAddr(ev, "echo-1@echo.localhost"); addr != "g1@echo.localhost/One" || !pm {
+	if addr, _, pm, _ := s.privateAddr(ev, "echo-1@echo.localhost", nil); addr != "g1@echo.localhost/One" || !pm {
 		t.Fatalf("answer from %q (pm %v), want the occupant g1@echo.localhost/One", addr, pm)
 	}
 	own := &pb.Event{LoginId: s.LoginID(), ChatId: "echo-1", Sender: &pb.Sender{UserId: "alice-echo", IsFromMe: true}}
-	if addr, _, pm := s.privateAddr(own, "echo-1@echo.localhost"); addr != "echo-1@echo.localhost" || pm {
+	if addr, _, pm, _ := s.privateAddr(own, "echo-1@echo.localhost", nil); addr != "echo-1@echo.localhost" || pm {
 		t.Errorf("the user's own words from another device from %q, want the member's own address", addr)
 	}
 
@@ -34,14 +34,14 @@ func TestPrivateChatKeptAcrossRestart(t *testing.T) {
 	})
 	s2.updateRoom(ctx, r2, &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
 		Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}}}, false)
-	if addr, _, _ := s2.privateAddr(ev, "echo-1@echo.localhost"); addr != "g1@echo.localhost/One" {
+	if addr, _, _, _ := s2.privateAddr(ev, "echo-1@echo.localhost", nil); addr != "g1@echo.localhost/One" {
 		t.Fatalf("after a restart the answer comes from %q, want the occupant g1@echo.localhost/One", addr)
 	}
 
 	// The room ends: forgotten, after a restart too.
 	_, turn := s2.dropRoom(ctx, r2, muc.AffiliationChanged, "you left the group")
 	turn.done()
-	if addr, _, _ := s2.privateAddr(ev, "echo-1@echo.localhost"); addr != "echo-1@echo.localhost" {
+	if addr, _, _, _ := s2.privateAddr(ev, "echo-1@echo.localhost", nil); addr != "echo-1@echo.localhost" {
 		t.Errorf("after the room ended the answer comes from %q", addr)
 	}
 	m, err := tr.db.PrivateChats(tr.name, s.LoginID())
