@@ -20,21 +20,21 @@ import (
 
 // OccupantJID is the JID of the occupant nick of room: room/nick. A nick
 // that cannot be a resourcepart ("", or one the server refuses) is
-// replaced by a fallback made of it (FallbackNick): the same bad nick
+// replaced by a fallback made of it (fallbackNick): the same bad nick
 // gives the same occupant, so its presences and messages still match.
 // The first replacement is logged as a warning (SetLog), the rest at
 // debug level; BadNicks counts them.
 func OccupantJID(room, nick string) string {
 	if !nickFits(nick) {
-		nick = FallbackNick(nick)
+		nick = fallbackNick(nick)
 	}
 	return room + "/" + nick
 }
 
-// FallbackNick is what OccupantJID puts in place of the bad nick: the
+// fallbackNick is what OccupantJID puts in place of the bad nick: the
 // nick cleaned as Nicks does a network name, or, when nothing of it is
 // left, "user " and a code of it. It is logged and counted.
-func FallbackNick(nick string) string {
+func fallbackNick(nick string) string {
 	n := badNicks.Add(1)
 	log := logger.Load()
 	if log == nil {
