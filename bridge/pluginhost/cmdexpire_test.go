@@ -23,18 +23,24 @@ type heldStream struct {
 	// broken, when closed, fails the Send waiting (the plugin died).
 	broken    chan struct{}
 	breakOnce sync.Once
-	mu        sync.Mutex
-	sent      []string
+	// entered gets a token as each Send begins.
+	entered chan struct{}
+	mu      sync.Mutex
+	sent    []string
 }
 
 func newHeldStream() *heldStream {
-	return &heldStream{release: make(chan struct{}), broken: make(chan struct{})}
+	return &heldStream{release: make(chan struct{}), broken: make(chan struct{}), entered: make(chan struct{}, 64)}
 }
 
 // brk breaks the stream: the plugin died.
 func (s *heldStream) brk() { s.breakOnce.Do(func() { close(s.broken) }) }
 
 func (s *heldStream) Send(c *pb.Command) error {
+	select {
+	case s.entered <- struct{}{}:
+	default:
+	}
 	select {
 	case <-s.release:
 	case <-s.broken:
@@ -74,8 +80,11 @@ func attach(h *Host, s *heldStream) func() {
 // failed reached the network, twice if they sent it again.
 func TestExpiredInQueueNotSent(t *testing.T) {
 	logs := &syncbuf.Buffer{}
+	// "held" carries a file: its limit (FileCommandTimeout) is not met
+	// in the test, and the test expires it once it is on the stream;
+	// "queued" has the short limit.
 	h := New(Config{Name: "echo", Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		CommandTimeout: 50 * time.Millisecond})
+		CommandTimeout: 50 * time.Millisecond, FileCommandTimeout: time.Hour})
 	s := newHeldStream()
 	defer attach(h, s)()
 
@@ -85,8 +94,12 @@ func TestExpiredInQueueNotSent(t *testing.T) {
 	}
 	// "held" is taken by the writer, whose Send waits; "queued" waits
 	// behind it (another chat: each is timed).
-	h.Send(cmd("a", "held"), func(r *pb.CommandResult) { results <- r })
+	held := cmd("a", "held")
+	held.GetSend().Attachments = []*pb.Attachment{{}}
+	h.Send(held, func(r *pb.CommandResult) { results <- r })
+	<-s.entered
 	h.Send(cmd("b", "queued"), func(r *pb.CommandResult) { results <- r })
+	h.expire(held.CorrelationId, time.Hour) // what its timer does at last
 	got := map[string]*pb.CommandResult{}
 	for range 2 {
 		select {
