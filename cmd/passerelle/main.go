@@ -171,6 +171,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitConfig
 	}
 	log := cfg.Logger(stderr)
+	// From here on: the start may wait seconds (the server's probe), and
+	// Go's default for SIGHUP would end it.
+	stopHangup := watchHangup(*path, log)
+	defer stopHangup()
 	// Go's own, container-aware value; an admin tunes it in the unit.
 	log.Info("scheduler threads", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU())
 	cfg.WarnPermissions(log)
@@ -203,8 +207,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go forceStop(ctx, stop, log)
-	stopHangup := watchHangup(*path, log)
-	defer stopHangup()
 	// bridge.Run logs its own start and stop.
 	err := bridge.Run(ctx, cfg, log)
 	// A stop asked for by signal is a clean exit, however Run reports it.

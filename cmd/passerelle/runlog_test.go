@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -252,5 +253,49 @@ listen = "`+metricsAddr+`"
 	if code, rep := health(t, metricsAddr); code != http.StatusOK || rep.Status != "ok" {
 		t.Errorf("server back: /healthz %d %+v, want 200 ok", code, rep)
 	}
+	g.stop(t)
+}
+
+// TestHangupDuringStart: a SIGHUP while the start still waits (here on
+// an XMPP server that accepts the probe's connection and says nothing)
+// is answered as later ones are, and the gateway starts and stops
+// cleanly. Before, the handler came after the probe, and Go's default
+// ended the gateway ("signal: hangup").
+func TestHangupDuringStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // held open, silent
+		}
+	}()
+	defer func() {
+		for {
+			select {
+			case c := <-accepted:
+				c.Close()
+			default:
+				return
+			}
+		}
+	}()
+	g := startGateway(t, setup(t, serverConfig(ln.Addr().String())))
+	var first net.Conn
+	select {
+	case first = <-accepted: // the probe, which waits for an answer
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the gateway did not probe the server; log:\n%s", g.log.String())
+	}
+	defer first.Close()
+	g.cmd.Process.Signal(syscall.SIGHUP)
+	g.waitLog(t, 1, "SIGHUP: the configuration is not reloaded while running", `msg="transport plugin running"`)
 	g.stop(t)
 }
