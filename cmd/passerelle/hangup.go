@@ -10,9 +10,9 @@ import (
 	"passerelle.im/passerelle/bridge/config"
 )
 
-// watchHangup answers SIGHUP until the returned func is called: through
-// the stop too, which a SIGHUP must not cut short either. Go's default for it is to
-// exit at once, without the stop SIGTERM makes: an admin's
+// watchHangup answers SIGHUP until the returned func is called, through
+// the stop too, which a SIGHUP must not cut short either. Go's default
+// for it is to exit at once, without the stop SIGTERM makes: an admin's
 // "kill -HUP" (what most daemons take as "reload") cut every link and
 // left the plugins to notice alone. The gateway does not reload while
 // running, so it says so, and says whether the file at path would load
