@@ -235,3 +235,35 @@ func TestAnswerForUnsentCommandIsStray(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestDownSaysWhatWasNotSent: when the plugin stops, a command that
+// still waited in the queue (never on the stream) fails saying it was
+// not sent; one on the stream, that it may or may not have been. Before,
+// both said "may or may not", and the user could not tell a message
+// safe to send again from one perhaps delivered.
+func TestDownSaysWhatWasNotSent(t *testing.T) {
+	h := New(Config{Name: "echo", Log: slog.New(slog.DiscardHandler), CommandTimeout: time.Hour})
+	s := newHeldStream()
+	defer attach(h, s)()
+	results := make(chan *pb.CommandResult, 2)
+	send := func(text string) *pb.Command {
+		c := &pb.Command{LoginId: "u", ChatId: text, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: text}}}
+		h.Send(c, func(r *pb.CommandResult) { results <- r })
+		return c
+	}
+	held := send("held")
+	<-s.entered // on the stream, its Send waiting
+	send("queued")
+	h.down() // the plugin died
+	for range 2 {
+		r := <-results
+		txt := r.GetError().GetText()
+		if r.CorrelationId == held.CorrelationId {
+			if !strings.Contains(txt, "may or may not") {
+				t.Errorf("the command on the stream: %q, want that it may or may not have been sent", txt)
+			}
+		} else if !strings.Contains(txt, "was not sent") || strings.Contains(txt, "may or may not") {
+			t.Errorf("the command still queued: %q, want that it was not sent", txt)
+		}
+	}
+}

@@ -683,9 +683,14 @@ func (h *Host) down() {
 				run(f.hold)
 			}
 		case f.retried || f.cmd.TxnId == "":
+			text := "the transport plugin stopped before confirming this; it may or may not have been sent"
+			if !f.sent {
+				// Still in the queue (f.sent is set under h.mu, and only
+				// while f was in h.pending): safe to send again.
+				text = "the transport plugin stopped before it took this; it was not sent"
+			}
 			run(func() {
-				f.cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
-					Text: "the transport plugin stopped before confirming this; it may or may not have been sent"}})
+				f.cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: text}})
 			})
 		default:
 			retry = append(retry, f)
