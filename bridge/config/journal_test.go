@@ -12,6 +12,18 @@ import (
 	"testing"
 )
 
+// asJournal makes f the journal stream, as systemd names it in
+// JOURNAL_STREAM, for the rest of the test.
+func asJournal(t *testing.T, f *os.File) {
+	t.Helper()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	t.Setenv("JOURNAL_STREAM", fmt.Sprintf("%d:%d", st.Dev, st.Ino))
+}
+
 // TestLoggerToJournalHasNoTime: under systemd, whose journald stamps
 // every line, the text log carries no time of its own (journalctl
 // showed each line's time twice); written elsewhere, or as JSON, it
@@ -28,12 +40,7 @@ func TestLoggerToJournalHasNoTime(t *testing.T) {
 		return f
 	}
 	journal := open("journal")
-	fi, err := journal.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := fi.Sys().(*syscall.Stat_t)
-	t.Setenv("JOURNAL_STREAM", fmt.Sprintf("%d:%d", st.Dev, st.Ino))
+	asJournal(t, journal)
 
 	for _, tc := range []struct {
 		name, format string
@@ -79,12 +86,7 @@ func TestLoggerToJournalSaysPriority(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := fi.Sys().(*syscall.Stat_t)
-	t.Setenv("JOURNAL_STREAM", fmt.Sprintf("%d:%d", st.Dev, st.Ino))
+	asJournal(t, f)
 	c, err := parse(t, "[log]\nlevel = \"debug\"\n"+minimal)
 	if err != nil {
 		t.Fatal(err)
@@ -117,12 +119,7 @@ func TestErrorOutputPrefixesEachLine(t *testing.T) {
 	if ErrorOutput(&b) != &b {
 		t.Errorf("ErrorOutput of a buffer is not the buffer")
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := fi.Sys().(*syscall.Stat_t)
-	t.Setenv("JOURNAL_STREAM", fmt.Sprintf("%d:%d", st.Dev, st.Ino))
+	asJournal(t, f)
 	w := ErrorOutput(f)
 	for _, s := range []string{"a:1: x\nb:2: y\n", "c:3: ", "z\n"} {
 		if n, err := io.WriteString(w, s); n != len(s) || err != nil {
