@@ -81,8 +81,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version":
 		return cmdVersion(rest, stdout, stderr)
 	case "help":
-		// "passerelle help run" is "passerelle run -h".
-		if len(rest) > 0 {
+		// "passerelle help run" is "passerelle run -h"; "help help" is
+		// the usage.
+		if len(rest) > 0 && rest[0] != "help" {
 			if !slices.Contains(commands, rest[0]) {
 				unknownCommand(rest[0], stderr)
 				return 2

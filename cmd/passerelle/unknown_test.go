@@ -46,7 +46,8 @@ func TestUnknownFlagFirst(t *testing.T) {
 }
 
 // TestHelpCommand: "passerelle help run" is "passerelle run -h" (it
-// printed the general usage); "help" of no command is a usage error.
+// printed the general usage), "help help" the usage; "help" of no
+// command is a usage error.
 func TestHelpCommand(t *testing.T) {
 	for _, cmd := range commands {
 		code, out, errs := call("help", cmd)
@@ -54,6 +55,9 @@ func TestHelpCommand(t *testing.T) {
 		if code != 0 || errs != "" || out != want {
 			t.Errorf("help %s: exit %d, stderr %q, stdout:\n%s\nwant %q -h's:\n%s", cmd, code, errs, out, cmd, want)
 		}
+	}
+	if code, out, errs := call("help", "help"); code != 0 || errs != "" || out != usage {
+		t.Errorf("help help: exit %d, stderr %q, stdout %q; want the usage", code, errs, out)
 	}
 	if code, out, errs := call("help", "chek-config"); code != 2 || out != "" || !strings.Contains(errs, "did you mean check-config?") {
 		t.Errorf("help chek-config: exit %d, stdout %q, stderr %q", code, out, errs)
