@@ -152,16 +152,17 @@ func (s *session) loginState() loginState {
 }
 
 // saveState stores the plugin's saved state of the login, for its next
-// connect.
-func (s *session) saveState(ctx context.Context, state []byte) {
+// connect, and reports whether it did.
+func (s *session) saveState(ctx context.Context, state []byte) bool {
 	t := s.t
 	if err := t.db.SetSavedState(ctx, t.name, s.user, state); err != nil {
 		t.log.Error("saving the plugin's login state failed", "user", s.user, "err", err)
-		return
+		return false
 	}
 	s.mu.Lock()
 	s.login.SavedState = state
 	s.mu.Unlock()
+	return true
 }
 
 // presence is the contact's presence as last known; nil when none is.
