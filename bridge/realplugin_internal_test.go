@@ -28,6 +28,13 @@ func realTransport(t *testing.T, dir string, db *store.DB) (*transport, *syncbuf
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the echo plugin: %v\n%s", err, out)
 	}
+	return configuredTransport(t, dir, db, bin)
+}
+
+// configuredTransport is a transport made as the gateway makes it, from a
+// configuration in dir naming the plugin bin and the store db, not run.
+func configuredTransport(t *testing.T, dir string, db *store.DB, bin string) (*transport, *syncbuf.Buffer) {
+	t.Helper()
 	cfgPath := filepath.Join(dir, "passerelle.toml")
 	cfg, err := config.Parse(cfgPath, fmt.Appendf(nil, `
 [xmpp]

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -163,6 +164,30 @@ func (s *session) saveState(ctx context.Context, state []byte) bool {
 	s.login.SavedState = state
 	s.mu.Unlock()
 	return true
+}
+
+// keepState is saveState for a SavedStateEvent being delivered: a store
+// failure (a full disk) is waited out (storeRetry), not taken as done,
+// or the event left the outbox and the plugin's newest state was lost
+// (its next Connect had an older one: a token it had replaced, say). The
+// state is the session's at once, for a Connect meanwhile (the plugin
+// restarted). A stop cuts the wait short: the event then stays in the
+// outbox for the next start. A login gone meanwhile keeps nothing.
+func (s *session) keepState(ctx context.Context, state []byte) {
+	t := s.t
+	s.mu.Lock()
+	s.login.SavedState = state
+	s.mu.Unlock()
+	err := t.storeRetry(ctx, "saving the plugin's login state", func() error {
+		err := t.db.SetSavedState(ctx, t.name, s.user, state)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		t.log.Error("saving the plugin's login state failed", "user", s.user, "err", err)
+	}
 }
 
 // presence is the contact's presence as last known; nil when none is.
