@@ -156,7 +156,7 @@ func (s *session) loginState() loginState {
 // connect, and reports whether it did.
 func (s *session) saveState(ctx context.Context, state []byte) bool {
 	t := s.t
-	if err := t.db.SetSavedState(ctx, t.name, s.user, state); err != nil {
+	if err := t.db.SetLoginSavedState(ctx, t.name, s.user, s.LoginID(), state); err != nil {
 		t.log.Error("saving the plugin's login state failed", "user", s.user, "err", err)
 		return false
 	}
@@ -172,14 +172,15 @@ func (s *session) saveState(ctx context.Context, state []byte) bool {
 // (its next Connect had an older one: a token it had replaced, say). The
 // state is the session's at once, for a Connect meanwhile (the plugin
 // restarted). A stop cuts the wait short: the event then stays in the
-// outbox for the next start. A login gone meanwhile keeps nothing.
+// outbox for the next start. A login gone meanwhile keeps nothing, nor
+// does the account that replaced it take its state.
 func (s *session) keepState(ctx context.Context, state []byte) {
 	t := s.t
 	s.mu.Lock()
 	s.login.SavedState = state
 	s.mu.Unlock()
 	err := t.storeRetry(ctx, "saving the plugin's login state", func() error {
-		err := t.db.SetSavedState(ctx, t.name, s.user, state)
+		err := t.db.SetLoginSavedState(ctx, t.name, s.user, s.LoginID(), state)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}

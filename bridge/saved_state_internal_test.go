@@ -79,3 +79,21 @@ func TestSavedStateWaitsOutFullDisk(t *testing.T) {
 		t.Errorf("the session's saved state, for the next Connect, is %q, want the one delivered", got)
 	}
 }
+
+// TestSavedStateOfReplacedLogin: a saved state of the login another
+// account replaced (the user logged in with it), delivered after the
+// swap, is not stored as the new login's: before, the store wrote it by
+// the user's JID, and the next Connect handed the new login the old
+// account's state.
+func TestSavedStateOfReplacedLogin(t *testing.T) {
+	tr, old := aliceOnEcho(t)
+	ctx := context.Background()
+	must(t, tr.db.PutLogin(ctx, old.Login()))
+	renewed := store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "other", SavedState: []byte("other's")}
+	must(t, tr.db.PutLogin(ctx, renewed))
+	tr.setLogin(renewed)
+	old.keepState(ctx, []byte("old account's")) // its delivery looked the session up before the swap
+	if got, err := tr.db.GetLogin("echo", "alice@localhost"); err != nil || string(got.SavedState) != "other's" {
+		t.Errorf("the new login's stored state is %q (%v), want its own", got.SavedState, err)
+	}
+}
