@@ -131,7 +131,7 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 	t.hist.appeared(ev) // a new contact or chat: its history
 	switch p := ev.Payload.(type) {
 	case *pb.Event_SavedState:
-		s.saveState(ctx, p.SavedState.SavedState)
+		s.keepState(ctx, p.SavedState.SavedState) // session.go
 		return nil
 	case *pb.Event_LoginState:
 		t.log.Info("login state", "user", user, "login", ev.LoginId, "state", p.LoginState.State, "message", p.LoginState.Message)

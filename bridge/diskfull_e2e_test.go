@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge"
+	"passerelle.im/passerelle/internal/xmpptest"
 )
 
 // mountSmall mounts a tmpfs of size at a new folder (root only).
@@ -53,7 +54,8 @@ func fill(t *testing.T, dir string) string {
 // messages a user sends still go and their echoes still come (kept in
 // memory, the outbox's record of them failing), the log says why in
 // plain words (no space left on device), and once space is back the
-// gateway goes on. Nothing hangs. Each failure is logged once, not for
+// gateway goes on: the first message then keeps its map entry. Nothing
+// hangs. Each failure is logged once, not for
 // every message, and the log says when storing works again (before, two
 // lines came for every message while the disk was full).
 func TestDiskFullLosesNothing(t *testing.T) {
@@ -72,7 +74,18 @@ func TestDiskFullLosesNothing(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	echoOK(t, alice, "after the space is back", timeout)
+	// The first message once space is back keeps its map entry: its
+	// correction lands on it (the store refused writes until it
+	// replaced its failed log, up to a second later, and the
+	// correction was refused as of an unknown message).
+	e := echoID(t, alice, "back", "after the space is back")
+	raw(t, alice, `<message type='chat' id='back-fix' to='bob@`+domain+`'><body>after the space came back</body><replace xmlns='urn:xmpp:message-correct:0' id='back'/></message>`)
+	c := next(t, alice, "correction", func(s xmpptest.Stanza) bool {
+		return strings.Contains(s.XML, "urn:xmpp:message-correct:0") || s.Type == "error"
+	})
+	if !strings.Contains(c.XML, `id="`+e+`"`) || c.Body != "after the space came back" {
+		t.Errorf("correction of the first message once space is back: %s", c.XML)
+	}
 	s.logs.waitLog(t, `msg="storing works again"`, timeout)
 	for _, msg := range []string{"a message to the plugin is not recorded", "message map write failed"} {
 		if n := strings.Count(s.logs.String(), msg); n > 1 {

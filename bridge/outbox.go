@@ -500,6 +500,45 @@ func (t *transport) loadOutbox() ([]delivery, error) {
 	return ds, nil
 }
 
+// savedStatesFirst stores each login's newest saved state the outbox
+// kept (a stop cut its delivery short) and takes that login's saved
+// states out of the backlog and the outbox, before the plugin starts.
+// Stored only at their delivery, they came after the login's Connect,
+// which then handed the plugin a state older than its last save; and an
+// older one delivered after the newest would undo it. A login whose
+// state the store does not take keeps its saved states in the backlog,
+// delivered as before.
+func (t *transport) savedStatesFirst(ctx context.Context, backlog []delivery) []delivery {
+	newest := map[string]int{} // login ID -> its newest saved state's place in backlog
+	for i, d := range backlog {
+		if d.ev.GetSavedState() != nil {
+			newest[d.ev.LoginId] = i // the backlog is in outbox order: the later, the newer
+		}
+	}
+	stored := map[string]bool{}
+	for id, i := range newest {
+		if s := t.sessionOf(id); s != nil {
+			stored[id] = s.saveState(ctx, backlog[i].ev.GetSavedState().SavedState)
+		}
+	}
+	var done []uint64
+	kept := backlog[:0]
+	for _, d := range backlog {
+		if d.ev.GetSavedState() != nil && stored[d.ev.LoginId] {
+			done = append(done, d.key)
+			continue
+		}
+		kept = append(kept, d)
+	}
+	// Left in the outbox by a crash now, they are taken again at the
+	// next start, the same newest first; a newer save comes in a commit
+	// that makes this removal durable first (OutboxDone is lazy).
+	if err := t.db.OutboxDone(context.WithoutCancel(ctx), t.name, done); err != nil {
+		t.log.Error("outbox cleanup of the saved states stored at the start failed; they are stored again at the next start", "err", err)
+	}
+	return kept
+}
+
 func (t *transport) markDone(ctx context.Context, d delivery) {
 	if d.key == 0 && d.commit == nil {
 		return // not stored: nothing to clear

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -152,16 +153,42 @@ func (s *session) loginState() loginState {
 }
 
 // saveState stores the plugin's saved state of the login, for its next
-// connect.
-func (s *session) saveState(ctx context.Context, state []byte) {
+// connect, and reports whether it did.
+func (s *session) saveState(ctx context.Context, state []byte) bool {
 	t := s.t
-	if err := t.db.SetSavedState(ctx, t.name, s.user, state); err != nil {
+	if err := t.db.SetLoginSavedState(ctx, t.name, s.user, s.LoginID(), state); err != nil {
 		t.log.Error("saving the plugin's login state failed", "user", s.user, "err", err)
-		return
+		return false
 	}
 	s.mu.Lock()
 	s.login.SavedState = state
 	s.mu.Unlock()
+	return true
+}
+
+// keepState is saveState for a SavedStateEvent being delivered: a store
+// failure (a full disk) is waited out (storeRetry), not taken as done,
+// or the event left the outbox and the plugin's newest state was lost
+// (its next Connect had an older one: a token it had replaced, say). The
+// state is the session's at once, for a Connect meanwhile (the plugin
+// restarted). A stop cuts the wait short: the event then stays in the
+// outbox for the next start. A login gone meanwhile keeps nothing, nor
+// does the account that replaced it take its state.
+func (s *session) keepState(ctx context.Context, state []byte) {
+	t := s.t
+	s.mu.Lock()
+	s.login.SavedState = state
+	s.mu.Unlock()
+	err := t.storeRetry(ctx, "saving the plugin's login state", func() error {
+		err := t.db.SetLoginSavedState(ctx, t.name, s.user, s.LoginID(), state)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		t.log.Error("saving the plugin's login state failed", "user", s.user, "err", err)
+	}
 }
 
 // presence is the contact's presence as last known; nil when none is.

@@ -211,6 +211,8 @@ func (t *transport) run(ctx context.Context) {
 	t.log.Info("transport starting", "domain", t.domain, "logins", len(logins), "undelivered", len(backlog))
 
 	t.in.ctx, t.out.ctx = ctx, ctx
+	// Before the plugin starts: its Connects take these (outbox.go).
+	backlog = t.savedStatesFirst(ctx, backlog)
 	backlog = t.hist.resume(ctx, backlog)
 	// What the outbox kept goes first, in each chat's order, before the
 	// plugin (started below) sends anything new.

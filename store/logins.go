@@ -242,6 +242,20 @@ func (db *DB) SetSavedState(ctx context.Context, transport, userJID string, stat
 	})
 }
 
+// SetLoginSavedState is SetSavedState for the login loginID only: it
+// returns ErrNotFound when the user's login is another account's now
+// (one logged in since), whose state it must not become.
+func (db *DB) SetLoginSavedState(ctx context.Context, transport, userJID, loginID string, state []byte) error {
+	state = bytes.Clone(state)
+	return db.updateLogin(ctx, transport, userJID, "set saved state", func(_ *bbolt.Bucket, l *Login) error {
+		if l.LoginID != loginID {
+			return fmt.Errorf("%w: login %s of %s on %s, whose login is %s now", ErrNotFound, loginID, userJID, transport, l.LoginID)
+		}
+		l.SavedState = state
+		return nil
+	})
+}
+
 // SetSeesPresence records whether the gateway may see the user's presence
 // (Login.SeesPresence) and bumps Updated. It returns ErrNotFound when the
 // login does not exist.

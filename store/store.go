@@ -689,6 +689,9 @@ func (db *DB) apply(batch []*op) {
 // any op is strict), then makes them visible to readers.
 func (db *DB) applyHot(ops []*op) {
 	errs := make([]error, len(ops))
+	if db.walErr != nil {
+		db.newLog()
+	}
 	if err := cmp.Or(db.walErr, db.backlogErr()); err != nil {
 		for _, o := range ops {
 			o.done <- err
@@ -714,8 +717,8 @@ func (db *DB) applyHot(ops []*op) {
 			// What follows a torn write would be lost at replay: nothing
 			// more goes to this file. Later hot writes are refused until
 			// a new log file replaces it (maybeCheckpoint, at once if it
-			// can); its good records stay indexed and go to bbolt with
-			// its checkpoint.
+			// can, else newLog at the next write); its good records stay
+			// indexed and go to bbolt with its checkpoint.
 			db.walErr = err
 			db.ckRetry = time.Time{}
 			for i := range errs {
@@ -825,6 +828,28 @@ func (db *DB) maybeCheckpoint() {
 		return
 	}
 	db.startApply(db.frozen)
+}
+
+// newLog replaces a failed live log for a write that comes after the
+// failure, at once: maybeCheckpoint retries once a second, and a write
+// refused meanwhile, once a full disk has room again, was lost to its
+// caller (the message map entry of a message the user just sent). The
+// checkpoint of the log before it (at most one) ends first, here if it
+// must. walErr stays set when that, or the new file, fails.
+func (db *DB) newLog() {
+	if db.ckRunning {
+		db.checkpointed(<-db.ckDone)
+	}
+	if db.frozen != nil {
+		err := db.applyAll(db.frozen.wal.gen, db.frozen.recs)
+		db.checkpointed(err)
+		if err != nil {
+			return
+		}
+	}
+	if db.freeze() == nil {
+		db.startApply(db.frozen)
+	}
 }
 
 // freeze makes the live generation the frozen one and starts a new log,

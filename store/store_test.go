@@ -427,6 +427,12 @@ func TestLogins(t *testing.T) {
 		t.Errorf("after SetSavedState: %+v", l)
 	}
 	wantNotFound(t, "SetSavedState on absent login", db.SetSavedState(bg, "wa", "nobody@example.org", []byte{1}))
+	// The state of a login another account replaced is not the new one's.
+	must(t, db.SetLoginSavedState(bg, "wa", "alice@example.org", "+331", []byte{4}))
+	wantNotFound(t, "SetLoginSavedState of another login", db.SetLoginSavedState(bg, "wa", "alice@example.org", "+339", []byte{5}))
+	if l, err := db.GetLogin("wa", "alice@example.org"); err != nil || !bytes.Equal(l.SavedState, []byte{4}) {
+		t.Errorf("after SetLoginSavedState: %+v, %v; want the state of +331, the user's login", l, err)
+	}
 
 	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "bob@example.org", LoginID: "+332"}))
 	must(t, db.PutLogin(bg, Login{Transport: "tg", UserJID: "alice@example.org", LoginID: "42"}))
