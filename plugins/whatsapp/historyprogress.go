@@ -19,8 +19,9 @@ import (
 // goes on across them, shown without a total (none is known), and it
 // ends when WhatsApp says the sync is complete (a FULL blob at 100%), or
 // when no blob came for a quiet period (defaultHistoryQuiet), which the
-// end says. A blob after
-// the end begins another run.
+// end says. A blob after the end begins another run. The percentage as
+// other clients of the protocol read it (a stage's, RECENT's or FULL's);
+// not tried against WhatsApp itself.
 
 // defaultHistoryQuiet is how long without a blob ends a sync WhatsApp
 // did not say complete (a phone that sends no FULL stage, or stopped).
@@ -77,6 +78,14 @@ func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
 		r.timer.Stop()
 	}
 	r.timer = time.AfterFunc(s.n.historyQuiet(), func() {
+		s.mu.Lock()
+		stop := s.stop
+		s.mu.Unlock()
+		select {
+		case <-stop:
+			return // the session ended: nothing to tell
+		default:
+		}
 		r.mu.Lock()
 		r.quiet = r.active
 		r.mu.Unlock()
