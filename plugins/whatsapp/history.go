@@ -57,6 +57,7 @@ type historyState struct {
 
 	oldest oldestKnown // per chat, the oldest message seen (ondemand.go)
 	od     onDemand    // the history-on-demand request in flight
+	run    syncRun     // the sync under way, its progress (historyprogress.go)
 }
 
 func newHistoryState(loginDir string, log *slog.Logger) *historyState {
@@ -297,13 +298,17 @@ func (s *Session) historySync(e *events.HistorySync) {
 	}
 	switch e.Data.GetSyncType() {
 	case waHistorySync.HistorySync_INITIAL_BOOTSTRAP, waHistorySync.HistorySync_RECENT,
-		waHistorySync.HistorySync_FULL, waHistorySync.HistorySync_ON_DEMAND:
+		waHistorySync.HistorySync_FULL:
+		s.syncBlob(e.Data) // one progress for the whole sync (historyprogress.go)
+	case waHistorySync.HistorySync_ON_DEMAND:
 	default:
 		return // push names, settings, status: nothing to show
 	}
 	batches, oldest := s.historyBatches(e.Data, s.n.historyCutoff(time.Now()))
 	if len(batches) == 0 {
 		s.noteOldest(oldest)
+		s.syncComplete(e.Data)
+		s.pushHistory() // the last blob may hold nothing new: its end is told
 		return
 	}
 	if err := s.hist.spool(batches); err != nil {
@@ -311,6 +316,7 @@ func (s *Session) historySync(e *events.HistorySync) {
 		// its chats' oldest messages are noted once it is stored, so
 		// that history on demand does not ask from before it.
 		s.log.Error("history not spooled; sending it unspooled", "err", err)
+		s.syncComplete(e.Data) // the end told by the next push
 		go func() {
 			if s.sendBatches(context.Background(), batches, 0, len(batches)) {
 				s.noteOldest(oldest)
@@ -318,7 +324,8 @@ func (s *Session) historySync(e *events.HistorySync) {
 		}()
 		return
 	}
-	s.noteOldest(oldest) // kept in the spool until the host stored it
+	s.noteOldest(oldest)   // kept in the spool until the host stored it
+	s.syncComplete(e.Data) // once spooled: the push's end tells it
 	s.pushHistory()
 }
 
@@ -474,13 +481,16 @@ func (s *Session) pushSpool(ctx context.Context) {
 			s.log.Warn("history spool file not removed; it is sent again at the next start (the gateway drops the repeats)", "err", err)
 		}
 	}
+	if ctx.Err() == nil {
+		s.syncEnd() // historyprogress.go
+	}
 }
 
 // progressEvery is how many chats between two progress events.
 const progressEvery = 10
 
 // sendBatches sends batches to the host and returns once it stored
-// them all, reporting progress as "history: done of total chats"; false
+// them all, reporting progress (historyStored); false
 // when ctx ended first or the host could not be reached. The batches go
 // queued one after the other, the wait is for the last: the host stores
 // them in order.
@@ -499,12 +509,7 @@ func (s *Session) sendBatches(ctx context.Context, batches []*pb.HistoryBatch, d
 			return false
 		}
 		done++
-		if done%progressEvery == 0 || done == total {
-			s.emit(&pb.Event{Payload: &pb.Event_Progress{Progress: &pb.ProgressEvent{
-				Task: "history", Unit: "chats", Done: int64(done), Total: int64(total),
-				Text: fmt.Sprintf("history: %d of %d chats", done, total),
-			}}})
-		}
+		s.historyStored(done, total)
 	}
 	return true
 }

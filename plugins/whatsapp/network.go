@@ -65,7 +65,8 @@ type Network struct {
 	log       *slog.Logger
 	cfg       Config
 	dataDir   string
-	domain    string // the transport's JID, for the user's instructions
+	domain    string        // the transport's JID, for the user's instructions
+	histQuiet time.Duration // tests: the quiet period ending a history sync (historyprogress.go)
 
 	mu sync.Mutex
 	// paired holds the device a login process just paired until the

@@ -1,0 +1,170 @@
+package whatsapp
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// History sync progress. After pairing, the phone sends its history in
+// several blobs, over minutes: an INITIAL_BOOTSTRAP one, RECENT chunks,
+// then FULL ones, each RECENT or FULL blob with WhatsApp's percentage of
+// that stage (the blob's progress field). Shown blob by blob, each was a
+// run of its own and the gateway said "Done" between two while the phone
+// was still sending. So the blobs of one sync make one run: its count
+// goes on across them, shown without a total (none is known), and it
+// ends when WhatsApp says the sync is complete (a FULL blob at 100%), or
+// when no blob came for a quiet period (defaultHistoryQuiet), which the
+// end says. A blob after the end begins another run. The percentage as
+// other clients of the protocol read it (a stage's, RECENT's or FULL's);
+// not tried against WhatsApp itself.
+
+// defaultHistoryQuiet is how long without a blob ends a sync WhatsApp
+// did not say complete (a phone that sends no FULL stage, or stopped).
+const defaultHistoryQuiet = 2 * time.Minute
+
+// historyQuiet is the quiet period that ends a sync: the default, or a
+// test's shorter one.
+func (n *Network) historyQuiet() time.Duration {
+	if n.histQuiet > 0 {
+		return n.histQuiet
+	}
+	return defaultHistoryQuiet
+}
+
+// quietText says a quiet period: "2 minutes".
+func quietText(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	}
+	return d.String()
+}
+
+// syncRun is the history sync under way, of one session.
+type syncRun struct {
+	mu       sync.Mutex
+	active   bool   // blobs came, the run has not ended
+	stored   int    // chats the host stored since the run began
+	stage    string // "recent" or "full": the stage of percent
+	percent  uint32 // WhatsApp's percentage of the stage
+	complete bool   // WhatsApp said the sync is complete
+	quiet    bool   // no blob for the quiet period
+	timer    *time.Timer
+}
+
+// syncBlob notes a history blob of the sync (before it is spooled): the
+// run begins or goes on, and its quiet period starts over.
+func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
+	r := &s.hist.run
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.active {
+		r.active, r.stored, r.stage, r.percent, r.complete = true, 0, "", 0, false
+	}
+	r.quiet = false
+	if data.Progress != nil {
+		switch data.GetSyncType() {
+		case waHistorySync.HistorySync_RECENT:
+			r.stage, r.percent = "recent", data.GetProgress()
+		case waHistorySync.HistorySync_FULL:
+			r.stage, r.percent = "full", data.GetProgress()
+		}
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	r.timer = time.AfterFunc(s.n.historyQuiet(), func() {
+		s.mu.Lock()
+		stop := s.stop
+		s.mu.Unlock()
+		select {
+		case <-stop:
+			return // the session ended: nothing to tell
+		default:
+		}
+		r.mu.Lock()
+		r.quiet = r.active
+		r.mu.Unlock()
+		s.pushHistory() // its end tells the run's end
+	})
+}
+
+// syncComplete notes a blob spooled: WhatsApp says the sync is complete
+// with a FULL blob at 100%. The push that follows tells the end.
+func (s *Session) syncComplete(data *waHistorySync.HistorySync) {
+	if data.GetSyncType() != waHistorySync.HistorySync_FULL || data.GetProgress() < 100 {
+		return
+	}
+	r := &s.hist.run
+	r.mu.Lock()
+	r.complete = r.active
+	r.mu.Unlock()
+}
+
+// historyStored counts a chat's batch stored by the host and reports
+// progress every progressEvery chats and at the end of what was
+// spooled (done == total): within a sync, its running count, without
+// a total; outside one (a spool left by the last process), done of
+// total.
+func (s *Session) historyStored(done, total int) {
+	r := &s.hist.run
+	r.mu.Lock()
+	if r.active {
+		r.stored++
+	}
+	active, stored, stage, percent := r.active, r.stored, r.stage, r.percent
+	r.mu.Unlock()
+	if done%progressEvery != 0 && done != total {
+		return
+	}
+	p := &pb.ProgressEvent{Task: "history", Unit: "chats", Done: int64(done), Total: int64(total),
+		Text: fmt.Sprintf("history: %d of %d chats", done, total)}
+	if active {
+		p.Done, p.Total = int64(stored), 0
+		p.Text = fmt.Sprintf("history: %s so far; WhatsApp is still sending", chatCount(stored))
+		if stage != "" {
+			p.Text += fmt.Sprintf(" (%s history %d%%)", stage, percent)
+		}
+	}
+	s.emit(&pb.Event{Payload: &pb.Event_Progress{Progress: p}})
+}
+
+// syncEnd ends the run once WhatsApp said the sync is complete or went
+// quiet, and all it sent is stored (the spool is empty): the progress's
+// end, done == total.
+func (s *Session) syncEnd() {
+	if len(s.hist.files()) > 0 {
+		return
+	}
+	r := &s.hist.run
+	r.mu.Lock()
+	if !r.active || !r.complete && !r.quiet {
+		r.mu.Unlock()
+		return
+	}
+	r.active = false
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	text := "history: " + chatCount(r.stored)
+	if !r.complete {
+		text += "; WhatsApp sent nothing more for " + quietText(s.n.historyQuiet())
+	}
+	n := max(r.stored, 1) // done == total ends it, even with no chat stored
+	r.mu.Unlock()
+	s.emit(&pb.Event{Payload: &pb.Event_Progress{Progress: &pb.ProgressEvent{
+		Task: "history", Unit: "chats", Done: int64(n), Total: int64(n), Text: text,
+	}}})
+}
+
+// chatCount is "1 chat", "13 chats".
+func chatCount(n int) string {
+	if n == 1 {
+		return "1 chat"
+	}
+	return fmt.Sprintf("%d chats", n)
+}
