@@ -439,9 +439,10 @@ func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *s
 		out = append(out, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
 	}
 	for _, id := range added {
-		for other := range r.joined {
+		o := r.occupantLocked(s, id)
+		for _, other := range r.resourcesLocked() { // in a stable order, as toJoinedLocked
 			if other != res {
-				out = append(out, muc.Presence{Room: r.jid, To: s.user + "/" + other, Occupant: r.occupantLocked(s, id)}.Bytes())
+				out = append(out, muc.Presence{Room: r.jid, To: s.user + "/" + other, Occupant: o}.Bytes())
 			}
 		}
 	}
