@@ -928,8 +928,8 @@ func (s *session) movedTo(chatID string) string {
 }
 
 // privateMessage is a message to an occupant (XEP-0045 §7.5): it goes to
-// the one-to-one chat with that member, contact or not, whose answer
-// comes from the member's own address (not the occupant's).
+// the one-to-one chat with that member, contact or not, whose answers
+// then come from the member's occupant JID (room_pm.go).
 func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, nick string) {
 	t := s.t
 	m := parseUserMessage(st)
@@ -959,9 +959,7 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 	// To the member's direct chat, contact or not: its chat ID is the
 	// member's user ID, as a contact's is (transport.proto, Contact), and
 	// the networks reach any member of a group; one that cannot answers
-	// with its own error. The answer comes from the member's address, a
-	// chat of its own that every client keeps, where a room's private
-	// chat ends with the room (Monal has none).
+	// with its own error.
 	pj, err := t.puppetJID(id)
 	if err != nil {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))
