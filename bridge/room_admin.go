@@ -499,25 +499,32 @@ func (s *session) configure(ctx context.Context, st *wire.Stanza, r *room, p *wi
 // (muc#roomconfig_roomname), if any, or why the form cannot be taken as
 // it stands (bad): a form that is no submission (XEP-0004: type
 // submit), one of another FORM_TYPE, a name of several values or lines
-// (a text-single field holds one line). Taken anyway, the group got the
-// other form's name, or the first of the values, and the client a
-// success for what it did not ask.
+// (a text-single field holds one line), a field given twice (XEP-0004:
+// a var is unique in a form). Taken anyway, the group got the other
+// form's name, the first of the values or the second of the names, and
+// the client a success for what it did not ask.
 func configName(x *wire.Element) (name string, given bool, bad string) {
 	if typ := x.Attr("type"); typ != "submit" {
 		return "", false, fmt.Sprintf("the configuration form is a submission (type='submit'), not type=%q", typ)
 	}
+	seen := map[string]bool{}
 	for i := range x.Children {
 		f := &x.Children[i]
 		if f.XMLName.Local != "field" {
 			continue
 		}
+		field := f.Attr("var")
+		if field != "" && seen[field] {
+			return "", false, fmt.Sprintf("the field %q is given twice", field)
+		}
+		seen[field] = true
 		var values []string
 		for j := range f.Children {
 			if v := &f.Children[j]; v.XMLName.Local == "value" {
 				values = append(values, v.Text)
 			}
 		}
-		switch f.Attr("var") {
+		switch field {
 		case "FORM_TYPE":
 			if len(values) != 1 || strings.TrimSpace(values[0]) != roomConfigForm {
 				return "", false, "this is no room configuration: its FORM_TYPE is not " + roomConfigForm

@@ -8,10 +8,11 @@ import (
 // TestRoomConfigBadForm: a configuration form the room cannot take as
 // it stands is refused with bad-request saying why, and the group keeps
 // its name: a form of another FORM_TYPE, a name of two values (a
-// text-single field has one), a name of two lines, a form that is no
-// submission. Before, each was answered with success: the first two
-// renamed the group (to the other form's name, to the first of the
-// two), the third to a name of two lines.
+// text-single field has one), a name of two lines, a name field given
+// twice, a form that is no submission. Before, each was answered with
+// success: the first two renamed the group (to the other form's name,
+// to the first of the two), the third to a name of two lines, the
+// fourth to the second name.
 func TestRoomConfigBadForm(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
@@ -27,6 +28,7 @@ func TestRoomConfigBadForm(t *testing.T) {
 		{`<x xmlns='jabber:x:data' type='submit'>` + field("FORM_TYPE", "urn:example:other") + field("muc#roomconfig_roomname", "Other") + `</x>`, "FORM_TYPE"},
 		{`<x xmlns='jabber:x:data' type='submit'>` + formType + field("muc#roomconfig_roomname", "One", "Two") + `</x>`, "one value"},
 		{`<x xmlns='jabber:x:data' type='submit'>` + formType + field("muc#roomconfig_roomname", "Line one\nLine two") + `</x>`, "one line"},
+		{`<x xmlns='jabber:x:data' type='submit'>` + formType + field("muc#roomconfig_roomname", "First") + field("muc#roomconfig_roomname", "Second") + `</x>`, "twice"},
 		{`<x xmlns='jabber:x:data' type='form'>` + formType + field("muc#roomconfig_roomname", "Form") + `</x>`, "submit"},
 	} {
 		st, err := alice.IQ(ctxT(t), `<iq type='set' to='`+room+`'><query xmlns='http://jabber.org/protocol/muc#owner'>`+c.form+`</query></iq>`)

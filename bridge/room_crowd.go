@@ -161,12 +161,12 @@ func (s *session) occupantItems(st *wire.Stanza, r *room, from jid.JID) []byte {
 		for _, id := range sortedByNick(r, ids) {
 			n := r.nickOfLocked(id)
 			if !at && self < n {
-				jids, nicks, at = append(jids, r.jid+"/"+self), append(nicks, self), true
+				jids, nicks, at = append(jids, muc.OccupantJID(r.jid, self)), append(nicks, self), true
 			}
-			jids, nicks = append(jids, r.jid+"/"+n), append(nicks, n)
+			jids, nicks = append(jids, muc.OccupantJID(r.jid, n)), append(nicks, n)
 		}
 		if !at {
-			jids, nicks = append(jids, r.jid+"/"+self), append(nicks, self)
+			jids, nicks = append(jids, muc.OccupantJID(r.jid, self)), append(nicks, self)
 		}
 	}
 	r.mu.Unlock()

@@ -439,9 +439,10 @@ func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *s
 		out = append(out, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
 	}
 	for _, id := range added {
-		for other := range r.joined {
+		o := r.occupantLocked(s, id)
+		for _, other := range r.resourcesLocked() { // in a stable order, as toJoinedLocked
 			if other != res {
-				out = append(out, muc.Presence{Room: r.jid, To: s.user + "/" + other, Occupant: r.occupantLocked(s, id)}.Bytes())
+				out = append(out, muc.Presence{Room: r.jid, To: s.user + "/" + other, Occupant: o}.Bytes())
 			}
 		}
 	}
@@ -927,8 +928,8 @@ func (s *session) movedTo(chatID string) string {
 }
 
 // privateMessage is a message to an occupant (XEP-0045 §7.5): it goes to
-// the one-to-one chat with that member, contact or not, whose answer
-// comes from the member's own address (not the occupant's).
+// the one-to-one chat with that member, contact or not, whose answers
+// then come from the member's occupant JID (room_pm.go).
 func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, nick string) {
 	t := s.t
 	m := parseUserMessage(st)
@@ -958,9 +959,7 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 	// To the member's direct chat, contact or not: its chat ID is the
 	// member's user ID, as a contact's is (transport.proto, Contact), and
 	// the networks reach any member of a group; one that cannot answers
-	// with its own error. The answer comes from the member's address, a
-	// chat of its own that every client keeps, where a room's private
-	// chat ends with the room (Monal has none).
+	// with its own error.
 	pj, err := t.puppetJID(id)
 	if err != nil {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))

@@ -157,7 +157,7 @@ func (s *session) takeModeration(remoteID string) *moderation {
 func (s *session) moderatedNotices(ctx context.Context, r *room, mod *moderation) ([][]byte, sendTurn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	by := r.jid + "/" + r.ownNickLocked(s)
+	by := muc.OccupantJID(r.jid, r.ownNickLocked(s))
 	ids := []string{mod.stanzaID}
 	if mod.ref.RemoteID != "" {
 		c := chatOut{t: s.t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: r.chatID}, user: s.user, group: true}
@@ -224,7 +224,7 @@ func (s *session) othersRemovalLocked(ctx context.Context, r *room, c chatOut, r
 	if isTombstone(m.Payload) {
 		return nil, true
 	}
-	out := s.moderationNoticesLocked(ctx, r, c.shownIDs(ref), r.jid+"/"+byNick, byOID, "")
+	out := s.moderationNoticesLocked(ctx, r, c.shownIDs(ref), muc.OccupantJID(r.jid, byNick), byOID, "")
 	t.tombstone(ctx, s.user, r, ref.RemoteID, time.Now())
 	t.log.Info("a member's message removed by another, shown as a moderation", "room", r.jid, "by", byNick)
 	return out, true

@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/bridge/muc"
@@ -47,5 +49,51 @@ func TestPrivateChatKeptAcrossRestart(t *testing.T) {
 	m, err := tr.db.PrivateChats(tr.name, s.LoginID())
 	if err != nil || len(m) != 0 {
 		t.Errorf("stored after the room ended: %v, %v", m, err)
+	}
+}
+
+// TestPrivateAnswerPresentsHiddenMember: in a big group, a member the
+// join did not present answers privately through the room, as after a
+// restart (the private chat is stored, the presented are not): the
+// answer comes with the member's presence first, to every joined
+// resource, in the room's turn, and only once. The e2e tests reach the
+// answer after the user's own private message, which presents the
+// member already (room_in.go), so they pass without this path.
+func TestPrivateAnswerPresentsHiddenMember(t *testing.T) {
+	tr, s, r := roomFixture(t)
+	ctx := context.Background()
+	tr.joinOccupants = 1
+	r.mu.Lock()
+	r.presented = map[string]bool{"echo-2": true}
+	r.mu.Unlock()
+	s.notePrivateChat(ctx, "echo-1", r)
+	ev := &pb.Event{LoginId: s.LoginID(), ChatId: "echo-1", Sender: &pb.Sender{UserId: "echo-1"}}
+
+	var turn sendTurn
+	addr, _, pm, reveal := s.privateAddr(ev, "echo-1@echo.localhost", &turn)
+	turn.done()
+	if addr != "g1@echo.localhost/One" || !pm {
+		t.Fatalf("answer from %q (pm %v), want the occupant g1@echo.localhost/One", addr, pm)
+	}
+	var to []string
+	for _, b := range reveal {
+		p := string(b)
+		if !strings.HasPrefix(p, "<presence") || !strings.Contains(p, `from="g1@echo.localhost/One"`) || strings.Contains(p, "unavailable") {
+			t.Errorf("reveal %s, want One's presence", p)
+		}
+		_, rest, _ := strings.Cut(p, `to="`)
+		dest, _, _ := strings.Cut(rest, `"`)
+		to = append(to, dest)
+	}
+	if want := []string{"alice@localhost/laptop", "alice@localhost/phone"}; !slices.Equal(to, want) {
+		t.Errorf("One presented to %v, want every joined resource %v", to, want)
+	}
+	if turn.q == nil {
+		t.Error("the presence took no turn in the room's order of writes")
+	}
+
+	var again sendTurn
+	if _, _, _, reveal := s.privateAddr(ev, "echo-1@echo.localhost", &again); len(reveal) != 0 || again.q != nil {
+		t.Errorf("the second answer presents One again: %q (turn %v)", reveal, again.q != nil)
 	}
 }

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/store"
 )
 
@@ -34,7 +35,7 @@ func (c chatOut) roomReplyTarget(ref store.MessageRef) (to, id string) {
 		nick = m.Nick
 	}
 	if nick != "" {
-		to = bareOf(c.puppet) + "/" + nick
+		to = muc.OccupantJID(bareOf(c.puppet), nick)
 	}
 	return to, id
 }
