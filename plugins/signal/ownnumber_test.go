@@ -167,3 +167,28 @@ func TestOtherAccountOnSubscriptionNotTaken(t *testing.T) {
 		t.Fatalf("sent by alice: %q", got)
 	}
 }
+
+// Another account added while the session is subscribed (a second
+// user's) whose envelope comes after signal-cli renamed the session's
+// account but before the rename's own notification: signal-cli lists
+// both new numbers and no longer the session's, and the other account's
+// envelope must not be taken for the session's new number (its messages
+// shown to this user, its number saved as theirs). The rename's own
+// notification, from the account itself, names the new number.
+func TestOtherAccountNotTakenDuringRename(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	const other = "+15550000077"
+	d.AddAccount(other, fakesignal.NewUUID())
+	d.ChangeNumber(alice, aliceNew, false) // the notification not written yet
+	d.Deliver(other, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for the other account")}})
+	d.DeliverRaw(aliceNew, json.RawMessage(`{"source":"`+aliceNew+`","sourceNumber":"`+aliceNew+`","sourceUuid":"`+aliceACI+`","sourceDevice":1,"timestamp":`+itoa(d.Now())+`,"syncMessage":{}}`))
+	d.Deliver(aliceNew, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for alice")}})
+	saved := s.next(func(ev *pb.Event) bool { return ev.GetSavedState() != nil || ev.GetMessage() != nil })
+	if got := string(saved.GetSavedState().GetSavedState()); !strings.Contains(got, aliceNew) || strings.Contains(got, other) {
+		t.Fatalf("first after the rename: %v, want the saved state naming %s", saved, aliceNew)
+	}
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.ChatId != aliceNew }); ev.GetMessage().GetText() != "for alice" {
+		t.Fatalf("the first message shown after the rename: %v", ev)
+	}
+}
