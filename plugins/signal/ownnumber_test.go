@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -190,5 +191,36 @@ func TestOtherAccountNotTakenDuringRename(t *testing.T) {
 	}
 	if ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.ChatId != aliceNew }); ev.GetMessage().GetText() != "for alice" {
 		t.Fatalf("the first message shown after the rename: %v", ev)
+	}
+}
+
+// A command asked between signal-cli's rename of the account and the
+// rename's notification is refused, naming the old number ("Specified
+// account does not exist", nothing sent): it waits for the notification
+// (RenameWait) and is asked again by the new number, once. The message
+// goes once, from the new number.
+func TestCommandDuringRenameSentOnce(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	d.ChangeNumber(alice, aliceNew, false) // the notification not written yet
+	before := d.Calls("send")
+	txn := s.txn()
+	res := make(chan *pb.CommandResult, 1)
+	go func() { res <- s.cmds.Send(plugintest.Act(s.loginID, bob, txn, &pb.SendMessage{Text: "once"})) }()
+	for i := 0; d.Calls("send") == before; i++ { // refused by the old number
+		if i > 3000 {
+			t.Fatal("the send was never asked")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	d.DeliverRaw(aliceNew, json.RawMessage(`{"source":"`+aliceNew+`","sourceNumber":"`+aliceNew+`","sourceUuid":"`+aliceACI+`","sourceDevice":1,"timestamp":`+itoa(d.Now())+`,"syncMessage":{}}`))
+	if r := <-res; r.Error != nil {
+		t.Fatalf("the send asked during the rename: %v", r.Error)
+	}
+	if got := sentTextsOf(d, aliceNew, bob); len(got) != 1 || got[0] != "once" {
+		t.Fatalf("sent from the new number: %q, want it once", got)
+	}
+	if n := d.Calls("send") - before; n != 2 {
+		t.Fatalf("send asked %d times, want 2 (refused by the old number, then by the new one)", n)
 	}
 }
