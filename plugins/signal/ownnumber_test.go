@@ -183,7 +183,7 @@ func TestOtherAccountNotTakenDuringRename(t *testing.T) {
 	d.AddAccount(other, fakesignal.NewUUID())
 	d.ChangeNumber(alice, aliceNew, false) // the notification not written yet
 	d.Deliver(other, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for the other account")}})
-	d.DeliverRaw(aliceNew, json.RawMessage(`{"source":"`+aliceNew+`","sourceNumber":"`+aliceNew+`","sourceUuid":"`+aliceACI+`","sourceDevice":1,"timestamp":`+itoa(d.Now())+`,"syncMessage":{}}`))
+	renameNotice(d)
 	d.Deliver(aliceNew, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for alice")}})
 	saved := s.next(func(ev *pb.Event) bool { return ev.GetSavedState() != nil || ev.GetMessage() != nil })
 	if got := string(saved.GetSavedState().GetSavedState()); !strings.Contains(got, aliceNew) || strings.Contains(got, other) {
@@ -213,7 +213,7 @@ func TestCommandDuringRenameSentOnce(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	d.DeliverRaw(aliceNew, json.RawMessage(`{"source":"`+aliceNew+`","sourceNumber":"`+aliceNew+`","sourceUuid":"`+aliceACI+`","sourceDevice":1,"timestamp":`+itoa(d.Now())+`,"syncMessage":{}}`))
+	renameNotice(d)
 	if r := <-res; r.Error != nil {
 		t.Fatalf("the send asked during the rename: %v", r.Error)
 	}
@@ -223,4 +223,13 @@ func TestCommandDuringRenameSentOnce(t *testing.T) {
 	if n := d.Calls("send") - before; n != 2 {
 		t.Fatalf("send asked %d times, want 2 (refused by the old number, then by the new one)", n)
 	}
+}
+
+// renameNotice writes the notification of the rename of alice's account
+// to aliceNew (as ChangeNumber does with sync true), for a test that
+// renamed it without: an envelope from the account itself, an empty
+// syncMessage.
+func renameNotice(d *fakesignal.Daemon) {
+	d.DeliverRaw(aliceNew, json.RawMessage(`{"source":"`+aliceNew+`","sourceNumber":"`+aliceNew+`","sourceUuid":"`+aliceACI+
+		`","sourceDevice":1,"timestamp":`+itoa(d.Now())+`,"syncMessage":{}}`))
 }
