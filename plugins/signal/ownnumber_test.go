@@ -30,11 +30,13 @@ func TestOwnNumberChange(t *testing.T) {
 
 	saved := s.next(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
 	var acc struct {
-		Number string `json:"number"`
-		ACI    string `json:"aci"`
+		Number string   `json:"number"`
+		ACI    string   `json:"aci"`
+		Former []string `json:"former"`
 	}
-	if err := json.Unmarshal(saved.GetSavedState().GetSavedState(), &acc); err != nil || acc.Number != aliceNew || acc.ACI != aliceACI {
-		t.Fatalf("the saved state after the change: %s (%v), want the new number and the ACI learnt", saved.GetSavedState().GetSavedState(), err)
+	if err := json.Unmarshal(saved.GetSavedState().GetSavedState(), &acc); err != nil || acc.Number != aliceNew || acc.ACI != aliceACI ||
+		len(acc.Former) != 1 || acc.Former[0] != alice {
+		t.Fatalf("the saved state after the change: %s (%v), want the new number, the old one among the former and the ACI learnt", saved.GetSavedState().GetSavedState(), err)
 	}
 	moved := s.next(func(ev *pb.Event) bool { return ev.GetIdentity() != nil })
 	if id := moved.GetIdentity(); id.OldUserId != alice || id.GetContact().GetUserId() != aliceNew {
@@ -76,6 +78,10 @@ func TestOwnNumberChange(t *testing.T) {
 	s.crash()
 	d.Deliver(aliceNew, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("after the restart")}})
 	s.next(isText("after the restart"))
+	// The former number, saved, is still refused after it.
+	if res := s.do(alice, &pb.SendMessage{Text: "a note again"}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Fatalf("a send to the former number after the restart: %v", res)
+	}
 }
 
 // sentTextsOf are the texts an account (by its number now) sent to a
