@@ -31,8 +31,9 @@ import (
 // another number is the account's, or another account's: signal-cli
 // gives an account added later (a second user's, linked by QR code) to
 // every subscription there is. It is the account's when an envelope
-// from the account itself (its ACI) names it, or when signal-cli lists
-// it and no longer the account's number (verifyRename); the saved state
+// from the account itself (its ACI) names it, or, the ACI not known, an
+// envelope from itself names it while signal-cli lists it and no longer
+// the account's number (verifyRename); the saved state
 // names it from then on, with the old number kept among the account's
 // former ones (its earlier messages' IDs name them), the Note to Self
 // moves to it, and the user is told.
@@ -143,9 +144,11 @@ func (s *Session) noteCandidate(number string, env envelope, live bool) {
 // verifyRename finds whether a candidate is the account's new number,
 // and takes it: one an envelope from the account itself (its ACI, a
 // sync message of the phone's, the rename's own) names; else, while the
-// account is asked by its number, one signal-cli lists while it no
-// longer lists the account's number. Candidates listed beside it are
-// other accounts': their envelopes are not the session's.
+// account is asked by its number and its ACI is not known, one whose
+// envelope came from itself that signal-cli lists while it no longer
+// lists the account's number (an account added since is listed too, so
+// listing alone does not tell). Candidates listed beside the account's
+// number are other accounts': their envelopes are not the session's.
 func (s *Session) verifyRename(ctx context.Context) bool {
 	s.verifyMu.Lock()
 	defer s.verifyMu.Unlock()
@@ -197,8 +200,12 @@ func (s *Session) verifyRename(ctx context.Context) bool {
 		listed[a.Number] = true
 	}
 	if !listed[acc.Number] {
+		// An account added since is listed too: only an envelope
+		// from the account itself (the rename's own, whose sender
+		// names the new number) tells which number is the account's,
+		// by its ACI when known (above).
 		for _, c := range cands {
-			if listed[c.number] {
+			if listed[c.number] && acc.ACI == "" && c.srcNumber == c.number && isUUID(c.srcUUID) {
 				s.renameTo(c)
 				return true
 			}

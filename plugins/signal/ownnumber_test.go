@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -29,11 +30,13 @@ func TestOwnNumberChange(t *testing.T) {
 
 	saved := s.next(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
 	var acc struct {
-		Number string `json:"number"`
-		ACI    string `json:"aci"`
+		Number string   `json:"number"`
+		ACI    string   `json:"aci"`
+		Former []string `json:"former"`
 	}
-	if err := json.Unmarshal(saved.GetSavedState().GetSavedState(), &acc); err != nil || acc.Number != aliceNew || acc.ACI != aliceACI {
-		t.Fatalf("the saved state after the change: %s (%v), want the new number and the ACI learnt", saved.GetSavedState().GetSavedState(), err)
+	if err := json.Unmarshal(saved.GetSavedState().GetSavedState(), &acc); err != nil || acc.Number != aliceNew || acc.ACI != aliceACI ||
+		len(acc.Former) != 1 || acc.Former[0] != alice {
+		t.Fatalf("the saved state after the change: %s (%v), want the new number, the old one among the former and the ACI learnt", saved.GetSavedState().GetSavedState(), err)
 	}
 	moved := s.next(func(ev *pb.Event) bool { return ev.GetIdentity() != nil })
 	if id := moved.GetIdentity(); id.OldUserId != alice || id.GetContact().GetUserId() != aliceNew {
@@ -75,6 +78,10 @@ func TestOwnNumberChange(t *testing.T) {
 	s.crash()
 	d.Deliver(aliceNew, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("after the restart")}})
 	s.next(isText("after the restart"))
+	// The former number, saved, is still refused after it.
+	if res := s.do(alice, &pb.SendMessage{Text: "a note again"}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Fatalf("a send to the former number after the restart: %v", res)
+	}
 }
 
 // sentTextsOf are the texts an account (by its number now) sent to a
@@ -166,4 +173,69 @@ func TestOtherAccountOnSubscriptionNotTaken(t *testing.T) {
 	if got := sentTextsOf(d, alice, bob); len(got) != 1 {
 		t.Fatalf("sent by alice: %q", got)
 	}
+}
+
+// Another account added while the session is subscribed (a second
+// user's) whose envelope comes after signal-cli renamed the session's
+// account but before the rename's own notification: signal-cli lists
+// both new numbers and no longer the session's, and the other account's
+// envelope must not be taken for the session's new number (its messages
+// shown to this user, its number saved as theirs). The rename's own
+// notification, from the account itself, names the new number.
+func TestOtherAccountNotTakenDuringRename(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	const other = "+15550000077"
+	d.AddAccount(other, fakesignal.NewUUID())
+	d.ChangeNumber(alice, aliceNew, false) // the notification not written yet
+	d.Deliver(other, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for the other account")}})
+	renameNotice(d)
+	d.Deliver(aliceNew, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("for alice")}})
+	saved := s.next(func(ev *pb.Event) bool { return ev.GetSavedState() != nil || ev.GetMessage() != nil })
+	if got := string(saved.GetSavedState().GetSavedState()); !strings.Contains(got, aliceNew) || strings.Contains(got, other) {
+		t.Fatalf("first after the rename: %v, want the saved state naming %s", saved, aliceNew)
+	}
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.ChatId != aliceNew }); ev.GetMessage().GetText() != "for alice" {
+		t.Fatalf("the first message shown after the rename: %v", ev)
+	}
+}
+
+// A command asked between signal-cli's rename of the account and the
+// rename's notification is refused, naming the old number ("Specified
+// account does not exist", nothing sent): it waits for the notification
+// (RenameWait) and is asked again by the new number, once. The message
+// goes once, from the new number.
+func TestCommandDuringRenameSentOnce(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	d.ChangeNumber(alice, aliceNew, false) // the notification not written yet
+	before := d.Calls("send")
+	txn := s.txn()
+	res := make(chan *pb.CommandResult, 1)
+	go func() { res <- s.cmds.Send(plugintest.Act(s.loginID, bob, txn, &pb.SendMessage{Text: "once"})) }()
+	for i := 0; d.Calls("send") == before; i++ { // refused by the old number
+		if i > 3000 {
+			t.Fatal("the send was never asked")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	renameNotice(d)
+	if r := <-res; r.Error != nil {
+		t.Fatalf("the send asked during the rename: %v", r.Error)
+	}
+	if got := sentTextsOf(d, aliceNew, bob); len(got) != 1 || got[0] != "once" {
+		t.Fatalf("sent from the new number: %q, want it once", got)
+	}
+	if n := d.Calls("send") - before; n != 2 {
+		t.Fatalf("send asked %d times, want 2 (refused by the old number, then by the new one)", n)
+	}
+}
+
+// renameNotice writes the notification of the rename of alice's account
+// to aliceNew (as ChangeNumber does with sync true), for a test that
+// renamed it without: an envelope from the account itself, an empty
+// syncMessage.
+func renameNotice(d *fakesignal.Daemon) {
+	d.DeliverRaw(aliceNew, json.RawMessage(`{"source":"`+aliceNew+`","sourceNumber":"`+aliceNew+`","sourceUuid":"`+aliceACI+
+		`","sourceDevice":1,"timestamp":`+itoa(d.Now())+`,"syncMessage":{}}`))
 }

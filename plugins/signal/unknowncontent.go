@@ -35,21 +35,37 @@ var knownDataKeys = func() map[string]bool {
 	return known
 }()
 
-// unknownKeys are the fields of a data message's JSON, raw, that are set
-// (not null) and that the plugin does not know, sorted.
+// unknownKeys are the fields of a data message's JSON, raw, that carry
+// something (not null, nor a zero value: a flag left false is no
+// content) and that the plugin does not know, sorted.
 func unknownKeys(raw json.RawMessage) []string {
-	var m map[string]json.RawMessage
+	var m map[string]any
 	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
 		return nil
 	}
 	var out []string
 	for k, v := range m {
-		if !knownDataKeys[k] && string(v) != "null" {
+		if !knownDataKeys[k] && !isZeroJSON(v) {
 			out = append(out, k)
 		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+// isZeroJSON reports whether v, a decoded JSON value, is null, false, 0,
+// "", [] or {}.
+func isZeroJSON(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(v) == 0
+	case map[string]any:
+		return len(v) == 0
+	default:
+		return reflect.ValueOf(v).IsZero()
+	}
 }
 
 // markUnknown notes in env's data messages (its own, its sync's sent

@@ -2,8 +2,10 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"sync"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -51,7 +53,12 @@ func (s *Session) reachable(ctx context.Context, chat types.JID) error {
 	}
 	res, err := s.d.cli.IsOnWhatsApp(ctx, []string{"+" + chat.User})
 	if err != nil || len(res) == 0 {
-		s.log.Debug("number not looked up before a send", "chat", chat, "err", err)
+		if errors.Is(err, whatsmeow.ErrNotConnected) || errors.Is(err, whatsmeow.ErrNotLoggedIn) {
+			return nil // the send says so
+		}
+		// Sent unchecked: to a number not on WhatsApp, it would stay
+		// pending for ever, and the log is the only trace.
+		s.log.Warn("number not looked up before a send: sent unchecked", "chat", chat, "err", err)
 		return nil
 	}
 	if !res[0].IsIn {
