@@ -60,7 +60,9 @@ func TestHistoryClearedOnPhone(t *testing.T) {
 	h.wait(t, from, "its deletion, a retraction", func(ev *pb.Event) bool {
 		return ev.GetRetraction().GetTargetId() == strconv.Itoa(after)
 	})
-	if n := countOf(h, from, func(ev *pb.Event) bool { return ev.GetEdit().GetTargetId() == notice.EventId && strings.HasPrefix(ev.GetEdit().Text, "206 ") }); n != 0 {
+	if n := countOf(h, from, func(ev *pb.Event) bool {
+		return ev.GetEdit().GetTargetId() == notice.EventId && strings.HasPrefix(ev.GetEdit().Text, "206 ")
+	}); n != 0 {
 		t.Errorf("%d corrections of the notice past the clear's 205 messages, want none", n)
 	}
 
