@@ -52,6 +52,20 @@ func TestHistoryClearedOnPhone(t *testing.T) {
 		t.Errorf("%d notices for the clear, want one", n)
 	}
 
+	// Bob's next message, deleted within the minute after the clear, is
+	// no page of it: retracted, the notice left at the total.
+	after := srv.Send(bob.ID, bobChat, "after the clear")
+	h.wait(t, from, "bob's message after the clear", isMessage("1002", "after the clear"))
+	srv.Delete(after)
+	h.wait(t, from, "its deletion, a retraction", func(ev *pb.Event) bool {
+		return ev.GetRetraction().GetTargetId() == strconv.Itoa(after)
+	})
+	if n := countOf(h, from, func(ev *pb.Event) bool {
+		return ev.GetEdit().GetTargetId() == notice.EventId && strings.HasPrefix(ev.GetEdit().Text, "206 ")
+	}); n != 0 {
+		t.Errorf("%d corrections of the notice past the clear's 205 messages, want none", n)
+	}
+
 	srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 610}, "in the club")
 	h.wait(t, 0, "the club's message", func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "in the club" })
 	from = h.count()
@@ -62,6 +76,44 @@ func TestHistoryClearedOnPhone(t *testing.T) {
 	}
 }
 
+// A restart between a clear's pages (the phone clearing 130 messages:
+// the first hundred told while the session is up, the last 30 while it
+// is away, told by the catch-up) corrects the same notice to 130. The
+// notice lived in memory: the catch-up's page was retracted message by
+// message, or a second notice when long.
+func TestHistoryClearedAcrossRestart(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	bobChat := &tg.PeerUser{UserID: alice.ID}
+	for i := range 130 {
+		srv.Send(bob.ID, bobChat, "message "+strconv.Itoa(i))
+	}
+	h.wait(t, 0, "bob's last message", func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "message 129" })
+
+	from := h.count()
+	if left := srv.ClearHistoryPages(alice.ID, &tg.PeerUser{UserID: bob.ID}, 1); left != 30 {
+		t.Fatalf("%d messages left after the clear's first page, want 30", left)
+	}
+	isNotice := func(ev *pb.Event) bool {
+		return ev.ChatId == "1002" && strings.Contains(ev.GetMessage().GetText(), "messages of this chat were deleted on Telegram at once")
+	}
+	notice := h.wait(t, from, "the clear's notice", isNotice)
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.ClearHistoryPages(alice.ID, &tg.PeerUser{UserID: bob.ID}, 0)
+	connect(t, n, h, info)
+	h.wait(t, from, "the notice corrected to the total after the restart", func(ev *pb.Event) bool {
+		return ev.GetEdit().GetTargetId() == notice.EventId && strings.HasPrefix(ev.GetEdit().Text, "130 messages")
+	})
+	if n := countOf(h, from, func(ev *pb.Event) bool { return ev.GetRetraction() != nil }); n != 0 {
+		t.Errorf("%d retractions for the clear, want none", n)
+	}
+	if n := countOf(h, from, isNotice); n != 1 {
+		t.Errorf("%d notices for the clear, want one", n)
+	}
+}
+
 // The merge of a clear's pages, on its own: a deletion of more than
 // bulkDeleteMax messages is a notice; a short one of the same chat while
 // its clear is under way (its last page) corrects it; one of another
@@ -69,6 +121,7 @@ func TestHistoryClearedOnPhone(t *testing.T) {
 // retracted message by message again.
 func TestHistoryClearedMergeWindow(t *testing.T) {
 	s, _ := unitSession(t)
+	s.newest.note("1002", 49) // the chat's newest message seen: a clear deletes none newer
 	dels := func(chat string, from, n int) []*pb.Event {
 		var evs []*pb.Event
 		for id := from; id < from+n; id++ {
@@ -88,9 +141,12 @@ func TestHistoryClearedMergeWindow(t *testing.T) {
 	if len(evs) != 1 || evs[0].GetEdit().GetTargetId() != notice || !strings.HasPrefix(evs[0].GetEdit().GetText(), "35 messages") {
 		t.Fatalf("the clear's last page: %v, want the notice corrected to 35", evs)
 	}
+	if evs := s.deletionEvents(dels("1002", 60, 1)); len(evs) != 1 || evs[0].GetRetraction() == nil {
+		t.Errorf("a deletion of a message newer than the clear, within its minute: %v, want a retraction", evs)
+	}
 	s.bulk.mu.Lock()
 	last := s.bulk.last["1002"]
-	last.at = last.at.Add(-bulkDeleteMerge)
+	last.At -= bulkDeleteMerge.Microseconds()
 	s.bulk.last["1002"] = last
 	s.bulk.mu.Unlock()
 	if evs := s.deletionEvents(dels("1002", 40, 2)); len(evs) != 2 || evs[0].GetRetraction() == nil || evs[1].GetRetraction() == nil {

@@ -44,6 +44,9 @@ func (s *Session) DeleteChat(ctx context.Context, c sdk.Call, _ *pb.DeleteChat) 
 	// Kept before the request: an updateChannel of the deletion may
 	// come on the push stream before the answer does.
 	first := s.deleted.add(c.ChatID)
+	if first {
+		s.keepDeleted(c.ChatID, true)
+	}
 	var upd tg.UpdatesClass
 	if kind == peerChat {
 		_, err = api.MessagesDeleteChat(ctx, id)
@@ -56,6 +59,7 @@ func (s *Session) DeleteChat(ctx context.Context, c sdk.Call, _ *pb.DeleteChat) 
 	if err != nil {
 		if first {
 			s.deleted.remove(c.ChatID)
+			s.keepDeleted(c.ChatID, false)
 		}
 		return deleteErr(err)
 	}
@@ -96,7 +100,9 @@ func errType(err error) string {
 }
 
 // deletedChats are the groups the user deleted from here: Telegram's
-// later news of them ends no room again (channelEvents).
+// later news of them ends no room again (channelEvents). Kept in the
+// login's database too: that news comes after a restart as well (the
+// catch-up of the channel, refused CHANNEL_PRIVATE).
 type deletedChats struct {
 	mu  sync.Mutex
 	ids map[string]bool
@@ -127,4 +133,24 @@ func (d *deletedChats) has(chat string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.ids[chat]
+}
+
+// loadDeleted takes the groups kept as deleted in the login's database.
+func (s *Session) loadDeleted(st *store) {
+	chats, err := st.deletedChats()
+	if err != nil {
+		s.n.log().Warn("telegram: the groups deleted from here not read", "login", s.login.LoginID, "err", err)
+	}
+	for _, chat := range chats {
+		s.deleted.add(chat)
+	}
+}
+
+// keepDeleted keeps chat as deleted from here in the login's database,
+// or forgets it; a failure costs a second end of its room after a
+// restart.
+func (s *Session) keepDeleted(chat string, deleted bool) {
+	if err := s.db().setDeleted(chat, deleted); err != nil {
+		s.n.log().Warn("telegram: a group deleted from here not kept", "login", s.login.LoginID, "chat", chat, "err", err)
+	}
 }

@@ -90,3 +90,32 @@ func TestDeleteChatLive(t *testing.T) {
 		}
 	}
 }
+
+// The groups deleted from here are kept in the login's folder: after a
+// restart, Telegram's news of a deleted supergroup (its updateChannel,
+// its catch-up refused) still ends nothing more. They were kept in
+// memory only, so the restarted session ended the room again as banned.
+func TestDeleteChatAcrossRestart(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 630, Title: "Doomed", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID})
+	s, h, info, n := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	from := h.count()
+	if err := s.DeleteChat(ctx, sdk.Call{ChatID: "-100630"}, &pb.DeleteChat{}); err != nil {
+		t.Fatalf("delete the supergroup: %v", err)
+	}
+	h.wait(t, from, "the supergroup deleted", isDeleted("-100630"))
+	if err := s.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s2 := connect(t, n, h, info)
+	if evs := s2.channelEvents(ctx, 630); len(evs) != 0 {
+		t.Errorf("the deleted supergroup's updateChannel after a restart: %v, want nothing", evs)
+	}
+	if n := countOf(h, from, func(ev *pb.Event) bool { return ev.ChatId == "-100630" && ev.GetChatRemoved() != nil }); n != 1 {
+		t.Errorf("the supergroup ended %d times, want once", n)
+	}
+}

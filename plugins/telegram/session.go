@@ -143,6 +143,8 @@ func (s *Session) Connect(ctx context.Context) error {
 		s.peers.use(st)
 		s.loadSendNotes(st)
 		s.loadChannelTops(st)
+		s.loadBulkDeletes(st) // bulkdelete.go
+		s.loadDeleted(st)     // delete.go
 	}
 	s.stopped = false
 	s.mu.Unlock()

@@ -39,6 +39,11 @@ var (
 	// disconnection: a gap too long for Telegram's difference is read
 	// from the history after it (gap.go).
 	bucketChanTop = []byte("chantop") // channel ID -> message ID
+	// The notice of each chat's last history clear (bulkdelete.go): its
+	// later pages correct it, after a restart too.
+	bucketBulk = []byte("bulkdel") // chat ID -> JSON bulkNotice
+	// The groups the user deleted from here (delete.go).
+	bucketDeleted = []byte("deleted") // chat ID -> 1
 )
 
 // store is a login's database. It implements gotd's updates.StateStorage,
@@ -69,7 +74,7 @@ func openStore(dir string) (*store, error) {
 		return nil, fmt.Errorf("telegram: open %s: %w", dbFile, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat, bucketTopicMsg, bucketSending, bucketUnpinned, bucketChanTop} {
+		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat, bucketTopicMsg, bucketSending, bucketUnpinned, bucketChanTop, bucketBulk, bucketDeleted} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -542,4 +547,90 @@ func (s *store) setPinned(chat string, ids []int) error {
 		}
 		return nil
 	})
+}
+
+// bulkNoticeKeep is how long a clear's notice is kept: past its merge
+// window, it only names the notice a late page would have corrected.
+const bulkNoticeKeep = 24 * time.Hour
+
+// putBulkNotice keeps the notice of chat's clear, and forgets those
+// older than bulkNoticeKeep.
+func (s *store) putBulkNotice(chat string, n bulkNotice) error {
+	if s == nil {
+		return errClosed
+	}
+	v, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	old := time.Now().Add(-bulkNoticeKeep).UnixMicro()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketBulk)
+		var stale [][]byte
+		_ = b.ForEach(func(k, v []byte) error {
+			var o bulkNotice
+			if json.Unmarshal(v, &o) != nil || o.At < old {
+				stale = append(stale, k)
+			}
+			return nil
+		})
+		for _, k := range stale {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return b.Put([]byte(chat), v)
+	})
+}
+
+// bulkNotices are the clears' notices kept, by chat.
+func (s *store) bulkNotices() (map[string]bulkNotice, error) {
+	out := map[string]bulkNotice{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBulk).ForEach(func(k, v []byte) error {
+			var n bulkNotice
+			if json.Unmarshal(v, &n) == nil {
+				out[string(k)] = n
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// newestMessage is the newest message ID outside channels whose chat is
+// kept (bucketMsgChat); 0 for none.
+func (s *store) newestMessage() (id int, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bucketMsgChat).Cursor().Last(); len(k) == 8 {
+			id = int(binary.BigEndian.Uint64(k))
+		}
+		return nil
+	})
+	return id, err
+}
+
+// setDeleted keeps chat as deleted by the user from here, or forgets it.
+func (s *store) setDeleted(chat string, deleted bool) error {
+	if s == nil {
+		return errClosed
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if deleted {
+			return tx.Bucket(bucketDeleted).Put([]byte(chat), []byte{1})
+		}
+		return tx.Bucket(bucketDeleted).Delete([]byte(chat))
+	})
+}
+
+// deletedChats are the chats kept as deleted by the user from here.
+func (s *store) deletedChats() ([]string, error) {
+	var out []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDeleted).ForEach(func(k, _ []byte) error {
+			out = append(out, string(k))
+			return nil
+		})
+	})
+	return out, err
 }

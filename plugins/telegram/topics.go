@@ -421,20 +421,43 @@ func (s *Session) generalServiceEvents(ctx context.Context, forum string, m *tg.
 
 // channelDeleteEvents are a channel's deleted messages, each in its
 // room. The deletion of a topic's first message is the topic's: its room
-// ends, after its messages' deletions.
+// ends, its messages' deletions of the same update left out (the room's
+// archive goes with it: a deleted group's does; many of them were told
+// as the topic's history cleared, just before its end). A topic's first
+// message is known from the chat list, from the topic's creation seen,
+// or as the topic of another message deleted with it (a topic the chat
+// list did not name: a forum's 101st).
 func (s *Session) channelDeleteEvents(channel int64, ids []int) []*pb.Event {
-	var evs, gone []*pb.Event
-	for _, id := range ids {
-		chat := s.channelMessageChat(channel, id, 0)
-		if chat == channelID(channel) {
-			if _, ok := s.topics.get(topicChatID(chat, id)); ok {
-				chat = topicChatID(chat, id) // a topic listed, its first message not seen
+	forum := channelID(channel)
+	chats := make([]string, len(ids))
+	inTopic := map[int]bool{} // the topics of the messages deleted
+	for i, id := range ids {
+		chats[i] = s.channelMessageChat(channel, id, 0)
+		if _, t, err := splitTopic(chats[i]); err == nil && t != 0 && t != id {
+			inTopic[t] = true
+		}
+	}
+	ending := map[string]bool{}
+	for i, id := range ids {
+		if chats[i] == forum {
+			if _, ok := s.topics.get(topicChatID(forum, id)); ok || inTopic[id] {
+				chats[i] = topicChatID(forum, id)
 			}
 		}
+		if _, topic, err := splitTopic(chats[i]); err == nil && topic == id {
+			ending[chats[i]] = true
+		}
+	}
+	var evs, gone []*pb.Event
+	for i, id := range ids {
+		chat := chats[i]
 		if _, topic, err := splitTopic(chat); err == nil && topic == id {
 			s.topics.drop(chat)
 			gone = append(gone, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, EventId: strconv.Itoa(id) + ".gone",
 				Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED, Text: "the topic was deleted"}}})
+			continue
+		}
+		if ending[chat] {
 			continue
 		}
 		evs = append(evs, deleteEvent(chat, id))

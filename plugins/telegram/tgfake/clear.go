@@ -16,6 +16,14 @@ const clearPage = 100
 // of it goes from their box, told to their devices as
 // updateDeleteMessages of at most a hundred messages each.
 func (s *Server) ClearHistory(owner int64, peer tg.PeerClass) {
+	s.ClearHistoryPages(owner, peer, 0)
+}
+
+// ClearHistoryPages is ClearHistory stopped after its first pages
+// pages (all of them when pages <= 0), oldest messages first: the rest
+// goes with a next call, as the phone's next messages.deleteHistory
+// would. It returns how many messages of the chat are left.
+func (s *Server) ClearHistoryPages(owner int64, peer tg.PeerClass, pages int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.boxOf(owner)
@@ -27,14 +35,22 @@ func (s *Server) ClearHistory(owner int64, peer tg.PeerClass) {
 		}
 	}
 	slices.Sort(ids)
-	for page := range slices.Chunk(ids, clearPage) {
-		for _, id := range page {
-			delete(b.msgs, id)
-		}
-		u := &tg.UpdateDeleteMessages{Messages: page}
-		s.record(owner, u)
-		s.push(owner, u)
+	for n := 0; len(ids) > 0 && (pages <= 0 || n < pages); n++ {
+		page := ids[:min(clearPage, len(ids))]
+		ids = ids[len(page):]
+		s.clearPage(owner, b, page)
 	}
+	return len(ids)
+}
+
+// clearPage deletes one page of a clear from owner's box b.
+func (s *Server) clearPage(owner int64, b *box, page []int) {
+	for _, id := range page {
+		delete(b.msgs, id)
+	}
+	u := &tg.UpdateDeleteMessages{Messages: page}
+	s.record(owner, u)
+	s.push(owner, u)
 }
 
 // ClearChannelHistory is owner clearing a supergroup's history for
