@@ -132,6 +132,10 @@ type Host struct {
 	badUTF8 atomic.Uint64
 	// strayResults counts results for no command in flight (stray).
 	strayResults atomic.Uint64
+
+	// holdWait, if set (by tests), hears of each wait of a command for
+	// a plugin that is not ready, with its deadline.
+	holdWait func(until time.Time)
 }
 
 // New returns a host; Run starts the plugin.
@@ -289,7 +293,7 @@ func (f *inflight) stopTimer() {
 // answer at all: it is held (SendHolding), and the caller's record of it
 // sends it at the next start (an answer would have it forget the record).
 func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
-	h.send(cmd, cb, nil, false)
+	h.send(cmd, cb, nil, false, time.Time{})
 }
 
 // SendHolding is Send that calls hold before the command waits for a
@@ -299,10 +303,14 @@ func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
 // records what would be lost if the gateway died meanwhile; hold may be
 // called twice.
 func (h *Host) SendHolding(cmd *pb.Command, hold func(), cb func(*pb.CommandResult)) {
-	h.send(cmd, cb, hold, false)
+	h.send(cmd, cb, hold, false, time.Time{})
 }
 
-func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), retried bool) {
+// send is Send; until, when not zero, is the end of the wait for a
+// plugin that is not ready (else HoldTimeout from now): the commands
+// retried after a crash share one, so that the last of them does not
+// wait for each one before it in turn (down).
+func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), retried bool, until time.Time) {
 	h.mu.Lock()
 	stream := h.cmds
 	if stream == nil {
@@ -310,7 +318,13 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 		if hold != nil {
 			hold()
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HoldTimeout)
+		if until.IsZero() {
+			until = time.Now().Add(h.cfg.HoldTimeout)
+		}
+		if h.holdWait != nil {
+			h.holdWait(until)
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), until)
 		err := h.WaitReady(ctx)
 		cancel()
 		h.mu.Lock()
@@ -329,7 +343,7 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 		// chat's order is the stream's.
 		h.mu.Unlock()
 		<-r
-		h.send(cmd, cb, hold, retried)
+		h.send(cmd, cb, hold, retried, until)
 		return
 	}
 	if len(h.out) == cap(h.out) {
@@ -709,14 +723,17 @@ func (h *Host) down() {
 			close(done)
 		}()
 		// Each is held before any waits: they are sent again in turn,
-		// and each send waits for the next plugin.
+		// each waiting for the next plugin until one deadline for all:
+		// if it does not come, every caller hears within HoldTimeout,
+		// not the N-th after N of them.
 		for _, f := range retry {
 			if f.hold != nil {
 				f.hold()
 			}
 		}
+		until := time.Now().Add(h.cfg.HoldTimeout)
 		for _, f := range retry {
-			h.send(f.cmd, f.cb, f.hold, true)
+			h.send(f.cmd, f.cb, f.hold, true, until)
 		}
 	}()
 }
