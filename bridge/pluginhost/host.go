@@ -501,9 +501,10 @@ func (h *Host) Run(ctx context.Context) error {
 	h.mu.Unlock()
 	const minBackoff = 200 * time.Millisecond
 	backoff := minBackoff
+	var fails startFails
 	for {
 		started := time.Now()
-		err := h.runOnce(ctx)
+		err := h.runOnce(ctx, fails.started)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -522,7 +523,8 @@ func (h *Host) Run(ctx context.Context) error {
 			backoff = maxBackoff
 			h.log.Error("transport plugin refused to start; fix what it says", "err", err, "retry_in", backoff)
 		} else if se := (*startError)(nil); errors.As(err, &se) {
-			h.log.Error("transport plugin failed to start; trying again", "plugin", h.cfg.Path, "err", se.err, "retry_in", backoff)
+			level, attrs := fails.failed(se.err)
+			h.log.Log(ctx, level, "transport plugin failed to start; trying again", append([]any{"plugin", h.cfg.Path, "err", se.err, "retry_in", backoff}, attrs...)...)
 		} else {
 			h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
 		}
@@ -538,6 +540,52 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 }
 
+// startReminderEvery is how often a plugin that keeps failing to start
+// the same way is told of again at error level (the count so far).
+const startReminderEvery = 10 * time.Minute
+
+// startFails tells which failed starts of the plugin to log at error: the
+// first, one of another cause, and a reminder now and then; the others
+// are at debug, as an operator reading the log at info needs the cause
+// once, not every 30 s for as long as the binary is missing.
+type startFails struct {
+	n        int // failed starts in a row
+	cause    string
+	first    time.Time
+	reminded time.Time
+}
+
+// started notes a start of the plugin process: one that ends failed
+// starts is told, with their count.
+func (f *startFails) started(log *slog.Logger) {
+	if f.n > 0 {
+		log.Info("transport plugin started after failed starts", "failed_starts", f.n, "failing_for", time.Since(f.first).Round(time.Millisecond))
+	}
+	*f = startFails{}
+}
+
+// failed notes a failed start with err, and returns its log level and
+// the attributes to add.
+func (f *startFails) failed(err error) (slog.Level, []any) {
+	now := time.Now()
+	f.n++
+	if f.n == 1 || err.Error() != f.cause {
+		if f.n == 1 {
+			f.first = now
+		}
+		f.cause, f.reminded = err.Error(), now
+		if f.n == 1 {
+			return slog.LevelError, nil
+		}
+		return slog.LevelError, []any{"failed_starts", f.n, "note", "the cause changed"}
+	}
+	if now.Sub(f.reminded) >= startReminderEvery {
+		f.reminded = now
+		return slog.LevelError, []any{"failed_starts", f.n, "failing_for", now.Sub(f.first).Round(time.Second)}
+	}
+	return slog.LevelDebug, []any{"failed_starts", f.n}
+}
+
 // startError is a start of the plugin process that failed (launch), told
 // apart from a plugin that ran and stopped in Run's log.
 type startError struct{ err error }
@@ -545,7 +593,9 @@ type startError struct{ err error }
 func (e *startError) Error() string { return e.err.Error() }
 func (e *startError) Unwrap() error { return e.err }
 
-func (h *Host) runOnce(ctx context.Context) error {
+// runOnce runs one plugin process until it ends; launched hears when it
+// has started.
+func (h *Host) runOnce(ctx context.Context, launched func(*slog.Logger)) error {
 	if err := os.MkdirAll(h.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("plugin data dir: %w", err)
 	}
@@ -560,6 +610,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 		return &startError{err}
 	}
 	defer p.Kill()
+	launched(h.log)
 
 	caps, err := p.init(ctx, h.cfg.ConfigJSON, h.cfg.DataDir, h.cfg.Domain)
 	if err != nil {
