@@ -71,14 +71,17 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		log.Info("media endpoint listening", "listen", cfg.Media.Listen, "public_url", cfg.Media.PublicURL)
 	}
 	wg.Go(func() { prune(ctx, db, cfg.Store.MessageRetention, log) })
+	links := map[string]upWaiter{}
 	for _, tc := range cfg.Transports {
 		if !tc.Enabled {
 			continue
 		}
 		t := newTransport(cfg, tc, db, ms, log)
 		t.metrics = reg.Transport(t.name, t.probe())
+		links[tc.Domain] = t.link
 		wg.Go(func() { t.run(ctx) })
 	}
+	wg.Go(func() { linksUp(ctx, log, cfg.XMPP.Server, links, linksUpWithin) })
 	wg.Wait()
 	log.Info("passerelle stopped")
 	return nil

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -88,5 +89,10 @@ func (t *transport) closeRoomsAtStop() {
 		t.log.Warn("rooms' occupants not all told of the stop in time", "presences", n, "wait", stopWait)
 		return
 	}
-	t.log.Info("rooms' occupants told of the stop", "presences", n)
+	// Most stops have no room joined: a line saying so at info is noise.
+	level := slog.LevelInfo
+	if n == 0 {
+		level = slog.LevelDebug
+	}
+	t.log.Log(context.Background(), level, "rooms' occupants told of the stop", "presences", n)
 }

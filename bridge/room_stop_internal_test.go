@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // stopPresences returns the indexes in got of the shutdown presences
@@ -184,5 +186,27 @@ func TestRoomJoinAfterStopRefused(t *testing.T) {
 	r.mu.Unlock()
 	if joined {
 		t.Error("the resource joined after the stop")
+	}
+}
+
+// TestRoomStopWithNoOccupantQuiet: a stop with no room joined tells no
+// one, and says so at debug, not info (most stops); one with occupants
+// says how many at info. Before, every stop logged "presences=0" at
+// info.
+func TestRoomStopWithNoOccupantQuiet(t *testing.T) {
+	for _, joined := range []bool{false, true} {
+		tr, _, r, _ := linkedRoom(t)
+		if !joined {
+			r.mu.Lock()
+			clear(r.joined)
+			r.mu.Unlock()
+		}
+		logs := &syncbuf.Buffer{}
+		tr.log = slog.New(slog.NewTextHandler(logs, nil)) // info, as an operator reads it
+		closeStop(t, tr, nil)
+		n := strings.Count(logs.String(), "level=INFO msg=\"rooms' occupants told of the stop\"")
+		if want := map[bool]int{false: 0, true: 1}[joined]; n != want {
+			t.Errorf("joined resources: %v: %d info lines of the stop, want %d:\n%s", joined, n, want, logs)
+		}
 	}
 }

@@ -185,3 +185,49 @@ func TestSendAtStopDoesNotWait(t *testing.T) {
 	default:
 	}
 }
+
+// TestRetriedCommandsShareOneHold: the commands in flight when the
+// plugin died, sent again while no plugin comes, wait until one
+// deadline for all: each caller hears within one HoldTimeout. Before,
+// each waited HoldTimeout in turn, so the N-th heard after N of them.
+func TestRetriedCommandsShareOneHold(t *testing.T) {
+	h := New(Config{Name: "echo", Log: slog.New(slog.DiscardHandler), HoldTimeout: 50 * time.Millisecond})
+	var mu sync.Mutex
+	var waits []time.Time
+	h.holdWait = func(until time.Time) {
+		mu.Lock()
+		waits = append(waits, until)
+		mu.Unlock()
+	}
+	const n = 4
+	results := make(chan *pb.CommandResult, n)
+	for i := range n {
+		id := uint64(i + 1)
+		h.pending[id] = &inflight{
+			cmd:  &pb.Command{CorrelationId: id, TxnId: "t" + strconv.Itoa(i), LoginId: "l", ChatId: "c"},
+			hold: func() {},
+			cb:   func(r *pb.CommandResult) { results <- r },
+		}
+	}
+	h.down()
+	for range n {
+		select {
+		case r := <-results:
+			if r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+				t.Errorf("result %v, want UNAVAILABLE", r)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("a retried command never heard")
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(waits) != n {
+		t.Fatalf("%d waits for the plugin, want %d", len(waits), n)
+	}
+	for i, w := range waits {
+		if !w.Equal(waits[0]) {
+			t.Fatalf("wait %d ends at %v, the first at %v: each retried command waits a hold of its own", i, w, waits[0])
+		}
+	}
+}

@@ -132,6 +132,10 @@ type Host struct {
 	badUTF8 atomic.Uint64
 	// strayResults counts results for no command in flight (stray).
 	strayResults atomic.Uint64
+
+	// holdWait, if set (by tests), hears of each wait of a command for
+	// a plugin that is not ready, with its deadline.
+	holdWait func(until time.Time)
 }
 
 // New returns a host; Run starts the plugin.
@@ -289,7 +293,7 @@ func (f *inflight) stopTimer() {
 // answer at all: it is held (SendHolding), and the caller's record of it
 // sends it at the next start (an answer would have it forget the record).
 func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
-	h.send(cmd, cb, nil, false)
+	h.send(cmd, cb, nil, false, time.Time{})
 }
 
 // SendHolding is Send that calls hold before the command waits for a
@@ -299,10 +303,14 @@ func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
 // records what would be lost if the gateway died meanwhile; hold may be
 // called twice.
 func (h *Host) SendHolding(cmd *pb.Command, hold func(), cb func(*pb.CommandResult)) {
-	h.send(cmd, cb, hold, false)
+	h.send(cmd, cb, hold, false, time.Time{})
 }
 
-func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), retried bool) {
+// send is Send; until, when not zero, is the end of the wait for a
+// plugin that is not ready (else HoldTimeout from now): the commands
+// retried after a crash share one, so that the last of them does not
+// wait for each one before it in turn (down).
+func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), retried bool, until time.Time) {
 	h.mu.Lock()
 	stream := h.cmds
 	if stream == nil {
@@ -310,7 +318,13 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 		if hold != nil {
 			hold()
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HoldTimeout)
+		if until.IsZero() {
+			until = time.Now().Add(h.cfg.HoldTimeout)
+		}
+		if h.holdWait != nil {
+			h.holdWait(until)
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), until)
 		err := h.WaitReady(ctx)
 		cancel()
 		h.mu.Lock()
@@ -329,7 +343,7 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 		// chat's order is the stream's.
 		h.mu.Unlock()
 		<-r
-		h.send(cmd, cb, hold, retried)
+		h.send(cmd, cb, hold, retried, until)
 		return
 	}
 	if len(h.out) == cap(h.out) {
@@ -487,9 +501,10 @@ func (h *Host) Run(ctx context.Context) error {
 	h.mu.Unlock()
 	const minBackoff = 200 * time.Millisecond
 	backoff := minBackoff
+	var fails startFails
 	for {
 		started := time.Now()
-		err := h.runOnce(ctx)
+		err := h.runOnce(ctx, fails.started)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -508,7 +523,8 @@ func (h *Host) Run(ctx context.Context) error {
 			backoff = maxBackoff
 			h.log.Error("transport plugin refused to start; fix what it says", "err", err, "retry_in", backoff)
 		} else if se := (*startError)(nil); errors.As(err, &se) {
-			h.log.Error("transport plugin failed to start; trying again", "plugin", h.cfg.Path, "err", se.err, "retry_in", backoff)
+			level, attrs := fails.failed(se.err)
+			h.log.Log(ctx, level, "transport plugin failed to start; trying again", append([]any{"plugin", h.cfg.Path, "err", se.err, "retry_in", backoff}, attrs...)...)
 		} else {
 			h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
 		}
@@ -524,6 +540,52 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 }
 
+// startReminderEvery is how often a plugin that keeps failing to start
+// the same way is told of again at error level (the count so far).
+const startReminderEvery = 10 * time.Minute
+
+// startFails tells which failed starts of the plugin to log at error: the
+// first, one of another cause, and a reminder now and then; the others
+// are at debug, as an operator reading the log at info needs the cause
+// once, not every 30 s for as long as the binary is missing.
+type startFails struct {
+	n        int // failed starts in a row
+	cause    string
+	first    time.Time
+	reminded time.Time
+}
+
+// started notes a start of the plugin process: one that ends failed
+// starts is told, with their count.
+func (f *startFails) started(log *slog.Logger) {
+	if f.n > 0 {
+		log.Info("transport plugin started after failed starts", "failed_starts", f.n, "failing_for", time.Since(f.first).Round(time.Millisecond))
+	}
+	*f = startFails{}
+}
+
+// failed notes a failed start with err, and returns its log level and
+// the attributes to add.
+func (f *startFails) failed(err error) (slog.Level, []any) {
+	now := time.Now()
+	f.n++
+	if f.n == 1 || err.Error() != f.cause {
+		if f.n == 1 {
+			f.first = now
+		}
+		f.cause, f.reminded = err.Error(), now
+		if f.n == 1 {
+			return slog.LevelError, nil
+		}
+		return slog.LevelError, []any{"failed_starts", f.n, "note", "the cause changed"}
+	}
+	if now.Sub(f.reminded) >= startReminderEvery {
+		f.reminded = now
+		return slog.LevelError, []any{"failed_starts", f.n, "failing_for", now.Sub(f.first).Round(time.Second)}
+	}
+	return slog.LevelDebug, []any{"failed_starts", f.n}
+}
+
 // startError is a start of the plugin process that failed (launch), told
 // apart from a plugin that ran and stopped in Run's log.
 type startError struct{ err error }
@@ -531,7 +593,9 @@ type startError struct{ err error }
 func (e *startError) Error() string { return e.err.Error() }
 func (e *startError) Unwrap() error { return e.err }
 
-func (h *Host) runOnce(ctx context.Context) error {
+// runOnce runs one plugin process until it ends; launched hears when it
+// has started.
+func (h *Host) runOnce(ctx context.Context, launched func(*slog.Logger)) error {
 	if err := os.MkdirAll(h.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("plugin data dir: %w", err)
 	}
@@ -546,6 +610,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 		return &startError{err}
 	}
 	defer p.Kill()
+	launched(h.log)
 
 	caps, err := p.init(ctx, h.cfg.ConfigJSON, h.cfg.DataDir, h.cfg.Domain)
 	if err != nil {
@@ -714,14 +779,17 @@ func (h *Host) down() {
 			close(done)
 		}()
 		// Each is held before any waits: they are sent again in turn,
-		// and each send waits for the next plugin.
+		// each waiting for the next plugin until one deadline for all:
+		// if it does not come, every caller hears within HoldTimeout,
+		// not the N-th after N of them.
 		for _, f := range retry {
 			if f.hold != nil {
 				f.hold()
 			}
 		}
+		until := time.Now().Add(h.cfg.HoldTimeout)
 		for _, f := range retry {
-			h.send(f.cmd, f.cb, f.hold, true)
+			h.send(f.cmd, f.cb, f.hold, true, until)
 		}
 	}()
 }

@@ -250,34 +250,54 @@ func (l *Link) IQ(ctx context.Context, id string, data []byte) (*wire.Stanza, er
 }
 
 // Run connects and keeps the link up until ctx ends.
+//
+// A lost link is told once, at its level, with the cause and that it
+// retries; the retries that fail the same way are at debug (an operator
+// reading the log at info sees one line per outage, not two a minute),
+// a different cause is told again, and "component link up" says how
+// long the link was down.
 func (l *Link) Run(ctx context.Context) error {
 	log := l.cfg.Log.With("server", l.cfg.Addr, "component", l.cfg.Domain)
 	backoff := 250 * time.Millisecond
 	l.q.open()
 	defer l.failQueued()
+	// told is the message of the last failure logged at its level since
+	// the link was last up; "" once it is up again.
+	told := ""
+	var down downTime
 	for {
 		started := time.Now()
-		err := l.session(ctx, log)
+		err := l.session(ctx, log, &down)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if time.Since(started) > time.Minute {
 			backoff = 250 * time.Millisecond
 		}
+		if down.since.IsZero() || down.wasUp {
+			// Lost now (or never up yet): told afresh.
+			down = downTime{since: time.Now()}
+			told = ""
+		}
+		level, msg := slog.LevelWarn, "component link down"
+		attrs := []any{"err", err, "retry_in", backoff}
 		switch {
 		case errors.Is(err, ErrAuth):
 			// Retrying at once would hammer the server with a secret
 			// that cannot work; the admin must fix the config.
 			backoff = l.cfg.ReconnectMax
-			log.Error("component handshake refused: check the secret and the server's Component block", "err", err, "secret_from", cmp.Or(l.cfg.SecretFrom, "unknown"), "retry_in", backoff)
+			level, msg = slog.LevelError, "component handshake refused: check the secret and the server's Component block"
+			attrs = []any{"err", err, "secret_from", cmp.Or(l.cfg.SecretFrom, "unknown"), "retry_in", backoff}
 		case errors.Is(err, ErrWrongPort):
 			backoff = l.cfg.ReconnectMax
-			log.Error("component handshake failed: xmpp.server is not the component port", "err", err, "retry_in", backoff)
+			level, msg = slog.LevelError, "component handshake failed: xmpp.server is not the component port"
+			attrs = []any{"err", err, "retry_in", backoff}
 		case errors.Is(err, stream.SeeOtherHost):
 			// The server says the same to each try: only the config
 			// helps (the link connects to xmpp.server, nowhere else).
 			backoff = l.cfg.ReconnectMax
-			log.Error("component link down: the XMPP server sends the component to another address (see-other-host): point xmpp.server at it", "err", err, "retry_in", backoff)
+			level, msg = slog.LevelError, "component link down: the XMPP server sends the component to another address (see-other-host): point xmpp.server at it"
+			attrs = []any{"err", err, "retry_in", backoff}
 		case errors.Is(err, stream.Conflict) && !errors.As(err, new(*handshakeFailed)):
 			// Another process took the name over: at a fast pace the
 			// two would take it from each other, each cut in turn. (A
@@ -285,12 +305,19 @@ func (l *Link) Run(ctx context.Context) error {
 			// noticed this gateway's last connection gone yet: retried
 			// as usual.)
 			backoff = l.cfg.ReconnectMax
-			log.Error("component link down: another connection holds the component's name (conflict): is another passerelle running with this transport?", "err", err, "retry_in", backoff)
+			level, msg = slog.LevelError, "component link down: another connection holds the component's name (conflict): is another passerelle running with this transport?"
+			attrs = []any{"err", err, "retry_in", backoff}
 		case errors.Is(err, stream.SystemShutdown):
-			log.Warn("component link down: the XMPP server is shutting down; connecting again once it is back", "err", err, "retry_in", backoff)
-		default:
-			log.Warn("component link down", "err", err, "retry_in", backoff)
+			msg = "component link down: the XMPP server is shutting down; connecting again once it is back"
 		}
+		if msg == told {
+			// The same failure again: the operator knows already.
+			level = slog.LevelDebug
+			attrs = append(attrs, "down_for", time.Since(down.since).Round(time.Second))
+		} else {
+			told = msg
+		}
+		log.Log(ctx, level, msg, attrs...)
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
@@ -300,7 +327,13 @@ func (l *Link) Run(ctx context.Context) error {
 	}
 }
 
-func (l *Link) session(ctx context.Context, log *slog.Logger) error {
+// downTime is when the link went down, and whether it came up since.
+type downTime struct {
+	since time.Time
+	wasUp bool
+}
+
+func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime) error {
 	domain, err := jid.Parse(l.cfg.Domain)
 	if err != nil {
 		return fmt.Errorf("component domain %q: %w", l.cfg.Domain, err)
@@ -353,7 +386,12 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	defer stop(nil)
 	l.setUp(true)
 	defer l.setUp(false)
-	log.Info("component link up")
+	if down.since.IsZero() {
+		log.Info("component link up")
+	} else {
+		log.Info("component link up", "down_for", time.Since(down.since).Round(time.Millisecond))
+	}
+	down.wasUp = true
 	if l.cfg.OnUp != nil {
 		go l.cfg.OnUp()
 	}

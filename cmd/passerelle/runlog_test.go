@@ -162,6 +162,8 @@ api_hash = "`+token+`"
 `)
 	g := startGateway(t, path, "PASSERELLE_SECRET_TELEGRAM="+fromEnv)
 	g.waitLog(t, 3, `msg="component link up"`, `msg="transport plugin running"`)
+	// One line says the start is done (bridge/linksup.go).
+	g.waitLog(t, 1, `msg="connected to `+s.ComponentAddr()+` with transports echo.localhost, echo2.localhost, tg.localhost"`)
 	g.cmd.Process.Signal(syscall.SIGHUP)
 	g.waitLog(t, 1, "SIGHUP: the configuration file loads without problems")
 	g.stop(t)
