@@ -23,6 +23,9 @@ type loginFeatures struct {
 	own       *pb.Features // nil: the transport's
 	base, out *pb.Features // out = base ∩ own
 	caps      *contactCaps // of features(), whichever it was (caps.go)
+	// heard: the login said CONNECTED in this process, own is what it
+	// said (login_features_wait.go).
+	heard bool
 }
 
 // noteLoginFeatures takes the features a CONNECTED state event says
@@ -34,7 +37,7 @@ func (s *session) noteLoginFeatures(ctx context.Context, ev *pb.LoginStateEvent)
 	}
 	raw := encodeLoginFeatures(ev.Features)
 	s.mu.Lock()
-	s.feats = loginFeatures{own: ev.Features}
+	s.feats = loginFeatures{own: ev.Features, heard: true}
 	same := bytes.Equal(raw, s.login.Features)
 	s.mu.Unlock()
 	if same {
