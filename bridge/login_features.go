@@ -23,9 +23,12 @@ type loginFeatures struct {
 	own       *pb.Features // nil: the transport's
 	base, out *pb.Features // out = base ∩ own
 	caps      *contactCaps // of features(), whichever it was (caps.go)
-	// heard: the login said CONNECTED in this process, own is what it
-	// said (login_features_wait.go).
-	heard bool
+	// pending: a login completed in this process with no features
+	// stored, whose first CONNECTED is still to say what it can do
+	// (login_features_wait.go). A login loaded at the start said it
+	// before: its record keeps its own features, or none (the
+	// transport's).
+	pending bool
 }
 
 // noteLoginFeatures takes the features a CONNECTED state event says
@@ -37,7 +40,7 @@ func (s *session) noteLoginFeatures(ctx context.Context, ev *pb.LoginStateEvent)
 	}
 	raw := encodeLoginFeatures(ev.Features)
 	s.mu.Lock()
-	s.feats = loginFeatures{own: ev.Features, heard: true}
+	s.feats = loginFeatures{own: ev.Features}
 	same := bytes.Equal(raw, s.login.Features)
 	s.mu.Unlock()
 	if same {

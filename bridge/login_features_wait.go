@@ -8,7 +8,8 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// A fresh login (registered, not yet CONNECTED, no features stored)
+// A fresh login (completed in this process, not yet CONNECTED, no
+// features stored)
 // may do less than its transport without the gateway knowing yet: its
 // own features come with its first CONNECTED (login_features.go). A
 // user's message meanwhile waits for them, so that what is checked
@@ -19,13 +20,20 @@ import (
 // login to say CONNECTED; then it is refused, nothing sent.
 const loginFeaturesWait = 20 * time.Second
 
-// featuresKnown says whether the login's own features are known: it
-// said CONNECTED in this process, or its record keeps what it said
-// before.
+// featuresKnown says whether the login's own features are known: it is
+// not a fresh login, or it said CONNECTED since.
 func (s *session) featuresKnown() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.feats.heard || len(s.login.Features) > 0
+	return !s.feats.pending
+}
+
+// featuresPending marks a login just completed whose record keeps no
+// features: until its first CONNECTED, its messages wait for them.
+func (s *session) featuresPending() {
+	s.mu.Lock()
+	s.feats.pending = len(s.login.Features) == 0
+	s.mu.Unlock()
 }
 
 // stateChanged wakes whoever waits for the login's next state
@@ -49,7 +57,7 @@ func (s *session) awaitFeatures(ctx context.Context) error {
 	defer timer.Stop()
 	for {
 		s.mu.Lock()
-		known := s.feats.heard || len(s.login.Features) > 0
+		known := !s.feats.pending
 		st, wake := s.state, s.stateWake
 		s.mu.Unlock()
 		if known {

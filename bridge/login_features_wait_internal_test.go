@@ -25,6 +25,7 @@ func TestAwaitFeaturesEnds(t *testing.T) {
 		{pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, "credentials refused (wrong password)"},
 		{pb.LoginState_LOGIN_STATE_CONNECTED, ""},
 	} {
+		s.featuresPending() // as completeLogin marks a new login
 		s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING})
 		s.setState(ctx, &pb.LoginStateEvent{State: tc.state, Message: "wrong password"})
 		err := s.awaitFeatures(ctx)
