@@ -34,6 +34,7 @@ func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told
 	ss.state = loginState{state: s.State, msg: s.Message, since: time.Now()}
 	ss.mu.Unlock()
 	ss.noteLoginFeatures(ctx, s)
+	ss.stateChanged()   // after the features: a message waiting for them goes
 	ss.progress.clear() // progress.go: the state's presence shows none
 	t.send(ctx, t.statePresence(user, s.State, s.Message))
 	if prev.state == s.State {

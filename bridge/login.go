@@ -343,6 +343,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		t.removeLoginDir(prev.DataDir)
 	}
 	s := t.setLogin(l)
+	s.featuresPending()
 	t.log.Info("user logged in", "user", user, "login", l.LoginID)
 	// XEP-0100: the gateway asks to be in the user's roster.
 	t.send(ctx, t.presence(user, "subscribe"))

@@ -23,6 +23,12 @@ type loginFeatures struct {
 	own       *pb.Features // nil: the transport's
 	base, out *pb.Features // out = base ∩ own
 	caps      *contactCaps // of features(), whichever it was (caps.go)
+	// pending: a login completed in this process with no features
+	// stored, whose first CONNECTED is still to say what it can do
+	// (login_features_wait.go). A login loaded at the start said it
+	// before: its record keeps its own features, or none (the
+	// transport's).
+	pending bool
 }
 
 // noteLoginFeatures takes the features a CONNECTED state event says

@@ -551,6 +551,16 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 	}
+	if !s.featuresKnown() {
+		// A fresh login: its own features come with its first
+		// CONNECTED (login_features_wait.go).
+		if err := s.awaitFeatures(ctx); err != nil {
+			if action {
+				t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, err.Error()))
+			}
+			return
+		}
+	}
 	caps := s.features()
 	// Chat states and read markers are ephemeral: a network without them
 	// simply does not hear of them, and nobody gets an error.

@@ -46,6 +46,9 @@ type session struct {
 	// feats: what the login can do when less than its transport
 	// (login_features.go).
 	feats loginFeatures
+	// stateWake is closed, and replaced, at each state the plugin
+	// says of the login (login_features_wait.go).
+	stateWake chan struct{}
 
 	// The login's messages on their way to the network (messaging.go).
 	// sending: the sends whose remote ID is not known yet, by
@@ -108,6 +111,7 @@ func newSession(t *transport, l store.Login) *session {
 		moderating:   map[string]*moderation{},
 		pictureSlots: make(chan struct{}, pictureFetches),
 		roomsSynced:  make(chan struct{}),
+		stateWake:    make(chan struct{}),
 		aliases:      occupantAliases{loginID: l.LoginID}}
 	// What the login said it can do when it last connected holds until
 	// it connects again (login_features.go).

@@ -66,6 +66,13 @@ func (s *Session) Connect(context.Context) error {
 		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 			Payload: &pb.Event_LoginState{LoginState: connected}})
 	}
+	if strings.Contains(s.loginID, LateStateMark) {
+		// Online at once; only its CONNECTED (with the login's
+		// features) is late, as an event still on its way.
+		s.connected.Store(true)
+		time.AfterFunc(SlowConnect, up)
+		return nil
+	}
 	if !strings.Contains(s.loginID, SlowMark) {
 		up()
 		return nil
@@ -82,6 +89,12 @@ const (
 	SlowMark    = "+slow"
 	SlowConnect = 500 * time.Millisecond
 )
+
+// LateStateMark in a username makes a login that is online at once but
+// says CONNECTED, with its own features, SlowConnect later: the gateway
+// learns what the login can do late (the window between a login's
+// registration and its first state event, made wide).
+const LateStateMark = "+latestate"
 
 // LiteMark in a username makes a login that can do less than the echo
 // network (as a Telegram bot does less than a user): no history, no
