@@ -86,6 +86,8 @@ type scripted struct {
 	// rather than a delay a loaded machine could outlast.
 	channels []string
 	listHold chan struct{}
+	// listsEnded counts the LISTs answered to their 323.
+	listsEnded int
 	// solanum: LIST behaves as Solanum's: a LIST holding "hang" starts a
 	// listing that sends nothing yet; a LIST while one runs aborts it
 	// (one NOTICE and one 323) and is itself dropped. load2hi: answer a
@@ -283,6 +285,19 @@ func (s *scripted) sync() {
 		}
 		return false
 	})
+}
+
+// releaseList lets the LIST held (listHold) end and waits until the
+// client handled its 323. A sync alone, right after listHold gives,
+// could have its PING written before the list.
+func (s *scripted) releaseList() {
+	s.t.Helper()
+	s.mu.Lock()
+	n := s.listsEnded
+	close(s.listHold)
+	s.mu.Unlock()
+	s.wait("the held list's end", func() bool { return s.listsEnded > n })
+	s.sync()
 }
 
 // sent returns the lines the server read, from the from-th on, that
@@ -612,6 +627,10 @@ func (s *scripted) serve(conn net.Conn) {
 				}
 			}
 			fmt.Fprintf(c, ":srv 323 %s :End of LIST\r\n", nick)
+			s.mu.Lock()
+			s.listsEnded++
+			s.signalLocked()
+			s.mu.Unlock()
 		case "CHATHISTORY":
 			if p(0) == "TARGETS" {
 				s.historyTargets(c, p(1), p(2))

@@ -105,8 +105,7 @@ func TestSearchChatsTooManyThenEnd(t *testing.T) {
 	if r := search("many-two"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "still sending its previous channel list") {
 		t.Errorf("a search before the 416's 323: %v %s; want UNAVAILABLE", r.Error, foundList(r.FoundChats))
 	}
-	close(srv.listHold)
-	srv.sync()
+	srv.releaseList()
 	if r := search("two"); r.Error != nil || foundList(r.FoundChats) != "#many-two|#many-two|2|Next|CHAT_TYPE_GROUP" {
 		t.Errorf("a search after the 323: %v %s", r.Error, foundList(r.FoundChats))
 	}

@@ -126,8 +126,7 @@ func TestSearchChatsTimeout(t *testing.T) {
 	if r := search("fast"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "still sending its previous channel list") {
 		t.Errorf("a search while the late list comes: %v %s, want UNAVAILABLE", r.Error, foundList(r.FoundChats))
 	}
-	close(srv.listHold) // the late list comes
-	srv.sync()
+	srv.releaseList() // the late list comes
 	if lists := srv.sent(0, "LIST"); len(lists) != 1 {
 		t.Errorf("LISTs sent while the late list ran: %q", lists)
 	}
