@@ -2,14 +2,9 @@ package bridge_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +13,7 @@ import (
 	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
 
-	"passerelle.im/passerelle/internal/syncbuf"
+	"passerelle.im/passerelle/internal/ngircdtest"
 )
 
 // ircFar is IRC as a real ngircd plays it, with bob, a plain IRC client
@@ -137,69 +132,6 @@ func (f *ircFar) connectBob(addr string) {
 	}
 }
 
-// startChaosNgircd runs Debian's ngircd on a free loopback port, without
-// flood penalties, for the test's time, and returns its address.
-func startChaosNgircd(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("ngircd")
-	if err != nil {
-		bin = "/usr/sbin/ngircd"
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatal("ngircd is not installed: run scripts/install-deps.sh")
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "ngircd.conf")
-	text := fmt.Sprintf(`[Global]
-Name = irc.test
-Info = passerelle test server
-AdminInfo1 = passerelle tests
-AdminInfo2 = loopback
-AdminEMail = nobody@localhost
-Listen = 127.0.0.1
-Ports = %d
-MotdPhrase = passerelle test server
-PidFile = %s
-[Limits]
-MaxPenaltyTime = 0
-MaxConnectionsIP = 0
-MaxNickLength = 30
-PingTimeout = 120
-PongTimeout = 60
-[Options]
-DNS = no
-Ident = no
-PAM = no
-`, port, filepath.Join(dir, "ngircd.pid"))
-	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var out syncbuf.Buffer
-	cmd := exec.Command(bin, "-n", "-f", conf)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start ngircd: %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ngircd does not listen on %s: %v\n%s", addr, err, out.String())
-		}
-	}
-}
-
 // TestIRCRestartChaos: IRC (a real ngircd, bob a client on it) through
 // the real IRC plugin process, the gateway as a process and Prosody;
 // messages both ways, privately and in a channel, while the plugin is
@@ -210,7 +142,7 @@ PAM = no
 // network's, not the gateway's: what the plugin journaled must come).
 func TestIRCRestartChaos(t *testing.T) {
 	bin := buildCmd(t, "passerelle.im/passerelle/cmd/passerelle-irc", "passerelle-irc")
-	addr := startChaosNgircd(t)
+	addr := ngircdtest.Start(t, ngircdtest.Config{}).Addr()
 	s := newStack(t, stackOptions{process: true, plugin: bin,
 		extra: "\n[transport.config]\nreconnect_min = \"100ms\"\nreconnect_max = \"500ms\"\n"})
 	f := &ircFar{t: t, s: s, nick: "alice", ch: "#chaos", dropped: map[string]bool{}}

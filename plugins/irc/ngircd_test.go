@@ -1,15 +1,10 @@
 package irc_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,56 +12,28 @@ import (
 
 	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
+
+	"passerelle.im/passerelle/internal/ngircdtest"
 )
 
-// ngircd is a real IRC server (Debian's ngircd) started for a test on a
-// free loopback port, without flood penalties so test clients go at full
-// speed.
+// ngircd is a real IRC server (Debian's ngircd, ngircdtest) started for
+// a test on a free loopback port.
 type ngircd struct {
-	t         *testing.T
-	bin, conf string
-	port      int
-	tlsPort   int // 0: no TLS port
-	cmd       *exec.Cmd
-	out       *lockedWriter
+	*ngircdtest.Server
+	port    int
+	tlsPort int // 0: no TLS port
 }
 
-func (s *ngircd) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+func (s *ngircd) addr() string { return s.Addr() }
 
-const ngircdConf = `[Global]
-Name = irc.test
-Info = passerelle test server
-AdminInfo1 = passerelle tests
-AdminInfo2 = loopback
-AdminEMail = nobody@localhost
-Listen = 127.0.0.1
-Ports = %d
-MotdPhrase = passerelle test server
-PidFile = %s
-[Limits]
-MaxPenaltyTime = 0
-MaxConnectionsIP = 0
-MaxNickLength = 30
-PingTimeout = 120
-PongTimeout = 60
-[Options]
-DNS = no
-Ident = no
-PAM = no
-`
+// log is what the server wrote so far.
+func (s *ngircd) log() string { return s.Log() }
 
-// ngircdTLS is the config's TLS section: a port with TLS, the server's
-// certificate and key (PEM files), and DH parameters: without a DHFile
-// ngircd generates 2048-bit ones at each start, which took more than
-// the start's wait under load (testdata/ffdhe2048.pem is RFC 7919's
-// public group, as `openssl genpkey -genparam -algorithm DH -pkeyopt
-// group:ffdhe2048` writes it).
-const ngircdTLS = `[SSL]
-CertFile = %s
-KeyFile = %s
-DHFile = %s
-Ports = %d
-`
+// start runs the server again, after stop, and waits until it listens.
+func (s *ngircd) start() { s.Start() }
+
+// stop kills the server, as a crash would.
+func (s *ngircd) stop() { s.Stop() }
 
 func startNgircd(t *testing.T) *ngircd {
 	t.Helper()
@@ -82,45 +49,8 @@ func startNgircdTLS(t *testing.T, certFile, keyFile string) *ngircd {
 
 func startNgircdWith(t *testing.T, certFile, keyFile string, global ...string) *ngircd {
 	t.Helper()
-	bin, err := exec.LookPath("ngircd")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/ngircd", "/usr/local/sbin/ngircd"} {
-			if _, e := os.Stat(p); e == nil {
-				bin, err = p, nil
-			}
-		}
-	}
-	if err != nil {
-		t.Fatal("ngircd is not installed: run scripts/install-deps.sh")
-	}
-	port, tlsPort := freePort(t), 0
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "ngircd.conf")
-	text := fmt.Appendf(nil, ngircdConf, port, filepath.Join(dir, "ngircd.pid"))
-	// More of [Global] (a server password): after its other lines. A
-	// MaxNickLength replaces the one of [Limits].
-	for _, line := range global {
-		if strings.HasPrefix(line, "MaxNickLength") {
-			text = bytes.Replace(text, []byte("MaxNickLength = 30\n"), []byte(line+"\n"), 1)
-			continue
-		}
-		text = bytes.Replace(text, []byte("[Limits]\n"), []byte(line+"\n[Limits]\n"), 1)
-	}
-	if certFile != "" {
-		tlsPort = freePort(t)
-		dh, err := filepath.Abs(filepath.Join("testdata", "ffdhe2048.pem"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text = fmt.Appendf(text, ngircdTLS, certFile, keyFile, dh, tlsPort)
-	}
-	if err := os.WriteFile(conf, text, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := &ngircd{t: t, bin: bin, conf: conf, port: port, tlsPort: tlsPort, out: &lockedWriter{w: &bytes.Buffer{}}}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
+	s := ngircdtest.Start(t, ngircdtest.Config{CertFile: certFile, KeyFile: keyFile, Global: global})
+	return &ngircd{Server: s, port: s.Port, tlsPort: s.TLSPort}
 }
 
 // startNgircdNickLen is startNgircd whose nicks are at most n long
@@ -131,53 +61,7 @@ func startNgircdNickLen(t *testing.T, n int) *ngircd {
 }
 
 // freePort is a loopback port nothing listens on, for now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// log is what the server wrote so far.
-func (s *ngircd) log() string {
-	s.out.mu.Lock()
-	defer s.out.mu.Unlock()
-	return fmt.Sprint(s.out.w)
-}
-
-// start runs the server and waits until it listens.
-func (s *ngircd) start() {
-	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "-n", "-f", s.conf)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start ngircd: %v", err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", s.addr(), time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("ngircd does not listen on %s: %v\n%s", s.addr(), err, s.out.w)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop kills the server, as a crash would.
-func (s *ngircd) stop() {
-	if s.cmd != nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-		s.cmd = nil
-	}
-}
+func freePort(t *testing.T) int { return ngircdtest.FreePort(t) }
 
 type lockedWriter struct {
 	mu sync.Mutex

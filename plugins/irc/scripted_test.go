@@ -80,11 +80,14 @@ type scripted struct {
 	history []string
 	// channels is what LIST answers, as 322 lines' "<channel> <users>
 	// :<topic>", whatever the mask; a LIST whose mask holds "slow" is
-	// answered after slowList, the server reading nothing meanwhile; one
-	// whose mask holds "many" ends with a 416 (too many matches) and,
-	// slowList later, a 323.
+	// answered once listHold gives (is closed), the server reading
+	// nothing meanwhile; one whose mask holds "many" ends with a 416 (too
+	// many matches) and, once listHold gives, a 323. The test says when,
+	// rather than a delay a loaded machine could outlast.
 	channels []string
-	slowList time.Duration
+	listHold chan struct{}
+	// listsEnded counts the LISTs answered to their 323.
+	listsEnded int
 	// solanum: LIST behaves as Solanum's: a LIST holding "hang" starts a
 	// listing that sends nothing yet; a LIST while one runs aborts it
 	// (one NOTICE and one 323) and is itself dropped. load2hi: answer a
@@ -153,6 +156,7 @@ type scripted struct {
 	arrived []time.Time // when each connection came
 	msgid   int
 	batches int
+	syncs   int
 	changed chan struct{} // closed and renewed at each line or connection
 }
 
@@ -260,6 +264,40 @@ func (s *scripted) wait(what string, cond func() bool) {
 			s.t.Fatalf("scripted server: %s never came; lines: %q", what, s.lines)
 		}
 	}
+}
+
+// sync waits until the client has handled every line sent to it so
+// far: it answers a PING in turn, as irc-go runs a line's callbacks
+// before it reads the next, and writes its lines in order, so that
+// what it wrote before the PONG has been read here too.
+func (s *scripted) sync() {
+	s.t.Helper()
+	s.mu.Lock()
+	s.syncs++
+	token := fmt.Sprintf("sync-%d", s.syncs)
+	s.mu.Unlock()
+	s.send("PING :%s", token)
+	s.wait("the PONG of "+token, func() bool {
+		for _, l := range s.lines {
+			if strings.HasPrefix(l, "PONG") && strings.HasSuffix(l, token) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// releaseList lets the LIST held (listHold) end and waits until the
+// client handled its 323. A sync alone, right after listHold gives,
+// could have its PING written before the list.
+func (s *scripted) releaseList() {
+	s.t.Helper()
+	s.mu.Lock()
+	n := s.listsEnded
+	close(s.listHold)
+	s.mu.Unlock()
+	s.wait("the held list's end", func() bool { return s.listsEnded > n })
+	s.sync()
 }
 
 // sent returns the lines the server read, from the from-th on, that
@@ -555,19 +593,18 @@ func (s *scripted) serve(conn net.Conn) {
 			}
 		case "LIST":
 			s.mu.Lock()
-			nick, chans, slow := s.nick, s.channels, s.slowList
+			nick, chans, hold := s.nick, s.channels, s.listHold
 			if s.load2hi {
 				s.mu.Unlock()
-				fmt.Fprintf(c, ":srv 263 %s LIST :Server load is temporarily too heavy. Please wait a while and try again.\r\n", nick)
-				fmt.Fprintf(c, ":srv 323 %s :End of /LIST\r\n", nick)
+				// One write: a line the test sends (sync) comes after both.
+				fmt.Fprintf(c, ":srv 263 %s LIST :Server load is temporarily too heavy. Please wait a while and try again.\r\n:srv 323 %s :End of /LIST\r\n", nick, nick)
 				continue
 			}
 			if s.solanum {
 				if s.listing {
 					s.listing = false
 					s.mu.Unlock()
-					fmt.Fprintf(c, ":srv NOTICE %s :/LIST aborted\r\n", nick)
-					fmt.Fprintf(c, ":srv 323 %s :End of /LIST\r\n", nick)
+					fmt.Fprintf(c, ":srv NOTICE %s :/LIST aborted\r\n:srv 323 %s :End of /LIST\r\n", nick, nick)
 					continue
 				}
 				if strings.Contains(p(0), "hang") {
@@ -577,17 +614,23 @@ func (s *scripted) serve(conn net.Conn) {
 				}
 			}
 			s.mu.Unlock()
-			if strings.Contains(p(0), "slow") {
-				time.Sleep(slow)
+			if strings.Contains(p(0), "slow") && hold != nil {
+				<-hold
 			}
 			for _, ch := range chans {
 				fmt.Fprintf(c, ":srv 322 %s %s\r\n", nick, ch)
 			}
 			if strings.Contains(p(0), "many") {
 				fmt.Fprintf(c, ":srv 416 %s LIST :Too many matches\r\n", nick)
-				time.Sleep(slow)
+				if hold != nil {
+					<-hold
+				}
 			}
 			fmt.Fprintf(c, ":srv 323 %s :End of LIST\r\n", nick)
+			s.mu.Lock()
+			s.listsEnded++
+			s.signalLocked()
+			s.mu.Unlock()
 		case "CHATHISTORY":
 			if p(0) == "TARGETS" {
 				s.historyTargets(c, p(1), p(2))

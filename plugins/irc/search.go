@@ -218,8 +218,14 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 	}
 	select {
 	case s.listTurn <- struct{}{}:
-	case <-ctx.Done():
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "given up waiting for another search of %s: %v", s.acc.addr(), ctx.Err())
+	default:
+		s.n.host.Logger().Debug("irc: search waits for another's list", "login", s.loginID)
+		select {
+		case s.listTurn <- struct{}{}:
+		case <-ctx.Done():
+			s.n.host.Logger().Debug("irc: search given up waiting for another's list", "login", s.loginID)
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "given up waiting for another search of %s: %v", s.acc.addr(), ctx.Err())
+		}
 	}
 	defer func() { <-s.listTurn }()
 	conn, err := s.online()

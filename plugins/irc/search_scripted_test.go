@@ -29,15 +29,10 @@ func TestSearchChatsLoad2Hi(t *testing.T) {
 	srv.mu.Lock()
 	srv.load2hi = false
 	srv.mu.Unlock()
-	// The 323 after the 263 may still be on its way: until it came, a
-	// search is refused at once.
-	deadline := time.Now().Add(time.Second)
-	r := search()
-	for r.Error.GetCode() == pb.ErrorCode_ERROR_CODE_UNAVAILABLE && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		r = search()
-	}
-	if r.Error != nil || foundList(r.FoundChats) != "#fast-one|#fast-one|3|Quick|CHAT_TYPE_GROUP" {
+	// The 323 after the 263 ends the refused list: once it came, a
+	// search finds.
+	srv.sync()
+	if r := search(); r.Error != nil || foundList(r.FoundChats) != "#fast-one|#fast-one|3|Quick|CHAT_TYPE_GROUP" {
 		t.Errorf("the search after: %v %s", r.Error, foundList(r.FoundChats))
 	}
 }
@@ -62,35 +57,27 @@ func TestSearchChatsSolanumAbort(t *testing.T) {
 	if r := search("hang"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
 		t.Fatalf("a list that never ends: %v, %d found; want UNAVAILABLE", r.Error, len(r.FoundChats))
 	}
-	start := time.Now()
+	timedOut := time.Now()
 	if r := search("fast"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "still sending its previous channel list") {
 		t.Errorf("a search while the late list runs: %v, %d found; want UNAVAILABLE", r.Error, len(r.FoundChats))
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("the refusal took %v", d)
-	}
+	srv.sync() // a LIST sent before would have come before the PONG
 	if n := lists(); n != 1 {
 		t.Errorf("%d LISTs sent while the first ran", n)
 	}
 	// list_wait after the timeout, the late list is taken as lost: the
 	// next LIST, which the server drops as it aborts the late one, is
 	// UNAVAILABLE (not "nothing found"); the one after finds.
-	time.Sleep(1600 * time.Millisecond)
+	// (The plugin's own clock: a longer sleep only makes it surer.)
+	time.Sleep(time.Until(timedOut.Add(1600 * time.Millisecond)))
 	if r := search("fast"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "search again") {
 		t.Errorf("the search that aborted the late list: %v %s; want UNAVAILABLE", r.Error, foundList(r.FoundChats))
 	}
-	// Its 323 may still be on its way.
-	deadline := time.Now().Add(time.Second)
-	r := search("fast")
-	for r.Error.GetCode() == pb.ErrorCode_ERROR_CODE_UNAVAILABLE && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		r = search("fast")
-	}
+	srv.sync() // the abort's 323 came
 	for i := range 2 {
-		if r.Error != nil || foundList(r.FoundChats) != "#fast-one|#fast-one|3|Quick|CHAT_TYPE_GROUP" {
+		if r := search("fast"); r.Error != nil || foundList(r.FoundChats) != "#fast-one|#fast-one|3|Quick|CHAT_TYPE_GROUP" {
 			t.Errorf("search %d after the abort: %v %s; want #fast-one", i, r.Error, foundList(r.FoundChats))
 		}
-		r = search("fast")
 	}
 }
 
@@ -101,7 +88,7 @@ func TestSearchChatsTooManyThenEnd(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
 	srv.channels = []string{"#many-one 3 :Quick"}
-	srv.slowList = 500 * time.Millisecond
+	srv.listHold = make(chan struct{})
 	srv.mu.Unlock()
 	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"1500ms"}`), "")
 	cmds := p.Commands()
@@ -114,11 +101,11 @@ func TestSearchChatsTooManyThenEnd(t *testing.T) {
 	srv.mu.Lock()
 	srv.channels = []string{"#many-two 2 :Next"}
 	srv.mu.Unlock()
-	// Its 323 comes 500 ms later: a search now would take it as its end.
-	if r := search("many-two"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+	// Its 323 is held back: a search now would take it as its end.
+	if r := search("many-two"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "still sending its previous channel list") {
 		t.Errorf("a search before the 416's 323: %v %s; want UNAVAILABLE", r.Error, foundList(r.FoundChats))
 	}
-	time.Sleep(700 * time.Millisecond)
+	srv.releaseList()
 	if r := search("two"); r.Error != nil || foundList(r.FoundChats) != "#many-two|#many-two|2|Next|CHAT_TYPE_GROUP" {
 		t.Errorf("a search after the 323: %v %s", r.Error, foundList(r.FoundChats))
 	}
@@ -161,21 +148,26 @@ func TestSearchChatsWaitGivesUp(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
 	srv.channels = []string{"#slow-one 3 :Quick"}
-	srv.slowList = 2 * time.Second
+	srv.listHold = make(chan struct{})
 	srv.mu.Unlock()
-	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"10s"}`), "")
+	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"30s"}`), "")
 	cmds, other := p.Commands(), p.Commands()
 	first := cmds.Go(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: "slow"}))
 	srv.got("LIST")
 	other.Go(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: "one"}))
-	time.Sleep(300 * time.Millisecond) // the second waits for its turn
+	waitLog(t, p, "search waits for another's list")
 	other.Close()
+	waitLog(t, p, "search given up waiting for another's list")
+	close(srv.listHold)
 	if r := cmds.Wait(first); r.Error != nil || len(r.FoundChats) != 1 {
 		t.Errorf("the first search: %v %s", r.Error, foundList(r.FoundChats))
 	}
-	time.Sleep(500 * time.Millisecond)
-	if lists := srv.sent(0, "LIST"); len(lists) != 1 {
-		t.Errorf("LISTs sent: %q; want the first search's alone", lists)
+	// A search after: the given-up one's LIST would have come before.
+	if r := cmds.Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: "quick"})); r.Error != nil {
+		t.Errorf("the search after: %v", r.Error)
+	}
+	if lists := srv.sent(0, "LIST"); strings.Join(lists, "|") != "LIST *slow*|LIST *quick*" {
+		t.Errorf("LISTs sent: %q; want the first search's and the last's", lists)
 	}
 }
 

@@ -271,9 +271,13 @@ func TestCTCPFloodAnsweredAtAPace(t *testing.T) {
 	}
 	srv.send(":bob!b@h PRIVMSG #c :marker")
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "marker" })
-	time.Sleep(500 * time.Millisecond) // answers still on their way
-	if n := len(srv.sent(0, "NOTICE ")); n > 5 {
+	srv.sync() // every answer sent came before the PONG
+	answers := srv.sent(0, "NOTICE ")
+	if n := len(answers); n > 5 {
 		t.Errorf("%d CTCP answers sent at once; want a few", n)
+	}
+	if n := len(srv.sent(0, "NOTICE n")); n == 0 {
+		t.Errorf("no VERSION of the flood answered; want the first few: %q", answers)
 	}
 }
 
