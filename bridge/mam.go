@@ -132,12 +132,7 @@ func (mq *mamQuery) parseForm(x *wire.Element, room jid.JID) error {
 			return badQuery("field %q given twice", name)
 		}
 		seen[name] = true
-		var values []string
-		for j := range f.Children {
-			if f.Children[j].XMLName.Local == "value" {
-				values = append(values, f.Children[j].Text)
-			}
-		}
+		values := fieldValues(f) // dataform.go
 		if name == "ids" {
 			if err := mq.parseIDs(values); err != nil { // mam_ids.go
 				return err

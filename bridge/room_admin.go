@@ -497,15 +497,16 @@ func (s *session) configure(ctx context.Context, st *wire.Stanza, r *room, p *wi
 
 // configName reads a submitted configuration form x: the name given
 // (muc#roomconfig_roomname), if any, or why the form cannot be taken as
-// it stands (bad): a form that is no submission (XEP-0004: type
-// submit), one of another FORM_TYPE, a name of several values or lines
-// (a text-single field holds one line), a field given twice (XEP-0004:
-// a var is unique in a form). Taken anyway, the group got the other
+// it stands (bad): a form of another type than submit (XEP-0004; one
+// with no type is taken, as some clients send it and the archive's
+// query form takes it, mam.go), one of another FORM_TYPE, a name of
+// several values or lines (a text-single field holds one line), a field
+// given twice (XEP-0004: a var is unique in a form). Taken anyway, the group got the other
 // form's name, the first of the values or the second of the names, and
 // the client a success for what it did not ask.
 func configName(x *wire.Element) (name string, given bool, bad string) {
-	if typ := x.Attr("type"); typ != "submit" {
-		return "", false, fmt.Sprintf("the configuration form is a submission (type='submit'), not type=%q", typ)
+	if typ := x.Attr("type"); typ != "submit" && typ != "" {
+		return "", false, fmt.Sprintf("the room configuration must be submitted as a form of type 'submit', not '%s'", typ)
 	}
 	seen := map[string]bool{}
 	for i := range x.Children {
@@ -518,12 +519,7 @@ func configName(x *wire.Element) (name string, given bool, bad string) {
 			return "", false, fmt.Sprintf("the field %q is given twice", field)
 		}
 		seen[field] = true
-		var values []string
-		for j := range f.Children {
-			if v := &f.Children[j]; v.XMLName.Local == "value" {
-				values = append(values, v.Text)
-			}
-		}
+		values := fieldValues(f) // dataform.go
 		switch field {
 		case "FORM_TYPE":
 			if len(values) != 1 || strings.TrimSpace(values[0]) != roomConfigForm {
