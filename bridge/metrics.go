@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"passerelle.im/passerelle/bridge/metrics"
+	"passerelle.im/passerelle/bridge/muc"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -21,6 +22,7 @@ func serveMetrics(ctx context.Context, listen string, wg *sync.WaitGroup, log *s
 		return nil, err
 	}
 	reg := metrics.New()
+	reg.CountBadNicks(muc.BadNicks)
 	wg.Go(func() {
 		if err := reg.Serve(ctx, ln); err != nil {
 			log.Error("metrics endpoint stopped", "err", err)

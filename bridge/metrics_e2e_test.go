@@ -125,6 +125,7 @@ func TestMetrics(t *testing.T) {
 		`passerelle_logins{state="bad_credentials",` + tr + `}`:                  func(v float64) bool { return v == 0 },
 		`passerelle_events_rejected_total{` + tr + `}`:                           func(v float64) bool { return v == 0 },
 		`passerelle_delivery_lag_seconds_bucket{` + tr + `,le="+Inf"}`:           atLeast1,
+		`passerelle_bad_nicks_total`:                                             func(v float64) bool { return v >= 0 }, // present
 		`passerelle_errors_total{condition="internal-server-error",` + tr + `}`:  func(v float64) bool { return v == -1 },
 		`passerelle_messages_total{direction="to_network",transport="whatsapp"}`: func(v float64) bool { return v == -1 },
 	} {

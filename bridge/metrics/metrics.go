@@ -104,6 +104,21 @@ func New() *Registry {
 	return r
 }
 
+// CountBadNicks exposes count, read at each scrape, as
+// passerelle_bad_nicks_total: the occupant nicks replaced by a fallback
+// because the XMPP server would refuse or rewrite them (muc.OccupantJID).
+// It has no transport label: the count is the process's, over every
+// transport's rooms. Call it once; a nil Registry ignores it.
+func (r *Registry) CountBadNicks(count func() uint64) {
+	if r == nil {
+		return
+	}
+	r.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "passerelle_bad_nicks_total",
+		Help: "Occupant nicks the XMPP server would refuse or rewrite (empty, a prohibited character, not normalized), each replaced by a fallback nick; for all transports. A rise means a plugin or the store hands the rooms bad nicks.",
+	}, func() float64 { return float64(count()) }))
+}
+
 // Transport registers a transport and returns what the bridge counts
 // with. Its series exist from now on, at zero, so that a rate or an alert
 // works before the first event. On a nil Registry (metrics off) it

@@ -56,6 +56,7 @@ func TestCountersAndHealth(t *testing.T) {
 		Logins:   func() map[string]int { return map[string]int{"connected": 2, "bad_credentials": 1} },
 		Rejected: func() uint64 { return 3 },
 	})
+	r.CountBadNicks(func() uint64 { return 4 })
 	base := serve(t, r)
 
 	code, body := get(t, base, "/healthz")
@@ -114,6 +115,7 @@ func TestCountersAndHealth(t *testing.T) {
 		`passerelle_delivery_lag_seconds_bucket{transport="echo",le="1.024"} 1`,
 		`passerelle_outbox_depth{transport="echo"} 1`,
 		`passerelle_history_messages_total{transport="echo"} 5`,
+		"\npasserelle_bad_nicks_total 4\n",
 		`go_goroutines `,
 	} {
 		if !strings.Contains(text, want) {
@@ -135,6 +137,8 @@ func TestNil(t *testing.T) {
 	m.Queued(1)
 	m.Delivered(true, true, 1)
 	m.HistoryStored(1)
+	var r *metrics.Registry
+	r.CountBadNicks(func() uint64 { return 1 })
 }
 
 // TestIsolated: two registries do not share series (no global default).

@@ -18,6 +18,29 @@ func nickHolds(t *testing.T, what, nick string) {
 	if wire.XMLSafe(nick) != nick {
 		t.Fatalf("%s: nick %q holds what XML cannot", what, nick)
 	}
+	// OccupantJID keeps it, and no fallback can be it (fallbackOf).
+	if !nickFits(nick) || strings.Contains(nick, "  ") {
+		t.Fatalf("%s: nick %q would be replaced, or is a fallback's form", what, nick)
+	}
+}
+
+// FuzzFallbackNick: a bad nick's fallback is a nick a resource holds as
+// it is, in the form no nick of Nicks has (two spaces), the same each
+// time.
+func FuzzFallbackNick(f *testing.F) {
+	for _, s := range []string{"", "a\ufffdb", "Ｄａｎ", "e\u0301", "\u200b", "\xff", "שלום abc", "שלום\ufffd", "محمد\u200d", strings.Repeat("\u05d0", 70) + "\ufffd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, nick string) {
+		if nickFits(nick) {
+			return
+		}
+		fb := fallbackOf(nick)
+		validNick(t, fb)
+		if !nickFits(fb) || !strings.Contains(fb, "  ") || fallbackOf(nick) != fb {
+			t.Fatalf("fallbackOf(%q) = %q: not a good nick, or not a fallback's form", nick, fb)
+		}
+	})
 }
 
 // FuzzCleanNick: any network name and member ID make a nick a resource

@@ -3,6 +3,7 @@ package muc
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -19,11 +20,13 @@ import (
 // of every stanza at the link.
 
 // OccupantJID is the JID of the occupant nick of room: room/nick. A nick
-// that cannot be a resourcepart ("", or one the server refuses) is
-// replaced by a fallback made of it (fallbackNick): the same bad nick
-// gives the same occupant, so its presences and messages still match.
-// The first replacement is logged as a warning (SetLog), the rest at
-// debug level; BadNicks counts them.
+// that cannot be a resourcepart ("", or one the server refuses), or that
+// the server would rewrite (resourceprep's NFKC: "Ｄａｎ" is routed as
+// "Dan", another member's), is replaced by a fallback (fallbackOf): the
+// same bad nick gives the same occupant, so its presences and messages
+// still match, and no nick Nicks gives is ever one. The first
+// replacement is logged as a warning (SetLog), the rest at debug level;
+// BadNicks counts them.
 func OccupantJID(room, nick string) string {
 	if !nickFits(nick) {
 		nick = fallbackNick(nick)
@@ -31,9 +34,7 @@ func OccupantJID(room, nick string) string {
 	return room + "/" + nick
 }
 
-// fallbackNick is what OccupantJID puts in place of the bad nick: the
-// nick cleaned as Nicks does a network name, or, when nothing of it is
-// left, "user " and a code of it. It is logged and counted.
+// fallbackNick is fallbackOf(nick), logged and counted.
 func fallbackNick(nick string) string {
 	n := badNicks.Add(1)
 	log := logger.Load()
@@ -44,10 +45,29 @@ func fallbackNick(nick string) string {
 	if n == 1 {
 		level = slog.LevelWarn
 	}
-	fallback := CleanNick(nick, nick)
-	log.Log(context.Background(), level, "an occupant's nick cannot be a JID resource (the XMPP server would close the stream or bounce the stanza); a fallback nick is used (warned once)",
+	fallback := fallbackOf(nick)
+	log.Log(context.Background(), level, "an occupant's nick cannot be a JID resource (the XMPP server would close the stream, bounce the stanza or rewrite the nick); a fallback nick is used (warned once)",
 		"nick", nick, "fallback", fallback)
 	return fallback
+}
+
+// fallbackOf is the nick in place of the bad nick: the nick cleaned as
+// Nicks does a network name ("user" when nothing is left), two spaces,
+// and a code of its bytes in brackets: "ab  (k3x9p2ma)". Nicks collapses
+// spaces, so none of its nicks holds two in a row: a fallback is never a
+// member's nick, and two bad nicks that clean alike ("a\uFFFDb",
+// "a\uFFFEb") differ by their codes.
+func fallbackOf(nick string) string {
+	base := cleanName(nick)
+	if base == "" {
+		base = "user"
+	}
+	code := idCode(nick)[:8]
+	tail := "  (" + code + ")"
+	if strings.ContainsFunc(base, rtl) {
+		tail = "  " + rtlCode(code) // the bidi rule, as withSuffix
+	}
+	return truncate(base, MaxNick-utf8.RuneCountInString(tail)) + tail
 }
 
 var (
@@ -62,9 +82,11 @@ func SetLog(l *slog.Logger) { logger.Store(l) }
 // BadNicks is how many nicks OccupantJID replaced since the start.
 func BadNicks() uint64 { return badNicks.Load() }
 
-// nickFits reports whether nick can follow room/ in a stanza's from:
-// not empty, and taken as a resourcepart both by PRECIS and by Prosody's
-// resourceprep (stringprep.go), with something left after its mapping.
+// nickFits reports whether nick can follow room/ in a stanza's from as
+// it is: not empty, taken as a resourcepart both by PRECIS and by
+// Prosody's resourceprep (stringprep.go), and left unchanged by both
+// (NFC, NFKC): the server routes the stanza from the mapped form, which
+// two spellings would share ("e\u0301" and "é"; "Ｄａｎ" and "Dan").
 // Printable ASCII, nearly every nick, is checked without either.
 func nickFits(nick string) bool {
 	if nick == "" || len(nick) > 1023 {
@@ -83,9 +105,9 @@ func nickFits(nick string) bool {
 	if !utf8.ValidString(nick) {
 		return false
 	}
-	if _, err := jid.New("room", "muc.invalid", nick); err != nil {
+	j, err := jid.New("room", "muc.invalid", nick)
+	if err != nil || j.Resourcepart() != nick {
 		return false
 	}
-	m := stringprepMap(nick)
-	return m != "" && stringprepOK(m)
+	return stringprepMap(nick) == nick && stringprepOK(nick)
 }
