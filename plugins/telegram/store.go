@@ -549,8 +549,10 @@ func (s *store) setPinned(chat string, ids []int) error {
 	})
 }
 
-// bulkNoticeKeep is how long a clear's notice is kept: past its merge
-// window, it only names the notice a late page would have corrected.
+// bulkNoticeKeep is how long a clear's notice is kept. Nothing reads it
+// past its merge window (bulkDeleteMerge: a later deletion is a new
+// clear or a retraction); the notices older than this go with the next
+// one kept, so the bucket holds at most a day's clears.
 const bulkNoticeKeep = 24 * time.Hour
 
 // putBulkNotice keeps the notice of chat's clear, and forgets those
