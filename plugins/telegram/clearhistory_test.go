@@ -116,7 +116,8 @@ func TestHistoryClearedAcrossRestart(t *testing.T) {
 
 // The merge of a clear's pages, on its own: a deletion of more than
 // bulkDeleteMax messages is a notice; a short one of the same chat while
-// its clear is under way (its last page) corrects it; one of another
+// its clear is under way (its last page) corrects it, told again
+// counted once; one of another
 // chat, or once bulkDeleteMerge went by since the clear's last page, is
 // retracted message by message again.
 func TestHistoryClearedMergeWindow(t *testing.T) {
@@ -140,6 +141,12 @@ func TestHistoryClearedMergeWindow(t *testing.T) {
 	evs = s.deletionEvents(dels("1002", 31, 5))
 	if len(evs) != 1 || evs[0].GetEdit().GetTargetId() != notice || !strings.HasPrefix(evs[0].GetEdit().GetText(), "35 messages") {
 		t.Fatalf("the clear's last page: %v, want the notice corrected to 35", evs)
+	}
+	// The same page told again (the catch-up after a restart before its
+	// pts was kept) counts once.
+	evs = s.deletionEvents(dels("1002", 31, 5))
+	if len(evs) != 1 || evs[0].GetEdit().GetTargetId() != notice || !strings.HasPrefix(evs[0].GetEdit().GetText(), "35 messages") {
+		t.Fatalf("the clear's last page told again: %v, want the notice left at 35", evs)
 	}
 	if evs := s.deletionEvents(dels("1002", 60, 1)); len(evs) != 1 || evs[0].GetRetraction() == nil {
 		t.Errorf("a deletion of a message newer than the clear, within its minute: %v, want a retraction", evs)
