@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -162,5 +163,25 @@ func TestHistoryClearedMergeWindow(t *testing.T) {
 	evs = s.deletionEvents(dels("1002", 50, 25))
 	if len(evs) != 1 || evs[0].GetMessage() == nil || evs[0].EventId == notice || !strings.HasPrefix(evs[0].GetMessage().Text, "25 messages") {
 		t.Errorf("a new clear after the window: %v, want a notice of its own of 25", evs)
+	}
+}
+
+// The clears' notices kept in the login's database are bounded: one
+// older than bulkNoticeKeep goes when another is kept.
+func TestBulkNoticesPruned(t *testing.T) {
+	s, _ := unitSession(t)
+	old := time.Now().Add(-bulkNoticeKeep - time.Minute).UnixMicro()
+	if err := s.st.putBulkNotice("1002", bulkNotice{ID: "cleared-40", N: 40, At: old, Bound: 40}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.st.putBulkNotice("1003", bulkNotice{ID: "cleared-90", N: 30, At: time.Now().UnixMicro(), Bound: 90}); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := s.st.bulkNotices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 1 || kept["1003"].ID != "cleared-90" || kept["1003"].N != 30 {
+		t.Errorf("notices kept: %v, want only 1003's, the day-old one of 1002 gone", kept)
 	}
 }
