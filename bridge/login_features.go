@@ -29,6 +29,10 @@ type loginFeatures struct {
 	// before: its record keeps its own features, or none (the
 	// transport's).
 	pending bool
+	// pendingWake: the login's stateWake when it was marked pending; a
+	// state said since replaced it. The state before is the previous
+	// login's (a relogin keeps its session): its end is not this one's.
+	pendingWake chan struct{}
 }
 
 // noteLoginFeatures takes the features a CONNECTED state event says

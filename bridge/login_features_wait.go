@@ -33,6 +33,7 @@ func (s *session) featuresKnown() bool {
 func (s *session) featuresPending() {
 	s.mu.Lock()
 	s.feats.pending = len(s.login.Features) == 0
+	s.feats.pendingWake = s.stateWake
 	s.mu.Unlock()
 }
 
@@ -59,12 +60,16 @@ func (s *session) awaitFeatures(ctx context.Context) error {
 		s.mu.Lock()
 		known := !s.feats.pending
 		st, wake := s.state, s.stateWake
+		fresh := wake != s.feats.pendingWake // a state said since it was marked
 		s.mu.Unlock()
 		if known {
 			return nil
 		}
 		switch st.state {
 		case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, pb.LoginState_LOGIN_STATE_LOGGED_OUT, pb.LoginState_LOGIN_STATE_STOPPED:
+			if !fresh {
+				break // the previous login's end (a relogin): wait for this one's state
+			}
 			return fmt.Errorf("your %s login is not connected (%s%s): nothing was sent; log in again, then resend", s.t.displayName(), stateWords(st.state), suffix(st.msg))
 		}
 		select {

@@ -837,15 +837,8 @@ func (db *DB) maybeCheckpoint() {
 // checkpoint of the log before it (at most one) ends first, here if it
 // must. walErr stays set when that, or the new file, fails.
 func (db *DB) newLog() {
-	if db.ckRunning {
-		db.checkpointed(<-db.ckDone)
-	}
-	if db.frozen != nil {
-		err := db.applyAll(db.frozen.wal.gen, db.frozen.recs)
-		db.checkpointed(err)
-		if err != nil {
-			return
-		}
+	if db.endFrozen() != nil {
+		return
 	}
 	if db.freeze() == nil {
 		db.startApply(db.frozen)
@@ -922,17 +915,25 @@ func (db *DB) checkpointed(err error) {
 	}
 }
 
-// checkpointNow puts every logged write into bbolt before it returns.
-func (db *DB) checkpointNow() error {
+// endFrozen ends the checkpoint of the frozen generation, if any: waits
+// for the one in flight, and runs it here when that failed, so that a
+// new generation may be frozen.
+func (db *DB) endFrozen() error {
 	if db.ckRunning {
 		db.checkpointed(<-db.ckDone)
 	}
-	if db.frozen != nil {
-		err := db.applyAll(db.frozen.wal.gen, db.frozen.recs)
-		db.checkpointed(err)
-		if err != nil {
-			return err
-		}
+	if db.frozen == nil {
+		return nil
+	}
+	err := db.applyAll(db.frozen.wal.gen, db.frozen.recs)
+	db.checkpointed(err)
+	return err
+}
+
+// checkpointNow puts every logged write into bbolt before it returns.
+func (db *DB) checkpointNow() error {
+	if err := db.endFrozen(); err != nil {
+		return err
 	}
 	if len(db.live.recs) == 0 {
 		return nil
