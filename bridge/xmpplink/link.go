@@ -261,8 +261,9 @@ func (l *Link) Run(ctx context.Context) error {
 	backoff := 250 * time.Millisecond
 	l.q.open()
 	defer l.failQueued()
-	// told is the message of the last failure logged at its level since
-	// the link was last up; "" once it is up again.
+	// told is the message and kind (failureKind) of the last failure
+	// logged at its level since the link was last up; "" once it is up
+	// again.
 	told := ""
 	var down downTime
 	for {
@@ -310,12 +311,14 @@ func (l *Link) Run(ctx context.Context) error {
 		case errors.Is(err, stream.SystemShutdown):
 			msg = "component link down: the XMPP server is shutting down; connecting again once it is back"
 		}
-		if msg == told {
+		// The message and the failure's kind: "component link down"
+		// is many causes (refused, then a conflict at the handshake).
+		if key := msg + "\x00" + failureKind(err); key == told {
 			// The same failure again: the operator knows already.
 			level = slog.LevelDebug
 			attrs = append(attrs, "down_for", time.Since(down.since).Round(time.Second))
 		} else {
-			told = msg
+			told = key
 		}
 		log.Log(ctx, level, msg, attrs...)
 		select {
@@ -430,6 +433,22 @@ func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime) er
 	conn.Close()
 	wg.Wait()
 	return err
+}
+
+// failureKind tells a session's failures apart beyond Run's message: a
+// failed handshake, and the stream error's condition. The network's
+// failures are one kind (""): a link lost, then refused while the
+// server restarts, is one outage, told once.
+func failureKind(err error) string {
+	kind := ""
+	if errors.As(err, new(*handshakeFailed)) {
+		kind = "handshake"
+	}
+	var se stream.Error
+	if errors.As(err, &se) {
+		kind += " " + se.Err
+	}
+	return kind
 }
 
 // handshakeFailed is an error of the handshake, the stream not up yet.

@@ -1,7 +1,6 @@
 package irc_test
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // ergo is a real IRC server with history (ergo, https://ergo.chat:
@@ -21,7 +22,7 @@ import (
 type ergo struct {
 	port int
 	cmd  *exec.Cmd
-	out  *lockedWriter
+	out  syncbuf.Buffer
 }
 
 func (s *ergo) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
@@ -120,7 +121,7 @@ func startErgo(t *testing.T) *ergo {
 			"build it from its source and put it on PATH, or name it in PASSERELLE_ERGO", why)
 	}
 	dir := t.TempDir()
-	s := &ergo{port: freePort(t), out: &lockedWriter{w: &bytes.Buffer{}}}
+	s := &ergo{port: freePort(t)}
 	conf := filepath.Join(dir, "ircd.yaml")
 	text := fmt.Sprintf(ergoConf, s.port, filepath.Join(dir, "ircd.db"), filepath.Join(dir, "ircd.lock"))
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
@@ -128,7 +129,7 @@ func startErgo(t *testing.T) *ergo {
 	}
 	s.cmd = exec.Command(bin, "run", "--conf", conf)
 	s.cmd.Dir = dir
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start ergo: %v", err)
 	}
@@ -136,9 +137,7 @@ func startErgo(t *testing.T) *ergo {
 		_ = s.cmd.Process.Kill()
 		_ = s.cmd.Wait()
 		if t.Failed() {
-			s.out.mu.Lock()
-			t.Logf("ergo's log:\n%s", s.out.w)
-			s.out.mu.Unlock()
+			t.Logf("ergo's log:\n%s", s.out.String())
 		}
 	})
 	deadline := time.Now().Add(10 * time.Second)
@@ -149,9 +148,7 @@ func startErgo(t *testing.T) *ergo {
 			return s
 		}
 		if time.Now().After(deadline) {
-			s.out.mu.Lock()
-			defer s.out.mu.Unlock()
-			t.Fatalf("ergo does not listen on %s: %v\n%s", s.addr(), err, s.out.w)
+			t.Fatalf("ergo does not listen on %s: %v\n%s", s.addr(), err, s.out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

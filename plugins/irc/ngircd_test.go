@@ -6,7 +6,6 @@ import (
 	"log"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -62,17 +61,6 @@ func startNgircdNickLen(t *testing.T, n int) *ngircd {
 
 // freePort is a loopback port nothing listens on, for now.
 func freePort(t *testing.T) int { return ngircdtest.FreePort(t) }
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
 
 // client is a plain IRC user on the test server (irc-go's client): what
 // the plugin's user talks to.
