@@ -1,12 +1,9 @@
 package xmpplink
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"log/slog"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -35,39 +32,10 @@ func TestLinkOtherCauseToldAgain(t *testing.T) {
 		t.Skipf("the port was taken meanwhile: %v", err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go conflictAtHandshake(t, ln)
+	go serveHandshakes(t, ln, `<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`)
 	waitLog(t, logs, func(s string) bool {
 		return countLines(s, "WARN", "another process is already connected") == 1
 	}, "the handshake's conflict told at WARN")
-}
-
-// conflictAtHandshake answers each handshake on ln with a conflict.
-func conflictAtHandshake(t *testing.T, ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		t.Cleanup(func() { c.Close() })
-		go func() {
-			r := bufio.NewReader(c)
-			head, err := r.ReadString('>')
-			for err == nil && !strings.Contains(head, "stream:stream") {
-				head, err = r.ReadString('>')
-			}
-			if err != nil {
-				return
-			}
-			io.WriteString(c, `<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:component:accept' from='gw.localhost' id='s1'>`)
-			for range 2 { // <handshake>, </handshake>
-				if _, err := r.ReadString('>'); err != nil {
-					return
-				}
-			}
-			io.WriteString(c, `<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`)
-			io.Copy(io.Discard, r)
-		}()
-	}
 }
 
 // runLinkLog runs a link to addr that logs at debug to logs.

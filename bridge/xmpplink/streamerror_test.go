@@ -56,34 +56,39 @@ func erringServer(t *testing.T, after string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
+	go serveHandshakes(t, ln, `<handshake/>`+after)
+	return ln.Addr().String()
+}
+
+// serveHandshakes accepts links on ln until it closes: to each, after
+// its stream header and handshake, it writes answer, then reads on until
+// the link hangs up.
+func serveHandshakes(t *testing.T, ln net.Listener, answer string) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		t.Cleanup(func() { c.Close() })
+		go func() {
+			r := bufio.NewReader(c)
+			head, err := r.ReadString('>')
+			for err == nil && !strings.Contains(head, "stream:stream") {
+				head, err = r.ReadString('>')
+			}
 			if err != nil {
 				return
 			}
-			t.Cleanup(func() { c.Close() })
-			go func() {
-				r := bufio.NewReader(c)
-				head, err := r.ReadString('>')
-				for err == nil && !strings.Contains(head, "stream:stream") {
-					head, err = r.ReadString('>')
-				}
-				if err != nil {
+			io.WriteString(c, `<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:component:accept' from='gw.localhost' id='s1'>`)
+			for range 2 { // <handshake>, </handshake>
+				if _, err := r.ReadString('>'); err != nil {
 					return
 				}
-				io.WriteString(c, `<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:component:accept' from='gw.localhost' id='s1'>`)
-				for range 2 { // <handshake>, </handshake>
-					if _, err := r.ReadString('>'); err != nil {
-						return
-					}
-				}
-				io.WriteString(c, `<handshake/>`+after)
-				io.Copy(io.Discard, r)
-			}()
-		}
-	}()
-	return ln.Addr().String()
+			}
+			io.WriteString(c, answer)
+			io.Copy(io.Discard, r)
+		}()
+	}
 }
 
 // TestStreamErrorsToldAndPaced: a server's see-other-host, conflict and
