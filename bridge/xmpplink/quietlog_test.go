@@ -2,6 +2,7 @@ package xmpplink
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -80,12 +81,12 @@ func TestLinkBackSaysHowLong(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitUp(t, l)
-		logSays(t, logs, "down_for=")
+		// Up() turns true just before the line is written: wait for it.
+		waitLog(t, logs, func(s string) bool {
+			return countLines(s, "INFO", "component link up") == round+1 && countLines(s, "INFO", "down_for=") == round
+		}, fmt.Sprintf("round %d: %d link up lines, %d with down_for", round, round+1, round))
 		if n := countLines(logs.String(), "WARN", "component link down"); n != round {
 			t.Fatalf("round %d: %d WARN lines, want one per outage:\n%s", round, n, logs)
-		}
-		if n := countLines(logs.String(), "INFO", "component link up"); n != round+1 {
-			t.Fatalf("round %d: %d link up lines, want %d:\n%s", round, n, round+1, logs)
 		}
 	}
 }
