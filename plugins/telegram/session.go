@@ -234,11 +234,6 @@ func (s *Session) start(ready chan struct{}) {
 			}
 			s.mu.Unlock()
 			s.peers.add([]tg.UserClass{status.User}, nil)
-			if st := s.db(); st != nil {
-				sctx, cancel := context.WithTimeout(ctx, appConfigWait)
-				s.seedChannelPts(sctx, api, st) // channelpts.go
-				cancel()
-			}
 			return mgr.Run(ctx, api, status.User.ID, updates.AuthOptions{OnStart: func(ctx context.Context) {
 				// The server's reaction limits, which CONNECTED's
 				// features say (reactlimit.go); Telegram's usual ones
