@@ -1,0 +1,49 @@
+package telegram_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// Two messages back to back as a supergroup's first updates since the
+// plugin connected both come. gotd reads each MTProto message on its own
+// goroutine, so the second may reach its updates manager first; the
+// manager, not following the channel yet, followed it from the second's
+// pts and dropped the first as already seen. Several fresh connections,
+// each to a supergroup it has not followed, as the loss did not come
+// every time.
+func TestSupergroupFirstUpdatesBackToBack(t *testing.T) {
+	t.Skip("known loss, not fixed: gotd's updates manager, not following a channel yet, follows it from its first update to arrive (pts less pts_count); gotd reads each MTProto message on its own goroutine, so the second of two back-to-back updates may come first and the first is then dropped as already seen. Seeding each channel's pts from the dialogs before mgr.Run fixes it (commit bc9bf313, reverted) but made TestSupergroupLive flaky (2 of 8 under -race: the user's own send came back from the catch-up)")
+	srv, p, done := doraPlugin(t)
+	for i := range 5 {
+		id := int64(700 + i)
+		srv.AddChannel(tgfake.Channel{ID: id, Title: fmt.Sprintf("Club %d", i), Members: []int64{dora.ID, eve.ID}, Creator: eve.ID})
+		if i > 0 {
+			p.Restart()
+		}
+		evs := p.Events()
+		p.Connect(done.LoginId, done.SavedState)
+		evs.Await("connected", func(ev *pb.Event) bool {
+			return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+		})
+		peer := &tg.PeerChannel{ChannelID: id}
+		chat := fmt.Sprintf("-100%d", id)
+		srv.Send(eve.ID, peer, fmt.Sprintf("first %d", i))
+		srv.Send(eve.ID, peer, fmt.Sprintf("second %d", i))
+		got := map[string]bool{}
+		for len(got) < 2 {
+			ev := evs.Await(fmt.Sprintf("both messages of connection %d (have %v)", i, got), func(ev *pb.Event) bool {
+				return ev.ChatId == chat && ev.GetMessage() != nil
+			})
+			if text := ev.GetMessage().GetText(); strings.HasSuffix(text, fmt.Sprintf(" %d", i)) {
+				got[text] = true
+			}
+		}
+	}
+}
