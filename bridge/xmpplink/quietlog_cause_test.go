@@ -32,7 +32,7 @@ func TestLinkOtherCauseToldAgain(t *testing.T) {
 		t.Skipf("the port was taken meanwhile: %v", err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go serveHandshakes(t, ln, `<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`)
+	go serveHandshakes(t, ln, `<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`, nil)
 	waitLog(t, logs, func(s string) bool {
 		return countLines(s, "WARN", "another process is already connected") == 1
 	}, "the handshake's conflict told at WARN")

@@ -56,14 +56,14 @@ func erringServer(t *testing.T, after string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go serveHandshakes(t, ln, `<handshake/>`+after)
+	go serveHandshakes(t, ln, `<handshake/>`+after, nil)
 	return ln.Addr().String()
 }
 
 // serveHandshakes accepts links on ln until it closes: to each, after
-// its stream header and handshake, it writes answer, then reads on until
-// the link hangs up.
-func serveHandshakes(t *testing.T, ln net.Listener, answer string) {
+// its stream header and handshake (any secret), it writes answer, says
+// so on conns (if not nil), then reads on until the link hangs up.
+func serveHandshakes(t *testing.T, ln net.Listener, answer string, conns chan<- struct{}) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -86,6 +86,9 @@ func serveHandshakes(t *testing.T, ln net.Listener, answer string) {
 				}
 			}
 			io.WriteString(c, answer)
+			if conns != nil {
+				conns <- struct{}{}
+			}
 			io.Copy(io.Discard, r)
 		}()
 	}

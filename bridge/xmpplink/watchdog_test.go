@@ -1,10 +1,7 @@
 package xmpplink
 
 import (
-	"bufio"
-	"io"
 	"net"
-	"strings"
 	"testing"
 	"time"
 )
@@ -20,36 +17,7 @@ func silentServer(t *testing.T) (addr string, conns <-chan struct{}) {
 	}
 	t.Cleanup(func() { ln.Close() })
 	ch := make(chan struct{}, 16)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-			go func() {
-				r := bufio.NewReader(c)
-				// The stream header, up to its '>' after "stream:stream".
-				head, err := r.ReadString('>')
-				for err == nil && !strings.Contains(head, "stream:stream") {
-					head, err = r.ReadString('>')
-				}
-				if err != nil {
-					return
-				}
-				io.WriteString(c, `<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:component:accept' from='gw.localhost' id='s1'>`)
-				if _, err := r.ReadString('>'); err != nil { // <handshake>
-					return
-				}
-				if _, err := r.ReadString('>'); err != nil { // </handshake>
-					return
-				}
-				io.WriteString(c, `<handshake/>`)
-				ch <- struct{}{}
-				io.Copy(io.Discard, r)
-			}()
-		}
-	}()
+	go serveHandshakes(t, ln, `<handshake/>`, ch)
 	return ln.Addr().String(), ch
 }
 
