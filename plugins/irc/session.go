@@ -301,7 +301,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		Timeout:       s.n.cfg.timeout(),
 		KeepAlive:     time.Duration(s.n.cfg.KeepAlive),
 		QuitMessage:   "passerelle",
-		RequestCaps:   append(slices.Clone(requestCaps), historyCaps...),
+		RequestCaps:   wantedCaps(),
 		// ircevent logs why a reconnection failed: into the gateway's log.
 		Log: slog.NewLogLogger(s.n.host.Logger().With("login", s.loginID).Handler(), slog.LevelInfo),
 	}
@@ -623,6 +623,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleIdentification(c)
 	s.handleRefusals(c)
 	s.handleRegain(c)
+	s.handleCapChanges(c)
 }
 
 // registered is the end of registration: the connection is up. It notes
