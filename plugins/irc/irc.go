@@ -175,7 +175,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Version:     Version,
 		// A channel's name starts with # or & (RFC 2812's CHANTYPES);
 		// any other name is a person's nick.
-		Features:              &pb.Features{Groups: true, JoinChatPrefixes: []string{"#", "&"}},
+		// Replies: a reply's tag where the server relays message
+		// tags, else a plain message (reply.go).
+		Features:              &pb.Features{Groups: true, Replies: true, JoinChatPrefixes: []string{"#", "&"}},
 		IdentifierPrompt:      "Nick",
 		IdentifierDescription: "The nick of someone on the IRC server.",
 	}

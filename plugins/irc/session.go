@@ -911,7 +911,7 @@ func (s *Session) messageEvent(m ircmsg.Message, action bool) *pb.Event {
 		}
 	}
 	ev := &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
-		Sender: s.sender(nick), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text, Spans: spans}}}
+		Sender: s.sender(nick), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text, Spans: spans, ReplyToId: replyTo(m)}}}
 	switch {
 	case isChannel(target):
 		ev.ChatId, ev.ChatType = s.chanID(target), pb.ChatType_CHAT_TYPE_GROUP
@@ -1209,7 +1209,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	answer := s.awaitAnswer(target, echoes)
 	defer s.dropSendWait(answer)
 	var waits []*echo
-	for _, l := range lines {
+	// A reply's tag goes on its first line (reply.go).
+	tags := s.replyTagsFor(msg.ReplyToId)
+	for i, l := range lines {
 		err := s.lines.wait(ctx)
 		left--
 		s.lines.sent(1)
@@ -1219,9 +1221,14 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		s.wireMu.Lock()
 		e := s.expectEcho(target, l.action, l.text, answer)
-		if l.action {
+		switch {
+		case i == 0 && tags != nil && l.action:
+			err = conn.SendWithTags(tags, "PRIVMSG", target, "\x01ACTION "+l.text+"\x01")
+		case i == 0 && tags != nil:
+			err = conn.SendWithTags(tags, "PRIVMSG", target, l.text)
+		case l.action:
 			err = conn.Action(target, l.text)
-		} else {
+		default:
 			err = conn.Privmsg(target, l.text)
 		}
 		s.wireMu.Unlock()

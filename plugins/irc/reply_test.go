@@ -1,0 +1,51 @@
+package irc_test
+
+import (
+	"testing"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Replies both ways where the server relays client tags: an IRCv3
+// client's reply ("+draft/reply", or "+reply") is a message answering
+// the one it names, and the user's reply carries the tag on its first
+// line; a reply to a message with an ID of the plugin's (no server
+// msgid) carries none. Before, a reply came as a message answering
+// nothing, and the user's went without its tag.
+func TestReplies(t *testing.T) {
+	srv := startScripted(t, "message-tags server-time echo-message", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", srv.fields("kit"))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+
+	for i, tag := range []string{"+draft/reply", "+reply"} {
+		srv.send("@msgid=in-%d;%s=in-1 :bob!b@h PRIVMSG kit :yes", i+2, tag)
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+		if m := ev.GetMessage(); m.Text != "yes" || m.ReplyToId != "in-1" {
+			t.Errorf("a reply tagged %s: %v, want reply_to_id in-1", tag, ev)
+		}
+	}
+
+	cmds := p.Commands()
+	send := func(text, replyTo string) {
+		t.Helper()
+		res := cmds.Send(plugintest.Act(login.LoginId, "bob", "", &pb.SendMessage{Text: text, ReplyToId: replyTo}))
+		if res.Error != nil {
+			t.Fatalf("reply %q: %v", text, res.Error)
+		}
+	}
+	send("sure thing\nsecond line", "in-2")
+	srv.got("@+draft/reply=in-2 PRIVMSG bob :sure thing")
+	srv.got("PRIVMSG bob :second line")
+	send("/me nods", "in-2")
+	srv.got("@+draft/reply=in-2 PRIVMSG bob :\x01ACTION nods\x01")
+	from := len(srv.sent(0, ""))
+	send("to a message of the gateway's", "18a2b3c4d5e6f708-3")
+	if got := srv.sent(from, "@"); len(got) != 0 {
+		t.Errorf("a reply to an ID of the plugin's went tagged: %q", got)
+	}
+	srv.got("PRIVMSG bob :to a message of the gateway's")
+}
