@@ -108,7 +108,7 @@ func (s *Session) chanName(id string) (string, bool) { return s.caseMap().chanNa
 // noteCasemapLocked takes the casemap a connection announced. Where it
 // is not the one the login had (the first connection of a login saved
 // before the plugin read CASEMAPPING, a server whose config changed),
-// the login's saved channel keys and refusals, by ID, move to the IDs
+// the login's saved channel keys, refusals and encodings, by ID, move to the IDs
 // of now, and the login keeps it: a restart folds as the server does
 // from the start, so a chat's ID stays the same. The IDs of a server
 // that announces rfc1459, or nothing, never change.
@@ -135,6 +135,20 @@ func (s *Session) noteCasemapLocked(cm casemap) {
 		if now, ok := rekey[id]; ok {
 			s.acc.Refused[i] = now
 		}
+	}
+	if len(s.acc.ChannelEncodings) > 0 {
+		// A channel's own encoding (chanenc.go) follows its ID: left
+		// under the old one, the channel was read in the login's
+		// encoding again.
+		encs := map[string]string{}
+		for id, enc := range s.acc.ChannelEncodings {
+			if now, ok := rekey[id]; ok {
+				id = now
+			}
+			encs[id] = enc
+		}
+		s.acc.ChannelEncodings = encs
+		s.storeChanCodecsLocked()
 	}
 	s.cm.Store(int32(cm))
 	s.acc.Casemapping = cm.String()

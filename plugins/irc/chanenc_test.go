@@ -341,3 +341,34 @@ func TestQuitReasonInLoginEncoding(t *testing.T) {
 		t.Errorf("eve's part reason %q, want привет (KOI8-R, the channel's)", m.Reason)
 	}
 }
+
+// A channel's own encoding follows its chat ID when the server's
+// CASEMAPPING changes (a network that moved to other server software):
+// #[fr], #{fr} as RFC 1459 folds it, is #[fr] on a server that folds
+// ASCII only, and is still read in its encoding there. Before, the
+// encoding stayed under the old ID: the channel was read in the
+// login's again, and "/encoding" said it had none.
+func TestChannelEncodingFollowsCasemapping(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, evs, login := scriptedLogin(t, srv, `{"reconnect_min":"20ms","reconnect_max":"50ms"}`, "kit", "#[fr]")
+	cmds := p.Commands()
+	const privet = "\xd0\xd2\xc9\xd7\xc5\xd4" // "привет" in KOI8-R
+	if res := cmds.Send(plugintest.SendText(login.LoginId, "#{fr}", "", "/encoding koi8-r")); res.Error != nil || !res.HandledAsCommand {
+		t.Fatalf("/encoding koi8-r in #{fr}: %v", res)
+	}
+
+	srv.mu.Lock()
+	srv.isupport = "CASEMAPPING=ascii "
+	srv.mu.Unlock()
+	srv.hangUp()
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT })
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+
+	srv.send(":dave!d@h PRIVMSG #[fr] :%s", privet)
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.ChatId != "#[fr]" || ev.GetMessage().Text != "привет" {
+		t.Errorf("message %v, want привет in #[fr]", ev)
+	}
+	if r := cmds.Send(plugintest.SendText(login.LoginId, "#[fr]", "", "/encoding")); !strings.Contains(r.CommandReply, "koi8-r") {
+		t.Errorf("bare /encoding in #[fr]: %v, want it to name koi8-r", r)
+	}
+}
