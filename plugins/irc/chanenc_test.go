@@ -361,7 +361,9 @@ func TestChannelEncodingFollowsCasemapping(t *testing.T) {
 	srv.isupport = "CASEMAPPING=ascii "
 	srv.mu.Unlock()
 	srv.hangUp()
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT })
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	})
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 
 	srv.send(":dave!d@h PRIVMSG #[fr] :%s", privet)
