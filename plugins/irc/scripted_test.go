@@ -673,6 +673,11 @@ func (s *scripted) serve(conn net.Conn) {
 			s.mu.Lock()
 			isupport := s.isupport
 			s.mu.Unlock()
+			// Its own parameters: without the space, the last token
+			// took ":are" into its value ("STATUSMSG=@+:are").
+			if isupport = strings.TrimSpace(isupport); isupport != "" {
+				isupport += " "
+			}
 			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst %s:are supported\r\n", nick, isupport)
 			s.mu.Lock()
 			motd, noEnd := s.motd, s.noMOTDEnd
