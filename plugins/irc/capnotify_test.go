@@ -87,3 +87,43 @@ func TestCapabilitiesComeAndGo(t *testing.T) {
 		t.Errorf("after message-tags went, sent %q", tags)
 	}
 }
+
+// A long CAP LS 302 list comes in several lines ("CAP * LS * :...", the
+// last without the "*"): what the plugin wants is asked for from every
+// line, and a capability the server refuses (NAK) is done without, the
+// others kept. (irc-go negotiates this; the test holds it to it.)
+func TestCapabilitiesInSeveralLines(t *testing.T) {
+	srv := startScripted(t, "server-time multi-prefix", "")
+	srv.mu.Lock()
+	srv.capsMore = []string{"message-tags account-tag", "echo-message userhost-in-names"}
+	srv.nak = map[string]bool{"userhost-in-names": true}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", srv.fields("kit"))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+
+	var reqs []string
+	for _, l := range srv.sent(0, "CAP REQ ") {
+		reqs = append(reqs, strings.TrimPrefix(strings.TrimPrefix(l, "CAP REQ "), ":"))
+	}
+	if got := strings.Join(reqs, " "); got != "message-tags server-time echo-message multi-prefix userhost-in-names" {
+		t.Errorf("capabilities asked for: %q", got)
+	}
+	// echo-message, from the list's second line, is on: the send has
+	// the echo's msgid (message-tags, from its first).
+	res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "txn-1", "hi bob"))
+	if res.Error != nil || !strings.HasPrefix(res.MessageId, "srv-") {
+		t.Errorf("send: %v, want the echo's msgid", res)
+	}
+	// userhost-in-names was refused: NAMES without hosts still lists
+	// the members.
+	if res := p.Commands().Send(command(login.LoginId, "#c", &pb.JoinChat{})); res.Error != nil {
+		t.Fatalf("join: %v", res.Error)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	if n := len(ev.GetChat().Chat.Members); n != 2 {
+		t.Errorf("members of #c: %v, want op and kit", ev.GetChat().Chat.Members)
+	}
+}

@@ -22,6 +22,11 @@ type scripted struct {
 	t    *testing.T
 	ln   net.Listener
 	caps string // offered in CAP LS
+	// capsMore, when set, are more lines of CAP LS 302 before caps,
+	// each sent as "CAP * LS * :<line>" (a long list), caps last.
+	capsMore []string
+	// nak are capabilities offered whose CAP REQ is refused (NAK).
+	nak map[string]bool
 	// sasl is the account "user\x00password" SASL PLAIN takes ("" = none).
 	sasl string
 	// refuse closes each connection at once (a server that is down).
@@ -393,16 +398,27 @@ func (s *scripted) serve(conn net.Conn) {
 			switch p(0) {
 			case "LS":
 				s.mu.Lock()
-				caps := s.caps
+				caps, more := s.caps, s.capsMore
 				s.mu.Unlock()
+				for _, l := range more {
+					fmt.Fprintf(c, ":srv CAP * LS * :%s\r\n", l)
+				}
 				fmt.Fprintf(c, ":srv CAP * LS :%s\r\n", caps)
 			case "REQ":
 				s.mu.Lock()
+				nak := false
 				for _, name := range strings.Fields(p(1)) {
-					s.acked[name] = true
+					nak = nak || s.nak[name]
+				}
+				for _, name := range strings.Fields(p(1)) {
+					s.acked[name] = !nak
 				}
 				s.mu.Unlock()
-				fmt.Fprintf(c, ":srv CAP * ACK :%s\r\n", p(1))
+				answer := "ACK"
+				if nak {
+					answer = "NAK"
+				}
+				fmt.Fprintf(c, ":srv CAP * %s :%s\r\n", answer, p(1))
 			case "END":
 				capEnd = true
 			}
