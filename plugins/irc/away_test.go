@@ -269,3 +269,29 @@ func TestAwayFromRplAway(t *testing.T) {
 		t.Errorf("after writing to dave, back: %v, want dave available", ev)
 	}
 }
+
+// away-notify tells of changes only: at joining, the plugin asks who
+// is away already (WHO #chan, as the spec has clients do), and a member
+// the reply flags gone (G) is shown away; someone not in the channel
+// is not, nor is a member the server left out of the WHO. Before, no
+// WHO went, and a member away when the user joined showed as here
+// until their state changed again.
+func TestAwayAtJoin(t *testing.T) {
+	srv := startScripted(t, "away-notify", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#c")
+	srv.got("WHO #c")
+	srv.send(":srv 352 kit #c z h srv zed G :0 Zed") // in no channel of the user's
+	srv.send(":srv 352 kit #c k h srv kit G :0 Kit") // the user
+	srv.send(":srv 352 kit #c o h srv op G@ :0 Op")  // away
+	srv.send(":srv 315 kit #c :End of /WHO list.")
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetPresence() != nil })
+	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "op" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_AWAY {
+		t.Errorf("the first presence: %v, want op away", ev)
+	}
+	// Their away-notify then says more.
+	srv.send(":op!o@h AWAY :at lunch")
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetPresence() != nil })
+	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "op" || p.GetStatus() != "at lunch" {
+		t.Errorf("op's AWAY: %v", ev)
+	}
+}

@@ -111,6 +111,13 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 	})
 }
 
+// chanAsk is a question about a joined channel (by ID) that askModes
+// queues: its modes, or who is away in it (who).
+type chanAsk struct {
+	id  string
+	who bool
+}
+
 // askModes asks for the modes of channel id, just joined: servers do
 // not say them at a join, and the answer (324) says whether it is
 // moderated, its topic locked. The questions go at the pace of the
@@ -120,8 +127,16 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 func (s *Session) askModes(c *ircevent.Connection, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !slices.Contains(s.modeAsks, id) {
-		s.modeAsks = append(s.modeAsks, id)
+	asks := []chanAsk{{id: id}}
+	if s.caps["away-notify"] {
+		// Who is away already (awaywho.go): away-notify tells only
+		// of changes.
+		asks = append(asks, chanAsk{id: id, who: true})
+	}
+	for _, a := range asks {
+		if !slices.Contains(s.modeAsks, a) {
+			s.modeAsks = append(s.modeAsks, a)
+		}
 	}
 	if !s.asking {
 		s.asking = true
@@ -136,9 +151,10 @@ func (s *Session) sendModeAsks(c *ircevent.Connection, stop chan struct{}) {
 	for {
 		s.mu.Lock()
 		var name string
+		var who bool
 		for name == "" && len(s.modeAsks) > 0 {
-			if ch := s.channels[s.modeAsks[0]]; ch != nil {
-				name = ch.name
+			if ch := s.channels[s.modeAsks[0].id]; ch != nil {
+				name, who = ch.name, s.modeAsks[0].who
 			}
 			s.modeAsks = s.modeAsks[1:]
 		}
@@ -165,6 +181,10 @@ func (s *Session) sendModeAsks(c *ircevent.Connection, stop chan struct{}) {
 				s.mu.Unlock()
 				return
 			}
+		}
+		if who {
+			s.askAways(c, name)
+			continue
 		}
 		if err := c.Send("MODE", name); err != nil {
 			s.n.host.Logger().Warn("irc: the channel's modes not asked for", "channel", name, "err", err)

@@ -186,9 +186,9 @@ type Session struct {
 	// user any more, or the connection drops.
 	presences map[string]string
 	// modeAsks are the joined channels whose modes are to be asked
-	// for (MODE #chan), by ID, in turn; asking: a goroutine asks them
-	// (modes.go).
-	modeAsks []string
+	// for (MODE #chan) and, with away-notify, who is away in them (WHO
+	// #chan), by ID, in turn; asking: a goroutine asks them (modes.go).
+	modeAsks []chanAsk
 	asking   bool
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
@@ -624,6 +624,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleRefusals(c)
 	s.handleRegain(c)
 	s.handleCapChanges(c)
+	s.handleWhoAways(c)
 }
 
 // registered is the end of registration: the connection is up. It notes
