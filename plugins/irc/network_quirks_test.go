@@ -92,6 +92,52 @@ func TestNetsplit(t *testing.T) {
 	}
 }
 
+// The same with IRCv3 batch (asked for, for history): a server that
+// wraps a netsplit's quits and a netjoin's joins in netsplit and
+// netjoin batches (InspIRCd) has them held to the batch's end, then
+// each is its member event, at its own server time. (irc-go hands
+// batches no callback takes over line by line; the test holds it to it.)
+func TestNetsplitInBatches(t *testing.T) {
+	srv := startScripted(t, "batch server-time", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#c")
+	nicks := []string{"m0", "m1", "m2"}
+	for _, n := range nicks {
+		srv.send(":%s!u@h JOIN #c", n)
+	}
+	srv.send(":srv BATCH +ns netsplit irc.hub.net irc.leaf.net")
+	for _, n := range nicks {
+		srv.send("@batch=ns;time=2024-05-06T07:08:09.000Z :%s!u@h QUIT :irc.hub.net irc.leaf.net", n)
+	}
+	srv.send(":srv BATCH -ns")
+	srv.send(":srv BATCH +nj netjoin irc.hub.net irc.leaf.net")
+	for _, n := range nicks {
+		srv.send("@batch=nj;time=2024-05-06T07:09:10.000Z :%s!u@h JOIN #c", n)
+	}
+	srv.send(":srv BATCH -nj")
+	srv.send(":bob!b@h PRIVMSG #c :marker")
+	split := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC).UnixMicro()
+	joined := time.Date(2024, 5, 6, 7, 9, 10, 0, time.UTC).UnixMicro()
+	counts := map[pb.MemberEvent_Kind]int{}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		switch m := ev.GetMember(); {
+		case m != nil:
+			counts[m.Kind]++
+			if m.Kind == pb.MemberEvent_KIND_LEFT && (m.Reason != "irc.hub.net irc.leaf.net" || ev.TimestampUnixMicro != split) {
+				t.Errorf("a netsplit quit: %v", ev)
+			}
+			if m.Kind == pb.MemberEvent_KIND_JOINED && counts[m.Kind] > len(nicks) && ev.TimestampUnixMicro != joined {
+				t.Errorf("a netjoin join: %v", ev)
+			}
+		case ev.GetMessage() != nil:
+			return true
+		}
+		return false
+	})
+	if counts[pb.MemberEvent_KIND_JOINED] != 6 || counts[pb.MemberEvent_KIND_LEFT] != 3 {
+		t.Errorf("member events %v; want 6 joins and 3 leaves", counts)
+	}
+}
+
 // CHANTYPES with & (server-local channels) and ! (IRCnet's safe channels):
 // both are channels.
 func TestChanTypes(t *testing.T) {
