@@ -166,6 +166,14 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: pm.GetKey().GetID(), Text: m.Text, Spans: m.Spans}}
 			return ev
 		}
+		if _, known := waE2E.ProtocolMessage_Type_name[int32(pm.GetType())]; !known && !evt.Info.IsFromMe {
+			// A type newer than whatsmeow, from someone: WhatsApp adds
+			// types that people see (member tags, advanced chat
+			// privacy came so), said rather than dropped without a
+			// word. The user's own devices' are their bookkeeping.
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.UnshownText("A message of a kind", onPhone)}}
+			return ev
+		}
 		return nil
 	}
 	if evt.IsEdit {
@@ -179,6 +187,12 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		return c.pinEvent(&evt.Info, p)
 	}
 	if r := msg.GetReactionMessage(); r != nil {
+		if r.GetKey().GetRemoteJID() == types.StatusBroadcastJID.String() {
+			// A reaction to a status (the user's, sent to them in the
+			// direct chat): the phone shows it among the status's
+			// viewers, not in the chat, which does not have the status.
+			return nil
+		}
 		var emojis []string
 		if r.GetText() != "" {
 			emojis = []string{r.GetText()}

@@ -85,3 +85,51 @@ func TestHistoryChannelNotShownProcess(t *testing.T) {
 		}
 	}
 }
+
+// Statuses, in the plugin process on the remote fake, as whatsmeow
+// hands them over (the status broadcast as chat): a status, its
+// deletion, its edit, a reaction to one there, and a contact's reaction
+// to the user's status in their direct chat (the key naming the status
+// broadcast) show nothing, neither as a chat "status@broadcast" nor as
+// a reaction to a message the chat does not have. A message after them
+// still comes.
+func TestStatusesNotShownProcess(t *testing.T) {
+	srv, _, evs, _ := processLoggedIn(t)
+	status := types.StatusBroadcastJID
+	inStatus := func(id string) types.MessageInfo {
+		return types.MessageInfo{MessageSource: types.MessageSource{Chat: status, Sender: bob, IsGroup: true}, ID: types.MessageID(id), Timestamp: time.Now(), PushName: "Bob"}
+	}
+	statusKey := func(id string, fromMe bool) *waCommon.MessageKey {
+		k := &waCommon.MessageKey{RemoteJID: proto.String(status.String()), ID: proto.String(id), FromMe: proto.Bool(fromMe)}
+		if !fromMe {
+			k.Participant = proto.String(bob.String())
+		}
+		return k
+	}
+	for _, c := range []struct {
+		info types.MessageInfo
+		msg  *waE2E.Message
+	}{
+		{inStatus("ST1"), &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("my day")}}},
+		{inStatus("ST2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(), Key: statusKey("ST1", false),
+			EditedMessage: &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("my day, edited")}}}}},
+		{inStatus("ST3"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_REVOKE.Enum(), Key: statusKey("ST1", false)}}},
+		{inStatus("ST4"), &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Key: statusKey("MYSTATUS1", true), Text: proto.String("❤️")}}},
+		{types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, ID: "ST5", Timestamp: time.Now(), PushName: "Bob"},
+			&waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Key: statusKey("MYSTATUS1", true), Text: proto.String("🔥")}}},
+	} {
+		if err := srv.Receive(c.info, c.msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, msg := incoming(bob, "AFTER", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if strings.Contains(ev.ChatId, "broadcast") || strings.HasPrefix(ev.EventId, "ST") || ev.GetReaction() != nil {
+			t.Errorf("a status shown: %v", ev)
+		}
+		return ev.EventId == "AFTER"
+	})
+}
