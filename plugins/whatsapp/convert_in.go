@@ -748,6 +748,9 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 		return nil
 	}
 	chat := evt.Chat
+	if isChannel(chat) {
+		return nil // a channel's post seen: channels are not shown (channels.go)
+	}
 	if chat.Server == types.BroadcastServer {
 		if !chat.IsBroadcastList() || evt.IsFromMe || evt.Sender.IsEmpty() {
 			return nil // a status's views (statuses are not shown), or no one's; the user's own: ownListRead
@@ -777,7 +780,9 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 // messages of others the change names; nil when marked unread or naming
 // none.
 func (c inbound) chatMarkedRead(evt *events.MarkChatAsRead) *pb.Event {
-	if !evt.Action.GetRead() {
+	if !evt.Action.GetRead() || isChannel(evt.JID) || evt.JID.Server == types.BroadcastServer {
+		// Channels and statuses are not shown (channels.go), and a
+		// broadcast list has no chat of its own.
 		return nil
 	}
 	var ids []string
