@@ -166,6 +166,14 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: pm.GetKey().GetID(), Text: m.Text, Spans: m.Spans}}
 			return ev
 		}
+		if _, known := waE2E.ProtocolMessage_Type_name[int32(pm.GetType())]; !known && !evt.Info.IsFromMe {
+			// A type newer than whatsmeow, from someone: WhatsApp adds
+			// types that people see (member tags, advanced chat
+			// privacy came so), said rather than dropped without a
+			// word. The user's own devices' are their bookkeeping.
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.UnshownText("A message of a kind", onPhone)}}
+			return ev
+		}
 		return nil
 	}
 	if evt.IsEdit {
@@ -179,6 +187,12 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		return c.pinEvent(&evt.Info, p)
 	}
 	if r := msg.GetReactionMessage(); r != nil {
+		if r.GetKey().GetRemoteJID() == types.StatusBroadcastJID.String() {
+			// A reaction to a status (the user's, sent to them in the
+			// direct chat): the phone shows it among the status's
+			// viewers, not in the chat, which does not have the status.
+			return nil
+		}
 		var emojis []string
 		if r.GetText() != "" {
 			emojis = []string{r.GetText()}
@@ -734,6 +748,9 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 		return nil
 	}
 	chat := evt.Chat
+	if isChannel(chat) {
+		return nil // a channel's post seen: channels are not shown (channels.go)
+	}
 	if chat.Server == types.BroadcastServer {
 		if !chat.IsBroadcastList() || evt.IsFromMe || evt.Sender.IsEmpty() {
 			return nil // a status's views (statuses are not shown), or no one's; the user's own: ownListRead
@@ -763,7 +780,9 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 // messages of others the change names; nil when marked unread or naming
 // none.
 func (c inbound) chatMarkedRead(evt *events.MarkChatAsRead) *pb.Event {
-	if !evt.Action.GetRead() {
+	if !evt.Action.GetRead() || isChannel(evt.JID) || evt.JID.Server == types.BroadcastServer {
+		// Channels and statuses are not shown (channels.go), and a
+		// broadcast list has no chat of its own.
 		return nil
 	}
 	var ids []string

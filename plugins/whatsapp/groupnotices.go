@@ -145,6 +145,7 @@ func (s *Session) joinRequests(e *events.GroupInfo) []types.JID {
 			if !jid.IsEmpty() && !pn.IsEmpty() {
 				s.ids.learn(jid.ToNonAD(), pn.ToNonAD())
 			}
+			s.forgetRejected(e.JID, jid, pn) // joinrequests.go
 			who := preferPN(jid, pn)
 			if !who.IsEmpty() {
 				out = append(out, who.ToNonAD())

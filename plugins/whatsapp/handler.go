@@ -246,6 +246,10 @@ func (s *Session) learnSource(src *types.MessageSource) {
 // learnt first, so that a contact shown by LID moves before this
 // message names it by phone.
 func (s *Session) message(e *events.Message) {
+	if isChannel(e.Info.Chat) {
+		s.channelPost(e) // channels.go
+		return
+	}
 	if ownBroadcast(&e.Info) {
 		s.ownBroadcastMessage(e)
 		return

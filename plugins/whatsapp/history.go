@@ -76,7 +76,7 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 	seen := map[string]anchor{}
 	for _, conv := range data.GetConversations() {
 		chat, err := types.ParseJID(conv.GetID())
-		if err != nil || chat.Server == types.BroadcastServer || chat == types.StatusBroadcastJID {
+		if err != nil || chat.Server == types.BroadcastServer || isChannel(chat) {
 			continue
 		}
 		// The chat's disappearing-messages timer, as the phone has it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
@@ -114,34 +115,61 @@ func rejectedKey(group, user types.JID) string {
 	return group.ToNonAD().String() + " " + user.ToNonAD().String()
 }
 
+// rejectedKeep bounds how long a rejection from the room awaits
+// WhatsApp's notice of it (which comes within seconds, or with the
+// notifications kept while the gateway was away): one that never comes
+// (the connection dropped first) was awaited for the whole run, and the
+// notice of the user's next rejection of that person, on the phone,
+// taken for it and not said. Past it, a notice come late says the
+// rejection a second time.
+var rejectedKeep = 10 * time.Minute
+
 // noteRejected keeps that the request to join group of who (under each
 // of its IDs) was rejected from the room and said so there: WhatsApp's
 // notice of it to the admins, the user's own, says nothing more.
+// Rejections past rejectedKeep are forgotten.
 func (s *Session) noteRejected(group types.JID, who ...types.JID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	at := now()
+	for k, t := range s.rejected {
+		if at.Sub(t) > rejectedKeep {
+			delete(s.rejected, k)
+		}
+	}
 	if s.rejected == nil {
-		s.rejected = map[string]bool{}
+		s.rejected = map[string]time.Time{}
 	}
 	for _, j := range who {
 		if !j.IsEmpty() {
-			s.rejected[rejectedKey(group, j)] = true
+			s.rejected[rejectedKey(group, j)] = at
 		}
 	}
 }
 
 // rejectedHere says whether the request to join group of who (or its
-// other ID) was rejected from the room, forgetting it: its notice is
-// said once.
+// other ID) was rejected from the room, not longer than rejectedKeep
+// ago, forgetting it: its notice is said once. A new request of theirs
+// forgets it too (forgetRejected).
 func (s *Session) rejectedHere(group types.JID, who ...types.JID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	found := false
 	for _, j := range who {
-		if k := rejectedKey(group, j); !j.IsEmpty() && s.rejected[k] {
-			delete(s.rejected, k)
-			found = true
+		k := rejectedKey(group, j)
+		t, ok := s.rejected[k]
+		if j.IsEmpty() || !ok {
+			continue
 		}
+		delete(s.rejected, k)
+		found = found || now().Sub(t) <= rejectedKeep
 	}
 	return found
+}
+
+// forgetRejected forgets a rejection from the room of who's request to
+// join group, whose notice has not come: they asked again, so a notice
+// from now on is of a later rejection.
+func (s *Session) forgetRejected(group types.JID, who ...types.JID) {
+	s.rejectedHere(group, who...)
 }

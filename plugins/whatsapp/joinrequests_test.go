@@ -5,9 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -168,4 +171,77 @@ func messagesSince(h *testHost, from int) []*pb.Event {
 		}
 	}
 	return out
+}
+
+// A rejection from the room whose notice from WhatsApp never comes (the
+// connection dropped before it) is awaited no longer once the person
+// asks again, nor past rejectedKeep: the user's next rejection of them,
+// on the phone, is said in the room. The first rejection was kept for
+// the whole run, and hid the next one's notice as its own.
+func TestJoinRequestRejectionNoticeLost(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"}, GroupMembershipApprovalMode: types.GroupMembershipApprovalMode{IsJoinApprovalRequired: true},
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone, IsAdmin: true}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
+	})
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dave := types.NewJID("33644444444", types.DefaultUserServer)
+	erin := types.NewJID("33655555555", types.DefaultUserServer)
+	call := sdk.Call{ChatID: group.String()}
+	rejectLost := func(who types.JID) {
+		t.Helper()
+		if err := fake.AskToJoin(group, who, types.EmptyJID); err != nil {
+			t.Fatal(err)
+		}
+		fake.LoseRequestNotices(true)
+		defer fake.LoseRequestNotices(false)
+		from := r.host.count()
+		if err := s.Kick(ctx, call, &pb.Kick{UserId: "+" + who.User, Ban: true}); err != nil {
+			t.Fatalf("reject by kick: %v", err)
+		}
+		if ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.GetMessage().Text != requestRejectedText+"+"+who.User {
+			t.Errorf("rejection said: %v", ev)
+		}
+	}
+	rejectedOnPhone := func(who types.JID, what string) {
+		t.Helper()
+		from := r.host.count()
+		if err := fake.RequestEndedByUser(group, who); err != nil {
+			t.Fatal(err)
+		}
+		// A message after it: the notice, if any, came before.
+		fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: alice, IsGroup: true}, ID: types.MessageID("AFTER-" + who.User), Timestamp: when},
+			&waE2E.Message{Conversation: proto.String("after")})
+		r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "AFTER-"+who.User })
+		said := false
+		for _, ev := range messagesSince(r.host, from) {
+			said = said || ev.GetMessage().Text == requestRejectedText+"+"+who.User
+		}
+		if !said {
+			t.Errorf("%s: the user's rejection on the phone not said in the room: %v", what, messagesSince(r.host, from))
+		}
+	}
+
+	// Dave asks again after a rejection whose notice never came.
+	rejectLost(dave)
+	if err := fake.AskToJoin(group, dave, types.EmptyJID); err != nil {
+		t.Fatal(err)
+	}
+	rejectedOnPhone(dave, "asked again")
+
+	// Erin asks again, neither notice coming (the connection dropped
+	// again), and the user rejects her on the phone much later.
+	rejectLost(erin)
+	fake.LoseRequestNotices(true)
+	if err := fake.AskToJoin(group, erin, types.EmptyJID); err != nil {
+		t.Fatal(err)
+	}
+	fake.LoseRequestNotices(false)
+	defer func(was func() time.Time) { now = was }(now)
+	now = func() time.Time { return time.Now().Add(rejectedKeep + time.Minute) }
+	rejectedOnPhone(erin, "past rejectedKeep")
 }

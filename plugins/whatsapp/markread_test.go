@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waSyncAction"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
@@ -31,5 +32,30 @@ func TestChatMarkedReadOnPhone(t *testing.T) {
 	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetReceipt() != nil })
 	if rc := ev.GetReceipt(); ev.ChatId != "+33611111111" || !ev.GetSender().GetIsFromMe() || rc.Kind != pb.ReceiptEvent_KIND_READ || !slices.Equal(rc.MessageIds, []string{"IN1", "IN2"}) {
 		t.Errorf("marked read: %v", ev)
+	}
+}
+
+// The phone marking read what the plugin does not show (a channel it
+// follows, the statuses), and a receipt in a channel, as whatsmeow
+// dispatches them: no receipt. They came as the user's read receipts in
+// a chat "status@broadcast", a one-to-one chat, or "<id>@newsletter".
+func TestHiddenChatsMarkedReadNotShown(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	channel := types.NewJID("120363100000000003", types.NewsletterServer)
+	rng := func(chat types.JID) *waSyncAction.SyncActionMessageRange {
+		return &waSyncAction.SyncActionMessageRange{Messages: []*waSyncAction.SyncActionMessage{{Key: key(chat, "X1", false), Timestamp: proto.Int64(when.Unix())}}}
+	}
+	from := r.host.count()
+	for _, chat := range []types.JID{types.StatusBroadcastJID, channel} {
+		fake.Emit(&events.MarkChatAsRead{JID: chat, Timestamp: when, Action: &waSyncAction.MarkChatAsReadAction{Read: proto.Bool(true), MessageRange: rng(chat)}})
+	}
+	fake.Emit(&events.Receipt{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, MessageIDs: []string{"NL1"}, Timestamp: when, Type: types.ReceiptTypeRead})
+	fake.Emit(&events.MarkChatAsRead{JID: alice, Timestamp: when, Action: &waSyncAction.MarkChatAsReadAction{Read: proto.Bool(true), MessageRange: rng(alice)}})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.ChatId == "+33611111111" && ev.GetReceipt() != nil })
+	for _, ev := range r.host.since(from) {
+		if ev.ChatId != "+33611111111" && ev.GetReceipt() != nil {
+			t.Errorf("a receipt shown: %v", ev)
+		}
 	}
 }

@@ -22,9 +22,13 @@ import (
 // and comment so, encrypted with the announcement's secret, and
 // whatsmeow hands them over as such (a reaction was dropped as
 // bookkeeping, a comment shown as a message of a kind the plugin cannot
-// show). A comment is a reply to its announcement. false when it cannot
-// be read (the message came before the device was linked, or was
-// forgotten): logged, dropped.
+// show). A comment is a reply to its announcement. A comment, an
+// event's change or a correction that cannot be read (the message came
+// before the device was linked, or was forgotten; a kind the pinned
+// whatsmeow cannot decrypt) becomes a notice replying to its message,
+// to look at the phone: they were dropped, a member's words or an
+// event's new time lost without a word. false for a reaction that
+// cannot be read: logged, dropped.
 func (s *Session) decryptSecret(e *events.Message) bool {
 	ctx := context.Background()
 	switch {
@@ -42,7 +46,8 @@ func (s *Session) decryptSecret(e *events.Message) bool {
 		m, err := s.d.cli.DecryptComment(ctx, e)
 		if err != nil {
 			s.log.Info("encrypted comment not read", "id", e.Info.ID, "chat", e.Info.Chat, "target", enc.GetTargetMessageKey().GetID(), "err", err)
-			return false
+			e.Message = unreadSecret("A comment", enc.GetTargetMessageKey())
+			return true
 		}
 		e.Message = replyTo(m, enc.GetTargetMessageKey())
 	case e.Message.GetSecretEncryptedMessage().GetSecretEncType() == waE2E.SecretEncryptedMessage_EVENT_EDIT:
@@ -53,12 +58,27 @@ func (s *Session) decryptSecret(e *events.Message) bool {
 		m, err := s.d.cli.DecryptSecretEncryptedMessage(ctx, e)
 		if err != nil {
 			s.log.Info("event's change not read", "id", e.Info.ID, "chat", e.Info.Chat, "target", enc.GetTargetMessageKey().GetID(), "err", err)
-			return false
+			e.Message = unreadSecret("A change to this event", enc.GetTargetMessageKey())
+			return true
 		}
 		e.Message = &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(),
 			Key: enc.GetTargetMessageKey(), EditedMessage: m}, MessageContextInfo: e.Message.GetMessageContextInfo()}
+	case e.Message.GetSecretEncryptedMessage() != nil:
+		// Another kind (a correction encrypted so, MESSAGE_EDIT, or
+		// one newer): the pinned whatsmeow decrypts event changes only.
+		enc := e.Message.GetSecretEncryptedMessage()
+		s.log.Info("encrypted change not read: a kind whatsmeow cannot decrypt", "id", e.Info.ID, "chat", e.Info.Chat,
+			"target", enc.GetTargetMessageKey().GetID(), "type", enc.GetSecretEncType().String())
+		e.Message = unreadSecret("A correction of this message", enc.GetTargetMessageKey())
 	}
 	return true
+}
+
+// unreadSecret is the notice of what (a comment, a change) sent
+// encrypted with key's message's secret that could not be read: a reply
+// to that message, to look at the phone.
+func unreadSecret(what string, key *waCommon.MessageKey) *waE2E.Message {
+	return replyTo(&waE2E.Message{Conversation: proto.String("⚠ " + what + " the gateway cannot read: see it " + onPhone + ".")}, key)
 }
 
 // replyTo makes m a reply to the message key names, unless it replies

@@ -35,6 +35,9 @@ type Session struct {
 	// albums are the quotes of albums sent as replies, until their
 	// first item comes (album.go).
 	albums albumReplies
+	// channels are the WhatsApp channels whose posts were left out this
+	// run (channels.go).
+	channels channelsSeen
 	// typing repeats the user's composing while they compose (typing.go).
 	typing typingkeep.Lazy
 	// metaTimesSince is when this version first ran for the login
@@ -85,9 +88,10 @@ type Session struct {
 	groups   map[types.JID]*types.GroupInfo
 
 	uploads uploads
-	// rejected are the requests to join rejected from a room this run
-	// (joinrequests.go), by group and requester.
-	rejected map[string]bool
+	// rejected are the requests to join rejected from a room whose
+	// notice has not come, by group and requester, and when
+	// (joinrequests.go).
+	rejected map[string]time.Time
 	// onWA is the numbers found on WhatsApp this run (onwhatsapp.go).
 	onWA onWhatsApp
 	// retries are the downloads waiting for the phone to upload a file

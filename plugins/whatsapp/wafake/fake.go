@@ -100,6 +100,9 @@ type Client struct {
 	// requestActions the admin's answers to them (requests.go).
 	requests       requests
 	requestActions []RequestAction
+	// loseRequestNotices: requests to join and the user's rejections
+	// of them are not told (LoseRequestNotices).
+	loseRequestNotices bool
 	// outside is the groups the user is not in that an invitation
 	// lets them into (AddInvitation).
 	outside map[types.JID]*types.GroupInfo

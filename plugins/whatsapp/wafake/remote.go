@@ -32,7 +32,7 @@ import (
 // Command is one thing the server asks of the plugin's fakes.
 type Command struct {
 	ID int `json:"id"`
-	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable", "identity",
+	// Op: "scan", "receive", "channel-post", "contact", "history", "history-notice", "call", "unreachable", "identity",
 	// "group-settings", "notify-group", "removed", "added" (applied once, to the newest fake that can), "group", "media", "user", "not-user", "phone", "link", "refuse", "history-hold", "invitation"
 	// (state: applied to every fake).
 	Op    string             `json:"op"`
@@ -120,6 +120,17 @@ func (s *Server) Receive(info types.MessageInfo, msg *waE2E.Message) error {
 		return err
 	}
 	s.add(Command{Op: "receive", Info: &info, Msg: b})
+	return nil
+}
+
+// ChannelPost has WhatsApp deliver a post of a channel the user follows
+// (Client.ChannelPost): info's Chat the channel, its ID, Timestamp.
+func (s *Server) ChannelPost(info types.MessageInfo, msg *waE2E.Message) error {
+	b, err := proto.Marshal(msg)
+	if err != nil {
+		return err
+	}
+	s.add(Command{Op: "channel-post", Info: &info, Msg: b})
 	return nil
 }
 
@@ -514,6 +525,11 @@ func (a *Agent) do(c *Client, cmd Command) {
 		var m waE2E.Message
 		if err := proto.Unmarshal(cmd.Msg, &m); err == nil && cmd.Info != nil {
 			c.Receive(ctx, cmd.Info, &m)
+		}
+	case "channel-post":
+		var m waE2E.Message
+		if err := proto.Unmarshal(cmd.Msg, &m); err == nil && cmd.Info != nil {
+			_ = c.ChannelPost(ctx, cmd.Info.Chat, cmd.Info.ID, 1, cmd.Info.Timestamp, &m)
 		}
 	case "call":
 		if cmd.Call != nil {

@@ -30,7 +30,11 @@ func (c *Client) AskToJoin(group, who, pn types.JID) error {
 		c.requests = requests{}
 	}
 	c.requests[group] = append(c.requests[group], request{jid: who, pn: pn})
+	lose := c.loseRequestNotices
 	c.mu.Unlock()
+	if lose {
+		return nil
+	}
 	u := waBinary.Node{Tag: "requested_user", Attrs: waBinary.Attrs{"jid": who}}
 	if !pn.IsEmpty() {
 		u.Attrs["phone_number"] = pn
@@ -160,12 +164,46 @@ func (c *Client) UpdateGroupRequestParticipants(_ context.Context, jid types.JID
 			return nil, err
 		}
 	}
+	c.mu.Lock()
+	lose := c.loseRequestNotices
+	c.mu.Unlock()
 	for _, r := range rejected {
+		if lose {
+			continue
+		}
 		if err := c.requestEnded(jid, r, own); err != nil {
 			return nil, err
 		}
 	}
 	return parsed.Participants, nil
+}
+
+// LoseRequestNotices has WhatsApp's notices of requests to join (to the
+// group's admins, the user's devices among them) not come, as when the
+// connection drops before them: of a request made (AskToJoin) and of
+// the user's rejection of one (UpdateGroupRequestParticipants); the
+// request and the rejection are made all the same.
+func (c *Client) LoseRequestNotices(lose bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loseRequestNotices = lose
+}
+
+// RequestEndedByUser tells the user's device that the user rejected
+// who's request to join group from their phone (the request gone from
+// the server), as WhatsApp tells the group's admins (requestEnded).
+func (c *Client) RequestEndedByUser(group, who types.JID) error {
+	c.mu.Lock()
+	r, ok := c.takeRequestLocked(group, who)
+	var own types.JID
+	if c.dev.ID != nil {
+		own = c.dev.ID.ToNonAD()
+	}
+	c.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("wafake: %s did not ask to join %s", who, group)
+	}
+	return c.requestEnded(group, r, own)
 }
 
 // RequestAction is an UpdateGroupRequestParticipants call.
