@@ -97,6 +97,11 @@ type Network struct {
 	mu sync.Mutex
 	// sessions are the sessions connected, for Stop.
 	sessions map[*Session]bool
+	// strays are envelopes of accounts no session has, read on another
+	// session's subscription, by account; straysCut those of which some
+	// were dropped (strays.go).
+	strays    map[string][]json.RawMessage
+	straysCut map[string]bool
 	// attSwept is when signal-cli's old downloads were last removed
 	// (media.go).
 	attSwept time.Time
