@@ -299,6 +299,13 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	var sub int
 	err := c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.rpcAccount()}, &sub)
 	var rerr *rpc.Error
+	renamed := false
+	if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams && s.renamedOnDisk() {
+		// Renamed while the plugin did not subscribe, as signal-cli's
+		// accounts.json says (accountsfile.go).
+		renamed = true
+		err = c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.rpcAccount()}, &sub)
+	}
 	if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams && s.tryByACI() {
 		// Renamed, perhaps (ownnumber.go): signal-cli 0.14.6 and later
 		// know an account by its ACI too.
@@ -343,6 +350,10 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, s.connectedText())
 	s.stateMu.Unlock()
+	if renamed {
+		s.tellRenamed() // ownnumber.go
+	}
+	s.learnACI(ctx, c, conn)
 	s.isReady()
 	return subscribed
 }
