@@ -333,7 +333,9 @@ func (p *existingProcess) Submit(ctx context.Context, f map[string]string) (*pb.
 			if !isUUID(aci) {
 				aci = p.n.storedACI(number)
 			}
-			return completeStep(Account{Number: number, ACI: aci})
+			// Its messages are named by the number, as before the
+			// ACI was asked (msgids.go).
+			return completeStep(Account{Number: number, ACI: aci, NumberIDs: aci != ""})
 		}
 	}
 	return existingForm(fmt.Sprintf("signal-cli has no account %s: link it with the QR code flow, or register it with signal-cli first.", number)), nil

@@ -428,7 +428,7 @@ func (s *Session) learnACI(ctx context.Context, c *rpc.Client, conn uint64) {
 		s.accMu.Unlock()
 		return
 	}
-	s.acc.ACI = aci
+	s.acc.ACI, s.acc.NumberIDs = aci, true // its messages' IDs stay as they were
 	acc = s.acc
 	s.accMu.Unlock()
 	if state, err := json.Marshal(acc); err == nil {

@@ -77,7 +77,8 @@ func TestOwnNumberChangedWhileStoppedOldSignalCLI(t *testing.T) {
 // state names the number only) learns it at its connection (newer
 // signal-cli lists it) and saves it: a number changed while the plugin
 // is stopped is then found by it. Before, such a login ended as
-// unlinked, the ACI never known.
+// unlinked, the ACI never known. Its messages' IDs keep naming the
+// number.
 func TestExistingLoginLearnsACI(t *testing.T) {
 	d, _ := startFake(t)
 	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
@@ -88,6 +89,12 @@ func TestExistingLoginLearnsACI(t *testing.T) {
 	var acc map[string]any
 	if json.Unmarshal(saved, &acc) != nil || acc["aci"] != aliceACI || acc["number"] != alice {
 		t.Fatalf("the saved state: %s, want the number and the ACI", saved)
+	}
+	// The user's messages are named as before the ACI was known: the
+	// IDs the gateway holds of the earlier ones still match.
+	s.cmds = p.Commands()
+	if res := s.do(bob, &pb.SendMessage{Text: "named by the number"}); res.Error != nil || !strings.HasSuffix(res.MessageId, ":"+alice) {
+		t.Fatalf("a send: %v, want its ID naming %s", res, alice)
 	}
 	s.p.Restart()
 	d.ChangeNumber(alice, aliceNew, false)

@@ -257,6 +257,11 @@ type Account struct {
 	// it on the phone, oldest first (ownnumber.go): the IDs of its
 	// messages from then name them.
 	Former []string `json:"former,omitempty"`
+	// NumberIDs: the ACI was learnt for a login that named the user's
+	// own messages by the number (an "existing" account's,
+	// accountsfile.go), which their IDs keep doing (msgids.go), by
+	// the first number across changes.
+	NumberIDs bool `json:"number_ids,omitempty"`
 }
 
 // ID is what signal-cli names the account by: its number, else its ACI.
