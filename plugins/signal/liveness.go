@@ -85,6 +85,8 @@ func (s *Session) checkLive(c *rpc.Client, wait time.Duration) {
 // account is an entry of listAccounts' answer.
 type account struct {
 	Number string `json:"number"`
+	// ACI: newer signal-cli gives it too.
+	ACI string `json:"aci"`
 }
 
 // notAnswering tells the login disconnected when signal-cli did not

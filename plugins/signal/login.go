@@ -320,13 +320,22 @@ func (p *existingProcess) Submit(ctx context.Context, f map[string]string) (*pb.
 	defer c.Close()
 	var accounts []struct {
 		Number *string `json:"number"`
+		ACI    string  `json:"aci"` // newer signal-cli
 	}
 	if err := c.Call(ctx, "listAccounts", nil, &accounts); err != nil {
 		return nil, callError("could not list signal-cli's accounts", err, p.n)
 	}
 	for _, a := range accounts {
 		if a.Number != nil && *a.Number == number {
-			return completeStep(Account{Number: number})
+			// Its ACI finds it again if its number changes while
+			// the plugin is stopped (accountsfile.go).
+			aci := a.ACI
+			if !isUUID(aci) {
+				aci = p.n.storedACI(number)
+			}
+			// Its messages are named by the number, as before the
+			// ACI was asked (msgids.go).
+			return completeStep(Account{Number: number, ACI: aci, NumberIDs: aci != ""})
 		}
 	}
 	return existingForm(fmt.Sprintf("signal-cli has no account %s: link it with the QR code flow, or register it with signal-cli first.", number)), nil

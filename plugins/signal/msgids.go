@@ -143,10 +143,14 @@ func (s *Session) whoOf(number, aci string) []string {
 // number) for the user.
 func (s *Session) authorKey(uid string) string {
 	if uid == s.selfID() || s.isSelfNumber(uid) {
-		if acc := s.account(); acc.ACI != "" {
+		acc := s.account()
+		switch {
+		case acc.NumberIDs && len(acc.Former) > 0:
+			return acc.Former[0]
+		case acc.ACI != "" && !acc.NumberIDs:
 			return strings.ToLower(acc.ACI)
 		}
-		return s.account().Number
+		return acc.Number
 	}
 	if isUUID(uid) {
 		return strings.ToLower(uid)

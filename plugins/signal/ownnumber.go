@@ -381,3 +381,57 @@ func (s *Session) target(chatID string) (map[string]any, error) {
 	}
 	return target(chatID)
 }
+
+// renamedOnDisk takes the account's number signal-cli's accounts.json
+// gives its ACI when it is not the one asked for (accountsfile.go):
+// signal-cli renamed it while the session did not subscribe. It reports
+// whether it did.
+func (s *Session) renamedOnDisk() bool {
+	acc := s.account()
+	if acc.ACI == "" || acc.Number == "" {
+		return false
+	}
+	number := s.n.storedNumber(acc.ACI)
+	if !strings.HasPrefix(number, "+") || number == acc.Number {
+		return false
+	}
+	s.renameTo(candidate{number: number, srcNumber: number, srcUUID: acc.ACI})
+	return true
+}
+
+// learnACI has the account's ACI, when not known (a login of the
+// "existing" flow made before it was asked), from signal-cli's
+// listAccounts (newer ones give it) or its accounts.json, and saves it:
+// a number changed while the plugin is stopped is found by it.
+func (s *Session) learnACI(ctx context.Context, c *rpc.Client, conn uint64) {
+	acc := s.account()
+	if acc.ACI != "" || acc.Number == "" {
+		return
+	}
+	aci := ""
+	var accs []account
+	if c.CallOn(ctx, conn, "listAccounts", nil, &accs) == nil {
+		for _, a := range accs {
+			if a.Number == acc.Number && isUUID(a.ACI) {
+				aci = a.ACI
+			}
+		}
+	}
+	if aci == "" {
+		aci = s.n.storedACI(acc.Number)
+	}
+	if aci == "" {
+		return
+	}
+	s.accMu.Lock()
+	if s.acc.ACI != "" || s.acc.Number != acc.Number {
+		s.accMu.Unlock()
+		return
+	}
+	s.acc.ACI, s.acc.NumberIDs = aci, true // its messages' IDs stay as they were
+	acc = s.acc
+	s.accMu.Unlock()
+	if state, err := json.Marshal(acc); err == nil {
+		s.emit(ctx, &pb.Event{Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: state}}}, true)
+	}
+}

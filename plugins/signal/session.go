@@ -131,6 +131,9 @@ type Session struct {
 	names memberNames
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
 	inbox *inbox
+	// dedup drops the second copy of an envelope of the account that
+	// came on another session's subscription too (strays.go).
+	dedup strayDedup
 	// authorSince: messages from this Unix ms on have author IDs
 	// (msgids.go), those before their bare timestamp.
 	authorSince int64
@@ -167,7 +170,9 @@ func (s *Session) Connect(ctx context.Context) error {
 		s.mu.Unlock()
 		return nil
 	}
-	s.n.live(s, true)
+	if strays := s.n.liveTaking(s); len(strays) > 0 { // strays.go
+		s.adoptLocked(strays)
+	}
 	s.ready, s.rdOnce = make(chan struct{}), &sync.Once{}
 	ready := s.ready
 	s.gone, s.unlinked = false, ""
@@ -294,6 +299,13 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	var sub int
 	err := c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.rpcAccount()}, &sub)
 	var rerr *rpc.Error
+	renamed := false
+	if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams && s.renamedOnDisk() {
+		// Renamed while the plugin did not subscribe, as signal-cli's
+		// accounts.json says (accountsfile.go).
+		renamed = true
+		err = c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.rpcAccount()}, &sub)
+	}
 	if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams && s.tryByACI() {
 		// Renamed, perhaps (ownnumber.go): signal-cli 0.14.6 and later
 		// know an account by its ACI too.
@@ -338,6 +350,10 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, s.connectedText())
 	s.stateMu.Unlock()
+	if renamed {
+		s.tellRenamed() // ownnumber.go
+	}
+	s.learnACI(ctx, c, conn)
 	s.isReady()
 	return subscribed
 }
@@ -493,6 +509,7 @@ func (s *Session) closeConn() {
 // Signal.
 func (s *Session) Logout(ctx context.Context) error {
 	s.n.live(s, false)
+	s.n.dropStrays(s)
 	s.typingKeeper().StopAll()
 	if !s.account().Linked && !s.n.linked(s.account().ID()) {
 		s.n.host.Logger().Info("signal: logout leaves the account in signal-cli: passerelle did not link it", "login", s.loginID)
@@ -645,6 +662,10 @@ func (s *Session) onNotify(n rpc.Note) {
 	if n.Method != "receive" {
 		return
 	}
+	if !s.dedup.own(n) { // strays.go
+		s.inbox.handled(n.Ref)
+		return
+	}
 	fails := s.unfinished.Load()
 	if !s.receiveSafely(n.Params) {
 		// Kept, it would end every start of the plugin the same way.
@@ -711,7 +732,10 @@ func (s *Session) receiveNote(params json.RawMessage) {
 		cancel()
 	}
 	if p.Account != "" && !s.isSelfNumber(p.Account) {
-		return // another account's, on a shared connection
+		// Another account's, on a shared connection: its session's
+		// (strays.go).
+		s.n.stray(s, p.Account, params)
+		return
 	}
 	s.tellRenamed()
 	if p.Exception != nil {

@@ -97,6 +97,11 @@ type Network struct {
 	mu sync.Mutex
 	// sessions are the sessions connected, for Stop.
 	sessions map[*Session]bool
+	// strays are envelopes of accounts no session has, read on another
+	// session's subscription, by account; straysCut those of which some
+	// were dropped (strays.go).
+	strays    map[string][]json.RawMessage
+	straysCut map[string]bool
 	// attSwept is when signal-cli's old downloads were last removed
 	// (media.go).
 	attSwept time.Time
@@ -252,6 +257,11 @@ type Account struct {
 	// it on the phone, oldest first (ownnumber.go): the IDs of its
 	// messages from then name them.
 	Former []string `json:"former,omitempty"`
+	// NumberIDs: the ACI was learnt for a login that named the user's
+	// own messages by the number (an "existing" account's,
+	// accountsfile.go), which their IDs keep doing (msgids.go), by
+	// the first number across changes.
+	NumberIDs bool `json:"number_ids,omitempty"`
 }
 
 // ID is what signal-cli names the account by: its number, else its ACI.

@@ -198,6 +198,10 @@ type Daemon struct {
 	// usernames are Signal's usernames (and username links) and the
 	// ACIs they name (SetUsername).
 	usernames map[string]string
+	// dataDir: accounts.json is kept there (SetDataDir); numbersOnly:
+	// a signal-cli before 0.14.6 (NumbersOnly). accountsfile.go.
+	dataDir     string
+	numbersOnly bool
 }
 
 type conn struct {
@@ -302,6 +306,7 @@ func (d *Daemon) addAccount(number, uuid string) *Account {
 		d.accounts[number] = a
 	}
 	d.accounts[uuid] = a
+	d.writeAccountsLocked()
 	return a
 }
 
@@ -837,7 +842,11 @@ func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
 		for _, a := range d.accounts {
 			if !seen[a] {
 				seen[a] = true
-				out = append(out, map[string]any{"number": a.Number})
+				if d.numbersOnly {
+					out = append(out, map[string]any{"number": a.Number})
+				} else {
+					out = append(out, map[string]any{"number": a.Number, "aci": a.UUID})
+				}
 			}
 		}
 		return out, nil
@@ -882,6 +891,9 @@ func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
 	}
 	d.mu.Lock()
 	a := d.accounts[id]
+	if a != nil && d.numbersOnly && a.Number != "" && id != a.Number {
+		a = nil // named by its ACI, which signal-cli before 0.14.6 does not take
+	}
 	d.mu.Unlock()
 	if a == nil {
 		return nil, &rpcError{Code: -32602, Message: "Specified account does not exist"}
@@ -1351,6 +1363,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				delete(d.accounts, k)
 			}
 		}
+		d.writeAccountsLocked()
 		return nil, nil
 	}
 	return nil, &rpcError{Code: -32601, Message: "Method not implemented"}
@@ -1479,6 +1492,7 @@ func (d *Daemon) Unlink(account string) {
 			delete(d.accounts, id)
 		}
 	}
+	d.writeAccountsLocked()
 	for c := range d.conns {
 		for id, acc := range c.subs {
 			if acc == a {
@@ -1506,6 +1520,7 @@ func (d *Daemon) ChangeNumber(old, to string, sync bool) {
 	delete(d.accounts, old)
 	a.Number = to
 	d.accounts[to] = a
+	d.writeAccountsLocked()
 	if sync {
 		a.queue = append(a.queue, Envelope{Source: to, SourceNumber: to, SourceUUID: a.UUID, SourceDevice: 1,
 			Timestamp: d.now(), SyncMessage: &SyncMessage{}})

@@ -197,6 +197,28 @@ func (c *Client) Drain(ctx context.Context) error {
 	}
 }
 
+// Inject queues notes for Notify after those read so far, as if read
+// from the socket (Received is not called: the caller kept them); false
+// when the client is closed, and they are not handed over.
+func (c *Client) Inject(notes []Note) bool {
+	if len(notes) == 0 {
+		return true
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	c.queue = append(c.queue, notes...)
+	c.noted += uint64(len(notes))
+	c.mu.Unlock()
+	select {
+	case c.notes <- struct{}{}:
+	default:
+	}
+	return true
+}
+
 // Done is closed once Close was called.
 func (c *Client) Done() <-chan struct{} { return c.stop }
 

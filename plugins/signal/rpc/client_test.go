@@ -370,3 +370,25 @@ func TestLongLineNotKept(t *testing.T) {
 		t.Fatalf("%d MiB still allocated after the long answer was read and dropped", m.HeapAlloc>>20)
 	}
 }
+
+// Notes injected are handed to Notify with their Ref, after those
+// queued before, and Drain waits for them; a closed client takes none.
+func TestInject(t *testing.T) {
+	s := newServer(t, echo)
+	got := make(chan Note, 2)
+	c := Dial(s.path, Options{Notify: func(n Note) { got <- n }})
+	c.WaitUp(ctx(t))
+	if !c.Inject([]Note{{Method: "receive", Params: json.RawMessage(`{"n":1}`), Ref: 7}, {Method: "receive", Params: json.RawMessage(`{"n":2}`), Ref: 8}}) {
+		t.Fatal("Inject refused by an open client")
+	}
+	if err := c.Drain(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := <-got, <-got; a.Ref != 7 || b.Ref != 8 || string(b.Params) != `{"n":2}` {
+		t.Fatalf("notes handed over: %+v %+v", a, b)
+	}
+	c.Close()
+	if c.Inject([]Note{{Method: "receive", Ref: 9}}) {
+		t.Fatal("Inject taken by a closed client")
+	}
+}

@@ -1,0 +1,59 @@
+package signal_test
+
+import (
+	"testing"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+// A second user links by QR code while alice's login is subscribed:
+// signal-cli adds the new account to alice's subscription and starts
+// receiving for it at once, so what comes before the new login's own
+// subscription (the phone's first lists, a message) is written to
+// alice's only. It is the new login's all the same, and comes once:
+// later envelopes, written to both subscriptions, are not shown twice.
+// Before, alice's session dropped them as another account's.
+func TestSecondLinkFirstEnvelopesKept(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	done := linkAccount(t, s.p, d, carol, carolACI)
+	from := func(text string) fakesignal.Envelope {
+		return fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text(text)}}
+	}
+	d.Deliver(carol, from("before carol's login connects"))
+
+	ctx, cancel := s.p.CallContext()
+	defer cancel()
+	if _, err := s.p.Client().Connect(ctx, &pb.ConnectRequest{LoginId: done.LoginId, UserJid: plugintest.UserJID, SavedState: done.SavedState, LoginDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	// Every message of carol's shown, whichever wait reads it.
+	seen := map[string]int{}
+	count := func(ev *pb.Event) {
+		if ev.LoginId == done.LoginId && ev.GetMessage() != nil {
+			seen[ev.GetMessage().GetText()]++
+		}
+	}
+	s.next(func(ev *pb.Event) bool {
+		count(ev)
+		return ev.LoginId == done.LoginId && ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	d.Deliver(carol, from("after"))
+	// alice's connection handles in order: once her own message is
+	// shown, carol's envelopes written there before were handed over.
+	d.Deliver(alice, from("alice's marker"))
+	s.next(func(ev *pb.Event) bool {
+		count(ev)
+		return ev.LoginId == s.loginID && ev.GetMessage().GetText() == "alice's marker"
+	})
+	d.Deliver(carol, from("end"))
+	s.next(func(ev *pb.Event) bool {
+		count(ev)
+		return ev.LoginId == done.LoginId && ev.GetMessage().GetText() == "end"
+	})
+	if seen["before carol's login connects"] != 1 || seen["after"] != 1 {
+		t.Fatalf("carol's messages shown: %v, want each once", seen)
+	}
+}
