@@ -511,20 +511,28 @@ func (h *Host) Run(ctx context.Context) error {
 		if time.Since(started) > time.Minute {
 			backoff = minBackoff
 		}
+		// A start that failed, the launch or Init, is told as one
+		// story with the others (startFails): once at error per cause,
+		// its repeats at debug.
+		level, attrs := slog.LevelError, []any(nil)
+		se := (*startError)(nil)
+		if errors.As(err, &se) {
+			level, attrs = fails.failed(se.err)
+			err = se.err
+		}
 		var ie *InitError
 		if ve := (*sdk.VersionError)(nil); errors.As(err, &ve) {
 			// Only a rebuilt binary helps: try it again now and then.
 			backoff = maxBackoff
-			h.log.Error("transport plugin refused", "err", err, "retry_in", backoff)
+			h.log.Log(ctx, level, "transport plugin refused", append([]any{"err", err, "retry_in", backoff}, attrs...)...)
 		} else if errors.As(err, &ie) {
 			// Its config or the machine must change first (a restart
 			// at a fast pace only fills the log): now and then, as
 			// the admin may fix what it needs meanwhile.
 			backoff = maxBackoff
-			h.log.Error("transport plugin refused to start; fix what it says", "err", err, "retry_in", backoff)
-		} else if se := (*startError)(nil); errors.As(err, &se) {
-			level, attrs := fails.failed(se.err)
-			h.log.Log(ctx, level, "transport plugin failed to start; trying again", append([]any{"plugin", h.cfg.Path, "err", se.err, "retry_in", backoff}, attrs...)...)
+			h.log.Log(ctx, level, "transport plugin refused to start; fix what it says", append([]any{"err", err, "retry_in", backoff}, attrs...)...)
+		} else if se != nil {
+			h.log.Log(ctx, level, "transport plugin failed to start; trying again", append([]any{"plugin", h.cfg.Path, "err", err, "retry_in", backoff}, attrs...)...)
 		} else {
 			h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
 		}
@@ -555,8 +563,9 @@ type startFails struct {
 	reminded time.Time
 }
 
-// started notes a start of the plugin process: one that ends failed
-// starts is told, with their count.
+// started notes a start of the plugin, its Init answered: one that
+// ends failed starts is told, with their count. (Launched but refused
+// in Init, it did not start: told as a failed start.)
 func (f *startFails) started(log *slog.Logger) {
 	if f.n > 0 {
 		log.Info("transport plugin started after failed starts", "failed_starts", f.n, "failing_for", time.Since(f.first).Round(time.Millisecond))
@@ -586,16 +595,17 @@ func (f *startFails) failed(err error) (slog.Level, []any) {
 	return slog.LevelDebug, []any{"failed_starts", f.n}
 }
 
-// startError is a start of the plugin process that failed (launch), told
-// apart from a plugin that ran and stopped in Run's log.
+// startError is a start of the plugin that failed (its launch, or its
+// Init), told apart from a plugin that ran and stopped in Run's log.
 type startError struct{ err error }
 
 func (e *startError) Error() string { return e.err.Error() }
 func (e *startError) Unwrap() error { return e.err }
 
-// runOnce runs one plugin process until it ends; launched hears when it
-// has started.
-func (h *Host) runOnce(ctx context.Context, launched func(*slog.Logger)) error {
+// runOnce runs one plugin process until it ends; started hears when it
+// has started (its Init answered). A launch or Init that fails is a
+// startError.
+func (h *Host) runOnce(ctx context.Context, started func(*slog.Logger)) error {
 	if err := os.MkdirAll(h.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("plugin data dir: %w", err)
 	}
@@ -610,12 +620,12 @@ func (h *Host) runOnce(ctx context.Context, launched func(*slog.Logger)) error {
 		return &startError{err}
 	}
 	defer p.Kill()
-	launched(h.log)
 
 	caps, err := p.init(ctx, h.cfg.ConfigJSON, h.cfg.DataDir, h.cfg.Domain)
 	if err != nil {
-		return err
+		return &startError{err}
 	}
+	started(h.log)
 	if h.cfg.OnStart != nil {
 		h.cfg.OnStart()
 	}
