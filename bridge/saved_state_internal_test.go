@@ -40,18 +40,7 @@ func TestSavedStateWaitsOutFullDisk(t *testing.T) {
 	_, keys, err := db.CommitEvents(ctx, "echo", []store.InboundEvent{{Seq: 1, LoginID: "alice", Payload: payload}})
 	must(t, err)
 
-	filler := filepath.Join(dir, "filler")
-	f, err := os.Create(filler)
-	must(t, err)
-	buf := make([]byte, 64<<10)
-	for n := len(buf); n > 0; n /= 2 {
-		for {
-			if _, err := f.Write(buf[:n]); err != nil {
-				break
-			}
-		}
-	}
-	f.Close()
+	filler := fillDisk(t, dir)
 	delivered := make(chan struct{})
 	go func() {
 		defer close(delivered)
