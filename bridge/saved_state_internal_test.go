@@ -86,3 +86,60 @@ func TestSavedStateOfReplacedLogin(t *testing.T) {
 		t.Errorf("the new login's stored state is %q (%v), want its own", got.SavedState, err)
 	}
 }
+
+// TestSavedStateWaitHoldsNotTheLogin: while a saved state waits out a
+// full disk, the login's state and its contacts' presences still come:
+// a login's saved states have a lane of their own. Before, they shared
+// the login's lane: its CONNECTED waited behind the saved state for as
+// long as the disk was full (the user's messages to a fresh login were
+// refused, "still connecting", and the transport's presence stayed
+// stale). Other logins and the chats' messages have lanes of their own.
+func TestSavedStateWaitHoldsNotTheLogin(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small filesystem needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	db, err := store.Open(filepath.Join(dir, "passerelle.db"))
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	l := store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "alice", SavedState: []byte("old")}
+	must(t, db.PutLogin(ctx, l))
+	tr, _ := configuredTransport(t, dir, db, "/bin/true") // the plugin is never run
+	s := tr.setLogin(l)
+	filler := fillDisk(t, dir)
+	tr.push(delivery{key: 1, ev: &pb.Event{Seq: 1, LoginId: "alice", Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: []byte("new")}}}})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		tr.storeFails.mu.Lock()
+		failed := len(tr.storeFails.kinds) > 0
+		tr.storeFails.mu.Unlock()
+		if failed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the saved state's store write did not fail on the full disk")
+		}
+	}
+	s.mu.Lock()
+	wake := s.stateWake
+	s.mu.Unlock()
+	tr.push(delivery{ev: &pb.Event{Seq: 2, LoginId: "alice", Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}}})
+	select {
+	case <-wake:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the login's CONNECTED still waits 10 s behind a saved state waiting for the full disk")
+	}
+	must(t, os.Remove(filler))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if got, err := db.GetLogin("echo", "alice@localhost"); err == nil && string(got.SavedState) == "new" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the saved state was not stored 30 s after the disk had room")
+		}
+	}
+}

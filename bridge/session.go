@@ -175,7 +175,8 @@ func (s *session) saveState(ctx context.Context, state []byte) bool {
 	return true
 }
 
-// keepState is saveState for a SavedStateEvent being delivered: a store
+// keepState is saveState for a SavedStateEvent being delivered, in a
+// lane of the login's saved states alone (deliveryAddr): a store
 // failure (a full disk) is waited out (storeRetry), not taken as done,
 // or the event left the outbox and the plugin's newest state was lost
 // (its next Connect had an older one: a token it had replaced, say). The
