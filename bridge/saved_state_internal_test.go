@@ -18,20 +18,8 @@ import (
 // the plugin's newest state was lost, and its next Connect had an older
 // one (a token it had replaced since, say).
 func TestSavedStateWaitsOutFullDisk(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small filesystem needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	db, err := store.Open(filepath.Join(dir, "passerelle.db"))
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
+	dir, db, l := smallDiskLogin(t, "old")
 	ctx := context.Background()
-	l := store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "alice", SavedState: []byte("old")}
-	must(t, db.PutLogin(ctx, l))
 	tr, _ := configuredTransport(t, dir, db, "/bin/true") // the plugin is never run
 	tr.setLogin(l)
 	ev := &pb.Event{Seq: 1, LoginId: "alice", Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: []byte("new")}}}
@@ -95,20 +83,7 @@ func TestSavedStateOfReplacedLogin(t *testing.T) {
 // refused, "still connecting", and the transport's presence stayed
 // stale). Other logins and the chats' messages have lanes of their own.
 func TestSavedStateWaitHoldsNotTheLogin(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small filesystem needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	db, err := store.Open(filepath.Join(dir, "passerelle.db"))
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
-	l := store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "alice", SavedState: []byte("old")}
-	must(t, db.PutLogin(ctx, l))
+	dir, db, l := smallDiskLogin(t, "old")
 	tr, _ := configuredTransport(t, dir, db, "/bin/true") // the plugin is never run
 	s := tr.setLogin(l)
 	filler := fillDisk(t, dir)
@@ -142,4 +117,25 @@ func TestSavedStateWaitHoldsNotTheLogin(t *testing.T) {
 			t.Fatal("the saved state was not stored 30 s after the disk had room")
 		}
 	}
+}
+
+// smallDiskLogin mounts a small filesystem (root only; else the test is
+// skipped) at a new folder dir, with a store db in it holding alice's
+// login l on echo, whose saved state is state.
+func smallDiskLogin(t *testing.T, state string) (dir string, db *store.DB, l store.Login) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small filesystem needs root")
+	}
+	dir = t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	db, err := store.Open(filepath.Join(dir, "passerelle.db"))
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	l = store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "alice", SavedState: []byte(state)}
+	must(t, db.PutLogin(context.Background(), l))
+	return dir, db, l
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -81,20 +80,8 @@ func TestSavedStateStoredBeforeConnect(t *testing.T) {
 // entry stayed alone in the outbox, and the next start stored it
 // (savedStatesFirst), the plugin connecting with a state it had replaced.
 func TestOlderSavedStateNotStoredOverNewer(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small filesystem needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	db, err := store.Open(filepath.Join(dir, "passerelle.db"))
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
+	dir, db, l := smallDiskLogin(t, "first")
 	ctx := context.Background()
-	l := store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "alice", SavedState: []byte("first")}
-	must(t, db.PutLogin(ctx, l))
 	var evs []store.InboundEvent
 	for i, state := range []string{"older", "newer"} {
 		ev := &pb.Event{Seq: uint64(i + 1), LoginId: "alice", Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: []byte(state)}}}
