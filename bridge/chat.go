@@ -252,6 +252,10 @@ func slowly(ctx context.Context, pool chan struct{}, work func()) {
 	work()
 }
 
+// savedStateLane is the chat a login's saved states are delivered in: no
+// network's chat ID (they hold no NUL).
+const savedStateLane = "\x00saved state"
+
 // deliveryAddr is the chat an event is delivered in: a contact's changes
 // go with its direct chat, so that they keep their order with its
 // messages; what concerns the login as a whole goes in the login's own
@@ -269,6 +273,11 @@ func deliveryAddr(ev *pb.Event) chatAddr {
 	case *pb.Event_Identity:
 		// Behind the old chat's events: they are in the map when it moves.
 		return chatAddr{ev.LoginId, p.Identity.GetOldUserId()}
+	case *pb.Event_SavedState:
+		// A lane of their own, in order: one waits out a failing store
+		// (keepState), which must not hold the login's states and its
+		// contacts' presences meanwhile.
+		return chatAddr{ev.LoginId, savedStateLane}
 	}
 	return chatAddr{ev.LoginId, ev.ChatId}
 }

@@ -328,6 +328,11 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		// avatar, and what it said it can do (until it says it again).
 		l.ShareAvatar, l.SharedAvatar, l.Features = prev.ShareAvatar, prev.SharedAvatar, prev.Features
 	}
+	if len(l.Features) == 0 {
+		// Not known until its first CONNECTED, also after a restart
+		// before it (login_features.go).
+		l.Features = featuresUnknown
+	}
 	if err := t.db.PutLogin(ctx, l); err != nil {
 		t.log.Error("storing the login failed", "user", user, "err", err)
 		return store.Login{}, gatewayFault("the gateway could not store the login", err)
@@ -342,8 +347,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		cancel()
 		t.removeLoginDir(prev.DataDir)
 	}
-	s := t.setLogin(l)
-	s.featuresPending()
+	s := t.setFreshLogin(l)
 	t.log.Info("user logged in", "user", user, "login", l.LoginID)
 	// XEP-0100: the gateway asks to be in the user's roster.
 	t.send(ctx, t.presence(user, "subscribe"))

@@ -70,6 +70,21 @@ func encodeLoginFeatures(f *pb.Features) []byte {
 	return raw
 }
 
+// featuresUnknown is what the record of a login completed but not yet
+// CONNECTED keeps as its features: not known yet, so that a restart
+// before its first CONNECTED still has its messages wait for them
+// (login_features_wait.go), rather than take the transport's. A
+// LoginStateEvent saying CONNECTING, without features: decodeLoginFeatures
+// (and a gateway from before it) reads it as none, the transport's.
+var featuresUnknown, _ = proto.MarshalOptions{Deterministic: true}.Marshal(&pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING})
+
+// featuresUnsaid reports whether a login's record keeps no features it
+// said: none (a relogin of a login that said the transport's, counted
+// as a fresh login) or featuresUnknown.
+func featuresUnsaid(raw []byte) bool {
+	return len(raw) == 0 || bytes.Equal(raw, featuresUnknown)
+}
+
 // decodeLoginFeatures reads what encodeLoginFeatures wrote.
 func decodeLoginFeatures(raw []byte) (*pb.Features, error) {
 	if len(raw) == 0 {

@@ -8,8 +8,8 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// A fresh login (completed in this process, not yet CONNECTED, no
-// features stored)
+// A fresh login (completed, not yet CONNECTED, no features stored: in
+// this process, or in one that stopped before its first CONNECTED)
 // may do less than its transport without the gateway knowing yet: its
 // own features come with its first CONNECTED (login_features.go). A
 // user's message meanwhile waits for them, so that what is checked
@@ -28,13 +28,12 @@ func (s *session) featuresKnown() bool {
 	return !s.feats.pending
 }
 
-// featuresPending marks a login just completed whose record keeps no
-// features: until its first CONNECTED, its messages wait for them.
-func (s *session) featuresPending() {
-	s.mu.Lock()
-	s.feats.pending = len(s.login.Features) == 0
+// markFeaturesPending marks a login just completed (setFreshLogin)
+// whose record keeps no features of its own: until its first CONNECTED,
+// its messages wait for them. s.mu is held.
+func (s *session) markFeaturesPending() {
+	s.feats.pending = featuresUnsaid(s.login.Features)
 	s.feats.pendingWake = s.stateWake
-	s.mu.Unlock()
 }
 
 // stateChanged wakes whoever waits for the login's next state

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"passerelle.im/passerelle/bridge/pluginhost"
+	"passerelle.im/passerelle/store"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -26,7 +27,7 @@ func TestAwaitFeaturesEnds(t *testing.T) {
 		{pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, "credentials refused (wrong password)"},
 		{pb.LoginState_LOGIN_STATE_CONNECTED, ""},
 	} {
-		s.featuresPending() // as completeLogin marks a new login
+		tr.setFreshLogin(s.Login()) // as completeLogin marks a new login
 		s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING})
 		s.setState(ctx, &pb.LoginStateEvent{State: tc.state, Message: "wrong password"})
 		err := s.awaitFeatures(ctx)
@@ -50,7 +51,7 @@ func TestAwaitFeaturesStaleEnd(t *testing.T) {
 	tr, s := aliceOnEcho(t)
 	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: tr.log})
 	s.setState(context.Background(), &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_STOPPED, Message: "could not connect"})
-	s.featuresPending() // the login completed again
+	tr.setFreshLogin(s.Login()) // the login completed again
 	// Cancelled: awaitFeatures returns at once, waiting or not.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -60,5 +61,57 @@ func TestAwaitFeaturesStaleEnd(t *testing.T) {
 	s.setState(context.Background(), &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, Message: "wrong password"})
 	if err := s.awaitFeatures(ctx); err == nil || !strings.Contains(err.Error(), "credentials refused") {
 		t.Fatalf("awaitFeatures after the new login's credentials were refused = %v; want an error saying so", err)
+	}
+}
+
+// TestFreshLoginConnectedAtOnce: a CONNECTED handled as soon as a fresh
+// login's session can be found (the plugin's login connected itself) is
+// its first: its features are known, a message does not wait. Before,
+// the login was marked fresh only after setLogin returned, undoing such
+// a CONNECTED, and its messages waited 20 s for the next one. The same
+// for a relogin, which keeps its session.
+func TestFreshLoginConnectedAtOnce(t *testing.T) {
+	tr, _ := aliceOnEcho(t)
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: tr.log})
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel() // awaitFeatures returns at once: nil only when they are known
+	l := store.Login{Transport: "echo", UserJID: "bob@localhost", LoginID: "b"}
+	for _, what := range []string{"new login", "relogin"} {
+		s := tr.setFreshLogin(l)
+		if s.featuresKnown() {
+			t.Fatalf("%s: features known before its first CONNECTED", what)
+		}
+		s.setState(context.Background(), &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED})
+		if err := s.awaitFeatures(cancelled); err != nil {
+			t.Fatalf("%s: a message after its CONNECTED: %v; want it sent at once", what, err)
+		}
+	}
+}
+
+// TestFreshLoginWaitsAfterRestart: a login completed whose gateway
+// stopped before its first CONNECTED still has its messages wait for its
+// features after the restart (its record says they are not known yet).
+// Before, the record kept none, read at the start as the transport's: a
+// spoiler for a network (a bot) without formatting was judged by those
+// and sent. Its first CONNECTED then stores what it said.
+func TestFreshLoginWaitsAfterRestart(t *testing.T) {
+	tr, _ := aliceOnEcho(t)
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: tr.log})
+	ctx := context.Background()
+	// The record as completeLogin stores a new login.
+	l := store.Login{Transport: "echo", UserJID: "bob@localhost", LoginID: "b", Features: featuresUnknown}
+	must(t, tr.db.PutLogin(ctx, l))
+	s := tr.setLogin(l) // as the start loads it
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.awaitFeatures(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a message for a login never CONNECTED, after a restart: %v; want it waiting for the login's features", err)
+	}
+	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED})
+	if err := s.awaitFeatures(cancelled); err != nil {
+		t.Fatalf("after its CONNECTED: %v", err)
+	}
+	if got, err := tr.db.GetLogin("echo", "bob@localhost"); err != nil || got.Features != nil {
+		t.Errorf("stored features after a CONNECTED with the transport's: %x (%v), want none", got.Features, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -508,7 +509,13 @@ func (t *transport) loadOutbox() ([]delivery, error) {
 // older one delivered after the newest would undo it. A login whose
 // state the store does not take keeps its saved states in the backlog,
 // delivered as before.
-func (t *transport) savedStatesFirst(ctx context.Context, backlog []delivery) []delivery {
+//
+// undone are the outbox keys of those stored whose removal failed (the
+// store failing): outboxDoneLoop retries them first, so that they leave
+// the outbox no later than any newer saved state of their login. Left
+// there while a newer one left, they were stored over it at the next
+// start.
+func (t *transport) savedStatesFirst(ctx context.Context, backlog []delivery) (kept []delivery, undone []uint64) {
 	newest := map[string]int{} // login ID -> its newest saved state's place in backlog
 	for i, d := range backlog {
 		if d.ev.GetSavedState() != nil {
@@ -522,7 +529,7 @@ func (t *transport) savedStatesFirst(ctx context.Context, backlog []delivery) []
 		}
 	}
 	var done []uint64
-	kept := backlog[:0]
+	kept = backlog[:0]
 	for _, d := range backlog {
 		if d.ev.GetSavedState() != nil && stored[d.ev.LoginId] {
 			done = append(done, d.key)
@@ -534,9 +541,10 @@ func (t *transport) savedStatesFirst(ctx context.Context, backlog []delivery) []
 	// next start, the same newest first; a newer save comes in a commit
 	// that makes this removal durable first (OutboxDone is lazy).
 	if err := t.db.OutboxDone(context.WithoutCancel(ctx), t.name, done); err != nil {
-		t.log.Error("outbox cleanup of the saved states stored at the start failed; they are stored again at the next start", "err", err)
+		t.log.Error("outbox cleanup of the saved states stored at the start failed; retried with the next cleanup", "err", err)
+		return kept, done
 	}
-	return kept
+	return kept, nil
 }
 
 func (t *transport) markDone(ctx context.Context, d delivery) {
@@ -584,18 +592,26 @@ func (t *transport) outboxKey(ctx context.Context, d delivery, deadline time.Tim
 }
 
 // outboxDoneLoop removes delivered events from the outbox in batches: one
-// store write for many messages.
-func (t *transport) outboxDoneLoop(ctx context.Context) {
+// store write for many messages; first keys (savedStatesFirst's undone).
+//
+// A batch the store fails is kept, and tried again with the next one: an
+// entry never leaves the outbox after one delivered after it. Else a
+// saved state whose removal failed stayed while a newer one of its login
+// left, and the next start stored the older over the newer
+// (savedStatesFirst); other entries were delivered twice.
+func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	var keys []uint64
+	const what = "outbox cleanup"
 	flush := func() {
 		if len(keys) == 0 {
 			return
 		}
 		if err := t.db.OutboxDone(context.WithoutCancel(ctx), t.name, keys); err != nil {
-			t.log.Error("outbox cleanup failed", "err", err)
+			t.storeFails.fail(t.log, slog.LevelError, what, "outbox cleanup failed; retried with the next", err)
+			return
 		}
+		t.storeFails.worked(t.log, what)
 		keys = keys[:0]
 	}
 	var held []delivery // waiting for their commits when the stop came

@@ -20,7 +20,7 @@ func TestOutboxStopNotHeldByLostCommits(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ended := make(chan struct{})
 	go func() {
-		tr.outboxDoneLoop(ctx)
+		tr.outboxDoneLoop(ctx, nil)
 		close(ended)
 	}()
 	// The stop comes while the cleanup waits for the first one.

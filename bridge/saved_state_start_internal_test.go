@@ -2,9 +2,13 @@ package bridge
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
@@ -67,4 +71,115 @@ func TestSavedStateStoredBeforeConnect(t *testing.T) {
 	if out, err := db.Outbox("echo"); err != nil || len(out) != 0 {
 		t.Errorf("outbox after the start: %d entries (%v), want none", len(out), err)
 	}
+}
+
+// TestOlderSavedStateNotStoredOverNewer: a saved state delivered and
+// stored, whose removal from the outbox failed (the disk full), does not
+// come back at the next start over a newer one stored and removed after
+// the store recovered. Before, the failed removal was dropped: the older
+// entry stayed alone in the outbox, and the next start stored it
+// (savedStatesFirst), the plugin connecting with a state it had replaced.
+func TestOlderSavedStateNotStoredOverNewer(t *testing.T) {
+	dir, db, l := smallDiskLogin(t, "first")
+	ctx := context.Background()
+	var evs []store.InboundEvent
+	for i, state := range []string{"older", "newer"} {
+		ev := &pb.Event{Seq: uint64(i + 1), LoginId: "alice", Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: []byte(state)}}}
+		payload, err := encodeOutbox("", ev)
+		must(t, err)
+		evs = append(evs, store.InboundEvent{Seq: ev.Seq, LoginID: "alice", Payload: payload})
+	}
+	_, keys, err := db.CommitEvents(ctx, "echo", evs)
+	must(t, err)
+	tr, _ := configuredTransport(t, dir, db, "/bin/true") // the plugin is never run
+	s := tr.setLogin(l)
+	loopCtx, stop := context.WithCancel(ctx)
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		tr.outboxDoneLoop(loopCtx, nil)
+	}()
+
+	// "older" delivered and stored; its removal meets a full disk.
+	s.keepState(ctx, []byte("older"))
+	fillers := fullStore(t, db, dir)
+	tr.markDone(ctx, delivery{key: keys[0]})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		tr.storeFails.mu.Lock()
+		failed := len(tr.storeFails.kinds) > 0
+		tr.storeFails.mu.Unlock()
+		if failed || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, f := range fillers {
+		must(t, os.Remove(f))
+	}
+	// "newer" delivered and stored once the disk has room, and removed.
+	s.keepState(ctx, []byte("newer"))
+	tr.markDone(ctx, delivery{key: keys[1]})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		out, err := db.Outbox("echo")
+		must(t, err)
+		if !slices.ContainsFunc(out, func(e store.OutboxEntry) bool { return e.Key == keys[1] }) || time.Now().After(deadline) {
+			break
+		}
+	}
+	stop()
+	<-ended
+
+	// The next start.
+	backlog, err := tr.loadOutbox()
+	must(t, err)
+	tr.savedStatesFirst(ctx, backlog)
+	if got, err := db.GetLogin("echo", "alice@localhost"); err != nil || string(got.SavedState) != "newer" {
+		t.Errorf("stored saved state after the next start %q (%v), want the newer", got.SavedState, err)
+	}
+}
+
+// fullStore fills the disk of db, in dir, until the store refuses a
+// write, and returns the files that fill it. The log's last page may
+// take a few small writes more, and a failed write starts a new log,
+// the old one's space freed: removals of no entry are written until
+// three in a row fail.
+func fullStore(t *testing.T, db *store.DB, dir string) []string {
+	t.Helper()
+	var fillers []string
+	for failed, i := 0, 0; failed < 3; i++ {
+		if i == 100000 {
+			t.Fatal("the store still takes writes with its disk full")
+		}
+		fillers = append(fillers, fillDiskAs(t, dir, fmt.Sprintf("filler%d", len(fillers))))
+		if err := db.OutboxDone(context.Background(), "echo", []uint64{math.MaxUint64}); err != nil {
+			failed++
+		} else {
+			failed = 0
+		}
+	}
+	return fillers
+}
+
+// fillDisk writes a file into dir until its filesystem is full, and
+// returns its path.
+func fillDisk(t *testing.T, dir string) string {
+	t.Helper()
+	return fillDiskAs(t, dir, "filler")
+}
+
+// fillDiskAs is fillDisk with the file's name.
+func fillDiskAs(t *testing.T, dir, name string) string {
+	t.Helper()
+	filler := filepath.Join(dir, name)
+	f, err := os.Create(filler)
+	must(t, err)
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	for n := len(buf); n > 0; n /= 2 {
+		for {
+			if _, err := f.Write(buf[:n]); err != nil {
+				break
+			}
+		}
+	}
+	return filler
 }

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sync"
@@ -120,6 +121,10 @@ func newSession(t *transport, l store.Login) *session {
 		t.log.Warn("the login's stored features are unreadable; the transport's hold until it connects", "user", l.UserJID, "err", err)
 	}
 	s.feats.own = own
+	if bytes.Equal(l.Features, featuresUnknown) {
+		// Completed, but the gateway stopped before its first CONNECTED.
+		s.markFeaturesPending()
+	}
 	s.loadAvatars()
 	s.loadMemberAvatars() // room_member_avatar.go
 	return s
@@ -170,7 +175,8 @@ func (s *session) saveState(ctx context.Context, state []byte) bool {
 	return true
 }
 
-// keepState is saveState for a SavedStateEvent being delivered: a store
+// keepState is saveState for a SavedStateEvent being delivered, in a
+// lane of the login's saved states alone (deliveryAddr): a store
 // failure (a full disk) is waited out (storeRetry), not taken as done,
 // or the event left the outbox and the plugin's newest state was lost
 // (its next Connect had an older one: a token it had replaced, say). The
@@ -297,16 +303,35 @@ func (t *transport) userOf(loginID string) string {
 // (the user's availability carries over: it is the user's, not the
 // login's).
 func (t *transport) setLogin(l store.Login) *session {
+	return t.putLogin(l, false)
+}
+
+// setFreshLogin is setLogin for a login just completed: until its first
+// CONNECTED its messages wait for its features (login_features_wait.go).
+// It is marked so with the record, under the same locks: a CONNECTED
+// handled as soon as the session can be found is not undone by a mark
+// that came after it.
+func (t *transport) setFreshLogin(l store.Login) *session {
+	return t.putLogin(l, true)
+}
+
+func (t *transport) putLogin(l store.Login, fresh bool) *session {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old := t.sessions[l.UserJID]
 	if old != nil && old.LoginID() == l.LoginID {
 		old.mu.Lock()
 		old.login = l
+		if fresh {
+			old.markFeaturesPending()
+		}
 		old.mu.Unlock()
 		return old
 	}
 	s := newSession(t, l)
+	if fresh {
+		s.markFeaturesPending() // not found by anyone yet: no lock needed
+	}
 	if old != nil {
 		delete(t.byLogin, old.LoginID())
 		old.mu.Lock()

@@ -212,7 +212,7 @@ func (t *transport) run(ctx context.Context) {
 
 	t.in.ctx, t.out.ctx = ctx, ctx
 	// Before the plugin starts: its Connects take these (outbox.go).
-	backlog = t.savedStatesFirst(ctx, backlog)
+	backlog, undone := t.savedStatesFirst(ctx, backlog)
 	backlog = t.hist.resume(ctx, backlog)
 	// What the outbox kept goes first, in each chat's order, before the
 	// plugin (started below) sends anything new.
@@ -253,7 +253,7 @@ func (t *transport) run(ctx context.Context) {
 		}, t.expiryLoop)
 	})
 	wg.Go(func() { t.resendLoop(ctx) })
-	wg.Go(func() { t.outboxDoneLoop(ctx) })
+	wg.Go(func() { t.outboxDoneLoop(ctx, undone) })
 	wg.Go(func() { t.subs.run(ctx) })
 	wg.Go(func() { t.retentionLoop(ctx) })
 	wg.Wait()

@@ -1,7 +1,6 @@
 package pluginhost
 
 import (
-	"context"
 	"log/slog"
 	"strings"
 	"testing"
@@ -28,10 +27,7 @@ func TestPluginNeverReadsAcks(t *testing.T) {
 	path := plugintest.BuildBinary(t, "./testdata/noacks")
 	h := New(Config{Name: "noacks", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "noacks.localhost",
 		Log: slog.New(slog.NewTextHandler(logs, nil)), OnEvents: rec.onEvents, HealthInterval: time.Second})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	running(t, h)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		rec.mu.Lock()

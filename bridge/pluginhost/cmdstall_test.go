@@ -30,15 +30,7 @@ func TestPluginNeverReadsCommands(t *testing.T) {
 	h := New(Config{Name: "noacks", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "noacks.localhost",
 		Log: slog.New(slog.NewTextHandler(logs, nil)), OnEvents: (&recorder{}).onEvents,
 		HealthInterval: time.Second, CommandTimeout: time.Second, CommandQueue: queue})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	if err := h.WaitReady(wctx); err != nil {
-		t.Fatal(err)
-	}
+	runningReady(t, h)
 	base := runtime.NumGoroutine()
 
 	big := strings.Repeat("x", 64<<10) // a few fill the stream's window

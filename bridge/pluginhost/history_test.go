@@ -51,16 +51,7 @@ func TestHostHistory(t *testing.T) {
 			return nil
 		},
 		HealthInterval: 200 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	if err := h.WaitReady(wctx); err != nil {
-		t.Fatal(err)
-	}
+	wctx, _ := runningReady(t, h)
 	c, _ := h.Client()
 	step, err := c.StartLogin(wctx, &pb.StartLoginRequest{UserJid: "u@h"})
 	if err != nil {

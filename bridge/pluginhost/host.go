@@ -293,7 +293,7 @@ func (f *inflight) stopTimer() {
 // answer at all: it is held (SendHolding), and the caller's record of it
 // sends it at the next start (an answer would have it forget the record).
 func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
-	h.send(cmd, cb, nil, false, time.Time{})
+	h.send(context.Background(), cmd, cb, nil, false, time.Time{})
 }
 
 // SendHolding is Send that calls hold before the command waits for a
@@ -303,14 +303,15 @@ func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
 // records what would be lost if the gateway died meanwhile; hold may be
 // called twice.
 func (h *Host) SendHolding(cmd *pb.Command, hold func(), cb func(*pb.CommandResult)) {
-	h.send(cmd, cb, hold, false, time.Time{})
+	h.send(context.Background(), cmd, cb, hold, false, time.Time{})
 }
 
 // send is Send; until, when not zero, is the end of the wait for a
 // plugin that is not ready (else HoldTimeout from now): the commands
 // retried after a crash share one, so that the last of them does not
-// wait for each one before it in turn (down).
-func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), retried bool, until time.Time) {
+// wait for each one before it in turn (down). ctx's end ends that wait
+// too (Do's caller gave up): the command fails, never sent.
+func (h *Host) send(ctx context.Context, cmd *pb.Command, cb func(*pb.CommandResult), hold func(), retried bool, until time.Time) {
 	h.mu.Lock()
 	stream := h.cmds
 	if stream == nil {
@@ -324,8 +325,8 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 		if h.holdWait != nil {
 			h.holdWait(until)
 		}
-		ctx, cancel := context.WithDeadline(context.Background(), until)
-		err := h.WaitReady(ctx)
+		wctx, cancel := context.WithDeadline(ctx, until)
+		err := h.WaitReady(wctx)
 		cancel()
 		h.mu.Lock()
 		stream = h.cmds
@@ -333,6 +334,9 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 			h.mu.Unlock()
 			if h.stopped() && cmd.TxnId != "" {
 				return // held: the caller's record has it (Send)
+			}
+			if ctx.Err() != nil {
+				return // Do's caller gave up: Do tells it
 			}
 			go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)})
 			return
@@ -342,8 +346,12 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 		// The commands in flight when the plugin died go first: a
 		// chat's order is the stream's.
 		h.mu.Unlock()
-		<-r
-		h.send(cmd, cb, hold, retried, until)
+		select {
+		case <-r:
+		case <-ctx.Done():
+			return // Do's caller gave up: Do tells it
+		}
+		h.send(ctx, cmd, cb, hold, retried, until)
 		return
 	}
 	if len(h.out) == cap(h.out) {
@@ -477,16 +485,35 @@ func (h *Host) stray(r *pb.CommandResult) {
 func (h *Host) StrayResults() uint64 { return h.strayResults.Load() }
 
 // Do is Send, waiting for the result, or for ctx: at a stop of the
-// gateway a command with a txn_id gets no result (Send).
+// gateway a command with a txn_id gets no result (Send). A command whose
+// ctx ended before it was sent is never sent: its caller, told it
+// failed, may send it again, and the network would have it twice.
 func (h *Host) Do(ctx context.Context, cmd *pb.Command) (*pb.CommandResult, error) {
 	ch := make(chan *pb.CommandResult, 1)
-	h.Send(cmd, func(r *pb.CommandResult) { ch <- r })
+	h.send(ctx, cmd, func(r *pb.CommandResult) { ch <- r }, nil, false, time.Time{})
 	select {
 	case r := <-ch:
 		return r, nil
 	case <-ctx.Done():
+		h.drop(cmd)
 		return nil, ctx.Err()
 	}
+}
+
+// drop takes cmd out of the commands in flight if it is still queued,
+// not sent: the writer then drops it (writeCommands). One sent is left
+// to its answer.
+func (h *Host) drop(cmd *pb.Command) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id := cmd.CorrelationId // set under h.mu (send), again at a resend after a crash
+	f, ok := h.pending[id]
+	if !ok || f.sent || f.cmd != cmd {
+		return
+	}
+	delete(h.pending, id)
+	h.unqueueLocked(id, f)
+	f.stopTimer()
 }
 
 // maxBackoff is the longest wait between two starts of the plugin.
@@ -511,20 +538,28 @@ func (h *Host) Run(ctx context.Context) error {
 		if time.Since(started) > time.Minute {
 			backoff = minBackoff
 		}
+		// A start that failed, the launch or Init, is told as one
+		// story with the others (startFails): once at error per cause,
+		// its repeats at debug.
+		level, attrs := slog.LevelError, []any(nil)
+		se := (*startError)(nil)
+		if errors.As(err, &se) {
+			level, attrs = fails.failed(se.err)
+			err = se.err
+		}
 		var ie *InitError
 		if ve := (*sdk.VersionError)(nil); errors.As(err, &ve) {
 			// Only a rebuilt binary helps: try it again now and then.
 			backoff = maxBackoff
-			h.log.Error("transport plugin refused", "err", err, "retry_in", backoff)
+			h.log.Log(ctx, level, "transport plugin refused", append([]any{"err", err, "retry_in", backoff}, attrs...)...)
 		} else if errors.As(err, &ie) {
 			// Its config or the machine must change first (a restart
 			// at a fast pace only fills the log): now and then, as
 			// the admin may fix what it needs meanwhile.
 			backoff = maxBackoff
-			h.log.Error("transport plugin refused to start; fix what it says", "err", err, "retry_in", backoff)
-		} else if se := (*startError)(nil); errors.As(err, &se) {
-			level, attrs := fails.failed(se.err)
-			h.log.Log(ctx, level, "transport plugin failed to start; trying again", append([]any{"plugin", h.cfg.Path, "err", se.err, "retry_in", backoff}, attrs...)...)
+			h.log.Log(ctx, level, "transport plugin refused to start; fix what it says", append([]any{"err", err, "retry_in", backoff}, attrs...)...)
+		} else if se != nil {
+			h.log.Log(ctx, level, "transport plugin failed to start; trying again", append([]any{"plugin", h.cfg.Path, "err", err, "retry_in", backoff}, attrs...)...)
 		} else {
 			h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
 		}
@@ -555,8 +590,9 @@ type startFails struct {
 	reminded time.Time
 }
 
-// started notes a start of the plugin process: one that ends failed
-// starts is told, with their count.
+// started notes a start of the plugin, its Init answered: one that
+// ends failed starts is told, with their count. (Launched but refused
+// in Init, it did not start: told as a failed start.)
 func (f *startFails) started(log *slog.Logger) {
 	if f.n > 0 {
 		log.Info("transport plugin started after failed starts", "failed_starts", f.n, "failing_for", time.Since(f.first).Round(time.Millisecond))
@@ -586,16 +622,17 @@ func (f *startFails) failed(err error) (slog.Level, []any) {
 	return slog.LevelDebug, []any{"failed_starts", f.n}
 }
 
-// startError is a start of the plugin process that failed (launch), told
-// apart from a plugin that ran and stopped in Run's log.
+// startError is a start of the plugin that failed (its launch, or its
+// Init), told apart from a plugin that ran and stopped in Run's log.
 type startError struct{ err error }
 
 func (e *startError) Error() string { return e.err.Error() }
 func (e *startError) Unwrap() error { return e.err }
 
-// runOnce runs one plugin process until it ends; launched hears when it
-// has started.
-func (h *Host) runOnce(ctx context.Context, launched func(*slog.Logger)) error {
+// runOnce runs one plugin process until it ends; started hears when it
+// has started (its Init answered). A launch or Init that fails is a
+// startError.
+func (h *Host) runOnce(ctx context.Context, started func(*slog.Logger)) error {
 	if err := os.MkdirAll(h.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("plugin data dir: %w", err)
 	}
@@ -610,12 +647,12 @@ func (h *Host) runOnce(ctx context.Context, launched func(*slog.Logger)) error {
 		return &startError{err}
 	}
 	defer p.Kill()
-	launched(h.log)
 
 	caps, err := p.init(ctx, h.cfg.ConfigJSON, h.cfg.DataDir, h.cfg.Domain)
 	if err != nil {
-		return err
+		return &startError{err}
 	}
+	started(h.log)
 	if h.cfg.OnStart != nil {
 		h.cfg.OnStart()
 	}
@@ -789,7 +826,7 @@ func (h *Host) down() {
 		}
 		until := time.Now().Add(h.cfg.HoldTimeout)
 		for _, f := range retry {
-			h.send(f.cmd, f.cb, f.hold, true, until)
+			h.send(context.Background(), f.cmd, f.cb, f.hold, true, until)
 		}
 	}()
 }

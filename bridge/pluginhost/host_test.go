@@ -62,10 +62,7 @@ func start(t *testing.T, path string, hold time.Duration) (*Host, *recorder, *sy
 		OnEvents:    rec.onEvents,
 		OnReady:     func(context.Context, *pb.Capabilities) { rec.ready.Add(1) },
 		HoldTimeout: hold, HealthInterval: 200 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	running(t, h)
 	return h, rec, logs
 }
 
@@ -85,11 +82,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // events work before and after.
 func TestHostRestartsAndReconnects(t *testing.T) {
 	h, rec, _ := start(t, plugintest.BuildBinary(t, echoPkg), 0)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := h.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx := ready(t, h)
 	if h.Caps().GetNetwork() != "echo" {
 		t.Fatalf("caps %v", h.Caps())
 	}

@@ -25,10 +25,7 @@ func TestInitRefusalLoggedPlainly(t *testing.T) {
 		ConfigJSON: []byte(`{"contactz": 3}`), Domain: "echo.localhost",
 		Log:    slog.New(slog.NewTextHandler(logs, nil)),
 		OnStop: func(err error) { stopped <- err }})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	running(t, h)
 
 	select {
 	case err := <-stopped:
@@ -63,23 +60,12 @@ func TestInitFolderInUseRetried(t *testing.T) {
 	dir := t.TempDir()
 	first := New(Config{Name: "echo", Path: plugintest.BuildBinary(t, echoPkg), DataDir: dir, ConfigJSON: []byte("{}"),
 		Domain: "echo.localhost", Log: slog.New(slog.DiscardHandler)})
-	ctx1, stop1 := context.WithCancel(context.Background())
-	done1 := make(chan struct{})
-	go func() { first.Run(ctx1); close(done1) }()
-	defer func() { stop1(); <-done1 }()
-	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer wcancel()
-	if err := first.WaitReady(wctx); err != nil {
-		t.Fatal(err)
-	}
+	_, stop1 := runningReady(t, first)
 
 	stopped := make(chan error, 16)
 	second := New(Config{Name: "echo", Path: plugintest.BuildBinary(t, echoPkg), DataDir: dir, ConfigJSON: []byte("{}"),
 		Domain: "echo.localhost", Log: slog.New(slog.DiscardHandler), OnStop: func(err error) { stopped <- err }})
-	ctx2, stop2 := context.WithCancel(context.Background())
-	done2 := make(chan struct{})
-	go func() { second.Run(ctx2); close(done2) }()
-	defer func() { stop2(); <-done2 }()
+	running(t, second)
 	select {
 	case err := <-stopped:
 		var ie *InitError
@@ -90,7 +76,6 @@ func TestInitFolderInUseRetried(t *testing.T) {
 		t.Fatal("the second plugin started while the first held the folder")
 	}
 	stop1()
-	<-done1
 	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer rcancel()
 	if err := second.WaitReady(rctx); err != nil {

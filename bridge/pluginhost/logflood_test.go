@@ -1,7 +1,6 @@
 package pluginhost
 
 import (
-	"context"
 	"log/slog"
 	"strings"
 	"testing"
@@ -17,12 +16,9 @@ func runScriptLog(t *testing.T, body string) string {
 	logs := &syncbuf.Buffer{}
 	h := New(Config{Name: "raw", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "raw.localhost",
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), OnEvents: (&recorder{}).onEvents})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
+	stop := running(t, h)
 	waitFor(t, "the restart log line", func() bool { return strings.Contains(logs.String(), "transport plugin failed to start; trying again") })
-	cancel()
-	<-done
+	stop()
 	out := logs.String()
 	// Only the first run's: the plugin is started again meanwhile.
 	if i := strings.Index(out, "transport plugin failed to start; trying again"); i >= 0 {

@@ -29,15 +29,7 @@ func startRaw(t *testing.T, cmdTimeout time.Duration) (*Host, *recorder, *syncbu
 		Log:            slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnEvents:       rec.onEvents,
 		CommandTimeout: cmdTimeout, HealthInterval: 200 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	if err := h.WaitReady(wctx); err != nil {
-		t.Fatal(err)
-	}
+	wctx, _ := runningReady(t, h)
 	c, err := h.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -122,11 +114,8 @@ func runRawMode(t *testing.T, mode, want string) string {
 	logs := &syncbuf.Buffer{}
 	h := New(Config{Name: "raw", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "raw.localhost",
 		Log: slog.New(slog.NewTextHandler(logs, nil)), OnEvents: (&recorder{}).onEvents})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	waitFor(t, "the restart log line", func() bool { return strings.Contains(logs.String(), "transport plugin stopped; restarting") })
+	running(t, h)
+	waitFor(t, "the failed start's log line", func() bool { return strings.Contains(logs.String(), "transport plugin failed to start; trying again") })
 	if !strings.Contains(logs.String(), want) {
 		t.Errorf("the log does not say %q:\n%s", want, logs)
 	}
@@ -161,15 +150,7 @@ func TestStdoutJunkAfterHandshake(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	h := New(Config{Name: "raw", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "raw.localhost",
 		Log: slog.New(slog.NewTextHandler(logs, nil)), OnEvents: (&recorder{}).onEvents})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-	defer wcancel()
-	if err := h.WaitReady(wctx); err != nil {
-		t.Fatalf("the plugin never came up: %v\n%s", err, logs)
-	}
+	runningReady(t, h)
 	if n := strings.Count(logs.String(), "the plugin wrote to its stdout after the handshake"); n != 1 {
 		t.Errorf("the stdout warning logged %d times, want once:\n%s", n, logs)
 	}

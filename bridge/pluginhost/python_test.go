@@ -48,19 +48,7 @@ func TestUnderGatewayHost(t *testing.T) {
 			return nil
 		},
 		HealthInterval: time.Second})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-
-	wait, stop := context.WithTimeout(ctx, 30*time.Second)
-	defer stop()
-	if err := h.WaitReady(wait); err != nil {
-		t.Fatal(err)
-	}
+	wait, stop := runningReady(t, h)
 	pid := h.Pid()
 	c, err := h.Client()
 	if err != nil {
@@ -118,8 +106,7 @@ func TestUnderGatewayHost(t *testing.T) {
 
 	// go-plugin asks the plugin to exit, and kills it if it has not after
 	// 2 s, saying so in the log.
-	cancel()
-	<-done
+	stop()
 	if strings.Contains(logs.String(), "failed to exit gracefully") {
 		t.Errorf("the plugin did not exit when asked (go-plugin's controller Shutdown):\n%s", logs)
 	}

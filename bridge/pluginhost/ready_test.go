@@ -37,10 +37,7 @@ func TestReadyClientWaitsForOnReady(t *testing.T) {
 			}
 			<-release
 		}})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	running(t, h)
 	var once sync.Once
 	free := func() { once.Do(func() { close(release) }) }
 	t.Cleanup(free) // first: a failed test leaves OnReady waiting

@@ -27,9 +27,7 @@ func TestFailedStartLogsOneLine(t *testing.T) {
 	} {
 		logs := &syncbuf.Buffer{}
 		h := New(Config{Name: "x", Path: tc.path, DataDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { h.Run(ctx); close(done) }()
+		stop := running(t, h)
 		deadline := time.Now().Add(30 * time.Second)
 		for strings.Count(logs.String(), "failed to start") < 3 {
 			if time.Now().After(deadline) {
@@ -37,8 +35,7 @@ func TestFailedStartLogsOneLine(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		cancel()
-		<-done
+		stop()
 		for i, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 			level := "DEBUG"
 			if i == 0 {
@@ -64,10 +61,7 @@ func TestFailedStartsToldOnce(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	h := New(Config{Name: "echo", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "echo.localhost",
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	running(t, h)
 	fails := func() int { return strings.Count(logs.String(), "msg=\"transport plugin failed to start") }
 	waitFails := func(n int) {
 		t.Helper()
@@ -113,5 +107,42 @@ func TestFailedStartsToldOnce(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "msg=\"transport plugin started after failed starts\""); n != 1 {
 		t.Fatalf("%d lines for the start after failures, want 1:\n%s", n, logs)
+	}
+}
+
+// TestInitFailuresToldAsFailedStarts: a plugin that launches but fails
+// its Init (it exits during it), again and again, is a plugin failing to
+// start: the first at error, the same again at debug, and once it
+// starts, one line says so after them. Before, each launch said
+// "transport plugin started after failed starts" before its Init
+// failed, and each Init failure was an ERROR ("transport plugin stopped;
+// restarting"): an operator read that it started, then that it crashed,
+// over and over.
+func TestInitFailuresToldAsFailedStarts(t *testing.T) {
+	raw, echo := plugintest.BuildBinary(t, rawPkg), plugintest.BuildBinary(t, echoPkg)
+	path, dir := script(t, "[ -e $DIR/ok ] && exec "+echo+"\nRAWSEND=initexit exec "+raw)
+	logs := &syncbuf.Buffer{}
+	h := New(Config{Name: "raw", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "raw.localhost",
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), OnEvents: (&recorder{}).onEvents})
+	running(t, h)
+	const failed = `msg="transport plugin failed to start; trying again"`
+	waitFor(t, "three failed starts", func() bool { return strings.Count(logs.String(), failed) >= 3 })
+	if err := os.WriteFile(filepath.Join(dir, "ok"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ready(t, h)
+	out := logs.String()
+	if n := strings.Count(out, "level=ERROR"); n != 1 {
+		t.Errorf("%d ERROR lines for Init failing one way, want 1 (the first):\n%s", n, out)
+	}
+	if !strings.Contains(out, "level=ERROR "+failed) || !strings.Contains(out, "exited during Init") {
+		t.Errorf("the first Init failure is not told at error as a failed start, with its cause:\n%s", out)
+	}
+	if strings.Contains(out, "stopped; restarting") {
+		t.Errorf("an Init failure told as a plugin that ran and stopped:\n%s", out)
+	}
+	const started = `msg="transport plugin started after failed starts"`
+	if n := strings.Count(out, started); n != 1 || strings.LastIndex(out, failed) > strings.Index(out, started) {
+		t.Errorf("%d lines say it started after failed starts, want 1 after the last failed start:\n%s", n, out)
 	}
 }

@@ -78,7 +78,7 @@ const hangBody = "sleep 1000 &\necho $! > $DIR/child.pid\nwait"
 // for the child's stdout), and the child is gone.
 func TestStopWhilePluginHangsAtStart(t *testing.T) {
 	path, dir := script(t, hangBody)
-	_, stop := runHost(t, path)
+	stop := running(t, testHost(t, path))
 	child := pidFile(t, filepath.Join(dir, "child.pid"))
 	within(t, "stopping the host", 10*time.Second, stop)
 	gone(t, "the hung plugin's child", child)
@@ -101,24 +101,10 @@ func TestLaunchTimeoutEndsHungPlugin(t *testing.T) {
 	gone(t, "the hung plugin's child", pidFile(t, filepath.Join(dir, "child.pid")))
 }
 
-// runHost runs a host of the plugin at path and returns its stop, which
-// waits for Run to return.
-func runHost(t *testing.T, path string) (*Host, func()) {
-	t.Helper()
-	h := New(Config{Name: "test", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"),
+// testHost is a host of the plugin at path, not run.
+func testHost(t *testing.T, path string) *Host {
+	return New(Config{Name: "test", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), OnEvents: (&recorder{}).onEvents})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.Run(ctx); close(done) }()
-	stop := func() { cancel(); <-done }
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(time.Minute):
-		}
-	})
-	return h, stop
 }
 
 // A stop of the gateway ends what a plugin started, in its process group:
@@ -133,12 +119,7 @@ func TestStopEndsPluginChildren(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path, dir := script(t, c.child+"\necho $! > $DIR/child.pid\nexec "+echo)
-			h, stop := runHost(t, path)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := h.WaitReady(ctx); err != nil {
-				t.Fatal(err)
-			}
+			_, stop := runningReady(t, testHost(t, path))
 			child := pidFile(t, filepath.Join(dir, "child.pid"))
 			within(t, "stopping the host", 10*time.Second, stop)
 			gone(t, "the plugin's child", child)
@@ -155,12 +136,7 @@ func TestStopNotHeldByProcessOutsideGroup(t *testing.T) {
 	}
 	echo := plugintest.BuildBinary(t, echoPkg)
 	path, dir := script(t, setsid+" sleep 1000 &\necho $! > $DIR/child.pid\nexec "+echo)
-	h, stop := runHost(t, path)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := h.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, stop := runningReady(t, testHost(t, path))
 	pidFile(t, filepath.Join(dir, "child.pid"))
 	within(t, "stopping the host", 10*time.Second, stop)
 }

@@ -1,0 +1,81 @@
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// TestDoGivenUpNotSent: a command whose Do's ctx ended while it waited
+// in the queue (behind one the plugin does not take) is not sent once
+// the plugin reads again: its caller was told it failed, and may send it
+// again. Before, it stayed queued and went to the plugin anyway.
+func TestDoGivenUpNotSent(t *testing.T) {
+	h := New(Config{Name: "echo", Log: slog.New(slog.DiscardHandler), CommandTimeout: time.Hour})
+	s := newHeldStream()
+	defer attach(h, s)()
+	cmd := func(chat, text string) *pb.Command {
+		return &pb.Command{LoginId: "u", ChatId: chat, TxnId: text, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: text}}}
+	}
+	h.Send(cmd("a", "held"), func(*pb.CommandResult) {})
+	<-s.entered // the writer waits in its Send
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Do(ctx, cmd("b", "given up"))
+		done <- err
+	}()
+	waitFor(t, "the command queued", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.pending) == 2
+	})
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Do after its ctx ended: %v, want context.Canceled", err)
+	}
+	h.Send(cmd("b", "after"), func(*pb.CommandResult) {})
+	close(s.release) // the plugin reads again
+	waitFor(t, "the command after it sent", func() bool { return s.has("after") })
+	if s.has("given up") {
+		t.Error("a command whose Do gave up before it was sent was sent to the plugin afterwards")
+	}
+}
+
+// TestDoGivesUpWhileHeld: Do for a plugin not ready (restarting) returns
+// at its ctx's end, not at the end of HoldTimeout, and the command is not
+// sent when the plugin is back. Before, Do waited in Send for the whole
+// hold.
+func TestDoGivesUpWhileHeld(t *testing.T) {
+	h := New(Config{Name: "echo", Log: slog.New(slog.DiscardHandler), HoldTimeout: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	held := make(chan time.Time, 1)
+	h.holdWait = func(until time.Time) { held <- until }
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Do(ctx, &pb.Command{LoginId: "u", ChatId: "a", TxnId: "t", Action: &pb.Command_Send{Send: &pb.SendMessage{Text: "held"}}})
+		done <- err
+	}()
+	<-held // it waits for the plugin
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Do after its ctx ended: %v, want context.Canceled", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Do still waits for the plugin 30 s after its ctx ended")
+	}
+	s := newHeldStream()
+	close(s.release)
+	defer attach(h, s)()
+	h.Send(&pb.Command{LoginId: "u", ChatId: "a", TxnId: "after", Action: &pb.Command_Send{Send: &pb.SendMessage{Text: "after"}}}, func(*pb.CommandResult) {})
+	waitFor(t, "the command after it sent", func() bool { return s.has("after") })
+	if s.has("held") {
+		t.Error("a command whose Do gave up while the plugin was down was sent once it was back")
+	}
+}
