@@ -678,7 +678,9 @@ func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, 
 	if res.TimestampUnixMicro > 0 {
 		at = time.UnixMicro(res.TimestampUnixMicro)
 	}
-	am := store.ArchivedMessage{Time: at, Arrived: time.Now(), Nick: nick, SenderJID: s.user, RemoteID: remoteID, Payload: payload}
+	// Archived cut when too large for the archive (room_archive_fit.go):
+	// a hole in the room's history is worse; the copies go whole.
+	am := store.ArchivedMessage{Time: at, Arrived: time.Now(), Nick: nick, SenderJID: s.user, RemoteID: remoteID, Payload: fitArchived(payload)}
 	r.authors.put(remoteID, nick)
 	var sid string
 	var dup bool
