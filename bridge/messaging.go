@@ -544,7 +544,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "a correction needs a body: <replace/> came without the new words; to remove the message, retract it (delete it for everyone)"))
 		return
 	}
-	if cond, text := m.refusal(t.displayName()); cond != "" {
+	if cond, text := m.refusal(st.Type(), t.displayName()); cond != "" {
 		// Dropped, the client showed it sent (messaging_empty.go).
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return

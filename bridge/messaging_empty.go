@@ -76,13 +76,16 @@ func unbridgedName(e *wire.Element) string {
 	return "<" + e.XMLName.Local + " xmlns='" + e.XMLName.Space + "'/>"
 }
 
-// refusal is the error a message of the user's that asks for nothing is
-// answered with, in a chat with network: none ("") when it carries a
-// chat state, a marker, a receipt or an encrypted session's keys, or
-// nothing at all. An element not bridged is named; a blank body is said
-// to be one.
-func (m userMessage) refusal(network string) (wire.Condition, string) {
-	if m.action() || m.hasChatState || m.displayed != "" || m.signal || m.encrypted {
+// refusal is the error a message of the user's of type typ that asks
+// for nothing is answered with, in a chat with network: none ("") when it
+// carries a chat state, a marker, a receipt or an encrypted session's
+// keys, or nothing at all, or is no chat or groupchat message (what a
+// client's compose sends): a headline or normal one without words is
+// the user's server's (PEP notifications of the user's avatar and nick
+// to their contacts), nothing the user sent. An element not bridged is
+// named; a blank body is said to be one.
+func (m userMessage) refusal(typ, network string) (wire.Condition, string) {
+	if typ != "chat" && typ != "groupchat" || m.action() || m.hasChatState || m.displayed != "" || m.signal || m.encrypted {
 		return "", ""
 	}
 	switch {

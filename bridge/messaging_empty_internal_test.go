@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"cmp"
 	"testing"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -11,7 +12,8 @@ import (
 // bridged (a call, a file with no address to fetch, an attention
 // request) is; a chat state, marker, receipt, XEP-0022 event, a
 // call's end, an encrypted session's key exchange or marks alone are
-// not; a message with words never is.
+// not, nor a headline or normal message (a PEP notification of the
+// user's server); a message with words never is.
 func TestEmptyMessageRefusal(t *testing.T) {
 	for _, c := range []struct {
 		xml  string
@@ -31,12 +33,16 @@ func TestEmptyMessageRefusal(t *testing.T) {
 		{`<message><encrypted xmlns='eu.siacs.conversations.axolotl'><header sid='1'/></encrypted></message>`, ""},
 		{`<message><origin-id xmlns='urn:xmpp:sid:0' id='o'/><x xmlns='http://jabber.org/protocol/muc#user'/><thread>t</thread></message>`, ""},
 		{`<message><subject>Hello</subject></message>`, ""},
+		{`<message type='headline'><event xmlns='http://jabber.org/protocol/pubsub#event'><items node='urn:xmpp:avatar:metadata'/></event></message>`, ""},
+		{`<message type='normal'><body> </body></message>`, ""},
+		{`<message type='groupchat'><body> </body></message>`, wire.NotAcceptable},
 	} {
 		st, err := wire.Parse(c.xml)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cond, text := parseUserMessage(st).refusal("Echo")
+		typ := cmp.Or(st.Type(), "chat")
+		cond, text := parseUserMessage(st).refusal(typ, "Echo")
 		if cond != c.cond {
 			t.Errorf("%s: refused %q (%q), want %q", c.xml, cond, text, c.cond)
 		}
