@@ -186,10 +186,19 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		t.log.Error("remote chat ID has no JID; event dropped", "chat", ev.ChatId, "err", err)
 		return nil
 	}
+	// A message's files first, outside any room's turn: a member's
+	// presence before its private answer (privateAddr) takes the room's
+	// turn, and an upload under it held the room's messages (sendWait).
+	var files []published
+	if m := ev.GetMessage(); m != nil {
+		files = t.publishFiles(ctx, ev, m.Attachments)
+	}
 	// A member written to through a room answers there (room_pm.go).
-	// A member of a big group not presented yet is, first.
+	// A member of a big group not presented yet is, first: its address,
+	// presence and turn taken together now, after the uploads, so a
+	// rename meanwhile is the nick both go under.
 	from, occID, pm, reveal := s.privateAddr(ev, pj.String(), d.turn)
-	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: from, pm: pm, pmOccupantID: occID, endsComposing: endsComposing}
+	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: from, pm: pm, pmOccupantID: occID, endsComposing: endsComposing, files: files}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Message:
 		return append(reveal, c.message(ctx, p.Message)...)
@@ -258,6 +267,26 @@ type chatOut struct {
 	// author, when set, says whose the stanzas are, the user's (true)
 	// or the contact's, in place of the event's sender (fromUser).
 	author *bool
+	// files, when set, are the message's attachments published already
+	// (publishFiles), one each; else message publishes them.
+	files []published
+}
+
+// published is an attachment shared over HTTP, or why it is not.
+type published struct {
+	f   media.SharedFile
+	err error
+}
+
+// publishFiles shares the attachments of ev's message, one at a time in
+// the transport's bound of uploads. The upload may take minutes: the
+// chat's later events wait behind it, other chats go on.
+func (t *transport) publishFiles(ctx context.Context, ev *pb.Event, atts []*pb.Attachment) []published {
+	out := make([]published, len(atts))
+	for i, a := range atts {
+		slowly(ctx, t.uploads, func() { out[i].f, out[i].err = t.publishFile(ctx, ev.LoginId, ev.ChatId, a) })
+	}
+	return out
 }
 
 // fromUser reports whether a direct chat's stanzas go as the user's
@@ -408,12 +437,12 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		c.t.recent.put(chatKey(c.ev.LoginId, c.ev.ChatId), id, recentMsg{text: rich.Body})
 		id = next()
 	}
-	for _, a := range m.Attachments {
-		// The upload may take minutes: the chat's later events wait
-		// behind it, other chats go on.
-		var f media.SharedFile
-		var err error
-		slowly(ctx, c.t.uploads, func() { f, err = c.t.publishFile(ctx, c.ev.LoginId, c.ev.ChatId, a) })
+	files := c.files
+	if len(files) != len(m.Attachments) {
+		files = c.t.publishFiles(ctx, c.ev, m.Attachments)
+	}
+	for i, a := range m.Attachments {
+		f, err := files[i].f, files[i].err
 		w := c.start(id)
 		c.senderNick(w)
 		if err != nil {

@@ -280,6 +280,11 @@ type userMessage struct {
 	oobURL       string
 	receipt      bool // XEP-0184 request
 	markable     bool // XEP-0333
+	// blank: the body was white space only (taken as none); signal: a
+	// chat state, marker or receipt parseUserMessage has no case for;
+	// unknown names the first element not bridged (messaging_empty.go).
+	blank, signal bool
+	unknown       string
 	// sent, when set, is called with the result of the command the
 	// message became, once the network took it (a room reflects it).
 	// For a new message, sm is what to remember of it, and sent records
@@ -363,6 +368,8 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 			m.chatState = map[string]pb.TypingState{"active": pb.TypingState_TYPING_STATE_ACTIVE,
 				"composing": pb.TypingState_TYPING_STATE_COMPOSING, "paused": pb.TypingState_TYPING_STATE_PAUSED,
 				"inactive": pb.TypingState_TYPING_STATE_INACTIVE, "gone": pb.TypingState_TYPING_STATE_GONE}[c.XMLName.Local]
+		default:
+			m.notBridged(c) // messaging_empty.go
 		}
 	}
 	if m.oobURL == "" {
@@ -378,7 +385,7 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		// request, or a reply's quote alone: no words, to a contact or
 		// a room. It reached the network as an empty message, and the
 		// chat state beside it was dropped.
-		m.body, m.quoted, m.hasBody = "", "", false
+		m.body, m.quoted, m.hasBody, m.blank = "", "", false, true
 	}
 	if st.Type() != "groupchat" || !roomTopicChange(st, m) {
 		// A room's subject alone is a new topic (room_in.go); with a
@@ -535,6 +542,11 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	}
 	if m.bodyless() {
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "a correction needs a body: <replace/> came without the new words; to remove the message, retract it (delete it for everyone)"))
+		return
+	}
+	if cond, text := m.refusal(st.Type(), t.displayName()); cond != "" {
+		// Dropped, the client showed it sent (messaging_empty.go).
+		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
 	if t.host.Caps() == nil {

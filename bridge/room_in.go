@@ -43,6 +43,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 	switch st.Kind() {
 	case "presence":
 		join, jerr := muc.ParseJoin(st)
+		if r == nil && st.Type() == "unavailable" && s != nil && s.cancelJoin(chatID, from) { // room_join.go
+			return true // a leave of a room still joining
+		}
 		if r == nil && !join.MUC {
 			return false
 		}
@@ -678,7 +681,9 @@ func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, 
 	if res.TimestampUnixMicro > 0 {
 		at = time.UnixMicro(res.TimestampUnixMicro)
 	}
-	am := store.ArchivedMessage{Time: at, Arrived: time.Now(), Nick: nick, SenderJID: s.user, RemoteID: remoteID, Payload: payload}
+	// Archived cut when too large for the archive (room_archive_fit.go):
+	// a hole in the room's history is worse; the copies go whole.
+	am := store.ArchivedMessage{Time: at, Arrived: time.Now(), Nick: nick, SenderJID: s.user, RemoteID: remoteID, Payload: fitArchived(payload)}
 	r.authors.put(remoteID, nick)
 	var sid string
 	var dup bool

@@ -143,6 +143,34 @@ func (s *session) takeJoined(chatID string) []pendingJoin {
 	return out
 }
 
+// cancelJoin drops resource from's joins of chatID still waiting: the
+// client left the room before the network sent the chat (closed its
+// tab), and completed later the join put the resource back in a room it
+// left. It reports whether there was one.
+func (s *session) cancelJoin(chatID string, from jid.JID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := false
+	for k, b := range s.joins.m {
+		if b.chatID != chatID {
+			continue
+		}
+		kept := b.joins[:0]
+		for _, j := range b.joins {
+			if j.from.Equal(from) {
+				found = true
+				continue
+			}
+			kept = append(kept, j)
+		}
+		b.joins = kept
+		if len(kept) == 0 && b.joined {
+			delete(s.joins.m, k) // a batch still asking keeps its place: its result comes
+		}
+	}
+	return found
+}
+
 // failJoins refuses the joins of batch b, if still waiting.
 func (s *session) failJoins(ctx context.Context, key joinKey, b *joinBatch, cond wire.Condition, text string) {
 	for _, j := range s.takeJoins(key, b) {

@@ -241,7 +241,8 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	}
 	msgs := make([]store.ArchivedMessage, len(stanzas))
 	for i, st := range stanzas {
-		msgs[i] = store.ArchivedMessage{Time: at, Nick: nick, SenderJID: senderJID, Payload: st}
+		// Cut when too large for the archive (room_archive_fit.go).
+		msgs[i] = store.ArchivedMessage{Time: at, Nick: nick, SenderJID: senderJID, Payload: fitArchived(st)}
 		if ev.EventId != "" {
 			msgs[i].RemoteID = ev.EventId
 			if i > 0 { // a message's files after its text

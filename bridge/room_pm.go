@@ -134,7 +134,10 @@ func (s *session) forgetPrivateChatsIn(ctx context.Context, chatID string) {
 // write first, for the joined resources a big group's join did not
 // present it to (room_crowd.go): a private message from an occupant the
 // client never saw is one Conversations and Dino say is not in the
-// room. turn, when set, then receives the room's turn to write it.
+// room. turn, when set, then receives the room's turn to write it:
+// render asks once the message's files are uploaded, so the turn holds
+// no upload (the room's messages waited behind it), and the nick is the
+// one the member has then, in the room's order of writes.
 func (s *session) privateAddr(ev *pb.Event, own string, turn *sendTurn) (addr, occID string, pm bool, reveal [][]byte) {
 	if ev.GetSender().GetIsFromMe() {
 		return own, "", false, nil
