@@ -100,7 +100,7 @@ type Network struct {
 	// strays are envelopes of accounts no session has, read on another
 	// session's subscription, by account; straysCut those of which some
 	// were dropped (strays.go).
-	strays    map[string][]json.RawMessage
+	strays    map[string][]strayNote
 	straysCut map[string]bool
 	// attSwept is when signal-cli's old downloads were last removed
 	// (media.go).
