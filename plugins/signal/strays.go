@@ -103,6 +103,12 @@ func (n *Network) liveTaking(s *Session) []strayNote {
 		n.sessions = map[*Session]bool{}
 	}
 	n.sessions[s] = true
+	return n.takeLocked(s)
+}
+
+// takeLocked takes the envelopes kept for the session's account; n.mu
+// is held.
+func (n *Network) takeLocked(s *Session) []strayNote {
 	var out []strayNote
 	for account, q := range n.strays {
 		if s.isSelfNumber(account) {
@@ -118,14 +124,8 @@ func (n *Network) liveTaking(s *Session) []strayNote {
 // those it holds in its inbox stay in memory only (it logged out).
 func (n *Network) dropStrays(s *Session) {
 	n.mu.Lock()
-	var dropped []strayNote
-	for account, q := range n.strays {
-		if s.isSelfNumber(account) {
-			dropped = append(dropped, q...)
-			delete(n.strays, account)
-			delete(n.straysCut, account)
-			continue
-		}
+	dropped := n.takeLocked(s)
+	for _, q := range n.strays {
 		for i := range q {
 			if q[i].from == s {
 				q[i].from = nil
