@@ -2,6 +2,8 @@ package signal
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,44 +26,69 @@ type storedAccount struct {
 }
 
 // storedAccounts reads signal-cli's accounts.json; nil when the data
-// folder is not known or the file cannot be read.
+// folder is not known or the file cannot be read (logged, but for a
+// file missing: a signal-cli with no account yet).
 func (n *Network) storedAccounts() []storedAccount {
 	dir := n.signalData()
 	if dir == "" {
 		return nil
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "data", "accounts.json"))
+	path := filepath.Join(dir, "data", "accounts.json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
+		n.host.Logger().Warn("signal: signal-cli's accounts.json cannot be read", "file", path, "err", err)
 		return nil
 	}
 	var f struct {
 		Accounts []storedAccount `json:"accounts"`
 	}
 	if err := json.Unmarshal(b, &f); err != nil {
-		n.host.Logger().Warn("signal: signal-cli's accounts.json cannot be read", "dir", dir, "err", err)
+		n.host.Logger().Warn("signal: signal-cli's accounts.json cannot be read", "file", path, "err", err)
 		return nil
 	}
 	return f.Accounts
 }
 
 // storedACI is the ACI accounts.json gives the account of number ("" when
-// not known).
+// not known, or when entries disagree).
 func (n *Network) storedACI(number string) string {
-	for _, a := range n.storedAccounts() {
-		if number != "" && a.Number == number && isUUID(a.UUID) {
-			return a.UUID
-		}
+	if number == "" {
+		return ""
 	}
-	return ""
+	return n.storedOne("number", number, func(a storedAccount) (string, bool) {
+		return a.UUID, a.Number == number && isUUID(a.UUID)
+	})
 }
 
 // storedNumber is the number accounts.json gives the account of aci (""
-// when not known).
+// when not known, not a number in E.164, or when entries disagree).
 func (n *Network) storedNumber(aci string) string {
+	if aci == "" {
+		return ""
+	}
+	return n.storedOne("aci", aci, func(a storedAccount) (string, bool) {
+		return a.Number, strings.EqualFold(a.UUID, aci) && a.Number != "" && normalizeNumber(a.Number) == a.Number
+	})
+}
+
+// storedOne is the value match gives the entries of accounts.json it
+// matches, "" when none or when they give different ones: a file that
+// names one account twice, differently, is not relied on.
+func (n *Network) storedOne(by, key string, match func(storedAccount) (string, bool)) string {
+	found := ""
 	for _, a := range n.storedAccounts() {
-		if aci != "" && strings.EqualFold(a.UUID, aci) {
-			return a.Number
+		v, ok := match(a)
+		switch {
+		case !ok:
+		case found == "":
+			found = v
+		case found != v:
+			n.host.Logger().Warn("signal: signal-cli's accounts.json names an account twice, differently; not relied on", by, key)
+			return ""
 		}
 	}
-	return ""
+	return found
 }

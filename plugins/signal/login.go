@@ -335,7 +335,11 @@ func (p *existingProcess) Submit(ctx context.Context, f map[string]string) (*pb.
 			}
 			// Its messages are named by the number, as before the
 			// ACI was asked (msgids.go).
-			return completeStep(Account{Number: number, ACI: aci, NumberIDs: aci != ""})
+			acc := Account{Number: number, ACI: aci}
+			if aci != "" {
+				acc.IDNumber = number
+			}
+			return completeStep(acc)
 		}
 	}
 	return existingForm(fmt.Sprintf("signal-cli has no account %s: link it with the QR code flow, or register it with signal-cli first.", number)), nil

@@ -145,9 +145,9 @@ func (s *Session) authorKey(uid string) string {
 	if uid == s.selfID() || s.isSelfNumber(uid) {
 		acc := s.account()
 		switch {
-		case acc.NumberIDs && len(acc.Former) > 0:
-			return acc.Former[0]
-		case acc.ACI != "" && !acc.NumberIDs:
+		case acc.IDNumber != "":
+			return acc.IDNumber
+		case acc.ACI != "":
 			return strings.ToLower(acc.ACI)
 		}
 		return acc.Number

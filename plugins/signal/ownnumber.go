@@ -235,10 +235,11 @@ func (s *Session) renameTo(c candidate) {
 	if acc.Number != "" && !slices.Contains(acc.Former, acc.Number) {
 		acc.Former = append(acc.Former, acc.Number)
 	}
-	acc.Number = c.number
 	if acc.ACI == "" && c.srcNumber == c.number && isUUID(c.srcUUID) {
-		acc.ACI = c.srcUUID
+		// The user's messages were named by the number: they stay so.
+		acc.ACI, acc.IDNumber = c.srcUUID, acc.Number
 	}
+	acc.Number = c.number
 	s.acc, s.byACI, s.candidates = acc, false, nil
 	close(s.renamed)
 	s.renamed = make(chan struct{})
@@ -428,7 +429,7 @@ func (s *Session) learnACI(ctx context.Context, c *rpc.Client, conn uint64) {
 		s.accMu.Unlock()
 		return
 	}
-	s.acc.ACI, s.acc.NumberIDs = aci, true // its messages' IDs stay as they were
+	s.acc.ACI, s.acc.IDNumber = aci, s.acc.Number // its messages' IDs stay as they were
 	acc = s.acc
 	s.accMu.Unlock()
 	if state, err := json.Marshal(acc); err == nil {

@@ -171,7 +171,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		return nil
 	}
 	if strays := s.n.liveTaking(s); len(strays) > 0 { // strays.go
-		s.adoptLocked(strays)
+		s.adoptKept(strays)
 	}
 	s.ready, s.rdOnce = make(chan struct{}), &sync.Once{}
 	ready := s.ready
@@ -667,31 +667,33 @@ func (s *Session) onNotify(n rpc.Note) {
 		return
 	}
 	fails := s.unfinished.Load()
-	if !s.receiveSafely(n.Params) {
+	ok, held := s.receiveSafely(n)
+	if !ok {
 		// Kept, it would end every start of the plugin the same way.
 		s.inbox.handled(n.Ref)
 		return
 	}
-	if s.unfinished.Load() == fails {
+	if !held && s.unfinished.Load() == fails {
 		s.inbox.handled(n.Ref)
 	}
 }
 
 // receiveSafely is receiveNote, false when handling the envelope
 // panicked: it is logged and dropped, and the plugin goes on.
-func (s *Session) receiveSafely(params json.RawMessage) (ok bool) {
+func (s *Session) receiveSafely(n rpc.Note) (ok, held bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.n.host.Logger().Error("signal: an envelope could not be handled; dropped", "login", s.loginID, "panic", r, "stack", string(debug.Stack()))
 			ok = false
 		}
 	}()
-	s.receiveNote(params)
-	return true
+	return true, s.receiveNote(n.Params, n.Ref)
 }
 
-// receiveNote handles one "receive" notification's params.
-func (s *Session) receiveNote(params json.RawMessage) {
+// receiveNote handles one "receive" notification's params, ref in the
+// inbox; held reports that it stays pending there, kept for another
+// login (strays.go).
+func (s *Session) receiveNote(params json.RawMessage, ref uint64) (held bool) {
 	// Manual receive mode wraps the envelope in a subscription answer;
 	// automatic mode does not.
 	var p struct {
@@ -734,8 +736,7 @@ func (s *Session) receiveNote(params json.RawMessage) {
 	if p.Account != "" && !s.isSelfNumber(p.Account) {
 		// Another account's, on a shared connection: its session's
 		// (strays.go).
-		s.n.stray(s, p.Account, params)
-		return
+		return s.n.stray(s, p.Account, params, ref)
 	}
 	s.tellRenamed()
 	if p.Exception != nil {
@@ -746,9 +747,10 @@ func (s *Session) receiveNote(params json.RawMessage) {
 		}
 		// Other failures to decrypt: signal-cli asks the sender to
 		// send again.
-		return
+		return false
 	}
 	s.receive(env)
+	return false
 }
 
 // noteChat remembers which chat a message is in, so that receipts and

@@ -100,7 +100,7 @@ type Network struct {
 	// strays are envelopes of accounts no session has, read on another
 	// session's subscription, by account; straysCut those of which some
 	// were dropped (strays.go).
-	strays    map[string][]json.RawMessage
+	strays    map[string][]strayNote
 	straysCut map[string]bool
 	// attSwept is when signal-cli's old downloads were last removed
 	// (media.go).
@@ -257,11 +257,13 @@ type Account struct {
 	// it on the phone, oldest first (ownnumber.go): the IDs of its
 	// messages from then name them.
 	Former []string `json:"former,omitempty"`
-	// NumberIDs: the ACI was learnt for a login that named the user's
-	// own messages by the number (an "existing" account's,
-	// accountsfile.go), which their IDs keep doing (msgids.go), by
-	// the first number across changes.
-	NumberIDs bool `json:"number_ids,omitempty"`
+	// IDNumber is the number the user's own messages' IDs name
+	// (msgids.go) when the ACI was learnt for a login that named them
+	// by its number (an "existing" account's, accountsfile.go, or one
+	// whose number changed before its ACI was known, ownnumber.go):
+	// kept, not the number of the day, so that their IDs do not change
+	// across number changes (back to an earlier number too).
+	IDNumber string `json:"id_number,omitempty"`
 }
 
 // ID is what signal-cli names the account by: its number, else its ACI.

@@ -29,10 +29,21 @@ import (
 // long as the other session stays subscribed.
 const maxStrays = 500
 
+// strayNote is an envelope kept for an account no session has. It stays
+// pending in the inbox of the session that read it (ref there) until
+// the account's session has it in its own inbox: a plugin stopped
+// meanwhile reads it again from there at the next start (inbox.go).
+type strayNote struct {
+	params json.RawMessage
+	from   *Session // nil once from logged out
+	ref    uint64
+}
+
 // stray hands params, a receive notification for account that the
-// session from read on its subscription, to the session of that
-// account, or keeps it for when one connects.
-func (n *Network) stray(from *Session, account string, params json.RawMessage) {
+// session from read on its subscription (ref in its inbox), to the
+// session of that account, or keeps it for when one connects; held
+// reports whether it is kept, to be left pending in from's inbox.
+func (n *Network) stray(from *Session, account string, params json.RawMessage, ref uint64) (held bool) {
 	n.mu.Lock()
 	var to *Session
 	for s := range n.sessions {
@@ -43,9 +54,15 @@ func (n *Network) stray(from *Session, account string, params json.RawMessage) {
 	}
 	if to == nil {
 		if n.strays == nil {
-			n.strays = map[string][]json.RawMessage{}
+			n.strays = map[string][]strayNote{}
 		}
-		q := append(n.strays[account], params)
+		q := n.strays[account]
+		if ref != 0 && slices.ContainsFunc(q, func(k strayNote) bool { return k.from == from && k.ref == ref }) {
+			n.mu.Unlock()
+			return true // read again from from's inbox, kept already
+		}
+		q = append(q, strayNote{params: params, from: from, ref: ref})
+		var cut []strayNote
 		if len(q) > maxStrays {
 			if !n.straysCut[account] {
 				if n.straysCut == nil {
@@ -54,27 +71,45 @@ func (n *Network) stray(from *Session, account string, params json.RawMessage) {
 				n.straysCut[account] = true
 				n.host.Logger().Warn("signal: envelopes of an account no login uses came on another login's subscription; the oldest are dropped", "account", account, "kept", maxStrays)
 			}
+			cut = slices.Clone(q[:len(q)-maxStrays])
 			q = slices.Clone(q[len(q)-maxStrays:])
 		}
 		n.strays[account] = q
 		n.mu.Unlock()
-		return
+		release(cut)
+		return true
 	}
 	n.mu.Unlock()
 	to.adopt([]json.RawMessage{params})
+	return false
+}
+
+// release has the envelopes kept leave the inboxes that held them.
+func release(ks []strayNote) {
+	for _, k := range ks {
+		if k.from != nil {
+			k.from.inbox.handled(k.ref)
+		}
+	}
 }
 
 // liveTaking records s connected (live) and takes the envelopes kept
 // for its account, in one step: a stray read meanwhile is either kept
 // before and taken, or handed to s.
-func (n *Network) liveTaking(s *Session) []json.RawMessage {
+func (n *Network) liveTaking(s *Session) []strayNote {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.sessions == nil {
 		n.sessions = map[*Session]bool{}
 	}
 	n.sessions[s] = true
-	var out []json.RawMessage
+	return n.takeLocked(s)
+}
+
+// takeLocked takes the envelopes kept for the session's account; n.mu
+// is held.
+func (n *Network) takeLocked(s *Session) []strayNote {
+	var out []strayNote
 	for account, q := range n.strays {
 		if s.isSelfNumber(account) {
 			out = append(out, q...)
@@ -85,21 +120,24 @@ func (n *Network) liveTaking(s *Session) []json.RawMessage {
 	return out
 }
 
-// dropStrays forgets the envelopes kept for the session's account (it
-// logged out).
+// dropStrays forgets the envelopes kept for the session's account, and
+// those it holds in its inbox stay in memory only (it logged out).
 func (n *Network) dropStrays(s *Session) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	for account := range n.strays {
-		if s.isSelfNumber(account) {
-			delete(n.strays, account)
-			delete(n.straysCut, account)
+	dropped := n.takeLocked(s)
+	for _, q := range n.strays {
+		for i := range q {
+			if q[i].from == s {
+				q[i].from = nil
+			}
 		}
 	}
+	n.mu.Unlock()
+	release(dropped)
 }
 
 // adopt takes envelopes of the account read on another session's
-// subscription: each one not seen already is kept in the inbox and
+// subscription: each one not handled already is kept in the inbox and
 // handed to the handler after what the connection read so far, or at
 // the next Connect when there is no connection (the inbox's backlog).
 func (s *Session) adopt(ps []json.RawMessage) {
@@ -114,7 +152,7 @@ func (s *Session) adopt(ps []json.RawMessage) {
 func (s *Session) adoptLocked(ps []json.RawMessage) {
 	var notes []rpc.Note
 	for _, p := range ps {
-		if key, ok := envelopeKey(p); ok && !s.dedup.first(key, true) {
+		if key, ok := envelopeKey(p); ok && s.dedup.seenKey(key) {
 			continue
 		}
 		notes = append(notes, rpc.Note{Method: "receive", Params: p})
@@ -136,6 +174,17 @@ func (s *Session) adoptLocked(ps []json.RawMessage) {
 	}
 }
 
+// adoptKept is adoptLocked for envelopes kept for the account: once in
+// its inbox, they leave the inboxes that held them.
+func (s *Session) adoptKept(ks []strayNote) {
+	ps := make([]json.RawMessage, len(ks))
+	for i, k := range ks {
+		ps[i] = k.params
+	}
+	s.adoptLocked(ps)
+	release(ks)
+}
+
 // strayDedup remembers the last envelopes a session handled, by
 // envelopeKey, and whether each came on its own subscription or from
 // another's, so that the second copy of one signal-cli wrote to both is
@@ -150,19 +199,26 @@ type strayDedup struct {
 	refs map[uint64]bool
 }
 
-// own reports whether the note n, about to be handled, is to be: a
-// stray adopted is (it was checked then); one of the subscription's own
-// is unless a copy came from another's.
+// own reports whether the note n, about to be handled, is to be: not
+// when a copy that came the other way (a stray adopted, or the
+// subscription's own) was handled before. Decided as each is handled,
+// not as a stray is adopted: the copy queued first is the one handled,
+// in its place among the others.
 func (d *strayDedup) own(n rpc.Note) bool {
 	d.mu.Lock()
 	stray := d.refs[n.Ref]
 	delete(d.refs, n.Ref)
 	d.mu.Unlock()
-	if stray {
-		return true
-	}
 	key, ok := envelopeKey(n.Params)
-	return !ok || d.first(key, false)
+	return !ok || d.first(key, stray)
+}
+
+// seenKey reports whether a copy of the envelope of key was handled.
+func (d *strayDedup) seenKey(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.seen[key]
+	return ok
 }
 
 const dedupKeep = 2048

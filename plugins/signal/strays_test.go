@@ -57,3 +57,32 @@ func TestSecondLinkFirstEnvelopesKept(t *testing.T) {
 		t.Fatalf("carol's messages shown: %v, want each once", seen)
 	}
 }
+
+// An envelope of carol's that came on alice's subscription while carol's
+// login was not connected is kept in alice's inbox until carol's login
+// has it: the plugin killed meanwhile, carol's login gets it all the
+// same. (Before: it was kept in memory only, and lost.)
+func TestStrayKeptAcrossRestart(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	done := linkAccount(t, s.p, d, carol, carolACI)
+	d.Deliver(carol, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("kept for carol")}})
+	// alice's connection handles in order: once her own message is
+	// shown, carol's envelope written before was read and kept.
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("alice's marker")}})
+	s.next(func(ev *pb.Event) bool {
+		return ev.LoginId == s.loginID && ev.GetMessage().GetText() == "alice's marker"
+	})
+
+	s.p.Restart()
+	s.evs = s.p.Events()
+	s.connect(s.saved)
+	ctx, cancel := s.p.CallContext()
+	defer cancel()
+	if _, err := s.p.Client().Connect(ctx, &pb.ConnectRequest{LoginId: done.LoginId, UserJid: plugintest.UserJID, SavedState: done.SavedState, LoginDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	s.next(func(ev *pb.Event) bool {
+		return ev.LoginId == done.LoginId && ev.GetMessage().GetText() == "kept for carol"
+	})
+}
