@@ -124,6 +124,14 @@ func rejectedKey(group, user types.JID) string {
 // rejection a second time.
 var rejectedKeep = 10 * time.Minute
 
+// rejection is a request to join rejected from the room whose notice
+// has not come: when, and the keys it is kept under (one per ID of the
+// requester), all forgotten together.
+type rejection struct {
+	at   time.Time
+	keys []string
+}
+
 // noteRejected keeps that the request to join group of who (under each
 // of its IDs) was rejected from the room and said so there: WhatsApp's
 // notice of it to the admins, the user's own, says nothing more.
@@ -131,38 +139,42 @@ var rejectedKeep = 10 * time.Minute
 func (s *Session) noteRejected(group types.JID, who ...types.JID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	at := now()
-	for k, t := range s.rejected {
-		if at.Sub(t) > rejectedKeep {
+	r := &rejection{at: now()}
+	for k, was := range s.rejected {
+		if r.at.Sub(was.at) > rejectedKeep {
 			delete(s.rejected, k)
 		}
 	}
 	if s.rejected == nil {
-		s.rejected = map[string]time.Time{}
+		s.rejected = map[string]*rejection{}
 	}
 	for _, j := range who {
 		if !j.IsEmpty() {
-			s.rejected[rejectedKey(group, j)] = at
+			k := rejectedKey(group, j)
+			r.keys = append(r.keys, k)
+			s.rejected[k] = r
 		}
 	}
 }
 
 // rejectedHere says whether the request to join group of who (or its
 // other ID) was rejected from the room, not longer than rejectedKeep
-// ago, forgetting it: its notice is said once. A new request of theirs
+// ago, forgetting it under all its IDs (a notice may name the requester
+// by one alone): its notice is said once. A new request of theirs
 // forgets it too (forgetRejected).
 func (s *Session) rejectedHere(group types.JID, who ...types.JID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	found := false
 	for _, j := range who {
-		k := rejectedKey(group, j)
-		t, ok := s.rejected[k]
+		r, ok := s.rejected[rejectedKey(group, j)]
 		if j.IsEmpty() || !ok {
 			continue
 		}
-		delete(s.rejected, k)
-		found = found || now().Sub(t) <= rejectedKeep
+		for _, k := range r.keys {
+			delete(s.rejected, k)
+		}
+		found = found || now().Sub(r.at) <= rejectedKeep
 	}
 	return found
 }
