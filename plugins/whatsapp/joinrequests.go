@@ -122,7 +122,7 @@ func rejectedKey(group, user types.JID) string {
 // notice of the user's next rejection of that person, on the phone,
 // taken for it and not said. Past it, a notice come late says the
 // rejection a second time.
-var rejectedKeep = 10 * time.Minute
+const rejectedKeep = 10 * time.Minute
 
 // rejection is a request to join rejected from the room whose notice
 // has not come: when, and the keys it is kept under (one per ID of the
