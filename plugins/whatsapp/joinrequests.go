@@ -149,11 +149,17 @@ func (s *Session) noteRejected(group types.JID, who ...types.JID) {
 		s.rejected = map[string]*rejection{}
 	}
 	for _, j := range who {
-		if !j.IsEmpty() {
-			k := rejectedKey(group, j)
-			r.keys = append(r.keys, k)
-			s.rejected[k] = r
+		if j.IsEmpty() {
+			continue
 		}
+		k := rejectedKey(group, j)
+		if was, ok := s.rejected[k]; ok {
+			for _, wk := range was.keys { // an earlier one, under IDs not named now
+				delete(s.rejected, wk)
+			}
+		}
+		r.keys = append(r.keys, k)
+		s.rejected[k] = r
 	}
 }
 
@@ -167,8 +173,11 @@ func (s *Session) rejectedHere(group types.JID, who ...types.JID) bool {
 	defer s.mu.Unlock()
 	found := false
 	for _, j := range who {
+		if j.IsEmpty() {
+			continue
+		}
 		r, ok := s.rejected[rejectedKey(group, j)]
-		if j.IsEmpty() || !ok {
+		if !ok {
 			continue
 		}
 		for _, k := range r.keys {

@@ -252,7 +252,7 @@ func TestJoinRequestRejectionNoticeLost(t *testing.T) {
 // LID only forgot the LID's key, and the phone number's, left, hid the
 // notice of the user's next rejection of them on the phone naming the
 // phone number; so did a notice of the rejection itself naming the LID
-// only.
+// only, or a second rejection from the room naming one ID.
 func TestRejectionForgottenUnderEachID(t *testing.T) {
 	pn := types.NewJID("33644444444", types.DefaultUserServer)
 	lid := types.NewJID("444555888", types.HiddenUserServer)
@@ -270,5 +270,16 @@ func TestRejectionForgottenUnderEachID(t *testing.T) {
 	}
 	if s.rejectedHere(group, pn, lid) {
 		t.Error("after its notice naming the LID only: the next rejection's notice taken for it")
+	}
+
+	// Rejected again before the first's notice came, named by phone
+	// number alone: the first is forgotten under its LID too.
+	s.noteRejected(group, pn, lid)
+	s.noteRejected(group, pn)
+	if !s.rejectedHere(group, pn) {
+		t.Fatal("the second rejection from the room not found")
+	}
+	if s.rejectedHere(group, lid) {
+		t.Error("after the second rejection's notice: the first still awaited under the LID")
 	}
 }
