@@ -122,7 +122,15 @@ func rejectedKey(group, user types.JID) string {
 // notice of the user's next rejection of that person, on the phone,
 // taken for it and not said. Past it, a notice come late says the
 // rejection a second time.
-var rejectedKeep = 10 * time.Minute
+const rejectedKeep = 10 * time.Minute
+
+// rejection is a request to join rejected from the room whose notice
+// has not come: when, and the keys it is kept under (one per ID of the
+// requester), all forgotten together.
+type rejection struct {
+	at   time.Time
+	keys []string
+}
 
 // noteRejected keeps that the request to join group of who (under each
 // of its IDs) was rejected from the room and said so there: WhatsApp's
@@ -131,38 +139,51 @@ var rejectedKeep = 10 * time.Minute
 func (s *Session) noteRejected(group types.JID, who ...types.JID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	at := now()
-	for k, t := range s.rejected {
-		if at.Sub(t) > rejectedKeep {
+	r := &rejection{at: now()}
+	for k, was := range s.rejected {
+		if r.at.Sub(was.at) > rejectedKeep {
 			delete(s.rejected, k)
 		}
 	}
 	if s.rejected == nil {
-		s.rejected = map[string]time.Time{}
+		s.rejected = map[string]*rejection{}
 	}
 	for _, j := range who {
-		if !j.IsEmpty() {
-			s.rejected[rejectedKey(group, j)] = at
+		if j.IsEmpty() {
+			continue
 		}
+		k := rejectedKey(group, j)
+		if was, ok := s.rejected[k]; ok {
+			for _, wk := range was.keys { // an earlier one, under IDs not named now
+				delete(s.rejected, wk)
+			}
+		}
+		r.keys = append(r.keys, k)
+		s.rejected[k] = r
 	}
 }
 
 // rejectedHere says whether the request to join group of who (or its
 // other ID) was rejected from the room, not longer than rejectedKeep
-// ago, forgetting it: its notice is said once. A new request of theirs
+// ago, forgetting it under all its IDs (a notice may name the requester
+// by one alone): its notice is said once. A new request of theirs
 // forgets it too (forgetRejected).
 func (s *Session) rejectedHere(group types.JID, who ...types.JID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	found := false
 	for _, j := range who {
-		k := rejectedKey(group, j)
-		t, ok := s.rejected[k]
-		if j.IsEmpty() || !ok {
+		if j.IsEmpty() {
 			continue
 		}
-		delete(s.rejected, k)
-		found = found || now().Sub(t) <= rejectedKeep
+		r, ok := s.rejected[rejectedKey(group, j)]
+		if !ok {
+			continue
+		}
+		for _, k := range r.keys {
+			delete(s.rejected, k)
+		}
+		found = found || now().Sub(r.at) <= rejectedKeep
 	}
 	return found
 }

@@ -245,3 +245,41 @@ func TestJoinRequestRejectionNoticeLost(t *testing.T) {
 	now = func() time.Time { return time.Now().Add(rejectedKeep + time.Minute) }
 	rejectedOnPhone(erin, "past rejectedKeep")
 }
+
+// A rejection from the room is kept under each of the requester's IDs
+// (the room's phone number, WhatsApp's LID) and forgotten under all of
+// them when a notice names them by one alone: a new request naming the
+// LID only forgot the LID's key, and the phone number's, left, hid the
+// notice of the user's next rejection of them on the phone naming the
+// phone number; so did a notice of the rejection itself naming the LID
+// only, or a second rejection from the room naming one ID.
+func TestRejectionForgottenUnderEachID(t *testing.T) {
+	pn := types.NewJID("33644444444", types.DefaultUserServer)
+	lid := types.NewJID("444555888", types.HiddenUserServer)
+	s := &Session{}
+
+	s.noteRejected(group, pn, lid)
+	s.forgetRejected(group, lid, types.EmptyJID) // they asked again, named by LID
+	if s.rejectedHere(group, pn, lid) {
+		t.Error("after a new request naming the LID only: the next rejection's notice, naming the phone number, taken for the first")
+	}
+
+	s.noteRejected(group, pn, lid)
+	if !s.rejectedHere(group, lid, lid) { // WhatsApp's notice of it, naming the LID only
+		t.Fatal("the rejection from the room not found by its LID")
+	}
+	if s.rejectedHere(group, pn, lid) {
+		t.Error("after its notice naming the LID only: the next rejection's notice taken for it")
+	}
+
+	// Rejected again before the first's notice came, named by phone
+	// number alone: the first is forgotten under its LID too.
+	s.noteRejected(group, pn, lid)
+	s.noteRejected(group, pn)
+	if !s.rejectedHere(group, pn) {
+		t.Fatal("the second rejection from the room not found")
+	}
+	if s.rejectedHere(group, lid) {
+		t.Error("after the second rejection's notice: the first still awaited under the LID")
+	}
+}

@@ -91,7 +91,7 @@ type Session struct {
 	// rejected are the requests to join rejected from a room whose
 	// notice has not come, by group and requester, and when
 	// (joinrequests.go).
-	rejected map[string]time.Time
+	rejected map[string]*rejection
 	// onWA is the numbers found on WhatsApp this run (onwhatsapp.go).
 	onWA onWhatsApp
 	// retries are the downloads waiting for the phone to upload a file

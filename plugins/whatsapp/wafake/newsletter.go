@@ -29,15 +29,7 @@ func (c *Client) ChannelPost(ctx context.Context, channel types.JID, id types.Me
 		"from": channel, "id": id, "t": strconv.FormatInt(at.Unix(), 10), "type": "text",
 		"server_id": strconv.Itoa(serverID),
 	}, Content: []waBinary.Node{{Tag: "plaintext", Content: body}}}
-	wire, err := waBinary.Marshal(node)
-	if err != nil {
-		return fmt.Errorf("wafake: the post of %s: %w", channel, err)
-	}
-	plain, err := waBinary.Unpack(wire)
-	if err != nil {
-		return fmt.Errorf("wafake: the post of %s: %w", channel, err)
-	}
-	got, err := waBinary.Unmarshal(plain)
+	got, err := overWire(node)
 	if err != nil {
 		return fmt.Errorf("wafake: the post of %s: %w", channel, err)
 	}

@@ -50,15 +50,7 @@ func (c *Client) NotifyGroup(group, by types.JID, kids ...waBinary.Node) error {
 		attrs["participant"] = by
 	}
 	notif := waBinary.Node{Tag: "notification", Attrs: attrs, Content: kids}
-	wire, err := waBinary.Marshal(notif)
-	if err != nil {
-		return fmt.Errorf("wafake: the notification of %s: %w", group, err)
-	}
-	plain, err := waBinary.Unpack(wire) // the frame's flag byte, as whatsmeow's socket reads it
-	if err != nil {
-		return fmt.Errorf("wafake: the notification of %s: %w", group, err)
-	}
-	got, err := waBinary.Unmarshal(plain)
+	got, err := overWire(notif)
 	if err != nil {
 		return fmt.Errorf("wafake: the notification of %s: %w", group, err)
 	}
