@@ -38,6 +38,8 @@ func TestSecretUnreadToldProcess(t *testing.T) {
 			SecretEncType: waE2E.SecretEncryptedMessage_EVENT_EDIT.Enum()}}},
 		{"ENC3", &waE2E.Message{SecretEncryptedMessage: &waE2E.SecretEncryptedMessage{TargetMessageKey: target, EncPayload: junk, EncIV: iv,
 			SecretEncType: waE2E.SecretEncryptedMessage_MESSAGE_EDIT.Enum()}}},
+		{"ENC5", &waE2E.Message{SecretEncryptedMessage: &waE2E.SecretEncryptedMessage{TargetMessageKey: target, EncPayload: junk, EncIV: iv,
+			SecretEncType: waE2E.SecretEncryptedMessage_SecretEncType(9).Enum()}}},
 		{"ENC4", &waE2E.Message{EncReactionMessage: &waE2E.EncReactionMessage{TargetMessageKey: target, EncPayload: junk, EncIV: iv}}},
 	} {
 		if err := srv.Receive(in(c.id), c.msg); err != nil {
@@ -51,6 +53,7 @@ func TestSecretUnreadToldProcess(t *testing.T) {
 		"ENC1": "⚠ A comment the gateway cannot read: see it on your phone.",
 		"ENC2": "⚠ A change to this event the gateway cannot read: see it on your phone.",
 		"ENC3": "⚠ A correction of this message the gateway cannot read: see it on your phone.",
+		"ENC5": "⚠ Something about this message the gateway cannot read: see it on your phone.",
 	}
 	got := map[string]bool{}
 	evs.NextEvent(func(ev *pb.Event) bool {

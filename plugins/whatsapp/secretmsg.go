@@ -69,7 +69,13 @@ func (s *Session) decryptSecret(e *events.Message) bool {
 		enc := e.Message.GetSecretEncryptedMessage()
 		s.log.Info("encrypted change not read: a kind whatsmeow cannot decrypt", "id", e.Info.ID, "chat", e.Info.Chat,
 			"target", enc.GetTargetMessageKey().GetID(), "type", enc.GetSecretEncType().String())
-		e.Message = unreadSecret("A correction of this message", enc.GetTargetMessageKey())
+		what := "A correction of this message"
+		if enc.GetSecretEncType() != waE2E.SecretEncryptedMessage_MESSAGE_EDIT {
+			// A kind newer than the pinned whatsmeow: not known to be
+			// a correction, so not called one.
+			what = "Something about this message"
+		}
+		e.Message = unreadSecret(what, enc.GetTargetMessageKey())
 	}
 	return true
 }
