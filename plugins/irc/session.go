@@ -194,6 +194,9 @@ type Session struct {
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
 	typeMu sync.Mutex
+	// reactions are the reaction sets told (the user's, by login ID)
+	// and heard, by message and person (reactions.go).
+	reactions reactSets
 }
 
 // badCommand is a command after connecting that is no IRC line: its
@@ -823,7 +826,8 @@ func (s *Session) joinDone(id string) {
 	}
 	s.mu.Unlock()
 	if msg != "" {
-		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, msg)
+		s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+			Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED, Message: msg, Features: s.loginFeatures()}}})
 		s.isReady()
 	}
 }
