@@ -71,7 +71,7 @@ func TestReactions(t *testing.T) {
 	want(next(), "bob", "bob", "in-1", "👍", "🎉")
 	srv.send("@+draft/reply=in-1;+draft/unreact=👍 :bob!b@h TAGMSG kit")
 	want(next(), "bob", "bob", "in-1", "🎉")
-	srv.send("@+draft/react=👍 :bob!b@h TAGMSG kit")                      // naming no message: none
+	srv.send("@+draft/react=👍 :bob!b@h TAGMSG kit")                     // naming no message: none
 	srv.send("@+draft/reply=ch-1;+draft/react=😀 :op!o@h TAGMSG @#Room") // to the operators: no chat of the user's
 	srv.send("@+draft/reply=ch-1;+draft/react=❤ :zoe!z@h TAGMSG #Room")
 	want(next(), "#room", "zoe", "ch-1", "❤")
@@ -86,9 +86,9 @@ func TestReactions(t *testing.T) {
 	from := len(srv.sent(0, ""))
 	react("bob", "in-2", "👍")
 	react("bob", "in-2", "👍", "🎉") // adds one
-	react("bob", "in-2", "🎉")       // takes one back
-	react("bob", "in-2", "🎉")       // the same set: nothing
-	react("bob", "in-2")            // none
+	react("bob", "in-2", "🎉")      // takes one back
+	react("bob", "in-2", "🎉")      // the same set: nothing
+	react("bob", "in-2")           // none
 	react("#room", "ch-1", "❤")
 	srv.sync()
 	wantSent := []string{
