@@ -14,13 +14,13 @@ import (
 // Reactions (IRCv3 react client tag, a draft): a TAGMSG carrying
 // "+draft/react=<emoji>" and "+draft/reply=<msgid>" adds the sender's
 // reaction to that message, one emoji a TAGMSG; "+draft/unreact" takes
-// one back (soju, gamja and Goguma send it; a server without it relays
-// it as any client tag). XEP-0444 carries a person's whole set instead,
+// one back (proposed beside it; the server relays it as any client
+// tag). XEP-0444 carries a person's whole set instead,
 // so the plugin keeps each set it told or heard (bounded: reactMax) and
 // turns one form into the other. The server relays client tags only
-// with message-tags: without it the login says it has no reactions
-// (its CONNECTED features) and React refuses. Before, reactions from
-// IRCv3 clients were dropped and the user's were refused.
+// with message-tags: without it the user's reactions go as words (React).
+// Before, reactions from IRCv3 clients were dropped and the user's were
+// refused.
 
 // The react and unreact tags.
 const (
@@ -70,33 +70,30 @@ var _ sdk.Reactor = (*Session)(nil)
 // React sets the user's reactions to a message (sdk.Reactor): the
 // emojis new to the set go as TAGMSGs with +draft/react, those gone
 // from it with +draft/unreact, each naming the message by its msgid.
-// It needs the server's message-tags, and a message with a msgid of
-// the server's: a message of the plugin's own ID (a server without
-// msgids) cannot be named.
+// Where that cannot be (a server without message-tags, which relays no
+// client tags; a message of the plugin's own ID, which no one on the
+// server can name), the reactions added go as words instead, a /me
+// ("reacted with 👍"), as plain IRC clients and other bridges show
+// them: a line cannot be taken back, so a removal then sends nothing.
 func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
 	conn, err := s.online()
 	if err != nil {
 		return sdk.Result{}, err
 	}
 	if c.ChatID == s.acc.serverChatID() {
-		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "the server's chat takes no reactions")
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the server's chat takes commands, no reactions")
+	}
+	if r.TargetId == "" {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a reaction names no message")
+	}
+	for _, e := range r.Emojis {
+		if e == "" || strings.ContainsAny(e, "\x00\r\n\x01") {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no reaction", e)
+		}
 	}
 	s.mu.Lock()
 	tags := s.caps["message-tags"]
 	s.mu.Unlock()
-	if !tags {
-		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED,
-			"%s relays no reactions (it lacks the IRCv3 capability message-tags)", s.acc.addr())
-	}
-	if r.TargetId == "" || ownIDPattern.MatchString(r.TargetId) {
-		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED,
-			"message %q has no ID on the IRC server (it gave none), so no reaction can name it", r.TargetId)
-	}
-	for _, e := range r.Emojis {
-		if e == "" || strings.ContainsAny(e, "\x00\r\n") {
-			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no reaction", e)
-		}
-	}
 	target, err := s.target(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
@@ -119,6 +116,9 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	}
 	if len(lines) == 0 {
 		return sdk.Result{}, nil
+	}
+	if !tags || ownIDPattern.MatchString(r.TargetId) {
+		return s.reactInWords(ctx, c, k, had, want)
 	}
 	if ok, room := s.lines.admit(len(lines), pasteTime); !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE,
@@ -145,6 +145,24 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		}
 	}
 	s.noteOwnReactions(k, now)
+	return sdk.Result{}, nil
+}
+
+// reactInWords sends the reactions of want that had lacks as a /me,
+// and keeps want as the user's set k.
+func (s *Session) reactInWords(ctx context.Context, c sdk.Call, k reactKey, had, want []string) (sdk.Result, error) {
+	var added []string
+	for _, e := range want {
+		if !slices.Contains(had, e) {
+			added = append(added, e)
+		}
+	}
+	if len(added) > 0 {
+		if _, err := s.SendMessage(ctx, c, &pb.SendMessage{Text: "/me reacted with " + strings.Join(added, " ")}); err != nil {
+			return sdk.Result{}, err
+		}
+	}
+	s.noteOwnReactions(k, want)
 	return sdk.Result{}, nil
 }
 
@@ -184,21 +202,6 @@ func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string
 	return &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
 		Sender: sender, ChatId: chat, ChatType: typ,
 		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgid, Emojis: set}}}
-}
-
-// loginFeatures are the features the login says with CONNECTED: the
-// transport's, without reactions where the server relays no client
-// tags; nil (the transport's) where it does.
-func (s *Session) loginFeatures() *pb.Features {
-	s.mu.Lock()
-	tags := s.caps["message-tags"]
-	s.mu.Unlock()
-	if tags || s.n.feats == nil {
-		return nil
-	}
-	f := sdk.IntersectFeatures(s.n.feats, nil)
-	f.Reactions = false
-	return f
 }
 
 // onReaction emits the reaction a TAGMSG m from someone else carries,

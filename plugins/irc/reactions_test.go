@@ -47,10 +47,7 @@ func TestReactions(t *testing.T) {
 	f["channels"] = "#Room"
 	login := p.Login("", f)
 	p.Connect(login.LoginId, login.SavedState)
-	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
-	if feats := ev.GetLoginState().GetFeatures(); feats != nil && !feats.Reactions {
-		t.Errorf("CONNECTED with message-tags says no reactions: %v", feats)
-	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 
 	next := func() *pb.Event {
 		t.Helper()
@@ -105,34 +102,44 @@ func TestReactions(t *testing.T) {
 	srv.send("@+draft/reply=in-3;+draft/react=👀 :bob!b@h TAGMSG kit")
 	want(next(), "bob", "bob", "in-3", "👀")
 
-	// A message with an ID of the plugin's has none on the server.
-	res := cmds.Send(plugintest.Act(login.LoginId, "bob", "", &pb.React{TargetId: "18a2b3c4d5e6f708-3", Emojis: []string{"👍"}}))
-	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
-		t.Errorf("a reaction to an ID of the plugin's: %v, want UNSUPPORTED", res.Error)
+	// A message with an ID of the plugin's has none on the server: the
+	// reaction goes in words.
+	from = len(srv.sent(0, ""))
+	react("bob", "18a2b3c4d5e6f708-3", "👍")
+	srv.got("PRIVMSG bob :\x01ACTION reacted with 👍\x01")
+	if got := tagmsgs(t, srv, from); len(got) != 0 {
+		t.Errorf("a reaction to an ID of the plugin's went tagged: %q", got)
 	}
 }
 
-// Without message-tags the server relays no TAGMSG: the login says it
-// has no reactions (its CONNECTED features), and a reaction is refused
-// with UNSUPPORTED saying why, nothing sent.
+// Without message-tags the server relays no TAGMSG: the reactions the
+// user adds go in words, a /me, and taking them back sends nothing (a
+// line cannot be taken back). Before, React was refused (UNSUPPORTED).
 func TestReactionsWithoutMessageTags(t *testing.T) {
 	srv := startScripted(t, "server-time", "")
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()
 	login := p.Login("", srv.fields("kit"))
 	p.Connect(login.LoginId, login.SavedState)
-	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
-	feats := ev.GetLoginState().GetFeatures()
-	if feats == nil || feats.Reactions || !feats.Groups || !feats.Replies {
-		t.Errorf("CONNECTED features without message-tags: %v; want the transport's without reactions", feats)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	cmds := p.Commands()
+	react := func(emojis ...string) {
+		t.Helper()
+		if res := cmds.Send(plugintest.Act(login.LoginId, "bob", "", &pb.React{TargetId: "18a2b3c4d5e6f708-1", Emojis: emojis})); res.Error != nil {
+			t.Fatalf("react %q: %v", emojis, res.Error)
+		}
 	}
 	from := len(srv.sent(0, ""))
-	res := p.Commands().Send(plugintest.Act(login.LoginId, "bob", "", &pb.React{TargetId: "in-1", Emojis: []string{"👍"}}))
-	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED || !strings.Contains(res.Error.GetText(), "message-tags") {
-		t.Errorf("a reaction without message-tags: %v, want UNSUPPORTED naming message-tags", res.Error)
-	}
+	react("👍", "🎉")
+	react("🎉")      // taken back: nothing
+	react("🎉", "❤") // one more
 	srv.sync()
-	if got := srv.sent(from, "@"); len(got) != 0 {
-		t.Errorf("sent without message-tags: %q", got)
+	want := []string{"PRIVMSG bob :\x01ACTION reacted with 👍 🎉\x01", "PRIVMSG bob :\x01ACTION reacted with ❤\x01"}
+	if got := append(srv.sent(from, "PRIVMSG"), srv.sent(from, "@")...); !slices.Equal(got, want) {
+		t.Errorf("sent:\n%q\nwant:\n%q", got, want)
+	}
+	res := cmds.Send(plugintest.Act(login.LoginId, "bob", "", &pb.React{TargetId: "in-1", Emojis: []string{"a\nb"}}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("a reaction of two lines: %v, want BAD_REQUEST", res.Error)
 	}
 }

@@ -838,8 +838,7 @@ func (s *Session) joinDone(id string) {
 	}
 	s.mu.Unlock()
 	if msg != "" {
-		s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
-			Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED, Message: msg, Features: s.loginFeatures()}}})
+		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, msg)
 		s.isReady()
 	}
 }
