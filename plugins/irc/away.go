@@ -242,8 +242,8 @@ func (s *Session) presencesGoneLocked() []*pb.Event {
 // did): the server tells no more of their away state, which would stay
 // shown for good. It returns the offline presence to emit, if any.
 func (s *Session) presenceEndedLocked(uid, nick string) []*pb.Event {
-	if _, shown := s.presences[uid]; !shown || uid == s.loginID {
-		return nil
+	if _, shown := s.presences[uid]; !shown || uid == s.loginID || s.watchedOnLocked(nick) {
+		return nil // a contact watched online is still on the network
 	}
 	for _, ch := range s.channels {
 		if _, in := ch.members[uid]; in {

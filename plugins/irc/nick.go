@@ -115,6 +115,9 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 		if again {
 			s.identify(c)
 		}
+		if !self {
+			s.contactRenamed(old, now)
+		}
 		for _, ev := range renamed {
 			s.n.host.Emit(ev)
 		}

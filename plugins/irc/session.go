@@ -194,6 +194,18 @@ type Session struct {
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
 	typeMu sync.Mutex
+	// reactions are the reaction sets told (the user's, by login ID)
+	// and heard, by message and person (reactions.go).
+	reactions reactSets
+	// contacts are the nicks of the user's one-to-one chats, newest
+	// last, kept across connections; watched, those the server was
+	// asked to watch on this connection (by folded nick) and what it
+	// said of each, with watchCmd (MONITOR, WATCH, "": none) and
+	// watchLimit from its ISUPPORT (monitor.go).
+	contacts   []string
+	watched    map[string]string
+	watchCmd   string
+	watchLimit int
 }
 
 // badCommand is a command after connecting that is no IRC line: its
@@ -578,6 +590,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 		s.failSendWaitsLocked()
 		s.failWaitsLocked()
 		s.histWait = nil // no answer will come
+		s.watched = nil  // the server forgets its list
 		said := s.errorSaid
 		s.errorSaid = ""
 		offline := s.presencesGoneLocked()
@@ -625,6 +638,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleRegain(c)
 	s.handleCapChanges(c)
 	s.handleWhoAways(c)
+	s.handleWatch(c)
 }
 
 // registered is the end of registration: the connection is up. It notes
@@ -681,6 +695,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	s.identify(c)
 	s.afterConnect(c)
+	s.watchContacts(c)
 	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
 	switch {
@@ -878,6 +893,9 @@ func (s *Session) onMessage(m ircmsg.Message, action bool) {
 		return
 	}
 	if ev := s.messageEvent(m, action); ev != nil {
+		if ev.ChatType == pb.ChatType_CHAT_TYPE_DIRECT && !ev.Sender.IsFromMe {
+			s.noteContact(m.Nick())
+		}
 		s.noteNewest(ev.ChatId, m)
 		s.mu.Lock()
 		s.seenLiveLocked(m)
@@ -1168,6 +1186,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	if err := cmp.Or(s.carriesIn(c.ChatID, "the message", msg.Text), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
+	}
+	if !isChannel(target) {
+		s.noteContact(target) // a one-to-one chat (monitor.go)
 	}
 	// The message ends typing for its receivers: no repeat goes after
 	// it (ended first, so that one going now is sent before it).

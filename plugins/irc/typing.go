@@ -136,7 +136,13 @@ func (s *Session) SetTyping(_ context.Context, c sdk.Call, state pb.TypingState)
 // it goes between two PINGs of its own, a window. Either way its
 // refusal is its own answer, and dropped: typing is best effort.
 func (s *Session) sendTyping(conn *ircevent.Connection, target, value string) error {
-	msg := ircmsg.MakeMessage(map[string]string{"+typing": value}, "", "TAGMSG", target)
+	return s.sendTagmsg(conn, target, map[string]string{"+typing": value})
+}
+
+// sendTagmsg sends a TAGMSG with tags to target, its refusal dropped
+// as sendTyping says (a reaction's too).
+func (s *Session) sendTagmsg(conn *ircevent.Connection, target string, tags map[string]string) error {
+	msg := ircmsg.MakeMessage(tags, "", "TAGMSG", target)
 	if !s.echoing() {
 		return s.sendInWindow(conn, s.newWindow(""), msg)
 	}
@@ -306,7 +312,11 @@ func (s *Session) onTagmsg(m ircmsg.Message) {
 		s.tagEchoed(m.Params[0]) // the answer to a TAGMSG of the user's
 		return
 	}
-	if !ok || len(m.Params) < 1 || !strings.Contains(m.Source, "!") {
+	if len(m.Params) < 1 || !strings.Contains(m.Source, "!") {
+		return
+	}
+	if !ok {
+		s.onReaction(m)
 		return
 	}
 	typing := &pb.TypingEvent{}

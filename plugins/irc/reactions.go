@@ -1,0 +1,224 @@
+package irc
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Reactions (IRCv3 react client tag, a draft): a TAGMSG carrying
+// "+draft/react=<emoji>" and "+draft/reply=<msgid>" adds the sender's
+// reaction to that message, one emoji a TAGMSG; "+draft/unreact" takes
+// one back (proposed beside it; the server relays it as any client
+// tag). XEP-0444 carries a person's whole set instead,
+// so the plugin keeps each set it told or heard (bounded: reactMax) and
+// turns one form into the other. The server relays client tags only
+// with message-tags: without it the user's reactions go as words (React).
+// Before, reactions from IRCv3 clients were dropped and the user's were
+// refused.
+
+// The react and unreact tags.
+const (
+	reactTag   = "+draft/react"
+	unreactTag = "+draft/unreact"
+)
+
+// reactMax bounds the reaction sets kept: past it, the oldest set is
+// forgotten (at worst a reaction removed from XMPP stays on IRC, or a
+// sender's set shown lacks their older reactions).
+const reactMax = 2048
+
+// reactKey is one person's reactions to one message (a msgid).
+type reactKey struct{ msgid, who string }
+
+// reactSets are reaction sets, oldest first in order.
+type reactSets struct {
+	sets  map[reactKey][]string
+	order []reactKey
+}
+
+// get is the set of k (nil: none known).
+func (r *reactSets) get(k reactKey) []string { return r.sets[k] }
+
+// set makes set the set of k (empty: none).
+func (r *reactSets) set(k reactKey, set []string) {
+	if r.sets == nil {
+		r.sets = map[reactKey][]string{}
+	}
+	if _, known := r.sets[k]; known {
+		r.order = slices.DeleteFunc(r.order, func(o reactKey) bool { return o == k })
+	}
+	if len(set) == 0 {
+		delete(r.sets, k)
+		return
+	}
+	for len(r.order) >= reactMax {
+		delete(r.sets, r.order[0])
+		r.order = r.order[1:]
+	}
+	r.sets[k] = set
+	r.order = append(r.order, k)
+}
+
+var _ sdk.Reactor = (*Session)(nil)
+
+// React sets the user's reactions to a message (sdk.Reactor): the
+// emojis new to the set go as TAGMSGs with +draft/react, those gone
+// from it with +draft/unreact, each naming the message by its msgid.
+// Where that cannot be (a server without message-tags, which relays no
+// client tags; a message of the plugin's own ID, which no one on the
+// server can name), the reactions added go as words instead, a /me
+// ("reacted with 👍"), as plain IRC clients and other bridges show
+// them: a line cannot be taken back, so a removal then sends nothing.
+func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
+	conn, err := s.online()
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if c.ChatID == s.acc.serverChatID() {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the server's chat takes commands, no reactions")
+	}
+	if r.TargetId == "" {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a reaction names no message")
+	}
+	for _, e := range r.Emojis {
+		if e == "" || strings.ContainsAny(e, "\x00\r\n\x01") {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no reaction", e)
+		}
+	}
+	s.mu.Lock()
+	tags := s.caps["message-tags"]
+	s.mu.Unlock()
+	target, err := s.target(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	want := slices.Compact(slices.Clone(r.Emojis))
+	k := reactKey{msgid: r.TargetId, who: s.loginID}
+	s.mu.Lock()
+	had := slices.Clone(s.reactions.get(k))
+	s.mu.Unlock()
+	var lines []map[string]string
+	for _, e := range had {
+		if !slices.Contains(want, e) {
+			lines = append(lines, map[string]string{replyTags[0]: r.TargetId, unreactTag: e})
+		}
+	}
+	for _, e := range want {
+		if !slices.Contains(had, e) {
+			lines = append(lines, map[string]string{replyTags[0]: r.TargetId, reactTag: e})
+		}
+	}
+	if len(lines) == 0 {
+		return sdk.Result{}, nil
+	}
+	if !tags || ownIDPattern.MatchString(r.TargetId) {
+		return s.reactInWords(ctx, c, k, had, want)
+	}
+	if ok, room := s.lines.admit(len(lines), pasteTime); !ok {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE,
+			"the reactions make %d IRC lines; at this login's pace at most %d more go now: wait, or change fewer", len(lines), room)
+	}
+	left := len(lines)
+	defer func() { s.lines.sent(left) }()
+	now := slices.Clone(had)
+	for _, t := range lines {
+		err := s.lines.wait(ctx)
+		left--
+		s.lines.sent(1)
+		if err == nil {
+			err = s.sendTagmsg(conn, target, t)
+		}
+		if err != nil {
+			s.noteOwnReactions(k, now)
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "reaction not sent to %s: %v", target, err)
+		}
+		if e, ok := t[reactTag]; ok {
+			now = append(now, e)
+		} else {
+			now = slices.DeleteFunc(now, func(x string) bool { return x == t[unreactTag] })
+		}
+	}
+	s.noteOwnReactions(k, now)
+	return sdk.Result{}, nil
+}
+
+// reactInWords sends the reactions of want that had lacks as a /me,
+// and keeps want as the user's set k.
+func (s *Session) reactInWords(ctx context.Context, c sdk.Call, k reactKey, had, want []string) (sdk.Result, error) {
+	var added []string
+	for _, e := range want {
+		if !slices.Contains(had, e) {
+			added = append(added, e)
+		}
+	}
+	if len(added) > 0 {
+		if _, err := s.SendMessage(ctx, c, &pb.SendMessage{Text: "/me reacted with " + strings.Join(added, " ")}); err != nil {
+			return sdk.Result{}, err
+		}
+	}
+	s.noteOwnReactions(k, want)
+	return sdk.Result{}, nil
+}
+
+// noteOwnReactions keeps the user's set of reactions k that went.
+func (s *Session) noteOwnReactions(k reactKey, set []string) {
+	s.mu.Lock()
+	s.reactions.set(k, set)
+	s.mu.Unlock()
+}
+
+// reactionEvent is the event of a TAGMSG m reacting (or unreacting) to
+// a message, from someone else, with the sender's whole set; nil when m
+// is no reaction. chat and typ are the TAGMSG's chat.
+func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string, typ pb.ChatType) *pb.Event {
+	msgid := replyTo(m)
+	add, emoji := m.GetTag(reactTag)
+	if !add {
+		var un bool
+		if un, emoji = m.GetTag(unreactTag); !un {
+			return nil
+		}
+	}
+	if msgid == "" || emoji == "" {
+		return nil
+	}
+	k := reactKey{msgid: msgid, who: sender.UserId}
+	s.mu.Lock()
+	set := slices.Clone(s.reactions.get(k))
+	switch {
+	case add && !slices.Contains(set, emoji):
+		set = append(set, emoji)
+	case !add:
+		set = slices.DeleteFunc(set, func(x string) bool { return x == emoji })
+	}
+	s.reactions.set(k, set)
+	s.mu.Unlock()
+	return &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
+		Sender: sender, ChatId: chat, ChatType: typ,
+		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgid, Emojis: set}}}
+}
+
+// onReaction emits the reaction a TAGMSG m from someone else carries,
+// in a channel or to the user.
+func (s *Session) onReaction(m ircmsg.Message) {
+	sender := s.sender(m.Nick())
+	if sender.UserId == "" {
+		return
+	}
+	chat, typ := sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
+	switch target := m.Params[0]; {
+	case isChannel(target):
+		chat, typ = s.chanID(target), pb.ChatType_CHAT_TYPE_GROUP
+	case !s.isSelf(target):
+		return // to a channel's operators (@#chan), or not to us
+	}
+	if ev := s.reactionEvent(m, sender, chat, typ); ev != nil {
+		s.n.host.Emit(ev)
+	}
+}
