@@ -177,7 +177,7 @@ type msgOpts struct {
 	topic int
 	ttl   int // ttl_period, seconds; 0: the chat's timer (SetTTL)
 	story *tg.MessageReplyStoryHeader
-	date  int // Unix seconds; 0: now
+	date  int  // Unix seconds; 0: now
 	sched bool // sent at its scheduled time (from_scheduled)
 }
 
