@@ -15,7 +15,7 @@ import (
 // own words.
 func (s *Session) forwardedFrom(m *tg.Message) string {
 	f, ok := m.GetFwdFrom()
-	if !ok {
+	if !ok || autoForward(m, f) {
 		return ""
 	}
 	name := ""
@@ -45,4 +45,19 @@ func (s *Session) forwardedFrom(m *tg.Message) string {
 // the text's formatting after it.
 func (s *Session) withForward(m *tg.Message, text string, spans []*pb.Span) (string, []*pb.Span) {
 	return mediatext.WithHead(s.forwardedFrom(m), text, spans)
+}
+
+// autoForward reports whether m is a channel's post as Telegram copies
+// it into the channel's discussion group (from the channel, forwarded
+// from its own post, saved_from_peer naming it): Telegram's apps show
+// it as the channel's post there, not as a forward; its sender already
+// names the channel.
+func autoForward(m *tg.Message, f tg.MessageFwdHeader) bool {
+	from, ok := m.FromID.(*tg.PeerChannel)
+	if !ok {
+		return false
+	}
+	orig, ok := f.FromID.(*tg.PeerChannel)
+	saved, sok := f.SavedFromPeer.(*tg.PeerChannel)
+	return ok && sok && orig.ChannelID == from.ChannelID && saved.ChannelID == from.ChannelID
 }

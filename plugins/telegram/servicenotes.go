@@ -98,7 +98,10 @@ func (s *Session) noticeTextOf(m *tg.MessageService) (string, bool) {
 		}
 		return strings.Join(lines, "\n"), len(lines) > 0
 	}
-	return noticeText(m.Action, m.Out)
+	if text, ok := noticeText(m.Action, m.Out); ok {
+		return text, true
+	}
+	return unshownNoticeText(m.Action, m.Out) // unshownnotice.go
 }
 
 // chatKind is how a notice calls a chat: a channel (a broadcast one) or

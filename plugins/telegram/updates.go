@@ -178,6 +178,8 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 			evs = append(evs, s.ownRenameEvents()...) // ownprofile.go
 		}
 		return evs
+	case *tg.UpdateMessageExtendedMedia:
+		return s.paidBoughtEvents(u) // paidbought.go
 	case *tg.UpdateUserPhone:
 		return s.userChanged(u.UserID, func(cp *tg.User) { cp.Phone = u.Phone })
 	}

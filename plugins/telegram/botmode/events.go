@@ -8,6 +8,7 @@ import (
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/reaction"
@@ -209,7 +210,10 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 	text, spans := s.messageText(m)
 	atts := attachmentsOf(m)
 	if text == "" && len(atts) == 0 {
-		return evs
+		if silentService(m) { // unshown.go
+			return evs
+		}
+		text = mediatext.UnshownText("A notice", inApp)
 	}
 	ev := base(&m.Chat, m.Date)
 	s.inTopicRoom(ev, m)

@@ -132,3 +132,21 @@ func MessagePrice(stars int64) string {
 	}
 	return "Messages here now cost " + strconv.FormatInt(stars, 10) + " Stars each"
 }
+
+// ContentProtection is a chat's content protection turned on (its
+// messages may not be forwarded or saved) or off.
+func ContentProtection(on, out bool) string {
+	if on {
+		return yours("turned on content protection: messages here cannot be forwarded or saved", out)
+	}
+	return yours("turned off content protection: messages here can be forwarded and saved", out)
+}
+
+// BotAllowed is the user's leave for a bot to write to them (from a
+// login on the website domain, an attachment menu, a mini app's request).
+func BotAllowed(domain string) string {
+	if domain != "" {
+		return "You allowed this bot to message you when you logged in on " + domain
+	}
+	return "You allowed this bot to message you"
+}

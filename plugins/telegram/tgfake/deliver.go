@@ -89,7 +89,7 @@ func (s *Server) deliverNew(from int64, to tg.PeerClass, text string, o msgOpts,
 		b := s.boxOf(owner)
 		id := b.next
 		b.next++
-		m := &tg.Message{ID: id, Out: owner == from, Date: date, Message: text, Entities: o.ents, Media: o.media, TTLPeriod: ttl}
+		m := &tg.Message{ID: id, Out: owner == from, Date: date, Message: text, Entities: o.ents, Media: o.media, TTLPeriod: ttl, FromScheduled: o.sched}
 		switch p := to.(type) {
 		case *tg.PeerUser:
 			if owner == from {
@@ -177,7 +177,8 @@ type msgOpts struct {
 	topic int
 	ttl   int // ttl_period, seconds; 0: the chat's timer (SetTTL)
 	story *tg.MessageReplyStoryHeader
-	date  int // Unix seconds; 0: now
+	date  int  // Unix seconds; 0: now
+	sched bool // sent at its scheduled time (from_scheduled)
 }
 
 // WithTTL gives the message an auto-delete period of its own (its

@@ -1,0 +1,54 @@
+package telegram
+
+import (
+	"bytes"
+	"io"
+	"strconv"
+	"testing"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// Paid media of a channel bought in a Telegram app after its post came
+// (updateMessageExtendedMedia, on the fake Telegram): its file comes as
+// a message replying to the post, from the channel, and downloads; told
+// twice, it comes once. The post stayed its price, the file never
+// shown.
+func TestPaidMediaBoughtLater(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 900, Title: "News", Broadcast: true, Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	from := h.count()
+	preview := &tg.MessageMediaPaidMedia{StarsAmount: 50, ExtendedMedia: []tg.MessageExtendedMediaClass{&tg.MessageExtendedMediaPreview{W: 800, H: 600}}}
+	post := srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 900}, "for fans", tgfake.WithMedia(preview))
+	h.wait(t, from, "the paid post", func(ev *pb.Event) bool { return ev.ChatId == "-100900" && ev.GetMessage() != nil })
+
+	photo := bytes.Repeat([]byte("jpeg"), 5000)
+	srv.BuyPaidMedia(alice.ID, 900, post, srv.AddMedia(photo, "image/jpeg"))
+	isBought := func(ev *pb.Event) bool { return ev.ChatId == "-100900" && len(ev.GetMessage().GetAttachments()) == 1 }
+	ev := h.wait(t, from, "the file bought", isBought)
+	me := ev.GetMessage()
+	if me.ReplyToId != strconv.Itoa(post) || me.Text != paidBoughtText || ev.Sender.GetUserId() != "-100900" || ev.Sender.GetName() != "News" {
+		t.Errorf("bought: %v; want a reply to %d from News", ev, post)
+	}
+	_, r, err := s.DownloadMedia(ctx, "-100900", me.Attachments[0].GetRef())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(got, photo) {
+		t.Errorf("downloaded %d bytes (%v), want %d", len(got), err, len(photo))
+	}
+	// Told again: the same event ID, which the gateway drops.
+	n := h.count()
+	srv.BuyPaidMedia(alice.ID, 900, post, srv.AddMedia(photo, "image/jpeg"))
+	again := h.wait(t, n, "the update told again", isBought)
+	if again.EventId != ev.EventId {
+		t.Errorf("told again as %s, want %s", again.EventId, ev.EventId)
+	}
+}

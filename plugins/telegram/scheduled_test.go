@@ -1,0 +1,69 @@
+package telegram
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Scheduled messages on the fake Telegram: the user's own, scheduled
+// from another app (updateNewScheduledMessage), shows nothing until it
+// goes; at its time it is the user's message once, its scheduled copy's
+// removal (updateDeleteScheduledMessages) retracting nothing; a
+// contact's scheduled message comes once when it goes.
+func TestScheduledMessages(t *testing.T) {
+	srv := newFake(t)
+	_, h, _, _ := connectAlice(t, srv)
+	const later = "Tomorrow's news"
+	isText := func(text string) func(*pb.Event) bool {
+		return func(ev *pb.Event) bool { return ev.GetMessage().GetText() == text }
+	}
+	// marker is a message from bob, awaited: the updates before it are in.
+	marker := func(text string) {
+		t.Helper()
+		from := h.count()
+		srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, text)
+		h.wait(t, from, text, isText(text))
+	}
+	from := h.count()
+	srv.Schedule(alice.ID, bob.ID, 3, int(time.Now().Add(24*time.Hour).Unix()), later)
+	marker("first")
+	if n := h.countIn(from, isText(later)); n != 0 {
+		t.Fatalf("the scheduled message came %d times before it went, want none", n)
+	}
+
+	gid := srv.SendScheduled(alice.ID, bob.ID, 3, later)
+	ev := h.wait(t, from, "the scheduled message sent", isText(later))
+	if ev.ChatId != "1002" || !ev.Sender.GetIsFromMe() || ev.EventId != strconv.Itoa(srv.ID(gid, alice.ID)) {
+		t.Errorf("sent: %v, want the user's own message %d in 1002", ev, srv.ID(gid, alice.ID))
+	}
+	srv.SendScheduled(bob.ID, alice.ID, 5, "From bob, scheduled")
+	h.wait(t, from, "bob's scheduled message", isText("From bob, scheduled"))
+	marker("second")
+	if n := h.countIn(from, isText(later)); n != 1 {
+		t.Errorf("the scheduled message came %d times, want once", n)
+	}
+	if n := h.countIn(from, isText("From bob, scheduled")); n != 1 {
+		t.Errorf("bob's scheduled message came %d times, want once", n)
+	}
+	if n := h.countIn(from, func(ev *pb.Event) bool { return ev.GetRetraction() != nil }); n != 0 {
+		t.Errorf("%d retractions, want none", n)
+	}
+}
+
+// countIn counts the events after the first from that f accepts.
+func (h *testHost) countIn(from int, f func(*pb.Event) bool) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, ev := range h.events[min(from, len(h.events)):] {
+		if f(ev) {
+			n++
+		}
+	}
+	return n
+}
