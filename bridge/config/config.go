@@ -220,8 +220,10 @@ type Transport struct {
 	// print or log it; SecretSource says where it came from.
 	Secret string
 	// SecretSource says where Secret came from, for humans: "secret",
-	// "secret_file /etc/passerelle/echo.secret", "env PASSERELLE_SECRET_ECHO";
-	// empty for a disabled transport without a secret.
+	// "secret_file /etc/passerelle/echo.secret", "env PASSERELLE_SECRET_ECHO",
+	// "credential /run/credentials/passerelle.service/echo.secret" (from
+	// LoadForCheck only, Secret then empty); empty for a disabled transport
+	// without a secret.
 	SecretSource string
 	// SecretEnvIgnored is the transport's PASSERELLE_SECRET_* variable when
 	// it is set but secret or secret_file wins over it, else "".
@@ -343,16 +345,34 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
+// LoadForCheck is Load for check-config, which runs outside the service:
+// a secret_file at a systemd credential's path (/run/credentials/UNIT/NAME,
+// examples/passerelle.service's LoadCredential) that does not exist, as it
+// does not outside its unit, is not an error. The transport's Secret is
+// then empty and its SecretSource "credential PATH"; Load still refuses it.
+func LoadForCheck(path string) (*Config, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: unreadable(err, configUnreadable)}
+	}
+	return parseConfig(path, data, true)
+}
+
 // Parse validates the configuration data read from path. Relative paths in
 // it are resolved against path's folder, and secret_file and plugin binaries
 // are read from the file system.
 func Parse(path string, data []byte) (*Config, error) {
+	return parseConfig(path, data, false)
+}
+
+// parseConfig is Parse, for check-config when check is set (see LoadForCheck).
+func parseConfig(path string, data []byte, check bool) (*Config, error) {
 	abs, raw, err := decode(path, data)
 	if err != nil {
 		return nil, err
 	}
 	p := &problems{file: path}
-	l := loader{p: p, dir: filepath.Dir(abs), lines: keyLines(string(data))}
+	l := loader{p: p, dir: filepath.Dir(abs), lines: keyLines(string(data)), check: check}
 	c := &Config{Path: abs}
 	root := newTable("", raw, p)
 	c.XMPP = l.xmpp(root.sub("xmpp"))
@@ -423,6 +443,9 @@ type loader struct {
 	p     *problems
 	dir   string         // the configuration file's folder
 	lines map[string]int // keyLines of the file
+	// check is set for check-config (LoadForCheck): a secret_file that is
+	// a systemd credential, absent outside its unit, is not read.
+	check bool
 }
 
 // abs resolves a path from the configuration against its folder.
@@ -879,8 +902,14 @@ func (l loader) secret(t *table, tr *Transport) {
 		}
 		path := l.abs(file)
 		b, err := readFile(path)
+		if unit, _ := credential(path); err != nil && l.check && unit != "" && errors.Is(err, fs.ErrNotExist) {
+			// Only the service has it; check-config needs no secret.
+			tr.SecretSource = "credential " + path
+			tr.SecretEnvIgnored = setEnv(env)
+			return
+		}
 		if err != nil {
-			l.p.add(t.key("secret_file"), unreadable(err, secretUnreadable))
+			l.p.add(t.key("secret_file"), unreadable(missingCredential(path, err), secretUnreadable))
 			return
 		}
 		if tr.Secret = strings.TrimSpace(string(b)); tr.Secret == "" {
@@ -1190,7 +1219,10 @@ func (c *Config) Summary() string {
 		fmt.Fprintf(&b, "transport %s%s: component %s\n", t.Name, state, t.Domain)
 		fmt.Fprintf(&b, "  plugin:   %s\n", t.Plugin)
 		fmt.Fprintf(&b, "  data dir: %s\n", t.DataDir)
-		if t.SecretSource == "" {
+		if cred, ok := strings.CutPrefix(t.SecretSource, "credential "); ok {
+			unit, _ := credential(cred)
+			fmt.Fprintf(&b, "  secret:   from secret_file %s, a systemd credential of %s: not checked, only the service has it\n", cred, unit)
+		} else if t.SecretSource == "" {
 			b.WriteString("  secret:   (none)\n")
 		} else {
 			fmt.Fprintf(&b, "  secret:   from %s\n", t.SecretSource)
