@@ -179,6 +179,8 @@ type Media struct {
 	// Listen is the host:port the built-in server listens on; "" turns it
 	// off.
 	Listen string
+	// ListenLine is the line of the file that sets Listen, 0 when unset.
+	ListenLine int
 	// PublicURL is the http(s) URL clients reach the built-in server at,
 	// without a trailing slash (usually a reverse proxy adding TLS). Set
 	// whenever Listen is.
@@ -630,7 +632,7 @@ func (l loader) media(t *table, storeDir string) Media {
 		case perr != nil || n < 1 || n > 65535:
 			l.p.addf(t.key("listen"), "%q: port must be a number from 1 to 65535", s)
 		default:
-			m.Listen = s
+			m.Listen, m.ListenLine = s, l.lines[t.key("listen")]
 		}
 	}
 	if s, ok := t.str("public_url"); ok {

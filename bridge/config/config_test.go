@@ -729,6 +729,7 @@ upload_service = "Upload.Example.ORG"
 	}
 	want := Media{
 		Listen:        "127.0.0.1:8093",
+		ListenLine:    3,
 		PublicURL:     "https://xmpp.example.org/passerelle",
 		MaxBytes:      1000,
 		Expiry:        24 * time.Hour,

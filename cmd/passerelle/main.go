@@ -264,7 +264,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	path := configFlag(fs)
 	noPlugins := fs.Bool("no-plugins", false, "do not start the plugins to check their [transport.config]")
-	if code, done := parseFlags(fs, "check-config [-c FILE] [-no-plugins]\n\nValidate the configuration: list every problem, or show what would run.\nEach enabled transport's plugin is started with its [transport.config]\n(in a folder of its own, not its data_dir) and stopped again. xmpp.server\nis asked for a component stream (no handshake) to see it is the\ncomponent port, not the client port.\n", args, stdout, stderr); done {
+	if code, done := parseFlags(fs, "check-config [-c FILE] [-no-plugins]\n\nValidate the configuration: list every problem, or show what would run.\nEach enabled transport's plugin is started with its [transport.config]\n(in a folder of its own, not its data_dir) and stopped again. xmpp.server\nis asked for a component stream (no handshake) to see it is the\ncomponent port, not the client port. The [metrics] and [media] listen\naddresses are opened and closed again.\n", args, stdout, stderr); done {
 		return code
 	}
 	// Outside the service: its systemd credentials are not there to read.
@@ -278,6 +278,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		ok = false
 	}
+	ok = checkListeners(cfg, stdout, stderr) && ok
 	ok = checkServer(cfg, stdout, stderr) && ok
 	if !*noPlugins && !checkPlugins(cfg, stdout, stderr) {
 		ok = false
