@@ -106,6 +106,8 @@ type XMPP struct {
 type Store struct {
 	// Path is the absolute path of the bbolt database file.
 	Path string
+	// PathLine is the line of the file that sets Path, 0 for the default.
+	PathLine int
 	// MessageRetention is how long the message ID map (remote message IDs
 	// <-> XMPP IDs, used by corrections, reactions, receipts and
 	// retractions) and the duplicate filter keep an entry.
@@ -181,6 +183,8 @@ type Media struct {
 	Listen string
 	// ListenLine is the line of the file that sets Listen, 0 when unset.
 	ListenLine int
+	// DirLine is the line of the file that sets Dir, 0 for the default.
+	DirLine int
 	// PublicURL is the http(s) URL clients reach the built-in server at,
 	// without a trailing slash (usually a reverse proxy adding TLS). Set
 	// whenever Listen is.
@@ -236,6 +240,9 @@ type Transport struct {
 	// DataDir is the absolute path of the folder the plugin keeps its state
 	// in.
 	DataDir string
+	// DataDirLine is the line of the file that sets DataDir, 0 for the
+	// default.
+	DataDirLine int
 	// Enabled is false for a transport configured but not run.
 	Enabled bool
 	// PluginConfig is [transport.config] as JSON, "{}" when absent, handed
@@ -569,7 +576,7 @@ func (l loader) store(t *table) Store {
 			p = s
 		}
 	}
-	s := Store{Path: l.abs(p), MessageRetention: t.duration("message_retention", DefaultMessageRetention)}
+	s := Store{Path: l.abs(p), PathLine: l.lines[t.key("path")], MessageRetention: t.duration("message_retention", DefaultMessageRetention)}
 	if fi, err := os.Stat(s.Path); err == nil && fi.IsDir() {
 		l.p.addf(t.key("path"), "%s is a folder, want a database file", s.Path)
 	}
@@ -662,7 +669,7 @@ func (l loader) media(t *table, storeDir string) Media {
 		if s == "" {
 			l.p.addf(t.key("dir"), "empty")
 		} else {
-			m.Dir = l.abs(s)
+			m.Dir, m.DirLine = l.abs(s), l.lines[t.key("dir")]
 		}
 	}
 	if fi, err := os.Stat(m.Dir); err == nil && !fi.IsDir() {
@@ -827,7 +834,7 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	l.plugin(t, &tr)
 
 	if s, present := t.str("data_dir"); present && s != "" {
-		tr.DataDir = l.abs(s)
+		tr.DataDir, tr.DataDirLine = l.abs(s), l.lines[t.key("data_dir")]
 	} else if present {
 		l.p.addf(t.key("data_dir"), "empty")
 	} else if tr.Name != "" {
@@ -1245,32 +1252,38 @@ func (c *Config) Summary() string {
 // may write those that exist (writable.go). An error is an *Error naming
 // the key of the path that could not be made or written.
 func (c *Config) Prepare() error {
-	fail := func(key, path string, err error) error {
-		return &Error{File: c.Path, Key: key, Err: fmt.Errorf("cannot create %s: %w (the gateway's user must be able to write there; under examples/passerelle.service, only in /var/lib/passerelle)", path, err)}
+	fail := func(key string, line int, path string, err error) error {
+		// The unit's layout, where the example's default (data/ beside
+		// the file, /etc/passerelle/data) is read-only.
+		hint := "under examples/passerelle.service, only in /var/lib/passerelle"
+		if key == "store.path" {
+			hint += `: [store] path = "/var/lib/passerelle/passerelle.db"`
+		}
+		return &Error{File: c.Path, Line: line, Key: key, Err: fmt.Errorf("cannot create %s: %w (the gateway's user must be able to write there; %s)", path, err, hint)}
 	}
-	folder := func(key, dir string) error {
+	folder := func(key string, line int, dir string) error {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fail(key, dir, err)
+			return fail(key, line, dir, err)
 		}
 		if err := writableFolder(dir); err != nil {
-			return &Error{File: c.Path, Key: key, Err: err}
+			return &Error{File: c.Path, Line: line, Key: key, Err: err}
 		}
 		return nil
 	}
 	storeDir := filepath.Dir(c.Store.Path)
-	if err := folder("store.path", storeDir); err != nil {
+	if err := folder("store.path", c.Store.PathLine, storeDir); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(c.Store.Path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		if _, serr := os.Stat(c.Store.Path); serr == nil {
-			return &Error{File: c.Path, Key: "store.path", Err: notWritable(c.Store.Path, storeDir, err)}
+			return &Error{File: c.Path, Line: c.Store.PathLine, Key: "store.path", Err: notWritable(c.Store.Path, storeDir, err)}
 		}
-		return fail("store.path", c.Store.Path, err)
+		return fail("store.path", c.Store.PathLine, c.Store.Path, err)
 	}
 	f.Close()
 	if c.Media.Listen != "" {
-		if err := folder("media.dir", c.Media.Dir); err != nil {
+		if err := folder("media.dir", c.Media.DirLine, c.Media.Dir); err != nil {
 			return err
 		}
 	}
@@ -1278,7 +1291,7 @@ func (c *Config) Prepare() error {
 		if !t.Enabled {
 			continue
 		}
-		if err := folder(fmt.Sprintf("transport[%d].data_dir", i), t.DataDir); err != nil {
+		if err := folder(fmt.Sprintf("transport[%d].data_dir", i), t.DataDirLine, t.DataDir); err != nil {
 			return err
 		}
 	}

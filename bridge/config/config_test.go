@@ -682,11 +682,37 @@ func TestPrepareNamesTheKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The line that sets the key: an admin finds what to change.
+		line := 0
+		for i, l := range strings.Split(data, "\n") {
+			if strings.Contains(l, "file/") {
+				line = i + 1
+			}
+		}
 		err = c.Prepare()
 		var e *Error
-		if !errors.As(err, &e) || e.Key != key || !strings.Contains(err.Error(), ": "+key+": cannot create ") {
-			t.Errorf("%s: %v", key, err)
+		if !errors.As(err, &e) || e.Key != key || e.Line != line || !strings.Contains(err.Error(), fmt.Sprintf(":%d: %s: cannot create ", line, key)) {
+			t.Errorf("%s: %v; want line %d", key, err, line)
 		}
+	}
+}
+
+// TestPrepareDefaultStoreSaysWhatToWrite: the example file's default
+// store, data/ beside the file, is read-only under the unit
+// (/etc/passerelle/data): the error says what to write in [store].
+func TestPrepareDefaultStoreSaysWhatToWrite(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "data"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(filepath.Join(dir, "passerelle.toml"), []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Prepare(); err == nil || !strings.Contains(err.Error(), `passerelle.toml: store.path: cannot create `) ||
+		!strings.Contains(err.Error(), `[store] path = "/var/lib/passerelle/passerelle.db"`) {
+		t.Errorf("Prepare: %v", err)
 	}
 }
 
