@@ -440,7 +440,7 @@ func decode(path string, data []byte) (abs string, raw map[string]any, err error
 			if dup := duplicateError(path, data, pe); dup != nil {
 				return "", nil, dup
 			}
-			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s", pe.Message)}
+			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s%s", pe.Message, valueStart(data, pe.LastKey, pe.Position.Line))}
 		}
 		return "", nil, &Error{File: path, Err: err}
 	}

@@ -308,6 +308,8 @@ func TestErrors(t *testing.T) {
 		want       []string // each must appear in one line of the error
 	}{
 		{"syntax", "[xmpp]\nserver = \"a:1\"\nping_interval = = 3\n", []string{"passerelle.toml:3: toml: "}},
+		// An array left open is found at the next key: say where it began.
+		{"unclosed array", "[access]\nallow = [\"localhost\"\n# admins\nadmins = [\"a@localhost\"]\n", []string{"passerelle.toml:4: toml: expected a comma (',') or array terminator (']'), but got 'a' (in the value of access.allow, which starts at line 2: is it closed there?)"}},
 		{"unknown top-level key", minimal + "[xmpp]\nsevrer = \"a:1\"\n", []string{"passerelle.toml: xmpp.sevrer: unknown key"}},
 		{"unknown transport key", minimal + "scret = \"x\"\n", []string{"passerelle.toml: transport[0].scret: unknown key"}},
 		{"unknown section", minimal + "[xmmp]\n", []string{"passerelle.toml: xmmp: unknown key (did you mean xmpp?)"}},
