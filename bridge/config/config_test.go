@@ -273,7 +273,8 @@ func TestExampleFile(t *testing.T) {
 		t.Fatalf("uncommenting went wrong: %+v", c2.Transports)
 	}
 	c2.Transports[0].PluginConfig = c.Transports[0].PluginConfig
-	c2.XMPP.ServerLine = 0 // set now, the default then
+	// Set now, the default then.
+	c2.XMPP.ServerLine, c2.Store.PathLine, c2.Media.DirLine, c2.Transports[0].DataDirLine = 0, 0, 0, 0
 	if got, want := c2.Summary(), c.Summary(); got != want {
 		t.Errorf("uncommented defaults differ:\n%s\nwant\n%s", got, want)
 	}
@@ -758,6 +759,7 @@ upload_service = "Upload.Example.ORG"
 	want := Media{
 		Listen:        "127.0.0.1:8093",
 		ListenLine:    3,
+		DirLine:       7,
 		PublicURL:     "https://xmpp.example.org/passerelle",
 		MaxBytes:      1000,
 		Expiry:        24 * time.Hour,
