@@ -106,6 +106,8 @@ type XMPP struct {
 type Store struct {
 	// Path is the absolute path of the bbolt database file.
 	Path string
+	// PathLine is the line of the file that sets Path, 0 for the default.
+	PathLine int
 	// MessageRetention is how long the message ID map (remote message IDs
 	// <-> XMPP IDs, used by corrections, reactions, receipts and
 	// retractions) and the duplicate filter keep an entry.
@@ -179,6 +181,10 @@ type Media struct {
 	// Listen is the host:port the built-in server listens on; "" turns it
 	// off.
 	Listen string
+	// ListenLine is the line of the file that sets Listen, 0 when unset.
+	ListenLine int
+	// DirLine is the line of the file that sets Dir, 0 for the default.
+	DirLine int
 	// PublicURL is the http(s) URL clients reach the built-in server at,
 	// without a trailing slash (usually a reverse proxy adding TLS). Set
 	// whenever Listen is.
@@ -220,8 +226,10 @@ type Transport struct {
 	// print or log it; SecretSource says where it came from.
 	Secret string
 	// SecretSource says where Secret came from, for humans: "secret",
-	// "secret_file /etc/passerelle/echo.secret", "env PASSERELLE_SECRET_ECHO";
-	// empty for a disabled transport without a secret.
+	// "secret_file /etc/passerelle/echo.secret", "env PASSERELLE_SECRET_ECHO",
+	// "credential /run/credentials/passerelle.service/echo.secret" (from
+	// LoadForCheck only, Secret then empty); empty for a disabled transport
+	// without a secret.
 	SecretSource string
 	// SecretEnvIgnored is the transport's PASSERELLE_SECRET_* variable when
 	// it is set but secret or secret_file wins over it, else "".
@@ -232,6 +240,9 @@ type Transport struct {
 	// DataDir is the absolute path of the folder the plugin keeps its state
 	// in.
 	DataDir string
+	// DataDirLine is the line of the file that sets DataDir, 0 for the
+	// default.
+	DataDirLine int
 	// Enabled is false for a transport configured but not run.
 	Enabled bool
 	// PluginConfig is [transport.config] as JSON, "{}" when absent, handed
@@ -343,16 +354,34 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
+// LoadForCheck is Load for check-config, which runs outside the service:
+// a secret_file at a systemd credential's path (/run/credentials/UNIT/NAME,
+// examples/passerelle.service's LoadCredential) that does not exist, as it
+// does not outside its unit, is not an error. The transport's Secret is
+// then empty and its SecretSource "credential PATH"; Load still refuses it.
+func LoadForCheck(path string) (*Config, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: unreadable(err, configUnreadable)}
+	}
+	return parseConfig(path, data, true)
+}
+
 // Parse validates the configuration data read from path. Relative paths in
 // it are resolved against path's folder, and secret_file and plugin binaries
 // are read from the file system.
 func Parse(path string, data []byte) (*Config, error) {
+	return parseConfig(path, data, false)
+}
+
+// parseConfig is Parse, for check-config when check is set (see LoadForCheck).
+func parseConfig(path string, data []byte, check bool) (*Config, error) {
 	abs, raw, err := decode(path, data)
 	if err != nil {
 		return nil, err
 	}
 	p := &problems{file: path}
-	l := loader{p: p, dir: filepath.Dir(abs), lines: keyLines(string(data))}
+	l := loader{p: p, dir: filepath.Dir(abs), lines: keyLines(string(data)), check: check}
 	c := &Config{Path: abs}
 	root := newTable("", raw, p)
 	c.XMPP = l.xmpp(root.sub("xmpp"))
@@ -411,7 +440,7 @@ func decode(path string, data []byte) (abs string, raw map[string]any, err error
 			if dup := duplicateError(path, data, pe); dup != nil {
 				return "", nil, dup
 			}
-			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s", pe.Message)}
+			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s%s", pe.Message, valueStart(data, pe.LastKey, pe.Position.Line))}
 		}
 		return "", nil, &Error{File: path, Err: err}
 	}
@@ -423,6 +452,9 @@ type loader struct {
 	p     *problems
 	dir   string         // the configuration file's folder
 	lines map[string]int // keyLines of the file
+	// check is set for check-config (LoadForCheck): a secret_file that is
+	// a systemd credential, absent outside its unit, is not read.
+	check bool
 }
 
 // abs resolves a path from the configuration against its folder.
@@ -544,7 +576,7 @@ func (l loader) store(t *table) Store {
 			p = s
 		}
 	}
-	s := Store{Path: l.abs(p), MessageRetention: t.duration("message_retention", DefaultMessageRetention)}
+	s := Store{Path: l.abs(p), PathLine: l.lines[t.key("path")], MessageRetention: t.duration("message_retention", DefaultMessageRetention)}
 	if fi, err := os.Stat(s.Path); err == nil && fi.IsDir() {
 		l.p.addf(t.key("path"), "%s is a folder, want a database file", s.Path)
 	}
@@ -607,7 +639,7 @@ func (l loader) media(t *table, storeDir string) Media {
 		case perr != nil || n < 1 || n > 65535:
 			l.p.addf(t.key("listen"), "%q: port must be a number from 1 to 65535", s)
 		default:
-			m.Listen = s
+			m.Listen, m.ListenLine = s, l.lines[t.key("listen")]
 		}
 	}
 	if s, ok := t.str("public_url"); ok {
@@ -637,7 +669,7 @@ func (l loader) media(t *table, storeDir string) Media {
 		if s == "" {
 			l.p.addf(t.key("dir"), "empty")
 		} else {
-			m.Dir = l.abs(s)
+			m.Dir, m.DirLine = l.abs(s), l.lines[t.key("dir")]
 		}
 	}
 	if fi, err := os.Stat(m.Dir); err == nil && !fi.IsDir() {
@@ -802,7 +834,7 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	l.plugin(t, &tr)
 
 	if s, present := t.str("data_dir"); present && s != "" {
-		tr.DataDir = l.abs(s)
+		tr.DataDir, tr.DataDirLine = l.abs(s), l.lines[t.key("data_dir")]
 	} else if present {
 		l.p.addf(t.key("data_dir"), "empty")
 	} else if tr.Name != "" {
@@ -879,8 +911,14 @@ func (l loader) secret(t *table, tr *Transport) {
 		}
 		path := l.abs(file)
 		b, err := readFile(path)
+		if unit, _ := credential(path); err != nil && l.check && unit != "" && errors.Is(err, fs.ErrNotExist) {
+			// Only the service has it; check-config needs no secret.
+			tr.SecretSource = "credential " + path
+			tr.SecretEnvIgnored = setEnv(env)
+			return
+		}
 		if err != nil {
-			l.p.add(t.key("secret_file"), unreadable(err, secretUnreadable))
+			l.p.add(t.key("secret_file"), unreadable(missingCredential(path, err), secretUnreadable))
 			return
 		}
 		if tr.Secret = strings.TrimSpace(string(b)); tr.Secret == "" {
@@ -1190,7 +1228,10 @@ func (c *Config) Summary() string {
 		fmt.Fprintf(&b, "transport %s%s: component %s\n", t.Name, state, t.Domain)
 		fmt.Fprintf(&b, "  plugin:   %s\n", t.Plugin)
 		fmt.Fprintf(&b, "  data dir: %s\n", t.DataDir)
-		if t.SecretSource == "" {
+		if cred, ok := strings.CutPrefix(t.SecretSource, "credential "); ok {
+			unit, _ := credential(cred)
+			fmt.Fprintf(&b, "  secret:   from secret_file %s, a systemd credential of %s: not checked, only the service has it\n", cred, unit)
+		} else if t.SecretSource == "" {
 			b.WriteString("  secret:   (none)\n")
 		} else {
 			fmt.Fprintf(&b, "  secret:   from %s\n", t.SecretSource)
@@ -1211,32 +1252,38 @@ func (c *Config) Summary() string {
 // may write those that exist (writable.go). An error is an *Error naming
 // the key of the path that could not be made or written.
 func (c *Config) Prepare() error {
-	fail := func(key, path string, err error) error {
-		return &Error{File: c.Path, Key: key, Err: fmt.Errorf("cannot create %s: %w (the gateway's user must be able to write there; under examples/passerelle.service, only in /var/lib/passerelle)", path, err)}
+	fail := func(key string, line int, path string, err error) error {
+		// The unit's layout, where the example's default (data/ beside
+		// the file, /etc/passerelle/data) is read-only.
+		hint := "under examples/passerelle.service, only in /var/lib/passerelle"
+		if key == "store.path" {
+			hint += `: [store] path = "/var/lib/passerelle/passerelle.db"`
+		}
+		return &Error{File: c.Path, Line: line, Key: key, Err: fmt.Errorf("cannot create %s: %w (the gateway's user must be able to write there; %s)", path, err, hint)}
 	}
-	folder := func(key, dir string) error {
+	folder := func(key string, line int, dir string) error {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fail(key, dir, err)
+			return fail(key, line, dir, err)
 		}
 		if err := writableFolder(dir); err != nil {
-			return &Error{File: c.Path, Key: key, Err: err}
+			return &Error{File: c.Path, Line: line, Key: key, Err: err}
 		}
 		return nil
 	}
 	storeDir := filepath.Dir(c.Store.Path)
-	if err := folder("store.path", storeDir); err != nil {
+	if err := folder("store.path", c.Store.PathLine, storeDir); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(c.Store.Path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		if _, serr := os.Stat(c.Store.Path); serr == nil {
-			return &Error{File: c.Path, Key: "store.path", Err: notWritable(c.Store.Path, storeDir, err)}
+			return &Error{File: c.Path, Line: c.Store.PathLine, Key: "store.path", Err: notWritable(c.Store.Path, storeDir, err)}
 		}
-		return fail("store.path", c.Store.Path, err)
+		return fail("store.path", c.Store.PathLine, c.Store.Path, err)
 	}
 	f.Close()
 	if c.Media.Listen != "" {
-		if err := folder("media.dir", c.Media.Dir); err != nil {
+		if err := folder("media.dir", c.Media.DirLine, c.Media.Dir); err != nil {
 			return err
 		}
 	}
@@ -1244,7 +1291,7 @@ func (c *Config) Prepare() error {
 		if !t.Enabled {
 			continue
 		}
-		if err := folder(fmt.Sprintf("transport[%d].data_dir", i), t.DataDir); err != nil {
+		if err := folder(fmt.Sprintf("transport[%d].data_dir", i), t.DataDirLine, t.DataDir); err != nil {
 			return err
 		}
 	}

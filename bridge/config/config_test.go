@@ -273,7 +273,8 @@ func TestExampleFile(t *testing.T) {
 		t.Fatalf("uncommenting went wrong: %+v", c2.Transports)
 	}
 	c2.Transports[0].PluginConfig = c.Transports[0].PluginConfig
-	c2.XMPP.ServerLine = 0 // set now, the default then
+	// Set now, the default then.
+	c2.XMPP.ServerLine, c2.Store.PathLine, c2.Media.DirLine, c2.Transports[0].DataDirLine = 0, 0, 0, 0
 	if got, want := c2.Summary(), c.Summary(); got != want {
 		t.Errorf("uncommented defaults differ:\n%s\nwant\n%s", got, want)
 	}
@@ -308,6 +309,8 @@ func TestErrors(t *testing.T) {
 		want       []string // each must appear in one line of the error
 	}{
 		{"syntax", "[xmpp]\nserver = \"a:1\"\nping_interval = = 3\n", []string{"passerelle.toml:3: toml: "}},
+		// An array left open is found at the next key: say where it began.
+		{"unclosed array", "[access]\nallow = [\"localhost\"\n# admins\nadmins = [\"a@localhost\"]\n", []string{"passerelle.toml:4: toml: expected a comma (',') or array terminator (']'), but got 'a' (in the value of access.allow, which starts at line 2: is it closed there?)"}},
 		{"unknown top-level key", minimal + "[xmpp]\nsevrer = \"a:1\"\n", []string{"passerelle.toml: xmpp.sevrer: unknown key"}},
 		{"unknown transport key", minimal + "scret = \"x\"\n", []string{"passerelle.toml: transport[0].scret: unknown key"}},
 		{"unknown section", minimal + "[xmmp]\n", []string{"passerelle.toml: xmmp: unknown key (did you mean xmpp?)"}},
@@ -682,11 +685,37 @@ func TestPrepareNamesTheKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The line that sets the key: an admin finds what to change.
+		line := 0
+		for i, l := range strings.Split(data, "\n") {
+			if strings.Contains(l, "file/") {
+				line = i + 1
+			}
+		}
 		err = c.Prepare()
 		var e *Error
-		if !errors.As(err, &e) || e.Key != key || !strings.Contains(err.Error(), ": "+key+": cannot create ") {
-			t.Errorf("%s: %v", key, err)
+		if !errors.As(err, &e) || e.Key != key || e.Line != line || !strings.Contains(err.Error(), fmt.Sprintf(":%d: %s: cannot create ", line, key)) {
+			t.Errorf("%s: %v; want line %d", key, err, line)
 		}
+	}
+}
+
+// TestPrepareDefaultStoreSaysWhatToWrite: the example file's default
+// store, data/ beside the file, is read-only under the unit
+// (/etc/passerelle/data): the error says what to write in [store].
+func TestPrepareDefaultStoreSaysWhatToWrite(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "data"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(filepath.Join(dir, "passerelle.toml"), []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Prepare(); err == nil || !strings.Contains(err.Error(), `passerelle.toml: store.path: cannot create `) ||
+		!strings.Contains(err.Error(), `[store] path = "/var/lib/passerelle/passerelle.db"`) {
+		t.Errorf("Prepare: %v", err)
 	}
 }
 
@@ -729,6 +758,8 @@ upload_service = "Upload.Example.ORG"
 	}
 	want := Media{
 		Listen:        "127.0.0.1:8093",
+		ListenLine:    3,
+		DirLine:       7,
 		PublicURL:     "https://xmpp.example.org/passerelle",
 		MaxBytes:      1000,
 		Expiry:        24 * time.Hour,

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,13 +20,13 @@ func (c *Config) FolderProblems() []error {
 		key, path string
 		line      int
 	}
-	folders := []folder{{"store.path", filepath.Dir(c.Store.Path), 0}}
+	folders := []folder{{"store.path", filepath.Dir(c.Store.Path), c.Store.PathLine}}
 	if c.Media.Listen != "" {
-		folders = append(folders, folder{"media.dir", c.Media.Dir, 0})
+		folders = append(folders, folder{"media.dir", c.Media.Dir, c.Media.DirLine})
 	}
 	for i, t := range c.Transports {
 		if t.Enabled {
-			folders = append(folders, folder{fmt.Sprintf("transport[%d].data_dir", i), t.DataDir, t.Line})
+			folders = append(folders, folder{fmt.Sprintf("transport[%d].data_dir", i), t.DataDir, cmp.Or(t.DataDirLine, t.Line)})
 		}
 	}
 	var errs []error

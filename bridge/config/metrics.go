@@ -14,6 +14,8 @@ type Metrics struct {
 	// turns them off. They hold no secret but tell a lot about the
 	// gateway: keep them on loopback or behind a proxy.
 	Listen string
+	// ListenLine is the line of the file that sets Listen, 0 when unset.
+	ListenLine int
 }
 
 func (l loader) metrics(t *table) Metrics {
@@ -27,7 +29,7 @@ func (l loader) metrics(t *table) Metrics {
 		case perr != nil || n < 1 || n > 65535:
 			l.p.addf(t.key("listen"), "%q: port must be a number from 1 to 65535", s)
 		default:
-			m.Listen = s
+			m.Listen, m.ListenLine = s, l.lines[t.key("listen")]
 		}
 	}
 	t.done()

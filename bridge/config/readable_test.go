@@ -59,3 +59,40 @@ func TestUnreadableSecretFileSaysWhatToDo(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+// TestSecretFileCredential: a secret_file at a systemd credential's path
+// that is not there is refused by Load with the LoadCredential line to
+// add, and recorded unread by LoadForCheck (check-config runs outside the
+// unit, where it never exists); another missing file is refused by both.
+func TestSecretFileCredential(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		file      string
+		checkOK   bool
+		wantError string
+	}{
+		{"/run/credentials/passerelle-credential-test.service/echo.secret", true,
+			"no such file or directory: a systemd credential, there only while passerelle-credential-test.service runs with LoadCredential=echo.secret:/etc/passerelle/echo.secret in its unit"},
+		{"/run/credentials/echo.secret", false, "no such file or directory"},
+		{filepath.Join(dir, "echo.secret"), false, "no such file or directory"},
+	} {
+		path := filepath.Join(dir, "passerelle.toml")
+		data := "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"echo\"\ndomain = \"echo.localhost\"\nsecret_file = \"" + tc.file + "\"\n"
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), ":6: transport[0].secret_file: open "+tc.file+": "+tc.wantError) {
+			t.Errorf("%s: Load: %v; want %q", tc.file, err, tc.wantError)
+		}
+		c, err := LoadForCheck(path)
+		switch {
+		case tc.checkOK && err != nil:
+			t.Errorf("%s: LoadForCheck: %v", tc.file, err)
+		case tc.checkOK && (c.Transports[0].SecretSource != "credential "+tc.file || c.Transports[0].Secret != ""):
+			t.Errorf("%s: LoadForCheck: source %q", tc.file, c.Transports[0].SecretSource)
+		case !tc.checkOK && (err == nil || !strings.Contains(err.Error(), tc.wantError)):
+			t.Errorf("%s: LoadForCheck: %v; want %q", tc.file, err, tc.wantError)
+		}
+	}
+}

@@ -20,7 +20,10 @@ func setEnv(env string) string {
 // still has its secret = "secret" would otherwise show only as a
 // handshake refused for a wrong secret.
 func (t Transport) envIgnored() string {
-	key := strings.Fields(t.SecretSource)[0] // secret or secret_file
+	key := strings.Fields(t.SecretSource)[0] // secret, secret_file or credential
+	if key == "credential" {
+		key = "secret_file"
+	}
 	return t.SecretEnvIgnored + " is set too but ignored: " + key + " in the file wins; remove " + key + " to use the variable"
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -41,6 +42,41 @@ func TestRunListenPortInUse(t *testing.T) {
 		if code != 1 || !strings.Contains(errs, addr) || !strings.Contains(errs, "another program listens there") ||
 			!strings.Contains(errs, "set "+key+" to a free port") {
 			t.Errorf("%s in use: exit %d, stderr %q; want 1 and the key and the fix named", key, code, errs)
+		}
+	}
+}
+
+// TestCheckConfigListenPorts: check-config tries the [metrics] and
+// [media] listen addresses that run opens. One another program holds is
+// a warning naming the file, line and fix (the gateway checked before
+// its restart holds its own), exit 0; one no interface here has is an
+// error, exit 1, as run fails on it. check-config said nothing of
+// either, and run then failed.
+func TestCheckConfigListenPorts(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	addr := held.Addr().String()
+	server := "[xmpp]\nserver = \"" + closedAddr(t) + "\"\n"
+	for key, table := range map[string]string{
+		"[metrics] listen": "[metrics]\nlisten = \"%s\"\n",
+		"[media] listen":   "[media]\nlisten = \"%s\"\npublic_url = \"https://files.example.org\"\n",
+	} {
+		name := strings.ReplaceAll(strings.Trim(key, "["), "] ", ".")
+		path := setup(t, server+fmt.Sprintf(table, addr)+valid)
+		code, out, errs := call("check-config", "-no-plugins", "-c", path)
+		want := "warning:   " + path + ":4: " + name + ": \"" + addr + "\": listen tcp " + addr + ": bind: address already in use: another program listens there"
+		if code != 0 || errs != "" || !strings.Contains(out, want) || !strings.Contains(out, "set "+key+" to a free port; run fails while it does") {
+			t.Errorf("%s in use: exit %d, stderr %q, stdout:\n%s\nwant 0 and %q", key, code, errs, out, want)
+		}
+		// TEST-NET-1 (RFC 5737): no interface of a test machine has it.
+		path = setup(t, server+fmt.Sprintf(table, "192.0.2.1:9464")+valid)
+		code, _, errs = call("check-config", "-no-plugins", "-c", path)
+		want = path + ":4: " + name + ": \"192.0.2.1:9464\": listen tcp 192.0.2.1:9464: bind: cannot assign requested address: no interface of this machine has that address"
+		if code != 1 || !strings.Contains(errs, want) {
+			t.Errorf("%s not here: exit %d, stderr %q; want 1 and %q", key, code, errs, want)
 		}
 	}
 }

@@ -135,10 +135,10 @@ func configFlag(fs *flag.FlagSet) *string {
 	return fs.String("c", "passerelle.toml", "configuration `FILE`")
 }
 
-// loadConfig loads the configuration, writing every problem to stderr on
-// its own line.
-func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
-	cfg, err := config.Load(path)
+// loadConfig loads the configuration with load (config.Load, or
+// config.LoadForCheck), writing every problem to stderr on its own line.
+func loadConfig(path string, stderr io.Writer, load func(string) (*config.Config, error)) (*config.Config, bool) {
+	cfg, err := load(path)
 	if err != nil {
 		printConfigError(path, err, stderr)
 		return nil, false
@@ -167,7 +167,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "run [-c FILE]\n\nRun the gateway until SIGINT or SIGTERM. SIGHUP does not reload the\nconfiguration: it logs so, and whether the file would load now.\n", args, stdout, stderr); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, config.ErrorOutput(stderr))
+	cfg, ok := loadConfig(*path, config.ErrorOutput(stderr), config.Load)
 	if !ok {
 		return exitConfig
 	}
@@ -264,10 +264,11 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	path := configFlag(fs)
 	noPlugins := fs.Bool("no-plugins", false, "do not start the plugins to check their [transport.config]")
-	if code, done := parseFlags(fs, "check-config [-c FILE] [-no-plugins]\n\nValidate the configuration: list every problem, or show what would run.\nEach enabled transport's plugin is started with its [transport.config]\n(in a folder of its own, not its data_dir) and stopped again. xmpp.server\nis asked for a component stream (no handshake) to see it is the\ncomponent port, not the client port.\n", args, stdout, stderr); done {
+	if code, done := parseFlags(fs, "check-config [-c FILE] [-no-plugins]\n\nValidate the configuration: list every problem, or show what would run.\nEach enabled transport's plugin is started with its [transport.config]\n(in a folder of its own, not its data_dir) and stopped again. xmpp.server\nis asked for a component stream (no handshake) to see it is the\ncomponent port, not the client port. The [metrics] and [media] listen\naddresses are opened and closed again.\n", args, stdout, stderr); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, stderr)
+	// Outside the service: its systemd credentials are not there to read.
+	cfg, ok := loadConfig(*path, stderr, config.LoadForCheck)
 	if !ok {
 		return 1
 	}
@@ -277,6 +278,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		ok = false
 	}
+	ok = checkListeners(cfg, stdout, stderr) && ok
 	ok = checkServer(cfg, stdout, stderr) && ok
 	if !*noPlugins && !checkPlugins(cfg, stdout, stderr) {
 		ok = false
