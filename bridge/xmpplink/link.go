@@ -35,7 +35,9 @@ import (
 var ErrDown = errors.New("xmpplink: not connected to the XMPP server")
 
 // ErrAuth means the server refused the component handshake.
-var ErrAuth = errors.New("the XMPP server refused the component handshake (wrong secret, or no such component configured)")
+// Its wrapping error says why (handshakeError): Prosody refuses a wrong
+// secret with not-authorized and an unknown component with host-unknown.
+var ErrAuth = errors.New("the XMPP server refused the component handshake")
 
 const nsStream = "http://etherx.jabber.org/streams"
 
@@ -381,7 +383,7 @@ func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime) er
 		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
 			return fmt.Errorf("handshake: no answer from %s in %s: is xmpp.server the XMPP server's component port, and is the server well? (%w)", l.cfg.Addr, l.cfg.HandshakeTimeout, err)
 		}
-		return &handshakeFailed{handshakeError(err, l.cfg.Domain)}
+		return &handshakeFailed{handshakeError(err, l.cfg.Domain, l.cfg.SecretFrom)}
 	}
 	conn.SetDeadline(time.Time{})
 
@@ -458,11 +460,15 @@ func (e *handshakeFailed) Error() string { return e.err.Error() }
 func (e *handshakeFailed) Unwrap() error { return e.err }
 
 // handshakeError is err, the server's refusal of the handshake as
-// domain, with what the admin should check.
-func handshakeError(err error, domain string) error {
+// domain, with what the admin should check; secretFrom is Config's
+// SecretFrom.
+func handshakeError(err error, domain, secretFrom string) error {
 	switch {
 	case strings.Contains(err.Error(), "not-authorized"):
-		return fmt.Errorf("%w: %v", ErrAuth, err)
+		// Prosody says not-authorized only for a wrong secret (an
+		// unknown component is host-unknown, below); other servers may
+		// say it for both.
+		return fmt.Errorf("%w: %v: the component secret does not match the server's: check %s against the component_secret of Component %q in the server's config (on a server other than Prosody it may also mean no component %q is configured)", ErrAuth, err, secretKey(secretFrom), domain, domain)
 	case errors.Is(err, stream.HostUnknown):
 		// Like a wrong secret, only a change of config helps.
 		return fmt.Errorf("%w: %v: the server has no component %q: add it to the server's config (Prosody: Component %q, with its component_secret), then restart Prosody (a reload does not add a Component), or check the transport's domain and that xmpp.server is that server", ErrAuth, err, domain, domain)
@@ -470,6 +476,22 @@ func handshakeError(err error, domain string) error {
 		return fmt.Errorf("handshake: %w: another process is already connected as component %q: is another passerelle running with this transport?", err, domain)
 	}
 	return fmt.Errorf("handshake: %w", err)
+}
+
+// secretKey names the setting that gave the secret, from Config's
+// SecretFrom ("secret", "secret_file PATH", "env NAME").
+func secretKey(secretFrom string) string {
+	switch f := strings.Fields(secretFrom); {
+	case len(f) == 0:
+		return "the transport's secret / secret_file"
+	case f[0] == "secret":
+		return "the transport's secret"
+	case f[0] == "secret_file" && len(f) > 1:
+		return "the transport's secret_file (" + strings.Join(f[1:], " ") + ")"
+	case f[0] == "env" && len(f) > 1:
+		return "the environment variable " + f[1]
+	}
+	return "the transport's secret / secret_file (" + secretFrom + ")"
 }
 
 func (l *Link) setUp(up bool) {
