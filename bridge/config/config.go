@@ -234,6 +234,9 @@ type Transport struct {
 	// SecretEnvIgnored is the transport's PASSERELLE_SECRET_* variable when
 	// it is set but secret or secret_file wins over it, else "".
 	SecretEnvIgnored string
+	// SecretTrimmed says white space around the secret (a file's or a
+	// variable's final newline, a Windows \r) was dropped.
+	SecretTrimmed bool
 	// Plugin is the absolute path of the plugin binary. For a disabled
 	// transport whose binary was not found, it is the name as configured.
 	Plugin string
@@ -921,7 +924,9 @@ func (l loader) secret(t *table, tr *Transport) {
 			l.p.add(t.key("secret_file"), unreadable(missingCredential(path, err), secretUnreadable))
 			return
 		}
-		if tr.Secret = strings.TrimSpace(string(b)); tr.Secret == "" {
+		tr.Secret = strings.TrimSpace(string(b))
+		tr.SecretTrimmed = tr.Secret != string(b)
+		if tr.Secret == "" {
 			l.p.addf(t.key("secret_file"), "%s is empty", path)
 			return
 		}
@@ -930,7 +935,14 @@ func (l loader) secret(t *table, tr *Transport) {
 	case rawSecret || rawFile:
 		// Mistyped; already reported.
 	case env != "" && os.Getenv(env) != "":
-		tr.Secret, tr.SecretSource = os.Getenv(env), "env "+env
+		// Trimmed like a secret_file: a secrets.env saved on Windows
+		// leaves a \r that the server's secret does not have.
+		raw := os.Getenv(env)
+		tr.Secret, tr.SecretSource = strings.TrimSpace(raw), "env "+env
+		tr.SecretTrimmed = tr.Secret != raw
+		if tr.Secret == "" {
+			l.p.addf(t.key("secret"), "from env %s: only white space", env)
+		}
 	case !tr.Enabled:
 		// Not run, so no secret needed; SecretSource stays empty.
 	case env == "":

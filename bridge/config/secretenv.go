@@ -28,9 +28,13 @@ func (t Transport) envIgnored() string {
 }
 
 // WarnIgnoredSecrets logs, for each transport, a secret variable set in
-// the environment that the file's secret or secret_file overrides.
+// the environment that the file's secret or secret_file overrides, and at
+// debug level a secret trimmed of surrounding white space.
 func (c *Config) WarnIgnoredSecrets(log *slog.Logger) {
 	for _, t := range c.Transports {
+		if t.SecretTrimmed {
+			log.Debug("white space around the secret dropped", "transport", t.Name, "secret_from", t.SecretSource)
+		}
 		if t.SecretEnvIgnored != "" {
 			log.Warn("secret variable ignored", "transport", t.Name, "why", t.envIgnored())
 		}

@@ -43,3 +43,42 @@ func TestIgnoredSecretEnvSaid(t *testing.T) {
 		t.Errorf("variable used, yet: %q\n%s", buf.String(), c.Summary())
 	}
 }
+
+// TestSecretEnvTrimmed: a secrets.env saved on Windows leaves "\r" (and a
+// shell may leave "\n") at the end of the variable; it is dropped as a
+// secret_file's final newline is, and said at debug level. A variable of
+// only white space is an error, not an empty secret.
+func TestSecretEnvTrimmed(t *testing.T) {
+	isolate(t)
+	noSecret := strings.Replace(minimal, `secret = "s3cr3t"`, "", 1)
+	for _, v := range []string{"the-real-one\r", "the-real-one\r\n", " the-real-one\n"} {
+		t.Setenv("PASSERELLE_SECRET_ECHO", v)
+		c, err := parse(t, noSecret)
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if tr := c.Transports[0]; tr.Secret != "the-real-one" || tr.SecretSource != "env PASSERELLE_SECRET_ECHO" {
+			t.Errorf("%q: secret %q from %q", v, tr.Secret, tr.SecretSource)
+		}
+		var buf bytes.Buffer
+		c.WarnIgnoredSecrets(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		if !strings.Contains(buf.String(), `level=DEBUG msg="white space around the secret dropped" transport=echo secret_from="env PASSERELLE_SECRET_ECHO"`) {
+			t.Errorf("%q: log = %q", v, buf.String())
+		}
+	}
+	// Nothing to trim: nothing said.
+	t.Setenv("PASSERELLE_SECRET_ECHO", "the-real-one")
+	c, err := parse(t, noSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	c.WarnIgnoredSecrets(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if buf.Len() != 0 {
+		t.Errorf("untrimmed secret, yet: %q", buf.String())
+	}
+	t.Setenv("PASSERELLE_SECRET_ECHO", "\r\n")
+	if _, err := parse(t, noSecret); err == nil || !strings.Contains(err.Error(), "only white space") {
+		t.Errorf("blank variable: err = %v", err)
+	}
+}
