@@ -1,11 +1,9 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"passerelle.im/passerelle/bridge/config"
@@ -33,11 +31,7 @@ func checkPlugins(cfg *config.Config, stdout, stderr io.Writer) bool {
 		if err != nil {
 			// At the line of the config the plugin was given, else of
 			// its block, as the configuration's own problems.
-			where := cfg.Path
-			if line := cmp.Or(t.ConfigLine, t.Line); line > 0 {
-				where += ":" + strconv.Itoa(line)
-			}
-			fmt.Fprintf(stderr, "%s: transport %s: plugin %s: %v\n", where, t.Name, t.Plugin, err)
+			fmt.Fprintf(stderr, "%s: transport %s: plugin %s: %v\n", configAt(cfg, t), t.Name, t.Plugin, err)
 			ok = false
 			continue
 		}
