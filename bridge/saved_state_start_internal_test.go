@@ -68,8 +68,16 @@ func TestSavedStateStoredBeforeConnect(t *testing.T) {
 	if l, err := db.GetLogin("echo", "alice@localhost"); err != nil || string(l.SavedState) != newer {
 		t.Errorf("stored saved state %q (%v), want the newer %s", l.SavedState, err, newer)
 	}
-	if out, err := db.Outbox("echo"); err != nil || len(out) != 0 {
-		t.Errorf("outbox after the start: %d entries (%v), want none", len(out), err)
+	// The saved states left the outbox. The plugin's own events of the
+	// run may stay, by design: the stop came right after the Connect,
+	// maybe before its CONNECTED was delivered (then delivered again).
+	out, err := db.Outbox("echo")
+	must(t, err)
+	for _, e := range out {
+		_, ev, err := decodeOutbox(e.Payload)
+		if err != nil || ev.GetSavedState() != nil {
+			t.Errorf("outbox after the start holds entry %d: %v (%v), want no saved state", e.Key, ev, err)
+		}
 	}
 }
 
