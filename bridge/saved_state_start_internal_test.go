@@ -116,8 +116,11 @@ func TestOlderSavedStateNotStoredOverNewer(t *testing.T) {
 		tr.storeFails.mu.Lock()
 		failed := len(tr.storeFails.kinds) > 0
 		tr.storeFails.mu.Unlock()
-		if failed || time.Now().After(deadline) {
+		if failed {
 			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the removal of the older state did not fail on the full disk: nothing tested")
 		}
 	}
 	for _, f := range fillers {
@@ -129,8 +132,11 @@ func TestOlderSavedStateNotStoredOverNewer(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		out, err := db.Outbox("echo")
 		must(t, err)
-		if !slices.ContainsFunc(out, func(e store.OutboxEntry) bool { return e.Key == keys[1] }) || time.Now().After(deadline) {
+		if !slices.ContainsFunc(out, func(e store.OutboxEntry) bool { return e.Key == keys[1] }) {
 			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the newer state's entry still in the outbox 10 s after the disk had room")
 		}
 	}
 	stop()
