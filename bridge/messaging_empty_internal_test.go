@@ -36,6 +36,26 @@ func TestEmptyMessageRefusal(t *testing.T) {
 		{`<message type='headline'><event xmlns='http://jabber.org/protocol/pubsub#event'><items node='urn:xmpp:avatar:metadata'/></event></message>`, ""},
 		{`<message type='normal'><body> </body></message>`, ""},
 		{`<message type='groupchat'><body> </body></message>`, wire.NotAcceptable},
+		// What the gateway bridges without words is no empty message:
+		// reactions (XEP-0444, none left too), retractions (XEP-0424 and
+		// its form before 0.4), a correction to blank, a file shared
+		// by its address alone (OOB, SIMS, XEP-0447), a receipt alone.
+		{`<message><reactions xmlns='urn:xmpp:reactions:0' id='m1'><reaction>👍</reaction></reactions><store xmlns='urn:xmpp:hints'/></message>`, ""},
+		{`<message type='groupchat'><reactions xmlns='urn:xmpp:reactions:0' id='m1'/></message>`, ""},
+		{`<message><retract xmlns='urn:xmpp:message-retract:1' id='m1'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/></message>`, ""},
+		{`<message><apply-to xmlns='urn:xmpp:fasten:0' id='m1'><retract xmlns='urn:xmpp:message-retract:0'/></apply-to></message>`, ""},
+		{`<message><body> </body><replace xmlns='urn:xmpp:message-correct:0' id='m1'/></message>`, ""},
+		{`<message><x xmlns='jabber:x:oob'><url>https://up.example/a.jpg</url></x></message>`, ""},
+		{`<message><reference xmlns='urn:xmpp:reference:0' type='data'><media-sharing xmlns='urn:xmpp:sims:1'><file xmlns='urn:xmpp:jingle:apps:file-transfer:5'><name>a.jpg</name></file><sources><reference xmlns='urn:xmpp:reference:0' uri='https://up.example/a.jpg'/></sources></media-sharing></reference></message>`, ""},
+		{`<message><file-sharing xmlns='urn:xmpp:sfs:0'><file xmlns='urn:xmpp:file:metadata:0'><name>a.jpg</name></file><sources><url-data xmlns='http://jabber.org/protocol/url-data' target='https://up.example/a.jpg'/></sources></file-sharing></message>`, ""},
+		{`<message><received xmlns='urn:xmpp:receipts' id='m1'/></message>`, ""},
+		{`<message><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>`, ""},
+		{`<message><acknowledged xmlns='urn:xmpp:chat-markers:0' id='m1'/></message>`, ""},
+		{`<message type='groupchat'><active xmlns='http://jabber.org/protocol/chatstates'/><occupant-id xmlns='urn:xmpp:occupant-id:0' id='x'/></message>`, ""},
+		{`<message><encrypted xmlns='urn:xmpp:omemo:2'><header sid='1'><keys jid='a@b'><key rid='2' kex='true'>AA==</key></keys></header></encrypted><encryption xmlns='urn:xmpp:eme:0' namespace='urn:xmpp:omemo:2'/></message>`, ""},
+		{`<message><openpgp xmlns='urn:xmpp:openpgp:0'>AA==</openpgp></message>`, ""},
+		// A direct invitation (XEP-0249) comes as a normal message.
+		{`<message type='normal'><x xmlns='jabber:x:conference' jid='r@muc.example'/></message>`, ""},
 	} {
 		st, err := wire.Parse(c.xml)
 		if err != nil {

@@ -598,19 +598,24 @@ func (t *transport) outboxKey(ctx context.Context, d delivery, deadline time.Tim
 // entry never leaves the outbox after one delivered after it. Else a
 // saved state whose removal failed stayed while a newer one of its login
 // left, and the next start stored the older over the newer
-// (savedStatesFirst); other entries were delivered twice.
+// (savedStatesFirst); other entries were delivered twice. While the
+// store fails, the retry waits for the tick: a full batch tried again
+// at each delivery was a store write per message.
 func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	const what = "outbox cleanup"
+	failing := false
 	flush := func() {
 		if len(keys) == 0 {
 			return
 		}
 		if err := t.db.OutboxDone(context.WithoutCancel(ctx), t.name, keys); err != nil {
+			failing = true
 			t.storeFails.fail(t.log, slog.LevelError, what, "outbox cleanup failed; retried with the next", err)
 			return
 		}
+		failing = false
 		t.storeFails.worked(t.log, what)
 		keys = keys[:0]
 	}
@@ -625,7 +630,7 @@ func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 			if k != 0 {
 				keys = append(keys, k)
 			}
-			if len(keys) >= 512 {
+			if len(keys) >= 512 && !failing {
 				flush()
 			}
 		case <-tick.C:

@@ -51,8 +51,22 @@ func TestRoomDestroyDeletesGroup(t *testing.T) {
 		t.Fatalf("the owner's destroy: want a result, got %s", st.XML)
 	}
 	for _, c := range []*xmpptest.Client{alice, phone} {
-		if venue, reason := roomDestroyed(t, c, me); venue != "" || reason != "we are done" {
-			t.Errorf("destroyed: alternate venue %q, reason %q; want none and the owner's words", venue, reason)
+		// The room's presences in the order they came, up to its end:
+		// those before it (a picture, the room's or a member's, fetched
+		// in the background after the joins) are no more from the room
+		// after its end, which the check below looks for.
+		for {
+			st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "presence" && bareJID(s.From) == room })
+			if err != nil {
+				t.Fatalf("no unavailable presence from %s: %v; pending: %v", me, err, c.Pending())
+			}
+			if st.Type != "unavailable" || st.From != me {
+				continue
+			}
+			if venue, reason := destroyedBy(t, st); venue != "" || reason != "we are done" {
+				t.Errorf("destroyed: alternate venue %q, reason %q; want none and the owner's words", venue, reason)
+			}
+			break
 		}
 	}
 	// The network's own deletion event comes too, before the result or

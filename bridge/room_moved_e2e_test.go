@@ -38,6 +38,13 @@ func roomDestroyed(t *testing.T, c *xmpptest.Client, occupant string) (venue, re
 	if err != nil {
 		t.Fatalf("no unavailable presence from %s: %v; pending: %v", occupant, err, c.Pending())
 	}
+	return destroyedBy(t, st)
+}
+
+// destroyedBy reads st, the user's occupant's end in a destroyed room
+// (XEP-0045 §10.9): its alternate venue and reason.
+func destroyedBy(t *testing.T, st xmpptest.Stanza) (venue, reason string) {
+	t.Helper()
 	var p destroyX
 	if err := xml.Unmarshal([]byte(st.XML), &p); err != nil {
 		t.Fatalf("presence: %v: %s", err, st.XML)

@@ -88,17 +88,7 @@ func TestSavedStateWaitHoldsNotTheLogin(t *testing.T) {
 	s := tr.setLogin(l)
 	filler := fillDisk(t, dir)
 	tr.push(delivery{key: 1, ev: &pb.Event{Seq: 1, LoginId: "alice", Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: []byte("new")}}}})
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		tr.storeFails.mu.Lock()
-		failed := len(tr.storeFails.kinds) > 0
-		tr.storeFails.mu.Unlock()
-		if failed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the saved state's store write did not fail on the full disk")
-		}
-	}
+	awaitStoreFailure(t, tr, "the saved state's store write")
 	s.mu.Lock()
 	wake := s.stateWake
 	s.mu.Unlock()
@@ -115,6 +105,23 @@ func TestSavedStateWaitHoldsNotTheLogin(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the saved state was not stored 30 s after the disk had room")
+		}
+	}
+}
+
+// awaitStoreFailure waits until tr counted a failed store write, what's
+// on the full disk.
+func awaitStoreFailure(t *testing.T, tr *transport, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		tr.storeFails.mu.Lock()
+		failed := len(tr.storeFails.kinds) > 0
+		tr.storeFails.mu.Unlock()
+		if failed {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(what + " did not fail on the full disk: nothing tested")
 		}
 	}
 }
