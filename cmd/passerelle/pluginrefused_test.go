@@ -88,7 +88,9 @@ func TestRefusalWhereKeepsRecords(t *testing.T) {
 		func(l *slog.Logger) { l.Debug("below the level", "err", refusal) },
 		func(l *slog.Logger) { l.With("transport", "echo").WithGroup("h").Warn("b", "err", refusal, "z", 2) },
 		func(l *slog.Logger) { l.WithGroup("h").With("transport", "echo").Error("c", "err", refusal) },
-		func(l *slog.Logger) { l.With("a", 1).With(slog.Group("g", "transport", "echo")).Error("d", "err", refusal) },
+		func(l *slog.Logger) {
+			l.With("a", 1).With(slog.Group("g", "transport", "echo")).Error("d", "err", refusal)
+		},
 		func(l *slog.Logger) { l.Error("e", "transport", "echo", slog.Group("g", "n", 3), "err", refusal) },
 	} {
 		plain.Reset()
