@@ -350,11 +350,7 @@ var executable = os.Executable
 
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
-	data, err := readFile(path)
-	if err != nil {
-		return nil, &Error{File: path, Err: unreadable(err, configUnreadable)}
-	}
-	return Parse(path, data)
+	return load(path, false)
 }
 
 // LoadForCheck is Load for check-config, which runs outside the service:
@@ -363,11 +359,16 @@ func Load(path string) (*Config, error) {
 // does not outside its unit, is not an error. The transport's Secret is
 // then empty and its SecretSource "credential PATH"; Load still refuses it.
 func LoadForCheck(path string) (*Config, error) {
+	return load(path, true)
+}
+
+// load is Load, or LoadForCheck when check is set.
+func load(path string, check bool) (*Config, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: unreadable(err, configUnreadable)}
 	}
-	return parseConfig(path, data, true)
+	return parseConfig(path, data, check)
 }
 
 // Parse validates the configuration data read from path. Relative paths in

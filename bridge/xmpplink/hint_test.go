@@ -16,10 +16,17 @@ import (
 // runLink runs a link to addr as domain and returns its log.
 func runLink(t *testing.T, addr, domain, secret string) (*Link, *syncbuf.Buffer) {
 	t.Helper()
+	return runLinkWith(t, Config{Addr: addr, Domain: domain, Secret: secret})
+}
+
+// runLinkWith runs a link with cfg, its timings, log and handler filled
+// in, and returns its log.
+func runLinkWith(t *testing.T, cfg Config) (*Link, *syncbuf.Buffer) {
+	t.Helper()
 	logs := &syncbuf.Buffer{}
-	l := New(Config{Addr: addr, Domain: domain, Secret: secret,
-		PingInterval: 200 * time.Millisecond, PingTimeout: time.Second, ReconnectMax: time.Second,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Handle: func(*wire.Stanza) {}})
+	cfg.PingInterval, cfg.PingTimeout, cfg.ReconnectMax = 200*time.Millisecond, time.Second, time.Second
+	cfg.Log, cfg.Handle = slog.New(slog.NewTextHandler(logs, nil)), func(*wire.Stanza) {}
+	l := New(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { l.Run(ctx); close(done) }()

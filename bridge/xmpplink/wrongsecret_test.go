@@ -1,15 +1,10 @@
 package xmpplink
 
 import (
-	"context"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
-	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/internal/prosodytest"
-	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // TestWrongSecretSaysSo: Prosody refuses a wrong secret with
@@ -18,22 +13,17 @@ import (
 // names the settings to compare, not "or no such component configured".
 func TestWrongSecretSaysSo(t *testing.T) {
 	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: "gw.localhost", Secret: "s"}}})
-	logs := &syncbuf.Buffer{}
-	l := New(Config{Addr: srv.ComponentAddr(), Domain: "gw.localhost", Secret: "wrong",
-		SecretFrom:   "secret_file /etc/passerelle/echo.secret",
-		PingInterval: 200 * time.Millisecond, PingTimeout: time.Second, ReconnectMax: time.Second,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Handle: func(*wire.Stanza) {}})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { l.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-
+	_, logs := runLinkWith(t, Config{Addr: srv.ComponentAddr(), Domain: "gw.localhost", Secret: "Wr0ngS3cr3t",
+		SecretFrom: "secret_file /etc/passerelle/echo.secret"})
 	logSays(t, logs, "component handshake refused", "not-authorized",
 		"the component secret does not match the server's",
 		"the transport's secret_file (/etc/passerelle/echo.secret)",
 		`component_secret of Component \"gw.localhost\"`)
 	if s := logs.String(); strings.Contains(s, "wrong secret, or no such component") {
 		t.Errorf("the refusal still reads as maybe an unknown component:\n%s", s)
+	}
+	if s := logs.String(); strings.Contains(s, "Wr0ngS3cr3t") {
+		t.Errorf("the secret is in the log:\n%s", s)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"testing"
 )
@@ -78,5 +79,33 @@ func TestCheckConfigListenPorts(t *testing.T) {
 		if code != 1 || !strings.Contains(errs, want) {
 			t.Errorf("%s not here: exit %d, stderr %q; want 1 and %q", key, code, errs, want)
 		}
+	}
+}
+
+// TestCheckConfigPrivilegedPort: check-config run as root (as the unit's
+// header has it) opens a port below 1024 that the service's user, without
+// CAP_NET_BIND_SERVICE, cannot: a warning naming the line and the fix,
+// exit 0. It said nothing, and run then failed with "permission denied".
+func TestCheckConfigPrivilegedPort(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to open a port below 1024")
+	}
+	start := unprivilegedPortStart()
+	port := 0
+	for p := min(start, 1024) - 1; p > 0 && port == 0; p-- {
+		if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+			ln.Close()
+			port = p
+		}
+	}
+	if port == 0 {
+		t.Skipf("every port below %d is in use or privileges are not needed", start)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	path := setup(t, "[xmpp]\nserver = \""+closedAddr(t)+"\"\n[metrics]\nlisten = \""+addr+"\"\n"+valid)
+	code, out, errs := call("check-config", "-no-plugins", "-c", path)
+	want := fmt.Sprintf("warning:   %s:4: metrics.listen: %q: port %d opens here only as root: a port below %d needs CAP_NET_BIND_SERVICE", path, addr, port, start)
+	if code != 0 || errs != "" || !strings.Contains(out, want) || !strings.Contains(out, fmt.Sprintf("set [metrics] listen to a port above %d, or run fails", start-1)) {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant 0 and %q", code, errs, out, want)
 	}
 }

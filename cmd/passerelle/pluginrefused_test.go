@@ -67,3 +67,39 @@ func TestRefusalWhere(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalWhereKeepsRecords: every other record goes through the
+// wrapper as it is (attributes, groups, With and WithGroup, levels), and
+// a refusal's only change is config=FILE:LINE before its attributes.
+func TestRefusalWhereKeepsRecords(t *testing.T) {
+	cfg := &config.Config{Path: "/p.toml", Transports: []config.Transport{{Name: "echo", Line: 7}}}
+	refusal := &pluginhost.InitError{Err: &sdk.Error{Text: "no"}}
+	var plain, wrapped bytes.Buffer
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 && a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}
+	p := slog.New(slog.NewTextHandler(&plain, opts))
+	w := withRefusalWhere(slog.New(slog.NewTextHandler(&wrapped, opts)), cfg)
+	for _, do := range []func(*slog.Logger){
+		func(l *slog.Logger) { l.Info("a", "k", 1, slog.Group("g", "x", "y"), "err", errors.New("e")) },
+		func(l *slog.Logger) { l.Debug("below the level", "err", refusal) },
+		func(l *slog.Logger) { l.With("transport", "echo").WithGroup("h").Warn("b", "err", refusal, "z", 2) },
+		func(l *slog.Logger) { l.WithGroup("h").With("transport", "echo").Error("c", "err", refusal) },
+		func(l *slog.Logger) {
+			l.With("a", 1).With(slog.Group("g", "transport", "echo")).Error("d", "err", refusal)
+		},
+		func(l *slog.Logger) { l.Error("e", "transport", "echo", slog.Group("g", "n", 3), "err", refusal) },
+	} {
+		plain.Reset()
+		wrapped.Reset()
+		do(p)
+		do(w)
+		want := strings.Replace(plain.String(), ` msg=e `, ` msg=e config=/p.toml:7 `, 1)
+		if wrapped.String() != want {
+			t.Errorf("got  %q\nwant %q", wrapped.String(), want)
+		}
+	}
+}
