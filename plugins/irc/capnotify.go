@@ -52,11 +52,15 @@ func (s *Session) handleCapChanges(c *ircevent.Connection) {
 				}
 			}
 			s.mu.Unlock()
+			// Under wireMu, as every line of the plugin's outside a
+			// command window (refusals.go).
+			s.wireMu.Lock()
 			for _, name := range ask {
 				// One a line, as irc-go asks at registration: a
 				// refusal (NAK) of one refuses no other.
 				_ = c.Send("CAP", "REQ", name)
 			}
+			s.wireMu.Unlock()
 		case "ACK":
 			s.mu.Lock()
 			for _, name := range names {
