@@ -17,8 +17,8 @@ import (
 // asks for that comes later is requested, one taken away is off.
 // Before, a login to a bouncer whose upstream came up after it kept
 // what it got at registration for the whole connection (no echoes, no
-// message-tags; history only where registration gave batch), and a capability taken away was still
-// counted on (a TAGMSG of typing to a server that no longer relays it,
+// message-tags; history needs batch from registration, lateCaps), and
+// a capability taken away was still counted on (a TAGMSG of typing to a server that no longer relays it,
 // each send waiting EchoWait for an echo that was not coming).
 
 // wantedCaps are the capabilities the session asks for (sasl is for
