@@ -17,13 +17,22 @@ import (
 // asks for that comes later is requested, one taken away is off.
 // Before, a login to a bouncer whose upstream came up after it kept
 // what it got at registration for the whole connection (no echoes, no
-// message-tags, no history), and a capability taken away was still
-// counted on (a TAGMSG of typing to a server that no longer relays it,
+// message-tags; history needs batch from registration, lateCaps), and
+// a capability taken away was still counted on (a TAGMSG of typing to a server that no longer relays it,
 // each send waiting EchoWait for an echo that was not coming).
 
 // wantedCaps are the capabilities the session asks for (sasl is for
 // registration only, and asked by irc-go).
 func wantedCaps() []string { return append(slices.Clone(requestCaps), historyCaps...) }
+
+// lateCaps are those of wantedCaps it asks for after registration:
+// not batch, which irc-go follows only where registration gave it
+// (it gathers a batch's lines for onBatch): acknowledged later, the
+// session asked for history whose batch came line by line, as live
+// messages, and no answer ended the request.
+func lateCaps() []string {
+	return slices.DeleteFunc(wantedCaps(), func(name string) bool { return name == "batch" })
+}
 
 // handleCapChanges follows CAP NEW, DEL and the answers (ACK, NAK) to
 // the requests it makes, once the connection registered: irc-go's own
@@ -47,22 +56,26 @@ func (s *Session) handleCapChanges(c *ircevent.Connection) {
 			var ask []string
 			s.mu.Lock()
 			for _, name := range names {
-				if slices.Contains(wantedCaps(), name) && !s.caps[name] {
+				if slices.Contains(lateCaps(), name) && !s.caps[name] {
 					ask = append(ask, name)
 				}
 			}
 			s.mu.Unlock()
+			// Under wireMu, as every line of the plugin's outside a
+			// command window (refusals.go).
+			s.wireMu.Lock()
 			for _, name := range ask {
 				// One a line, as irc-go asks at registration: a
 				// refusal (NAK) of one refuses no other.
 				_ = c.Send("CAP", "REQ", name)
 			}
+			s.wireMu.Unlock()
 		case "ACK":
 			s.mu.Lock()
 			for _, name := range names {
 				if off, ok := strings.CutPrefix(name, "-"); ok {
 					s.capOffLocked(off)
-				} else if slices.Contains(wantedCaps(), name) {
+				} else if slices.Contains(lateCaps(), name) {
 					s.caps[name] = true
 				}
 			}

@@ -121,8 +121,20 @@ func (s *Session) watchContacts(c *ircevent.Connection) {
 		}
 	}
 	s.mu.Unlock()
-	for _, p := range watchLines(cmd, true, nicks) {
-		_ = c.Send(cmd, p...)
+	s.sendWatch(c, cmd, watchLines(cmd, true, nicks))
+}
+
+// sendWatch sends lines of cmd (MONITOR, WATCH) under wireMu: their
+// answers come before or after a command window's (refusals.go), not
+// inside it.
+func (s *Session) sendWatch(c *ircevent.Connection, cmd string, lines [][]string) {
+	s.wireMu.Lock()
+	defer s.wireMu.Unlock()
+	for _, p := range lines {
+		if err := c.Send(cmd, p...); err != nil {
+			s.n.host.Logger().Warn("irc: contacts' presence not asked", "login", s.loginID, "command", cmd, "err", err)
+			return
+		}
 	}
 }
 
@@ -150,7 +162,12 @@ func (s *Session) noteContact(nick string) {
 	}
 	conn, cmd := s.conn, s.watchCmd
 	_, watched := s.watched[f]
-	if conn == nil || !s.up || cmd == "" || watched {
+	if conn == nil || !s.up || cmd == "" || watched || !s.lines.allow() {
+		// Not watched now where the user's pace has no line left:
+		// private messages from many nicks (a spam wave) would else
+		// send two lines each at once, and the server end the
+		// connection for flooding. The contact is kept, and watched
+		// at the next connection.
 		s.mu.Unlock()
 		return
 	}
@@ -171,14 +188,11 @@ func (s *Session) noteContact(nick string) {
 	}
 	s.watched[f] = watchUnknown
 	s.mu.Unlock()
+	var lines [][]string
 	if drop != "" {
-		for _, p := range watchLines(cmd, false, []string{drop}) {
-			_ = conn.Send(cmd, p...)
-		}
+		lines = watchLines(cmd, false, []string{drop})
 	}
-	for _, p := range watchLines(cmd, true, []string{nick}) {
-		_ = conn.Send(cmd, p...)
-	}
+	s.sendWatch(conn, cmd, append(lines, watchLines(cmd, true, []string{nick})...))
 }
 
 // watchedOnLocked reports whether the server said nick is online.
@@ -318,12 +332,9 @@ func (s *Session) contactRenamed(old, now string) {
 		s.watched[s.fold(now)] = watchOn
 	}
 	s.mu.Unlock()
-	for _, p := range watchLines(cmd, false, []string{old}) {
-		_ = conn.Send(cmd, p...)
-	}
+	lines := watchLines(cmd, false, []string{old})
 	if !already {
-		for _, p := range watchLines(cmd, true, []string{now}) {
-			_ = conn.Send(cmd, p...)
-		}
+		lines = append(lines, watchLines(cmd, true, []string{now})...)
 	}
+	s.sendWatch(conn, cmd, lines)
 }

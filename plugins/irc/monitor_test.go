@@ -115,3 +115,30 @@ func TestWatchContacts(t *testing.T) {
 		}
 	})
 }
+
+// Private messages from many nicks at once (a spam wave) watch their
+// nicks at the user's pace only (throttle 0.01: the burst of 5 lines,
+// then none in the test): with MONITOR=1 each new contact past the first
+// is two lines, and the server ends a connection that floods it. Before,
+// 20 messages sent 39 MONITOR lines at once.
+func TestMonitorPaced(t *testing.T) {
+	srv := startScripted(t, "server-time", "")
+	srv.isupport = "MONITOR=1"
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["throttle"] = "0.01"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+
+	from := len(srv.sent(0, ""))
+	for i := range 20 {
+		srv.send(":n%d!u@h PRIVMSG kit :buy now", i)
+	}
+	srv.sync()
+	got := srv.sent(from, "MONITOR")
+	if len(got) == 0 || got[0] != "MONITOR + n0" || len(got) > 2*5 {
+		t.Errorf("MONITOR lines for 20 new contacts at once: %d %q; want at most 10 (the burst), the first n0's", len(got), got)
+	}
+}

@@ -33,6 +33,17 @@ const (
 // sender's set shown lacks their older reactions).
 const reactMax = 2048
 
+// reactLenMax bounds one reaction, in bytes (the longest emoji, a
+// family's ZWJ sequence with skin tones, is 41), and reactSetMax one
+// person's reactions to one message: a peer's tag may be 4 KB and
+// TAGMSGs come without end, so past these a reaction is dropped (heard)
+// or refused (the user's), else the sets kept and each event, which
+// carries a whole set, grew without bound.
+const (
+	reactLenMax = 64
+	reactSetMax = 32
+)
+
 // reactKey is one person's reactions to one message (a msgid).
 type reactKey struct{ msgid, who string }
 
@@ -86,9 +97,12 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if r.TargetId == "" {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a reaction names no message")
 	}
+	if !validMsgid(r.TargetId) {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%.40q names no IRC message", r.TargetId)
+	}
 	for _, e := range r.Emojis {
-		if e == "" || strings.ContainsAny(e, "\x00\r\n\x01") {
-			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no reaction", e)
+		if !validReaction(e) {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%.80q is no reaction (at most %d bytes of one line)", e, reactLenMax)
 		}
 	}
 	s.mu.Lock()
@@ -98,7 +112,17 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	want := slices.Compact(slices.Clone(r.Emojis))
+	// Each once, in the order given (a client may repeat one: sent
+	// twice, it was two reactions on IRC, and one unreact left one).
+	var want []string
+	for _, e := range r.Emojis {
+		if !slices.Contains(want, e) {
+			want = append(want, e)
+		}
+	}
+	if len(want) > reactSetMax {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "%d reactions to one message; at most %d", len(want), reactSetMax)
+	}
 	k := reactKey{msgid: r.TargetId, who: s.loginID}
 	s.mu.Lock()
 	had := slices.Clone(s.reactions.get(k))
@@ -166,6 +190,12 @@ func (s *Session) reactInWords(ctx context.Context, c sdk.Call, k reactKey, had,
 	return sdk.Result{}, nil
 }
 
+// validReaction reports whether e can be a reaction: some text of one
+// line, at most reactLenMax bytes.
+func validReaction(e string) bool {
+	return e != "" && len(e) <= reactLenMax && !strings.ContainsAny(e, "\x00\r\n\x01")
+}
+
 // noteOwnReactions keeps the user's set of reactions k that went.
 func (s *Session) noteOwnReactions(k reactKey, set []string) {
 	s.mu.Lock()
@@ -175,7 +205,7 @@ func (s *Session) noteOwnReactions(k reactKey, set []string) {
 
 // reactionEvent is the event of a TAGMSG m reacting (or unreacting) to
 // a message, from someone else, with the sender's whole set; nil when m
-// is no reaction. chat and typ are the TAGMSG's chat.
+// is no reaction or changes no set. chat and typ are the TAGMSG's chat.
 func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string, typ pb.ChatType) *pb.Event {
 	msgid := replyTo(m)
 	add, emoji := m.GetTag(reactTag)
@@ -185,20 +215,25 @@ func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string
 			return nil
 		}
 	}
-	if msgid == "" || emoji == "" {
+	if msgid == "" || !validReaction(emoji) {
 		return nil
 	}
 	k := reactKey{msgid: msgid, who: sender.UserId}
 	s.mu.Lock()
-	set := slices.Clone(s.reactions.get(k))
+	defer s.mu.Unlock()
+	had := s.reactions.get(k)
+	var set []string
 	switch {
-	case add && !slices.Contains(set, emoji):
-		set = append(set, emoji)
-	case !add:
-		set = slices.DeleteFunc(set, func(x string) bool { return x == emoji })
+	case add && !slices.Contains(had, emoji) && len(had) < reactSetMax:
+		set = append(slices.Clone(had), emoji)
+	case !add && slices.Contains(had, emoji):
+		set = slices.DeleteFunc(slices.Clone(had), func(x string) bool { return x == emoji })
+	default:
+		// The set told already (a duplicate, an unreact of one not
+		// there), or full: nothing new to show.
+		return nil
 	}
 	s.reactions.set(k, set)
-	s.mu.Unlock()
 	return &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
 		Sender: sender, ChatId: chat, ChatType: typ,
 		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgid, Emojis: set}}}

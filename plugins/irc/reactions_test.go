@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -64,14 +65,32 @@ func TestReactions(t *testing.T) {
 	want(next(), "bob", "bob", "in-1", "👍")
 	srv.send("@msgid=r2;+draft/reply=in-1;+draft/react=🎉 :bob!b@h TAGMSG kit")
 	want(next(), "bob", "bob", "in-1", "👍", "🎉")
-	srv.send("@+draft/reply=in-1;+draft/react=🎉 :bob!b@h TAGMSG kit") // again: the same set
-	want(next(), "bob", "bob", "in-1", "👍", "🎉")
+	srv.send("@+draft/reply=in-1;+draft/react=🎉 :bob!b@h TAGMSG kit")   // again: the same set, not shown again
+	srv.send("@+draft/reply=in-1;+draft/unreact=😀 :bob!b@h TAGMSG kit") // none such: nothing
 	srv.send("@+draft/reply=in-1;+draft/unreact=👍 :bob!b@h TAGMSG kit")
 	want(next(), "bob", "bob", "in-1", "🎉")
 	srv.send("@+draft/react=👍 :bob!b@h TAGMSG kit")                     // naming no message: none
 	srv.send("@+draft/reply=ch-1;+draft/react=😀 :op!o@h TAGMSG @#Room") // to the operators: no chat of the user's
 	srv.send("@+draft/reply=ch-1;+draft/react=❤ :zoe!z@h TAGMSG #Room")
 	want(next(), "#room", "zoe", "ch-1", "❤")
+
+	// A hostile peer: a reaction of 4 KB, a msgid no server gives, and
+	// more reactions than a set keeps are dropped, the rest shown. Before,
+	// each was a reaction event, and the set (in memory, in each event)
+	// grew without bound.
+	srv.send("@+draft/reply=ch-1;+draft/react=%s :mal!m@h TAGMSG #Room", strings.Repeat("x", 4000))
+	srv.send(`@+draft/reply=ch\s1;+draft/react=😀 :mal!m@h TAGMSG #Room`)
+	var all []string
+	for i := range 40 {
+		e := fmt.Sprintf("r%d", i)
+		srv.send("@+draft/reply=ch-1;+draft/react=%s :mal!m@h TAGMSG #Room", e)
+		if len(all) < 32 {
+			all = append(all, e)
+			want(next(), "#room", "mal", "ch-1", all...)
+		}
+	}
+	srv.send("@+draft/reply=ch-1;+draft/unreact=r0 :mal!m@h TAGMSG #Room")
+	want(next(), "#room", "mal", "ch-1", all[1:]...)
 
 	cmds := p.Commands()
 	react := func(chat, target string, emojis ...string) {
@@ -87,6 +106,7 @@ func TestReactions(t *testing.T) {
 	react("bob", "in-2", "🎉")      // the same set: nothing
 	react("bob", "in-2")           // none
 	react("#room", "ch-1", "❤")
+	react("#room", "ch-2", "👍", "🎉", "👍") // one twice: once
 	srv.sync()
 	wantSent := []string{
 		"TAGMSG bob +draft/react=👍 +draft/reply=in-2",
@@ -94,6 +114,8 @@ func TestReactions(t *testing.T) {
 		"TAGMSG bob +draft/reply=in-2 +draft/unreact=👍",
 		"TAGMSG bob +draft/reply=in-2 +draft/unreact=🎉",
 		"TAGMSG #Room +draft/react=❤ +draft/reply=ch-1",
+		"TAGMSG #Room +draft/react=👍 +draft/reply=ch-2",
+		"TAGMSG #Room +draft/react=🎉 +draft/reply=ch-2",
 	}
 	if got := tagmsgs(t, srv, from); !slices.Equal(got, wantSent) {
 		t.Errorf("sent:\n%q\nwant:\n%q", got, wantSent)
@@ -138,8 +160,14 @@ func TestReactionsWithoutMessageTags(t *testing.T) {
 	if got := append(srv.sent(from, "PRIVMSG"), srv.sent(from, "@")...); !slices.Equal(got, want) {
 		t.Errorf("sent:\n%q\nwant:\n%q", got, want)
 	}
-	res := cmds.Send(plugintest.Act(login.LoginId, "bob", "", &pb.React{TargetId: "in-1", Emojis: []string{"a\nb"}}))
-	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
-		t.Errorf("a reaction of two lines: %v, want BAD_REQUEST", res.Error)
+	for _, bad := range []*pb.React{
+		{TargetId: "in-1", Emojis: []string{"a\nb"}},                    // two lines
+		{TargetId: "in-1", Emojis: []string{strings.Repeat("x", 5000)}}, // a tag too long to send
+		{TargetId: strings.Repeat("i", 5000), Emojis: []string{"👍"}},    // no server's msgid
+	} {
+		res := cmds.Send(plugintest.Act(login.LoginId, "bob", "", bad))
+		if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+			t.Errorf("reaction %.40q to %.40q: %v, want BAD_REQUEST", bad.Emojis, bad.TargetId, res.Error)
+		}
 	}
 }

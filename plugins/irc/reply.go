@@ -2,6 +2,7 @@ package irc
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/ergochat/irc-go/ircmsg"
 )
@@ -17,14 +18,31 @@ import (
 // replyTags are the names of the tag, the one sent first.
 var replyTags = []string{"+draft/reply", "+reply"}
 
-// replyTo is the msgid m answers, or "".
+// replyTo is the msgid m answers, or "" (none, or none a server could
+// have given: a peer's tag is any text).
 func replyTo(m ircmsg.Message) string {
 	for _, name := range replyTags {
 		if ok, id := m.GetTag(name); ok && id != "" {
+			if !validMsgid(id) {
+				return ""
+			}
 			return id
 		}
 	}
 	return ""
+}
+
+// msgidMax bounds a msgid the plugin takes or names: servers' are short
+// (Ergo's 26 characters, a UUID's 36), and a client tag's value may be
+// 4 KB, kept in memory (reactions.go) and sent on in events.
+const msgidMax = 256
+
+// validMsgid reports whether id can be a server's msgid: not too long,
+// no space nor control character. Another, from a peer's tag, names no
+// message; from the user's client, it would make a line the server
+// refuses (a tag too long) or that names nothing.
+func validMsgid(id string) bool {
+	return id != "" && len(id) <= msgidMax && !strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f })
 }
 
 // ownIDPattern is the form of the IDs the plugin makes (Network.newID)
@@ -34,9 +52,10 @@ var ownIDPattern = regexp.MustCompile(`^[0-9a-f]{8,}-[0-9]+$`)
 
 // replyTagsFor are the tags of the first line of the user's reply to
 // the message with ID id (none for no reply, a message with an ID of
-// the plugin's, or a server that relays no client tags).
+// the plugin's or one no server gives, or a server that relays no
+// client tags).
 func (s *Session) replyTagsFor(id string) map[string]string {
-	if id == "" || ownIDPattern.MatchString(id) {
+	if !validMsgid(id) || ownIDPattern.MatchString(id) {
 		return nil
 	}
 	s.mu.Lock()

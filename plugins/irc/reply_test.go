@@ -1,6 +1,8 @@
 package irc_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
@@ -48,4 +50,23 @@ func TestReplies(t *testing.T) {
 		t.Errorf("a reply to an ID of the plugin's went tagged: %q", got)
 	}
 	srv.got("PRIVMSG bob :to a message of the gateway's")
+
+	// A peer's tag is any text: one no server could have given (a space,
+	// a line break, 5 KB) names no message, and the message still comes.
+	// Before, it was the event's reply_to_id, and the user's reply to
+	// the 5 KB one was refused (a tag too long for irc-go to send).
+	long := strings.Repeat("x", 5000)
+	for i, id := range []string{`in\sone`, `in\none`, long} {
+		srv.send("@msgid=bad-%d;+draft/reply=%s :bob!b@h PRIVMSG kit :odd %d", i, id, i)
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+		if m := ev.GetMessage(); m.Text != fmt.Sprintf("odd %d", i) || m.ReplyToId != "" {
+			t.Errorf("a reply to %.20q: %q, reply_to_id %.40q; want odd %d, none", id, m.Text, m.ReplyToId, i)
+		}
+	}
+	from = len(srv.sent(0, ""))
+	send("to a long ID", long)
+	srv.got("PRIVMSG bob :to a long ID")
+	if got := srv.sent(from, "@"); len(got) != 0 {
+		t.Errorf("a reply to an ID no server gives went tagged: %.80q", got)
+	}
 }

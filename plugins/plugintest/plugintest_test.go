@@ -278,6 +278,30 @@ func TestConformanceCatchesBrokenFeatures(t *testing.T) {
 	}
 }
 
+// A login's features, sent with CONNECTED, narrow the transport's: a
+// feature the login leaves out is not offered to its user, so the kit
+// does not try it (the liar's login leaves out edits, which it
+// refuses). Before, the kit ignored them and failed such a plugin.
+func TestConformanceHonoursLoginFeatures(t *testing.T) {
+	if os.Getenv("PLUGINTEST_LIAR_NARROWS") != "" {
+		Timeout = 3 * time.Second
+		Run(t, Config{Binary: BuildBinary(t, liarPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob"})
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceHonoursLoginFeatures$/^features$", "-test.v")
+	cmd.Env = append(os.Environ(), "PLUGINTEST_LIAR_NARROWS=1", "LIAR_LOGIN_NARROWS=1")
+	out, _ := cmd.CombinedOutput() // fails: the liar's backfill still does not work
+	for _, want := range []string{
+		"--- SKIP: TestConformanceHonoursLoginFeatures/features/edits",
+		"this login's features (sent with CONNECTED) leave it out",
+		"--- FAIL: TestConformanceHonoursLoginFeatures/features/backfill",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the kit's output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // tbRecorder records what Need reports instead of ending the test.
 type tbRecorder struct {
 	testing.TB

@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -59,9 +60,16 @@ type session struct {
 	id string
 }
 
+// Connect says CONNECTED; with LIAR_LOGIN_NARROWS set, with the login's
+// features, edits left out (a kind of login that cannot edit): the
+// gateway then offers no edit to its user.
 func (s *session) Connect(context.Context) error {
+	st := &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}
+	if os.Getenv("LIAR_LOGIN_NARROWS") != "" {
+		st.Features = &pb.Features{Backfill: true, Reactions: true}
+	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
-		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+		Payload: &pb.Event_LoginState{LoginState: st}})
 	return nil
 }
 
