@@ -122,14 +122,7 @@ func (s *Session) noteCasemapLocked(cm casemap) {
 		rekey[was.chanID(ch)] = cm.chanID(ch)
 	}
 	if len(s.acc.Keys) > 0 {
-		keys := map[string]string{}
-		for id, k := range s.acc.Keys {
-			if now, ok := rekey[id]; ok {
-				id = now
-			}
-			keys[id] = k
-		}
-		s.acc.Keys = keys
+		s.acc.Keys = rekeyed(s.acc.Keys, rekey)
 	}
 	for i, id := range s.acc.Refused {
 		if now, ok := rekey[id]; ok {
@@ -140,14 +133,7 @@ func (s *Session) noteCasemapLocked(cm casemap) {
 		// A channel's own encoding (chanenc.go) follows its ID: left
 		// under the old one, the channel was read in the login's
 		// encoding again.
-		encs := map[string]string{}
-		for id, enc := range s.acc.ChannelEncodings {
-			if now, ok := rekey[id]; ok {
-				id = now
-			}
-			encs[id] = enc
-		}
-		s.acc.ChannelEncodings = encs
+		s.acc.ChannelEncodings = rekeyed(s.acc.ChannelEncodings, rekey)
 		s.storeChanCodecsLocked()
 	}
 	s.cm.Store(int32(cm))
@@ -159,4 +145,16 @@ func (s *Session) noteCasemapLocked(cm casemap) {
 		s.n.host.Logger().Error("irc: the login's state not saved", "login", s.loginID, "err", err)
 	}
 	s.n.host.Logger().Info("irc: the server folds names another way", "login", s.loginID, "casemapping", cm.String(), "was", was.String())
+}
+
+// rekeyed is m with each key rekey names moved to its new ID.
+func rekeyed(m, rekey map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for id, v := range m {
+		if now, ok := rekey[id]; ok {
+			id = now
+		}
+		out[id] = v
+	}
+	return out
 }
