@@ -54,7 +54,9 @@ type requester struct {
 func (s *Session) pendingJoinEvents(ctx context.Context, u *tg.UpdatePendingJoinRequests) []*pb.Event {
 	chat := peerChatID(u.Peer)
 	if u.RequestsPending == 0 {
-		s.asks.Update(chat, nil) // all answered: none to tell or answer
+		// All answered: none to tell or answer; a read still under way
+		// says less than this (askOrder).
+		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Update(chat, nil) })
 		return nil
 	}
 	s.tellJoinRequests(ctx, chat)
@@ -69,7 +71,7 @@ func (s *Session) pendingJoinEvents(ctx context.Context, u *tg.UpdatePendingJoin
 // waiting for them.
 func (s *Session) pendingAtInfo(chat string, pending int) {
 	if pending == 0 {
-		s.asks.Update(chat, nil)
+		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Update(chat, nil) })
 		return
 	}
 	go func() {
@@ -87,6 +89,7 @@ func (s *Session) tellJoinRequests(ctx context.Context, chat string) {
 	if err != nil {
 		return
 	}
+	turn := s.askOrder.ticket()
 	asking, err := s.joinRequesters(ctx, api, chat)
 	if err != nil {
 		s.n.log().Warn("telegram: the requests to join a group not read; they are told at the next change or connection", "login", s.login.LoginID, "chat", chat, "err", err)
@@ -96,7 +99,10 @@ func (s *Session) tellJoinRequests(ctx context.Context, chat string) {
 	for _, r := range asking {
 		ids[userID(r.id)] = true
 	}
-	fresh := s.asks.Update(chat, ids)
+	var fresh []string
+	if !s.askOrder.apply(chat, turn, func() { fresh = s.asks.Update(chat, ids) }) {
+		return // a newer read was applied: this one is out of date
+	}
 	var evs []*pb.Event
 	for _, r := range slices.Backward(asking) { // oldest first, as they came
 		if slices.Contains(fresh, userID(r.id)) {
@@ -187,7 +193,7 @@ func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *up
 	}
 	upd, err := api.MessagesHideChatJoinRequest(ctx, &tg.MessagesHideChatJoinRequestRequest{Approved: approve, Peer: peer, UserID: user})
 	if tgerr.Is(err, "HIDE_REQUESTER_MISSING") {
-		s.asks.Untold(chat, id)
+		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Untold(chat, id) })
 		return false, nil
 	}
 	if err != nil {
@@ -197,7 +203,8 @@ func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *up
 		}
 		return true, cmdErr(what, err)
 	}
-	s.asks.Untold(chat, id)
+	// Newer than any read under way, which may still list the request.
+	s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Untold(chat, id) })
 	_ = mgr.Handle(ctx, upd) // the newcomer's join, the count left
 	return true, nil
 }

@@ -32,7 +32,7 @@ func TestScheduledMessages(t *testing.T) {
 	from := h.count()
 	srv.Schedule(alice.ID, bob.ID, 3, int(time.Now().Add(24*time.Hour).Unix()), later)
 	marker("first")
-	if n := h.countIn(from, isText(later)); n != 0 {
+	if n := countOf(h, from, isText(later)); n != 0 {
 		t.Fatalf("the scheduled message came %d times before it went, want none", n)
 	}
 
@@ -44,26 +44,13 @@ func TestScheduledMessages(t *testing.T) {
 	srv.SendScheduled(bob.ID, alice.ID, 5, "From bob, scheduled")
 	h.wait(t, from, "bob's scheduled message", isText("From bob, scheduled"))
 	marker("second")
-	if n := h.countIn(from, isText(later)); n != 1 {
+	if n := countOf(h, from, isText(later)); n != 1 {
 		t.Errorf("the scheduled message came %d times, want once", n)
 	}
-	if n := h.countIn(from, isText("From bob, scheduled")); n != 1 {
+	if n := countOf(h, from, isText("From bob, scheduled")); n != 1 {
 		t.Errorf("bob's scheduled message came %d times, want once", n)
 	}
-	if n := h.countIn(from, func(ev *pb.Event) bool { return ev.GetRetraction() != nil }); n != 0 {
+	if n := countOf(h, from, func(ev *pb.Event) bool { return ev.GetRetraction() != nil }); n != 0 {
 		t.Errorf("%d retractions, want none", n)
 	}
-}
-
-// countIn counts the events after the first from that f accepts.
-func (h *testHost) countIn(from int, f func(*pb.Event) bool) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := 0
-	for _, ev := range h.events[min(from, len(h.events)):] {
-		if f(ev) {
-			n++
-		}
-	}
-	return n
 }

@@ -77,6 +77,7 @@ type Session struct {
 	typing     typingkeep.Lazy // typing.go
 	deleted    deletedChats    // delete.go
 	asks       *sdk.ToldSets   // joinrequests.go
+	askOrder   askOrder        // joinrequests_order.go
 	bulk       bulkDeletes     // bulkdelete.go
 	own        ownNick         // ownprofile.go
 }
