@@ -359,8 +359,9 @@ func (s *Server) channelDialogs(user int64) (dl []tg.DialogClass, msgs []tg.Mess
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
 		c := s.channels[id]
-		d := &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: id}, Pts: c.pts}
+		d := &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: id}}
 		d.SetFlags()
+		d.SetPts(c.pts) // as Telegram, a channel's dialog always has its pts, 0 too
 		if m := c.msgs[c.next-1]; m != nil {
 			d.TopMessage = m.ID
 			msgs = append(msgs, view(m, user))
