@@ -19,7 +19,8 @@ var HandOverWait = 5 * time.Second
 // with the update still queued: the saved pts stayed below the user's
 // message, the next connection's catch-up brought it again, and, the
 // note of the gateway's own sends gone with the session, it read as the
-// user's from another app (TestSupergroupLive, TestOwnSendSavedBeforeDisconnect).
+// user's from another app (TestSupergroupLive, 3 runs of 8 under -race
+// once channels were followed from the connection: channelpts.go).
 // So Disconnect first waits, at most HandOverWait, for the pts handed
 // over to be saved.
 
