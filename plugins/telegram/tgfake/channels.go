@@ -442,7 +442,8 @@ func (s *Server) postService(c *Channel, from int64, act tg.MessageActionClass) 
 	u := &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}
 	c.log = append(c.log, chEntry{pts: c.pts, date: m.Date, u: u})
 	for _, mem := range c.Members {
-		s.push(mem, u)
+		// Each member's view: out for the one who did it, as Telegram.
+		s.push(mem, &tg.UpdateNewChannelMessage{Message: viewService(m, mem), Pts: c.pts, PtsCount: 1})
 	}
 	return m
 }
