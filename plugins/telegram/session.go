@@ -61,6 +61,7 @@ type Session struct {
 	uploads    uploads
 	topics     topicCache
 	banLists   banCache        // bancache.go
+	ownBans    ownBans         // ownbans.go
 	found      foundSet        // search.go
 	polls      pollCache       // polls.go
 	creates    createLog       // create_txn.go
