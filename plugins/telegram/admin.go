@@ -272,6 +272,12 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 			return err
 		}
 		who := &tg.InputPeerUser{UserID: user.UserID, AccessHash: user.AccessHash}
+		if k.Ban {
+			// Its removal may be applied before the answer: told as
+			// the ban (ownbans.go) until the ban is told below.
+			s.ownBans.begin(id, user.UserID, k.Reason)
+			defer s.ownBans.end(id, user.UserID)
+		}
 		upd, err := api.ChannelsEditBanned(ctx, &tg.ChannelsEditBannedRequest{Channel: ch, Participant: who, BannedRights: tg.ChatBannedRights{ViewMessages: true}})
 		if err != nil {
 			return cmdErr("remove", err)

@@ -19,7 +19,6 @@ import (
 // each to a supergroup it has not followed, as the loss did not come
 // every time.
 func TestSupergroupFirstUpdatesBackToBack(t *testing.T) {
-	t.Skip("known loss, not fixed: gotd's updates manager, not following a channel yet, follows it from its first update to arrive (pts less pts_count); gotd reads each MTProto message on its own goroutine, so the second of two back-to-back updates may come first and the first is then dropped as already seen. Seeding each channel's pts from the dialogs before mgr.Run fixes it (commit bc9bf313, reverted) but made TestSupergroupLive flaky (2 of 8 under -race: the user's own send came back from the catch-up)")
 	srv, p, done := doraPlugin(t)
 	for i := range 5 {
 		id := int64(700 + i)

@@ -393,7 +393,7 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 		}
 	}
 	s.sendAnswered(c, rid, id) // before the manager, which may wait for it
-	if err := mgr.Handle(ctx, upd); err != nil {
+	if err := s.handOver(ctx, mgr, upd); err != nil {
 		s.n.log().Warn("telegram: updates of a send", "login", s.login.LoginID, "err", err)
 	}
 	t := time.Now()
@@ -451,7 +451,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		}
 		return sdk.Result{}, cmdErr("edit", err)
 	}
-	_ = mgr.Handle(ctx, upd)
+	_ = s.handOver(ctx, mgr, upd) // handover.go
 	return sdk.Result{MessageID: e.TargetId}, nil
 }
 

@@ -61,6 +61,7 @@ type Session struct {
 	uploads    uploads
 	topics     topicCache
 	banLists   banCache        // bancache.go
+	ownBans    ownBans         // ownbans.go
 	found      foundSet        // search.go
 	polls      pollCache       // polls.go
 	creates    createLog       // create_txn.go
@@ -80,6 +81,7 @@ type Session struct {
 	askOrder   askOrder        // joinrequests_order.go
 	bulk       bulkDeletes     // bulkdelete.go
 	own        ownNick         // ownprofile.go
+	handed     handedPts       // handover.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
@@ -235,6 +237,11 @@ func (s *Session) start(ready chan struct{}) {
 			}
 			s.mu.Unlock()
 			s.peers.add([]tg.UserClass{status.User}, nil)
+			if st := s.db(); st != nil {
+				sctx, cancel := context.WithTimeout(ctx, appConfigWait)
+				s.seedChannelPts(sctx, api, st) // channelpts.go
+				cancel()
+			}
 			return mgr.Run(ctx, api, status.User.ID, updates.AuthOptions{OnStart: func(ctx context.Context) {
 				// The server's reaction limits, which CONNECTED's
 				// features say (reactlimit.go); Telegram's usual ones
@@ -385,6 +392,14 @@ func (s *Session) Disconnect(ctx context.Context) error {
 		return s.bot.Disconnect(ctx)
 	}
 	s.mu.Lock()
+	running, st := s.r != nil, s.st
+	s.mu.Unlock()
+	if running && st != nil {
+		// The user's last sends' updates, saved before the manager
+		// stops (handover.go).
+		s.awaitHanded(ctx, st)
+	}
+	s.mu.Lock()
 	s.stopped = true
 	s.gen++
 	r := s.r
@@ -395,7 +410,7 @@ func (s *Session) Disconnect(ctx context.Context) error {
 	// the database.
 	s.running.Wait()
 	s.mu.Lock()
-	st := s.st
+	st = s.st
 	s.st = nil
 	s.mu.Unlock()
 	s.peers.use(nil)

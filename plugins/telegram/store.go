@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,6 +55,10 @@ type store struct {
 	// state stays where it was until the next Connect, whose catch-up
 	// brings them again, as gotd saves it whatever the handler said.
 	frozen atomic.Bool
+	// savedMu guards saved, closed and replaced at each pts written
+	// (handover.go waits on it).
+	savedMu sync.Mutex
+	saved   chan struct{}
 }
 
 // errFrozen refuses a new update state after events were lost.
@@ -116,7 +121,52 @@ func (s *store) SetState(_ context.Context, _ int64, st updates.State) error {
 	if err != nil {
 		return err
 	}
+	defer s.ptsSaved()
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keySelf, b) })
+}
+
+// ptsChanged is closed at the next pts written, common or a channel's.
+func (s *store) ptsChanged() <-chan struct{} {
+	s.savedMu.Lock()
+	defer s.savedMu.Unlock()
+	if s.saved == nil {
+		s.saved = make(chan struct{})
+	}
+	return s.saved
+}
+
+func (s *store) ptsSaved() {
+	s.savedMu.Lock()
+	defer s.savedMu.Unlock()
+	if s.saved != nil {
+		close(s.saved)
+		s.saved = nil
+	}
+}
+
+// reached reports whether each sequence's saved pts is at least want's:
+// by channel ID, 0 for the common sequence.
+func (s *store) reached(want map[int64]int) bool {
+	ok := true
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		for id, pts := range want {
+			got := 0
+			if id == 0 {
+				var st updates.State
+				if v := tx.Bucket(bucketState).Get(keySelf); v != nil && json.Unmarshal(v, &st) == nil {
+					got = st.Pts
+				}
+			} else if v := tx.Bucket(bucketChannels).Get(idKey(id)); len(v) == 8 {
+				got = int(binary.BigEndian.Uint64(v))
+			}
+			if got < pts {
+				ok = false
+				return nil
+			}
+		}
+		return nil
+	})
+	return ok
 }
 
 // change edits the stored state, which must exist.
@@ -124,6 +174,7 @@ func (s *store) change(f func(*updates.State)) error {
 	if s.frozen.Load() {
 		return errFrozen
 	}
+	defer s.ptsSaved()
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketState)
 		v := b.Get(keySelf)
@@ -180,6 +231,7 @@ func (s *store) SetChannelPts(_ context.Context, _, channelID int64, pts int) er
 	if s.frozen.Load() {
 		return errFrozen
 	}
+	defer s.ptsSaved()
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketChannels).Put(idKey(channelID), binary.BigEndian.AppendUint64(nil, uint64(pts)))
 	})

@@ -537,7 +537,14 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 			return []*pb.Event{{ChatId: chat, ChatType: s.peers.chatType(chat), EventId: fmt.Sprintf("%d.0", m.ID),
 				Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason}}}}
 		}
-		return []*pb.Event{base(0, kind, userID(a.UserID))}
+		ev := base(0, kind, userID(a.UserID))
+		if pk, ch, err := parsePeer(chat); !history && err == nil && pk == peerChannel && from == userID(s.self) {
+			if reason, ok := s.ownBans.banning(ch, a.UserID); ok {
+				// The user's own ban, its answer not read yet.
+				ev.GetMember().Kind, ev.GetMember().Reason = pb.MemberEvent_KIND_BANNED, reason
+			}
+		}
+		return []*pb.Event{ev}
 	}
 	return nil
 }

@@ -359,8 +359,9 @@ func (s *Server) channelDialogs(user int64) (dl []tg.DialogClass, msgs []tg.Mess
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
 		c := s.channels[id]
-		d := &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: id}, Pts: c.pts}
+		d := &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: id}}
 		d.SetFlags()
+		d.SetPts(c.pts) // as Telegram, a channel's dialog always has its pts, 0 too
 		if m := c.msgs[c.next-1]; m != nil {
 			d.TopMessage = m.ID
 			msgs = append(msgs, view(m, user))
@@ -441,7 +442,8 @@ func (s *Server) postService(c *Channel, from int64, act tg.MessageActionClass) 
 	u := &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}
 	c.log = append(c.log, chEntry{pts: c.pts, date: m.Date, u: u})
 	for _, mem := range c.Members {
-		s.push(mem, u)
+		// Each member's view: out for the one who did it, as Telegram.
+		s.push(mem, &tg.UpdateNewChannelMessage{Message: viewService(m, mem), Pts: c.pts, PtsCount: 1})
 	}
 	return m
 }

@@ -171,7 +171,7 @@ func (s *Server) registerMembers(d *tgtest.Dispatcher) {
 		c.Banned = slices.DeleteFunc(c.Banned, func(m int64) bool { return slices.Contains(added, m) }) // an admin's invitation lifts a ban
 		c.Members = append(c.Members, added...)
 		m := s.postService(c, k.user, &tg.MessageActionChatAddUser{Users: added})
-		out.Updates = &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}},
+		out.Updates = &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: c.pts, PtsCount: 1}},
 			Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}
 		return out, nil
 	})
@@ -248,7 +248,7 @@ func (s *Server) registerMembers(d *tgtest.Dispatcher) {
 		case r.BannedRights.ViewMessages:
 			if slices.Contains(c.Members, who) {
 				m := s.postService(c, k.user, &tg.MessageActionChatDeleteUser{UserID: who})
-				out.Updates = append(out.Updates, &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1})
+				out.Updates = append(out.Updates, &tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: c.pts, PtsCount: 1})
 				c.Members = slices.DeleteFunc(c.Members, func(m int64) bool { return m == who })
 			}
 			if !slices.Contains(c.Banned, who) {

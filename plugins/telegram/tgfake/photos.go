@@ -112,7 +112,7 @@ func (s *Server) registerPhotos(d *tgtest.Dispatcher) {
 		var act tg.MessageActionClass
 		c.photoID, act = s.newPicture(data)
 		m := s.postService(c, k.user, act)
-		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}},
+		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: c.pts, PtsCount: 1}},
 			Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
 	})
 }

@@ -64,7 +64,7 @@ func (s *Server) registerPublic(d *tgtest.Dispatcher) {
 		c.Members = append(c.Members, k.user)
 		m := s.postService(c, k.user, &tg.MessageActionChatAddUser{Users: []int64{k.user}})
 		return &tg.MessagesChatInviteJoinResultOk{Updates: &tg.Updates{
-			Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}},
+			Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: c.pts, PtsCount: 1}},
 			Users:   s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}}, nil
 	})
 	handle(s, d, tg.ChannelsLeaveChannelRequestTypeID, "channels.leaveChannel", func(k *key, r *tg.ChannelsLeaveChannelRequest) (bin.Encoder, error) {
@@ -77,7 +77,7 @@ func (s *Server) registerPublic(d *tgtest.Dispatcher) {
 		}
 		c.Members = slices.DeleteFunc(c.Members, func(u int64) bool { return u == k.user })
 		m := s.postService(c, k.user, &tg.MessageActionChatDeleteUser{UserID: k.user})
-		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}},
+		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: c.pts, PtsCount: 1}},
 			Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
 	})
 }

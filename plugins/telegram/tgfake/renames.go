@@ -55,7 +55,7 @@ func (s *Server) registerRenames(d *tgtest.Dispatcher) {
 		}
 		c.Title = r.Title
 		m := s.postService(c, k.user, &tg.MessageActionChatEditTitle{Title: r.Title})
-		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}},
+		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: c.pts, PtsCount: 1}},
 			Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
 	})
 }
