@@ -134,10 +134,7 @@ func TestGroupJoinRequestNotice(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()
-	fake.SetGroup(&types.GroupInfo{
-		JID: group, GroupName: types.GroupName{Name: "Friends"}, GroupMembershipApprovalMode: types.GroupMembershipApprovalMode{IsJoinApprovalRequired: true},
-		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone, IsAdmin: true}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
-	})
+	setApprovalGroup(fake)
 	if _, err := s.ChatList(ctx); err != nil {
 		t.Fatal(err)
 	}

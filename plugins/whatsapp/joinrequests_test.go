@@ -14,6 +14,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
 // An admin answers a request to join from the room, as the notice says:
@@ -27,10 +28,7 @@ func TestJoinRequestAnsweredFromRoom(t *testing.T) {
 	s, fake := r.connected(t)
 	ctx := context.Background()
 	other := types.NewJID("120363000000000099", types.GroupServer)
-	fake.SetGroup(&types.GroupInfo{
-		JID: group, GroupName: types.GroupName{Name: "Friends"}, GroupMembershipApprovalMode: types.GroupMembershipApprovalMode{IsJoinApprovalRequired: true},
-		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone, IsAdmin: true}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
-	})
+	setApprovalGroup(fake)
 	fake.SetGroup(&types.GroupInfo{
 		JID: other, GroupName: types.GroupName{Name: "Club"}, GroupMembershipApprovalMode: types.GroupMembershipApprovalMode{IsJoinApprovalRequired: true},
 		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
@@ -182,10 +180,7 @@ func TestJoinRequestRejectionNoticeLost(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()
-	fake.SetGroup(&types.GroupInfo{
-		JID: group, GroupName: types.GroupName{Name: "Friends"}, GroupMembershipApprovalMode: types.GroupMembershipApprovalMode{IsJoinApprovalRequired: true},
-		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone, IsAdmin: true}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
-	})
+	setApprovalGroup(fake)
 	if _, err := s.ChatList(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -282,4 +277,13 @@ func TestRejectionForgottenUnderEachID(t *testing.T) {
 	if s.rejectedHere(group, lid) {
 		t.Error("after the second rejection's notice: the first still awaited under the LID")
 	}
+}
+
+// setApprovalGroup makes the fake's group "Friends" one whose admins
+// approve newcomers, the user an admin and Alice its owner.
+func setApprovalGroup(fake *wafake.Client) {
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"}, GroupMembershipApprovalMode: types.GroupMembershipApprovalMode{IsJoinApprovalRequired: true},
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone, IsAdmin: true}, {JID: alice, PhoneNumber: alice, IsSuperAdmin: true}},
+	})
 }
