@@ -182,7 +182,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	t.fetcher = (&media.Guard{Allow: cfg.Media.FetchAllow, Trusted: t.uploader.ServesFrom}).Client()
 	t.host = pluginhost.New(pluginhost.Config{
 		Name: tc.Name, Path: tc.Plugin, DataDir: tc.DataDir, ConfigJSON: tc.PluginConfig, Domain: tc.Domain,
-		Log: log, OnEvents: t.pluginEvents, OnReady: t.onPluginReady,
+		ConfigAt: cfg.PluginConfigAt(tc), Log: log, OnEvents: t.pluginEvents, OnReady: t.onPluginReady,
 		OnStop: t.pluginStopped, OnStart: t.hist.restarted, OnHistory: t.hist.store,
 		OnInvalidUTF8: func() { t.metrics.InputFixed("invalid_utf8") },
 	})

@@ -1169,6 +1169,17 @@ func normalize(s string) string {
 	return s
 }
 
+// PluginConfigAt is where t's plugin config is in the file: FILE:LINE
+// of its config table, else of its block (check-config and a running
+// gateway name it when the plugin refuses that config).
+func (c *Config) PluginConfigAt(t Transport) string {
+	where := c.Path
+	if line := cmp.Or(t.ConfigLine, t.Line); line > 0 {
+		where += ":" + strconv.Itoa(line)
+	}
+	return where
+}
+
 // Enabled returns the transports to run.
 func (c *Config) Enabled() []Transport {
 	var out []Transport

@@ -43,6 +43,10 @@ type Config struct {
 	ConfigJSON []byte
 	// Domain is the transport's component JID.
 	Domain string
+	// ConfigAt, if set, is where the plugin's config is (FILE:LINE),
+	// logged with the plugin's refusal of it so the admin knows where
+	// to fix it.
+	ConfigAt string
 	// Log is the gateway's logger.
 	Log *slog.Logger
 	// OnEvents takes a batch of events and returns at once, with a
@@ -557,7 +561,11 @@ func (h *Host) Run(ctx context.Context) error {
 			// at a fast pace only fills the log): now and then, as
 			// the admin may fix what it needs meanwhile.
 			backoff = maxBackoff
-			h.log.Log(ctx, level, "transport plugin refused to start; fix what it says", append([]any{"err", err, "retry_in", backoff}, attrs...)...)
+			args := []any{"err", err, "retry_in", backoff}
+			if h.cfg.ConfigAt != "" {
+				args = append([]any{"config", h.cfg.ConfigAt}, args...)
+			}
+			h.log.Log(ctx, level, "transport plugin refused to start; fix what it says", append(args, attrs...)...)
 		} else if se != nil {
 			h.log.Log(ctx, level, "transport plugin failed to start; trying again", append([]any{"plugin", h.cfg.Path, "err", err, "retry_in", backoff}, attrs...)...)
 		} else {

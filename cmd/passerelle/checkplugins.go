@@ -31,7 +31,7 @@ func checkPlugins(cfg *config.Config, stdout, stderr io.Writer) bool {
 		if err != nil {
 			// At the line of the config the plugin was given, else of
 			// its block, as the configuration's own problems.
-			fmt.Fprintf(stderr, "%s: transport %s: plugin %s: %v\n", configAt(cfg, t), t.Name, t.Plugin, err)
+			fmt.Fprintf(stderr, "%s: transport %s: plugin %s: %v\n", cfg.PluginConfigAt(t), t.Name, t.Plugin, err)
 			ok = false
 			continue
 		}

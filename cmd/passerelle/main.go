@@ -171,8 +171,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitConfig
 	}
-	// A plugin's refusal of its config names the file and line.
-	log := withRefusalWhere(cfg.Logger(stderr), cfg)
+	log := cfg.Logger(stderr)
 	// From here on: the start may wait seconds (the server's probe), and
 	// Go's default for SIGHUP would end it.
 	stopHangup := watchHangup(*path, log)
