@@ -1,54 +1,172 @@
 package whatsapp
 
 import (
+	"context"
 	"sync"
 
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// WhatsApp channels (newsletters) are not bridged: a post of a channel
-// the user follows comes to every device, as a message whose chat and
-// sender are both the channel (<id>@newsletter). Shown, it made a chat
-// with the channel as a contact, which ChatInfo described as one-to-one
-// and where nothing could be answered. The contract has no place for a
-// feed apart from the chats, and a channel as a room would need its
-// description, its followers' reactions and WhatsApp's own send path for
-// channels (none of which the plugin has): the posts stay on the phone,
-// and the log says so once a run per channel.
+// WhatsApp channels (newsletters) the user follows are read-only rooms
+// (the contract's CHANNEL): the channel's JID (<id>@newsletter) is the
+// chat ID, its name the room's, its description the topic; the user,
+// a reader, the only member listed (WhatsApp lists no followers). A
+// post comes to every device as a message whose chat and sender are
+// both the channel (no admin is named): shown from the channel, under
+// its name. An admin's edit comes as the post again, its new content
+// whole under the same ID, marked by its NewsletterMeta. The user reacts
+// to a post by its server ID (WhatsApp's number of it in the channel),
+// kept in the post's meta. Nothing else can be done there: the user
+// posts nothing (a channel they administer too), and the apps' reads of
+// posts (view counts) are not sent.
 
 // isChannel says whether chat is a WhatsApp channel.
 func isChannel(chat types.JID) bool {
 	return chat.Server == types.NewsletterServer
 }
 
-// channelsSeen is the channels whose posts were left out this run, each
-// logged once.
-type channelsSeen struct {
-	mu   sync.Mutex
-	seen map[types.JID]bool
+// channelFeatures is what the user may do in a channel: react.
+func channelFeatures() *pb.Features {
+	return &pb.Features{Reactions: true}
 }
 
-// first says whether channel's post is its first this run.
-func (c *channelsSeen) first(channel types.JID) bool {
+// channelNames are the names of the channels the user follows, as last
+// listed or described, for their posts' sender.
+type channelNames struct {
+	mu    sync.Mutex
+	names map[types.JID]string
+}
+
+func (c *channelNames) get(jid types.JID) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.seen[channel] {
-		return false
-	}
-	if c.seen == nil {
-		c.seen = map[types.JID]bool{}
-	}
-	c.seen[channel] = true
-	return true
+	n, ok := c.names[jid]
+	return n, ok
 }
 
-// channelPost leaves a channel's post out, saying so once per channel.
+func (c *channelNames) set(jid types.JID, name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.names == nil {
+		c.names = map[types.JID]string{}
+	}
+	c.names[jid] = name
+}
+
+// channelChat is the contract's chat of a channel.
+func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
+	jid := m.ID.ToNonAD()
+	s.channels.set(jid, m.ThreadMeta.Name.Text)
+	return &pb.Chat{
+		ChatId: jid.String(), Type: pb.ChatType_CHAT_TYPE_CHANNEL,
+		Name: m.ThreadMeta.Name.Text, Topic: m.ThreadMeta.Description.Text,
+		ReadOnly: true, Features: channelFeatures(),
+		Members: []*pb.Member{{UserId: s.login.LoginID, IsSelf: true,
+			Affiliation: pb.Affiliation_AFFILIATION_NONE, Role: pb.Role_ROLE_VISITOR}},
+	}
+}
+
+// channelInfo describes channel jid (ChatInfo).
+func (s *Session) channelInfo(ctx context.Context, jid types.JID) (*pb.Chat, error) {
+	m, err := s.d.cli.GetNewsletterInfo(ctx, jid)
+	if err != nil {
+		return nil, s.sendErr("describe the channel "+jid.String(), err)
+	}
+	if m == nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: no WhatsApp channel %s", jid)
+	}
+	return s.channelChat(m), nil
+}
+
+// channelList is the channels the user follows (ChatList). WhatsApp not
+// answering, the groups are listed without them: logged.
+func (s *Session) channelList(ctx context.Context) []*pb.Chat {
+	ms, err := s.d.cli.GetSubscribedNewsletters(ctx)
+	if err != nil {
+		s.log.Info("the WhatsApp channels followed are not listed: WhatsApp did not answer", "err", err)
+		return nil
+	}
+	out := make([]*pb.Chat, 0, len(ms))
+	for _, m := range ms {
+		if m != nil && isChannel(m.ID) {
+			out = append(out, s.channelChat(m))
+		}
+	}
+	return out
+}
+
+// channelName is channel's name, asked of WhatsApp when not known yet;
+// "" when it cannot be (the post is shown under the channel's ID).
+func (s *Session) channelName(channel types.JID) string {
+	if n, ok := s.channels.get(channel); ok {
+		return n
+	}
+	m, err := s.d.cli.GetNewsletterInfo(context.Background(), channel)
+	if err != nil || m == nil {
+		s.log.Info("a WhatsApp channel's name not known", "channel", channel, "err", err)
+		return ""
+	}
+	s.channels.set(channel, m.ThreadMeta.Name.Text)
+	return m.ThreadMeta.Name.Text
+}
+
+// channelPost shows a channel's post in its room, from the channel, or
+// an admin's edit of one as a correction.
 func (s *Session) channelPost(e *events.Message) {
-	if s.channels.first(e.Info.Chat.ToNonAD()) {
-		s.log.Info("posts of a WhatsApp channel the user follows are not shown: channels are not bridged (read them on the phone)",
-			"channel", e.Info.Chat, "id", e.Info.ID)
+	channel := e.Info.Chat.ToNonAD()
+	if e.NewsletterMeta != nil && !e.NewsletterMeta.EditTS.IsZero() {
+		s.channelEdit(e)
 		return
 	}
-	s.log.Debug("a WhatsApp channel's post not shown", "channel", e.Info.Chat, "id", e.Info.ID)
+	ev := s.conv.message(e)
+	if ev == nil {
+		s.log.Debug("a WhatsApp channel's post with nothing to show", "channel", channel, "id", e.Info.ID)
+		return
+	}
+	ev.Sender = &pb.Sender{UserId: ev.ChatId, Name: s.channelName(channel)}
+	if ev.GetMessage() != nil {
+		meta := msgMeta{Sender: channel, ServerID: e.Info.ServerID}
+		if !e.Info.Timestamp.IsZero() && e.Info.Timestamp.Unix() > 0 {
+			meta.Time = e.Info.Timestamp
+		}
+		ev.Meta = meta.encode()
+	}
+	s.emitDurable(ev)
+}
+
+// channelEdit shows an admin's edit of a channel's post: WhatsApp sends
+// the post's new content whole, under its ID, not wrapped as an edit.
+func (s *Session) channelEdit(e *events.Message) {
+	m := s.conv.content(e.Message)
+	if m == nil {
+		s.log.Debug("a WhatsApp channel's edit with nothing to show", "channel", e.Info.Chat, "id", e.Info.ID)
+		return
+	}
+	ev := s.conv.base(&e.Info)
+	ev.Sender = &pb.Sender{UserId: ev.ChatId, Name: s.channelName(e.Info.Chat.ToNonAD())}
+	ev.EventId = "" // the edit names the post it changes
+	ev.TimestampUnixMicro = e.NewsletterMeta.EditTS.UnixMicro()
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: e.Info.ID, Text: m.Text, Spans: m.Spans}}
+	s.emitDurable(ev)
+}
+
+// channelReact sends the user's reaction to a channel's post (the last
+// emoji: WhatsApp keeps one; none takes it back), named by the server
+// ID its meta keeps.
+func (s *Session) channelReact(ctx context.Context, channel types.JID, r *pb.React, m msgMeta) (sdk.Result, error) {
+	if m.ServerID == 0 {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: this post's number in the WhatsApp channel is not known: react to it on the phone")
+	}
+	text := ""
+	if len(r.Emojis) > 0 {
+		text = r.Emojis[len(r.Emojis)-1]
+	}
+	if err := s.d.cli.NewsletterSendReaction(ctx, channel, m.ServerID, text, ""); err != nil {
+		return sdk.Result{}, s.sendErr("react", err)
+	}
+	return sdk.Result{}, nil
 }

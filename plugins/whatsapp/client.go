@@ -155,6 +155,16 @@ type Client interface {
 	// WhatsApp's error code when it was not done.
 	UpdateGroupRequestParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantRequestChange) ([]types.GroupParticipant, error)
 
+	// Channels (newsletters, channels.go), asked by mex queries.
+	// GetSubscribedNewsletters is those the user follows;
+	// GetNewsletterInfo one of them (one not followed is a GraphQL
+	// error); NewsletterSendReaction reacts to a post, named by its
+	// server ID ("" takes the reaction back; an empty messageID: a new
+	// one).
+	GetSubscribedNewsletters(ctx context.Context) ([]*types.NewsletterMetadata, error)
+	GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error)
+	NewsletterSendReaction(ctx context.Context, jid types.JID, serverID types.MessageServerID, reaction string, messageID types.MessageID) error
+
 	// Contacts.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
 	GetProfilePictureInfo(ctx context.Context, jid types.JID, params *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error)

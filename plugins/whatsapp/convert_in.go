@@ -749,7 +749,7 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 	}
 	chat := evt.Chat
 	if isChannel(chat) {
-		return nil // a channel's post seen: channels are not shown (channels.go)
+		return nil // a channel's post seen: its room has no read marks (channels.go)
 	}
 	if chat.Server == types.BroadcastServer {
 		if !chat.IsBroadcastList() || evt.IsFromMe || evt.Sender.IsEmpty() {
@@ -781,8 +781,8 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 // none.
 func (c inbound) chatMarkedRead(evt *events.MarkChatAsRead) *pb.Event {
 	if !evt.Action.GetRead() || isChannel(evt.JID) || evt.JID.Server == types.BroadcastServer {
-		// Channels and statuses are not shown (channels.go), and a
-		// broadcast list has no chat of its own.
+		// A channel's room has no read marks (channels.go), statuses
+		// are not shown, and a broadcast list has no chat of its own.
 		return nil
 	}
 	var ids []string

@@ -12,26 +12,31 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
-// A post of a WhatsApp channel (newsletter) the user follows, in the
-// plugin process on the remote fake, as WhatsApp delivers it (a
+// A WhatsApp channel (newsletter) the user follows, in the plugin
+// process on the remote fake, its posts as WhatsApp delivers them (a
 // <message> from <id>@newsletter, the post in <plaintext>, parsed by
-// whatsmeow): not shown. It came as a message in a chat
-// "<id>@newsletter" from a sender "<id>@newsletter", which ChatInfo
-// described as a one-to-one chat: a broken contact chat, or a room the
-// gateway could not describe. Channels are not bridged (README,
-// "Deliberately not shown"). A message after it still comes.
-func TestChannelPostNotShownProcess(t *testing.T) {
+// whatsmeow): a post, with a file, shows in the channel's room (chat
+// <id>@newsletter, type CHANNEL), from the channel under its name, as
+// the channel is described by WhatsApp's mex answer. Before, posts were
+// left out (channels.go then): they had come as a one-to-one chat
+// "<id>@newsletter" from a contact "<id>@newsletter", which ChatInfo
+// described as one-to-one. Nothing of the channel comes as a direct
+// chat, and a message after its posts still comes.
+func TestChannelPostInRoomProcess(t *testing.T) {
 	srv, _, evs, _ := processLoggedIn(t)
 	channel := types.NewJID("120363100000000001", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Daily News", Description: "news every day"})
 	for i, m := range []*waE2E.Message{
 		{Conversation: proto.String("news of the day")},
 		{ImageMessage: &waE2E.ImageMessage{Caption: proto.String("a picture"), Mimetype: proto.String("image/jpeg")}},
 	} {
 		if err := srv.ChannelPost(types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel},
-			ID: types.MessageID("NL" + string(rune('1'+i))), Timestamp: time.Now()}, m); err != nil {
+			ID: types.MessageID("NL" + string(rune('1'+i))), ServerID: types.MessageServerID(100 + i), Timestamp: time.Now()}, m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,12 +44,161 @@ func TestChannelPostNotShownProcess(t *testing.T) {
 	if err := srv.Receive(info, msg); err != nil {
 		t.Fatal(err)
 	}
+	posts := map[string]*pb.Event{}
 	evs.NextEvent(func(ev *pb.Event) bool {
 		if strings.Contains(ev.ChatId, types.NewsletterServer) || strings.Contains(ev.GetSender().GetUserId(), types.NewsletterServer) {
-			t.Errorf("a channel's post shown: %v", ev)
+			if ev.ChatType != pb.ChatType_CHAT_TYPE_CHANNEL || ev.ChatId != channel.String() {
+				t.Errorf("a channel's post not in its room: %v", ev)
+			}
+			posts[ev.EventId] = ev
 		}
 		return ev.EventId == "AFTER"
 	})
+	for id, text := range map[string]string{"NL1": "news of the day", "NL2": "a picture"} {
+		ev := posts[id]
+		if ev == nil {
+			t.Errorf("post %s not shown", id)
+			continue
+		}
+		if ev.Sender.GetUserId() != channel.String() || ev.Sender.GetName() != "Daily News" || ev.Sender.GetIsFromMe() {
+			t.Errorf("post %s from %v, want the channel, named Daily News", id, ev.Sender)
+		}
+		if got := ev.GetMessage().GetText(); !strings.Contains(got, text) {
+			t.Errorf("post %s: %q, want %q", id, got, text)
+		}
+	}
+	if a := posts["NL2"].GetMessage().GetAttachments(); len(a) != 1 {
+		t.Errorf("the picture's post: attachments %v", a)
+	}
+}
+
+// A followed channel is a read-only room, in the plugin process on the
+// remote fake: listed (ChatList) and described (ChatInfo) as WhatsApp's
+// mex answers describe it (name, description as topic), type CHANNEL,
+// read-only, the user its only member listed, a reader; reactions its
+// only feature. A channel the user does not follow is an error, not a
+// one-to-one chat (ChatInfo described every non-group JID as one).
+func TestChannelRoomDescribedProcess(t *testing.T) {
+	srv, p, evs, done := processLoggedIn(t)
+	channel := types.NewJID("120363100000000003", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Weather", Description: "sun and rain"})
+	srv.Group(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Builders"},
+		Participants: []types.GroupParticipant{{JID: me, PhoneNumber: me}, {JID: bob, PhoneNumber: bob}}})
+	// The fake applies the server's commands in order: once bob's
+	// message is through, so is the channel.
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.EventId == "SYNC" })
+
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	check := func(what string, c *pb.Chat) {
+		t.Helper()
+		if c.GetType() != pb.ChatType_CHAT_TYPE_CHANNEL || !c.GetReadOnly() || c.GetName() != "Weather" || c.GetTopic() != "sun and rain" {
+			t.Errorf("%s: %v, want a read-only channel Weather, topic «sun and rain»", what, c)
+		}
+		if f := c.GetFeatures(); f == nil || !f.Reactions || f.Edits || f.Retractions || f.Attachments {
+			t.Errorf("%s: features %v, want reactions alone", what, f)
+		}
+		if m := c.GetMembers(); len(m) != 1 || !m[0].IsSelf || m[0].Role != pb.Role_ROLE_VISITOR || m[0].Affiliation != pb.Affiliation_AFFILIATION_NONE {
+			t.Errorf("%s: members %v, want the user alone, a reader", what, m)
+		}
+	}
+	list, err := p.Client().ChatList(ctx, &pb.LoginRef{LoginId: done.LoginId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, c := range list.GetChats() {
+		switch c.ChatId {
+		case channel.String():
+			found = true
+			check("ChatList", c)
+		case group.String():
+			if c.Type != pb.ChatType_CHAT_TYPE_GROUP {
+				t.Errorf("the group: %v", c)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("ChatList: %v, want the channel", list.GetChats())
+	}
+	c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: channel.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("ChatInfo", c)
+
+	other := types.NewJID("120363100000000004", types.NewsletterServer)
+	if c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: other.String()}); err == nil {
+		t.Errorf("ChatInfo of a channel not followed: %v, want an error", c)
+	}
+}
+
+// In a channel's room, in the plugin process on the remote fake: an
+// admin's edit of a post (WhatsApp sends the post again, its new content
+// whole, with <meta msg_edit_t>) comes as a correction of it, from the
+// channel; a post from XMPP is refused, read-only, nothing sent; a
+// reaction to a post goes to WhatsApp as a channel's reaction
+// (NewsletterSendReaction) naming the post's server ID, and no emoji
+// takes it back; a reaction to a post whose meta lacks the server ID
+// (an older meta) is refused saying so.
+func TestChannelEditSendReactProcess(t *testing.T) {
+	srv, p, evs, done := processLoggedIn(t)
+	channel := types.NewJID("120363100000000005", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Daily News"})
+	sent := time.Now().Add(-time.Hour).Truncate(time.Second)
+	post := types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, ID: "NLE1", ServerID: 321, Timestamp: sent}
+	if err := srv.ChannelPost(post, &waE2E.Message{Conversation: proto.String("the first word")}); err != nil {
+		t.Fatal(err)
+	}
+	first := evs.NextEvent(func(ev *pb.Event) bool { return ev.EventId == "NLE1" })
+	if first.GetMessage().GetText() != "the first word" {
+		t.Fatalf("the post: %v", first)
+	}
+	edited := time.Now().Truncate(time.Millisecond)
+	if err := srv.ChannelEdit(post, edited, &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("the last word")}}); err != nil {
+		t.Fatal(err)
+	}
+	ed := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == channel.String() })
+	if e := ed.GetEdit(); e.GetTargetId() != "NLE1" || e.GetText() != "the last word" || ed.Sender.GetUserId() != channel.String() ||
+		ed.ChatType != pb.ChatType_CHAT_TYPE_CHANNEL || ed.TimestampUnixMicro != edited.UnixMicro() {
+		t.Errorf("the edit: %v, want a correction of NLE1 from the channel, at the edit's time", ed)
+	}
+
+	cmds := p.Commands()
+	res := cmds.Send(plugintest.SendText(done.LoginId, channel.String(), "tx1", "may I?"))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(res.Error.GetText(), "read-only") {
+		t.Errorf("a post from XMPP: %v, want refused, read-only", res)
+	}
+
+	res = cmds.Send(plugintest.Act(done.LoginId, channel.String(), "r1", &pb.React{TargetId: "NLE1", TargetMeta: first.Meta, Emojis: []string{"👍"}}))
+	if res.Error != nil {
+		t.Fatalf("the reaction: %v", res.Error)
+	}
+	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
+		return r.Channel == channel && r.ServerID == 321 && r.Reaction == "👍"
+	}); err != nil {
+		t.Error(err)
+	}
+	res = cmds.Send(plugintest.Act(done.LoginId, channel.String(), "r2", &pb.React{TargetId: "NLE1", TargetMeta: first.Meta}))
+	if res.Error != nil {
+		t.Fatalf("the reaction taken back: %v", res.Error)
+	}
+	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
+		return r.Channel == channel && r.ServerID == 321 && r.Reaction == ""
+	}); err != nil {
+		t.Error(err)
+	}
+	res = cmds.Send(plugintest.Act(done.LoginId, channel.String(), "r3", &pb.React{TargetId: "NLE1", TargetMeta: []byte(channel.String() + "|0"), Emojis: []string{"👍"}}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND || !strings.Contains(res.Error.GetText(), "react to it on the phone") {
+		t.Errorf("a reaction without the post's server ID: %v, want refused saying so", res)
+	}
+	if got := srv.SentTo(channel); len(got) != 0 {
+		t.Errorf("sent to the channel as messages: %v", got)
+	}
 }
 
 // A channel in the history sync, in the plugin process on the remote

@@ -82,6 +82,9 @@ func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
 // is the network's.
 func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
 	jid, err := parseChatID(chatID)
+	if err == nil && isChannel(jid) {
+		return sdk.ChatLimits{ReadOnly: true, Features: channelFeatures()}, nil // channels.go
+	}
 	if err != nil || jid.Server != types.GroupServer {
 		return sdk.ChatLimits{}, nil
 	}
@@ -177,6 +180,9 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	jid, err := parseChatID(chatID)
 	if err != nil {
 		return nil, err
+	}
+	if isChannel(jid) {
+		return s.channelInfo(ctx, jid.ToNonAD()) // channels.go
 	}
 	if jid.Server != types.GroupServer {
 		c := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT}
@@ -305,9 +311,9 @@ func (s *Session) mayShareLink(g *types.GroupInfo) bool {
 	return false
 }
 
-// ChatList is the groups the user is in; the communities among them
-// (parent groups, with no messages of their own) are no chats, their
-// groups named after them.
+// ChatList is the groups the user is in, then the channels they follow
+// (channels.go); the communities among the groups (parent groups, with
+// no messages of their own) are no chats, their groups named after them.
 func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	gs, err := s.d.cli.GetJoinedGroups(ctx)
 	if err != nil {
@@ -326,7 +332,7 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 		s.learnCommunity(ctx, g)
 		out = append(out, s.chatOf(g))
 	}
-	return out, nil
+	return append(out, s.channelList(ctx)...), nil
 }
 
 // LeaveChat leaves a group.

@@ -150,6 +150,9 @@ type msgMeta struct {
 	// (wrappers.go): its corrections go hidden too, whether or not the
 	// correction is marked as one again.
 	Spoiler bool
+	// ServerID is a channel's post's number in the channel (channels.go),
+	// which a reaction to it names; 0 elsewhere.
+	ServerID types.MessageServerID
 }
 
 // maxMeta is the contract's bound on a message's meta.
@@ -161,7 +164,8 @@ const maxMeta = 1024
 // are none), then "|" and the file field (fileField) with a file (after
 // an empty time field when there is none): small and readable. Parts
 // past maxMeta are left out, and a file too large for it keeps its kind
-// alone.
+// alone. A channel's post's server ID comes last, "|<number>" (after
+// empty time and file fields when there are none).
 func (m msgMeta) encode() []byte {
 	f := "0"
 	switch {
@@ -171,8 +175,12 @@ func (m msgMeta) encode() []byte {
 		f = "1"
 	}
 	b := []byte(m.Sender.ToNonAD().String() + "|" + f)
+	var server []byte // the server ID's field, with its "|"
+	if m.ServerID != 0 {
+		server = strconv.AppendInt([]byte{'|'}, int64(m.ServerID), 10)
+	}
 	var tail []byte // the time and file fields, each with its "|"
-	if !m.Time.IsZero() || m.File != nil {
+	if !m.Time.IsZero() || m.File != nil || server != nil {
 		tail = append(tail, '|')
 		if !m.Time.IsZero() {
 			tail = strconv.AppendInt(tail, m.Time.UnixMilli(), 10)
@@ -180,8 +188,11 @@ func (m msgMeta) encode() []byte {
 	}
 	if m.File != nil {
 		// The sender, the parts' field and the file's "|" come first.
-		tail = append(append(tail, '|'), fileField(m.File, m.TextPart, maxMeta-len(b)-2-len(tail))...)
+		tail = append(append(tail, '|'), fileField(m.File, m.TextPart, maxMeta-len(b)-2-len(tail)-len(server))...)
+	} else if server != nil {
+		tail = append(tail, '|')
 	}
+	tail = append(tail, server...)
 	room := maxMeta - len(tail)
 	sep := byte('|')
 	if len(tail) > 0 {
@@ -206,7 +217,7 @@ func (m msgMeta) encode() []byte {
 func decodeMeta(b []byte) (msgMeta, error) {
 	s := string(b)
 	f := strings.Split(s, "|")
-	if len(f) < 2 || len(f) > 5 || (f[1] != "0" && f[1] != "1" && f[1] != "2") {
+	if len(f) < 2 || len(f) > 6 || (f[1] != "0" && f[1] != "1" && f[1] != "2") {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are missing (%q): it cannot be acted on", s)
 	}
 	jid, err := types.ParseJID(f[0])
@@ -217,7 +228,14 @@ func decodeMeta(b []byte) (msgMeta, error) {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp sender %q cannot be read: %v", f[0], err)
 	}
 	m := msgMeta{Sender: jid, FromMe: f[1] != "0", Spoiler: f[1] == "2"}
-	if len(f) == 5 {
+	if len(f) == 6 {
+		id, err := strconv.ParseInt(f[5], 10, 64)
+		if err != nil || id <= 0 {
+			return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are damaged (%q): it cannot be acted on", s)
+		}
+		m.ServerID = types.MessageServerID(id)
+	}
+	if len(f) == 5 || (len(f) == 6 && f[4] != "") {
 		file, textPart, ok := readFileField(f[4])
 		if !ok {
 			return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are damaged (%q): it cannot be acted on", s)

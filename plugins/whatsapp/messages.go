@@ -321,6 +321,9 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if isChannel(chat) {
+		return s.channelReact(ctx, chat.ToNonAD(), r, m) // channels.go
+	}
 	msg := reactionMessage(chat, quoted{ID: r.TargetId, Meta: m}, r.Emojis, now())
 	var extra whatsmeow.SendRequestExtra
 	if s.communityAnnouncements(chat) {

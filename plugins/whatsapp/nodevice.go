@@ -136,3 +136,12 @@ func (noDevice) IsOnWhatsApp(context.Context, []string) ([]types.IsOnWhatsAppRes
 func (noDevice) GetProfilePictureInfo(context.Context, types.JID, *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
 	return nil, errNoDevice
 }
+func (noDevice) GetSubscribedNewsletters(context.Context) ([]*types.NewsletterMetadata, error) {
+	return nil, errNoDevice
+}
+func (noDevice) GetNewsletterInfo(context.Context, types.JID) (*types.NewsletterMetadata, error) {
+	return nil, errNoDevice
+}
+func (noDevice) NewsletterSendReaction(context.Context, types.JID, types.MessageServerID, string, types.MessageID) error {
+	return errNoDevice
+}

@@ -35,9 +35,9 @@ type Session struct {
 	// albums are the quotes of albums sent as replies, until their
 	// first item comes (album.go).
 	albums albumReplies
-	// channels are the WhatsApp channels whose posts were left out this
-	// run (channels.go).
-	channels channelsSeen
+	// channels are the names of the WhatsApp channels the user follows
+	// (channels.go).
+	channels channelNames
 	// typing repeats the user's composing while they compose (typing.go).
 	typing typingkeep.Lazy
 	// metaTimesSince is when this version first ran for the login

@@ -113,6 +113,10 @@ type Client struct {
 	// reuploads is what the phone has of files WhatsApp's servers
 	// dropped (mediaretry.go).
 	reuploads reuploads
+	// channels are the channels the user follows, channelReactions
+	// the user's reactions to their posts (newsletter.go).
+	channels         map[types.JID]Channel
+	channelReactions []ChannelReaction
 	// silent: the group queries get no answer (SetSilent).
 	silent bool
 	// histHold, when set, holds history sync downloads until closed
@@ -136,6 +140,9 @@ type Client struct {
 	// file uploaded (the remote fake reports them to the test).
 	OnSent   func(Sent)
 	OnUpload func(path string, data []byte)
+	// OnChannelReaction, when set, is told of each reaction to a
+	// channel's post (NewsletterSendReaction).
+	OnChannelReaction func(ChannelReaction)
 	// OnTimerSet, when set, is told of each timer WhatsApp took
 	// (SetDisappearingTimer) before the call returns: a test emits
 	// WhatsApp's notification of it there, as it may be handled before

@@ -2,15 +2,169 @@ package wafake
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"go.mau.fi/whatsmeow"
 	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 )
+
+// Channel is a WhatsApp channel (newsletter) the user follows, as the
+// fake server has it.
+type Channel struct {
+	JID         types.JID
+	Name        string
+	Description string
+	// Role is the user's in it: "" is a follower's (subscriber).
+	Role types.NewsletterRole
+}
+
+// ChannelReaction is a NewsletterSendReaction call: the user's reaction
+// to a channel's post, named by its server ID ("" takes it back).
+type ChannelReaction struct {
+	Channel  types.JID
+	ServerID types.MessageServerID
+	Reaction string
+	ID       types.MessageID
+}
+
+// SetChannel has the user follow ch.
+func (c *Client) SetChannel(ch Channel) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.channels == nil {
+		c.channels = map[types.JID]Channel{}
+	}
+	c.channels[ch.JID] = ch
+}
+
+// mexMetadata is ch as WhatsApp's mex answers describe a channel
+// (xwa2_newsletter...): numbers and times as strings, enums upper case.
+func mexMetadata(ch Channel) map[string]any {
+	role := strings.ToUpper(string(ch.Role))
+	if role == "" {
+		role = "SUBSCRIBER"
+	}
+	text := func(s string) map[string]any {
+		return map[string]any{"id": "1", "text": s, "update_time": "1700000000000000"}
+	}
+	return map[string]any{
+		"id":    ch.JID.String(),
+		"state": map[string]any{"type": "ACTIVE"},
+		"thread_metadata": map[string]any{
+			"creation_time":     "1700000000",
+			"invite":            "INVITE" + ch.JID.User,
+			"name":              text(ch.Name),
+			"description":       text(ch.Description),
+			"subscribers_count": "42",
+			"verification":      "UNVERIFIED",
+			"preview":           map[string]any{},
+			"settings":          map[string]any{"reaction_codes": map[string]any{"value": "ALL"}},
+		},
+		"viewer_metadata": map[string]any{"mute": "OFF", "role": role},
+	}
+}
+
+// mex is WhatsApp's answer to a mex query, data (or errors, when
+// errCode is not 0) in its GraphQL-like JSON, read as whatsmeow reads
+// it (sendMexIQ): a GraphQL error is an error, the data into out.
+func mex(data map[string]any, errCode int, out any) error {
+	resp := map[string]any{"data": data}
+	if errCode != 0 {
+		resp["errors"] = []map[string]any{{"message": "Not Found", "path": []string{"xwa2_newsletter"},
+			"extensions": map[string]any{"error_code": errCode, "is_retryable": false, "severity": "CRITICAL"}}}
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return err
+	}
+	var gql types.GraphQLResponse
+	if err := json.Unmarshal(b, &gql); err != nil {
+		return fmt.Errorf("failed to unmarshal graphql response: %w", err)
+	}
+	if len(gql.Errors) > 0 {
+		return fmt.Errorf("graphql error: %w", gql.Errors)
+	}
+	return json.Unmarshal(gql.Data, out)
+}
+
+// GetSubscribedNewsletters is the channels the user follows, by JID.
+func (c *Client) GetSubscribedNewsletters(context.Context) ([]*types.NewsletterMetadata, error) {
+	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return nil, whatsmeow.ErrNotConnected
+	}
+	var list []any
+	jids := make([]types.JID, 0, len(c.channels))
+	for j := range c.channels {
+		jids = append(jids, j)
+	}
+	slices.SortFunc(jids, func(a, b types.JID) int { return strings.Compare(a.String(), b.String()) })
+	for _, j := range jids {
+		list = append(list, mexMetadata(c.channels[j]))
+	}
+	c.mu.Unlock()
+	var resp struct {
+		Newsletters []*types.NewsletterMetadata `json:"xwa2_newsletter_subscribed"`
+	}
+	if err := mex(map[string]any{"xwa2_newsletter_subscribed": list}, 0, &resp); err != nil {
+		return nil, err
+	}
+	return resp.Newsletters, nil
+}
+
+// GetNewsletterInfo is a channel the user follows; one they do not is
+// WhatsApp's GraphQL error 404.
+func (c *Client) GetNewsletterInfo(_ context.Context, jid types.JID) (*types.NewsletterMetadata, error) {
+	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return nil, whatsmeow.ErrNotConnected
+	}
+	ch, ok := c.channels[jid]
+	c.mu.Unlock()
+	var resp struct {
+		Newsletter *types.NewsletterMetadata `json:"xwa2_newsletter"`
+	}
+	if !ok {
+		return nil, mex(map[string]any{"xwa2_newsletter": nil}, 404, &resp)
+	}
+	if err := mex(map[string]any{"xwa2_newsletter": mexMetadata(ch)}, 0, &resp); err != nil {
+		return nil, err
+	}
+	return resp.Newsletter, nil
+}
+
+// NewsletterSendReaction records the user's reaction to a channel's
+// post, told to OnChannelReaction.
+func (c *Client) NewsletterSendReaction(_ context.Context, jid types.JID, serverID types.MessageServerID, reaction string, messageID types.MessageID) error {
+	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return whatsmeow.ErrNotConnected
+	}
+	if messageID == "" {
+		c.nextID++
+		messageID = types.MessageID(fmt.Sprintf("3EB0FAKE%08d", c.nextID))
+	}
+	r := ChannelReaction{Channel: jid, ServerID: serverID, Reaction: reaction, ID: messageID}
+	c.channelReactions = append(c.channelReactions, r)
+	on := c.OnChannelReaction
+	c.notifyLocked()
+	c.mu.Unlock()
+	if on != nil {
+		on(r)
+	}
+	return nil
+}
 
 // ChannelPost has WhatsApp deliver a post of a channel (newsletter) the
 // user follows, as it does to every device of a follower: a <message>
@@ -21,15 +175,34 @@ import (
 // events.Message (its ack to WhatsApp fails, the fake having no socket;
 // whatsmeow logs it).
 func (c *Client) ChannelPost(ctx context.Context, channel types.JID, id types.MessageID, serverID int, at time.Time, msg *waE2E.Message) error {
+	return c.channelMessage(ctx, channel, id, serverID, at, time.Time{}, msg)
+}
+
+// ChannelEdit has WhatsApp deliver an admin's edit of post id (sent at
+// at) of a channel, made at editedAt, as it does: the post's own ID and
+// server_id, its new content whole (not wrapped as an edit), and a
+// <meta msg_edit_t original_msg_t>, which whatsmeow reads into the
+// event's NewsletterMeta.
+func (c *Client) ChannelEdit(ctx context.Context, channel types.JID, id types.MessageID, serverID int, at, editedAt time.Time, msg *waE2E.Message) error {
+	return c.channelMessage(ctx, channel, id, serverID, at, editedAt, msg)
+}
+
+func (c *Client) channelMessage(ctx context.Context, channel types.JID, id types.MessageID, serverID int, at, editedAt time.Time, msg *waE2E.Message) error {
 	body, err := proto.Marshal(msg)
 	if err != nil {
 		return fmt.Errorf("wafake: the post of %s: %w", channel, err)
 	}
-	node := waBinary.Node{Tag: "message", Attrs: waBinary.Attrs{
+	attrs := waBinary.Attrs{
 		"from": channel, "id": id, "t": strconv.FormatInt(at.Unix(), 10), "type": "text",
 		"server_id": strconv.Itoa(serverID),
-	}, Content: []waBinary.Node{{Tag: "plaintext", Content: body}}}
-	got, err := overWire(node)
+	}
+	content := []waBinary.Node{{Tag: "plaintext", Content: body}}
+	if !editedAt.IsZero() {
+		attrs["t"] = strconv.FormatInt(editedAt.Unix(), 10)
+		content = append(content, waBinary.Node{Tag: "meta", Attrs: waBinary.Attrs{
+			"msg_edit_t": strconv.FormatInt(editedAt.UnixMilli(), 10), "original_msg_t": strconv.FormatInt(at.Unix(), 10)}})
+	}
+	got, err := overWire(waBinary.Node{Tag: "message", Attrs: attrs, Content: content})
 	if err != nil {
 		return fmt.Errorf("wafake: the post of %s: %w", channel, err)
 	}

@@ -32,8 +32,8 @@ import (
 // Command is one thing the server asks of the plugin's fakes.
 type Command struct {
 	ID int `json:"id"`
-	// Op: "scan", "receive", "channel-post", "contact", "history", "history-notice", "call", "unreachable", "identity",
-	// "group-settings", "notify-group", "removed", "added" (applied once, to the newest fake that can), "group", "media", "user", "not-user", "phone", "link", "refuse", "history-hold", "invitation"
+	// Op: "scan", "receive", "channel-post", "channel-edit", "contact", "history", "history-notice", "call", "unreachable", "identity",
+	// "group-settings", "notify-group", "removed", "added" (applied once, to the newest fake that can), "group", "media", "user", "not-user", "phone", "link", "refuse", "history-hold", "invitation", "channel"
 	// (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
@@ -48,11 +48,16 @@ type Command struct {
 	// Expiration is an invitation's, Unix seconds ("invitation"); the
 	// time of a security code's change ("identity").
 	Expiration int64 `json:"expiration,omitempty"`
+	// Channel is the channel the user follows ("channel").
+	Channel *Channel `json:"channel,omitempty"`
+	// EditedAt is when a channel's post was edited, Unix ms
+	// ("channel-edit").
+	EditedAt int64 `json:"edited_at,omitempty"`
 }
 
 func (c Command) state() bool {
 	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "not-user" || c.Op == "phone" || c.Op == "link" || c.Op == "refuse" ||
-		c.Op == "history-hold" || c.Op == "invitation"
+		c.Op == "history-hold" || c.Op == "invitation" || c.Op == "channel"
 }
 
 // Report is a message a fake sent, as the server keeps it.
@@ -71,6 +76,7 @@ type Server struct {
 	cmds     []Command
 	applied  map[int]bool
 	sent     []Report
+	reacted  []ChannelReaction
 	media    map[string][]byte
 	srv      *http.Server
 	listener net.Listener
@@ -88,6 +94,7 @@ func NewServer(dir string) (*Server, error) {
 	mux.HandleFunc("POST /ack", s.serveAck)
 	mux.HandleFunc("POST /sent", s.serveSent)
 	mux.HandleFunc("POST /upload", s.serveUpload)
+	mux.HandleFunc("POST /channel-reaction", s.serveChannelReaction)
 	s.srv, s.listener = &http.Server{Handler: mux}, l
 	go s.srv.Serve(l)
 	return s, nil
@@ -124,7 +131,8 @@ func (s *Server) Receive(info types.MessageInfo, msg *waE2E.Message) error {
 }
 
 // ChannelPost has WhatsApp deliver a post of a channel the user follows
-// (Client.ChannelPost): info's Chat the channel, its ID, Timestamp.
+// (Client.ChannelPost): info's Chat the channel, its ID, ServerID (1
+// when 0), Timestamp.
 func (s *Server) ChannelPost(info types.MessageInfo, msg *waE2E.Message) error {
 	b, err := proto.Marshal(msg)
 	if err != nil {
@@ -132,6 +140,45 @@ func (s *Server) ChannelPost(info types.MessageInfo, msg *waE2E.Message) error {
 	}
 	s.add(Command{Op: "channel-post", Info: &info, Msg: b})
 	return nil
+}
+
+// ChannelEdit has WhatsApp deliver an admin's edit, made at editedAt,
+// of the channel's post info names (Client.ChannelEdit): msg is its new
+// content.
+func (s *Server) ChannelEdit(info types.MessageInfo, editedAt time.Time, msg *waE2E.Message) error {
+	b, err := proto.Marshal(msg)
+	if err != nil {
+		return err
+	}
+	s.add(Command{Op: "channel-edit", Info: &info, Msg: b, EditedAt: editedAt.UnixMilli()})
+	return nil
+}
+
+// Channel has the user follow ch (Client.SetChannel).
+func (s *Server) Channel(ch Channel) { s.add(Command{Op: "channel", Channel: &ch}) }
+
+// WaitChannelReaction waits until match accepts a reaction the user
+// sent to a channel's post, and returns it.
+func (s *Server) WaitChannelReaction(d time.Duration, match func(ChannelReaction) bool) (ChannelReaction, error) {
+	deadline := time.After(d)
+	from := 0
+	for {
+		s.mu.Lock()
+		got := slices.Clone(s.reacted[from:])
+		from = len(s.reacted)
+		ch := s.changed
+		s.mu.Unlock()
+		for _, r := range got {
+			if match(r) {
+				return r, nil
+			}
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return ChannelReaction{}, fmt.Errorf("wafake: no such reaction to a channel's post within %s", d)
+		}
+	}
 }
 
 // IdentityChanged has WhatsApp tell that jid's security code changed at
@@ -373,6 +420,18 @@ func (s *Server) serveSent(w http.ResponseWriter, r *http.Request) {
 	s.notifyLocked()
 }
 
+func (s *Server) serveChannelReaction(w http.ResponseWriter, r *http.Request) {
+	var cr ChannelReaction
+	if err := json.NewDecoder(r.Body).Decode(&cr); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reacted = append(s.reacted, cr)
+	s.notifyLocked()
+}
+
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -426,6 +485,10 @@ func (a *Agent) setup(c *Client) {
 		a.post("/sent", j)
 	}
 	c.OnUpload = func(path string, data []byte) { a.post("/upload?path="+path, data) }
+	c.OnChannelReaction = func(r ChannelReaction) {
+		j, _ := json.Marshal(r)
+		a.post("/channel-reaction", j)
+	}
 	a.mu.Lock()
 	st := slices.Clone(a.state)
 	a.mu.Unlock()
@@ -526,10 +589,15 @@ func (a *Agent) do(c *Client, cmd Command) {
 		if err := proto.Unmarshal(cmd.Msg, &m); err == nil && cmd.Info != nil {
 			c.Receive(ctx, cmd.Info, &m)
 		}
-	case "channel-post":
+	case "channel-post", "channel-edit":
 		var m waE2E.Message
 		if err := proto.Unmarshal(cmd.Msg, &m); err == nil && cmd.Info != nil {
-			_ = c.ChannelPost(ctx, cmd.Info.Chat, cmd.Info.ID, 1, cmd.Info.Timestamp, &m)
+			serverID := max(int(cmd.Info.ServerID), 1)
+			if cmd.Op == "channel-edit" {
+				_ = c.ChannelEdit(ctx, cmd.Info.Chat, cmd.Info.ID, serverID, cmd.Info.Timestamp, time.UnixMilli(cmd.EditedAt), &m)
+			} else {
+				_ = c.ChannelPost(ctx, cmd.Info.Chat, cmd.Info.ID, serverID, cmd.Info.Timestamp, &m)
+			}
 		}
 	case "call":
 		if cmd.Call != nil {
@@ -596,6 +664,10 @@ func applyState(c *Client, cmd Command) {
 		}
 	case "media":
 		c.AddMedia(cmd.Path, cmd.Data)
+	case "channel":
+		if cmd.Channel != nil {
+			c.SetChannel(*cmd.Channel)
+		}
 	case "history-hold":
 		c.HoldHistory(cmd.Name == "hold")
 	case "user":
