@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"go.mau.fi/whatsmeow/types"
@@ -73,11 +74,12 @@ func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 // channelInfo describes channel jid (ChatInfo).
 func (s *Session) channelInfo(ctx context.Context, jid types.JID) (*pb.Chat, error) {
 	m, err := s.d.cli.GetNewsletterInfo(ctx, jid)
+	var gql types.GraphQLError
+	if errors.As(err, &gql) && gql.Extensions.ErrorCode == 404 || err == nil && m == nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you do not follow the WhatsApp channel %s: follow it on the phone", jid)
+	}
 	if err != nil {
 		return nil, s.sendErr("describe the channel "+jid.String(), err)
-	}
-	if m == nil {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: no WhatsApp channel %s", jid)
 	}
 	return s.channelChat(m), nil
 }

@@ -1,6 +1,7 @@
 package whatsapp_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +11,12 @@ import (
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
@@ -132,25 +137,22 @@ func TestChannelRoomDescribedProcess(t *testing.T) {
 	check("ChatInfo", c)
 
 	other := types.NewJID("120363100000000004", types.NewsletterServer)
-	if c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: other.String()}); err == nil {
-		t.Errorf("ChatInfo of a channel not followed: %v, want an error", c)
+	if c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: other.String()}); status.Code(err) != codes.NotFound ||
+		!strings.Contains(err.Error(), "you do not follow the WhatsApp channel") {
+		t.Errorf("ChatInfo of a channel not followed: %v, %v, want NOT_FOUND saying so", c, err)
 	}
 }
 
-// In a channel's room, in the plugin process on the remote fake: an
-// admin's edit of a post (WhatsApp sends the post again, its new content
-// whole, with <meta msg_edit_t>) comes as a correction of it, from the
-// channel; a post from XMPP is refused, read-only, nothing sent; a
-// reaction to a post goes to WhatsApp as a channel's reaction
-// (NewsletterSendReaction) naming the post's server ID, and no emoji
-// takes it back; a reaction to a post whose meta lacks the server ID
-// (an older meta) is refused saying so.
-func TestChannelEditSendReactProcess(t *testing.T) {
+// channelPosted logs in the plugin process on the remote fake, has the
+// user follow channel "Daily News" and its post NLE1 (server ID 321,
+// "the first word", an hour ago) come: the fake, the plugin, the events,
+// the login and the post's event.
+func channelPosted(t *testing.T, channel types.JID) (*wafake.Server, *plugintest.Plugin, *plugintest.EventStream, *pb.CompleteStep, *pb.Event) {
+	t.Helper()
 	srv, p, evs, done := processLoggedIn(t)
-	channel := types.NewJID("120363100000000005", types.NewsletterServer)
 	srv.Channel(wafake.Channel{JID: channel, Name: "Daily News"})
-	sent := time.Now().Add(-time.Hour).Truncate(time.Second)
-	post := types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, ID: "NLE1", ServerID: 321, Timestamp: sent}
+	post := types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, ID: "NLE1", ServerID: 321,
+		Timestamp: time.Now().Add(-time.Hour).Truncate(time.Second)}
 	if err := srv.ChannelPost(post, &waE2E.Message{Conversation: proto.String("the first word")}); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +160,21 @@ func TestChannelEditSendReactProcess(t *testing.T) {
 	if first.GetMessage().GetText() != "the first word" {
 		t.Fatalf("the post: %v", first)
 	}
+	return srv, p, evs, done, first
+}
+
+// An admin's edit of a channel's post, in the plugin process on the
+// remote fake (WhatsApp sends the post again under its ID, its new
+// content whole, with <meta msg_edit_t>, which whatsmeow reads into
+// NewsletterMeta), comes as a correction of the post, from the channel,
+// at the edit's time; before, it came as the post again (dropped by the
+// gateway as a duplicate of its ID).
+func TestChannelPostEditedProcess(t *testing.T) {
+	channel := types.NewJID("120363100000000005", types.NewsletterServer)
+	srv, _, evs, _, _ := channelPosted(t, channel)
 	edited := time.Now().Truncate(time.Millisecond)
+	post := types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, ID: "NLE1", ServerID: 321,
+		Timestamp: time.Now().Add(-time.Hour).Truncate(time.Second)}
 	if err := srv.ChannelEdit(post, edited, &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("the last word")}}); err != nil {
 		t.Fatal(err)
 	}
@@ -167,14 +183,35 @@ func TestChannelEditSendReactProcess(t *testing.T) {
 		ed.ChatType != pb.ChatType_CHAT_TYPE_CHANNEL || ed.TimestampUnixMicro != edited.UnixMicro() {
 		t.Errorf("the edit: %v, want a correction of NLE1 from the channel, at the edit's time", ed)
 	}
+}
 
-	cmds := p.Commands()
-	res := cmds.Send(plugintest.SendText(done.LoginId, channel.String(), "tx1", "may I?"))
+// A post from XMPP into a channel's room, in the plugin process on the
+// remote fake, is refused, read-only, and nothing goes to WhatsApp: the
+// channel's chat limits say read-only (before, it was a direct chat's,
+// and the text went to the channel as a message).
+func TestChannelSendRefusedProcess(t *testing.T) {
+	channel := types.NewJID("120363100000000006", types.NewsletterServer)
+	srv, p, _, done, _ := channelPosted(t, channel)
+	res := p.Commands().Send(plugintest.SendText(done.LoginId, channel.String(), "tx1", "may I?"))
 	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(res.Error.GetText(), "read-only") {
 		t.Errorf("a post from XMPP: %v, want refused, read-only", res)
 	}
+	if got := srv.SentTo(channel); len(got) != 0 {
+		t.Errorf("sent to the channel: %v", got)
+	}
+}
 
-	res = cmds.Send(plugintest.Act(done.LoginId, channel.String(), "r1", &pb.React{TargetId: "NLE1", TargetMeta: first.Meta, Emojis: []string{"👍"}}))
+// A reaction from XMPP to a channel's post, in the plugin process on the
+// remote fake, goes to WhatsApp as a channel's reaction
+// (NewsletterSendReaction) naming the post's server ID, kept in its
+// meta; none takes it back. Before, it went as a chat's reaction message
+// to the channel. A reaction to a post whose meta lacks the server ID
+// (an older meta) is refused, saying so, nothing sent.
+func TestChannelReactionProcess(t *testing.T) {
+	channel := types.NewJID("120363100000000007", types.NewsletterServer)
+	srv, p, _, done, first := channelPosted(t, channel)
+	cmds := p.Commands()
+	res := cmds.Send(plugintest.Act(done.LoginId, channel.String(), "r1", &pb.React{TargetId: "NLE1", TargetMeta: first.Meta, Emojis: []string{"👍"}}))
 	if res.Error != nil {
 		t.Fatalf("the reaction: %v", res.Error)
 	}
@@ -286,4 +323,51 @@ func TestStatusesNotShownProcess(t *testing.T) {
 		}
 		return ev.EventId == "AFTER"
 	})
+}
+
+// A followed channel through a real Prosody, the gateway and the plugin
+// process on the remote fake: the user joins its room, a post comes as
+// the room's message from the channel, and a message the user sends
+// there is refused with an error, nothing going to WhatsApp.
+func TestEndToEndChannelRoom(t *testing.T) {
+	g, srv, alice := aliceLoggedIn(t)
+	channel := types.NewJID("120363100000000009", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Daily News", Description: "news every day"})
+	// The fake applies the server's commands in order: once bob's
+	// message is through, so is the channel.
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	g.NextMessage(alice, g.JID("+"+bob.User))
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	room := g.JID(channel.String())
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
+	})
+	if err := srv.ChannelPost(types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel},
+		ID: "NLG1", ServerID: 11, Timestamp: time.Now()}, &waE2E.Message{Conversation: proto.String("news of the day")}); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the post", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.Type == "groupchat" && gatewaytest.Bare(s.From) == room && s.Body == "news of the day"
+	})
+	if err := alice.SendRaw(ctx, `<message type='groupchat' to='`+room+`' id='nl-send'><body>may I?</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	refused := g.Next(alice, "the refusal", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.Type == "error" && strings.Contains(s.XML, `id="nl-send"`)
+	})
+	// The gateway words a read-only room's refusal (its text names a
+	// group's admins, a channel's too).
+	if !strings.Contains(refused.XML, "<forbidden") || !strings.Contains(refused.XML, "admins post") {
+		t.Errorf("the refusal: %s, want forbidden: only admins post", refused.XML)
+	}
+	if got := srv.SentTo(channel); len(got) != 0 {
+		t.Errorf("sent to the channel: %v", got)
+	}
 }
