@@ -101,13 +101,16 @@ func (s *Session) channelList(ctx context.Context) []*pb.Chat {
 	return out
 }
 
-// channelName is channel's name, asked of WhatsApp when not known yet;
-// "" when it cannot be (the post is shown under the channel's ID).
+// channelName is channel's name, asked of WhatsApp when not known yet
+// (within groupReadWait: the post waits for it); "" when it cannot be
+// (the post is shown under the channel's ID).
 func (s *Session) channelName(channel types.JID) string {
 	if n, ok := s.channels.get(channel); ok {
 		return n
 	}
-	m, err := s.d.cli.GetNewsletterInfo(context.Background(), channel)
+	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+	defer cancel()
+	m, err := s.d.cli.GetNewsletterInfo(ctx, channel)
 	if err != nil || m == nil {
 		s.log.Info("a WhatsApp channel's name not known", "channel", channel, "err", err)
 		return ""
