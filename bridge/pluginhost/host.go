@@ -140,6 +140,9 @@ type Host struct {
 	// holdWait, if set (by tests), hears of each wait of a command for
 	// a plugin that is not ready, with its deadline.
 	holdWait func(until time.Time)
+	// after, if set (by tests), stands for time.After in Run's wait
+	// before a restart of the plugin.
+	after func(time.Duration) <-chan time.Time
 }
 
 // New returns a host; Run starts the plugin.
@@ -520,12 +523,21 @@ func (h *Host) drop(cmd *pb.Command) {
 	f.stopTimer()
 }
 
-// maxBackoff is the longest wait between two starts of the plugin.
+// maxBackoff is the longest wait between two starts of a plugin that
+// crashes or fails to start.
 const maxBackoff = 30 * time.Second
 
+// maxRefusedBackoff is the longest wait between two starts of a plugin
+// that refuses to start (its config, its contract version): the same
+// config and binary fail the same way, and the gateway reads its config
+// only at its start, so a try is for what may change under it meanwhile
+// (the machine, the binary), not a loop.
+const maxRefusedBackoff = 10 * time.Minute
+
 // Run starts the plugin and restarts it whenever it dies, until ctx ends.
-// A plugin of another contract version (sdk.VersionError) is logged as
-// refused and tried again only every maxBackoff.
+// A plugin that refuses to start (an InitError, or another contract
+// version: sdk.VersionError) is logged as refused, once, and tried again
+// after maxBackoff, then twice as long each time up to maxRefusedBackoff.
 func (h *Host) Run(ctx context.Context) error {
 	h.mu.Lock()
 	h.stopping = ctx.Done()
@@ -552,18 +564,24 @@ func (h *Host) Run(ctx context.Context) error {
 			err = se.err
 		}
 		var ie *InitError
-		if ve := (*sdk.VersionError)(nil); errors.As(err, &ve) {
-			// Only a rebuilt binary helps: try it again now and then.
-			backoff = maxBackoff
+		ve := (*sdk.VersionError)(nil)
+		refused := errors.As(err, &ve) || errors.As(err, &ie)
+		if refused {
+			// Its config, the binary or the machine must change first:
+			// tried again at a pace that slows to maxRefusedBackoff.
+			backoff = max(backoff, maxBackoff)
+		} else {
+			backoff = min(backoff, maxBackoff)
+		}
+		if ve != nil {
 			h.log.Log(ctx, level, "transport plugin refused", append([]any{"err", err, "retry_in", backoff}, attrs...)...)
-		} else if errors.As(err, &ie) {
-			// Its config or the machine must change first (a restart
-			// at a fast pace only fills the log): now and then, as
-			// the admin may fix what it needs meanwhile.
-			backoff = maxBackoff
+		} else if ie != nil {
 			args := []any{"err", err, "retry_in", backoff}
 			if h.cfg.ConfigAt != "" {
-				args = append([]any{"config", h.cfg.ConfigAt}, args...)
+				// The retry starts it with the config read at the
+				// gateway's start: an admin who edits the file must
+				// know that only a restart applies it.
+				args = append([]any{"config", h.cfg.ConfigAt}, append(args, "hint", "a change to the config file applies at the gateway's restart")...)
 			}
 			h.log.Log(ctx, level, "transport plugin refused to start; fix what it says", append(args, attrs...)...)
 		} else if se != nil {
@@ -574,12 +592,20 @@ func (h *Host) Run(ctx context.Context) error {
 		if h.cfg.OnStop != nil {
 			h.cfg.OnStop(err)
 		}
+		after := time.After
+		if h.after != nil {
+			after = h.after
+		}
 		select {
-		case <-time.After(backoff):
+		case <-after(backoff):
 		case <-ctx.Done():
 			return nil
 		}
-		backoff = min(backoff*2, maxBackoff)
+		limit := maxBackoff
+		if refused {
+			limit = maxRefusedBackoff
+		}
+		backoff = min(backoff*2, limit)
 	}
 }
 
