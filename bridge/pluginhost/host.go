@@ -269,7 +269,11 @@ func (h *Host) stopped() bool {
 
 // inflight is a command sent and not yet answered.
 type inflight struct {
-	cmd     *pb.Command
+	cmd *pb.Command
+	// ctx is Do's (nil or never ending for Send's): once it ends, its
+	// caller was told the command failed, and it is not sent again
+	// (givenUp).
+	ctx     context.Context
 	cb      func(*pb.CommandResult)
 	hold    func() // SendHolding's, for the wait of a retry
 	retried bool
@@ -282,6 +286,11 @@ type inflight struct {
 	// (expire) before is not sent at all (writeCommands).
 	sent bool
 }
+
+// givenUp reports whether Do's caller gave up on f (its ctx ended): it
+// was told the command failed, so the command is not sent again after a
+// crash (down), nor sent at all if it is still queued (writeCommands).
+func (f *inflight) givenUp() bool { return f.ctx != nil && f.ctx.Err() != nil }
 
 // stopTimer stops f's expiry, if it has one.
 func (f *inflight) stopTimer() {
@@ -373,7 +382,7 @@ func (h *Host) send(ctx context.Context, cmd *pb.Command, cb func(*pb.CommandRes
 	}
 	h.nextID++
 	cmd.CorrelationId = h.nextID
-	f := &inflight{cmd: cmd, cb: cb, hold: hold, retried: retried, limit: h.cfg.CommandTimeout}
+	f := &inflight{cmd: cmd, ctx: ctx, cb: cb, hold: hold, retried: retried, limit: h.cfg.CommandTimeout}
 	if sdk.CarriesFile(cmd) {
 		f.limit = h.cfg.FileCommandTimeout
 	}
@@ -411,8 +420,16 @@ func (h *Host) writeCommands(ctx context.Context, stream pb.Transport_CommandsCl
 		// told failed would reach the network anyway, and be sent twice
 		// if they sent it again. The check and the mark are under h.mu,
 		// as expire's removal: one or the other comes first.
+		// So is one whose Do's caller gave up (its ctx ended) after it was
+		// queued again for a restarted plugin, where Do's drop missed it.
 		h.mu.Lock()
 		f, live := h.pending[cmd.CorrelationId]
+		if live && f.givenUp() {
+			delete(h.pending, cmd.CorrelationId)
+			h.unqueueLocked(cmd.CorrelationId, f)
+			f.stopTimer()
+			live = false
+		}
 		if live {
 			f.sent = true
 		}
@@ -814,6 +831,11 @@ func (h *Host) down() {
 		f := pending[id]
 		f.stopTimer() // a retry has a timer of its own
 		switch {
+		case f.givenUp():
+			// Do's caller gave up, and was told it failed: sent again, a
+			// message it may send anew would reach the network twice.
+			h.log.Debug("a command given up on is not sent again to the restarted plugin", "action", commandAction(f.cmd), "login", f.cmd.LoginId,
+				"chat", f.cmd.ChatId, "txn", f.cmd.TxnId)
 		case f.cmd.TxnId != "" && stopping:
 			if f.hold != nil {
 				run(f.hold)
@@ -860,7 +882,11 @@ func (h *Host) down() {
 		}
 		until := time.Now().Add(h.cfg.HoldTimeout)
 		for _, f := range retry {
-			h.send(context.Background(), f.cmd, f.cb, f.hold, true, until)
+			ctx := f.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			h.send(ctx, f.cmd, f.cb, f.hold, true, until)
 		}
 	}()
 }
