@@ -507,8 +507,10 @@ func (t *transport) loadOutbox() ([]delivery, error) {
 // Stored only at their delivery, they came after the login's Connect,
 // which then handed the plugin a state older than its last save; and an
 // older one delivered after the newest would undo it. A login whose
-// state the store does not take keeps its saved states in the backlog,
-// delivered as before.
+// state the store does not take has it in memory all the same (the
+// Connect uses it) and keeps that newest in the backlog, delivered as
+// before, which retries the write; its older ones go, so that their
+// delivery cannot put an older state in memory before the Connect.
 //
 // undone are the outbox keys of those stored whose removal failed (the
 // store failing): outboxDoneLoop retries them first, so that they leave
@@ -522,7 +524,7 @@ func (t *transport) savedStatesFirst(ctx context.Context, backlog []delivery) (k
 			newest[d.ev.LoginId] = i // the backlog is in outbox order: the later, the newer
 		}
 	}
-	stored := map[string]bool{}
+	stored := map[string]bool{} // only the logins with a session
 	for id, i := range newest {
 		if s := t.sessionOf(id); s != nil {
 			stored[id] = s.saveState(ctx, backlog[i].ev.GetSavedState().SavedState)
@@ -530,10 +532,12 @@ func (t *transport) savedStatesFirst(ctx context.Context, backlog []delivery) (k
 	}
 	var done []uint64
 	kept = backlog[:0]
-	for _, d := range backlog {
-		if d.ev.GetSavedState() != nil && stored[d.ev.LoginId] {
-			done = append(done, d.key)
-			continue
+	for i, d := range backlog {
+		if d.ev.GetSavedState() != nil {
+			if ok, known := stored[d.ev.LoginId]; known && (ok || i != newest[d.ev.LoginId]) {
+				done = append(done, d.key)
+				continue
+			}
 		}
 		kept = append(kept, d)
 	}
