@@ -595,6 +595,16 @@ func (t *transport) outboxKey(ctx context.Context, d delivery, deadline time.Tim
 	return d.commit.keys[d.idx], true // 0 when it was delivered before the commit
 }
 
+// maxKeptRemovals bounds the outbox removals kept for a retry while the
+// store fails them (8 bytes each): past it, while the store still fails,
+// a delivered event's removal is not kept, its entry left in the outbox
+// and delivered again at the next start, with the same XMPP id (clients
+// take it for the one they have); nothing is lost. A saved state's is
+// kept all the same (few, one a login's change): left while a newer one
+// leaves, the next start would store it over the newer (savedStatesFirst).
+// A variable for the tests.
+var maxKeptRemovals = 1 << 16
+
 // outboxDoneLoop removes delivered events from the outbox in batches: one
 // store write for many messages; first keys (savedStatesFirst's undone).
 //
@@ -610,6 +620,20 @@ func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 	defer tick.Stop()
 	const what = "outbox cleanup"
 	failing := false
+	unkept := 0 // removals not kept since the store last took a batch
+	keep := func(d delivery, k uint64) {
+		if k == 0 {
+			return
+		}
+		if failing && len(keys) >= maxKeptRemovals && d.ev.GetSavedState() == nil {
+			if unkept++; unkept == 1 {
+				t.log.Warn("outbox cleanup: the store still fails and enough removals wait; those of the events delivered from now stay in the outbox until the store works again: delivered again at the next start, with the same ids",
+					"waiting", len(keys))
+			}
+			return
+		}
+		keys = append(keys, k)
+	}
 	flush := func() {
 		if len(keys) == 0 {
 			return
@@ -622,6 +646,10 @@ func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 		failing = false
 		t.storeFails.worked(t.log, what)
 		keys = keys[:0]
+		if unkept > 0 {
+			t.log.Info("outbox cleanup works again; the events whose removal was not kept meanwhile are delivered again at the next start", "events", unkept)
+			unkept = 0
+		}
 	}
 	var held []delivery // waiting for their commits when the stop came
 	for ctx.Err() == nil {
@@ -631,9 +659,7 @@ func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 			if !waited {
 				held = append(held, d)
 			}
-			if k != 0 {
-				keys = append(keys, k)
-			}
+			keep(d, k)
 			if len(keys) >= 512 && !failing {
 				flush()
 			}
@@ -649,9 +675,8 @@ func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 	// never ends.
 	end := time.Now().Add(outboxDrain)
 	take := func(d delivery) {
-		if k, _ := t.outboxKey(context.Background(), d, end); k != 0 {
-			keys = append(keys, k)
-		}
+		k, _ := t.outboxKey(context.Background(), d, end)
+		keep(d, k)
 	}
 	for _, d := range held {
 		take(d)
