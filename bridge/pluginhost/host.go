@@ -418,10 +418,10 @@ func (h *Host) writeCommands(ctx context.Context, stream pb.Transport_CommandsCl
 		// A command given up on while it waited here (expire: its caller
 		// heard it failed) is dropped, not sent: a message the user was
 		// told failed would reach the network anyway, and be sent twice
-		// if they sent it again. The check and the mark are under h.mu,
-		// as expire's removal: one or the other comes first.
-		// So is one whose Do's caller gave up (its ctx ended) after it was
-		// queued again for a restarted plugin, where Do's drop missed it.
+		// if they sent it again. So is one whose Do's caller gave up (its
+		// ctx ended) once it was queued again for a restarted plugin,
+		// where Do's drop missed it. The check and the mark are under
+		// h.mu, as expire's removal: one or the other comes first.
 		h.mu.Lock()
 		f, live := h.pending[cmd.CorrelationId]
 		if live && f.givenUp() {
@@ -553,8 +553,9 @@ const maxRefusedBackoff = 10 * time.Minute
 
 // Run starts the plugin and restarts it whenever it dies, until ctx ends.
 // A plugin that refuses to start (an InitError, or another contract
-// version: sdk.VersionError) is logged as refused, once, and tried again
-// after maxBackoff, then twice as long each time up to maxRefusedBackoff.
+// version: sdk.VersionError) is logged as refused (at error once per
+// cause, then at debug: startFails) and tried again after maxBackoff,
+// then twice as long each time up to maxRefusedBackoff.
 func (h *Host) Run(ctx context.Context) error {
 	h.mu.Lock()
 	h.stopping = ctx.Done()
