@@ -507,8 +507,10 @@ func (t *transport) loadOutbox() ([]delivery, error) {
 // Stored only at their delivery, they came after the login's Connect,
 // which then handed the plugin a state older than its last save; and an
 // older one delivered after the newest would undo it. A login whose
-// state the store does not take keeps its saved states in the backlog,
-// delivered as before.
+// state the store does not take has it in memory all the same (the
+// Connect uses it) and keeps that newest in the backlog, delivered as
+// before, which retries the write; its older ones go, so that their
+// delivery cannot put an older state in memory before the Connect.
 //
 // undone are the outbox keys of those stored whose removal failed (the
 // store failing): outboxDoneLoop retries them first, so that they leave
@@ -522,7 +524,7 @@ func (t *transport) savedStatesFirst(ctx context.Context, backlog []delivery) (k
 			newest[d.ev.LoginId] = i // the backlog is in outbox order: the later, the newer
 		}
 	}
-	stored := map[string]bool{}
+	stored := map[string]bool{} // only the logins with a session
 	for id, i := range newest {
 		if s := t.sessionOf(id); s != nil {
 			stored[id] = s.saveState(ctx, backlog[i].ev.GetSavedState().SavedState)
@@ -530,10 +532,12 @@ func (t *transport) savedStatesFirst(ctx context.Context, backlog []delivery) (k
 	}
 	var done []uint64
 	kept = backlog[:0]
-	for _, d := range backlog {
-		if d.ev.GetSavedState() != nil && stored[d.ev.LoginId] {
-			done = append(done, d.key)
-			continue
+	for i, d := range backlog {
+		if d.ev.GetSavedState() != nil {
+			if ok, known := stored[d.ev.LoginId]; known && (ok || i != newest[d.ev.LoginId]) {
+				done = append(done, d.key)
+				continue
+			}
 		}
 		kept = append(kept, d)
 	}
@@ -591,6 +595,16 @@ func (t *transport) outboxKey(ctx context.Context, d delivery, deadline time.Tim
 	return d.commit.keys[d.idx], true // 0 when it was delivered before the commit
 }
 
+// maxKeptRemovals bounds the outbox removals kept for a retry while the
+// store fails them (8 bytes each): past it, while the store still fails,
+// a delivered event's removal is not kept, its entry left in the outbox
+// and delivered again at the next start, with the same XMPP id (clients
+// take it for the one they have); nothing is lost. A saved state's is
+// kept all the same (few, one a login's change): left while a newer one
+// leaves, the next start would store it over the newer (savedStatesFirst).
+// A variable for the tests.
+var maxKeptRemovals = 1 << 16
+
 // outboxDoneLoop removes delivered events from the outbox in batches: one
 // store write for many messages; first keys (savedStatesFirst's undone).
 //
@@ -606,6 +620,20 @@ func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 	defer tick.Stop()
 	const what = "outbox cleanup"
 	failing := false
+	unkept := 0 // removals not kept since the store last took a batch
+	keep := func(d delivery, k uint64) {
+		if k == 0 {
+			return
+		}
+		if failing && len(keys) >= maxKeptRemovals && d.ev.GetSavedState() == nil {
+			if unkept++; unkept == 1 {
+				t.log.Warn("outbox cleanup: the store still fails and enough removals wait; those of the events delivered from now stay in the outbox until the store works again: delivered again at the next start, with the same ids",
+					"waiting", len(keys))
+			}
+			return
+		}
+		keys = append(keys, k)
+	}
 	flush := func() {
 		if len(keys) == 0 {
 			return
@@ -618,6 +646,10 @@ func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 		failing = false
 		t.storeFails.worked(t.log, what)
 		keys = keys[:0]
+		if unkept > 0 {
+			t.log.Info("outbox cleanup works again; the events whose removal was not kept meanwhile are delivered again at the next start", "events", unkept)
+			unkept = 0
+		}
 	}
 	var held []delivery // waiting for their commits when the stop came
 	for ctx.Err() == nil {
@@ -627,9 +659,7 @@ func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 			if !waited {
 				held = append(held, d)
 			}
-			if k != 0 {
-				keys = append(keys, k)
-			}
+			keep(d, k)
 			if len(keys) >= 512 && !failing {
 				flush()
 			}
@@ -645,9 +675,8 @@ func (t *transport) outboxDoneLoop(ctx context.Context, keys []uint64) {
 	// never ends.
 	end := time.Now().Add(outboxDrain)
 	take := func(d delivery) {
-		if k, _ := t.outboxKey(context.Background(), d, end); k != 0 {
-			keys = append(keys, k)
-		}
+		k, _ := t.outboxKey(context.Background(), d, end)
+		keep(d, k)
 	}
 	for _, d := range held {
 		take(d)

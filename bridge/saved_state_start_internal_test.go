@@ -187,3 +187,53 @@ func fillDiskAs(t *testing.T, dir, name string) string {
 	}
 	return filler
 }
+
+// TestSavedStateFirstKeptWhenStoreFails: a saved state the outbox kept
+// whose store write fails at the next start (the disk full) is the
+// login's all the same for the Connect that follows, and its delivery,
+// which waits the store out, is the only one left: an older saved state
+// of the login delivered before the Connect would put that older state
+// back. Before, the failed write left the session with the stored
+// state from before both, which the Connect handed the plugin (a token
+// it had replaced, say).
+func TestSavedStateFirstKeptWhenStoreFails(t *testing.T) {
+	dir, db, l := smallDiskLogin(t, "first")
+	ctx := context.Background()
+	var evs []store.InboundEvent
+	for i, state := range []string{"older", "newer"} {
+		ev := &pb.Event{Seq: uint64(i + 1), LoginId: "alice", Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: []byte(state)}}}
+		payload, err := encodeOutbox("", ev)
+		must(t, err)
+		evs = append(evs, store.InboundEvent{Seq: ev.Seq, LoginID: "alice", Payload: payload})
+	}
+	_, _, err := db.CommitEvents(ctx, "echo", evs)
+	must(t, err)
+	tr, _ := configuredTransport(t, dir, db, "/bin/true") // the plugin is never run
+	s := tr.setLogin(l)
+	backlog, err := tr.loadOutbox()
+	must(t, err)
+
+	fillers := fullStore(t, db, dir)
+	kept, _ := tr.savedStatesFirst(ctx, backlog)
+	if got := s.Login().SavedState; string(got) != "newer" {
+		t.Errorf("the session's saved state, for the Connect at the start, is %q, want the newest kept, newer", got)
+	}
+	var states []string
+	for _, d := range kept {
+		states = append(states, string(d.ev.GetSavedState().GetSavedState()))
+	}
+	if !slices.Equal(states, []string{"newer"}) {
+		t.Errorf("saved states left to deliver %q, want only the newest", states)
+	}
+
+	// Delivered once the disk has room, it is stored.
+	for _, f := range fillers {
+		must(t, os.Remove(f))
+	}
+	for _, d := range kept {
+		tr.deliverNow(ctx, d)
+	}
+	if got, err := db.GetLogin("echo", "alice@localhost"); err != nil || string(got.SavedState) != "newer" {
+		t.Errorf("stored saved state %q (%v), want newer", got.SavedState, err)
+	}
+}

@@ -162,16 +162,19 @@ func (s *session) loginState() loginState {
 }
 
 // saveState stores the plugin's saved state of the login, for its next
-// connect, and reports whether it did.
+// connect, and reports whether it did. The state is the session's
+// either way: the Connect at the plugin's start hands it over (an older
+// one, a token the plugin had replaced, may no longer work), while its
+// store write is retried (savedStatesFirst).
 func (s *session) saveState(ctx context.Context, state []byte) bool {
 	t := s.t
-	if err := t.db.SetLoginSavedState(ctx, t.name, s.user, s.LoginID(), state); err != nil {
-		t.log.Error("saving the plugin's login state failed", "user", s.user, "err", err)
-		return false
-	}
 	s.mu.Lock()
 	s.login.SavedState = state
 	s.mu.Unlock()
+	if err := t.db.SetLoginSavedState(ctx, t.name, s.user, s.LoginID(), state); err != nil {
+		t.log.Error("saving the plugin's login state failed; retried at its delivery", "user", s.user, "err", err)
+		return false
+	}
 	return true
 }
 

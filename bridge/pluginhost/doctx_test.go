@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -77,5 +83,50 @@ func TestDoGivesUpWhileHeld(t *testing.T) {
 	waitFor(t, "the command after it sent", func() bool { return s.has("after") })
 	if s.has("held") {
 		t.Error("a command whose Do gave up while the plugin was down was sent once it was back")
+	}
+}
+
+// TestDoGivenUpNotResentAfterCrash: a command the plugin took but did
+// not answer, whose Do's caller then gave up (told it failed), is not
+// sent again to the plugin restarted after a crash: the caller may send
+// it anew, and the network would have it twice. Before, down sent every
+// command in flight again, given up on or not.
+func TestDoGivenUpNotResentAfterCrash(t *testing.T) {
+	got := filepath.Join(t.TempDir(), "commands")
+	path, _ := script(t, "NOACKS_EVENTS=0 NOACKS_COMMANDS="+got+" exec "+plugintest.BuildBinary(t, "./testdata/noacks"))
+	h := New(Config{Name: "noacks", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"),
+		Domain: "noacks.localhost", Log: slog.New(slog.DiscardHandler), OnEvents: (&recorder{}).onEvents,
+		HealthInterval: 200 * time.Millisecond, HoldTimeout: time.Minute, CommandTimeout: time.Hour})
+	runningReady(t, h)
+	received := func() []string {
+		b, _ := os.ReadFile(got)
+		return strings.Fields(string(b))
+	}
+	send := func(txn string) *pb.Command {
+		return &pb.Command{LoginId: "u", ChatId: "bob", TxnId: txn, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: txn}}}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Do(ctx, send("given-up"))
+		done <- err
+	}()
+	waitFor(t, "the plugin to take the command", func() bool { return slices.Contains(received(), "given-up") })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Do after its ctx ended: %v, want context.Canceled", err)
+	}
+
+	pid := h.Pid()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a new plugin process", func() bool { p := h.Pid(); return p != 0 && p != pid })
+	// A command after the crash goes after those sent again (retrying):
+	// once the plugin has it, any resend came before.
+	h.Send(send("after"), func(*pb.CommandResult) {})
+	waitFor(t, "the command after the crash", func() bool { return slices.Contains(received(), "after") })
+	if want := []string{"given-up", "after"}; !slices.Equal(received(), want) {
+		t.Errorf("the plugins took %q, want %q: a command given up on was sent again after the crash", received(), want)
 	}
 }

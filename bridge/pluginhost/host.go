@@ -140,6 +140,9 @@ type Host struct {
 	// holdWait, if set (by tests), hears of each wait of a command for
 	// a plugin that is not ready, with its deadline.
 	holdWait func(until time.Time)
+	// after, if set (by tests), stands for time.After in Run's wait
+	// before a restart of the plugin.
+	after func(time.Duration) <-chan time.Time
 }
 
 // New returns a host; Run starts the plugin.
@@ -266,7 +269,11 @@ func (h *Host) stopped() bool {
 
 // inflight is a command sent and not yet answered.
 type inflight struct {
-	cmd     *pb.Command
+	cmd *pb.Command
+	// ctx is Do's (nil or never ending for Send's): once it ends, its
+	// caller was told the command failed, and it is not sent again
+	// (givenUp).
+	ctx     context.Context
 	cb      func(*pb.CommandResult)
 	hold    func() // SendHolding's, for the wait of a retry
 	retried bool
@@ -279,6 +286,11 @@ type inflight struct {
 	// (expire) before is not sent at all (writeCommands).
 	sent bool
 }
+
+// givenUp reports whether Do's caller gave up on f (its ctx ended): it
+// was told the command failed, so the command is not sent again after a
+// crash (down), nor sent at all if it is still queued (writeCommands).
+func (f *inflight) givenUp() bool { return f.ctx != nil && f.ctx.Err() != nil }
 
 // stopTimer stops f's expiry, if it has one.
 func (f *inflight) stopTimer() {
@@ -370,7 +382,7 @@ func (h *Host) send(ctx context.Context, cmd *pb.Command, cb func(*pb.CommandRes
 	}
 	h.nextID++
 	cmd.CorrelationId = h.nextID
-	f := &inflight{cmd: cmd, cb: cb, hold: hold, retried: retried, limit: h.cfg.CommandTimeout}
+	f := &inflight{cmd: cmd, ctx: ctx, cb: cb, hold: hold, retried: retried, limit: h.cfg.CommandTimeout}
 	if sdk.CarriesFile(cmd) {
 		f.limit = h.cfg.FileCommandTimeout
 	}
@@ -406,10 +418,18 @@ func (h *Host) writeCommands(ctx context.Context, stream pb.Transport_CommandsCl
 		// A command given up on while it waited here (expire: its caller
 		// heard it failed) is dropped, not sent: a message the user was
 		// told failed would reach the network anyway, and be sent twice
-		// if they sent it again. The check and the mark are under h.mu,
-		// as expire's removal: one or the other comes first.
+		// if they sent it again. So is one whose Do's caller gave up (its
+		// ctx ended) once it was queued again for a restarted plugin,
+		// where Do's drop missed it. The check and the mark are under
+		// h.mu, as expire's removal: one or the other comes first.
 		h.mu.Lock()
 		f, live := h.pending[cmd.CorrelationId]
+		if live && f.givenUp() {
+			delete(h.pending, cmd.CorrelationId)
+			h.unqueueLocked(cmd.CorrelationId, f)
+			f.stopTimer()
+			live = false
+		}
 		if live {
 			f.sent = true
 		}
@@ -520,12 +540,22 @@ func (h *Host) drop(cmd *pb.Command) {
 	f.stopTimer()
 }
 
-// maxBackoff is the longest wait between two starts of the plugin.
+// maxBackoff is the longest wait between two starts of a plugin that
+// crashes or fails to start.
 const maxBackoff = 30 * time.Second
 
+// maxRefusedBackoff is the longest wait between two starts of a plugin
+// that refuses to start (its config, its contract version): the same
+// config and binary fail the same way, and the gateway reads its config
+// only at its start, so a try is for what may change under it meanwhile
+// (the machine, the binary), not a loop.
+const maxRefusedBackoff = 10 * time.Minute
+
 // Run starts the plugin and restarts it whenever it dies, until ctx ends.
-// A plugin of another contract version (sdk.VersionError) is logged as
-// refused and tried again only every maxBackoff.
+// A plugin that refuses to start (an InitError, or another contract
+// version: sdk.VersionError) is logged as refused (at error once per
+// cause, then at debug: startFails) and tried again after maxBackoff,
+// then twice as long each time up to maxRefusedBackoff.
 func (h *Host) Run(ctx context.Context) error {
 	h.mu.Lock()
 	h.stopping = ctx.Done()
@@ -552,18 +582,24 @@ func (h *Host) Run(ctx context.Context) error {
 			err = se.err
 		}
 		var ie *InitError
-		if ve := (*sdk.VersionError)(nil); errors.As(err, &ve) {
-			// Only a rebuilt binary helps: try it again now and then.
-			backoff = maxBackoff
+		ve := (*sdk.VersionError)(nil)
+		refused := errors.As(err, &ve) || errors.As(err, &ie)
+		if refused {
+			// Its config, the binary or the machine must change first:
+			// tried again at a pace that slows to maxRefusedBackoff.
+			backoff = max(backoff, maxBackoff)
+		} else {
+			backoff = min(backoff, maxBackoff)
+		}
+		if ve != nil {
 			h.log.Log(ctx, level, "transport plugin refused", append([]any{"err", err, "retry_in", backoff}, attrs...)...)
-		} else if errors.As(err, &ie) {
-			// Its config or the machine must change first (a restart
-			// at a fast pace only fills the log): now and then, as
-			// the admin may fix what it needs meanwhile.
-			backoff = maxBackoff
+		} else if ie != nil {
 			args := []any{"err", err, "retry_in", backoff}
 			if h.cfg.ConfigAt != "" {
-				args = append([]any{"config", h.cfg.ConfigAt}, args...)
+				// The retry starts it with the config read at the
+				// gateway's start: an admin who edits the file must
+				// know that only a restart applies it.
+				args = append([]any{"config", h.cfg.ConfigAt}, append(args, "hint", "a change to the config file applies at the gateway's restart")...)
 			}
 			h.log.Log(ctx, level, "transport plugin refused to start; fix what it says", append(args, attrs...)...)
 		} else if se != nil {
@@ -574,12 +610,20 @@ func (h *Host) Run(ctx context.Context) error {
 		if h.cfg.OnStop != nil {
 			h.cfg.OnStop(err)
 		}
+		after := time.After
+		if h.after != nil {
+			after = h.after
+		}
 		select {
-		case <-time.After(backoff):
+		case <-after(backoff):
 		case <-ctx.Done():
 			return nil
 		}
-		backoff = min(backoff*2, maxBackoff)
+		limit := maxBackoff
+		if refused {
+			limit = maxRefusedBackoff
+		}
+		backoff = min(backoff*2, limit)
 	}
 }
 
@@ -788,6 +832,11 @@ func (h *Host) down() {
 		f := pending[id]
 		f.stopTimer() // a retry has a timer of its own
 		switch {
+		case f.givenUp():
+			// Do's caller gave up, and was told it failed: sent again, a
+			// message it may send anew would reach the network twice.
+			h.log.Debug("a command given up on is not sent again to the restarted plugin", "action", commandAction(f.cmd), "login", f.cmd.LoginId,
+				"chat", f.cmd.ChatId, "txn", f.cmd.TxnId)
 		case f.cmd.TxnId != "" && stopping:
 			if f.hold != nil {
 				run(f.hold)
@@ -834,7 +883,11 @@ func (h *Host) down() {
 		}
 		until := time.Now().Add(h.cfg.HoldTimeout)
 		for _, f := range retry {
-			h.send(context.Background(), f.cmd, f.cb, f.hold, true, until)
+			ctx := f.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			h.send(ctx, f.cmd, f.cb, f.hold, true, until)
 		}
 	}()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +81,50 @@ func TestInitFolderInUseRetried(t *testing.T) {
 	defer rcancel()
 	if err := second.WaitReady(rctx); err != nil {
 		t.Fatalf("the folder free, the plugin did not start within 10 s: %v", err)
+	}
+}
+
+// TestInitRefusalBacksOff: a plugin that keeps refusing its config is
+// started again after 30 s, then twice as long each time up to 10
+// minutes, and its refusal is an ERROR once, its repeats at debug: the
+// same config fails the same way, and the gateway reads its config only
+// at its restart. Before, it was launched every 30 s for as long as the
+// gateway ran.
+func TestInitRefusalBacksOff(t *testing.T) {
+	logs := &syncbuf.Buffer{}
+	h := New(Config{Name: "echo", Path: plugintest.BuildBinary(t, echoPkg), DataDir: t.TempDir(),
+		ConfigJSON: []byte(`{"contactz": 3}`), Domain: "echo.localhost", ConfigAt: "/etc/passerelle.toml:11",
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	waits := make(chan time.Duration, 64)
+	h.after = func(d time.Duration) <-chan time.Time {
+		select {
+		case waits <- d:
+		default: // the test has ended
+		}
+		now := make(chan time.Time, 1)
+		now <- time.Now()
+		return now
+	}
+	running(t, h)
+	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 10 * time.Minute, 10 * time.Minute}
+	var got []time.Duration
+	for range want {
+		select {
+		case d := <-waits:
+			got = append(got, d)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("waits before the plugin's restarts %v, want %v", got, want)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("waits before the plugin's restarts %v, want %v", got, want)
+	}
+	refusals := strings.Count(logs.String(), `msg="transport plugin refused to start; fix what it says"`)
+	if errs := strings.Count(logs.String(), "level=ERROR"); errs != 1 || refusals < len(want) {
+		t.Errorf("%d ERROR lines in %d refusals, want the refusal at error once:\n%s", errs, refusals, logs)
+	}
+	if !strings.Contains(logs.String(), `level=ERROR msg="transport plugin refused to start; fix what it says" transport=echo config=/etc/passerelle.toml:11 err="the plugin refused to start: echo: the transport's config: unknown key \"contactz\"`) ||
+		!strings.Contains(logs.String(), `hint="a change to the config file applies at the gateway's restart"`) {
+		t.Errorf("the refusal does not name the config, the plugin's words and that a restart applies a fix:\n%s", logs)
 	}
 }

@@ -4,7 +4,8 @@
 // a pause between them (so that the host stores and acknowledges them
 // in many small batches, whose acks fill the stream's flow-control
 // window), then waits for the stream's end. Its Commands stream reads
-// and answers nothing.
+// and answers nothing; with NOACKS_COMMANDS=FILE it reads the commands,
+// appends each one's txn_id to FILE, a line each, and answers none.
 package main
 
 import (
@@ -68,6 +69,26 @@ func (server) Events(stream pb.Transport_EventsServer) error {
 }
 
 func (server) Commands(stream pb.Transport_CommandsServer) error {
-	<-stream.Context().Done()
-	return nil
+	path := os.Getenv("NOACKS_COMMANDS")
+	if path == "" {
+		<-stream.Context().Done()
+		return nil
+	}
+	for {
+		cmd, err := stream.Recv()
+		if err != nil {
+			return err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return err
+		}
+		_, err = f.WriteString(cmd.TxnId + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
