@@ -19,7 +19,16 @@ PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 PROTO := plugins/proto/transport.proto
 
-.PHONY: all build install deps deps-demo test vet fmt fmt-check bench bench-smoke bench-go demo proto clean
+# The version the binaries report (passerelle version, the gateway's log
+# and XEP-0092): git describe, else devel-HASH (scripts/version.sh).
+# Outside a git checkout it is empty and the binaries say what their build
+# information gives, "devel" under -buildvcs=false. make VERSION=v1.2.3
+# sets it.
+VERSION ?= $(shell sh scripts/version.sh)
+VERSION := $(VERSION)
+LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION) -X passerelle.im/passerelle/bridge.Version=$(VERSION))
+
+.PHONY: all build install version-check deps deps-demo test vet fmt fmt-check bench bench-smoke bench-go demo proto clean
 
 all: build
 
@@ -34,15 +43,24 @@ all: build
 build:
 	@echo "==> building passerelle (first run compiles, a few minutes)..."
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 install:
-	CGO_ENABLED=0 $(GO) install ./cmd/...
+	CGO_ENABLED=0 $(GO) install -ldflags '$(LDFLAGS)' ./cmd/...
+
+# The built gateway reports the stamped version (it said "devel" when
+# built with -buildvcs=false, as GOFLAGS may set).
+version-check: build
+	@if [ -n "$(VERSION)" ]; then \
+		out="$$($(BIN)/passerelle version)"; \
+		case "$$out" in "passerelle $(VERSION) "*) echo "==> $$out";; \
+		*) echo "passerelle version says \"$$out\", want $(VERSION)"; exit 1;; esac; \
+	fi
 
 deps:
 	bash scripts/install-deps.sh
 
-test: deps build
+test: deps build version-check
 	CGO_ENABLED=0 $(GO) vet ./...
 	@echo "==> go test -race (first run compiles the tree again, with -race: a few minutes)..."
 	GO=$(GO) bash scripts/gotest.sh -race -count=1 -timeout $(TEST_TIMEOUT) ./...

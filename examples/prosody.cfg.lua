@@ -19,6 +19,8 @@ component_interfaces = { "127.0.0.1" }
 -- contact. It speaks urn:xmpp:privilege:2 only.
 VirtualHost "localhost"
     modules_enabled = { "privilege" } -- added to the global modules_enabled
+    -- One entry per transport domain (a copy of this one for
+    -- irc.localhost, ...): a transport not listed gets no privileges.
     privileged_entities = {
         ["echo.localhost"] = {
             roster = "both";      -- read and write the users' rosters

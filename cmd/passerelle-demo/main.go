@@ -275,15 +275,19 @@ plugin = %q
 		contacts = "Its contacts echo-1, echo-2 and echo-3, and the gateway, will ask you\nto authorise them (without mod_privilege the gateway cannot write the\nroster itself), and the gateway invites you to the group echo-room."
 	}
 	out.printf(`
-The stack is running. Connect any XMPP client (Gajim, Profanity, Dino...):
+The stack is running. Connect an XMPP client that can log in without TLS
+(Profanity, Gajim; not Dino, which refuses a plain connection):
 
   server    127.0.0.1, port %s (plain connection on loopback, no TLS)
   account   %s
   password  %s
 
+%s
 %s is already registered with the gateway %s.
 %s
 Write to anything@%s: every contact echoes what you send.
+Each chat first fills with 30 old messages ("history 1 of 30"...): the
+network's history, which the gateway backfills.
 Join the group echo-room@%s ("Echo room") as a group chat: echo-1
 repeats what you say there and echo-2 reacts 👍; say "topic TEXT",
 "join N", "part N" or "backlog N" there to see the group change.
@@ -292,7 +296,7 @@ repeats what you say there and echo-2 reacts 👍; say "topic TEXT",
   config       %s
 
 Press Ctrl-C to stop.
-`, portOf(srv.C2SAddr()), user, password, user, echoDomain, contacts, echoDomain, echoDomain, logPath, cfgPath)
+`, portOf(srv.C2SAddr()), user, password, clientHint(portOf(srv.C2SAddr()), user), user, echoDomain, contacts, echoDomain, echoDomain, logPath, cfgPath)
 	return waitStop(ctx, out, exited, logPath)
 }
 
@@ -453,6 +457,14 @@ func waitGateway(ctx context.Context, c *xmpptest.Client, domain string, exited 
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// clientHint is a client command to paste, for the port and account
+// printed above it: the port changes at each run, and clients try TLS
+// first, which the demo's Prosody does not offer.
+func clientHint(port, user string) string {
+	return "  Profanity: /connect " + user + " server 127.0.0.1 port " + port + " tls disable\n" +
+		"  (Gajim: custom host and port as above, connection type plain)\n"
 }
 
 func portOf(addr string) string {

@@ -113,12 +113,14 @@ func (o *ownPlugin) run(ctx, dctx context.Context, out *console, c *xmpptest.Cli
 		login = "Log in from your client: the ad-hoc command \"Log in\" on " + domain + "."
 	}
 	out.printf(`
-The stack is running with your transport. Connect any XMPP client:
+The stack is running with your transport. Connect an XMPP client that
+can log in without TLS (Profanity, Gajim; not Dino):
 
   server    127.0.0.1, port %s (plain connection on loopback, no TLS)
   account   %s
   password  %s
 
+%s
 %s
 Write to CONTACT@%s; your groups are rooms ROOM@%s.
 
@@ -126,7 +128,7 @@ Write to CONTACT@%s; your groups are rooms ROOM@%s.
   config       %s
 
 Press Ctrl-C to stop.
-`, portOf(c2s), user, password, login, domain, domain, logPath, o.name, cfgPath)
+`, portOf(c2s), user, password, clientHint(portOf(c2s), user), login, domain, domain, logPath, o.name, cfgPath)
 	return waitStop(ctx, out, exited, logPath)
 }
 
