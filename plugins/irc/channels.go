@@ -24,8 +24,11 @@ type channel struct {
 	topicAt time.Time
 	members map[string]*member // by ID; the user's is the login ID
 	// synced: the server's NAMES ended, the members are known (and the
-	// gateway was sent the chat).
+	// gateway was sent the chat). ready is closed then, or when the
+	// channel is dropped before (parted, kicked, disconnected): a
+	// ChatInfo waits for it (settle).
 	synced bool
+	ready  chan struct{}
 	// flags are the channel's own modes set now, without their
 	// arguments ("nt", "m"...): from the answer to the MODE query sent
 	// at joining (324), and the MODE changes since (chanview.go).
@@ -50,7 +53,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if s.isSelf(m.Nick()) {
 			s.mu.Lock()
 			s.safeJoinedLocked(m.Params[0], id)
-			s.channels[id] = &channel{name: m.Params[0], members: map[string]*member{}}
+			s.channels[id] = &channel{name: m.Params[0], members: map[string]*member{}, ready: make(chan struct{})}
 			if _, uh, ok := splitSource(m.Source); ok {
 				s.selfAddr = uh
 			}
@@ -190,6 +193,7 @@ func (s *Session) joined(m ircmsg.Message, id string) {
 		return
 	}
 	ch.synced = true
+	ch.settle()
 	chat := s.chatLocked(id, ch)
 	var renamed *pb.Member
 	if self := ch.members[s.loginID]; self != nil {
@@ -247,6 +251,9 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 		ch, in := s.channels[id]
 		delete(s.channels, id)
 		delete(s.shown, id)
+		if in {
+			ch.settle()
+		}
 		var ended []*pb.Event
 		if in {
 			for uid, mem := range ch.members {
@@ -297,6 +304,19 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 	}
 	for _, ev := range ended {
 		s.n.host.Emit(ev)
+	}
+}
+
+// settle wakes the ChatInfo calls waiting for the channel's NAMES to
+// end: they ended, or the channel is gone. Call with s.mu held.
+func (ch *channel) settle() {
+	if ch.ready == nil {
+		return
+	}
+	select {
+	case <-ch.ready:
+	default:
+		close(ch.ready)
 	}
 }
 
@@ -356,13 +376,22 @@ func (s *Session) channelName(chatID string) (string, bool) {
 	return "", false
 }
 
-// chatLocked describes a joined channel.
+// chatLocked describes a joined channel. One whose NAMES did not end
+// yet has no members: the list so far is no whole list (the gateway
+// takes a list as whole, and those missing as gone), and it may lack
+// the user, whose nick in the room the gateway would then make up from
+// the login's name. Without members, the gateway asks ChatInfo, which
+// waits for the NAMES end.
 func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
 	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: plainText(ch.name), Topic: ch.topic}
 	if ch.topic != "" && !ch.topicAt.IsZero() {
 		c.TopicUnixMicro = ch.topicAt.UnixMicro()
 	}
-	for uid, m := range ch.members {
+	members := ch.members
+	if !ch.synced {
+		members = nil
+	}
+	for uid, m := range members {
 		c.Members = append(c.Members, s.pbMemberLocked(ch, uid, m))
 		// The setter by their ID where they are in the channel: the
 		// room knows no one else (a server's name, someone gone).
@@ -387,9 +416,17 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 	return out, nil
 }
 
+// NamesWait is how long ChatInfo waits for the end of a joined channel's
+// NAMES, at most: the channel is then described without its members.
+const NamesWait = 10 * time.Second
+
 // ChatInfo describes a joined channel, or a nick's direct chat
-// (sdk.ChatInfoer).
-func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
+// (sdk.ChatInfoer). A channel joined whose NAMES did not end yet is
+// described once they did (within ctx and NamesWait): with its members,
+// the user among them. Answered at once, it had none (or some), and the
+// gateway gave the user a nick of its own in the room (the login's
+// name), another than the messages the user sent then came from.
+func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	if !isChannel(chatID) {
 		name := chatID
 		s.mu.Lock()
@@ -399,13 +436,28 @@ func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 		s.mu.Unlock()
 		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: decodeText(name)}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.channels[s.chanID(chatID)]
-	if ch == nil {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
+	ctx, cancel := context.WithTimeout(ctx, NamesWait)
+	defer cancel()
+	for {
+		s.mu.Lock()
+		id := s.chanID(chatID)
+		ch := s.channels[id]
+		if ch == nil {
+			s.mu.Unlock()
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
+		}
+		if ch.synced || ctx.Err() != nil {
+			c := s.chatLocked(id, ch)
+			s.mu.Unlock()
+			return c, nil
+		}
+		ready := ch.ready
+		s.mu.Unlock()
+		select {
+		case <-ready: // synced, or gone: looked at again
+		case <-ctx.Done():
+		}
 	}
-	return s.chatLocked(s.chanID(chatID), ch), nil
 }
 
 // LeaveChat parts a channel (sdk.Leaver).
@@ -443,12 +495,18 @@ func (s *Session) LeaveChatReason(_ context.Context, c sdk.Call, reason string) 
 	s.mu.Lock()
 	ch := s.channels[id]
 	delete(s.channels, id)
+	if ch != nil {
+		ch.settle()
+	}
 	shown, hadShown := s.shown[id]
 	delete(s.shown, id)
 	s.mu.Unlock()
 	if err := conn.Send("PART", part...); err != nil {
 		s.mu.Lock()
 		if _, again := s.channels[id]; !again && ch != nil {
+			if !ch.synced {
+				ch.ready = make(chan struct{}) // settled above: waits again
+			}
 			s.channels[id] = ch
 			if hadShown {
 				s.shown[id] = shown

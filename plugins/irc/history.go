@@ -290,9 +290,12 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	got, older := 0, 0 // messages, and those older than r.before
 	for _, item := range b.Items {
 		m := item.Message
-		if item.Command == "BATCH" || (m.Command != "PRIVMSG" && m.Command != "NOTICE") || len(m.Params) < 2 {
-			continue // a nested batch, or an event other than a message
+		reaction := m.Command == "TAGMSG" && isReaction(m)
+		if item.Command == "BATCH" || (m.Command != "PRIVMSG" && m.Command != "NOTICE" && !reaction) || (len(m.Params) < 2 && !reaction) {
+			continue // a nested batch, or an event other than a message or a reaction
 		}
+		// A reaction is a line of the page as a message is: the
+		// server's limit counts it.
 		t := serverTime(m)
 		got++
 		if r.before.IsZero() || t.Before(r.before) {
@@ -304,7 +307,12 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		if t.After(newest) {
 			newest = t
 		}
-		ev := s.historyEvent(m)
+		var ev *pb.Event
+		if reaction {
+			ev = s.historyReaction(m, r) // reactions.go
+		} else {
+			ev = s.historyEvent(m)
+		}
 		if ev == nil {
 			continue
 		}

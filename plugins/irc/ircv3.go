@@ -70,8 +70,10 @@ type echo struct {
 	target string // folded
 	action bool
 	text   string
-	// tag: a TAGMSG (typing), whose echo is a TAGMSG; text is "".
-	tag bool
+	// tag: a TAGMSG (typing, a reaction), whose echo is a TAGMSG; text
+	// is "". tags are its client tags (tagKey), which the echo carries.
+	tag  bool
+	tags string
 	// send is the send the line is one of; nil where no one waits for
 	// the answer (typing, the NickServ IDENTIFY).
 	send *sendWait
@@ -150,17 +152,40 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 	return true
 }
 
-// tagEchoed takes the echo of a TAGMSG of the user's to target: the
-// oldest waiting, answered.
-func (s *Session) tagEchoed(target string) {
+// tagEchoed takes m, a TAGMSG of the user's, as the echo of one sent:
+// the oldest waiting to its target with the same client tags (tagKey),
+// or (unless exact) the oldest waiting to its target, answered; its
+// msgid is then heard live (history leaves it out). It reports whether
+// there was one; a TAGMSG of the user's that echoes none is another
+// client's on the account (a bouncer relays it).
+func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
+	key := tagKey(m.ClientOnlyTags())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.fold(target)
-	if i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && e.target == t }); i >= 0 {
-		e := s.echoes[i]
-		s.answeredLocked(i)
-		close(e.got)
+	t := s.fold(m.Params[0])
+	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && e.target == t && e.tags == key })
+	if i < 0 && !exact {
+		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && e.target == t })
 	}
+	if i < 0 {
+		return false
+	}
+	e := s.echoes[i]
+	s.answeredLocked(i)
+	s.seenLiveLocked(m)
+	close(e.got)
+	return true
+}
+
+// tagKey is a TAGMSG's client tags in one string, sorted: what tells
+// the echo of one TAGMSG from another's.
+func tagKey(tags map[string]string) string {
+	kv := make([]string, 0, len(tags))
+	for k, v := range tags {
+		kv = append(kv, k+"="+v)
+	}
+	slices.Sort(kv)
+	return strings.Join(kv, ";")
 }
 
 // answeredLocked forgets the line waiting at i, answered, and the

@@ -239,8 +239,18 @@ func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string
 		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgid, Emojis: set}}}
 }
 
-// onReaction emits the reaction a TAGMSG m from someone else carries,
-// in a channel or to the user.
+// isReaction reports whether a TAGMSG carries a reaction or takes one
+// back.
+func isReaction(m ircmsg.Message) bool {
+	react, _ := m.GetTag(reactTag)
+	unreact, _ := m.GetTag(unreactTag)
+	return react || unreact
+}
+
+// onReaction emits the reaction a TAGMSG m carries: from someone else,
+// in a channel or to the user; or the user's own from another client of
+// theirs, in a channel or to a nick. Its msgid is noted as heard live:
+// history leaves it out (onBatch).
 func (s *Session) onReaction(m ircmsg.Message) {
 	sender := s.sender(m.Nick())
 	if sender.UserId == "" {
@@ -250,10 +260,44 @@ func (s *Session) onReaction(m ircmsg.Message) {
 	switch target := m.Params[0]; {
 	case isChannel(target):
 		chat, typ = s.chanID(target), pb.ChatType_CHAT_TYPE_GROUP
-	case !s.isSelf(target):
+	case sender.IsFromMe && !s.isSelf(target):
+		if strings.TrimLeft(target, statusPrefixes) != target {
+			return // to a channel's operators (@#chan): no nick starts so
+		}
+		s.mu.Lock()
+		chat = s.people.id(target)
+		s.mu.Unlock()
+	case sender.IsFromMe || !s.isSelf(target):
 		return // to a channel's operators (@#chan), or not to us
 	}
+	s.mu.Lock()
+	s.seenLiveLocked(m)
+	s.mu.Unlock()
 	if ev := s.reactionEvent(m, sender, chat, typ); ev != nil {
 		s.n.host.Emit(ev)
 	}
+}
+
+// historyReaction is the reaction event of a TAGMSG m of a chathistory
+// batch answering r (a reaction to a message of the history, by anyone,
+// the user too); nil when it is none, or was heard live.
+func (s *Session) historyReaction(m ircmsg.Message, r *histReq) *pb.Event {
+	if len(m.Params) < 1 || !isReaction(m) || !strings.Contains(m.Source, "!") {
+		return nil
+	}
+	ok, id := m.GetTag("msgid")
+	if !ok || id == "" {
+		return nil // without the server's ID it could not be told from its live copy
+	}
+	s.mu.Lock()
+	live := s.live[id]
+	s.mu.Unlock()
+	if live {
+		return nil
+	}
+	sender := s.sender(m.Nick())
+	if sender.UserId == "" {
+		return nil
+	}
+	return s.reactionEvent(m, sender, r.chatID, r.typ)
 }

@@ -580,6 +580,9 @@ func (s *Session) handle(c *ircevent.Connection) {
 	})
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
+		for _, ch := range s.channels {
+			ch.settle() // a ChatInfo waiting for its NAMES: gone
+		}
 		clear(s.channels)
 		s.clearTypingLocked() // said on the connection that ended
 		current := s.conn == c

@@ -149,7 +149,7 @@ func (s *Session) sendTagmsg(conn *ircevent.Connection, target string, tags map[
 	s.wireMu.Lock()
 	defer s.wireMu.Unlock()
 	s.mu.Lock()
-	s.echoes = append(s.echoes, &echo{target: s.fold(target), tag: true, got: make(chan ircmsg.Message, 1)})
+	s.echoes = append(s.echoes, &echo{target: s.fold(target), tag: true, tags: tagKey(tags), got: make(chan ircmsg.Message, 1)})
 	e := s.echoes[len(s.echoes)-1]
 	s.mu.Unlock()
 	if err := conn.SendIRCMessage(msg); err != nil {
@@ -305,11 +305,16 @@ func (s *Session) typingRepeats() int {
 // channel or to the user, into a typing event. The user's own (the
 // server's echo, or another client of theirs) and the server's are not
 // shown; nor is a +typing on a message (PRIVMSG), which the spec says is
-// no notification.
+// no notification. A reaction of the user's that echoes none of the
+// plugin's TAGMSGs is one made on another client of theirs (a bouncer
+// relays it), shown as the user's.
 func (s *Session) onTagmsg(m ircmsg.Message) {
 	ok, value := m.GetTag("+typing")
 	if len(m.Params) >= 1 && s.isSelf(m.Nick()) {
-		s.tagEchoed(m.Params[0]) // the answer to a TAGMSG of the user's
+		reaction := isReaction(m)
+		if !s.tagEchoed(m, reaction) && reaction && strings.Contains(m.Source, "!") {
+			s.onReaction(m)
+		}
 		return
 	}
 	if len(m.Params) < 1 || !strings.Contains(m.Source, "!") {

@@ -1,0 +1,65 @@
+package irc_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Reactions the server keeps in history (a TAGMSG with +draft/react in
+// a chathistory batch) come in the history batch as reactions to the
+// messages backfilled: someone else's, and the user's own (made on
+// another client) as the user's; one taken back (+draft/unreact) comes
+// off the set. Before, every TAGMSG of a batch was dropped: the
+// backfilled messages showed none of their reactions.
+func TestHistoryReactions(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	at := func(i int) string { return histAt(i).Format(time.RFC3339Nano) }
+	srv.mu.Lock()
+	srv.history = []string{
+		histLine(1),
+		"@time=" + at(2) + ";msgid=t-2;+draft/reply=h-1;+draft/react=👍 :zoe!z@h TAGMSG #hist",
+		"@time=" + at(3) + ";msgid=t-3;+draft/reply=h-1;+draft/react=🎉 :kit!k@h TAGMSG #hist",
+		"@time=" + at(4) + ";msgid=t-4;+draft/reply=h-1;+draft/react=❤ :zoe!z@h TAGMSG #hist",
+		"@time=" + at(5) + ";msgid=t-5;+draft/reply=h-1;+draft/unreact=👍 :zoe!z@h TAGMSG #hist",
+		"@time=" + at(6) + ";+draft/reply=h-1;+draft/react=😀 :zoe!z@h TAGMSG #hist", // no msgid: not told from a live copy
+		histLine(7),
+	}
+	srv.mu.Unlock()
+	_, _, hist, _, _ := histLogin(t, srv, nil, "#hist")
+	srv.got("CHATHISTORY LATEST #hist *")
+	b := nextBatch(t, hist)
+	var got []string
+	for _, ev := range b.Events {
+		if ev.ChatId != "#hist" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || !ev.IsBackfill {
+			t.Errorf("history event %v: want a backfilled event of #hist", ev)
+		}
+		switch {
+		case ev.GetMessage() != nil:
+			got = append(got, ev.EventId+" "+ev.GetMessage().Text)
+		case ev.GetReaction() != nil:
+			r := ev.GetReaction()
+			who := ev.Sender.GetName()
+			if ev.Sender.GetIsFromMe() {
+				who += " (me)"
+			}
+			got = append(got, ev.EventId+" "+who+" on "+r.TargetId+": ["+strings.Join(r.Emojis, " ")+"]")
+		default:
+			t.Errorf("history event %v: want a message or a reaction", ev)
+		}
+	}
+	want := []string{
+		"h-1 line 1",
+		"t-2 zoe on h-1: [👍]",
+		"t-3 kit (me) on h-1: [🎉]",
+		"t-4 zoe on h-1: [👍 ❤]",
+		"t-5 zoe on h-1: [❤]",
+		"h-7 line 7",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("history batch:\n%q\nwant:\n%q", got, want)
+	}
+}
