@@ -43,18 +43,23 @@ type gatedHandler struct {
 // Handle passes u on, unless a join is asked and u has an update of a
 // channel not followed yet.
 func (g gatedHandler) Handle(ctx context.Context, u tg.UpdatesClass) error {
-	if g.s.joins.hold(ctx, g.s.db(), g.mgr, u) {
+	if g.s.joins.hold(ctx, g.s.db, g.mgr, u) {
 		return nil
 	}
 	return g.mgr.Handle(ctx, u)
 }
 
 // hold keeps u for later when a join is asked and u has an update of a
-// channel st keeps no pts of.
-func (j *joinGate) hold(ctx context.Context, st *store, to telegram.UpdateHandler, u tg.UpdatesClass) bool {
+// channel the store db gives keeps no pts of. The store is looked up only
+// then: most updates come with no join asked.
+func (j *joinGate) hold(ctx context.Context, db func() *store, to telegram.UpdateHandler, u tg.UpdatesClass) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.joins == 0 || st == nil {
+	if j.joins == 0 {
+		return false
+	}
+	st := db()
+	if st == nil {
 		return false
 	}
 	for _, x := range updateList(u) {
