@@ -7,6 +7,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
@@ -43,6 +44,48 @@ func TestSupergroupFirstUpdatesBackToBack(t *testing.T) {
 			if text := ev.GetMessage().GetText(); strings.HasSuffix(text, fmt.Sprintf(" %d", i)) {
 				got[text] = true
 			}
+		}
+	}
+}
+
+// A group the user joins through the gateway, by its name or by its
+// invite link, whose welcome bot posts right after the join: the join's
+// service message (which brings the room) and the welcome are the
+// user's first two updates of the group, back to back. The manager, not
+// following the group yet, could take the welcome first, follow the
+// group from it and drop the join as already seen. Several groups, as
+// the loss did not come every time.
+func TestJoinFirstUpdatesBackToBack(t *testing.T) {
+	srv, p, done := doraPlugin(t)
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	evs.Await("connected", func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	cmds := p.Commands()
+	for i := range 6 {
+		id := int64(720 + i)
+		c := tgfake.Channel{ID: id, Title: fmt.Sprintf("Welcoming %d", i), Members: []int64{eve.ID}, Creator: eve.ID,
+			Welcome: fmt.Sprintf("welcome %d", i)}
+		room, password := fmt.Sprintf("welcoming%d", i), ""
+		if i%2 == 0 {
+			c.Username = room
+		} else {
+			c.InviteHash = fmt.Sprintf("Welcome%dLink", i)
+			room, password = "joinchat", "https://t.me/+"+c.InviteHash
+		}
+		srv.AddChannel(c)
+		chat := fmt.Sprintf("-100%d", id)
+		res := cmds.Send(plugintest.Act(done.LoginId, room, fmt.Sprintf("join-%d", i), &pb.JoinChat{Password: password}))
+		if res.GetError() != nil {
+			t.Fatalf("join %s: %v", room, res.GetError())
+		}
+		var hasRoom, hasWelcome bool
+		for !hasRoom || !hasWelcome {
+			ev := evs.Await(fmt.Sprintf("the room and the welcome of group %d (room %v, welcome %v)", i, hasRoom, hasWelcome), func(ev *pb.Event) bool {
+				return ev.ChatId == chat && (ev.GetChat() != nil || ev.GetMessage().GetText() == c.Welcome)
+			})
+			hasRoom, hasWelcome = hasRoom || ev.GetChat() != nil, hasWelcome || ev.GetMessage() != nil
 		}
 	}
 }

@@ -153,7 +153,9 @@ func (s *Session) joinByInvite(ctx context.Context, inv invite) (string, error) 
 	case *tg.ChatInvite:
 		title = "«" + c.Title + "»"
 	}
-	res, err := api.MessagesImportChatInvite(ctx, inv.hash)
+	res, err := s.joining(ctx, func() (tg.MessagesChatInviteJoinResultClass, error) {
+		return api.MessagesImportChatInvite(ctx, inv.hash)
+	}) // joinpts.go
 	var upd tg.UpdatesClass
 	switch r := res.(type) {
 	case *tg.MessagesChatInviteJoinResultOk:

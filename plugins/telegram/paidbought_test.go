@@ -52,3 +52,38 @@ func TestPaidMediaBoughtLater(t *testing.T) {
 		t.Errorf("told again as %s, want %s", again.EventId, ev.EventId)
 	}
 }
+
+// Paid media bought in a forum's topic after its post came: the update
+// names no topic, but the post's topic was kept as the post came, so the
+// file comes in the topic's room, where its post is, and downloads from
+// there. It went to the forum's room (General), replying to a post not
+// in it.
+func TestPaidMediaBoughtInTopic(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 910, Title: "Market", Forum: true, Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	stalls := srv.CreateTopic(910, bob.ID, "Stalls")
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	topicRoom := topicChatID("-100910", stalls)
+	from := h.count()
+	preview := &tg.MessageMediaPaidMedia{StarsAmount: 20, ExtendedMedia: []tg.MessageExtendedMediaClass{&tg.MessageExtendedMediaPreview{W: 800, H: 600}}}
+	post := srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 910}, "fresh bread", tgfake.WithMedia(preview), tgfake.WithTopic(stalls))
+	h.wait(t, from, "the paid post in its topic", func(ev *pb.Event) bool { return ev.ChatId == topicRoom && ev.GetMessage() != nil })
+
+	photo := bytes.Repeat([]byte("loaf"), 4000)
+	srv.BuyPaidMedia(alice.ID, 910, post, srv.AddMedia(photo, "image/jpeg"))
+	ev := h.wait(t, from, "the file bought", func(ev *pb.Event) bool { return len(ev.GetMessage().GetAttachments()) == 1 })
+	me := ev.GetMessage()
+	if ev.ChatId != topicRoom || me.ReplyToId != strconv.Itoa(post) || me.Text != paidBoughtText {
+		t.Fatalf("bought: %v; want in %s, a reply to %d", ev, topicRoom, post)
+	}
+	_, r, err := s.DownloadMedia(ctx, ev.ChatId, me.Attachments[0].GetRef())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(got, photo) {
+		t.Errorf("downloaded %d bytes (%v), want %d", len(got), err, len(photo))
+	}
+}

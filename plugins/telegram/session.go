@@ -78,6 +78,7 @@ type Session struct {
 	typing     typingkeep.Lazy // typing.go
 	deleted    deletedChats    // delete.go
 	asks       *sdk.ToldSets   // joinrequests.go
+	joins      joinGate        // joinpts.go
 	askOrder   askOrder        // joinrequests_order.go
 	bulk       bulkDeletes     // bulkdelete.go
 	own        ownNick         // ownprofile.go
@@ -184,6 +185,10 @@ func (s *Session) start(ready chan struct{}) {
 		UserAccessHasher:      s.st,
 		OnChannelTooLong:      s.channelTooLong(gen),      // gap.go
 		OnChannelInaccessible: s.channelInaccessible(gen), // channelupdate.go
+		// Each channel followed is caught up at each start, one
+		// getChannelDifference each: a few at a time, not a burst that
+		// Telegram answers with FLOOD_WAIT.
+		MaxChannelDifferenceConcurrency: channelCatchUps,
 		OnTooLong: func() {
 			s.n.log().Warn("telegram: the gap in updates is too long to recover; messages of the gap are only in the history", "login", s.login.LoginID)
 		},
@@ -195,7 +200,7 @@ func (s *Session) start(ready chan struct{}) {
 		defer s.running.Done()
 		var api *tg.Client
 		var dropped atomic.Bool // the connection dropped since it was ready
-		client := s.n.newClient(s.n.appFor(s.saved), s.login.Dir, mgr, func(cs telegram.ConnectionState) {
+		client := s.n.newClient(s.n.appFor(s.saved), s.login.Dir, gatedHandler{s: s, mgr: mgr}, func(cs telegram.ConnectionState) {
 			switch cs {
 			case telegram.ConnectionStateDisconnected:
 				if !dropped.Swap(true) {

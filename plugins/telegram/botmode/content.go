@@ -27,6 +27,7 @@ func (s *Session) messageText(m *models.Message) (string, []*pb.Span) {
 		content = s.serviceText(m) // servicetext.go
 	}
 	out, spans := mediatext.WithCaption(content, text, spansOf(text, ents, s.userByName(m.Chat.ID)))
+	out, spans = withForward(m, out, spans)      // forward.go
 	out, spans = s.withStoryReply(m, out, spans) // storyreply.go
 	// After the text, so that the spans stay where they are.
 	return mediatext.WithButtons(out, buttonsText(m.ReplyMarkup)), spans

@@ -57,6 +57,11 @@ type Channel struct {
 	InviteRequest bool
 	// Requests are the people waiting for an admin's approval.
 	Requests []int64
+	// Welcome, when set, is what the creator posts as soon as someone
+	// joins (by name or by link), right after the join's service
+	// message, as a group's welcome bot does: the newcomer's first two
+	// updates of the channel come back to back.
+	Welcome string
 
 	photoID int64 // the channel's picture in Server.media; 0: none (SetChannelPhoto)
 	pts     int
@@ -176,6 +181,13 @@ func (s *Server) deliverChannel(from int64, c *Channel, text string, o msgOpts, 
 	}
 	return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateMessageID{ID: id, RandomID: rid}, mine},
 		Users: s.usersFor(from), Chats: s.chatsFor(from), Date: now()}, nil
+}
+
+// welcome posts c's Welcome, if any, for a newcomer.
+func (s *Server) welcome(c *Channel) {
+	if c.Welcome != "" {
+		_, _ = s.deliverChannel(c.Creator, c, c.Welcome, msgOpts{}, 0)
+	}
 }
 
 // RemoveMember takes user out of channel and tells them nothing, as

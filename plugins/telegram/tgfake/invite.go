@@ -124,7 +124,9 @@ func (s *Server) registerInvites(d *tgtest.Dispatcher) {
 		}
 		c.Members = append(c.Members, k.user)
 		m := s.postService(c, k.user, &tg.MessageActionChatJoinedByLink{InviterID: c.Creator})
-		return &tg.MessagesChatInviteJoinResultOk{Updates: &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: c.pts, PtsCount: 1}},
+		pts := c.pts // the join's
+		s.welcome(c)
+		return &tg.MessagesChatInviteJoinResultOk{Updates: &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: pts, PtsCount: 1}},
 			Users: s.usersFor(k.user), Chats: []tg.ChatClass{c.tg(k.user)}, Date: now()}}, nil
 	})
 }

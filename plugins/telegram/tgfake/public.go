@@ -63,8 +63,10 @@ func (s *Server) registerPublic(d *tgtest.Dispatcher) {
 		}
 		c.Members = append(c.Members, k.user)
 		m := s.postService(c, k.user, &tg.MessageActionChatAddUser{Users: []int64{k.user}})
+		pts := c.pts // the join's
+		s.welcome(c)
 		return &tg.MessagesChatInviteJoinResultOk{Updates: &tg.Updates{
-			Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: c.pts, PtsCount: 1}},
+			Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: viewService(m, k.user), Pts: pts, PtsCount: 1}},
 			Users:   s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}}, nil
 	})
 	handle(s, d, tg.ChannelsLeaveChannelRequestTypeID, "channels.leaveChannel", func(k *key, r *tg.ChannelsLeaveChannelRequest) (bin.Encoder, error) {
