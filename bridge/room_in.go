@@ -43,8 +43,10 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 	switch st.Kind() {
 	case "presence":
 		join, jerr := muc.ParseJoin(st)
-		if r == nil && st.Type() == "unavailable" && s != nil && s.cancelJoin(chatID, from) { // room_join.go
-			return true // a leave of a room still joining
+		if r == nil && st.Type() == "unavailable" && s != nil {
+			if _, status := showOf(st); s.cancelJoin(ctx, chatID, from, status) { // room_join.go
+				return true // a leave of a room still joining
+			}
 		}
 		if r == nil && !join.MUC {
 			return false
