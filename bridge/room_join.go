@@ -146,10 +146,12 @@ func (s *session) takeJoined(chatID string) []pendingJoin {
 // cancelJoin drops resource from's joins of chatID still waiting: the
 // client left the room before the network sent the chat (closed its
 // tab), and completed later the join put the resource back in a room it
-// left. It answers each with the unavailable self-presence that ends an
+// left. The room may be known already: the network's chat came before
+// the command's result, which the joins wait for. With answer, it
+// answers each with the unavailable self-presence that ends an
 // occupant's stay (XEP-0045 §7.14): Gajim and Conversations show the
 // room as joining until it comes. It reports whether there was one.
-func (s *session) cancelJoin(ctx context.Context, chatID string, from jid.JID, status string) bool {
+func (s *session) cancelJoin(ctx context.Context, chatID string, from jid.JID, status string, answer bool) bool {
 	s.mu.Lock()
 	var dropped []pendingJoin
 	for k, b := range s.joins.m {
@@ -172,9 +174,11 @@ func (s *session) cancelJoin(ctx context.Context, chatID string, from jid.JID, s
 	}
 	s.mu.Unlock()
 	for _, j := range dropped {
-		me := muc.Occupant{Nick: j.to.Resourcepart(), JID: s.user}
-		s.t.send(ctx, muc.Presence{Room: j.to.Bare().String(), To: j.from.String(), Occupant: me, Unavailable: true,
-			Statuses: []int{muc.StatusSelf}, Status: status}.Bytes())
+		if answer {
+			me := muc.Occupant{Nick: j.to.Resourcepart(), JID: s.user}
+			s.t.send(ctx, muc.Presence{Room: j.to.Bare().String(), To: j.from.String(), Occupant: me, Unavailable: true,
+				Statuses: []int{muc.StatusSelf}, Status: status}.Bytes())
+		}
 	}
 	return len(dropped) > 0
 }
