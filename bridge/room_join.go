@@ -175,8 +175,10 @@ func (s *session) cancelJoin(ctx context.Context, chatID string, from jid.JID, s
 	s.mu.Unlock()
 	for _, j := range dropped {
 		if answer {
-			me := muc.Occupant{Nick: j.to.Resourcepart(), JID: s.user}
-			s.t.send(ctx, muc.Presence{Room: j.to.Bare().String(), To: j.from.String(), Occupant: me, Unavailable: true,
+			roomJID := j.to.Bare().String()
+			// XEP-0421: every presence from an occupant carries its id.
+			me := muc.Occupant{Nick: j.to.Resourcepart(), JID: s.user, OccupantID: muc.OccupantID(roomJID, s.user)}
+			s.t.send(ctx, muc.Presence{Room: roomJID, To: j.from.String(), Occupant: me, Unavailable: true,
 				Statuses: []int{muc.StatusSelf}, Status: status}.Bytes())
 		}
 	}

@@ -10,7 +10,8 @@ import (
 // TestRoomJoinLeaveWhileJoining: a client that leaves (unavailable) a
 // room it is still joining by name (the network has not answered: echo's
 // secret-go answers after 300 ms) gets the unavailable self-presence that
-// ends its stay (XEP-0045 §7.14, status 110), with its status echoed, as
+// ends its stay (XEP-0045 §7.14, status 110), with its status echoed and
+// its occupant-id (XEP-0421), as
 // the first and only answer from the room: Gajim and Conversations show
 // the room as joining until it comes. Before, the leave was swallowed and
 // the client waited forever. The network's answer, when it comes, is
@@ -30,7 +31,7 @@ func TestRoomJoinLeaveWhileJoining(t *testing.T) {
 	}
 	if got.Name != "presence" || got.Type != "unavailable" || got.From != byName+"/a" ||
 		!strings.Contains(got.XML, `code="110"`) || !strings.Contains(got.XML, "closing the tab") ||
-		!strings.Contains(got.XML, `role="none"`) {
+		!strings.Contains(got.XML, `role="none"`) || !strings.Contains(got.XML, `<occupant-id xmlns="urn:xmpp:occupant-id:0"`) {
 		t.Fatalf("leave of a room still joining: want an unavailable self-presence (110) with the status, got %s", got.XML)
 	}
 
