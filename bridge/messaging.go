@@ -35,6 +35,10 @@ const (
 	nsForward   = "urn:xmpp:forward:0"
 )
 
+// nsFallbackOld is XEP-0428's namespace before 0.2, which Movim and
+// Converse of its time still send with their replies' quotes.
+const nsFallbackOld = "urn:xmpp:feature-fallback:0"
+
 // targetWait bounds how long a correction, reaction or retraction waits
 // for the network's ID of a message sent just before it (in a room
 // longer: targetWaitIn).
@@ -467,7 +471,7 @@ func (m *userMessage) needsTarget(e *wire.Element) {
 // as being for ns (a reply's quote), counted in code points.
 func stripFallback(st *wire.Stanza, body, ns string) string {
 	for _, c := range st.Children {
-		if c.XMLName.Space != nsFallback || c.Attr("for") != ns {
+		if c.XMLName.Space != nsFallback && c.XMLName.Space != nsFallbackOld || c.Attr("for") != ns {
 			continue
 		}
 		for _, b := range c.Children {

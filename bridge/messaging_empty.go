@@ -45,7 +45,7 @@ func carries(e *wire.Element) (signal, meta bool) {
 		// A mention's mark, or a SIMS file: one left here had no
 		// address the gateway fetches (a Jingle source alone).
 		return false, e.Child(nsSIMS, "media-sharing") == nil
-	case wire.NSSID, wire.NSDelay, nsHints, nsFallback, nsSpoiler, nsReply, nsCorrect,
+	case wire.NSSID, wire.NSDelay, nsHints, nsFallback, nsFallbackOld, nsSpoiler, nsReply, nsCorrect,
 		muc.NSUser, muc.NSOccupantID, nsNick, "urn:xmpp:styling:0", "urn:xmpp:carbons:2",
 		"http://jabber.org/protocol/xhtml-im", "http://jabber.org/protocol/address", "urn:xmpp:eme:0":
 		return false, true

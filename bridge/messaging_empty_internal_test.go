@@ -84,6 +84,9 @@ func TestReplyQuoteOnlyRefusal(t *testing.T) {
 		{`<message type='chat'><body>&gt; hello` + "\n" + `hi</body>` + reply + `</message>`, ""},
 		{`<message type='chat'><body> </body>` + reply + `</message>`, "white space only"},
 		{`<message type='chat'><body>&gt; hello` + "\n" + `</body></message>`, ""},
+		// XEP-0428 before 0.2 (Movim).
+		{`<message type='chat'><body>&gt; hello` + "\n\n" + `</body><reply xmlns='urn:xmpp:reply:0' to='bob@g' id='m1'/>` +
+			`<fallback xmlns='urn:xmpp:feature-fallback:0' for='urn:xmpp:reply:0'><body start='0' end='9'/></fallback></message>`, "nothing but the quoted text"},
 	} {
 		st, err := wire.Parse(c.xml)
 		if err != nil {

@@ -32,7 +32,7 @@ func fitRanges(parts []wire.Element, n int) []wire.Element {
 			if p, ok = fitRange(p, "begin", "end", n); !ok {
 				continue
 			}
-		case p.XMLName.Space == nsFallback && p.XMLName.Local == "fallback",
+		case (p.XMLName.Space == nsFallback || p.XMLName.Space == nsFallbackOld) && p.XMLName.Local == "fallback",
 			p.XMLName.Space == nsMarkup && p.XMLName.Local == "markup":
 			var ok bool
 			if p, ok = fitRangeChildren(p, n); !ok {
