@@ -35,6 +35,10 @@ const (
 	nsForward   = "urn:xmpp:forward:0"
 )
 
+// nsFallbackOld is XEP-0428's namespace before 0.2, which Movim and
+// Converse of its time still send with their replies' quotes.
+const nsFallbackOld = "urn:xmpp:feature-fallback:0"
+
 // targetWait bounds how long a correction, reaction or retraction waits
 // for the network's ID of a message sent just before it (in a room
 // longer: targetWaitIn).
@@ -280,11 +284,12 @@ type userMessage struct {
 	oobURL       string
 	receipt      bool // XEP-0184 request
 	markable     bool // XEP-0333
-	// blank: the body was white space only (taken as none); signal: a
-	// chat state, marker or receipt parseUserMessage has no case for;
-	// unknown names the first element not bridged (messaging_empty.go).
-	blank, signal bool
-	unknown       string
+	// blank: the body was white space only (taken as none); quoteOnly:
+	// once a reply's quote (its fallback) was taken out; signal: a chat
+	// state, marker or receipt parseUserMessage has no case for; unknown
+	// names the first element not bridged (messaging_empty.go).
+	blank, quoteOnly, signal bool
+	unknown                  string
 	// sent, when set, is called with the result of the command the
 	// message became, once the network took it (a room reflects it).
 	// For a new message, sm is what to remember of it, and sent records
@@ -385,6 +390,7 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		// request, or a reply's quote alone: no words, to a contact or
 		// a room. It reached the network as an empty message, and the
 		// chat state beside it was dropped.
+		m.quoteOnly = strings.TrimSpace(m.quoted) != ""
 		m.body, m.quoted, m.hasBody, m.blank = "", "", false, true
 	}
 	if st.Type() != "groupchat" || !roomTopicChange(st, m) {
@@ -465,7 +471,7 @@ func (m *userMessage) needsTarget(e *wire.Element) {
 // as being for ns (a reply's quote), counted in code points.
 func stripFallback(st *wire.Stanza, body, ns string) string {
 	for _, c := range st.Children {
-		if c.XMLName.Space != nsFallback || c.Attr("for") != ns {
+		if c.XMLName.Space != nsFallback && c.XMLName.Space != nsFallbackOld || c.Attr("for") != ns {
 			continue
 		}
 		for _, b := range c.Children {

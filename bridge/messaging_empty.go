@@ -45,7 +45,7 @@ func carries(e *wire.Element) (signal, meta bool) {
 		// A mention's mark, or a SIMS file: one left here had no
 		// address the gateway fetches (a Jingle source alone).
 		return false, e.Child(nsSIMS, "media-sharing") == nil
-	case wire.NSSID, wire.NSDelay, nsHints, nsFallback, nsSpoiler, nsReply, nsCorrect,
+	case wire.NSSID, wire.NSDelay, nsHints, nsFallback, nsFallbackOld, nsSpoiler, nsReply, nsCorrect,
 		muc.NSUser, muc.NSOccupantID, nsNick, "urn:xmpp:styling:0", "urn:xmpp:carbons:2",
 		"http://jabber.org/protocol/xhtml-im", "http://jabber.org/protocol/address", "urn:xmpp:eme:0":
 		return false, true
@@ -83,7 +83,7 @@ func unbridgedName(e *wire.Element) string {
 // client's compose sends): a headline or normal one without words is
 // the user's server's (PEP notifications of the user's avatar and nick
 // to their contacts), nothing the user sent. An element not bridged is
-// named; a blank body is said to be one.
+// named; a blank body is said to be one, a reply's quote alone too.
 func (m userMessage) refusal(typ, network string) (wire.Condition, string) {
 	if typ != "chat" && typ != "groupchat" || m.action() || m.hasChatState || m.displayed != "" || m.signal || m.encrypted {
 		return "", ""
@@ -91,6 +91,10 @@ func (m userMessage) refusal(typ, network string) (wire.Condition, string) {
 	switch {
 	case m.unknown != "":
 		return wire.FeatureNotImpl, m.unknown + " is not bridged to " + network + ": nothing was sent"
+	case m.blank && m.quoteOnly:
+		// A reply whose body is its quote alone (XEP-0461's fallback):
+		// "white space only" named words the client showed as typed.
+		return wire.NotAcceptable, "the reply is empty (nothing but the quoted text): nothing was sent to " + network
 	case m.blank:
 		return wire.NotAcceptable, "the message is empty (white space only): nothing was sent to " + network
 	}

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"cmp"
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -65,6 +66,41 @@ func TestEmptyMessageRefusal(t *testing.T) {
 		cond, text := parseUserMessage(st).refusal(typ, "Echo")
 		if cond != c.cond {
 			t.Errorf("%s: refused %q (%q), want %q", c.xml, cond, text, c.cond)
+		}
+	}
+}
+
+// TestReplyQuoteOnlyRefusal: a reply (XEP-0461) whose body is nothing
+// but its quote, marked as the fallback, is refused saying so; a blank
+// message still says white space, and a reply with words is sent.
+// Before, the quote alone was refused as "white space only", which the
+// user, seeing the quote sent, could not make sense of.
+func TestReplyQuoteOnlyRefusal(t *testing.T) {
+	const reply = `<reply xmlns='urn:xmpp:reply:0' to='bob@g' id='m1'/>` +
+		`<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='9'/></fallback>`
+	for _, c := range []struct{ xml, want string }{
+		{`<message type='groupchat'><body>&gt; hello` + "\n" + ` </body>` + reply + `</message>`, "nothing but the quoted text"},
+		{`<message type='chat'><body>&gt; hello` + "\n\n" + `</body>` + reply + `</message>`, "nothing but the quoted text"},
+		{`<message type='chat'><body>&gt; hello` + "\n" + `hi</body>` + reply + `</message>`, ""},
+		{`<message type='chat'><body> </body>` + reply + `</message>`, "white space only"},
+		{`<message type='chat'><body>&gt; hello` + "\n" + `</body></message>`, ""},
+		// XEP-0428 before 0.2 (Movim).
+		{`<message type='chat'><body>&gt; hello` + "\n\n" + `</body><reply xmlns='urn:xmpp:reply:0' to='bob@g' id='m1'/>` +
+			`<fallback xmlns='urn:xmpp:feature-fallback:0' for='urn:xmpp:reply:0'><body start='0' end='9'/></fallback></message>`, "nothing but the quoted text"},
+	} {
+		st, err := wire.Parse(c.xml)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cond, text := parseUserMessage(st).refusal(st.Type(), "Echo")
+		if c.want == "" {
+			if cond != "" {
+				t.Errorf("%s: refused (%s %q)", c.xml, cond, text)
+			}
+			continue
+		}
+		if cond != wire.NotAcceptable || !strings.Contains(text, c.want) || !strings.Contains(text, "nothing was sent to Echo") {
+			t.Errorf("%s: refused %q (%q), want not-acceptable saying %q", c.xml, cond, text, c.want)
 		}
 	}
 }

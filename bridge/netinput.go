@@ -12,9 +12,11 @@ import (
 
 // Bounds of what a network sends, so that each stanza it becomes fits in
 // the server's stanza size limit (xmpp.max_stanza_bytes; the link drops
-// what does not, see xmpplink's fit) and in the room archive. Texts
-// may grow fivefold when escaped (& is &amp;) and a message carries its
-// text's markup besides: a text may take an eighth of the limit.
+// what does not, see xmpplink's fit). Texts may grow sixfold when
+// escaped ("'" is "&apos;") and a message carries its text's markup
+// besides: a text may take an eighth of the limit. Escaped, that may
+// still be more than the room archive takes (store.MaxArchivePayload):
+// the archive keeps such a message cut (fitArchived, room_archive_fit.go).
 const (
 	maxNameBytes     = 1 << 10 // names, nicknames, statuses, reasons
 	maxFileNameBytes = 255
@@ -122,6 +124,13 @@ func (t *transport) fitEvent(ev *pb.Event) {
 // cutText is s cut at a character boundary so that it and, when marked,
 // the cut mark take at most limit bytes; without the mark it ends in "…".
 func cutText(s string, limit int, marked bool) string {
+	n, mark := cutPoint(s, limit, marked)
+	return s[:n] + mark
+}
+
+// cutPoint is where cutText cuts s: the bytes of s it keeps, and the
+// mark it ends them with.
+func cutPoint(s string, limit int, marked bool) (int, string) {
 	mark := "…"
 	if marked {
 		mark = fmt.Sprintf(cutMark, len(s)) // an upper bound of the bytes left out
@@ -133,7 +142,7 @@ func cutText(s string, limit int, marked bool) string {
 	if marked {
 		mark = fmt.Sprintf(cutMark, len(s)-n)
 	}
-	return s[:n] + mark
+	return n, mark
 }
 
 // fitSpans keeps the spans that lie within a text of n bytes (a cut text

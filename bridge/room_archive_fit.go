@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"encoding/xml"
+	"unicode/utf8"
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/store"
@@ -17,7 +18,9 @@ import (
 // stanza limit (netinput.go), which escaped may be more than the
 // archive's. Such a message is archived cut (fitArchived): its small
 // parts (ids, a reply's reference, a file's address, markers) as they
-// came, its large ones left out, its body cut, the cut said in the body.
+// came, its large ones left out, its body cut, the cut said in the body,
+// and the ranges of the body its parts name (mentions, a reply's quote,
+// markup) kept within what is left of the body (room_archive_ranges.go).
 // The live copies go out whole.
 
 // maxKeptPart is the largest part of an oversized message its archived
@@ -58,9 +61,11 @@ func fitArchived(payload []byte) []byte {
 	// Escaped, a text may take up to six times its bytes ("'" is
 	// "&apos;"): halved until the whole fits.
 	for limit := store.MaxArchivePayload / 2; ; limit /= 2 {
-		text := body
+		text, n := body, len(body)
 		if len(text) > limit {
-			text = cutText(text, limit, true)
+			var mark string
+			n, mark = cutPoint(text, limit, true)
+			text = text[:n] + mark
 		}
 		if text != "" {
 			text += "\n"
@@ -68,7 +73,7 @@ func fitArchived(payload []byte) []byte {
 		text += archiveCutNote
 		e := st.Element
 		e.Text = ""
-		e.Children = append([]wire.Element{{XMLName: xml.Name{Local: "body"}, Text: text}}, kept...)
+		e.Children = append([]wire.Element{{XMLName: xml.Name{Local: "body"}, Text: text}}, fitRanges(kept, utf8.RuneCountInString(body[:n]))...)
 		var w wire.Writer
 		writeClientElement(&w, &e)
 		if b := w.Bytes(); len(b) <= store.MaxArchivePayload || limit < 1<<10 {

@@ -1,8 +1,10 @@
 package bridge
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/store"
@@ -53,4 +55,93 @@ func TestFitArchivedWellFormed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFitArchivedRanges: the ranges of the body a message's parts name
+// stay within what the archive keeps of a body it cut (fitArchived), in
+// characters, not bytes: a mention, a reply's quote (XEP-0461 by
+// XEP-0428), markup spans and list items (XEP-0394) within the kept text
+// stay as they were, one across the cut ends there, one past it goes,
+// and a part left with no range goes; parts with no range (a file's
+// reference, a retraction's fallback) stay. Before, the archived copy
+// kept ranges past the cut, over the cut mark and the note.
+func TestFitArchivedRanges(t *testing.T) {
+	quote := "> Bob: hé\n"                                          // 10 characters, 11 bytes
+	body := quote + strings.Repeat("é'", store.MaxArchivePayload/4) // escaped, 7 bytes a pair
+	total := utf8.RuneCountInString(body)
+	far, farEnd := strconv.Itoa(total-10), strconv.Itoa(total-2)
+	var w wire.Writer
+	w.Start("message", "").Attr("from", "r@g/n").Attr("to", "u@x").Attr("type", "groupchat").Attr("id", "m1")
+	w.Start("body", "").Text(body).End()
+	w.Start("reply", nsReply).Attr("to", "r@g/bob").Attr("id", "p1").End()
+	w.Start("fallback", nsFallback).Attr("for", nsReply).Start("body", "").Attr("start", "0").Attr("end", "10").End().End()
+	w.Start("fallback", nsFallback).Attr("for", "urn:example:far").Start("body", "").Attr("start", far).Attr("end", farEnd).End().End()
+	w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
+	w.Start("reference", nsReference).Attr("type", "mention").Attr("begin", "2").Attr("end", "5").Attr("uri", "xmpp:bob@g").End()
+	w.Start("reference", nsReference).Attr("type", "mention").Attr("begin", far).Attr("end", farEnd).Attr("uri", "xmpp:carol@g").End()
+	w.Start("reference", nsReference).Attr("type", "mention").Attr("begin", "12").Attr("end", strconv.Itoa(total)).Attr("uri", "xmpp:dan@g").End()
+	w.Start("reference", nsReference).Attr("type", "data").Attr("uri", "https://files.example/a.png").End()
+	w.Start("markup", nsMarkup).
+		Start("span", "").Attr("start", "10").Attr("end", "20").Start("emphasis", "").End().End().
+		Start("span", "").Attr("start", far).Attr("end", farEnd).Start("code", "").End().End().
+		Start("bquote", "").Attr("start", "0").Attr("end", strconv.Itoa(total)).End().
+		Start("list", "").Attr("start", "20").Attr("end", strconv.Itoa(total)).
+		Start("li", "").Attr("start", "20").End().Start("li", "").Attr("start", far).End().End().
+		End()
+	w.Start("markup", nsMarkup).Start("bcode", "").Attr("start", far).Attr("end", farEnd).End().End()
+	w.End()
+	out := fitArchived(w.Bytes())
+	if len(out) > store.MaxArchivePayload {
+		t.Fatalf("cut to %d bytes, over %d", len(out), store.MaxArchivePayload)
+	}
+	st, err := wire.Parse(string(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := st.Body()
+	cut := strings.LastIndex(b, "… [")
+	if cut < 0 || !strings.HasPrefix(body, b[:cut]) {
+		t.Fatalf("body not cut: %.100q…", b)
+	}
+	n := strconv.Itoa(utf8.RuneCountInString(b[:cut]))
+
+	var got []string
+	for _, c := range st.Children {
+		got = append(got, partSummary(&c))
+	}
+	want := []string{
+		`reply(to=r@g/bob id=p1)`,
+		`fallback(for=urn:xmpp:reply:0){body(start=0 end=10)}`,
+		`fallback(for=urn:xmpp:message-retract:1)`,
+		`reference(type=mention begin=2 end=5 uri=xmpp:bob@g)`,
+		`reference(type=mention begin=12 end=` + n + ` uri=xmpp:dan@g)`,
+		`reference(type=data uri=https://files.example/a.png)`,
+		`markup(){span(start=10 end=20){emphasis()} bquote(start=0 end=` + n + `) list(start=20 end=` + n + `){li(start=20)}}`,
+	}
+	if len(got) < 1 || !strings.HasPrefix(got[0], "body(") {
+		t.Fatalf("parts %q", got)
+	}
+	got = got[1:]
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("parts kept:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// partSummary names e, its attributes and its children, in order.
+func partSummary(e *wire.Element) string {
+	var attrs []string
+	for _, a := range e.Attrs {
+		if a.Name.Local != "xmlns" {
+			attrs = append(attrs, a.Name.Local+"="+a.Value)
+		}
+	}
+	s := e.XMLName.Local + "(" + strings.Join(attrs, " ") + ")"
+	if len(e.Children) > 0 {
+		var kids []string
+		for i := range e.Children {
+			kids = append(kids, partSummary(&e.Children[i]))
+		}
+		s += "{" + strings.Join(kids, " ") + "}"
+	}
+	return s
 }

@@ -9,12 +9,16 @@ import (
 
 // emptyCases are messages that ask the network for nothing although the
 // user's client sent them as something: each is refused, by id, with
-// its condition; silent ones (a chat state alone, a receipt) are not.
-var emptyCases = []struct{ id, payload, cond string }{
+// its condition and a text that says why; silent ones (a chat state
+// alone, a receipt) are not.
+var emptyCases = []struct{ id, payload, cond, says string }{
 	{"ws", `<body>  
-	 </body>`, "not-acceptable"},
-	{"unk", `<attention xmlns='urn:xmpp:attention:0'/>`, "feature-not-implemented"},
-	{"unk-ids", `<foo xmlns='urn:example:foo'/><origin-id xmlns='urn:xmpp:sid:0' id='unk-ids'/><store xmlns='urn:xmpp:hints'/>`, "feature-not-implemented"},
+	 </body>`, "not-acceptable", "white space only"},
+	{"unk", `<attention xmlns='urn:xmpp:attention:0'/>`, "feature-not-implemented", "attention"},
+	{"unk-ids", `<foo xmlns='urn:example:foo'/><origin-id xmlns='urn:xmpp:sid:0' id='unk-ids'/><store xmlns='urn:xmpp:hints'/>`, "feature-not-implemented", "urn:example:foo"},
+	// A reply (XEP-0461) that is its quote alone, the fallback.
+	{"quote", `<body>&gt; hi
+</body><reply xmlns='urn:xmpp:reply:0' id='x1'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='5'/></fallback>`, "not-acceptable", "nothing but the quoted text"},
 }
 
 // silentCases are messages meant to carry no words: never answered.
@@ -34,8 +38,8 @@ func checkEmptyRefused(t *testing.T, c *xmpptest.Client, to, typ string, words f
 	for _, k := range emptyCases {
 		raw(t, c, `<message type='`+typ+`' id='`+k.id+`' to='`+to+`'>`+k.payload+`</message>`)
 		st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "message" && s.ID == k.id })
-		if err != nil || st.Type != "error" || !strings.Contains(st.XML, "<"+k.cond) || !strings.Contains(st.XML, "nothing was sent") {
-			t.Fatalf("%s: want a %s error saying nothing was sent, got %v %s", k.id, k.cond, err, st.XML)
+		if err != nil || st.Type != "error" || !strings.Contains(st.XML, "<"+k.cond) || !strings.Contains(st.XML, "nothing was sent") || !strings.Contains(st.XML, k.says) {
+			t.Fatalf("%s: want a %s error saying %q and that nothing was sent, got %v %s", k.id, k.cond, k.says, err, st.XML)
 		}
 	}
 	for i, p := range silentCases {

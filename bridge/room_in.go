@@ -43,8 +43,20 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 	switch st.Kind() {
 	case "presence":
 		join, jerr := muc.ParseJoin(st)
-		if r == nil && st.Type() == "unavailable" && s != nil && s.cancelJoin(chatID, from) { // room_join.go
-			return true // a leave of a room still joining
+		if st.Type() == "unavailable" && s != nil {
+			// A leave of a room still joining (room_join.go): answered
+			// here unless the resource is joined too (it joined again
+			// once the room was known), whose leave is answered below.
+			_, status := showOf(st)
+			joined := false
+			if r != nil {
+				r.mu.Lock()
+				joined = r.joined[from.Resourcepart()]
+				r.mu.Unlock()
+			}
+			if s.cancelJoin(ctx, chatID, from, status, !joined) && !joined {
+				return true
+			}
 		}
 		if r == nil && !join.MUC {
 			return false

@@ -146,11 +146,14 @@ func (s *session) takeJoined(chatID string) []pendingJoin {
 // cancelJoin drops resource from's joins of chatID still waiting: the
 // client left the room before the network sent the chat (closed its
 // tab), and completed later the join put the resource back in a room it
-// left. It reports whether there was one.
-func (s *session) cancelJoin(chatID string, from jid.JID) bool {
+// left. The room may be known already: the network's chat came before
+// the command's result, which the joins wait for. With answer, it
+// answers each with the unavailable self-presence that ends an
+// occupant's stay (XEP-0045 §7.14): Gajim and Conversations show the
+// room as joining until it comes. It reports whether there was one.
+func (s *session) cancelJoin(ctx context.Context, chatID string, from jid.JID, status string, answer bool) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	found := false
+	var dropped []pendingJoin
 	for k, b := range s.joins.m {
 		if b.chatID != chatID {
 			continue
@@ -158,17 +161,28 @@ func (s *session) cancelJoin(chatID string, from jid.JID) bool {
 		kept := b.joins[:0]
 		for _, j := range b.joins {
 			if j.from.Equal(from) {
-				found = true
+				dropped = append(dropped, j)
 				continue
 			}
 			kept = append(kept, j)
 		}
+		clear(b.joins[len(kept):])
 		b.joins = kept
 		if len(kept) == 0 && b.joined {
 			delete(s.joins.m, k) // a batch still asking keeps its place: its result comes
 		}
 	}
-	return found
+	s.mu.Unlock()
+	for _, j := range dropped {
+		if answer {
+			roomJID := j.to.Bare().String()
+			// XEP-0421: every presence from an occupant carries its id.
+			me := muc.Occupant{Nick: j.to.Resourcepart(), JID: s.user, OccupantID: muc.OccupantID(roomJID, s.user)}
+			s.t.send(ctx, muc.Presence{Room: roomJID, To: j.from.String(), Occupant: me, Unavailable: true,
+				Statuses: []int{muc.StatusSelf}, Status: status}.Bytes())
+		}
+	}
+	return len(dropped) > 0
 }
 
 // failJoins refuses the joins of batch b, if still waiting.

@@ -2,9 +2,12 @@ package bridge
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
 
 	"passerelle.im/passerelle/bridge/wire"
 )
@@ -43,4 +46,66 @@ func TestRoomJoinLeftBeforeComplete(t *testing.T) {
 	if joined {
 		t.Error("the resource that left is joined")
 	}
+}
+
+// TestRoomJoinLeftRoomKnown: the network's chat may come before the
+// result of the command that joined it (the room is known, the join
+// still waits for the result). A leave then is answered with the
+// unavailable self-presence (110), and the result completes no join of
+// the resource that left; one that joined the known room again meanwhile
+// is answered by its leave once, not twice. Before, the leave went to
+// the known room, where the resource was not joined: no answer, and the
+// result joined it behind the client's back.
+func TestRoomJoinLeftRoomKnown(t *testing.T) {
+	for _, rejoined := range []bool{false, true} {
+		tr, s, r, sent := occupantFixture(t)
+		st, err := wire.Parse(`<presence from='alice@localhost/tablet' to='g1@echo.localhost/Tab' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &joinBatch{chatID: "g1", joins: []pendingJoin{{st: st, from: jid.MustParse(st.From()), to: jid.MustParse(st.To())}}}
+		s.mu.Lock()
+		s.joins.m = map[joinKey]*joinBatch{{chatID: "g1"}: b}
+		s.mu.Unlock()
+		r.mu.Lock()
+		r.joined["tablet"] = rejoined
+		r.mu.Unlock()
+		sent()
+
+		occupantStanza(t, tr, `<presence from='alice@localhost/tablet' to='g1@echo.localhost/Tab' type='unavailable'/>`)
+		var gone []*wire.Stanza
+		for _, st := range sent() {
+			if st.To() == "alice@localhost/tablet" && st.Kind() == "presence" && st.Type() == "unavailable" && hasStatus(st, muc.StatusSelf) {
+				gone = append(gone, st)
+			}
+		}
+		if len(gone) != 1 {
+			t.Errorf("rejoined %v: %d unavailable self-presences to the resource that left, want 1", rejoined, len(gone))
+		}
+		// The command's result.
+		s.mu.Lock()
+		b.joined = true
+		s.mu.Unlock()
+		s.completeJoins(context.Background(), r)
+		r.mu.Lock()
+		joined := r.joined["tablet"]
+		r.mu.Unlock()
+		if joined {
+			t.Errorf("rejoined %v: the resource that left is joined after the command's result", rejoined)
+		}
+	}
+}
+
+// hasStatus reports whether presence st has the MUC status code.
+func hasStatus(st *wire.Stanza, code int) bool {
+	x := st.Child(muc.NSUser, "x")
+	if x == nil {
+		return false
+	}
+	for _, c := range x.Children {
+		if c.XMLName.Local == "status" && c.Attr("code") == strconv.Itoa(code) {
+			return true
+		}
+	}
+	return false
 }
