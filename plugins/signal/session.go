@@ -154,6 +154,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s.requestsTold = loadRequestsTold(login.Dir, log)
 	s.polls.load(login.Dir, log)
 	s.names.load(login.Dir, log) // membernames.go
+	s.dedup.load(login.Dir, log) // dedupfile.go
 	return s
 }
 
@@ -662,7 +663,8 @@ func (s *Session) onNotify(n rpc.Note) {
 	if n.Method != "receive" {
 		return
 	}
-	if !s.dedup.own(n) { // strays.go
+	handle, k := s.dedup.own(n, s.inbox.isAdopted(n.Ref)) // strays.go
+	if !handle {
 		s.inbox.handled(n.Ref)
 		return
 	}
@@ -670,10 +672,12 @@ func (s *Session) onNotify(n rpc.Note) {
 	ok, held := s.receiveSafely(n)
 	if !ok {
 		// Kept, it would end every start of the plugin the same way.
+		s.dedup.keep(k)
 		s.inbox.handled(n.Ref)
 		return
 	}
 	if !held && s.unfinished.Load() == fails {
+		s.dedup.keep(k) // before it leaves the inbox: a copy may come after
 		s.inbox.handled(n.Ref)
 	}
 }
