@@ -343,8 +343,14 @@ func (s *Session) receive(env envelope) {
 			}
 		}
 		for _, chat := range chats {
+			// One receipt from each of the recipient's devices: told once
+			// (receiptsonce.go).
+			ids := s.receipts.fresh(kind.String(), sender.GetUserId(), byChat[chat])
+			if len(ids) == 0 {
+				continue
+			}
 			s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
-				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: byChat[chat]}}}, false)
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: ids}}}, false)
 		}
 	case env.Call != nil:
 		s.callNotice(ctx, sender, from, ts, env.Call) // calls.go

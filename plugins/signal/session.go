@@ -134,6 +134,9 @@ type Session struct {
 	// dedup drops the second copy of an envelope of the account that
 	// came on another session's subscription too (strays.go).
 	dedup strayDedup
+	// receipts are the receipts told last: one per message, kind and
+	// recipient, whichever of its devices sent it (receiptsonce.go).
+	receipts receiptsTold
 	// authorSince: messages from this Unix ms on have author IDs
 	// (msgids.go), those before their bare timestamp.
 	authorSince int64
