@@ -229,16 +229,20 @@ func (s *Session) onUp() {
 	}
 	delay := SubscribeRetry
 	for failed := false; ; failed = true {
-		done, fresh := s.trySubscribe(c, !failed)
-		if fresh {
+		done, conn := s.trySubscribe(c, !failed)
+		if conn != 0 {
 			// Outside subMu: these calls wait for a daemon gone
-			// meanwhile (SendWait), which the next connection's
-			// subscription must not.
+			// meanwhile (SendWait), or a slow one, which the next
+			// connection's subscription must not; the login is ready
+			// meanwhile.
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			s.announceMoves(ctx) // identity.go
 			s.refreshGroups(ctx)
 			cancel()
 			s.ringOutAll() // calls.go
+			ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+			s.learnACI(ctx, c, conn) // ownnumber.go
+			cancel()
 		}
 		if done {
 			return
@@ -256,27 +260,27 @@ func (s *Session) onUp() {
 
 // trySubscribe subscribes on c's connection unless c is no longer the
 // session's or is subscribed already; done is false when to try again,
-// fresh true when it subscribed.
-func (s *Session) trySubscribe(c *rpc.Client, tell bool) (done, fresh bool) {
+// fresh the connection's number when it subscribed (0 otherwise).
+func (s *Session) trySubscribe(c *rpc.Client, tell bool) (done bool, fresh uint64) {
 	s.subMu.Lock()
 	defer s.subMu.Unlock()
 	s.mu.Lock()
 	current, up := s.c == c, s.up
 	s.mu.Unlock()
 	if !current || up {
-		return true, false // another client, or subscribed already (by an onUp before)
+		return true, 0 // another client, or subscribed already (by an onUp before)
 	}
 	conn := c.Conn()
 	if conn == 0 {
-		return false, false
+		return false, 0
 	}
 	switch s.subscribe(c, conn, tell) {
 	case subscribed:
-		return true, true
+		return true, conn
 	case refused:
-		return true, false
+		return true, 0
 	}
-	return false, false
+	return false, 0
 }
 
 // SubscribeRetry and MaxSubscribeRetry pace the subscriptions asked again
@@ -357,7 +361,6 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	if renamed {
 		s.tellRenamed() // ownnumber.go
 	}
-	s.learnACI(ctx, c, conn)
 	s.isReady()
 	return subscribed
 }
