@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"log/slog"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
