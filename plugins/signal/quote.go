@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strings"
@@ -171,6 +172,26 @@ func (s *Session) receivedQuote(ctx context.Context, m *pb.MessageEvent, q *quot
 	default:
 		m.QuoteAuthorId = uid
 	}
+}
+
+// replyInto makes m, a received message, a reply to the message its
+// quote q names (nil: none), with what q carries of it.
+func (s *Session) replyInto(ctx context.Context, m *pb.MessageEvent, q *quote) {
+	if q == nil {
+		return
+	}
+	m.ReplyToId = s.refID(s.chats.original(q.ID, s.whoOf(q.AuthorNumber, q.AuthorUUID)...), q.AuthorNumber, q.AuthorUUID)
+	s.receivedQuote(ctx, m, q)
+}
+
+// replyRefOf is the message a message of sender's with quote q replies
+// to, kept for the user's own only (for an edit from XMPP); nil when
+// none.
+func replyRefOf(sender *pb.Sender, q *quote) *replyRef {
+	if q == nil || !sender.GetIsFromMe() || q.ID <= 0 || (q.AuthorNumber == "" && q.AuthorUUID == "") {
+		return nil
+	}
+	return &replyRef{Timestamp: q.ID, Author: cmp.Or(q.AuthorNumber, q.AuthorUUID)}
 }
 
 // spoilerMark stands for each character of a spoiler in a quote.

@@ -1,7 +1,6 @@
 package signal
 
 import (
-	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -505,11 +504,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.n.host.Logger().Warn("signal: a long text's file could not be fetched: its start alone is shown", "login", s.loginID, "chat", chat, "by", author, "ts", ts)
 			text += longTextCutNote
 		}
-		var reply *replyRef
-		if q := dm.Quote; q != nil && sender.IsFromMe && q.ID > 0 && (q.AuthorNumber != "" || q.AuthorUUID != "") {
-			reply = &replyRef{Timestamp: q.ID, Author: cmp.Or(q.AuthorNumber, q.AuthorUUID)} // for an edit from XMPP
-		}
-		meta := quoteMeta(author, ts, text, spans, quotedType(dm), reply) // the message's own words, for a reply's quote
+		meta := quoteMeta(author, ts, text, spans, quotedType(dm), replyRefOf(sender, dm.Quote)) // the message's own words, for a reply's quote
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
@@ -528,11 +523,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		if dm.Sticker != nil {
 			m.Attachments = append(m.Attachments, stickerAttachment(dm.Sticker))
 		}
-		if dm.Quote != nil {
-			q := dm.Quote
-			m.ReplyToId = s.refID(s.chats.original(q.ID, s.whoOf(q.AuthorNumber, q.AuthorUUID)...), q.AuthorNumber, q.AuthorUUID)
-			s.receivedQuote(ctx, m, q) // quote.go
-		}
+		s.replyInto(ctx, m, dm.Quote) // quote.go
 		for _, a := range dm.Attachments {
 			if dm.ViewOnce {
 				break
@@ -619,9 +610,10 @@ func (s *Session) editOfUnknown(ctx context.Context, chat string, sender *pb.Sen
 	author := sender.UserId
 	s.chats.note(ts, chat, author)
 	s.chats.noteEdit(orig, chat, author, ts)
-	meta := quoteMeta(author, ts, text, spans, quotedType(dm), nil)
+	meta := quoteMeta(author, ts, text, spans, quotedType(dm), replyRefOf(sender, dm.Quote))
 	text, spans = headed(editedHead, text, spans)
 	m := &pb.MessageEvent{Text: text, Spans: spans}
+	s.replyInto(ctx, m, dm.Quote) // an edit of a reply quotes again
 	expireWith(m, sender, ts, dm.ExpiresInSeconds)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 		EventId: s.idFor(ts, author), Meta: meta, Payload: &pb.Event_Message{Message: m}}, true)
