@@ -504,7 +504,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.n.host.Logger().Warn("signal: a long text's file could not be fetched: its start alone is shown", "login", s.loginID, "chat", chat, "by", author, "ts", ts)
 			text += longTextCutNote
 		}
-		meta := quoteMeta(author, ts, text, spans, quotedType(dm), replyRefOf(sender, dm.Quote)) // the message's own words, for a reply's quote
+		meta := quoteMeta(author, ts, text, spans, quotedType(dm), s.replyRefOf(ctx, sender, dm.Quote)) // the message's own words, for a reply's quote
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
@@ -610,7 +610,7 @@ func (s *Session) editOfUnknown(ctx context.Context, chat string, sender *pb.Sen
 	author := sender.UserId
 	s.chats.note(ts, chat, author)
 	s.chats.noteEdit(orig, chat, author, ts)
-	meta := quoteMeta(author, ts, text, spans, quotedType(dm), replyRefOf(sender, dm.Quote))
+	meta := quoteMeta(author, ts, text, spans, quotedType(dm), s.replyRefOf(ctx, sender, dm.Quote))
 	text, spans = headed(editedHead, text, spans)
 	m := &pb.MessageEvent{Text: text, Spans: spans}
 	s.replyInto(ctx, m, dm.Quote) // an edit of a reply quotes again
