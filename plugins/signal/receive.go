@@ -406,9 +406,8 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			return
 		}
 		if dm.GroupInfo.Type == "UPDATE" && dm.Message == nil && len(dm.Attachments) == 0 {
-			before, known := s.groupTimer(chat)
 			s.groupChanged(ctx, chat, sender, ts)
-			if after, still := s.groupTimer(chat); known && still && after != before {
+			if after, changed := s.timerChanged(chat); changed {
 				// The timer changed (calls.go): a notice from whoever
 				// changed it, by the update's timestamp.
 				s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,
