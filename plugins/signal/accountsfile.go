@@ -3,6 +3,8 @@ package signal
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,6 +21,11 @@ import (
 // with any signal-cli, not only with those (0.14.6 and later) that
 // take an account's ACI for it.
 
+// maxAccountsFile bounds what is read of accounts.json: a few hundred
+// bytes an account; a file far bigger is not signal-cli's index, and
+// is not held whole in memory at each look-up.
+const maxAccountsFile = 16 << 20
+
 // storedAccount is an entry of accounts.json.
 type storedAccount struct {
 	Number string `json:"number"`
@@ -26,16 +33,21 @@ type storedAccount struct {
 }
 
 // storedAccounts reads signal-cli's accounts.json; nil when the data
-// folder is not known or the file cannot be read (logged, but for a
-// file missing: a signal-cli with no account yet).
+// folder is not known or the file cannot be read or is over
+// maxAccountsFile (logged, but for a file missing: a signal-cli with no
+// account yet).
 func (n *Network) storedAccounts() []storedAccount {
 	dir := n.signalData()
 	if dir == "" {
 		return nil
 	}
 	path := filepath.Join(dir, "data", "accounts.json")
-	b, err := os.ReadFile(path)
+	b, err := readAtMost(path, maxAccountsFile)
 	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if errors.Is(err, errTooBig) {
+		n.host.Logger().Warn("signal: signal-cli's accounts.json is refused: it is larger than an accounts index can be", "file", path, "max_bytes", maxAccountsFile)
 		return nil
 	}
 	if err != nil {
@@ -50,6 +62,27 @@ func (n *Network) storedAccounts() []storedAccount {
 		return nil
 	}
 	return f.Accounts
+}
+
+// errTooBig is readAtMost's answer for a file over its bound.
+var errTooBig = errors.New("file too big")
+
+// readAtMost reads the file at path, or fails with errTooBig when it
+// holds more than limit bytes, having read no more than limit+1 of them.
+func readAtMost(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: %w (over %d bytes)", path, errTooBig, limit)
+	}
+	return b, nil
 }
 
 // storedACI is the ACI accounts.json gives the account of number ("" when

@@ -1,8 +1,11 @@
 package signal
 
 import (
+	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -48,3 +51,43 @@ func TestStoredAccountsBelievedWherePlain(t *testing.T) {
 	write(`{"accounts":[{"number":"+15550000001","uuid":"` + aci + `"},{"number":null,"uuid":null}],"version":2}`)
 	check("plain", "+15550000001", aci)
 }
+
+// An accounts.json over maxAccountsFile is refused, said in the log,
+// and gives nothing, as one that cannot be read (the login then ends as
+// before, told to log in again); read no further than the bound.
+// (Before: read whole, however big, and believed.)
+func TestStoredAccountsTooBigRefused(t *testing.T) {
+	const aci = "a11ce000-0000-4000-8000-000000000001"
+	dir := t.TempDir()
+	var log bytes.Buffer
+	n := &Network{host: &loggingHost{recordingHost: &recordingHost{}, out: &log}, cfg: Config{DataDir: dir}}
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	plain := `{"accounts":[{"number":"+15550000001","uuid":"` + aci + `"}]}`
+	path := filepath.Join(dir, "data", "accounts.json")
+	if err := os.WriteFile(path, []byte(plain), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.storedACI("+15550000001"); got != aci {
+		t.Fatalf("storedACI = %q from a plain file, want %q", got, aci)
+	}
+	// Valid JSON, padded past the bound.
+	if err := os.WriteFile(path, append([]byte(plain), bytes.Repeat([]byte{' '}, maxAccountsFile)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.storedACI("+15550000001"); got != "" {
+		t.Errorf("storedACI = %q from a file over %d bytes, want none", got, maxAccountsFile)
+	}
+	if !strings.Contains(log.String(), "accounts.json is refused") {
+		t.Errorf("the refusal is not logged: %q", log.String())
+	}
+}
+
+// loggingHost is a recordingHost whose log goes to out.
+type loggingHost struct {
+	*recordingHost
+	out *bytes.Buffer
+}
+
+func (h *loggingHost) Logger() *slog.Logger { return slog.New(slog.NewTextHandler(h.out, nil)) }

@@ -292,14 +292,27 @@ func timerNotice(secs int) string {
 	return mediatext.ReadTimerText(time.Duration(secs) * time.Second)
 }
 
-// groupTimer is a group's disappearing messages timer as last read, in
-// seconds; ok false when the group is not known.
-func (s *Session) groupTimer(chat string) (secs int, ok bool) {
+// timerChanged reports whether a group's disappearing messages timer as
+// last read (secs) differs from the one last told in its room, and
+// notes it told. Compared with what was told, not with the read before:
+// a read (the groups read at a reconnection, a query's) may have seen
+// the change before its update's envelope was handled, and the notice
+// was lost. A group not known before tells none.
+func (s *Session) timerChanged(chat string) (secs int, changed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[chat]
 	if g == nil {
 		return 0, false
 	}
-	return g.timer, true
+	told, known := s.timersTold[chat]
+	s.timersTold[chat] = g.timer
+	return g.timer, known && told != g.timer
+}
+
+// timerTold notes secs as the group's timer told in its room.
+func (s *Session) timerTold(chat string, secs int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timersTold[chat] = secs
 }

@@ -267,6 +267,9 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 		return
 	}
 	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read, pending: pending, perms: permsOf(g)}
+	if _, ok := s.timersTold[chat.ChatId]; !ok {
+		s.timersTold[chat.ChatId] = g.MessageExpirationTime // as it is when first known: no notice
+	}
 }
 
 // ChatLimits narrows what the user may do in a group to its permissions:
@@ -357,6 +360,7 @@ func (s *Session) outOfGroup(ctx context.Context, chatID string) {
 	}
 	s.mu.Lock()
 	delete(s.groups, chatID)
+	delete(s.timersTold, chatID)
 	s.mu.Unlock()
 	s.requestsTold.Forget(chatID)
 	s.report(ctx, chatID, old, nil, nil, g, 0)
@@ -410,6 +414,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	if chat == nil {
 		s.mu.Lock()
 		delete(s.groups, chatID)
+		delete(s.timersTold, chatID)
 		s.mu.Unlock()
 		s.requestsTold.Forget(chatID)
 		if s.selfPending(g) {
@@ -637,6 +642,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		// Not in it: what was kept of it describes it offline no more.
 		s.mu.Lock()
 		delete(s.groups, chatID)
+		delete(s.timersTold, chatID)
 		s.mu.Unlock()
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
 	}
@@ -713,6 +719,7 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	}
 	s.mu.Lock()
 	delete(s.groups, c.ChatID)
+	delete(s.timersTold, c.ChatID)
 	s.mu.Unlock()
 	s.requestsTold.Forget(c.ChatID)
 	return nil
@@ -899,6 +906,7 @@ func (s *Session) blockedGroupsSynced(ctx context.Context) {
 		_, known := s.groups[chatID]
 		if g.IsBlocked {
 			delete(s.groups, chatID)
+			delete(s.timersTold, chatID)
 			s.blockedTold[chatID] = true
 		} else {
 			delete(s.blockedTold, chatID)

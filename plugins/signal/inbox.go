@@ -43,7 +43,11 @@ type inbox struct {
 	mu      sync.Mutex
 	next    uint64
 	pending map[uint64]json.RawMessage // by seq
-	lines   int                        // lines in the file
+	// adopted are the pending envelopes another session's subscription
+	// read (strays.go): the dedup tells them from the session's own
+	// copies at the next start too.
+	adopted map[uint64]bool
+	lines   int // lines in the file
 	dirSync bool
 }
 
@@ -57,11 +61,12 @@ type inboxLine struct {
 	N uint64          `json:"n,omitempty"`
 	P json.RawMessage `json:"p,omitempty"`
 	D uint64          `json:"d,omitempty"`
+	S bool            `json:"s,omitempty"` // with N: adopted
 }
 
 // loadInbox reads the envelopes left pending in the login folder dir.
 func loadInbox(dir string, log *slog.Logger) *inbox {
-	in := &inbox{log: log, next: 1, pending: map[uint64]json.RawMessage{}}
+	in := &inbox{log: log, next: 1, pending: map[uint64]json.RawMessage{}, adopted: map[uint64]bool{}}
 	if dir == "" {
 		return in
 	}
@@ -85,9 +90,13 @@ func loadInbox(dir string, log *slog.Logger) *inbox {
 			damaged++ // a write cut short: never synced, so never relied on
 		case l.N > 0 && len(l.P) > 0:
 			in.pending[l.N] = l.P
+			if l.S {
+				in.adopted[l.N] = true
+			}
 			in.next = max(in.next, l.N+1)
 		case l.D > 0:
 			delete(in.pending, l.D)
+			delete(in.adopted, l.D)
 		}
 	}
 	if damaged > 0 {
@@ -107,7 +116,7 @@ func (in *inbox) compact() error {
 	var buf bytes.Buffer
 	for seq := uint64(1); seq < in.next; seq++ {
 		if p, ok := in.pending[seq]; ok {
-			b, err := json.Marshal(inboxLine{N: seq, P: p})
+			b, err := json.Marshal(inboxLine{N: seq, P: p, S: in.adopted[seq]})
 			if err != nil {
 				return err
 			}
@@ -145,8 +154,9 @@ func (in *inbox) backlog() []rpc.Note {
 
 // received keeps the envelopes of notes on disk (synced) and numbers
 // them, before they are handled. A write that fails is logged: they are
-// then handled from memory only, as before the inbox.
-func (in *inbox) received(notes []rpc.Note) {
+// then handled from memory only, as before the inbox. adopted says they
+// came on another session's subscription.
+func (in *inbox) received(notes []rpc.Note, adopted bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	var buf bytes.Buffer
@@ -156,13 +166,16 @@ func (in *inbox) received(notes []rpc.Note) {
 		}
 		seq := in.next
 		in.next++
-		b, err := json.Marshal(inboxLine{N: seq, P: notes[i].Params})
+		b, err := json.Marshal(inboxLine{N: seq, P: notes[i].Params, S: adopted})
 		if err != nil {
 			continue
 		}
 		buf.Write(b)
 		buf.WriteByte('\n')
 		in.pending[seq] = notes[i].Params
+		if adopted {
+			in.adopted[seq] = true
+		}
 		notes[i].Ref = seq
 		in.lines++
 	}
@@ -172,6 +185,14 @@ func (in *inbox) received(notes []rpc.Note) {
 	if err := in.append(buf.Bytes(), true); err != nil {
 		in.log.Error("signal: received envelopes cannot be kept on disk; a crash before they are handled loses them", "file", in.path, "err", err)
 	}
+}
+
+// isAdopted reports whether the pending envelope seq came on another
+// session's subscription.
+func (in *inbox) isAdopted(seq uint64) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.adopted[seq]
 }
 
 // handled forgets the envelope seq: its events are journalled.
@@ -185,6 +206,7 @@ func (in *inbox) handled(seq uint64) {
 		return
 	}
 	delete(in.pending, seq)
+	delete(in.adopted, seq)
 	if in.path == "" {
 		return
 	}

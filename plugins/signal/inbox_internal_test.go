@@ -26,7 +26,7 @@ func TestInboxBacklog(t *testing.T) {
 		{Method: "receive", Params: json.RawMessage(`{"n":2}`)},
 		{Method: "receive", Params: json.RawMessage(`{"n":3}`)},
 	}
-	in.received(notes)
+	in.received(notes, false)
 	if notes[1].Ref != 0 || notes[0].Ref == 0 || notes[2].Ref == 0 {
 		t.Fatalf("refs: %v", notes)
 	}
@@ -44,7 +44,7 @@ func TestInboxBacklog(t *testing.T) {
 	}
 	// Numbering goes on past what is kept.
 	more := []rpc.Note{{Method: "receive", Params: json.RawMessage(`{"n":4}`)}}
-	in.received(more)
+	in.received(more, false)
 	if more[0].Ref <= back[1].Ref {
 		t.Fatalf("a new envelope numbered %d, after %d", more[0].Ref, back[1].Ref)
 	}
@@ -75,7 +75,7 @@ func TestPanickingEnvelopeDropped(t *testing.T) {
 		chats: loadMsgChats(dir, log), mine: loadMyReactions(dir, log), earlier: loadEarlierReactions(dir, log), pins: loadPins(dir, log), inbox: loadInbox(dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
 	notes := []rpc.Note{{Method: "receive", Params: json.RawMessage(`{"envelope":{"sourceNumber":"+15550000002","sourceUuid":"b0b00000-0000-4000-8000-000000000002","timestamp":1700000000000,"dataMessage":{"timestamp":1700000000000,"message":"boom"}}}`)}}
-	s.inbox.received(notes)
+	s.inbox.received(notes, false)
 	s.onNotify(notes[0])
 	if back := loadInbox(dir, log).backlog(); len(back) != 0 {
 		t.Fatalf("the envelope that panicked is kept: %v", back)
@@ -90,10 +90,10 @@ func TestInboxCompacted(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	in := loadInbox(dir, log)
 	stuck := []rpc.Note{{Method: "receive", Params: json.RawMessage(`{"stuck":true}`)}}
-	in.received(stuck)
+	in.received(stuck, false)
 	for i := range 3 * inboxCompactAt {
 		n := []rpc.Note{{Method: "receive", Params: json.RawMessage(fmt.Sprintf(`{"i":%d}`, i))}}
-		in.received(n)
+		in.received(n, false)
 		in.handled(n[0].Ref)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, inboxFile))

@@ -92,7 +92,7 @@ type candidate struct {
 // refused for naming the old number meanwhile finds them (renamedFrom)
 // without waiting for their turn.
 func (s *Session) received(notes []rpc.Note) {
-	s.inbox.received(notes)
+	s.inbox.received(notes, false)
 	for _, n := range notes {
 		if n.Method != "receive" {
 			continue

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strings"
@@ -61,10 +62,13 @@ func quoteOf(text string, spans []*pb.Span, fileType string, max int) *quoted {
 // that an edit of it quotes that message again: Signal's apps keep a
 // reply's quote through an edit only when the edit carries a quote
 // (Signal-Android's EditMessageProcessor), and an edit from XMPP went
-// without one, the quote gone from the recipients' phones.
+// without one, the quote gone from the recipients' phones. Quote is
+// what the reply quoted of it (nil: nothing, or a reply from before),
+// quoted again by the edit, for an app without that message.
 type replyRef struct {
-	Timestamp int64  `json:"t"`
-	Author    string `json:"a"`
+	Timestamp int64   `json:"t"`
+	Author    string  `json:"a"`
+	Quote     *quoted `json:"q,omitempty"`
 }
 
 // quoteMeta is the metadata of a message by author at ts whose text,
@@ -72,15 +76,23 @@ type replyRef struct {
 // reply (nil: none); within sdk.MaxMetaBytes, its text shortened as
 // needed (JSON may escape a character in six bytes).
 func quoteMeta(author string, ts int64, text string, spans []*pb.Span, fileType string, reply *replyRef) []byte {
-	for max := maxQuoteBytes; ; max /= 2 {
-		m := msgMeta{Author: author, Timestamp: ts, Quote: quoteOf(text, spans, fileType, max), Reply: reply}
-		if b, err := json.Marshal(m); err == nil && len(b) <= sdk.MaxMetaBytes {
-			return b
-		}
-		if max == 0 {
-			return metaOf(author, ts)
+	replies := []*replyRef{reply}
+	if reply != nil && reply.Quote != nil {
+		// What the reply quoted goes first when both do not fit.
+		replies = append(replies, &replyRef{Timestamp: reply.Timestamp, Author: reply.Author})
+	}
+	for _, r := range replies {
+		for max := maxQuoteBytes; ; max /= 2 {
+			m := msgMeta{Author: author, Timestamp: ts, Quote: quoteOf(text, spans, fileType, max), Reply: r}
+			if b, err := json.Marshal(m); err == nil && len(b) <= sdk.MaxMetaBytes {
+				return b
+			}
+			if max == 0 {
+				break
+			}
 		}
 	}
+	return metaOf(author, ts)
 }
 
 // replyOfMeta is the message a message replies to, as its metadata
@@ -171,6 +183,31 @@ func (s *Session) receivedQuote(ctx context.Context, m *pb.MessageEvent, q *quot
 	default:
 		m.QuoteAuthorId = uid
 	}
+}
+
+// replyInto makes m, a received message, a reply to the message its
+// quote q names (nil: none), with what q carries of it.
+func (s *Session) replyInto(ctx context.Context, m *pb.MessageEvent, q *quote) {
+	if q == nil {
+		return
+	}
+	m.ReplyToId = s.refID(s.chats.original(q.ID, s.whoOf(q.AuthorNumber, q.AuthorUUID)...), q.AuthorNumber, q.AuthorUUID)
+	s.receivedQuote(ctx, m, q)
+}
+
+// replyRefOf is the message a message of sender's with quote q replies
+// to, with what q quotes of it, kept for the user's own only (for an
+// edit from XMPP); nil when none.
+func (s *Session) replyRefOf(ctx context.Context, sender *pb.Sender, q *quote) *replyRef {
+	if q == nil || !sender.GetIsFromMe() || q.ID <= 0 || (q.AuthorNumber == "" && q.AuthorUUID == "") {
+		return nil
+	}
+	text, spans := s.decodeText(ctx, q.Text, q.Mentions, q.TextStyles)
+	fileType := ""
+	if len(q.Attachments) > 0 {
+		fileType = q.Attachments[0].ContentType
+	}
+	return &replyRef{Timestamp: q.ID, Author: cmp.Or(q.AuthorNumber, q.AuthorUUID), Quote: quoteOf(text, spans, fileType, maxQuoteBytes)}
 }
 
 // spoilerMark stands for each character of a spoiler in a quote.

@@ -145,3 +145,45 @@ func TestEditOfAudioRefused(t *testing.T) {
 		t.Errorf("the refused edit was sent")
 	}
 }
+
+// An edit of a reply quotes the message replied to as the reply did:
+// its text and first file's type too, not only its author and
+// timestamp, for a recipient's app without that message (a member who
+// joined later) shows the edit's quote. So for a reply sent from XMPP
+// and one sent from the phone. (Before: the edit's quote had no text.)
+func TestEditOfReplyQuotesText(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	edit := func(id string, meta []byte) fakesignal.Request {
+		t.Helper()
+		if res := s.do(bob, &pb.EditMessage{TargetId: id, TargetMeta: meta, Text: "corrected"}); res.Error != nil {
+			t.Fatal(res.Error)
+		}
+		req, _ := lastRequest(d, "send")
+		return req
+	}
+	wantQuote := func(what string, req fakesignal.Request, text, fileType string) {
+		t.Helper()
+		files := anyStrings(req.Params["quoteAttachments"])
+		if req.Params["quoteMessage"] != text || (fileType == "") != (len(files) == 0) || (fileType != "" && files[0] != fileType) {
+			t.Errorf("%s: %v, want the quote's text %q and file type %q", what, req.Params, text, fileType)
+		}
+	}
+
+	bobMeta, _ := json.Marshal(map[string]any{"a": bob, "t": 777, "q": map[string]any{"x": "look", "f": "image/jpeg"}})
+	res := s.do(bob, &pb.SendMessage{Text: "nice cat", ReplyToId: "777", ReplyToMeta: bobMeta})
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	sent, _ := lastRequest(d, "send")
+	wantQuote("the reply", sent, "look", "image/jpeg")
+	wantQuote("edit of a reply sent from XMPP", edit(res.MessageId, res.Meta), "look", "image/jpeg")
+
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{
+		SentMessage: &fakesignal.SentMessage{DestinationNumber: bob, DestinationUUID: bobACI, DataMessage: fakesignal.DataMessage{Timestamp: at,
+			Message: fakesignal.Text("from the phone"), Quote: &fakesignal.Quote{ID: 888, AuthorNumber: bob, AuthorUUID: bobACI, Text: "his words",
+				Attachments: []any{map[string]any{"contentType": "video/mp4"}}}}}}})
+	ev := s.next(isText("from the phone"))
+	wantQuote("edit of a reply sent from the phone", edit(ev.EventId, ev.Meta), "his words", "video/mp4")
+}

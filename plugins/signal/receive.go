@@ -1,7 +1,6 @@
 package signal
 
 import (
-	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -343,8 +342,14 @@ func (s *Session) receive(env envelope) {
 			}
 		}
 		for _, chat := range chats {
+			// One receipt from each of the recipient's devices: told once
+			// (receiptsonce.go).
+			ids := s.receipts.fresh(kind.String(), sender.GetUserId(), byChat[chat])
+			if len(ids) == 0 {
+				continue
+			}
 			s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
-				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: byChat[chat]}}}, false)
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: ids}}}, false)
 		}
 	case env.Call != nil:
 		s.callNotice(ctx, sender, from, ts, env.Call) // calls.go
@@ -401,9 +406,8 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			return
 		}
 		if dm.GroupInfo.Type == "UPDATE" && dm.Message == nil && len(dm.Attachments) == 0 {
-			before, known := s.groupTimer(chat)
 			s.groupChanged(ctx, chat, sender, ts)
-			if after, still := s.groupTimer(chat); known && still && after != before {
+			if after, changed := s.timerChanged(chat); changed {
 				// The timer changed (calls.go): a notice from whoever
 				// changed it, by the update's timestamp.
 				s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,
@@ -499,11 +503,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.n.host.Logger().Warn("signal: a long text's file could not be fetched: its start alone is shown", "login", s.loginID, "chat", chat, "by", author, "ts", ts)
 			text += longTextCutNote
 		}
-		var reply *replyRef
-		if q := dm.Quote; q != nil && sender.IsFromMe && q.ID > 0 && (q.AuthorNumber != "" || q.AuthorUUID != "") {
-			reply = &replyRef{Timestamp: q.ID, Author: cmp.Or(q.AuthorNumber, q.AuthorUUID)} // for an edit from XMPP
-		}
-		meta := quoteMeta(author, ts, text, spans, quotedType(dm), reply) // the message's own words, for a reply's quote
+		meta := quoteMeta(author, ts, text, spans, quotedType(dm), s.replyRefOf(ctx, sender, dm.Quote)) // the message's own words, for a reply's quote
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
@@ -522,11 +522,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		if dm.Sticker != nil {
 			m.Attachments = append(m.Attachments, stickerAttachment(dm.Sticker))
 		}
-		if dm.Quote != nil {
-			q := dm.Quote
-			m.ReplyToId = s.refID(s.chats.original(q.ID, s.whoOf(q.AuthorNumber, q.AuthorUUID)...), q.AuthorNumber, q.AuthorUUID)
-			s.receivedQuote(ctx, m, q) // quote.go
-		}
+		s.replyInto(ctx, m, dm.Quote) // quote.go
 		for _, a := range dm.Attachments {
 			if dm.ViewOnce {
 				break
@@ -613,9 +609,10 @@ func (s *Session) editOfUnknown(ctx context.Context, chat string, sender *pb.Sen
 	author := sender.UserId
 	s.chats.note(ts, chat, author)
 	s.chats.noteEdit(orig, chat, author, ts)
-	meta := quoteMeta(author, ts, text, spans, quotedType(dm), nil)
+	meta := quoteMeta(author, ts, text, spans, quotedType(dm), s.replyRefOf(ctx, sender, dm.Quote))
 	text, spans = headed(editedHead, text, spans)
 	m := &pb.MessageEvent{Text: text, Spans: spans}
+	s.replyInto(ctx, m, dm.Quote) // an edit of a reply quotes again
 	expireWith(m, sender, ts, dm.ExpiresInSeconds)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 		EventId: s.idFor(ts, author), Meta: meta, Payload: &pb.Event_Message{Message: m}}, true)

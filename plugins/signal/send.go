@@ -148,10 +148,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			}
 		} else if ts, a, err := s.msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
 			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
-			reply = &replyRef{Timestamp: ts, Author: a}
 			// Its text, for an app without the message (quote.go): the
 			// newest when it was edited (edittexts.go).
-			s.edited.quote(quoteOfMeta(msg.ReplyToMeta), ts, s.who(a)...).addTo(p)
+			q := s.edited.quote(quoteOfMeta(msg.ReplyToMeta), ts, s.who(a)...)
+			q.addTo(p)
+			reply = &replyRef{Timestamp: ts, Author: a, Quote: q}
 		} else {
 			// Without its author Signal cannot name the message: the
 			// text goes as a plain message rather than not at all.
@@ -271,8 +272,10 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	}
 	p["message"], p["editTimestamp"] = text, s.chats.latest(orig, me...)
 	if r := replyOfMeta(e.TargetMeta); r != nil {
-		// A reply stays one (quote.go).
+		// A reply stays one (quote.go), quoting as it did: the
+		// newest text when the message replied to was edited since.
 		p["quoteTimestamp"], p["quoteAuthor"] = r.Timestamp, r.Author
+		s.edited.quote(r.Quote, r.Timestamp, s.who(r.Author)...).addTo(p)
 	}
 	mentions, styles := encodeSpans(text, spans)
 	if len(mentions) > 0 {

@@ -134,6 +134,12 @@ type Session struct {
 	// dedup drops the second copy of an envelope of the account that
 	// came on another session's subscription too (strays.go).
 	dedup strayDedup
+	// timersTold are the groups' timers as last told in their rooms
+	// (calls.go), under mu.
+	timersTold map[string]int
+	// receipts are the receipts told last: one per message, kind and
+	// recipient, whichever of its devices sent it (receiptsonce.go).
+	receipts receiptsTold
 	// authorSince: messages from this Unix ms on have author IDs
 	// (msgids.go), those before their bare timestamp.
 	authorSince int64
@@ -148,12 +154,13 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), candidateSeen: make(chan struct{}), others: map[string]bool{}, dir: login.Dir, ids: loadIdentities(login.Dir, log),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
+		groups: map[string]*group{}, timersTold: map[string]int{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
 	s.requestsTold = loadRequestsTold(login.Dir, log)
 	s.polls.load(login.Dir, log)
 	s.names.load(login.Dir, log) // membernames.go
+	s.dedup.load(login.Dir, log) // dedupfile.go
 	return s
 }
 
@@ -225,16 +232,20 @@ func (s *Session) onUp() {
 	}
 	delay := SubscribeRetry
 	for failed := false; ; failed = true {
-		done, fresh := s.trySubscribe(c, !failed)
-		if fresh {
+		done, conn := s.trySubscribe(c, !failed)
+		if conn != 0 {
 			// Outside subMu: these calls wait for a daemon gone
-			// meanwhile (SendWait), which the next connection's
-			// subscription must not.
+			// meanwhile (SendWait), or a slow one, which the next
+			// connection's subscription must not; the login is ready
+			// meanwhile.
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			s.announceMoves(ctx) // identity.go
 			s.refreshGroups(ctx)
 			cancel()
 			s.ringOutAll() // calls.go
+			ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+			s.learnACI(ctx, c, conn) // ownnumber.go
+			cancel()
 		}
 		if done {
 			return
@@ -252,27 +263,27 @@ func (s *Session) onUp() {
 
 // trySubscribe subscribes on c's connection unless c is no longer the
 // session's or is subscribed already; done is false when to try again,
-// fresh true when it subscribed.
-func (s *Session) trySubscribe(c *rpc.Client, tell bool) (done, fresh bool) {
+// fresh the connection's number when it subscribed (0 otherwise).
+func (s *Session) trySubscribe(c *rpc.Client, tell bool) (done bool, fresh uint64) {
 	s.subMu.Lock()
 	defer s.subMu.Unlock()
 	s.mu.Lock()
 	current, up := s.c == c, s.up
 	s.mu.Unlock()
 	if !current || up {
-		return true, false // another client, or subscribed already (by an onUp before)
+		return true, 0 // another client, or subscribed already (by an onUp before)
 	}
 	conn := c.Conn()
 	if conn == 0 {
-		return false, false
+		return false, 0
 	}
 	switch s.subscribe(c, conn, tell) {
 	case subscribed:
-		return true, true
+		return true, conn
 	case refused:
-		return true, false
+		return true, 0
 	}
-	return false, false
+	return false, 0
 }
 
 // SubscribeRetry and MaxSubscribeRetry pace the subscriptions asked again
@@ -353,7 +364,6 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	if renamed {
 		s.tellRenamed() // ownnumber.go
 	}
-	s.learnACI(ctx, c, conn)
 	s.isReady()
 	return subscribed
 }
@@ -662,7 +672,8 @@ func (s *Session) onNotify(n rpc.Note) {
 	if n.Method != "receive" {
 		return
 	}
-	if !s.dedup.own(n) { // strays.go
+	handle, k := s.dedup.own(n, s.inbox.isAdopted(n.Ref)) // strays.go
+	if !handle {
 		s.inbox.handled(n.Ref)
 		return
 	}
@@ -670,10 +681,12 @@ func (s *Session) onNotify(n rpc.Note) {
 	ok, held := s.receiveSafely(n)
 	if !ok {
 		// Kept, it would end every start of the plugin the same way.
+		s.dedup.keep(k)
 		s.inbox.handled(n.Ref)
 		return
 	}
 	if !held && s.unfinished.Load() == fails {
+		s.dedup.keep(k) // before it leaves the inbox: a copy may come after
 		s.inbox.handled(n.Ref)
 	}
 }

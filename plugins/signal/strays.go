@@ -160,15 +160,7 @@ func (s *Session) adoptLocked(ps []json.RawMessage) {
 	if len(notes) == 0 {
 		return
 	}
-	s.inbox.received(notes)
-	s.dedup.mu.Lock()
-	if s.dedup.refs == nil {
-		s.dedup.refs = map[uint64]bool{}
-	}
-	for _, n := range notes {
-		s.dedup.refs[n.Ref] = true
-	}
-	s.dedup.mu.Unlock()
+	s.inbox.received(notes, true)
 	if s.c != nil {
 		s.c.Inject(notes)
 	}
@@ -189,28 +181,35 @@ func (s *Session) adoptKept(ks []strayNote) {
 // envelopeKey, and whether each came on its own subscription or from
 // another's, so that the second copy of one signal-cli wrote to both is
 // dropped. An envelope its own subscription gives twice is not: that is
-// signal-cli's doing, and handled as before.
+// signal-cli's doing, and handled as before. What it remembers is kept
+// on disk too (dedupfile.go): the other copy may still be pending in an
+// inbox when the plugin stops, and be handled at the next start.
 type strayDedup struct {
 	mu    sync.Mutex
 	seen  map[string]bool // key -> came from another subscription
 	order []string
-	// refs are the inbox references of the envelopes adopted and not
-	// yet handled: the handler tells them from its own (own).
-	refs map[uint64]bool
+	file  dedupFile
+}
+
+// handledKey is an envelope as the dedup knows it, to keep on disk
+// once handled (keep).
+type handledKey struct {
+	key   string
+	stray bool
 }
 
 // own reports whether the note n, about to be handled, is to be: not
 // when a copy that came the other way (a stray adopted, or the
-// subscription's own) was handled before. Decided as each is handled,
-// not as a stray is adopted: the copy queued first is the one handled,
-// in its place among the others.
-func (d *strayDedup) own(n rpc.Note) bool {
-	d.mu.Lock()
-	stray := d.refs[n.Ref]
-	delete(d.refs, n.Ref)
-	d.mu.Unlock()
+// subscription's own) was handled before. stray says n was adopted.
+// Decided as each is handled, not as a stray is adopted: the copy
+// queued first is the one handled, in its place among the others. k is
+// to keep once n is handled.
+func (d *strayDedup) own(n rpc.Note, stray bool) (handle bool, k handledKey) {
 	key, ok := envelopeKey(n.Params)
-	return !ok || d.first(key, stray)
+	if !ok {
+		return true, handledKey{}
+	}
+	return d.first(key, stray), handledKey{key: key, stray: stray}
 }
 
 // seenKey reports whether a copy of the envelope of key was handled.
@@ -245,6 +244,18 @@ func (d *strayDedup) first(key string, stray bool) bool {
 		d.order = slices.Delete(d.order, 0, 1)
 	}
 	return true
+}
+
+// keep writes k, an envelope handled (its events journalled), to disk:
+// only then, since one left pending is handled again at the next start
+// and must not be taken for its own other copy.
+func (d *strayDedup) keep(k handledKey) {
+	if k.key == "" {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.file.add(k)
 }
 
 // envelopeKey identifies a receive notification's envelope whichever

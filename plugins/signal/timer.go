@@ -43,6 +43,7 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 			s.noteChat(ts, c.ChatID, s.selfID())
 			ev.TimestampUnixMicro, ev.EventId = ts*1000, s.idFor(ts, s.selfID())
 		}
+		s.timerTold(c.ChatID, int(secs))
 		s.emit(ctx, ev, true)
 		return nil
 	}

@@ -789,7 +789,7 @@ func (d *Daemon) serve(c *conn) {
 			}
 			d.mu.Lock()
 			h := d.held
-			if h != nil && h.method == req.Method && req.Params[h.param] != nil {
+			if h != nil && h.method == req.Method && (h.param == "" || req.Params[h.param] != nil) {
 				d.held = nil
 			} else {
 				h = nil
@@ -1442,7 +1442,8 @@ type hold struct {
 }
 
 // HoldNext makes the daemon answer the next request of method that has
-// param as it stands when read, but send that answer only once release
+// param ("": any request of method, listAccounts has none) as it stands
+// when read, but send that answer only once release
 // is called; read is closed when the request is read. So a test makes an
 // answer arrive late, after the state it tells changed: a slow reader.
 func (d *Daemon) HoldNext(method, param string) (read <-chan struct{}, release func()) {

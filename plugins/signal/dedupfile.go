@@ -1,0 +1,154 @@
+package signal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// dedupFileName is the envelopes a session handled last (strayDedup),
+// in the login's folder: JSON lines {"k":key,"s":stray}, oldest first,
+// appended as each is handled and not synced, as the inbox's marks of
+// envelopes handled are (inbox.go). At most dedupKeep are read back.
+const dedupFileName = "handled.jsonl"
+
+// dedupFileMax bounds what is read of the file: dedupKeep lines of a
+// few hundred bytes, twice over before it is rewritten.
+const dedupFileMax = 4 << 20
+
+// dedupFile keeps a strayDedup's envelopes handled on disk.
+type dedupFile struct {
+	path string // "" when kept in memory only
+	log  *slog.Logger
+	// kept are the envelopes written, the last dedupKeep: what the
+	// file is rewritten with.
+	kept  []handledKey
+	lines int
+}
+
+type dedupLine struct {
+	K string `json:"k"`
+	S bool   `json:"s,omitempty"`
+}
+
+// load reads the envelopes the session handled last, from the login
+// folder dir, into d; called before d is shared.
+func (d *strayDedup) load(dir string, log *slog.Logger) {
+	d.file.log = log
+	if dir == "" {
+		return
+	}
+	d.file.path = filepath.Join(dir, dedupFileName)
+	f, err := os.Open(d.file.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	var b []byte
+	if err == nil {
+		b, err = io.ReadAll(io.LimitReader(f, dedupFileMax+1))
+		f.Close()
+	}
+	if err == nil && len(b) > dedupFileMax {
+		err = errors.New("larger than the envelopes it keeps can be")
+	}
+	if err != nil {
+		// Then a copy of an envelope handled before the stop may be
+		// handled again: the host's dedup takes it.
+		log.Warn("signal: the envelopes handled last cannot be read; their copies on another login's subscription may be handled again", "file", d.file.path, "err", err)
+		b = nil
+	}
+	for _, line := range bytes.Split(b, []byte{'\n'}) {
+		var l dedupLine
+		if json.Unmarshal(line, &l) != nil || l.K == "" {
+			continue // a write cut short
+		}
+		d.file.kept = append(d.file.kept, handledKey{key: l.K, stray: l.S})
+	}
+	if n := len(d.file.kept); n > dedupKeep {
+		d.file.kept = d.file.kept[n-dedupKeep:]
+	}
+	d.seen = map[string]bool{}
+	for _, k := range d.file.kept {
+		if _, ok := d.seen[k.key]; !ok {
+			d.order = append(d.order, k.key)
+		}
+		d.seen[k.key] = k.stray
+	}
+	if err := d.file.rewrite(); err != nil {
+		// Appending after a cut line would damage the next one.
+		log.Warn("signal: the envelopes handled last cannot be rewritten; they are kept in memory only", "file", d.file.path, "err", err)
+		d.file.path = ""
+	}
+}
+
+// add writes k at the end of the file, rewritten with the last
+// dedupKeep once it holds twice as many; called with the dedup's mu.
+func (f *dedupFile) add(k handledKey) {
+	f.kept = append(f.kept, k)
+	if len(f.kept) > dedupKeep {
+		f.kept = f.kept[len(f.kept)-dedupKeep:]
+	}
+	if f.path == "" {
+		return
+	}
+	var err error
+	if f.lines >= 2*dedupKeep {
+		err = f.rewrite()
+	} else {
+		err = f.append(k)
+	}
+	if err != nil {
+		f.log.Warn("signal: an envelope handled cannot be noted on disk; its copy on another login's subscription may be handled again after a restart", "file", f.path, "err", err)
+	}
+}
+
+func (f *dedupFile) append(k handledKey) error {
+	b, err := json.Marshal(dedupLine{K: k.key, S: k.stray})
+	if err != nil {
+		return err
+	}
+	file, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = file.Write(append(b, '\n'))
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		f.lines++
+	}
+	return err
+}
+
+// rewrite writes the file with kept only (removed when empty).
+func (f *dedupFile) rewrite() error {
+	if len(f.kept) == 0 {
+		f.lines = 0
+		if err := os.Remove(f.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	var buf bytes.Buffer
+	for _, k := range f.kept {
+		b, err := json.Marshal(dedupLine{K: k.key, S: k.stray})
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	if err := sdk.WriteFileDurably(f.path, buf.Bytes()); err != nil {
+		return err
+	}
+	f.lines = len(f.kept)
+	return nil
+}
