@@ -127,12 +127,21 @@ func TestGroupReadersRefused(t *testing.T) {
 		}
 		id, _ := strconv.Atoi(res.MessageID)
 		srv.FailRequestCode("messages.getMessageReadParticipants", 0, c.code, c.err)
-		srv.ReadGroup(bob.ID, &tg.PeerChat{ChatID: 77}, srv.GID(alice.ID, id))
-		// The refusal is done with once Telegram's next update is: Bob's
-		// message, after the read update in the same stream.
+		mine, err := s.SendMessage(ctx, sdk.Call{ChatID: "1002"}, &pb.SendMessage{Text: "and you? " + c.err})
+		if err != nil {
+			t.Fatal(err)
+		}
+		private, _ := strconv.Atoi(mine.MessageID)
 		from := h.count()
-		srv.Send(bob.ID, &tg.PeerChat{ChatID: 77}, "next "+c.err)
-		h.wait(t, from, "bob's next message", func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "next "+c.err })
+		srv.ReadGroup(bob.ID, &tg.PeerChat{ChatID: 77}, srv.GID(alice.ID, id))
+		// The refusal is done with once Bob's next read is: both read
+		// updates are in one sequence, handled in turn. (A message after
+		// the read was no such mark: a catch-up, getDifference, gives the
+		// new messages before the other updates.)
+		srv.Read(bob.ID, srv.GID(alice.ID, private))
+		h.wait(t, from, "bob's receipt in his private chat", func(ev *pb.Event) bool {
+			return ev.ChatId == "1002" && slices.Equal(ev.GetReceipt().GetMessageIds(), []string{mine.MessageID})
+		})
 		if logged := strings.Contains(h.logs.String(), c.name); logged != c.warn {
 			t.Errorf("%s: logged %v, want %v: %s", c.err, logged, c.warn, h.logs.String())
 		}
@@ -145,10 +154,11 @@ func TestGroupReadersRefused(t *testing.T) {
 // On the fake Telegram: a group of more than 100 members, where
 // Telegram does not say who read a message (CHAT_TOO_BIG), is asked
 // once: the next read there asks nothing, while a small group is still
-// asked. Each read of a large group asked Telegram again in vain. (A
-// basic group: its read update and Bob's next message are in one
-// sequence, so the read is done with once the message is; a
-// supergroup's read update is outside its messages' sequence.)
+// asked. Each read of a large group asked Telegram again in vain. (Basic
+// groups: their read updates are in one sequence, handled in turn, so
+// the large group's second read is done with once the small group's
+// receipt comes. A message after a read was no such mark: a catch-up,
+// getDifference, gives the new messages before the other updates.)
 func TestGroupReadersTooBigRemembered(t *testing.T) {
 	srv := newFake(t)
 	members := []int64{alice.ID, bob.ID, carol.ID}
@@ -163,29 +173,27 @@ func TestGroupReadersTooBigRemembered(t *testing.T) {
 	}
 	const asked = "messages.getMessageReadParticipants"
 	crowd := &tg.PeerChat{ChatID: 79}
-	for i, text := range []string{"first", "second"} {
-		res, err := s.SendMessage(ctx, sdk.Call{ChatID: "-79"}, &pb.SendMessage{Text: text})
+	send := func(chat, text string) int {
+		t.Helper()
+		res, err := s.SendMessage(ctx, sdk.Call{ChatID: chat}, &pb.SendMessage{Text: text})
 		if err != nil {
 			t.Fatal(err)
 		}
 		id, _ := strconv.Atoi(res.MessageID)
-		srv.ReadGroup(bob.ID, crowd, srv.GID(alice.ID, id))
-		from := h.count()
-		srv.Send(bob.ID, crowd, "after "+text)
-		h.wait(t, from, "bob's message after "+text, isMessage("-79", "after "+text))
-		if n := srv.Requests(asked); n != 1 {
-			t.Errorf("after read %d of the large group: %s asked %d times, want once", i+1, asked, n)
-		}
+		return id
 	}
-	// A small group is still asked.
-	res, err := s.SendMessage(ctx, sdk.Call{ChatID: "-77"}, &pb.SendMessage{Text: "small"})
-	if err != nil {
-		t.Fatal(err)
+	first, second, small := send("-79", "first"), send("-79", "second"), send("-77", "small")
+	srv.ReadGroup(bob.ID, crowd, srv.GID(alice.ID, first))
+	if err := srv.AwaitRequests(ctx, asked, 1); err != nil {
+		t.Fatalf("after read 1 of the large group: %v", err)
 	}
-	id, _ := strconv.Atoi(res.MessageID)
 	from := h.count()
-	srv.ReadGroup(bob.ID, &tg.PeerChat{ChatID: 77}, srv.GID(alice.ID, id))
+	srv.ReadGroup(bob.ID, crowd, srv.GID(alice.ID, second))
+	srv.ReadGroup(bob.ID, &tg.PeerChat{ChatID: 77}, srv.GID(alice.ID, small))
 	h.wait(t, from, "bob's receipt in the small group", func(ev *pb.Event) bool { return ev.GetReceipt() != nil && ev.ChatId == "-77" })
+	if n := srv.Requests(asked); n != 2 {
+		t.Errorf("after two reads of the large group and one of the small: %s asked %d times, want twice (once each group)", asked, n)
+	}
 }
 
 // A group found too big is not asked about for tooBigFor, then is again

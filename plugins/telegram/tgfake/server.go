@@ -15,6 +15,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -116,6 +117,7 @@ type Server struct {
 	fileRefs map[int64]*[]byte
 	tokens   map[string]*key // QR token -> key showing it
 	requests map[string]int  // request name -> count
+	counted  chan struct{}   // closed at the next request counted (AwaitRequests)
 	askedAt  map[askKey]int  // when each pending request to join was made (joinrequests.go)
 	typing   []Typing
 	online   map[int64]bool // as account.updateStatus said
@@ -482,6 +484,28 @@ func (s *Server) Requests(name string) int {
 	return s.requests[name]
 }
 
+// AwaitRequests waits until the server has had n requests of a type
+// (or more), or ctx ends.
+func (s *Server) AwaitRequests(ctx context.Context, name string, n int) error {
+	for {
+		s.mu.Lock()
+		if s.requests[name] >= n {
+			s.mu.Unlock()
+			return nil
+		}
+		if s.counted == nil {
+			s.counted = make(chan struct{})
+		}
+		counted := s.counted
+		s.mu.Unlock()
+		select {
+		case <-counted:
+		case <-ctx.Done():
+			return fmt.Errorf("%s asked %d times, awaiting %d: %w", name, s.Requests(name), n, ctx.Err())
+		}
+	}
+}
+
 func (s *Server) boxOf(user int64) *box {
 	b := s.boxes[user]
 	if b == nil {
@@ -630,6 +654,10 @@ func handle[R any, PR interface {
 			return nil // a resend of a request acted on, its answer lost
 		}
 		s.requests[name]++
+		if s.counted != nil {
+			close(s.counted)
+			s.counted = nil
+		}
 		k := s.keys[req.Session.AuthKey.ID]
 		if k == nil {
 			k = &key{sessions: map[int64]tgtest.Session{}}
