@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -40,7 +41,16 @@ func channelFeatures() *pb.Features {
 type channelNames struct {
 	mu    sync.Mutex
 	names map[types.JID]string
+	// unknown is when a post's lookup of a channel's name failed: the
+	// posts after it, until channelNameRetry passed, do not wait for
+	// WhatsApp again (whatsmeow's events wait for them).
+	unknown map[types.JID]time.Time
 }
+
+// channelNameRetry is how long after a failed lookup of a channel's
+// name its posts come under its ID without asking again; ChatList and
+// ChatInfo name it in the meantime.
+const channelNameRetry = 10 * time.Minute
 
 func (c *channelNames) get(jid types.JID) (string, bool) {
 	c.mu.Lock()
@@ -56,6 +66,26 @@ func (c *channelNames) set(jid types.JID, name string) {
 		c.names = map[types.JID]string{}
 	}
 	c.names[jid] = name
+	delete(c.unknown, jid)
+}
+
+// mayAsk says whether a post may ask for jid's name: no lookup of it
+// failed within channelNameRetry.
+func (c *channelNames) mayAsk(jid types.JID, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, failed := c.unknown[jid]
+	return !failed || now.Sub(at) >= channelNameRetry
+}
+
+// failed notes that a lookup of jid's name failed at now.
+func (c *channelNames) failed(jid types.JID, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unknown == nil {
+		c.unknown = map[types.JID]time.Time{}
+	}
+	c.unknown[jid] = now
 }
 
 // channelChat is the contract's chat of a channel.
@@ -103,16 +133,23 @@ func (s *Session) channelList(ctx context.Context) []*pb.Chat {
 
 // channelName is channel's name, asked of WhatsApp when not known yet
 // (within groupReadWait: the post waits for it); "" when it cannot be
-// (the post is shown under the channel's ID).
+// (the post is shown under the channel's ID), and then not asked again
+// by its posts for channelNameRetry: each would hold whatsmeow's events
+// as long again.
 func (s *Session) channelName(channel types.JID) string {
 	if n, ok := s.channels.get(channel); ok {
 		return n
+	}
+	if !s.channels.mayAsk(channel, time.Now()) {
+		return ""
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
 	defer cancel()
 	m, err := s.d.cli.GetNewsletterInfo(ctx, channel)
 	if err != nil || m == nil {
-		s.log.Info("a WhatsApp channel's name not known", "channel", channel, "err", err)
+		s.channels.failed(channel, time.Now())
+		s.log.Info("a WhatsApp channel's name not known: its posts come under its ID", "channel", channel, "err", err,
+			"asked_again_after", channelNameRetry)
 		return ""
 	}
 	s.channels.set(channel, m.ThreadMeta.Name.Text)
