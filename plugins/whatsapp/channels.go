@@ -115,8 +115,11 @@ func (s *Session) channelInfo(ctx context.Context, jid types.JID) (*pb.Chat, err
 }
 
 // channelList is the channels the user follows (ChatList). WhatsApp not
-// answering, the groups are listed without them: logged.
+// answering within groupReadWait, the groups are listed without them
+// (logged): waiting out the caller's ctx would lose the groups too.
 func (s *Session) channelList(ctx context.Context) []*pb.Chat {
+	ctx, cancel := context.WithTimeout(ctx, groupReadWait)
+	defer cancel()
 	ms, err := s.d.cli.GetSubscribedNewsletters(ctx)
 	if err != nil {
 		s.log.Info("the WhatsApp channels followed are not listed: WhatsApp did not answer", "err", err)

@@ -26,7 +26,7 @@ func TestChannelNameAskedOnceWhenSilent(t *testing.T) {
 	_, fake := r.connected(t)
 	channel := types.NewJID("120363100000000011", types.NewsletterServer)
 	fake.SetChannel(wafake.Channel{JID: channel, Name: "Daily News"})
-	fake.SetSilent(true)
+	fake.SetChannelsSilent(true)
 	from := r.host.count()
 	go func() {
 		for i, id := range []types.MessageID{"NLS1", "NLS2", "NLS3"} {
@@ -52,5 +52,31 @@ func TestChannelNameAskedOnceWhenSilent(t *testing.T) {
 	if n := fake.ChannelsAsked(); n != 1 {
 		t.Errorf("the channel's name asked %d times, want once", n)
 	}
-	fake.SetSilent(false)
+	fake.SetChannelsSilent(false)
+}
+
+// ChatList while WhatsApp answers the groups but not the channels (a
+// mex query): the groups are listed within the caller's time, the
+// channels' query bounded by groupReadWait. Before, it took the
+// caller's whole time, and the gateway, its call ended, synced no
+// group at all.
+func TestChatListChannelsSilent(t *testing.T) {
+	defer func(d time.Duration) { groupReadWait = d }(groupReadWait)
+	groupReadWait = 200 * time.Millisecond
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	fake.SetGroup(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Friends"},
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}}})
+	fake.SetChannel(wafake.Channel{JID: types.NewJID("120363100000000012", types.NewsletterServer), Name: "Daily News"})
+	fake.SetChannelsSilent(true)
+	defer fake.SetChannelsSilent(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	chats, err := s.ChatList(ctx)
+	if ctx.Err() != nil {
+		t.Fatalf("ChatList answered once the caller's time was over: %v, %v", chats, err)
+	}
+	if err != nil || len(chats) != 1 || chats[0].ChatId != group.String() {
+		t.Errorf("ChatList: %v, %v, want the group alone", chats, err)
+	}
 }

@@ -117,8 +117,9 @@ type Client struct {
 	// the user's reactions to their posts (newsletter.go).
 	channels         map[types.JID]Channel
 	channelReactions []ChannelReaction
-	channelsAsked    int // GetNewsletterInfo's calls
-	// silent: the group and channel queries get no answer (SetSilent).
+	channelsAsked    int  // GetNewsletterInfo's calls
+	channelsSilent   bool // the channel queries get no answer (SetChannelsSilent)
+	// silent: the group queries get no answer (SetSilent).
 	silent bool
 	// histHold, when set, holds history sync downloads until closed
 	// (HoldHistory).
@@ -777,7 +778,6 @@ func (c *Client) Group(jid types.JID) *types.GroupInfo {
 }
 
 // SetSilent makes the server read the group queries (GetGroupInfo) and
-// the channel ones (GetNewsletterInfo, GetSubscribedNewsletters) and
 // answer none, as WhatsApp out of reach behind a connection not yet
 // known dead does; false answers them again.
 func (c *Client) SetSilent(silent bool) {

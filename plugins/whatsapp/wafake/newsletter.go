@@ -98,11 +98,20 @@ func mex(data map[string]any, errCode int, out any) error {
 	return json.Unmarshal(gql.Data, out)
 }
 
-// silentMex waits out ctx when the server answers no queries
-// (SetSilent), as whatsmeow's mex IQ does then; c.mu is held, and
-// released when it waits.
+// SetChannelsSilent makes the server read the channel queries
+// (GetNewsletterInfo, GetSubscribedNewsletters: mex IQs) and answer
+// none, as WhatsApp out of reach does; false answers them again.
+func (c *Client) SetChannelsSilent(silent bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.channelsSilent = silent
+}
+
+// silentMex waits out ctx when the server answers no channel queries
+// (SetChannelsSilent), as whatsmeow's mex IQ does then; c.mu is held,
+// and released when it waits.
 func (c *Client) silentMex(ctx context.Context) (bool, error) {
-	if !c.silent || !c.connected {
+	if !c.channelsSilent || !c.connected {
 		return false, nil
 	}
 	c.mu.Unlock()
