@@ -101,17 +101,25 @@ func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	}
 }
 
-// channelInfo describes channel jid (ChatInfo).
+// channelInfo describes channel jid (ChatInfo): one the user does not
+// follow is not found, whether WhatsApp does not have it (its GraphQL
+// error 404) or describes it all the same, the user its guest.
 func (s *Session) channelInfo(ctx context.Context, jid types.JID) (*pb.Chat, error) {
 	m, err := s.d.cli.GetNewsletterInfo(ctx, jid)
 	var gql types.GraphQLError
-	if errors.As(err, &gql) && gql.Extensions.ErrorCode == 404 || err == nil && m == nil {
+	if errors.As(err, &gql) && gql.Extensions.ErrorCode == 404 || err == nil && (m == nil || notFollowed(m)) {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you do not follow the WhatsApp channel %s: follow it on the phone", jid)
 	}
 	if err != nil {
 		return nil, s.sendErr("describe the channel "+jid.String(), err)
 	}
 	return s.channelChat(m), nil
+}
+
+// notFollowed says whether WhatsApp described m to the user as to a
+// guest: a channel they do not follow.
+func notFollowed(m *types.NewsletterMetadata) bool {
+	return m.ViewerMeta != nil && m.ViewerMeta.Role == types.NewsletterRoleGuest
 }
 
 // channelList is the channels the user follows (ChatList). WhatsApp not
@@ -127,7 +135,7 @@ func (s *Session) channelList(ctx context.Context) []*pb.Chat {
 	}
 	out := make([]*pb.Chat, 0, len(ms))
 	for _, m := range ms {
-		if m != nil && isChannel(m.ID) {
+		if m != nil && isChannel(m.ID) && !notFollowed(m) {
 			out = append(out, s.channelChat(m))
 		}
 	}
