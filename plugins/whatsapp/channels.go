@@ -167,6 +167,24 @@ func (s *Session) channelName(channel types.JID) string {
 	return m.ThreadMeta.Name.Text
 }
 
+// channelContact is channel as its posts' sender (UserInfo): named as
+// the channel (asked of WhatsApp when not known), no contact of the
+// user's address book and no picture (the room has none either).
+func (s *Session) channelContact(ctx context.Context, channel types.JID) (*pb.Contact, error) {
+	name, ok := s.channels.get(channel)
+	if !ok {
+		c, err := s.channelInfo(ctx, channel)
+		if err != nil {
+			return nil, err
+		}
+		name = c.Name
+	}
+	if name == "" {
+		name = channel.String()
+	}
+	return &pb.Contact{UserId: channel.String(), Name: name}, nil
+}
+
 // channelPost shows a channel's post in its room, from the channel, or
 // an admin's edit of one as a correction.
 func (s *Session) channelPost(e *events.Message) {

@@ -80,3 +80,26 @@ func TestChatListChannelsSilent(t *testing.T) {
 		t.Errorf("ChatList: %v, %v, want the group alone", chats, err)
 	}
 }
+
+// The profile of a channel's posts' sender (UserInfo, asked for its
+// vCard) is the channel's, named as it is, whether its name is known
+// or asked; not a contact's named by its JID, its picture asked of
+// WhatsApp's one-to-one path. A channel the user does not follow is not
+// found.
+func TestChannelSenderProfile(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	channel := types.NewJID("120363100000000014", types.NewsletterServer)
+	fake.SetChannel(wafake.Channel{JID: channel, Name: "Daily News"})
+	ctx := context.Background()
+	for _, how := range []string{"asked", "known"} {
+		c, err := s.UserInfo(ctx, channel.String())
+		if err != nil || c.GetUserId() != channel.String() || c.GetName() != "Daily News" || c.GetPhone() != "" {
+			t.Errorf("UserInfo of the channel, its name %s: %v, %v, want the channel named Daily News", how, c, err)
+		}
+	}
+	other := types.NewJID("120363100000000015", types.NewsletterServer)
+	if c, err := s.UserInfo(ctx, other.String()); err == nil {
+		t.Errorf("UserInfo of a channel not followed: %v, want an error", c)
+	}
+}
