@@ -8,6 +8,7 @@ import (
 
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -36,11 +37,12 @@ func channelFeatures() *pb.Features {
 	return &pb.Features{Reactions: true}
 }
 
-// channelNames are the names of the channels the user follows, as last
-// listed or described, for their posts' sender.
+// channelNames are the channels the user follows as last listed or
+// described: their posts' sender's name, and ChatInfo's answer while
+// WhatsApp does not answer.
 type channelNames struct {
 	mu    sync.Mutex
-	names map[types.JID]string
+	chats map[types.JID]*pb.Chat
 	// unknown is when a post's lookup of a channel's name failed: the
 	// posts after it, until channelNameRetry passed, do not wait for
 	// WhatsApp again (whatsmeow's events wait for them).
@@ -55,18 +57,35 @@ const channelNameRetry = 10 * time.Minute
 func (c *channelNames) get(jid types.JID) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n, ok := c.names[jid]
-	return n, ok
+	ch, ok := c.chats[jid]
+	return ch.GetName(), ok
 }
 
-func (c *channelNames) set(jid types.JID, name string) {
+// described is a copy of channel jid as last described; nil when none.
+func (c *channelNames) described(jid types.JID) *pb.Chat {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.names == nil {
-		c.names = map[types.JID]string{}
+	if ch, ok := c.chats[jid]; ok {
+		return proto.Clone(ch).(*pb.Chat)
 	}
-	c.names[jid] = name
+	return nil
+}
+
+func (c *channelNames) set(jid types.JID, ch *pb.Chat) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.chats == nil {
+		c.chats = map[types.JID]*pb.Chat{}
+	}
+	c.chats[jid] = proto.Clone(ch).(*pb.Chat)
 	delete(c.unknown, jid)
+}
+
+// forget drops channel jid: the user no longer follows it.
+func (c *channelNames) forget(jid types.JID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.chats, jid)
 }
 
 // mayAsk says whether a post may ask for jid's name: no lookup of it
@@ -91,27 +110,43 @@ func (c *channelNames) failed(jid types.JID, now time.Time) {
 // channelChat is the contract's chat of a channel.
 func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	jid := m.ID.ToNonAD()
-	s.channels.set(jid, m.ThreadMeta.Name.Text)
-	return &pb.Chat{
+	c := &pb.Chat{
 		ChatId: jid.String(), Type: pb.ChatType_CHAT_TYPE_CHANNEL,
 		Name: m.ThreadMeta.Name.Text, Topic: m.ThreadMeta.Description.Text,
 		ReadOnly: true, Features: channelFeatures(),
 		Members: []*pb.Member{{UserId: s.login.LoginID, IsSelf: true,
 			Affiliation: pb.Affiliation_AFFILIATION_NONE, Role: pb.Role_ROLE_VISITOR}},
 	}
+	s.channels.set(jid, c)
+	return c
 }
 
 // channelInfo describes channel jid (ChatInfo): one the user does not
 // follow is not found, whether WhatsApp does not have it (its GraphQL
-// error 404) or describes it all the same, the user its guest.
+// error 404) or describes it all the same, the user its guest. One
+// listed or described before is asked within groupReadWait, and
+// described as it was when WhatsApp cannot be asked (as a group is).
 func (s *Session) channelInfo(ctx context.Context, jid types.JID) (*pb.Chat, error) {
-	m, err := s.d.cli.GetNewsletterInfo(ctx, jid)
+	known := s.channels.described(jid)
+	qctx := ctx
+	if known != nil {
+		var cancel context.CancelFunc
+		qctx, cancel = context.WithTimeout(ctx, groupReadWait)
+		defer cancel()
+	}
+	m, err := s.d.cli.GetNewsletterInfo(qctx, jid)
 	var gql types.GraphQLError
 	if errors.As(err, &gql) && gql.Extensions.ErrorCode == 404 || err == nil && (m == nil || notFollowed(m)) {
+		s.channels.forget(jid)
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you do not follow the WhatsApp channel %s: follow it on the phone", jid)
 	}
 	if err != nil {
-		return nil, s.sendErr("describe the channel "+jid.String(), err)
+		err = s.sendErr("describe the channel "+jid.String(), err)
+		if code := sdk.ToProto(err).GetCode(); known != nil && (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_RATE_LIMITED) {
+			s.log.Info("channel described as last known: WhatsApp could not be asked", "channel", jid, "err", err)
+			return known, nil
+		}
+		return nil, err
 	}
 	return s.channelChat(m), nil
 }
@@ -163,8 +198,7 @@ func (s *Session) channelName(channel types.JID) string {
 			"asked_again_after", channelNameRetry)
 		return ""
 	}
-	s.channels.set(channel, m.ThreadMeta.Name.Text)
-	return m.ThreadMeta.Name.Text
+	return s.channelChat(m).Name
 }
 
 // channelContact is channel as its posts' sender (UserInfo): named as

@@ -103,3 +103,30 @@ func TestChannelSenderProfile(t *testing.T) {
 		t.Errorf("UserInfo of a channel not followed: %v, want an error", c)
 	}
 }
+
+// ChatInfo of a channel listed before, while WhatsApp does not answer:
+// the channel as last listed, within the caller's time (groupReadWait),
+// as a group kept is. Before, the caller's whole time went, and the
+// room could not be joined.
+func TestChannelInfoKnownWhenSilent(t *testing.T) {
+	defer func(d time.Duration) { groupReadWait = d }(groupReadWait)
+	groupReadWait = 200 * time.Millisecond
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	channel := types.NewJID("120363100000000016", types.NewsletterServer)
+	fake.SetChannel(wafake.Channel{JID: channel, Name: "Daily News", Description: "news every day"})
+	if chats, err := s.ChatList(context.Background()); err != nil || len(chats) != 1 {
+		t.Fatalf("ChatList: %v, %v, want the channel", chats, err)
+	}
+	fake.SetChannelsSilent(true)
+	defer fake.SetChannelsSilent(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := s.ChatInfo(ctx, channel.String())
+	if ctx.Err() != nil {
+		t.Fatalf("ChatInfo answered once the caller's time was over: %v, %v", c, err)
+	}
+	if err != nil || c.GetType() != pb.ChatType_CHAT_TYPE_CHANNEL || c.GetName() != "Daily News" || c.GetTopic() != "news every day" || !c.GetReadOnly() {
+		t.Errorf("ChatInfo: %v, %v, want the channel as listed", c, err)
+	}
+}
