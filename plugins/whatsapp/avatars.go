@@ -56,6 +56,9 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 	if err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %q is not a WhatsApp user", userID)
 	}
+	if isChannel(jid) {
+		return s.channelContact(ctx, jid.ToNonAD()) // channels.go: its posts' sender
+	}
 	var c types.ContactInfo
 	if s.d.dev != nil {
 		c, _ = s.d.dev.Contacts.GetContact(ctx, jid)

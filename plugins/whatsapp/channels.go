@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -35,58 +37,132 @@ func channelFeatures() *pb.Features {
 	return &pb.Features{Reactions: true}
 }
 
-// channelNames are the names of the channels the user follows, as last
-// listed or described, for their posts' sender.
+// channelNames are the channels the user follows as last listed or
+// described: their posts' sender's name, and ChatInfo's answer while
+// WhatsApp does not answer.
 type channelNames struct {
 	mu    sync.Mutex
-	names map[types.JID]string
+	chats map[types.JID]*pb.Chat
+	// unknown is when a post's lookup of a channel's name failed: the
+	// posts after it, until channelNameRetry passed, do not wait for
+	// WhatsApp again (whatsmeow's events wait for them).
+	unknown map[types.JID]time.Time
 }
+
+// channelNameRetry is how long after a failed lookup of a channel's
+// name its posts come under its ID without asking again; ChatList and
+// ChatInfo name it in the meantime.
+const channelNameRetry = 10 * time.Minute
 
 func (c *channelNames) get(jid types.JID) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n, ok := c.names[jid]
-	return n, ok
+	ch, ok := c.chats[jid]
+	return ch.GetName(), ok
 }
 
-func (c *channelNames) set(jid types.JID, name string) {
+// described is a copy of channel jid as last described; nil when none.
+func (c *channelNames) described(jid types.JID) *pb.Chat {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.names == nil {
-		c.names = map[types.JID]string{}
+	if ch, ok := c.chats[jid]; ok {
+		return proto.Clone(ch).(*pb.Chat)
 	}
-	c.names[jid] = name
+	return nil
+}
+
+func (c *channelNames) set(jid types.JID, ch *pb.Chat) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.chats == nil {
+		c.chats = map[types.JID]*pb.Chat{}
+	}
+	c.chats[jid] = proto.Clone(ch).(*pb.Chat)
+	delete(c.unknown, jid)
+}
+
+// forget drops channel jid: the user no longer follows it.
+func (c *channelNames) forget(jid types.JID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.chats, jid)
+}
+
+// mayAsk says whether a post may ask for jid's name: no lookup of it
+// failed within channelNameRetry.
+func (c *channelNames) mayAsk(jid types.JID, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, failed := c.unknown[jid]
+	return !failed || now.Sub(at) >= channelNameRetry
+}
+
+// failed notes that a lookup of jid's name failed at now.
+func (c *channelNames) failed(jid types.JID, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unknown == nil {
+		c.unknown = map[types.JID]time.Time{}
+	}
+	c.unknown[jid] = now
 }
 
 // channelChat is the contract's chat of a channel.
 func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	jid := m.ID.ToNonAD()
-	s.channels.set(jid, m.ThreadMeta.Name.Text)
-	return &pb.Chat{
+	c := &pb.Chat{
 		ChatId: jid.String(), Type: pb.ChatType_CHAT_TYPE_CHANNEL,
 		Name: m.ThreadMeta.Name.Text, Topic: m.ThreadMeta.Description.Text,
 		ReadOnly: true, Features: channelFeatures(),
 		Members: []*pb.Member{{UserId: s.login.LoginID, IsSelf: true,
 			Affiliation: pb.Affiliation_AFFILIATION_NONE, Role: pb.Role_ROLE_VISITOR}},
 	}
+	s.channels.set(jid, c)
+	return c
 }
 
-// channelInfo describes channel jid (ChatInfo).
+// channelInfo describes channel jid (ChatInfo): one the user does not
+// follow is not found, whether WhatsApp does not have it (its GraphQL
+// error 404) or describes it all the same, the user its guest. One
+// listed or described before is asked within groupReadWait, and
+// described as it was when WhatsApp cannot be asked (as a group is).
 func (s *Session) channelInfo(ctx context.Context, jid types.JID) (*pb.Chat, error) {
-	m, err := s.d.cli.GetNewsletterInfo(ctx, jid)
+	known := s.channels.described(jid)
+	qctx := ctx
+	if known != nil {
+		var cancel context.CancelFunc
+		qctx, cancel = context.WithTimeout(ctx, groupReadWait)
+		defer cancel()
+	}
+	m, err := s.d.cli.GetNewsletterInfo(qctx, jid)
 	var gql types.GraphQLError
-	if errors.As(err, &gql) && gql.Extensions.ErrorCode == 404 || err == nil && m == nil {
+	if errors.As(err, &gql) && gql.Extensions.ErrorCode == 404 || err == nil && (m == nil || notFollowed(m)) {
+		s.channels.forget(jid)
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you do not follow the WhatsApp channel %s: follow it on the phone", jid)
 	}
 	if err != nil {
-		return nil, s.sendErr("describe the channel "+jid.String(), err)
+		err = s.sendErr("describe the channel "+jid.String(), err)
+		if code := sdk.ToProto(err).GetCode(); known != nil && (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_RATE_LIMITED) {
+			s.log.Info("channel described as last known: WhatsApp could not be asked", "channel", jid, "err", err)
+			return known, nil
+		}
+		return nil, err
 	}
 	return s.channelChat(m), nil
 }
 
+// notFollowed says whether WhatsApp described m to the user as to a
+// guest: a channel they do not follow.
+func notFollowed(m *types.NewsletterMetadata) bool {
+	return m.ViewerMeta != nil && m.ViewerMeta.Role == types.NewsletterRoleGuest
+}
+
 // channelList is the channels the user follows (ChatList). WhatsApp not
-// answering, the groups are listed without them: logged.
+// answering within groupReadWait, the groups are listed without them
+// (logged): waiting out the caller's ctx would lose the groups too.
 func (s *Session) channelList(ctx context.Context) []*pb.Chat {
+	ctx, cancel := context.WithTimeout(ctx, groupReadWait)
+	defer cancel()
 	ms, err := s.d.cli.GetSubscribedNewsletters(ctx)
 	if err != nil {
 		s.log.Info("the WhatsApp channels followed are not listed: WhatsApp did not answer", "err", err)
@@ -94,7 +170,7 @@ func (s *Session) channelList(ctx context.Context) []*pb.Chat {
 	}
 	out := make([]*pb.Chat, 0, len(ms))
 	for _, m := range ms {
-		if m != nil && isChannel(m.ID) {
+		if m != nil && isChannel(m.ID) && !notFollowed(m) {
 			out = append(out, s.channelChat(m))
 		}
 	}
@@ -103,20 +179,44 @@ func (s *Session) channelList(ctx context.Context) []*pb.Chat {
 
 // channelName is channel's name, asked of WhatsApp when not known yet
 // (within groupReadWait: the post waits for it); "" when it cannot be
-// (the post is shown under the channel's ID).
+// (the post is shown under the channel's ID), and then not asked again
+// by its posts for channelNameRetry: each would hold whatsmeow's events
+// as long again.
 func (s *Session) channelName(channel types.JID) string {
 	if n, ok := s.channels.get(channel); ok {
 		return n
+	}
+	if !s.channels.mayAsk(channel, time.Now()) {
+		return ""
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
 	defer cancel()
 	m, err := s.d.cli.GetNewsletterInfo(ctx, channel)
 	if err != nil || m == nil {
-		s.log.Info("a WhatsApp channel's name not known", "channel", channel, "err", err)
+		s.channels.failed(channel, time.Now())
+		s.log.Info("a WhatsApp channel's name not known: its posts come under its ID", "channel", channel, "err", err,
+			"asked_again_after", channelNameRetry)
 		return ""
 	}
-	s.channels.set(channel, m.ThreadMeta.Name.Text)
-	return m.ThreadMeta.Name.Text
+	return s.channelChat(m).Name
+}
+
+// channelContact is channel as its posts' sender (UserInfo): named as
+// the channel (asked of WhatsApp when not known), no contact of the
+// user's address book and no picture (the room has none either).
+func (s *Session) channelContact(ctx context.Context, channel types.JID) (*pb.Contact, error) {
+	name, ok := s.channels.get(channel)
+	if !ok {
+		c, err := s.channelInfo(ctx, channel)
+		if err != nil {
+			return nil, err
+		}
+		name = c.Name
+	}
+	if name == "" {
+		name = channel.String()
+	}
+	return &pb.Contact{UserId: channel.String(), Name: name}, nil
 }
 
 // channelPost shows a channel's post in its room, from the channel, or

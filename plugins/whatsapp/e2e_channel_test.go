@@ -82,11 +82,14 @@ func TestChannelPostInRoomProcess(t *testing.T) {
 // mex answers describe it (name, description as topic), type CHANNEL,
 // read-only, the user its only member listed, a reader; reactions its
 // only feature. A channel the user does not follow is an error, not a
-// one-to-one chat (ChatInfo described every non-group JID as one).
+// one-to-one chat (ChatInfo described every non-group JID as one), nor
+// a room: WhatsApp describes it, the user its GUEST.
 func TestChannelRoomDescribedProcess(t *testing.T) {
 	srv, p, evs, done := processLoggedIn(t)
 	channel := types.NewJID("120363100000000003", types.NewsletterServer)
 	srv.Channel(wafake.Channel{JID: channel, Name: "Weather", Description: "sun and rain"})
+	guest := types.NewJID("120363100000000013", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: guest, Name: "Not followed", Role: types.NewsletterRoleGuest})
 	srv.Group(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Builders"},
 		Participants: []types.GroupParticipant{{JID: me, PhoneNumber: me}, {JID: bob, PhoneNumber: bob}}})
 	// The fake applies the server's commands in order: once bob's
@@ -121,6 +124,8 @@ func TestChannelRoomDescribedProcess(t *testing.T) {
 		case channel.String():
 			found = true
 			check("ChatList", c)
+		case guest.String():
+			t.Errorf("ChatList: a channel not followed listed: %v", c)
 		case group.String():
 			if c.Type != pb.ChatType_CHAT_TYPE_GROUP {
 				t.Errorf("the group: %v", c)
@@ -136,10 +141,13 @@ func TestChannelRoomDescribedProcess(t *testing.T) {
 	}
 	check("ChatInfo", c)
 
-	other := types.NewJID("120363100000000004", types.NewsletterServer)
-	if c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: other.String()}); status.Code(err) != codes.NotFound ||
-		!strings.Contains(err.Error(), "you do not follow the WhatsApp channel") {
-		t.Errorf("ChatInfo of a channel not followed: %v, %v, want NOT_FOUND saying so", c, err)
+	// WhatsApp describes a channel the user does not follow (the viewer
+	// a GUEST), and one it does not have is its GraphQL error 404.
+	for _, other := range []types.JID{guest, types.NewJID("120363100000000004", types.NewsletterServer)} {
+		if c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: other.String()}); status.Code(err) != codes.NotFound ||
+			!strings.Contains(err.Error(), "you do not follow the WhatsApp channel") {
+			t.Errorf("ChatInfo of %s, not followed: %v, %v, want NOT_FOUND saying so", other, c, err)
+		}
 	}
 }
 

@@ -117,6 +117,8 @@ type Client struct {
 	// the user's reactions to their posts (newsletter.go).
 	channels         map[types.JID]Channel
 	channelReactions []ChannelReaction
+	channelsAsked    int  // GetNewsletterInfo's calls
+	channelsSilent   bool // the channel queries get no answer (SetChannelsSilent)
 	// silent: the group queries get no answer (SetSilent).
 	silent bool
 	// histHold, when set, holds history sync downloads until closed

@@ -22,7 +22,10 @@ type Channel struct {
 	JID         types.JID
 	Name        string
 	Description string
-	// Role is the user's in it: "" is a follower's (subscriber).
+	// Role is the user's in it: "" is a follower's (subscriber);
+	// types.NewsletterRoleGuest a channel the user does not follow,
+	// which WhatsApp describes all the same (GetNewsletterInfo, the
+	// viewer a GUEST) and does not list as followed.
 	Role types.NewsletterRole
 }
 
@@ -95,17 +98,43 @@ func mex(data map[string]any, errCode int, out any) error {
 	return json.Unmarshal(gql.Data, out)
 }
 
-// GetSubscribedNewsletters is the channels the user follows, by JID.
-func (c *Client) GetSubscribedNewsletters(context.Context) ([]*types.NewsletterMetadata, error) {
+// SetChannelsSilent makes the server read the channel queries
+// (GetNewsletterInfo, GetSubscribedNewsletters: mex IQs) and answer
+// none, as WhatsApp out of reach does; false answers them again.
+func (c *Client) SetChannelsSilent(silent bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.channelsSilent = silent
+}
+
+// silentMex waits out ctx when the server answers no channel queries
+// (SetChannelsSilent), as whatsmeow's mex IQ does then; c.mu is held,
+// and released when it waits.
+func (c *Client) silentMex(ctx context.Context) (bool, error) {
+	if !c.channelsSilent || !c.connected {
+		return false, nil
+	}
+	c.mu.Unlock()
+	<-ctx.Done()
+	return true, ctx.Err()
+}
+
+// GetSubscribedNewsletters is the channels the user follows, by JID.
+func (c *Client) GetSubscribedNewsletters(ctx context.Context) ([]*types.NewsletterMetadata, error) {
+	c.mu.Lock()
+	if waited, err := c.silentMex(ctx); waited {
+		return nil, err
+	}
 	if !c.connected {
 		c.mu.Unlock()
 		return nil, whatsmeow.ErrNotConnected
 	}
 	var list []any
 	jids := make([]types.JID, 0, len(c.channels))
-	for j := range c.channels {
-		jids = append(jids, j)
+	for j, ch := range c.channels {
+		if ch.Role != types.NewsletterRoleGuest {
+			jids = append(jids, j)
+		}
 	}
 	slices.SortFunc(jids, func(a, b types.JID) int { return strings.Compare(a.String(), b.String()) })
 	for _, j := range jids {
@@ -121,10 +150,15 @@ func (c *Client) GetSubscribedNewsletters(context.Context) ([]*types.NewsletterM
 	return resp.Newsletters, nil
 }
 
-// GetNewsletterInfo is a channel the user follows; one they do not is
-// WhatsApp's GraphQL error 404.
-func (c *Client) GetNewsletterInfo(_ context.Context, jid types.JID) (*types.NewsletterMetadata, error) {
+// GetNewsletterInfo is a channel the server has (SetChannel), followed
+// or not (its viewer a GUEST); one it does not have is WhatsApp's
+// GraphQL error 404.
+func (c *Client) GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error) {
 	c.mu.Lock()
+	c.channelsAsked++
+	if waited, err := c.silentMex(ctx); waited {
+		return nil, err
+	}
 	if !c.connected {
 		c.mu.Unlock()
 		return nil, whatsmeow.ErrNotConnected
@@ -141,6 +175,14 @@ func (c *Client) GetNewsletterInfo(_ context.Context, jid types.JID) (*types.New
 		return nil, err
 	}
 	return resp.Newsletter, nil
+}
+
+// ChannelsAsked is how many times a channel was described
+// (GetNewsletterInfo), answered or not.
+func (c *Client) ChannelsAsked() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.channelsAsked
 }
 
 // NewsletterSendReaction records the user's reaction to a channel's

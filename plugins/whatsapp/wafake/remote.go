@@ -160,23 +160,35 @@ func (s *Server) Channel(ch Channel) { s.add(Command{Op: "channel", Channel: &ch
 // WaitChannelReaction waits until match accepts a reaction the user
 // sent to a channel's post, and returns it.
 func (s *Server) WaitChannelReaction(d time.Duration, match func(ChannelReaction) bool) (ChannelReaction, error) {
+	r, ok := waitReported(s, d, func() []ChannelReaction { return s.reacted }, match)
+	if !ok {
+		return r, fmt.Errorf("wafake: no such reaction to a channel's post within %s", d)
+	}
+	return r, nil
+}
+
+// waitReported waits up to d until match accepts one of what the fakes
+// reported (list, read under s.mu), and returns it.
+func waitReported[T any](s *Server, d time.Duration, list func() []T, match func(T) bool) (T, bool) {
 	deadline := time.After(d)
 	from := 0
 	for {
 		s.mu.Lock()
-		got := slices.Clone(s.reacted[from:])
-		from = len(s.reacted)
+		all := list()
+		got := slices.Clone(all[from:])
+		from = len(all)
 		ch := s.changed
 		s.mu.Unlock()
 		for _, r := range got {
 			if match(r) {
-				return r, nil
+				return r, true
 			}
 		}
 		select {
 		case <-ch:
 		case <-deadline:
-			return ChannelReaction{}, fmt.Errorf("wafake: no such reaction to a channel's post within %s", d)
+			var zero T
+			return zero, false
 		}
 	}
 }
@@ -328,26 +340,19 @@ func (s *Server) WaitSent(d time.Duration, match func(to string, msg *waE2E.Mess
 // WaitSentID is WaitSent with the message's ID, which a reply to it
 // (a vote in a poll) names.
 func (s *Server) WaitSentID(d time.Duration, match func(to string, msg *waE2E.Message) bool) (types.MessageID, *waE2E.Message, error) {
-	deadline := time.After(d)
-	from := 0
-	for {
-		s.mu.Lock()
-		reps := slices.Clone(s.sent[from:])
-		from = len(s.sent)
-		ch := s.changed
-		s.mu.Unlock()
-		for _, r := range reps {
-			var m waE2E.Message
-			if proto.Unmarshal(r.Msg, &m) == nil && match(r.To, &m) {
-				return types.MessageID(r.ID), &m, nil
-			}
+	var m *waE2E.Message
+	r, ok := waitReported(s, d, func() []Report { return s.sent }, func(r Report) bool {
+		var got waE2E.Message
+		if proto.Unmarshal(r.Msg, &got) != nil || !match(r.To, &got) {
+			return false
 		}
-		select {
-		case <-ch:
-		case <-deadline:
-			return "", nil, fmt.Errorf("wafake: no such message sent within %s", d)
-		}
+		m = &got
+		return true
+	})
+	if !ok {
+		return "", nil, fmt.Errorf("wafake: no such message sent within %s", d)
 	}
+	return types.MessageID(r.ID), m, nil
 }
 
 // SentTo is the messages sent to jid so far, oldest first.
