@@ -23,9 +23,9 @@ PROTO := plugins/proto/transport.proto
 # and XEP-0092): git describe, else devel-HASH (scripts/version.sh).
 # Outside a git checkout it is empty and the binaries say what their build
 # information gives, "devel" under -buildvcs=false. make VERSION=v1.2.3
-# sets it.
-VERSION ?= $(shell sh scripts/version.sh)
-VERSION := $(VERSION)
+# sets it; a VERSION in the environment does not (a CI runner's or a
+# shell's VERSION names something else).
+VERSION := $(shell sh scripts/version.sh)
 LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION) -X passerelle.im/passerelle/bridge.Version=$(VERSION))
 
 .PHONY: all build install version-check deps deps-demo test vet fmt fmt-check bench bench-smoke bench-go demo proto clean

@@ -277,8 +277,44 @@ func (t *transport) learnPrivileges() {
 		t.log.Warn("the server did not answer a ping after the handshake; going on with the privileges it advertised", "err", err)
 	} else if t.checkPrivilegeServer(ctx) != nil {
 		return // the link dropped: the next handshake asks again
+	} else {
+		t.sayMissingPrivileges()
 	}
 	t.privOnce.Do(func() { close(t.privKnown) })
+}
+
+// missingPrivilegesMsg is the warning of a transport the server grants
+// no roster or message privilege: a server that grants none sends no
+// advertisement at all, so without it the log says nothing, and the
+// admin who forgot the transport's entry never learns why contacts ask
+// to be authorised.
+const missingPrivilegesMsg = "the server grants this transport no XEP-0356 privilege for the users' rosters or their messages: its contacts ask each user to authorise them instead of being added to the roster, and the words a user writes from the network's own app come as the contact's, labelled; grant them to the transport's domain (Prosody: privileged_entities, see examples/prosody.cfg.lua; ejabberd: mod_privilege, see examples/ejabberd.yml)"
+
+// sayMissingPrivileges warns, once the server's grants are known, of the
+// roster and message privileges it does not grant (missingPrivilegesMsg),
+// each time what is missing changes. v1 grants not taken from the
+// server are told by checkPrivilegeServer instead.
+func (t *transport) sayMissingPrivileges() {
+	t.mu.Lock()
+	p := t.perms
+	var missing []string
+	if !(p.rosterRead() && p.rosterWrite()) {
+		missing = append(missing, `roster = "both"`)
+	}
+	if p.message != "outgoing" {
+		missing = append(missing, `message = "outgoing"`)
+	}
+	said := strings.Join(missing, ", ")
+	rejectedV1 := t.privV1.ns == nsPrivilege1 && !t.privV1OK
+	if said == t.privMissingSaid || rejectedV1 {
+		t.mu.Unlock()
+		return
+	}
+	t.privMissingSaid = said
+	t.mu.Unlock()
+	if said != "" { // all granted: the grants' own line said them (onPrivilege)
+		t.log.Warn(missingPrivilegesMsg, "domain", t.domain, "missing", said, "granted_roster", p.roster, "granted_message", p.message)
+	}
 }
 
 // privilegeAdvert handles the server's XEP-0356 advertisement, on the

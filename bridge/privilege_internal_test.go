@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
 	"passerelle.im/passerelle/internal/ejabberdtest"
+	"passerelle.im/passerelle/internal/syncbuf"
 	"passerelle.im/passerelle/internal/xmpptest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -66,7 +68,14 @@ func privilegeTransportAt(t *testing.T, addr, domain string, in func(context.Con
 // set to server ("": unset).
 func privilegeTransportUnder(t *testing.T, addr, domain, server string, in func(context.Context, *wire.Stanza)) *transport {
 	t.Helper()
+	return privilegeTransportLogged(t, addr, domain, server, in, slog.New(slog.DiscardHandler))
+}
+
+// privilegeTransportLogged is privilegeTransportUnder logging to log.
+func privilegeTransportLogged(t *testing.T, addr, domain, server string, in func(context.Context, *wire.Stanza), log *slog.Logger) *transport {
+	t.Helper()
 	tr := newTestTransport(t)
+	tr.log = log
 	// No users: a link's first stanzas are the gateway's own (a user's
 	// login would add presences to them).
 	tr.sessions, tr.byLogin = map[string]*session{}, map[string]*session{}
@@ -406,5 +415,55 @@ func TestGrantsPingToTheServersDomain(t *testing.T) {
 	_, ping = pingAfterHandshake(t, srv)
 	if ping.To() != "localhost" {
 		t.Fatalf("after a reconnection the ping went to %s, want localhost, where the grants came from", ping.To())
+	}
+}
+
+// TestMissingPrivilegesWarned: a server that grants a transport no
+// roster or message privilege sends no advertisement at all; once its
+// answer to the ping after the handshake says so, the gateway warns,
+// naming the transport's domain, what is missing and where to grant it,
+// once however often the link comes up with the same grants. A partial grant names what it
+// lacks; a full one is not warned of. Before, nothing was logged: an
+// admin who forgot the transport's privileged_entities entry saw
+// contacts ask for authorisation with no word why.
+func TestMissingPrivilegesWarned(t *testing.T) {
+	const full = "<perm access='roster' type='both'/><perm access='message' type='outgoing'/>"
+	for _, c := range []struct {
+		name, perms string
+		missing     string // "": no warning
+	}{
+		{"none", "", `missing="roster = \"both\", message = \"outgoing\""`},
+		{"roster only", "<perm access='roster' type='both'/>", `missing="message = \"outgoing\""`},
+		{"roster read only", "<perm access='roster' type='get'/><perm access='message' type='outgoing'/>", `missing="roster = \"both\""`},
+		{"all", full, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			logs := &syncbuf.Buffer{}
+			srv := xmpptest.NewComponentServer(t)
+			tr := privilegeTransportLogged(t, srv.Addr(), "gw.localhost", "localhost", func(context.Context, *wire.Stanza) {},
+				slog.New(slog.NewTextHandler(logs, nil)))
+			conn, ping := pingAfterHandshake(t, srv)
+			if c.perms != "" {
+				fmt.Fprintf(conn, "<message from='localhost' to='gw.localhost'><privilege xmlns='urn:xmpp:privilege:2'>%s</privilege></message>", c.perms)
+			}
+			fmt.Fprintf(conn, "<iq type='result' from='localhost' to='gw.localhost' id='%s'/>", ping.ID())
+			tr.privileges() // known once the warning, if any, is out
+			warned := func() int {
+				return strings.Count(logs.String(), "level=WARN msg=\"the server grants this transport no XEP-0356 privilege")
+			}
+			want := 1
+			if c.missing == "" {
+				want = 0
+			}
+			l := logs.String()
+			if n := warned(); n != want || want == 1 && (!strings.Contains(l, "domain=gw.localhost "+c.missing) ||
+				!strings.Contains(l, "privileged_entities, see examples/prosody.cfg.lua")) {
+				t.Fatalf("%d warnings, want %d naming the domain, %s and where to grant it:\n%s", n, want, c.missing, l)
+			}
+			tr.sayMissingPrivileges() // as the next link's: the same grants, not told again
+			if n := warned(); n != want {
+				t.Errorf("%d warnings after the next link's same grants, want %d:\n%s", n, want, logs)
+			}
+		})
 	}
 }

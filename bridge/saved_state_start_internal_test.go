@@ -90,15 +90,7 @@ func TestSavedStateStoredBeforeConnect(t *testing.T) {
 func TestOlderSavedStateNotStoredOverNewer(t *testing.T) {
 	dir, db, l := smallDiskLogin(t, "first")
 	ctx := context.Background()
-	var evs []store.InboundEvent
-	for i, state := range []string{"older", "newer"} {
-		ev := &pb.Event{Seq: uint64(i + 1), LoginId: "alice", Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: []byte(state)}}}
-		payload, err := encodeOutbox("", ev)
-		must(t, err)
-		evs = append(evs, store.InboundEvent{Seq: ev.Seq, LoginID: "alice", Payload: payload})
-	}
-	_, keys, err := db.CommitEvents(ctx, "echo", evs)
-	must(t, err)
+	keys := commitSavedStates(t, db, "older", "newer")
 	tr, _ := configuredTransport(t, dir, db, "/bin/true") // the plugin is never run
 	s := tr.setLogin(l)
 	loopCtx, stop := context.WithCancel(ctx)
@@ -199,15 +191,7 @@ func fillDiskAs(t *testing.T, dir, name string) string {
 func TestSavedStateFirstKeptWhenStoreFails(t *testing.T) {
 	dir, db, l := smallDiskLogin(t, "first")
 	ctx := context.Background()
-	var evs []store.InboundEvent
-	for i, state := range []string{"older", "newer"} {
-		ev := &pb.Event{Seq: uint64(i + 1), LoginId: "alice", Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: []byte(state)}}}
-		payload, err := encodeOutbox("", ev)
-		must(t, err)
-		evs = append(evs, store.InboundEvent{Seq: ev.Seq, LoginID: "alice", Payload: payload})
-	}
-	_, _, err := db.CommitEvents(ctx, "echo", evs)
-	must(t, err)
+	commitSavedStates(t, db, "older", "newer")
 	tr, _ := configuredTransport(t, dir, db, "/bin/true") // the plugin is never run
 	s := tr.setLogin(l)
 	backlog, err := tr.loadOutbox()
@@ -236,4 +220,20 @@ func TestSavedStateFirstKeptWhenStoreFails(t *testing.T) {
 	if got, err := db.GetLogin("echo", "alice@localhost"); err != nil || string(got.SavedState) != "newer" {
 		t.Errorf("stored saved state %q (%v), want newer", got.SavedState, err)
 	}
+}
+
+// commitSavedStates puts saved states of alice's login in the outbox, in
+// that order, and returns their keys.
+func commitSavedStates(t *testing.T, db *store.DB, states ...string) []uint64 {
+	t.Helper()
+	var evs []store.InboundEvent
+	for i, state := range states {
+		ev := &pb.Event{Seq: uint64(i + 1), LoginId: "alice", Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: []byte(state)}}}
+		payload, err := encodeOutbox("", ev)
+		must(t, err)
+		evs = append(evs, store.InboundEvent{Seq: ev.Seq, LoginID: "alice", Payload: payload})
+	}
+	_, keys, err := db.CommitEvents(context.Background(), "echo", evs)
+	must(t, err)
+	return keys
 }

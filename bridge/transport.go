@@ -80,6 +80,9 @@ type transport struct {
 	privV1OK bool
 	// privV1Said is the server last told about, so it is said once.
 	privV1Said string
+	// privMissingSaid are the privileges last told missing, so they are
+	// said once (sayMissingPrivileges).
+	privMissingSaid string
 	// privKnown is closed once the server's grants are known (privilege.go).
 	privKnown chan struct{}
 	privOnce  sync.Once

@@ -23,14 +23,24 @@ import (
 // user heard of the command timeout, but the sender's goroutine stayed,
 // one per command.
 func TestPluginNeverReadsCommands(t *testing.T) {
-	t.Setenv("NOACKS_EVENTS", "0")
 	const users, queue = 200, 8
 	logs := &syncbuf.Buffer{}
-	path := plugintest.BuildBinary(t, "./testdata/noacks")
+	// The plugin's environment holds only a few of the gateway's
+	// variables (pluginEnv): NOACKS_EVENTS is set in its script, so that
+	// it sends no events and only its Commands stream is at stake.
+	path, _ := script(t, "NOACKS_EVENTS=0 exec "+plugintest.BuildBinary(t, "./testdata/noacks"))
+	rec := &recorder{}
 	h := New(Config{Name: "noacks", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "noacks.localhost",
-		Log: slog.New(slog.NewTextHandler(logs, nil)), OnEvents: (&recorder{}).onEvents,
+		Log: slog.New(slog.NewTextHandler(logs, nil)), OnEvents: rec.onEvents,
 		HealthInterval: time.Second, CommandTimeout: time.Second, CommandQueue: queue})
 	runningReady(t, h)
+	defer func() {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		if n := len(rec.events); n > 0 {
+			t.Errorf("the plugin sent %d events: NOACKS_EVENTS=0 did not reach it, its event flood was part of the test", n)
+		}
+	}()
 	base := runtime.NumGoroutine()
 
 	big := strings.Repeat("x", 64<<10) // a few fill the stream's window
