@@ -288,6 +288,7 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	batch := &pb.HistoryBatch{LoginId: s.loginID, ChatId: r.chatID, ChatType: r.typ}
 	var oldest, newest time.Time
 	got, older := 0, 0 // messages, and those older than r.before
+	var page reactSets // a backfill's reaction sets (historyReaction)
 	for _, item := range b.Items {
 		m := item.Message
 		reaction := m.Command == "TAGMSG" && isReaction(m)
@@ -309,7 +310,7 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		}
 		var ev *pb.Event
 		if reaction {
-			ev = s.historyReaction(m, r) // reactions.go
+			ev = s.historyReaction(m, r, &page) // reactions.go
 		} else {
 			ev = s.historyEvent(m)
 		}
