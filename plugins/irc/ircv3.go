@@ -161,23 +161,30 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 // answered; its msgid is then heard live (history leaves it out). A
 // reaction is never answered by another client's TAGMSG: its own echo,
 // unmatched then, would be taken for another client's reaction. It
-// reports whether
-// there was one; a TAGMSG of the user's that echoes none is another
-// client's on the account (a bouncer relays it).
+// reports whether there was one; a TAGMSG of the user's that echoes
+// none is another client's on the account (a bouncer relays it).
 func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 	key := echoKey(m.ClientOnlyTags())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.fold(m.Params[0])
 	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && e.target == t && e.tags == key })
-	if i < 0 && !exact {
-		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && !e.reaction && e.target == t })
-	}
-	if i < 0 {
+	var e *echo
+	switch {
+	case i >= 0:
+		e = s.echoes[i]
+		s.answeredLocked(i) // and those sent before it, whose echoes are lost
+	case exact:
 		return false
+	default:
+		// Maybe another client's: only the one taken goes, the
+		// reactions before it (which it skipped) still wait.
+		if i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && !e.reaction && e.target == t }); i < 0 {
+			return false
+		}
+		e = s.echoes[i]
+		s.echoes = slices.Delete(s.echoes, i, i+1)
 	}
-	e := s.echoes[i]
-	s.answeredLocked(i)
 	s.seenLiveLocked(m)
 	close(e.got)
 	return true

@@ -18,11 +18,16 @@ func TestReactionEchoMatched(t *testing.T) {
 	sent := map[string]string{"+draft/reply": "in-1", "+draft/react": "🎉"}
 	for _, c := range []struct {
 		name   string
-		before string // a TAGMSG of the user's other client
+		after  map[string]string // a TAGMSG sent after the reaction
+		before string            // a TAGMSG of the user's other client
 		echo   string
 	}{
 		{name: "tags rewritten", echo: "@msgid=e-1;+reply=in-1;+draft/react=🎉 :kit!u@h TAGMSG bob"},
 		{name: "typing before", before: "@+typing=active :kit!u@h TAGMSG bob", echo: "@msgid=e-1;+draft/reply=in-1;+draft/react=🎉 :kit!u@h TAGMSG bob"},
+		// The other client's typing is taken for the echo of the
+		// plugin's (the fallback), which leaves the reaction awaited.
+		{name: "typing sent after", after: map[string]string{"+typing": "active"}, before: "@+typing=paused :kit!u@h TAGMSG bob",
+			echo: "@msgid=e-1;+draft/reply=in-1;+draft/react=🎉 :kit!u@h TAGMSG bob"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			parse := func(l string) ircmsg.Message {
@@ -34,9 +39,13 @@ func TestReactionEchoMatched(t *testing.T) {
 			}
 			s := &Session{self: "kit", live: map[string]bool{}}
 			s.echoes = []*echo{s.tagEcho("bob", sent)}
+			if c.after != nil {
+				s.echoes = append(s.echoes, s.tagEcho("bob", c.after))
+			}
 			if c.before != "" {
-				if m := parse(c.before); s.tagEchoed(m, isReaction(m)) {
-					t.Errorf("%q taken for the echo of the reaction sent", c.before)
+				m := parse(c.before)
+				if took := s.tagEchoed(m, isReaction(m)); took != (c.after != nil) {
+					t.Errorf("%q taken for an echo: %v, want %v", c.before, took, c.after != nil)
 				}
 			}
 			if !s.tagEchoed(parse(c.echo), true) {
