@@ -59,6 +59,20 @@ func await[T any](t *testing.T, c <-chan T, what string) T {
 	}
 }
 
+// joinSelf is the user's JOIN of channel id (its NAMES to come).
+func joinSelf(s *Session, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.selfJoinedLocked(id, id)
+}
+
+// disconnect is the disconnect callback's drop of the channels.
+func disconnect(s *Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropChannelsLocked()
+}
+
 func wantNotFound(t *testing.T, a chatInfoAnswer) {
 	t.Helper()
 	var e *sdk.Error
@@ -72,16 +86,12 @@ func wantNotFound(t *testing.T, a chatInfoAnswer) {
 // wait runs out.
 func TestChatInfoWokenByDisconnect(t *testing.T) {
 	s, waiting := namesWaitSession(t)
-	s.mu.Lock()
-	s.selfJoinedLocked("#c", "#c")
-	s.mu.Unlock()
+	joinSelf(s, "#c")
 	got := chatInfoAsync(context.Background(), s, "#c")
 	if id := await(t, waiting, "ChatInfo's wait"); id != "#c" {
 		t.Fatalf("ChatInfo waits for %q, want #c", id)
 	}
-	s.mu.Lock()
-	s.dropChannelsLocked() // the disconnect callback's
-	s.mu.Unlock()
+	disconnect(s)
 	wantNotFound(t, await(t, got, "ChatInfo's answer after the disconnect"))
 }
 
@@ -91,18 +101,12 @@ func TestChatInfoWokenByDisconnect(t *testing.T) {
 // which nothing woke: it answered only when NamesWait ran out.
 func TestChatInfoWokenByRejoin(t *testing.T) {
 	s, waiting := namesWaitSession(t)
-	s.mu.Lock()
-	s.selfJoinedLocked("#c", "#c")
-	s.mu.Unlock()
+	joinSelf(s, "#c")
 	got := chatInfoAsync(context.Background(), s, "#c")
 	await(t, waiting, "ChatInfo's wait")
-	s.mu.Lock()
-	s.selfJoinedLocked("#c", "#c")
-	s.mu.Unlock()
+	joinSelf(s, "#c")
 	await(t, waiting, "ChatInfo's wait for the channel joined again")
-	s.mu.Lock()
-	s.dropChannelsLocked()
-	s.mu.Unlock()
+	disconnect(s)
 	wantNotFound(t, await(t, got, "ChatInfo's answer"))
 }
 
