@@ -178,3 +178,28 @@ func TestChatInfoAnswersOnceNamesEnd(t *testing.T) {
 		t.Errorf("ChatInfo of #c asked before its NAMES ended: %v, members %v; want %v", a.err, ms, want)
 	}
 }
+
+// A ChatInfo waiting for a channel's NAMES is woken when the user is
+// out of it (parted from elsewhere, kicked): it answers NOT_FOUND then.
+func TestChatInfoWokenByPartAndKick(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		kind pb.MemberEvent_Kind
+	}{
+		{":kit!u@h PART #c :bye", pb.MemberEvent_KIND_LEFT},
+		{":op!o@h KICK #c kit :out", pb.MemberEvent_KIND_KICKED},
+	} {
+		t.Run(c.kind.String(), func(t *testing.T) {
+			s, waiting := namesWaitSession(t)
+			joinSelf(s, "#c")
+			got := chatInfoAsync(context.Background(), s, "#c")
+			await(t, waiting, "ChatInfo's wait")
+			m, err := ircmsg.ParseLine(c.line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.gone(m, "#c", "kit", c.kind, "")
+			wantNotFound(t, await(t, got, "ChatInfo's answer"))
+		})
+	}
+}
