@@ -53,7 +53,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if s.isSelf(m.Nick()) {
 			s.mu.Lock()
 			s.safeJoinedLocked(m.Params[0], id)
-			s.channels[id] = &channel{name: m.Params[0], members: map[string]*member{}, ready: make(chan struct{})}
+			s.selfJoinedLocked(m.Params[0], id)
 			if _, uh, ok := splitSource(m.Source); ok {
 				s.selfAddr = uh
 			}
@@ -145,6 +145,27 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		s.people.forget(m.Nick())
 		s.mu.Unlock()
 	})
+}
+
+// selfJoinedLocked notes the channel name (ID id) the user joined, its
+// members to come (NAMES). A JOIN of one the user is in already (a
+// bouncer's replay, a server's forced rejoin) makes it anew: a ChatInfo
+// waiting for the NAMES of the old one is woken, to wait for the new
+// one's (else it waited on a channel no one settles, NamesWait long).
+func (s *Session) selfJoinedLocked(name, id string) {
+	if old := s.channels[id]; old != nil {
+		old.settle()
+	}
+	s.channels[id] = &channel{name: name, members: map[string]*member{}, ready: make(chan struct{})}
+}
+
+// dropChannelsLocked forgets every channel, the connection gone: a
+// ChatInfo waiting for the NAMES of one is woken (it answers NOT_FOUND).
+func (s *Session) dropChannelsLocked() {
+	for _, ch := range s.channels {
+		ch.settle()
+	}
+	clear(s.channels)
 }
 
 // onNames notes the members a NAMES reply (353) lists, with their modes
@@ -420,6 +441,10 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 // NAMES, at most: the channel is then described without its members.
 const NamesWait = 10 * time.Second
 
+// namesWait is NamesWait; internal tests make it longer than their own
+// deadline, so that a waiter not woken fails them.
+var namesWait = NamesWait
+
 // ChatInfo describes a joined channel, or a nick's direct chat
 // (sdk.ChatInfoer). A channel joined whose NAMES did not end yet is
 // described once they did (within ctx and NamesWait): with its members,
@@ -436,7 +461,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		s.mu.Unlock()
 		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: decodeText(name)}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, NamesWait)
+	ctx, cancel := context.WithTimeout(ctx, namesWait)
 	defer cancel()
 	for {
 		s.mu.Lock()
@@ -451,8 +476,11 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 			s.mu.Unlock()
 			return c, nil
 		}
-		ready := ch.ready
+		ready, waiting := ch.ready, s.namesWaiting
 		s.mu.Unlock()
+		if waiting != nil {
+			waiting(id)
+		}
 		select {
 		case <-ready: // synced, or gone: looked at again
 		case <-ctx.Done():

@@ -287,29 +287,39 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	}
 	batch := &pb.HistoryBatch{LoginId: s.loginID, ChatId: r.chatID, ChatType: r.typ}
 	var oldest, newest time.Time
-	got, older := 0, 0 // messages, and those older than r.before
+	// lines: the page's lines, each of which the server's limit counts
+	// (with event-playback, joins, parts and the like too), and those
+	// older than r.before; oldest is the oldest line's time, where the
+	// next page starts. older: the messages (and reactions) older than
+	// r.before, what the gateway wants a number of.
+	lines, linesOlder, older := 0, 0, 0
+	var page reactSets // a backfill's reaction sets (historyReaction)
 	for _, item := range b.Items {
 		m := item.Message
-		reaction := m.Command == "TAGMSG" && isReaction(m)
-		if item.Command == "BATCH" || (m.Command != "PRIVMSG" && m.Command != "NOTICE" && !reaction) || (len(m.Params) < 2 && !reaction) {
-			continue // a nested batch, or an event other than a message or a reaction
+		if item.Command == "BATCH" {
+			continue // a nested batch
 		}
-		// A reaction is a line of the page as a message is: the
-		// server's limit counts it.
 		t := serverTime(m)
-		got++
+		lines++
 		if r.before.IsZero() || t.Before(r.before) {
-			older++
+			linesOlder++
 		}
 		if oldest.IsZero() || t.Before(oldest) {
 			oldest = t
+		}
+		reaction := m.Command == "TAGMSG" && isReaction(m)
+		if (m.Command != "PRIVMSG" && m.Command != "NOTICE" && !reaction) || (len(m.Params) < 2 && !reaction) {
+			continue // an event other than a message or a reaction
+		}
+		if r.before.IsZero() || t.Before(r.before) {
+			older++
 		}
 		if t.After(newest) {
 			newest = t
 		}
 		var ev *pb.Event
 		if reaction {
-			ev = s.historyReaction(m, r) // reactions.go
+			ev = s.historyReaction(m, r, &page) // reactions.go
 		} else {
 			ev = s.historyEvent(m)
 		}
@@ -330,11 +340,11 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		s.mu.Unlock()
 	}
 	switch {
-	case r.backfill && older == 0:
-		batch.Done = true // no older message
+	case r.backfill && linesOlder == 0:
+		batch.Done = true // no older line
 	case r.backfill:
 		batch.Cursor = histTime(oldest)
-		batch.Done = got < r.limit
+		batch.Done = lines < r.limit
 		if !batch.Done && r.want > older {
 			// More wanted: the next page, before this one's oldest.
 			next := &histReq{chatID: r.chatID, typ: r.typ, target: r.target, backfill: true, want: r.want - older, before: oldest}

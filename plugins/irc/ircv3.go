@@ -71,9 +71,12 @@ type echo struct {
 	action bool
 	text   string
 	// tag: a TAGMSG (typing, a reaction), whose echo is a TAGMSG; text
-	// is "". tags are its client tags (tagKey), which the echo carries.
+	// is "". tags is what its echo must match (echoKey).
 	tag  bool
 	tags string
+	// reaction: the TAGMSG carries a reaction (or takes one back); only
+	// its echo (by tags) answers it, not another client's TAGMSG.
+	reaction bool
 	// send is the send the line is one of; nil where no one waits for
 	// the answer (typing, the NickServ IDENTIFY).
 	send *sendWait
@@ -153,28 +156,66 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 }
 
 // tagEchoed takes m, a TAGMSG of the user's, as the echo of one sent:
-// the oldest waiting to its target with the same client tags (tagKey),
-// or (unless exact) the oldest waiting to its target, answered; its
-// msgid is then heard live (history leaves it out). It reports whether
-// there was one; a TAGMSG of the user's that echoes none is another
-// client's on the account (a bouncer relays it).
+// the oldest waiting to its target with the same key (echoKey), or
+// (unless exact) the oldest waiting to its target that is no reaction,
+// answered; its msgid is then heard live (history leaves it out). A
+// reaction is never answered by another client's TAGMSG: its own echo,
+// unmatched then, would be taken for another client's reaction. It
+// reports whether there was one; a TAGMSG of the user's that echoes
+// none is another client's on the account (a bouncer relays it).
 func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
-	key := tagKey(m.ClientOnlyTags())
+	key := echoKey(m.ClientOnlyTags())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.fold(m.Params[0])
 	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && e.target == t && e.tags == key })
-	if i < 0 && !exact {
-		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && e.target == t })
-	}
-	if i < 0 {
+	var e *echo
+	switch {
+	case i >= 0:
+		e = s.echoes[i]
+		s.answeredLocked(i) // and those sent before it, whose echoes are lost
+	case exact:
 		return false
+	default:
+		// Maybe another client's: only the one taken goes, the
+		// reactions before it (which it skipped) still wait.
+		if i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && !e.reaction && e.target == t }); i < 0 {
+			return false
+		}
+		e = s.echoes[i]
+		s.echoes = slices.Delete(s.echoes, i, i+1)
 	}
-	e := s.echoes[i]
-	s.answeredLocked(i)
 	s.seenLiveLocked(m)
 	close(e.got)
 	return true
+}
+
+// tagEcho is the echo awaited of a TAGMSG with tags to target.
+func (s *Session) tagEcho(target string, tags map[string]string) *echo {
+	_, react := tags[reactTag]
+	_, unreact := tags[unreactTag]
+	return &echo{target: s.fold(target), tag: true, tags: echoKey(tags), reaction: react || unreact, got: make(chan ircmsg.Message, 1)}
+}
+
+// echoKey is what tells the echo of a TAGMSG with tags from another's:
+// for a reaction, what it does (react or unreact, the emoji, the
+// message), which a server that rewrites tags keeps (+draft/reply
+// echoed as +reply, a tag it does not know dropped); else its client
+// tags (tagKey).
+func echoKey(tags map[string]string) string {
+	for _, kind := range []string{reactTag, unreactTag} {
+		if e, ok := tags[kind]; ok {
+			to := ""
+			for _, name := range replyTags {
+				if id := tags[name]; id != "" {
+					to = id
+					break
+				}
+			}
+			return kind + "=" + e + " to " + to
+		}
+	}
+	return tagKey(tags)
 }
 
 // tagKey is a TAGMSG's client tags in one string, sorted: what tells

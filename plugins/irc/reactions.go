@@ -204,9 +204,10 @@ func (s *Session) noteOwnReactions(k reactKey, set []string) {
 }
 
 // reactionEvent is the event of a TAGMSG m reacting (or unreacting) to
-// a message, from someone else, with the sender's whole set; nil when m
-// is no reaction or changes no set. chat and typ are the TAGMSG's chat.
-func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string, typ pb.ChatType) *pb.Event {
+// a message, with the sender's whole set as sets has it (s.reactions,
+// or a backfill page's own); nil when m is no reaction or changes no
+// set. chat and typ are the TAGMSG's chat.
+func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string, typ pb.ChatType, sets *reactSets) *pb.Event {
 	msgid := replyTo(m)
 	add, emoji := m.GetTag(reactTag)
 	if !add {
@@ -221,7 +222,7 @@ func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string
 	k := reactKey{msgid: msgid, who: sender.UserId}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	had := s.reactions.get(k)
+	had := sets.get(k)
 	var set []string
 	switch {
 	case add && !slices.Contains(had, emoji) && len(had) < reactSetMax:
@@ -233,7 +234,7 @@ func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string
 		// there), or full: nothing new to show.
 		return nil
 	}
-	s.reactions.set(k, set)
+	sets.set(k, set)
 	return &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
 		Sender: sender, ChatId: chat, ChatType: typ,
 		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgid, Emojis: set}}}
@@ -273,15 +274,19 @@ func (s *Session) onReaction(m ircmsg.Message) {
 	s.mu.Lock()
 	s.seenLiveLocked(m)
 	s.mu.Unlock()
-	if ev := s.reactionEvent(m, sender, chat, typ); ev != nil {
+	if ev := s.reactionEvent(m, sender, chat, typ, &s.reactions); ev != nil {
 		s.n.host.Emit(ev)
 	}
 }
 
 // historyReaction is the reaction event of a TAGMSG m of a chathistory
 // batch answering r (a reaction to a message of the history, by anyone,
-// the user too); nil when it is none, or was heard live.
-func (s *Session) historyReaction(m ircmsg.Message, r *histReq) *pb.Event {
+// the user too); nil when it is none, or was heard live. A catch-up
+// goes on from what was heard live (s.reactions); a backfill page is
+// older than that, and its sets are its own (page): taken into the live
+// sets, a reaction long taken back came back in the sender's next set,
+// and in the user's own the next React goes on from.
+func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets) *pb.Event {
 	if len(m.Params) < 1 || !isReaction(m) || !strings.Contains(m.Source, "!") {
 		return nil
 	}
@@ -299,5 +304,9 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq) *pb.Event {
 	if sender.UserId == "" {
 		return nil
 	}
-	return s.reactionEvent(m, sender, r.chatID, r.typ)
+	sets := &s.reactions
+	if r.backfill {
+		sets = page
+	}
+	return s.reactionEvent(m, sender, r.chatID, r.typ, sets)
 }

@@ -63,3 +63,50 @@ func TestHistoryReactions(t *testing.T) {
 		t.Errorf("history batch:\n%q\nwant:\n%q", got, want)
 	}
 }
+
+// Reactions a backfill brings (older than what the plugin heard since)
+// are reactions of their time: a set a page shows is the page's, and
+// the sets heard live go on from what was heard live. Before, a page's
+// reactions went into the live sets: zoe's 👍 of long ago, taken back
+// since, came back with her ❤ of now, in the page's event and in her
+// next live reaction's set.
+func TestBackfillReactionsLeaveLiveSets(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	at := func(i int) string { return histAt(i).Format(time.RFC3339Nano) }
+	srv.mu.Lock()
+	srv.isupport = "CHATHISTORY=3 "
+	srv.history = []string{
+		histLine(1),
+		"@time=" + at(2) + ";msgid=t-2;+draft/reply=h-1;+draft/react=👍 :zoe!z@h TAGMSG #hist",
+		histLine(3),
+		histLine(4),
+		"@time=" + at(5) + ";msgid=t-5;+draft/reply=h-1;+draft/unreact=👍 :zoe!z@h TAGMSG #hist",
+		histLine(6),
+	}
+	srv.mu.Unlock()
+	p, ctx, hist, evs, login := histLogin(t, srv, nil, "#hist")
+	srv.got("CHATHISTORY LATEST #hist * 3")
+	b := nextBatch(t, hist)
+	reaction := func() *pb.Event {
+		t.Helper()
+		return evs.NextEvent(func(ev *pb.Event) bool { return ev.GetReaction() != nil })
+	}
+	srv.send("@time=%s;msgid=l-1;+draft/reply=h-1;+draft/react=❤ :zoe!z@h TAGMSG #hist", at(7))
+	if got := reaction().GetReaction().GetEmojis(); !slices.Equal(got, []string{"❤"}) {
+		t.Fatalf("zoe's live reaction: %q; want [❤]", got)
+	}
+
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Cursor: b.Cursor, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	b = nextBatch(t, hist)
+	for _, ev := range b.Events {
+		if r := ev.GetReaction(); r != nil && (ev.EventId != "t-2" || !slices.Equal(r.Emojis, []string{"👍"})) {
+			t.Errorf("backfilled reaction %s: %q; want t-2's [👍], as it was then", ev.EventId, r.Emojis)
+		}
+	}
+	srv.send("@time=%s;msgid=l-2;+draft/reply=h-1;+draft/react=🎉 :zoe!z@h TAGMSG #hist", at(8))
+	if got := reaction().GetReaction().GetEmojis(); !slices.Equal(got, []string{"❤", "🎉"}) {
+		t.Errorf("zoe's live reaction after the backfill: %q; want [❤ 🎉] (her 👍 was taken back)", got)
+	}
+}

@@ -46,6 +46,10 @@ type Session struct {
 	mu       sync.Mutex
 	conn     *ircevent.Connection // nil when not connected
 	channels map[string]*channel  // joined channels, by folded name
+	// namesWaiting, set by internal tests only, is called when a
+	// ChatInfo starts waiting for the NAMES of channel id: a test
+	// acts then, not after a sleep.
+	namesWaiting func(id string)
 	// shown is the user's own nick as the gateway last heard it in
 	// each channel, by folded name, kept across reconnections: a nick
 	// the server gave on reconnecting is a rename of the user.
@@ -580,10 +584,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	})
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
-		for _, ch := range s.channels {
-			ch.settle() // a ChatInfo waiting for its NAMES: gone
-		}
-		clear(s.channels)
+		s.dropChannelsLocked()
 		s.clearTypingLocked() // said on the connection that ended
 		current := s.conn == c
 		if current {

@@ -149,8 +149,8 @@ func (s *Session) sendTagmsg(conn *ircevent.Connection, target string, tags map[
 	s.wireMu.Lock()
 	defer s.wireMu.Unlock()
 	s.mu.Lock()
-	s.echoes = append(s.echoes, &echo{target: s.fold(target), tag: true, tags: tagKey(tags), got: make(chan ircmsg.Message, 1)})
-	e := s.echoes[len(s.echoes)-1]
+	e := s.tagEcho(target, tags)
+	s.echoes = append(s.echoes, e)
 	s.mu.Unlock()
 	if err := conn.SendIRCMessage(msg); err != nil {
 		s.dropEcho(e)
