@@ -64,11 +64,13 @@ func isSpoiler(e *wire.Element) bool {
 // reads as the contact's name where the gateway knows it.
 //
 // Links read "text (url)" and mentions of raw IDs "@name": a body that
-// grows so, written, past what the longest plain text may take (an
-// eighth of the stanza limit, escaped: five eighths) is sent as the
-// plain text instead, logged. Else a text with its links' URLs, or a
-// thousand mentions read as a long name, made the message too large for
-// the server, and it was lost.
+// grows so past an eighth of the stanza limit (the longest plain text)
+// and, escaped, past five eighths of it is sent as the plain text
+// instead, logged. (Escaped, a text may grow sixfold, "'" being
+// "&apos;": five eighths is below what the longest plain text may take,
+// which leaves the rendered body's references room besides.) Else a
+// text with its links' URLs, or a thousand mentions read as a long name,
+// made the message too large for the server, and it was lost.
 func (c chatOut) richText(text string, spans []*pb.Span) format.Rendered {
 	if len(spans) == 0 {
 		return format.Rendered{Body: text}

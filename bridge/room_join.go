@@ -87,6 +87,7 @@ func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, 
 	b.joins = append(b.joins, pendingJoin{st: st, from: from, to: to, join: join})
 	s.mu.Unlock()
 	if !first {
+		t.log.Debug("a join waits for the command under way", "user", s.user, "chat", chatID)
 		return true // the command under way answers for it too
 	}
 	t.log.Info("joining a group by its ID", "user", s.user, "chat", chatID)

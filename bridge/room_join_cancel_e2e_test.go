@@ -4,12 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"passerelle.im/passerelle/examples/echo"
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
 // TestRoomJoinLeaveWhileJoining: a client that leaves (unavailable) a
-// room it is still joining by name (the network has not answered: echo's
-// secret-go answers after 300 ms) gets the unavailable self-presence that
+// room it is still joining by name (the network has not answered: echo
+// holds the join of secret-go until the test releases it) gets the
+// unavailable self-presence that
 // ends its stay (XEP-0045 §7.14, status 110), with its status echoed and
 // its occupant-id (XEP-0421), as
 // the first and only answer from the room: Gajim and Conversations show
@@ -21,6 +23,7 @@ func TestRoomJoinLeaveWhileJoining(t *testing.T) {
 	alice := registered(t, s, "alice")
 	s.logs.waitLog(t, "contacts synced", timeout)
 	byName := "secret-go@" + domain
+	echoOK(t, alice, echo.HoldJoins, timeout)
 	raw(t, alice, `<presence to='`+byName+`/a'><x xmlns='http://jabber.org/protocol/muc'><password>pw-go</password></x></presence>`)
 	raw(t, alice, `<presence to='`+byName+`/a' type='unavailable'><status>closing the tab</status></presence>`)
 
@@ -35,7 +38,9 @@ func TestRoomJoinLeaveWhileJoining(t *testing.T) {
 		t.Fatalf("leave of a room still joining: want an unavailable self-presence (110) with the status, got %s", got.XML)
 	}
 
-	// The command's answer goes to no one; the next join gets its own.
+	// The command's answer, released now, goes to no one; the next join
+	// gets its own.
+	echoOK(t, alice, echo.ReleaseJoins, timeout)
 	s.logs.waitLog(t, "group joined by another name", timeout)
 	raw(t, alice, `<presence to='`+byName+`/b'><x xmlns='http://jabber.org/protocol/muc'><password>pw-go</password></x></presence>`)
 	e := joinAnswer(t, alice, byName+"/b")

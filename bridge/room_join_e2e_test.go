@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"passerelle.im/passerelle/examples/echo"
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
@@ -107,12 +108,12 @@ func joinAnswer(t *testing.T, c *xmpptest.Client, occupant string) *xmpptest.Sta
 
 // TestJoinChatByNameConcurrentPasswords: two joins of the same name at
 // once with different passwords (a Telegram joinchat with two invite
-// links; echo's secret-go, which needs pw-go and answers after 300 ms)
-// are two commands, each answered by its own: the right password is
-// redirected to #go, the wrong one refused with not-authorized. (The
-// second got the first one's answer.) Joins with the same password
-// still wait for one command. The joins go back to back on one stream
-// (two nicks), so that they overlap and come in the order sent.
+// links; echo's secret-go, which needs pw-go) are two commands, each
+// answered by its own: the right password is redirected to #go, the
+// wrong one refused with not-authorized. (The second got the first one's
+// answer.) Joins with the same password still wait for one command. The
+// joins go back to back on one stream (two nicks), and echo holds them
+// until both reached the gateway, so that they overlap.
 func TestJoinChatByNameConcurrentPasswords(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
@@ -140,22 +141,28 @@ func TestJoinChatByNameConcurrentPasswords(t *testing.T) {
 			t.Errorf("%d JoinChat commands, want %d", n, want)
 		}
 	}
+	// held runs joins while echo holds them, until what says they all
+	// reached the gateway, n times in all.
+	held := func(what string, n int, joins func()) {
+		t.Helper()
+		echoOK(t, alice, echo.HoldJoins, timeout)
+		joins()
+		waitLogCount(t, s, what, n)
+		echoOK(t, alice, echo.ReleaseJoins, timeout)
+	}
 
 	// The wrong password first, then the right one, and the reverse.
-	join("a", "nope")
-	join("b", "pw-go")
+	held("joining a group by its ID", 2, func() { join("a", "nope"); join("b", "pw-go") })
 	refused("wrong password first", answer("a"))
 	gone("right password second", answer("b"))
 	commands(2)
-	join("c", "pw-go")
-	join("d", "nope")
+	held("joining a group by its ID", 4, func() { join("c", "pw-go"); join("d", "nope") })
 	gone("right password first", answer("c"))
 	refused("wrong password second", answer("d"))
 	commands(4)
 
 	// The same password twice: one command.
-	join("e", "pw-go")
-	join("f", "pw-go")
+	held("a join waits for the command under way", 1, func() { join("e", "pw-go"); join("f", "pw-go") })
 	gone("same password, first", answer("e"))
 	gone("same password, second", answer("f"))
 	commands(5)

@@ -27,13 +27,20 @@ import (
 
 // occupantPresence is a presence without the MUC <x/> from one of the
 // user's resources to an occupant JID of r: a nick change when it names
-// another nick than the user's, else a status change (room_status.go).
+// another nick than the user's, else a status change (room_status.go);
+// to the room's bare JID, a status change of a joined resource (ignored
+// from one not joined, as Prosody does).
 func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room, from, to jid.JID) {
 	t := s.t
 	want := to.Resourcepart()
 	r.mu.Lock()
 	joined := r.joined[from.Resourcepart()]
 	self := r.ownNickLocked(s)
+	if want == "" && joined {
+		// To the room's bare JID: as to the user's nick, as Prosody's
+		// MUC takes it (some clients send their status there).
+		want = self
+	}
 	taken := r.nickTakenLocked(want)
 	var out [][]byte
 	var turn sendTurn

@@ -123,7 +123,7 @@ func (s *Session) channelInfo(id string) (*pb.Chat, error) {
 
 // JoinChat joins a channel, by its ID or its public name, and describes
 // it to the gateway with a ChatEvent (sdk.ChatJoiner).
-func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
+func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
 	if err := s.online(); err != nil {
 		return "", err
 	}
@@ -132,7 +132,7 @@ func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) (strin
 		joined = ChannelSign + name
 		c.ChatID = joined
 	}
-	if ch, err := secretChannel(c.ChatID, j.Password); err != nil { // secret.go
+	if ch, err := s.secretChannel(ctx, c.ChatID, j.Password); err != nil { // secret.go
 		return "", err
 	} else if ch != "" {
 		joined, c.ChatID = ch, ch

@@ -72,6 +72,9 @@ type Network struct {
 	timers sync.Map
 	// polls are the polls its contacts asked (polls.go).
 	polls polls
+	// joinHolds are the accounts' joins by a secret name held
+	// (HoldJoins, secret.go): by username, a channel closed on release.
+	joinHolds sync.Map
 	// pins are each chat's pinned messages (pins.go), by username and
 	// chat ID, oldest pin first; under mu.
 	pins map[string][]string

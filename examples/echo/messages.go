@@ -96,6 +96,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	                  the gateway never had: the reply carries the
 //	                  network's quote of it (OldQuote), as Signal's does
 //	reply-old-mine TEXT  the same, to the user's message from before
+//	hold-joins        joins by a secret name wait until release-joins
+//	                  (secret.go); both are echoed as any text
 //	/echo-command [TEXT]  a command the network runs, not a message (as
 //	                  IRC's "/mode"): nothing is echoed, and the answer
 //	                  says so (sdk.Result.Command), with TEXT, if any,
@@ -120,6 +122,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	// echo answers: corrections and retractions of it are refused.
 	sent := s.sentID(c)
 	text := send.Text
+	s.holdCommand(text) // secret.go; echoed as any text
 	if c.ChatID == RoomID && s.roomCommand(text) {
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	}
