@@ -421,7 +421,10 @@ func (s *Session) learnACI(ctx context.Context, c *rpc.Client, conn uint64) {
 	if aci == "" {
 		aci = s.n.storedACI(acc.Number)
 	}
-	if aci == "" {
+	if aci == "" || s.client() != c {
+		// Or the session was disconnected (logged out) meanwhile: the
+		// login's next session saves its own state, which a stale one
+		// of this session's would overwrite.
 		return
 	}
 	s.accMu.Lock()

@@ -74,25 +74,25 @@ type replyRef struct {
 // quoteMeta is the metadata of a message by author at ts whose text,
 // spans and first file's type a reply quotes, and which replies to
 // reply (nil: none); within sdk.MaxMetaBytes, its text shortened as
-// needed (JSON may escape a character in six bytes).
+// needed (JSON may escape a character in six bytes). Its own words go
+// before what the reply quoted: that is left out before they are cut.
 func quoteMeta(author string, ts int64, text string, spans []*pb.Span, fileType string, reply *replyRef) []byte {
 	replies := []*replyRef{reply}
 	if reply != nil && reply.Quote != nil {
-		// What the reply quoted goes first when both do not fit.
 		replies = append(replies, &replyRef{Timestamp: reply.Timestamp, Author: reply.Author})
 	}
-	for _, r := range replies {
-		for max := maxQuoteBytes; ; max /= 2 {
-			m := msgMeta{Author: author, Timestamp: ts, Quote: quoteOf(text, spans, fileType, max), Reply: r}
+	for max := maxQuoteBytes; ; max /= 2 {
+		q := quoteOf(text, spans, fileType, max)
+		for _, r := range replies {
+			m := msgMeta{Author: author, Timestamp: ts, Quote: q, Reply: r}
 			if b, err := json.Marshal(m); err == nil && len(b) <= sdk.MaxMetaBytes {
 				return b
 			}
-			if max == 0 {
-				break
-			}
+		}
+		if max == 0 {
+			return metaOf(author, ts)
 		}
 	}
-	return metaOf(author, ts)
 }
 
 // replyOfMeta is the message a message replies to, as its metadata

@@ -93,11 +93,7 @@ func TestEditKeepsReplyQuote(t *testing.T) {
 	s := newSession(t, d)
 	edit := func(id string, meta []byte) fakesignal.Request {
 		t.Helper()
-		if res := s.do(bob, &pb.EditMessage{TargetId: id, TargetMeta: meta, Text: "corrected"}); res.Error != nil {
-			t.Fatal(res.Error)
-		}
-		req, _ := lastRequest(d, "send")
-		return req
+		return editSent(t, s, d, id, meta)
 	}
 
 	bobMeta, _ := json.Marshal(map[string]any{"a": bob, "t": 777})
@@ -156,11 +152,7 @@ func TestEditOfReplyQuotesText(t *testing.T) {
 	s := newSession(t, d)
 	edit := func(id string, meta []byte) fakesignal.Request {
 		t.Helper()
-		if res := s.do(bob, &pb.EditMessage{TargetId: id, TargetMeta: meta, Text: "corrected"}); res.Error != nil {
-			t.Fatal(res.Error)
-		}
-		req, _ := lastRequest(d, "send")
-		return req
+		return editSent(t, s, d, id, meta)
 	}
 	wantQuote := func(what string, req fakesignal.Request, text, fileType string) {
 		t.Helper()
@@ -186,4 +178,15 @@ func TestEditOfReplyQuotesText(t *testing.T) {
 				Attachments: []any{map[string]any{"contentType": "video/mp4"}}}}}}})
 	ev := s.next(isText("from the phone"))
 	wantQuote("edit of a reply sent from the phone", edit(ev.EventId, ev.Meta), "his words", "video/mp4")
+}
+
+// editSent edits the message id (with its meta) in bob's chat from
+// XMPP, to "corrected", and returns the send it made of signal-cli.
+func editSent(t *testing.T, s *session, d *fakesignal.Daemon, id string, meta []byte) fakesignal.Request {
+	t.Helper()
+	if res := s.do(bob, &pb.EditMessage{TargetId: id, TargetMeta: meta, Text: "corrected"}); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	req, _ := lastRequest(d, "send")
+	return req
 }
