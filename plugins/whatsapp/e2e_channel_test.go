@@ -2,6 +2,7 @@ package whatsapp_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -377,5 +378,29 @@ func TestEndToEndChannelRoom(t *testing.T) {
 	}
 	if got := srv.SentTo(channel); len(got) != 0 {
 		t.Errorf("sent to the channel: %v", got)
+	}
+}
+
+// The user reading a channel's room from XMPP, in the plugin process on
+// the remote fake: a read marker on its second post marks both posts
+// viewed on WhatsApp (NewsletterMarkViewed, by their server IDs), so
+// the phone's channel shows them seen and their view counts count the
+// user. Before, only a read receipt went, which counts no views.
+func TestChannelPostsViewedProcess(t *testing.T) {
+	channel := types.NewJID("120363100000000010", types.NewsletterServer)
+	srv, p, evs, done, _ := channelPosted(t, channel)
+	post := types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, ID: "NLE2", ServerID: 322, Timestamp: time.Now()}
+	if err := srv.ChannelPost(post, &waE2E.Message{Conversation: proto.String("the second word")}); err != nil {
+		t.Fatal(err)
+	}
+	second := evs.NextEvent(func(ev *pb.Event) bool { return ev.EventId == "NLE2" })
+	res := p.Commands().Send(plugintest.Act(done.LoginId, channel.String(), "m1", &pb.MarkRead{UpToId: "NLE2", UpToMeta: second.Meta}))
+	if res.Error != nil {
+		t.Fatalf("the read marker: %v", res.Error)
+	}
+	if _, err := srv.WaitChannelViewed(5*time.Second, func(v wafake.ChannelViewed) bool {
+		return v.Channel == channel && slices.Equal(v.ServerIDs, []types.MessageServerID{321, 322})
+	}); err != nil {
+		t.Errorf("%v; viewed: %v", err, srv.ChannelViews())
 	}
 }

@@ -38,6 +38,14 @@ type ChannelReaction struct {
 	ID       types.MessageID
 }
 
+// ChannelViewed is a NewsletterMarkViewed call: the user saw a
+// channel's posts, named by their server IDs (what the phone's channel
+// counts as views).
+type ChannelViewed struct {
+	Channel   types.JID
+	ServerIDs []types.MessageServerID
+}
+
 // SetChannel has the user follow ch.
 func (c *Client) SetChannel(ch Channel) {
 	c.mu.Lock()
@@ -206,6 +214,32 @@ func (c *Client) NewsletterSendReaction(_ context.Context, jid types.JID, server
 		on(r)
 	}
 	return nil
+}
+
+// NewsletterMarkViewed records the posts of a channel the user saw,
+// told to OnChannelViewed.
+func (c *Client) NewsletterMarkViewed(_ context.Context, jid types.JID, serverIDs []types.MessageServerID) error {
+	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return whatsmeow.ErrNotConnected
+	}
+	v := ChannelViewed{Channel: jid, ServerIDs: slices.Clone(serverIDs)}
+	c.channelViews = append(c.channelViews, v)
+	on := c.OnChannelViewed
+	c.notifyLocked()
+	c.mu.Unlock()
+	if on != nil {
+		on(v)
+	}
+	return nil
+}
+
+// ChannelViews is the channels' posts marked viewed, in order.
+func (c *Client) ChannelViews() []ChannelViewed {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.channelViews)
 }
 
 // ChannelPost has WhatsApp deliver a post of a channel (newsletter) the
