@@ -118,6 +118,9 @@ func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 		Members: []*pb.Member{{UserId: s.login.LoginID, IsSelf: true,
 			Affiliation: pb.Affiliation_AFFILIATION_NONE, Role: pb.Role_ROLE_VISITOR}},
 	}
+	if p := m.ThreadMeta.Picture; p != nil && p.ID != "" {
+		c.AvatarId = p.ID // its picture: the room's (channelpicture.go)
+	}
 	s.channels.set(jid, c)
 	return c
 }
@@ -204,7 +207,8 @@ func (s *Session) channelName(channel types.JID) string {
 
 // channelContact is channel as its posts' sender (UserInfo): named as
 // the channel (asked of WhatsApp when not known), no contact of the
-// user's address book and no picture (the room has none either).
+// user's address book and no picture of its own (the room shows the
+// channel's: channelpicture.go).
 func (s *Session) channelContact(ctx context.Context, channel types.JID) (*pb.Contact, error) {
 	name, ok := s.channels.get(channel)
 	if !ok {

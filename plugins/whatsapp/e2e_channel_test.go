@@ -497,3 +497,33 @@ func TestChannelPostFileProcess(t *testing.T) {
 		t.Errorf("a file WhatsApp no longer has: %q, %v, want NOT_FOUND saying so", got, err)
 	}
 }
+
+// A channel's picture, in the plugin process on the remote fake, named
+// in WhatsApp's mex answer by its ID and direct path: the room is
+// described with it as its avatar ID, and ChatInfo asked with_avatar
+// (as the gateway asks for a room's picture) carries it, downloaded
+// from the media servers. Before, that ChatInfo failed whole: the
+// picture was asked as a group's, and a channel is none.
+func TestChannelPictureProcess(t *testing.T) {
+	srv, p, evs, done := processLoggedIn(t)
+	channel := types.NewJID("120363100000000025", types.NewsletterServer)
+	pic := []byte("\xff\xd8\xff\xe0 the channel's picture")
+	srv.Media("/v/t61.24694-24/channel-pic.jpg", pic)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Pictured", Picture: &types.ProfilePictureInfo{ID: "cp9", DirectPath: "/v/t61.24694-24/channel-pic.jpg"}})
+	// The fake applies the server's commands in order: once bob's
+	// message is through, so is the channel.
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.EventId == "SYNC" })
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: channel.String(), WithAvatar: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AvatarId != "cp9" || !bytes.Equal(c.Avatar, pic) || c.AvatarMime != "image/jpeg" || c.NoAvatar {
+		t.Errorf("the channel described with its picture: %v", c)
+	}
+}

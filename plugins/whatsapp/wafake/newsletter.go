@@ -27,6 +27,10 @@ type Channel struct {
 	// which WhatsApp describes all the same (GetNewsletterInfo, the
 	// viewer a GUEST) and does not list as followed.
 	Role types.NewsletterRole
+	// Picture is the channel's picture as WhatsApp's mex answer names
+	// it (an ID, a direct path on the media servers, maybe a URL); nil
+	// for none.
+	Picture *types.ProfilePictureInfo
 }
 
 // ChannelReaction is a NewsletterSendReaction call: the user's reaction
@@ -66,19 +70,23 @@ func mexMetadata(ch Channel) map[string]any {
 	text := func(s string) map[string]any {
 		return map[string]any{"id": "1", "text": s, "update_time": "1700000000000000"}
 	}
+	thread := map[string]any{
+		"creation_time":     "1700000000",
+		"invite":            "INVITE" + ch.JID.User,
+		"name":              text(ch.Name),
+		"description":       text(ch.Description),
+		"subscribers_count": "42",
+		"verification":      "UNVERIFIED",
+		"preview":           map[string]any{},
+		"settings":          map[string]any{"reaction_codes": map[string]any{"value": "ALL"}},
+	}
+	if p := ch.Picture; p != nil {
+		thread["picture"] = map[string]any{"id": p.ID, "type": "IMAGE", "direct_path": p.DirectPath, "url": p.URL}
+	}
 	return map[string]any{
-		"id":    ch.JID.String(),
-		"state": map[string]any{"type": "ACTIVE"},
-		"thread_metadata": map[string]any{
-			"creation_time":     "1700000000",
-			"invite":            "INVITE" + ch.JID.User,
-			"name":              text(ch.Name),
-			"description":       text(ch.Description),
-			"subscribers_count": "42",
-			"verification":      "UNVERIFIED",
-			"preview":           map[string]any{},
-			"settings":          map[string]any{"reaction_codes": map[string]any{"value": "ALL"}},
-		},
+		"id":              ch.JID.String(),
+		"state":           map[string]any{"type": "ACTIVE"},
+		"thread_metadata": thread,
 		"viewer_metadata": map[string]any{"mute": "OFF", "role": role},
 	}
 }
