@@ -74,8 +74,11 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 	return ct, nil
 }
 
-// ChatAvatar is a group's picture (sdk.ChatAvatarer).
+// ChatAvatar is a group's or a channel's picture (sdk.ChatAvatarer).
 func (s *Session) ChatAvatar(ctx context.Context, chatID string) ([]byte, string, error) {
+	if jid, err := parseChatID(chatID); err == nil && isChannel(jid) {
+		return s.channelPicture(ctx, jid.ToNonAD()) // channelpicture.go
+	}
 	jid, err := groupJID(chatID)
 	if err != nil {
 		return nil, "", err

@@ -23,18 +23,19 @@ import (
 // its name. An admin's edit comes as the post again, its new content
 // whole under the same ID, marked by its NewsletterMeta. The user reacts
 // to a post by its server ID (WhatsApp's number of it in the channel),
-// kept in the post's meta. Nothing else can be done there: the user
-// posts nothing (a channel they administer too), and the apps' reads of
-// posts (view counts) are not sent.
+// kept in the post's meta, and reads them: a read marker from XMPP
+// marks the posts up to it viewed (their view counts). Nothing else can
+// be done there: the user posts nothing (a channel they administer too).
 
 // isChannel says whether chat is a WhatsApp channel.
 func isChannel(chat types.JID) bool {
 	return chat.Server == types.NewsletterServer
 }
 
-// channelFeatures is what the user may do in a channel: react.
+// channelFeatures is what the user may do in a channel: react, read
+// (its posts then count them as a viewer), fetch its posts' files.
 func channelFeatures() *pb.Features {
-	return &pb.Features{Reactions: true}
+	return &pb.Features{Reactions: true, ReadReceipts: true, MediaDownload: true}
 }
 
 // channelNames are the channels the user follows as last listed or
@@ -116,6 +117,9 @@ func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 		ReadOnly: true, Features: channelFeatures(),
 		Members: []*pb.Member{{UserId: s.login.LoginID, IsSelf: true,
 			Affiliation: pb.Affiliation_AFFILIATION_NONE, Role: pb.Role_ROLE_VISITOR}},
+	}
+	if p := m.ThreadMeta.Picture; p != nil && p.ID != "" {
+		c.AvatarId = p.ID // its picture: the room's (channelpicture.go)
 	}
 	s.channels.set(jid, c)
 	return c
@@ -203,7 +207,8 @@ func (s *Session) channelName(channel types.JID) string {
 
 // channelContact is channel as its posts' sender (UserInfo): named as
 // the channel (asked of WhatsApp when not known), no contact of the
-// user's address book and no picture (the room has none either).
+// user's address book and no picture of its own (the room shows the
+// channel's: channelpicture.go).
 func (s *Session) channelContact(ctx context.Context, channel types.JID) (*pb.Contact, error) {
 	name, ok := s.channels.get(channel)
 	if !ok {
@@ -239,8 +244,32 @@ func (s *Session) channelPost(e *events.Message) {
 			meta.Time = e.Info.Timestamp
 		}
 		ev.Meta = meta.encode()
+		// Read from XMPP, it is counted as viewed (channelViewed): kept
+		// before it is shown, which a read marker may follow at once.
+		s.unread.noteMsg(ev.ChatId, unreadMsg{id: ev.EventId, sender: channel, server: e.Info.ServerID})
 	}
 	s.emitDurable(ev)
+}
+
+// channelViewed tells WhatsApp the user saw msgs, posts of channel
+// read from XMPP (MarkRead: the read receipt reads the channel on the
+// user's devices, but counts no views): the phone's channel shows them
+// seen, and their view counts count the user. Posts whose server ID is
+// not known (a mark kept from before it was) are left out.
+func (s *Session) channelViewed(ctx context.Context, channel types.JID, msgs []unreadMsg) error {
+	ids := make([]types.MessageServerID, 0, len(msgs))
+	for _, m := range msgs {
+		if m.server != 0 {
+			ids = append(ids, m.server)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.d.cli.NewsletterMarkViewed(ctx, channel, ids); err != nil {
+		return s.sendErr("mark the channel's posts viewed", err)
+	}
+	return nil
 }
 
 // channelEdit shows an admin's edit of a channel's post: WhatsApp sends

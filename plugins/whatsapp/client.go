@@ -160,10 +160,11 @@ type Client interface {
 	// GetNewsletterInfo one of them (one not followed is a GraphQL
 	// error); NewsletterSendReaction reacts to a post, named by its
 	// server ID ("" takes the reaction back; an empty messageID: a new
-	// one).
+	// one); NewsletterMarkViewed counts the user's views of posts.
 	GetSubscribedNewsletters(ctx context.Context) ([]*types.NewsletterMetadata, error)
 	GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error)
 	NewsletterSendReaction(ctx context.Context, jid types.JID, serverID types.MessageServerID, reaction string, messageID types.MessageID) error
+	NewsletterMarkViewed(ctx context.Context, jid types.JID, serverIDs []types.MessageServerID) error
 
 	// Contacts.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)

@@ -1,7 +1,11 @@
 package whatsapp_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -377,5 +381,149 @@ func TestEndToEndChannelRoom(t *testing.T) {
 	}
 	if got := srv.SentTo(channel); len(got) != 0 {
 		t.Errorf("sent to the channel: %v", got)
+	}
+}
+
+// The user reading a channel's room from XMPP, in the plugin process on
+// the remote fake: a read marker on its second post marks both posts
+// viewed on WhatsApp (NewsletterMarkViewed, by their server IDs), so
+// the phone's channel shows them seen and their view counts count the
+// user. Before, only a read receipt went, which counts no views.
+func TestChannelPostsViewedProcess(t *testing.T) {
+	channel := types.NewJID("120363100000000010", types.NewsletterServer)
+	srv, p, evs, done, _ := channelPosted(t, channel)
+	post := types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, ID: "NLE2", ServerID: 322, Timestamp: time.Now()}
+	if err := srv.ChannelPost(post, &waE2E.Message{Conversation: proto.String("the second word")}); err != nil {
+		t.Fatal(err)
+	}
+	second := evs.NextEvent(func(ev *pb.Event) bool { return ev.EventId == "NLE2" })
+	res := p.Commands().Send(plugintest.Act(done.LoginId, channel.String(), "m1", &pb.MarkRead{UpToId: "NLE2", UpToMeta: second.Meta}))
+	if res.Error != nil {
+		t.Fatalf("the read marker: %v", res.Error)
+	}
+	if _, err := srv.WaitChannelViewed(5*time.Second, func(v wafake.ChannelViewed) bool {
+		return v.Channel == channel && slices.Equal(v.ServerIDs, []types.MessageServerID{321, 322})
+	}); err != nil {
+		t.Errorf("%v; viewed: %v", err, srv.ChannelViews())
+	}
+}
+
+// A channel's posts' files, in the plugin process on the remote fake: a
+// channel's media are not end-to-end encrypted, so a post names its
+// file by direct path and plaintext hash, without a media key or an
+// encrypted file's hash (whatsmeow then downloads it as is). A picture,
+// a video, a document and a voice message each come as the post's
+// attachment and download through the plugin's DownloadMedia, whole, as
+// the gateway fetches them. A file WhatsApp no longer has is NOT_FOUND,
+// saying so (the phone is not asked again for it: no key to name).
+func TestChannelPostFileProcess(t *testing.T) {
+	srv, p, evs, done := processLoggedIn(t)
+	channel := types.NewJID("120363100000000011", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Daily News"})
+	file := func(path, data string) (*string, []byte, *uint64) {
+		sum := sha256.Sum256([]byte(data))
+		return proto.String(path), sum[:], proto.Uint64(uint64(len(data)))
+	}
+	cases := []struct {
+		id, path, data, mime string
+		msg                  func(path *string, sum []byte, n *uint64) *waE2E.Message
+	}{
+		{"NLF1", "/o1/v/t62.7118-24/pic", "\xff\xd8\xff\xe0 a picture", "image/jpeg", func(d *string, sum []byte, n *uint64) *waE2E.Message {
+			return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{DirectPath: d, FileSHA256: sum, FileLength: n, Mimetype: proto.String("image/jpeg"), Caption: proto.String("the view")}}
+		}},
+		{"NLF2", "/o1/v/t62.7161-24/video", "....ftypmp42 a video", "video/mp4", func(d *string, sum []byte, n *uint64) *waE2E.Message {
+			return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{DirectPath: d, FileSHA256: sum, FileLength: n, Mimetype: proto.String("video/mp4")}}
+		}},
+		{"NLF3", "/o1/v/t62.7119-24/doc", "%PDF-1.7 a report", "application/pdf", func(d *string, sum []byte, n *uint64) *waE2E.Message {
+			return &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{DirectPath: d, FileSHA256: sum, FileLength: n, Mimetype: proto.String("application/pdf"), FileName: proto.String("report.pdf")}}
+		}},
+		{"NLF4", "/o1/v/t62.7117-24/voice", "OggS a voice", "audio/ogg; codecs=opus", func(d *string, sum []byte, n *uint64) *waE2E.Message {
+			return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{DirectPath: d, FileSHA256: sum, FileLength: n, Mimetype: proto.String("audio/ogg; codecs=opus"), PTT: proto.Bool(true)}}
+		}},
+	}
+	for i, c := range cases {
+		srv.Media(c.path, []byte(c.data))
+		if err := srv.ChannelPost(types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, ID: types.MessageID(c.id),
+			ServerID: types.MessageServerID(40 + i), Timestamp: time.Now()}, c.msg(file(c.path, c.data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A post whose file WhatsApp no longer has.
+	if err := srv.ChannelPost(types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel}, ID: "NLF5", ServerID: 50, Timestamp: time.Now()},
+		&waE2E.Message{ImageMessage: &waE2E.ImageMessage{DirectPath: proto.String("/o1/v/gone"), Mimetype: proto.String("image/jpeg")}}); err != nil {
+		t.Fatal(err)
+	}
+	posts := map[string]*pb.Event{}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if ev.ChatId == channel.String() {
+			posts[ev.EventId] = ev
+		}
+		return ev.EventId == "NLF5"
+	})
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	download := func(ref string) ([]byte, error) {
+		st, err := p.Client().DownloadMedia(ctx, &pb.MediaRef{LoginId: done.LoginId, ChatId: channel.String(), Ref: ref})
+		if err != nil {
+			return nil, err
+		}
+		var got []byte
+		for {
+			c, err := st.Recv()
+			if err == io.EOF {
+				return got, nil
+			}
+			if err != nil {
+				return got, err
+			}
+			got = append(got, c.Data...)
+		}
+	}
+	for _, c := range cases {
+		a := posts[c.id].GetMessage().GetAttachments()
+		if len(a) != 1 || a[0].GetRef() == "" || a[0].GetMimeType() != c.mime {
+			t.Errorf("post %s's file: %v, want one %s", c.id, a, c.mime)
+			continue
+		}
+		if got, err := download(a[0].GetRef()); err != nil || !bytes.Equal(got, []byte(c.data)) {
+			t.Errorf("post %s's file downloaded: %q, %v, want %q", c.id, got, err, c.data)
+		}
+	}
+	a := posts["NLF5"].GetMessage().GetAttachments()
+	if len(a) != 1 {
+		t.Fatalf("post NLF5's file: %v", a)
+	}
+	if got, err := download(a[0].GetRef()); status.Code(err) != codes.NotFound || !strings.Contains(err.Error(), "no longer on WhatsApp's servers") {
+		t.Errorf("a file WhatsApp no longer has: %q, %v, want NOT_FOUND saying so", got, err)
+	}
+}
+
+// A channel's picture, in the plugin process on the remote fake, named
+// in WhatsApp's mex answer by its ID and direct path: the room is
+// described with it as its avatar ID, and ChatInfo asked with_avatar
+// (as the gateway asks for a room's picture) carries it, downloaded
+// from the media servers. Before, that ChatInfo failed whole: the
+// picture was asked as a group's, and a channel is none.
+func TestChannelPictureProcess(t *testing.T) {
+	srv, p, evs, done := processLoggedIn(t)
+	channel := types.NewJID("120363100000000025", types.NewsletterServer)
+	pic := []byte("\xff\xd8\xff\xe0 the channel's picture")
+	srv.Media("/v/t61.24694-24/channel-pic.jpg", pic)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Pictured", Picture: &types.ProfilePictureInfo{ID: "cp9", DirectPath: "/v/t61.24694-24/channel-pic.jpg"}})
+	// The fake applies the server's commands in order: once bob's
+	// message is through, so is the channel.
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.EventId == "SYNC" })
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: channel.String(), WithAvatar: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AvatarId != "cp9" || !bytes.Equal(c.Avatar, pic) || c.AvatarMime != "image/jpeg" || c.NoAvatar {
+		t.Errorf("the channel described with its picture: %v", c)
 	}
 }

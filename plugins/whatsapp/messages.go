@@ -441,6 +441,17 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 			return s.sendErr("mark read", err)
 		}
 	}
+	if isChannel(chat) {
+		if !taken {
+			msgs[0].server = meta.ServerID
+		}
+		if err := s.channelViewed(ctx, chat, msgs); err != nil {
+			if taken {
+				s.unread.putBack(c.ChatID, msgs)
+			}
+			return err
+		}
+	}
 	return nil
 }
 

@@ -145,3 +145,6 @@ func (noDevice) GetNewsletterInfo(context.Context, types.JID) (*types.Newsletter
 func (noDevice) NewsletterSendReaction(context.Context, types.JID, types.MessageServerID, string, types.MessageID) error {
 	return errNoDevice
 }
+func (noDevice) NewsletterMarkViewed(context.Context, types.JID, []types.MessageServerID) error {
+	return errNoDevice
+}

@@ -29,6 +29,9 @@ type unreadMsg struct {
 	// the chat with them): its receipts go to the list, naming the
 	// sender, as whatsmeow's delivery receipt of it does.
 	list types.JID
+	// server is a channel's post's server ID (its number in the
+	// channel): the user's view of it is counted by it (channels.go).
+	server types.MessageServerID
 }
 
 type unreadMarks struct {
@@ -119,7 +122,7 @@ func (u *unreadMarks) putBack(chatID string, msgs []unreadMsg) {
 	if u.putBackLocked(chatID, msgs) {
 		back := make([]unreadRec, len(msgs))
 		for i, m := range msgs {
-			back[i] = unreadRec{ID: m.id, Sender: m.sender.String(), List: jidString(m.list)}
+			back[i] = unreadRec{ID: m.id, Sender: m.sender.String(), List: jidString(m.list), Server: int(m.server)}
 		}
 		u.j.write(u, unreadLine{Chat: chatID, Back: back})
 	}

@@ -247,3 +247,34 @@ func TestUnreadJournalListField(t *testing.T) {
 		t.Errorf("read back %v, want %v", got, want)
 	}
 }
+
+// A channel's post kept for read marks keeps its server ID (what marks
+// it viewed) through the journal: noted, and put back after a receipt
+// failed, it reads back with it after a restart; a line without one
+// (written before) reads back as 0, which no view names.
+func TestUnreadJournalServerField(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	channel := types.NewJID("120363100000000001", types.NewsletterServer)
+	chat := channel.String()
+	old := `{"c":"` + chat + `","i":"NL0","s":"` + chat + `"}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, unreadFile), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var u unreadMarks
+	u.open(dir, log)
+	u.noteMsg(chat, unreadMsg{id: "NL1", sender: channel, server: 101})
+	u.noteMsg(chat, unreadMsg{id: "NL2", sender: channel, server: 102})
+	taken := u.upTo(chat, "NL1")
+	u.putBack(chat, taken)
+	u.closeJournal()
+
+	var back unreadMarks
+	back.open(dir, log)
+	defer back.closeJournal()
+	got := back.upTo(chat, "NL2")
+	want := []unreadMsg{{id: "NL0", sender: channel}, {id: "NL1", sender: channel, server: 101}, {id: "NL2", sender: channel, server: 102}}
+	if !slices.Equal(got, want) {
+		t.Errorf("read back %v, want %v", got, want)
+	}
+}

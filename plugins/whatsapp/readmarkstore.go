@@ -38,6 +38,7 @@ type unreadLine struct {
 	ID     string      `json:"i,omitempty"`
 	Sender string      `json:"s,omitempty"`
 	List   string      `json:"l,omitempty"` // unreadMsg.list
+	Server int         `json:"n,omitempty"` // unreadMsg.server
 	Read   bool        `json:"r,omitempty"`
 	Back   []unreadRec `json:"b,omitempty"` // put back, oldest first
 }
@@ -47,11 +48,12 @@ type unreadRec struct {
 	ID     string `json:"i"`
 	Sender string `json:"s"`
 	List   string `json:"l,omitempty"`
+	Server int    `json:"n,omitempty"`
 }
 
 // lineOf is the journal's line noting m in chat.
 func lineOf(chat string, m unreadMsg) unreadLine {
-	return unreadLine{Chat: chat, ID: m.id, Sender: m.sender.String(), List: jidString(m.list)}
+	return unreadLine{Chat: chat, ID: m.id, Sender: m.sender.String(), List: jidString(m.list), Server: int(m.server)}
 }
 
 // jidString is j written, "" for none.
@@ -115,11 +117,11 @@ func (u *unreadMarks) replayLocked() error {
 		case l.Back != nil:
 			msgs := make([]unreadMsg, 0, len(l.Back))
 			for _, r := range l.Back {
-				msgs = append(msgs, unreadMsg{id: r.ID, sender: parseJIDOrEmpty(r.Sender), list: parseJIDOrEmpty(r.List)})
+				msgs = append(msgs, unreadMsg{id: r.ID, sender: parseJIDOrEmpty(r.Sender), list: parseJIDOrEmpty(r.List), server: types.MessageServerID(r.Server)})
 			}
 			u.putBackLocked(l.Chat, msgs)
 		case l.ID != "":
-			u.noteLocked(l.Chat, unreadMsg{id: l.ID, sender: parseJIDOrEmpty(l.Sender), list: parseJIDOrEmpty(l.List)})
+			u.noteLocked(l.Chat, unreadMsg{id: l.ID, sender: parseJIDOrEmpty(l.Sender), list: parseJIDOrEmpty(l.List), server: types.MessageServerID(l.Server)})
 		}
 	}
 	if bad > 0 {

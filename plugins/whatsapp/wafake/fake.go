@@ -114,9 +114,11 @@ type Client struct {
 	// dropped (mediaretry.go).
 	reuploads reuploads
 	// channels are the channels the user follows, channelReactions
-	// the user's reactions to their posts (newsletter.go).
+	// the user's reactions to their posts, channelViews the posts they
+	// saw (newsletter.go).
 	channels         map[types.JID]Channel
 	channelReactions []ChannelReaction
+	channelViews     []ChannelViewed
 	channelsAsked    int  // GetNewsletterInfo's calls
 	channelsSilent   bool // the channel queries get no answer (SetChannelsSilent)
 	// silent: the group queries get no answer (SetSilent).
@@ -145,6 +147,9 @@ type Client struct {
 	// OnChannelReaction, when set, is told of each reaction to a
 	// channel's post (NewsletterSendReaction).
 	OnChannelReaction func(ChannelReaction)
+	// OnChannelViewed, when set, is told of each channel's posts marked
+	// viewed (NewsletterMarkViewed).
+	OnChannelViewed func(ChannelViewed)
 	// OnTimerSet, when set, is told of each timer WhatsApp took
 	// (SetDisappearingTimer) before the call returns: a test emits
 	// WhatsApp's notification of it there, as it may be handled before

@@ -27,6 +27,10 @@ type Channel struct {
 	// which WhatsApp describes all the same (GetNewsletterInfo, the
 	// viewer a GUEST) and does not list as followed.
 	Role types.NewsletterRole
+	// Picture is the channel's picture as WhatsApp's mex answer names
+	// it (an ID, a direct path on the media servers, maybe a URL); nil
+	// for none.
+	Picture *types.ProfilePictureInfo
 }
 
 // ChannelReaction is a NewsletterSendReaction call: the user's reaction
@@ -36,6 +40,14 @@ type ChannelReaction struct {
 	ServerID types.MessageServerID
 	Reaction string
 	ID       types.MessageID
+}
+
+// ChannelViewed is a NewsletterMarkViewed call: the user saw a
+// channel's posts, named by their server IDs (what the phone's channel
+// counts as views).
+type ChannelViewed struct {
+	Channel   types.JID
+	ServerIDs []types.MessageServerID
 }
 
 // SetChannel has the user follow ch.
@@ -58,19 +70,23 @@ func mexMetadata(ch Channel) map[string]any {
 	text := func(s string) map[string]any {
 		return map[string]any{"id": "1", "text": s, "update_time": "1700000000000000"}
 	}
+	thread := map[string]any{
+		"creation_time":     "1700000000",
+		"invite":            "INVITE" + ch.JID.User,
+		"name":              text(ch.Name),
+		"description":       text(ch.Description),
+		"subscribers_count": "42",
+		"verification":      "UNVERIFIED",
+		"preview":           map[string]any{},
+		"settings":          map[string]any{"reaction_codes": map[string]any{"value": "ALL"}},
+	}
+	if p := ch.Picture; p != nil {
+		thread["picture"] = map[string]any{"id": p.ID, "type": "IMAGE", "direct_path": p.DirectPath, "url": p.URL}
+	}
 	return map[string]any{
-		"id":    ch.JID.String(),
-		"state": map[string]any{"type": "ACTIVE"},
-		"thread_metadata": map[string]any{
-			"creation_time":     "1700000000",
-			"invite":            "INVITE" + ch.JID.User,
-			"name":              text(ch.Name),
-			"description":       text(ch.Description),
-			"subscribers_count": "42",
-			"verification":      "UNVERIFIED",
-			"preview":           map[string]any{},
-			"settings":          map[string]any{"reaction_codes": map[string]any{"value": "ALL"}},
-		},
+		"id":              ch.JID.String(),
+		"state":           map[string]any{"type": "ACTIVE"},
+		"thread_metadata": thread,
 		"viewer_metadata": map[string]any{"mute": "OFF", "role": role},
 	}
 }
@@ -206,6 +222,32 @@ func (c *Client) NewsletterSendReaction(_ context.Context, jid types.JID, server
 		on(r)
 	}
 	return nil
+}
+
+// NewsletterMarkViewed records the posts of a channel the user saw,
+// told to OnChannelViewed.
+func (c *Client) NewsletterMarkViewed(_ context.Context, jid types.JID, serverIDs []types.MessageServerID) error {
+	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return whatsmeow.ErrNotConnected
+	}
+	v := ChannelViewed{Channel: jid, ServerIDs: slices.Clone(serverIDs)}
+	c.channelViews = append(c.channelViews, v)
+	on := c.OnChannelViewed
+	c.notifyLocked()
+	c.mu.Unlock()
+	if on != nil {
+		on(v)
+	}
+	return nil
+}
+
+// ChannelViews is the channels' posts marked viewed, in order.
+func (c *Client) ChannelViews() []ChannelViewed {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.channelViews)
 }
 
 // ChannelPost has WhatsApp deliver a post of a channel (newsletter) the

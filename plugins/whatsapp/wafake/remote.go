@@ -77,6 +77,7 @@ type Server struct {
 	applied  map[int]bool
 	sent     []Report
 	reacted  []ChannelReaction
+	viewed   []ChannelViewed
 	media    map[string][]byte
 	srv      *http.Server
 	listener net.Listener
@@ -95,6 +96,7 @@ func NewServer(dir string) (*Server, error) {
 	mux.HandleFunc("POST /sent", s.serveSent)
 	mux.HandleFunc("POST /upload", s.serveUpload)
 	mux.HandleFunc("POST /channel-reaction", s.serveChannelReaction)
+	mux.HandleFunc("POST /channel-viewed", s.serveChannelViewed)
 	s.srv, s.listener = &http.Server{Handler: mux}, l
 	go s.srv.Serve(l)
 	return s, nil
@@ -165,6 +167,23 @@ func (s *Server) WaitChannelReaction(d time.Duration, match func(ChannelReaction
 		return r, fmt.Errorf("wafake: no such reaction to a channel's post within %s", d)
 	}
 	return r, nil
+}
+
+// WaitChannelViewed waits until match accepts a channel's posts the
+// user marked viewed, and returns them.
+func (s *Server) WaitChannelViewed(d time.Duration, match func(ChannelViewed) bool) (ChannelViewed, error) {
+	v, ok := waitReported(s, d, func() []ChannelViewed { return s.viewed }, match)
+	if !ok {
+		return v, fmt.Errorf("wafake: no such posts of a channel marked viewed within %s", d)
+	}
+	return v, nil
+}
+
+// ChannelViews is the channels' posts the user marked viewed so far.
+func (s *Server) ChannelViews() []ChannelViewed {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.viewed)
 }
 
 // waitReported waits up to d until match accepts one of what the fakes
@@ -437,6 +456,18 @@ func (s *Server) serveChannelReaction(w http.ResponseWriter, r *http.Request) {
 	s.notifyLocked()
 }
 
+func (s *Server) serveChannelViewed(w http.ResponseWriter, r *http.Request) {
+	var v ChannelViewed
+	if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.viewed = append(s.viewed, v)
+	s.notifyLocked()
+}
+
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -493,6 +524,10 @@ func (a *Agent) setup(c *Client) {
 	c.OnChannelReaction = func(r ChannelReaction) {
 		j, _ := json.Marshal(r)
 		a.post("/channel-reaction", j)
+	}
+	c.OnChannelViewed = func(v ChannelViewed) {
+		j, _ := json.Marshal(v)
+		a.post("/channel-viewed", j)
 	}
 	a.mu.Lock()
 	st := slices.Clone(a.state)
