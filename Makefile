@@ -26,7 +26,7 @@ PROTO := plugins/proto/transport.proto
 # sets it; a VERSION in the environment does not (a CI runner's or a
 # shell's VERSION names something else).
 VERSION := $(shell sh scripts/version.sh)
-LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION) -X passerelle.im/passerelle/bridge.Version=$(VERSION))
+LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION) -X passerelle.im/passerelle/bridge.Version=$(VERSION) -X passerelle.im/passerelle/plugins/sdk.Version=$(VERSION))
 
 .PHONY: all build install version-check deps deps-demo test vet fmt fmt-check bench bench-smoke bench-go demo proto clean
 
@@ -55,6 +55,9 @@ version-check: build
 		out="$$($(BIN)/passerelle version)"; \
 		case "$$out" in "passerelle $(VERSION) "*) echo "==> $$out";; \
 		*) echo "passerelle version says \"$$out\", want $(VERSION)"; exit 1;; esac; \
+		out="$$($(BIN)/passerelle-echo version)"; \
+		case "$$out" in "passerelle-echo $(VERSION) "*) echo "==> $$out";; \
+		*) echo "passerelle-echo version says \"$$out\", want $(VERSION)"; exit 1;; esac; \
 	fi
 
 deps:

@@ -40,3 +40,24 @@ func TestParseFingerprint(t *testing.T) {
 		}
 	}
 }
+
+// An empty (or absent) TLS answer takes the form's default, on: the
+// chat login's skipped field, or a client that sent none, read as off
+// and logged in without TLS on port 6667.
+func TestParseFormEmptyTLS(t *testing.T) {
+	for _, tls := range []string{"", " "} {
+		acc, problem := parseForm(map[string]string{"server": "irc.example.org", "nick": "kit", "tls": tls})
+		if problem != "" || !acc.TLS || acc.Port != 6697 {
+			t.Errorf("tls %q: TLS %v, port %d, problem %q; want TLS on port 6697", tls, acc.TLS, acc.Port, problem)
+		}
+	}
+	if acc, problem := parseForm(map[string]string{"server": "irc.example.org", "nick": "kit"}); problem != "" || !acc.TLS {
+		t.Errorf("no tls answer: TLS %v, problem %q; want TLS on", acc.TLS, problem)
+	}
+	if def := loginForm("", "").GetForm().Fields[2]; def.Id != "tls" || def.DefaultValue != "true" {
+		t.Errorf("the form's tls field %v, want its default true", def)
+	}
+	if acc, problem := parseForm(map[string]string{"server": "irc.example.org", "nick": "kit", "tls": "no"}); problem != "" || acc.TLS {
+		t.Errorf("tls no: TLS %v, problem %q; want off", acc.TLS, problem)
+	}
+}

@@ -437,9 +437,11 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		return acc, "The encoding: " + err.Error()
 	}
 	acc.Encoding = enc.name
+	// Empty (a client or the chat login that sent no answer) is the
+	// form's default, on: it read as off, a login without TLS.
 	switch strings.ToLower(strings.TrimSpace(f["tls"])) {
-	case "", "0", "false", "no", "off":
-	case "1", "true", "yes", "on":
+	case "0", "false", "no", "off":
+	case "", "1", "true", "yes", "on":
 		acc.TLS = true
 	default:
 		return acc, fmt.Sprintf("TLS must be on or off, not %q.", f["tls"])
@@ -616,9 +618,9 @@ func loginForm(errText, fixed string) *pb.LoginStep {
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
 			server,
-			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without; several, separated by commas, are tried in turn (6697, 7000)"},
+			{Id: "port", Label: "Port, if the server names none", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server without :port above (a port there wins; both must agree): 6697 with TLS, 6667 without if empty; several, separated by commas, are tried in turn (6697, 7000)"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
-			{Id: "plain_ports", Label: "Ports without TLS, after the TLS ones", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only with TLS on, and only if you accept talking without encryption, passwords included: tried where none of the TLS ports above can be reached (6667); empty: never without TLS"},
+			{Id: "plain_ports", Label: "With TLS on only: ports without TLS, after the TLS ones", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Leave empty with TLS off. With TLS on, only if you accept talking without encryption, passwords included: tried where none of the TLS ports above can be reached (6667); empty: never without TLS"},
 			{Id: "fingerprint", Label: "Certificate fingerprint (SHA-256)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose certificate no known authority signed (self-signed): its SHA-256 fingerprint, which a login without it shows; that certificate alone is then trusted"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
 			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts, #ergo; a channel's key after it and a space: #secret key"},

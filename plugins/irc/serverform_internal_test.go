@@ -1,6 +1,7 @@
 package irc
 
 import (
+	"cmp"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,7 @@ func TestServerSpellings(t *testing.T) {
 		{server: "127.0.0.1:6668", addr: "127.0.0.1:6668"},
 		{server: "[irc.example.org", problem: "host name"},
 	} {
-		acc, problem := parseForm(map[string]string{"server": tc.server, "port": tc.port, "tls": tc.tls, "nick": "alice"})
+		acc, problem := parseForm(map[string]string{"server": tc.server, "port": tc.port, "tls": cmp.Or(tc.tls, "off"), "nick": "alice"})
 		switch {
 		case tc.problem != "":
 			if !strings.Contains(problem, tc.problem) {

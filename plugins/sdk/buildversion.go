@@ -7,13 +7,23 @@ import "runtime/debug"
 // tell their version the same way: here, so that the SDK needs nothing
 // but the contract.
 
+// Version is the version stamped into a binary built with the SDK at
+// link time (-ldflags "-X passerelle.im/passerelle/plugins/sdk.Version=v1.2.3",
+// as the Makefile does): a plugin has no main.version of the gateway's,
+// and without it said "devel" when built by make.
+var Version string
+
 // BuildVersion is the binary's version: set, a version given at link time
-// (-ldflags -X), when not empty; else the main module's version; else
+// (-ldflags -X), when not empty; else Version when not empty; else the
+// main module's version; else
 // "devel-" and the VCS revision it was built from (12 characters,
 // "-dirty" added when the tree had changes); else "devel".
 func BuildVersion(set string) string {
 	if set != "" {
 		return set
+	}
+	if Version != "" {
+		return Version
 	}
 	info, ok := debug.ReadBuildInfo()
 	return fromBuild(info, ok)

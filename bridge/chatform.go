@@ -1,0 +1,327 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The chat login's form: a login step's fields asked one at a time in
+// the gateway's chat (handleGatewayChat hands the answers here). An
+// XMPP client sends no empty message, so a field that may stay empty or
+// has a default is skipped with a word; a form refused by the network
+// is asked again with the answers kept, each field to change picked by
+// its number.
+//
+// p.field says where the dialogue is, for a form of n fields: below n,
+// the field asked in turn; n, the review of the kept answers; above n,
+// field p.field-n-1 asked again from the review.
+
+// The words that answer a field besides its value.
+const (
+	skipWord     = "-"    // the field's default, or empty ("skip" too)
+	doneWord     = "done" // this field and the rest: their defaults
+	skipWordLong = "skip"
+)
+
+// skippable reports whether f may be left to its default or empty.
+func skippable(f *pb.FormField) bool { return !f.Required || f.DefaultValue != "" }
+
+// restSkippable reports whether the fields from i on are all skippable.
+func restSkippable(fields []*pb.FormField, i int) bool {
+	for _, f := range fields[i:] {
+		if !skippable(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// yesNo reads a boolean field's answer.
+func yesNo(s string) (v, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "yes", "y", "true", "on", "1":
+		return true, true
+	case "no", "n", "false", "off", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// fieldLabel is f's label, else its ID.
+func fieldLabel(f *pb.FormField) string {
+	if f.Label != "" {
+		return f.Label
+	}
+	return f.Id
+}
+
+// shown is value as the chat shows it for f: yes or no for a boolean,
+// nothing of a password or code but whether there is one.
+func shown(f *pb.FormField, value string) string {
+	switch {
+	case value == "":
+		return "(empty)"
+	case f.Type == pb.FieldType_FIELD_TYPE_PASSWORD || f.Type == pb.FieldType_FIELD_TYPE_CODE:
+		return "(given, not shown)"
+	case f.Type == pb.FieldType_FIELD_TYPE_BOOLEAN:
+		if v, ok := yesNo(value); ok {
+			if v {
+				return "yes"
+			}
+			return "no"
+		}
+	}
+	return value
+}
+
+// askNext asks the current form's next field in the chat, or shows the
+// kept answers of a refused form.
+func (t *transport) askNext(ctx context.Context, p *loginProc) {
+	step, _, _ := p.current()
+	form := step.GetForm()
+	if form == nil {
+		return
+	}
+	n := len(form.Fields)
+	if n == 0 {
+		t.submit(ctx, p, map[string]string{})
+		return
+	}
+	p.mu.Lock()
+	if p.field == 0 && step.Error != "" && n > 1 && restSkippable(form.Fields, 0) {
+		// Refused, with every required field answered before (keepAnswers):
+		// the user changes what was wrong, not all again.
+		p.field = n
+	}
+	i := p.field
+	answers := make(map[string]string, len(p.answers))
+	for k, v := range p.answers {
+		answers[k] = v
+	}
+	p.mu.Unlock()
+	var b strings.Builder
+	switch {
+	case i == n:
+		if step.Error != "" {
+			b.WriteString(step.Error + "\n")
+		}
+		b.WriteString("Your answers:")
+		for k, f := range form.Fields {
+			v, ok := answers[f.Id]
+			if !ok {
+				v = f.DefaultValue
+			}
+			fmt.Fprintf(&b, "\n  %d. %s: %s", k+1, fieldLabel(f), shown(f, v))
+		}
+		fmt.Fprintf(&b, "\nSend a field's number to change it, %s to send the form again, or cancel to stop.", doneWord)
+	case i > n:
+		t.writeQuestion(&b, form.Fields[i-n-1], false)
+		b.WriteString("\nSend cancel to stop.")
+	default:
+		if i == 0 && step.Error != "" {
+			b.WriteString(step.Error + "\n")
+		}
+		if i == 0 && step.Instructions != "" {
+			b.WriteString(step.Instructions + "\n")
+		}
+		t.writeQuestion(&b, form.Fields[i], i < n-1 && restSkippable(form.Fields, i))
+		b.WriteString("\nSend cancel to stop.")
+	}
+	t.send(ctx, t.chat(p.user, b.String()))
+}
+
+// writeQuestion writes the question asking f: its label, description and
+// options, its default, and how to skip it; offerDone: "done" may send
+// the form with the defaults for f and the fields after it.
+func (t *transport) writeQuestion(b *strings.Builder, f *pb.FormField, offerDone bool) {
+	b.WriteString(fieldLabel(f) + "?")
+	if f.Description != "" {
+		b.WriteString(" " + f.Description)
+	}
+	switch {
+	case f.Type == pb.FieldType_FIELD_TYPE_BOOLEAN:
+		b.WriteString(" (yes/no)")
+	case len(f.Options) > 0:
+		b.WriteString(" (one of: " + strings.Join(f.Options, ", ") + ")")
+	}
+	if f.DefaultValue != "" {
+		b.WriteString("\nDefault: " + shown(f, f.DefaultValue) + ".")
+	}
+	if skippable(f) {
+		what := "leave it empty"
+		if f.DefaultValue != "" {
+			what = "take the default"
+		}
+		fmt.Fprintf(b, "\nSend %s (or %s) to %s", skipWord, skipWordLong, what)
+		if offerDone {
+			fmt.Fprintf(b, ", %s to send the form with the defaults for this and the rest", doneWord)
+		}
+		b.WriteString(".")
+	}
+	if f.Type == pb.FieldType_FIELD_TYPE_PASSWORD {
+		b.WriteString("\n(Your answer stays in this chat's history; the login command of your client keeps it private.)")
+	}
+}
+
+// fieldAnswer reads text as the answer to f: the value to send, or a
+// problem to tell (the field is then asked again alone); done: the user
+// sent doneWord where canFinish allows it.
+func fieldAnswer(f *pb.FormField, text string, canFinish bool) (value, problem string, done bool) {
+	word := strings.ToLower(text)
+	switch {
+	case word == doneWord && canFinish:
+		return f.DefaultValue, "", true
+	case word == skipWord || word == skipWordLong:
+		if !skippable(f) {
+			return "", fieldLabel(f) + " must be answered: it has no default to take.", false
+		}
+		return f.DefaultValue, "", false
+	}
+	switch {
+	case f.Type == pb.FieldType_FIELD_TYPE_BOOLEAN:
+		v, ok := yesNo(text)
+		if !ok {
+			return "", fmt.Sprintf("%s: answer yes or no, not %q.", fieldLabel(f), text), false
+		}
+		return strconv.FormatBool(v), "", false
+	case len(f.Options) > 0:
+		for _, o := range f.Options {
+			if strings.EqualFold(o, text) {
+				return o, "", false
+			}
+		}
+		return "", fmt.Sprintf("%s: %q is not one of %s.", fieldLabel(f), text, strings.Join(f.Options, ", ")), false
+	}
+	return text, "", false
+}
+
+// answer takes the reply to the field being asked (or, in the review of
+// a refused form, the number of the field to change); the last answer,
+// or done, submits the form.
+func (t *transport) answer(ctx context.Context, p *loginProc, form *pb.FormStep, text string) {
+	say := func(s string) { t.send(ctx, t.chat(p.user, s)) }
+	n := len(form.Fields)
+	p.mu.Lock()
+	i := p.field
+	p.mu.Unlock()
+	if i == n {
+		if strings.EqualFold(text, doneWord) {
+			t.checkAnswers(ctx, p, form)
+			return
+		}
+		k, err := strconv.Atoi(text)
+		if err != nil || k < 1 || k > n {
+			say(fmt.Sprintf("Send a field's number, from 1 to %d, %s to send the form again, or cancel to stop.", n, doneWord))
+			return
+		}
+		p.mu.Lock()
+		p.field = n + k
+		p.mu.Unlock()
+		t.askNext(ctx, p)
+		return
+	}
+	k, again := i, i > n
+	if again {
+		k = i - n - 1
+	}
+	if k >= n {
+		return
+	}
+	f := form.Fields[k]
+	value, problem, done := fieldAnswer(f, text, !again && restSkippable(form.Fields, k))
+	if problem != "" {
+		say(problem)
+		t.askNext(ctx, p)
+		return
+	}
+	p.mu.Lock()
+	p.answers[f.Id] = value
+	switch {
+	case again:
+		p.field = n
+	case !done:
+		p.field++
+	}
+	more := again || (!done && p.field < n)
+	p.mu.Unlock()
+	if more {
+		t.askNext(ctx, p)
+		return
+	}
+	t.checkAnswers(ctx, p, form)
+}
+
+// checkAnswers hands the chat's answers to the plugin (a field not
+// answered with its default) off the chat's worker: a network may take
+// its time to check a code, and meanwhile the chat still answers (cancel
+// works; anything else hears the answers are being checked). The next
+// step ends the check (setStep).
+func (t *transport) checkAnswers(ctx context.Context, p *loginProc, form *pb.FormStep) {
+	p.mu.Lock()
+	p.checking = true
+	answers := make(map[string]string, len(form.Fields))
+	for _, f := range form.Fields {
+		v, ok := p.answers[f.Id]
+		if !ok {
+			v = f.DefaultValue
+		}
+		answers[f.Id] = v
+	}
+	p.mu.Unlock()
+	go t.submitKeeping(ctx, p, form, answers)
+}
+
+// submitKeeping is submit, keeping the answers in a form the network
+// refuses (keepAnswers).
+func (t *transport) submitKeeping(ctx context.Context, p *loginProc, form *pb.FormStep, answers map[string]string) {
+	step, _, _ := p.current()
+	client, err := t.client(ctx)
+	var next *pb.LoginStep
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		next, err = client.SubmitLoginInput(cctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: answers})
+		cancel()
+	}
+	if err == nil {
+		next = keepAnswers(form, next, answers)
+	}
+	p.setStep(ctx, next, err)
+}
+
+// keepAnswers is next, the network's answer to the form prev answered
+// with answers; when it refuses the same form of several fields, a copy
+// whose fields default to the answers given (a one-time code's aside),
+// so that the user changes the wrong one and keeps the rest. The
+// contract does not say which field was wrong: the error says it in
+// words.
+func keepAnswers(prev *pb.FormStep, next *pb.LoginStep, answers map[string]string) *pb.LoginStep {
+	form := next.GetForm()
+	if next.GetError() == "" || form == nil || len(form.Fields) < 2 || len(form.Fields) != len(prev.GetFields()) {
+		return next
+	}
+	for k, f := range form.Fields {
+		if f.Id != prev.Fields[k].Id {
+			return next
+		}
+	}
+	kept := proto.Clone(next).(*pb.LoginStep)
+	for _, f := range kept.GetForm().Fields {
+		if v := answers[f.Id]; v != "" && f.Type != pb.FieldType_FIELD_TYPE_CODE {
+			f.DefaultValue = v
+		}
+	}
+	return kept
+}
+
+// isChecking reports whether the process's answers are with the plugin.
+func (p *loginProc) isChecking() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.checking
+}
