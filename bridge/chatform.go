@@ -280,14 +280,7 @@ func (t *transport) checkAnswers(ctx context.Context, p *loginProc, form *pb.For
 // submitKeeping is submit, keeping the answers in a form the network
 // refuses (keepAnswers).
 func (t *transport) submitKeeping(ctx context.Context, p *loginProc, form *pb.FormStep, answers map[string]string) {
-	step, _, _ := p.current()
-	client, err := t.client(ctx)
-	var next *pb.LoginStep
-	if err == nil {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		next, err = client.SubmitLoginInput(cctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: answers})
-		cancel()
-	}
+	next, err := t.submitted(ctx, p, answers)
 	if err == nil {
 		next = keepAnswers(form, next, answers)
 	}

@@ -222,15 +222,20 @@ func (t *transport) claimLogin(ctx context.Context, user, via string) (*loginPro
 
 // submit hands the user's answers to the current form step.
 func (t *transport) submit(ctx context.Context, p *loginProc, fields map[string]string) {
+	next, err := t.submitted(ctx, p, fields)
+	p.setStep(ctx, next, err)
+}
+
+// submitted hands fields to the plugin and returns its next step.
+func (t *transport) submitted(ctx context.Context, p *loginProc, fields map[string]string) (*pb.LoginStep, error) {
 	step, _, _ := p.current()
 	client, err := t.client(ctx)
-	var next *pb.LoginStep
-	if err == nil {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		next, err = client.SubmitLoginInput(cctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: fields})
-		cancel()
+	if err != nil {
+		return nil, err
 	}
-	p.setStep(ctx, next, err)
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	return client.SubmitLoginInput(cctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: fields})
 }
 
 // procOf returns the user's login in progress, or nil.
