@@ -201,6 +201,9 @@ type Session struct {
 	// reactions are the reaction sets told (the user's, by login ID)
 	// and heard, by message and person (reactions.go).
 	reactions reactSets
+	// unechoed are the user's reaction TAGMSGs that went without an
+	// echo to learn their msgid by (reactions.go: unechoedReactions).
+	unechoed unechoedReactions
 	// contacts are the nicks of the user's one-to-one chats, newest
 	// last, kept across connections; watched, those the server was
 	// asked to watch on this connection (by folded nick) and what it
