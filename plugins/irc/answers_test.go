@@ -110,13 +110,9 @@ func TestModerationRefusalKeptApart(t *testing.T) {
 // error too, though dave got it.
 func TestModerationRefusalKeptApartOnNgircd(t *testing.T) {
 	s := startNgircd(t)
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
 	f := loginFields(s, "kim", "#mod")
 	f["throttle"] = "0.2" // after the burst of 5, a line each 5 s
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := loginConnected(t, nil, f)
 	cmds := p.Commands()
 	if res := cmds.Send(plugintest.SendText(login.LoginId, "#mod", "", "1\n2\n3\n4\n5")); res.Error != nil {
 		t.Fatalf("the burst: %v", res.Error)

@@ -21,11 +21,7 @@ import (
 func TestCapabilitiesComeAndGo(t *testing.T) {
 	srv := startScripted(t, "server-time", "")
 	const typingEvery = 150 * time.Millisecond
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(fmt.Sprintf(`{"typing_repeat":%q,"typing_timeout":"1m"}`, typingEvery)))
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := loginConnected(t, []byte(fmt.Sprintf(`{"typing_repeat":%q,"typing_timeout":"1m"}`, typingEvery)), srv.fields("kit"))
 	cmds := p.Commands()
 
 	// The upstream comes: echo-message and message-tags are offered
@@ -100,11 +96,7 @@ func TestCapabilitiesInSeveralLines(t *testing.T) {
 	srv.capsMore = []string{"message-tags account-tag", "echo-message userhost-in-names"}
 	srv.nak = map[string]bool{"userhost-in-names": true}
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, srv.fields("kit"))
 
 	var reqs []string
 	for _, l := range srv.sent(0, "CAP REQ ") {

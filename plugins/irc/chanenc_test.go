@@ -310,13 +310,9 @@ func TestChannelEncodingKickAndPartOnNgircd(t *testing.T) {
 // parting it with "привет" in KOI8-R with "привет".
 func TestQuitReasonInLoginEncoding(t *testing.T) {
 	srv := startScripted(t, "", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
 	f := srv.fields("kit")
 	f["channels"], f["encoding"] = "#ru", "latin1"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, f)
 	if r := p.Commands().Send(plugintest.SendText(login.LoginId, "#ru", "", "/encoding koi8-r")); r.Error != nil {
 		t.Fatalf("/encoding koi8-r: %v", r.Error)
 	}

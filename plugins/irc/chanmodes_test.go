@@ -130,11 +130,7 @@ func TestModesAskedAtThePace(t *testing.T) {
 	}
 	f := srv.fields("kit")
 	f["channels"], f["throttle"] = strings.Join(chans, ","), "0.01"
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := loginConnected(t, nil, f)
 	srv.got("MODE #c")
 	if e := p.Commands().Send(command(login.LoginId, "#c0", &pb.SetTopic{Topic: "marker"})).Error; e != nil {
 		t.Fatalf("topic: %v", e)

@@ -410,6 +410,10 @@ func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
 	}
 	members := ch.members
 	if !ch.synced {
+		// NAMES under way (or never ended): no list at all. A list is
+		// the whole list (transport.proto's Chat.members; the bridge
+		// takes the room's members from it), so a partial one, even
+		// the user alone, would have everyone else leave the room.
 		members = nil
 	}
 	for uid, m := range members {

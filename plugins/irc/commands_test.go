@@ -157,11 +157,7 @@ func TestCommandsAfterConnectingRefusedWithEcho(t *testing.T) {
 // nick).
 func TestCommandsToTheServer(t *testing.T) {
 	s := startNgircd(t)
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", loginFields(s, "ned", ""))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, loginFields(s, "ned", ""))
 	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", "FOO bar\n/JOIN #raw")); res.Error != nil {
 		t.Fatalf("commands to the server: %v", res.Error)
 	} else if !res.HandledAsCommand || res.MessageId != "" {

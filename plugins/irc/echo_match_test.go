@@ -19,11 +19,7 @@ import (
 // they wrote elsewhere.
 func TestEchoNotTakenFromOtherClient(t *testing.T) {
 	srv := startScripted(t, "message-tags server-time echo-message", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, srv.fields("kit"))
 
 	srv.mu.Lock()
 	srv.beforeEcho = "@msgid=phone-1 :kit!u@h PRIVMSG bob :from my phone"
@@ -52,11 +48,7 @@ func TestEchoNotTakenFromOtherClient(t *testing.T) {
 // that.
 func TestEchoChangedByServer(t *testing.T) {
 	srv := startScripted(t, "message-tags server-time echo-message", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, srv.fields("kit"))
 	for i, echoAs := range []string{"a long line, cu", "\x0304red\x03 words"} {
 		sent := "a long line, cut by the server"
 		if i == 1 {

@@ -217,13 +217,8 @@ func TestServerEncodingTopicFitsByEncodedLength(t *testing.T) {
 // server encoding enc, connected.
 func encodedLogin(t *testing.T, f map[string]string, enc string) (*plugintest.Plugin, *plugintest.EventStream, *pb.CompleteStep) {
 	t.Helper()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
 	f["encoding"] = enc
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
-	return p, evs, login
+	return loginConnected(t, nil, f)
 }
 
 // A login saved before the form checked its fields against the encoding

@@ -188,13 +188,9 @@ func TestIdentifiedAgainWithNickBack(t *testing.T) {
 	srv.nickserv, srv.nickservSilent = "s3cret", true
 	srv.nicksInUse = map[string]bool{"kit": true}
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
 	f := srv.fields("kit")
 	f["nickserv_password"] = "s3cret"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	loginConnected(t, nil, f)
 	srv.got("PRIVMSG NickServ :IDENTIFY s3cret")
 	srv.mu.Lock()
 	n, nick := len(srv.lines), srv.nick

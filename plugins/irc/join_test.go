@@ -32,12 +32,7 @@ func loggedIn(t *testing.T, s *ngircd, config, nick, channels string) (*pluginte
 	if config != "" {
 		cfg = []byte(config)
 	}
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", cfg)
-	evs := p.Events()
-	login := p.Login("", loginFields(s, nick, channels))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
-	return p, evs, login
+	return loginConnected(t, cfg, loginFields(s, nick, channels))
 }
 
 func selfOf(c *pb.Chat) *pb.Member {

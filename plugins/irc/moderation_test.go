@@ -10,7 +10,6 @@ import (
 
 	"github.com/ergochat/irc-go/ircmsg"
 
-	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -379,11 +378,7 @@ func TestBanByHostOnErgo(t *testing.T) {
 	hal := newClientFrom(t, s, "hal", "127.0.0.4")
 	hal.join("#old")
 	px := startRecorder(t, s.addr())
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", map[string]string{"server": "127.0.0.1", "port": strconv.Itoa(px.port()), "tls": "off", "nick": "ops", "channels": "#old"})
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, map[string]string{"server": "127.0.0.1", "port": strconv.Itoa(px.port()), "tls": "off", "nick": "ops", "channels": "#old"})
 	modes := watch(wes, "MODE")
 	if err := wes.conn.Send("MODE", "#old", "+o", "ops"); err != nil {
 		t.Fatal(err)

@@ -124,13 +124,9 @@ func TestWatchContacts(t *testing.T) {
 func TestMonitorPaced(t *testing.T) {
 	srv := startScripted(t, "server-time", "")
 	srv.isupport = "MONITOR=1"
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
 	f := srv.fields("kit")
 	f["throttle"] = "0.01"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	loginConnected(t, nil, f)
 
 	from := len(srv.sent(0, ""))
 	for i := range 20 {

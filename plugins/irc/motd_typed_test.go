@@ -19,13 +19,9 @@ func TestMOTDTypedIsNoRegistration(t *testing.T) {
 	s := startNgircd(t)
 	bob := newClient(t, s, "bob")
 	bob.join("#a")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
 	f := loginFields(s, "ned", "#a")
 	f["commands"] = "PRIVMSG bob :after connecting"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, f)
 	bob.await("PRIVMSG", "after connecting")
 	for _, cmd := range []string{"MOTD", "MOTD nowhere.invalid"} {
 		if res := p.Commands().Send(plugintest.SendText(login.LoginId, "127.0.0.1", "", cmd)); res.Error != nil {

@@ -19,11 +19,7 @@ import (
 // messages to them were refused or sent to a nick nobody has.
 func TestLatin1Names(t *testing.T) {
 	srv := startScripted(t, "", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, srv.fields("kit"))
 
 	// The server puts the user in #café (a forced join, a bouncer's).
 	srv.send(":kit!u@h JOIN #Caf\xe9")
@@ -68,11 +64,7 @@ func TestLatin1Names(t *testing.T) {
 // to one went to the other.
 func TestLatin1AndUTF8Channels(t *testing.T) {
 	srv := startScripted(t, "", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, srv.fields("kit"))
 
 	chatOf := func(wire, other string) *pb.Event {
 		t.Helper()

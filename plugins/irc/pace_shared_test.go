@@ -18,13 +18,9 @@ import (
 // sent (and a resend repeated the half). The second is refused whole.
 func TestPastesShareThePace(t *testing.T) {
 	srv := startScripted(t, "", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
 	f := srv.fields("kit")
 	f["throttle"] = "10" // 1,205 lines within 2 minutes
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := loginConnected(t, nil, f)
 	paste := func(n int) string {
 		lines := make([]string, n)
 		for i := range lines {
@@ -60,13 +56,9 @@ func TestPastesShareThePace(t *testing.T) {
 // and a server with flood protection disconnects for that.
 func TestCTCPAnswersWithinThePace(t *testing.T) {
 	srv := startScripted(t, "", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
 	f := srv.fields("kit")
 	f["throttle"] = "4" // 5 at once, then 4 lines a second
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := loginConnected(t, nil, f)
 	const n = 45 // 10 s at the pace
 	lines := make([]string, n)
 	for i := range lines {

@@ -158,6 +158,11 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		if err == nil {
 			err = s.sendTagmsg(conn, target, t)
 		}
+		if err == nil && !s.echoing() {
+			s.mu.Lock()
+			s.unechoed.note(echoKey(t))
+			s.mu.Unlock()
+		}
 		if err != nil {
 			s.noteOwnReactions(k, now)
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "reaction not sent to %s: %v", target, err)
@@ -281,7 +286,8 @@ func (s *Session) onReaction(m ircmsg.Message) {
 
 // historyReaction is the reaction event of a TAGMSG m of a chathistory
 // batch answering r (a reaction to a message of the history, by anyone,
-// the user too); nil when it is none, or was heard live. A catch-up
+// the user too); nil when it is none, or was heard live, or is one the
+// plugin sent where the server echoes none (unechoed). A catch-up
 // goes on from what was heard live (s.reactions); a backfill page is
 // older than that, and its sets are its own (page): taken into the live
 // sets, a reaction long taken back came back in the sender's next set,
@@ -294,14 +300,15 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets)
 	if !ok || id == "" {
 		return nil // without the server's ID it could not be told from its live copy
 	}
-	s.mu.Lock()
-	live := s.live[id]
-	s.mu.Unlock()
-	if live {
-		return nil
-	}
 	sender := s.sender(m.Nick())
-	if sender.UserId == "" {
+	s.mu.Lock()
+	live := s.live[id] || (sender.IsFromMe && s.unechoed.take(echoKey(m.ClientOnlyTags())))
+	if live {
+		// One the plugin sent without an echo: its msgid is now known.
+		s.seenLiveLocked(m)
+	}
+	s.mu.Unlock()
+	if live || sender.UserId == "" {
 		return nil
 	}
 	sets := &s.reactions
@@ -309,4 +316,34 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets)
 		sets = page
 	}
 	return s.reactionEvent(m, sender, r.chatID, r.typ, sets)
+}
+
+// unechoedReactions are the user's reaction TAGMSGs sent where the
+// server echoes none (no echo-message), each by what it does
+// (echoKey: react or unreact, the emoji, the message), oldest first,
+// at most reactMax: the plugin never learns their msgids, so history
+// cannot leave them out as it does the echoed ones (s.live). Without
+// them, a backfill brought each back as a reaction of the user's from
+// another client, a second copy in the archive, and a catch-up one in
+// the live sets; history's copy of one takes it (take) and is
+// dropped, its msgid then heard.
+type unechoedReactions struct{ keys []string }
+
+// note keeps the key of a reaction TAGMSG sent.
+func (u *unechoedReactions) note(key string) {
+	if len(u.keys) >= reactMax {
+		u.keys = slices.Delete(u.keys, 0, len(u.keys)-reactMax+1)
+	}
+	u.keys = append(u.keys, key)
+}
+
+// take forgets the oldest reaction sent with key, and reports whether
+// there was one.
+func (u *unechoedReactions) take(key string) bool {
+	i := slices.Index(u.keys, key)
+	if i < 0 {
+		return false
+	}
+	u.keys = slices.Delete(u.keys, i, i+1)
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -108,5 +109,52 @@ func TestBackfillReactionsLeaveLiveSets(t *testing.T) {
 	srv.send("@time=%s;msgid=l-2;+draft/reply=h-1;+draft/react=🎉 :zoe!z@h TAGMSG #hist", at(8))
 	if got := reaction().GetReaction().GetEmojis(); !slices.Equal(got, []string{"❤", "🎉"}) {
 		t.Errorf("zoe's live reaction after the backfill: %q; want [❤ 🎉] (her 👍 was taken back)", got)
+	}
+}
+
+// The user's reactions sent where the server echoes none (no
+// echo-message: the plugin never learns their msgids) do not come back
+// from history as reactions of the user's from another client: each
+// TAGMSG of the user's in a batch that does what one sent did (react
+// or unreact, the emoji, the message) is that one, once; the user's
+// reaction made elsewhere, and others', come as before, and a second
+// backfill of the same brings no copy either. Before, the backfill
+// brought the user's three TAGMSGs back as reactions of theirs, second
+// copies of what the gateway had in the archive.
+func TestOwnUnechoedReactionsNotBackFromHistory(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	at := func(i int) string { return histAt(i).Format(time.RFC3339Nano) }
+	srv.mu.Lock()
+	srv.history = []string{histLine(1)}
+	srv.mu.Unlock()
+	p, ctx, hist, _, login := histLogin(t, srv, nil, "#hist")
+	srv.got("CHATHISTORY LATEST #hist *")
+	nextBatch(t, hist) // the join's: h-1
+	cmds := p.Commands()
+	for _, emojis := range [][]string{{"👍", "🎉"}, {"🎉"}} {
+		if res := cmds.Send(plugintest.Act(login.LoginId, "#hist", "", &pb.React{TargetId: "h-1", Emojis: emojis})); res.Error != nil {
+			t.Fatalf("react %q: %v", emojis, res.Error)
+		}
+	}
+	srv.mu.Lock()
+	srv.history = append(srv.history,
+		"@time="+at(2)+";msgid=t-2;+draft/reply=h-1;+draft/react=👍 :kit!k@h TAGMSG #hist",
+		"@time="+at(3)+";msgid=t-3;+draft/reply=h-1;+draft/react=🎉 :kit!k@h TAGMSG #hist",
+		"@time="+at(4)+";msgid=t-4;+draft/reply=h-1;+draft/unreact=👍 :kit!k@h TAGMSG #hist",
+		"@time="+at(5)+";msgid=t-5;+draft/reply=h-1;+draft/react=❤ :kit!k@h TAGMSG #hist", // from another client
+		"@time="+at(6)+";msgid=t-6;+draft/reply=h-1;+draft/react=👀 :zoe!z@h TAGMSG #hist",
+	)
+	srv.mu.Unlock()
+	for range 2 {
+		if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ev := range nextBatch(t, hist).Events {
+			got = append(got, ev.EventId)
+		}
+		if want := []string{"h-1", "t-5", "t-6"}; !slices.Equal(got, want) {
+			t.Errorf("backfill: %q; want %q (t-2, t-3, t-4 are the reactions sent from XMPP)", got, want)
+		}
 	}
 }

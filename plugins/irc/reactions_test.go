@@ -42,13 +42,7 @@ func tagmsgs(t *testing.T, srv *scripted, from int) []string {
 // (UNSUPPORTED: no sdk.Reactor).
 func TestReactions(t *testing.T) {
 	srv := startScripted(t, "message-tags server-time echo-message", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["channels"] = "#Room"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := scriptedLogin(t, srv, "", "kit", "#Room")
 
 	next := func() *pb.Event {
 		t.Helper()
@@ -139,11 +133,7 @@ func TestReactions(t *testing.T) {
 // line cannot be taken back). Before, React was refused (UNSUPPORTED).
 func TestReactionsWithoutMessageTags(t *testing.T) {
 	srv := startScripted(t, "server-time", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := loginConnected(t, nil, srv.fields("kit"))
 	cmds := p.Commands()
 	react := func(emojis ...string) {
 		t.Helper()

@@ -17,11 +17,7 @@ import (
 // nothing, and the user's went without its tag.
 func TestReplies(t *testing.T) {
 	srv := startScripted(t, "message-tags server-time echo-message", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := loginConnected(t, nil, srv.fields("kit"))
 
 	for i, tag := range []string{"+draft/reply", "+reply"} {
 		srv.send("@msgid=in-%d;%s=in-1 :bob!b@h PRIVMSG kit :yes", i+2, tag)

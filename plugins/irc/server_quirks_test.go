@@ -20,14 +20,9 @@ func scriptedLogin(t *testing.T, srv *scripted, config, nick, channels string) (
 	if config != "" {
 		cfg = []byte(config)
 	}
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", cfg)
-	evs := p.Events()
 	f := srv.fields(nick)
 	f["channels"] = channels
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
-	return p, evs, login
+	return loginConnected(t, cfg, f)
 }
 
 // saslLogin starts the plugin (config: its JSON, "" for none) and logs

@@ -201,6 +201,9 @@ type Session struct {
 	// reactions are the reaction sets told (the user's, by login ID)
 	// and heard, by message and person (reactions.go).
 	reactions reactSets
+	// unechoed are the user's reaction TAGMSGs that went without an
+	// echo to learn their msgid by (reactions.go: unechoedReactions).
+	unechoed unechoedReactions
 	// contacts are the nicks of the user's one-to-one chats, newest
 	// last, kept across connections; watched, those the server was
 	// asked to watch on this connection (by folded nick) and what it
@@ -335,6 +338,9 @@ func (s *Session) Connect(ctx context.Context) error {
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
+	// What a connection given up kept goes now: its own end may come
+	// after this one's start, and then leaves this one's alone.
+	offline := s.connectionGoneLocked()
 	s.conn, s.up = c, false
 	s.attempts, s.looping, s.welcomed = 0, false, false
 	s.stop = make(chan struct{})
@@ -343,6 +349,9 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.handle(c)
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to "+s.acc.addr())
 	s.mu.Unlock()
+	for _, ev := range offline {
+		s.n.host.Emit(ev)
+	}
 	go s.run(c, stop)
 	t := time.NewTimer(ConnectWait)
 	defer t.Stop()
@@ -582,35 +591,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 			s.registered(c)
 		}
 	})
-	c.AddDisconnectCallback(func(ircmsg.Message) {
-		s.mu.Lock()
-		s.dropChannelsLocked()
-		s.clearTypingLocked() // said on the connection that ended
-		current := s.conn == c
-		if current {
-			s.up = false
-		}
-		s.failEchoesLocked()
-		s.failSendWaitsLocked()
-		s.failWaitsLocked()
-		s.histWait = nil // no answer will come
-		s.watched = nil  // the server forgets its list
-		said := s.errorSaid
-		s.errorSaid = ""
-		offline := s.presencesGoneLocked()
-		s.mu.Unlock()
-		for _, ev := range offline {
-			s.n.host.Emit(ev)
-		}
-		if !current {
-			return // Disconnect or Logout: the user quit
-		}
-		msg := "disconnected from " + s.acc.addr()
-		if said != "" {
-			msg += fmt.Sprintf(" (it said: %s)", said)
-		}
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg+"; reconnecting")
-	})
+	c.AddDisconnectCallback(func(ircmsg.Message) { s.disconnected(c) })
 	// The server's ERROR comes before it closes the connection: its words
 	// (a KILL's reason, a netsplit's or ping timeout's Closing Link) go in
 	// the state that says the connection dropped, which stays shown.
@@ -643,6 +624,55 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleCapChanges(c)
 	s.handleWhoAways(c)
 	s.handleWatch(c)
+}
+
+// disconnected is connection c's end (its disconnect callback): what
+// the session kept of the connection goes, and, where c is the current
+// connection, the login is said to be reconnecting. Where another
+// connection is current (Connect after giveUp, before c's late end),
+// what the session keeps is that one's, and stays: Connect dropped c's.
+// Before, c's late end emptied the new connection's channels (a room
+// then had no members, its ChatInfo NOT_FOUND) and failed its waits.
+func (s *Session) disconnected(c *ircevent.Connection) {
+	s.mu.Lock()
+	current := s.conn == c
+	if !current && s.conn != nil {
+		s.mu.Unlock()
+		return
+	}
+	if current {
+		s.up = false
+	}
+	said := s.errorSaid
+	s.errorSaid = ""
+	offline := s.connectionGoneLocked()
+	s.mu.Unlock()
+	for _, ev := range offline {
+		s.n.host.Emit(ev)
+	}
+	if !current {
+		return // Disconnect or Logout: the user quit
+	}
+	msg := "disconnected from " + s.acc.addr()
+	if said != "" {
+		msg += fmt.Sprintf(" (it said: %s)", said)
+	}
+	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg+"; reconnecting")
+}
+
+// connectionGoneLocked forgets what the session kept of a connection
+// that ended: its channels, typing, the waits for its answers (failed),
+// the contacts it watched and the presences it told, whose offline
+// events it returns, to emit.
+func (s *Session) connectionGoneLocked() []*pb.Event {
+	s.dropChannelsLocked()
+	s.clearTypingLocked() // said on the connection that ended
+	s.failEchoesLocked()
+	s.failSendWaitsLocked()
+	s.failWaitsLocked()
+	s.histWait = nil // no answer will come
+	s.watched = nil  // the server forgets its list
+	return s.presencesGoneLocked()
 }
 
 // registered is the end of registration: the connection is up. It notes

@@ -28,13 +28,7 @@ import (
 // the user's own TAGMSG is none, nor is a +typing on a PRIVMSG.
 func TestTyping(t *testing.T) {
 	srv := startScripted(t, "message-tags server-time echo-message", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["channels"] = "#Room"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, evs, login := scriptedLogin(t, srv, "", "kit", "#Room")
 
 	cmds := p.Commands()
 	typing := typer(t, cmds, login.LoginId)
@@ -246,11 +240,7 @@ func TestTypingWithoutMessageTags(t *testing.T) {
 	s := startNgircd(t)
 	dave := newClient(t, s, "dave")
 	px := startRecorder(t, s.addr())
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", map[string]string{"server": "127.0.0.1", "port": strconv.Itoa(px.port()), "tls": "off", "nick": "kit"})
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := loginConnected(t, nil, map[string]string{"server": "127.0.0.1", "port": strconv.Itoa(px.port()), "tls": "off", "nick": "kit"})
 
 	cmds := p.Commands()
 	for _, st := range []pb.TypingState{pb.TypingState_TYPING_STATE_COMPOSING, pb.TypingState_TYPING_STATE_PAUSED, pb.TypingState_TYPING_STATE_ACTIVE} {
@@ -343,11 +333,7 @@ func TestTypingRepeatsOnErgo(t *testing.T) {
 	s := startErgo(t)
 	dave := newTagClient(t, s, "dave")
 	dave.join("#room")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(fmt.Sprintf(`{"typing_repeat":%q}`, every)))
-	evs := p.Events()
-	login := p.Login("", map[string]string{"server": "127.0.0.1", "port": strconv.Itoa(s.port), "tls": "off", "nick": "kit", "channels": "#room"})
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := loginConnected(t, []byte(fmt.Sprintf(`{"typing_repeat":%q}`, every)), map[string]string{"server": "127.0.0.1", "port": strconv.Itoa(s.port), "tls": "off", "nick": "kit", "channels": "#room"})
 	cmds := p.Commands()
 	typing := typer(t, cmds, login.LoginId)
 
@@ -510,13 +496,7 @@ func typer(t *testing.T, cmds *plugintest.CommandStream, loginID string) func(ch
 func TestTypingByCasemapping(t *testing.T) {
 	srv := startScripted(t, "message-tags server-time", "")
 	srv.isupport = "CASEMAPPING=ascii "
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["channels"] = "#[x]"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#[x]")
 	srv.send("@+typing=active :zoe!z@h TAGMSG #[x]")
 	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetTyping() != nil })
 	if ev.ChatId != "#[x]" || ev.Sender.GetUserId() != "zoe" {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -60,11 +59,7 @@ func TestUserInfoAtThePace(t *testing.T) {
 	srv := startScripted(t, "", "")
 	f := srv.fields("kit")
 	f["throttle"] = "0.01"
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, _, login := loginConnected(t, nil, f)
 	for i := range 7 {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		// The scripted server answers no WHOIS: UNAVAILABLE either way.
