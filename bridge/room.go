@@ -217,7 +217,14 @@ func (s *session) setRoomAsOf(ctx context.Context, c *pb.Chat, asked uint64) *ro
 	if fresh {
 		s.forgetLeft(ctx, c.ChatId) // a member again: room_left.go
 		s.rooms.nodeOnce.Do(func() { t.checkBookmarkNode(s.user) })
+		asked := s.askedNick(c.ChatId) // room_join.go; not under r.mu
 		r.mu.Lock()
+		if r.selfNick == "" && asked != "" {
+			// No member of the user's named: the nick the join asked,
+			// which the network was given, rather than the login's
+			// name, which the user was renamed from once it named it.
+			r.selfNick, _ = r.nicks.Assign(selfKey, asked)
+		}
 		nick := r.ownNickLocked(s)
 		r.mu.Unlock()
 		t.announceRoom(ctx, s.user, r.jid, r.displayName(), nick)
@@ -499,8 +506,9 @@ func (r *room) isUserIDLocked(s *session, id string) bool {
 }
 
 // ownNickLocked is the user's nick in the room: the network's (the
-// user's entry in the member list, or the login's name), else the user's
-// localpart, made unique among the members.
+// user's entry in the member list), else the nick a join by ID asked
+// (set by setRoom), else the login's name, else the user's localpart,
+// made unique among the members.
 func (r *room) ownNickLocked(s *session) string {
 	if r.selfNick != "" {
 		return r.selfNick
