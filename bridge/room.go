@@ -620,12 +620,16 @@ func (s *session) syncRoomsOnce(ctx context.Context) bool {
 		t.log.Warn("chat list failed; groups not synced", "user", s.user, "err", err)
 		return false
 	}
+	var groups []*pb.Chat
 	for _, c := range res.GetChats() {
-		if !isGroup(c.Type) {
-			continue
+		if isGroup(c.Type) {
+			groups = append(groups, c)
 		}
-		if len(c.Members) == 0 {
-			if full := s.chatInfo(ctx, c.ChatId); full != nil {
+	}
+	infos := s.membersOf(ctx, groups)
+	for i, c := range groups {
+		if infos[i] != nil {
+			if full := <-infos[i]; full != nil {
 				c = full
 			}
 		}
@@ -633,6 +637,38 @@ func (s *session) syncRoomsOnce(ctx context.Context) bool {
 	}
 	s.roomsSyncDone()
 	return true
+}
+
+// syncInfosAtOnce bounds the ChatInfo calls a room sync makes at once.
+const syncInfosAtOnce = 4
+
+// membersOf asks the network about each chat the list left the members
+// of out (ChatInfo), up to syncInfosAtOnce at a time, in the list's
+// order: each such chat's answer comes on its channel (nil when the
+// network could not say); a chat listed with its members has none. One
+// after another, a network that answers late (an IRC channel's ChatInfo
+// waits up to 10 s for its NAMES) held each room behind the ones before.
+func (s *session) membersOf(ctx context.Context, chats []*pb.Chat) []chan *pb.Chat {
+	out := make([]chan *pb.Chat, len(chats))
+	for i, c := range chats {
+		if len(c.Members) == 0 {
+			out[i] = make(chan *pb.Chat, 1)
+		}
+	}
+	go func() {
+		sem := make(chan struct{}, syncInfosAtOnce)
+		for i, c := range chats {
+			if out[i] == nil {
+				continue
+			}
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				out[i] <- s.chatInfo(ctx, c.ChatId)
+			}()
+		}
+	}()
+	return out
 }
 
 // After a start, what the outbox kept (a message, the history a stop left

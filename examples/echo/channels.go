@@ -96,6 +96,7 @@ func (s *Session) channelsLocked() map[string]*channel {
 	if cs == nil {
 		cs = map[string]*channel{}
 		s.n.channels[s.loginID] = cs
+		s.namesChannelsLocked(cs) // names_later.go
 	}
 	return cs
 }
