@@ -4,9 +4,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"passerelle.im/passerelle/examples/echo"
+	"passerelle.im/passerelle/internal/xmpptest"
 )
 
 // TestRoomSyncAsksMembersTogether: the room sync asks the members of the
@@ -24,15 +24,14 @@ func TestRoomSyncAsksMembersTogether(t *testing.T) {
 	if r := register(t, alice, "alice"+echo.NamesMark); r.Type != "result" {
 		t.Fatalf("register: %s", r.XML)
 	}
-	deadline := time.Now().Add(timeout)
-	for listed := false; !listed; time.Sleep(50 * time.Millisecond) {
-		items, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`)
-		listed = err == nil
-		for i := 1; i <= echo.NamesTogether; i++ {
-			listed = listed && strings.Contains(items.XML, `jid="`+channelRoom("later-"+strconv.Itoa(i))+`"`)
-		}
-		if !listed && time.Now().After(deadline) {
-			t.Fatalf("the channels' rooms did not come together: %v %s", err, items.XML)
+	// Each room, once made, is announced: an invitation (no bookmarks
+	// here).
+	for i := 1; i <= echo.NamesTogether; i++ {
+		roomJID := channelRoom("later-" + strconv.Itoa(i))
+		if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+			return st.Name == "message" && strings.Contains(st.XML, `jid="`+roomJID+`"`)
+		}); err != nil {
+			t.Fatalf("no invitation to %s: the rooms did not come together: %v", roomJID, err)
 		}
 	}
 	for i := 1; i <= echo.NamesTogether; i++ {
