@@ -217,7 +217,14 @@ func (s *session) setRoomAsOf(ctx context.Context, c *pb.Chat, asked uint64) *ro
 	if fresh {
 		s.forgetLeft(ctx, c.ChatId) // a member again: room_left.go
 		s.rooms.nodeOnce.Do(func() { t.checkBookmarkNode(s.user) })
+		asked := s.askedNick(c.ChatId) // room_join.go; not under r.mu
 		r.mu.Lock()
+		if r.selfNick == "" && asked != "" {
+			// No member of the user's named: the nick the join asked,
+			// which the network was given, rather than the login's
+			// name, which the user was renamed from once it named it.
+			r.selfNick, _ = r.nicks.Assign(selfKey, asked)
+		}
 		nick := r.ownNickLocked(s)
 		r.mu.Unlock()
 		t.announceRoom(ctx, s.user, r.jid, r.displayName(), nick)
@@ -499,8 +506,9 @@ func (r *room) isUserIDLocked(s *session, id string) bool {
 }
 
 // ownNickLocked is the user's nick in the room: the network's (the
-// user's entry in the member list, or the login's name), else the user's
-// localpart, made unique among the members.
+// user's entry in the member list), else the nick a join by ID asked
+// (set by setRoom), else the login's name, else the user's localpart,
+// made unique among the members.
 func (r *room) ownNickLocked(s *session) string {
 	if r.selfNick != "" {
 		return r.selfNick
@@ -612,12 +620,16 @@ func (s *session) syncRoomsOnce(ctx context.Context) bool {
 		t.log.Warn("chat list failed; groups not synced", "user", s.user, "err", err)
 		return false
 	}
+	var groups []*pb.Chat
 	for _, c := range res.GetChats() {
-		if !isGroup(c.Type) {
-			continue
+		if isGroup(c.Type) {
+			groups = append(groups, c)
 		}
-		if len(c.Members) == 0 {
-			if full := s.chatInfo(ctx, c.ChatId); full != nil {
+	}
+	infos := s.membersOf(ctx, groups)
+	for i, c := range groups {
+		if infos[i] != nil {
+			if full := <-infos[i]; full != nil {
 				c = full
 			}
 		}
@@ -625,6 +637,38 @@ func (s *session) syncRoomsOnce(ctx context.Context) bool {
 	}
 	s.roomsSyncDone()
 	return true
+}
+
+// syncInfosAtOnce bounds the ChatInfo calls a room sync makes at once.
+const syncInfosAtOnce = 4
+
+// membersOf asks the network about each chat the list left the members
+// of out (ChatInfo), up to syncInfosAtOnce at a time, in the list's
+// order: each such chat's answer comes on its channel (nil when the
+// network could not say); a chat listed with its members has none. One
+// after another, a network that answers late (an IRC channel's ChatInfo
+// waits up to 10 s for its NAMES) held each room behind the ones before.
+func (s *session) membersOf(ctx context.Context, chats []*pb.Chat) []chan *pb.Chat {
+	out := make([]chan *pb.Chat, len(chats))
+	for i, c := range chats {
+		if len(c.Members) == 0 {
+			out[i] = make(chan *pb.Chat, 1)
+		}
+	}
+	go func() {
+		sem := make(chan struct{}, syncInfosAtOnce)
+		for i, c := range chats {
+			if out[i] == nil {
+				continue
+			}
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				out[i] <- s.chatInfo(ctx, c.ChatId)
+			}()
+		}
+	}()
+	return out
 }
 
 // After a start, what the outbox kept (a message, the history a stop left

@@ -214,6 +214,27 @@ func (s *session) joinedElsewhere(ctx context.Context, key joinKey, b *joinBatch
 	}
 }
 
+// askedNick is the nick a join of chatID still waiting asked (the
+// resource of its 'to', the JoinChat's nick): the user's nick in a room
+// made of a chat that names no member of the user's (an IRC channel
+// before its NAMES ended) until the network names it; "" when none
+// waits. Of batches with different passwords, one whose command
+// succeeded is preferred.
+func (s *session) askedNick(chatID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	nick := ""
+	for _, b := range s.joins.m {
+		if b.chatID != chatID || len(b.joins) == 0 {
+			continue
+		}
+		if n := b.joins[0].to.Resourcepart(); n != "" && (nick == "" || b.joined) {
+			nick = n
+		}
+	}
+	return nick
+}
+
 // completeJoins completes the joins waiting for a room the network just
 // described (setRoom).
 func (s *session) completeJoins(ctx context.Context, r *room) {

@@ -18,6 +18,10 @@ import (
 //
 //	#nowhere   there is no such channel (NOT_FOUND)
 //	#locked    needs the key ChannelKey (UNAUTHORIZED without it)
+//	#later-…   described without its members (ChatEvent, ChatList,
+//	           ChatInfo) until the user's first message in it, which
+//	           the members come before, as an IRC channel's before its
+//	           NAMES ended (NamesLaterSign)
 //
 // A channel is also joined by its public name, PublicSign and its name
 // ("public-go" joins "#go"), as a Telegram group by its @name: the join
@@ -35,6 +39,7 @@ const (
 	NoSuchChannel  = "#nowhere"
 	LockedChannel  = "#locked"
 	BannedChannel  = "#banned" // the user is banned from it: a join is BANNED
+	NamesLaterSign = "#later-"
 	ChannelKey     = "sesame"
 	ReservedNick   = "ChanServ"
 	channelSelfTag = "self-" // the user's own member ID in a channel: self-<login ID>
@@ -49,6 +54,9 @@ var (
 // (create.go).
 type channel struct {
 	nick string // the user's nick in it
+	// named: its members were told (a NamesLaterSign channel's are
+	// not until the user's first message in it).
+	named bool
 	// A created group's name and the contacts in it beside Echo One.
 	name    string
 	members []string
@@ -64,8 +72,11 @@ func (s *Session) selfID() string { return channelSelfTag + s.loginID }
 // channelChatLocked describes a joined channel. Call with n.mu held.
 func (s *Session) channelChatLocked(id string, ch *channel) *pb.Chat {
 	name := cmp.Or(ch.name, id)
-	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: name, Topic: "Welcome to " + name,
-		Members: []*pb.Member{{UserId: s.selfID(), Nick: ch.nick, IsSelf: true}, {UserId: RoomRepeater}}}
+	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: name, Topic: "Welcome to " + name}
+	if !ch.named && strings.HasPrefix(id, NamesLaterSign) {
+		return c
+	}
+	c.Members = []*pb.Member{{UserId: s.selfID(), Nick: ch.nick, IsSelf: true}, {UserId: RoomRepeater}}
 	if ch.name != "" { // created by the user: theirs to run
 		c.Members[0].Affiliation = pb.Affiliation_AFFILIATION_OWNER
 		c.Members[0].Role = pb.Role_ROLE_MODERATOR
@@ -85,6 +96,7 @@ func (s *Session) channelsLocked() map[string]*channel {
 	if cs == nil {
 		cs = map[string]*channel{}
 		s.n.channels[s.loginID] = cs
+		s.namesChannelsLocked(cs) // names_later.go
 	}
 	return cs
 }
@@ -163,6 +175,25 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 	s.emit(&pb.Event{LoginId: s.loginID, ChatId: c.ChatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
 	return joined, nil
+}
+
+// tellNamesLater tells the members of a NamesLaterSign channel not told
+// yet, before the message the user sends in it.
+func (s *Session) tellNamesLater(chatID string) {
+	if !strings.HasPrefix(chatID, NamesLaterSign) {
+		return
+	}
+	s.n.mu.Lock()
+	ch := s.channelsLocked()[chatID]
+	if ch == nil || ch.named {
+		s.n.mu.Unlock()
+		return
+	}
+	ch.named = true
+	chat := s.channelChatLocked(chatID, ch)
+	s.n.mu.Unlock()
+	s.emit(&pb.Event{LoginId: s.loginID, ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
 }
 
 // SetNick changes the user's nick in a channel or the echo room; the

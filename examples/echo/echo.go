@@ -75,6 +75,9 @@ type Network struct {
 	// joinHolds are the accounts' joins by a secret name held
 	// (HoldJoins, secret.go): by username, a channel closed on release.
 	joinHolds sync.Map
+	// namesWaits are the NamesMark accounts' ChatInfo calls waiting for
+	// each other (names_later.go): by username.
+	namesWaits sync.Map
 	// pins are each chat's pinned messages (pins.go), by username and
 	// chat ID, oldest pin first; under mu.
 	pins map[string][]string

@@ -142,6 +142,9 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 // contact (sdk.ChatInfoer), with its timer; its pins only when asked
 // (PinnedMessages, pins.go).
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
+	if err := s.namesInfo(ctx, chatID); err != nil { // names_later.go
+		return nil, err
+	}
 	c, err := s.chatInfo(ctx, chatID)
 	if err != nil {
 		return nil, err

@@ -123,6 +123,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	sent := s.sentID(c)
 	text := send.Text
 	s.holdCommand(text) // secret.go; echoed as any text
+	s.tellNamesLater(c.ChatID)
 	if c.ChatID == RoomID && s.roomCommand(text) {
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	}
