@@ -102,3 +102,64 @@ func TestInboxAfterAFullDisk(t *testing.T) {
 		t.Fatalf("read back %.40q, want the envelopes before and after the full disk (before: the one after was lost)", got)
 	}
 }
+
+// appendOnly sets or clears the append-only attribute of path (chattr),
+// which makes cutting a write back (and replacing the file) fail.
+func appendOnly(t *testing.T, path string, on bool) {
+	t.Helper()
+	flag := "-a"
+	if on {
+		flag = "+a"
+	}
+	if out, err := exec.Command("chattr", flag, path).CombinedOutput(); err != nil {
+		t.Skipf("cannot chattr %s: %v %s", flag, err, out)
+	}
+}
+
+// A line cut by a full disk that cannot be cut back (here the file is
+// append-only meanwhile) is not appended onto: the file is rewritten
+// whole before the next line, for handled.jsonl and the inbox alike.
+func TestCutLineRewrittenWhenNotCutBack(t *testing.T) {
+	dir := mountSmall(t, "64k") // room for the rewrite once the filler is gone
+	log := slog.New(slog.DiscardHandler)
+	var d strayDedup
+	d.load(dir, log)
+	d.keep(handledKey{key: "before"})
+	path := filepath.Join(dir, dedupFileName)
+	free := fillUp(t, dir)
+	appendOnly(t, path, true)
+	d.keep(handledKey{key: strings.Repeat("x", 8000)})
+	appendOnly(t, path, false)
+	free()
+	d.keep(handledKey{key: "after"})
+	var back strayDedup
+	back.load(dir, log)
+	if !back.seenKey("before") || !back.seenKey("after") {
+		t.Errorf("handled.jsonl: the envelopes before and after the cut line are not both read back")
+	}
+
+	in := loadInbox(dir, log)
+	note := func(text string) []rpc.Note {
+		p, _ := json.Marshal(map[string]string{"text": text})
+		return []rpc.Note{{Method: "receive", Params: p}}
+	}
+	in.received(note("before"), false)
+	path = filepath.Join(dir, inboxFile)
+	free = fillUp(t, dir)
+	appendOnly(t, path, true)
+	in.received(note(strings.Repeat("x", 8000)), false)
+	appendOnly(t, path, false)
+	free()
+	in.received(note("after"), false)
+	var got []string
+	for _, n := range loadInbox(dir, log).backlog() {
+		var p map[string]string
+		if err := json.Unmarshal(n.Params, &p); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p["text"][:min(len(p["text"]), 10)])
+	}
+	if len(got) < 2 || got[0] != "before" || got[len(got)-1] != "after" {
+		t.Errorf("inbox: read back %q, want the envelopes before and after the cut line", got)
+	}
+}

@@ -131,13 +131,13 @@ func (in *inbox) compact() error {
 		if err := os.Remove(in.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		in.lines = 0
+		in.lines, in.cut = 0, false
 		return nil
 	}
 	if err := sdk.WriteFileDurably(in.path, buf.Bytes()); err != nil {
 		return err
 	}
-	in.lines, in.dirSync = len(in.pending), true
+	in.lines, in.dirSync, in.cut = len(in.pending), true, false
 	return nil
 }
 
@@ -216,9 +216,7 @@ func (in *inbox) handled(seq uint64) {
 	var err error
 	switch {
 	case len(in.pending) == 0:
-		if err = in.empty(); err == nil {
-			in.cut = false
-		}
+		err = in.empty()
 		in.lines = 0
 	case in.lines > 2*len(in.pending)+inboxCompactAt:
 		err = in.compact()
@@ -237,11 +235,7 @@ func (in *inbox) handled(seq uint64) {
 // cut line (appendLines) is rewritten instead, with b's change.
 func (in *inbox) append(b []byte, sync bool) error {
 	if in.cut {
-		if err := in.compact(); err != nil {
-			return err
-		}
-		in.cut = false
-		return nil
+		return in.compact()
 	}
 	cut, err := appendLines(in.path, b, sync)
 	in.cut = cut
@@ -264,6 +258,9 @@ func (in *inbox) empty() error {
 	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		in.cut = false
 	}
 	return err
 }
