@@ -292,22 +292,42 @@ func timerNotice(secs int) string {
 	return mediatext.ReadTimerText(time.Duration(secs) * time.Second)
 }
 
-// timerChanged reports whether a group's disappearing messages timer as
-// last read (secs) differs from the one last told in its room, and
-// notes it told. Compared with what was told, not with the read before:
-// a read (the groups read at a reconnection, a query's) may have seen
-// the change before its update's envelope was handled, and the notice
-// was lost. A group not known before tells none.
-func (s *Session) timerChanged(chat string) (secs int, changed bool) {
+// timerChanged reports whether a group's disappearing messages timer
+// after an update differs from the one last told in its room, and notes
+// it told. The timer is the one the update carries (carried: its data
+// message's expiresInSeconds, which Signal's apps set to the group's
+// timer as the update left it), else the group's as last read.
+// Compared with what was told, not with the read before: a read (the
+// groups read at a reconnection, a query's) may have seen the change
+// before its update's envelope was handled, and the notice was lost.
+// The carried timer names the change by its own update: two changes
+// read at once (Bob sets it, Carol sets it back) are each told by their
+// author. 0 carried says nothing (the timer off, or a sender that did
+// not say), so the read is taken then. A group not known before the
+// update (knownBefore) tells none.
+func (s *Session) timerChanged(chat string, carried int, knownBefore bool) (secs int, changed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[chat]
 	if g == nil {
 		return 0, false
 	}
+	now := g.timer
+	if carried > 0 && knownBefore {
+		now = carried
+	}
 	told, known := s.timersTold[chat]
-	s.timersTold[chat] = g.timer
-	return g.timer, known && told != g.timer
+	s.timersTold[chat] = now
+	return now, known && told != now
+}
+
+// timerKnown reports whether a group's timer was told in its room (or
+// taken as it was when the group was first known).
+func (s *Session) timerKnown(chat string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.timersTold[chat]
+	return ok
 }
 
 // timerTold notes secs as the group's timer told in its room.

@@ -31,6 +31,9 @@ type dedupFile struct {
 	// file is rewritten with.
 	kept  []handledKey
 	lines int
+	// cut: an append failed part way and could not be cut back, so the
+	// file may end in a cut line; it is rewritten before the next.
+	cut bool
 }
 
 type dedupLine struct {
@@ -99,7 +102,7 @@ func (f *dedupFile) add(k handledKey) {
 		return
 	}
 	var err error
-	if f.lines >= 2*dedupKeep {
+	if f.lines >= 2*dedupKeep || f.cut {
 		err = f.rewrite()
 	} else {
 		err = f.append(k)
@@ -114,14 +117,8 @@ func (f *dedupFile) append(k handledKey) error {
 	if err != nil {
 		return err
 	}
-	file, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = file.Write(append(b, '\n'))
-	if cerr := file.Close(); err == nil {
-		err = cerr
-	}
+	cut, err := appendLines(f.path, append(b, '\n'), false)
+	f.cut = cut
 	if err == nil {
 		f.lines++
 	}
@@ -135,6 +132,7 @@ func (f *dedupFile) rewrite() error {
 		if err := os.Remove(f.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
+		f.cut = false
 		return nil
 	}
 	var buf bytes.Buffer
@@ -149,6 +147,6 @@ func (f *dedupFile) rewrite() error {
 	if err := sdk.WriteFileDurably(f.path, buf.Bytes()); err != nil {
 		return err
 	}
-	f.lines = len(f.kept)
+	f.lines, f.cut = len(f.kept), false
 	return nil
 }

@@ -270,6 +270,9 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 	if _, ok := s.timersTold[chat.ChatId]; !ok {
 		s.timersTold[chat.ChatId] = g.MessageExpirationTime // as it is when first known: no notice
 	}
+	if _, ok := s.settingsShown[chat.ChatId]; !ok {
+		s.settingsShown[chat.ChatId] = shownOf(g, pending) // likewise (settings.go)
+	}
 }
 
 // ChatLimits narrows what the user may do in a group to its permissions:
@@ -361,6 +364,7 @@ func (s *Session) outOfGroup(ctx context.Context, chatID string) {
 	s.mu.Lock()
 	delete(s.groups, chatID)
 	delete(s.timersTold, chatID)
+	delete(s.settingsShown, chatID)
 	s.mu.Unlock()
 	s.requestsTold.Forget(chatID)
 	s.report(ctx, chatID, old, nil, nil, g, 0)
@@ -415,6 +419,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.mu.Lock()
 		delete(s.groups, chatID)
 		delete(s.timersTold, chatID)
+		delete(s.settingsShown, chatID)
 		s.mu.Unlock()
 		s.requestsTold.Forget(chatID)
 		if s.selfPending(g) {
@@ -432,9 +437,9 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	if chat != nil {
 		s.pictureChanged(ctx, chat, by, at) // avatars.go
 		s.joinRequests(ctx, chatID, g, at)  // joinrequests.go
-		if old != nil {
-			s.invitesTold(ctx, chatID, old, g, by, at)        // invites.go
-			s.settingsTold(ctx, chatID, old, g, chat, by, at) // settings.go
+		if shown := s.settingsSince(chatID, g); old != nil && shown != nil {
+			s.invitesTold(ctx, chatID, shown, g, by, at)        // invites.go
+			s.settingsTold(ctx, chatID, shown, g, chat, by, at) // settings.go
 		}
 	}
 	return read
@@ -643,6 +648,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		s.mu.Lock()
 		delete(s.groups, chatID)
 		delete(s.timersTold, chatID)
+		delete(s.settingsShown, chatID)
 		s.mu.Unlock()
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
 	}
@@ -720,6 +726,7 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	s.mu.Lock()
 	delete(s.groups, c.ChatID)
 	delete(s.timersTold, c.ChatID)
+	delete(s.settingsShown, c.ChatID)
 	s.mu.Unlock()
 	s.requestsTold.Forget(c.ChatID)
 	return nil
@@ -907,6 +914,7 @@ func (s *Session) blockedGroupsSynced(ctx context.Context) {
 		if g.IsBlocked {
 			delete(s.groups, chatID)
 			delete(s.timersTold, chatID)
+			delete(s.settingsShown, chatID)
 			s.blockedTold[chatID] = true
 		} else {
 			delete(s.blockedTold, chatID)

@@ -49,6 +49,9 @@ type inbox struct {
 	adopted map[uint64]bool
 	lines   int // lines in the file
 	dirSync bool
+	// cut: a write failed part way and could not be cut back, so the
+	// file may end in a cut line; it is rewritten before the next.
+	cut bool
 }
 
 // inboxCompactAt is how many lines the file may hold beyond twice the
@@ -128,13 +131,13 @@ func (in *inbox) compact() error {
 		if err := os.Remove(in.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		in.lines = 0
+		in.lines, in.cut = 0, false
 		return nil
 	}
 	if err := sdk.WriteFileDurably(in.path, buf.Bytes()); err != nil {
 		return err
 	}
-	in.lines, in.dirSync = len(in.pending), true
+	in.lines, in.dirSync, in.cut = len(in.pending), true, false
 	return nil
 }
 
@@ -228,19 +231,14 @@ func (in *inbox) handled(seq uint64) {
 }
 
 // append writes b at the end of the file, synced when sync says; called
-// with mu held.
+// with mu held, after pending took b's change. A file that may end in a
+// cut line (appendLines) is rewritten instead, with b's change.
 func (in *inbox) append(b []byte, sync bool) error {
-	f, err := os.OpenFile(in.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
+	if in.cut {
+		return in.compact()
 	}
-	_, err = f.Write(b)
-	if err == nil && sync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	cut, err := appendLines(in.path, b, sync)
+	in.cut = cut
 	if err == nil && sync && !in.dirSync {
 		// A file just made is durable once its folder is.
 		if err = sdk.SyncDir(in.path); err == nil {
@@ -260,6 +258,9 @@ func (in *inbox) empty() error {
 	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		in.cut = false
 	}
 	return err
 }

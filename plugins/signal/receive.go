@@ -406,8 +406,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			return
 		}
 		if dm.GroupInfo.Type == "UPDATE" && dm.Message == nil && len(dm.Attachments) == 0 {
+			known := s.timerKnown(chat)
 			s.groupChanged(ctx, chat, sender, ts)
-			if after, changed := s.timerChanged(chat); changed {
+			if after, changed := s.timerChanged(chat, dm.ExpiresInSeconds, known); changed {
 				// The timer changed (calls.go): a notice from whoever
 				// changed it, by the update's timestamp.
 				s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,

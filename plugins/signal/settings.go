@@ -23,6 +23,28 @@ func permsOf(g groupEntry) groupPerms {
 	return groupPerms{send: g.PermissionSendMessage, edit: g.PermissionEditDetails, add: g.PermissionAddMember}
 }
 
+// shownOf is what the room of group g is told of its settings and
+// invitations (pending: of g, by user ID): the fields settingsTold and
+// invitesTold compare.
+func shownOf(g groupEntry, pending map[string]bool) *group {
+	return &group{perms: permsOf(g), link: g.GroupInviteLink, pending: pending}
+}
+
+// settingsSince is what the room of chatID was last told of the group's
+// settings and invitations (nil: nothing yet, so nothing to tell), and
+// notes g's as told. Compared with what was told, not with the read
+// before, as the timer is (calls.go): a read (the groups read at a
+// reconnection, a query's) may have seen the change before its
+// update's envelope was handled, and the notice was lost.
+func (s *Session) settingsSince(chatID string, g groupEntry) *group {
+	now := shownOf(g, s.pendingOf(g))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := s.settingsShown[chatID]
+	s.settingsShown[chatID] = now
+	return was
+}
+
 // settingsTold tells in the room of chatID what the update at (Unix ms)
 // by changed of group g's settings since old. An update of no known
 // author says it without one.

@@ -67,9 +67,12 @@ type CallICE struct {
 
 // DataMessage is a message's content.
 type DataMessage struct {
-	Timestamp        int64   `json:"timestamp"`
-	Message          *string `json:"message"`
-	ExpiresInSeconds int     `json:"expiresInSeconds"`
+	Timestamp int64   `json:"timestamp"`
+	Message   *string `json:"message"`
+	// ExpiresInSeconds is the chat's timer as the sender had it; a
+	// group update's, the timer as the update left it (Signal's apps
+	// send each update with it).
+	ExpiresInSeconds int `json:"expiresInSeconds"`
 	// IsExpirationUpdate: the message changes the chat's disappearing
 	// messages timer to ExpiresInSeconds.
 	IsExpirationUpdate bool           `json:"isExpirationUpdate"`
