@@ -54,7 +54,8 @@ func TestSupergroupFirstUpdatesBackToBack(t *testing.T) {
 // user's first two updates of the group, back to back. The manager, not
 // following the group yet, could take the welcome first, follow the
 // group from it and drop the join as already seen. Several groups, as
-// the loss did not come every time.
+// the loss did not come every time: TestJoinWelcomeBeforeAnswer makes
+// the welcome come first each time.
 func TestJoinFirstUpdatesBackToBack(t *testing.T) {
 	srv, p, done := doraPlugin(t)
 	evs := p.Events()

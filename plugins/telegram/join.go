@@ -65,6 +65,8 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 // as what, and answers with its chat ID.
 func (s *Session) joinChannel(ctx context.Context, api *tg.Client, mgr *updates.Manager, ch *tg.InputChannel, what string) (string, error) {
 	chat := channelID(ch.ChannelID)
+	done := s.joinAsked() // joinpts.go
+	defer done()
 	res, err := s.joining(ctx, func() (tg.MessagesChatInviteJoinResultClass, error) { return api.ChannelsJoinChannel(ctx, ch) }) // joinpts.go
 	var upd tg.UpdatesClass
 	switch r := res.(type) {

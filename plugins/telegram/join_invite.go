@@ -153,6 +153,8 @@ func (s *Session) joinByInvite(ctx context.Context, inv invite) (string, error) 
 	case *tg.ChatInvite:
 		title = "«" + c.Title + "»"
 	}
+	done := s.joinAsked() // joinpts.go
+	defer done()
 	res, err := s.joining(ctx, func() (tg.MessagesChatInviteJoinResultClass, error) {
 		return api.MessagesImportChatInvite(ctx, inv.hash)
 	}) // joinpts.go

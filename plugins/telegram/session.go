@@ -40,12 +40,16 @@ type Session struct {
 	// methods hand over to it.
 	bot *botmode.Session
 
-	mu      sync.Mutex
-	r       *runner
-	st      *store
-	peers   *peers
-	mgr     *updates.Manager
-	api     *tg.Client
+	mu    sync.Mutex
+	r     *runner
+	st    *store
+	peers *peers
+	mgr   *updates.Manager
+	api   *tg.Client
+	// runMgr is the updates manager while it runs, and runCtx its run's
+	// context, done once it stops (joinpts.go hands it held updates).
+	runMgr  *updates.Manager
+	runCtx  context.Context
 	self    int64
 	stopped bool // Disconnect or Logout: no more retries
 	gen     int  // which connection the background goroutines serve
@@ -247,7 +251,9 @@ func (s *Session) start(ready chan struct{}) {
 				s.seedChannelPts(sctx, api, st) // channelpts.go
 				cancel()
 			}
+			defer s.managerStops(mgr)
 			return mgr.Run(ctx, api, status.User.ID, updates.AuthOptions{OnStart: func(ctx context.Context) {
+				s.managerRuns(ctx, gen, mgr) // joinpts.go
 				// The server's reaction limits, which CONNECTED's
 				// features say (reactlimit.go); Telegram's usual ones
 				// when it does not answer soon.

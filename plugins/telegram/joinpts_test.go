@@ -1,0 +1,152 @@
+package telegram
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// holdCounter makes s's join gate tell each update it holds on the
+// channel it returns.
+func holdCounter(s *Session) <-chan struct{} {
+	held := make(chan struct{}, 64)
+	s.joins.mu.Lock()
+	s.joins.onHold = func() { held <- struct{}{} }
+	s.joins.mu.Unlock()
+	return held
+}
+
+// joinAnswer is JoinChat's result, run in the background.
+type joinAnswer struct {
+	chat string
+	err  error
+}
+
+// joinInBackground asks s to join the public group name, with the fake
+// Telegram acting on channels.joinChannel (its welcome pushed) but
+// holding its answer until release.
+func joinInBackground(t *testing.T, srv *tgfake.Server, s *Session, name string) (answer <-chan joinAnswer, release func()) {
+	t.Helper()
+	pushed, release := srv.UpdateBeforeAnswer("channels.joinChannel")
+	t.Cleanup(release)
+	done := make(chan joinAnswer, 1)
+	go func() {
+		chat, err := s.JoinChat(ctxT(t), sdk.Call{ChatID: name}, &pb.JoinChat{})
+		done <- joinAnswer{chat, err}
+	}()
+	select {
+	case <-pushed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no channels.joinChannel in 20 s")
+	}
+	return done, release
+}
+
+// The welcome a group posts right after a join reaches the plugin
+// before the join's answer, which brings the service message (the
+// room): the welcome is the first update of a channel the manager does
+// not follow. Had it reached the manager, it would follow the channel
+// from the welcome and drop the join's service message as seen: no
+// room. It waits for the answer's pts instead; then the join's update
+// goes on first, the welcome after, and the manager needs no request
+// but the channel's first getChannelDifference (it subscribes with it).
+func TestJoinWelcomeBeforeAnswer(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 760, Title: "Welcomers", Username: "welcomers", Members: []int64{bob.ID}, Creator: bob.ID, Welcome: "welcome aboard"})
+	s, h, _, _ := connectAlice(t, srv)
+	held := holdCounter(s)
+	const chat = "-100760"
+	diffs := srv.Requests("updates.getChannelDifference")
+	from := h.count()
+	answer, release := joinInBackground(t, srv, s, "welcomers")
+
+	// The welcome is on its way: wait until the plugin has it, held
+	// (or, without the gate, shown) before Telegram answers.
+	welcomed := func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, ev := range h.events[from:] {
+			if isMessage(chat, "welcome aboard")(ev) {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.After(20 * time.Second)
+wait:
+	for {
+		h.mu.Lock()
+		changed := h.changed
+		h.mu.Unlock()
+		if welcomed() {
+			break
+		}
+		select {
+		case <-held:
+			break wait
+		case <-changed:
+		case <-deadline:
+			t.Fatal("the welcome did not reach the plugin in 20 s")
+		}
+	}
+	release()
+	a := <-answer
+	if a.err != nil || a.chat != chat {
+		t.Fatalf("join: %q, %v; want %s", a.chat, a.err, chat)
+	}
+	h.wait(t, from, "room of the joined group", func(ev *pb.Event) bool { return ev.ChatId == chat && ev.GetChat() != nil })
+	h.wait(t, from, "the welcome", isMessage(chat, "welcome aboard"))
+	// The manager has taken both; a message after them says it has
+	// handled all it was given.
+	srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 760}, "after the welcome")
+	h.wait(t, from, "bob's message after the welcome", isMessage(chat, "after the welcome"))
+	if n := srv.Requests("updates.getChannelDifference") - diffs; n != 1 {
+		t.Errorf("%d getChannelDifference for the join; want 1 (the manager's subscription, no gap to recover)", n)
+	}
+}
+
+// The session stops while a join is asked and updates of the group are
+// held (more than gotd's manager queues, 10): the join fails at once,
+// and the held updates, whose manager stopped, are dropped with a line
+// in the log, not handed to the stopped manager (which queued 10 and
+// blocked on the 11th for DialTimeout, the join's answer with it).
+func TestJoinHeldUpdatesSessionStops(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 770, Title: "Busy", Username: "busyclub", Members: []int64{bob.ID}, Creator: bob.ID, Welcome: "welcome"})
+	s, h, _, _ := connectAlice(t, srv)
+	held := holdCounter(s)
+	answer, _ := joinInBackground(t, srv, s, "busyclub")
+	const posts = 12
+	for i := range posts {
+		srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 770}, fmt.Sprintf("post %d", i))
+	}
+	for i := range posts + 1 { // the welcome too
+		select {
+		case <-held:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%d updates held in 20 s; want %d", i, posts+1)
+		}
+	}
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	// Well before DialTimeout (30 s), the bound of the hand-over before.
+	select {
+	case a := <-answer:
+		if a.err == nil {
+			t.Errorf("join answered %q after the session stopped; want an error", a.chat)
+		}
+	case <-time.After(DialTimeout / 2):
+		t.Fatalf("no answer to the join %s after the session stopped", DialTimeout/2)
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "held during a join dropped") {
+		t.Errorf("the held updates' drop not logged: %s", logs)
+	}
+}
