@@ -177,7 +177,9 @@ func fieldAnswer(f *pb.FormField, text string, canFinish bool) (value, problem s
 	switch {
 	case word == doneWord && canFinish:
 		return f.DefaultValue, "", true
-	case word == skipWord || word == skipWordLong:
+	case word == skipWord || (word == skipWordLong && skippable(f)):
+		// "skip" asked to skip a field that cannot be skipped is the
+		// answer itself (a nick, a name: Skip); "-" is no real answer.
 		if !skippable(f) {
 			return "", fieldLabel(f) + " must be answered: it has no default to take.", false
 		}
