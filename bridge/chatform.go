@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -319,4 +320,13 @@ func (p *loginProc) isChecking() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.checking
+}
+
+// idle reports whether p waits for the user's answer and has for longer
+// than loginIdle (neither a check nor a display step's wait under way:
+// those end by themselves).
+func (p *loginProc) idle() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.checking && !p.waiting && !p.done && time.Since(p.touched) > loginIdle
 }
