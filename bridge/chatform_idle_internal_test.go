@@ -15,14 +15,11 @@ import (
 // asked long ago ("login" sent as the name) and the login never ended.
 func TestChatLoginIdleFormCancelled(t *testing.T) {
 	tr, _, _, sent := occupantFixture(t)
-	tr.procs = map[string]*loginProc{}
 	form := &pb.LoginStep{ProcessId: "p1", Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
 		{Id: "name", Label: "Name", Required: true},
 		{Id: "note", Label: "Note"},
 	}}}}
-	p := &loginProc{t: tr, user: "alice@localhost", via: "chat", changed: make(chan struct{}), step: form,
-		touched: time.Now().Add(-loginIdle - time.Minute), answers: map[string]string{}}
-	tr.procs[p.user] = p
+	p := chatProc(tr, form, time.Now().Add(-loginIdle-time.Minute))
 
 	tr.handleGatewayChat(context.Background(), p.user, "help")
 	if tr.procOf(p.user) != nil {
@@ -43,4 +40,13 @@ func TestChatLoginIdleFormCancelled(t *testing.T) {
 	if !told || !helped {
 		t.Errorf("told of the cancel: %v; the message answered as a command (help): %v", told, helped)
 	}
+}
+
+// chatProc makes alice's chat login in progress at step, last touched
+// at touched, tr's only one.
+func chatProc(tr *transport, step *pb.LoginStep, touched time.Time) *loginProc {
+	p := &loginProc{t: tr, user: "alice@localhost", via: "chat", changed: make(chan struct{}), step: step,
+		touched: touched, answers: map[string]string{}}
+	tr.procs = map[string]*loginProc{p.user: p}
+	return p
 }
