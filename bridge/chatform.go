@@ -25,9 +25,9 @@ import (
 
 // The words that answer a field besides its value.
 const (
-	skipWord     = "-"    // the field's default, or empty ("skip" too)
+	skipWord     = "-"    // the field's default, or empty
 	doneWord     = "done" // this field and the rest: their defaults
-	skipWordLong = "skip"
+	skipWordLong = "skip" // skipWord, for a field that may be skipped; else an answer
 )
 
 // skippable reports whether f may be left to its default or empty.
