@@ -108,6 +108,16 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 	word = strings.ToLower(word)
 	arg = strings.TrimSpace(arg)
 
+	if p := t.procOf(user); p != nil && p.via == "chat" && p.idle() {
+		// A form left unanswered (the plugin's process likely gone with
+		// it): the user back later means a command, not the answer to a
+		// question asked long ago ("login" taken as the nick).
+		t.cancelProc(ctx, p)
+		say("The login in progress waited too long for an answer and was cancelled.")
+		if word == "cancel" {
+			return
+		}
+	}
 	if p := t.procOf(user); p != nil && p.via == "chat" {
 		if word == "cancel" {
 			t.cancelProc(ctx, p)

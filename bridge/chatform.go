@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -24,9 +25,9 @@ import (
 
 // The words that answer a field besides its value.
 const (
-	skipWord     = "-"    // the field's default, or empty ("skip" too)
+	skipWord     = "-"    // the field's default, or empty
 	doneWord     = "done" // this field and the rest: their defaults
-	skipWordLong = "skip"
+	skipWordLong = "skip" // skipWord, for a field that may be skipped; else an answer
 )
 
 // skippable reports whether f may be left to its default or empty.
@@ -177,7 +178,9 @@ func fieldAnswer(f *pb.FormField, text string, canFinish bool) (value, problem s
 	switch {
 	case word == doneWord && canFinish:
 		return f.DefaultValue, "", true
-	case word == skipWord || word == skipWordLong:
+	case word == skipWord || (word == skipWordLong && skippable(f)):
+		// "skip" asked to skip a field that cannot be skipped is the
+		// answer itself (a nick, a name: Skip); "-" is no real answer.
 		if !skippable(f) {
 			return "", fieldLabel(f) + " must be answered: it has no default to take.", false
 		}
@@ -317,4 +320,13 @@ func (p *loginProc) isChecking() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.checking
+}
+
+// idle reports whether p waits for the user's answer and has for longer
+// than loginIdle (neither a check nor a display step's wait under way:
+// those end by themselves).
+func (p *loginProc) idle() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.checking && !p.waiting && !p.done && time.Since(p.touched) > loginIdle
 }
