@@ -22,13 +22,8 @@ import (
 func TestRoomJoinLeftBeforeComplete(t *testing.T) {
 	tr, s, r, sent := occupantFixture(t)
 	s.rooms.remove(r.chatID) // the network has not sent the chat yet
-	st, err := wire.Parse(`<presence from='alice@localhost/tablet' to='g1@echo.localhost/Tab' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s.mu.Lock()
-	s.joins.m = map[joinKey]*joinBatch{{chatID: "g1"}: {chatID: "g1", joined: true,
-		joins: []pendingJoin{{st: st, from: jid.MustParse(st.From()), to: jid.MustParse(st.To())}}}}
+	s.joins.m = map[joinKey]*joinBatch{{chatID: "g1"}: {chatID: "g1", joined: true, joins: []pendingJoin{tabletJoin(t)}}}
 	s.mu.Unlock()
 	sent()
 
@@ -59,11 +54,7 @@ func TestRoomJoinLeftBeforeComplete(t *testing.T) {
 func TestRoomJoinLeftRoomKnown(t *testing.T) {
 	for _, rejoined := range []bool{false, true} {
 		tr, s, r, sent := occupantFixture(t)
-		st, err := wire.Parse(`<presence from='alice@localhost/tablet' to='g1@echo.localhost/Tab' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := &joinBatch{chatID: "g1", joins: []pendingJoin{{st: st, from: jid.MustParse(st.From()), to: jid.MustParse(st.To())}}}
+		b := &joinBatch{chatID: "g1", joins: []pendingJoin{tabletJoin(t)}}
 		s.mu.Lock()
 		s.joins.m = map[joinKey]*joinBatch{{chatID: "g1"}: b}
 		s.mu.Unlock()
@@ -108,4 +99,15 @@ func hasStatus(st *wire.Stanza, code int) bool {
 		}
 	}
 	return false
+}
+
+// tabletJoin is alice's tablet's join of g1 as nick Tab, waiting for the
+// network's chat.
+func tabletJoin(t *testing.T) pendingJoin {
+	t.Helper()
+	st, err := wire.Parse(`<presence from='alice@localhost/tablet' to='g1@echo.localhost/Tab' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pendingJoin{st: st, from: jid.MustParse(st.From()), to: jid.MustParse(st.To())}
 }

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"mellium.im/xmpp/jid"
-
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -51,13 +49,8 @@ func TestRoomSyncCompletesJoinOutOfTurn(t *testing.T) {
 	defer func() { sendWait = old }()
 	_, s, _, sent := occupantFixture(t)
 	sent()
-	st, err := wire.Parse(`<presence from='alice@localhost/tablet' to='g1@echo.localhost/Tab' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s.mu.Lock()
-	s.joins.m = map[joinKey]*joinBatch{{chatID: "g1"}: {chatID: "g1", joined: true,
-		joins: []pendingJoin{{st: st, from: jid.MustParse(st.From()), to: jid.MustParse(st.To())}}}}
+	s.joins.m = map[joinKey]*joinBatch{{chatID: "g1"}: {chatID: "g1", joined: true, joins: []pendingJoin{tabletJoin(t)}}}
 	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
