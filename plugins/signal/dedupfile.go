@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -49,17 +48,9 @@ func (d *strayDedup) load(dir string, log *slog.Logger) {
 		return
 	}
 	d.file.path = filepath.Join(dir, dedupFileName)
-	f, err := os.Open(d.file.path)
+	b, err := readAtMost(d.file.path, dedupFileMax)
 	if errors.Is(err, fs.ErrNotExist) {
 		return
-	}
-	var b []byte
-	if err == nil {
-		b, err = io.ReadAll(io.LimitReader(f, dedupFileMax+1))
-		f.Close()
-	}
-	if err == nil && len(b) > dedupFileMax {
-		err = errors.New("larger than the envelopes it keeps can be")
 	}
 	if err != nil {
 		// Then a copy of an envelope handled before the stop may be
