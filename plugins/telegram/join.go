@@ -67,11 +67,12 @@ func (s *Session) joinChannel(ctx context.Context, api *tg.Client, mgr *updates.
 	chat := channelID(ch.ChannelID)
 	done := s.joinAsked() // joinpts.go
 	defer done()
-	res, err := s.joining(ctx, func() (tg.MessagesChatInviteJoinResultClass, error) { return api.ChannelsJoinChannel(ctx, ch) }) // joinpts.go
+	res, err := api.ChannelsJoinChannel(ctx, ch)
 	var upd tg.UpdatesClass
 	switch r := res.(type) {
 	case *tg.MessagesChatInviteJoinResultOk:
 		upd = r.Updates
+		s.seedJoined(ctx, upd) // joinpts.go
 	case *tg.MessagesChatInviteJoinResultWebView:
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s asks newcomers to pass a check in Telegram's app first", what)
 	}

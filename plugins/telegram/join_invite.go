@@ -155,13 +155,12 @@ func (s *Session) joinByInvite(ctx context.Context, inv invite) (string, error) 
 	}
 	done := s.joinAsked() // joinpts.go
 	defer done()
-	res, err := s.joining(ctx, func() (tg.MessagesChatInviteJoinResultClass, error) {
-		return api.MessagesImportChatInvite(ctx, inv.hash)
-	}) // joinpts.go
+	res, err := api.MessagesImportChatInvite(ctx, inv.hash)
 	var upd tg.UpdatesClass
 	switch r := res.(type) {
 	case *tg.MessagesChatInviteJoinResultOk:
 		upd = r.Updates
+		s.seedJoined(ctx, upd) // joinpts.go
 	case *tg.MessagesChatInviteJoinResultWebView:
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s asks newcomers to pass a check in Telegram's app first", title)
 	}

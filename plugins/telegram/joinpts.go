@@ -174,17 +174,14 @@ func (s *Session) managerStops(mgr *updates.Manager) {
 	}
 }
 
-// joining asks join and keeps the pts its answer gives, with the access
-// hash, for the manager to follow the channel from. The caller has shut
-// the gate (joinAsked).
-func (s *Session) joining(ctx context.Context, join func() (tg.MessagesChatInviteJoinResultClass, error)) (tg.MessagesChatInviteJoinResultClass, error) {
-	res, err := join()
-	if ok, is := res.(*tg.MessagesChatInviteJoinResultOk); is && err == nil {
-		if st := s.db(); st != nil {
-			s.seedFrom(ctx, st, ok.Updates)
-		}
+// seedJoined keeps, from upd, a join's answer, the pts and access hash
+// of each channel it brings that is not followed yet, for the manager
+// to follow it from; before upd goes to the manager. The caller has
+// shut the gate (joinAsked).
+func (s *Session) seedJoined(ctx context.Context, upd tg.UpdatesClass) {
+	if st := s.db(); st != nil {
+		s.seedFrom(ctx, st, upd)
 	}
-	return res, err
 }
 
 // seedFrom keeps, for each channel upd brings that is not followed yet,
