@@ -275,6 +275,15 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 	}
 }
 
+// forgetGroupLocked drops what is kept of group chat, and what was told
+// of its timer and settings (taken anew when it is known again); called
+// with mu held.
+func (s *Session) forgetGroupLocked(chat string) {
+	delete(s.groups, chat)
+	delete(s.timersTold, chat)
+	delete(s.settingsShown, chat)
+}
+
 // ChatLimits narrows what the user may do in a group to its permissions:
 // a group where only admins post is read-only for the others, and only
 // admins may edit its details or add members when it says so.
@@ -362,9 +371,7 @@ func (s *Session) outOfGroup(ctx context.Context, chatID string) {
 		return // not read, or a member after all (added back meanwhile)
 	}
 	s.mu.Lock()
-	delete(s.groups, chatID)
-	delete(s.timersTold, chatID)
-	delete(s.settingsShown, chatID)
+	s.forgetGroupLocked(chatID)
 	s.mu.Unlock()
 	s.requestsTold.Forget(chatID)
 	s.report(ctx, chatID, old, nil, nil, g, 0)
@@ -417,9 +424,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	read := groupRead{entry: g, chat: chat}
 	if chat == nil {
 		s.mu.Lock()
-		delete(s.groups, chatID)
-		delete(s.timersTold, chatID)
-		delete(s.settingsShown, chatID)
+		s.forgetGroupLocked(chatID)
 		s.mu.Unlock()
 		s.requestsTold.Forget(chatID)
 		if s.selfPending(g) {
@@ -646,9 +651,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	if chat == nil {
 		// Not in it: what was kept of it describes it offline no more.
 		s.mu.Lock()
-		delete(s.groups, chatID)
-		delete(s.timersTold, chatID)
-		delete(s.settingsShown, chatID)
+		s.forgetGroupLocked(chatID)
 		s.mu.Unlock()
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
 	}
@@ -724,9 +727,7 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 		s.n.host.Logger().Info("signal: the user left a group they were no longer in", "login", s.loginID, "chat", c.ChatID, "err", err)
 	}
 	s.mu.Lock()
-	delete(s.groups, c.ChatID)
-	delete(s.timersTold, c.ChatID)
-	delete(s.settingsShown, c.ChatID)
+	s.forgetGroupLocked(c.ChatID)
 	s.mu.Unlock()
 	s.requestsTold.Forget(c.ChatID)
 	return nil
@@ -912,9 +913,7 @@ func (s *Session) blockedGroupsSynced(ctx context.Context) {
 		told := s.blockedTold[chatID]
 		_, known := s.groups[chatID]
 		if g.IsBlocked {
-			delete(s.groups, chatID)
-			delete(s.timersTold, chatID)
-			delete(s.settingsShown, chatID)
+			s.forgetGroupLocked(chatID)
 			s.blockedTold[chatID] = true
 		} else {
 			delete(s.blockedTold, chatID)
