@@ -54,12 +54,11 @@ install:
 # built with -buildvcs=false, as GOFLAGS may set).
 version-check: build
 	@if [ -n "$(VERSION)" ]; then \
-		out="$$($(BIN)/passerelle version)"; \
-		case "$$out" in "passerelle $(VERSION) "*) echo "==> $$out";; \
-		*) echo "passerelle version says \"$$out\", want $(VERSION)"; exit 1;; esac; \
-		out="$$($(BIN)/passerelle-echo version)"; \
-		case "$$out" in "passerelle-echo $(VERSION) "*) echo "==> $$out";; \
-		*) echo "passerelle-echo version says \"$$out\", want $(VERSION)"; exit 1;; esac; \
+		for b in passerelle passerelle-echo; do \
+			out="$$($(BIN)/$$b version)"; \
+			case "$$out" in "$$b $(VERSION) "*) echo "==> $$out";; \
+			*) echo "$$b version says \"$$out\", want $(VERSION)"; exit 1;; esac; \
+		done; \
 	fi
 
 deps:
