@@ -26,7 +26,9 @@ PROTO := plugins/proto/transport.proto
 # sets it; a VERSION in the environment does not (a CI runner's or a
 # shell's VERSION names something else).
 VERSION := $(shell sh scripts/version.sh)
-LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION) -X passerelle.im/passerelle/bridge.Version=$(VERSION) -X passerelle.im/passerelle/plugins/sdk.Version=$(VERSION))
+# Stamped into sdk.Version alone: the gateway (main.version, bridge.Version
+# left empty) and every plugin read it through sdk.BuildVersion.
+LDFLAGS := $(if $(VERSION),-X passerelle.im/passerelle/plugins/sdk.Version=$(VERSION))
 
 .PHONY: all build install version-check deps deps-demo test vet fmt fmt-check bench bench-smoke bench-go demo proto clean
 
@@ -52,12 +54,11 @@ install:
 # built with -buildvcs=false, as GOFLAGS may set).
 version-check: build
 	@if [ -n "$(VERSION)" ]; then \
-		out="$$($(BIN)/passerelle version)"; \
-		case "$$out" in "passerelle $(VERSION) "*) echo "==> $$out";; \
-		*) echo "passerelle version says \"$$out\", want $(VERSION)"; exit 1;; esac; \
-		out="$$($(BIN)/passerelle-echo version)"; \
-		case "$$out" in "passerelle-echo $(VERSION) "*) echo "==> $$out";; \
-		*) echo "passerelle-echo version says \"$$out\", want $(VERSION)"; exit 1;; esac; \
+		for b in passerelle passerelle-echo; do \
+			out="$$($(BIN)/$$b version)"; \
+			case "$$out" in "$$b $(VERSION) "*) echo "==> $$out";; \
+			*) echo "$$b version says \"$$out\", want $(VERSION)"; exit 1;; esac; \
+		done; \
 	fi
 
 deps:

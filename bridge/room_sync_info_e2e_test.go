@@ -2,11 +2,9 @@ package bridge_test
 
 import (
 	"strconv"
-	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/examples/echo"
-	"passerelle.im/passerelle/internal/xmpptest"
 )
 
 // TestRoomSyncAsksMembersTogether: the room sync asks the members of the
@@ -27,12 +25,7 @@ func TestRoomSyncAsksMembersTogether(t *testing.T) {
 	// Each room, once made, is announced: an invitation (no bookmarks
 	// here).
 	for i := 1; i <= echo.NamesTogether; i++ {
-		roomJID := channelRoom("later-" + strconv.Itoa(i))
-		if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
-			return st.Name == "message" && strings.Contains(st.XML, `jid="`+roomJID+`"`)
-		}); err != nil {
-			t.Fatalf("no invitation to %s: the rooms did not come together: %v", roomJID, err)
-		}
+		awaitInvitation(t, alice, channelRoom("later-"+strconv.Itoa(i))) // room_create_e2e_test.go
 	}
 	for i := 1; i <= echo.NamesTogether; i++ {
 		roomJID := channelRoom("later-" + strconv.Itoa(i))

@@ -425,9 +425,7 @@ func (h *Host) writeCommands(ctx context.Context, stream pb.Transport_CommandsCl
 		h.mu.Lock()
 		f, live := h.pending[cmd.CorrelationId]
 		if live && f.givenUp() {
-			delete(h.pending, cmd.CorrelationId)
-			h.unqueueLocked(cmd.CorrelationId, f)
-			f.stopTimer()
+			h.forgetLocked(cmd.CorrelationId, f)
 			live = false
 		}
 		if live {
@@ -535,6 +533,12 @@ func (h *Host) drop(cmd *pb.Command) {
 	if !ok || f.sent || f.cmd != cmd {
 		return
 	}
+	h.forgetLocked(id, f)
+}
+
+// forgetLocked takes f, command id, out of the commands in flight
+// without an answer: its caller was told it failed. Call with h.mu held.
+func (h *Host) forgetLocked(id uint64, f *inflight) {
 	delete(h.pending, id)
 	h.unqueueLocked(id, f)
 	f.stopTimer()
