@@ -148,6 +148,7 @@ func (s *Session) channelInfo(ctx context.Context, jid types.JID) (*pb.Chat, err
 		err = s.sendErr("describe the channel "+jid.String(), err)
 		if code := sdk.ToProto(err).GetCode(); known != nil && (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_RATE_LIMITED) {
 			s.log.Info("channel described as last known: WhatsApp could not be asked", "channel", jid, "err", err)
+			known.Stale = true // as a group's last known (knownGroup)
 			return known, nil
 		}
 		return nil, err

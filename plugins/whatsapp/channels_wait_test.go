@@ -129,4 +129,9 @@ func TestChannelInfoKnownWhenSilent(t *testing.T) {
 	if err != nil || c.GetType() != pb.ChatType_CHAT_TYPE_CHANNEL || c.GetName() != "Daily News" || c.GetTopic() != "news every day" || !c.GetReadOnly() {
 		t.Errorf("ChatInfo: %v, %v, want the channel as listed", c, err)
 	}
+	// As a group's last known description is: the gateway tells the user
+	// it may be out of date.
+	if !c.GetStale() {
+		t.Error("the channel described as last known is not marked stale")
+	}
 }
