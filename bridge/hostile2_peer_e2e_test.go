@@ -46,7 +46,10 @@ func stillWell(t *testing.T, s *stack, c *xmpptest.Client, what string) {
 // client send), are answered
 // and leave the transport working.
 func TestDeepNesting(t *testing.T) {
-	s := newStack(t, stackOptions{})
+	// Prosody parses a 36000-deep stanza for seconds on a loaded machine,
+	// answering no ping meanwhile: the default ping timeout, not the
+	// stack's 2 s (the link went down once, and the IQ with it).
+	s := newStack(t, stackOptions{pingTimeout: "10s"})
 	alice := registered(t, s, "alice")
 	bob := "bob@" + domain
 	for _, depth := range []int{1000, 36000} {
