@@ -541,7 +541,7 @@ func TestClientOutdatedTriesWebVersion(t *testing.T) {
 	_, fake := r.connected(t)
 	from := r.host.count()
 	fake.Emit(&events.ClientOutdated{})
-	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+	ev, at := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
 	if ev.GetLoginState().State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(ev.GetLoginState().Message, newer.String()) {
 		t.Errorf("first ClientOutdated: %v", ev)
 	}
@@ -555,9 +555,13 @@ func TestClientOutdatedTriesWebVersion(t *testing.T) {
 	if !fake.IsConnected() {
 		t.Error("not connected again")
 	}
-	from = r.host.count()
+	// The reconnection's CONNECTED may come after IsConnected: awaited,
+	// so that it is not taken for the answer to the second ClientOutdated.
+	_, at = r.host.next(t, at+1, func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
 	fake.Emit(&events.ClientOutdated{})
-	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+	ev, _ = r.host.next(t, at+1, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
 	if ev.GetLoginState().State != pb.LoginState_LOGIN_STATE_STOPPED || lookups != 1 {
 		t.Errorf("second ClientOutdated: %v after %d look-ups", ev, lookups)
 	}
