@@ -32,7 +32,7 @@ func (s *Session) askAways(c *ircevent.Connection, name string) {
 // handleWhoAways reads the replies to WHO: "352 me #chan user host
 // server nick flags :hops realname".
 func (s *Session) handleWhoAways(c *ircevent.Connection) {
-	c.AddCallback(ircevent.RPL_WHOREPLY, s.onWhoReply)
+	s.on(c, ircevent.RPL_WHOREPLY, s.onWhoReply)
 }
 
 // onWhoReply shows a member of a joined channel that a WHO reply flags

@@ -39,7 +39,7 @@ func lateCaps() []string {
 // negotiation handles those before, and its acknowledged caps are the
 // session's at registration (registered).
 func (s *Session) handleCapChanges(c *ircevent.Connection) {
-	c.AddCallback("CAP", func(m ircmsg.Message) {
+	s.on(c, "CAP", func(m ircmsg.Message) {
 		// CAP <nick|*> <sub> [*] :<caps>
 		if len(m.Params) < 3 {
 			return

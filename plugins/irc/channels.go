@@ -45,7 +45,7 @@ type member struct {
 // handleChannels sets the callbacks that keep the channels and report
 // their changes.
 func (s *Session) handleChannels(c *ircevent.Connection) {
-	c.AddCallback("JOIN", func(m ircmsg.Message) {
+	s.on(c, "JOIN", func(m ircmsg.Message) {
 		if len(m.Params) < 1 {
 			return
 		}
@@ -79,21 +79,21 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 			s.member(m, id, pb.MemberEvent_KIND_JOINED, mem, "")
 		}
 	})
-	c.AddCallback(ircevent.RPL_NAMREPLY, s.onNames)
+	s.on(c, ircevent.RPL_NAMREPLY, s.onNames)
 	// The end of NAMES completes a join: the members are known.
-	c.AddCallback(ircevent.RPL_ENDOFNAMES, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_ENDOFNAMES, func(m ircmsg.Message) {
 		if len(m.Params) >= 2 {
 			s.joined(m, s.chanID(m.Params[1]))
 		}
 	})
-	c.AddCallback(ircevent.RPL_TOPIC, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_TOPIC, func(m ircmsg.Message) {
 		if len(m.Params) >= 3 {
 			s.withChannel(s.chanID(m.Params[1]), func(ch *channel) { ch.topic = plainText(m.Params[2]) })
 		}
 	})
 	// Who set the topic and when ("333 me #chan nick!user@host 1700000000"):
 	// the room's subject comes from them, dated.
-	c.AddCallback(ircevent.RPL_TOPICTIME, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_TOPICTIME, func(m ircmsg.Message) {
 		if len(m.Params) < 4 {
 			return
 		}
@@ -106,7 +106,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 			}
 		})
 	})
-	c.AddCallback("TOPIC", func(m ircmsg.Message) {
+	s.on(c, "TOPIC", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
 			return
 		}
@@ -120,13 +120,13 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		ev.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: topic}}
 		s.n.host.Emit(ev)
 	})
-	c.AddCallback("PART", func(m ircmsg.Message) {
+	s.on(c, "PART", func(m ircmsg.Message) {
 		if len(m.Params) < 1 {
 			return
 		}
 		s.gone(m, s.chanID(m.Params[0]), m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 1)))
 	})
-	c.AddCallback("KICK", func(m ircmsg.Message) {
+	s.on(c, "KICK", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
 			return
 		}
@@ -136,7 +136,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		}
 		s.gone(m, s.chanID(m.Params[0]), m.Params[1], kind, plainText(param(m, 2)))
 	})
-	c.AddCallback("QUIT", func(m ircmsg.Message) {
+	s.on(c, "QUIT", func(m ircmsg.Message) {
 		for _, id := range s.channelsOf(m.Nick()) {
 			s.gone(m, id, m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 0)))
 		}
@@ -442,7 +442,8 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 }
 
 // NamesWait is how long ChatInfo waits for the end of a joined channel's
-// NAMES, at most: the channel is then described without its members.
+// NAMES, at most: the channel is then described without its members,
+// and stale.
 const NamesWait = 10 * time.Second
 
 // namesWait is NamesWait; internal tests make it longer than their own
@@ -477,6 +478,11 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		}
 		if ch.synced || ctx.Err() != nil {
 			c := s.chatLocked(id, ch)
+			// NAMES did not end in time: the members are unknown, not
+			// none (chatLocked lists none, which the gateway reads as
+			// not listed: the room's own list stands), and the answer
+			// says so (Chat.stale, which the gateway tells the user).
+			c.Stale = !ch.synced
 			s.mu.Unlock()
 			return c, nil
 		}

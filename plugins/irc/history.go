@@ -329,6 +329,7 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		ev.ChatId, ev.ChatType = r.chatID, r.typ
 		batch.Events = append(batch.Events, ev)
 	}
+	s.flushOwn() // the user's lines the batch had (ownstore.go)
 	if !newest.IsZero() && !r.backfill {
 		s.mu.Lock()
 		if newest.After(s.newest[r.chatID]) {
@@ -455,7 +456,10 @@ func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 		return nil // without the server's ID it could not be told from its live copy
 	}
 	s.mu.Lock()
-	live := s.live[id] || slices.Contains(s.acc.OwnEchoes, id)
+	// The user's lines sent where the server echoes none are told by
+	// their words, target and time (ownstore.go).
+	live := s.live[id] || slices.Contains(s.acc.OwnEchoes, id) || s.ownMsgidLocked(id) ||
+		(s.isSelfLocked(m.Nick()) && s.takeUnechoedLineLocked(s.lineDigest(m.Params[0], action, m.Params[1]), serverTime(m), id))
 	s.mu.Unlock()
 	if live {
 		return nil // the gateway has it

@@ -35,16 +35,16 @@ var identifiedWords = regexp.MustCompile(`(?i)(\byou are now (identified|recogni
 // on ngircd) the services set, or NickServ's words; 901 (logged out) or
 // the mode taken away undoes it.
 func (s *Session) handleIdentification(c *ircevent.Connection) {
-	c.AddCallback(ircevent.RPL_LOGGEDIN, func(ircmsg.Message) { s.identifiedNow(c, true) })
+	s.on(c, ircevent.RPL_LOGGEDIN, func(ircmsg.Message) { s.identifiedNow(c, true) })
 	s.onLoggedOut(c)
-	c.AddCallback(ircevent.RPL_MYINFO, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_MYINFO, func(m ircmsg.Message) {
 		if len(m.Params) >= 3 {
 			s.mu.Lock()
 			s.ngircd = strings.HasPrefix(strings.ToLower(m.Params[2]), "ngircd")
 			s.mu.Unlock()
 		}
 	})
-	c.AddCallback("MODE", func(m ircmsg.Message) {
+	s.on(c, "MODE", func(m ircmsg.Message) {
 		if len(m.Params) < 2 || !s.isSelf(m.Params[0]) {
 			return // a channel's modes
 		}
@@ -55,7 +55,7 @@ func (s *Session) handleIdentification(c *ircevent.Connection) {
 			s.identifiedNow(c, now)
 		}
 	})
-	c.AddCallback("NOTICE", func(m ircmsg.Message) {
+	s.on(c, "NOTICE", func(m ircmsg.Message) {
 		if s.fold(m.Nick()) == "nickserv" && strings.Contains(m.Source, "!") && identifiedWords.MatchString(plainText(lastParam(m))) {
 			s.identifiedByWords(c)
 		}
@@ -70,7 +70,7 @@ func (s *Session) handleIdentification(c *ircevent.Connection) {
 // the welcome made the login reconnect.
 func (s *Session) onLoggedOut(c *ircevent.Connection) {
 	c.ClearCallback(ircevent.RPL_LOGGEDOUT)
-	c.AddCallback(ircevent.RPL_LOGGEDOUT, func(ircmsg.Message) { s.identifiedNow(c, false) })
+	s.on(c, ircevent.RPL_LOGGEDOUT, func(ircmsg.Message) { s.identifiedNow(c, false) })
 }
 
 // registeredMode reads a user mode change ("+ir", "-r") for the mode

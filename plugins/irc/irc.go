@@ -40,6 +40,8 @@ type Network struct {
 	feats *pb.Features
 	// ids are the users' loaded logins' IDs (loginid.go).
 	ids loaded
+	// dataDir is the plugin's data folder ("" in tests without one).
+	dataDir string
 }
 
 // Config is the transport's [transport.config] table.
@@ -166,7 +168,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	if err != nil {
 		return nil, err
 	}
-	n.host, n.cfg = host, cfg
+	n.host, n.cfg, n.dataDir = host, cfg, req.DataDir
 	n.ids.open(req.DataDir, host.Logger())
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	caps := &pb.Capabilities{

@@ -186,6 +186,11 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 		s.echoes = slices.Delete(s.echoes, i, i+1)
 	}
 	s.seenLiveLocked(m)
+	if ok, id := m.GetTag("msgid"); ok && e.reaction {
+		// The gateway has the reaction under no ID: its msgid is
+		// kept on disk, for history after a restart (ownstore.go).
+		s.noteOwnMsgidLocked(id)
+	}
 	close(e.got)
 	return true
 }

@@ -78,7 +78,7 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 		if strings.Contains(code, " ") {
 			continue // no numeric: one joinRefusal tells apart
 		}
-		c.AddCallback(code, func(m ircmsg.Message) {
+		s.on(c, code, func(m ircmsg.Message) {
 			if len(m.Params) < 2 {
 				return
 			}

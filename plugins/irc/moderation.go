@@ -92,7 +92,7 @@ var modErrors = map[string]struct {
 // refusals and echoes, and ends its wait at its PONG.
 func (s *Session) handleModeration(c *ircevent.Connection) {
 	for code, e := range modErrors {
-		c.AddCallback(code, func(m ircmsg.Message) {
+		s.on(c, code, func(m ircmsg.Message) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			w := s.modWait
@@ -103,7 +103,7 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 			w.why = e.why + " (the server says: " + decodeText(lastParam(m)) + ")"
 		})
 	}
-	c.AddCallback("KICK", func(m ircmsg.Message) {
+	s.on(c, "KICK", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
 			return
 		}
@@ -113,8 +113,8 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 			w.kicked = true
 		}
 	})
-	c.AddCallback(ircevent.RPL_USERHOST, s.onUserhost)
-	c.AddCallback(ircevent.RPL_BANLIST, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_USERHOST, s.onUserhost)
+	s.on(c, ircevent.RPL_BANLIST, func(m ircmsg.Message) {
 		if len(m.Params) < 3 {
 			return
 		}
@@ -125,7 +125,7 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 			w.banList = append(w.banList, banEntry(m)) // modecmd.go
 		}
 	})
-	c.AddCallback("PONG", func(m ircmsg.Message) {
+	s.on(c, "PONG", func(m ircmsg.Message) {
 		s.mu.Lock()
 		w := s.modWait
 		if w == nil || lastParam(m) != w.token {

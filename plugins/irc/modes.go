@@ -87,7 +87,7 @@ func parseChanModes(v string) chanModes {
 // (chanview.go), +k the key kept for rejoining. The channel's modes at
 // joining come in the answer to the MODE query the join sends (324).
 func (s *Session) handleModes(c *ircevent.Connection) {
-	c.AddCallback("MODE", func(m ircmsg.Message) {
+	s.on(c, "MODE", func(m ircmsg.Message) {
 		if len(m.Params) < 2 || !isChannel(m.Params[0]) {
 			return // a user mode
 		}
@@ -96,7 +96,7 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 		s.tellModes(m, id)
 	})
 	// "324 me #chan +mnt [params]": the channel's modes, all of them.
-	c.AddCallback(ircevent.RPL_CHANNELMODEIS, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_CHANNELMODEIS, func(m ircmsg.Message) {
 		if len(m.Params) < 3 || !isChannel(m.Params[1]) {
 			return
 		}

@@ -202,14 +202,14 @@ func (s *Session) watchedOnLocked(nick string) bool {
 
 // handleWatch follows the server's answers to MONITOR and WATCH.
 func (s *Session) handleWatch(c *ircevent.Connection) {
-	c.AddCallback(rplMonOnline, func(m ircmsg.Message) {
+	s.on(c, rplMonOnline, func(m ircmsg.Message) {
 		// me :nick!user@host,nick2!user@host
 		for _, target := range strings.Split(lastParam(m), ",") {
 			nick, uh, ok := splitSource(target)
 			s.watchedOnline(nick, uh, ok)
 		}
 	})
-	c.AddCallback(rplMonOffline, func(m ircmsg.Message) {
+	s.on(c, rplMonOffline, func(m ircmsg.Message) {
 		// me :nick,nick2
 		for _, nick := range strings.Split(lastParam(m), ",") {
 			s.watchedOffline(nick)
@@ -226,10 +226,10 @@ func (s *Session) handleWatch(c *ircevent.Connection) {
 			s.watchedOffline(m.Params[1])
 		}
 	}
-	c.AddCallback(rplLogon, online)
-	c.AddCallback(rplNowOn, online)
-	c.AddCallback(rplLogoff, offline)
-	c.AddCallback(rplNowOff, offline)
+	s.on(c, rplLogon, online)
+	s.on(c, rplNowOn, online)
+	s.on(c, rplLogoff, offline)
+	s.on(c, rplNowOff, offline)
 	full := func(nicks []string) {
 		s.mu.Lock()
 		for _, n := range nicks {
@@ -238,13 +238,13 @@ func (s *Session) handleWatch(c *ircevent.Connection) {
 		s.mu.Unlock()
 		s.n.host.Logger().Info("irc: the server's list of watched nicks is full", "login", s.loginID, "nicks", nicks)
 	}
-	c.AddCallback(errMonListFull, func(m ircmsg.Message) {
+	s.on(c, errMonListFull, func(m ircmsg.Message) {
 		// me limit nicks :text
 		if len(m.Params) >= 3 {
 			full(strings.Split(m.Params[2], ","))
 		}
 	})
-	c.AddCallback(errTooManyWat, func(m ircmsg.Message) {
+	s.on(c, errTooManyWat, func(m ircmsg.Message) {
 		// me nick :text
 		if len(m.Params) >= 2 {
 			full([]string{m.Params[1]})

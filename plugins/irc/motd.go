@@ -37,19 +37,19 @@ const motdEmitWait = 10 * time.Second
 // handleMOTD gathers the MOTD sent outside the user's commands (at
 // registration) and shows it when it is new to the login.
 func (s *Session) handleMOTD(c *ircevent.Connection) {
-	c.AddCallback(ircevent.RPL_MOTDSTART, func(ircmsg.Message) {
+	s.on(c, ircevent.RPL_MOTDSTART, func(ircmsg.Message) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.motd, s.motdOpen = nil, !s.inWindowLocked()
 	})
-	c.AddCallback(ircevent.RPL_MOTD, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_MOTD, func(m ircmsg.Message) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.motdOpen && len(m.Params) >= 2 {
 			s.motd = append(s.motd, m.Params[len(m.Params)-1])
 		}
 	})
-	c.AddCallback(ircevent.RPL_ENDOFMOTD, s.motdEnded)
+	s.on(c, ircevent.RPL_ENDOFMOTD, s.motdEnded)
 }
 
 // motdEnded shows the MOTD gathered, where the login has not seen it.

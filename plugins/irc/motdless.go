@@ -157,7 +157,7 @@ func (s *Session) handleMOTDless(c *ircevent.Connection) {
 		}
 		return s.attempt.quiet
 	}
-	c.AddCallback(ircevent.RPL_WELCOME, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_WELCOME, func(m ircmsg.Message) {
 		q := quiet()
 		if q == nil || len(m.Params) == 0 {
 			return
@@ -171,7 +171,7 @@ func (s *Session) handleMOTDless(c *ircevent.Connection) {
 		})
 	})
 	for _, code := range []string{ircevent.RPL_ENDOFMOTD, ircevent.ERR_NOMOTD} {
-		c.AddCallback(code, func(ircmsg.Message) {
+		s.on(c, code, func(ircmsg.Message) {
 			if q := quiet(); q != nil {
 				q.motdEnded()
 			}

@@ -111,7 +111,10 @@ func TestChatInfoWokenByRejoin(t *testing.T) {
 }
 
 // A ChatInfo waiting for a channel's NAMES answers when its context
-// ends: the channel, without members.
+// ends (or NamesWait runs out): the channel, without members (not the
+// partial list: the gateway takes a list for the whole), and stale: its
+// members are not known. Once NAMES ended, it is not stale. Before, the
+// answer was not told from a channel described in full.
 func TestChatInfoWaitEndsWithContext(t *testing.T) {
 	s, waiting := namesWaitSession(t)
 	s.mu.Lock()
@@ -123,8 +126,17 @@ func TestChatInfoWaitEndsWithContext(t *testing.T) {
 	await(t, waiting, "ChatInfo's wait")
 	cancel()
 	a := await(t, got, "ChatInfo's answer once its context ended")
-	if a.err != nil || a.chat.GetChatId() != "#c" || len(a.chat.Members) != 0 {
-		t.Errorf("ChatInfo with its context ended: %v, %v; want #c without members", a.chat, a.err)
+	if a.err != nil || a.chat.GetChatId() != "#c" || len(a.chat.Members) != 0 || !a.chat.GetStale() {
+		t.Errorf("ChatInfo with its context ended: %v, %v; want #c without members, stale", a.chat, a.err)
+	}
+	s.mu.Lock()
+	ch := s.channels["#c"]
+	ch.synced = true
+	ch.settle()
+	s.mu.Unlock()
+	a = await(t, chatInfoAsync(context.Background(), s, "#c"), "ChatInfo's answer once NAMES ended")
+	if a.err != nil || len(a.chat.Members) == 0 || a.chat.GetStale() {
+		t.Errorf("ChatInfo once NAMES ended: %v, %v; want #c with its members, not stale", a.chat, a.err)
 	}
 }
 

@@ -61,7 +61,7 @@ func namesNoNick(code string) bool {
 // the user's (asked with SetNick, or made by the server) a rename of the
 // user's own member in every channel.
 func (s *Session) handleNick(c *ircevent.Connection) {
-	c.AddCallback("NICK", func(m ircmsg.Message) {
+	s.on(c, "NICK", func(m ircmsg.Message) {
 		if len(m.Params) < 1 || m.Params[0] == m.Nick() {
 			return
 		}
@@ -125,10 +125,10 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 			wait.answer <- nil
 		}
 	})
-	c.AddCallback(ircevent.ERR_ERRONEUSNICKNAME, func(m ircmsg.Message) { s.nickRefusedEarly(c, m) })
-	c.AddCallback(ircevent.ERR_NICKCOLLISION, func(m ircmsg.Message) { s.nickRefusedEarly(c, m) })
+	s.on(c, ircevent.ERR_ERRONEUSNICKNAME, func(m ircmsg.Message) { s.nickRefusedEarly(c, m) })
+	s.on(c, ircevent.ERR_NICKCOLLISION, func(m ircmsg.Message) { s.nickRefusedEarly(c, m) })
 	for code := range nickErrors {
-		c.AddCallback(code, func(m ircmsg.Message) {
+		s.on(c, code, func(m ircmsg.Message) {
 			if len(m.Params) < 2 && !namesNoNick(code) {
 				return
 			}

@@ -160,7 +160,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		}
 		if err == nil && !s.echoing() {
 			s.mu.Lock()
-			s.unechoed.note(echoKey(t))
+			s.noteUnechoedReactionLocked(echoKey(t)) // ownstore.go
 			s.mu.Unlock()
 		}
 		if err != nil {
@@ -287,7 +287,7 @@ func (s *Session) onReaction(m ircmsg.Message) {
 // historyReaction is the reaction event of a TAGMSG m of a chathistory
 // batch answering r (a reaction to a message of the history, by anyone,
 // the user too); nil when it is none, or was heard live, or is one the
-// plugin sent where the server echoes none (unechoed). A catch-up
+// plugin sent where the server echoes none (ownstore.go). A catch-up
 // goes on from what was heard live (s.reactions); a backfill page is
 // older than that, and its sets are its own (page): taken into the live
 // sets, a reaction long taken back came back in the sender's next set,
@@ -302,11 +302,11 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets)
 	}
 	sender := s.sender(m.Nick())
 	s.mu.Lock()
-	live := s.live[id] || (sender.IsFromMe && s.unechoed.take(echoKey(m.ClientOnlyTags())))
-	if live {
-		// One the plugin sent without an echo: its msgid is now known.
-		s.seenLiveLocked(m)
-	}
+	// The user's echoed reactions, and (taken) one the plugin sent
+	// without an echo, are kept on disk (ownstore.go): after a restart
+	// too, history leaves them out.
+	live := s.live[id] || s.ownMsgidLocked(id) ||
+		(sender.IsFromMe && s.takeUnechoedReactionLocked(echoKey(m.ClientOnlyTags()), id))
 	s.mu.Unlock()
 	if live || sender.UserId == "" {
 		return nil
@@ -316,34 +316,4 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets)
 		sets = page
 	}
 	return s.reactionEvent(m, sender, r.chatID, r.typ, sets)
-}
-
-// unechoedReactions are the user's reaction TAGMSGs sent where the
-// server echoes none (no echo-message), each by what it does
-// (echoKey: react or unreact, the emoji, the message), oldest first,
-// at most reactMax: the plugin never learns their msgids, so history
-// cannot leave them out as it does the echoed ones (s.live). Without
-// them, a backfill brought each back as a reaction of the user's from
-// another client, a second copy in the archive, and a catch-up one in
-// the live sets; history's copy of one takes it (take) and is
-// dropped, its msgid then heard.
-type unechoedReactions struct{ keys []string }
-
-// note keeps the key of a reaction TAGMSG sent.
-func (u *unechoedReactions) note(key string) {
-	if len(u.keys) >= reactMax {
-		u.keys = slices.Delete(u.keys, 0, len(u.keys)-reactMax+1)
-	}
-	u.keys = append(u.keys, key)
-}
-
-// take forgets the oldest reaction sent with key, and reports whether
-// there was one.
-func (u *unechoedReactions) take(key string) bool {
-	i := slices.Index(u.keys, key)
-	if i < 0 {
-		return false
-	}
-	u.keys = slices.Delete(u.keys, i, i+1)
-	return true
 }

@@ -174,21 +174,21 @@ func (s *Session) handleRefusals(c *ircevent.Connection) {
 		}
 	}
 	for code, e := range sendErrors {
-		c.AddCallback(code, func(m ircmsg.Message) {
+		s.on(c, code, func(m ircmsg.Message) {
 			if len(m.Params) < 2 {
 				return
 			}
 			refuse(m, e.code, e.why)
 		})
 	}
-	c.AddCallback("NOTICE", func(m ircmsg.Message) {
+	s.on(c, "NOTICE", func(m ircmsg.Message) {
 		if target, ok := floodThrottled(m); ok {
 			// As a numeric naming the target: "<me> <target> :text".
 			refuse(ircmsg.Message{Source: m.Source, Command: m.Command, Params: []string{m.Params[0], target, lastParam(m)}},
 				pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "the server dropped it: too many lines to one nick or channel at once (its flood protection); send again more slowly")
 		}
 	})
-	c.AddCallback("PONG", func(m ircmsg.Message) {
+	s.on(c, "PONG", func(m ircmsg.Message) {
 		token := lastParam(m)
 		s.mu.Lock()
 		defer s.mu.Unlock()

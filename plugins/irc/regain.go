@@ -82,7 +82,7 @@ func (s *Session) toNickServ(c *ircevent.Connection, line string) bool {
 // back: no REGAIN, GHOST instead; the ghost gone, NICK. The nick given
 // back (REGAIN) or taken (NICK) ends it, as handleNick sees.
 func (s *Session) handleRegain(c *ircevent.Connection) {
-	c.AddCallback("NOTICE", func(m ircmsg.Message) {
+	s.on(c, "NOTICE", func(m ircmsg.Message) {
 		if s.fold(m.Nick()) != "nickserv" || !strings.Contains(m.Source, "!") {
 			return
 		}

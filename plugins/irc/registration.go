@@ -90,7 +90,7 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 		"902":                         func(m ircmsg.Message) string { return fmt.Sprintf("it refused the SASL account (%q)", lastParam(m)) },
 		"904":                         func(m ircmsg.Message) string { return fmt.Sprintf("it refused the SASL account (%q)", lastParam(m)) },
 	}
-	c.AddCallback(ircevent.ERR_UNAVAILRESOURCE, func(m ircmsg.Message) {
+	s.on(c, ircevent.ERR_UNAVAILRESOURCE, func(m ircmsg.Message) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if a := s.attempt; a != nil && !a.registered && len(m.Params) >= 2 && s.fold(m.Params[1]) == s.fold(s.acc.Nick) {
@@ -98,7 +98,7 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 		}
 	})
 	for code, note := range notes {
-		c.AddCallback(code, func(m ircmsg.Message) { s.noteSaid(note(m)) })
+		s.on(c, code, func(m ircmsg.Message) { s.noteSaid(note(m)) })
 	}
 	saslRefused := func(m ircmsg.Message) {
 		s.mu.Lock()
@@ -107,7 +107,7 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 		}
 		s.mu.Unlock()
 	}
-	c.AddCallback("906", func(m ircmsg.Message) { // ERR_SASLABORTED
+	s.on(c, "906", func(m ircmsg.Message) { // ERR_SASLABORTED
 		s.mu.Lock()
 		a := s.attempt
 		if a == nil || a.registered || a.saslRefused {
@@ -120,7 +120,7 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 		// answer that is not coming. The attempt ends now instead.
 		a.conn.Close()
 	})
-	c.AddCallback("908", func(m ircmsg.Message) { // RPL_SASLMECHS
+	s.on(c, "908", func(m ircmsg.Message) { // RPL_SASLMECHS
 		if len(m.Params) < 2 {
 			return
 		}
@@ -130,19 +130,19 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 		}
 		s.mu.Unlock()
 	})
-	c.AddCallback(ircevent.ERR_PASSWDMISMATCH, func(m ircmsg.Message) {
+	s.on(c, ircevent.ERR_PASSWDMISMATCH, func(m ircmsg.Message) {
 		s.mu.Lock()
 		if a := s.attempt; a != nil && !a.registered {
 			a.passRefused = plainText(lastParam(m))
 		}
 		s.mu.Unlock()
 	})
-	c.AddCallback("904", saslRefused) // ERR_SASLFAIL
-	c.AddCallback("902", saslRefused) // ERR_NICKLOCKED
+	s.on(c, "904", saslRefused) // ERR_SASLFAIL
+	s.on(c, "902", saslRefused) // ERR_NICKLOCKED
 	for _, code := range []string{ircevent.ERR_YOUREBANNEDCREEP, ircevent.ERR_YOUWILLBEBANNED, ircevent.ERR_NOPERMFORHOST} {
-		c.AddCallback(code, func(ircmsg.Message) { s.noteBan() })
+		s.on(c, code, func(ircmsg.Message) { s.noteBan() })
 	}
-	c.AddCallback("ERROR", func(m ircmsg.Message) {
+	s.on(c, "ERROR", func(m ircmsg.Message) {
 		if banned(lastParam(m)) {
 			s.noteBan()
 		}

@@ -62,7 +62,7 @@ type listWait struct {
 
 // handleList collects a LIST's replies for the search waiting.
 func (s *Session) handleList(c *ircevent.Connection) {
-	c.AddCallback(ircevent.RPL_LIST, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_LIST, func(m ircmsg.Message) {
 		// <me> <channel> <users> :<topic>
 		if len(m.Params) < 3 {
 			return
@@ -75,7 +75,7 @@ func (s *Session) handleList(c *ircevent.Connection) {
 			s.rawListedLocked(m)
 		}
 	})
-	c.AddCallback(ircevent.RPL_LISTEND, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_LISTEND, func(m ircmsg.Message) {
 		if s.rawListEnded(m) {
 			return
 		}
@@ -96,7 +96,7 @@ func (s *Session) handleList(c *ircevent.Connection) {
 	// RPL_LOAD2HI <me> LIST: a busy server refused the LIST (Solanum
 	// paces them server-wide) and ends it with a 323, which is then the
 	// end of a list given up on.
-	c.AddCallback("263", func(m ircmsg.Message) {
+	s.on(c, "263", func(m ircmsg.Message) {
 		if len(m.Params) < 2 || !strings.EqualFold(m.Params[1], "LIST") || s.rawListNote(m) {
 			return
 		}
@@ -104,7 +104,7 @@ func (s *Session) handleList(c *ircevent.Connection) {
 	})
 	// Solanum, sent a LIST while one runs (one taken as lost), aborts
 	// that one with this notice and a 323, and drops the new one.
-	c.AddCallback("NOTICE", func(m ircmsg.Message) {
+	s.on(c, "NOTICE", func(m ircmsg.Message) {
 		if len(m.Params) < 2 || strings.Contains(m.Source, "!") || strings.TrimSpace(m.Params[1]) != "/LIST aborted" {
 			return
 		}
@@ -113,7 +113,7 @@ func (s *Session) handleList(c *ircevent.Connection) {
 	// ERR_TOOMANYMATCHES: the server stopped listing; what came is the
 	// answer. Its 323 may follow: until it came (or list_wait passed),
 	// no other LIST is sent, so it cannot end the next search.
-	c.AddCallback("416", func(m ircmsg.Message) {
+	s.on(c, "416", func(m ircmsg.Message) {
 		if !s.rawListNote(m) {
 			s.answerListEarly(nil)
 		}

@@ -78,7 +78,7 @@ func (a Account) serverChatID() string {
 // sent by sendCommands.
 func (s *Session) handleServerAnswers(c *ircevent.Connection) {
 	for _, code := range serverAnswers {
-		c.AddCallback(code, s.onServerAnswer)
+		s.on(c, code, s.onServerAnswer)
 	}
 }
 

@@ -201,9 +201,9 @@ type Session struct {
 	// reactions are the reaction sets told (the user's, by login ID)
 	// and heard, by message and person (reactions.go).
 	reactions reactSets
-	// unechoed are the user's reaction TAGMSGs that went without an
-	// echo to learn their msgid by (reactions.go: unechoedReactions).
-	unechoed unechoedReactions
+	// own is what history needs to tell the user's own lines and
+	// reactions, kept on disk (ownstore.go).
+	own ownStore
 	// contacts are the nicks of the user's one-to-one chats, newest
 	// last, kept across connections; watched, those the server was
 	// asked to watch on this connection (by folded nick) and what it
@@ -277,6 +277,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 		s.commands = append(s.commands, m)
 	}
 	s.people = newPeople(s.fold)
+	s.loadOwn()
 	return s
 }
 
@@ -575,6 +576,30 @@ func (s *Session) giveUp(c *ircevent.Connection) {
 	c.Quit()
 }
 
+// on adds connection c's callback for command, which runs only while
+// no other connection replaced c (replaced). Every callback but the
+// disconnect's (disconnected guards its own) is added so: a connection
+// given up can still hand over lines it read (a server slow to close it
+// after the QUIT) once Connect made another. Before, such a late JOIN,
+// PART, NAMES or the like changed the new connection's channels.
+func (s *Session) on(c *ircevent.Connection, command string, f func(ircmsg.Message)) {
+	c.AddCallback(command, func(m ircmsg.Message) {
+		if s.replaced(c) {
+			return
+		}
+		f(m)
+	})
+}
+
+// replaced reports whether another connection than c is the session's
+// now. With none at all (the user quit, or c given up) c's callbacks
+// still run, as its end does: what they note is c's own.
+func (s *Session) replaced(c *ircevent.Connection) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn != nil && s.conn != c
+}
+
 // handle sets the connection's callbacks.
 func (s *Session) handle(c *ircevent.Connection) {
 	// Before the connect callback: the MOTD ends the registration, and
@@ -582,6 +607,9 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleMOTD(c)
 	s.handleMOTDless(c)
 	c.AddConnectCallback(func(ircmsg.Message) {
+		if s.replaced(c) {
+			return
+		}
 		// irc-go runs it at every end of a MOTD (376, 422): the
 		// answers to a MOTD the user typed are no new registration.
 		s.mu.Lock()
@@ -595,21 +623,25 @@ func (s *Session) handle(c *ircevent.Connection) {
 	// The server's ERROR comes before it closes the connection: its words
 	// (a KILL's reason, a netsplit's or ping timeout's Closing Link) go in
 	// the state that says the connection dropped, which stays shown.
-	c.AddCallback("ERROR", func(m ircmsg.Message) {
+	s.on(c, "ERROR", func(m ircmsg.Message) {
 		s.mu.Lock()
 		s.errorSaid = plainText(lastParam(m))
 		s.mu.Unlock()
 	})
-	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onPrivmsg(c, m) })
-	c.AddCallback("NOTICE", s.onNotice)
+	s.on(c, "PRIVMSG", func(m ircmsg.Message) { s.onPrivmsg(c, m) })
+	s.on(c, "NOTICE", s.onNotice)
 	s.handleServerAnswers(c)
-	c.AddCallback("INVITE", s.onInvite)
-	c.AddCallback("TAGMSG", s.onTagmsg)
-	c.AddCallback("CHGHOST", s.onChghost)
-	c.AddCallback("AWAY", s.onAway)
-	c.AddCallback(ircevent.RPL_AWAY, s.onRplAway)
-	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
-	c.AddCallback("FAIL", s.onHistoryFail)
+	s.on(c, "INVITE", s.onInvite)
+	s.on(c, "TAGMSG", s.onTagmsg)
+	s.on(c, "CHGHOST", s.onChghost)
+	s.on(c, "AWAY", s.onAway)
+	s.on(c, ircevent.RPL_AWAY, s.onRplAway)
+	c.AddBatchCallback(func(b *ircevent.Batch) bool {
+		// A replaced connection's batch is dropped whole, not handed
+		// over line by line (false would).
+		return s.replaced(c) || s.onBatch(c, b)
+	})
+	s.on(c, "FAIL", s.onHistoryFail)
 	s.handleChannels(c)
 	s.handleNick(c)
 	s.handleJoinErrors(c)
@@ -1134,7 +1166,9 @@ func (s *Session) Disconnect(context.Context) error {
 // Logout quits the server; an IRC login keeps nothing on the network.
 func (s *Session) Logout(ctx context.Context) error {
 	s.n.ids.forget(s.user, s.loginID)
-	return s.Disconnect(ctx)
+	err := s.Disconnect(ctx)
+	s.removeOwn()
+	return err
 }
 
 // online is the connection, or an error when there is none.
@@ -1303,7 +1337,15 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err := s.confirmSent(ctx, conn, answer, target); err != nil {
 		return sdk.Result{}, err
 	}
-	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
+	// No echo tells the lines' msgids: history's copies are told by
+	// their words (ownstore.go), else they came back as second copies.
+	sent := time.Now()
+	digests := make([]string, len(lines))
+	for i, l := range lines {
+		digests[i] = s.lineDigest(target, l.action, l.text)
+	}
+	s.noteUnechoedLines(digests, sent)
+	return sdk.Result{MessageID: s.n.newID(), Time: sent}, nil
 }
 
 func lastParam(m ircmsg.Message) string {

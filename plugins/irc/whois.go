@@ -24,7 +24,7 @@ type whoisUser struct {
 
 // handleWhois gives the WHOIS waiting its 311.
 func (s *Session) handleWhois(c *ircevent.Connection) {
-	c.AddCallback(ircevent.RPL_WHOISUSER, func(m ircmsg.Message) {
+	s.on(c, ircevent.RPL_WHOISUSER, func(m ircmsg.Message) {
 		// me nick user host * :real name
 		if len(m.Params) < 6 {
 			return

@@ -1,0 +1,89 @@
+package irc_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The user's reactions (echoed: the gateway has them under no ID) and,
+// where the server echoes nothing, the user's lines and reactions are
+// not brought back by history after the plugin was killed and started
+// again: what tells them (msgids, what a reaction did, a line's digest
+// and time) is kept on disk, in the plugin's data folder, as each goes.
+// A second restart does not bring them either (history's copy, once
+// told, is kept by its msgid). Others' lines come as before. Before,
+// it was kept in memory only: after a restart, the join's history and
+// a backfill brought the user's reaction back as one from another
+// client of theirs, and their line as a second copy.
+func TestOwnNotBackFromHistoryAfterRestart(t *testing.T) {
+	for _, caps := range []string{"batch message-tags server-time draft/chathistory echo-message", "batch message-tags server-time draft/chathistory"} {
+		echo := strings.HasSuffix(caps, "echo-message")
+		t.Run(caps, func(t *testing.T) {
+			srv := startScripted(t, caps, "")
+			srv.mu.Lock()
+			srv.history = []string{histLine(1)}
+			srv.mu.Unlock()
+			p, ctx, hist, _, login := histLogin(t, srv, nil, "#hist")
+			srv.got("CHATHISTORY LATEST #hist *")
+			nextBatch(t, hist) // the join's: h-1
+			cmds := p.Commands()
+			if res := cmds.Send(plugintest.Act(login.LoginId, "#hist", "", &pb.React{TargetId: "h-1", Emojis: []string{"👍"}})); res.Error != nil {
+				t.Fatalf("react: %v", res.Error)
+			}
+			srv.sync() // the echo, where there is one, was read
+			now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+			// The server's copies: the reaction (with echo-message, under
+			// its echo's msgid, srv-1), someone's line.
+			srv.mu.Lock()
+			srv.history = append(srv.history,
+				"@time="+now+";msgid=srv-1;+draft/reply=h-1;+draft/react=👍 :kit!k@h TAGMSG #hist",
+				"@time="+now+";msgid=z-1 :zoe!z@h PRIVMSG #hist :after")
+			srv.mu.Unlock()
+			if !echo {
+				// A line without echo: the gateway has it under an ID
+				// of the plugin's; the server's copy has its own.
+				res := cmds.Send(plugintest.SendText(login.LoginId, "#hist", "", "hello there"))
+				if res.Error != nil || strings.HasPrefix(res.MessageId, "srv-") {
+					t.Fatalf("send: %v, ID %q; want an ID of the plugin's", res.Error, res.MessageId)
+				}
+				srv.mu.Lock()
+				srv.history = append(srv.history, "@time="+now+";msgid=m-1 :kit!k@h PRIVMSG #hist :hello there")
+				srv.mu.Unlock()
+			}
+			want := []string{"h-1", "z-1"}
+			for round := range 2 {
+				p.Restart() // SIGKILL: a crash
+				var err error
+				if hist, err = p.Client().History(ctx); err != nil {
+					t.Fatal(err)
+				}
+				evs := p.Events()
+				p.Connect(login.LoginId, login.SavedState)
+				evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+				if got := eventIDs(nextBatch(t, hist)); !slices.Equal(got, want) {
+					t.Errorf("restart %d, the join's history: %q; want %q (the user's own are in the gateway already)", round+1, got, want)
+				}
+				if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Limit: 10}); err != nil {
+					t.Fatal(err)
+				}
+				if got := eventIDs(nextBatch(t, hist)); !slices.Equal(got, want) {
+					t.Errorf("restart %d, the backfill: %q; want %q (the user's own are in the gateway already)", round+1, got, want)
+				}
+			}
+		})
+	}
+}
+
+// eventIDs are the event IDs of a batch's events.
+func eventIDs(b *pb.HistoryBatch) []string {
+	var ids []string
+	for _, ev := range b.Events {
+		ids = append(ids, ev.EventId)
+	}
+	return ids
+}

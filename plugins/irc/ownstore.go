@@ -1,0 +1,224 @@
+package irc
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// What history needs to tell the user's own lines and reactions, kept
+// on disk per login (the plugin's data folder), so that a backfill after
+// a restart (or a crash) of the plugin recognises them as it does
+// before: the msgids of the user's reactions that came echoed (the
+// gateway has no ID for a reaction), the reactions and lines sent where
+// the server echoes none (the plugin never learns their msgids: history's
+// copy is told by what it does), and the msgids history's copies of
+// those turned out to have. Before, all of it was in memory only: after
+// a restart, a backfill brought the user's reactions back as reactions
+// from another client of theirs, and (without echo-message) every line
+// of theirs as a second copy of the message the gateway had under an ID
+// of the plugin's. Not in the saved state: it changes with each line
+// without echo-message, and the saved state goes to the gateway whole
+// at each change.
+
+// ownKept bounds each list kept: past it, the oldest is forgotten (a
+// backfill deeper than that may bring one back, as before).
+const ownKept = 512
+
+// ownLineWindow is how far from a line's send time its copy in history
+// may be (the server's clock and the gateway's differ by that at most):
+// an older line of the same words, from another client of the user's, is
+// not taken for it.
+const ownLineWindow = 5 * time.Minute
+
+// ownRecord is the file's content.
+type ownRecord struct {
+	// Msgids are the msgids of the user's lines and reactions that the
+	// gateway has under another ID or none: history leaves them out.
+	Msgids []string `json:"msgids,omitempty"`
+	// Reactions are the keys (echoKey) of reaction TAGMSGs sent without
+	// an echo, oldest first: history's copy of one is told by what it
+	// does (react or unreact, the emoji, the message).
+	Reactions []string `json:"reactions,omitempty"`
+	// Lines are the lines sent without an echo, oldest first.
+	Lines []ownLine `json:"lines,omitempty"`
+}
+
+// ownLine is a line the user sent where the server echoes none: its
+// digest (lineDigest) and when it went.
+type ownLine struct {
+	Digest string    `json:"d"`
+	Sent   time.Time `json:"t"`
+}
+
+// ownStore is a login's ownRecord and its file ("" in tests without a
+// data folder: memory only). The session's mu guards it.
+type ownStore struct {
+	ownRecord
+	path  string
+	dirty bool // changed by history's takes, written once its batch is read (flushOwn)
+}
+
+// ownFile is the file of login's record in dir: the login ID has
+// slashes and colons, so it is named by a digest of it.
+func ownFile(dir, login string) string {
+	if dir == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(login))
+	return filepath.Join(dir, "own-"+hex.EncodeToString(h[:8])+".json")
+}
+
+// loadOwn reads the record of the session's login. A damaged file is
+// set aside: only what it held comes back from history once more.
+func (s *Session) loadOwn() {
+	s.own.path = ownFile(s.n.dataDir, s.loginID)
+	if s.own.path == "" {
+		return
+	}
+	if r, ok := sdk.LoadStateFile[ownRecord](s.own.path, "the user's own lines and reactions may come back once from history", s.n.host.Logger()); ok {
+		s.own.ownRecord = r
+	}
+}
+
+// saveOwnLocked writes the record, on disk before it returns: a line
+// sent and then the plugin killed is still known.
+func (s *Session) saveOwnLocked() {
+	if s.own.path == "" {
+		return
+	}
+	s.own.dirty = false
+	if err := sdk.SaveStateFile(s.own.path, s.own.ownRecord); err != nil {
+		s.n.host.Logger().Warn("irc: the user's own lines not kept on disk; history after a restart may bring them again", "login", s.loginID, "err", err)
+	}
+}
+
+// flushOwn writes the record where history's takes changed it: once a
+// batch, not once a line.
+func (s *Session) flushOwn() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.own.dirty {
+		s.saveOwnLocked()
+	}
+}
+
+// removeOwn deletes the record: the login is gone.
+func (s *Session) removeOwn() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.own.ownRecord = ownRecord{}
+	if s.own.path != "" {
+		if err := os.Remove(s.own.path); err != nil && !os.IsNotExist(err) {
+			s.n.host.Logger().Warn("irc: the user's own lines file not removed", "login", s.loginID, "err", err)
+		}
+	}
+}
+
+// keepBounded appends v to list, dropping the oldest past ownKept.
+func keepBounded[T any](list []T, v T) []T {
+	if n := len(list) + 1 - ownKept; n > 0 {
+		list = slices.Delete(list, 0, n)
+	}
+	return append(list, v)
+}
+
+// noteOwnMsgidLocked keeps id, a msgid of the user's the gateway has
+// under no ID of it, and writes the record.
+func (s *Session) noteOwnMsgidLocked(id string) {
+	if s.keepOwnMsgidLocked(id) {
+		s.saveOwnLocked()
+	}
+}
+
+// keepOwnMsgidLocked keeps id, to be written later (flushOwn), and
+// reports whether it is new.
+func (s *Session) keepOwnMsgidLocked(id string) bool {
+	if id == "" || slices.Contains(s.own.Msgids, id) {
+		return false
+	}
+	s.own.Msgids = keepBounded(s.own.Msgids, id)
+	s.own.dirty = true
+	return true
+}
+
+// ownMsgidLocked reports whether id is one of noteOwnMsgidLocked's.
+func (s *Session) ownMsgidLocked(id string) bool { return slices.Contains(s.own.Msgids, id) }
+
+// noteUnechoedReactionLocked keeps the key of a reaction TAGMSG sent
+// without an echo, where the server keeps history (else none brings it
+// back: nothing is written at each reaction on ngircd).
+func (s *Session) noteUnechoedReactionLocked(key string) {
+	if !s.hasHistoryLocked() {
+		return
+	}
+	s.own.Reactions = keepBounded(s.own.Reactions, key)
+	s.saveOwnLocked()
+}
+
+// takeUnechoedReactionLocked takes the oldest reaction sent with key,
+// history's copy of it, whose msgid is id: it is kept (history leaves
+// it out from then on), written with its batch (flushOwn). It reports
+// whether there was one.
+func (s *Session) takeUnechoedReactionLocked(key, id string) bool {
+	i := slices.Index(s.own.Reactions, key)
+	if i < 0 {
+		return false
+	}
+	s.own.Reactions = slices.Delete(s.own.Reactions, i, i+1)
+	s.own.dirty = true
+	s.keepOwnMsgidLocked(id)
+	return true
+}
+
+// lineDigest is what tells a line of the user's to target from
+// another: the folded target, whether it is an action, and its text
+// without formatting (which a channel's mode may strip), as a digest
+// (the file keeps no words of the user's).
+func (s *Session) lineDigest(target string, action bool, text string) string {
+	a := "0"
+	if action {
+		a = "1"
+	}
+	h := sha256.Sum256([]byte(s.fold(target) + "\x00" + a + "\x00" + plainText(text)))
+	return hex.EncodeToString(h[:12])
+}
+
+// noteUnechoedLines keeps the lines of a send that went without an
+// echo (digests from lineDigest), sent at, where the server keeps
+// history (else none brings them back: nothing is written at each
+// message on ngircd).
+func (s *Session) noteUnechoedLines(digests []string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(digests) == 0 || !s.hasHistoryLocked() {
+		return
+	}
+	for _, d := range digests {
+		s.own.Lines = keepBounded(s.own.Lines, ownLine{Digest: d, Sent: at})
+	}
+	s.saveOwnLocked()
+}
+
+// takeUnechoedLineLocked takes the oldest line sent with digest within
+// ownLineWindow of at, history's copy of it, whose msgid is id: it is
+// kept, written with its batch (flushOwn). It reports whether there was
+// one.
+func (s *Session) takeUnechoedLineLocked(digest string, at time.Time, id string) bool {
+	i := slices.IndexFunc(s.own.Lines, func(l ownLine) bool {
+		d := at.Sub(l.Sent)
+		return l.Digest == digest && d < ownLineWindow && d > -ownLineWindow
+	})
+	if i < 0 {
+		return false
+	}
+	s.own.Lines = slices.Delete(s.own.Lines, i, i+1)
+	s.own.dirty = true
+	s.keepOwnMsgidLocked(id)
+	return true
+}
