@@ -186,9 +186,10 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 		s.echoes = slices.Delete(s.echoes, i, i+1)
 	}
 	s.seenLiveLocked(m)
-	if ok, id := m.GetTag("msgid"); ok && e.reaction {
+	if ok, id := m.GetTag("msgid"); ok && e.reaction && s.hasHistoryLocked() {
 		// The gateway has the reaction under no ID: its msgid is
-		// kept on disk, for history after a restart (ownstore.go).
+		// kept on disk, for history after a restart (ownstore.go),
+		// where there is history.
 		s.noteOwnMsgidLocked(id)
 	}
 	close(e.got)
