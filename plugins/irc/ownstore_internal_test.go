@@ -1,0 +1,42 @@
+package irc
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// History's copy of a line the user sent without an echo is the
+// user's line to the same target with the same words (formatting
+// aside), within ownLineWindow of the send, once; one of the same words
+// long before (from another client of theirs) is not taken for it. The
+// record is on disk once a batch was read (flushOwn), and a session
+// loaded again reads it.
+func TestUnechoedLineTakenOnce(t *testing.T) {
+	dir := t.TempDir()
+	n := &Network{host: &stateHost{}, dataDir: dir}
+	s := newSession(n, "kit@irc.test:6667/x", Account{})
+	sent := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	s.mu.Lock()
+	s.own.Lines = append(s.own.Lines, ownLine{Digest: s.lineDigest("#Room", false, "ok"), Sent: sent})
+	d := s.lineDigest("#room", false, "\x02ok\x02") // folded target, bold: the same line
+	switch {
+	case s.takeUnechoedLineLocked(d, sent.Add(-time.Hour), "old-1"):
+		t.Error("a line of the same words an hour before the send was taken for it")
+	case s.takeUnechoedLineLocked(s.lineDigest("#room", true, "ok"), sent, "act-1"):
+		t.Error("a /me of the same words was taken for the line")
+	case !s.takeUnechoedLineLocked(d, sent.Add(time.Minute), "srv-1"):
+		t.Error("history's copy a minute after the send was not taken")
+	case s.takeUnechoedLineLocked(d, sent.Add(time.Minute), "srv-2"):
+		t.Error("a second copy was taken for the one line")
+	}
+	s.mu.Unlock()
+	s.flushOwn()
+	again := newSession(n, "kit@irc.test:6667/x", Account{})
+	if !again.ownMsgidLocked("srv-1") || again.ownMsgidLocked("old-1") || len(again.own.Lines) != 0 {
+		t.Errorf("the record read again: %+v; want srv-1 kept and the line taken", again.own.ownRecord)
+	}
+	if got, want := again.own.path, filepath.Join(dir, filepath.Base(again.own.path)); got != want {
+		t.Errorf("the record's file %s is not in the data folder %s", got, dir)
+	}
+}
