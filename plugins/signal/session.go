@@ -140,6 +140,9 @@ type Session struct {
 	// settingsShown are the groups' settings and invitations as last
 	// told in their rooms (settings.go), under mu.
 	settingsShown map[string]*group
+	// groupRevs are the groups' revisions of the last update handled,
+	// for those known (revisions.go), under mu.
+	groupRevs map[string]int
 	// receipts are the receipts told last: one per message, kind and
 	// recipient, whichever of its devices sent it (receiptsonce.go).
 	receipts receiptsTold
