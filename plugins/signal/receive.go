@@ -563,6 +563,10 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		return // a story: nothing to show
 	}
 	s.emit(ctx, ev, true)
+	if dm.GroupInfo == nil && !dm.IsExpirationUpdate && ev.GetMessage() != nil && !sender.GetIsFromMe() && author != s.selfID() {
+		// A message of theirs, not a timer's notice.
+		s.requestNotice(ctx, chat, sender, ts) // messagerequest.go
+	}
 }
 
 // edit turns an edit (received, or sent from another device) in the
