@@ -49,10 +49,11 @@ func groupNotices(s *session, group, text string) []string {
 	return told
 }
 
-// Bob lets only admins send, then Carol turns on the group link, and
-// signal-cli applies both before the plugin reads the group for Bob's
-// update: the read holds Carol's change too. It is told without an
-// author rather than as Bob's (before: "Bob turned on the group link").
+// Bob lets only admins send, then Carol turns on the group link and
+// invites dave, and signal-cli applies both before the plugin reads the
+// group for Bob's update: the read holds Carol's changes too. They are
+// told without an author rather than as Bob's (before: "Bob turned on
+// the group link", "Bob invited 1 person").
 func TestGroupSettingsOfALaterUpdateNotCredited(t *testing.T) {
 	d, gid, s, group := groupKnown(t)
 	g, _ := d.GetGroup(alice, gid)
@@ -61,6 +62,7 @@ func TestGroupSettingsOfALaterUpdateNotCredited(t *testing.T) {
 	bobs := g.Revision
 	d.SetGroup(alice, g)
 	g.Link = "https://signal.group/#CjQKIAAAA"
+	g.Pending = append(g.Pending, fakesignal.Member{Number: "+15550000009", UUID: fakesignal.NewUUID()})
 	g.Revision++
 	d.SetGroup(alice, g)
 	readWithLaterUpdate(t, d,
@@ -72,7 +74,7 @@ func TestGroupSettingsOfALaterUpdateNotCredited(t *testing.T) {
 	if strings.Contains(told, "Bob") || strings.Contains(told, bob) {
 		t.Errorf("a read holding carol's change credited to bob (before: both his):\n%s", told)
 	}
-	for _, want := range []string{"only allow admins to send messages.", "turned on the group link."} {
+	for _, want := range []string{"only allow admins to send messages.", "turned on the group link.", "Someone invited 1 person to the group."} {
 		if !strings.Contains(told, want) {
 			t.Errorf("%q untold:\n%s", want, told)
 		}
