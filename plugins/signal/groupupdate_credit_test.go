@@ -118,10 +118,11 @@ func TestGroupTimerOffThenSetCredited(t *testing.T) {
 	}
 }
 
-// Dave lets only admins send, and his update never comes; Carol's
-// next one, turning on the link, does. Both changes are in the read,
-// which follows a revision never handled: they are told without an
-// author (before: both as Carol's).
+// Dave lets only admins send and sets the timer to an hour, and his
+// update never comes; Carol's next one, turning on the link and
+// carrying no timer, does. The changes are in the read, which follows
+// a revision never handled: they are told without an author, the
+// timer's notice from the room (before: all as Carol's).
 func TestGroupChangeOfAMissedUpdateNotCredited(t *testing.T) {
 	d, gid, s, group := groupKnown(t)
 	g, _ := d.GetGroup(alice, gid)
@@ -130,20 +131,20 @@ func TestGroupChangeOfAMissedUpdateNotCredited(t *testing.T) {
 	d.SetGroup(alice, g)
 	groupUpdate(d, gid, bob, bobACI, g.Revision, 60)
 	s.next(func(ev *pb.Event) bool { return strings.Contains(ev.GetMessage().GetText(), "disappear") })
-	g.OnlyAdminsSend = true
+	g.OnlyAdminsSend, g.Timer = true, 3600
 	g.Revision++ // dave's, never delivered
 	d.SetGroup(alice, g)
 	g.Link = "https://signal.group/#CjQKIAAAA"
 	g.Revision++
 	d.SetGroup(alice, g)
-	groupUpdate(d, gid, carol, carolACI, g.Revision, 60)
+	groupUpdate(d, gid, carol, carolACI, g.Revision, 0)
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
 		Message: fakesignal.Text("after the gap"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "DELIVER"}}})
 	told := strings.Join(groupNotices(s, group, "after the gap"), "\n")
 	if strings.Contains(told, "Carol") || strings.Contains(told, carol) {
 		t.Errorf("a change of a missed update credited to carol (before: both hers):\n%s", told)
 	}
-	for _, want := range []string{"only allow admins to send messages.", "turned on the group link."} {
+	for _, want := range []string{"only allow admins to send messages.", "turned on the group link.", ": " + mediatext.ReadTimerText(time.Hour)} {
 		if !strings.Contains(told, want) {
 			t.Errorf("%q untold:\n%s", want, told)
 		}
