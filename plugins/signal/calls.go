@@ -303,13 +303,18 @@ func timerNotice(secs int) string {
 // The carried timer names the change by its own update: two changes
 // read at once (Bob sets it, Carol sets it back) are each told by their
 // author. 0 carried says nothing (the timer off, or a sender that did
-// not say), so the read is taken then. A group not known before the
+// not say), so the read is taken then, unless a later update of the
+// group was read already (later): the read may be that later update's,
+// which carries its own (revisions.go). A group not known before the
 // update (knownBefore) tells none.
-func (s *Session) timerChanged(chat string, carried int, knownBefore bool) (secs int, changed bool) {
+func (s *Session) timerChanged(chat string, carried int, knownBefore, later bool) (secs int, changed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[chat]
 	if g == nil {
+		return 0, false
+	}
+	if _, told := s.timersTold[chat]; told && carried == 0 && later {
 		return 0, false
 	}
 	now := g.timer

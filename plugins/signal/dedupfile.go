@@ -15,7 +15,11 @@ import (
 // dedupFileName is the envelopes a session handled last (strayDedup),
 // in the login's folder: JSON lines {"k":key,"s":stray}, oldest first,
 // appended as each is handled and not synced, as the inbox's marks of
-// envelopes handled are (inbox.go). At most dedupKeep are read back.
+// envelopes handled are (inbox.go): a copy let through by a power loss
+// names the events the gateway committed already, which its dedup
+// drops, and an fsync per envelope costs some 200 times the append
+// (BenchmarkDedupAppend; see the README). At most dedupKeep are read
+// back.
 const dedupFileName = "handled.jsonl"
 
 // dedupFileMax bounds what is read of the file: dedupKeep lines of a

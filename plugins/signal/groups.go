@@ -404,14 +404,19 @@ type groupRead struct {
 	entry groupEntry
 	chat  *pb.Chat
 	err   error
+	// gap: an update before this one never came; later: a later
+	// envelope of the group was read already (laterUpdate: an update).
+	// Either way the read may hold others' changes (revisions.go).
+	gap, later, laterUpdate bool
 }
 
 // groupChanged reads a group after an update and reports what changed:
 // name, description (the topic), members and admins; or that the user is
 // out of it. The events bear the update's time at (Unix ms; 0: now), so
 // that updates handled late (from the inbox after a restart, drained at
-// a reconnection) keep their time and order. It returns what it read.
-func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender, at int64) groupRead {
+// a reconnection) keep their time and order. rev is the update's
+// revision (0: not known). It returns what it read.
+func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender, at int64, rev int) groupRead {
 	s.mu.Lock()
 	old := s.groups[chatID]
 	s.mu.Unlock()
@@ -421,7 +426,16 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.n.host.Logger().Warn("signal: a changed group could not be read; the change is read again at the next start", "login", s.loginID, "chat", chatID, "err", err)
 		return groupRead{err: err}
 	}
-	read := groupRead{entry: g, chat: chat}
+	read := groupRead{entry: g, chat: chat, gap: s.revisionGap(chatID, rev)}
+	// After the read: a later envelope read before it was applied
+	// before it (revisions.go).
+	if rev > 0 {
+		read.later, read.laterUpdate = s.inbox.laterOfGroup(groupIDOf(chatID), rev)
+	}
+	settingsBy := by
+	if read.gap || read.later {
+		settingsBy = nil // told without an author
+	}
 	if chat == nil {
 		s.mu.Lock()
 		s.forgetGroupLocked(chatID)
@@ -443,8 +457,8 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.pictureChanged(ctx, chat, by, at) // avatars.go
 		s.joinRequests(ctx, chatID, g, at)  // joinrequests.go
 		if shown := s.settingsSince(chatID, g); old != nil && shown != nil {
-			s.invitesTold(ctx, chatID, shown, g, by, at)        // invites.go
-			s.settingsTold(ctx, chatID, shown, g, chat, by, at) // settings.go
+			s.invitesTold(ctx, chatID, shown, g, settingsBy, at)        // invites.go
+			s.settingsTold(ctx, chatID, shown, g, chat, settingsBy, at) // settings.go
 		}
 	}
 	return read
@@ -764,7 +778,7 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 		}
 		return 0, groupRead{}, s.groupUpdateError(what, err)
 	}
-	read := s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp)
+	read := s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp, 0)
 	return res.Timestamp, read, nil
 }
 

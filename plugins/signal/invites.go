@@ -26,14 +26,14 @@ func (s *Session) pendingOf(g groupEntry) map[string]bool { return s.userIDsOf(g
 // invitesTold tells in the room of chatID those the update at (Unix ms)
 // by invited to group g: pending now, not before (old); and those whose
 // invitation it ended, withdrawn or declined. An invitation
-// of the user is told in the inviter's chat (invited.go); an update of
-// no known author says nothing, as the apps do not say whose.
+// of the user is told in the inviter's chat (invited.go). An update
+// whose author is not known (by nil: the read may hold others' changes,
+// revisions.go) tells them as someone's, and an invitation ended as
+// revoked or declined, which it cannot tell apart.
 func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g groupEntry, by *pb.Sender, at int64) {
-	if by == nil || by.UserId == "" {
-		return
-	}
-	mine := by.IsFromMe || by.UserId == s.selfID()
-	notice := func(kind, text string) { s.groupNotice(ctx, chatID, kind, at, by.UserId, text) }
+	author := by.GetUserId()
+	mine := author != "" && (by.IsFromMe || author == s.selfID())
+	notice := func(kind, text string) { s.groupNotice(ctx, chatID, kind, at, author, text) }
 	pending := s.pendingOf(g)
 	var ids []string
 	for id := range pending {
@@ -43,7 +43,7 @@ func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g 
 	}
 	if len(ids) > 0 {
 		slices.Sort(ids)
-		notice("invited", s.invitesText(by.UserId, mine, ids))
+		notice("invited", s.invitesText(author, mine, ids))
 	}
 	// Ended: pending before, not now, nor in the group (accepted: their
 	// joining is told).
@@ -53,7 +53,7 @@ func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g 
 	for id := range old.pending {
 		switch {
 		case pending[id] || members[id] || id == s.selfID():
-		case id == by.UserId:
+		case id == author:
 			declined = true
 		default:
 			revoked = append(revoked, id)
@@ -62,9 +62,12 @@ func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g 
 	if declined {
 		notice("declined", "Someone declined an invitation to the group.")
 	}
-	if len(revoked) > 0 {
+	switch {
+	case len(revoked) > 0 && author == "":
+		notice("revoked", endedText(len(revoked)))
+	case len(revoked) > 0:
 		slices.Sort(revoked)
-		notice("revoked", s.revokedText(by.UserId, mine, revoked))
+		notice("revoked", s.revokedText(author, mine, revoked))
 	}
 }
 
@@ -89,8 +92,18 @@ func (s *Session) revokedText(revoker string, mine bool, ids []string) string {
 	return s.displayName(revoker) + " revoked " + strconv.Itoa(len(ids)) + " invitations to the group."
 }
 
+// endedText is the notice of n invitations ended by an update whose
+// author is not known: revoked, or declined by the invitee.
+func endedText(n int) string {
+	if n == 1 {
+		return "An invitation to the group was revoked or declined."
+	}
+	return strconv.Itoa(n) + " invitations to the group were revoked or declined."
+}
+
 // invitesText is the notice of inviter's invitation of ids: the user's
-// own names them, another's counts them, as Signal's apps say it.
+// own names them, another's counts them, as Signal's apps say it
+// ("Someone" for an inviter not known, "").
 func (s *Session) invitesText(inviter string, mine bool, ids []string) string {
 	if mine {
 		names := make([]string, len(ids))
@@ -102,6 +115,9 @@ func (s *Session) invitesText(inviter string, mine bool, ids []string) string {
 	people := "1 person"
 	if len(ids) > 1 {
 		people = strconv.Itoa(len(ids)) + " people"
+	}
+	if inviter == "" {
+		return "Someone invited " + people + " to the group."
 	}
 	return s.displayName(inviter) + " invited " + people + " to the group."
 }

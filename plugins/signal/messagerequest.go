@@ -2,7 +2,11 @@ package signal
 
 import (
 	"context"
+	"errors"
 	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A message from someone the user never wrote to, nor has in their
@@ -16,6 +20,11 @@ import (
 // with them, its profileSharing) or on the phone (signal-cli applies
 // the phone's answer): what follows is told as in any chat. Before, a
 // stranger's message marked read told them so, as no Signal app does.
+//
+// Signal's apps show such a chat as a request, with what accepting
+// means, apart from the others; here it comes among the chats as any,
+// so its first message is followed by a notice saying it is a request
+// and how to answer it. Before, nothing told it from a contact's.
 
 // accepted reports whether the contact is no message request: in the
 // address book (name), written to or accepted (profileSharing), or from
@@ -72,4 +81,57 @@ func (s *Session) noteAccepted(ids ...string) {
 	for _, id := range ids {
 		s.acceptedChats[id] = true
 	}
+}
+
+// requestNotice follows the message of sender at ts (Unix ms) in the
+// direct chat chatID with a notice, once, when the chat is a message
+// request: looked at once a session per chat (requestPending asks
+// signal-cli of one not known accepted), and named by the chat alone,
+// so the host drops it when it told it before.
+func (s *Session) requestNotice(ctx context.Context, chatID string, sender *pb.Sender, ts int64) {
+	s.mu.Lock()
+	seen := s.requestsNoticed[chatID] || s.acceptedChats[chatID]
+	if s.requestsNoticed == nil {
+		s.requestsNoticed = map[string]bool{}
+	}
+	s.requestsNoticed[chatID] = true
+	s.mu.Unlock()
+	if seen || !s.requestPending(ctx, chatID) {
+		return
+	}
+	who := chatID
+	if name := sender.GetName(); name != "" && name != chatID {
+		who = name + " (" + chatID + ")"
+	}
+	text := "💬 A message request: " + who + " is not in your contacts, and you never wrote to them. " +
+		"They do not know you read their messages, nor see you type, until you accept. " +
+		"Answering here accepts it, and so does /accept, which sends them nothing; /block refuses it (or block or delete the chat on your phone)."
+	// Just after the message, so that it follows it.
+	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: sender,
+		TimestampUnixMicro: ts*1000 + 1, EventId: "request-" + chatID,
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+}
+
+// acceptRequest is "/accept" typed in the direct chat chatID: its
+// message request accepted without writing to them, as the apps'
+// Accept does (signal-cli's sendMessageRequestResponse, which notes it
+// and tells the user's other devices). A command, not a message:
+// nothing goes to the contact, the answer is the user's alone.
+func (s *Session) acceptRequest(ctx context.Context, chatID string) (sdk.Result, error) {
+	const what = "could not accept the message request"
+	if !s.requestPending(ctx, chatID) {
+		return sdk.Result{Command: true, Reply: "Your chat with " + chatID + " is no message request: there is nothing to accept."}, nil
+	}
+	err := s.callRaw(ctx, what, "sendMessageRequestResponse", map[string]any{"recipient": []string{chatID}, "type": "accept"}, nil)
+	if err != nil {
+		err = s.mapError(what, err)
+		if se, ok := errors.AsType[*sdk.Error](err); ok && se.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+			return sdk.Result{}, sdk.Errorf(se.Code, "%s (this signal-cli cannot: accept it on your phone, or answer them here)", se.Text)
+		}
+		return sdk.Result{}, err
+	}
+	s.noteAccepted(chatID)
+	s.n.host.Logger().Info("signal: the user accepted a message request", "login", s.loginID, "chat", chatID)
+	return sdk.Result{Command: true, Reply: "✓ You accepted the message request of " + chatID +
+		": they now see when you read their messages and when you type, as any contact."}, nil
 }

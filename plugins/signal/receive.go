@@ -150,6 +150,7 @@ type groupInfo struct {
 	GroupID   string `json:"groupId"`
 	GroupName string `json:"groupName"`
 	Type      string `json:"type"`
+	Revision  int    `json:"revision"`
 }
 
 type syncMessage struct {
@@ -407,8 +408,14 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		}
 		if dm.GroupInfo.Type == "UPDATE" && dm.Message == nil && len(dm.Attachments) == 0 {
 			known := s.timerKnown(chat)
-			s.groupChanged(ctx, chat, sender, ts)
-			if after, changed := s.timerChanged(chat, dm.ExpiresInSeconds, known); changed {
+			read := s.groupChanged(ctx, chat, sender, ts, dm.GroupInfo.Revision)
+			if after, changed := s.timerChanged(chat, dm.ExpiresInSeconds, known, read.laterUpdate); changed {
+				if dm.ExpiresInSeconds == 0 && read.gap {
+					// Read, not carried, past an update that never came:
+					// whose it is is not known (revisions.go).
+					s.groupNotice(ctx, chat, "timer", ts, "", timerNotice(after))
+					return
+				}
 				// The timer changed (calls.go): a notice from whoever
 				// changed it, by the update's timestamp.
 				s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,
@@ -556,6 +563,10 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		return // a story: nothing to show
 	}
 	s.emit(ctx, ev, true)
+	if dm.GroupInfo == nil && !dm.IsExpirationUpdate && ev.GetMessage() != nil && !sender.GetIsFromMe() && author != s.selfID() {
+		// A message of theirs, not a timer's notice.
+		s.requestNotice(ctx, chat, sender, ts) // messagerequest.go
+	}
 }
 
 // edit turns an edit (received, or sent from another device) in the

@@ -98,6 +98,9 @@ type Session struct {
 	// acceptedChats are the direct chats known to be no message
 	// request (messagerequest.go).
 	acceptedChats map[string]bool
+	// requestsNoticed are the direct chats whose message request was
+	// looked at for its notice this session (messagerequest.go), under mu.
+	requestsNoticed map[string]bool
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
@@ -140,6 +143,9 @@ type Session struct {
 	// settingsShown are the groups' settings and invitations as last
 	// told in their rooms (settings.go), under mu.
 	settingsShown map[string]*group
+	// groupRevs are the groups' revisions of the last update handled,
+	// for those known (revisions.go), under mu.
+	groupRevs map[string]int
 	// receipts are the receipts told last: one per message, kind and
 	// recipient, whichever of its devices sent it (receiptsonce.go).
 	receipts receiptsTold

@@ -1054,6 +1054,44 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			return nil, userError("%d is no poll of the account's: only its author ends a poll (not checked by the real signal-cli)", ts)
 		}
 		return d.sent(a, req)
+	case "block":
+		// BlockCommand: the contacts blocked, as a block list synced
+		// from the phone marks them (on a linked device too, as newer
+		// signal-cli do; older ones refuse it there: FailNext).
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		for _, r := range list(p, "recipient") {
+			for i, ct := range a.contacts {
+				if ct.Number == r || ct.UUID == r {
+					a.contacts[i].Blocked = true
+				}
+			}
+		}
+		return map[string]any{}, nil
+	case "sendMessageRequestResponse":
+		// SendMessageRequestResponseCommand: type accept or delete
+		// (required), recipients by number or ACI. Accept turns the
+		// contact's profile sharing on, as signal-cli's does.
+		typ, _ := p["type"].(string)
+		if typ != "accept" && typ != "delete" {
+			return nil, &rpcError{Code: -32602, Message: "type: accept or delete is required"}
+		}
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		for _, r := range list(p, "recipient") {
+			for i, ct := range a.contacts {
+				if (ct.Number == r || ct.UUID == r) && typ == "accept" {
+					a.contacts[i].Request = false
+				}
+			}
+		}
+		return map[string]any{}, nil
 	case "sendPinMessage", "sendUnpinMessage":
 		// signal-cli 0.14.0 and later (SendPinMessageCommand,
 		// SendUnpinMessageCommand): the message by its author and

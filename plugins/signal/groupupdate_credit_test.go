@@ -1,0 +1,152 @@
+package signal_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+// groupUpdate delivers from's update of group gid at revision rev,
+// carrying the timer secs.
+func groupUpdate(d *fakesignal.Daemon, gid, from, fromACI string, rev, secs int) {
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: from, SourceUUID: fromACI, DataMessage: &fakesignal.DataMessage{
+		ExpiresInSeconds: secs, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: rev, Type: "UPDATE"}}})
+}
+
+// readWithLaterUpdate delivers first, then, while the plugin's read of
+// the group for it is held, later: signal-cli applied the later update
+// before the read, and wrote its envelope before the read's answer.
+func readWithLaterUpdate(t *testing.T, d *fakesignal.Daemon, first, later func()) {
+	t.Helper()
+	read, release := d.HoldNext("listGroups", "")
+	defer release()
+	first()
+	select {
+	case <-read:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the update's group was not read")
+	}
+	later()
+	release()
+}
+
+// groupNotices collects the room's notices and timer messages, each
+// "author: text" ("" for the room's own), until the message text.
+func groupNotices(s *session, group, text string) []string {
+	var told []string
+	s.next(func(ev *pb.Event) bool {
+		if ev.ChatId == group && ev.GetMessage() != nil && ev.GetMessage().GetText() != "hi all" && !isText(text)(ev) {
+			told = append(told, ev.GetSender().GetUserId()+": "+ev.GetMessage().GetText())
+		}
+		return isText(text)(ev)
+	})
+	return told
+}
+
+// Bob lets only admins send, then Carol turns on the group link and
+// invites dave, and signal-cli applies both before the plugin reads the
+// group for Bob's update: the read holds Carol's changes too. They are
+// told without an author rather than as Bob's (before: "Bob turned on
+// the group link", "Bob invited 1 person").
+func TestGroupSettingsOfALaterUpdateNotCredited(t *testing.T) {
+	d, gid, s, group := groupKnown(t)
+	g, _ := d.GetGroup(alice, gid)
+	g.OnlyAdminsSend = true
+	g.Revision++
+	bobs := g.Revision
+	d.SetGroup(alice, g)
+	g.Link = "https://signal.group/#CjQKIAAAA"
+	g.Pending = append(g.Pending, fakesignal.Member{Number: "+15550000009", UUID: fakesignal.NewUUID()})
+	g.Revision++
+	d.SetGroup(alice, g)
+	readWithLaterUpdate(t, d,
+		func() { groupUpdate(d, gid, bob, bobACI, bobs, 0) },
+		func() { groupUpdate(d, gid, carol, carolACI, g.Revision, 0) })
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("after the settings"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "DELIVER"}}})
+	told := strings.Join(groupNotices(s, group, "after the settings"), "\n")
+	if strings.Contains(told, "Bob") || strings.Contains(told, bob) {
+		t.Errorf("a read holding carol's change credited to bob (before: both his):\n%s", told)
+	}
+	for _, want := range []string{"only allow admins to send messages.", "turned on the group link.", "Someone invited 1 person to the group."} {
+		if !strings.Contains(told, want) {
+			t.Errorf("%q untold:\n%s", want, told)
+		}
+	}
+}
+
+// Bob turns the timer off, then Carol sets an hour, before the plugin
+// reads the group for Bob's update: his carries 0, and the read has
+// Carol's hour. The hour is Carol's, told once, by her (before: by
+// bob, and Carol's update said nothing).
+func TestGroupTimerOffThenSetCredited(t *testing.T) {
+	d, gid, s, group := groupKnown(t)
+	g, _ := d.GetGroup(alice, gid)
+	g.Timer = 60
+	g.Revision++
+	d.SetGroup(alice, g)
+	groupUpdate(d, gid, bob, bobACI, g.Revision, 60)
+	if ev := s.next(func(ev *pb.Event) bool { return strings.Contains(ev.GetMessage().GetText(), "disappear") }); ev.GetMessage().GetText() != mediatext.ReadTimerText(time.Minute) {
+		t.Fatalf("bob's first timer: %v", ev)
+	}
+	g.Timer = 0
+	g.Revision++
+	bobs := g.Revision
+	d.SetGroup(alice, g)
+	g.Timer = 3600
+	g.Revision++
+	d.SetGroup(alice, g)
+	readWithLaterUpdate(t, d,
+		func() { groupUpdate(d, gid, bob, bobACI, bobs, 0) },
+		func() { groupUpdate(d, gid, carol, carolACI, g.Revision, 3600) })
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("after the timers"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "DELIVER"}}})
+	var timers []string
+	for _, n := range groupNotices(s, group, "after the timers") {
+		if strings.Contains(n, "disappear") {
+			timers = append(timers, n)
+		}
+	}
+	if want := []string{carol + ": " + mediatext.ReadTimerText(time.Hour)}; !slices.Equal(timers, want) {
+		t.Fatalf("the timers told %q, want %q (before: the hour as bob's)", timers, want)
+	}
+}
+
+// Dave lets only admins send and sets the timer to an hour, and his
+// update never comes; Carol's next one, turning on the link and
+// carrying no timer, does. The changes are in the read, which follows
+// a revision never handled: they are told without an author, the
+// timer's notice from the room (before: all as Carol's).
+func TestGroupChangeOfAMissedUpdateNotCredited(t *testing.T) {
+	d, gid, s, group := groupKnown(t)
+	g, _ := d.GetGroup(alice, gid)
+	g.Timer = 60
+	g.Revision++
+	d.SetGroup(alice, g)
+	groupUpdate(d, gid, bob, bobACI, g.Revision, 60)
+	s.next(func(ev *pb.Event) bool { return strings.Contains(ev.GetMessage().GetText(), "disappear") })
+	g.OnlyAdminsSend, g.Timer = true, 3600
+	g.Revision++ // dave's, never delivered
+	d.SetGroup(alice, g)
+	g.Link = "https://signal.group/#CjQKIAAAA"
+	g.Revision++
+	d.SetGroup(alice, g)
+	groupUpdate(d, gid, carol, carolACI, g.Revision, 0)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("after the gap"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "DELIVER"}}})
+	told := strings.Join(groupNotices(s, group, "after the gap"), "\n")
+	if strings.Contains(told, "Carol") || strings.Contains(told, carol) {
+		t.Errorf("a change of a missed update credited to carol (before: both hers):\n%s", told)
+	}
+	for _, want := range []string{"only allow admins to send messages.", "turned on the group link.", ": " + mediatext.ReadTimerText(time.Hour)} {
+		if !strings.Contains(told, want) {
+			t.Errorf("%q untold:\n%s", want, told)
+		}
+	}
+}
