@@ -494,6 +494,7 @@ func (r *runner) checkSend(t *testing.T) {
 	if res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), taken)); res.Error != nil {
 		t.Fatalf("send to %s: %v", r.cfg.Contact, res.Error)
 	}
+	sentBefore := p.own.messageIDs(loginID, r.cfg.Contact)
 
 	// The host resends the commands in flight when the plugin restarts:
 	// the answer outlives a crash (the SDK keeps it in its journal) and
@@ -516,6 +517,34 @@ func (r *runner) checkSend(t *testing.T) {
 		t.Errorf("%q, answered as sent just before a SIGKILL, was never echoed, in the process or after the restart: %s", taken, answeredUntaken)
 	}
 	r.checkActAfterRestart(t, p, cmds, loginID, first)
+	r.checkNewIDAfterRestart(t, cmds, loginID, sentBefore)
+}
+
+// checkNewIDAfterRestart sends a new message after the restart: its
+// message_id must be none of before's (by ID, their texts), those of the
+// sends the process before answered in the same chat. The host keys a message by its ID in
+// its chat, so a new one under an old one's ID is taken for the old: a
+// correction or retraction of either reaches the other, and its echo is
+// dropped as seen. A login still connecting (UNAVAILABLE,
+// LOGIN_REQUIRED) is asked again until Timeout.
+func (r *runner) checkNewIDAfterRestart(t *testing.T, cmds *CommandStream, loginID string, before map[string]string) {
+	t.Helper()
+	fresh := r.unique("fresh")
+	deadline := time.Now().Add(Timeout)
+	for {
+		res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), fresh))
+		code := res.Error.GetCode()
+		if (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if res.Error != nil {
+			t.Errorf("a new send to %s after a SIGKILL and a restart: %v", r.cfg.Contact, res.Error)
+		} else if old, reused := before[res.MessageId]; reused && res.MessageId != "" {
+			t.Errorf("a new message sent after a restart was answered with message_id %q, the ID of %q, sent before the restart: message IDs must stay unique across restarts of the plugin, as the gateway keys a message by its ID in its chat (a correction or retraction of either would reach the other, and an echo under it is dropped as seen); take the network's ID, or make one from a prefix new at each start (random, or the start time) and a counter", res.MessageId, old)
+		}
+		return
+	}
 }
 
 // checkActAfterRestart acts on sent, a message sent before the plugin was

@@ -85,6 +85,14 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			"answered as sent just before a SIGKILL, was never echoed, in the process or after the restart: answer a send only once the network has taken the message",
 		}},
+		// Message IDs that start again at each start of the process:
+		// a new message after the restart takes an old one's ID.
+		{mode: "counterids", env: "MINIMAL_COUNTER_IDS=1", run: "/^send$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			`a new message sent after a restart was answered with message_id "m-`,
+			`", sent before the restart`,
+			"message IDs must stay unique across restarts of the plugin",
+		}},
 		{mode: "ownecho", env: "MINIMAL_OWN_ECHO=1", run: "/^send$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			`(is_from_me), sent with txn_id "plugintest txn `,

@@ -52,7 +52,9 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // up after a Disconnect); MINIMAL_HANG_STOP, a Stop that never returns
 // (a daemon waited on without the context), so that the process is
 // killed at the gateway's stop; MINIMAL_MUTE_RESTARTED, a network that
-// echoes until the process starts again on the same data folder.
+// echoes until the process starts again on the same data folder;
+// MINIMAL_COUNTER_IDS, message IDs from a counter that starts again at
+// each start of the process, with no prefix to tell the starts apart.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -66,6 +68,7 @@ var (
 	stateOnce   = os.Getenv("MINIMAL_STATE_ONCE") == "1"
 	hangStop    = os.Getenv("MINIMAL_HANG_STOP") == "1"
 	muteAgain   = os.Getenv("MINIMAL_MUTE_RESTARTED") == "1"
+	counterIDs  = os.Getenv("MINIMAL_COUNTER_IDS") == "1"
 )
 
 // told is MINIMAL_STATE_ONCE's logins whose state was told.
@@ -88,6 +91,9 @@ func init() {
 func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	n.host, n.dataDir = host, req.DataDir
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
+	if counterIDs {
+		n.prefix = "m"
+	}
 	if muteAgain {
 		started := filepath.Join(n.dataDir, "started")
 		_, err := os.Stat(started)
