@@ -754,13 +754,13 @@ func (r *runner) checkReceive(t *testing.T) {
 	text := r.incoming(t, cmds, login.LoginId)
 	ev := evs.Await(r.arrival(text), func(ev *pb.Event) bool { return ev.GetMessage().GetText() == text })
 	if ev.LoginId != login.LoginId {
-		t.Errorf("login_id = %q, want %q", ev.LoginId, login.LoginId)
+		t.Errorf("the message event's login_id = %q, want %q: the login it came to, as its CompleteStep named it", ev.LoginId, login.LoginId)
 	}
 	if ev.ChatId != r.cfg.Contact {
-		t.Errorf("chat_id = %q, want %q", ev.ChatId, r.cfg.Contact)
+		t.Errorf("the message event's chat_id = %q, want %q (Config.Contact): the direct chat it came in", ev.ChatId, r.cfg.Contact)
 	}
 	if got := ev.GetSender().GetUserId(); got != r.cfg.contactUserID() {
-		t.Errorf("sender user_id = %q, want %q", got, r.cfg.contactUserID())
+		t.Errorf("the message event's sender.user_id = %q, want %q: set Event.sender to who wrote it, the contact (Config.ContactUserID, when it is not the chat's ID): the gateway sends the message from that contact's address", got, r.cfg.contactUserID())
 	}
 	if ev.GetSender().GetIsFromMe() {
 		t.Error("a message from the contact is marked is_from_me")

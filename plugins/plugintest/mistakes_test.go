@@ -103,6 +103,10 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			"send to a chat the network does not know (plugintest-no-such-chat):",
 			"refuse with a kind (NOT_FOUND for no such chat",
 		}},
+		{mode: "nosender", env: "MINIMAL_NO_SENDER=1", run: "/^receive$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/receive",
+			`the message event's sender.user_id = "", want "bob": set Event.sender to who wrote it`,
+		}},
 		{mode: "noid", env: "MINIMAL_NO_ID=1", run: "/^receive$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/receive",
 			"the message event has no event_id: set it to the network's ID of the message",

@@ -54,7 +54,8 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // killed at the gateway's stop; MINIMAL_MUTE_RESTARTED, a network that
 // echoes until the process starts again on the same data folder;
 // MINIMAL_COUNTER_IDS, message IDs from a counter that starts again at
-// each start of the process, with no prefix to tell the starts apart.
+// each start of the process, with no prefix to tell the starts apart;
+// MINIMAL_NO_SENDER, echoes without a sender.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -69,6 +70,7 @@ var (
 	hangStop    = os.Getenv("MINIMAL_HANG_STOP") == "1"
 	muteAgain   = os.Getenv("MINIMAL_MUTE_RESTARTED") == "1"
 	counterIDs  = os.Getenv("MINIMAL_COUNTER_IDS") == "1"
+	noSender    = os.Getenv("MINIMAL_NO_SENDER") == "1"
 )
 
 // told is MINIMAL_STATE_ONCE's logins whose state was told.
@@ -188,7 +190,11 @@ func (s *session) emitEcho(chat, eventID, text string) {
 	if quoteAlone {
 		m.QuoteText, m.QuoteAuthorId = "what was said", chat
 	}
-	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: chat, Sender: &pb.Sender{UserId: chat},
+	sender := &pb.Sender{UserId: chat}
+	if noSender {
+		sender = nil
+	}
+	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: chat, Sender: sender,
 		TimestampUnixMicro: at, EventId: eventID,
 		Payload: &pb.Event_Message{Message: m}})
 }
