@@ -114,7 +114,8 @@ func (c *Config) contactUserID() string {
 //     same (Delivered, or its echo after the restart); the
 //     first message action advertised (edit, reaction, read marker,
 //     retraction) works after the restart on the message sent before it,
-//     named by its message_id and meta; an unknown login gets a
+//     named by its message_id and meta, and a new message sent then gets
+//     a message_id none before the restart had; an unknown login gets a
 //     LOGIN_REQUIRED error result; a chat the network does not know is
 //     sent to or refused with a kind (not UNSPECIFIED) and a text.
 //   - partly (with Config.PartlySent): a send that went in part is
@@ -141,6 +142,9 @@ func (c *Config) contactUserID() string {
 //     further copy under the same event_id, as a network resending what
 //     the killed plugin never confirmed makes, is allowed: the host drops
 //     it); acknowledged ones do not.
+//   - stop: a stop as the gateway's (Shutdown, then the connection
+//     closed): the plugin exits by itself with status 0, not killed 2 s
+//     later, and replays its unacknowledged event at the next start.
 //   - errors: a unary call's typed error keeps its code across the wire
 //     (NOT_FOUND for an unknown login process).
 func Run(t *testing.T, cfg Config) {
