@@ -133,9 +133,14 @@ func (c *Config) contactUserID() string {
 //     refused as UNSUPPORTED, with a text: the gateway trusts the
 //     capabilities to answer clients. A reply goes out in either case.
 //     DeclineInvite, which every plugin gets, in the contact's chat is
-//     refused with a kind and a text. A ChatList that lists a group, or
-//     a Config.Group, needs groups advertised; a message to Config.Group
-//     is sent.
+//     refused with a kind and a text. The lists (subtest profiles):
+//     ContactList and ChatList are answered by every plugin (empty
+//     without anything to list), each contact with a user_id; UserInfo
+//     of the contact and ChatInfo of Config.Group (else of the contact)
+//     describe what was asked or fail with a typed error, and succeed
+//     with avatars or groups advertised. A ChatList that lists a group,
+//     or a Config.Group, needs groups advertised; a message to
+//     Config.Group is sent (subtest group_send).
 //   - receive: an incoming message arrives as a well-formed event.
 //   - replay: unacknowledged events come again, with the same seq and
 //     event_id, on a new stream and after a SIGKILL of the plugin (a
