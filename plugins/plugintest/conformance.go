@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -200,6 +201,9 @@ type runner struct {
 	// for an echo ended the check that waited, with none come before in
 	// the run (one that stops after a restart is a failure of its own).
 	started, loggedIn, connected, echoed, noEcho atomic.Bool
+	// incomingTexts are the texts Config.Incoming returned: each must
+	// be new.
+	incomingTexts sync.Map
 }
 
 func (r *runner) start(t *testing.T) *Plugin {
@@ -295,7 +299,11 @@ func (r *runner) session(t *testing.T, p *Plugin) (*pb.CompleteStep, *EventStrea
 func (r *runner) incoming(t *testing.T, cmds *CommandStream, loginID string) string {
 	t.Helper()
 	if r.cfg.Incoming != nil {
-		return r.cfg.Incoming(t, loginID, r.cfg.Contact)
+		text := r.cfg.Incoming(t, loginID, r.cfg.Contact)
+		if _, again := r.incomingTexts.LoadOrStore(text, true); again {
+			t.Fatalf("Config.Incoming returned %q a second time: return a new text at each call (a counter in it will do), as the kit awaits each message by its text and would take the earlier one for it", text)
+		}
+		return text
 	}
 	text := r.unique("message")
 	res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), text))

@@ -1,9 +1,12 @@
 package plugintest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -23,6 +26,19 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			cfg.LoginFields = map[string]string{"user": "alice"}
 		case "connecting": // the kit's own Timeout: its minute is not the connect's wait
 			Timeout = kitTimeout
+		case "sameincoming": // MINIMAL_INBOX delivers; the text is not new
+			var n atomic.Int64
+			dir := os.Getenv("MINIMAL_INBOX")
+			cfg.Incoming = func(t testing.TB, _, _ string) string {
+				name := filepath.Join(dir, fmt.Sprintf("in-%d", n.Add(1)))
+				if err := os.WriteFile(name+".tmp", []byte("the same text"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(name+".tmp", name); err != nil {
+					t.Fatal(err)
+				}
+				return "the same text"
+			}
 		case "connecttimeout":
 			Timeout, cfg.ConnectTimeout = kitTimeout, time.Second
 		}
@@ -106,6 +122,10 @@ func TestConformanceNamesMistakes(t *testing.T) {
 		{mode: "nosender", env: "MINIMAL_NO_SENDER=1", run: "/^receive$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/receive",
 			`the message event's sender.user_id = "", want "bob": set Event.sender to who wrote it`,
+		}},
+		{mode: "sameincoming", env: "MINIMAL_INBOX=" + t.TempDir(), run: "/^replay$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/replay",
+			`Config.Incoming returned "the same text" a second time: return a new text at each call`,
 		}},
 		{mode: "noid", env: "MINIMAL_NO_ID=1", run: "/^receive$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/receive",

@@ -55,7 +55,10 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // echoes until the process starts again on the same data folder;
 // MINIMAL_COUNTER_IDS, message IDs from a counter that starts again at
 // each start of the process, with no prefix to tell the starts apart;
-// MINIMAL_NO_SENDER, echoes without a sender.
+// MINIMAL_NO_SENDER, echoes without a sender. MINIMAL_INBOX names a
+// folder whose files, once connected, are messages from bob: the file's
+// name is the event ID, its content the text (a network that delivers,
+// for Config.Incoming).
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -71,6 +74,7 @@ var (
 	muteAgain   = os.Getenv("MINIMAL_MUTE_RESTARTED") == "1"
 	counterIDs  = os.Getenv("MINIMAL_COUNTER_IDS") == "1"
 	noSender    = os.Getenv("MINIMAL_NO_SENDER") == "1"
+	inbox       = os.Getenv("MINIMAL_INBOX")
 )
 
 // told is MINIMAL_STATE_ONCE's logins whose state was told.
@@ -163,6 +167,9 @@ func (s *session) Connect(context.Context) error {
 	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+	if _, polling := inboxRead.LoadOrStore(s.id, true); inbox != "" && !polling {
+		go s.readInbox()
+	}
 	if resend {
 		if last, err := os.ReadFile(s.lastPath()); err == nil {
 			if chat, rest, ok := strings.Cut(string(last), "\n"); ok {
@@ -173,6 +180,29 @@ func (s *session) Connect(context.Context) error {
 		}
 	}
 	return nil
+}
+
+// inboxRead is MINIMAL_INBOX's logins whose inbox is read.
+var inboxRead sync.Map
+
+// readInbox emits MINIMAL_INBOX's files as messages from bob, once each.
+func (s *session) readInbox() {
+	for {
+		files, _ := os.ReadDir(inbox)
+		for _, f := range files {
+			if strings.HasSuffix(f.Name(), ".tmp") {
+				continue // still being written
+			}
+			path := filepath.Join(inbox, f.Name())
+			text, err := os.ReadFile(path)
+			if err != nil {
+				continue
+			}
+			s.emitEcho("bob", f.Name(), string(text))
+			_ = os.Remove(path)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // lastPath keeps the last echo for MINIMAL_RESEND: chat, event ID, text.
