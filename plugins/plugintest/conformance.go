@@ -128,11 +128,15 @@ func (c *Config) contactUserID() string {
 //     the login's features sent with CONNECTED do not leave out (one per
 //     optional interface of the SDK's Session: edits, reactions,
 //     retractions, typing, read markers, presence, contacts, backfill,
-//     media, group actions; and attachments) is handled (join_chat and
-//     set_nick: only their refusal is checked), message actions
+//     media, group actions; and attachments) is handled, message actions
 //     on a sent message succeed, and each one they do not advertise is
 //     refused as UNSUPPORTED, with a text: the gateway trusts the
 //     capabilities to answer clients. A reply goes out in either case.
+//     Advertised, join_chat, set_nick, group_unban, chat_search,
+//     poll_vote, poll_create, poll_close, pin, chat_timer, create_chat
+//     and profile_avatar are skipped, as their effect on the network is
+//     not the kit's to predict and the plugin's own tests check them
+//     (their refusal is checked when not advertised).
 //     DeclineInvite, which every plugin gets, in the contact's chat is
 //     refused with a kind and a text. The lists (subtest profiles):
 //     ContactList and ChatList are answered by every plugin (empty
