@@ -86,6 +86,8 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Features: &pb.Features{Groups: true}}, nil
 }
 
+var _ sdk.Stopper = (*Network)(nil)
+
 // Stop ends the sessions' readers when the gateway stops the plugin
 // (sdk.Stopper): an event emitted after Stop is dropped, and its line
 // is read again at the next start.
