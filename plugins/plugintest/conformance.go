@@ -416,7 +416,7 @@ func (r *runner) checkLogin(t *testing.T) {
 
 	// The same account again is the same login.
 	if second := p.Login(r.cfg.FlowID, r.cfg.LoginFields); second.LoginId != complete.LoginId {
-		t.Errorf("logging in again gave login_id %q, first %q", second.LoginId, complete.LoginId)
+		t.Errorf("logging in again gave login_id %q, first %q:%s", second.LoginId, complete.LoginId, sameLogin)
 	}
 
 	// A cancelled process is gone.
@@ -673,6 +673,9 @@ func (r *runner) checkDelivered(t *testing.T, loginID, text, when string) {
 		t.Errorf("the network received the text %d times%s, want 1", n, when)
 	}
 }
+
+// sameLogin is the kit's advice for a login_id that changed.
+const sameLogin = " the same account must give the same login_id (the network's ID of the account, not one made up at each login): the gateway keys the login by it, and a relogin under a new one is taken for another account, beside the first"
 
 // noSuchChat is a chat_id no network has.
 const noSuchChat = "plugintest-no-such-chat"

@@ -60,6 +60,11 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			`the form's fields are ["username"]; the answers name ["user"], which the form does not have; the required ["username"] left empty: the answers go by field ID`,
 			"no login completed (see login above): the other checks, which all log in, are not run",
 		}, not: []string{"TestConformanceNamesMistakes/connect", "TestConformanceNamesMistakes/send"}},
+		{mode: "newloginid", env: "MINIMAL_NEW_LOGIN_ID=1", run: "/^login$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/login",
+			`logging in again gave login_id "alice-`,
+			"the same account must give the same login_id",
+		}},
 		{mode: "noconnected", env: "MINIMAL_NO_CONNECTED=1", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/connect",
 			`login "alice": no CONNECTED login state within 5s of Connect: no login state came (no other event came). Connect emits a LoginStateEvent with state CONNECTED once the login is connected`,

@@ -58,7 +58,8 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // MINIMAL_NO_SENDER, echoes without a sender. MINIMAL_INBOX names a
 // folder whose files, once connected, are messages from bob: the file's
 // name is the event ID, its content the text (a network that delivers,
-// for Config.Incoming).
+// for Config.Incoming). MINIMAL_NEW_LOGIN_ID, a login_id made new at
+// each login.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -75,6 +76,7 @@ var (
 	counterIDs  = os.Getenv("MINIMAL_COUNTER_IDS") == "1"
 	noSender    = os.Getenv("MINIMAL_NO_SENDER") == "1"
 	inbox       = os.Getenv("MINIMAL_INBOX")
+	newLoginID  = os.Getenv("MINIMAL_NEW_LOGIN_ID") == "1"
 )
 
 // told is MINIMAL_STATE_ONCE's logins whose state was told.
@@ -143,7 +145,11 @@ func (*login) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, err
 	if name == "" {
 		return form("The name must not be empty."), nil
 	}
-	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: name, DisplayName: name}}}, nil
+	id := name
+	if newLoginID {
+		id = fmt.Sprintf("%s-%d", name, time.Now().UnixNano())
+	}
+	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: id, DisplayName: name}}}, nil
 }
 
 func form(errText string) *pb.LoginStep {
