@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,7 +115,8 @@ func (c *Config) contactUserID() string {
 //     same (Delivered, or its echo after the restart); the
 //     first message action advertised (edit, reaction, read marker,
 //     retraction) works after the restart on the message sent before it,
-//     named by its message_id and meta; an unknown login gets a
+//     named by its message_id and meta, and a new message sent then gets
+//     a message_id none before the restart had; an unknown login gets a
 //     LOGIN_REQUIRED error result; a chat the network does not know is
 //     sent to or refused with a kind (not UNSPECIFIED) and a text.
 //   - partly (with Config.PartlySent): a send that went in part is
@@ -126,21 +128,33 @@ func (c *Config) contactUserID() string {
 //     the login's features sent with CONNECTED do not leave out (one per
 //     optional interface of the SDK's Session: edits, reactions,
 //     retractions, typing, read markers, presence, contacts, backfill,
-//     media, group actions; and attachments) is handled (join_chat and
-//     set_nick: only their refusal is checked), message actions
+//     media, group actions; and attachments) is handled, message actions
 //     on a sent message succeed, and each one they do not advertise is
 //     refused as UNSUPPORTED, with a text: the gateway trusts the
 //     capabilities to answer clients. A reply goes out in either case.
+//     Advertised, join_chat, set_nick, group_unban, chat_search,
+//     poll_vote, poll_create, poll_close, pin, chat_timer, create_chat
+//     and profile_avatar are skipped, as their effect on the network is
+//     not the kit's to predict and the plugin's own tests check them
+//     (their refusal is checked when not advertised).
 //     DeclineInvite, which every plugin gets, in the contact's chat is
-//     refused with a kind and a text. A ChatList that lists a group, or
-//     a Config.Group, needs groups advertised; a message to Config.Group
-//     is sent.
+//     refused with a kind and a text. The lists (subtest profiles):
+//     ContactList and ChatList are answered by every plugin (empty
+//     without anything to list), each contact with a user_id; UserInfo
+//     of the contact and ChatInfo of Config.Group (else of the contact)
+//     describe what was asked or fail with a typed error, and succeed
+//     with avatars or groups advertised. A ChatList that lists a group,
+//     or a Config.Group, needs groups advertised; a message to
+//     Config.Group is sent (subtest group_send).
 //   - receive: an incoming message arrives as a well-formed event.
 //   - replay: unacknowledged events come again, with the same seq and
 //     event_id, on a new stream and after a SIGKILL of the plugin (a
 //     further copy under the same event_id, as a network resending what
 //     the killed plugin never confirmed makes, is allowed: the host drops
 //     it); acknowledged ones do not.
+//   - stop: a stop as the gateway's (Shutdown, then the connection
+//     closed): the plugin exits by itself with status 0, not killed 2 s
+//     later, and replays its unacknowledged event at the next start.
 //   - errors: a unary call's typed error keeps its code across the wire
 //     (NOT_FOUND for an unknown login process).
 func Run(t *testing.T, cfg Config) {
@@ -191,6 +205,9 @@ type runner struct {
 	// for an echo ended the check that waited, with none come before in
 	// the run (one that stops after a restart is a failure of its own).
 	started, loggedIn, connected, echoed, noEcho atomic.Bool
+	// incomingTexts are the texts Config.Incoming returned: each must
+	// be new.
+	incomingTexts sync.Map
 }
 
 func (r *runner) start(t *testing.T) *Plugin {
@@ -286,7 +303,11 @@ func (r *runner) session(t *testing.T, p *Plugin) (*pb.CompleteStep, *EventStrea
 func (r *runner) incoming(t *testing.T, cmds *CommandStream, loginID string) string {
 	t.Helper()
 	if r.cfg.Incoming != nil {
-		return r.cfg.Incoming(t, loginID, r.cfg.Contact)
+		text := r.cfg.Incoming(t, loginID, r.cfg.Contact)
+		if _, again := r.incomingTexts.LoadOrStore(text, true); again {
+			t.Fatalf("Config.Incoming returned %q a second time: return a new text at each call (a counter in it will do), as the kit awaits each message by its text and would take the earlier one for it", text)
+		}
+		return text
 	}
 	text := r.unique("message")
 	res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), text))
@@ -395,7 +416,7 @@ func (r *runner) checkLogin(t *testing.T) {
 
 	// The same account again is the same login.
 	if second := p.Login(r.cfg.FlowID, r.cfg.LoginFields); second.LoginId != complete.LoginId {
-		t.Errorf("logging in again gave login_id %q, first %q", second.LoginId, complete.LoginId)
+		t.Errorf("logging in again gave login_id %q, first %q:%s", second.LoginId, complete.LoginId, sameLogin)
 	}
 
 	// A cancelled process is gone.
@@ -494,6 +515,7 @@ func (r *runner) checkSend(t *testing.T) {
 	if res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), taken)); res.Error != nil {
 		t.Fatalf("send to %s: %v", r.cfg.Contact, res.Error)
 	}
+	sentBefore := p.own.messageIDs(loginID, r.cfg.Contact)
 
 	// The host resends the commands in flight when the plugin restarts:
 	// the answer outlives a crash (the SDK keeps it in its journal) and
@@ -516,6 +538,34 @@ func (r *runner) checkSend(t *testing.T) {
 		t.Errorf("%q, answered as sent just before a SIGKILL, was never echoed, in the process or after the restart: %s", taken, answeredUntaken)
 	}
 	r.checkActAfterRestart(t, p, cmds, loginID, first)
+	r.checkNewIDAfterRestart(t, cmds, loginID, sentBefore)
+}
+
+// checkNewIDAfterRestart sends a new message after the restart: its
+// message_id must be none of before's (by ID, their texts), those of the
+// sends the process before answered in the same chat. The host keys a message by its ID in
+// its chat, so a new one under an old one's ID is taken for the old: a
+// correction or retraction of either reaches the other, and its echo is
+// dropped as seen. A login still connecting (UNAVAILABLE,
+// LOGIN_REQUIRED) is asked again until Timeout.
+func (r *runner) checkNewIDAfterRestart(t *testing.T, cmds *CommandStream, loginID string, before map[string]string) {
+	t.Helper()
+	fresh := r.unique("fresh")
+	deadline := time.Now().Add(Timeout)
+	for {
+		res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), fresh))
+		code := res.Error.GetCode()
+		if (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if res.Error != nil {
+			t.Errorf("a new send to %s after a SIGKILL and a restart: %v", r.cfg.Contact, res.Error)
+		} else if old, reused := before[res.MessageId]; reused && res.MessageId != "" {
+			t.Errorf("a new message sent after a restart was answered with message_id %q, the ID of %q, sent before the restart: message IDs must stay unique across restarts of the plugin, as the gateway keys a message by its ID in its chat (a correction or retraction of either would reach the other, and an echo under it is dropped as seen); take the network's ID, or make one from a prefix new at each start (random, or the start time) and a counter", res.MessageId, old)
+		}
+		return
+	}
 }
 
 // checkActAfterRestart acts on sent, a message sent before the plugin was
@@ -624,6 +674,9 @@ func (r *runner) checkDelivered(t *testing.T, loginID, text, when string) {
 	}
 }
 
+// sameLogin is the kit's advice for a login_id that changed.
+const sameLogin = " the same account must give the same login_id (the network's ID of the account, not one made up at each login): the gateway keys the login by it, and a relogin under a new one is taken for another account, beside the first"
+
 // noSuchChat is a chat_id no network has.
 const noSuchChat = "plugintest-no-such-chat"
 
@@ -725,13 +778,13 @@ func (r *runner) checkReceive(t *testing.T) {
 	text := r.incoming(t, cmds, login.LoginId)
 	ev := evs.Await(r.arrival(text), func(ev *pb.Event) bool { return ev.GetMessage().GetText() == text })
 	if ev.LoginId != login.LoginId {
-		t.Errorf("login_id = %q, want %q", ev.LoginId, login.LoginId)
+		t.Errorf("the message event's login_id = %q, want %q: the login it came to, as its CompleteStep named it", ev.LoginId, login.LoginId)
 	}
 	if ev.ChatId != r.cfg.Contact {
-		t.Errorf("chat_id = %q, want %q", ev.ChatId, r.cfg.Contact)
+		t.Errorf("the message event's chat_id = %q, want %q (Config.Contact): the direct chat it came in", ev.ChatId, r.cfg.Contact)
 	}
 	if got := ev.GetSender().GetUserId(); got != r.cfg.contactUserID() {
-		t.Errorf("sender user_id = %q, want %q", got, r.cfg.contactUserID())
+		t.Errorf("the message event's sender.user_id = %q, want %q: set Event.sender to who wrote it, the contact (Config.ContactUserID, when it is not the chat's ID): the gateway sends the message from that contact's address", got, r.cfg.contactUserID())
 	}
 	if ev.GetSender().GetIsFromMe() {
 		t.Error("a message from the contact is marked is_from_me")

@@ -311,7 +311,7 @@ func (r *runner) checkLoginSteps(t *testing.T) {
 
 	// The same account again is the same login.
 	if again := login(p.LoginDir(), len(steps), false).GetComplete(); again.LoginId != loginID {
-		t.Errorf("logging in again gave login_id %q, first %q", again.LoginId, loginID)
+		t.Errorf("logging in again gave login_id %q, first %q:%s", again.LoginId, loginID, sameLogin)
 	}
 
 	// A process cancelled at its last step, in a folder of its own (the
@@ -385,7 +385,7 @@ func (r *runner) checkLoginSteps(t *testing.T) {
 	// Nothing of it stands in the way of the next login, which completes
 	// as the same login.
 	if again := login(p.LoginDir(), len(steps), false).GetComplete(); again.LoginId != loginID {
-		t.Errorf("logging in after a cancelled login gave login_id %q, first %q", again.LoginId, loginID)
+		t.Errorf("logging in after a cancelled login gave login_id %q, first %q:%s", again.LoginId, loginID, sameLogin)
 	}
 	// Nor did the cancelled process write to its folder once cancelled.
 	if entries, err := os.ReadDir(dir); err == nil {

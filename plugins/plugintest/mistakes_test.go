@@ -1,9 +1,12 @@
 package plugintest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -23,6 +26,19 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			cfg.LoginFields = map[string]string{"user": "alice"}
 		case "connecting": // the kit's own Timeout: its minute is not the connect's wait
 			Timeout = kitTimeout
+		case "sameincoming": // MINIMAL_INBOX delivers; the text is not new
+			var n atomic.Int64
+			dir := os.Getenv("MINIMAL_INBOX")
+			cfg.Incoming = func(t testing.TB, _, _ string) string {
+				name := filepath.Join(dir, fmt.Sprintf("in-%d", n.Add(1)))
+				if err := os.WriteFile(name+".tmp", []byte("the same text"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(name+".tmp", name); err != nil {
+					t.Fatal(err)
+				}
+				return "the same text"
+			}
 		case "connecttimeout":
 			Timeout, cfg.ConnectTimeout = kitTimeout, time.Second
 		}
@@ -44,6 +60,11 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			`the form's fields are ["username"]; the answers name ["user"], which the form does not have; the required ["username"] left empty: the answers go by field ID`,
 			"no login completed (see login above): the other checks, which all log in, are not run",
 		}, not: []string{"TestConformanceNamesMistakes/connect", "TestConformanceNamesMistakes/send"}},
+		{mode: "newloginid", env: "MINIMAL_NEW_LOGIN_ID=1", run: "/^login$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/login",
+			`logging in again gave login_id "alice-`,
+			"the same account must give the same login_id",
+		}},
 		{mode: "noconnected", env: "MINIMAL_NO_CONNECTED=1", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/connect",
 			`login "alice": no CONNECTED login state within 5s of Connect: no login state came (no other event came). Connect emits a LoginStateEvent with state CONNECTED once the login is connected`,
@@ -85,6 +106,14 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			"answered as sent just before a SIGKILL, was never echoed, in the process or after the restart: answer a send only once the network has taken the message",
 		}},
+		// Message IDs that start again at each start of the process:
+		// a new message after the restart takes an old one's ID.
+		{mode: "counterids", env: "MINIMAL_COUNTER_IDS=1", run: "/^send$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			`a new message sent after a restart was answered with message_id "m-`,
+			`", sent before the restart`,
+			"message IDs must stay unique across restarts of the plugin",
+		}},
 		{mode: "ownecho", env: "MINIMAL_OWN_ECHO=1", run: "/^send$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			`(is_from_me), sent with txn_id "plugintest txn `,
@@ -94,6 +123,14 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			"send to a chat the network does not know (plugintest-no-such-chat):",
 			"refuse with a kind (NOT_FOUND for no such chat",
+		}},
+		{mode: "nosender", env: "MINIMAL_NO_SENDER=1", run: "/^receive$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/receive",
+			`the message event's sender.user_id = "", want "bob": set Event.sender to who wrote it`,
+		}},
+		{mode: "sameincoming", env: "MINIMAL_INBOX=" + t.TempDir(), run: "/^replay$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/replay",
+			`Config.Incoming returned "the same text" a second time: return a new text at each call`,
 		}},
 		{mode: "noid", env: "MINIMAL_NO_ID=1", run: "/^receive$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/receive",

@@ -55,6 +55,25 @@ func (o *ownEchoes) answered(rec *sentRecord, r *pb.CommandResult) {
 	rec.messageID, rec.answered = r.MessageId, true
 }
 
+// messageIDs returns the message IDs the sends recorded in (login, chat)
+// were answered with, each with its send's text.
+func (o *ownEchoes) messageIDs(login, chat string) map[string]string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	ids := map[string]string{}
+	for k, recs := range o.sent {
+		if k.login != login || k.chat != chat {
+			continue
+		}
+		for _, rec := range recs {
+			if rec.answered && rec.messageID != "" {
+				ids[rec.messageID] = k.text
+			}
+		}
+	}
+	return ids
+}
+
 // faults returns what is wrong with the echoes judged now: those waiting
 // whose sends are now answered, and ev (nil: none), an event just read.
 func (o *ownEchoes) faults(ev *pb.Event) []string {

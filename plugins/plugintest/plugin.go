@@ -584,7 +584,9 @@ func SendText(loginID, chatID, txnID, text string) *pb.Command {
 // *pb.MarkRead, *pb.SetPresence, *pb.LeaveChat, *pb.SetTopic,
 // *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.Unban, *pb.SetRole, *pb.JoinChat,
 // *pb.SetNick, *pb.CreateChat, *pb.SetChatAvatar, *pb.SetProfileAvatar,
-// *pb.SearchChats).
+// *pb.SearchChats, *pb.SetChatTimer, *pb.Vote, *pb.Pin, *pb.ClosePoll,
+// *pb.DeclineInvite, *pb.DeleteChat: a pointer, as the contract's Go
+// types are used).
 // Another type leaves the command without an action, which
 // the SDK refuses.
 func Act(loginID, chatID, txnID string, action any) *pb.Command {

@@ -52,7 +52,14 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // up after a Disconnect); MINIMAL_HANG_STOP, a Stop that never returns
 // (a daemon waited on without the context), so that the process is
 // killed at the gateway's stop; MINIMAL_MUTE_RESTARTED, a network that
-// echoes until the process starts again on the same data folder.
+// echoes until the process starts again on the same data folder;
+// MINIMAL_COUNTER_IDS, message IDs from a counter that starts again at
+// each start of the process, with no prefix to tell the starts apart;
+// MINIMAL_NO_SENDER, echoes without a sender. MINIMAL_INBOX names a
+// folder whose files, once connected, are messages from bob: the file's
+// name is the event ID, its content the text (a network that delivers,
+// for Config.Incoming). MINIMAL_NEW_LOGIN_ID, a login_id made new at
+// each login.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -66,6 +73,10 @@ var (
 	stateOnce   = os.Getenv("MINIMAL_STATE_ONCE") == "1"
 	hangStop    = os.Getenv("MINIMAL_HANG_STOP") == "1"
 	muteAgain   = os.Getenv("MINIMAL_MUTE_RESTARTED") == "1"
+	counterIDs  = os.Getenv("MINIMAL_COUNTER_IDS") == "1"
+	noSender    = os.Getenv("MINIMAL_NO_SENDER") == "1"
+	inbox       = os.Getenv("MINIMAL_INBOX")
+	newLoginID  = os.Getenv("MINIMAL_NEW_LOGIN_ID") == "1"
 )
 
 // told is MINIMAL_STATE_ONCE's logins whose state was told.
@@ -88,6 +99,9 @@ func init() {
 func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	n.host, n.dataDir = host, req.DataDir
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
+	if counterIDs {
+		n.prefix = "m"
+	}
 	if muteAgain {
 		started := filepath.Join(n.dataDir, "started")
 		_, err := os.Stat(started)
@@ -131,7 +145,11 @@ func (*login) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, err
 	if name == "" {
 		return form("The name must not be empty."), nil
 	}
-	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: name, DisplayName: name}}}, nil
+	id := name
+	if newLoginID {
+		id = fmt.Sprintf("%s-%d", name, time.Now().UnixNano())
+	}
+	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: id, DisplayName: name}}}, nil
 }
 
 func form(errText string) *pb.LoginStep {
@@ -155,6 +173,9 @@ func (s *session) Connect(context.Context) error {
 	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+	if _, polling := inboxRead.LoadOrStore(s.id, true); inbox != "" && !polling {
+		go s.readInbox()
+	}
 	if resend {
 		if last, err := os.ReadFile(s.lastPath()); err == nil {
 			if chat, rest, ok := strings.Cut(string(last), "\n"); ok {
@@ -165,6 +186,29 @@ func (s *session) Connect(context.Context) error {
 		}
 	}
 	return nil
+}
+
+// inboxRead is MINIMAL_INBOX's logins whose inbox is read.
+var inboxRead sync.Map
+
+// readInbox emits MINIMAL_INBOX's files as messages from bob, once each.
+func (s *session) readInbox() {
+	for {
+		files, _ := os.ReadDir(inbox)
+		for _, f := range files {
+			if strings.HasSuffix(f.Name(), ".tmp") {
+				continue // still being written
+			}
+			path := filepath.Join(inbox, f.Name())
+			text, err := os.ReadFile(path)
+			if err != nil {
+				continue
+			}
+			s.emitEcho("bob", f.Name(), string(text))
+			_ = os.Remove(path)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // lastPath keeps the last echo for MINIMAL_RESEND: chat, event ID, text.
@@ -182,7 +226,11 @@ func (s *session) emitEcho(chat, eventID, text string) {
 	if quoteAlone {
 		m.QuoteText, m.QuoteAuthorId = "what was said", chat
 	}
-	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: chat, Sender: &pb.Sender{UserId: chat},
+	sender := &pb.Sender{UserId: chat}
+	if noSender {
+		sender = nil
+	}
+	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: chat, Sender: sender,
 		TimestampUnixMicro: at, EventId: eventID,
 		Payload: &pb.Event_Message{Message: m}})
 }
