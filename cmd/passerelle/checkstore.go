@@ -62,6 +62,12 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if r.Damaged() {
+		if !r.Empty && r.Schema == "" {
+			// Nothing of a passerelle store could be read: the report
+			// alone ("invalid database", DAMAGED) reads as a store to
+			// repair when store.path may just name the wrong file.
+			fmt.Fprintf(stderr, "passerelle check-store: %s holds no passerelle store that can be read: either it is another program's file (check %s; for a new store, name a path that does not exist yet) or the gateway's store with its first pages damaged (restore a backup)\n", r.Path, from)
+		}
 		return 1
 	}
 	return 0

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.etcd.io/bbolt"
+
 	"passerelle.im/passerelle/store"
 )
 
@@ -212,5 +214,69 @@ func TestCheckStoreBeforeFirstRun(t *testing.T) {
 		": no such file: passerelle run creates the store at its first start; before it there is nothing to check (else check store.path in " + cfg + ")\n"
 	if code != 1 || out != "" || errs != want {
 		t.Errorf("exit %d, stdout %q, stderr %q\nwant exit 1 and %q", code, out, errs, want)
+	}
+}
+
+// TestCheckStoreNotAStore: store.path naming a file that is no
+// passerelle store, another program's file or another program's bbolt
+// database, is reported damaged (exit 1) and check-store says what the
+// file may be and what to do, as run's refusal of it promises
+// (TestRunStoreNotAStore). It said only "bbolt cannot open it: invalid
+// database" and DAMAGED, which reads as a store to repair. The file is
+// left as it was.
+func TestCheckStoreNotAStore(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "other.db")
+	content := strings.Repeat("not a bbolt file\n", 2000)
+	if err := os.WriteFile(junk, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	otherBolt := filepath.Join(dir, "other-bolt.db")
+	b, err := bbolt.Open(otherBolt, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(tx *bbolt.Tx) error {
+		bk, err := tx.CreateBucket([]byte("someone-else"))
+		if err != nil {
+			return err
+		}
+		return bk.Put([]byte("k"), []byte("v"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{junk, otherBolt} {
+		cfg := setup(t, "[store]\npath = \""+path+"\"\n"+valid)
+		code, out, errs := call("check-store", "-c", cfg)
+		if code != 1 || !strings.Contains(out, "DAMAGED") {
+			t.Errorf("%s: exit %d, report:\n%s", path, code, out)
+		}
+		for _, want := range []string{path + " holds no passerelle store", "another program's file", "store.path in " + cfg, "restore a backup"} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("%s: stderr %q, want %q", path, errs, want)
+			}
+		}
+	}
+	if got, err := os.ReadFile(junk); err != nil || string(got) != content {
+		t.Errorf("the file was changed: %v", err)
+	}
+}
+
+// TestCheckStoreHealthyNoHint: a sound store and an empty one get no
+// such advice.
+func TestCheckStoreHealthyNoHint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	fillStore(t, path)
+	empty := filepath.Join(t.TempDir(), "e.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, empty} {
+		if code, _, errs := call("check-store", "--store", p); code != 0 || errs != "" {
+			t.Errorf("%s: exit %d, stderr %q", p, code, errs)
+		}
 	}
 }
