@@ -160,7 +160,9 @@ func TestCheckStoreDamagedPage(t *testing.T) {
 }
 
 // TestCheckStoreLockedOrMissing: a store in use (locked) or absent is an
-// error on stderr, exit 1, and the absent one is not created.
+// error on stderr, exit 1, and the absent one is not created. The locked
+// one says what to do, naming the store once (it named it twice, with
+// bbolt's "timeout").
 func TestCheckStoreLockedOrMissing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.db")
 	code, _, errs := call("check-store", "--store", path)
@@ -176,8 +178,9 @@ func TestCheckStoreLockedOrMissing(t *testing.T) {
 	}
 	defer db.Close()
 	code, _, errs = call("check-store", "--store", path)
-	if code != 1 || !strings.Contains(errs, "locked") {
-		t.Errorf("store in use: exit %d, stderr %q", code, errs)
+	if code != 1 || !strings.Contains(errs, "locked") || !strings.Contains(errs, "systemctl stop passerelle") ||
+		strings.Count(errs, path) != 1 || strings.Contains(errs, "timeout") {
+		t.Errorf("store in use: exit %d, stderr %q; want it locked, named once, and what to do", code, errs)
 	}
 }
 
