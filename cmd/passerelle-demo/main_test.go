@@ -56,8 +56,18 @@ type demoRun struct {
 
 func startDemo(t *testing.T, args ...string) *demoRun {
 	t.Helper()
+	return startDemoWith(t, nil, args...)
+}
+
+// startDemoWith starts the demo as startDemo does, with prepare applied to
+// its command first (nil: none).
+func startDemoWith(t *testing.T, prepare func(*exec.Cmd), args ...string) *demoRun {
+	t.Helper()
 	d := &demoRun{t: t, dir: filepath.Join(t.TempDir(), "demo"), done: make(chan error, 1)}
 	d.cmd = exec.Command(filepath.Join(binDir, "passerelle-demo"), append([]string{"-dir", d.dir}, args...)...)
+	if prepare != nil {
+		prepare(d.cmd)
+	}
 	var err error
 	if d.out, err = d.cmd.StdoutPipe(); err != nil {
 		t.Fatal(err)

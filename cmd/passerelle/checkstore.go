@@ -47,6 +47,12 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passerelle check-store: %s: no such file: passerelle run creates the store at its first start; before it there is nothing to check (else check %s)\n", p, from)
 		return 1
 	}
+	if errors.Is(err, store.ErrLocked) {
+		// The running gateway's lock: say what to do, once, not the
+		// store's error with the path twice and bbolt's "timeout".
+		fmt.Fprintf(stderr, "passerelle check-store: %s is in use: another process, most likely the running gateway, holds it locked; stop passerelle first (sudo systemctl stop passerelle), then check it\n", p)
+		return 1
+	}
 	if errors.Is(err, iofs.ErrPermission) {
 		// The store is the gateway's user's, mode 0600: an admin's own
 		// account may not read it.
@@ -62,6 +68,12 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if r.Damaged() {
+		if !r.Empty && r.Schema == "" {
+			// Nothing of a passerelle store could be read: the report
+			// alone ("invalid database", DAMAGED) reads as a store to
+			// repair when store.path may just name the wrong file.
+			fmt.Fprintf(stderr, "passerelle check-store: %s holds no passerelle store that can be read: either it is another program's file (check %s; for a new store, name a path that does not exist yet) or the gateway's store with its first pages damaged (restore a backup)\n", r.Path, from)
+		}
 		return 1
 	}
 	return 0

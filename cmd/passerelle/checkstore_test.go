@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.etcd.io/bbolt"
+
 	"passerelle.im/passerelle/store"
 )
 
@@ -158,7 +160,9 @@ func TestCheckStoreDamagedPage(t *testing.T) {
 }
 
 // TestCheckStoreLockedOrMissing: a store in use (locked) or absent is an
-// error on stderr, exit 1, and the absent one is not created.
+// error on stderr, exit 1, and the absent one is not created. The locked
+// one says what to do, naming the store once (it named it twice, with
+// bbolt's "timeout").
 func TestCheckStoreLockedOrMissing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.db")
 	code, _, errs := call("check-store", "--store", path)
@@ -174,8 +178,9 @@ func TestCheckStoreLockedOrMissing(t *testing.T) {
 	}
 	defer db.Close()
 	code, _, errs = call("check-store", "--store", path)
-	if code != 1 || !strings.Contains(errs, "locked") {
-		t.Errorf("store in use: exit %d, stderr %q", code, errs)
+	if code != 1 || !strings.Contains(errs, "locked") || !strings.Contains(errs, "systemctl stop passerelle") ||
+		strings.Count(errs, path) != 1 || strings.Contains(errs, "timeout") {
+		t.Errorf("store in use: exit %d, stderr %q; want it locked, named once, and what to do", code, errs)
 	}
 }
 
@@ -212,5 +217,69 @@ func TestCheckStoreBeforeFirstRun(t *testing.T) {
 		": no such file: passerelle run creates the store at its first start; before it there is nothing to check (else check store.path in " + cfg + ")\n"
 	if code != 1 || out != "" || errs != want {
 		t.Errorf("exit %d, stdout %q, stderr %q\nwant exit 1 and %q", code, out, errs, want)
+	}
+}
+
+// TestCheckStoreNotAStore: store.path naming a file that is no
+// passerelle store, another program's file or another program's bbolt
+// database, is reported damaged (exit 1) and check-store says what the
+// file may be and what to do, as run's refusal of it promises
+// (TestRunStoreNotAStore). It said only "bbolt cannot open it: invalid
+// database" and DAMAGED, which reads as a store to repair. The file is
+// left as it was.
+func TestCheckStoreNotAStore(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "other.db")
+	content := strings.Repeat("not a bbolt file\n", 2000)
+	if err := os.WriteFile(junk, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	otherBolt := filepath.Join(dir, "other-bolt.db")
+	b, err := bbolt.Open(otherBolt, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(tx *bbolt.Tx) error {
+		bk, err := tx.CreateBucket([]byte("someone-else"))
+		if err != nil {
+			return err
+		}
+		return bk.Put([]byte("k"), []byte("v"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{junk, otherBolt} {
+		cfg := setup(t, "[store]\npath = \""+path+"\"\n"+valid)
+		code, out, errs := call("check-store", "-c", cfg)
+		if code != 1 || !strings.Contains(out, "DAMAGED") {
+			t.Errorf("%s: exit %d, report:\n%s", path, code, out)
+		}
+		for _, want := range []string{path + " holds no passerelle store", "another program's file", "store.path in " + cfg, "restore a backup"} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("%s: stderr %q, want %q", path, errs, want)
+			}
+		}
+	}
+	if got, err := os.ReadFile(junk); err != nil || string(got) != content {
+		t.Errorf("the file was changed: %v", err)
+	}
+}
+
+// TestCheckStoreHealthyNoHint: a sound store and an empty one get no
+// such advice.
+func TestCheckStoreHealthyNoHint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	fillStore(t, path)
+	empty := filepath.Join(t.TempDir(), "e.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, empty} {
+		if code, _, errs := call("check-store", "--store", p); code != 0 || errs != "" {
+			t.Errorf("%s: exit %d, stderr %q", p, code, errs)
+		}
 	}
 }

@@ -136,11 +136,13 @@ func configFlag(fs *flag.FlagSet) *string {
 }
 
 // loadConfig loads the configuration with load (config.Load, or
-// config.LoadForCheck), writing every problem to stderr on its own line.
-func loadConfig(path string, stderr io.Writer, load func(string) (*config.Config, error)) (*config.Config, bool) {
+// config.LoadForCheck), writing every problem to stderr on its own line;
+// command ("run", "check-config") is named in the secrets.env hint.
+func loadConfig(command, path string, stderr io.Writer, load func(string) (*config.Config, error)) (*config.Config, bool) {
 	cfg, err := load(path)
 	if err != nil {
 		printConfigError(path, err, stderr)
+		hintSecretsEnv(command, path, err, stderr)
 		return nil, false
 	}
 	return cfg, true
@@ -167,7 +169,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "run [-c FILE]\n\nRun the gateway until SIGINT or SIGTERM. SIGHUP does not reload the\nconfiguration: it logs so, and whether the file would load now.\n", args, stdout, stderr); done {
 		return code
 	}
-	cfg, ok := loadConfig(*path, config.ErrorOutput(stderr), config.Load)
+	cfg, ok := loadConfig("run", *path, config.ErrorOutput(stderr), config.Load)
 	if !ok {
 		return exitConfig
 	}
@@ -268,7 +270,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	// Outside the service: its systemd credentials are not there to read.
-	cfg, ok := loadConfig(*path, stderr, config.LoadForCheck)
+	cfg, ok := loadConfig("check-config", *path, stderr, config.LoadForCheck)
 	if !ok {
 		return 1
 	}
