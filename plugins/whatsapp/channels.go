@@ -33,9 +33,10 @@ func isChannel(chat types.JID) bool {
 }
 
 // channelFeatures is what the user may do in a channel: react, read
-// (its posts then count them as a viewer), fetch its posts' files.
+// (its posts then count them as a viewer), fetch its posts' files,
+// leave it (unfollow: channelfollow.go).
 func channelFeatures() *pb.Features {
-	return &pb.Features{Reactions: true, ReadReceipts: true, MediaDownload: true}
+	return &pb.Features{Reactions: true, ReadReceipts: true, MediaDownload: true, LeaveChat: true}
 }
 
 // channelNames are the channels the user follows as last listed or

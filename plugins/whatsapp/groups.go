@@ -335,9 +335,13 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	return append(out, s.channelList(ctx)...), nil
 }
 
-// LeaveChat leaves a group.
+// LeaveChat leaves a group, or stops following a channel
+// (channelfollow.go).
 func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	s.typingKeeper().Stop(c.ChatID)
+	if ch, err := parseChatID(c.ChatID); err == nil && isChannel(ch) {
+		return s.unfollowChannel(ctx, ch.ToNonAD())
+	}
 	jid, err := groupJID(c.ChatID)
 	if err != nil {
 		return err

@@ -31,6 +31,20 @@ type Channel struct {
 	// it (an ID, a direct path on the media servers, maybe a URL); nil
 	// for none.
 	Picture *types.ProfilePictureInfo
+	// Invite is the code of the channel's link
+	// (https://whatsapp.com/channel/CODE); "" is INVITE<its number>.
+	Invite string
+	// Reactions is which reactions the channel allows its followers
+	// (its settings' reaction_codes): "" all.
+	Reactions types.NewsletterReactionsMode
+}
+
+// invite is ch's link's code.
+func (ch Channel) invite() string {
+	if ch.Invite != "" {
+		return ch.Invite
+	}
+	return "INVITE" + ch.JID.User
 }
 
 // ChannelReaction is a NewsletterSendReaction call: the user's reaction
@@ -67,18 +81,22 @@ func mexMetadata(ch Channel) map[string]any {
 	if role == "" {
 		role = "SUBSCRIBER"
 	}
+	reactions := strings.ToUpper(string(ch.Reactions))
+	if reactions == "" {
+		reactions = "ALL"
+	}
 	text := func(s string) map[string]any {
 		return map[string]any{"id": "1", "text": s, "update_time": "1700000000000000"}
 	}
 	thread := map[string]any{
 		"creation_time":     "1700000000",
-		"invite":            "INVITE" + ch.JID.User,
+		"invite":            ch.invite(),
 		"name":              text(ch.Name),
 		"description":       text(ch.Description),
 		"subscribers_count": "42",
 		"verification":      "UNVERIFIED",
 		"preview":           map[string]any{},
-		"settings":          map[string]any{"reaction_codes": map[string]any{"value": "ALL"}},
+		"settings":          map[string]any{"reaction_codes": map[string]any{"value": reactions}},
 	}
 	if p := ch.Picture; p != nil {
 		thread["picture"] = map[string]any{"id": p.ID, "type": "IMAGE", "direct_path": p.DirectPath, "url": p.URL}
@@ -191,6 +209,83 @@ func (c *Client) GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.N
 		return nil, err
 	}
 	return resp.Newsletter, nil
+}
+
+// GetNewsletterInfoWithInvite is the channel of a link's code (the
+// link whole or its code), as WhatsApp's mex answer describes it to
+// anyone: without the viewer's metadata. A code no channel has is
+// WhatsApp's GraphQL error 404.
+func (c *Client) GetNewsletterInfoWithInvite(ctx context.Context, key string) (*types.NewsletterMetadata, error) {
+	c.mu.Lock()
+	if waited, err := c.silentMex(ctx); waited {
+		return nil, err
+	}
+	if !c.connected {
+		c.mu.Unlock()
+		return nil, whatsmeow.ErrNotConnected
+	}
+	key = strings.TrimPrefix(key, whatsmeow.NewsletterLinkPrefix)
+	var found *Channel
+	for _, ch := range c.channels {
+		if ch.invite() == key {
+			found = &ch
+			break
+		}
+	}
+	c.mu.Unlock()
+	var resp struct {
+		Newsletter *types.NewsletterMetadata `json:"xwa2_newsletter"`
+	}
+	if found == nil {
+		return nil, mex(map[string]any{"xwa2_newsletter": nil}, 404, &resp)
+	}
+	m := mexMetadata(*found)
+	delete(m, "viewer_metadata") // fetch_viewer_metadata false
+	if err := mex(map[string]any{"xwa2_newsletter": m}, 0, &resp); err != nil {
+		return nil, err
+	}
+	return resp.Newsletter, nil
+}
+
+// FollowNewsletter has the user follow a channel the server has (its
+// role a follower's, unless they administer it); one it does not have
+// is WhatsApp's GraphQL error 404.
+func (c *Client) FollowNewsletter(ctx context.Context, jid types.JID) error {
+	return c.setFollowing(ctx, jid, "xwa2_newsletter_join_v2", true)
+}
+
+// UnfollowNewsletter has the user stop following a channel: WhatsApp
+// then describes it to them as to a guest.
+func (c *Client) UnfollowNewsletter(ctx context.Context, jid types.JID) error {
+	return c.setFollowing(ctx, jid, "xwa2_newsletter_leave_v2", false)
+}
+
+func (c *Client) setFollowing(ctx context.Context, jid types.JID, field string, follow bool) error {
+	c.mu.Lock()
+	if waited, err := c.silentMex(ctx); waited {
+		return err
+	}
+	if !c.connected {
+		c.mu.Unlock()
+		return whatsmeow.ErrNotConnected
+	}
+	ch, ok := c.channels[jid]
+	if ok {
+		switch {
+		case follow && ch.Role == types.NewsletterRoleGuest:
+			ch.Role = ""
+		case !follow:
+			ch.Role = types.NewsletterRoleGuest
+		}
+		c.channels[jid] = ch
+		c.notifyLocked()
+	}
+	c.mu.Unlock()
+	var resp map[string]any
+	if !ok {
+		return mex(map[string]any{field: nil}, 404, &resp)
+	}
+	return mex(map[string]any{field: map[string]any{"id": jid.String()}}, 0, &resp)
 }
 
 // ChannelsAsked is how many times a channel was described
