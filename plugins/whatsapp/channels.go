@@ -49,6 +49,26 @@ type channelNames struct {
 	// posts after it, until channelNameRetry passed, do not wait for
 	// WhatsApp again (whatsmeow's events wait for them).
 	unknown map[types.JID]time.Time
+	// reactions is which reactions each channel allows, as last
+	// described (channelreact.go).
+	reactions map[types.JID]types.NewsletterReactionsMode
+}
+
+// reactionMode is which reactions channel jid allows as last described;
+// "" when not known.
+func (c *channelNames) reactionMode(jid types.JID) types.NewsletterReactionsMode {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reactions[jid]
+}
+
+func (c *channelNames) setReactionMode(jid types.JID, mode types.NewsletterReactionsMode) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reactions == nil {
+		c.reactions = map[types.JID]types.NewsletterReactionsMode{}
+	}
+	c.reactions[jid] = mode
 }
 
 // channelNameRetry is how long after a failed lookup of a channel's
@@ -122,7 +142,12 @@ func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	if p := m.ThreadMeta.Picture; p != nil && p.ID != "" {
 		c.AvatarId = p.ID // its picture: the room's (channelpicture.go)
 	}
+	mode := reactionMode(m)
+	if mode == types.NewsletterReactionsModeNone {
+		c.Features.Reactions = false
+	}
 	s.channels.set(jid, c)
+	s.channels.setReactionMode(jid, mode)
 	return c
 }
 
@@ -300,6 +325,9 @@ func (s *Session) channelReact(ctx context.Context, channel types.JID, r *pb.Rea
 	text := ""
 	if len(r.Emojis) > 0 {
 		text = r.Emojis[len(r.Emojis)-1]
+	}
+	if err := s.channelAllowsReaction(ctx, channel, text); err != nil {
+		return sdk.Result{}, err // channelreact.go
 	}
 	if err := s.d.cli.NewsletterSendReaction(ctx, channel, m.ServerID, text, ""); err != nil {
 		return sdk.Result{}, s.sendErr("react", err)

@@ -186,6 +186,13 @@ func (s *Server) ChannelViews() []ChannelViewed {
 	return slices.Clone(s.viewed)
 }
 
+// ChannelReactions is the user's reactions to channels' posts so far.
+func (s *Server) ChannelReactions() []ChannelReaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reacted)
+}
+
 // waitReported waits up to d until match accepts one of what the fakes
 // reported (list, read under s.mu), and returns it.
 func waitReported[T any](s *Server, d time.Duration, list func() []T, match func(T) bool) (T, bool) {
