@@ -132,12 +132,20 @@ func (c *channelNames) failed(jid types.JID, now time.Time) {
 // channelChat is the contract's chat of a channel.
 func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	jid := m.ID.ToNonAD()
+	self := &pb.Member{UserId: s.login.LoginID, IsSelf: true, Affiliation: pb.Affiliation_AFFILIATION_NONE, Role: pb.Role_ROLE_VISITOR}
+	admin := channelAdmin(m)
+	if admin {
+		// Its admin posts (channelsend.go).
+		self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
+		if m.ViewerMeta.Role == types.NewsletterRoleOwner {
+			self.Affiliation = pb.Affiliation_AFFILIATION_OWNER
+		}
+	}
 	c := &pb.Chat{
 		ChatId: jid.String(), Type: pb.ChatType_CHAT_TYPE_CHANNEL,
 		Name: m.ThreadMeta.Name.Text, Topic: m.ThreadMeta.Description.Text,
-		ReadOnly: true, Features: channelFeatures(),
-		Members: []*pb.Member{{UserId: s.login.LoginID, IsSelf: true,
-			Affiliation: pb.Affiliation_AFFILIATION_NONE, Role: pb.Role_ROLE_VISITOR}},
+		ReadOnly: !admin, Features: channelFeatures(),
+		Members: []*pb.Member{self},
 	}
 	if p := m.ThreadMeta.Picture; p != nil && p.ID != "" {
 		c.AvatarId = p.ID // its picture: the room's (channelpicture.go)
