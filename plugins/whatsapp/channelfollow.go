@@ -17,7 +17,9 @@ import (
 // channel's link (https://whatsapp.com/channel/CODE) as the password,
 // as a group is joined by its link: the join is answered with the
 // channel's room, announced as a new chat. Leaving the room unfollows
-// it; the gateway then drops the room, as it does a group's left.
+// it; the gateway then drops the room, as it does a group's left. A
+// channel followed or left on another device (WhatsApp's mex
+// notifications) comes or goes as a group joined or left there does.
 
 // channelLinkHost is the host and path of WhatsApp's channel links.
 const channelLinkHost = "whatsapp.com/channel/"
@@ -113,4 +115,29 @@ func (s *Session) unfollowChannel(ctx context.Context, jid types.JID) error {
 func notFoundGQL(err error) bool {
 	var gql types.GraphQLError
 	return errors.As(err, &gql) && gql.Extensions.ErrorCode == 404
+}
+
+// channelFollowed announces the room of a channel the user followed on
+// another device (or here: the same chat again is no change).
+func (s *Session) channelFollowed(m *types.NewsletterMetadata) {
+	if m == nil || !isChannel(m.ID) {
+		return
+	}
+	if m.ViewerMeta == nil {
+		m.ViewerMeta = &types.NewsletterViewerMetadata{Role: types.NewsletterRoleSubscriber}
+	}
+	chat := s.channelChat(m)
+	s.emit(&pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_CHANNEL,
+		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
+}
+
+// channelUnfollowed removes the room of a channel the user left on
+// another device.
+func (s *Session) channelUnfollowed(jid types.JID) {
+	if !isChannel(jid) {
+		return
+	}
+	s.channels.forget(jid)
+	s.emit(&pb.Event{ChatId: jid.String(), ChatType: pb.ChatType_CHAT_TYPE_CHANNEL, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_LEFT}}})
 }

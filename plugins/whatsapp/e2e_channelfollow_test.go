@@ -104,3 +104,25 @@ func TestChannelFollowLeaveProcess(t *testing.T) {
 		t.Errorf("ChatInfo of the channel left: %v, %v, want NOT_FOUND", c, err)
 	}
 }
+
+// A channel followed on the phone, in the plugin process on the remote
+// fake (WhatsApp's <notification type="mex"> with
+// xwa2_notify_newsletter_on_join, read by whatsmeow), comes as its room,
+// named; left on the phone (_on_leave), the room goes: the user left it.
+// Before, both were dropped (no handler), the room coming only at the
+// next listing and staying until then.
+func TestChannelFollowedElsewhereProcess(t *testing.T) {
+	srv, _, evs, _ := processLoggedIn(t)
+	news := types.NewJID("120363100000000051", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: news, Name: "Town News", Role: types.NewsletterRoleGuest})
+	srv.ChannelFollowed(news, true)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == news.String() })
+	if c := ev.GetChat().GetChat(); c.GetType() != pb.ChatType_CHAT_TYPE_CHANNEL || c.GetName() != "Town News" {
+		t.Errorf("the channel followed on the phone: %v, want its room, Town News", ev)
+	}
+	srv.ChannelFollowed(news, false)
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == news.String() })
+	if r := ev.GetChatRemoved(); r == nil || r.Reason != pb.ChatRemovedEvent_REASON_LEFT {
+		t.Errorf("the channel left on the phone: %v, want its room removed, left", ev)
+	}
+}

@@ -388,3 +388,47 @@ func (c *Client) channelMessage(ctx context.Context, channel types.JID, id types
 	c.Real.DangerousInternals().HandleEncryptedMessage(ctx, got)
 	return nil
 }
+
+// ChannelFollowed has the user follow (follow true) or leave a channel
+// on another device: the server's channel state changes, and WhatsApp
+// tells this device as it does, a <notification type="mex"> whose
+// <update> holds the GraphQL-like JSON of
+// xwa2_notify_newsletter_on_join (the channel described) or _on_leave,
+// handled by whatsmeow's own notification code.
+func (c *Client) ChannelFollowed(ctx context.Context, jid types.JID, follow bool) error {
+	c.mu.Lock()
+	ch, ok := c.channels[jid]
+	if !ok {
+		ch = Channel{JID: jid}
+	}
+	data := map[string]any{}
+	if follow {
+		if ch.Role == types.NewsletterRoleGuest {
+			ch.Role = ""
+		}
+		data["xwa2_notify_newsletter_on_join"] = mexMetadata(ch)
+	} else {
+		ch.Role = types.NewsletterRoleGuest
+		data["xwa2_notify_newsletter_on_leave"] = map[string]any{"id": jid.String(), "role": "GUEST"}
+	}
+	if c.channels == nil {
+		c.channels = map[types.JID]Channel{}
+	}
+	c.channels[jid] = ch
+	c.nextID++
+	id := strconv.Itoa(c.nextID)
+	c.notifyLocked()
+	c.mu.Unlock()
+	body, err := json.Marshal(map[string]any{"data": data})
+	if err != nil {
+		return err
+	}
+	got, err := overWire(waBinary.Node{Tag: "notification",
+		Attrs:   waBinary.Attrs{"from": types.ServerJID, "type": "mex", "id": id, "t": strconv.FormatInt(time.Now().Unix(), 10)},
+		Content: []waBinary.Node{{Tag: "update", Attrs: waBinary.Attrs{"op_name": "NotificationNewsletterUpdate"}, Content: body}}})
+	if err != nil {
+		return fmt.Errorf("wafake: the channel %s followed elsewhere: %w", jid, err)
+	}
+	c.Real.DangerousInternals().HandleMexNotification(ctx, got)
+	return nil
+}
