@@ -1,6 +1,7 @@
 package whatsapp_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
@@ -125,4 +128,49 @@ func TestChannelFollowedElsewhereProcess(t *testing.T) {
 	if r := ev.GetChatRemoved(); r == nil || r.Reason != pb.ChatRemovedEvent_REASON_LEFT {
 		t.Errorf("the channel left on the phone: %v, want its room removed, left", ev)
 	}
+}
+
+// Following a channel by its link through a real Prosody, the gateway
+// and the plugin process on the remote fake: the join of joinchat@ with
+// the link is answered gone, naming the channel's room, which the user
+// joins; "/leave" there unfollows it and the room goes (321). Before,
+// the link was refused as no invitation link.
+func TestEndToEndChannelFollowByLink(t *testing.T) {
+	g, srv, alice := aliceLoggedIn(t)
+	channel := types.NewJID("120363100000000061", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Garden Tips", Role: types.NewsletterRoleGuest, Invite: "0029VaGaRdEn456"})
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	g.NextMessage(alice, g.JID("+"+bob.User))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*gatewaytest.Timeout)
+	defer cancel()
+	join := func(room, password string) xmpptest.Stanza {
+		t.Helper()
+		x := `<x xmlns='http://jabber.org/protocol/muc'/>`
+		if password != "" {
+			x = `<x xmlns='http://jabber.org/protocol/muc'><password>` + gatewaytest.Escape(password) + `</password></x>`
+		}
+		if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'>`+x+`</presence>`); err != nil {
+			t.Fatal(err)
+		}
+		return g.Next(alice, "the answer to the join of "+room, func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && gatewaytest.Bare(s.From) == room && (s.Type == "error" || strings.Contains(s.XML, `code="110"`))
+		})
+	}
+	room := g.JID(channel.String())
+	st := join(g.JID("joinchat"), "https://whatsapp.com/channel/0029VaGaRdEn456")
+	if st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+strings.ReplaceAll(room, `\`, "%5C")+"?join") {
+		t.Fatalf("join by the channel's link: want gone naming %s, got %s", room, st.XML)
+	}
+	if st := join(room, ""); st.Err != nil {
+		t.Fatalf("join of the channel's room: %s", st.XML)
+	}
+	if err := alice.SendRaw(ctx, `<message type='groupchat' to='`+room+`' id='bye'><body>/leave</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room gone", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && s.Type == "unavailable" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, `code="321"`)
+	})
 }
