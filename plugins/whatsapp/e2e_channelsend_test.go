@@ -1,12 +1,15 @@
 package whatsapp_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow/types"
 
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
@@ -60,5 +63,43 @@ func TestChannelAdminPostProcess(t *testing.T) {
 	}
 	if got := srv.SentTo(theirs); len(got) != 0 {
 		t.Errorf("sent to a channel followed: %v", got)
+	}
+}
+
+// The owner of a channel posts in its room through a real Prosody, the
+// gateway and the plugin process on the remote fake: the room lets
+// them speak, the post is reflected to them and goes to the channel.
+// Before, the gateway refused it (only admins post: the room was
+// read-only to all).
+func TestEndToEndChannelAdminPost(t *testing.T) {
+	g, srv, alice := aliceLoggedIn(t)
+	channel := types.NewJID("120363100000000071", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "My Garden", Role: types.NewsletterRoleOwner})
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	g.NextMessage(alice, g.JID("+"+bob.User))
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	room := g.JID(channel.String())
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
+	})
+	if err := alice.SendRaw(ctx, `<message type='groupchat' to='`+room+`' id='nl-post'><body>roses are out</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	got := g.Next(alice, "the post's reflection or refusal", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && gatewaytest.Bare(s.From) == room && (s.Type == "error" || s.Body == "roses are out")
+	})
+	if got.Type == "error" {
+		t.Fatalf("the owner's post refused: %s", got.XML)
+	}
+	sent := srv.SentTo(channel)
+	if len(sent) != 1 || sent[0].GetConversation()+sent[0].GetExtendedTextMessage().GetText() != "roses are out" {
+		t.Errorf("sent to the channel: %v, want the post", sent)
 	}
 }
