@@ -14,18 +14,21 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// WhatsApp channels (newsletters) the user follows are read-only rooms
-// (the contract's CHANNEL): the channel's JID (<id>@newsletter) is the
+// WhatsApp channels (newsletters) the user follows are rooms (the
+// contract's CHANNEL), read-only unless the user administers the
+// channel (channelsend.go): the channel's JID (<id>@newsletter) is the
 // chat ID, its name the room's, its description the topic; the user,
-// a reader, the only member listed (WhatsApp lists no followers). A
+// a reader (or its owner or an admin), the only member listed (WhatsApp
+// lists no followers). The user follows and leaves channels from XMPP
+// (channelfollow.go). A
 // post comes to every device as a message whose chat and sender are
 // both the channel (no admin is named): shown from the channel, under
 // its name. An admin's edit comes as the post again, its new content
 // whole under the same ID, marked by its NewsletterMeta. The user reacts
 // to a post by its server ID (WhatsApp's number of it in the channel),
 // kept in the post's meta, and reads them: a read marker from XMPP
-// marks the posts up to it viewed (their view counts). Nothing else can
-// be done there: the user posts nothing (a channel they administer too).
+// marks the posts up to it viewed (their view counts). A reaction the
+// channel does not allow is refused (channelreact.go).
 
 // isChannel says whether chat is a WhatsApp channel.
 func isChannel(chat types.JID) bool {

@@ -79,7 +79,8 @@ func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
 // community's too) read-only for a user who is not an admin, and keeps
 // from them what the group's settings keep for its admins
 // (groupFeatures), from the groups known so far; a group not known yet
-// is the network's.
+// is the network's. A channel is read-only unless the user administers
+// it (channelsend.go).
 func (s *Session) ChatLimits(ctx context.Context, chatID string) (sdk.ChatLimits, error) {
 	jid, err := parseChatID(chatID)
 	if err == nil && isChannel(jid) {
