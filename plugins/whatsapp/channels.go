@@ -14,18 +14,21 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// WhatsApp channels (newsletters) the user follows are read-only rooms
-// (the contract's CHANNEL): the channel's JID (<id>@newsletter) is the
+// WhatsApp channels (newsletters) the user follows are rooms (the
+// contract's CHANNEL), read-only unless the user administers the
+// channel (channelsend.go): the channel's JID (<id>@newsletter) is the
 // chat ID, its name the room's, its description the topic; the user,
-// a reader, the only member listed (WhatsApp lists no followers). A
+// a reader (or its owner or an admin), the only member listed (WhatsApp
+// lists no followers). The user follows and leaves channels from XMPP
+// (channelfollow.go). A
 // post comes to every device as a message whose chat and sender are
 // both the channel (no admin is named): shown from the channel, under
 // its name. An admin's edit comes as the post again, its new content
 // whole under the same ID, marked by its NewsletterMeta. The user reacts
 // to a post by its server ID (WhatsApp's number of it in the channel),
 // kept in the post's meta, and reads them: a read marker from XMPP
-// marks the posts up to it viewed (their view counts). Nothing else can
-// be done there: the user posts nothing (a channel they administer too).
+// marks the posts up to it viewed (their view counts). A reaction the
+// channel does not allow is refused (channelreact.go).
 
 // isChannel says whether chat is a WhatsApp channel.
 func isChannel(chat types.JID) bool {
@@ -33,9 +36,10 @@ func isChannel(chat types.JID) bool {
 }
 
 // channelFeatures is what the user may do in a channel: react, read
-// (its posts then count them as a viewer), fetch its posts' files.
+// (its posts then count them as a viewer), fetch its posts' files,
+// leave it (unfollow: channelfollow.go).
 func channelFeatures() *pb.Features {
-	return &pb.Features{Reactions: true, ReadReceipts: true, MediaDownload: true}
+	return &pb.Features{Reactions: true, ReadReceipts: true, MediaDownload: true, LeaveChat: true}
 }
 
 // channelNames are the channels the user follows as last listed or
@@ -48,6 +52,26 @@ type channelNames struct {
 	// posts after it, until channelNameRetry passed, do not wait for
 	// WhatsApp again (whatsmeow's events wait for them).
 	unknown map[types.JID]time.Time
+	// reactions is which reactions each channel allows, as last
+	// described (channelreact.go).
+	reactions map[types.JID]types.NewsletterReactionsMode
+}
+
+// reactionMode is which reactions channel jid allows as last described;
+// "" when not known.
+func (c *channelNames) reactionMode(jid types.JID) types.NewsletterReactionsMode {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reactions[jid]
+}
+
+func (c *channelNames) setReactionMode(jid types.JID, mode types.NewsletterReactionsMode) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reactions == nil {
+		c.reactions = map[types.JID]types.NewsletterReactionsMode{}
+	}
+	c.reactions[jid] = mode
 }
 
 // channelNameRetry is how long after a failed lookup of a channel's
@@ -111,17 +135,30 @@ func (c *channelNames) failed(jid types.JID, now time.Time) {
 // channelChat is the contract's chat of a channel.
 func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	jid := m.ID.ToNonAD()
+	self := &pb.Member{UserId: s.login.LoginID, IsSelf: true, Affiliation: pb.Affiliation_AFFILIATION_NONE, Role: pb.Role_ROLE_VISITOR}
+	admin := channelAdmin(m)
+	if admin {
+		// Its admin posts (channelsend.go).
+		self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
+		if m.ViewerMeta.Role == types.NewsletterRoleOwner {
+			self.Affiliation = pb.Affiliation_AFFILIATION_OWNER
+		}
+	}
 	c := &pb.Chat{
 		ChatId: jid.String(), Type: pb.ChatType_CHAT_TYPE_CHANNEL,
 		Name: m.ThreadMeta.Name.Text, Topic: m.ThreadMeta.Description.Text,
-		ReadOnly: true, Features: channelFeatures(),
-		Members: []*pb.Member{{UserId: s.login.LoginID, IsSelf: true,
-			Affiliation: pb.Affiliation_AFFILIATION_NONE, Role: pb.Role_ROLE_VISITOR}},
+		ReadOnly: !admin, Features: channelFeatures(),
+		Members: []*pb.Member{self},
 	}
 	if p := m.ThreadMeta.Picture; p != nil && p.ID != "" {
 		c.AvatarId = p.ID // its picture: the room's (channelpicture.go)
 	}
+	mode := reactionMode(m)
+	if mode == types.NewsletterReactionsModeNone {
+		c.Features.Reactions = false
+	}
 	s.channels.set(jid, c)
+	s.channels.setReactionMode(jid, mode)
 	return c
 }
 
@@ -299,6 +336,9 @@ func (s *Session) channelReact(ctx context.Context, channel types.JID, r *pb.Rea
 	text := ""
 	if len(r.Emojis) > 0 {
 		text = r.Emojis[len(r.Emojis)-1]
+	}
+	if err := s.channelAllowsReaction(ctx, channel, text); err != nil {
+		return sdk.Result{}, err // channelreact.go
 	}
 	if err := s.d.cli.NewsletterSendReaction(ctx, channel, m.ServerID, text, ""); err != nil {
 		return sdk.Result{}, s.sendErr("react", err)

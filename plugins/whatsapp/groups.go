@@ -79,11 +79,12 @@ func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
 // community's too) read-only for a user who is not an admin, and keeps
 // from them what the group's settings keep for its admins
 // (groupFeatures), from the groups known so far; a group not known yet
-// is the network's.
-func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
+// is the network's. A channel is read-only unless the user administers
+// it (channelsend.go).
+func (s *Session) ChatLimits(ctx context.Context, chatID string) (sdk.ChatLimits, error) {
 	jid, err := parseChatID(chatID)
 	if err == nil && isChannel(jid) {
-		return sdk.ChatLimits{ReadOnly: true, Features: channelFeatures()}, nil // channels.go
+		return s.channelLimits(ctx, jid.ToNonAD()), nil // channelsend.go
 	}
 	if err != nil || jid.Server != types.GroupServer {
 		return sdk.ChatLimits{}, nil
@@ -335,9 +336,13 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	return append(out, s.channelList(ctx)...), nil
 }
 
-// LeaveChat leaves a group.
+// LeaveChat leaves a group, or stops following a channel
+// (channelfollow.go).
 func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	s.typingKeeper().Stop(c.ChatID)
+	if ch, err := parseChatID(c.ChatID); err == nil && isChannel(ch) {
+		return s.unfollowChannel(ctx, ch.ToNonAD())
+	}
 	jid, err := groupJID(c.ChatID)
 	if err != nil {
 		return err

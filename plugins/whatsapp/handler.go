@@ -126,6 +126,10 @@ func (s *Session) handle(evt any) {
 
 	case *events.JoinedGroup:
 		s.joinedGroup(e)
+	case *events.NewsletterJoin:
+		s.channelFollowed(&e.NewsletterMetadata) // channelfollow.go
+	case *events.NewsletterLeave:
+		s.channelUnfollowed(e.ID.ToNonAD())
 	case *events.GroupInfo:
 		s.groupChanged(e)
 

@@ -38,8 +38,9 @@ var _ sdk.InviteDecliner = (*Session)(nil)
 
 // groupChatIDPattern is a group's chat ID (chatIDOf: its JID, whose
 // local part is digits, or, for an older group, its creator's number and
-// its creation time), for Features.join_chat_pattern.
-const groupChatIDPattern = `[0-9]+(?:-[0-9]+)?@g\.us`
+// its creation time), or a channel's (<digits>@newsletter, followed by
+// joining its room: channelfollow.go), for Features.join_chat_pattern.
+const groupChatIDPattern = `[0-9]+(?:-[0-9]+)?@g\.us|[0-9]+@newsletter`
 
 // invitesFile keeps the private invitations received, in the login's
 // folder: a join of the group's room without the password, or a

@@ -99,16 +99,17 @@ func TestInvitedEventJoinsGroupRoom(t *testing.T) {
 	}
 }
 
-// A group's chat ID, old form too, matches join_chat_pattern; a user's
-// does not.
+// A group's chat ID, old form too, and a channel's match
+// join_chat_pattern (a channel's did not: its room was a person's to
+// disco#info, not joined to follow it); a user's does not.
 func TestJoinChatPatternGroups(t *testing.T) {
 	re := regexp.MustCompile(`^(?:` + groupChatIDPattern + `)$`)
-	for _, id := range []string{"120363000000000601@g.us", "33611111111-1600000000@g.us"} {
+	for _, id := range []string{"120363000000000601@g.us", "33611111111-1600000000@g.us", "120363100000000001@newsletter"} {
 		if !re.MatchString(id) {
 			t.Errorf("%s does not match", id)
 		}
 	}
-	for _, id := range []string{"+33611111111", "lid-123", "joinchat", "33611111111@s.whatsapp.net", "1@g.us.x"} {
+	for _, id := range []string{"+33611111111", "lid-123", "joinchat", "33611111111@s.whatsapp.net", "1@g.us.x", "x@newsletter", "1@newsletter.x"} {
 		if re.MatchString(id) {
 			t.Errorf("%s matches", id)
 		}

@@ -45,12 +45,16 @@ var _ sdk.ChatJoiner = (*Session)(nil)
 
 // JoinChat joins the group of the invitation link in j's password, when
 // c.ChatID is inviteRoom, or a group by its private invitation when
-// c.ChatID is the group's (invited.go); any other room is NOT_FOUND,
-// saying how to join.
+// c.ChatID is the group's (invited.go); it follows a channel by its
+// link in the password of inviteRoom, or its own room
+// (channelfollow.go); any other room is NOT_FOUND, saying how to join.
 func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
 	if g, err := types.ParseJID(c.ChatID); err == nil && g.Server == types.GroupServer {
 		// The group's own room, from its invitation (invited.go).
 		return s.joinInvited(ctx, c.ChatID, g.ToNonAD(), strings.TrimSpace(j.GetPassword()))
+	}
+	if ch, err := types.ParseJID(c.ChatID); err == nil && isChannel(ch) {
+		return s.followChannel(ctx, ch.ToNonAD()) // channelfollow.go
 	}
 	if !strings.EqualFold(c.ChatID, inviteRoom) {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s; %s", c.ChatID, joinHowText)
@@ -59,6 +63,9 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 	if pass == "" {
 		// not-authorized: an XMPP client then asks for the password.
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "whatsapp: to join a group by its invitation link, give the link (https://%s/…) as the room's password", inviteHost)
+	}
+	if code, ok := channelLinkCode(pass); ok {
+		return s.followChannelLink(ctx, code) // channelfollow.go
 	}
 	if inv, ok := parseInvitation(pass); ok {
 		return s.joinInvitation(ctx, inv)

@@ -82,6 +82,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if isChannel(chat) {
+		return s.postToChannel(ctx, c, chat.ToNonAD(), msg) // channelsend.go
+	}
 	if err := s.reachable(ctx, chat); err != nil {
 		return sdk.Result{}, err
 	}

@@ -148,3 +148,8 @@ func (noDevice) NewsletterSendReaction(context.Context, types.JID, types.Message
 func (noDevice) NewsletterMarkViewed(context.Context, types.JID, []types.MessageServerID) error {
 	return errNoDevice
 }
+func (noDevice) GetNewsletterInfoWithInvite(context.Context, string) (*types.NewsletterMetadata, error) {
+	return nil, errNoDevice
+}
+func (noDevice) FollowNewsletter(context.Context, types.JID) error   { return errNoDevice }
+func (noDevice) UnfollowNewsletter(context.Context, types.JID) error { return errNoDevice }

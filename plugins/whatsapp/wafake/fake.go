@@ -120,6 +120,7 @@ type Client struct {
 	channelReactions []ChannelReaction
 	channelViews     []ChannelViewed
 	channelsAsked    int  // GetNewsletterInfo's calls
+	channelPosts     int  // the admin's posts sent to channels: their server IDs
 	channelsSilent   bool // the channel queries get no answer (SetChannelsSilent)
 	// silent: the group queries get no answer (SetSilent).
 	silent bool
@@ -525,6 +526,13 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 			return whatsmeow.SendResponse{}, fmt.Errorf("wafake: keep the message secret: %w", err)
 		}
 	}
+	if to.Server == types.NewsletterServer {
+		// As WhatsApp acks a post: refused unless the user administers
+		// the channel, else with the post's number in it.
+		if ch, ok := c.channels[to]; !ok || ch.Role != types.NewsletterRoleOwner && ch.Role != types.NewsletterRoleAdmin {
+			return whatsmeow.SendResponse{}, fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 403)
+		}
+	}
 	if slices.ContainsFunc(c.sent, func(s Sent) bool { return s.ID == id && s.To == to }) {
 		// As WhatsApp does: a message whose ID the sender used before in
 		// the chat is acknowledged and not delivered again.
@@ -536,10 +544,15 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 	if c.OnSent != nil {
 		c.OnSent(sent)
 	}
-	if c.AckWithoutTime {
-		return whatsmeow.SendResponse{ID: id}, nil
+	resp := whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}
+	if to.Server == types.NewsletterServer {
+		c.channelPosts++
+		resp.ServerID = types.MessageServerID(1000 + c.channelPosts)
 	}
-	return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
+	if c.AckWithoutTime {
+		resp.Timestamp = time.Time{}
+	}
+	return resp, nil
 }
 
 // Sent is what the plugin sent so far.

@@ -31,6 +31,20 @@ type Channel struct {
 	// it (an ID, a direct path on the media servers, maybe a URL); nil
 	// for none.
 	Picture *types.ProfilePictureInfo
+	// Invite is the code of the channel's link
+	// (https://whatsapp.com/channel/CODE); "" is INVITE<its number>.
+	Invite string
+	// Reactions is which reactions the channel allows its followers
+	// (its settings' reaction_codes): "" all.
+	Reactions types.NewsletterReactionsMode
+}
+
+// invite is ch's link's code.
+func (ch Channel) invite() string {
+	if ch.Invite != "" {
+		return ch.Invite
+	}
+	return "INVITE" + ch.JID.User
 }
 
 // ChannelReaction is a NewsletterSendReaction call: the user's reaction
@@ -67,18 +81,22 @@ func mexMetadata(ch Channel) map[string]any {
 	if role == "" {
 		role = "SUBSCRIBER"
 	}
+	reactions := strings.ToUpper(string(ch.Reactions))
+	if reactions == "" {
+		reactions = "ALL"
+	}
 	text := func(s string) map[string]any {
 		return map[string]any{"id": "1", "text": s, "update_time": "1700000000000000"}
 	}
 	thread := map[string]any{
 		"creation_time":     "1700000000",
-		"invite":            "INVITE" + ch.JID.User,
+		"invite":            ch.invite(),
 		"name":              text(ch.Name),
 		"description":       text(ch.Description),
 		"subscribers_count": "42",
 		"verification":      "UNVERIFIED",
 		"preview":           map[string]any{},
-		"settings":          map[string]any{"reaction_codes": map[string]any{"value": "ALL"}},
+		"settings":          map[string]any{"reaction_codes": map[string]any{"value": reactions}},
 	}
 	if p := ch.Picture; p != nil {
 		thread["picture"] = map[string]any{"id": p.ID, "type": "IMAGE", "direct_path": p.DirectPath, "url": p.URL}
@@ -193,6 +211,83 @@ func (c *Client) GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.N
 	return resp.Newsletter, nil
 }
 
+// GetNewsletterInfoWithInvite is the channel of a link's code (the
+// link whole or its code), as WhatsApp's mex answer describes it to
+// anyone: without the viewer's metadata. A code no channel has is
+// WhatsApp's GraphQL error 404.
+func (c *Client) GetNewsletterInfoWithInvite(ctx context.Context, key string) (*types.NewsletterMetadata, error) {
+	c.mu.Lock()
+	if waited, err := c.silentMex(ctx); waited {
+		return nil, err
+	}
+	if !c.connected {
+		c.mu.Unlock()
+		return nil, whatsmeow.ErrNotConnected
+	}
+	key = strings.TrimPrefix(key, whatsmeow.NewsletterLinkPrefix)
+	var found *Channel
+	for _, ch := range c.channels {
+		if ch.invite() == key {
+			found = &ch
+			break
+		}
+	}
+	c.mu.Unlock()
+	var resp struct {
+		Newsletter *types.NewsletterMetadata `json:"xwa2_newsletter"`
+	}
+	if found == nil {
+		return nil, mex(map[string]any{"xwa2_newsletter": nil}, 404, &resp)
+	}
+	m := mexMetadata(*found)
+	delete(m, "viewer_metadata") // fetch_viewer_metadata false
+	if err := mex(map[string]any{"xwa2_newsletter": m}, 0, &resp); err != nil {
+		return nil, err
+	}
+	return resp.Newsletter, nil
+}
+
+// FollowNewsletter has the user follow a channel the server has (its
+// role a follower's, unless they administer it); one it does not have
+// is WhatsApp's GraphQL error 404.
+func (c *Client) FollowNewsletter(ctx context.Context, jid types.JID) error {
+	return c.setFollowing(ctx, jid, "xwa2_newsletter_join_v2", true)
+}
+
+// UnfollowNewsletter has the user stop following a channel: WhatsApp
+// then describes it to them as to a guest.
+func (c *Client) UnfollowNewsletter(ctx context.Context, jid types.JID) error {
+	return c.setFollowing(ctx, jid, "xwa2_newsletter_leave_v2", false)
+}
+
+func (c *Client) setFollowing(ctx context.Context, jid types.JID, field string, follow bool) error {
+	c.mu.Lock()
+	if waited, err := c.silentMex(ctx); waited {
+		return err
+	}
+	if !c.connected {
+		c.mu.Unlock()
+		return whatsmeow.ErrNotConnected
+	}
+	ch, ok := c.channels[jid]
+	if ok {
+		switch {
+		case follow && ch.Role == types.NewsletterRoleGuest:
+			ch.Role = ""
+		case !follow:
+			ch.Role = types.NewsletterRoleGuest
+		}
+		c.channels[jid] = ch
+		c.notifyLocked()
+	}
+	c.mu.Unlock()
+	var resp map[string]any
+	if !ok {
+		return mex(map[string]any{field: nil}, 404, &resp)
+	}
+	return mex(map[string]any{field: map[string]any{"id": jid.String()}}, 0, &resp)
+}
+
 // ChannelsAsked is how many times a channel was described
 // (GetNewsletterInfo), answered or not.
 func (c *Client) ChannelsAsked() int {
@@ -291,5 +386,49 @@ func (c *Client) channelMessage(ctx context.Context, channel types.JID, id types
 		return fmt.Errorf("wafake: the post of %s: %w", channel, err)
 	}
 	c.Real.DangerousInternals().HandleEncryptedMessage(ctx, got)
+	return nil
+}
+
+// ChannelFollowed has the user follow (follow true) or leave a channel
+// on another device: the server's channel state changes, and WhatsApp
+// tells this device as it does, a <notification type="mex"> whose
+// <update> holds the GraphQL-like JSON of
+// xwa2_notify_newsletter_on_join (the channel described) or _on_leave,
+// handled by whatsmeow's own notification code.
+func (c *Client) ChannelFollowed(ctx context.Context, jid types.JID, follow bool) error {
+	c.mu.Lock()
+	ch, ok := c.channels[jid]
+	if !ok {
+		ch = Channel{JID: jid}
+	}
+	data := map[string]any{}
+	if follow {
+		if ch.Role == types.NewsletterRoleGuest {
+			ch.Role = ""
+		}
+		data["xwa2_notify_newsletter_on_join"] = mexMetadata(ch)
+	} else {
+		ch.Role = types.NewsletterRoleGuest
+		data["xwa2_notify_newsletter_on_leave"] = map[string]any{"id": jid.String(), "role": "GUEST"}
+	}
+	if c.channels == nil {
+		c.channels = map[types.JID]Channel{}
+	}
+	c.channels[jid] = ch
+	c.nextID++
+	id := strconv.Itoa(c.nextID)
+	c.notifyLocked()
+	c.mu.Unlock()
+	body, err := json.Marshal(map[string]any{"data": data})
+	if err != nil {
+		return err
+	}
+	got, err := overWire(waBinary.Node{Tag: "notification",
+		Attrs:   waBinary.Attrs{"from": types.ServerJID, "type": "mex", "id": id, "t": strconv.FormatInt(time.Now().Unix(), 10)},
+		Content: []waBinary.Node{{Tag: "update", Attrs: waBinary.Attrs{"op_name": "NotificationNewsletterUpdate"}, Content: body}}})
+	if err != nil {
+		return fmt.Errorf("wafake: the channel %s followed elsewhere: %w", jid, err)
+	}
+	c.Real.DangerousInternals().HandleMexNotification(ctx, got)
 	return nil
 }

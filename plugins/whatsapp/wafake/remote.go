@@ -32,7 +32,7 @@ import (
 // Command is one thing the server asks of the plugin's fakes.
 type Command struct {
 	ID int `json:"id"`
-	// Op: "scan", "receive", "channel-post", "channel-edit", "contact", "history", "history-notice", "call", "unreachable", "identity",
+	// Op: "scan", "receive", "channel-post", "channel-edit", "channel-followed", "channel-unfollowed", "contact", "history", "history-notice", "call", "unreachable", "identity",
 	// "group-settings", "notify-group", "removed", "added" (applied once, to the newest fake that can), "group", "media", "user", "not-user", "phone", "link", "refuse", "history-hold", "invitation", "channel"
 	// (state: applied to every fake).
 	Op    string             `json:"op"`
@@ -156,6 +156,17 @@ func (s *Server) ChannelEdit(info types.MessageInfo, editedAt time.Time, msg *wa
 	return nil
 }
 
+// ChannelFollowed has the user follow (follow true) or leave the
+// channel jid on another device, WhatsApp telling the plugin's device
+// (Client.ChannelFollowed).
+func (s *Server) ChannelFollowed(jid types.JID, follow bool) {
+	op := "channel-unfollowed"
+	if follow {
+		op = "channel-followed"
+	}
+	s.add(Command{Op: op, JID: jid.String()})
+}
+
 // Channel has the user follow ch (Client.SetChannel).
 func (s *Server) Channel(ch Channel) { s.add(Command{Op: "channel", Channel: &ch}) }
 
@@ -184,6 +195,13 @@ func (s *Server) ChannelViews() []ChannelViewed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.viewed)
+}
+
+// ChannelReactions is the user's reactions to channels' posts so far.
+func (s *Server) ChannelReactions() []ChannelReaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reacted)
 }
 
 // waitReported waits up to d until match accepts one of what the fakes
@@ -638,6 +656,10 @@ func (a *Agent) do(c *Client, cmd Command) {
 			} else {
 				_ = c.ChannelPost(ctx, cmd.Info.Chat, cmd.Info.ID, serverID, cmd.Info.Timestamp, &m)
 			}
+		}
+	case "channel-followed", "channel-unfollowed":
+		if jid, err := types.ParseJID(cmd.JID); err == nil {
+			_ = c.ChannelFollowed(ctx, jid, cmd.Op == "channel-followed")
 		}
 	case "call":
 		if cmd.Call != nil {

@@ -1,0 +1,105 @@
+package whatsapp_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/types"
+
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
+)
+
+// The owner of a channel posts in it from XMPP, in the plugin process on
+// the remote fake: the channel is listed writable, the user its owner;
+// a text goes to the channel (whatsmeow's newsletter send), its result
+// meta naming the post's server ID from WhatsApp's ack, which the
+// user's reaction to it then names. A follower's post in a channel is
+// still refused, read-only, nothing sent. Before, every channel was
+// read-only, the owner's post refused.
+func TestChannelAdminPostProcess(t *testing.T) {
+	srv, p, evs, done := processLoggedIn(t)
+	mine := types.NewJID("120363100000000041", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: mine, Name: "My News", Role: types.NewsletterRoleOwner})
+	theirs := types.NewJID("120363100000000042", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: theirs, Name: "Their News"})
+	channelsSynced(t, srv, evs, "SYNC2")
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: mine.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.GetMembers(); c.GetReadOnly() || len(m) != 1 || m[0].Affiliation != pb.Affiliation_AFFILIATION_OWNER {
+		t.Errorf("the user's own channel: %v, want writable, the user its owner", c)
+	}
+
+	cmds := p.Commands()
+	res := cmds.Send(plugintest.SendText(done.LoginId, mine.String(), "p1", "hello followers"))
+	if res.Error != nil || res.MessageId == "" {
+		t.Fatalf("the owner's post: %v", res)
+	}
+	sent := srv.SentTo(mine)
+	if len(sent) != 1 || !strings.Contains(sent[0].GetConversation()+sent[0].GetExtendedTextMessage().GetText(), "hello followers") {
+		t.Errorf("sent to the channel: %v, want the post", sent)
+	}
+	if r := cmds.Send(plugintest.Act(done.LoginId, mine.String(), "p2", &pb.React{TargetId: res.MessageId, TargetMeta: res.Meta, Emojis: []string{"❤️"}})); r.Error != nil {
+		t.Fatalf("a reaction to the post: %v", r.Error)
+	}
+	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
+		return r.Channel == mine && r.ServerID == 1001
+	}); err != nil {
+		t.Errorf("the reaction to the post, by its server ID: %v", err)
+	}
+
+	res = cmds.Send(plugintest.SendText(done.LoginId, theirs.String(), "p3", "may I?"))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(res.Error.GetText(), "read-only") {
+		t.Errorf("a follower's post: %v, want refused, read-only", res)
+	}
+	if got := srv.SentTo(theirs); len(got) != 0 {
+		t.Errorf("sent to a channel followed: %v", got)
+	}
+}
+
+// The owner of a channel posts in its room through a real Prosody, the
+// gateway and the plugin process on the remote fake: the room lets
+// them speak, the post is reflected to them and goes to the channel.
+// Before, the gateway refused it (only admins post: the room was
+// read-only to all).
+func TestEndToEndChannelAdminPost(t *testing.T) {
+	g, srv, alice := aliceLoggedIn(t)
+	channel := types.NewJID("120363100000000071", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "My Garden", Role: types.NewsletterRoleOwner})
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	g.NextMessage(alice, g.JID("+"+bob.User))
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	room := g.JID(channel.String())
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
+	})
+	if err := alice.SendRaw(ctx, `<message type='groupchat' to='`+room+`' id='nl-post'><body>roses are out</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	got := g.Next(alice, "the post's reflection or refusal", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && gatewaytest.Bare(s.From) == room && (s.Type == "error" || s.Body == "roses are out")
+	})
+	if got.Type == "error" {
+		t.Fatalf("the owner's post refused: %s", got.XML)
+	}
+	sent := srv.SentTo(channel)
+	if len(sent) != 1 || sent[0].GetConversation()+sent[0].GetExtendedTextMessage().GetText() != "roses are out" {
+		t.Errorf("sent to the channel: %v, want the post", sent)
+	}
+}
