@@ -162,6 +162,8 @@ type Server struct {
 	// next answers come after their updates do, in the order asked
 	// (UpdateBeforeAnswer).
 	early []earlyAnswer
+	// heldReqs are the requests whose answers UpdateBeforeAnswer holds.
+	heldReqs map[[2]int64]bool
 	// batch are the updates pushed to each user while Batch runs.
 	batch map[int64][]tg.UpdateClass
 	// byRandom is the answer to each message sent with a random_id, by
@@ -697,9 +699,9 @@ func handle[R any, PR interface {
 		}
 		s.mu.Lock()
 		msg := [2]int64{req.Session.ID, req.MsgID}
-		if s.dropped[msg] {
+		if s.dropped[msg] || s.heldReqs[msg] {
 			s.mu.Unlock()
-			return nil // a resend of a request acted on, its answer lost
+			return nil // a resend of a request acted on, its answer lost or held
 		}
 		s.requests[name]++
 		if s.counted != nil {
@@ -741,10 +743,19 @@ func handle[R any, PR interface {
 			out, err = freeze(out)
 		}
 		if release != nil && err == nil {
+			// The client resends a request unanswered for long: it is
+			// acted on once, answered once, at release.
+			if s.heldReqs == nil {
+				s.heldReqs = map[[2]int64]bool{}
+			}
+			s.heldReqs[msg] = true
 			s.mu.Unlock()
 			go func() {
 				<-release
 				_ = srv.SendResult(req, out)
+				s.mu.Lock()
+				delete(s.heldReqs, msg)
+				s.mu.Unlock()
 			}()
 			return nil
 		}
