@@ -19,7 +19,7 @@ import (
 // from it, and drop the join (whose service message brings the room) as
 // already seen (TestJoinWelcomeBeforeAnswer; in the plugin process,
 // TestJoinFirstUpdatesBackToBack). So while a join is asked, the updates
-// pushed for channels the manager does not follow yet wait; the join's
+// pushed for the channel it joins, not followed yet, wait; the join's
 // answer gives the channel's pts, kept with its access hash for the
 // manager to follow the channel from; the join's own updates go to the
 // manager, and then the held ones.
