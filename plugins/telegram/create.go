@@ -34,7 +34,7 @@ func (s *Session) CreateChat(ctx context.Context, call sdk.Call, cc *pb.CreateCh
 	if title == "" {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a new group needs a name")
 	}
-	api, mgr, err := s.client()
+	api, _, err := s.client()
 	if err != nil {
 		return "", err
 	}
@@ -84,7 +84,7 @@ func (s *Session) CreateChat(ctx context.Context, call sdk.Call, cc *pb.CreateCh
 	// The group exists now: a failure to describe it must not fail the
 	// command (a retry would create a second group). Its room then comes
 	// with the chat list or its next update.
-	if err := s.joined(ctx, mgr, chat, res.Updates); err != nil {
+	if err := s.joined(ctx, chat, res.Updates); err != nil {
 		log.Warn("telegram: the new group was not described", "chat", chat, "err", err)
 	}
 	return chat, nil

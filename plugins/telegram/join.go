@@ -2,10 +2,8 @@ package telegram
 
 import (
 	"context"
-	"errors"
 	"strings"
 
-	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -41,7 +39,7 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 	if !publicName(name) {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s; a public group is joined by its name (golang for t.me/golang)", c.ChatID)
 	}
-	api, mgr, err := s.client()
+	api, _, err := s.client()
 	if err != nil {
 		return "", err
 	}
@@ -58,14 +56,14 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 	if err != nil {
 		return "", err
 	}
-	return s.joinChannel(ctx, api, mgr, ch, name)
+	return s.joinChannel(ctx, api, ch, name)
 }
 
 // joinChannel joins the channel or supergroup ch, which the user knows
 // as what, and answers with its chat ID.
-func (s *Session) joinChannel(ctx context.Context, api *tg.Client, mgr *updates.Manager, ch *tg.InputChannel, what string) (string, error) {
+func (s *Session) joinChannel(ctx context.Context, api *tg.Client, ch *tg.InputChannel, what string) (string, error) {
 	chat := channelID(ch.ChannelID)
-	done := s.joinAsked() // joinpts.go
+	done := s.joinAsked(ch.ChannelID) // joinpts.go
 	defer done()
 	res, err := api.ChannelsJoinChannel(ctx, ch)
 	var upd tg.UpdatesClass
@@ -82,18 +80,29 @@ func (s *Session) joinChannel(ctx context.Context, api *tg.Client, mgr *updates.
 	case err != nil:
 		return "", cmdErr("join "+what, err)
 	}
-	return chat, s.joined(ctx, mgr, chat, upd)
+	return chat, s.joined(ctx, chat, upd)
 }
 
-// joined hands a join's answer to the update manager: its service
-// message brings the group (serviceEvents). When it has none, the group
-// is announced as it is now.
-func (s *Session) joined(ctx context.Context, mgr *updates.Manager, chat string, upd tg.UpdatesClass) error {
+// joined hands a join's answer to the update manager running now (the
+// one running when the command began may have stopped meanwhile, and
+// one stopped never reads what it is given): its service message brings
+// the group (serviceEvents). When it has none, the group is announced
+// as it is now.
+func (s *Session) joined(ctx context.Context, chat string, upd tg.UpdatesClass) error {
 	if !joinedBy(upd) {
 		return s.announce(ctx, chat)
 	}
-	if herr := mgr.Handle(ctx, upd); herr != nil && !errors.Is(herr, context.Canceled) {
-		s.n.host.Logger().Warn("telegram: the join's updates were not handled", "chat", chat, "err", herr)
+	s.mu.Lock()
+	mgr, rctx := s.runMgr, s.runCtx
+	s.mu.Unlock()
+	var herr error
+	if mgr == nil {
+		herr = errStopped
+	} else {
+		herr = mgr.Handle(rctx, upd) // fails only once the manager stopped
+	}
+	if herr != nil {
+		s.n.log().Info("telegram: the join's updates dropped, the updates manager stopped (the group comes with the chat list at the next connection)", "login", s.login.LoginID, "chat", chat, "err", herr)
 	}
 	return nil
 }

@@ -129,7 +129,7 @@ func inviteHash(s string) bool {
 
 // joinByInvite joins the group of a private invite link.
 func (s *Session) joinByInvite(ctx context.Context, inv invite) (string, error) {
-	api, mgr, err := s.client()
+	api, _, err := s.client()
 	if err != nil {
 		return "", err
 	}
@@ -139,6 +139,7 @@ func (s *Session) joinByInvite(ctx context.Context, inv invite) (string, error) 
 		return "", s.inviteErr(what, inv, err)
 	}
 	title := "the group"
+	var target int64 // the link's channel, when Telegram shows it
 	switch c := ci.(type) {
 	case *tg.ChatInviteAlready:
 		// In it already: the link's group, as it is now.
@@ -147,13 +148,16 @@ func (s *Session) joinByInvite(ctx context.Context, inv invite) (string, error) 
 		return chat, s.announce(ctx, chat)
 	case *tg.ChatInvitePeek:
 		s.peers.add(nil, []tg.ChatClass{c.Chat})
+		if ch, ok := c.Chat.(*tg.Channel); ok {
+			target = ch.ID
+		}
 		if t, ok := c.Chat.(interface{ GetTitle() string }); ok {
 			title = "«" + t.GetTitle() + "»"
 		}
 	case *tg.ChatInvite:
 		title = "«" + c.Title + "»"
 	}
-	done := s.joinAsked() // joinpts.go
+	done := s.joinAsked(target) // joinpts.go
 	defer done()
 	res, err := api.MessagesImportChatInvite(ctx, inv.hash)
 	var upd tg.UpdatesClass
@@ -190,7 +194,7 @@ func (s *Session) joinByInvite(ctx context.Context, inv invite) (string, error) 
 	if chat == "" {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "telegram: joined %s by its link, but Telegram did not say which chat it is: it shows in the chat list at the next connection", title)
 	}
-	return chat, s.joined(ctx, mgr, chat, upd)
+	return chat, s.joined(ctx, chat, upd)
 }
 
 // inviteErr is a refused link in words; a hash taken from a room's

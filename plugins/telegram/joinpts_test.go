@@ -18,7 +18,7 @@ import (
 func holdCounter(s *Session) <-chan struct{} {
 	held := make(chan struct{}, 64)
 	s.joins.mu.Lock()
-	s.joins.onHold = func() { held <- struct{}{} }
+	s.joins.onHold = func(tg.UpdatesClass) { held <- struct{}{} }
 	s.joins.mu.Unlock()
 	return held
 }
@@ -149,4 +149,82 @@ func TestJoinHeldUpdatesSessionStops(t *testing.T) {
 	if logs := h.logs.String(); !strings.Contains(logs, "held during a join dropped") {
 		t.Errorf("the held updates' drop not logged: %s", logs)
 	}
+}
+
+// heldUpdates makes s's join gate tell each update it holds on the
+// channel it returns.
+func heldUpdates(s *Session) <-chan tg.UpdatesClass {
+	held := make(chan tg.UpdatesClass, 64)
+	s.joins.mu.Lock()
+	s.joins.onHold = func(u tg.UpdatesClass) { held <- u }
+	s.joins.mu.Unlock()
+	return held
+}
+
+// waitHeld waits for the gate to hold a post of text (heldUpdates).
+func waitHeld(t *testing.T, held <-chan tg.UpdatesClass, text string) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case u := <-held:
+			for _, x := range updateList(u) {
+				if n, ok := x.(*tg.UpdateNewChannelMessage); ok {
+					if m, ok := n.Message.(*tg.Message); ok && m.Message == text {
+						return
+					}
+				}
+			}
+		case <-deadline:
+			t.Fatalf("%q not held in 20 s", text)
+		}
+	}
+}
+
+// A join holds only the updates of the channel it joins. While one join
+// is under way (its answer held at Telegram, its welcome held by the
+// gate): a group the user was added to meanwhile posts, and a second
+// join by name is asked and answered; the post and the second group's
+// room and welcome come at once, not after the first join's answer. The
+// first group's room and welcome come once it is answered. (The second
+// join's welcome alone cannot show the gate's fault: the manager's first
+// getChannelDifference of a channel just joined brings it too.)
+func TestJoinHoldsOnlyItsChannel(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 780, Title: "Slow", Username: "slowclub", Members: []int64{bob.ID}, Creator: bob.ID, Welcome: "welcome, slowly"})
+	srv.AddChannel(tgfake.Channel{ID: 781, Title: "Quick", Username: "quickclub", Members: []int64{bob.ID}, Creator: bob.ID, Welcome: "welcome, quickly"})
+	s, h, _, _ := connectAlice(t, srv)
+	held := heldUpdates(s)
+	from := h.count()
+	slowAnswer, slowRelease := joinInBackground(t, srv, s, "slowclub")
+	waitHeld(t, held, "welcome, slowly")
+
+	// Added by bob to a group the session does not follow yet: its
+	// first post is an update of a channel not followed.
+	srv.AddChannel(tgfake.Channel{ID: 782, Title: "Added", Members: []int64{bob.ID, alice.ID}, Creator: bob.ID})
+	srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 782}, "you are in")
+	h.wait(t, from, "the post of a group not joined while the slow join is under way", isMessage("-100782", "you are in"))
+
+	quickAnswer, quickRelease := joinInBackground(t, srv, s, "quickclub")
+	waitHeld(t, held, "welcome, quickly")
+	quickRelease()
+	if a := <-quickAnswer; a.err != nil || a.chat != "-100781" {
+		t.Fatalf("quick join: %q, %v; want -100781", a.chat, a.err)
+	}
+	h.wait(t, from, "room of the quick group", func(ev *pb.Event) bool { return ev.ChatId == "-100781" && ev.GetChat() != nil })
+	h.wait(t, from, "the quick welcome while the slow join is under way", isMessage("-100781", "welcome, quickly"))
+	h.mu.Lock()
+	for _, ev := range h.events[from:] {
+		if ev.ChatId == "-100780" {
+			t.Errorf("the slow group's %v came before its join's answer", ev)
+		}
+	}
+	h.mu.Unlock()
+
+	slowRelease()
+	if a := <-slowAnswer; a.err != nil || a.chat != "-100780" {
+		t.Fatalf("slow join: %q, %v; want -100780", a.chat, a.err)
+	}
+	h.wait(t, from, "room of the slow group", func(ev *pb.Event) bool { return ev.ChatId == "-100780" && ev.GetChat() != nil })
+	h.wait(t, from, "the slow welcome", isMessage("-100780", "welcome, slowly"))
 }

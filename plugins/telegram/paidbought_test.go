@@ -9,6 +9,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -85,5 +86,34 @@ func TestPaidMediaBoughtInTopic(t *testing.T) {
 	r.Close()
 	if err != nil || !bytes.Equal(got, photo) {
 		t.Errorf("downloaded %d bytes (%v), want %d", len(got), err, len(photo))
+	}
+}
+
+// Paid media bought later of a forum post read only in the history (it
+// came before the login followed the forum): its file comes in the
+// post's topic room, the topic kept as the history was read.
+func TestPaidMediaBoughtInTopicFromHistory(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 911, Title: "Bazaar", Forum: true, Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	stalls := srv.CreateTopic(911, bob.ID, "Stalls")
+	preview := &tg.MessageMediaPaidMedia{StarsAmount: 20, ExtendedMedia: []tg.MessageExtendedMediaClass{&tg.MessageExtendedMediaPreview{W: 800, H: 600}}}
+	post := srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 911}, "old bread", tgfake.WithMedia(preview), tgfake.WithTopic(stalls))
+	s, h, _, _ := connectAlice(t, srv)
+	topicRoom := topicChatID("-100911", stalls)
+	if err := s.Backfill(ctxT(t), sdk.BackfillRequest{ChatID: topicRoom, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range h.waitHistory(t, 0).Events {
+		found = found || ev.EventId == strconv.Itoa(post)
+	}
+	if !found {
+		t.Fatalf("post %d not in the topic's history", post)
+	}
+	from := h.count()
+	srv.BuyPaidMedia(alice.ID, 911, post, srv.AddMedia(bytes.Repeat([]byte("loaf"), 4000), "image/jpeg"))
+	ev := h.wait(t, from, "the file bought", func(ev *pb.Event) bool { return len(ev.GetMessage().GetAttachments()) == 1 })
+	if ev.ChatId != topicRoom || ev.GetMessage().ReplyToId != strconv.Itoa(post) {
+		t.Fatalf("bought: %v; want in %s, a reply to %d", ev, topicRoom, post)
 	}
 }

@@ -29,14 +29,28 @@ func TestScheduledMessages(t *testing.T) {
 		srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, text)
 		h.wait(t, from, text, isText(text))
 	}
+	// typedAfter runs f with bob's typing pushed in the same container
+	// after what f pushes, and waits for the typing: gotd hands a
+	// container's updates without pts to the plugin in one call, in
+	// order, after those with pts, so what f pushed is handled by then.
+	typedAfter := func(f func()) {
+		t.Helper()
+		from := h.count()
+		srv.Batch(alice.ID, func() {
+			f()
+			srv.TypingTo(bob.ID, alice.ID)
+		})
+		h.wait(t, from, "bob typing after", func(ev *pb.Event) bool { return ev.ChatId == "1002" && ev.GetTyping() != nil })
+	}
 	from := h.count()
-	srv.Schedule(alice.ID, bob.ID, 3, int(time.Now().Add(24*time.Hour).Unix()), later)
+	typedAfter(func() { srv.Schedule(alice.ID, bob.ID, 3, int(time.Now().Add(24*time.Hour).Unix()), later) })
 	marker("first")
 	if n := countOf(h, from, isText(later)); n != 0 {
 		t.Fatalf("the scheduled message came %d times before it went, want none", n)
 	}
 
-	gid := srv.SendScheduled(alice.ID, bob.ID, 3, later)
+	var gid int
+	typedAfter(func() { gid = srv.SendScheduled(alice.ID, bob.ID, 3, later) }) // its removal too
 	ev := h.wait(t, from, "the scheduled message sent", isText(later))
 	if ev.ChatId != "1002" || !ev.Sender.GetIsFromMe() || ev.EventId != strconv.Itoa(srv.ID(gid, alice.ID)) {
 		t.Errorf("sent: %v, want the user's own message %d in 1002", ev, srv.ID(gid, alice.ID))

@@ -145,7 +145,7 @@ func (s *Session) joinFound(ctx context.Context, chat string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	api, mgr, err := s.client()
+	api, _, err := s.client()
 	if err != nil {
 		return "", err
 	}
@@ -159,7 +159,7 @@ func (s *Session) joinFound(ctx context.Context, chat string) (string, error) {
 		if c, ok := s.peers.channel(id); ok && c.Title != "" {
 			what = c.Title
 		}
-		return s.joinChannel(ctx, api, mgr, ch, what)
+		return s.joinChannel(ctx, api, ch, what)
 	case peerChat:
 		if g, ok := s.peers.chat(id); ok && !g.Left && !g.Deactivated {
 			return chat, s.announce(ctx, chat)

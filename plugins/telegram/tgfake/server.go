@@ -158,11 +158,14 @@ type Server struct {
 	failAfter int
 	failCode  int
 	failErr   string
-	// early is the request (such as "messages.sendMessage") whose next
-	// answer comes after its updates do (UpdateBeforeAnswer).
-	early        string
-	earlyPushed  chan struct{}
-	earlyRelease chan struct{}
+	// early are the requests (such as "messages.sendMessage") whose
+	// next answers come after their updates do, in the order asked
+	// (UpdateBeforeAnswer).
+	early []earlyAnswer
+	// heldReqs are the requests whose answers UpdateBeforeAnswer holds.
+	heldReqs map[[2]int64]bool
+	// batch are the updates pushed to each user while Batch runs.
+	batch map[int64][]tg.UpdateClass
 	// byRandom is the answer to each message sent with a random_id, by
 	// sender, peer and random_id: a send that repeats one gets that
 	// answer and sends nothing (deliver).
@@ -272,14 +275,57 @@ func (s *Server) DropAnswer(name string) <-chan struct{} {
 // answer until release is called: as when the update comes through
 // another path (the update stream; a getDifference after a gap or a
 // reconnection) before Telegram's answer. pushed is closed once the
-// updates are on their way.
+// updates are on their way. Called again for the same name, it holds
+// the request after the one the earlier call holds: two answers held at
+// once, each released by its own call.
 func (s *Server) UpdateBeforeAnswer(name string) (pushed <-chan struct{}, release func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, r := make(chan struct{}), make(chan struct{})
-	s.early, s.earlyPushed, s.earlyRelease = name, p, r
+	s.early = append(s.early, earlyAnswer{name: name, pushed: p, release: r})
 	var once sync.Once
 	return p, func() { once.Do(func() { close(r) }) }
+}
+
+// Batch pushes to user's devices, in one updates container and in the
+// order made, the updates that f's calls push to them (Schedule, then
+// TypingTo, say): a client handles them in that order, where updates
+// pushed apart may be handled in any order.
+func (s *Server) Batch(user int64, f func()) {
+	s.mu.Lock()
+	if s.batch == nil {
+		s.batch = map[int64][]tg.UpdateClass{}
+	}
+	s.batch[user] = nil
+	s.mu.Unlock()
+	f()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ups := s.batch[user]
+	delete(s.batch, user)
+	if len(ups) > 0 {
+		s.push(user, ups...)
+	}
+}
+
+// earlyAnswer is a request whose answer comes after its updates
+// (UpdateBeforeAnswer).
+type earlyAnswer struct {
+	name    string
+	pushed  chan struct{}
+	release chan struct{}
+}
+
+// takeEarly is the first answer held for name, taken off the list. Call
+// with s.mu held.
+func (s *Server) takeEarly(name string) (earlyAnswer, bool) {
+	for i, e := range s.early {
+		if e.name == name {
+			s.early = slices.Delete(s.early, i, i+1)
+			return e, true
+		}
+	}
+	return earlyAnswer{}, false
 }
 
 // pushEarly pushes the updates of answer out, but updateMessageID, to
@@ -528,6 +574,10 @@ func (s *Server) connected(user int64) bool {
 // push sends updates to a user's devices (as Telegram would); a user
 // without one gets them from getDifference when they come back.
 func (s *Server) push(user int64, ups ...tg.UpdateClass) {
+	if b, ok := s.batch[user]; ok {
+		s.batch[user] = append(b, ups...)
+		return
+	}
 	var targets []tgtest.Session
 	for _, k := range s.keys {
 		if k.user != user {
@@ -649,9 +699,9 @@ func handle[R any, PR interface {
 		}
 		s.mu.Lock()
 		msg := [2]int64{req.Session.ID, req.MsgID}
-		if s.dropped[msg] {
+		if s.dropped[msg] || s.heldReqs[msg] {
 			s.mu.Unlock()
-			return nil // a resend of a request acted on, its answer lost
+			return nil // a resend of a request acted on, its answer lost or held
 		}
 		s.requests[name]++
 		if s.counted != nil {
@@ -680,11 +730,12 @@ func handle[R any, PR interface {
 			out, err = h(k, pr)
 		}
 		var release chan struct{}
-		if err == nil && s.early == name {
-			s.pushEarly(req.Session, out)
-			release = s.earlyRelease
-			close(s.earlyPushed)
-			s.early, s.earlyPushed, s.earlyRelease = "", nil, nil
+		if err == nil {
+			if e, ok := s.takeEarly(name); ok {
+				s.pushEarly(req.Session, out)
+				release = e.release
+				close(e.pushed)
+			}
 		}
 		if err == nil {
 			// Encoding sets flags in the objects, which the server
@@ -692,10 +743,19 @@ func handle[R any, PR interface {
 			out, err = freeze(out)
 		}
 		if release != nil && err == nil {
+			// The client resends a request unanswered for long: it is
+			// acted on once, answered once, at release.
+			if s.heldReqs == nil {
+				s.heldReqs = map[[2]int64]bool{}
+			}
+			s.heldReqs[msg] = true
 			s.mu.Unlock()
 			go func() {
 				<-release
 				_ = srv.SendResult(req, out)
+				s.mu.Lock()
+				delete(s.heldReqs, msg)
+				s.mu.Unlock()
 			}()
 			return nil
 		}
