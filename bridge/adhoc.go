@@ -100,6 +100,13 @@ const (
 	maxExpired  = 1024
 )
 
+// maxUserSessions bounds a user's open command sessions: a client that
+// executes commands without ever finishing them (each execute opens one,
+// kept loginIdle) made the map, and the scan of it at each new session,
+// grow without end. Past it the user's least recently used session (not
+// a login's, whose process it holds) ends, remembered as expired.
+const maxUserSessions = 16
+
 // get returns the user's session id; nil when there is none.
 func (a *adhocSessions) get(id, user string) *adhocSession {
 	s, _ := a.find(id, user)
@@ -148,10 +155,20 @@ func (a *adhocSessions) put(id string, s *adhocSession) {
 	if a.m == nil {
 		a.m = map[string]*adhocSession{}
 	}
+	open, oldest := 0, ""
 	for k, old := range a.m {
-		if time.Since(old.touched) > loginIdle {
+		switch {
+		case time.Since(old.touched) > loginIdle:
 			a.expireLocked(k, old)
+		case old.user == s.user:
+			open++
+			if old.proc == nil && (oldest == "" || old.touched.Before(a.m[oldest].touched)) {
+				oldest = k
+			}
 		}
+	}
+	if open >= maxUserSessions && oldest != "" {
+		a.expireLocked(oldest, a.m[oldest])
 	}
 	s.touched = time.Now()
 	a.m[id] = s
