@@ -57,3 +57,55 @@ func TestCommandSessionFlood(t *testing.T) {
 	}
 	stillWell(t, s, alice, "command flood")
 }
+
+// TestCommandFormsHostile: command forms submitted with what no client
+// offers (numbers out of range or not numbers, a room the user is not
+// in, thousands of members, a huge query, a flow that does not exist,
+// an admin's command from a user) are each answered, a note or an
+// error, and the transport goes on.
+func TestCommandFormsHostile(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	many := make([]string, 5000)
+	for i := range many {
+		many[i] = "echo-1@" + domain
+	}
+	for i, c := range []struct {
+		node   string
+		fields map[string][]string
+	}{
+		{"room-retention", map[string][]string{"room": {room}, "days": {"-1"}, "messages": {"5"}}},
+		{"room-retention", map[string][]string{"room": {room}, "days": {"99999999999999999999"}, "messages": {"1e9"}}},
+		{"room-retention", map[string][]string{"room": {room}, "days": {"NaN"}, "messages": {"0x10"}}},
+		{"room-retention", map[string][]string{"room": {"nowhere@" + domain}, "days": {"1"}}},
+		{"room-retention", map[string][]string{"room": {strings.Repeat("r", 5000)}}},
+		{"leave-group", map[string][]string{"room": {"nowhere@" + domain}, "reason": {strings.Repeat("why ", 20000)}}},
+		{"find-group", map[string][]string{"query": {strings.Repeat("q", 100000)}}},
+		{"find-group", map[string][]string{"query": {""}}},
+		{"create-group", map[string][]string{"name": {strings.Repeat("n", 50000)}, "members": many}},
+		{"create-group", map[string][]string{"name": {""}, "members": {"nobody@elsewhere", "\x7f@" + domain}}},
+		{"login", map[string][]string{"flow": {"no such flow"}}},
+	} {
+		r, st, err := alice.CommandForm(ctxT(t), domain, c.node, "", "execute", nil)
+		if err != nil {
+			t.Fatalf("%d %s: %v", i, c.node, err)
+		}
+		if st.Type == "error" || r.Command.Status != "executing" {
+			continue // answered at once: nothing to submit
+		}
+		_, st, err = alice.CommandForm(ctxT(t), domain, c.node, r.Command.SessionID, "complete", c.fields)
+		if err != nil || st.Type != "result" && st.Type != "error" {
+			t.Fatalf("%d %s: %v %.300s", i, c.node, err, st.XML)
+		}
+	}
+	for _, node := range []string{"admin-users", "admin-stats", "admin-disconnect", "admin-remove"} {
+		_, st, err := alice.Command(ctxT(t), domain, node, "", "execute", nil)
+		if err != nil || st.Err == nil || st.Err.Condition != "forbidden" {
+			t.Errorf("%s by a user: want forbidden, got %v %s", node, err, st.XML)
+		}
+	}
+	if n := s.logs.Count("room retention set"); n != 0 {
+		t.Errorf("a retention out of range was set %d times:\n%s", n, s.logs)
+	}
+	stillWell(t, s, alice, "hostile command forms")
+}

@@ -164,3 +164,62 @@ func TestPluginTargetsAcrossChats(t *testing.T) {
 		}
 	}
 }
+
+// TestStrangerLearnsNothing: a user of the server who never registered
+// asks a registered user's room (its address is the same for every
+// user) for its archive, members, configuration and picture, a contact
+// for its vCard, avatar and last activity, and joins and writes to the
+// room: each is refused registration-required, or answered with nothing
+// of the user's; the room's words never reach them.
+func TestStrangerLearnsNothing(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	groupchat(t, alice, "secret words")
+	roomMessage(t, alice, "", "secret words")
+	carol := s.user("carol")
+	s.waitGateway(carol)
+	for _, iq := range []string{
+		`<iq type='set' to='` + room + `'><query xmlns='urn:xmpp:mam:2'/></iq>`,
+		`<iq type='get' to='` + room + `'><metadata xmlns='urn:xmpp:mam:2'/></iq>`,
+		`<iq type='get' to='` + room + `'><vCard xmlns='vcard-temp'/></iq>`,
+		`<iq type='get' to='` + room + `'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member'/></query></iq>`,
+		`<iq type='get' to='` + room + `'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>`,
+		`<iq type='get' to='bob@` + domain + `'><vCard xmlns='vcard-temp'/></iq>`,
+		`<iq type='get' to='echo-1@` + domain + `'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:metadata'/></pubsub></iq>`,
+		`<iq type='get' to='echo-1@` + domain + `'><query xmlns='jabber:iq:last'/></iq>`,
+	} {
+		st, err := carol.IQ(ctxT(t), iq)
+		if err != nil || st.Err == nil || st.Err.Condition != "registration-required" {
+			t.Errorf("%s: want registration-required, got %v %s", iq, err, st.XML)
+		}
+	}
+	for _, iq := range []string{
+		`<iq type='get' to='` + room + `'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`,
+		`<iq type='get' to='` + domain + `'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`,
+	} {
+		st, err := carol.IQ(ctxT(t), iq)
+		if err != nil || st.Type != "result" || strings.Contains(st.XML, "<item") {
+			t.Errorf("%s: want no items, got %v %s", iq, err, st.XML)
+		}
+	}
+	raw(t, carol, `<presence id='cj' to='`+room+`/c'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+	if e := answered(t, carol, "join", "cj", ""); e.Err == nil || e.Err.Condition != "registration-required" {
+		t.Errorf("join: want registration-required, got %s", e.XML)
+	}
+	for i, to := range []string{room, "bob@" + domain} {
+		typ := []string{"groupchat", "chat"}[i]
+		id := fmt.Sprint("cm", i)
+		raw(t, carol, `<message type='`+typ+`' id='`+id+`' to='`+to+`'><body>hi</body></message>`)
+		if e := answered(t, carol, to, id, ""); e.Err == nil || e.Err.Condition != "registration-required" {
+			t.Errorf("message to %s: want registration-required, got %s", to, e.XML)
+		}
+	}
+	groupchat(t, alice, "more")
+	roomMessage(t, alice, "", "more")
+	for _, p := range carol.Pending() {
+		if strings.Contains(p.XML, "secret words") || strings.Contains(p.XML, ">more<") {
+			t.Errorf("the room's words reached a stranger: %s", p.XML)
+		}
+	}
+}
