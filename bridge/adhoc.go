@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -74,8 +75,8 @@ type adhocSession struct {
 	stage      string // "flow", "login", "user"
 	proc       *loginProc
 	touched    time.Time
-	// stepMu is held while a login step runs beside its chat's worker.
-	stepMu sync.Mutex
+	// stepping is set while a login step runs beside its chat's worker.
+	stepping atomic.Bool
 }
 
 type adhocSessions struct {
@@ -496,11 +497,17 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 	case "login":
 		// Submitting a code and waiting on a QR code take seconds to a
 		// minute: beside the chat's worker, as this user's next commands
-		// (a cancel) must go on. One step of a session at a time. (The
-		// inbound chats' wait group: the transport waits for it at stop.)
+		// (a cancel) must go on. One step of a session at a time: a
+		// submission while one runs is refused at once (queued, a client
+		// could pile up goroutines without bound, each of a QR stage
+		// waiting up to displayWait in turn). (The inbound chats' wait
+		// group: the transport waits for it at stop.)
+		if !sess.stepping.CompareAndSwap(false, true) {
+			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the login's last step is still under way: wait for its answer"))
+			return
+		}
 		t.in.wg.Go(func() {
-			sess.stepMu.Lock()
-			defer sess.stepMu.Unlock()
+			defer sess.stepping.Store(false)
 			t.loginStage(ctx, st, sid, sess, formValues(cmd))
 		})
 	}

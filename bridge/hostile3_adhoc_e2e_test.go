@@ -1,8 +1,11 @@
 package bridge_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
 )
 
 // TestCommandSessionFlood: a client that executes a command over and
@@ -108,4 +111,47 @@ func TestCommandFormsHostile(t *testing.T) {
 		t.Errorf("a retention out of range was set %d times:\n%s", n, s.logs)
 	}
 	stillWell(t, s, alice, "hostile command forms")
+}
+
+// TestLoginStepFlood: a client that submits a login stage many times
+// over while the first submission is still with the network (the echo
+// network takes 1.5 s for a "+slowcode" code) gets each other one
+// refused at once, resource-constraint; the first completes the login.
+// Before, each submission started a goroutine that queued behind the
+// first, each of a QR stage waiting up to a minute in turn: a client
+// could pile them up without bound, its IQs unanswered meanwhile.
+func TestLoginStepFlood(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	bob := s.user("bob")
+	s.waitGateway(bob)
+	r, _ := command(t, bob, "login", "", "", nil)
+	sid := r.Command.SessionID
+	r, st := command(t, bob, "login", sid, "next", map[string]string{"username": "bob+slowcode"})
+	if _, _, ok := r.Field("code"); !ok {
+		t.Fatalf("code stage: %s", st.XML)
+	}
+	const n = 20
+	for i := range n {
+		raw(t, bob, fmt.Sprintf(`<iq type='set' id='step%d' to='%s'><command xmlns='http://jabber.org/protocol/commands' node='login' sessionid='%s' action='next'><x xmlns='jabber:x:data' type='submit'><field var='code'><value>0000</value></field></x></command></iq>`, i, domain, sid))
+	}
+	completed, refused := 0, 0
+	for i := range n {
+		id := fmt.Sprint("step", i)
+		st, err := bob.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "iq" && s.ID == id })
+		if err != nil {
+			t.Fatalf("%s unanswered: %v", id, err)
+		}
+		switch {
+		case st.Type == "result" && strings.Contains(st.XML, `status="completed"`) && !strings.Contains(st.XML, `type="error"`):
+			completed++
+		case st.Type == "error" && (st.Err.Condition == "resource-constraint" || strings.Contains(st.XML, "bad-sessionid")):
+			refused++
+		default:
+			t.Errorf("%s: %s", id, st.XML)
+		}
+	}
+	if completed != 1 || refused != n-1 {
+		t.Errorf("%d submissions completed the login and %d were refused; want 1 and %d", completed, refused, n-1)
+	}
+	echoOK(t, bob, "logged in", timeout)
 }
