@@ -506,20 +506,21 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the login's last step is still under way: wait for its answer"))
 			return
 		}
-		t.in.wg.Go(func() {
-			defer sess.stepping.Store(false)
-			t.loginStage(ctx, st, sid, sess, formValues(cmd))
-		})
+		t.in.wg.Go(func() { t.loginStage(ctx, st, sid, sess, formValues(cmd)) })
 	}
 }
 
 // loginStage moves a command's login on: submits the form, or waits for
 // the display step (a QR code) to change, then shows the new stage.
 func (t *transport) loginStage(ctx context.Context, st *wire.Stanza, sid string, sess *adhocSession, fields map[string]string) {
+	// The step is done before its answer goes: a client that submits
+	// the next stage on reading it must not find this one still running.
+	defer sess.stepping.Store(false)
 	p := sess.proc
 	step, changed, err := p.current()
 	if err != nil {
 		t.adhoc.drop(sid)
+		sess.stepping.Store(false)
 		t.done(ctx, st, "login", sid, "error", "The login failed: "+errText(err))
 		return
 	}
@@ -533,6 +534,7 @@ func (t *transport) loginStage(ctx context.Context, st *wire.Stanza, sid string,
 			return
 		}
 	}
+	sess.stepping.Store(false)
 	t.renderLogin(ctx, st, sid, sess)
 }
 
