@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -74,8 +75,8 @@ type adhocSession struct {
 	stage      string // "flow", "login", "user"
 	proc       *loginProc
 	touched    time.Time
-	// stepMu is held while a login step runs beside its chat's worker.
-	stepMu sync.Mutex
+	// stepping is set while a login step runs beside its chat's worker.
+	stepping atomic.Bool
 }
 
 type adhocSessions struct {
@@ -99,6 +100,13 @@ const (
 	expiredKept = 24 * time.Hour
 	maxExpired  = 1024
 )
+
+// maxUserSessions bounds a user's open command sessions: a client that
+// executes commands without ever finishing them (each execute opens one,
+// kept loginIdle) made the map, and the scan of it at each new session,
+// grow without end. Past it the user's least recently used session (not
+// a login's, whose process it holds) ends, remembered as expired.
+const maxUserSessions = 16
 
 // get returns the user's session id; nil when there is none.
 func (a *adhocSessions) get(id, user string) *adhocSession {
@@ -148,10 +156,20 @@ func (a *adhocSessions) put(id string, s *adhocSession) {
 	if a.m == nil {
 		a.m = map[string]*adhocSession{}
 	}
+	open, oldest := 0, ""
 	for k, old := range a.m {
-		if time.Since(old.touched) > loginIdle {
+		switch {
+		case time.Since(old.touched) > loginIdle:
 			a.expireLocked(k, old)
+		case old.user == s.user:
+			open++
+			if old.proc == nil && (oldest == "" || old.touched.Before(a.m[oldest].touched)) {
+				oldest = k
+			}
 		}
+	}
+	if open >= maxUserSessions && oldest != "" {
+		a.expireLocked(oldest, a.m[oldest])
 	}
 	s.touched = time.Now()
 	a.m[id] = s
@@ -479,23 +497,30 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 	case "login":
 		// Submitting a code and waiting on a QR code take seconds to a
 		// minute: beside the chat's worker, as this user's next commands
-		// (a cancel) must go on. One step of a session at a time. (The
-		// inbound chats' wait group: the transport waits for it at stop.)
-		t.in.wg.Go(func() {
-			sess.stepMu.Lock()
-			defer sess.stepMu.Unlock()
-			t.loginStage(ctx, st, sid, sess, formValues(cmd))
-		})
+		// (a cancel) must go on. One step of a session at a time: a
+		// submission while one runs is refused at once (queued, a client
+		// could pile up goroutines without bound, each of a QR stage
+		// waiting up to displayWait in turn). (The inbound chats' wait
+		// group: the transport waits for it at stop.)
+		if !sess.stepping.CompareAndSwap(false, true) {
+			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the login's last step is still under way: wait for its answer"))
+			return
+		}
+		t.in.wg.Go(func() { t.loginStage(ctx, st, sid, sess, formValues(cmd)) })
 	}
 }
 
 // loginStage moves a command's login on: submits the form, or waits for
 // the display step (a QR code) to change, then shows the new stage.
 func (t *transport) loginStage(ctx context.Context, st *wire.Stanza, sid string, sess *adhocSession, fields map[string]string) {
+	// The step is done before its answer goes: a client that submits
+	// the next stage on reading it must not find this one still running.
+	defer sess.stepping.Store(false)
 	p := sess.proc
 	step, changed, err := p.current()
 	if err != nil {
 		t.adhoc.drop(sid)
+		sess.stepping.Store(false)
 		t.done(ctx, st, "login", sid, "error", "The login failed: "+errText(err))
 		return
 	}
@@ -509,6 +534,7 @@ func (t *transport) loginStage(ctx context.Context, st *wire.Stanza, sid string,
 			return
 		}
 	}
+	sess.stepping.Store(false)
 	t.renderLogin(ctx, st, sid, sess)
 }
 
