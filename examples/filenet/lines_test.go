@@ -1,9 +1,7 @@
 package filenet_test
 
 import (
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,26 +16,9 @@ import (
 // passed over; the line after it arrives. The refused one was read and
 // refused again at each poll, in silence, and held up the chat for ever.
 func TestBadLinesSkipped(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.MkdirAll(filenet.AccountDir(dir, me), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	acct, _ := json.Marshal(filenet.Account{Contacts: map[string]string{bob: "Bob"}})
-	if err := os.WriteFile(filepath.Join(filenet.AccountDir(dir, me), "account.json"), acct, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := json.Marshal(filenet.Config{Dir: dir})
-	p := plugintest.Start(t, plugintest.BuildBinary(t, "passerelle.im/passerelle/examples/filenet/cmd/passerelle-filenet"), t.TempDir(), cfg)
-	login := p.LoginSteps("phone", []plugintest.LoginStep{
-		{Fields: map[string]string{"phone": me}},
-		{Act: func(t testing.TB, _ *pb.LoginStep) map[string]string {
-			code, err := os.ReadFile(filenet.CodeFile(dir, me))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return map[string]string{"code": string(code)}
-		}},
-	})
+	dir, cfg := network(t, filenet.Account{Contacts: map[string]string{bob: "Bob"}})
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pkg), t.TempDir(), cfg)
+	login := p.LoginSteps("phone", []plugintest.LoginStep{{Fields: map[string]string{"phone": me}}, {Act: readCode(dir)}})
 	evs := p.Events()
 	p.Connect(login.LoginId, login.SavedState)
 
