@@ -208,14 +208,26 @@ func (s *Session) readChat(ctx context.Context, chatID string, typ pb.ChatType, 
 		line := b[:i]
 		b = b[i+1:]
 		var l Line
-		if err := json.Unmarshal(line, &l); err == nil && l.From != s.id && strings.TrimSpace(l.Text) != "" {
+		if err := json.Unmarshal(line, &l); err != nil {
+			// Written by hand, maybe: said, and passed over, as a line
+			// left where it is would hold up every line after it.
+			s.n.host.Logger().Warn("filenet: a line of the chat's file is not a message, skipped", "file", f.Name(), "offset", offsets[chatID], "err", err)
+		} else if l.From != s.id && strings.TrimSpace(l.Text) != "" {
 			if l.Time == 0 {
 				l.Time = time.Now().UnixMicro()
 			}
-			err := s.n.host.EmitDurable(ctx, &pb.Event{LoginId: s.id, ChatId: chatID, ChatType: typ,
+			ev := &pb.Event{LoginId: s.id, ChatId: chatID, ChatType: typ,
 				EventId: l.ID, TimestampUnixMicro: l.Time, Sender: &pb.Sender{UserId: l.From},
-				Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: l.Text}}})
-			if err != nil {
+				Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: l.Text}}}
+			if err := sdk.CheckEvent(ev); err != nil {
+				// The SDK would refuse it at each read, for ever.
+				s.n.host.Logger().Warn("filenet: a message of the chat's file cannot be delivered, skipped", "file", f.Name(), "offset", offsets[chatID], "err", err)
+			} else if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+				// Stopping, or the journal cannot be written: the
+				// line is read again at the next poll or start.
+				if ctx.Err() == nil {
+					s.n.host.Logger().Error("filenet: a message not taken, read again later", "file", f.Name(), "err", err)
+				}
 				return
 			}
 		}

@@ -6,12 +6,14 @@ package ngircdtest
 import (
 	_ "embed"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,10 +26,11 @@ type Server struct {
 	// Port is the plain port; TLSPort the port with TLS (0: none).
 	Port, TLSPort int
 
-	t         testing.TB
-	bin, conf string
-	cmd       *exec.Cmd
-	out       syncbuf.Buffer
+	t                  testing.TB
+	bin, conf, pidFile string
+	cmd                *exec.Cmd      // the shell that holds ngircd (see Start)
+	hold               io.WriteCloser // the shell's stdin: closed, it kills ngircd
+	out                syncbuf.Buffer
 }
 
 // Config is what a test changes of the server's configuration.
@@ -96,6 +99,7 @@ func Start(t testing.TB, c Config) *Server {
 	s := &Server{t: t, bin: bin, Port: FreePort(t)}
 	dir := t.TempDir()
 	s.conf = filepath.Join(dir, "ngircd.conf")
+	s.pidFile = filepath.Join(dir, "server.pid") // the shell's, ngircd's pid
 	text := fmt.Sprintf(conf, s.Port, filepath.Join(dir, "ngircd.pid"))
 	for _, line := range c.Global {
 		if strings.HasPrefix(line, "MaxNickLength") {
@@ -140,8 +144,22 @@ func (s *Server) Log() string { return s.out.String() }
 // Start runs the server (again, after Stop) and waits until it listens.
 func (s *Server) Start() {
 	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "-n", "-f", s.conf)
+	// ngircd dies with this process, as Prosody does, through a shell
+	// that kills it once its stdin, a pipe only this process holds, is
+	// closed: by Stop, or by the kernel when this process dies (a crash,
+	// a timeout, CI's kill). A parent-death signal (testserver.SysProcAttr)
+	// would not do: run as root, as CI runs, ngircd takes the user
+	// nobody, which clears it. The shell and ngircd are a process group
+	// of their own, so a terminal's Ctrl-C goes to the test run alone.
+	s.cmd = exec.Command("/bin/sh", "-c", `"$0" -n -f "$1" & pid=$!; echo "$pid" >"$2"; read -r _; kill -9 "$pid"; wait "$pid"`, s.bin, s.conf, s.pidFile)
 	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	s.cmd.WaitDelay = 10 * time.Second
+	hold, err := s.cmd.StdinPipe()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.hold = hold
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("start ngircd: %v", err)
 	}
@@ -162,8 +180,25 @@ func (s *Server) Start() {
 // Stop kills the server, as a crash would.
 func (s *Server) Stop() {
 	if s.cmd != nil {
-		_ = s.cmd.Process.Kill()
+		_ = s.hold.Close() // the shell kills ngircd with SIGKILL
 		_ = s.cmd.Wait()
 		s.cmd = nil
+	}
+}
+
+// Pid is the running server's process ID, as the shell that started it
+// writes it (ngircd run as root writes no pid file: it is nobody by then).
+func (s *Server) Pid() int {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(s.pidFile)
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && strings.HasSuffix(string(b), "\n") {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("no ngircd pid in %s (%v): %q", s.pidFile, err, b)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
