@@ -454,6 +454,7 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 // stanzas; r.mu is held, and the room's turn to write them taken.
 func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *session, r *room, res, full, asked string, join muc.Join) (sendTurn, [][]byte) {
 	var out [][]byte
+	r.askedNickLocked(asked) // room_nick.go
 	self := r.ownNickLocked(s)
 	first := len(r.joined) == 0 || (len(r.joined) == 1 && r.joined[res])
 	r.joined[res] = true
