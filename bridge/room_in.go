@@ -190,15 +190,12 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		if st.Type() != "get" || p == nil {
 			return false
 		}
-		if to.Resourcepart() == "" && p.XMLName.Space == nsLast && s != nil {
+		if p.XMLName.Space == nsLast && s != nil {
 			if r == nil && !s.knowsUser(chatID) {
 				r, _ = s.occupantRoom(ctx, chatID, false) // room_occupant_addr.go
 			}
 			if r != nil {
-				// XEP-0012 is a contact's or a server's: a room never
-				// was online. Prosody's MUC has no handler for it, so
-				// service-unavailable, not a contact's "not told".
-				t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, r.jid+" is a group: it has no last activity"))
+				s.roomLast(ctx, st, r, from, to.Resourcepart()) // room_last.go: not a contact's
 				return true
 			}
 		}
