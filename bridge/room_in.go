@@ -251,6 +251,16 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.occupantVCard(ctx, st, r, from, to.Resourcepart()) // room_avatar.go
 			return true
 		}
+		if to.Resourcepart() != "" && p.XMLName.Space == nsPubSub && p.XMLName.Local == "pubsub" {
+			if r == nil && s != nil {
+				r = s.findRoom(ctx, chatID)
+			}
+			if r == nil {
+				return false
+			}
+			s.occupantPubSub(ctx, st, r, from, to.Resourcepart(), p) // room_avatar.go
+			return true
+		}
 		if r != nil && s != nil && to.Resourcepart() != "" && (p.XMLName.Space == wire.NSDiscoInfo || p.XMLName.Space == wire.NSDiscoItems) {
 			if s.occupantDiscoRefused(ctx, st, r, from, to.Resourcepart()) {
 				return true
