@@ -17,7 +17,8 @@ import (
 // XMPP client sends no empty message, so a field that may stay empty or
 // has a default is skipped with a word; a form refused by the network
 // is asked again with the answers kept, each field to change picked by
-// its number.
+// its number. A word the chat reads (-, skip, done, cancel) is answered
+// as written after a backslash: "\-" is "-" (escapeMark).
 //
 // p.field says where the dialogue is, for a form of n fields: below n,
 // the field asked in turn; n, the review of the kept answers; above n,
@@ -28,7 +29,46 @@ const (
 	skipWord     = "-"    // the field's default, or empty
 	doneWord     = "done" // this field and the rest: their defaults
 	skipWordLong = "skip" // skipWord, for a field that may be skipped; else an answer
+	cancelWord   = "cancel"
+	// escapeMark before one of the words (the first of the answer, for
+	// cancel) makes the answer the text after it, as written: "\-" is
+	// the answer "-", "\\-" is "\-".
+	escapeMark = `\`
 )
+
+// unescaped is text as an answer written with escapeMark before a word
+// the chat reads, that mark dropped; ok is false for any other text,
+// which is taken as it is.
+func unescaped(text string) (answer string, ok bool) {
+	rest, found := strings.CutPrefix(text, escapeMark)
+	if !found {
+		return text, false
+	}
+	word := strings.ToLower(strings.TrimLeft(rest, escapeMark))
+	first, _, _ := strings.Cut(word, " ")
+	switch {
+	case word == skipWord, word == skipWordLong, word == doneWord, first == cancelWord:
+		return rest, true
+	}
+	return text, false
+}
+
+// takesText reports whether f's answer is free text, where a literal
+// "-" or "skip" may be meant (no yes/no, no options but such a word).
+func takesText(f *pb.FormField) bool {
+	if f.Type == pb.FieldType_FIELD_TYPE_BOOLEAN {
+		return false
+	}
+	if len(f.Options) == 0 {
+		return true
+	}
+	for _, o := range f.Options {
+		if _, ok := unescaped(escapeMark + o); ok {
+			return true
+		}
+	}
+	return false
+}
 
 // skippable reports whether f may be left to its default or empty.
 func skippable(f *pb.FormField) bool { return !f.Required || f.DefaultValue != "" }
@@ -164,6 +204,10 @@ func (t *transport) writeQuestion(b *strings.Builder, f *pb.FormField, offerDone
 			fmt.Fprintf(b, ", %s to send the form with the defaults for this and the rest", doneWord)
 		}
 		b.WriteString(".")
+		if takesText(f) {
+			// Only here are the words both read and a likely answer.
+			fmt.Fprintf(b, " To answer with such a word itself, put %s before it (%s%s).", escapeMark, escapeMark, skipWord)
+		}
 	}
 	if f.Type == pb.FieldType_FIELD_TYPE_PASSWORD {
 		b.WriteString("\n(Your answer stays in this chat's history; the login command of your client keeps it private.)")
@@ -174,6 +218,10 @@ func (t *transport) writeQuestion(b *strings.Builder, f *pb.FormField, offerDone
 // problem to tell (the field is then asked again alone); done: the user
 // sent doneWord where canFinish allows it.
 func fieldAnswer(f *pb.FormField, text string, canFinish bool) (value, problem string, done bool) {
+	if lit, ok := unescaped(text); ok {
+		v, problem := fieldValue(f, lit)
+		return v, problem, false
+	}
 	word := strings.ToLower(text)
 	switch {
 	case word == doneWord && canFinish:
@@ -182,26 +230,38 @@ func fieldAnswer(f *pb.FormField, text string, canFinish bool) (value, problem s
 		// "skip" asked to skip a field that cannot be skipped is the
 		// answer itself (a nick, a name: Skip); "-" is no real answer.
 		if !skippable(f) {
-			return "", fieldLabel(f) + " must be answered: it has no default to take.", false
+			problem := fieldLabel(f) + " must be answered: it has no default to take."
+			if word == skipWord && takesText(f) {
+				problem += fmt.Sprintf(" To answer %s itself, send %s%s.", skipWord, escapeMark, skipWord)
+			}
+			return "", problem, false
 		}
 		return f.DefaultValue, "", false
 	}
+	v, problem := fieldValue(f, text)
+	return v, problem, false
+}
+
+// fieldValue reads text, no word of the chat's, as f's value: a yes or
+// no for a boolean, one of its options, else the text as it is; or the
+// problem to tell.
+func fieldValue(f *pb.FormField, text string) (value, problem string) {
 	switch {
 	case f.Type == pb.FieldType_FIELD_TYPE_BOOLEAN:
 		v, ok := yesNo(text)
 		if !ok {
-			return "", fmt.Sprintf("%s: answer yes or no, not %q.", fieldLabel(f), text), false
+			return "", fmt.Sprintf("%s: answer yes or no, not %q.", fieldLabel(f), text)
 		}
-		return strconv.FormatBool(v), "", false
+		return strconv.FormatBool(v), ""
 	case len(f.Options) > 0:
 		for _, o := range f.Options {
 			if strings.EqualFold(o, text) {
-				return o, "", false
+				return o, ""
 			}
 		}
-		return "", fmt.Sprintf("%s: %q is not one of %s.", fieldLabel(f), text, strings.Join(f.Options, ", ")), false
+		return "", fmt.Sprintf("%s: %q is not one of %s.", fieldLabel(f), text, strings.Join(f.Options, ", "))
 	}
-	return text, "", false
+	return text, ""
 }
 
 // answer takes the reply to the field being asked (or, in the review of

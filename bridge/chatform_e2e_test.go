@@ -106,3 +106,41 @@ func TestChatLoginRefusedKeepsAnswers(t *testing.T) {
 	say("done")
 	expect(`You are logged in to Chat Form as cy (tls=true color=blue note="hello" port="7000")`)
 }
+
+// TestChatLoginLiteralWords: an answer that is one of the words the chat
+// reads (-, skip, done, cancel) is given as written after a backslash;
+// the prompt says so where such a word is a likely answer (free text),
+// not for a yes/no or a choice. Before, "\-" was the answer "\-" and a
+// field could not be answered "-", nor an optional one "skip" or "done".
+func TestChatLoginLiteralWords(t *testing.T) {
+	s := newStack(t, stackOptions{plugin: testPlugin(t, "chatform")})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	say, expect := chatDialogue(t, alice)
+
+	say("login")
+	expect("Name?")
+	say("-")
+	expect("Name must be answered", `To answer - itself, send \-.`)
+	expect("Name?")
+	say(`\cancel`) // not a cancel: the name "cancel"
+	if q := expect("TLS?"); strings.Contains(q, `\`) {
+		t.Errorf("a yes/no's prompt tells how to answer a word as written: %q", q)
+	}
+	say("-")
+	if q := expect("Color?"); strings.Contains(q, `\`) {
+		t.Errorf("a choice's prompt tells how to answer a word as written: %q", q)
+	}
+	say("-")
+	expect("Note?", `To answer with such a word itself, put \ before it (\-).`)
+	say(`\-`)
+	expect("Port?", `\-`)
+	say(`\done`)
+	expect(`The port must be a number, not "done".`, "1. Name: cancel", "4. Note: -", "5. Port: done")
+	say("5")
+	expect("Port?")
+	say("7")
+	expect("5. Port: 7")
+	say("done")
+	expect(`You are logged in to Chat Form as cancel (tls=true color=green note="-" port="7")`)
+}

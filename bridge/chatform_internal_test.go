@@ -42,3 +42,35 @@ func TestKeepAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldAnswerEscaped: a backslash before a word the chat reads makes
+// the answer that word as written; one backslash less before any number
+// of them; any other text, backslash or not, is the answer as it is.
+func TestFieldAnswerEscaped(t *testing.T) {
+	note := &pb.FormField{Id: "note"}
+	for in, want := range map[string]string{
+		`\-`:          "-",
+		`\Skip`:       "Skip",
+		`\done`:       "done",
+		`\cancel it`:  "cancel it",
+		`\\-`:         `\-`,
+		`\-x`:         `\-x`,
+		`\- x`:        `\- x`,
+		`\no`:         `\no`,
+		`a\-`:         `a\-`,
+		`\\\skip`:     `\\skip`,
+		`\cancelling`: `\cancelling`,
+	} {
+		v, problem, done := fieldAnswer(note, in, true)
+		if v != want || problem != "" || done {
+			t.Errorf("answer %q: %q %q %v, want %q", in, v, problem, done, want)
+		}
+	}
+	if v, _, done := fieldAnswer(note, "done", true); v != "" || !done {
+		t.Errorf("done unescaped: %q %v, want the form sent", v, done)
+	}
+	tls := &pb.FormField{Id: "tls", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"}
+	if _, problem, _ := fieldAnswer(tls, `\-`, false); problem == "" {
+		t.Error(`a yes/no answered \-: want it asked again`)
+	}
+}

@@ -47,7 +47,11 @@ type room struct {
 	names     map[string]string     // network name of members without a group nick, by user ID
 	nicks     *muc.Nicks
 	selfNick  string // the user's nick; "" until the first join
-	selfID    string // the user's own member ID, when the network marked it (room_nick.go)
+	// selfListed: the network named the user's own member (in a member
+	// list or a member event); until then the user's nick is the one a
+	// join asks (askedNickLocked).
+	selfListed bool
+	selfID     string // the user's own member ID, when the network marked it (room_nick.go)
 	// memberNews is the session's news count at the network's last
 	// event about each member, by user ID (selfKey: the user's nick or
 	// standing); listNews at its last whole member list (a chat update).

@@ -190,15 +190,12 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		if st.Type() != "get" || p == nil {
 			return false
 		}
-		if to.Resourcepart() == "" && p.XMLName.Space == nsLast && s != nil {
+		if p.XMLName.Space == nsLast && s != nil {
 			if r == nil && !s.knowsUser(chatID) {
 				r, _ = s.occupantRoom(ctx, chatID, false) // room_occupant_addr.go
 			}
 			if r != nil {
-				// XEP-0012 is a contact's or a server's: a room never
-				// was online. Prosody's MUC has no handler for it, so
-				// service-unavailable, not a contact's "not told".
-				t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, r.jid+" is a group: it has no last activity"))
+				s.roomLast(ctx, st, r, from, to.Resourcepart()) // room_last.go: not a contact's
 				return true
 			}
 		}
@@ -252,6 +249,16 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				return false
 			}
 			s.occupantVCard(ctx, st, r, from, to.Resourcepart()) // room_avatar.go
+			return true
+		}
+		if to.Resourcepart() != "" && p.XMLName.Space == nsPubSub && p.XMLName.Local == "pubsub" {
+			if r == nil && s != nil {
+				r = s.findRoom(ctx, chatID)
+			}
+			if r == nil {
+				return false
+			}
+			s.occupantPubSub(ctx, st, r, from, to.Resourcepart(), p) // room_avatar.go
 			return true
 		}
 		if r != nil && s != nil && to.Resourcepart() != "" && (p.XMLName.Space == wire.NSDiscoInfo || p.XMLName.Space == wire.NSDiscoItems) {
@@ -454,6 +461,7 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 // stanzas; r.mu is held, and the room's turn to write them taken.
 func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *session, r *room, res, full, asked string, join muc.Join) (sendTurn, [][]byte) {
 	var out [][]byte
+	r.askedNickLocked(asked) // room_nick.go
 	self := r.ownNickLocked(s)
 	first := len(r.joined) == 0 || (len(r.joined) == 1 && r.joined[res])
 	r.joined[res] = true

@@ -148,6 +148,7 @@ func anySelf(ms []*pb.Member) bool {
 // nick as the user's nick; with show, it returns the nick change for the
 // joined resources. Call with r.mu held.
 func (s *session) takeSelfLocked(r *room, m *pb.Member, show bool) [][]byte {
+	r.selfListed = true
 	if m.GetIsSelf() && m.GetUserId() != "" {
 		r.selfID = m.UserId
 	}
@@ -171,6 +172,21 @@ func (s *session) takeSelfLocked(r *room, m *pb.Member, show bool) [][]byte {
 		out = append(out, muc.NickChange(r.jid, s.user+"/"+res, me, now, true)...)
 	}
 	return out
+}
+
+// askedNickLocked takes nick, the one a join asked, as the user's in r
+// when the network has not named the user's member (a chat described
+// without members, as an IRC channel before its NAMES ended) and no
+// resource is joined under the nick the room has: a room that enforces
+// no nick gives the one asked (XEP-0045 §7.2), as a join by ID does
+// (setRoom). Once the network names the user's member, its nick is the
+// user's, and a join asking another is told it (210). Another member's
+// nick is not taken either. Call with r.mu held.
+func (r *room) askedNickLocked(nick string) {
+	if r.selfListed || len(r.joined) > 0 || nick == "" || nick == r.selfNick || r.nickTakenLocked(nick) {
+		return
+	}
+	r.selfNick, _ = r.nicks.Assign(selfKey, nick)
 }
 
 // selfOccupantLocked is the user's own occupant, as a join shows it: the
@@ -214,6 +230,7 @@ func (s *session) takeStandingLocked(r *room, m *pb.Member, show bool) [][]byte 
 func (s *session) selfMemberEvent(r *room, me *pb.MemberEvent) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.selfListed = true
 	if me.Kind != pb.MemberEvent_KIND_RENAMED {
 		if m := me.GetMember(); m.GetIsSelf() && m.GetUserId() != "" {
 			r.selfID = m.UserId

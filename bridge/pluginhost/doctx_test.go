@@ -3,6 +3,7 @@ package pluginhost
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -128,5 +129,61 @@ func TestDoGivenUpNotResentAfterCrash(t *testing.T) {
 	waitFor(t, "the command after the crash", func() bool { return slices.Contains(received(), "after") })
 	if want := []string{"given-up", "after"}; !slices.Equal(received(), want) {
 		t.Errorf("the plugins took %q, want %q: a command given up on was sent again after the crash", received(), want)
+	}
+}
+
+// gatedCtx is a context whose Done waits for gate: Do's wait for its
+// result then begins with the result and the context's end both there.
+type gatedCtx struct {
+	context.Context
+	gate chan struct{}
+}
+
+func (c gatedCtx) Done() <-chan struct{} {
+	<-c.gate
+	return c.Context.Done()
+}
+
+// TestDoPrefersArrivedResult: a command whose result came as its Do's
+// caller gave up (both there when Do looks) is reported with its result,
+// not ctx.Err(): the network did it, and a caller told it failed would
+// send it again. Before, Do picked one of the two at random.
+func TestDoPrefersArrivedResult(t *testing.T) {
+	h := New(Config{Name: "echo", Log: slog.New(slog.DiscardHandler), CommandTimeout: time.Hour})
+	s := newHeldStream()
+	close(s.release)
+	defer attach(h, s)()
+	for i := range 32 {
+		text := fmt.Sprintf("m%d", i)
+		base, cancel := context.WithCancel(context.Background())
+		ctx := gatedCtx{Context: base, gate: make(chan struct{})}
+		type outcome struct {
+			r   *pb.CommandResult
+			err error
+		}
+		done := make(chan outcome, 1)
+		go func() {
+			r, err := h.Do(ctx, &pb.Command{LoginId: "u", ChatId: "a", TxnId: text, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: text}}})
+			done <- outcome{r, err}
+		}()
+		waitFor(t, "the command sent", func() bool { return s.has(text) })
+		// The result comes, as readResults hands it over.
+		h.mu.Lock()
+		var f *inflight
+		var id uint64
+		for k, p := range h.pending {
+			f, id = p, k
+		}
+		delete(h.pending, id)
+		h.unqueueLocked(id, f)
+		f.stopTimer()
+		h.mu.Unlock()
+		f.cb(&pb.CommandResult{CorrelationId: id, MessageId: text})
+		cancel() // and the caller gives up
+		close(ctx.gate)
+		got := <-done
+		if got.err != nil || got.r.GetMessageId() != text {
+			t.Fatalf("Do %d with its result there as its ctx ended: %v %v, want the result", i, got.r, got.err)
+		}
 	}
 }

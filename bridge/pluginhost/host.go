@@ -509,7 +509,8 @@ func (h *Host) StrayResults() uint64 { return h.strayResults.Load() }
 // Do is Send, waiting for the result, or for ctx: at a stop of the
 // gateway a command with a txn_id gets no result (Send). A command whose
 // ctx ended before it was sent is never sent: its caller, told it
-// failed, may send it again, and the network would have it twice.
+// failed, may send it again, and the network would have it twice. A
+// result already there when ctx ends is the answer, for the same reason.
 func (h *Host) Do(ctx context.Context, cmd *pb.Command) (*pb.CommandResult, error) {
 	ch := make(chan *pb.CommandResult, 1)
 	h.send(ctx, cmd, func(r *pb.CommandResult) { ch <- r }, nil, false, time.Time{})
@@ -518,7 +519,12 @@ func (h *Host) Do(ctx context.Context, cmd *pb.Command) (*pb.CommandResult, erro
 		return r, nil
 	case <-ctx.Done():
 		h.drop(cmd)
-		return nil, ctx.Err()
+		select {
+		case r := <-ch: // it came as the caller gave up: select picks either
+			return r, nil
+		default:
+			return nil, ctx.Err()
+		}
 	}
 }
 
