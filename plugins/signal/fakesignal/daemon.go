@@ -195,6 +195,9 @@ type Daemon struct {
 	stalledReqs map[string][]map[string]any
 	// failNext are errors the next requests of a method get (FailNext).
 	failNext map[string][]*rpcError
+	// failFor are errors the next requests of a method naming a
+	// recipient get (FailNextFor), by method and recipient.
+	failFor map[[2]string][]*rpcError
 	// usernames are Signal's usernames (and username links) and the
 	// ACIs they name (SetUsername).
 	usernames map[string]string
@@ -215,7 +218,7 @@ func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
 		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
-		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}, usernames: map[string]string{}}
+		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}, failFor: map[[2]string][]*rpcError{}, usernames: map[string]string{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -823,6 +826,11 @@ func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
 	var fail *rpcError
 	if q := d.failNext[method]; len(q) > 0 {
 		fail, d.failNext[method] = q[0], q[1:]
+	}
+	for _, r := range list(p, "recipient") {
+		if q := d.failFor[[2]string{method, r}]; fail == nil && len(q) > 0 {
+			fail, d.failFor[[2]string{method, r}] = q[0], q[1:]
+		}
 	}
 	d.mu.Unlock()
 	if unknown {
@@ -1576,6 +1584,16 @@ func (d *Daemon) FailNext(method string, code int, message string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.failNext[method] = append(d.failNext[method], &rpcError{Code: code, Message: message})
+}
+
+// FailNextFor is FailNext for the next request of method naming
+// recipient only: the plugin's requests of others (a background read)
+// go on.
+func (d *Daemon) FailNextFor(method, recipient string, code int, message string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := [2]string{method, recipient}
+	d.failFor[k] = append(d.failFor[k], &rpcError{Code: code, Message: message})
 }
 
 // NoProfileKey makes user (a number or an ACI) one signal-cli has no
