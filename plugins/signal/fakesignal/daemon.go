@@ -956,13 +956,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			return nil, userError("Sending empty message is not allowed, either a message, attachment or sticker must be given.")
 		}
 		d.mu.Lock()
-		for _, r := range list(p, "recipient") {
-			for i, ct := range a.contacts {
-				if ct.Number == r || ct.UUID == r {
-					a.contacts[i].Request = false // signal-cli's SendHelper turns profile sharing on
-				}
-			}
-		}
+		namedContacts(a, p, func(ct *Contact) { ct.Request = false }) // signal-cli's SendHelper turns profile sharing on
 		d.mu.Unlock()
 		req.Files = map[string][]byte{}
 		for _, f := range files {
@@ -1071,13 +1065,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		for _, r := range list(p, "recipient") {
-			for i, ct := range a.contacts {
-				if ct.Number == r || ct.UUID == r {
-					a.contacts[i].Blocked = true
-				}
-			}
-		}
+		namedContacts(a, p, func(ct *Contact) { ct.Blocked = true })
 		return map[string]any{}, nil
 	case "sendMessageRequestResponse":
 		// SendMessageRequestResponseCommand: type accept or delete
@@ -1092,12 +1080,8 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		for _, r := range list(p, "recipient") {
-			for i, ct := range a.contacts {
-				if (ct.Number == r || ct.UUID == r) && typ == "accept" {
-					a.contacts[i].Request = false
-				}
-			}
+		if typ == "accept" {
+			namedContacts(a, p, func(ct *Contact) { ct.Request = false })
 		}
 		return map[string]any{}, nil
 	case "sendPinMessage", "sendUnpinMessage":
@@ -1861,6 +1845,18 @@ func findGroup(a *Account, id string) *Group {
 
 // list reads a parameter that may be one value or a list, under its name
 // or its plural, as signal-cli's JSON-RPC does.
+// namedContacts calls f with each of a's contacts that p's recipients
+// name, by number or ACI; with d.mu held.
+func namedContacts(a *Account, p map[string]any, f func(*Contact)) {
+	for _, r := range list(p, "recipient") {
+		for i, ct := range a.contacts {
+			if ct.Number == r || ct.UUID == r {
+				f(&a.contacts[i])
+			}
+		}
+	}
+}
+
 func list(p map[string]any, name string) []string {
 	v, ok := p[name]
 	if !ok {
