@@ -173,14 +173,7 @@ func (s *Session) noteUnechoedReactionLocked(key string) {
 // it out from then on), written with its batch (flushOwn). It reports
 // whether there was one.
 func (s *Session) takeUnechoedReactionLocked(key, id string) bool {
-	i := slices.Index(s.own.Reactions, key)
-	if i < 0 {
-		return false
-	}
-	s.own.Reactions = slices.Delete(s.own.Reactions, i, i+1)
-	s.own.dirty = true
-	s.keepOwnMsgidLocked(id)
-	return true
+	return takeOwnLocked(s, &s.own.Reactions, slices.Index(s.own.Reactions, key), id)
 }
 
 // lineDigest is what tells a line of the user's to target from
@@ -223,10 +216,17 @@ func (s *Session) takeUnechoedLineLocked(digest string, at time.Time, id string)
 		d := at.Sub(l.Sent)
 		return l.Digest == digest && d < ownLineWindow && d > -ownLineWindow
 	})
+	return takeOwnLocked(s, &s.own.Lines, i, id)
+}
+
+// takeOwnLocked takes the i-th of list (a reaction or line sent
+// without an echo), history's copy of which has msgid id, keeping id;
+// i < 0 (none) takes nothing. It reports whether there was one.
+func takeOwnLocked[T any](s *Session, list *[]T, i int, id string) bool {
 	if i < 0 {
 		return false
 	}
-	s.own.Lines = slices.Delete(s.own.Lines, i, i+1)
+	*list = slices.Delete(*list, i, i+1)
 	s.own.dirty = true
 	s.keepOwnMsgidLocked(id)
 	return true
