@@ -164,6 +164,23 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 // reports whether there was one; a TAGMSG of the user's that echoes
 // none is another client's on the account (a bouncer relays it).
 func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
+	e, kept := s.takeTagEcho(m, exact)
+	if e == nil {
+		return false
+	}
+	if kept {
+		// On disk before the reaction is answered, without mu held
+		// (ownstore.go).
+		s.flushOwn()
+	}
+	close(e.got) // out of s.echoes: no one else closes it
+	return true
+}
+
+// takeTagEcho is tagEchoed's take, under mu: the echo answered (nil:
+// none), taken out of s.echoes; kept reports that a reaction's msgid
+// was kept for history, to write.
+func (s *Session) takeTagEcho(m ircmsg.Message, exact bool) (answered *echo, kept bool) {
 	key := echoKey(m.ClientOnlyTags())
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -175,12 +192,12 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 		e = s.echoes[i]
 		s.answeredLocked(i) // and those sent before it, whose echoes are lost
 	case exact:
-		return false
+		return nil, false
 	default:
 		// Maybe another client's: only the one taken goes, the
 		// reactions before it (which it skipped) still wait.
 		if i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && !e.reaction && e.target == t }); i < 0 {
-			return false
+			return nil, false
 		}
 		e = s.echoes[i]
 		s.echoes = slices.Delete(s.echoes, i, i+1)
@@ -190,10 +207,9 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 		// The gateway has the reaction under no ID: its msgid is
 		// kept on disk, for history after a restart (ownstore.go),
 		// where there is history.
-		s.noteOwnMsgidLocked(id)
+		kept = s.keepOwnMsgidLocked(id)
 	}
-	close(e.got)
-	return true
+	return e, kept
 }
 
 // tagEcho is the echo awaited of a TAGMSG with tags to target.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"passerelle.im/passerelle/plugins/sdk"
@@ -57,11 +58,14 @@ type ownLine struct {
 }
 
 // ownStore is a login's ownRecord and its file ("" in tests without a
-// data folder: memory only). The session's mu guards it.
+// data folder: memory only). The session's mu guards it; the file is
+// written without mu held (flushOwn), writes one at a time (wmu, taken
+// before mu, never with mu held).
 type ownStore struct {
 	ownRecord
 	path  string
-	dirty bool // changed by history's takes, written once its batch is read (flushOwn)
+	dirty bool // changed since written: flushOwn writes it
+	wmu   sync.Mutex
 }
 
 // ownFile is the file of login's record in dir: the login ID has
@@ -86,35 +90,44 @@ func (s *Session) loadOwn() {
 	}
 }
 
-// saveOwnLocked writes the record, on disk before it returns: a line
-// sent and then the plugin killed is still known.
-func (s *Session) saveOwnLocked() {
-	if s.own.path == "" {
+// flushOwn writes the record where it changed, on disk before it
+// returns (a line sent and then the plugin killed is still known), and
+// without the session's lock held: the write is synced, and a slow disk
+// would otherwise hold every callback of the connection and every call
+// of the login behind it. The changes are made under mu (dirty), then
+// written by their caller once it let go of mu; a batch's takes once
+// its batch is read, not once a line. A record that could not be
+// written stays dirty, tried again at the next change's write.
+func (s *Session) flushOwn() {
+	s.own.wmu.Lock()
+	defer s.own.wmu.Unlock()
+	s.mu.Lock()
+	if !s.own.dirty || s.own.path == "" {
+		s.mu.Unlock()
 		return
 	}
+	path := s.own.path
+	rec := ownRecord{Msgids: slices.Clone(s.own.Msgids), Reactions: slices.Clone(s.own.Reactions), Lines: slices.Clone(s.own.Lines)}
 	s.own.dirty = false
-	if err := sdk.SaveStateFile(s.own.path, s.own.ownRecord); err != nil {
+	s.mu.Unlock()
+	if err := sdk.SaveStateFile(path, rec); err != nil {
+		s.mu.Lock()
+		s.own.dirty = true
+		s.mu.Unlock()
 		s.n.host.Logger().Warn("irc: the user's own lines not kept on disk; history after a restart may bring them again", "login", s.loginID, "err", err)
-	}
-}
-
-// flushOwn writes the record where history's takes changed it: once a
-// batch, not once a line.
-func (s *Session) flushOwn() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.own.dirty {
-		s.saveOwnLocked()
 	}
 }
 
 // removeOwn deletes the record: the login is gone.
 func (s *Session) removeOwn() {
+	s.own.wmu.Lock() // after a write under way, not before it
+	defer s.own.wmu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.own.ownRecord = ownRecord{}
-	if s.own.path != "" {
-		if err := os.Remove(s.own.path); err != nil && !os.IsNotExist(err) {
+	s.own.ownRecord, s.own.dirty = ownRecord{}, false
+	path := s.own.path
+	s.mu.Unlock()
+	if path != "" {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 			s.n.host.Logger().Warn("irc: the user's own lines file not removed", "login", s.loginID, "err", err)
 		}
 	}
@@ -128,16 +141,9 @@ func keepBounded[T any](list []T, v T) []T {
 	return append(list, v)
 }
 
-// noteOwnMsgidLocked keeps id, a msgid of the user's the gateway has
-// under no ID of it, and writes the record.
-func (s *Session) noteOwnMsgidLocked(id string) {
-	if s.keepOwnMsgidLocked(id) {
-		s.saveOwnLocked()
-	}
-}
-
-// keepOwnMsgidLocked keeps id, to be written later (flushOwn), and
-// reports whether it is new.
+// keepOwnMsgidLocked keeps id, a msgid of the user's the gateway has
+// under no ID of it, to be written (flushOwn), and reports whether it
+// is new.
 func (s *Session) keepOwnMsgidLocked(id string) bool {
 	if id == "" || slices.Contains(s.own.Msgids, id) {
 		return false
@@ -147,18 +153,19 @@ func (s *Session) keepOwnMsgidLocked(id string) bool {
 	return true
 }
 
-// ownMsgidLocked reports whether id is one of noteOwnMsgidLocked's.
+// ownMsgidLocked reports whether id is one of keepOwnMsgidLocked's.
 func (s *Session) ownMsgidLocked(id string) bool { return slices.Contains(s.own.Msgids, id) }
 
 // noteUnechoedReactionLocked keeps the key of a reaction TAGMSG sent
-// without an echo, where the server keeps history (else none brings it
-// back: nothing is written at each reaction on ngircd).
+// without an echo, to be written (flushOwn), where the server keeps
+// history (else none brings it back: nothing is written at each
+// reaction on ngircd).
 func (s *Session) noteUnechoedReactionLocked(key string) {
 	if !s.hasHistoryLocked() {
 		return
 	}
 	s.own.Reactions = keepBounded(s.own.Reactions, key)
-	s.saveOwnLocked()
+	s.own.dirty = true
 }
 
 // takeUnechoedReactionLocked takes the oldest reaction sent with key,
@@ -166,14 +173,7 @@ func (s *Session) noteUnechoedReactionLocked(key string) {
 // it out from then on), written with its batch (flushOwn). It reports
 // whether there was one.
 func (s *Session) takeUnechoedReactionLocked(key, id string) bool {
-	i := slices.Index(s.own.Reactions, key)
-	if i < 0 {
-		return false
-	}
-	s.own.Reactions = slices.Delete(s.own.Reactions, i, i+1)
-	s.own.dirty = true
-	s.keepOwnMsgidLocked(id)
-	return true
+	return takeOwnLocked(s, &s.own.Reactions, slices.Index(s.own.Reactions, key), id)
 }
 
 // lineDigest is what tells a line of the user's to target from
@@ -190,19 +190,21 @@ func (s *Session) lineDigest(target string, action bool, text string) string {
 }
 
 // noteUnechoedLines keeps the lines of a send that went without an
-// echo (digests from lineDigest), sent at, where the server keeps
-// history (else none brings them back: nothing is written at each
-// message on ngircd).
+// echo (digests from lineDigest), sent at, and writes them, where the
+// server keeps history (else none brings them back: nothing is written
+// at each message on ngircd).
 func (s *Session) noteUnechoedLines(digests []string, at time.Time) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if len(digests) == 0 || !s.hasHistoryLocked() {
+		s.mu.Unlock()
 		return
 	}
 	for _, d := range digests {
 		s.own.Lines = keepBounded(s.own.Lines, ownLine{Digest: d, Sent: at})
 	}
-	s.saveOwnLocked()
+	s.own.dirty = true
+	s.mu.Unlock()
+	s.flushOwn()
 }
 
 // takeUnechoedLineLocked takes the oldest line sent with digest within
@@ -214,10 +216,17 @@ func (s *Session) takeUnechoedLineLocked(digest string, at time.Time, id string)
 		d := at.Sub(l.Sent)
 		return l.Digest == digest && d < ownLineWindow && d > -ownLineWindow
 	})
+	return takeOwnLocked(s, &s.own.Lines, i, id)
+}
+
+// takeOwnLocked takes the i-th of list (a reaction or line sent
+// without an echo), history's copy of which has msgid id, keeping id;
+// i < 0 (none) takes nothing. It reports whether there was one.
+func takeOwnLocked[T any](s *Session, list *[]T, i int, id string) bool {
 	if i < 0 {
 		return false
 	}
-	s.own.Lines = slices.Delete(s.own.Lines, i, i+1)
+	*list = slices.Delete(*list, i, i+1)
 	s.own.dirty = true
 	s.keepOwnMsgidLocked(id)
 	return true

@@ -162,6 +162,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 			s.mu.Lock()
 			s.noteUnechoedReactionLocked(echoKey(t)) // ownstore.go
 			s.mu.Unlock()
+			s.flushOwn()
 		}
 		if err != nil {
 			s.noteOwnReactions(k, now)

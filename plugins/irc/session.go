@@ -607,15 +607,17 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleMOTD(c)
 	s.handleMOTDless(c)
 	c.AddConnectCallback(func(ircmsg.Message) {
-		if s.replaced(c) {
-			return
-		}
 		// irc-go runs it at every end of a MOTD (376, 422): the
 		// answers to a MOTD the user typed are no new registration.
 		s.mu.Lock()
 		again := s.attempt != nil && s.attempt.registered
+		// Not only a replaced connection's: with none (the user quit,
+		// or c given up) c is going, and its registration, read
+		// before the server read the QUIT, is not the login's (it
+		// said "connected" after Disconnect).
+		gone := s.conn != c
 		s.mu.Unlock()
-		if !again {
+		if !again && !gone {
 			s.registered(c)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -36,39 +37,53 @@ func (c contactEntry) accepted() bool {
 // requestPending reports whether chatID is a direct chat whose other
 // one's message request the user has not accepted, as signal-cli says
 // now; false when it cannot be read (as before: receipts and typing
-// go). An accepted chat is remembered for the session: acceptance is
-// not taken back.
+// go). Not waited for when signal-cli is down, and not long when it
+// hangs: typing is not held (TypingWait), and what follows meets the
+// same trouble.
 func (s *Session) requestPending(ctx context.Context, chatID string) bool {
+	pending, _ := s.requestBrief(ctx, chatID)
+	return pending
+}
+
+// requestBrief is requestPending with the error that kept signal-cli
+// from answering.
+func (s *Session) requestBrief(ctx context.Context, chatID string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, TypingWait)
+	defer cancel()
+	return s.requestState(ctx, 0, chatID)
+}
+
+// requestState is requestPending's answer, or the error that kept
+// signal-cli from giving it (waiting up to wait for a daemon that is
+// down), for a caller that must not take it for no request (/accept).
+// An accepted chat is remembered for the session: acceptance is not
+// taken back.
+func (s *Session) requestState(ctx context.Context, wait time.Duration, chatID string) (bool, error) {
 	if groupIDOf(chatID) != "" || s.isSelfChat(chatID) {
-		return false
+		return false, nil
 	}
 	s.mu.Lock()
 	known := s.acceptedChats[chatID]
 	s.mu.Unlock()
 	if known {
-		return false
+		return false, nil
 	}
-	// Not waited for when signal-cli is down, and not long when it
-	// hangs: typing is not held (TypingWait), and what follows meets
-	// the same trouble.
-	ctx, cancel := context.WithTimeout(ctx, TypingWait)
-	defer cancel()
 	var cs []contactEntry
-	if err := s.callRawWaiting(ctx, "could not read the contact", 0, "listContacts",
+	if err := s.callRawWaiting(ctx, "could not read the contact", wait, "listContacts",
 		map[string]any{"recipient": []string{chatID}, "allRecipients": true}, &cs); err != nil {
-		return false
+		return false, err
 	}
 	for _, c := range cs {
 		if deref(c.Number) != chatID && !strings.EqualFold(c.UUID, chatID) {
 			continue
 		}
 		if !c.accepted() {
-			return true
+			return true, nil
 		}
 		s.noteAccepted(chatID)
-		return false
+		return false, nil
 	}
-	return false
+	return false, nil
 }
 
 // noteAccepted remembers the direct chats of ids as no message requests.
@@ -96,7 +111,17 @@ func (s *Session) requestNotice(ctx context.Context, chatID string, sender *pb.S
 	}
 	s.requestsNoticed[chatID] = true
 	s.mu.Unlock()
-	if seen || !s.requestPending(ctx, chatID) {
+	if seen {
+		return
+	}
+	pending, err := s.requestBrief(ctx, chatID)
+	if err != nil {
+		// Not known: the chat's next message looks again.
+		s.mu.Lock()
+		delete(s.requestsNoticed, chatID)
+		s.mu.Unlock()
+	}
+	if !pending {
 		return
 	}
 	who := chatID
@@ -119,10 +144,16 @@ func (s *Session) requestNotice(ctx context.Context, chatID string, sender *pb.S
 // nothing goes to the contact, the answer is the user's alone.
 func (s *Session) acceptRequest(ctx context.Context, chatID string) (sdk.Result, error) {
 	const what = "could not accept the message request"
-	if !s.requestPending(ctx, chatID) {
+	// Whether it is one: a failure to read it is no answer (said, and
+	// nothing accepted), not "no request".
+	pending, err := s.requestState(ctx, SendWait, chatID)
+	if err != nil {
+		return sdk.Result{}, s.mapError(what, err)
+	}
+	if !pending {
 		return sdk.Result{Command: true, Reply: "Your chat with " + chatID + " is no message request: there is nothing to accept."}, nil
 	}
-	err := s.callRaw(ctx, what, "sendMessageRequestResponse", map[string]any{"recipient": []string{chatID}, "type": "accept"}, nil)
+	err = s.callRaw(ctx, what, "sendMessageRequestResponse", map[string]any{"recipient": []string{chatID}, "type": "accept"}, nil)
 	if err != nil {
 		err = s.mapError(what, err)
 		if se, ok := errors.AsType[*sdk.Error](err); ok && se.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {

@@ -117,3 +117,62 @@ func TestMessageRequestAccept(t *testing.T) {
 		t.Fatalf("/accept with a signal-cli without the method: %v, want UNSUPPORTED saying to accept on the phone", res)
 	}
 }
+
+// "/accept" when signal-cli cannot say whether the chat is a request
+// (its listContacts fails) answers with the error, accepting nothing;
+// once it can, "/accept" accepts it. A request's first message whose
+// look failed so has its notice after the next one. Before, the
+// failure read as no request: "there is nothing to accept", the
+// request left as it was, and no notice for the session.
+func TestMessageRequestAcceptWhenUnread(t *testing.T) {
+	d, _ := startFake(t)
+	zoe, zoeACI := "+15550000026", fakesignal.NewUUID()
+	yan, yanACI := "+15550000027", fakesignal.NewUUID()
+	d.SetContacts(alice, fakesignal.Contact{Number: bob, UUID: bobACI, Name: "Bob"},
+		fakesignal.Contact{Number: zoe, UUID: zoeACI, Given: "Zoe", Stranger: true, Request: true},
+		fakesignal.Contact{Number: yan, UUID: yanACI, Given: "Yan", Stranger: true, Request: true})
+	s := newSession(t, d)
+	isRequest := func(ev *pb.Event) bool { return strings.HasPrefix(ev.GetMessage().GetText(), "💬 A message request") }
+	// yan's messages, each followed by a contact's, and what came in
+	// yan's chat before it.
+	yanSays := func(text string) (notices int) {
+		t.Helper()
+		at := d.Now()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: yan, SourceUUID: yanACI, Timestamp: at,
+			DataMessage: &fakesignal.DataMessage{Timestamp: at, Message: fakesignal.Text(text)}})
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at + 1,
+			DataMessage: &fakesignal.DataMessage{Timestamp: at + 1, Message: fakesignal.Text("mark " + text)}})
+		s.next(func(ev *pb.Event) bool {
+			if ev.ChatId == yan && isRequest(ev) {
+				notices++
+			}
+			return isText("mark " + text)(ev)
+		})
+		return notices
+	}
+	d.FailNextFor("listContacts", yan, -3, "Failed to read the contacts")
+	if n := yanSays("hi, it is Yan"); n != 0 {
+		t.Fatalf("yan's first message, the contact unread: %d notices, want none", n)
+	}
+	if n := yanSays("hello?"); n != 1 {
+		t.Fatalf("yan's second message: %d notices, want the request's (before: none, the first look's failure kept)", n)
+	}
+
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: zoe, SourceUUID: zoeACI, Timestamp: at,
+		DataMessage: &fakesignal.DataMessage{Timestamp: at, Message: fakesignal.Text("hello, we met at the conference")}})
+	// The notice: the plugin's own look at the request is over.
+	s.next(func(ev *pb.Event) bool { return strings.HasPrefix(ev.GetMessage().GetText(), "💬 A message request") })
+
+	d.FailNextFor("listContacts", zoe, -3, "Failed to read the contacts")
+	res := s.do(zoe, &pb.SendMessage{Text: "/accept"})
+	if res.Error == nil || strings.Contains(res.CommandReply, "no message request") {
+		t.Fatalf("/accept with the contact unread: %v, want an error (before: nothing to accept)", res)
+	}
+	if n := d.Calls("sendMessageRequestResponse"); n != 0 {
+		t.Fatalf("/accept with the contact unread answered the request %d times, want none", n)
+	}
+	if res := s.do(zoe, &pb.SendMessage{Text: "/accept"}); res.Error != nil || !strings.Contains(res.CommandReply, "accepted") || d.Calls("sendMessageRequestResponse") != 1 {
+		t.Fatalf("/accept again: %v, want the request accepted", res)
+	}
+}

@@ -195,6 +195,9 @@ type Daemon struct {
 	stalledReqs map[string][]map[string]any
 	// failNext are errors the next requests of a method get (FailNext).
 	failNext map[string][]*rpcError
+	// failFor are errors the next requests of a method naming a
+	// recipient get (FailNextFor), by method and recipient.
+	failFor map[[2]string][]*rpcError
 	// usernames are Signal's usernames (and username links) and the
 	// ACIs they name (SetUsername).
 	usernames map[string]string
@@ -215,7 +218,7 @@ func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
 		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
-		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}, usernames: map[string]string{}}
+		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}, failFor: map[[2]string][]*rpcError{}, usernames: map[string]string{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -824,6 +827,11 @@ func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
 	if q := d.failNext[method]; len(q) > 0 {
 		fail, d.failNext[method] = q[0], q[1:]
 	}
+	for _, r := range list(p, "recipient") {
+		if q := d.failFor[[2]string{method, r}]; fail == nil && len(q) > 0 {
+			fail, d.failFor[[2]string{method, r}] = q[0], q[1:]
+		}
+	}
 	d.mu.Unlock()
 	if unknown {
 		return nil, &rpcError{Code: -32601, Message: "Method not implemented"}
@@ -948,13 +956,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			return nil, userError("Sending empty message is not allowed, either a message, attachment or sticker must be given.")
 		}
 		d.mu.Lock()
-		for _, r := range list(p, "recipient") {
-			for i, ct := range a.contacts {
-				if ct.Number == r || ct.UUID == r {
-					a.contacts[i].Request = false // signal-cli's SendHelper turns profile sharing on
-				}
-			}
-		}
+		namedContacts(a, p, func(ct *Contact) { ct.Request = false }) // signal-cli's SendHelper turns profile sharing on
 		d.mu.Unlock()
 		req.Files = map[string][]byte{}
 		for _, f := range files {
@@ -1063,13 +1065,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		for _, r := range list(p, "recipient") {
-			for i, ct := range a.contacts {
-				if ct.Number == r || ct.UUID == r {
-					a.contacts[i].Blocked = true
-				}
-			}
-		}
+		namedContacts(a, p, func(ct *Contact) { ct.Blocked = true })
 		return map[string]any{}, nil
 	case "sendMessageRequestResponse":
 		// SendMessageRequestResponseCommand: type accept or delete
@@ -1084,12 +1080,8 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		for _, r := range list(p, "recipient") {
-			for i, ct := range a.contacts {
-				if (ct.Number == r || ct.UUID == r) && typ == "accept" {
-					a.contacts[i].Request = false
-				}
-			}
+		if typ == "accept" {
+			namedContacts(a, p, func(ct *Contact) { ct.Request = false })
 		}
 		return map[string]any{}, nil
 	case "sendPinMessage", "sendUnpinMessage":
@@ -1578,6 +1570,16 @@ func (d *Daemon) FailNext(method string, code int, message string) {
 	d.failNext[method] = append(d.failNext[method], &rpcError{Code: code, Message: message})
 }
 
+// FailNextFor is FailNext for the next request of method naming
+// recipient only: the plugin's requests of others (a background read)
+// go on.
+func (d *Daemon) FailNextFor(method, recipient string, code int, message string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := [2]string{method, recipient}
+	d.failFor[k] = append(d.failFor[k], &rpcError{Code: code, Message: message})
+}
+
 // NoProfileKey makes user (a number or an ACI) one signal-cli has no
 // profile key of: a group it creates only invites them (pendingMembers),
 // as signal-cli does.
@@ -1843,6 +1845,18 @@ func findGroup(a *Account, id string) *Group {
 
 // list reads a parameter that may be one value or a list, under its name
 // or its plural, as signal-cli's JSON-RPC does.
+// namedContacts calls f with each of a's contacts that p's recipients
+// name, by number or ACI; with d.mu held.
+func namedContacts(a *Account, p map[string]any, f func(*Contact)) {
+	for _, r := range list(p, "recipient") {
+		for i, ct := range a.contacts {
+			if ct.Number == r || ct.UUID == r {
+				f(&a.contacts[i])
+			}
+		}
+	}
+}
+
 func list(p map[string]any, name string) []string {
 	v, ok := p[name]
 	if !ok {
