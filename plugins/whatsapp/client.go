@@ -172,6 +172,11 @@ type Client interface {
 	GetNewsletterInfoWithInvite(ctx context.Context, key string) (*types.NewsletterMetadata, error)
 	FollowNewsletter(ctx context.Context, jid types.JID) error
 	UnfollowNewsletter(ctx context.Context, jid types.JID) error
+	// GetNewsletterMessages is a channel's posts as WhatsApp keeps them
+	// (an IQ, not mex): the last params.Count, before the server ID
+	// params.Before when set, each with its ID, server ID, time and
+	// content (channelhistory.go).
+	GetNewsletterMessages(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error)
 
 	// Contacts.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)

@@ -153,3 +153,6 @@ func (noDevice) GetNewsletterInfoWithInvite(context.Context, string) (*types.New
 }
 func (noDevice) FollowNewsletter(context.Context, types.JID) error   { return errNoDevice }
 func (noDevice) UnfollowNewsletter(context.Context, types.JID) error { return errNoDevice }
+func (noDevice) GetNewsletterMessages(context.Context, types.JID, *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error) {
+	return nil, errNoDevice
+}

@@ -120,6 +120,7 @@ type Client struct {
 	channelReactions []ChannelReaction
 	channelViews     []ChannelViewed
 	channelsAsked    int  // GetNewsletterInfo's calls
+	channelHistories int  // GetNewsletterMessages's calls
 	channelPosts     int  // the admin's posts sent to channels: their server IDs
 	channelsSilent   bool // the channel queries get no answer (SetChannelsSilent)
 	// silent: the group queries get no answer (SetSilent).
@@ -548,6 +549,9 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 	if to.Server == types.NewsletterServer {
 		c.channelPosts++
 		resp.ServerID = types.MessageServerID(1000 + c.channelPosts)
+		if body, err := proto.Marshal(msg); err == nil {
+			c.keepPostLocked(to, Post{ServerID: resp.ServerID, ID: id, Time: resp.Timestamp, Msg: body})
+		}
 	}
 	if c.AckWithoutTime {
 		resp.Timestamp = time.Time{}
