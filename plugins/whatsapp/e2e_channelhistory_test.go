@@ -1,7 +1,9 @@
 package whatsapp_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +11,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
@@ -102,4 +106,89 @@ func TestChannelHistoryProcess(t *testing.T) {
 	if !again.Done || len(again.Events) != 50 || again.Events[0].EventId != "NLH4" || again.Events[49].EventId != "NLH53" {
 		t.Errorf("the history asked again: done %v, %d posts, want the same 50 IDs", again.Done, len(again.Events))
 	}
+}
+
+// A channel followed through a real Prosody, the gateway (backfill on)
+// and the plugin process on the remote fake: once the user joins its
+// room (following it), the room's archive holds the channel's posts,
+// oldest first. The newest of them coming live again is not archived
+// twice, a new post after it is; left and followed again, the room's
+// archive still holds each post once. Before, the archive stayed empty
+// until the channel's next post.
+func TestEndToEndChannelHistory(t *testing.T) {
+	srv := startRemote(t)
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: fakePlugin(t), Name: "whatsapp", Privileged: true, Backfill: 50,
+		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	loginByQR(t, g, srv, alice)
+	channel := types.NewJID("120363100000000091", types.NewsletterServer)
+	posts := channelPosts(3)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Garden Tips", Role: types.NewsletterRoleGuest, Posts: posts})
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	g.NextMessage(alice, g.JID("+"+bob.User))
+	room := g.JID(channel.String())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*gatewaytest.Timeout)
+	defer cancel()
+	join := func() {
+		t.Helper()
+		if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+			t.Fatal(err)
+		}
+		st := g.Next(alice, "the join of the channel's room", func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && gatewaytest.Bare(s.From) == room && (s.Type == "error" || strings.Contains(s.XML, `code="110"`))
+		})
+		if st.Err != nil {
+			t.Fatalf("join of the channel's room: %s", st.XML)
+		}
+	}
+	archived := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(gatewaytest.Timeout)
+		for {
+			got := strings.Join(roomArchive(t, alice, room), "|")
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the channel room's archive: %q, want %q", got, want)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	join()
+	archived("post 1|post 2|post 3")
+
+	live := func(id types.MessageID, serverID int, text string) {
+		t.Helper()
+		if err := srv.ChannelPost(types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel},
+			ID: id, ServerID: serverID, Timestamp: time.Now()}, &waE2E.Message{Conversation: proto.String(text)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live("NLH3", 103, "post 3")
+	live("NLH4", 104, "post 4")
+	g.Next(alice, "the new post", func(s xmpptest.Stanza) bool {
+		if s.Name == "message" && gatewaytest.Bare(s.From) == room && s.Body == "post 3" && !strings.Contains(s.XML, "urn:xmpp:delay") {
+			t.Errorf("a post of the history shown again live: %s", s.XML)
+		}
+		return s.Name == "message" && gatewaytest.Bare(s.From) == room && s.Body == "post 4"
+	})
+	archived("post 1|post 2|post 3|post 4")
+
+	if err := alice.SendRaw(ctx, `<message type='groupchat' to='`+room+`' id='bye'><body>/leave</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room gone", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && s.Type == "unavailable" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, `code="321"`)
+	})
+	join()
+	live("NLH5", 105, "post 5")
+	g.Next(alice, "a post after the second follow", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && gatewaytest.Bare(s.From) == room && s.Body == "post 5"
+	})
+	archived("post 1|post 2|post 3|post 4|post 5")
 }
