@@ -155,6 +155,9 @@ func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	if p := m.ThreadMeta.Picture; p != nil && p.ID != "" {
 		c.AvatarId = p.ID // its picture: the room's (channelpicture.go)
 	}
+	if admin {
+		c.Features.Attachments = true // its admin posts files too (channelsend.go)
+	}
 	mode := reactionMode(m)
 	if mode == types.NewsletterReactionsModeNone {
 		c.Features.Reactions = false

@@ -101,6 +101,10 @@ type Client interface {
 
 	// Media.
 	UploadReader(ctx context.Context, plaintext io.Reader, tempFile io.ReadWriteSeeker, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
+	// UploadNewsletterReader uploads a file for a channel's post: not
+	// encrypted (no media key), answered with a handle the post names
+	// (SendRequestExtra.MediaHandle).
+	UploadNewsletterReader(ctx context.Context, data io.ReadSeeker, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
 	DownloadToFile(ctx context.Context, msg whatsmeow.DownloadableMessage, file whatsmeow.File) error
 	// SendMediaRetryReceipt asks the phone to upload again the file of
 	// a message (its info: chat, sender, ID, from-me flag) that

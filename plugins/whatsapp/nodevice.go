@@ -85,6 +85,9 @@ func (noDevice) SendChatPresence(context.Context, types.JID, types.ChatPresence,
 func (noDevice) UploadReader(context.Context, io.Reader, io.ReadWriteSeeker, whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
 	return whatsmeow.UploadResponse{}, errNoDevice
 }
+func (noDevice) UploadNewsletterReader(context.Context, io.ReadSeeker, whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	return whatsmeow.UploadResponse{}, errNoDevice
+}
 func (noDevice) DownloadToFile(context.Context, whatsmeow.DownloadableMessage, whatsmeow.File) error {
 	return errNoDevice
 }
