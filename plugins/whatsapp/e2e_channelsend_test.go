@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 
 	"passerelle.im/passerelle/internal/gatewaytest"
@@ -154,5 +155,50 @@ func TestEndToEndChannelAdminPost(t *testing.T) {
 	sent := srv.SentTo(channel)
 	if len(sent) != 1 || sent[0].GetConversation()+sent[0].GetExtendedTextMessage().GetText() != "roses are out" {
 		t.Errorf("sent to the channel: %v, want the post", sent)
+	}
+}
+
+// The owner of a channel posts a picture in its room through a real
+// Prosody (its HTTP upload), the gateway and the plugin process on the
+// remote fake: the picture reaches the channel unencrypted, its file
+// uploaded to the channel's media. Before, the file was refused.
+func TestEndToEndChannelAdminFilePost(t *testing.T) {
+	srv := startRemote(t)
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: fakePlugin(t), Name: "whatsapp", Privileged: true, HTTPUpload: true,
+		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	loginByQR(t, g, srv, alice)
+	channel := types.NewJID("120363100000000072", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "My Photos", Role: types.NewsletterRoleOwner})
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	g.NextMessage(alice, g.JID("+"+bob.User))
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	room := g.JID(channel.String())
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
+	})
+	slot, err := alice.Upload(ctx, "upload.localhost", "rose.jpg", "image/jpeg", []byte("JPEG of a rose"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.SendRaw(ctx, `<message type='groupchat' to='`+room+`' id='nl-pic'><body>`+slot.GetURL+`</body><x xmlns='jabber:x:oob'><url>`+slot.GetURL+`</url></x></message>`); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool {
+		return to == channel.String() && m.GetImageMessage() != nil
+	})
+	if err != nil {
+		t.Fatalf("the picture not posted: %v", err)
+	}
+	if img := sent.GetImageMessage(); len(img.GetMediaKey()) != 0 || string(srv.Uploaded(img.GetDirectPath())) != "JPEG of a rose" {
+		t.Errorf("the picture's post: %v, want unencrypted, its file uploaded", sent)
 	}
 }
