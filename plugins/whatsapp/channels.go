@@ -28,7 +28,9 @@ import (
 // to a post by its server ID (WhatsApp's number of it in the channel),
 // kept in the post's meta, and reads them: a read marker from XMPP
 // marks the posts up to it viewed (their view counts). A reaction the
-// channel does not allow is refused (channelreact.go).
+// channel does not allow is refused (channelreact.go). The room's
+// history is the channel's last posts, asked of WhatsApp
+// (channelhistory.go).
 
 // isChannel says whether chat is a WhatsApp channel.
 func isChannel(chat types.JID) bool {
@@ -153,6 +155,9 @@ func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	if p := m.ThreadMeta.Picture; p != nil && p.ID != "" {
 		c.AvatarId = p.ID // its picture: the room's (channelpicture.go)
 	}
+	if admin {
+		c.Features.Attachments = true // its admin posts files too (channelsend.go)
+	}
 	mode := reactionMode(m)
 	if mode == types.NewsletterReactionsModeNone {
 		c.Features.Reactions = false
@@ -270,10 +275,28 @@ func (s *Session) channelPost(e *events.Message) {
 		s.channelEdit(e)
 		return
 	}
-	ev := s.conv.message(e)
+	ev := s.channelPostEvent(e)
 	if ev == nil {
 		s.log.Debug("a WhatsApp channel's post with nothing to show", "channel", channel, "id", e.Info.ID)
 		return
+	}
+	if ev.GetMessage() != nil {
+		// Read from XMPP, it is counted as viewed (channelViewed): kept
+		// before it is shown, which a read marker may follow at once.
+		s.unread.noteMsg(ev.ChatId, unreadMsg{id: ev.EventId, sender: channel, server: e.Info.ServerID})
+	}
+	s.emitDurable(ev)
+}
+
+// channelPostEvent is a channel's post as its room shows it, live or in
+// its history (channelhistory.go): from the channel, under its name,
+// under the post's own ID, its meta keeping its server ID (reactions
+// and views name it); nil when nothing of it shows.
+func (s *Session) channelPostEvent(e *events.Message) *pb.Event {
+	channel := e.Info.Chat.ToNonAD()
+	ev := s.conv.message(e)
+	if ev == nil {
+		return nil
 	}
 	ev.Sender = &pb.Sender{UserId: ev.ChatId, Name: s.channelName(channel)}
 	if ev.GetMessage() != nil {
@@ -282,11 +305,8 @@ func (s *Session) channelPost(e *events.Message) {
 			meta.Time = e.Info.Timestamp
 		}
 		ev.Meta = meta.encode()
-		// Read from XMPP, it is counted as viewed (channelViewed): kept
-		// before it is shown, which a read marker may follow at once.
-		s.unread.noteMsg(ev.ChatId, unreadMsg{id: ev.EventId, sender: channel, server: e.Info.ServerID})
 	}
-	s.emitDurable(ev)
+	return ev
 }
 
 // channelViewed tells WhatsApp the user saw msgs, posts of channel

@@ -3,6 +3,8 @@ package whatsapp
 import (
 	"context"
 
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
@@ -12,9 +14,11 @@ import (
 
 // A channel's owner and admins post in it (whatsmeow sends a message to
 // a newsletter JID unencrypted, WhatsApp answering with the post's
-// server ID); its followers only read. From XMPP, the admin posts text:
-// a file would need the channel's own upload (unencrypted, its handle
-// sent with the post), which is not done, and is refused saying so.
+// server ID); its followers only read. From XMPP, the admin posts text
+// and files: a file goes to the channel's own media, unencrypted
+// (whatsmeow's UploadNewsletterReader), and its post names the upload's
+// handle (SendRequestExtra.MediaHandle); one post per file, the text the
+// first's caption, as in a chat.
 
 // channelAdmin says whether the user administers the channel m
 // describes (its owner or an admin).
@@ -47,12 +51,17 @@ func (s *Session) postToChannel(ctx context.Context, c sdk.Call, channel types.J
 	if l := s.channelLimits(ctx, channel); l.ReadOnly {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only the channel's owner and admins post in it: it is read-only for you")
 	}
-	if len(msg.Attachments) > 0 {
-		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: files cannot be posted in a WhatsApp channel from here yet: post them on the phone (text can be)")
-	}
 	text, _ := renderOut(msg.Text, msg.Spans, s.mentionOf)
 	if err := textFits(text); err != nil {
 		return sdk.Result{}, err
+	}
+	for _, a := range msg.Attachments {
+		if err := textFits(a.Caption); err != nil {
+			return sdk.Result{}, err
+		}
+	}
+	if len(msg.Attachments) > 0 {
+		return s.postFiles(ctx, c, channel, text, msg.Attachments)
 	}
 	if text == "" {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: an empty post: nothing sent")
@@ -61,10 +70,69 @@ func (s *Session) postToChannel(ctx context.Context, c sdk.Call, channel types.J
 	if err != nil {
 		return sdk.Result{}, s.sendErr("post in the channel", err)
 	}
+	return channelPosted(channel, resp, nil), nil
+}
+
+// postFiles posts each file of an admin's message in channel, text as
+// the first's caption (after it, as a post of its own, when the file
+// takes none: audio, a contact card, a sticker). The result names the
+// first post, its meta the others (Parts); a failure midway answers
+// with what went.
+func (s *Session) postFiles(ctx context.Context, c sdk.Call, channel types.JID, text string, files []*pb.Attachment) (sdk.Result, error) {
+	var first whatsmeow.SendResponse
+	var parts []types.MessageID
+	result := func() sdk.Result {
+		if first.ID == "" {
+			return sdk.Result{}
+		}
+		return channelPosted(channel, first, parts)
+	}
+	post := func(part int, m *waE2E.Message, handle string) error {
+		extra := s.sendID(c, part)
+		extra.MediaHandle = handle
+		resp, err := s.d.cli.SendMessage(ctx, channel, m, extra)
+		if err != nil {
+			return s.sendErr("post in the channel", err)
+		}
+		if first.ID == "" {
+			first = resp
+		} else {
+			parts = append(parts, resp.ID)
+		}
+		return nil
+	}
+	part := 0
+	for i, a := range files {
+		caption := a.Caption
+		if i == 0 && text != "" {
+			caption = text
+		}
+		m, handle, err := s.uploadFor(ctx, a, caption, nil, true) // media.go
+		if err != nil {
+			return result(), err
+		}
+		if err := post(part, m, handle); err != nil {
+			return result(), err
+		}
+		part++
+		if caption != "" && captionless(m) {
+			if err := post(part, textMessage(caption, nil, nil), ""); err != nil {
+				return result(), err
+			}
+			part++
+		}
+	}
+	return result(), nil
+}
+
+// channelPosted is the result of a post in channel: its ID, its meta
+// with its server ID (reactions to it name that) and the IDs of the
+// posts sent with it.
+func channelPosted(channel types.JID, resp whatsmeow.SendResponse, parts []types.MessageID) sdk.Result {
 	t := resp.Timestamp
 	if t.IsZero() {
 		t = now()
 	}
-	meta := msgMeta{Sender: channel, ServerID: resp.ServerID, Time: t}
-	return sdk.Result{MessageID: resp.ID, Time: t, Meta: meta.encode()}, nil
+	meta := msgMeta{Sender: channel, ServerID: resp.ServerID, Time: t, Parts: parts}
+	return sdk.Result{MessageID: resp.ID, Time: t, Meta: meta.encode()}
 }

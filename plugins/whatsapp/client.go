@@ -101,6 +101,10 @@ type Client interface {
 
 	// Media.
 	UploadReader(ctx context.Context, plaintext io.Reader, tempFile io.ReadWriteSeeker, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
+	// UploadNewsletterReader uploads a file for a channel's post: not
+	// encrypted (no media key), answered with a handle the post names
+	// (SendRequestExtra.MediaHandle).
+	UploadNewsletterReader(ctx context.Context, data io.ReadSeeker, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
 	DownloadToFile(ctx context.Context, msg whatsmeow.DownloadableMessage, file whatsmeow.File) error
 	// SendMediaRetryReceipt asks the phone to upload again the file of
 	// a message (its info: chat, sender, ID, from-me flag) that
@@ -172,6 +176,11 @@ type Client interface {
 	GetNewsletterInfoWithInvite(ctx context.Context, key string) (*types.NewsletterMetadata, error)
 	FollowNewsletter(ctx context.Context, jid types.JID) error
 	UnfollowNewsletter(ctx context.Context, jid types.JID) error
+	// GetNewsletterMessages is a channel's posts as WhatsApp keeps them
+	// (an IQ, not mex): the last params.Count, before the server ID
+	// params.Before when set, each with its ID, server ID, time and
+	// content (channelhistory.go).
+	GetNewsletterMessages(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error)
 
 	// Contacts.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 
 	"passerelle.im/passerelle/internal/gatewaytest"
@@ -66,6 +67,59 @@ func TestChannelAdminPostProcess(t *testing.T) {
 	}
 }
 
+// The owner of a channel posts files in it from XMPP, in the plugin
+// process on the remote fake: each file goes to the channel's media
+// unencrypted (whatsmeow's newsletter upload: no media key), its post
+// naming the upload's handle (the fake refuses one that does not), the
+// text the first's caption; the result's meta names the first post's
+// server ID, which a reaction names. A follower's file is refused,
+// read-only, nothing sent. Before, an admin's file was refused as not
+// done.
+func TestChannelAdminFilePostProcess(t *testing.T) {
+	srv, p, evs, done := processLoggedIn(t)
+	mine := types.NewJID("120363100000000043", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: mine, Name: "My Pictures", Role: types.NewsletterRoleAdmin})
+	theirs := types.NewJID("120363100000000044", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: theirs, Name: "Their Pictures"})
+	channelsSynced(t, srv, evs, "SYNC3")
+	file := func(name, mime, data string) *pb.Attachment {
+		return &pb.Attachment{Name: name, MimeType: mime, Source: &pb.Attachment_Data{Data: []byte(data)}}
+	}
+	cmds := p.Commands()
+	res := cmds.Send(plugintest.Act(done.LoginId, mine.String(), "f1", &pb.SendMessage{Text: "our cat",
+		Attachments: []*pb.Attachment{file("cat.jpg", "image/jpeg", "JPEGDATA"), file("notes.pdf", "application/pdf", "PDFDATA")}}))
+	if res.Error != nil || res.MessageId == "" {
+		t.Fatalf("the admin's files: %v", res)
+	}
+	sent := srv.SentTo(mine)
+	if len(sent) != 2 {
+		t.Fatalf("sent to the channel: %v, want two posts", sent)
+	}
+	img, doc := sent[0].GetImageMessage(), sent[1].GetDocumentMessage()
+	if img.GetCaption() != "our cat" || len(img.GetMediaKey()) != 0 || string(srv.Uploaded(img.GetDirectPath())) != "JPEGDATA" {
+		t.Errorf("the picture's post: %v, want captioned, unencrypted, its file uploaded", sent[0])
+	}
+	if doc.GetFileName() != "notes.pdf" || len(doc.GetMediaKey()) != 0 || string(srv.Uploaded(doc.GetDirectPath())) != "PDFDATA" {
+		t.Errorf("the document's post: %v, want unencrypted, its file uploaded", sent[1])
+	}
+	if r := cmds.Send(plugintest.Act(done.LoginId, mine.String(), "f2", &pb.React{TargetId: res.MessageId, TargetMeta: res.Meta, Emojis: []string{"❤️"}})); r.Error != nil {
+		t.Fatalf("a reaction to the picture's post: %v", r.Error)
+	}
+	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
+		return r.Channel == mine && r.ServerID == 1001
+	}); err != nil {
+		t.Errorf("the reaction to the picture's post, by its server ID: %v", err)
+	}
+
+	res = cmds.Send(plugintest.Act(done.LoginId, theirs.String(), "f3", &pb.SendMessage{Attachments: []*pb.Attachment{file("dog.jpg", "image/jpeg", "DOG")}}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(res.Error.GetText(), "read-only") {
+		t.Errorf("a follower's file: %v, want refused, read-only", res)
+	}
+	if got := srv.SentTo(theirs); len(got) != 0 {
+		t.Errorf("sent to a channel followed: %v", got)
+	}
+}
+
 // The owner of a channel posts in its room through a real Prosody, the
 // gateway and the plugin process on the remote fake: the room lets
 // them speak, the post is reflected to them and goes to the channel.
@@ -101,5 +155,50 @@ func TestEndToEndChannelAdminPost(t *testing.T) {
 	sent := srv.SentTo(channel)
 	if len(sent) != 1 || sent[0].GetConversation()+sent[0].GetExtendedTextMessage().GetText() != "roses are out" {
 		t.Errorf("sent to the channel: %v, want the post", sent)
+	}
+}
+
+// The owner of a channel posts a picture in its room through a real
+// Prosody (its HTTP upload), the gateway and the plugin process on the
+// remote fake: the picture reaches the channel unencrypted, its file
+// uploaded to the channel's media. Before, the file was refused.
+func TestEndToEndChannelAdminFilePost(t *testing.T) {
+	srv := startRemote(t)
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: fakePlugin(t), Name: "whatsapp", Privileged: true, HTTPUpload: true,
+		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	loginByQR(t, g, srv, alice)
+	channel := types.NewJID("120363100000000072", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "My Photos", Role: types.NewsletterRoleOwner})
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	g.NextMessage(alice, g.JID("+"+bob.User))
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	room := g.JID(channel.String())
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
+	})
+	slot, err := alice.Upload(ctx, "upload.localhost", "rose.jpg", "image/jpeg", []byte("JPEG of a rose"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.SendRaw(ctx, `<message type='groupchat' to='`+room+`' id='nl-pic'><body>`+slot.GetURL+`</body><x xmlns='jabber:x:oob'><url>`+slot.GetURL+`</url></x></message>`); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool {
+		return to == channel.String() && m.GetImageMessage() != nil
+	})
+	if err != nil {
+		t.Fatalf("the picture not posted: %v", err)
+	}
+	if img := sent.GetImageMessage(); len(img.GetMediaKey()) != 0 || string(srv.Uploaded(img.GetDirectPath())) != "JPEG of a rose" {
+		t.Errorf("the picture's post: %v, want unencrypted, its file uploaded", sent)
 	}
 }

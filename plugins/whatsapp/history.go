@@ -77,8 +77,8 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 	for _, conv := range data.GetConversations() {
 		chat, err := types.ParseJID(conv.GetID())
 		if err != nil || chat.Server == types.BroadcastServer || isChannel(chat) {
-			// Statuses are not shown; a channel's past posts are not
-			// brought (channels.go: its room shows what comes live).
+			// Statuses are not shown; a channel's past posts come from
+			// WhatsApp's servers instead (channelhistory.go).
 			continue
 		}
 		// The chat's disappearing-messages timer, as the phone has it.

@@ -111,12 +111,21 @@ func (u *uploads) drop(attachments []*pb.Attachment) {
 // upload sends a file to WhatsApp's media servers and returns the
 // message that carries it.
 func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, ci *waE2E.ContextInfo) (*waE2E.Message, error) {
+	m, _, err := s.uploadFor(ctx, a, caption, ci, false)
+	return m, err
+}
+
+// uploadFor is upload, to a channel's media (channel true): unencrypted
+// (whatsmeow's newsletter upload), the message without a media key,
+// and the upload's handle, which the post names when sent
+// (SendRequestExtra.MediaHandle; "" for a file needing no upload).
+func (s *Session) uploadFor(ctx context.Context, a *pb.Attachment, caption string, ci *waE2E.ContextInfo, channel bool) (*waE2E.Message, string, error) {
 	var path string
 	switch src := a.Source.(type) {
 	case *pb.Attachment_UploadId:
 		up, ok := s.uploads.take(src.UploadId)
 		if !ok {
-			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: no uploaded file %q (uploaded to another plugin process?)", src.UploadId)
+			return nil, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: no uploaded file %q (uploaded to another plugin process?)", src.UploadId)
 		}
 		defer os.Remove(up.path)
 		path = up.path
@@ -130,26 +139,55 @@ func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, 
 		// A small file inline: spooled like an upload.
 		f, err := s.spool(bytes.NewReader(src.Data))
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		defer os.Remove(f)
 		path = f
 	default:
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: a file must come by upload, path or data, not %T", a.Source)
+		return nil, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: a file must come by upload, path or data, not %T", a.Source)
 	}
 	if vcardFile(a) {
 		// A contact card: WhatsApp's own (contactcard.go).
 		if m, err := contactCardMessage(path, ci); m != nil || err != nil {
-			return m, err
+			return m, "", err
 		}
 	}
 	path, converted := s.convertVoice(ctx, a, path)
 	defer converted()
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, errf("open the file to send: %w", err)
+		return nil, "", errf("open the file to send: %w", err)
 	}
 	defer f.Close()
+	kind := mediaKind(a.MimeType, a.VoiceNote)
+	st, isSticker := stickerOf(path, a.MimeType) // sticker_out.go
+	if isSticker {
+		kind = whatsmeow.MediaImage
+	}
+	var up whatsmeow.UploadResponse
+	if channel {
+		// A channel's media is not encrypted: no spool of ciphertext.
+		up, err = s.d.cli.UploadNewsletterReader(ctx, f, kind)
+	} else {
+		tmp, spoolErr := s.encSpool()
+		if spoolErr != nil {
+			return nil, "", spoolErr
+		}
+		defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
+		up, err = s.d.cli.UploadReader(ctx, f, tmp, kind)
+	}
+	if err != nil {
+		return nil, "", s.sendErr("upload "+a.Name, err)
+	}
+	if isSticker {
+		return stickerMessage(st, up, ci), up.Handle, nil
+	}
+	return mediaMessage(a, up, caption, ci), up.Handle, nil
+}
+
+// encSpool is a file in the media folder for the ciphertext of an
+// upload (whatsmeow encrypts into it); the caller removes it.
+func (s *Session) encSpool() (*os.File, error) {
 	dir, err := s.uploads.folder()
 	if err != nil {
 		return nil, errf("media folder: %w", err)
@@ -158,20 +196,7 @@ func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, 
 	if err != nil {
 		return nil, errf("encryption spool: %w", err)
 	}
-	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
-	kind := mediaKind(a.MimeType, a.VoiceNote)
-	st, isSticker := stickerOf(path, a.MimeType) // sticker_out.go
-	if isSticker {
-		kind = whatsmeow.MediaImage
-	}
-	up, err := s.d.cli.UploadReader(ctx, f, tmp, kind)
-	if err != nil {
-		return nil, s.sendErr("upload "+a.Name, err)
-	}
-	if isSticker {
-		return stickerMessage(st, up, ci), nil
-	}
-	return mediaMessage(a, up, caption, ci), nil
+	return tmp, nil
 }
 
 // DownloadMedia fetches a WhatsApp file into a temporary file and hands

@@ -85,6 +85,9 @@ func (noDevice) SendChatPresence(context.Context, types.JID, types.ChatPresence,
 func (noDevice) UploadReader(context.Context, io.Reader, io.ReadWriteSeeker, whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
 	return whatsmeow.UploadResponse{}, errNoDevice
 }
+func (noDevice) UploadNewsletterReader(context.Context, io.ReadSeeker, whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	return whatsmeow.UploadResponse{}, errNoDevice
+}
 func (noDevice) DownloadToFile(context.Context, whatsmeow.DownloadableMessage, whatsmeow.File) error {
 	return errNoDevice
 }
@@ -153,3 +156,6 @@ func (noDevice) GetNewsletterInfoWithInvite(context.Context, string) (*types.New
 }
 func (noDevice) FollowNewsletter(context.Context, types.JID) error   { return errNoDevice }
 func (noDevice) UnfollowNewsletter(context.Context, types.JID) error { return errNoDevice }
+func (noDevice) GetNewsletterMessages(context.Context, types.JID, *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error) {
+	return nil, errNoDevice
+}

@@ -289,6 +289,9 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 	if err != nil {
 		return err
 	}
+	if isChannel(chat) {
+		return s.channelBackfill(req, chat) // channelhistory.go: WhatsApp has its posts
+	}
 	a := s.hist.oldest.get(req.ChatID)
 	if c := parseCursor(req.Cursor); c.olderThan(a) {
 		a = c

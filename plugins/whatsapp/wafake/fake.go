@@ -39,6 +39,10 @@ type Sent struct {
 	// Meta is the send's message meta (SendRequestExtra.Meta), nil when
 	// none.
 	Meta *types.MsgMetaInfo
+	// Handle is the media handle a channel's post names
+	// (SendRequestExtra.MediaHandle): its file's upload
+	// (UploadNewsletterReader).
+	Handle string
 }
 
 // Read is a MarkRead call.
@@ -119,9 +123,13 @@ type Client struct {
 	channels         map[types.JID]Channel
 	channelReactions []ChannelReaction
 	channelViews     []ChannelViewed
-	channelsAsked    int  // GetNewsletterInfo's calls
-	channelPosts     int  // the admin's posts sent to channels: their server IDs
-	channelsSilent   bool // the channel queries get no answer (SetChannelsSilent)
+	channelsAsked    int // GetNewsletterInfo's calls
+	channelHistories int // GetNewsletterMessages's calls
+	// channelUploads are the files uploaded for channels' posts, by
+	// their handles: their direct paths.
+	channelUploads map[string]string
+	channelPosts   int  // the admin's posts sent to channels: their server IDs
+	channelsSilent bool // the channel queries get no answer (SetChannelsSilent)
 	// silent: the group queries get no answer (SetSilent).
 	silent bool
 	// histHold, when set, holds history sync downloads until closed
@@ -511,8 +519,9 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 	}
 	id := types.MessageID("")
 	var meta *types.MsgMetaInfo
+	handle := ""
 	if len(extra) > 0 {
-		id, meta = extra[0].ID, extra[0].Meta
+		id, meta, handle = extra[0].ID, extra[0].Meta, extra[0].MediaHandle
 	}
 	if id == "" {
 		c.nextID++
@@ -532,13 +541,16 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 		if ch, ok := c.channels[to]; !ok || ch.Role != types.NewsletterRoleOwner && ch.Role != types.NewsletterRoleAdmin {
 			return whatsmeow.SendResponse{}, fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 403)
 		}
+		if err := c.channelFileLocked(msg, handle); err != nil {
+			return whatsmeow.SendResponse{}, err
+		}
 	}
 	if slices.ContainsFunc(c.sent, func(s Sent) bool { return s.ID == id && s.To == to }) {
 		// As WhatsApp does: a message whose ID the sender used before in
 		// the chat is acknowledged and not delivered again.
 		return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
 	}
-	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message), Meta: meta}
+	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message), Meta: meta, Handle: handle}
 	c.sent = append(c.sent, sent)
 	c.notifyLocked()
 	if c.OnSent != nil {
@@ -548,6 +560,9 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 	if to.Server == types.NewsletterServer {
 		c.channelPosts++
 		resp.ServerID = types.MessageServerID(1000 + c.channelPosts)
+		if body, err := proto.Marshal(msg); err == nil {
+			c.keepPostLocked(to, Post{ServerID: resp.ServerID, ID: id, Time: resp.Timestamp, Msg: body})
+		}
 	}
 	if c.AckWithoutTime {
 		resp.Timestamp = time.Time{}

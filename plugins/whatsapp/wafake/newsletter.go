@@ -2,8 +2,10 @@ package wafake
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +39,31 @@ type Channel struct {
 	// Reactions is which reactions the channel allows its followers
 	// (its settings' reaction_codes): "" all.
 	Reactions types.NewsletterReactionsMode
+	// Posts are the posts WhatsApp keeps of the channel, which
+	// GetNewsletterMessages answers with; a post delivered live
+	// (ChannelPost) or the admin's (SendMessage) is added.
+	Posts []Post
+}
+
+// Post is a channel's post as WhatsApp keeps it.
+type Post struct {
+	ServerID types.MessageServerID `json:"server_id"`
+	ID       types.MessageID       `json:"id"`
+	Time     time.Time             `json:"t"`
+	// Msg is the post, a marshalled waE2E.Message (TextPost makes one).
+	Msg []byte `json:"msg"`
+	// Views and Reactions are its counts ("views_count", "reactions").
+	Views     int            `json:"views,omitempty"`
+	Reactions map[string]int `json:"reactions,omitempty"`
+}
+
+// TextPost is a channel's post of text.
+func TextPost(serverID types.MessageServerID, id types.MessageID, at time.Time, text string) Post {
+	b, err := proto.Marshal(&waE2E.Message{Conversation: proto.String(text)})
+	if err != nil {
+		panic(err) // a message of one string always marshals
+	}
+	return Post{ServerID: serverID, ID: id, Time: at, Msg: b}
 }
 
 // invite is ch's link's code.
@@ -133,8 +160,8 @@ func mex(data map[string]any, errCode int, out any) error {
 }
 
 // SetChannelsSilent makes the server read the channel queries
-// (GetNewsletterInfo, GetSubscribedNewsletters: mex IQs) and answer
-// none, as WhatsApp out of reach does; false answers them again.
+// (GetNewsletterInfo, GetSubscribedNewsletters: mex IQs; and
+// GetNewsletterMessages) and answer none, as WhatsApp out of reach does; false answers them again.
 func (c *Client) SetChannelsSilent(silent bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -288,6 +315,88 @@ func (c *Client) setFollowing(ctx context.Context, jid types.JID, field string, 
 	return mex(map[string]any{field: map[string]any{"id": jid.String()}}, 0, &resp)
 }
 
+// GetNewsletterMessages answers as WhatsApp does the IQ asking for a
+// channel's posts (<messages type="jid" count before>): a <messages>
+// of <message id server_id t type> each holding the post in
+// <plaintext>, its <views_count> and <reactions>, the last params.Count
+// (50 when 0) before params.Before (when set), oldest first, read by
+// whatsmeow's own parsing after WhatsApp's binary encoding. A channel
+// the server does not have is an IQ error 404; SetChannelsSilent makes
+// it wait out ctx as the channel's other queries do.
+func (c *Client) GetNewsletterMessages(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error) {
+	c.mu.Lock()
+	c.channelHistories++
+	if waited, err := c.silentMex(ctx); waited {
+		return nil, err
+	}
+	if !c.connected {
+		c.mu.Unlock()
+		return nil, whatsmeow.ErrNotConnected
+	}
+	ch, ok := c.channels[jid]
+	c.mu.Unlock()
+	if !ok {
+		return nil, &whatsmeow.IQError{Code: 404, Text: "item-not-found"}
+	}
+	count, before := 50, types.MessageServerID(0)
+	if params != nil {
+		if params.Count > 0 {
+			count = params.Count
+		}
+		before = params.Before
+	}
+	posts := slices.Clone(ch.Posts)
+	slices.SortFunc(posts, func(a, b Post) int { return a.ServerID - b.ServerID })
+	posts = slices.DeleteFunc(posts, func(p Post) bool { return before != 0 && p.ServerID >= before })
+	if len(posts) > count {
+		posts = posts[len(posts)-count:]
+	}
+	nodes := make([]waBinary.Node, 0, len(posts))
+	for _, p := range posts {
+		content := []waBinary.Node{{Tag: "plaintext", Content: p.Msg}, {Tag: "views_count", Attrs: waBinary.Attrs{"count": strconv.Itoa(p.Views)}}}
+		if len(p.Reactions) > 0 {
+			var rs []waBinary.Node
+			for code, n := range p.Reactions {
+				rs = append(rs, waBinary.Node{Tag: "reaction", Attrs: waBinary.Attrs{"code": code, "count": strconv.Itoa(n)}})
+			}
+			content = append(content, waBinary.Node{Tag: "reactions", Content: rs})
+		}
+		nodes = append(nodes, waBinary.Node{Tag: "message", Attrs: waBinary.Attrs{
+			"id": p.ID, "server_id": strconv.Itoa(p.ServerID), "t": strconv.FormatInt(p.Time.Unix(), 10), "type": "text",
+		}, Content: content})
+	}
+	got, err := overWire(waBinary.Node{Tag: "iq", Attrs: waBinary.Attrs{"from": types.ServerJID, "type": "result", "id": "1"},
+		Content: []waBinary.Node{{Tag: "messages", Attrs: waBinary.Attrs{"jid": jid, "t": strconv.FormatInt(time.Now().Unix(), 10)}, Content: nodes}}})
+	if err != nil {
+		return nil, fmt.Errorf("wafake: the posts of %s: %w", jid, err)
+	}
+	messages, ok := got.GetOptionalChildByTag("messages")
+	if !ok {
+		return nil, &whatsmeow.ElementMissingError{Tag: "messages", In: "newsletter messages response"}
+	}
+	return c.Real.DangerousInternals().ParseNewsletterMessages(&messages), nil
+}
+
+// ChannelHistories is how many times a channel's posts were asked for
+// (GetNewsletterMessages), answered or not.
+func (c *Client) ChannelHistories() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.channelHistories
+}
+
+// keepPostLocked adds a post to the channel's, as WhatsApp keeps it;
+// one of the same ID replaces it (an edit). c.mu is held.
+func (c *Client) keepPostLocked(channel types.JID, p Post) {
+	ch, ok := c.channels[channel]
+	if !ok {
+		return
+	}
+	ch.Posts = slices.DeleteFunc(slices.Clone(ch.Posts), func(q Post) bool { return q.ID == p.ID })
+	ch.Posts = append(ch.Posts, p)
+	c.channels[channel] = ch
+}
+
 // ChannelsAsked is how many times a channel was described
 // (GetNewsletterInfo), answered or not.
 func (c *Client) ChannelsAsked() int {
@@ -385,6 +494,9 @@ func (c *Client) channelMessage(ctx context.Context, channel types.JID, id types
 	if err != nil {
 		return fmt.Errorf("wafake: the post of %s: %w", channel, err)
 	}
+	c.mu.Lock()
+	c.keepPostLocked(channel, Post{ServerID: serverID, ID: id, Time: at, Msg: body})
+	c.mu.Unlock()
 	c.Real.DangerousInternals().HandleEncryptedMessage(ctx, got)
 	return nil
 }
@@ -430,5 +542,75 @@ func (c *Client) ChannelFollowed(ctx context.Context, jid types.JID, follow bool
 		return fmt.Errorf("wafake: the channel %s followed elsewhere: %w", jid, err)
 	}
 	c.Real.DangerousInternals().HandleMexNotification(ctx, got)
+	return nil
+}
+
+// UploadNewsletterReader keeps a file for a channel's post as
+// whatsmeow's upload to a channel's media does: not encrypted (no media
+// key nor encrypted hash), its hash the file's, answered with a handle
+// the post names (SendRequestExtra.MediaHandle).
+func (c *Client) UploadNewsletterReader(_ context.Context, r io.ReadSeeker, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return whatsmeow.UploadResponse{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.UploadErr != nil {
+		return whatsmeow.UploadResponse{}, c.UploadErr
+	}
+	c.nextID++
+	path := fmt.Sprintf("/newsletter/fake/%d-%d", time.Now().UnixNano(), c.nextID)
+	handle := fmt.Sprintf("handle-%d", c.nextID)
+	c.media[path] = b
+	if c.mediaKinds == nil {
+		c.mediaKinds = map[string]whatsmeow.MediaType{}
+	}
+	c.mediaKinds[path] = kind
+	if c.channelUploads == nil {
+		c.channelUploads = map[string]string{}
+	}
+	c.channelUploads[handle] = path
+	if c.OnUpload != nil {
+		c.OnUpload(path, b)
+	}
+	sum := sha256.Sum256(b)
+	return whatsmeow.UploadResponse{URL: "https://mmg.invalid" + path, DirectPath: path, Handle: handle,
+		FileSHA256: sum[:], FileLength: uint64(len(b))}, nil
+}
+
+// channelFileLocked refuses a channel's post of a file that does not
+// name its upload's handle (a guess at WhatsApp's answer: it links the
+// post to the file by it), or that carries a media key (the file of a
+// chat, encrypted, which a channel's followers could not read). c.mu
+// is held.
+func (c *Client) channelFileLocked(msg *waE2E.Message, handle string) error {
+	f := channelFile(msg)
+	if f == nil {
+		return nil
+	}
+	if handle == "" || c.channelUploads[handle] != f.GetDirectPath() || len(f.GetMediaKey()) > 0 {
+		return fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 400)
+	}
+	return nil
+}
+
+// channelFile is the file msg carries, nil for none.
+func channelFile(msg *waE2E.Message) interface {
+	GetMediaKey() []byte
+	GetDirectPath() string
+} {
+	switch {
+	case msg.GetImageMessage() != nil:
+		return msg.GetImageMessage()
+	case msg.GetVideoMessage() != nil:
+		return msg.GetVideoMessage()
+	case msg.GetAudioMessage() != nil:
+		return msg.GetAudioMessage()
+	case msg.GetDocumentMessage() != nil:
+		return msg.GetDocumentMessage()
+	case msg.GetStickerMessage() != nil:
+		return msg.GetStickerMessage()
+	}
 	return nil
 }
