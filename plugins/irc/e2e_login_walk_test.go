@@ -1,0 +1,195 @@
+package irc_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// The login walked as a user walks it, both ways a user has, through the
+// real gateway (Prosody, the plugin binary, Debian's ngircd on loopback):
+// the chat's login (one prompt a field) and the registration form or
+// the login command's form; then a channel as a room, both ways.
+
+// slowWait is how long the walk waits for what a TLS handshake with a
+// port that never answers holds up: the plugin gives it 30 s (dial), the
+// login command's answer comes after the plugin's Connect returns, at
+// most ConnectWait later.
+const slowWait = 60 * time.Second
+
+// gatewayChat is a user's chat with the transport's JID: say sends a
+// line, hear waits for the transport's next chat message and checks it
+// says each of want (the dialogue goes to the test's log).
+func gatewayChat(t *testing.T, g *gatewaytest.Gateway, c *xmpptest.Client) (say func(string), hear func(want ...string) string) {
+	say = func(text string) {
+		t.Helper()
+		t.Logf("> %s", text)
+		g.SendChat(c, g.Domain, text)
+	}
+	hear = func(want ...string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), slowWait)
+		defer cancel()
+		m, err := c.Next(ctx, func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && s.From == g.Domain && (s.Body != "" || s.Type == "error")
+		})
+		if err != nil {
+			t.Fatalf("no message from the gateway saying %q: %v", want, err)
+		}
+		t.Logf("< %s", m.Body)
+		if m.Type == "error" {
+			t.Fatalf("an error while waiting for %q: %s", want, m.XML)
+		}
+		for _, w := range want {
+			if !strings.Contains(m.Body, w) {
+				t.Fatalf("the gateway said %q, want it to say %q", m.Body, w)
+			}
+		}
+		return m.Body
+	}
+	return say, hear
+}
+
+// gatewayStatus waits for the transport's presence whose status says
+// each of want, and returns that status.
+func gatewayStatus(t *testing.T, g *gatewaytest.Gateway, c *xmpptest.Client, what string, want ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), slowWait)
+	defer cancel()
+	st, err := c.Next(ctx, func(s xmpptest.Stanza) bool {
+		if s.Name != "presence" || s.From != g.Domain {
+			return false
+		}
+		for _, w := range want {
+			if !strings.Contains(s.XML, w) {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("no %s: %v", what, err)
+	}
+	t.Logf("status: %s", st.XML)
+	return st.XML
+}
+
+// talkInRoom joins channel's room as the user, and has one line said
+// each way between the user and dave, on the server and in it.
+func talkInRoom(t *testing.T, g *gatewaytest.Gateway, c *xmpptest.Client, dave ircUser, channel, nick string) {
+	t.Helper()
+	room := g.JID(channel)
+	if self := joinRoom(g, c, room, nick); self.Type == "error" {
+		t.Fatalf("join of %s: %s", room, self.XML)
+	}
+	if err := dave.conn.Privmsg(channel, "hello "+nick); err != nil {
+		t.Fatal(err)
+	}
+	groupchat(g, c, room, "dave", "hello "+nick)
+	sendGroupchat(g, c, room, "hello dave, from "+nick)
+	if m := awaitIn(dave.client, channel, "hello dave, from "+nick); m.Nick() != nick {
+		t.Errorf("the room's line reached the channel from %s, want %s", m.Nick(), nick)
+	}
+}
+
+// TestEndToEndChatLoginWalk: a user logs in by chatting "login" to the
+// transport, as a user of a client without ad-hoc commands does, to an
+// ngircd on loopback without TLS. Each prompt says what to type, the
+// TLS one how to answer for a server without TLS; "-" takes a default,
+// and is refused for the nick; a wrong yes/no is asked again alone;
+// "done" sends the rest with their defaults. The TLS default against the
+// plain port fails with the reason in the gateway's status; the user
+// logs out, logs in again with TLS off and a nick the plugin refuses,
+// sees why above the numbered list of their answers, changes that one,
+// and is in: the channel of the form is a room, both ways.
+func TestEndToEndChatLoginWalk(t *testing.T) {
+	s := startNgircd(t)
+	dave := ircUser{newClient(t, s, "dave")}
+	dave.join("#walk")
+	g := startIRCGateway(t)
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	say, hear := gatewayChat(t, g, alice)
+	port := strconv.Itoa(s.port)
+
+	// First, as a user who takes the defaults.
+	say("login")
+	hear("Connect to an IRC server.", "Server?", "such as irc.libera.chat")
+	say("127.0.0.1")
+	if p := hear("Port", "6667 without", "Send - (or skip) to leave it empty"); strings.Contains(p, "wins") {
+		// A port both after the server and here is refused unless
+		// they agree: neither wins.
+		t.Errorf("the port's prompt says one of two ports wins: %q", p)
+	}
+	say(port)
+	hear("TLS?", "(yes/no)", "Default: yes.", "no for a server without TLS")
+	say("-")
+	hear("ports without TLS", "Leave empty with TLS off")
+	say("-")
+	hear("fingerprint", "Send - (or skip) to leave it empty")
+	say("-")
+	hear("Nick?", "such as")
+	say("-")
+	hear("Nick must be answered")
+	hear("Nick?")
+	say("alice")
+	hear("Channels?", "#go-nuts", "done to send the form")
+	say("#walk")
+	hear("Server password?", "done to send the form")
+	say("done")
+	hear("logged in", "alice on 127.0.0.1")
+	// TLS against ngircd's plain port: the handshake gets no answer;
+	// the status says why and what to change.
+	gatewayStatus(t, g, alice, "the TLS login's failure", "turn TLS off")
+
+	// A second login is refused while this one lasts: log out first.
+	say("login")
+	hear("already logged in", "logout")
+	say("logout")
+	hear("logged out")
+
+	say("login")
+	hear("Server?")
+	say("127.0.0.1")
+	hear("Port")
+	say(port)
+	hear("TLS?")
+	say("maybe")
+	hear(`answer yes or no, not "maybe"`)
+	hear("TLS?")
+	say("no")
+	hear("ports without TLS", "Leave empty with TLS off")
+	say("-")
+	hear("fingerprint")
+	say("-")
+	hear("Nick?")
+	// A nick the plugin refuses: IRC's nicks start with no digit.
+	say("9alice")
+	hear("Channels?")
+	say("#walk")
+	hear("Server password?")
+	say("done")
+	review := hear("The nick must be one word, not starting with a digit", "Your answers:",
+		"1. Server: 127.0.0.1", "2. Port, if the server names none: "+port, "3. TLS: no", "6. Nick: 9alice", "7. Channels: #walk",
+		"Send a field's number to change it")
+	n := ""
+	for _, line := range strings.Split(review, "\n") {
+		if strings.Contains(line, "Nick: 9alice") {
+			n, _, _ = strings.Cut(strings.TrimSpace(line), ".")
+		}
+	}
+	say(n)
+	hear("Nick?", "Default: 9alice.")
+	say("alice")
+	hear("Your answers:", "Nick: alice")
+	say("done")
+	hear("logged in", "alice on 127.0.0.1")
+	gatewayStatus(t, g, alice, "the login's connected status", "connected to 127.0.0.1")
+	awaitJoin(dave.client, "#walk", "dave")
+	talkInRoom(t, g, alice, dave, "#walk", "alice")
+}
