@@ -193,3 +193,121 @@ func TestEndToEndChatLoginWalk(t *testing.T) {
 	awaitJoin(dave.client, "#walk", "dave")
 	talkInRoom(t, g, alice, dave, "#walk", "alice")
 }
+
+// registerForm sends a registration (XEP-0077) with a data form of
+// fields, as a client fills the form the gateway gave.
+func registerForm(t *testing.T, c *xmpptest.Client, domain string, fields map[string]string) xmpptest.Stanza {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`<iq type='set' to='` + gatewaytest.Escape(domain) + `'><query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'>`)
+	b.WriteString(`<field var='FORM_TYPE' type='hidden'><value>jabber:iq:register</value></field>`)
+	for k, v := range fields {
+		b.WriteString(`<field var='` + gatewaytest.Escape(k) + `'><value>` + gatewaytest.Escape(v) + `</value></field>`)
+	}
+	b.WriteString(`</x></query></iq>`)
+	ctx, cancel := context.WithTimeout(context.Background(), slowWait)
+	defer cancel()
+	r, err := c.IQ(ctx, b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("registration: %s", r.XML)
+	return r
+}
+
+// TestEndToEndFormLoginWalk: the login's form, as a client shows it,
+// both ways: alice registers (XEP-0077: the data form of the login's
+// fields, with their labels, descriptions and defaults), bob runs the
+// login command (XEP-0050). Each first sends a form the plugin refuses
+// and hears why: the registration's error text; the command's error note
+// with the form again, filled as bob filled it (before, it came back
+// blank, TLS on again). Then each logs in with TLS off to ngircd's plain
+// port, joins the channel as a room and talks with dave.
+func TestEndToEndFormLoginWalk(t *testing.T) {
+	s := startNgircd(t)
+	dave := ircUser{newClient(t, s, "dave")}
+	dave.join("#forms")
+	g := startIRCGateway(t)
+	alice, bob := g.User("alice"), g.User("bob")
+	g.WaitReady(alice)
+	g.WaitReady(bob)
+	port := strconv.Itoa(s.port)
+
+	// XEP-0077.
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	form, err := alice.IQ(ctx, `<iq type='get' to='`+g.Domain+`'><query xmlns='jabber:iq:register'/></iq>`)
+	if err != nil || form.Type != "result" {
+		t.Fatalf("registration form: %v %s", err, form.XML)
+	}
+	t.Logf("registration form: %s", form.XML)
+	for _, want := range []string{
+		"Connect to an IRC server.", `var="server"`, `label="Server"`, "such as irc.libera.chat",
+		"no for a server without TLS", `var="nick"`, "The name others see you by",
+	} {
+		if !strings.Contains(form.XML, want) {
+			t.Errorf("the registration form lacks %q", want)
+		}
+	}
+	// The TLS field, a checkbox ticked (Prosody does not keep the
+	// attributes' order).
+	tlsField := ""
+	if i := strings.Index(form.XML, `var="tls"`); i >= 0 {
+		start := strings.LastIndex(form.XML[:i], "<field")
+		tlsField, _, _ = strings.Cut(form.XML[start:], "</field>")
+	}
+	for _, want := range []string{`label="TLS"`, `type="boolean"`, "<value>true</value>"} {
+		if !strings.Contains(tlsField, want) {
+			t.Errorf("the registration form's TLS field lacks %q: %s", want, tlsField)
+		}
+	}
+	fields := map[string]string{"server": "127.0.0.1", "port": port, "tls": "0", "nick": "9alice", "channels": "#forms"}
+	if r := registerForm(t, alice, g.Domain, fields); r.Err == nil || !strings.Contains(r.Err.Text, "The nick must be one word, not starting with a digit") {
+		t.Fatalf("a registration with the nick 9alice: want it refused saying why, got %s", r.XML)
+	}
+	fields["nick"] = "alice"
+	if r := registerForm(t, alice, g.Domain, fields); r.Type != "result" {
+		t.Fatalf("registration: %s", r.XML)
+	}
+	gatewayStatus(t, g, alice, "alice's connected status", "connected to 127.0.0.1")
+	awaitJoin(dave.client, "#forms", "dave")
+	talkInRoom(t, g, alice, dave, "#forms", "alice")
+
+	// XEP-0050.
+	r, st := g.Command(bob, "login", "", "", nil)
+	if st.Type != "result" || r.Command.SessionID == "" {
+		t.Fatalf("login command: %s", st.XML)
+	}
+	t.Logf("login command's form: %s", st.XML)
+	if typ, v, ok := r.Field("tls"); !ok || typ != "boolean" || len(v) != 1 || v[0] != "true" {
+		t.Errorf("the login command's TLS field: %s %q", typ, v)
+	}
+	if !strings.Contains(st.XML, "no for a server without TLS") {
+		t.Errorf("the login command's TLS field does not say when to turn it off: %s", st.XML)
+	}
+	r, st = g.Command(bob, "login", r.Command.SessionID, "next", map[string]string{
+		"server": "127.0.0.1:" + port, "port": "6667", "tls": "false", "nick": "bob", "channels": "#forms", "server_password": "sekrit"})
+	t.Logf("login command, the ports disagreeing: %s", st.XML)
+	if st.Type != "result" || r.Command.Status != "executing" || !strings.Contains(r.Notes(), "error: The server names the port "+port+" and the port field 6667") {
+		t.Fatalf("a login whose server and port fields name two ports: want the form again saying why, got %s", st.XML)
+	}
+	// The form comes again as bob filled it, TLS still off; the
+	// password is not sent back.
+	for k, want := range map[string]string{"server": "127.0.0.1:" + port, "port": "6667", "tls": "false", "nick": "bob", "channels": "#forms"} {
+		if _, v, _ := r.Field(k); len(v) != 1 || v[0] != want {
+			t.Errorf("the refused form's %s: %q, want %q (as bob filled it)", k, v, want)
+		}
+	}
+	if strings.Contains(st.XML, "sekrit") {
+		t.Errorf("the refused form sends the server password back: %s", st.XML)
+	}
+	r, st = g.Command(bob, "login", r.Command.SessionID, "next", map[string]string{
+		"server": "127.0.0.1:" + port, "port": "", "tls": "false", "nick": "bob", "channels": "#forms"})
+	if st.Type != "result" || r.Command.Status != "completed" || strings.Contains(r.Notes(), "error") {
+		t.Fatalf("login command: %s", st.XML)
+	}
+	t.Logf("login command's end: %s", r.Notes())
+	gatewayStatus(t, g, bob, "bob's connected status", "connected to 127.0.0.1")
+	awaitJoin(dave.client, "#forms", "dave", "alice")
+	talkInRoom(t, g, bob, dave, "#forms", "bob")
+}

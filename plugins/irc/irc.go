@@ -399,7 +399,7 @@ func (p *loginProcess) Submit(_ context.Context, f map[string]string) (*pb.Login
 		problem = fmt.Sprintf("This gateway connects only to %s, not %s.", fixed, acc.Server)
 	}
 	if problem != "" {
-		return loginForm(problem, fixed), nil
+		return refusedForm(problem, fixed, f), nil
 	}
 	state, err := json.Marshal(acc)
 	if err != nil {
@@ -637,6 +637,31 @@ func loginForm(errText, fixed string) *pb.LoginStep {
 			{Id: "throttle", Label: "Throttle (lines a second)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "The pace of a paste of many lines after 5 at once, as servers disconnect a flood: 1 if empty; off (or 0) for none, on a server of your own without flood protection"},
 		}}},
 	}
+}
+
+// refusedForm is the login form saying problem, its fields' values the
+// answers: a client shows the form again as the user filled it, so they
+// change what was wrong, not all again (and TLS, turned off, is not
+// back on unseen). Passwords are not sent back: they are typed again.
+func refusedForm(problem, fixed string, answers map[string]string) *pb.LoginStep {
+	step := loginForm(problem, fixed)
+	for _, fld := range step.GetForm().Fields {
+		v, ok := answers[fld.Id]
+		switch {
+		case !ok, fld.Type == pb.FieldType_FIELD_TYPE_PASSWORD, fld.Id == "server" && fixed != "":
+			continue
+		case fld.Type == pb.FieldType_FIELD_TYPE_BOOLEAN:
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "0", "false", "no", "off":
+				fld.DefaultValue = "false"
+			case "1", "true", "yes", "on":
+				fld.DefaultValue = "true"
+			}
+		default:
+			fld.DefaultValue = v
+		}
+	}
+	return step
 }
 
 // foldName is an IRC name casefolded as RFC 1459 says (A-Z and []\~ to
