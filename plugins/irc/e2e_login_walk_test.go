@@ -129,7 +129,8 @@ func TestEndToEndChatLoginWalk(t *testing.T) {
 	say(port)
 	hear("TLS?", "(yes/no)", "Default: yes.", "no for a server without TLS")
 	say("-")
-	hear("ports without TLS", "Leave empty with TLS off")
+	// The question is the label: it reads as one.
+	hear("Fallback ports without TLS (with TLS on)?", "Leave empty with TLS off")
 	say("-")
 	hear("fingerprint", "Send - (or skip) to leave it empty")
 	say("-")
@@ -146,6 +147,8 @@ func TestEndToEndChatLoginWalk(t *testing.T) {
 	// TLS against ngircd's plain port: the handshake gets no answer;
 	// the status says why and what to change.
 	gatewayStatus(t, g, alice, "the TLS login's failure", "turn TLS off")
+	say("status")
+	hear("transient disconnect", "turn TLS off")
 
 	// A second login is refused while this one lasts: log out first.
 	say("login")
@@ -163,7 +166,7 @@ func TestEndToEndChatLoginWalk(t *testing.T) {
 	hear(`answer yes or no, not "maybe"`)
 	hear("TLS?")
 	say("no")
-	hear("ports without TLS", "Leave empty with TLS off")
+	hear("Fallback ports without TLS", "Leave empty with TLS off")
 	say("-")
 	hear("fingerprint")
 	say("-")
@@ -175,7 +178,7 @@ func TestEndToEndChatLoginWalk(t *testing.T) {
 	hear("Server password?")
 	say("done")
 	review := hear("The nick must be one word, not starting with a digit", "Your answers:",
-		"1. Server: 127.0.0.1", "2. Port, if the server names none: "+port, "3. TLS: no", "6. Nick: 9alice", "7. Channels: #walk",
+		"1. Server: 127.0.0.1", "2. Port, if the server names none: "+port, "3. TLS: no", "4. Fallback ports without TLS (with TLS on): (empty)", "6. Nick: 9alice", "7. Channels: #walk",
 		"Send a field's number to change it")
 	n := ""
 	for _, line := range strings.Split(review, "\n") {
