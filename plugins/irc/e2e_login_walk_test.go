@@ -225,7 +225,10 @@ func registerForm(t *testing.T, c *xmpptest.Client, domain string, fields map[st
 // and hears why: the registration's error text; the command's error note
 // with the form again, filled as bob filled it (before, it came back
 // blank, TLS on again). Then each logs in with TLS off to ngircd's plain
-// port, joins the channel as a room and talks with dave.
+// port, joins the channel as a room and talks with dave. Carol's login
+// with a SASL account ends saying ngircd offers no SASL and to log in
+// without it (before: ircevent's "SASL setup timed out. Does the server
+// support SASL?").
 func TestEndToEndFormLoginWalk(t *testing.T) {
 	s := startNgircd(t)
 	dave := ircUser{newClient(t, s, "dave")}
@@ -313,4 +316,27 @@ func TestEndToEndFormLoginWalk(t *testing.T) {
 	gatewayStatus(t, g, bob, "bob's connected status", "connected to 127.0.0.1")
 	awaitJoin(dave.client, "#forms", "dave", "alice")
 	talkInRoom(t, g, bob, dave, "#forms", "bob")
+
+	// A SASL account on ngircd, which has no SASL: the login ends,
+	// saying what to change.
+	carol := g.User("carol")
+	g.WaitReady(carol)
+	r, st = g.Command(carol, "login", "", "", nil)
+	if st.Type != "result" || r.Command.SessionID == "" {
+		t.Fatalf("login command: %s", st.XML)
+	}
+	r, st = g.Command(carol, "login", r.Command.SessionID, "next", map[string]string{
+		"server": "127.0.0.1", "port": port, "tls": "false", "nick": "carol", "sasl_user": "carol", "sasl_password": "pw"})
+	if st.Type != "result" || r.Command.Status != "completed" {
+		t.Fatalf("login command: %s", st.XML)
+	}
+	m := g.Next(carol, "the refusal of the SASL account", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.From == g.Domain && strings.Contains(s.Body, "SASL")
+	})
+	t.Logf("< %s", m.Body)
+	for _, want := range []string{"offers no SASL", "without the SASL user and password"} {
+		if !strings.Contains(m.Body, want) {
+			t.Errorf("the SASL account's refusal does not say %q: %q", want, m.Body)
+		}
+	}
 }
