@@ -228,7 +228,8 @@ func registerForm(t *testing.T, c *xmpptest.Client, domain string, fields map[st
 // port, joins the channel as a room and talks with dave. Carol's login
 // with a SASL account ends saying ngircd offers no SASL and to log in
 // without it (before: ircevent's "SASL setup timed out. Does the server
-// support SASL?").
+// support SASL?"). Dan's, to a port nothing listens on, says to check
+// the port (before: only "connection refused").
 func TestEndToEndFormLoginWalk(t *testing.T) {
 	s := startNgircd(t)
 	dave := ircUser{newClient(t, s, "dave")}
@@ -339,4 +340,19 @@ func TestEndToEndFormLoginWalk(t *testing.T) {
 			t.Errorf("the SASL account's refusal does not say %q: %q", want, m.Body)
 		}
 	}
+
+	// A port nothing listens on (a login to 6697, TLS's by default, on
+	// a server of one's own without TLS): the status says what to check.
+	dan := g.User("dan")
+	g.WaitReady(dan)
+	r, st = g.Command(dan, "login", "", "", nil)
+	if st.Type != "result" || r.Command.SessionID == "" {
+		t.Fatalf("login command: %s", st.XML)
+	}
+	r, st = g.Command(dan, "login", r.Command.SessionID, "next", map[string]string{
+		"server": "127.0.0.1", "port": strconv.Itoa(freePort(t)), "nick": "dan"})
+	if st.Type != "result" || r.Command.Status != "completed" {
+		t.Fatalf("login command: %s", st.XML)
+	}
+	gatewayStatus(t, g, dan, "the refused port's status", "connection refused", "nothing listens on that port", "6667 without")
 }

@@ -413,7 +413,7 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 	}
 	defer s.isReady()
 	if derr := (*dialError)(nil); errors.As(err, &derr) {
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("could not connect to %s: %v", s.acc.addr(), err))
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("could not connect to %s: %v%s", s.acc.addr(), err, refusedHint(err)))
 		return
 	}
 	s.mu.Lock()
