@@ -106,7 +106,11 @@ func talkInRoom(t *testing.T, g *gatewaytest.Gateway, c *xmpptest.Client, dave i
 // plain port fails with the reason in the gateway's status; the user
 // logs out, logs in again with TLS off and a nick the plugin refuses,
 // sees why above the numbered list of their answers, changes that one,
-// and is in: the channel of the form is a room, both ways.
+// and is in: the channel of the form is a room, both ways. Before, the
+// TLS prompt was "TLS? (yes/no)" alone, the nick's "Nick?" alone, the
+// port's said a port after the server "wins" (both must agree), and the
+// ports without TLS were asked as "With TLS on only: ports without TLS,
+// after the TLS ones?".
 func TestEndToEndChatLoginWalk(t *testing.T) {
 	s := startNgircd(t)
 	dave := ircUser{newClient(t, s, "dave")}
