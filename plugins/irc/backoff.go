@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/ergochat/irc-go/ircevent"
@@ -208,6 +209,17 @@ type dialError struct{ err error }
 
 func (e *dialError) Error() string { return e.err.Error() }
 func (e *dialError) Unwrap() error { return e.err }
+
+// refusedHint is what to check where a port refused the connection
+// (nothing listens there: a login to 6697, the port with TLS by
+// default, on a server of one's own without TLS), after the error; ""
+// for another error.
+func refusedHint(err error) string {
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return ""
+	}
+	return "; nothing listens on that port: check the server's port (usually 6697 with TLS, 6667 without; TLS off for a server without it)"
+}
 
 // closed reports whether ch is closed.
 func closed(ch chan struct{}) bool {

@@ -399,7 +399,7 @@ func (p *loginProcess) Submit(_ context.Context, f map[string]string) (*pb.Login
 		problem = fmt.Sprintf("This gateway connects only to %s, not %s.", fixed, acc.Server)
 	}
 	if problem != "" {
-		return loginForm(problem, fixed), nil
+		return refusedForm(problem, fixed, f), nil
 	}
 	state, err := json.Marshal(acc)
 	if err != nil {
@@ -620,11 +620,11 @@ func loginForm(errText, fixed string) *pb.LoginStep {
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
 			server,
-			{Id: "port", Label: "Port, if the server names none", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server without :port above (a port there wins; both must agree): 6697 with TLS, 6667 without if empty; several, separated by commas, are tried in turn (6697, 7000)"},
-			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
-			{Id: "plain_ports", Label: "With TLS on only: ports without TLS, after the TLS ones", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Leave empty with TLS off. With TLS on, only if you accept talking without encryption, passwords included: tried where none of the TLS ports above can be reached (6667); empty: never without TLS"},
+			{Id: "port", Label: "Port, if the server names none", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server without :port above (given in both, they must agree): 6697 with TLS, 6667 without if empty; several, separated by commas, are tried in turn (6697, 7000)"},
+			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true", Description: "Encrypt the connection, as public servers take it (on 6697); no for a server without TLS, such as one of your own on 6667"},
+			{Id: "plain_ports", Label: "Fallback ports without TLS (with TLS on)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Leave empty with TLS off. With TLS on, only if you accept talking without encryption, passwords included: tried where none of the TLS ports above can be reached (6667); empty: never without TLS"},
 			{Id: "fingerprint", Label: "Certificate fingerprint (SHA-256)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Only for a server whose certificate no known authority signed (self-signed): its SHA-256 fingerprint, which a login without it shows; that certificate alone is then trusted"},
-			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
+			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true, Description: "The name others see you by on the server, one word, such as alice_m"},
 			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts, #ergo; a channel's key after it and a space: #secret key"},
 			{Id: "server_password", Label: "Server password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Only for a server or bouncer (ZNC, soju) that asks for one (PASS)"},
 			{Id: "sasl_user", Label: "SASL user", Type: pb.FieldType_FIELD_TYPE_USERNAME, Description: "Only for an account on the server (SASL PLAIN)"},
@@ -637,6 +637,31 @@ func loginForm(errText, fixed string) *pb.LoginStep {
 			{Id: "throttle", Label: "Throttle (lines a second)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "The pace of a paste of many lines after 5 at once, as servers disconnect a flood: 1 if empty; off (or 0) for none, on a server of your own without flood protection"},
 		}}},
 	}
+}
+
+// refusedForm is the login form saying problem, its fields' values the
+// answers: a client shows the form again as the user filled it, so they
+// change what was wrong, not all again (and TLS, turned off, is not
+// back on unseen). Passwords are not sent back: they are typed again.
+func refusedForm(problem, fixed string, answers map[string]string) *pb.LoginStep {
+	step := loginForm(problem, fixed)
+	for _, fld := range step.GetForm().Fields {
+		v, ok := answers[fld.Id]
+		switch {
+		case !ok, fld.Type == pb.FieldType_FIELD_TYPE_PASSWORD, fld.Id == "server" && fixed != "":
+			continue
+		case fld.Type == pb.FieldType_FIELD_TYPE_BOOLEAN:
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "0", "false", "no", "off":
+				fld.DefaultValue = "false"
+			case "1", "true", "yes", "on":
+				fld.DefaultValue = "true"
+			}
+		default:
+			fld.DefaultValue = v
+		}
+	}
+	return step
 }
 
 // foldName is an IRC name casefolded as RFC 1459 says (A-Z and []\~ to

@@ -413,7 +413,7 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 	}
 	defer s.isReady()
 	if derr := (*dialError)(nil); errors.As(err, &derr) {
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("could not connect to %s: %v", s.acc.addr(), err))
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("could not connect to %s: %v%s", s.acc.addr(), err, refusedHint(err)))
 		return
 	}
 	s.mu.Lock()
@@ -478,9 +478,13 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		return
 	}
 	if strings.Contains(err.Error(), "SASL") {
-		// ircevent's own: the server offers no SASL.
+		// ircevent's own: the server offers no SASL. Its words ("SASL
+		// setup timed out. Does the server support SASL?") left the
+		// user to guess what to change in the login.
 		s.giveUp(c)
-		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
+			"%s refused the connection: it offers no SASL, which the login's SASL account %s needs; log in again without the SASL user and password (on a server without SASL, a NickServ password identifies a registered nick)",
+			s.acc.addr(), s.acc.SASLUser))
 		return
 	}
 	if errors.Is(err, ircevent.ServerTimedOut) {
