@@ -898,7 +898,7 @@ func (l loader) secret(t *table, tr *Transport) {
 	}
 	env := ""
 	if tr.Name != "" {
-		env = SecretEnvPrefix + strings.ToUpper(strings.ReplaceAll(tr.Name, "-", "_"))
+		env = secretEnvName(tr.Name)
 	}
 	switch {
 	case hasSecret:
