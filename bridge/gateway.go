@@ -41,7 +41,10 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	db, err := store.Open(cfg.Store.Path)
 	if errors.Is(err, bolterrors.ErrInvalid) {
 		// Restarting cannot help: said so, with what to do.
-		return fmt.Errorf("%w: open store: %w: %s is not a passerelle store, or its first pages are damaged (`passerelle check-store` tells which): point store.path at a file that does not exist yet for a new store, or restore a backup",
+		// Neither bbolt nor check-store can tell another program's file
+		// from a store whose first pages are damaged: both are said, as
+		// check-store says them, each with its fix.
+		return fmt.Errorf("%w: open store: %w: %s is not a passerelle store that can be read: either it is another program's file (check store.path; for a new store, point it at a path that does not exist yet) or the gateway's store with its first pages damaged (restore a backup, and check it with `passerelle check-store` before starting)",
 			ErrStoreUnusable, err, cfg.Store.Path)
 	}
 	if err != nil {

@@ -127,26 +127,12 @@ func (t *transport) checkPrivilegeServer(ctx context.Context) error {
 	if ns != nsPrivilege1 {
 		return nil
 	}
-	st, err := t.askServer(ctx, "query", wire.NSVersion)
-	if errors.Is(err, xmpplink.ErrDown) {
+	name, version, err := t.serverSoftware(ctx)
+	if err != nil {
 		return err
 	}
-	var name, version string
-	if err == nil && st.Type() == "result" {
-		if q := st.Child(wire.NSVersion, "query"); q != nil {
-			if n := q.Child("", "name"); n != nil {
-				name = strings.TrimSpace(n.Text)
-			}
-			if v := q.Child("", "version"); v != nil {
-				version = strings.TrimSpace(v.Text)
-			}
-		}
-	}
 	ok := honoursPrivilegeV1(name, version)
-	server := strings.TrimSpace(name + " " + version)
-	if server == "" {
-		server = "(did not say)"
-	}
+	server := softwareText(name, version)
 	t.mu.Lock()
 	t.privV1OK = ok
 	if t.perms.ns == nsPrivilege1 {
@@ -167,6 +153,35 @@ func (t *transport) checkPrivilegeServer(ctx context.Context) error {
 		t.log.Warn(privV1Rule, "server", server)
 	}
 	return nil
+}
+
+// serverSoftware asks the server its software's name and version
+// (XEP-0092); both are "" when it does not say. Its error is the link's
+// drop (xmpplink.ErrDown).
+func (t *transport) serverSoftware(ctx context.Context) (name, version string, err error) {
+	st, err := t.askServer(ctx, "query", wire.NSVersion)
+	if errors.Is(err, xmpplink.ErrDown) {
+		return "", "", err
+	}
+	if err == nil && st.Type() == "result" {
+		if q := st.Child(wire.NSVersion, "query"); q != nil {
+			if n := q.Child("", "name"); n != nil {
+				name = strings.TrimSpace(n.Text)
+			}
+			if v := q.Child("", "version"); v != nil {
+				version = strings.TrimSpace(v.Text)
+			}
+		}
+	}
+	return name, version, nil
+}
+
+// softwareText is a server's software as a log says it.
+func softwareText(name, version string) string {
+	if s := strings.TrimSpace(name + " " + version); s != "" {
+		return s
+	}
+	return "(did not say)"
 }
 
 // askServer sends the server an iq get of an empty <local xmlns=ns/>
@@ -277,24 +292,49 @@ func (t *transport) learnPrivileges() {
 		t.log.Warn("the server did not answer a ping after the handshake; going on with the privileges it advertised", "err", err)
 	} else if t.checkPrivilegeServer(ctx) != nil {
 		return // the link dropped: the next handshake asks again
-	} else {
-		t.sayMissingPrivileges()
 	}
 	t.privOnce.Do(func() { close(t.privKnown) })
+	if err == nil {
+		// After privKnown: the warning may ask the server's version,
+		// which nothing need wait for.
+		t.sayMissingPrivileges(ctx)
+	}
 }
 
 // missingPrivilegesMsg is the warning of a transport the server grants
 // no roster or message privilege: a server that grants none sends no
 // advertisement at all, so without it the log says nothing, and the
 // admin who forgot the transport's entry never learns why contacts ask
-// to be authorised.
-const missingPrivilegesMsg = "the server grants this transport no XEP-0356 privilege for the users' rosters or their messages: its contacts ask each user to authorise them instead of being added to the roster, and the words a user writes from the network's own app come as the contact's, labelled; grant them to the transport's domain (Prosody: privileged_entities, see examples/prosody.cfg.lua; ejabberd: mod_privilege, see examples/ejabberd.yml)"
+// to be authorised. Where to grant them follows (grantAdvice).
+const missingPrivilegesMsg = "the server grants this transport no XEP-0356 privilege for the users' rosters or their messages: its contacts ask each user to authorise them instead of being added to the roster, and the words a user writes from the network's own app come as the contact's, labelled"
+
+// grantAdvice says where a server of this software (XEP-0092) grants the
+// privileges, true for the server at hand: ejabberd before 23.10 has
+// none the gateway takes (privV1Rule), and examples/ejabberd.yml says to
+// leave mod_privilege out there, so it is not sent to enable it. A
+// server that does not say what it is gets both servers' answers.
+func grantAdvice(name, version string) string {
+	const (
+		prosody  = "grant them to the transport's domain with privileged_entities, as examples/prosody.cfg.lua shows"
+		ejabberd = "grant them to the transport's domain with mod_privilege, as examples/ejabberd.yml shows"
+	)
+	switch {
+	case strings.EqualFold(name, "prosody"):
+		return prosody
+	case honoursPrivilegeV1(name, version):
+		return ejabberd
+	case strings.EqualFold(name, "ejabberd"):
+		return "ejabberd " + version + " has none the gateway can take (before 23.10 it fails roster writes and sends messages written as the user without carbons): leave mod_privilege out, as examples/ejabberd.yml says; with ejabberd 23.10 or later, grant them with mod_privilege as it shows"
+	}
+	return "grant them to the transport's domain: Prosody with privileged_entities (examples/prosody.cfg.lua); ejabberd 23.10 or later with mod_privilege (examples/ejabberd.yml; ejabberd before 23.10 has none the gateway can take)"
+}
 
 // sayMissingPrivileges warns, once the server's grants are known, of the
 // roster and message privileges it does not grant (missingPrivilegesMsg),
-// each time what is missing changes. v1 grants not taken from the
-// server are told by checkPrivilegeServer instead.
-func (t *transport) sayMissingPrivileges() {
+// each time what is missing changes, with where to grant them on this
+// server (it asks the server's version for that). v1 grants not taken
+// from the server are told by checkPrivilegeServer instead.
+func (t *transport) sayMissingPrivileges(ctx context.Context) {
 	t.mu.Lock()
 	p := t.perms
 	var missing []string
@@ -312,9 +352,13 @@ func (t *transport) sayMissingPrivileges() {
 	}
 	t.privMissingSaid = said
 	t.mu.Unlock()
-	if said != "" { // all granted: the grants' own line said them (onPrivilege)
-		t.log.Warn(missingPrivilegesMsg, "domain", t.domain, "missing", said, "granted_roster", p.roster, "granted_message", p.message)
+	if said == "" { // all granted: the grants' own line said them (onPrivilege)
+		return
 	}
+	// A drop leaves the software unknown: the advice for both is true.
+	name, version, _ := t.serverSoftware(ctx)
+	t.log.Warn(missingPrivilegesMsg+"; "+grantAdvice(name, version), "domain", t.domain, "missing", said,
+		"granted_roster", p.roster, "granted_message", p.message, "server", softwareText(name, version))
 }
 
 // privilegeAdvert handles the server's XEP-0356 advertisement, on the

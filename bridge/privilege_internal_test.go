@@ -447,22 +447,83 @@ func TestMissingPrivilegesWarned(t *testing.T) {
 				fmt.Fprintf(conn, "<message from='localhost' to='gw.localhost'><privilege xmlns='urn:xmpp:privilege:2'>%s</privilege></message>", c.perms)
 			}
 			fmt.Fprintf(conn, "<iq type='result' from='localhost' to='gw.localhost' id='%s'/>", ping.ID())
-			tr.privileges() // known once the warning, if any, is out
-			warned := func() int {
-				return strings.Count(logs.String(), "level=WARN msg=\"the server grants this transport no XEP-0356 privilege")
-			}
+			tr.privileges()
 			want := 1
 			if c.missing == "" {
 				want = 0
+			} else {
+				// The warning asks what the server is, to say where
+				// to grant them.
+				answerVersion(t, conn, "Prosody", "0.12.4")
+				waitWarned(t, logs)
 			}
 			l := logs.String()
-			if n := warned(); n != want || want == 1 && (!strings.Contains(l, "domain=gw.localhost "+c.missing) ||
-				!strings.Contains(l, "privileged_entities, see examples/prosody.cfg.lua")) {
+			if n := missingWarnings(logs); n != want || want == 1 && (!strings.Contains(l, "domain=gw.localhost "+c.missing) ||
+				!strings.Contains(l, "privileged_entities, as examples/prosody.cfg.lua shows")) {
 				t.Fatalf("%d warnings, want %d naming the domain, %s and where to grant it:\n%s", n, want, c.missing, l)
 			}
-			tr.sayMissingPrivileges() // as the next link's: the same grants, not told again
+			warned := func() int { return missingWarnings(logs) }
+			tr.sayMissingPrivileges(context.Background()) // as the next link's: the same grants, not told again
 			if n := warned(); n != want {
 				t.Errorf("%d warnings after the next link's same grants, want %d:\n%s", n, want, logs)
+			}
+		})
+	}
+}
+
+// missingWarnings counts the missing privileges warnings in logs.
+func missingWarnings(logs *syncbuf.Buffer) int {
+	return strings.Count(logs.String(), "level=WARN msg=\"the server grants this transport no XEP-0356 privilege")
+}
+
+// waitWarned waits for the missing privileges warning, logged once the
+// server said its version.
+func waitWarned(t *testing.T, logs *syncbuf.Buffer) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); missingWarnings(logs) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning of the missing privileges:\n%s", logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestMissingPrivilegesAdviceFitsTheServer: the missing privileges
+// warning says where to grant them on the server at hand, which it asks
+// (XEP-0092). ejabberd before 23.10 has none the gateway takes, and
+// examples/ejabberd.yml says to leave mod_privilege out there: the
+// warning says so rather than to enable it. It sent every server to
+// mod_privilege and examples/ejabberd.yml, ejabberd 23.01 (Debian 12's)
+// included.
+func TestMissingPrivilegesAdviceFitsTheServer(t *testing.T) {
+	for _, c := range []struct {
+		name, version string
+		want, not     []string
+	}{
+		{"Prosody", "0.12.4", []string{"with privileged_entities, as examples/prosody.cfg.lua shows", "server=\"Prosody 0.12.4\""}, []string{"mod_privilege"}},
+		{"ejabberd", "23.01-1", []string{"ejabberd 23.01-1 has none the gateway can take", "leave mod_privilege out, as examples/ejabberd.yml says"}, []string{"privileged_entities", "grant them to the transport's domain with mod_privilege"}},
+		{"ejabberd", "24.12.0", []string{"grant them to the transport's domain with mod_privilege, as examples/ejabberd.yml shows"}, []string{"privileged_entities", "leave mod_privilege out"}},
+		{"", "", []string{"Prosody with privileged_entities (examples/prosody.cfg.lua)", "ejabberd 23.10 or later with mod_privilege", "ejabberd before 23.10 has none", "server=\"(did not say)\""}, nil},
+	} {
+		t.Run(softwareText(c.name, c.version), func(t *testing.T) {
+			logs := &syncbuf.Buffer{}
+			srv := xmpptest.NewComponentServer(t)
+			privilegeTransportLogged(t, srv.Addr(), "gw.localhost", "localhost", func(context.Context, *wire.Stanza) {},
+				slog.New(slog.NewTextHandler(logs, nil)))
+			conn, ping := pingAfterHandshake(t, srv)
+			fmt.Fprintf(conn, "<iq type='result' from='localhost' to='gw.localhost' id='%s'/>", ping.ID())
+			answerVersion(t, conn, c.name, c.version)
+			waitWarned(t, logs)
+			l := logs.String()
+			for _, w := range c.want {
+				if !strings.Contains(l, w) {
+					t.Errorf("warning lacks %q:\n%s", w, l)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(l, w) {
+					t.Errorf("warning says %q, untrue of this server:\n%s", w, l)
+				}
 			}
 		})
 	}

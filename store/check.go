@@ -142,7 +142,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(r.Problems) == 0 {
 		b.WriteString("  bbolt check: ok\n")
 	} else {
-		fmt.Fprintf(&b, "  bbolt check: %d problems\n", len(r.Problems))
+		fmt.Fprintf(&b, "  bbolt check: %s\n", count(len(r.Problems), "problem", "problems"))
 		for _, p := range r.Problems {
 			fmt.Fprintf(&b, "    %s\n", p)
 		}
@@ -154,6 +154,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// count is n with the noun that agrees with it: "1 problem", "2 problems".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // maxProblems bounds the problems a report lists: a badly damaged file

@@ -86,3 +86,24 @@ func TestInspectNamesPathOnce(t *testing.T) {
 		t.Errorf("report names the path %d times:\n%s", n, text)
 	}
 }
+
+// The report's count of problems agrees with its noun: an admin reads
+// "1 problem", not "1 problems".
+func TestReportProblemCount(t *testing.T) {
+	for _, tc := range []struct {
+		problems []string
+		want     string
+	}{
+		{[]string{"page 3: unreachable unfreed"}, "  bbolt check: 1 problem\n"},
+		{[]string{"page 3: unreachable unfreed", "page 4: unreachable unfreed"}, "  bbolt check: 2 problems\n"},
+	} {
+		var b strings.Builder
+		r := &Report{Path: "x.db", Problems: tc.problems}
+		if err := r.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("report of %d problems:\n%s\nwant the line %q", len(tc.problems), b.String(), tc.want)
+		}
+	}
+}

@@ -898,7 +898,7 @@ func (l loader) secret(t *table, tr *Transport) {
 	}
 	env := ""
 	if tr.Name != "" {
-		env = SecretEnvPrefix + strings.ToUpper(strings.ReplaceAll(tr.Name, "-", "_"))
+		env = secretEnvName(tr.Name)
 	}
 	switch {
 	case hasSecret:
@@ -947,10 +947,26 @@ func (l loader) secret(t *table, tr *Transport) {
 	case !tr.Enabled:
 		// Not run, so no secret needed; SecretSource stays empty.
 	case env == "":
-		l.p.addf(t.key("secret"), "missing (set secret, secret_file, or env %s<NAME>)", SecretEnvPrefix)
+		l.p.addf(t.key("secret"), "missing%s: set secret, secret_file, or env %s<NAME>", writtenAs(tr), SecretEnvPrefix)
 	default:
-		l.p.addf(t.key("secret"), "missing (set secret, secret_file, or env %s)", env)
+		l.p.addf(t.key("secret"), "missing%s: set secret, secret_file, or env %s", writtenAs(tr), env)
 	}
+}
+
+// writtenAs names a transport as its block does, " for transport echo
+// (echo.localhost)", for a problem the key alone ("transport[2].secret")
+// leaves the admin to count blocks for; "" when it has neither name nor
+// domain.
+func writtenAs(tr *Transport) string {
+	switch {
+	case tr.Name != "" && tr.Domain != "":
+		return " for transport " + tr.Name + " (" + tr.Domain + ")"
+	case tr.Name != "":
+		return " for transport " + tr.Name
+	case tr.Domain != "":
+		return " for the transport of " + tr.Domain
+	}
+	return ""
 }
 
 // plugin sets tr.Plugin to the plugin binary's absolute path. A name with a

@@ -18,12 +18,21 @@ type PermWarning struct {
 	Mode, Want fs.FileMode
 	// Why says what it holds.
 	Why string
+	// Fix says what to do when chmod to Want is not the whole answer (a
+	// secret the service's user must still read); "" when it is.
+	Fix string
 }
 
 // String is the warning as check-config prints it.
 func (w PermWarning) String() string {
+	if w.Fix != "" {
+		return fmt.Sprintf("%s has mode %#o: %s, which group or others can read; %s", w.Path, w.Mode, w.Why, w.Fix)
+	}
 	return fmt.Sprintf("%s has mode %#o, want %#o or narrower: %s (chmod %o %s)", w.Path, w.Mode, w.Want, w.Why, w.Want, w.Path)
 }
+
+// geteuid is the user this process runs as; a variable for tests.
+var geteuid = os.Geteuid
 
 // PermissionWarnings checks the files that hold secrets or the users'
 // data: a configuration file with a transport's secret inline and a
@@ -31,24 +40,43 @@ func (w PermWarning) String() string {
 // database and its folder must be private to the gateway's user (0600 and
 // 0700, as the gateway creates them), and so must the built-in file
 // server's folder. Missing files are not reported.
+//
+// A secret's file must stay readable by the service's user: under
+// examples/passerelle.service, a DynamicUser, a root-owned file made 0600
+// is one it cannot read, and the service fails. So the fix for a secret
+// inline is the unit's secrets.env beside the configuration, and chmod
+// is said only where this process, not root, owns the file: then
+// passerelle runs as that user and still reads it.
 func (c *Config) PermissionWarnings() []PermWarning {
 	var ws []PermWarning
+	var inline []Transport
 	seen := map[string]bool{}
 	for _, t := range c.Transports {
-		path, why := "", ""
 		switch {
 		case t.SecretSource == "secret":
-			path, why = c.Path, "it holds transport "+t.Name+"'s secret (or move it to secret_file or the environment)"
+			inline = append(inline, t)
 		case strings.HasPrefix(t.SecretSource, "secret_file "):
-			path, why = strings.TrimPrefix(t.SecretSource, "secret_file "), "it holds transport "+t.Name+"'s secret"
-		default:
-			continue
+			path := strings.TrimPrefix(t.SecretSource, "secret_file ")
+			if seen[path] {
+				continue
+			}
+			seen[path] = true
+			fix := "under examples/passerelle.service, whose user cannot read a root-only file, hand it over with LoadCredential=" + t.Name + ".secret:" + path + " and set secret_file to /run/credentials/passerelle.service/" + t.Name + ".secret (only the service can read that), or use " + secretsEnv(c.Path) + chmodOwner(path, 0o600)
+			if w, ok := check(path, 0o600, 0o044, "it holds transport "+t.Name+"'s secret"); ok {
+				w.Fix = fix
+				ws = append(ws, w)
+			}
 		}
-		if seen[path] {
-			continue
+	}
+	if len(inline) > 0 {
+		names, vars := make([]string, len(inline)), make([]string, len(inline))
+		for i, t := range inline {
+			names[i], vars[i] = t.Name, secretEnvName(t.Name)+"=..."
 		}
-		seen[path] = true
-		if w, ok := check(path, 0o600, 0o044, why); ok {
+		why := "it holds the secret of transport " + strings.Join(names, ", ")
+		fix := "move it to " + secretsEnv(c.Path) + " (mode 0600; examples/passerelle.service loads it) as " + strings.Join(vars, " and ") + ", and take the secret = " + plural(len(inline), "line", "lines") + " out of this file, which may then stay readable" + chmodOwner(c.Path, 0o600)
+		if w, ok := check(c.Path, 0o600, 0o044, why); ok {
+			w.Fix = fix
 			ws = append(ws, w)
 		}
 	}
@@ -74,6 +102,41 @@ func StorePermissionWarnings(path string) []PermWarning {
 	return ws
 }
 
+// secretsEnv is the secrets file beside the configuration at path, as
+// examples/passerelle.service and the README's step 4 name it.
+func secretsEnv(path string) string {
+	return filepath.Join(filepath.Dir(path), "secrets.env")
+}
+
+// plural is one or many as n says.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// secretEnvName is the variable that holds transport name's secret.
+func secretEnvName(name string) string {
+	return SecretEnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// chmodOwner offers chmod as a fix where it keeps the file readable by
+// passerelle: this process's user owns it, and is not root (as whom an
+// admin runs check-config for a service that runs as another user).
+func chmodOwner(path string, want fs.FileMode) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	uid, ok := ownerOf(fi)
+	euid := geteuid()
+	if !ok || euid <= 0 || uid != uint32(euid) {
+		return ""
+	}
+	return fmt.Sprintf("; or, if passerelle runs as you (uid %d), its owner, chmod %o %s", euid, want, path)
+}
+
 // check reports path when its mode has any of the bits of bad.
 func check(path string, want, bad fs.FileMode, why string) (PermWarning, bool) {
 	fi, err := os.Stat(path)
@@ -86,6 +149,10 @@ func check(path string, want, bad fs.FileMode, why string) (PermWarning, bool) {
 // WarnPermissions logs each of PermissionWarnings as a warning.
 func (c *Config) WarnPermissions(log *slog.Logger) {
 	for _, w := range c.PermissionWarnings() {
-		log.Warn("permissions wider than needed", "path", w.Path, "mode", fmt.Sprintf("%#o", w.Mode), "want", fmt.Sprintf("%#o", w.Want), "why", w.Why)
+		args := []any{"path", w.Path, "mode", fmt.Sprintf("%#o", w.Mode), "want", fmt.Sprintf("%#o", w.Want), "why", w.Why}
+		if w.Fix != "" {
+			args = append(args, "fix", w.Fix)
+		}
+		log.Warn("permissions wider than needed", args...)
 	}
 }

@@ -146,7 +146,7 @@ func TestCheckStoreDamagedPage(t *testing.T) {
 		}
 		code, out, errs := call("check-store", "--store", path)
 		switch {
-		case code == 1 && strings.Contains(out, "\nDAMAGED\n") && strings.Contains(out, "problems"):
+		case code == 1 && strings.Contains(out, "\nDAMAGED\n") && strings.Contains(out, " problem"):
 			damaged++
 		case code == 0 && strings.Contains(out, "bbolt check: ok"):
 			// a page in no use

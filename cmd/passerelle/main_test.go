@@ -124,7 +124,7 @@ func TestCheckConfigBroken(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(errs), "\n")
 	want := []string{
-		path + ":4: transport[0].secret: missing (set secret, secret_file, or env PASSERELLE_SECRET_ECHO)",
+		path + ":4: transport[0].secret: missing for transport echo (echo.localhost): set secret, secret_file, or env PASSERELLE_SECRET_ECHO",
 		path + ":7: transport[0].colour: unknown key",
 	}
 	if len(lines) != len(want) {

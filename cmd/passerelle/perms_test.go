@@ -2,13 +2,14 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // TestCheckConfigPermissions: a configuration with a secret inline that
-// others may read gets a warning in check-config's output, and the exit
-// status stays 0.
+// others may read gets a warning in check-config's output, which sends the
+// secret to secrets.env beside it, and the exit status stays 0.
 func TestCheckConfigPermissions(t *testing.T) {
 	path := setup(t, valid)
 	code, out, errs := call("check-config", "-c", path)
@@ -21,7 +22,7 @@ func TestCheckConfigPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs = call("check-config", "-c", path)
-	want := "warning:   " + path + " has mode 0644, want 0600 or narrower: it holds transport echo's secret"
+	want := "warning:   " + path + " has mode 0644: it holds the secret of transport echo, which group or others can read; move it to " + filepath.Join(filepath.Dir(path), "secrets.env")
 	if code != 0 || errs != "" || !strings.Contains(out, want) {
 		t.Errorf("readable file: exit %d, stderr %q; stdout lacks %q:\n%s", code, errs, want, out)
 	}

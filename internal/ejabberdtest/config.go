@@ -57,11 +57,11 @@ func (s *Server) config() string {
 		p("    port: COMPONENT_PORT")
 		p(`    ip: "127.0.0.1"`)
 		p("    module: ejabberd_service")
-		p("    hosts:")
-		for _, c := range s.opts.Components {
-			p("      %s:", yq(c.Domain))
-			p("        password: %s", yq(c.Secret))
-		}
+		// One password for the listener, as examples/ejabberd.yml has
+		// it: each component then gets its own domain alone. A hosts
+		// map hands all its domains to each component that connects
+		// (ejabberd 23.01), so a second one's stanzas reach the first.
+		p("    password: %s", yq(s.opts.Components[0].Secret))
 	}
 
 	p("acl:")

@@ -52,7 +52,9 @@ const (
 type Component struct {
 	// Domain is the component's JID, e.g. "echo.localhost".
 	Domain string
-	// Secret is the handshake's password.
+	// Secret is the handshake's password. ejabberd's listener has one
+	// for all its components (examples/ejabberd.yml): every Component
+	// of a Server has the same.
 	Secret string
 	// Privileged grants XEP-0356 privileges through mod_privilege: roster
 	// "both" and message "outgoing", all ejabberd 23.01 has. ejabberd
@@ -180,6 +182,9 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("ejabberdtest: host %q declared twice", c.Domain)
 		}
 		seen[c.Domain] = true
+		if first := opts.Components[0]; c.Secret != first.Secret {
+			return nil, fmt.Errorf("ejabberdtest: components %q and %q have different secrets: the listener has one password for all (a hosts map would hand every domain to each component)", first.Domain, c.Domain)
+		}
 	}
 
 	s := &Server{opts: opts, inst: inst, dir: opts.Dir}

@@ -137,6 +137,69 @@ func dialComponent(t *testing.T, ctx context.Context, addr, domain, secret strin
 	return conn, sess
 }
 
+// TestTwoComponents: two components on one server each get their own
+// domain's stanzas, as examples/ejabberd.yml's listener gives them
+// (TestEjabberdExampleTwoTransports in cmd/passerelle). The listener had
+// a hosts map with an entry per component, and ejabberd handed both
+// domains to the first that connected: a message to the second reached
+// the first.
+func TestTwoComponents(t *testing.T) {
+	ctx := context30s(t)
+	srv := ejabberdtest.Start(t, ejabberdtest.Options{
+		Components: []ejabberdtest.Component{{Domain: "a.localhost", Secret: "s"}, {Domain: "b.localhost", Secret: "s"}},
+	})
+	type arrival struct{ at, to, body string }
+	got := make(chan arrival, 2)
+	for _, d := range []string{"a.localhost", "b.localhost"} {
+		conn, sess := dialComponent(t, ctx, srv.ComponentAddr(), d, "s")
+		t.Cleanup(func() { sess.Close(); conn.Close() })
+		if err := conn.SetReadDeadline(time.Now().Add(testTimeout)); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			dec := xml.NewTokenDecoder(sess.TokenReader())
+			for {
+				tok, err := dec.Token()
+				if err != nil {
+					return
+				}
+				start, ok := tok.(xml.StartElement)
+				if !ok || start.Name.Local != "message" {
+					continue
+				}
+				var m struct {
+					To   string `xml:"to,attr"`
+					Body string `xml:"body"`
+				}
+				if dec.DecodeElement(&m, &start) == nil && m.Body != "" {
+					got <- arrival{d, m.To, m.Body}
+				}
+			}
+		}()
+	}
+	if err := srv.Register("alice", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	alice, err := xmpptest.Dial(ctx, srv.C2SAddr(), jid.MustParse("alice@localhost"), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+	for _, d := range []string{"b.localhost", "a.localhost"} {
+		if err := alice.SendRaw(ctx, "<message type='chat' to='x@"+d+"'><body>for "+d+"</body></message>"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case a := <-got:
+			if a.at != d || a.to != "x@"+d {
+				t.Errorf("the message to x@%s reached the component %s (to %s, %q)", d, a.at, a.to, a.body)
+			}
+		case <-ctx.Done():
+			t.Fatalf("the message to x@%s reached no component", d)
+		}
+	}
+}
+
 // privilegeAdvert is the XEP-0356 message ejabberd 23.01 sends a
 // privileged component right after the handshake, in the namespace of
 // XEP-0356's version 0.2 (ejabberd 24.10 moved to urn:xmpp:privilege:2).
@@ -234,8 +297,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	installed(t)
 	for name, o := range map[string]ejabberdtest.Options{
 		"no secret": {Components: []ejabberdtest.Component{{Domain: "x.localhost"}}},
-		"duplicate": {Components: []ejabberdtest.Component{{Domain: "x.localhost", Secret: "a"}, {Domain: "x.localhost", Secret: "b"}}},
-		"log level": {LogLevel: "loud"},
+		"duplicate": {Components: []ejabberdtest.Component{{Domain: "x.localhost", Secret: "a"}, {Domain: "x.localhost", Secret: "a"}}},
+		// The listener has one password.
+		"two secrets": {Components: []ejabberdtest.Component{{Domain: "x.localhost", Secret: "a"}, {Domain: "y.localhost", Secret: "b"}}},
+		"log level":   {LogLevel: "loud"},
 	} {
 		o.Dir = t.TempDir()
 		if s, err := ejabberdtest.New(o); err == nil {
