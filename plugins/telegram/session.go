@@ -62,6 +62,7 @@ type Session struct {
 	hold       sendHold  // sending.go
 	live       liveSends // sending.go
 	react      reactionCache
+	emojiAlts  customEmojiCache // customemoji.go
 	uploads    uploads
 	topics     topicCache
 	banLists   banCache        // bancache.go

@@ -105,7 +105,7 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 		if p, ok := u.Peer.(*tg.PeerChannel); ok && s.isForum(p.ChannelID) {
 			chat = s.channelMessageChat(p.ChannelID, u.MsgID, u.TopMsgID)
 		}
-		return s.reactionEvents(chat, u.MsgID, u.Reactions)
+		return s.reactionEvents(ctx, chat, u.MsgID, u.Reactions)
 	case *tg.UpdateReadHistoryOutbox:
 		switch p := u.Peer.(type) {
 		case *tg.PeerUser:
@@ -635,14 +635,18 @@ func (c *reactionCache) setLocked(key string, now map[string][]string) {
 }
 
 // reactionEvents compares a message's reactions with the last seen.
-func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []*pb.Event {
+func (s *Session) reactionEvents(ctx context.Context, chat string, msg int, r tg.MessageReactions) []*pb.Event {
 	now := map[string][]string{}
+	alts := s.customEmojiAlts(ctx, customEmojiIDs(r)) // customemoji.go
 	emoji := func(rc tg.ReactionClass) string {
 		switch rc := rc.(type) {
 		case *tg.ReactionEmoji:
 			return reaction.ToXMPP(rc.Emoticon)
 		case *tg.ReactionCustomEmoji:
-			return "⭐" // a custom emoji has no Unicode form
+			if a := alts[rc.DocumentID]; a != "" {
+				return reaction.ToXMPP(a)
+			}
+			return customEmojiFallback
 		}
 		return ""
 	}
@@ -683,7 +687,7 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 	if k, _, err := parsePeer(chat); len(r.RecentReactions) > 0 || err != nil || k != peerUser {
 		// A group's: whom the recent list (or, when Telegram gives
 		// none, the counts alone) leaves out may still have reacted.
-		keepUnlisted(before, now, r)
+		keepUnlisted(before, now, r, emoji)
 	}
 	c.setLocked(key, now)
 	c.mu.Unlock()
@@ -726,11 +730,11 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 // none where it does not show who reacted), so one missing from it has
 // not necessarily taken their reaction back.
 // Only as many are kept as the counts have unnamed reactors.
-func keepUnlisted(before, now map[string][]string, r tg.MessageReactions) {
+func keepUnlisted(before, now map[string][]string, r tg.MessageReactions, emoji func(tg.ReactionClass) string) {
 	unnamed := map[string]int{}
 	for _, rc := range r.Results {
-		if e, ok := rc.Reaction.(*tg.ReactionEmoji); ok {
-			unnamed[reaction.ToXMPP(e.Emoticon)] += rc.Count
+		if e := emoji(rc.Reaction); e != "" {
+			unnamed[e] += rc.Count
 		}
 	}
 	for _, set := range now {

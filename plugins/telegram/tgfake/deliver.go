@@ -347,9 +347,9 @@ func (s *Server) react(user int64, gid int, emojis []string) tg.UpdateClass {
 		var order []string
 		for _, u := range users {
 			for _, e := range s.reacts[gid][u] {
-				r.RecentReactions = append(r.RecentReactions, tg.MessagePeerReaction{PeerID: &tg.PeerUser{UserID: u}, Reaction: &tg.ReactionEmoji{Emoticon: e}, My: u == owner, Date: now()})
+				r.RecentReactions = append(r.RecentReactions, tg.MessagePeerReaction{PeerID: &tg.PeerUser{UserID: u}, Reaction: reactionOf(e), My: u == owner, Date: now()})
 				if counts[e] == nil {
-					counts[e] = &tg.ReactionCount{Reaction: &tg.ReactionEmoji{Emoticon: e}}
+					counts[e] = &tg.ReactionCount{Reaction: reactionOf(e)}
 					order = append(order, e)
 				}
 				counts[e].Count++
