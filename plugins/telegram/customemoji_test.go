@@ -52,17 +52,3 @@ func TestCustomEmojiReaction(t *testing.T) {
 		t.Errorf("a custom emoji Telegram does not know: %q, want ⭐", got)
 	}
 }
-
-// The alts kept are bounded, the newest kept.
-func TestCustomEmojiCacheBound(t *testing.T) {
-	var c customEmojiCache
-	for id := int64(1); id <= customEmojisKept+10; id++ {
-		c.put(id, "🎉")
-	}
-	if n := len(c.alt); n > customEmojisKept {
-		t.Errorf("%d alts kept, want at most %d", n, customEmojisKept)
-	}
-	if a, ok := c.get(customEmojisKept + 10); !ok || a != "🎉" {
-		t.Errorf("the newest alt: %q %v", a, ok)
-	}
-}

@@ -12,6 +12,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/customemoji"
 	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
@@ -646,7 +647,7 @@ func (s *Session) reactionEvents(ctx context.Context, chat string, msg int, r tg
 			if a := alts[rc.DocumentID]; a != "" {
 				return reaction.ToXMPP(a)
 			}
-			return customEmojiFallback
+			return customemoji.Fallback
 		}
 		return ""
 	}
