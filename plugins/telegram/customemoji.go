@@ -4,11 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gotd/td/tg"
 
 	"passerelle.im/passerelle/plugins/telegram/customemoji"
+	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 // A custom emoji (a reaction, or one in a message's text) is a sticker
@@ -84,4 +86,34 @@ func (s *Session) customEmojiAlts(ctx context.Context, ids []int64) map[int64]st
 		s.emojiAlts.Put(id, alts[id])
 	}
 	return alts
+}
+
+// myCustomEmoji is one of the user's own custom emoji reactions: its
+// document, and the emoji it reads as.
+type myCustomEmoji struct {
+	doc  int64
+	read string
+}
+
+// setMyCustomLocked keeps the user's own custom emoji reactions to the
+// message key; with c.mu held, after setLocked.
+func (c *reactionCache) setMyCustomLocked(key string, mine map[string]myCustomEmoji) {
+	if len(mine) == 0 {
+		delete(c.myCustom, key)
+		return
+	}
+	if c.myCustom == nil {
+		c.myCustom = map[string]map[string]myCustomEmoji{}
+	}
+	c.myCustom[key] = mine
+}
+
+// myCustomReaction is the user's own custom emoji reaction e (as read,
+// with or without variation selectors) to message msg of chat, if it is
+// one.
+func (c *reactionCache) myCustomReaction(chat string, msg int, e string) (myCustomEmoji, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, ok := c.myCustom[chat+"/"+strconv.Itoa(msg)][reaction.ToTelegram(e)]
+	return m, ok
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -50,5 +51,33 @@ func TestCustomEmojiReaction(t *testing.T) {
 	}
 	if got := bobs("bob's unknown custom emoji", tgfake.CustomReaction(unknown)); !slices.Equal(got, []string{"⭐"}) {
 		t.Errorf("a custom emoji Telegram does not know: %q, want ⭐", got)
+	}
+}
+
+// The user's own custom emoji reaction (from Telegram's app) reads as
+// its alt; when their XMPP client sends it back with another, as
+// clients send the user's whole set, it stays the custom emoji. It went
+// as the alt, a plain emoji, which Telegram may not offer as a reaction.
+func TestOwnCustomEmojiReactionKept(t *testing.T) {
+	const unicorn = 5003
+	srv := newFake(t)
+	me := alice
+	me.Premium = true
+	srv.AddUser(me)
+	srv.SetCustomEmoji(unicorn, "🦄")
+	s, h, _, _ := connectAlice(t, srv)
+	from := h.count()
+	gid := srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "react to me")
+	ev := h.wait(t, from, "bob's message", isMessage("1002", "react to me"))
+	srv.React(alice.ID, gid, tgfake.CustomReaction(unicorn))
+	mine := h.wait(t, from, "the user's own reaction", func(ev *pb.Event) bool { return ev.GetReaction() != nil && ev.Sender.GetIsFromMe() })
+	if got := mine.GetReaction().Emojis; !slices.Equal(got, []string{"🦄"}) {
+		t.Fatalf("the user's custom emoji reaction %q, want 🦄", got)
+	}
+	if _, err := s.React(ctxT(t), sdk.Call{ChatID: "1002"}, &pb.React{TargetId: ev.EventId, Emojis: []string{"🦄", "👍"}}); err != nil {
+		t.Fatalf("react 🦄 👍: %v", err)
+	}
+	if got := srv.Reactions(gid)[alice.ID]; !slices.Equal(got, []string{tgfake.CustomReaction(unicorn), "👍"}) {
+		t.Errorf("alice's reactions on Telegram %q, want her custom emoji kept and 👍", got)
 	}
 }

@@ -612,6 +612,11 @@ type reactionCache struct {
 	mu    sync.Mutex
 	last  map[string]map[string][]string // chat/msg -> sender -> emojis
 	order []string                       // the keys of last, oldest first
+	// myCustom are the user's own custom emoji reactions per message
+	// (chat/msg -> as read, without variation selectors -> document), so
+	// that one sent back from XMPP, as clients resend the user's whole
+	// set, stays the custom emoji (customemoji.go).
+	myCustom map[string]map[string]myCustomEmoji
 }
 
 // reactionsKept bounds the messages whose reactions are kept: past it,
@@ -629,6 +634,7 @@ func (c *reactionCache) setLocked(key string, now map[string][]string) {
 		c.order = append(c.order, key)
 		if len(c.order) > reactionsKept {
 			delete(c.last, c.order[0])
+			delete(c.myCustom, c.order[0])
 			c.order = c.order[1:]
 		}
 	}
@@ -651,6 +657,12 @@ func (s *Session) reactionEvents(ctx context.Context, chat string, msg int, r tg
 		}
 		return ""
 	}
+	myCustom := map[string]myCustomEmoji{}
+	mineIs := func(rc tg.ReactionClass, e string) {
+		if ce, ok := rc.(*tg.ReactionCustomEmoji); ok {
+			myCustom[reaction.ToTelegram(e)] = myCustomEmoji{doc: ce.DocumentID, read: e}
+		}
+	}
 	if len(r.RecentReactions) > 0 {
 		for _, pr := range r.RecentReactions {
 			who := peerChatID(pr.PeerID)
@@ -659,6 +671,9 @@ func (s *Session) reactionEvents(ctx context.Context, chat string, msg int, r tg
 			}
 			if e := emoji(pr.Reaction); e != "" && !slices.Contains(now[who], e) {
 				now[who] = append(now[who], e)
+				if pr.My {
+					mineIs(pr.Reaction, e)
+				}
 			}
 		}
 	} else {
@@ -675,6 +690,7 @@ func (s *Session) reactionEvents(ctx context.Context, chat string, msg int, r tg
 			_, mine := rc.GetChosenOrder()
 			if mine {
 				now[userID(s.self)] = append(now[userID(s.self)], e)
+				mineIs(rc.Reaction, e)
 			}
 			if other != "" && rc.Count > btoi(mine) {
 				now[other] = append(now[other], e)
@@ -691,6 +707,7 @@ func (s *Session) reactionEvents(ctx context.Context, chat string, msg int, r tg
 		keepUnlisted(before, now, r, emoji)
 	}
 	c.setLocked(key, now)
+	c.setMyCustomLocked(key, myCustom)
 	c.mu.Unlock()
 	var evs []*pb.Event
 	emitFor := func(who string, set []string) {

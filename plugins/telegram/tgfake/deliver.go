@@ -306,7 +306,9 @@ func (s *Server) Delete(gid int) {
 func (s *Server) React(user int64, gid int, emojis ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.react(user, gid, emojis)
+	if mine := s.react(user, gid, emojis); mine != nil {
+		s.push(user, mine) // from another app of theirs: their sessions hear it
+	}
 }
 
 // Reactions are the reactions to message gid, by user.
