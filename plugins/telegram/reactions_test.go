@@ -112,7 +112,7 @@ func TestReactionCacheBound(t *testing.T) {
 		return tg.MessageReactions{Results: []tg.ReactionCount{{Reaction: &tg.ReactionEmoji{Emoticon: "❤"}, Count: n}}}
 	}
 	for id := 1; id <= reactionsKept+10; id++ {
-		s.reactionEvents("1002", id, heart(1))
+		s.reactionEvents(context.Background(), "1002", id, heart(1))
 	}
 	s.react.mu.Lock()
 	kept := len(s.react.last)
@@ -120,7 +120,7 @@ func TestReactionCacheBound(t *testing.T) {
 	if kept > reactionsKept {
 		t.Errorf("%d messages' reactions kept, want at most %d", kept, reactionsKept)
 	}
-	if evs := s.reactionEvents("1002", reactionsKept+10, heart(1)); len(evs) != 0 {
+	if evs := s.reactionEvents(context.Background(), "1002", reactionsKept+10, heart(1)); len(evs) != 0 {
 		t.Errorf("the newest message's reactions again: %v, want nothing new", evs)
 	}
 }

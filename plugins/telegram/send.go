@@ -472,6 +472,16 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	var rs []tg.ReactionClass
 	var mine []string // as the echo's reactions read
 	for _, e := range r.Emojis {
+		if my, ok := s.react.myCustomReaction(c.ChatID, id, e); ok {
+			// The user's own custom emoji, read as its alt: it stays
+			// (sent as the alt, a plain emoji, it could be no reaction
+			// Telegram offers).
+			if !slices.Contains(mine, my.read) {
+				rs = append(rs, &tg.ReactionCustomEmoji{DocumentID: my.doc})
+				mine = append(mine, my.read)
+			}
+			continue
+		}
 		te := reaction.ToTelegram(e)
 		if te == "" || slices.Contains(mine, reaction.ToXMPP(te)) {
 			continue

@@ -20,6 +20,7 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/botmode"
+	"passerelle.im/passerelle/plugins/telegram/customemoji"
 	"passerelle.im/passerelle/plugins/typingkeep"
 )
 
@@ -62,6 +63,7 @@ type Session struct {
 	hold       sendHold  // sending.go
 	live       liveSends // sending.go
 	react      reactionCache
+	emojiAlts  customemoji.Cache // customemoji.go
 	uploads    uploads
 	topics     topicCache
 	banLists   banCache        // bancache.go

@@ -12,6 +12,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/customemoji"
 	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
@@ -105,7 +106,7 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 		if p, ok := u.Peer.(*tg.PeerChannel); ok && s.isForum(p.ChannelID) {
 			chat = s.channelMessageChat(p.ChannelID, u.MsgID, u.TopMsgID)
 		}
-		return s.reactionEvents(chat, u.MsgID, u.Reactions)
+		return s.reactionEvents(ctx, chat, u.MsgID, u.Reactions)
 	case *tg.UpdateReadHistoryOutbox:
 		switch p := u.Peer.(type) {
 		case *tg.PeerUser:
@@ -611,6 +612,11 @@ type reactionCache struct {
 	mu    sync.Mutex
 	last  map[string]map[string][]string // chat/msg -> sender -> emojis
 	order []string                       // the keys of last, oldest first
+	// myCustom are the user's own custom emoji reactions per message
+	// (chat/msg -> as read, without variation selectors -> document), so
+	// that one sent back from XMPP, as clients resend the user's whole
+	// set, stays the custom emoji (customemoji.go).
+	myCustom map[string]map[string]myCustomEmoji
 }
 
 // reactionsKept bounds the messages whose reactions are kept: past it,
@@ -628,6 +634,7 @@ func (c *reactionCache) setLocked(key string, now map[string][]string) {
 		c.order = append(c.order, key)
 		if len(c.order) > reactionsKept {
 			delete(c.last, c.order[0])
+			delete(c.myCustom, c.order[0])
 			c.order = c.order[1:]
 		}
 	}
@@ -635,16 +642,26 @@ func (c *reactionCache) setLocked(key string, now map[string][]string) {
 }
 
 // reactionEvents compares a message's reactions with the last seen.
-func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []*pb.Event {
+func (s *Session) reactionEvents(ctx context.Context, chat string, msg int, r tg.MessageReactions) []*pb.Event {
 	now := map[string][]string{}
+	alts := s.customEmojiAlts(ctx, customEmojiIDs(r)) // customemoji.go
 	emoji := func(rc tg.ReactionClass) string {
 		switch rc := rc.(type) {
 		case *tg.ReactionEmoji:
 			return reaction.ToXMPP(rc.Emoticon)
 		case *tg.ReactionCustomEmoji:
-			return "⭐" // a custom emoji has no Unicode form
+			if a := alts[rc.DocumentID]; a != "" {
+				return reaction.ToXMPP(a)
+			}
+			return customemoji.Fallback
 		}
 		return ""
+	}
+	myCustom := map[string]myCustomEmoji{}
+	mineIs := func(rc tg.ReactionClass, e string) {
+		if ce, ok := rc.(*tg.ReactionCustomEmoji); ok {
+			myCustom[reaction.ToTelegram(e)] = myCustomEmoji{doc: ce.DocumentID, read: e}
+		}
 	}
 	if len(r.RecentReactions) > 0 {
 		for _, pr := range r.RecentReactions {
@@ -654,6 +671,9 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 			}
 			if e := emoji(pr.Reaction); e != "" && !slices.Contains(now[who], e) {
 				now[who] = append(now[who], e)
+				if pr.My {
+					mineIs(pr.Reaction, e)
+				}
 			}
 		}
 	} else {
@@ -670,6 +690,7 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 			_, mine := rc.GetChosenOrder()
 			if mine {
 				now[userID(s.self)] = append(now[userID(s.self)], e)
+				mineIs(rc.Reaction, e)
 			}
 			if other != "" && rc.Count > btoi(mine) {
 				now[other] = append(now[other], e)
@@ -683,9 +704,10 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 	if k, _, err := parsePeer(chat); len(r.RecentReactions) > 0 || err != nil || k != peerUser {
 		// A group's: whom the recent list (or, when Telegram gives
 		// none, the counts alone) leaves out may still have reacted.
-		keepUnlisted(before, now, r)
+		keepUnlisted(before, now, r, emoji)
 	}
 	c.setLocked(key, now)
+	c.setMyCustomLocked(key, myCustom)
 	c.mu.Unlock()
 	var evs []*pb.Event
 	emitFor := func(who string, set []string) {
@@ -726,11 +748,11 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 // none where it does not show who reacted), so one missing from it has
 // not necessarily taken their reaction back.
 // Only as many are kept as the counts have unnamed reactors.
-func keepUnlisted(before, now map[string][]string, r tg.MessageReactions) {
+func keepUnlisted(before, now map[string][]string, r tg.MessageReactions, emoji func(tg.ReactionClass) string) {
 	unnamed := map[string]int{}
 	for _, rc := range r.Results {
-		if e, ok := rc.Reaction.(*tg.ReactionEmoji); ok {
-			unnamed[reaction.ToXMPP(e.Emoticon)] += rc.Count
+		if e := emoji(rc.Reaction); e != "" {
+			unnamed[e] += rc.Count
 		}
 	}
 	for _, set := range now {

@@ -11,7 +11,6 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
-	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 // eventsOf turns one update into the contract's events, in order: a chat
@@ -303,12 +302,7 @@ func (s *Session) reactionEvents(ctx context.Context, r *models.MessageReactionU
 	default:
 		return evs
 	}
-	var emojis []string
-	for _, rt := range r.NewReaction {
-		if rt.Type == models.ReactionTypeTypeEmoji && rt.ReactionTypeEmoji != nil {
-			emojis = append(emojis, reaction.ToXMPP(rt.ReactionTypeEmoji.Emoji))
-		}
-	}
+	emojis := s.reactionEmojis(ctx, r.NewReaction) // customemoji.go
 	ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: strconv.Itoa(r.MessageID), Emojis: emojis}}
 	return append(evs, ev)
 }

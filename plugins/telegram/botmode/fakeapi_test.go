@@ -66,6 +66,9 @@ type fakeAPI struct {
 	// getChatGate, when set, holds each getChat answer until it is
 	// closed (calls asked at the same time).
 	getChatGate chan struct{}
+	// customEmoji are the custom emoji stickers known, ID -> their
+	// emoji (getCustomEmojiStickers).
+	customEmoji map[string]string
 }
 
 type fakeUpdate struct {
@@ -395,9 +398,41 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ok(w, res)
+	case "getCustomEmojiStickers":
+		f.customEmojiStickers(w, p)
 	default:
 		apiFail(w, http.StatusNotFound, "Not Found: method "+method)
 	}
+}
+
+// setCustomEmoji makes id a custom emoji sticker standing for emoji.
+func (f *fakeAPI) setCustomEmoji(id, emoji string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.customEmoji == nil {
+		f.customEmoji = map[string]string{}
+	}
+	f.customEmoji[id] = emoji
+}
+
+// customEmojiStickers answers getCustomEmojiStickers: the stickers
+// known, the unknown left out.
+func (f *fakeAPI) customEmojiStickers(w http.ResponseWriter, p map[string]string) {
+	var ids []string
+	if err := json.Unmarshal([]byte(p["custom_emoji_ids"]), &ids); err != nil {
+		apiFail(w, http.StatusBadRequest, "Bad Request: custom_emoji_ids: "+err.Error())
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []map[string]any{}
+	for _, id := range ids {
+		if e, found := f.customEmoji[id]; found {
+			out = append(out, map[string]any{"file_id": "ce" + id, "file_unique_id": "uce" + id, "type": "custom_emoji",
+				"width": 100, "height": 100, "is_animated": true, "is_video": false, "emoji": e, "custom_emoji_id": id})
+		}
+	}
+	ok(w, out)
 }
 
 func (f *fakeAPI) chatOf(chatID string) map[string]any {

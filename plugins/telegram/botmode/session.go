@@ -16,6 +16,7 @@ import (
 	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/customemoji"
 )
 
 // The optional interfaces a bot session implements (and Backfiller, in
@@ -108,6 +109,7 @@ type Session struct {
 	polls      msgPolls   // polls' messages, for their updates (msgpolls.go)
 	states     chatStates // getChat's timers and pins, a while (chatstate.go)
 	typing     typingQuiet
+	emojiAlts  customemoji.Cache // custom emoji reactions' alts (customemoji.go)
 }
 
 // NewSession makes the session of a bot login. It does not dial out:

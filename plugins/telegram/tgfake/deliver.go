@@ -306,7 +306,9 @@ func (s *Server) Delete(gid int) {
 func (s *Server) React(user int64, gid int, emojis ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.react(user, gid, emojis)
+	if mine := s.react(user, gid, emojis); mine != nil {
+		s.push(user, mine) // from another app of theirs: their sessions hear it
+	}
 }
 
 // Reactions are the reactions to message gid, by user.
@@ -347,9 +349,9 @@ func (s *Server) react(user int64, gid int, emojis []string) tg.UpdateClass {
 		var order []string
 		for _, u := range users {
 			for _, e := range s.reacts[gid][u] {
-				r.RecentReactions = append(r.RecentReactions, tg.MessagePeerReaction{PeerID: &tg.PeerUser{UserID: u}, Reaction: &tg.ReactionEmoji{Emoticon: e}, My: u == owner, Date: now()})
+				r.RecentReactions = append(r.RecentReactions, tg.MessagePeerReaction{PeerID: &tg.PeerUser{UserID: u}, Reaction: reactionOf(e), My: u == owner, Date: now()})
 				if counts[e] == nil {
-					counts[e] = &tg.ReactionCount{Reaction: &tg.ReactionEmoji{Emoticon: e}}
+					counts[e] = &tg.ReactionCount{Reaction: reactionOf(e)}
 					order = append(order, e)
 				}
 				counts[e].Count++

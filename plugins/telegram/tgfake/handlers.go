@@ -593,6 +593,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 				}
 				emojis = append(emojis, e.Emoticon)
 			}
+			if ce, ok := rc.(*tg.ReactionCustomEmoji); ok {
+				emojis = append(emojis, CustomReaction(ce.DocumentID))
+			}
 		}
 		gid := s.boxOf(k.user).gids[r.MsgID]
 		if gid == 0 {

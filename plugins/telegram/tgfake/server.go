@@ -107,6 +107,7 @@ type Server struct {
 	links    map[int]map[int64]int        // message gid -> owner -> ID in their box
 	reacts   map[int]map[int64][]string   // gid -> user -> emojis
 	reactMax [2]int                       // reactions per user and message, without and with Premium (reactions.go)
+	emojiAlt map[int64]string             // custom emoji document ID -> its alt emoji (SetCustomEmoji, reactions.go)
 	votes    map[int64]map[int64][][]byte // poll ID -> user -> options (polls.go)
 	pollSeq  int64                        // the last poll ID a sent poll got (polls.go)
 	quizzes  map[int64]quizKey            // poll ID -> a quiz's answer (SetQuiz, polls.go)
@@ -457,6 +458,7 @@ func New() (*Server, error) {
 	s.registerPins(d)
 	s.registerPinSearch(d)
 	s.registerAppConfig(d)
+	s.registerCustomEmoji(d)
 	s.registerReads(d)
 	s.registerDelete(d) // delete.go
 	go func() { s.done <- c.serve(ctx) }()
