@@ -240,6 +240,8 @@ func (t *transport) relogin(ctx context.Context, user string) error {
 	if s == nil {
 		return errNotLoggedIn
 	}
+	// The login's messages meanwhile wait for it (relogin_wait.go).
+	defer s.relogins.beginRelogin()()
 	l := s.Login()
 	client, err := t.client(ctx)
 	if err != nil {

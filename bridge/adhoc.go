@@ -88,10 +88,13 @@ type adhocSessions struct {
 	expired map[string]expiredSession
 }
 
-// expiredSession is a session that ran out: whose it was, and when.
+// expiredSession is a session that ran out: whose it was, when, and
+// whether newer sessions of the user's pushed it out (maxUserSessions)
+// rather than it being left idle.
 type expiredSession struct {
-	user string
-	at   time.Time
+	user    string
+	at      time.Time
+	crowded bool
 }
 
 // Expired sessions are remembered expiredKept, at most maxExpired of
@@ -114,29 +117,36 @@ func (a *adhocSessions) get(id, user string) *adhocSession {
 	return s
 }
 
-// find is get, with expired set when the user had a session of that id
-// that ran out (left idle loginIdle).
-func (a *adhocSessions) find(id, user string) (s *adhocSession, expired bool) {
+// find is get, with gone saying why when the user had a session of that
+// id that ran out (left idle loginIdle, or pushed out by newer ones).
+func (a *adhocSessions) find(id, user string) (s *adhocSession, gone string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s = a.m[id]
 	if s != nil && time.Since(s.touched) > loginIdle {
-		a.expireLocked(id, s)
+		a.expireLocked(id, s, false)
 		s = nil
 	}
 	if s == nil {
 		e, ok := a.expired[id]
-		return nil, ok && e.user == user
+		switch {
+		case !ok || e.user != user:
+			return nil, ""
+		case e.crowded:
+			return nil, fmt.Sprintf("this command session ended: you opened %d newer ones without finishing them; start the command again", maxUserSessions)
+		}
+		return nil, "this command session expired (left open over " + loginIdle.String() + "); start the command again"
 	}
 	if s.user != user {
-		return nil, false
+		return nil, ""
 	}
 	s.touched = time.Now()
-	return s, false
+	return s, ""
 }
 
-// expireLocked ends session id, remembered as expired.
-func (a *adhocSessions) expireLocked(id string, s *adhocSession) {
+// expireLocked ends session id, remembered as expired; crowded: pushed
+// out by newer sessions.
+func (a *adhocSessions) expireLocked(id string, s *adhocSession, crowded bool) {
 	delete(a.m, id)
 	if a.expired == nil {
 		a.expired = map[string]expiredSession{}
@@ -147,7 +157,7 @@ func (a *adhocSessions) expireLocked(id string, s *adhocSession) {
 			delete(a.expired, k)
 		}
 	}
-	a.expired[id] = expiredSession{user: s.user, at: now}
+	a.expired[id] = expiredSession{user: s.user, at: now, crowded: crowded}
 }
 
 func (a *adhocSessions) put(id string, s *adhocSession) {
@@ -160,7 +170,7 @@ func (a *adhocSessions) put(id string, s *adhocSession) {
 	for k, old := range a.m {
 		switch {
 		case time.Since(old.touched) > loginIdle:
-			a.expireLocked(k, old)
+			a.expireLocked(k, old, false)
 		case old.user == s.user:
 			open++
 			if old.proc == nil && (oldest == "" || old.touched.Before(a.m[oldest].touched)) {
@@ -169,7 +179,7 @@ func (a *adhocSessions) put(id string, s *adhocSession) {
 		}
 	}
 	if open >= maxUserSessions && oldest != "" {
-		a.expireLocked(oldest, a.m[oldest])
+		a.expireLocked(oldest, a.m[oldest], true)
 	}
 	s.touched = time.Now()
 	a.m[id] = s
@@ -325,8 +335,8 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 	}
 	var sess *adhocSession
 	if sid != "" {
-		var expired bool
-		if sess, expired = t.adhoc.find(sid, user); sess != nil && sess.node != node {
+		var gone string
+		if sess, gone = t.adhoc.find(sid, user); sess != nil && sess.node != node {
 			// A session of another command (XEP-0050 §4.6): not this
 			// command's to go on with or cancel; it stays open. Before, a
 			// cancel of it was answered canceled and left it open.
@@ -340,10 +350,11 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 				t.send(ctx, cmdReply(st, node, sid, "canceled").Bytes())
 				return
 			}
-			if expired {
+			if gone != "" {
 				// XEP-0050 §4.6: a session that existed but ran out
-				// (a form left open past loginIdle) is told so.
-				t.send(ctx, commandErrorAs(st, wire.NotAllowed, "cancel", "session-expired", "this command session expired (left open over "+loginIdle.String()+"); start the command again"))
+				// (a form left open past loginIdle, or pushed out by
+				// newer ones) is told so.
+				t.send(ctx, commandErrorAs(st, wire.NotAllowed, "cancel", "session-expired", gone))
 				return
 			}
 			t.send(ctx, commandError(st, "bad-sessionid", "unknown command session; start the command again"))

@@ -579,6 +579,13 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 	}
+	if _, err := s.awaitRelogin(ctx); err != nil {
+		// The login is away for a relogin (relogin_wait.go).
+		if action {
+			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, err.Error()))
+		}
+		return
+	}
 	caps := s.features()
 	// Chat states and read markers are ephemeral: a network without them
 	// simply does not hear of them, and nobody gets an error.
@@ -864,11 +871,16 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		rec = s.newHeldRecord(st, chatID, txn, m)
 		rec.sending(ctx, cmd, read)
 	}
+	mark := s.relogins.mark()
 	t.host.Send(cmd, func(r *pb.CommandResult) {
 		if rec != nil {
 			defer rec.done(ctx)
 		}
 		defer txnDone()
+		if s.reloginRefused(r, mark) {
+			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, s.reconnecting().Error()))
+			return
+		}
 		if r.Error != nil {
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 			return
@@ -966,8 +978,26 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 		}
 	}
 	again := file.gen != 0 // the file may be streamed again, once
+	// A message the plugin refused as the login went for a relogin
+	// (relogin_wait.go) goes again once it is back, once; a file's
+	// cannot (its copy is removed below), and is refused as for a wait.
+	mark, resend := s.relogins.mark(), file == (attached{})
 	var answer func(r *pb.CommandResult)
 	answer = func(r *pb.CommandResult) {
+		if s.reloginRefused(r, mark) {
+			if resend {
+				resend = false
+				go func() {
+					if mark, _ = s.awaitRelogin(ctx); ctx.Err() != nil {
+						done() // as for a stop mid-download: the record stays
+						return
+					}
+					t.host.SendHolding(cmd, hold, answer)
+				}()
+				return
+			}
+			r = &pb.CommandResult{CorrelationId: r.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_RATE_LIMITED, Text: s.reconnecting().Error()}}
+		}
 		if file.path != "" {
 			// The plugin copied or moved it by now.
 			if err := os.Remove(file.path); err != nil && !errors.Is(err, fs.ErrNotExist) {

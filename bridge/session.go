@@ -50,6 +50,9 @@ type session struct {
 	// stateWake is closed, and replaced, at each state the plugin
 	// says of the login (login_features_wait.go).
 	stateWake chan struct{}
+	// relogins tells the login's messages of a relogin under way
+	// (relogin_wait.go).
+	relogins reloginGate
 
 	// The login's messages on their way to the network (messaging.go).
 	// sending: the sends whose remote ID is not known yet, by
