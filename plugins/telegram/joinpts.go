@@ -26,9 +26,9 @@ import (
 
 // joinGate holds, while joins are asked, the pushed updates of channels
 // not followed that a join may be for: a join by name or by a search
-// result knows its channel, and holds only that one's; a join by invite
-// link learns its channel from the answer, and holds every channel not
-// followed. An update waits for the joins it may be for, never for
+// result knows its channel, and holds only that one's, as does a join by
+// an invite link whose preview names it (chatInvitePeek); other links
+// (chatInvite names no channel) hold every channel not followed. An update waits for the joins it may be for, never for
 // another's (two joins at once: the first's welcome does not wait for
 // the second's answer), and behind the held updates of its channels
 // while they go on: each channel's updates reach the manager in the
