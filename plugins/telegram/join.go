@@ -92,16 +92,7 @@ func (s *Session) joined(ctx context.Context, chat string, upd tg.UpdatesClass) 
 	if !joinedBy(upd) {
 		return s.announce(ctx, chat)
 	}
-	s.mu.Lock()
-	mgr, rctx := s.runMgr, s.runCtx
-	s.mu.Unlock()
-	var herr error
-	if mgr == nil {
-		herr = errStopped
-	} else {
-		herr = mgr.Handle(rctx, upd) // fails only once the manager stopped
-	}
-	if herr != nil {
+	if herr := s.toManager(upd); herr != nil { // joinpts.go
 		s.n.log().Info("telegram: the join's updates dropped, the updates manager stopped (the group comes with the chat list at the next connection)", "login", s.login.LoginID, "chat", chat, "err", herr)
 	}
 	return nil

@@ -26,9 +26,9 @@ import (
 
 // joinGate holds, while joins are asked, the pushed updates of channels
 // not followed that a join may be for: a join by name or by a search
-// result knows its channel, and holds only that one's; a join by invite
-// link learns its channel from the answer, and holds every channel not
-// followed. An update waits for the joins it may be for, never for
+// result knows its channel, and holds only that one's, as does a join by
+// an invite link whose preview names it (chatInvitePeek); other links
+// (chatInvite names no channel) hold every channel not followed. An update waits for the joins it may be for, never for
 // another's (two joins at once: the first's welcome does not wait for
 // the second's answer), and behind the held updates of its channels
 // while they go on: each channel's updates reach the manager in the
@@ -228,26 +228,31 @@ func (s *Session) joinDone(a *joinAsk) {
 // errStopped says why updates were dropped: no updates manager runs.
 var errStopped = errors.New("the updates manager is not running")
 
-// release hands held to the session's running updates manager: the one
-// they came for may have stopped (a disconnection during the join), and
-// one stopped queues 10 updates it never reads, then blocks. With none
-// running they are dropped, with a line in the log.
+// release hands held to the session's running updates manager
+// (toManager; the one they came for may have stopped: a disconnection
+// during the join). With none running they are dropped, with a line in
+// the log.
 func (s *Session) release(held []tg.UpdatesClass) {
-	s.mu.Lock()
-	mgr, ctx := s.runMgr, s.runCtx
-	s.mu.Unlock()
 	for i, u := range held {
-		var err error
-		if mgr == nil {
-			err = errStopped
-		} else {
-			err = mgr.Handle(ctx, u) // fails only once the manager stopped
-		}
-		if err != nil {
+		if err := s.toManager(u); err != nil {
 			s.n.log().Info("telegram: updates held during a join dropped, the updates manager stopped (the next connection catches up; a channel not followed yet has them in its history)", "login", s.login.LoginID, "updates", len(held)-i, "err", err)
 			return
 		}
 	}
+}
+
+// toManager hands u to the session's updates manager running now, not
+// the one of the connection u came by or of a command's start: that one
+// may have stopped, and one stopped queues 10 updates it never reads,
+// then blocks. errStopped when none runs.
+func (s *Session) toManager(u tg.UpdatesClass) error {
+	s.mu.Lock()
+	mgr, ctx := s.runMgr, s.runCtx
+	s.mu.Unlock()
+	if mgr == nil {
+		return errStopped
+	}
+	return mgr.Handle(ctx, u) // fails only once the manager stopped
 }
 
 // managerRuns notes mgr running, with its run's context, for the

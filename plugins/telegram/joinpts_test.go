@@ -1,27 +1,20 @@
 package telegram
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
-
-// holdCounter makes s's join gate tell each update it holds on the
-// channel it returns.
-func holdCounter(s *Session) <-chan struct{} {
-	held := make(chan struct{}, 64)
-	s.joins.mu.Lock()
-	s.joins.onHold = func(tg.UpdatesClass) { held <- struct{}{} }
-	s.joins.mu.Unlock()
-	return held
-}
 
 // joinAnswer is JoinChat's result, run in the background.
 type joinAnswer struct {
@@ -61,7 +54,7 @@ func TestJoinWelcomeBeforeAnswer(t *testing.T) {
 	srv := newFake(t)
 	srv.AddChannel(tgfake.Channel{ID: 760, Title: "Welcomers", Username: "welcomers", Members: []int64{bob.ID}, Creator: bob.ID, Welcome: "welcome aboard"})
 	s, h, _, _ := connectAlice(t, srv)
-	held := holdCounter(s)
+	held := heldUpdates(s)
 	const chat = "-100760"
 	diffs := srv.Requests("updates.getChannelDifference")
 	from := h.count()
@@ -121,7 +114,7 @@ func TestJoinHeldUpdatesSessionStops(t *testing.T) {
 	srv := newFake(t)
 	srv.AddChannel(tgfake.Channel{ID: 770, Title: "Busy", Username: "busyclub", Members: []int64{bob.ID}, Creator: bob.ID, Welcome: "welcome"})
 	s, h, _, _ := connectAlice(t, srv)
-	held := holdCounter(s)
+	held := heldUpdates(s)
 	answer, _ := joinInBackground(t, srv, s, "busyclub")
 	const posts = 12
 	for i := range posts {
@@ -227,4 +220,107 @@ func TestJoinHoldsOnlyItsChannel(t *testing.T) {
 	}
 	h.wait(t, from, "room of the slow group", func(ev *pb.Event) bool { return ev.ChatId == "-100780" && ev.GetChat() != nil })
 	h.wait(t, from, "the slow welcome", isMessage("-100780", "welcome, slowly"))
+}
+
+// channelPost is an update of a post of text in channel ch, at pts.
+func channelPost(ch int64, pts int, text string) tg.UpdatesClass {
+	return &tg.UpdateShort{Update: &tg.UpdateNewChannelMessage{
+		Message:  &tg.Message{ID: pts, PeerID: &tg.PeerChannel{ChannelID: ch}, Message: text},
+		Pts:      pts,
+		PtsCount: 1,
+	}}
+}
+
+// postText is the text of u's first new channel post.
+func postText(u tg.UpdatesClass) string {
+	for _, x := range updateList(u) {
+		if n, ok := x.(*tg.UpdateNewChannelMessage); ok {
+			if m, ok := n.Message.(*tg.Message); ok {
+				return m.Message
+			}
+		}
+	}
+	return ""
+}
+
+// A channel's update that comes while the updates held for its join go
+// on to the manager waits behind them, not beside them: the manager is
+// slow to take the first held one (its queue full, say), and the
+// channel's next post, pushed meanwhile, must not reach it first.
+func TestJoinHeldGoOnBeforeLater(t *testing.T) {
+	srv := newFake(t)
+	s, _, _, _ := connectAlice(t, srv)
+	held := heldUpdates(s)
+	// A manager not run hands each update to its handler at once, in
+	// the caller's goroutine: it stands for the running one, slow.
+	handed := make(chan string, 4)
+	letGo := make(chan struct{})
+	mgr := updates.New(updates.Config{Handler: telegram.UpdateHandlerFunc(func(_ context.Context, u tg.UpdatesClass) error {
+		handed <- postText(u)
+		if postText(u) == "first" {
+			<-letGo
+		}
+		return nil
+	})})
+	s.mu.Lock()
+	s.runMgr, s.runCtx = mgr, ctxT(t)
+	s.mu.Unlock()
+	g := gatedHandler{s: s, mgr: mgr}
+	ctx := ctxT(t)
+
+	done := s.joinAsked(790) // a channel not followed
+	if err := g.Handle(ctx, channelPost(790, 2, "first")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held:
+	default:
+		t.Fatal("the post of the channel joined not held")
+	}
+	ended := make(chan struct{})
+	go func() {
+		done()
+		close(ended)
+	}()
+	select {
+	case text := <-handed:
+		if text != "first" {
+			t.Fatalf("%q handed first; want the held post", text)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the held post not handed on in 20 s after the join ended")
+	}
+	// The held post is still with the manager: the next one waits.
+	if err := g.Handle(ctx, channelPost(790, 3, "second")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case text := <-handed:
+		t.Fatalf("%q handed while the held post before it still goes on", text)
+	case <-held:
+	default:
+		t.Fatal("the next post neither held nor handed")
+	}
+	close(letGo)
+	select {
+	case text := <-handed:
+		if text != "second" {
+			t.Fatalf("%q handed; want the next post", text)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the next post not handed on in 20 s")
+	}
+	<-ended
+	// The gate is open again: a third post goes straight on.
+	if err := g.Handle(ctx, channelPost(790, 4, "third")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case text := <-handed:
+		if text != "third" {
+			t.Fatalf("%q handed; want the third post", text)
+		}
+	default:
+		t.Fatal("the third post held after the join's updates went on")
+	}
 }
