@@ -30,6 +30,10 @@ const (
 	doneWord     = "done" // this field and the rest: their defaults
 	skipWordLong = "skip" // skipWord, for a field that may be skipped; else an answer
 	cancelWord   = "cancel"
+	// clearWord, for a field whose earlier answer was kept after a
+	// refusal, goes back to the form's own default (or empty): "-" keeps
+	// the earlier answer, now the field's default.
+	clearWord = "clear"
 	// escapeMark before one of the words (the first of the answer, for
 	// cancel) makes the answer the text after it, as written: "\-" is
 	// the answer "-", "\\-" is "\-".
@@ -47,7 +51,7 @@ func unescaped(text string) (answer string, ok bool) {
 	word := strings.ToLower(strings.TrimLeft(rest, escapeMark))
 	first, _, _ := strings.Cut(word, " ")
 	switch {
-	case word == skipWord, word == skipWordLong, word == doneWord, first == cancelWord:
+	case word == skipWord, word == skipWordLong, word == doneWord, word == clearWord, first == cancelWord:
 		return rest, true
 	}
 	return text, false
@@ -145,11 +149,15 @@ func (t *transport) askNext(ctx context.Context, p *loginProc) {
 	for k, v := range p.answers {
 		answers[k] = v
 	}
+	edited := p.edited
+	own := p.own
 	p.mu.Unlock()
 	var b strings.Builder
 	switch {
 	case i == n:
-		if step.Error != "" {
+		if step.Error != "" && !edited {
+			// Once a field was answered again, the error may be about
+			// what is fixed now: only the plugin can tell, on done.
 			b.WriteString(step.Error + "\n")
 		}
 		b.WriteString("Your answers:")
@@ -162,7 +170,11 @@ func (t *transport) askNext(ctx context.Context, p *loginProc) {
 		}
 		fmt.Fprintf(&b, "\nSend a field's number to change it, %s to send the form again, or cancel to stop.", doneWord)
 	case i > n:
-		t.writeQuestion(&b, form.Fields[i-n-1], false)
+		f := form.Fields[i-n-1]
+		t.writeQuestion(&b, f, false)
+		if d, ok := clearable(f, own); ok {
+			fmt.Fprintf(&b, "\nSend %s to take the form's own default instead: %s.", clearWord, shown(f, d))
+		}
 		b.WriteString("\nSend cancel to stop.")
 	default:
 		if i == 0 && step.Error != "" {
@@ -175,6 +187,18 @@ func (t *transport) askNext(ctx context.Context, p *loginProc) {
 		b.WriteString("\nSend cancel to stop.")
 	}
 	t.send(ctx, t.chat(p.user, b.String()))
+}
+
+// clearable reports whether f's default is an earlier answer kept after
+// a refusal (own, see keepAnswers) that clearWord may drop, and the
+// form's own default it goes back to: only where that is an answer (an
+// optional field, or one with a default of its own).
+func clearable(f *pb.FormField, own map[string]string) (string, bool) {
+	d, ok := own[f.Id]
+	if !ok || d == f.DefaultValue || (f.Required && d == "") {
+		return "", false
+	}
+	return d, true
 }
 
 // writeQuestion writes the question asking f: its label, description and
@@ -297,7 +321,16 @@ func (t *transport) answer(ctx context.Context, p *loginProc, form *pb.FormStep,
 		return
 	}
 	f := form.Fields[k]
-	value, problem, done := fieldAnswer(f, text, !again && restSkippable(form.Fields, k))
+	p.mu.Lock()
+	own := p.own
+	p.mu.Unlock()
+	var value, problem string
+	var done bool
+	if d, ok := clearable(f, own); ok && again && strings.EqualFold(text, clearWord) {
+		value = d
+	} else {
+		value, problem, done = fieldAnswer(f, text, !again && restSkippable(form.Fields, k))
+	}
 	if problem != "" {
 		say(problem)
 		t.askNext(ctx, p)
@@ -308,6 +341,7 @@ func (t *transport) answer(ctx context.Context, p *loginProc, form *pb.FormStep,
 	switch {
 	case again:
 		p.field = n
+		p.edited = true
 	case !done:
 		p.field++
 	}
@@ -344,9 +378,13 @@ func (t *transport) checkAnswers(ctx context.Context, p *loginProc, form *pb.For
 // refuses (keepAnswers).
 func (t *transport) submitKeeping(ctx context.Context, p *loginProc, form *pb.FormStep, answers map[string]string) {
 	next, err := t.submitted(ctx, p, answers)
+	var own map[string]string
 	if err == nil {
-		next = keepAnswers(form, next, answers)
+		next, own = keepAnswers(form, next, answers)
 	}
+	p.mu.Lock()
+	p.nextOwn = own
+	p.mu.Unlock()
 	p.setStep(ctx, next, err)
 }
 
@@ -355,24 +393,27 @@ func (t *transport) submitKeeping(ctx context.Context, p *loginProc, form *pb.Fo
 // whose fields default to the answers given (a one-time code's aside),
 // so that the user changes the wrong one and keeps the rest. The
 // contract does not say which field was wrong: the error says it in
-// words.
-func keepAnswers(prev *pb.FormStep, next *pb.LoginStep, answers map[string]string) *pb.LoginStep {
+// words. own is, for each field whose default became its answer, the
+// form's own default (clearWord goes back to it).
+func keepAnswers(prev *pb.FormStep, next *pb.LoginStep, answers map[string]string) (kept *pb.LoginStep, own map[string]string) {
 	form := next.GetForm()
 	if next.GetError() == "" || form == nil || len(form.Fields) < 2 || len(form.Fields) != len(prev.GetFields()) {
-		return next
+		return next, nil
 	}
 	for k, f := range form.Fields {
 		if f.Id != prev.Fields[k].Id {
-			return next
+			return next, nil
 		}
 	}
-	kept := proto.Clone(next).(*pb.LoginStep)
+	kept = proto.Clone(next).(*pb.LoginStep)
+	own = map[string]string{}
 	for _, f := range kept.GetForm().Fields {
 		if v := answers[f.Id]; v != "" && f.Type != pb.FieldType_FIELD_TYPE_CODE {
+			own[f.Id] = f.DefaultValue
 			f.DefaultValue = v
 		}
 	}
-	return kept
+	return kept, own
 }
 
 // isChecking reports whether the process's answers are with the plugin.

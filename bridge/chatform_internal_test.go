@@ -25,7 +25,11 @@ func TestKeepAnswers(t *testing.T) {
 	}
 
 	refused := step("wrong", fields())
-	kept := keepAnswers(prev, refused, answers).GetForm().Fields
+	keptStep, own := keepAnswers(prev, refused, answers)
+	kept := keptStep.GetForm().Fields
+	if d, ok := own["name"]; !ok || d != "" || len(own) != 1 {
+		t.Errorf("own defaults %v, want name's own (none) alone", own)
+	}
 	if kept[0].DefaultValue != "ann" || kept[1].DefaultValue != "" || kept[2].DefaultValue != "hi" {
 		t.Errorf("kept defaults %q %q %q, want ann, none for the code, hi", kept[0].DefaultValue, kept[1].DefaultValue, kept[2].DefaultValue)
 	}
@@ -37,7 +41,7 @@ func TestKeepAnswers(t *testing.T) {
 		"single field": step("wrong", fields()[:1]),
 		"other fields": step("wrong", []*pb.FormField{{Id: "phone"}, {Id: "code"}, {Id: "note"}}),
 	} {
-		if got := keepAnswers(prev, next, answers); got != next {
+		if got, _ := keepAnswers(prev, next, answers); got != next {
 			t.Errorf("%s: the step was changed: %v", name, got)
 		}
 	}

@@ -22,7 +22,7 @@ func TestChatLoginRefusedHidesSecrets(t *testing.T) {
 		}
 	}
 	refused := &pb.LoginStep{ProcessId: "p1", Error: "Wrong user.", Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: fields()}}}
-	kept := keepAnswers(&pb.FormStep{Fields: fields()}, refused, map[string]string{"user": "ann", "pass": "hunter2", "code": "987654"})
+	kept, _ := keepAnswers(&pb.FormStep{Fields: fields()}, refused, map[string]string{"user": "ann", "pass": "hunter2", "code": "987654"})
 	p := chatProc(tr, kept, time.Now())
 
 	ctx := context.Background()

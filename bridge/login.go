@@ -57,6 +57,12 @@ type loginProc struct {
 	// Chat dialogue state: the field being asked and the answers so far.
 	field   int
 	answers map[string]string
+	// own: of a refused form whose answers were kept (keepAnswers), each
+	// kept field's own default, which "clear" goes back to; nextOwn is
+	// it for the step setStep takes next. edited: a field was answered
+	// again since the refusal, whose error the review no longer shows.
+	own, nextOwn map[string]string
+	edited       bool
 }
 
 // startedBy is the full JID of the client whose login command began p
@@ -112,6 +118,7 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	} else {
 		p.step = step
 		p.field, p.answers = 0, map[string]string{}
+		p.own, p.nextOwn, p.edited = p.nextOwn, nil, false
 		p.done = step.GetComplete() != nil
 	}
 	close(p.changed)
@@ -363,6 +370,12 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		go s.syncContacts(context.WithoutCancel(ctx))
 	}
 	return l, nil
+}
+
+// replacedLoginText tells the chat that p, a login command's login in
+// progress, was cancelled for the chat's.
+func replacedLoginText(p *loginProc) string {
+	return "The login begun by the login command of " + p.startedBy() + " was cancelled; this one takes its place."
 }
 
 var errConflict = errors.New("this network account is already bridged for another XMPP user")

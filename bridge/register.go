@@ -18,6 +18,20 @@ var legacyFields = map[string]bool{
 	"url": true, "date": true, "misc": true, "text": true, "key": true,
 }
 
+// legacyComplete reports whether the plain fields (legacyFields) are a
+// form's answer: each required field maps onto one. Otherwise a client
+// without data forms would fill in part of it, and a field such as
+// IRC's "username" (its USER, not the account) would seem to be the
+// whole login.
+func legacyComplete(fields []*pb.FormField) bool {
+	for _, f := range fields {
+		if f.Required && !legacyFields[f.Id] {
+			return false
+		}
+	}
+	return true
+}
+
 const callTimeout = 30 * time.Second
 
 // registerForm answers an XEP-0077 get: the plugin's one-step login form,
@@ -77,9 +91,13 @@ func (t *transport) registerForm(ctx context.Context, st *wire.Stanza, user stri
 	if instructions == "" {
 		instructions = "Log in to " + t.displayName() + "."
 	}
+	legacy := legacyComplete(form.Fields)
+	if !legacy {
+		instructions += " Your client must show this registration's form (XEP-0004 data forms): some of its fields have no plain equivalent."
+	}
 	r.Leaf("instructions", "", instructions)
 	for _, f := range form.Fields {
-		if legacyFields[f.Id] {
+		if legacy && legacyFields[f.Id] {
 			r.Leaf(f.Id, "", "")
 		}
 	}
