@@ -30,12 +30,9 @@ func channelAdmin(m *types.NewsletterMetadata) bool {
 // unless they administer it, as last described (described now when it
 // was not yet; read-only when WhatsApp does not answer).
 func (s *Session) channelLimits(ctx context.Context, jid types.JID) sdk.ChatLimits {
-	c := s.channels.described(jid)
-	if c == nil {
-		var err error
-		if c, err = s.channelInfo(ctx, jid); err != nil {
-			return sdk.ChatLimits{ReadOnly: true, Features: channelFeatures()}
-		}
+	c, err := s.channelDescribed(ctx, jid)
+	if err != nil {
+		return sdk.ChatLimits{ReadOnly: true, Features: channelFeatures()}
 	}
 	// Reactions stay: one the channel does not allow is refused saying
 	// why (channelreact.go).
@@ -44,11 +41,25 @@ func (s *Session) channelLimits(ctx context.Context, jid types.JID) sdk.ChatLimi
 	return sdk.ChatLimits{ReadOnly: c.ReadOnly, Features: f}
 }
 
+// channelDescribed is channel jid as last described, or as WhatsApp
+// describes it now when it was not yet (channelInfo's error when it
+// cannot: not followed, WhatsApp silent).
+func (s *Session) channelDescribed(ctx context.Context, jid types.JID) (*pb.Chat, error) {
+	if c := s.channels.described(jid); c != nil {
+		return c, nil
+	}
+	return s.channelInfo(ctx, jid)
+}
+
 // postToChannel posts msg's text in channel, which the user
 // administers: its result names the post by its ID, its meta by its
 // server ID too (reactions to it name that).
 func (s *Session) postToChannel(ctx context.Context, c sdk.Call, channel types.JID, msg *pb.SendMessage) (sdk.Result, error) {
-	if l := s.channelLimits(ctx, channel); l.ReadOnly {
+	// Not described and WhatsApp silent: its error, not "read-only",
+	// which would tell an admin they may not post.
+	if ch, err := s.channelDescribed(ctx, channel); err != nil {
+		return sdk.Result{}, err
+	} else if ch.ReadOnly {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only the channel's owner and admins post in it: it is read-only for you")
 	}
 	text, _ := renderOut(msg.Text, msg.Spans, s.mentionOf)
