@@ -556,24 +556,15 @@ func (c *Client) UploadNewsletterReader(_ context.Context, r io.ReadSeeker, kind
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.UploadErr != nil {
-		return whatsmeow.UploadResponse{}, c.UploadErr
+	path, err := c.keepUploadLocked("/newsletter/fake/", b, kind)
+	if err != nil {
+		return whatsmeow.UploadResponse{}, err
 	}
-	c.nextID++
-	path := fmt.Sprintf("/newsletter/fake/%d-%d", time.Now().UnixNano(), c.nextID)
 	handle := fmt.Sprintf("handle-%d", c.nextID)
-	c.media[path] = b
-	if c.mediaKinds == nil {
-		c.mediaKinds = map[string]whatsmeow.MediaType{}
-	}
-	c.mediaKinds[path] = kind
 	if c.channelUploads == nil {
 		c.channelUploads = map[string]string{}
 	}
 	c.channelUploads[handle] = path
-	if c.OnUpload != nil {
-		c.OnUpload(path, b)
-	}
 	sum := sha256.Sum256(b)
 	return whatsmeow.UploadResponse{URL: "https://mmg.invalid" + path, DirectPath: path, Handle: handle,
 		FileSHA256: sum[:], FileLength: uint64(len(b))}, nil
