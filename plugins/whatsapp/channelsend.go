@@ -27,12 +27,17 @@ func channelAdmin(m *types.NewsletterMetadata) bool {
 }
 
 // channelLimits is what the user may do in channel jid: read-only
-// unless they administer it, as last described (described now when it
-// was not yet; read-only when WhatsApp does not answer).
-func (s *Session) channelLimits(ctx context.Context, jid types.JID) sdk.ChatLimits {
-	c, err := s.channelDescribed(ctx, jid)
-	if err != nil {
-		return sdk.ChatLimits{ReadOnly: true, Features: channelFeatures()}
+// unless they administer it, as last described. A channel not described
+// yet (its listing unanswered) is not refused here, as a group not known
+// yet is not (ChatLimits): a lookup would hold each command in it as
+// long as WhatsApp is silent, and its failure read as read-only told an
+// admin they may not post; the post asks itself (postToChannel).
+func (s *Session) channelLimits(jid types.JID) sdk.ChatLimits {
+	c := s.channels.described(jid)
+	if c == nil {
+		f := channelFeatures()
+		f.Attachments = true // an admin's files: postToChannel decides
+		return sdk.ChatLimits{Features: f}
 	}
 	// Reactions stay: one the channel does not allow is refused saying
 	// why (channelreact.go).
