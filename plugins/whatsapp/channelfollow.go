@@ -91,10 +91,16 @@ func (s *Session) followChannel(ctx context.Context, jid types.JID) (string, err
 			m.ViewerMeta = &types.NewsletterViewerMetadata{Role: types.NewsletterRoleSubscriber}
 		}
 	}
+	return s.announceChannel(m).ChatId, nil
+}
+
+// announceChannel announces the room of the channel m describes (the
+// same chat again is no change) and returns its chat.
+func (s *Session) announceChannel(m *types.NewsletterMetadata) *pb.Chat {
 	chat := s.channelChat(m)
 	s.emit(&pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_CHANNEL,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
-	return chat.ChatId, nil
+	return chat
 }
 
 // unfollowChannel stops following channel jid (LeaveChat).
@@ -126,9 +132,7 @@ func (s *Session) channelFollowed(m *types.NewsletterMetadata) {
 	if m.ViewerMeta == nil {
 		m.ViewerMeta = &types.NewsletterViewerMetadata{Role: types.NewsletterRoleSubscriber}
 	}
-	chat := s.channelChat(m)
-	s.emit(&pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_CHANNEL,
-		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
+	s.announceChannel(m)
 }
 
 // channelUnfollowed removes the room of a channel the user left on

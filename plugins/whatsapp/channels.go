@@ -184,7 +184,7 @@ func (s *Session) channelInfo(ctx context.Context, jid types.JID) (*pb.Chat, err
 	var gql types.GraphQLError
 	if errors.As(err, &gql) && gql.Extensions.ErrorCode == 404 || err == nil && (m == nil || notFollowed(m)) {
 		s.channels.forget(jid)
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you do not follow the WhatsApp channel %s: follow it on the phone", jid)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you do not follow the WhatsApp channel %s: follow it by joining its room, or on the phone", jid)
 	}
 	if err != nil {
 		err = s.sendErr("describe the channel "+jid.String(), err)

@@ -27,15 +27,17 @@ func channelAdmin(m *types.NewsletterMetadata) bool {
 }
 
 // channelLimits is what the user may do in channel jid: read-only
-// unless they administer it, as last described (described now when it
-// was not yet; read-only when WhatsApp does not answer).
-func (s *Session) channelLimits(ctx context.Context, jid types.JID) sdk.ChatLimits {
+// unless they administer it, as last described. A channel not described
+// yet (its listing unanswered) is not refused here, as a group not known
+// yet is not (ChatLimits): a lookup would hold each command in it as
+// long as WhatsApp is silent, and its failure read as read-only told an
+// admin they may not post; the post asks itself (postToChannel).
+func (s *Session) channelLimits(jid types.JID) sdk.ChatLimits {
 	c := s.channels.described(jid)
 	if c == nil {
-		var err error
-		if c, err = s.channelInfo(ctx, jid); err != nil {
-			return sdk.ChatLimits{ReadOnly: true, Features: channelFeatures()}
-		}
+		f := channelFeatures()
+		f.Attachments = true // an admin's files: postToChannel decides
+		return sdk.ChatLimits{Features: f}
 	}
 	// Reactions stay: one the channel does not allow is refused saying
 	// why (channelreact.go).
@@ -44,11 +46,25 @@ func (s *Session) channelLimits(ctx context.Context, jid types.JID) sdk.ChatLimi
 	return sdk.ChatLimits{ReadOnly: c.ReadOnly, Features: f}
 }
 
+// channelDescribed is channel jid as last described, or as WhatsApp
+// describes it now when it was not yet (channelInfo's error when it
+// cannot: not followed, WhatsApp silent).
+func (s *Session) channelDescribed(ctx context.Context, jid types.JID) (*pb.Chat, error) {
+	if c := s.channels.described(jid); c != nil {
+		return c, nil
+	}
+	return s.channelInfo(ctx, jid)
+}
+
 // postToChannel posts msg's text in channel, which the user
 // administers: its result names the post by its ID, its meta by its
 // server ID too (reactions to it name that).
 func (s *Session) postToChannel(ctx context.Context, c sdk.Call, channel types.JID, msg *pb.SendMessage) (sdk.Result, error) {
-	if l := s.channelLimits(ctx, channel); l.ReadOnly {
+	// Not described and WhatsApp silent: its error, not "read-only",
+	// which would tell an admin they may not post.
+	if ch, err := s.channelDescribed(ctx, channel); err != nil {
+		return sdk.Result{}, err
+	} else if ch.ReadOnly {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only the channel's owner and admins post in it: it is read-only for you")
 	}
 	text, _ := renderOut(msg.Text, msg.Spans, s.mentionOf)

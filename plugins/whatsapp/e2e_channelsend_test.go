@@ -129,20 +129,9 @@ func TestEndToEndChannelAdminPost(t *testing.T) {
 	g, srv, alice := aliceLoggedIn(t)
 	channel := types.NewJID("120363100000000071", types.NewsletterServer)
 	srv.Channel(wafake.Channel{JID: channel, Name: "My Garden", Role: types.NewsletterRoleOwner})
-	info, msg := incoming(bob, "SYNC", "hi")
-	if err := srv.Receive(info, msg); err != nil {
-		t.Fatal(err)
-	}
-	g.NextMessage(alice, g.JID("+"+bob.User))
+	room := ownChannelJoined(t, g, srv, alice, channel)
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel()
-	room := g.JID(channel.String())
-	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
-		t.Fatal(err)
-	}
-	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
-		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
-	})
 	if err := alice.SendRaw(ctx, `<message type='groupchat' to='`+room+`' id='nl-post'><body>roses are out</body></message>`); err != nil {
 		t.Fatal(err)
 	}
@@ -171,20 +160,9 @@ func TestEndToEndChannelAdminFilePost(t *testing.T) {
 	loginByQR(t, g, srv, alice)
 	channel := types.NewJID("120363100000000072", types.NewsletterServer)
 	srv.Channel(wafake.Channel{JID: channel, Name: "My Photos", Role: types.NewsletterRoleOwner})
-	info, msg := incoming(bob, "SYNC", "hi")
-	if err := srv.Receive(info, msg); err != nil {
-		t.Fatal(err)
-	}
-	g.NextMessage(alice, g.JID("+"+bob.User))
+	room := ownChannelJoined(t, g, srv, alice, channel)
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel()
-	room := g.JID(channel.String())
-	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
-		t.Fatal(err)
-	}
-	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
-		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
-	})
 	slot, err := alice.Upload(ctx, "upload.localhost", "rose.jpg", "image/jpeg", []byte("JPEG of a rose"))
 	if err != nil {
 		t.Fatal(err)
@@ -201,4 +179,26 @@ func TestEndToEndChannelAdminFilePost(t *testing.T) {
 	if img := sent.GetImageMessage(); len(img.GetMediaKey()) != 0 || string(srv.Uploaded(img.GetDirectPath())) != "JPEG of a rose" {
 		t.Errorf("the picture's post: %v, want unencrypted, its file uploaded", sent)
 	}
+}
+
+// ownChannelJoined has alice, once the fake's channel commands so far
+// are through (bob's message after them came), join the room of
+// channel, and returns the room's address.
+func ownChannelJoined(t *testing.T, g *gatewaytest.Gateway, srv *wafake.Server, alice *xmpptest.Client, channel types.JID) string {
+	t.Helper()
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	g.NextMessage(alice, g.JID("+"+bob.User))
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	room := g.JID(channel.String())
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
+	})
+	return room
 }

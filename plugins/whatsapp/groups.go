@@ -80,11 +80,11 @@ func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
 // from them what the group's settings keep for its admins
 // (groupFeatures), from the groups known so far; a group not known yet
 // is the network's. A channel is read-only unless the user administers
-// it (channelsend.go).
-func (s *Session) ChatLimits(ctx context.Context, chatID string) (sdk.ChatLimits, error) {
+// it, as last described (channelsend.go).
+func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
 	jid, err := parseChatID(chatID)
 	if err == nil && isChannel(jid) {
-		return s.channelLimits(ctx, jid.ToNonAD()), nil // channelsend.go
+		return s.channelLimits(jid.ToNonAD()), nil // channelsend.go
 	}
 	if err != nil || jid.Server != types.GroupServer {
 		return sdk.ChatLimits{}, nil

@@ -732,11 +732,23 @@ func (c *Client) UploadReader(_ context.Context, r io.Reader, _ io.ReadWriteSeek
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	path, err := c.keepUploadLocked("/v/fake/", b, kind)
+	if err != nil {
+		return whatsmeow.UploadResponse{}, err
+	}
+	return whatsmeow.UploadResponse{URL: "https://mmg.invalid" + path, DirectPath: path, MediaKey: []byte("key"),
+		FileEncSHA256: []byte("enc"), FileSHA256: []byte("sha"), FileLength: uint64(len(b))}, nil
+}
+
+// keepUploadLocked keeps an uploaded file of kind under a new direct
+// path starting with prefix, unless UploadErr refuses it, and returns
+// the path (UploadReader, UploadNewsletterReader). c.mu is held.
+func (c *Client) keepUploadLocked(prefix string, b []byte, kind whatsmeow.MediaType) (string, error) {
 	if c.UploadErr != nil {
-		return whatsmeow.UploadResponse{}, c.UploadErr
+		return "", c.UploadErr
 	}
 	c.nextID++
-	path := fmt.Sprintf("/v/fake/%d-%d", time.Now().UnixNano(), c.nextID)
+	path := fmt.Sprintf("%s%d-%d", prefix, time.Now().UnixNano(), c.nextID)
 	c.media[path] = b
 	if c.mediaKinds == nil {
 		c.mediaKinds = map[string]whatsmeow.MediaType{}
@@ -745,8 +757,7 @@ func (c *Client) UploadReader(_ context.Context, r io.Reader, _ io.ReadWriteSeek
 	if c.OnUpload != nil {
 		c.OnUpload(path, b)
 	}
-	return whatsmeow.UploadResponse{URL: "https://mmg.invalid" + path, DirectPath: path, MediaKey: []byte("key"),
-		FileEncSHA256: []byte("enc"), FileSHA256: []byte("sha"), FileLength: uint64(len(b))}, nil
+	return path, nil
 }
 
 // AddMedia puts a file on the fake media server; a message names it by

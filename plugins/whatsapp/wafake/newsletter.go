@@ -168,11 +168,17 @@ func (c *Client) SetChannelsSilent(silent bool) {
 	c.channelsSilent = silent
 }
 
-// silentMex waits out ctx when the server answers no channel queries
-// (SetChannelsSilent), as whatsmeow's mex IQ does then; c.mu is held,
-// and released when it waits.
-func (c *Client) silentMex(ctx context.Context) (bool, error) {
-	if !c.channelsSilent || !c.connected {
+// unansweredMex says whether a channel query ends here, and with what
+// error: it waits out ctx when the server answers no channel queries
+// (SetChannelsSilent), as whatsmeow's mex IQ does then, and is
+// ErrNotConnected when not connected. c.mu is held, and released when
+// the query ends here.
+func (c *Client) unansweredMex(ctx context.Context) (bool, error) {
+	if !c.connected {
+		c.mu.Unlock()
+		return true, whatsmeow.ErrNotConnected
+	}
+	if !c.channelsSilent {
 		return false, nil
 	}
 	c.mu.Unlock()
@@ -183,12 +189,8 @@ func (c *Client) silentMex(ctx context.Context) (bool, error) {
 // GetSubscribedNewsletters is the channels the user follows, by JID.
 func (c *Client) GetSubscribedNewsletters(ctx context.Context) ([]*types.NewsletterMetadata, error) {
 	c.mu.Lock()
-	if waited, err := c.silentMex(ctx); waited {
+	if ended, err := c.unansweredMex(ctx); ended {
 		return nil, err
-	}
-	if !c.connected {
-		c.mu.Unlock()
-		return nil, whatsmeow.ErrNotConnected
 	}
 	var list []any
 	jids := make([]types.JID, 0, len(c.channels))
@@ -217,12 +219,8 @@ func (c *Client) GetSubscribedNewsletters(ctx context.Context) ([]*types.Newslet
 func (c *Client) GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error) {
 	c.mu.Lock()
 	c.channelsAsked++
-	if waited, err := c.silentMex(ctx); waited {
+	if ended, err := c.unansweredMex(ctx); ended {
 		return nil, err
-	}
-	if !c.connected {
-		c.mu.Unlock()
-		return nil, whatsmeow.ErrNotConnected
 	}
 	ch, ok := c.channels[jid]
 	c.mu.Unlock()
@@ -244,12 +242,8 @@ func (c *Client) GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.N
 // WhatsApp's GraphQL error 404.
 func (c *Client) GetNewsletterInfoWithInvite(ctx context.Context, key string) (*types.NewsletterMetadata, error) {
 	c.mu.Lock()
-	if waited, err := c.silentMex(ctx); waited {
+	if ended, err := c.unansweredMex(ctx); ended {
 		return nil, err
-	}
-	if !c.connected {
-		c.mu.Unlock()
-		return nil, whatsmeow.ErrNotConnected
 	}
 	key = strings.TrimPrefix(key, whatsmeow.NewsletterLinkPrefix)
 	var found *Channel
@@ -289,12 +283,8 @@ func (c *Client) UnfollowNewsletter(ctx context.Context, jid types.JID) error {
 
 func (c *Client) setFollowing(ctx context.Context, jid types.JID, field string, follow bool) error {
 	c.mu.Lock()
-	if waited, err := c.silentMex(ctx); waited {
+	if ended, err := c.unansweredMex(ctx); ended {
 		return err
-	}
-	if !c.connected {
-		c.mu.Unlock()
-		return whatsmeow.ErrNotConnected
 	}
 	ch, ok := c.channels[jid]
 	if ok {
@@ -326,12 +316,8 @@ func (c *Client) setFollowing(ctx context.Context, jid types.JID, field string, 
 func (c *Client) GetNewsletterMessages(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error) {
 	c.mu.Lock()
 	c.channelHistories++
-	if waited, err := c.silentMex(ctx); waited {
+	if ended, err := c.unansweredMex(ctx); ended {
 		return nil, err
-	}
-	if !c.connected {
-		c.mu.Unlock()
-		return nil, whatsmeow.ErrNotConnected
 	}
 	ch, ok := c.channels[jid]
 	c.mu.Unlock()
@@ -556,24 +542,15 @@ func (c *Client) UploadNewsletterReader(_ context.Context, r io.ReadSeeker, kind
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.UploadErr != nil {
-		return whatsmeow.UploadResponse{}, c.UploadErr
+	path, err := c.keepUploadLocked("/newsletter/fake/", b, kind)
+	if err != nil {
+		return whatsmeow.UploadResponse{}, err
 	}
-	c.nextID++
-	path := fmt.Sprintf("/newsletter/fake/%d-%d", time.Now().UnixNano(), c.nextID)
 	handle := fmt.Sprintf("handle-%d", c.nextID)
-	c.media[path] = b
-	if c.mediaKinds == nil {
-		c.mediaKinds = map[string]whatsmeow.MediaType{}
-	}
-	c.mediaKinds[path] = kind
 	if c.channelUploads == nil {
 		c.channelUploads = map[string]string{}
 	}
 	c.channelUploads[handle] = path
-	if c.OnUpload != nil {
-		c.OnUpload(path, b)
-	}
 	sum := sha256.Sum256(b)
 	return whatsmeow.UploadResponse{URL: "https://mmg.invalid" + path, DirectPath: path, Handle: handle,
 		FileSHA256: sum[:], FileLength: uint64(len(b))}, nil
