@@ -1258,6 +1258,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if res, ok := s.privateCommand(target, conn.CurrentNick(), msg.Text); ok && !isChannel(target) {
 		return res, nil
 	}
+	// "//mode" goes as "/mode", "//me waves" as "/me waves": text.
+	escaped := sdk.UnescapeChatCommand(msg)
 	if err := cmp.Or(s.carriesIn(c.ChatID, "the message", msg.Text), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
 	}
@@ -1275,11 +1277,14 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	// A carriage return alone breaks a line too, and a NUL cannot be
 	// sent: IRC forbids both in a line.
 	text := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(msg.Text)
-	for _, line := range strings.Split(text, "\n") {
+	for i, line := range strings.Split(text, "\n") {
 		if line == "" {
 			continue
 		}
 		rest, action := strings.CutPrefix(line, "/me ")
+		if escaped && i == 0 {
+			rest, action = line, false
+		}
 		budget := lineBudget(sourceLen(s.codec.size(conn.CurrentNick()), conn.User), s.codec.size(target), action)
 		for _, part := range s.codecOf(c.ChatID).split(rest, budget) {
 			lines = append(lines, ircLine{part, action})

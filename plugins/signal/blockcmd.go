@@ -19,12 +19,19 @@ import (
 // phone (contacts.go). A signal-cli that blocks only on the primary
 // device refuses it, which is said with what to do.
 
-// blockUser is "/block" in the direct chat chatID. A command, not a
-// message: nothing goes to them, the answer is the user's alone.
-func (s *Session) blockUser(ctx context.Context, chatID string) (sdk.Result, error) {
+// blockUser is "/block" in the direct chat chatID, arg what follows
+// the word. A command, not a message: nothing goes to them, the answer
+// is the user's alone. Only the phone unblocks, so a bare "/block" (or
+// one with another word) blocks nothing: it says what "/block yes"
+// would do, and how to send "/block" as text.
+func (s *Session) blockUser(ctx context.Context, chatID, arg string) (sdk.Result, error) {
 	const what = "could not block them"
 	if s.blockedUser(chatID) {
 		return sdk.Result{Command: true, Reply: chatID + " is blocked already: unblock them on your phone."}, nil
+	}
+	if !strings.EqualFold(arg, "yes") {
+		return sdk.Result{Command: true, Reply: "Nothing done yet. Send \"/block yes\" to block " + chatID +
+			": Signal then drops what they send, nothing goes to them, and only your phone can unblock them. To send them \"/block\" as a message, type \"//block\"."}, nil
 	}
 	if err := s.callRaw(ctx, what, "block", map[string]any{"recipient": []string{chatID}}, nil); err != nil {
 		var rerr *rpc.Error

@@ -9,12 +9,12 @@ import (
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
 )
 
-// "/block" in a direct chat blocks them (signal-cli's block): nothing
+// "/block yes" in a direct chat blocks them (signal-cli's block): nothing
 // goes to them, they leave the contacts as one blocked on the phone
 // does, and a send to them is refused until they are unblocked there.
 // A signal-cli that blocks only on the primary device is UNSUPPORTED,
-// saying to block on the phone. Before, "/block" went to them as a
-// message.
+// saying to block on the phone. A bare "/block" only says so, asking
+// to confirm. Before, "/block" went to them as a message.
 func TestBlockFromXMPP(t *testing.T) {
 	d, _ := startFake(t)
 	zoe, zoeACI := "+15550000026", fakesignal.NewUUID()
@@ -26,7 +26,19 @@ func TestBlockFromXMPP(t *testing.T) {
 		DataMessage: &fakesignal.DataMessage{Timestamp: at, Message: fakesignal.Text("buy cheap watches")}})
 	s.next(isText("buy cheap watches"))
 
-	res := s.do(zoe, &pb.SendMessage{Text: "/block"})
+	// A bare "/block" blocks nothing: only the phone unblocks, so it
+	// asks for "/block yes" (before: blocked at once).
+	for _, text := range []string{"/block", "/block please"} {
+		res := s.do(zoe, &pb.SendMessage{Text: text})
+		if res.Error != nil || !res.HandledAsCommand || !strings.Contains(res.CommandReply, `"/block yes"`) || !strings.Contains(res.CommandReply, "//block") || res.MessageId != "" {
+			t.Fatalf("%s: %v, want a command answered with how to confirm", text, res)
+		}
+	}
+	if n := d.Calls("block") + d.Calls("send"); n != 0 {
+		t.Fatalf("/block unconfirmed: %d blocks and sends, want none (before: blocked at once)", n)
+	}
+
+	res := s.do(zoe, &pb.SendMessage{Text: "/block YES"})
 	if res.Error != nil || !res.HandledAsCommand || !strings.Contains(res.CommandReply, "blocked") || res.MessageId != "" {
 		t.Fatalf("/block: %v, want zoe blocked as a command (before: a message to her)", res)
 	}
@@ -52,8 +64,28 @@ func TestBlockFromXMPP(t *testing.T) {
 	}
 
 	d.FailNext("block", -1, "This command doesn't work on linked devices.")
-	res = s.do(bob, &pb.SendMessage{Text: "/block"})
+	res = s.do(bob, &pb.SendMessage{Text: "/block yes"})
 	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED || !strings.Contains(res.Error.GetText(), "block them on your phone") {
 		t.Fatalf("/block refused by signal-cli on a linked device: %v, want UNSUPPORTED saying to block on the phone", res)
+	}
+}
+
+// "//block" and "//trust" typed to a contact go to them as "/block" and
+// "/trust", text, the way to send what would be read as a command;
+// "// note" goes as typed. Before, "//block" went with both slashes.
+func TestEscapedChatCommandSent(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	for _, tc := range [][2]string{{"//block", "/block"}, {"//trust me", "/trust me"}, {"// note", "// note"}} {
+		res := s.do(bob, &pb.SendMessage{Text: tc[0]})
+		if res.Error != nil || res.HandledAsCommand || res.MessageId == "" {
+			t.Fatalf("%q: %v, want a message sent", tc[0], res)
+		}
+		if got := sentTexts(d, bob); !slices.Contains(got, tc[1]) {
+			t.Fatalf("%q: signal-cli got %q for bob, want %q", tc[0], got, tc[1])
+		}
+	}
+	if n := d.Calls("block") + d.Calls("trust"); n != 0 {
+		t.Fatalf("escaped commands: %d blocks and trusts, want none", n)
 	}
 }

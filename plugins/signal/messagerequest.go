@@ -130,7 +130,7 @@ func (s *Session) requestNotice(ctx context.Context, chatID string, sender *pb.S
 	}
 	text := "💬 A message request: " + who + " is not in your contacts, and you never wrote to them. " +
 		"They do not know you read their messages, nor see you type, until you accept. " +
-		"Answering here accepts it, and so does /accept, which sends them nothing; /block refuses it (or block or delete the chat on your phone)."
+		"Answering here accepts it, and so does /accept, which sends them nothing; /block yes refuses it (or block or delete the chat on your phone)."
 	// Just after the message, so that it follows it.
 	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: sender,
 		TimestampUnixMicro: ts*1000 + 1, EventId: "request-" + chatID,

@@ -42,7 +42,7 @@ func TestMessageRequestTold(t *testing.T) {
 	if len(evs) != 2 || !isRequest(evs[1]) || evs[1].ChatId != zoe {
 		t.Fatalf("zoe's first message: %v, want it followed by the request's notice (before: none)", evs)
 	}
-	for _, want := range []string{"Zoe (" + zoe + ")", "Answering here accepts it", "/accept", "/block refuses it"} {
+	for _, want := range []string{"Zoe (" + zoe + ")", "Answering here accepts it", "/accept", "/block yes refuses it"} {
 		if !strings.Contains(evs[1].GetMessage().GetText(), want) {
 			t.Errorf("the notice %q does not say %q", evs[1].GetMessage().GetText(), want)
 		}

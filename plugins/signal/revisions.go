@@ -38,11 +38,17 @@ func (s *Session) revisionGap(chatID string, rev int) bool {
 
 // laterOfGroup reports whether an envelope of group gid (signal-cli's
 // base64 ID) with a revision past rev was read and not yet handled
-// (past), and whether one of them is an update.
+// (past), and whether one of them is an update. The envelopes are parsed
+// outside the lock, as a backlog after a restart holds thousands and
+// each group update asks: the read loop adds to the inbox meanwhile.
 func (in *inbox) laterOfGroup(gid string, rev int) (past, update bool) {
 	in.mu.Lock()
-	defer in.mu.Unlock()
+	pending := make([]json.RawMessage, 0, len(in.pending))
 	for _, p := range in.pending {
+		pending = append(pending, p) // never changed once added
+	}
+	in.mu.Unlock()
+	for _, p := range pending {
 		if g, r, t := envelopeGroup(p); g == gid && r > rev {
 			past = true
 			update = update || t == "UPDATE"

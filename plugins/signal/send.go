@@ -99,9 +99,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if arg, ok := sdk.ChatCommand(msg.Text, "/accept"); ok && arg == "" && len(msg.Attachments) == 0 && groupIDOf(c.ChatID) == "" && c.ChatID != s.selfID() {
 		return s.acceptRequest(ctx, c.ChatID) // messagerequest.go
 	}
-	if arg, ok := sdk.ChatCommand(msg.Text, "/block"); ok && arg == "" && len(msg.Attachments) == 0 && groupIDOf(c.ChatID) == "" && c.ChatID != s.selfID() {
-		return s.blockUser(ctx, c.ChatID) // blockcmd.go
+	if arg, ok := sdk.ChatCommand(msg.Text, "/block"); ok && len(msg.Attachments) == 0 && groupIDOf(c.ChatID) == "" && c.ChatID != s.selfID() {
+		return s.blockUser(ctx, c.ChatID, arg) // blockcmd.go
 	}
+	sdk.UnescapeChatCommand(msg) // "//block" goes as "/block"
 	text, spans := msg.Text, msg.Spans
 	if len(msg.Attachments) == 0 {
 		text, spans = locationText(text, spans)
