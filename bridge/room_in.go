@@ -187,6 +187,20 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.setRoomPicture(ctx, st, r, p) // room_avatar.go
 			return true
 		}
+		if to.Resourcepart() != "" && s != nil && r == nil && !s.knowsUser(chatID) {
+			r, _ = s.occupantRoom(ctx, chatID, false) // room_occupant_addr.go
+		}
+		if to.Resourcepart() != "" && s != nil && r != nil {
+			switch {
+			case st.Type() == "result" || st.Type() == "error":
+				// The user's client answering an IQ passed on to it
+				// (room_occupant_iq.go).
+				s.ownOccupantReply(ctx, st, r, from, to.Resourcepart())
+				return true
+			case st.Type() == "set" && p != nil:
+				return s.occupantIQ(ctx, st, r, from, to.Resourcepart(), p) // room_occupant_iq.go
+			}
+		}
 		if st.Type() != "get" || p == nil {
 			return false
 		}
@@ -265,7 +279,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			if s.occupantDiscoRefused(ctx, st, r, from, to.Resourcepart()) {
 				return true
 			}
-			return false // a member's own answer (inbound.go)
+			return s.occupantIQ(ctx, st, r, from, to.Resourcepart(), p) // a member's own answer, or the user's client's
 		}
 		if r == nil && s != nil && to.Resourcepart() == "" && p.XMLName.Space == wire.NSDiscoInfo &&
 			(p.Attr("node") == "" || p.Attr("node") == muc.NodeReservedNick) && !s.knowsUser(chatID) {
@@ -279,6 +293,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				}
 				return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
 			}
+		}
+		if r != nil && s != nil && to.Resourcepart() != "" {
+			return s.occupantIQ(ctx, st, r, from, to.Resourcepart(), p) // room_occupant_iq.go
 		}
 		if r == nil || to.Resourcepart() != "" {
 			return false
