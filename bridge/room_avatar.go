@@ -175,10 +175,8 @@ func (t *transport) roomVCard(ctx context.Context, st *wire.Stanza, s *session, 
 // occupantVCard answers a vCard-temp request to an occupant (XEP-0153:
 // how clients fetch a room member's avatar): the member's profile, as a
 // contact's. Its avatar's hash is then known, and in the member's next
-// occupant presences. From a resource that is not joined, bad-request,
-// as a disco query to an occupant (occupantDiscoRefused, XEP-0045 §6.5:
-// a non-occupant learns nothing of the occupants); it got the member's
-// profile.
+// occupant presences. From a resource that is not joined, not-acceptable
+// (occupantProfile); it got the member's profile.
 func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) {
 	if id, ok := s.occupantProfile(ctx, st, r, from, nick, "vCard"); ok {
 		s.t.vcard(ctx, st, s.user, id)
@@ -204,8 +202,9 @@ func (s *session) occupantPubSub(ctx context.Context, st *wire.Stanza, r *room, 
 
 // occupantProfile is the member ID behind nick in r, whose profile
 // (what) st asks of the occupant; ok false when st was refused: from a
-// resource not joined (refuseNonOccupant), of the user (their own
-// server's) or of a nick no member holds.
+// resource not joined (not-acceptable, as Prosody's MUC refuses every IQ
+// to an occupant from one, and as our other occupant IQs do), of the
+// user (their own server's) or of a nick no member holds.
 func (s *session) occupantProfile(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick, what string) (id string, ok bool) {
 	r.mu.Lock()
 	id, held := r.nicks.MemberOf(nick)
@@ -217,7 +216,7 @@ func (s *session) occupantProfile(ctx context.Context, st *wire.Stanza, r *room,
 	}
 	switch {
 	case !joined:
-		s.t.refuseNonOccupant(ctx, st, r)
+		s.t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, notConnected))
 	case self:
 		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "your own "+what+" is your server's"))
 	case !held:

@@ -368,10 +368,11 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 }
 
 // occupantDiscoRefused answers a disco query to the occupant nick of r
-// that XEP-0045 §6.5 has the room refuse, and reports whether it did:
-// from a resource that is not joined, bad-request (only an occupant may
-// query one); to a nick nobody holds, item-not-found, as Prosody
-// answers. A member's, and the user's own, are the contact path's.
+// that XEP-0045 §6.6 has the room refuse, and reports whether it did:
+// from a resource that is not joined, bad-request (the XEP's MUST, which
+// Smack's MUC integration tests check; Prosody answers not-acceptable,
+// as it does every other IQ to an occupant, and so do we: occupantIQ);
+// to a nick nobody holds, item-not-found, as Prosody answers.
 func (s *session) occupantDiscoRefused(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) bool {
 	r.mu.Lock()
 	joined := r.joined[from.Resourcepart()]
@@ -389,9 +390,8 @@ func (s *session) occupantDiscoRefused(ctx context.Context, st *wire.Stanza, r *
 	return true
 }
 
-// refuseNonOccupant answers st, a query about r's occupants (disco,
-// vCard) from a resource not joined to r: bad-request, as XEP-0045 §6.5
-// has a room tell a non-occupant nothing of its occupants.
+// refuseNonOccupant answers st, a disco query to one of r's occupants
+// from a resource not joined to r: bad-request, as XEP-0045 §6.6 has it.
 func (t *transport) refuseNonOccupant(ctx context.Context, st *wire.Stanza, r *room) {
 	t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "join "+r.jid+" before you query its occupants"))
 }
