@@ -9,6 +9,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/puppet"
 )
 
 // IQs to an occupant's JID (room/nick), every one of them, are answered
@@ -149,28 +150,51 @@ func (s *session) forwardToOwnOccupant(ctx context.Context, st *wire.Stanza, r *
 	s.t.send(ctx, w.Bytes())
 }
 
+// ownOccupantError passes on st, an IQ error from a user's resource to
+// their own occupant in a room, when it answers an IQ
+// forwardToOwnOccupant passed on (errors go no further than inbound's
+// first look); false for any other error.
+func (t *transport) ownOccupantError(ctx context.Context, st *wire.Stanza) bool {
+	from, ferr := t.parseJID(st.From())
+	to, terr := t.parseJID(st.To())
+	if ferr != nil || terr != nil || to.Localpart() == "" || to.Resourcepart() == "" {
+		return false
+	}
+	chatID, err := puppet.FromJID(to)
+	if err != nil {
+		return false
+	}
+	s := t.session(from.Bare().String())
+	if s == nil {
+		return false
+	}
+	r := s.rooms.get(chatID)
+	return r != nil && s.ownOccupantReply(ctx, st, r, from, to.Resourcepart())
+}
+
 // ownOccupantReply takes st, a result or error from a user's resource to
 // nick in r, the answer to an IQ forwardToOwnOccupant passed on, back to
-// the resource that asked, with its id, from the occupant's JID. One
-// that answers no such IQ is dropped, as Prosody drops it.
-func (s *session) ownOccupantReply(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) {
+// the resource that asked, with its id, from the occupant's JID; false
+// when it answers no such IQ (a result is then dropped, as Prosody drops
+// it).
+func (s *session) ownOccupantReply(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) bool {
 	raw, err := base64.RawURLEncoding.DecodeString(st.ID())
 	if err != nil {
-		return
+		return false
 	}
 	asker, id, ok := strings.Cut(string(raw), "\x00")
 	if !ok {
-		return
+		return false
 	}
 	aj, err := jid.Parse(asker)
 	if err != nil || !aj.Bare().Equal(from.Bare()) {
-		return // only the user's own IQs are theirs to answer
+		return false // only the user's own IQs are theirs to answer
 	}
 	r.mu.Lock()
 	own := nick == r.ownNickLocked(s)
 	r.mu.Unlock()
 	if !own {
-		return
+		return false
 	}
 	var w wire.Writer
 	w.Start("iq", "").Attr("from", r.jid+"/"+nick).Attr("to", asker).Attr("id", id).Attr("type", st.Type())
@@ -182,4 +206,5 @@ func (s *session) ownOccupantReply(ctx context.Context, st *wire.Stanza, r *room
 		w.Element(&c)
 	}
 	s.t.send(ctx, w.Bytes())
+	return true
 }

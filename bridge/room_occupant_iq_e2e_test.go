@@ -91,3 +91,37 @@ func TestOwnOccupantIQ(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnOccupantIQError: the user's client's error answer to an IQ
+// passed on from its own occupant JID reaches the asker as that error.
+func TestOwnOccupantIQError(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := room + "/" + nick(join(t, alice, "a", "").self.From)
+	type answer struct {
+		st  xmpptest.Stanza
+		err error
+	}
+	done := make(chan answer, 1)
+	ctx := ctxT(t)
+	go func() {
+		st, err := alice.IQ(ctx, `<iq type='set' id='own-2' to='`+self+`'><query xmlns='urn:example:odd'/></iq>`)
+		done <- answer{st, err}
+	}()
+	fwd, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return xmpptest.IsIQ(st) && st.Type == "set" && strings.Contains(st.XML, "urn:example:odd")
+	})
+	if err != nil {
+		t.Fatalf("the IQ to the own occupant was not passed on to the client: %v", err)
+	}
+	if err := alice.SendRaw(ctxT(t), `<iq type='error' id='`+fwd.ID+`' to='`+self+`'><error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`); err != nil {
+		t.Fatal(err)
+	}
+	a := <-done
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	if a.st.Type != "error" || a.st.ID != "own-2" || a.st.Err == nil || a.st.Err.Condition != "feature-not-implemented" {
+		t.Errorf("the client's error: %s, want feature-not-implemented from %s", a.st.XML, self)
+	}
+}
