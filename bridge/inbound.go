@@ -29,6 +29,9 @@ func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
 				s.noteAvail(ctx, "", "error", ownPresence{})
 			}
 		}
+		if st.Kind() == "iq" && t.ownOccupantError(ctx, st) {
+			return // the client's answer to an IQ its occupant passed on (room_occupant_iq.go)
+		}
 		t.roomBounce(ctx, st) // a resource gone from a room (room_gone.go)
 		return
 	}

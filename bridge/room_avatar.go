@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"mellium.im/xmpp/jid"
-
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -170,62 +168,6 @@ func (t *transport) roomVCard(ctx context.Context, st *wire.Stanza, s *session, 
 	w.End()
 	t.send(ctx, w.Bytes())
 	s.setRoomAvatarHash(ctx, r, pictureHash(c.Avatar))
-}
-
-// occupantVCard answers a vCard-temp request to an occupant (XEP-0153:
-// how clients fetch a room member's avatar): the member's profile, as a
-// contact's. Its avatar's hash is then known, and in the member's next
-// occupant presences. From a resource that is not joined, bad-request,
-// as a disco query to an occupant (occupantDiscoRefused, XEP-0045 §6.5:
-// a non-occupant learns nothing of the occupants); it got the member's
-// profile.
-func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) {
-	if id, ok := s.occupantProfile(ctx, st, r, from, nick, "vCard"); ok {
-		s.t.vcard(ctx, st, s.user, id)
-	}
-}
-
-// occupantPubSub answers a PubSub items request to an occupant, which
-// Prosody's MUC passes on to the occupant's bare JID: a member's
-// XEP-0084 avatar (Dino, Movim ask it of an occupant) or XEP-0292
-// vCard4, as its own address answers. Before, the contact path read the
-// room's ID as a contact's and had no avatar for it.
-func (s *session) occupantPubSub(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string, ps *wire.Element) {
-	id, ok := s.occupantProfile(ctx, st, r, from, nick, "avatar")
-	if !ok {
-		return
-	}
-	if items := ps.Child("", "items"); items != nil && items.Attr("node") == nsVCard4Node {
-		s.t.vcard4Items(ctx, st, s.user, id) // vcard4.go
-		return
-	}
-	s.t.avatarItems(ctx, st, s.user, id, ps) // contacts.go
-}
-
-// occupantProfile is the member ID behind nick in r, whose profile
-// (what) st asks of the occupant; ok false when st was refused: from a
-// resource not joined (refuseNonOccupant), of the user (their own
-// server's) or of a nick no member holds.
-func (s *session) occupantProfile(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick, what string) (id string, ok bool) {
-	r.mu.Lock()
-	id, held := r.nicks.MemberOf(nick)
-	self := held && (id == selfKey || nick == r.selfNick)
-	joined := r.joined[from.Resourcepart()]
-	r.mu.Unlock()
-	if s.t.roomRefused(ctx, st, s.user, s) {
-		return "", false
-	}
-	switch {
-	case !joined:
-		s.t.refuseNonOccupant(ctx, st, r)
-	case self:
-		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "your own "+what+" is your server's"))
-	case !held:
-		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no occupant "+nick+" in "+r.jid))
-	default:
-		return id, true
-	}
-	return "", false
 }
 
 // pictureTypes are the images a group's picture may be set from: what

@@ -187,6 +187,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.setRoomPicture(ctx, st, r, p) // room_avatar.go
 			return true
 		}
+		if to.Resourcepart() != "" {
+			return t.occupantIQ(ctx, st, s, r, chatID, from, to) // room_occupant_iq.go
+		}
 		if st.Type() != "get" || p == nil {
 			return false
 		}
@@ -195,77 +198,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				r, _ = s.occupantRoom(ctx, chatID, false) // room_occupant_addr.go
 			}
 			if r != nil {
-				s.roomLast(ctx, st, r, from, to.Resourcepart()) // room_last.go: not a contact's
+				s.roomLast(ctx, st, r) // room_last.go: not a contact's
 				return true
 			}
-		}
-		if to.Resourcepart() != "" && p.XMLName.Space == wire.NSPing {
-			// XEP-0410 self-ping: a client asks whether it is still
-			// joined (after the gateway restarted, it is not).
-			if s == nil {
-				// No login, so no group (unregistered, or logged out while
-				// the client did not hear it): not joined. It went to the
-				// contact path, whose ping answers any address: a client
-				// took itself for joined for good.
-				t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are in no group on "+t.displayName()+": register with "+t.domain+" first"))
-				return true
-			}
-			if r == nil && !s.knowsUser(chatID) {
-				r, _ = s.occupantRoom(ctx, chatID, true) // room_occupant_addr.go: asked before too
-				if r == nil {
-					// No room of the user's (any more): not joined. The
-					// contact path would answer for a "contact".
-					t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are in no group "+to.Bare().String()+" on "+t.displayName()))
-					return true
-				}
-			}
-			if r == nil {
-				return false
-			}
-			nick := to.Resourcepart()
-			r.mu.Lock()
-			joined := r.joined[from.Resourcepart()]
-			_, held := r.nicks.MemberOf(nick)
-			held = held || nick == r.ownNickLocked(s)
-			r.mu.Unlock()
-			switch {
-			case !joined:
-				t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are not joined to "+r.jid))
-			case !held:
-				// A nick nobody holds, as Prosody answers: XEP-0410 has
-				// the client take it for not joined (its own nick from
-				// before a rename it missed) and join again.
-				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
-			default:
-				t.send(ctx, wire.Result(st).Bytes())
-			}
-			return true
-		}
-		if to.Resourcepart() != "" && p.XMLName.Space == nsVCard {
-			if r == nil && s != nil {
-				r = s.findRoom(ctx, chatID)
-			}
-			if r == nil {
-				return false
-			}
-			s.occupantVCard(ctx, st, r, from, to.Resourcepart()) // room_avatar.go
-			return true
-		}
-		if to.Resourcepart() != "" && p.XMLName.Space == nsPubSub && p.XMLName.Local == "pubsub" {
-			if r == nil && s != nil {
-				r = s.findRoom(ctx, chatID)
-			}
-			if r == nil {
-				return false
-			}
-			s.occupantPubSub(ctx, st, r, from, to.Resourcepart(), p) // room_avatar.go
-			return true
-		}
-		if r != nil && s != nil && to.Resourcepart() != "" && (p.XMLName.Space == wire.NSDiscoInfo || p.XMLName.Space == wire.NSDiscoItems) {
-			if s.occupantDiscoRefused(ctx, st, r, from, to.Resourcepart()) {
-				return true
-			}
-			return false // a member's own answer (inbound.go)
 		}
 		if r == nil && s != nil && to.Resourcepart() == "" && p.XMLName.Space == wire.NSDiscoInfo &&
 			(p.Attr("node") == "" || p.Attr("node") == muc.NodeReservedNick) && !s.knowsUser(chatID) {
@@ -280,7 +215,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
 			}
 		}
-		if r == nil || to.Resourcepart() != "" {
+		if r == nil {
 			return false
 		}
 		switch p.XMLName.Space {
@@ -350,31 +285,8 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 	return false
 }
 
-// occupantDiscoRefused answers a disco query to the occupant nick of r
-// that XEP-0045 §6.5 has the room refuse, and reports whether it did:
-// from a resource that is not joined, bad-request (only an occupant may
-// query one); to a nick nobody holds, item-not-found, as Prosody
-// answers. A member's, and the user's own, are the contact path's.
-func (s *session) occupantDiscoRefused(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) bool {
-	r.mu.Lock()
-	joined := r.joined[from.Resourcepart()]
-	_, held := r.nicks.MemberOf(nick)
-	held = held || nick == r.ownNickLocked(s)
-	r.mu.Unlock()
-	switch {
-	case !joined:
-		s.t.refuseNonOccupant(ctx, st, r)
-	case !held:
-		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
-	default:
-		return false
-	}
-	return true
-}
-
-// refuseNonOccupant answers st, a query about r's occupants (disco,
-// vCard) from a resource not joined to r: bad-request, as XEP-0045 §6.5
-// has a room tell a non-occupant nothing of its occupants.
+// refuseNonOccupant answers st, a disco query to one of r's occupants
+// from a resource not joined to r: bad-request, as XEP-0045 §6.6 has it.
 func (t *transport) refuseNonOccupant(ctx context.Context, st *wire.Stanza, r *room) {
 	t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "join "+r.jid+" before you query its occupants"))
 }

@@ -27,8 +27,8 @@ func TestOccupantAvatarPubSub(t *testing.T) {
 	if own == nil {
 		t.Fatal("Echo One has no avatar on its own address")
 	}
-	if got := meta(room + "/Echo One"); !strings.Contains(got, `type="error"`) || !strings.Contains(got, "bad-request") {
-		t.Errorf("an occupant's avatar asked before joining: %s, want bad-request", got)
+	if got := meta(room + "/Echo One"); !strings.Contains(got, `type="error"`) || !strings.Contains(got, "not-acceptable") {
+		t.Errorf("an occupant's avatar asked before joining: %s, want not-acceptable, as Prosody answers", got)
 	}
 	join(t, alice, "a", "")
 	got := meta(room + "/Echo One")

@@ -1,0 +1,127 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestOccupantIQ: IQs to an occupant's JID (room/nick) that have no
+// handler of their own are answered as Prosody's MUC answers them, not
+// by the contact path: from a resource not joined, not-acceptable; to a
+// nick nobody holds, item-not-found; a member's version is the puppet's
+// answer; a MAM query to a member is service-unavailable (an occupant
+// keeps no archive). Before, each was the contact path's: a version from
+// a resource not joined and of a nick nobody holds, bad-request for MAM.
+func TestOccupantIQ(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	iq := func(c *xmpptest.Client, typ, nick, payload string) xmpptest.Stanza {
+		t.Helper()
+		st, err := c.IQ(ctxT(t), `<iq type='`+typ+`' to='`+room+`/`+nick+`'>`+payload+`</iq>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	const version = `<query xmlns='jabber:iq:version'/>`
+	const mam = `<query xmlns='urn:xmpp:mam:2'/>`
+	cond := func(st xmpptest.Stanza) string {
+		if st.Err == nil {
+			return st.Type
+		}
+		return st.Err.Condition
+	}
+	if got := iq(alice, "get", "Echo One", version); cond(got) != "not-acceptable" {
+		t.Errorf("a member's version asked before joining: %s, want not-acceptable", got.XML)
+	}
+	join(t, alice, "a", "")
+	if got := iq(alice, "get", "Echo One", version); got.Type != "result" || !strings.Contains(got.XML, "<name>") {
+		t.Errorf("a member's version: %s, want the puppet's answer", got.XML)
+	}
+	if got := iq(alice, "get", "nobody", version); cond(got) != "item-not-found" {
+		t.Errorf("the version of a nick nobody holds: %s, want item-not-found", got.XML)
+	}
+	if got := iq(alice, "set", "Echo One", mam); cond(got) != "service-unavailable" {
+		t.Errorf("a MAM query to a member: %s, want service-unavailable", got.XML)
+	}
+}
+
+// TestOwnOccupantIQ: an IQ to the user's own occupant JID goes on to
+// the user's client, from that JID, and its answer back to the asker
+// with the asker's id, as Prosody's MUC forwards an IQ to an occupant's
+// real JID: a client resolving the caps of its own occupant gets its own
+// features. Before, disco#info got the contact path's answer (a puppet's
+// features at the user's own nick) and version the gateway's.
+func TestOwnOccupantIQ(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := room + "/" + nick(join(t, alice, "a", "").self.From)
+	for _, q := range []string{"http://jabber.org/protocol/disco#info", "jabber:iq:version"} {
+		type answer struct {
+			st  xmpptest.Stanza
+			err error
+		}
+		done := make(chan answer, 1)
+		ctx := ctxT(t)
+		go func() {
+			st, err := alice.IQ(ctx, `<iq type='get' id='own-1' to='`+self+`'><query xmlns='`+q+`'/></iq>`)
+			done <- answer{st, err}
+		}()
+		fwd, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+			return xmpptest.IsIQ(st) && st.Type == "get" && strings.Contains(st.XML, q)
+		})
+		if err != nil {
+			t.Fatalf("%s to the own occupant was not passed on to the client: %v", q, err)
+		}
+		if fwd.From != self {
+			t.Errorf("passed on from %q, want the occupant's JID %q", fwd.From, self)
+		}
+		if err := alice.SendRaw(ctxT(t), `<iq type='result' id='`+fwd.ID+`' to='`+self+`'><query xmlns='`+q+`'><identity category='client' type='pc' name='own-client'/></query></iq>`); err != nil {
+			t.Fatal(err)
+		}
+		a := <-done
+		if a.err != nil {
+			t.Fatal(a.err)
+		}
+		got := a.st
+		if got.Type != "result" || got.From != self || got.ID != "own-1" || !strings.Contains(got.XML, "own-client") {
+			t.Errorf("%s of the own occupant: %s, want the client's answer from %s", q, got.XML, self)
+		}
+	}
+}
+
+// TestOwnOccupantIQError: the user's client's error answer to an IQ
+// passed on from its own occupant JID reaches the asker as that error.
+func TestOwnOccupantIQError(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := room + "/" + nick(join(t, alice, "a", "").self.From)
+	type answer struct {
+		st  xmpptest.Stanza
+		err error
+	}
+	done := make(chan answer, 1)
+	ctx := ctxT(t)
+	go func() {
+		st, err := alice.IQ(ctx, `<iq type='set' id='own-2' to='`+self+`'><query xmlns='urn:example:odd'/></iq>`)
+		done <- answer{st, err}
+	}()
+	fwd, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return xmpptest.IsIQ(st) && st.Type == "set" && strings.Contains(st.XML, "urn:example:odd")
+	})
+	if err != nil {
+		t.Fatalf("the IQ to the own occupant was not passed on to the client: %v", err)
+	}
+	if err := alice.SendRaw(ctxT(t), `<iq type='error' id='`+fwd.ID+`' to='`+self+`'><error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`); err != nil {
+		t.Fatal(err)
+	}
+	a := <-done
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	if a.st.Type != "error" || a.st.ID != "own-2" || a.st.Err == nil || a.st.Err.Condition != "feature-not-implemented" {
+		t.Errorf("the client's error: %s, want feature-not-implemented from %s", a.st.XML, self)
+	}
+}
