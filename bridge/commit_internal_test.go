@@ -79,7 +79,7 @@ func newTestTransport(t *testing.T) *transport {
 	// The logins the internal tests' events name: the gateway drops an
 	// event of a login no user has before storing it (outbox.go).
 	for _, id := range []string{"l", "alice-echo"} {
-		s := &session{t: tr, user: id + "@localhost", login: store.Login{Transport: "echo", UserJID: id + "@localhost", LoginID: id}}
+		s := &session{t: tr, user: id + "@localhost", loginID: id, login: store.Login{Transport: "echo", UserJID: id + "@localhost", LoginID: id}}
 		tr.sessions[s.user], tr.byLogin[id] = s, s
 	}
 	return tr

@@ -51,7 +51,7 @@ func TestProgressText(t *testing.T) {
 // The user's own member: marked is_self, or (in a list that marks none)
 // the login's ID; once marked, its ID is the user's in later events.
 func TestIsSelf(t *testing.T) {
-	s := &session{login: store.Login{LoginID: "me"}}
+	s := &session{loginID: "me", login: store.Login{LoginID: "me"}}
 	r := &room{nicks: muc.NewNicks()}
 	marked := []*pb.Member{{UserId: "me"}, {UserId: "nick-7", IsSelf: true, Nick: "gopher"}}
 	if !anySelf(marked) || s.isSelfLocked(r, marked[0], true) || !s.isSelfLocked(r, marked[1], true) {

@@ -85,7 +85,7 @@ func (s *session) saveMemberAvatar(ctx context.Context, userID string, info *pb.
 // loadMemberAvatars takes the members' avatars as last fetched from the
 // store, after the contacts' (which win: loadAvatars).
 func (s *session) loadMemberAvatars() {
-	avs, err := s.t.db.MemberAvatars(s.t.name, s.login.LoginID)
+	avs, err := s.t.db.MemberAvatars(s.t.name, s.loginID)
 	if err != nil {
 		// Fetched again when the clients ask, as the first time.
 		s.t.log.Warn("the members' stored avatars are unreadable", "user", s.user, "err", err)

@@ -25,7 +25,7 @@ func TestSyncContactsReadFails(t *testing.T) {
 	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: slog.New(slog.DiscardHandler)})
 	tr.perms = perms{roster: "both"}
 	const user = "alice@localhost"
-	tr.sessions[user] = &session{user: user, login: store.Login{Transport: tr.name, LoginID: "l"}}
+	tr.sessions[user] = &session{user: user, loginID: "l", login: store.Login{Transport: tr.name, LoginID: "l"}}
 	if err := tr.db.PutPuppets(context.Background(), []store.Puppet{
 		{Transport: tr.name, LoginID: "l", UserID: "bob", Name: "Bob"},
 		{Transport: tr.name, LoginID: "l", UserID: "carol", Name: "Carol"},

@@ -23,6 +23,11 @@ type session struct {
 	t    *transport
 	user string // the user's bare JID
 
+	// loginID is login.LoginID, fixed for the session's life and read
+	// without mu: a record of the same login put in place (putLogin)
+	// rewrites login under mu while others read the ID.
+	loginID string
+
 	mu        sync.Mutex
 	login     store.Login
 	state     loginState
@@ -110,7 +115,7 @@ type loginState struct {
 }
 
 func newSession(t *transport, l store.Login) *session {
-	s := &session{t: t, user: l.UserJID, login: l,
+	s := &session{t: t, user: l.UserJID, loginID: l.LoginID, login: l,
 		presences: map[string]*pb.Presence{}, avatars: map[string]string{}, avatarIDs: map[string]string{},
 		moderating:   map[string]*moderation{},
 		pictureSlots: make(chan struct{}, pictureFetches),
@@ -137,7 +142,7 @@ func newSession(t *transport, l store.Login) *session {
 // so that a contact whose avatar ID did not change is not fetched again
 // after a restart, and its presence has the picture's hash at once.
 func (s *session) loadAvatars() {
-	avs, err := s.t.db.ContactAvatars(s.t.name, s.login.LoginID)
+	avs, err := s.t.db.ContactAvatars(s.t.name, s.loginID)
 	if err != nil {
 		// Fetched again, as the first time.
 		s.t.log.Warn("the contacts' stored avatars are unreadable; they are fetched again", "user", s.user, "err", err)
@@ -156,7 +161,7 @@ func (s *session) Login() store.Login {
 }
 
 // LoginID is the network's ID of the login, fixed for the session's life.
-func (s *session) LoginID() string { return s.login.LoginID }
+func (s *session) LoginID() string { return s.loginID }
 
 func (s *session) loginState() loginState {
 	s.mu.Lock()
