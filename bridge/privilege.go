@@ -293,11 +293,18 @@ func (t *transport) learnPrivileges() {
 	} else if t.checkPrivilegeServer(ctx) != nil {
 		return // the link dropped: the next handshake asks again
 	}
-	t.privOnce.Do(func() { close(t.privKnown) })
+	var p perms
+	var missing string
 	if err == nil {
-		// After privKnown: the warning may ask the server's version,
+		// Decided with the grants, before privKnown: whoever reads them
+		// knows whether they will be warned of.
+		p, missing = t.newlyMissingPrivileges()
+	}
+	t.privOnce.Do(func() { close(t.privKnown) })
+	if missing != "" {
+		// After privKnown: the warning asks the server's version,
 		// which nothing need wait for.
-		t.sayMissingPrivileges(ctx)
+		t.warnMissingPrivileges(ctx, p, missing)
 	}
 }
 
@@ -335,7 +342,17 @@ func grantAdvice(name, version string) string {
 // server (it asks the server's version for that). v1 grants not taken
 // from the server are told by checkPrivilegeServer instead.
 func (t *transport) sayMissingPrivileges(ctx context.Context) {
+	if p, missing := t.newlyMissingPrivileges(); missing != "" {
+		t.warnMissingPrivileges(ctx, p, missing)
+	}
+}
+
+// newlyMissingPrivileges returns the grants and the roster and message
+// privileges they lack, "" when none or when that was told already
+// (noted as told).
+func (t *transport) newlyMissingPrivileges() (perms, string) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	p := t.perms
 	var missing []string
 	if !(p.rosterRead() && p.rosterWrite()) {
@@ -347,17 +364,18 @@ func (t *transport) sayMissingPrivileges(ctx context.Context) {
 	said := strings.Join(missing, ", ")
 	rejectedV1 := t.privV1.ns == nsPrivilege1 && !t.privV1OK
 	if said == t.privMissingSaid || rejectedV1 {
-		t.mu.Unlock()
-		return
+		return p, ""
 	}
 	t.privMissingSaid = said
-	t.mu.Unlock()
-	if said == "" { // all granted: the grants' own line said them (onPrivilege)
-		return
-	}
+	return p, said // "": all granted, which the grants' own line said (onPrivilege)
+}
+
+// warnMissingPrivileges logs missingPrivilegesMsg for grants p lacking
+// missing, with where to grant them on this server, which it asks.
+func (t *transport) warnMissingPrivileges(ctx context.Context, p perms, missing string) {
 	// A drop leaves the software unknown: the advice for both is true.
 	name, version, _ := t.serverSoftware(ctx)
-	t.log.Warn(missingPrivilegesMsg+"; "+grantAdvice(name, version), "domain", t.domain, "missing", said,
+	t.log.Warn(missingPrivilegesMsg+"; "+grantAdvice(name, version), "domain", t.domain, "missing", missing,
 		"granted_roster", p.roster, "granted_message", p.message, "server", softwareText(name, version))
 }
 
