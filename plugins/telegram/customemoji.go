@@ -24,6 +24,38 @@ import (
 // customEmojiWait bounds the question: the update stream waits for it.
 const customEmojiWait = 5 * time.Second
 
+// customEmojiAsk is the most documents one question names (Telegram's
+// limit for messages.getCustomEmojiDocuments).
+const customEmojiAsk = 200
+
+// emojiAskedKey marks the context of an update container whose custom
+// emoji were asked already (askContainerEmoji): its updates ask no more.
+type emojiAskedKey struct{}
+
+// askContainerEmoji asks, in one question, the alts of the custom emoji
+// that the reaction updates of list name and are not known yet, and
+// returns ctx marked so that reactionEvents asks no more for them. A
+// container (a catch-up's difference) may hold many such updates: asked
+// one by one, the update stream waited up to customEmojiWait for each
+// while Telegram did not answer.
+func (s *Session) askContainerEmoji(ctx context.Context, list []tg.UpdateClass) context.Context {
+	var ids []int64
+	for _, u := range list {
+		if r, ok := u.(*tg.UpdateMessageReactions); ok {
+			for _, id := range customEmojiIDs(r.Reactions) {
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return ctx
+	}
+	s.customEmojiAlts(ctx, ids)
+	return context.WithValue(ctx, emojiAskedKey{}, true)
+}
+
 // customEmojiIDs are the custom emoji documents among r's reactions.
 func customEmojiIDs(r tg.MessageReactions) []int64 {
 	var ids []int64
@@ -55,7 +87,9 @@ func (s *Session) customEmojiAlts(ctx context.Context, ids []int64) map[int64]st
 			ask = append(ask, id)
 		}
 	}
-	if len(ask) == 0 {
+	if len(ask) == 0 || ctx.Value(emojiAskedKey{}) != nil {
+		// Its container asked already (askContainerEmoji): one not
+		// known now was not told, and reads as the fallback.
 		return alts
 	}
 	api, _, err := s.client()
@@ -64,26 +98,28 @@ func (s *Session) customEmojiAlts(ctx context.Context, ids []int64) map[int64]st
 	}
 	ctx, cancel := context.WithTimeout(ctx, customEmojiWait)
 	defer cancel()
-	docs, err := api.MessagesGetCustomEmojiDocuments(ctx, ask)
-	if err != nil {
-		s.n.log().Log(ctx, slog.LevelWarn, "telegram: custom emoji's alt not told: shown as "+customemoji.Fallback, "login", s.login.LoginID, "documents", ask, "err", err)
-		return alts
-	}
-	for _, d := range docs {
-		doc, ok := d.(*tg.Document)
-		if !ok {
-			continue
+	for part := range slices.Chunk(ask, customEmojiAsk) {
+		docs, err := api.MessagesGetCustomEmojiDocuments(ctx, part)
+		if err != nil {
+			s.n.log().Log(ctx, slog.LevelWarn, "telegram: custom emoji's alt not told: shown as "+customemoji.Fallback, "login", s.login.LoginID, "documents", part, "err", err)
+			return alts
 		}
-		for _, at := range doc.Attributes {
-			if ce, ok := at.(*tg.DocumentAttributeCustomEmoji); ok {
-				alts[doc.ID] = ce.Alt
+		for _, d := range docs {
+			doc, ok := d.(*tg.Document)
+			if !ok {
+				continue
+			}
+			for _, at := range doc.Attributes {
+				if ce, ok := at.(*tg.DocumentAttributeCustomEmoji); ok {
+					alts[doc.ID] = ce.Alt
+				}
 			}
 		}
-	}
-	for _, id := range ask {
-		// One Telegram left out is not a custom emoji it knows: not
-		// asked again each time it is seen.
-		s.emojiAlts.Put(id, alts[id])
+		for _, id := range part {
+			// One Telegram left out is not a custom emoji it knows:
+			// not asked again each time it is seen.
+			s.emojiAlts.Put(id, alts[id])
+		}
 	}
 	return alts
 }

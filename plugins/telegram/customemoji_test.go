@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/gotd/td/tg"
@@ -80,4 +81,49 @@ func TestOwnCustomEmojiReactionKept(t *testing.T) {
 	if got := srv.Reactions(gid)[alice.ID]; !slices.Equal(got, []string{tgfake.CustomReaction(unicorn), "👍"}) {
 		t.Errorf("alice's reactions on Telegram %q, want her custom emoji kept and 👍", got)
 	}
+}
+
+// A container of several reaction updates (a catch-up's difference)
+// asks Telegram once for the custom emoji they all name, not once per
+// update: while Telegram did not answer, the update stream waited up to
+// 5 s for each. Before, each update asked apart (2 questions a round).
+func TestCustomEmojiAskedOncePerContainer(t *testing.T) {
+	const party, unicorn = 5001, 5002
+	srv := newFake(t)
+	srv.SetCustomEmoji(party, "🎉")
+	srv.SetCustomEmoji(unicorn, "🦄")
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	reacted := func(msg int, doc int64) tg.UpdateClass {
+		ce := &tg.ReactionCustomEmoji{DocumentID: doc}
+		r := tg.MessageReactions{
+			Results:         []tg.ReactionCount{{Reaction: ce, Count: 1}},
+			RecentReactions: []tg.MessagePeerReaction{{PeerID: &tg.PeerUser{UserID: bob.ID}, Reaction: ce, Date: 1700000000}},
+		}
+		r.SetFlags()
+		return &tg.UpdateMessageReactions{Peer: &tg.PeerUser{UserID: bob.ID}, MsgID: msg, Reactions: r}
+	}
+	const ask = "messages.getCustomEmojiDocuments"
+	round := func(what string, first int, want ...string) {
+		t.Helper()
+		from, asked := h.count(), srv.Requests(ask)
+		if err := s.handle(ctx, &tg.Updates{Updates: []tg.UpdateClass{reacted(first, party), reacted(first+1, unicorn)}}); err != nil {
+			t.Fatalf("%s: handle: %v", what, err)
+		}
+		for i, w := range want {
+			target := strconv.Itoa(first + i)
+			ev := h.wait(t, from, what+": bob's reaction to "+target, func(ev *pb.Event) bool {
+				return ev.GetReaction().GetTargetId() == target && ev.Sender.GetUserId() == "1002"
+			})
+			if got := ev.GetReaction().Emojis; !slices.Equal(got, []string{w}) {
+				t.Errorf("%s: bob's reaction to %s %q, want %s", what, target, got, w)
+			}
+		}
+		if n := srv.Requests(ask) - asked; n != 1 {
+			t.Errorf("%s: %d questions for one container, want 1", what, n)
+		}
+	}
+	srv.FailRequestCode(ask, 0, 500, "INTERNAL")
+	round("Telegram failing", 101, "⭐", "⭐")
+	round("Telegram answering", 103, "🎉", "🦄")
 }

@@ -37,6 +37,7 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 		list = []tg.UpdateClass{u.Update}
 	}
 	var evs []*pb.Event
+	ctx = s.askContainerEmoji(ctx, list) // customemoji.go
 	for _, x := range list {
 		evs = append(evs, s.convert(ctx, x)...)
 	}
