@@ -87,7 +87,10 @@ func (t *transport) occupantIQ(ctx context.Context, st *wire.Stanza, s *session,
 	r.mu.Lock()
 	joined := r.joined[from.Resourcepart()]
 	member, held := r.nicks.MemberOf(nick)
-	own := nick == r.ownNickLocked(s) || held && member == selfKey
+	// The nick the room gave the user, not ownNickLocked, which would
+	// make one up for a resource not joined (and hold it against a
+	// member the network lists under it later).
+	own := nick == r.selfNick || held && member == selfKey
 	r.mu.Unlock()
 	refuse := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
 	disco := ns == wire.NSDiscoInfo || ns == wire.NSDiscoItems
@@ -191,7 +194,8 @@ func (s *session) ownOccupantReply(ctx context.Context, st *wire.Stanza, r *room
 		return false // only the user's own IQs are theirs to answer
 	}
 	r.mu.Lock()
-	own := nick == r.ownNickLocked(s)
+	member, held := r.nicks.MemberOf(nick)
+	own := nick == r.selfNick || held && member == selfKey // as occupantIQ
 	r.mu.Unlock()
 	if !own {
 		return false
