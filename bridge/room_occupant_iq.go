@@ -9,7 +9,6 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
-	"passerelle.im/passerelle/puppet"
 )
 
 // IQs to an occupant's JID (room/nick), every one of them, are answered
@@ -158,21 +157,8 @@ func (s *session) forwardToOwnOccupant(ctx context.Context, st *wire.Stanza, r *
 // forwardToOwnOccupant passed on (errors go no further than inbound's
 // first look); false for any other error.
 func (t *transport) ownOccupantError(ctx context.Context, st *wire.Stanza) bool {
-	from, ferr := t.parseJID(st.From())
-	to, terr := t.parseJID(st.To())
-	if ferr != nil || terr != nil || to.Localpart() == "" || to.Resourcepart() == "" {
-		return false
-	}
-	chatID, err := puppet.FromJID(to)
-	if err != nil {
-		return false
-	}
-	s := t.session(from.Bare().String())
-	if s == nil {
-		return false
-	}
-	r := s.rooms.get(chatID)
-	return r != nil && s.ownOccupantReply(ctx, st, r, from, to.Resourcepart())
+	s, r, from, to := t.errorRoom(st) // room_gone.go
+	return r != nil && to.Resourcepart() != "" && s.ownOccupantReply(ctx, st, r, from, to.Resourcepart())
 }
 
 // ownOccupantReply takes st, a result or error from a user's resource to
