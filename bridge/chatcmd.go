@@ -146,15 +146,6 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 			say(fmt.Sprintf("You are already logged in as %s. Send logout first to use another account.", l.DisplayName))
 			return
 		}
-		if p := t.procOf(user); p != nil && p.via == "adhoc" {
-			// Begun by a client's login command: that client may have
-			// gone with its session and cannot finish or cancel it. As
-			// the command from another client does (cmdLogin), the
-			// login at hand takes over.
-			t.log.Info("a login command in progress is cancelled: the user began a login in the chat", "user", user)
-			t.cancelProc(ctx, p)
-			say(replacedLoginText(p))
-		}
 		flow, err := t.chooseFlow(ctx, arg)
 		if err != nil {
 			say(errText(err))
@@ -162,6 +153,16 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 		}
 		if flow == "" {
 			return
+		}
+		if p := t.procOf(user); p != nil && p.via == "adhoc" {
+			// Begun by a client's login command: that client may have
+			// gone with its session and cannot finish or cancel it. As
+			// the command from another client does (cmdLogin), the
+			// login at hand takes over, once there is one: a "login"
+			// that only lists the methods leaves it alone.
+			t.log.Info("a login command in progress is cancelled: the user began a login in the chat", "user", user)
+			t.cancelProc(ctx, p)
+			say(replacedLoginText(p))
 		}
 		if _, err := t.startLogin(ctx, user, flow, "chat"); err != nil {
 			say("The login could not start: " + errText(err))

@@ -99,3 +99,28 @@ func TestRegisterNoPartialLegacyFields(t *testing.T) {
 		t.Errorf("the instructions do not say the data form is needed: %s", q.XML)
 	}
 }
+
+// TestChatLoginUnknownFlowKeepsCommand: a chat "login" that starts no
+// login (a method the network does not offer: the chat lists the ones it
+// does) leaves a login command's login in progress alone, and that
+// client completes it. Before, the command's login was cancelled before
+// the method was looked up, and nothing took its place: the client's
+// next step was told "cancelled".
+func TestChatLoginUnknownFlowKeepsCommand(t *testing.T) {
+	s := newStack(t, stackOptions{plugin: testPlugin(t, "chatform")})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	r, st := command(t, alice, "login", "", "", nil)
+	if st.Type != "result" || r.Command.Status != "executing" {
+		t.Fatalf("the login command: %s", st.XML)
+	}
+	say, expect := chatDialogue(t, alice)
+	say("login nosuch")
+	if m := expect("There is no login method"); strings.Contains(m, "cancelled") {
+		t.Errorf("a login that did not start cancelled the command's: %q", m)
+	}
+	r, st = command(t, alice, "login", r.Command.SessionID, "next", map[string]string{"name": "ann"})
+	if r.Command.Status != "completed" || !strings.Contains(r.Notes(), "logged in") {
+		t.Fatalf("the command's login after the chat's unknown method: %s", st.XML)
+	}
+}

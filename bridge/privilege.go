@@ -208,11 +208,21 @@ func honoursPrivilegeV1(name, version string) bool {
 	if !strings.EqualFold(name, "ejabberd") {
 		return false
 	}
-	var major, minor int
-	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
-		return false
-	}
-	return major > 23 || major == 23 && minor >= 10
+	major, minor, ok := releaseOf(version)
+	return ok && (major > 23 || major == 23 && minor >= 10)
+}
+
+// releaseOf reads the major and minor release of a XEP-0092 version
+// ("23.01-1"); false when the version says none.
+func releaseOf(version string) (major, minor int, ok bool) {
+	_, err := fmt.Sscanf(version, "%d.%d", &major, &minor)
+	return major, minor, err == nil
+}
+
+// versionKnown reports whether version names a release (releaseOf).
+func versionKnown(version string) bool {
+	_, _, ok := releaseOf(version)
+	return ok
 }
 
 // iqPermsText is m as a log reads it: "ns=type" pairs sorted by
@@ -319,7 +329,8 @@ const missingPrivilegesMsg = "the server grants this transport no XEP-0356 privi
 // privileges, true for the server at hand: ejabberd before 23.10 has
 // none the gateway takes (privV1Rule), and examples/ejabberd.yml says to
 // leave mod_privilege out there, so it is not sent to enable it. A
-// server that does not say what it is gets both servers' answers.
+// server that does not say what it is, or an ejabberd that does not say
+// which release, gets both servers' answers.
 func grantAdvice(name, version string) string {
 	const (
 		prosody  = "grant them to the transport's domain with privileged_entities, as examples/prosody.cfg.lua shows"
@@ -330,7 +341,7 @@ func grantAdvice(name, version string) string {
 		return prosody
 	case honoursPrivilegeV1(name, version):
 		return ejabberd
-	case strings.EqualFold(name, "ejabberd"):
+	case strings.EqualFold(name, "ejabberd") && versionKnown(version):
 		return "ejabberd " + version + " has none the gateway can take (before 23.10 it fails roster writes and sends messages written as the user without carbons): leave mod_privilege out, as examples/ejabberd.yml says; with ejabberd 23.10 or later, grant them with mod_privilege as it shows"
 	}
 	return "grant them to the transport's domain: Prosody with privileged_entities (examples/prosody.cfg.lua); ejabberd 23.10 or later with mod_privilege (examples/ejabberd.yml; ejabberd before 23.10 has none the gateway can take)"

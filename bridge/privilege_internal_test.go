@@ -543,3 +543,21 @@ func TestMissingPrivilegesAdviceFitsTheServer(t *testing.T) {
 		})
 	}
 }
+
+// TestGrantAdviceUnknownEjabberdRelease: an ejabberd that names no
+// release it runs (no version, or one not "major.minor") gets the advice
+// for a server not known, which says both what ejabberd 23.10 and later
+// and what ejabberd before it do, not the advice for one before 23.10
+// (leave mod_privilege out), which is wrong for a recent one. It was
+// taken for older than 23.10.
+func TestGrantAdviceUnknownEjabberdRelease(t *testing.T) {
+	unknown := grantAdvice("", "")
+	for _, v := range []string{"", "git", "master-abc"} {
+		if got := grantAdvice("ejabberd", v); got != unknown {
+			t.Errorf("grantAdvice(ejabberd, %q) = %q, want the unknown server's %q", v, got, unknown)
+		}
+	}
+	if got := grantAdvice("ejabberd", "23.01"); got == unknown || !strings.Contains(got, "leave mod_privilege out") {
+		t.Errorf("ejabberd 23.01 gets %q, want told to leave mod_privilege out", got)
+	}
+}

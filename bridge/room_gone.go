@@ -3,6 +3,8 @@ package bridge
 import (
 	"context"
 
+	"mellium.im/xmpp/jid"
+
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/puppet"
@@ -26,20 +28,7 @@ func (t *transport) roomBounce(ctx context.Context, st *wire.Stanza) bool {
 	if !muc.Gone(st) {
 		return false
 	}
-	from, ferr := t.parseJID(st.From())
-	to, terr := t.parseJID(st.To())
-	if ferr != nil || terr != nil || from.Resourcepart() == "" || to.Localpart() == "" || to.Domainpart() != t.domain {
-		return false
-	}
-	chatID, err := puppet.FromJID(to)
-	if err != nil {
-		return false
-	}
-	s := t.session(from.Bare().String())
-	if s == nil {
-		return false
-	}
-	r := s.rooms.get(chatID) // none: a contact's address, the one-to-one path's
+	s, r, from, _ := t.errorRoom(st)
 	if r == nil {
 		return false
 	}
@@ -64,4 +53,24 @@ func (t *transport) roomBounce(ctx context.Context, st *wire.Stanza) bool {
 		t.send(ctx, b)
 	}
 	return was
+}
+
+// errorRoom is the session and room of st, an error from a user's
+// resource to a room of the gateway or an occupant of it, with st's from
+// and to; r is nil when st is no such error (a contact's address is the
+// one-to-one path's).
+func (t *transport) errorRoom(st *wire.Stanza) (s *session, r *room, from, to jid.JID) {
+	from, ferr := t.parseJID(st.From())
+	to, terr := t.parseJID(st.To())
+	if ferr != nil || terr != nil || from.Resourcepart() == "" || to.Localpart() == "" || to.Domainpart() != t.domain {
+		return nil, nil, from, to
+	}
+	chatID, err := puppet.FromJID(to)
+	if err != nil {
+		return nil, nil, from, to
+	}
+	if s = t.session(from.Bare().String()); s == nil {
+		return nil, nil, from, to
+	}
+	return s, s.rooms.get(chatID), from, to
 }

@@ -9,7 +9,6 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
-	"passerelle.im/passerelle/puppet"
 )
 
 // IQs to an occupant's JID (room/nick), every one of them, are answered
@@ -87,7 +86,10 @@ func (t *transport) occupantIQ(ctx context.Context, st *wire.Stanza, s *session,
 	r.mu.Lock()
 	joined := r.joined[from.Resourcepart()]
 	member, held := r.nicks.MemberOf(nick)
-	own := nick == r.ownNickLocked(s) || held && member == selfKey
+	// The nick the room gave the user, not ownNickLocked, which would
+	// make one up for a resource not joined (and hold it against a
+	// member the network lists under it later).
+	own := nick == r.selfNick || held && member == selfKey
 	r.mu.Unlock()
 	refuse := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
 	disco := ns == wire.NSDiscoInfo || ns == wire.NSDiscoItems
@@ -155,21 +157,8 @@ func (s *session) forwardToOwnOccupant(ctx context.Context, st *wire.Stanza, r *
 // forwardToOwnOccupant passed on (errors go no further than inbound's
 // first look); false for any other error.
 func (t *transport) ownOccupantError(ctx context.Context, st *wire.Stanza) bool {
-	from, ferr := t.parseJID(st.From())
-	to, terr := t.parseJID(st.To())
-	if ferr != nil || terr != nil || to.Localpart() == "" || to.Resourcepart() == "" {
-		return false
-	}
-	chatID, err := puppet.FromJID(to)
-	if err != nil {
-		return false
-	}
-	s := t.session(from.Bare().String())
-	if s == nil {
-		return false
-	}
-	r := s.rooms.get(chatID)
-	return r != nil && s.ownOccupantReply(ctx, st, r, from, to.Resourcepart())
+	s, r, from, to := t.errorRoom(st) // room_gone.go
+	return r != nil && to.Resourcepart() != "" && s.ownOccupantReply(ctx, st, r, from, to.Resourcepart())
 }
 
 // ownOccupantReply takes st, a result or error from a user's resource to
@@ -191,7 +180,8 @@ func (s *session) ownOccupantReply(ctx context.Context, st *wire.Stanza, r *room
 		return false // only the user's own IQs are theirs to answer
 	}
 	r.mu.Lock()
-	own := nick == r.ownNickLocked(s)
+	member, held := r.nicks.MemberOf(nick)
+	own := nick == r.selfNick || held && member == selfKey // as occupantIQ
 	r.mu.Unlock()
 	if !own {
 		return false

@@ -59,36 +59,48 @@ func TestOwnOccupantIQ(t *testing.T) {
 	alice := roomUser(t, s, "alice")
 	self := room + "/" + nick(join(t, alice, "a", "").self.From)
 	for _, q := range []string{"http://jabber.org/protocol/disco#info", "jabber:iq:version"} {
-		type answer struct {
-			st  xmpptest.Stanza
-			err error
-		}
-		done := make(chan answer, 1)
-		ctx := ctxT(t)
-		go func() {
-			st, err := alice.IQ(ctx, `<iq type='get' id='own-1' to='`+self+`'><query xmlns='`+q+`'/></iq>`)
-			done <- answer{st, err}
-		}()
-		fwd, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
-			return xmpptest.IsIQ(st) && st.Type == "get" && strings.Contains(st.XML, q)
-		})
-		if err != nil {
-			t.Fatalf("%s to the own occupant was not passed on to the client: %v", q, err)
-		}
+		fwd, answer := askOwnOccupant(t, alice, self, `<iq type='get' id='own-1' to='`+self+`'><query xmlns='`+q+`'/></iq>`, "get", q)
 		if fwd.From != self {
 			t.Errorf("passed on from %q, want the occupant's JID %q", fwd.From, self)
 		}
 		if err := alice.SendRaw(ctxT(t), `<iq type='result' id='`+fwd.ID+`' to='`+self+`'><query xmlns='`+q+`'><identity category='client' type='pc' name='own-client'/></query></iq>`); err != nil {
 			t.Fatal(err)
 		}
+		got := answer()
+		if got.Type != "result" || got.From != self || got.ID != "own-1" || !strings.Contains(got.XML, "own-client") {
+			t.Errorf("%s of the own occupant: %s, want the client's answer from %s", q, got.XML, self)
+		}
+	}
+}
+
+// askOwnOccupant sends iq, of type typ asking ns, from c to its own
+// occupant self, and returns the IQ passed on to c and a wait for the
+// answer to iq.
+func askOwnOccupant(t *testing.T, c *xmpptest.Client, self, iq, typ, ns string) (xmpptest.Stanza, func() xmpptest.Stanza) {
+	t.Helper()
+	type answer struct {
+		st  xmpptest.Stanza
+		err error
+	}
+	done := make(chan answer, 1)
+	ctx := ctxT(t)
+	go func() {
+		st, err := c.IQ(ctx, iq)
+		done <- answer{st, err}
+	}()
+	fwd, err := c.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return xmpptest.IsIQ(st) && st.Type == typ && strings.Contains(st.XML, ns)
+	})
+	if err != nil {
+		t.Fatalf("%s to the own occupant %s was not passed on to the client: %v", ns, self, err)
+	}
+	return fwd, func() xmpptest.Stanza {
+		t.Helper()
 		a := <-done
 		if a.err != nil {
 			t.Fatal(a.err)
 		}
-		got := a.st
-		if got.Type != "result" || got.From != self || got.ID != "own-1" || !strings.Contains(got.XML, "own-client") {
-			t.Errorf("%s of the own occupant: %s, want the client's answer from %s", q, got.XML, self)
-		}
+		return a.st
 	}
 }
 
@@ -98,30 +110,11 @@ func TestOwnOccupantIQError(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
 	self := room + "/" + nick(join(t, alice, "a", "").self.From)
-	type answer struct {
-		st  xmpptest.Stanza
-		err error
-	}
-	done := make(chan answer, 1)
-	ctx := ctxT(t)
-	go func() {
-		st, err := alice.IQ(ctx, `<iq type='set' id='own-2' to='`+self+`'><query xmlns='urn:example:odd'/></iq>`)
-		done <- answer{st, err}
-	}()
-	fwd, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
-		return xmpptest.IsIQ(st) && st.Type == "set" && strings.Contains(st.XML, "urn:example:odd")
-	})
-	if err != nil {
-		t.Fatalf("the IQ to the own occupant was not passed on to the client: %v", err)
-	}
+	fwd, answer := askOwnOccupant(t, alice, self, `<iq type='set' id='own-2' to='`+self+`'><query xmlns='urn:example:odd'/></iq>`, "set", "urn:example:odd")
 	if err := alice.SendRaw(ctxT(t), `<iq type='error' id='`+fwd.ID+`' to='`+self+`'><error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`); err != nil {
 		t.Fatal(err)
 	}
-	a := <-done
-	if a.err != nil {
-		t.Fatal(a.err)
-	}
-	if a.st.Type != "error" || a.st.ID != "own-2" || a.st.Err == nil || a.st.Err.Condition != "feature-not-implemented" {
-		t.Errorf("the client's error: %s, want feature-not-implemented from %s", a.st.XML, self)
+	if got := answer(); got.Type != "error" || got.ID != "own-2" || got.Err == nil || got.Err.Condition != "feature-not-implemented" {
+		t.Errorf("the client's error: %s, want feature-not-implemented from %s", got.XML, self)
 	}
 }
