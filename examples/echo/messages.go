@@ -101,7 +101,9 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	/echo-command [TEXT]  a command the network runs, not a message (as
 //	                  IRC's "/mode"): nothing is echoed, and the answer
 //	                  says so (sdk.Result.Command), with TEXT, if any,
-//	                  as the command's reply
+//	                  as the command's reply; "//echo-command TEXT" (any
+//	                  "//" and a letter) is echoed with one slash less
+//	                  (sdk.UnescapeChatCommand)
 //
 // The echo of a reply quotes the user's message too (quote_text,
 // quote_from_me), as a network's reply does.
@@ -129,6 +131,9 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	}
 	if rest, ok := strings.CutPrefix(text, EchoCommand); ok && (rest == "" || rest[0] == ' ') {
 		return sdk.Result{Command: true, Reply: strings.TrimSpace(rest)}, nil
+	}
+	if sdk.UnescapeChatCommand(send) { // "//echo-command x" is the text "/echo-command x"
+		text = send.Text
 	}
 	switch word, rest, _ := strings.Cut(text, " "); word {
 	case "hang":

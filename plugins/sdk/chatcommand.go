@@ -30,9 +30,10 @@ func ChatCommand(text, word string) (args string, ok bool) {
 // spaces or tabs) with "//" and a letter, as IRC clients do: "//block"
 // sends "/block" as text, which the plugin would otherwise read as its
 // command. Anything else ("//", "// note", "///", a later line) is left
-// as typed, as no command needs escaping there. A plugin that reads chat
-// commands calls it on a message it sends as text, after looking for
-// its commands; the spans after the slash move back with the text. It
+// as typed, as no command needs escaping there. A plugin calls it on a
+// message it sends as text, after looking for its own commands if it
+// reads any (the gateway's, "/timer", need the escape too); the spans
+// after the slash move back with the text. It
 // reports whether it took one off (the plugin then reads no other
 // prefix of its own, such as IRC's "/me ", in the text).
 func UnescapeChatCommand(msg *pb.SendMessage) bool {

@@ -72,6 +72,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if s.bot != nil {
 		return s.bot.SendMessage(ctx, c, msg)
 	}
+	sdk.UnescapeChatCommand(msg) // "//timer" goes as "/timer"
 	if err := textFits(msg.Text); err != nil {
 		return sdk.Result{}, err // before a file goes without it
 	}

@@ -78,6 +78,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	// The uploads a refusal or a failure left untaken: the gateway
 	// names none again, and their files would stay until the next start.
 	defer s.uploads.drop(msg.Attachments)
+	sdk.UnescapeChatCommand(msg) // "//timer" goes as "/timer", a channel's post too
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err

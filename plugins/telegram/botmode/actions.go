@@ -48,6 +48,7 @@ func resultOf(m *models.Message) sdk.Result {
 // own before them. The result names the message with the text (or the
 // first file).
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	sdk.UnescapeChatCommand(msg) // "//timer" goes as "/timer"
 	chatID, replyTo, err := s.target(c, msg.ReplyToId)
 	if err != nil {
 		return sdk.Result{}, err
