@@ -3,6 +3,8 @@ package bridge_test
 import (
 	"strings"
 	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
 )
 
 // TestChatLoginClearKeptAnswer: after a refusal, a field picked again
@@ -14,10 +16,7 @@ import (
 // wrong port, the same refusal came back), and the review after the fix
 // began with the old error.
 func TestChatLoginClearKeptAnswer(t *testing.T) {
-	s := newStack(t, stackOptions{plugin: testPlugin(t, "chatform")})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	say, expect := chatDialogue(t, alice)
+	say, expect := chatFormChat(t)
 
 	say("login")
 	expect("Name?")
@@ -47,6 +46,17 @@ func TestChatLoginClearKeptAnswer(t *testing.T) {
 	expect(`You are logged in to Chat Form as cy (tls=true color=green note="" port="")`)
 }
 
+// loginCommandBegun starts the login command (XEP-0050) for c and
+// returns its first step, the form still to be filled in.
+func loginCommandBegun(t *testing.T, c *xmpptest.Client) cmdResponse {
+	t.Helper()
+	r, st := command(t, c, "login", "", "", nil)
+	if st.Type != "result" || r.Command.Status != "executing" {
+		t.Fatalf("the login command: %s", st.XML)
+	}
+	return r
+}
+
 // TestChatLoginReplacesAbandonedCommand: a login begun with the login
 // command (XEP-0050) by a client that then went away, its session with
 // it, does not block a login in the chat of the client the user has
@@ -54,13 +64,8 @@ func TestChatLoginClearKeptAnswer(t *testing.T) {
 // answered "a login is already in progress; finish or cancel it first",
 // with no way to finish it and no word of how to cancel.
 func TestChatLoginReplacesAbandonedCommand(t *testing.T) {
-	s := newStack(t, stackOptions{plugin: testPlugin(t, "chatform")})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	r, st := command(t, alice, "login", "", "", nil)
-	if st.Type != "result" || r.Command.Status != "executing" {
-		t.Fatalf("the login command: %s", st.XML)
-	}
+	s, alice := chatFormUser(t)
+	loginCommandBegun(t, alice)
 	alice.Close()
 	alice = s.login("alice")
 	say, expect := chatDialogue(t, alice)
@@ -107,19 +112,14 @@ func TestRegisterNoPartialLegacyFields(t *testing.T) {
 // the method was looked up, and nothing took its place: the client's
 // next step was told "cancelled".
 func TestChatLoginUnknownFlowKeepsCommand(t *testing.T) {
-	s := newStack(t, stackOptions{plugin: testPlugin(t, "chatform")})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	r, st := command(t, alice, "login", "", "", nil)
-	if st.Type != "result" || r.Command.Status != "executing" {
-		t.Fatalf("the login command: %s", st.XML)
-	}
+	_, alice := chatFormUser(t)
+	r := loginCommandBegun(t, alice)
 	say, expect := chatDialogue(t, alice)
 	say("login nosuch")
 	if m := expect("There is no login method"); strings.Contains(m, "cancelled") {
 		t.Errorf("a login that did not start cancelled the command's: %q", m)
 	}
-	r, st = command(t, alice, "login", r.Command.SessionID, "next", map[string]string{"name": "ann"})
+	r, st := command(t, alice, "login", r.Command.SessionID, "next", map[string]string{"name": "ann"})
 	if r.Command.Status != "completed" || !strings.Contains(r.Notes(), "logged in") {
 		t.Fatalf("the command's login after the chat's unknown method: %s", st.XML)
 	}

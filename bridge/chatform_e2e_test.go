@@ -27,6 +27,21 @@ func chatDialogue(t *testing.T, c *xmpptest.Client) (say func(string), expect fu
 	return say, expect
 }
 
+// chatFormUser starts a gateway with the chatform plugin and returns
+// alice with the gateway online for her.
+func chatFormUser(t *testing.T) (*stack, *xmpptest.Client) {
+	s := newStack(t, stackOptions{plugin: testPlugin(t, "chatform")})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	return s, alice
+}
+
+// chatFormChat is alice's chat with a gateway of the chatform plugin.
+func chatFormChat(t *testing.T) (say func(string), expect func(want ...string) string) {
+	_, alice := chatFormUser(t)
+	return chatDialogue(t, alice)
+}
+
 // TestChatLoginSkipsAndChecks: the chat login of a form with optional
 // fields, a yes/no and a choice (the chatform plugin). A prompt shows a
 // field's default, "(yes/no)" for a boolean, and the word that skips it;
@@ -37,10 +52,7 @@ func chatDialogue(t *testing.T, c *xmpptest.Client) (say func(string), expect fu
 // skip one (a client sends no empty message), "TLS?" alone, and a wrong
 // answer reached the plugin only after the last field.
 func TestChatLoginSkipsAndChecks(t *testing.T) {
-	s := newStack(t, stackOptions{plugin: testPlugin(t, "chatform")})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	say, expect := chatDialogue(t, alice)
+	say, expect := chatFormChat(t)
 
 	say("login")
 	expect("Name?")
@@ -83,10 +95,7 @@ func TestChatLoginSkipsAndChecks(t *testing.T) {
 // user answers the wrong field again alone and sends the form again.
 // Before, the whole form was asked again from its first field.
 func TestChatLoginRefusedKeepsAnswers(t *testing.T) {
-	s := newStack(t, stackOptions{plugin: testPlugin(t, "chatform")})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	say, expect := chatDialogue(t, alice)
+	say, expect := chatFormChat(t)
 
 	say("login")
 	expect("Name?")
@@ -113,10 +122,7 @@ func TestChatLoginRefusedKeepsAnswers(t *testing.T) {
 // not for a yes/no or a choice. Before, "\-" was the answer "\-" and a
 // field could not be answered "-", nor an optional one "skip" or "done".
 func TestChatLoginLiteralWords(t *testing.T) {
-	s := newStack(t, stackOptions{plugin: testPlugin(t, "chatform")})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	say, expect := chatDialogue(t, alice)
+	say, expect := chatFormChat(t)
 
 	say("login")
 	expect("Name?")

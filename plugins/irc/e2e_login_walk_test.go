@@ -324,17 +324,8 @@ func TestEndToEndFormLoginWalk(t *testing.T) {
 
 	// A SASL account on ngircd, which has no SASL: the login ends,
 	// saying what to change.
-	carol := g.User("carol")
-	g.WaitReady(carol)
-	r, st = g.Command(carol, "login", "", "", nil)
-	if st.Type != "result" || r.Command.SessionID == "" {
-		t.Fatalf("login command: %s", st.XML)
-	}
-	r, st = g.Command(carol, "login", r.Command.SessionID, "next", map[string]string{
+	carol := loginCommandRun(t, g, "carol", map[string]string{
 		"server": "127.0.0.1", "port": port, "tls": "false", "nick": "carol", "sasl_user": "carol", "sasl_password": "pw"})
-	if st.Type != "result" || r.Command.Status != "completed" {
-		t.Fatalf("login command: %s", st.XML)
-	}
 	m := g.Next(carol, "the refusal of the SASL account", func(s xmpptest.Stanza) bool {
 		return s.Name == "message" && s.From == g.Domain && strings.Contains(s.Body, "SASL")
 	})
@@ -347,16 +338,25 @@ func TestEndToEndFormLoginWalk(t *testing.T) {
 
 	// A port nothing listens on (a login to 6697, TLS's by default, on
 	// a server of one's own without TLS): the status says what to check.
-	dan := g.User("dan")
-	g.WaitReady(dan)
-	r, st = g.Command(dan, "login", "", "", nil)
+	dan := loginCommandRun(t, g, "dan", map[string]string{
+		"server": "127.0.0.1", "port": strconv.Itoa(freePort(t)), "nick": "dan"})
+	gatewayStatus(t, g, dan, "the refused port's status", "connection refused", "nothing listens on that port", "6667 without")
+}
+
+// loginCommandRun has a new user name run the login command (XEP-0050)
+// with fields, and fails unless the command completed; what the login
+// then does is the caller's to check.
+func loginCommandRun(t *testing.T, g *gatewaytest.Gateway, name string, fields map[string]string) *xmpptest.Client {
+	t.Helper()
+	c := g.User(name)
+	g.WaitReady(c)
+	r, st := g.Command(c, "login", "", "", nil)
 	if st.Type != "result" || r.Command.SessionID == "" {
 		t.Fatalf("login command: %s", st.XML)
 	}
-	r, st = g.Command(dan, "login", r.Command.SessionID, "next", map[string]string{
-		"server": "127.0.0.1", "port": strconv.Itoa(freePort(t)), "nick": "dan"})
+	r, st = g.Command(c, "login", r.Command.SessionID, "next", fields)
 	if st.Type != "result" || r.Command.Status != "completed" {
 		t.Fatalf("login command: %s", st.XML)
 	}
-	gatewayStatus(t, g, dan, "the refused port's status", "connection refused", "nothing listens on that port", "6667 without")
+	return c
 }

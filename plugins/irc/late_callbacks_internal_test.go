@@ -18,19 +18,9 @@ import (
 // connection's end was guarded, and these changed the new one's
 // channels (members added or gone, the channel left).
 func TestLateCallbacksOfOldConnectionLeaveNewOne(t *testing.T) {
-	s, _ := namesWaitSession(t)
-	old, cur := &ircevent.Connection{}, &ircevent.Connection{}
+	s, old, cur := replacedConnSession(t, "bob", "zoe")
 	s.handle(old)
 	s.handle(cur)
-	s.mu.Lock()
-	s.conn, s.up = cur, true
-	s.selfJoinedLocked("#room", "#room")
-	ch := s.channels["#room"]
-	ch.members["bob"] = &member{nick: "bob"}
-	ch.members["zoe"] = &member{nick: "zoe"}
-	ch.synced = true
-	ch.settle()
-	s.mu.Unlock()
 	members := func() []string {
 		t.Helper()
 		info, err := s.ChatInfo(context.Background(), "#room")

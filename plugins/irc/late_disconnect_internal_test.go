@@ -8,6 +8,26 @@ import (
 	"github.com/ergochat/irc-go/ircmsg"
 )
 
+// replacedConnSession returns a session whose current connection cur is
+// up and in #room with the members nicks, the room's names list done,
+// and old, a connection the session had before cur.
+func replacedConnSession(t *testing.T, nicks ...string) (s *Session, old, cur *ircevent.Connection) {
+	t.Helper()
+	s, _ = namesWaitSession(t)
+	old, cur = &ircevent.Connection{}, &ircevent.Connection{}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conn, s.up = cur, true
+	s.selfJoinedLocked("#room", "#room")
+	ch := s.channels["#room"]
+	for _, n := range nicks {
+		ch.members[n] = &member{nick: n}
+	}
+	ch.synced = true
+	ch.settle()
+	return s, old, cur
+}
+
 // The end of a connection that is no longer the session's (given up,
 // with Connect making another before the old one's end came: a server
 // slow to close it after the QUIT) leaves the current connection's
@@ -16,17 +36,10 @@ import (
 // connection's late end emptied the new one's channels: its rooms had
 // no members, and ChatInfo answered NOT_FOUND.
 func TestLateEndOfOldConnectionLeavesNewOne(t *testing.T) {
-	s, _ := namesWaitSession(t)
-	old, cur := &ircevent.Connection{}, &ircevent.Connection{}
-	s.mu.Lock()
-	s.conn, s.up = cur, true
-	s.selfJoinedLocked("#room", "#room")
-	ch := s.channels["#room"]
-	ch.members["bob"] = &member{nick: "bob"}
-	ch.synced = true
-	ch.settle()
+	s, old, cur := replacedConnSession(t, "bob")
 	// A line sent on the current connection, its echo awaited.
 	sent := &echo{target: "#room", text: "hi", got: make(chan ircmsg.Message, 1)}
+	s.mu.Lock()
 	s.echoes = append(s.echoes, sent)
 	s.mu.Unlock()
 

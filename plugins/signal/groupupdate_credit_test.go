@@ -19,6 +19,26 @@ func groupUpdate(d *fakesignal.Daemon, gid, from, fromACI string, rev, secs int)
 		ExpiresInSeconds: secs, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: rev, Type: "UPDATE"}}})
 }
 
+// bobSaysInGroup delivers bob's text in group gid at revision rev.
+func bobSaysInGroup(d *fakesignal.Daemon, gid string, rev int, text string) {
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text(text), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: rev, Type: "DELIVER"}}})
+}
+
+// groupWithBobsMinute has a group known whose timer bob then set to a
+// minute, and returns the group as the fake holds it and the timer's
+// event.
+func groupWithBobsMinute(t *testing.T) (d *fakesignal.Daemon, gid string, s *session, group string, g fakesignal.Group, timer *pb.Event) {
+	d, gid, s, group = groupKnown(t)
+	g, _ = d.GetGroup(alice, gid)
+	g.Timer = 60
+	g.Revision++
+	d.SetGroup(alice, g)
+	groupUpdate(d, gid, bob, bobACI, g.Revision, 60)
+	timer = s.next(func(ev *pb.Event) bool { return strings.Contains(ev.GetMessage().GetText(), "disappear") })
+	return d, gid, s, group, g, timer
+}
+
 // readWithLaterUpdate delivers first, then, while the plugin's read of
 // the group for it is held, later: signal-cli applied the later update
 // before the read, and wrote its envelope before the read's answer.
@@ -68,8 +88,7 @@ func TestGroupSettingsOfALaterUpdateNotCredited(t *testing.T) {
 	readWithLaterUpdate(t, d,
 		func() { groupUpdate(d, gid, bob, bobACI, bobs, 0) },
 		func() { groupUpdate(d, gid, carol, carolACI, g.Revision, 0) })
-	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
-		Message: fakesignal.Text("after the settings"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "DELIVER"}}})
+	bobSaysInGroup(d, gid, g.Revision, "after the settings")
 	told := strings.Join(groupNotices(s, group, "after the settings"), "\n")
 	if strings.Contains(told, "Bob") || strings.Contains(told, bob) {
 		t.Errorf("a read holding carol's change credited to bob (before: both his):\n%s", told)
@@ -86,13 +105,8 @@ func TestGroupSettingsOfALaterUpdateNotCredited(t *testing.T) {
 // Carol's hour. The hour is Carol's, told once, by her (before: by
 // bob, and Carol's update said nothing).
 func TestGroupTimerOffThenSetCredited(t *testing.T) {
-	d, gid, s, group := groupKnown(t)
-	g, _ := d.GetGroup(alice, gid)
-	g.Timer = 60
-	g.Revision++
-	d.SetGroup(alice, g)
-	groupUpdate(d, gid, bob, bobACI, g.Revision, 60)
-	if ev := s.next(func(ev *pb.Event) bool { return strings.Contains(ev.GetMessage().GetText(), "disappear") }); ev.GetMessage().GetText() != mediatext.ReadTimerText(time.Minute) {
+	d, gid, s, group, g, ev := groupWithBobsMinute(t)
+	if ev.GetMessage().GetText() != mediatext.ReadTimerText(time.Minute) {
 		t.Fatalf("bob's first timer: %v", ev)
 	}
 	g.Timer = 0
@@ -105,8 +119,7 @@ func TestGroupTimerOffThenSetCredited(t *testing.T) {
 	readWithLaterUpdate(t, d,
 		func() { groupUpdate(d, gid, bob, bobACI, bobs, 0) },
 		func() { groupUpdate(d, gid, carol, carolACI, g.Revision, 3600) })
-	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
-		Message: fakesignal.Text("after the timers"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "DELIVER"}}})
+	bobSaysInGroup(d, gid, g.Revision, "after the timers")
 	var timers []string
 	for _, n := range groupNotices(s, group, "after the timers") {
 		if strings.Contains(n, "disappear") {
@@ -124,13 +137,7 @@ func TestGroupTimerOffThenSetCredited(t *testing.T) {
 // a revision never handled: they are told without an author, the
 // timer's notice from the room (before: all as Carol's).
 func TestGroupChangeOfAMissedUpdateNotCredited(t *testing.T) {
-	d, gid, s, group := groupKnown(t)
-	g, _ := d.GetGroup(alice, gid)
-	g.Timer = 60
-	g.Revision++
-	d.SetGroup(alice, g)
-	groupUpdate(d, gid, bob, bobACI, g.Revision, 60)
-	s.next(func(ev *pb.Event) bool { return strings.Contains(ev.GetMessage().GetText(), "disappear") })
+	d, gid, s, group, g, _ := groupWithBobsMinute(t)
 	g.OnlyAdminsSend, g.Timer = true, 3600
 	g.Revision++ // dave's, never delivered
 	d.SetGroup(alice, g)
@@ -138,8 +145,7 @@ func TestGroupChangeOfAMissedUpdateNotCredited(t *testing.T) {
 	g.Revision++
 	d.SetGroup(alice, g)
 	groupUpdate(d, gid, carol, carolACI, g.Revision, 0)
-	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
-		Message: fakesignal.Text("after the gap"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "DELIVER"}}})
+	bobSaysInGroup(d, gid, g.Revision, "after the gap")
 	told := strings.Join(groupNotices(s, group, "after the gap"), "\n")
 	if strings.Contains(told, "Carol") || strings.Contains(told, carol) {
 		t.Errorf("a change of a missed update credited to carol (before: both hers):\n%s", told)

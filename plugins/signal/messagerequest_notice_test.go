@@ -58,6 +58,19 @@ func TestMessageRequestTold(t *testing.T) {
 	}
 }
 
+// twoRequests starts alice's session with bob a contact and two
+// strangers whose message requests are open, zoe and yan, returned with
+// their ACIs.
+func twoRequests(t *testing.T) (d *fakesignal.Daemon, s *session, zoe, zoeACI, yan, yanACI string) {
+	d, _ = startFake(t)
+	zoe, zoeACI = "+15550000026", fakesignal.NewUUID()
+	yan, yanACI = "+15550000027", fakesignal.NewUUID()
+	d.SetContacts(alice, fakesignal.Contact{Number: bob, UUID: bobACI, Name: "Bob"},
+		fakesignal.Contact{Number: zoe, UUID: zoeACI, Given: "Zoe", Stranger: true, Request: true},
+		fakesignal.Contact{Number: yan, UUID: yanACI, Given: "Yan", Stranger: true, Request: true})
+	return d, newSession(t, d), zoe, zoeACI, yan, yanACI
+}
+
 // "/accept" in a message request's chat accepts it without writing to
 // them (signal-cli's sendMessageRequestResponse): nothing is sent, the
 // answer is the user's, and a mark read then tells them. In a chat that
@@ -65,13 +78,7 @@ func TestMessageRequestTold(t *testing.T) {
 // UNSUPPORTED, saying to accept on the phone. Before, "/accept" went to
 // the stranger as a message.
 func TestMessageRequestAccept(t *testing.T) {
-	d, _ := startFake(t)
-	zoe, zoeACI := "+15550000026", fakesignal.NewUUID()
-	yan, yanACI := "+15550000027", fakesignal.NewUUID()
-	d.SetContacts(alice, fakesignal.Contact{Number: bob, UUID: bobACI, Name: "Bob"},
-		fakesignal.Contact{Number: zoe, UUID: zoeACI, Given: "Zoe", Stranger: true, Request: true},
-		fakesignal.Contact{Number: yan, UUID: yanACI, Given: "Yan", Stranger: true, Request: true})
-	s := newSession(t, d)
+	d, s, zoe, zoeACI, yan, yanACI := twoRequests(t)
 	say := func(from, fromACI, text string) *pb.Event {
 		t.Helper()
 		at := d.Now()
@@ -125,13 +132,7 @@ func TestMessageRequestAccept(t *testing.T) {
 // failure read as no request: "there is nothing to accept", the
 // request left as it was, and no notice for the session.
 func TestMessageRequestAcceptWhenUnread(t *testing.T) {
-	d, _ := startFake(t)
-	zoe, zoeACI := "+15550000026", fakesignal.NewUUID()
-	yan, yanACI := "+15550000027", fakesignal.NewUUID()
-	d.SetContacts(alice, fakesignal.Contact{Number: bob, UUID: bobACI, Name: "Bob"},
-		fakesignal.Contact{Number: zoe, UUID: zoeACI, Given: "Zoe", Stranger: true, Request: true},
-		fakesignal.Contact{Number: yan, UUID: yanACI, Given: "Yan", Stranger: true, Request: true})
-	s := newSession(t, d)
+	d, s, zoe, zoeACI, yan, yanACI := twoRequests(t)
 	isRequest := func(ev *pb.Event) bool { return strings.HasPrefix(ev.GetMessage().GetText(), "💬 A message request") }
 	// yan's messages, each followed by a contact's, and what came in
 	// yan's chat before it.

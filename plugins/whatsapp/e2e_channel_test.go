@@ -205,11 +205,18 @@ func TestChannelSendRefusedProcess(t *testing.T) {
 	channel := types.NewJID("120363100000000006", types.NewsletterServer)
 	srv, p, _, done, _ := channelPosted(t, channel)
 	res := p.Commands().Send(plugintest.SendText(done.LoginId, channel.String(), "tx1", "may I?"))
+	refusedReadOnly(t, srv, channel, res, "a post from XMPP")
+}
+
+// refusedReadOnly checks that res, what was sent to channel, was
+// refused as read-only and that nothing went to the channel.
+func refusedReadOnly(t *testing.T, srv *wafake.Server, channel types.JID, res *pb.CommandResult, what string) {
+	t.Helper()
 	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(res.Error.GetText(), "read-only") {
-		t.Errorf("a post from XMPP: %v, want refused, read-only", res)
+		t.Errorf("%s: %v, want refused, read-only", what, res)
 	}
 	if got := srv.SentTo(channel); len(got) != 0 {
-		t.Errorf("sent to the channel: %v", got)
+		t.Errorf("%s: sent to the channel: %v", what, got)
 	}
 }
 

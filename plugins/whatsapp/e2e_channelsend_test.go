@@ -2,6 +2,7 @@ package whatsapp_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,11 +26,7 @@ import (
 // read-only, the owner's post refused.
 func TestChannelAdminPostProcess(t *testing.T) {
 	srv, p, evs, done := processLoggedIn(t)
-	mine := types.NewJID("120363100000000041", types.NewsletterServer)
-	srv.Channel(wafake.Channel{JID: mine, Name: "My News", Role: types.NewsletterRoleOwner})
-	theirs := types.NewJID("120363100000000042", types.NewsletterServer)
-	srv.Channel(wafake.Channel{JID: theirs, Name: "Their News"})
-	channelsSynced(t, srv, evs, "SYNC2")
+	mine, theirs := ownAndFollowedChannels(t, srv, evs, 120363100000000041, "News", types.NewsletterRoleOwner, "SYNC2")
 	ctx, cancel := p.CallContext()
 	defer cancel()
 	c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: done.LoginId, ChatId: mine.String()})
@@ -49,21 +46,37 @@ func TestChannelAdminPostProcess(t *testing.T) {
 	if len(sent) != 1 || !strings.Contains(sent[0].GetConversation()+sent[0].GetExtendedTextMessage().GetText(), "hello followers") {
 		t.Errorf("sent to the channel: %v, want the post", sent)
 	}
-	if r := cmds.Send(plugintest.Act(done.LoginId, mine.String(), "p2", &pb.React{TargetId: res.MessageId, TargetMeta: res.Meta, Emojis: []string{"❤️"}})); r.Error != nil {
-		t.Fatalf("a reaction to the post: %v", r.Error)
+	postReactedTo(t, p, srv, done, mine, res, "p2", "the post")
+
+	res = cmds.Send(plugintest.SendText(done.LoginId, theirs.String(), "p3", "may I?"))
+	refusedReadOnly(t, srv, theirs, res, "a follower's post")
+}
+
+// ownAndFollowedChannels has the fake hold two channels, "My <topic>"
+// (ID id) the user runs as role and "Their <topic>" (ID id+1) the user
+// follows, and waits until the plugin has synced them (syncID).
+func ownAndFollowedChannels(t *testing.T, srv *wafake.Server, evs *plugintest.EventStream, id uint64, topic string, role types.NewsletterRole, syncID string) (mine, theirs types.JID) {
+	t.Helper()
+	mine = types.NewJID(strconv.FormatUint(id, 10), types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: mine, Name: "My " + topic, Role: role})
+	theirs = types.NewJID(strconv.FormatUint(id+1, 10), types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: theirs, Name: "Their " + topic})
+	channelsSynced(t, srv, evs, syncID)
+	return mine, theirs
+}
+
+// postReactedTo reacts to the user's post in their channel mine (res,
+// the post's send result) and checks the reaction goes to WhatsApp
+// naming the post's server ID from the fake's ack.
+func postReactedTo(t *testing.T, p *plugintest.Plugin, srv *wafake.Server, done *pb.CompleteStep, mine types.JID, res *pb.CommandResult, txn, post string) {
+	t.Helper()
+	if r := p.Commands().Send(plugintest.Act(done.LoginId, mine.String(), txn, &pb.React{TargetId: res.MessageId, TargetMeta: res.Meta, Emojis: []string{"❤️"}})); r.Error != nil {
+		t.Fatalf("a reaction to %s: %v", post, r.Error)
 	}
 	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
 		return r.Channel == mine && r.ServerID == 1001
 	}); err != nil {
-		t.Errorf("the reaction to the post, by its server ID: %v", err)
-	}
-
-	res = cmds.Send(plugintest.SendText(done.LoginId, theirs.String(), "p3", "may I?"))
-	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(res.Error.GetText(), "read-only") {
-		t.Errorf("a follower's post: %v, want refused, read-only", res)
-	}
-	if got := srv.SentTo(theirs); len(got) != 0 {
-		t.Errorf("sent to a channel followed: %v", got)
+		t.Errorf("the reaction to %s, by its server ID: %v", post, err)
 	}
 }
 
@@ -77,11 +90,7 @@ func TestChannelAdminPostProcess(t *testing.T) {
 // done.
 func TestChannelAdminFilePostProcess(t *testing.T) {
 	srv, p, evs, done := processLoggedIn(t)
-	mine := types.NewJID("120363100000000043", types.NewsletterServer)
-	srv.Channel(wafake.Channel{JID: mine, Name: "My Pictures", Role: types.NewsletterRoleAdmin})
-	theirs := types.NewJID("120363100000000044", types.NewsletterServer)
-	srv.Channel(wafake.Channel{JID: theirs, Name: "Their Pictures"})
-	channelsSynced(t, srv, evs, "SYNC3")
+	mine, theirs := ownAndFollowedChannels(t, srv, evs, 120363100000000043, "Pictures", types.NewsletterRoleAdmin, "SYNC3")
 	file := func(name, mime, data string) *pb.Attachment {
 		return &pb.Attachment{Name: name, MimeType: mime, Source: &pb.Attachment_Data{Data: []byte(data)}}
 	}
@@ -102,22 +111,10 @@ func TestChannelAdminFilePostProcess(t *testing.T) {
 	if doc.GetFileName() != "notes.pdf" || len(doc.GetMediaKey()) != 0 || string(srv.Uploaded(doc.GetDirectPath())) != "PDFDATA" {
 		t.Errorf("the document's post: %v, want unencrypted, its file uploaded", sent[1])
 	}
-	if r := cmds.Send(plugintest.Act(done.LoginId, mine.String(), "f2", &pb.React{TargetId: res.MessageId, TargetMeta: res.Meta, Emojis: []string{"❤️"}})); r.Error != nil {
-		t.Fatalf("a reaction to the picture's post: %v", r.Error)
-	}
-	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
-		return r.Channel == mine && r.ServerID == 1001
-	}); err != nil {
-		t.Errorf("the reaction to the picture's post, by its server ID: %v", err)
-	}
+	postReactedTo(t, p, srv, done, mine, res, "f2", "the picture's post")
 
 	res = cmds.Send(plugintest.Act(done.LoginId, theirs.String(), "f3", &pb.SendMessage{Attachments: []*pb.Attachment{file("dog.jpg", "image/jpeg", "DOG")}}))
-	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(res.Error.GetText(), "read-only") {
-		t.Errorf("a follower's file: %v, want refused, read-only", res)
-	}
-	if got := srv.SentTo(theirs); len(got) != 0 {
-		t.Errorf("sent to a channel followed: %v", got)
-	}
+	refusedReadOnly(t, srv, theirs, res, "a follower's file")
 }
 
 // The owner of a channel posts in its room through a real Prosody, the
