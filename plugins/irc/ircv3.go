@@ -169,8 +169,10 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 		return false
 	}
 	if kept {
-		// On disk before the reaction is answered, without mu held
-		// (ownstore.go).
+		// On disk before the read loop reads on, without mu held
+		// (ownstore.go). React does not wait for the echo: a plugin
+		// killed between the send and the echo has not kept the msgid,
+		// and history brings that reaction back once.
 		s.flushOwn()
 	}
 	close(e.got) // out of s.echoes: no one else closes it

@@ -35,7 +35,14 @@ func TestOwnNotBackFromHistoryAfterRestart(t *testing.T) {
 			if res := cmds.Send(plugintest.Act(login.LoginId, "#hist", "", &pb.React{TargetId: "h-1", Emojis: []string{"👍"}})); res.Error != nil {
 				t.Fatalf("react: %v", res.Error)
 			}
-			srv.sync() // the echo, where there is one, was read
+			// The echo, where there is one, was read: React answers once
+			// its TAGMSG is written, so the server may not have read it
+			// when one sync's PING goes; the server reads the first PONG
+			// after the TAGMSG (and wrote its echo before reading on), so
+			// the second PING goes after the echo, and the plugin reads
+			// the echo (and keeps its msgid on disk) before its PONG.
+			srv.sync()
+			srv.sync()
 			now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 			// The server's copies: the reaction (with echo-message, under
 			// its echo's msgid, srv-1), someone's line.
