@@ -61,7 +61,7 @@ func (c *Config) PermissionWarnings() []PermWarning {
 				continue
 			}
 			seen[path] = true
-			fix := "under examples/passerelle.service, whose user cannot read a root-only file, hand it over with LoadCredential=" + t.Name + ".secret:" + path + " and set secret_file to /run/credentials/passerelle.service/" + t.Name + ".secret (only the service can read that), or use " + secretsEnv(c.Path) + chmodOwner(path, 0o600)
+			fix := "under examples/passerelle.service, whose user cannot read a root-only file, hand it over with LoadCredential=" + t.Name + ".secret:" + path + " and set secret_file to /run/credentials/passerelle.service/" + t.Name + ".secret (only the service can read that), or use " + SecretsEnvPath(c.Path) + chmodOwner(path, 0o600)
 			if w, ok := check(path, 0o600, 0o044, "it holds transport "+t.Name+"'s secret"); ok {
 				w.Fix = fix
 				ws = append(ws, w)
@@ -74,7 +74,7 @@ func (c *Config) PermissionWarnings() []PermWarning {
 			names[i], vars[i] = t.Name, secretEnvName(t.Name)+"=..."
 		}
 		why := "it holds the secret of transport " + strings.Join(names, ", ")
-		fix := "move it to " + secretsEnv(c.Path) + " (mode 0600; examples/passerelle.service loads it) as " + strings.Join(vars, " and ") + ", and take the secret = " + plural(len(inline), "line", "lines") + " out of this file, which may then stay readable" + chmodOwner(c.Path, 0o600)
+		fix := "move it to " + SecretsEnvPath(c.Path) + " (mode 0600; examples/passerelle.service loads it) as " + strings.Join(vars, " and ") + ", and take the secret = " + plural(len(inline), "line", "lines") + " out of this file, which may then stay readable" + chmodOwner(c.Path, 0o600)
 		if w, ok := check(c.Path, 0o600, 0o044, why); ok {
 			w.Fix = fix
 			ws = append(ws, w)
@@ -100,12 +100,6 @@ func StorePermissionWarnings(path string) []PermWarning {
 		ws = append(ws, w)
 	}
 	return ws
-}
-
-// secretsEnv is the secrets file beside the configuration at path, as
-// examples/passerelle.service and the README's step 4 name it.
-func secretsEnv(path string) string {
-	return filepath.Join(filepath.Dir(path), "secrets.env")
 }
 
 // plural is one or many as n says.

@@ -3,8 +3,15 @@ package config
 import (
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 )
+
+// SecretsEnvPath is the secrets file beside the configuration at path,
+// as examples/passerelle.service and the README's step 4 name it.
+func SecretsEnvPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "secrets.env")
+}
 
 // setEnv returns env when that variable is set and not empty, else "".
 func setEnv(env string) string {

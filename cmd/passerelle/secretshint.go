@@ -6,15 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"passerelle.im/passerelle/bridge/config"
 )
-
-// secretsEnvName is the file the systemd unit (examples/passerelle.service)
-// loads the secrets from, beside the configuration.
-const secretsEnvName = "secrets.env"
 
 // hintSecretsEnv follows a configuration error that names a transport's
 // missing secret: when secrets.env beside the file sets variables this
@@ -26,7 +21,7 @@ func hintSecretsEnv(command, path string, err error, stderr io.Writer) {
 	if !missingSecret(err) {
 		return
 	}
-	env := filepath.Join(filepath.Dir(path), secretsEnvName)
+	env := config.SecretsEnvPath(path) // the file examples/passerelle.service loads
 	if !strings.ContainsRune(env, '/') {
 		// sh's "." looks a bare name up in PATH, not here.
 		env = "./" + env
