@@ -86,10 +86,7 @@ func (t *transport) occupantIQ(ctx context.Context, st *wire.Stanza, s *session,
 	r.mu.Lock()
 	joined := r.joined[from.Resourcepart()]
 	member, held := r.nicks.MemberOf(nick)
-	// The nick the room gave the user, not ownNickLocked, which would
-	// make one up for a resource not joined (and hold it against a
-	// member the network lists under it later).
-	own := nick == r.selfNick || held && member == selfKey
+	own := r.isOwnOccupantLocked(nick)
 	r.mu.Unlock()
 	refuse := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
 	disco := ns == wire.NSDiscoInfo || ns == wire.NSDiscoItems
@@ -180,8 +177,7 @@ func (s *session) ownOccupantReply(ctx context.Context, st *wire.Stanza, r *room
 		return false // only the user's own IQs are theirs to answer
 	}
 	r.mu.Lock()
-	member, held := r.nicks.MemberOf(nick)
-	own := nick == r.selfNick || held && member == selfKey // as occupantIQ
+	own := r.isOwnOccupantLocked(nick)
 	r.mu.Unlock()
 	if !own {
 		return false
@@ -197,4 +193,13 @@ func (s *session) ownOccupantReply(ctx context.Context, st *wire.Stanza, r *room
 	}
 	s.t.send(ctx, w.Bytes())
 	return true
+}
+
+// isOwnOccupantLocked reports whether nick is the user's own occupant in
+// r: the nick the room gave the user, not ownNickLocked, which would
+// make one up for a resource not joined (and hold it against a member
+// the network lists under it later). Call with r.mu held.
+func (r *room) isOwnOccupantLocked(nick string) bool {
+	member, held := r.nicks.MemberOf(nick)
+	return nick == r.selfNick || held && member == selfKey
 }
