@@ -58,9 +58,16 @@ func (g *reloginGate) beginRelogin() (end func()) {
 
 // mark is what a message going now knows of relogins.
 func (g *reloginGate) mark() reloginMark {
+	m, _ := g.state()
+	return m
+}
+
+// state is mark, with the channel closed when the relogin under way is
+// done (nil when none is).
+func (g *reloginGate) state() (reloginMark, chan struct{}) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return reloginMark{busy: g.back != nil, begun: g.begun}
+	return reloginMark{busy: g.back != nil, begun: g.begun}, g.back
 }
 
 // touched reports whether a relogin may have taken the login away from
@@ -78,11 +85,7 @@ func (s *session) awaitRelogin(ctx context.Context) (reloginMark, error) {
 	timer := time.NewTimer(reloginWait)
 	defer timer.Stop()
 	for {
-		g := &s.relogins
-		g.mu.Lock()
-		back := g.back
-		m := reloginMark{busy: back != nil, begun: g.begun}
-		g.mu.Unlock()
+		m, back := s.relogins.state()
 		if back == nil {
 			return m, nil
 		}
