@@ -347,20 +347,12 @@ func grantAdvice(name, version string) string {
 	return "grant them to the transport's domain: Prosody with privileged_entities (examples/prosody.cfg.lua); ejabberd 23.10 or later with mod_privilege (examples/ejabberd.yml; ejabberd before 23.10 has none the gateway can take)"
 }
 
-// sayMissingPrivileges warns, once the server's grants are known, of the
-// roster and message privileges it does not grant (missingPrivilegesMsg),
-// each time what is missing changes, with where to grant them on this
-// server (it asks the server's version for that). v1 grants not taken
-// from the server are told by checkPrivilegeServer instead.
-func (t *transport) sayMissingPrivileges(ctx context.Context) {
-	if p, missing := t.newlyMissingPrivileges(); missing != "" {
-		t.warnMissingPrivileges(ctx, p, missing)
-	}
-}
-
 // newlyMissingPrivileges returns the grants and the roster and message
 // privileges they lack, "" when none or when that was told already
-// (noted as told).
+// (noted as told): once the server's grants are known, learnPrivileges
+// warns of them (warnMissingPrivileges) each time what is missing
+// changes. v1 grants not taken from the server are told by
+// checkPrivilegeServer instead.
 func (t *transport) newlyMissingPrivileges() (perms, string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

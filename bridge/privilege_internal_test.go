@@ -561,3 +561,11 @@ func TestGrantAdviceUnknownEjabberdRelease(t *testing.T) {
 		t.Errorf("ejabberd 23.01 gets %q, want told to leave mod_privilege out", got)
 	}
 }
+
+// sayMissingPrivileges is what learnPrivileges does with the grants once
+// they are known: warns of those missing, unless told already.
+func (t *transport) sayMissingPrivileges(ctx context.Context) {
+	if p, missing := t.newlyMissingPrivileges(); missing != "" {
+		t.warnMissingPrivileges(ctx, p, missing)
+	}
+}

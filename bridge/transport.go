@@ -81,7 +81,7 @@ type transport struct {
 	// privV1Said is the server last told about, so it is said once.
 	privV1Said string
 	// privMissingSaid are the privileges last told missing, so they are
-	// said once (sayMissingPrivileges).
+	// said once (newlyMissingPrivileges).
 	privMissingSaid string
 	// privKnown is closed once the server's grants are known (privilege.go).
 	privKnown chan struct{}
