@@ -551,20 +551,26 @@ func (r *runner) checkSend(t *testing.T) {
 func (r *runner) checkNewIDAfterRestart(t *testing.T, cmds *CommandStream, loginID string, before map[string]string) {
 	t.Helper()
 	fresh := r.unique("fresh")
+	res := sendConnecting(cmds, func() *pb.Command { return SendText(loginID, r.cfg.Contact, r.unique("txn"), fresh) })
+	if res.Error != nil {
+		t.Errorf("a new send to %s after a SIGKILL and a restart: %v", r.cfg.Contact, res.Error)
+	} else if old, reused := before[res.MessageId]; reused && res.MessageId != "" {
+		t.Errorf("a new message sent after a restart was answered with message_id %q, the ID of %q, sent before the restart: message IDs must stay unique across restarts of the plugin, as the gateway keys a message by its ID in its chat (a correction or retraction of either would reach the other, and an echo under it is dropped as seen); take the network's ID, or make one from a prefix new at each start (random, or the start time) and a counter", res.MessageId, old)
+	}
+}
+
+// sendConnecting sends the command cmd makes (a new one at each try)
+// and is its answer, sent again until Timeout while the login is still
+// connecting after a restart (UNAVAILABLE, LOGIN_REQUIRED).
+func sendConnecting(cmds *CommandStream, cmd func() *pb.Command) *pb.CommandResult {
 	deadline := time.Now().Add(Timeout)
 	for {
-		res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), fresh))
+		res := cmds.Send(cmd())
 		code := res.Error.GetCode()
-		if (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-			continue
+		if (code != pb.ErrorCode_ERROR_CODE_UNAVAILABLE && code != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED) || !time.Now().Before(deadline) {
+			return res
 		}
-		if res.Error != nil {
-			t.Errorf("a new send to %s after a SIGKILL and a restart: %v", r.cfg.Contact, res.Error)
-		} else if old, reused := before[res.MessageId]; reused && res.MessageId != "" {
-			t.Errorf("a new message sent after a restart was answered with message_id %q, the ID of %q, sent before the restart: message IDs must stay unique across restarts of the plugin, as the gateway keys a message by its ID in its chat (a correction or retraction of either would reach the other, and an echo under it is dropped as seen); take the network's ID, or make one from a prefix new at each start (random, or the start time) and a counter", res.MessageId, old)
-		}
-		return
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -592,19 +598,9 @@ func (r *runner) checkActAfterRestart(t *testing.T, p *Plugin, cmds *CommandStre
 	default:
 		return
 	}
-	deadline := time.Now().Add(Timeout)
-	for {
-		res := cmds.Send(Act(loginID, r.cfg.Contact, r.unique("txn"), action))
-		code := res.Error.GetCode()
-		if res.Error == nil {
-			return
-		}
-		if (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-			continue
-		}
+	res := sendConnecting(cmds, func() *pb.Command { return Act(loginID, r.cfg.Contact, r.unique("txn"), action) })
+	if res.Error != nil {
 		t.Errorf("%s of a message sent before a SIGKILL and a restart, named by its message_id and the meta the host keeps: %v; keep what a later command needs in meta (or on disk), not in memory", name, res.Error)
-		return
 	}
 }
 

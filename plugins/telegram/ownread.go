@@ -3,6 +3,8 @@ package telegram
 import (
 	"slices"
 	"sync"
+
+	"passerelle.im/passerelle/plugins/telegram/recent"
 )
 
 // The user's own reads from another device (a chat read on the phone:
@@ -15,7 +17,7 @@ import (
 
 // shownPerChat and shownChats bound what is kept: a chat's newest
 // messages, and the chats, the one first noted longest ago forgotten
-// first (recent.put), busy or not: its reads then name Telegram's ID
+// first (recent.Map.Put), busy or not: its reads then name Telegram's ID
 // until it is noted again.
 const (
 	shownPerChat = 64
@@ -26,14 +28,14 @@ const (
 // has as messages (received, sent, or a notice's line), oldest first.
 type shownIDs struct {
 	mu  sync.Mutex
-	ids recent[[]int]
+	ids recent.Map[string, []int]
 }
 
 // note records message id of chat as one the gateway has.
 func (s *shownIDs) note(chat string, id int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids, _ := s.ids.get(chat)
+	ids, _ := s.ids.Get(chat)
 	i, found := slices.BinarySearch(ids, id)
 	if found {
 		return
@@ -42,7 +44,7 @@ func (s *shownIDs) note(chat string, id int) {
 	if len(ids) > shownPerChat {
 		ids = ids[len(ids)-shownPerChat:]
 	}
-	s.ids.put(chat, ids, shownChats)
+	s.ids.Put(chat, ids, shownChats)
 }
 
 // upTo is the message a read up to maxID in chat stands for: maxID when
@@ -51,7 +53,7 @@ func (s *shownIDs) note(chat string, id int) {
 func (s *shownIDs) upTo(chat string, maxID int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids, _ := s.ids.get(chat)
+	ids, _ := s.ids.Get(chat)
 	i, found := slices.BinarySearch(ids, maxID)
 	if found || i == 0 {
 		return maxID

@@ -9,6 +9,7 @@ import (
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/recent"
 )
 
 // A reply tells the gateway what it answers (reply_to_id); the gateway
@@ -37,7 +38,9 @@ type quotedMsg struct {
 }
 
 // quoteCache keeps, per chat and message ID, what a reply quotes of it.
-type quoteCache struct{ recent[quotedMsg] }
+type quoteCache struct {
+	recent.Map[string, quotedMsg]
+}
 
 // quoteKey names message id of chat: its base chat, as a topic's
 // messages are the forum's.
@@ -49,7 +52,7 @@ func quoteKey(chat string, id int) string {
 // A message without text (a photo) is kept too: known, a reply to it
 // does not ask Telegram for it (quotefetch.go).
 func (c *quoteCache) note(chat string, id int, text, author string, fromMe bool) {
-	c.put(quoteKey(chat, id), quotedMsg{text: cutQuote(text), author: author, fromMe: fromMe}, quoteLimit)
+	c.Put(quoteKey(chat, id), quotedMsg{text: cutQuote(text), author: author, fromMe: fromMe}, quoteLimit)
 }
 
 // edited replaces the text kept of message id of chat, when kept.
@@ -57,7 +60,7 @@ func (c *quoteCache) edited(chat string, id int, text string) {
 	if text == "" {
 		return
 	}
-	c.update(quoteKey(chat, id), func(q quotedMsg) quotedMsg {
+	c.Update(quoteKey(chat, id), func(q quotedMsg) quotedMsg {
 		q.text = cutQuote(text)
 		return q
 	})
@@ -65,7 +68,7 @@ func (c *quoteCache) edited(chat string, id int, text string) {
 
 // kept is what is kept of message id of chat.
 func (c *quoteCache) kept(chat string, id int) (quotedMsg, bool) {
-	return c.get(quoteKey(chat, id))
+	return c.Get(quoteKey(chat, id))
 }
 
 // cutQuote is text's start, at most maxQuoteBytes, cut at a character.

@@ -80,7 +80,7 @@ func (s *Session) fetchQuotedMsg(ctx context.Context, chat string, id int) error
 	}
 	// Known from now on, whatever the answer: a message Telegram has
 	// not in this chat is not asked for again.
-	s.quotes.put(quoteKey(chat, id), quotedMsg{}, quoteLimit)
+	s.quotes.Put(quoteKey(chat, id), quotedMsg{}, quoteLimit)
 	mm, ok := res.AsModified()
 	if !ok {
 		return nil

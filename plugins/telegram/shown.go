@@ -7,6 +7,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/recent"
 )
 
 // shownLimit bounds the messages whose shown text is remembered (the
@@ -17,7 +18,9 @@ const shownLimit = 4096
 // last given to the gateway. Telegram edits a message without changing
 // its text (edit_hide: a link's preview added, a bot's buttons): such an
 // edit is no correction, and only the text tells it from a real one.
-type shownTexts struct{ recent[uint64] }
+type shownTexts struct {
+	recent.Map[string, uint64]
+}
 
 // textHash is the hash of a message's text and formatting.
 func textHash(text string, spans []*pb.Span) uint64 {
@@ -31,12 +34,12 @@ func textHash(text string, spans []*pb.Span) uint64 {
 
 // note records message id of chat as shown with text and spans.
 func (t *shownTexts) note(chat string, id int, text string, spans []*pb.Span) {
-	t.put(chat+"/"+strconv.Itoa(id), textHash(text, spans), shownLimit)
+	t.Put(chat+"/"+strconv.Itoa(id), textHash(text, spans), shownLimit)
 }
 
 // same reports whether message id of chat was shown with text and spans.
 func (t *shownTexts) same(chat string, id int, text string, spans []*pb.Span) bool {
-	h, ok := t.get(chat + "/" + strconv.Itoa(id))
+	h, ok := t.Get(chat + "/" + strconv.Itoa(id))
 	return ok && h == textHash(text, spans)
 }
 

@@ -76,18 +76,10 @@ func (s *Session) channelBackfill(req sdk.BackfillRequest, channel types.JID) er
 // channelHistory asks WhatsApp for channel's last posts (req.Limit of
 // them when fewer than channelHistoryMax) and sends them to the host.
 func (s *Session) channelHistory(req sdk.BackfillRequest, channel types.JID) {
-	s.mu.Lock()
-	stop := s.stop
-	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), channelHistoryWait)
+	session, cancel := s.untilStop() // history.go
 	defer cancel()
-	go func() {
-		select {
-		case <-stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	ctx, cancelWait := context.WithTimeout(session, channelHistoryWait)
+	defer cancelWait()
 	count := channelHistoryMax
 	if req.Limit > 0 && int(req.Limit) < count {
 		count = int(req.Limit)
@@ -96,10 +88,8 @@ func (s *Session) channelHistory(req sdk.BackfillRequest, channel types.JID) {
 	posts, err := s.d.cli.GetNewsletterMessages(ctx, channel, &whatsmeow.GetNewsletterMessagesParams{Count: count, Before: before})
 	b := &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: pb.ChatType_CHAT_TYPE_CHANNEL, Cursor: channelCursor(before)}
 	if err != nil {
-		select {
-		case <-stop:
+		if session.Err() != nil {
 			return // the session ends: asked again at the next login
-		default:
 		}
 		// Not done: the host asks again at the next login.
 		s.log.Info("a WhatsApp channel's posts not brought: WhatsApp did not answer", "channel", channel, "err", err)

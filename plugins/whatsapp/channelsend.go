@@ -68,13 +68,8 @@ func (s *Session) postToChannel(ctx context.Context, c sdk.Call, channel types.J
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only the channel's owner and admins post in it: it is read-only for you")
 	}
 	text, _ := renderOut(msg.Text, msg.Spans, s.mentionOf)
-	if err := textFits(text); err != nil {
+	if err := sendFits(text, msg.Attachments); err != nil {
 		return sdk.Result{}, err
-	}
-	for _, a := range msg.Attachments {
-		if err := textFits(a.Caption); err != nil {
-			return sdk.Result{}, err
-		}
 	}
 	if len(msg.Attachments) > 0 {
 		return s.postFiles(ctx, c, channel, text, msg.Attachments)

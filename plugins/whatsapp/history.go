@@ -418,17 +418,7 @@ func (h *historyState) runOnce(s *Session, running, again *bool, work func(conte
 	}
 	*running = true
 	h.mu.Unlock()
-	s.mu.Lock()
-	stop := s.stop
-	s.mu.Unlock()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		select {
-		case <-stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	ctx, cancel := s.untilStop()
 	go func() {
 		defer cancel()
 		for {
@@ -443,6 +433,23 @@ func (h *historyState) runOnce(s *Session, running, again *bool, work func(conte
 			h.mu.Unlock()
 		}
 	}()
+}
+
+// untilStop is a context that ends at cancel or with the session
+// (Disconnect closes s.stop), for work of the session's own goroutines.
+func (s *Session) untilStop() (context.Context, context.CancelFunc) {
+	s.mu.Lock()
+	stop := s.stop
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 // pushSpool sends every spool file's batches, with progress by chat.

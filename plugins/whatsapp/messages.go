@@ -90,13 +90,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return sdk.Result{}, err
 	}
 	text, mentions := renderOut(msg.Text, msg.Spans, s.mentionOf)
-	if err := textFits(text); err != nil {
+	if err := sendFits(text, msg.Attachments); err != nil {
 		return sdk.Result{}, err
-	}
-	for _, a := range msg.Attachments {
-		if err := textFits(a.Caption); err != nil {
-			return sdk.Result{}, err
-		}
 	}
 	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
 	// "@all" in a group mentions all its members (mentionall.go); read
@@ -259,6 +254,20 @@ const maxTextBytes = 65536
 func textFits(text string) error {
 	if len(text) > maxTextBytes {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "whatsapp: a message holds at most %d bytes of text (this one %d): send it in parts", maxTextBytes, len(text))
+	}
+	return nil
+}
+
+// sendFits checks that a send's text and each of its files' captions
+// fit in a message (textFits).
+func sendFits(text string, files []*pb.Attachment) error {
+	if err := textFits(text); err != nil {
+		return err
+	}
+	for _, a := range files {
+		if err := textFits(a.Caption); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -309,18 +309,8 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 
 // backfill asks the phone page after page and sends each page.
 func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
-	s.mu.Lock()
-	stop := s.stop
-	s.mu.Unlock()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := s.untilStop() // history.go
 	defer cancel()
-	go func() {
-		select {
-		case <-stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	left := req.Limit
 	if left <= 0 {
 		left = onDemandPage

@@ -6,7 +6,7 @@
 // the Bot API's getCustomEmojiStickers) and kept here.
 package customemoji
 
-import "sync"
+import "passerelle.im/passerelle/plugins/telegram/recent"
 
 // Fallback is a custom emoji whose alt Telegram did not tell.
 const Fallback = "⭐"
@@ -18,40 +18,13 @@ const Kept = 2048
 // Cache is the alt of each custom emoji document seen, "" for one
 // Telegram did not know. The zero Cache is ready; it is safe for
 // concurrent use.
-type Cache struct {
-	mu    sync.Mutex
-	alt   map[int64]string
-	order []int64 // the keys of alt, oldest first
-}
+type Cache struct{ alt recent.Map[int64, string] }
 
 // Get is the alt of document id, if known.
-func (c *Cache) Get(id int64) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	a, ok := c.alt[id]
-	return a, ok
-}
+func (c *Cache) Get(id int64) (string, bool) { return c.alt.Get(id) }
 
 // Put keeps the alt of document id.
-func (c *Cache) Put(id int64, alt string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.alt == nil {
-		c.alt = map[int64]string{}
-	}
-	if _, known := c.alt[id]; !known {
-		c.order = append(c.order, id)
-		if len(c.order) > Kept {
-			delete(c.alt, c.order[0])
-			c.order = c.order[1:]
-		}
-	}
-	c.alt[id] = alt
-}
+func (c *Cache) Put(id int64, alt string) { c.alt.Put(id, alt, Kept) }
 
 // Len is how many alts are kept.
-func (c *Cache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.alt)
-}
+func (c *Cache) Len() int { return c.alt.Len() }
