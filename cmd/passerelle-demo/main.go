@@ -38,7 +38,7 @@ func main() {
 	var own ownPlugin
 	own.flags(flag.CommandLine)
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: passerelle-demo [-dir DIR] [-once] [-plugin PATH [-login FIELD=VALUE,...] [-flow ID] [-contact ID]]\n\nRuns Prosody, passerelle and the echo transport (or the plugin -plugin names) on loopback and exchanges one message.\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: passerelle-demo [-dir DIR] [-once] [-plugin PATH | -config FILE] [-login FIELD=VALUE,... [-login ...]] [-flow ID] [-contact ID]\n\nRuns Prosody, passerelle and the echo transport (or the plugin -plugin names, or the [[transport]] of -config's file) on loopback and exchanges one message.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -185,12 +185,26 @@ func run(ctx context.Context, out *console, dir string, once bool, own ownPlugin
 		return ctx.Err()
 	}
 
-	if own.path != "" {
+	if own.file != nil {
+		out.step("starting passerelle with the transport " + own.name + " of " + own.config + " (" + own.path + ") as " + domain)
+	} else if own.path != "" {
 		out.step("starting passerelle with the transport " + own.path + " as " + domain)
 	} else {
 		out.step("starting passerelle with the echo transport")
 	}
 	cfgPath := filepath.Join(dir, "passerelle.toml")
+	transport := fmt.Sprintf(`[[transport]]
+name = %q
+domain = %q
+secret = %q
+plugin = %q
+`, strings.TrimSuffix(domain, ".localhost"), domain, secret, plugin)
+	if own.file != nil {
+		// The file's [[transport]], [transport.config] and all.
+		if transport, err = own.file.toml(domain, secret, plugin); err != nil {
+			return err
+		}
+	}
 	cfg := fmt.Sprintf(generated+`
 [xmpp]
 server = %q
@@ -202,12 +216,7 @@ path = "data/passerelle.db"
 allow = ["localhost"]
 admins = ["demo@localhost"]
 
-[[transport]]
-name = %q
-domain = %q
-secret = %q
-plugin = %q
-`, srv.ComponentAddr(), strings.TrimSuffix(domain, ".localhost"), domain, secret, plugin)
+%s`, srv.ComponentAddr(), transport)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}

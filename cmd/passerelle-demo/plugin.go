@@ -14,37 +14,72 @@ import (
 	"passerelle.im/passerelle/puppet"
 )
 
-// ownPlugin is -plugin and its flags: a plugin author's transport run in
-// the demo's stack instead of the echo one, the demo user logged in to it
-// with the answers of its login form and a message sent to one of its
-// contacts, so that a plugin is tried under the real gateway and Prosody
-// without writing their configs.
+// ownPlugin is -plugin or -config and their flags: a plugin author's
+// transport (or one of passerelle's, with its [transport.config] from a
+// file in passerelle.toml's format) run in the demo's stack instead of
+// the echo one, the demo user logged in to it with the answers of each
+// step of its login, and a message sent to one of its contacts, so that
+// a plugin is tried under the real gateway and Prosody without writing
+// their configs.
 type ownPlugin struct {
-	path, name, login, flow, contact string
-	fields                           map[string]string
+	path, name, flow, contact, config string
+	// logins are the -login flags, one a step of the login; steps are
+	// their answers, by field ID.
+	logins loginFlags
+	steps  []map[string]string
+	// file is -config's [[transport]].
+	file *transportFile
 	// to is the contact's JID on the transport, its ID escaped as the
 	// gateway maps IDs (puppet.JID): Friend is \friend@.
 	to string
 }
 
+// loginFlags collects -login, which may be given once a login step.
+type loginFlags []string
+
+func (l *loginFlags) String() string { return strings.Join(*l, " ") }
+
+func (l *loginFlags) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
 func (o *ownPlugin) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.path, "plugin", "", "run this transport plugin (an executable, as a [[transport]]'s plugin) instead of the echo one")
+	fs.StringVar(&o.config, "config", "", "run the one [[transport]] of this file, in passerelle.toml's format, its [transport.config] as written (examples/demo-irc.toml), instead of the echo transport; its domain becomes NAME.localhost and its secret the demo's")
 	fs.StringVar(&o.name, "name", "", "with -plugin: the transport's name, its domain NAME.localhost (default: the file's name without passerelle- and its extension)")
-	fs.StringVar(&o.login, "login", "", "with -plugin: log the demo user in with these answers of the plugin's login form, by field ID: FIELD=VALUE,FIELD=VALUE (default: log in from your client)")
-	fs.StringVar(&o.flow, "flow", "", "with -plugin and -login: the login flow's ID, when the plugin offers several")
-	fs.StringVar(&o.contact, "contact", "", "with -plugin and -login: a contact's ID to send a message to, whose answer the demo waits for")
+	fs.Var(&o.logins, "login", "with -plugin or -config: log the demo user in with these answers of the plugin's login form, by field ID: FIELD=VALUE,FIELD=VALUE; given again, the answers of the next step of the login (default: log in from your client)")
+	fs.StringVar(&o.flow, "flow", "", "with -plugin or -config and -login: the login flow's ID, when the plugin offers several")
+	fs.StringVar(&o.contact, "contact", "", "with -plugin or -config and -login: a contact's ID to send a message to, whose answer the demo waits for")
 }
 
 // check refuses flags that do nothing, or that name no plugin to run.
 func (o *ownPlugin) check() error {
-	if o.path == "" {
-		if o.name != "" || o.login != "" || o.flow != "" || o.contact != "" {
-			return errors.New("-name, -login, -flow and -contact go with -plugin")
+	if o.path == "" && o.config == "" {
+		if o.name != "" || len(o.logins) > 0 || o.flow != "" || o.contact != "" {
+			return errors.New("-name, -login, -flow and -contact go with -plugin or -config")
 		}
 		return nil
 	}
-	if (o.flow != "" || o.contact != "") && o.login == "" {
+	if o.path != "" && o.config != "" {
+		return errors.New("-plugin and -config both name the transport to run: give one (a file's [[transport]] names its plugin with plugin = PATH)")
+	}
+	if o.config != "" && o.name != "" {
+		return errors.New("-name goes with -plugin: with -config, the [[transport]]'s name is the transport's")
+	}
+	if (o.flow != "" || o.contact != "") && len(o.logins) == 0 {
 		return errors.New("-flow and -contact go with -login: the demo user logs in first")
+	}
+	if o.config != "" {
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		name, plugin, tf, err := readTransportFile(o.config, filepath.Dir(self))
+		if err != nil {
+			return err
+		}
+		o.name, o.path, o.file = name, plugin, &tf
 	}
 	abs, err := filepath.Abs(o.path)
 	if err != nil {
@@ -63,7 +98,11 @@ func (o *ownPlugin) check() error {
 		o.name = strings.TrimSuffix(base, filepath.Ext(base))
 	}
 	if !transportName.MatchString(o.name) {
-		return fmt.Errorf("-name %q: a transport's name here is lower-case letters, digits and - (its domain is NAME.localhost)", o.name)
+		what := "-name"
+		if o.config != "" {
+			what = "-config " + o.config + ": name"
+		}
+		return fmt.Errorf("%s %q: a transport's name here is lower-case letters, digits and - (its domain is NAME.localhost)", what, o.name)
 	}
 	if o.contact != "" {
 		to, err := puppet.JID(o.contact, o.domain())
@@ -72,15 +111,16 @@ func (o *ownPlugin) check() error {
 		}
 		o.to = to.String()
 	}
-	if o.login != "" {
-		o.fields = map[string]string{}
-		for pair := range strings.SplitSeq(o.login, ",") {
+	for _, login := range o.logins {
+		fields := map[string]string{}
+		for pair := range strings.SplitSeq(login, ",") {
 			k, v, ok := strings.Cut(pair, "=")
 			if !ok || strings.TrimSpace(k) == "" {
 				return fmt.Errorf("-login: %q is not FIELD=VALUE", pair)
 			}
-			o.fields[strings.TrimSpace(k)] = v
+			fields[strings.TrimSpace(k)] = v
 		}
+		o.steps = append(o.steps, fields)
 	}
 	return nil
 }
@@ -93,9 +133,9 @@ func (o *ownPlugin) domain() string { return o.name + ".localhost" }
 // -contact say, then leaves the stack running as the echo demo does.
 func (o *ownPlugin) run(ctx, dctx context.Context, out *console, c *xmpptest.Client, once bool, c2s, user, password string, exited <-chan error, logPath, cfgPath string) error {
 	domain := o.domain()
-	if o.fields != nil {
+	if len(o.steps) > 0 {
 		out.step("logging " + user + " in to " + domain + " with the ad-hoc command \"login\"")
-		if err := o.logIn(dctx, c, logPath); err != nil {
+		if err := o.logIn(dctx, out, c, logPath); err != nil {
 			return err
 		}
 	}
@@ -109,7 +149,7 @@ func (o *ownPlugin) run(ctx, dctx context.Context, out *console, c *xmpptest.Cli
 	}
 	c.Close()
 	login := "It is logged in to " + domain + "."
-	if o.fields == nil {
+	if len(o.steps) == 0 {
 		login = "Log in from your client: the ad-hoc command \"Log in\" on " + domain + "."
 	}
 	out.printf(`
@@ -133,9 +173,11 @@ Press Ctrl-C to stop.
 }
 
 // logIn runs the ad-hoc command "login": the flow -flow names when the
-// gateway asks for one, then the plugin's form with -login's answers. A
-// login of more than that one form is the user's to make from a client.
-func (o *ownPlugin) logIn(ctx context.Context, c *xmpptest.Client, logPath string) error {
+// gateway asks for one, then the plugin's steps, each answered with its
+// -login's answers and shown as it goes. A step the plugin asks again
+// (a wrong answer), or one past the last -login, ends the walk with the
+// plugin's words: the rest is the user's to do from a client.
+func (o *ownPlugin) logIn(ctx context.Context, out *console, c *xmpptest.Client, logPath string) error {
 	domain := o.domain()
 	r, st, err := c.Command(ctx, domain, "login", "", "", nil)
 	if err != nil || st.Type != "result" {
@@ -149,17 +191,59 @@ func (o *ownPlugin) logIn(ctx context.Context, c *xmpptest.Client, logPath strin
 			return fmt.Errorf("login flow %q: %v %s (see %s)", o.flow, err, st.XML, logPath)
 		}
 	}
-	for id := range o.fields {
-		if _, _, ok := r.Field(id); !ok {
-			return fmt.Errorf("-login names the field %q, which the plugin's login form does not have: %s", id, r.XML)
+	for i, fields := range o.steps {
+		if r.Command.Status == "completed" {
+			return fmt.Errorf("the login completed after step %d: the -login flags after the first %d answer no step", i, i)
+		}
+		out.printf("   step %d: %s\n", i+1, stepText(r))
+		for id := range fields {
+			if _, _, ok := r.Field(id); !ok {
+				return fmt.Errorf("-login names the field %q, which the plugin's login form does not have at step %d: %s", id, i+1, r.XML)
+			}
+		}
+		out.printf("           answered %s\n", o.logins[i])
+		r, st, err = c.Command(ctx, domain, "login", r.Command.SessionID, "next", fields)
+		if err != nil || st.Type != "result" {
+			return fmt.Errorf("the login failed at step %d: %v %s (see %s)", i+1, err, st.XML, logPath)
+		}
+		if problem := noteOf(r, "error"); problem != "" {
+			return fmt.Errorf("the plugin refused the answers of step %d: %s", i+1, problem)
 		}
 	}
-	r, st, err = c.Command(ctx, domain, "login", r.Command.SessionID, "next", o.fields)
-	if err != nil || st.Type != "result" {
-		return fmt.Errorf("the login failed: %v %s (see %s)", err, st.XML, logPath)
-	}
 	if r.Command.Status != "completed" {
-		return fmt.Errorf("the login did not complete with the one form -login answers (a wrong answer, or a login of several steps: log in from a client): %s", r.XML)
+		return fmt.Errorf("the login asks for more after step %d: %s; answer it with one more -login FIELD=VALUE, or log in from a client: %s", len(o.steps), stepText(r), r.XML)
+	}
+	if note := noteOf(r, "info"); note != "" {
+		out.printf("   logged in: %s\n", note)
+	} else {
+		out.printf("   logged in\n")
 	}
 	return nil
+}
+
+// stepText is a login step as a line: its instructions and the IDs of
+// its fields, which -login answers.
+func stepText(r xmpptest.CommandResponse) string {
+	var ids []string
+	for _, f := range r.Command.Form.Fields {
+		if f.Var != "" && f.Type != "hidden" && f.Type != "fixed" {
+			ids = append(ids, f.Var)
+		}
+	}
+	text := strings.Join(r.Command.Form.Instructions, " ")
+	if len(ids) > 0 {
+		text += " (fields: " + strings.Join(ids, ", ") + ")"
+	}
+	return text
+}
+
+// noteOf is the text of the answer's notes of the type typ.
+func noteOf(r xmpptest.CommandResponse, typ string) string {
+	var texts []string
+	for _, n := range r.Command.Notes {
+		if n.Type == typ {
+			texts = append(texts, n.Text)
+		}
+	}
+	return strings.Join(texts, " ")
 }

@@ -50,7 +50,7 @@ func TestOwnPluginFlagsRefused(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-login", "username=carol"}, "-name, -login, -flow and -contact go with -plugin"},
+		{[]string{"-login", "username=carol"}, "-name, -login, -flow and -contact go with -plugin or -config"},
 		{[]string{"-plugin", filepath.Join(binDir, "passerelle-echo"), "-contact", "friend"}, "-flow and -contact go with -login"},
 		{[]string{"-plugin", "/nonexistent/passerelle-x"}, "-plugin: stat /nonexistent/passerelle-x: no such file or directory"},
 		{[]string{"-plugin", binDir}, "is not an executable file"},
