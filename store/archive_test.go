@@ -545,7 +545,7 @@ func TestArchiveOnStoreWrittenBeforeIt(t *testing.T) {
 	}
 	var text strings.Builder
 	must(t, rep.WriteText(&text))
-	if !strings.Contains(text.String(), "20 archived messages in 1 rooms") {
+	if !strings.Contains(text.String(), "20 archived messages in 1 room") {
 		t.Errorf("check-store report:\n%s", text.String())
 	}
 }

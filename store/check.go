@@ -97,16 +97,18 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  schema version %s; log generations applied up to %d\n", r.Schema, r.WALApplied)
 	}
 	for _, t := range r.Transports {
-		fmt.Fprintf(&b, "  transport %s: %d logins (%d with data), %d puppets, %d messages (%d XMPP IDs), %d dedup keys, %d txns",
-			t.Name, t.Logins, t.LoginBuckets, t.Puppets, t.Messages, t.XMPPIDs, t.DedupKeys, t.Txn)
+		fmt.Fprintf(&b, "  transport %s: %s (%d with data), %s, %s (%s), %s, %s",
+			t.Name, count(t.Logins, "login", "logins"), t.LoginBuckets, count(t.Puppets, "puppet", "puppets"),
+			count(t.Messages, "message", "messages"), count(t.XMPPIDs, "XMPP ID", "XMPP IDs"),
+			count(t.DedupKeys, "dedup key", "dedup keys"), count(t.Txn, "txn", "txns"))
 		if t.Cursors > 0 {
-			fmt.Fprintf(&b, ", %d backfill cursors", t.Cursors)
+			fmt.Fprintf(&b, ", %s", count(t.Cursors, "backfill cursor", "backfill cursors"))
 		}
 		if t.Rooms > 0 {
-			fmt.Fprintf(&b, ", %d archived messages in %d rooms", t.Archived, t.Rooms)
+			fmt.Fprintf(&b, ", %s in %s", count(t.Archived, "archived message", "archived messages"), count(t.Rooms, "room", "rooms"))
 		}
 		if t.Expiring > 0 || t.ReadTimers > 0 {
-			fmt.Fprintf(&b, ", %d disappearing messages (%d more once read)", t.Expiring, t.ReadTimers)
+			fmt.Fprintf(&b, ", %s (%d more once read)", count(t.Expiring, "disappearing message", "disappearing messages"), t.ReadTimers)
 		}
 		if t.Kept > 0 {
 			fmt.Fprintf(&b, ", %d kept after all", t.Kept)
@@ -126,16 +128,16 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "unreadable: %s\n", w.Err)
 			continue
 		}
-		fmt.Fprintf(&b, "%d records, %d bytes", w.Records, w.Size)
+		fmt.Fprintf(&b, "%s, %s", count(w.Records, "record", "records"), count64(w.Size, "byte", "bytes"))
 		if w.Applied {
 			b.WriteString(", already applied (removed at the next start)")
 		}
 		for _, s := range w.Skipped {
-			fmt.Fprintf(&b, "; DAMAGED: %d bytes at offset %d skipped", s.Bytes, s.Offset)
+			fmt.Fprintf(&b, "; DAMAGED: %s at offset %d skipped", count64(s.Bytes, "byte", "bytes"), s.Offset)
 		}
 		if w.TailBytes > 0 {
-			fmt.Fprintf(&b, "; torn or zero-filled tail of %d bytes at offset %d (an unanswered write cut by a crash; dropped at the next start)",
-				w.TailBytes, w.Size-w.TailBytes)
+			fmt.Fprintf(&b, "; torn or zero-filled tail of %s at offset %d (an unanswered write cut by a crash; dropped at the next start)",
+				count64(w.TailBytes, "byte", "bytes"), w.Size-w.TailBytes)
 		}
 		b.WriteString("\n")
 	}
@@ -156,8 +158,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// count is n with the noun that agrees with it: "1 problem", "2 problems".
-func count(n int, one, many string) string {
+// count is n with the noun that agrees with it: "1 problem", "2 problems",
+// "0 problems". Every count of the report goes through it (or count64):
+// check-store said "1 records".
+func count(n int, one, many string) string { return count64(int64(n), one, many) }
+
+// count64 is count of a size or an offset.
+func count64(n int64, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

@@ -65,7 +65,7 @@ func TestExpiries(t *testing.T) {
 	}
 	var text strings.Builder
 	must(t, rep.WriteText(&text))
-	if !strings.Contains(text.String(), "1 disappearing messages (1 more once read), 1 kept after all") {
+	if !strings.Contains(text.String(), "1 disappearing message (1 more once read), 1 kept after all") {
 		t.Errorf("check-store report:\n%s", text.String())
 	}
 	db = openAt(t, path, Options{})

@@ -107,3 +107,43 @@ func TestReportProblemCount(t *testing.T) {
 		}
 	}
 }
+
+// Every count of the report agrees with its noun, for one and for
+// several: check-store said "1 logins", "1 records", "1 bytes".
+func TestReportCountsAgree(t *testing.T) {
+	one := &Report{Path: "x.db", Schema: "1",
+		Transports: []TransportReport{{Name: "echo", Logins: 1, LoginBuckets: 1, Puppets: 1, Messages: 1, XMPPIDs: 1, DedupKeys: 1, Txn: 1,
+			Cursors: 1, Rooms: 1, Archived: 1, Expiring: 1}},
+		WAL: []WALReport{{Path: "x.db.wal.2", Records: 1, Size: 1, Skipped: []Span{{Offset: 0, Bytes: 1}}},
+			{Path: "x.db.wal.3", Records: 1, Size: 2, TailBytes: 1}}}
+	two := &Report{Path: "x.db", Schema: "1",
+		Transports: []TransportReport{{Name: "echo", Logins: 2, LoginBuckets: 2, Puppets: 2, Messages: 2, XMPPIDs: 2, DedupKeys: 2, Txn: 2,
+			Cursors: 2, Rooms: 2, Archived: 2, Expiring: 2}},
+		WAL: []WALReport{{Path: "x.db.wal.2", Records: 2, Size: 2, Skipped: []Span{{Offset: 0, Bytes: 2}}},
+			{Path: "x.db.wal.3", Records: 2, Size: 4, TailBytes: 2}}}
+	for _, tc := range []struct {
+		r    *Report
+		want []string
+	}{
+		{one, []string{
+			"transport echo: 1 login (1 with data), 1 puppet, 1 message (1 XMPP ID), 1 dedup key, 1 txn, 1 backfill cursor, 1 archived message in 1 room, 1 disappearing message (0 more once read)",
+			"log x.db.wal.2: 1 record, 1 byte; DAMAGED: 1 byte at offset 0 skipped",
+			"log x.db.wal.3: 1 record, 2 bytes; torn or zero-filled tail of 1 byte at offset 1",
+		}},
+		{two, []string{
+			"transport echo: 2 logins (2 with data), 2 puppets, 2 messages (2 XMPP IDs), 2 dedup keys, 2 txns, 2 backfill cursors, 2 archived messages in 2 rooms, 2 disappearing messages (0 more once read)",
+			"log x.db.wal.2: 2 records, 2 bytes; DAMAGED: 2 bytes at offset 0 skipped",
+			"log x.db.wal.3: 2 records, 4 bytes; torn or zero-filled tail of 2 bytes at offset 2",
+		}},
+	} {
+		var b strings.Builder
+		if err := tc.r.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("report:\n%s\nwant %q", b.String(), w)
+			}
+		}
+	}
+}

@@ -544,7 +544,7 @@ func TestOpensStoreWrittenBeforeV2(t *testing.T) {
 	}
 	var text strings.Builder
 	must(t, rep.WriteText(&text))
-	if !strings.Contains(text.String(), "1 backfill cursors; outbox 4") {
+	if !strings.Contains(text.String(), "1 backfill cursor; outbox 4") {
 		t.Errorf("check-store report:\n%s\nwant the cursor counted", text.String())
 	}
 }

@@ -62,7 +62,7 @@ func TestCheckStoreHealthy(t *testing.T) {
 	}
 	for _, want := range []string{
 		"schema version 1",
-		"transport echo: 1 logins (1 with data), 5 puppets, 3 messages (3 XMPP IDs), 0 dedup keys, 0 txns; outbox 2",
+		"transport echo: 1 login (1 with data), 5 puppets, 3 messages (3 XMPP IDs), 0 dedup keys, 0 txns; outbox 2",
 		"log: no files", "bbolt check: ok", "\nok\n",
 	} {
 		if !strings.Contains(out, want) {
