@@ -127,3 +127,25 @@ func TestConfigFileRefused(t *testing.T) {
 		}
 	}
 }
+
+// A [transport.config] the plugin refuses (the echo plugin takes no
+// key) ends the demo with status 1 and the plugin's words, the stack
+// taken down. (The gateway stayed up without the transport, retrying,
+// and the demo went on as if it ran: -once exited 0.)
+func TestConfigFilePluginRefuses(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "echo.toml")
+	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"echo\"\n[transport.config]\ngreeting = \"hi\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDemo(t, "-once", "-config", file)
+	d.waitLine("starting passerelle with the transport echo of " + file)
+	if code := d.wait(true); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	for _, want := range []string{"-config " + file + ": the transport does not start with it", `unknown key "greeting"`} {
+		if !strings.Contains(d.stderr.String(), want) {
+			t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
+		}
+	}
+	d.noLeftovers()
+}

@@ -220,6 +220,14 @@ admins = ["demo@localhost"]
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
+	if own.file != nil {
+		// A [transport.config] the plugin refuses leaves the gateway up
+		// without the transport, retrying, and the demo waiting on it:
+		// check-config starts the plugin once with it and says why.
+		if err := checkConfig(filepath.Join(bin, "passerelle"), cfgPath, own.config); err != nil {
+			return err
+		}
+	}
 	logPath := filepath.Join(dir, "passerelle.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -84,4 +85,22 @@ func (tf transportFile) toml(domain, secret, plugin string) (string, error) {
 		return "", fmt.Errorf("write the transport's config: %w", err)
 	}
 	return out.String(), nil
+}
+
+// checkConfig runs passerelle check-config on the demo's generated
+// config, which starts the plugin once with its [transport.config]:
+// what it refuses is told as a problem of the file -config named.
+func checkConfig(passerelle, cfgPath, file string) error {
+	cmd := exec.Command(passerelle, "check-config", "-c", cfgPath)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return fmt.Errorf("-config %s: the transport does not start with it (passerelle check-config on the demo's config %s):\n%s", file, cfgPath, strings.TrimSpace(stderr.String()))
+	}
+	if err != nil {
+		return fmt.Errorf("run passerelle check-config (build it with make build): %w", err)
+	}
+	return nil
 }
