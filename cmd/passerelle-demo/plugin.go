@@ -193,7 +193,7 @@ func (o *ownPlugin) logIn(ctx context.Context, out *console, c *xmpptest.Client,
 	}
 	for i, fields := range o.steps {
 		if r.Command.Status == "completed" {
-			return fmt.Errorf("the login completed after step %d: the -login flags after the first %d answer no step", i, i)
+			return fmt.Errorf("the login completed after step %d: drop the -login flags after flag %d, which answer no step", i, i)
 		}
 		out.printf("   step %d: %s\n", i+1, stepText(r))
 		for id := range fields {
