@@ -146,11 +146,11 @@ func runBackfill(ctx context.Context, o options, senders []*client, target func(
 	}
 	took := time.Duration(finished.Load())
 
-	fmt.Fprintf(out, "\nbackfill: %d users x %d chats x %d messages = %d history messages, all delivered %s after the logins: %.0f msgs/s\n",
-		len(senders), echoContacts, o.backfill, want, took.Round(time.Millisecond), float64(want)/took.Seconds())
-	fmt.Fprintf(out, "  echo window 1 while it flowed (%s measured, %d history messages came meanwhile, %.0f/s): %.0f msgs/s, p50 %s, p99 %s (%d round trips, %d errors, %d lost)\n",
+	fmt.Fprintf(out, "\nbackfill: %s x %d chats x %d messages = %d history messages, all delivered %s after the logins: %.0f msgs/s\n",
+		count(len(senders), "user", "users"), echoContacts, o.backfill, want, took.Round(time.Millisecond), float64(want)/took.Seconds())
+	fmt.Fprintf(out, "  echo window 1 while it flowed (%s measured, %d history messages came meanwhile, %.0f/s): %.0f msgs/s, p50 %s, p99 %s (%s)\n",
 		during.elapsed.Round(time.Millisecond), historyAtEnd, float64(historyAtEnd)/during.elapsed.Seconds(),
-		during.rate(), ms(during.pct(50)), ms(during.pct(99)), during.n, during.errors, during.lost)
+		during.rate(), ms(during.pct(50)), ms(during.pct(99)), tally(during.n, during.errors, during.lost))
 	fmt.Fprintf(out, "  echo window 1 without history (same run): %.0f msgs/s, p50 %s, p99 %s\n",
 		without.rate(), ms(without.pct(50)), ms(without.pct(99)))
 	fmt.Fprintf(out, "  during / without: msgs/s %.2f, p50 %.2f, p99 %.2f\n",

@@ -247,8 +247,8 @@ plugin = %q
 	for _, g := range gateways[:2] {
 		idle[g.label] = memOf(g.pids())
 	}
-	fmt.Fprintf(out, "stack up in %s: ngircd, prosody, passerelle pid %d (plugin %d), biboumi pid %d; %d users per gateway, work folder %s\n",
-		time.Since(started).Round(time.Millisecond), gw.Process.Pid, childOf(gw.Process.Pid), bib.Process.Pid, o.users, dir)
+	fmt.Fprintf(out, "stack up in %s: ngircd, prosody, passerelle pid %d (plugin %d), biboumi pid %d; %s per gateway, work folder %s\n",
+		time.Since(started).Round(time.Millisecond), gw.Process.Pid, childOf(gw.Process.Pid), bib.Process.Pid, count(o.users, "user", "users"), dir)
 
 	type row struct {
 		dir, label string
@@ -275,7 +275,7 @@ plugin = %q
 				// Paced, passerelle's login sends a line a second: the
 				// comparison with biboumi unthrottled means nothing.
 				if o.smoke && g.label == "passerelle" && direction == "xmpp>irc" && r.rate() < float64(10*o.users) {
-					return fmt.Errorf("%s %s window %d: %.1f msgs/s for %d users; paced (the login's throttle not off?)", g.label, direction, w, r.rate(), o.users)
+					return fmt.Errorf("%s %s window %d: %.1f msgs/s for %s; paced (the login's throttle not off?)", g.label, direction, w, r.rate(), count(o.users, "user", "users"))
 				}
 				fmt.Fprintf(out, "  %-9s %-16s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d messages, %d lost)\n",
 					direction, g.label, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.n, r.lost)
@@ -295,8 +295,8 @@ plugin = %q
 		peak[g.label] = hwmOf(g.pids())
 	}
 
-	fmt.Fprintf(out, "\n%d users per gateway, each in a channel of its own with one IRC client; body %d bytes; %s measured per phase after %s warm-up\n\n",
-		o.users, o.size, o.duration, o.warmup)
+	fmt.Fprintf(out, "\n%s per gateway, each in a channel of its own with one IRC client; body %d bytes; %s measured per phase after %s warm-up\n\n",
+		count(o.users, "user", "users"), o.size, o.duration, o.warmup)
 	fmt.Fprintln(out, "| direction | window | gateway | msgs/s | p50 | p99 | CPU ms per 1,000 msgs | passerelle's msgs/s over it | its p99 over passerelle's | its CPU/msg over passerelle's |")
 	fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for i, rw := range rows {

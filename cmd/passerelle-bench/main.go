@@ -251,8 +251,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	time.Sleep(500 * time.Millisecond)
 	idleGw, _, _ := procMem(gwPid)
 	idlePl, _, _ := procMem(plPid)
-	fmt.Fprintf(out, "stack up in %s: prosody pid %d, passerelle pid %d, echo plugin pid %d; %d users, work folder %s\n",
-		time.Since(started).Round(time.Millisecond), prPid, gwPid, plPid, o.users, s.dir)
+	fmt.Fprintf(out, "stack up in %s: prosody pid %d, passerelle pid %d, echo plugin pid %d; %s, work folder %s\n",
+		time.Since(started).Round(time.Millisecond), prPid, gwPid, plPid, count(o.users, "user", "users"), s.dir)
 
 	echoJID := echo.jid
 	targets := map[string]func(user, seq int) string{
@@ -281,7 +281,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 					return fmt.Errorf("%s phase, window %d: %w\n--- gateway log tail ---\n%s", path, w, err, s.tail())
 				}
 				if o.smoke && (r.errors > 0 || r.lost > 0) {
-					return fmt.Errorf("%s phase, window %d: %d error replies, %d lost\n--- gateway log tail ---\n%s", path, w, r.errors, r.lost, s.tail())
+					return fmt.Errorf("%s phase, window %d: %s, %d lost\n--- gateway log tail ---\n%s", path, w, count(r.errors, "error reply", "error replies"), r.lost, s.tail())
 				}
 				if spec.stages {
 					// The processes write their records every 50 ms.
@@ -294,8 +294,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 						return fmt.Errorf("%s phase, window %d: the stage trace saw %d of %d measured messages at every stage", path, w, r.hops.n, r.hops.of)
 					}
 				}
-				fmt.Fprintf(out, "  round %d %-8s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d round trips, %d errors, %d lost)\n",
-					round+1, path, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.n, r.errors, r.lost)
+				fmt.Fprintf(out, "  round %d %-8s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%s)\n",
+					round+1, path, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), tally(r.n, r.errors, r.lost))
 				pair = append(pair, r)
 				if err := ctx.Err(); err != nil {
 					return err
@@ -307,8 +307,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	_, peakGw, _ := procMem(gwPid)
 	_, peakPl, _ := procMem(plPid)
 
-	fmt.Fprintf(out, "\n%d users, body %d bytes, %d echo contacts per user, %s measured per phase after %s warm-up; Go %s, %d CPUs\n\n",
-		o.users, o.size, o.chats, o.duration, o.warmup, runtime.Version(), runtime.NumCPU())
+	fmt.Fprintf(out, "\n%s, body %d bytes, %s per user, %s measured per phase after %s warm-up; Go %s, %s\n\n",
+		count(o.users, "user", "users"), o.size, count(o.chats, "echo contact", "echo contacts"), o.duration, o.warmup, runtime.Version(), count(runtime.NumCPU(), "CPU", "CPUs"))
 	if o.prosodyConfig != "" {
 		fmt.Fprintf(out, "Prosody config added for every path: %s\n\n", o.prosodyConfig)
 	}

@@ -170,10 +170,10 @@ func runRooms(ctx context.Context, s *stack, o options, out io.Writer) error {
 					return fmt.Errorf("%s room, window %d: %w", rs.label, w, err)
 				}
 				if o.smoke && (r.errors > 0 || r.lost > 0) {
-					return fmt.Errorf("%s room, window %d: %d error replies, %d lost", rs.label, w, r.errors, r.lost)
+					return fmt.Errorf("%s room, window %d: %s, %d lost", rs.label, w, count(r.errors, "error reply", "error replies"), r.lost)
 				}
-				fmt.Fprintf(out, "  round %d room %-5s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d round trips, %d errors, %d lost)\n",
-					round+1, rs.label, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.n, r.errors, r.lost)
+				fmt.Fprintf(out, "  round %d room %-5s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%s)\n",
+					round+1, rs.label, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), tally(r.n, r.errors, r.lost))
 				pair = append(pair, r)
 				if err := ctx.Err(); err != nil {
 					return err
@@ -184,8 +184,8 @@ func runRooms(ctx context.Context, s *stack, o options, out io.Writer) error {
 	}
 	_, peak, _ := procMem(gw)
 
-	fmt.Fprintf(out, "\nRooms: %d users in rooms of %d members (small: the fixed echo-room) and %d users in rooms of %d (big), each user its own room; %s measured per phase\n\n",
-		o.users, smallRoomMembers, o.users, o.roomMembers, o.duration)
+	fmt.Fprintf(out, "\nRooms: %s in rooms of %d members (small: the fixed echo-room) and %s in rooms of %d (big), each user its own room; %s measured per phase\n\n",
+		count(o.users, "user", "users"), smallRoomMembers, count(o.users, "user", "users"), o.roomMembers, o.duration)
 	printJoins(out, sets, joins, joinCPU)
 	fmt.Fprintln(out)
 	printRoomTable(out, results)
