@@ -42,7 +42,10 @@ type inbox struct {
 
 	mu      sync.Mutex
 	next    uint64
-	pending map[uint64]json.RawMessage // by seq
+	pending map[uint64]pendingEnv // by seq
+	// groups are the pending envelopes naming a group, by its ID and
+	// seq: what laterOfGroup asks, noted as each comes in (revisions.go).
+	groups map[string]map[uint64]groupMark
 	// adopted are the pending envelopes another session's subscription
 	// read (strays.go): the dedup tells them from the session's own
 	// copies at the next start too.
@@ -69,7 +72,7 @@ type inboxLine struct {
 
 // loadInbox reads the envelopes left pending in the login folder dir.
 func loadInbox(dir string, log *slog.Logger) *inbox {
-	in := &inbox{log: log, next: 1, pending: map[uint64]json.RawMessage{}, adopted: map[uint64]bool{}}
+	in := &inbox{log: log, next: 1, pending: map[uint64]pendingEnv{}, groups: map[string]map[uint64]groupMark{}, adopted: map[uint64]bool{}}
 	if dir == "" {
 		return in
 	}
@@ -92,14 +95,14 @@ func loadInbox(dir string, log *slog.Logger) *inbox {
 		case json.Unmarshal(line, &l) != nil:
 			damaged++ // a write cut short: never synced, so never relied on
 		case l.N > 0 && len(l.P) > 0:
-			in.pending[l.N] = l.P
+			in.forget(l.N) // a seq written twice: the last is kept
+			in.add(l.N, l.P, groupOf(l.P))
 			if l.S {
 				in.adopted[l.N] = true
 			}
 			in.next = max(in.next, l.N+1)
 		case l.D > 0:
-			delete(in.pending, l.D)
-			delete(in.adopted, l.D)
+			in.forget(l.D)
 		}
 	}
 	if damaged > 0 {
@@ -119,7 +122,7 @@ func (in *inbox) compact() error {
 	var buf bytes.Buffer
 	for seq := uint64(1); seq < in.next; seq++ {
 		if p, ok := in.pending[seq]; ok {
-			b, err := json.Marshal(inboxLine{N: seq, P: p, S: in.adopted[seq]})
+			b, err := json.Marshal(inboxLine{N: seq, P: p.params, S: in.adopted[seq]})
 			if err != nil {
 				return err
 			}
@@ -141,6 +144,45 @@ func (in *inbox) compact() error {
 	return nil
 }
 
+// pendingEnv is an envelope pending: its receive notification's params,
+// and the group it names (gid "" when none).
+type pendingEnv struct {
+	params json.RawMessage
+	gid    string
+}
+
+// add keeps the envelope seq pending, m noted of its params; called
+// with mu held or before in is shared.
+func (in *inbox) add(seq uint64, params json.RawMessage, m groupMark) {
+	in.pending[seq] = pendingEnv{params: params, gid: m.gid}
+	if m.gid == "" {
+		return
+	}
+	g := in.groups[m.gid]
+	if g == nil {
+		g = map[uint64]groupMark{}
+		in.groups[m.gid] = g
+	}
+	g[seq] = m
+}
+
+// forget drops the envelope seq from what is pending; called with mu
+// held or before in is shared.
+func (in *inbox) forget(seq uint64) {
+	p, ok := in.pending[seq]
+	if !ok {
+		return
+	}
+	delete(in.pending, seq)
+	delete(in.adopted, seq)
+	if g := in.groups[p.gid]; g != nil {
+		delete(g, seq)
+		if len(g) == 0 {
+			delete(in.groups, p.gid)
+		}
+	}
+}
+
 // backlog are the envelopes pending, oldest first, to hand to the
 // session's handler before any new one.
 func (in *inbox) backlog() []rpc.Note {
@@ -149,7 +191,7 @@ func (in *inbox) backlog() []rpc.Note {
 	var out []rpc.Note
 	for seq := uint64(1); seq < in.next; seq++ {
 		if p, ok := in.pending[seq]; ok {
-			out = append(out, rpc.Note{Method: "receive", Params: p, Ref: seq})
+			out = append(out, rpc.Note{Method: "receive", Params: p.params, Ref: seq})
 		}
 	}
 	return out
@@ -160,6 +202,14 @@ func (in *inbox) backlog() []rpc.Note {
 // then handled from memory only, as before the inbox. adopted says they
 // came on another session's subscription.
 func (in *inbox) received(notes []rpc.Note, adopted bool) {
+	// Parsed before the lock: the read loop is not held by a group
+	// update's laterOfGroup meanwhile.
+	marks := make([]groupMark, len(notes))
+	for i := range notes {
+		if notes[i].Method == "receive" {
+			marks[i] = groupOf(notes[i].Params)
+		}
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	var buf bytes.Buffer
@@ -175,7 +225,7 @@ func (in *inbox) received(notes []rpc.Note, adopted bool) {
 		}
 		buf.Write(b)
 		buf.WriteByte('\n')
-		in.pending[seq] = notes[i].Params
+		in.add(seq, notes[i].Params, marks[i])
 		if adopted {
 			in.adopted[seq] = true
 		}
@@ -208,8 +258,7 @@ func (in *inbox) handled(seq uint64) {
 	if _, ok := in.pending[seq]; !ok {
 		return
 	}
-	delete(in.pending, seq)
-	delete(in.adopted, seq)
+	in.forget(seq)
 	if in.path == "" {
 		return
 	}

@@ -38,23 +38,35 @@ func (s *Session) revisionGap(chatID string, rev int) bool {
 
 // laterOfGroup reports whether an envelope of group gid (signal-cli's
 // base64 ID) with a revision past rev was read and not yet handled
-// (past), and whether one of them is an update. The envelopes are parsed
-// outside the lock, as a backlog after a restart holds thousands and
-// each group update asks: the read loop adds to the inbox meanwhile.
+// (past), and whether one of them is an update. It asks what the inbox
+// noted of each envelope as it came in (groupOf): a backlog after a
+// restart holds thousands, and each group update among them asks.
 func (in *inbox) laterOfGroup(gid string, rev int) (past, update bool) {
 	in.mu.Lock()
-	pending := make([]json.RawMessage, 0, len(in.pending))
-	for _, p := range in.pending {
-		pending = append(pending, p) // never changed once added
-	}
-	in.mu.Unlock()
-	for _, p := range pending {
-		if g, r, t := envelopeGroup(p); g == gid && r > rev {
+	defer in.mu.Unlock()
+	for _, m := range in.groups[gid] {
+		if m.rev > rev {
 			past = true
-			update = update || t == "UPDATE"
+			update = update || m.update
 		}
 	}
 	return past, update
+}
+
+// groupMark is what laterOfGroup needs of an envelope: the group its
+// message names (signal-cli's base64 ID; "" when none), the revision,
+// and whether it is an update.
+type groupMark struct {
+	gid    string
+	rev    int
+	update bool
+}
+
+// groupOf is the group mark of a receive notification's params
+// (envelopeGroup).
+func groupOf(params json.RawMessage) groupMark {
+	gid, rev, typ := envelopeGroup(params)
+	return groupMark{gid: gid, rev: rev, update: typ == "UPDATE"}
 }
 
 // envelopeGroup is the group ID, revision and type (UPDATE, DELIVER) a
