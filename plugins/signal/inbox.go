@@ -35,7 +35,10 @@ const inboxFile = "inbox.jsonl"
 // lines, one per envelope ({"n":seq,"p":params}) written and synced as
 // read, then one per envelope handled ({"d":seq}, not synced: a crash
 // before the next sync handles it again, which the host's dedup takes).
-// The file is emptied (and synced) once nothing is pending.
+// The file is emptied (and synced) once nothing is pending. Each mark,
+// the emptying and a rewrite first call beforeForget, which makes
+// durable what must be before an envelope may leave (the dedup's notes,
+// dedupfile.go): a machine crash then keeps no mark without it.
 type inbox struct {
 	path string // "" when kept in memory only
 	log  *slog.Logger
@@ -52,6 +55,9 @@ type inbox struct {
 	adopted map[uint64]bool
 	lines   int // lines in the file
 	dirSync bool
+	// beforeForget, when set, is called (with mu held) before anything
+	// written says an envelope left the file.
+	beforeForget func()
 	// cut: a write failed part way and could not be cut back, so the
 	// file may end in a cut line; it is rewritten before the next.
 	cut bool
@@ -119,6 +125,7 @@ func loadInbox(dir string, log *slog.Logger) *inbox {
 // compact rewrites the file with the envelopes pending only (removed
 // when none); called with mu held or before in is shared.
 func (in *inbox) compact() error {
+	in.forgetting()
 	var buf bytes.Buffer
 	for seq := uint64(1); seq < in.next; seq++ {
 		if p, ok := in.pending[seq]; ok {
@@ -142,6 +149,14 @@ func (in *inbox) compact() error {
 	}
 	in.lines, in.dirSync, in.cut = len(in.pending), true, false
 	return nil
+}
+
+// forgetting calls beforeForget: what is about to be written says an
+// envelope left. With mu held, or before in is shared.
+func (in *inbox) forgetting() {
+	if in.beforeForget != nil {
+		in.beforeForget()
+	}
 }
 
 // pendingEnv is an envelope pending: its receive notification's params,
@@ -270,6 +285,7 @@ func (in *inbox) handled(seq uint64) {
 	case in.lines > 2*len(in.pending)+inboxCompactAt:
 		err = in.compact()
 	default:
+		in.forgetting()
 		b, _ := json.Marshal(inboxLine{D: seq})
 		err = in.append(append(b, '\n'), false)
 		in.lines++
@@ -300,11 +316,12 @@ func (in *inbox) append(b []byte, sync bool) error {
 // empty truncates the file, synced: nothing is pending. Called with mu
 // held.
 func (in *inbox) empty() error {
+	in.forgetting()
 	f, err := os.OpenFile(in.path, os.O_WRONLY|os.O_TRUNC|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
+	err = fsyncFile(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

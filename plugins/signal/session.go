@@ -170,6 +170,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s.polls.load(login.Dir, log)
 	s.names.load(login.Dir, log) // membernames.go
 	s.dedup.load(login.Dir, log) // dedupfile.go
+	guardInbox(s.inbox, &s.dedup)
 	return s
 }
 
