@@ -75,3 +75,35 @@ func TestLaterOfGroupDoesNotReparse(t *testing.T) {
 		t.Fatalf("laterOfGroup over 2000 pending envelopes makes %v allocations: it parses them again", allocs)
 	}
 }
+
+// The groups' revisions are read back after a restart; an update
+// handled again (left in the inbox by a crash) gets the answer it got
+// the first time; and what is kept stays bounded.
+func TestGroupRevisionsKept(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	r := loadGroupRevisions(dir, log)
+	if r.note("g", 5) {
+		t.Fatal("a gap before the first update known")
+	}
+	if !r.note("g", 7) {
+		t.Fatal("revision 6 skipped, no gap")
+	}
+	r = loadGroupRevisions(dir, log)
+	if !r.note("g", 7) {
+		t.Error("revision 7 handled again after a restart: its gap is forgotten")
+	}
+	if r.note("g", 8) {
+		t.Error("a gap after revision 7 read back")
+	}
+	if r.note("g", 0); r.note("g", 12) {
+		t.Error("a gap after the user's own change (no revision)")
+	}
+	for i := range maxGroupRevs {
+		r.m[fmt.Sprintf("h%d", i)] = groupRev{Rev: 1}
+	}
+	r.note("new", 1)
+	if n := len(loadGroupRevisions(dir, log).m); n > maxGroupRevs {
+		t.Errorf("%d groups' revisions kept, over %d", n, maxGroupRevs)
+	}
+}

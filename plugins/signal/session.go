@@ -143,9 +143,9 @@ type Session struct {
 	// settingsShown are the groups' settings and invitations as last
 	// told in their rooms (settings.go), under mu.
 	settingsShown map[string]*group
-	// groupRevs are the groups' revisions of the last update handled,
-	// for those known (revisions.go), under mu.
-	groupRevs map[string]int
+	// revs are the groups' revisions of the last update handled, for
+	// those known (revisions.go).
+	revs *groupRevisions
 	// receipts are the receipts told last: one per message, kind and
 	// recipient, whichever of its devices sent it (receiptsonce.go).
 	receipts receiptsTold
@@ -170,6 +170,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s.polls.load(login.Dir, log)
 	s.names.load(login.Dir, log) // membernames.go
 	s.dedup.load(login.Dir, log) // dedupfile.go
+	s.revs = loadGroupRevisions(login.Dir, log)
 	guardInbox(s.inbox, &s.dedup)
 	return s
 }
