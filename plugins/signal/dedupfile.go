@@ -14,11 +14,13 @@ import (
 
 // dedupFileName is the envelopes a session handled last (strayDedup),
 // in the login's folder: JSON lines {"k":key,"s":stray}, oldest first,
-// appended as each is handled, and synced before the inbox writes that
-// any of them left it (guardInbox): a machine crash that kept the
-// inbox's word and lost the note would let the envelope's other copy
-// through as new. That is a sync per envelope handled
-// (BenchmarkReceivePath measures it). At most dedupKeep are read back.
+// appended as each is handled, unsynced. A machine crash that kept the
+// inbox's word that an envelope left and lost the note would let the
+// envelope's other copy through as new: so the inbox's mark carries the
+// note too, read back at the next start (loadReceived), and the notes
+// are synced before the inbox drops its marks (emptied or rewritten;
+// guardInbox). A burst or a backlog then costs one sync, not one an
+// envelope (BenchmarkReceivePath). At most dedupKeep are read back.
 const dedupFileName = "handled.jsonl"
 
 // dedupFileMax bounds what is read of the file: dedupKeep lines of a
@@ -41,10 +43,31 @@ type dedupFile struct {
 	unsynced, dirSync bool
 }
 
-// guardInbox has in sync d's notes before it writes that an envelope
-// left it.
+// loadReceived loads the dedup d and the inbox of the login folder dir:
+// the notes the inbox's marks carry (those a crash kept there and lost
+// from handled.jsonl) go to d, synced, before the inbox drops them.
+func loadReceived(dir string, log *slog.Logger, d *strayDedup) *inbox {
+	d.load(dir, log)
+	in := loadInboxWith(dir, log, d.recovered)
+	guardInbox(in, d)
+	return in
+}
+
+// guardInbox has in sync d's notes before it drops its marks.
 func guardInbox(in *inbox, d *strayDedup) {
 	in.beforeForget = d.sync
+}
+
+// recovered notes ks, read from the inbox's marks, those d does not
+// know, on disk and synced.
+func (d *strayDedup) recovered(ks []handledKey) {
+	for _, k := range ks {
+		if !d.seenKey(k.key) {
+			d.first(k.key, k.stray)
+			d.keep(k)
+		}
+	}
+	d.sync()
 }
 
 // sync makes the notes written durable; a failure is logged, and the

@@ -32,7 +32,7 @@ func BenchmarkDedupAppend(b *testing.B) {
 // files as the session takes it (read into the inbox, synced; noted in
 // handled.jsonl; marked handled in the inbox, which is emptied, synced,
 // once nothing is pending), with handled.jsonl synced before the inbox
-// says the envelope left (synced, as now) or not (unsynced, as before),
+// drops its marks (synced, as now) or not (unsynced, as before),
 // in one run on one disk; read is how many envelopes one read gives, as
 // a burst or a backlog does (go test -bench ReceivePath -run '^$'
 // ./plugins/signal/).
@@ -43,11 +43,10 @@ func BenchmarkReceivePath(b *testing.B) {
 			name := fmt.Sprintf("read=%d/synced=%v", read, synced)
 			b.Run(name, func(b *testing.B) {
 				dir := b.TempDir()
-				in := loadInbox(dir, log)
 				var d strayDedup
-				d.load(dir, log)
-				if synced {
-					guardInbox(in, &d)
+				in := loadReceived(dir, log, &d)
+				if !synced {
+					in.beforeForget = nil // as before
 				}
 				i := 0
 				for b.Loop() {
@@ -60,7 +59,7 @@ func BenchmarkReceivePath(b *testing.B) {
 					for _, n := range notes {
 						_, k := d.own(n, false)
 						d.keep(k)
-						in.handled(n.Ref)
+						in.handledNoted(n.Ref, k)
 					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(i), "ns/envelope")

@@ -35,10 +35,11 @@ const inboxFile = "inbox.jsonl"
 // lines, one per envelope ({"n":seq,"p":params}) written and synced as
 // read, then one per envelope handled ({"d":seq}, not synced: a crash
 // before the next sync handles it again, which the host's dedup takes).
-// The file is emptied (and synced) once nothing is pending. Each mark,
-// the emptying and a rewrite first call beforeForget, which makes
-// durable what must be before an envelope may leave (the dedup's notes,
-// dedupfile.go): a machine crash then keeps no mark without it.
+// A mark carries the dedup's note of the envelope ("k", "s";
+// dedupfile.go): a machine crash keeps both or neither, and the next
+// start gives the dedup the notes it finds. The file is emptied (and
+// synced) once nothing is pending; that and a rewrite, which drop the
+// marks, first call beforeForget, which makes the dedup's notes durable.
 type inbox struct {
 	path string // "" when kept in memory only
 	log  *slog.Logger
@@ -55,8 +56,8 @@ type inbox struct {
 	adopted map[uint64]bool
 	lines   int // lines in the file
 	dirSync bool
-	// beforeForget, when set, is called (with mu held) before anything
-	// written says an envelope left the file.
+	// beforeForget, when set, is called (with mu held) before the file
+	// is emptied or rewritten, which drops the marks.
 	beforeForget func()
 	// cut: a write failed part way and could not be cut back, so the
 	// file may end in a cut line; it is rewritten before the next.
@@ -73,11 +74,18 @@ type inboxLine struct {
 	N uint64          `json:"n,omitempty"`
 	P json.RawMessage `json:"p,omitempty"`
 	D uint64          `json:"d,omitempty"`
-	S bool            `json:"s,omitempty"` // with N: adopted
+	K string          `json:"k,omitempty"` // with D: the dedup's key
+	S bool            `json:"s,omitempty"` // with N: adopted; with K: a stray
 }
 
 // loadInbox reads the envelopes left pending in the login folder dir.
 func loadInbox(dir string, log *slog.Logger) *inbox {
+	return loadInboxWith(dir, log, nil)
+}
+
+// loadInboxWith is loadInbox, handing the dedup's notes its marks carry
+// to noted, when set, before the file is rewritten without them.
+func loadInboxWith(dir string, log *slog.Logger, noted func([]handledKey)) *inbox {
 	in := &inbox{log: log, next: 1, pending: map[uint64]pendingEnv{}, groups: map[string]map[uint64]groupMark{}, adopted: map[uint64]bool{}}
 	if dir == "" {
 		return in
@@ -92,6 +100,7 @@ func loadInbox(dir string, log *slog.Logger) *inbox {
 		return in
 	}
 	damaged := 0
+	var keys []handledKey
 	for _, line := range bytes.Split(b, []byte{'\n'}) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
@@ -109,7 +118,13 @@ func loadInbox(dir string, log *slog.Logger) *inbox {
 			in.next = max(in.next, l.N+1)
 		case l.D > 0:
 			in.forget(l.D)
+			if l.K != "" {
+				keys = append(keys, handledKey{key: l.K, stray: l.S})
+			}
 		}
+	}
+	if noted != nil && len(keys) > 0 {
+		noted(keys)
 	}
 	if damaged > 0 {
 		log.Warn("signal: damaged lines in the envelopes not yet handled are dropped", "file", in.path, "damaged", damaged)
@@ -151,8 +166,8 @@ func (in *inbox) compact() error {
 	return nil
 }
 
-// forgetting calls beforeForget: what is about to be written says an
-// envelope left. With mu held, or before in is shared.
+// forgetting calls beforeForget: what is about to be written drops the
+// marks. With mu held, or before in is shared.
 func (in *inbox) forgetting() {
 	if in.beforeForget != nil {
 		in.beforeForget()
@@ -265,6 +280,12 @@ func (in *inbox) isAdopted(seq uint64) bool {
 
 // handled forgets the envelope seq: its events are journalled.
 func (in *inbox) handled(seq uint64) {
+	in.handledNoted(seq, handledKey{})
+}
+
+// handledNoted is handled, its mark carrying k, the dedup's note of the
+// envelope (none when k.key is "").
+func (in *inbox) handledNoted(seq uint64, k handledKey) {
 	if seq == 0 {
 		return
 	}
@@ -285,8 +306,7 @@ func (in *inbox) handled(seq uint64) {
 	case in.lines > 2*len(in.pending)+inboxCompactAt:
 		err = in.compact()
 	default:
-		in.forgetting()
-		b, _ := json.Marshal(inboxLine{D: seq})
+		b, _ := json.Marshal(inboxLine{D: seq, K: k.key, S: k.stray})
 		err = in.append(append(b, '\n'), false)
 		in.lines++
 	}

@@ -164,14 +164,13 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), candidateSeen: make(chan struct{}), others: map[string]bool{}, dir: login.Dir, ids: loadIdentities(login.Dir, log),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, timersTold: map[string]int{}, settingsShown: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
-		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
+		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
 	s.requestsTold = loadRequestsTold(login.Dir, log)
 	s.polls.load(login.Dir, log)
-	s.names.load(login.Dir, log) // membernames.go
-	s.dedup.load(login.Dir, log) // dedupfile.go
+	s.names.load(login.Dir, log)                     // membernames.go
+	s.inbox = loadReceived(login.Dir, log, &s.dedup) // dedupfile.go
 	s.revs = loadGroupRevisions(login.Dir, log)
-	guardInbox(s.inbox, &s.dedup)
 	return s
 }
 
@@ -693,12 +692,12 @@ func (s *Session) onNotify(n rpc.Note) {
 	if !ok {
 		// Kept, it would end every start of the plugin the same way.
 		s.dedup.keep(k)
-		s.inbox.handled(n.Ref)
+		s.inbox.handledNoted(n.Ref, k)
 		return
 	}
 	if !held && s.unfinished.Load() == fails {
 		s.dedup.keep(k) // before it leaves the inbox: a copy may come after
-		s.inbox.handled(n.Ref)
+		s.inbox.handledNoted(n.Ref, k)
 	}
 }
 
