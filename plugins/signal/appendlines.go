@@ -26,7 +26,7 @@ func appendLines(path string, b []byte, sync bool) (cut bool, err error) {
 				cut, err = true, errors.Join(err, fmt.Errorf("cutting the write back: %w", terr))
 			}
 		} else if sync {
-			err = f.Sync()
+			err = fsyncFile(f)
 		}
 	}
 	if cerr := f.Close(); err == nil {
@@ -34,3 +34,7 @@ func appendLines(path string, b []byte, sync bool) (cut bool, err error) {
 	}
 	return cut, err
 }
+
+// fsyncFile syncs f; a variable so that a test can see what was synced
+// when (dedupsync_internal_test.go).
+var fsyncFile = (*os.File).Sync

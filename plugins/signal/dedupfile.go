@@ -14,12 +14,13 @@ import (
 
 // dedupFileName is the envelopes a session handled last (strayDedup),
 // in the login's folder: JSON lines {"k":key,"s":stray}, oldest first,
-// appended as each is handled and not synced, as the inbox's marks of
-// envelopes handled are (inbox.go): a copy let through by a power loss
-// names the events the gateway committed already, which its dedup
-// drops, and an fsync per envelope costs some 200 times the append
-// (BenchmarkDedupAppend; see the README). At most dedupKeep are read
-// back.
+// appended as each is handled, unsynced. A machine crash that kept the
+// inbox's word that an envelope left and lost the note would let the
+// envelope's other copy through as new: so the inbox's mark carries the
+// note too, read back at the next start (loadReceived), and the notes
+// are synced before the inbox drops its marks (emptied or rewritten;
+// guardInbox). A burst or a backlog then costs one sync, not one an
+// envelope (BenchmarkReceivePath). At most dedupKeep are read back.
 const dedupFileName = "handled.jsonl"
 
 // dedupFileMax bounds what is read of the file: dedupKeep lines of a
@@ -37,6 +38,70 @@ type dedupFile struct {
 	// cut: an append failed part way and could not be cut back, so the
 	// file may end in a cut line; it is rewritten before the next.
 	cut bool
+	// unsynced: lines were appended since the last sync; dirSync: the
+	// file's folder was synced since it was made.
+	unsynced, dirSync bool
+}
+
+// loadReceived loads the dedup d and the inbox of the login folder dir:
+// the notes the inbox's marks carry (those a crash kept there and lost
+// from handled.jsonl) go to d, synced, before the inbox drops them.
+func loadReceived(dir string, log *slog.Logger, d *strayDedup) *inbox {
+	d.load(dir, log)
+	in := loadInboxWith(dir, log, d.recovered)
+	guardInbox(in, d)
+	return in
+}
+
+// guardInbox has in sync d's notes before it drops its marks.
+func guardInbox(in *inbox, d *strayDedup) {
+	in.beforeForget = d.sync
+}
+
+// recovered notes ks, read from the inbox's marks, those d does not
+// know, on disk and synced.
+func (d *strayDedup) recovered(ks []handledKey) {
+	for _, k := range ks {
+		if !d.seenKey(k.key) {
+			d.first(k.key, k.stray)
+			d.keep(k)
+		}
+	}
+	d.sync()
+}
+
+// sync makes the notes written durable; a failure is logged, and the
+// inbox's marks are written all the same (a crash may then let a copy
+// through, as before the notes were kept on disk).
+func (d *strayDedup) sync() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.file.sync(); err != nil {
+		d.file.log.Warn("signal: the envelopes handled last cannot be synced; after a machine crash their copies on another login's subscription may be handled again", "file", d.file.path, "err", err)
+	}
+}
+
+func (f *dedupFile) sync() error {
+	if !f.unsynced || f.path == "" {
+		return nil
+	}
+	file, err := os.OpenFile(f.path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	err = fsyncFile(file)
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && !f.dirSync {
+		// A file just made is durable once its folder is.
+		err = sdk.SyncDir(f.path)
+		f.dirSync = err == nil
+	}
+	if err == nil {
+		f.unsynced = false
+	}
+	return err
 }
 
 type dedupLine struct {
@@ -62,12 +127,22 @@ func (d *strayDedup) load(dir string, log *slog.Logger) {
 		log.Warn("signal: the envelopes handled last cannot be read; their copies on another login's subscription may be handled again", "file", d.file.path, "err", err)
 		b = nil
 	}
+	damaged := 0
 	for _, line := range bytes.Split(b, []byte{'\n'}) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
 		var l dedupLine
 		if json.Unmarshal(line, &l) != nil || l.K == "" {
-			continue // a write cut short
+			damaged++ // a write cut short by a crash
+			continue
 		}
 		d.file.kept = append(d.file.kept, handledKey{key: l.K, stray: l.S})
+	}
+	if damaged > 0 {
+		// Its envelope's leaving the inbox was never written (that
+		// waits for the line's sync): it is handled again.
+		log.Warn("signal: lines of the envelopes handled last were cut short (a crash while writing); the whole ones are kept", "file", d.file.path, "damaged", damaged, "kept", len(d.file.kept))
 	}
 	if n := len(d.file.kept); n > dedupKeep {
 		d.file.kept = d.file.kept[n-dedupKeep:]
@@ -116,6 +191,7 @@ func (f *dedupFile) append(k handledKey) error {
 	f.cut = cut
 	if err == nil {
 		f.lines++
+		f.unsynced = true
 	}
 	return err
 }
@@ -127,7 +203,7 @@ func (f *dedupFile) rewrite() error {
 		if err := os.Remove(f.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		f.cut = false
+		f.cut, f.unsynced, f.dirSync = false, false, false
 		return nil
 	}
 	var buf bytes.Buffer
@@ -142,6 +218,6 @@ func (f *dedupFile) rewrite() error {
 	if err := sdk.WriteFileDurably(f.path, buf.Bytes()); err != nil {
 		return err
 	}
-	f.lines, f.cut = len(f.kept), false
+	f.lines, f.cut, f.unsynced, f.dirSync = len(f.kept), false, false, true
 	return nil
 }

@@ -1,20 +1,21 @@
 package signal
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // A crash mid-append leaves handled.jsonl with a last line cut short,
 // or whole but without its newline: the next start reads every whole
-// line and drops the cut one, and what it appends then is read back at
-// the start after (a line appended after one without its newline would
-// make both unreadable).
+// line and drops the cut one, saying so, and what it appends then is
+// read back at the start after (a line appended after one without its
+// newline would make both unreadable).
 func TestDedupFileTornLastLine(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
 	line := func(k string) string {
 		b, _ := json.Marshal(dedupLine{K: k})
 		return string(b)
@@ -29,11 +30,17 @@ func TestDedupFileTornLastLine(t *testing.T) {
 			if err := os.WriteFile(path, []byte(line("a")+"\n"+line("b")+"\n"+tail), 0o600); err != nil {
 				t.Fatal(err)
 			}
+			var logged bytes.Buffer
 			var d strayDedup
-			d.load(dir, log)
+			d.load(dir, slog.New(slog.NewTextHandler(&logged, nil)))
 			if !d.seenKey("a") || !d.seenKey("b") {
 				t.Fatalf("the whole lines before the cut one are not read: %v", d.order)
 			}
+			cut := tail != line("c")
+			if warned := strings.Contains(logged.String(), "level=WARN") && strings.Contains(logged.String(), "cut short"); warned != cut {
+				t.Errorf("a warning of the cut line: %v, want %v; logged: %s", warned, cut, logged.String())
+			}
+			log := slog.New(slog.DiscardHandler)
 			d.keep(handledKey{key: "d"})
 			var again strayDedup
 			again.load(dir, log)

@@ -35,20 +35,30 @@ const inboxFile = "inbox.jsonl"
 // lines, one per envelope ({"n":seq,"p":params}) written and synced as
 // read, then one per envelope handled ({"d":seq}, not synced: a crash
 // before the next sync handles it again, which the host's dedup takes).
-// The file is emptied (and synced) once nothing is pending.
+// A mark carries the dedup's note of the envelope ("k", "s";
+// dedupfile.go): a machine crash keeps both or neither, and the next
+// start gives the dedup the notes it finds. The file is emptied (and
+// synced) once nothing is pending; that and a rewrite, which drop the
+// marks, first call beforeForget, which makes the dedup's notes durable.
 type inbox struct {
 	path string // "" when kept in memory only
 	log  *slog.Logger
 
 	mu      sync.Mutex
 	next    uint64
-	pending map[uint64]json.RawMessage // by seq
+	pending map[uint64]pendingEnv // by seq
+	// groups are the pending envelopes naming a group, by its ID and
+	// seq: what laterOfGroup asks, noted as each comes in (revisions.go).
+	groups map[string]map[uint64]groupMark
 	// adopted are the pending envelopes another session's subscription
 	// read (strays.go): the dedup tells them from the session's own
 	// copies at the next start too.
 	adopted map[uint64]bool
 	lines   int // lines in the file
 	dirSync bool
+	// beforeForget, when set, is called (with mu held) before the file
+	// is emptied or rewritten, which drops the marks.
+	beforeForget func()
 	// cut: a write failed part way and could not be cut back, so the
 	// file may end in a cut line; it is rewritten before the next.
 	cut bool
@@ -64,12 +74,19 @@ type inboxLine struct {
 	N uint64          `json:"n,omitempty"`
 	P json.RawMessage `json:"p,omitempty"`
 	D uint64          `json:"d,omitempty"`
-	S bool            `json:"s,omitempty"` // with N: adopted
+	K string          `json:"k,omitempty"` // with D: the dedup's key
+	S bool            `json:"s,omitempty"` // with N: adopted; with K: a stray
 }
 
 // loadInbox reads the envelopes left pending in the login folder dir.
 func loadInbox(dir string, log *slog.Logger) *inbox {
-	in := &inbox{log: log, next: 1, pending: map[uint64]json.RawMessage{}, adopted: map[uint64]bool{}}
+	return loadInboxWith(dir, log, nil)
+}
+
+// loadInboxWith is loadInbox, handing the dedup's notes its marks carry
+// to noted, when set, before the file is rewritten without them.
+func loadInboxWith(dir string, log *slog.Logger, noted func([]handledKey)) *inbox {
+	in := &inbox{log: log, next: 1, pending: map[uint64]pendingEnv{}, groups: map[string]map[uint64]groupMark{}, adopted: map[uint64]bool{}}
 	if dir == "" {
 		return in
 	}
@@ -83,6 +100,7 @@ func loadInbox(dir string, log *slog.Logger) *inbox {
 		return in
 	}
 	damaged := 0
+	var keys []handledKey
 	for _, line := range bytes.Split(b, []byte{'\n'}) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
@@ -92,15 +110,21 @@ func loadInbox(dir string, log *slog.Logger) *inbox {
 		case json.Unmarshal(line, &l) != nil:
 			damaged++ // a write cut short: never synced, so never relied on
 		case l.N > 0 && len(l.P) > 0:
-			in.pending[l.N] = l.P
+			in.forget(l.N) // a seq written twice: the last is kept
+			in.add(l.N, l.P, groupOf(l.P))
 			if l.S {
 				in.adopted[l.N] = true
 			}
 			in.next = max(in.next, l.N+1)
 		case l.D > 0:
-			delete(in.pending, l.D)
-			delete(in.adopted, l.D)
+			in.forget(l.D)
+			if l.K != "" {
+				keys = append(keys, handledKey{key: l.K, stray: l.S})
+			}
 		}
+	}
+	if noted != nil && len(keys) > 0 {
+		noted(keys)
 	}
 	if damaged > 0 {
 		log.Warn("signal: damaged lines in the envelopes not yet handled are dropped", "file", in.path, "damaged", damaged)
@@ -116,10 +140,11 @@ func loadInbox(dir string, log *slog.Logger) *inbox {
 // compact rewrites the file with the envelopes pending only (removed
 // when none); called with mu held or before in is shared.
 func (in *inbox) compact() error {
+	in.forgetting()
 	var buf bytes.Buffer
 	for seq := uint64(1); seq < in.next; seq++ {
 		if p, ok := in.pending[seq]; ok {
-			b, err := json.Marshal(inboxLine{N: seq, P: p, S: in.adopted[seq]})
+			b, err := json.Marshal(inboxLine{N: seq, P: p.params, S: in.adopted[seq]})
 			if err != nil {
 				return err
 			}
@@ -141,6 +166,53 @@ func (in *inbox) compact() error {
 	return nil
 }
 
+// forgetting calls beforeForget: what is about to be written drops the
+// marks. With mu held, or before in is shared.
+func (in *inbox) forgetting() {
+	if in.beforeForget != nil {
+		in.beforeForget()
+	}
+}
+
+// pendingEnv is an envelope pending: its receive notification's params,
+// and the group it names (gid "" when none).
+type pendingEnv struct {
+	params json.RawMessage
+	gid    string
+}
+
+// add keeps the envelope seq pending, m noted of its params; called
+// with mu held or before in is shared.
+func (in *inbox) add(seq uint64, params json.RawMessage, m groupMark) {
+	in.pending[seq] = pendingEnv{params: params, gid: m.gid}
+	if m.gid == "" {
+		return
+	}
+	g := in.groups[m.gid]
+	if g == nil {
+		g = map[uint64]groupMark{}
+		in.groups[m.gid] = g
+	}
+	g[seq] = m
+}
+
+// forget drops the envelope seq from what is pending; called with mu
+// held or before in is shared.
+func (in *inbox) forget(seq uint64) {
+	p, ok := in.pending[seq]
+	if !ok {
+		return
+	}
+	delete(in.pending, seq)
+	delete(in.adopted, seq)
+	if g := in.groups[p.gid]; g != nil {
+		delete(g, seq)
+		if len(g) == 0 {
+			delete(in.groups, p.gid)
+		}
+	}
+}
+
 // backlog are the envelopes pending, oldest first, to hand to the
 // session's handler before any new one.
 func (in *inbox) backlog() []rpc.Note {
@@ -149,7 +221,7 @@ func (in *inbox) backlog() []rpc.Note {
 	var out []rpc.Note
 	for seq := uint64(1); seq < in.next; seq++ {
 		if p, ok := in.pending[seq]; ok {
-			out = append(out, rpc.Note{Method: "receive", Params: p, Ref: seq})
+			out = append(out, rpc.Note{Method: "receive", Params: p.params, Ref: seq})
 		}
 	}
 	return out
@@ -160,6 +232,14 @@ func (in *inbox) backlog() []rpc.Note {
 // then handled from memory only, as before the inbox. adopted says they
 // came on another session's subscription.
 func (in *inbox) received(notes []rpc.Note, adopted bool) {
+	// Parsed before the lock: the read loop is not held by a group
+	// update's laterOfGroup meanwhile.
+	marks := make([]groupMark, len(notes))
+	for i := range notes {
+		if notes[i].Method == "receive" {
+			marks[i] = groupOf(notes[i].Params)
+		}
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	var buf bytes.Buffer
@@ -175,7 +255,7 @@ func (in *inbox) received(notes []rpc.Note, adopted bool) {
 		}
 		buf.Write(b)
 		buf.WriteByte('\n')
-		in.pending[seq] = notes[i].Params
+		in.add(seq, notes[i].Params, marks[i])
 		if adopted {
 			in.adopted[seq] = true
 		}
@@ -200,6 +280,12 @@ func (in *inbox) isAdopted(seq uint64) bool {
 
 // handled forgets the envelope seq: its events are journalled.
 func (in *inbox) handled(seq uint64) {
+	in.handledNoted(seq, handledKey{})
+}
+
+// handledNoted is handled, its mark carrying k, the dedup's note of the
+// envelope (none when k.key is "").
+func (in *inbox) handledNoted(seq uint64, k handledKey) {
 	if seq == 0 {
 		return
 	}
@@ -208,8 +294,7 @@ func (in *inbox) handled(seq uint64) {
 	if _, ok := in.pending[seq]; !ok {
 		return
 	}
-	delete(in.pending, seq)
-	delete(in.adopted, seq)
+	in.forget(seq)
 	if in.path == "" {
 		return
 	}
@@ -221,7 +306,7 @@ func (in *inbox) handled(seq uint64) {
 	case in.lines > 2*len(in.pending)+inboxCompactAt:
 		err = in.compact()
 	default:
-		b, _ := json.Marshal(inboxLine{D: seq})
+		b, _ := json.Marshal(inboxLine{D: seq, K: k.key, S: k.stray})
 		err = in.append(append(b, '\n'), false)
 		in.lines++
 	}
@@ -251,11 +336,12 @@ func (in *inbox) append(b []byte, sync bool) error {
 // empty truncates the file, synced: nothing is pending. Called with mu
 // held.
 func (in *inbox) empty() error {
+	in.forgetting()
 	f, err := os.OpenFile(in.path, os.O_WRONLY|os.O_TRUNC|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
+	err = fsyncFile(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

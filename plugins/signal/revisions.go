@@ -1,6 +1,13 @@
 package signal
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"log/slog"
+	"path/filepath"
+	"sync"
+
+	"passerelle.im/passerelle/plugins/sdk"
+)
 
 // signal-cli's update envelope says which group revision it brings
 // (groupInfo.revision) but not what changed, and listGroups gives the
@@ -20,41 +27,116 @@ import "encoding/json"
 // answers with none), and reports whether an update between it and the
 // last one handled never came.
 func (s *Session) revisionGap(chatID string, rev int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if rev <= 0 {
-		delete(s.groupRevs, chatID) // the next update's predecessor is not known
+	return s.revs.note(chatID, rev)
+}
+
+// groupRevsFile keeps the groups' revisions of the last update handled
+// in the login's folder: after a restart, an update missed while the
+// plugin was down is still seen as missed.
+const groupRevsFile = "group-revisions.json"
+
+// maxGroupRevs bounds the groups whose revision is kept; past it one is
+// dropped, whose next update is then credited as the first after a
+// start is.
+const maxGroupRevs = 5000
+
+// groupRevisions are the groups' revisions of the last update handled,
+// for those known, by chat ID.
+type groupRevisions struct {
+	path string // "" when kept in memory only
+	log  *slog.Logger
+
+	mu sync.Mutex
+	m  map[string]groupRev
+}
+
+// groupRev is a group's last update handled: its revision, and whether
+// one before it never came (told again when it is handled again).
+type groupRev struct {
+	Rev int  `json:"r"`
+	Gap bool `json:"g,omitempty"`
+}
+
+// loadGroupRevisions reads the revisions kept in the login folder dir
+// ("": memory only).
+func loadGroupRevisions(dir string, log *slog.Logger) *groupRevisions {
+	r := &groupRevisions{log: log, m: map[string]groupRev{}}
+	if dir == "" {
+		return r
+	}
+	r.path = filepath.Join(dir, groupRevsFile)
+	if m, ok := sdk.LoadStateFile[map[string]groupRev](r.path, "the first update of each group is credited to its author even past a missed one", log); ok {
+		r.m = m
+	}
+	return r
+}
+
+// note is revisionGap, on disk before it returns. An update handled
+// again (its envelope left in the inbox by a crash) gets the same
+// answer; an older one changes nothing.
+func (r *groupRevisions) note(chatID string, rev int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	prev, known := r.m[chatID]
+	gap := known && rev > prev.Rev+1
+	switch {
+	case rev <= 0:
+		if !known {
+			return false
+		}
+		delete(r.m, chatID) // the next update's predecessor is not known
+	case known && rev == prev.Rev:
+		return prev.Gap
+	case known && rev < prev.Rev:
 		return false
+	default:
+		for id := range r.m {
+			if known || len(r.m) < maxGroupRevs {
+				break
+			}
+			delete(r.m, id)
+		}
+		r.m[chatID] = groupRev{Rev: rev, Gap: gap}
 	}
-	prev, known := s.groupRevs[chatID]
-	if s.groupRevs == nil {
-		s.groupRevs = map[string]int{}
+	if r.path != "" {
+		if err := sdk.SaveStateFile(r.path, r.m); err != nil {
+			r.log.Warn("signal: the groups' revisions cannot be written; after a restart an update missed may be credited to the next one's author", "file", r.path, "err", err)
+		}
 	}
-	if !known || rev > prev {
-		s.groupRevs[chatID] = rev
-	}
-	return known && rev > prev+1
+	return gap
 }
 
 // laterOfGroup reports whether an envelope of group gid (signal-cli's
 // base64 ID) with a revision past rev was read and not yet handled
-// (past), and whether one of them is an update. The envelopes are parsed
-// outside the lock, as a backlog after a restart holds thousands and
-// each group update asks: the read loop adds to the inbox meanwhile.
+// (past), and whether one of them is an update. It asks what the inbox
+// noted of each envelope as it came in (groupOf): a backlog after a
+// restart holds thousands, and each group update among them asks.
 func (in *inbox) laterOfGroup(gid string, rev int) (past, update bool) {
 	in.mu.Lock()
-	pending := make([]json.RawMessage, 0, len(in.pending))
-	for _, p := range in.pending {
-		pending = append(pending, p) // never changed once added
-	}
-	in.mu.Unlock()
-	for _, p := range pending {
-		if g, r, t := envelopeGroup(p); g == gid && r > rev {
+	defer in.mu.Unlock()
+	for _, m := range in.groups[gid] {
+		if m.rev > rev {
 			past = true
-			update = update || t == "UPDATE"
+			update = update || m.update
 		}
 	}
 	return past, update
+}
+
+// groupMark is what laterOfGroup needs of an envelope: the group its
+// message names (signal-cli's base64 ID; "" when none), the revision,
+// and whether it is an update.
+type groupMark struct {
+	gid    string
+	rev    int
+	update bool
+}
+
+// groupOf is the group mark of a receive notification's params
+// (envelopeGroup).
+func groupOf(params json.RawMessage) groupMark {
+	gid, rev, typ := envelopeGroup(params)
+	return groupMark{gid: gid, rev: rev, update: typ == "UPDATE"}
 }
 
 // envelopeGroup is the group ID, revision and type (UPDATE, DELIVER) a

@@ -143,9 +143,9 @@ type Session struct {
 	// settingsShown are the groups' settings and invitations as last
 	// told in their rooms (settings.go), under mu.
 	settingsShown map[string]*group
-	// groupRevs are the groups' revisions of the last update handled,
-	// for those known (revisions.go), under mu.
-	groupRevs map[string]int
+	// revs are the groups' revisions of the last update handled, for
+	// those known (revisions.go).
+	revs *groupRevisions
 	// receipts are the receipts told last: one per message, kind and
 	// recipient, whichever of its devices sent it (receiptsonce.go).
 	receipts receiptsTold
@@ -164,12 +164,13 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), candidateSeen: make(chan struct{}), others: map[string]bool{}, dir: login.Dir, ids: loadIdentities(login.Dir, log),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, timersTold: map[string]int{}, settingsShown: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
-		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
+		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
 	s.requestsTold = loadRequestsTold(login.Dir, log)
 	s.polls.load(login.Dir, log)
-	s.names.load(login.Dir, log) // membernames.go
-	s.dedup.load(login.Dir, log) // dedupfile.go
+	s.names.load(login.Dir, log)                     // membernames.go
+	s.inbox = loadReceived(login.Dir, log, &s.dedup) // dedupfile.go
+	s.revs = loadGroupRevisions(login.Dir, log)
 	return s
 }
 
@@ -691,12 +692,12 @@ func (s *Session) onNotify(n rpc.Note) {
 	if !ok {
 		// Kept, it would end every start of the plugin the same way.
 		s.dedup.keep(k)
-		s.inbox.handled(n.Ref)
+		s.inbox.handledNoted(n.Ref, k)
 		return
 	}
 	if !held && s.unfinished.Load() == fails {
 		s.dedup.keep(k) // before it leaves the inbox: a copy may come after
-		s.inbox.handled(n.Ref)
+		s.inbox.handledNoted(n.Ref, k)
 	}
 }
 

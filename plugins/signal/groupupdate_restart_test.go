@@ -1,0 +1,54 @@
+package signal_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The revision of a group's last update handled outlives the plugin: an
+// update that never came while it was down (dave's, the revision after
+// bob's) is seen as missed when carol's comes after the restart, and
+// the changes the group's read finds are told without an author
+// (before: the restarted plugin knew no revision to follow, and credited
+// carol with dave's change too).
+func TestGroupChangeOfAMissedUpdateNotCreditedAfterRestart(t *testing.T) {
+	d, gid, s, group, g, _ := groupWithBobsMinute(t)
+	// Bob's update is handled and out of the inbox once his next
+	// message is told: not handled again after the restart.
+	bobSaysInGroup(d, gid, g.Revision, "before the crash")
+	s.next(isText("before the crash"))
+	s.crash()
+	// The restarted plugin reads the group before the missed update
+	// (the room's vCard), so that what it tells is against that read,
+	// whether its read of the groups at the connection comes before
+	// the missed update or after.
+	ctx, cancel := s.p.CallContext()
+	_, err := s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: group})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ = d.GetGroup(alice, gid)
+	g.OnlyAdminsSend, g.Timer = true, 3600
+	g.Revision++ // dave's, never delivered
+	d.SetGroup(alice, g)
+	g.Link = "https://signal.group/#CjQKIAAAA"
+	g.Revision++
+	d.SetGroup(alice, g)
+	groupUpdate(d, gid, carol, carolACI, g.Revision, 0)
+	bobSaysInGroup(d, gid, g.Revision, "after the gap")
+	told := strings.Join(groupNotices(s, group, "after the gap"), "\n")
+	if strings.Contains(told, "Carol") || strings.Contains(told, carol) {
+		t.Errorf("a change of an update missed while the plugin was down credited to carol:\n%s", told)
+	}
+	for _, want := range []string{"only allow admins to send messages.", "turned on the group link.", ": " + mediatext.ReadTimerText(time.Hour)} {
+		if !strings.Contains(told, want) {
+			t.Errorf("%q untold:\n%s", want, told)
+		}
+	}
+}
