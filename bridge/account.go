@@ -32,6 +32,9 @@ func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told
 	ss.mu.Lock()
 	prev := ss.state
 	ss.state = loginState{state: s.State, msg: s.Message, since: time.Now()}
+	// The answer to the login just completed tells it, with what to do
+	// (login_connected.go): not said twice.
+	caught := ss.catchFirstLocked(ss.state)
 	ss.mu.Unlock()
 	ss.noteLoginFeatures(ctx, s)
 	ss.stateChanged()   // after the features: a message waiting for them goes
@@ -47,6 +50,9 @@ func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told
 		// The chat list failed, the network still connecting: the
 		// rooms now (room.go).
 		go ss.syncRooms(context.WithoutCancel(ctx))
+	}
+	if caught {
+		return
 	}
 	if told != "" {
 		t.send(ctx, t.chat(user, told))

@@ -573,12 +573,14 @@ func (t *transport) renderLogin(ctx context.Context, st *wire.Stanza, sid string
 		t.done(ctx, st, "login", sid, "error", "The login failed: "+errText(err))
 	case step.GetComplete() != nil:
 		t.adhoc.drop(sid)
-		// completeLogin ran in the login driver; its error, if any, is err.
-		name := step.GetComplete().DisplayName
-		if name == "" {
-			name = step.GetComplete().LoginId
-		}
-		t.done(ctx, st, "login", sid, "info", loggedIn(t.displayName(), name, step.Instructions))
+		// completeLogin ran in the login driver; its error, if any, is
+		// err. The answer waits for how the login's connection went
+		// (login_connected.go), beside the chat's worker.
+		report := sess.proc.loginReport()
+		t.in.wg.Go(func() {
+			text, typ := report.wait(ctx)
+			t.done(ctx, st, "login", sid, typ, text)
+		})
 	case step.GetForm() != nil:
 		r := cmdReply(st, "login", sid, "executing")
 		r.Start("actions", "").Attr("execute", "next").Leaf("next", "", "").End()

@@ -3,8 +3,6 @@ package bridge
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -49,6 +47,9 @@ type loginProc struct {
 	done     bool
 	err      error // set when the process failed for good
 	touched  time.Time
+	// report is the answer to the completed login, once its connection
+	// said how it went (login_connected.go).
+	report *loginReport
 	// dir is the folder made for the login (its name, see logindir.go):
 	// the login keeps it once stored; until then it goes with the
 	// process.
@@ -71,6 +72,13 @@ func (p *loginProc) startedBy() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.from
+}
+
+// loginReport is the answer to p's completed login (login_connected.go).
+func (p *loginProc) loginReport() *loginReport {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.report
 }
 
 func (p *loginProc) current() (*pb.LoginStep, <-chan struct{}, error) {
@@ -97,14 +105,20 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 			go p.t.cancelAtPlugin(context.WithoutCancel(ctx), id)
 		}
 	}
-	var name string
+	var (
+		name   string
+		s      *session
+		fs     *firstState
+		report *loginReport
+	)
 	if err == nil && step.GetComplete() != nil {
 		var l store.Login
 		p.mu.Lock()
 		dir := p.dir
 		p.mu.Unlock()
-		if l, err = p.t.completeLogin(context.WithoutCancel(ctx), p.user, step.GetComplete(), dir); err == nil {
+		if l, s, fs, err = p.t.completeLogin(context.WithoutCancel(ctx), p.user, step.GetComplete(), dir, true); err == nil {
 			name = l.DisplayName
+			report = newLoginReport()
 			p.mu.Lock()
 			p.dir = "" // the login's now
 			p.mu.Unlock()
@@ -120,6 +134,7 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 		p.field, p.answers = 0, map[string]string{}
 		p.own, p.nextOwn, p.edited = p.nextOwn, nil, false
 		p.done = step.GetComplete() != nil
+		p.report = report
 	}
 	close(p.changed)
 	p.changed = make(chan struct{})
@@ -137,7 +152,9 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 		p.t.send(ctx, p.t.chat(p.user, "The login failed: "+errText(err)))
 	case step.GetComplete() != nil:
 		p.t.endLogin(p)
-		p.t.send(ctx, p.t.chat(p.user, loggedIn(p.t.displayName(), name, step.Instructions)))
+		// Told once the network said how the connection went: the
+		// login's process is over meanwhile (the chat takes commands).
+		p.t.tellLogin(ctx, report, s, fs, name, step.Instructions)
 	case step.GetDisplay() != nil:
 		p.t.sendDisplay(ctx, p.user, step)
 		if wait {
@@ -313,20 +330,22 @@ func (t *transport) cancelAtPlugin(ctx context.Context, processID string) {
 
 // completeLogin stores a completed login, with dir, the folder its login
 // process was given, and connects it. A network account already bridged
-// for another XMPP user is refused.
-func (t *transport) completeLogin(ctx context.Context, user string, done *pb.CompleteStep, dir string) (store.Login, error) {
+// for another XMPP user is refused. With watch, the login's first
+// settled state from its Connect on is caught for the answer to the
+// login (fs, login_connected.go), which then tells it.
+func (t *transport) completeLogin(ctx context.Context, user string, done *pb.CompleteStep, dir string, watch bool) (l store.Login, s *session, fs *firstState, err error) {
 	if other := t.userOf(done.LoginId); other != "" && other != user {
-		return store.Login{}, errConflict
+		return store.Login{}, nil, nil, errConflict
 	}
 	client, err := t.client(ctx)
 	if err != nil {
-		return store.Login{}, err
+		return store.Login{}, nil, nil, err
 	}
 	if old := t.session(user); old != nil && old.LoginID() != done.LoginId {
 		// A different account replaces the old one: it goes as a logout
 		// takes it (contacts, folder and all).
 		if err := t.dropAccount(ctx, client, old); err != nil {
-			return store.Login{}, err
+			return store.Login{}, nil, nil, err
 		}
 	}
 	prev, relogin := t.loginOf(user) // the same account, logged in again
@@ -334,7 +353,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	if name == "" {
 		name = done.LoginId
 	}
-	l := store.Login{Transport: t.name, UserJID: user, LoginID: done.LoginId, DisplayName: name, SavedState: done.SavedState, DataDir: dir}
+	l = store.Login{Transport: t.name, UserJID: user, LoginID: done.LoginId, DisplayName: name, SavedState: done.SavedState, DataDir: dir}
 	if relogin {
 		// The same account keeps the user's choice to share their
 		// avatar, and what it said it can do (until it says it again).
@@ -347,7 +366,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	}
 	if err := t.db.PutLogin(ctx, l); err != nil {
 		t.log.Error("storing the login failed", "user", user, "err", err)
-		return store.Login{}, gatewayFault("the gateway could not store the login", err)
+		return store.Login{}, nil, nil, gatewayFault("the gateway could not store the login", err)
 	}
 	if relogin && dir != "" && prev.DataDir != dir {
 		// The new process's folder is the login's now: the plugin drops
@@ -359,8 +378,11 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		cancel()
 		t.removeLoginDir(prev.DataDir)
 	}
-	s := t.setFreshLogin(l)
+	s = t.setFreshLogin(l)
 	t.log.Info("user logged in", "user", user, "login", l.LoginID)
+	if watch {
+		fs = s.watchFirstState() // before Connect: its states come after
+	}
 	// XEP-0100: the gateway asks to be in the user's roster.
 	t.send(ctx, t.presence(user, "subscribe"))
 	// Connected before the user hears the login is done: the first
@@ -369,7 +391,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	if t.connect(context.WithoutCancel(ctx), client, l) {
 		go s.syncContacts(context.WithoutCancel(ctx))
 	}
-	return l, nil
+	return l, s, fs, nil
 }
 
 // replacedLoginText tells the chat that p, a login command's login in
@@ -379,13 +401,3 @@ func replacedLoginText(p *loginProc) string {
 }
 
 var errConflict = errors.New("this network account is already bridged for another XMPP user")
-
-// loggedIn tells the user the login is done, with what the network says
-// on the completed step (WhatsApp: the chats' history is on its way).
-func loggedIn(network, name, instructions string) string {
-	text := fmt.Sprintf("You are logged in to %s as %s.", network, name)
-	if instructions = strings.TrimSpace(instructions); instructions != "" {
-		text += "\n" + instructions
-	}
-	return text
-}

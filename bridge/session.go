@@ -55,6 +55,9 @@ type session struct {
 	// stateWake is closed, and replaced, at each state the plugin
 	// says of the login (login_features_wait.go).
 	stateWake chan struct{}
+	// first catches the login's first settled state for the answer to
+	// the login just completed (login_connected.go); nil when none waits.
+	first *firstState
 	// relogins tells the login's messages of a relogin under way
 	// (relogin_wait.go).
 	relogins reloginGate

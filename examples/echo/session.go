@@ -66,6 +66,22 @@ func (s *Session) Connect(context.Context) error {
 		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 			Payload: &pb.Event_LoginState{LoginState: connected}})
 	}
+	if strings.Contains(s.loginID, UnreachableMark) {
+		// Tried again in the background, as a real network does; it
+		// never gets through.
+		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+			Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING, Message: "connecting to " + EchoServer}}})
+		time.AfterFunc(SlowConnect, func() {
+			s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+				Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: UnreachableReason}}})
+		})
+		return nil
+	}
+	if strings.Contains(s.loginID, RefusedMark) {
+		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+			Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, Message: RefusedReason}}})
+		return nil
+	}
 	if strings.Contains(s.loginID, LateStateMark) {
 		// Online at once; only its CONNECTED (with the login's
 		// features) is late, as an event still on its way.
@@ -88,6 +104,23 @@ func (s *Session) Connect(context.Context) error {
 const (
 	SlowMark    = "+slow"
 	SlowConnect = 500 * time.Millisecond
+)
+
+// UnreachableMark in a username makes a login whose connection never
+// gets through: CONNECTING, then, SlowConnect later,
+// TRANSIENT_DISCONNECT with UnreachableReason (as IRC's with TLS on
+// against a port without it).
+const (
+	UnreachableMark   = "+unreachable"
+	EchoServer        = "echo.invalid:7"
+	UnreachableReason = "could not connect to " + EchoServer + ": connection refused; trying again"
+)
+
+// RefusedMark in a username makes a login the network refuses at its
+// Connect: BAD_CREDENTIALS with RefusedReason.
+const (
+	RefusedMark   = "+refused"
+	RefusedReason = "the echo network does not know this password"
 )
 
 // LateStateMark in a username makes a login that is online at once but

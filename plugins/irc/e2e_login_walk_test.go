@@ -147,9 +147,10 @@ func TestEndToEndChatLoginWalk(t *testing.T) {
 	say("#walk")
 	hear("Server password?", "done to send the form")
 	say("done")
-	hear("logged in", "alice on 127.0.0.1")
 	// TLS against ngircd's plain port: the handshake gets no answer;
-	// the status says why and what to change.
+	// the login's answer waits for it and says why and what to change,
+	// as the status does.
+	hear("logged in", "alice on 127.0.0.1", "connecting failed", "turn TLS off")
 	gatewayStatus(t, g, alice, "the TLS login's failure", "turn TLS off")
 	say("status")
 	hear("transient disconnect", "turn TLS off")
@@ -195,7 +196,7 @@ func TestEndToEndChatLoginWalk(t *testing.T) {
 	say("alice")
 	hear("Your answers:", "Nick: alice")
 	say("done")
-	hear("logged in", "alice on 127.0.0.1")
+	hear("logged in", "alice on 127.0.0.1", "Connected.")
 	gatewayStatus(t, g, alice, "the login's connected status", "connected to 127.0.0.1")
 	awaitJoin(dave.client, "#walk", "dave")
 	talkInRoom(t, g, alice, dave, "#walk", "alice")

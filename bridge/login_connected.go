@@ -1,0 +1,183 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A completed login is stored, then connected: the network answers how
+// the connection went with the login's state, after the plugin's
+// Connect returned. The answer to the login (the chat's message, the
+// login command's last stage) waits for that first word, so that a
+// login whose connection fails (IRC with TLS on against a port without
+// it) is not told "logged in" with its failure in a presence status
+// alone: it says the login is saved, the network's reason, and what to
+// do.
+
+// loginConnectWait bounds how long the answer to a completed login
+// waits, once the plugin answered its Connect, for the login's first
+// state that says how the connection went. It covers a network's
+// connection attempt (IRC's TLS handshake gives up after 30 s, 15 s
+// of them in its Connect); past it the answer says the login is still
+// connecting, and the gateway's presence tells the rest.
+const loginConnectWait = 30 * time.Second
+
+// firstState catches the first state a login says of its connection
+// after it completed: connected, or why not (settledState).
+type firstState struct {
+	settled chan struct{} // closed once st is set
+	st      loginState
+}
+
+// settledState reports whether st says how a connection went: not
+// CONNECTING (nor a state the contract does not name).
+func settledState(st pb.LoginState) bool {
+	switch st {
+	case pb.LoginState_LOGIN_STATE_CONNECTED, pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT,
+		pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, pb.LoginState_LOGIN_STATE_LOGGED_OUT,
+		pb.LoginState_LOGIN_STATE_STOPPED:
+		return true
+	}
+	return false
+}
+
+// watchFirstState has the session catch its next settled state for the
+// answer to the login just completed, before its Connect. One a watch
+// before it was waiting for is no longer caught (its wait runs out).
+func (s *session) watchFirstState() *firstState {
+	fs := &firstState{settled: make(chan struct{})}
+	s.mu.Lock()
+	s.first = fs
+	s.mu.Unlock()
+	return fs
+}
+
+// catchFirstLocked gives st to the watch under way, if any and st is
+// settled, and reports whether it did: the answer to the login then
+// tells it, the state's own chat notice is not sent. It runs as st is
+// recorded, under s.mu, so that the watch takes the first settled state
+// and no other, and a notice not sent is always told.
+func (s *session) catchFirstLocked(st loginState) bool {
+	fs := s.first
+	if fs == nil || !settledState(st.state) {
+		return false
+	}
+	s.first = nil
+	fs.st = st
+	close(fs.settled)
+	return true
+}
+
+// awaitFirstState waits, at most loginConnectWait, for the state fs
+// catches; false when none came in time (or ctx ended): the watch is
+// then dropped, and a state coming later is told as any other.
+func (s *session) awaitFirstState(ctx context.Context, fs *firstState) (loginState, bool) {
+	timer := time.NewTimer(loginConnectWait)
+	defer timer.Stop()
+	select {
+	case <-fs.settled:
+		return fs.st, true
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	if s.first == fs {
+		s.first = nil
+	}
+	last := s.state
+	s.mu.Unlock()
+	select {
+	case <-fs.settled: // caught as the wait ended
+		return fs.st, true
+	default:
+		return last, false
+	}
+}
+
+// loginReport is the answer to a completed login, ready once the
+// login's first state came or the wait for it ended.
+type loginReport struct {
+	ready chan struct{}
+	text  string
+	warn  bool // the connection failed
+}
+
+func newLoginReport() *loginReport { return &loginReport{ready: make(chan struct{})} }
+
+// wait returns the report once ready: text, and the XEP-0050 note type
+// it goes as. The report's own wait is bounded (loginConnectWait).
+func (r *loginReport) wait(ctx context.Context) (text, noteType string) {
+	if r == nil {
+		return "The login completed.", "info" // none made: not a completed login's
+	}
+	select {
+	case <-r.ready:
+	case <-ctx.Done():
+		return "The login completed; its connection is still under way.", "info"
+	}
+	if r.warn {
+		return r.text, "warn"
+	}
+	return r.text, "info"
+}
+
+// tellLogin waits, off the caller's goroutine, for the first state of
+// the login just completed (fs), then tells the user in a chat and
+// makes r ready with the same words (the login command answers with
+// them). ctx is the login's; the wait ends with the transport too.
+func (t *transport) tellLogin(ctx context.Context, r *loginReport, s *session, fs *firstState, name, instructions string) {
+	wctx := t.in.ctx
+	if wctx == nil {
+		wctx = context.WithoutCancel(ctx) // tests of parts: no transport running
+	}
+	t.in.wg.Go(func() {
+		defer close(r.ready)
+		st, known := s.awaitFirstState(wctx, fs)
+		r.text, r.warn = t.loginAnswer(name, instructions, st, known)
+		t.send(ctx, t.chat(s.user, r.text))
+	})
+}
+
+// loginAnswer is the answer to a completed login as name, whose first
+// state is st (known: it came in time), with the instructions of the
+// network's completed step; warn: the connection failed.
+func (t *transport) loginAnswer(name, instructions string, st loginState, known bool) (text string, warn bool) {
+	network := t.displayName()
+	saved := fmt.Sprintf("You are logged in to %s as %s: the login is saved, but ", network, name)
+	switch {
+	case !known:
+		text = fmt.Sprintf("You are logged in to %s as %s. Still connecting%s: the gateway's status (its presence in your contacts) shows when it is online.", network, name, suffix(st.msg))
+	case st.state == pb.LoginState_LOGIN_STATE_CONNECTED:
+		text = fmt.Sprintf("You are logged in to %s as %s. Connected.", network, name)
+	case st.state == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT:
+		text = saved + "connecting failed" + reason(st.msg) + ". The gateway keeps trying. If a setting of the login is wrong (a server, a port, TLS), log out (send \"logout\" here, or the logout command) and log in again with it changed."
+		warn = true
+	case st.state == pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS:
+		text = saved + network + " refused it" + reason(st.msg) + ". Log in again with other credentials: send \"login\" here, or use the login command."
+		warn = true
+	case st.state == pb.LoginState_LOGIN_STATE_LOGGED_OUT:
+		text = saved + network + " logged it out" + reason(st.msg) + ". Log in again: send \"login\" here, or use the login command."
+		warn = true
+	default: // STOPPED
+		text = saved + "its connection was stopped" + reason(st.msg) + ". Send \"relogin\" here (or use the relogin command) to connect again; to change a setting, log out and log in again."
+		warn = true
+	}
+	if instructions = strings.TrimSpace(instructions); instructions != "" {
+		text += "\n" + instructions
+	}
+	return text, warn
+}
+
+// reason is a state's message after a colon, its own final dot dropped
+// (the sentence ends with one).
+func reason(msg string) string {
+	msg = strings.TrimRight(strings.TrimSpace(msg), ".")
+	if msg == "" {
+		return ""
+	}
+	return ": " + msg
+}

@@ -1,0 +1,82 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/bridge/pluginhost"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// TestFirstStateCaughtOnce: the answer to a completed login takes the
+// first state that says how its connection went, not CONNECTING before
+// it nor a state after it; and a wait that gave up (here its context
+// ended) catches nothing more, so that a refusal coming later is told
+// as its own notice rather than swallowed.
+func TestFirstStateCaughtOnce(t *testing.T) {
+	tr, s := aliceOnEcho(t)
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: tr.log})
+	ctx := context.Background()
+
+	fs := s.watchFirstState()
+	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING})
+	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: "no TLS answer"})
+	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, Message: "wrong password"})
+	st, known := s.awaitFirstState(ctx, fs)
+	if !known || st.state != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || st.msg != "no TLS answer" {
+		t.Fatalf("caught %v %q (known %v); want the transient disconnect", st.state, st.msg, known)
+	}
+	if s.first != nil {
+		t.Fatal("the watch still catches states after its first")
+	}
+
+	fs = s.watchFirstState()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if st, known := s.awaitFirstState(cancelled, fs); known {
+		t.Fatalf("a wait cut short caught %v", st.state)
+	}
+	s.mu.Lock()
+	caught := s.catchFirstLocked(loginState{state: pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS})
+	s.mu.Unlock()
+	if caught {
+		t.Fatal("a state after the wait gave up was caught: its notice would not be told")
+	}
+}
+
+// TestLoginAnswerSaysWhatToDo: each way a login's connection can go has
+// its answer: connected, or saved with the network's reason and the
+// command that helps; still connecting when no state came in time. The
+// completed step's instructions follow in each.
+func TestLoginAnswerSaysWhatToDo(t *testing.T) {
+	tr, _ := aliceOnEcho(t)
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: tr.log})
+	for _, tc := range []struct {
+		st    pb.LoginState
+		known bool
+		warn  bool
+		want  []string
+	}{
+		{pb.LoginState_LOGIN_STATE_CONNECTED, true, false, []string{"You are logged in to ", " as al. Connected.\nHistory soon."}},
+		{pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, true, true, []string{"saved", "connecting failed: why.", "keeps trying", `"logout"`}},
+		{pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, true, true, []string{"saved", "refused it: why.", `"login"`}},
+		{pb.LoginState_LOGIN_STATE_LOGGED_OUT, true, true, []string{"saved", "logged it out: why.", `"login"`}},
+		{pb.LoginState_LOGIN_STATE_STOPPED, true, true, []string{"saved", "stopped: why.", `"relogin"`}},
+		{pb.LoginState_LOGIN_STATE_CONNECTING, false, false, []string{"Still connecting (why.)", "presence"}},
+	} {
+		text, warn := tr.loginAnswer("al", "History soon.", loginState{state: tc.st, msg: "why."}, tc.known)
+		if warn != tc.warn {
+			t.Errorf("%v: warn %v", tc.st, warn)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%v: %q lacks %q", tc.st, text, w)
+			}
+		}
+		if !strings.Contains(text, "\nHistory soon.") {
+			t.Errorf("%v: %q lacks the step's instructions", tc.st, text)
+		}
+	}
+}
