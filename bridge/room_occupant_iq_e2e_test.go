@@ -118,3 +118,29 @@ func TestOwnOccupantIQError(t *testing.T) {
 		t.Errorf("the client's error: %s, want feature-not-implemented from %s", got.XML, self)
 	}
 }
+
+// TestOwnOccupantProfile: a vCard (XEP-0054) asked of the user's own
+// occupant JID is answered as any occupant's, from the network's profile
+// of the user (their member ID's); an XEP-0084 avatar asked of it is
+// item-not-found only because the network has no picture of the user.
+// Before, both were refused item-not-found ("your own profile is your
+// server's"), so a client showed no vCard for the user's own nick.
+func TestOwnOccupantProfile(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := room + "/" + nick(join(t, alice, "a", "").self.From)
+	vc, err := alice.IQ(ctxT(t), `<iq type='get' to='`+self+`'><vCard xmlns='vcard-temp'/></iq>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vc.Type != "result" || vc.From != self || !strings.Contains(vc.XML, "<FN>alice-echo</FN>") || !strings.Contains(vc.XML, "Echo ID: alice-echo") {
+		t.Errorf("the own occupant's vCard: %s, want the network's profile of alice-echo from %s", vc.XML, self)
+	}
+	meta, err := alice.IQ(ctxT(t), `<iq type='get' to='`+self+`'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:metadata'/></pubsub></iq>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Type != "error" || meta.Err == nil || meta.Err.Condition != "item-not-found" || !strings.Contains(meta.XML, "no avatar") {
+		t.Errorf("the own occupant's avatar, the network having none: %s, want item-not-found saying so", meta.XML)
+	}
+}
