@@ -124,7 +124,8 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	// echo answers: corrections and retractions of it are refused.
 	sent := s.sentID(c)
 	text := send.Text
-	s.holdCommand(text) // secret.go; echoed as any text
+	s.holdCommand(text)    // secret.go; echoed as any text
+	s.reloginCommand(text) // relogin_hold.go; so are these
 	s.tellNamesLater(c.ChatID)
 	if c.ChatID == RoomID && s.roomCommand(text) {
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil

@@ -53,7 +53,10 @@ var (
 // A login with SlowMark in its username connects SlowConnect later, as
 // a network still dialling: CONNECTING first, and until then the
 // session refuses what needs the network (its chat list too).
-func (s *Session) Connect(context.Context) error {
+func (s *Session) Connect(ctx context.Context) error {
+	if err := s.heldConnect(ctx); err != nil { // relogin_hold.go
+		return err
+	}
 	connected := &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}
 	if strings.Contains(s.loginID, LiteMark) {
 		connected.Features = liteFeatures
