@@ -871,8 +871,22 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		rec = s.newHeldRecord(st, chatID, txn, m)
 		rec.sending(ctx, cmd, read)
 	}
-	mark := s.relogins.mark()
-	t.host.Send(cmd, func(r *pb.CommandResult) {
+	// Refused as the login went for a relogin (relogin_wait.go), it goes
+	// again once the login is back, once, as a message does.
+	mark, resend := s.relogins.mark(), true
+	var answer func(r *pb.CommandResult)
+	answer = func(r *pb.CommandResult) {
+		if s.reloginRefused(r, mark) && resend {
+			resend = false
+			t.log.Info("a correction, reaction or retraction refused as the login went waits for the relogin", "login", login.LoginID, "txn", txn)
+			go func() {
+				if mark, _ = s.awaitRelogin(ctx); ctx.Err() != nil {
+					return // stopping: the record stays, the next start sends it
+				}
+				t.host.Send(cmd, answer)
+			}()
+			return
+		}
 		if rec != nil {
 			defer rec.done(ctx)
 		}
@@ -893,7 +907,8 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if m.sent != nil {
 			m.sent(r, nil)
 		}
-	})
+	}
+	t.host.Send(cmd, answer)
 }
 
 // resentInPart answers a resend of a message the network took only in

@@ -105,3 +105,31 @@ func TestFileDuringRelogin(t *testing.T) {
 		t.Errorf("the file the network got: %q, want %q", back, data)
 	}
 }
+
+// TestCorrectionDuringRelogin: a correction (XEP-0308) on its way to the
+// network when the login went for a relogin, which the plugin then
+// refused LOGIN_REQUIRED, waits for the login to be back and goes, as a
+// text message does. Before, it was refused with resource-constraint
+// ("reconnecting ... send it again"), though the user's text messages
+// caught the same way went by themselves.
+func TestCorrectionDuringRelogin(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	bob := registered(t, s, "bob") // alice's own messages wait for her relogin
+	id := sendChat(t, alice, "bob@"+domain, "helo")
+	if m := nextMessage(t, alice, "bob@"+domain, timeout); m.Body != "helo" {
+		t.Fatalf("echo: %s", m.XML)
+	}
+	echoOK(t, alice, echo.HoldRelogin, timeout)
+	raw(t, alice, `<message type='chat' id='c1' to='bob@`+domain+`'><body>hello</body><replace xmlns='urn:xmpp:message-correct:0' id='`+id+`'/><origin-id xmlns='urn:xmpp:sid:0' id='c1'/></message>`)
+	s.logs.waitLog(t, "echo: correction held until the relogin", timeout)
+	heldRelogin(t, s, alice)
+	waitHeldOrRefused(t, s, alice, "c1")
+	releaseRelogin(t, alice, bob)
+	m := next(t, alice, "correction", func(st xmpptest.Stanza) bool {
+		return st.ID == "c1" && st.Type == "error" || has("urn:xmpp:message-correct:0")(st)
+	})
+	if m.Type == "error" || m.Body != "hello" {
+		t.Fatalf("the correction on its way as the login went: %s, want its echo", m.XML)
+	}
+}

@@ -76,7 +76,7 @@ type Network struct {
 	// (HoldJoins, secret.go): by username, a channel closed on release.
 	joinHolds sync.Map
 	// reloginHolds are the accounts' Connects held (relogin_hold.go):
-	// a chan struct{} by username, closed on release.
+	// a *reloginHold by username.
 	reloginHolds sync.Map
 	// namesWaits are the NamesMark accounts' ChatInfo calls waiting for
 	// each other (names_later.go): by username.

@@ -432,7 +432,8 @@ func isID(id string) bool {
 }
 
 // EditMessage corrects the echo the same way (sdk.Editor).
-func (s *Session) EditMessage(_ context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+	s.editInFlight(ctx) // relogin_hold.go
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
 	}
