@@ -1,6 +1,9 @@
 package bridge_test
 
 import (
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -142,5 +145,30 @@ func TestOwnOccupantProfile(t *testing.T) {
 	}
 	if meta.Type != "error" || meta.Err == nil || meta.Err.Condition != "item-not-found" || !strings.Contains(meta.XML, "no avatar") {
 		t.Errorf("the own occupant's avatar, the network having none: %s, want item-not-found saying so", meta.XML)
+	}
+}
+
+// TestOwnOccupantProfilePicture: the vCard of the user's own occupant
+// holds the picture the network has of the user: here their XMPP avatar,
+// which the profile-picture command made their profile picture there.
+func TestOwnOccupantProfilePicture(t *testing.T) {
+	s, alice := privilegedAlice(t)
+	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+	s.logs.waitLog(t, "gateway_sees_presence=true", timeout)
+	form, _ := command(t, alice, "profile-picture", "", "", nil)
+	if done, _ := command(t, alice, "profile-picture", form.Command.SessionID, "", map[string]string{"share": "true"}); !strings.Contains(done.Notes(), "info: Your XMPP avatar is now your") {
+		t.Fatalf("turning profile-picture on: %s", done.XML)
+	}
+	hash := setOwnVCard(t, alice, shadePNG(t, 0x33))
+	mirrorPhoto(t, alice, "turned on", hash) // the network has it
+	self := room + "/" + nick(join(t, alice, "a", "").self.From)
+	vc, err := alice.IQ(ctxT(t), `<iq type='get' to='`+self+`'><vCard xmlns='vcard-temp'/></iq>`)
+	m := binvalRe.FindStringSubmatch(vc.XML)
+	if err != nil || vc.Type != "result" || m == nil {
+		t.Fatalf("the own occupant's vCard: %v %s, want the user's picture", err, vc.XML)
+	}
+	img, _ := base64.StdEncoding.DecodeString(m[1])
+	if sum := sha1.Sum(img); hex.EncodeToString(sum[:]) != hash {
+		t.Errorf("the own occupant's picture is not the user's profile picture")
 	}
 }

@@ -214,15 +214,23 @@ func (s *Session) ResolveIdentifier(_ context.Context, identifier string, create
 }
 
 // UserInfo is a contact's profile; Echo One has an avatar
-// (sdk.UserInfoer, which with Capabilities' avatars serves avatars).
+// (sdk.UserInfoer, which with Capabilities' avatars serves avatars). The
+// user's own (their login's ID) has the profile picture they set.
 func (s *Session) UserInfo(_ context.Context, userID string) (*pb.Contact, error) {
 	s.n.mu.Lock()
 	c, ok := s.n.accounts[s.loginID][userID]
+	var own []byte
+	if m := s.n.accounts[s.loginID][ProfileMirror]; userID == s.loginID && m != nil {
+		own = m.picture // the user's own profile picture (SetProfileAvatar)
+	}
 	s.n.mu.Unlock()
 	if !ok {
 		c = &contact{id: userID, name: userID}
 	}
 	p := c.proto()
+	if own != nil {
+		p.Avatar, p.AvatarMime = own, http.DetectContentType(own)
+	}
 	p.Nickname = c.id
 	if c.id == "echo-1" {
 		p.Avatar, p.AvatarMime, p.AvatarId = avatarPNG, "image/png", "echo-1-v1"
