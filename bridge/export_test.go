@@ -2,3 +2,6 @@ package bridge
 
 // StoreFailEvery is storeFailEvery, for the tests of package bridge_test.
 var StoreFailEvery = &storeFailEvery
+
+// ReloginWait is reloginWait, for the tests of package bridge_test.
+var ReloginWait = &reloginWait

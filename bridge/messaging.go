@@ -871,8 +871,22 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		rec = s.newHeldRecord(st, chatID, txn, m)
 		rec.sending(ctx, cmd, read)
 	}
-	mark := s.relogins.mark()
-	t.host.Send(cmd, func(r *pb.CommandResult) {
+	// Refused as the login went for a relogin (relogin_wait.go), it goes
+	// again once the login is back, once, as a message does.
+	mark, resend := s.relogins.mark(), true
+	var answer func(r *pb.CommandResult)
+	answer = func(r *pb.CommandResult) {
+		if s.reloginRefused(r, mark) && resend {
+			resend = false
+			t.log.Info("a correction, reaction or retraction refused as the login went waits for the relogin", "login", login.LoginID, "txn", txn)
+			go func() {
+				if mark, _ = s.awaitRelogin(ctx); ctx.Err() != nil {
+					return // stopping: the record stays, the next start sends it
+				}
+				t.host.Send(cmd, answer)
+			}()
+			return
+		}
 		if rec != nil {
 			defer rec.done(ctx)
 		}
@@ -893,7 +907,8 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if m.sent != nil {
 			m.sent(r, nil)
 		}
-	})
+	}
+	t.host.Send(cmd, answer)
 }
 
 // resentInPart answers a resend of a message the network took only in
@@ -979,31 +994,46 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 	}
 	again := file.gen != 0 // the file may be streamed again, once
 	// A message the plugin refused as the login went for a relogin
-	// (relogin_wait.go) goes again once it is back, once; a file's
-	// cannot (its copy is removed below), and is refused as for a wait.
-	mark, resend := s.relogins.mark(), file == (attached{})
+	// (relogin_wait.go) goes again once it is back, once; a file's is
+	// fetched again from its URL first (its copy is gone with the
+	// refusal), as for a plugin restart. Refused again, it is refused as
+	// for a wait.
+	mark, resend := s.relogins.mark(), true
 	var answer func(r *pb.CommandResult)
 	answer = func(r *pb.CommandResult) {
 		if s.reloginRefused(r, mark) {
 			if resend {
 				resend = false
+				t.log.Info("a message refused as the login went waits for the relogin", "login", s.LoginID(), "txn", txn, "file", m.oobURL != "")
+				s.dropSentFile(file)
 				go func() {
 					if mark, _ = s.awaitRelogin(ctx); ctx.Err() != nil {
 						done() // as for a stop mid-download: the record stays
 						return
 					}
-					t.host.SendHolding(cmd, hold, answer)
+					if file == (attached{}) {
+						t.host.SendHolding(cmd, hold, answer)
+						return
+					}
+					slowly(ctx, t.downloads, func() {
+						f, ok := t.attach(ctx, st, s.LoginID(), chatID, m.oobURL, m.spoiler, cmd.GetSend())
+						switch {
+						case !ok && ctx.Err() != nil:
+							done() // the stanza's record brings the file at the next start
+							return
+						case !ok:
+							end() // attach told the user
+							return
+						}
+						file, again = f, f.gen != 0
+						t.host.SendHolding(cmd, hold, answer)
+					})
 				}()
 				return
 			}
 			r = &pb.CommandResult{CorrelationId: r.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_RATE_LIMITED, Text: s.reconnecting().Error()}}
 		}
-		if file.path != "" {
-			// The plugin copied or moved it by now.
-			if err := os.Remove(file.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				t.log.Warn("removing a sent file failed", "err", err)
-			}
-		}
+		s.dropSentFile(file)
 		if again && t.uploadLost(r, cmd, file) {
 			// The user's file is not lost with the process: it is
 			// fetched from its URL again, in a download slot, and sent
@@ -1061,6 +1091,17 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 		}
 	}
 	t.host.SendHolding(cmd, hold, answer)
+}
+
+// dropSentFile removes the gateway's copy of a file the plugin answered
+// for: it copied or moved it by now.
+func (s *session) dropSentFile(file attached) {
+	if file.path == "" {
+		return
+	}
+	if err := os.Remove(file.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.t.log.Warn("removing a sent file failed", "err", err)
+	}
 }
 
 // networkReply returns the message a reply to replyTo (an XMPP id) answers

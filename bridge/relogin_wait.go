@@ -20,8 +20,10 @@ import (
 // (RFC 6120 §8.3.2).
 
 // reloginWait bounds how long a user's message waits for a relogin: its
-// disconnect and connect calls take at most callTimeout.
-const reloginWait = callTimeout + 5*time.Second
+// disconnect and connect calls take at most callTimeout, and the wait
+// for the plugin before them targetWait. A variable for the tests of a
+// relogin that outlasts it.
+var reloginWait = callTimeout + targetWait
 
 // reloginGate tells a session's messages of its relogin under way.
 type reloginGate struct {

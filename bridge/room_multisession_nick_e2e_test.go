@@ -71,3 +71,33 @@ func TestRoomMultiSessionNickMemberless(t *testing.T) {
 		t.Errorf("a second resource asking another nick: %s, want newt with 210", j.self.XML)
 	}
 }
+
+// TestRoomMultiSessionNickChange: a nick change from the resource that
+// joined under the user's nick (asking another, told so with 210) is
+// the user's, shown to every joined resource (303 and 110 from the old
+// nick, then 110 from the new one); a resource joining later asking the
+// old nick gets the new one with 210.
+func TestRoomMultiSessionNickChange(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	one := roomUser(t, s, "alice")
+	old := nick(join(t, one, "a", "").self.From)
+	two := s.loginResource("alice", "two")
+	if j := join(t, two, "b", ""); nick(j.self.From) != old {
+		t.Fatalf("a second resource asking another nick: %s, want %q", j.self.XML, old)
+	}
+	raw(t, two, `<presence to='`+room+`/Alice B'/>`)
+	for _, c := range []*xmpptest.Client{one, two} {
+		gone := nextPresence(t, c, room, "unavailable", func(st xmpptest.Stanza) bool { return st.From == room+"/"+old })
+		if !strings.Contains(gone.XML, `code="303"`) || !strings.Contains(gone.XML, `code="110"`) || !strings.Contains(gone.XML, `nick="Alice B"`) {
+			t.Errorf("%s: the nick change, unavailable: %s, want 303 and 110 naming Alice B", c.JID(), gone.XML)
+		}
+		back := nextPresence(t, c, room, "", func(st xmpptest.Stanza) bool { return st.From == room+"/Alice B" })
+		if !strings.Contains(back.XML, `code="110"`) {
+			t.Errorf("%s: the nick change, available: %s, want 110", c.JID(), back.XML)
+		}
+	}
+	three := s.loginResource("alice", "three")
+	if j := join(t, three, old, ""); nick(j.self.From) != "Alice B" || !strings.Contains(j.self.XML, `code="210"`) {
+		t.Errorf("a third resource asking the old nick: %s, want Alice B with 210", j.self.XML)
+	}
+}

@@ -87,6 +87,9 @@ func (t *transport) occupantIQ(ctx context.Context, st *wire.Stanza, s *session,
 	joined := r.joined[from.Resourcepart()]
 	member, held := r.nicks.MemberOf(nick)
 	own := r.isOwnOccupantLocked(nick)
+	if own {
+		member = r.ownMemberIDLocked(s)
+	}
 	r.mu.Unlock()
 	refuse := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
 	disco := ns == wire.NSDiscoInfo || ns == wire.NSDiscoItems
@@ -99,11 +102,9 @@ func (t *transport) occupantIQ(ctx context.Context, st *wire.Stanza, s *session,
 		t.send(ctx, wire.Result(st).Bytes()) // the client's self-ping: joined
 	case own && get && ns == nsLast:
 		refuse(wire.ServiceUnavailable, "that is you in "+r.jid+": ask your own server")
-	case own && profile:
-		refuse(wire.ItemNotFound, "your own profile is your server's")
-	case own:
+	case own && !profile:
 		s.forwardToOwnOccupant(ctx, st, r, from, nick)
-	case !held:
+	case !held && !own:
 		// A self-ping's nick nobody holds: XEP-0410 has the client take
 		// it for not joined (its own nick from before a rename it
 		// missed) and join again.
@@ -193,6 +194,16 @@ func (s *session) ownOccupantReply(ctx context.Context, st *wire.Stanza, r *room
 	}
 	s.t.send(ctx, w.Bytes())
 	return true
+}
+
+// ownMemberIDLocked is the user's own member ID in r: the one the
+// network marked, else the login's (as isSelfLocked takes it). Call
+// with r.mu held.
+func (r *room) ownMemberIDLocked(s *session) string {
+	if r.selfID != "" {
+		return r.selfID
+	}
+	return s.LoginID()
 }
 
 // isOwnOccupantLocked reports whether nick is the user's own occupant in

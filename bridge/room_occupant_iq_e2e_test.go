@@ -1,6 +1,9 @@
 package bridge_test
 
 import (
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -116,5 +119,56 @@ func TestOwnOccupantIQError(t *testing.T) {
 	}
 	if got := answer(); got.Type != "error" || got.ID != "own-2" || got.Err == nil || got.Err.Condition != "feature-not-implemented" {
 		t.Errorf("the client's error: %s, want feature-not-implemented from %s", got.XML, self)
+	}
+}
+
+// TestOwnOccupantProfile: a vCard (XEP-0054) asked of the user's own
+// occupant JID is answered as any occupant's, from the network's profile
+// of the user (their member ID's); an XEP-0084 avatar asked of it is
+// item-not-found only because the network has no picture of the user.
+// Before, both were refused item-not-found ("your own profile is your
+// server's"), so a client showed no vCard for the user's own nick.
+func TestOwnOccupantProfile(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := room + "/" + nick(join(t, alice, "a", "").self.From)
+	vc, err := alice.IQ(ctxT(t), `<iq type='get' to='`+self+`'><vCard xmlns='vcard-temp'/></iq>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vc.Type != "result" || vc.From != self || !strings.Contains(vc.XML, "<FN>alice-echo</FN>") || !strings.Contains(vc.XML, "Echo ID: alice-echo") {
+		t.Errorf("the own occupant's vCard: %s, want the network's profile of alice-echo from %s", vc.XML, self)
+	}
+	meta, err := alice.IQ(ctxT(t), `<iq type='get' to='`+self+`'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:metadata'/></pubsub></iq>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Type != "error" || meta.Err == nil || meta.Err.Condition != "item-not-found" || !strings.Contains(meta.XML, "no avatar") {
+		t.Errorf("the own occupant's avatar, the network having none: %s, want item-not-found saying so", meta.XML)
+	}
+}
+
+// TestOwnOccupantProfilePicture: the vCard of the user's own occupant
+// holds the picture the network has of the user: here their XMPP avatar,
+// which the profile-picture command made their profile picture there.
+func TestOwnOccupantProfilePicture(t *testing.T) {
+	s, alice := privilegedAlice(t)
+	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+	s.logs.waitLog(t, "gateway_sees_presence=true", timeout)
+	form, _ := command(t, alice, "profile-picture", "", "", nil)
+	if done, _ := command(t, alice, "profile-picture", form.Command.SessionID, "", map[string]string{"share": "true"}); !strings.Contains(done.Notes(), "info: Your XMPP avatar is now your") {
+		t.Fatalf("turning profile-picture on: %s", done.XML)
+	}
+	hash := setOwnVCard(t, alice, shadePNG(t, 0x33))
+	mirrorPhoto(t, alice, "turned on", hash) // the network has it
+	self := room + "/" + nick(join(t, alice, "a", "").self.From)
+	vc, err := alice.IQ(ctxT(t), `<iq type='get' to='`+self+`'><vCard xmlns='vcard-temp'/></iq>`)
+	m := binvalRe.FindStringSubmatch(vc.XML)
+	if err != nil || vc.Type != "result" || m == nil {
+		t.Fatalf("the own occupant's vCard: %v %s, want the user's picture", err, vc.XML)
+	}
+	img, _ := base64.StdEncoding.DecodeString(m[1])
+	if sum := sha1.Sum(img); hex.EncodeToString(sum[:]) != hash {
+		t.Errorf("the own occupant's picture is not the user's profile picture")
 	}
 }

@@ -75,6 +75,9 @@ type Network struct {
 	// joinHolds are the accounts' joins by a secret name held
 	// (HoldJoins, secret.go): by username, a channel closed on release.
 	joinHolds sync.Map
+	// reloginHolds are the accounts' Connects held (relogin_hold.go):
+	// a *reloginHold by username.
+	reloginHolds sync.Map
 	// namesWaits are the NamesMark accounts' ChatInfo calls waiting for
 	// each other (names_later.go): by username.
 	namesWaits sync.Map

@@ -124,7 +124,8 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	// echo answers: corrections and retractions of it are refused.
 	sent := s.sentID(c)
 	text := send.Text
-	s.holdCommand(text) // secret.go; echoed as any text
+	s.holdCommand(text)    // secret.go; echoed as any text
+	s.reloginCommand(text) // relogin_hold.go; so are these
 	s.tellNamesLater(c.ChatID)
 	if c.ChatID == RoomID && s.roomCommand(text) {
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
@@ -431,7 +432,8 @@ func isID(id string) bool {
 }
 
 // EditMessage corrects the echo the same way (sdk.Editor).
-func (s *Session) EditMessage(_ context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+	s.editInFlight(ctx) // relogin_hold.go
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
 	}

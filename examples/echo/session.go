@@ -53,7 +53,10 @@ var (
 // A login with SlowMark in its username connects SlowConnect later, as
 // a network still dialling: CONNECTING first, and until then the
 // session refuses what needs the network (its chat list too).
-func (s *Session) Connect(context.Context) error {
+func (s *Session) Connect(ctx context.Context) error {
+	if err := s.heldConnect(ctx); err != nil { // relogin_hold.go
+		return err
+	}
 	connected := &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}
 	if strings.Contains(s.loginID, LiteMark) {
 		connected.Features = liteFeatures
@@ -244,15 +247,23 @@ func (s *Session) ResolveIdentifier(_ context.Context, identifier string, create
 }
 
 // UserInfo is a contact's profile; Echo One has an avatar
-// (sdk.UserInfoer, which with Capabilities' avatars serves avatars).
+// (sdk.UserInfoer, which with Capabilities' avatars serves avatars). The
+// user's own (their login's ID) has the profile picture they set.
 func (s *Session) UserInfo(_ context.Context, userID string) (*pb.Contact, error) {
 	s.n.mu.Lock()
 	c, ok := s.n.accounts[s.loginID][userID]
+	var own []byte
+	if m := s.n.accounts[s.loginID][ProfileMirror]; userID == s.loginID && m != nil {
+		own = m.picture // the user's own profile picture (SetProfileAvatar)
+	}
 	s.n.mu.Unlock()
 	if !ok {
 		c = &contact{id: userID, name: userID}
 	}
 	p := c.proto()
+	if own != nil {
+		p.Avatar, p.AvatarMime = own, http.DetectContentType(own)
+	}
 	p.Nickname = c.id
 	if c.id == "echo-1" {
 		p.Avatar, p.AvatarMime, p.AvatarId = avatarPNG, "image/png", "echo-1-v1"
