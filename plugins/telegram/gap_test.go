@@ -142,3 +142,31 @@ func TestChannelGapPastLimit(t *testing.T) {
 		t.Errorf("a message older than the %d read came: %q", gapLimit, order)
 	}
 }
+
+// A gap whose history Telegram refuses to give is said in the chat too:
+// none of its messages came.
+func TestChannelGapUnread(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	big := &tg.PeerChannel{ChannelID: 600}
+	from := h.count()
+	srv.Send(bob.ID, big, "before")
+	h.wait(t, from, "a message before", isMessage("-100600", "before"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 130; i++ {
+		srv.Send(bob.ID, big, fmt.Sprintf("away %d.", i))
+	}
+	srv.FailRequest("messages.getHistory", 0, "MSG_ID_INVALID")
+	from = h.count()
+	connect(t, n, h, info)
+	ev := h.wait(t, from, "the gap said not caught up", isMessage("-100600", "could not be caught up"))
+	if snd := ev.GetSender(); snd.GetUserId() != "" || snd.GetIsFromMe() {
+		t.Errorf("the notice is from %v, want the chat itself", snd)
+	}
+	if txt := ev.GetMessage().Text; !strings.Contains(txt, "MSG_ID_INVALID") || !strings.Contains(txt, "Telegram's apps") {
+		t.Errorf("notice %q: want it to say why and where the messages are", txt)
+	}
+}
