@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gotd/td/telegram/query/dialogs"
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -21,13 +20,6 @@ var (
 	_ sdk.ChatLimiter        = (*Session)(nil)
 	_ sdk.IdentifierResolver = (*Session)(nil)
 )
-
-// DialogLimit bounds the dialogs (chats, newest first) the chat list and
-// the contact list read, a page of dialogPage at a time.
-const DialogLimit = 1000
-
-// dialogPage is how many dialogs one request asks for (Telegram's most).
-const dialogPage = 100
 
 // contactOf is a user as a contact.
 func contactOf(u *tg.User) *pb.Contact {
@@ -106,44 +98,6 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	add(dm, true)
 	s.listing.set(listed)
 	s.photosRemoved(out, users) // photoseen.go
-	return out, nil
-}
-
-// dialogs reads the dialogs, newest first, page after page up to
-// DialogLimit, and caches their users and chats.
-func (s *Session) dialogs(ctx context.Context, api *tg.Client) (tg.ModifiedMessagesDialogs, error) {
-	it := dialogs.NewQueryBuilder(api).GetDialogs().BatchSize(dialogPage).Iter()
-	out := &tg.MessagesDialogs{}
-	users, chats := map[int64]bool{}, map[int64]bool{}
-	for len(out.Dialogs) < DialogLimit && it.Next(ctx) {
-		e := it.Value()
-		out.Dialogs = append(out.Dialogs, e.Dialog)
-		if m, ok := e.Last.(tg.MessageClass); ok {
-			out.Messages = append(out.Messages, m)
-		}
-		for id, u := range e.Entities.Users() {
-			if !users[id] {
-				users[id] = true
-				out.Users = append(out.Users, u)
-			}
-		}
-		for id, c := range e.Entities.Chats() {
-			if !chats[id] {
-				chats[id] = true
-				out.Chats = append(out.Chats, c)
-			}
-		}
-		for id, c := range e.Entities.Channels() {
-			if !chats[id] {
-				chats[id] = true
-				out.Chats = append(out.Chats, c)
-			}
-		}
-	}
-	if err := it.Err(); err != nil {
-		return nil, cmdErr("dialogs", err)
-	}
-	s.peers.add(out.Users, out.Chats)
 	return out, nil
 }
 

@@ -127,3 +127,24 @@ func TestCustomEmojiAskedOncePerContainer(t *testing.T) {
 	round("Telegram failing", 101, "⭐", "⭐")
 	round("Telegram answering", 103, "🎉", "🦄")
 }
+
+// A message of custom emoji only (Telegram's text is their alts, each
+// covered by its entity) reads as those alts, with no span left of the
+// entities: not an empty message.
+func TestCustomEmojiOnlyMessage(t *testing.T) {
+	const party, unicorn = 5001, 5003
+	srv := newFake(t)
+	srv.SetCustomEmoji(party, "🎉")
+	srv.SetCustomEmoji(unicorn, "🦄")
+	_, h, _, _ := connectAlice(t, srv)
+	from := h.count()
+	srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "🎉🦄",
+		tgfake.WithEntities(&tg.MessageEntityCustomEmoji{Offset: 0, Length: 2, DocumentID: party},
+			&tg.MessageEntityCustomEmoji{Offset: 2, Length: 2, DocumentID: unicorn}))
+	ev := h.wait(t, from, "bob's custom emoji", func(ev *pb.Event) bool {
+		return ev.ChatId == "1002" && ev.GetMessage() != nil
+	})
+	if m := ev.GetMessage(); m.Text != "🎉🦄" || len(m.Spans) != 0 || len(m.Attachments) != 0 {
+		t.Errorf("a message of custom emoji only: %v; want the text 🎉🦄, no span, no file", m)
+	}
+}

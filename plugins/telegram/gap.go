@@ -2,16 +2,19 @@ package telegram
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// gapLimit bounds the messages a channel's gap brings from its history.
-const gapLimit = 1000
+// gapLimit bounds the messages a channel's gap brings from its history
+// (a variable for the tests).
+var gapLimit = 1000
 
 // A supergroup or channel with more news while the gateway was away (or
 // the connection down) than Telegram's difference gives a user (100
@@ -20,7 +23,9 @@ const gapLimit = 1000
 // from the channel's history instead, newer than the newest the session
 // had (kept in the login's database across restarts), and go as any new
 // message; the gateway drops those it had. The gap's edits, deletions
-// and reactions are not recovered.
+// and reactions are not recovered. A gap longer than gapLimit, or one
+// whose history could not be read, is said in the chat (gapNotice)
+// before the messages caught up: the older ones are only in Telegram.
 
 // gapFill runs one channel's gap at a time, so a reconnection with
 // many busy channels asks Telegram for their histories in turn.
@@ -53,16 +58,17 @@ func (s *Session) fillGap(gen int, id int64, since int) {
 	defer cancel()
 	log := s.n.log().With("login", s.login.LoginID, "chat", channelID(id))
 	msgs, full, err := s.gapMessages(ctx, api, id, since)
-	if err != nil {
+	var evs []*pb.Event
+	switch {
+	case err != nil:
 		log.Warn("telegram: a channel's gap too long for Telegram's difference could not be read from its history; its messages are only in the history", "err", err)
-	}
-	if len(msgs) == 0 {
+		evs = append(evs, s.gapNotice(id, since, msgs, err))
+	case !full:
+		log.Warn("telegram: a channel's gap is longer than the gateway reads; its oldest messages are only in the history", "read", len(msgs))
+		evs = append(evs, s.gapNotice(id, since, msgs, nil))
+	case len(msgs) == 0:
 		return
 	}
-	if !full {
-		log.Warn("telegram: a channel's gap is longer than the gateway reads; its oldest messages are only in the history", "read", len(msgs))
-	}
-	var evs []*pb.Event
 	for _, m := range msgs {
 		evs = append(evs, s.messageEvents(ctx, m, false)...)
 	}
@@ -76,6 +82,32 @@ func (s *Session) fillGap(gen int, id int64, since int) {
 		}
 	}
 	log.Info("telegram: a channel's gap too long for Telegram's difference came from its history", "messages", len(msgs))
+}
+
+// gapNotice says in channel id that messages of its gap since message
+// since were not caught up: those older than msgs (the gap's newest,
+// oldest first, which came), all of them when none came; err is why
+// reading stopped, if it failed. It comes from the chat itself, dated as
+// the first message caught up (or now), and its ID names the gap, so a
+// replay is dropped.
+func (s *Session) gapNotice(id int64, since int, msgs []tg.MessageClass, err error) *pb.Event {
+	chat := channelID(id)
+	why := ""
+	if err != nil {
+		why = fmt.Sprintf(" (reading them failed: %v)", err)
+	}
+	text := fmt.Sprintf("The messages from while the gateway was away could not be caught up%s: they are in Telegram's apps.", why)
+	at, first := time.Now().Unix(), 0
+	if len(msgs) > 0 {
+		text = fmt.Sprintf("Not every message from while the gateway was away came%s: only the latest %d did; the earlier ones are in Telegram's apps.", why, len(msgs))
+		first = msgs[0].GetID()
+		if m, ok := msgs[0].AsNotEmpty(); ok {
+			at = int64(m.GetDate())
+		}
+	}
+	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: &pb.Sender{},
+		TimestampUnixMicro: at * 1e6, EventId: fmt.Sprintf("gap.%d.%d", since, first),
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
 }
 
 // gapMessages are channel id's messages newer than since, oldest first,

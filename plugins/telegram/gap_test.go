@@ -2,6 +2,8 @@ package telegram
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gotd/td/tg"
@@ -79,5 +81,92 @@ func TestChannelRemovedWhileAway(t *testing.T) {
 	ev := h.wait(t, from, "the room's end", func(ev *pb.Event) bool { return ev.ChatId == "-100600" && ev.GetChatRemoved() != nil })
 	if r := ev.GetChatRemoved().Reason; r != pb.ChatRemovedEvent_REASON_LEFT && r != pb.ChatRemovedEvent_REASON_BANNED {
 		t.Errorf("the room ended as %v", r)
+	}
+}
+
+// A gap longer than the gateway reads from a channel's history
+// (gapLimit) is said in the chat, from the chat itself, before the
+// messages that came: its latest gapLimit, oldest first; the earlier
+// ones did not come. Before, they were left out with no word to the user.
+func TestChannelGapPastLimit(t *testing.T) {
+	old := gapLimit
+	gapLimit = 50
+	t.Cleanup(func() { gapLimit = old }) // after the session's end: registered before it
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	big := &tg.PeerChannel{ChannelID: 600}
+	from := h.count()
+	srv.Send(bob.ID, big, "before")
+	h.wait(t, from, "a message before", isMessage("-100600", "before"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	const away = 130
+	for i := 1; i <= away; i++ {
+		srv.Send(bob.ID, big, fmt.Sprintf("away %d.", i))
+	}
+	from = h.count()
+	connect(t, n, h, info)
+	// The notice and the messages that came are one batch, in order.
+	h.wait(t, from, "the gap's last message", isMessage("-100600", fmt.Sprintf("away %d.", away)))
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var order []string
+	var notice *pb.Event
+	for _, ev := range h.events[from:] {
+		m := ev.GetMessage()
+		if m == nil || ev.ChatId != "-100600" {
+			continue
+		}
+		order = append(order, m.Text)
+		if strings.Contains(m.Text, "gateway was away") {
+			notice = ev
+		}
+	}
+	if notice == nil {
+		t.Fatalf("no word that the gap's older messages did not come; the chat's messages: %q", order)
+	}
+	if snd := notice.GetSender(); snd.GetUserId() != "" || snd.GetIsFromMe() {
+		t.Errorf("the notice is from %v, want the chat itself", snd)
+	}
+	if txt := notice.GetMessage().Text; !strings.Contains(txt, "latest 50") || !strings.Contains(txt, "Telegram's apps") {
+		t.Errorf("notice %q: want it to say only the latest 50 came, the rest being in Telegram's apps", txt)
+	}
+	first := fmt.Sprintf("away %d.", away-gapLimit+1)
+	if i := slices.Index(order, first); i < 1 || order[i-1] != notice.GetMessage().Text {
+		t.Errorf("the chat's messages %q: want the notice right before %q", order, first)
+	}
+	if slices.Contains(order, fmt.Sprintf("away %d.", away-gapLimit)) {
+		t.Errorf("a message older than the %d read came: %q", gapLimit, order)
+	}
+}
+
+// A gap whose history Telegram refuses to give is said in the chat too:
+// none of its messages came.
+func TestChannelGapUnread(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	big := &tg.PeerChannel{ChannelID: 600}
+	from := h.count()
+	srv.Send(bob.ID, big, "before")
+	h.wait(t, from, "a message before", isMessage("-100600", "before"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 130; i++ {
+		srv.Send(bob.ID, big, fmt.Sprintf("away %d.", i))
+	}
+	srv.FailRequest("messages.getHistory", 0, "MSG_ID_INVALID")
+	from = h.count()
+	connect(t, n, h, info)
+	ev := h.wait(t, from, "the gap said not caught up", isMessage("-100600", "could not be caught up"))
+	if snd := ev.GetSender(); snd.GetUserId() != "" || snd.GetIsFromMe() {
+		t.Errorf("the notice is from %v, want the chat itself", snd)
+	}
+	if txt := ev.GetMessage().Text; !strings.Contains(txt, "MSG_ID_INVALID") || !strings.Contains(txt, "Telegram's apps") {
+		t.Errorf("notice %q: want it to say why and where the messages are", txt)
 	}
 }

@@ -3,7 +3,6 @@ package telegram
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -606,33 +605,6 @@ func TestGroupPicture(t *testing.T) {
 	ev = h.wait(t, from, "the picture removed", isPicture)
 	if c := ev.GetChat().Chat; !c.NoAvatar || c.AvatarId != "" {
 		t.Fatalf("picture removed: %v", c)
-	}
-}
-
-// An account in more groups than one request lists (Telegram gives at
-// most 100 dialogs a request): the chat list reads page after page.
-func TestManyDialogs(t *testing.T) {
-	srv := newFake(t)
-	const n = 230
-	for i := range n {
-		srv.AddGroup(tgfake.Group{ID: int64(5000 + i), Title: fmt.Sprintf("group %d", i), Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
-	}
-	s, _, _, _ := connectAlice(t, srv)
-	chats, err := s.ChatList(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	for _, c := range chats {
-		if seen[c.ChatId] {
-			t.Errorf("%s listed twice", c.ChatId)
-		}
-		seen[c.ChatId] = true
-	}
-	for i := range n {
-		if id := fmt.Sprintf("-%d", 5000+i); !seen[id] {
-			t.Fatalf("%s missing: %d chats listed", id, len(chats))
-		}
 	}
 }
 

@@ -247,52 +247,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
 		}
-		b := s.boxOf(k.user)
-		top := map[string]*tg.Message{}
-		peers := map[string]tg.PeerClass{}
-		for _, m := range b.msgs {
-			key := peerKey(m.PeerID)
-			if t := top[key]; t == nil || m.ID > t.ID {
-				top[key], peers[key] = m, m.PeerID
-			}
-		}
-		for _, g := range s.groups {
-			if slices.Contains(g.Members, k.user) {
-				key := peerKey(&tg.PeerChat{ChatID: g.ID})
-				if _, ok := peers[key]; !ok {
-					peers[key] = &tg.PeerChat{ChatID: g.ID}
-				}
-			}
-		}
-		keys := make([]string, 0, len(peers))
-		for key := range peers {
-			keys = append(keys, key)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			a, b := top[keys[i]], top[keys[j]]
-			switch {
-			case a == nil && b == nil:
-				return keys[i] < keys[j] // one order for every page
-			case a == nil:
-				return false
-			case b == nil:
-				return true
-			}
-			return a.ID > b.ID
-		})
-		out := &tg.MessagesDialogs{Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
-		for _, key := range keys {
-			dl := &tg.Dialog{Peer: peers[key]}
-			if m := top[key]; m != nil {
-				dl.TopMessage = m.ID
-				out.Messages = append(out.Messages, m)
-			}
-			out.Dialogs = append(out.Dialogs, dl)
-		}
-		cd, cm, _ := s.channelDialogs(k.user)
-		out.Dialogs = append(cd, out.Dialogs...)
-		out.Messages = append(cm, out.Messages...)
-		return pageDialogs(out, r), nil
+		return s.dialogPage(k.user, r), nil
 	})
 	handle(s, d, tg.MessagesGetFullChatRequestTypeID, "messages.getFullChat", func(k *key, r *tg.MessagesGetFullChatRequest) (bin.Encoder, error) {
 		if _, err := s.self(k); err != nil {
@@ -858,55 +813,6 @@ func (s *Server) GroupInfo(id int64) Group {
 	g := *s.groups[id]
 	g.Members, g.Admins, g.Requests = slices.Clone(g.Members), slices.Clone(g.Admins), slices.Clone(g.Requests)
 	return g
-}
-
-// pageDialogs cuts the whole dialog list to the page r asks for, as
-// Telegram does: the dialogs after offset_peer, at most limit of them,
-// in a dialogsSlice when the list does not fit in one answer.
-func pageDialogs(all *tg.MessagesDialogs, r *tg.MessagesGetDialogsRequest) tg.MessagesDialogsClass {
-	start := 0
-	if key := inputPeerKey(r.OffsetPeer); key != "" {
-		for i, d := range all.Dialogs {
-			if peerKey(d.(*tg.Dialog).Peer) == key {
-				start = i + 1
-				break
-			}
-		}
-	}
-	if start == 0 && (r.Limit <= 0 || len(all.Dialogs) <= r.Limit) {
-		return all
-	}
-	end := len(all.Dialogs)
-	if r.Limit > 0 {
-		end = min(end, start+r.Limit)
-	}
-	out := &tg.MessagesDialogsSlice{Count: len(all.Dialogs), Users: all.Users, Chats: all.Chats}
-	if start < end {
-		out.Dialogs = all.Dialogs[start:end]
-	}
-	tops := map[int]bool{}
-	for _, d := range out.Dialogs {
-		tops[d.(*tg.Dialog).TopMessage] = true
-	}
-	for _, m := range all.Messages {
-		if tops[m.GetID()] {
-			out.Messages = append(out.Messages, m)
-		}
-	}
-	return out
-}
-
-// inputPeerKey is peerKey of an input peer ("" for none).
-func inputPeerKey(p tg.InputPeerClass) string {
-	switch p := p.(type) {
-	case *tg.InputPeerUser:
-		return peerKey(&tg.PeerUser{UserID: p.UserID})
-	case *tg.InputPeerChat:
-		return peerKey(&tg.PeerChat{ChatID: p.ChatID})
-	case *tg.InputPeerChannel:
-		return peerKey(&tg.PeerChannel{ChannelID: p.ChannelID})
-	}
-	return ""
 }
 
 // CaptionMax is the longest caption Telegram takes with a file, in
