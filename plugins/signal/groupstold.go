@@ -75,6 +75,9 @@ type groupsTold struct {
 	mu      sync.Mutex
 	m       map[string]groupTold
 	changes uint64 // changes of m made
+	// handling are the groups whose update is being handled, with what
+	// was told before it (nil: nothing), written meanwhile (begin).
+	handling map[string]*groupTold
 
 	saveMu sync.Mutex // one write at a time, the newest last
 	saved  uint64     // changes on disk
@@ -169,26 +172,39 @@ func (t *groupsTold) settingsSince(chat string, now *group) *group {
 	return was.group()
 }
 
-// entry is what is kept of chat, for restore.
-func (t *groupsTold) entry(chat string) (groupTold, bool) {
+// begin notes that an update of chat is being handled: until end, a
+// save (another's: a query's read, the groups read at a connection)
+// writes what was told before it, not what its notices, not yet on
+// disk, are about to tell.
+func (t *groupsTold) begin(chat string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e, ok := t.m[chat]
-	return e, ok
+	if t.handling == nil {
+		t.handling = map[string]*groupTold{}
+	}
+	var was *groupTold
+	if e, ok := t.m[chat]; ok {
+		was = &e
+	}
+	t.handling[chat] = was
 }
 
-// restore puts back what entry gave.
-func (t *groupsTold) restore(chat string, e groupTold, ok bool) {
+// end closes begin. An update whose handling did not finish (finished
+// false) puts back what was told before it: its envelope is handled
+// again at the next start, which tells it then.
+func (t *groupsTold) end(chat string, finished bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if !ok {
-		if _, had := t.m[chat]; had {
-			delete(t.m, chat)
-			t.changes++
-		}
-		return
+	was := t.handling[chat]
+	delete(t.handling, chat)
+	t.changes++ // what save writes of chat is no longer was
+	switch {
+	case finished:
+	case was != nil:
+		t.put(chat, *was)
+	default:
+		delete(t.m, chat)
 	}
-	t.put(chat, e)
 }
 
 // forget drops what was told of a group the user is out of: taken anew
@@ -228,8 +244,18 @@ func (t *groupsTold) save() {
 		t.mu.Unlock()
 		return
 	}
-	changes := t.changes
-	b, err := json.Marshal(t.m)
+	changes, m := t.changes, t.m
+	if len(t.handling) > 0 {
+		m = maps.Clone(t.m)
+		for chat, was := range t.handling {
+			if was == nil {
+				delete(m, chat)
+			} else {
+				m[chat] = *was
+			}
+		}
+	}
+	b, err := json.Marshal(m)
 	t.mu.Unlock()
 	if err == nil {
 		err = sdk.WriteFileDurably(t.path, b)

@@ -375,16 +375,12 @@ func (s *Session) receive(env envelope) {
 
 // groupUpdated tells what a group update (no message of its own) of
 // chat changed, the timer included. What the room was told is written
-// once it is (groupstold.go); if the handling did not finish, what was
-// told before is put back: the envelope is handled again at the next
-// start, which tells it then.
+// once it is (groupstold.go's begin and end).
 func (s *Session) groupUpdated(ctx context.Context, chat string, sender *pb.Sender, ts int64, dm *dataMessage) {
 	fails := s.unfinished.Load()
-	was, had := s.told.entry(chat)
+	s.told.begin(chat)
 	defer func() {
-		if s.unfinished.Load() != fails {
-			s.told.restore(chat, was, had)
-		}
+		s.told.end(chat, s.unfinished.Load() == fails)
 		s.told.save()
 	}()
 	known := s.timerKnown(chat)
