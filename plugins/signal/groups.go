@@ -222,6 +222,7 @@ func (s *Session) blockedGroup(chatID string) bool {
 
 // refreshGroups reads the groups the account is in into the cache.
 func (s *Session) refreshGroups(ctx context.Context) {
+	since := s.groupReads.Load()
 	gs, err := s.listGroups(ctx, "")
 	if err != nil {
 		s.n.host.Logger().Warn("signal: the groups could not be listed", "login", s.loginID, "err", err)
@@ -237,6 +238,15 @@ func (s *Session) refreshGroups(ctx context.Context) {
 		}
 	}
 	s.requestsTold.KeepOnly(in) // those of groups left meanwhile
+	// Nor what was told of a group read since (joined meanwhile, an
+	// update of it handled alongside).
+	s.mu.Lock()
+	for id, g := range s.groups {
+		if g.read > since {
+			in[id] = true
+		}
+	}
+	s.mu.Unlock()
 	s.told.keepOnly(in)
 	s.told.save() // once for all the groups first seen
 }
