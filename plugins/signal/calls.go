@@ -314,30 +314,22 @@ func (s *Session) timerChanged(chat string, carried int, knownBefore, later bool
 	if g == nil {
 		return 0, false
 	}
-	if _, told := s.timersTold[chat]; told && carried == 0 && later {
-		return 0, false
-	}
 	now := g.timer
 	if carried > 0 && knownBefore {
 		now = carried
 	}
-	told, known := s.timersTold[chat]
-	s.timersTold[chat] = now
-	return now, known && told != now
+	return now, s.told.timerNow(chat, now, carried == 0 && later)
 }
 
 // timerKnown reports whether a group's timer was told in its room (or
-// taken as it was when the group was first known).
+// taken as it was when the group was first known), in this session or
+// before (groupstold.go).
 func (s *Session) timerKnown(chat string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.timersTold[chat]
-	return ok
+	return s.told.timerKnown(chat)
 }
 
-// timerTold notes secs as the group's timer told in its room.
+// timerTold notes secs as the group's timer told in its room, on disk.
 func (s *Session) timerTold(chat string, secs int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.timersTold[chat] = secs
+	s.told.timerNow(chat, secs, false)
+	s.told.save()
 }

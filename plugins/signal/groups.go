@@ -222,6 +222,7 @@ func (s *Session) blockedGroup(chatID string) bool {
 
 // refreshGroups reads the groups the account is in into the cache.
 func (s *Session) refreshGroups(ctx context.Context) {
+	since := s.groupReads.Load()
 	gs, err := s.listGroups(ctx, "")
 	if err != nil {
 		s.n.host.Logger().Warn("signal: the groups could not be listed", "login", s.loginID, "err", err)
@@ -231,12 +232,23 @@ func (s *Session) refreshGroups(ctx context.Context) {
 	for _, g := range gs {
 		if g.IsMember && !g.IsBlocked {
 			chat := s.chatOf(ctx, g) // outside mu: it may emit
-			s.remember(g, chat)
+			s.keep(g, chat)
 			s.joinRequests(ctx, chat.ChatId, g, 0) // those that came meanwhile (joinrequests.go)
 			in[chat.ChatId] = true
 		}
 	}
 	s.requestsTold.KeepOnly(in) // those of groups left meanwhile
+	// Nor what was told of a group read since (joined meanwhile, an
+	// update of it handled alongside).
+	s.mu.Lock()
+	for id, g := range s.groups {
+		if g.read > since {
+			in[id] = true
+		}
+	}
+	s.mu.Unlock()
+	s.told.keepOnly(in)
+	s.told.save() // once for all the groups first seen
 }
 
 // userIDsOf are the user IDs of a group's list of addresses (its
@@ -260,6 +272,13 @@ func (s *Session) userIDsOf(list []json.RawMessage) map[string]bool {
 // Before, it did: a change of what the user may do there, beside a
 // member joining, went untold.
 func (s *Session) remember(g groupEntry, chat *pb.Chat) {
+	s.keep(g, chat)
+	s.told.save()
+}
+
+// keep is remember, leaving what a group first seen is taken as told
+// unwritten: a caller that keeps many saves once (s.told.save).
+func (s *Session) keep(g groupEntry, chat *pb.Chat) {
 	banned, pending := s.userIDsOf(g.Banned), s.pendingOf(g)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -267,21 +286,17 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 		return
 	}
 	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink, read: g.read, pending: pending, perms: permsOf(g)}
-	if _, ok := s.timersTold[chat.ChatId]; !ok {
-		s.timersTold[chat.ChatId] = g.MessageExpirationTime // as it is when first known: no notice
-	}
-	if _, ok := s.settingsShown[chat.ChatId]; !ok {
-		s.settingsShown[chat.ChatId] = shownOf(g, pending) // likewise (settings.go)
-	}
+	// As it is when first known (not known after a restart either):
+	// no notice.
+	s.told.firstSight(chat.ChatId, g.MessageExpirationTime, shownOf(g, pending))
 }
 
 // forgetGroupLocked drops what is kept of group chat, and what was told
 // of its timer and settings (taken anew when it is known again); called
-// with mu held.
+// with mu held. The caller saves s.told once mu is released.
 func (s *Session) forgetGroupLocked(chat string) {
 	delete(s.groups, chat)
-	delete(s.timersTold, chat)
-	delete(s.settingsShown, chat)
+	s.told.forget(chat)
 }
 
 // ChatLimits narrows what the user may do in a group to its permissions:
@@ -373,6 +388,7 @@ func (s *Session) outOfGroup(ctx context.Context, chatID string) {
 	s.mu.Lock()
 	s.forgetGroupLocked(chatID)
 	s.mu.Unlock()
+	s.told.save()
 	s.requestsTold.Forget(chatID)
 	s.report(ctx, chatID, old, nil, nil, g, 0)
 }
@@ -456,7 +472,10 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	if chat != nil {
 		s.pictureChanged(ctx, chat, by, at) // avatars.go
 		s.joinRequests(ctx, chatID, g, at)  // joinrequests.go
-		if shown := s.settingsSince(chatID, g); old != nil && shown != nil {
+		// What was told may be older than the session (groupstold.go):
+		// compared with it also when the group was not read since the
+		// start (old nil).
+		if shown := s.settingsSince(chatID, g); shown != nil {
 			s.invitesTold(ctx, chatID, shown, g, settingsBy, at)        // invites.go
 			s.settingsTold(ctx, chatID, shown, g, chat, settingsBy, at) // settings.go
 		}
@@ -603,9 +622,10 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 			continue // a blocked group is silent: signal-cli drops its messages
 		}
 		c := s.chatOf(ctx, g) // outside mu: it may emit
-		s.remember(g, c)
+		s.keep(g, c)
 		out = append(out, c)
 	}
+	s.told.save()
 	return out, nil
 }
 
@@ -667,6 +687,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		s.mu.Lock()
 		s.forgetGroupLocked(chatID)
 		s.mu.Unlock()
+		s.told.save()
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
 	}
 	if g.IsBlocked {
@@ -743,6 +764,7 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	s.mu.Lock()
 	s.forgetGroupLocked(c.ChatID)
 	s.mu.Unlock()
+	s.told.save()
 	s.requestsTold.Forget(c.ChatID)
 	return nil
 }
@@ -779,6 +801,7 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 		return 0, groupRead{}, s.groupUpdateError(what, err)
 	}
 	read := s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp, 0)
+	s.told.save()
 	return res.Timestamp, read, nil
 }
 
@@ -939,10 +962,11 @@ func (s *Session) blockedGroupsSynced(ctx context.Context) {
 				ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_LEFT, Text: blockedGroupText}}}, true)
 		case !g.IsBlocked && (told || !known): // also one blocked while away
 			chat := s.chatOf(ctx, g) // outside mu: it may emit
-			s.remember(g, chat)
+			s.keep(g, chat)
 			s.announce(ctx, chat)
 		}
 	}
+	s.told.save()
 }
 
 // groupNotice tells text in the room of chatID, from the room itself,

@@ -373,6 +373,34 @@ func (s *Session) receive(env envelope) {
 	}
 }
 
+// groupUpdated tells what a group update (no message of its own) of
+// chat changed, the timer included. What the room was told is written
+// once it is (groupstold.go's begin and end).
+func (s *Session) groupUpdated(ctx context.Context, chat string, sender *pb.Sender, ts int64, dm *dataMessage) {
+	fails := s.unfinished.Load()
+	s.told.begin(chat)
+	defer func() {
+		s.told.end(chat, s.unfinished.Load() == fails)
+		s.told.save()
+	}()
+	known := s.timerKnown(chat)
+	read := s.groupChanged(ctx, chat, sender, ts, dm.GroupInfo.Revision)
+	after, changed := s.timerChanged(chat, dm.ExpiresInSeconds, known, read.laterUpdate)
+	switch {
+	case !changed:
+	case dm.ExpiresInSeconds == 0 && read.gap:
+		// Read, not carried, past an update that never came: whose it
+		// is is not known (revisions.go).
+		s.groupNotice(ctx, chat, "timer", ts, "", timerNotice(after))
+	default:
+		// The timer changed (calls.go): a notice from whoever changed
+		// it, by the update's timestamp.
+		s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,
+			EventId: s.idFor(ts, sender.UserId), Payload: &pb.Event_Message{Message: &pb.MessageEvent{
+				Text: timerNotice(after)}}}, true)
+	}
+}
+
 func chatType(chatID string) pb.ChatType {
 	if groupIDOf(chatID) != "" {
 		return pb.ChatType_CHAT_TYPE_GROUP
@@ -407,21 +435,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			return
 		}
 		if dm.GroupInfo.Type == "UPDATE" && dm.Message == nil && len(dm.Attachments) == 0 {
-			known := s.timerKnown(chat)
-			read := s.groupChanged(ctx, chat, sender, ts, dm.GroupInfo.Revision)
-			if after, changed := s.timerChanged(chat, dm.ExpiresInSeconds, known, read.laterUpdate); changed {
-				if dm.ExpiresInSeconds == 0 && read.gap {
-					// Read, not carried, past an update that never came:
-					// whose it is is not known (revisions.go).
-					s.groupNotice(ctx, chat, "timer", ts, "", timerNotice(after))
-					return
-				}
-				// The timer changed (calls.go): a notice from whoever
-				// changed it, by the update's timestamp.
-				s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,
-					EventId: s.idFor(ts, sender.UserId), Payload: &pb.Event_Message{Message: &pb.MessageEvent{
-						Text: timerNotice(after)}}}, true)
-			}
+			s.groupUpdated(ctx, chat, sender, ts, dm)
 			return
 		}
 		s.knowGroup(ctx, chat)

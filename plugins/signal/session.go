@@ -137,12 +137,9 @@ type Session struct {
 	// dedup drops the second copy of an envelope of the account that
 	// came on another session's subscription too (strays.go).
 	dedup strayDedup
-	// timersTold are the groups' timers as last told in their rooms
-	// (calls.go), under mu.
-	timersTold map[string]int
-	// settingsShown are the groups' settings and invitations as last
-	// told in their rooms (settings.go), under mu.
-	settingsShown map[string]*group
+	// told are the groups' timers, settings and invitations as last
+	// told in their rooms (groupstold.go).
+	told *groupsTold
 	// revs are the groups' revisions of the last update handled, for
 	// those known (revisions.go).
 	revs *groupRevisions
@@ -163,7 +160,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), candidateSeen: make(chan struct{}), others: map[string]bool{}, dir: login.Dir, ids: loadIdentities(login.Dir, log),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, timersTold: map[string]int{}, settingsShown: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
+		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
 	s.requestsTold = loadRequestsTold(login.Dir, log)
@@ -171,6 +168,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s.names.load(login.Dir, log)                     // membernames.go
 	s.inbox = loadReceived(login.Dir, log, &s.dedup) // dedupfile.go
 	s.revs = loadGroupRevisions(login.Dir, log)
+	s.told = loadGroupsTold(login.Dir, log)
 	return s
 }
 

@@ -37,12 +37,7 @@ func shownOf(g groupEntry, pending map[string]bool) *group {
 // reconnection, a query's) may have seen the change before its
 // update's envelope was handled, and the notice was lost.
 func (s *Session) settingsSince(chatID string, g groupEntry) *group {
-	now := shownOf(g, s.pendingOf(g))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	was := s.settingsShown[chatID]
-	s.settingsShown[chatID] = now
-	return was
+	return s.told.settingsSince(chatID, shownOf(g, s.pendingOf(g)))
 }
 
 // settingsTold tells in the room of chatID what the update at (Unix ms)
