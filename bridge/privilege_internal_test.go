@@ -495,7 +495,9 @@ func missingWarnings(logs *syncbuf.Buffer) int {
 // server said its version.
 func waitWarned(t *testing.T, logs *syncbuf.Buffer) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); missingWarnings(logs) == 0; {
+	// 30 s: the warning waits for the version's answer, read and
+	// handled by the transport's goroutines on a loaded machine.
+	for deadline := time.Now().Add(30 * time.Second); missingWarnings(logs) == 0; {
 		if time.Now().After(deadline) {
 			t.Fatalf("no warning of the missing privileges:\n%s", logs)
 		}

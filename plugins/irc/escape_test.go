@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"slices"
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
@@ -13,6 +14,11 @@ import (
 func TestEscapedChatCommandSent(t *testing.T) {
 	srv := startScripted(t, "", "")
 	p, _, login := scriptedLogin(t, srv, "", "kit", "#c")
+	// The join of #c asks the channel's modes ("MODE #c") in the
+	// background, at the user's pace, after CONNECTED: wait for that
+	// question, or it can land among the lines a send below is checked
+	// against and read as the escaped "/mode" gone as a command.
+	srv.wait("the join's question of #c's modes", func() bool { return slices.Contains(srv.lines, "MODE #c") })
 	for _, tc := range []struct{ to, text, want string }{
 		{"bob", "//mode +o x", "PRIVMSG bob :/mode +o x"},
 		{"bob", "//me waves", "PRIVMSG bob :/me waves"},

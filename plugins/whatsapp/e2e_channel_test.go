@@ -234,7 +234,7 @@ func TestChannelReactionProcess(t *testing.T) {
 	if res.Error != nil {
 		t.Fatalf("the reaction: %v", res.Error)
 	}
-	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
+	if _, err := srv.WaitChannelReaction(plugintest.Timeout, func(r wafake.ChannelReaction) bool {
 		return r.Channel == channel && r.ServerID == 321 && r.Reaction == "👍"
 	}); err != nil {
 		t.Error(err)
@@ -243,7 +243,7 @@ func TestChannelReactionProcess(t *testing.T) {
 	if res.Error != nil {
 		t.Fatalf("the reaction taken back: %v", res.Error)
 	}
-	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
+	if _, err := srv.WaitChannelReaction(plugintest.Timeout, func(r wafake.ChannelReaction) bool {
 		return r.Channel == channel && r.ServerID == 321 && r.Reaction == ""
 	}); err != nil {
 		t.Error(err)

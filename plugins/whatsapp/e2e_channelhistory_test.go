@@ -87,7 +87,7 @@ func TestChannelHistoryProcess(t *testing.T) {
 	if res := p.Commands().Send(plugintest.Act(done.LoginId, channel.String(), "r1", &pb.React{TargetId: newest.EventId, TargetMeta: newest.Meta, Emojis: []string{"👍"}})); res.Error != nil {
 		t.Fatalf("a reaction to a post of the history: %v", res.Error)
 	}
-	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
+	if _, err := srv.WaitChannelReaction(plugintest.Timeout, func(r wafake.ChannelReaction) bool {
 		return r.Channel == channel && r.ServerID == 153 && r.Reaction == "👍"
 	}); err != nil {
 		t.Errorf("the reaction to the history's newest post: %v", err)

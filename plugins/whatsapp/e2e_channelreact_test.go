@@ -54,7 +54,7 @@ func TestChannelReactionNotAllowedProcess(t *testing.T) {
 	if res := react("r4", basic, "👍🏽"); res.Error != nil {
 		t.Errorf("👍🏽 where the default reactions are allowed: %v", res.Error)
 	}
-	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool { return r.Channel == basic && r.Reaction == "👍🏽" }); err != nil {
+	if _, err := srv.WaitChannelReaction(plugintest.Timeout, func(r wafake.ChannelReaction) bool { return r.Channel == basic && r.Reaction == "👍🏽" }); err != nil {
 		t.Fatal(err)
 	}
 	// Each reaction is reported before its command is answered: the

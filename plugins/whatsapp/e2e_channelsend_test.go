@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
@@ -73,7 +72,7 @@ func postReactedTo(t *testing.T, p *plugintest.Plugin, srv *wafake.Server, done 
 	if r := p.Commands().Send(plugintest.Act(done.LoginId, mine.String(), txn, &pb.React{TargetId: res.MessageId, TargetMeta: res.Meta, Emojis: []string{"❤️"}})); r.Error != nil {
 		t.Fatalf("a reaction to %s: %v", post, r.Error)
 	}
-	if _, err := srv.WaitChannelReaction(5*time.Second, func(r wafake.ChannelReaction) bool {
+	if _, err := srv.WaitChannelReaction(plugintest.Timeout, func(r wafake.ChannelReaction) bool {
 		return r.Channel == mine && r.ServerID == 1001
 	}); err != nil {
 		t.Errorf("the reaction to %s, by its server ID: %v", post, err)
