@@ -157,6 +157,8 @@ func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	}
 	if admin {
 		c.Features.Attachments = true // its admin posts files too (channelsend.go)
+		// and corrects and deletes its posts (channeledit.go)
+		c.Features.Edits, c.Features.Retractions = true, true
 	}
 	mode := reactionMode(m)
 	if mode == types.NewsletterReactionsModeNone {
