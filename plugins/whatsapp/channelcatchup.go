@@ -210,6 +210,21 @@ func (c *channelSeen) forget(channel types.JID) {
 	}
 }
 
+// keepOnly drops the channels not in followed: left while away.
+func (c *channelSeen) keepOnly(followed []types.JID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(c.last)
+	for id := range c.last {
+		if jid, err := types.ParseJID(id); err != nil || !slices.Contains(followed, jid) {
+			delete(c.last, id)
+		}
+	}
+	if len(c.last) != n {
+		c.saveLocked()
+	}
+}
+
 // begin says whether a catch-up may start (none runs).
 func (c *channelSeen) begin() bool {
 	c.mu.Lock()
@@ -247,12 +262,15 @@ func (s *Session) channelCatchUp() {
 		s.log.Info("the WhatsApp channels' posts made while away not asked: WhatsApp did not answer; asked at the next connection", "err", err)
 		return
 	}
-	var unknown []types.JID
+	var unknown, followed []types.JID
 	for _, m := range ms {
 		if m == nil || !isChannel(m.ID) || notFollowed(m) {
 			continue
 		}
-		channel := m.ID.ToNonAD()
+		followed = append(followed, m.ID.ToNonAD())
+	}
+	s.seen.keepOnly(followed) // those left while away
+	for _, channel := range followed {
 		last, ok := s.seen.lastOf(channel)
 		if !ok {
 			unknown = append(unknown, channel)
