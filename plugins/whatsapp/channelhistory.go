@@ -62,7 +62,11 @@ func parseChannelCursor(c string) types.MessageServerID {
 // follow from a goroutine.
 func (s *Session) channelBackfill(req sdk.BackfillRequest, channel types.JID) error {
 	if s.n.historyDays() == 0 {
-		go s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: pb.ChatType_CHAT_TYPE_CHANNEL, Cursor: req.Cursor, Done: true})
+		go func() {
+			if s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: pb.ChatType_CHAT_TYPE_CHANNEL, Cursor: req.Cursor, Done: true}) {
+				s.log.Debug("a WhatsApp channel's history done with nothing: history is off", "channel", channel)
+			}
+		}()
 		return nil
 	}
 	if !s.d.cli.IsLoggedIn() {

@@ -1,6 +1,7 @@
 package whatsapp_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
@@ -185,4 +188,80 @@ func TestChannelHistoryUnaskedProcess(t *testing.T) {
 		t.Errorf("the channel's history sent unasked: %s (done %v, type %v), want NLH1 to NLH3, done, a channel's", batchIDs(b), b.Done, b.ChatType)
 	}
 	channelShownUpTo(t, p, channel, 103)
+}
+
+// A channel room made when the plugin gave a channel no history (here
+// with history off: its history done at once with nothing, as every
+// channel's was before channelhistory.go; the gateway never asks for a
+// done room's history again), through a real Prosody, the gateway and
+// the plugin process: the next start, history on, fills the room's
+// archive with the channel's posts, a post made while the gateway was
+// stopped among them. A further stop, a post made meanwhile that
+// WhatsApp also delivers live after it: the room's archive holds each
+// post once. Before, the room's archive stayed empty and the posts made
+// while away never came.
+func TestEndToEndChannelHistoryOlderRoom(t *testing.T) {
+	srv := startRemote(t)
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: fakePlugin(t), Name: "whatsapp", Privileged: true, Backfill: 50,
+		PluginConfig: `wafake_socket = "` + srv.Socket + `"` + "\nhistory_days = -1"})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	loginByQR(t, g, srv, alice)
+	channel := types.NewJID("120363100000000093", types.NewsletterServer)
+	srv.Channel(wafake.Channel{JID: channel, Name: "Old Garden", Role: types.NewsletterRoleGuest, Posts: channelPosts(3)})
+	info, msg := incoming(bob, "SYNC", "hi")
+	if err := srv.Receive(info, msg); err != nil {
+		t.Fatal(err)
+	}
+	g.NextMessage(alice, g.JID("+"+bob.User))
+	room := g.JID(channel.String())
+	ctx, cancel := context.WithTimeout(context.Background(), 4*gatewaytest.Timeout)
+	defer cancel()
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	if st := g.Next(alice, "the join of the channel's room", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && (s.Type == "error" || strings.Contains(s.XML, `code="110"`))
+	}); st.Type == "error" {
+		t.Fatalf("join of the channel's room: %s", st.XML)
+	}
+	g.WaitLog("history done with nothing") // stored so: history off
+
+	archived := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(2 * gatewaytest.Timeout)
+		for {
+			got := strings.Join(roomArchive(t, alice, room), "|")
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the channel room's archive: %q, want %q", got, want)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	cfg := filepath.Join(g.Dir, "passerelle.toml")
+	g.Stop()
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(b), "history_days = -1", "history_days = 30", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv.Channel(wafake.Channel{JID: channel, Name: "Old Garden", Posts: channelPosts(4)})
+	g.Run()
+	g.WaitReady(alice)
+	archived("post 1|post 2|post 3|post 4")
+
+	g.Stop()
+	srv.Channel(wafake.Channel{JID: channel, Name: "Old Garden", Posts: channelPosts(5)})
+	if err := srv.ChannelPost(types.MessageInfo{MessageSource: types.MessageSource{Chat: channel, Sender: channel},
+		ID: "NLH5", ServerID: 105, Timestamp: time.Now()}, &waE2E.Message{Conversation: proto.String("post 5")}); err != nil {
+		t.Fatal(err)
+	}
+	g.Run()
+	g.WaitReady(alice)
+	archived("post 1|post 2|post 3|post 4|post 5")
 }
