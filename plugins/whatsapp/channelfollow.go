@@ -112,6 +112,7 @@ func (s *Session) unfollowChannel(ctx context.Context, jid types.JID) error {
 		return s.sendErr("leave the channel "+jid.String(), err)
 	}
 	s.channels.forget(jid)
+	s.seen.forget(jid)
 	s.log.Info("left a WhatsApp channel", "channel", jid)
 	return nil
 }
@@ -142,6 +143,7 @@ func (s *Session) channelUnfollowed(jid types.JID) {
 		return
 	}
 	s.channels.forget(jid)
+	s.seen.forget(jid)
 	s.emit(&pb.Event{ChatId: jid.String(), ChatType: pb.ChatType_CHAT_TYPE_CHANNEL, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_LEFT}}})
 }

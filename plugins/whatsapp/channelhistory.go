@@ -10,7 +10,6 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
-	"go.mau.fi/whatsmeow/types/events"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -63,7 +62,11 @@ func parseChannelCursor(c string) types.MessageServerID {
 // follow from a goroutine.
 func (s *Session) channelBackfill(req sdk.BackfillRequest, channel types.JID) error {
 	if s.n.historyDays() == 0 {
-		go s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: pb.ChatType_CHAT_TYPE_CHANNEL, Cursor: req.Cursor, Done: true})
+		go func() {
+			if s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: pb.ChatType_CHAT_TYPE_CHANNEL, Cursor: req.Cursor, Done: true}) {
+				s.log.Debug("a WhatsApp channel's history done with nothing: history is off", "channel", channel)
+			}
+		}()
 		return nil
 	}
 	if !s.d.cli.IsLoggedIn() {
@@ -98,7 +101,17 @@ func (s *Session) channelHistory(req sdk.BackfillRequest, channel types.JID) {
 	}
 	b.Events, b.Cursor = s.channelHistoryEvents(channel, posts, s.n.historyCutoff(time.Now()), before)
 	b.Done, b.Total = true, int64(len(b.Events))
-	s.sendPage(b)
+	if s.sendPage(b) && before == 0 {
+		// Shown up to its newest: the next connection catches up from
+		// there (channelcatchup.go).
+		newest := types.MessageServerID(0)
+		for _, p := range posts {
+			if p != nil {
+				newest = max(newest, p.MessageServerID)
+			}
+		}
+		s.seen.caughtUp(channel, newest)
+	}
 }
 
 // channelHistoryEvents is posts, as WhatsApp answered them, as the
@@ -116,11 +129,7 @@ func (s *Session) channelHistoryEvents(channel types.JID, posts []*types.Newslet
 		if p.Message == nil || p.MessageID == "" || p.Timestamp.Before(cutoff) {
 			continue // a post WhatsApp gave without its content
 		}
-		e := (&events.Message{Info: types.MessageInfo{
-			MessageSource: types.MessageSource{Chat: channel, Sender: channel},
-			ID:            p.MessageID, ServerID: p.MessageServerID, Type: p.Type, Timestamp: p.Timestamp,
-		}, RawMessage: p.Message}).UnwrapRaw()
-		if ev := s.channelPostEvent(e); ev != nil {
+		if ev := s.channelPostEvent(newsletterEvent(channel, p)); ev != nil {
 			out = append(out, ev)
 		}
 	}

@@ -157,6 +157,8 @@ func (s *Session) channelChat(m *types.NewsletterMetadata) *pb.Chat {
 	}
 	if admin {
 		c.Features.Attachments = true // its admin posts files too (channelsend.go)
+		// and corrects and deletes its posts (channeledit.go)
+		c.Features.Edits, c.Features.Retractions = true, true
 	}
 	mode := reactionMode(m)
 	if mode == types.NewsletterReactionsModeNone {
@@ -275,6 +277,9 @@ func (s *Session) channelPost(e *events.Message) {
 		s.channelEdit(e)
 		return
 	}
+	if s.seen.hold(e) {
+		return // shown after its channel's catch-up (channelcatchup.go)
+	}
 	ev := s.channelPostEvent(e)
 	if ev == nil {
 		s.log.Debug("a WhatsApp channel's post with nothing to show", "channel", channel, "id", e.Info.ID)
@@ -286,6 +291,7 @@ func (s *Session) channelPost(e *events.Message) {
 		s.unread.noteMsg(ev.ChatId, unreadMsg{id: ev.EventId, sender: channel, server: e.Info.ServerID})
 	}
 	s.emitDurable(ev)
+	s.seen.shown(channel, e.Info.ServerID)
 }
 
 // channelPostEvent is a channel's post as its room shows it, live or in

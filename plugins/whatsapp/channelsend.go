@@ -36,7 +36,9 @@ func (s *Session) channelLimits(jid types.JID) sdk.ChatLimits {
 	c := s.channels.described(jid)
 	if c == nil {
 		f := channelFeatures()
-		f.Attachments = true // an admin's files: postToChannel decides
+		// An admin's files, corrections and deletions: postToChannel and
+		// channeledit.go decide.
+		f.Attachments, f.Edits, f.Retractions = true, true, true
 		return sdk.ChatLimits{Features: f}
 	}
 	// Reactions stay: one the channel does not allow is refused saying

@@ -27,7 +27,8 @@ func (s *Session) handle(evt any) {
 		s.refusedWait, s.refusals = 0, 0
 		s.subscribed = nil
 		s.mu.Unlock()
-		s.pullHistory() // notices a plugin that died left (historynotice.go)
+		s.pullHistory()       // notices a plugin that died left (historynotice.go)
+		go s.channelCatchUp() // the posts made while away (channelcatchup.go)
 		if available {
 			// A new connection knows neither the user's presence nor the
 			// subscriptions: both again, off WhatsApp's event loop.
@@ -46,6 +47,7 @@ func (s *Session) handle(evt any) {
 	case *events.KeepAliveRestored:
 		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "WhatsApp answers again")
 	case *events.Disconnected:
+		s.seen.connecting() // the next connection catches up first
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "disconnected from WhatsApp; reconnecting")
 	case *events.LoggedOut:
 		s.endForGood("logged out")

@@ -286,6 +286,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if isChannel(chat) {
+		return s.editChannelPost(ctx, chat.ToNonAD(), e) // channeledit.go
+	}
 	target, err := ownTarget(e.TargetId, e.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
@@ -367,6 +370,9 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
+	}
+	if isChannel(chat) {
+		return s.retractChannelPost(ctx, chat.ToNonAD(), r) // channeledit.go
 	}
 	m, err := decodeMeta(r.TargetMeta)
 	if err != nil {

@@ -38,6 +38,9 @@ type Session struct {
 	// channels are the names of the WhatsApp channels the user follows
 	// (channels.go).
 	channels channelNames
+	// seen is the newest post shown of each channel, and the catch-up of
+	// those made while away (channelcatchup.go).
+	seen *channelSeen
 	// typing repeats the user's composing while they compose (typing.go).
 	typing typingkeep.Lazy
 	// metaTimesSince is when this version first ran for the login
@@ -145,6 +148,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.conv = inbound{ids: s.ids, self: login.LoginID, domain: n.domain, heads: &replyHeads{}}
 	s.hist = newHistoryState(login.Dir, s.log)
 	s.timers = newTimers(login.Dir, s.log)
+	s.seen = newChannelSeen(login.Dir, s.log)
 	s.pins = newPinStore(login.Dir, s.log)
 	s.calls = newCalls(login.Dir, s.log)
 	s.invites = newPendingInvites(login.Dir, s.log)
@@ -209,6 +213,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	stop := s.stop
 	s.permanent = ""
 	s.mu.Unlock()
+	s.seen.connecting() // before any post of the connection (channelcatchup.go)
 	var held *heldEvents
 	s.hookMu.Lock()
 	if !s.hooked {

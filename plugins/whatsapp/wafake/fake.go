@@ -544,6 +544,9 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 		if err := c.channelFileLocked(msg, handle); err != nil {
 			return whatsmeow.SendResponse{}, err
 		}
+		if key, ok := channelChangeKey(msg); ok {
+			return c.changePostLocked(to, key, msg, meta)
+		}
 	}
 	if slices.ContainsFunc(c.sent, func(s Sent) bool { return s.ID == id && s.To == to }) {
 		// As WhatsApp does: a message whose ID the sender used before in

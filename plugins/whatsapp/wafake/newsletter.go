@@ -591,3 +591,48 @@ func channelFile(msg *waE2E.Message) interface {
 	}
 	return nil
 }
+
+// channelChangeKey is the post an admin's edit or deletion of a
+// channel's post names, as whatsmeow reads it (SendMessage): the
+// edit's (an EditedMessage wrapping a MESSAGE_EDIT) or the REVOKE's key.
+func channelChangeKey(msg *waE2E.Message) (types.MessageID, bool) {
+	if pm := msg.GetEditedMessage().GetMessage().GetProtocolMessage(); pm != nil {
+		return types.MessageID(pm.GetKey().GetID()), true
+	}
+	if pm := msg.GetProtocolMessage(); pm != nil && pm.GetType() == waE2E.ProtocolMessage_REVOKE {
+		return types.MessageID(pm.GetKey().GetID()), true
+	}
+	return "", false
+}
+
+// changePostLocked applies an admin's edit or deletion of post id of
+// channel: sent under the post's own ID (whatsmeow sends it so, with an
+// "admin_edit" or "admin_revoke" attribute), the post kept changed to
+// the edit's content, or dropped; a post the channel does not have is
+// WhatsApp's 404 (a guess: its answer is not known). c.mu is held.
+func (c *Client) changePostLocked(to types.JID, id types.MessageID, msg *waE2E.Message, meta *types.MsgMetaInfo) (whatsmeow.SendResponse, error) {
+	ch := c.channels[to]
+	i := slices.IndexFunc(ch.Posts, func(p Post) bool { return p.ID == id })
+	if i < 0 {
+		return whatsmeow.SendResponse{}, fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 404)
+	}
+	post := ch.Posts[i]
+	ch.Posts = slices.Clone(ch.Posts)
+	if edited := msg.GetEditedMessage().GetMessage().GetProtocolMessage().GetEditedMessage(); edited != nil {
+		body, err := proto.Marshal(edited)
+		if err != nil {
+			return whatsmeow.SendResponse{}, err
+		}
+		ch.Posts[i].Msg = body
+	} else {
+		ch.Posts = slices.Delete(ch.Posts, i, i+1)
+	}
+	c.channels[to] = ch
+	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message), Meta: meta}
+	c.sent = append(c.sent, sent)
+	c.notifyLocked()
+	if c.OnSent != nil {
+		c.OnSent(sent)
+	}
+	return whatsmeow.SendResponse{ID: id, Timestamp: time.Now(), ServerID: post.ServerID}, nil
+}

@@ -454,8 +454,10 @@ func (s *Server) serveSent(w http.ResponseWriter, r *http.Request) {
 	// As WhatsApp does, across plugin restarts too (each process has a
 	// fake Client of its own, which drops only its own repeats): a
 	// message whose ID the sender used before in the chat is not
-	// delivered again (a resend after a kill; docs/plugins.md).
-	if rep.ID != "" && slices.ContainsFunc(s.sent, func(r Report) bool { return r.ID == rep.ID && r.To == rep.To }) {
+	// delivered again (a resend after a kill; docs/plugins.md). An
+	// admin's edit or deletion of a channel's post goes under the
+	// post's own ID (whatsmeow's newsletter send).
+	if rep.ID != "" && !channelChange(rep) && slices.ContainsFunc(s.sent, func(r Report) bool { return r.ID == rep.ID && r.To == rep.To }) {
 		return
 	}
 	s.sent = append(s.sent, rep)
@@ -757,4 +759,19 @@ func applyState(c *Client, cmd Command) {
 			c.SetPhoneHistory(jid, msgs...)
 		}
 	}
+}
+
+// channelChange says whether rep is an admin's edit or deletion of a
+// channel's post.
+func channelChange(rep Report) bool {
+	to, err := types.ParseJID(rep.To)
+	if err != nil || to.Server != types.NewsletterServer {
+		return false
+	}
+	var m waE2E.Message
+	if proto.Unmarshal(rep.Msg, &m) != nil {
+		return false
+	}
+	_, ok := channelChangeKey(&m)
+	return ok
 }
