@@ -141,6 +141,10 @@ type Session struct {
 	// out (history.go).
 	live      map[string]bool
 	liveOrder []string
+	// serverAhead is how far the server's clock is ahead of ours, as
+	// its last PONG with server-time told (clockKnown): serverclock.go.
+	serverAhead time.Duration
+	clockKnown  bool
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
@@ -648,6 +652,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 		return s.replaced(c) || s.onBatch(c, b)
 	})
 	s.on(c, "FAIL", s.onHistoryFail)
+	s.handleServerClock(c)
 	s.handleChannels(c)
 	s.handleNick(c)
 	s.handleJoinErrors(c)
@@ -1355,7 +1360,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	for i, l := range lines {
 		digests[i] = s.lineDigest(target, l.action, l.text)
 	}
-	s.noteUnechoedLines(digests, sent)
+	// At the server's time, which history's copies carry: its clock
+	// may be minutes off ours (serverclock.go).
+	s.noteUnechoedLines(digests, s.serverNow())
 	return sdk.Result{MessageID: s.n.newID(), Time: sent}, nil
 }
 
