@@ -822,7 +822,7 @@ func (s *Session) afterConnect(c *ircevent.Connection) {
 	if len(s.commands) == 0 {
 		return
 	}
-	if err := s.sendCommands(c, slices.Clone(s.commands), true); err != nil {
+	if err := s.sendCommands(c, slices.Clone(s.commands), true, false); err != nil {
 		s.n.host.Logger().Warn("irc: the commands after connecting were not sent", "login", s.loginID, "err", err)
 	}
 }
