@@ -1,0 +1,92 @@
+package irc_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A reaction the user takes back before the server's echo of it came
+// (echo-message; a lagging server holds its answers) is not shown again
+// when the echoes come, live or from history: neither the reaction's
+// echo nor its withdrawal's is a reaction from elsewhere, and the
+// user's set stays as they left it.
+func TestReactionWithdrawnBeforeItsEcho(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory echo-message", "")
+	srv.mu.Lock()
+	srv.history = []string{histLine(1)}
+	srv.mu.Unlock()
+	p, ctx, hist, evs, login := histLogin(t, srv, nil, "#hist")
+	srv.got("CHATHISTORY LATEST #hist *")
+	nextBatch(t, hist) // the join's: h-1
+	cmds := p.Commands()
+	react := func(emojis ...string) {
+		t.Helper()
+		if res := cmds.Send(plugintest.Act(login.LoginId, "#hist", "", &pb.React{TargetId: "h-1", Emojis: emojis})); res.Error != nil {
+			t.Fatalf("react %q: %v", emojis, res.Error)
+		}
+	}
+	srv.mu.Lock()
+	srv.holdAt = "TAGMSG #hist"
+	first := srv.msgid + 1 // the msgid of the first echo held
+	srv.mu.Unlock()
+	react("👍")
+	react() // taken back, its echo not come yet
+	react("👍", "🎉")
+	react("🎉")
+	// 👍; 👍 back; 👍, 🎉; 👍 back
+	sent := []string{"react=👍", "unreact=👍", "react=👍", "react=🎉", "unreact=👍"}
+	srv.wait("the TAGMSGs", func() bool {
+		n := 0
+		for _, l := range srv.lines {
+			if strings.HasSuffix(l, " TAGMSG #hist") {
+				n++
+			}
+		}
+		return n == len(sent)
+	})
+	srv.release()
+	srv.sync()
+	srv.send("@msgid=m-9;+draft/reply=h-1;+draft/react=👀 :bob!b@h TAGMSG #hist")
+	var shown []*pb.ReactionEvent
+	evs.NextEvent(func(ev *pb.Event) bool {
+		r := ev.GetReaction()
+		if r == nil {
+			return false
+		}
+		if ev.Sender.GetName() == "bob" {
+			return true
+		}
+		shown = append(shown, r)
+		return false
+	})
+	if len(shown) != 0 {
+		t.Errorf("the user's reactions came back live: %v", shown)
+	}
+	// The server's history has them under their echoes' msgids.
+	srv.mu.Lock()
+	at := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	for i, what := range sent {
+		srv.history = append(srv.history, fmt.Sprintf("@time=%s;msgid=srv-%d;+draft/reply=h-1;+draft/%s :kit!k@h TAGMSG #hist", at, first+i, what))
+	}
+	srv.history = append(srv.history, "@time="+at+";msgid=m-9;+draft/reply=h-1;+draft/react=👀 :bob!b@h TAGMSG #hist")
+	srv.mu.Unlock()
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Limit: 20}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := eventIDs(nextBatch(t, hist)), []string{"h-1"}; !slices.Equal(got, want) {
+		t.Errorf("backfill: %q; want %q (the user's reactions are theirs, bob's came live)", got, want)
+	}
+	// The set the user left (🎉) is the one the next React goes on from.
+	from := len(srv.sent(0, ""))
+	react()
+	srv.sync()
+	if got, want := tagmsgs(t, srv, from), []string{"TAGMSG #hist +draft/reply=h-1 +draft/unreact=🎉"}; !slices.Equal(got, want) {
+		t.Errorf("taking the rest back sent %q; want %q", got, want)
+	}
+}
