@@ -1240,32 +1240,44 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if hasSpoiler(msg.Spans) {
+		// As the gateway refuses one to a network without formatting.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED,
+			"IRC cannot hide a spoiler: its text would show to everyone. Nothing was sent; to send it visible, send it without the spoiler mark")
+	}
+	// Commands are read as typed: the gateway took XEP-0393's
+	// directives out ("MODE #c +b *!*@host" has a bold "!"), and they
+	// go back in (ircformat.go).
+	typed := ircText(msg.Text, msg.Spans, false)
 	if c.ChatID == s.acc.serverChatID() {
-		return s.sendRaw(ctx, conn, msg.Text)
+		return s.sendRaw(ctx, conn, typed)
 	}
 	target, err := s.target(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if arg, ok := sdk.ChatCommand(msg.Text, "/encoding"); ok && isChannel(target) {
+	if arg, ok := sdk.ChatCommand(typed, "/encoding"); ok && isChannel(target) {
 		// biboumi's per-channel encoding, set in the room (chanenc.go).
 		return s.roomEncoding(c.ChatID, arg)
 	}
-	if args, ok := sdk.ChatCommand(msg.Text, "/mode"); ok && isChannel(target) {
+	if args, ok := sdk.ChatCommand(typed, "/mode"); ok && isChannel(target) {
 		// biboumi's "/mode +o dave" in a room: the channel's MODE, not
 		// a message to it, which everyone there would read (modecmd.go).
 		return s.roomMode(ctx, conn, c.ChatID, target, args)
 	}
-	if args, ok := sdk.ChatCommand(msg.Text, "/ctcp"); ok {
+	if args, ok := sdk.ChatCommand(typed, "/ctcp"); ok {
 		// A CTCP query to the nick or the channel (ctcp.go).
 		return s.ctcpCommand(ctx, conn, target, args)
 	}
-	if res, ok := s.privateCommand(target, conn.CurrentNick(), msg.Text); ok && !isChannel(target) {
+	if res, ok := s.privateCommand(target, conn.CurrentNick(), typed); ok && !isChannel(target) {
 		return res, nil
 	}
 	// "//mode" goes as "/mode", "//me waves" as "/me waves": text.
 	escaped := sdk.UnescapeChatCommand(msg)
-	if err := cmp.Or(s.carriesIn(c.ChatID, "the message", msg.Text), s.carries("the name "+target, target)); err != nil {
+	// Bold, italic... as mIRC's codes where the target takes them, else
+	// as typed (ircformat.go).
+	body := ircText(msg.Text, msg.Spans, s.codesAllowed(target))
+	if err := cmp.Or(s.carriesIn(c.ChatID, "the message", body), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
 	}
 	if !isChannel(target) {
@@ -1281,7 +1293,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	var lines []ircLine
 	// A carriage return alone breaks a line too, and a NUL cannot be
 	// sent: IRC forbids both in a line.
-	text := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(msg.Text)
+	text := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(body)
 	for i, line := range strings.Split(text, "\n") {
 		if line == "" {
 			continue
