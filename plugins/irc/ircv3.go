@@ -284,11 +284,20 @@ func sameLine(sent, echo string) bool {
 }
 
 // failEchoesLocked ends the waits of lines whose echo will not come: the
-// connection dropped.
+// connection dropped. A reaction's (React returned without waiting for
+// it) is then one sent without an echo, told in history by what it does
+// (ownstore.go), to be written (flushOwn): the server may have taken it,
+// and history's copy, under a msgid the plugin never learnt, came back
+// as the user's reaction from another client, a reaction they may have
+// taken back since.
 func (s *Session) failEchoesLocked() {
 	for _, e := range s.echoes {
 		if e.send != nil {
 			e.send.dropped = true
+		}
+		if e.reaction && s.caps["draft/chathistory"] && s.caps["batch"] {
+			s.own.Reactions = keepBounded(s.own.Reactions, e.tags)
+			s.own.dirty = true
 		}
 		close(e.got)
 	}

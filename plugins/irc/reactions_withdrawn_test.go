@@ -90,3 +90,62 @@ func TestReactionWithdrawnBeforeItsEcho(t *testing.T) {
 		t.Errorf("taking the rest back sent %q; want %q", got, want)
 	}
 }
+
+// A reaction whose echo is lost as the connection drops (the server
+// took it; its answers were held) and which the user then takes back is
+// the user's in history: neither the reconnection's catch-up nor a
+// backfill shows it as a reaction of theirs from another client. Before,
+// its msgid was never learnt, so history's copy was shown (the backfill
+// had the user's 👍, which they had taken back), and the withdrawal's
+// copy, echoed, was left out.
+func TestReactionEchoLostInADrop(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory echo-message", "")
+	srv.mu.Lock()
+	srv.history = []string{histLine(1)}
+	srv.mu.Unlock()
+	p, ctx, hist, evs, login := histLogin(t, srv, nil, "#hist")
+	srv.got("CHATHISTORY LATEST #hist *")
+	nextBatch(t, hist) // the join's: h-1
+	cmds := p.Commands()
+	react := func(emojis ...string) {
+		t.Helper()
+		if res := cmds.Send(plugintest.Act(login.LoginId, "#hist", "", &pb.React{TargetId: "h-1", Emojis: emojis})); res.Error != nil {
+			t.Fatalf("react %q: %v", emojis, res.Error)
+		}
+	}
+	srv.mu.Lock()
+	srv.holdAt = "TAGMSG #hist"
+	srv.mu.Unlock()
+	react("👍")
+	srv.got("@")
+	srv.wait("the reaction", func() bool { return srv.holding })
+	at := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	srv.mu.Lock()
+	srv.holding, srv.held = false, nil // its echo is lost with the connection
+	srv.history = append(srv.history, "@time="+at+";msgid=lost-1;+draft/reply=h-1;+draft/react=👍 :kit!k@h TAGMSG #hist")
+	srv.mu.Unlock()
+	srv.hangUp()
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	})
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if got := eventIDs(nextBatch(t, hist)); slices.Contains(got, "lost-1") {
+		t.Errorf("the rejoin's catch-up: %q; the user's reaction is in it", got)
+	}
+	srv.got("JOIN #hist")
+	srv.sync()
+	srv.mu.Lock()
+	next := srv.msgid + 1 // the withdrawal's echo
+	srv.mu.Unlock()
+	react()
+	srv.sync()
+	srv.mu.Lock()
+	srv.history = append(srv.history, fmt.Sprintf("@time=%s;msgid=srv-%d;+draft/reply=h-1;+draft/unreact=👍 :kit!k@h TAGMSG #hist", at, next))
+	srv.mu.Unlock()
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Limit: 20}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := eventIDs(nextBatch(t, hist)), []string{"h-1"}; !slices.Equal(got, want) {
+		t.Errorf("backfill: %q; want %q (the user's reaction, taken back, is theirs)", got, want)
+	}
+}

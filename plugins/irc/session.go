@@ -690,6 +690,7 @@ func (s *Session) disconnected(c *ircevent.Connection) {
 	s.errorSaid = ""
 	offline := s.connectionGoneLocked()
 	s.mu.Unlock()
+	s.flushOwn() // the reactions whose echoes will not come
 	for _, ev := range offline {
 		s.n.host.Emit(ev)
 	}
