@@ -170,9 +170,7 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 	}
 	if kept {
 		// On disk before the read loop reads on, without mu held
-		// (ownstore.go). React does not wait for the echo: a plugin
-		// killed between the send and the echo has not kept the msgid,
-		// and history brings that reaction back once.
+		// (ownstore.go).
 		s.flushOwn()
 	}
 	close(e.got) // out of s.echoes: no one else closes it
@@ -208,8 +206,12 @@ func (s *Session) takeTagEcho(m ircmsg.Message, exact bool) (answered *echo, kep
 	if ok, id := m.GetTag("msgid"); ok && e.reaction && s.hasHistoryLocked() {
 		// The gateway has the reaction under no ID: its msgid is
 		// kept on disk, for history after a restart (ownstore.go),
-		// where there is history.
-		kept = s.keepOwnMsgidLocked(id)
+		// where there is history, in place of what it does (kept
+		// until the echo came: React).
+		if !s.takeUnechoedReactionLocked(e.tags, id) {
+			s.keepOwnMsgidLocked(id)
+		}
+		kept = s.own.dirty
 	}
 	return e, kept
 }
@@ -284,20 +286,12 @@ func sameLine(sent, echo string) bool {
 }
 
 // failEchoesLocked ends the waits of lines whose echo will not come: the
-// connection dropped. A reaction's (React returned without waiting for
-// it) is then one sent without an echo, told in history by what it does
-// (ownstore.go), to be written (flushOwn): the server may have taken it,
-// and history's copy, under a msgid the plugin never learnt, came back
-// as the user's reaction from another client, a reaction they may have
-// taken back since.
+// connection dropped. A reaction's stays kept as one sent without an
+// echo (React keeps it so until its echo comes, ownstore.go).
 func (s *Session) failEchoesLocked() {
 	for _, e := range s.echoes {
 		if e.send != nil {
 			e.send.dropped = true
-		}
-		if e.reaction && s.caps["draft/chathistory"] && s.caps["batch"] {
-			s.own.Reactions = keepBounded(s.own.Reactions, e.tags)
-			s.own.dirty = true
 		}
 		close(e.got)
 	}

@@ -157,16 +157,28 @@ func (s *Session) keepOwnMsgidLocked(id string) bool {
 // ownMsgidLocked reports whether id is one of keepOwnMsgidLocked's.
 func (s *Session) ownMsgidLocked(id string) bool { return slices.Contains(s.own.Msgids, id) }
 
-// noteUnechoedReactionLocked keeps the key of a reaction TAGMSG sent
-// without an echo, to be written (flushOwn), where the server keeps
-// history (else none brings it back: nothing is written at each
-// reaction on ngircd).
+// noteUnechoedReactionLocked keeps the key of a reaction TAGMSG about
+// to be sent, to be written (flushOwn), where the server keeps history
+// (else none brings it back: nothing is written at each reaction on
+// ngircd): until its echo comes (takeTagEcho), where one comes.
 func (s *Session) noteUnechoedReactionLocked(key string) {
 	if !s.hasHistoryLocked() {
 		return
 	}
 	s.own.Reactions = keepBounded(s.own.Reactions, key)
 	s.own.dirty = true
+}
+
+// forgetUnechoedReactionLocked forgets the newest reaction kept with
+// key (noteUnechoedReactionLocked): it was not sent.
+func (s *Session) forgetUnechoedReactionLocked(key string) {
+	for i := len(s.own.Reactions) - 1; i >= 0; i-- {
+		if s.own.Reactions[i] == key {
+			s.own.Reactions = slices.Delete(s.own.Reactions, i, i+1)
+			s.own.dirty = true
+			return
+		}
+	}
 }
 
 // takeUnechoedReactionLocked takes the oldest reaction sent with key,

@@ -149,3 +149,40 @@ func TestReactionEchoLostInADrop(t *testing.T) {
 		t.Errorf("backfill: %q; want %q (the user's reaction, taken back, is theirs)", got, want)
 	}
 }
+
+// A reaction whose echo had not come when the plugin was killed is the
+// user's in history after the restart: the join's history leaves it
+// out. Before, what told it was kept at its echo only, and history
+// brought it back once, as the user's reaction from another client.
+func TestReactionEchoLostInARestart(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory echo-message", "")
+	srv.mu.Lock()
+	srv.history = []string{histLine(1)}
+	srv.mu.Unlock()
+	p, ctx, hist, _, login := histLogin(t, srv, nil, "#hist")
+	srv.got("CHATHISTORY LATEST #hist *")
+	nextBatch(t, hist) // the join's: h-1
+	srv.mu.Lock()
+	srv.holdAt = "TAGMSG #hist"
+	srv.mu.Unlock()
+	if res := p.Commands().Send(plugintest.Act(login.LoginId, "#hist", "", &pb.React{TargetId: "h-1", Emojis: []string{"👍"}})); res.Error != nil {
+		t.Fatalf("react: %v", res.Error)
+	}
+	srv.wait("the reaction", func() bool { return srv.holding })
+	srv.mu.Lock()
+	srv.holding, srv.held = false, nil // its echo never reaches the plugin
+	srv.history = append(srv.history,
+		"@time="+time.Now().UTC().Format("2006-01-02T15:04:05.000Z")+";msgid=lost-1;+draft/reply=h-1;+draft/react=👍 :kit!k@h TAGMSG #hist")
+	srv.mu.Unlock()
+	p.Restart() // SIGKILL: a crash
+	var err error
+	if hist, err = p.Client().History(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs := p.Events()
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if got, want := eventIDs(nextBatch(t, hist)), []string{"h-1"}; !slices.Equal(got, want) {
+		t.Errorf("the join's history after the restart: %q; want %q (the user's reaction is in the gateway already)", got, want)
+	}
+}
