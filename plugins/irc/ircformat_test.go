@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
@@ -85,4 +86,35 @@ func TestFormattingInChannelWithoutCodes(t *testing.T) {
 	if got := srv.sent(from, "PRIVMSG"); len(got) != 0 {
 		t.Errorf("the spoiler went: %q", got)
 	}
+}
+
+// Where the server echoes the user's lines, the echo of a formatted
+// line (its codes as sent) confirms the send, with the server's msgid,
+// and is no message of its own; one the channel stripped of its codes
+// (+S) does too.
+func TestFormattedLineEchoed(t *testing.T) {
+	srv := startScripted(t, "message-tags server-time echo-message", "")
+	p, evs, login := scriptedLogin(t, srv, "", "kit", "#room")
+	srv.got("JOIN #room")
+	srv.sync()
+	cmds := p.Commands()
+	res := cmds.Send(formattedSend(login.LoginId, "#room", "so bold", span(3, 7, pb.Span_STYLE_BOLD)))
+	if res.Error != nil || !strings.HasPrefix(res.MessageId, "srv-") {
+		t.Fatalf("send: %v, ID %q; want the echo's msgid", res.Error, res.MessageId)
+	}
+	srv.got("PRIVMSG #room :so \x02bold\x02")
+	srv.mu.Lock()
+	srv.echoAs = "stripped bold"
+	srv.mu.Unlock()
+	res = cmds.Send(formattedSend(login.LoginId, "#room", "stripped bold", span(9, 13, pb.Span_STYLE_BOLD)))
+	if res.Error != nil || !strings.HasPrefix(res.MessageId, "srv-") {
+		t.Fatalf("send: %v, ID %q; want the stripped echo's msgid", res.Error, res.MessageId)
+	}
+	srv.send(":zoe!z@h PRIVMSG #room :marker")
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if m := ev.GetMessage(); m != nil && ev.Sender.GetIsFromMe() {
+			t.Errorf("an echo came as a message: %q", m.Text)
+		}
+		return ev.GetMessage().GetText() == "marker"
+	})
 }
