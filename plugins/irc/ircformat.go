@@ -172,3 +172,34 @@ func (s *Session) codesAllowed(target string) bool {
 	ch := s.channels[s.chanID(target)]
 	return ch == nil || !strings.ContainsRune(ch.flags, 'c')
 }
+
+// styleCodes are the toggles carryCodes carries over a cut: the styles
+// ircText writes, and underline and reverse video a user typed.
+const styleCodes = "\x02\x1d\x1e\x11\x1f\x16"
+
+// carryCodes opens again, at the start of each of parts (one line cut
+// to fit IRC's lines), the toggles still open at the end of the part
+// before: a code holds to its IRC line's end only, and the rest of a
+// bold sentence cut in two went plain. A colour is not carried (the
+// plugin writes none).
+func carryCodes(parts []string) []string {
+	var open []byte
+	for i, p := range parts {
+		if i > 0 && len(open) > 0 {
+			parts[i] = string(open) + p
+		}
+		for j := 0; j < len(p); j++ {
+			switch c := p[j]; {
+			case c == codeReset:
+				open = open[:0]
+			case strings.IndexByte(styleCodes, c) >= 0:
+				if k := slices.Index(open, c); k >= 0 {
+					open = slices.Delete(open, k, k+1)
+				} else {
+					open = append(open, c)
+				}
+			}
+		}
+	}
+	return parts
+}

@@ -1,6 +1,7 @@
 package irc
 
 import (
+	"slices"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -54,5 +55,22 @@ func TestIRCText(t *testing.T) {
 	text, spans := formatted(ircText("a bold and italic end", []*pb.Span{sp(2, 6, bold), sp(11, 17, italic), sp(2, 17, strike)}, true))
 	if got := spanString(text, spans); text != "a bold and italic end" || got != "STRIKE[bold and italic] BOLD[bold] ITALIC[italic]" {
 		t.Errorf("read back: %q %s", text, got)
+	}
+}
+
+// TestCarryCodes: a line cut to fit opens again, at each piece's start,
+// the styles still open at the cut; a style closed or reset before it is
+// not.
+func TestCarryCodes(t *testing.T) {
+	for _, c := range []struct{ in, want []string }{
+		{[]string{"plain ", "text"}, []string{"plain ", "text"}},
+		{[]string{"\x02all bold ", "still bold\x02 done"}, []string{"\x02all bold ", "\x02still bold\x02 done"}},
+		{[]string{"\x02b \x1dbi ", "bi\x1d b ", "b\x02"}, []string{"\x02b \x1dbi ", "\x02\x1dbi\x1d b ", "\x02b\x02"}},
+		{[]string{"\x02closed\x02 ", "plain"}, []string{"\x02closed\x02 ", "plain"}},
+		{[]string{"\x11code\x0f ", "reset"}, []string{"\x11code\x0f ", "reset"}},
+	} {
+		if got := carryCodes(slices.Clone(c.in)); !slices.Equal(got, c.want) {
+			t.Errorf("carryCodes(%q) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }

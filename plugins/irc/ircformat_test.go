@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ergochat/irc-go/ircmsg"
+
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -55,7 +57,25 @@ func TestFormattingToIRC(t *testing.T) {
 
 	send(formattedSend(login.LoginId, "#fmt", "/mode +b !@evil.example", span(9, 10, pb.Span_STYLE_BOLD)))
 	dave.await("MODE", "*!*@evil.example")
+
+	// A bold paragraph too long for one IRC line: each piece is bold
+	// (a code holds to its line's end only).
+	long := strings.Repeat("word ", 120)
+	send(formattedSend(login.LoginId, "#fmt", long, span(0, uint32(len(long)-1), pb.Span_STYLE_BOLD)))
+	var words []string
+	for range 2 {
+		piece := lastOf(dave.await("PRIVMSG", ""))
+		if !strings.HasPrefix(piece, "\x02word") {
+			t.Errorf("a piece of the long bold line: %q, want it bold from its start", piece)
+		}
+		words = append(words, strings.Fields(strings.ReplaceAll(piece, "\x02", ""))...)
+	}
+	if len(words) != 120 { // ngircd drops a line's trailing space
+		t.Errorf("the long line's pieces have %d words, want 120", len(words))
+	}
 }
+
+func lastOf(m ircmsg.Message) string { return m.Params[len(m.Params)-1] }
 
 // In a channel with mode +c (UnrealIRCd's, InspIRCd's, Solanum's: no
 // colours or codes) the user's formatting goes as they typed it, the

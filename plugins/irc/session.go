@@ -1304,7 +1304,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			rest, action = line, false
 		}
 		budget := lineBudget(sourceLen(s.codec.size(conn.CurrentNick()), conn.User), s.codec.size(target), action)
-		for _, part := range s.codecOf(c.ChatID).split(rest, budget) {
+		if strings.ContainsAny(rest, styleCodes) {
+			// Room for the codes opened again after a cut.
+			budget -= len(styleCodes)
+		}
+		for _, part := range carryCodes(s.codecOf(c.ChatID).split(rest, budget)) {
 			lines = append(lines, ircLine{part, action})
 		}
 	}
