@@ -690,7 +690,6 @@ func (s *Session) disconnected(c *ircevent.Connection) {
 	s.errorSaid = ""
 	offline := s.connectionGoneLocked()
 	s.mu.Unlock()
-	s.flushOwn() // the reactions whose echoes will not come
 	for _, ev := range offline {
 		s.n.host.Emit(ev)
 	}
@@ -1233,7 +1232,8 @@ func (s *Session) target(chatID string) (string, error) {
 
 // SendMessage sends a PRIVMSG to a nick or a channel, one per line, at
 // the pace servers take them (pace.go); a text starting with "/me " goes
-// as a CTCP ACTION. Where the server
+// as a CTCP ACTION. Its spans go as mIRC's codes, or as the user typed
+// them where the channel takes no codes (ircformat.go). Where the server
 // echoes the user's messages (echo-message), it returns once the server
 // did, with the server's ID and time of the message.
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
