@@ -179,7 +179,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		// any other name is a person's nick.
 		// Replies: a reply's tag where the server relays message
 		// tags, else a plain message (reply.go).
-		Features:              &pb.Features{Groups: true, Replies: true, JoinChatPrefixes: []string{"#", "&"}},
+		Features:              &pb.Features{Groups: true, Replies: true, Formatting: true, JoinChatPrefixes: []string{"#", "&"}},
 		IdentifierPrompt:      "Nick",
 		IdentifierDescription: "The nick of someone on the IRC server.",
 	}

@@ -170,9 +170,7 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 	}
 	if kept {
 		// On disk before the read loop reads on, without mu held
-		// (ownstore.go). React does not wait for the echo: a plugin
-		// killed between the send and the echo has not kept the msgid,
-		// and history brings that reaction back once.
+		// (ownstore.go).
 		s.flushOwn()
 	}
 	close(e.got) // out of s.echoes: no one else closes it
@@ -208,8 +206,12 @@ func (s *Session) takeTagEcho(m ircmsg.Message, exact bool) (answered *echo, kep
 	if ok, id := m.GetTag("msgid"); ok && e.reaction && s.hasHistoryLocked() {
 		// The gateway has the reaction under no ID: its msgid is
 		// kept on disk, for history after a restart (ownstore.go),
-		// where there is history.
-		kept = s.keepOwnMsgidLocked(id)
+		// where there is history, in place of what it does (kept
+		// until the echo came: React).
+		if !s.takeUnechoedReactionLocked(e.tags, id) {
+			s.keepOwnMsgidLocked(id)
+		}
+		kept = s.own.dirty
 	}
 	return e, kept
 }
@@ -284,7 +286,8 @@ func sameLine(sent, echo string) bool {
 }
 
 // failEchoesLocked ends the waits of lines whose echo will not come: the
-// connection dropped.
+// connection dropped. A reaction's stays kept as one sent without an
+// echo (React keeps it so until its echo comes, ownstore.go).
 func (s *Session) failEchoesLocked() {
 	for _, e := range s.echoes {
 		if e.send != nil {

@@ -31,10 +31,10 @@ import (
 // backfill deeper than that may bring one back, as before).
 const ownKept = 512
 
-// ownLineWindow is how far from a line's send time its copy in history
-// may be (the server's clock and the gateway's differ by that at most):
-// an older line of the same words, from another client of the user's, is
-// not taken for it.
+// ownLineWindow is how far from a line's send time (by the server's
+// clock where its PONGs tell it: serverclock.go) its copy in history may
+// be: an older line of the same words, from another client of the
+// user's, is not taken for it.
 const ownLineWindow = 5 * time.Minute
 
 // ownRecord is the file's content.
@@ -51,7 +51,8 @@ type ownRecord struct {
 }
 
 // ownLine is a line the user sent where the server echoes none: its
-// digest (lineDigest) and when it went.
+// digest (lineDigest) and when it went, by the server's clock as far as
+// the plugin knows it (serverNow).
 type ownLine struct {
 	Digest string    `json:"d"`
 	Sent   time.Time `json:"t"`
@@ -156,16 +157,28 @@ func (s *Session) keepOwnMsgidLocked(id string) bool {
 // ownMsgidLocked reports whether id is one of keepOwnMsgidLocked's.
 func (s *Session) ownMsgidLocked(id string) bool { return slices.Contains(s.own.Msgids, id) }
 
-// noteUnechoedReactionLocked keeps the key of a reaction TAGMSG sent
-// without an echo, to be written (flushOwn), where the server keeps
-// history (else none brings it back: nothing is written at each
-// reaction on ngircd).
+// noteUnechoedReactionLocked keeps the key of a reaction TAGMSG about
+// to be sent, to be written (flushOwn), where the server keeps history
+// (else none brings it back: nothing is written at each reaction on
+// ngircd): until its echo comes (takeTagEcho), where one comes.
 func (s *Session) noteUnechoedReactionLocked(key string) {
 	if !s.hasHistoryLocked() {
 		return
 	}
 	s.own.Reactions = keepBounded(s.own.Reactions, key)
 	s.own.dirty = true
+}
+
+// forgetUnechoedReactionLocked forgets the newest reaction kept with
+// key (noteUnechoedReactionLocked): it was not sent.
+func (s *Session) forgetUnechoedReactionLocked(key string) {
+	for i := len(s.own.Reactions) - 1; i >= 0; i-- {
+		if s.own.Reactions[i] == key {
+			s.own.Reactions = slices.Delete(s.own.Reactions, i, i+1)
+			s.own.dirty = true
+			return
+		}
+	}
 }
 
 // takeUnechoedReactionLocked takes the oldest reaction sent with key,
@@ -190,9 +203,9 @@ func (s *Session) lineDigest(target string, action bool, text string) string {
 }
 
 // noteUnechoedLines keeps the lines of a send that went without an
-// echo (digests from lineDigest), sent at, and writes them, where the
-// server keeps history (else none brings them back: nothing is written
-// at each message on ngircd).
+// echo (digests from lineDigest), sent at (the server's time), and
+// writes them, where the server keeps history (else none brings them
+// back: nothing is written at each message on ngircd).
 func (s *Session) noteUnechoedLines(digests []string, at time.Time) {
 	s.mu.Lock()
 	if len(digests) == 0 || !s.hasHistoryLocked() {

@@ -156,13 +156,22 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		left--
 		s.lines.sent(1)
 		if err == nil {
-			err = s.sendTagmsg(conn, target, t)
-		}
-		if err == nil && !s.echoing() {
+			// What it does is on disk before it goes (ownstore.go):
+			// history tells its copy by that where no echo comes, and
+			// until its echo (which keeps its msgid instead) where one
+			// does. Before, with echo-message, a plugin killed between
+			// the send and the echo, or a connection dropped there,
+			// left the reaction to come back from history as the
+			// user's from another client, taken back since or not.
 			s.mu.Lock()
-			s.noteUnechoedReactionLocked(echoKey(t)) // ownstore.go
+			s.noteUnechoedReactionLocked(echoKey(t))
 			s.mu.Unlock()
 			s.flushOwn()
+			if err = s.sendTagmsg(conn, target, t); err != nil {
+				s.mu.Lock()
+				s.forgetUnechoedReactionLocked(echoKey(t))
+				s.mu.Unlock()
+			}
 		}
 		if err != nil {
 			s.noteOwnReactions(k, now)

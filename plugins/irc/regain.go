@@ -70,7 +70,7 @@ func (s *Session) askNickBack(c *ircevent.Connection, nick string) {
 // user, whose NickServ password then identifies nothing, reads. It
 // reports whether the line went.
 func (s *Session) toNickServ(c *ircevent.Connection, line string) bool {
-	if err := s.sendCommands(c, []ircmsg.Message{ircmsg.MakeMessage(nil, "", "PRIVMSG", "NickServ", line)}, false); err != nil {
+	if err := s.sendCommands(c, []ircmsg.Message{ircmsg.MakeMessage(nil, "", "PRIVMSG", "NickServ", line)}, false, false); err != nil {
 		verb, _, _ := strings.Cut(line, " ") // never the password
 		s.n.host.Logger().Warn("irc: not sent to NickServ", "login", s.loginID, "command", verb, "err", err)
 		return false

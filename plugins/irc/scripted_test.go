@@ -151,6 +151,10 @@ type scripted struct {
 	holdAt  string
 	holding bool
 	held    []byte
+	// skew, when not 0, is how far the server's clock is ahead of the
+	// test's: its server-time tags say now plus skew (not echoTime),
+	// on its PONGs too, as Ergo's do.
+	skew time.Duration
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -504,7 +508,14 @@ func (s *scripted) serve(conn net.Conn) {
 		case "USER":
 			user = true
 		case "PING":
-			fmt.Fprintf(c, ":srv PONG srv :%s\r\n", p(0))
+			s.mu.Lock()
+			skewed := s.skew != 0
+			s.mu.Unlock()
+			tags := ""
+			if skewed {
+				tags = s.tags(false)
+			}
+			fmt.Fprintf(c, "%s:srv PONG srv :%s\r\n", tags, p(0))
 		case "PONG":
 			s.mu.Lock()
 			if s.cookie != "" && p(0) == strings.TrimPrefix(s.cookie, "sent:") {
@@ -768,7 +779,10 @@ func (s *scripted) tags(msg bool) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var tags []string
-	if s.acked["server-time"] {
+	switch {
+	case s.acked["server-time"] && s.skew != 0:
+		tags = append(tags, "time="+time.Now().Add(s.skew).UTC().Format("2006-01-02T15:04:05.000Z"))
+	case s.acked["server-time"]:
 		tags = append(tags, "time="+echoTime)
 	}
 	if msg && s.acked["message-tags"] {

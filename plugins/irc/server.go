@@ -123,31 +123,91 @@ func (s *Session) serverSays(m ircmsg.Message, body string, spans []*pb.Span) {
 // own NOTICEs too. A PRIVMSG among them (QuakeNet's
 // "PRIVMSG Q@CServe.quakenet.org :AUTH name password") is echoed by a
 // server with echo-message: the echo is expected, so that it is not
-// shown, password and all, as a message the user sent.
-func (s *Session) sendCommands(conn *ircevent.Connection, lines []ircmsg.Message, typed bool) error {
+// shown, password and all, as a message the user sent. Where rooms (the
+// user typed them in the server's chat just now), a PRIVMSG to a channel
+// they are in is their line in its room, once (roomLine): its echo is
+// shown as any line of theirs from elsewhere; without echo-message the
+// plugin shows it as it goes. Before, it was in no room at all.
+func (s *Session) sendCommands(conn *ircevent.Connection, lines []ircmsg.Message, typed, rooms bool) error {
 	w := s.newWindow("")
 	w.shown, w.notices = true, typed
 	s.wireMu.Lock()
-	defer s.wireMu.Unlock()
+	echoing := s.echoing()
 	var echoes []*echo
+	var shown []ircmsg.Message
 	for _, m := range lines {
-		if strings.EqualFold(m.Command, "PRIVMSG") && len(m.Params) == 2 {
-			echoes = append(echoes, s.expectEcho(m.Params[0], false, m.Params[1], nil))
+		if !strings.EqualFold(m.Command, "PRIVMSG") || len(m.Params) != 2 {
+			continue
 		}
+		if rooms && s.roomLine(m) {
+			if !echoing {
+				shown = append(shown, m)
+			}
+			continue
+		}
+		text, action := m.Params[1], false
+		if cmd, arg, ok := parseCTCP(text); ok && cmd == "ACTION" {
+			text, action = arg, true // echoed as a /me (onPrivmsg)
+		}
+		echoes = append(echoes, s.expectEcho(m.Params[0], action, text, nil))
 	}
-	if err := s.sendInWindowLocked(conn, w, lines...); err != nil {
+	err := s.sendInWindowLocked(conn, w, lines...)
+	s.wireMu.Unlock()
+	if err != nil {
 		for _, e := range echoes {
 			s.dropEcho(e)
 		}
 		return err
 	}
+	// Without wireMu: the lines kept are written to disk.
+	s.showRoomLines(conn, shown)
 	return nil
+}
+
+// roomLine reports whether m, a PRIVMSG the user typed in the server's
+// chat, is a line of theirs to a room: to one channel they are in, a
+// text or a /me (not another CTCP).
+func (s *Session) roomLine(m ircmsg.Message) bool {
+	target, text := m.Params[0], m.Params[1]
+	if !isChannel(target) || strings.Contains(target, ",") {
+		return false
+	}
+	if _, in := s.channelName(target); !in {
+		return false
+	}
+	cmd, _, ctcp := parseCTCP(text)
+	return !ctcp || cmd == "ACTION"
+}
+
+// showRoomLines shows lines, PRIVMSGs the user typed in the server's
+// chat to rooms (roomLine) that went where the server echoes none, as
+// the user's lines in their rooms, as SendMessage's would be: under IDs
+// of the plugin's, kept for history (ownstore.go), which brings the
+// server's copies later.
+func (s *Session) showRoomLines(conn *ircevent.Connection, lines []ircmsg.Message) {
+	if len(lines) == 0 {
+		return
+	}
+	digests := make([]string, 0, len(lines))
+	for _, m := range lines {
+		action := false
+		if _, arg, ok := parseCTCP(m.Params[1]); ok {
+			m.Params, action = []string{m.Params[0], arg}, true
+		}
+		m.Source = conn.CurrentNick()
+		if ev := s.messageEvent(m, action); ev != nil {
+			s.n.host.Emit(ev)
+		}
+		digests = append(digests, s.lineDigest(m.Params[0], action, m.Params[1]))
+	}
+	s.noteUnechoedLines(digests, s.serverNow())
 }
 
 // sendRaw sends the lines of a message to the server's chat as IRC
 // commands, as biboumi sends a message to the server's JID: "OPER name
 // password", "MODE nick +x", "PRIVMSG Q@CServe.quakenet.org :AUTH name
-// password" (a leading "/" as typed in IRC clients is left out). The
+// password" (a leading "/" as typed in IRC clients is left out, and so
+// is "/quote" or "/raw" before the line). The
 // server's answers come as its messages (sendCommands). A QUIT is
 // refused: the connection would be made again at once. The result says
 // they were commands (sdk.Result.Command): the gateway keeps no message
@@ -157,6 +217,11 @@ func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text s
 	text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(text)
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimPrefix(strings.TrimSpace(line), "/")
+		if verb, rest, ok := strings.Cut(line, " "); ok && (strings.EqualFold(verb, "QUOTE") || strings.EqualFold(verb, "RAW")) {
+			// IRC clients' "/quote" and "/raw", typed from habit: no
+			// server has such a command.
+			line = strings.TrimSpace(rest)
+		}
 		if line == "" {
 			continue
 		}
@@ -210,7 +275,7 @@ func (s *Session) sendRaw(ctx context.Context, conn *ircevent.Connection, text s
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to the server: %v", err)
 		}
 	}
-	if err := s.sendCommands(conn, lines, true); err != nil {
+	if err := s.sendCommands(conn, lines, true, true); err != nil {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to the server: %v", err)
 	}
 	// Commands, not a message: nothing to keep as the user's.

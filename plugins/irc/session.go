@@ -141,6 +141,10 @@ type Session struct {
 	// out (history.go).
 	live      map[string]bool
 	liveOrder []string
+	// serverAhead is how far the server's clock is ahead of ours, as
+	// its last PONG with server-time told (clockKnown): serverclock.go.
+	serverAhead time.Duration
+	clockKnown  bool
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
@@ -648,6 +652,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 		return s.replaced(c) || s.onBatch(c, b)
 	})
 	s.on(c, "FAIL", s.onHistoryFail)
+	s.handleServerClock(c)
 	s.handleChannels(c)
 	s.handleNick(c)
 	s.handleJoinErrors(c)
@@ -817,7 +822,7 @@ func (s *Session) afterConnect(c *ircevent.Connection) {
 	if len(s.commands) == 0 {
 		return
 	}
-	if err := s.sendCommands(c, slices.Clone(s.commands), true); err != nil {
+	if err := s.sendCommands(c, slices.Clone(s.commands), true, false); err != nil {
 		s.n.host.Logger().Warn("irc: the commands after connecting were not sent", "login", s.loginID, "err", err)
 	}
 }
@@ -1227,7 +1232,8 @@ func (s *Session) target(chatID string) (string, error) {
 
 // SendMessage sends a PRIVMSG to a nick or a channel, one per line, at
 // the pace servers take them (pace.go); a text starting with "/me " goes
-// as a CTCP ACTION. Where the server
+// as a CTCP ACTION. Its spans go as mIRC's codes, or as the user typed
+// them where the channel takes no codes (ircformat.go). Where the server
 // echoes the user's messages (echo-message), it returns once the server
 // did, with the server's ID and time of the message.
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
@@ -1235,32 +1241,44 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if hasSpoiler(msg.Spans) {
+		// As the gateway refuses one to a network without formatting.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED,
+			"IRC cannot hide a spoiler: its text would show to everyone. Nothing was sent; to send it visible, send it without the spoiler mark")
+	}
+	// Commands are read as typed: the gateway took XEP-0393's
+	// directives out ("MODE #c +b *!*@host" has a bold "!"), and they
+	// go back in (ircformat.go).
+	typed := ircText(msg.Text, msg.Spans, false)
 	if c.ChatID == s.acc.serverChatID() {
-		return s.sendRaw(ctx, conn, msg.Text)
+		return s.sendRaw(ctx, conn, typed)
 	}
 	target, err := s.target(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if arg, ok := sdk.ChatCommand(msg.Text, "/encoding"); ok && isChannel(target) {
+	if arg, ok := sdk.ChatCommand(typed, "/encoding"); ok && isChannel(target) {
 		// biboumi's per-channel encoding, set in the room (chanenc.go).
 		return s.roomEncoding(c.ChatID, arg)
 	}
-	if args, ok := sdk.ChatCommand(msg.Text, "/mode"); ok && isChannel(target) {
+	if args, ok := sdk.ChatCommand(typed, "/mode"); ok && isChannel(target) {
 		// biboumi's "/mode +o dave" in a room: the channel's MODE, not
 		// a message to it, which everyone there would read (modecmd.go).
 		return s.roomMode(ctx, conn, c.ChatID, target, args)
 	}
-	if args, ok := sdk.ChatCommand(msg.Text, "/ctcp"); ok {
+	if args, ok := sdk.ChatCommand(typed, "/ctcp"); ok {
 		// A CTCP query to the nick or the channel (ctcp.go).
 		return s.ctcpCommand(ctx, conn, target, args)
 	}
-	if res, ok := s.privateCommand(target, conn.CurrentNick(), msg.Text); ok && !isChannel(target) {
+	if res, ok := s.privateCommand(target, conn.CurrentNick(), typed); ok && !isChannel(target) {
 		return res, nil
 	}
 	// "//mode" goes as "/mode", "//me waves" as "/me waves": text.
 	escaped := sdk.UnescapeChatCommand(msg)
-	if err := cmp.Or(s.carriesIn(c.ChatID, "the message", msg.Text), s.carries("the name "+target, target)); err != nil {
+	// Bold, italic... as mIRC's codes where the target takes them, else
+	// as typed (ircformat.go).
+	body := ircText(msg.Text, msg.Spans, s.codesAllowed(target))
+	if err := cmp.Or(s.carriesIn(c.ChatID, "the message", body), s.carries("the name "+target, target)); err != nil {
 		return sdk.Result{}, err
 	}
 	if !isChannel(target) {
@@ -1276,7 +1294,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	var lines []ircLine
 	// A carriage return alone breaks a line too, and a NUL cannot be
 	// sent: IRC forbids both in a line.
-	text := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(msg.Text)
+	text := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(body)
 	for i, line := range strings.Split(text, "\n") {
 		if line == "" {
 			continue
@@ -1286,7 +1304,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			rest, action = line, false
 		}
 		budget := lineBudget(sourceLen(s.codec.size(conn.CurrentNick()), conn.User), s.codec.size(target), action)
-		for _, part := range s.codecOf(c.ChatID).split(rest, budget) {
+		if strings.ContainsAny(rest, styleCodes) {
+			// Room for the codes opened again after a cut.
+			budget -= len(styleCodes)
+		}
+		for _, part := range carryCodes(s.codecOf(c.ChatID).split(rest, budget)) {
 			lines = append(lines, ircLine{part, action})
 		}
 	}
@@ -1355,7 +1377,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	for i, l := range lines {
 		digests[i] = s.lineDigest(target, l.action, l.text)
 	}
-	s.noteUnechoedLines(digests, sent)
+	// At the server's time, which history's copies carry: its clock
+	// may be minutes off ours (serverclock.go).
+	s.noteUnechoedLines(digests, s.serverNow())
 	return sdk.Result{MessageID: s.n.newID(), Time: sent}, nil
 }
 

@@ -1,0 +1,46 @@
+package irc
+
+import (
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+)
+
+// The server's clock, as the user's lines without an echo are kept
+// (ownstore.go): history's copy of such a line carries the server's
+// time, and a server whose clock is minutes off the gateway's put it
+// outside ownLineWindow of the send as the plugin's clock read it, so
+// that the line came back from history as a second copy.
+
+// handleServerClock learns how far the server's clock is ahead of ours
+// from each PONG that carries server-time: a PONG answers the plugin's
+// PING at once (a line relayed or queued may be older than its time
+// says), and one comes after each send without an echo (confirmSent)
+// and at each keepalive.
+func (s *Session) handleServerClock(c *ircevent.Connection) {
+	s.on(c, "PONG", func(m ircmsg.Message) {
+		ok, v := m.GetTag("time")
+		if !ok {
+			return
+		}
+		at, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.serverAhead, s.clockKnown = time.Until(at), true
+		s.mu.Unlock()
+	})
+}
+
+// serverNow is the server's time now, as far as its PONGs tell; ours
+// where none told.
+func (s *Session) serverNow() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.clockKnown {
+		return time.Now()
+	}
+	return time.Now().Add(s.serverAhead)
+}
