@@ -190,7 +190,8 @@ func (r *rig) loginQR(t *testing.T, dir string) *pb.CompleteStep {
 // loginQRStep is loginQR's last step whole, with its instructions.
 func (r *rig) loginQRStep(t *testing.T, dir string) *pb.LoginStep {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// 30 s: CI runs every package at once; 10 s ran out under load.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	p, err := r.n.StartLogin(ctx, sdk.LoginRequest{ProcessID: "p1", UserJID: "u@example.org", FlowID: flowQR, Dir: dir})
 	if err != nil {
@@ -220,6 +221,8 @@ func (r *rig) loginQRStep(t *testing.T, dir string) *pb.LoginStep {
 	}()
 	step, err = w.Wait(ctx)
 	if err != nil || step.GetComplete() == nil {
+		cancel()
+		<-scanned // its t.Error not after the test's end (a panic)
 		t.Fatalf("after the scan: %v, %v", step, err)
 	}
 	<-scanned // its Connected dispatched: not told later, mid-test
