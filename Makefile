@@ -11,7 +11,7 @@ BIN := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
 # The tests start real Prosody servers and build plugin binaries: slow CI
 # machines need far more than go test's 10 minute default.
-TEST_TIMEOUT ?= 20m
+TEST_TIMEOUT ?= 30m
 
 # Generator versions, pinned: the generated code must not change with the
 # machine that runs make proto.
