@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -65,6 +66,11 @@ type channelSeen struct {
 	brought map[types.JID]map[types.MessageServerID]bool
 	// running: a catch-up runs (one at a time).
 	running bool
+	// changes counts the changes of last; saved is those on disk.
+	changes uint64
+
+	saveMu sync.Mutex // one write at a time, the newest last
+	saved  uint64     // under saveMu
 }
 
 func newChannelSeen(loginDir string, log *slog.Logger) *channelSeen {
@@ -79,14 +85,31 @@ func newChannelSeen(loginDir string, log *slog.Logger) *channelSeen {
 	return c
 }
 
-// saveLocked writes last; a failure costs a catch-up, logged.
-func (c *channelSeen) saveLocked() {
+// saveSeen writes the channels' newest posts shown (a variable for
+// channelcatchup_internal_test.go).
+var saveSeen = sdk.SaveStateFile
+
+// save writes last as it is now, when it changed since the last write;
+// a failure costs a catch-up, logged. Called without mu: the write
+// waits for the disk, and a live post's hold (on whatsmeow's event
+// loop) must not wait for it.
+func (c *channelSeen) save() {
 	if c.path == "" {
 		return
 	}
-	if err := sdk.SaveStateFile(c.path, c.last); err != nil {
-		c.log.Warn("the channels' newest posts shown not kept", "err", err)
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
+	c.mu.Lock()
+	changes, last := c.changes, maps.Clone(c.last)
+	c.mu.Unlock()
+	if changes == c.saved {
+		return
 	}
+	if err := saveSeen(c.path, last); err != nil {
+		c.log.Warn("the channels' newest posts shown not kept", "err", err)
+		return
+	}
+	c.saved = changes
 }
 
 // connecting starts a connection: the live posts of every channel with
@@ -140,28 +163,32 @@ func (c *channelSeen) bring(channel types.JID, id types.MessageServerID) {
 // caught up on this connection.
 func (c *channelSeen) shown(channel types.JID, id types.MessageServerID) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if !c.caught[channel] || id <= c.last[channel.String()] {
+		c.mu.Unlock()
 		return
 	}
 	c.last[channel.String()] = id
-	c.saveLocked()
+	c.changes++
+	c.mu.Unlock()
+	c.save()
 }
 
 // caughtUp notes channel shown up to its post id (0: it has none),
 // caught up on this connection.
 func (c *channelSeen) caughtUp(channel types.JID, id types.MessageServerID) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.caught == nil {
 		c.caught = map[types.JID]bool{}
 	}
 	c.caught[channel] = true
 	if old, ok := c.last[channel.String()]; ok && id <= old {
+		c.mu.Unlock()
 		return
 	}
 	c.last[channel.String()] = id
-	c.saveLocked()
+	c.changes++
+	c.mu.Unlock()
+	c.save()
 }
 
 // lastOf is channel's newest post shown; ok false when none is kept.
@@ -203,25 +230,33 @@ func (c *channelSeen) release(channels []types.JID) []*events.Message {
 // forget drops channel: the user no longer follows it.
 func (c *channelSeen) forget(channel types.JID) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.last[channel.String()]; ok {
+	_, ok := c.last[channel.String()]
+	if ok {
 		delete(c.last, channel.String())
-		c.saveLocked()
+		c.changes++
+	}
+	c.mu.Unlock()
+	if ok {
+		c.save()
 	}
 }
 
 // keepOnly drops the channels not in followed: left while away.
 func (c *channelSeen) keepOnly(followed []types.JID) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	n := len(c.last)
 	for id := range c.last {
 		if jid, err := types.ParseJID(id); err != nil || !slices.Contains(followed, jid) {
 			delete(c.last, id)
 		}
 	}
-	if len(c.last) != n {
-		c.saveLocked()
+	dropped := len(c.last) != n
+	if dropped {
+		c.changes++
+	}
+	c.mu.Unlock()
+	if dropped {
+		c.save()
 	}
 }
 
