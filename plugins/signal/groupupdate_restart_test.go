@@ -1,11 +1,7 @@
 package signal_test
 
 import (
-	"strings"
 	"testing"
-	"time"
-
-	"passerelle.im/passerelle/plugins/mediatext"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -33,22 +29,5 @@ func TestGroupChangeOfAMissedUpdateNotCreditedAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, _ = d.GetGroup(alice, gid)
-	g.OnlyAdminsSend, g.Timer = true, 3600
-	g.Revision++ // dave's, never delivered
-	d.SetGroup(alice, g)
-	g.Link = "https://signal.group/#CjQKIAAAA"
-	g.Revision++
-	d.SetGroup(alice, g)
-	groupUpdate(d, gid, carol, carolACI, g.Revision, 0)
-	bobSaysInGroup(d, gid, g.Revision, "after the gap")
-	told := strings.Join(groupNotices(s, group, "after the gap"), "\n")
-	if strings.Contains(told, "Carol") || strings.Contains(told, carol) {
-		t.Errorf("a change of an update missed while the plugin was down credited to carol:\n%s", told)
-	}
-	for _, want := range []string{"only allow admins to send messages.", "turned on the group link.", ": " + mediatext.ReadTimerText(time.Hour)} {
-		if !strings.Contains(told, want) {
-			t.Errorf("%q untold:\n%s", want, told)
-		}
-	}
+	missedUpdateNotCredited(t, d, gid, s, group)
 }

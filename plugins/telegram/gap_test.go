@@ -9,16 +9,21 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
-// More messages in a supergroup while the gateway was away than
-// Telegram's difference gives (a user's 100): the messages of the gap
-// come all the same, from the chat's history, oldest first, none seen
-// before again; and the next message after them.
-func TestChannelGapTooLong(t *testing.T) {
-	srv := newFake(t)
-	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID, carol.ID}, Creator: bob.ID})
+// awayCount is how many messages awayFromBig has bob send while
+// alice is away: more than Telegram's difference gives.
+const awayCount = 130
+
+// awayFromBig connects alice to channel 600 ("Big", bob's, with alice
+// and others in it), has bob's "before" come, disconnects her and has
+// bob send "away 1." to "away <awayCount>." meanwhile; it returns
+// what connect needs to bring her back.
+func awayFromBig(t *testing.T, srv *tgfake.Server, others ...int64) (*testHost, sdk.LoginInfo, *Network) {
+	t.Helper()
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: append([]int64{alice.ID, bob.ID}, others...), Creator: bob.ID})
 	s, h, info, n := connectAlice(t, srv)
 	big := &tg.PeerChannel{ChannelID: 600}
 	from := h.count()
@@ -27,13 +32,23 @@ func TestChannelGapTooLong(t *testing.T) {
 	if err := s.Disconnect(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	const away = 130
-	for i := 1; i <= away; i++ {
+	for i := 1; i <= awayCount; i++ {
 		srv.Send(bob.ID, big, fmt.Sprintf("away %d.", i))
 	}
-	from = h.count()
+	return h, info, n
+}
+
+// More messages in a supergroup while the gateway was away than
+// Telegram's difference gives (a user's 100): the messages of the gap
+// come all the same, from the chat's history, oldest first, none seen
+// before again; and the next message after them.
+func TestChannelGapTooLong(t *testing.T) {
+	srv := newFake(t)
+	h, info, n := awayFromBig(t, srv, carol.ID)
+	big := &tg.PeerChannel{ChannelID: 600}
+	from := h.count()
 	connect(t, n, h, info)
-	h.wait(t, from, "the gap's last message", isMessage("-100600", fmt.Sprintf("away %d.", away)))
+	h.wait(t, from, "the gap's last message", isMessage("-100600", fmt.Sprintf("away %d.", awayCount)))
 	h.wait(t, from, "the gap's first message", isMessage("-100600", "away 1."))
 	srv.Send(carol.ID, big, "after")
 	h.wait(t, from, "the message after the gap", isMessage("-100600", "after"))
@@ -51,7 +66,7 @@ func TestChannelGapTooLong(t *testing.T) {
 	if seen["before"] != 0 {
 		t.Errorf("the message before the gap came again (%d)", seen["before"])
 	}
-	for i := 1; i <= away; i++ {
+	for i := 1; i <= awayCount; i++ {
 		if txt := fmt.Sprintf("away %d.", i); seen[txt] == 0 {
 			t.Errorf("%q never came", txt)
 		}
@@ -93,23 +108,11 @@ func TestChannelGapPastLimit(t *testing.T) {
 	gapLimit = 50
 	t.Cleanup(func() { gapLimit = old }) // after the session's end: registered before it
 	srv := newFake(t)
-	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
-	s, h, info, n := connectAlice(t, srv)
-	big := &tg.PeerChannel{ChannelID: 600}
+	h, info, n := awayFromBig(t, srv)
 	from := h.count()
-	srv.Send(bob.ID, big, "before")
-	h.wait(t, from, "a message before", isMessage("-100600", "before"))
-	if err := s.Disconnect(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	const away = 130
-	for i := 1; i <= away; i++ {
-		srv.Send(bob.ID, big, fmt.Sprintf("away %d.", i))
-	}
-	from = h.count()
 	connect(t, n, h, info)
 	// The notice and the messages that came are one batch, in order.
-	h.wait(t, from, "the gap's last message", isMessage("-100600", fmt.Sprintf("away %d.", away)))
+	h.wait(t, from, "the gap's last message", isMessage("-100600", fmt.Sprintf("away %d.", awayCount)))
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -134,11 +137,11 @@ func TestChannelGapPastLimit(t *testing.T) {
 	if txt := notice.GetMessage().Text; !strings.Contains(txt, "latest 50") || !strings.Contains(txt, "Telegram's apps") {
 		t.Errorf("notice %q: want it to say only the latest 50 came, the rest being in Telegram's apps", txt)
 	}
-	first := fmt.Sprintf("away %d.", away-gapLimit+1)
+	first := fmt.Sprintf("away %d.", awayCount-gapLimit+1)
 	if i := slices.Index(order, first); i < 1 || order[i-1] != notice.GetMessage().Text {
 		t.Errorf("the chat's messages %q: want the notice right before %q", order, first)
 	}
-	if slices.Contains(order, fmt.Sprintf("away %d.", away-gapLimit)) {
+	if slices.Contains(order, fmt.Sprintf("away %d.", awayCount-gapLimit)) {
 		t.Errorf("a message older than the %d read came: %q", gapLimit, order)
 	}
 }
@@ -147,20 +150,9 @@ func TestChannelGapPastLimit(t *testing.T) {
 // none of its messages came.
 func TestChannelGapUnread(t *testing.T) {
 	srv := newFake(t)
-	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
-	s, h, info, n := connectAlice(t, srv)
-	big := &tg.PeerChannel{ChannelID: 600}
-	from := h.count()
-	srv.Send(bob.ID, big, "before")
-	h.wait(t, from, "a message before", isMessage("-100600", "before"))
-	if err := s.Disconnect(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i <= 130; i++ {
-		srv.Send(bob.ID, big, fmt.Sprintf("away %d.", i))
-	}
+	h, info, n := awayFromBig(t, srv)
 	srv.FailRequest("messages.getHistory", 0, "MSG_ID_INVALID")
-	from = h.count()
+	from := h.count()
 	connect(t, n, h, info)
 	ev := h.wait(t, from, "the gap said not caught up", isMessage("-100600", "could not be caught up"))
 	if snd := ev.GetSender(); snd.GetUserId() != "" || snd.GetIsFromMe() {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -63,8 +64,17 @@ type channelSeen struct {
 	// brought is the posts the catch-ups of this connection showed, by
 	// channel: their live copies, held or coming after, are dropped.
 	brought map[types.JID]map[types.MessageServerID]bool
-	// running: a catch-up runs (one at a time).
-	running bool
+	// gen numbers the connections (connecting): what a catch-up or a
+	// history read of an earlier one found is not this one's.
+	gen uint64
+	// running: a catch-up runs (one at a time); rerun: a connection
+	// came meanwhile, whose catch-up runs once it ends.
+	running, rerun bool
+	// changes counts the changes of last; saved is those on disk.
+	changes uint64
+
+	saveMu sync.Mutex // one write at a time, the newest last
+	saved  uint64     // under saveMu
 }
 
 func newChannelSeen(loginDir string, log *slog.Logger) *channelSeen {
@@ -79,14 +89,31 @@ func newChannelSeen(loginDir string, log *slog.Logger) *channelSeen {
 	return c
 }
 
-// saveLocked writes last; a failure costs a catch-up, logged.
-func (c *channelSeen) saveLocked() {
+// saveSeen writes the channels' newest posts shown (a variable for
+// channelcatchup_internal_test.go).
+var saveSeen = sdk.SaveStateFile
+
+// save writes last as it is now, when it changed since the last write;
+// a failure costs a catch-up, logged. Called without mu: the write
+// waits for the disk, and a live post's hold (on whatsmeow's event
+// loop) must not wait for it.
+func (c *channelSeen) save() {
 	if c.path == "" {
 		return
 	}
-	if err := sdk.SaveStateFile(c.path, c.last); err != nil {
-		c.log.Warn("the channels' newest posts shown not kept", "err", err)
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
+	c.mu.Lock()
+	changes, last := c.changes, maps.Clone(c.last)
+	c.mu.Unlock()
+	if changes == c.saved {
+		return
 	}
+	if err := saveSeen(c.path, last); err != nil {
+		c.log.Warn("the channels' newest posts shown not kept", "err", err)
+		return
+	}
+	c.saved = changes
 }
 
 // connecting starts a connection: the live posts of every channel with
@@ -94,6 +121,7 @@ func (c *channelSeen) saveLocked() {
 func (c *channelSeen) connecting() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	c.waiting, c.caught, c.brought = map[types.JID]bool{}, map[types.JID]bool{}, nil
 	for id := range c.last {
 		if jid, err := types.ParseJID(id); err == nil {
@@ -140,28 +168,45 @@ func (c *channelSeen) bring(channel types.JID, id types.MessageServerID) {
 // caught up on this connection.
 func (c *channelSeen) shown(channel types.JID, id types.MessageServerID) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if !c.caught[channel] || id <= c.last[channel.String()] {
+		c.mu.Unlock()
 		return
 	}
 	c.last[channel.String()] = id
-	c.saveLocked()
+	c.changes++
+	c.mu.Unlock()
+	c.save()
+}
+
+// generation is the connection's number, taken before asking WhatsApp
+// for what caughtUp notes.
+func (c *channelSeen) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
 }
 
 // caughtUp notes channel shown up to its post id (0: it has none),
-// caught up on this connection.
-func (c *channelSeen) caughtUp(channel types.JID, id types.MessageServerID) {
+// caught up on connection gen. When gen ended meanwhile, the channel is
+// not caught up on the one now: the posts made between the two came in
+// neither, and this one's live posts must not move last past them (its
+// catch-up asks from last).
+func (c *channelSeen) caughtUp(gen uint64, channel types.JID, id types.MessageServerID) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.caught == nil {
-		c.caught = map[types.JID]bool{}
+	if gen == c.gen {
+		if c.caught == nil {
+			c.caught = map[types.JID]bool{}
+		}
+		c.caught[channel] = true
 	}
-	c.caught[channel] = true
 	if old, ok := c.last[channel.String()]; ok && id <= old {
+		c.mu.Unlock()
 		return
 	}
 	c.last[channel.String()] = id
-	c.saveLocked()
+	c.changes++
+	c.mu.Unlock()
+	c.save()
 }
 
 // lastOf is channel's newest post shown; ok false when none is kept.
@@ -174,10 +219,14 @@ func (c *channelSeen) lastOf(channel types.JID) (types.MessageServerID, bool) {
 
 // release ends the wait of channels (all when nil) and returns their
 // posts held, in the order they came, those their catch-up showed
-// dropped.
-func (c *channelSeen) release(channels []types.JID) []*events.Message {
+// dropped. Nothing for a catch-up of connection gen when another began
+// since: that one's catch-up ends their wait.
+func (c *channelSeen) release(gen uint64, channels []types.JID) []*events.Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return nil
+	}
 	var out, keep []*events.Message
 	for _, e := range c.held {
 		ch := e.Info.Chat.ToNonAD()
@@ -203,43 +252,60 @@ func (c *channelSeen) release(channels []types.JID) []*events.Message {
 // forget drops channel: the user no longer follows it.
 func (c *channelSeen) forget(channel types.JID) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.last[channel.String()]; ok {
+	_, ok := c.last[channel.String()]
+	if ok {
 		delete(c.last, channel.String())
-		c.saveLocked()
+		c.changes++
+	}
+	c.mu.Unlock()
+	if ok {
+		c.save()
 	}
 }
 
 // keepOnly drops the channels not in followed: left while away.
 func (c *channelSeen) keepOnly(followed []types.JID) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	n := len(c.last)
 	for id := range c.last {
 		if jid, err := types.ParseJID(id); err != nil || !slices.Contains(followed, jid) {
 			delete(c.last, id)
 		}
 	}
-	if len(c.last) != n {
-		c.saveLocked()
+	dropped := len(c.last) != n
+	if dropped {
+		c.changes++
+	}
+	c.mu.Unlock()
+	if dropped {
+		c.save()
 	}
 }
 
-// begin says whether a catch-up may start (none runs).
-func (c *channelSeen) begin() bool {
+// begin says whether a catch-up may start, for connection gen: none
+// runs. One that runs is told to run again once it ends.
+func (c *channelSeen) begin() (gen uint64, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.running {
-		return false
+		c.rerun = true
+		return 0, false
 	}
 	c.running = true
-	return true
+	return c.gen, true
 }
 
-func (c *channelSeen) end() {
+// end closes a catch-up, and says whether to run again, for connection
+// gen: a connection came while it ran.
+func (c *channelSeen) end() (gen uint64, again bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.rerun {
+		c.rerun = false
+		return c.gen, true
+	}
 	c.running = false
+	return 0, false
 }
 
 // channelCatchUp runs on each connection, off whatsmeow's event loop:
@@ -247,12 +313,21 @@ func (c *channelSeen) end() {
 // posts shown after; then the history of those with none is sent
 // (channelHistoryUnasked). WhatsApp not answering, the held posts are
 // shown and the rest is asked at the next connection.
+//
+// A connection that comes while the catch-up of an earlier one runs
+// has its own once that one ends: what the earlier one found is not
+// taken as this one's (channelSeen.gen).
 func (s *Session) channelCatchUp() {
-	if !s.seen.begin() {
-		return
+	gen, ok := s.seen.begin()
+	for ok {
+		s.catchUpOnce(gen)
+		gen, ok = s.seen.end()
 	}
-	defer s.seen.end()
-	defer s.showHeld(nil)        // whatever still waits
+}
+
+// catchUpOnce is channelCatchUp's run for connection gen.
+func (s *Session) catchUpOnce(gen uint64) {
+	defer s.showHeld(gen, nil)   // whatever still waits
 	ctx, cancel := s.untilStop() // history.go
 	defer cancel()
 	lctx, lcancel := context.WithTimeout(ctx, groupReadWait)
@@ -276,34 +351,35 @@ func (s *Session) channelCatchUp() {
 			unknown = append(unknown, channel)
 			continue
 		}
-		if err := s.catchUpChannel(ctx, channel, last); err != nil {
+		if err := s.catchUpChannel(ctx, gen, channel, last); err != nil {
 			s.log.Info("a WhatsApp channel's posts made while away not asked: WhatsApp did not answer; asked at the next connection", "channel", channel, "err", err)
 			return
 		}
-		s.showHeld([]types.JID{channel})
+		s.showHeld(gen, []types.JID{channel})
 	}
 	// Fresh from pairing, the host asks for every room's history.
 	if s.d.held != nil {
 		return
 	}
-	s.showHeld(nil) // the channels no longer followed
+	s.showHeld(gen, nil) // the channels no longer followed
 	for _, channel := range unknown {
 		if ctx.Err() != nil {
 			return
 		}
-		s.channelHistoryUnasked(ctx, channel)
+		s.channelHistoryUnasked(ctx, gen, channel)
 	}
 }
 
-// showHeld shows the live posts held for channels (all when nil).
-func (s *Session) showHeld(channels []types.JID) {
-	for _, e := range s.seen.release(channels) {
+// showHeld shows the live posts held for channels (all when nil), by
+// the catch-up of connection gen.
+func (s *Session) showHeld(gen uint64, channels []types.JID) {
+	for _, e := range s.seen.release(gen, channels) {
 		s.channelPost(e)
 	}
 }
 
 // catchUpChannel shows channel's posts after last, oldest first.
-func (s *Session) catchUpChannel(ctx context.Context, channel types.JID, last types.MessageServerID) error {
+func (s *Session) catchUpChannel(ctx context.Context, gen uint64, channel types.JID, last types.MessageServerID) error {
 	var missed []*types.NewsletterMessage
 	before := types.MessageServerID(0)
 	for len(missed) < channelCatchUpMax {
@@ -351,7 +427,7 @@ func (s *Session) catchUpChannel(ctx context.Context, channel types.JID, last ty
 	if len(missed) > 0 {
 		s.log.Info("a WhatsApp channel's posts made while away shown", "channel", channel, "posts", len(missed))
 	}
-	s.seen.caughtUp(channel, newest)
+	s.seen.caughtUp(gen, channel, newest)
 	return nil
 }
 
@@ -360,7 +436,7 @@ func (s *Session) catchUpChannel(ctx context.Context, channel types.JID, last ty
 // shown was kept: its room may have none (the host never asks again
 // for the history of a room it marked done). History off, nothing is
 // sent, its newest post kept all the same.
-func (s *Session) channelHistoryUnasked(ctx context.Context, channel types.JID) {
+func (s *Session) channelHistoryUnasked(ctx context.Context, gen uint64, channel types.JID) {
 	qctx, cancel := context.WithTimeout(ctx, channelHistoryWait)
 	posts, err := s.d.cli.GetNewsletterMessages(qctx, channel, &whatsmeow.GetNewsletterMessagesParams{Count: channelHistoryMax})
 	cancel()
@@ -382,7 +458,7 @@ func (s *Session) channelHistoryUnasked(ctx context.Context, channel types.JID) 
 			return // asked again at the next connection
 		}
 	}
-	s.seen.caughtUp(channel, newest)
+	s.seen.caughtUp(gen, channel, newest)
 }
 
 // newsletterEvent is post p of channel as whatsmeow gives a live post.

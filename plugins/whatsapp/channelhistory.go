@@ -88,6 +88,7 @@ func (s *Session) channelHistory(req sdk.BackfillRequest, channel types.JID) {
 		count = int(req.Limit)
 	}
 	before := parseChannelCursor(req.Cursor)
+	gen := s.seen.generation() // before asking (channelcatchup.go)
 	posts, err := s.d.cli.GetNewsletterMessages(ctx, channel, &whatsmeow.GetNewsletterMessagesParams{Count: count, Before: before})
 	b := &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: pb.ChatType_CHAT_TYPE_CHANNEL, Cursor: channelCursor(before)}
 	if err != nil {
@@ -110,7 +111,7 @@ func (s *Session) channelHistory(req sdk.BackfillRequest, channel types.JID) {
 				newest = max(newest, p.MessageServerID)
 			}
 		}
-		s.seen.caughtUp(channel, newest)
+		s.seen.caughtUp(gen, channel, newest)
 	}
 }
 

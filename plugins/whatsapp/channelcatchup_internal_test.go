@@ -1,0 +1,116 @@
+package whatsapp
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+// A channel's newest post shown is written to disk outside the lock a
+// live post's hold takes (on whatsmeow's event loop): a live post of
+// another channel is not held up by a write waiting for the disk, and
+// the newest post is on disk once the write is done. Before, the write
+// (two fsyncs) was made under that lock.
+func TestChannelSeenWrittenOutsideTheLock(t *testing.T) {
+	dir := t.TempDir()
+	c := newChannelSeen(dir, slog.New(slog.DiscardHandler))
+	cooking := types.NewJID("120363100000000075", types.NewsletterServer)
+	garden := types.NewJID("120363100000000076", types.NewsletterServer)
+	c.connecting()
+	c.caughtUp(c.generation(), cooking, 101)
+
+	real := saveSeen
+	entered, release := make(chan struct{}), make(chan struct{})
+	saveSeen = func(path string, v any) error {
+		close(entered)
+		<-release
+		return real(path, v)
+	}
+	t.Cleanup(func() { saveSeen = real })
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		c.shown(cooking, 102)
+	}()
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the newest post shown not written in 30 s")
+	}
+	held := make(chan bool)
+	go func() {
+		held <- c.hold(&events.Message{Info: types.MessageInfo{MessageSource: types.MessageSource{Chat: garden, Sender: garden}, ServerID: 7}})
+	}()
+	select {
+	case h := <-held:
+		if h {
+			t.Error("a live post of a channel not waiting for a catch-up held")
+		}
+	case <-time.After(30 * time.Second):
+		close(release)
+		<-wrote
+		t.Fatal("a live post's hold waited 30 s for the write of another channel's newest post")
+	}
+	close(release)
+	<-wrote
+	if id, ok := newChannelSeen(dir, slog.New(slog.DiscardHandler)).lastOf(cooking); !ok || id != 102 {
+		t.Errorf("the newest post shown read back: %d (%v), want 102", id, ok)
+	}
+}
+
+// A catch-up still running when its connection ends (WhatsApp's answer
+// came just before the drop) neither marks its channel caught up on the
+// next connection, whose live posts would then move the newest post
+// shown past those made between the two (never asked again), nor ends
+// the wait of the next connection's live posts; the next connection's
+// catch-up runs once it ends. Before, the stale catch-up's caughtUp and
+// release counted for the next connection, whose own catch-up was
+// skipped while it ran.
+func TestChannelCatchUpOfAnEndedConnection(t *testing.T) {
+	c := newChannelSeen(t.TempDir(), slog.New(slog.DiscardHandler))
+	cooking := types.NewJID("120363100000000075", types.NewsletterServer)
+	live := func(id types.MessageServerID) *events.Message {
+		return &events.Message{Info: types.MessageInfo{MessageSource: types.MessageSource{Chat: cooking, Sender: cooking}, ServerID: id}}
+	}
+	c.connecting()
+	c.caughtUp(c.generation(), cooking, 100)
+
+	c.connecting() // a reconnection
+	first, ok := c.begin()
+	if !ok {
+		t.Fatal("no catch-up began")
+	}
+	c.connecting() // dropped again while it runs
+	if _, ok := c.begin(); ok {
+		t.Fatal("a second catch-up began while one runs")
+	}
+	c.caughtUp(first, cooking, 105) // what it read before the drop
+	if !c.hold(live(106)) {
+		t.Error("a live post of the new connection not held for its catch-up once the old one's read came")
+	}
+	if out := c.release(first, nil); len(out) != 0 {
+		t.Errorf("the old catch-up released the new connection's live posts: %d", len(out))
+	}
+	c.shown(cooking, 107)
+	if last, _ := c.lastOf(cooking); last != 105 {
+		t.Errorf("the newest post shown %d, want 105: the new connection is not caught up yet", last)
+	}
+	second, again := c.end()
+	if !again || second == first {
+		t.Fatalf("the new connection's catch-up does not run after the old one: again %v, gen %d then %d", again, first, second)
+	}
+	c.caughtUp(second, cooking, 110)
+	if out := c.release(second, nil); len(out) != 1 || out[0].Info.ServerID != 106 {
+		t.Errorf("the new connection's catch-up released %v, want the live post 106", out)
+	}
+	c.shown(cooking, 111)
+	if last, _ := c.lastOf(cooking); last != 111 {
+		t.Errorf("the newest post shown %d, want 111", last)
+	}
+	if _, again := c.end(); again {
+		t.Error("a catch-up runs again with no connection meanwhile")
+	}
+}
