@@ -256,13 +256,14 @@ func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bo
 }
 
 // UserInfo describes a contact with their profile avatar (getAvatar).
-// Someone not in the contact list is described by their ID alone.
+// Someone not in the contact list is described by their ID alone. The
+// user's own ID is the user's own profile (ownprofile.go).
 func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, error) {
 	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal user", userID)
 	}
 	if s.isSelfChat(userID) {
-		return s.noteToSelf(), nil // notetoself.go
+		return s.ownInfo(ctx)
 	}
 	var cs []contactEntry
 	if err := s.call(ctx, "could not read the contact", "listContacts", map[string]any{"recipient": []string{userID}}, &cs); err != nil {
@@ -275,8 +276,15 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 			break
 		}
 	}
+	return s.withAvatar(ctx, out, userID), nil
+}
+
+// withAvatar fills out's picture, the profile avatar of userID
+// (getAvatar), when its avatar_id says there is one; one signal-cli
+// cannot give leaves out without a picture (and its ID).
+func (s *Session) withAvatar(ctx context.Context, out *pb.Contact, userID string) *pb.Contact {
 	if out.AvatarId == "" {
-		return out, nil
+		return out
 	}
 	var res struct {
 		Data string `json:"data"`
@@ -285,15 +293,15 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 		// No avatar is not a failure of the description.
 		s.n.host.Logger().Debug("signal: no avatar", "login", s.loginID, "user", userID, "err", err)
 		out.AvatarId = ""
-		return out, nil
+		return out
 	}
 	b, err := base64.StdEncoding.DecodeString(res.Data)
 	if err != nil || len(b) == 0 {
 		out.AvatarId = ""
-		return out, nil
+		return out
 	}
 	out.Avatar, out.AvatarMime = b, http.DetectContentType(b)
-	return out, nil
+	return out
 }
 
 // contactsSynced announces the contact list the phone sent (right after a

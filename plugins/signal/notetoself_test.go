@@ -26,7 +26,9 @@ func TestNoteToSelf(t *testing.T) {
 	if i < 0 || list.Contacts[i].Name != "Note to Self" || list.Contacts[i].Phone != alice {
 		t.Fatalf("no Note to Self among the contacts: %v", list.Contacts)
 	}
-	if info, err := s.p.Client().UserInfo(ctx, &pb.UserRef{LoginId: s.loginID, UserId: alice}); err != nil || info.Name != "Note to Self" {
+	// UserInfo of it is the user's own profile (the vCard of their own
+	// nick in a room too): TestOwnUserInfo.
+	if info, err := s.p.Client().UserInfo(ctx, &pb.UserRef{LoginId: s.loginID, UserId: alice}); err != nil || info.UserId != alice || info.Phone != alice {
 		t.Fatalf("UserInfo of the user's own number: %v %v", info, err)
 	}
 	if c, err := s.p.Client().ResolveIdentifier(ctx, &pb.ResolveIdentifierRequest{LoginId: s.loginID, Identifier: alice}); err != nil || c.UserId != alice || c.Name != "Note to Self" {

@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +51,8 @@ func httpFetch(ctx context.Context, url string) ([]byte, error) {
 }
 
 // UserInfo describes a contact with their avatar, when they have one the
-// user may see.
+// user may see; the user's own ID (the login's, or their LID), the user
+// as others see them (ownContact).
 func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, error) {
 	jid, err := parseUserID(userID)
 	if err != nil {
@@ -59,11 +61,17 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 	if isChannel(jid) {
 		return s.channelContact(ctx, jid.ToNonAD()) // channels.go: its posts' sender
 	}
-	var c types.ContactInfo
-	if s.d.dev != nil {
-		c, _ = s.d.dev.Contacts.GetContact(ctx, jid)
+	var ct *pb.Contact
+	if s.isOwn(jid) {
+		jid = s.ownJID() // by LID too: the user's own picture is their number's
+		ct = s.ownContact(ctx)
+	} else {
+		var c types.ContactInfo
+		if s.d.dev != nil {
+			c, _ = s.d.dev.Contacts.GetContact(ctx, jid)
+		}
+		ct = s.contactOf(jid, c)
 	}
-	ct := s.contactOf(jid, c)
 	id, b, err := s.picture(ctx, jid)
 	if err != nil {
 		return nil, err
@@ -72,6 +80,16 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 		ct.AvatarId, ct.Avatar, ct.AvatarMime = id, b, "image/jpeg"
 	}
 	return ct, nil
+}
+
+// ownContact is the user's own profile as WhatsApp shows it to others:
+// their push name (the account's name, which the store keeps apart from
+// its contacts), else what the store knows of them, else the number.
+func (s *Session) ownContact(ctx context.Context) *pb.Contact {
+	own := s.ownJID()
+	ct := s.contactOf(own, s.person(ctx, own))
+	ct.Name, ct.Nickname = cmp.Or(s.d.dev.PushName, ct.Nickname, ct.Name), ""
+	return ct
 }
 
 // ChatAvatar is a group's or a channel's picture (sdk.ChatAvatarer).

@@ -133,6 +133,8 @@ type Account struct {
 	latePacks  map[string]bool
 	registered bool
 	avatar     []byte  // the account's own profile picture (updateProfile)
+	avatarTS   int64   // when avatar last changed, as a profile's lastUpdateTimestamp
+	given      string  // the account's own profile name (SetProfile, updateProfile's givenName)
 	polls      []int64 // the timestamps of the polls the phone started (sync messages delivered)
 	// held are the messages not decrypted for a sender's untrusted
 	// identity (DeliverUntrusted), which signal-cli keeps in its cache
@@ -362,6 +364,18 @@ func (d *Daemon) GetGroup(account, id string) (Group, bool) {
 		}
 	}
 	return Group{}, false
+}
+
+// SetProfile sets the account's own profile name and picture (nil:
+// none), as the phone would: listContacts with allRecipients lists the
+// account itself with them, and getAvatar of its profile gives the
+// picture, as in signal-cli, whose recipient store holds the account
+// too (no contact of its own).
+func (d *Daemon) SetProfile(account, given string, avatar []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a := d.accounts[account]
+	a.given, a.avatar, a.avatarTS = given, avatar, time.Now().UnixMilli()
 }
 
 // ProfileAvatar is the account's own profile picture updateProfile set,
@@ -1145,6 +1159,11 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				"isBlocked": ct.Blocked, "profileSharing": !ct.Request, "messageExpirationTime": ct.Timer, "profile": map[string]any{"lastUpdateTimestamp": ct.AvatarTS, "givenName": nullable(ct.Given),
 					"about": nullable(ct.About), "hasAvatar": ct.Avatar != nil}})
 		}
+		if all && (len(only) == 0 || slices.Contains(only, a.Number) || slices.Contains(only, a.UUID)) {
+			// The account itself: a recipient, no contact.
+			out = append(out, map[string]any{"number": nullable(a.Number), "uuid": a.UUID, "name": "", "isBlocked": false, "profileSharing": true,
+				"messageExpirationTime": 0, "profile": map[string]any{"lastUpdateTimestamp": a.avatarTS, "givenName": nullable(a.given), "hasAvatar": a.avatar != nil}})
+		}
 		return out, nil
 	case "getAvatar":
 		id, _ := p["profile"].(string)
@@ -1160,6 +1179,9 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				}
 			}
 			return nil, userError("Could not find avatar for group %s", gid)
+		}
+		if (id == a.Number || id == a.UUID) && a.avatar != nil {
+			return map[string]any{"data": base64.StdEncoding.EncodeToString(a.avatar)}, nil // the account's own
 		}
 		for _, ct := range a.contacts {
 			if (ct.Number == id || ct.UUID == id) && ct.Avatar != nil {
@@ -1323,7 +1345,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			}
 		}
 		d.mu.Lock()
-		a.avatar = b
+		a.avatar, a.avatarTS = b, time.Now().UnixMilli()
 		d.mu.Unlock()
 		return map[string]any{}, nil
 	case "joinGroup":

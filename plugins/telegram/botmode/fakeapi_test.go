@@ -601,8 +601,10 @@ func (f *fakeAPI) chatPhoto(w http.ResponseWriter, method string, p map[string]s
 func (f *fakeAPI) myPhoto(w http.ResponseWriter, method string, p map[string]string, files map[string][]byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	own := "avatar-" + strconv.FormatInt(f.botID, 10) // getUserProfilePhotos of the bot: its photo
 	if method == "removeMyProfilePhoto" {
 		f.profilePhoto = nil
+		delete(f.files, own)
 		ok(w, true)
 		return
 	}
@@ -629,6 +631,7 @@ func (f *fakeAPI) myPhoto(w http.ResponseWriter, method string, p map[string]str
 		return
 	}
 	f.profilePhoto = data
+	f.files[own] = data
 	ok(w, true)
 }
 

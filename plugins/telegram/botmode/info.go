@@ -1,6 +1,7 @@
 package botmode
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 	"strings"
@@ -63,8 +64,12 @@ func (s *Session) ContactList(context.Context) ([]*pb.Contact, error) {
 }
 
 // UserInfo describes a person: as seen, or from getChat for one the
-// bot has met (Telegram tells a bot only about those).
+// bot has met (Telegram tells a bot only about those); the bot itself,
+// by its member ID or the login ID, as ownInfo.
 func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, error) {
+	if me := s.identity(); me.ID != 0 && (userID == s.cfg.LoginID || userID == strconv.FormatInt(me.ID, 10)) {
+		return s.ownInfo(ctx, me)
+	}
 	id, err := strconv.ParseInt(userID, 10, 64)
 	if err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram user ID", userID)
@@ -92,6 +97,34 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 	}
 	return &pb.Contact{UserId: userID, Username: info.Username,
 		Name: userName(&models.User{ID: id, FirstName: info.FirstName, LastName: info.LastName, Username: info.Username})}, nil
+}
+
+// ownInfo is the bot's own profile (the gateway asks it for the user's
+// own nick in a room): its name and username from getMe, with its
+// profile photo. getChat of the bot's own ID is refused ("chat not
+// found"), but getUserProfilePhotos of it answers; a photo not found is
+// the profile without a picture.
+func (s *Session) ownInfo(ctx context.Context, me Identity) (*pb.Contact, error) {
+	uid := strconv.FormatInt(me.ID, 10)
+	out := &pb.Contact{UserId: uid, Name: cmp.Or(me.Name, uid), Username: me.Username, IsBot: true}
+	if s.bot == nil {
+		return out, nil
+	}
+	photos, err := s.bot.GetUserProfilePhotos(ctx, &bot.GetUserProfilePhotosParams{UserID: me.ID, Limit: 1})
+	if err != nil {
+		s.log.Info("telegram bot: the bot's own profile photo could not be looked up", "err", err)
+		return out, nil
+	}
+	if len(photos.Photos) == 0 {
+		return out, nil
+	}
+	if p, ok := avatarSize(photos.Photos[0]); ok {
+		out.AvatarId = p.FileUniqueID
+		if out = s.withAvatar(ctx, out, &avatar{FileID: p.FileID, UniqueID: p.FileUniqueID}); out.Avatar == nil {
+			out.AvatarId = ""
+		}
+	}
+	return out, nil
 }
 
 // ChatInfo describes a chat the bot has seen, or asks Telegram; with
