@@ -2,3 +2,10 @@ package bridge
 
 // StoreFailEvery is storeFailEvery, for the tests of package bridge_test.
 var StoreFailEvery = &storeFailEvery
+
+// AdhocLoginBudget and LoginConnectWait are adhocLoginBudget and
+// loginConnectWait, for the tests of package bridge_test.
+const (
+	AdhocLoginBudget = adhocLoginBudget
+	LoginConnectWait = loginConnectWait
+)
