@@ -143,9 +143,9 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 		p.own, p.nextOwn, p.edited = p.nextOwn, nil, false
 		p.done = step.GetComplete() != nil
 		if p.done {
-			// Read with the step set: a command's stage that stops
-			// waiting sees this step, and answers it, or it is not
-			// counted on (awaitStep).
+			// answering is read as the step is set: a command's
+			// stage that stops waiting (adhoc.go's loginStage) then
+			// sees this step and answers it, or is not counted on.
 			report = newLoginReport(l.DisplayName, step.Instructions, p.answering)
 			p.report = report
 		}

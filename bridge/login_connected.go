@@ -132,7 +132,7 @@ type loginReport struct {
 
 // newLoginReport makes the report of the login name; cmd: a login
 // command's request waits for the step that completed it, and its
-// answer tells the report (take).
+// answer tells the report (takeLoginReport).
 func newLoginReport(name, instructions string, cmd bool) *loginReport {
 	r := &loginReport{name: name, instructions: instructions, ready: make(chan struct{})}
 	if cmd {
@@ -141,8 +141,8 @@ func newLoginReport(name, instructions string, cmd bool) *loginReport {
 	return r
 }
 
-// take is the login command's last note once the report is ready or
-// deadline passed: text and its XEP-0050 note type. The report then
+// takeLoginReport is the login command's last note of r once r is
+// ready or deadline passed: text and its XEP-0050 note type. r then
 // goes to the chat only if the note said it is still connecting.
 func (t *transport) takeLoginReport(ctx context.Context, r *loginReport, deadline time.Time) (text, noteType string) {
 	if r == nil {

@@ -118,12 +118,15 @@ func TestLoginReportToldOnce(t *testing.T) {
 	r = newLoginReport("al", "", false) // a command comes back for it in time
 	got := make(chan string, 1)
 	go func() { text, _ := tr.takeLoginReport(ctx, r, later); got <- text }()
-	for {
+	for deadline := time.Now().Add(20 * time.Second); ; {
 		r.mu.Lock()
 		claimed := r.teller == tellCmd
 		r.mu.Unlock()
 		if claimed {
 			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the command's take never claimed the report")
 		}
 		runtime.Gosched()
 	}
