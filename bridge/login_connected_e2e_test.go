@@ -181,8 +181,12 @@ func noChatSays(t *testing.T, c *xmpptest.Client, words ...string) {
 // the handshake gets no answer and gives up (30 s). The chat's login
 // (alice) and the login command's (bob), with the real IRC plugin
 // process, are each answered with the plugin's reason, which says to
-// turn TLS off, and how to log in again. Before, both were told "You
-// are logged in" at once, the failure in the presence status alone.
+// turn TLS off, and how to log in again; bob's command, as the failure
+// comes past its answer budget, first says the login is still
+// connecting, the reason following in a chat message (it answered
+// after 30 s, when clients may have given the request up). Before, both
+// were told "You are logged in" at once, the failure in the presence
+// status alone.
 func TestIRCLoginTLSOnPlainPortSaid(t *testing.T) {
 	bin := buildCmd(t, "passerelle.im/passerelle/cmd/passerelle-irc", "passerelle-irc")
 	_, port, _ := net.SplitHostPort(ngircdtest.Start(t, ngircdtest.Config{}).Addr())
@@ -244,15 +248,18 @@ func TestIRCLoginTLSOnPlainPortSaid(t *testing.T) {
 	}
 	n := a.r.Command.Notes[0]
 	t.Logf("the login command's note: %s: %s", n.Type, n.Text)
-	if strings.Contains(n.Text, "Still connecting") {
-		// The handshake's failure came after the command's answer
-		// budget: a chat message tells it.
-		said := untilLoggedIn(t, bob, domain)
-		n.Text = said[len(said)-1]
-		t.Logf("the chat's message after the note: %s", n.Text)
-		n.Type = "warn"
+	// The handshake gives up after 30 s, past the command's answer
+	// budget (20 s): the note says the login is still connecting, a
+	// chat message then says why it failed.
+	if n.Type != "info" || !strings.Contains(n.Text, "You are logged in to IRC as bob") || !strings.Contains(n.Text, "Still connecting") {
+		t.Errorf("the login command's note: %s: %q", n.Type, n.Text)
 	}
-	if n.Type != "warn" || !strings.Contains(n.Text, "connecting failed") || !strings.Contains(n.Text, "turn TLS off") {
-		t.Errorf("the login command's answer: %s: %q", n.Type, n.Text)
+	said = untilLoggedIn(t, bob, domain)
+	got = said[len(said)-1]
+	t.Logf("bob's chat after the note: %s", got)
+	for _, want := range []string{"You are logged in to IRC as bob", "connecting failed", "turn TLS off", `"logout"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("bob's chat after the note lacks %q: %q", want, got)
+		}
 	}
 }
