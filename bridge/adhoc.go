@@ -448,6 +448,7 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 // cmdLogin drives a login through command stages: choose a flow, then one
 // stage per plugin step.
 func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, cmd *wire.Element) {
+	asked := time.Now() // the last answer's budget counts from it (adhocLoginBudget)
 	if sess == nil {
 		if l, ok := t.liveLoginOf(user); ok {
 			t.done(ctx, st, "login", sid, "info", fmt.Sprintf("You are already logged in as %s. Log out first to use another account.", l.DisplayName))
@@ -499,12 +500,12 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 			t.send(ctx, r.Bytes())
 			return
 		}
-		t.beginCmdLogin(ctx, st, user, sid, sess, flows.Flows[0].GetId())
+		t.beginCmdLogin(ctx, st, user, sid, sess, flows.Flows[0].GetId(), asked)
 		return
 	}
 	switch sess.stage {
 	case "flow":
-		t.beginCmdLogin(ctx, st, user, sid, sess, formValues(cmd)["flow"])
+		t.beginCmdLogin(ctx, st, user, sid, sess, formValues(cmd)["flow"], asked)
 	case "login":
 		// Submitting a code and waiting on a QR code take seconds to a
 		// minute: beside the chat's worker, as this user's next commands
@@ -517,13 +518,14 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the login's last step is still under way: wait for its answer"))
 			return
 		}
-		t.in.wg.Go(func() { t.loginStage(ctx, st, sid, sess, formValues(cmd)) })
+		t.in.wg.Go(func() { t.loginStage(ctx, st, sid, sess, formValues(cmd), asked) })
 	}
 }
 
 // loginStage moves a command's login on: submits the form, or waits for
-// the display step (a QR code) to change, then shows the new stage.
-func (t *transport) loginStage(ctx context.Context, st *wire.Stanza, sid string, sess *adhocSession, fields map[string]string) {
+// the display step (a QR code) to change, then shows the new stage. asked
+// is when the request came.
+func (t *transport) loginStage(ctx context.Context, st *wire.Stanza, sid string, sess *adhocSession, fields map[string]string, asked time.Time) {
 	// The step is done before its answer goes: a client that submits
 	// the next stage on reading it must not find this one still running.
 	defer sess.stepping.Store(false)
@@ -535,6 +537,9 @@ func (t *transport) loginStage(ctx context.Context, st *wire.Stanza, sid string,
 		t.done(ctx, st, "login", sid, "error", "The login failed: "+errText(err))
 		return
 	}
+	// This request answers the step coming next: a completed login's
+	// answer is its note (login_connected.go).
+	p.setAnswering(true)
 	if step.GetForm() != nil {
 		t.submit(ctx, p, fields)
 	} else if step.GetDisplay() != nil {
@@ -542,15 +547,18 @@ func (t *transport) loginStage(ctx context.Context, st *wire.Stanza, sid string,
 		case <-changed:
 		case <-time.After(displayWait):
 		case <-ctx.Done():
+			p.setAnswering(false)
+			p.loginReport().release() // no note will say it: the chat does
 			return
 		}
 	}
+	p.setAnswering(false)
 	sess.stepping.Store(false)
-	t.renderLogin(ctx, st, sid, sess)
+	t.renderLogin(ctx, st, sid, sess, asked)
 }
 
-func (t *transport) beginCmdLogin(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, flow string) {
-	p, err := t.startLogin(ctx, user, flow, "adhoc")
+func (t *transport) beginCmdLogin(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, flow string, asked time.Time) {
+	p, err := t.startLogin(ctx, user, flow, "adhoc") // answering its first step
 	if err != nil {
 		t.adhoc.drop(sid)
 		cond, text := reply(err)
@@ -559,13 +567,15 @@ func (t *transport) beginCmdLogin(ctx context.Context, st *wire.Stanza, user, si
 	}
 	p.mu.Lock()
 	p.from = st.From()
+	p.answering = false
 	p.mu.Unlock()
 	sess.stage, sess.proc = "login", p
-	t.renderLogin(ctx, st, sid, sess)
+	t.renderLogin(ctx, st, sid, sess, asked)
 }
 
-// renderLogin shows the login's current step as a command stage.
-func (t *transport) renderLogin(ctx context.Context, st *wire.Stanza, sid string, sess *adhocSession) {
+// renderLogin shows the login's current step as a command stage, in
+// answer to the request that came at asked.
+func (t *transport) renderLogin(ctx context.Context, st *wire.Stanza, sid string, sess *adhocSession, asked time.Time) {
 	step, _, err := sess.proc.current()
 	switch {
 	case err != nil:
@@ -574,11 +584,12 @@ func (t *transport) renderLogin(ctx context.Context, st *wire.Stanza, sid string
 	case step.GetComplete() != nil:
 		t.adhoc.drop(sid)
 		// completeLogin ran in the login driver; its error, if any, is
-		// err. The answer waits for how the login's connection went
-		// (login_connected.go), beside the chat's worker.
+		// err. The answer waits for how the login's connection went, at
+		// most adhocLoginBudget after the request (login_connected.go),
+		// beside the chat's worker.
 		report := sess.proc.loginReport()
 		t.in.wg.Go(func() {
-			text, typ := report.wait(ctx)
+			text, typ := t.takeLoginReport(ctx, report, asked.Add(adhocLoginBudget))
 			t.done(ctx, st, "login", sid, typ, text)
 		})
 	case step.GetForm() != nil:

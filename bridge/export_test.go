@@ -5,3 +5,10 @@ var StoreFailEvery = &storeFailEvery
 
 // ReloginWait is reloginWait, for the tests of package bridge_test.
 var ReloginWait = &reloginWait
+
+// AdhocLoginBudget and LoginConnectWait are adhocLoginBudget and
+// loginConnectWait, for the tests of package bridge_test.
+const (
+	AdhocLoginBudget = adhocLoginBudget
+	LoginConnectWait = loginConnectWait
+)

@@ -50,6 +50,10 @@ type loginProc struct {
 	// report is the answer to the completed login, once its connection
 	// said how it went (login_connected.go).
 	report *loginReport
+	// answering: a login command's request waits for the next step and
+	// answers it (adhoc.go's loginStage): a completed login's answer is
+	// then its note, not a chat message.
+	answering bool
 	// dir is the folder made for the login (its name, see logindir.go):
 	// the login keeps it once stored; until then it goes with the
 	// process.
@@ -72,6 +76,14 @@ func (p *loginProc) startedBy() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.from
+}
+
+// setAnswering says whether a login command's request waits for p's
+// next step and answers it (see answering).
+func (p *loginProc) setAnswering(on bool) {
+	p.mu.Lock()
+	p.answering = on
+	p.mu.Unlock()
 }
 
 // loginReport is the answer to p's completed login (login_connected.go).
@@ -106,25 +118,21 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 		}
 	}
 	var (
-		name   string
-		s      *session
-		fs     *firstState
-		report *loginReport
+		l     store.Login
+		fresh *freshLogin
 	)
 	if err == nil && step.GetComplete() != nil {
-		var l store.Login
 		p.mu.Lock()
 		dir := p.dir
 		p.mu.Unlock()
-		if l, s, fs, err = p.t.completeLogin(context.WithoutCancel(ctx), p.user, step.GetComplete(), dir, true); err == nil {
-			name = l.DisplayName
-			report = newLoginReport()
+		if l, fresh, err = p.t.completeLogin(context.WithoutCancel(ctx), p.user, step.GetComplete(), dir, true); err == nil {
 			p.mu.Lock()
 			p.dir = "" // the login's now
 			p.mu.Unlock()
 		}
 	}
 
+	var report *loginReport
 	p.mu.Lock()
 	if err != nil {
 		p.err = err
@@ -134,7 +142,13 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 		p.field, p.answers = 0, map[string]string{}
 		p.own, p.nextOwn, p.edited = p.nextOwn, nil, false
 		p.done = step.GetComplete() != nil
-		p.report = report
+		if p.done {
+			// answering is read as the step is set: a command's
+			// stage that stops waiting (adhoc.go's loginStage) then
+			// sees this step and answers it, or is not counted on.
+			report = newLoginReport(l.DisplayName, step.Instructions, p.answering)
+			p.report = report
+		}
 	}
 	close(p.changed)
 	p.changed = make(chan struct{})
@@ -154,7 +168,7 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 		p.t.endLogin(p)
 		// Told once the network said how the connection went: the
 		// login's process is over meanwhile (the chat takes commands).
-		p.t.tellLogin(ctx, report, s, fs, name, step.Instructions)
+		p.t.tellLogin(ctx, report, fresh)
 	case step.GetDisplay() != nil:
 		p.t.sendDisplay(ctx, p.user, step)
 		if wait {
@@ -204,6 +218,9 @@ func (t *transport) startLogin(ctx context.Context, user, flowID, via string) (*
 	}
 	p.mu.Lock()
 	p.dir = dir
+	// A login command's request waits for the first step (adhoc.go's
+	// beginCmdLogin), which may be the completed login.
+	p.answering = via == "adhoc"
 	p.mu.Unlock()
 	client, err := t.client(ctx)
 	var step *pb.LoginStep
@@ -330,22 +347,24 @@ func (t *transport) cancelAtPlugin(ctx context.Context, processID string) {
 
 // completeLogin stores a completed login, with dir, the folder its login
 // process was given, and connects it. A network account already bridged
-// for another XMPP user is refused. With watch, the login's first
-// settled state from its Connect on is caught for the answer to the
-// login (fs, login_connected.go), which then tells it.
-func (t *transport) completeLogin(ctx context.Context, user string, done *pb.CompleteStep, dir string, watch bool) (l store.Login, s *session, fs *firstState, err error) {
+// for another XMPP user is refused. With watch, the login is not
+// connected yet: fresh connects it (tellLogin, off the caller's
+// goroutine, as a slow Connect must not hold the login command's
+// answer), its first settled state from its Connect on caught for the
+// answer to the login (login_connected.go), which then tells it.
+func (t *transport) completeLogin(ctx context.Context, user string, done *pb.CompleteStep, dir string, watch bool) (l store.Login, fresh *freshLogin, err error) {
 	if other := t.userOf(done.LoginId); other != "" && other != user {
-		return store.Login{}, nil, nil, errConflict
+		return store.Login{}, nil, errConflict
 	}
 	client, err := t.client(ctx)
 	if err != nil {
-		return store.Login{}, nil, nil, err
+		return store.Login{}, nil, err
 	}
 	if old := t.session(user); old != nil && old.LoginID() != done.LoginId {
 		// A different account replaces the old one: it goes as a logout
 		// takes it (contacts, folder and all).
 		if err := t.dropAccount(ctx, client, old); err != nil {
-			return store.Login{}, nil, nil, err
+			return store.Login{}, nil, err
 		}
 	}
 	prev, relogin := t.loginOf(user) // the same account, logged in again
@@ -366,7 +385,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	}
 	if err := t.db.PutLogin(ctx, l); err != nil {
 		t.log.Error("storing the login failed", "user", user, "err", err)
-		return store.Login{}, nil, nil, gatewayFault("the gateway could not store the login", err)
+		return store.Login{}, nil, gatewayFault("the gateway could not store the login", err)
 	}
 	if relogin && dir != "" && prev.DataDir != dir {
 		// The new process's folder is the login's now: the plugin drops
@@ -378,20 +397,30 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		cancel()
 		t.removeLoginDir(prev.DataDir)
 	}
-	s = t.setFreshLogin(l)
+	s := t.setFreshLogin(l)
 	t.log.Info("user logged in", "user", user, "login", l.LoginID)
-	if watch {
-		fs = s.watchFirstState() // before Connect: its states come after
-	}
 	// XEP-0100: the gateway asks to be in the user's roster.
 	t.send(ctx, t.presence(user, "subscribe"))
-	// Connected before the user hears the login is done: the first
-	// message must not find it half-ready. Contacts follow in the
-	// background.
-	if t.connect(context.WithoutCancel(ctx), client, l) {
-		go s.syncContacts(context.WithoutCancel(ctx))
+	// Contacts follow in the background.
+	connect := func() {
+		if t.connect(context.WithoutCancel(ctx), client, l) {
+			go s.syncContacts(context.WithoutCancel(ctx))
+		}
 	}
-	return l, s, fs, nil
+	if !watch {
+		// Connected before the user hears the login is done: the first
+		// message must not find it half-ready.
+		connect()
+		return l, nil, nil
+	}
+	fs := s.watchFirstState() // before Connect: its states come after
+	// The user's messages wait for the Connect as for a relogin's
+	// (relogin_wait.go): the first must not find the login half-ready.
+	end := s.relogins.beginRelogin()
+	return l, &freshLogin{s: s, fs: fs, connect: func() {
+		defer end()
+		connect()
+	}}, nil
 }
 
 // replacedLoginText tells the chat that p, a login command's login in

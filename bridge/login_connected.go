@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -98,26 +99,72 @@ func (s *session) awaitFirstState(ctx context.Context, fs *firstState) (loginSta
 	}
 }
 
-// loginReport is the answer to a completed login, ready once the
-// login's first state came or the wait for it ended.
+// adhocLoginBudget bounds how long the login command's last answer
+// takes, counted from the request that submitted its last step: XMPP
+// clients often give a command's request up after 30 to 60 s, and the
+// plugin's Connect (up to 30 s) and the wait for the first state (up to
+// loginConnectWait) could take a minute. The state known by then, the
+// command's note says it; not yet, the note says the login is still
+// connecting, and a chat message tells how it went once the state comes
+// (or loginConnectWait ends).
+const adhocLoginBudget = 20 * time.Second
+
+// Who tells a completed login's answer (loginReport.teller).
+const (
+	tellChat  = iota // a chat message: a chat's login, or no command waits
+	tellCmd          // the login command's last note, waiting for it
+	tellLater        // a chat message, after the note said "still connecting"
+)
+
+// loginReport is the answer to a completed login, told once: as the
+// login command's last note when the command waits for it and it comes
+// within adhocLoginBudget, else as a chat message.
 type loginReport struct {
-	ready chan struct{}
-	text  string
-	warn  bool // the connection failed
+	name, instructions string        // the login's name, the step's instructions
+	ready              chan struct{} // closed once text is set
+
+	mu     sync.Mutex
+	teller int // tellChat, tellCmd, tellLater
+	done   bool
+	text   string
+	warn   bool // the connection failed
 }
 
-func newLoginReport() *loginReport { return &loginReport{ready: make(chan struct{})} }
+// newLoginReport makes the report of the login name; cmd: a login
+// command's request waits for the step that completed it, and its
+// answer tells the report (takeLoginReport).
+func newLoginReport(name, instructions string, cmd bool) *loginReport {
+	r := &loginReport{name: name, instructions: instructions, ready: make(chan struct{})}
+	if cmd {
+		r.teller = tellCmd
+	}
+	return r
+}
 
-// wait returns the report once ready: text, and the XEP-0050 note type
-// it goes as. The report's own wait is bounded (loginConnectWait).
-func (r *loginReport) wait(ctx context.Context) (text, noteType string) {
+// takeLoginReport is the login command's last note of r once r is
+// ready or deadline passed: text and its XEP-0050 note type. r then
+// goes to the chat only if the note said it is still connecting.
+func (t *transport) takeLoginReport(ctx context.Context, r *loginReport, deadline time.Time) (text, noteType string) {
 	if r == nil {
 		return "The login completed.", "info" // none made: not a completed login's
 	}
+	r.mu.Lock()
+	if !r.done {
+		r.teller = tellCmd // a command that came back for a login completed meanwhile
+	}
+	r.mu.Unlock()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
 	select {
 	case <-r.ready:
+	case <-timer.C:
 	case <-ctx.Done():
-		return "The login completed; its connection is still under way.", "info"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.done {
+		r.teller = tellLater
+		return t.stillConnecting(r.name, r.instructions), "info"
 	}
 	if r.warn {
 		return r.text, "warn"
@@ -125,20 +172,73 @@ func (r *loginReport) wait(ctx context.Context) (text, noteType string) {
 	return r.text, "info"
 }
 
-// tellLogin waits, off the caller's goroutine, for the first state of
-// the login just completed (fs), then tells the user in a chat and
-// makes r ready with the same words (the login command answers with
-// them). ctx is the login's; the wait ends with the transport too.
-func (t *transport) tellLogin(ctx context.Context, r *loginReport, s *session, fs *firstState, name, instructions string) {
+// release gives the report to the chat if the login command that was to
+// tell it will not (its request ended); nil: none.
+func (r *loginReport) release() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	if !r.done && r.teller == tellCmd {
+		r.teller = tellChat
+	}
+	r.mu.Unlock()
+}
+
+// finish sets the report's answer (with the step's instructions, text;
+// without them, later) and returns what the chat is to be told of it:
+// nothing when the command's note says it.
+func (r *loginReport) finish(text, later string, warn bool) (chat string) {
+	r.mu.Lock()
+	r.text, r.warn, r.done = text, warn, true
+	teller := r.teller
+	r.mu.Unlock()
+	close(r.ready)
+	switch teller {
+	case tellCmd:
+		return ""
+	case tellLater: // the note gave the instructions
+		return later
+	}
+	return text
+}
+
+// stillConnecting is the login command's note when how the connection
+// of the login name went is not known within adhocLoginBudget.
+func (t *transport) stillConnecting(name, instructions string) string {
+	text := fmt.Sprintf("You are logged in to %s as %s. Still connecting: a chat message from %s will tell you how the connection went.", t.displayName(), name, t.domain)
+	if instructions = strings.TrimSpace(instructions); instructions != "" {
+		text += "\n" + instructions
+	}
+	return text
+}
+
+// freshLogin is a login just stored whose Connect is still to run
+// (completeLogin with watch): connect runs it, messages meanwhile wait
+// for it as for a relogin; fs catches its first settled state.
+type freshLogin struct {
+	s       *session
+	fs      *firstState
+	connect func()
+}
+
+// tellLogin connects the login just completed (fresh) and waits for its
+// first state, off the caller's goroutine; then tells the user, in a
+// chat or in the login command's note (r). ctx is the login's; the wait
+// ends with the transport too.
+func (t *transport) tellLogin(ctx context.Context, r *loginReport, fresh *freshLogin) {
 	wctx := t.in.ctx
 	if wctx == nil {
 		wctx = context.WithoutCancel(ctx) // tests of parts: no transport running
 	}
 	t.in.wg.Go(func() {
-		defer close(r.ready)
-		st, known := s.awaitFirstState(wctx, fs)
-		r.text, r.warn = t.loginAnswer(name, instructions, st, known)
-		t.send(ctx, t.chat(s.user, r.text))
+		fresh.connect()
+		st, known := fresh.s.awaitFirstState(wctx, fresh.fs)
+		text, warn := t.loginAnswer(r.name, r.instructions, st, known)
+		later, _ := t.loginAnswer(r.name, "", st, known)
+		if chat := r.finish(text, later, warn); chat != "" {
+			t.send(ctx, t.chat(fresh.s.user, chat))
+		}
 	})
 }
 

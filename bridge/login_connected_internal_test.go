@@ -2,8 +2,10 @@ package bridge
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/bridge/pluginhost"
 
@@ -78,5 +80,66 @@ func TestLoginAnswerSaysWhatToDo(t *testing.T) {
 		if !strings.Contains(text, "\nHistory soon.") {
 			t.Errorf("%v: %q lacks the step's instructions", tc.st, text)
 		}
+	}
+}
+
+// TestLoginReportToldOnce: a completed login's answer is told once: as
+// the login command's note when the command waits for it and it comes
+// in time, else in a chat; after a note that said "still connecting",
+// the chat says how it went, without the instructions the note gave.
+func TestLoginReportToldOnce(t *testing.T) {
+	tr, _ := aliceOnEcho(t)
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: tr.log})
+	ctx := context.Background()
+	later := time.Now().Add(time.Hour)
+
+	r := newLoginReport("al", "History soon.", true) // the command waits
+	if chat := r.finish("Connected.", "Connected, later.", false); chat != "" {
+		t.Errorf("a note tells it, the chat too: %q", chat)
+	}
+	if text, typ := tr.takeLoginReport(ctx, r, later); text != "Connected." || typ != "info" {
+		t.Errorf("the note: %s %q", typ, text)
+	}
+
+	r = newLoginReport("al", "History soon.", true)
+	text, typ := tr.takeLoginReport(ctx, r, time.Now()) // the budget is over
+	if typ != "info" || !strings.Contains(text, "Still connecting") || !strings.Contains(text, "\nHistory soon.") {
+		t.Errorf("the note before the state: %s %q", typ, text)
+	}
+	if chat := r.finish("Failed.\nHistory soon.", "Failed.", true); chat != "Failed." {
+		t.Errorf("the chat after a still-connecting note: %q", chat)
+	}
+
+	r = newLoginReport("al", "", false) // a chat's login
+	if chat := r.finish("Connected.", "Connected.", false); chat != "Connected." {
+		t.Errorf("a chat's login: %q", chat)
+	}
+
+	r = newLoginReport("al", "", false) // a command comes back for it in time
+	got := make(chan string, 1)
+	go func() { text, _ := tr.takeLoginReport(ctx, r, later); got <- text }()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		r.mu.Lock()
+		claimed := r.teller == tellCmd
+		r.mu.Unlock()
+		if claimed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the command's take never claimed the report")
+		}
+		runtime.Gosched()
+	}
+	if chat := r.finish("Connected.", "Connected.", false); chat != "" {
+		t.Errorf("the note of a command that came back tells it, the chat too: %q", chat)
+	}
+	if text := <-got; text != "Connected." {
+		t.Errorf("the note of a command that came back: %q", text)
+	}
+
+	r = newLoginReport("al", "", true)
+	r.release() // the command's request ended
+	if chat := r.finish("Connected.", "Connected.", false); chat != "Connected." {
+		t.Errorf("released to the chat: %q", chat)
 	}
 }

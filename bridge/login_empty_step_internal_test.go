@@ -34,7 +34,7 @@ func TestLoginEmptyStepCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr.renderLogin(context.Background(), st, "s1", sess)
+	tr.renderLogin(context.Background(), st, "s1", sess, time.Now())
 	var answered bool
 	for _, o := range sent() {
 		if o.Kind() != "iq" || o.ID() != "c1" {

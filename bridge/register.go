@@ -246,7 +246,7 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 			"You are registered as %s. Unregister (or log out) first to use another account.", l.DisplayName)))
 		return
 	}
-	if _, _, _, err := t.completeLogin(ctx, user, done, dir, false); err != nil {
+	if _, _, err := t.completeLogin(ctx, user, done, dir, false); err != nil {
 		fail(err)
 		return
 	}

@@ -3,6 +3,7 @@ package echo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -57,6 +58,17 @@ func (s *Session) Connect(ctx context.Context) error {
 	if err := s.heldConnect(ctx); err != nil { // relogin_hold.go
 		return err
 	}
+	if strings.Contains(s.loginID, StallMark) {
+		// A network slow to answer the dial: Connect itself takes long.
+		select {
+		case <-time.After(StallConnect):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if strings.Contains(s.loginID, BrokenMark) {
+		return errors.New(BrokenReason)
+	}
 	connected := &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}
 	if strings.Contains(s.loginID, LiteMark) {
 		connected.Features = liteFeatures
@@ -92,13 +104,17 @@ func (s *Session) Connect(ctx context.Context) error {
 		time.AfterFunc(SlowConnect, up)
 		return nil
 	}
-	if !strings.Contains(s.loginID, SlowMark) {
+	delay := SlowConnect
+	switch {
+	case strings.Contains(s.loginID, DawdleMark):
+		delay = StallConnect
+	case !strings.Contains(s.loginID, SlowMark):
 		up()
 		return nil
 	}
 	s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING}}})
-	time.AfterFunc(SlowConnect, up)
+	time.AfterFunc(delay, up)
 	return nil
 }
 
@@ -107,6 +123,29 @@ func (s *Session) Connect(ctx context.Context) error {
 const (
 	SlowMark    = "+slow"
 	SlowConnect = 500 * time.Millisecond
+)
+
+// StallConnect is how long a login with StallMark or DawdleMark waits
+// for the network: longer than the gateway's budget for the login
+// command's answer (20 s), shorter than its wait for a login's first
+// state (30 s after Connect).
+const StallConnect = 25 * time.Second
+
+// StallMark in a username makes a login whose Connect takes StallConnect
+// before it goes on as the rest of the username says (as a network slow
+// to answer the dial).
+const StallMark = "+stall"
+
+// DawdleMark in a username makes a login that says CONNECTING at its
+// Connect and CONNECTED StallConnect later.
+const DawdleMark = "+dawdle"
+
+// BrokenMark in a username makes a login whose Connect fails with
+// BrokenReason (an error, not a state: the gateway says it could not
+// connect the login).
+const (
+	BrokenMark   = "+broken"
+	BrokenReason = "the echo network's session file is unreadable"
 )
 
 // UnreachableMark in a username makes a login whose connection never
