@@ -45,6 +45,9 @@ func TestOwnPluginLoginStepsWrong(t *testing.T) {
 		{[]string{"username=carol+code"}, "the login asks for more after step 1: Enter the code the echo network sent you (it is always 0000). (fields: code); answer it with one more -login"},
 		{[]string{"username=carol+code", "code=1234"}, "the plugin refused the answers of step 2: Wrong code. The echo network's code is 0000."},
 		{[]string{"username=carol", "code=0000"}, "the login completed after step 1: drop the -login flags after flag 1, which answer no step"},
+		// The network refuses the connection (the echo plugin's +broken
+		// mark): its reason, not "logged in" (a "warn" note, unread).
+		{[]string{"username=carol+broken"}, "did not connect: You are logged in to Echo as carol+broken: the login is saved, but its connection was stopped: the gateway could not connect it: the echo network's session file is unreadable"},
 	} {
 		t.Run(strings.Join(c.logins, "_"), func(t *testing.T) {
 			args := []string{"-once", "-plugin", filepath.Join(binDir, "passerelle-echo")}

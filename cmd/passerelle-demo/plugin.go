@@ -213,6 +213,11 @@ func (o *ownPlugin) logIn(ctx context.Context, out *console, c *xmpptest.Client,
 	if r.Command.Status != "completed" {
 		return fmt.Errorf("the login asks for more after step %d: %s; answer it with one more -login FIELD=VALUE, or log in from a client: %s", len(o.steps), stepText(r), r.XML)
 	}
+	if problem := noteOf(r, "warn"); problem != "" {
+		// Logged in, but the network refused the connection: the
+		// demo would run with nothing to show (the reason is here).
+		return fmt.Errorf("the login is saved but did not connect: %s", problem)
+	}
 	if note := noteOf(r, "info"); note != "" {
 		out.printf("   logged in: %s\n", note)
 	} else {
