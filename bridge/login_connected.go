@@ -29,8 +29,11 @@ const loginConnectWait = 30 * time.Second
 // firstState catches the first state a login says of its connection
 // after it completed: connected, or why not (settledState).
 type firstState struct {
-	settled chan struct{} // closed once st is set
+	settled chan struct{} // closed once st is set, or gone
 	st      loginState
+	// gone: the login was logged out, or replaced by another account's,
+	// before its first state (endFirstWatch).
+	gone bool
 }
 
 // settledState reports whether st says how a connection went: not
@@ -70,6 +73,21 @@ func (s *session) catchFirstLocked(st loginState) bool {
 	fs.st = st
 	close(fs.settled)
 	return true
+}
+
+// endFirstWatch ends the wait of the answer to the login, if one is
+// under way, as the login goes (logged out, or replaced by another
+// account's): its first state would never come, and its answer, told
+// after the user's logout or next login, would say it is still
+// connecting.
+func (s *session) endFirstWatch() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if fs := s.first; fs != nil {
+		s.first = nil
+		fs.gone = true
+		close(fs.settled)
+	}
 }
 
 // awaitFirstState waits, at most loginConnectWait, for the state fs
@@ -137,6 +155,12 @@ func (t *transport) tellLogin(ctx context.Context, r *loginReport, s *session, f
 	t.in.wg.Go(func() {
 		defer close(r.ready)
 		st, known := s.awaitFirstState(wctx, fs)
+		if known && fs.gone {
+			// The user logged out or in again meanwhile, and heard of
+			// that: the chat has nothing more to hear of this login.
+			r.text, r.warn = fmt.Sprintf("You logged in to %s as %s, but that login is gone since: logged out, or replaced by another.", t.displayName(), name), true
+			return
+		}
 		r.text, r.warn = t.loginAnswer(name, instructions, st, known)
 		t.send(ctx, t.chat(s.user, r.text))
 	})

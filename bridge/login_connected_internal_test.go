@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/bridge/pluginhost"
 
@@ -78,5 +79,34 @@ func TestLoginAnswerSaysWhatToDo(t *testing.T) {
 		if !strings.Contains(text, "\nHistory soon.") {
 			t.Errorf("%v: %q lacks the step's instructions", tc.st, text)
 		}
+	}
+}
+
+// TestLoginAnswerEndsWithTheLogin: a login logged out (or replaced by
+// another account's) before its connection said how it went ends the
+// wait of its answer at once, which says the login is gone; before, the
+// answer waited its 30 s and told the chat "Still connecting" of a
+// login the user had logged out of meanwhile.
+func TestLoginAnswerEndsWithTheLogin(t *testing.T) {
+	tr, s := aliceOnEcho(t)
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: tr.log})
+	ctx := context.Background()
+
+	fs := s.watchFirstState()
+	r := newLoginReport()
+	tr.tellLogin(ctx, r, s, fs, "al", "")
+	tr.dropLogin(s.user) // as the logout does (dropAccount)
+	// Well within loginConnectWait: the wait ends with the login.
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	text, typ := r.wait(wctx)
+	if typ != "warn" || !strings.Contains(text, "gone") || strings.Contains(text, "connecting") {
+		t.Errorf("the answer of a login logged out before it connected: %s: %q", typ, text)
+	}
+	s.mu.Lock()
+	caught := s.catchFirstLocked(loginState{state: pb.LoginState_LOGIN_STATE_CONNECTED})
+	s.mu.Unlock()
+	if caught {
+		t.Error("the dropped login's watch still catches states")
 	}
 }
