@@ -49,11 +49,13 @@ func settledState(st pb.LoginState) bool {
 }
 
 // watchFirstState has the session catch its next settled state for the
-// answer to the login just completed, before its Connect. One a watch
-// before it was waiting for is no longer caught (its wait runs out).
+// answer to the login just completed, before its Connect. A watch
+// before it (the same account logged in again meanwhile) ends as gone:
+// the newer login's answer tells the state.
 func (s *session) watchFirstState() *firstState {
 	fs := &firstState{settled: make(chan struct{})}
 	s.mu.Lock()
+	s.endFirstWatchLocked()
 	s.first = fs
 	s.mu.Unlock()
 	return fs
@@ -83,6 +85,11 @@ func (s *session) catchFirstLocked(st loginState) bool {
 func (s *session) endFirstWatch() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.endFirstWatchLocked()
+}
+
+// endFirstWatchLocked is endFirstWatch, with s.mu held.
+func (s *session) endFirstWatchLocked() {
 	if fs := s.first; fs != nil {
 		s.first = nil
 		fs.gone = true

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/pluginhost"
+	"passerelle.im/passerelle/store"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -108,5 +109,20 @@ func TestLoginAnswerEndsWithTheLogin(t *testing.T) {
 	s.mu.Unlock()
 	if caught {
 		t.Error("the dropped login's watch still catches states")
+	}
+
+	// The same account logged in again while the first answer waits:
+	// the first ends at once, the second takes the state.
+	s = tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
+	fs = s.watchFirstState()
+	r = newLoginReport()
+	tr.tellLogin(ctx, r, s, fs, "al", "")
+	fs2 := s.watchFirstState()
+	if text, typ := r.wait(wctx); typ != "warn" || !strings.Contains(text, "gone") {
+		t.Errorf("the answer of a login done again before it connected: %s: %q", typ, text)
+	}
+	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED})
+	if st, known := s.awaitFirstState(wctx, fs2); !known || st.state != pb.LoginState_LOGIN_STATE_CONNECTED {
+		t.Errorf("the second login's answer caught %v (known %v)", st.state, known)
 	}
 }
