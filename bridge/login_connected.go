@@ -30,8 +30,11 @@ const loginConnectWait = 30 * time.Second
 // firstState catches the first state a login says of its connection
 // after it completed: connected, or why not (settledState).
 type firstState struct {
-	settled chan struct{} // closed once st is set
+	settled chan struct{} // closed once st is set, or gone
 	st      loginState
+	// gone: the login was logged out, or replaced by another account's,
+	// before its first state (endFirstWatch).
+	gone bool
 }
 
 // settledState reports whether st says how a connection went: not
@@ -47,11 +50,13 @@ func settledState(st pb.LoginState) bool {
 }
 
 // watchFirstState has the session catch its next settled state for the
-// answer to the login just completed, before its Connect. One a watch
-// before it was waiting for is no longer caught (its wait runs out).
+// answer to the login just completed, before its Connect. A watch
+// before it (the same account logged in again meanwhile) ends as gone:
+// the newer login's answer tells the state.
 func (s *session) watchFirstState() *firstState {
 	fs := &firstState{settled: make(chan struct{})}
 	s.mu.Lock()
+	s.endFirstWatchLocked()
 	s.first = fs
 	s.mu.Unlock()
 	return fs
@@ -71,6 +76,26 @@ func (s *session) catchFirstLocked(st loginState) bool {
 	fs.st = st
 	close(fs.settled)
 	return true
+}
+
+// endFirstWatch ends the wait of the answer to the login, if one is
+// under way, as the login goes (logged out, or replaced by another
+// account's): its first state would never come, and its answer, told
+// after the user's logout or next login, would say it is still
+// connecting.
+func (s *session) endFirstWatch() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.endFirstWatchLocked()
+}
+
+// endFirstWatchLocked is endFirstWatch, with s.mu held.
+func (s *session) endFirstWatchLocked() {
+	if fs := s.first; fs != nil {
+		s.first = nil
+		fs.gone = true
+		close(fs.settled)
+	}
 }
 
 // awaitFirstState waits, at most loginConnectWait, for the state fs
@@ -234,6 +259,13 @@ func (t *transport) tellLogin(ctx context.Context, r *loginReport, fresh *freshL
 	t.in.wg.Go(func() {
 		fresh.connect()
 		st, known := fresh.s.awaitFirstState(wctx, fresh.fs)
+		if known && fresh.fs.gone {
+			// The user logged out or in again meanwhile, and heard of
+			// that: the chat has nothing more to hear of this login,
+			// a command still waiting is told.
+			r.finish(fmt.Sprintf("You logged in to %s as %s, but that login is gone since: logged out, or replaced by another.", t.displayName(), r.name), "", true)
+			return
+		}
 		text, warn := t.loginAnswer(r.name, r.instructions, st, known)
 		later, _ := t.loginAnswer(r.name, "", st, known)
 		if chat := r.finish(text, later, warn); chat != "" {

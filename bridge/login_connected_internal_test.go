@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/pluginhost"
+	"passerelle.im/passerelle/store"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -141,5 +142,50 @@ func TestLoginReportToldOnce(t *testing.T) {
 	r.release() // the command's request ended
 	if chat := r.finish("Connected.", "Connected.", false); chat != "Connected." {
 		t.Errorf("released to the chat: %q", chat)
+	}
+}
+
+// TestLoginAnswerEndsWithTheLogin: a login logged out (or replaced by
+// another account's) before its connection said how it went ends the
+// wait of its answer at once, which says the login is gone; before, the
+// answer waited its 30 s and told the chat "Still connecting" of a
+// login the user had logged out of meanwhile.
+func TestLoginAnswerEndsWithTheLogin(t *testing.T) {
+	tr, s := aliceOnEcho(t)
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: tr.log})
+	ctx := context.Background()
+
+	fs := s.watchFirstState()
+	r := newLoginReport("al", "", true)
+	tr.tellLogin(ctx, r, &freshLogin{s: s, fs: fs, connect: func() {}})
+	tr.dropLogin(s.user) // as the logout does (dropAccount)
+	// Well within loginConnectWait: the wait ends with the login.
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	deadline := time.Now().Add(20 * time.Second)
+	text, typ := tr.takeLoginReport(ctx, r, deadline)
+	if typ != "warn" || !strings.Contains(text, "gone") || strings.Contains(text, "connecting") {
+		t.Errorf("the answer of a login logged out before it connected: %s: %q", typ, text)
+	}
+	s.mu.Lock()
+	caught := s.catchFirstLocked(loginState{state: pb.LoginState_LOGIN_STATE_CONNECTED})
+	s.mu.Unlock()
+	if caught {
+		t.Error("the dropped login's watch still catches states")
+	}
+
+	// The same account logged in again while the first answer waits:
+	// the first ends at once, the second takes the state.
+	s = tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
+	fs = s.watchFirstState()
+	r = newLoginReport("al", "", true)
+	tr.tellLogin(ctx, r, &freshLogin{s: s, fs: fs, connect: func() {}})
+	fs2 := s.watchFirstState()
+	if text, typ := tr.takeLoginReport(ctx, r, deadline); typ != "warn" || !strings.Contains(text, "gone") {
+		t.Errorf("the answer of a login done again before it connected: %s: %q", typ, text)
+	}
+	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED})
+	if st, known := s.awaitFirstState(wctx, fs2); !known || st.state != pb.LoginState_LOGIN_STATE_CONNECTED {
+		t.Errorf("the second login's answer caught %v (known %v)", st.state, known)
 	}
 }

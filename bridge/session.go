@@ -351,6 +351,7 @@ func (t *transport) putLogin(l store.Login, fresh bool) *session {
 		old.mu.Lock()
 		s.avail = old.avail
 		old.mu.Unlock()
+		old.endFirstWatch() // another account's login replaces it
 	}
 	t.sessions[l.UserJID] = s
 	t.byLogin[l.LoginID] = s
@@ -360,11 +361,14 @@ func (t *transport) putLogin(l store.Login, fresh bool) *session {
 // dropLogin ends the user's session, if any, and returns it.
 func (t *transport) dropLogin(user string) *session {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	s := t.sessions[user]
 	if s != nil {
 		delete(t.byLogin, s.LoginID())
 		delete(t.sessions, user)
+	}
+	t.mu.Unlock()
+	if s != nil {
+		s.endFirstWatch() // login_connected.go: its answer has nothing to tell
 	}
 	return s
 }

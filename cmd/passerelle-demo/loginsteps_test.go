@@ -47,7 +47,7 @@ func TestOwnPluginLoginStepsWrong(t *testing.T) {
 		{[]string{"username=carol", "code=0000"}, "the login completed after step 1: drop the -login flags after flag 1, which answer no step"},
 		// The network refuses the connection (the echo plugin's +broken
 		// mark): its reason, not "logged in" (a "warn" note, unread).
-		{[]string{"username=carol+broken"}, "did not connect: You are logged in to Echo as carol+broken: the login is saved, but its connection was stopped: the gateway could not connect it: the echo network's session file is unreadable"},
+		{[]string{"username=carol+broken"}, "its connection failed: You are logged in to Echo as carol+broken: the login is saved, but its connection was stopped: the gateway could not connect it: the echo network's session file is unreadable"},
 	} {
 		t.Run(strings.Join(c.logins, "_"), func(t *testing.T) {
 			args := []string{"-once", "-plugin", filepath.Join(binDir, "passerelle-echo")}
@@ -89,6 +89,38 @@ func TestConfigFileIRC(t *testing.T) {
 	d.waitLine("logged in")
 	if code := d.wait(true); code != 0 {
 		t.Errorf("exit status %d, want 0", code)
+	}
+	d.noLeftovers()
+}
+
+// TestConfigFileIRCTLSOn: the login the README's example is one flag
+// away from, TLS left on (the login form's default) against ngircd's
+// port without TLS, ends the demo with status 1 and the plugin's words
+// (turn TLS off), as the gateway's answer to the login says once the
+// handshake gave up (30 s). Before, the demo's one 30 s deadline, from
+// its dial, ran out first while the answer waited for the connection:
+// "context deadline exceeded"; and a login answered with a warning
+// (saved, not connected) was printed "logged in", status 0.
+func TestConfigFileIRCTLSOn(t *testing.T) {
+	build := exec.Command("go", "build", "-o", binDir+"/", "passerelle.im/passerelle/cmd/passerelle-irc")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the IRC plugin: %v\n%s", err, out)
+	}
+	irc := ngircdtest.Start(t, ngircdtest.Config{})
+	example, err := filepath.Abs("../../examples/demo-irc.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startDemo(t, "-once", "-config", example, "-login", "nick=carol,port="+strconv.Itoa(irc.Port))
+	d.waitLine("answered nick=carol,port=")
+	if code := d.wait(true); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	for _, want := range []string{"the login completed, but its connection failed", "turn TLS off"} {
+		if !strings.Contains(d.stderr.String(), want) {
+			t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
+		}
 	}
 	d.noLeftovers()
 }

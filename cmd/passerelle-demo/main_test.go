@@ -144,8 +144,10 @@ func (d *demoRun) wait(readRest bool) int {
 			d.t.Fatal(err)
 		}
 		return 0
-	case <-time.After(30 * time.Second):
-		d.t.Fatal("the demo did not exit within 30 s")
+	case <-time.After(90 * time.Second):
+		// A login's answer waits up to 30 s for its connection, after
+		// a Connect of up to 30 s.
+		d.t.Fatal("the demo did not exit within 90 s")
 	}
 	return -1
 }

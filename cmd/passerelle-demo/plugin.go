@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"passerelle.im/passerelle/internal/xmpptest"
 	"passerelle.im/passerelle/puppet"
@@ -129,15 +130,29 @@ var transportName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 func (o *ownPlugin) domain() string { return o.name + ".localhost" }
 
+// loginWait bounds the ad-hoc login's steps, its last answer waiting
+// for the login's connection: the plugin's Connect (30 s at most), then
+// the network's first word on it (30 s at most).
+const loginWait = 90 * time.Second
+
 // run logs the demo user in and sends the message, as -login and
 // -contact say, then leaves the stack running as the echo demo does.
 func (o *ownPlugin) run(ctx, dctx context.Context, out *console, c *xmpptest.Client, once bool, c2s, user, password string, exited <-chan error, logPath, cfgPath string) error {
 	domain := o.domain()
 	if len(o.steps) > 0 {
 		out.step("logging " + user + " in to " + domain + " with the ad-hoc command \"login\"")
-		if err := o.logIn(dctx, out, c, logPath); err != nil {
+		// Not dctx: the login's last answer waits for how its connection
+		// went (up to 30 s after a Connect of up to 30 s).
+		lctx, cancel := context.WithTimeout(ctx, loginWait)
+		err := o.logIn(lctx, out, c, logPath)
+		cancel()
+		if err != nil {
 			return err
 		}
+		// The exchange's own time, what the login took not counted.
+		var cancelX context.CancelFunc
+		dctx, cancelX = context.WithTimeout(ctx, 30*time.Second)
+		defer cancelX()
 	}
 	if o.to != "" {
 		if err := exchange(dctx, out, c, o.to, logPath); err != nil {
@@ -213,10 +228,9 @@ func (o *ownPlugin) logIn(ctx context.Context, out *console, c *xmpptest.Client,
 	if r.Command.Status != "completed" {
 		return fmt.Errorf("the login asks for more after step %d: %s; answer it with one more -login FIELD=VALUE, or log in from a client: %s", len(o.steps), stepText(r), r.XML)
 	}
-	if problem := noteOf(r, "warn"); problem != "" {
-		// Logged in, but the network refused the connection: the
-		// demo would run with nothing to show (the reason is here).
-		return fmt.Errorf("the login is saved but did not connect: %s", problem)
+	if warn := noteOf(r, "warn"); warn != "" {
+		// Saved, but not connected: nothing would go through it.
+		return fmt.Errorf("the login completed, but its connection failed: %s", warn)
 	}
 	if note := noteOf(r, "info"); note != "" {
 		out.printf("   logged in: %s\n", note)
