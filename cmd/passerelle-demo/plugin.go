@@ -232,7 +232,23 @@ func (o *ownPlugin) logIn(ctx context.Context, out *console, c *xmpptest.Client,
 		// Saved, but not connected: nothing would go through it.
 		return fmt.Errorf("the login completed, but its connection failed: %s", warn)
 	}
-	if note := noteOf(r, "info"); note != "" {
+	note := noteOf(r, "info")
+	if strings.Contains(note, "Still connecting: a chat message") {
+		// The network had not answered within the command's time: the
+		// gateway tells how the connection went in a chat message.
+		out.printf("   logged in, connecting: %s\n", note)
+		m, err := c.Next(ctx, func(st xmpptest.Stanza) bool {
+			return st.Name == "message" && st.From == domain && strings.Contains(st.Body, "You are logged in to ")
+		})
+		if err != nil {
+			return fmt.Errorf("no word of the login's connection from %s: %w (see %s)", domain, err, logPath)
+		}
+		if strings.Contains(m.Body, "the login is saved, but") {
+			return fmt.Errorf("the login completed, but its connection failed: %s", m.Body)
+		}
+		note = m.Body
+	}
+	if note != "" {
 		out.printf("   logged in: %s\n", note)
 	} else {
 		out.printf("   logged in\n")
