@@ -13,12 +13,12 @@ import (
 // mIRC's codes where the channel takes them, else the directives as
 // the user typed them. text.go reads the other way.
 
-// ircText is text with its spans as IRC writes it. With codes, bold,
-// italic, strike and monospace (a preformatted block's lines too) are
-// mIRC's toggles, opened again on each line, since a code holds to the
-// end of its IRC line only; without, they are XEP-0393's directives
-// again ("*bold*", a block between "```" lines), as the user typed
-// them. A quote's lines start with "> " (one ">" a level) and a link
+// ircText is text with its spans as IRC writes it: XEP-0393's
+// directives again, as the user typed them ("*bold*", a block between
+// "```" lines), and with codes, bold, italic, strike and monospace are
+// also mIRC's toggles around them ("^B*bold*^B"; a preformatted
+// block's lines monospace, without their "```" lines), opened again on
+// each line, since a code holds to the end of its IRC line only. A quote's lines start with "> " (one ">" a level) and a link
 // whose words are not its address has it after them, in brackets,
 // either way. Mentions are their words. Spans out of the text's bounds
 // or not on its characters are left out (the text is kept whole).
@@ -92,11 +92,11 @@ func writeLine(b *strings.Builder, text string, ls, le int, spans []*pb.Span, co
 			}
 			continue
 		}
-		d, ok := styleMark(sp.Style, codes)
+		open, end, ok := styleMarks(sp.Style, codes)
 		if !ok || a >= z {
 			continue
 		}
-		ins = append(ins, insert{at: a, start: sp.Start, end: sp.End, n: n, s: d}, insert{at: z, close: true, start: sp.Start, end: sp.End, n: n, s: d})
+		ins = append(ins, insert{at: a, start: sp.Start, end: sp.End, n: n, s: open}, insert{at: z, close: true, start: sp.Start, end: sp.End, n: n, s: end})
 	}
 	if quotes > 0 {
 		b.WriteString(strings.Repeat(">", quotes) + " ")
@@ -125,30 +125,37 @@ func writeLine(b *strings.Builder, text string, ls, le int, spans []*pb.Span, co
 	b.WriteString(text[at:le])
 }
 
-// styleMark is what opens and closes an inline style: mIRC's code, or
-// XEP-0393's directive; ok is false for a style with none (a mention).
-// A preformatted block with codes is monospace.
-func styleMark(style pb.Span_Style, codes bool) (string, bool) {
+// styleMarks is what opens and closes an inline style: XEP-0393's
+// directives, as the user typed them, inside mIRC's code with codes;
+// ok is false for a style with none (a mention). The gateway read the
+// directives out of what the user typed, and not all were meant as
+// styling: "_bob_" is a nick, "*!*@host" a mask, "*_*" a face; without
+// them "_bob_" went as an italic "bob". A preformatted block with
+// codes is monospace, its ``` lines left out.
+func styleMarks(style pb.Span_Style, codes bool) (open, end string, ok bool) {
+	var d string
+	var c byte
 	switch style {
 	case pb.Span_STYLE_BOLD:
-		return pick(codes, string(rune(codeBold)), "*"), true
+		d, c = "*", codeBold
 	case pb.Span_STYLE_ITALIC:
-		return pick(codes, string(rune(codeItalic)), "_"), true
+		d, c = "_", codeItalic
 	case pb.Span_STYLE_STRIKE:
-		return pick(codes, string(rune(codeStrike)), "~"), true
+		d, c = "~", codeStrike
 	case pb.Span_STYLE_CODE:
-		return pick(codes, string(rune(codeMono)), "`"), true
+		d, c = "`", codeMono
 	case pb.Span_STYLE_PRE:
-		return string(rune(codeMono)), codes
+		if !codes {
+			return "", "", false
+		}
+		return string(rune(codeMono)), string(rune(codeMono)), true
+	default:
+		return "", "", false
 	}
-	return "", false
-}
-
-func pick(codes bool, code, directive string) string {
-	if codes {
-		return code
+	if !codes {
+		return d, d, true
 	}
-	return directive
+	return string(rune(c)) + d, d + string(rune(c)), true
 }
 
 // hasSpoiler reports whether spans hide some of the text: IRC has no

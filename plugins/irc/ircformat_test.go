@@ -20,8 +20,9 @@ func span(start, end uint32, style pb.Span_Style) *pb.Span {
 }
 
 // The user's formatting (the gateway's spans of XEP-0393 styling: the
-// plugin says it takes formatting) reaches IRC as mIRC's codes, which
-// IRC clients show: bold, italic, strike, monospace, each line of a
+// plugin says it takes formatting) reaches IRC as typed, inside mIRC's
+// codes, which IRC clients show: bold, italic, strike, monospace
+// ("^B*bold*^B": the directives stay, not all meant as styling), each line of a
 // message opening them again; a quote's lines start with "> ". A
 // command typed in a room reads as typed: "/mode +b *!*@host", whose
 // "*!*" the gateway read as a bold "!". Before, the plugin took no
@@ -44,16 +45,16 @@ func TestFormattingToIRC(t *testing.T) {
 
 	send(formattedSend(login.LoginId, "#fmt", "bold, italic, gone and code",
 		span(0, 4, pb.Span_STYLE_BOLD), span(6, 12, pb.Span_STYLE_ITALIC), span(14, 18, pb.Span_STYLE_STRIKE), span(23, 27, pb.Span_STYLE_CODE)))
-	dave.await("PRIVMSG", "\x02bold\x02, \x1ditalic\x1d, \x1egone\x1e and \x11code\x11")
+	dave.await("PRIVMSG", "\x02*bold*\x02, \x1d_italic_\x1d, \x1e~gone~\x1e and \x11`code`\x11")
 
 	send(formattedSend(login.LoginId, "dave", "you said\nit works\nyes all of it",
 		span(0, 17, pb.Span_STYLE_QUOTE), span(18, 31, pb.Span_STYLE_ITALIC)))
 	dave.await("PRIVMSG", "> you said")
 	dave.await("PRIVMSG", "> it works")
-	dave.await("PRIVMSG", "\x1dyes all of it\x1d")
+	dave.await("PRIVMSG", "\x1d_yes all of it_\x1d")
 
 	send(formattedSend(login.LoginId, "#fmt", "/me waves hard", span(10, 14, pb.Span_STYLE_BOLD)))
-	dave.await("CTCP_ACTION", "waves \x02hard\x02")
+	dave.await("CTCP_ACTION", "waves \x02*hard*\x02")
 
 	send(formattedSend(login.LoginId, "#fmt", "/mode +b !@evil.example", span(9, 10, pb.Span_STYLE_BOLD)))
 	dave.await("MODE", "*!*@evil.example")
@@ -65,10 +66,10 @@ func TestFormattingToIRC(t *testing.T) {
 	var words []string
 	for range 2 {
 		piece := lastOf(dave.await("PRIVMSG", ""))
-		if !strings.HasPrefix(piece, "\x02word") {
+		if !strings.HasPrefix(piece, "\x02") {
 			t.Errorf("a piece of the long bold line: %q, want it bold from its start", piece)
 		}
-		words = append(words, strings.Fields(strings.ReplaceAll(piece, "\x02", ""))...)
+		words = append(words, strings.Fields(strings.NewReplacer("\x02", "", "*", "").Replace(piece))...)
 	}
 	if len(words) != 120 { // ngircd drops a line's trailing space
 		t.Errorf("the long line's pieces have %d words, want 120", len(words))
@@ -97,7 +98,7 @@ func TestFormattingInChannelWithoutCodes(t *testing.T) {
 	if res := cmds.Send(formattedSend(login.LoginId, "#room", "now bold", span(4, 8, pb.Span_STYLE_BOLD))); res.Error != nil {
 		t.Fatalf("send: %v", res.Error)
 	}
-	srv.got("PRIVMSG #room :now \x02bold\x02")
+	srv.got("PRIVMSG #room :now \x02*bold*\x02")
 	from := len(srv.sent(0, ""))
 	if res := cmds.Send(formattedSend(login.LoginId, "#room", "the butler did it", span(0, 17, pb.Span_STYLE_SPOILER))); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
 		t.Errorf("a spoiler: %v; want UNSUPPORTED", res.Error)
@@ -122,9 +123,9 @@ func TestFormattedLineEchoed(t *testing.T) {
 	if res.Error != nil || !strings.HasPrefix(res.MessageId, "srv-") {
 		t.Fatalf("send: %v, ID %q; want the echo's msgid", res.Error, res.MessageId)
 	}
-	srv.got("PRIVMSG #room :so \x02bold\x02")
+	srv.got("PRIVMSG #room :so \x02*bold*\x02")
 	srv.mu.Lock()
-	srv.echoAs = "stripped bold"
+	srv.echoAs = "stripped *bold*"
 	srv.mu.Unlock()
 	res = cmds.Send(formattedSend(login.LoginId, "#room", "stripped bold", span(9, 13, pb.Span_STYLE_BOLD)))
 	if res.Error != nil || !strings.HasPrefix(res.MessageId, "srv-") {

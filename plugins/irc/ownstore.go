@@ -169,16 +169,22 @@ func (s *Session) noteUnechoedReactionLocked(key string) {
 	s.own.dirty = true
 }
 
-// forgetUnechoedReactionLocked forgets the newest reaction kept with
-// key (noteUnechoedReactionLocked): it was not sent.
-func (s *Session) forgetUnechoedReactionLocked(key string) {
+// forgetUnechoedReaction forgets the newest reaction kept with key
+// (noteUnechoedReactionLocked): it was not sent. The record is written
+// at once: left on disk until some later write, a plugin killed before
+// then read it back and took history's copy of the same reaction made
+// later, from another client, for this one, hiding it.
+func (s *Session) forgetUnechoedReaction(key string) {
+	s.mu.Lock()
 	for i := len(s.own.Reactions) - 1; i >= 0; i-- {
 		if s.own.Reactions[i] == key {
 			s.own.Reactions = slices.Delete(s.own.Reactions, i, i+1)
 			s.own.dirty = true
-			return
+			break
 		}
 	}
+	s.mu.Unlock()
+	s.flushOwn()
 }
 
 // takeUnechoedReactionLocked takes the oldest reaction sent with key,

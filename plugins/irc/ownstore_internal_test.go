@@ -40,3 +40,22 @@ func TestUnechoedLineTakenOnce(t *testing.T) {
 		t.Errorf("the record's file %s is not in the data folder %s", got, dir)
 	}
 }
+
+// A reaction kept before it goes and then not sent (forgetUnechoedReaction)
+// is gone from disk at once: left there, a plugin killed before the
+// next write read it back, and history's copy of the same reaction
+// made later, from another client, was taken for it and hidden.
+func TestUnsentReactionForgottenOnDisk(t *testing.T) {
+	n := &Network{host: &stateHost{}, dataDir: t.TempDir()}
+	s := newSession(n, "kit@irc.test:6667/x", Account{})
+	const key = "react\x00👍\x00h-1"
+	s.mu.Lock()
+	s.own.Reactions, s.own.dirty = append(s.own.Reactions, key), true
+	s.mu.Unlock()
+	s.flushOwn() // as React does before the send
+	s.forgetUnechoedReaction(key)
+	again := newSession(n, "kit@irc.test:6667/x", Account{}) // after a kill
+	if len(again.own.Reactions) != 0 {
+		t.Errorf("the record read again keeps the unsent reaction: %q", again.own.Reactions)
+	}
+}

@@ -168,9 +168,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 			s.mu.Unlock()
 			s.flushOwn()
 			if err = s.sendTagmsg(conn, target, t); err != nil {
-				s.mu.Lock()
-				s.forgetUnechoedReactionLocked(echoKey(t))
-				s.mu.Unlock()
+				s.forgetUnechoedReaction(echoKey(t))
 			}
 		}
 		if err != nil {

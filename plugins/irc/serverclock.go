@@ -17,8 +17,13 @@ import (
 // from each PONG that carries server-time: a PONG answers the plugin's
 // PING at once (a line relayed or queued may be older than its time
 // says), and one comes after each send without an echo (confirmSent)
-// and at each keepalive.
+// and at each keepalive. Called with mu held, for each new connection:
+// what the last one's server told is forgotten, since this one may be
+// another server behind the same name (a network's round-robin
+// address), maybe one whose PONGs carry no time, and the old offset
+// would set its lines' times wrong.
 func (s *Session) handleServerClock(c *ircevent.Connection) {
+	s.serverAhead, s.clockKnown = 0, false
 	s.on(c, "PONG", func(m ircmsg.Message) {
 		ok, v := m.GetTag("time")
 		if !ok {
