@@ -234,3 +234,43 @@ func TestRedactInHistory(t *testing.T) {
 		t.Errorf("the rejoin's catch-up: %q; want h-5 and h-1's retraction", got)
 	}
 }
+
+// Deletion that comes (CAP NEW, a bouncer's upstream connecting) or
+// goes (CAP DEL) after the login said it was connected: the login's
+// CONNECTED is said again with its features, retractions on or off, and
+// a retraction after the DEL is UNSUPPORTED, nothing sent.
+func TestRedactionComesAndGoes(t *testing.T) {
+	srv := startScripted(t, "message-tags server-time echo-message", "")
+	p, evs, login := loginConnected(t, nil, srv.fields("kit"))
+	connected := func() *pb.LoginStateEvent {
+		t.Helper()
+		return evs.NextEvent(func(ev *pb.Event) bool {
+			return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+		}).GetLoginState()
+	}
+	srv.send(":srv CAP kit NEW :draft/message-redaction")
+	if f := connected().Features; f != nil && !f.Retractions {
+		t.Errorf("CONNECTED after CAP NEW: features %v, want retractions", f)
+	}
+	cmds := p.Commands()
+	if err := cmds.Send(plugintest.Act(login.LoginId, "bob", "", &pb.Retract{TargetId: "srv-9"})).Error; err != nil {
+		t.Errorf("retract after CAP NEW: %v", err)
+	}
+	srv.got("REDACT bob srv-9")
+
+	srv.mu.Lock()
+	delete(srv.acked, "draft/message-redaction")
+	srv.mu.Unlock()
+	srv.send(":srv CAP kit DEL :draft/message-redaction")
+	if f := connected().Features; f == nil || f.Retractions {
+		t.Errorf("CONNECTED after CAP DEL: features %v, want no retractions", f)
+	}
+	from := len(srv.sent(0, ""))
+	if err := cmds.Send(plugintest.Act(login.LoginId, "bob", "", &pb.Retract{TargetId: "srv-10"})).Error; err == nil || err.Code != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+		t.Errorf("retract after CAP DEL: %v, want UNSUPPORTED", err)
+	}
+	srv.sync()
+	if got := srv.sent(from, "REDACT"); len(got) != 0 {
+		t.Errorf("sent after CAP DEL: %q", got)
+	}
+}
