@@ -360,6 +360,9 @@ func (s *Session) awaitEchoes(ctx context.Context, w *sendWait, waits []*echo, t
 		s.forgetLate(waits[i:])
 		return res, nil
 	}
+	// Every line echoed: the others' msgids go with the message, for
+	// its retraction (redact.go).
+	res.Meta = linesMeta(slices.DeleteFunc(slices.Clone(others), func(id string) bool { return id == res.MessageID }))
 	return res, nil
 }
 

@@ -50,7 +50,10 @@ type modWait struct {
 	// REDACT of it from the user is the success (redacted).
 	redact   string
 	redacted bool
-	ban      bool // the KICK follows the member's ban (MODE +b)
+	// redactMore are the msgids of the message's other lines, deleted
+	// with it: their REDACTs are no events.
+	redactMore []string
+	ban        bool // the KICK follows the member's ban (MODE +b)
 	// listing: a channel's ban list was asked (MODE +b); bans are its
 	// masks (367) as they came.
 	listing bool

@@ -2,6 +2,8 @@ package irc
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +37,49 @@ import (
 //
 // Before, Retract was refused (UNSUPPORTED: no sdk.Retractor) and a
 // REDACT was ignored: a message deleted on IRC stayed in the room.
+
+// messageMeta is what a message the user sent keeps with its ID (the
+// send's sdk.Result.Meta, handed back as a Retract's target_meta): the
+// msgids of its lines after the first (a long text cut, or one of
+// several lines), which its retraction deletes too.
+type messageMeta struct {
+	More []string `json:"more,omitempty"`
+}
+
+// metaMax is the most bytes of metadata the gateway keeps.
+const metaMax = 1024
+
+// linesMeta is the metadata of a message whose lines after the first
+// have msgids ids: as many of them as fit in metaMax; nil for none.
+func linesMeta(ids []string) []byte {
+	var m messageMeta
+	out := []byte(nil)
+	for _, id := range ids {
+		m.More = append(m.More, id)
+		b, err := json.Marshal(m)
+		if err != nil || len(b) > metaMax {
+			break
+		}
+		out = b
+	}
+	return out
+}
+
+// moreLines are the msgids of a message's lines after the first, from
+// its metadata (linesMeta); none where it has none, or is not ours.
+func moreLines(meta []byte) []string {
+	var m messageMeta
+	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil {
+		return nil
+	}
+	var ids []string
+	for _, id := range m.More {
+		if validMsgid(id) && !ownIDPattern.MatchString(id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
 
 // redactCap is the capability of REDACT.
 const redactCap = "draft/message-redaction"
@@ -124,13 +169,20 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	w := &modWait{what: "delete the message in " + decodeText(target), redact: r.TargetId}
+	// The message's other lines too: its first line's answer (its
+	// REDACT, its FAIL) is the command's, as the gateway has the
+	// message under that ID.
+	w := &modWait{what: "delete the message in " + decodeText(target), redact: r.TargetId, redactMore: moreLines(r.TargetMeta)}
 	if isChannel(target) {
 		w.channel = s.chanID(c.ChatID)
 	} else {
 		w.nick = s.fold(target)
 	}
-	if err := s.moderate(ctx, conn, w, []string{"REDACT", target, r.TargetId}); err != nil {
+	lines := [][]string{{"REDACT", target, r.TargetId}}
+	for _, id := range w.redactMore {
+		lines = append(lines, []string{"REDACT", target, id})
+	}
+	if err := s.moderate(ctx, conn, w, lines...); err != nil {
 		return sdk.Result{}, err
 	}
 	return sdk.Result{}, nil
@@ -180,6 +232,11 @@ func (s *Session) redactRefused(m ircmsg.Message, code pb.ErrorCode, why string)
 	if w == nil || w.redact == "" || !w.win.active || w.refused {
 		return
 	}
+	if m.Command == "FAIL" && len(m.Params) >= 5 && m.Params[3] != w.redact {
+		// Another line's of the message: the first stays deleted.
+		s.n.host.Logger().Warn("irc: a line of a message not deleted", "login", s.loginID, "said", strings.Join(m.Params, " "))
+		return
+	}
 	w.refused, w.code = true, code
 	w.why = why + " (the server says: " + decodeText(lastParam(m)) + ")"
 }
@@ -199,8 +256,8 @@ func (s *Session) onRedact(m ircmsg.Message) {
 	s.mu.Lock()
 	s.seenLiveLocked(m)
 	s.noteRedactedLocked(id)
-	if w := s.modWait; w != nil && sender.IsFromMe && w.redact == id && !w.redacted {
-		w.redacted = true
+	if w := s.modWait; w != nil && sender.IsFromMe && (w.redact == id || slices.Contains(w.redactMore, id)) {
+		w.redacted = w.redacted || w.redact == id
 		s.mu.Unlock()
 		return
 	}

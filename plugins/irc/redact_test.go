@@ -48,6 +48,21 @@ func TestRetractSendsRedact(t *testing.T) {
 		t.Fatalf("retract %s to bob: %v", private, err)
 	}
 	srv.got("REDACT bob " + private)
+	// A message of two lines: both deleted, by the msgids its result's
+	// meta keeps (the gateway hands it back). Before, the second line
+	// stayed on IRC.
+	res := cmds.Send(plugintest.Act(login.LoginId, "#room", "", &pb.SendMessage{Text: "first\nsecond"}))
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	srv.got("PRIVMSG #Room second")
+	from := len(srv.sent(0, ""))
+	if err := cmds.Send(plugintest.Act(login.LoginId, "#room", "", &pb.Retract{TargetId: res.MessageId, TargetMeta: res.Meta})).Error; err != nil {
+		t.Fatalf("retract a message of two lines: %v", err)
+	}
+	if got := srv.sent(from, "REDACT"); len(got) != 2 || got[0] != "REDACT #Room "+res.MessageId || !strings.HasPrefix(got[1], "REDACT #Room srv-") || got[1] == got[0] {
+		t.Errorf("retract a message of two lines sent %q; want a REDACT of each line's msgid", got)
+	}
 	// Another's message, as a channel operator (XEP-0425).
 	if err := retract("#room", "their-1"); err != nil {
 		t.Fatalf("retract another's message: %v", err)
