@@ -51,6 +51,10 @@ func (s *Session) handleCapChanges(c *ircevent.Connection) {
 			return
 		}
 		names := capNames(lastParam(m))
+		s.mu.Lock()
+		couldRedact := s.canRedactLocked()
+		s.mu.Unlock()
+		defer s.redactCapChanged(couldRedact) // redact.go
 		switch strings.ToUpper(m.Params[1]) {
 		case "NEW":
 			var ask []string

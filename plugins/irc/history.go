@@ -294,10 +294,19 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	// r.before, what the gateway wants a number of.
 	lines, linesOlder, older := 0, 0, 0
 	var page reactSets // a backfill's reaction sets (historyReaction)
+	var redacts []ircmsg.Message
 	for _, item := range b.Items {
 		m := item.Message
 		if item.Command == "BATCH" {
 			continue // a nested batch
+		}
+		if m.Command == "REDACT" {
+			// Counted in no limit (draft/message-redaction): applied
+			// once the page is read (redact.go).
+			if len(m.Params) >= 2 && validMsgid(m.Params[1]) && strings.Contains(m.Source, "!") {
+				redacts = append(redacts, m)
+			}
+			continue
 		}
 		t := serverTime(m)
 		lines++
@@ -329,6 +338,7 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		ev.ChatId, ev.ChatType = r.chatID, r.typ
 		batch.Events = append(batch.Events, ev)
 	}
+	s.historyRedactions(redacts, r, batch)
 	s.flushOwn() // the user's lines the batch had (ownstore.go)
 	if !newest.IsZero() && !r.backfill {
 		s.mu.Lock()
@@ -458,7 +468,7 @@ func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 	s.mu.Lock()
 	// The user's lines sent where the server echoes none are told by
 	// their words, target and time (ownstore.go).
-	live := s.live[id] || slices.Contains(s.acc.OwnEchoes, id) || s.ownMsgidLocked(id) ||
+	live := s.live[id] || s.redacted[id] || slices.Contains(s.acc.OwnEchoes, id) || s.ownMsgidLocked(id) ||
 		(s.isSelfLocked(m.Nick()) && s.takeUnechoedLineLocked(s.lineDigest(m.Params[0], action, m.Params[1]), serverTime(m), id))
 	s.mu.Unlock()
 	if live {

@@ -18,8 +18,9 @@ import (
 // a send), multi-prefix every mode of a member in NAMES,
 // userhost-in-names their user and host (for bans by host), chghost a
 // change of them (else the server shows one as a quit and a join),
-// away-notify others' away states (away.go).
-var requestCaps = []string{"message-tags", "server-time", "echo-message", "multi-prefix", "userhost-in-names", "chghost", "away-notify"}
+// away-notify others' away states (away.go), draft/message-redaction
+// the deletion of messages (redact.go).
+var requestCaps = []string{"message-tags", "server-time", "echo-message", "multi-prefix", "userhost-in-names", "chghost", "away-notify", redactCap}
 
 // onChghost notes someone's new user and host (IRCv3 chghost:
 // ":nick!old@old CHGHOST newuser newhost"), for a later ban by host.
@@ -359,6 +360,9 @@ func (s *Session) awaitEchoes(ctx context.Context, w *sendWait, waits []*echo, t
 		s.forgetLate(waits[i:])
 		return res, nil
 	}
+	// Every line echoed: the others' msgids go with the message, for
+	// its retraction (redact.go).
+	res.Meta = linesMeta(slices.DeleteFunc(slices.Clone(others), func(id string) bool { return id == res.MessageID }))
 	return res, nil
 }
 

@@ -46,7 +46,14 @@ type modWait struct {
 	win     *window // its lines' answer (refusals.go)
 	kick    bool    // a KICK was sent: its echo is the success
 	kicked  bool    // the server's KICK echo came
-	ban     bool    // the KICK follows the member's ban (MODE +b)
+	// redact is the msgid a REDACT deletes (redact.go): the server's
+	// REDACT of it from the user is the success (redacted).
+	redact   string
+	redacted bool
+	// redactMore are the msgids of the message's other lines, deleted
+	// with it: their REDACTs are no events.
+	redactMore []string
+	ban        bool // the KICK follows the member's ban (MODE +b)
 	// listing: a channel's ban list was asked (MODE +b); bans are its
 	// masks (367) as they came.
 	listing bool
@@ -163,6 +170,8 @@ func (w *modWait) result() error {
 		return sdk.Errorf(w.code, "cannot %s: %s", w.what, w.why)
 	case w.kick && !w.kicked:
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "cannot %s: the server answered, but did not say it was done", w.what)
+	case w.redact != "" && !w.redacted:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "cannot %s: the server answered, but did not say it was deleted", w.what)
 	}
 	return nil
 }

@@ -287,6 +287,14 @@ func (s *Session) onReaction(m ircmsg.Message) {
 	s.mu.Lock()
 	s.seenLiveLocked(m)
 	s.mu.Unlock()
+	if ok, emoji := m.GetTag(reactTag); ok {
+		// A REDACT of this TAGMSG takes the reaction back (redact.go).
+		if _, id := m.GetTag("msgid"); id != "" && replyTo(m) != "" {
+			s.mu.Lock()
+			s.noteReactionIDLocked(id, reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: chat, typ: typ})
+			s.mu.Unlock()
+		}
+	}
 	if ev := s.reactionEvent(m, sender, chat, typ, &s.reactions); ev != nil {
 		s.n.host.Emit(ev)
 	}
@@ -313,7 +321,7 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets)
 	// The user's echoed reactions, and (taken) one the plugin sent
 	// without an echo, are kept on disk (ownstore.go): after a restart
 	// too, history leaves them out.
-	live := s.live[id] || s.ownMsgidLocked(id) ||
+	live := s.live[id] || s.redacted[id] || s.ownMsgidLocked(id) ||
 		(sender.IsFromMe && s.takeUnechoedReactionLocked(echoKey(m.ClientOnlyTags()), id))
 	s.mu.Unlock()
 	if live || sender.UserId == "" {

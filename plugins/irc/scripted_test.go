@@ -143,6 +143,10 @@ type scripted struct {
 	// this numeric and text ("404 :Cannot send to channel") instead of
 	// relaying it.
 	refuseTag map[string]string
+	// redactFail answers a REDACT of a msgid with a FAIL of this code
+	// and the rest ("REDACT_WINDOW_EXPIRED 300 :too late": "FAIL REDACT
+	// <code> <target> <msgid> <rest>") instead of relaying it.
+	redactFail map[string]string
 	// holdAt, when set, is a command and its target ("PRIVMSG dave"):
 	// from the line that has them on, the server's answers are held
 	// (it reads and handles lines, but what it writes waits), as from
@@ -617,6 +621,23 @@ func (s *scripted) serve(conn net.Conn) {
 					tags = strings.TrimPrefix(tags+";"+k+"="+v, ";")
 				}
 				fmt.Fprintf(c, "@%s :%s!u@h TAGMSG %s\r\n", tags, nick, p(0))
+			}
+		case "REDACT":
+			// draft/message-redaction, as Ergo: relayed to the sender
+			// too (with the capability), or refused with a FAIL.
+			s.mu.Lock()
+			nick, failed, has := s.nick, s.redactFail[p(1)], s.acked["draft/message-redaction"]
+			s.mu.Unlock()
+			if code, rest, ok := strings.Cut(failed, " "); ok {
+				fmt.Fprintf(c, ":srv FAIL REDACT %s %s %s %s\r\n", code, p(0), p(1), rest)
+				continue
+			}
+			if has {
+				reason := ""
+				if len(m.Params) > 2 {
+					reason = " :" + p(2)
+				}
+				fmt.Fprintf(c, "%s:%s!u@h REDACT %s %s%s\r\n", s.tags(true), nick, p(0), p(1), reason)
 			}
 		case "LIST":
 			s.mu.Lock()

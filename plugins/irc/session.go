@@ -68,6 +68,9 @@ type Session struct {
 	// gateway hears the login is connected.
 	pending   map[string]bool
 	connected string
+	// connectedSaid is the message of the last CONNECTED state, said
+	// again when the login's features change (redact.go).
+	connectedSaid string
 	// up: the server welcomed this connection (registered), and its
 	// channels' JOINs went; until then a command has no connection to
 	// use (online): a line sent during a reconnection's registration
@@ -205,6 +208,15 @@ type Session struct {
 	// reactions are the reaction sets told (the user's, by login ID)
 	// and heard, by message and person (reactions.go).
 	reactions reactSets
+	// redacted are the msgids of messages deleted on the server
+	// (REDACT, redact.go), oldest first in redactedOrder: history
+	// leaves them out.
+	redacted      map[string]bool
+	redactedOrder []string
+	// reactIDs are the reactions heard, by the msgid of their TAGMSG:
+	// a REDACT of one takes it back (redact.go).
+	reactIDs     map[string]reactRef
+	reactIDOrder []string
 	// own is what history needs to tell the user's own lines and
 	// reactions, kept on disk (ownstore.go).
 	own ownStore
@@ -667,6 +679,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleCapChanges(c)
 	s.handleWhoAways(c)
 	s.handleWatch(c)
+	s.handleRedaction(c)
 }
 
 // disconnected is connection c's end (its disconnect callback): what
@@ -915,7 +928,7 @@ func (s *Session) joinDone(id string) {
 	}
 	s.mu.Unlock()
 	if msg != "" {
-		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, msg)
+		s.connectedState(msg) // redact.go: with the login's features
 		s.isReady()
 	}
 }

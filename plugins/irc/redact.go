@@ -1,0 +1,389 @@
+package irc
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Message deletion (IRCv3 draft/message-redaction, a draft Ergo has):
+// "REDACT <target> <msgid> [:reason]" deletes the message of that
+// server msgid, the user's own or (a channel operator) anyone's. The
+// server relays it to those with the capability, the sender too, and
+// refuses with "FAIL REDACT <code> <target> <msgid> ...". So:
+//
+//   - Retract (XEP-0424, XEP-0425's moderation) sends a REDACT of the
+//     message's msgid as a moderation command (moderation.go: between
+//     two PINGs of its own): the server's REDACT from the user is the
+//     success, its FAIL the error the user reads. Without the
+//     capability, or for a message without a server msgid (sent without
+//     echo-message), it is UNSUPPORTED: an IRC line cannot be taken
+//     back. The login's features say so at CONNECTED (connectedState).
+//   - A REDACT from someone else (or from the user's other client) is
+//     the message's retraction; of a reaction's TAGMSG, that reaction
+//     taken back.
+//   - History leaves a message deleted out, and a chathistory batch's
+//     REDACT lines (a server may send them in place of, or beside, the
+//     message) are its retraction, not the message again.
+//
+// Before, Retract was refused (UNSUPPORTED: no sdk.Retractor) and a
+// REDACT was ignored: a message deleted on IRC stayed in the room.
+
+// messageMeta is what a message the user sent keeps with its ID (the
+// send's sdk.Result.Meta, handed back as a Retract's target_meta): the
+// msgids of its lines after the first (a long text cut, or one of
+// several lines), which its retraction deletes too.
+type messageMeta struct {
+	More []string `json:"more,omitempty"`
+}
+
+// metaMax is the most bytes of metadata the gateway keeps.
+const metaMax = 1024
+
+// linesMeta is the metadata of a message whose lines after the first
+// have msgids ids: as many of them as fit in metaMax; nil for none.
+func linesMeta(ids []string) []byte {
+	var m messageMeta
+	out := []byte(nil)
+	for _, id := range ids {
+		m.More = append(m.More, id)
+		b, err := json.Marshal(m)
+		if err != nil || len(b) > metaMax {
+			break
+		}
+		out = b
+	}
+	return out
+}
+
+// moreLines are the msgids of a message's lines after the first, from
+// its metadata (linesMeta); none where it has none, or is not ours.
+func moreLines(meta []byte) []string {
+	var m messageMeta
+	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil {
+		return nil
+	}
+	var ids []string
+	for _, id := range m.More {
+		if validMsgid(id) && !ownIDPattern.MatchString(id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// redactCap is the capability of REDACT.
+const redactCap = "draft/message-redaction"
+
+var _ sdk.Retractor = (*Session)(nil)
+
+// redactedKept bounds the msgids of messages known deleted.
+const redactedKept = 4096
+
+// reactRef is a reaction heard, by its TAGMSG's msgid: whose, to which
+// message, which emoji, in which chat.
+type reactRef struct {
+	k      reactKey
+	emoji  string
+	sender *pb.Sender
+	chat   string
+	typ    pb.ChatType
+}
+
+// canRedactLocked reports whether the server deletes messages: REDACT,
+// which names a message by its msgid (message-tags).
+func (s *Session) canRedactLocked() bool { return s.caps[redactCap] && s.caps["message-tags"] }
+
+// loginFeaturesLocked is what the login can do on this server, for its
+// CONNECTED state: nil (the transport's features) where it deletes
+// messages, else those without retractions, so that the user's client
+// is not offered what the server cannot do.
+func (s *Session) loginFeaturesLocked() *pb.Features {
+	if s.canRedactLocked() || s.n.feats == nil {
+		return nil
+	}
+	f := proto.CloneOf(s.n.feats)
+	f.Retractions = false
+	return f
+}
+
+// connectedState says the login is connected, with what it can do on
+// this server (loginFeaturesLocked); msg is kept for a later change of
+// those (redactCapChanged).
+func (s *Session) connectedState(msg string) {
+	s.mu.Lock()
+	s.connectedSaid = msg
+	f := s.loginFeaturesLocked()
+	s.mu.Unlock()
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED, Message: msg, Features: f}}})
+}
+
+// redactCapChanged says the login's features again where the server
+// took deletion (or message-tags) on or off after the login said it was
+// connected (CAP NEW, CAP DEL: a bouncer's upstream coming and going).
+func (s *Session) redactCapChanged(before bool) {
+	s.mu.Lock()
+	now, msg, up := s.canRedactLocked(), s.connectedSaid, s.up && s.connected == ""
+	s.mu.Unlock()
+	if now != before && up && msg != "" {
+		s.connectedState(msg)
+	}
+}
+
+// Retract deletes a message on the server (sdk.Retractor): a REDACT of
+// its msgid, answered by the server's REDACT (done) or its FAIL.
+func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
+	conn, err := s.online()
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if c.ChatID == s.acc.serverChatID() {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the server's chat takes commands; it has no messages to delete")
+	}
+	s.mu.Lock()
+	can := s.canRedactLocked()
+	s.mu.Unlock()
+	switch {
+	case r.TargetId == "":
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a retraction names no message")
+	case !can:
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED,
+			"%s does not delete messages (it offers no IRCv3 %s): a line sent on IRC cannot be taken back", s.acc.addr(), redactCap)
+	case ownIDPattern.MatchString(r.TargetId):
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED,
+			"the message has no ID of the server's (it was sent without the server's echo, or the echo came late): the server cannot be told which to delete")
+	case !validMsgid(r.TargetId):
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%.40q names no IRC message", r.TargetId)
+	}
+	target, err := s.target(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	// The message's other lines too: its first line's answer (its
+	// REDACT, its FAIL) is the command's, as the gateway has the
+	// message under that ID.
+	w := &modWait{what: "delete the message in " + decodeText(target), redact: r.TargetId, redactMore: moreLines(r.TargetMeta)}
+	if isChannel(target) {
+		w.channel = s.chanID(c.ChatID)
+	} else {
+		w.nick = s.fold(target)
+	}
+	lines := [][]string{{"REDACT", target, r.TargetId}}
+	for _, id := range w.redactMore {
+		lines = append(lines, []string{"REDACT", target, id})
+	}
+	if err := s.moderate(ctx, conn, w, lines...); err != nil {
+		return sdk.Result{}, err
+	}
+	return sdk.Result{}, nil
+}
+
+// redactFailures are the server's FAIL REDACT codes, as the contract's
+// errors, with the words the user reads.
+var redactFailures = map[string]struct {
+	code pb.ErrorCode
+	why  string
+}{
+	"INVALID_TARGET":        {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "messages cannot be deleted there"},
+	"REDACT_FORBIDDEN":      {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you may not delete this message"},
+	"REDACT_WINDOW_EXPIRED": {pb.ErrorCode_ERROR_CODE_EXPIRED, "it is too late to delete this message"},
+	"UNKNOWN_MSGID":         {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the server does not know the message (gone, or too old)"},
+}
+
+// handleRedaction takes REDACT lines, and the refusals of the user's.
+func (s *Session) handleRedaction(c *ircevent.Connection) {
+	s.on(c, "REDACT", s.onRedact)
+	s.on(c, "FAIL", func(m ircmsg.Message) {
+		// FAIL REDACT <code> [<target> <msgid> [<window>]] :text
+		if len(m.Params) < 3 || m.Params[0] != "REDACT" {
+			return
+		}
+		f, ok := redactFailures[m.Params[1]]
+		if !ok {
+			f.code, f.why = pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the server refused ("+m.Params[1]+")"
+		}
+		if m.Params[1] == "REDACT_WINDOW_EXPIRED" && len(m.Params) >= 6 {
+			f.why += " (the server allows " + decodeText(m.Params[4]) + " seconds)"
+		}
+		s.redactRefused(m, f.code, f.why)
+	})
+	s.on(c, ircevent.ERR_UNKNOWNCOMMAND, func(m ircmsg.Message) {
+		if len(m.Params) >= 2 && strings.EqualFold(m.Params[1], "REDACT") {
+			s.redactRefused(m, pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "the server does not know REDACT")
+		}
+	})
+}
+
+// redactRefused gives the REDACT waiting its refusal m.
+func (s *Session) redactRefused(m ircmsg.Message, code pb.ErrorCode, why string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.modWait
+	if w == nil || w.redact == "" || !w.win.active || w.refused {
+		return
+	}
+	if m.Command == "FAIL" && len(m.Params) >= 5 && m.Params[3] != w.redact {
+		// Another line's of the message: the first stays deleted.
+		s.n.host.Logger().Warn("irc: a line of a message not deleted", "login", s.loginID, "said", strings.Join(m.Params, " "))
+		return
+	}
+	w.refused, w.code = true, code
+	w.why = why + " (the server says: " + decodeText(lastParam(m)) + ")"
+}
+
+// onRedact takes a REDACT: the server's answer to the user's (the
+// command's success, no event of its own), or a deletion by someone
+// else, or by the user's other client, in a channel or a private chat.
+func (s *Session) onRedact(m ircmsg.Message) {
+	if len(m.Params) < 2 || !validMsgid(m.Params[1]) || !strings.Contains(m.Source, "!") {
+		return
+	}
+	target, id := m.Params[0], m.Params[1]
+	sender := s.sender(m.Nick())
+	if sender.UserId == "" {
+		return
+	}
+	s.mu.Lock()
+	s.seenLiveLocked(m)
+	s.noteRedactedLocked(id)
+	if w := s.modWait; w != nil && sender.IsFromMe && (w.redact == id || slices.Contains(w.redactMore, id)) {
+		w.redacted = w.redacted || w.redact == id
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	chat, typ := sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
+	switch {
+	case isChannel(target):
+		chat, typ = s.chanID(target), pb.ChatType_CHAT_TYPE_GROUP
+	case sender.IsFromMe && !s.isSelf(target):
+		s.mu.Lock()
+		chat = s.people.id(target)
+		s.mu.Unlock()
+	case sender.IsFromMe || !s.isSelf(target):
+		return // to a channel's operators (@#chan), or not to us
+	}
+	if ev := s.unreactEvent(m, id); ev != nil {
+		s.n.host.Emit(ev)
+		return
+	}
+	s.n.host.Emit(s.retractionEvent(m, sender, chat, typ, id))
+}
+
+// retractionEvent is the retraction of message id that m, a REDACT,
+// makes.
+func (s *Session) retractionEvent(m ircmsg.Message, sender *pb.Sender, chat string, typ pb.ChatType, id string) *pb.Event {
+	return &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
+		Sender: sender, ChatId: chat, ChatType: typ,
+		Payload: &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: id}}}
+}
+
+// unreactEvent is the reaction event of a REDACT m of a reaction heard
+// (its TAGMSG's msgid id): the reactor's set without it; nil when id is
+// no reaction heard, or the set has it no more.
+func (s *Session) unreactEvent(m ircmsg.Message, id string) *pb.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ref, ok := s.reactIDs[id]
+	if !ok {
+		return nil
+	}
+	delete(s.reactIDs, id)
+	had := s.reactions.get(ref.k)
+	set := make([]string, 0, len(had))
+	for _, e := range had {
+		if e != ref.emoji {
+			set = append(set, e)
+		}
+	}
+	if len(set) == len(had) {
+		return nil
+	}
+	s.reactions.set(ref.k, set)
+	return &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
+		Sender: ref.sender, ChatId: ref.chat, ChatType: ref.typ,
+		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: ref.k.msgid, Emojis: set}}}
+}
+
+// noteReactionIDLocked keeps the reaction a live TAGMSG of msgid id
+// added, for a REDACT of it.
+func (s *Session) noteReactionIDLocked(id string, ref reactRef) {
+	if id == "" {
+		return
+	}
+	if s.reactIDs == nil {
+		s.reactIDs = map[string]reactRef{}
+	}
+	if _, ok := s.reactIDs[id]; !ok {
+		s.reactIDOrder = append(s.reactIDOrder, id)
+	}
+	s.reactIDs[id] = ref
+	if len(s.reactIDOrder) > reactMax {
+		delete(s.reactIDs, s.reactIDOrder[0])
+		s.reactIDOrder = s.reactIDOrder[1:]
+	}
+}
+
+// noteRedactedLocked notes that message id was deleted: history leaves
+// it out.
+func (s *Session) noteRedactedLocked(id string) {
+	if s.redacted == nil {
+		s.redacted = map[string]bool{}
+	}
+	if s.redacted[id] {
+		return
+	}
+	s.redacted[id] = true
+	s.redactedOrder = append(s.redactedOrder, id)
+	if len(s.redactedOrder) > redactedKept {
+		delete(s.redacted, s.redactedOrder[0])
+		s.redactedOrder = s.redactedOrder[1:]
+	}
+}
+
+// historyRedactions applies a chathistory batch's REDACT lines to its
+// events: a message (or reaction) deleted is left out of the batch, and
+// one the batch lacks (the gateway had it, live or from an earlier
+// batch) gets its retraction, unless its deletion was told already
+// (heard live, or in an earlier batch). A
+// backfill's page only leaves out: the message deleted is in an older
+// page (history leaves it out there, s.redacted), or long gone.
+func (s *Session) historyRedactions(redacts []ircmsg.Message, r *histReq, batch *pb.HistoryBatch) {
+	for _, m := range redacts {
+		id := m.Params[1]
+		s.mu.Lock()
+		// Known deleted already (heard live, or an earlier batch's):
+		// told then.
+		told := s.redacted[id]
+		s.noteRedactedLocked(id)
+		_, rid := m.GetTag("msgid")
+		heard := rid != "" && s.live[rid]
+		s.mu.Unlock()
+		n := len(batch.Events)
+		kept := batch.Events[:0]
+		for _, ev := range batch.Events {
+			if ev.EventId != id {
+				kept = append(kept, ev)
+			}
+		}
+		batch.Events = kept
+		if len(kept) < n || told || heard || r.backfill || rid == "" {
+			continue
+		}
+		sender := s.sender(m.Nick())
+		if sender.UserId == "" {
+			continue
+		}
+		batch.Events = append(batch.Events, s.retractionEvent(m, sender, r.chatID, r.typ, id))
+	}
+}
