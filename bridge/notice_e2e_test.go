@@ -2,6 +2,8 @@ package bridge_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,5 +54,40 @@ func TestPluginNotice(t *testing.T) {
 	m := notice()
 	if len(m.Body) > 64<<10 || !strings.HasPrefix(m.Body, strings.Repeat("n", 60000)) || !strings.Contains(m.Body, "bytes more not shown]") {
 		t.Fatalf("want the long notice cut to 64 KiB with the mark, got %d bytes ending %q", len(m.Body), m.Body[max(0, len(m.Body)-60):])
+	}
+}
+
+// A notice for a user with no available resource is kept by the server
+// (offline storage), as the gateway's own chat messages are (they are
+// the same kind: type chat, to the bare JID), and comes when the user is
+// available again.
+func TestPluginNoticeOffline(t *testing.T) {
+	s := newStack(t, stackOptions{serverModules: []string{"offline"}})
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	raw(t, alice, "<presence type='unavailable'/>")
+	sendChat(t, alice, "bob@"+domain, "notice off N:while unavailable")
+	offline := filepath.Join(s.srv.Dir(), "data", "localhost", "offline", "alice.list")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, _ := os.ReadFile(offline); strings.Contains(string(b), "N:while unavailable") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the notice never reached the server's offline storage")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	raw(t, alice, "<presence/>")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := alice.Next(ctx, func(m xmpptest.Stanza) bool {
+		return m.Name == "message" && m.From == domain && m.Body == "N:while unavailable"
+	})
+	if err != nil {
+		t.Fatalf("the stored notice never came once available: %v", err)
+	}
+	if m.Type != "chat" {
+		t.Fatalf("the stored notice came as %s", m.XML)
 	}
 }
