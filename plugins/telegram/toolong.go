@@ -17,9 +17,11 @@ const tooLongText = "Some messages from while the gateway was away could not be 
 // keeps (read under the session's lock at its start): it tells the user, as a notice from the
 // gateway, that the gap's messages are lost here. gotd has stored the
 // difference's new pts just before, so the notice's event ID names that
-// pts: the same occurrence (a replay of the journal, or the catch-up
-// again after the pts failed to save) has the same ID, which the gateway
-// drops; another gap later has a newer pts.
+// pts: the same occurrence replayed (the SDK's journal after a restart)
+// has the same ID, which the gateway drops; another gap later has a newer
+// pts. (A pts that failed to save, the store frozen at a stop, leaves the
+// old one in the ID, and the catch-up at the next start may tell the same
+// gap again under the new one.)
 func (s *Session) tooLong(st *store) func() {
 	return func() { s.tellTooLong(st) }
 }
