@@ -150,6 +150,8 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		return nil // a new deadline, recorded at its commit (expiry.go)
 	case *pb.Event_Invited:
 		return s.invitedEvent(d, p.Invited) // room_invited.go
+	case *pb.Event_Notice:
+		return s.noticeEvent(d, p.Notice) // notice.go
 	}
 	if _, ok := ev.Payload.(*pb.Event_Message); ok && expiredOnArrival(ev, time.Now()) {
 		// Its deadline passed before it came, or while it waited

@@ -103,6 +103,8 @@ func (t *transport) fitEvent(ev *pb.Event) {
 		if m := p.Member.GetMember(); m != nil {
 			cut("nick", &m.Nick, maxNameBytes, false)
 		}
+	case *pb.Event_Notice:
+		cut("notice", &p.Notice.Text, text, true)
 	case *pb.Event_Invited:
 		cut("reason", &p.Invited.Reason, maxNameBytes, false)
 		cut("chat name", &p.Invited.ChatName, maxNameBytes, false)

@@ -290,6 +290,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		time.Sleep(SlowConfirm)
 	}
 	s.contactCommand(text)
+	s.noticeCommand(text) // notice.go
 	for _, kind := range []pb.ReceiptEvent_Kind{pb.ReceiptEvent_KIND_DELIVERED, pb.ReceiptEvent_KIND_READ} {
 		r := s.event(c)
 		r.EventId = ""

@@ -282,6 +282,11 @@ def undeliverable(ev):
         fault = bad_id(name, getattr(ev, name))
         if fault:
             return "%s event's %s" % (with_article(kind), fault)
+    if kind == "notice" and not ev.notice.text:
+        return "a notice event with no text: the gateway shows the user nothing"
+    if kind == "notice" and ev.chat_id:
+        return ("a notice event with chat_id %r: a notice belongs to no chat (send a message in the chat instead)"
+                % ev.chat_id)
     if len(ev.meta) > pb.LIMIT_META_BYTES:
         return ("%s event's meta is %d bytes, over the contract's %d (LIMIT_META_BYTES): keep less in it, "
                 "or send the event without it" % (with_article(kind), len(ev.meta), pb.LIMIT_META_BYTES))

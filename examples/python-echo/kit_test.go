@@ -81,12 +81,15 @@ bad = [pb.Event(login_id="alice", chat_id="echo", event_id="nopayload"),
        pb.Event(login_id="al\0ice", chat_id="echo", event_id="nul", message=pb.MessageEvent(text="hi")),
        pb.Event(login_id="alice", chat_id="echo", event_id="e\0", message=pb.MessageEvent(text="hi")),
        pb.Event(login_id="alice", chat_id="c" * (pb.LIMIT_ID_BYTES + 1), event_id="long", message=pb.MessageEvent(text="hi")),
-       pb.Event(login_id="alice", chat_id="echo", event_id="meta", meta=bytes(pb.LIMIT_META_BYTES + 1), message=pb.MessageEvent(text="hi"))]
+       pb.Event(login_id="alice", chat_id="echo", event_id="meta", meta=bytes(pb.LIMIT_META_BYTES + 1), message=pb.MessageEvent(text="hi")),
+       pb.Event(login_id="alice", event_id="n0", notice=pb.NoticeEvent()),
+       pb.Event(login_id="alice", chat_id="echo", event_id="n1", notice=pb.NoticeEvent(text="lost"))]
 for ev in bad:
     assert j.emit(ev) == 0, ev
 good = [pb.Event(login_step=pb.LoginStep(process_id="p")),
-        pb.Event(login_id="alice", contact=pb.ContactEvent(contact=pb.Contact(user_id="echo")))]
-assert [j.emit(ev) for ev in good] == [1, 2], [ev.seq for ev in good]
+        pb.Event(login_id="alice", contact=pb.ContactEvent(contact=pb.Contact(user_id="echo"))),
+        pb.Event(login_id="alice", event_id="n2", notice=pb.NoticeEvent(text="lost", level=pb.NOTICE_LEVEL_WARNING))]
+assert [j.emit(ev) for ev in good] == [1, 2, 3], [ev.seq for ev in good]
 j.close()
 from history import HistoryQueue
 h = HistoryQueue(folder)

@@ -26,6 +26,16 @@ func eventFaults(ev *pb.Event) []string {
 			faults = append(faults, "a MessageEvent whose quote has both quote_author_id and quote_from_me: one author")
 		}
 	}
+	if n := ev.GetNotice(); n != nil {
+		// NoticeEvent: "Give it an event_id: the host shows one
+		// event_id once, so a replay is dropped."
+		if ev.EventId == "" {
+			faults = append(faults, "a NoticeEvent with no event_id: the gateway shows each one, a replay too; name the occurrence")
+		}
+		if _, ok := pb.NoticeLevel_name[int32(n.Level)]; !ok {
+			faults = append(faults, fmt.Sprintf("a NoticeEvent with level %d, which the contract does not name (NOTICE_LEVEL_INFO, NOTICE_LEVEL_WARNING): shown as INFO", n.Level))
+		}
+	}
 	return faults
 }
 

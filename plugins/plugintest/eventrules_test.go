@@ -21,10 +21,32 @@ func TestEventFaults(t *testing.T) {
 		{"author without reply", msg(&pb.MessageEvent{Text: "yes", QuoteAuthorId: "bob"}), 1},
 		{"two authors", msg(&pb.MessageEvent{Text: "yes", ReplyToId: "m1", QuoteAuthorId: "bob", QuoteFromMe: true}), 1},
 		{"not a message", &pb.Event{Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{}}}, 0},
+		{"notice", &pb.Event{EventId: "n1", Payload: &pb.Event_Notice{Notice: &pb.NoticeEvent{Text: "lost", Level: pb.NoticeLevel_NOTICE_LEVEL_WARNING}}}, 0},
+		{"notice without event_id", &pb.Event{Payload: &pb.Event_Notice{Notice: &pb.NoticeEvent{Text: "lost"}}}, 1},
+		{"notice of an unknown level", &pb.Event{EventId: "n1", Payload: &pb.Event_Notice{Notice: &pb.NoticeEvent{Text: "lost", Level: 7}}}, 1},
 	}
 	for _, c := range cases {
 		if got := eventFaults(c.ev); len(got) != c.faults {
 			t.Errorf("%s: faults %q, want %d", c.name, got, c.faults)
+		}
+	}
+}
+
+// The kit judges a notice by the SDK's rules (sdk.CheckEvent): the
+// gateway would drop one with no text, or with a chat_id.
+func TestNoticeDropFault(t *testing.T) {
+	notice := func(chat, text string) *pb.Event {
+		return &pb.Event{LoginId: "l", ChatId: chat, EventId: "n1", Payload: &pb.Event_Notice{Notice: &pb.NoticeEvent{Text: text}}}
+	}
+	if got := dropFault(notice("", "lost")); got != "" {
+		t.Errorf("a good notice: %q, want no fault", got)
+	}
+	for _, c := range []struct{ chat, text, want string }{
+		{"", "", "a notice event with no text"},
+		{"c", "lost", "a notice belongs to no chat"},
+	} {
+		if got := dropFault(notice(c.chat, c.text)); !strings.Contains(got, c.want) {
+			t.Errorf("notice (chat %q, text %q): %q, want %q", c.chat, c.text, got, c.want)
 		}
 	}
 }

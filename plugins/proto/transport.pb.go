@@ -569,6 +569,54 @@ func (Limit) EnumDescriptor() ([]byte, []int) {
 	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{8}
 }
 
+// NoticeLevel: how a NoticeEvent is shown. An unknown level is shown
+// as INFO.
+type NoticeLevel int32
+
+const (
+	NoticeLevel_NOTICE_LEVEL_INFO    NoticeLevel = 0 // shown as it is
+	NoticeLevel_NOTICE_LEVEL_WARNING NoticeLevel = 1 // shown after "Warning: "
+)
+
+// Enum value maps for NoticeLevel.
+var (
+	NoticeLevel_name = map[int32]string{
+		0: "NOTICE_LEVEL_INFO",
+		1: "NOTICE_LEVEL_WARNING",
+	}
+	NoticeLevel_value = map[string]int32{
+		"NOTICE_LEVEL_INFO":    0,
+		"NOTICE_LEVEL_WARNING": 1,
+	}
+)
+
+func (x NoticeLevel) Enum() *NoticeLevel {
+	p := new(NoticeLevel)
+	*p = x
+	return p
+}
+
+func (x NoticeLevel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NoticeLevel) Descriptor() protoreflect.EnumDescriptor {
+	return file_plugins_proto_transport_proto_enumTypes[9].Descriptor()
+}
+
+func (NoticeLevel) Type() protoreflect.EnumType {
+	return &file_plugins_proto_transport_proto_enumTypes[9]
+}
+
+func (x NoticeLevel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NoticeLevel.Descriptor instead.
+func (NoticeLevel) EnumDescriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{9}
+}
+
 type LoginState int32
 
 const (
@@ -618,11 +666,11 @@ func (x LoginState) String() string {
 }
 
 func (LoginState) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[9].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[10].Descriptor()
 }
 
 func (LoginState) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[9]
+	return &file_plugins_proto_transport_proto_enumTypes[10]
 }
 
 func (x LoginState) Number() protoreflect.EnumNumber {
@@ -631,7 +679,7 @@ func (x LoginState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LoginState.Descriptor instead.
 func (LoginState) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{9}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{10}
 }
 
 type Span_Style int32
@@ -685,11 +733,11 @@ func (x Span_Style) String() string {
 }
 
 func (Span_Style) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[10].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[11].Descriptor()
 }
 
 func (Span_Style) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[10]
+	return &file_plugins_proto_transport_proto_enumTypes[11]
 }
 
 func (x Span_Style) Number() protoreflect.EnumNumber {
@@ -731,11 +779,11 @@ func (x ReceiptEvent_Kind) String() string {
 }
 
 func (ReceiptEvent_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[11].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[12].Descriptor()
 }
 
 func (ReceiptEvent_Kind) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[11]
+	return &file_plugins_proto_transport_proto_enumTypes[12]
 }
 
 func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
@@ -744,7 +792,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78, 0}
 }
 
 type MemberEvent_Kind int32
@@ -789,11 +837,11 @@ func (x MemberEvent_Kind) String() string {
 }
 
 func (MemberEvent_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[12].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[13].Descriptor()
 }
 
 func (MemberEvent_Kind) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[12]
+	return &file_plugins_proto_transport_proto_enumTypes[13]
 }
 
 func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
@@ -802,7 +850,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -841,11 +889,11 @@ func (x ChatRemovedEvent_Reason) String() string {
 }
 
 func (ChatRemovedEvent_Reason) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[13].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[14].Descriptor()
 }
 
 func (ChatRemovedEvent_Reason) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[13]
+	return &file_plugins_proto_transport_proto_enumTypes[14]
 }
 
 func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
@@ -854,7 +902,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{89, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{90, 0}
 }
 
 type Empty struct {
@@ -6341,6 +6389,7 @@ type Event struct {
 	//	*Event_Progress
 	//	*Event_Expiry
 	//	*Event_Invited
+	//	*Event_Notice
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -6633,6 +6682,15 @@ func (x *Event) GetInvited() *InvitedEvent {
 	return nil
 }
 
+func (x *Event) GetNotice() *NoticeEvent {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Notice); ok {
+			return x.Notice
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -6717,6 +6775,10 @@ type Event_Invited struct {
 	Invited *InvitedEvent `protobuf:"bytes,39,opt,name=invited,proto3,oneof"`
 }
 
+type Event_Notice struct {
+	Notice *NoticeEvent `protobuf:"bytes,40,opt,name=notice,proto3,oneof"`
+}
+
 func (*Event_Message) isEvent_Payload() {}
 
 func (*Event_Edit) isEvent_Payload() {}
@@ -6756,6 +6818,8 @@ func (*Event_Progress) isEvent_Payload() {}
 func (*Event_Expiry) isEvent_Payload() {}
 
 func (*Event_Invited) isEvent_Payload() {}
+
+func (*Event_Notice) isEvent_Payload() {}
 
 type MessageEvent struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -6882,6 +6946,68 @@ func (x *MessageEvent) GetQuoteFromMe() bool {
 	return false
 }
 
+// NoticeEvent: something the plugin must tell the user that belongs to
+// no chat (Telegram: messages its catch-up after a reconnect could not
+// fetch). The host shows text to the login's user as a chat message
+// from its own JID (the transport's domain), as it tells login states,
+// and stores it until the server has it like a message (the server
+// keeps it for an offline user). Its chat_id is "". Give it an
+// event_id: the host shows one event_id once, so a replay is dropped.
+// text must not be empty; the host cuts one longer than a message's
+// text may be, with a mark saying how much is missing. Added in
+// version 2 without a version bump: an older host drops it unshown.
+type NoticeEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Text          string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	Level         NoticeLevel            `protobuf:"varint,2,opt,name=level,proto3,enum=passerelle.transport.v2.NoticeLevel" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NoticeEvent) Reset() {
+	*x = NoticeEvent{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NoticeEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NoticeEvent) ProtoMessage() {}
+
+func (x *NoticeEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NoticeEvent.ProtoReflect.Descriptor instead.
+func (*NoticeEvent) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *NoticeEvent) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *NoticeEvent) GetLevel() NoticeLevel {
+	if x != nil {
+		return x.Level
+	}
+	return NoticeLevel_NOTICE_LEVEL_INFO
+}
+
 // InvitedEvent: the user is invited to the group chat_id, which they
 // are not in yet (Signal's pending members): the network waits for the
 // user to accept or decline. The Event's sender is who invited them,
@@ -6906,7 +7032,7 @@ type InvitedEvent struct {
 
 func (x *InvitedEvent) Reset() {
 	*x = InvitedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6918,7 +7044,7 @@ func (x *InvitedEvent) String() string {
 func (*InvitedEvent) ProtoMessage() {}
 
 func (x *InvitedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6931,7 +7057,7 @@ func (x *InvitedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvitedEvent.ProtoReflect.Descriptor instead.
 func (*InvitedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *InvitedEvent) GetChatName() string {
@@ -6973,7 +7099,7 @@ type ExpiryEvent struct {
 
 func (x *ExpiryEvent) Reset() {
 	*x = ExpiryEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6985,7 +7111,7 @@ func (x *ExpiryEvent) String() string {
 func (*ExpiryEvent) ProtoMessage() {}
 
 func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6998,7 +7124,7 @@ func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpiryEvent.ProtoReflect.Descriptor instead.
 func (*ExpiryEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ExpiryEvent) GetTargetId() string {
@@ -7033,7 +7159,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7045,7 +7171,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7058,7 +7184,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -7092,7 +7218,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7104,7 +7230,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7117,7 +7243,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -7147,7 +7273,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7159,7 +7285,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7172,7 +7298,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -7199,7 +7325,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7211,7 +7337,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7224,7 +7350,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -7256,7 +7382,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7268,7 +7394,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7281,7 +7407,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -7307,7 +7433,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7319,7 +7445,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7332,7 +7458,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -7351,7 +7477,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7363,7 +7489,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7376,7 +7502,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -7395,7 +7521,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7407,7 +7533,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7420,7 +7546,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -7439,7 +7565,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7451,7 +7577,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7464,7 +7590,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -7489,7 +7615,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7501,7 +7627,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7514,7 +7640,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -7547,7 +7673,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7559,7 +7685,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7572,7 +7698,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -7597,7 +7723,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[85]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7609,7 +7735,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[85]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7622,7 +7748,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -7656,7 +7782,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[86]
+	mi := &file_plugins_proto_transport_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7668,7 +7794,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[86]
+	mi := &file_plugins_proto_transport_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7681,7 +7807,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -7706,7 +7832,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[87]
+	mi := &file_plugins_proto_transport_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7718,7 +7844,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[87]
+	mi := &file_plugins_proto_transport_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7731,7 +7857,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{87}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -7763,7 +7889,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[88]
+	mi := &file_plugins_proto_transport_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7775,7 +7901,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[88]
+	mi := &file_plugins_proto_transport_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7788,7 +7914,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{88}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -7845,7 +7971,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[89]
+	mi := &file_plugins_proto_transport_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7857,7 +7983,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[89]
+	mi := &file_plugins_proto_transport_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7870,7 +7996,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{89}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -8345,7 +8471,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1c\n" +
 	"\n" +
 	"is_from_me\x18\x02 \x01(\bR\bisFromMe\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"\xd3\r\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\x93\x0e\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x17\n" +
@@ -8383,7 +8509,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\bidentity\x18$ \x01(\v2&.passerelle.transport.v2.IdentityEventH\x00R\bidentity\x12D\n" +
 	"\bprogress\x18% \x01(\v2&.passerelle.transport.v2.ProgressEventH\x00R\bprogress\x12>\n" +
 	"\x06expiry\x18& \x01(\v2$.passerelle.transport.v2.ExpiryEventH\x00R\x06expiry\x12A\n" +
-	"\ainvited\x18' \x01(\v2%.passerelle.transport.v2.InvitedEventH\x00R\ainvitedB\t\n" +
+	"\ainvited\x18' \x01(\v2%.passerelle.transport.v2.InvitedEventH\x00R\ainvited\x12>\n" +
+	"\x06notice\x18( \x01(\v2$.passerelle.transport.v2.NoticeEventH\x00R\x06noticeB\t\n" +
 	"\apayload\"\x94\x03\n" +
 	"\fMessageEvent\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1e\n" +
@@ -8395,7 +8522,10 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\n" +
 	"quote_text\x18\a \x01(\tR\tquoteText\x12&\n" +
 	"\x0fquote_author_id\x18\b \x01(\tR\rquoteAuthorId\x12\"\n" +
-	"\rquote_from_me\x18\t \x01(\bR\vquoteFromMe\"_\n" +
+	"\rquote_from_me\x18\t \x01(\bR\vquoteFromMe\"]\n" +
+	"\vNoticeEvent\x12\x12\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\x12:\n" +
+	"\x05level\x18\x02 \x01(\x0e2$.passerelle.transport.v2.NoticeLevelR\x05level\"_\n" +
 	"\fInvitedEvent\x12\x1b\n" +
 	"\tchat_name\x18\x01 \x01(\tR\bchatName\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
@@ -8533,7 +8663,10 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x05Limit\x12\x15\n" +
 	"\x11LIMIT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x10LIMIT_META_BYTES\x10\x80\b\x12\x13\n" +
-	"\x0eLIMIT_ID_BYTES\x10\x80 *\xd8\x01\n" +
+	"\x0eLIMIT_ID_BYTES\x10\x80 *>\n" +
+	"\vNoticeLevel\x12\x15\n" +
+	"\x11NOTICE_LEVEL_INFO\x10\x00\x12\x18\n" +
+	"\x14NOTICE_LEVEL_WARNING\x10\x01*\xd8\x01\n" +
 	"\n" +
 	"LoginState\x12\x17\n" +
 	"\x13LOGIN_STATE_UNKNOWN\x10\x00\x12\x1a\n" +
@@ -8580,8 +8713,8 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 	return file_plugins_proto_transport_proto_rawDescData
 }
 
-var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 14)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 91)
+var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 15)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 92)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -8592,246 +8725,250 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(Role)(0),                        // 6: passerelle.transport.v2.Role
 	(TypingState)(0),                 // 7: passerelle.transport.v2.TypingState
 	(Limit)(0),                       // 8: passerelle.transport.v2.Limit
-	(LoginState)(0),                  // 9: passerelle.transport.v2.LoginState
-	(Span_Style)(0),                  // 10: passerelle.transport.v2.Span.Style
-	(ReceiptEvent_Kind)(0),           // 11: passerelle.transport.v2.ReceiptEvent.Kind
-	(MemberEvent_Kind)(0),            // 12: passerelle.transport.v2.MemberEvent.Kind
-	(ChatRemovedEvent_Reason)(0),     // 13: passerelle.transport.v2.ChatRemovedEvent.Reason
-	(*Empty)(nil),                    // 14: passerelle.transport.v2.Empty
-	(*Error)(nil),                    // 15: passerelle.transport.v2.Error
-	(*InitRequest)(nil),              // 16: passerelle.transport.v2.InitRequest
-	(*Capabilities)(nil),             // 17: passerelle.transport.v2.Capabilities
-	(*Features)(nil),                 // 18: passerelle.transport.v2.Features
-	(*LoginFlowsRequest)(nil),        // 19: passerelle.transport.v2.LoginFlowsRequest
-	(*LoginFlow)(nil),                // 20: passerelle.transport.v2.LoginFlow
-	(*LoginFlowsResponse)(nil),       // 21: passerelle.transport.v2.LoginFlowsResponse
-	(*StartLoginRequest)(nil),        // 22: passerelle.transport.v2.StartLoginRequest
-	(*SubmitLoginInputRequest)(nil),  // 23: passerelle.transport.v2.SubmitLoginInputRequest
-	(*LoginProcessRef)(nil),          // 24: passerelle.transport.v2.LoginProcessRef
-	(*LoginStep)(nil),                // 25: passerelle.transport.v2.LoginStep
-	(*FormField)(nil),                // 26: passerelle.transport.v2.FormField
-	(*FormStep)(nil),                 // 27: passerelle.transport.v2.FormStep
-	(*DisplayStep)(nil),              // 28: passerelle.transport.v2.DisplayStep
-	(*CompleteStep)(nil),             // 29: passerelle.transport.v2.CompleteStep
-	(*LoginRef)(nil),                 // 30: passerelle.transport.v2.LoginRef
-	(*ConnectRequest)(nil),           // 31: passerelle.transport.v2.ConnectRequest
-	(*LogoutRequest)(nil),            // 32: passerelle.transport.v2.LogoutRequest
-	(*ResolveIdentifierRequest)(nil), // 33: passerelle.transport.v2.ResolveIdentifierRequest
-	(*Presence)(nil),                 // 34: passerelle.transport.v2.Presence
-	(*Contact)(nil),                  // 35: passerelle.transport.v2.Contact
-	(*ContactListResponse)(nil),      // 36: passerelle.transport.v2.ContactListResponse
-	(*ChatRef)(nil),                  // 37: passerelle.transport.v2.ChatRef
-	(*UserRef)(nil),                  // 38: passerelle.transport.v2.UserRef
-	(*Member)(nil),                   // 39: passerelle.transport.v2.Member
-	(*Chat)(nil),                     // 40: passerelle.transport.v2.Chat
-	(*ChatTimer)(nil),                // 41: passerelle.transport.v2.ChatTimer
-	(*ChatListResponse)(nil),         // 42: passerelle.transport.v2.ChatListResponse
-	(*BackfillRequest)(nil),          // 43: passerelle.transport.v2.BackfillRequest
-	(*HistoryAck)(nil),               // 44: passerelle.transport.v2.HistoryAck
-	(*HistoryBatch)(nil),             // 45: passerelle.transport.v2.HistoryBatch
-	(*MediaRef)(nil),                 // 46: passerelle.transport.v2.MediaRef
-	(*MediaInfo)(nil),                // 47: passerelle.transport.v2.MediaInfo
-	(*MediaChunk)(nil),               // 48: passerelle.transport.v2.MediaChunk
-	(*UploadMediaResult)(nil),        // 49: passerelle.transport.v2.UploadMediaResult
-	(*Command)(nil),                  // 50: passerelle.transport.v2.Command
-	(*Attachment)(nil),               // 51: passerelle.transport.v2.Attachment
-	(*Span)(nil),                     // 52: passerelle.transport.v2.Span
-	(*SendMessage)(nil),              // 53: passerelle.transport.v2.SendMessage
-	(*Poll)(nil),                     // 54: passerelle.transport.v2.Poll
-	(*EditMessage)(nil),              // 55: passerelle.transport.v2.EditMessage
-	(*React)(nil),                    // 56: passerelle.transport.v2.React
-	(*Retract)(nil),                  // 57: passerelle.transport.v2.Retract
-	(*MarkRead)(nil),                 // 58: passerelle.transport.v2.MarkRead
-	(*LeaveChat)(nil),                // 59: passerelle.transport.v2.LeaveChat
-	(*JoinChat)(nil),                 // 60: passerelle.transport.v2.JoinChat
-	(*CreateChat)(nil),               // 61: passerelle.transport.v2.CreateChat
-	(*SetNick)(nil),                  // 62: passerelle.transport.v2.SetNick
-	(*SetTopic)(nil),                 // 63: passerelle.transport.v2.SetTopic
-	(*SetChatName)(nil),              // 64: passerelle.transport.v2.SetChatName
-	(*SetChatAvatar)(nil),            // 65: passerelle.transport.v2.SetChatAvatar
-	(*SetProfileAvatar)(nil),         // 66: passerelle.transport.v2.SetProfileAvatar
-	(*Invite)(nil),                   // 67: passerelle.transport.v2.Invite
-	(*Kick)(nil),                     // 68: passerelle.transport.v2.Kick
-	(*Unban)(nil),                    // 69: passerelle.transport.v2.Unban
-	(*SearchChats)(nil),              // 70: passerelle.transport.v2.SearchChats
-	(*FoundChat)(nil),                // 71: passerelle.transport.v2.FoundChat
-	(*SetChatTimer)(nil),             // 72: passerelle.transport.v2.SetChatTimer
-	(*Vote)(nil),                     // 73: passerelle.transport.v2.Vote
-	(*Pin)(nil),                      // 74: passerelle.transport.v2.Pin
-	(*ClosePoll)(nil),                // 75: passerelle.transport.v2.ClosePoll
-	(*DeclineInvite)(nil),            // 76: passerelle.transport.v2.DeclineInvite
-	(*DeleteChat)(nil),               // 77: passerelle.transport.v2.DeleteChat
-	(*SetRole)(nil),                  // 78: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 79: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 80: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 81: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 82: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 83: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 84: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 85: passerelle.transport.v2.MessageEvent
-	(*InvitedEvent)(nil),             // 86: passerelle.transport.v2.InvitedEvent
-	(*ExpiryEvent)(nil),              // 87: passerelle.transport.v2.ExpiryEvent
-	(*EditEvent)(nil),                // 88: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 89: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 90: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 91: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 92: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 93: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 94: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 95: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 96: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 97: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 98: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 99: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 100: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 101: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 102: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 103: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 104: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(NoticeLevel)(0),                 // 9: passerelle.transport.v2.NoticeLevel
+	(LoginState)(0),                  // 10: passerelle.transport.v2.LoginState
+	(Span_Style)(0),                  // 11: passerelle.transport.v2.Span.Style
+	(ReceiptEvent_Kind)(0),           // 12: passerelle.transport.v2.ReceiptEvent.Kind
+	(MemberEvent_Kind)(0),            // 13: passerelle.transport.v2.MemberEvent.Kind
+	(ChatRemovedEvent_Reason)(0),     // 14: passerelle.transport.v2.ChatRemovedEvent.Reason
+	(*Empty)(nil),                    // 15: passerelle.transport.v2.Empty
+	(*Error)(nil),                    // 16: passerelle.transport.v2.Error
+	(*InitRequest)(nil),              // 17: passerelle.transport.v2.InitRequest
+	(*Capabilities)(nil),             // 18: passerelle.transport.v2.Capabilities
+	(*Features)(nil),                 // 19: passerelle.transport.v2.Features
+	(*LoginFlowsRequest)(nil),        // 20: passerelle.transport.v2.LoginFlowsRequest
+	(*LoginFlow)(nil),                // 21: passerelle.transport.v2.LoginFlow
+	(*LoginFlowsResponse)(nil),       // 22: passerelle.transport.v2.LoginFlowsResponse
+	(*StartLoginRequest)(nil),        // 23: passerelle.transport.v2.StartLoginRequest
+	(*SubmitLoginInputRequest)(nil),  // 24: passerelle.transport.v2.SubmitLoginInputRequest
+	(*LoginProcessRef)(nil),          // 25: passerelle.transport.v2.LoginProcessRef
+	(*LoginStep)(nil),                // 26: passerelle.transport.v2.LoginStep
+	(*FormField)(nil),                // 27: passerelle.transport.v2.FormField
+	(*FormStep)(nil),                 // 28: passerelle.transport.v2.FormStep
+	(*DisplayStep)(nil),              // 29: passerelle.transport.v2.DisplayStep
+	(*CompleteStep)(nil),             // 30: passerelle.transport.v2.CompleteStep
+	(*LoginRef)(nil),                 // 31: passerelle.transport.v2.LoginRef
+	(*ConnectRequest)(nil),           // 32: passerelle.transport.v2.ConnectRequest
+	(*LogoutRequest)(nil),            // 33: passerelle.transport.v2.LogoutRequest
+	(*ResolveIdentifierRequest)(nil), // 34: passerelle.transport.v2.ResolveIdentifierRequest
+	(*Presence)(nil),                 // 35: passerelle.transport.v2.Presence
+	(*Contact)(nil),                  // 36: passerelle.transport.v2.Contact
+	(*ContactListResponse)(nil),      // 37: passerelle.transport.v2.ContactListResponse
+	(*ChatRef)(nil),                  // 38: passerelle.transport.v2.ChatRef
+	(*UserRef)(nil),                  // 39: passerelle.transport.v2.UserRef
+	(*Member)(nil),                   // 40: passerelle.transport.v2.Member
+	(*Chat)(nil),                     // 41: passerelle.transport.v2.Chat
+	(*ChatTimer)(nil),                // 42: passerelle.transport.v2.ChatTimer
+	(*ChatListResponse)(nil),         // 43: passerelle.transport.v2.ChatListResponse
+	(*BackfillRequest)(nil),          // 44: passerelle.transport.v2.BackfillRequest
+	(*HistoryAck)(nil),               // 45: passerelle.transport.v2.HistoryAck
+	(*HistoryBatch)(nil),             // 46: passerelle.transport.v2.HistoryBatch
+	(*MediaRef)(nil),                 // 47: passerelle.transport.v2.MediaRef
+	(*MediaInfo)(nil),                // 48: passerelle.transport.v2.MediaInfo
+	(*MediaChunk)(nil),               // 49: passerelle.transport.v2.MediaChunk
+	(*UploadMediaResult)(nil),        // 50: passerelle.transport.v2.UploadMediaResult
+	(*Command)(nil),                  // 51: passerelle.transport.v2.Command
+	(*Attachment)(nil),               // 52: passerelle.transport.v2.Attachment
+	(*Span)(nil),                     // 53: passerelle.transport.v2.Span
+	(*SendMessage)(nil),              // 54: passerelle.transport.v2.SendMessage
+	(*Poll)(nil),                     // 55: passerelle.transport.v2.Poll
+	(*EditMessage)(nil),              // 56: passerelle.transport.v2.EditMessage
+	(*React)(nil),                    // 57: passerelle.transport.v2.React
+	(*Retract)(nil),                  // 58: passerelle.transport.v2.Retract
+	(*MarkRead)(nil),                 // 59: passerelle.transport.v2.MarkRead
+	(*LeaveChat)(nil),                // 60: passerelle.transport.v2.LeaveChat
+	(*JoinChat)(nil),                 // 61: passerelle.transport.v2.JoinChat
+	(*CreateChat)(nil),               // 62: passerelle.transport.v2.CreateChat
+	(*SetNick)(nil),                  // 63: passerelle.transport.v2.SetNick
+	(*SetTopic)(nil),                 // 64: passerelle.transport.v2.SetTopic
+	(*SetChatName)(nil),              // 65: passerelle.transport.v2.SetChatName
+	(*SetChatAvatar)(nil),            // 66: passerelle.transport.v2.SetChatAvatar
+	(*SetProfileAvatar)(nil),         // 67: passerelle.transport.v2.SetProfileAvatar
+	(*Invite)(nil),                   // 68: passerelle.transport.v2.Invite
+	(*Kick)(nil),                     // 69: passerelle.transport.v2.Kick
+	(*Unban)(nil),                    // 70: passerelle.transport.v2.Unban
+	(*SearchChats)(nil),              // 71: passerelle.transport.v2.SearchChats
+	(*FoundChat)(nil),                // 72: passerelle.transport.v2.FoundChat
+	(*SetChatTimer)(nil),             // 73: passerelle.transport.v2.SetChatTimer
+	(*Vote)(nil),                     // 74: passerelle.transport.v2.Vote
+	(*Pin)(nil),                      // 75: passerelle.transport.v2.Pin
+	(*ClosePoll)(nil),                // 76: passerelle.transport.v2.ClosePoll
+	(*DeclineInvite)(nil),            // 77: passerelle.transport.v2.DeclineInvite
+	(*DeleteChat)(nil),               // 78: passerelle.transport.v2.DeleteChat
+	(*SetRole)(nil),                  // 79: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 80: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 81: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 82: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 83: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 84: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 85: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 86: passerelle.transport.v2.MessageEvent
+	(*NoticeEvent)(nil),              // 87: passerelle.transport.v2.NoticeEvent
+	(*InvitedEvent)(nil),             // 88: passerelle.transport.v2.InvitedEvent
+	(*ExpiryEvent)(nil),              // 89: passerelle.transport.v2.ExpiryEvent
+	(*EditEvent)(nil),                // 90: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 91: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 92: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 93: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 94: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 95: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 96: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 97: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 98: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 99: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 100: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 101: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 102: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 103: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 104: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 105: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 106: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
-	18,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
-	20,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	104, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
-	27,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
-	28,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
-	29,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
+	19,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
+	21,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
+	106, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	28,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
+	29,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
+	30,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
 	1,   // 7: passerelle.transport.v2.FormField.type:type_name -> passerelle.transport.v2.FieldType
-	26,  // 8: passerelle.transport.v2.FormStep.fields:type_name -> passerelle.transport.v2.FormField
+	27,  // 8: passerelle.transport.v2.FormStep.fields:type_name -> passerelle.transport.v2.FormField
 	2,   // 9: passerelle.transport.v2.DisplayStep.type:type_name -> passerelle.transport.v2.DisplayType
 	3,   // 10: passerelle.transport.v2.Presence.show:type_name -> passerelle.transport.v2.PresenceShow
-	34,  // 11: passerelle.transport.v2.Contact.presence:type_name -> passerelle.transport.v2.Presence
-	35,  // 12: passerelle.transport.v2.ContactListResponse.contacts:type_name -> passerelle.transport.v2.Contact
+	35,  // 11: passerelle.transport.v2.Contact.presence:type_name -> passerelle.transport.v2.Presence
+	36,  // 12: passerelle.transport.v2.ContactListResponse.contacts:type_name -> passerelle.transport.v2.Contact
 	6,   // 13: passerelle.transport.v2.Member.role:type_name -> passerelle.transport.v2.Role
 	5,   // 14: passerelle.transport.v2.Member.affiliation:type_name -> passerelle.transport.v2.Affiliation
 	4,   // 15: passerelle.transport.v2.Chat.type:type_name -> passerelle.transport.v2.ChatType
-	39,  // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
-	18,  // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
-	41,  // 18: passerelle.transport.v2.Chat.timer:type_name -> passerelle.transport.v2.ChatTimer
-	40,  // 19: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
+	40,  // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
+	19,  // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
+	42,  // 18: passerelle.transport.v2.Chat.timer:type_name -> passerelle.transport.v2.ChatTimer
+	41,  // 19: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
 	4,   // 20: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	84,  // 21: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
-	47,  // 22: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
-	53,  // 23: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
-	55,  // 24: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
-	56,  // 25: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
-	57,  // 26: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
-	58,  // 27: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	79,  // 28: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	80,  // 29: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
-	59,  // 30: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
-	63,  // 31: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
-	64,  // 32: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
-	67,  // 33: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
-	68,  // 34: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	78,  // 35: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
-	60,  // 36: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
-	62,  // 37: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
-	61,  // 38: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
-	65,  // 39: passerelle.transport.v2.Command.set_avatar:type_name -> passerelle.transport.v2.SetChatAvatar
-	66,  // 40: passerelle.transport.v2.Command.set_profile_avatar:type_name -> passerelle.transport.v2.SetProfileAvatar
-	69,  // 41: passerelle.transport.v2.Command.unban:type_name -> passerelle.transport.v2.Unban
-	70,  // 42: passerelle.transport.v2.Command.search_chats:type_name -> passerelle.transport.v2.SearchChats
-	72,  // 43: passerelle.transport.v2.Command.set_timer:type_name -> passerelle.transport.v2.SetChatTimer
-	73,  // 44: passerelle.transport.v2.Command.vote:type_name -> passerelle.transport.v2.Vote
-	74,  // 45: passerelle.transport.v2.Command.pin:type_name -> passerelle.transport.v2.Pin
-	75,  // 46: passerelle.transport.v2.Command.close_poll:type_name -> passerelle.transport.v2.ClosePoll
-	76,  // 47: passerelle.transport.v2.Command.decline_invite:type_name -> passerelle.transport.v2.DeclineInvite
-	77,  // 48: passerelle.transport.v2.Command.delete_chat:type_name -> passerelle.transport.v2.DeleteChat
-	10,  // 49: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	51,  // 50: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	52,  // 51: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	54,  // 52: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
-	52,  // 53: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	85,  // 21: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	48,  // 22: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
+	54,  // 23: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
+	56,  // 24: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
+	57,  // 25: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
+	58,  // 26: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
+	59,  // 27: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
+	80,  // 28: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	81,  // 29: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	60,  // 30: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
+	64,  // 31: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
+	65,  // 32: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
+	68,  // 33: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
+	69,  // 34: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
+	79,  // 35: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	61,  // 36: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
+	63,  // 37: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
+	62,  // 38: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
+	66,  // 39: passerelle.transport.v2.Command.set_avatar:type_name -> passerelle.transport.v2.SetChatAvatar
+	67,  // 40: passerelle.transport.v2.Command.set_profile_avatar:type_name -> passerelle.transport.v2.SetProfileAvatar
+	70,  // 41: passerelle.transport.v2.Command.unban:type_name -> passerelle.transport.v2.Unban
+	71,  // 42: passerelle.transport.v2.Command.search_chats:type_name -> passerelle.transport.v2.SearchChats
+	73,  // 43: passerelle.transport.v2.Command.set_timer:type_name -> passerelle.transport.v2.SetChatTimer
+	74,  // 44: passerelle.transport.v2.Command.vote:type_name -> passerelle.transport.v2.Vote
+	75,  // 45: passerelle.transport.v2.Command.pin:type_name -> passerelle.transport.v2.Pin
+	76,  // 46: passerelle.transport.v2.Command.close_poll:type_name -> passerelle.transport.v2.ClosePoll
+	77,  // 47: passerelle.transport.v2.Command.decline_invite:type_name -> passerelle.transport.v2.DeclineInvite
+	78,  // 48: passerelle.transport.v2.Command.delete_chat:type_name -> passerelle.transport.v2.DeleteChat
+	11,  // 49: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	52,  // 50: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	53,  // 51: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	55,  // 52: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
+	53,  // 53: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
 	4,   // 54: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
 	5,   // 55: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
 	6,   // 56: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
 	7,   // 57: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	34,  // 58: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
-	15,  // 59: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
-	71,  // 60: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
+	35,  // 58: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	16,  // 59: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	72,  // 60: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
 	4,   // 61: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	83,  // 62: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	85,  // 63: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	88,  // 64: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	89,  // 65: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	90,  // 66: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	91,  // 67: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	92,  // 68: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	93,  // 69: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	94,  // 70: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	95,  // 71: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	96,  // 72: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	97,  // 73: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
-	25,  // 74: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	98,  // 75: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	99,  // 76: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	100, // 77: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	103, // 78: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	101, // 79: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	102, // 80: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	87,  // 81: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
-	86,  // 82: passerelle.transport.v2.Event.invited:type_name -> passerelle.transport.v2.InvitedEvent
-	51,  // 83: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	52,  // 84: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	52,  // 85: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	11,  // 86: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,   // 87: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	34,  // 88: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	35,  // 89: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	40,  // 90: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	9,   // 91: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	18,  // 92: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
-	12,  // 93: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	39,  // 94: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	35,  // 95: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	13,  // 96: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	16,  // 97: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	19,  // 98: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	22,  // 99: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	23,  // 100: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	24,  // 101: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	24,  // 102: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	31,  // 103: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	30,  // 104: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	32,  // 105: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	33,  // 106: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	30,  // 107: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	37,  // 108: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	38,  // 109: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	30,  // 110: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	43,  // 111: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	46,  // 112: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	48,  // 113: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	50,  // 114: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	82,  // 115: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	44,  // 116: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	17,  // 117: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	21,  // 118: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	25,  // 119: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	25,  // 120: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	25,  // 121: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	14,  // 122: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	14,  // 123: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	14,  // 124: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	14,  // 125: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	35,  // 126: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	36,  // 127: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	40,  // 128: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	35,  // 129: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	42,  // 130: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	14,  // 131: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	48,  // 132: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	49,  // 133: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	81,  // 134: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	84,  // 135: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	45,  // 136: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	117, // [117:137] is the sub-list for method output_type
-	97,  // [97:117] is the sub-list for method input_type
-	97,  // [97:97] is the sub-list for extension type_name
-	97,  // [97:97] is the sub-list for extension extendee
-	0,   // [0:97] is the sub-list for field type_name
+	84,  // 62: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	86,  // 63: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	90,  // 64: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	91,  // 65: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	92,  // 66: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	93,  // 67: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	94,  // 68: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	95,  // 69: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	96,  // 70: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	97,  // 71: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	98,  // 72: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	99,  // 73: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	26,  // 74: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	100, // 75: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	101, // 76: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	102, // 77: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	105, // 78: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	103, // 79: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	104, // 80: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	89,  // 81: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
+	88,  // 82: passerelle.transport.v2.Event.invited:type_name -> passerelle.transport.v2.InvitedEvent
+	87,  // 83: passerelle.transport.v2.Event.notice:type_name -> passerelle.transport.v2.NoticeEvent
+	52,  // 84: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	53,  // 85: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	9,   // 86: passerelle.transport.v2.NoticeEvent.level:type_name -> passerelle.transport.v2.NoticeLevel
+	53,  // 87: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	12,  // 88: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,   // 89: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	35,  // 90: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	36,  // 91: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	41,  // 92: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	10,  // 93: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	19,  // 94: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
+	13,  // 95: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	40,  // 96: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	36,  // 97: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	14,  // 98: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	17,  // 99: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	20,  // 100: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	23,  // 101: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	24,  // 102: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	25,  // 103: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	25,  // 104: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	32,  // 105: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	31,  // 106: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	33,  // 107: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	34,  // 108: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	31,  // 109: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	38,  // 110: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	39,  // 111: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	31,  // 112: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	44,  // 113: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	47,  // 114: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	49,  // 115: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	51,  // 116: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	83,  // 117: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	45,  // 118: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	18,  // 119: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	22,  // 120: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	26,  // 121: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	26,  // 122: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	26,  // 123: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	15,  // 124: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	15,  // 125: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	15,  // 126: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	15,  // 127: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	36,  // 128: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	37,  // 129: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	41,  // 130: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	36,  // 131: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	43,  // 132: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	15,  // 133: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	49,  // 134: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	50,  // 135: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	82,  // 136: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	85,  // 137: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	46,  // 138: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	119, // [119:139] is the sub-list for method output_type
+	99,  // [99:119] is the sub-list for method input_type
+	99,  // [99:99] is the sub-list for extension type_name
+	99,  // [99:99] is the sub-list for extension extendee
+	0,   // [0:99] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -8900,14 +9037,15 @@ func file_plugins_proto_transport_proto_init() {
 		(*Event_Progress)(nil),
 		(*Event_Expiry)(nil),
 		(*Event_Invited)(nil),
+		(*Event_Notice)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
-			NumEnums:      14,
-			NumMessages:   91,
+			NumEnums:      15,
+			NumMessages:   92,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,8 +36,9 @@ func checkEvent(ev *pb.Event) error {
 // login_id (a login step may have none, and then no event_id); no
 // chat_id for what happens in a chat (a message, an edit, a reaction,
 // typing, a member's change, ...); a NUL byte in login_id, chat_id or
-// event_id, or one of them over MaxIDBytes (LIMIT_ID_BYTES); a meta over
-// MaxMetaBytes (LIMIT_META_BYTES). Host.Emit refuses such an event; the
+// event_id, or one of them over MaxIDBytes (LIMIT_ID_BYTES); a notice
+// with no text, or with a chat_id; a meta over MaxMetaBytes
+// (LIMIT_META_BYTES). Host.Emit refuses such an event; the
 // conformance kit (plugins/plugintest) holds the events of a plugin
 // written without the SDK to the same rules.
 func CheckEvent(ev *pb.Event) error {
@@ -60,6 +61,12 @@ func CheckEvent(ev *pb.Event) error {
 		if err := checkID(id.name, id.v); err != nil {
 			return fmt.Errorf("%s event's %w", kind, err)
 		}
+	}
+	if n := ev.GetNotice(); n != nil && n.Text == "" {
+		return errors.New("a notice event with no text: the gateway shows the user nothing")
+	}
+	if n := ev.GetNotice(); n != nil && ev.ChatId != "" {
+		return fmt.Errorf("a notice event with chat_id %q: a notice belongs to no chat (send a message in the chat instead)", ev.ChatId)
 	}
 	if len(ev.Meta) > MaxMetaBytes {
 		return fmt.Errorf("%s event's meta is %d bytes, over the contract's %d (LIMIT_META_BYTES): keep less in it, or send the event without it", kind, len(ev.Meta), MaxMetaBytes)

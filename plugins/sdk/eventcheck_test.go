@@ -38,6 +38,8 @@ func TestEmitRefusesUndeliverable(t *testing.T) {
 		{&pb.Event{LoginId: "l", Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{}}}, "a typing event with no chat_id"},
 		{&pb.Event{LoginId: "l", EventId: "inv", Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: "g"}}}, "an invited event with no chat_id"},
 		{&pb.Event{LoginId: "l", EventId: "ed", Payload: &pb.Event_Edit{Edit: &pb.EditEvent{}}}, "an edit event with no chat_id"},
+		{Notice("l", "n0", "", pb.NoticeLevel_NOTICE_LEVEL_INFO), "a notice event with no text"},
+		{&pb.Event{LoginId: "l", ChatId: "c", EventId: "n1", Payload: &pb.Event_Notice{Notice: &pb.NoticeEvent{Text: "x"}}}, "a notice event with chat_id \"c\": a notice belongs to no chat"},
 		// What the gateway's store refuses, to the contract's bounds.
 		{&pb.Event{EventId: "step", Payload: &pb.Event_LoginStep{LoginStep: &pb.LoginStep{ProcessId: "p"}}}, "a login_step event with no login_id but an event_id: the gateway keeps event_ids per login; give a login step none"},
 		{&pb.Event{LoginId: "l\x00x", ChatId: "c", EventId: "nul", Payload: text}, "login_id \"l\\x00x\" holds a NUL byte, which no ID may: escape it"},
@@ -65,9 +67,10 @@ func TestEmitRefusesUndeliverable(t *testing.T) {
 	f.Host().Emit(&pb.Event{Payload: &pb.Event_LoginStep{LoginStep: &pb.LoginStep{ProcessId: "p"}}})
 	f.Host().Emit(&pb.Event{LoginId: "l", Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: &pb.Contact{UserId: "bob"}}}})
 	f.Host().Emit(&pb.Event{LoginId: "l", ChatId: "c", EventId: "ok", Payload: text})
+	f.Host().Emit(Notice("l", "n2", "some messages were lost", pb.NoticeLevel_NOTICE_LEVEL_WARNING))
 	// At the bounds, not past them.
 	f.Host().Emit(&pb.Event{LoginId: "l", ChatId: strings.Repeat("c", MaxIDBytes), EventId: strings.Repeat("e", MaxIDBytes), Meta: make([]byte, MaxMetaBytes), Payload: text})
-	for i, want := range []string{"login_step", "contact", "message", "message"} {
+	for i, want := range []string{"login_step", "contact", "message", "notice", "message"} {
 		if ev := r.next(t); eventKind(ev) != want || ev.Seq != uint64(i+1) {
 			t.Fatalf("event %d: %v, want a %s with seq %d", i+1, ev, want, i+1)
 		}

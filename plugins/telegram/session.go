@@ -195,9 +195,7 @@ func (s *Session) start(ready chan struct{}) {
 		// getChannelDifference each: a few at a time, not a burst that
 		// Telegram answers with FLOOD_WAIT.
 		MaxChannelDifferenceConcurrency: channelCatchUps,
-		OnTooLong: func() {
-			s.n.log().Warn("telegram: the gap in updates is too long to recover; messages of the gap are only in the history", "login", s.login.LoginID)
-		},
+		OnTooLong:                       s.tooLong(s.st), // toolong.go
 	})
 	s.mgr = mgr
 	s.mu.Unlock()

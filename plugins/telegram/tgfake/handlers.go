@@ -214,6 +214,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if r.Pts >= b.pts && len(long) == 0 {
 			return &tg.UpdatesDifferenceEmpty{Date: now(), Seq: 0}, nil
 		}
+		if s.diffTooLong > 0 && b.pts-r.Pts > s.diffTooLong {
+			return &tg.UpdatesDifferenceTooLong{Pts: b.pts}, nil
+		}
 		out := &tg.UpdatesDifference{Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), State: tg.UpdatesState{Pts: b.pts, Date: now()},
 			OtherUpdates: long}
 		for _, e := range b.log {

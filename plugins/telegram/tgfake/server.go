@@ -139,6 +139,9 @@ type Server struct {
 	// diffMessageIDs: getDifference names, with updateMessageID, the
 	// messages the user sent with a random_id (SetDifferenceMessageIDs).
 	diffMessageIDs bool
+	// diffTooLong: a getDifference more than this many updates behind
+	// answers updates.differenceTooLong (SetDifferenceTooLong); 0: never.
+	diffTooLong int
 	// shortSent: messages.sendMessage to a user or a basic group answers
 	// updateShortSentMessage (SetShortSentAnswers).
 	shortSent bool
@@ -222,6 +225,17 @@ func (s *Server) SetDifferenceMessageIDs(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.diffMessageIDs = on
+}
+
+// SetDifferenceTooLong makes updates.getDifference answer
+// updates.differenceTooLong, with the user's current pts and none of the
+// gap's updates, when the client is more than n updates behind, as
+// Telegram does after a long absence (its bound is its own); 0, the
+// default, never.
+func (s *Server) SetDifferenceTooLong(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.diffTooLong = n
 }
 
 // SetShortSentAnswers makes messages.sendMessage to a user or a basic
