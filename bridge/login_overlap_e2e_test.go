@@ -2,6 +2,7 @@ package bridge_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,34 @@ func TestStopWhileConnecting(t *testing.T) {
 			t.Fatalf("the login after the restart: %q", st)
 		}
 		time.Sleep(time.Second)
+	}
+}
+
+// TestMessagesWhileConnecting: messages the user sends to a contact
+// while the login's first Connect runs wait for it and go once it
+// connected, each echoed; none is refused.
+func TestMessagesWhileConnecting(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	beginStalledLogin(t, alice, "alice"+echo.StallMark)
+	const n = 5
+	for i := range n {
+		id := fmt.Sprintf("wc-%d", i)
+		raw(t, alice, `<message type='chat' id='`+id+`' to='bob@`+domain+`'><body>`+id+`</body></message>`)
+	}
+	for i := range n {
+		id := fmt.Sprintf("wc-%d", i)
+		ctx, cancel := context.WithTimeout(context.Background(), connectWait)
+		st, err := alice.Next(ctx, func(s xmpptest.Stanza) bool {
+			return s.ID == id && s.Type == "error" || s.Name == "message" && s.Body == id
+		})
+		cancel()
+		if err != nil {
+			t.Fatalf("%s, sent while connecting: no answer: %v", id, err)
+		}
+		if st.Type == "error" {
+			t.Errorf("%s, sent while connecting, was refused: %s", id, st.XML)
+		}
 	}
 }
