@@ -193,6 +193,9 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 // logout, and when another account replaces the login.
 func (t *transport) dropAccount(ctx context.Context, client pb.TransportClient, s *session) error {
 	user, l := s.user, s.Login()
+	// Its first Connect, still under way, ends before the network
+	// logout, and nothing more is told of it (login_connecting.go).
+	s.stopConnect(ctx)
 	owe := client == nil
 	if client != nil {
 		t.log.Debug("network logout under way", "user", user, "login", l.LoginID)
@@ -245,6 +248,10 @@ func (t *transport) relogin(ctx context.Context, user string) error {
 	s := t.session(user)
 	if s == nil {
 		return errNotLoggedIn
+	}
+	if s.stillConnecting() {
+		// A second Connect beside it would race it at the plugin.
+		return errStillConnecting
 	}
 	// The login's messages meanwhile wait for it (relogin_wait.go).
 	defer s.relogins.beginRelogin()()

@@ -67,7 +67,9 @@ type chats[T any] struct {
 	mu sync.Mutex
 	m  map[chatAddr]*chatWorker[T]
 	wg sync.WaitGroup // workers running
-	n  atomic.Int32   // len(m), read without mu
+	// closed: the transport's stop waits for wg; goLive starts no more.
+	closed bool
+	n      atomic.Int32 // len(m), read without mu
 }
 
 // chatWorker is one chat's queue; its goroutine is the only reader.
@@ -76,6 +78,26 @@ type chatWorker[T any] struct {
 	q    []T
 	head int // q[head:] waits
 	wake chan struct{}
+}
+
+// goLive runs f in a goroutine the transport's stop waits for, unless
+// the stop is already waiting (close): false, f not run. A Go on wg
+// after its Wait began is a misuse (a race, or a panic).
+func (c *chats[T]) goLive(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Go(f)
+	return true
+}
+
+// close makes goLive refuse from now on, before the stop waits for wg.
+func (c *chats[T]) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 }
 
 // push queues v in its chat, starting the chat's worker if it has none.

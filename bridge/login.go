@@ -417,9 +417,22 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	// The user's messages wait for the Connect as for a relogin's
 	// (relogin_wait.go): the first must not find the login half-ready.
 	end := s.relogins.beginRelogin()
-	return l, &freshLogin{s: s, fs: fs, connect: func() {
+	run := s.beginConnect() // login_connecting.go
+	return l, &freshLogin{s: s, fs: fs, connect: func(wctx context.Context) {
+		defer s.finishConnect(run)
 		defer end()
-		connect()
+		if wctx.Err() != nil {
+			return // stopped: the next start connects it
+		}
+		// Ends with the transport (the login stays, for the next
+		// start), or as the login goes (stopConnect).
+		cctx, cancel := context.WithCancel(wctx)
+		defer cancel()
+		stop := context.AfterFunc(run.ctx, cancel)
+		defer stop()
+		if t.connect(cctx, client, l) && run.ctx.Err() == nil {
+			go s.syncContacts(context.WithoutCancel(ctx))
+		}
 	}}, nil
 }
 

@@ -244,7 +244,7 @@ func (t *transport) stillConnecting(name, instructions string) string {
 type freshLogin struct {
 	s       *session
 	fs      *firstState
-	connect func()
+	connect func(ctx context.Context) // ctx: the transport's
 }
 
 // tellLogin connects the login just completed (fresh) and waits for its
@@ -256,8 +256,8 @@ func (t *transport) tellLogin(ctx context.Context, r *loginReport, fresh *freshL
 	if wctx == nil {
 		wctx = context.WithoutCancel(ctx) // tests of parts: no transport running
 	}
-	t.in.wg.Go(func() {
-		fresh.connect()
+	started := t.in.goLive(func() {
+		fresh.connect(wctx)
 		st, known := fresh.s.awaitFirstState(wctx, fresh.fs)
 		if known && fresh.fs.gone {
 			// The user logged out or in again meanwhile, and heard of
@@ -272,6 +272,11 @@ func (t *transport) tellLogin(ctx context.Context, r *loginReport, fresh *freshL
 			t.send(ctx, t.chat(fresh.s.user, chat))
 		}
 	})
+	if !started {
+		// The transport stopped: the login is stored, and connected
+		// at the next start with the others.
+		fresh.connect(wctx)
+	}
 }
 
 // loginAnswer is the answer to a completed login as name, whose first

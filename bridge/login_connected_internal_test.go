@@ -157,7 +157,7 @@ func TestLoginAnswerEndsWithTheLogin(t *testing.T) {
 
 	fs := s.watchFirstState()
 	r := newLoginReport("al", "", true)
-	tr.tellLogin(ctx, r, &freshLogin{s: s, fs: fs, connect: func() {}})
+	tr.tellLogin(ctx, r, &freshLogin{s: s, fs: fs, connect: func(context.Context) {}})
 	tr.dropLogin(s.user) // as the logout does (dropAccount)
 	// Well within loginConnectWait: the wait ends with the login.
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -179,7 +179,7 @@ func TestLoginAnswerEndsWithTheLogin(t *testing.T) {
 	s = tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
 	fs = s.watchFirstState()
 	r = newLoginReport("al", "", true)
-	tr.tellLogin(ctx, r, &freshLogin{s: s, fs: fs, connect: func() {}})
+	tr.tellLogin(ctx, r, &freshLogin{s: s, fs: fs, connect: func(context.Context) {}})
 	fs2 := s.watchFirstState()
 	if text, typ := tr.takeLoginReport(ctx, r, deadline); typ != "warn" || !strings.Contains(text, "gone") {
 		t.Errorf("the answer of a login done again before it connected: %s: %q", typ, text)

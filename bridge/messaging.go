@@ -569,6 +569,15 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 	}
+	if _, err := s.awaitRelogin(ctx); err != nil {
+		// The login is away for a relogin (relogin_wait.go), or a
+		// login just completed is in its first Connect (login.go's
+		// completeLogin): waited for first, as its features follow it.
+		if action {
+			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, err.Error()))
+		}
+		return
+	}
 	if !s.featuresKnown() {
 		// A fresh login: its own features come with its first
 		// CONNECTED (login_features_wait.go).
@@ -578,13 +587,6 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			}
 			return
 		}
-	}
-	if _, err := s.awaitRelogin(ctx); err != nil {
-		// The login is away for a relogin (relogin_wait.go).
-		if action {
-			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, err.Error()))
-		}
-		return
 	}
 	caps := s.features()
 	// Chat states and read markers are ephemeral: a network without them

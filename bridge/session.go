@@ -58,6 +58,9 @@ type session struct {
 	// first catches the login's first settled state for the answer to
 	// the login just completed (login_connected.go); nil when none waits.
 	first *firstState
+	// connecting is the login's first Connect under way, after it
+	// completed (login_connecting.go); nil when none is.
+	connecting *connectRun
 	// relogins tells the login's messages of a relogin under way
 	// (relogin_wait.go).
 	relogins reloginGate

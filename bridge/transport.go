@@ -263,6 +263,7 @@ func (t *transport) run(ctx context.Context) {
 	t.late.stop()
 	t.typing.stop()
 	// The chats' workers, and their slow work, end with ctx.
+	t.in.close() // a login's Connect starting now waits for the next start
 	t.in.wg.Wait()
 	t.out.wg.Wait()
 	t.hist.lane.wg.Wait()
