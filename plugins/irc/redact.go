@@ -273,7 +273,7 @@ func (s *Session) onRedact(m ircmsg.Message) {
 	case sender.IsFromMe || !s.isSelf(target):
 		return // to a channel's operators (@#chan), or not to us
 	}
-	if ev := s.unreactEvent(m, id); ev != nil {
+	if ev := s.unreactEvent(m, id, chat); ev != nil {
 		s.n.host.Emit(ev)
 		return
 	}
@@ -288,14 +288,16 @@ func (s *Session) retractionEvent(m ircmsg.Message, sender *pb.Sender, chat stri
 		Payload: &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: id}}}
 }
 
-// unreactEvent is the reaction event of a REDACT m of a reaction heard
-// (its TAGMSG's msgid id): the reactor's set without it; nil when id is
-// no reaction heard, or the set has it no more.
-func (s *Session) unreactEvent(m ircmsg.Message, id string) *pb.Event {
+// unreactEvent is the reaction event of a REDACT m, in chat, of a
+// reaction heard there (its TAGMSG's msgid id): the reactor's set
+// without it; nil when id is no reaction heard in chat, or the set has
+// it no more. A REDACT naming another chat's reaction (a server's
+// mistake, or a hostile one) takes nothing back there.
+func (s *Session) unreactEvent(m ircmsg.Message, id, chat string) *pb.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ref, ok := s.reactIDs[id]
-	if !ok {
+	if !ok || ref.chat != chat {
 		return nil
 	}
 	delete(s.reactIDs, id)

@@ -164,7 +164,7 @@ func TestRedactReceived(t *testing.T) {
 	}
 	want := func(ev *pb.Event, chat, from, target string, typ pb.ChatType, mine bool) {
 		t.Helper()
-		if ev.ChatId != chat || ev.Sender.GetUserId() != from || ev.GetRetraction().TargetId != target || ev.ChatType != typ || ev.Sender.GetIsFromMe() != mine {
+		if ev.ChatId != chat || ev.Sender.GetUserId() != from || ev.GetRetraction().GetTargetId() != target || ev.ChatType != typ || ev.Sender.GetIsFromMe() != mine {
 			t.Errorf("retraction %v; want %s's of %s in %s", ev, from, target, chat)
 		}
 	}
@@ -186,6 +186,12 @@ func TestRedactReceived(t *testing.T) {
 	if r := ev.GetReaction(); r == nil || r.TargetId != "ch-5" || !slices.Equal(r.Emojis, []string{"🎉"}) || ev.Sender.GetUserId() != "zoe" {
 		t.Errorf("a reaction redacted: %v; want zoe's set on ch-5 without 👍", ev)
 	}
+	// A REDACT naming #Room's reaction in another channel takes
+	// nothing back in #Room: it is that channel's (unknown) message's
+	// retraction, which the gateway finds no message for.
+	srv.send("@msgid=x-6 :zoe!z@h REDACT #Other r-2")
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetReaction() != nil || ev.GetRetraction() != nil })
+	want(ev, "#other", "zoe", "r-2", pb.ChatType_CHAT_TYPE_GROUP, false)
 }
 
 // In chathistory, a REDACT line deletes the message it names: the
