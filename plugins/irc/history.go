@@ -426,12 +426,7 @@ func (s *Session) seenLiveLocked(m ircmsg.Message) {
 	if !ok || id == "" || s.live[id] {
 		return
 	}
-	s.live[id] = true
-	s.liveOrder = append(s.liveOrder, id)
-	if len(s.liveOrder) > liveKept {
-		delete(s.live, s.liveOrder[0])
-		s.liveOrder = s.liveOrder[1:]
-	}
+	s.liveOrder = keepNewest(s.live, s.liveOrder, id, true, liveKept)
 }
 
 // historyEvent is the message event of a line from history, nil for a

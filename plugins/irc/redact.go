@@ -326,14 +326,7 @@ func (s *Session) noteReactionIDLocked(id string, ref reactRef) {
 	if s.reactIDs == nil {
 		s.reactIDs = map[string]reactRef{}
 	}
-	if _, ok := s.reactIDs[id]; !ok {
-		s.reactIDOrder = append(s.reactIDOrder, id)
-	}
-	s.reactIDs[id] = ref
-	if len(s.reactIDOrder) > reactMax {
-		delete(s.reactIDs, s.reactIDOrder[0])
-		s.reactIDOrder = s.reactIDOrder[1:]
-	}
+	s.reactIDOrder = keepNewest(s.reactIDs, s.reactIDOrder, id, ref, reactMax)
 }
 
 // noteRedactedLocked notes that message id was deleted: history leaves
@@ -342,15 +335,22 @@ func (s *Session) noteRedactedLocked(id string) {
 	if s.redacted == nil {
 		s.redacted = map[string]bool{}
 	}
-	if s.redacted[id] {
-		return
+	s.redactedOrder = keepNewest(s.redacted, s.redactedOrder, id, true, redactedKept)
+}
+
+// keepNewest sets m[id] to v, noting a new id last in order, and
+// forgets the oldest past most: the sets of msgids a session keeps
+// (live, deleted, reactions) are bounded. It returns order.
+func keepNewest[V any](m map[string]V, order []string, id string, v V, most int) []string {
+	if _, ok := m[id]; !ok {
+		order = append(order, id)
 	}
-	s.redacted[id] = true
-	s.redactedOrder = append(s.redactedOrder, id)
-	if len(s.redactedOrder) > redactedKept {
-		delete(s.redacted, s.redactedOrder[0])
-		s.redactedOrder = s.redactedOrder[1:]
+	m[id] = v
+	if len(order) > most {
+		delete(m, order[0])
+		order = order[1:]
 	}
+	return order
 }
 
 // historyRedactions applies a chathistory batch's REDACT lines to its
