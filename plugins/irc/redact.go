@@ -256,7 +256,7 @@ func (s *Session) onRedact(m ircmsg.Message) {
 	s.mu.Lock()
 	s.seenLiveLocked(m)
 	s.noteRedactedLocked(id)
-	if w := s.modWait; w != nil && sender.IsFromMe && (w.redact == id || slices.Contains(w.redactMore, id)) {
+	if w := s.modWait; w != nil && sender.IsFromMe && (w.redact == id || slices.Contains(w.redactMore, id)) && s.redactTargetLocked(w, target) {
 		w.redacted = w.redacted || w.redact == id
 		s.mu.Unlock()
 		return
@@ -278,6 +278,16 @@ func (s *Session) onRedact(m ircmsg.Message) {
 		return
 	}
 	s.n.host.Emit(s.retractionEvent(m, sender, chat, typ, id))
+}
+
+// redactTargetLocked reports whether target, a REDACT's, is where w's
+// REDACT went: the server's REDACT of the msgid elsewhere (another
+// channel's, a wrong or hostile server's) is not its answer.
+func (s *Session) redactTargetLocked(w *modWait, target string) bool {
+	if isChannel(target) {
+		return w.channel != "" && s.chanID(target) == w.channel
+	}
+	return w.nick != "" && s.fold(target) == w.nick
 }
 
 // retractionEvent is the retraction of message id that m, a REDACT,

@@ -94,6 +94,15 @@ func TestRetractSendsRedact(t *testing.T) {
 	if err := retract("#room", "their-3"); err != nil {
 		t.Errorf("retract after refusals: %v", err)
 	}
+	// The server's REDACT of the msgid in another chat is no answer to
+	// the user's: the message asked for is not said deleted. Before,
+	// any REDACT of the msgid from the user was taken as the success.
+	srv.mu.Lock()
+	srv.redactEchoTo = map[string]string{"their-4": "#Other"}
+	srv.mu.Unlock()
+	if err := retract("#room", "their-4"); err == nil || err.Code != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Errorf("retract answered by a REDACT in another channel: %v, want UNAVAILABLE (not said deleted)", err)
+	}
 }
 
 // Without draft/message-redaction, or for a message without a server

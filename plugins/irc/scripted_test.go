@@ -147,6 +147,10 @@ type scripted struct {
 	// and the rest ("REDACT_WINDOW_EXPIRED 300 :too late": "FAIL REDACT
 	// <code> <target> <msgid> <rest>") instead of relaying it.
 	redactFail map[string]string
+	// redactEchoTo relays the user's REDACT of a msgid to the user
+	// naming this target instead of theirs (a wrong or hostile
+	// server's echo).
+	redactEchoTo map[string]string
 	// holdAt, when set, is a command and its target ("PRIVMSG dave"):
 	// from the line that has them on, the server's answers are held
 	// (it reads and handles lines, but what it writes waits), as from
@@ -627,6 +631,10 @@ func (s *scripted) serve(conn net.Conn) {
 			// too (with the capability), or refused with a FAIL.
 			s.mu.Lock()
 			nick, failed, has := s.nick, s.redactFail[p(1)], s.acked["draft/message-redaction"]
+			target := p(0)
+			if to := s.redactEchoTo[p(1)]; to != "" {
+				target = to
+			}
 			s.mu.Unlock()
 			if code, rest, ok := strings.Cut(failed, " "); ok {
 				fmt.Fprintf(c, ":srv FAIL REDACT %s %s %s %s\r\n", code, p(0), p(1), rest)
@@ -637,7 +645,7 @@ func (s *scripted) serve(conn net.Conn) {
 				if len(m.Params) > 2 {
 					reason = " :" + p(2)
 				}
-				fmt.Fprintf(c, "%s:%s!u@h REDACT %s %s%s\r\n", s.tags(true), nick, p(0), p(1), reason)
+				fmt.Fprintf(c, "%s:%s!u@h REDACT %s %s%s\r\n", s.tags(true), nick, target, p(1), reason)
 			}
 		case "LIST":
 			s.mu.Lock()
