@@ -372,6 +372,13 @@ func keepNewest[V any](m map[string]V, order []string, id string, v V, most int)
 // page (history leaves it out there, s.redacted), or long gone.
 func (s *Session) historyRedactions(redacts []ircmsg.Message, r *histReq, batch *pb.HistoryBatch) {
 	for _, m := range redacts {
+		if !s.redactOfBatch(m.Params[0], r) {
+			// Another chat's deletion in this chat's batch (a wrong or
+			// hostile server): it neither leaves out this chat's
+			// message of that msgid nor retracts it.
+			s.n.host.Logger().Warn("irc: a history batch's REDACT of another chat; ignored", "login", s.loginID, "chat", r.chatID, "redact_target", m.Params[0])
+			continue
+		}
 		id := m.Params[1]
 		s.mu.Lock()
 		// Known deleted already (heard live, or an earlier batch's):
@@ -398,4 +405,14 @@ func (s *Session) historyRedactions(redacts []ircmsg.Message, r *histReq, batch 
 		}
 		batch.Events = append(batch.Events, s.retractionEvent(m, sender, r.chatID, r.typ, id))
 	}
+}
+
+// redactOfBatch reports whether target, a history REDACT's, is the chat
+// of the batch r asked for: the channel itself, or, in a private chat's,
+// the peer (the user deleted their line) or the user (the peer did).
+func (s *Session) redactOfBatch(target string, r *histReq) bool {
+	if s.fold(target) == r.target {
+		return true
+	}
+	return r.typ == pb.ChatType_CHAT_TYPE_DIRECT && !isChannel(target) && s.isSelf(target)
 }
