@@ -166,7 +166,7 @@ func (s *Session) groupPictureChanged(e *events.Picture) {
 	} else {
 		// Bounded: whatsmeow runs its events one at a time, and waits
 		// for this one (its IQ alone would wait 75 s).
-		ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+		ctx, cancel := context.WithTimeout(context.Background(), groupReadWait())
 		defer cancel()
 		var err error
 		if g, err = s.group(ctx, jid); err != nil {

@@ -330,7 +330,7 @@ func (s *Session) catchUpOnce(gen uint64) {
 	defer s.showHeld(gen, nil)   // whatever still waits
 	ctx, cancel := s.untilStop() // history.go
 	defer cancel()
-	lctx, lcancel := context.WithTimeout(ctx, groupReadWait)
+	lctx, lcancel := context.WithTimeout(ctx, groupReadWait())
 	ms, err := s.d.cli.GetSubscribedNewsletters(lctx)
 	lcancel()
 	if err != nil {

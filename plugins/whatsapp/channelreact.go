@@ -51,7 +51,7 @@ func (s *Session) channelAllowsReaction(ctx context.Context, channel types.JID, 
 	if emoji == "" {
 		return nil
 	}
-	qctx, cancel := context.WithTimeout(ctx, groupReadWait)
+	qctx, cancel := context.WithTimeout(ctx, groupReadWait())
 	defer cancel()
 	mode := s.channels.reactionMode(channel)
 	if m, err := s.d.cli.GetNewsletterInfo(qctx, channel); err == nil && m != nil {

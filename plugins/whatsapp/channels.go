@@ -179,7 +179,7 @@ func (s *Session) channelInfo(ctx context.Context, jid types.JID) (*pb.Chat, err
 	qctx := ctx
 	if known != nil {
 		var cancel context.CancelFunc
-		qctx, cancel = context.WithTimeout(ctx, groupReadWait)
+		qctx, cancel = context.WithTimeout(ctx, groupReadWait())
 		defer cancel()
 	}
 	m, err := s.d.cli.GetNewsletterInfo(qctx, jid)
@@ -210,7 +210,7 @@ func notFollowed(m *types.NewsletterMetadata) bool {
 // answering within groupReadWait, the groups are listed without them
 // (logged): waiting out the caller's ctx would lose the groups too.
 func (s *Session) channelList(ctx context.Context) []*pb.Chat {
-	ctx, cancel := context.WithTimeout(ctx, groupReadWait)
+	ctx, cancel := context.WithTimeout(ctx, groupReadWait())
 	defer cancel()
 	ms, err := s.d.cli.GetSubscribedNewsletters(ctx)
 	if err != nil {
@@ -238,7 +238,7 @@ func (s *Session) channelName(channel types.JID) string {
 	if !s.channels.mayAsk(channel, time.Now()) {
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait())
 	defer cancel()
 	m, err := s.d.cli.GetNewsletterInfo(ctx, channel)
 	if err != nil || m == nil {

@@ -20,8 +20,7 @@ import (
 // every event behind it as long again), and the message after them
 // comes. Before, every post asked, and waited.
 func TestChannelNameAskedOnceWhenSilent(t *testing.T) {
-	defer func(d time.Duration) { groupReadWait = d }(groupReadWait)
-	groupReadWait = 200 * time.Millisecond
+	shortGroupReadWait(t)
 	r := newRig(t, "")
 	_, fake := r.connected(t)
 	channel := types.NewJID("120363100000000011", types.NewsletterServer)
@@ -61,8 +60,7 @@ func TestChannelNameAskedOnceWhenSilent(t *testing.T) {
 // caller's whole time, and the gateway, its call ended, synced no
 // group at all.
 func TestChatListChannelsSilent(t *testing.T) {
-	defer func(d time.Duration) { groupReadWait = d }(groupReadWait)
-	groupReadWait = 200 * time.Millisecond
+	shortGroupReadWait(t)
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	fake.SetGroup(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Friends"},
@@ -109,8 +107,7 @@ func TestChannelSenderProfile(t *testing.T) {
 // as a group kept is. Before, the caller's whole time went, and the
 // room could not be joined.
 func TestChannelInfoKnownWhenSilent(t *testing.T) {
-	defer func(d time.Duration) { groupReadWait = d }(groupReadWait)
-	groupReadWait = 200 * time.Millisecond
+	shortGroupReadWait(t)
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	channel := types.NewJID("120363100000000016", types.NewsletterServer)
@@ -134,4 +131,10 @@ func TestChannelInfoKnownWhenSilent(t *testing.T) {
 	if !c.GetStale() {
 		t.Error("the channel described as last known is not marked stale")
 	}
+}
+
+// shortGroupReadWait makes groupReadWait 200 ms for the test t.
+func shortGroupReadWait(t *testing.T) {
+	old := groupReadWaitNS.Swap(int64(200 * time.Millisecond))
+	t.Cleanup(func() { groupReadWaitNS.Store(old) })
 }

@@ -305,8 +305,7 @@ func TestChatInfoPinsOffline(t *testing.T) {
 	// Connected, but WhatsApp does not answer (whatsmeow's IQ would wait
 	// 75 s): what is kept answers once groupReadWait passed, before the
 	// caller gives up.
-	defer func(w time.Duration) { groupReadWait = w }(groupReadWait)
-	groupReadWait = 200 * time.Millisecond
+	shortGroupReadWait(t)
 	fake.Connect()
 	fake.SetSilent(true)
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -314,7 +313,7 @@ func TestChatInfoPinsOffline(t *testing.T) {
 	start := time.Now()
 	c, err = s.ChatInfo(cctx, group.String())
 	if took := time.Since(start); err != nil || c.Name != "Hikers" || !slices.Equal(c.PinnedIds, []string{"G1"}) || took > 2*time.Second {
-		t.Errorf("ChatInfo with WhatsApp silent: %v, %v after %v; want the group as last known within about %v", c, err, took, groupReadWait)
+		t.Errorf("ChatInfo with WhatsApp silent: %v, %v after %v; want the group as last known within about %v", c, err, took, groupReadWait())
 	}
 }
 

@@ -113,7 +113,7 @@ func (s *Session) groupNotices(e *events.GroupInfo, by *pb.Sender) []*pb.Event {
 // group is read again, within groupReadWait; not answered, the line
 // says only that it changed.
 func (s *Session) approvalNotice(e *events.GroupInfo) (what, text string) {
-	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait())
 	defer cancel()
 	g, err := s.group(ctx, e.JID)
 	switch {

@@ -3,7 +3,6 @@ package whatsapp
 import (
 	"context"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
@@ -19,8 +18,7 @@ import (
 // events after it go on (whatsmeow's own IQ waits 75 s; the fake's
 // silence, as long as the context).
 func TestGroupPictureWaitBounded(t *testing.T) {
-	defer func(d time.Duration) { groupReadWait = d }(groupReadWait)
-	groupReadWait = 200 * time.Millisecond
+	shortGroupReadWait(t)
 	r := newRig(t, "")
 	_, fake := r.connected(t)
 	fake.SetGroup(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Friends"},
@@ -40,8 +38,7 @@ func TestGroupPictureWaitBounded(t *testing.T) {
 // community's name is asked no longer than groupReadWait, and the
 // events after it go on.
 func TestJoinedCommunityGroupWaitBounded(t *testing.T) {
-	defer func(d time.Duration) { groupReadWait = d }(groupReadWait)
-	groupReadWait = 200 * time.Millisecond
+	shortGroupReadWait(t)
 	r := newRig(t, "")
 	_, fake := r.connected(t)
 	parent := types.NewJID("120363000000000099", types.GroupServer)

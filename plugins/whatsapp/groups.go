@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"go.mau.fi/whatsmeow"
@@ -200,7 +201,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		// Not long: past it, what is kept answers while the host still
 		// waits (an IQ WhatsApp does not answer waits 75 s).
 		var cancel context.CancelFunc
-		gctx, cancel = context.WithTimeout(ctx, groupReadWait)
+		gctx, cancel = context.WithTimeout(ctx, groupReadWait())
 		defer cancel()
 	}
 	g, err := s.group(gctx, jid)
@@ -249,7 +250,13 @@ func (s *Session) cachedGroup(jid types.JID) (types.GroupInfo, bool) {
 
 // groupReadWait bounds ChatInfo's query of a group the plugin keeps
 // (knownGroup): past it, WhatsApp not answering, what is kept answers.
-var groupReadWait = 10 * time.Second
+func groupReadWait() time.Duration { return time.Duration(groupReadWaitNS.Load()) }
+
+// groupReadWaitNS is groupReadWait, atomic: a test shortens it while
+// background work of a session (a channel catch-up) may read it.
+var groupReadWaitNS atomic.Int64
+
+func init() { groupReadWaitNS.Store(int64(10 * time.Second)) }
 
 // knownGroup describes group jid from what the plugin keeps, for when
 // WhatsApp cannot be asked (UNAVAILABLE: not connected, no answer, a
@@ -555,7 +562,7 @@ func (s *Session) joinedGroup(e *events.JoinedGroup) {
 		return
 	}
 	// Bounded: whatsmeow waits for this handler before its next event.
-	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait())
 	defer cancel()
 	s.learnCommunity(ctx, &g)
 	s.groupTimers(&g)
@@ -758,7 +765,7 @@ func names(p types.GroupParticipant, j types.JID) bool {
 // new name alone (nil without one); nil for a community, which is no
 // room.
 func (s *Session) unreadGroup(jid types.JID, name string) *pb.Chat {
-	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait())
 	defer cancel()
 	g, err := s.group(ctx, jid)
 	switch {
