@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -13,8 +14,10 @@ import (
 )
 
 // gapLimit bounds the messages a channel's gap brings from its history
-// (a variable for the tests).
-var gapLimit = 1000
+// (atomic: a test lowers it while an earlier test's session may read it).
+var gapLimit atomic.Int64
+
+func init() { gapLimit.Store(1000) }
 
 // A supergroup or channel with more news while the gateway was away (or
 // the connection down) than Telegram's difference gives a user (100
@@ -119,7 +122,7 @@ func (s *Session) gapMessages(ctx context.Context, api *tg.Client, id int64, sin
 		return nil, false, err
 	}
 	peer := &tg.InputPeerChannel{ChannelID: in.ChannelID, AccessHash: in.AccessHash}
-	want := gapLimit
+	want := int(gapLimit.Load())
 	if since == 0 {
 		want = s.n.cfg.HistoryLimit
 	}

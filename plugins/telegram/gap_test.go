@@ -104,9 +104,9 @@ func TestChannelRemovedWhileAway(t *testing.T) {
 // messages that came: its latest gapLimit, oldest first; the earlier
 // ones did not come. Before, they were left out with no word to the user.
 func TestChannelGapPastLimit(t *testing.T) {
-	old := gapLimit
-	gapLimit = 50
-	t.Cleanup(func() { gapLimit = old }) // after the session's end: registered before it
+	// Atomic: an earlier test's session may still read it.
+	old := gapLimit.Swap(50)
+	t.Cleanup(func() { gapLimit.Store(old) }) // after the session's end: registered before it
 	srv := newFake(t)
 	h, info, n := awayFromBig(t, srv)
 	from := h.count()
@@ -137,12 +137,12 @@ func TestChannelGapPastLimit(t *testing.T) {
 	if txt := notice.GetMessage().Text; !strings.Contains(txt, "latest 50") || !strings.Contains(txt, "Telegram's apps") {
 		t.Errorf("notice %q: want it to say only the latest 50 came, the rest being in Telegram's apps", txt)
 	}
-	first := fmt.Sprintf("away %d.", awayCount-gapLimit+1)
+	first := fmt.Sprintf("away %d.", awayCount-int(gapLimit.Load())+1)
 	if i := slices.Index(order, first); i < 1 || order[i-1] != notice.GetMessage().Text {
 		t.Errorf("the chat's messages %q: want the notice right before %q", order, first)
 	}
-	if slices.Contains(order, fmt.Sprintf("away %d.", awayCount-gapLimit)) {
-		t.Errorf("a message older than the %d read came: %q", gapLimit, order)
+	if slices.Contains(order, fmt.Sprintf("away %d.", awayCount-int(gapLimit.Load()))) {
+		t.Errorf("a message older than the %d read came: %q", gapLimit.Load(), order)
 	}
 }
 
