@@ -368,6 +368,13 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		}
 	}
 	prev, relogin := t.loginOf(user) // the same account, logged in again
+	if old := t.session(user); relogin && old != nil {
+		// Its login's first Connect may still run (a login logged out
+		// lets the user in again): it ends first, told nothing, not
+		// left to hold the Disconnect below and to answer its login
+		// beside this one's.
+		old.stopConnect(ctx)
+	}
 	name := done.DisplayName
 	if name == "" {
 		name = done.LoginId

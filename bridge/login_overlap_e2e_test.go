@@ -191,3 +191,52 @@ func TestMessagesWhileConnecting(t *testing.T) {
 		}
 	}
 }
+
+// TestSameAccountAgainWhileConnecting: an account the network logged
+// out lets its user log in again; logged in again once more while that
+// login's Connect runs, the first Connect is cancelled, untold, and the
+// last one's answer says it connected: the login is then free, and a
+// relogin works. Before, the first Connect went on, held the last
+// login's Disconnect at the plugin, and answered "Connected." while the
+// last login's own Connect was yet to run: a relogin sent on that
+// answer was refused (still connecting) or failed beside it.
+func TestSameAccountAgainWhileConnecting(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	bob := s.user("bob")
+	s.waitGateway(bob)
+	user := "bob" + echo.StallMark
+	if said := chatLogin(t, bob, user); !strings.HasSuffix(said[len(said)-1], "Connected.") {
+		t.Fatalf("the first login: %q", said)
+	}
+	sendChat(t, bob, "bob@"+domain, "kick")
+	for m := nextMessage(t, bob, domain, timeout); !strings.Contains(m.Body, "logged out"); m = nextMessage(t, bob, domain, timeout) {
+	}
+	sendChat(t, bob, domain, "login")
+	if m := nextMessage(t, bob, domain, timeout); !strings.Contains(m.Body, "Username?") {
+		t.Fatalf("the second login's first question: %s", m.XML)
+	}
+	sendChat(t, bob, domain, user)
+	// Once it is stored, its Connect under way, the login is open again
+	// (the login still logged out): until then it is in progress.
+	deadline := time.Now().Add(connectWait)
+	for {
+		sendChat(t, bob, domain, "login")
+		m := nextMessage(t, bob, domain, timeout)
+		if strings.Contains(m.Body, "Username?") {
+			break
+		}
+		if strings.Contains(m.Body, "already logged in") || time.Now().After(deadline) {
+			t.Fatalf("a third login while the second connects: %q", m.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	sendChat(t, bob, domain, user)
+	said := untilLoggedIn(t, bob, domain)
+	if got := said[len(said)-1]; got != "You are logged in to Echo as "+user+". Connected." {
+		t.Errorf("the last login's answer: %q (before: %q)", got, said)
+	}
+	sendChat(t, bob, domain, "relogin")
+	if m := nextMessage(t, bob, domain, connectWait); m.Body != "Reconnecting." {
+		t.Errorf("a relogin once the login said it connected: %q", m.Body)
+	}
+}
