@@ -4,7 +4,7 @@ package bridge
 var StoreFailEvery = &storeFailEvery
 
 // ReloginWait is reloginWait, for the tests of package bridge_test.
-var ReloginWait = &reloginWait
+var ReloginWait = &reloginWait // an atomic.Int64 of nanoseconds
 
 // AdhocLoginBudget and LoginConnectWait are adhocLoginBudget and
 // loginConnectWait, for the tests of package bridge_test.

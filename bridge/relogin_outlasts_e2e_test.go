@@ -22,9 +22,8 @@ import (
 // were on their way as the login went, which the plugin refused, once
 // their wait for the relogin ends and the plugin refuses them again.
 func TestReloginOutlastsTheWait(t *testing.T) {
-	old := *bridge.ReloginWait
-	*bridge.ReloginWait = time.Second
-	t.Cleanup(func() { *bridge.ReloginWait = old })
+	old := bridge.ReloginWait.Swap(int64(time.Second))
+	t.Cleanup(func() { bridge.ReloginWait.Store(old) })
 	s, _ := fetchingStack(t)
 	alice := registered(t, s, "alice")
 	bob := registered(t, s, "bob") // alice's own messages wait for her relogin

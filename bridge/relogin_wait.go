@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -23,7 +24,11 @@ import (
 // disconnect and connect calls take at most callTimeout, and the wait
 // for the plugin before them targetWait. A variable for the tests of a
 // relogin that outlasts it.
-var reloginWait = callTimeout + targetWait
+//
+// Atomic: a test shortens it while a resend of an earlier test may read it.
+var reloginWait atomic.Int64
+
+func init() { reloginWait.Store(int64(callTimeout + targetWait)) }
 
 // reloginGate tells a session's messages of its relogin under way.
 type reloginGate struct {
@@ -84,7 +89,7 @@ func (g *reloginGate) touched(m reloginMark) bool {
 // if any, to be done; then returns the mark a command going now has.
 // The error, for the user, says nothing was sent.
 func (s *session) awaitRelogin(ctx context.Context) (reloginMark, error) {
-	timer := time.NewTimer(reloginWait)
+	timer := time.NewTimer(time.Duration(reloginWait.Load()))
 	defer timer.Stop()
 	for {
 		m, back := s.relogins.state()
