@@ -35,6 +35,18 @@ type firstState struct {
 	// gone: the login was logged out, or replaced by another account's,
 	// before its first state (endFirstWatch).
 	gone bool
+	// seen is the last state not settled (CONNECTING) said since the
+	// watch began: a wait that runs out tells its message. The
+	// session's own state may still be that of the login's connection
+	// before this one (the same account logged in again).
+	seen loginState
+	// retry, armed as a transient failure is caught, watches for the
+	// connection the plugin's next attempt makes within the wait: the
+	// user, told the failure, then hears it connected.
+	retry *firstState
+	// connectedOnly: a retry's watch, which CONNECTED alone ends (a
+	// refusal after the failure is told as its own notice).
+	connectedOnly bool
 }
 
 // settledState reports whether st says how a connection went: not
@@ -66,14 +78,28 @@ func (s *session) watchFirstState() *firstState {
 // settled, and reports whether it did: the answer to the login then
 // tells it, the state's own chat notice is not sent. It runs as st is
 // recorded, under s.mu, so that the watch takes the first settled state
-// and no other, and a notice not sent is always told.
+// and no other, and a notice not sent is always told. A transient
+// failure caught arms the watch's retry in the same step: a CONNECTED
+// right after it is not missed.
 func (s *session) catchFirstLocked(st loginState) bool {
 	fs := s.first
-	if fs == nil || !settledState(st.state) {
+	if fs == nil {
+		return false
+	}
+	if fs.connectedOnly {
+		if st.state != pb.LoginState_LOGIN_STATE_CONNECTED {
+			return false
+		}
+	} else if !settledState(st.state) {
+		fs.seen = st
 		return false
 	}
 	s.first = nil
 	fs.st = st
+	if !fs.connectedOnly && st.state == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT {
+		fs.retry = &firstState{settled: make(chan struct{}), connectedOnly: true}
+		s.first = fs.retry
+	}
 	close(fs.settled)
 	return true
 }
@@ -98,11 +124,13 @@ func (s *session) endFirstWatchLocked() {
 	}
 }
 
-// awaitFirstState waits, at most loginConnectWait, for the state fs
-// catches; false when none came in time (or ctx ended): the watch is
-// then dropped, and a state coming later is told as any other.
-func (s *session) awaitFirstState(ctx context.Context, fs *firstState) (loginState, bool) {
-	timer := time.NewTimer(loginConnectWait)
+// awaitFirstState waits, until deadline, for the state fs catches;
+// false when none came in time (or ctx ended): the watch is then
+// dropped, and a state coming later is told as any other. Not known,
+// the state returned is the last one not settled of this connection
+// (seen), never one of a connection before it.
+func (s *session) awaitFirstState(ctx context.Context, fs *firstState, deadline time.Time) (loginState, bool) {
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
 	case <-fs.settled:
@@ -114,13 +142,23 @@ func (s *session) awaitFirstState(ctx context.Context, fs *firstState) (loginSta
 	if s.first == fs {
 		s.first = nil
 	}
-	last := s.state
+	seen := fs.seen
 	s.mu.Unlock()
 	select {
 	case <-fs.settled: // caught as the wait ended
 		return fs.st, true
 	default:
-		return last, false
+		return seen, false
+	}
+}
+
+// dropRetry ends fs's retry watch, if one was armed and is still under
+// way: nobody waits for it.
+func (s *session) dropRetry(fs *firstState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if fs.retry != nil && s.first == fs.retry {
+		s.first = nil
 	}
 }
 
@@ -153,6 +191,10 @@ type loginReport struct {
 	done   bool
 	text   string
 	warn   bool // the connection failed
+	// st is the first state the text tells (known: it came in time);
+	// gone: the login went before it (logged out, or replaced).
+	st          loginState
+	known, gone bool
 }
 
 // newLoginReport makes the report of the login name; cmd: a login
@@ -173,9 +215,25 @@ func (t *transport) takeLoginReport(ctx context.Context, r *loginReport, deadlin
 	if r == nil {
 		return "The login completed.", "info" // none made: not a completed login's
 	}
+	if !r.await(ctx, deadline) {
+		return t.stillConnecting(r.name, r.instructions), "info"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.warn {
+		return r.text, "warn"
+	}
+	return r.text, "info"
+}
+
+// await waits for r, as the answer that tells it (a login command's
+// note, a registration's result), until deadline or ctx ends; false:
+// not ready by then, and r then goes to the chat once it is (its
+// answer said the login is still connecting, or nothing of it).
+func (r *loginReport) await(ctx context.Context, deadline time.Time) bool {
 	r.mu.Lock()
 	if !r.done {
-		r.teller = tellCmd // a command that came back for a login completed meanwhile
+		r.teller = tellCmd // an answer that came back for a login completed meanwhile
 	}
 	r.mu.Unlock()
 	timer := time.NewTimer(time.Until(deadline))
@@ -189,12 +247,9 @@ func (t *transport) takeLoginReport(ctx context.Context, r *loginReport, deadlin
 	defer r.mu.Unlock()
 	if !r.done {
 		r.teller = tellLater
-		return t.stillConnecting(r.name, r.instructions), "info"
+		return false
 	}
-	if r.warn {
-		return r.text, "warn"
-	}
-	return r.text, "info"
+	return true
 }
 
 // release gives the report to the chat if the login command that was to
@@ -213,9 +268,10 @@ func (r *loginReport) release() {
 // finish sets the report's answer (with the step's instructions, text;
 // without them, later) and returns what the chat is to be told of it:
 // nothing when the command's note says it.
-func (r *loginReport) finish(text, later string, warn bool) (chat string) {
+func (r *loginReport) finish(st loginState, known bool, text, later string, warn bool) (chat string) {
 	r.mu.Lock()
 	r.text, r.warn, r.done = text, warn, true
+	r.st, r.known = st, known
 	teller := r.teller
 	r.mu.Unlock()
 	close(r.ready)
@@ -250,33 +306,81 @@ type freshLogin struct {
 // tellLogin connects the login just completed (fresh) and waits for its
 // first state, off the caller's goroutine; then tells the user, in a
 // chat or in the login command's note (r). ctx is the login's; the wait
-// ends with the transport too.
+// ends with the transport too. A first state that says the connection
+// failed for now (TRANSIENT_DISCONNECT) and a CONNECTED after it, the
+// plugin's next attempt, within the wait: the answer says "Connected."
+// if it is still to be told, else a chat message says it, once.
 func (t *transport) tellLogin(ctx context.Context, r *loginReport, fresh *freshLogin) {
 	wctx := t.in.ctx
 	if wctx == nil {
 		wctx = context.WithoutCancel(ctx) // tests of parts: no transport running
 	}
 	started := t.in.goLive(func() {
+		s, fs := fresh.s, fresh.fs
+		defer s.dropRetry(fs) // whichever way this ends: no watch left
 		fresh.connect(wctx)
-		st, known := fresh.s.awaitFirstState(wctx, fresh.fs)
-		if known && fresh.fs.gone {
+		deadline := time.Now().Add(loginConnectWait)
+		st, known := s.awaitFirstState(wctx, fs, deadline)
+		if known && fs.gone {
 			// The user logged out or in again meanwhile, and heard of
 			// that: the chat has nothing more to hear of this login,
 			// a command still waiting is told.
-			r.finish(fmt.Sprintf("You logged in to %s as %s, but that login is gone since: logged out, or replaced by another.", t.displayName(), r.name), "", true)
+			r.mu.Lock()
+			r.gone = true
+			r.mu.Unlock()
+			r.finish(st, false, fmt.Sprintf("You logged in to %s as %s, but that login is gone since: logged out, or replaced by another.", t.displayName(), r.name), "", true)
 			return
+		}
+		if known && fs.retry != nil {
+			select {
+			case <-fs.retry.settled: // connected already, before the answer
+				if !fs.retry.gone {
+					st = fs.retry.st
+				}
+			default:
+			}
 		}
 		text, warn := t.loginAnswer(r.name, r.instructions, st, known)
 		later, _ := t.loginAnswer(r.name, "", st, known)
-		if chat := r.finish(text, later, warn); chat != "" {
-			t.send(ctx, t.chat(fresh.s.user, chat))
+		if !known && wctx.Err() != nil {
+			text, later = t.stoppingAnswer(r.name), t.stoppingAnswer(r.name)
+		}
+		if chat := r.finish(st, known, text, later, warn); chat != "" {
+			t.send(ctx, t.chat(s.user, chat))
+		}
+		if st.state != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || fs.retry == nil {
+			return
+		}
+		// Told the failure: a connection within the wait is told too.
+		if _, ok := s.awaitFirstState(wctx, fs.retry, deadline); ok && !fs.retry.gone {
+			t.send(ctx, t.chat(s.user, t.connectedAfterAll(r.name)))
 		}
 	})
 	if !started {
 		// The transport stopped: the login is stored, and connected
-		// at the next start with the others.
+		// at the next start with the others. Its watch ends, and its
+		// answer, still awaited, says so.
 		fresh.connect(wctx)
+		fresh.s.mu.Lock()
+		if fresh.s.first == fresh.fs {
+			fresh.s.first = nil
+		}
+		fresh.s.mu.Unlock()
+		text := t.stoppingAnswer(r.name)
+		r.finish(loginState{}, false, text, text, false)
 	}
+}
+
+// stoppingAnswer is the answer to the login name when the gateway stops
+// before its connection said how it went.
+func (t *transport) stoppingAnswer(name string) string {
+	return fmt.Sprintf("You are logged in to %s as %s. The gateway is stopping: the login is saved, and connects when the gateway starts again.", t.displayName(), name)
+}
+
+// connectedAfterAll tells the user that the login name, whose answer
+// said its connection failed, connected on the plugin's next attempt.
+func (t *transport) connectedAfterAll(name string) string {
+	return fmt.Sprintf("Your login to %s as %s connected on a later attempt. Connected.", t.displayName(), name)
 }
 
 // loginAnswer is the answer to a completed login as name, whose first

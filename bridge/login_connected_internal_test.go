@@ -27,18 +27,18 @@ func TestFirstStateCaughtOnce(t *testing.T) {
 	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING})
 	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: "no TLS answer"})
 	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, Message: "wrong password"})
-	st, known := s.awaitFirstState(ctx, fs)
+	st, known := s.awaitFirstState(ctx, fs, time.Now().Add(LoginConnectWait))
 	if !known || st.state != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || st.msg != "no TLS answer" {
 		t.Fatalf("caught %v %q (known %v); want the transient disconnect", st.state, st.msg, known)
 	}
-	if s.first != nil {
+	if s.first != nil && !s.first.connectedOnly { // the retry's watch takes CONNECTED alone
 		t.Fatal("the watch still catches states after its first")
 	}
 
 	fs = s.watchFirstState()
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if st, known := s.awaitFirstState(cancelled, fs); known {
+	if st, known := s.awaitFirstState(cancelled, fs, time.Now().Add(LoginConnectWait)); known {
 		t.Fatalf("a wait cut short caught %v", st.state)
 	}
 	s.mu.Lock()
@@ -95,7 +95,7 @@ func TestLoginReportToldOnce(t *testing.T) {
 	later := time.Now().Add(time.Hour)
 
 	r := newLoginReport("al", "History soon.", true) // the command waits
-	if chat := r.finish("Connected.", "Connected, later.", false); chat != "" {
+	if chat := r.finish(loginState{}, true, "Connected.", "Connected, later.", false); chat != "" {
 		t.Errorf("a note tells it, the chat too: %q", chat)
 	}
 	if text, typ := tr.takeLoginReport(ctx, r, later); text != "Connected." || typ != "info" {
@@ -107,12 +107,12 @@ func TestLoginReportToldOnce(t *testing.T) {
 	if typ != "info" || !strings.Contains(text, "Still connecting") || !strings.Contains(text, "\nHistory soon.") {
 		t.Errorf("the note before the state: %s %q", typ, text)
 	}
-	if chat := r.finish("Failed.\nHistory soon.", "Failed.", true); chat != "Failed." {
+	if chat := r.finish(loginState{}, true, "Failed.\nHistory soon.", "Failed.", true); chat != "Failed." {
 		t.Errorf("the chat after a still-connecting note: %q", chat)
 	}
 
 	r = newLoginReport("al", "", false) // a chat's login
-	if chat := r.finish("Connected.", "Connected.", false); chat != "Connected." {
+	if chat := r.finish(loginState{}, true, "Connected.", "Connected.", false); chat != "Connected." {
 		t.Errorf("a chat's login: %q", chat)
 	}
 
@@ -131,7 +131,7 @@ func TestLoginReportToldOnce(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	if chat := r.finish("Connected.", "Connected.", false); chat != "" {
+	if chat := r.finish(loginState{}, true, "Connected.", "Connected.", false); chat != "" {
 		t.Errorf("the note of a command that came back tells it, the chat too: %q", chat)
 	}
 	if text := <-got; text != "Connected." {
@@ -140,7 +140,7 @@ func TestLoginReportToldOnce(t *testing.T) {
 
 	r = newLoginReport("al", "", true)
 	r.release() // the command's request ended
-	if chat := r.finish("Connected.", "Connected.", false); chat != "Connected." {
+	if chat := r.finish(loginState{}, true, "Connected.", "Connected.", false); chat != "Connected." {
 		t.Errorf("released to the chat: %q", chat)
 	}
 }
@@ -185,7 +185,7 @@ func TestLoginAnswerEndsWithTheLogin(t *testing.T) {
 		t.Errorf("the answer of a login done again before it connected: %s: %q", typ, text)
 	}
 	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED})
-	if st, known := s.awaitFirstState(wctx, fs2); !known || st.state != pb.LoginState_LOGIN_STATE_CONNECTED {
+	if st, known := s.awaitFirstState(wctx, fs2, time.Now().Add(LoginConnectWait)); !known || st.state != pb.LoginState_LOGIN_STATE_CONNECTED {
 		t.Errorf("the second login's answer caught %v (known %v)", st.state, known)
 	}
 }

@@ -37,7 +37,9 @@ const callTimeout = 30 * time.Second
 // registerForm answers an XEP-0077 get: the plugin's one-step login form,
 // or the current registration.
 func (t *transport) registerForm(ctx context.Context, st *wire.Stanza, user string) {
-	if l, ok := t.loginOf(user); ok {
+	// A login the network refused (or logged out) is not one in use:
+	// the form comes again, to register with other credentials.
+	if l, ok := t.liveLoginOf(user); ok {
 		r := wire.Result(st)
 		r.Start("query", wire.NSRegister).Leaf("registered", "", "").
 			Leaf("instructions", "", "You are registered as "+l.DisplayName+". To unregister, send <remove/>.").
@@ -181,6 +183,7 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 		t.unregister(ctx, st, user)
 		return
 	}
+	asked := time.Now() // the result's budget counts from it (adhocLoginBudget)
 	fail := func(err error) {
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
@@ -246,12 +249,62 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 			"You are registered as %s. Unregister (or log out) first to use another account.", l.DisplayName)))
 		return
 	}
-	if _, _, err := t.completeLogin(ctx, user, done, dir, false); err != nil {
+	l, fresh, err := t.completeLogin(ctx, user, done, dir, true)
+	if err != nil {
 		fail(err)
 		return
 	}
 	kept = true
-	t.send(ctx, wire.Result(st).Bytes())
+	// The result waits for how the connection went, as the login
+	// command's last note does (login_connected.go), beside the chat's
+	// worker; the claim goes now, the login's process being over.
+	t.endLogin(p)
+	report := newLoginReport(l.DisplayName, "", true)
+	t.tellLogin(ctx, report, fresh)
+	t.in.wg.Go(func() { t.answerRegistration(ctx, st, report, asked.Add(adhocLoginBudget)) })
+}
+
+// answerRegistration answers a registration whose login is stored once
+// r, how its connection went, is known, or at deadline: connected, a
+// result; the network refused it or could not be reached, an error
+// with r's text (the login stays saved, as the login command's does,
+// in the state that says so: a refused login is not taken as one in
+// use, and the form is offered again); not known by then, a result,
+// r following as a chat message.
+func (t *transport) answerRegistration(ctx context.Context, st *wire.Stanza, r *loginReport, deadline time.Time) {
+	if !r.await(ctx, deadline) {
+		t.tell(ctx, wire.Result(st).Bytes())
+		return
+	}
+	r.mu.Lock()
+	text, cond := r.text, registrationFailure(r.st, r.known, r.gone)
+	r.mu.Unlock()
+	if cond == "" {
+		t.tell(ctx, wire.Result(st).Bytes())
+		return
+	}
+	t.tell(ctx, wire.ErrorReply(st, cond, text))
+}
+
+// registrationFailure is the XMPP error condition of a registration
+// whose login's first state is st (known: it came in time; gone: the
+// login went before it), "" for none: connected, or not known yet.
+func registrationFailure(st loginState, known, gone bool) wire.Condition {
+	switch {
+	case gone:
+		return wire.Conflict
+	case !known:
+		return ""
+	}
+	switch st.state {
+	case pb.LoginState_LOGIN_STATE_CONNECTED:
+		return ""
+	case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, pb.LoginState_LOGIN_STATE_LOGGED_OUT:
+		return wire.NotAuthorized // XEP-0077: the credentials refused
+	case pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT:
+		return wire.RemoteServerTimeout
+	}
+	return wire.ServiceUnavailable // STOPPED
 }
 
 // unregister logs out on the network and deletes the login and all its

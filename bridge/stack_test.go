@@ -441,10 +441,13 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// register runs XEP-0077 for c with this echo username.
+// register runs XEP-0077 for c with this echo username. Its answer
+// waits for the login's connection, at most the answer budget (20 s).
 func register(t *testing.T, c *xmpptest.Client, username string) xmpptest.Stanza {
 	t.Helper()
-	st, err := c.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><username>`+username+`</username></query></iq>`)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*bridge.AdhocLoginBudget)
+	defer cancel()
+	st, err := c.IQ(ctx, `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><username>`+username+`</username></query></iq>`)
 	if err != nil {
 		t.Fatalf("register: %v", err)
 	}
