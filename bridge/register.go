@@ -261,7 +261,10 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 	t.endLogin(p)
 	report := newLoginReport(l.DisplayName, "", true)
 	t.tellLogin(ctx, report, fresh)
-	t.in.wg.Go(func() { t.answerRegistration(ctx, st, report, asked.Add(adhocLoginBudget)) })
+	answer := func() { t.answerRegistration(ctx, st, report, asked.Add(adhocLoginBudget)) }
+	if !t.in.goLive(answer) {
+		answer() // stopping: the report is told at once (tellLogin)
+	}
 }
 
 // answerRegistration answers a registration whose login is stored once
