@@ -31,15 +31,18 @@ func registerWaiting(t *testing.T, c *xmpptest.Client, username string) xmpptest
 // TestRegisterSaysConnection: alice's registration the network refuses
 // at its connection is answered not-authorized with the network's
 // reason; the login is not taken as one in use (the form comes again),
-// and her registration with other credentials succeeds. Bob's, whose
+// and her registration with other credentials succeeds. Carol's, whose
+// network cannot be reached, is remote-server-timeout with the reason.
+// Bob's, whose
 // network says CONNECTED past the budget (echo's +dawdle), is answered
 // a result at the budget, a chat message telling later that it
 // connected. Before, alice's registration was answered a result.
 func TestRegisterSaysConnection(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	alice, bob := s.user("alice"), s.user("bob")
+	alice, bob, carol := s.user("alice"), s.user("bob"), s.user("carol")
 	s.waitGateway(alice)
 	s.waitGateway(bob)
+	s.waitGateway(carol)
 
 	bobUser := "bob" + echo.DawdleMark
 	bobDone := make(chan xmpptest.Stanza, 1)
@@ -63,6 +66,12 @@ func TestRegisterSaysConnection(t *testing.T) {
 	}
 	if st := registerWaiting(t, alice, "alice"); st.Type != "result" {
 		t.Errorf("the registration after the refusal: %s", st.XML)
+	}
+
+	// Not reached: the gateway keeps trying, the registration says why.
+	st = registerWaiting(t, carol, "carol"+echo.UnreachableMark)
+	if st.Type != "error" || !strings.Contains(st.XML, "remote-server-timeout") || !strings.Contains(st.XML, echo.UnreachableReason) {
+		t.Errorf("the registration the network could not reach: %s", st.XML)
 	}
 
 	if st := <-bobDone; st.Type != "result" {
