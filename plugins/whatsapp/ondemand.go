@@ -333,6 +333,7 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 			return
 		}
 		r := s.historyEvents(chat, conv, s.n.historyCutoff(time.Now()), a)
+		s.historyUnreadable(r.unreadable) // notices.go
 		b := &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat),
 			Events: r.evs, Cursor: a.cursor(), Done: r.raw == 0 || r.cut, Total: int64(len(r.evs))}
 		if !r.oldest.zero() {
