@@ -134,4 +134,3 @@ func TestNoticeVoteUnread(t *testing.T) {
 		}
 	}
 }
-
