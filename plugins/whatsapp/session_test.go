@@ -364,9 +364,7 @@ func TestLoginNoHistoryNoPromise(t *testing.T) {
 }
 
 func TestLoginPhoneCodeExpires(t *testing.T) {
-	old := PairCodeWait
-	PairCodeWait = 50 * time.Millisecond
-	defer func() { PairCodeWait = old }()
+	setFor(t, pairCodeWait, 50*time.Millisecond)
 	r := newRig(t, "")
 	ctx := context.Background()
 	p, _ := r.n.StartLogin(ctx, sdk.LoginRequest{FlowID: flowPhone, Dir: t.TempDir()})
