@@ -24,7 +24,7 @@ import (
 // returns the batches so far.
 func (h *testHost) waitHistory(t *testing.T, n int) []*pb.HistoryBatch {
 	t.Helper()
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(eventWait)
 	for {
 		h.mu.Lock()
 		if len(h.history) >= n {

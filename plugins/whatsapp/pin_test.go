@@ -145,7 +145,7 @@ func TestPinFromXMPP(t *testing.T) {
 	}
 	pinned := func(n int) wafake.Sent {
 		t.Helper()
-		all, err := fake.WaitSent(n, 5*time.Second)
+		all, err := fake.WaitSent(n, eventWait)
 		if err != nil || len(all) != n {
 			t.Fatalf("%d messages sent, want %d: %v", len(all), n, err)
 		}

@@ -54,7 +54,7 @@ func TestConnectRefusedRetried(t *testing.T) {
 // connected state may be an earlier connection's, told late).
 func waitConnected(t *testing.T, fake *wafake.Client) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(eventWait)
 	for !fake.IsConnected() && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -16,6 +16,11 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
+// eventWait bounds the tests' waits for what the plugin does (an event,
+// a message sent, a history batch): CI runs every package at once, on 2
+// cores, under -race. Only a failure waits it out.
+const eventWait = 30 * time.Second
+
 // setFor sets s to v for the rest of the test.
 func setFor[T any](t *testing.T, s *setting[T], v T) {
 	t.Helper()
