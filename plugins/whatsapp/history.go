@@ -493,6 +493,7 @@ func (s *Session) pushSpool(ctx context.Context) {
 		}
 		done += len(f.batches)
 		if f.damaged {
+			s.historyDamaged(filepath.Base(f.path)) // notices.go
 			// Kept for a look, under a name the spool does not read
 			// again.
 			if to, err := sdk.SetAside(f.path); err != nil {

@@ -34,6 +34,14 @@ func (s *Session) historyLost(key string, err error) {
 		"Part of your WhatsApp history could not be downloaded (%v): its messages are not shown here; WhatsApp on your phone has them.", err))
 }
 
+// historyDamaged tells that a file of history the plugin kept (its
+// spool, name) was damaged on disk: what could not be read of it is not
+// shown.
+func (s *Session) historyDamaged(name string) {
+	s.tell("history-damaged-"+name,
+		"Part of your WhatsApp history that the gateway kept was damaged on disk and is not shown here (what could be read of it is); WhatsApp on your phone has it.")
+}
+
 // historyUnreadable tells that messages of a history sync or of a page
 // of history on demand could not be read (whatsmeow could not parse
 // them) and are left out: ids are theirs, which name the notice.
