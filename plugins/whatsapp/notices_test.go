@@ -9,9 +9,11 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // noticeWait bounds the wait for a notice: background work (a history
@@ -132,5 +134,38 @@ func TestNoticeVoteUnread(t *testing.T) {
 		if e.GetEdit() != nil {
 			t.Errorf("the poll corrected by a vote not read: %v", e)
 		}
+	}
+}
+
+// A page of history on demand with a message whatsmeow cannot read (a
+// group's naming no sender): the page holds the others, and the user is
+// told of the one left out.
+func TestNoticeBackfillUnreadable(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	withSender := func(hm *waHistorySync.HistorySyncMsg) *waHistorySync.HistorySyncMsg {
+		hm.Message.Participant = proto.String(alice.String())
+		return hm
+	}
+	fake.SetPhoneHistory(group,
+		withSender(webMsg(group, "Q1", false, now.Add(-5*time.Hour), "old one")).Message,
+		webMsg(group, "QX", false, now.Add(-4*time.Hour), "whose?").Message,
+		withSender(webMsg(group, "Q2", false, now.Add(-3*time.Hour), "old two")).Message)
+	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			withSender(webMsg(group, "Q3", false, now.Add(-2*time.Hour), "pushed")),
+		}}}}})
+	push := r.host.waitHistory(t, 1)[0]
+	from := r.host.count()
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: group.String(), Cursor: push.Cursor, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if page := r.host.waitHistory(t, 2)[1]; eventIDs(page) != "Q1,Q2" {
+		t.Fatalf("page: %v; want Q1 and Q2", page)
+	}
+	ev := waitNotice(t, r, from, "history-unreadable-")
+	if text := ev.GetNotice().Text; !strings.HasPrefix(text, "A message of your WhatsApp history could not be read") {
+		t.Errorf("notice %q: want it to say a message could not be read", text)
 	}
 }
