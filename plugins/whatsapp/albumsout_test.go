@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -44,7 +43,7 @@ func TestFilesSentQuickly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sent, _ := fake.WaitSent(n, time.Second)
+	sent, _ := fake.WaitSent(n, eventWait)
 	var got, ids []string
 	for _, x := range sent {
 		img := x.Msg.GetImageMessage()

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
@@ -30,7 +29,7 @@ func TestAudioWithText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent, err := fake.WaitSent(2, time.Second)
+	sent, err := fake.WaitSent(2, eventWait)
 	if err != nil {
 		t.Fatalf("sent %v: %v", fake.Sent(), err)
 	}
@@ -44,7 +43,7 @@ func TestAudioWithText(t *testing.T) {
 	if _, err := s.Retract(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); err != nil {
 		t.Fatal(err)
 	}
-	sent, _ = fake.WaitSent(4, time.Second)
+	sent, _ = fake.WaitSent(4, eventWait)
 	var revoked []types.MessageID
 	for _, x := range sent[2:] {
 		if pm := x.Msg.GetProtocolMessage(); pm.GetType() == waE2E.ProtocolMessage_REVOKE {

@@ -2,7 +2,6 @@ package whatsapp
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -179,13 +178,8 @@ func TestCallLogLIDAndPhone(t *testing.T) {
 // past callEndKept; they are written durably, read back by the next
 // plugin.
 func TestCallStoreBounded(t *testing.T) {
-	var wrote []string
-	defer func(w func(string, []byte) error) { writeState = w }(writeState)
-	writeState = func(path string, b []byte) error {
-		wrote = append(wrote, filepath.Base(path))
-		return sdk.WriteFileDurably(path, b)
-	}
 	dir := t.TempDir()
+	writes := durableWrites(t, stateWriter, dir)
 	now := time.Now()
 	c := newCalls(dir, nil)
 	if err := c.add(&callRec{ID: "OLDRING", Chat: "+1", At: now.Add(-callRingKept - time.Hour).UnixMicro()}, now); err != nil {
@@ -206,7 +200,7 @@ func TestCallStoreBounded(t *testing.T) {
 	if again.known("C0") || !again.known("C1") || !again.known("C"+strconv.Itoa(callsMax)) {
 		t.Errorf("after %d calls: C0 kept %v, C1 %v, the last %v", callsMax+1, again.known("C0"), again.known("C1"), again.known("C"+strconv.Itoa(callsMax)))
 	}
-	if len(wrote) == 0 || !slices.Equal(slices.Compact(wrote), []string{callsFile}) {
+	if wrote := writes(); len(wrote) == 0 || !slices.Equal(slices.Compact(wrote), []string{callsFile}) {
 		t.Errorf("durable writes %q, want %s", wrote, callsFile)
 	}
 }

@@ -59,7 +59,7 @@ func TestCaptionEdit(t *testing.T) {
 		if err != nil {
 			return "", nil, err
 		}
-		sent, err := fake.WaitSent(n+1, time.Second)
+		sent, err := fake.WaitSent(n+1, eventWait)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -89,9 +89,9 @@ func newChannelSeen(loginDir string, log *slog.Logger) *channelSeen {
 	return c
 }
 
-// saveSeen writes the channels' newest posts shown (a variable for
+// seenSaver writes the channels' newest posts shown (a setting for
 // channelcatchup_internal_test.go).
-var saveSeen = sdk.SaveStateFile
+var seenSaver = newSetting(sdk.SaveStateFile)
 
 // save writes last as it is now, when it changed since the last write;
 // a failure costs a catch-up, logged. Called without mu: the write
@@ -109,7 +109,7 @@ func (c *channelSeen) save() {
 	if changes == c.saved {
 		return
 	}
-	if err := saveSeen(c.path, last); err != nil {
+	if err := seenSaver.get()(c.path, last); err != nil {
 		c.log.Warn("the channels' newest posts shown not kept", "err", err)
 		return
 	}
@@ -383,7 +383,7 @@ func (s *Session) catchUpChannel(ctx context.Context, gen uint64, channel types.
 	var missed []*types.NewsletterMessage
 	before := types.MessageServerID(0)
 	for len(missed) < channelCatchUpMax {
-		qctx, cancel := context.WithTimeout(ctx, channelHistoryWait)
+		qctx, cancel := context.WithTimeout(ctx, channelHistoryWait.get())
 		page, err := s.d.cli.GetNewsletterMessages(qctx, channel, &whatsmeow.GetNewsletterMessagesParams{Count: channelHistoryMax, Before: before})
 		cancel()
 		if err != nil {
@@ -437,7 +437,7 @@ func (s *Session) catchUpChannel(ctx context.Context, gen uint64, channel types.
 // for the history of a room it marked done). History off, nothing is
 // sent, its newest post kept all the same.
 func (s *Session) channelHistoryUnasked(ctx context.Context, gen uint64, channel types.JID) {
-	qctx, cancel := context.WithTimeout(ctx, channelHistoryWait)
+	qctx, cancel := context.WithTimeout(ctx, channelHistoryWait.get())
 	posts, err := s.d.cli.GetNewsletterMessages(qctx, channel, &whatsmeow.GetNewsletterMessagesParams{Count: channelHistoryMax})
 	cancel()
 	if err != nil {

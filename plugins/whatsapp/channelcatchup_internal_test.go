@@ -22,14 +22,13 @@ func TestChannelSeenWrittenOutsideTheLock(t *testing.T) {
 	c.connecting()
 	c.caughtUp(c.generation(), cooking, 101)
 
-	real := saveSeen
+	real := seenSaver.get()
 	entered, release := make(chan struct{}), make(chan struct{})
-	saveSeen = func(path string, v any) error {
+	setFor(t, seenSaver, func(path string, v any) error {
 		close(entered)
 		<-release
 		return real(path, v)
-	}
-	t.Cleanup(func() { saveSeen = real })
+	})
 	wrote := make(chan struct{})
 	go func() {
 		defer close(wrote)

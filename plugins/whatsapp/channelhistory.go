@@ -32,8 +32,9 @@ import (
 // channelHistoryMax is the most posts of a channel brought as history.
 const channelHistoryMax = 50
 
-// channelHistoryWait bounds the wait for WhatsApp's answer.
-var channelHistoryWait = 30 * time.Second
+// channelHistoryWait bounds the wait for WhatsApp's answer (a setting:
+// the channels' catch-up reads it in the background).
+var channelHistoryWait = newSetting(30 * time.Second)
 
 // channelCursorPrefix marks a channel's cursor: "wanl:<server ID>", the
 // posts before that one (0: the newest).
@@ -81,7 +82,7 @@ func (s *Session) channelBackfill(req sdk.BackfillRequest, channel types.JID) er
 func (s *Session) channelHistory(req sdk.BackfillRequest, channel types.JID) {
 	session, cancel := s.untilStop() // history.go
 	defer cancel()
-	ctx, cancelWait := context.WithTimeout(session, channelHistoryWait)
+	ctx, cancelWait := context.WithTimeout(session, channelHistoryWait.get())
 	defer cancelWait()
 	count := channelHistoryMax
 	if req.Limit > 0 && int(req.Limit) < count {

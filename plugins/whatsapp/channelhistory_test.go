@@ -17,8 +17,7 @@ import (
 // login); once it answers, the posts come, done. The host's limit
 // bounds them, and a cursor names the posts before one.
 func TestChannelHistorySilent(t *testing.T) {
-	defer func(d time.Duration) { channelHistoryWait = d }(channelHistoryWait)
-	channelHistoryWait = 300 * time.Millisecond
+	setFor(t, channelHistoryWait, 300*time.Millisecond)
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	channel := types.NewJID("120363100000000081", types.NewsletterServer)

@@ -46,7 +46,7 @@ func TestContactCardOut(t *testing.T) {
 	}
 
 	send("txn-card1", "", card("Bob Martin.vcf", "text/x-vcard", bobCard))
-	sent, err := fake.WaitSent(1, time.Second)
+	sent, err := fake.WaitSent(1, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestContactCardOut(t *testing.T) {
 
 	// Two cards in one file, with text: an array, then the text.
 	res := send("txn-card2", "two friends", card("contacts.vcf", "", bobCard+carolCard))
-	sent, err = fake.WaitSent(3, time.Second)
+	sent, err = fake.WaitSent(3, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,14 +73,14 @@ func TestContactCardOut(t *testing.T) {
 	if _, err := s.EditMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "two old friends"}); err != nil {
 		t.Fatal(err)
 	}
-	sent, _ = fake.WaitSent(4, time.Second)
+	sent, _ = fake.WaitSent(4, eventWait)
 	if pm := sent[3].Msg.GetEditedMessage().GetMessage().GetProtocolMessage(); pm.GetKey().GetID() != sent[2].ID || pm.GetEditedMessage().GetConversation() != "two old friends" && pm.GetEditedMessage().GetExtendedTextMessage().GetText() != "two old friends" {
 		t.Errorf("the correction edits %v, want the text %s", pm.GetKey(), sent[2].ID)
 	}
 	if _, err := s.Retract(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); err != nil {
 		t.Fatal(err)
 	}
-	sent, _ = fake.WaitSent(6, time.Second)
+	sent, _ = fake.WaitSent(6, eventWait)
 	if sent[4].Msg.GetProtocolMessage().GetKey().GetID() != sent[1].ID || sent[5].Msg.GetProtocolMessage().GetKey().GetID() != sent[2].ID {
 		t.Errorf("the deletion: %v, %v", sent[4].Msg, sent[5].Msg)
 	}
@@ -94,7 +94,7 @@ func TestContactCardOut(t *testing.T) {
 
 	// Not a vCard after all: a document, as before.
 	send("txn-card4", "", card("notes.vcf", "text/vcard", "just some notes"))
-	sent, _ = fake.WaitSent(8, time.Second)
+	sent, _ = fake.WaitSent(8, eventWait)
 	if d := sent[7].Msg.GetDocumentMessage(); d.GetFileName() != "notes.vcf" {
 		t.Errorf("a .vcf that is no card: %v", sent[7].Msg)
 	}

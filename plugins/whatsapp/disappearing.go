@@ -231,8 +231,12 @@ func (t *timers) moved(oldID, newID string) error {
 
 // writeState replaces a state file of the login's folder durably
 // (synced, file and folder): disappearing.json and history-oldest.json
-// are written before whatsmeow acknowledges what said them.
-var writeState = sdk.WriteFileDurably
+// are written before whatsmeow acknowledges what said them. Tests fail
+// it (stateWriter, a setting).
+func writeState(path string, b []byte) error { return stateWriter.get()(path, b) }
+
+// stateWriter is what writeState writes with.
+var stateWriter = newSetting(sdk.WriteFileDurably)
 
 func (t *timers) saveLocked() error {
 	if t.path == "" {

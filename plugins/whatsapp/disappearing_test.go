@@ -32,7 +32,7 @@ func timerMessage(secs uint32, at time.Time) *waE2E.Message {
 // sentTimer is the timer the last message sent carried (0: none).
 func sentTimer(t *testing.T, fake *wafake.Client, n int) (*waE2E.Message, uint32) {
 	t.Helper()
-	sent, err := fake.WaitSent(n, time.Second)
+	sent, err := fake.WaitSent(n, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}

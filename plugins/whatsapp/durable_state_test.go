@@ -1,12 +1,9 @@
 package whatsapp
 
 import (
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
-
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // The chats' timers (disappearing.json) and their oldest messages
@@ -18,13 +15,8 @@ import (
 // messages then go without it) and history on demand asking from
 // nowhere. No test sees a missing fsync: this one sees the write's path.
 func TestStateWrittenDurably(t *testing.T) {
-	var wrote []string
-	defer func(w func(string, []byte) error) { writeState = w }(writeState)
-	writeState = func(path string, b []byte) error {
-		wrote = append(wrote, filepath.Base(path))
-		return sdk.WriteFileDurably(path, b)
-	}
 	dir := t.TempDir()
+	writes := durableWrites(t, stateWriter, dir)
 	tm := newTimers(dir, nil)
 	if _, err := tm.set("+33611111111", 604800, 1700000000); err != nil {
 		t.Fatal(err)
@@ -33,7 +25,7 @@ func TestStateWrittenDurably(t *testing.T) {
 	if err := h.oldest.note(map[string]anchor{"+33611111111": {Chat: "33611111111@s.whatsapp.net", ID: "X", TimeMS: time.Now().UnixMilli()}}); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(wrote, timersFile) || !slices.Contains(wrote, oldestFile) {
+	if wrote := writes(); !slices.Contains(wrote, timersFile) || !slices.Contains(wrote, oldestFile) {
 		t.Errorf("durable writes %q, want %s and %s", wrote, timersFile, oldestFile)
 	}
 	if got, ok := newTimers(dir, nil).lookup("+33611111111"); !ok || got.Secs != 604800 {

@@ -26,7 +26,7 @@ func TestEditWindow(t *testing.T) {
 	s, fake := r.connected(t)
 	ctx := context.Background()
 	call := sdk.Call{ChatID: "+33611111111"}
-	defer func(f func() time.Time) { now = f }(now)
+	setFor(t, clock, time.Now)
 
 	res, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "typo"})
 	if err != nil {
@@ -35,11 +35,11 @@ func TestEditWindow(t *testing.T) {
 	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "fixed"}); err != nil {
 		t.Errorf("edit within the window: %v", err)
 	}
-	now = func() time.Time { return time.Now().Add(16 * time.Minute) }
+	clock.set(func() time.Time { return time.Now().Add(16 * time.Minute) })
 	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "late"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_EXPIRED {
 		t.Errorf("edit 16 minutes later: %v, want EXPIRED", err)
 	}
-	now = time.Now
+	clock.set(time.Now)
 
 	// The user's message from the phone, 16 minutes old.
 	from := r.host.count()
@@ -95,20 +95,20 @@ func TestRevokeWindow(t *testing.T) {
 	s, fake := r.connected(t)
 	ctx := context.Background()
 	call := sdk.Call{ChatID: "+33611111111"}
-	defer func(f func() time.Time) { now = f }(now)
+	setFor(t, clock, time.Now)
 
 	res, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "oops"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now = func() time.Time { return time.Now().Add(49 * time.Hour) }
+	clock.set(func() time.Time { return time.Now().Add(49 * time.Hour) })
 	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); codeOf(err) != pb.ErrorCode_ERROR_CODE_EXPIRED {
 		t.Errorf("deleted 49 hours later: %v, want EXPIRED", err)
 	}
 	if n := len(fake.Sent()); n != 1 {
 		t.Errorf("%d messages sent, want the first alone", n)
 	}
-	now = func() time.Time { return time.Now().Add(47 * time.Hour) }
+	clock.set(func() time.Time { return time.Now().Add(47 * time.Hour) })
 	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); err != nil {
 		t.Errorf("deleted 47 hours later: %v", err)
 	}
@@ -147,7 +147,7 @@ func TestRevokeOthersAdminWindow(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()
-	defer func(f func() time.Time) { now = f }(now)
+	setFor(t, clock, time.Now)
 	fake.SetGroup(&types.GroupInfo{JID: group, Participants: []types.GroupParticipant{{JID: me, IsAdmin: true}, {JID: bob}}})
 	call := sdk.Call{ChatID: group.String()}
 
@@ -161,11 +161,11 @@ func TestRevokeOthersAdminWindow(t *testing.T) {
 	if n := len(fake.Sent()); n != 0 {
 		t.Errorf("%d messages sent, want none", n)
 	}
-	now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	clock.set(func() time.Time { return time.Now().Add(-2 * time.Hour) })
 	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: "GB1", TargetMeta: ev.Meta}); err != nil {
 		t.Errorf("an admin deleting a member's message 47 hours old: %v", err)
 	}
-	now = time.Now
+	clock.set(time.Now)
 	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: "GB0", TargetMeta: msgMeta{Sender: bob}.encode()}); err != nil {
 		t.Errorf("an admin deleting a member's message whose time is not kept: %v", err)
 	}
@@ -186,7 +186,7 @@ func TestOldMetaWindows(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()
-	defer func(f func() time.Time) { now = f }(now)
+	setFor(t, clock, time.Now)
 	call := sdk.Call{ChatID: "+33611111111"}
 	own := []byte("33600000000@s.whatsapp.net|1")
 	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "OLD1", TargetMeta: own, Text: "fixed"}); err != nil {
@@ -194,14 +194,14 @@ func TestOldMetaWindows(t *testing.T) {
 	}
 	// Restarted: the first run's time is read back, not noted anew.
 	s = newSession(r.n, s.login, s.d)
-	now = func() time.Time { return time.Now().Add(16 * time.Minute) }
+	clock.set(func() time.Time { return time.Now().Add(16 * time.Minute) })
 	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "OLD1", TargetMeta: own, Text: "late"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_EXPIRED {
 		t.Errorf("edit of an old meta's message 16 minutes after the first run: %v, want EXPIRED", err)
 	}
 	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: "OLD1", TargetMeta: own}); err != nil {
 		t.Errorf("deletion of an old meta's message 16 minutes after the first run: %v", err)
 	}
-	now = func() time.Time { return time.Now().Add(49 * time.Hour) }
+	clock.set(func() time.Time { return time.Now().Add(49 * time.Hour) })
 	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: "OLD1", TargetMeta: own}); codeOf(err) != pb.ErrorCode_ERROR_CODE_EXPIRED {
 		t.Errorf("deletion of an old meta's message 49 hours after the first run: %v, want EXPIRED", err)
 	}

@@ -3,7 +3,6 @@ package whatsapp
 import (
 	"context"
 	"testing"
-	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -22,7 +21,7 @@ func TestEscapedChatCommandSent(t *testing.T) {
 			t.Fatalf("%q: %v", text, err)
 		}
 	}
-	sent, err := fake.WaitSent(2, time.Second)
+	sent, err := fake.WaitSent(2, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,9 +70,11 @@ func newHistoryState(loginDir string, log *slog.Logger) *historyState {
 
 // historyBatches converts a history sync blob into one batch per chat,
 // each oldest first, without what is older than cutoff, with each chat's
-// oldest message, to note once the batches are kept (spooled or stored).
-func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Time) ([]*pb.HistoryBatch, map[string]anchor) {
+// oldest message, to note once the batches are kept (spooled or stored),
+// and the messages it could not read.
+func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Time) ([]*pb.HistoryBatch, map[string]anchor, []types.MessageID) {
 	var out []*pb.HistoryBatch
+	var unreadable []types.MessageID
 	seen := map[string]anchor{}
 	for _, conv := range data.GetConversations() {
 		chat, err := types.ParseJID(conv.GetID())
@@ -84,6 +86,7 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 		// The chat's disappearing-messages timer, as the phone has it.
 		s.noteTimer(chatIDOf(s.ids, chat), conv.GetEphemeralExpiration(), conv.GetEphemeralSettingTimestamp())
 		r := s.historyEvents(chat, conv, cutoff, anchor{})
+		unreadable = append(unreadable, r.unreadable...)
 		if r.oldest.zero() {
 			continue
 		}
@@ -99,7 +102,7 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 			Events: r.evs, Cursor: r.oldest.cursor(), Total: int64(len(r.evs)),
 		})
 	}
-	return out, seen
+	return out, seen, unreadable
 }
 
 // historyMessages is a conversation of a history sync blob, converted.
@@ -108,6 +111,9 @@ type historyMessages struct {
 	oldest anchor      // the oldest message kept, converted or not
 	raw    int         // messages read (before the anchor asked from)
 	cut    bool        // some were older than the cutoff
+	// unreadable: the messages whatsmeow could not parse, left out
+	// (told to the user, notices.go).
+	unreadable []types.MessageID
 }
 
 // historyEvents converts a conversation's messages: those older than
@@ -123,7 +129,16 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			continue
 		}
 		evt, err := s.d.cli.ParseWebMessage(chat, web)
-		if err != nil || !unwrap(evt) {
+		if err != nil {
+			// Told unless its time says it would not be shown anyway.
+			s.log.Warn("a message of history not read; left out", "chat", chat, "id", web.GetKey().GetID(), "err", err)
+			at := time.Unix(int64(web.GetMessageTimestamp()), 0)
+			if web.GetMessageTimestamp() == 0 || !at.Before(cutoff) && (before.zero() || at.UnixMilli() <= before.TimeMS) {
+				r.unreadable = append(r.unreadable, types.MessageID(web.GetKey().GetID()))
+			}
+			continue
+		}
+		if !unwrap(evt) {
 			continue
 		}
 		s.albumReply(evt) // album.go: taken oldest first, an album's announcement before its items
@@ -306,7 +321,8 @@ func (s *Session) historySync(e *events.HistorySync) {
 	default:
 		return // push names, settings, status: nothing to show
 	}
-	batches, oldest := s.historyBatches(e.Data, s.n.historyCutoff(time.Now()))
+	batches, oldest, unreadable := s.historyBatches(e.Data, s.n.historyCutoff(time.Now()))
+	s.historyUnreadable(unreadable) // notices.go
 	if len(batches) == 0 {
 		s.noteOldest(oldest)
 		s.syncComplete(e.Data)
@@ -477,6 +493,7 @@ func (s *Session) pushSpool(ctx context.Context) {
 		}
 		done += len(f.batches)
 		if f.damaged {
+			s.historyDamaged(filepath.Base(f.path)) // notices.go
 			// Kept for a look, under a name the spool does not read
 			// again.
 			if to, err := sdk.SetAside(f.path); err != nil {

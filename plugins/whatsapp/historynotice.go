@@ -45,12 +45,12 @@ func (s *Session) historyNotice(id types.MessageID, n *waE2E.HistorySyncNotifica
 	if s.hist.dir == "" {
 		// No login folder to keep it in (not a real login): downloaded
 		// from memory.
-		go s.downloadNotice(context.Background(), n)
+		go s.downloadOnce(id, n)
 		return
 	}
 	if err := s.hist.keepNotice(id, n); err != nil {
 		s.log.Error("history sync notice not kept; downloaded all the same", "id", id, "err", err)
-		go s.downloadNotice(context.Background(), n)
+		go s.downloadOnce(id, n)
 		return
 	}
 	s.pullHistory()
@@ -142,11 +142,16 @@ func (s *Session) pullNotices(ctx context.Context) {
 				os.Remove(path)
 			}
 			s.log.Error("history sync notice unreadable; not downloaded, set aside", "file", path, "set_aside_as", to, "err", errors.Join(err, rerr))
+			s.historyLost(noticeKey(path), errors.New("its notice was damaged on disk")) // notices.go
 			continue
 		}
-		if err := s.downloadNotice(ctx, &n); err != nil && s.retryable(ctx, err) {
-			s.log.Info("history sync not downloaded; tried again at the next connection", "err", err)
-			return
+		if err := s.downloadNotice(ctx, &n); err != nil {
+			if s.retryable(ctx, err) {
+				s.log.Info("history sync not downloaded; tried again at the next connection", "err", err)
+				return
+			}
+			// Gone from WhatsApp's servers, or damaged: never had.
+			s.historyLost(noticeKey(path), err)
 		}
 		if err := os.Remove(path); err != nil {
 			s.log.Warn("history sync notice not removed; downloaded again at the next start (the gateway drops the repeats)", "err", err)
@@ -164,6 +169,20 @@ func (s *Session) downloadNotice(ctx context.Context, n *waE2E.HistorySyncNotifi
 	}
 	s.historySync(&events.HistorySync{Data: data})
 	return nil
+}
+
+// downloadOnce downloads a notice's blob kept in memory alone: a
+// failure is not tried again, and is told.
+func (s *Session) downloadOnce(id types.MessageID, n *waE2E.HistorySyncNotification) {
+	if err := s.downloadNotice(context.Background(), n); err != nil {
+		s.historyLost(safeName(string(id)), err)
+	}
+}
+
+// noticeKey names the notice kept at path in a notice to the user: its
+// file's name, the same at each try of that notice.
+func noticeKey(path string) string {
+	return strings.TrimSuffix(filepath.Base(path), noticeSuffix)
 }
 
 // retryable says whether a download failed for want of WhatsApp (worth

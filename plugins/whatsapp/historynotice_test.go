@@ -67,7 +67,7 @@ func TestHistoryNoticeDownloaded(t *testing.T) {
 // finished.
 func waitPulled(t *testing.T, s *Session) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(eventWait)
 	for {
 		s.hist.mu.Lock()
 		pulling := s.hist.pulling
@@ -85,7 +85,7 @@ func waitPulled(t *testing.T, s *Session) {
 // waitNoNotice waits for the history folder to hold no notice.
 func waitNoNotice(t *testing.T, s *Session) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(eventWait)
 	for len(s.hist.notices()) > 0 {
 		if time.Now().After(deadline) {
 			left, _ := filepath.Glob(filepath.Join(s.hist.dir, "*"))

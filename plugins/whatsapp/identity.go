@@ -172,14 +172,14 @@ func (id *identities) saveLocked() {
 	}
 	slices.Sort(users)
 	b, _ := json.Marshal(users)
-	_ = writeExposed(filepath.Join(id.dir, exposedName), b)
+	_ = writeExposed.get()(filepath.Join(id.dir, exposedName), b)
 }
 
 // writeExposed replaces the file of the LIDs shown: synced, file and
 // folder, as the crash ordering of the moves needs (a LID forgotten on
 // disk only once moved). A rename alone may leave an empty file after a
 // power cut: every LID shown forgotten, and their moves with them.
-var writeExposed = sdk.WriteFileDurably
+var writeExposed = newSetting(sdk.WriteFileDurably) // a setting: tests fail it
 
 // identityEvent is the move of oldID to the phone JID pn.
 func identityEvent(oldID string, pn types.JID, name string) *pb.Event {

@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"go.mau.fi/whatsmeow/types"
-
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A LID's move is forgotten on disk only once made: the gateway killed
@@ -47,18 +45,13 @@ func TestIdentityMoveSurvivesCrash(t *testing.T) {
 // power cut, and the moves it keeps lost), whole, with no temporary file
 // left behind; and read back.
 func TestIdentitiesWrittenDurably(t *testing.T) {
-	var wrote []string
-	defer func(w func(string, []byte) error) { writeExposed = w }(writeExposed)
-	writeExposed = func(path string, b []byte) error {
-		wrote = append(wrote, path)
-		return sdk.WriteFileDurably(path, b)
-	}
 	dir := t.TempDir()
+	writes := durableWrites(t, writeExposed, dir)
 	path := filepath.Join(dir, exposedName)
 	ids := newIdentities(nil, dir, nil, nil)
 	ids.userID(types.NewJID("1234567", types.HiddenUserServer))
 	ids.userID(types.NewJID("7654321", types.HiddenUserServer))
-	if len(wrote) != 2 || wrote[0] != path || wrote[1] != path {
+	if wrote := writes(); len(wrote) != 2 || wrote[0] != exposedName || wrote[1] != exposedName {
 		t.Fatalf("durable writes %q, want %s twice", wrote, exposedName)
 	}
 	b, err := os.ReadFile(path)
@@ -75,7 +68,7 @@ func TestIdentitiesWrittenDurably(t *testing.T) {
 	var moves []string
 	again := newIdentities(nil, dir, func(old string, _ types.JID) { moves = append(moves, old) }, nil)
 	again.learn(types.NewJID("7654321", types.HiddenUserServer), types.NewJID("33622222222", types.DefaultUserServer))
-	if len(moves) != 1 || moves[0] != lidPrefix+"7654321" || len(wrote) != 3 {
-		t.Errorf("read back and moved: moves %q, writes %d; want the LID moved and the file written again", moves, len(wrote))
+	if wrote := writes(); len(moves) != 1 || moves[0] != lidPrefix+"7654321" || len(wrote) != 3 {
+		t.Errorf("read back and moved: moves %q, writes %q; want the LID moved and the file written again", moves, wrote)
 	}
 }

@@ -182,6 +182,7 @@ func (s *Session) joinByLink(ctx context.Context, code string) (string, error) {
 		// Joined all the same: the link's view of the group, with the
 		// user in it.
 		s.log.Warn("the group joined by its link could not be read; announced as the link shows it", "group", jid, "err", err)
+		s.groupUnread(jid, title, "the members the link showed", err) // notices.go
 		cp := *info
 		cp.JID = jid
 		cp.Participants = append(slices.Clone(info.Participants), types.GroupParticipant{JID: s.ownJID(), PhoneNumber: s.ownJID()})
@@ -376,6 +377,7 @@ func (s *Session) joinByInvitation(ctx context.Context, inv invitation) (string,
 	if err != nil {
 		// Joined all the same: its room, as far as the user knows it.
 		s.log.Warn("the group joined by an invitation could not be read; announced without its members", "group", inv.group, "err", err)
+		s.groupUnread(inv.group, "the group "+s.ids.userID(inv.inviter)+" invited you to", "you alone as its member", err) // notices.go
 		g = &types.GroupInfo{JID: inv.group, Participants: []types.GroupParticipant{{JID: s.ownJID(), PhoneNumber: s.ownJID()}}}
 	}
 	return s.announceJoined(inv.group, g)

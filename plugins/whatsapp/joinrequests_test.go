@@ -236,8 +236,7 @@ func TestJoinRequestRejectionNoticeLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake.LoseRequestNotices(false)
-	defer func(was func() time.Time) { now = was }(now)
-	now = func() time.Time { return time.Now().Add(rejectedKeep + time.Minute) }
+	setFor(t, clock, func() time.Time { return time.Now().Add(rejectedKeep + time.Minute) })
 	rejectedOnPhone(erin, "past rejectedKeep")
 }
 

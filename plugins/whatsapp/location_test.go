@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -25,7 +24,7 @@ func TestSendLocation(t *testing.T) {
 	if _, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "meet at geo:48.8584,2.2945"}); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := fake.WaitSent(2, time.Second)
+	sent, err := fake.WaitSent(2, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,10 +14,10 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// PairCodeWait is how long a pairing code may wait to be typed on the
+// pairCodeWait is how long a pairing code may wait to be typed on the
 // phone before the process asks again: WhatsApp closes the login
 // connection after 160 seconds, and the code with it.
-var PairCodeWait = 160 * time.Second
+var pairCodeWait = newSetting(160 * time.Second)
 
 // loginProcess is one login in progress: a QR code shown until scanned,
 // or a phone number asked and a pairing code shown until typed on the
@@ -187,7 +187,7 @@ func (p *loginProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: nothing to wait for yet")
 	}
 	if p.flow == flowPhone {
-		t := time.NewTimer(PairCodeWait)
+		t := time.NewTimer(pairCodeWait.get())
 		defer t.Stop()
 		for {
 			select {

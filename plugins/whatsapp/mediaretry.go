@@ -37,7 +37,7 @@ import (
 const keyedRefPrefix = "k1."
 
 // mediaRetryWait bounds the wait for the phone's upload.
-var mediaRetryWait = 30 * time.Second
+var mediaRetryWait = newSetting(30 * time.Second)
 
 // keyedRef is ref (encodeMediaRef's) with the key of the message that
 // carries the file, for asking the phone again.
@@ -128,7 +128,7 @@ func (s *Session) reupload(ctx context.Context, info *types.MessageInfo, m *waE2
 		s.log.Info("file not asked of the phone again", "id", info.ID, "err", err)
 		return errMediaGone(" (the phone may still have it)")
 	}
-	wait := time.NewTimer(mediaRetryWait)
+	wait := time.NewTimer(mediaRetryWait.get())
 	defer wait.Stop()
 	var evt *events.MediaRetry
 	select {

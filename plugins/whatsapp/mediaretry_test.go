@@ -20,9 +20,7 @@ import (
 // phone that no longer has it, or does not answer, is said so. In a
 // one-to-one chat and in a group (where the request names the sender).
 func TestMediaGoneAskedOfPhone(t *testing.T) {
-	old := mediaRetryWait
-	mediaRetryWait = 200 * time.Millisecond
-	defer func() { mediaRetryWait = old }()
+	setFor(t, mediaRetryWait, 200*time.Millisecond)
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()

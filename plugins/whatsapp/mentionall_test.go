@@ -3,7 +3,6 @@ package whatsapp
 import (
 	"context"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types/events"
@@ -28,7 +27,7 @@ func TestMentionAll(t *testing.T) {
 		if _, err := s.SendMessage(ctx, sdk.Call{ChatID: chat}, &pb.SendMessage{Text: text}); err != nil {
 			t.Fatal(err)
 		}
-		sent, err := fake.WaitSent(n+1, time.Second)
+		sent, err := fake.WaitSent(n+1, eventWait)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +51,7 @@ func TestMentionAll(t *testing.T) {
 	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: group.String()}, code); err != nil {
 		t.Fatal(err)
 	}
-	if sent, err := fake.WaitSent(n+1, time.Second); err != nil {
+	if sent, err := fake.WaitSent(n+1, eventWait); err != nil {
 		t.Fatal(err)
 	} else if m := sent[n].Msg; m.GetConversation() != "type `@all` to ping" {
 		t.Errorf("@all in code is text: %v", m)

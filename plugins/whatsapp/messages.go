@@ -19,8 +19,11 @@ import (
 
 // The user's messages and actions, out to WhatsApp.
 
-// now is the clock of outgoing actions (tests fix it).
-var now = time.Now
+// now is the clock of outgoing actions.
+func now() time.Time { return clock.get()() }
+
+// clock is now's, a setting: tests move it.
+var clock = newSetting(time.Now)
 
 // mentionOf resolves a mention span's user to WhatsApp's "@<number>" and
 // the JID to list beside the text.

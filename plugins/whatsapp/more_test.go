@@ -472,9 +472,7 @@ func TestEventsBetweenLoginAndConnect(t *testing.T) {
 // A first connection that fails is retried with backoff, until WhatsApp
 // says the device is logged out: then the state stays logged out.
 func TestConnectRetriesUntilLoggedOut(t *testing.T) {
-	old := FirstRetry
-	FirstRetry = 20 * time.Millisecond
-	defer func() { FirstRetry = old }()
+	setFor(t, firstRetry, 20*time.Millisecond)
 	r := newRig(t, "")
 	dir := t.TempDir()
 	done := r.loginQR(t, dir)

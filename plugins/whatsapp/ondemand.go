@@ -37,11 +37,11 @@ import (
 // of the chat (done), as is one reaching history_days.
 
 // onDemandWait bounds the wait for the phone's answer.
-var onDemandWait = 30 * time.Second
+var onDemandWait = newSetting(30 * time.Second)
 
 // onDemandPage is the most messages asked of the phone at once (what
 // whatsmeow recommends).
-var onDemandPage = 50
+var onDemandPage = newSetting(50)
 
 // oldestFile keeps, per chat, the oldest message seen.
 const oldestFile = "history-oldest.json"
@@ -247,7 +247,7 @@ func (s *Session) askPhone(ctx context.Context, chatID string, a anchor, count i
 	defer od.one.Unlock()
 	w := &odWait{chatID: chatID, answer: make(chan *waHistorySync.Conversation, 1)}
 	od.mu.Lock()
-	if !od.silent.IsZero() && time.Since(od.silent) < onDemandWait {
+	if !od.silent.IsZero() && time.Since(od.silent) < onDemandWait.get() {
 		od.mu.Unlock()
 		return nil, errSilent
 	}
@@ -263,7 +263,7 @@ func (s *Session) askPhone(ctx context.Context, chatID string, a anchor, count i
 	if _, err := s.d.cli.SendMessage(ctx, own, s.d.cli.BuildHistorySyncRequest(info, count), whatsmeow.SendRequestExtra{Peer: true}); err != nil {
 		return nil, err
 	}
-	timer := time.NewTimer(onDemandWait)
+	timer := time.NewTimer(onDemandWait.get())
 	defer timer.Stop()
 	select {
 	case conv := <-w.answer:
@@ -313,10 +313,10 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 	defer cancel()
 	left := req.Limit
 	if left <= 0 {
-		left = onDemandPage
+		left = onDemandPage.get()
 	}
 	for {
-		count := min(left, onDemandPage)
+		count := min(left, onDemandPage.get())
 		conv, err := s.askPhone(ctx, req.ChatID, a, count)
 		if errors.Is(err, errNoAnswer) {
 			// An empty page, not done: the host asks again from here
@@ -333,6 +333,7 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 			return
 		}
 		r := s.historyEvents(chat, conv, s.n.historyCutoff(time.Now()), a)
+		s.historyUnreadable(r.unreadable) // notices.go
 		b := &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat),
 			Events: r.evs, Cursor: a.cursor(), Done: r.raw == 0 || r.cut, Total: int64(len(r.evs))}
 		if !r.oldest.zero() {

@@ -24,7 +24,7 @@ import (
 // returns the batches so far.
 func (h *testHost) waitHistory(t *testing.T, n int) []*pb.HistoryBatch {
 	t.Helper()
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(eventWait)
 	for {
 		h.mu.Lock()
 		if len(h.history) >= n {
@@ -131,7 +131,7 @@ func TestBackfillOnDemand(t *testing.T) {
 	}
 	page = r.host.waitHistory(t, 5)[4]
 	reqs = fake.OnDemandRequests()
-	if len(page.Events) != 0 || !page.Done || len(reqs) != 4 || reqs[3].GetOldestMsgID() != "P1" || reqs[3].GetOnDemandMsgCount() != int32(onDemandPage) {
+	if len(page.Events) != 0 || !page.Done || len(reqs) != 4 || reqs[3].GetOldestMsgID() != "P1" || reqs[3].GetOnDemandMsgCount() != int32(onDemandPage.get()) {
 		t.Fatalf("after the start: %v, requests %v", page, reqs)
 	}
 	// What the plugin saw is kept in the login folder.
@@ -142,8 +142,7 @@ func TestBackfillOnDemand(t *testing.T) {
 
 // One Backfill pages until its limit: pages of onDemandPage.
 func TestBackfillPages(t *testing.T) {
-	defer func(p int) { onDemandPage = p }(onDemandPage)
-	onDemandPage = 2
+	setFor(t, onDemandPage, 2)
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	now := time.Now().Truncate(time.Second)
@@ -168,8 +167,7 @@ func TestBackfillPages(t *testing.T) {
 // The phone does not answer: an empty page, not done, at the cursor
 // asked from; its answer coming late is history all the same.
 func TestBackfillPhoneSilent(t *testing.T) {
-	defer func(d time.Duration) { onDemandWait = d }(onDemandWait)
-	onDemandWait = 300 * time.Millisecond
+	setFor(t, onDemandWait, 300*time.Millisecond)
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	now := time.Now().Truncate(time.Second)
@@ -180,7 +178,7 @@ func TestBackfillPhoneSilent(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := r.host.waitHistory(t, 2)[1]
-	if len(page.Events) != 0 || page.Done || page.Cursor != push.Cursor || time.Since(start) < onDemandWait {
+	if len(page.Events) != 0 || page.Done || page.Cursor != push.Cursor || time.Since(start) < onDemandWait.get() {
 		t.Fatalf("after no answer (%s): %v", time.Since(start), page)
 	}
 	// Right after, the phone is not asked again: an empty page at once.
@@ -189,7 +187,7 @@ func TestBackfillPhoneSilent(t *testing.T) {
 		t.Fatal(err)
 	}
 	page = r.host.waitHistory(t, 3)[2]
-	if len(page.Events) != 0 || page.Done || time.Since(start) >= onDemandWait || len(fake.OnDemandRequests()) != 1 {
+	if len(page.Events) != 0 || page.Done || time.Since(start) >= onDemandWait.get() || len(fake.OnDemandRequests()) != 1 {
 		t.Fatalf("asked again (%s, %d requests): %v", time.Since(start), len(fake.OnDemandRequests()), page)
 	}
 	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_ON_DEMAND.Enum(),

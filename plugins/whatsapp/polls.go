@@ -374,7 +374,8 @@ func (e *pollEntry) counted() string {
 // pollVote turns a vote in a poll into a correction of the poll's
 // message. A vote for a poll not remembered (too long ago, or older than
 // the history shown) is dropped, as is one from another chat
-// than the poll's or one whatsmeow cannot decrypt.
+// than the poll's or one whatsmeow cannot decrypt (told the user: the
+// counts shown miss it).
 func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
 	id := pu.GetPollCreationMessageKey().GetID()
 	log := s.log.With("vote", e.Info.ID, "poll", id, "chat", e.Info.Chat)
@@ -392,6 +393,8 @@ func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
 	if err != nil {
 		// The poll's secret was stored with the poll: unexpected.
 		log.Warn("a vote not decrypted; dropped", "err", err)
+		_, p, _ := s.polls.poll(id)
+		s.voteUnread(e.Info.ID, p.Question, err) // notices.go: its counts are off here
 		return
 	}
 	voter, alias := s.conv.self, "" // the user, from the phone

@@ -23,9 +23,7 @@ import (
 // could not be renewed (CATRefreshError, which whatsmeow also takes as
 // the end).
 func TestConnectRefusedRetried(t *testing.T) {
-	old := FirstRetry
-	FirstRetry = 10 * time.Millisecond
-	defer func() { FirstRetry = old }()
+	setFor(t, firstRetry, 10*time.Millisecond)
 	r := newRig(t, "")
 	_, fake := r.connected(t)
 	for range 2 {
@@ -56,7 +54,7 @@ func TestConnectRefusedRetried(t *testing.T) {
 // connected state may be an earlier connection's, told late).
 func waitConnected(t *testing.T, fake *wafake.Client) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(eventWait)
 	for !fake.IsConnected() && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -123,9 +121,7 @@ func TestLoggedOutOnConnect(t *testing.T) {
 // again: the login is logged out, saying to link it anew, and not
 // retried. It was retried every 5 minutes for ever, said to come back.
 func TestConnectRefusedDeviceUnknown(t *testing.T) {
-	old := FirstRetry
-	FirstRetry = 10 * time.Millisecond
-	defer func() { FirstRetry = old }()
+	setFor(t, firstRetry, 10*time.Millisecond)
 	for _, reason := range []int{415, 418} {
 		r := newRig(t, "")
 		_, fake := r.connected(t)
@@ -140,7 +136,7 @@ func TestConnectRefusedDeviceUnknown(t *testing.T) {
 			t.Errorf("refused with %d: %v", reason, st)
 		}
 		// Not dialled again: a fence well past the first retry's wait.
-		time.Sleep(20 * FirstRetry)
+		time.Sleep(20 * firstRetry.get())
 		if fake.IsConnected() || len(r.made.All()) != made {
 			t.Errorf("refused with %d: connected again", reason)
 		}
@@ -158,9 +154,7 @@ func TestConnectRefusedDeviceUnknown(t *testing.T) {
 // ClientOutdated, WhatsApp Web's current version is tried once; refused
 // still, the login stops, saying the gateway must be updated.
 func TestConnectRefusedUserAgent(t *testing.T) {
-	old := FirstRetry
-	FirstRetry = 10 * time.Millisecond
-	defer func() { FirstRetry = old }()
+	setFor(t, firstRetry, 10*time.Millisecond)
 	before := store.GetWAVersion()
 	t.Cleanup(func() { store.SetWAVersion(before) })
 	newer := store.WAVersionContainer{before[0], before[1], before[2] + 1000}
@@ -187,7 +181,7 @@ func TestConnectRefusedUserAgent(t *testing.T) {
 		t.Errorf("second 409: %v", st)
 	}
 	// Not dialled again: a fence well past the first retry's wait.
-	time.Sleep(20 * FirstRetry)
+	time.Sleep(20 * firstRetry.get())
 	if fake.IsConnected() || len(r.made.All()) != made {
 		t.Error("refused with 409: connected again")
 	}
@@ -229,9 +223,7 @@ func TestLoginRefusedUserAgent(t *testing.T) {
 // update the gateway if it lasts. It was retried every 5 minutes for
 // ever, said to come back.
 func TestConnectRefusedExperimental(t *testing.T) {
-	old := FirstRetry
-	FirstRetry = 10 * time.Millisecond
-	defer func() { FirstRetry = old }()
+	setFor(t, firstRetry, 10*time.Millisecond)
 	r := newRig(t, "")
 	_, fake := r.connected(t)
 	made := len(r.made.All())
@@ -244,7 +236,7 @@ func TestConnectRefusedExperimental(t *testing.T) {
 		t.Errorf("refused with 501: %v", st)
 	}
 	// Not dialled again: a fence well past the first retry's wait.
-	time.Sleep(20 * FirstRetry)
+	time.Sleep(20 * firstRetry.get())
 	if fake.IsConnected() || len(r.made.All()) != made {
 		t.Error("refused with 501: connected again")
 	}
@@ -260,9 +252,7 @@ func TestConnectRefusedExperimental(t *testing.T) {
 // minutes): WhatsApp refusing each connection, the login stops after
 // maxRefusals retries, saying how often and with what code.
 func TestConnectRefusedUnknownStops(t *testing.T) {
-	old := FirstRetry
-	FirstRetry = time.Millisecond
-	defer func() { FirstRetry = old }()
+	setFor(t, firstRetry, time.Millisecond)
 	r := newRig(t, "")
 	_, fake := r.connected(t)
 	from := r.host.count()

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"slices"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
@@ -90,7 +89,7 @@ func TestEncryptedReactionSent(t *testing.T) {
 	if _, err := s.React(ctx, sdk.Call{ChatID: announce.String()}, &pb.React{TargetId: "ANN1", TargetMeta: ev.Meta, Emojis: []string{"🎉"}}); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := fake.WaitSent(1, time.Second)
+	sent, err := fake.WaitSent(1, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +122,7 @@ func TestEncryptedReactionSent(t *testing.T) {
 	if _, err := s.React(ctx, sdk.Call{ChatID: garden.String()}, &pb.React{TargetId: "G1", TargetMeta: ev.Meta, Emojis: []string{"🍅"}}); err != nil {
 		t.Fatal(err)
 	}
-	sent, _ = fake.WaitSent(2, time.Second)
+	sent, _ = fake.WaitSent(2, eventWait)
 	if rm := sent[len(sent)-1].Msg.GetReactionMessage(); rm.GetText() != "🍅" || rm.GetKey().GetID() != "G1" {
 		t.Errorf("plain reaction: %v", sent[len(sent)-1].Msg)
 	}
@@ -154,7 +153,7 @@ func TestAnnouncementSecret(t *testing.T) {
 	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: garden.String(), TxnID: "txn-garden"}, &pb.SendMessage{Text: "Tomatoes!"}); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := fake.WaitSent(2, time.Second)
+	sent, err := fake.WaitSent(2, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ type Session struct {
 	// (logged out, replaced, banned, outdated): no more retries.
 	permanent string
 	// refusedWait is the wait before reconnecting after the next
-	// refusal of the connection (reconnectLater); 0 = FirstRetry.
+	// refusal of the connection (reconnectLater); 0 = firstRetry.
 	refusedWait time.Duration
 	// refusals counts the refusals in a row with a code unknown
 	// (connectRefused); a connection accepted starts it again.
@@ -242,13 +242,13 @@ func (s *Session) Connect(ctx context.Context) error {
 	return nil
 }
 
-// FirstRetry is the wait after a failed first connection; it doubles
+// firstRetry is the wait after a failed first connection; it doubles
 // up to 5 minutes.
-var FirstRetry = time.Second
+var firstRetry = newSetting(time.Second)
 
 // connectLoop tries to connect until it works or Disconnect is called.
 func (s *Session) connectLoop(stop chan struct{}) {
-	delay := FirstRetry
+	delay := firstRetry.get()
 	for {
 		if s.d.dev.ID == nil {
 			return // unlinked meanwhile: LoggedOut said so
@@ -355,7 +355,7 @@ func (s *Session) reconnectLater(what string) {
 	stop, running := s.stop, s.running
 	delay := s.refusedWait
 	if delay == 0 {
-		delay = FirstRetry
+		delay = firstRetry.get()
 	}
 	s.refusedWait = min(delay*2, 5*time.Minute)
 	s.mu.Unlock()

@@ -93,7 +93,7 @@ func (h *testHost) Logger() *slog.Logger { return h.log }
 // returns it with its index.
 func (h *testHost) next(t *testing.T, from int, match func(*pb.Event) bool) (*pb.Event, int) {
 	t.Helper()
-	return h.nextFrom(t, from, 5*time.Second, match)
+	return h.nextFrom(t, from, eventWait, match)
 }
 
 // nextWithin is next from the start, waiting up to d.
@@ -364,9 +364,7 @@ func TestLoginNoHistoryNoPromise(t *testing.T) {
 }
 
 func TestLoginPhoneCodeExpires(t *testing.T) {
-	old := PairCodeWait
-	PairCodeWait = 50 * time.Millisecond
-	defer func() { PairCodeWait = old }()
+	setFor(t, pairCodeWait, 50*time.Millisecond)
 	r := newRig(t, "")
 	ctx := context.Background()
 	p, _ := r.n.StartLogin(ctx, sdk.LoginRequest{FlowID: flowPhone, Dir: t.TempDir()})
@@ -519,7 +517,7 @@ func TestOutgoing(t *testing.T) {
 	if err != nil || res.MessageID == "" || !strings.HasPrefix(string(res.Meta), "33600000000@s.whatsapp.net|1||") {
 		t.Fatalf("send: %v, %v", res, err)
 	}
-	sent, _ := fake.WaitSent(1, time.Second)
+	sent, _ := fake.WaitSent(1, eventWait)
 	ext := sent[0].Msg.GetExtendedTextMessage()
 	if sent[0].To != alice || ext.GetText() != "hi @33611111111, *bold*" || ext.GetContextInfo().GetStanzaID() != "IN1" ||
 		!slices.Equal(ext.GetContextInfo().GetMentionedJID(), []string{alice.String()}) {
@@ -542,7 +540,7 @@ func TestOutgoing(t *testing.T) {
 	if _, err := s.React(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.React{TargetId: "IN1", Emojis: []string{"👍"}}); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
 		t.Errorf("a reaction without metadata: %v", err)
 	}
-	sent, _ = fake.WaitSent(4, time.Second)
+	sent, _ = fake.WaitSent(4, eventWait)
 	if sent[1].Msg.GetEditedMessage().GetMessage().GetProtocolMessage().GetEditedMessage().GetConversation() != "fixed" ||
 		sent[2].Msg.GetReactionMessage().GetText() != "👍" || sent[3].Msg.GetProtocolMessage().GetType() != waE2E.ProtocolMessage_REVOKE {
 		t.Errorf("edit, reaction, revoke: %v", sent[1:])
@@ -582,7 +580,7 @@ func TestMediaBothWays(t *testing.T) {
 		Attachments: []*pb.Attachment{{Name: "cat.jpg", MimeType: "image/jpeg", Source: &pb.Attachment_UploadId{UploadId: id}}}}); err != nil {
 		t.Fatal(err)
 	}
-	sent, _ := fake.WaitSent(1, time.Second)
+	sent, _ := fake.WaitSent(1, eventWait)
 	img := sent[0].Msg.GetImageMessage()
 	if img.GetCaption() != "my cat" || string(fake.Media(img.GetDirectPath())) != "JPEGDATA" {
 		t.Errorf("image sent: %v", sent[0].Msg)
@@ -684,7 +682,7 @@ func TestSeveralFilesRetracted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent, _ := fake.WaitSent(3, time.Second)
+	sent, _ := fake.WaitSent(3, eventWait)
 	m, err := decodeMeta(res.Meta)
 	if err != nil || res.MessageID != sent[0].ID || !m.FromMe || !slices.Equal(m.Parts, []types.MessageID{sent[1].ID, sent[2].ID}) {
 		t.Fatalf("result %v (meta %v, %v), sent %v", res, m, err, sent)
@@ -692,7 +690,7 @@ func TestSeveralFilesRetracted(t *testing.T) {
 	if _, err := s.Retract(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); err != nil {
 		t.Fatal(err)
 	}
-	sent, _ = fake.WaitSent(6, time.Second)
+	sent, _ = fake.WaitSent(6, eventWait)
 	var revoked []types.MessageID
 	for _, x := range sent[3:] {
 		if pm := x.Msg.GetProtocolMessage(); pm.GetType() == waE2E.ProtocolMessage_REVOKE && pm.GetKey().GetFromMe() {

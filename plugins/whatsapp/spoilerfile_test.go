@@ -38,7 +38,7 @@ func TestSpoilerOutFileMarked(t *testing.T) {
 	// sent is the nth message sent, and whether it came hidden.
 	sent := func(n int) (*waE2E.Message, *waE2E.Message, bool) {
 		t.Helper()
-		all, err := fake.WaitSent(n+1, time.Second)
+		all, err := fake.WaitSent(n+1, eventWait)
 		if err != nil {
 			t.Fatal(err)
 		}

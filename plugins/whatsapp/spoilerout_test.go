@@ -32,7 +32,7 @@ func TestSpoilerOut(t *testing.T) {
 	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33611111111", TxnID: "sp1"}, &pb.SendMessage{Text: text, Spans: whole}); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := fake.WaitSent(1, time.Second)
+	sent, err := fake.WaitSent(1, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestSpoilerOut(t *testing.T) {
 	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33622222222", TxnID: "sp2"}, &pb.SendMessage{Text: text, Spans: part}); err != nil {
 		t.Fatal(err)
 	}
-	sent, err = fake.WaitSent(2, time.Second)
+	sent, err = fake.WaitSent(2, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestSpoilerOutEditFileLocation(t *testing.T) {
 	// as a spoiler; a correction's new content for an edit.
 	sentInner := func(n int) (*waE2E.Message, bool) {
 		t.Helper()
-		sent, err := fake.WaitSent(n+1, time.Second)
+		sent, err := fake.WaitSent(n+1, eventWait)
 		if err != nil {
 			t.Fatal(err)
 		}

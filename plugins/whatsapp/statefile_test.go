@@ -127,7 +127,9 @@ func TestDamagedStateSetAside(t *testing.T) {
 // in the login's history folder: each is logged with its path and set
 // aside (*.damaged, which neither is read as again), the plugin going
 // on. Before, the notice was deleted, and the spool file too once its
-// readable part was sent: nothing left to look at.
+// readable part was sent: nothing left to look at. The user is told of
+// each (it was only logged): the sync of the notice is lost, and the
+// spool file's unreadable part.
 func TestDamagedHistoryFilesSetAside(t *testing.T) {
 	dir := t.TempDir()
 	done := newRig(t, "").loginQR(t, dir)
@@ -150,7 +152,7 @@ func TestDamagedHistoryFilesSetAside(t *testing.T) {
 	r.load(t, sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
 	for name, b := range torn {
 		path := filepath.Join(hist, name)
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(eventWait)
 		for {
 			got, err := os.ReadFile(path + ".damaged")
 			if err == nil && string(got) == string(b) {
@@ -166,11 +168,13 @@ func TestDamagedHistoryFilesSetAside(t *testing.T) {
 			t.Errorf("%s still read as one: %v", name, err)
 		}
 		// The log line comes after the file is set aside.
-		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(log.String(), "file="+path+" "); time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(eventWait); !strings.Contains(log.String(), "file="+path+" "); time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Errorf("%s not named in the log:\n%s", name, log.String())
 				break
 			}
 		}
 	}
+	waitNotice(t, r, 0, "history-lost-0001-TORN")
+	waitNotice(t, r, 0, "history-damaged-0001.hist")
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow"
 
@@ -64,7 +63,7 @@ func TestStickerOut(t *testing.T) {
 	}
 
 	send("t1", "cat.webp", "image/webp", "meow", webpFile(512, 512, false, 30<<10))
-	sent, err := fake.WaitSent(2, time.Second)
+	sent, err := fake.WaitSent(2, eventWait)
 	if err != nil {
 		t.Fatalf("sent %v: %v", fake.Sent(), err)
 	}
@@ -80,7 +79,7 @@ func TestStickerOut(t *testing.T) {
 	}
 
 	send("t2", "dance.webp", "", "", webpFile(512, 512, true, 300<<10))
-	sent, err = fake.WaitSent(3, time.Second)
+	sent, err = fake.WaitSent(3, eventWait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +96,7 @@ func TestStickerOut(t *testing.T) {
 		{"huge.webp", webpFile(512, 512, true, 501<<10)},
 	} {
 		send(fmt.Sprintf("d%d", i), c.name, "image/webp", "", c.data)
-		sent, err = fake.WaitSent(4+i, time.Second)
+		sent, err = fake.WaitSent(4+i, eventWait)
 		if err != nil {
 			t.Fatal(err)
 		}

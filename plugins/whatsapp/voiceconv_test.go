@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 
@@ -100,7 +99,7 @@ func sendVoice(t *testing.T, config string, file []byte, mime string, byPath boo
 	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33611111111", TxnID: "txn-voice"}, &pb.SendMessage{Attachments: []*pb.Attachment{att}}); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := fake.WaitSent(1, time.Second)
+	sent, err := fake.WaitSent(1, eventWait)
 	if err != nil {
 		t.Fatalf("sent %v: %v", fake.Sent(), err)
 	}

@@ -46,7 +46,7 @@ func (x *xmppVoter) try(choices ...string) error {
 // other voters' devices do: with the poll's secret, as the user's.
 func (x *xmppVoter) sent(n int) (wafake.Sent, [][]byte) {
 	x.t.Helper()
-	all, err := x.fake.WaitSent(n, 5*time.Second)
+	all, err := x.fake.WaitSent(n, eventWait)
 	if err != nil || len(all) != n {
 		x.t.Fatalf("%d messages sent, want %d: %v", len(all), n, err)
 	}

@@ -132,6 +132,9 @@ type Client struct {
 	channelsSilent bool // the channel queries get no answer (SetChannelsSilent)
 	// silent: the group queries get no answer (SetSilent).
 	silent bool
+	// groupFails: the groups whose queries fail, with what
+	// (FailGroupInfo).
+	groupFails map[types.JID]error
 	// histHold, when set, holds history sync downloads until closed
 	// (HoldHistory).
 	histHold chan struct{}
@@ -833,12 +836,29 @@ func (c *Client) SetSilent(silent bool) {
 	c.silent = silent
 }
 
+// FailGroupInfo makes the queries of group jid (GetGroupInfo) fail with
+// err, as WhatsApp failing to answer them does (a 500); nil answers them
+// again.
+func (c *Client) FailGroupInfo(jid types.JID, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.groupFails == nil {
+		c.groupFails = map[types.JID]error{}
+	}
+	if err == nil {
+		delete(c.groupFails, jid)
+		return
+	}
+	c.groupFails[jid] = err
+}
+
 // GetGroupInfo returns a group the user is in (SetGroup, or joined). A
 // group the server has behind a link (AddLink) that the user is not in is
 // whatsmeow's ErrNotInGroup (WhatsApp's 403), any other ErrGroupNotFound.
 // Not connected (Disconnect: WhatsApp out of reach), it is whatsmeow's
 // ErrNotConnected, as its IQ is; silent (SetSilent), it waits for ctx and
-// fails with its error, as whatsmeow's IQ does then.
+// fails with its error, as whatsmeow's IQ does then; failing
+// (FailGroupInfo), with the error given.
 func (c *Client) GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error) {
 	c.mu.Lock()
 	if c.silent && c.connected {
@@ -849,6 +869,9 @@ func (c *Client) GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupI
 	defer c.mu.Unlock()
 	if !c.connected {
 		return nil, whatsmeow.ErrNotConnected
+	}
+	if err := c.groupFails[jid]; err != nil {
+		return nil, err
 	}
 	g, ok := c.groups[jid]
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow"
@@ -35,6 +36,33 @@ func (c *Client) HistoryNotice(ctx context.Context, data *waHistorySync.HistoryS
 	if err := w.Close(); err != nil {
 		return "", err
 	}
+	notif := &waE2E.HistorySyncNotification{
+		SyncType:                          waE2E.HistorySyncType(data.GetSyncType()).Enum(),
+		ChunkOrder:                        proto.Uint32(data.GetChunkOrder()),
+		Progress:                          proto.Uint32(data.GetProgress()),
+		InitialHistBootstrapInlinePayload: z.Bytes(),
+	}
+	return c.historyNotice(ctx, func(types.MessageID) *waE2E.HistorySyncNotification { return notif })
+}
+
+// HistoryNoticeGone has the phone send a history sync notice naming a
+// blob WhatsApp's media servers no longer have (as one of weeks ago, or
+// one the phone's upload of failed): its download fails with 410, as
+// whatsmeow's does. It returns the notice's message ID.
+func (c *Client) HistoryNoticeGone(ctx context.Context, syncType waHistorySync.HistorySync_HistorySyncType) (types.MessageID, error) {
+	notif := &waE2E.HistorySyncNotification{
+		SyncType: waE2E.HistorySyncType(syncType).Enum(),
+		MediaKey: make([]byte, 32), FileSHA256: make([]byte, 32), FileEncSHA256: make([]byte, 32),
+	}
+	return c.historyNotice(ctx, func(id types.MessageID) *waE2E.HistorySyncNotification {
+		notif.DirectPath = proto.String("/v/t62.gone/" + string(id))
+		return notif
+	})
+}
+
+// historyNotice sends the notice notif makes for its message ID from the
+// user's phone.
+func (c *Client) historyNotice(ctx context.Context, notif func(types.MessageID) *waE2E.HistorySyncNotification) (types.MessageID, error) {
 	c.mu.Lock()
 	if c.dev.ID == nil {
 		c.mu.Unlock()
@@ -44,19 +72,13 @@ func (c *Client) HistoryNotice(ctx context.Context, data *waHistorySync.HistoryS
 	c.nextID++
 	id := types.MessageID(fmt.Sprintf("3EB0HIST%08d", c.nextID))
 	c.mu.Unlock()
-	notif := &waE2E.HistorySyncNotification{
-		SyncType:                          waE2E.HistorySyncType(data.GetSyncType()).Enum(),
-		ChunkOrder:                        proto.Uint32(data.GetChunkOrder()),
-		Progress:                          proto.Uint32(data.GetProgress()),
-		InitialHistBootstrapInlinePayload: z.Bytes(),
-	}
 	phone := own
 	phone.Device = 0
 	c.Receive(ctx, &types.MessageInfo{
 		MessageSource: types.MessageSource{Chat: own, Sender: phone, IsFromMe: true},
 		ID:            id, Timestamp: time.Now(), Category: "peer",
 	}, &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
-		Type: waE2E.ProtocolMessage_HISTORY_SYNC_NOTIFICATION.Enum(), HistorySyncNotification: notif,
+		Type: waE2E.ProtocolMessage_HISTORY_SYNC_NOTIFICATION.Enum(), HistorySyncNotification: notif(id),
 	}})
 	return id, nil
 }
@@ -78,7 +100,8 @@ func (c *Client) HoldHistory(hold bool) {
 // DownloadHistorySync is whatsmeow's own, on a notice's inline payload
 // (HistoryNotice's): it parses the blob and, with synchronousStorage,
 // stores what it holds before it returns. Not connected, it fails as
-// whatsmeow's media connection does.
+// whatsmeow's media connection does; a blob gone (HistoryNoticeGone),
+// as its download does.
 func (c *Client) DownloadHistorySync(ctx context.Context, notif *waE2E.HistorySyncNotification, synchronousStorage bool) (*waHistorySync.HistorySync, error) {
 	c.mu.Lock()
 	hold := c.histHold
@@ -92,6 +115,9 @@ func (c *Client) DownloadHistorySync(ctx context.Context, notif *waE2E.HistorySy
 	}
 	if !c.IsConnected() {
 		return nil, fmt.Errorf("failed to download: failed to refresh media connections: %w", whatsmeow.ErrNotConnected)
+	}
+	if notif.InitialHistBootstrapInlinePayload == nil && strings.HasPrefix(notif.GetDirectPath(), "/v/t62.gone/") {
+		return nil, fmt.Errorf("failed to download history sync blob: %w", whatsmeow.ErrMediaDownloadFailedWith410)
 	}
 	if notif.InitialHistBootstrapInlinePayload == nil {
 		return nil, errors.New("wafake: a history sync blob rides in its notice (HistoryNotice)")

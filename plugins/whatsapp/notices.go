@@ -1,0 +1,84 @@
+package whatsapp
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mau.fi/whatsmeow/types"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Notices to the user (the contract's NoticeEvent, shown as a message
+// from the gateway): what is lost or incomplete here that the user would
+// otherwise not know of, where it was only logged. Each event ID names
+// the occurrence, so that the same one told again (a blob downloaded
+// again after a restart) shows once.
+
+// tell emits a warning notice, durably: it says something is missing,
+// and must not go missing itself.
+func (s *Session) tell(eventID, text string) {
+	s.emitDurable(sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING))
+}
+
+// historyLost tells that a history sync blob could not be had (gone from
+// WhatsApp's servers, damaged, or its notice unreadable): key names the
+// blob's notice.
+func (s *Session) historyLost(key string, err error) {
+	s.tell("history-lost-"+key, fmt.Sprintf(
+		"Part of your WhatsApp history could not be downloaded (%v): its messages are not shown here; WhatsApp on your phone has them.", err))
+}
+
+// historyDamaged tells that a file of history the plugin kept (its
+// spool, name) was damaged on disk: what could not be read of it is not
+// shown.
+func (s *Session) historyDamaged(name string) {
+	s.tell("history-damaged-"+name,
+		"Part of your WhatsApp history that the gateway kept was damaged on disk and is not shown here (what could be read of it is); WhatsApp on your phone has it.")
+}
+
+// historyUnreadable tells that messages of a history sync or of a page
+// of history on demand could not be read (whatsmeow could not parse
+// them) and are left out: ids are theirs, which name the notice.
+func (s *Session) historyUnreadable(ids []types.MessageID) {
+	if len(ids) == 0 {
+		return
+	}
+	h := sha256.New()
+	for _, id := range ids {
+		h.Write([]byte(id))
+		h.Write([]byte{0})
+	}
+	text := "A message of your WhatsApp history could not be read and is not shown here; WhatsApp on your phone has it."
+	if len(ids) > 1 {
+		text = strconv.Itoa(len(ids)) + " messages of your WhatsApp history could not be read and are not shown here; WhatsApp on your phone has them."
+	}
+	s.tell("history-unreadable-"+hex.EncodeToString(h.Sum(nil)[:12]), text)
+}
+
+// groupUnread tells that the group jid (title: how the user knows it) was
+// joined but WhatsApp did not give its details: its room shows what was
+// known (shown: what that is).
+func (s *Session) groupUnread(jid types.JID, title, shown string, err error) {
+	s.tell("group-unread-"+jid.User+"-"+strconv.FormatInt(time.Now().UnixNano(), 36), fmt.Sprintf(
+		"You joined %s, but WhatsApp did not give the group's details (%v): its room shows %s until WhatsApp next tells of the group.",
+		title, err, shown))
+}
+
+// voteUnread tells that a vote in the poll question could not be read
+// (id: the vote's message): the poll's counts here leave it out.
+func (s *Session) voteUnread(id types.MessageID, question string, err error) {
+	q := strings.TrimSpace(question)
+	if q == "" {
+		q = "a poll"
+	} else {
+		q = "the poll «" + q + "»"
+	}
+	s.tell("vote-unread-"+string(id), fmt.Sprintf(
+		"A vote in %s could not be read (%v): the counts shown here leave it out; WhatsApp on your phone has them.", q, err))
+}
