@@ -55,3 +55,51 @@ func TestUntrustedIdentityTold(t *testing.T) {
 		t.Fatalf("a send refused for the safety number: %v", res.Error)
 	}
 }
+
+// The change told outlives the plugin: after a restart, bob's next
+// message that cannot be read tells nothing again (before, the told
+// contacts were kept in memory only and the warning came once more);
+// once a message of his is read, a new change of his safety number is
+// told again.
+func TestUntrustedIdentityToldOnceAcrossRestart(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	isNotice := func(ev *pb.Event) bool {
+		return strings.Contains(ev.GetMessage().GetText(), "safety number changed")
+	}
+	// notices delivers a message of carol's (who never changed: the
+	// marker) and counts bob's notices that came before it, each
+	// occurrence once (a restart replays the events not acknowledged,
+	// under their IDs, which the host drops).
+	seen := map[string]bool{}
+	notices := func(marker string) int {
+		t.Helper()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text(marker)}})
+		n := 0
+		s.next(func(ev *pb.Event) bool {
+			if isNotice(ev) && ev.ChatId == bob && !seen[ev.EventId] {
+				seen[ev.EventId] = true
+				n++
+			}
+			return ev.GetMessage().GetText() == marker
+		})
+		return n
+	}
+	d.DeliverUntrusted(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob"})
+	if n := notices("first"); n != 1 {
+		t.Fatalf("%d notices of bob's changed safety number, want 1", n)
+	}
+	s.crash()
+	d.DeliverUntrusted(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob"})
+	if n := notices("after the restart"); n != 0 {
+		t.Fatalf("after a restart: %d notices of the change told before, want 0", n)
+	}
+	// A message of bob's read again: his next change is a new one.
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("bob read")}})
+	s.next(isText("bob read"))
+	s.crash()
+	d.DeliverUntrusted(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob"})
+	if n := notices("a new change"); n != 1 {
+		t.Fatalf("a new change after a restart: %d notices, want 1", n)
+	}
+}

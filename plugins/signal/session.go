@@ -115,8 +115,9 @@ type Session struct {
 	typing  map[string]bool // chats where the user was last said typing
 	repeats typingkeep.Lazy // typing.go
 	// untrusted: contacts whose changed safety number was told and none
-	// of whose messages was read since (safety.go).
-	untrusted map[string]bool
+	// of whose messages was read since, kept in the login's folder
+	// (safety.go).
+	untrusted *sdk.ToldSets
 	// invited: groups whose invitation of the user was told (invited.go).
 	invited *invitations
 	// requestsTold: the requests to join groups told (joinrequests.go).
@@ -160,7 +161,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), candidateSeen: make(chan struct{}), others: map[string]bool{}, dir: login.Dir, ids: loadIdentities(login.Dir, log),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
+		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: loadUntrusted(login.Dir, log),
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
 	s.requestsTold = loadRequestsTold(login.Dir, log)
