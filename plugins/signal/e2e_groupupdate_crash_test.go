@@ -111,7 +111,9 @@ func TestGroupUpdateKilledMidway(t *testing.T) {
 				ExpiresInSeconds: 3600, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}})
 			<-read
 			if c.method == "" {
-				s.next(func(ev *pb.Event) bool { return ev.ChatId == group && strings.Contains(ev.GetMessage().GetText(), "1 hour") })
+				s.next(func(ev *pb.Event) bool {
+					return ev.ChatId == group && strings.Contains(ev.GetMessage().GetText(), "1 hour")
+				})
 			} else if c.told {
 				// Journalled before the picture's read: seen on the
 				// stream.
