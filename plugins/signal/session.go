@@ -118,6 +118,9 @@ type Session struct {
 	// of whose messages was read since, kept in the login's folder
 	// (safety.go).
 	untrusted *sdk.ToldSets
+	// challengeTold is the captcha challenge last told, under mu
+	// (challenge.go).
+	challengeTold string
 	// invited: groups whose invitation of the user was told (invited.go).
 	invited *invitations
 	// requestsTold: the requests to join groups told (joinrequests.go).
