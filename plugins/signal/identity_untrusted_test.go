@@ -103,3 +103,35 @@ func TestUntrustedIdentityToldOnceAcrossRestart(t *testing.T) {
 		t.Fatalf("a new change after a restart: %d notices, want 1", n)
 	}
 }
+
+// A read receipt refused because the author's safety number changed
+// (their message read in a group before the change) tells it in their
+// chat, once, as a refused message does: the user learns why nothing
+// reaches them. Before, it was only logged.
+func TestUntrustedReceiptTold(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+		Timestamp: at, Message: fakesignal.Text("bob one"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
+	ev := s.next(isText("bob one"))
+	d.Fail(bob, "IDENTITY_FAILURE")
+	if res := s.do(group, &pb.MarkRead{UpToId: ev.EventId, UpToMeta: ev.Meta}); res.Error != nil {
+		t.Fatalf("mark read: %v", res.Error)
+	}
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("marker")}})
+	n := 0
+	s.next(func(ev *pb.Event) bool {
+		if strings.Contains(ev.GetMessage().GetText(), "safety number changed") {
+			n++
+			if ev.ChatId != bob || !strings.Contains(ev.GetMessage().GetText(), "Mark as verified") {
+				t.Errorf("notice %v, want one in bob's chat saying what to do", ev)
+			}
+		}
+		return ev.GetMessage().GetText() == "marker"
+	})
+	if n != 1 {
+		t.Fatalf("%d notices of bob's changed safety number after a receipt refused for it, want 1", n)
+	}
+}
