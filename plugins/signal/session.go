@@ -121,6 +121,9 @@ type Session struct {
 	// challengeTold is the captcha challenge last told, under mu
 	// (challenge.go).
 	challengeTold string
+	// exitsTold is how many of the daemon's exits were told, under mu
+	// (restart.go).
+	exitsTold int
 	// invited: groups whose invitation of the user was told (invited.go).
 	invited *invitations
 	// requestsTold: the requests to join groups told (joinrequests.go).
@@ -173,6 +176,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s.inbox = loadReceived(login.Dir, log, &s.dedup) // dedupfile.go
 	s.revs = loadGroupRevisions(login.Dir, log)
 	s.told = loadGroupsTold(login.Dir, log)
+	s.seenExits() // restart.go
 	return s
 }
 
@@ -251,6 +255,7 @@ func (s *Session) onUp() {
 			// connection's subscription must not; the login is ready
 			// meanwhile.
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			s.tellRestart(ctx)   // restart.go
 			s.announceMoves(ctx) // identity.go
 			s.refreshGroups(ctx)
 			cancel()
