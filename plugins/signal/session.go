@@ -715,6 +715,7 @@ func (s *Session) receiveSafely(n rpc.Note) (ok, held bool) {
 		if r := recover(); r != nil {
 			s.n.host.Logger().Error("signal: an envelope could not be handled; dropped", "login", s.loginID, "panic", r, "stack", string(debug.Stack()))
 			ok = false
+			s.tellDropped(n.Params) // dropped.go
 		}
 	}()
 	return true, s.receiveNote(n.Params, n.Ref)
@@ -739,6 +740,7 @@ func (s *Session) receiveNote(params json.RawMessage, ref uint64) (held bool) {
 	}
 	if err := json.Unmarshal(params, &p); err != nil {
 		s.n.host.Logger().Warn("signal: a receive notification cannot be read", "err", err)
+		s.tellDropped(params) // dropped.go
 		return
 	}
 	if len(p.Result) > 0 {
@@ -746,12 +748,14 @@ func (s *Session) receiveNote(params json.RawMessage, ref uint64) (held bool) {
 		p.Envelope, p.Account = nil, ""
 		if err := json.Unmarshal(raw, &p); err != nil {
 			s.n.host.Logger().Warn("signal: a receive notification cannot be read", "err", err)
+			s.tellDropped(params)
 			return
 		}
 	}
 	var env envelope
 	if err := json.Unmarshal(p.Envelope, &env); err != nil {
 		s.n.host.Logger().Warn("signal: an envelope cannot be read", "err", err)
+		s.tellDropped(params)
 		return
 	}
 	markUnknown(p.Envelope, &env) // unknowncontent.go
