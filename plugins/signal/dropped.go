@@ -30,6 +30,18 @@ func droppedText(from string) string {
 	return what + " could not be read here and was dropped (signal-cli wrote something this plugin does not understand; the gateway's admin finds it in the log): look for it on your phone."
 }
 
+// tellDroppedSafely is tellDropped for an envelope whose handling
+// panicked: the notice's own trouble (the same bug) is logged, not
+// raised again.
+func (s *Session) tellDroppedSafely(raw json.RawMessage) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.n.host.Logger().Error("signal: the notice of an envelope dropped could not be told", "login", s.loginID, "panic", r)
+		}
+	}()
+	s.tellDropped(raw)
+}
+
 // tellDropped tells the user that the notification params, or the
 // envelope in it, was dropped.
 func (s *Session) tellDropped(raw json.RawMessage) {

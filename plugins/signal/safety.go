@@ -71,7 +71,7 @@ func (s *Session) untrustedSend(ctx context.Context, chatID string, err error) {
 // once until it is trusted or one of their messages is read again; at
 // (Unix ms) names the notice.
 func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64) {
-	if len(s.untrusted.Update(from, map[string]bool{untrustedTold: true})) == 0 {
+	if len(s.untrustedSets().Update(from, map[string]bool{untrustedTold: true})) == 0 {
 		return
 	}
 	who := cmp.Or(name, from)
@@ -83,7 +83,7 @@ func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64
 		TimestampUnixMicro: at * 1000, EventId: "untrusted-" + strconv.FormatInt(at, 10) + "-" + from,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
 	if s.unfinished.Load() != before {
-		s.untrusted.Untold(from, untrustedTold) // the next start tells it
+		s.untrustedSets().Untold(from, untrustedTold) // the next start tells it
 	}
 }
 
@@ -170,5 +170,16 @@ func (s *Session) knowsIdentity(ctx context.Context, chatID string) bool {
 // readFrom notes that a message of from was read: a later change of
 // their safety number is told again.
 func (s *Session) readFrom(from string) {
-	s.untrusted.Untold(from, untrustedTold)
+	s.untrustedSets().Untold(from, untrustedTold)
+}
+
+// untrustedSets is s.untrusted, in memory only for a session made
+// without it (the package's tests).
+func (s *Session) untrustedSets() *sdk.ToldSets {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.untrusted == nil {
+		s.untrusted = loadUntrusted("", nil)
+	}
+	return s.untrusted
 }

@@ -715,7 +715,7 @@ func (s *Session) receiveSafely(n rpc.Note) (ok, held bool) {
 		if r := recover(); r != nil {
 			s.n.host.Logger().Error("signal: an envelope could not be handled; dropped", "login", s.loginID, "panic", r, "stack", string(debug.Stack()))
 			ok = false
-			s.tellDropped(n.Params) // dropped.go
+			s.tellDroppedSafely(n.Params) // dropped.go
 		}
 	}()
 	return true, s.receiveNote(n.Params, n.Ref)
