@@ -4,6 +4,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/plugintest"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
@@ -171,4 +174,39 @@ func TestGroupUpdateKilledMidway(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The user's own change of a group (a rename from XMPP), the plugin
+// killed after signal-cli made it and before the room was told (the
+// group's reads left unanswered at the fake): the restarted plugin
+// tells the room the group as it is, so that the room's name is the
+// new one. Before, it read the group at its connection, took it as
+// known, and the room kept the old name until the group's next update.
+// The command's answer is lost with the process, as the gateway then
+// says.
+func TestOwnGroupChangeKilledMidway(t *testing.T) {
+	d, gid, s, group := groupKnown(t)
+	waitGroupsRead(t, d)
+	d.Stall("listGroups") // no read of the group tells the room before the kill
+	s.cmds.Go(plugintest.Act(s.loginID, group, s.txn(), &pb.SetChatName{Name: "renamed by me"}))
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if g, _ := d.GetGroup(alice, gid); g.Name == "renamed by me" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("signal-cli never renamed the group")
+		}
+	}
+	s.p.Kill()
+	d.Unstall("listGroups")
+
+	s.crash()
+	// The replayed events, then the group as read at the connection.
+	room := newRoomModel()
+	s.next(func(ev *pb.Event) bool {
+		if ev.ChatId == group {
+			room.apply(ev)
+		}
+		return room.name == "renamed by me"
+	})
 }

@@ -150,6 +150,9 @@ type Session struct {
 	// revs are the groups' revisions of the last update handled, for
 	// those known (revisions.go).
 	revs *groupRevisions
+	// changing are the groups whose own change is under way, kept
+	// across a crash (groupschanging.go).
+	changing *groupsChanging
 	// receipts are the receipts told last: one per message, kind and
 	// recipient, whichever of its devices sent it (receiptsonce.go).
 	receipts receiptsTold
@@ -176,6 +179,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s.inbox = loadReceived(login.Dir, log, &s.dedup) // dedupfile.go
 	s.revs = loadGroupRevisions(login.Dir, log)
 	s.told = loadGroupsTold(login.Dir, log)
+	s.changing = loadGroupsChanging(login.Dir, log)
 	s.seenExits() // restart.go
 	return s
 }
