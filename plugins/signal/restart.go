@@ -3,6 +3,7 @@ package signal
 import (
 	"context"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -49,7 +50,7 @@ func (s *Session) tellRestart(ctx context.Context) {
 	if n <= told || exit.at.IsZero() {
 		return
 	}
-	why := exit.why
+	why := strings.TrimPrefix(exit.why, "signal-cli ") // "exited (...)", "stopped answering..."
 	if len(why) > maxExitWhy {
 		cut := maxExitWhy
 		for cut > 0 && !utf8.RuneStart(why[cut]) {
