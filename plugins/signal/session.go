@@ -759,7 +759,9 @@ func (s *Session) receiveNote(params json.RawMessage, ref uint64) (held bool) {
 	var env envelope
 	if err := json.Unmarshal(p.Envelope, &env); err != nil {
 		s.n.host.Logger().Warn("signal: an envelope cannot be read", "err", err)
-		s.tellDropped(params)
+		if p.Account == "" || !s.isOther(p.Account) { // another login's is its own to tell
+			s.tellDropped(params)
+		}
 		return
 	}
 	markUnknown(p.Envelope, &env) // unknowncontent.go
