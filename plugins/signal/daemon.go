@@ -51,6 +51,7 @@ type daemon struct {
 	// installed): waiting for the socket is then pointless.
 	cannot bool
 	exited int // how many times the daemon exited
+	exit   lastExit
 	// locked is set while the running daemon waits for its data
 	// folder's lock, which another signal-cli holds (noteLine).
 	locked bool
@@ -97,6 +98,19 @@ func (d *daemon) problem() string {
 		return "signal-cli is starting"
 	}
 	return d.last
+}
+
+// lastExit is the daemon's last exit not asked for (restart.go).
+type lastExit struct {
+	why string // signal-cli exited (its status): its last line
+	at  time.Time
+}
+
+// lastExited is how many times the daemon exited, and the last of them.
+func (d *daemon) lastExited() (int, lastExit) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.exited, d.exit
 }
 
 // failures is how many times the daemon exited, and whether the command
@@ -226,6 +240,7 @@ func (d *daemon) supervise() {
 				d.setProblem(fmt.Sprintf("Signal's servers refuse signal-cli (%s) as too old: the admin must update signal-cli (https://github.com/AsamK/signal-cli/releases); it starts again once its file changes", d.cfg.SignalCLI))
 				d.mu.Lock()
 				d.exited++
+				d.exit = lastExit{why: "Signal's servers refuse it as too old; the admin updated it", at: time.Now()}
 				d.mu.Unlock()
 				d.log.Error("signal-cli is too old for Signal's servers: update it; waiting for its file to change", "cmd", d.cfg.SignalCLI, "stderr", last)
 				d.waitUpdate()
@@ -235,6 +250,7 @@ func (d *daemon) supervise() {
 			d.setProblem(msg + "; restarting it")
 			d.mu.Lock()
 			d.exited++
+			d.exit = lastExit{why: msg, at: time.Now()}
 			d.mu.Unlock()
 			d.log.Warn("signal-cli exited", "err", err, "stderr", last)
 		}

@@ -117,15 +117,6 @@ func (r sendResult) undelivered(what string) error {
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: no one got it: %s", what, strings.Join(r.failures(), ", "))
 }
 
-// logChallenge gives the admin the captcha Signal asked for in a send's
-// results, if any: they may answer it for the account too.
-func (s *Session) logChallenge(r sendResult) {
-	if t := r.challenge(); t != "" {
-		s.n.host.Logger().Warn("signal: Signal wants a captcha solved before the account sends more; solve one at https://signalcaptchas.org/challenge/generate.html and give it with signal-cli submitRateLimitChallenge",
-			"login", s.loginID, "account", s.account().ID(), "challenge", t)
-	}
-}
-
 // challenge is the token of the captcha Signal asked for, "" when none.
 func (r sendResult) challenge() string {
 	for _, x := range r.Results {
@@ -274,7 +265,7 @@ func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p m
 		var rerr *rpc.Error
 		if errors.As(err, &rerr) {
 			if r := responseOf(rerr); r != nil {
-				s.logChallenge(*r)
+				s.tellChallenge(ctx, *r)
 			}
 		}
 		if notMember(err) {
@@ -284,11 +275,11 @@ func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p m
 		return res, s.mapError(what, err)
 	}
 	if !res.delivered() {
-		s.logChallenge(res)
+		s.tellChallenge(ctx, res)
 		return res, res.undelivered(what)
 	}
 	if failed := res.failures(); len(failed) > 0 {
-		s.logChallenge(res)
+		s.tellChallenge(ctx, res)
 		s.n.host.Logger().Warn("signal: some recipients did not get the message", "login", s.loginID, "chat", c.ChatID,
 			"method", method, "timestamp", res.Timestamp, "failed", strings.Join(failed, ", "))
 	}

@@ -228,15 +228,27 @@ func (s *Session) refreshGroups(ctx context.Context) {
 		s.n.host.Logger().Warn("signal: the groups could not be listed", "login", s.loginID, "err", err)
 		return
 	}
-	in := map[string]bool{}
+	in, untold := map[string]bool{}, map[string]bool{}
 	for _, g := range gs {
 		if g.IsMember && !g.IsBlocked {
 			chat := s.chatOf(ctx, g) // outside mu: it may emit
 			s.keep(g, chat)
 			s.joinRequests(ctx, chat.ChatId, g, 0) // those that came meanwhile (joinrequests.go)
 			in[chat.ChatId] = true
+			if s.changing.wasCut(chat.ChatId) {
+				// The user's change a crash cut short: the room is
+				// told the group as it is (groupschanging.go).
+				ev := &pb.Event{LoginId: s.loginID, ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+					Sender: &pb.Sender{UserId: s.selfID(), IsFromMe: true}, TimestampUnixMicro: time.Now().UnixMicro(),
+					Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}
+				if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+					untold[chat.ChatId] = true // at the next connection
+					s.n.host.Logger().Warn("signal: a group changed just before a crash could not be told; told at the next connection", "login", s.loginID, "chat", chat.ChatId, "err", err)
+				}
+			}
 		}
 	}
+	s.changing.keepCut(untold)
 	s.requestsTold.KeepOnly(in) // those of groups left meanwhile
 	// Nor what was told of a group read since (joined meanwhile, an
 	// update of it handled alongside).
@@ -794,6 +806,8 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 	var res struct {
 		Timestamp int64 `json:"timestamp"`
 	}
+	s.changing.begin(chatID) // groupschanging.go
+	defer s.changing.end(chatID)
 	if err := s.callRaw(ctx, what, "updateGroup", p, &res); err != nil {
 		if notMember(err) {
 			s.outOfGroup(ctx, chatID)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +31,8 @@ import (
 // it.
 //
 // The plugin tells the user once, in the contact's chat, until a
-// message of theirs is read again or the number is trusted: as a message
+// message of theirs is read again or the number is trusted (kept in the
+// login's folder: a restart does not tell it again): as a message
 // of theirs could not be read, or one to them not sent. Else their
 // messages went missing without a word.
 
@@ -68,20 +71,38 @@ func (s *Session) untrustedSend(ctx context.Context, chatID string, err error) {
 // once until it is trusted or one of their messages is read again; at
 // (Unix ms) names the notice.
 func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64) {
-	s.mu.Lock()
-	told := s.untrusted[from]
-	s.untrusted[from] = true
-	s.mu.Unlock()
-	if told {
+	if len(s.untrustedSets().Update(from, map[string]bool{untrustedTold: true})) == 0 {
 		return
 	}
 	who := cmp.Or(name, from)
 	text := "⚠ " + who + "'s safety number changed (a new phone, or Signal installed again): their messages cannot be read here, " +
 		"nor yours sent to them, until you " + verifyHint + ". What they send meanwhile is kept (up to 14 days) and comes once it is trusted."
+	before := s.unfinished.Load()
 	// An ID of its own: the message's, once read, comes under its own.
 	s.emit(ctx, &pb.Event{ChatId: from, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: from, Name: name},
 		TimestampUnixMicro: at * 1000, EventId: "untrusted-" + strconv.FormatInt(at, 10) + "-" + from,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+	if s.unfinished.Load() != before {
+		s.untrustedSets().Untold(from, untrustedTold) // the next start tells it
+	}
+}
+
+// untrustedFile keeps the contacts whose changed safety number was told
+// and none of whose messages was read since: a restart does not tell
+// the same change again (their next undecryptable message would).
+const untrustedFile = "untrusted-told.json"
+
+// untrustedTold is the one ID kept in a contact's set of untrustedFile.
+const untrustedTold = "safety-number"
+
+// loadUntrusted reads the contacts told of a changed safety number,
+// kept in dir ("" in memory only).
+func loadUntrusted(dir string, log *slog.Logger) *sdk.ToldSets {
+	path := ""
+	if dir != "" {
+		path = filepath.Join(dir, untrustedFile)
+	}
+	return sdk.LoadToldSets(path, "signal: the changed safety numbers told", "a changed safety number told before may be told once more", log)
 }
 
 // trust is "/trust" typed in the contact chatID's chat: their safety
@@ -149,7 +170,16 @@ func (s *Session) knowsIdentity(ctx context.Context, chatID string) bool {
 // readFrom notes that a message of from was read: a later change of
 // their safety number is told again.
 func (s *Session) readFrom(from string) {
+	s.untrustedSets().Untold(from, untrustedTold)
+}
+
+// untrustedSets is s.untrusted, in memory only for a session made
+// without it (the package's tests).
+func (s *Session) untrustedSets() *sdk.ToldSets {
 	s.mu.Lock()
-	delete(s.untrusted, from)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if s.untrusted == nil {
+		s.untrusted = loadUntrusted("", nil)
+	}
+	return s.untrusted
 }

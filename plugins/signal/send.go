@@ -422,11 +422,16 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 		}
 		slices.Sort(read)
 		read = slices.Compact(read)
-		err := s.call(ctx, "could not send the read receipt", "sendReceipt",
+		const what = "could not send the read receipt"
+		err := s.callRaw(ctx, what, "sendReceipt",
 			map[string]any{"recipient": author, "targetTimestamp": read, "type": "read"}, nil)
 		if err == nil {
 			continue
 		}
+		// Their changed safety number blocks every send to them, which
+		// the user learns in their chat (once), as for a message.
+		s.untrustedSend(ctx, author, err) // safety.go
+		err = s.mapError(what, err)
 		switch sdk.ToProto(err).Code {
 		case pb.ErrorCode_ERROR_CODE_NOT_FOUND, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, pb.ErrorCode_ERROR_CODE_BAD_REQUEST:
 			// This author's own trouble (no longer on Signal, their

@@ -115,8 +115,15 @@ type Session struct {
 	typing  map[string]bool // chats where the user was last said typing
 	repeats typingkeep.Lazy // typing.go
 	// untrusted: contacts whose changed safety number was told and none
-	// of whose messages was read since (safety.go).
-	untrusted map[string]bool
+	// of whose messages was read since, kept in the login's folder
+	// (safety.go).
+	untrusted *sdk.ToldSets
+	// challengeTold is the captcha challenge last told, under mu
+	// (challenge.go).
+	challengeTold string
+	// exitsTold is how many of the daemon's exits were told, under mu
+	// (restart.go).
+	exitsTold int
 	// invited: groups whose invitation of the user was told (invited.go).
 	invited *invitations
 	// requestsTold: the requests to join groups told (joinrequests.go).
@@ -143,6 +150,9 @@ type Session struct {
 	// revs are the groups' revisions of the last update handled, for
 	// those known (revisions.go).
 	revs *groupRevisions
+	// changing are the groups whose own change is under way, kept
+	// across a crash (groupschanging.go).
+	changing *groupsChanging
 	// receipts are the receipts told last: one per message, kind and
 	// recipient, whichever of its devices sent it (receiptsonce.go).
 	receipts receiptsTold
@@ -160,7 +170,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), candidateSeen: make(chan struct{}), others: map[string]bool{}, dir: login.Dir, ids: loadIdentities(login.Dir, log),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
+		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: loadUntrusted(login.Dir, log),
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
 	s.requestsTold = loadRequestsTold(login.Dir, log)
@@ -169,6 +179,8 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s.inbox = loadReceived(login.Dir, log, &s.dedup) // dedupfile.go
 	s.revs = loadGroupRevisions(login.Dir, log)
 	s.told = loadGroupsTold(login.Dir, log)
+	s.changing = loadGroupsChanging(login.Dir, log)
+	s.seenExits() // restart.go
 	return s
 }
 
@@ -247,6 +259,7 @@ func (s *Session) onUp() {
 			// connection's subscription must not; the login is ready
 			// meanwhile.
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			s.tellRestart(ctx)   // restart.go
 			s.announceMoves(ctx) // identity.go
 			s.refreshGroups(ctx)
 			cancel()
@@ -706,6 +719,7 @@ func (s *Session) receiveSafely(n rpc.Note) (ok, held bool) {
 		if r := recover(); r != nil {
 			s.n.host.Logger().Error("signal: an envelope could not be handled; dropped", "login", s.loginID, "panic", r, "stack", string(debug.Stack()))
 			ok = false
+			s.tellDroppedSafely(n.Params) // dropped.go
 		}
 	}()
 	return true, s.receiveNote(n.Params, n.Ref)
@@ -730,6 +744,7 @@ func (s *Session) receiveNote(params json.RawMessage, ref uint64) (held bool) {
 	}
 	if err := json.Unmarshal(params, &p); err != nil {
 		s.n.host.Logger().Warn("signal: a receive notification cannot be read", "err", err)
+		s.tellDropped(params) // dropped.go
 		return
 	}
 	if len(p.Result) > 0 {
@@ -737,12 +752,16 @@ func (s *Session) receiveNote(params json.RawMessage, ref uint64) (held bool) {
 		p.Envelope, p.Account = nil, ""
 		if err := json.Unmarshal(raw, &p); err != nil {
 			s.n.host.Logger().Warn("signal: a receive notification cannot be read", "err", err)
+			s.tellDropped(params)
 			return
 		}
 	}
 	var env envelope
 	if err := json.Unmarshal(p.Envelope, &env); err != nil {
 		s.n.host.Logger().Warn("signal: an envelope cannot be read", "err", err)
+		if p.Account == "" || !s.isOther(p.Account) { // another login's is its own to tell
+			s.tellDropped(params)
+		}
 		return
 	}
 	markUnknown(p.Envelope, &env) // unknowncontent.go

@@ -1,0 +1,63 @@
+package signal_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// signal-cli dying under a login is told, once the login is back, as a
+// notice of the account saying it stopped, why, and that it was
+// started again: the login's state said it only in the gateway's
+// presence, which "connected" replaced moments later. Each exit is its
+// own notice. Before, only the log kept it.
+func TestSignalCLIRestartTold(t *testing.T) {
+	cli := plugintest.BuildBinary(t, fakeCLIPkg)
+	t.Setenv("FAKESIGNAL_ACCOUNTS", alice+":"+aliceACI)
+	dataDir := t.TempDir()
+	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "data_dir": dataDir, "accounts": adminAccounts()})
+	p := plugintest.Start(t, pluginBinary(t), "", cfg)
+	done := p.Login("existing", map[string]string{"account": alice})
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	connected := func(ev *pb.Event) bool {
+		if ev.GetNotice() != nil {
+			t.Errorf("a notice before signal-cli stopped: %v", ev)
+		}
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	}
+	evs.NextEvent(connected)
+	kill := func() {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := strconv.Atoi(string(b))
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notice := func() *pb.Event {
+		t.Helper()
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetNotice() != nil })
+		if n := ev.GetNotice(); ev.ChatId != "" || ev.EventId == "" || n.Level != pb.NoticeLevel_NOTICE_LEVEL_WARNING ||
+			!strings.Contains(n.Text, "signal-cli") || !strings.Contains(n.Text, "killed") || !strings.Contains(n.Text, "started again") {
+			t.Fatalf("notice %v, want a warning of the account that signal-cli was killed and started again", ev)
+		}
+		return ev
+	}
+	kill()
+	first := notice()
+	kill()
+	if second := notice(); second.EventId == first.EventId {
+		t.Fatalf("two exits told under one ID %q", first.EventId)
+	}
+}
