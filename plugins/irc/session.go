@@ -208,12 +208,13 @@ type Session struct {
 	// reactions are the reaction sets told (the user's, by login ID)
 	// and heard, by message and person (reactions.go).
 	reactions reactSets
-	// redacted are the msgids of messages deleted on the server
-	// (REDACT, redact.go), oldest first in redactedOrder: history
-	// leaves them out.
+	// redacted are the messages deleted on the server (REDACT,
+	// redact.go), by chat and msgid (redactedKey), oldest first in
+	// redactedOrder: history of their chat leaves them out.
 	redacted      map[string]bool
 	redactedOrder []string
-	// reactIDs are the reactions heard, by the msgid of their TAGMSG:
+	// reactIDs are the reactions heard (live, the echoes of the user's, a
+	// catch-up's), by the msgid of their TAGMSG:
 	// a REDACT of one takes it back (redact.go).
 	reactIDs     map[string]reactRef
 	reactIDOrder []string
