@@ -163,6 +163,9 @@ type scripted struct {
 	// test's: its server-time tags say now plus skew (not echoTime),
 	// on its PONGs too, as Ergo's do.
 	skew time.Duration
+	// pongUntimed: its PONGs carry no server-time, skewed or not (a
+	// server that tags only some of its lines).
+	pongUntimed bool
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -517,7 +520,7 @@ func (s *scripted) serve(conn net.Conn) {
 			user = true
 		case "PING":
 			s.mu.Lock()
-			skewed := s.skew != 0
+			skewed := s.skew != 0 && !s.pongUntimed
 			s.mu.Unlock()
 			tags := ""
 			if skewed {

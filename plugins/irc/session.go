@@ -145,9 +145,11 @@ type Session struct {
 	live      map[string]bool
 	liveOrder []string
 	// serverAhead is how far the server's clock is ahead of ours, as
-	// its last PONG with server-time told (clockKnown): serverclock.go.
-	serverAhead time.Duration
-	clockKnown  bool
+	// its last PONG with server-time told (clockKnown; pongTold), or,
+	// where its PONGs told nothing yet, its last answer of another
+	// kind (the user's JOIN echoed, the welcome): serverclock.go.
+	serverAhead          time.Duration
+	clockKnown, pongTold bool
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
