@@ -330,7 +330,7 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		if reaction {
 			ev = s.historyReaction(m, r, &page) // reactions.go
 		} else {
-			ev = s.historyEvent(m)
+			ev = s.historyEvent(m, r.chatID)
 		}
 		if ev == nil {
 			continue
@@ -433,8 +433,9 @@ func (s *Session) seenLiveLocked(m ircmsg.Message) {
 // line that is no message to show: a CTCP query, the user's own CTCP
 // answers, a notice of the server's, the user's NickServ identification.
 // A CTCP reply from someone, or a /me sent as a notice, is shown as it
-// is live (onNotice).
-func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
+// is live (onNotice). chat is the batch's: a message deleted there
+// (redacted) is left out.
+func (s *Session) historyEvent(m ircmsg.Message, chat string) *pb.Event {
 	action := false
 	if cmd, arg, ok := parseCTCP(m.Params[1]); ok {
 		switch {
@@ -463,7 +464,7 @@ func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 	s.mu.Lock()
 	// The user's lines sent where the server echoes none are told by
 	// their words, target and time (ownstore.go).
-	live := s.live[id] || s.redacted[id] || slices.Contains(s.acc.OwnEchoes, id) || s.ownMsgidLocked(id) ||
+	live := s.live[id] || s.redactedLocked(chat, id) || slices.Contains(s.acc.OwnEchoes, id) || s.ownMsgidLocked(id) ||
 		(s.isSelfLocked(m.Nick()) && s.takeUnechoedLineLocked(s.lineDigest(m.Params[0], action, m.Params[1]), serverTime(m), id))
 	s.mu.Unlock()
 	if live {

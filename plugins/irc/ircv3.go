@@ -174,6 +174,16 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 		// (ownstore.go).
 		s.flushOwn()
 	}
+	if e.reaction {
+		// A REDACT of it (the user's other client, an operator's, the
+		// user's own retraction of it) takes it back: before, the echo
+		// of the user's reaction was noted nowhere, and its REDACT came
+		// as the retraction of a message the gateway never had.
+		sender := s.sender(m.Nick())
+		if chat, typ, ok := s.chatOf(m.Params[0], sender); ok {
+			s.noteReactionID(m, sender, chat, typ)
+		}
+	}
 	close(e.got) // out of s.echoes: no one else closes it
 	return true
 }

@@ -16,13 +16,22 @@ import (
 // once (the plugin reads the server's clock from its PONGs). Before,
 // the send's time was the plugin's clock: the copy was outside the
 // five minutes allowed (ownLineWindow), and came back as a second copy
-// of what the user sent.
+// of what the user sent. A server whose PONGs carry no server-time
+// tells its clock by the echo of the user's JOIN (untimed PONG); before,
+// the plugin's clock was used there, and the line came back.
 func TestOwnLineFromSkewedServerHistory(t *testing.T) {
-	for _, skew := range []time.Duration{-10 * time.Minute, 10 * time.Minute} {
-		t.Run(skew.String(), func(t *testing.T) {
+	for _, c := range []struct {
+		skew    time.Duration
+		untimed bool
+	}{{-10 * time.Minute, false}, {10 * time.Minute, false}, {-10 * time.Minute, true}, {10 * time.Minute, true}} {
+		skew, name := c.skew, c.skew.String()
+		if c.untimed {
+			name += " untimed PONG"
+		}
+		t.Run(name, func(t *testing.T) {
 			srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
 			srv.mu.Lock()
-			srv.skew = skew
+			srv.skew, srv.pongUntimed = skew, c.untimed
 			srv.history = []string{histLine(1)}
 			srv.mu.Unlock()
 			p, ctx, hist, _, login := histLogin(t, srv, nil, "#hist")

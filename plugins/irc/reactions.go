@@ -270,31 +270,14 @@ func (s *Session) onReaction(m ircmsg.Message) {
 	if sender.UserId == "" {
 		return
 	}
-	chat, typ := sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
-	switch target := m.Params[0]; {
-	case isChannel(target):
-		chat, typ = s.chanID(target), pb.ChatType_CHAT_TYPE_GROUP
-	case sender.IsFromMe && !s.isSelf(target):
-		if strings.TrimLeft(target, statusPrefixes) != target {
-			return // to a channel's operators (@#chan): no nick starts so
-		}
-		s.mu.Lock()
-		chat = s.people.id(target)
-		s.mu.Unlock()
-	case sender.IsFromMe || !s.isSelf(target):
+	chat, typ, ok := s.chatOf(m.Params[0], sender)
+	if !ok {
 		return // to a channel's operators (@#chan), or not to us
 	}
 	s.mu.Lock()
 	s.seenLiveLocked(m)
 	s.mu.Unlock()
-	if ok, emoji := m.GetTag(reactTag); ok {
-		// A REDACT of this TAGMSG takes the reaction back (redact.go).
-		if _, id := m.GetTag("msgid"); id != "" && replyTo(m) != "" {
-			s.mu.Lock()
-			s.noteReactionIDLocked(id, reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: chat, typ: typ})
-			s.mu.Unlock()
-		}
-	}
+	s.noteReactionID(m, sender, chat, typ)
 	if ev := s.reactionEvent(m, sender, chat, typ, &s.reactions); ev != nil {
 		s.n.host.Emit(ev)
 	}
@@ -321,15 +304,31 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets)
 	// The user's echoed reactions, and (taken) one the plugin sent
 	// without an echo, are kept on disk (ownstore.go): after a restart
 	// too, history leaves them out.
-	live := s.live[id] || s.redacted[id] || s.ownMsgidLocked(id) ||
+	live := s.live[id] || s.redactedLocked(r.chatID, id) || s.ownMsgidLocked(id) ||
 		(sender.IsFromMe && s.takeUnechoedReactionLocked(echoKey(m.ClientOnlyTags()), id))
 	s.mu.Unlock()
 	if live || sender.UserId == "" {
 		return nil
 	}
-	sets := &s.reactions
 	if r.backfill {
-		sets = page
+		return s.reactionEvent(m, sender, r.chatID, r.typ, page)
 	}
-	return s.reactionEvent(m, sender, r.chatID, r.typ, sets)
+	// A catch-up's reaction goes into the live sets: a REDACT of its
+	// TAGMSG, live or in a later batch, takes it back (redact.go).
+	s.noteReactionID(m, sender, r.chatID, r.typ)
+	return s.reactionEvent(m, sender, r.chatID, r.typ, &s.reactions)
+}
+
+// noteReactionID keeps the reaction a TAGMSG m from sender in chat
+// adds, by m's msgid, for a REDACT of it (redact.go): heard live, the
+// echo of one of the user's, or a catch-up's.
+func (s *Session) noteReactionID(m ircmsg.Message, sender *pb.Sender, chat string, typ pb.ChatType) {
+	ok, emoji := m.GetTag(reactTag)
+	_, id := m.GetTag("msgid")
+	if !ok || id == "" || replyTo(m) == "" || !validReaction(emoji) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noteReactionIDLocked(id, reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: chat, typ: typ})
 }

@@ -37,7 +37,8 @@ func TestReactionEchoMatched(t *testing.T) {
 				}
 				return m
 			}
-			s := &Session{self: "kit", live: map[string]bool{}}
+			s := newSession(&Network{host: &stateHost{}}, "kit@irc.test:6667/x", Account{Nick: "kit"})
+			s.self = "kit"
 			s.echoes = []*echo{s.tagEcho("bob", sent)}
 			if c.after != nil {
 				s.echoes = append(s.echoes, s.tagEcho("bob", c.after))

@@ -29,9 +29,11 @@ import (
 //     echo-message), it is UNSUPPORTED: an IRC line cannot be taken
 //     back. The login's features say so at CONNECTED (connectedState).
 //   - A REDACT from someone else (or from the user's other client) is
-//     the message's retraction; of a reaction's TAGMSG, that reaction
-//     taken back.
-//   - History leaves a message deleted out, and a chathistory batch's
+//     the message's retraction; of a reaction's TAGMSG (heard live,
+//     the echo of the user's own, or a catch-up's), that reaction taken
+//     back, as is the user's own retraction of one.
+//   - History leaves a message deleted out of its chat (only: the
+//     deletion is kept by chat and msgid), and a chathistory batch's
 //     REDACT lines (a server may send them in place of, or beside, the
 //     message) are its retraction, not the message again.
 //
@@ -253,24 +255,25 @@ func (s *Session) onRedact(m ircmsg.Message) {
 	if sender.UserId == "" {
 		return
 	}
+	chat, typ, ours := s.chatOf(target, sender)
 	s.mu.Lock()
 	s.seenLiveLocked(m)
-	s.noteRedactedLocked(id)
+	if ours {
+		s.noteRedactedLocked(chat, id)
+	}
 	if w := s.modWait; w != nil && sender.IsFromMe && (w.redact == id || slices.Contains(w.redactMore, id)) && s.redactTargetLocked(w, target) {
 		w.redacted = w.redacted || w.redact == id
 		s.mu.Unlock()
+		// The user's retraction of a reaction of theirs (its TAGMSG's
+		// msgid): the set without it, told, and the one their next
+		// React goes on from.
+		if ev := s.unreactEvent(m, id, chat); ev != nil {
+			s.n.host.Emit(ev)
+		}
 		return
 	}
 	s.mu.Unlock()
-	chat, typ := sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
-	switch {
-	case isChannel(target):
-		chat, typ = s.chanID(target), pb.ChatType_CHAT_TYPE_GROUP
-	case sender.IsFromMe && !s.isSelf(target):
-		s.mu.Lock()
-		chat = s.people.id(target)
-		s.mu.Unlock()
-	case sender.IsFromMe || !s.isSelf(target):
+	if !ours {
 		return // to a channel's operators (@#chan), or not to us
 	}
 	if ev := s.unreactEvent(m, id, chat); ev != nil {
@@ -278,6 +281,27 @@ func (s *Session) onRedact(m ircmsg.Message) {
 		return
 	}
 	s.n.host.Emit(s.retractionEvent(m, sender, chat, typ, id))
+}
+
+// chatOf is the chat of a line from sender to target (a REDACT, a
+// TAGMSG): the channel, the peer's private chat (the user's line to
+// them, or theirs to the user); ok is false for a line to a channel's
+// operators (@#chan) or not to the user.
+func (s *Session) chatOf(target string, sender *pb.Sender) (chat string, typ pb.ChatType, ok bool) {
+	switch {
+	case isChannel(target):
+		return s.chanID(target), pb.ChatType_CHAT_TYPE_GROUP, true
+	case sender.IsFromMe && !s.isSelf(target):
+		if strings.TrimLeft(target, statusPrefixes) != target {
+			return "", 0, false // no nick starts so
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.people.id(target), pb.ChatType_CHAT_TYPE_DIRECT, true
+	case sender.IsFromMe || !s.isSelf(target):
+		return "", 0, false
+	}
+	return sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT, true
 }
 
 // redactTargetLocked reports whether target, a REDACT's, is where w's
@@ -339,14 +363,23 @@ func (s *Session) noteReactionIDLocked(id string, ref reactRef) {
 	s.reactIDOrder = keepNewest(s.reactIDs, s.reactIDOrder, id, ref, reactMax)
 }
 
-// noteRedactedLocked notes that message id was deleted: history leaves
-// it out.
-func (s *Session) noteRedactedLocked(id string) {
+// noteRedactedLocked notes that message id was deleted in chat:
+// history of that chat leaves it out. By chat: a REDACT in one chat
+// (a wrong or hostile server's, or another network's msgid scheme)
+// hides no message of that msgid elsewhere.
+func (s *Session) noteRedactedLocked(chat, id string) {
 	if s.redacted == nil {
 		s.redacted = map[string]bool{}
 	}
-	s.redactedOrder = keepNewest(s.redacted, s.redactedOrder, id, true, redactedKept)
+	s.redactedOrder = keepNewest(s.redacted, s.redactedOrder, redactedKey(chat, id), true, redactedKept)
 }
+
+// redactedLocked reports whether message id was deleted in chat.
+func (s *Session) redactedLocked(chat, id string) bool { return s.redacted[redactedKey(chat, id)] }
+
+// redactedKey is the key of a deleted message in s.redacted: no chat
+// ID or msgid holds a NUL.
+func redactedKey(chat, id string) string { return chat + "\x00" + id }
 
 // keepNewest sets m[id] to v, noting a new id last in order, and
 // forgets the oldest past most: the sets of msgids a session keeps
@@ -383,8 +416,8 @@ func (s *Session) historyRedactions(redacts []ircmsg.Message, r *histReq, batch 
 		s.mu.Lock()
 		// Known deleted already (heard live, or an earlier batch's):
 		// told then.
-		told := s.redacted[id]
-		s.noteRedactedLocked(id)
+		told := s.redactedLocked(r.chatID, id)
+		s.noteRedactedLocked(r.chatID, id)
 		_, rid := m.GetTag("msgid")
 		heard := rid != "" && s.live[rid]
 		s.mu.Unlock()
@@ -396,6 +429,16 @@ func (s *Session) historyRedactions(redacts []ircmsg.Message, r *histReq, batch 
 			}
 		}
 		batch.Events = kept
+		if !r.backfill {
+			// A reaction of the live sets (heard live, or in this or an
+			// earlier catch-up): the set without it. Before, a catch-up's
+			// REDACT of a reaction was the retraction of a message the
+			// gateway never had, and the reaction stayed.
+			if ev := s.unreactEvent(m, id, r.chatID); ev != nil {
+				batch.Events = append(batch.Events, ev)
+				continue
+			}
+		}
 		if len(kept) < n || told || heard || r.backfill || rid == "" {
 			continue
 		}

@@ -42,7 +42,7 @@ func TestHistoryRedactOfAnotherChatIgnored(t *testing.T) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.redacted["h-1"] {
+	if s.redactedLocked("#hist", "h-1") || s.redactedLocked("#other", "h-1") {
 		t.Error("h-1 noted deleted by another chat's REDACT: later history leaves it out")
 	}
 }

@@ -304,3 +304,33 @@ func TestRedactionComesAndGoes(t *testing.T) {
 		t.Errorf("sent after CAP DEL: %q", got)
 	}
 }
+
+// A REDACT deletes the message of its msgid in its own chat only: a
+// message of that msgid in another chat still comes with that chat's
+// history. Before, a REDACT anywhere noted the msgid deleted for every
+// chat, and #hist's h-1 was left out of its backfill after a REDACT in
+// #other.
+func TestRedactKeptToItsChat(t *testing.T) {
+	srv := startScripted(t, "batch "+redactCaps+" draft/chathistory", "")
+	srv.mu.Lock()
+	srv.history = []string{histLine(1), histLine(2)}
+	srv.mu.Unlock()
+	p, ctx, hist, evs, login := histLogin(t, srv, nil, "#hist")
+	if got := eventIDs(nextBatch(t, hist)); !slices.Equal(got, []string{"h-1", "h-2"}) {
+		t.Fatalf("the join's history: %q; want h-1, h-2", got)
+	}
+	srv.send("@msgid=x-1 :bob!b@h REDACT #other h-1")
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetRetraction().GetTargetId() == "h-1" && ev.ChatId == "#other"
+	})
+	srv.send("@msgid=x-2 :bob!b@h REDACT #hist h-2")
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetRetraction().GetTargetId() == "h-2" && ev.ChatId == "#hist"
+	})
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if got := eventIDs(nextBatch(t, hist)); !slices.Equal(got, []string{"h-1"}) {
+		t.Errorf("the backfill of #hist: %q; want h-1 alone (h-2 deleted in #hist, h-1's REDACT #other's)", got)
+	}
+}

@@ -163,6 +163,9 @@ type scripted struct {
 	// test's: its server-time tags say now plus skew (not echoTime),
 	// on its PONGs too, as Ergo's do.
 	skew time.Duration
+	// pongUntimed: its PONGs carry no server-time, skewed or not (a
+	// server that tags only some of its lines).
+	pongUntimed bool
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -517,7 +520,7 @@ func (s *scripted) serve(conn net.Conn) {
 			user = true
 		case "PING":
 			s.mu.Lock()
-			skewed := s.skew != 0
+			skewed := s.skew != 0 && !s.pongUntimed
 			s.mu.Unlock()
 			tags := ""
 			if skewed {
@@ -559,7 +562,10 @@ func (s *scripted) serve(conn net.Conn) {
 					// the user is joined to #b.
 					ch = strings.Fields(text)[0]
 				}
-				fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, ch)
+				// The JOIN's echo at the server's clock (now, plus
+				// skew): the plugin reads that clock from it where the
+				// PONGs tell none, as they do not here unless skewed.
+				fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.clockTags(), nick, ch)
 				fmt.Fprintf(c, ":srv 353 %s = %s :@op %s\r\n", nick, ch, nick)
 				fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, ch)
 			}
@@ -825,6 +831,18 @@ func (s *scripted) tags(msg bool) string {
 }
 
 const echoTime = "2025-06-07T08:09:10.123Z"
+
+// clockTags are the tags of a line the server writes at once in answer
+// to the client's (a JOIN's echo): its server-time by its clock, now
+// plus skew, not echoTime.
+func (s *scripted) clockTags() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.acked["server-time"] {
+		return ""
+	}
+	return "@time=" + time.Now().Add(s.skew).UTC().Format("2006-01-02T15:04:05.000Z") + " "
+}
 
 // chatHistory answers CHATHISTORY LATEST and BEFORE from s.history, as
 // draft/chathistory says: the newest limit messages of target after

@@ -145,9 +145,11 @@ type Session struct {
 	live      map[string]bool
 	liveOrder []string
 	// serverAhead is how far the server's clock is ahead of ours, as
-	// its last PONG with server-time told (clockKnown): serverclock.go.
-	serverAhead time.Duration
-	clockKnown  bool
+	// its last PONG with server-time told (clockKnown; pongTold), or,
+	// where its PONGs told nothing yet, its last answer of another
+	// kind (the user's JOIN echoed, the welcome): serverclock.go.
+	serverAhead          time.Duration
+	clockKnown, pongTold bool
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
@@ -208,12 +210,13 @@ type Session struct {
 	// reactions are the reaction sets told (the user's, by login ID)
 	// and heard, by message and person (reactions.go).
 	reactions reactSets
-	// redacted are the msgids of messages deleted on the server
-	// (REDACT, redact.go), oldest first in redactedOrder: history
-	// leaves them out.
+	// redacted are the messages deleted on the server (REDACT,
+	// redact.go), by chat and msgid (redactedKey), oldest first in
+	// redactedOrder: history of their chat leaves them out.
 	redacted      map[string]bool
 	redactedOrder []string
-	// reactIDs are the reactions heard, by the msgid of their TAGMSG:
+	// reactIDs are the reactions heard (live, the echoes of the user's, a
+	// catch-up's), by the msgid of their TAGMSG:
 	// a REDACT of one takes it back (redact.go).
 	reactIDs     map[string]reactRef
 	reactIDOrder []string

@@ -1,0 +1,143 @@
+package irc_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// reactionOrRetraction waits for the next reaction or retraction event
+// and says it in words: "reaction <from> on <msg>: [emojis]" or
+// "retraction of <id>".
+func reactionOrRetraction(t *testing.T, evs *plugintest.EventStream) string {
+	t.Helper()
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetReaction() != nil || ev.GetRetraction() != nil })
+	return eventWords(ev)
+}
+
+func eventWords(ev *pb.Event) string {
+	if r := ev.GetReaction(); r != nil {
+		who := ev.Sender.GetName()
+		if ev.Sender.GetIsFromMe() {
+			who = "me"
+		}
+		return fmt.Sprintf("reaction %s in %s on %s: [%s]", who, ev.ChatId, r.TargetId, strings.Join(r.Emojis, " "))
+	}
+	if r := ev.GetRetraction(); r != nil {
+		return fmt.Sprintf("retraction of %s in %s", r.TargetId, ev.ChatId)
+	}
+	return fmt.Sprintf("%v", ev)
+}
+
+// The user's reaction whose echo (echo-message) was taken as its send's
+// answer is a reaction the plugin knows by its TAGMSG's msgid: the
+// REDACT of that TAGMSG (from the user's other client, or answering
+// the user's own retraction of it from XMPP) takes it back, told as
+// the user's set without it, and the next React goes on from that set
+// (the emoji added again goes again). Before, the echo was noted
+// nowhere: the REDACT came as the retraction of a message the gateway
+// never had, and the reaction stayed in the set, so adding it again
+// sent nothing.
+func TestRedactOfOwnEchoedReaction(t *testing.T) {
+	for _, by := range []string{"another client", "retraction from XMPP"} {
+		t.Run(by, func(t *testing.T) {
+			srv := startScripted(t, redactCaps, "")
+			p, evs, login := scriptedLogin(t, srv, "", "kit", "#Room")
+			cmds := p.Commands()
+			react := func(emojis ...string) string {
+				t.Helper()
+				from := len(srv.sent(0, ""))
+				if res := cmds.Send(plugintest.Act(login.LoginId, "#room", "", &pb.React{TargetId: "ch-1", Emojis: emojis})); res.Error != nil {
+					t.Fatalf("react %q: %v", emojis, res.Error)
+				}
+				srv.sync() // its echo handled
+				if got := tagmsgs(t, srv, from); len(got) != 1 {
+					return ""
+				}
+				srv.mu.Lock()
+				defer srv.mu.Unlock()
+				return fmt.Sprintf("srv-%d", srv.msgid) // its echo's msgid
+			}
+			id := react("👍")
+			if id == "" {
+				t.Fatal("the reaction sent no TAGMSG")
+			}
+			switch by {
+			case "another client":
+				srv.send("@msgid=x-1 :kit!u@h REDACT #Room %s", id)
+			default:
+				if err := cmds.Send(plugintest.Act(login.LoginId, "#room", "", &pb.Retract{TargetId: id})).Error; err != nil {
+					t.Fatalf("retract the reaction %s: %v", id, err)
+				}
+			}
+			if got, want := reactionOrRetraction(t, evs), "reaction me in #room on ch-1: []"; got != want {
+				t.Errorf("the REDACT of the user's reaction %s: %s; want %s", id, got, want)
+			}
+			if again := react("👍"); again == "" {
+				t.Error("👍 added again after its REDACT sent no TAGMSG: the set still had it")
+			}
+		})
+	}
+}
+
+// A reaction a catch-up brought (someone's, made while the connection
+// was down) is known by its TAGMSG's msgid as one heard live is: a
+// REDACT of it takes it back (the sender's set without it), live or in
+// a later catch-up. A catch-up's REDACT of a reaction heard live does
+// too. Before, only reactions heard live were known, and a catch-up's
+// REDACT of one of those was a retraction too: the REDACT came as the
+// retraction of a message the gateway never had, and the reaction
+// stayed.
+func TestRedactOfReactionFromHistory(t *testing.T) {
+	srv := startScripted(t, "batch "+redactCaps+" draft/chathistory", "")
+	at := func(i int) string { return histAt(i).Format(time.RFC3339Nano) }
+	srv.mu.Lock()
+	srv.history = []string{
+		histLine(1),
+		"@time=" + at(2) + ";msgid=t-2;+draft/reply=h-1;+draft/react=👍 :zoe!z@h TAGMSG #hist",
+		"@time=" + at(3) + ";msgid=t-3;+draft/reply=h-1;+draft/react=🎉 :zoe!z@h TAGMSG #hist",
+	}
+	srv.mu.Unlock()
+	_, _, hist, evs, _ := histLogin(t, srv, []byte(`{"reconnect_min":"20ms","reconnect_max":"50ms"}`), "#hist")
+	if got := eventIDs(nextBatch(t, hist)); !slices.Equal(got, []string{"h-1", "t-2", "t-3"}) {
+		t.Fatalf("the join's history: %q; want h-1 and zoe's reactions t-2, t-3", got)
+	}
+	srv.send("@msgid=x-4 :zoe!z@h REDACT #hist t-2")
+	if got, want := reactionOrRetraction(t, evs), "reaction zoe in #hist on h-1: [🎉]"; got != want {
+		t.Errorf("a live REDACT of the history's reaction t-2: %s; want %s", got, want)
+	}
+	// Heard live, taken back while the connection is down.
+	srv.send("@time=%s;msgid=t-5;+draft/reply=h-1;+draft/react=❤ :zoe!z@h TAGMSG #hist", at(5))
+	if got, want := reactionOrRetraction(t, evs), "reaction zoe in #hist on h-1: [🎉 ❤]"; got != want {
+		t.Fatalf("zoe's live reaction: %s; want %s", got, want)
+	}
+	srv.mu.Lock()
+	srv.history = append(srv.history,
+		"@time="+at(5)+";msgid=t-5;+draft/reply=h-1;+draft/react=❤ :zoe!z@h TAGMSG #hist",
+		histLine(6),
+		"@time="+at(7)+";msgid=x-7 :zoe!z@h REDACT #hist t-5",
+		"@time="+at(8)+";msgid=x-8 :zoe!z@h REDACT #hist t-3")
+	srv.mu.Unlock()
+	srv.hangUp()
+	var b *pb.HistoryBatch
+	for b == nil || len(b.Events) == 0 {
+		b = nextBatch(t, hist)
+	}
+	var got []string
+	for _, ev := range b.Events {
+		if ev.GetMessage() != nil {
+			got = append(got, "message "+ev.EventId)
+			continue
+		}
+		got = append(got, eventWords(ev))
+	}
+	want := []string{"message h-6", "reaction zoe in #hist on h-1: [🎉]", "reaction zoe in #hist on h-1: []"}
+	if !slices.Equal(got, want) {
+		t.Errorf("the rejoin's catch-up:\n%q\nwant:\n%q", got, want)
+	}
+}
