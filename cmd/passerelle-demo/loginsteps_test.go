@@ -148,7 +148,7 @@ func TestConfigFileRefused(t *testing.T) {
 		{[]string{"-config", two}, "the file has 2 [[transport]] blocks: give a file with one"},
 		{[]string{"-config", none}, "the file has 0 [[transport]] blocks: give a file with one"},
 		{[]string{"-config", off}, `the transport "echo" is disabled (enabled = false)`},
-		{[]string{"-config", missing}, "the plugin passerelle-nosuchnet is neither beside passerelle-demo"},
+		{[]string{"-config", missing}, `name = "nosuchnet": no plugin passerelle-nosuchnet beside passerelle-demo`},
 		{[]string{"-config", bad}, "-config " + bad + ": toml:"},
 		{[]string{"-config", two, "-plugin", filepath.Join(binDir, "passerelle-echo")}, "-plugin and -config both name the transport to run: give one"},
 		{[]string{"-config", two, "-name", "x"}, "-name goes with -plugin"},

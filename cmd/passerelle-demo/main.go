@@ -51,7 +51,9 @@ func main() {
 	}
 	if err := own.check(); err != nil {
 		fmt.Fprintf(flag.CommandLine.Output(), "passerelle-demo: %v\n", err)
-		flag.Usage()
+		if !errors.As(err, new(fileError)) {
+			flag.Usage()
+		}
 		os.Exit(2)
 	}
 	os.Exit(demo(*dir, *once, own))

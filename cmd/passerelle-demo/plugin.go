@@ -47,7 +47,7 @@ func (l *loginFlags) Set(v string) error {
 
 func (o *ownPlugin) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.path, "plugin", "", "run this transport plugin (an executable, as a [[transport]]'s plugin) instead of the echo one")
-	fs.StringVar(&o.config, "config", "", "run the one [[transport]] of this file, in passerelle.toml's format, its [transport.config] as written (examples/demo-irc.toml), instead of the echo transport; its domain becomes NAME.localhost and its secret the demo's")
+	fs.StringVar(&o.config, "config", "", "run the one [[transport]] of this file, in passerelle.toml's format, its [transport.config] as written (examples/demo-irc.toml), instead of the echo transport; its domain becomes NAME.localhost, its secret the demo's and its data_dir the work folder's")
 	fs.StringVar(&o.name, "name", "", "with -plugin: the transport's name, its domain NAME.localhost (default: the file's name without passerelle- and its extension)")
 	fs.Var(&o.logins, "login", "with -plugin or -config: log the demo user in with these answers of the plugin's login form, by field ID: FIELD=VALUE,FIELD=VALUE; given again, the answers of the next step of the login (default: log in from your client)")
 	fs.StringVar(&o.flow, "flow", "", "with -plugin or -config and -login: the login flow's ID, when the plugin offers several")
