@@ -62,6 +62,10 @@ func TestOwnPluginLoginStepsWrong(t *testing.T) {
 			if !strings.Contains(d.stderr.String(), c.want) {
 				t.Errorf("the demo's error lacks %q:\n%s", c.want, d.stderr.String())
 			}
+			// The step's fields are in the words; the XML buried them.
+			if strings.Contains(d.stderr.String(), "<iq") {
+				t.Errorf("the demo's error dumps the command's XML:\n%s", d.stderr.String())
+			}
 			d.noLeftovers()
 		})
 	}
