@@ -165,6 +165,10 @@ func (o *ownPlugin) run(ctx, dctx context.Context, out *console, c *xmpptest.Cli
 		}
 	}
 	if once {
+		if len(o.steps) == 0 {
+			// Else it ended at "logging in", saying nothing of the gateway.
+			out.step(domain + " is up; -once without -login has nothing more to try: stopping")
+		}
 		return nil
 	}
 	c.Close()

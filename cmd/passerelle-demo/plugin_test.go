@@ -109,3 +109,15 @@ func TestOwnPluginFlows(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnPluginOnceWithoutLogin: -once with -plugin and no -login says
+// the transport is up and why the demo stops there; it ended at
+// "logging in demo@localhost", status 0, as if cut short.
+func TestOwnPluginOnceWithoutLogin(t *testing.T) {
+	d := startDemo(t, "-once", "-plugin", filepath.Join(binDir, "passerelle-echo"), "-name", "mynet")
+	d.waitLine("mynet.localhost is up; -once without -login has nothing more to try: stopping")
+	if code := d.wait(true); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	d.noLeftovers()
+}
