@@ -43,3 +43,30 @@ func TestBinariesMissingSaid(t *testing.T) {
 		t.Errorf("the work folder %s was made", work)
 	}
 }
+
+// TestProsodyMissingSaid: without Prosody in PATH the demo says so in
+// a user's words, with what installs it, before anything starts; it
+// said "prosodytest: prosody not found (run scripts/install-deps.sh)",
+// the name of a test package and no word of make demo.
+func TestProsodyMissingSaid(t *testing.T) {
+	work := filepath.Join(t.TempDir(), "demo")
+	cmd := exec.Command(filepath.Join(binDir, "passerelle-demo"), "-once", "-dir", work)
+	cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("%v, want exit status 1", err)
+	}
+	for _, want := range []string{"the demo needs Prosody, which is not installed", "make demo installs it", "scripts/install-deps.sh --demo"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("the error lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if strings.Contains(stderr.String(), "prosodytest") {
+		t.Errorf("the error names the test package prosodytest:\n%s", stderr.String())
+	}
+	if _, err := os.Stat(work); err == nil {
+		t.Errorf("the work folder %s was made", work)
+	}
+}

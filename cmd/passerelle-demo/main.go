@@ -138,6 +138,10 @@ func modPrivilegeInstalled() bool {
 
 func run(ctx context.Context, out *console, dir string, once bool, own ownPlugin) error {
 	if err := prosodytest.Installed(); err != nil {
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			return fmt.Errorf("the demo needs Prosody, which is not installed (no %s in PATH): make demo installs it, as does sudo scripts/install-deps.sh --demo (Debian: apt-get install prosody prosody-modules)", ee.Name)
+		}
 		return err
 	}
 	self, err := os.Executable()
