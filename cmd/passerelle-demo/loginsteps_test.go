@@ -188,3 +188,17 @@ func TestConfigFilePluginRefuses(t *testing.T) {
 	}
 	d.noLeftovers()
 }
+
+// TestOwnPluginLoginValueWithComma: a -login value with a comma of its
+// own (IRC's channels=#a,#b, the form's comma-separated list) reaches
+// the plugin whole: the part without '=' continues the value before
+// it. It was refused: -login: "#b" is not FIELD=VALUE.
+func TestOwnPluginLoginValueWithComma(t *testing.T) {
+	d := startDemo(t, "-once", "-plugin", filepath.Join(binDir, "passerelle-echo"), "-login", "username=carol,jr")
+	d.waitLine("answered username=carol,jr")
+	d.waitLine("logged in: You are logged in to Echo as carol,jr.")
+	if code := d.wait(true); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	d.noLeftovers()
+}

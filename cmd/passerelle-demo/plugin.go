@@ -54,7 +54,7 @@ func (o *ownPlugin) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.path, "plugin", "", "run this transport plugin (an executable, as a [[transport]]'s plugin) instead of the echo one")
 	fs.StringVar(&o.config, "config", "", "run the one [[transport]] of this file, in passerelle.toml's format, its [transport.config] as written (examples/demo-irc.toml), instead of the echo transport; its domain becomes NAME.localhost, its secret the demo's and its data_dir the work folder's")
 	fs.StringVar(&o.name, "name", "", "with -plugin: the transport's name, its domain NAME.localhost (default: the file's name without passerelle- and its extension)")
-	fs.Var(&o.logins, "login", "with -plugin or -config: log the demo user in with these answers of the plugin's login form, by field ID: FIELD=VALUE,FIELD=VALUE; given again, the answers of the next step of the login (default: log in from your client)")
+	fs.Var(&o.logins, "login", "with -plugin or -config: log the demo user in with these answers of the plugin's login form, by field ID: FIELD=VALUE,FIELD=VALUE (a part without = continues the value before it: channels=#a,#b); given again, the answers of the next step of the login (default: log in from your client)")
 	fs.StringVar(&o.flow, "flow", "", "with -plugin or -config and -login: the login flow's ID, when the plugin offers several")
 	fs.StringVar(&o.contact, "contact", "", "with -plugin or -config and -login: a contact's ID to send a message to, whose answer the demo waits for")
 }
@@ -119,12 +119,20 @@ func (o *ownPlugin) check() error {
 	}
 	for _, login := range o.logins {
 		fields := map[string]string{}
+		last := ""
 		for pair := range strings.SplitSeq(login, ",") {
 			k, v, ok := strings.Cut(pair, "=")
-			if !ok || strings.TrimSpace(k) == "" {
+			switch {
+			case !ok && last != "":
+				// A comma of the value (IRC's channels=#a,#b): the
+				// part without '=' continues it.
+				fields[last] += "," + pair
+			case !ok || strings.TrimSpace(k) == "":
 				return fmt.Errorf("-login: %q is not FIELD=VALUE", pair)
+			default:
+				last = strings.TrimSpace(k)
+				fields[last] = v
 			}
-			fields[strings.TrimSpace(k)] = v
 		}
 		o.steps = append(o.steps, fields)
 	}
