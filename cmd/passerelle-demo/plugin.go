@@ -53,7 +53,7 @@ func (l *loginFlags) Set(v string) error {
 func (o *ownPlugin) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.path, "plugin", "", "run this transport plugin (an executable, as a [[transport]]'s plugin) instead of the echo one")
 	fs.StringVar(&o.config, "config", "", "run the one [[transport]] of this file, in passerelle.toml's format, its [transport.config] as written (examples/demo-irc.toml), instead of the echo transport; its domain becomes NAME.localhost, its secret the demo's and its data_dir the work folder's")
-	fs.StringVar(&o.name, "name", "", "with -plugin: the transport's name, its domain NAME.localhost (default: the file's name without passerelle- and its extension)")
+	fs.StringVar(&o.name, "name", "", "with -plugin: the transport's name, its domain NAME.localhost (default: the file's name without passerelle- or passerelle_ and its extension, _ as -)")
 	fs.Var(&o.logins, "login", "with -plugin or -config: log the demo user in with these answers of the plugin's login form, by field ID: FIELD=VALUE,FIELD=VALUE (a part without = continues the value before it: channels=#a,#b); given again, the answers of the next step of the login (default: log in from your client)")
 	fs.StringVar(&o.flow, "flow", "", "with -plugin or -config and -login: the login flow's ID, when the plugin offers several")
 	fs.StringVar(&o.contact, "contact", "", "with -plugin or -config and -login: a contact's ID to send a message to, whose answer the demo waits for")
@@ -99,15 +99,15 @@ func (o *ownPlugin) check() error {
 		return fmt.Errorf("-plugin: %s is not an executable file (the gateway runs the plugin by its path, without arguments)", abs)
 	}
 	o.path = abs
+	what := "-name"
+	if o.config != "" {
+		what = "-config " + o.config + ": name"
+	}
 	if o.name == "" {
-		base := strings.TrimPrefix(filepath.Base(abs), "passerelle-")
-		o.name = strings.TrimSuffix(base, filepath.Ext(base))
+		o.name = nameOfFile(abs)
+		what = "the name taken from -plugin's file name (-name sets another):"
 	}
 	if !transportName.MatchString(o.name) {
-		what := "-name"
-		if o.config != "" {
-			what = "-config " + o.config + ": name"
-		}
 		return fmt.Errorf("%s %q: a transport's name here is lower-case letters, digits and - (its domain is NAME.localhost)", what, o.name)
 	}
 	if o.contact != "" {
@@ -140,6 +140,19 @@ func (o *ownPlugin) check() error {
 }
 
 var transportName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// nameOfFile is the transport's name -plugin's file gives: its name
+// without passerelle- (or passerelle_, a script's way: the Python
+// example's passerelle_echo.py) and its extension, '_' as '-', which a
+// domain label cannot hold.
+func nameOfFile(path string) string {
+	base := filepath.Base(path)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	for _, prefix := range []string{"passerelle-", "passerelle_"} {
+		base = strings.TrimPrefix(base, prefix)
+	}
+	return strings.ReplaceAll(base, "_", "-")
+}
 
 func (o *ownPlugin) domain() string { return o.name + ".localhost" }
 

@@ -121,3 +121,37 @@ func TestOwnPluginOnceWithoutLogin(t *testing.T) {
 	}
 	d.noLeftovers()
 }
+
+// TestOwnPluginNameFromScriptFile: a plugin file named as a script is
+// (passerelle_my_net.py, as the Python example's passerelle_echo.py)
+// runs as my-net.localhost without -name; it was refused with -name
+// "passerelle_my_net", a flag the user had not given. A file name that
+// gives no name says it came from the file and that -name sets one.
+func TestOwnPluginNameFromScriptFile(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(binDir, "passerelle-echo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "passerelle_my_net.py")
+	odd := filepath.Join(dir, "My Plugin")
+	for _, p := range []string{script, odd} {
+		if err := os.WriteFile(p, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command(filepath.Join(binDir, "passerelle-demo"), "-dir", filepath.Join(t.TempDir(), "demo"), "-plugin", odd).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Errorf("%v, want exit status 2:\n%s", err, out)
+	}
+	if want := `the name taken from -plugin's file name (-name sets another): "My Plugin"`; !strings.Contains(string(out), want) {
+		t.Errorf("the output lacks %q:\n%s", want, out)
+	}
+	d := startDemo(t, "-once", "-plugin", script, "-login", "username=carol", "-contact", "friend")
+	d.waitLine("starting passerelle with the transport " + script + " as my-net.localhost")
+	d.waitLine("<- friend@my-net.localhost: Hello through passerelle!")
+	if code := d.wait(true); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	d.noLeftovers()
+}
