@@ -170,10 +170,12 @@ func TestConfigFileRefused(t *testing.T) {
 // A [transport.config] the plugin refuses (the echo plugin takes no
 // key) ends the demo with status 1 and the plugin's words, the stack
 // taken down. (The gateway stayed up without the transport, retrying,
-// and the demo went on as if it ran: -once exited 0.)
+// and the demo went on as if it ran: -once exited 0.) The problem is at
+// the file's line of [transport.config]: it was at the generated
+// config's.
 func TestConfigFilePluginRefuses(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "echo.toml")
-	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"echo\"\n[transport.config]\ngreeting = \"hi\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"echo\"\n\n[transport.config]\ngreeting = \"hi\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	d := startDemo(t, "-once", "-config", file)
@@ -181,7 +183,9 @@ func TestConfigFilePluginRefuses(t *testing.T) {
 	if code := d.wait(true); code != 1 {
 		t.Errorf("exit status %d, want 1", code)
 	}
-	for _, want := range []string{"-config " + file + ": the transport does not start with it", `unknown key "greeting"`} {
+	// The problem at the file's line of [transport.config], which the
+	// user edits, not at the demo's generated config's.
+	for _, want := range []string{"-config " + file + ": the transport does not start with it", file + `:4: transport echo: plugin`, `unknown key "greeting"`} {
 		if !strings.Contains(d.stderr.String(), want) {
 			t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
 		}

@@ -221,10 +221,59 @@ func checkConfig(passerelle, cfgPath, file string) error {
 	err := cmd.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		return fmt.Errorf("-config %s: the transport does not start with it (passerelle check-config on the demo's config %s):\n%s", file, cfgPath, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("-config %s: the transport does not start with it (passerelle check-config on the demo's config %s):\n%s", file, cfgPath, atFileLines(strings.TrimSpace(stderr.String()), cfgPath, file))
 	}
 	if err != nil {
 		return fmt.Errorf("run passerelle check-config (build it with make build): %w", err)
 	}
 	return nil
+}
+
+// atFileLines points check-config's problems at -config's file: a line
+// "CFG:N: ..." of the demo's generated config at the [[transport]] or
+// [transport.config] header becomes the file's line of that header, as
+// the file is what the user edits.
+func atFileLines(problems, cfgPath, file string) string {
+	gen, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return problems
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return problems
+	}
+	genLines := strings.Split(string(gen), "\n")
+	lines := strings.Split(problems, "\n")
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(l, cfgPath+":")
+		if !ok {
+			continue
+		}
+		num, after, ok := strings.Cut(rest, ":")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || n < 1 || n > len(genLines) {
+			continue
+		}
+		if at := headerLine(data, strings.TrimSpace(genLines[n-1])); at > 0 {
+			lines[i] = file + ":" + strconv.Itoa(at) + ":" + after
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// headerLine is the line of the table header h ("[[transport]]",
+// "[transport.config]") in data, spaces inside it aside; 0 when h is
+// no header or not there.
+func headerLine(data []byte, h string) int {
+	if !strings.HasPrefix(h, "[") {
+		return 0
+	}
+	h = strings.ReplaceAll(h, " ", "")
+	for i, l := range strings.Split(string(data), "\n") {
+		l, _, _ = strings.Cut(l, "#")
+		if strings.ReplaceAll(strings.TrimSpace(l), " ", "") == h {
+			return i + 1
+		}
+	}
+	return 0
 }
