@@ -62,6 +62,10 @@ func TestOwnPluginLoginStepsWrong(t *testing.T) {
 			if !strings.Contains(d.stderr.String(), c.want) {
 				t.Errorf("the demo's error lacks %q:\n%s", c.want, d.stderr.String())
 			}
+			// The step's fields are in the words; the XML buried them.
+			if strings.Contains(d.stderr.String(), "<iq") {
+				t.Errorf("the demo's error dumps the command's XML:\n%s", d.stderr.String())
+			}
 			d.noLeftovers()
 		})
 	}
@@ -148,7 +152,7 @@ func TestConfigFileRefused(t *testing.T) {
 		{[]string{"-config", two}, "the file has 2 [[transport]] blocks: give a file with one"},
 		{[]string{"-config", none}, "the file has 0 [[transport]] blocks: give a file with one"},
 		{[]string{"-config", off}, `the transport "echo" is disabled (enabled = false)`},
-		{[]string{"-config", missing}, "the plugin passerelle-nosuchnet is neither beside passerelle-demo"},
+		{[]string{"-config", missing}, `name = "nosuchnet": no plugin passerelle-nosuchnet beside passerelle-demo`},
 		{[]string{"-config", bad}, "-config " + bad + ": toml:"},
 		{[]string{"-config", two, "-plugin", filepath.Join(binDir, "passerelle-echo")}, "-plugin and -config both name the transport to run: give one"},
 		{[]string{"-config", two, "-name", "x"}, "-name goes with -plugin"},
@@ -166,10 +170,12 @@ func TestConfigFileRefused(t *testing.T) {
 // A [transport.config] the plugin refuses (the echo plugin takes no
 // key) ends the demo with status 1 and the plugin's words, the stack
 // taken down. (The gateway stayed up without the transport, retrying,
-// and the demo went on as if it ran: -once exited 0.)
+// and the demo went on as if it ran: -once exited 0.) The problem is at
+// the file's line of [transport.config]: it was at the generated
+// config's.
 func TestConfigFilePluginRefuses(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "echo.toml")
-	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"echo\"\n[transport.config]\ngreeting = \"hi\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"echo\"\n\n[transport.config]\ngreeting = \"hi\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	d := startDemo(t, "-once", "-config", file)
@@ -177,10 +183,26 @@ func TestConfigFilePluginRefuses(t *testing.T) {
 	if code := d.wait(true); code != 1 {
 		t.Errorf("exit status %d, want 1", code)
 	}
-	for _, want := range []string{"-config " + file + ": the transport does not start with it", `unknown key "greeting"`} {
+	// The problem at the file's line of [transport.config], which the
+	// user edits, not at the demo's generated config's.
+	for _, want := range []string{"-config " + file + ": the transport does not start with it", file + `:4: transport echo: plugin`, `unknown key "greeting"`} {
 		if !strings.Contains(d.stderr.String(), want) {
 			t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
 		}
+	}
+	d.noLeftovers()
+}
+
+// TestOwnPluginLoginValueWithComma: a -login value with a comma of its
+// own (IRC's channels=#a,#b, the form's comma-separated list) reaches
+// the plugin whole: the part without '=' continues the value before
+// it. It was refused: -login: "#b" is not FIELD=VALUE.
+func TestOwnPluginLoginValueWithComma(t *testing.T) {
+	d := startDemo(t, "-once", "-plugin", filepath.Join(binDir, "passerelle-echo"), "-login", "username=carol,jr")
+	d.waitLine("answered username=carol,jr")
+	d.waitLine("logged in: You are logged in to Echo as carol,jr.")
+	if code := d.wait(true); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
 	}
 	d.noLeftovers()
 }

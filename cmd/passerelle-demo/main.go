@@ -51,7 +51,9 @@ func main() {
 	}
 	if err := own.check(); err != nil {
 		fmt.Fprintf(flag.CommandLine.Output(), "passerelle-demo: %v\n", err)
-		flag.Usage()
+		if !errors.As(err, new(fileError)) {
+			flag.Usage()
+		}
 		os.Exit(2)
 	}
 	os.Exit(demo(*dir, *once, own))
@@ -136,9 +138,21 @@ func modPrivilegeInstalled() bool {
 
 func run(ctx context.Context, out *console, dir string, once bool, own ownPlugin) error {
 	if err := prosodytest.Installed(); err != nil {
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			return fmt.Errorf("the demo needs Prosody, which is not installed (no %s in PATH): make demo installs it, as does sudo scripts/install-deps.sh --demo (Debian: apt-get install prosody prosody-modules)", ee.Name)
+		}
 		return err
 	}
-	dir, err := filepath.Abs(dir)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	bin := filepath.Dir(self)
+	if err := binariesBeside(bin, own.path == ""); err != nil {
+		return err
+	}
+	dir, err = filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
@@ -147,11 +161,6 @@ func run(ctx context.Context, out *console, dir string, once bool, own ownPlugin
 		return err
 	}
 	defer lock.Close()
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	bin := filepath.Dir(self)
 	domain, plugin := echoDomain, filepath.Join(bin, "passerelle-echo")
 	if own.path != "" {
 		domain, plugin = own.domain(), own.path
@@ -315,6 +324,28 @@ repeats what you say there and echo-2 reacts 👍; say "topic TEXT",
 Press Ctrl-C to stop.
 `, portOf(srv.C2SAddr()), user, password, clientHint(portOf(srv.C2SAddr()), user), user, echoDomain, contacts, echoDomain, echoDomain, logPath, cfgPath)
 	return waitStop(ctx, out, exited, logPath)
+}
+
+// binariesBeside says which of the binaries the demo runs from its own
+// folder bin (passerelle, and passerelle-echo when echo is set) are not
+// there, before anything starts: go run ./cmd/passerelle-demo builds the
+// demo alone, in a temporary folder, and the gateway's start failed
+// after Prosody's, naming that folder.
+func binariesBeside(bin string, echo bool) error {
+	want := []string{"passerelle"}
+	if echo {
+		want = append(want, "passerelle-echo")
+	}
+	var missing []string
+	for _, name := range want {
+		if fi, err := os.Stat(filepath.Join(bin, name)); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s not beside passerelle-demo (in %s), which runs them from its own folder: run make demo, or make build then bin/passerelle-demo (go run builds the demo alone)", strings.Join(missing, " and "), bin)
 }
 
 // exchange sends a message to the JID to and prints it, then waits for

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // binDir holds the demo, passerelle and the echo plugin, built once, as
@@ -48,10 +50,12 @@ type demoRun struct {
 	dir   string
 	out   io.ReadCloser
 	lines *bufio.Scanner
-	seen  bytes.Buffer
-	done  chan error
+	// seen and stderr are safe to read while written: a test that fails
+	// before the demo exited logs them while its output is still copied.
+	seen syncbuf.Buffer
+	done chan error
 	// stderr is the demo's, to read once it exited.
-	stderr *bytes.Buffer
+	stderr *syncbuf.Buffer
 }
 
 func startDemo(t *testing.T, args ...string) *demoRun {
@@ -72,7 +76,7 @@ func startDemoWith(t *testing.T, prepare func(*exec.Cmd), args ...string) *demoR
 	if d.out, err = d.cmd.StdoutPipe(); err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
+	var stderr syncbuf.Buffer
 	d.cmd.Stderr, d.stderr = &stderr, &stderr
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -96,7 +100,7 @@ func (d *demoRun) waitLine(s string) {
 	found := make(chan bool, 1)
 	go func() {
 		for d.lines.Scan() {
-			d.seen.WriteString(d.lines.Text() + "\n")
+			d.seen.Write([]byte(d.lines.Text() + "\n"))
 			if strings.Contains(d.lines.Text(), s) {
 				found <- true
 				return

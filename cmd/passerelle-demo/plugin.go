@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/agnivade/levenshtein"
 
 	"passerelle.im/passerelle/internal/xmpptest"
 	"passerelle.im/passerelle/puppet"
@@ -47,9 +52,9 @@ func (l *loginFlags) Set(v string) error {
 
 func (o *ownPlugin) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.path, "plugin", "", "run this transport plugin (an executable, as a [[transport]]'s plugin) instead of the echo one")
-	fs.StringVar(&o.config, "config", "", "run the one [[transport]] of this file, in passerelle.toml's format, its [transport.config] as written (examples/demo-irc.toml), instead of the echo transport; its domain becomes NAME.localhost and its secret the demo's")
-	fs.StringVar(&o.name, "name", "", "with -plugin: the transport's name, its domain NAME.localhost (default: the file's name without passerelle- and its extension)")
-	fs.Var(&o.logins, "login", "with -plugin or -config: log the demo user in with these answers of the plugin's login form, by field ID: FIELD=VALUE,FIELD=VALUE; given again, the answers of the next step of the login (default: log in from your client)")
+	fs.StringVar(&o.config, "config", "", "run the one [[transport]] of this file, in passerelle.toml's format, its [transport.config] as written (examples/demo-irc.toml), instead of the echo transport; its domain becomes NAME.localhost, its secret the demo's and its data_dir the work folder's")
+	fs.StringVar(&o.name, "name", "", "with -plugin: the transport's name, its domain NAME.localhost (default: the file's name without passerelle- or passerelle_ and its extension, _ as -)")
+	fs.Var(&o.logins, "login", "with -plugin or -config: log the demo user in with these answers of the plugin's login form, by field ID: FIELD=VALUE,FIELD=VALUE (a part without = continues the value before it: channels=#a,#b); given again, the answers of the next step of the login (default: log in from your client)")
 	fs.StringVar(&o.flow, "flow", "", "with -plugin or -config and -login: the login flow's ID, when the plugin offers several")
 	fs.StringVar(&o.contact, "contact", "", "with -plugin or -config and -login: a contact's ID to send a message to, whose answer the demo waits for")
 }
@@ -94,15 +99,15 @@ func (o *ownPlugin) check() error {
 		return fmt.Errorf("-plugin: %s is not an executable file (the gateway runs the plugin by its path, without arguments)", abs)
 	}
 	o.path = abs
+	what := "-name"
+	if o.config != "" {
+		what = "-config " + o.config + ": name"
+	}
 	if o.name == "" {
-		base := strings.TrimPrefix(filepath.Base(abs), "passerelle-")
-		o.name = strings.TrimSuffix(base, filepath.Ext(base))
+		o.name = nameOfFile(abs)
+		what = "the name taken from -plugin's file name (-name sets another):"
 	}
 	if !transportName.MatchString(o.name) {
-		what := "-name"
-		if o.config != "" {
-			what = "-config " + o.config + ": name"
-		}
 		return fmt.Errorf("%s %q: a transport's name here is lower-case letters, digits and - (its domain is NAME.localhost)", what, o.name)
 	}
 	if o.contact != "" {
@@ -114,12 +119,20 @@ func (o *ownPlugin) check() error {
 	}
 	for _, login := range o.logins {
 		fields := map[string]string{}
+		last := ""
 		for pair := range strings.SplitSeq(login, ",") {
 			k, v, ok := strings.Cut(pair, "=")
-			if !ok || strings.TrimSpace(k) == "" {
+			switch {
+			case !ok && last != "":
+				// A comma of the value (IRC's channels=#a,#b): the
+				// part without '=' continues it.
+				fields[last] += "," + pair
+			case !ok || strings.TrimSpace(k) == "":
 				return fmt.Errorf("-login: %q is not FIELD=VALUE", pair)
+			default:
+				last = strings.TrimSpace(k)
+				fields[last] = v
 			}
-			fields[strings.TrimSpace(k)] = v
 		}
 		o.steps = append(o.steps, fields)
 	}
@@ -127,6 +140,19 @@ func (o *ownPlugin) check() error {
 }
 
 var transportName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// nameOfFile is the transport's name -plugin's file gives: its name
+// without passerelle- (or passerelle_, a script's way: the Python
+// example's passerelle_echo.py) and its extension, '_' as '-', which a
+// domain label cannot hold.
+func nameOfFile(path string) string {
+	base := filepath.Base(path)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	for _, prefix := range []string{"passerelle-", "passerelle_"} {
+		base = strings.TrimPrefix(base, prefix)
+	}
+	return strings.ReplaceAll(base, "_", "-")
+}
 
 func (o *ownPlugin) domain() string { return o.name + ".localhost" }
 
@@ -160,6 +186,10 @@ func (o *ownPlugin) run(ctx, dctx context.Context, out *console, c *xmpptest.Cli
 		}
 	}
 	if once {
+		if len(o.steps) == 0 {
+			// Else it ended at "logging in", saying nothing of the gateway.
+			out.step(domain + " is up; -once without -login has nothing more to try: stopping")
+		}
 		return nil
 	}
 	c.Close()
@@ -196,14 +226,15 @@ func (o *ownPlugin) logIn(ctx context.Context, out *console, c *xmpptest.Client,
 	domain := o.domain()
 	r, st, err := c.Command(ctx, domain, "login", "", "", nil)
 	if err != nil || st.Type != "result" {
-		return fmt.Errorf("the login command failed: %v %s (see %s)", err, st.XML, logPath)
+		return fmt.Errorf("the login command failed: %s (see %s)", iqProblem(err, st), logPath)
 	}
 	if _, _, ok := r.Field("flow"); ok {
+		flows := flowList(r)
 		if o.flow == "" {
-			return fmt.Errorf("the plugin offers several login flows: name one with -flow (its LoginFlow's id): %s", r.XML)
+			return fmt.Errorf("the plugin offers several login flows: name one with -flow: %s", flows)
 		}
 		if r, st, err = c.Command(ctx, domain, "login", r.Command.SessionID, "next", map[string]string{"flow": o.flow}); err != nil || st.Type != "result" {
-			return fmt.Errorf("login flow %q: %v %s (see %s)", o.flow, err, st.XML, logPath)
+			return fmt.Errorf("-flow %s: %s; the plugin's flows: %s (see %s)", o.flow, iqProblem(err, st), flows, logPath)
 		}
 	}
 	for i, fields := range o.steps {
@@ -211,22 +242,22 @@ func (o *ownPlugin) logIn(ctx context.Context, out *console, c *xmpptest.Client,
 			return fmt.Errorf("the login completed after step %d: drop the -login flags after flag %d, which answer no step", i, i)
 		}
 		out.printf("   step %d: %s\n", i+1, stepText(r))
-		for id := range fields {
+		for _, id := range slices.Sorted(maps.Keys(fields)) {
 			if _, _, ok := r.Field(id); !ok {
-				return fmt.Errorf("-login names the field %q, which the plugin's login form does not have at step %d: %s", id, i+1, r.XML)
+				return fmt.Errorf("-login names the field %q, which the plugin's login form does not have at step %d%s", id, i+1, unknownField(r, id))
 			}
 		}
 		out.printf("           answered %s\n", o.logins[i])
 		r, st, err = c.Command(ctx, domain, "login", r.Command.SessionID, "next", fields)
 		if err != nil || st.Type != "result" {
-			return fmt.Errorf("the login failed at step %d: %v %s (see %s)", i+1, err, st.XML, logPath)
+			return fmt.Errorf("the login failed at step %d: %s (see %s)", i+1, iqProblem(err, st), logPath)
 		}
 		if problem := noteOf(r, "error"); problem != "" {
 			return fmt.Errorf("the plugin refused the answers of step %d: %s", i+1, problem)
 		}
 	}
 	if r.Command.Status != "completed" {
-		return fmt.Errorf("the login asks for more after step %d: %s; answer it with one more -login FIELD=VALUE, or log in from a client: %s", len(o.steps), stepText(r), r.XML)
+		return fmt.Errorf("the login asks for more after step %d: %s; answer it with one more -login FIELD=VALUE, or log in from a client", len(o.steps), stepText(r))
 	}
 	if warn := noteOf(r, "warn"); warn != "" {
 		// Saved, but not connected: nothing would go through it.
@@ -256,15 +287,87 @@ func (o *ownPlugin) logIn(ctx context.Context, out *console, c *xmpptest.Client,
 	return nil
 }
 
-// stepText is a login step as a line: its instructions and the IDs of
-// its fields, which -login answers.
-func stepText(r xmpptest.CommandResponse) string {
+// iqProblem is why a command's request failed, in words: the error,
+// else the error stanza's text or condition, else the answer itself.
+func iqProblem(err error, st xmpptest.Stanza) string {
+	switch {
+	case err != nil:
+		return err.Error()
+	case st.Err != nil && st.Err.Text != "":
+		return st.Err.Text
+	case st.Err != nil:
+		return st.Err.Condition
+	}
+	return st.XML
+}
+
+// flowList is the login flows r's flow field offers, "ID (name), ...",
+// the IDs -flow takes.
+func flowList(r xmpptest.CommandResponse) string {
+	var form struct {
+		Fields []struct {
+			Var     string `xml:"var,attr"`
+			Options []struct {
+				Label string `xml:"label,attr"`
+				Value string `xml:"value"`
+			} `xml:"option"`
+		} `xml:"command>x>field"`
+	}
+	if err := xml.Unmarshal([]byte(r.XML), &form); err != nil {
+		return r.XML
+	}
+	var flows []string
+	for _, f := range form.Fields {
+		if f.Var != "flow" {
+			continue
+		}
+		for _, o := range f.Options {
+			if o.Label != "" && o.Label != o.Value {
+				flows = append(flows, o.Value+" ("+o.Label+")")
+			} else {
+				flows = append(flows, o.Value)
+			}
+		}
+	}
+	return strings.Join(flows, ", ")
+}
+
+// unknownField is what follows the refusal of the -login field id,
+// which r's form lacks: the field it likely misspells and the form's
+// fields, "" when it has none.
+func unknownField(r xmpptest.CommandResponse, id string) string {
+	ids := fieldIDs(r)
+	if len(ids) == 0 {
+		return ""
+	}
+	best, bestD := "", 3
+	for _, f := range ids {
+		if d := levenshtein.ComputeDistance(id, f); d < bestD {
+			best, bestD = f, d
+		}
+	}
+	text := ""
+	if best != "" {
+		text = " (did you mean " + best + "?)"
+	}
+	return text + "; its fields: " + strings.Join(ids, ", ")
+}
+
+// fieldIDs are the IDs of r's form fields a -login answers.
+func fieldIDs(r xmpptest.CommandResponse) []string {
 	var ids []string
 	for _, f := range r.Command.Form.Fields {
 		if f.Var != "" && f.Type != "hidden" && f.Type != "fixed" {
 			ids = append(ids, f.Var)
 		}
 	}
+	return ids
+}
+
+// stepText is a login step as a line: its instructions and the IDs of
+// its fields, which -login answers.
+func stepText(r xmpptest.CommandResponse) string {
+	ids := fieldIDs(r)
 	text := strings.Join(r.Command.Form.Instructions, " ")
 	if len(ids) > 0 {
 		text += " (fields: " + strings.Join(ids, ", ") + ")"

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -30,15 +31,20 @@ func TestOwnPlugin(t *testing.T) {
 }
 
 // A -login that names a field the plugin's form does not have says so,
-// with the form, and the demo exits 1, taking the stack down.
+// with the field it likely meant and the form's fields, and the demo
+// exits 1, taking the stack down. (It said so followed by the form's
+// XML, 3 KB of it for IRC's login, the field IDs lost in it.)
 func TestOwnPluginWrongField(t *testing.T) {
-	d := startDemo(t, "-once", "-plugin", filepath.Join(binDir, "passerelle-echo"), "-login", "user=carol")
+	d := startDemo(t, "-once", "-plugin", filepath.Join(binDir, "passerelle-echo"), "-login", "usernam=carol")
 	d.waitLine("as echo.localhost")
 	if code := d.wait(true); code != 1 {
 		t.Errorf("exit status %d, want 1", code)
 	}
-	if want := `-login names the field "user", which the plugin's login form does not have`; !strings.Contains(d.stderr.String(), want) {
+	if want := `-login names the field "usernam", which the plugin's login form does not have at step 1 (did you mean username?); its fields: username`; !strings.Contains(d.stderr.String(), want) {
 		t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
+	}
+	if strings.Contains(d.stderr.String(), "<iq") {
+		t.Errorf("the demo's error dumps the form's XML:\n%s", d.stderr.String())
 	}
 	d.noLeftovers()
 }
@@ -66,4 +72,86 @@ func TestOwnPluginFlagsRefused(t *testing.T) {
 			t.Errorf("%v: the output lacks %q:\n%s", c.args, c.want, out)
 		}
 	}
+}
+
+// TestOwnPluginFlows: a plugin of several login flows (as Telegram's
+// and WhatsApp's) run without -flow, or with a -flow it does not offer,
+// ends the demo with status 1 naming the flows -flow takes. (It said
+// so followed by the form's XML, the IDs in <option> elements, and a
+// wrong -flow "<nil>" and the error stanza.)
+func TestOwnPluginFlows(t *testing.T) {
+	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "passerelle-twoflows"), "./testdata/twoflows")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the twoflows plugin: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		flow []string
+		want string
+	}{
+		{nil, "the plugin offers several login flows: name one with -flow: phone (Phone number), qr (QR code)"},
+		{[]string{"-flow", "phon"}, `-flow phon: twoflows: no login flow "phon"; the plugin's flows: phone (Phone number), qr (QR code)`},
+	} {
+		t.Run(strings.Join(append([]string{"flow"}, c.flow...), "_"), func(t *testing.T) {
+			args := append([]string{"-once", "-plugin", filepath.Join(binDir, "passerelle-twoflows"), "-login", "phone=1"}, c.flow...)
+			d := startDemo(t, args...)
+			d.waitLine("as twoflows.localhost")
+			if code := d.wait(true); code != 1 {
+				t.Errorf("exit status %d, want 1", code)
+			}
+			if !strings.Contains(d.stderr.String(), c.want) {
+				t.Errorf("the demo's error lacks %q:\n%s", c.want, d.stderr.String())
+			}
+			if strings.Contains(d.stderr.String(), "<iq") {
+				t.Errorf("the demo's error dumps the command's XML:\n%s", d.stderr.String())
+			}
+			d.noLeftovers()
+		})
+	}
+}
+
+// TestOwnPluginOnceWithoutLogin: -once with -plugin and no -login says
+// the transport is up and why the demo stops there; it ended at
+// "logging in demo@localhost", status 0, as if cut short.
+func TestOwnPluginOnceWithoutLogin(t *testing.T) {
+	d := startDemo(t, "-once", "-plugin", filepath.Join(binDir, "passerelle-echo"), "-name", "mynet")
+	d.waitLine("mynet.localhost is up; -once without -login has nothing more to try: stopping")
+	if code := d.wait(true); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	d.noLeftovers()
+}
+
+// TestOwnPluginNameFromScriptFile: a plugin file named as a script is
+// (passerelle_my_net.py, as the Python example's passerelle_echo.py)
+// runs as my-net.localhost without -name; it was refused with -name
+// "passerelle_my_net", a flag the user had not given. A file name that
+// gives no name says it came from the file and that -name sets one.
+func TestOwnPluginNameFromScriptFile(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(binDir, "passerelle-echo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "passerelle_my_net.py")
+	odd := filepath.Join(dir, "My Plugin")
+	for _, p := range []string{script, odd} {
+		if err := os.WriteFile(p, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command(filepath.Join(binDir, "passerelle-demo"), "-dir", filepath.Join(t.TempDir(), "demo"), "-plugin", odd).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Errorf("%v, want exit status 2:\n%s", err, out)
+	}
+	if want := `the name taken from -plugin's file name (-name sets another): "My Plugin"`; !strings.Contains(string(out), want) {
+		t.Errorf("the output lacks %q:\n%s", want, out)
+	}
+	d := startDemo(t, "-once", "-plugin", script, "-login", "username=carol", "-contact", "friend")
+	d.waitLine("starting passerelle with the transport " + script + " as my-net.localhost")
+	d.waitLine("<- friend@my-net.localhost: Hello through passerelle!")
+	if code := d.wait(true); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	d.noLeftovers()
 }

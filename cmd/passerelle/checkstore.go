@@ -28,6 +28,13 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, checkStoreSynopsis, args, stdout, stderr); done {
 		return code
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["c"] && set["store"] {
+		// --store would win and the file go unread, without a word.
+		fmt.Fprintf(stderr, "passerelle check-store: give -c FILE or --store PATH, not both: --store names the store itself, -c the configuration whose store.path to check\n")
+		return 2
+	}
 	p, from := *storePath, "-store"
 	if p == "" {
 		from = "store.path in " + *path

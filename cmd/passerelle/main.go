@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -118,6 +119,10 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr
 		io.Copy(stdout, &out)
 		return 0, true
 	case err != nil:
+		if fs.Lookup("c") != nil && strings.HasSuffix(err.Error(), "provided but not defined: -config") {
+			// --config FILE, as other daemons spell it.
+			fmt.Fprintf(stderr, "passerelle %s: the configuration file is given with -c FILE, not --config\n", fs.Name())
+		}
 		io.Copy(stderr, &out)
 		return 2, true
 	case fs.NArg() > 0:
@@ -161,6 +166,32 @@ func printConfigError(path string, err error, stderr io.Writer) {
 		return
 	}
 	fmt.Fprintln(stderr, err)
+	hintNotTOML(path, err, stderr)
+}
+
+// hintNotTOML says, after a TOML syntax error in the file at path, that
+// the file is another program's configuration when its name says so:
+// the XMPP server's (prosody.cfg.lua, ejabberd.yml) or the systemd
+// unit, files an admin edits beside passerelle.toml.
+func hintNotTOML(path string, err error, stderr io.Writer) {
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Key != "" || !strings.HasPrefix(ce.Err.Error(), "toml:") {
+		return
+	}
+	var what string
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".toml", "":
+		return
+	case ".lua":
+		what = "Prosody's configuration (Lua), not passerelle's"
+	case ".yml", ".yaml":
+		what = "ejabberd's configuration (YAML), not passerelle's"
+	case ".service":
+		what = "the systemd unit, not passerelle's configuration"
+	default:
+		what = "a " + strings.TrimPrefix(ext, ".") + " file, not passerelle's configuration"
+	}
+	fmt.Fprintf(stderr, "%s: %s: give passerelle's TOML file with -c FILE (examples/passerelle.toml)\n", path, what)
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
