@@ -62,6 +62,9 @@ type transport struct {
 	// hist fetches the chats' history and delivers it apart from live
 	// events (backfill.go).
 	hist *backfill
+	// bg: the goroutines beside the chats, which the stop waits for
+	// last (background.go).
+	bg background
 	// Slow work's pools (see slowly): downloads of the users' files, and
 	// uploads of the network's files to the users' servers.
 	downloads, uploads chan struct{}
@@ -267,6 +270,7 @@ func (t *transport) run(ctx context.Context) {
 	t.in.wg.Wait()
 	t.out.wg.Wait()
 	t.hist.lane.wg.Wait()
+	t.bg.stop()
 }
 
 // hostStopWait bounds how long the stop keeps the link open for the
