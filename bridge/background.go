@@ -47,16 +47,21 @@ func (b *background) stop() {
 // waits for; f must end with the transport's context (runCtx).
 func (t *transport) goBg(f func()) { t.bg.goOr(f) }
 
-// goDetached runs f beside the chats as goBg does, with a context that
-// has ctx's values but not its end (ctx may be a command's, over before
-// f is): it ends with the transport's stop instead, and once f returns.
-func (t *transport) goDetached(ctx context.Context, f func(context.Context)) {
+// goCtx runs f beside the chats as goBg does, with ctx ending at the
+// transport's stop too (ctx may be one that never ends).
+func (t *transport) goCtx(ctx context.Context, f func(context.Context)) {
 	t.goBg(func() {
-		dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		defer context.AfterFunc(t.runCtx(), cancel)()
-		f(dctx)
+		f(ctx)
 	})
+}
+
+// goDetached is goCtx with ctx's values but not its end (ctx may be a
+// command's, over before f is): f's context ends with the stop only.
+func (t *transport) goDetached(ctx context.Context, f func(context.Context)) {
+	t.goCtx(context.WithoutCancel(ctx), f)
 }
 
 // runCtx is the transport's run context, which ends at its stop;

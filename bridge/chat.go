@@ -249,12 +249,13 @@ func (t *transport) overloaded(st *wire.Stanza) {
 		return
 	}
 	reply := wire.ErrorReply(st, wire.ResourceConstraint, "too many messages wait in this chat; try again shortly")
-	// Off the reader: the writer's queue may be full too.
-	go func() {
+	// Off the reader: the writer's queue may be full too. Its wait is
+	// bounded, and the stop waits for it.
+	t.goBg(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		t.send(ctx, reply)
-	}()
+	})
 }
 
 // slowly runs slow work (a file's download or upload) in the calling
@@ -324,10 +325,10 @@ func (c chatDelivery) deliver(ctx context.Context, d delivery) {
 		// for that beside the chat, so that nothing waits with it: a
 		// receipt names the message it acknowledges, and its place among
 		// other stanzas does not matter.
-		go func() {
+		t.goBg(func() {
 			w.wait(ctx)
 			c.now(ctx, d)
-		}()
+		})
 		return
 	}
 	if w := t.targetWaits(d.ev); w != nil {

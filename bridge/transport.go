@@ -293,11 +293,11 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	// while a room's record waits for the login's rooms must not end
 	// the wait, or the message went to the next plugin without its
 	// reflection (TestHeldRoomReplayOutlivesPlugin).
-	go func() {
+	t.goBg(func() {
 		if t.host.WaitReady(ctx) == nil {
 			t.replayHeld(t.in.ctx) // held.go
 		}
-	}()
+	})
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -323,16 +323,16 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	}
 	// Contact lists and rosters follow in the background, a few at a
 	// time: messages need not wait for them.
-	go func() {
+	t.goBg(func() {
 		sem := make(chan struct{}, 4)
 		for _, s := range connected {
 			sem <- struct{}{}
-			go func() {
+			t.goBg(func() {
 				defer func() { <-sem }()
 				s.syncContacts(ctx)
-			}()
+			})
 		}
-	}()
+	})
 }
 
 func (t *transport) connect(ctx context.Context, client pb.TransportClient, l store.Login) bool {
@@ -380,7 +380,7 @@ func (t *transport) connectFailed(ctx context.Context, l store.Login, err error)
 // onLinkUp learns the server's privileges and tells every registered
 // user the gateway is there, and how their login stands.
 func (t *transport) onLinkUp() {
-	go t.learnPrivileges()
+	t.goBg(t.learnPrivileges)
 	for _, s := range t.allSessions() {
 		t.send(context.Background(), s.gatewayPresence())
 	}
