@@ -166,3 +166,23 @@ func TestStopLeavesNoGoroutine(t *testing.T) {
 		t.Errorf("%d goroutines of the transport still run after its stop:\n%s", n, stacks)
 	}
 }
+
+// TestChatsPushRefusedOnceClosed: once the stop waits for a direction's
+// workers (close), a push starts none: the goroutines the stop waits
+// for last (background.go) push history into the lane, and a worker
+// started after the lane's wait delivered, and wrote to the store, after
+// the transport's run returned. What is refused stays in the outbox.
+func TestChatsPushRefusedOnceClosed(t *testing.T) {
+	handled := make(chan int, 1)
+	c := &chats[int]{handle: func(_ context.Context, v int) { handled <- v }}
+	c.close()
+	if c.push(chatAddr{"alice", "bob"}, 1) {
+		t.Error("a push after the close was taken")
+	}
+	c.wg.Wait() // a worker started would count in wg
+	select {
+	case v := <-handled:
+		t.Errorf("item %d handled after the close", v)
+	default:
+	}
+}

@@ -67,7 +67,8 @@ type chats[T any] struct {
 	mu sync.Mutex
 	m  map[chatAddr]*chatWorker[T]
 	wg sync.WaitGroup // workers running
-	// closed: the transport's stop waits for wg; goLive starts no more.
+	// closed: the transport's stop waits for wg; goLive and push start
+	// no more.
 	closed bool
 	n      atomic.Int32 // len(m), read without mu
 }
@@ -93,7 +94,8 @@ func (c *chats[T]) goLive(f func()) bool {
 	return true
 }
 
-// close makes goLive refuse from now on, before the stop waits for wg.
+// close makes goLive and push refuse from now on, before the stop waits
+// for wg.
 func (c *chats[T]) close() {
 	c.mu.Lock()
 	c.closed = true
@@ -102,9 +104,15 @@ func (c *chats[T]) close() {
 
 // push queues v in its chat, starting the chat's worker if it has none.
 // It never waits: false means the chat's queue is full, or there are too
-// many chats, and v was not taken.
+// many chats, or the stop waits for the workers (close), and v was not
+// taken.
 func (c *chats[T]) push(key chatAddr, v T) bool {
 	c.mu.Lock()
+	if c.closed {
+		// A worker started now would run past the stop's wait.
+		c.mu.Unlock()
+		return false
+	}
 	w := c.m[key]
 	if w == nil {
 		if c.limit > 0 && len(c.m) >= c.limit {

@@ -266,9 +266,14 @@ func (t *transport) run(ctx context.Context) {
 	t.late.stop()
 	t.typing.stop()
 	// The chats' workers, and their slow work, end with ctx.
+	// Each closed before its wait: a worker started after it would run
+	// past the stop (chats.push refuses; what it refused stays in the
+	// outbox, or the next start reads it again).
 	t.in.close() // a login's Connect starting now waits for the next start
 	t.in.wg.Wait()
+	t.out.close()
 	t.out.wg.Wait()
+	t.hist.lane.close()
 	t.hist.lane.wg.Wait()
 	t.bg.stop()
 }
