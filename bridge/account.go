@@ -49,7 +49,7 @@ func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told
 	if s.State == pb.LoginState_LOGIN_STATE_CONNECTED && ss.roomSync.retryWanted() {
 		// The chat list failed, the network still connecting: the
 		// rooms now (room.go).
-		go ss.syncRooms(context.WithoutCancel(ctx))
+		t.goDetached(ctx, ss.syncRooms) // background.go: past the command, not the stop
 	}
 	if caught {
 		return
@@ -272,7 +272,7 @@ func (t *transport) relogin(ctx context.Context, user string) error {
 	if _, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState, LoginDir: dir}); err != nil {
 		return err
 	}
-	go s.syncContacts(context.WithoutCancel(ctx))
+	t.goDetached(ctx, s.syncContacts) // background.go: past the command, not the stop
 	return nil
 }
 

@@ -518,7 +518,7 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the login's last step is still under way: wait for its answer"))
 			return
 		}
-		t.in.wg.Go(func() { t.loginStage(ctx, st, sid, sess, formValues(cmd), asked) })
+		t.goBg(func() { t.loginStage(ctx, st, sid, sess, formValues(cmd), asked) })
 	}
 }
 
@@ -588,7 +588,7 @@ func (t *transport) renderLogin(ctx context.Context, st *wire.Stanza, sid string
 		// most adhocLoginBudget after the request (login_connected.go),
 		// beside the chat's worker.
 		report := sess.proc.loginReport()
-		t.in.wg.Go(func() {
+		t.goBg(func() {
 			text, typ := t.takeLoginReport(ctx, report, asked.Add(adhocLoginBudget))
 			t.done(ctx, st, "login", sid, typ, text)
 		})

@@ -173,11 +173,11 @@ func (b *backfill) resume(ctx context.Context, backlog []delivery) []delivery {
 		// All of it waits from now: the outbox depth says so, also of
 		// the chats whose turn comes after others'.
 		b.t.metrics.Queued(len(backlog) - len(live))
-		go func() {
+		b.t.goBg(func() {
 			for _, k := range order {
 				b.deliverCounted(ctx, k, byChat[k])
 			}
-		}()
+		})
 	}
 	return live
 }
@@ -203,7 +203,7 @@ func (b *backfill) restarted() {
 		if f.slot {
 			<-b.fetching
 		}
-		go b.deliver(ctx, k, f.held) // archive-only ones are marked so
+		b.t.goBg(func() { b.deliver(ctx, k, f.held) }) // archive-only ones are marked so
 		close(f.ended)
 	}
 }
@@ -224,10 +224,10 @@ func (b *backfill) start(s *session) {
 	}
 	b.logins[loginID] = cancel
 	b.mu.Unlock()
-	go func() {
+	b.t.goBg(func() {
 		chats := b.chatsOf(ctx, loginID)
 		b.fetch(ctx, loginID, chats)
-	}()
+	})
 }
 
 // appeared fetches the history of a chat that appears while the login
@@ -253,7 +253,7 @@ func (b *backfill) appeared(ev *pb.Event) {
 	asked := b.asked[chatAddr{ev.LoginId, chat}]
 	b.mu.Unlock()
 	if !asked {
-		go b.fetch(b.runCtx(), ev.LoginId, []string{chat})
+		b.t.goBg(func() { b.fetch(b.runCtx(), ev.LoginId, []string{chat}) })
 	}
 }
 

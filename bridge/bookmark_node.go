@@ -52,7 +52,7 @@ func (t *transport) checkBookmarkNode(user string) {
 	if ctx == nil {
 		return // not started (tests of parts)
 	}
-	t.in.wg.Go(func() {
+	t.goBg(func() {
 		wctx, cancel := context.WithTimeout(ctx, announceTimeout)
 		defer cancel()
 		if t.link.WaitUp(wctx) != nil {

@@ -78,7 +78,9 @@ func (t *transport) announceRoom(ctx context.Context, user, roomJID, name, nick 
 	gen := t.link.Generation()
 	err = t.link.SendConfirmed(ctx, gen, t.invitation(user, roomJID, name), func(err error) {
 		if err != nil {
-			go forget(err) // confirmed runs on the link's writer: never block it
+			// Off the link's writer (never block it); the stop waits
+			// for the write, before the store closes.
+			t.goBg(func() { forget(err) })
 		}
 	})
 	if err != nil {
@@ -122,7 +124,7 @@ func (t *transport) invitation(user, roomJID, name string) []byte {
 // retracted, or the user's clients would keep joining a room that is no
 // more. Beside the chats: it waits for the server.
 func (t *transport) unannounceRoom(ctx context.Context, user, roomJID string) {
-	t.in.wg.Go(func() {
+	t.goBg(func() {
 		if err := t.db.ForgetRoomAnnounced(ctx, t.name, user, roomJID); err != nil && ctx.Err() == nil {
 			t.log.Error("cannot forget a room's announcement", "user", user, "room", roomJID, "err", err)
 		}

@@ -67,7 +67,8 @@ type chats[T any] struct {
 	mu sync.Mutex
 	m  map[chatAddr]*chatWorker[T]
 	wg sync.WaitGroup // workers running
-	// closed: the transport's stop waits for wg; goLive starts no more.
+	// closed: the transport's stop waits for wg; goLive and push start
+	// no more.
 	closed bool
 	n      atomic.Int32 // len(m), read without mu
 }
@@ -93,7 +94,8 @@ func (c *chats[T]) goLive(f func()) bool {
 	return true
 }
 
-// close makes goLive refuse from now on, before the stop waits for wg.
+// close makes goLive and push refuse from now on, before the stop waits
+// for wg.
 func (c *chats[T]) close() {
 	c.mu.Lock()
 	c.closed = true
@@ -102,9 +104,15 @@ func (c *chats[T]) close() {
 
 // push queues v in its chat, starting the chat's worker if it has none.
 // It never waits: false means the chat's queue is full, or there are too
-// many chats, and v was not taken.
+// many chats, or the stop waits for the workers (close), and v was not
+// taken.
 func (c *chats[T]) push(key chatAddr, v T) bool {
 	c.mu.Lock()
+	if c.closed {
+		// A worker started now would run past the stop's wait.
+		c.mu.Unlock()
+		return false
+	}
 	w := c.m[key]
 	if w == nil {
 		if c.limit > 0 && len(c.m) >= c.limit {
@@ -249,12 +257,13 @@ func (t *transport) overloaded(st *wire.Stanza) {
 		return
 	}
 	reply := wire.ErrorReply(st, wire.ResourceConstraint, "too many messages wait in this chat; try again shortly")
-	// Off the reader: the writer's queue may be full too.
-	go func() {
+	// Off the reader: the writer's queue may be full too. Its wait is
+	// bounded, and the stop waits for it.
+	t.goBg(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		t.send(ctx, reply)
-	}()
+	})
 }
 
 // slowly runs slow work (a file's download or upload) in the calling
@@ -324,10 +333,10 @@ func (c chatDelivery) deliver(ctx context.Context, d delivery) {
 		// for that beside the chat, so that nothing waits with it: a
 		// receipt names the message it acknowledges, and its place among
 		// other stanzas does not matter.
-		go func() {
+		t.goBg(func() {
 			w.wait(ctx)
 			c.now(ctx, d)
-		}()
+		})
 		return
 	}
 	if w := t.targetWaits(d.ev); w != nil {

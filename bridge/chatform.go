@@ -371,7 +371,7 @@ func (t *transport) checkAnswers(ctx context.Context, p *loginProc, form *pb.For
 		answers[f.Id] = v
 	}
 	p.mu.Unlock()
-	go t.submitKeeping(ctx, p, form, answers)
+	t.goBg(func() { t.submitKeeping(ctx, p, form, answers) })
 }
 
 // submitKeeping is submit, keeping the answers in a form the network

@@ -710,7 +710,7 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 		// For the fetch to show, whenever it ends.
 		s.rememberPresence(c.UserId, c.Presence)
 	}
-	go func() {
+	t.goCtx(ctx, func(ctx context.Context) { // background.go
 		info, err := t.userInfo(ctx, l.LoginID, c.UserId)
 		if err != nil {
 			// Not fetched: the next sync tries again (unless a newer
@@ -734,7 +734,7 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 		s.setAvatarHash(c.UserId, hash)
 		s.saveAvatar(ctx, c.UserId, c.AvatarId, hash)
 		s.announceAvatar(ctx, c.UserId, info)
-	}()
+	})
 	return true
 }
 

@@ -173,7 +173,7 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		// contract's Event.txn_id): the user's clients did it and have
 		// it (carbons), whether or not its result is stored yet.
 		t.log.Debug("the echo of the user's own command dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "txn", ev.TxnId)
-		go t.mapEcho(s, d) // refwait.go
+		t.goBg(func() { t.mapEcho(t.runCtx(), s, d) }) // refwait.go
 		return nil
 	}
 	if ev.GetMessage() != nil && ev.GetSender().GetIsFromMe() && ev.EventId != "" && t.sentByUser(ev.LoginId, ev.ChatId, ev.EventId) {

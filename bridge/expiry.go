@@ -451,7 +451,7 @@ func (s *session) sentExpires(ctx context.Context, ref store.MessageRef, r *pb.C
 	e := store.Expiry{LoginID: s.LoginID(), ChatID: ref.ChatID, RemoteID: r.MessageId, At: time.UnixMicro(r.ExpiresUnixMicro),
 		SenderID: s.LoginID(), FromMe: true, Group: s.rooms.get(ref.ChatID) != nil, XMPPID: xmppID(ref), Files: ref.Files, Text: ref.Text}
 	ctx = context.WithoutCancel(ctx)
-	t.in.wg.Go(func() {
+	t.goBg(func() {
 		if err := t.db.PutExpiries(ctx, t.name, []store.Expiry{e}); err != nil {
 			t.log.Error("deadline of a disappearing message not recorded; it stays on XMPP", "chat", ref.ChatID, "err", err)
 			return
@@ -488,7 +488,7 @@ func (t *transport) readOnNetwork(ctx context.Context, ev *pb.Event) {
 		return
 	}
 	newest := slices.Clone(r.MessageIds)
-	go func() {
+	t.goBg(func() {
 		var upTo store.MessageRef
 		for _, id := range newest {
 			ref, ok := t.newRef(ev.LoginId, ev.ChatId, id) // still committing
@@ -504,5 +504,5 @@ func (t *transport) readOnNetwork(ctx context.Context, ev *pb.Event) {
 		if upTo.RemoteID != "" {
 			t.readUpTo(ctx, upTo)
 		}
-	}()
+	})
 }

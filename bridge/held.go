@@ -73,11 +73,11 @@ func (r *heldRecord) sending(ctx context.Context, cmd *pb.Command, read *store.H
 		r.put = r.t.db.PutSending(context.WithoutCancel(ctx), r.t.name, h)
 	}
 	if r.t.log.Enabled(ctx, slog.LevelDebug) { // one a message: nothing more unless shown
-		go func() {
+		r.t.goBg(func() {
 			if _, err := r.put(); err == nil {
 				r.t.log.Debug("message on its way to the plugin recorded", "login", h.LoginID, "txn", h.Txn)
 			}
-		}()
+		})
 	}
 }
 

@@ -89,7 +89,7 @@ func (t *transport) readStanza(st *wire.Stanza) {
 	q.running = true
 	q.mu.Unlock()
 	if start {
-		go t.writeReads()
+		t.goBg(t.writeReads) // its writes land before the store closes
 	}
 }
 
@@ -134,11 +134,11 @@ func (t *transport) flushReads(upTo *readRec) {
 		if h, ok := t.readRecord(p.st); ok {
 			put = t.db.PutLazy(context.Background(), t.name, h)
 			if t.log.Enabled(context.Background(), slog.LevelDebug) {
-				go func() {
+				t.goBg(func() {
 					if _, err := put.Wait(); err == nil {
 						t.log.Debug("message read recorded", "login", h.LoginID, "id", h.ID)
 					}
-				}()
+				})
 			}
 		}
 		q.mu.Lock()

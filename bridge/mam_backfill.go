@@ -109,7 +109,7 @@ func (b *backfill) scrollBack(key chatAddr, want int) <-chan struct{} {
 	b.scrolled[key] = true
 	f.timer.Stop() // started once the plugin took the request
 	b.mu.Unlock()
-	go b.askScroll(key, f, want)
+	b.t.goBg(func() { b.askScroll(key, f, want) })
 	return f.ended
 }
 
@@ -248,7 +248,7 @@ func (t *transport) mamScrollBack(ctx context.Context, st *wire.Stanza, room sto
 		t.log.Warn("too many room archive queries waiting for history; answered from the archive alone", "user", room.UserJID, "room", room.RoomID)
 		return false
 	}
-	go func() {
+	t.goBg(func() {
 		defer func() { <-b.waiting }()
 		timer := time.NewTimer(scrollWait)
 		defer timer.Stop()
@@ -268,7 +268,7 @@ func (t *transport) mamScrollBack(ctx context.Context, st *wire.Stanza, room sto
 			p.Complete = false
 		}
 		t.mamAnswer(ctx, st, room, to, mq, p)
-	}()
+	})
 	return true
 }
 

@@ -595,7 +595,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.host.Send(&pb.Command{LoginId: login.LoginID, ChatId: chatID, Action: &pb.Command_SetTyping{SetTyping: &pb.SetTyping{State: m.chatState}}}, t.logFailure("chat state"))
 	}
 	if m.displayed != "" {
-		go func() {
+		t.goBg(func() {
 			ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.displayed)
 			if err != nil {
 				return
@@ -604,7 +604,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 				t.host.Send(&pb.Command{LoginId: login.LoginID, ChatId: chatID, Action: &pb.Command_MarkRead{MarkRead: &pb.MarkRead{UpToId: ref.RemoteID, UpToMeta: ref.Meta}}}, t.logFailure("read marker"))
 			}
 			t.readUpTo(ctx, ref) // the timers a read starts (expiry.go)
-		}()
+		})
 	}
 	if !action {
 		return
@@ -881,12 +881,12 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if s.reloginRefused(r, mark) && resend {
 			resend = false
 			t.log.Info("a correction, reaction or retraction refused as the login went waits for the relogin", "login", login.LoginID, "txn", txn)
-			go func() {
+			t.goBg(func() {
 				if mark, _ = s.awaitRelogin(ctx); ctx.Err() != nil {
 					return // stopping: the record stays, the next start sends it
 				}
 				t.host.Send(cmd, answer)
-			}()
+			})
 			return
 		}
 		if rec != nil {
@@ -1008,7 +1008,7 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 				resend = false
 				t.log.Info("a message refused as the login went waits for the relogin", "login", s.LoginID(), "txn", txn, "file", m.oobURL != "")
 				s.dropSentFile(file)
-				go func() {
+				t.goBg(func() {
 					if mark, _ = s.awaitRelogin(ctx); ctx.Err() != nil {
 						done() // as for a stop mid-download: the record stays
 						return
@@ -1030,7 +1030,7 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 						file, again = f, f.gen != 0
 						t.host.SendHolding(cmd, hold, answer)
 					})
-				}()
+				})
 				return
 			}
 			r = &pb.CommandResult{CorrelationId: r.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_RATE_LIMITED, Text: s.reconnecting().Error()}}
@@ -1045,21 +1045,23 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			again = false
 			t.log.Info("the plugin restarted before sending a file it had received; sending it again",
 				"login", s.LoginID(), "txn", txn, "err", r.Error.Text)
-			go slowly(ctx, t.downloads, func() {
-				f, ok := t.attach(ctx, st, s.LoginID(), chatID, m.oobURL, m.spoiler, cmd.GetSend())
-				switch {
-				case !ok && ctx.Err() != nil:
-					// The gateway stops mid-download: as for a command
-					// in flight then, nothing ends, and the stanza's
-					// record brings the file at the next start.
-					done()
-					return
-				case !ok:
-					end()
-					return
-				}
-				file = f
-				t.host.SendHolding(cmd, hold, answer)
+			t.goBg(func() {
+				slowly(ctx, t.downloads, func() {
+					f, ok := t.attach(ctx, st, s.LoginID(), chatID, m.oobURL, m.spoiler, cmd.GetSend())
+					switch {
+					case !ok && ctx.Err() != nil:
+						// The gateway stops mid-download: as for a command
+						// in flight then, nothing ends, and the stanza's
+						// record brings the file at the next start.
+						done()
+						return
+					case !ok:
+						end()
+						return
+					}
+					file = f
+					t.host.SendHolding(cmd, hold, answer)
+				})
 			})
 			return
 		}

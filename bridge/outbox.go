@@ -212,7 +212,7 @@ func (t *transport) runFed(ctx context.Context, feeders ...func(context.Context)
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	loop := make(chan struct{})
-	go func() {
+	go func() { // waited for below (loop)
 		defer close(loop)
 		t.commitLoop(cctx)
 	}()

@@ -39,7 +39,10 @@ func (d *pluginDown) stopped(err error, tell func()) {
 	var ie *pluginhost.InitError
 	refused := errors.As(err, &ie)
 	if d.told && refused != d.refused {
-		go tell() // told already, now of another cause
+		// Told already, now of another cause. Not waited for at the
+		// stop, nor is the grace's timer: tell only sends presences,
+		// its wait bounded, and the link closes with the stop.
+		go tell()
 	}
 	d.refused = refused
 	if d.timer != nil || d.told {

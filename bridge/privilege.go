@@ -287,7 +287,7 @@ var privilegesWait = 5 * time.Second
 // the guess (its right domain for a direct subdomain), waits for it as
 // before.
 func (t *transport) learnPrivileges() {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(t.runCtx(), callTimeout) // the stop waits for it
 	defer cancel()
 	if _, known := t.link.KnownServerDomain(); !known {
 		if _, err := t.ask(ctx, t.domain, "ping", wire.NSPing); errors.Is(err, xmpplink.ErrDown) {

@@ -81,7 +81,7 @@ func (s *session) syncOwnAvatar() {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	s.t.in.wg.Go(func() {
+	s.t.goBg(func() {
 		for {
 			if err := s.shareOwnAvatar(ctx); err != nil && ctx.Err() == nil {
 				s.t.log.Warn("avatar not set as the profile picture", "user", s.user, "err", err)

@@ -128,19 +128,25 @@ func (t *transport) echoOfTxn(s *session, ev *pb.Event) bool {
 // replaces) and after the send's result is stored (waiting for a send
 // still under way at most targetWait); the send's entry is written
 // again after the echo's, so that the user's ids still name the send's
-// remote ID in commands.
-func (t *transport) mapEcho(s *session, d delivery) {
+// remote ID in commands. It runs beside the chat (goBg): ctx is the
+// transport's, and the stop ends its waits.
+func (t *transport) mapEcho(ctx context.Context, s *session, d delivery) {
 	ev := d.ev
 	if ev.EventId == "" {
 		return
 	}
 	if d.commit != nil {
-		<-d.commit.done
+		select {
+		case <-d.commit.done:
+		case <-ctx.Done():
+			// A batch dropped at the stop is never committed: the
+			// plugin delivers the echo again at the next start.
+			return
+		}
 		if d.commit.err != nil {
 			return
 		}
 	}
-	ctx := context.Background()
 	s.sending.wait(ctx, sendKey(ev.LoginId, ev.ChatId, ev.TxnId), targetWait)
 	ref, ok := t.txnRef(ev.LoginId, ev.ChatId, ev.TxnId)
 	if !ok || ref.RemoteID == ev.EventId {
@@ -148,7 +154,9 @@ func (t *transport) mapEcho(s *session, d delivery) {
 	}
 	echo := ref
 	echo.RemoteID, echo.Meta = ev.EventId, t.messageMeta(ev.EventId, ev.Meta)
-	if err := t.db.PutMessages(ctx, []store.MessageRef{echo, ref}); err != nil {
+	// Written at a stop too: the stop waits for it, before the store
+	// closes.
+	if err := t.db.PutMessages(context.WithoutCancel(ctx), []store.MessageRef{echo, ref}); err != nil {
 		t.log.Warn("the echo's ID of the user's message not mapped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "err", err)
 	}
 }

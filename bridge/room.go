@@ -659,19 +659,24 @@ func (s *session) membersOf(ctx context.Context, chats []*pb.Chat) []chan *pb.Ch
 			out[i] = make(chan *pb.Chat, 1)
 		}
 	}
-	go func() {
+	// A sync's context may never end: these end with the stop too.
+	s.t.goCtx(ctx, func(ctx context.Context) {
 		sem := make(chan struct{}, syncInfosAtOnce)
 		for i, c := range chats {
 			if out[i] == nil {
 				continue
 			}
 			sem <- struct{}{}
-			go func() {
+			s.t.goBg(func() {
 				defer func() { <-sem }()
 				out[i] <- s.chatInfo(ctx, c.ChatId)
-			}()
+			})
 		}
-	}()
+		// ctx ends as this returns: once the last answer is in.
+		for range cap(sem) {
+			sem <- struct{}{}
+		}
+	})
 	return out
 }
 

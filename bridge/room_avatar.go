@@ -42,7 +42,7 @@ func (s *session) noteRoomAvatar(r *room, c *pb.Chat) {
 	case c.NoAvatar:
 		s.setRoomAvatarHash(ctx, r, "")
 	case fetch:
-		go func() {
+		s.t.goBg(func() {
 			select {
 			case s.pictureSlots <- struct{}{}:
 				defer func() { <-s.pictureSlots }()
@@ -60,7 +60,7 @@ func (s *session) noteRoomAvatar(r *room, c *pb.Chat) {
 				r.mu.Unlock()
 			}
 			s.setRoomAvatarHash(ctx, r, pictureHash(c.Avatar))
-		}()
+		})
 	}
 }
 

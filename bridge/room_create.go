@@ -90,14 +90,14 @@ func (s *session) createGroup(ctx context.Context, txn, name string, members []s
 			}
 			// The result comes apart from the events: the room may not
 			// be known yet. Wait a little for its ChatEvent.
-			go func() {
+			t.goBg(func() {
 				r := s.awaitRoom(ctx, res.ChatId, joinWait)
 				if r == nil {
 					done("The group "+name+" was created on "+t.displayName()+"; its room comes when the network describes it.", true)
 					return
 				}
 				done("The group "+r.displayName()+" was created: its room is "+r.jid+".", true)
-			}()
+			})
 		})
 }
 

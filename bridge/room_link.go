@@ -14,8 +14,7 @@ import (
 // roomLink answers "/link" from the joined resource of st.
 func (s *session) roomLink(ctx context.Context, st *wire.Stanza, r *room) {
 	t := s.t
-	ctx = context.WithoutCancel(ctx)
-	go func() {
+	t.goDetached(ctx, func(ctx context.Context) { // background.go: past the stanza, not the stop
 		text := t.displayName() + " gives no invite link for " + r.displayName() + ": it has none, or only its admins may share it."
 		c := s.chatInfo(ctx, r.chatID)
 		switch {
@@ -32,5 +31,5 @@ func (s *session) roomLink(ctx context.Context, st *wire.Stanza, r *room) {
 		w.Start("message", "").Attr("from", r.jid).Attr("to", st.From()).Attr("type", "groupchat").Attr("id", t.newID())
 		w.Leaf("body", "", text)
 		t.send(ctx, w.Bytes())
-	}()
+	})
 }

@@ -53,7 +53,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		// archived and shown a second time. Its ID is mapped to the
 		// user's message, as the one-to-one path's echo is.
 		t.log.Debug("the echo of the user's own room message dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "txn", ev.TxnId)
-		go t.mapEcho(s, d)
+		t.goBg(func() { t.mapEcho(t.runCtx(), s, d) }) // refwait.go
 		return nil
 	}
 	if _, ok := ev.Payload.(*pb.Event_Message); ok && !toArchive {

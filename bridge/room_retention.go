@@ -68,7 +68,7 @@ func (t *transport) setRoomRetention(ctx context.Context, user string, rm *room,
 	}
 	t.log.Info("room retention set", "user", user, "room", rm.jid, "max_age", own.MaxAge, "max_messages", own.MaxMessages)
 	ret := effectiveRetention(t.retention, own)
-	t.in.wg.Go(func() {
+	t.goBg(func() {
 		n, err := t.db.PruneArchive(ctx, key, ret, time.Now())
 		if err != nil && ctx.Err() == nil {
 			t.log.Error("archive retention failed for a room", "user", user, "room", rm.chatID, "err", err)

@@ -433,7 +433,10 @@ func testPlugin(t *testing.T, name string) string {
 	return bin
 }
 
-const timeout = 10 * time.Second
+// timeout bounds each wait for something to happen (never a wait for
+// something not to): CI runs every package at once on 2 cores under
+// -race, where 10 s was tight.
+const timeout = 20 * time.Second
 
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)

@@ -62,6 +62,9 @@ type transport struct {
 	// hist fetches the chats' history and delivers it apart from live
 	// events (backfill.go).
 	hist *backfill
+	// bg: the goroutines beside the chats, which the stop waits for
+	// last (background.go).
+	bg background
 	// Slow work's pools (see slowly): downloads of the users' files, and
 	// uploads of the network's files to the users' servers.
 	downloads, uploads chan struct{}
@@ -263,10 +266,16 @@ func (t *transport) run(ctx context.Context) {
 	t.late.stop()
 	t.typing.stop()
 	// The chats' workers, and their slow work, end with ctx.
+	// Each closed before its wait: a worker started after it would run
+	// past the stop (chats.push refuses; what it refused stays in the
+	// outbox, or the next start reads it again).
 	t.in.close() // a login's Connect starting now waits for the next start
 	t.in.wg.Wait()
+	t.out.close()
 	t.out.wg.Wait()
+	t.hist.lane.close()
 	t.hist.lane.wg.Wait()
+	t.bg.stop()
 }
 
 // hostStopWait bounds how long the stop keeps the link open for the
@@ -289,11 +298,11 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	// while a room's record waits for the login's rooms must not end
 	// the wait, or the message went to the next plugin without its
 	// reflection (TestHeldRoomReplayOutlivesPlugin).
-	go func() {
+	t.goBg(func() {
 		if t.host.WaitReady(ctx) == nil {
 			t.replayHeld(t.in.ctx) // held.go
 		}
-	}()
+	})
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -319,16 +328,16 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	}
 	// Contact lists and rosters follow in the background, a few at a
 	// time: messages need not wait for them.
-	go func() {
+	t.goBg(func() {
 		sem := make(chan struct{}, 4)
 		for _, s := range connected {
 			sem <- struct{}{}
-			go func() {
+			t.goBg(func() {
 				defer func() { <-sem }()
 				s.syncContacts(ctx)
-			}()
+			})
 		}
-	}()
+	})
 }
 
 func (t *transport) connect(ctx context.Context, client pb.TransportClient, l store.Login) bool {
@@ -376,7 +385,7 @@ func (t *transport) connectFailed(ctx context.Context, l store.Login, err error)
 // onLinkUp learns the server's privileges and tells every registered
 // user the gateway is there, and how their login stands.
 func (t *transport) onLinkUp() {
-	go t.learnPrivileges()
+	t.goBg(t.learnPrivileges)
 	for _, s := range t.allSessions() {
 		t.send(context.Background(), s.gatewayPresence())
 	}

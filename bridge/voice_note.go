@@ -199,6 +199,8 @@ func (t *transport) markVoiceStream(att *pb.Attachment, info *pb.MediaInfo, r io
 	head = bytes.Clone(head) // peeked: the upload's reads may reuse it
 	pr, pw := io.Pipe()
 	measured := make(chan int64, 1)
+	// Not the stop's to wait for: done, which the upload calls as it
+	// ends, closes the pipe and waits for this.
 	go func() {
 		ms := mediaDurationMs(newMediaReader(pr, nil, size))
 		io.Copy(io.Discard, pr) // the rest of the upload
