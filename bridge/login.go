@@ -114,7 +114,7 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 		err = errEmptyStep
 		if id := step.GetProcessId(); id != "" {
 			// The plugin's process ends too: nothing will drive it on.
-			go p.t.cancelAtPlugin(context.WithoutCancel(ctx), id)
+			p.t.goDetached(ctx, func(ctx context.Context) { p.t.cancelAtPlugin(ctx, id) })
 		}
 	}
 	var (
@@ -172,7 +172,7 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	case step.GetDisplay() != nil:
 		p.t.sendDisplay(ctx, p.user, step)
 		if wait {
-			go p.wait(context.WithoutCancel(ctx), step.ProcessId)
+			p.t.goDetached(ctx, func(ctx context.Context) { p.wait(ctx, step.ProcessId) })
 		}
 	case p.via == "chat":
 		p.t.askNext(ctx, p)
@@ -253,7 +253,7 @@ func (t *transport) claimLogin(ctx context.Context, user, via string) (*loginPro
 			return nil, errLoginInProgress
 		}
 		delete(t.procs, user)
-		go t.cancelProc(context.WithoutCancel(ctx), old)
+		t.goDetached(ctx, func(ctx context.Context) { t.cancelProc(ctx, old) })
 	}
 	p := &loginProc{t: t, user: user, via: via, changed: make(chan struct{}), touched: time.Now(), answers: map[string]string{}}
 	t.procs[user] = p
@@ -411,7 +411,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	// Contacts follow in the background.
 	connect := func() {
 		if t.connect(context.WithoutCancel(ctx), client, l) {
-			go s.syncContacts(context.WithoutCancel(ctx))
+			t.goDetached(ctx, s.syncContacts)
 		}
 	}
 	if !watch {
@@ -438,7 +438,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		stop := context.AfterFunc(run.ctx, cancel)
 		defer stop()
 		if t.connect(cctx, client, l) && run.ctx.Err() == nil {
-			go s.syncContacts(context.WithoutCancel(ctx))
+			t.goDetached(ctx, s.syncContacts)
 		}
 	}}, nil
 }
