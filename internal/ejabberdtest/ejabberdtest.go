@@ -43,8 +43,9 @@ import (
 // about 1 s here, a stop 0.1 s; the Erlang VM once took over 30 s to
 // serve on this 2-core machine under a load of 14).
 const (
-	startTimeout = 90 * time.Second
-	stopTimeout  = 10 * time.Second
+	startTimeout    = 90 * time.Second
+	stopTimeout     = 30 * time.Second
+	registerTimeout = 30 * time.Second
 )
 
 // Component is an external component (XEP-0114) served by the
@@ -441,7 +442,7 @@ func (s *Server) removeDir() {
 // (XEP-0077, mod_register); the server must be running. ejabberdctl
 // cannot reach this undistributed node.
 func (s *Server) Register(user, password string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), registerTimeout)
 	defer cancel()
 	j, err := jid.New(user, s.opts.Domain, "")
 	if err != nil {

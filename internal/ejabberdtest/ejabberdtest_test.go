@@ -278,12 +278,14 @@ func TestStartReportsConfigError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	start := time.Now()
-	if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "mod_no_such_module") {
+	err = srv.Start()
+	if err == nil || !strings.Contains(err.Error(), "mod_no_such_module") {
 		t.Fatalf("Start: %v, want an error naming mod_no_such_module", err)
 	}
-	if took := time.Since(start); took > 15*time.Second {
-		t.Errorf("the failed start took %v", took)
+	// Said when ejabberd said it, not at the start deadline (whose error
+	// carries the log too): no clock read, which a slow machine fails.
+	if strings.Contains(err.Error(), "not serving within") {
+		t.Errorf("the failed start waited for its deadline: %v", err)
 	}
 	if pid := srv.Pid(); pid != 0 {
 		t.Errorf("a failed start left the VM (pid %d) running", pid)
@@ -349,7 +351,7 @@ func TestNothingLeftBehind(t *testing.T) {
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // bounds a failure only
 	for {
 		var alive []int
 		for _, pid := range tree {

@@ -25,8 +25,11 @@ import (
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
-// Timeout bounds each wait of the helpers here.
-const Timeout = 15 * time.Second
+// Timeout bounds each wait of the helpers here for something to happen.
+// CI runs every package at once on 2 cores under -race: it bounds a
+// failure, it does not pace a passing test. Do not wait this long to
+// check that something does not happen.
+const Timeout = 30 * time.Second
 
 // Options say what to run.
 type Options struct {

@@ -28,12 +28,13 @@ import (
 	"passerelle.im/passerelle/internal/testserver"
 )
 
-// Deadlines. They are generous because CI machines are slow and shared; they
-// bound a failure, they do not pace a passing test (start-up takes 0.1 to
-// 0.2 s here).
+// Deadlines. They are generous because CI machines are slow and shared
+// (every package at once on 2 cores, under -race); they bound a failure,
+// they do not pace a passing test (start-up takes 0.1 to 0.2 s here, a
+// stop as little).
 const (
-	startTimeout = 15 * time.Second
-	stopTimeout  = 10 * time.Second
+	startTimeout = 60 * time.Second
+	stopTimeout  = 30 * time.Second
 )
 
 // Component is an external component (XEP-0114) declared in the

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"passerelle.im/passerelle/internal/prosodytest"
 )
@@ -34,8 +33,10 @@ while True:
 `
 
 // TestStopAfterShutdownComplete: a Prosody that finished its shutdown
-// and then hung (its own bug) is killed at once, and its stop is no
-// error: a test failed for it before, after 10 s.
+// and then hung (its own bug) is killed, and its stop is no error: a
+// test failed for it before, at the SIGTERM deadline. (Waiting for that
+// deadline is an error too, so no clock is read here: a slow machine
+// fails nothing.)
 func TestStopAfterShutdownComplete(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
 		t.Fatalf("the stand-in Prosody needs /usr/bin/python3 (scripts/install-deps.sh installs it): %v", err)
@@ -52,11 +53,7 @@ func TestStopAfterShutdownComplete(t *testing.T) {
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	if err := s.Close(); err != nil {
 		t.Fatalf("stop after the shutdown completed: %v", err)
-	}
-	if took := time.Since(start); took > 8*time.Second {
-		t.Errorf("the stop took %v: it waited for the whole SIGTERM deadline", took)
 	}
 }

@@ -33,7 +33,7 @@ func TestMarkAndRead(t *testing.T) {
 	after := time.Now().UnixNano()
 
 	var recs []Record
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		var err error
 		if recs, err = ReadDir(dir, "pb"); err != nil {
 			t.Fatal(err)

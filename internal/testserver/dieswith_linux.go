@@ -79,7 +79,7 @@ func CheckDiesWithTestRun(t *testing.T, start func(t *testing.T) int) {
 			_ = cmd.Wait()
 			// The kernel sends the signal as the stand-in exits; the
 			// deadline bounds a failure only.
-			deadline := time.Now().Add(10 * time.Second)
+			deadline := time.Now().Add(30 * time.Second)
 			for serving(pid, dir) {
 				if time.Now().After(deadline) {
 					t.Fatalf("server %d still runs after the test run that started it died (%s)", pid, cmd.ProcessState)

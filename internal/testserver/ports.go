@@ -7,6 +7,7 @@ package testserver
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -21,21 +22,31 @@ import (
 // P is ephemeral: TCP then "connects" the socket to itself (simultaneous
 // open), or the outgoing socket holds P when the server binds again. Below the
 // range the kernel never hands P out on its own.
+//
+// Every test process (go test runs packages at once) picks from the same
+// range: a port is also locked in a file shared by all of them
+// (lockPort), so that no other package's server binds it, not even while
+// its own server is stopped for a restart.
 const lowestPort = 10000
 
 var (
 	portsMu  sync.Mutex
-	reserved = map[int]bool{} // ports held by live servers of this process
+	reserved = map[int]io.Closer{} // ports held by live servers of this process, with their locks
 )
 
 // ReservePorts returns n distinct loopback ports that were free a moment
-// ago and that no other server of this process holds. Another process may
-// still take one before the server binds it; its start then fails with
-// the server's own error rather than talking to a stranger.
+// ago and that no other server of this process, nor of another test
+// process of this user, holds. Another program may still take one before
+// the server binds it; its start then fails with the server's own error
+// rather than talking to a stranger.
 func ReservePorts(n int) ([]int, error) {
+	return reservePortsIn(n, lowestPort, ephemeralLow())
+}
+
+// reservePortsIn is ReservePorts from the ports [low, high).
+func reservePortsIn(n, low, high int) ([]int, error) {
 	portsMu.Lock()
 	defer portsMu.Unlock()
-	low, high := lowestPort, ephemeralLow()
 	var ports []int
 	for attempt := 0; len(ports) < n && attempt < 1000; attempt++ {
 		var p int
@@ -48,15 +59,20 @@ func ReservePorts(n int) ([]int, error) {
 				return nil, err
 			}
 		}
-		if reserved[p] {
+		if _, ok := reserved[p]; ok {
 			continue
+		}
+		lock, ok := lockPort(p)
+		if !ok {
+			continue // another test process holds it
 		}
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 		if err != nil {
+			lock.Close()
 			continue
 		}
 		l.Close()
-		reserved[p] = true
+		reserved[p] = lock
 		ports = append(ports, p)
 	}
 	if len(ports) < n {
@@ -66,6 +82,8 @@ func ReservePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
+// ReleasePorts gives ports reserved by ReservePorts back, once their
+// server is closed.
 func ReleasePorts(ports []int) {
 	portsMu.Lock()
 	defer portsMu.Unlock()
@@ -74,7 +92,10 @@ func ReleasePorts(ports []int) {
 
 func releaseLocked(ports []int) {
 	for _, p := range ports {
-		delete(reserved, p)
+		if lock, ok := reserved[p]; ok {
+			lock.Close()
+			delete(reserved, p)
+		}
 	}
 }
 

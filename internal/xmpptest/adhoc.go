@@ -147,7 +147,10 @@ func escapeText(s string) string {
 // result (a component whose link to the server is up) or ctx ends.
 func (c *Client) WaitDiscoInfo(ctx context.Context, to string) error {
 	for {
-		ask, cancel := context.WithTimeout(ctx, 2*time.Second)
+		// A server answers at once for a component that is not linked;
+		// the bound is for an answer lost, and leaves a slow machine
+		// (CI: every package at once on 2 cores) time to answer.
+		ask, cancel := context.WithTimeout(ctx, 10*time.Second)
 		st, err := c.IQ(ask, `<iq type='get' to='`+escapeText(to)+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
 		cancel()
 		if err == nil && st.Type == "result" {

@@ -42,8 +42,10 @@ var ErrAuth = errors.New("xmpptest: authentication failed")
 // (closed by either side, or broken); the stream's own error is wrapped too.
 var ErrClosed = errors.New("xmpptest: stream closed")
 
-// closeTimeout bounds how long Close waits for the server's closing tag.
-const closeTimeout = 5 * time.Second
+// closeTimeout bounds how long Close waits for the server's closing tag:
+// long enough for a server under load (CI runs every package at once on
+// 2 cores), since what the client sent is processed only by then.
+const closeTimeout = 20 * time.Second
 
 // Client is a logged-in c2s session. Its methods are safe for concurrent
 // use.
@@ -56,6 +58,9 @@ type Client struct {
 	queue   []Stanza
 	notify  chan struct{} // closed (and replaced) whenever queue grows
 	pending map[string]chan Stanza
+	// given up are the ids of IQs whose caller stopped waiting: their
+	// late reply is dropped, not queued for Next.
+	givenUp map[string]bool
 	readErr error         // why the reader stopped; set before done is closed
 	done    chan struct{} // closed when the reader has stopped
 
@@ -103,6 +108,7 @@ func Dial(ctx context.Context, addr string, j jid.JID, password string) (*Client
 		jid:     sess.LocalAddr(),
 		notify:  make(chan struct{}),
 		pending: make(map[string]chan Stanza),
+		givenUp: make(map[string]bool),
 		done:    make(chan struct{}),
 	}
 	go c.read()
@@ -197,7 +203,8 @@ func (c *Client) EnableCarbons(ctx context.Context) error {
 }
 
 // IQ sends an iq get or set given as XML text and waits for the result or
-// error with its id. When the text has no id attribute, one is added. An
+// error with its id. When the text has no id attribute, one is added. A
+// reply that comes after IQ returned (its ctx ended) is dropped. An
 // error reply is not a Go error: it is returned as the Stanza, Type "error",
 // with Err set; the error is for failures to send or to hear back.
 func (c *Client) IQ(ctx context.Context, raw string) (Stanza, error) {
@@ -223,10 +230,15 @@ func (c *Client) IQ(ctx context.Context, raw string) (Stanza, error) {
 		return Stanza{}, fmt.Errorf("xmpptest: IQ: id %q already awaited", id)
 	}
 	c.pending[id] = ch
+	delete(c.givenUp, id)
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		delete(c.pending, id)
+		if _, waiting := c.pending[id]; waiting {
+			// No reply taken: one may still come.
+			delete(c.pending, id)
+			c.givenUp[id] = true
+		}
 		c.mu.Unlock()
 	}()
 
@@ -373,6 +385,10 @@ func (c *Client) deliver(st Stanza) {
 		if ch, ok := c.pending[st.ID]; ok {
 			delete(c.pending, st.ID)
 			ch <- st // buffered, and only this reply is sent on it
+			return
+		}
+		if c.givenUp[st.ID] {
+			delete(c.givenUp, st.ID)
 			return
 		}
 	}

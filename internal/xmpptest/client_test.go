@@ -69,7 +69,8 @@ func TestMessageBetweenUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := bob.Next(ctx, xmpptest.IsMessage)
+	// Bob is online: the server may send him other stanzas first.
+	m, err := bob.Next(ctx, func(s xmpptest.Stanza) bool { return xmpptest.IsMessage(s) && s.ID == "m1" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,5 +236,45 @@ func TestStreamEndWakesNext(t *testing.T) {
 	}
 	if err := alice.SendRaw(ctx, `<presence/>`); !errors.Is(err, xmpptest.ErrClosed) {
 		t.Errorf("SendRaw after server stop: %v, want ErrClosed", err)
+	}
+}
+
+// TestLateReplyNotQueued: the reply to an IQ its caller gave up on (its
+// context ended) is dropped when it comes, not queued for Next, where it
+// would pass for a stanza the server sent unasked.
+func TestLateReplyNotQueued(t *testing.T) {
+	srv, ctx := setup(t, "alice", "bob")
+	alice := dial(t, ctx, srv, "alice@localhost/a", "alice-password")
+	bob := dial(t, ctx, srv, "bob@localhost/b", "bob-password")
+
+	askCtx, giveUp := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := alice.IQ(askCtx, `<iq type="get" id="late-1" to="bob@localhost/b"><query xmlns="jabber:iq:version"/></iq>`)
+		done <- err
+	}()
+	req, err := bob.Next(ctx, xmpptest.IsIQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	giveUp()
+	if err := <-done; err == nil {
+		t.Fatal("IQ returned no error after its context ended")
+	}
+	if err := bob.SendRaw(ctx, `<iq type="result" id="`+req.ID+`" to="`+req.From+`"/>`); err != nil {
+		t.Fatal(err)
+	}
+	// Round trips that order the late reply before what follows: the
+	// server has routed bob's reply to alice before it answers bob's
+	// ping, and answers alice's ping after that.
+	for _, c := range []*xmpptest.Client{bob, alice} {
+		if _, err := c.IQ(ctx, `<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, st := range alice.Pending() {
+		if st.ID == "late-1" {
+			t.Fatalf("the late reply was queued: %s", st.XML)
+		}
 	}
 }

@@ -10,6 +10,10 @@ import (
 	"passerelle.im/passerelle/bridge/wire"
 )
 
+// componentWait bounds Accept and Next: a failure, not a passing test's
+// pace, under CI's load (every package at once on 2 cores, -race).
+const componentWait = 30 * time.Second
+
 // ComponentServer is the server's side of XEP-0114 component streams, for
 // tests that must decide when, and whether, the server answers: it takes
 // any handshake, and hands the test each stream and, on it, each stanza
@@ -59,8 +63,8 @@ func (s *ComponentServer) Accept(t testing.TB) *ComponentConn {
 	select {
 	case c := <-s.conns:
 		return c
-	case <-time.After(10 * time.Second):
-		t.Fatal("no component connected")
+	case <-time.After(componentWait):
+		t.Fatalf("no component connected within %v", componentWait)
 	}
 	return nil
 }
@@ -104,8 +108,8 @@ func (c *ComponentConn) Next(t testing.TB) *wire.Stanza {
 			t.Fatal("the component closed the stream")
 		}
 		return st
-	case <-time.After(5 * time.Second):
-		t.Fatal("no stanza from the component")
+	case <-time.After(componentWait):
+		t.Fatalf("no stanza from the component within %v", componentWait)
 	}
 	return nil
 }
