@@ -91,7 +91,7 @@ func TestStoreRetry(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err = tr.storeRetry(cctx, "test", func() error { return errors.New("disk full") })
-	if err == nil || time.Since(start) > 5*time.Second {
+	if err == nil || time.Since(start) > 30*time.Second { // the bug waits for ever: a bound for that, loose under CI load
 		t.Errorf("stopped transport: %v after %s", err, time.Since(start))
 	}
 }
