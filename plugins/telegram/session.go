@@ -227,7 +227,7 @@ func (s *Session) start(ready chan struct{}) {
 					}()
 				}
 			}
-		}, s.watchLoggedOut(gen), waitFlood())
+		}, s.watchLoggedOut(gen), waitFlood(), s.gapUpdates())
 		api = client.API()
 		r, err := startRunner(context.Background(), client, func(ctx context.Context) error {
 			status, err := client.Auth().Status(ctx)
