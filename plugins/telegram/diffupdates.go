@@ -22,12 +22,23 @@ import (
 // stayed as it was (TestGapEditsDeletionsReactions, TestChannelGapEditsDeletions).
 // They go in pts order, before the gap's new messages, as gotd would;
 // the state is saved after all of them, as for the rest of the answer.
-// Updates of no pts sequence (updateMessageID...) stay with gotd.
-func (s *Session) gapUpdates() telegram.Middleware {
+// Updates of no pts sequence (updateMessageID...) stay with gotd. A
+// getDifference of another date than the state's (st) is gotd's search
+// for a channel's access hash, whose updates it drops to take them in
+// sequence later: they are left alone.
+func (s *Session) gapUpdates(st *store) telegram.Middleware {
 	return telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
 		return func(ctx context.Context, in bin.Encoder, out bin.Decoder) error {
 			if err := next.Invoke(ctx, in, out); err != nil {
 				return err
+			}
+			if r, ok := in.(*tg.UpdatesGetDifferenceRequest); ok {
+				if st == nil {
+					return nil
+				}
+				if state, found, err := st.GetState(ctx, 0); err != nil || !found || state.Date != r.Date {
+					return nil
+				}
 			}
 			var taken *tg.UpdatesCombined
 			switch o := out.(type) {

@@ -198,6 +198,7 @@ func (s *Session) start(ready chan struct{}) {
 		OnTooLong:                       s.tooLong(s.st), // toolong.go
 	})
 	s.mgr = mgr
+	st := s.st
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to Telegram")
 	go func() {
@@ -227,7 +228,7 @@ func (s *Session) start(ready chan struct{}) {
 					}()
 				}
 			}
-		}, s.watchLoggedOut(gen), waitFlood(), s.gapUpdates())
+		}, s.watchLoggedOut(gen), waitFlood(), s.gapUpdates(st)) // diffupdates.go
 		api = client.API()
 		r, err := startRunner(context.Background(), client, func(ctx context.Context) error {
 			status, err := client.Auth().Status(ctx)
