@@ -58,7 +58,8 @@ type Session struct {
 	// closes once none does.
 	running sync.WaitGroup
 
-	gaps       gapFill // gap.go
+	gaps       gapFill     // gap.go
+	cappedTold atomic.Bool // the dialogs' limit was told (dialogs.go)
 	sent       sentSet
 	hold       sendHold  // sending.go
 	live       liveSends // sending.go
