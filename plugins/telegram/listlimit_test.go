@@ -107,3 +107,53 @@ func TestDialogLimitAtPageEnd(t *testing.T) {
 		t.Errorf("%d notices of the limit, want one", len(evs))
 	}
 }
+
+// A forum with more topics than the chat list reads (TopicLimit,
+// lowered here to 3, General among them) is told once a session, as a
+// warning from the gateway naming the forum, and logged; one with as
+// many tells nothing. Before, the others were left out with no word.
+func TestForumTopicLimitNotice(t *testing.T) {
+	old := topicLimit.Swap(3)
+	t.Cleanup(func() { topicLimit.Store(old) }) // after the session's end: registered before it
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 800, Title: "Busy forum", Forum: true, Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	srv.AddChannel(tgfake.Channel{ID: 801, Title: "Quiet forum", Forum: true, Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	for i := range 3 {
+		srv.CreateTopic(800, bob.ID, fmt.Sprintf("Topic %d", i))
+	}
+	for i := range 2 {
+		srv.CreateTopic(801, bob.ID, fmt.Sprintf("Topic %d", i))
+	}
+	s, h, info, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	notices := func() []*pb.Event {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		var out []*pb.Event
+		for _, ev := range h.events {
+			if strings.Contains(ev.GetNotice().GetText(), "topics") {
+				out = append(out, ev)
+			}
+		}
+		return out
+	}
+	for range 2 {
+		if _, err := s.ChatList(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := notices()
+	if len(evs) != 1 {
+		t.Fatalf("notices %v, want one, of the busy forum", evs)
+	}
+	ev := evs[0]
+	if err := sdk.CheckEvent(ev); err != nil {
+		t.Fatalf("the notice is not well formed: %v", err)
+	}
+	if nt := ev.GetNotice(); !strings.Contains(nt.Text, "«Busy forum» has 4 topics: only the 3") || nt.Level != pb.NoticeLevel_NOTICE_LEVEL_WARNING || ev.LoginId != info.LoginID || ev.EventId == "" {
+		t.Errorf("notice %v", ev)
+	}
+	if !strings.Contains(h.logs.String(), "more forum topics than the gateway lists") {
+		t.Errorf("the plugin's log does not say the topics were left out")
+	}
+}
