@@ -2,17 +2,28 @@ package telegram
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/floodwait"
 )
 
 // DialogLimit bounds the dialogs (chats, newest first) the chat list and
 // the contact list read, a page of dialogPage at a time.
 const DialogLimit = 1000
+
+// dialogLimit is DialogLimit, atomic: a test lowers it while an earlier
+// test's session may read it.
+var dialogLimit atomic.Int64
+
+func init() { dialogLimit.Store(DialogLimit) }
 
 // dialogPage is how many dialogs one request asks for (Telegram's most).
 const dialogPage = 100
@@ -26,13 +37,17 @@ const dialogPage = 100
 // (TestChatListAllDialogs). A dialog is taken once (pinned dialogs may
 // come again); a page with nothing new ends the list, as does having
 // all the count Telegram gives. A short flood wait on a page is waited
-// out (FloodWaitMax, within ctx's deadline).
+// out (FloodWaitMax, within ctx's deadline). More dialogs than the
+// limit are told to the user (dialogsCapped), as the lists then leave
+// chats out.
 func (s *Session) dialogs(ctx context.Context, api *tg.Client) (tg.ModifiedMessagesDialogs, error) {
+	limit := int(dialogLimit.Load())
+	capped := false
 	out := &tg.MessagesDialogs{}
 	seen := map[string]bool{}
 	users, chats := map[int64]bool{}, map[int64]bool{}
 	req := &tg.MessagesGetDialogsRequest{OffsetPeer: &tg.InputPeerEmpty{}, Limit: dialogPage}
-	for len(out.Dialogs) < DialogLimit {
+	for len(out.Dialogs) < limit {
 		page, err := floodwait.Do(ctx, FloodWaitMax, func() (tg.MessagesDialogsClass, error) {
 			return api.MessagesGetDialogs(ctx, req)
 		}, func(err error) (time.Duration, bool) {
@@ -74,7 +89,11 @@ func (s *Session) dialogs(ctx context.Context, api *tg.Client) (tg.ModifiedMessa
 			}
 			last = dlg
 			id := peerChatID(dlg.Peer)
-			if seen[id] || len(out.Dialogs) == DialogLimit {
+			if seen[id] {
+				continue
+			}
+			if len(out.Dialogs) == limit {
+				capped = true
 				continue
 			}
 			seen[id] = true
@@ -88,6 +107,10 @@ func (s *Session) dialogs(ctx context.Context, api *tg.Client) (tg.ModifiedMessa
 		if !more || added == 0 || last == nil || len(seen) >= slice.Count {
 			break
 		}
+		if len(out.Dialogs) == limit {
+			capped = true // Telegram counts more
+			break
+		}
 		next, err := s.peers.inputPeer(peerChatID(last.Peer))
 		if err != nil {
 			return nil, cmdErr("dialogs", err)
@@ -99,8 +122,26 @@ func (s *Session) dialogs(ctx context.Context, api *tg.Client) (tg.ModifiedMessa
 			}
 		}
 	}
+	if capped {
+		s.dialogsCapped(limit)
+	}
 	return out, nil
 }
+
+// dialogsCapped tells the user, once a session, that the lists hold only
+// the limit latest of their chats: before, the others were left out
+// with no word (TestDialogLimitNotice).
+func (s *Session) dialogsCapped(limit int) {
+	if s.cappedTold.Swap(true) {
+		return
+	}
+	s.n.log().Warn("telegram: more chats than the gateway lists; the older ones are left out", "login", s.login.LoginID, "limit", limit)
+	s.emit(sdk.Notice(s.login.LoginID, "dialoglimit-"+strconv.Itoa(limit),
+		fmt.Sprintf(dialogLimitText, limit), pb.NoticeLevel_NOTICE_LEVEL_WARNING))
+}
+
+// dialogLimitText is the notice of dialogsCapped, with the limit.
+const dialogLimitText = "You have more than %d Telegram chats: only the first %[1]d (the most recently active) are listed here, as rooms and contacts. The others are in Telegram's apps; one comes here when it has news."
 
 // topOf names a dialog's top message: its chat and ID.
 type topOf struct {

@@ -58,37 +58,40 @@ type Session struct {
 	// closes once none does.
 	running sync.WaitGroup
 
-	gaps       gapFill // gap.go
-	sent       sentSet
-	hold       sendHold  // sending.go
-	live       liveSends // sending.go
-	react      reactionCache
-	emojiAlts  customemoji.Cache // customemoji.go
-	uploads    uploads
-	topics     topicCache
-	banLists   banCache        // bancache.go
-	ownBans    ownBans         // ownbans.go
-	found      foundSet        // search.go
-	polls      pollCache       // polls.go
-	creates    createLog       // create_txn.go
-	unpins     unpinSet        // pin.go
-	newest     newestSeen      // readmark.go
-	had        shownIDs        // ownread.go
-	shown      shownTexts      // shown.go
-	quotes     quoteCache      // quote.go
-	groupReads groupReadCache  // groupreads.go
-	quoteFetch quoteFetches    // quotefetch.go
-	restricts  restrictTimers  // restrictexpiry.go
-	reactMax   reactLimits     // reactlimit.go
-	listing    contactListing  // contacts.go
-	typing     typingkeep.Lazy // typing.go
-	deleted    deletedChats    // delete.go
-	asks       *sdk.ToldSets   // joinrequests.go
-	joins      joinGate        // joinpts.go
-	askOrder   askOrder        // joinrequests_order.go
-	bulk       bulkDeletes     // bulkdelete.go
-	own        ownNick         // ownprofile.go
-	handed     handedPts       // handover.go
+	gaps       gapFill     // gap.go
+	cappedTold atomic.Bool // the dialogs' limit was told (dialogs.go)
+	// cappedForums are the forums whose topics' limit was told (topics.go).
+	cappedForums sync.Map
+	sent         sentSet
+	hold         sendHold  // sending.go
+	live         liveSends // sending.go
+	react        reactionCache
+	emojiAlts    customemoji.Cache // customemoji.go
+	uploads      uploads
+	topics       topicCache
+	banLists     banCache        // bancache.go
+	ownBans      ownBans         // ownbans.go
+	found        foundSet        // search.go
+	polls        pollCache       // polls.go
+	creates      createLog       // create_txn.go
+	unpins       unpinSet        // pin.go
+	newest       newestSeen      // readmark.go
+	had          shownIDs        // ownread.go
+	shown        shownTexts      // shown.go
+	quotes       quoteCache      // quote.go
+	groupReads   groupReadCache  // groupreads.go
+	quoteFetch   quoteFetches    // quotefetch.go
+	restricts    restrictTimers  // restrictexpiry.go
+	reactMax     reactLimits     // reactlimit.go
+	listing      contactListing  // contacts.go
+	typing       typingkeep.Lazy // typing.go
+	deleted      deletedChats    // delete.go
+	asks         *sdk.ToldSets   // joinrequests.go
+	joins        joinGate        // joinpts.go
+	askOrder     askOrder        // joinrequests_order.go
+	bulk         bulkDeletes     // bulkdelete.go
+	own          ownNick         // ownprofile.go
+	handed       handedPts       // handover.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
@@ -198,6 +201,7 @@ func (s *Session) start(ready chan struct{}) {
 		OnTooLong:                       s.tooLong(s.st), // toolong.go
 	})
 	s.mgr = mgr
+	st := s.st
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to Telegram")
 	go func() {
@@ -227,7 +231,7 @@ func (s *Session) start(ready chan struct{}) {
 					}()
 				}
 			}
-		}, s.watchLoggedOut(gen), waitFlood())
+		}, s.watchLoggedOut(gen), waitFlood(), s.gapUpdates(st)) // diffupdates.go
 		api = client.API()
 		r, err := startRunner(context.Background(), client, func(ctx context.Context) error {
 			status, err := client.Auth().Status(ctx)

@@ -2,10 +2,12 @@ package telegram
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
@@ -287,10 +289,14 @@ func (s *Session) forumTopics(ctx context.Context, api *tg.Client, forum *pb.Cha
 	if err != nil {
 		return nil
 	}
-	res, err := api.MessagesGetForumTopics(ctx, &tg.MessagesGetForumTopicsRequest{Peer: peer, Limit: TopicLimit})
+	limit := int(topicLimit.Load())
+	res, err := api.MessagesGetForumTopics(ctx, &tg.MessagesGetForumTopicsRequest{Peer: peer, Limit: limit})
 	if err != nil {
 		s.n.log().Warn("telegram: forum topics", "login", s.login.LoginID, "chat", forum.ChatId, "err", err)
 		return nil
+	}
+	if res.Count > len(res.Topics) {
+		s.topicsCapped(forum, limit, res.Count)
 	}
 	s.peers.add(res.Users, res.Chats)
 	dates := map[int]int{}
@@ -323,6 +329,29 @@ func (s *Session) forumTopics(ctx context.Context, api *tg.Client, forum *pb.Cha
 // TopicLimit bounds the topics of a forum the chat list reads (the most
 // recently active ones; one request's worth).
 const TopicLimit = 100
+
+// topicLimit is TopicLimit, atomic: a test lowers it while an earlier
+// test's session may read it.
+var topicLimit atomic.Int64
+
+func init() { topicLimit.Store(TopicLimit) }
+
+// topicsCapped tells the user, once a session for each forum, that the
+// chat list holds only the limit latest of its count topics (General
+// among them): before, the others were left out with no word, not even
+// in the log (TestForumTopicLimitNotice).
+func (s *Session) topicsCapped(forum *pb.Chat, limit, count int) {
+	if _, told := s.cappedForums.LoadOrStore(forum.ChatId, true); told {
+		return
+	}
+	s.n.log().Warn("telegram: more forum topics than the gateway lists; the older ones are left out", "login", s.login.LoginID, "chat", forum.ChatId, "topics", count, "limit", limit)
+	s.emit(sdk.Notice(s.login.LoginID, fmt.Sprintf("topiclimit-%s-%d", forum.ChatId, limit),
+		fmt.Sprintf(topicLimitText, forum.Name, count, limit), pb.NoticeLevel_NOTICE_LEVEL_WARNING))
+}
+
+// topicLimitText is the notice of topicsCapped: the forum's name, its
+// topics, the limit.
+const topicLimitText = "The Telegram forum «%s» has %d topics: only the %d most recently active are listed here as rooms. The others are in Telegram's apps."
 
 // topicChatInfo is ChatInfo of a topic without its pins: its forum's,
 // renamed, with the forum's timer (SetChatTimer sets the whole forum's);

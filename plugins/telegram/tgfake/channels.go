@@ -263,6 +263,12 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 				}
 				continue
 			}
+			if ed, ok := e.u.(*tg.UpdateEditChannelMessage); ok {
+				if m, ok := ed.Message.(*tg.Message); ok {
+					out.OtherUpdates = append(out.OtherUpdates, &tg.UpdateEditChannelMessage{Message: view(m, k.user), Pts: ed.Pts, PtsCount: ed.PtsCount})
+					continue
+				}
+			}
 			out.OtherUpdates = append(out.OtherUpdates, e.u)
 		}
 		return out, nil

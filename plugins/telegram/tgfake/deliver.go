@@ -365,6 +365,7 @@ func (s *Server) react(user int64, gid int, emojis []string) tg.UpdateClass {
 		}
 		r.SetFlags()
 		u := &tg.UpdateMessageReactions{Peer: m.PeerID, MsgID: id, Reactions: r}
+		s.recordNoPts(owner, u) // for an owner away
 		if owner == user {
 			mine = u
 			continue

@@ -220,7 +220,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		out := &tg.UpdatesDifference{Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), State: tg.UpdatesState{Pts: b.pts, Date: now()},
 			OtherUpdates: long}
 		for _, e := range b.log {
-			if e.pts <= r.Pts {
+			if e.pts < r.Pts || (e.pts == r.Pts && !e.noPts) {
 				continue
 			}
 			if nm, ok := e.u.(*tg.UpdateNewMessage); ok {

@@ -436,6 +436,9 @@ type entry struct {
 	pts int
 	u   tg.UpdateClass
 	rid int64 // the random_id of the owner's own message, if sent with one
+	// noPts: an update of no pts (updateMessageReactions), logged at
+	// the pts the box had when it came (recordNoPts).
+	noPts bool
 }
 
 // New starts a fake Telegram on loopback; Close stops it.
@@ -657,6 +660,15 @@ func (s *Server) record(user int64, u tg.UpdateClass) int {
 	}
 	b.log = append(b.log, entry{pts: b.pts, u: u})
 	return b.pts
+}
+
+// recordNoPts logs an update of no pts sequence for a user's next
+// getDifference, as Telegram gives a gap's reactions in its
+// other_updates: a difference from the pts the box had when it came, or
+// an earlier one, gives it (again, if it was pushed live).
+func (s *Server) recordNoPts(user int64, u tg.UpdateClass) {
+	b := s.boxOf(user)
+	b.log = append(b.log, entry{pts: b.pts, u: u, noPts: true})
 }
 
 func (s *Server) usersFor(user int64) []tg.UserClass {

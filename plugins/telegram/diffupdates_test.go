@@ -1,0 +1,85 @@
+package telegram
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// A private chat's message edited, another deleted and a third reacted
+// to while the gateway was away come after it, from the catch-up
+// (updates.getDifference's other_updates), as they come live; with the
+// message sent in the gap. Before, gotd's updates manager dropped the
+// edit and the deletion, their pts past the new message's (diffupdates.go);
+// the fake gave no reaction of a gap.
+func TestGapEditsDeletionsReactions(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	edited := srv.Send(bob.ID, alicePeer, "to edit")
+	deleted := srv.Send(bob.ID, alicePeer, "to delete")
+	reacted := srv.Send(bob.ID, alicePeer, "to react to")
+	h.wait(t, from, "the messages before", isMessage("1002", "to react to"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	// The new message first: the edit's and deletion's pts are past
+	// it, a gap to the updates manager that handles them before it.
+	srv.Send(bob.ID, alicePeer, "sent while away")
+	srv.Edit(edited, "edited while away")
+	srv.Delete(deleted)
+	srv.React(bob.ID, reacted, "👍")
+
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the message of the gap", isMessage("1002", "sent while away"))
+	id := func(gid int) string { return strconv.Itoa(srv.ID(gid, alice.ID)) }
+	h.wait(t, from, "the edit of the gap", func(ev *pb.Event) bool {
+		return ev.ChatId == "1002" && ev.GetEdit().GetTargetId() == id(edited) && ev.GetEdit().GetText() == "edited while away"
+	})
+	h.wait(t, from, "the deletion of the gap", func(ev *pb.Event) bool {
+		return ev.ChatId == "1002" && ev.GetRetraction().GetTargetId() == id(deleted)
+	})
+	h.wait(t, from, "the reaction of the gap", func(ev *pb.Event) bool {
+		return ev.ChatId == "1002" && ev.GetReaction().GetTargetId() == id(reacted) &&
+			ev.GetSender().GetUserId() == "1002" && slices.Equal(ev.GetReaction().GetEmojis(), []string{"👍"})
+	})
+}
+
+// A supergroup's message edited and another deleted while the gateway
+// was away come after it, from the channel's catch-up
+// (updates.getChannelDifference's other_updates), with the message sent
+// in the gap. Before, gotd's updates manager queued them to the
+// channel's pts sequence, which the difference then moved past: dropped.
+func TestChannelGapEditsDeletions(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	big := &tg.PeerChannel{ChannelID: 600}
+	from := h.count()
+	edited := srv.Send(bob.ID, big, "to edit")
+	deleted := srv.Send(bob.ID, big, "to delete")
+	h.wait(t, from, "the messages before", isMessage("-100600", "to delete"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Send(bob.ID, big, "sent while away")
+	srv.EditChannelMessage(600, edited, "edited while away")
+	srv.DeleteChannelMessages(600, deleted)
+
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the message of the gap", isMessage("-100600", "sent while away"))
+	h.wait(t, from, "the edit of the gap", func(ev *pb.Event) bool {
+		return ev.ChatId == "-100600" && ev.GetEdit().GetTargetId() == strconv.Itoa(edited) && ev.GetEdit().GetText() == "edited while away"
+	})
+	h.wait(t, from, "the deletion of the gap", func(ev *pb.Event) bool {
+		return ev.ChatId == "-100600" && ev.GetRetraction().GetTargetId() == strconv.Itoa(deleted)
+	})
+}

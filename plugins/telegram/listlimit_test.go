@@ -1,0 +1,159 @@
+package telegram
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// lowerDialogLimit sets the dialogs' limit for one test (atomic: an
+// earlier test's session may still read it).
+func lowerDialogLimit(t *testing.T, n int) {
+	old := dialogLimit.Swap(int64(n))
+	t.Cleanup(func() { dialogLimit.Store(old) }) // after the session's end: registered before it
+}
+
+// dialogNotices are the notices of the dialogs' limit among h's events.
+func dialogNotices(h *testHost) []*pb.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []*pb.Event
+	for _, ev := range h.events {
+		if strings.Contains(ev.GetNotice().GetText(), "Telegram chats") {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// More chats than the gateway lists (DialogLimit, lowered here to 5):
+// the chat list holds the limit's newest, and the user is told, once a
+// session, as a warning from the gateway, and the plugin's log says so.
+// As many chats as the limit tell nothing. Before, the others were left
+// out with no word.
+func TestDialogLimitNotice(t *testing.T) {
+	lowerDialogLimit(t, 5)
+	srv := newFake(t) // group 77: alice's one dialog
+	for i := range 4 {
+		srv.AddChannel(tgfake.Channel{ID: int64(5000 + i), Title: fmt.Sprintf("Channel %d", i), Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	}
+	s, h, info, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	chats, err := s.ChatList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chats) != 5 {
+		t.Fatalf("%d chats listed, want the 5", len(chats))
+	}
+	if evs := dialogNotices(h); len(evs) != 0 {
+		t.Fatalf("as many chats as the limit: %v, want no notice", evs)
+	}
+
+	srv.AddChannel(tgfake.Channel{ID: 5100, Title: "One too many", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	chats, err = s.ChatList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chats) != 5 {
+		t.Errorf("%d chats listed, want the limit's 5", len(chats))
+	}
+	evs := dialogNotices(h)
+	if len(evs) != 1 {
+		t.Fatalf("one chat past the limit: notices %v, want one", evs)
+	}
+	ev := evs[0]
+	if err := sdk.CheckEvent(ev); err != nil {
+		t.Fatalf("the notice is not well formed: %v", err)
+	}
+	if nt := ev.GetNotice(); !strings.Contains(nt.Text, "only the first 5") || nt.Level != pb.NoticeLevel_NOTICE_LEVEL_WARNING || ev.LoginId != info.LoginID || ev.ChatId != "" || ev.EventId == "" {
+		t.Errorf("notice %v", ev)
+	}
+	if !strings.Contains(h.logs.String(), "more chats than the gateway lists") {
+		t.Errorf("the plugin's log does not say the chats were left out")
+	}
+	if _, err := s.ContactList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if evs := dialogNotices(h); len(evs) != 1 {
+		t.Errorf("the lists read again: %d notices, want the one", len(evs))
+	}
+}
+
+// A limit reached at a page's end (100, Telegram's page) with Telegram
+// counting more dialogs is told too, the next page not asked.
+func TestDialogLimitAtPageEnd(t *testing.T) {
+	lowerDialogLimit(t, dialogPage)
+	srv := newFake(t) // group 77
+	for i := range dialogPage {
+		srv.AddChannel(tgfake.Channel{ID: int64(5000 + i), Title: fmt.Sprintf("Channel %d", i), Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	}
+	s, h, _, _ := connectAlice(t, srv)
+	chats, err := s.ChatList(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chats) != dialogPage {
+		t.Errorf("%d chats listed, want %d", len(chats), dialogPage)
+	}
+	if evs := dialogNotices(h); len(evs) != 1 {
+		t.Errorf("%d notices of the limit, want one", len(evs))
+	}
+}
+
+// A forum with more topics than the chat list reads (TopicLimit,
+// lowered here to 3, General among them) is told once a session, as a
+// warning from the gateway naming the forum, and logged; one with as
+// many tells nothing. Before, the others were left out with no word.
+func TestForumTopicLimitNotice(t *testing.T) {
+	old := topicLimit.Swap(3)
+	t.Cleanup(func() { topicLimit.Store(old) }) // after the session's end: registered before it
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 800, Title: "Busy forum", Forum: true, Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	srv.AddChannel(tgfake.Channel{ID: 801, Title: "Quiet forum", Forum: true, Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	for i := range 3 {
+		srv.CreateTopic(800, bob.ID, fmt.Sprintf("Topic %d", i))
+	}
+	for i := range 2 {
+		srv.CreateTopic(801, bob.ID, fmt.Sprintf("Topic %d", i))
+	}
+	s, h, info, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	notices := func() []*pb.Event {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		var out []*pb.Event
+		for _, ev := range h.events {
+			if strings.Contains(ev.GetNotice().GetText(), "topics") {
+				out = append(out, ev)
+			}
+		}
+		return out
+	}
+	for range 2 {
+		if _, err := s.ChatList(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := notices()
+	if len(evs) != 1 {
+		t.Fatalf("notices %v, want one, of the busy forum", evs)
+	}
+	ev := evs[0]
+	if err := sdk.CheckEvent(ev); err != nil {
+		t.Fatalf("the notice is not well formed: %v", err)
+	}
+	if nt := ev.GetNotice(); !strings.Contains(nt.Text, "«Busy forum» has 4 topics: only the 3") || nt.Level != pb.NoticeLevel_NOTICE_LEVEL_WARNING || ev.LoginId != info.LoginID || ev.EventId == "" {
+		t.Errorf("notice %v", ev)
+	}
+	if !strings.Contains(h.logs.String(), "more forum topics than the gateway lists") {
+		t.Errorf("the plugin's log does not say the topics were left out")
+	}
+}
