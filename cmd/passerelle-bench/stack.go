@@ -9,12 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"passerelle.im/passerelle/internal/prosodytest"
 	"passerelle.im/passerelle/internal/stagetrace"
+	"passerelle.im/passerelle/internal/testserver"
 )
 
 const (
@@ -140,14 +142,16 @@ backfill_messages = %d
 	return s, nil
 }
 
-// freeAddr returns a loopback address with a port free right now.
+// freeAddr returns a loopback address with a port free right now, below
+// the kernel's ephemeral range and reserved for this run's life
+// (testserver.ReservePorts): a server restarted on it, or dialed while
+// down, is never met by an outgoing socket holding the same port.
 func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := testserver.ReservePorts(1)
 	if err != nil {
 		return "", fmt.Errorf("find a free port: %w", err)
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])), nil
 }
 
 // storePath is the gateway's bbolt file.
