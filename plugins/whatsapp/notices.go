@@ -70,15 +70,18 @@ func (s *Session) groupUnread(jid types.JID, title, shown string, err error) {
 		title, err, shown))
 }
 
-// voteUnread tells that a vote in the poll question could not be read
-// (id: the vote's message): the poll's counts here leave it out.
-func (s *Session) voteUnread(id types.MessageID, question string, err error) {
+// voteUnread tells that a vote in the poll pollID (question) could not
+// be read: the poll's counts here leave it out. Once per poll, not per
+// vote: a poll whose votes cannot be decrypted (its secret wrong) fails
+// every vote, each member's and each change, and the user needs to be
+// told once that its counts are off.
+func (s *Session) voteUnread(pollID types.MessageID, question string, err error) {
 	q := strings.TrimSpace(question)
 	if q == "" {
 		q = "a poll"
 	} else {
 		q = "the poll «" + q + "»"
 	}
-	s.tell("vote-unread-"+string(id), fmt.Sprintf(
-		"A vote in %s could not be read (%v): the counts shown here leave it out; WhatsApp on your phone has them.", q, err))
+	s.tell("vote-unread-"+string(pollID), fmt.Sprintf(
+		"A vote in %s could not be read (%v): the counts shown here leave out the votes that cannot be read; WhatsApp on your phone has them.", q, err))
 }

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -105,9 +106,11 @@ func TestNoticeJoinedGroupUnread(t *testing.T) {
 	}
 }
 
-// A vote in a poll that cannot be decrypted (its payload damaged) leaves
-// the counts shown as they were: the user is told that they miss a vote.
-// Before, it was only logged.
+// Votes in a poll that cannot be decrypted (their payload damaged) leave
+// the counts shown as they were: the user is told that they miss votes,
+// once for the poll, not once a vote (a poll whose secret is wrong fails
+// every vote cast in it). Before, it was only logged; then told once a
+// vote.
 func TestNoticeVoteUnread(t *testing.T) {
 	r := newRig(t, "")
 	_, fake := r.connected(t)
@@ -116,24 +119,32 @@ func TestNoticeVoteUnread(t *testing.T) {
 	from := r.host.count()
 	fake.Receive(ctx, &poll, lunchPoll())
 	r.host.nextFrom(t, from, noticeWait, func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.EventId == "POLLN" })
-	msg, err := fake.PollVote(ctx, bob, &poll, "pizza")
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc := msg.GetPollUpdateMessage().GetVote()
-	enc.EncPayload = append([]byte(nil), enc.GetEncPayload()...)
-	enc.EncPayload[0] ^= 0xff // the GCM tag no longer matches
-	info := types.MessageInfo{MessageSource: types.MessageSource{Chat: poll.Chat, Sender: bob, IsGroup: true},
-		ID: "VOTEBAD", Timestamp: when.Add(time.Second)}
-	fake.Receive(ctx, &info, msg)
-	ev := waitNotice(t, r, from, "vote-unread-")
-	if text := ev.GetNotice().Text; !strings.Contains(text, "«Lunch?»") || ev.EventId != "vote-unread-VOTEBAD" {
-		t.Errorf("notice %s %q: want vote-unread-VOTEBAD naming the poll", ev.EventId, text)
-	}
-	for _, e := range r.host.since(from) {
-		if e.GetEdit() != nil {
-			t.Errorf("the poll corrected by a vote not read: %v", e)
+	for i, voter := range []types.JID{bob, alice} {
+		msg, err := fake.PollVote(ctx, voter, &poll, "pizza")
+		if err != nil {
+			t.Fatal(err)
 		}
+		enc := msg.GetPollUpdateMessage().GetVote()
+		enc.EncPayload = append([]byte(nil), enc.GetEncPayload()...)
+		enc.EncPayload[0] ^= 0xff // the GCM tag no longer matches
+		info := types.MessageInfo{MessageSource: types.MessageSource{Chat: poll.Chat, Sender: voter, IsGroup: true},
+			ID: types.MessageID(fmt.Sprintf("VOTEBAD%d", i)), Timestamp: when.Add(time.Duration(i+1) * time.Second)}
+		fake.Receive(ctx, &info, msg)
+	}
+	ev := waitNotice(t, r, from, "vote-unread-")
+	if text := ev.GetNotice().Text; !strings.Contains(text, "«Lunch?»") || ev.EventId != "vote-unread-POLLN" {
+		t.Errorf("notice %s %q: want vote-unread-POLLN naming the poll", ev.EventId, text)
+	}
+	fenced(t, r, fake, from) // no correction by a vote not read; both votes handled
+	// The gateway shows an event ID once: one ID, one notice.
+	told := map[string]bool{}
+	for _, e := range r.host.since(from) {
+		if e.GetNotice() != nil && strings.HasPrefix(e.EventId, "vote-unread-") {
+			told[e.EventId] = true
+		}
+	}
+	if len(told) != 1 {
+		t.Errorf("notices of votes not read: %v; want one for the poll", told)
 	}
 }
 
