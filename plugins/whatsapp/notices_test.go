@@ -57,32 +57,47 @@ func TestNoticeHistoryGone(t *testing.T) {
 
 // Messages of a history sync whatsmeow cannot read (a group's message
 // naming no sender) are left out, the others shown: the user is told how
-// many, once for the sync. One older than the history kept is not
+// many, once for the whole sync, at its end, not once a blob (a sync
+// after pairing is dozens). One older than the history kept is not
 // counted (it would not be shown anyway). Before, they were dropped
-// unsaid.
+// unsaid; then told once a blob.
 func TestNoticeHistoryUnreadable(t *testing.T) {
 	r := newRig(t, `{"history_days": 7}`)
 	_, fake := r.connected(t)
-	ctx := context.Background()
 	now := time.Now().Truncate(time.Second)
 	from := r.host.count()
 	noSender := func(id string, at time.Time) *waHistorySync.HistorySyncMsg {
 		return webMsg(group, id, false, at, "whose?") // a group's, no participant
 	}
-	good := webMsg(group, "G1", false, now.Add(-time.Hour), "fine")
-	good.Message.Participant = proto.String(alice.String())
-	if _, err := fake.HistoryNotice(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
-		Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: []*waHistorySync.HistorySyncMsg{
-			noSender("U2", now.Add(-30*time.Minute)), good, noSender("U1", now.Add(-2*time.Hour)), noSender("U0", now.AddDate(0, 0, -8)),
-		}}}}); err != nil {
-		t.Fatal(err)
+	withSender := func(id string, at time.Time) *waHistorySync.HistorySyncMsg {
+		hm := webMsg(group, id, false, at, "fine")
+		hm.Message.Participant = proto.String(alice.String())
+		return hm
 	}
+	blob := func(typ waHistorySync.HistorySync_HistorySyncType, progress uint32, msgs ...*waHistorySync.HistorySyncMsg) *events.HistorySync {
+		return &events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: typ.Enum(), Progress: proto.Uint32(progress),
+			Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: msgs}}}}
+	}
+	fake.Emit(blob(waHistorySync.HistorySync_RECENT, 100,
+		noSender("U2", now.Add(-30*time.Minute)), withSender("G1", now.Add(-time.Hour)), noSender("U1", now.Add(-2*time.Hour)), noSender("U0", now.AddDate(0, 0, -8))))
 	if b := r.host.waitHistory(t, 1); len(b) != 1 || len(b[0].Events) != 1 || b[0].Events[0].EventId != "G1" {
 		t.Fatalf("history: %v; want G1 alone", b)
 	}
+	// WhatsApp's last blob of the sync (FULL at 100%) ends it.
+	fake.Emit(blob(waHistorySync.HistorySync_FULL, 100, noSender("U3", now.Add(-3*time.Hour)), withSender("G0", now.Add(-4*time.Hour))))
+	_, end := r.host.nextFrom(t, from, noticeWait, isProgressEnd)
+	told := map[string]string{}
+	for _, e := range r.host.since(from)[:end-from] {
+		if e.GetNotice() != nil && strings.HasPrefix(e.EventId, "history-unreadable-") {
+			told[e.EventId] = e.GetNotice().Text
+		}
+	}
+	if len(told) != 1 {
+		t.Fatalf("notices before the sync's end: %v; want one", told)
+	}
 	ev := waitNotice(t, r, from, "history-unreadable-")
-	if text := ev.GetNotice().Text; !strings.HasPrefix(text, "2 messages of your WhatsApp history could not be read") {
-		t.Errorf("notice %q: want it to say 2 messages could not be read", text)
+	if text := ev.GetNotice().Text; !strings.HasPrefix(text, "3 messages of your WhatsApp history could not be read") {
+		t.Errorf("notice %q: want it to say 3 messages could not be read", text)
 	}
 }
 
