@@ -180,9 +180,12 @@ func (s *Session) downloadOnce(id types.MessageID, n *waE2E.HistorySyncNotificat
 }
 
 // noticeKey names the notice kept at path in a notice to the user: its
-// file's name, the same at each try of that notice.
+// message's ID (safeName's, as downloadOnce names it), the same at each
+// try of that notice and when WhatsApp delivers it again (another file,
+// keepNotice's time before the ID).
 func noticeKey(path string) string {
-	return strings.TrimSuffix(filepath.Base(path), noticeSuffix)
+	name := strings.TrimSuffix(filepath.Base(path), noticeSuffix)
+	return name[strings.LastIndexByte(name, '-')+1:]
 }
 
 // retryable says whether a download failed for want of WhatsApp (worth

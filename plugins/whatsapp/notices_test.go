@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -53,6 +54,34 @@ func TestNoticeHistoryGone(t *testing.T) {
 		t.Errorf("notice ID %q: want it to name the sync's notice %s (the same one told again shows once)", ev.EventId, id)
 	}
 	waitNoNotice(t, s)
+}
+
+// The same history sync notice delivered twice (WhatsApp sends a message
+// again whose receipt it did not get), its blob gone: each copy is tried,
+// and the user told once, the notice ID naming the message, not the file
+// each copy was kept in. Before, each file's name (its time first) made
+// a notice of its own.
+func TestNoticeHistoryGoneTwice(t *testing.T) {
+	r := newRig(t, "")
+	s, _ := r.connected(t)
+	from := r.host.count()
+	const id = "3EB0HISTAGAIN"
+	gone := &waE2E.HistorySyncNotification{SyncType: waE2E.HistorySyncType_RECENT.Enum(),
+		MediaKey: make([]byte, 32), FileSHA256: make([]byte, 32), FileEncSHA256: make([]byte, 32),
+		DirectPath: proto.String("/v/t62.gone/" + id)}
+	s.historyNotice(id, gone)
+	s.historyNotice(id, gone)
+	waitNotice(t, r, from, "history-lost-")
+	waitNoNotice(t, s) // both copies downloaded, and told before removed
+	told := map[string]bool{}
+	for _, e := range r.host.since(from) {
+		if e.GetNotice() != nil && strings.HasPrefix(e.EventId, "history-lost-") {
+			told[e.EventId] = true
+		}
+	}
+	if len(told) != 1 || !told["history-lost-"+id] {
+		t.Errorf("notices of the lost blob: %v; want history-lost-%s alone", told, id)
+	}
 }
 
 // Messages of a history sync whatsmeow cannot read (a group's message
