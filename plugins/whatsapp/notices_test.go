@@ -35,6 +35,19 @@ func waitNotice(t *testing.T, r *rig, from int, prefix string) *pb.Event {
 	return ev
 }
 
+// noticesByID is the texts of the notices among evs whose ID starts with
+// prefix, by ID: the gateway shows an event ID once, so one ID is one
+// notice shown, however often the plugin emits it.
+func noticesByID(evs []*pb.Event, prefix string) map[string]string {
+	told := map[string]string{}
+	for _, e := range evs {
+		if e.GetNotice() != nil && strings.HasPrefix(e.EventId, prefix) {
+			told[e.EventId] = e.GetNotice().Text
+		}
+	}
+	return told
+}
+
 // A history sync whose blob WhatsApp's servers no longer have (410) is
 // lost for good: the user is told, and its notice is not kept to be tried
 // again. Before, it was only logged.
@@ -73,13 +86,8 @@ func TestNoticeHistoryGoneTwice(t *testing.T) {
 	s.historyNotice(id, gone)
 	waitNotice(t, r, from, "history-lost-")
 	waitNoNotice(t, s) // both copies downloaded, and told before removed
-	told := map[string]bool{}
-	for _, e := range r.host.since(from) {
-		if e.GetNotice() != nil && strings.HasPrefix(e.EventId, "history-lost-") {
-			told[e.EventId] = true
-		}
-	}
-	if len(told) != 1 || !told["history-lost-"+id] {
+	told := noticesByID(r.host.since(from), "history-lost-")
+	if _, ok := told["history-lost-"+id]; len(told) != 1 || !ok {
 		t.Errorf("notices of the lost blob: %v; want history-lost-%s alone", told, id)
 	}
 }
@@ -115,13 +123,7 @@ func TestNoticeHistoryUnreadable(t *testing.T) {
 	// WhatsApp's last blob of the sync (FULL at 100%) ends it.
 	fake.Emit(blob(waHistorySync.HistorySync_FULL, 100, noSender("U3", now.Add(-3*time.Hour)), withSender("G0", now.Add(-4*time.Hour))))
 	_, end := r.host.nextFrom(t, from, noticeWait, isProgressEnd)
-	told := map[string]string{}
-	for _, e := range r.host.since(from)[:end-from] {
-		if e.GetNotice() != nil && strings.HasPrefix(e.EventId, "history-unreadable-") {
-			told[e.EventId] = e.GetNotice().Text
-		}
-	}
-	if len(told) != 1 {
+	if told := noticesByID(r.host.since(from)[:end-from], "history-unreadable-"); len(told) != 1 {
 		t.Fatalf("notices before the sync's end: %v; want one", told)
 	}
 	ev := waitNotice(t, r, from, "history-unreadable-")
@@ -180,14 +182,7 @@ func TestNoticeVoteUnread(t *testing.T) {
 		t.Errorf("notice %s %q: want vote-unread-POLLN naming the poll", ev.EventId, text)
 	}
 	fenced(t, r, fake, from) // no correction by a vote not read; both votes handled
-	// The gateway shows an event ID once: one ID, one notice.
-	told := map[string]bool{}
-	for _, e := range r.host.since(from) {
-		if e.GetNotice() != nil && strings.HasPrefix(e.EventId, "vote-unread-") {
-			told[e.EventId] = true
-		}
-	}
-	if len(told) != 1 {
+	if told := noticesByID(r.host.since(from), "vote-unread-"); len(told) != 1 {
 		t.Errorf("notices of votes not read: %v; want one for the poll", told)
 	}
 }
