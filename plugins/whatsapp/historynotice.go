@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -192,7 +193,11 @@ func noticeKey(path string) string {
 // trying again later) rather than for the blob (gone, damaged).
 func (s *Session) retryable(ctx context.Context, err error) bool {
 	var ne net.Error
+	// A media server's 5xx or 429 (whatsmeow's own tries spent) is theirs
+	// for now, not the blob's: a 403, 404 or 410 says it is gone.
+	var he whatsmeow.DownloadHTTPError
 	return ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, whatsmeow.ErrNotConnected) || errors.Is(err, whatsmeow.ErrIQTimedOut) ||
-		errors.As(err, &ne) || !s.d.cli.IsConnected()
+		errors.As(err, &ne) || !s.d.cli.IsConnected() ||
+		errors.As(err, &he) && he.Response != nil && (he.StatusCode >= 500 || he.StatusCode == http.StatusTooManyRequests)
 }
