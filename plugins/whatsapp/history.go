@@ -313,16 +313,22 @@ func (s *Session) historySync(e *events.HistorySync) {
 	if s.n.historyDays() == 0 || s.hist.dir == "" || e.Data == nil {
 		return
 	}
+	inRun := false
 	switch e.Data.GetSyncType() {
 	case waHistorySync.HistorySync_INITIAL_BOOTSTRAP, waHistorySync.HistorySync_RECENT,
 		waHistorySync.HistorySync_FULL:
 		s.syncBlob(e.Data) // one progress for the whole sync (historyprogress.go)
+		inRun = true
 	case waHistorySync.HistorySync_ON_DEMAND:
 	default:
 		return // push names, settings, status: nothing to show
 	}
 	batches, oldest, unreadable := s.historyBatches(e.Data, s.n.historyCutoff(time.Now()))
-	s.historyUnreadable(unreadable) // notices.go
+	if inRun {
+		s.syncUnreadable(unreadable) // told once, at the sync's end (historyprogress.go)
+	} else {
+		s.historyUnreadable(unreadable) // notices.go
+	}
 	if len(batches) == 0 {
 		s.noteOldest(oldest)
 		s.syncComplete(e.Data)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -180,16 +181,23 @@ func (s *Session) downloadOnce(id types.MessageID, n *waE2E.HistorySyncNotificat
 }
 
 // noticeKey names the notice kept at path in a notice to the user: its
-// file's name, the same at each try of that notice.
+// message's ID (safeName's, as downloadOnce names it), the same at each
+// try of that notice and when WhatsApp delivers it again (another file,
+// keepNotice's time before the ID).
 func noticeKey(path string) string {
-	return strings.TrimSuffix(filepath.Base(path), noticeSuffix)
+	name := strings.TrimSuffix(filepath.Base(path), noticeSuffix)
+	return name[strings.LastIndexByte(name, '-')+1:]
 }
 
 // retryable says whether a download failed for want of WhatsApp (worth
 // trying again later) rather than for the blob (gone, damaged).
 func (s *Session) retryable(ctx context.Context, err error) bool {
 	var ne net.Error
+	// A media server's 5xx or 429 (whatsmeow's own tries spent) is theirs
+	// for now, not the blob's: a 403, 404 or 410 says it is gone.
+	var he whatsmeow.DownloadHTTPError
 	return ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, whatsmeow.ErrNotConnected) || errors.Is(err, whatsmeow.ErrIQTimedOut) ||
-		errors.As(err, &ne) || !s.d.cli.IsConnected()
+		errors.As(err, &ne) || !s.d.cli.IsConnected() ||
+		errors.As(err, &he) && he.Response != nil && (he.StatusCode >= 500 || he.StatusCode == http.StatusTooManyRequests)
 }

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -61,6 +62,40 @@ func TestHistoryNoticeDownloaded(t *testing.T) {
 		t.Fatalf("after connecting again: %v", b[1])
 	}
 	waitNoNotice(t, s)
+}
+
+// A history sync whose download WhatsApp's media servers fail for now
+// (503, whatsmeow's own tries spent) is kept and tried again at the next
+// connection, and the user is told nothing: it is not lost. Before, it
+// was dropped as a blob gone, and told as lost.
+func TestHistoryNoticeServerError(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	from := r.host.count()
+	fake.FailHistory(http.StatusServiceUnavailable)
+	if _, err := fake.HistoryNotice(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(bob.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			historyMsg(bob, "N5", time.Now().Add(-time.Hour), &waE2E.Message{Conversation: proto.String("after an outage")}),
+		}}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitPulled(t, s) // it started as the notice was kept
+	if n := len(s.hist.notices()); n != 1 {
+		t.Fatalf("notices kept after a 503: %d, want 1", n)
+	}
+	fake.FailHistory(0)
+	fake.Disconnect()
+	if err := fake.Connect(); err != nil { // whatsmeow's reconnection
+		t.Fatal(err)
+	}
+	if b := r.host.waitHistory(t, 1); b[0].Events[0].EventId != "N5" {
+		t.Fatalf("after connecting again: %v", b[0])
+	}
+	waitNoNotice(t, s)
+	if lost := noticesByID(r.host.since(from), "history-lost-"); len(lost) != 0 {
+		t.Errorf("told as lost: %v", lost)
+	}
 }
 
 // waitPulled waits for the notices' downloader to have started and

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/types"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -54,6 +55,9 @@ type syncRun struct {
 	complete bool   // WhatsApp said the sync is complete
 	quiet    bool   // no blob for the quiet period
 	timer    *time.Timer
+	// unread: the messages of the run's blobs not read, told once at
+	// its end (notices.go).
+	unread unreadTally
 }
 
 // syncBlob notes a history blob of the sync (before it is spooled): the
@@ -64,6 +68,7 @@ func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
 	defer r.mu.Unlock()
 	if !r.active {
 		r.active, r.stored, r.stage, r.percent, r.complete = true, 0, "", 0, false
+		r.unread = unreadTally{}
 	}
 	r.quiet = false
 	if data.Progress != nil {
@@ -91,6 +96,21 @@ func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
 		r.mu.Unlock()
 		s.pushHistory() // its end tells the run's end
 	})
+}
+
+// syncUnreadable counts a blob's messages not read (ids) in the run, to
+// tell at its end; told at once when no run is under way (it ended
+// between the blob's syncBlob and here).
+func (s *Session) syncUnreadable(ids []types.MessageID) {
+	r := &s.hist.run
+	r.mu.Lock()
+	if r.active {
+		r.unread.add(ids)
+		r.mu.Unlock()
+		return
+	}
+	r.mu.Unlock()
+	s.historyUnreadable(ids)
 }
 
 // syncComplete notes a blob spooled: WhatsApp says the sync is complete
@@ -155,7 +175,10 @@ func (s *Session) syncEnd() {
 		text += "; WhatsApp sent nothing more for " + quietText(s.n.historyQuiet())
 	}
 	n := max(r.stored, 1) // done == total ends it, even with no chat stored
+	unread := r.unread
+	r.unread = unreadTally{}
 	r.mu.Unlock()
+	s.tellUnreadable(unread) // before the end: all the sync says comes before it
 	s.emit(&pb.Event{Payload: &pb.Event_Progress{Progress: &pb.ProgressEvent{
 		Task: "history", Unit: "chats", Done: int64(n), Total: int64(n), Text: text,
 	}}})

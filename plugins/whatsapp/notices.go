@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -42,23 +43,51 @@ func (s *Session) historyDamaged(name string) {
 		"Part of your WhatsApp history that the gateway kept was damaged on disk and is not shown here (what could be read of it is); WhatsApp on your phone has it.")
 }
 
-// historyUnreadable tells that messages of a history sync or of a page
-// of history on demand could not be read (whatsmeow could not parse
-// them) and are left out: ids are theirs, which name the notice.
-func (s *Session) historyUnreadable(ids []types.MessageID) {
+// unreadTally gathers messages of history that could not be read
+// (whatsmeow could not parse them), for one notice: a hash of their IDs,
+// which names it (the same messages told again show once), and their
+// count.
+type unreadTally struct {
+	h hash.Hash
+	n int
+}
+
+// add counts ids.
+func (t *unreadTally) add(ids []types.MessageID) {
 	if len(ids) == 0 {
 		return
 	}
-	h := sha256.New()
+	if t.h == nil {
+		t.h = sha256.New()
+	}
 	for _, id := range ids {
-		h.Write([]byte(id))
-		h.Write([]byte{0})
+		t.h.Write([]byte(id))
+		t.h.Write([]byte{0})
+	}
+	t.n += len(ids)
+}
+
+// historyUnreadable tells that messages of a page of history on demand
+// (or of a history blob outside a sync) could not be read and are left
+// out: ids are theirs, which name the notice.
+func (s *Session) historyUnreadable(ids []types.MessageID) {
+	var t unreadTally
+	t.add(ids)
+	s.tellUnreadable(t)
+}
+
+// tellUnreadable tells of the messages t counted, if any, in one notice:
+// a page's, or a whole sync's (historyprogress.go), whose blobs, dozens
+// after pairing, would each have told its own.
+func (s *Session) tellUnreadable(t unreadTally) {
+	if t.n == 0 {
+		return
 	}
 	text := "A message of your WhatsApp history could not be read and is not shown here; WhatsApp on your phone has it."
-	if len(ids) > 1 {
-		text = strconv.Itoa(len(ids)) + " messages of your WhatsApp history could not be read and are not shown here; WhatsApp on your phone has them."
+	if t.n > 1 {
+		text = strconv.Itoa(t.n) + " messages of your WhatsApp history could not be read and are not shown here; WhatsApp on your phone has them."
 	}
-	s.tell("history-unreadable-"+hex.EncodeToString(h.Sum(nil)[:12]), text)
+	s.tell("history-unreadable-"+hex.EncodeToString(t.h.Sum(nil)[:12]), text)
 }
 
 // groupUnread tells that the group jid (title: how the user knows it) was
@@ -70,15 +99,18 @@ func (s *Session) groupUnread(jid types.JID, title, shown string, err error) {
 		title, err, shown))
 }
 
-// voteUnread tells that a vote in the poll question could not be read
-// (id: the vote's message): the poll's counts here leave it out.
-func (s *Session) voteUnread(id types.MessageID, question string, err error) {
+// voteUnread tells that a vote in the poll pollID (question) could not
+// be read: the poll's counts here leave it out. Once per poll, not per
+// vote: a poll whose votes cannot be decrypted (its secret wrong) fails
+// every vote, each member's and each change, and the user needs to be
+// told once that its counts are off.
+func (s *Session) voteUnread(pollID types.MessageID, question string, err error) {
 	q := strings.TrimSpace(question)
 	if q == "" {
 		q = "a poll"
 	} else {
 		q = "the poll «" + q + "»"
 	}
-	s.tell("vote-unread-"+string(id), fmt.Sprintf(
-		"A vote in %s could not be read (%v): the counts shown here leave it out; WhatsApp on your phone has them.", q, err))
+	s.tell("vote-unread-"+string(pollID), fmt.Sprintf(
+		"A vote in %s could not be read (%v): the counts shown here leave out the votes that cannot be read; WhatsApp on your phone has them.", q, err))
 }

@@ -2,11 +2,13 @@ package whatsapp
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -33,6 +35,19 @@ func waitNotice(t *testing.T, r *rig, from int, prefix string) *pb.Event {
 	return ev
 }
 
+// noticesByID is the texts of the notices among evs whose ID starts with
+// prefix, by ID: the gateway shows an event ID once, so one ID is one
+// notice shown, however often the plugin emits it.
+func noticesByID(evs []*pb.Event, prefix string) map[string]string {
+	told := map[string]string{}
+	for _, e := range evs {
+		if e.GetNotice() != nil && strings.HasPrefix(e.EventId, prefix) {
+			told[e.EventId] = e.GetNotice().Text
+		}
+	}
+	return told
+}
+
 // A history sync whose blob WhatsApp's servers no longer have (410) is
 // lost for good: the user is told, and its notice is not kept to be tried
 // again. Before, it was only logged.
@@ -54,34 +69,66 @@ func TestNoticeHistoryGone(t *testing.T) {
 	waitNoNotice(t, s)
 }
 
+// The same history sync notice delivered twice (WhatsApp sends a message
+// again whose receipt it did not get), its blob gone: each copy is tried,
+// and the user told once, the notice ID naming the message, not the file
+// each copy was kept in. Before, each file's name (its time first) made
+// a notice of its own.
+func TestNoticeHistoryGoneTwice(t *testing.T) {
+	r := newRig(t, "")
+	s, _ := r.connected(t)
+	from := r.host.count()
+	const id = "3EB0HISTAGAIN"
+	gone := &waE2E.HistorySyncNotification{SyncType: waE2E.HistorySyncType_RECENT.Enum(),
+		MediaKey: make([]byte, 32), FileSHA256: make([]byte, 32), FileEncSHA256: make([]byte, 32),
+		DirectPath: proto.String("/v/t62.gone/" + id)}
+	s.historyNotice(id, gone)
+	s.historyNotice(id, gone)
+	waitNotice(t, r, from, "history-lost-")
+	waitNoNotice(t, s) // both copies downloaded, and told before removed
+	told := noticesByID(r.host.since(from), "history-lost-")
+	if _, ok := told["history-lost-"+id]; len(told) != 1 || !ok {
+		t.Errorf("notices of the lost blob: %v; want history-lost-%s alone", told, id)
+	}
+}
+
 // Messages of a history sync whatsmeow cannot read (a group's message
 // naming no sender) are left out, the others shown: the user is told how
-// many, once for the sync. One older than the history kept is not
+// many, once for the whole sync, at its end, not once a blob (a sync
+// after pairing is dozens). One older than the history kept is not
 // counted (it would not be shown anyway). Before, they were dropped
-// unsaid.
+// unsaid; then told once a blob.
 func TestNoticeHistoryUnreadable(t *testing.T) {
 	r := newRig(t, `{"history_days": 7}`)
 	_, fake := r.connected(t)
-	ctx := context.Background()
 	now := time.Now().Truncate(time.Second)
 	from := r.host.count()
 	noSender := func(id string, at time.Time) *waHistorySync.HistorySyncMsg {
 		return webMsg(group, id, false, at, "whose?") // a group's, no participant
 	}
-	good := webMsg(group, "G1", false, now.Add(-time.Hour), "fine")
-	good.Message.Participant = proto.String(alice.String())
-	if _, err := fake.HistoryNotice(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
-		Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: []*waHistorySync.HistorySyncMsg{
-			noSender("U2", now.Add(-30*time.Minute)), good, noSender("U1", now.Add(-2*time.Hour)), noSender("U0", now.AddDate(0, 0, -8)),
-		}}}}); err != nil {
-		t.Fatal(err)
+	withSender := func(id string, at time.Time) *waHistorySync.HistorySyncMsg {
+		hm := webMsg(group, id, false, at, "fine")
+		hm.Message.Participant = proto.String(alice.String())
+		return hm
 	}
+	blob := func(typ waHistorySync.HistorySync_HistorySyncType, progress uint32, msgs ...*waHistorySync.HistorySyncMsg) *events.HistorySync {
+		return &events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: typ.Enum(), Progress: proto.Uint32(progress),
+			Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: msgs}}}}
+	}
+	fake.Emit(blob(waHistorySync.HistorySync_RECENT, 100,
+		noSender("U2", now.Add(-30*time.Minute)), withSender("G1", now.Add(-time.Hour)), noSender("U1", now.Add(-2*time.Hour)), noSender("U0", now.AddDate(0, 0, -8))))
 	if b := r.host.waitHistory(t, 1); len(b) != 1 || len(b[0].Events) != 1 || b[0].Events[0].EventId != "G1" {
 		t.Fatalf("history: %v; want G1 alone", b)
 	}
+	// WhatsApp's last blob of the sync (FULL at 100%) ends it.
+	fake.Emit(blob(waHistorySync.HistorySync_FULL, 100, noSender("U3", now.Add(-3*time.Hour)), withSender("G0", now.Add(-4*time.Hour))))
+	_, end := r.host.nextFrom(t, from, noticeWait, isProgressEnd)
+	if told := noticesByID(r.host.since(from)[:end-from], "history-unreadable-"); len(told) != 1 {
+		t.Fatalf("notices before the sync's end: %v; want one", told)
+	}
 	ev := waitNotice(t, r, from, "history-unreadable-")
-	if text := ev.GetNotice().Text; !strings.HasPrefix(text, "2 messages of your WhatsApp history could not be read") {
-		t.Errorf("notice %q: want it to say 2 messages could not be read", text)
+	if text := ev.GetNotice().Text; !strings.HasPrefix(text, "3 messages of your WhatsApp history could not be read") {
+		t.Errorf("notice %q: want it to say 3 messages could not be read", text)
 	}
 }
 
@@ -105,9 +152,11 @@ func TestNoticeJoinedGroupUnread(t *testing.T) {
 	}
 }
 
-// A vote in a poll that cannot be decrypted (its payload damaged) leaves
-// the counts shown as they were: the user is told that they miss a vote.
-// Before, it was only logged.
+// Votes in a poll that cannot be decrypted (their payload damaged) leave
+// the counts shown as they were: the user is told that they miss votes,
+// once for the poll, not once a vote (a poll whose secret is wrong fails
+// every vote cast in it). Before, it was only logged; then told once a
+// vote.
 func TestNoticeVoteUnread(t *testing.T) {
 	r := newRig(t, "")
 	_, fake := r.connected(t)
@@ -116,24 +165,25 @@ func TestNoticeVoteUnread(t *testing.T) {
 	from := r.host.count()
 	fake.Receive(ctx, &poll, lunchPoll())
 	r.host.nextFrom(t, from, noticeWait, func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.EventId == "POLLN" })
-	msg, err := fake.PollVote(ctx, bob, &poll, "pizza")
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc := msg.GetPollUpdateMessage().GetVote()
-	enc.EncPayload = append([]byte(nil), enc.GetEncPayload()...)
-	enc.EncPayload[0] ^= 0xff // the GCM tag no longer matches
-	info := types.MessageInfo{MessageSource: types.MessageSource{Chat: poll.Chat, Sender: bob, IsGroup: true},
-		ID: "VOTEBAD", Timestamp: when.Add(time.Second)}
-	fake.Receive(ctx, &info, msg)
-	ev := waitNotice(t, r, from, "vote-unread-")
-	if text := ev.GetNotice().Text; !strings.Contains(text, "«Lunch?»") || ev.EventId != "vote-unread-VOTEBAD" {
-		t.Errorf("notice %s %q: want vote-unread-VOTEBAD naming the poll", ev.EventId, text)
-	}
-	for _, e := range r.host.since(from) {
-		if e.GetEdit() != nil {
-			t.Errorf("the poll corrected by a vote not read: %v", e)
+	for i, voter := range []types.JID{bob, alice} {
+		msg, err := fake.PollVote(ctx, voter, &poll, "pizza")
+		if err != nil {
+			t.Fatal(err)
 		}
+		enc := msg.GetPollUpdateMessage().GetVote()
+		enc.EncPayload = append([]byte(nil), enc.GetEncPayload()...)
+		enc.EncPayload[0] ^= 0xff // the GCM tag no longer matches
+		info := types.MessageInfo{MessageSource: types.MessageSource{Chat: poll.Chat, Sender: voter, IsGroup: true},
+			ID: types.MessageID(fmt.Sprintf("VOTEBAD%d", i)), Timestamp: when.Add(time.Duration(i+1) * time.Second)}
+		fake.Receive(ctx, &info, msg)
+	}
+	ev := waitNotice(t, r, from, "vote-unread-")
+	if text := ev.GetNotice().Text; !strings.Contains(text, "«Lunch?»") || ev.EventId != "vote-unread-POLLN" {
+		t.Errorf("notice %s %q: want vote-unread-POLLN naming the poll", ev.EventId, text)
+	}
+	fenced(t, r, fake, from) // no correction by a vote not read; both votes handled
+	if told := noticesByID(r.host.since(from), "vote-unread-"); len(told) != 1 {
+		t.Errorf("notices of votes not read: %v; want one for the poll", told)
 	}
 }
 

@@ -167,7 +167,9 @@ func TestBackfillPages(t *testing.T) {
 // The phone does not answer: an empty page, not done, at the cursor
 // asked from; its answer coming late is history all the same.
 func TestBackfillPhoneSilent(t *testing.T) {
-	setFor(t, onDemandWait, 300*time.Millisecond)
+	// The wait, and so how long after it the phone is not asked again:
+	// the second Backfill must come within it, on CI's loaded cores too.
+	setFor(t, onDemandWait, time.Second)
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	now := time.Now().Truncate(time.Second)
@@ -181,14 +183,14 @@ func TestBackfillPhoneSilent(t *testing.T) {
 	if len(page.Events) != 0 || page.Done || page.Cursor != push.Cursor || time.Since(start) < onDemandWait.get() {
 		t.Fatalf("after no answer (%s): %v", time.Since(start), page)
 	}
-	// Right after, the phone is not asked again: an empty page at once.
-	start = time.Now()
+	// Right after, the phone is not asked again: an empty page, no
+	// second request (the request count says it, not a time).
 	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor, Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
 	page = r.host.waitHistory(t, 3)[2]
-	if len(page.Events) != 0 || page.Done || time.Since(start) >= onDemandWait.get() || len(fake.OnDemandRequests()) != 1 {
-		t.Fatalf("asked again (%s, %d requests): %v", time.Since(start), len(fake.OnDemandRequests()), page)
+	if len(page.Events) != 0 || page.Done || len(fake.OnDemandRequests()) != 1 {
+		t.Fatalf("asked again (%d requests): %v", len(fake.OnDemandRequests()), page)
 	}
 	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_ON_DEMAND.Enum(),
 		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{

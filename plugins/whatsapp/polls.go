@@ -394,7 +394,7 @@ func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
 		// The poll's secret was stored with the poll: unexpected.
 		log.Warn("a vote not decrypted; dropped", "err", err)
 		_, p, _ := s.polls.poll(id)
-		s.voteUnread(e.Info.ID, p.Question, err) // notices.go: its counts are off here
+		s.voteUnread(id, p.Question, err) // notices.go: its counts are off here, told once a poll
 		return
 	}
 	voter, alias := s.conv.self, "" // the user, from the phone

@@ -175,6 +175,6 @@ func TestDamagedHistoryFilesSetAside(t *testing.T) {
 			}
 		}
 	}
-	waitNotice(t, r, 0, "history-lost-0001-TORN")
+	waitNotice(t, r, 0, "history-lost-TORN") // the notice's ID, after the time
 	waitNotice(t, r, 0, "history-damaged-0001.hist")
 }

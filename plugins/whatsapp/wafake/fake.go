@@ -138,6 +138,9 @@ type Client struct {
 	// histHold, when set, holds history sync downloads until closed
 	// (HoldHistory).
 	histHold chan struct{}
+	// histStatus, when set, is the HTTP status the history sync
+	// downloads fail with (FailHistory).
+	histStatus int
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// refuseWith, when set, is the code WhatsApp refuses each

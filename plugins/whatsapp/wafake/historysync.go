@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -83,6 +84,15 @@ func (c *Client) historyNotice(ctx context.Context, notif func(types.MessageID) 
 	return id, nil
 }
 
+// FailHistory has the history sync downloads fail with the HTTP status
+// given (a 503: WhatsApp's media servers down), as whatsmeow's fails once
+// its own tries on every media host are spent; 0 has them work again.
+func (c *Client) FailHistory(status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.histStatus = status
+}
+
 // HoldHistory holds the plugin's history sync downloads (they wait, or
 // end with their context) until called with false.
 func (c *Client) HoldHistory(hold bool) {
@@ -101,10 +111,10 @@ func (c *Client) HoldHistory(hold bool) {
 // (HistoryNotice's): it parses the blob and, with synchronousStorage,
 // stores what it holds before it returns. Not connected, it fails as
 // whatsmeow's media connection does; a blob gone (HistoryNoticeGone),
-// as its download does.
+// or the media servers failing (FailHistory), as its download does.
 func (c *Client) DownloadHistorySync(ctx context.Context, notif *waE2E.HistorySyncNotification, synchronousStorage bool) (*waHistorySync.HistorySync, error) {
 	c.mu.Lock()
-	hold := c.histHold
+	hold, status := c.histHold, c.histStatus
 	c.mu.Unlock()
 	if hold != nil {
 		select {
@@ -115,6 +125,10 @@ func (c *Client) DownloadHistorySync(ctx context.Context, notif *waE2E.HistorySy
 	}
 	if !c.IsConnected() {
 		return nil, fmt.Errorf("failed to download: failed to refresh media connections: %w", whatsmeow.ErrNotConnected)
+	}
+	if status != 0 {
+		return nil, fmt.Errorf("failed to download: failed to download media from last host: %w",
+			whatsmeow.DownloadHTTPError{Response: &http.Response{StatusCode: status}})
 	}
 	if notif.InitialHistBootstrapInlinePayload == nil && strings.HasPrefix(notif.GetDirectPath(), "/v/t62.gone/") {
 		return nil, fmt.Errorf("failed to download history sync blob: %w", whatsmeow.ErrMediaDownloadFailedWith410)
