@@ -112,7 +112,11 @@ func TestGroupUpdateKilledMidway(t *testing.T) {
 			}
 			d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, DataMessage: &fakesignal.DataMessage{
 				ExpiresInSeconds: 3600, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}})
-			<-read
+			select {
+			case <-read:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("the plugin never asked signal-cli %s for the group", c.method)
+			}
 			if c.method == "" {
 				s.next(func(ev *pb.Event) bool {
 					return ev.ChatId == group && strings.Contains(ev.GetMessage().GetText(), "1 hour")

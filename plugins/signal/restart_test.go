@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -34,15 +35,24 @@ func TestSignalCLIRestartTold(t *testing.T) {
 		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
 	}
 	evs.NextEvent(connected)
+	// kill kills the running signal-cli: the one fake.pid names once it
+	// names another than the one killed last (a new one writes it after
+	// it listens, so the login may be back before).
+	killed := 0
 	kill := func() {
 		t.Helper()
-		b, err := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, _ := strconv.Atoi(string(b))
-		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-			t.Fatal(err)
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			b, _ := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
+			if pid, _ := strconv.Atoi(string(b)); pid > 0 && pid != killed {
+				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+					t.Fatal(err)
+				}
+				killed = pid
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("fake.pid names no signal-cli but the one killed: %q", b)
+			}
 		}
 	}
 	notice := func() *pb.Event {
