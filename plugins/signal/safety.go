@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -98,11 +97,7 @@ const untrustedTold = "safety-number"
 // loadUntrusted reads the contacts told of a changed safety number,
 // kept in dir ("" in memory only).
 func loadUntrusted(dir string, log *slog.Logger) *sdk.ToldSets {
-	path := ""
-	if dir != "" {
-		path = filepath.Join(dir, untrustedFile)
-	}
-	return sdk.LoadToldSets(path, "signal: the changed safety numbers told", "a changed safety number told before may be told once more", log)
+	return loadToldSets(dir, untrustedFile, "signal: the changed safety numbers told", "a changed safety number told before may be told once more", log)
 }
 
 // trust is "/trust" typed in the contact chatID's chat: their safety
