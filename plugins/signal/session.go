@@ -759,9 +759,12 @@ func (s *Session) receiveNote(params json.RawMessage, ref uint64) (held bool) {
 	var env envelope
 	if err := json.Unmarshal(p.Envelope, &env); err != nil {
 		s.n.host.Logger().Warn("signal: an envelope cannot be read", "err", err)
-		if p.Account == "" || !s.isOther(p.Account) { // another login's is its own to tell
-			s.tellDropped(params)
+		if p.Account != "" && !s.isSelfNumber(p.Account) {
+			// Another account's, on a shared connection (strays.go):
+			// its session tells its user, whose message it was.
+			return s.n.stray(s, p.Account, params, ref)
 		}
+		s.tellDropped(params)
 		return
 	}
 	markUnknown(p.Envelope, &env) // unknowncontent.go
