@@ -1,16 +1,10 @@
 package signal_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
-	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -20,14 +14,7 @@ import (
 // presence, which "connected" replaced moments later. Each exit is its
 // own notice. Before, only the log kept it.
 func TestSignalCLIRestartTold(t *testing.T) {
-	cli := plugintest.BuildBinary(t, fakeCLIPkg)
-	t.Setenv("FAKESIGNAL_ACCOUNTS", alice+":"+aliceACI)
-	dataDir := t.TempDir()
-	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "data_dir": dataDir, "accounts": adminAccounts()})
-	p := plugintest.Start(t, pluginBinary(t), "", cfg)
-	done := p.Login("existing", map[string]string{"account": alice})
-	evs := p.Events()
-	p.Connect(done.LoginId, done.SavedState)
+	_, _, evs, dataDir := supervisedLogin(t, nil)
 	connected := func(ev *pb.Event) bool {
 		if ev.GetNotice() != nil {
 			t.Errorf("a notice before signal-cli stopped: %v", ev)
@@ -35,24 +22,13 @@ func TestSignalCLIRestartTold(t *testing.T) {
 		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
 	}
 	evs.NextEvent(connected)
-	// kill kills the running signal-cli: the one fake.pid names once it
-	// names another than the one killed last (a new one writes it after
-	// it listens, so the login may be back before).
+	// kill kills the running signal-cli, not the one killed last.
 	killed := 0
 	kill := func() {
 		t.Helper()
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			b, _ := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
-			if pid, _ := strconv.Atoi(string(b)); pid > 0 && pid != killed {
-				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-				killed = pid
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("fake.pid names no signal-cli but the one killed: %q", b)
-			}
+		killed = fakeCLIPid(t, dataDir, killed)
+		if err := syscall.Kill(killed, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
 		}
 	}
 	notice := func() *pb.Event {
