@@ -118,6 +118,9 @@ type Session struct {
 	// of whose messages was read since, kept in the login's folder
 	// (safety.go).
 	untrusted *sdk.ToldSets
+	// untrustedTelling: contacts whose notice is on its way to the host,
+	// not yet noted in untrusted, under mu (safety.go).
+	untrustedTelling map[string]bool
 	// challengeTold is the captcha challenge last told, under mu
 	// (challenge.go).
 	challengeTold string
