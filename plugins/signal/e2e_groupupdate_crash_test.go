@@ -112,7 +112,11 @@ func TestGroupUpdateKilledMidway(t *testing.T) {
 			}
 			d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, DataMessage: &fakesignal.DataMessage{
 				ExpiresInSeconds: 3600, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}})
-			<-read
+			select {
+			case <-read:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("the plugin never asked signal-cli %s for the group", c.method)
+			}
 			if c.method == "" {
 				s.next(func(ev *pb.Event) bool {
 					return ev.ChatId == group && strings.Contains(ev.GetMessage().GetText(), "1 hour")
@@ -208,5 +212,30 @@ func TestOwnGroupChangeKilledMidway(t *testing.T) {
 			room.apply(ev)
 		}
 		return room.name == "renamed by me"
+	})
+}
+
+// The user's own change of a group whose read after it failed (a
+// passing trouble of signal-cli's listGroups) is told at the next
+// connection, as one a crash cut short: no envelope of it comes to tell
+// it again. Before, the journal forgot it once the command returned,
+// and the room kept the old name until the group's next update.
+func TestOwnGroupChangeUnreadToldAtNextConnection(t *testing.T) {
+	d, gid, s, group := groupKnown(t)
+	waitGroupsRead(t, d)
+	d.FailNext("listGroups", -3, "Failed to read the group: network failure") // the read after the rename
+	if res := s.do(group, &pb.SetChatName{Name: "renamed by me"}); res.Error != nil {
+		t.Fatalf("rename: %v", res.Error)
+	}
+	if g, _ := d.GetGroup(alice, gid); g.Name != "renamed by me" {
+		t.Fatalf("signal-cli's group is named %q", g.Name)
+	}
+	d.Crash()
+	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT)
+	if err := d.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	s.next(func(ev *pb.Event) bool {
+		return ev.ChatId == group && ev.GetChat().GetChat().GetName() == "renamed by me"
 	})
 }

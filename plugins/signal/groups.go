@@ -228,7 +228,7 @@ func (s *Session) refreshGroups(ctx context.Context) {
 		s.n.host.Logger().Warn("signal: the groups could not be listed", "login", s.loginID, "err", err)
 		return
 	}
-	in, untold := map[string]bool{}, map[string]bool{}
+	in := map[string]bool{}
 	for _, g := range gs {
 		if g.IsMember && !g.IsBlocked {
 			chat := s.chatOf(ctx, g) // outside mu: it may emit
@@ -242,13 +242,15 @@ func (s *Session) refreshGroups(ctx context.Context) {
 					Sender: &pb.Sender{UserId: s.selfID(), IsFromMe: true}, TimestampUnixMicro: time.Now().UnixMicro(),
 					Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}
 				if err := s.n.host.EmitDurable(ctx, ev); err != nil {
-					untold[chat.ChatId] = true // at the next connection
 					s.n.host.Logger().Warn("signal: a group changed just before a crash could not be told; told at the next connection", "login", s.loginID, "chat", chat.ChatId, "err", err)
+				} else {
+					s.changing.toldCut(chat.ChatId)
 				}
 			}
 		}
 	}
-	s.changing.keepCut(untold)
+	// Not those cut short meanwhile (kept, as in): told at the next.
+	s.changing.keepCut(in)
 	s.requestsTold.KeepOnly(in) // those of groups left meanwhile
 	// Nor what was told of a group read since (joined meanwhile, an
 	// update of it handled alongside).
@@ -807,15 +809,24 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 		Timestamp int64 `json:"timestamp"`
 	}
 	s.changing.begin(chatID) // groupschanging.go
-	defer s.changing.end(chatID)
+	told := false
+	defer func() { s.changing.end(chatID, told) }()
 	if err := s.callRaw(ctx, what, "updateGroup", p, &res); err != nil {
+		// Not told: signal-cli may have made the change all the same
+		// (its answer lost, the call timed out); one it refused costs
+		// the room a description of the group as it is.
 		if notMember(err) {
 			s.outOfGroup(ctx, chatID)
 		}
 		return 0, groupRead{}, s.groupUpdateError(what, err)
 	}
+	fails := s.unfinished.Load()
 	read := s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp, 0)
 	s.told.save()
+	// No envelope of it comes to tell it again (groupChanged's read
+	// failing says "at the next start" of an update's): the next
+	// connection does, from the journal.
+	told = read.err == nil && s.unfinished.Load() == fails
 	return res.Timestamp, read, nil
 }
 

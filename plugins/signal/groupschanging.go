@@ -17,7 +17,8 @@ import (
 // its connection, took it as known, and told nothing until the group's
 // next update. So each group whose own change is under way is kept in
 // the login's folder from before updateGroup is asked to after the room
-// was told; those the file names at a start were cut short, and the
+// was told; those the file names at a start were cut short, as are those
+// whose room was not told (the group unread after the change), and the
 // groups read at the next connection tell their room the whole group,
 // which the gateway compares with the room.
 
@@ -65,8 +66,11 @@ func (c *groupsChanging) begin(chat string) {
 	c.saveLocked()
 }
 
-// end notes chat's own change told (or refused).
-func (c *groupsChanging) end(chat string) {
+// end notes chat's own change done with: told, its room is no longer
+// named; not told (the group unread after it, its event not confirmed,
+// or signal-cli's answer lost), it is kept as cut short, for the next
+// connection's read of the groups to tell the room the whole group.
+func (c *groupsChanging) end(chat string, told bool) {
 	if c == nil {
 		return
 	}
@@ -74,6 +78,9 @@ func (c *groupsChanging) end(chat string) {
 	defer c.mu.Unlock()
 	if c.live[chat]--; c.live[chat] <= 0 {
 		delete(c.live, chat)
+	}
+	if !told {
+		c.cut[chat] = true
 	}
 	c.saveLocked()
 }
@@ -88,8 +95,22 @@ func (c *groupsChanging) wasCut(chat string) bool {
 	return c.cut[chat]
 }
 
-// keepCut forgets the changes cut short of the groups not in chats:
-// told (their room told the whole group), or no longer the user's.
+// toldCut forgets chat's change cut short: its room was told the whole
+// group.
+func (c *groupsChanging) toldCut(chat string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cut[chat] {
+		delete(c.cut, chat)
+		c.saveLocked()
+	}
+}
+
+// keepCut forgets the changes cut short of the groups not in chats (those
+// the user is in): no room to tell.
 func (c *groupsChanging) keepCut(chats map[string]bool) {
 	if c == nil {
 		return

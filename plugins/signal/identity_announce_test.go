@@ -17,12 +17,14 @@ import (
 )
 
 // recordingHost is an sdk.Host that keeps what is emitted. hold, when
-// set, is waited for by EmitDurable (a host slow to confirm); failing
-// makes EmitDurable fail unconfirmed.
+// set, is waited for by EmitDurable (a host slow to confirm), which
+// sends on entered, when set, first; failing makes EmitDurable fail
+// unconfirmed.
 type recordingHost struct {
 	mu      sync.Mutex
 	evs     []*pb.Event
 	hold    chan struct{}
+	entered chan struct{}
 	failing bool
 }
 
@@ -33,6 +35,9 @@ func (h *recordingHost) EmitWait(_ context.Context, ev *pb.Event) error {
 }
 func (h *recordingHost) EmitDurable(_ context.Context, ev *pb.Event) error {
 	if h.hold != nil {
+		if h.entered != nil {
+			h.entered <- struct{}{}
+		}
 		<-h.hold
 	}
 	h.mu.Lock()

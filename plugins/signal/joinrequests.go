@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"passerelle.im/passerelle/plugins/sdk"
@@ -50,11 +49,7 @@ const requestsToldFile = "join-requests-told.json"
 // loadRequestsTold reads the user IDs whose request to join was told,
 // by the group's chat ID, kept in dir ("" in memory only).
 func loadRequestsTold(dir string, log *slog.Logger) *sdk.ToldSets {
-	path := ""
-	if dir != "" {
-		path = filepath.Join(dir, requestsToldFile)
-	}
-	return sdk.LoadToldSets(path, "signal: the requests to join told", "the requests to join pending are told again", log)
+	return loadToldSets(dir, requestsToldFile, "signal: the requests to join told", "the requests to join pending are told again", log)
 }
 
 // joinRequestText is the notice of who's request to join.

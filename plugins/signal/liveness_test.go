@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,28 +71,13 @@ func TestHungDaemonTold(t *testing.T) {
 // The supervised signal-cli hung is killed and started again, and the
 // login connects to the new one. Before, it stayed hung.
 func TestHungDaemonRestarted(t *testing.T) {
-	cli := plugintest.BuildBinary(t, fakeCLIPkg)
-	t.Setenv("FAKESIGNAL_ACCOUNTS", alice+":"+aliceACI)
-	dataDir := t.TempDir()
-	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "data_dir": dataDir, "accounts": adminAccounts(), "liveness_check_seconds": 1})
-	p := plugintest.Start(t, pluginBinary(t), "", cfg)
-	done := p.Login("existing", map[string]string{"account": alice})
-	evs := p.Events()
-	p.Connect(done.LoginId, done.SavedState)
+	_, _, evs, dataDir := supervisedLogin(t, map[string]any{"liveness_check_seconds": 1})
 	state := func(want pb.LoginState) string {
 		t.Helper()
 		return evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == want }).GetLoginState().Message
 	}
-	pidOf := func() int {
-		b, err := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, _ := strconv.Atoi(string(b))
-		return pid
-	}
 	state(pb.LoginState_LOGIN_STATE_CONNECTED)
-	first := pidOf()
+	first := fakeCLIPid(t, dataDir, 0)
 	// It hangs.
 	if err := os.WriteFile(filepath.Join(dataDir, "stall"), []byte("listAccounts\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -106,7 +90,5 @@ func TestHungDaemonRestarted(t *testing.T) {
 	}
 	os.Remove(filepath.Join(dataDir, "stall"))
 	state(pb.LoginState_LOGIN_STATE_CONNECTED)
-	if pidOf() == first {
-		t.Fatal("connected again without a new signal-cli")
-	}
+	fakeCLIPid(t, dataDir, first) // a new signal-cli
 }

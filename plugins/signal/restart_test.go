@@ -1,15 +1,10 @@
 package signal_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
-	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -19,14 +14,7 @@ import (
 // presence, which "connected" replaced moments later. Each exit is its
 // own notice. Before, only the log kept it.
 func TestSignalCLIRestartTold(t *testing.T) {
-	cli := plugintest.BuildBinary(t, fakeCLIPkg)
-	t.Setenv("FAKESIGNAL_ACCOUNTS", alice+":"+aliceACI)
-	dataDir := t.TempDir()
-	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "data_dir": dataDir, "accounts": adminAccounts()})
-	p := plugintest.Start(t, pluginBinary(t), "", cfg)
-	done := p.Login("existing", map[string]string{"account": alice})
-	evs := p.Events()
-	p.Connect(done.LoginId, done.SavedState)
+	_, _, evs, dataDir := supervisedLogin(t, nil)
 	connected := func(ev *pb.Event) bool {
 		if ev.GetNotice() != nil {
 			t.Errorf("a notice before signal-cli stopped: %v", ev)
@@ -34,14 +22,12 @@ func TestSignalCLIRestartTold(t *testing.T) {
 		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
 	}
 	evs.NextEvent(connected)
+	// kill kills the running signal-cli, not the one killed last.
+	killed := 0
 	kill := func() {
 		t.Helper()
-		b, err := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, _ := strconv.Atoi(string(b))
-		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		killed = fakeCLIPid(t, dataDir, killed)
+		if err := syscall.Kill(killed, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -69,11 +68,27 @@ func (s *Session) untrustedSend(ctx context.Context, chatID string, err error) {
 
 // tellUntrusted says in from's chat that their safety number changed,
 // once until it is trusted or one of their messages is read again; at
-// (Unix ms) names the notice.
+// (Unix ms) names the notice. It is noted told on disk only once the
+// host has the notice: a process killed in between tells it at the next
+// start (its envelope handled again), under the same ID, where noted
+// first it was told never (the next one of theirs found it told).
 func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64) {
-	if len(s.untrustedSets().Update(from, map[string]bool{untrustedTold: true})) == 0 {
+	told := s.untrustedSets()
+	s.mu.Lock()
+	if s.untrustedTelling[from] || told.Told(from, untrustedTold) {
+		s.mu.Unlock()
 		return
 	}
+	if s.untrustedTelling == nil {
+		s.untrustedTelling = map[string]bool{}
+	}
+	s.untrustedTelling[from] = true // a send refused meanwhile tells it not again
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.untrustedTelling, from)
+		s.mu.Unlock()
+	}()
 	who := cmp.Or(name, from)
 	text := "⚠ " + who + "'s safety number changed (a new phone, or Signal installed again): their messages cannot be read here, " +
 		"nor yours sent to them, until you " + verifyHint + ". What they send meanwhile is kept (up to 14 days) and comes once it is trusted."
@@ -82,8 +97,8 @@ func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64
 	s.emit(ctx, &pb.Event{ChatId: from, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: from, Name: name},
 		TimestampUnixMicro: at * 1000, EventId: "untrusted-" + strconv.FormatInt(at, 10) + "-" + from,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
-	if s.unfinished.Load() != before {
-		s.untrustedSets().Untold(from, untrustedTold) // the next start tells it
+	if s.unfinished.Load() == before { // else the next start tells it
+		told.Update(from, map[string]bool{untrustedTold: true})
 	}
 }
 
@@ -98,11 +113,7 @@ const untrustedTold = "safety-number"
 // loadUntrusted reads the contacts told of a changed safety number,
 // kept in dir ("" in memory only).
 func loadUntrusted(dir string, log *slog.Logger) *sdk.ToldSets {
-	path := ""
-	if dir != "" {
-		path = filepath.Join(dir, untrustedFile)
-	}
-	return sdk.LoadToldSets(path, "signal: the changed safety numbers told", "a changed safety number told before may be told once more", log)
+	return loadToldSets(dir, untrustedFile, "signal: the changed safety numbers told", "a changed safety number told before may be told once more", log)
 }
 
 // trust is "/trust" typed in the contact chatID's chat: their safety

@@ -118,6 +118,9 @@ type Session struct {
 	// of whose messages was read since, kept in the login's folder
 	// (safety.go).
 	untrusted *sdk.ToldSets
+	// untrustedTelling: contacts whose notice is on its way to the host,
+	// not yet noted in untrusted, under mu (safety.go).
+	untrustedTelling map[string]bool
 	// challengeTold is the captcha challenge last told, under mu
 	// (challenge.go).
 	challengeTold string
@@ -759,9 +762,12 @@ func (s *Session) receiveNote(params json.RawMessage, ref uint64) (held bool) {
 	var env envelope
 	if err := json.Unmarshal(p.Envelope, &env); err != nil {
 		s.n.host.Logger().Warn("signal: an envelope cannot be read", "err", err)
-		if p.Account == "" || !s.isOther(p.Account) { // another login's is its own to tell
-			s.tellDropped(params)
+		if p.Account != "" && !s.isSelfNumber(p.Account) {
+			// Another account's, on a shared connection (strays.go):
+			// its session tells its user, whose message it was.
+			return s.n.stray(s, p.Account, params, ref)
 		}
+		s.tellDropped(params)
 		return
 	}
 	markUnknown(p.Envelope, &env) // unknowncontent.go

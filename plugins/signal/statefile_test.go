@@ -47,7 +47,7 @@ func TestStateFileNull(t *testing.T) {
 func TestStateFileDamagedSetAside(t *testing.T) {
 	dir := t.TempDir()
 	damaged := map[string]string{}
-	for i, f := range []string{readMarksFile, memberNamesFile, ringingFile, requestsToldFile, "identities.json", invitationsFile, msgIDsFile} {
+	for i, f := range []string{readMarksFile, memberNamesFile, ringingFile, requestsToldFile, "identities.json", invitationsFile, msgIDsFile, untrustedFile, groupsChangingFile} {
 		damaged[f] = `{"torn` + strings.Repeat("x", i)
 		if err := os.WriteFile(filepath.Join(dir, f), []byte(damaged[f]), 0o600); err != nil {
 			t.Fatal(err)
@@ -72,6 +72,8 @@ func TestStateFileDamagedSetAside(t *testing.T) {
 	ids := loadIdentities(dir, testLog(&log))
 	ids.userID("+33611111111", "a0000000-0000-4000-8000-000000000001", "")
 	loadInvitations(dir, testLog(&log)).mark("group", 0)
+	loadUntrusted(dir, testLog(&log)).Update("+33611111111", map[string]bool{untrustedTold: true})
+	loadGroupsChanging(dir, testLog(&log)).begin("group")
 	if loadAuthorSince(dir, testLog(&log)) == 0 {
 		t.Error("message IDs with authors from the start, the form set aside")
 	}

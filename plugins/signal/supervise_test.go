@@ -3,6 +3,7 @@ package signal_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,17 +20,47 @@ import (
 
 const fakeCLIPkg = "passerelle.im/passerelle/plugins/signal/testdata/fake-signal-cli"
 
-// The plugin starts signal-cli (with the configured JAVA_HOME), and
-// starts it again when it dies; the session comes back by itself.
-func TestSupervisedDaemon(t *testing.T) {
+// supervisedLogin starts the plugin running the fake signal-cli with
+// alice's account in a data folder of its own (extra adds to the
+// transport's config), and logs alice in and connects her login. It
+// returns the plugin, the login, the events from before the connection,
+// and signal-cli's data folder.
+func supervisedLogin(t *testing.T, extra map[string]any) (*plugintest.Plugin, *pb.CompleteStep, *plugintest.EventStream, string) {
+	t.Helper()
 	cli := plugintest.BuildBinary(t, fakeCLIPkg)
 	t.Setenv("FAKESIGNAL_ACCOUNTS", alice+":"+aliceACI)
 	dataDir := t.TempDir()
-	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "java_home": "/opt/java-21", "data_dir": dataDir, "accounts": adminAccounts()})
-	p := plugintest.Start(t, pluginBinary(t), "", cfg)
+	cfg := map[string]any{"signal_cli": cli, "data_dir": dataDir, "accounts": adminAccounts()}
+	maps.Copy(cfg, extra)
+	b, _ := json.Marshal(cfg)
+	p := plugintest.Start(t, pluginBinary(t), "", b)
 	done := p.Login("existing", map[string]string{"account": alice})
 	evs := p.Events()
 	p.Connect(done.LoginId, done.SavedState)
+	return p, done, evs, dataDir
+}
+
+// fakeCLIPid is the pid of the fake signal-cli running in dataDir once
+// fake.pid names another than not (0: any): a new one writes it after it
+// listens, so a login may be back on it before. It fails the test after
+// 20 s.
+func fakeCLIPid(t *testing.T, dataDir string, not int) int {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
+		if pid, _ := strconv.Atoi(string(b)); pid > 0 && pid != not {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new signal-cli: fake.pid names %q", b)
+		}
+	}
+}
+
+// The plugin starts signal-cli (with the configured JAVA_HOME), and
+// starts it again when it dies; the session comes back by itself.
+func TestSupervisedDaemon(t *testing.T) {
+	p, done, evs, dataDir := supervisedLogin(t, map[string]any{"java_home": "/opt/java-21"})
 	waitState := func(want pb.LoginState) string {
 		t.Helper()
 		return evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == want }).GetLoginState().Message
@@ -44,15 +75,7 @@ func TestSupervisedDaemon(t *testing.T) {
 	if args := strings.Split(string(b), "\n"); !slices.Contains(args, "--ignore-stories") || !slices.Contains(args, "--receive-mode") {
 		t.Errorf("signal-cli's daemon ran with %q, want --ignore-stories", args)
 	}
-	pidOf := func() int {
-		b, err := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, _ := strconv.Atoi(string(b))
-		return pid
-	}
-	first := pidOf()
+	first := fakeCLIPid(t, dataDir, 0)
 	// signal-cli dies.
 	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -61,15 +84,12 @@ func TestSupervisedDaemon(t *testing.T) {
 		t.Errorf("state message %q", msg)
 	}
 	waitState(pb.LoginState_LOGIN_STATE_CONNECTED)
-	if pidOf() == first {
-		t.Fatal("connected again without a new signal-cli")
-	}
+	pid := fakeCLIPid(t, dataDir, first) // a new signal-cli
 	if res := p.Commands().Send(plugintest.SendText(done.LoginId, bob, "txn-after-restart", "after the restart")); res.Error != nil {
 		t.Fatalf("send after the restart: %v", res.Error)
 	}
 	// The plugin dies: signal-cli goes with it (no daemon left holding
 	// the socket and the accounts).
-	pid := pidOf()
 	p.Kill()
 	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(pid, 0) == nil; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -113,24 +133,13 @@ func TestSignalCLIMissing(t *testing.T) {
 // the login said only "signal-cli is starting" (or why it died before)
 // for as long as it could not start.
 func TestRestartFailureTold(t *testing.T) {
-	cli := plugintest.BuildBinary(t, fakeCLIPkg)
-	t.Setenv("FAKESIGNAL_ACCOUNTS", alice+":"+aliceACI)
-	dataDir := t.TempDir()
-	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "data_dir": dataDir, "accounts": adminAccounts()})
-	p := plugintest.Start(t, pluginBinary(t), "", cfg)
-	done := p.Login("existing", map[string]string{"account": alice})
-	evs := p.Events()
-	p.Connect(done.LoginId, done.SavedState)
+	_, _, evs, dataDir := supervisedLogin(t, nil)
 	state := func(match func(*pb.LoginStateEvent) bool) {
 		t.Helper()
 		evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState() != nil && match(ev.GetLoginState()) })
 	}
 	state(func(st *pb.LoginStateEvent) bool { return st.State == pb.LoginState_LOGIN_STATE_CONNECTED })
-	b, err := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := strconv.Atoi(string(b))
+	pid := fakeCLIPid(t, dataDir, 0)
 	const why = "Error: LinkageError occurred while loading main class org.asamk.signal.Main"
 	if err := os.WriteFile(filepath.Join(dataDir, "fail"), []byte(why), 0o600); err != nil {
 		t.Fatal(err)
