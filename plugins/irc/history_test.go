@@ -43,7 +43,7 @@ func nextBatch(t *testing.T, hist pb.Transport_HistoryClient) *pb.HistoryBatch {
 			t.Fatal(err)
 		}
 		return g.b
-	case <-time.After(15 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("no history batch came")
 		return nil
 	}

@@ -150,7 +150,6 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	}
 	left := len(lines)
 	defer func() { s.lines.sent(left) }()
-	now := slices.Clone(had)
 	for _, t := range lines {
 		err := s.lines.wait(ctx)
 		left--
@@ -163,26 +162,47 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 			// the send and the echo, or a connection dropped there,
 			// left the reaction to come back from history as the
 			// user's from another client, taken back since or not.
+			// And it is in the user's set before it goes, line by
+			// line: its echo, and a REDACT of that (redact.go), may
+			// be read before this goroutine runs again. Before, the
+			// set was kept once the last line went (seconds later at
+			// the login's pace): a REDACT of a line before found the
+			// reaction in no set and came as a retraction, and the
+			// set kept then had the reaction again.
 			s.mu.Lock()
 			s.noteUnechoedReactionLocked(echoKey(t))
+			s.applyOwnReactionLocked(k, t, false)
 			s.mu.Unlock()
 			s.flushOwn()
 			if err = s.sendTagmsg(conn, target, t); err != nil {
 				s.forgetUnechoedReaction(echoKey(t))
+				s.mu.Lock()
+				s.applyOwnReactionLocked(k, t, true)
+				s.mu.Unlock()
 			}
 		}
 		if err != nil {
-			s.noteOwnReactions(k, now)
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "reaction not sent to %s: %v", target, err)
 		}
-		if e, ok := t[reactTag]; ok {
-			now = append(now, e)
-		} else {
-			now = slices.DeleteFunc(now, func(x string) bool { return x == t[unreactTag] })
-		}
 	}
-	s.noteOwnReactions(k, now)
 	return sdk.Result{}, nil
+}
+
+// applyOwnReactionLocked changes the user's set k as the TAGMSG of
+// tags t does (a reaction added, or taken back with +draft/unreact),
+// or, undo, as it would have had it not gone. It changes the set as
+// it is now, not as the React began with: a REDACT read meanwhile
+// took a reaction out of it.
+func (s *Session) applyOwnReactionLocked(k reactKey, t map[string]string, undo bool) {
+	e, add := t[reactTag]
+	if !add {
+		e = t[unreactTag]
+	}
+	set := slices.DeleteFunc(slices.Clone(s.reactions.get(k)), func(x string) bool { return x == e })
+	if add != undo {
+		set = append(set, e)
+	}
+	s.reactions.set(k, set)
 }
 
 // reactInWords sends the reactions of want that had lacks as a /me,

@@ -141,3 +141,58 @@ func TestRedactOfReactionFromHistory(t *testing.T) {
 		t.Errorf("the rejoin's catch-up:\n%q\nwant:\n%q", got, want)
 	}
 }
+
+// A REDACT of the user's reaction read while the React that sent it is
+// still sending (its later lines wait for the login's pace) takes it
+// out of the user's set: told as the set without it, and the React's
+// end does not put it back. Before, the set was kept once the last
+// line went: the REDACT found the reaction in no set and came as the
+// retraction of a message the gateway never had, and the set then kept
+// had the reaction, so that adding it again sent nothing. The REDACT
+// may also be read after the last line went (a loaded machine): the
+// set is then the same without it.
+func TestRedactOfOwnReactionWhileSending(t *testing.T) {
+	srv := startScripted(t, redactCaps, "")
+	f := srv.fields("kit")
+	// Five lines at once, then one each five seconds.
+	f["channels"], f["throttle"] = "#Room", "0.2"
+	p, evs, login := loginConnected(t, nil, f)
+	cmds := p.Commands()
+	emojis := []string{"👍", "🎉", "❤", "😀", "🙂", "🔥"}
+	from := len(srv.sent(0, ""))
+	srv.mu.Lock()
+	first := fmt.Sprintf("srv-%d", srv.msgid+1) // the msgid of 👍's echo
+	srv.mu.Unlock()
+	done := cmds.Go(plugintest.Act(login.LoginId, "#room", "", &pb.React{TargetId: "ch-1", Emojis: emojis}))
+	tagmsgsCame := func(want int) func() bool {
+		return func() bool { // under srv.mu
+			n := 0
+			for _, l := range srv.lines[from:] {
+				if strings.Contains(l, " TAGMSG ") {
+					n++
+				}
+			}
+			return n >= want
+		}
+	}
+	srv.wait("the burst's five TAGMSGs", tagmsgsCame(5))
+	srv.send("@msgid=x-1 :kit!u@h REDACT #Room %s", first)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetReaction() != nil || ev.GetRetraction() != nil })
+	got := eventWords(ev)
+	if r := ev.GetReaction(); r == nil || !ev.Sender.GetIsFromMe() || r.TargetId != "ch-1" || slices.Contains(r.Emojis, "👍") {
+		t.Errorf("the REDACT of the user's 👍 (%s) while the React sends: %s; want the user's set on ch-1 without 👍", first, got)
+	}
+	if res := cmds.Wait(done); res.Error != nil {
+		t.Fatalf("react: %v", res.Error)
+	}
+	// The last line read (the React's answer may come before it is).
+	srv.wait("the sixth TAGMSG", tagmsgsCame(6))
+	from = len(srv.sent(0, ""))
+	if res := cmds.Send(plugintest.Act(login.LoginId, "#room", "", &pb.React{TargetId: "ch-1", Emojis: emojis})); res.Error != nil {
+		t.Fatalf("react again: %v", res.Error)
+	}
+	srv.sync() // its lines read
+	if got, want := tagmsgs(t, srv, from), []string{"TAGMSG #Room +draft/react=👍 +draft/reply=ch-1"}; !slices.Equal(got, want) {
+		t.Errorf("the same set again, after 👍's REDACT: %q; want %q (👍 alone again)", got, want)
+	}
+}

@@ -268,7 +268,7 @@ func (s *scripted) send(format string, args ...any) {
 // wait waits until cond (called under the lock) holds.
 func (s *scripted) wait(what string, cond func() bool) {
 	s.t.Helper()
-	deadline := time.After(15 * time.Second)
+	deadline := time.After(20 * time.Second)
 	for {
 		s.mu.Lock()
 		ok, ch := cond(), s.changed
