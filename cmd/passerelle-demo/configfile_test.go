@@ -26,7 +26,7 @@ func TestConfigFileKeyProblems(t *testing.T) {
 		name, text string
 		want       []string
 	}{
-		{"nmae", "[[transport]]\nnmae = \"echo\"\n", []string{":1: transport[0].name: missing", ":2: transport[0].nmae: unknown key"}},
+		{"nmae", "[[transport]]\nnmae = \"echo\"\n", []string{":1: transport[0].name: missing", ":2: transport[0].nmae: unknown key (did you mean name?)"}},
 		{"transprot", "[[transprot]]\nname = \"echo\"\n", []string{":1: transprot: unknown key (did you mean transport?)"}},
 		{"single", "[transport]\nname = \"echo\"\n", []string{":1: transport: want an array of tables ([[transport]]), got a table"}},
 		{"domian", "[[transport]]\nname = \"echo\"\ndomian = \"echo.example.org\"\n", []string{":3: transport[0].domian: unknown key (did you mean domain?)"}},
