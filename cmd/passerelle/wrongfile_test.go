@@ -71,3 +71,26 @@ func TestConfigFlagSpeltLong(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnFileOtherNameNotCalledForeign: passerelle's own TOML with a
+// syntax error, named otherwise than *.toml (passerelle.conf, a .bak
+// copy), gets the syntax error alone; it was also told that "a conf
+// file" is not passerelle's configuration.
+func TestOwnFileOtherNameNotCalledForeign(t *testing.T) {
+	for _, name := range []string{"passerelle.conf", "passerelle.toml.bak"} {
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, []byte("[access]\nallow = [\"localhost\"\n[[transport]]\nname = \"echo\"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := call("check-config", "-c", path)
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1", name, code)
+		}
+		if want := path + ":3: toml: "; !strings.Contains(errs, want) {
+			t.Errorf("%s: stderr lacks %q:\n%s", name, want, errs)
+		}
+		if strings.Contains(errs, "not passerelle's configuration") {
+			t.Errorf("%s: passerelle's own file said to be another's:\n%s", name, errs)
+		}
+	}
+}
