@@ -66,7 +66,8 @@ func TestConfigFileKeyProblems(t *testing.T) {
 // the likely one first, and how to run one of the user's own.
 func TestConfigFileUnknownTransport(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "echoo.toml")
-	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"echoo\"\n"), 0o600); err != nil {
+	// The header's comment does not hide the name's line.
+	if err := os.WriteFile(file, []byte("[[transport]]  # a typo of echo\nname = \"echoo\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(filepath.Join(binDir, "passerelle-demo"), "-once", "-dir", filepath.Join(t.TempDir(), "demo"), "-config", file).CombinedOutput()
@@ -108,4 +109,28 @@ func TestConfigFileDataDirStaysInWorkFolder(t *testing.T) {
 		t.Errorf("the demo's plugin wrote into the file's data_dir %s", real)
 	}
 	d.noLeftovers()
+}
+
+// TestConfigFilePluginPathMissing: a [[transport]]'s plugin = PATH
+// that is no executable file is refused at the file's line, status 2,
+// without the flags' usage; it was said as "-plugin: stat ...", a flag
+// not given, followed by the usage.
+func TestConfigFilePluginPathMissing(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "mynet.toml")
+	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"mynet\"\nplugin = \"./build/passerelle-mynet\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(binDir, "passerelle-demo"), "-once", "-dir", filepath.Join(t.TempDir(), "demo"), "-config", file).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Errorf("%v, want exit status 2:\n%s", err, out)
+	}
+	if want := "-config " + file + `:3: plugin = "./build/passerelle-mynet": stat ` + filepath.Join(dir, "build/passerelle-mynet") + ": no such file or directory"; !strings.Contains(string(out), want) {
+		t.Errorf("the output lacks %q:\n%s", want, out)
+	}
+	for _, not := range []string{"usage:", "-plugin:"} {
+		if strings.Contains(string(out), not) {
+			t.Errorf("the output has %q, though the file was wrong:\n%s", not, out)
+		}
+	}
 }

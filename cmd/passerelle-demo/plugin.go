@@ -91,12 +91,8 @@ func (o *ownPlugin) check() error {
 	if err != nil {
 		return err
 	}
-	fi, err := os.Stat(abs)
-	switch {
-	case err != nil:
+	if err := executable(abs); err != nil {
 		return fmt.Errorf("-plugin: %w", err)
-	case fi.IsDir() || fi.Mode()&0o111 == 0:
-		return fmt.Errorf("-plugin: %s is not an executable file (the gateway runs the plugin by its path, without arguments)", abs)
 	}
 	o.path = abs
 	what := "-name"
@@ -135,6 +131,18 @@ func (o *ownPlugin) check() error {
 			}
 		}
 		o.steps = append(o.steps, fields)
+	}
+	return nil
+}
+
+// executable says why the plugin at path cannot be run, nil when it can.
+func executable(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case fi.IsDir() || fi.Mode()&0o111 == 0:
+		return fmt.Errorf("%s is not an executable file (the gateway runs the plugin by its path, without arguments)", path)
 	}
 	return nil
 }
