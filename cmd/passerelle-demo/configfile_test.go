@@ -134,3 +134,21 @@ func TestConfigFilePluginPathMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigFileNameWithUnderscore: a [[transport]] named with '_', as
+// passerelle's loader allows (my_net), runs as my-net.localhost, a
+// domain label holding no '_'; the demo refused it, a name "here" of
+// letters, digits and '-' alone, and with the flags' usage after it.
+func TestConfigFileNameWithUnderscore(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "mynet.toml")
+	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"my_net\"\nplugin = \""+filepath.Join(binDir, "passerelle-echo")+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDemo(t, "-once", "-config", file, "-login", "username=carol", "-contact", "friend")
+	d.waitLine("starting passerelle with the transport my_net of " + file)
+	d.waitLine("<- friend@my-net.localhost: Hello through passerelle!")
+	if code := d.wait(true); code != 0 {
+		t.Errorf("exit status %d, want 0:\n%s", code, d.stderr.String())
+	}
+	d.noLeftovers()
+}
