@@ -156,6 +156,25 @@ func (d *demoRun) wait(readRest bool) int {
 	return -1
 }
 
+// failsWith waits for the demo to exit with status 1, its error holding
+// each of wants in words, not a command's XML, which buried them, and
+// nothing of the stack left running.
+func (d *demoRun) failsWith(wants ...string) {
+	d.t.Helper()
+	if code := d.wait(true); code != 1 {
+		d.t.Errorf("exit status %d, want 1", code)
+	}
+	for _, want := range wants {
+		if !strings.Contains(d.stderr.String(), want) {
+			d.t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
+		}
+	}
+	if strings.Contains(d.stderr.String(), "<iq") {
+		d.t.Errorf("the demo's error dumps the command's XML:\n%s", d.stderr.String())
+	}
+	d.noLeftovers()
+}
+
 // leftovers lists the live processes started from the test's binaries or
 // with the demo's folder on their command line: Prosody, passerelle and
 // the echo plugin, once the demo is gone.
