@@ -201,10 +201,12 @@ func (d *demoRun) leftovers() []string {
 	return left
 }
 
-// noLeftovers waits a little for the children to be gone.
+// noLeftovers waits for the children to be gone: 20 s, as a loaded CI
+// machine (2 cores, every package's tests at once) may take seconds to
+// end a plugin the gateway stopped; gone, it returns at once.
 func (d *demoRun) noLeftovers() {
 	d.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		left := d.leftovers()
 		if len(left) == 0 {
