@@ -349,17 +349,22 @@ func unknownField(r xmpptest.CommandResponse, id string) string {
 	if len(ids) == 0 {
 		return ""
 	}
+	return didYouMean(id, ids) + "; its fields: " + strings.Join(ids, ", ")
+}
+
+// didYouMean is " (did you mean W?)", W the word of among that word
+// likely misspells (two edits at most), "" when none is.
+func didYouMean(word string, among []string) string {
 	best, bestD := "", 3
-	for _, f := range ids {
-		if d := levenshtein.ComputeDistance(id, f); d < bestD {
-			best, bestD = f, d
+	for _, w := range among {
+		if d := levenshtein.ComputeDistance(word, w); d < bestD {
+			best, bestD = w, d
 		}
 	}
-	text := ""
-	if best != "" {
-		text = " (did you mean " + best + "?)"
+	if best == "" {
+		return ""
 	}
-	return text + "; its fields: " + strings.Join(ids, ", ")
+	return " (did you mean " + best + "?)"
 }
 
 // fieldIDs are the IDs of r's form fields a -login answers.

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
-	"github.com/agnivade/levenshtein"
 
 	"passerelle.im/passerelle/bridge/config"
 )
@@ -83,15 +82,7 @@ func noPlugin(path string, data []byte, name, plugin, bin string, given bool) er
 		}
 	}
 	msg := fmt.Sprintf("-config %s: name = %q: no plugin %s beside passerelle-demo (%s) nor in PATH", atKey(path, data, "name"), name, plugin, bin)
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := levenshtein.ComputeDistance(name, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best != "" {
-		msg += " (did you mean " + best + "?)"
-	}
+	msg += didYouMean(name, names)
 	if len(names) > 0 {
 		msg += "; the transports there: " + strings.Join(names, ", ")
 	} else {
