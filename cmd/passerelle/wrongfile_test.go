@@ -59,8 +59,19 @@ func TestCheckStoreBothFlagsRefused(t *testing.T) {
 }
 
 // TestConfigFlagSpeltLong: --config FILE (as other daemons spell it) is
-// answered with the flag passerelle takes, -c FILE.
+// answered with the flag passerelle takes, -c FILE, after a command or
+// before any (passerelle --config FILE: it was "unknown flag", with no
+// word of -c).
 func TestConfigFlagSpeltLong(t *testing.T) {
+	for _, arg := range []string{"--config", "-config", "--config=/etc/passerelle/passerelle.toml"} {
+		code, out, errs := call(arg, "x.toml")
+		if code != 2 || out != "" {
+			t.Errorf("%s first: exit %d, stdout %q; want 2 and nothing", arg, code, out)
+		}
+		if want := `the configuration file is given with -c FILE, after a command: e.g. "passerelle run -c FILE"`; !strings.Contains(errs, want) {
+			t.Errorf("%s first: stderr lacks %q:\n%s", arg, want, errs)
+		}
+	}
 	for _, cmd := range []string{"run", "check-config", "check-store"} {
 		code, _, errs := call(cmd, "--config", "x.toml")
 		if code != 2 {
