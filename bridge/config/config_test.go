@@ -317,6 +317,10 @@ func TestErrors(t *testing.T) {
 		{"typo", "[xmpp]\nping_intreval = \"3s\"\n[media]\nmax_byte = 3\n" + minimal + "backfil_messages = 3\nsecert = \"x\"\n",
 			[]string{"xmpp.ping_intreval: unknown key (did you mean ping_interval?)", "media.max_byte: unknown key (did you mean max_bytes?)",
 				"transport[0].backfil_messages: unknown key (did you mean backfill_messages?)", "transport[0].secert: unknown key"}},
+		// Two letters swapped are one edit: a short key is suggested
+		// (Levenshtein's two edits were too many for a 4-letter key).
+		{"swapped letters", "[access]\nallow = [\"localhost\"]\n[[transport]]\nnmae = \"echo\"\ndomain = \"echo.localhost\"\nsecret = \"s\"\n",
+			[]string{"passerelle.toml:4: transport[0].nmae: unknown key (did you mean name?)"}},
 		{"misspelt block", "[access]\nallow = [\"localhost\"]\n[[transprot]]\nname = \"echo\"\n", []string{"passerelle.toml:3: transprot: unknown key (did you mean transport?)"}},
 		{"wrong type", "[xmpp]\nserver = 5347\n" + minimal, []string{"passerelle.toml: xmpp.server: want a string, got an integer (put the value in quotes)"}},
 		{"bad server", "[xmpp]\nserver = \"localhost\"\n" + minimal, []string{`xmpp.server: "localhost" is not host:port`}},

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/agnivade/levenshtein"
 )
 
 // errPluginNotFound is a bare plugin name found neither beside the gateway
@@ -30,7 +28,7 @@ func nearPlugin(name string, dirs []string) string {
 			if !strings.HasPrefix(n, DefaultPluginPrefix) || n == name || checkExecutable(filepath.Join(dir, n)) != nil {
 				continue
 			}
-			if d := levenshtein.ComputeDistance(name, n); d < bestD || d == bestD && n < best {
+			if d := editDistance(name, n); d < bestD || d == bestD && n < best {
 				best, bestD = n, d
 			}
 		}

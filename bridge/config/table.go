@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-
-	"github.com/agnivade/levenshtein"
 )
 
 // problems collects every error found in one file, so that one run of
@@ -271,7 +269,7 @@ func (t *table) near(k string) string {
 		if _, set := t.m[known]; set {
 			continue // set too: k is not a misspelling of it
 		}
-		if d := levenshtein.ComputeDistance(k, known); d < bestD || d == bestD && known < best {
+		if d := editDistance(k, known); d < bestD || d == bestD && known < best {
 			best, bestD = known, d
 		}
 	}

@@ -26,7 +26,7 @@ func TestConfigFileKeyProblems(t *testing.T) {
 		name, text string
 		want       []string
 	}{
-		{"nmae", "[[transport]]\nnmae = \"echo\"\n", []string{":1: transport[0].name: missing", ":2: transport[0].nmae: unknown key"}},
+		{"nmae", "[[transport]]\nnmae = \"echo\"\n", []string{":1: transport[0].name: missing", ":2: transport[0].nmae: unknown key (did you mean name?)"}},
 		{"transprot", "[[transprot]]\nname = \"echo\"\n", []string{":1: transprot: unknown key (did you mean transport?)"}},
 		{"single", "[transport]\nname = \"echo\"\n", []string{":1: transport: want an array of tables ([[transport]]), got a table"}},
 		{"domian", "[[transport]]\nname = \"echo\"\ndomian = \"echo.example.org\"\n", []string{":3: transport[0].domian: unknown key (did you mean domain?)"}},
@@ -66,7 +66,8 @@ func TestConfigFileKeyProblems(t *testing.T) {
 // the likely one first, and how to run one of the user's own.
 func TestConfigFileUnknownTransport(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "echoo.toml")
-	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"echoo\"\n"), 0o600); err != nil {
+	// The header's comment does not hide the name's line.
+	if err := os.WriteFile(file, []byte("[[transport]]  # a typo of echo\nname = \"echoo\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(filepath.Join(binDir, "passerelle-demo"), "-once", "-dir", filepath.Join(t.TempDir(), "demo"), "-config", file).CombinedOutput()
@@ -106,6 +107,48 @@ func TestConfigFileDataDirStaysInWorkFolder(t *testing.T) {
 	}
 	if _, err := os.Stat(real); err == nil {
 		t.Errorf("the demo's plugin wrote into the file's data_dir %s", real)
+	}
+	d.noLeftovers()
+}
+
+// TestConfigFilePluginPathMissing: a [[transport]]'s plugin = PATH
+// that is no executable file is refused at the file's line, status 2,
+// without the flags' usage; it was said as "-plugin: stat ...", a flag
+// not given, followed by the usage.
+func TestConfigFilePluginPathMissing(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "mynet.toml")
+	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"mynet\"\nplugin = \"./build/passerelle-mynet\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(binDir, "passerelle-demo"), "-once", "-dir", filepath.Join(t.TempDir(), "demo"), "-config", file).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Errorf("%v, want exit status 2:\n%s", err, out)
+	}
+	if want := "-config " + file + `:3: plugin = "./build/passerelle-mynet": stat ` + filepath.Join(dir, "build/passerelle-mynet") + ": no such file or directory"; !strings.Contains(string(out), want) {
+		t.Errorf("the output lacks %q:\n%s", want, out)
+	}
+	for _, not := range []string{"usage:", "-plugin:"} {
+		if strings.Contains(string(out), not) {
+			t.Errorf("the output has %q, though the file was wrong:\n%s", not, out)
+		}
+	}
+}
+
+// TestConfigFileNameWithUnderscore: a [[transport]] named with '_', as
+// passerelle's loader allows (my_net), runs as my-net.localhost, a
+// domain label holding no '_'; the demo refused it, a name "here" of
+// letters, digits and '-' alone, and with the flags' usage after it.
+func TestConfigFileNameWithUnderscore(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "mynet.toml")
+	if err := os.WriteFile(file, []byte("[[transport]]\nname = \"my_net\"\nplugin = \""+filepath.Join(binDir, "passerelle-echo")+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDemo(t, "-once", "-config", file, "-login", "username=carol", "-contact", "friend")
+	d.waitLine("starting passerelle with the transport my_net of " + file)
+	d.waitLine("<- friend@my-net.localhost: Hello through passerelle!")
+	if code := d.wait(true); code != 0 {
+		t.Errorf("exit status %d, want 0:\n%s", code, d.stderr.String())
 	}
 	d.noLeftovers()
 }

@@ -56,17 +56,7 @@ func TestOwnPluginLoginStepsWrong(t *testing.T) {
 			}
 			d := startDemo(t, args...)
 			d.waitLine("step 1:")
-			if code := d.wait(true); code != 1 {
-				t.Errorf("exit status %d, want 1", code)
-			}
-			if !strings.Contains(d.stderr.String(), c.want) {
-				t.Errorf("the demo's error lacks %q:\n%s", c.want, d.stderr.String())
-			}
-			// The step's fields are in the words; the XML buried them.
-			if strings.Contains(d.stderr.String(), "<iq") {
-				t.Errorf("the demo's error dumps the command's XML:\n%s", d.stderr.String())
-			}
-			d.noLeftovers()
+			d.failsWith(c.want)
 		})
 	}
 }
@@ -118,15 +108,7 @@ func TestConfigFileIRCTLSOn(t *testing.T) {
 	}
 	d := startDemo(t, "-once", "-config", example, "-login", "nick=carol,port="+strconv.Itoa(irc.Port))
 	d.waitLine("answered nick=carol,port=")
-	if code := d.wait(true); code != 1 {
-		t.Errorf("exit status %d, want 1", code)
-	}
-	for _, want := range []string{"the login completed, but its connection failed", "turn TLS off"} {
-		if !strings.Contains(d.stderr.String(), want) {
-			t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
-		}
-	}
-	d.noLeftovers()
+	d.failsWith("the login completed, but its connection failed", "turn TLS off")
 }
 
 // A -config file the demo cannot run from is refused before anything
@@ -180,17 +162,9 @@ func TestConfigFilePluginRefuses(t *testing.T) {
 	}
 	d := startDemo(t, "-once", "-config", file)
 	d.waitLine("starting passerelle with the transport echo of " + file)
-	if code := d.wait(true); code != 1 {
-		t.Errorf("exit status %d, want 1", code)
-	}
 	// The problem at the file's line of [transport.config], which the
 	// user edits, not at the demo's generated config's.
-	for _, want := range []string{"-config " + file + ": the transport does not start with it", file + `:4: transport echo: plugin`, `unknown key "greeting"`} {
-		if !strings.Contains(d.stderr.String(), want) {
-			t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
-		}
-	}
-	d.noLeftovers()
+	d.failsWith("-config "+file+": the transport does not start with it", file+`:4: transport echo: plugin`, `unknown key "greeting"`)
 }
 
 // TestOwnPluginLoginValueWithComma: a -login value with a comma of its

@@ -156,6 +156,25 @@ func (d *demoRun) wait(readRest bool) int {
 	return -1
 }
 
+// failsWith waits for the demo to exit with status 1, its error holding
+// each of wants in words, not a command's XML, which buried them, and
+// nothing of the stack left running.
+func (d *demoRun) failsWith(wants ...string) {
+	d.t.Helper()
+	if code := d.wait(true); code != 1 {
+		d.t.Errorf("exit status %d, want 1", code)
+	}
+	for _, want := range wants {
+		if !strings.Contains(d.stderr.String(), want) {
+			d.t.Errorf("the demo's error lacks %q:\n%s", want, d.stderr.String())
+		}
+	}
+	if strings.Contains(d.stderr.String(), "<iq") {
+		d.t.Errorf("the demo's error dumps the command's XML:\n%s", d.stderr.String())
+	}
+	d.noLeftovers()
+}
+
 // leftovers lists the live processes started from the test's binaries or
 // with the demo's folder on their command line: Prosody, passerelle and
 // the echo plugin, once the demo is gone.
@@ -182,10 +201,12 @@ func (d *demoRun) leftovers() []string {
 	return left
 }
 
-// noLeftovers waits a little for the children to be gone.
+// noLeftovers waits for the children to be gone: 20 s, as a loaded CI
+// machine (2 cores, every package's tests at once) may take seconds to
+// end a plugin the gateway stopped; gone, it returns at once.
 func (d *demoRun) noLeftovers() {
 	d.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		left := d.leftovers()
 		if len(left) == 0 {

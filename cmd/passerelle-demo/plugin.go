@@ -52,7 +52,7 @@ func (l *loginFlags) Set(v string) error {
 
 func (o *ownPlugin) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.path, "plugin", "", "run this transport plugin (an executable, as a [[transport]]'s plugin) instead of the echo one")
-	fs.StringVar(&o.config, "config", "", "run the one [[transport]] of this file, in passerelle.toml's format, its [transport.config] as written (examples/demo-irc.toml), instead of the echo transport; its domain becomes NAME.localhost, its secret the demo's and its data_dir the work folder's")
+	fs.StringVar(&o.config, "config", "", "run the one [[transport]] of this file, in passerelle.toml's format, its [transport.config] as written (examples/demo-irc.toml), instead of the echo transport; its domain becomes NAME.localhost (_ as -), its secret the demo's and its data_dir the work folder's")
 	fs.StringVar(&o.name, "name", "", "with -plugin: the transport's name, its domain NAME.localhost (default: the file's name without passerelle- or passerelle_ and its extension, _ as -)")
 	fs.Var(&o.logins, "login", "with -plugin or -config: log the demo user in with these answers of the plugin's login form, by field ID: FIELD=VALUE,FIELD=VALUE (a part without = continues the value before it: channels=#a,#b); given again, the answers of the next step of the login (default: log in from your client)")
 	fs.StringVar(&o.flow, "flow", "", "with -plugin or -config and -login: the login flow's ID, when the plugin offers several")
@@ -91,23 +91,18 @@ func (o *ownPlugin) check() error {
 	if err != nil {
 		return err
 	}
-	fi, err := os.Stat(abs)
-	switch {
-	case err != nil:
+	if err := executable(abs); err != nil {
 		return fmt.Errorf("-plugin: %w", err)
-	case fi.IsDir() || fi.Mode()&0o111 == 0:
-		return fmt.Errorf("-plugin: %s is not an executable file (the gateway runs the plugin by its path, without arguments)", abs)
 	}
 	o.path = abs
 	what := "-name"
-	if o.config != "" {
-		what = "-config " + o.config + ": name"
-	}
 	if o.name == "" {
 		o.name = nameOfFile(abs)
 		what = "the name taken from -plugin's file name (-name sets another):"
 	}
-	if !transportName.MatchString(o.name) {
+	// A -config file's name passerelle's loader checked (keyProblems):
+	// its '_' (my_net) becomes '-' in the domain alone.
+	if o.config == "" && !transportName.MatchString(o.name) {
 		return fmt.Errorf("%s %q: a transport's name here is lower-case letters, digits and - (its domain is NAME.localhost)", what, o.name)
 	}
 	if o.contact != "" {
@@ -139,6 +134,18 @@ func (o *ownPlugin) check() error {
 	return nil
 }
 
+// executable says why the plugin at path cannot be run, nil when it can.
+func executable(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case fi.IsDir() || fi.Mode()&0o111 == 0:
+		return fmt.Errorf("%s is not an executable file (the gateway runs the plugin by its path, without arguments)", path)
+	}
+	return nil
+}
+
 var transportName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // nameOfFile is the transport's name -plugin's file gives: its name
@@ -154,7 +161,9 @@ func nameOfFile(path string) string {
 	return strings.ReplaceAll(base, "_", "-")
 }
 
-func (o *ownPlugin) domain() string { return o.name + ".localhost" }
+// domain is the transport's domain in the demo's Prosody: its name's,
+// '_' as '-', which a domain label cannot hold.
+func (o *ownPlugin) domain() string { return strings.ReplaceAll(o.name, "_", "-") + ".localhost" }
 
 // loginWait bounds the ad-hoc login's steps, its last answer waiting
 // for the login's connection: the plugin's Connect (30 s at most), then
@@ -340,17 +349,22 @@ func unknownField(r xmpptest.CommandResponse, id string) string {
 	if len(ids) == 0 {
 		return ""
 	}
+	return didYouMean(id, ids) + "; its fields: " + strings.Join(ids, ", ")
+}
+
+// didYouMean is " (did you mean W?)", W the word of among that word
+// likely misspells (two edits at most), "" when none is.
+func didYouMean(word string, among []string) string {
 	best, bestD := "", 3
-	for _, f := range ids {
-		if d := levenshtein.ComputeDistance(id, f); d < bestD {
-			best, bestD = f, d
+	for _, w := range among {
+		if d := levenshtein.ComputeDistance(word, w); d < bestD {
+			best, bestD = w, d
 		}
 	}
-	text := ""
-	if best != "" {
-		text = " (did you mean " + best + "?)"
+	if best == "" {
+		return ""
 	}
-	return text + "; its fields: " + strings.Join(ids, ", ")
+	return " (did you mean " + best + "?)"
 }
 
 // fieldIDs are the IDs of r's form fields a -login answers.

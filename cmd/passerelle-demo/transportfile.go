@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
-	"github.com/agnivade/levenshtein"
 
 	"passerelle.im/passerelle/bridge/config"
 )
@@ -82,20 +81,8 @@ func noPlugin(path string, data []byte, name, plugin, bin string, given bool) er
 			names = append(names, n)
 		}
 	}
-	where := path
-	if line := keyLine(data, "transport", "name"); line > 0 {
-		where += ":" + strconv.Itoa(line)
-	}
-	msg := fmt.Sprintf("-config %s: name = %q: no plugin %s beside passerelle-demo (%s) nor in PATH", where, name, plugin, bin)
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := levenshtein.ComputeDistance(name, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best != "" {
-		msg += " (did you mean " + best + "?)"
-	}
+	msg := fmt.Sprintf("-config %s: name = %q: no plugin %s beside passerelle-demo (%s) nor in PATH", atKey(path, data, "name"), name, plugin, bin)
+	msg += didYouMean(name, names)
 	if len(names) > 0 {
 		msg += "; the transports there: " + strings.Join(names, ", ")
 	} else {
@@ -104,18 +91,27 @@ func noPlugin(path string, data []byte, name, plugin, bin string, given bool) er
 	return errors.New(msg + "; for a plugin of your own, plugin = PATH in the [[transport]] (or passerelle-demo -plugin PATH)")
 }
 
+// atKey is path:line of key in data's [[transport]], path alone when
+// the line is not found.
+func atKey(path string, data []byte, key string) string {
+	if line := keyLine(data, "transport", key); line > 0 {
+		return path + ":" + strconv.Itoa(line)
+	}
+	return path
+}
+
 // keyLine is the line of key in the first [[table]] of data, 0 when not
 // found: a plain scan, enough for the file's own line of a key.
 func keyLine(data []byte, table, key string) int {
 	in := false
 	for i, l := range strings.Split(string(data), "\n") {
 		l = strings.TrimSpace(l)
-		switch {
-		case strings.HasPrefix(l, "["):
+		switch h := header(l); {
+		case h != "":
 			if in {
 				return 0
 			}
-			in = strings.ReplaceAll(l, " ", "") == "[["+table+"]]"
+			in = h == "[["+table+"]]"
 		case in:
 			if k, _, ok := strings.Cut(l, "="); ok && strings.Trim(strings.TrimSpace(k), `"'`) == key {
 				return i + 1
@@ -172,14 +168,20 @@ func readTransportFile(path, bin string) (name, plugin string, tf transportFile,
 		plugin = "passerelle-" + name
 	}
 	switch {
-	case filepath.IsAbs(plugin):
 	case strings.Contains(plugin, "/"):
-		// Relative to the file's folder, as the gateway reads it.
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return "", "", tf, err
+		if !filepath.IsAbs(plugin) {
+			// Relative to the file's folder, as the gateway reads it.
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return "", "", tf, err
+			}
+			plugin = filepath.Join(filepath.Dir(abs), plugin)
 		}
-		plugin = filepath.Join(filepath.Dir(abs), plugin)
+		// Said here, at the file's line: it was said as -plugin's,
+		// a flag not given, the flags' usage after it.
+		if err := executable(plugin); err != nil {
+			return "", "", tf, fileError{fmt.Errorf("-config %s: plugin = %q: %w", atKey(path, data, "plugin"), b["plugin"], err)}
+		}
 	default:
 		if _, err := os.Stat(filepath.Join(bin, plugin)); err == nil {
 			plugin = filepath.Join(bin, plugin)
@@ -254,26 +256,32 @@ func atFileLines(problems, cfgPath, file string) string {
 		if !ok || err != nil || n < 1 || n > len(genLines) {
 			continue
 		}
-		if at := headerLine(data, strings.TrimSpace(genLines[n-1])); at > 0 {
+		if h := header(genLines[n-1]); h == "" {
+			continue
+		} else if at := headerLine(data, h); at > 0 {
 			lines[i] = file + ":" + strconv.Itoa(at) + ":" + after
 		}
 	}
 	return strings.Join(lines, "\n")
 }
 
-// headerLine is the line of the table header h ("[[transport]]",
-// "[transport.config]") in data, spaces inside it aside; 0 when h is
-// no header or not there.
+// headerLine is the line of the table header h, as header gives it
+// ("[[transport]]", "[transport.config]"), in data; 0 when not there.
 func headerLine(data []byte, h string) int {
-	if !strings.HasPrefix(h, "[") {
-		return 0
-	}
-	h = strings.ReplaceAll(h, " ", "")
 	for i, l := range strings.Split(string(data), "\n") {
-		l, _, _ = strings.Cut(l, "#")
-		if strings.ReplaceAll(strings.TrimSpace(l), " ", "") == h {
+		if header(l) == h {
 			return i + 1
 		}
 	}
 	return 0
+}
+
+// header is the line l as a table header, its spaces and comment taken
+// out ("[[transport]]  # IRC" is "[[transport]]"), "" when l is none.
+func header(l string) string {
+	l, _, _ = strings.Cut(l, "#")
+	if l = strings.ReplaceAll(strings.TrimSpace(l), " ", ""); strings.HasPrefix(l, "[") {
+		return l
+	}
+	return ""
 }

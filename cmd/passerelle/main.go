@@ -172,16 +172,16 @@ func printConfigError(path string, err error, stderr io.Writer) {
 // hintNotTOML says, after a TOML syntax error in the file at path, that
 // the file is another program's configuration when its name says so:
 // the XMPP server's (prosody.cfg.lua, ejabberd.yml) or the systemd
-// unit, files an admin edits beside passerelle.toml.
+// unit, files an admin edits beside passerelle.toml. Any other name
+// (passerelle.conf, passerelle.toml.bak) may well be passerelle's own
+// file with a typo: the syntax error alone says it.
 func hintNotTOML(path string, err error, stderr io.Writer) {
 	var ce *config.Error
 	if !errors.As(err, &ce) || ce.Key != "" || !strings.HasPrefix(ce.Err.Error(), "toml:") {
 		return
 	}
 	var what string
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".toml", "":
-		return
+	switch strings.ToLower(filepath.Ext(path)) {
 	case ".lua":
 		what = "Prosody's configuration (Lua), not passerelle's"
 	case ".yml", ".yaml":
@@ -189,7 +189,7 @@ func hintNotTOML(path string, err error, stderr io.Writer) {
 	case ".service":
 		what = "the systemd unit, not passerelle's configuration"
 	default:
-		what = "a " + strings.TrimPrefix(ext, ".") + " file, not passerelle's configuration"
+		return
 	}
 	fmt.Fprintf(stderr, "%s: %s: give passerelle's TOML file with -c FILE (examples/passerelle.toml)\n", path, what)
 }

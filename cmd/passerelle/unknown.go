@@ -17,6 +17,9 @@ var commands = []string{"run", "check-config", "check-store", "version"}
 // comes before it.
 func unknownCommand(cmd string, stderr io.Writer) {
 	switch {
+	case flagName(cmd) == "config":
+		// --config FILE, as other daemons take it, given first.
+		fmt.Fprintf(stderr, "passerelle: %q: the configuration file is given with -c FILE, after a command: e.g. \"passerelle run -c FILE\"\n\n%s", cmd, usage)
 	case commandOfFlag(cmd) != "":
 		fmt.Fprintf(stderr, "passerelle: %q is a flag: give a command first, e.g. \"passerelle %s %s\"\n\n%s", cmd, commandOfFlag(cmd), cmd, usage)
 	case strings.HasPrefix(cmd, "-"):
@@ -49,9 +52,15 @@ var flagCommands = map[string]string{"c": "run", "no-plugins": "check-config", "
 // commandOfFlag returns the command that takes the flag arg (-c, --c,
 // -c=FILE), "" when arg is no flag of a command.
 func commandOfFlag(arg string) string {
-	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return flagCommands[flagName(arg)]
+}
+
+// flagName is the name of the flag arg (c of -c, --c and -c=FILE), ""
+// when arg is no flag.
+func flagName(arg string) string {
 	if !strings.HasPrefix(arg, "-") {
 		return ""
 	}
-	return flagCommands[name]
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return name
 }

@@ -59,8 +59,19 @@ func TestCheckStoreBothFlagsRefused(t *testing.T) {
 }
 
 // TestConfigFlagSpeltLong: --config FILE (as other daemons spell it) is
-// answered with the flag passerelle takes, -c FILE.
+// answered with the flag passerelle takes, -c FILE, after a command or
+// before any (passerelle --config FILE: it was "unknown flag", with no
+// word of -c).
 func TestConfigFlagSpeltLong(t *testing.T) {
+	for _, arg := range []string{"--config", "-config", "--config=/etc/passerelle/passerelle.toml"} {
+		code, out, errs := call(arg, "x.toml")
+		if code != 2 || out != "" {
+			t.Errorf("%s first: exit %d, stdout %q; want 2 and nothing", arg, code, out)
+		}
+		if want := `the configuration file is given with -c FILE, after a command: e.g. "passerelle run -c FILE"`; !strings.Contains(errs, want) {
+			t.Errorf("%s first: stderr lacks %q:\n%s", arg, want, errs)
+		}
+	}
 	for _, cmd := range []string{"run", "check-config", "check-store"} {
 		code, _, errs := call(cmd, "--config", "x.toml")
 		if code != 2 {
@@ -68,6 +79,29 @@ func TestConfigFlagSpeltLong(t *testing.T) {
 		}
 		if want := "the configuration file is given with -c FILE"; !strings.Contains(errs, want) {
 			t.Errorf("%s --config: stderr lacks %q:\n%s", cmd, want, errs)
+		}
+	}
+}
+
+// TestOwnFileOtherNameNotCalledForeign: passerelle's own TOML with a
+// syntax error, named otherwise than *.toml (passerelle.conf, a .bak
+// copy), gets the syntax error alone; it was also told that "a conf
+// file" is not passerelle's configuration.
+func TestOwnFileOtherNameNotCalledForeign(t *testing.T) {
+	for _, name := range []string{"passerelle.conf", "passerelle.toml.bak"} {
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, []byte("[access]\nallow = [\"localhost\"\n[[transport]]\nname = \"echo\"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := call("check-config", "-c", path)
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1", name, code)
+		}
+		if want := path + ":3: toml: "; !strings.Contains(errs, want) {
+			t.Errorf("%s: stderr lacks %q:\n%s", name, want, errs)
+		}
+		if strings.Contains(errs, "not passerelle's configuration") {
+			t.Errorf("%s: passerelle's own file said to be another's:\n%s", name, errs)
 		}
 	}
 }
