@@ -935,9 +935,10 @@ func (h *Host) down() {
 const maxCallbacks = 1024
 
 // readResults hands each result to its callback on a goroutine of its
-// own (one Close waits for: the callback may outlive the stream): a callback that waits (the bridge stores the message ID map, one
-// fsync) must not hold up the results behind it, or the command stream
-// runs at one store commit per message.
+// own, which Close waits for (the callback may outlive the stream): a
+// callback that waits (the bridge stores the message ID map, one fsync)
+// must not hold up the results behind it, or the command stream runs at
+// one store commit per message.
 func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 	sem := make(chan struct{}, maxCallbacks)
 	for {
