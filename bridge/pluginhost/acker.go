@@ -31,9 +31,10 @@ type acker struct {
 	wake   chan struct{} // signalled when latest moves
 }
 
-func newAcker(ctx context.Context, h *Host, stream pb.Transport_EventsClient, errs chan<- error) *acker {
+// newAcker starts an acker on wg; it ends with ctx or a failed send.
+func newAcker(ctx context.Context, h *Host, stream pb.Transport_EventsClient, errs chan<- error, wg *sync.WaitGroup) *acker {
 	a := &acker{h: h, stream: stream, errs: errs, wake: make(chan struct{}, 1)}
-	go a.run(ctx)
+	wg.Go(func() { a.run(ctx) })
 	return a
 }
 

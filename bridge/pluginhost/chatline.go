@@ -42,8 +42,9 @@ func (h *Host) unqueueLocked(id uint64, f *inflight) {
 	}
 }
 
-// timeLocked starts f's time limit (expire). h.mu is held.
+// timeLocked starts f's time limit (expire). h.mu is held. The expiry
+// runs the command's callback: counted for Close.
 func (h *Host) timeLocked(id uint64, f *inflight) {
 	limit := f.limit
-	f.timer = time.AfterFunc(limit, func() { h.expire(id, limit) })
+	f.timer = time.AfterFunc(limit, func() { h.bg.run(func() { h.expire(id, limit) }) })
 }

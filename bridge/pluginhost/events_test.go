@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,12 +47,14 @@ func TestEventsStoreFailureEndsRun(t *testing.T) {
 			ch <- failed
 			return ch
 		}})
+	var wg sync.WaitGroup
+	defer wg.Wait() // the pump's helpers, after ctx ends
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := &eventsStream{ctx: ctx, evs: make(chan *pb.Event, 1), acks: make(chan uint64, 1)}
 	s.evs <- &pb.Event{Seq: 1}
 	done := make(chan error, 1)
-	go func() { done <- h.pumpEvents(ctx, s) }()
+	go func() { done <- h.pumpEvents(ctx, s, &wg) }()
 	select {
 	case err := <-done:
 		if !errors.Is(err, failed) {

@@ -136,6 +136,8 @@ type Host struct {
 	badUTF8 atomic.Uint64
 	// strayResults counts results for no command in flight (stray).
 	strayResults atomic.Uint64
+	// bg runs the callbacks and resends that may outlive Run (Close).
+	bg tracker
 
 	// holdWait, if set (by tests), hears of each wait of a command for
 	// a plugin that is not ready, with its deadline.
@@ -301,8 +303,9 @@ func (f *inflight) stopTimer() {
 
 // Send puts a command on the stream; cb gets its result exactly once,
 // from another goroutine (callbacks of different commands may run at the
-// same time, in any order) (an UNAVAILABLE error if the plugin stays down
-// for HoldTimeout or dies before answering). While the plugin restarts,
+// same time, in any order; after Close, in the caller's, before Send
+// returns) (an UNAVAILABLE error if the plugin stays down for
+// HoldTimeout or dies before answering). While the plugin restarts,
 // Send waits for it, so commands keep their order. Once the gateway
 // stops (Run's context ends), a command the plugin has not answered gets
 // UNAVAILABLE at once, with no wait; but one with a txn_id gets no
@@ -354,7 +357,7 @@ func (h *Host) send(ctx context.Context, cmd *pb.Command, cb func(*pb.CommandRes
 			if ctx.Err() != nil {
 				return // Do's caller gave up: Do tells it
 			}
-			go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)})
+			h.bg.goOr(func() { cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)}) })
 			return
 		}
 	}
@@ -401,8 +404,9 @@ func (h *Host) refuse(cmd *pb.Command, cb func(*pb.CommandResult), first bool) {
 		h.log.Warn("the transport plugin is not taking commands: it does not read its Commands stream; new commands are refused until it does",
 			"plugin", h.cfg.Path, "waiting", h.cfg.CommandQueue)
 	}
-	go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
-		Text: fmt.Sprintf("the %s plugin is not taking commands (%d commands wait already); this was not sent, try again later", h.cfg.Name, h.cfg.CommandQueue)}})
+	r := &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
+		Text: fmt.Sprintf("the %s plugin is not taking commands (%d commands wait already); this was not sent, try again later", h.cfg.Name, h.cfg.CommandQueue)}}
+	h.bg.goOr(func() { cb(r) })
 }
 
 // writeCommands sends out's commands on the stream in order until ctx
@@ -637,6 +641,23 @@ func (h *Host) Run(ctx context.Context) error {
 	}
 }
 
+// Close waits for what the host runs beside Run and may outlive it: the
+// commands' callbacks (a result, an expiry, the refusal of a command
+// sent once the plugin stopped) and the resend of a dead plugin's
+// commands. Call it once Run returned, before what the callbacks use
+// (the caller's store) closes. A command sent after it is refused, or
+// held, at once: its callback runs before Send returns.
+func (h *Host) Close() {
+	h.mu.Lock()
+	if h.stopping == nil { // never run: no plugin comes
+		stopped := make(chan struct{})
+		close(stopped)
+		h.stopping = stopped
+	}
+	h.mu.Unlock()
+	h.bg.close()
+}
+
 // startReminderEvery is how often a plugin that keeps failing to start
 // the same way is told of again at error level (the count so far).
 const startReminderEvery = 10 * time.Minute
@@ -725,11 +746,14 @@ func (h *Host) runOnce(ctx context.Context, started func(*slog.Logger)) error {
 	// already out) is recorded as unanswered and sent again at the next
 	// start.
 	rctx, stop := context.WithCancelCause(context.WithoutCancel(ctx))
-	defer stop(nil)
+	drained := make(chan struct{})
+	// The wait ends the run's streams first: the drain then ends too.
+	defer func() { stop(nil); <-drained }()
 	go func() {
+		defer close(drained)
 		select {
 		case <-ctx.Done():
-			h.drain(drainWait)
+			h.drain(rctx, drainWait)
 			stop(context.Cause(ctx))
 		case <-rctx.Done():
 		}
@@ -754,7 +778,7 @@ func (h *Host) runOnce(ctx context.Context, started func(*slog.Logger)) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer stop(nil)
-	wg.Go(func() { stop(h.pumpEvents(rctx, events)) })
+	wg.Go(func() { stop(h.pumpEvents(rctx, events, &wg)) })
 	wg.Go(func() { stop(h.readResults(cmds)) })
 	wg.Go(func() { stop(h.watch(rctx, p)) })
 	if h.cfg.OnHistory != nil && caps.GetFeatures().GetBackfill() {
@@ -783,9 +807,13 @@ func (h *Host) runOnce(ctx context.Context, started func(*slog.Logger)) error {
 const drainWait = 3 * time.Second
 
 // drain waits, up to wait, until no command is in flight and no result
-// handler runs.
-func (h *Host) drain(wait time.Duration) {
+// handler runs, or until ctx (the run's streams) ends: down then takes
+// over the commands in flight.
+func (h *Host) drain(ctx context.Context, wait time.Duration) {
 	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if ctx.Err() != nil {
+			return
+		}
 		h.mu.Lock()
 		n := len(h.pending)
 		h.mu.Unlock()
@@ -873,7 +901,7 @@ func (h *Host) down() {
 	h.mu.Lock()
 	h.retrying = done
 	h.mu.Unlock()
-	go func() {
+	h.bg.goOr(func() {
 		defer func() {
 			h.mu.Lock()
 			if h.retrying == done {
@@ -899,7 +927,7 @@ func (h *Host) down() {
 			}
 			h.send(ctx, f.cmd, f.cb, f.hold, true, until)
 		}
-	}()
+	})
 }
 
 // maxCallbacks bounds the result callbacks running at once. Past it the
@@ -907,9 +935,10 @@ func (h *Host) down() {
 const maxCallbacks = 1024
 
 // readResults hands each result to its callback on a goroutine of its
-// own: a callback that waits (the bridge stores the message ID map, one
-// fsync) must not hold up the results behind it, or the command stream
-// runs at one store commit per message.
+// own, which Close waits for (the callback may outlive the stream): a
+// callback that waits (the bridge stores the message ID map, one fsync)
+// must not hold up the results behind it, or the command stream runs at
+// one store commit per message.
 func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 	sem := make(chan struct{}, maxCallbacks)
 	for {
@@ -936,20 +965,21 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 		}
 		sem <- struct{}{}
 		h.handling.Add(1)
-		go func() {
+		h.bg.goOr(func() {
 			defer func() { <-sem }()
 			defer h.handling.Add(-1)
 			f.cb(r)
-		}()
+		})
 	}
 }
 
 // pumpEvents receives events, has them stored a batch at a time, then
-// acknowledges the batch.
-func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient) error {
+// acknowledges the batch. Its helpers (the stream's reader, the acks)
+// run on wg, as they end only with ctx, which may end after it returns.
+func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient, wg *sync.WaitGroup) error {
 	in := make(chan *pb.Event, 1024)
 	recvErr := make(chan error, 1)
-	go func() {
+	wg.Go(func() {
 		defer close(in)
 		for {
 			ev, err := stream.Recv()
@@ -965,7 +995,7 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 				return
 			}
 		}
-	}()
+	})
 	// Acknowledgements go out in order, each once its batch is stored.
 	type pending struct {
 		stored <-chan error
@@ -973,8 +1003,8 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 	}
 	acks := make(chan pending, 256)
 	ackErr := make(chan error, 2) // the store's and the acker's, each once at most
-	ack := newAcker(ctx, h, stream, ackErr)
-	go func() {
+	ack := newAcker(ctx, h, stream, ackErr, wg)
+	wg.Go(func() {
 		for p := range acks {
 			var err error
 			select {
@@ -993,7 +1023,7 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 			}
 			ack.upTo(p.seq)
 		}
-	}()
+	})
 	defer func() {
 		close(acks)
 	}()

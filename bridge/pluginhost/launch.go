@@ -129,6 +129,7 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		err error
 	}
 	ch := make(chan started, 1)
+	// Waited for below, in both cases.
 	go func() {
 		rpc, err := c.Client()
 		ch <- started{rpc, err}
@@ -220,6 +221,8 @@ func otherVersion(err error) (int, bool) {
 // Ping checks that the plugin still answers.
 func (p *process) Ping(ctx context.Context) error {
 	done := make(chan error, 1)
+	// Not waited for past ctx: it holds only the plugin's connection,
+	// and ends when Kill closes it; it runs no code of the caller's.
 	go func() { done <- p.rpc.Ping() }()
 	select {
 	case err := <-done:
@@ -250,6 +253,9 @@ var (
 // started: the plugin's process group.
 func (p *process) Kill() {
 	done := make(chan struct{})
+	// Waited for below, but for a bounded time only (a process outside
+	// the group may hold the pipes for ever): it runs go-plugin's code,
+	// none of the caller's.
 	go func() {
 		defer close(done)
 		p.client.Kill()

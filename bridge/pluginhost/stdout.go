@@ -57,6 +57,8 @@ func (r *stdoutRunner) Start(context.Context) error {
 		return err
 	}
 	r.pid = r.cmd.Process.Pid
+	// Not tracked: it ends with the plugin's stdout, and go-plugin's
+	// reader (its Kill waits for it) ends when copy closes pw.
 	go r.copy()
 	return nil
 }

@@ -67,7 +67,9 @@ type Config struct {
 	// Handle gets every stanza that is not an answer to IQ. It runs on the
 	// read loop: it must hand work off, never block.
 	Handle func(*wire.Stanza)
-	// OnUp, if set, runs in its own goroutine after each connect.
+	// OnUp, if set, runs in its own goroutine after each connect; Run
+	// returns once each has returned (after the queue refuses stanzas:
+	// an OnUp that sends is not held up by a link that is gone).
 	OnUp func()
 	// MaxStanzaBytes is the largest stanza the server takes
 	// (DefaultMaxStanzaBytes when 0); a larger one is not written (see
@@ -261,6 +263,11 @@ func (l *Link) IQ(ctx context.Context, id string, data []byte) (*wire.Stanza, er
 func (l *Link) Run(ctx context.Context) error {
 	log := l.cfg.Log.With("server", l.cfg.Addr, "component", l.cfg.Domain)
 	backoff := 250 * time.Millisecond
+	// The OnUps run the caller's code (its stanzas, its store): waited
+	// for, last, after failQueued refused the stanzas they would wait to
+	// queue. Before, one could run after Run returned.
+	var ups sync.WaitGroup
+	defer ups.Wait()
 	l.q.open()
 	defer l.failQueued()
 	// told is the message and kind (failureKind) of the last failure
@@ -270,7 +277,7 @@ func (l *Link) Run(ctx context.Context) error {
 	var down downTime
 	for {
 		started := time.Now()
-		err := l.session(ctx, log, &down)
+		err := l.session(ctx, log, &down, &ups)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -338,7 +345,9 @@ type downTime struct {
 	wasUp bool
 }
 
-func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime) error {
+// session runs one connection until it ends; ups runs OnUp (Run waits
+// for it).
+func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime, ups *sync.WaitGroup) error {
 	domain, err := jid.Parse(l.cfg.Domain)
 	if err != nil {
 		return fmt.Errorf("component domain %q: %w", l.cfg.Domain, err)
@@ -398,7 +407,7 @@ func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime) er
 	}
 	down.wasUp = true
 	if l.cfg.OnUp != nil {
-		go l.cfg.OnUp()
+		ups.Go(l.cfg.OnUp)
 	}
 
 	gen := l.Generation()
@@ -406,12 +415,18 @@ func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime) er
 	wg.Go(func() { stop(l.write(sctx, conn, gen, ctx.Done())) })
 	wg.Go(func() { stop(l.ping(sctx)) })
 	readErr := make(chan error, 1)
-	go func() {
+	// The reader hands stanzas to Handle: waited for at the end, once
+	// the closed connection ends its read, so that none is handled after
+	// the session (and Run) ended. Not on wg: it reads the answers the
+	// writer's settling waits for.
+	var reading sync.WaitGroup
+	defer reading.Wait()
+	reading.Go(func() {
 		tr := sess.TokenReader()
 		err := l.read(xml.NewTokenDecoder(tr))
 		tr.Close()
 		readErr <- err
-	}()
+	})
 	select {
 	case err = <-readErr:
 		stop(err)
@@ -424,6 +439,7 @@ func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime) er
 		// twice); then say goodbye so the server does not wait. A
 		// writer stuck on a full socket is not waited for long.
 		settled := make(chan struct{})
+		// Ends with wg, which the session waits for below.
 		go func() { wg.Wait(); close(settled) }()
 		select {
 		case <-settled:
