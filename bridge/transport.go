@@ -276,6 +276,11 @@ func (t *transport) run(ctx context.Context) {
 	t.hist.lane.close()
 	t.hist.lane.wg.Wait()
 	t.bg.stop()
+	// The plugin host's callbacks (a command refused after its stop, a
+	// result past its drain) run the transport's code: they end before
+	// the gateway closes the store. Last: background work could still
+	// send commands until bg.stop.
+	t.host.Close()
 }
 
 // hostStopWait bounds how long the stop keeps the link open for the
