@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
@@ -68,27 +67,8 @@ func (l leakLabel) left() (int, string) {
 // end; run's goroutines carry l.
 func runLabelled(t *testing.T, tr *transport, l leakLabel) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		pprof.Do(ctx, l.labels, tr.run) // unlabelled again before done
-	}()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("the transport did not stop within 30 s")
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	// Unlabelled again before run's end is told.
+	return runUntilStop(t, func(ctx context.Context) { pprof.Do(ctx, l.labels, tr.run) })
 }
 
 // aliceStore is a bbolt store in a test folder with alice's echo login.
