@@ -166,3 +166,41 @@ func TestChatsPushRefusedOnceClosed(t *testing.T) {
 	default:
 	}
 }
+
+// TestHistoryRefusedAtStopStaysInOutbox: history handed to the lane once
+// the stop waits for it (a fetch ending then, its idle timer or the
+// goroutines waited for last) is refused, and nothing of it is lost: it
+// stays in the outbox, and the next start delivers it as history.
+func TestHistoryRefusedAtStopStaysInOutbox(t *testing.T) {
+	dir, db := aliceStore(t)
+	tr, _ := realTransport(t, dir, db) // not run: its stop is under way
+	l, err := db.GetLogin("echo", "alice@localhost")
+	must(t, err)
+	tr.setLogin(l)
+	tr.hist.lane.close()
+	hb := &pb.HistoryBatch{LoginId: "alice", ChatId: "bob", Seq: 1, Done: true, Events: []*pb.Event{
+		{EventId: "h1", TimestampUnixMicro: 1, Sender: &pb.Sender{UserId: "bob"},
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "old words"}}}}}
+	if err := tr.hist.store(context.Background(), hb); err != nil {
+		t.Fatalf("storing the history batch: %v", err)
+	}
+	if n := tr.hist.lane.active(); n != 0 {
+		t.Errorf("%d chats of the lane took history after its stop's wait began", n)
+	}
+	// The next start reads it from the outbox, as history.
+	next, _ := realTransport(t, dir, db)
+	backlog, err := next.loadOutbox()
+	must(t, err)
+	found := false
+	for _, d := range backlog {
+		if d.ev.EventId == "h1" {
+			found = true
+			if !d.ev.IsBackfill {
+				t.Error("the refused history is in the outbox, not marked as history")
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the history refused at the stop is not in the outbox for the next start")
+	}
+}
