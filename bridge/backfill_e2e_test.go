@@ -90,6 +90,22 @@ func (h *historyLog) count() int {
 	return h.n
 }
 
+// missing counts the history messages, of n in each chat, not received
+// (at least once).
+func (h *historyLog) missing(n int) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	missing := 0
+	for _, who := range echoFriends {
+		seen := map[string]bool{}
+		for _, b := range h.texts[who] {
+			seen[b] = true
+		}
+		missing += n - len(seen)
+	}
+	return missing
+}
+
 // waitCount waits until the log holds n delayed messages.
 func (h *historyLog) waitCount(t *testing.T, n int, within time.Duration) {
 	t.Helper()
@@ -319,16 +335,7 @@ func TestBackfillGatewayRestart(t *testing.T) {
 	s.start()
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		h.mu.Lock()
-		missing := 0
-		for _, who := range echoFriends {
-			seen := map[string]bool{}
-			for _, b := range h.texts[who] {
-				seen[b] = true
-			}
-			missing += n - len(seen)
-		}
-		h.mu.Unlock()
+		missing := h.missing(n)
 		if missing == 0 {
 			break
 		}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
@@ -68,27 +67,8 @@ func (l leakLabel) left() (int, string) {
 // end; run's goroutines carry l.
 func runLabelled(t *testing.T, tr *transport, l leakLabel) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		pprof.Do(ctx, l.labels, tr.run) // unlabelled again before done
-	}()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("the transport did not stop within 30 s")
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	// Unlabelled again before run's end is told.
+	return runUntilStop(t, func(ctx context.Context) { pprof.Do(ctx, l.labels, tr.run) })
 }
 
 // aliceStore is a bbolt store in a test folder with alice's echo login.
@@ -184,5 +164,43 @@ func TestChatsPushRefusedOnceClosed(t *testing.T) {
 	case v := <-handled:
 		t.Errorf("item %d handled after the close", v)
 	default:
+	}
+}
+
+// TestHistoryRefusedAtStopStaysInOutbox: history handed to the lane once
+// the stop waits for it (a fetch ending then, its idle timer or the
+// goroutines waited for last) is refused, and nothing of it is lost: it
+// stays in the outbox, and the next start delivers it as history.
+func TestHistoryRefusedAtStopStaysInOutbox(t *testing.T) {
+	dir, db := aliceStore(t)
+	tr, _ := realTransport(t, dir, db) // not run: its stop is under way
+	l, err := db.GetLogin("echo", "alice@localhost")
+	must(t, err)
+	tr.setLogin(l)
+	tr.hist.lane.close()
+	hb := &pb.HistoryBatch{LoginId: "alice", ChatId: "bob", Seq: 1, Done: true, Events: []*pb.Event{
+		{EventId: "h1", TimestampUnixMicro: 1, Sender: &pb.Sender{UserId: "bob"},
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "old words"}}}}}
+	if err := tr.hist.store(context.Background(), hb); err != nil {
+		t.Fatalf("storing the history batch: %v", err)
+	}
+	if n := tr.hist.lane.active(); n != 0 {
+		t.Errorf("%d chats of the lane took history after its stop's wait began", n)
+	}
+	// The next start reads it from the outbox, as history.
+	next, _ := realTransport(t, dir, db)
+	backlog, err := next.loadOutbox()
+	must(t, err)
+	found := false
+	for _, d := range backlog {
+		if d.ev.EventId == "h1" {
+			found = true
+			if !d.ev.IsBackfill {
+				t.Error("the refused history is in the outbox, not marked as history")
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the history refused at the stop is not in the outbox for the next start")
 	}
 }

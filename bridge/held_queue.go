@@ -200,6 +200,18 @@ func (t *transport) takeRead(st *wire.Stanza) *store.HeldPut {
 	return r.put
 }
 
+// keepReadAtStop keeps st's record for the next start when ctx ended
+// (the stop) while st waited in its worker, before anything was sent:
+// handle would forget it, and the error that would tell the user does
+// not go out on an ended context. It reports whether it did.
+func (t *transport) keepReadAtStop(ctx context.Context, st *wire.Stanza) bool {
+	if ctx.Err() == nil {
+		return false
+	}
+	t.takeRead(st) // written, and no longer handle's to forget
+	return true
+}
+
 // handledQueued forgets st's record unless its send took it over: the
 // worker is done with the stanza. A record not yet written is not.
 func (t *transport) handledQueued(ctx context.Context, st *wire.Stanza) {

@@ -563,6 +563,9 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.host.WaitReady(wctx)
 		cancel()
 		if t.host.Caps() == nil {
+			if t.keepReadAtStop(ctx, st) {
+				return
+			}
 			if action {
 				t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, "the transport plugin is not running; try again shortly"))
 			}
@@ -573,6 +576,9 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		// The login is away for a relogin (relogin_wait.go), or a
 		// login just completed is in its first Connect (login.go's
 		// completeLogin): waited for first, as its features follow it.
+		if t.keepReadAtStop(ctx, st) {
+			return
+		}
 		if action {
 			t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, err.Error()))
 		}
@@ -582,6 +588,9 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		// A fresh login: its own features come with its first
 		// CONNECTED (login_features_wait.go).
 		if err := s.awaitFeatures(ctx); err != nil {
+			if t.keepReadAtStop(ctx, st) {
+				return
+			}
 			if action {
 				t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, err.Error()))
 			}

@@ -68,11 +68,18 @@ plugin = %q
 // runTransport runs tr until the stop it returns, which waits for the end.
 func runTransport(t *testing.T, tr *transport) (stop func()) {
 	t.Helper()
+	return runUntilStop(t, tr.run)
+}
+
+// runUntilStop runs run until the stop it returns, which waits for
+// run's end (30 s at most, else t fails).
+func runUntilStop(t *testing.T, run func(context.Context)) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tr.run(ctx)
+		run(ctx)
 	}()
 	stopped := false
 	stop = func() {
