@@ -243,6 +243,7 @@ func (s *Session) redactOwnReaction(conn *ircevent.Connection, target string, l 
 		delete(s.ownRedacts, l.redact)
 		s.applyOwnReactionLocked(l.ref.k, l.tags, true)
 		s.noteReactionIDLocked(l.redact, l.ref)
+		s.keepOwnReactLocked(l.redact, l.ref)
 	} else {
 		// History's REDACT of it is told already.
 		s.noteRedactedLocked(l.ref.chat, l.redact)
@@ -267,6 +268,7 @@ func (s *Session) applyOwnReactionLocked(k reactKey, t map[string]string, undo b
 		set = append(set, e)
 	}
 	s.reactions.set(k, set)
+	s.ownSetChangedLocked(k)
 }
 
 // reactInWords sends the reactions of want that had lacks as a /me,
@@ -297,6 +299,7 @@ func validReaction(e string) bool {
 func (s *Session) noteOwnReactions(k reactKey, set []string) {
 	s.mu.Lock()
 	s.reactions.set(k, set)
+	s.ownSetChangedLocked(k)
 	s.mu.Unlock()
 }
 
@@ -332,6 +335,9 @@ func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string
 		return nil
 	}
 	sets.set(k, set)
+	if sets == &s.reactions {
+		s.ownSetChangedLocked(k)
+	}
 	return &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
 		Sender: sender, ChatId: chat, ChatType: typ,
 		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgid, Emojis: set}}}
@@ -362,7 +368,9 @@ func (s *Session) onReaction(m ircmsg.Message) {
 	s.seenLiveLocked(m)
 	s.mu.Unlock()
 	s.noteReactionID(m, sender, chat, typ)
-	if ev := s.reactionEvent(m, sender, chat, typ, &s.reactions); ev != nil {
+	ev := s.reactionEvent(m, sender, chat, typ, &s.reactions)
+	s.flushOwn() // the user's own, kept or taken back (ownstore.go)
+	if ev != nil {
 		s.n.host.Emit(ev)
 	}
 }
@@ -414,5 +422,12 @@ func (s *Session) noteReactionID(m ircmsg.Message, sender *pb.Sender, chat strin
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.noteReactionIDLocked(id, reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: chat, typ: typ})
+	ref := reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: chat, typ: typ}
+	s.noteReactionIDLocked(id, ref)
+	if sender.IsFromMe {
+		// On disk too, written by the caller (flushOwn): after a
+		// restart a REDACT of it is still that reaction taken back,
+		// not the retraction of a message the gateway never had.
+		s.keepOwnReactLocked(id, ref)
+	}
 }

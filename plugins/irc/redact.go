@@ -315,7 +315,9 @@ func (s *Session) onRedact(m ircmsg.Message) {
 		// The user's retraction of a reaction of theirs (its TAGMSG's
 		// msgid): the set without it, told, and the one their next
 		// React goes on from.
-		if ev := s.unreactEvent(m, id, chat); ev != nil {
+		ev := s.unreactEvent(m, id, chat)
+		s.flushOwn()
+		if ev != nil {
 			s.n.host.Emit(ev)
 		}
 		return
@@ -324,7 +326,9 @@ func (s *Session) onRedact(m ircmsg.Message) {
 	if !ours {
 		return // to a channel's operators (@#chan), or not to us
 	}
-	if ev := s.unreactEvent(m, id, chat); ev != nil {
+	ev := s.unreactEvent(m, id, chat)
+	s.flushOwn()
+	if ev != nil {
 		s.n.host.Emit(ev)
 		return
 	}
@@ -383,6 +387,7 @@ func (s *Session) unreactEvent(m ircmsg.Message, id, chat string) *pb.Event {
 		return nil
 	}
 	delete(s.reactIDs, id)
+	defer s.ownSetChangedLocked(ref.k)
 	had := s.reactions.get(ref.k)
 	set := make([]string, 0, len(had))
 	for _, e := range had {
