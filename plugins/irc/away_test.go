@@ -43,10 +43,10 @@ func watchAway(c *client) *awayWatch {
 }
 
 // is asks for nick's away message until it is want ("" = not away),
-// failing the test after 10 s.
+// failing the test after plugintest.Timeout.
 func (w *awayWatch) is(t *testing.T, nick, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(plugintest.Timeout)
 	got := ""
 	for time.Now().Before(deadline) {
 		if err := w.c.conn.Send("WHOIS", nick); err != nil {
@@ -57,7 +57,7 @@ func (w *awayWatch) is(t *testing.T, nick, want string) {
 			if got == want {
 				return
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(5 * time.Second): // asked again: a WHOIS is cheap
 		}
 	}
 	t.Fatalf("WHOIS %s: away %q, want %q", nick, got, want)
@@ -233,7 +233,7 @@ func TestAwayFromRplAway(t *testing.T) {
 		t.Helper()
 		select {
 		case <-marked:
-		case <-time.After(15 * time.Second):
+		case <-time.After(plugintest.Timeout):
 			t.Fatal("ngircd did not answer dave's AWAY")
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/internal/syncbuf"
+	"passerelle.im/passerelle/plugins/plugintest"
 )
 
 // ergo is a real IRC server with history (ergo, https://ergo.chat:
@@ -140,7 +141,7 @@ func startErgo(t *testing.T) *ergo {
 			t.Logf("ergo's log:\n%s", s.out.String())
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(plugintest.Timeout)
 	for {
 		c, err := net.DialTimeout("tcp", s.addr(), time.Second)
 		if err == nil {

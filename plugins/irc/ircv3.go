@@ -182,6 +182,7 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 		sender := s.sender(m.Nick())
 		if chat, typ, ok := s.chatOf(m.Params[0], sender); ok {
 			s.noteReactionID(m, sender, chat, typ)
+			s.flushOwn() // on disk before the read loop reads on
 		}
 	}
 	close(e.got) // out of s.echoes: no one else closes it

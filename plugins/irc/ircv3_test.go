@@ -94,11 +94,11 @@ func TestIRCv3(t *testing.T) {
 		t.Errorf("role change by the server: %v", ev)
 	}
 
-	// A join the connection drops under is answered at once.
-	start := time.Now()
+	// A join the connection drops under is answered at once, saying so
+	// (not JoinChatWait later, as not answered: no timing asserted).
 	res = cmds.Send(command(login.LoginId, "#drop", &pb.JoinChat{}))
-	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(res.Error.GetText(), "dropped") || time.Since(start) > 5*time.Second {
-		t.Errorf("join as the connection dropped: %v after %v", res.Error, time.Since(start))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(res.Error.GetText(), "dropped") {
+		t.Errorf("join as the connection dropped: %v", res.Error)
 	}
 }
 

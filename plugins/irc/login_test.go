@@ -1,13 +1,11 @@
 package irc_test
 
 import (
-	"context"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -260,7 +258,7 @@ func TestLegacyLoginIDKept(t *testing.T) {
 		t.Errorf("bob's login as sam: %q, want an ID of his own", theirs.LoginId)
 	}
 	// Logged out, the legacy ID is not given again.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := p.CallContext()
 	defer cancel()
 	if _, err := p.Client().Logout(ctx, &pb.LogoutRequest{LoginId: legacy, UserJid: alice, SavedState: state}); err != nil {
 		t.Fatal(err)
@@ -288,7 +286,7 @@ func TestLegacyLoginIDKeptAfterRestart(t *testing.T) {
 	if theirs := loginAs(t, p, "bob@example.org", loginFields(s, "sam", "")); !ownLoginID(theirs.LoginId, legacy) {
 		t.Errorf("bob's login as sam: %q, want an ID of his own", theirs.LoginId)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := p.CallContext()
 	defer cancel()
 	if _, err := p.Client().Logout(ctx, &pb.LogoutRequest{LoginId: legacy, UserJid: alice, SavedState: state}); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ergochat/irc-go/ircmsg"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -34,7 +35,7 @@ func next(t *testing.T, got chan ircmsg.Message, what string) ircmsg.Message {
 	select {
 	case m := <-got:
 		return m
-	case <-time.After(15 * time.Second):
+	case <-time.After(plugintest.Timeout):
 		t.Fatalf("no %s came", what)
 		return ircmsg.Message{}
 	}

@@ -39,7 +39,7 @@ func TestMOTDTypedIsNoRegistration(t *testing.T) {
 	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "", "after MOTD")); res.Error != nil {
 		t.Fatal(res.Error)
 	}
-	timer := time.NewTimer(15 * time.Second)
+	timer := time.NewTimer(plugintest.Timeout)
 	defer timer.Stop()
 	for {
 		select {

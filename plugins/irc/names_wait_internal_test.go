@@ -17,7 +17,7 @@ import (
 // namesWaitDeadline bounds how long these tests wait for what should
 // come at once: far less than namesWait made here, so that a ChatInfo
 // not woken fails them (and not by any delay it took).
-const namesWaitDeadline = 15 * time.Second
+const namesWaitDeadline = 30 * time.Second
 
 type chatInfoAnswer struct {
 	chat *pb.Chat

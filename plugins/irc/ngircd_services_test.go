@@ -50,7 +50,7 @@ func startNgircdWithServices(t *testing.T, password string) (*ngircd, *services)
 	sv.send(":services.test NICK NickServ 1 NickServ services.test 1 + :Nick Service")
 	go sv.read()
 	// The link is up once ngircd knows NickServ.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(plugintest.Timeout)
 	for {
 		probe := newClient(t, s, fmt.Sprintf("probe%d", time.Now().UnixNano()%1000))
 		ok := make(chan bool, 1)
@@ -60,7 +60,7 @@ func startNgircdWithServices(t *testing.T, password string) (*ngircd, *services)
 		got := false
 		select {
 		case got = <-ok:
-		case <-time.After(5 * time.Second):
+		case <-time.After(5 * time.Second): // probed again: the link may come meanwhile
 		}
 		probe.conn.Quit()
 		if got {

@@ -13,6 +13,7 @@ import (
 	"github.com/ergochat/irc-go/ircmsg"
 
 	"passerelle.im/passerelle/internal/ngircdtest"
+	"passerelle.im/passerelle/plugins/plugintest"
 )
 
 // ngircd is a real IRC server (Debian's ngircd, ngircdtest) started for
@@ -114,7 +115,7 @@ func newClientFrom(t testing.TB, s interface{ addr() string }, nick, ip string) 
 // text ("" = any).
 func (c *client) await(cmd, text string) ircmsg.Message {
 	c.t.Helper()
-	timer := time.NewTimer(15 * time.Second)
+	timer := time.NewTimer(plugintest.Timeout)
 	defer timer.Stop()
 	for {
 		select {

@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -93,4 +94,51 @@ func eventIDs(b *pb.HistoryBatch) []string {
 		ids = append(ids, ev.EventId)
 	}
 	return ids
+}
+
+// The user's echoed reaction is known by its TAGMSG's msgid after the
+// plugin was killed and started again (kept on disk, where the server
+// deletes messages): a REDACT of it from the user's other client takes
+// it back (the user's set without it), and taking it back from XMPP
+// goes as a REDACT of it, the set React goes on from being the one
+// kept. Before, that was in memory only: after a restart the REDACT
+// came as the retraction of a message the gateway never had, and the
+// reaction taken back from XMPP sent nothing (the set was empty).
+func TestOwnReactionKnownAfterRestart(t *testing.T) {
+	for _, by := range []string{"another client", "taken back from XMPP"} {
+		t.Run(by, func(t *testing.T) {
+			srv := startScripted(t, redactCaps, "")
+			p, _, login := scriptedLogin(t, srv, "", "kit", "#Room")
+			if res := p.Commands().Send(plugintest.Act(login.LoginId, "#room", "", &pb.React{TargetId: "ch-1", Emojis: []string{"👍"}})); res.Error != nil {
+				t.Fatalf("react: %v", res.Error)
+			}
+			// Its echo read (see TestOwnNotBackFromHistoryAfterRestart).
+			srv.sync()
+			srv.sync()
+			srv.mu.Lock()
+			id := fmt.Sprintf("srv-%d", srv.msgid) // the echo's msgid
+			srv.mu.Unlock()
+			p.Restart() // SIGKILL: a crash
+			evs := p.Events()
+			p.Connect(login.LoginId, login.SavedState)
+			evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+			srv.sync()
+			switch by {
+			case "another client":
+				srv.send("@msgid=x-1 :kit!u@h REDACT #Room %s", id)
+				if got, want := reactionOrRetraction(t, evs), "reaction me in #room on ch-1: []"; got != want {
+					t.Errorf("the REDACT of the user's reaction %s after a restart: %s; want %s", id, got, want)
+				}
+			default:
+				from := len(srv.sent(0, ""))
+				if res := p.Commands().Send(plugintest.Act(login.LoginId, "#room", "", &pb.React{TargetId: "ch-1"})); res.Error != nil {
+					t.Fatalf("unreact: %v", res.Error)
+				}
+				srv.sync()
+				if got, want := srv.sent(from, "REDACT"), []string{"REDACT #Room " + id}; !slices.Equal(got, want) {
+					t.Errorf("👍 taken back after a restart: %q (and %q); want %q", got, tagmsgs(t, srv, from), want)
+				}
+			}
+		})
+	}
 }

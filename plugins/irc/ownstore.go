@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
@@ -25,7 +26,9 @@ import (
 // of theirs as a second copy of the message the gateway had under an ID
 // of the plugin's. Not in the saved state: it changes with each line
 // without echo-message, and the saved state goes to the gateway whole
-// at each change.
+// at each change. Where the server deletes messages, the user's
+// reactions by their TAGMSG's msgid too (redact.go): a REDACT of one
+// after a restart takes it back, not a message the gateway never had.
 
 // ownKept bounds each list kept: past it, the oldest is forgotten (a
 // backfill deeper than that may bring one back, as before).
@@ -48,6 +51,21 @@ type ownRecord struct {
 	Reactions []string `json:"reactions,omitempty"`
 	// Lines are the lines sent without an echo, oldest first.
 	Lines []ownLine `json:"lines,omitempty"`
+	// Reacts are the user's reactions known by their TAGMSG's msgid
+	// (echoed, or from another client of theirs), oldest first, where
+	// the server deletes messages: after a restart a REDACT of one
+	// takes it back, and React takes one back with a REDACT of it.
+	Reacts []ownReact `json:"reacts,omitempty"`
+}
+
+// ownReact is one of the user's reactions kept by its TAGMSG's msgid.
+type ownReact struct {
+	ID     string `json:"id"` // the TAGMSG's msgid
+	To     string `json:"to"` // the msgid of the message reacted to
+	Emoji  string `json:"e"`
+	Chat   string `json:"chat"`
+	Direct bool   `json:"direct,omitempty"`
+	Nick   string `json:"nick,omitempty"` // the user's, then
 }
 
 // ownLine is a line the user sent where the server echoes none: its
@@ -89,6 +107,20 @@ func (s *Session) loadOwn() {
 	if r, ok := sdk.LoadStateFile[ownRecord](s.own.path, "the user's own lines and reactions may come back once from history", s.n.host.Logger()); ok {
 		s.own.ownRecord = r
 	}
+	// The reactions by msgid, and the user's sets they make: the set
+	// React goes on from, and the one a REDACT of one takes it out of.
+	for _, r := range s.own.Reacts {
+		typ := pb.ChatType_CHAT_TYPE_GROUP
+		if r.Direct {
+			typ = pb.ChatType_CHAT_TYPE_DIRECT
+		}
+		k := reactKey{msgid: r.To, who: s.loginID}
+		s.noteReactionIDLocked(r.ID, reactRef{k: k, emoji: r.Emoji, chat: r.Chat, typ: typ,
+			sender: &pb.Sender{UserId: s.loginID, Name: r.Nick, IsFromMe: true}})
+		if set := s.reactions.get(k); !slices.Contains(set, r.Emoji) && len(set) < reactSetMax {
+			s.reactions.set(k, append(slices.Clone(set), r.Emoji))
+		}
+	}
 }
 
 // flushOwn writes the record where it changed, on disk before it
@@ -108,7 +140,8 @@ func (s *Session) flushOwn() {
 		return
 	}
 	path := s.own.path
-	rec := ownRecord{Msgids: slices.Clone(s.own.Msgids), Reactions: slices.Clone(s.own.Reactions), Lines: slices.Clone(s.own.Lines)}
+	rec := ownRecord{Msgids: slices.Clone(s.own.Msgids), Reactions: slices.Clone(s.own.Reactions), Lines: slices.Clone(s.own.Lines),
+		Reacts: slices.Clone(s.own.Reacts)}
 	s.own.dirty = false
 	s.mu.Unlock()
 	if err := sdk.SaveStateFile(path, rec); err != nil {
@@ -152,6 +185,32 @@ func (s *Session) keepOwnMsgidLocked(id string) bool {
 	s.own.Msgids = keepBounded(s.own.Msgids, id)
 	s.own.dirty = true
 	return true
+}
+
+// keepOwnReactLocked keeps the user's reaction ref, added by the TAGMSG
+// of msgid id, to be written (flushOwn), where the server deletes
+// messages (else none takes it back by its msgid).
+func (s *Session) keepOwnReactLocked(id string, ref reactRef) {
+	if id == "" || !s.canRedactLocked() || slices.ContainsFunc(s.own.Reacts, func(r ownReact) bool { return r.ID == id }) {
+		return
+	}
+	s.own.Reacts = keepBounded(s.own.Reacts, ownReact{ID: id, To: ref.k.msgid, Emoji: ref.emoji, Chat: ref.chat,
+		Direct: ref.typ == pb.ChatType_CHAT_TYPE_DIRECT, Nick: ref.sender.GetName()})
+	s.own.dirty = true
+}
+
+// ownSetChangedLocked forgets the kept reactions of the user's set k
+// that it has no more (taken back), to be written (flushOwn).
+func (s *Session) ownSetChangedLocked(k reactKey) {
+	if k.who != s.loginID {
+		return
+	}
+	set := s.reactions.get(k)
+	n := len(s.own.Reacts)
+	s.own.Reacts = slices.DeleteFunc(s.own.Reacts, func(r ownReact) bool { return r.To == k.msgid && !slices.Contains(set, r.Emoji) })
+	if len(s.own.Reacts) != n {
+		s.own.dirty = true
+	}
 }
 
 // ownMsgidLocked reports whether id is one of keepOwnMsgidLocked's.

@@ -37,7 +37,7 @@ func TestPastesShareThePace(t *testing.T) {
 		if r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_TOO_LARGE {
 			t.Fatalf("the second paste: %v, want it refused as too large while the first's lines are queued", r.Error)
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(plugintest.Timeout):
 		t.Fatal("the second paste was taken while the first's 1,100 lines were queued: in turn with them it takes about 4 minutes, past the command's 3-minute limit")
 	}
 	// A line to a third chat still goes at once, in turn with the paste.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -81,6 +82,12 @@ var _ sdk.Reactor = (*Session)(nil)
 // React sets the user's reactions to a message (sdk.Reactor): the
 // emojis new to the set go as TAGMSGs with +draft/react, those gone
 // from it with +draft/unreact, each naming the message by its msgid.
+// A reaction taken back whose TAGMSG's msgid is known (its echo, or
+// another client's of the user's) goes instead as a REDACT of that
+// TAGMSG where the server deletes messages: the draft/message-redaction
+// spec's way to take a reaction back, which servers and clients that
+// know no +draft/unreact (most) honour. Before, +draft/unreact went
+// always, and on those the reaction stayed.
 // Where that cannot be (a server without message-tags, which relays no
 // client tags; a message of the plugin's own ID, which no one on the
 // server can name), the reactions added go as words instead, a /me
@@ -126,16 +133,20 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	k := reactKey{msgid: r.TargetId, who: s.loginID}
 	s.mu.Lock()
 	had := slices.Clone(s.reactions.get(k))
-	s.mu.Unlock()
-	var lines []map[string]string
+	var lines []reactLine
 	for _, e := range had {
 		if !slices.Contains(want, e) {
-			lines = append(lines, map[string]string{replyTags[0]: r.TargetId, unreactTag: e})
+			l := reactLine{tags: map[string]string{replyTags[0]: r.TargetId, unreactTag: e}}
+			if tags && s.canRedactLocked() {
+				l.redact, l.ref = s.ownReactIDLocked(k, e, c.ChatID)
+			}
+			lines = append(lines, l)
 		}
 	}
+	s.mu.Unlock()
 	for _, e := range want {
 		if !slices.Contains(had, e) {
-			lines = append(lines, map[string]string{replyTags[0]: r.TargetId, reactTag: e})
+			lines = append(lines, reactLine{tags: map[string]string{replyTags[0]: r.TargetId, reactTag: e}})
 		}
 	}
 	if len(lines) == 0 {
@@ -150,11 +161,14 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	}
 	left := len(lines)
 	defer func() { s.lines.sent(left) }()
-	for _, t := range lines {
+	for _, l := range lines {
 		err := s.lines.wait(ctx)
 		left--
 		s.lines.sent(1)
-		if err == nil {
+		t := l.tags
+		if err == nil && l.redact != "" {
+			err = s.redactOwnReaction(conn, target, l)
+		} else if err == nil {
 			// What it does is on disk before it goes (ownstore.go):
 			// history tells its copy by that where no echo comes, and
 			// until its echo (which keeps its msgid instead) where one
@@ -188,6 +202,57 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	return sdk.Result{}, nil
 }
 
+// reactLine is a line of React: a TAGMSG with tags, or, where redact
+// is set, a REDACT of the user's TAGMSG of that msgid (ref) doing what
+// tags (an unreact) would.
+type reactLine struct {
+	tags   map[string]string
+	redact string
+	ref    reactRef
+}
+
+// ownReactIDLocked is the msgid of the TAGMSG that added the user's
+// reaction emoji of set k in chat, and what it is; "" where none is
+// known (sent without an echo, or forgotten past reactMax).
+func (s *Session) ownReactIDLocked(k reactKey, emoji, chat string) (string, reactRef) {
+	for _, id := range slices.Backward(s.reactIDOrder) {
+		if ref, ok := s.reactIDs[id]; ok && ref.k == k && ref.emoji == emoji && ref.chat == chat && ref.sender.GetIsFromMe() {
+			return id, ref
+		}
+	}
+	return "", reactRef{}
+}
+
+// redactOwnReaction takes the user's reaction back with a REDACT of its
+// TAGMSG (l.redact) to target. As a TAGMSG's, its change of the set is
+// made before it goes (its echo may be read first), and undone if it
+// cannot go; its echo, noted here, is then no retraction (onRedact).
+func (s *Session) redactOwnReaction(conn *ircevent.Connection, target string, l reactLine) error {
+	s.mu.Lock()
+	s.applyOwnReactionLocked(l.ref.k, l.tags, false)
+	delete(s.reactIDs, l.redact)
+	if s.ownRedacts == nil {
+		s.ownRedacts = map[string]reactRef{}
+	}
+	s.ownRedactOrder = keepNewest(s.ownRedacts, s.ownRedactOrder, l.redact, l.ref, reactMax)
+	s.mu.Unlock()
+	s.flushOwn()
+	err := s.sendInWindow(conn, s.newWindow(""), ircmsg.MakeMessage(nil, "", "REDACT", target, l.redact))
+	s.mu.Lock()
+	if err != nil {
+		delete(s.ownRedacts, l.redact)
+		s.applyOwnReactionLocked(l.ref.k, l.tags, true)
+		s.noteReactionIDLocked(l.redact, l.ref)
+		s.keepOwnReactLocked(l.redact, l.ref)
+	} else {
+		// History's REDACT of it is told already.
+		s.noteRedactedLocked(l.ref.chat, l.redact)
+	}
+	s.mu.Unlock()
+	s.flushOwn()
+	return err
+}
+
 // applyOwnReactionLocked changes the user's set k as the TAGMSG of
 // tags t does (a reaction added, or taken back with +draft/unreact),
 // or, undo, as it would have had it not gone. It changes the set as
@@ -203,6 +268,7 @@ func (s *Session) applyOwnReactionLocked(k reactKey, t map[string]string, undo b
 		set = append(set, e)
 	}
 	s.reactions.set(k, set)
+	s.ownSetChangedLocked(k)
 }
 
 // reactInWords sends the reactions of want that had lacks as a /me,
@@ -233,6 +299,7 @@ func validReaction(e string) bool {
 func (s *Session) noteOwnReactions(k reactKey, set []string) {
 	s.mu.Lock()
 	s.reactions.set(k, set)
+	s.ownSetChangedLocked(k)
 	s.mu.Unlock()
 }
 
@@ -268,6 +335,9 @@ func (s *Session) reactionEvent(m ircmsg.Message, sender *pb.Sender, chat string
 		return nil
 	}
 	sets.set(k, set)
+	if sets == &s.reactions {
+		s.ownSetChangedLocked(k)
+	}
 	return &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
 		Sender: sender, ChatId: chat, ChatType: typ,
 		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgid, Emojis: set}}}
@@ -298,7 +368,9 @@ func (s *Session) onReaction(m ircmsg.Message) {
 	s.seenLiveLocked(m)
 	s.mu.Unlock()
 	s.noteReactionID(m, sender, chat, typ)
-	if ev := s.reactionEvent(m, sender, chat, typ, &s.reactions); ev != nil {
+	ev := s.reactionEvent(m, sender, chat, typ, &s.reactions)
+	s.flushOwn() // the user's own, kept or taken back (ownstore.go)
+	if ev != nil {
 		s.n.host.Emit(ev)
 	}
 }
@@ -350,5 +422,12 @@ func (s *Session) noteReactionID(m ircmsg.Message, sender *pb.Sender, chat strin
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.noteReactionIDLocked(id, reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: chat, typ: typ})
+	ref := reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: chat, typ: typ}
+	s.noteReactionIDLocked(id, ref)
+	if sender.IsFromMe {
+		// On disk too, written by the caller (flushOwn): after a
+		// restart a REDACT of it is still that reaction taken back,
+		// not the retraction of a message the gateway never had.
+		s.keepOwnReactLocked(id, ref)
+	}
 }

@@ -210,6 +210,9 @@ func (s *Session) handleRedaction(c *ircevent.Connection) {
 		if len(m.Params) < 3 || m.Params[0] != "REDACT" {
 			return
 		}
+		if len(m.Params) >= 5 && s.ownRedactRefused(m.Params[3]) {
+			return
+		}
 		f, ok := redactFailures[m.Params[1]]
 		if !ok {
 			f.code, f.why = pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the server refused ("+m.Params[1]+")"
@@ -224,6 +227,44 @@ func (s *Session) handleRedaction(c *ircevent.Connection) {
 			s.redactRefused(m, pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "the server does not know REDACT")
 		}
 	})
+}
+
+// ownRedactRefused takes the server's refusal of React's REDACT of the
+// user's reaction, of its TAGMSG id (redactOwnReaction): the
+// reaction is then taken back with +draft/unreact, in turn with the
+// user's lines, as where the server deletes nothing (a server lets a
+// message be deleted for a while only, say). It reports whether id was
+// such a REDACT.
+func (s *Session) ownRedactRefused(id string) bool {
+	s.mu.Lock()
+	ref, ok := s.ownRedacts[id]
+	delete(s.ownRedacts, id)
+	s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	tags := map[string]string{replyTags[0]: ref.k.msgid, unreactTag: ref.emoji}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), pasteTime)
+		defer cancel()
+		s.lines.admit(1, pasteTime)
+		defer s.lines.sent(1)
+		conn, err := s.online()
+		target := ""
+		if err == nil {
+			target, err = s.target(ref.chat) // its chat's, whatever the FAIL names
+		}
+		if err == nil {
+			err = s.lines.wait(ctx)
+		}
+		if err == nil {
+			err = s.sendTagmsg(conn, target, tags)
+		}
+		if err != nil {
+			s.n.host.Logger().Warn("irc: a reaction taken back stays on IRC: its REDACT refused, its +draft/unreact not sent", "login", s.loginID, "err", err)
+		}
+	}()
+	return true
 }
 
 // redactRefused gives the REDACT waiting its refusal m.
@@ -260,6 +301,13 @@ func (s *Session) onRedact(m ircmsg.Message) {
 	s.seenLiveLocked(m)
 	if ours {
 		s.noteRedactedLocked(chat, id)
+		if ref, ok := s.ownRedacts[id]; ok && sender.IsFromMe && ref.chat == chat {
+			// The answer to React's REDACT of the user's reaction: the
+			// set without it was made then.
+			delete(s.ownRedacts, id)
+			s.mu.Unlock()
+			return
+		}
 	}
 	if w := s.modWait; w != nil && sender.IsFromMe && (w.redact == id || slices.Contains(w.redactMore, id)) && s.redactTargetLocked(w, target) {
 		w.redacted = w.redacted || w.redact == id
@@ -267,7 +315,9 @@ func (s *Session) onRedact(m ircmsg.Message) {
 		// The user's retraction of a reaction of theirs (its TAGMSG's
 		// msgid): the set without it, told, and the one their next
 		// React goes on from.
-		if ev := s.unreactEvent(m, id, chat); ev != nil {
+		ev := s.unreactEvent(m, id, chat)
+		s.flushOwn()
+		if ev != nil {
 			s.n.host.Emit(ev)
 		}
 		return
@@ -276,7 +326,9 @@ func (s *Session) onRedact(m ircmsg.Message) {
 	if !ours {
 		return // to a channel's operators (@#chan), or not to us
 	}
-	if ev := s.unreactEvent(m, id, chat); ev != nil {
+	ev := s.unreactEvent(m, id, chat)
+	s.flushOwn()
+	if ev != nil {
 		s.n.host.Emit(ev)
 		return
 	}
@@ -335,6 +387,7 @@ func (s *Session) unreactEvent(m ircmsg.Message, id, chat string) *pb.Event {
 		return nil
 	}
 	delete(s.reactIDs, id)
+	defer s.ownSetChangedLocked(ref.k)
 	had := s.reactions.get(ref.k)
 	set := make([]string, 0, len(had))
 	for _, e := range had {

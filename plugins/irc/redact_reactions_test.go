@@ -196,3 +196,82 @@ func TestRedactOfOwnReactionWhileSending(t *testing.T) {
 		t.Errorf("the same set again, after 👍's REDACT: %q; want %q (👍 alone again)", got, want)
 	}
 }
+
+// A reaction the user takes back from XMPP whose TAGMSG's msgid is
+// known (its echo) goes as a REDACT of that TAGMSG where the server
+// deletes messages (the draft/message-redaction spec's way; most
+// servers and clients know no +draft/unreact, and left the reaction
+// standing): no +draft/unreact, and the server's REDACT answering it is
+// no retraction. The next React goes on from the set without it. A
+// server without the capability, or a reaction whose msgid is unknown
+// (no echo-message), gets +draft/unreact as before; so does one whose
+// REDACT the server refuses (FAIL: too late to delete, say), after it.
+// Before, it was +draft/unreact always.
+func TestUnreactByRedact(t *testing.T) {
+	const unreact = "TAGMSG #Room +draft/reply=ch-1 +draft/unreact=👍"
+	for _, tc := range []struct {
+		name, caps string
+		refused    bool
+		want       []string
+	}{
+		{"redaction", redactCaps, false, []string{"REDACT"}},
+		{"redaction refused", redactCaps, true, []string{"REDACT", unreact}},
+		{"no redaction", "message-tags server-time echo-message", false, []string{unreact}},
+		{"no echo", "message-tags server-time draft/message-redaction", false, []string{unreact}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startScripted(t, tc.caps, "")
+			p, evs, login := scriptedLogin(t, srv, "", "kit", "#Room")
+			cmds := p.Commands()
+			react := func(emojis ...string) {
+				t.Helper()
+				if res := cmds.Send(plugintest.Act(login.LoginId, "#room", "", &pb.React{TargetId: "ch-1", Emojis: emojis})); res.Error != nil {
+					t.Fatalf("react %q: %v", emojis, res.Error)
+				}
+				srv.sync() // its echo, where one comes, handled
+			}
+			react("👍")
+			srv.mu.Lock()
+			id := fmt.Sprintf("srv-%d", srv.msgid) // its echo's msgid, where it has one
+			srv.mu.Unlock()
+			if tc.refused {
+				srv.mu.Lock()
+				srv.redactFail = map[string]string{id: "REDACT_WINDOW_EXPIRED 300 :too late"}
+				srv.mu.Unlock()
+			}
+			from := len(srv.sent(0, ""))
+			react()
+			want := slices.Clone(tc.want)
+			if want[0] == "REDACT" {
+				want[0] = "REDACT #Room " + id
+			}
+			if tc.refused {
+				// The unreact goes once the FAIL is read.
+				srv.wait("the unreact after the FAIL", func() bool {
+					return slices.ContainsFunc(srv.lines[from:], func(l string) bool { return strings.Contains(l, "+draft/unreact=") })
+				})
+			}
+			var got []string
+			for _, l := range srv.sent(from, "") {
+				if strings.HasPrefix(l, "REDACT ") {
+					got = append(got, l)
+				}
+			}
+			got = append(got, tagmsgs(t, srv, from)...)
+			if !slices.Equal(got, want) {
+				t.Errorf("👍 taken back: %q; want %q", got, want)
+			}
+			srv.sync() // the server's REDACT or echo handled
+			// No retraction came of it: the next such event is bob's.
+			srv.send("@msgid=b-1;+draft/reply=ch-1;+draft/react=🎉 :bob!b@h TAGMSG #Room")
+			if got, want := reactionOrRetraction(t, evs), "reaction bob in #room on ch-1: [🎉]"; got != want {
+				t.Errorf("after 👍 was taken back: %s; want %s", got, want)
+			}
+			from = len(srv.sent(0, ""))
+			react("👍")
+			if got, want := tagmsgs(t, srv, from), []string{"TAGMSG #Room +draft/react=👍 +draft/reply=ch-1"}; !slices.Equal(got, want) {
+				t.Errorf("👍 again: %q; want %q", got, want)
+			}
+		})
+	}
+}

@@ -146,7 +146,7 @@ func TestNickInUseAtNickLen(t *testing.T) {
 		s := ev.GetLoginState().GetState()
 		return s == pb.LoginState_LOGIN_STATE_CONNECTED || s == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
 	}).GetLoginState()
-	if st.State != pb.LoginState_LOGIN_STATE_CONNECTED || time.Since(start) > 10*time.Second {
+	if st.State != pb.LoginState_LOGIN_STATE_CONNECTED || time.Since(start) > 20*time.Second {
 		t.Fatalf("login state %v after %v; want connected at once under another nick", st, time.Since(start))
 	}
 	if !strings.Contains(st.Message, "abcdefghi is in use") {
@@ -390,7 +390,7 @@ func TestNickRefusedAtRegistration(t *testing.T) {
 	p.Connect(login.LoginId, login.SavedState)
 	st := settledState(evs)
 	if st.State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.Message, "abcdefghij") ||
-		!strings.Contains(st.Message, "too long") || time.Since(start) > 10*time.Second {
+		!strings.Contains(st.Message, "too long") || time.Since(start) > 20*time.Second {
 		t.Errorf("login state %v after %v; want bad credentials at once, with the server's words", st, time.Since(start))
 	}
 	waitLog(t, p, "irc: no more connection attempts")

@@ -220,6 +220,11 @@ type Session struct {
 	// a REDACT of one takes it back (redact.go).
 	reactIDs     map[string]reactRef
 	reactIDOrder []string
+	// ownRedacts are the user's reactions React took back with a
+	// REDACT of their TAGMSG, by its msgid, oldest first in
+	// ownRedactOrder: the server's REDACT answering it is no event.
+	ownRedacts     map[string]reactRef
+	ownRedactOrder []string
 	// own is what history needs to tell the user's own lines and
 	// reactions, kept on disk (ownstore.go).
 	own ownStore

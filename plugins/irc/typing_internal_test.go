@@ -41,7 +41,7 @@ func TestTypingRepeatsEnd(t *testing.T) {
 	// A repeat with no connection to send on ends.
 	s.n.cfg.TypingRepeat = Duration(time.Millisecond)
 	s.noteTyping("erin", "active", time.Now().Add(-time.Hour))
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for s.typingRepeats() != 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -28,7 +29,7 @@ func TestUserInfoFromWhois(t *testing.T) {
 	defer conn.Close()
 	fmt.Fprintf(conn, "NICK Bob\r\nUSER bu 0 * :Bob the Builder\r\n")
 	r := bufio.NewScanner(conn)
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	conn.SetReadDeadline(time.Now().Add(plugintest.Timeout))
 	for r.Scan() && !strings.Contains(r.Text(), " 001 ") {
 	}
 	p, _, login := loggedIn(t, s, "", "pat", "")
