@@ -126,3 +126,28 @@ func TestGapEditNotKeptComesAgain(t *testing.T) {
 	connect(t, n, h, info)
 	h.wait(t, from, "the edit not kept, again", isEdit)
 }
+
+// A message read in the user's phone while its updates were lost on
+// the way comes read: the catch-up's read mark (updateReadHistoryInbox,
+// in other_updates) is handled after the difference's new messages, as
+// it came. Before, it came first, and read only as far as the messages
+// the session had then: the gap's stayed unread here.
+func TestGapReadOnPhone(t *testing.T) {
+	srv := newFake(t)
+	_, h, _, _ := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	srv.Send(bob.ID, alicePeer, "before")
+	h.wait(t, from, "the message before", isMessage("1002", "before"))
+	var away int
+	srv.Unheard(alice.ID, func() {
+		away = srv.Send(bob.ID, alicePeer, "sent while unheard")
+		srv.ReadFromApp(alice.ID, away)
+	})
+	srv.Send(bob.ID, alicePeer, "after") // its pts shows the gap
+	h.wait(t, from, "the message of the gap", isMessage("1002", "sent while unheard"))
+	want := strconv.Itoa(srv.ID(away, alice.ID))
+	h.wait(t, from, "the gap's message read", func(ev *pb.Event) bool {
+		return ev.ChatId == "1002" && ev.GetSender().GetIsFromMe() && slices.Equal(ev.GetReceipt().GetMessageIds(), []string{want})
+	})
+}
