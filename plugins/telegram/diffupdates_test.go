@@ -87,9 +87,9 @@ func TestChannelGapEditsDeletions(t *testing.T) {
 }
 
 // A catch-up's edit whose event could not be kept (the SDK's journal
-// failing) comes again at the next connection: gapUpdates hands it to
-// handle, which keeps the update state back (store.freeze) though the
-// middleware goes on and gotd saves the difference's state after it.
+// failing) comes again at the next connection: gapStorage hands it to
+// handle as gotd saves the difference's state, and handle's failure
+// keeps that state back (store.freeze).
 func TestGapEditNotKeptComesAgain(t *testing.T) {
 	srv := newFake(t)
 	s, h, info, n := connectAlice(t, srv)
