@@ -3,65 +3,137 @@ package telegram
 import (
 	"context"
 	"slices"
+	"sync"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 )
 
-// gapUpdates is the middleware that hands the edits, deletions, read
+// gapUpdates is the middleware that takes the edits, deletions, read
 // marks and pins a catch-up brings (the other_updates of
-// updates.getDifference and updates.getChannelDifference) to handle
-// itself, before gotd's updates manager sees the answer. The manager
-// puts them through the pts sequence the difference is about to
-// replace: an update whose pts comes after a new message of the gap
-// (whose pts new_messages do not say) is a gap there, kept back, then
-// dropped as old once the difference's state is set; a channel's, queued
-// to the channel's sequence the difference then moves past, is always
-// dropped. So a message edited or deleted while the gateway was away
-// stayed as it was (TestGapEditsDeletionsReactions, TestChannelGapEditsDeletions).
-// They go in pts order, before the gap's new messages, as gotd would;
-// the state is saved after all of them, as for the rest of the answer.
-// Updates of no pts sequence (updateMessageID...) stay with gotd. A
-// getDifference of another date than the state's (st) is gotd's search
-// for a channel's access hash, whose updates it drops to take them in
-// sequence later: they are left alone.
-func (s *Session) gapUpdates(st *store) telegram.Middleware {
+// updates.getDifference and updates.getChannelDifference) out of the
+// answer before gotd's updates manager sees it, for handle to have them
+// once the manager has handled the difference's new messages and saves
+// its state (gapStorage). The manager puts them through the pts
+// sequence the difference is about to replace: an update whose pts
+// comes after a new message of the gap (whose pts new_messages do not
+// say) is a gap there, kept back, then dropped as old once the
+// difference's state is set; a channel's, queued to the channel's
+// sequence the difference then moves past, is always dropped. So a
+// message edited or deleted while the gateway was away stayed as it was
+// (TestGapEditsDeletionsReactions, TestChannelGapEditsDeletions). They
+// go in pts order after the gap's new messages, as they came: a read
+// mark from the user's phone reads the gap's messages too
+// (TestGapReadOnPhone). Updates of no pts sequence (updateMessageID...)
+// stay with gotd. A getDifference of another date than the state's (st)
+// is gotd's search for a channel's access hash, whose updates it drops
+// to take them in sequence later: they are left alone.
+func (s *Session) gapUpdates(st *store, pending *gapPending) telegram.Middleware {
 	return telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
 		return func(ctx context.Context, in bin.Encoder, out bin.Decoder) error {
 			if err := next.Invoke(ctx, in, out); err != nil {
 				return err
 			}
-			if r, ok := in.(*tg.UpdatesGetDifferenceRequest); ok {
+			switch r := in.(type) {
+			case *tg.UpdatesGetDifferenceRequest:
 				if st == nil {
 					return nil
 				}
 				if state, found, err := st.GetState(ctx, 0); err != nil || !found || state.Date != r.Date {
 					return nil
 				}
-			}
-			var taken *tg.UpdatesCombined
-			switch o := out.(type) {
-			case *tg.UpdatesDifferenceBox:
-				switch d := o.Difference.(type) {
-				case *tg.UpdatesDifference:
-					d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.Users, d.Chats)
-				case *tg.UpdatesDifferenceSlice:
-					d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.Users, d.Chats)
+				var taken *tg.UpdatesCombined
+				if o, ok := out.(*tg.UpdatesDifferenceBox); ok {
+					switch d := o.Difference.(type) {
+					case *tg.UpdatesDifference:
+						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.Users, d.Chats)
+					case *tg.UpdatesDifferenceSlice:
+						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.Users, d.Chats)
+					}
 				}
-			case *tg.UpdatesChannelDifferenceBox:
-				if d, ok := o.ChannelDifference.(*tg.UpdatesChannelDifference); ok {
-					d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, true, d.Users, d.Chats)
+				pending.put(0, taken)
+			case *tg.UpdatesGetChannelDifferenceRequest:
+				ch, ok := r.Channel.(*tg.InputChannel)
+				if !ok {
+					return nil
 				}
-			}
-			if taken != nil {
-				// An error is handle's to tell: it keeps the update
-				// state back, so the next catch-up brings them again.
-				_ = s.handle(ctx, taken)
+				var taken *tg.UpdatesCombined
+				if o, ok := out.(*tg.UpdatesChannelDifferenceBox); ok {
+					if d, ok := o.ChannelDifference.(*tg.UpdatesChannelDifference); ok {
+						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, true, d.Users, d.Chats)
+					}
+				}
+				pending.put(ch.ChannelID, taken)
 			}
 			return nil
 		}
 	})
+}
+
+// gapPending holds what gapUpdates took of the difference being
+// applied, by sequence (0: the common one; else the channel's ID), until
+// gotd saves the sequence's new state. A later difference of the same
+// sequence replaces it: it comes from the same state, or the one saved
+// after it.
+type gapPending struct {
+	mu sync.Mutex
+	by map[int64]*tg.UpdatesCombined
+}
+
+func (p *gapPending) put(seq int64, u *tg.UpdatesCombined) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if u == nil {
+		delete(p.by, seq)
+		return
+	}
+	if p.by == nil {
+		p.by = map[int64]*tg.UpdatesCombined{}
+	}
+	p.by[seq] = u
+}
+
+func (p *gapPending) take(seq int64) *tg.UpdatesCombined {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.by[seq]
+	delete(p.by, seq)
+	return u
+}
+
+// gapStorage is the login's store as gotd's updates manager writes the
+// update state: a difference's state (SetState, SetChannelPts) is saved
+// once the updates gapUpdates took of it are handled, after the
+// difference's new messages. When handle fails, the state is not saved
+// (handle keeps it back for the store's life, store.freeze): the next
+// connection's catch-up brings them again (TestGapEditNotKeptComesAgain).
+type gapStorage struct {
+	*store
+	s       *Session
+	pending *gapPending
+}
+
+func (g gapStorage) flush(ctx context.Context, seq int64) error {
+	if u := g.pending.take(seq); u != nil {
+		return g.s.handle(ctx, u)
+	}
+	return nil
+}
+
+func (g gapStorage) SetState(ctx context.Context, userID int64, st updates.State) error {
+	if err := g.flush(ctx, 0); err != nil {
+		return err
+	}
+	return g.store.SetState(ctx, userID, st)
+}
+
+func (g gapStorage) SetChannelPts(ctx context.Context, userID, channelID int64, pts int) error {
+	if err := g.flush(ctx, channelID); err != nil {
+		return err
+	}
+	return g.store.SetChannelPts(ctx, userID, channelID, pts)
 }
 
 // takeSequenced splits a difference's other updates: those of the pts

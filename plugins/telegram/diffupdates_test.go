@@ -1,9 +1,11 @@
 package telegram
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -81,5 +83,71 @@ func TestChannelGapEditsDeletions(t *testing.T) {
 	})
 	h.wait(t, from, "the deletion of the gap", func(ev *pb.Event) bool {
 		return ev.ChatId == "-100600" && ev.GetRetraction().GetTargetId() == strconv.Itoa(deleted)
+	})
+}
+
+// A catch-up's edit whose event could not be kept (the SDK's journal
+// failing) comes again at the next connection: gapStorage hands it to
+// handle as gotd saves the difference's state, and handle's failure
+// keeps that state back (store.freeze).
+func TestGapEditNotKeptComesAgain(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	edited := srv.Send(bob.ID, alicePeer, "to edit")
+	h.wait(t, from, "the message before", isMessage("1002", "to edit"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Send(bob.ID, alicePeer, "sent while away")
+	srv.Edit(edited, "edited while away")
+	isEdit := func(ev *pb.Event) bool {
+		return ev.ChatId == "1002" && ev.GetEdit().GetTargetId() == strconv.Itoa(srv.ID(edited, alice.ID)) && ev.GetEdit().GetText() == "edited while away"
+	}
+
+	failed := h.failDurable(errors.New("sdk: plugin shutting down"))
+	s = connect(t, n, h, info)
+	select {
+	case <-failed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the catch-up's events were not handled")
+	}
+	h.failDurable(nil)
+	// Once a message after the gap came, the catch-up is over.
+	from = h.count()
+	srv.Send(bob.ID, alicePeer, "after")
+	h.wait(t, from, "the message after", isMessage("1002", "after"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the edit not kept, again", isEdit)
+}
+
+// A message read in the user's phone while its updates were lost on
+// the way comes read: the catch-up's read mark (updateReadHistoryInbox,
+// in other_updates) is handled after the difference's new messages, as
+// it came. Before, it came first, and read only as far as the messages
+// the session had then: the gap's stayed unread here.
+func TestGapReadOnPhone(t *testing.T) {
+	srv := newFake(t)
+	_, h, _, _ := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	srv.Send(bob.ID, alicePeer, "before")
+	h.wait(t, from, "the message before", isMessage("1002", "before"))
+	var away int
+	srv.Unheard(alice.ID, func() {
+		away = srv.Send(bob.ID, alicePeer, "sent while unheard")
+		srv.ReadFromApp(alice.ID, away)
+	})
+	srv.Send(bob.ID, alicePeer, "after") // its pts shows the gap
+	h.wait(t, from, "the message of the gap", isMessage("1002", "sent while unheard"))
+	want := strconv.Itoa(srv.ID(away, alice.ID))
+	h.wait(t, from, "the gap's message read", func(ev *pb.Event) bool {
+		return ev.ChatId == "1002" && ev.GetSender().GetIsFromMe() && slices.Equal(ev.GetReceipt().GetMessageIds(), []string{want})
 	})
 }

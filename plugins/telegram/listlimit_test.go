@@ -17,18 +17,21 @@ func lowerDialogLimit(t *testing.T, n int) {
 	t.Cleanup(func() { dialogLimit.Store(old) }) // after the session's end: registered before it
 }
 
-// dialogNotices are the notices of the dialogs' limit among h's events.
-func dialogNotices(h *testHost) []*pb.Event {
+// noticesWith are the notices among h's events whose text holds word.
+func noticesWith(h *testHost, word string) []*pb.Event {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []*pb.Event
 	for _, ev := range h.events {
-		if strings.Contains(ev.GetNotice().GetText(), "Telegram chats") {
+		if strings.Contains(ev.GetNotice().GetText(), word) {
 			out = append(out, ev)
 		}
 	}
 	return out
 }
+
+// dialogNotices are the notices of the dialogs' limit among h's events.
+func dialogNotices(h *testHost) []*pb.Event { return noticesWith(h, "Telegram chats") }
 
 // More chats than the gateway lists (DialogLimit, lowered here to 5):
 // the chat list holds the limit's newest, and the user is told, once a
@@ -126,23 +129,12 @@ func TestForumTopicLimitNotice(t *testing.T) {
 	}
 	s, h, info, _ := connectAlice(t, srv)
 	ctx := ctxT(t)
-	notices := func() []*pb.Event {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		var out []*pb.Event
-		for _, ev := range h.events {
-			if strings.Contains(ev.GetNotice().GetText(), "topics") {
-				out = append(out, ev)
-			}
-		}
-		return out
-	}
 	for range 2 {
 		if _, err := s.ChatList(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	evs := notices()
+	evs := noticesWith(h, "topics")
 	if len(evs) != 1 {
 		t.Fatalf("notices %v, want one, of the busy forum", evs)
 	}

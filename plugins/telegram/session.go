@@ -187,9 +187,12 @@ func (s *Session) start(ready chan struct{}) {
 	s.gen++
 	gen := s.gen
 	s.running.Add(1)
+	// A catch-up's pts updates, taken from gotd's manager, wait for
+	// its state to be saved (diffupdates.go).
+	pending := &gapPending{}
 	mgr := updates.New(updates.Config{
 		Handler:               telegram.UpdateHandlerFunc(s.handle),
-		Storage:               s.st,
+		Storage:               gapStorage{store: s.st, s: s, pending: pending},
 		AccessHasher:          s.st,
 		UserAccessHasher:      s.st,
 		OnChannelTooLong:      s.channelTooLong(gen),      // gap.go
@@ -231,7 +234,7 @@ func (s *Session) start(ready chan struct{}) {
 					}()
 				}
 			}
-		}, s.watchLoggedOut(gen), waitFlood(), s.gapUpdates(st)) // diffupdates.go
+		}, s.watchLoggedOut(gen), waitFlood(), s.gapUpdates(st, pending)) // diffupdates.go
 		api = client.API()
 		r, err := startRunner(context.Background(), client, func(ctx context.Context) error {
 			status, err := client.Auth().Status(ctx)

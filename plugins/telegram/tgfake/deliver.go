@@ -389,6 +389,43 @@ func (s *Server) Read(reader int64, gid int) {
 	}
 }
 
+// ReadFromApp is reader reading, in another app of theirs, their chat
+// up to message gid: their sessions hear it (updateReadHistoryInbox,
+// in their log for a catch-up too), and the sender sees it read.
+func (s *Server) ReadFromApp(reader int64, gid int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxOf(reader)
+	m := b.msgs[s.links[gid][reader]]
+	if m == nil {
+		return
+	}
+	if _, u := s.readHistory(reader, m.PeerID, m.ID); u != nil {
+		s.push(reader, u)
+	}
+}
+
+// readHistory marks reader's chat with peer read up to maxID: in their
+// log, and the other side's message read. It answers the reader's pts
+// and update.
+func (s *Server) readHistory(reader int64, peer tg.PeerClass, maxID int) (int, tg.UpdateClass) {
+	b := s.boxOf(reader)
+	b.readIn[peerKey(peer)] = maxID
+	u := &tg.UpdateReadHistoryInbox{Peer: peer, MaxID: maxID}
+	pts := s.record(reader, u)
+	if m := b.msgs[maxID]; m != nil {
+		for owner, oid := range s.links[b.gids[maxID]] {
+			if owner == reader {
+				continue
+			}
+			out := &tg.UpdateReadHistoryOutbox{Peer: &tg.PeerUser{UserID: reader}, MaxID: oid}
+			s.record(owner, out)
+			s.push(owner, out)
+		}
+	}
+	return pts, u
+}
+
 // ReadUpTo is how far user marked their chat with peer read
 // (messages.readHistory's max_id), 0 for not at all.
 func (s *Server) ReadUpTo(user int64, peer tg.PeerClass) int {

@@ -443,21 +443,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
 		}
-		peer := s.peerOf(k.user, r.Peer)
-		b := s.boxOf(k.user)
-		b.readIn[peerKey(peer)] = r.MaxID
-		pts := s.record(k.user, &tg.UpdateReadHistoryInbox{Peer: peer, MaxID: r.MaxID})
-		// The other side sees its message read.
-		if m := b.msgs[r.MaxID]; m != nil {
-			for owner, oid := range s.links[b.gids[r.MaxID]] {
-				if owner == k.user {
-					continue
-				}
-				u := &tg.UpdateReadHistoryOutbox{Peer: &tg.PeerUser{UserID: k.user}, MaxID: oid}
-				s.record(owner, u)
-				s.push(owner, u)
-			}
-		}
+		pts, _ := s.readHistory(k.user, s.peerOf(k.user, r.Peer), r.MaxID)
 		return &tg.MessagesAffectedMessages{Pts: pts, PtsCount: 1}, nil
 	})
 	handle(s, d, tg.MessagesSetTypingRequestTypeID, "messages.setTyping", func(k *key, r *tg.MessagesSetTypingRequest) (bin.Encoder, error) {

@@ -307,6 +307,21 @@ func (s *Server) UpdateBeforeAnswer(name string) (pushed <-chan struct{}, releas
 // TypingTo, say): a client handles them in that order, where updates
 // pushed apart may be handled in any order.
 func (s *Server) Batch(user int64, f func()) {
+	s.collect(user, f, func(ups []tg.UpdateClass) {
+		if len(ups) > 0 {
+			s.push(user, ups...)
+		}
+	})
+}
+
+// Unheard loses on the way the updates that f's calls push to user's
+// devices, as a connection that drops them: only a catch-up
+// (updates.getDifference, at the gap the next update shows) gives them.
+func (s *Server) Unheard(user int64, f func()) { s.collect(user, f, func([]tg.UpdateClass) {}) }
+
+// collect gives then, under the server's lock, what f's calls push to
+// user's devices, not pushed.
+func (s *Server) collect(user int64, f func(), then func([]tg.UpdateClass)) {
 	s.mu.Lock()
 	if s.batch == nil {
 		s.batch = map[int64][]tg.UpdateClass{}
@@ -318,9 +333,7 @@ func (s *Server) Batch(user int64, f func()) {
 	defer s.mu.Unlock()
 	ups := s.batch[user]
 	delete(s.batch, user)
-	if len(ups) > 0 {
-		s.push(user, ups...)
-	}
+	then(ups)
 }
 
 // earlyAnswer is a request whose answer comes after its updates
