@@ -37,7 +37,7 @@ func TestStopWhilePluginHangsMidStream(t *testing.T) {
 				HealthInterval: time.Hour, CommandTimeout: time.Hour})
 			stop := running(t, h)
 			ready(t, h)
-			waitLong(t, "events stored", func() bool {
+			waitFor(t, "events stored", func() bool {
 				rec.mu.Lock()
 				defer rec.mu.Unlock()
 				return len(rec.events) >= 100
@@ -49,7 +49,7 @@ func TestStopWhilePluginHangsMidStream(t *testing.T) {
 					told.Add(1)
 					result.Store(r)
 				})
-			waitLong(t, "the plugin to take the command", func() bool {
+			waitFor(t, "the plugin to take the command", func() bool {
 				b, _ := os.ReadFile(got)
 				return len(b) > 0
 			})
@@ -69,17 +69,5 @@ func TestStopWhilePluginHangsMidStream(t *testing.T) {
 				t.Errorf("the unanswered command's result: %v, want UNAVAILABLE", r)
 			}
 		})
-	}
-}
-
-// waitLong waits up to 30 s for cond, or fails the test.
-func waitLong(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
