@@ -303,9 +303,11 @@ func (f *inflight) stopTimer() {
 
 // Send puts a command on the stream; cb gets its result exactly once,
 // from another goroutine (callbacks of different commands may run at the
-// same time, in any order; after Close, in the caller's, before Send
-// returns) (an UNAVAILABLE error if the plugin stays down for
-// HoldTimeout or dies before answering). While the plugin restarts,
+// same time, in any order; once Close has begun, as for a callback that
+// sends again while Close waits for it, in the caller's, before Send
+// returns: cb must not need a lock the caller holds) (an UNAVAILABLE
+// error if the plugin stays down for HoldTimeout or dies before
+// answering). While the plugin restarts,
 // Send waits for it, so commands keep their order. Once the gateway
 // stops (Run's context ends), a command the plugin has not answered gets
 // UNAVAILABLE at once, with no wait; but one with a txn_id gets no
@@ -645,8 +647,9 @@ func (h *Host) Run(ctx context.Context) error {
 // commands' callbacks (a result, an expiry, the refusal of a command
 // sent once the plugin stopped) and the resend of a dead plugin's
 // commands. Call it once Run returned, before what the callbacks use
-// (the caller's store) closes. A command sent after it is refused, or
-// held, at once: its callback runs before Send returns.
+// (the caller's store) closes. A command sent once it has begun (by a
+// callback it waits for, or after) is refused, or held, at once: its
+// callback runs before Send returns.
 func (h *Host) Close() {
 	h.mu.Lock()
 	if h.stopping == nil { // never run: no plugin comes

@@ -66,9 +66,11 @@ func start(t *testing.T, path string, hold time.Duration) (*Host, *recorder, *sy
 	return h, rec, logs
 }
 
+// waitFor waits up to 30 s for cond (CI runs every package at once on
+// 2 cores), or fails the test.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

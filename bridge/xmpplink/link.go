@@ -65,7 +65,8 @@ type Config struct {
 	// Log receives connection state changes.
 	Log *slog.Logger
 	// Handle gets every stanza that is not an answer to IQ. It runs on the
-	// read loop: it must hand work off, never block.
+	// read loop: it must hand work off, never block (Run returns only
+	// once the last call has returned).
 	Handle func(*wire.Stanza)
 	// OnUp, if set, runs in its own goroutine after each connect; Run
 	// returns once each has returned (after the queue refuses stanzas:
