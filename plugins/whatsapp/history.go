@@ -62,6 +62,8 @@ type historyState struct {
 
 func newHistoryState(loginDir string, log *slog.Logger) *historyState {
 	h := &historyState{oldest: oldestKnown{path: oldestPath(loginDir), log: log}}
+	h.run.unreadPath = unreadPath(loginDir)
+	h.run.unread = loadUnread(h.run.unreadPath, log) // historyunread.go
 	if loginDir != "" {
 		h.dir = filepath.Join(loginDir, historyDirName)
 	}
