@@ -62,6 +62,8 @@ type historyState struct {
 
 func newHistoryState(loginDir string, log *slog.Logger) *historyState {
 	h := &historyState{oldest: oldestKnown{path: oldestPath(loginDir), log: log}}
+	h.run.unreadPath = unreadPath(loginDir)
+	h.run.unread = loadUnread(h.run.unreadPath, log) // historyunread.go
 	if loginDir != "" {
 		h.dir = filepath.Join(loginDir, historyDirName)
 	}
@@ -107,10 +109,13 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 
 // historyMessages is a conversation of a history sync blob, converted.
 type historyMessages struct {
-	evs    []*pb.Event // oldest first
-	oldest anchor      // the oldest message kept, converted or not
-	raw    int         // messages read (before the anchor asked from)
-	cut    bool        // some were older than the cutoff
+	evs []*pb.Event // oldest first
+	// oldest: the oldest message kept, read or not: the page's cursor,
+	// where history on demand asks from next (an unreadable message's
+	// ID and time are known all the same).
+	oldest anchor
+	raw    int  // messages of the page (before the anchor asked from), read or not
+	cut    bool // some were older than the cutoff
 	// unreadable: the messages whatsmeow could not parse, left out
 	// (told to the user, notices.go).
 	unreadable []types.MessageID
@@ -128,13 +133,27 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 		if web == nil {
 			continue
 		}
+		// Every message of the page counts and moves the cursor, read or
+		// not: a page of unreadable messages only was taken for the
+		// chat's start, and the next page asked from after them told
+		// them again.
+		at := time.Unix(int64(web.GetMessageTimestamp()), 0)
+		a := anchor{Chat: chat.ToNonAD().String(), ID: web.GetKey().GetID(), FromMe: web.GetKey().GetFromMe(), TimeMS: at.UnixMilli()}
+		inPage := before.zero() || a.ID != before.ID && a.TimeMS <= before.TimeMS
+		old := at.Before(cutoff)
+		if inPage {
+			r.raw++
+			r.cut = r.cut || old
+			if !old && a.olderThan(r.oldest) {
+				r.oldest = a
+			}
+		}
 		evt, err := s.d.cli.ParseWebMessage(chat, web)
 		if err != nil {
 			// Told unless its time says it would not be shown anyway.
-			s.log.Warn("a message of history not read; left out", "chat", chat, "id", web.GetKey().GetID(), "err", err)
-			at := time.Unix(int64(web.GetMessageTimestamp()), 0)
-			if web.GetMessageTimestamp() == 0 || !at.Before(cutoff) && (before.zero() || at.UnixMilli() <= before.TimeMS) {
-				r.unreadable = append(r.unreadable, types.MessageID(web.GetKey().GetID()))
+			if inPage && (web.GetMessageTimestamp() == 0 || !old) {
+				s.log.Warn("a message of history not read; left out", "chat", chat, "id", a.ID, "err", err)
+				r.unreadable = append(r.unreadable, types.MessageID(a.ID))
 			}
 			continue
 		}
@@ -142,16 +161,8 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			continue
 		}
 		s.albumReply(evt) // album.go: taken oldest first, an album's announcement before its items
-		if !before.zero() && (evt.Info.ID == before.ID || evt.Info.Timestamp.UnixMilli() > before.TimeMS) {
+		if !inPage || old {
 			continue
-		}
-		r.raw++
-		if evt.Info.Timestamp.Before(cutoff) {
-			r.cut = true
-			continue
-		}
-		if a := anchorOf(chat, &evt.Info); a.olderThan(r.oldest) {
-			r.oldest = a
 		}
 		if !evt.Info.SenderAlt.IsEmpty() {
 			s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())

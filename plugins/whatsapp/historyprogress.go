@@ -56,8 +56,10 @@ type syncRun struct {
 	quiet    bool   // no blob for the quiet period
 	timer    *time.Timer
 	// unread: the messages of the run's blobs not read, told once at
-	// its end (notices.go).
-	unread unreadTally
+	// its end (notices.go); out of a run, those the last process
+	// counted and did not tell. Kept at unreadPath (historyunread.go).
+	unread     unreadTally
+	unreadPath string
 }
 
 // syncBlob notes a history blob of the sync (before it is spooled): the
@@ -67,8 +69,8 @@ func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.active {
+		// unread goes on from what the last process left, if any.
 		r.active, r.stored, r.stage, r.percent, r.complete = true, 0, "", 0, false
-		r.unread = unreadTally{}
 	}
 	r.quiet = false
 	if data.Progress != nil {
@@ -106,6 +108,9 @@ func (s *Session) syncUnreadable(ids []types.MessageID) {
 	r.mu.Lock()
 	if r.active {
 		r.unread.add(ids)
+		if len(ids) > 0 {
+			r.saveUnreadLocked(s.log)
+		}
 		r.mu.Unlock()
 		return
 	}
@@ -155,14 +160,27 @@ func (s *Session) historyStored(done, total int) {
 
 // syncEnd ends the run once WhatsApp said the sync is complete or went
 // quiet, and all it sent is stored (the spool is empty): the progress's
-// end, done == total.
+// end, done == total. Out of a run, it tells the messages not read that
+// the last process counted in a sync it did not see end.
 func (s *Session) syncEnd() {
 	if len(s.hist.files()) > 0 {
 		return
 	}
 	r := &s.hist.run
 	r.mu.Lock()
-	if !r.active || !r.complete && !r.quiet {
+	if !r.active {
+		left := r.unread
+		r.unread = unreadTally{}
+		r.mu.Unlock()
+		if left.n > 0 {
+			s.tellUnreadable(left)
+			r.mu.Lock()
+			r.saveUnreadLocked(s.log) // once told: a crash before tells it again, shown once
+			r.mu.Unlock()
+		}
+		return
+	}
+	if !r.complete && !r.quiet {
 		r.mu.Unlock()
 		return
 	}
@@ -179,6 +197,9 @@ func (s *Session) syncEnd() {
 	r.unread = unreadTally{}
 	r.mu.Unlock()
 	s.tellUnreadable(unread) // before the end: all the sync says comes before it
+	r.mu.Lock()
+	r.saveUnreadLocked(s.log) // once told (a run begun since keeps its own)
+	r.mu.Unlock()
 	s.emit(&pb.Event{Payload: &pb.Event_Progress{Progress: &pb.ProgressEvent{
 		Task: "history", Unit: "chats", Done: int64(n), Total: int64(n), Text: text,
 	}}})

@@ -34,7 +34,10 @@ import (
 // waited for onDemandWait; after one unanswered, those that queued
 // meanwhile are not sent (the phone is likely offline) until onDemandWait
 // has passed or an answer came. An answer with nothing older is the start
-// of the chat (done), as is one reaching history_days.
+// of the chat (done), as is one reaching history_days; messages whatsmeow
+// cannot read are of the page all the same (their IDs and times are in
+// the blob): the cursor moves past them, and a page of them only is not
+// the start.
 
 // onDemandWait bounds the wait for the phone's answer.
 var onDemandWait = newSetting(30 * time.Second)
@@ -335,7 +338,7 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 		r := s.historyEvents(chat, conv, s.n.historyCutoff(time.Now()), a)
 		s.historyUnreadable(r.unreadable) // notices.go
 		b := &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat),
-			Events: r.evs, Cursor: a.cursor(), Done: r.raw == 0 || r.cut, Total: int64(len(r.evs))}
+			Events: r.evs, Cursor: a.cursor(), Done: r.raw == 0 || r.cut || r.oldest.zero(), Total: int64(len(r.evs))}
 		if !r.oldest.zero() {
 			b.Cursor = r.oldest.cursor()
 		}
