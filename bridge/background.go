@@ -58,11 +58,25 @@ func (t *transport) goCtx(ctx context.Context, f func(context.Context)) {
 	})
 }
 
-// goDetached is goCtx with ctx's values but not its end (ctx may be a
-// command's, over before f is): f's context ends with the stop only.
+// goDetached runs f beside the chats as goBg does, with ctx's values but
+// not its end (ctx may be a command's, over before f is): f's context
+// ends with the stop only, not as f returns, since f may start work of
+// its own on it (a login's wait tells the login from a goroutine; a
+// contact sync sends presences after it).
 func (t *transport) goDetached(ctx context.Context, f func(context.Context)) {
-	t.goCtx(context.WithoutCancel(ctx), f)
+	d := detached{Context: t.runCtx(), values: ctx}
+	t.goBg(func() { f(d) })
 }
+
+// detached is a context that ends with the transport's run and carries
+// another context's values: nothing to release, whenever it is dropped.
+type detached struct {
+	context.Context // the run's: its end, deadline and error
+	values          context.Context
+}
+
+// Value is the values context's.
+func (d detached) Value(key any) any { return d.values.Value(key) }
 
 // runCtx is the transport's run context, which ends at its stop;
 // background for a transport a test does not run.
