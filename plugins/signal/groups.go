@@ -1000,7 +1000,12 @@ func (s *Session) blockedGroupsSynced(ctx context.Context) {
 // names), is the same when the update is read again, which the host
 // then drops.
 func (s *Session) groupNotice(ctx context.Context, chatID, kind string, at int64, who, text string) {
-	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
+	s.emit(ctx, groupNoticeEvent(chatID, kind, at, who, text), true)
+}
+
+// groupNoticeEvent is groupNotice's event.
+func groupNoticeEvent(chatID, kind string, at int64, who, text string) *pb.Event {
+	return &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
 		EventId: kind + "-" + strconv.FormatInt(at, 10) + "-" + who,
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
 }
