@@ -345,9 +345,3 @@ func (s *Session) timerChanged(chat string, carried int, knownBefore, later bool
 func (s *Session) timerKnown(chat string) bool {
 	return s.told.timerKnown(chat)
 }
-
-// timerTold notes secs as the group's timer told in its room, on disk.
-func (s *Session) timerTold(chat string, secs int) {
-	s.told.timerNow(chat, secs, false)
-	s.told.save()
-}

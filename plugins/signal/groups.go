@@ -235,17 +235,10 @@ func (s *Session) refreshGroups(ctx context.Context) {
 			s.keep(g, chat)
 			s.joinRequests(ctx, chat.ChatId, g, 0) // those that came meanwhile (joinrequests.go)
 			in[chat.ChatId] = true
-			if s.changing.wasCut(chat.ChatId) {
+			if cut, kinds := s.changing.wasCut(chat.ChatId); cut {
 				// The user's change a crash cut short: the room is
 				// told the group as it is (groupschanging.go).
-				ev := &pb.Event{LoginId: s.loginID, ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
-					Sender: &pb.Sender{UserId: s.selfID(), IsFromMe: true}, TimestampUnixMicro: time.Now().UnixMicro(),
-					Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}
-				if err := s.n.host.EmitDurable(ctx, ev); err != nil {
-					s.n.host.Logger().Warn("signal: a group changed just before a crash could not be told; told at the next connection", "login", s.loginID, "chat", chat.ChatId, "err", err)
-				} else {
-					s.changing.toldCut(chat.ChatId)
-				}
+				s.tellCut(ctx, chat, g, kinds)
 			}
 		}
 	}
@@ -799,7 +792,7 @@ func (s *Session) updateGroupAt(ctx context.Context, what, chatID string, p map[
 
 // changeGroup is updateGroupAt with the group as read after the change
 // to report it, for a caller that needs more of it (Invite): one read.
-func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[string]any) (int64, groupRead, error) {
+func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[string]any, kinds ...changeKind) (int64, groupRead, error) {
 	gid := groupIDOf(chatID)
 	if gid == "" {
 		return 0, groupRead{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal group", chatID)
@@ -808,7 +801,7 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 	var res struct {
 		Timestamp int64 `json:"timestamp"`
 	}
-	s.changing.begin(chatID) // groupschanging.go
+	s.changing.begin(chatID, kinds...) // groupschanging.go
 	told := false
 	defer func() { s.changing.end(chatID, told) }()
 	if err := s.callRaw(ctx, what, "updateGroup", p, &res); err != nil {
@@ -863,7 +856,9 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal user", userID)
 	}
-	_, read, err := s.changeGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}})
+	// Its invitation, when signal-cli can only invite them, is told as
+	// the group's settings are (invites.go).
+	_, read, err := s.changeGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}}, changeSettings)
 	if err != nil {
 		return err
 	}
