@@ -245,6 +245,7 @@ func (s *Session) refreshGroups(ctx context.Context) {
 	// Not those cut short meanwhile (kept, as in): told at the next.
 	s.changing.keepCut(in)
 	s.requestsTold.KeepOnly(in) // those of groups left meanwhile
+	s.requestTimesKeepOnly(in)
 	// Nor what was told of a group read since (joined meanwhile, an
 	// update of it handled alongside).
 	s.mu.Lock()
@@ -397,6 +398,7 @@ func (s *Session) outOfGroup(ctx context.Context, chatID string) {
 	s.mu.Unlock()
 	s.told.save()
 	s.requestsTold.Forget(chatID)
+	s.requestTimesForget(chatID)
 	s.report(ctx, chatID, old, nil, nil, g, 0)
 }
 
@@ -464,6 +466,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.forgetGroupLocked(chatID)
 		s.mu.Unlock()
 		s.requestsTold.Forget(chatID)
+		s.requestTimesForget(chatID)
 		if s.selfPending(g) {
 			s.invitation(ctx, chatID, g, by, at) // invited.go
 			if old == nil {
@@ -773,6 +776,7 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	s.mu.Unlock()
 	s.told.save()
 	s.requestsTold.Forget(c.ChatID)
+	s.requestTimesForget(c.ChatID)
 	return nil
 }
 

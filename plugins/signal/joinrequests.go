@@ -166,3 +166,29 @@ func joinRequestText(who string) string {
 	return cmp.Or(who, "Someone") + " asks to join this group by its link. An admin lets them in by inviting them to this room, " +
 		"or refuses by banning their address; or on the phone."
 }
+
+// requestTimesForget drops the times of chatID's requests, a group the
+// user is out of.
+func (s *Session) requestTimesForget(chatID string) {
+	s.requestsMu.Lock()
+	defer s.requestsMu.Unlock()
+	if r := s.requestTimes; r != nil && r.m[chatID] != nil {
+		r.set(chatID, nil)
+	}
+}
+
+// requestTimesKeepOnly drops the times of the requests of the groups not
+// in chats (those the user is in, read at a connection).
+func (s *Session) requestTimesKeepOnly(chats map[string]bool) {
+	s.requestsMu.Lock()
+	defer s.requestsMu.Unlock()
+	r := s.requestTimes
+	if r == nil {
+		return
+	}
+	for id := range r.m {
+		if !chats[id] {
+			r.set(id, nil)
+		}
+	}
+}

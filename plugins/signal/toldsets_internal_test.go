@@ -225,3 +225,25 @@ func TestCallNoticesNotedOnceConfirmed(t *testing.T) {
 		})
 	}
 }
+
+// The time of a request not confirmed is dropped with its group, when
+// the user is out of it: the file does not keep it for good.
+func TestRequestTimesOfGroupLeftDropped(t *testing.T) {
+	dir := t.TempDir()
+	h := &recordingHost{failing: true}
+	s := &Session{n: &Network{host: h}, loginID: "l", dir: dir, ids: loadIdentities(dir, nil), acc: Account{Number: "+15550000001"},
+		requestsTold: loadRequestsTold(dir, h.Logger()), requestTimes: loadRequestTimes(dir, h.Logger())}
+	b, _ := json.Marshal(map[string]string{"number": daveNum, "uuid": daveACI})
+	g := groupEntry{RequestingMembers: []json.RawMessage{b}}
+	s.joinRequests(context.Background(), "left", g, 0)
+	s.joinRequests(context.Background(), "out", g, 0)
+	s.joinRequests(context.Background(), "in", g, 0)
+	if n := len(loadRequestTimes(dir, h.Logger()).m); n != 3 {
+		t.Fatalf("%d groups' times kept for requests not confirmed, want 3", n)
+	}
+	s.requestTimesForget("left")
+	s.requestTimesKeepOnly(map[string]bool{"in": true})
+	if m := loadRequestTimes(dir, h.Logger()).m; len(m) != 1 || m["in"] == nil {
+		t.Fatalf("kept %v, want the times of the group the user is in alone", m)
+	}
+}
