@@ -818,12 +818,17 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 		return 0, groupRead{}, s.groupUpdateError(what, err)
 	}
 	fails := s.unfinished.Load()
+	// What the room is told of the group's timer and settings is written
+	// once told, as an update's is (groupUpdated): not told, the next
+	// connection compares with what was.
+	s.told.begin(chatID)
 	read := s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp, 0)
-	s.told.save()
 	// No envelope of it comes to tell it again (groupChanged's read
 	// failing says "at the next start" of an update's): the next
 	// connection does, from the journal.
 	told = read.err == nil && s.unfinished.Load() == fails
+	s.told.end(chatID, told)
+	s.told.save()
 	return res.Timestamp, read, nil
 }
 

@@ -1,11 +1,17 @@
 package signal
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+	"passerelle.im/passerelle/plugins/signal/rpc"
 )
 
 // The journal keeps what an own change tells besides the group's name
@@ -38,4 +44,53 @@ func TestGroupsChangingKinds(t *testing.T) {
 	if cut, kinds := loadGroupsChanging(dir, log).wasCut("invite"); !cut || !slices.Equal(kinds, []changeKind{changeSettings}) {
 		t.Fatalf("an invitation not told: cut %v, kinds %v; want cut, the settings", cut, kinds)
 	}
+}
+
+// The user's invitation of someone signal-cli can only invite, whose
+// notice the host did not confirm: what the room was told of the
+// group's invitations stays as it was on disk, so the next connection,
+// from the journal, tells it. Before, it was written all the same, and
+// the connection found nothing to tell.
+func TestOwnInviteUnconfirmedToldAtNextConnection(t *testing.T) {
+	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
+	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
+	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	d.AddAccount(alice, aliceACI)
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
+		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
+	erin := fakesignal.NewUUID()
+	d.NoProfileKey(erin)
+	dir := t.TempDir()
+	ctx := context.Background()
+	start := func(h *recordingHost) *Session {
+		s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
+		s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
+		t.Cleanup(func() { s.c.Close() })
+		return s
+	}
+	h := &recordingHost{}
+	s := start(h)
+	s.refreshGroups(ctx) // the group known, its invitations (none) told
+	h.mu.Lock()
+	h.failing = true
+	h.mu.Unlock()
+	chat := groupChatID(gid)
+	if err := s.Invite(ctx, sdk.Call{ChatID: chat}, erin); err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+
+	// The next connection.
+	again := &recordingHost{}
+	start(again).refreshGroups(ctx)
+	for _, ev := range again.events() {
+		if ev.ChatId == chat && strings.Contains(ev.GetMessage().GetText(), "You invited") {
+			return
+		}
+	}
+	t.Fatalf("at the next connection: %v, want the invitation told", again.events())
 }
