@@ -37,7 +37,7 @@ type onTheWay[V any] struct {
 
 // claim notes key's notice on its way, unless it is already (false).
 func (w *onTheWay[V]) claim(key string) bool {
-	if w.n[key] > 0 {
+	if w.held(key) {
 		return false
 	}
 	w.hold(key, nil)
@@ -60,6 +60,9 @@ func (w *onTheWay[V]) hold(key string, m map[string]V) {
 		w.was[key] = nil
 	}
 }
+
+// held reports whether key's notice is on its way.
+func (w *onTheWay[V]) held(key string) bool { return w.n[key] > 0 }
 
 // release closes a claim or hold of key: its notice confirmed (the
 // caller writes it next), or not (the caller puts back what was).

@@ -40,22 +40,9 @@ func waitEntered(t *testing.T, h *recordingHost) {
 // process killed now leaves.
 func killedCopy(t *testing.T, dir string) string {
 	t.Helper()
-	out := t.TempDir()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
+	out := filepath.Join(t.TempDir(), "login")
+	if err := os.CopyFS(out, os.DirFS(dir)); err != nil {
 		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(out, e.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return out
 }
@@ -245,5 +232,46 @@ func TestRequestTimesOfGroupLeftDropped(t *testing.T) {
 	s.requestTimesKeepOnly(map[string]bool{"in": true})
 	if m := loadRequestTimes(dir, h.Logger()).m; len(m) != 1 || m["in"] == nil {
 		t.Fatalf("kept %v, want the times of the group the user is in alone", m)
+	}
+}
+
+func TestPollCorrectionNotedOnceConfirmed(t *testing.T) {
+	const ts, bob, carol = 1700000000000, "+15550000002", "+15550000003"
+	for _, tc := range []struct {
+		name string
+		dm   *dataMessage
+		who  string
+	}{
+		{name: "vote", who: carol, dm: &dataMessage{PollVote: &pollVote{AuthorNumber: bob, TargetSentTimestamp: ts, OptionIndexes: []int{1}, VoteCount: 1}}},
+		{name: "end", who: bob, dm: &dataMessage{PollTerminate: &pollTerminate{TargetSentTimestamp: ts}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			start := func(h *recordingHost, dir string) *Session {
+				s := &Session{n: &Network{host: h}, loginID: "l", dir: dir, ids: loadIdentities(dir, nil), acc: Account{Number: "+15550000001"}}
+				s.polls.load(dir, h.Logger())
+				return s
+			}
+			h, dir := heldHost(), t.TempDir()
+			s := start(h, dir)
+			s.polls.remember(ts, &pollEntry{author: bob, chat: "g", sender: &pb.Sender{UserId: bob}, poll: pollCreate{Question: "Q", Options: []string{"A", "B"}}})
+			done := inBackground(func() { s.pollUpdate(ctx, "g", tc.who, ts+1, tc.dm) })
+			waitEntered(t, h)
+			again := &recordingHost{}
+			start(again, killedCopy(t, dir)).pollUpdate(ctx, "g", tc.who, ts+1, tc.dm)
+			if evs := again.events(); len(evs) != 1 || evs[0].GetEdit() == nil {
+				t.Errorf("killed before the host confirmed, then started again: %v, want the poll corrected", evs)
+			}
+			close(h.hold)
+			waitDone(t, h, done)
+			if evs := h.events(); len(evs) != 1 || evs[0].GetEdit() == nil {
+				t.Fatalf("told %v, want the poll corrected", evs)
+			}
+			after := &recordingHost{}
+			start(after, dir).pollUpdate(ctx, "g", tc.who, ts+1, tc.dm)
+			if evs := after.events(); len(evs) != 0 {
+				t.Errorf("started again once confirmed: %v, want nothing told", evs)
+			}
+		})
 	}
 }
