@@ -138,8 +138,7 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 		rc := ringingCall{Chat: chat, Video: video, At: time.Now(), Offer: ts}
 		rc.Missed = time.Since(rc.offerTime()) >= ringLimit // it rings no more
 		s.calls.telling.hold(id, s.calls.calls)
-		s.calls.calls[id] = rc
-		s.calls.save() // those forgotten; not rc, on its way
+		s.calls.calls[id] = rc // written once told (callTold)
 		s.calls.mu.Unlock()
 		if !rc.Missed {
 			s.ringOutAfter(id, rc)
