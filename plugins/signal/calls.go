@@ -44,6 +44,10 @@ type ringing struct {
 
 	mu    sync.Mutex
 	calls map[string]ringingCall
+	// telling: the calls whose notice (its offer, or its correction) is
+	// on its way to the host: the disk keeps them as before until it is
+	// confirmed (callTold).
+	telling onTheWay[ringingCall]
 }
 
 type ringingCall struct {
@@ -99,7 +103,7 @@ func (r *ringing) save() {
 	if r.path == "" {
 		return
 	}
-	if err := sdk.SaveStateFile(r.path, r.calls); err != nil {
+	if err := sdk.SaveStateFile(r.path, r.telling.disk(r.calls)); err != nil {
 		r.log.Warn("signal: the calls ringing cannot be written; after a restart, their hangups correct nothing", "file", r.path, "err", err)
 	}
 }
@@ -133,19 +137,23 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 		s.forgetOldCalls()
 		rc := ringingCall{Chat: chat, Video: video, At: time.Now(), Offer: ts}
 		rc.Missed = time.Since(rc.offerTime()) >= ringLimit // it rings no more
-		s.calls.calls[id] = rc
-		s.calls.save()
+		s.calls.telling.hold(id, s.calls.calls)
+		s.calls.calls[id] = rc // written once told (callTold)
 		s.calls.mu.Unlock()
 		if !rc.Missed {
 			s.ringOutAfter(id, rc)
 		}
 		ev.EventId = callEventID(id)
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.CallText(mediatext.Call{Video: video, Missed: rc.Missed}, onPhone)}}
-		before := s.unfinished.Load()
-		s.emit(ctx, ev, true)
-		if s.unfinished.Load() != before {
-			s.untoldOffer(id, rc)
-		}
+		// Not confirmed, it is forgotten: its envelope, handled again
+		// at the next start, must not take it for an offer seen, and
+		// shows it then (the same event ID, dropped if it got there).
+		// Left as it is when a hangup or an answer changed it meanwhile.
+		s.callTold(id, s.emitConfirmed(ctx, ev), func() {
+			if cur, ok := s.calls.calls[id]; ok && cur == rc {
+				delete(s.calls.calls, id)
+			}
+		})
 		return
 	case c.Hangup != nil || c.Busy != nil:
 		var id string
@@ -170,40 +178,53 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 		if accepted {
 			// Answered on the phone: it rings no more, and its later
 			// hangups end a call that took place.
+			was := rc
+			s.calls.telling.hold(id, s.calls.calls)
 			rc.Answered = true
 			s.calls.calls[id] = rc
-			s.calls.save()
 			s.calls.mu.Unlock()
 			ev.EventId = callEventID(id) + "-answered"
 			ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: callEventID(id),
 				Text: mediatext.CallText(mediatext.Call{Video: rc.Video, Answered: true}, onPhone)}}
-			break
+			s.callTold(id, s.emitConfirmed(ctx, ev), func() {
+				if cur, ok := s.calls.calls[id]; ok && cur == rc {
+					s.calls.calls[id] = was
+				}
+			})
+			return
 		}
+		s.calls.telling.hold(id, s.calls.calls)
 		delete(s.calls.calls, id)
-		s.calls.save()
 		s.calls.mu.Unlock()
 		ev.EventId = callEventID(id) + "-missed"
 		ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: callEventID(id),
 			Text: mediatext.CallText(mediatext.Call{Video: rc.Video, Missed: true}, onPhone)}}
+		s.callTold(id, s.emitConfirmed(ctx, ev), func() {
+			if _, ok := s.calls.calls[id]; !ok {
+				s.calls.calls[id] = rc
+			}
+		})
 	default:
 		s.calls.mu.Unlock()
-		return // ICE candidates, and what else a linked device overhears
+		// ICE candidates, and what else a linked device overhears
 	}
-	s.emit(ctx, ev, true)
 }
 
-// untoldOffer forgets the offer of call id noted as rc, whose notice did
-// not reach the host's disk: its envelope is handled again at the next
-// start, which must not take it for an offer seen, and shows it then
-// (the same event ID, dropped if it got there). Left as it is when a
-// hangup or an answer changed it meanwhile.
-func (s *Session) untoldOffer(id string, rc ringingCall) {
+// callTold closes a hold of call id (telling), whose notice went out
+// with confirmed its host's answer: the calls are written, id as the
+// notice left it; not confirmed, undo (under s.calls.mu) first puts it
+// back as it was, for its envelope handled again at the next start, or
+// the next connection's ringOutAll, to tell it. Before, each was written
+// before the notice went out, and a plugin killed before the host had
+// it told it never: the replay found it told.
+func (s *Session) callTold(id string, confirmed bool, undo func()) {
 	s.calls.mu.Lock()
 	defer s.calls.mu.Unlock()
-	if cur, ok := s.calls.calls[id]; ok && cur == rc {
-		delete(s.calls.calls, id)
-		s.calls.save()
+	s.calls.telling.release(id)
+	if !confirmed {
+		undo()
 	}
+	s.calls.save()
 }
 
 // ringOutAfter has the call id shown missed once ringLimit after its
@@ -239,28 +260,24 @@ func (s *Session) ringOut(id string) {
 		s.calls.mu.Unlock()
 		return
 	}
+	s.calls.telling.hold(id, s.calls.calls)
 	rc.Missed = true
 	s.calls.calls[id] = rc
-	s.calls.save()
 	s.calls.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	before := s.unfinished.Load()
-	s.emit(ctx, &pb.Event{ChatId: rc.Chat, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: rc.Chat},
+	confirmed := s.emitConfirmed(ctx, &pb.Event{ChatId: rc.Chat, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: rc.Chat},
 		TimestampUnixMicro: rc.offerTime().Add(ringLimit).UnixMicro(), EventId: callEventID(id) + "-missed",
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: callEventID(id),
-			Text: mediatext.CallText(mediatext.Call{Video: rc.Video, Missed: true}, onPhone)}}}, true)
-	if s.unfinished.Load() != before {
-		// Not on disk: still ringing, for the next connection's
-		// ringOutAll (the same event ID, dropped if it got there).
-		s.calls.mu.Lock()
+			Text: mediatext.CallText(mediatext.Call{Video: rc.Video, Missed: true}, onPhone)}}})
+	// Not confirmed: still ringing, for the next connection's
+	// ringOutAll (the same event ID, dropped if it got there).
+	s.callTold(id, confirmed, func() {
 		if cur, ok := s.calls.calls[id]; ok && cur.Missed && !cur.Answered {
 			cur.Missed = false
 			s.calls.calls[id] = cur
-			s.calls.save()
 		}
-		s.calls.mu.Unlock()
-	}
+	})
 }
 
 // forgetOldCalls drops the oldest calls beyond maxRinging; s.calls.mu
@@ -326,10 +343,4 @@ func (s *Session) timerChanged(chat string, carried int, knownBefore, later bool
 // before (groupstold.go).
 func (s *Session) timerKnown(chat string) bool {
 	return s.told.timerKnown(chat)
-}
-
-// timerTold notes secs as the group's timer told in its room, on disk.
-func (s *Session) timerTold(chat string, secs int) {
-	s.told.timerNow(chat, secs, false)
-	s.told.save()
 }

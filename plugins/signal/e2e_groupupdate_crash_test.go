@@ -1,11 +1,14 @@
 package signal_test
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	"passerelle.im/passerelle/plugins/plugintest"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -238,4 +241,78 @@ func TestOwnGroupChangeUnreadToldAtNextConnection(t *testing.T) {
 	s.next(func(ev *pb.Event) bool {
 		return ev.ChatId == group && ev.GetChat().GetChat().GetName() == "renamed by me"
 	})
+}
+
+// killMidOwnChange has the user's own change act of the group gid
+// made by signal-cli and the plugin killed before the room was told
+// (the group's reads left unanswered at the fake), then restarted. made
+// says when signal-cli made it.
+func killMidOwnChange(t *testing.T, d *fakesignal.Daemon, s *session, gid string, act *pb.Command, made func(fakesignal.Group) bool) {
+	t.Helper()
+	waitGroupsRead(t, d)
+	d.Stall("listGroups")
+	s.cmds.Go(act)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if g, _ := d.GetGroup(alice, gid); made(g) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("signal-cli never made the change")
+		}
+	}
+	s.p.Kill()
+	d.Unstall("listGroups")
+	s.crash()
+}
+
+// The user's own timer change of a group, the plugin killed after
+// signal-cli made it and before the room was told: the restarted plugin
+// tells the room the timer, as the user's, besides the group as it is.
+// Before, the journal (groups-changing.json) named the group alone, and
+// the next connection told its name and members: the timer's notice
+// never came.
+func TestOwnTimerChangeKilledMidway(t *testing.T) {
+	d, gid, s, group := groupKnown(t)
+	killMidOwnChange(t, d, s, gid, plugintest.Act(s.loginID, group, s.txn(), &pb.SetChatTimer{Seconds: 3600}),
+		func(g fakesignal.Group) bool { return g.Timer == 3600 })
+	isTimer := func(ev *pb.Event) bool {
+		return ev.ChatId == group && ev.GetMessage().GetText() == mediatext.ReadTimerText(time.Hour) && ev.GetSender().GetIsFromMe()
+	}
+	told := s.next(isTimer)
+	s.evs.Ack(told.Seq)
+
+	// Once told and the journal done with it, not again at a restart.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, err := os.ReadFile(filepath.Join(s.dir, "groups-changing.json"))
+		if err == nil && !strings.Contains(string(b), gid) && !strings.Contains(string(b), group) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the journal still names the group told: %s (%v)", b, err)
+		}
+	}
+	s.crash()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("after the timer"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
+	// The notice, if its ack did not reach the plugin before the kill,
+	// comes again under its seq: no new telling.
+	if ev := s.next(func(ev *pb.Event) bool {
+		return (isTimer(ev) && ev.Seq > told.Seq) || isText("after the timer")(ev)
+	}); isTimer(ev) {
+		t.Fatalf("the timer told again after a restart: %v", ev)
+	}
+}
+
+// The user's invitation of someone signal-cli can only invite (no
+// profile key), the plugin killed after signal-cli made it and before
+// the room was told: the restarted plugin tells the room the
+// invitation, as the group's settings are told. Before, it told the
+// group's members alone, where the invited one is not.
+func TestOwnInviteKilledMidway(t *testing.T) {
+	d, gid, s, group := groupKnown(t)
+	erin := fakesignal.NewUUID()
+	d.NoProfileKey(erin)
+	killMidOwnChange(t, d, s, gid, plugintest.Act(s.loginID, group, s.txn(), &pb.Invite{UserId: erin}),
+		func(g fakesignal.Group) bool { return len(g.Pending) == 1 })
+	s.next(isRoomNotice(group, "You invited", erin))
 }

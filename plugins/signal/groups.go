@@ -235,23 +235,17 @@ func (s *Session) refreshGroups(ctx context.Context) {
 			s.keep(g, chat)
 			s.joinRequests(ctx, chat.ChatId, g, 0) // those that came meanwhile (joinrequests.go)
 			in[chat.ChatId] = true
-			if s.changing.wasCut(chat.ChatId) {
+			if cut, kinds := s.changing.wasCut(chat.ChatId); cut {
 				// The user's change a crash cut short: the room is
 				// told the group as it is (groupschanging.go).
-				ev := &pb.Event{LoginId: s.loginID, ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
-					Sender: &pb.Sender{UserId: s.selfID(), IsFromMe: true}, TimestampUnixMicro: time.Now().UnixMicro(),
-					Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}
-				if err := s.n.host.EmitDurable(ctx, ev); err != nil {
-					s.n.host.Logger().Warn("signal: a group changed just before a crash could not be told; told at the next connection", "login", s.loginID, "chat", chat.ChatId, "err", err)
-				} else {
-					s.changing.toldCut(chat.ChatId)
-				}
+				s.tellCut(ctx, chat, g, kinds)
 			}
 		}
 	}
 	// Not those cut short meanwhile (kept, as in): told at the next.
 	s.changing.keepCut(in)
 	s.requestsTold.KeepOnly(in) // those of groups left meanwhile
+	s.requestTimesKeepOnly(in)
 	// Nor what was told of a group read since (joined meanwhile, an
 	// update of it handled alongside).
 	s.mu.Lock()
@@ -404,6 +398,7 @@ func (s *Session) outOfGroup(ctx context.Context, chatID string) {
 	s.mu.Unlock()
 	s.told.save()
 	s.requestsTold.Forget(chatID)
+	s.requestTimesForget(chatID)
 	s.report(ctx, chatID, old, nil, nil, g, 0)
 }
 
@@ -471,6 +466,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.forgetGroupLocked(chatID)
 		s.mu.Unlock()
 		s.requestsTold.Forget(chatID)
+		s.requestTimesForget(chatID)
 		if s.selfPending(g) {
 			s.invitation(ctx, chatID, g, by, at) // invited.go
 			if old == nil {
@@ -780,6 +776,7 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	s.mu.Unlock()
 	s.told.save()
 	s.requestsTold.Forget(c.ChatID)
+	s.requestTimesForget(c.ChatID)
 	return nil
 }
 
@@ -799,7 +796,7 @@ func (s *Session) updateGroupAt(ctx context.Context, what, chatID string, p map[
 
 // changeGroup is updateGroupAt with the group as read after the change
 // to report it, for a caller that needs more of it (Invite): one read.
-func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[string]any) (int64, groupRead, error) {
+func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[string]any, kinds ...changeKind) (int64, groupRead, error) {
 	gid := groupIDOf(chatID)
 	if gid == "" {
 		return 0, groupRead{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal group", chatID)
@@ -808,7 +805,7 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 	var res struct {
 		Timestamp int64 `json:"timestamp"`
 	}
-	s.changing.begin(chatID) // groupschanging.go
+	s.changing.begin(chatID, kinds...) // groupschanging.go
 	told := false
 	defer func() { s.changing.end(chatID, told) }()
 	if err := s.callRaw(ctx, what, "updateGroup", p, &res); err != nil {
@@ -821,12 +818,17 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 		return 0, groupRead{}, s.groupUpdateError(what, err)
 	}
 	fails := s.unfinished.Load()
+	// What the room is told of the group's timer and settings is written
+	// once told, as an update's is (groupUpdated): not told, the next
+	// connection compares with what was.
+	s.told.begin(chatID)
 	read := s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp, 0)
-	s.told.save()
 	// No envelope of it comes to tell it again (groupChanged's read
 	// failing says "at the next start" of an update's): the next
 	// connection does, from the journal.
 	told = read.err == nil && s.unfinished.Load() == fails
+	s.told.end(chatID, told)
+	s.told.save()
 	return res.Timestamp, read, nil
 }
 
@@ -863,7 +865,9 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal user", userID)
 	}
-	_, read, err := s.changeGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}})
+	// Its invitation, when signal-cli can only invite them, is told as
+	// the group's settings are (invites.go).
+	_, read, err := s.changeGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}}, changeSettings)
 	if err != nil {
 		return err
 	}
@@ -1000,7 +1004,12 @@ func (s *Session) blockedGroupsSynced(ctx context.Context) {
 // names), is the same when the update is read again, which the host
 // then drops.
 func (s *Session) groupNotice(ctx context.Context, chatID, kind string, at int64, who, text string) {
-	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
+	s.emit(ctx, groupNoticeEvent(chatID, kind, at, who, text), true)
+}
+
+// groupNoticeEvent is groupNotice's event.
+func groupNoticeEvent(chatID, kind string, at int64, who, text string) *pb.Event {
+	return &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: at * 1000,
 		EventId: kind + "-" + strconv.FormatInt(at, 10) + "-" + who,
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
 }

@@ -1,11 +1,16 @@
 package signal
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
@@ -20,14 +25,56 @@ import (
 // was told; those the file names at a start were cut short, as are those
 // whose room was not told (the group unread after the change), and the
 // groups read at the next connection tell their room the whole group,
-// which the gateway compares with the room.
+// which the gateway compares with the room. Each is kept with what its
+// change tells besides (changeKind: a timer set, a member invited), which
+// the next connection tells too; a timer's change stays until its notice
+// is confirmed.
 
 // groupsChangingFile keeps the groups whose own change is under way.
 const groupsChangingFile = "groups-changing.json"
 
+// changeKind says what an own change tells beyond the group's name and
+// members (which the groups read at a connection tell of a change cut
+// short), for the next connection to tell it too: compared with what
+// the room was told (groupstold.go), as an update's envelope would.
+// Only what the change names is told: another member's change of the
+// rest, its envelope still to come, is told by it, with its author.
+type changeKind string
+
+const (
+	// changeTimer: the disappearing messages timer (SetChatTimer).
+	changeTimer changeKind = "timer"
+	// changeSettings: the group's settings and invitations (a member
+	// invited: Invite).
+	changeSettings changeKind = "settings"
+)
+
+// changingFile is the file's content: the groups changing by chat ID,
+// with what each change tells besides its name and members, or, written
+// by an older plugin, their chat IDs alone.
+type changingFile map[string][]changeKind
+
+// UnmarshalJSON reads either form.
+func (f *changingFile) UnmarshalJSON(b []byte) error {
+	var m map[string][]changeKind
+	if err := json.Unmarshal(b, &m); err == nil {
+		*f = m
+		return nil
+	}
+	var ids []string
+	if err := json.Unmarshal(b, &ids); err != nil {
+		return fmt.Errorf("neither the groups changing by chat ID nor a list of chat IDs: %w", err)
+	}
+	*f = changingFile{}
+	for _, id := range ids {
+		(*f)[id] = nil
+	}
+	return nil
+}
+
 // groupsChanging are the groups whose own change is under way (live,
-// by how many) and those a process before left under way (cut), kept
-// on disk as one list. A nil one keeps nothing (a session made without
+// by how many) and those a process before left under way (cut), with
+// their kinds, kept on disk as one file. A nil one keeps nothing (a session made without
 // it: the package's tests).
 type groupsChanging struct {
 	path string // "" when kept in memory only
@@ -36,33 +83,45 @@ type groupsChanging struct {
 	mu   sync.Mutex
 	live map[string]int
 	cut  map[string]bool
+	// kinds: what the changes of a group, live or cut, tell beyond its
+	// name and members.
+	kinds map[string][]changeKind
 }
 
 // loadGroupsChanging reads the groups a process before left changing,
 // kept in dir ("" in memory only).
 func loadGroupsChanging(dir string, log *slog.Logger) *groupsChanging {
-	c := &groupsChanging{log: log, live: map[string]int{}, cut: map[string]bool{}}
+	c := &groupsChanging{log: log, live: map[string]int{}, cut: map[string]bool{}, kinds: map[string][]changeKind{}}
 	if dir == "" {
 		return c
 	}
 	c.path = filepath.Join(dir, groupsChangingFile)
-	if ids, ok := sdk.LoadStateFile[[]string](c.path, "a group the user changed just before a crash may show its old state until its next update", log); ok {
-		for _, id := range ids {
+	if f, ok := sdk.LoadStateFile[changingFile](c.path, "a group the user changed just before a crash may show its old state until its next update", log); ok {
+		for id, kinds := range f {
 			c.cut[id] = true
+			if len(kinds) > 0 {
+				c.kinds[id] = kinds
+			}
 		}
 	}
 	return c
 }
 
-// begin notes chat's own change under way, on disk before it returns:
-// the caller asks signal-cli for it next.
-func (c *groupsChanging) begin(chat string) {
+// begin notes chat's own change under way, with what it tells besides
+// the group's name and members, on disk before it returns: the caller
+// asks signal-cli for it next.
+func (c *groupsChanging) begin(chat string, kinds ...changeKind) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.live[chat]++
+	for _, k := range kinds {
+		if !slices.Contains(c.kinds[chat], k) {
+			c.kinds[chat] = append(c.kinds[chat], k)
+		}
+	}
 	c.saveLocked()
 }
 
@@ -82,17 +141,22 @@ func (c *groupsChanging) end(chat string, told bool) {
 	if !told {
 		c.cut[chat] = true
 	}
+	if c.live[chat] == 0 && !c.cut[chat] {
+		delete(c.kinds, chat)
+	}
 	c.saveLocked()
 }
 
-// wasCut reports whether a process before left chat's change under way.
-func (c *groupsChanging) wasCut(chat string) bool {
+// wasCut reports whether a process before left chat's change under way
+// (or one was not told), and what it tells besides the group's name and
+// members.
+func (c *groupsChanging) wasCut(chat string) (bool, []changeKind) {
 	if c == nil {
-		return false
+		return false, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.cut[chat]
+	return c.cut[chat], slices.Clone(c.kinds[chat])
 }
 
 // toldCut forgets chat's change cut short: its room was told the whole
@@ -105,6 +169,9 @@ func (c *groupsChanging) toldCut(chat string) {
 	defer c.mu.Unlock()
 	if c.cut[chat] {
 		delete(c.cut, chat)
+		if c.live[chat] == 0 {
+			delete(c.kinds, chat)
+		}
 		c.saveLocked()
 	}
 }
@@ -121,6 +188,9 @@ func (c *groupsChanging) keepCut(chats map[string]bool) {
 	for id := range c.cut {
 		if !chats[id] {
 			delete(c.cut, id)
+			if c.live[id] == 0 {
+				delete(c.kinds, id)
+			}
 		}
 	}
 	if len(c.cut) != n {
@@ -134,17 +204,50 @@ func (c *groupsChanging) saveLocked() {
 	if c.path == "" {
 		return
 	}
-	ids := []string{}
+	f := changingFile{}
 	for id := range c.live {
-		ids = append(ids, id)
+		f[id] = c.kinds[id]
 	}
 	for id := range c.cut {
-		if c.live[id] == 0 {
-			ids = append(ids, id)
-		}
+		f[id] = c.kinds[id]
 	}
-	slices.Sort(ids)
-	if err := sdk.SaveStateFile(c.path, ids); err != nil {
+	if err := sdk.SaveStateFile(c.path, f); err != nil {
 		c.log.Warn("signal: the groups being changed cannot be written; one changed just before a crash may show its old state until its next update", "file", c.path, "err", err)
 	}
+}
+
+// tellCut tells the room of chat, whose own change a process before
+// left under way (or did not tell), the group g as it is, and what
+// kinds names of its timer and settings, compared with what the room
+// was told; the change is forgotten once all of it is confirmed, else
+// told at the next connection. Before, the room was told the name and
+// members alone: a timer set, or a member invited, just before a crash
+// went untold.
+func (s *Session) tellCut(ctx context.Context, chat *pb.Chat, g groupEntry, kinds []changeKind) {
+	chatID, me := chat.ChatId, &pb.Sender{UserId: s.selfID(), IsFromMe: true}
+	at := time.Now().UnixMilli()
+	fails := s.unfinished.Load()
+	s.told.begin(chatID)
+	if s.emitConfirmed(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: me, TimestampUnixMicro: at * 1000,
+		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}) {
+		if slices.Contains(kinds, changeTimer) && s.told.timerNow(chatID, g.MessageExpirationTime, false) {
+			ev := groupNoticeEvent(chatID, "timer", at, me.UserId, timerNotice(g.MessageExpirationTime))
+			ev.Sender = me
+			s.emit(ctx, ev, true)
+		}
+		if slices.Contains(kinds, changeSettings) {
+			if shown := s.settingsSince(chatID, g); shown != nil {
+				s.invitesTold(ctx, chatID, shown, g, me, at)        // invites.go
+				s.settingsTold(ctx, chatID, shown, g, chat, me, at) // settings.go
+			}
+		}
+	}
+	done := s.unfinished.Load() == fails
+	s.told.end(chatID, done)
+	s.told.save()
+	if !done {
+		s.n.host.Logger().Warn("signal: a group changed just before a crash could not be told; told at the next connection", "login", s.loginID, "chat", chatID)
+		return
+	}
+	s.changing.toldCut(chatID)
 }

@@ -76,8 +76,8 @@ type groupsTold struct {
 	m       map[string]groupTold
 	changes uint64 // changes of m made
 	// handling are the groups whose update is being handled, with what
-	// was told before it (nil: nothing), written meanwhile (begin).
-	handling map[string]*groupTold
+	// was told before it, written meanwhile (begin; toldsets.go).
+	handling onTheWay[groupTold]
 
 	saveMu sync.Mutex // one write at a time, the newest last
 	saved  uint64     // changes on disk
@@ -176,17 +176,12 @@ func (t *groupsTold) settingsSince(chat string, now *group) *group {
 // save (another's: a query's read, the groups read at a connection)
 // writes what was told before it, not what its notices, not yet on
 // disk, are about to tell.
+// Two at once (the user's own change beside an update's envelope)
+// keep what was told before the first until the last ends.
 func (t *groupsTold) begin(chat string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.handling == nil {
-		t.handling = map[string]*groupTold{}
-	}
-	var was *groupTold
-	if e, ok := t.m[chat]; ok {
-		was = &e
-	}
-	t.handling[chat] = was
+	t.handling.hold(chat, t.m)
 }
 
 // end closes begin. An update whose handling did not finish (finished
@@ -195,13 +190,13 @@ func (t *groupsTold) begin(chat string) {
 func (t *groupsTold) end(chat string, finished bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	was := t.handling[chat]
-	delete(t.handling, chat)
+	was, had := t.handling.before(chat)
+	t.handling.release(chat)
 	t.changes++ // what save writes of chat is no longer was
 	switch {
 	case finished:
-	case was != nil:
-		t.put(chat, *was)
+	case had:
+		t.put(chat, was)
 	default:
 		delete(t.m, chat)
 	}
@@ -244,17 +239,7 @@ func (t *groupsTold) save() {
 		t.mu.Unlock()
 		return
 	}
-	changes, m := t.changes, t.m
-	if len(t.handling) > 0 {
-		m = maps.Clone(t.m)
-		for chat, was := range t.handling {
-			if was == nil {
-				delete(m, chat)
-			} else {
-				m[chat] = *was
-			}
-		}
-	}
+	changes, m := t.changes, t.handling.disk(t.m)
 	b, err := json.Marshal(m)
 	t.mu.Unlock()
 	if err == nil {

@@ -26,7 +26,7 @@ func TestInvitationsOldFileRead(t *testing.T) {
 		t.Fatalf("a new invitation after the old one ended: told %v at %d", first, at)
 	}
 	// Kept across a restart under the same time when not yet told.
-	in.untold("abc")
+	in.told("abc", at, false)
 	again, first := loadInvitations(dir, slog.New(slog.DiscardHandler)).mark("abc", 0)
 	if !first || again != at {
 		t.Fatalf("an invitation whose telling did not reach the disk: told %v at %d, want at %d as before", first, again, at)
@@ -44,7 +44,8 @@ func TestInvitationsEndedForgotten(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := loadInvitations(dir, slog.New(slog.DiscardHandler))
-	in.mark("new", 0)
+	at, _ := in.mark("new", 0)
+	in.told("new", at, true)
 	in.forget("new")
 	kept := loadInvitations(dir, slog.New(slog.DiscardHandler))
 	if _, ok := kept.st["ended-long-ago"]; ok {

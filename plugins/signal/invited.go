@@ -66,6 +66,9 @@ type invitations struct {
 	path string
 	st   map[string]invitationState
 	log  *slog.Logger
+	// telling: those whose notice is on its way to the host, told in
+	// st, untold on disk until it is confirmed.
+	telling onTheWay[invitationState]
 }
 
 func loadInvitations(dir string, log *slog.Logger) *invitations {
@@ -102,11 +105,12 @@ func (t *invitationsTold) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// mark notes chatID's invitation told and returns the time naming it:
-// at when the update gave one, else the one an untold invitation was
-// given before (its telling did not reach the disk), else now, later
-// than any invitation to the group before. False when it was told
-// already.
+// mark notes chatID's invitation told, on its way to the host, and
+// returns the time naming it: at when the update gave one, else the one
+// an untold invitation was given before (its telling did not reach the
+// disk), else now, later than any invitation to the group before. The
+// time is on disk before it returns; told, it is once confirmed (told).
+// False when it was told, or is on its way, already.
 func (in *invitations) mark(chatID string, at int64) (int64, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -120,19 +124,27 @@ func (in *invitations) mark(chatID string, at int64) (int64, bool) {
 	default:
 		at = max(time.Now().UnixMilli(), old.At+1)
 	}
+	untold := invitationState{At: at}
+	in.st[chatID] = untold
+	if untold != old {
+		in.save()
+	}
+	in.telling.hold(chatID, in.st)
 	in.st[chatID] = invitationState{At: at, Told: true}
-	in.save()
 	return at, true
 }
 
-// untold notes that chatID's invitation did not reach the disk: told
-// again at the next start, under the same time.
-func (in *invitations) untold(chatID string) {
+// told closes mark of chatID's invitation named at: confirmed, it is
+// noted told on disk; not, it is untold again, for the next start to
+// tell under the same time (its envelope handled again). One ended
+// meanwhile stays so.
+func (in *invitations) told(chatID string, at int64, confirmed bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	st := in.st[chatID]
-	st.Told = false
-	in.st[chatID] = st
+	in.telling.release(chatID)
+	if st := in.st[chatID]; !confirmed && st.At == at && st.Told {
+		in.st[chatID] = invitationState{At: at}
+	}
 	in.save()
 }
 
@@ -161,7 +173,7 @@ func (in *invitations) save() {
 			delete(in.st, id)
 		}
 	}
-	if err := sdk.SaveStateFile(in.path, in.st); err != nil {
+	if err := sdk.SaveStateFile(in.path, in.telling.disk(in.st)); err != nil {
 		in.log.Warn("signal: the invitations told could not be kept; one may be told again after a restart", "err", err)
 	}
 }
@@ -211,9 +223,6 @@ func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, b
 	text += " Until you accept, its messages do not reach you. To accept, join its room " + chatID + "@ this gateway (or accept " + onPhone +
 		"); to decline, join that room with the password \"" + declineWord + "\"."
 	id := "invited-" + chatID + "-" + strconv.FormatInt(at, 10)
-	before := s.unfinished.Load()
-	s.emit(ctx, &pb.Event{ChatId: by.UserId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: by, TimestampUnixMicro: at * 1000,
-		EventId: id, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
 	// The invitation itself, which the user's client offers to accept
 	// (the room's join) or decline (DeclineInvite): from its inviter,
 	// none when Signal does not say who.
@@ -221,13 +230,13 @@ func (s *Session) invitation(ctx context.Context, chatID string, g groupEntry, b
 	if known {
 		inviter = by
 	}
-	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: inviter, TimestampUnixMicro: at * 1000,
-		EventId: id, Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: g.Name}}}, true)
-	if s.unfinished.Load() != before {
-		// Not on disk: its envelope is handled again at the next
-		// start, which must tell it then.
-		s.invited.untold(chatID)
-	}
+	// Not confirmed, its envelope is handled again at the next start,
+	// which tells it then.
+	s.invited.told(chatID, at, s.emitConfirmed(ctx,
+		&pb.Event{ChatId: by.UserId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: by, TimestampUnixMicro: at * 1000,
+			EventId: id, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}},
+		&pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: inviter, TimestampUnixMicro: at * 1000,
+			EventId: id, Payload: &pb.Event_Invited{Invited: &pb.InvitedEvent{ChatName: g.Name}}}))
 }
 
 // senderName is how a notice names by: its name, else its user ID.

@@ -87,8 +87,13 @@ type pollEntry struct {
 	ballots map[string]ballot // the latest vote of each voter, by user ID
 	closed  bool
 	// told is the text the last correction gave (at first the message's
-	// own): a vote that changes nothing shown makes none.
-	told string
+	// own): a vote that changes nothing shown makes none. confirmed is
+	// the one the host confirmed, which the file keeps: a vote or an end
+	// received whose correction was on its way when the plugin was
+	// killed, its envelope handled again at the next start, is told
+	// then; kept as told, the replay found it told and the correction
+	// was lost.
+	told, confirmed string
 }
 
 // ballot is one voter's latest vote.
@@ -150,7 +155,7 @@ func (e *pollEntry) saved() (pollSaved, error) {
 		return pollSaved{}, err
 	}
 	ps := pollSaved{TS: e.ts, Author: e.author, Chat: e.chat, Sender: snd, Poll: e.poll, Caption: e.caption,
-		Ballots: map[string]savedBallot{}, Closed: e.closed, Told: e.told}
+		Ballots: map[string]savedBallot{}, Closed: e.closed, Told: e.confirmed}
 	for _, sp := range e.spans {
 		b, err := proto.Marshal(sp)
 		if err != nil {
@@ -167,7 +172,7 @@ func (e *pollEntry) saved() (pollSaved, error) {
 // entry is the poll ps keeps.
 func (ps *pollSaved) entry() (*pollEntry, error) {
 	e := &pollEntry{author: ps.Author, chat: ps.Chat, sender: &pb.Sender{}, poll: ps.Poll, caption: ps.Caption,
-		ballots: map[string]ballot{}, closed: ps.Closed, told: ps.Told}
+		ballots: map[string]ballot{}, closed: ps.Closed, told: ps.Told, confirmed: ps.Told}
 	if err := proto.Unmarshal(ps.Sender, e.sender); err != nil {
 		return nil, err
 	}
@@ -209,6 +214,7 @@ func (c *pollCache) remember(ts int64, e *pollEntry) {
 	e.ts = ts
 	e.ballots = map[string]ballot{}
 	e.told = pollText(&e.poll, false, nil, false, pollWhere)
+	e.confirmed = e.told
 	if old := c.find(e.chat, e.author, ts); old != nil {
 		e.key = old.key
 		c.replaceLocked(old, e)
@@ -316,8 +322,10 @@ func (c *pollCache) findAny(chat string, forms []string, ts int64) *pollEntry {
 
 // vote counts voter's vote; it returns the poll's entry and its text now
 // when that changed (the text is "" otherwise), and a nil entry when the
-// poll is not remembered.
-func (c *pollCache) vote(chat, author, voter string, v *pollVote) (*pollEntry, string) {
+// poll is not remembered. The text is noted told on disk at once for a
+// vote of the user's own (received false), once confirmed (told) for
+// one received.
+func (c *pollCache) vote(chat, author, voter string, v *pollVote, received bool) (*pollEntry, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.find(chat, author, v.TargetSentTimestamp)
@@ -325,7 +333,9 @@ func (c *pollCache) vote(chat, author, voter string, v *pollVote) (*pollEntry, s
 		return nil, ""
 	}
 	if old, ok := e.ballots[voter]; ok && v.VoteCount <= old.count {
-		return e, "" // older than the vote counted, or the same again
+		// Older than the vote counted, or the same again: nothing
+		// new, unless a correction was not confirmed.
+		return e, c.retell(e, received)
 	}
 	var opts []int
 	for _, i := range v.OptionIndexes {
@@ -337,13 +347,13 @@ func (c *pollCache) vote(chat, author, voter string, v *pollVote) (*pollEntry, s
 		return e, "" // not a vote Signal's apps would count
 	}
 	e.ballots[voter] = ballot{count: v.VoteCount, options: opts}
-	text := e.retell()
+	text := c.retell(e, received)
 	c.save(e) // the vote's count changed, if not the text
 	return e, text
 }
 
 // terminate closes the poll of author's message at ts; as vote.
-func (c *pollCache) terminate(chat, author string, ts int64) (*pollEntry, string) {
+func (c *pollCache) terminate(chat, author string, ts int64, received bool) (*pollEntry, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.find(chat, author, ts)
@@ -351,12 +361,38 @@ func (c *pollCache) terminate(chat, author string, ts int64) (*pollEntry, string
 		return nil, ""
 	}
 	if e.closed {
-		return e, ""
+		return e, c.retell(e, received)
 	}
 	e.closed = true
-	text := e.retell()
+	text := c.retell(e, received)
 	c.save(e)
 	return e, text
+}
+
+// retell is e.retell, noted confirmed at once unless received; with
+// c.mu held.
+func (c *pollCache) retell(e *pollEntry, received bool) string {
+	text := e.retell()
+	if !received {
+		e.confirmed = e.told
+	}
+	return text
+}
+
+// told notes text, the correction of e received, confirmed by the host
+// or not: confirmed, its file says it told; not, it is told again at the
+// next change (the envelope, handled again at the next start, does).
+func (c *pollCache) told(e *pollEntry, text string, confirmed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case e.told != text: // a later one told since
+	case confirmed:
+		e.confirmed = text
+		c.save(e)
+	default:
+		e.told = e.confirmed
+	}
 }
 
 // retell is the poll's text with its counts, "" when it reads as last
@@ -399,24 +435,27 @@ func (s *Session) pollUpdate(ctx context.Context, chat, who string, ts int64, dm
 	)
 	if v := dm.PollVote; v != nil {
 		target = v.TargetSentTimestamp
-		e, text = s.polls.vote(chat, s.ids.lookup(v.AuthorNumber, v.AuthorUUID, s.account()), who, v)
+		e, text = s.polls.vote(chat, s.ids.lookup(v.AuthorNumber, v.AuthorUUID, s.account()), who, v, true)
 	} else {
 		// Only its author ends a poll.
 		target = dm.PollTerminate.TargetSentTimestamp
-		e, text = s.polls.terminate(chat, who, target)
+		e, text = s.polls.terminate(chat, who, target, true)
 	}
 	if e == nil {
 		s.n.host.Logger().Debug("signal: a vote or end of a poll not remembered; dropped", "login", s.loginID, "chat", chat, "poll", target)
 		return
 	}
-	s.pollCorrect(ctx, chat, ts, target, e, text)
+	if text != "" {
+		s.polls.told(e, text, s.pollCorrect(ctx, chat, ts, target, e, text))
+	}
 }
 
 // pollCorrect emits the correction of the poll e of the message at target
-// in chat, made at ts, to text ("": nothing changed, none).
-func (s *Session) pollCorrect(ctx context.Context, chat string, ts, target int64, e *pollEntry, text string) {
+// in chat, made at ts, to text ("": nothing changed, none), and reports
+// whether the host confirmed it.
+func (s *Session) pollCorrect(ctx context.Context, chat string, ts, target int64, e *pollEntry, text string) bool {
 	if text == "" {
-		return
+		return true
 	}
 	// The message's sender, caption and spans never change once
 	// remembered: read without c.mu.
@@ -427,8 +466,8 @@ func (s *Session) pollCorrect(ctx context.Context, chat string, ts, target int64
 	text, spans = mediatext.WithCaption(text, e.caption, spans)
 	// No event ID: a vote says a state again, which a second copy does
 	// not change, while two states may read the same.
-	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: e.sender, TimestampUnixMicro: ts * 1000,
-		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(target, e.author), Text: text, Spans: spans}}}, true)
+	return s.emitConfirmed(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: e.sender, TimestampUnixMicro: ts * 1000,
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(target, e.author), Text: text, Spans: spans}}})
 }
 
 var _ sdk.Voter = (*Session)(nil)
@@ -472,7 +511,7 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 		return err
 	}
 	s.tellPartly(ctx, c.ChatID, res, "your vote")
-	e, text := s.polls.vote(c.ChatID, author, s.selfID(), &pollVote{TargetSentTimestamp: ts, OptionIndexes: opts, VoteCount: count})
+	e, text := s.polls.vote(c.ChatID, author, s.selfID(), &pollVote{TargetSentTimestamp: ts, OptionIndexes: opts, VoteCount: count}, false)
 	if e != nil {
 		s.pollCorrect(ctx, c.ChatID, res.Timestamp, ts, e, text)
 	}
@@ -603,7 +642,7 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, cp *pb.ClosePoll) e
 		return err
 	}
 	s.tellPartly(ctx, c.ChatID, res, "closing your poll")
-	e, text := s.polls.terminate(c.ChatID, s.selfID(), ts)
+	e, text := s.polls.terminate(c.ChatID, s.selfID(), ts, false)
 	if e != nil {
 		s.pollCorrect(ctx, c.ChatID, res.Timestamp, ts, e, text)
 	}

@@ -26,7 +26,7 @@ func TestPollKeptByTimestampAlone(t *testing.T) {
 
 	var c pollCache
 	c.load(dir, log)
-	if e, text := c.vote("g", bob, carol, &pollVote{TargetSentTimestamp: ts, OptionIndexes: []int{1}, VoteCount: 1}); e == nil || text == "" {
+	if e, text := c.vote("g", bob, carol, &pollVote{TargetSentTimestamp: ts, OptionIndexes: []int{1}, VoteCount: 1}, false); e == nil || text == "" {
 		t.Fatalf("vote in the poll kept by an older plugin: %v %q, want counted", e, text)
 	}
 	c.remember(ts, &pollEntry{author: carol, chat: "g", sender: &pb.Sender{UserId: carol}, poll: pollCreate{Question: "R", Options: []string{"C", "D"}}})

@@ -419,10 +419,25 @@ func (s *Session) emit(ctx context.Context, ev *pb.Event, durable bool) {
 		s.n.host.Emit(ev)
 		return
 	}
-	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
-		s.unfinished.Add(1)
-		s.n.host.Logger().Warn("signal: an event was not confirmed on disk; its envelope is handled again at the next start", "login", s.loginID, "err", err)
+	s.emitConfirmed(ctx, ev)
+}
+
+// emitConfirmed is emit of durable events, reporting whether the host
+// confirmed them all on disk: what tells them is noted told then only
+// (onTheWay, toldsets.go). It stops at the first not confirmed.
+func (s *Session) emitConfirmed(ctx context.Context, evs ...*pb.Event) bool {
+	for _, ev := range evs {
+		ev.LoginId = s.loginID
+		if ev.TimestampUnixMicro == 0 {
+			ev.TimestampUnixMicro = time.Now().UnixMicro()
+		}
+		if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+			s.unfinished.Add(1)
+			s.n.host.Logger().Warn("signal: an event was not confirmed on disk; its envelope is handled again at the next start", "login", s.loginID, "err", err)
+			return false
+		}
 	}
+	return true
 }
 
 // data turns a data message (received, or sent from another device) of

@@ -74,32 +74,16 @@ func (s *Session) untrustedSend(ctx context.Context, chatID string, err error) {
 // first it was told never (the next one of theirs found it told).
 func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64) {
 	told := s.untrustedSets()
-	s.mu.Lock()
-	if s.untrustedTelling[from] || told.Told(from, untrustedTold) {
-		s.mu.Unlock()
-		return
-	}
-	if s.untrustedTelling == nil {
-		s.untrustedTelling = map[string]bool{}
-	}
-	s.untrustedTelling[from] = true // a send refused meanwhile tells it not again
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.untrustedTelling, from)
-		s.mu.Unlock()
-	}()
 	who := cmp.Or(name, from)
 	text := "⚠ " + who + "'s safety number changed (a new phone, or Signal installed again): their messages cannot be read here, " +
 		"nor yours sent to them, until you " + verifyHint + ". What they send meanwhile is kept (up to 14 days) and comes once it is trusted."
-	before := s.unfinished.Load()
 	// An ID of its own: the message's, once read, comes under its own.
-	s.emit(ctx, &pb.Event{ChatId: from, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: from, Name: name},
-		TimestampUnixMicro: at * 1000, EventId: "untrusted-" + strconv.FormatInt(at, 10) + "-" + from,
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}, true)
-	if s.unfinished.Load() == before { // else the next start tells it
-		told.Update(from, map[string]bool{untrustedTold: true})
-	}
+	// On its way, a send refused meanwhile tells it not again.
+	s.tellOnce(ctx, &s.untrustedTelling, from, func() bool { return told.Told(from, untrustedTold) },
+		func() { told.Update(from, map[string]bool{untrustedTold: true}) },
+		&pb.Event{ChatId: from, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: from, Name: name},
+			TimestampUnixMicro: at * 1000, EventId: "untrusted-" + strconv.FormatInt(at, 10) + "-" + from,
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
 }
 
 // untrustedFile keeps the contacts whose changed safety number was told

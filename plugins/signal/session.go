@@ -120,7 +120,7 @@ type Session struct {
 	untrusted *sdk.ToldSets
 	// untrustedTelling: contacts whose notice is on its way to the host,
 	// not yet noted in untrusted, under mu (safety.go).
-	untrustedTelling map[string]bool
+	untrustedTelling onTheWay[struct{}]
 	// challengeTold is the captcha challenge last told, under mu
 	// (challenge.go).
 	challengeTold string
@@ -131,6 +131,14 @@ type Session struct {
 	invited *invitations
 	// requestsTold: the requests to join groups told (joinrequests.go).
 	requestsTold *sdk.ToldSets
+	// requestsTelling: the requests to join whose notice is on its way
+	// to the host, not yet noted in requestsTold, under mu; requestsMu
+	// makes each note of one a single read and write of its group's set.
+	requestsTelling onTheWay[struct{}]
+	requestsMu      sync.Mutex
+	// requestTimes name the requests to join not yet noted told, under
+	// requestsMu (joinrequests.go).
+	requestTimes *requestTimes
 	marks        *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
 	calls        *ringing   // calls shown ringing (calls.go)
 	swept        time.Time  // when the stale uploads were last removed (media.go)
@@ -177,6 +185,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
 	s.requestsTold = loadRequestsTold(login.Dir, log)
+	s.requestTimes = loadRequestTimes(login.Dir, log)
 	s.polls.load(login.Dir, log)
 	s.names.load(login.Dir, log)                     // membernames.go
 	s.inbox = loadReceived(login.Dir, log, &s.dedup) // dedupfile.go

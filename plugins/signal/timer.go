@@ -33,6 +33,12 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 	ev := &pb.Event{ChatId: c.ChatID, ChatType: chatType(c.ChatID), Sender: me,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: timerNotice(int(secs))}}}
 	if groupIDOf(c.ChatID) != "" {
+		// Journalled as a timer's change until its notice is confirmed
+		// (groupschanging.go): a crash before tells it at the next
+		// connection. The timer is noted told on disk then only.
+		told := false
+		s.changing.begin(c.ChatID, changeTimer)
+		defer func() { s.changing.end(c.ChatID, told) }()
 		ts, err := s.updateGroupAt(ctx, what, c.ChatID, map[string]any{"expiration": secs})
 		if err != nil {
 			return err
@@ -43,8 +49,11 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 			s.noteChat(ts, c.ChatID, s.selfID())
 			ev.TimestampUnixMicro, ev.EventId = ts*1000, s.idFor(ts, s.selfID())
 		}
-		s.timerTold(c.ChatID, int(secs))
-		s.emit(ctx, ev, true)
+		s.told.begin(c.ChatID)
+		s.told.timerNow(c.ChatID, int(secs), false)
+		told = s.emitConfirmed(ctx, ev)
+		s.told.end(c.ChatID, told)
+		s.told.save()
 		return nil
 	}
 	// updateContact answers nothing of the expiration update it sent,
