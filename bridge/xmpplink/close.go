@@ -20,11 +20,14 @@ const closeWait = 2 * settleWait
 // routed just before it read ours, which it does not bounce), still
 // reaches Handle: before, the socket closed at once and such a stanza
 // was lost without a word.
-func closeStream(sess *xmpp.Session, conn net.Conn, read <-chan struct{}, log *slog.Logger) {
+func (l *Link) closeStream(sess *xmpp.Session, conn net.Conn, read <-chan struct{}, log *slog.Logger) {
 	conn.SetWriteDeadline(time.Now().Add(time.Second))
 	if err := sess.Close(); err != nil {
 		// The server did not get our close: it will not answer it.
 		return
+	}
+	if l.afterStreamClose != nil {
+		l.afterStreamClose()
 	}
 	// Past the bound, the reader's read ends too (the caller waits for
 	// it): a Handle that runs long is not cut by conn.Close.

@@ -111,6 +111,9 @@ type Link struct {
 	// afterUpCheck, if set (by tests), runs in Send and SendConfirmed
 	// between their check that the link is up and their queueing.
 	afterUpCheck func()
+	// afterStreamClose, if set (by tests), runs at a clean stop once the
+	// link sent its </stream:stream>.
+	afterStreamClose func()
 }
 
 // New returns a link; call Run to connect.
@@ -449,7 +452,7 @@ func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime, up
 		case <-settled:
 		case <-time.After(2 * settleWait):
 		}
-		closeStream(sess, conn, readDone, log)
+		l.closeStream(sess, conn, readDone, log)
 	}
 	conn.Close()
 	wg.Wait()
