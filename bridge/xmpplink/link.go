@@ -111,6 +111,9 @@ type Link struct {
 	// afterUpCheck, if set (by tests), runs in Send and SendConfirmed
 	// between their check that the link is up and their queueing.
 	afterUpCheck func()
+	// afterStreamClose, if set (by tests), runs at a clean stop once the
+	// link sent its </stream:stream>.
+	afterStreamClose func()
 }
 
 // New returns a link; call Run to connect.
@@ -422,7 +425,9 @@ func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime, up
 	// writer's settling waits for.
 	var reading sync.WaitGroup
 	defer reading.Wait()
+	readDone := make(chan struct{}) // closed as the reader returns
 	reading.Go(func() {
+		defer close(readDone)
 		tr := sess.TokenReader()
 		err := l.read(xml.NewTokenDecoder(tr))
 		tr.Close()
@@ -437,8 +442,9 @@ func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime, up
 	if ctx.Err() != nil {
 		// A clean shutdown: the writer waits a moment for the server to
 		// confirm what it wrote (so a stop leaves nothing to deliver
-		// twice); then say goodbye so the server does not wait. A
-		// writer stuck on a full socket is not waited for long.
+		// twice); then say goodbye so the server does not wait, and
+		// read on until it says its own (close.go). A writer stuck on
+		// a full socket is not waited for long.
 		settled := make(chan struct{})
 		// Ends with wg, which the session waits for below.
 		go func() { wg.Wait(); close(settled) }()
@@ -446,8 +452,7 @@ func (l *Link) session(ctx context.Context, log *slog.Logger, down *downTime, up
 		case <-settled:
 		case <-time.After(2 * settleWait):
 		}
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		sess.Close()
+		l.closeStream(sess, conn, readDone, log)
 	}
 	conn.Close()
 	wg.Wait()
