@@ -18,52 +18,59 @@ import (
 // an answer past it ("Still connecting") is accepted too, the chat then
 // telling the rest.
 
-// TestFlakyLoginToldConnected: alice logs in in a chat, bob with the
-// login command, carol with an XEP-0077 registration, each as a flaky
-// echo account: each ends told connected, once, with no failure after
-// it, and the gateway's status says connected.
+// TestFlakyLoginToldConnected: a user logs in in a chat, another with
+// the login command, a third with an XEP-0077 registration, each as a
+// flaky echo account (+flaky, +hiccup): each ends told connected, once,
+// with no failure after it, and the gateway's status says connected.
 func TestFlakyLoginToldConnected(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	alice, bob, carol := s.user("alice"), s.user("bob"), s.user("carol")
-	s.waitGateway(alice)
-	s.waitGateway(bob)
-	s.waitGateway(carol)
+	// +flaky connects a second after the failure, after the answer;
+	// +hiccup at once, before or after it.
+	for _, tc := range []struct{ mark, chat, cmd, reg string }{
+		{echo.FlakyMark, "alice", "bob", "carol"},
+		{echo.HiccupMark, "dave", "erin", "frank"},
+	} {
+		chat, cmd, reg := s.user(tc.chat), s.user(tc.cmd), s.user(tc.reg)
+		s.waitGateway(chat)
+		s.waitGateway(cmd)
+		s.waitGateway(reg)
 
-	t.Run("chat", func(t *testing.T) {
-		user := "alice" + echo.FlakyMark
-		said := chatLogin(t, alice, user)
-		endsConnected(t, alice, user, said[len(said)-1], false)
-	})
+		t.Run("chat"+tc.mark, func(t *testing.T) {
+			user := tc.chat + tc.mark
+			said := chatLogin(t, chat, user)
+			endsConnected(t, chat, user, said[len(said)-1], false)
+		})
 
-	t.Run("command", func(t *testing.T) {
-		user := "bob" + echo.FlakyMark
-		r, _ := command(t, bob, "login", "", "", nil)
-		r, st := command(t, bob, "login", r.Command.SessionID, "next", map[string]string{"username": user})
-		if r.Command.Status != "completed" || len(r.Command.Notes) != 1 {
-			t.Fatalf("the login command: %s", st.XML)
-		}
-		n := r.Command.Notes[0]
-		if strings.HasSuffix(n.Text, "Connected.") && n.Type != "info" {
-			t.Errorf("a connected note of type %q, want info: %q", n.Type, n.Text)
-		}
-		endsConnected(t, bob, user, n.Text, false)
-	})
+		t.Run("command"+tc.mark, func(t *testing.T) {
+			user := tc.cmd + tc.mark
+			r, _ := command(t, cmd, "login", "", "", nil)
+			r, st := command(t, cmd, "login", r.Command.SessionID, "next", map[string]string{"username": user})
+			if r.Command.Status != "completed" || len(r.Command.Notes) != 1 {
+				t.Fatalf("the login command: %s", st.XML)
+			}
+			n := r.Command.Notes[0]
+			if strings.HasSuffix(n.Text, "Connected.") && n.Type != "info" {
+				t.Errorf("a connected note of type %q, want info: %q", n.Type, n.Text)
+			}
+			endsConnected(t, cmd, user, n.Text, false)
+		})
 
-	t.Run("registration", func(t *testing.T) {
-		user := "carol" + echo.FlakyMark
-		st := registerWaiting(t, carol, user)
-		answer := ""
-		switch {
-		case st.Type == "result":
-			// Connected before the answer (or not known by the
-			// budget's end: the chat then tells it).
-		case st.Type == "error" && strings.Contains(st.XML, "remote-server-timeout") && strings.Contains(st.XML, echo.FlakyReason):
-			answer = "connecting failed: " + echo.FlakyReason // its text, as the error's XML escapes it
-		default:
-			t.Fatalf("the flaky registration's answer: %s", st.XML)
-		}
-		endsConnected(t, carol, user, answer, st.Type == "result")
-	})
+		t.Run("registration"+tc.mark, func(t *testing.T) {
+			user := tc.reg + tc.mark
+			st := registerWaiting(t, reg, user)
+			answer := ""
+			switch {
+			case st.Type == "result":
+				// Connected before the answer (or not known by the
+				// budget's end: the chat then tells it).
+			case st.Type == "error" && strings.Contains(st.XML, "remote-server-timeout") && strings.Contains(st.XML, echo.FlakyReason):
+				answer = "connecting failed: " + echo.FlakyReason // its text, as the error's XML escapes it
+			default:
+				t.Fatalf("the flaky registration's answer: %s", st.XML)
+			}
+			endsConnected(t, reg, user, answer, st.Type == "result")
+		})
+	}
 }
 
 // endsConnected checks what c hears of the login of user after answer,

@@ -1,6 +1,7 @@
 package echo
 
 import (
+	"strings"
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -17,6 +18,11 @@ const (
 	FlakyRetry  = time.Second
 )
 
+// HiccupMark in a username makes a login as FlakyMark does, whose
+// retry is at once: its CONNECTED follows the failure closely, before
+// or after the gateway's answer to the login is sent.
+const HiccupMark = "+hiccup"
+
 // flakyConnect reports the failed first attempt and schedules up, the
 // attempt that connects; false: the login failed once already, and
 // connects at once.
@@ -26,6 +32,10 @@ func (s *Session) flakyConnect(up func()) bool {
 	}
 	s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: FlakyReason}}})
-	time.AfterFunc(FlakyRetry, up)
+	retry := FlakyRetry
+	if strings.Contains(s.loginID, HiccupMark) {
+		retry = 0
+	}
+	time.AfterFunc(retry, up)
 	return true
 }

@@ -8,14 +8,19 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// TestFlakyFailsFirstThenConnects: a login with FlakyMark in its
-// username says, at its first Connect, TRANSIENT_DISCONNECT with
+// TestFlakyFailsFirstThenConnects: a login with FlakyMark (or
+// HiccupMark) in its username says, at its first Connect, TRANSIENT_DISCONNECT with
 // FlakyReason and refuses what needs the network; then, the retry
 // getting through, CONNECTED, and it works. Connected again after a
 // Disconnect, it connects at once: only the first attempt fails.
 func TestFlakyFailsFirstThenConnects(t *testing.T) {
+	for _, mark := range []string{echo.FlakyMark, echo.HiccupMark} {
+		t.Run(mark, func(t *testing.T) { testFlaky(t, "dave"+mark) })
+	}
+}
+
+func testFlaky(t *testing.T, user string) {
 	p := plugintest.Start(t, plugintest.BuildBinary(t, echoPkg), "", nil)
-	user := "dave" + echo.FlakyMark
 	done := p.Login("", map[string]string{"username": user})
 	evs := p.Events()
 	isState := func(ev *pb.Event) bool { return ev.GetLoginState() != nil && ev.LoginId == user }

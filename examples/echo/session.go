@@ -92,7 +92,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		})
 		return nil
 	}
-	if strings.Contains(s.loginID, FlakyMark) && s.flakyConnect(up) { // flaky.go
+	if (strings.Contains(s.loginID, FlakyMark) || strings.Contains(s.loginID, HiccupMark)) && s.flakyConnect(up) { // flaky.go
 		return nil
 	}
 	if strings.Contains(s.loginID, RefusedMark) {
