@@ -81,6 +81,9 @@ type Network struct {
 	// namesWaits are the NamesMark accounts' ChatInfo calls waiting for
 	// each other (names_later.go): by username.
 	namesWaits sync.Map
+	// flaked are the FlakyMark logins whose first Connect failed
+	// (flaky.go): by username.
+	flaked sync.Map
 	// pins are each chat's pinned messages (pins.go), by username and
 	// chat ID, oldest pin first; under mu.
 	pins map[string][]string

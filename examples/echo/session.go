@@ -92,6 +92,9 @@ func (s *Session) Connect(ctx context.Context) error {
 		})
 		return nil
 	}
+	if (strings.Contains(s.loginID, FlakyMark) || strings.Contains(s.loginID, HiccupMark)) && s.flakyConnect(up) { // flaky.go
+		return nil
+	}
 	if strings.Contains(s.loginID, RefusedMark) {
 		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 			Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, Message: RefusedReason}}})
