@@ -46,6 +46,10 @@ func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry,
 	}
 	s.requestsTold.Update(chatID, told) // forgets those answered
 	fresh := s.requestTimes.name(chatID, current, told, at)
+	if s.requestsRead == nil {
+		s.requestsRead = map[string]map[string]bool{}
+	}
+	s.requestsRead[chatID] = current
 	s.requestsMu.Unlock()
 	for _, id := range slices.Sorted(maps.Keys(fresh)) {
 		s.tellOnce(ctx, &s.requestsTelling, chatID+"\x00"+id, func() bool { return s.requestsTold.Told(chatID, id) },
@@ -54,15 +58,20 @@ func (s *Session) joinRequests(ctx context.Context, chatID string, g groupEntry,
 	}
 }
 
-// requestTold notes id's request to join chatID told, beside those of
-// current (the requests as read) told already.
+// requestTold notes id's request to join chatID told, beside those
+// told already of current (the requests as its caller read them) and of
+// the requests as last read: one told by a later read while id's notice
+// was on its way stays told (current alone would drop it, and the next
+// read tell it again).
 func (s *Session) requestTold(chatID, id string, current map[string]bool) {
 	s.requestsMu.Lock()
 	defer s.requestsMu.Unlock()
 	keep := map[string]bool{id: true}
-	for c := range current {
-		if s.requestsTold.Told(chatID, c) {
-			keep[c] = true
+	for _, ids := range []map[string]bool{current, s.requestsRead[chatID]} {
+		for c := range ids {
+			if s.requestsTold.Told(chatID, c) {
+				keep[c] = true
+			}
 		}
 	}
 	s.requestsTold.Update(chatID, keep)
@@ -172,6 +181,7 @@ func joinRequestText(who string) string {
 func (s *Session) requestTimesForget(chatID string) {
 	s.requestsMu.Lock()
 	defer s.requestsMu.Unlock()
+	delete(s.requestsRead, chatID)
 	if r := s.requestTimes; r != nil && r.m[chatID] != nil {
 		r.set(chatID, nil)
 	}
@@ -182,6 +192,11 @@ func (s *Session) requestTimesForget(chatID string) {
 func (s *Session) requestTimesKeepOnly(chats map[string]bool) {
 	s.requestsMu.Lock()
 	defer s.requestsMu.Unlock()
+	for id := range s.requestsRead {
+		if !chats[id] {
+			delete(s.requestsRead, id)
+		}
+	}
 	r := s.requestTimes
 	if r == nil {
 		return

@@ -139,6 +139,9 @@ type Session struct {
 	// requestTimes name the requests to join not yet noted told, under
 	// requestsMu (joinrequests.go).
 	requestTimes *requestTimes
+	// requestsRead are the requests to join as last read, by chat, under
+	// requestsMu: what a request's note of itself told keeps beside it.
+	requestsRead map[string]map[string]bool
 	marks        *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
 	calls        *ringing   // calls shown ringing (calls.go)
 	swept        time.Time  // when the stale uploads were last removed (media.go)

@@ -275,3 +275,48 @@ func TestPollCorrectionNotedOnceConfirmed(t *testing.T) {
 		})
 	}
 }
+
+// heldForHost holds the confirmation of the notices whose event ID
+// names id alone, and confirms the others at once.
+type heldForHost struct {
+	*recordingHost
+	id string
+}
+
+func (h *heldForHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
+	if strings.HasSuffix(ev.EventId, "-"+h.id) {
+		return h.recordingHost.EmitDurable(ctx, ev)
+	}
+	h.Emit(ev)
+	return nil
+}
+
+// A request confirmed while an earlier one's notice is still on its
+// way (a group's update read beside the groups read at a connection)
+// stays noted told once the earlier one is confirmed. Before, the
+// earlier one, noting itself told beside the requests it had read,
+// dropped the later one from the set, which the next read told again
+// under a new time.
+func TestJoinRequestConfirmedMeanwhileKept(t *testing.T) {
+	ctx := context.Background()
+	const erinNum = "+15550000005"
+	dave, _ := json.Marshal(map[string]string{"number": daveNum, "uuid": daveACI})
+	erin, _ := json.Marshal(map[string]string{"number": erinNum})
+	rec := heldHost()
+	dir := t.TempDir()
+	s := &Session{n: &Network{host: &heldForHost{recordingHost: rec, id: daveNum}}, loginID: "l", dir: dir, ids: loadIdentities(dir, nil),
+		acc: Account{Number: "+15550000001"}, requestsTold: loadRequestsTold(dir, rec.Logger()), requestTimes: loadRequestTimes(dir, rec.Logger())}
+	done := inBackground(func() { s.joinRequests(ctx, "group", groupEntry{RequestingMembers: []json.RawMessage{dave}}, 0) })
+	waitEntered(t, rec)
+	both := groupEntry{RequestingMembers: []json.RawMessage{dave, erin}}
+	s.joinRequests(ctx, "group", both, 0) // erin's told and confirmed
+	close(rec.hold)
+	waitDone(t, rec, done)
+	if n := len(rec.events()); n != 2 {
+		t.Fatalf("%d notices, want dave's and erin's", n)
+	}
+	s.joinRequests(ctx, "group", both, 0)
+	if evs := rec.events(); len(evs) != 2 {
+		t.Fatalf("read again once both were confirmed: %v, want nothing more told", evs[2:])
+	}
+}
