@@ -235,9 +235,11 @@ func waitToldOnDisk(t *testing.T, dir, chat string, want []string) {
 // told as it was read, before its notice left: a plugin killed in
 // between never told it.
 func TestJoinRequestNotedOnceConfirmed(t *testing.T) {
+	gina := tgfake.User{ID: 1007, FirstName: "Gina", Phone: "33600000007"}
 	srv := newFake(t)
 	srv.AddUser(dave)
 	srv.AddUser(erin)
+	srv.AddUser(gina)
 	srv.AddChannel(tgfake.Channel{ID: 682, Title: "Vetted", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID, InviteHash: "Vet", InviteRequest: true})
 	s, h, info, n := connectAlice(t, srv)
 	ctx := ctxT(t)
@@ -258,19 +260,43 @@ func TestJoinRequestNotedOnceConfirmed(t *testing.T) {
 	if ids := toldOnDisk(t, info.Dir)["-100682"]; slices.Contains(ids, "1004") {
 		t.Errorf("dave's request noted told on disk (%v) before the gateway confirmed its notice", ids)
 	}
+	// Meanwhile a read of the requests (a connection's ChatInfo), which
+	// Erin's too brings: hers is told, Dave's, on its way, not again.
+	srv.AskToJoin(682, erin.ID)
+	if _, err := s.ChatInfo(ctx, "-100682"); err != nil {
+		release(errors.New("test over"))
+		t.Fatal(err)
+	}
+	for held := false; !held; {
+		select {
+		case ev := <-got:
+			held = isJoinRequest("-100682", "1005")(ev)
+			if isJoinRequest("-100682", "1004")(ev) {
+				t.Error("dave's request, on its way, told again by a read meanwhile")
+			}
+		case <-deadline:
+			release(errors.New("test over"))
+			t.Fatal("erin's request never reached the gateway")
+		}
+	}
+	if n := countOf(h, 0, isJoinRequest("-100682", "1004")); n != 0 {
+		t.Errorf("dave's request, on its way, told again %d times by a read meanwhile", n)
+	}
+	// The session ends before the gateway confirmed them: they are told
+	// again, by the read Erin's update started (it waited for the first)
+	// or by the next start's, whichever comes first; confirmed, noted.
+	from := h.count()
 	release(errors.New("sdk: plugin shutting down"))
 	if err := s.Disconnect(ctx); err != nil {
 		t.Fatal(err)
 	}
-
-	// The next start tells it again, and once confirmed, notes it.
-	from := h.count()
 	s = connect(t, n, h, info)
 	if _, err := s.ChatInfo(ctx, "-100682"); err != nil { // as the gateway does at each connection
 		t.Fatal(err)
 	}
 	h.wait(t, from, "dave's request told again", isJoinRequest("-100682", "1004"))
-	waitToldOnDisk(t, info.Dir, "-100682", []string{"1004"})
+	h.wait(t, from, "erin's request told again", isJoinRequest("-100682", "1005"))
+	waitToldOnDisk(t, info.Dir, "-100682", []string{"1004", "1005"})
 	if err := s.Disconnect(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -281,8 +307,8 @@ func TestJoinRequestNotedOnceConfirmed(t *testing.T) {
 	if _, err := s.ChatInfo(ctx, "-100682"); err != nil {
 		t.Fatal(err)
 	}
-	srv.AskToJoin(682, erin.ID)
-	h.wait(t, from, "erin's request told", isJoinRequest("-100682", "1005"))
+	srv.AskToJoin(682, gina.ID)
+	h.wait(t, from, "gina's request told", isJoinRequest("-100682", "1007"))
 	if n := countOf(h, from, isJoinRequest("-100682", "1004")); n != 0 {
 		t.Errorf("dave's confirmed request told %d times again after a restart, want none", n)
 	}
