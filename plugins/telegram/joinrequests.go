@@ -178,13 +178,14 @@ func mustChannel(chat string) int64 {
 }
 
 // answerJoinRequest approves (Invite) or refuses (Kick) user's request
-// to join chat when one is pending as last told; done says it was one.
+// to join chat when one is pending as last told (or its notice on its
+// way); done says it was one.
 // A request Telegram no longer has (answered on the phone meanwhile) is
 // forgotten and not done: the command goes on as for anyone else.
 func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *updates.Manager, chat string, user *tg.InputUser, approve bool) (done bool, err error) {
 	chat = baseChat(chat)
 	id := userID(user.UserID)
-	if !s.asks.Told(chat, id) {
+	if !s.asked(chat, id) { // joinrequests_telling.go
 		return false, nil
 	}
 	peer, err := s.inputPeer(ctx, api, chat)
@@ -193,7 +194,7 @@ func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *up
 	}
 	upd, err := api.MessagesHideChatJoinRequest(ctx, &tg.MessagesHideChatJoinRequestRequest{Approved: approve, Peer: peer, UserID: user})
 	if tgerr.Is(err, "HIDE_REQUESTER_MISSING") {
-		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Untold(chat, id) })
+		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.askAnswered(chat, id) })
 		return false, nil
 	}
 	if err != nil {
@@ -204,7 +205,7 @@ func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *up
 		return true, cmdErr(what, err)
 	}
 	// Newer than any read under way, which may still list the request.
-	s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Untold(chat, id) })
+	s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.askAnswered(chat, id) })
 	_ = mgr.Handle(ctx, upd) // the newcomer's join, the count left
 	return true, nil
 }

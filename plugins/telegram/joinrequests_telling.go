@@ -77,6 +77,26 @@ func (s *Session) askTold(chat string, fresh []string, confirmed bool) {
 	s.asks.Update(chat, keep)
 }
 
+// asked reports whether user's request to join chat was told, or is
+// on its way: the room may answer it.
+func (s *Session) asked(chat, id string) bool {
+	t := &s.askTell
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.onWay[chat+"\x00"+id] || s.asks.Told(chat, id)
+}
+
+// askAnswered forgets user's request to join chat, answered (or gone),
+// also if its notice is still on its way: not noted told at the
+// confirmation.
+func (s *Session) askAnswered(chat, id string) {
+	t := &s.askTell
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.last[chat], id)
+	s.asks.Untold(chat, id)
+}
+
 // askGone forgets the requests of chat, a group the user is out of.
 func (s *Session) askGone(chat string) {
 	t := &s.askTell

@@ -191,6 +191,19 @@ func TestJoinRequestsForgottenWhenLeft(t *testing.T) {
 	}
 }
 
+// waitNoted waits until user's request to join chat is noted told: once
+// the host confirmed its notice, just after the host has it.
+func waitNoted(t *testing.T, s *Session, chat, user string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !s.asks.Told(chat, user) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s's request to join %s never noted told", user, chat)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // toldOnDisk are the requests to join noted told in the login's folder
 // dir, by chat.
 func toldOnDisk(t *testing.T, dir string) map[string][]string {
