@@ -29,7 +29,10 @@ type testHost struct {
 	// the SDK's journal failing (a full disk, the plugin shutting down).
 	durableErr error
 	failed     chan struct{} // closed at the first failure of durableErr
-	logs       logBuffer     // what the session logs, at Info and above
+	// hold, when set, keeps EmitDurable waiting for its answer: a
+	// gateway that has not confirmed yet (holdDurable).
+	hold *durableHold
+	logs logBuffer // what the session logs, at Info and above
 }
 
 // logBuffer keeps what the session logs, for tests that look at it.
@@ -64,6 +67,19 @@ func (h *testHost) Emit(ev *pb.Event)                              { h.add(ev) }
 func (h *testHost) EmitWait(_ context.Context, ev *pb.Event) error { h.add(ev); return nil }
 func (h *testHost) EmitDurable(_ context.Context, ev *pb.Event) error {
 	h.mu.Lock()
+	if hold := h.hold; hold != nil {
+		h.mu.Unlock()
+		select {
+		case hold.got <- proto.Clone(ev).(*pb.Event):
+		default:
+		}
+		<-hold.done
+		if hold.err != nil {
+			return hold.err
+		}
+		h.add(ev)
+		return nil
+	}
 	err := h.durableErr
 	if err != nil && h.failed != nil {
 		close(h.failed)
@@ -86,6 +102,32 @@ func (h *testHost) failDurable(err error) <-chan struct{} {
 	h.failed = make(chan struct{})
 	return h.failed
 }
+
+// durableHold is a gateway not confirming durable events until
+// released.
+type durableHold struct {
+	got  chan *pb.Event // each event held, as it comes
+	done chan struct{}  // closed at the release
+	err  error          // the answer at the release
+}
+
+// holdDurable keeps each EmitDurable waiting, unconfirmed, until
+// release: with err, the events are lost (the session ended before
+// the gateway confirmed them); nil, confirmed. got has the events held.
+func (h *testHost) holdDurable() (got <-chan *pb.Event, release func(err error)) {
+	hold := &durableHold{got: make(chan *pb.Event, 64), done: make(chan struct{})}
+	h.mu.Lock()
+	h.hold = hold
+	h.mu.Unlock()
+	return hold.got, func(err error) {
+		h.mu.Lock()
+		h.hold = nil
+		h.mu.Unlock()
+		hold.err = err
+		close(hold.done)
+	}
+}
+
 func (h *testHost) SendHistory(_ context.Context, b *pb.HistoryBatch) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

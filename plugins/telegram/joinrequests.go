@@ -56,7 +56,7 @@ func (s *Session) pendingJoinEvents(ctx context.Context, u *tg.UpdatePendingJoin
 	if u.RequestsPending == 0 {
 		// All answered: none to tell or answer; a read still under way
 		// says less than this (askOrder).
-		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Update(chat, nil) })
+		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.askRead(chat, nil) })
 		return nil
 	}
 	s.tellJoinRequests(ctx, chat)
@@ -71,7 +71,7 @@ func (s *Session) pendingJoinEvents(ctx context.Context, u *tg.UpdatePendingJoin
 // waiting for them.
 func (s *Session) pendingAtInfo(chat string, pending int) {
 	if pending == 0 {
-		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Update(chat, nil) })
+		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.askRead(chat, nil) })
 		return
 	}
 	go func() {
@@ -82,8 +82,9 @@ func (s *Session) pendingAtInfo(chat string, pending int) {
 }
 
 // tellJoinRequests reads who asks to join chat now and tells in its room
-// each request not told before. A notice the host did not keep is
-// untold, so the next update or connection tells it.
+// each request not told before. A request is noted told once the host
+// confirmed its notice (joinrequests_telling.go); one the host did not
+// keep stays untold, so the next update or connection tells it.
 func (s *Session) tellJoinRequests(ctx context.Context, chat string) {
 	api, _, err := s.client()
 	if err != nil {
@@ -100,7 +101,7 @@ func (s *Session) tellJoinRequests(ctx context.Context, chat string) {
 		ids[userID(r.id)] = true
 	}
 	var fresh []string
-	if !s.askOrder.apply(chat, turn, func() { fresh = s.asks.Update(chat, ids) }) {
+	if !s.askOrder.apply(chat, turn, func() { fresh = s.askRead(chat, ids) }) {
 		return // a newer read was applied: this one is out of date
 	}
 	var evs []*pb.Event
@@ -109,10 +110,9 @@ func (s *Session) tellJoinRequests(ctx context.Context, chat string) {
 			evs = append(evs, s.joinRequestNotice(chat, r))
 		}
 	}
-	if err := s.emitEvents(ctx, evs); err != nil {
-		for _, id := range fresh {
-			s.asks.Untold(chat, id)
-		}
+	err = s.emitEvents(ctx, evs)
+	s.askTold(chat, fresh, err == nil) // joinrequests_telling.go
+	if err != nil {
 		s.n.log().Warn("telegram: requests to join not kept; told again later", "login", s.login.LoginID, "chat", chat, "err", err)
 	}
 }
@@ -178,13 +178,14 @@ func mustChannel(chat string) int64 {
 }
 
 // answerJoinRequest approves (Invite) or refuses (Kick) user's request
-// to join chat when one is pending as last told; done says it was one.
+// to join chat when one is pending as last told (or its notice on its
+// way); done says it was one.
 // A request Telegram no longer has (answered on the phone meanwhile) is
 // forgotten and not done: the command goes on as for anyone else.
 func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *updates.Manager, chat string, user *tg.InputUser, approve bool) (done bool, err error) {
 	chat = baseChat(chat)
 	id := userID(user.UserID)
-	if !s.asks.Told(chat, id) {
+	if !s.asked(chat, id) { // joinrequests_telling.go
 		return false, nil
 	}
 	peer, err := s.inputPeer(ctx, api, chat)
@@ -193,7 +194,7 @@ func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *up
 	}
 	upd, err := api.MessagesHideChatJoinRequest(ctx, &tg.MessagesHideChatJoinRequestRequest{Approved: approve, Peer: peer, UserID: user})
 	if tgerr.Is(err, "HIDE_REQUESTER_MISSING") {
-		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Untold(chat, id) })
+		s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.askAnswered(chat, id) })
 		return false, nil
 	}
 	if err != nil {
@@ -204,7 +205,7 @@ func (s *Session) answerJoinRequest(ctx context.Context, api *tg.Client, mgr *up
 		return true, cmdErr(what, err)
 	}
 	// Newer than any read under way, which may still list the request.
-	s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.asks.Untold(chat, id) })
+	s.askOrder.apply(chat, s.askOrder.ticket(), func() { s.askAnswered(chat, id) })
 	_ = mgr.Handle(ctx, upd) // the newcomer's join, the count left
 	return true, nil
 }
@@ -228,7 +229,7 @@ func loadJoinRequests(dir string, log *slog.Logger) *sdk.ToldSets {
 func (s *Session) forgetRemoved(evs []*pb.Event) {
 	for _, ev := range evs {
 		if ev.GetChatRemoved() != nil && baseChat(ev.ChatId) == ev.ChatId {
-			s.asks.Forget(ev.ChatId)
+			s.askGone(ev.ChatId)
 		}
 	}
 }

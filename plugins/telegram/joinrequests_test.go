@@ -2,11 +2,14 @@ package telegram
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -97,6 +100,7 @@ func TestJoinRequests(t *testing.T) {
 		t.Errorf("gina's requests told %d times, want twice (one per request)", n)
 	}
 
+	waitToldOnDisk(t, info.Dir, "-100680", []string{"1004", "1007"}) // noted once confirmed
 	// A restart: the pending requests (Dave's, Gina's) are not told
 	// again, by the connection's description nor by the next update,
 	// which tells Hal's; a kick still refuses Dave's.
@@ -173,21 +177,8 @@ func TestJoinRequestsForgottenWhenLeft(t *testing.T) {
 	from := h.count()
 	srv.AskToJoin(681, dave.ID)
 	h.wait(t, from, "dave's request told", isJoinRequest("-100681", "1004"))
-	told := func() map[string][]string {
-		t.Helper()
-		b, err := os.ReadFile(filepath.Join(info.Dir, joinRequestsFile))
-		var st map[string][]string
-		if err == nil {
-			err = json.Unmarshal(b, &st)
-		}
-		if err != nil {
-			t.Fatalf("the requests told on disk: %v", err)
-		}
-		return st
-	}
-	if ids := told()["-100681"]; !slices.Equal(ids, []string{"1004"}) {
-		t.Fatalf("the state file lists %v for the group, want dave's request", ids)
-	}
+	told := func() map[string][]string { t.Helper(); return toldOnDisk(t, info.Dir) }
+	waitToldOnDisk(t, info.Dir, "-100681", []string{"1004"})
 	if err := s.LeaveChat(ctx, sdk.Call{ChatID: "-100681"}); err != nil {
 		t.Fatalf("leave: %v", err)
 	}
@@ -197,5 +188,141 @@ func TestJoinRequestsForgottenWhenLeft(t *testing.T) {
 	}
 	if ids, ok := told()["-100681"]; ok {
 		t.Errorf("the state file still lists %v for the group left", ids)
+	}
+}
+
+// waitNoted waits until user's request to join chat is noted told: once
+// the host confirmed its notice, just after the host has it.
+func waitNoted(t *testing.T, s *Session, chat, user string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !s.asks.Told(chat, user) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s's request to join %s never noted told", user, chat)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// toldOnDisk are the requests to join noted told in the login's folder
+// dir, by chat.
+func toldOnDisk(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, joinRequestsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var st map[string][]string
+	if err == nil {
+		err = json.Unmarshal(b, &st)
+	}
+	if err != nil {
+		t.Fatalf("the requests told on disk: %v", err)
+	}
+	return st
+}
+
+// waitToldOnDisk waits until the folder dir notes want told of chat:
+// a request is noted once the host confirmed its notice, just after
+// the host has it.
+func waitToldOnDisk(t *testing.T, dir, chat string, want []string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := toldOnDisk(t, dir)[chat]
+		if slices.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the state file lists %v for %s, want %v", got, chat, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A request to join is noted told on disk only once the gateway
+// confirmed its notice: while the gateway has not, the file does not
+// list it (a plugin killed then tells it again at its next start); the
+// session ended before the confirmation, the next connection tells it
+// again; confirmed, a restart tells it no more. Before, it was noted
+// told as it was read, before its notice left: a plugin killed in
+// between never told it.
+func TestJoinRequestNotedOnceConfirmed(t *testing.T) {
+	gina := tgfake.User{ID: 1007, FirstName: "Gina", Phone: "33600000007"}
+	srv := newFake(t)
+	srv.AddUser(dave)
+	srv.AddUser(erin)
+	srv.AddUser(gina)
+	srv.AddChannel(tgfake.Channel{ID: 682, Title: "Vetted", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID, InviteHash: "Vet", InviteRequest: true})
+	s, h, info, n := connectAlice(t, srv)
+	ctx := ctxT(t)
+
+	got, release := h.holdDurable()
+	srv.AskToJoin(682, dave.ID)
+	deadline := time.After(20 * time.Second)
+	for held := false; !held; {
+		select {
+		case ev := <-got:
+			held = isJoinRequest("-100682", "1004")(ev)
+		case <-deadline:
+			release(errors.New("test over"))
+			t.Fatal("dave's request never reached the gateway")
+		}
+	}
+	// The notice on its way, not confirmed: a kill now must find it untold.
+	if ids := toldOnDisk(t, info.Dir)["-100682"]; slices.Contains(ids, "1004") {
+		t.Errorf("dave's request noted told on disk (%v) before the gateway confirmed its notice", ids)
+	}
+	// Meanwhile a read of the requests (a connection's ChatInfo), which
+	// Erin's too brings: hers is told, Dave's, on its way, not again.
+	srv.AskToJoin(682, erin.ID)
+	if _, err := s.ChatInfo(ctx, "-100682"); err != nil {
+		release(errors.New("test over"))
+		t.Fatal(err)
+	}
+	for held := false; !held; {
+		select {
+		case ev := <-got:
+			held = isJoinRequest("-100682", "1005")(ev)
+			if isJoinRequest("-100682", "1004")(ev) {
+				t.Error("dave's request, on its way, told again by a read meanwhile")
+			}
+		case <-deadline:
+			release(errors.New("test over"))
+			t.Fatal("erin's request never reached the gateway")
+		}
+	}
+	if n := countOf(h, 0, isJoinRequest("-100682", "1004")); n != 0 {
+		t.Errorf("dave's request, on its way, told again %d times by a read meanwhile", n)
+	}
+	// The session ends before the gateway confirmed them: they are told
+	// again, by the read Erin's update started (it waited for the first)
+	// or by the next start's, whichever comes first; confirmed, noted.
+	from := h.count()
+	release(errors.New("sdk: plugin shutting down"))
+	if err := s.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s = connect(t, n, h, info)
+	if _, err := s.ChatInfo(ctx, "-100682"); err != nil { // as the gateway does at each connection
+		t.Fatal(err)
+	}
+	h.wait(t, from, "dave's request told again", isJoinRequest("-100682", "1004"))
+	h.wait(t, from, "erin's request told again", isJoinRequest("-100682", "1005"))
+	waitToldOnDisk(t, info.Dir, "-100682", []string{"1004", "1005"})
+	if err := s.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Confirmed: a restart tells it no more, while a new request is told.
+	from = h.count()
+	s = connect(t, n, h, info)
+	if _, err := s.ChatInfo(ctx, "-100682"); err != nil {
+		t.Fatal(err)
+	}
+	srv.AskToJoin(682, gina.ID)
+	h.wait(t, from, "gina's request told", isJoinRequest("-100682", "1007"))
+	if n := countOf(h, from, isJoinRequest("-100682", "1004")); n != 0 {
+		t.Errorf("dave's confirmed request told %d times again after a restart, want none", n)
 	}
 }

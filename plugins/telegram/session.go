@@ -89,6 +89,7 @@ type Session struct {
 	asks         *sdk.ToldSets   // joinrequests.go
 	joins        joinGate        // joinpts.go
 	askOrder     askOrder        // joinrequests_order.go
+	askTell      askTelling      // joinrequests_telling.go
 	bulk         bulkDeletes     // bulkdelete.go
 	own          ownNick         // ownprofile.go
 	handed       handedPts       // handover.go
