@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"sync"
 )
 
 // Work a transport does beside its chats' workers (a resend waiting for
@@ -12,40 +11,9 @@ import (
 // a store the gateway had closed (a lost write) or read a test's
 // variables after the test.
 
-// background tracks a transport's goroutines beside the chats' workers.
-type background struct {
-	mu     sync.Mutex
-	wg     sync.WaitGroup
-	closed bool // the stop waits for wg: nothing more starts on it
-}
-
-// goOr runs f in a goroutine the stop waits for. Once the stop waits, f
-// runs in the caller instead: the transport's context has ended by then,
-// so f ends at once, and nobody would wait for it elsewhere.
-func (b *background) goOr(f func()) {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		f()
-		return
-	}
-	// A Go on wg after its Wait began is a misuse: closed, under mu,
-	// comes before the Wait.
-	b.wg.Go(f)
-	b.mu.Unlock()
-}
-
-// stop waits for the goroutines started, and for those they start.
-func (b *background) stop() {
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
-	b.wg.Wait()
-}
-
 // goBg runs f beside the chats, in a goroutine the transport's stop
 // waits for; f must end with the transport's context (runCtx).
-func (t *transport) goBg(f func()) { t.bg.goOr(f) }
+func (t *transport) goBg(f func()) { t.bg.Go(f) }
 
 // goCtx runs f beside the chats as goBg does, with ctx ending at the
 // transport's stop too (ctx may be one that never ends).

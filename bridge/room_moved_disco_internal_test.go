@@ -9,7 +9,7 @@ import "testing"
 func TestMovedRoomDiscoInfo(t *testing.T) {
 	tr, s, _, sent := occupantFixture(t)
 	moveG1(tr, s)
-	tr.bg.wg.Wait()
+	tr.bg.Wait()
 	s.roomsSyncDone()
 	sent()
 	if !occupantStanza(t, tr, `<iq type='get' id='d1' from='alice@localhost/phone' to='g1@echo.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`) {

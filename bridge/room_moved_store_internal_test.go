@@ -33,7 +33,7 @@ func TestMovedRoomGoneAfterRestart(t *testing.T) {
 	// The restart: the work under way done (the room's unannouncement),
 	// the store closed and opened again, the session made afresh from
 	// the login.
-	tr.bg.wg.Wait()
+	tr.bg.Wait()
 	l := s.Login()
 	path := tr.db.Path()
 	if err := tr.db.Close(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
+	"passerelle.im/passerelle/internal/stopwait"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
@@ -64,7 +65,7 @@ type transport struct {
 	hist *backfill
 	// bg: the goroutines beside the chats, which the stop waits for
 	// last (background.go).
-	bg background
+	bg stopwait.Group
 	// Slow work's pools (see slowly): downloads of the users' files, and
 	// uploads of the network's files to the users' servers.
 	downloads, uploads chan struct{}
@@ -275,7 +276,7 @@ func (t *transport) run(ctx context.Context) {
 	t.out.wg.Wait()
 	t.hist.lane.close()
 	t.hist.lane.wg.Wait()
-	t.bg.stop()
+	t.bg.Stop()
 	// The plugin host's callbacks (a command refused after its stop, a
 	// result past its drain) run the transport's code: they end before
 	// the gateway closes the store. Last: background work could still

@@ -46,5 +46,5 @@ func (h *Host) unqueueLocked(id uint64, f *inflight) {
 // runs the command's callback: counted for Close.
 func (h *Host) timeLocked(id uint64, f *inflight) {
 	limit := f.limit
-	f.timer = time.AfterFunc(limit, func() { h.bg.run(func() { h.expire(id, limit) }) })
+	f.timer = time.AfterFunc(limit, func() { h.bg.Run(func() { h.expire(id, limit) }) })
 }

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"passerelle.im/passerelle/internal/stagetrace"
+	"passerelle.im/passerelle/internal/stopwait"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -136,8 +137,10 @@ type Host struct {
 	badUTF8 atomic.Uint64
 	// strayResults counts results for no command in flight (stray).
 	strayResults atomic.Uint64
-	// bg runs the callbacks and resends that may outlive Run (Close).
-	bg tracker
+	// bg runs the callbacks and resends that may outlive Run (Close):
+	// a callback runs the caller's code (a store write, a stanza), and ran
+	// after the caller's store was closed when untracked.
+	bg stopwait.Group
 
 	// holdWait, if set (by tests), hears of each wait of a command for
 	// a plugin that is not ready, with its deadline.
@@ -359,7 +362,7 @@ func (h *Host) send(ctx context.Context, cmd *pb.Command, cb func(*pb.CommandRes
 			if ctx.Err() != nil {
 				return // Do's caller gave up: Do tells it
 			}
-			h.bg.goOr(func() { cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)}) })
+			h.bg.Go(func() { cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)}) })
 			return
 		}
 	}
@@ -408,7 +411,7 @@ func (h *Host) refuse(cmd *pb.Command, cb func(*pb.CommandResult), first bool) {
 	}
 	r := &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
 		Text: fmt.Sprintf("the %s plugin is not taking commands (%d commands wait already); this was not sent, try again later", h.cfg.Name, h.cfg.CommandQueue)}}
-	h.bg.goOr(func() { cb(r) })
+	h.bg.Go(func() { cb(r) })
 }
 
 // writeCommands sends out's commands on the stream in order until ctx
@@ -658,7 +661,7 @@ func (h *Host) Close() {
 		h.stopping = stopped
 	}
 	h.mu.Unlock()
-	h.bg.close()
+	h.bg.Stop()
 }
 
 // startReminderEvery is how often a plugin that keeps failing to start
@@ -904,7 +907,7 @@ func (h *Host) down() {
 	h.mu.Lock()
 	h.retrying = done
 	h.mu.Unlock()
-	h.bg.goOr(func() {
+	h.bg.Go(func() {
 		defer func() {
 			h.mu.Lock()
 			if h.retrying == done {
@@ -968,7 +971,7 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 		}
 		sem <- struct{}{}
 		h.handling.Add(1)
-		h.bg.goOr(func() {
+		h.bg.Go(func() {
 			defer func() { <-sem }()
 			defer h.handling.Add(-1)
 			f.cb(r)
