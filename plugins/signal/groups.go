@@ -235,10 +235,10 @@ func (s *Session) refreshGroups(ctx context.Context) {
 			s.keep(g, chat)
 			s.joinRequests(ctx, chat.ChatId, g, 0) // those that came meanwhile (joinrequests.go)
 			in[chat.ChatId] = true
-			if cut, kinds := s.changing.wasCut(chat.ChatId); cut {
+			if cut, kinds, at := s.changing.wasCut(chat.ChatId); cut {
 				// The user's change a crash cut short: the room is
 				// told the group as it is (groupschanging.go).
-				s.tellCut(ctx, chat, g, kinds)
+				s.tellCut(ctx, chat, g, kinds, at)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,8 +31,15 @@ import (
 // the next connection tells too; a timer's change stays until its notice
 // is confirmed.
 
-// groupsChangingFile keeps the groups whose own change is under way.
-const groupsChangingFile = "groups-changing.json"
+// groupsChangingFile keeps the groups whose own change is under way:
+// their chat IDs, a list every version of the plugin reads (one before
+// the kinds were kept read the file as damaged when it held them).
+// groupsChangingMoreFile keeps, by chat ID, what each change tells
+// besides and when it began; an older plugin leaves it be.
+const (
+	groupsChangingFile     = "groups-changing.json"
+	groupsChangingMoreFile = "groups-changing-kinds.json"
+)
 
 // changeKind says what an own change tells beyond the group's name and
 // members (which the groups read at a connection tell of a change cut
@@ -49,9 +57,9 @@ const (
 	changeSettings changeKind = "settings"
 )
 
-// changingFile is the file's content: the groups changing by chat ID,
-// with what each change tells besides its name and members, or, written
-// by an older plugin, their chat IDs alone.
+// changingFile is groupsChangingFile's content: the groups changing,
+// by chat ID, with what each change tells besides (written so by a
+// plugin between the two files), or a list of their chat IDs.
 type changingFile map[string][]changeKind
 
 // UnmarshalJSON reads either form.
@@ -72,37 +80,66 @@ func (f *changingFile) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// changingMore is what groupsChangingMoreFile keeps of a group
+// changing: what its change tells besides its name and members, and
+// when it began (Unix ms), which names the notices the next connection
+// tells of it: told again after a connection told part of it, they
+// come under the IDs they had, which the host drops.
+type changingMore struct {
+	Kinds []changeKind `json:"k,omitempty"`
+	At    int64        `json:"at"`
+}
+
 // groupsChanging are the groups whose own change is under way (live,
 // by how many) and those a process before left under way (cut), with
-// their kinds, kept on disk as one file. A nil one keeps nothing (a session made without
-// it: the package's tests).
+// their kinds, kept on disk as two files. A nil one keeps nothing (a
+// session made without it: the package's tests).
 type groupsChanging struct {
-	path string // "" when kept in memory only
-	log  *slog.Logger
+	path, more string // "" when kept in memory only
+	log        *slog.Logger
 
 	mu   sync.Mutex
 	live map[string]int
 	cut  map[string]bool
 	// kinds: what the changes of a group, live or cut, tell beyond its
-	// name and members.
+	// name and members; at: when the first of them began (Unix ms).
 	kinds map[string][]changeKind
+	at    map[string]int64
 }
 
 // loadGroupsChanging reads the groups a process before left changing,
 // kept in dir ("" in memory only).
 func loadGroupsChanging(dir string, log *slog.Logger) *groupsChanging {
-	c := &groupsChanging{log: log, live: map[string]int{}, cut: map[string]bool{}, kinds: map[string][]changeKind{}}
+	c := &groupsChanging{log: log, live: map[string]int{}, cut: map[string]bool{}, kinds: map[string][]changeKind{}, at: map[string]int64{}}
 	if dir == "" {
 		return c
 	}
-	c.path = filepath.Join(dir, groupsChangingFile)
-	if f, ok := sdk.LoadStateFile[changingFile](c.path, "a group the user changed just before a crash may show its old state until its next update", log); ok {
-		for id, kinds := range f {
-			c.cut[id] = true
-			if len(kinds) > 0 {
-				c.kinds[id] = kinds
-			}
+	c.path, c.more = filepath.Join(dir, groupsChangingFile), filepath.Join(dir, groupsChangingMoreFile)
+	const cost = "a group the user changed just before a crash may show its old state until its next update"
+	f, ok := sdk.LoadStateFile[changingFile](c.path, cost, log)
+	if !ok {
+		return c
+	}
+	more, _ := sdk.LoadStateFile[map[string]changingMore](c.more, cost, log)
+	stamped := true
+	for id, kinds := range f {
+		c.cut[id] = true
+		if m, ok := more[id]; ok {
+			kinds, c.at[id] = m.Kinds, m.At
 		}
+		if len(kinds) > 0 {
+			c.kinds[id] = kinds
+		}
+		if c.at[id] == 0 {
+			// Written before the time was kept: now's, kept from now
+			// on, names its notices.
+			c.at[id], stamped = time.Now().UnixMilli(), false
+		}
+	}
+	if !stamped {
+		c.mu.Lock()
+		c.saveLocked()
+		c.mu.Unlock()
 	}
 	return c
 }
@@ -117,6 +154,9 @@ func (c *groupsChanging) begin(chat string, kinds ...changeKind) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.live[chat]++
+	if c.at[chat] == 0 {
+		c.at[chat] = time.Now().UnixMilli()
+	}
 	for _, k := range kinds {
 		if !slices.Contains(c.kinds[chat], k) {
 			c.kinds[chat] = append(c.kinds[chat], k)
@@ -142,21 +182,28 @@ func (c *groupsChanging) end(chat string, told bool) {
 		c.cut[chat] = true
 	}
 	if c.live[chat] == 0 && !c.cut[chat] {
-		delete(c.kinds, chat)
+		c.forgetLocked(chat)
 	}
 	c.saveLocked()
 }
 
+// forgetLocked drops what is kept of chat's changes, none left; c.mu is
+// held.
+func (c *groupsChanging) forgetLocked(chat string) {
+	delete(c.kinds, chat)
+	delete(c.at, chat)
+}
+
 // wasCut reports whether a process before left chat's change under way
-// (or one was not told), and what it tells besides the group's name and
-// members.
-func (c *groupsChanging) wasCut(chat string) (bool, []changeKind) {
+// (or one was not told), what it tells besides the group's name and
+// members, and when it began (Unix ms).
+func (c *groupsChanging) wasCut(chat string) (bool, []changeKind, int64) {
 	if c == nil {
-		return false, nil
+		return false, nil, 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.cut[chat], slices.Clone(c.kinds[chat])
+	return c.cut[chat], slices.Clone(c.kinds[chat]), c.at[chat]
 }
 
 // toldCut forgets chat's change cut short: its room was told the whole
@@ -170,7 +217,7 @@ func (c *groupsChanging) toldCut(chat string) {
 	if c.cut[chat] {
 		delete(c.cut, chat)
 		if c.live[chat] == 0 {
-			delete(c.kinds, chat)
+			c.forgetLocked(chat)
 		}
 		c.saveLocked()
 	}
@@ -189,7 +236,7 @@ func (c *groupsChanging) keepCut(chats map[string]bool) {
 		if !chats[id] {
 			delete(c.cut, id)
 			if c.live[id] == 0 {
-				delete(c.kinds, id)
+				c.forgetLocked(id)
 			}
 		}
 	}
@@ -199,19 +246,37 @@ func (c *groupsChanging) keepCut(chats map[string]bool) {
 }
 
 // saveLocked writes the groups changing; c.mu is held (begin's caller
-// must not ask signal-cli before the write).
+// must not ask signal-cli before the write). What the changes tell
+// besides goes first, then the chat IDs, which say which groups are
+// changing: a process killed between the two leaves either the kinds of
+// a group not named yet (its change not asked of signal-cli yet: read
+// as nothing), or a group named whose kinds are gone (its change done
+// with: the next connection tells its room the group again, which
+// changes nothing).
 func (c *groupsChanging) saveLocked() {
 	if c.path == "" {
 		return
 	}
-	f := changingFile{}
+	ids := []string{}
+	more := map[string]changingMore{}
+	add := func(id string) {
+		if _, ok := more[id]; !ok {
+			ids = append(ids, id)
+			more[id] = changingMore{Kinds: c.kinds[id], At: c.at[id]}
+		}
+	}
 	for id := range c.live {
-		f[id] = c.kinds[id]
+		add(id)
 	}
 	for id := range c.cut {
-		f[id] = c.kinds[id]
+		add(id)
 	}
-	if err := sdk.SaveStateFile(c.path, f); err != nil {
+	slices.Sort(ids)
+	err := sdk.SaveStateFile(c.more, more)
+	if err == nil {
+		err = sdk.SaveStateFile(c.path, ids)
+	}
+	if err != nil {
 		c.log.Warn("signal: the groups being changed cannot be written; one changed just before a crash may show its old state until its next update", "file", c.path, "err", err)
 	}
 }
@@ -222,16 +287,24 @@ func (c *groupsChanging) saveLocked() {
 // was told; the change is forgotten once all of it is confirmed, else
 // told at the next connection. Before, the room was told the name and
 // members alone: a timer set, or a member invited, just before a crash
-// went untold.
-func (s *Session) tellCut(ctx context.Context, chat *pb.Chat, g groupEntry, kinds []changeKind) {
+// went untold. Its notices are named by at, when the change began (Unix
+// ms), and what they say: told again after a connection told part of it
+// (another's confirmation failed), they come under the IDs they had,
+// which the host drops. Before, they were named by the connection's
+// time, and shown twice.
+func (s *Session) tellCut(ctx context.Context, chat *pb.Chat, g groupEntry, kinds []changeKind, at int64) {
 	chatID, me := chat.ChatId, &pb.Sender{UserId: s.selfID(), IsFromMe: true}
-	at := time.Now().UnixMilli()
+	if at == 0 {
+		at = time.Now().UnixMilli()
+	}
 	fails := s.unfinished.Load()
 	s.told.begin(chatID)
 	if s.emitConfirmed(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: me, TimestampUnixMicro: at * 1000,
 		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}) {
 		if slices.Contains(kinds, changeTimer) && s.told.timerNow(chatID, g.MessageExpirationTime, false) {
-			ev := groupNoticeEvent(chatID, "timer", at, me.UserId, timerNotice(g.MessageExpirationTime))
+			// By its value too: a later change of the timer, cut short
+			// before this one was told, is another notice.
+			ev := groupNoticeEvent(chatID, "timer"+strconv.Itoa(g.MessageExpirationTime), at, me.UserId, timerNotice(g.MessageExpirationTime))
 			ev.Sender = me
 			s.emit(ctx, ev, true)
 		}

@@ -2,13 +2,18 @@ package signal
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
 	"passerelle.im/passerelle/plugins/signal/rpc"
@@ -24,24 +29,24 @@ func TestGroupsChangingKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := loadGroupsChanging(dir, log)
-	if cut, kinds := c.wasCut("old"); !cut || len(kinds) != 0 {
+	if cut, kinds, _ := c.wasCut("old"); !cut || len(kinds) != 0 {
 		t.Fatalf("the older plugin's change: cut %v, kinds %v; want cut, no kind", cut, kinds)
 	}
 	c.begin("timer", changeTimer)
 	c.begin("timer") // the group's own change inside it (changeGroup)
 	c.end("timer", true)
 	// Killed now: the next start reads the file.
-	if cut, kinds := loadGroupsChanging(dir, log).wasCut("timer"); !cut || !slices.Equal(kinds, []changeKind{changeTimer}) {
+	if cut, kinds, _ := loadGroupsChanging(dir, log).wasCut("timer"); !cut || !slices.Equal(kinds, []changeKind{changeTimer}) {
 		t.Fatalf("a timer's change under way: cut %v, kinds %v; want cut, the timer", cut, kinds)
 	}
 	c.end("timer", true)
 	c.toldCut("old")
-	if cut, kinds := loadGroupsChanging(dir, log).wasCut("timer"); cut || len(kinds) != 0 {
+	if cut, kinds, _ := loadGroupsChanging(dir, log).wasCut("timer"); cut || len(kinds) != 0 {
 		t.Fatalf("a timer's change told: cut %v, kinds %v; want neither", cut, kinds)
 	}
 	c.begin("invite", changeSettings)
 	c.end("invite", false)
-	if cut, kinds := loadGroupsChanging(dir, log).wasCut("invite"); !cut || !slices.Equal(kinds, []changeKind{changeSettings}) {
+	if cut, kinds, _ := loadGroupsChanging(dir, log).wasCut("invite"); !cut || !slices.Equal(kinds, []changeKind{changeSettings}) {
 		t.Fatalf("an invitation not told: cut %v, kinds %v; want cut, the settings", cut, kinds)
 	}
 }
@@ -93,4 +98,191 @@ func TestOwnInviteUnconfirmedToldAtNextConnection(t *testing.T) {
 		}
 	}
 	t.Fatalf("at the next connection: %v, want the invitation told", again.events())
+}
+
+// failingNthHost fails the confirmation of its nth durable event (from
+// 1), once; the others it records.
+type failingNthHost struct {
+	*recordingHost
+	mu    sync.Mutex
+	n, at int
+}
+
+func (h *failingNthHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
+	h.mu.Lock()
+	h.at++
+	fail := h.at == h.n
+	h.mu.Unlock()
+	if fail {
+		return errors.New("not confirmed")
+	}
+	return h.recordingHost.EmitDurable(ctx, ev)
+}
+
+// A change the user made just before a crash, a timer set and someone
+// invited, whose telling at the next connection failed part way (the
+// timer's notice confirmed, the invitation's not), is told again at the
+// connection after: the timer's notice comes under the event ID it had,
+// which the host drops, and the room shows it once. Before, it was
+// named by the time of the connection that told it, and shown twice.
+func TestCutChangeRetoldOnce(t *testing.T) {
+	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
+	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
+	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	d.AddAccount(alice, aliceACI)
+	gid := fakesignal.NewGroupID()
+	group := fakesignal.Group{ID: gid, Name: "Friends",
+		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}}
+	d.SetGroup(alice, group)
+	dir := t.TempDir()
+	ctx := context.Background()
+	start := func(h sdk.Host) *Session {
+		s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
+		s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
+		t.Cleanup(func() { s.c.Close() })
+		return s
+	}
+	chat := groupChatID(gid)
+	s := start(&recordingHost{})
+	s.refreshGroups(ctx) // the group known: its timer off, none invited
+	// The user's change, made by signal-cli; the process killed before
+	// the room was told.
+	s.changing.begin(chat, changeTimer, changeSettings)
+	erin := fakesignal.NewUUID()
+	group.Timer, group.Pending = 3600, []fakesignal.Member{{UUID: erin}}
+	d.SetGroup(alice, group)
+
+	// The next connection: the group's description and the timer's
+	// notice confirmed, the invitation's not.
+	partly := &failingNthHost{recordingHost: &recordingHost{}, n: 3}
+	start(partly).refreshGroups(ctx)
+	again := &recordingHost{}
+	start(again).refreshGroups(ctx)
+
+	// The room as the host keeps it: a notice once by its event ID.
+	shown := map[string]map[string]bool{} // text -> event IDs
+	for _, ev := range append(partly.events(), again.events()...) {
+		if text := ev.GetMessage().GetText(); ev.ChatId == chat && text != "" {
+			if shown[text] == nil {
+				shown[text] = map[string]bool{}
+			}
+			shown[text][ev.EventId] = true
+		}
+	}
+	timer, invited := 0, 0
+	for text, ids := range shown {
+		switch {
+		case strings.Contains(text, "You invited"):
+			invited += len(ids)
+		case text == timerNotice(3600):
+			timer += len(ids)
+		}
+	}
+	if timer != 1 || invited != 1 {
+		t.Fatalf("the room shows the timer's notice %d times, the invitation's %d (%v); want each once", timer, invited, shown)
+	}
+}
+
+// The journal's list of groups changing stays what a plugin before the
+// kinds were kept reads (a list of chat IDs): downgraded, it tells the
+// room of a group changed just before a crash its name and members.
+// Before, it held the kinds too, and such a plugin set it aside as
+// damaged. What a change tells besides, and when it began, are read back
+// from beside it.
+func TestGroupsChangingReadableByOlder(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	dir := t.TempDir()
+	c := loadGroupsChanging(dir, log)
+	c.begin("timer", changeTimer)
+	_, _, at := c.wasCut("timer")
+	b, err := os.ReadFile(filepath.Join(dir, groupsChangingFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string // as an older plugin reads it
+	if err := json.Unmarshal(b, &ids); err != nil || !slices.Equal(ids, []string{"timer"}) {
+		t.Fatalf("the journal %s read as a list of chat IDs: %v, %v; want the group", b, ids, err)
+	}
+	// Killed now.
+	if cut, kinds, again := loadGroupsChanging(dir, log).wasCut("timer"); !cut || !slices.Equal(kinds, []changeKind{changeTimer}) || again != at || at == 0 {
+		t.Fatalf("read back: cut %v, kinds %v, begun at %d; want cut, the timer, begun at %d", cut, kinds, again, at)
+	}
+	// One an older plugin wrote keeps the time first given it.
+	if err := os.WriteFile(filepath.Join(dir, groupsChangingFile), []byte(`["old"]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, first := loadGroupsChanging(dir, log).wasCut("old")
+	if _, _, again := loadGroupsChanging(dir, log).wasCut("old"); first == 0 || again != first {
+		t.Fatalf("an older plugin's change begun at %d, then at %d; want the same time", first, again)
+	}
+}
+
+// heldTimerHost holds the confirmation of the timer's notices (text),
+// and confirms the others at once.
+type heldTimerHost struct {
+	*recordingHost
+	text string
+}
+
+func (h *heldTimerHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
+	if ev.GetMessage().GetText() == h.text {
+		return h.recordingHost.EmitDurable(ctx, ev)
+	}
+	h.Emit(ev)
+	return nil
+}
+
+// The user's timer set in a group, its notice on its way to the host:
+// the groups read meanwhile (a connection's) write what the room was
+// told as it was before, so a process killed before the host confirmed
+// the notice tells the timer at its next connection. Without the window
+// (the timer noted told at once, as a save meanwhile writes it), the
+// next connection found the timer told, and the room never heard of it.
+func TestOwnTimerWindowBeforeConfirmed(t *testing.T) {
+	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
+	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
+	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	d.AddAccount(alice, aliceACI)
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
+		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
+	ctx := context.Background()
+	start := func(h sdk.Host, dir string) *Session {
+		s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
+		s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
+		t.Cleanup(func() { s.c.Close() })
+		return s
+	}
+	chat := groupChatID(gid)
+	dir := t.TempDir()
+	held := heldHost()
+	s := start(&heldTimerHost{recordingHost: held, text: timerNotice(3600)}, dir)
+	s.refreshGroups(ctx) // the group known, its timer off
+	done := inBackground(func() {
+		if err := s.SetChatTimer(ctx, sdk.Call{ChatID: chat}, time.Hour); err != nil {
+			t.Errorf("set the timer: %v", err)
+		}
+	})
+	waitEntered(t, held)
+	s.refreshGroups(ctx) // writes what the rooms were told meanwhile
+	killed := killedCopy(t, dir)
+	close(held.hold)
+	waitDone(t, held, done)
+
+	again := &recordingHost{}
+	start(again, killed).refreshGroups(ctx)
+	for _, ev := range again.events() {
+		if ev.ChatId == chat && ev.GetMessage().GetText() == timerNotice(3600) && ev.GetSender().GetIsFromMe() {
+			return
+		}
+	}
+	t.Fatalf("the next connection told %v; want the timer, the user's", again.events())
 }
