@@ -810,10 +810,18 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 	defer func() { s.changing.end(chatID, told) }()
 	if err := s.callRaw(ctx, what, "updateGroup", p, &res); err != nil {
 		// Not told: signal-cli may have made the change all the same
-		// (its answer lost, the call timed out); one it refused costs
-		// the room a description of the group as it is.
+		// (its answer lost, the call timed out), and one the group's
+		// server refused though the group as known allowed it says the
+		// group changed since: the next connection tells the room the
+		// group as it is. A refusal the group as known foresaw (no
+		// admin where only admins may) changed nothing the room does
+		// not know: before, it cost the room a description all the same.
+		told = s.refusedAsForeseen(chatID, p, err)
 		if notMember(err) {
 			s.outOfGroup(ctx, chatID)
+		}
+		if told {
+			return 0, groupRead{}, foreseenRefusal{s.groupUpdateError(what, err)}
 		}
 		return 0, groupRead{}, s.groupUpdateError(what, err)
 	}
@@ -830,6 +838,46 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 	s.told.end(chatID, told)
 	s.told.save()
 	return res.Timestamp, read, nil
+}
+
+// foreseenRefusal is a group update refused as the group known
+// foresaw (refusedAsForeseen): nothing changed, and a caller that
+// journals the change too (SetChatTimer) leaves the room untold.
+type foreseenRefusal struct{ error }
+
+func (e foreseenRefusal) Unwrap() error { return e.error }
+
+// refusedAsForeseen reports whether err is the group's server refusing
+// the update p of chatID (a 403: nothing changed) as the group known
+// foresaw: the user no admin there, and p changing what only admins
+// may.
+func (s *Session) refusedAsForeseen(chatID string, p map[string]any, err error) bool {
+	var rerr *rpc.Error
+	if !errors.As(err, &rerr) || !strings.Contains(rerr.Message, "AuthorizationFailedException") {
+		return false
+	}
+	s.mu.Lock()
+	g := s.groups[chatID]
+	s.mu.Unlock()
+	if g == nil || g.limits.Features == nil {
+		return false // not known, or known with the user an admin
+	}
+	for key := range p {
+		switch key {
+		case "groupId":
+		case "name", "description", "avatar", "expiration":
+			if g.perms.edit != "ONLY_ADMINS" {
+				return false
+			}
+		case "members":
+			if g.perms.add != "ONLY_ADMINS" {
+				return false
+			}
+		default:
+			// Only admins remove, ban and promote members.
+		}
+	}
+	return true
 }
 
 // groupUpdateError is a refused group update in words. Signal's group

@@ -286,3 +286,53 @@ func TestOwnTimerWindowBeforeConfirmed(t *testing.T) {
 	}
 	t.Fatalf("the next connection told %v; want the timer, the user's", again.events())
 }
+
+// The user's own change the group's server refused (a 403) is
+// journalled for the next connection only when the group as known
+// allowed it, the refusal saying the group changed since: one the group
+// known foresaw (no admin, where only admins edit its details) changed
+// nothing, and the room is not told the group again. Before, any
+// refusal was.
+func TestOwnChangeRefusedJournalledWhenOutOfDate(t *testing.T) {
+	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
+	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
+	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	d.AddAccount(alice, aliceACI)
+	gid := fakesignal.NewGroupID()
+	group := fakesignal.Group{ID: gid, Name: "Friends", OnlyAdminsEdit: true,
+		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI}, {Number: bob, UUID: bobACI, Admin: true}}}
+	d.SetGroup(alice, group)
+	ctx := context.Background()
+	s := newSession(&Network{host: &recordingHost{}, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: t.TempDir()}, Account{Number: alice, ACI: aliceACI})
+	s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
+	t.Cleanup(func() { s.c.Close() })
+	chat := groupChatID(gid)
+	refused := func() {
+		t.Helper()
+		err := s.SetChatTimer(ctx, sdk.Call{ChatID: chat}, time.Hour)
+		if e := sdk.ToProto(err); e.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+			t.Fatalf("a timer set where only admins may: %v, want it refused", err)
+		}
+	}
+
+	s.refreshGroups(ctx) // known: only admins edit, the user no admin
+	refused()
+	if cut, _, _ := s.changing.wasCut(chat); cut {
+		t.Fatal("a refusal the group known foresaw is journalled for the next connection")
+	}
+
+	// Known while all members edited; only admins do since.
+	group.OnlyAdminsEdit = false
+	d.SetGroup(alice, group)
+	s.refreshGroups(ctx)
+	group.OnlyAdminsEdit = true
+	d.SetGroup(alice, group)
+	refused()
+	if cut, _, _ := s.changing.wasCut(chat); !cut {
+		t.Fatal("a refusal the group known did not foresee is not journalled: the room keeps the group's old permissions")
+	}
+}

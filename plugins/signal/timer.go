@@ -2,6 +2,7 @@ package signal
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 
@@ -41,6 +42,7 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 		defer func() { s.changing.end(c.ChatID, told) }()
 		ts, err := s.updateGroupAt(ctx, what, c.ChatID, map[string]any{"expiration": secs})
 		if err != nil {
+			told = errors.As(err, new(foreseenRefusal)) // nothing to tell
 			return err
 		}
 		if ts > 0 {
