@@ -391,8 +391,16 @@ func (s *Session) isSelfChat(chatID string) bool {
 // client marks a chat read up to a message (XEP-0333), so each author
 // of a message since the last mark (of the messages the plugin noted)
 // is told of theirs; an edited message is read in its newest version
-// too.
+// too. A rate limit has them sent again later (receiptretry.go).
 func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
+	gen := s.receiptRetries.supersede(c.ChatID) // this mark sends what an earlier one could not
+	err := s.markRead(ctx, c, m)
+	s.retryIfRateLimited(c, m, err, gen, receiptRetryWait)
+	return err
+}
+
+// markRead is MarkRead, once.
+func (s *Session) markRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
 	ts, a, err := s.msgRef(m.UpToId, m.UpToMeta)
 	if err != nil {
 		return err

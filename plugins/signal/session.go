@@ -170,6 +170,9 @@ type Session struct {
 	// receipts are the receipts told last: one per message, kind and
 	// recipient, whichever of its devices sent it (receiptsonce.go).
 	receipts receiptsTold
+	// receiptRetries are the marks a rate limit refused, sent again
+	// later (receiptretry.go).
+	receiptRetries receiptRetries
 	// authorSince: messages from this Unix ms on have author IDs
 	// (msgids.go), those before their bare timestamp.
 	authorSince int64

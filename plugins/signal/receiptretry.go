@@ -1,0 +1,78 @@
+package signal
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// A read receipt Signal refused for a rate limit was only logged (the
+// gateway logs MarkRead's error): the mark stayed where it was, and the
+// receipts went with the chat's next mark, which may never come (the
+// user read the chat to its end). The sender's app showed the messages
+// unread. So a mark refused for a rate limit is made again after a
+// while, and again, each wait twice the one before, until it goes
+// through, a later mark of the chat replaces it, or the session is
+// disconnected (the next mark sends it then). Typing is not retried: a
+// late "typing" says what is no longer so, and the next keystroke
+// says it again.
+
+// receiptRetryWait is the wait before a mark a rate limit refused is
+// made again; maxReceiptRetryWait bounds the waits that double it.
+var (
+	receiptRetryWait    = time.Minute
+	maxReceiptRetryWait = time.Hour
+)
+
+// receiptRetries are the marks waiting to be made again, by chat; the
+// zero value is ready.
+type receiptRetries struct {
+	mu  sync.Mutex
+	gen map[string]uint64 // each chat's latest mark: an older retry is dropped
+	n   uint64
+}
+
+// supersede notes a new mark of chat: the retry of an earlier one is
+// dropped, the new one sending what it would.
+func (r *receiptRetries) supersede(chat string) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.gen == nil {
+		r.gen = map[string]uint64{}
+	}
+	r.n++
+	r.gen[chat] = r.n
+	return r.n
+}
+
+// current reports whether gen is still chat's latest mark.
+func (r *receiptRetries) current(chat string, gen uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gen[chat] == gen
+}
+
+// retryIfRateLimited has the mark m of c (gen, supersede's) made again
+// after wait when err is a rate limit, unless the chat was marked again
+// since.
+func (s *Session) retryIfRateLimited(c sdk.Call, m *pb.MarkRead, err error, gen uint64, wait time.Duration) {
+	if sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED || !s.receiptRetries.current(c.ChatID, gen) {
+		return
+	}
+	s.n.host.Logger().Info("signal: read receipts refused for a rate limit; sent again later", "login", s.loginID, "chat", c.ChatID, "wait", wait)
+	time.AfterFunc(wait, func() {
+		if s.client() == nil || !s.receiptRetries.current(c.ChatID, gen) {
+			return // disconnected, or marked again since
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := s.markRead(ctx, c, m)
+		if err != nil && sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED {
+			s.n.host.Logger().Warn("signal: read receipts sent again after a rate limit failed; the chat's next mark sends them", "login", s.loginID, "chat", c.ChatID, "err", err)
+		}
+		s.retryIfRateLimited(c, m, err, gen, min(2*wait, maxReceiptRetryWait))
+	})
+}
