@@ -71,6 +71,10 @@ type Session struct {
 	// connectedSaid is the message of the last CONNECTED state, said
 	// again when the login's features change (redact.go).
 	connectedSaid string
+	// visibleHost is the user's host as the server last said it
+	// (396, RPL_VISIBLEHOST: a cloak), shown in the server's chat when
+	// it changes (server.go).
+	visibleHost string
 	// up: the server welcomed this connection (registered), and its
 	// channels' JOINs went; until then a command has no connection to
 	// use (online): a line sent during a reconnection's registration
