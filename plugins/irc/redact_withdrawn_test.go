@@ -151,3 +151,49 @@ func TestRedactOfReactionTakenBack(t *testing.T) {
 	// A REDACT of the standing one still takes it back.
 	step("@msgid=x-3 :zoe!z@h REDACT #Room t-5", "reaction zoe in #room on ch-1: [❤]")
 }
+
+// A catch-up's REDACT of a reaction taken back already (+draft/unreact,
+// heard live) is nothing to tell either: the batch has no retraction of
+// it. Before, it had one, of a message the gateway never had.
+func TestCatchUpRedactOfReactionTakenBack(t *testing.T) {
+	srv := startScripted(t, "batch "+redactCaps+" draft/chathistory", "")
+	at := func(i int) string { return histAt(i).Format(time.RFC3339Nano) }
+	srv.mu.Lock()
+	srv.history = []string{histLine(1)}
+	srv.mu.Unlock()
+	_, _, hist, evs, _ := histLogin(t, srv, []byte(`{"reconnect_min":"20ms","reconnect_max":"50ms"}`), "#hist")
+	nextBatch(t, hist) // the join's: h-1
+	srv.send("@time=%s;msgid=t-2;+draft/reply=h-1;+draft/react=👍 :zoe!z@h TAGMSG #hist", at(2))
+	if got, want := reactionOrRetraction(t, evs), "reaction zoe in #hist on h-1: [👍]"; got != want {
+		t.Fatalf("zoe's live reaction: %s; want %s", got, want)
+	}
+	srv.send("@time=%s;msgid=t-3;+draft/reply=h-1;+draft/unreact=👍 :zoe!z@h TAGMSG #hist", at(3))
+	if got, want := reactionOrRetraction(t, evs), "reaction zoe in #hist on h-1: []"; got != want {
+		t.Fatalf("zoe's live unreact: %s; want %s", got, want)
+	}
+	srv.mu.Lock()
+	srv.history = append(srv.history,
+		"@time="+at(2)+";msgid=t-2;+draft/reply=h-1;+draft/react=👍 :zoe!z@h TAGMSG #hist",
+		"@time="+at(3)+";msgid=t-3;+draft/reply=h-1;+draft/unreact=👍 :zoe!z@h TAGMSG #hist",
+		histLine(4),
+		"@time="+at(5)+";msgid=x-5 :zoe!z@h REDACT #hist t-2")
+	srv.mu.Unlock()
+	srv.hangUp()
+	var b *pb.HistoryBatch
+	for b == nil || len(b.Events) == 0 {
+		b = nextBatch(t, hist)
+	}
+	var got []string
+	for _, ev := range b.Events {
+		if ev.GetMessage() != nil {
+			got = append(got, "message "+ev.EventId)
+			continue
+		}
+		got = append(got, eventWords(ev))
+	}
+	// h-1 may come again (the catch-up starts at the newest message
+	// seen); the reactions were heard live.
+	if got = slices.DeleteFunc(got, func(e string) bool { return e == "message h-1" }); !slices.Equal(got, []string{"message h-4"}) {
+		t.Errorf("the rejoin's catch-up: %q; want h-4 alone (no retraction of t-2, taken back already)", got)
+	}
+}
