@@ -118,6 +118,17 @@ type pacer struct {
 	last   time.Time
 	// queued is the lines admitted and not yet sent (admit).
 	queued int
+	// now is the clock (nil: time.Now): tests set another, to check
+	// the pacer's decisions without measuring its waits.
+	now func() time.Time
+}
+
+// clock is the pacer's time now.
+func (p *pacer) clock() time.Time {
+	if p.now != nil {
+		return p.now()
+	}
+	return time.Now()
 }
 
 func newPacer(burst int, every time.Duration) *pacer {
@@ -145,7 +156,7 @@ func (p *pacer) allow() bool {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.takeLocked(time.Now()) > 0 {
+	if p.takeLocked(p.clock()) > 0 {
 		p.tokens++ // not taken
 		return false
 	}
@@ -160,7 +171,7 @@ func (p *pacer) wait(ctx context.Context) error {
 		return nil
 	}
 	p.mu.Lock()
-	d := p.takeLocked(time.Now())
+	d := p.takeLocked(p.clock())
 	p.mu.Unlock()
 	if d <= 0 {
 		return nil

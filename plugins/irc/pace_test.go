@@ -49,38 +49,46 @@ func pasteTimes(t *testing.T, throttle string, n int) ([]time.Time, time.Time, s
 }
 
 // A login with pacing off (throttle off: a server of the user's own
-// without flood protection) sends a paste of 20 lines at once; the
-// setting is kept in the login's saved state, which the session is
-// made from. Before, every login was paced: 5 lines, then one a second
-// (15 s for these).
+// without flood protection) sends a paste of any length at once: 200
+// lines, which no pace takes within pasteTime (the default's takes
+// 125), go, in order; the setting is kept in the login's saved state,
+// which the session is made from. Before, every login was paced: 5
+// lines, then one a second. (No time is measured: on a loaded machine
+// an upper bound flaked.)
 func TestPasteUnpaced(t *testing.T) {
-	at, _, saved := pasteTimes(t, "off", 20)
+	_, _, saved := pasteTimes(t, "off", 200)
 	if !strings.Contains(saved, `"throttle":0`) {
 		t.Errorf("saved state %s; want pacing off in it", saved)
-	}
-	if d := at[19].Sub(at[0]); d > time.Second {
-		t.Errorf("20 lines with pacing off took %v; want them at once", d)
 	}
 }
 
 // A throttle of 4 lines a second paces the lines after the burst of 5
-// at a quarter of a second each: 4 more lines in about 1 s (4 s at the
-// default of one a second, TestPastePaced).
+// at a quarter of a second each: the pace lets 5 + 4 × 120 = 485 lines
+// go within pasteTime (the default of one a second, 125), so 486 are
+// refused; and no line after the burst goes before its time.
 func TestPasteThrottled(t *testing.T) {
 	at, start, _ := pasteTimes(t, "4", 9)
-	if d := at[4].Sub(at[0]); d > 500*time.Millisecond {
-		t.Errorf("the first 5 lines took %v; want them at once", d)
-	}
 	// Each line after the burst is due a quarter of a second after the
 	// one before, on a schedule from the paste's start: a line the
-	// server read late makes no gap after it look short.
+	// server read late makes no gap after it look short. (A lower
+	// bound only: a loaded machine makes lines late, never early.)
 	for i := 5; i < 9; i++ {
 		if d, due := at[i].Sub(start), time.Duration(i-4)*250*time.Millisecond; d < due-20*time.Millisecond {
 			t.Errorf("line %d came %v after the paste was sent; want no sooner than %v at 4 a second", i, d, due)
 		}
 	}
-	if d := at[8].Sub(at[4]); d > 2500*time.Millisecond {
-		t.Errorf("4 lines after the burst took %v; want about 1s at 4 a second", d)
+
+	srv := startScripted(t, "", "")
+	f := srv.fields("kit")
+	f["throttle"] = "4"
+	p, _, login := loginConnected(t, nil, f)
+	lines := make([]string, 486)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("line %d", i)
+	}
+	res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "txn-1", strings.Join(lines, "\n")))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_TOO_LARGE || !strings.Contains(res.Error.GetText(), "at most 485") {
+		t.Fatalf("a paste of 486 lines at 4 a second: %v; want refused, at most 485", res.Error)
 	}
 }
 
@@ -109,8 +117,5 @@ func TestPasteTooLongForThePace(t *testing.T) {
 		t.Errorf("a line of the refused paste went out: %s", l)
 	}
 
-	at, _, _ := pasteTimes(t, "off", 300)
-	if d := at[299].Sub(at[0]); d > 5*time.Second {
-		t.Errorf("300 lines with pacing off took %v", d)
-	}
+	pasteTimes(t, "off", 300) // all 300 go
 }

@@ -216,7 +216,7 @@ type reactLine struct {
 // known (sent without an echo, or forgotten past reactMax).
 func (s *Session) ownReactIDLocked(k reactKey, emoji, chat string) (string, reactRef) {
 	for _, id := range slices.Backward(s.reactIDOrder) {
-		if ref, ok := s.reactIDs[id]; ok && ref.k == k && ref.emoji == emoji && ref.chat == chat && ref.sender.GetIsFromMe() {
+		if ref, ok := s.reactIDs[id]; ok && ref.page == nil && ref.k == k && ref.emoji == emoji && ref.chat == chat && ref.sender.GetIsFromMe() {
 			return id, ref
 		}
 	}
@@ -396,19 +396,59 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets)
 	// The user's echoed reactions, and (taken) one the plugin sent
 	// without an echo, are kept on disk (ownstore.go): after a restart
 	// too, history leaves them out.
-	live := s.live[id] || s.redactedLocked(r.chatID, id) || s.ownMsgidLocked(id) ||
-		(sender.IsFromMe && s.takeUnechoedReactionLocked(echoKey(m.ClientOnlyTags()), id))
+	live := s.live[id] || s.redactedLocked(r.chatID, id) || s.ownMsgidLocked(id)
+	sent := !live && sender.IsFromMe && s.takeUnechoedReactionLocked(echoKey(m.ClientOnlyTags()), id)
+	if sent {
+		s.noteSentReactionIDLocked(m, id, sender, r)
+	}
 	s.mu.Unlock()
-	if live || sender.UserId == "" {
+	if live || sent || sender.UserId == "" {
 		return nil
 	}
 	if r.backfill {
+		// Known by its msgid, in its page's sets: a REDACT of it,
+		// later, takes it back. Before, it was known nowhere, and a
+		// REDACT of it came as the retraction of a message the
+		// gateway never had, the reaction staying. Known already
+		// (a newer page's, pages overlap; or a catch-up's), it stays
+		// as it was: that set is the newer.
+		s.mu.Lock()
+		_, known := s.reactIDs[id]
+		if ok, emoji := m.GetTag(reactTag); ok && !known && replyTo(m) != "" && validReaction(emoji) {
+			s.noteReactionIDLocked(id, reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji,
+				sender: sender, chat: r.chatID, typ: r.typ, page: page})
+		}
+		s.mu.Unlock()
 		return s.reactionEvent(m, sender, r.chatID, r.typ, page)
 	}
 	// A catch-up's reaction goes into the live sets: a REDACT of its
 	// TAGMSG, live or in a later batch, takes it back (redact.go).
 	s.noteReactionID(m, sender, r.chatID, r.typ)
 	return s.reactionEvent(m, sender, r.chatID, r.typ, &s.reactions)
+}
+
+// noteSentReactionIDLocked keeps the user's reaction that the plugin
+// sent without an echo, now that history told its TAGMSG's msgid (m,
+// id; r the request): where it is in the user's set still, as an
+// echoed one is (a REDACT of it takes it back, and so does React, with
+// a REDACT of it; on disk too, written with the batch), else as taken
+// back already (a REDACT of it is no retraction). Before, its msgid was
+// only left out of history: a REDACT of it (from the user's other
+// client, an operator) came as the retraction of a message the gateway
+// never had, and taking it back from XMPP sent +draft/unreact, which
+// most servers and clients ignore.
+func (s *Session) noteSentReactionIDLocked(m ircmsg.Message, id string, sender *pb.Sender, r *histReq) {
+	ok, emoji := m.GetTag(reactTag)
+	if !ok || replyTo(m) == "" || !validReaction(emoji) {
+		return
+	}
+	ref := reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: r.chatID, typ: r.typ}
+	if !slices.Contains(s.reactions.get(ref.k), emoji) {
+		s.noteWithdrawnLocked(id, r.chatID)
+		return
+	}
+	s.noteReactionIDLocked(id, ref)
+	s.keepOwnReactLocked(id, ref)
 }
 
 // noteReactionID keeps the reaction a TAGMSG m from sender in chat

@@ -92,13 +92,15 @@ var _ sdk.Retractor = (*Session)(nil)
 const redactedKept = 4096
 
 // reactRef is a reaction heard, by its TAGMSG's msgid: whose, to which
-// message, which emoji, in which chat.
+// message, which emoji, in which chat; page is the sets of the backfill
+// page that brought it (nil: the live sets, s.reactions).
 type reactRef struct {
 	k      reactKey
 	emoji  string
 	sender *pb.Sender
 	chat   string
 	typ    pb.ChatType
+	page   *reactSets
 }
 
 // canRedactLocked reports whether the server deletes messages: REDACT,
@@ -315,7 +317,7 @@ func (s *Session) onRedact(m ircmsg.Message) {
 		// The user's retraction of a reaction of theirs (its TAGMSG's
 		// msgid): the set without it, told, and the one their next
 		// React goes on from.
-		ev := s.unreactEvent(m, id, chat)
+		ev, _ := s.unreactEvent(m, id, chat)
 		s.flushOwn()
 		if ev != nil {
 			s.n.host.Emit(ev)
@@ -326,10 +328,14 @@ func (s *Session) onRedact(m ircmsg.Message) {
 	if !ours {
 		return // to a channel's operators (@#chan), or not to us
 	}
-	ev := s.unreactEvent(m, id, chat)
+	ev, known := s.unreactEvent(m, id, chat)
 	s.flushOwn()
 	if ev != nil {
 		s.n.host.Emit(ev)
+	}
+	if known {
+		// A reaction's TAGMSG: its set told (or taken back before,
+		// with +draft/unreact), no message of the gateway's.
 		return
 	}
 	s.n.host.Emit(s.retractionEvent(m, sender, chat, typ, id))
@@ -377,18 +383,40 @@ func (s *Session) retractionEvent(m ircmsg.Message, sender *pb.Sender, chat stri
 // unreactEvent is the reaction event of a REDACT m, in chat, of a
 // reaction heard there (its TAGMSG's msgid id): the reactor's set
 // without it; nil when id is no reaction heard in chat, or the set has
-// it no more. A REDACT naming another chat's reaction (a server's
-// mistake, or a hostile one) takes nothing back there.
-func (s *Session) unreactEvent(m ircmsg.Message, id, chat string) *pb.Event {
+// it no more. known reports whether id is a reaction's of chat, even
+// one taken back already (+draft/unreact, or a later TAGMSG of the
+// same emoji stands for it): its REDACT is then no retraction. Before,
+// a REDACT of a reaction taken back with +draft/unreact came as the
+// retraction of a message the gateway never had. A REDACT naming
+// another chat's reaction (a server's mistake, or a hostile one) takes
+// nothing back there.
+//
+// A backfill's reaction (ref.page) is taken out of its page's set,
+// told where the live sets have none of the sender's for the message:
+// where they have one, it is newer than the page, and tells what
+// stands (a reaction there was added by a later TAGMSG).
+func (s *Session) unreactEvent(m ircmsg.Message, id, chat string) (ev *pb.Event, known bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ref, ok := s.reactIDs[id]
 	if !ok || ref.chat != chat {
-		return nil
+		if c, gone := s.withdrawnReacts[id]; gone && c == chat {
+			delete(s.withdrawnReacts, id)
+			return nil, true
+		}
+		return nil, false
 	}
 	delete(s.reactIDs, id)
-	defer s.ownSetChangedLocked(ref.k)
-	had := s.reactions.get(ref.k)
+	sets := &s.reactions
+	if ref.page != nil {
+		if s.reactions.get(ref.k) != nil {
+			return nil, true
+		}
+		sets = ref.page
+	} else {
+		defer s.ownSetChangedLocked(ref.k)
+	}
+	had := sets.get(ref.k)
 	set := make([]string, 0, len(had))
 	for _, e := range had {
 		if e != ref.emoji {
@@ -396,16 +424,21 @@ func (s *Session) unreactEvent(m ircmsg.Message, id, chat string) *pb.Event {
 		}
 	}
 	if len(set) == len(had) {
-		return nil
+		return nil, true
 	}
-	s.reactions.set(ref.k, set)
+	sets.set(ref.k, set)
 	return &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
 		Sender: ref.sender, ChatId: ref.chat, ChatType: ref.typ,
-		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: ref.k.msgid, Emojis: set}}}
+		Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: ref.k.msgid, Emojis: set}}}, true
 }
 
-// noteReactionIDLocked keeps the reaction a live TAGMSG of msgid id
-// added, for a REDACT of it.
+// noteReactionIDLocked keeps the reaction a TAGMSG of msgid id added,
+// for a REDACT of it. Of the live sets, it stands for the same
+// reaction (person, message, emoji, chat) added before by another
+// TAGMSG: that one is withdrawn (the reaction was taken back and added
+// again, or sent twice), and a REDACT of it takes nothing back. A
+// backfill's pages come newest first: no one of them stands for
+// another.
 func (s *Session) noteReactionIDLocked(id string, ref reactRef) {
 	if id == "" {
 		return
@@ -413,7 +446,24 @@ func (s *Session) noteReactionIDLocked(id string, ref reactRef) {
 	if s.reactIDs == nil {
 		s.reactIDs = map[string]reactRef{}
 	}
+	if ref.page == nil {
+		for old, r := range s.reactIDs {
+			if old != id && r.page == nil && r.k == ref.k && r.emoji == ref.emoji && r.chat == ref.chat {
+				delete(s.reactIDs, old)
+				s.noteWithdrawnLocked(old, r.chat)
+			}
+		}
+	}
 	s.reactIDOrder = keepNewest(s.reactIDs, s.reactIDOrder, id, ref, reactMax)
+}
+
+// noteWithdrawnLocked notes the reaction TAGMSG of msgid id, in chat,
+// as taken back already: a REDACT of it is no retraction.
+func (s *Session) noteWithdrawnLocked(id, chat string) {
+	if s.withdrawnReacts == nil {
+		s.withdrawnReacts = map[string]string{}
+	}
+	s.withdrawnOrder = keepNewest(s.withdrawnReacts, s.withdrawnOrder, id, chat, reactMax)
 }
 
 // noteRedactedLocked notes that message id was deleted in chat:
@@ -487,8 +537,11 @@ func (s *Session) historyRedactions(redacts []ircmsg.Message, r *histReq, batch 
 			// earlier catch-up): the set without it. Before, a catch-up's
 			// REDACT of a reaction was the retraction of a message the
 			// gateway never had, and the reaction stayed.
-			if ev := s.unreactEvent(m, id, r.chatID); ev != nil {
+			ev, known := s.unreactEvent(m, id, r.chatID)
+			if ev != nil {
 				batch.Events = append(batch.Events, ev)
+			}
+			if known {
 				continue
 			}
 		}

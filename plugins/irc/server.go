@@ -31,7 +31,7 @@ import (
 // state (NAMES, topic, modes) are left to the channel's callbacks, and
 // LIST's to a search's.
 var serverAnswers = []string{
-	ircevent.RPL_UMODEIS, "396", // RPL_VISIBLEHOST: a cloak set (MODE +x)
+	ircevent.RPL_UMODEIS, rplVisibleHost,
 	ircevent.RPL_YOUREOPER, ircevent.ERR_NOOPERHOST, ircevent.ERR_PASSWDMISMATCH, ircevent.ERR_NOPRIVILEGES,
 	ircevent.ERR_UMODEUNKNOWNFLAG, ircevent.ERR_USERSDONTMATCH, ircevent.ERR_UNKNOWNMODE,
 	ircevent.ERR_UNKNOWNCOMMAND, ircevent.ERR_NEEDMOREPARAMS, ircevent.ERR_ALREADYREGISTRED, ircevent.ERR_NOTREGISTERED,
@@ -62,6 +62,16 @@ var serverAnswers = []string{
 	ircevent.RPL_INFO, ircevent.RPL_ENDOFINFO,
 }
 
+// rplVisibleHost (396) tells the user's host as others now see it: a
+// cloak set by MODE +x, or by services once the user is identified
+// (Libera's "user/kit"). It is shown where it answers a command, and
+// wherever the host is new to the session, as biboumi shows it ("... is
+// now your displayed host"): a user who relies on a cloak to hide their
+// address learns it took. Before, one that answered no command
+// (services' cloak at identification) was not shown. The same host said
+// again (at each reconnection) is not shown again.
+const rplVisibleHost = "396"
+
 // serverChatID is the chat ID of the private chat with the server: its
 // host as the login names it, lower case. A nick has no dot nor colon,
 // so a host name with one is no one's nick; one without ("localhost")
@@ -88,6 +98,10 @@ func (s *Session) onServerAnswer(m ircmsg.Message) {
 	notice := m.Command == "NOTICE"
 	s.mu.Lock()
 	in := slices.ContainsFunc(s.windows, func(w *window) bool { return w.shown && w.active && (w.notices || !notice) })
+	if m.Command == rplVisibleHost && len(m.Params) >= 2 {
+		in = in || m.Params[1] != s.visibleHost
+		s.visibleHost = m.Params[1]
+	}
 	s.mu.Unlock()
 	if !in || len(m.Params) < 2 {
 		return

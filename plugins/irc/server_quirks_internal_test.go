@@ -59,28 +59,60 @@ func TestSplitTextKeepsCharactersWhole(t *testing.T) {
 }
 
 // The pacer lets its burst through at once, then one each interval, in
-// turn; a wait given up gives its token back.
+// turn (each waiter's wait goes on from the one's before it); a wait
+// given up gives its token back. Its decisions are read on a clock of
+// the test's: measured on the wall clock, they flaked on a loaded
+// machine.
 func TestPacer(t *testing.T) {
+	at := time.Unix(1000, 0)
 	p := newPacer(2, 50*time.Millisecond)
-	start := time.Now()
-	for i := 0; i < 4; i++ {
-		if err := p.wait(context.Background()); err != nil {
-			t.Fatal(err)
+	p.now = func() time.Time { return at }
+	take := func() time.Duration {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.takeLocked(p.clock())
+	}
+	for i, want := range []time.Duration{0, 0, 50 * time.Millisecond, 100 * time.Millisecond} {
+		if got := take(); got != want {
+			t.Errorf("take %d at once: wait %v; want %v", i+1, got, want)
 		}
 	}
-	if d := time.Since(start); d < 90*time.Millisecond || d > 400*time.Millisecond {
-		t.Errorf("2 beyond the burst took %v, want about 100ms", d)
-	}
+	at = at.Add(100 * time.Millisecond) // the two in debt went
 	if p.allow() {
-		t.Errorf("a token right after the waits")
+		t.Errorf("a token as the waits end")
+	}
+	at = at.Add(25 * time.Millisecond)
+	if p.allow() {
+		t.Errorf("a token half an interval after the waits")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := p.wait(ctx); err == nil {
 		t.Errorf("a wait with its context ended went through")
 	}
-	time.Sleep(60 * time.Millisecond)
+	at = at.Add(25 * time.Millisecond)
 	if !p.allow() {
-		t.Errorf("no token after an interval: the given-up wait kept its own")
+		t.Errorf("no token an interval after the waits: the given-up wait kept its own")
+	}
+	if p.allow() {
+		t.Errorf("a second token an interval after the waits")
+	}
+	at = at.Add(time.Hour)
+	for i := range 2 {
+		if !p.allow() {
+			t.Errorf("after an hour, no token %d of the burst", i+1)
+		}
+	}
+	if p.allow() {
+		t.Errorf("after an hour, more tokens than the burst")
+	}
+	// The wait itself: on the wall clock, at least its debt (a timer
+	// fires no sooner).
+	start := time.Now()
+	if err := p.wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 50*time.Millisecond {
+		t.Errorf("a wait for a token an interval away took %v", d)
 	}
 }

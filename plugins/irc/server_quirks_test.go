@@ -304,11 +304,11 @@ func TestPastePaced(t *testing.T) {
 	if len(at) != 9 {
 		t.Fatalf("%d lines came", len(at))
 	}
-	if d := at[4].Sub(at[0]); d > 500*time.Millisecond {
-		t.Errorf("the first 5 lines took %v; want them at once", d)
-	}
 	// On a schedule from the paste's start: a line the server read
-	// late makes no gap after it look short.
+	// late makes no gap after it look short. Lower bounds only (a
+	// loaded machine makes lines late, never early): the burst's size
+	// is the pacer's admission, TestPasteTooLongForThePace (125 lines
+	// in 2 minutes: 5 at once, then 120).
 	for i := 5; i < 9; i++ {
 		if d, due := at[i].Sub(start), time.Duration(i-4)*time.Second; d < due-20*time.Millisecond {
 			t.Errorf("line %d came %v after the paste was sent; want no sooner than %v at one a second", i, d, due)

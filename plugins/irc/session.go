@@ -71,6 +71,10 @@ type Session struct {
 	// connectedSaid is the message of the last CONNECTED state, said
 	// again when the login's features change (redact.go).
 	connectedSaid string
+	// visibleHost is the user's host as the server last said it
+	// (396, RPL_VISIBLEHOST: a cloak), shown in the server's chat when
+	// it changes (server.go).
+	visibleHost string
 	// up: the server welcomed this connection (registered), and its
 	// channels' JOINs went; until then a command has no connection to
 	// use (online): a line sent during a reconnection's registration
@@ -216,10 +220,18 @@ type Session struct {
 	redacted      map[string]bool
 	redactedOrder []string
 	// reactIDs are the reactions heard (live, the echoes of the user's, a
-	// catch-up's), by the msgid of their TAGMSG:
+	// catch-up's, a backfill's, the user's sent without an echo once
+	// history told their msgid), by the msgid of their TAGMSG:
 	// a REDACT of one takes it back (redact.go).
 	reactIDs     map[string]reactRef
 	reactIDOrder []string
+	// withdrawnReacts are reactions known by their TAGMSG's msgid that
+	// are taken back already (a later TAGMSG of the same emoji stands
+	// for it, or history told the msgid of one the user sent and took
+	// back), by msgid, their chat as value, oldest first in
+	// withdrawnOrder: a REDACT of one is no retraction (redact.go).
+	withdrawnReacts map[string]string
+	withdrawnOrder  []string
 	// ownRedacts are the user's reactions React took back with a
 	// REDACT of their TAGMSG, by its msgid, oldest first in
 	// ownRedactOrder: the server's REDACT answering it is no event.
