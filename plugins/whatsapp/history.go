@@ -510,7 +510,12 @@ func (s *Session) pushSpool(ctx context.Context) {
 		}
 		done += len(f.batches)
 		if f.damaged {
-			s.historyDamaged(filepath.Base(f.path)) // notices.go
+			// Noted before it is set aside (historylost.go): told at
+			// the sync's end, or below.
+			if err := s.historyPartLost(spoolKeyPrefix+filepath.Base(f.path), lostPart{Damaged: true}); err != nil {
+				s.log.Warn("damaged history spool file kept; its readable part is sent again, and it is told, at the next start", "file", f.path, "err", err)
+				continue
+			}
 			// Kept for a look, under a name the spool does not read
 			// again.
 			if to, err := sdk.SetAside(f.path); err != nil {

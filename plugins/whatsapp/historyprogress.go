@@ -166,6 +166,9 @@ func (s *Session) syncEnd() {
 	if len(s.hist.files()) > 0 {
 		return
 	}
+	if !s.syncActive() {
+		s.tellLost() // what the last process noted lost (historylost.go)
+	}
 	r := &s.hist.run
 	r.mu.Lock()
 	if !r.active {
@@ -197,12 +200,22 @@ func (s *Session) syncEnd() {
 	r.unread = unreadTally{}
 	r.mu.Unlock()
 	s.tellUnreadable(unread) // before the end: all the sync says comes before it
+	s.tellLost()
 	r.mu.Lock()
 	r.saveUnreadLocked(s.log) // once told (a run begun since keeps its own)
 	r.mu.Unlock()
 	s.emit(&pb.Event{Payload: &pb.Event_Progress{Progress: &pb.ProgressEvent{
 		Task: "history", Unit: "chats", Done: int64(n), Total: int64(n), Text: text,
 	}}})
+}
+
+// syncActive says whether a history sync is under way: what it lost is
+// told at its end.
+func (s *Session) syncActive() bool {
+	r := &s.hist.run
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.active
 }
 
 // chatCount is "1 chat", "13 chats".

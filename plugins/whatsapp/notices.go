@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -27,20 +28,25 @@ func (s *Session) tell(eventID, text string) {
 	s.emitDurable(sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING))
 }
 
+// tellErr is tell, saying whether the notice is durable (the gateway
+// confirmed it, or the SDK's journal holds it): what it tells of may be
+// dropped only then.
+func (s *Session) tellErr(eventID, text string) error {
+	ev := sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+		return fmt.Errorf("notice %s: %w", eventID, err)
+	}
+	return nil
+}
+
 // historyLost tells that a history sync blob could not be had (gone from
 // WhatsApp's servers, damaged, or its notice unreadable): key names the
 // blob's notice.
 func (s *Session) historyLost(key string, err error) {
 	s.tell("history-lost-"+key, fmt.Sprintf(
 		"Part of your WhatsApp history could not be downloaded (%v): its messages are not shown here; WhatsApp on your phone has them.", err))
-}
-
-// historyDamaged tells that a file of history the plugin kept (its
-// spool, name) was damaged on disk: what could not be read of it is not
-// shown.
-func (s *Session) historyDamaged(name string) {
-	s.tell("history-damaged-"+name,
-		"Part of your WhatsApp history that the gateway kept was damaged on disk and is not shown here (what could be read of it is); WhatsApp on your phone has it.")
 }
 
 // unreadTally gathers messages of history that could not be read

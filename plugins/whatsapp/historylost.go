@@ -1,0 +1,209 @@
+package whatsapp
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// History lost, kept until told. A part of the history that cannot be
+// had (a sync blob gone from WhatsApp's servers, its kept notice damaged
+// on disk, a spool file damaged) is noted in the login's folder
+// (history-lost.json) before its file is removed or set aside, and told
+// in one notice for all that were noted, at the sync's end or, outside
+// a sync, once the files at hand are done; the notes are dropped once
+// the gateway confirmed the notice. Before, each file made a notice of
+// its own (dozens after pairing), and a damaged notice file was set
+// aside before it was told: a plugin killed in between, or a gateway
+// that did not take the notice, lost it.
+
+// lostFile keeps the parts noted and not yet told.
+const lostFile = "history-lost.json"
+
+// lostPart is a part of the history that could not be had.
+type lostPart struct {
+	// Why it could not be had, for the notice.
+	Why string `json:"why"`
+	// Damaged: a file the plugin kept (a spool file) was damaged; its
+	// readable part was sent.
+	Damaged bool `json:"damaged,omitempty"`
+}
+
+// lostParts is the login's parts noted, by key (a notice's message ID,
+// or "spool-" and a spool file's name): the same part noted again (a
+// notice delivered twice, a file read again after a crash) is one.
+type lostParts struct {
+	path string // "" = kept in memory only (no login folder)
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	parts map[string]lostPart
+}
+
+func newLostParts(loginDir string, log *slog.Logger) *lostParts {
+	l := &lostParts{log: log, parts: map[string]lostPart{}}
+	if loginDir != "" {
+		l.path = filepath.Join(loginDir, lostFile)
+		if m, ok := sdk.LoadStateFile[map[string]lostPart](l.path, "the parts of history lost that it noted are not told", log); ok {
+			l.parts = m
+		}
+	}
+	return l
+}
+
+// note keeps part under key, on disk before it returns.
+func (l *lostParts) note(key string, part lostPart) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.parts[key]; ok {
+		return nil
+	}
+	l.parts[key] = part
+	if err := l.saveLocked(); err != nil {
+		delete(l.parts, key)
+		return err
+	}
+	return nil
+}
+
+// pending is a copy of the parts noted.
+func (l *lostParts) pending() map[string]lostPart {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]lostPart, len(l.parts))
+	for k, p := range l.parts {
+		out[k] = p
+	}
+	return out
+}
+
+// told drops keys, once told; a failure to write leaves them on disk, to
+// be told again (under the same notice ID, shown once).
+func (l *lostParts) told(keys []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		delete(l.parts, k)
+	}
+	if err := l.saveLocked(); err != nil {
+		l.log.Warn("the parts of history lost, told, not dropped from the login's folder; told again at the next start (shown once)", "err", err)
+	}
+}
+
+func (l *lostParts) saveLocked() error {
+	if l.path == "" {
+		return nil
+	}
+	if len(l.parts) == 0 {
+		if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	b, err := json.Marshal(l.parts)
+	if err != nil {
+		return err
+	}
+	return writeState(l.path, b)
+}
+
+// historyPartLost notes a part of the history that cannot be had, to
+// tell later (tellLost); when it cannot be noted, it is told at once.
+// The caller removes or sets aside the part's file only on nil: told or
+// noted, it is not lost with the file.
+func (s *Session) historyPartLost(key string, part lostPart) error {
+	if err := s.lost.note(key, part); err != nil {
+		s.log.Warn("a part of history lost not noted; told at once", "key", key, "err", err)
+		return s.tellErr(lostNotice(map[string]lostPart{key: part}))
+	}
+	return nil
+}
+
+// tellLost tells the parts noted, in one notice, and drops them once
+// the gateway confirmed it; a notice not confirmed leaves them, told
+// again later under the same ID.
+func (s *Session) tellLost() {
+	parts := s.lost.pending()
+	if len(parts) == 0 {
+		return
+	}
+	id, text := lostNotice(parts)
+	if err := s.tellErr(id, text); err != nil {
+		s.log.Warn("the notice of history lost not confirmed; told again later", "err", err)
+		return
+	}
+	s.lost.told(slices.Collect(func(yield func(string) bool) {
+		for k := range parts {
+			if !yield(k) {
+				return
+			}
+		}
+	}))
+}
+
+// lostNotice is the notice of parts: its ID, which names them (one
+// part's as it was told alone: "history-lost-" and the notice's message
+// ID, or "history-damaged-" and the spool file's name; several, a hash
+// of their keys), and its text.
+func lostNotice(parts map[string]lostPart) (id, text string) {
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range parts {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var whys []string
+	damaged := 0
+	for _, k := range keys {
+		p := parts[k]
+		if p.Damaged {
+			damaged++
+			continue
+		}
+		if !slices.Contains(whys, p.Why) && len(whys) < 3 {
+			whys = append(whys, p.Why)
+		}
+	}
+	if len(keys) == 1 {
+		k := keys[0]
+		if parts[k].Damaged {
+			return "history-damaged-" + strings.TrimPrefix(k, spoolKeyPrefix),
+				"Part of your WhatsApp history that the gateway kept was damaged on disk and is not shown here (what could be read of it is); WhatsApp on your phone has it."
+		}
+		return "history-lost-" + k, fmt.Sprintf(
+			"Part of your WhatsApp history could not be downloaded (%s): its messages are not shown here; WhatsApp on your phone has them.", parts[k].Why)
+	}
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+	}
+	id = "history-lost-" + hex.EncodeToString(h.Sum(nil)[:12])
+	var said []string
+	if n := len(keys) - damaged; n == 1 {
+		said = append(said, fmt.Sprintf("1 part of your WhatsApp history could not be downloaded (%s)", strings.Join(whys, "; ")))
+	} else if n > 1 {
+		said = append(said, fmt.Sprintf("%d parts of your WhatsApp history could not be downloaded (%s)", n, strings.Join(whys, "; ")))
+	}
+	if damaged == 1 {
+		said = append(said, "1 part that the gateway kept was damaged on disk (what could be read of it is shown)")
+	} else if damaged > 1 {
+		said = append(said, fmt.Sprintf("%d parts that the gateway kept were damaged on disk (what could be read of them is shown)", damaged))
+	}
+	return id, strings.Join(said, "; ") + ": their messages are not shown here; WhatsApp on your phone has them."
+}
+
+// spoolKeyPrefix names a damaged spool file's part.
+const spoolKeyPrefix = "spool-"
