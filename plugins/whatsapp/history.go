@@ -60,10 +60,13 @@ type historyState struct {
 	run    syncRun     // the sync under way, its progress (historyprogress.go)
 }
 
-func newHistoryState(loginDir string, log *slog.Logger) *historyState {
+func newHistoryState(loginDir string, log *slog.Logger, lost *lostParts) *historyState {
+	if lost == nil {
+		lost = newLostParts(loginDir, log)
+	}
 	h := &historyState{oldest: oldestKnown{path: oldestPath(loginDir), log: log}}
 	h.run.unreadPath = unreadPath(loginDir)
-	h.run.unread = loadUnread(h.run.unreadPath, log) // historyunread.go
+	h.run.unread = loadUnread(h.run.unreadPath, log, lost) // historyunread.go
 	if loginDir != "" {
 		h.dir = filepath.Join(loginDir, historyDirName)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -38,7 +39,16 @@ type lostPart struct {
 	// Damaged: a file the plugin kept (a spool file) was damaged; its
 	// readable part was sent.
 	Damaged bool `json:"damaged,omitempty"`
+	// Said: what is lost is not known, only that something is (a file
+	// counting it was damaged); told in these words.
+	Said string `json:"said,omitempty"`
 }
+
+// Notes of what is lost, not knowing what: a kept count or note damaged.
+const (
+	unreadDamagedText = "Messages of your WhatsApp history that could not be read are not shown here; how many is not known (the gateway's count of them was damaged on disk). WhatsApp on your phone has them."
+	lostDamagedText   = "Parts of your WhatsApp history could not be had and are not shown here; which is not known (the gateway's note of them was damaged on disk). WhatsApp on your phone has them."
+)
 
 // lostParts is the login's parts noted, by key (a notice's message ID,
 // or "spool-" and a spool file's name): the same part noted again (a
@@ -52,14 +62,63 @@ type lostParts struct {
 }
 
 func newLostParts(loginDir string, log *slog.Logger) *lostParts {
-	l := &lostParts{log: log, parts: map[string]lostPart{}}
-	if loginDir != "" {
-		l.path = filepath.Join(loginDir, lostFile)
-		if m, ok := sdk.LoadStateFile[map[string]lostPart](l.path, "the parts of history lost that it noted are not told", log); ok {
-			l.parts = m
-		}
+	if log == nil {
+		log = slog.Default()
 	}
+	l := &lostParts{log: log, parts: map[string]lostPart{}}
+	if loginDir == "" {
+		return l
+	}
+	l.path = filepath.Join(loginDir, lostFile)
+	b, err := os.ReadFile(l.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return l
+	}
+	var m map[string]lostPart
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err == nil && m != nil {
+		l.parts = m
+		return l
+	}
+	if err == nil {
+		err = errors.New("the file holds null")
+	}
+	// Damaged: what it noted is not known, but that something was lost
+	// is. Said in its place, on disk before the damaged file is
+	// replaced, a copy of it kept for a look: a crash between finds it
+	// damaged again, and notes the same.
+	sum := sha256.Sum256(b)
+	l.parts["damaged-"+hex.EncodeToString(sum[:8])] = lostPart{Said: lostDamagedText}
+	to, cerr := copyAside(l.path, b)
+	if cerr == nil {
+		cerr = l.saveLocked()
+	}
+	log.Warn("a state file is damaged; a copy set aside, its content not used", "file", l.path, "set_aside_as", to,
+		"cost", "the parts of history lost that it noted are told without saying which", "err", errors.Join(err, cerr))
 	return l
+}
+
+// copyAside writes b, a damaged file's content, under a name SetAside
+// would give path, durably; the file at path is left as it is.
+func copyAside(path string, b []byte) (string, error) {
+	for i := 1; i <= 1000; i++ {
+		to := path + sdk.DamagedSuffix
+		if i > 1 {
+			to += "." + strconv.Itoa(i)
+		}
+		if _, err := os.Lstat(to); err == nil {
+			continue
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("set aside %s: %w", path, err)
+		}
+		if err := sdk.WriteFileDurably(to, b); err != nil {
+			return "", fmt.Errorf("set aside %s: %w", path, err)
+		}
+		return to, nil
+	}
+	return "", fmt.Errorf("set aside %s: every name taken", path)
 }
 
 // note keeps part under key, on disk before it returns.
@@ -164,10 +223,17 @@ func lostNotice(parts map[string]lostPart) (id, text string) {
 			}
 		}
 	})
-	var whys []string
-	damaged := 0
+	var whys, notes []string
+	damaged, said := 0, 0
 	for _, k := range keys {
 		p := parts[k]
+		if p.Said != "" {
+			said++
+			if !slices.Contains(notes, p.Said) {
+				notes = append(notes, p.Said)
+			}
+			continue
+		}
 		if p.Damaged {
 			damaged++
 			continue
@@ -178,6 +244,9 @@ func lostNotice(parts map[string]lostPart) (id, text string) {
 	}
 	if len(keys) == 1 {
 		k := keys[0]
+		if parts[k].Said != "" {
+			return "history-lost-" + k, parts[k].Said
+		}
 		if parts[k].Damaged {
 			return "history-damaged-" + strings.TrimPrefix(k, spoolKeyPrefix),
 				"Part of your WhatsApp history that the gateway kept was damaged on disk and is not shown here (what could be read of it is); WhatsApp on your phone has it."
@@ -191,18 +260,21 @@ func lostNotice(parts map[string]lostPart) (id, text string) {
 		h.Write([]byte{0})
 	}
 	id = "history-lost-" + hex.EncodeToString(h.Sum(nil)[:12])
-	var said []string
-	if n := len(keys) - damaged; n == 1 {
-		said = append(said, fmt.Sprintf("1 part of your WhatsApp history could not be downloaded (%s)", strings.Join(whys, "; ")))
+	var sentences []string
+	if n := len(keys) - damaged - said; n == 1 {
+		sentences = append(sentences, fmt.Sprintf("1 part of your WhatsApp history could not be downloaded (%s)", strings.Join(whys, "; ")))
 	} else if n > 1 {
-		said = append(said, fmt.Sprintf("%d parts of your WhatsApp history could not be downloaded (%s)", n, strings.Join(whys, "; ")))
+		sentences = append(sentences, fmt.Sprintf("%d parts of your WhatsApp history could not be downloaded (%s)", n, strings.Join(whys, "; ")))
 	}
 	if damaged == 1 {
-		said = append(said, "1 part that the gateway kept was damaged on disk (what could be read of it is shown)")
+		sentences = append(sentences, "1 part that the gateway kept was damaged on disk (what could be read of it is shown)")
 	} else if damaged > 1 {
-		said = append(said, fmt.Sprintf("%d parts that the gateway kept were damaged on disk (what could be read of them is shown)", damaged))
+		sentences = append(sentences, fmt.Sprintf("%d parts that the gateway kept were damaged on disk (what could be read of them is shown)", damaged))
 	}
-	return id, strings.Join(said, "; ") + ": their messages are not shown here; WhatsApp on your phone has them."
+	if len(sentences) > 0 {
+		notes = append([]string{strings.Join(sentences, "; ") + ": their messages are not shown here; WhatsApp on your phone has them."}, notes...)
+	}
+	return id, strings.Join(notes, " ")
 }
 
 // spoolKeyPrefix names a damaged spool file's part.

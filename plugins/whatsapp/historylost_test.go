@@ -25,17 +25,71 @@ import (
 // Before, the damaged file was set aside first and told after: the
 // notice was lost with it.
 func TestLostNoticeKeptUntilTold(t *testing.T) {
+	ev, dir := toldAfterCrash(t, func(dir string) {
+		hist := filepath.Join(dir, historyDirName)
+		if err := os.MkdirAll(hist, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(hist, "0001-TORN"+noticeSuffix), []byte{0x0a, 0x05, 'a'}, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if ev.EventId != "history-lost-TORN" || !strings.Contains(ev.GetNotice().Text, "damaged on disk") {
+		t.Errorf("after the restart: %s %q; want history-lost-TORN, its notice damaged on disk", ev.EventId, ev.GetNotice().Text)
+	}
+	if _, err := os.Stat(filepath.Join(dir, historyDirName, "0001-TORN"+noticeSuffix+sdk.DamagedSuffix)); err != nil {
+		t.Errorf("the damaged notice not set aside: %v", err)
+	}
+}
+
+// The kept count of a sync's messages not read, damaged: the user is
+// told that some were not read, how many not known, even when the
+// gateway did not take that notice before the plugin stopped. Before,
+// the file was set aside and the messages never told.
+func TestUnreadCountDamagedTold(t *testing.T) {
+	const torn = `{"n": 2, "hash": "AAAA`
+	ev, dir := toldAfterCrash(t, func(dir string) {
+		if err := os.WriteFile(filepath.Join(dir, unreadSyncFile), []byte(torn), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if ev.GetNotice().Text != unreadDamagedText {
+		t.Errorf("notice %q: want %q", ev.GetNotice().Text, unreadDamagedText)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, unreadSyncFile+sdk.DamagedSuffix)); err != nil || string(got) != torn {
+		t.Errorf("set aside: %q, %v", got, err)
+	}
+}
+
+// The note of history lost, damaged: the user is told that parts were
+// lost, which not known, and a copy of it is kept for a look. Before
+// (a file that did not exist), each part was told at once.
+func TestLostNotesDamagedTold(t *testing.T) {
+	const torn = `{"3EB0": {"why": "gone"`
+	ev, dir := toldAfterCrash(t, func(dir string) {
+		if err := os.WriteFile(filepath.Join(dir, lostFile), []byte(torn), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if ev.GetNotice().Text != lostDamagedText {
+		t.Errorf("notice %q: want %q", ev.GetNotice().Text, lostDamagedText)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, lostFile+sdk.DamagedSuffix)); err != nil || string(got) != torn {
+		t.Errorf("set aside: %q, %v", got, err)
+	}
+}
+
+// toldAfterCrash logs in, has prepare damage the login's folder, and
+// starts the plugin on it with a gateway that takes no notice of history
+// lost; once the plugin tried to tell, it stops, and starts anew with a
+// gateway that takes it. It returns that notice, once the plugin let go
+// of what it told (history-lost.json gone), and the folder.
+func toldAfterCrash(t *testing.T, prepare func(dir string)) (*pb.Event, string) {
+	t.Helper()
 	dir := t.TempDir()
 	done := newRig(t, "").loginQR(t, dir)
+	prepare(dir)
 	r := newRig(t, "") // the plugin anew on that folder
-	hist := filepath.Join(dir, historyDirName)
-	if err := os.MkdirAll(hist, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	torn := filepath.Join(hist, "0001-TORN"+noticeSuffix)
-	if err := os.WriteFile(torn, []byte{0x0a, 0x05, 'a'}, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	tried := make(chan struct{})
 	var once sync.Once
 	r.host.mu.Lock()
@@ -58,24 +112,23 @@ func TestLostNoticeKeptUntilTold(t *testing.T) {
 	select {
 	case <-tried:
 	case <-time.After(eventWait):
-		t.Fatal("the damaged notice was not told")
+		t.Fatal("history lost not told")
 	}
 	s.Disconnect(context.Background()) // the plugin stops, the notice not taken
 
 	r = newRig(t, "") // and anew once more
 	r.load(t, info)
-	if ev := waitNotice(t, r, 0, "history-lost-"); ev.EventId != "history-lost-TORN" || !strings.Contains(ev.GetNotice().Text, "damaged on disk") {
-		t.Errorf("after the restart: %s %q; want history-lost-TORN, its notice damaged on disk", ev.EventId, ev.GetNotice().Text)
-	}
+	ev := waitNotice(t, r, 0, "history-lost-")
 	for deadline := time.Now().Add(eventWait); ; time.Sleep(10 * time.Millisecond) {
 		_, err := os.Stat(filepath.Join(dir, lostFile))
 		if os.IsNotExist(err) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the lost part kept once told: %v", err)
+			t.Fatalf("the lost parts kept once told: %v", err)
 		}
 	}
+	return ev, dir
 }
 
 // The blobs of one history sync that cannot be had are told in one
