@@ -92,10 +92,14 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 		s.noteTimer(chatIDOf(s.ids, chat), conv.GetEphemeralExpiration(), conv.GetEphemeralSettingTimestamp())
 		r := s.historyEvents(chat, conv, cutoff, anchor{})
 		unreadable = append(unreadable, r.unreadable...)
+		chatID := chatIDOf(s.ids, chat)
+		if r.end.moreOnPhone() {
+			s.moreOnPhone(chatID, r.end) // historyend.go
+		}
 		if r.oldest.zero() {
 			continue
 		}
-		chatID := chatIDOf(s.ids, chat)
+		r.oldest.Start = r.end.final()
 		if r.oldest.olderThan(seen[chatID]) {
 			seen[chatID] = r.oldest
 		}
@@ -104,7 +108,7 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 		}
 		out = append(out, &pb.HistoryBatch{
 			LoginId: s.login.LoginID, ChatId: chatID, ChatType: chatTypeOf(chat),
-			Events: r.evs, Cursor: r.oldest.cursor(), Total: int64(len(r.evs)),
+			Events: r.evs, Cursor: r.oldest.cursor(), Total: int64(len(r.evs)), Done: r.end.final(),
 		})
 	}
 	return out, seen, unreadable
@@ -122,13 +126,15 @@ type historyMessages struct {
 	// unreadable: the messages whatsmeow could not parse, left out
 	// (told to the user, notices.go).
 	unreadable []types.MessageID
+	// end is what the phone said of the chat's end (historyend.go).
+	end chatEnd
 }
 
 // historyEvents converts a conversation's messages: those older than
 // cutoff dropped, and with before set, those not before it (a page of
 // history on demand holds only older ones).
 func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation, cutoff time.Time, before anchor) historyMessages {
-	var r historyMessages
+	r := historyMessages{end: endOf(conv)}
 	timer := chatTimer{Secs: conv.GetEphemeralExpiration(), At: conv.GetEphemeralSettingTimestamp()}
 	hd := s.historyHDCopies(chat, conv) // hdcopy.go
 	for _, hm := range oldestFirst(conv.GetMessages()) {

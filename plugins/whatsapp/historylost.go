@@ -39,6 +39,10 @@ type lostPart struct {
 	// Damaged: a file the plugin kept (a spool file) was damaged; its
 	// readable part was sent.
 	Damaged bool `json:"damaged,omitempty"`
+	// More: the chat whose older messages remain on the phone, not sent
+	// (historyend.go); NoAccess: which the phone does not give.
+	More     string `json:"more,omitempty"`
+	NoAccess bool   `json:"no_access,omitempty"`
 	// Said: what is lost is not known, only that something is (a file
 	// counting it was damaged); told in these words.
 	Said string `json:"said,omitempty"`
@@ -224,9 +228,17 @@ func lostNotice(parts map[string]lostPart) (id, text string) {
 		}
 	})
 	var whys, notes []string
-	damaged, said := 0, 0
+	damaged, said, more, noAccess := 0, 0, 0, 0
 	for _, k := range keys {
 		p := parts[k]
+		if p.More != "" {
+			if p.NoAccess {
+				noAccess++
+			} else {
+				more++
+			}
+			continue
+		}
 		if p.Said != "" {
 			said++
 			if !slices.Contains(notes, p.Said) {
@@ -244,6 +256,12 @@ func lostNotice(parts map[string]lostPart) (id, text string) {
 	}
 	if len(keys) == 1 {
 		k := keys[0]
+		if p := parts[k]; p.More != "" {
+			if p.NoAccess {
+				return "history-more-" + p.More, fmt.Sprintf("Older messages of %s remain on your phone: WhatsApp does not give them to linked devices, so they are not shown here.", p.More)
+			}
+			return "history-more-" + p.More, fmt.Sprintf("Older messages of %s remain on your phone: WhatsApp did not send them here.", p.More)
+		}
 		if parts[k].Said != "" {
 			return "history-lost-" + k, parts[k].Said
 		}
@@ -261,7 +279,7 @@ func lostNotice(parts map[string]lostPart) (id, text string) {
 	}
 	id = "history-lost-" + hex.EncodeToString(h.Sum(nil)[:12])
 	var sentences []string
-	if n := len(keys) - damaged - said; n == 1 {
+	if n := len(keys) - damaged - said - more - noAccess; n == 1 {
 		sentences = append(sentences, fmt.Sprintf("1 part of your WhatsApp history could not be downloaded (%s)", strings.Join(whys, "; ")))
 	} else if n > 1 {
 		sentences = append(sentences, fmt.Sprintf("%d parts of your WhatsApp history could not be downloaded (%s)", n, strings.Join(whys, "; ")))
@@ -270,6 +288,12 @@ func lostNotice(parts map[string]lostPart) (id, text string) {
 		sentences = append(sentences, "1 part that the gateway kept was damaged on disk (what could be read of it is shown)")
 	} else if damaged > 1 {
 		sentences = append(sentences, fmt.Sprintf("%d parts that the gateway kept were damaged on disk (what could be read of them is shown)", damaged))
+	}
+	if more > 0 {
+		notes = append(notes, fmt.Sprintf("Older messages of %s remain on your phone: WhatsApp did not send them here.", chatCount(more)))
+	}
+	if noAccess > 0 {
+		notes = append(notes, fmt.Sprintf("Older messages of %s remain on your phone: WhatsApp does not give them to linked devices, so they are not shown here.", chatCount(noAccess)))
 	}
 	if len(sentences) > 0 {
 		notes = append([]string{strings.Join(sentences, "; ") + ": their messages are not shown here; WhatsApp on your phone has them."}, notes...)
