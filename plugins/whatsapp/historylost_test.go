@@ -179,3 +179,48 @@ func TestLostHistoryToldOncePerSync(t *testing.T) {
 		}
 	}
 }
+
+// The count of a sync's messages not read is kept until the gateway
+// took its notice: the sync ends, the notice is not taken (the gateway
+// went away), the plugin stops; the next start tells it. Before, the
+// count was dropped at the sync's end whether told or not.
+func TestUnreadNoticeKeptUntilConfirmed(t *testing.T) {
+	dir := t.TempDir()
+	done := newRig(t, "").loginQR(t, dir)
+	r := newRig(t, "")
+	tried := make(chan struct{})
+	var once sync.Once
+	r.host.mu.Lock()
+	r.host.durable = func(ev *pb.Event) error {
+		if strings.HasPrefix(ev.EventId, "history-unreadable-") {
+			once.Do(func() { close(tried) })
+			return errors.New("the gateway went away")
+		}
+		return nil
+	}
+	r.host.mu.Unlock()
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s, fake := r.load(t, info)
+	now := time.Now().Truncate(time.Second)
+	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_FULL.Enum(), Progress: proto.Uint32(100),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			{Message: unreadableIn("U1", now.Add(-time.Hour))}, {Message: unreadableIn("U2", now.Add(-2*time.Hour))},
+			{Message: readableIn("R1", now.Add(-3*time.Hour))},
+		}}}}})
+	select {
+	case <-tried:
+	case <-time.After(eventWait):
+		t.Fatal("the messages not read were not told")
+	}
+	r.host.next(t, 0, func(ev *pb.Event) bool { // the sync's end, after its notice
+		p := ev.GetProgress()
+		return p.GetTask() == "history" && p.GetTotal() > 0 && p.GetDone() == p.GetTotal()
+	})
+	s.Disconnect(context.Background()) // the plugin stops, the notice not taken
+
+	r = newRig(t, "")
+	r.load(t, info)
+	if ev := waitNotice(t, r, 0, "history-unreadable-"); !strings.HasPrefix(ev.GetNotice().Text, "2 messages of your WhatsApp history could not be read") {
+		t.Errorf("after the restart: %q; want the 2 messages told", ev.GetNotice().Text)
+	}
+}

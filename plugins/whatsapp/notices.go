@@ -79,21 +79,24 @@ func (t *unreadTally) add(ids []types.MessageID) {
 func (s *Session) historyUnreadable(ids []types.MessageID) {
 	var t unreadTally
 	t.add(ids)
-	s.tellUnreadable(t)
+	if err := s.tellUnreadable(t); err != nil {
+		s.log.Warn("the notice of history not read not confirmed", "err", err)
+	}
 }
 
 // tellUnreadable tells of the messages t counted, if any, in one notice:
 // a page's, or a whole sync's (historyprogress.go), whose blobs, dozens
-// after pairing, would each have told its own.
-func (s *Session) tellUnreadable(t unreadTally) {
+// after pairing, would each have told its own. An error: the notice is
+// not durable (tellErr), the count to be kept.
+func (s *Session) tellUnreadable(t unreadTally) error {
 	if t.n == 0 {
-		return
+		return nil
 	}
 	text := "A message of your WhatsApp history could not be read and is not shown here; WhatsApp on your phone has it."
 	if t.n > 1 {
 		text = strconv.Itoa(t.n) + " messages of your WhatsApp history could not be read and are not shown here; WhatsApp on your phone has them."
 	}
-	s.tell("history-unreadable-"+hex.EncodeToString(t.h.Sum(nil)[:12]), text)
+	return s.tellErr("history-unreadable-"+hex.EncodeToString(t.h.Sum(nil)[:12]), text)
 }
 
 // groupUnread tells that the group jid (title: how the user knows it) was
