@@ -81,6 +81,8 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 	var out []*pb.HistoryBatch
 	var unreadable []types.MessageID
 	seen := map[string]anchor{}
+	more := map[string]lostPart{}
+	defer func() { s.moreOnPhone(more) }() // one write for the blob
 	for _, conv := range data.GetConversations() {
 		chat, err := types.ParseJID(conv.GetID())
 		if err != nil || chat.Server == types.BroadcastServer || isChannel(chat) {
@@ -94,7 +96,8 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 		unreadable = append(unreadable, r.unreadable...)
 		chatID := chatIDOf(s.ids, chat)
 		if r.end.moreOnPhone() {
-			s.moreOnPhone(chatID, r.end) // historyend.go
+			k, p := morePart(chatID, r.end) // historyend.go
+			more[k] = p
 		}
 		if r.oldest.zero() {
 			continue

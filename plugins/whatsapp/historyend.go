@@ -53,12 +53,21 @@ func (e chatEnd) moreOnPhone() bool {
 	return false
 }
 
-// moreOnPhone notes that chatID's older messages remain on the phone, to
-// tell with the history lost (at the sync's end, or at once outside one).
-func (s *Session) moreOnPhone(chatID string, e chatEnd) {
+// morePart is chatID's part left on the phone, by its key.
+func morePart(chatID string, e chatEnd) (string, lostPart) {
 	noAccess := waHistorySync.Conversation_EndOfHistoryTransferType(e) == waHistorySync.Conversation_COMPLETE_ON_DEMAND_SYNC_WITH_MORE_MSG_ON_PRIMARY_BUT_NO_ACCESS
-	if err := s.lost.note(moreKeyPrefix+chatID, lostPart{More: chatID, NoAccess: noAccess}); err != nil {
-		s.log.Warn("older history on the phone not noted; not told", "chat", chatID, "err", err)
+	return moreKeyPrefix + chatID, lostPart{More: chatID, NoAccess: noAccess}
+}
+
+// moreOnPhone notes the chats (parts, morePart's) whose older messages
+// remain on the phone, written once, to tell with the history lost (at
+// the sync's end, or at once outside one).
+func (s *Session) moreOnPhone(parts map[string]lostPart) {
+	if len(parts) == 0 {
+		return
+	}
+	if err := s.lost.noteAll(parts); err != nil {
+		s.log.Warn("older history on the phone not noted; not told", "chats", len(parts), "err", err)
 	}
 }
 

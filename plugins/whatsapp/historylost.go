@@ -127,14 +127,27 @@ func copyAside(path string, b []byte) (string, error) {
 
 // note keeps part under key, on disk before it returns.
 func (l *lostParts) note(key string, part lostPart) error {
+	return l.noteAll(map[string]lostPart{key: part})
+}
+
+// noteAll keeps parts by key, written once, on disk before it returns.
+func (l *lostParts) noteAll(parts map[string]lostPart) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.parts[key]; ok {
+	var added []string
+	for k, p := range parts {
+		if _, ok := l.parts[k]; !ok {
+			l.parts[k] = p
+			added = append(added, k)
+		}
+	}
+	if len(added) == 0 {
 		return nil
 	}
-	l.parts[key] = part
 	if err := l.saveLocked(); err != nil {
-		delete(l.parts, key)
+		for _, k := range added {
+			delete(l.parts, k)
+		}
 		return err
 	}
 	return nil

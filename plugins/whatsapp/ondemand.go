@@ -346,7 +346,8 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 		r := s.historyEvents(chat, conv, s.n.historyCutoff(time.Now()), a)
 		s.historyUnreadable(r.unreadable) // notices.go
 		if r.end.moreOnPhone() {
-			s.moreOnPhone(req.ChatID, r.end) // historyend.go
+			k, p := morePart(req.ChatID, r.end) // historyend.go
+			s.moreOnPhone(map[string]lostPart{k: p})
 			if !s.syncActive() {
 				s.tellLost()
 			}
