@@ -128,8 +128,8 @@ func TestDamagedStateSetAside(t *testing.T) {
 // aside (*.damaged, which neither is read as again), the plugin going
 // on. Before, the notice was deleted, and the spool file too once its
 // readable part was sent: nothing left to look at. The user is told of
-// each (it was only logged): the sync of the notice is lost, and the
-// spool file's unreadable part.
+// both (it was only logged), in one notice or in two: the sync of the
+// notice is lost, and the spool file's unreadable part.
 func TestDamagedHistoryFilesSetAside(t *testing.T) {
 	dir := t.TempDir()
 	done := newRig(t, "").loginQR(t, dir)
