@@ -21,7 +21,7 @@ func TestStateWrittenDurably(t *testing.T) {
 	if _, err := tm.set("+33611111111", 604800, 1700000000); err != nil {
 		t.Fatal(err)
 	}
-	h := newHistoryState(dir, nil)
+	h := newHistoryState(dir, nil, nil)
 	if err := h.oldest.note(map[string]anchor{"+33611111111": {Chat: "33611111111@s.whatsapp.net", ID: "X", TimeMS: time.Now().UnixMilli()}}); err != nil {
 		t.Fatal(err)
 	}

@@ -60,10 +60,13 @@ type historyState struct {
 	run    syncRun     // the sync under way, its progress (historyprogress.go)
 }
 
-func newHistoryState(loginDir string, log *slog.Logger) *historyState {
+func newHistoryState(loginDir string, log *slog.Logger, lost *lostParts) *historyState {
+	if lost == nil {
+		lost = newLostParts(loginDir, log)
+	}
 	h := &historyState{oldest: oldestKnown{path: oldestPath(loginDir), log: log}}
 	h.run.unreadPath = unreadPath(loginDir)
-	h.run.unread = loadUnread(h.run.unreadPath, log) // historyunread.go
+	h.run.unread = loadUnread(h.run.unreadPath, log, lost) // historyunread.go
 	if loginDir != "" {
 		h.dir = filepath.Join(loginDir, historyDirName)
 	}
@@ -78,6 +81,8 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 	var out []*pb.HistoryBatch
 	var unreadable []types.MessageID
 	seen := map[string]anchor{}
+	more := map[string]lostPart{}
+	defer func() { s.moreOnPhone(more) }() // one write for the blob
 	for _, conv := range data.GetConversations() {
 		chat, err := types.ParseJID(conv.GetID())
 		if err != nil || chat.Server == types.BroadcastServer || isChannel(chat) {
@@ -89,10 +94,15 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 		s.noteTimer(chatIDOf(s.ids, chat), conv.GetEphemeralExpiration(), conv.GetEphemeralSettingTimestamp())
 		r := s.historyEvents(chat, conv, cutoff, anchor{})
 		unreadable = append(unreadable, r.unreadable...)
+		chatID := chatIDOf(s.ids, chat)
+		if r.end.moreOnPhone() {
+			k, p := morePart(chatID, r.end) // historyend.go
+			more[k] = p
+		}
 		if r.oldest.zero() {
 			continue
 		}
-		chatID := chatIDOf(s.ids, chat)
+		r.oldest.Start = r.end.final()
 		if r.oldest.olderThan(seen[chatID]) {
 			seen[chatID] = r.oldest
 		}
@@ -101,7 +111,7 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 		}
 		out = append(out, &pb.HistoryBatch{
 			LoginId: s.login.LoginID, ChatId: chatID, ChatType: chatTypeOf(chat),
-			Events: r.evs, Cursor: r.oldest.cursor(), Total: int64(len(r.evs)),
+			Events: r.evs, Cursor: r.oldest.cursor(), Total: int64(len(r.evs)), Done: r.end.final(),
 		})
 	}
 	return out, seen, unreadable
@@ -119,13 +129,15 @@ type historyMessages struct {
 	// unreadable: the messages whatsmeow could not parse, left out
 	// (told to the user, notices.go).
 	unreadable []types.MessageID
+	// end is what the phone said of the chat's end (historyend.go).
+	end chatEnd
 }
 
 // historyEvents converts a conversation's messages: those older than
 // cutoff dropped, and with before set, those not before it (a page of
 // history on demand holds only older ones).
 func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation, cutoff time.Time, before anchor) historyMessages {
-	var r historyMessages
+	r := historyMessages{end: endOf(conv)}
 	timer := chatTimer{Secs: conv.GetEphemeralExpiration(), At: conv.GetEphemeralSettingTimestamp()}
 	hd := s.historyHDCopies(chat, conv) // hdcopy.go
 	for _, hm := range oldestFirst(conv.GetMessages()) {
@@ -510,7 +522,12 @@ func (s *Session) pushSpool(ctx context.Context) {
 		}
 		done += len(f.batches)
 		if f.damaged {
-			s.historyDamaged(filepath.Base(f.path)) // notices.go
+			// Noted before it is set aside (historylost.go): told at
+			// the sync's end, or below.
+			if err := s.historyPartLost(spoolKeyPrefix+filepath.Base(f.path), lostPart{Damaged: true}); err != nil {
+				s.log.Warn("damaged history spool file kept; its readable part is sent again, and it is told, at the next start", "file", f.path, "err", err)
+				continue
+			}
 			// Kept for a look, under a name the spool does not read
 			// again.
 			if to, err := sdk.SetAside(f.path); err != nil {

@@ -128,8 +128,16 @@ func (s *Session) pullHistory() {
 }
 
 // pullNotices downloads each notice kept and removes it once its blob
-// is spooled; it stops at the first that WhatsApp's absence fails.
+// is spooled; it stops at the first that WhatsApp's absence fails. A
+// notice whose blob cannot be had is noted lost (historylost.go) before
+// its file goes; those noted are told at the sync's end, or here when
+// no sync is under way.
 func (s *Session) pullNotices(ctx context.Context) {
+	defer func() {
+		if ctx.Err() == nil && !s.syncActive() {
+			s.tellLost()
+		}
+	}()
 	for _, path := range s.hist.notices() {
 		b, err := os.ReadFile(path)
 		var n waE2E.HistorySyncNotification
@@ -137,13 +145,18 @@ func (s *Session) pullNotices(ctx context.Context) {
 			err = proto.Unmarshal(b, &n)
 		}
 		if err != nil {
+			s.log.Error("history sync notice unreadable; not downloaded", "file", path, "err", err)
+			if lerr := s.historyPartLost(noticeKey(path), lostPart{Why: "its notice was damaged on disk"}); lerr != nil {
+				// Neither noted nor told: left to be read again.
+				s.log.Warn("damaged history sync notice kept; told at the next start", "file", path, "err", lerr)
+				continue
+			}
 			// Set aside, under a name not read again.
 			to, rerr := sdk.SetAside(path)
 			if rerr != nil {
 				os.Remove(path)
 			}
-			s.log.Error("history sync notice unreadable; not downloaded, set aside", "file", path, "set_aside_as", to, "err", errors.Join(err, rerr))
-			s.historyLost(noticeKey(path), errors.New("its notice was damaged on disk")) // notices.go
+			s.log.Warn("damaged history sync notice set aside", "file", path, "set_aside_as", to, "err", rerr)
 			continue
 		}
 		if err := s.downloadNotice(ctx, &n); err != nil {
@@ -152,7 +165,10 @@ func (s *Session) pullNotices(ctx context.Context) {
 				return
 			}
 			// Gone from WhatsApp's servers, or damaged: never had.
-			s.historyLost(noticeKey(path), err)
+			if lerr := s.historyPartLost(noticeKey(path), lostPart{Why: err.Error()}); lerr != nil {
+				s.log.Warn("history sync notice whose blob is lost kept; tried and told at the next start", "file", path, "err", lerr)
+				continue
+			}
 		}
 		if err := os.Remove(path); err != nil {
 			s.log.Warn("history sync notice not removed; downloaded again at the next start (the gateway drops the repeats)", "err", err)

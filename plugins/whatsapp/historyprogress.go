@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -166,6 +167,9 @@ func (s *Session) syncEnd() {
 	if len(s.hist.files()) > 0 {
 		return
 	}
+	if !s.syncActive() {
+		s.tellLost() // what the last process noted lost (historylost.go)
+	}
 	r := &s.hist.run
 	r.mu.Lock()
 	if !r.active {
@@ -173,8 +177,9 @@ func (s *Session) syncEnd() {
 		r.unread = unreadTally{}
 		r.mu.Unlock()
 		if left.n > 0 {
-			s.tellUnreadable(left)
+			err := s.tellUnreadable(left)
 			r.mu.Lock()
+			r.keepUntold(left, err, s.log)
 			r.saveUnreadLocked(s.log) // once told: a crash before tells it again, shown once
 			r.mu.Unlock()
 		}
@@ -196,13 +201,41 @@ func (s *Session) syncEnd() {
 	unread := r.unread
 	r.unread = unreadTally{}
 	r.mu.Unlock()
-	s.tellUnreadable(unread) // before the end: all the sync says comes before it
+	err := s.tellUnreadable(unread) // before the end: all the sync says comes before it
+	s.tellLost()
 	r.mu.Lock()
+	r.keepUntold(unread, err, s.log)
 	r.saveUnreadLocked(s.log) // once told (a run begun since keeps its own)
 	r.mu.Unlock()
 	s.emit(&pb.Event{Payload: &pb.Event_Progress{Progress: &pb.ProgressEvent{
 		Task: "history", Unit: "chats", Done: int64(n), Total: int64(n), Text: text,
 	}}})
+}
+
+// keepUntold puts back t, whose notice failed (err), to be told later
+// (at the next sync's end, or the next start); under r.mu. Before, the
+// count was dropped all the same: a gateway that did not take the
+// notice lost it. A run begun meanwhile counts anew: t is then only
+// logged (one tally names one notice).
+func (r *syncRun) keepUntold(t unreadTally, err error, log *slog.Logger) {
+	if err == nil || t.n == 0 {
+		return
+	}
+	if r.unread.n != 0 {
+		log.Warn("the notice of history not read not confirmed, and a sync counts anew: not told", "messages", t.n, "err", err)
+		return
+	}
+	log.Warn("the notice of history not read not confirmed; told later", "messages", t.n, "err", err)
+	r.unread = t
+}
+
+// syncActive says whether a history sync is under way: what it lost is
+// told at its end.
+func (s *Session) syncActive() bool {
+	r := &s.hist.run
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.active
 }
 
 // chatCount is "1 chat", "13 chats".

@@ -1,8 +1,10 @@
 package whatsapp
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,24 +63,45 @@ func unreadPath(loginDir string) string {
 	return filepath.Join(loginDir, unreadSyncFile)
 }
 
-// loadUnread is the tally the last process left (none when none).
-func loadUnread(path string, log *slog.Logger) unreadTally {
-	st, ok := sdk.LoadStateFile[savedTally](path, "the messages of history not read in the sync it counted are not told", log)
-	if !ok {
+// loadUnread is the tally the last process left (none when none). A
+// damaged one is noted lost (historylost.go: told, how many not known)
+// before it is set aside: a crash between finds it again, and notes the
+// same (its content names the note).
+func loadUnread(path string, log *slog.Logger, lost *lostParts) unreadTally {
+	if path == "" {
 		return unreadTally{}
 	}
-	t, err := st.tally()
-	if err != nil {
-		if log == nil {
-			log = slog.Default()
+	if log == nil {
+		log = slog.Default()
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return unreadTally{}
+	}
+	var st savedTally
+	if err == nil {
+		if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+			err = errors.New("the file holds null")
+		} else {
+			err = json.Unmarshal(b, &st)
 		}
-		// Kept for a look, as LoadStateFile does with what is not JSON.
-		to, rerr := sdk.SetAside(path)
-		log.Warn("a state file is damaged, and set aside", "file", path, "set_aside_as", to,
-			"cost", "the messages of history not read in the sync it counted are not told", "err", errors.Join(err, rerr))
+	}
+	var t unreadTally
+	if err == nil {
+		if t, err = st.tally(); err == nil {
+			return t
+		}
+	}
+	sum := sha256.Sum256(b)
+	if nerr := lost.note("unread-"+hex.EncodeToString(sum[:8]), lostPart{Said: unreadDamagedText}); nerr != nil {
+		log.Warn("a state file is damaged, and kept: what it counted is not told yet", "file", path, "err", errors.Join(err, nerr))
 		return unreadTally{}
 	}
-	return t
+	// Kept for a look, as LoadStateFile does with what is not JSON.
+	to, rerr := sdk.SetAside(path)
+	log.Warn("a state file is damaged, and set aside", "file", path, "set_aside_as", to,
+		"cost", "the messages of history not read in the sync it counted are told without saying how many", "err", errors.Join(err, rerr))
+	return unreadTally{}
 }
 
 // saveUnreadLocked keeps r.unread (under r.mu), or removes the file when

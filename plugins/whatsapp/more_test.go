@@ -237,7 +237,7 @@ func TestHistorySpoolResent(t *testing.T) {
 	r := newRig(t, "")
 	dir := t.TempDir()
 	done := r.loginQR(t, dir)
-	h := newHistoryState(dir, nil)
+	h := newHistoryState(dir, nil, nil)
 	if err := h.spool([]*pb.HistoryBatch{{LoginId: done.LoginId, ChatId: "+33611111111", Cursor: "wa:1:X", Done: true,
 		Events: []*pb.Event{{EventId: "X", Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "left over"}}}}}}); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -27,20 +28,25 @@ func (s *Session) tell(eventID, text string) {
 	s.emitDurable(sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING))
 }
 
+// tellErr is tell, saying whether the notice is durable (the gateway
+// confirmed it, or the SDK's journal holds it): what it tells of may be
+// dropped only then.
+func (s *Session) tellErr(eventID, text string) error {
+	ev := sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+		return fmt.Errorf("notice %s: %w", eventID, err)
+	}
+	return nil
+}
+
 // historyLost tells that a history sync blob could not be had (gone from
 // WhatsApp's servers, damaged, or its notice unreadable): key names the
 // blob's notice.
 func (s *Session) historyLost(key string, err error) {
 	s.tell("history-lost-"+key, fmt.Sprintf(
 		"Part of your WhatsApp history could not be downloaded (%v): its messages are not shown here; WhatsApp on your phone has them.", err))
-}
-
-// historyDamaged tells that a file of history the plugin kept (its
-// spool, name) was damaged on disk: what could not be read of it is not
-// shown.
-func (s *Session) historyDamaged(name string) {
-	s.tell("history-damaged-"+name,
-		"Part of your WhatsApp history that the gateway kept was damaged on disk and is not shown here (what could be read of it is); WhatsApp on your phone has it.")
 }
 
 // unreadTally gathers messages of history that could not be read
@@ -73,21 +79,24 @@ func (t *unreadTally) add(ids []types.MessageID) {
 func (s *Session) historyUnreadable(ids []types.MessageID) {
 	var t unreadTally
 	t.add(ids)
-	s.tellUnreadable(t)
+	if err := s.tellUnreadable(t); err != nil {
+		s.log.Warn("the notice of history not read not confirmed", "err", err)
+	}
 }
 
 // tellUnreadable tells of the messages t counted, if any, in one notice:
 // a page's, or a whole sync's (historyprogress.go), whose blobs, dozens
-// after pairing, would each have told its own.
-func (s *Session) tellUnreadable(t unreadTally) {
+// after pairing, would each have told its own. An error: the notice is
+// not durable (tellErr), the count to be kept.
+func (s *Session) tellUnreadable(t unreadTally) error {
 	if t.n == 0 {
-		return
+		return nil
 	}
 	text := "A message of your WhatsApp history could not be read and is not shown here; WhatsApp on your phone has it."
 	if t.n > 1 {
 		text = strconv.Itoa(t.n) + " messages of your WhatsApp history could not be read and are not shown here; WhatsApp on your phone has them."
 	}
-	s.tell("history-unreadable-"+hex.EncodeToString(t.h.Sum(nil)[:12]), text)
+	return s.tellErr("history-unreadable-"+hex.EncodeToString(t.h.Sum(nil)[:12]), text)
 }
 
 // groupUnread tells that the group jid (title: how the user knows it) was

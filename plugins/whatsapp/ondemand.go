@@ -56,6 +56,9 @@ type anchor struct {
 	ID     string `json:"id"`
 	FromMe bool   `json:"me,omitempty"`
 	TimeMS int64  `json:"ms"`
+	// Start: the phone said nothing older is to be had (historyend.go):
+	// history on demand asks no more from here.
+	Start bool `json:"start,omitempty"`
 }
 
 func anchorOf(chat types.JID, info *types.MessageInfo) anchor {
@@ -150,7 +153,10 @@ func (o *oldestKnown) note(seen map[string]anchor) error {
 	o.loadLocked()
 	changed := false
 	for chat, a := range seen {
-		if chat != "" && a.olderThan(o.chats[chat]) {
+		known := o.chats[chat]
+		// The start said of the oldest known: marked.
+		start := a.Start && !known.Start && !known.zero() && a.ID == known.ID
+		if chat != "" && (a.olderThan(known) || start) {
 			o.chats[chat] = a
 			changed = true
 		}
@@ -299,7 +305,9 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 	if c := parseCursor(req.Cursor); c.olderThan(a) {
 		a = c
 	}
-	if s.n.historyDays() == 0 || a.zero() {
+	if s.n.historyDays() == 0 || a.zero() || a.Start {
+		// Nothing to ask from, or the phone said nothing older is to
+		// be had (historyend.go).
 		go s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat), Cursor: req.Cursor, Done: true})
 		return nil
 	}
@@ -337,10 +345,18 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 		}
 		r := s.historyEvents(chat, conv, s.n.historyCutoff(time.Now()), a)
 		s.historyUnreadable(r.unreadable) // notices.go
+		if r.end.moreOnPhone() {
+			k, p := morePart(req.ChatID, r.end) // historyend.go
+			s.moreOnPhone(map[string]lostPart{k: p})
+			if !s.syncActive() {
+				s.tellLost()
+			}
+		}
 		b := &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat),
-			Events: r.evs, Cursor: a.cursor(), Done: r.raw == 0 || r.cut || r.oldest.zero(), Total: int64(len(r.evs))}
+			Events: r.evs, Cursor: a.cursor(), Done: r.raw == 0 || r.cut || r.oldest.zero() || r.end.final(), Total: int64(len(r.evs))}
 		if !r.oldest.zero() {
 			b.Cursor = r.oldest.cursor()
+			r.oldest.Start = r.end.final()
 		}
 		if !s.sendPage(b) {
 			return
@@ -350,6 +366,9 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 			// in between lost the page for good, the next Backfill
 			// asking the phone from before it.
 			s.noteOldest(map[string]anchor{req.ChatID: r.oldest})
+		} else if r.end.final() {
+			a.Start = true // nothing older, the phone said: asked no more
+			s.noteOldest(map[string]anchor{req.ChatID: a})
 		}
 		left -= r.raw
 		if b.Done || left <= 0 {

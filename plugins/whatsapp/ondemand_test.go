@@ -135,7 +135,7 @@ func TestBackfillOnDemand(t *testing.T) {
 		t.Fatalf("after the start: %v, requests %v", page, reqs)
 	}
 	// What the plugin saw is kept in the login folder.
-	if a := newHistoryState(s.login.Dir, nil).oldest.get("+33611111111"); a.ID != "P1" {
+	if a := newHistoryState(s.login.Dir, nil, nil).oldest.get("+33611111111"); a.ID != "P1" {
 		t.Errorf("oldest kept: %v", a)
 	}
 }
@@ -308,7 +308,7 @@ func TestBackfillPageNotStoredAskedAgain(t *testing.T) {
 	}
 	// Sent, and not stored: the page's oldest is not kept (the old
 	// code kept it before sending).
-	if a := newHistoryState(s.login.Dir, nil).oldest.get("+33611111111"); a.ID != "H1" {
+	if a := newHistoryState(s.login.Dir, nil, nil).oldest.get("+33611111111"); a.ID != "H1" {
 		t.Fatalf("oldest kept after a page the host did not store: %v, want still H1", a)
 	}
 

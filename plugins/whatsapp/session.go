@@ -101,6 +101,7 @@ type Session struct {
 	// again, by message ID (mediaretry.go).
 	retries map[types.MessageID]chan *events.MediaRetry
 	hist    *historyState
+	lost    *lostParts  // history lost, until told (historylost.go)
 	polls   pollCache   // polls.go
 	calls   *calls      // callstore.go
 	timers  *timers     // disappearing.go
@@ -146,7 +147,8 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.uploads.dir = n.dataDir
 	s.ids = newIdentities(s.lidStore(), login.Dir, s.identityMoved, s.log)
 	s.conv = inbound{ids: s.ids, self: login.LoginID, domain: n.domain, heads: &replyHeads{}}
-	s.hist = newHistoryState(login.Dir, s.log)
+	s.lost = newLostParts(login.Dir, s.log)
+	s.hist = newHistoryState(login.Dir, s.log, s.lost)
 	s.timers = newTimers(login.Dir, s.log)
 	s.seen = newChannelSeen(login.Dir, s.log)
 	s.pins = newPinStore(login.Dir, s.log)

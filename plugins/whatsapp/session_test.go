@@ -43,6 +43,10 @@ type testHost struct {
 	// stored, when set, answers SendHistoryWait once the batch is kept
 	// (outside mu): a host that has not stored it (yet).
 	stored func(context.Context, *pb.HistoryBatch) error
+	// durable, when set, answers EmitDurable first: an error is a
+	// gateway that did not take the event (gone, or the plugin killed
+	// before it was confirmed), which is then not kept.
+	durable func(*pb.Event) error
 }
 
 func newTestHost(t *testing.T) *testHost {
@@ -62,8 +66,19 @@ func (h *testHost) Emit(ev *pb.Event) {
 	close(h.changed)
 	h.changed = make(chan struct{})
 }
-func (h *testHost) EmitWait(_ context.Context, ev *pb.Event) error    { h.Emit(ev); return nil }
-func (h *testHost) EmitDurable(_ context.Context, ev *pb.Event) error { h.Emit(ev); return nil }
+func (h *testHost) EmitWait(_ context.Context, ev *pb.Event) error { h.Emit(ev); return nil }
+func (h *testHost) EmitDurable(_ context.Context, ev *pb.Event) error {
+	h.mu.Lock()
+	durable := h.durable
+	h.mu.Unlock()
+	if durable != nil {
+		if err := durable(ev); err != nil {
+			return err
+		}
+	}
+	h.Emit(ev)
+	return nil
+}
 func (h *testHost) SendHistory(_ context.Context, b *pb.HistoryBatch) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -29,6 +29,21 @@ type phone struct {
 	chats    map[types.JID][]*waWeb.WebMessageInfo // oldest first
 	requests []*OnDemand
 	silent   bool
+	// ends: what the phone says of a chat's end when an answer reaches
+	// the oldest message it holds (none: it says nothing, as before).
+	ends map[types.JID]waHistorySync.Conversation_EndOfHistoryTransferType
+}
+
+// SetPhoneEnd has the phone say end of a chat when it answers with the
+// oldest message it holds: that nothing more remains on it, or that more
+// does, which linked devices may not have.
+func (c *Client) SetPhoneEnd(chat types.JID, end waHistorySync.Conversation_EndOfHistoryTransferType) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.phone.ends == nil {
+		c.phone.ends = map[types.JID]waHistorySync.Conversation_EndOfHistoryTransferType{}
+	}
+	c.phone.ends[chat] = end
 }
 
 // SetPhoneHistory puts messages of chat on the phone, in any order (they
@@ -107,8 +122,12 @@ func (p *phone) answer(od *OnDemand) *waHistorySync.HistorySync {
 	for i := end - 1; i >= start; i-- { // newest first, as WhatsApp sends them
 		msgs = append(msgs, &waHistorySync.HistorySyncMsg{Message: proto.Clone(all[i]).(*waWeb.WebMessageInfo), MsgOrderID: proto.Uint64(uint64(i + 1))})
 	}
+	conv := &waHistorySync.Conversation{ID: proto.String(chat.String()), Messages: msgs}
+	if end, ok := p.ends[chat]; ok && start == 0 {
+		conv.EndOfHistoryTransfer, conv.EndOfHistoryTransferType = proto.Bool(true), end.Enum()
+	}
 	return &waHistorySync.HistorySync{
 		SyncType:      waHistorySync.HistorySync_ON_DEMAND.Enum(),
-		Conversations: []*waHistorySync.Conversation{{ID: proto.String(chat.String()), Messages: msgs}},
+		Conversations: []*waHistorySync.Conversation{conv},
 	}
 }

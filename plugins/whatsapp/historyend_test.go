@@ -1,0 +1,140 @@
+package whatsapp
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// A pushed conversation the phone says complete, nothing more on it, is
+// the chat's start: its batch is done, and a Backfill of the chat asks
+// the phone nothing. Before, the batch was not done and each Backfill
+// asked the phone, which had nothing older.
+func TestPushedHistoryCompleteIsDone(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()),
+			EndOfHistoryTransfer:     proto.Bool(true),
+			EndOfHistoryTransferType: waHistorySync.Conversation_COMPLETE_AND_NO_MORE_MESSAGE_REMAIN_ON_PRIMARY.Enum(),
+			Messages:                 []*waHistorySync.HistorySyncMsg{webMsg(alice, "H1", false, now.Add(-2*time.Hour), "the first")}}}}})
+	push := r.host.waitHistory(t, 1)[0]
+	if eventIDs(push) != "H1" || !push.Done {
+		t.Fatalf("pushed batch: %v; want H1, done", push)
+	}
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor}); err != nil {
+		t.Fatal(err)
+	}
+	if page := r.host.waitHistory(t, 2)[1]; !page.Done || len(page.Events) != 0 {
+		t.Errorf("backfill: %v; want done at once", page)
+	}
+	if reqs := fake.OnDemandRequests(); len(reqs) != 0 {
+		t.Errorf("the phone asked %v; want nothing asked", reqs)
+	}
+}
+
+// An answer on demand the phone says complete ends the chat's history
+// though it held as many messages as asked, and the next Backfill asks
+// nothing. Before, the page was not done, and the phone was asked again.
+func TestBackfillPhoneSaysComplete(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	fake.SetPhoneHistory(alice, phoneMsgs(alice, 3, now)...)
+	fake.SetPhoneEnd(alice, waHistorySync.Conversation_COMPLETE_AND_NO_MORE_MESSAGE_REMAIN_ON_PRIMARY)
+	push := pushed(t, r, fake, now)
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor, Limit: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if page := r.host.waitHistory(t, 2)[1]; eventIDs(page) != "P1,P2,P3" || !page.Done {
+		t.Fatalf("page: %v; want P1..P3, done", page)
+	}
+	// Noted once the host stored the page, just after.
+	for deadline := time.Now().Add(eventWait); !s.hist.oldest.get("+33611111111").Start; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the chat's start not noted: %v", s.hist.oldest.get("+33611111111"))
+		}
+	}
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111"}); err != nil {
+		t.Fatal(err)
+	}
+	if page := r.host.waitHistory(t, 3)[2]; !page.Done || len(page.Events) != 0 {
+		t.Errorf("backfill after the start: %v; want done at once", page)
+	}
+	if reqs := fake.OnDemandRequests(); len(reqs) != 1 {
+		t.Errorf("the phone asked %d times; want once", len(reqs))
+	}
+}
+
+// An answer on demand saying older messages remain on the phone that it
+// does not give: the chat's history is done, and the user told that the
+// phone holds older messages (at once, or at the end of the sync under
+// way). Before, the page was not done (asked again), and nothing told.
+func TestBackfillMoreOnPhoneNoAccess(t *testing.T) {
+	r := newRig(t, "")
+	r.n.histQuiet = 300 * time.Millisecond // the pushed sync ends: told then, if not before
+	s, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	fake.SetPhoneHistory(alice, phoneMsgs(alice, 2, now)...)
+	fake.SetPhoneEnd(alice, waHistorySync.Conversation_COMPLETE_ON_DEMAND_SYNC_WITH_MORE_MSG_ON_PRIMARY_BUT_NO_ACCESS)
+	push := pushed(t, r, fake, now)
+	from := r.host.count()
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor, Limit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if page := r.host.waitHistory(t, 2)[1]; eventIDs(page) != "P1,P2" || !page.Done {
+		t.Fatalf("page: %v; want P1, P2, done", page)
+	}
+	ev := waitNotice(t, r, from, "history-more-")
+	if text := ev.GetNotice().Text; !strings.Contains(text, "+33611111111") || !strings.Contains(text, "does not give them") {
+		t.Errorf("notice %q: want it to name the chat, and say the phone does not give them", text)
+	}
+}
+
+// A history sync whose conversations say more remains on the phone: told
+// once at the sync's end, how many chats. Before, nothing was told.
+func TestSyncMoreOnPhoneTold(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	conv := func(chat string, id string, end bool) *waHistorySync.Conversation {
+		jid := alice
+		if chat == "bob" {
+			jid = bob
+		}
+		c := &waHistorySync.Conversation{ID: proto.String(jid.String()),
+			Messages: []*waHistorySync.HistorySyncMsg{webMsg(jid, id, false, now.Add(-time.Hour), "kept "+id)}}
+		if end {
+			c.EndOfHistoryTransfer = proto.Bool(true)
+			c.EndOfHistoryTransferType = waHistorySync.Conversation_COMPLETE_BUT_MORE_MESSAGES_REMAIN_ON_PRIMARY.Enum()
+		}
+		return c
+	}
+	from := r.host.count()
+	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(), Progress: proto.Uint32(50),
+		Conversations: []*waHistorySync.Conversation{conv("alice", "A1", true)}}})
+	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_FULL.Enum(), Progress: proto.Uint32(100),
+		Conversations: []*waHistorySync.Conversation{conv("bob", "B1", true)}}})
+	r.host.next(t, from, func(ev *pb.Event) bool {
+		p := ev.GetProgress()
+		return p.GetTask() == "history" && p.GetTotal() > 0 && p.GetDone() == p.GetTotal()
+	})
+	told := noticesByID(r.host.since(from), "history-")
+	if len(told) != 1 {
+		t.Fatalf("notices %v; want one for the sync", told)
+	}
+	for _, text := range told {
+		if !strings.Contains(text, "Older messages of 2 chats remain on your phone") {
+			t.Errorf("notice %q: want 2 chats", text)
+		}
+	}
+}

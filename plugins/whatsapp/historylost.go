@@ -1,0 +1,318 @@
+package whatsapp
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// History lost, kept until told. A part of the history that cannot be
+// had (a sync blob gone from WhatsApp's servers, its kept notice damaged
+// on disk, a spool file damaged) is noted in the login's folder
+// (history-lost.json) before its file is removed or set aside, and told
+// in one notice for all that were noted, at the sync's end or, outside
+// a sync, once the files at hand are done; the notes are dropped once
+// the gateway confirmed the notice. Before, each file made a notice of
+// its own (dozens after pairing), and a damaged notice file was set
+// aside before it was told: a plugin killed in between, or a gateway
+// that did not take the notice, lost it.
+
+// lostFile keeps the parts noted and not yet told.
+const lostFile = "history-lost.json"
+
+// lostPart is a part of the history that could not be had.
+type lostPart struct {
+	// Why it could not be had, for the notice.
+	Why string `json:"why"`
+	// Damaged: a file the plugin kept (a spool file) was damaged; its
+	// readable part was sent.
+	Damaged bool `json:"damaged,omitempty"`
+	// More: the chat whose older messages remain on the phone, not sent
+	// (historyend.go); NoAccess: which the phone does not give.
+	More     string `json:"more,omitempty"`
+	NoAccess bool   `json:"no_access,omitempty"`
+	// Said: what is lost is not known, only that something is (a file
+	// counting it was damaged); told in these words.
+	Said string `json:"said,omitempty"`
+}
+
+// Notes of what is lost, not knowing what: a kept count or note damaged.
+const (
+	unreadDamagedText = "Messages of your WhatsApp history that could not be read are not shown here; how many is not known (the gateway's count of them was damaged on disk). WhatsApp on your phone has them."
+	lostDamagedText   = "Parts of your WhatsApp history could not be had and are not shown here; which is not known (the gateway's note of them was damaged on disk). WhatsApp on your phone has them."
+)
+
+// lostParts is the login's parts noted, by key (a notice's message ID,
+// or "spool-" and a spool file's name): the same part noted again (a
+// notice delivered twice, a file read again after a crash) is one.
+type lostParts struct {
+	path string // "" = kept in memory only (no login folder)
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	parts map[string]lostPart
+}
+
+func newLostParts(loginDir string, log *slog.Logger) *lostParts {
+	if log == nil {
+		log = slog.Default()
+	}
+	l := &lostParts{log: log, parts: map[string]lostPart{}}
+	if loginDir == "" {
+		return l
+	}
+	l.path = filepath.Join(loginDir, lostFile)
+	b, err := os.ReadFile(l.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return l
+	}
+	var m map[string]lostPart
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err == nil && m != nil {
+		l.parts = m
+		return l
+	}
+	if err == nil {
+		err = errors.New("the file holds null")
+	}
+	// Damaged: what it noted is not known, but that something was lost
+	// is. Said in its place, on disk before the damaged file is
+	// replaced, a copy of it kept for a look: a crash between finds it
+	// damaged again, and notes the same.
+	sum := sha256.Sum256(b)
+	l.parts["damaged-"+hex.EncodeToString(sum[:8])] = lostPart{Said: lostDamagedText}
+	to, cerr := copyAside(l.path, b)
+	if cerr == nil {
+		cerr = l.saveLocked()
+	}
+	log.Warn("a state file is damaged; a copy set aside, its content not used", "file", l.path, "set_aside_as", to,
+		"cost", "the parts of history lost that it noted are told without saying which", "err", errors.Join(err, cerr))
+	return l
+}
+
+// copyAside writes b, a damaged file's content, under a name SetAside
+// would give path, durably; the file at path is left as it is.
+func copyAside(path string, b []byte) (string, error) {
+	for i := 1; i <= 1000; i++ {
+		to := path + sdk.DamagedSuffix
+		if i > 1 {
+			to += "." + strconv.Itoa(i)
+		}
+		if _, err := os.Lstat(to); err == nil {
+			continue
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("set aside %s: %w", path, err)
+		}
+		if err := sdk.WriteFileDurably(to, b); err != nil {
+			return "", fmt.Errorf("set aside %s: %w", path, err)
+		}
+		return to, nil
+	}
+	return "", fmt.Errorf("set aside %s: every name taken", path)
+}
+
+// note keeps part under key, on disk before it returns.
+func (l *lostParts) note(key string, part lostPart) error {
+	return l.noteAll(map[string]lostPart{key: part})
+}
+
+// noteAll keeps parts by key, written once, on disk before it returns.
+func (l *lostParts) noteAll(parts map[string]lostPart) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var added []string
+	for k, p := range parts {
+		if _, ok := l.parts[k]; !ok {
+			l.parts[k] = p
+			added = append(added, k)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	if err := l.saveLocked(); err != nil {
+		for _, k := range added {
+			delete(l.parts, k)
+		}
+		return err
+	}
+	return nil
+}
+
+// pending is a copy of the parts noted.
+func (l *lostParts) pending() map[string]lostPart {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]lostPart, len(l.parts))
+	for k, p := range l.parts {
+		out[k] = p
+	}
+	return out
+}
+
+// told drops keys, once told; a failure to write leaves them on disk, to
+// be told again (under the same notice ID, shown once).
+func (l *lostParts) told(keys []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		delete(l.parts, k)
+	}
+	if err := l.saveLocked(); err != nil {
+		l.log.Warn("the parts of history lost, told, not dropped from the login's folder; told again at the next start (shown once)", "err", err)
+	}
+}
+
+func (l *lostParts) saveLocked() error {
+	if l.path == "" {
+		return nil
+	}
+	if len(l.parts) == 0 {
+		if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	b, err := json.Marshal(l.parts)
+	if err != nil {
+		return err
+	}
+	return writeState(l.path, b)
+}
+
+// historyPartLost notes a part of the history that cannot be had, to
+// tell later (tellLost); when it cannot be noted, it is told at once.
+// The caller removes or sets aside the part's file only on nil: told or
+// noted, it is not lost with the file.
+func (s *Session) historyPartLost(key string, part lostPart) error {
+	if err := s.lost.note(key, part); err != nil {
+		s.log.Warn("a part of history lost not noted; told at once", "key", key, "err", err)
+		return s.tellErr(lostNotice(map[string]lostPart{key: part}))
+	}
+	return nil
+}
+
+// tellLost tells the parts noted, in one notice, and drops them once
+// the gateway confirmed it; a notice not confirmed leaves them, told
+// again later under the same ID.
+func (s *Session) tellLost() {
+	parts := s.lost.pending()
+	if len(parts) == 0 {
+		return
+	}
+	id, text := lostNotice(parts)
+	if err := s.tellErr(id, text); err != nil {
+		s.log.Warn("the notice of history lost not confirmed; told again later", "err", err)
+		return
+	}
+	s.lost.told(slices.Collect(func(yield func(string) bool) {
+		for k := range parts {
+			if !yield(k) {
+				return
+			}
+		}
+	}))
+}
+
+// lostNotice is the notice of parts: its ID, which names them (one
+// part's as it was told alone: "history-lost-" and the notice's message
+// ID, or "history-damaged-" and the spool file's name; several, a hash
+// of their keys), and its text.
+func lostNotice(parts map[string]lostPart) (id, text string) {
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range parts {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var whys, notes []string
+	damaged, said, more, noAccess := 0, 0, 0, 0
+	for _, k := range keys {
+		p := parts[k]
+		if p.More != "" {
+			if p.NoAccess {
+				noAccess++
+			} else {
+				more++
+			}
+			continue
+		}
+		if p.Said != "" {
+			said++
+			if !slices.Contains(notes, p.Said) {
+				notes = append(notes, p.Said)
+			}
+			continue
+		}
+		if p.Damaged {
+			damaged++
+			continue
+		}
+		if !slices.Contains(whys, p.Why) && len(whys) < 3 {
+			whys = append(whys, p.Why)
+		}
+	}
+	if len(keys) == 1 {
+		k := keys[0]
+		if p := parts[k]; p.More != "" {
+			if p.NoAccess {
+				return "history-more-" + p.More, fmt.Sprintf("Older messages of %s remain on your phone: WhatsApp does not give them to linked devices, so they are not shown here.", p.More)
+			}
+			return "history-more-" + p.More, fmt.Sprintf("Older messages of %s remain on your phone: WhatsApp did not send them here.", p.More)
+		}
+		if parts[k].Said != "" {
+			return "history-lost-" + k, parts[k].Said
+		}
+		if parts[k].Damaged {
+			return "history-damaged-" + strings.TrimPrefix(k, spoolKeyPrefix),
+				"Part of your WhatsApp history that the gateway kept was damaged on disk and is not shown here (what could be read of it is); WhatsApp on your phone has it."
+		}
+		return "history-lost-" + k, fmt.Sprintf(
+			"Part of your WhatsApp history could not be downloaded (%s): its messages are not shown here; WhatsApp on your phone has them.", parts[k].Why)
+	}
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+	}
+	id = "history-lost-" + hex.EncodeToString(h.Sum(nil)[:12])
+	var sentences []string
+	if n := len(keys) - damaged - said - more - noAccess; n == 1 {
+		sentences = append(sentences, fmt.Sprintf("1 part of your WhatsApp history could not be downloaded (%s)", strings.Join(whys, "; ")))
+	} else if n > 1 {
+		sentences = append(sentences, fmt.Sprintf("%d parts of your WhatsApp history could not be downloaded (%s)", n, strings.Join(whys, "; ")))
+	}
+	if damaged == 1 {
+		sentences = append(sentences, "1 part that the gateway kept was damaged on disk (what could be read of it is shown)")
+	} else if damaged > 1 {
+		sentences = append(sentences, fmt.Sprintf("%d parts that the gateway kept were damaged on disk (what could be read of them is shown)", damaged))
+	}
+	if more > 0 {
+		notes = append(notes, fmt.Sprintf("Older messages of %s remain on your phone: WhatsApp did not send them here.", chatCount(more)))
+	}
+	if noAccess > 0 {
+		notes = append(notes, fmt.Sprintf("Older messages of %s remain on your phone: WhatsApp does not give them to linked devices, so they are not shown here.", chatCount(noAccess)))
+	}
+	if len(sentences) > 0 {
+		notes = append([]string{strings.Join(sentences, "; ") + ": their messages are not shown here; WhatsApp on your phone has them."}, notes...)
+	}
+	return id, strings.Join(notes, " ")
+}
+
+// spoolKeyPrefix names a damaged spool file's part.
+const spoolKeyPrefix = "spool-"
