@@ -444,7 +444,8 @@ func decode(path string, data []byte) (abs string, raw map[string]any, err error
 			if dup := duplicateError(path, data, pe); dup != nil {
 				return "", nil, dup
 			}
-			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s%s", pe.Message, valueStart(data, pe.LastKey, pe.Position.Line))}
+			line := errorLine(data, pe)
+			return "", nil, &Error{File: path, Line: line, Err: fmt.Errorf("toml: %s%s", pe.Message, valueStart(data, pe.LastKey, line))}
 		}
 		return "", nil, &Error{File: path, Err: err}
 	}

@@ -309,6 +309,10 @@ func TestErrors(t *testing.T) {
 		want       []string // each must appear in one line of the error
 	}{
 		{"syntax", "[xmpp]\nserver = \"a:1\"\nping_interval = = 3\n", []string{"passerelle.toml:3: toml: "}},
+		// A table header left open is found at its newline: its own line,
+		// not the next (TestErrors' line 3, where it said 4).
+		{"unclosed table header", "[access]\nallow = [\"localhost\"]\n[xmpp\nserver = \"a:1\"\n", []string{"passerelle.toml:3: toml: expected '.' or ']' to end table name"}},
+		{"unclosed table header after BOM", "\xef\xbb\xbf[access]\nallow = [\"localhost\"]\n[xmpp\n\nserver = \"a:1\"\n", []string{"passerelle.toml:3: toml: expected '.' or ']' to end table name"}},
 		// An array left open is found at the next key: say where it began.
 		{"unclosed array", "[access]\nallow = [\"localhost\"\n# admins\nadmins = [\"a@localhost\"]\n", []string{"passerelle.toml:4: toml: expected a comma (',') or array terminator (']'), but got 'a' (in the value of access.allow, which starts at line 2: is it closed there?)"}},
 		{"unknown top-level key", minimal + "[xmpp]\nsevrer = \"a:1\"\n", []string{"passerelle.toml: xmpp.sevrer: unknown key"}},
