@@ -445,7 +445,7 @@ func decode(path string, data []byte) (abs string, raw map[string]any, err error
 				return "", nil, dup
 			}
 			line := errorLine(data, pe)
-			return "", nil, &Error{File: path, Line: line, Err: fmt.Errorf("toml: %s%s", pe.Message, valueStart(data, pe.LastKey, line))}
+			return "", nil, &Error{File: path, Line: line, Err: fmt.Errorf("toml: %s%s%s", pe.Message, valueStart(data, pe.LastKey, line), colonHint(pe))}
 		}
 		return "", nil, &Error{File: path, Err: err}
 	}

@@ -313,6 +313,9 @@ func TestErrors(t *testing.T) {
 		// not the next (TestErrors' line 3, where it said 4).
 		{"unclosed table header", "[access]\nallow = [\"localhost\"]\n[xmpp\nserver = \"a:1\"\n", []string{"passerelle.toml:3: toml: expected '.' or ']' to end table name"}},
 		{"unclosed table header after BOM", "\xef\xbb\xbf[access]\nallow = [\"localhost\"]\n[xmpp\n\nserver = \"a:1\"\n", []string{"passerelle.toml:3: toml: expected '.' or ']' to end table name"}},
+		// A file written as YAML: the format to write is said.
+		{"key written as YAML", "access:\n  allow: [localhost]\n", []string{`passerelle.toml:1: toml: expected '.' or '=', but got ':' instead (TOML sets a key with "=", as in allow = ["example.org"]; the configuration is TOML, not YAML or JSON`}},
+		{"key written as YAML in a table", "[access]\nallow: [\"localhost\"]\n", []string{`passerelle.toml:2: toml: expected '.' or '=', but got ':' instead (TOML sets a key with "="`}},
 		// An array left open is found at the next key: say where it began.
 		{"unclosed array", "[access]\nallow = [\"localhost\"\n# admins\nadmins = [\"a@localhost\"]\n", []string{"passerelle.toml:4: toml: expected a comma (',') or array terminator (']'), but got 'a' (in the value of access.allow, which starts at line 2: is it closed there?)"}},
 		{"unknown top-level key", minimal + "[xmpp]\nsevrer = \"a:1\"\n", []string{"passerelle.toml: xmpp.sevrer: unknown key"}},

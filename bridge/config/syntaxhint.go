@@ -51,3 +51,14 @@ func valueStart(data []byte, lastKey string, errLine int) string {
 	}
 	return ""
 }
+
+// colonHint says what to write when the decoder met a ':' where TOML
+// wants '=': a key written as YAML or JSON writes it ("allow:
+// [localhost]"), and "expected '.' or '=', but got ':'" alone does not
+// say that this file's format is TOML.
+func colonHint(pe toml.ParseError) string {
+	if !strings.HasSuffix(pe.Message, "but got ':' instead") {
+		return ""
+	}
+	return ` (TOML sets a key with "=", as in allow = ["example.org"]; the configuration is TOML, not YAML or JSON: see examples/passerelle.toml)`
+}
