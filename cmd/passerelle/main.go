@@ -229,6 +229,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitConfig
 	}
 	log := cfg.Logger(stderr)
+	// The store's and the bridge's warnings of no one component (a torn
+	// log, a damaged record skipped) go to slog's default: the
+	// configuration's format and level too, not Go's plain log lines in
+	// a JSON log.
+	slog.SetDefault(log)
 	// From here on: the start may wait seconds (the server's probe), and
 	// Go's default for SIGHUP would end it.
 	stopHangup := watchHangup(*path, log)
