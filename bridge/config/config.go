@@ -950,6 +950,13 @@ func (l loader) secret(t *table, tr *Transport) {
 	case env == "":
 		l.p.addf(t.key("secret"), "missing%s: set secret, secret_file, or env %s<NAME>", writtenAs(tr), SecretEnvPrefix)
 	default:
+		if v, set := os.LookupEnv(env); set && v == "" {
+			// A secrets.env line whose value was left out
+			// ("PASSERELLE_SECRET_ECHO="): said, not "set it" to an
+			// admin who did.
+			l.p.addf(t.key("secret"), "missing%s: env %s is set but empty: give it the component's secret, or set secret or secret_file", writtenAs(tr), env)
+			return
+		}
 		l.p.addf(t.key("secret"), "missing%s: set secret, secret_file, or env %s", writtenAs(tr), env)
 	}
 }

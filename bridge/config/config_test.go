@@ -489,6 +489,20 @@ func TestSecretFromEnv(t *testing.T) {
 	}
 }
 
+// TestSecretFromEnvEmpty: the variable set with no value (a secrets.env
+// line "PASSERELLE_SECRET_MY_NET=" whose value was left out) is said so;
+// it read as unset, "set ... or env PASSERELLE_SECRET_MY_NET", to an
+// admin who had.
+func TestSecretFromEnvEmpty(t *testing.T) {
+	isolate(t)
+	t.Setenv("PASSERELLE_SECRET_MY_NET", "")
+	_, err := parse(t, "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"my-net\"\ndomain = \"echo.localhost\"\nplugin = \"passerelle-echo\"\n")
+	want := "transport[0].secret: missing for transport my-net (echo.localhost): env PASSERELLE_SECRET_MY_NET is set but empty"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
 // TestSecretFromEnvShared: transports "my-net" and "my_net" would read
 // one variable, so one of them would have the other's secret.
 func TestSecretFromEnvShared(t *testing.T) {
