@@ -35,7 +35,7 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passerelle check-store: give -c FILE or --store PATH, not both: --store names the store itself, -c the configuration whose store.path to check\n")
 		return 2
 	}
-	p, from := *storePath, "-store"
+	p, from := *storePath, "the --store path"
 	if p == "" {
 		from = "store.path in " + *path
 		// Only [store] is read: the rest need not be checkable here (a

@@ -220,6 +220,16 @@ func TestCheckStoreBeforeFirstRun(t *testing.T) {
 	}
 }
 
+// TestCheckStoreBeforeFirstRunStoreFlag: with --store, what to check is
+// the path given to it (it said "else check -store").
+func TestCheckStoreBeforeFirstRunStoreFlag(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "passerelle.db")
+	code, _, errs := call("check-store", "--store", db)
+	if want := db + ": no such file: passerelle run creates the store at its first start; before it there is nothing to check (else check the --store path)\n"; code != 1 || !strings.HasSuffix(errs, want) {
+		t.Errorf("exit %d, stderr %q\nwant exit 1 and %q", code, errs, want)
+	}
+}
+
 // TestCheckStoreNotAStore: store.path naming a file that is no
 // passerelle store, another program's file or another program's bbolt
 // database, is reported damaged (exit 1) and check-store says what the
