@@ -66,6 +66,11 @@ func checkFreelist(path string) error {
 			m = o
 		}
 	}
+	if fi, err := f.Stat(); err == nil && fi.Size() < int64(m.pgid)*int64(m.pageSize) {
+		// bbolt grows the file before a meta may count the new pages:
+		// a shorter file was cut (a copy or a restore that stopped).
+		return cutShortError{damaged(path, fmt.Sprintf("cut short: the file is %d bytes, its %d pages need %d", fi.Size(), m.pgid, int64(m.pgid)*int64(m.pageSize)))}
+	}
 	if m.freelist == ^uint64(0) {
 		return nil // not synced: bbolt rebuilds it by scanning
 	}
@@ -103,6 +108,19 @@ func checkFreelist(path string) error {
 	}
 	return nil
 }
+
+// ErrCutShort is a store file shorter than the pages its meta counts:
+// a copy or a restore that did not finish, not a crash (which bbolt
+// survives). Such an error is also ErrCorrupt.
+var ErrCutShort = errors.New("store: the file is cut short")
+
+// cutShortError is damaged's error for a file cut short: its text, and
+// ErrCutShort for errors.Is.
+type cutShortError struct{ error }
+
+func (e cutShortError) Unwrap() error { return e.error }
+
+func (e cutShortError) Is(target error) bool { return target == ErrCutShort }
 
 type boltMeta struct {
 	pageSize             uint32

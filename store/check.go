@@ -26,6 +26,9 @@ type Report struct {
 	WALApplied uint64
 	Transports []TransportReport
 	WAL        []WALReport
+	// CutShort is a file shorter than its pages (ErrCutShort): nothing
+	// of it was read.
+	CutShort bool
 	// Problems are what bbolt's consistency check (Tx.Check) and the
 	// walk over the buckets found wrong in the file; empty when sound.
 	Problems []string
@@ -261,6 +264,7 @@ func (r *Report) transport(name string) *TransportReport {
 // bbolt panic) becomes a problem. It fails only when the file is locked.
 func (r *Report) inspectBolt(path string, lockTimeout time.Duration) error {
 	if err := checkFreelist(path); err != nil {
+		r.CutShort = errors.Is(err, ErrCutShort)
 		r.problem("%s", withoutPath(err, path))
 		return nil
 	}
