@@ -66,6 +66,11 @@ func checkFreelist(path string) error {
 			m = o
 		}
 	}
+	if fi, err := f.Stat(); err == nil && fi.Size() < int64(m.pgid)*int64(m.pageSize) {
+		// bbolt grows the file before a meta may count the new pages:
+		// a shorter file was cut (a copy or a restore that stopped).
+		return cutShortError{damaged(path, fmt.Sprintf("cut short: the file is %d bytes, its %d pages need %d", fi.Size(), m.pgid, int64(m.pgid)*int64(m.pageSize)))}
+	}
 	if m.freelist == ^uint64(0) {
 		return nil // not synced: bbolt rebuilds it by scanning
 	}
@@ -103,6 +108,62 @@ func checkFreelist(path string) error {
 	}
 	return nil
 }
+
+// damagedMeta returns the one of a bbolt file's two meta pages (0 or 1)
+// whose meta does not hold, when the other does: bbolt opens the file
+// from the sound one, and its writes rewrite the other, but its Tx.Check
+// stops at the damaged page with a bare "assertion failed". ok is false
+// when both hold, or neither (bbolt refuses the file itself).
+func damagedMeta(path string) (page int, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	m0 := make([]byte, metaEnd)
+	if n, _ := f.ReadAt(m0, 0); n < metaEnd {
+		return 0, false
+	}
+	first, ok0 := parseMeta(m0)
+	sizes := []uint32{binary.LittleEndian.Uint32(m0[16+8:]), uint32(os.Getpagesize()), 4096}
+	if ok0 {
+		sizes = []uint32{first.pageSize}
+	}
+	ok1 := false
+	for _, ps := range sizes {
+		b := make([]byte, metaEnd)
+		if ps < metaEnd {
+			continue
+		}
+		if n, _ := f.ReadAt(b, int64(ps)); n < metaEnd {
+			continue
+		}
+		if m, good := parseMeta(b); good && m.pageSize == ps {
+			ok1 = true
+			break
+		}
+	}
+	switch {
+	case ok0 && !ok1:
+		return 1, true
+	case ok1 && !ok0:
+		return 0, true
+	}
+	return 0, false
+}
+
+// ErrCutShort is a store file shorter than the pages its meta counts:
+// a copy or a restore that did not finish, not a crash (which bbolt
+// survives). Such an error is also ErrCorrupt.
+var ErrCutShort = errors.New("store: the file is cut short")
+
+// cutShortError is damaged's error for a file cut short: its text, and
+// ErrCutShort for errors.Is.
+type cutShortError struct{ error }
+
+func (e cutShortError) Unwrap() error { return e.error }
+
+func (e cutShortError) Is(target error) bool { return target == ErrCutShort }
 
 type boltMeta struct {
 	pageSize             uint32

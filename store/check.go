@@ -26,6 +26,9 @@ type Report struct {
 	WALApplied uint64
 	Transports []TransportReport
 	WAL        []WALReport
+	// CutShort is a file shorter than its pages (ErrCutShort): nothing
+	// of it was read.
+	CutShort bool
 	// Problems are what bbolt's consistency check (Tx.Check) and the
 	// walk over the buckets found wrong in the file; empty when sound.
 	Problems []string
@@ -261,6 +264,7 @@ func (r *Report) transport(name string) *TransportReport {
 // bbolt panic) becomes a problem. It fails only when the file is locked.
 func (r *Report) inspectBolt(path string, lockTimeout time.Duration) error {
 	if err := checkFreelist(path); err != nil {
+		r.CutShort = errors.Is(err, ErrCutShort)
 		r.problem("%s", withoutPath(err, path))
 		return nil
 	}
@@ -281,6 +285,12 @@ func (r *Report) inspectBolt(path string, lockTimeout time.Duration) error {
 	})
 	if err != nil {
 		r.problem("reading the buckets: %s", withoutPath(err, path))
+	}
+	if page, ok := damagedMeta(path); ok {
+		// bbolt's check would stop at the page with "panic:
+		// assertion failed", saying neither what nor what to do.
+		r.problem("meta page %d is damaged; bbolt reads the file from meta page %d, as of its last transaction or the one before (what it counts above may lack the last writes), and cannot check the rest past it: start passerelle once (its writes rewrite the page), stop it and check again, or restore a backup", page, 1-page)
+		return nil
 	}
 	err = guard(path, func() error {
 		return b.View(func(tx *bbolt.Tx) error {

@@ -444,7 +444,8 @@ func decode(path string, data []byte) (abs string, raw map[string]any, err error
 			if dup := duplicateError(path, data, pe); dup != nil {
 				return "", nil, dup
 			}
-			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s%s", pe.Message, valueStart(data, pe.LastKey, pe.Position.Line))}
+			line := errorLine(data, pe)
+			return "", nil, &Error{File: path, Line: line, Err: fmt.Errorf("toml: %s%s%s", pe.Message, valueStart(data, pe.LastKey, line), colonHint(pe))}
 		}
 		return "", nil, &Error{File: path, Err: err}
 	}
@@ -949,6 +950,13 @@ func (l loader) secret(t *table, tr *Transport) {
 	case env == "":
 		l.p.addf(t.key("secret"), "missing%s: set secret, secret_file, or env %s<NAME>", writtenAs(tr), SecretEnvPrefix)
 	default:
+		if v, set := os.LookupEnv(env); set && v == "" {
+			// A secrets.env line whose value was left out
+			// ("PASSERELLE_SECRET_ECHO="): said, not "set it" to an
+			// admin who did.
+			l.p.addf(t.key("secret"), "missing%s: env %s is set but empty: give it the component's secret, or set secret or secret_file", writtenAs(tr), env)
+			return
+		}
 		l.p.addf(t.key("secret"), "missing%s: set secret, secret_file, or env %s", writtenAs(tr), env)
 	}
 }

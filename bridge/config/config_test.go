@@ -309,6 +309,13 @@ func TestErrors(t *testing.T) {
 		want       []string // each must appear in one line of the error
 	}{
 		{"syntax", "[xmpp]\nserver = \"a:1\"\nping_interval = = 3\n", []string{"passerelle.toml:3: toml: "}},
+		// A table header left open is found at its newline: its own line,
+		// not the next (TestErrors' line 3, where it said 4).
+		{"unclosed table header", "[access]\nallow = [\"localhost\"]\n[xmpp\nserver = \"a:1\"\n", []string{"passerelle.toml:3: toml: expected '.' or ']' to end table name"}},
+		{"unclosed table header after BOM", "\xef\xbb\xbf[access]\nallow = [\"localhost\"]\n[xmpp\n\nserver = \"a:1\"\n", []string{"passerelle.toml:3: toml: expected '.' or ']' to end table name"}},
+		// A file written as YAML: the format to write is said.
+		{"key written as YAML", "access:\n  allow: [localhost]\n", []string{`passerelle.toml:1: toml: expected '.' or '=', but got ':' instead (TOML sets a key with "=", as in allow = ["example.org"]; the configuration is TOML, not YAML or JSON`}},
+		{"key written as YAML in a table", "[access]\nallow: [\"localhost\"]\n", []string{`passerelle.toml:2: toml: expected '.' or '=', but got ':' instead (TOML sets a key with "="`}},
 		// An array left open is found at the next key: say where it began.
 		{"unclosed array", "[access]\nallow = [\"localhost\"\n# admins\nadmins = [\"a@localhost\"]\n", []string{"passerelle.toml:4: toml: expected a comma (',') or array terminator (']'), but got 'a' (in the value of access.allow, which starts at line 2: is it closed there?)"}},
 		{"unknown top-level key", minimal + "[xmpp]\nsevrer = \"a:1\"\n", []string{"passerelle.toml: xmpp.sevrer: unknown key"}},
@@ -479,6 +486,20 @@ func TestSecretFromEnv(t *testing.T) {
 	}
 	if tr := c.Transports[0]; tr.Secret != "inline" || tr.SecretSource != "secret" {
 		t.Errorf("secret %q from %q, want the inline one", tr.Secret, tr.SecretSource)
+	}
+}
+
+// TestSecretFromEnvEmpty: the variable set with no value (a secrets.env
+// line "PASSERELLE_SECRET_MY_NET=" whose value was left out) is said so;
+// it read as unset, "set ... or env PASSERELLE_SECRET_MY_NET", to an
+// admin who had.
+func TestSecretFromEnvEmpty(t *testing.T) {
+	isolate(t)
+	t.Setenv("PASSERELLE_SECRET_MY_NET", "")
+	_, err := parse(t, "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"my-net\"\ndomain = \"echo.localhost\"\nplugin = \"passerelle-echo\"\n")
+	want := "transport[0].secret: missing for transport my-net (echo.localhost): env PASSERELLE_SECRET_MY_NET is set but empty"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
 	}
 }
 

@@ -1,10 +1,28 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/BurntSushi/toml"
 )
+
+// errorLine is the line of the TOML decoder's error. The decoder counts
+// a newline as the start of the next line, so an error found at one (a
+// table header left open, "[xmpp" alone on its line) was reported at the
+// line after, where an admin finds nothing wrong: the newline's own line
+// is counted from the error's offset instead.
+func errorLine(data []byte, pe toml.ParseError) int {
+	// The decoder's offsets are past a byte order mark, which it skips.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	start := pe.Position.Start
+	if start < 0 || start >= len(data) || data[start] != '\n' {
+		return pe.Position.Line
+	}
+	return bytes.Count(data[:start], []byte("\n")) + 1
+}
 
 // valueStart says where the value the TOML decoder was reading began,
 // when that is above the line it stopped at: an array or string left
@@ -32,4 +50,15 @@ func valueStart(data []byte, lastKey string, errLine int) string {
 		}
 	}
 	return ""
+}
+
+// colonHint says what to write when the decoder met a ':' where TOML
+// wants '=': a key written as YAML or JSON writes it ("allow:
+// [localhost]"), and "expected '.' or '=', but got ':'" alone does not
+// say that this file's format is TOML.
+func colonHint(pe toml.ParseError) string {
+	if !strings.HasSuffix(pe.Message, "but got ':' instead") {
+		return ""
+	}
+	return ` (TOML sets a key with "=", as in allow = ["example.org"]; the configuration is TOML, not YAML or JSON: see examples/passerelle.toml)`
 }

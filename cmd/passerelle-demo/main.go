@@ -38,7 +38,7 @@ func main() {
 	var own ownPlugin
 	own.flags(flag.CommandLine)
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: passerelle-demo [-dir DIR] [-once] [-plugin PATH | -config FILE] [-login FIELD=VALUE,... [-login ...]] [-flow ID] [-contact ID]\n\nRuns Prosody, passerelle and the echo transport (or the plugin -plugin names, or the [[transport]] of -config's file) on loopback and exchanges one message.\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: passerelle-demo [-dir DIR] [-once] [-plugin PATH [-name NAME] | -config FILE] [-login FIELD=VALUE,... [-login ...]] [-flow ID] [-contact ID]\n\nRuns Prosody, passerelle and the echo transport (or the plugin -plugin names, or the [[transport]] of -config's file) on loopback and exchanges one message.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()

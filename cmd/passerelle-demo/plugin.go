@@ -62,8 +62,12 @@ func (o *ownPlugin) flags(fs *flag.FlagSet) {
 // check refuses flags that do nothing, or that name no plugin to run.
 func (o *ownPlugin) check() error {
 	if o.path == "" && o.config == "" {
-		if o.name != "" || len(o.logins) > 0 || o.flow != "" || o.contact != "" {
-			return errors.New("-name, -login, -flow and -contact go with -plugin or -config")
+		if o.name != "" {
+			// Not with -config either, whose [[transport]] has its name.
+			return errors.New("-name goes with -plugin (it names the plugin's transport)")
+		}
+		if len(o.logins) > 0 || o.flow != "" || o.contact != "" {
+			return errors.New("-login, -flow and -contact go with -plugin or -config")
 		}
 		return nil
 	}

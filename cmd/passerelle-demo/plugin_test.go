@@ -47,7 +47,10 @@ func TestOwnPluginFlagsRefused(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-login", "username=carol"}, "-name, -login, -flow and -contact go with -plugin or -config"},
+		{[]string{"-login", "username=carol"}, "-login, -flow and -contact go with -plugin or -config"},
+		// -name does not go with -config: said so, not that it does.
+		{[]string{"-name", "mynet"}, "-name goes with -plugin (it names the plugin's transport)"},
+		{[]string{"-name", "mynet"}, "usage: passerelle-demo [-dir DIR] [-once] [-plugin PATH [-name NAME] | -config FILE]"},
 		{[]string{"-plugin", filepath.Join(binDir, "passerelle-echo"), "-contact", "friend"}, "-flow and -contact go with -login"},
 		{[]string{"-plugin", "/nonexistent/passerelle-x"}, "-plugin: stat /nonexistent/passerelle-x: no such file or directory"},
 		{[]string{"-plugin", binDir}, "is not an executable file"},

@@ -35,7 +35,7 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passerelle check-store: give -c FILE or --store PATH, not both: --store names the store itself, -c the configuration whose store.path to check\n")
 		return 2
 	}
-	p, from := *storePath, "-store"
+	p, from := *storePath, "the --store path"
 	if p == "" {
 		from = "store.path in " + *path
 		// Only [store] is read: the rest need not be checkable here (a
@@ -75,6 +75,12 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if r.Damaged() {
+		if r.CutShort {
+			// The gateway's file, whole at first: not another
+			// program's, as the message below would guess.
+			fmt.Fprintf(stderr, "passerelle check-store: %s is cut short, as a copy or a restore that did not finish leaves a file: restore a whole backup (or move it away: passerelle then starts a new, empty store)\n", r.Path)
+			return 1
+		}
 		if !r.Empty && r.Schema == "" {
 			// Nothing of a passerelle store could be read: the report
 			// alone ("invalid database", DAMAGED) reads as a store to

@@ -220,6 +220,36 @@ func TestCheckStoreBeforeFirstRun(t *testing.T) {
 	}
 }
 
+// TestCheckStoreBeforeFirstRunStoreFlag: with --store, what to check is
+// the path given to it (it said "else check -store").
+func TestCheckStoreBeforeFirstRunStoreFlag(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "passerelle.db")
+	code, _, errs := call("check-store", "--store", db)
+	if want := db + ": no such file: passerelle run creates the store at its first start; before it there is nothing to check (else check the --store path)\n"; code != 1 || !strings.HasSuffix(errs, want) {
+		t.Errorf("exit %d, stderr %q\nwant exit 1 and %q", code, errs, want)
+	}
+}
+
+// TestCheckStoreCutShort: a store cut short (a copy or a restore that
+// stopped) is said to be so, with what to do; it was said to hold "no
+// passerelle store", maybe another program's file, its first pages
+// damaged.
+func TestCheckStoreCutShort(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "passerelle.db")
+	fillStore(t, db)
+	// Pages 0 to 3: the metas are whole, the rest is gone.
+	if err := os.Truncate(db, 4*4096); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := call("check-store", "--store", db)
+	if !strings.Contains(out, "damaged: cut short: the file is 16384 bytes") || !strings.Contains(out, "DAMAGED") {
+		t.Errorf("report:\n%s", out)
+	}
+	if want := db + " is cut short, as a copy or a restore that did not finish leaves a file: restore a whole backup"; code != 1 || !strings.Contains(errs, want) || strings.Contains(errs, "another program's file") {
+		t.Errorf("exit %d, stderr %q\nwant exit 1 and %q", code, errs, want)
+	}
+}
+
 // TestCheckStoreNotAStore: store.path naming a file that is no
 // passerelle store, another program's file or another program's bbolt
 // database, is reported damaged (exit 1) and check-store says what the

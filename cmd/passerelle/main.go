@@ -126,7 +126,7 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr
 		io.Copy(stderr, &out)
 		return 2, true
 	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "passerelle %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fmt.Fprintf(stderr, "passerelle %s: unexpected argument %q%s\n", fs.Name(), fs.Arg(0), argumentHint(fs))
 		fs.Usage()
 		io.Copy(stderr, &out)
 		return 2, true
@@ -137,7 +137,31 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr
 // configFlag adds the -c flag shared by the commands that read the
 // configuration.
 func configFlag(fs *flag.FlagSet) *string {
-	return fs.String("c", "passerelle.toml", "configuration `FILE`")
+	v := &onceValue{s: "passerelle.toml"}
+	fs.Var(v, "c", "configuration `FILE`")
+	return &v.s
+}
+
+// onceValue is a string flag given at most once: "-c a.toml -c b.toml"
+// ran b.toml alone, without a word of a.toml.
+type onceValue struct {
+	s   string
+	set bool
+}
+
+func (v *onceValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.s
+}
+
+func (v *onceValue) Set(s string) error {
+	if v.set {
+		return fmt.Errorf("given twice (%s, then %s): give one", v.s, s)
+	}
+	v.s, v.set = s, true
+	return nil
 }
 
 // loadConfig loads the configuration with load (config.Load, or
@@ -205,6 +229,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitConfig
 	}
 	log := cfg.Logger(stderr)
+	// The store's and the bridge's warnings of no one component (a torn
+	// log, a damaged record skipped) go to slog's default: the
+	// configuration's format and level too, not Go's plain log lines in
+	// a JSON log.
+	slog.SetDefault(log)
 	// From here on: the start may wait seconds (the server's probe), and
 	// Go's default for SIGHUP would end it.
 	stopHangup := watchHangup(*path, log)
@@ -329,4 +358,17 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "passerelle %s %s %s/%s\n", sdk.BuildVersion(version), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return 0
+}
+
+// argumentHint says how to give the file an argument names, where the
+// command takes it by a flag ("passerelle run passerelle.toml"), or "".
+func argumentHint(fs *flag.FlagSet) string {
+	arg := fs.Arg(0)
+	switch {
+	case fs.Lookup("c") == nil || strings.HasPrefix(arg, "-"):
+		return ""
+	case fs.Lookup("store") != nil && !strings.HasSuffix(strings.ToLower(arg), ".toml"):
+		return fmt.Sprintf(" (a store is given with --store: passerelle %s --store %s; a configuration with -c FILE)", fs.Name(), arg)
+	}
+	return fmt.Sprintf(" (the configuration is given with -c: passerelle %s -c %s)", fs.Name(), arg)
 }

@@ -26,7 +26,10 @@ func setupPlugin(t *testing.T, data, plugin string) string {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin)
+	// Unset, not empty (which check-config says is set but empty); the
+	// Setenv restores it after the test.
 	t.Setenv("PASSERELLE_SECRET_ECHO", "")
+	os.Unsetenv("PASSERELLE_SECRET_ECHO")
 	path := filepath.Join(t.TempDir(), "passerelle.toml")
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)

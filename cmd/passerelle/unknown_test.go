@@ -63,3 +63,30 @@ func TestHelpCommand(t *testing.T) {
 		t.Errorf("help chek-config: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// TestFileGivenWithoutFlag: a file given as an argument, as other
+// daemons take it, is answered with the flag that gives it (it was
+// "unexpected argument" alone), and -c given twice is refused (the last
+// one ran, the first unread without a word).
+func TestFileGivenWithoutFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "/etc/passerelle/passerelle.toml"}, `passerelle run: unexpected argument "/etc/passerelle/passerelle.toml" (the configuration is given with -c: passerelle run -c /etc/passerelle/passerelle.toml)`},
+		{[]string{"check-config", "gw.toml"}, `(the configuration is given with -c: passerelle check-config -c gw.toml)`},
+		{[]string{"check-store", "/var/lib/passerelle/passerelle.db"}, `(a store is given with --store: passerelle check-store --store /var/lib/passerelle/passerelle.db; a configuration with -c FILE)`},
+		{[]string{"check-store", "gw.toml"}, `(the configuration is given with -c: passerelle check-store -c gw.toml)`},
+		{[]string{"run", "-c", "a.toml", "-c", "b.toml"}, `given twice (a.toml, then b.toml): give one`},
+		{[]string{"check-config", "-c", "a.toml", "-c", "b.toml"}, `given twice (a.toml, then b.toml): give one`},
+	} {
+		code, out, errs := call(tc.args...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || !strings.Contains(errs, "Usage:") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q with the usage", tc.args, code, out, errs, tc.want)
+		}
+	}
+	// An argument that is no file name gets no such hint.
+	if _, _, errs := call("version", "x"); strings.Contains(errs, "given with") {
+		t.Errorf("version x: %q", errs)
+	}
+}
