@@ -30,6 +30,13 @@ func (ss *session) setState(ctx context.Context, s *pb.LoginStateEvent) {
 func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told string) {
 	t, user := ss.t, ss.user
 	ss.mu.Lock()
+	if ss.staleLocked(s.Connection) {
+		// Of a connection before the login's latest (connmark.go): it
+		// says nothing of the login now, nor answers its login.
+		ss.mu.Unlock()
+		t.log.Info("login state of an earlier connection ignored", "user", user, "login", ss.loginID, "state", s.State, "connection", s.Connection)
+		return
+	}
 	prev := ss.state
 	ss.state = loginState{state: s.State, msg: s.Message, since: time.Now()}
 	// The answer to the login just completed tells it, with what to do
@@ -269,7 +276,8 @@ func (t *transport) relogin(ctx context.Context, user string) error {
 	if _, err := client.Disconnect(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
 		t.log.Warn("disconnect before relogin failed", "user", user, "err", err)
 	}
-	if _, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState, LoginDir: dir}); err != nil {
+	if _, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState, LoginDir: dir,
+		Connection: s.newConnection()}); err != nil {
 		return err
 	}
 	t.goDetached(ctx, s.syncContacts) // background.go: past the command, not the stop

@@ -69,6 +69,9 @@ func (s *session) watchFirstState() *firstState {
 	fs := &firstState{settled: make(chan struct{})}
 	s.mu.Lock()
 	s.endFirstWatchLocked()
+	// A state of the connection before, still on its way, is not the
+	// new one's (connmark.go).
+	s.newConnectionLocked()
 	s.first = fs
 	s.mu.Unlock()
 	return fs

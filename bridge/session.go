@@ -58,6 +58,10 @@ type session struct {
 	// first catches the login's first settled state for the answer to
 	// the login just completed (login_connected.go); nil when none waits.
 	first *firstState
+	// connFloor is the number of the login's latest Connect, or of the
+	// watch of a login just completed: a state numbered below it is of
+	// a connection before, and ignored (connmark.go).
+	connFloor uint64
 	// connecting is the login's first Connect under way, after it
 	// completed (login_connecting.go); nil when none is.
 	connecting *connectRun

@@ -72,6 +72,8 @@ type transport struct {
 
 	idPrefix string
 	ids      atomic.Uint64
+	// conns numbers the logins' Connects (connmark.go).
+	conns connNumbers
 
 	mu       sync.RWMutex
 	sessions map[string]*session // user bare JID -> their login's session (session.go)
@@ -168,6 +170,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		retention:   archiveRetention(tc),
 		privKnown:   make(chan struct{}),
 	}
+	t.conns.seed(t.started)
 	t.in.handle, t.in.max, t.in.limit = t.handle, inboundQueue, inboundChats
 	t.out.handle = chatDelivery{t: t, now: t.deliverNow}.deliver
 	t.hist = newBackfill(t, tc.BackfillMessages)
@@ -351,7 +354,8 @@ func (t *transport) connect(ctx context.Context, client pb.TransportClient, l st
 	defer cancel()
 	dir, err := t.loginDir(ctx, l) // logindir.go
 	if err == nil {
-		_, err = client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState, LoginDir: dir})
+		_, err = client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState, LoginDir: dir,
+			Connection: t.newConnection(l.LoginID)})
 	}
 	if err != nil {
 		if ctx.Err() == nil {

@@ -2277,11 +2277,16 @@ func (x *LoginRef) GetLoginId() string {
 }
 
 type ConnectRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	LoginId       string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
-	UserJid       string                 `protobuf:"bytes,2,opt,name=user_jid,json=userJid,proto3" json:"user_jid,omitempty"`
-	SavedState    []byte                 `protobuf:"bytes,3,opt,name=saved_state,json=savedState,proto3" json:"saved_state,omitempty"`
-	LoginDir      string                 `protobuf:"bytes,4,opt,name=login_dir,json=loginDir,proto3" json:"login_dir,omitempty"` // this login's own folder (see StartLoginRequest)
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	LoginId    string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
+	UserJid    string                 `protobuf:"bytes,2,opt,name=user_jid,json=userJid,proto3" json:"user_jid,omitempty"`
+	SavedState []byte                 `protobuf:"bytes,3,opt,name=saved_state,json=savedState,proto3" json:"saved_state,omitempty"`
+	LoginDir   string                 `protobuf:"bytes,4,opt,name=login_dir,json=loginDir,proto3" json:"login_dir,omitempty"` // this login's own folder (see StartLoginRequest)
+	// connection is this connection's number: the gateway picks a new one
+	// at each Connect, greater than any it picked before, and the login's
+	// states say it back (LoginStateEvent.connection). 0: a gateway built
+	// before the field.
+	Connection    uint64 `protobuf:"varint,5,opt,name=connection,proto3" json:"connection,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2342,6 +2347,13 @@ func (x *ConnectRequest) GetLoginDir() string {
 		return x.LoginDir
 	}
 	return ""
+}
+
+func (x *ConnectRequest) GetConnection() uint64 {
+	if x != nil {
+		return x.Connection
+	}
+	return 0
 }
 
 // LogoutRequest ends a login on the network. It carries what Connect
@@ -7608,7 +7620,16 @@ type LoginStateEvent struct {
 	// transport's features say (a Telegram bot): sent with CONNECTED; the
 	// gateway offers the login's user only what both have (commands, chat
 	// commands, ad-hoc commands). Unset: the transport's features.
-	Features      *Features `protobuf:"bytes,3,opt,name=features,proto3" json:"features,omitempty"`
+	Features *Features `protobuf:"bytes,3,opt,name=features,proto3" json:"features,omitempty"`
+	// connection is the number of the connection this state is of: that
+	// of the login's Connect (ConnectRequest.connection) it follows. The
+	// gateway ignores a state numbered below the login's latest Connect
+	// (one still on its way as the login connects again, which it would
+	// otherwise take for the new connection's). The Go SDK sets it: a
+	// state emitted without one gets the number of the login's Connect
+	// under way or last made. 0: not known (a plugin built before the
+	// field, or a state before any Connect), taken as today: the login's.
+	Connection    uint64 `protobuf:"varint,4,opt,name=connection,proto3" json:"connection,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -7662,6 +7683,13 @@ func (x *LoginStateEvent) GetFeatures() *Features {
 		return x.Features
 	}
 	return nil
+}
+
+func (x *LoginStateEvent) GetConnection() uint64 {
+	if x != nil {
+		return x.Connection
+	}
+	return 0
 }
 
 type SavedStateEvent struct {
@@ -8152,13 +8180,16 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\vsaved_state\x18\x03 \x01(\fR\n" +
 	"savedState\"%\n" +
 	"\bLoginRef\x12\x19\n" +
-	"\blogin_id\x18\x01 \x01(\tR\aloginId\"\x84\x01\n" +
+	"\blogin_id\x18\x01 \x01(\tR\aloginId\"\xa4\x01\n" +
 	"\x0eConnectRequest\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x19\n" +
 	"\buser_jid\x18\x02 \x01(\tR\auserJid\x12\x1f\n" +
 	"\vsaved_state\x18\x03 \x01(\fR\n" +
 	"savedState\x12\x1b\n" +
-	"\tlogin_dir\x18\x04 \x01(\tR\bloginDir\"\x83\x01\n" +
+	"\tlogin_dir\x18\x04 \x01(\tR\bloginDir\x12\x1e\n" +
+	"\n" +
+	"connection\x18\x05 \x01(\x04R\n" +
+	"connection\"\x83\x01\n" +
 	"\rLogoutRequest\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x19\n" +
 	"\buser_jid\x18\x02 \x01(\tR\auserJid\x12\x1f\n" +
@@ -8562,11 +8593,14 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13ContactRemovedEvent\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\">\n" +
 	"\tChatEvent\x121\n" +
-	"\x04chat\x18\x01 \x01(\v2\x1d.passerelle.transport.v2.ChatR\x04chat\"\xa5\x01\n" +
+	"\x04chat\x18\x01 \x01(\v2\x1d.passerelle.transport.v2.ChatR\x04chat\"\xc5\x01\n" +
 	"\x0fLoginStateEvent\x129\n" +
 	"\x05state\x18\x01 \x01(\x0e2#.passerelle.transport.v2.LoginStateR\x05state\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12=\n" +
-	"\bfeatures\x18\x03 \x01(\v2!.passerelle.transport.v2.FeaturesR\bfeatures\"2\n" +
+	"\bfeatures\x18\x03 \x01(\v2!.passerelle.transport.v2.FeaturesR\bfeatures\x12\x1e\n" +
+	"\n" +
+	"connection\x18\x04 \x01(\x04R\n" +
+	"connection\"2\n" +
 	"\x0fSavedStateEvent\x12\x1f\n" +
 	"\vsaved_state\x18\x01 \x01(\fR\n" +
 	"savedState\"\x90\x02\n" +

@@ -117,7 +117,13 @@ type Session interface {
 	// Connect starts the session. It returns once the session is under
 	// way; progress is reported with LoginStateEvent. It may be called
 	// again on a connected session (the host reconnects every login after
-	// a restart) and must then do no harm.
+	// a restart) and must then do no harm. The SDK stamps the login's
+	// states emitted from this Connect on with its number (the host's
+	// ConnectRequest.connection), so that the host ignores one of the
+	// connection before still on its way; a goroutine of that earlier
+	// connection that goes on emitting states after it is stamped the
+	// new one's: end it in Disconnect. A number the event carries is
+	// kept (one read off a state the SDK stamped before).
 	Connect(ctx context.Context) error
 	// Disconnect ends the session; the SDK forgets it.
 	Disconnect(ctx context.Context) error

@@ -248,12 +248,16 @@ func (t *connectorTransport[S]) session(loginID string) (S, error) {
 	return zero, Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "login %q is not connected", loginID)
 }
 
-func (t *connectorTransport[S]) Connect(ctx context.Context, req *pb.ConnectRequest) error {
+func (t *connectorTransport[S]) Connect(ctx context.Context, req *pb.ConnectRequest, begin func()) error {
 	if req.LoginId == "" {
 		return Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Connect without a login ID")
 	}
 	l := t.lockSlot(req.LoginId)
 	defer l.mu.Unlock()
+	// The login's calls before (a Connect, Disconnect or Logout that
+	// held the slot) are over: its states from now on are this
+	// connection's, those emitted before it stay stamped the earlier's.
+	begin()
 	s := l.cur.Load()
 	if s == nil {
 		loaded, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: req.LoginId, UserJID: req.UserJid, SavedState: req.SavedState, Dir: req.LoginDir})

@@ -88,7 +88,10 @@ func (f *fakeTransport) SubmitLoginInput(context.Context, string, map[string]str
 	return nil, Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no such process")
 }
 
-func (f *fakeTransport) Connect(context.Context, *pb.ConnectRequest) error { return nil }
+func (f *fakeTransport) Connect(_ context.Context, _ *pb.ConnectRequest, begin func()) error {
+	begin()
+	return nil
+}
 
 func (f *fakeTransport) ChatInfo(_ context.Context, req *pb.ChatRef) (*pb.Chat, error) {
 	if f.chatInfo != nil {

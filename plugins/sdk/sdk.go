@@ -158,7 +158,9 @@ type transport interface {
 	WaitLogin(ctx context.Context, processID string) (*pb.LoginStep, error)
 	CancelLogin(ctx context.Context, processID string) error
 
-	Connect(ctx context.Context, req *pb.ConnectRequest) error
+	// Connect calls begin once the login's calls before it are over:
+	// from then on its states are the new connection's.
+	Connect(ctx context.Context, req *pb.ConnectRequest, begin func()) error
 	Disconnect(ctx context.Context, loginID string) error
 	Logout(ctx context.Context, req *pb.LogoutRequest) error
 

@@ -50,6 +50,8 @@ type server struct {
 	sent sentTxns
 	// running counts the commands under way, for the stop (stop.go).
 	running runningCommands
+	// conns stamps login states with their connection (connection.go).
+	conns connections
 
 	// trace is WithTrace's hook, nil when off.
 	trace func(stage Stage, text string)
@@ -78,10 +80,12 @@ type host struct{ s *server }
 func (h host) Emit(ev *pb.Event) { h.emit(ev) }
 
 // emit is what every Emit does: ev's txn_id stamped when it is a send's
-// echo (echotxn.go), then ev queued; seq is 0 when the queue dropped it,
+// echo (echotxn.go), a login state's connection (connection.go), then ev
+// queued; seq is 0 when the queue dropped it,
 // err saying why.
 func (h host) emit(ev *pb.Event) (q *eventQueue, seq uint64, err error) {
 	h.s.sent.stamp(ev)
+	h.s.conns.stamp(ev)
 	q = h.s.queue()
 	seq, err = q.emit(ev)
 	return q, seq, err
@@ -227,7 +231,8 @@ func (s *server) CancelLogin(ctx context.Context, req *pb.LoginProcessRef) (*pb.
 }
 
 func (s *server) Connect(ctx context.Context, req *pb.ConnectRequest) (*pb.Empty, error) {
-	return &pb.Empty{}, toStatus(s.t.Connect(ctx, req))
+	begin := func() { s.conns.begin(req.LoginId, req.Connection) }
+	return &pb.Empty{}, toStatus(s.t.Connect(ctx, req, begin))
 }
 
 func (s *server) Disconnect(ctx context.Context, req *pb.LoginRef) (*pb.Empty, error) {
