@@ -45,6 +45,9 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 	}
 	switch st.Kind() {
 	case "message":
+		if from := st.From(); bareOf(from) == from && t.ownID(st.ID()) {
+			return false // the gateway's own, sent as the user, come back: dropped (handleMessage)
+		}
 		if t.takeRead(st) != nil {
 			return true // its record, written, is the next start's (held.go)
 		}
