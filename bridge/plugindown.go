@@ -36,32 +36,33 @@ type pluginDown struct {
 // passed with the plugin still down, counted for the transport's stop
 // (bg), and not once the stop waits: the link is gone.
 func (d *pluginDown) stopped(err error, tell func(), bg *stopwait.Group) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	var ie *pluginhost.InitError
 	refused := errors.As(err, &ie)
-	if d.told && refused != d.refused {
-		// Told already, now of another cause.
+	d.mu.Lock()
+	retell := d.told && refused != d.refused
+	d.refused = refused
+	if d.timer == nil && !d.told {
+		var timer *time.Timer
+		timer = time.AfterFunc(pluginDownGrace, func() {
+			bg.RunLive(func() {
+				d.mu.Lock()
+				if d.timer != timer {
+					d.mu.Unlock()
+					return // the plugin came back meanwhile
+				}
+				d.timer, d.told = nil, true
+				d.mu.Unlock()
+				tell()
+			})
+		})
+		d.timer = timer
+	}
+	d.mu.Unlock()
+	if retell {
+		// Told already, now of another cause. Outside d.mu, which tell
+		// takes (shown): once the stop waits, Go runs it here.
 		bg.Go(tell)
 	}
-	d.refused = refused
-	if d.timer != nil || d.told {
-		return
-	}
-	var timer *time.Timer
-	timer = time.AfterFunc(pluginDownGrace, func() {
-		bg.RunLive(func() {
-			d.mu.Lock()
-			if d.timer != timer {
-				d.mu.Unlock()
-				return // the plugin came back meanwhile
-			}
-			d.timer, d.told = nil, true
-			d.mu.Unlock()
-			tell()
-		})
-	})
-	d.timer = timer
 }
 
 // up notes the plugin running again and reports whether the users were

@@ -10,7 +10,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/xmpplink"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
 )
 
@@ -97,4 +99,27 @@ func TestHistoryIdleNotPastStop(t *testing.T) {
 		default:
 		}
 	})
+}
+
+// TestPluginDownRetoldAtStop: a new cause of the plugin being down
+// noted once the stop waits (the notice then runs in the caller) does
+// not wait for itself: the notice reads what it says (shown) under the
+// lock its caller held.
+func TestPluginDownRetoldAtStop(t *testing.T) {
+	tr, _ := stoppedTransport(openStore(t))
+	tr.down.told = true
+	tr.bg.Stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tr.down.stopped(&pluginhost.InitError{Err: &sdk.Error{Text: "bad config"}}, func() { tr.down.shown() }, &tr.bg)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("noting the plugin's new cause of being down at the stop never returned")
+	}
+	if _, refused := tr.down.shown(); !refused {
+		t.Error("the refusal was not noted")
+	}
 }
