@@ -22,7 +22,11 @@ import (
 //     (held_queue.go), or, without one (to the gateway, to a room's
 //     member, from a user not registered, a correction without words),
 //     gets one of the stanza alone;
-//   - an iq get or set is kept, and answered at the next start;
+//   - an iq get is kept, and answered at the next start; an iq set is
+//     answered then with an error that asks to send it again (its
+//     payload, which may be a password or a login code, is not kept;
+//     and a registration or a command step done minutes later, its
+//     client gone on, would surprise more than it helps);
 //   - a presence subscription (subscribe, subscribed, unsubscribe,
 //     unsubscribed) and a probe are kept;
 //   - an available or unavailable presence is handled as before: the
@@ -69,7 +73,11 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 		return false
 	}
 	var w wire.Writer
-	w.Element(&st.Element)
+	if st.Kind() == "iq" && st.Type() == "set" {
+		w.Start("iq", "").Attr("type", "set").Attr("id", st.ID()).Attr("from", st.From()).Attr("to", st.To()).End()
+	} else {
+		w.Element(&st.Element)
+	}
 	h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: w.Bytes()}
 	if _, err := t.db.PutHeld(context.WithoutCancel(ctx), t.name, h); err != nil {
 		t.log.Warn("a stanza read as the gateway stopped is not kept; its sender gets no answer", "kind", st.Kind(), "from", st.From(), "id", st.ID(), "err", err)
@@ -93,6 +101,10 @@ func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 		return
 	}
 	t.log.Info("handling a stanza read as the gateway stopped", "kind", st.Kind(), "from", st.From(), "id", st.ID())
-	t.handle(ctx, st)
+	if st.Kind() == "iq" && st.Type() == "set" && st.Payload() == nil { // kept without it
+		t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the gateway stopped before it handled this request; send it again"))
+	} else {
+		t.handle(ctx, st)
+	}
 	t.deleteHeld(ctx, h.Seq)
 }

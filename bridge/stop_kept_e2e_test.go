@@ -12,8 +12,8 @@ import (
 // TestReadAtStopAnswered: what a user sends while the gateway stops (its
 // link still open for the answers of the commands in flight, its
 // workers' context ended) is answered at the next start: a message too
-// long gets its error, a disco#info its result, a subscription to a
-// contact its approval. Each was handled with the stop's ended context
+// long gets its error, a disco#info its result, an iq set an error that
+// asks to send it again, a subscription to a contact its approval. Each was handled with the stop's ended context
 // and its answer dropped: the sender never heard.
 func TestReadAtStopAnswered(t *testing.T) {
 	s := newStack(t, stackOptions{})
@@ -22,7 +22,7 @@ func TestReadAtStopAnswered(t *testing.T) {
 	bob, carol, dave := "bob@"+domain, "carol@"+domain, "dave@"+domain
 	long := strings.Repeat("x", 1500) // max_body_bytes is 1000
 
-	var msgID, iqID, subID string
+	var msgID, setID, iqID, subID string
 	// The stanzas must reach the gateway before its link closes: once
 	// closed, the server bounces them, which says nothing of the
 	// gateway. A stop whose window they missed (a busy machine) is
@@ -51,6 +51,8 @@ func TestReadAtStopAnswered(t *testing.T) {
 		subID = alice.NewID()
 		raw(t, alice, `<presence type='subscribe' id='`+subID+`' to='`+carol+`'/>`)
 		msgID = sendChat(t, alice, dave, long)
+		setID = alice.NewID()
+		raw(t, alice, `<iq type='set' id='`+setID+`' to='`+domain+`'><query xmlns='jabber:iq:gateway'><prompt>carol</prompt></query></iq>`)
 		iqID = alice.NewID()
 		raw(t, alice, `<iq type='get' id='`+iqID+`' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
 		<-stopped
@@ -81,6 +83,11 @@ func TestReadAtStopAnswered(t *testing.T) {
 		return st.Name == "message" && st.Type == "error" && st.ID == msgID && strings.Contains(st.XML, "policy-violation")
 	}); err != nil {
 		t.Errorf("the message too long, read at the stop, never got its error: %v", err)
+	}
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "iq" && st.Type == "error" && st.ID == setID && strings.Contains(st.XML, "send it again")
+	}); err != nil {
+		t.Errorf("the iq set read at the stop was never answered: %v", err)
 	}
 	nextPresence(t, alice, carol, "subscribed", nil)
 }

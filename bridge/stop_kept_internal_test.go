@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -21,7 +22,7 @@ func TestKeepAtStopKinds(t *testing.T) {
 		kept   bool
 	}{
 		{`<iq type='get' id='q1' from='alice@localhost/a' to='echo.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`, true},
-		{`<iq type='set' id='q2' from='alice@localhost/a' to='echo.localhost'><query xmlns='jabber:iq:register'/></iq>`, true},
+		{`<iq type='set' id='q2' from='alice@localhost/a' to='echo.localhost'><query xmlns='jabber:iq:register'><password>s3cret</password></query></iq>`, true},
 		{`<presence type='subscribe' id='p1' from='alice@localhost' to='bob@echo.localhost'/>`, true},
 		{`<presence type='unsubscribed' id='p2' from='alice@localhost' to='echo.localhost'/>`, true},
 		{`<presence type='probe' id='p3' from='alice@localhost/a' to='bob@echo.localhost'/>`, true},
@@ -50,6 +51,11 @@ func TestKeepAtStopKinds(t *testing.T) {
 		}
 		if recorded := len(after) > len(before); recorded != c.kept {
 			t.Errorf("%s: recorded %v, want %v", c.stanza, recorded, c.kept)
+		}
+		for _, h := range after[len(before):] {
+			if st.Kind() == "iq" && st.Type() == "set" && strings.Contains(string(h.Stanza), "query") {
+				t.Errorf("an iq set kept with its payload (a password, a code): %s", h.Stanza)
+			}
 		}
 		if tr.keepAtStop(context.Background(), st) {
 			t.Errorf("%s: kept while the gateway runs", c.stanza)
