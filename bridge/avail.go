@@ -182,7 +182,7 @@ func (s *session) probe(ctx context.Context) {
 	}
 	s.mu.Unlock()
 	s.t.send(ctx, s.t.presence(s.user, "probe"))
-	time.AfterFunc(probeWait, func() { s.noteAvail(context.WithoutCancel(ctx), "", "timeout", ownPresence{}) })
+	s.t.afterBg(probeWait, func() { s.noteAvail(context.WithoutCancel(ctx), "", "timeout", ownPresence{}) })
 }
 
 // noteAvail updates the user's availability from a presence of theirs

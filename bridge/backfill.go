@@ -358,7 +358,7 @@ func (b *backfill) fetch(ctx context.Context, loginID string, chats []string) {
 // idle timer runs unless a batch is being handled (see storing).
 func (b *backfill) beginLocked(key chatAddr, want int, stored uint64, slot bool) *histFetch {
 	f := &histFetch{want: want, slot: slot, started: time.Now(), stored: stored, ended: make(chan struct{})}
-	f.timer = time.AfterFunc(b.idle, func() { b.finish(key, f, "quiet") })
+	f.timer = b.t.afterBg(b.idle, func() { b.finish(key, f, "quiet") })
 	f.due = f.started.Add(b.idle)
 	if b.storing {
 		f.timer.Stop() // started again once store returns

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"time"
 )
 
 // Work a transport does beside its chats' workers (a resend waiting for
@@ -45,6 +46,16 @@ type detached struct {
 
 // Value is the values context's.
 func (d detached) Value(key any) any { return d.values.Value(key) }
+
+// afterBg runs f after d, as time.AfterFunc does, counted for the stop
+// as goBg's work is; a timer that fires once the stop waits runs
+// nothing. Its work (a probe's timeout, a join's refusal, a chat's
+// history fetch gone quiet, the plugin-down notice) is of no use once
+// the gateway stopped, and ran past the stop before: on a closed store,
+// or into the next start's log.
+func (t *transport) afterBg(d time.Duration, f func()) *time.Timer {
+	return time.AfterFunc(d, func() { t.bg.RunLive(f) })
+}
 
 // runCtx is the transport's run context, which ends at its stop;
 // background for a transport a test does not run.

@@ -188,7 +188,13 @@ func (c *chats[T]) run(key chatAddr, w *chatWorker[T]) {
 				return
 			}
 		case <-ctx.Done():
-			return
+			// Out of the map, unless an item came meanwhile: a worker
+			// ended and left there took what its chat got after the
+			// stop (a stanza read in the link's last moments) and
+			// never handled it, nor told anyone.
+			if c.retire(key, w, -1) {
+				return
+			}
 		}
 	}
 }

@@ -158,6 +158,9 @@ func (t *transport) replayOne(ctx context.Context, h store.HeldMessage) {
 	s := t.sessionOf(h.LoginID)
 	cmd := &pb.Command{}
 	switch err := proto.Unmarshal(h.Command, cmd); {
+	case h.LoginID == keptLogin:
+		t.replayKept(ctx, h) // stop_kept.go
+		return
 	case s == nil:
 		t.log.Info("held message of a login that is gone dropped", "login", h.LoginID)
 	case len(h.Command) == 0 && len(h.Stanza) > 0:

@@ -35,6 +35,9 @@ func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
 		t.roomBounce(ctx, st) // a resource gone from a room (room_gone.go)
 		return
 	}
+	if t.keepAtStop(ctx, st) { // stop_kept.go: answered at the next start
+		return
+	}
 	from, ferr := t.parseJID(st.From())
 	to, terr := t.parseJID(st.To())
 	if ferr != nil || terr != nil {

@@ -70,5 +70,5 @@ func stateLabel(enum string) string {
 // the users hear of it if it stays down (plugindown.go).
 func (t *transport) pluginStopped(err error) {
 	t.metrics.PluginRestart()
-	t.down.stopped(err, t.showPluginDown)
+	t.down.stopped(err, t.showPluginDown, &t.bg)
 }

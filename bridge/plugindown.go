@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/pluginhost"
+	"passerelle.im/passerelle/internal/stopwait"
 )
 
 // While the plugin is down no login is connected to its network: a
@@ -32,34 +33,36 @@ type pluginDown struct {
 }
 
 // stopped notes the plugin's stop, and why: tell runs once the grace has
-// passed with the plugin still down.
-func (d *pluginDown) stopped(err error, tell func()) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+// passed with the plugin still down, counted for the transport's stop
+// (bg), and not once the stop waits: the link is gone.
+func (d *pluginDown) stopped(err error, tell func(), bg *stopwait.Group) {
 	var ie *pluginhost.InitError
 	refused := errors.As(err, &ie)
-	if d.told && refused != d.refused {
-		// Told already, now of another cause. Not waited for at the
-		// stop, nor is the grace's timer: tell only sends presences,
-		// its wait bounded, and the link closes with the stop.
-		go tell()
-	}
+	d.mu.Lock()
+	retell := d.told && refused != d.refused
 	d.refused = refused
-	if d.timer != nil || d.told {
-		return
+	if d.timer == nil && !d.told {
+		var timer *time.Timer
+		timer = time.AfterFunc(pluginDownGrace, func() {
+			bg.RunLive(func() {
+				d.mu.Lock()
+				if d.timer != timer {
+					d.mu.Unlock()
+					return // the plugin came back meanwhile
+				}
+				d.timer, d.told = nil, true
+				d.mu.Unlock()
+				tell()
+			})
+		})
+		d.timer = timer
 	}
-	var timer *time.Timer
-	timer = time.AfterFunc(pluginDownGrace, func() {
-		d.mu.Lock()
-		if d.timer != timer {
-			d.mu.Unlock()
-			return // the plugin came back meanwhile
-		}
-		d.timer, d.told = nil, true
-		d.mu.Unlock()
-		tell()
-	})
-	d.timer = timer
+	d.mu.Unlock()
+	if retell {
+		// Told already, now of another cause. Outside d.mu, which tell
+		// takes (shown): once the stop waits, Go runs it here.
+		bg.Go(tell)
+	}
 }
 
 // up notes the plugin running again and reports whether the users were
@@ -96,7 +99,8 @@ func (t *transport) pluginDownText(refused bool) string {
 // showPluginDown tells every user the plugin is down.
 func (t *transport) showPluginDown() {
 	t.log.Warn("the transport plugin stays down; its users are told", "for", pluginDownGrace)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Ends with the stop: bg's Stop waits for it.
+	ctx, cancel := context.WithTimeout(t.runCtx(), 10*time.Second)
 	defer cancel()
 	for _, s := range t.allSessions() {
 		t.send(ctx, s.gatewayPresence())

@@ -35,14 +35,14 @@ func TestPluginDownSaysRefusal(t *testing.T) {
 			t.Fatalf("the users were never told (want %q)", want)
 		}
 	}
-	tr.down.stopped(errors.New("plugin exited: signal: killed"), tell)
+	tr.down.stopped(errors.New("plugin exited: signal: killed"), tell, &tr.bg)
 	next("it is being restarted")
 	refusal := &pluginhost.InitError{Err: &sdk.Error{Code: pb.ErrorCode_ERROR_CODE_BAD_REQUEST, Text: `echo: unknown key "contactz"`}}
-	tr.down.stopped(refusal, tell)
+	tr.down.stopped(refusal, tell, &tr.bg)
 	next("Stopped: the gateway&apos;s echo plugin refused to start: its setup needs the gateway&apos;s admin")
 
 	tr.down.up()
-	tr.down.stopped(refusal, tell)
+	tr.down.stopped(refusal, tell, &tr.bg)
 	next("refused to start")
 	if p := string(s.gatewayPresence()); strings.Contains(p, "contactz") {
 		t.Errorf("the plugin's own words reach the user (they are the admin's): %s", p)

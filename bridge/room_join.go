@@ -110,7 +110,7 @@ func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, 
 			s.completeJoins(ctx, r) // the chat came first
 			return
 		}
-		time.AfterFunc(joinWait, func() {
+		t.afterBg(joinWait, func() {
 			s.failJoins(ctx, key, b, wire.RemoteServerTimeout, t.displayName()+" did not say what "+to.Bare().String()+" is")
 		})
 	})

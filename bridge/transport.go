@@ -238,6 +238,9 @@ func (t *transport) run(ctx context.Context) {
 	wg.Go(func() { t.link.Run(linkCtx) })
 	wg.Go(func() {
 		<-ctx.Done()
+		// What is read from now on is answered at the next start
+		// (stop_kept.go).
+		t.log.Info("transport stopping")
 		t.closeRoomsAtStop()
 		// The answers to the commands in flight, which the plugin host
 		// waits for (its drain), may tell the user of a refusal.

@@ -48,6 +48,19 @@ func (g *Group) Run(f func()) {
 	f()
 }
 
+// RunLive runs f in the caller's goroutine (a timer's), counted for Stop,
+// unless Stop waits already: then f is not run, and RunLive reports
+// false. For work that is of no use after the stop (a timeout, a late
+// notice), which Run would run past it.
+func (g *Group) RunLive(f func()) bool {
+	if !g.add() {
+		return false
+	}
+	defer g.wg.Done()
+	f()
+	return true
+}
+
 // Stop waits for the goroutines started, and for those they start.
 func (g *Group) Stop() {
 	g.mu.Lock()

@@ -43,3 +43,17 @@ func TestStopWaitsThenRunsInCaller(t *testing.T) {
 		t.Fatal("work started after Stop did not run in the caller")
 	}
 }
+
+// TestRunLiveNotAfterStop: RunLive runs its work, counted, until Stop
+// waits; then not at all (Run would run it in the caller).
+func TestRunLiveNotAfterStop(t *testing.T) {
+	var g Group
+	ran := 0
+	if !g.RunLive(func() { ran++ }) || ran != 1 {
+		t.Fatalf("before Stop: ran %d times", ran)
+	}
+	g.Stop()
+	if g.RunLive(func() { ran++ }) || ran != 1 {
+		t.Fatalf("after Stop: ran %d times, want none", ran-1)
+	}
+}

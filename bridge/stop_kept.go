@@ -1,0 +1,110 @@
+package bridge
+
+import (
+	"context"
+
+	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/store"
+)
+
+// A stanza the gateway reads once its stop began cannot be answered: its
+// worker's context has ended, so nothing it sends is queued, and the link
+// closes a moment later (it reads on after its </stream:stream> until the
+// server ends its own, RFC 6120 §4.4: the stanzas the server routed just
+// before). Handled then, a message refused on its content (too long, a
+// correction naming nothing) had its error dropped and its record
+// forgotten as answered, and an iq got no answer: the sender never
+// heard. So such a stanza is not handled at the stop but kept, and the
+// next start handles it as if just read, once its plugin is ready (as
+// the messages kept at a stop are: held.go), and answers it then:
+//
+//   - a user's message keeps the record it got as it was read
+//     (held_queue.go), or, without one (to the gateway, to a room's
+//     member, from a user not registered, a correction without words),
+//     gets one of the stanza alone;
+//   - an iq get is kept, and answered at the next start; an iq set is
+//     answered then with an error that asks to send it again (its
+//     payload, which may be a password or a login code, is not kept;
+//     and a registration or a command step done minutes later, its
+//     client gone on, would surprise more than it helps);
+//   - a presence subscription (subscribe, subscribed, unsubscribe,
+//     unsubscribed) and a probe are kept;
+//   - an available or unavailable presence is handled as before: the
+//     next start probes each user who lets it see their presence
+//     (avail.go), whose server answers with what is true then.
+//
+// Errors and iq results are never answered and are handled as before.
+
+// keptLogin is the login ID of a record of a stanza kept at a stop to be
+// handled as just read (replayKept): no login's (a record needs one, and
+// the stanza may be of a user with none).
+const keptLogin = "\x01kept at a stop"
+
+// keepAtStop keeps st for the next start when the stop has begun (ctx
+// ended) before st's handling did, and reports whether it did: then st
+// is not to be handled now.
+func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
+	if ctx.Err() == nil || replaying(ctx) {
+		return false
+	}
+	switch st.Kind() {
+	case "message":
+		if from := st.From(); bareOf(from) == from && t.ownID(st.ID()) {
+			return false // the gateway's own, sent as the user, come back: dropped (handleMessage)
+		}
+		if t.takeRead(st) != nil {
+			return true // its record, written, is the next start's (held.go)
+		}
+		m := parseUserMessage(st)
+		if !m.action() && m.displayed == "" {
+			return false // a chat state: past by the next start
+		}
+	case "iq":
+		if st.Type() != "get" && st.Type() != "set" {
+			return false
+		}
+	case "presence":
+		switch st.Type() {
+		case "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe":
+		default:
+			return false
+		}
+	default:
+		return false
+	}
+	var w wire.Writer
+	if st.Kind() == "iq" && st.Type() == "set" {
+		w.Start("iq", "").Attr("type", "set").Attr("id", st.ID()).Attr("from", st.From()).Attr("to", st.To()).End()
+	} else {
+		w.Element(&st.Element)
+	}
+	h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: w.Bytes()}
+	if _, err := t.db.PutHeld(context.WithoutCancel(ctx), t.name, h); err != nil {
+		t.log.Warn("a stanza read as the gateway stopped is not kept; its sender gets no answer", "kind", st.Kind(), "from", st.From(), "id", st.ID(), "err", err)
+		return false
+	}
+	t.log.Info("stanza read as the gateway stopped kept; it is handled at the next start", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
+	return true
+}
+
+// replayKept handles a stanza kept at an earlier stop (keepAtStop) as if
+// just read, then forgets its record.
+// A stop that comes first leaves it for the start after.
+func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
+	st := heldStanza(h)
+	if st == nil {
+		t.log.Error("stanza kept at a stop unreadable; dropped", "seq", h.Seq)
+		t.deleteHeld(ctx, h.Seq)
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	t.log.Info("handling a stanza read as the gateway stopped", "kind", st.Kind(), "from", st.From(), "id", st.ID())
+	if st.Kind() == "iq" && st.Type() == "set" && st.Payload() == nil { // kept without it
+		t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the gateway stopped before it handled this request; send it again"))
+	} else {
+		t.handle(ctx, st)
+	}
+	t.deleteHeld(ctx, h.Seq)
+}

@@ -1,0 +1,105 @@
+package bridge_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestReadAtStopAnswered: what a user sends while the gateway stops (its
+// link still open for the answers of the commands in flight, its
+// workers' context ended) is answered at the next start: a message too
+// long gets its error, a disco#info its result, an iq set an error that
+// asks to send it again, a subscription to a contact its approval. Each was handled with the stop's ended context
+// and its answer dropped: the sender never heard.
+func TestReadAtStopAnswered(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	roster(t, alice) // an interested resource (RFC 6121 §3.1.6): it gets the approval
+	bob, carol, dave := "bob@"+domain, "carol@"+domain, "dave@"+domain
+	long := strings.Repeat("x", 1500) // max_body_bytes is 1000
+
+	var msgID, setID, iqID, subID string
+	// The stanzas must reach the gateway before its link closes: once
+	// closed, the server bounces them, which says nothing of the
+	// gateway. A stop whose window they missed (a busy machine) is
+	// tried again.
+	for try := 1; ; try++ {
+		before := fmt.Sprintf("before %d", try)
+		sendChat(t, alice, bob, before)
+		// An answer of a try before may come first.
+		if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.Body == before }); err != nil {
+			t.Fatalf("no echo of %q: %v", before, err)
+		}
+		resume := s.holdPlugin()
+		// A command in flight: the stop waits for its answer (3 s),
+		// its link open.
+		inFlight := sendChat(t, alice, bob, "in flight")
+		s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+inFlight+"\n", timeout)
+		stopping := s.logs.Count(`msg="transport stopping"`)
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			s.stop()
+		}()
+		waitCount(t, s, `msg="transport stopping"`, stopping+1)
+		// In this order: the server routes them in order, so the iq's
+		// answer says whether the gateway read all three.
+		subID = alice.NewID()
+		raw(t, alice, `<presence type='subscribe' id='`+subID+`' to='`+carol+`'/>`)
+		msgID = sendChat(t, alice, dave, long)
+		setID = alice.NewID()
+		raw(t, alice, `<iq type='set' id='`+setID+`' to='`+domain+`'><query xmlns='jabber:iq:gateway'><prompt>carol</prompt></query></iq>`)
+		iqID = alice.NewID()
+		raw(t, alice, `<iq type='get' id='`+iqID+`' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+		<-stopped
+		resume()
+		s.start()
+		s.waitGateway(alice)
+		answer, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.Name == "iq" && st.ID == iqID })
+		if err != nil {
+			t.Fatalf("the disco#info read at the stop was never answered: %v", err)
+		}
+		if answer.Type == "result" {
+			if !strings.Contains(answer.XML, "disco#info") {
+				t.Errorf("the disco#info read at the stop: %s", answer.XML)
+			}
+			break
+		}
+		// The server's bounce: it had no gateway to route them to.
+		if !strings.Contains(answer.XML, "service-unavailable") {
+			t.Fatalf("the disco#info read at the stop: %s", answer.XML)
+		}
+		if try == 3 {
+			t.Fatalf("the gateway's link closed before it read the stanzas sent as it stopped, 3 times")
+		}
+		t.Logf("try %d: the link closed before the gateway read the stanzas; again", try)
+	}
+
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && st.Type == "error" && st.ID == msgID && strings.Contains(st.XML, "policy-violation")
+	}); err != nil {
+		t.Errorf("the message too long, read at the stop, never got its error: %v", err)
+	}
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "iq" && st.Type == "error" && st.ID == setID && strings.Contains(st.XML, "send it again")
+	}); err != nil {
+		t.Errorf("the iq set read at the stop was never answered: %v", err)
+	}
+	nextPresence(t, alice, carol, "subscribed", nil)
+}
+
+// waitCount waits until the log holds s n times.
+func waitCount(t *testing.T, s *stack, what string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for s.logs.Count(what) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("log never said %q %d times", what, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,64 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/bridge/wire"
+)
+
+// TestKeepAtStopKinds: at a stop, what waits for an answer is kept for
+// the next start, and only that: an available presence (the start's
+// probe asks again), a chat state, an error, an iq result and the
+// gateway's own message come back are handled as before.
+func TestKeepAtStopKinds(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, c := range []struct {
+		stanza string
+		kept   bool
+	}{
+		{`<iq type='get' id='q1' from='alice@localhost/a' to='echo.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`, true},
+		{`<iq type='set' id='q2' from='alice@localhost/a' to='echo.localhost'><query xmlns='jabber:iq:register'><password>s3cret</password></query></iq>`, true},
+		{`<presence type='subscribe' id='p1' from='alice@localhost' to='bob@echo.localhost'/>`, true},
+		{`<presence type='unsubscribed' id='p2' from='alice@localhost' to='echo.localhost'/>`, true},
+		{`<presence type='probe' id='p3' from='alice@localhost/a' to='bob@echo.localhost'/>`, true},
+		{`<message type='chat' id='m1' from='mallory@localhost/a' to='echo.localhost'><body>help</body></message>`, true},
+		{`<message type='chat' id='m2' from='alice@localhost/a' to='bob@echo.localhost'><replace xmlns='urn:xmpp:message-correct:0' id='x'/></message>`, true},
+		{`<presence id='p4' from='alice@localhost/a' to='echo.localhost'/>`, false},
+		{`<presence type='unavailable' id='p5' from='alice@localhost/a' to='echo.localhost'/>`, false},
+		{`<message type='chat' id='m3' from='alice@localhost/a' to='bob@echo.localhost'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`, false},
+		{`<message type='chat' id='xm4' from='alice@localhost' to='bob@echo.localhost'><body>mine, from my phone</body></message>`, false},
+		{`<iq type='result' id='q3' from='alice@localhost/a' to='echo.localhost'/>`, false},
+	} {
+		st, err := wire.Parse(c.stanza)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, err := tr.db.HeldMessages(tr.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.keepAtStop(stopped, st); got != c.kept {
+			t.Errorf("%s: kept %v, want %v", c.stanza, got, c.kept)
+		}
+		after, err := tr.db.HeldMessages(tr.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recorded := len(after) > len(before); recorded != c.kept {
+			t.Errorf("%s: recorded %v, want %v", c.stanza, recorded, c.kept)
+		}
+		for _, h := range after[len(before):] {
+			if st.Kind() == "iq" && st.Type() == "set" && strings.Contains(string(h.Stanza), "query") {
+				t.Errorf("an iq set kept with its payload (a password, a code): %s", h.Stanza)
+			}
+		}
+		if tr.keepAtStop(context.Background(), st) {
+			t.Errorf("%s: kept while the gateway runs", c.stanza)
+		}
+	}
+}
