@@ -16,7 +16,6 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
-	"passerelle.im/passerelle/plugins/signal/rpc"
 )
 
 // The journal keeps what an own change tells besides the group's name
@@ -59,12 +58,7 @@ func TestGroupsChangingKinds(t *testing.T) {
 func TestOwnInviteUnconfirmedToldAtNextConnection(t *testing.T) {
 	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
 	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	d.AddAccount(alice, aliceACI)
+	d := startDaemon(t, alice, aliceACI)
 	gid := fakesignal.NewGroupID()
 	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
 		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
@@ -72,12 +66,7 @@ func TestOwnInviteUnconfirmedToldAtNextConnection(t *testing.T) {
 	d.NoProfileKey(erin)
 	dir := t.TempDir()
 	ctx := context.Background()
-	start := func(h *recordingHost) *Session {
-		s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
-		s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
-		t.Cleanup(func() { s.c.Close() })
-		return s
-	}
+	start := func(h *recordingHost) *Session { return dialedSession(t, d, h, dir, alice, aliceACI) }
 	h := &recordingHost{}
 	s := start(h)
 	s.refreshGroups(ctx) // the group known, its invitations (none) told
@@ -128,24 +117,14 @@ func (h *failingNthHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
 func TestCutChangeRetoldOnce(t *testing.T) {
 	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
 	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	d.AddAccount(alice, aliceACI)
+	d := startDaemon(t, alice, aliceACI)
 	gid := fakesignal.NewGroupID()
 	group := fakesignal.Group{ID: gid, Name: "Friends",
 		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}}
 	d.SetGroup(alice, group)
 	dir := t.TempDir()
 	ctx := context.Background()
-	start := func(h sdk.Host) *Session {
-		s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
-		s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
-		t.Cleanup(func() { s.c.Close() })
-		return s
-	}
+	start := func(h sdk.Host) *Session { return dialedSession(t, d, h, dir, alice, aliceACI) }
 	chat := groupChatID(gid)
 	s := start(&recordingHost{})
 	s.refreshGroups(ctx) // the group known: its timer off, none invited
@@ -245,22 +224,12 @@ func (h *heldTimerHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
 func TestOwnTimerWindowBeforeConfirmed(t *testing.T) {
 	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
 	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	d.AddAccount(alice, aliceACI)
+	d := startDaemon(t, alice, aliceACI)
 	gid := fakesignal.NewGroupID()
 	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
 		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
 	ctx := context.Background()
-	start := func(h sdk.Host, dir string) *Session {
-		s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
-		s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
-		t.Cleanup(func() { s.c.Close() })
-		return s
-	}
+	start := func(h sdk.Host, dir string) *Session { return dialedSession(t, d, h, dir, alice, aliceACI) }
 	chat := groupChatID(gid)
 	dir := t.TempDir()
 	held := heldHost()
@@ -296,20 +265,13 @@ func TestOwnTimerWindowBeforeConfirmed(t *testing.T) {
 func TestOwnChangeRefusedJournalledWhenOutOfDate(t *testing.T) {
 	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
 	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	d.AddAccount(alice, aliceACI)
+	d := startDaemon(t, alice, aliceACI)
 	gid := fakesignal.NewGroupID()
 	group := fakesignal.Group{ID: gid, Name: "Friends", OnlyAdminsEdit: true,
 		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI}, {Number: bob, UUID: bobACI, Admin: true}}}
 	d.SetGroup(alice, group)
 	ctx := context.Background()
-	s := newSession(&Network{host: &recordingHost{}, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: t.TempDir()}, Account{Number: alice, ACI: aliceACI})
-	s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
-	t.Cleanup(func() { s.c.Close() })
+	s := dialedSession(t, d, &recordingHost{}, t.TempDir(), alice, aliceACI)
 	chat := groupChatID(gid)
 	refused := func() {
 		t.Helper()

@@ -2,7 +2,6 @@ package signal
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -23,18 +22,11 @@ func TestReadReceiptRetriedAfterRateLimit(t *testing.T) {
 	was := receiptRetryWait
 	receiptRetryWait = 10 * time.Millisecond
 	t.Cleanup(func() { receiptRetryWait = was })
-	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	d.AddAccount(alice, aliceACI)
+	d := startDaemon(t, alice, aliceACI)
 	gid := fakesignal.NewGroupID()
 	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
 		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
-	s := newSession(&Network{host: &recordingHost{}, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: t.TempDir()}, Account{Number: alice, ACI: aliceACI})
-	s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
-	t.Cleanup(func() { s.c.Close() })
+	s := dialedSession(t, d, &recordingHost{}, t.TempDir(), alice, aliceACI)
 	chat := groupChatID(gid)
 	const ts = 1700000000000
 	s.noteChat(ts, chat, bob)
@@ -42,7 +34,7 @@ func TestReadReceiptRetriedAfterRateLimit(t *testing.T) {
 	for range 2 {
 		d.FailNext("sendReceipt", rpc.CodeRateLimit, "Failed to send message due to rate limiting")
 	}
-	err = s.MarkRead(context.Background(), sdk.Call{ChatID: chat}, &pb.MarkRead{UpToMeta: metaOf(bob, ts)})
+	err := s.MarkRead(context.Background(), sdk.Call{ChatID: chat}, &pb.MarkRead{UpToMeta: metaOf(bob, ts)})
 	if sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED {
 		t.Fatalf("the mark: %v, want it rate limited", err)
 	}
