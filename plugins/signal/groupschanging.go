@@ -88,6 +88,17 @@ func (f *changingFile) UnmarshalJSON(b []byte) error {
 type changingMore struct {
 	Kinds []changeKind `json:"k,omitempty"`
 	At    int64        `json:"at"`
+	// Timer is the timer's notice the change told as it was made
+	// (SetChatTimer), its confirmation awaited: told again, it comes
+	// under that notice's ID.
+	Timer *liveTimer `json:"timer,omitempty"`
+}
+
+// liveTimer is a timer's notice an own change told as it was made: the
+// timer (seconds) and the group update's timestamp, which names it.
+type liveTimer struct {
+	Secs int   `json:"s"`
+	TS   int64 `json:"ts"`
 }
 
 // groupsChanging are the groups whose own change is under way (live,
@@ -105,12 +116,14 @@ type groupsChanging struct {
 	// name and members; at: when the first of them began (Unix ms).
 	kinds map[string][]changeKind
 	at    map[string]int64
+	// timers: the timer's notice told as a change was made (liveTimer).
+	timers map[string]liveTimer
 }
 
 // loadGroupsChanging reads the groups a process before left changing,
 // kept in dir ("" in memory only).
 func loadGroupsChanging(dir string, log *slog.Logger) *groupsChanging {
-	c := &groupsChanging{log: log, live: map[string]int{}, cut: map[string]bool{}, kinds: map[string][]changeKind{}, at: map[string]int64{}}
+	c := &groupsChanging{log: log, live: map[string]int{}, cut: map[string]bool{}, kinds: map[string][]changeKind{}, at: map[string]int64{}, timers: map[string]liveTimer{}}
 	if dir == "" {
 		return c
 	}
@@ -126,6 +139,9 @@ func loadGroupsChanging(dir string, log *slog.Logger) *groupsChanging {
 		c.cut[id] = true
 		if m, ok := more[id]; ok {
 			kinds, c.at[id] = m.Kinds, m.At
+			if m.Timer != nil {
+				c.timers[id] = *m.Timer
+			}
 		}
 		if len(kinds) > 0 {
 			c.kinds[id] = kinds
@@ -192,6 +208,36 @@ func (c *groupsChanging) end(chat string, told bool) {
 func (c *groupsChanging) forgetLocked(chat string) {
 	delete(c.kinds, chat)
 	delete(c.at, chat)
+	delete(c.timers, chat)
+}
+
+// timerTold notes, on disk before it returns, the notice of the timer
+// (secs) chat's change under way tells now under the group update's
+// timestamp ts: the host may have it when the process is killed before
+// its confirmation, so the next connection tells it under its ID.
+func (c *groupsChanging) timerTold(chat string, secs int, ts int64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.live[chat] == 0 {
+		return // not journalled: nothing tells it again
+	}
+	c.timers[chat] = liveTimer{Secs: secs, TS: ts}
+	c.saveLocked()
+}
+
+// liveTimer is the timer's notice chat's change told as it was made
+// (timerTold), if any.
+func (c *groupsChanging) liveTimer(chat string) (liveTimer, bool) {
+	if c == nil {
+		return liveTimer{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.timers[chat]
+	return t, ok
 }
 
 // wasCut reports whether a process before left chat's change under way
@@ -262,7 +308,11 @@ func (c *groupsChanging) saveLocked() {
 	add := func(id string) {
 		if _, ok := more[id]; !ok {
 			ids = append(ids, id)
-			more[id] = changingMore{Kinds: c.kinds[id], At: c.at[id]}
+			m := changingMore{Kinds: c.kinds[id], At: c.at[id]}
+			if t, ok := c.timers[id]; ok {
+				m.Timer = &t
+			}
+			more[id] = m
 		}
 	}
 	for id := range c.live {
@@ -305,6 +355,11 @@ func (s *Session) tellCut(ctx context.Context, chat *pb.Chat, g groupEntry, kind
 			// By its value too: a later change of the timer, cut short
 			// before this one was told, is another notice.
 			ev := groupNoticeEvent(chatID, "timer"+strconv.Itoa(g.MessageExpirationTime), at, me.UserId, timerNotice(g.MessageExpirationTime))
+			if lt, ok := s.changing.liveTimer(chatID); ok && lt.Secs == g.MessageExpirationTime {
+				// Told as the change was made, its confirmation lost:
+				// the host may have it, under the update's ID.
+				ev.TimestampUnixMicro, ev.EventId = lt.TS*1000, s.idFor(lt.TS, me.UserId)
+			}
 			ev.Sender = me
 			s.emit(ctx, ev, true)
 		}
