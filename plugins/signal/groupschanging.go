@@ -35,7 +35,7 @@ import (
 // their chat IDs, a list every version of the plugin reads (one before
 // the kinds were kept read the file as damaged when it held them).
 // groupsChangingMoreFile keeps, by chat ID, what each change tells
-// besides and when it began; an older plugin leaves it be.
+// besides and what names its notices; an older plugin leaves it be.
 const (
 	groupsChangingFile     = "groups-changing.json"
 	groupsChangingMoreFile = "groups-changing-kinds.json"
@@ -82,7 +82,8 @@ func (f *changingFile) UnmarshalJSON(b []byte) error {
 
 // changingMore is what groupsChangingMoreFile keeps of a group
 // changing: what its change tells besides its name and members, and
-// when it began (Unix ms), which names the notices the next connection
+// when it began (Unix ms; its group update's timestamp once signal-cli
+// answered, named), which names the notices the next connection
 // tells of it: told again after a connection told part of it, they
 // come under the IDs they had, which the host drops.
 type changingMore struct {
@@ -113,7 +114,8 @@ type groupsChanging struct {
 	live map[string]int
 	cut  map[string]bool
 	// kinds: what the changes of a group, live or cut, tell beyond its
-	// name and members; at: when the first of them began (Unix ms).
+	// name and members; at: when the first of them began, or its
+	// update's timestamp (Unix ms, named).
 	kinds map[string][]changeKind
 	at    map[string]int64
 	// timers: the timer's notice told as a change was made (liveTimer).
@@ -211,6 +213,25 @@ func (c *groupsChanging) forgetLocked(chat string) {
 	delete(c.timers, chat)
 }
 
+// named names chat's change under way by its group update's timestamp
+// ts, which names the notices it tells as it is made (groupChanged), on
+// disk before it returns: told again at the next connection (the host
+// may have had them, their confirmation lost), they come under the IDs
+// they had. A change a connection told part of (cut) keeps its name,
+// which its notices told then bear.
+func (c *groupsChanging) named(chat string, ts int64) {
+	if c == nil || ts == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.live[chat] == 0 || c.cut[chat] || c.at[chat] == ts {
+		return
+	}
+	c.at[chat] = ts
+	c.saveLocked()
+}
+
 // timerTold notes, on disk before it returns, the notice of the timer
 // (secs) chat's change under way tells now under the group update's
 // timestamp ts: the host may have it when the process is killed before
@@ -242,7 +263,7 @@ func (c *groupsChanging) liveTimer(chat string) (liveTimer, bool) {
 
 // wasCut reports whether a process before left chat's change under way
 // (or one was not told), what it tells besides the group's name and
-// members, and when it began (Unix ms).
+// members, and what names its notices (Unix ms: named).
 func (c *groupsChanging) wasCut(chat string) (bool, []changeKind, int64) {
 	if c == nil {
 		return false, nil, 0
@@ -337,7 +358,8 @@ func (c *groupsChanging) saveLocked() {
 // was told; the change is forgotten once all of it is confirmed, else
 // told at the next connection. Before, the room was told the name and
 // members alone: a timer set, or a member invited, just before a crash
-// went untold. Its notices are named by at, when the change began (Unix
+// went untold. Its notices are named by at, the change's update's
+// timestamp, which named them as it was made, or when it began (Unix
 // ms), and what they say: told again after a connection told part of it
 // (another's confirmation failed), they come under the IDs they had,
 // which the host drops. Before, they were named by the connection's

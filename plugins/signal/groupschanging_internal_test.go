@@ -312,3 +312,56 @@ func TestOwnChangeRefusedJournalledWhenOutOfDate(t *testing.T) {
 		t.Fatal("a refusal the group known did not foresee is not journalled: the room keeps the group's old permissions")
 	}
 }
+
+// lostNoticeHost has every durable event, and fails the confirmation of
+// those whose text holds lost: the gateway had them, their answer was
+// lost.
+type lostNoticeHost struct {
+	*recordingHost
+	lost string
+}
+
+func (h *lostNoticeHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
+	h.Emit(ev)
+	if strings.Contains(ev.GetMessage().GetText(), h.lost) {
+		return errors.New("confirmation lost")
+	}
+	return nil
+}
+
+// The user's invitation of someone signal-cli can only invite, whose
+// notice the gateway had but whose confirmation was lost, is told at the
+// next connection under the ID it had (the group update's), which the
+// gateway drops: the room shows it once. Before, the next connection
+// named it by when the change began, and the room showed it twice.
+func TestOwnInviteNoticeRetoldUnderItsID(t *testing.T) {
+	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
+	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
+	d := startDaemon(t, alice, aliceACI)
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
+		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
+	erin := fakesignal.NewUUID()
+	d.NoProfileKey(erin)
+	dir := t.TempDir()
+	ctx := context.Background()
+	chat := groupChatID(gid)
+	h := &lostNoticeHost{recordingHost: &recordingHost{}, lost: "You invited"}
+	s := dialedSession(t, d, h, dir, alice, aliceACI)
+	s.refreshGroups(ctx) // the group known, its invitations (none) told
+	if err := s.Invite(ctx, sdk.Call{ChatID: chat}, erin); err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	again := &recordingHost{}
+	dialedSession(t, d, again, dir, alice, aliceACI).refreshGroups(ctx)
+
+	ids := map[string]bool{}
+	for _, ev := range append(h.events(), again.events()...) {
+		if ev.ChatId == chat && strings.Contains(ev.GetMessage().GetText(), "You invited") {
+			ids[ev.EventId] = true
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("the invitation's notice under %v; want one ID, told live and again", ids)
+	}
+}
