@@ -313,22 +313,6 @@ func TestOwnChangeRefusedJournalledWhenOutOfDate(t *testing.T) {
 	}
 }
 
-// lostNoticeHost has every durable event, and fails the confirmation of
-// those whose text holds lost: the gateway had them, their answer was
-// lost.
-type lostNoticeHost struct {
-	*recordingHost
-	lost string
-}
-
-func (h *lostNoticeHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
-	h.Emit(ev)
-	if strings.Contains(ev.GetMessage().GetText(), h.lost) {
-		return errors.New("confirmation lost")
-	}
-	return nil
-}
-
 // The user's invitation of someone signal-cli can only invite, whose
 // notice the gateway had but whose confirmation was lost, is told at the
 // next connection under the ID it had (the group update's), which the
@@ -346,7 +330,9 @@ func TestOwnInviteNoticeRetoldUnderItsID(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	chat := groupChatID(gid)
-	h := &lostNoticeHost{recordingHost: &recordingHost{}, lost: "You invited"}
+	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: func(ev *pb.Event) bool {
+		return strings.Contains(ev.GetMessage().GetText(), "You invited")
+	}}
 	s := dialedSession(t, d, h, dir, alice, aliceACI)
 	s.refreshGroups(ctx) // the group known, its invitations (none) told
 	if err := s.Invite(ctx, sdk.Call{ChatID: chat}, erin); err != nil {

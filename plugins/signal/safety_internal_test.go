@@ -2,12 +2,11 @@ package signal
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"runtime"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,25 +62,6 @@ func TestUntrustedNotedOnceConfirmed(t *testing.T) {
 	}
 }
 
-// lostConfirmationHost has every durable event, and fails the
-// confirmation of the first: the gateway had it, its answer was lost.
-type lostConfirmationHost struct {
-	*recordingHost
-	mu   sync.Mutex
-	lost bool
-}
-
-func (h *lostConfirmationHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
-	h.Emit(ev)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.lost {
-		h.lost = true
-		return errors.New("confirmation lost")
-	}
-	return nil
-}
-
 // A changed safety number told by a send refused for it, whose notice
 // the gateway had but whose confirmation was lost, is told again by the
 // next send refused under the ID it had: named by the contact's key, the
@@ -92,7 +72,8 @@ func TestUntrustedSendNoticeRetoldUnderItsID(t *testing.T) {
 	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
 	const bob = "+15550000002"
 	d := startDaemon(t, alice, aliceACI)
-	h := &lostConfirmationHost{recordingHost: &recordingHost{}}
+	var first atomic.Bool
+	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: func(*pb.Event) bool { return first.CompareAndSwap(false, true) }}
 	s := dialedSession(t, d, h, t.TempDir(), alice, aliceACI)
 	ctx := context.Background()
 	// refused sends to bob, refused for his key, in a millisecond of
