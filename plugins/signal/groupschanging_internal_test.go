@@ -56,17 +56,13 @@ func TestGroupsChangingKinds(t *testing.T) {
 // from the journal, tells it. Before, it was written all the same, and
 // the connection found nothing to tell.
 func TestOwnInviteUnconfirmedToldAtNextConnection(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d := startDaemon(t, alice, aliceACI)
-	gid := fakesignal.NewGroupID()
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
-		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
+	d, group := startFriends(t)
+	gid := group.ID
 	erin := fakesignal.NewUUID()
 	d.NoProfileKey(erin)
 	dir := t.TempDir()
 	ctx := context.Background()
-	start := func(h *recordingHost) *Session { return dialedSession(t, d, h, dir, alice, aliceACI) }
+	start := func(h *recordingHost) *Session { return dialedSession(t, d, h, dir) }
 	h := &recordingHost{}
 	s := start(h)
 	s.refreshGroups(ctx) // the group known, its invitations (none) told
@@ -115,16 +111,11 @@ func (h *failingNthHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
 // which the host drops, and the room shows it once. Before, it was
 // named by the time of the connection that told it, and shown twice.
 func TestCutChangeRetoldOnce(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d := startDaemon(t, alice, aliceACI)
-	gid := fakesignal.NewGroupID()
-	group := fakesignal.Group{ID: gid, Name: "Friends",
-		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}}
-	d.SetGroup(alice, group)
+	d, group := startFriends(t)
+	gid := group.ID
 	dir := t.TempDir()
 	ctx := context.Background()
-	start := func(h sdk.Host) *Session { return dialedSession(t, d, h, dir, alice, aliceACI) }
+	start := func(h sdk.Host) *Session { return dialedSession(t, d, h, dir) }
 	chat := groupChatID(gid)
 	s := start(&recordingHost{})
 	s.refreshGroups(ctx) // the group known: its timer off, none invited
@@ -223,14 +214,10 @@ func (h *heldTimerHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
 // (the timer noted told at once, as a save meanwhile writes it), the
 // next connection found the timer told, and the room never heard of it.
 func TestOwnTimerWindowBeforeConfirmed(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d := startDaemon(t, alice, aliceACI)
-	gid := fakesignal.NewGroupID()
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
-		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
+	d, group := startFriends(t)
+	gid := group.ID
 	ctx := context.Background()
-	start := func(h sdk.Host, dir string) *Session { return dialedSession(t, d, h, dir, alice, aliceACI) }
+	start := func(h sdk.Host, dir string) *Session { return dialedSession(t, d, h, dir) }
 	chat := groupChatID(gid)
 	dir := t.TempDir()
 	held := heldHost()
@@ -277,15 +264,13 @@ func TestOwnTimerWindowBeforeConfirmed(t *testing.T) {
 // nothing, and the room is not told the group again. Before, any
 // refusal was.
 func TestOwnChangeRefusedJournalledWhenOutOfDate(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d := startDaemon(t, alice, aliceACI)
+	d := startDaemon(t)
 	gid := fakesignal.NewGroupID()
 	group := fakesignal.Group{ID: gid, Name: "Friends", OnlyAdminsEdit: true,
 		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI}, {Number: bob, UUID: bobACI, Admin: true}}}
 	d.SetGroup(alice, group)
 	ctx := context.Background()
-	s := dialedSession(t, d, &recordingHost{}, t.TempDir(), alice, aliceACI)
+	s := dialedSession(t, d, &recordingHost{}, t.TempDir())
 	chat := groupChatID(gid)
 	refused := func() {
 		t.Helper()
@@ -319,12 +304,8 @@ func TestOwnChangeRefusedJournalledWhenOutOfDate(t *testing.T) {
 // gateway drops: the room shows it once. Before, the next connection
 // named it by when the change began, and the room showed it twice.
 func TestOwnInviteNoticeRetoldUnderItsID(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d := startDaemon(t, alice, aliceACI)
-	gid := fakesignal.NewGroupID()
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
-		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
+	d, group := startFriends(t)
+	gid := group.ID
 	erin := fakesignal.NewUUID()
 	d.NoProfileKey(erin)
 	dir := t.TempDir()
@@ -333,13 +314,13 @@ func TestOwnInviteNoticeRetoldUnderItsID(t *testing.T) {
 	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: func(ev *pb.Event) bool {
 		return strings.Contains(ev.GetMessage().GetText(), "You invited")
 	}}
-	s := dialedSession(t, d, h, dir, alice, aliceACI)
+	s := dialedSession(t, d, h, dir)
 	s.refreshGroups(ctx) // the group known, its invitations (none) told
 	if err := s.Invite(ctx, sdk.Call{ChatID: chat}, erin); err != nil {
 		t.Fatalf("invite: %v", err)
 	}
 	again := &recordingHost{}
-	dialedSession(t, d, again, dir, alice, aliceACI).refreshGroups(ctx)
+	dialedSession(t, d, again, dir).refreshGroups(ctx)
 
 	ids := map[string]bool{}
 	for _, ev := range append(h.events(), again.events()...) {

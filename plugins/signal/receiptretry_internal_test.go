@@ -8,7 +8,6 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
-	"passerelle.im/passerelle/plugins/signal/fakesignal"
 	"passerelle.im/passerelle/plugins/signal/rpc"
 )
 
@@ -17,16 +16,12 @@ import (
 // sender's app shows the message read. Before, the refusal was only
 // logged, and the receipt waited for the chat's next mark.
 func TestReadReceiptRetriedAfterRateLimit(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
 	was := receiptRetryWait
 	receiptRetryWait = 10 * time.Millisecond
 	t.Cleanup(func() { receiptRetryWait = was })
-	d := startDaemon(t, alice, aliceACI)
-	gid := fakesignal.NewGroupID()
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
-		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
-	s := dialedSession(t, d, &recordingHost{}, t.TempDir(), alice, aliceACI)
+	d, group := startFriends(t)
+	gid := group.ID
+	s := dialedSession(t, d, &recordingHost{}, t.TempDir())
 	chat := groupChatID(gid)
 	const ts = 1700000000000
 	s.noteChat(ts, chat, bob)

@@ -69,12 +69,11 @@ func TestUntrustedNotedOnceConfirmed(t *testing.T) {
 // shown twice. A new key of theirs, once a message of theirs was read,
 // is another notice.
 func TestUntrustedSendNoticeRetoldUnderItsID(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
 	const bob = "+15550000002"
-	d := startDaemon(t, alice, aliceACI)
+	d := startDaemon(t)
 	var first atomic.Bool
 	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: func(*pb.Event) bool { return first.CompareAndSwap(false, true) }}
-	s := dialedSession(t, d, h, t.TempDir(), alice, aliceACI)
+	s := dialedSession(t, d, h, t.TempDir())
 	ctx := context.Background()
 	// refused sends to bob, refused for his key, in a millisecond of
 	// its own: named by the time, its notice would be another.
