@@ -826,6 +826,7 @@ func (s *Session) changeGroup(ctx context.Context, what, chatID string, p map[st
 		return 0, groupRead{}, s.groupUpdateError(what, err)
 	}
 	fails := s.unfinished.Load()
+	s.changing.named(chatID, res.Timestamp) // its notices told again come under their IDs
 	// What the room is told of the group's timer and settings is written
 	// once told, as an update's is (groupUpdated): not told, the next
 	// connection compares with what was.

@@ -35,7 +35,7 @@ import (
 // their chat IDs, a list every version of the plugin reads (one before
 // the kinds were kept read the file as damaged when it held them).
 // groupsChangingMoreFile keeps, by chat ID, what each change tells
-// besides and when it began; an older plugin leaves it be.
+// besides and what names its notices; an older plugin leaves it be.
 const (
 	groupsChangingFile     = "groups-changing.json"
 	groupsChangingMoreFile = "groups-changing-kinds.json"
@@ -82,12 +82,24 @@ func (f *changingFile) UnmarshalJSON(b []byte) error {
 
 // changingMore is what groupsChangingMoreFile keeps of a group
 // changing: what its change tells besides its name and members, and
-// when it began (Unix ms), which names the notices the next connection
+// when it began (Unix ms; its group update's timestamp once signal-cli
+// answered, named), which names the notices the next connection
 // tells of it: told again after a connection told part of it, they
 // come under the IDs they had, which the host drops.
 type changingMore struct {
 	Kinds []changeKind `json:"k,omitempty"`
 	At    int64        `json:"at"`
+	// Timer is the timer's notice the change told as it was made
+	// (SetChatTimer), its confirmation awaited: told again, it comes
+	// under that notice's ID.
+	Timer *liveTimer `json:"timer,omitempty"`
+}
+
+// liveTimer is a timer's notice an own change told as it was made: the
+// timer (seconds) and the group update's timestamp, which names it.
+type liveTimer struct {
+	Secs int   `json:"s"`
+	TS   int64 `json:"ts"`
 }
 
 // groupsChanging are the groups whose own change is under way (live,
@@ -102,15 +114,18 @@ type groupsChanging struct {
 	live map[string]int
 	cut  map[string]bool
 	// kinds: what the changes of a group, live or cut, tell beyond its
-	// name and members; at: when the first of them began (Unix ms).
+	// name and members; at: when the first of them began, or its
+	// update's timestamp (Unix ms, named).
 	kinds map[string][]changeKind
 	at    map[string]int64
+	// timers: the timer's notice told as a change was made (liveTimer).
+	timers map[string]liveTimer
 }
 
 // loadGroupsChanging reads the groups a process before left changing,
 // kept in dir ("" in memory only).
 func loadGroupsChanging(dir string, log *slog.Logger) *groupsChanging {
-	c := &groupsChanging{log: log, live: map[string]int{}, cut: map[string]bool{}, kinds: map[string][]changeKind{}, at: map[string]int64{}}
+	c := &groupsChanging{log: log, live: map[string]int{}, cut: map[string]bool{}, kinds: map[string][]changeKind{}, at: map[string]int64{}, timers: map[string]liveTimer{}}
 	if dir == "" {
 		return c
 	}
@@ -126,6 +141,9 @@ func loadGroupsChanging(dir string, log *slog.Logger) *groupsChanging {
 		c.cut[id] = true
 		if m, ok := more[id]; ok {
 			kinds, c.at[id] = m.Kinds, m.At
+			if m.Timer != nil {
+				c.timers[id] = *m.Timer
+			}
 		}
 		if len(kinds) > 0 {
 			c.kinds[id] = kinds
@@ -192,11 +210,60 @@ func (c *groupsChanging) end(chat string, told bool) {
 func (c *groupsChanging) forgetLocked(chat string) {
 	delete(c.kinds, chat)
 	delete(c.at, chat)
+	delete(c.timers, chat)
+}
+
+// named names chat's change under way by its group update's timestamp
+// ts, which names the notices it tells as it is made (groupChanged), on
+// disk before it returns: told again at the next connection (the host
+// may have had them, their confirmation lost), they come under the IDs
+// they had. A change a connection told part of (cut) keeps its name,
+// which its notices told then bear.
+func (c *groupsChanging) named(chat string, ts int64) {
+	if c == nil || ts == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.live[chat] == 0 || c.cut[chat] || c.at[chat] == ts {
+		return
+	}
+	c.at[chat] = ts
+	c.saveLocked()
+}
+
+// timerTold notes, on disk before it returns, the notice of the timer
+// (secs) chat's change under way tells now under the group update's
+// timestamp ts: the host may have it when the process is killed before
+// its confirmation, so the next connection tells it under its ID.
+func (c *groupsChanging) timerTold(chat string, secs int, ts int64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.live[chat] == 0 {
+		return // not journalled: nothing tells it again
+	}
+	c.timers[chat] = liveTimer{Secs: secs, TS: ts}
+	c.saveLocked()
+}
+
+// liveTimer is the timer's notice chat's change told as it was made
+// (timerTold), if any.
+func (c *groupsChanging) liveTimer(chat string) (liveTimer, bool) {
+	if c == nil {
+		return liveTimer{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.timers[chat]
+	return t, ok
 }
 
 // wasCut reports whether a process before left chat's change under way
 // (or one was not told), what it tells besides the group's name and
-// members, and when it began (Unix ms).
+// members, and what names its notices (Unix ms: named).
 func (c *groupsChanging) wasCut(chat string) (bool, []changeKind, int64) {
 	if c == nil {
 		return false, nil, 0
@@ -262,7 +329,11 @@ func (c *groupsChanging) saveLocked() {
 	add := func(id string) {
 		if _, ok := more[id]; !ok {
 			ids = append(ids, id)
-			more[id] = changingMore{Kinds: c.kinds[id], At: c.at[id]}
+			m := changingMore{Kinds: c.kinds[id], At: c.at[id]}
+			if t, ok := c.timers[id]; ok {
+				m.Timer = &t
+			}
+			more[id] = m
 		}
 	}
 	for id := range c.live {
@@ -287,7 +358,8 @@ func (c *groupsChanging) saveLocked() {
 // was told; the change is forgotten once all of it is confirmed, else
 // told at the next connection. Before, the room was told the name and
 // members alone: a timer set, or a member invited, just before a crash
-// went untold. Its notices are named by at, when the change began (Unix
+// went untold. Its notices are named by at, the change's update's
+// timestamp, which named them as it was made, or when it began (Unix
 // ms), and what they say: told again after a connection told part of it
 // (another's confirmation failed), they come under the IDs they had,
 // which the host drops. Before, they were named by the connection's
@@ -305,6 +377,11 @@ func (s *Session) tellCut(ctx context.Context, chat *pb.Chat, g groupEntry, kind
 			// By its value too: a later change of the timer, cut short
 			// before this one was told, is another notice.
 			ev := groupNoticeEvent(chatID, "timer"+strconv.Itoa(g.MessageExpirationTime), at, me.UserId, timerNotice(g.MessageExpirationTime))
+			if lt, ok := s.changing.liveTimer(chatID); ok && lt.Secs == g.MessageExpirationTime {
+				// Told as the change was made, its confirmation lost:
+				// the host may have it, under the update's ID.
+				ev.TimestampUnixMicro, ev.EventId = lt.TS*1000, s.idFor(lt.TS, me.UserId)
+			}
 			ev.Sender = me
 			s.emit(ctx, ev, true)
 		}

@@ -16,7 +16,6 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
-	"passerelle.im/passerelle/plugins/signal/rpc"
 )
 
 // The journal keeps what an own change tells besides the group's name
@@ -57,27 +56,13 @@ func TestGroupsChangingKinds(t *testing.T) {
 // from the journal, tells it. Before, it was written all the same, and
 // the connection found nothing to tell.
 func TestOwnInviteUnconfirmedToldAtNextConnection(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	d.AddAccount(alice, aliceACI)
-	gid := fakesignal.NewGroupID()
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
-		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
+	d, group := startFriends(t)
+	gid := group.ID
 	erin := fakesignal.NewUUID()
 	d.NoProfileKey(erin)
 	dir := t.TempDir()
 	ctx := context.Background()
-	start := func(h *recordingHost) *Session {
-		s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
-		s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
-		t.Cleanup(func() { s.c.Close() })
-		return s
-	}
+	start := func(h *recordingHost) *Session { return dialedSession(t, d, h, dir) }
 	h := &recordingHost{}
 	s := start(h)
 	s.refreshGroups(ctx) // the group known, its invitations (none) told
@@ -126,26 +111,11 @@ func (h *failingNthHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
 // which the host drops, and the room shows it once. Before, it was
 // named by the time of the connection that told it, and shown twice.
 func TestCutChangeRetoldOnce(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	d.AddAccount(alice, aliceACI)
-	gid := fakesignal.NewGroupID()
-	group := fakesignal.Group{ID: gid, Name: "Friends",
-		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}}
-	d.SetGroup(alice, group)
+	d, group := startFriends(t)
+	gid := group.ID
 	dir := t.TempDir()
 	ctx := context.Background()
-	start := func(h sdk.Host) *Session {
-		s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
-		s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
-		t.Cleanup(func() { s.c.Close() })
-		return s
-	}
+	start := func(h sdk.Host) *Session { return dialedSession(t, d, h, dir) }
 	chat := groupChatID(gid)
 	s := start(&recordingHost{})
 	s.refreshGroups(ctx) // the group known: its timer off, none invited
@@ -239,28 +209,15 @@ func (h *heldTimerHost) EmitDurable(ctx context.Context, ev *pb.Event) error {
 // The user's timer set in a group, its notice on its way to the host:
 // the groups read meanwhile (a connection's) write what the room was
 // told as it was before, so a process killed before the host confirmed
-// the notice tells the timer at its next connection. Without the window
+// the notice tells the timer at its next connection, under the ID the
+// notice had. Without the window
 // (the timer noted told at once, as a save meanwhile writes it), the
 // next connection found the timer told, and the room never heard of it.
 func TestOwnTimerWindowBeforeConfirmed(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	d.AddAccount(alice, aliceACI)
-	gid := fakesignal.NewGroupID()
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Friends",
-		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI, Admin: true}, {Number: bob, UUID: bobACI}}})
+	d, group := startFriends(t)
+	gid := group.ID
 	ctx := context.Background()
-	start := func(h sdk.Host, dir string) *Session {
-		s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
-		s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
-		t.Cleanup(func() { s.c.Close() })
-		return s
-	}
+	start := func(h sdk.Host, dir string) *Session { return dialedSession(t, d, h, dir) }
 	chat := groupChatID(gid)
 	dir := t.TempDir()
 	held := heldHost()
@@ -279,8 +236,21 @@ func TestOwnTimerWindowBeforeConfirmed(t *testing.T) {
 
 	again := &recordingHost{}
 	start(again, killed).refreshGroups(ctx)
+	// The host may have had the notice on its way (here it did, its
+	// confirmation come after the kill): told again, it comes under the
+	// ID it had, which the host drops. Before, it came under one named by
+	// when the change began, and the room showed it twice.
+	var live string
+	for _, ev := range held.events() {
+		if ev.ChatId == chat && ev.GetMessage().GetText() == timerNotice(3600) {
+			live = ev.EventId
+		}
+	}
 	for _, ev := range again.events() {
 		if ev.ChatId == chat && ev.GetMessage().GetText() == timerNotice(3600) && ev.GetSender().GetIsFromMe() {
+			if ev.EventId != live {
+				t.Fatalf("the timer told again as %q, told live as %q; want the same ID", ev.EventId, live)
+			}
 			return
 		}
 	}
@@ -294,22 +264,13 @@ func TestOwnTimerWindowBeforeConfirmed(t *testing.T) {
 // nothing, and the room is not told the group again. Before, any
 // refusal was.
 func TestOwnChangeRefusedJournalledWhenOutOfDate(t *testing.T) {
-	const alice, aliceACI = "+15550000001", "a11ce000-0000-4000-8000-000000000001"
-	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
-	d, err := fakesignal.Start(filepath.Join(t.TempDir(), "signal.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	d.AddAccount(alice, aliceACI)
+	d := startDaemon(t)
 	gid := fakesignal.NewGroupID()
 	group := fakesignal.Group{ID: gid, Name: "Friends", OnlyAdminsEdit: true,
 		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI}, {Number: bob, UUID: bobACI, Admin: true}}}
 	d.SetGroup(alice, group)
 	ctx := context.Background()
-	s := newSession(&Network{host: &recordingHost{}, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: t.TempDir()}, Account{Number: alice, ACI: aliceACI})
-	s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
-	t.Cleanup(func() { s.c.Close() })
+	s := dialedSession(t, d, &recordingHost{}, t.TempDir())
 	chat := groupChatID(gid)
 	refused := func() {
 		t.Helper()
@@ -334,5 +295,40 @@ func TestOwnChangeRefusedJournalledWhenOutOfDate(t *testing.T) {
 	refused()
 	if cut, _, _ := s.changing.wasCut(chat); !cut {
 		t.Fatal("a refusal the group known did not foresee is not journalled: the room keeps the group's old permissions")
+	}
+}
+
+// The user's invitation of someone signal-cli can only invite, whose
+// notice the gateway had but whose confirmation was lost, is told at the
+// next connection under the ID it had (the group update's), which the
+// gateway drops: the room shows it once. Before, the next connection
+// named it by when the change began, and the room showed it twice.
+func TestOwnInviteNoticeRetoldUnderItsID(t *testing.T) {
+	d, group := startFriends(t)
+	gid := group.ID
+	erin := fakesignal.NewUUID()
+	d.NoProfileKey(erin)
+	dir := t.TempDir()
+	ctx := context.Background()
+	chat := groupChatID(gid)
+	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: func(ev *pb.Event) bool {
+		return strings.Contains(ev.GetMessage().GetText(), "You invited")
+	}}
+	s := dialedSession(t, d, h, dir)
+	s.refreshGroups(ctx) // the group known, its invitations (none) told
+	if err := s.Invite(ctx, sdk.Call{ChatID: chat}, erin); err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	again := &recordingHost{}
+	dialedSession(t, d, again, dir).refreshGroups(ctx)
+
+	ids := map[string]bool{}
+	for _, ev := range append(h.events(), again.events()...) {
+		if ev.ChatId == chat && strings.Contains(ev.GetMessage().GetText(), "You invited") {
+			ids[ev.EventId] = true
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("the invitation's notice under %v; want one ID, told live and again", ids)
 	}
 }

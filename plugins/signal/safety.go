@@ -3,6 +3,8 @@ package signal
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -52,27 +54,71 @@ func (s *Session) untrustedIdentity(ctx context.Context, env envelope) {
 		return
 	}
 	s.n.host.Logger().Warn("signal: a message could not be read: the sender's safety number changed and is not trusted", "login", s.loginID, "from", from)
-	s.tellUntrusted(ctx, from, env.SourceName, env.Timestamp)
+	s.tellUntrusted(ctx, from, env.SourceName, env.Timestamp, strconv.FormatInt(env.Timestamp, 10))
 }
 
 // untrustedSend tells the user, once as untrustedIdentity does, that a
 // send to the contact chatID was refused because their safety number
-// changed: the error on the message alone is easily missed.
+// changed: the error on the message alone is easily missed. The notice
+// is named by the contact's identity key that signal-cli does not trust
+// (untrustedKey): told again after the host had it but its confirmation
+// was lost (the next send refused), it comes under the ID it had, which
+// the host drops. Before, it was named by the time of the send, and
+// shown twice.
 func (s *Session) untrustedSend(ctx context.Context, chatID string, err error) {
 	var rerr *rpc.Error
-	if groupIDOf(chatID) != "" || !errors.As(err, &rerr) || rerr.Code != rpc.CodeUntrustedKey {
-		return
+	if groupIDOf(chatID) != "" || !errors.As(err, &rerr) || rerr.Code != rpc.CodeUntrustedKey ||
+		s.untrustedSets().Told(chatID, untrustedTold) {
+		return // told: no need to ask signal-cli for the key
 	}
-	s.tellUntrusted(ctx, chatID, "", time.Now().UnixMilli())
+	at := time.Now().UnixMilli()
+	key := s.untrustedKey(ctx, chatID)
+	if key == "" {
+		key = strconv.FormatInt(at, 10) // as before: at worst shown twice
+	}
+	s.tellUntrusted(ctx, chatID, "", at, key)
+}
+
+// untrustedKey names the identity key of the contact chatID that
+// signal-cli lists (listIdentities: the one it does not trust, else the
+// first): a digest of its fingerprint, or of its safety number when it
+// gives none; "" when it lists none or cannot be asked.
+func (s *Session) untrustedKey(ctx context.Context, chatID string) string {
+	var ids []struct {
+		Fingerprint  string `json:"fingerprint"`
+		SafetyNumber string `json:"safetyNumber"`
+		TrustLevel   string `json:"trustLevel"`
+	}
+	if err := s.callRaw(ctx, "could not list the safety numbers", "listIdentities", map[string]any{"number": chatID}, &ids); err != nil {
+		s.n.host.Logger().Warn("signal: the contact's safety numbers could not be listed; a notice of their change told again may show twice", "login", s.loginID, "chat", chatID, "err", err)
+		return ""
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	id := ids[0]
+	for _, i := range ids {
+		if i.TrustLevel == "UNTRUSTED" {
+			id = i
+			break
+		}
+	}
+	k := cmp.Or(id.Fingerprint, id.SafetyNumber)
+	if k == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(k))
+	return "key" + hex.EncodeToString(sum[:8])
 }
 
 // tellUntrusted says in from's chat that their safety number changed,
 // once until it is trusted or one of their messages is read again; at
-// (Unix ms) names the notice. It is noted told on disk only once the
+// (Unix ms) is its time, and key names it (the envelope's timestamp, or
+// the key untrustedSend found). It is noted told on disk only once the
 // host has the notice: a process killed in between tells it at the next
 // start (its envelope handled again), under the same ID, where noted
 // first it was told never (the next one of theirs found it told).
-func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64) {
+func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64, key string) {
 	told := s.untrustedSets()
 	who := cmp.Or(name, from)
 	text := "⚠ " + who + "'s safety number changed (a new phone, or Signal installed again): their messages cannot be read here, " +
@@ -82,7 +128,7 @@ func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64
 	s.tellOnce(ctx, &s.untrustedTelling, from, func() bool { return told.Told(from, untrustedTold) },
 		func() { told.Update(from, map[string]bool{untrustedTold: true}) },
 		&pb.Event{ChatId: from, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: from, Name: name},
-			TimestampUnixMicro: at * 1000, EventId: "untrusted-" + strconv.FormatInt(at, 10) + "-" + from,
+			TimestampUnixMicro: at * 1000, EventId: "untrusted-" + key + "-" + from,
 			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
 }
 

@@ -4,8 +4,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A changed safety number is noted told in untrusted-told.json only once
@@ -21,7 +27,7 @@ func TestUntrustedNotedOnceConfirmed(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.tellUntrusted(context.Background(), bob, "Bob", time.Now().UnixMilli())
+		s.tellUntrusted(context.Background(), bob, "Bob", time.Now().UnixMilli(), "1")
 	}()
 	select {
 	case <-h.entered:
@@ -36,7 +42,7 @@ func TestUntrustedNotedOnceConfirmed(t *testing.T) {
 	second := make(chan struct{})
 	go func() {
 		defer close(second)
-		s.tellUntrusted(context.Background(), bob, "", time.Now().UnixMilli())
+		s.tellUntrusted(context.Background(), bob, "", time.Now().UnixMilli(), "2")
 	}()
 	select {
 	case <-second:
@@ -50,8 +56,60 @@ func TestUntrustedNotedOnceConfirmed(t *testing.T) {
 	if !loadUntrusted(dir, log).Told(bob, untrustedTold) {
 		t.Fatal("not noted told once the host had the notice")
 	}
-	s.tellUntrusted(context.Background(), bob, "Bob", time.Now().UnixMilli())
+	s.tellUntrusted(context.Background(), bob, "Bob", time.Now().UnixMilli(), "1")
 	if n := len(h.events()); n != 1 {
 		t.Fatalf("%d notices, want 1", n)
+	}
+}
+
+// A changed safety number told by a send refused for it, whose notice
+// the gateway had but whose confirmation was lost, is told again by the
+// next send refused under the ID it had: named by the contact's key, the
+// room shows it once. Before, it was named by the time of the send, and
+// shown twice. A new key of theirs, once a message of theirs was read,
+// is another notice.
+func TestUntrustedSendNoticeRetoldUnderItsID(t *testing.T) {
+	const bob = "+15550000002"
+	d := startDaemon(t)
+	var first atomic.Bool
+	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: func(*pb.Event) bool { return first.CompareAndSwap(false, true) }}
+	s := dialedSession(t, d, h, t.TempDir())
+	ctx := context.Background()
+	// refused sends to bob, refused for his key, in a millisecond of
+	// its own: named by the time, its notice would be another.
+	refused := func() {
+		t.Helper()
+		for was := time.Now().UnixMilli(); time.Now().UnixMilli() == was; {
+			runtime.Gosched()
+		}
+		if _, err := s.SendMessage(ctx, sdk.Call{ChatID: bob}, &pb.SendMessage{Text: "hi"}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+			t.Fatalf("a send to bob, his key not trusted: %v, want it refused", err)
+		}
+	}
+	// notices are the IDs of bob's notices the host had, and how many.
+	notices := func() (map[string]bool, int) {
+		ids, n := map[string]bool{}, 0
+		for _, ev := range h.events() {
+			if ev.ChatId == bob && strings.Contains(ev.GetMessage().GetText(), "safety number changed") {
+				ids[ev.EventId] = true
+				n++
+			}
+		}
+		return ids, n
+	}
+
+	d.Fail(bob, "IDENTITY_FAILURE")
+	refused() // told; the confirmation lost
+	refused() // told again
+	refused() // confirmed: told no more
+	if ids, n := notices(); n != 2 || len(ids) != 1 {
+		t.Fatalf("bob's notice given the host %d times under %v; want twice under one ID", n, ids)
+	}
+
+	s.readFrom(bob) // a message of his read
+	d.Fail(bob, "IDENTITY_FAILURE")
+	refused()
+	if ids, n := notices(); n != 3 || len(ids) != 2 {
+		t.Fatalf("after a new key of bob's: his notices given %d times under %v; want a new ID", n, ids)
 	}
 }

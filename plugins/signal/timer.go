@@ -50,6 +50,10 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 			// from the phone is named (receive.go).
 			s.noteChat(ts, c.ChatID, s.selfID())
 			ev.TimestampUnixMicro, ev.EventId = ts*1000, s.idFor(ts, s.selfID())
+			// Journalled with it: told again at the next connection
+			// (the host may have it, its confirmation lost), it comes
+			// under this ID, which the host drops.
+			s.changing.timerTold(c.ChatID, int(secs), ts)
 		}
 		s.told.begin(c.ChatID)
 		s.told.timerNow(c.ChatID, int(secs), false)

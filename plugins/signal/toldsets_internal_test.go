@@ -3,6 +3,7 @@ package signal
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,22 @@ import (
 // and starts a session on it, which tells the thing again: before, it
 // was noted first, and the restarted session told nothing. Once
 // confirmed, a session started on the folder tells it not again.
+
+// lostConfirmationHost has every durable event, and fails the
+// confirmation of those lose picks: the gateway had them, their answer
+// was lost.
+type lostConfirmationHost struct {
+	*recordingHost
+	lose func(*pb.Event) bool
+}
+
+func (h *lostConfirmationHost) EmitDurable(_ context.Context, ev *pb.Event) error {
+	h.Emit(ev)
+	if h.lose(ev) {
+		return errors.New("confirmation lost")
+	}
+	return nil
+}
 
 // heldHost is a recordingHost holding its confirmations until released.
 func heldHost() *recordingHost {

@@ -182,6 +182,10 @@ type Daemon struct {
 	// noIdentity are the users whose identity key signal-cli has not
 	// learnt yet (NoIdentity).
 	noIdentity map[string]bool
+	// newKeys counts, by user as Fail named them, the identity keys
+	// they took (Fail with IDENTITY_FAILURE): listIdentities' fingerprint
+	// of a new one is another.
+	newKeys map[string]int
 	// groupLinks are the groups joinGroup knows, by their link's
 	// fragment (AddGroupLink).
 	groupLinks map[string]*groupLink
@@ -219,7 +223,7 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
+		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, newKeys: map[string]int{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
 		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}, failFor: map[[2]string][]*rpcError{}, usernames: map[string]string{}}
 	if err := d.listen(); err != nil {
 		return nil, err
@@ -605,7 +609,11 @@ func (d *Daemon) listIdentities(a *Account, p map[string]any) (any, error) {
 	if d.failing[r] == "IDENTITY_FAILURE" || d.failing[m.Number] == "IDENTITY_FAILURE" || d.failing[m.UUID] == "IDENTITY_FAILURE" {
 		trust = "UNTRUSTED"
 	}
-	return []any{map[string]any{"number": m.Number, "uuid": m.UUID, "fingerprint": "05",
+	// The key's serialized public key in hex, as signal-cli gives it:
+	// the user's (by number: an unknown one's ACI is made up anew), and
+	// another for each new key.
+	key := sha256.Sum256(fmt.Appendf(nil, "%s|%d", cmp.Or(m.Number, m.UUID), d.newKeys[r]+d.newKeys[m.Number]+d.newKeys[m.UUID]))
+	return []any{map[string]any{"number": m.Number, "uuid": m.UUID, "fingerprint": "05" + hex.EncodeToString(key[:]),
 		"safetyNumber": SafetyNumber(accountID(a), r), "trustLevel": trust, "addedTimestamp": d.lastTS}}, nil
 }
 
@@ -1461,13 +1469,17 @@ func (d *Daemon) checkTarget(a *Account, p map[string]any) error {
 // IDENTITY_FAILURE, NETWORK_FAILURE, RATE_LIMIT_FAILURE...); "" = SUCCESS
 // again. A number of UNREGISTERED_FAILURE is not on Signal: a group
 // created with it is refused, and so is a send to it when it is none of
-// the contacts. PROOF_REQUIRED is Signal's spam check asking for a
-// captcha: signal-cli answers it as RATE_LIMIT_FAILURE with the
-// challenge's token.
+// the contacts. IDENTITY_FAILURE is a new identity key of theirs, not
+// trusted: listIdentities gives it another fingerprint. PROOF_REQUIRED
+// is Signal's spam check asking for a captcha: signal-cli answers it as
+// RATE_LIMIT_FAILURE with the challenge's token.
 func (d *Daemon) Fail(recipient, kind string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.failing[recipient] = kind
+	if kind == "IDENTITY_FAILURE" {
+		d.newKeys[recipient]++
+	}
 }
 
 // Forget makes the daemon answer method as a signal-cli older than it
