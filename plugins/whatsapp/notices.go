@@ -1,7 +1,6 @@
 package whatsapp
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -32,10 +31,7 @@ func (s *Session) tell(eventID, text string) {
 // confirmed it, or the SDK's journal holds it): what it tells of may be
 // dropped only then.
 func (s *Session) tellErr(eventID, text string) error {
-	ev := sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+	if err := s.emitDurableErr(sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING)); err != nil {
 		return fmt.Errorf("notice %s: %w", eventID, err)
 	}
 	return nil
