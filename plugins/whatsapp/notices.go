@@ -71,13 +71,16 @@ func (t *unreadTally) add(ids []types.MessageID) {
 
 // historyUnreadable tells that messages of a page of history on demand
 // (or of a history blob outside a sync) could not be read and are left
-// out: ids are theirs, which name the notice.
-func (s *Session) historyUnreadable(ids []types.MessageID) {
+// out: ids are theirs, which name the notice. An error (logged): the
+// notice was not confirmed, and what moves past the messages must not.
+func (s *Session) historyUnreadable(ids []types.MessageID) error {
 	var t unreadTally
 	t.add(ids)
 	if err := s.tellUnreadable(t); err != nil {
 		s.log.Warn("the notice of history not read not confirmed", "err", err)
+		return err
 	}
+	return nil
 }
 
 // tellUnreadable tells of the messages t counted, if any, in one notice:
