@@ -10,7 +10,6 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
-	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
@@ -124,10 +123,7 @@ func TestSyncMoreOnPhoneTold(t *testing.T) {
 		Conversations: []*waHistorySync.Conversation{conv("alice", "A1", true)}}})
 	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_FULL.Enum(), Progress: proto.Uint32(100),
 		Conversations: []*waHistorySync.Conversation{conv("bob", "B1", true)}}})
-	r.host.next(t, from, func(ev *pb.Event) bool {
-		p := ev.GetProgress()
-		return p.GetTask() == "history" && p.GetTotal() > 0 && p.GetDone() == p.GetTotal()
-	})
+	syncEnded(t, r, from)
 	told := noticesByID(r.host.since(from), "history-")
 	if len(told) != 1 {
 		t.Fatalf("notices %v; want one for the sync", told)
