@@ -353,7 +353,7 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 			return
 		}
 		if r.end.moreOnPhone() {
-			k, p := morePart(req.ChatID, r.end) // historyend.go
+			k, p := morePart(req.ChatID) // historyend.go
 			s.moreOnPhone(map[string]lostPart{k: p})
 			if !s.syncActive() {
 				s.tellLost()
