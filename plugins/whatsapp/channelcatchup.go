@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"maps"
 	"path/filepath"
@@ -199,6 +200,20 @@ func (c *channelSeen) caughtUp(gen uint64, channel types.JID, id types.MessageSe
 		}
 		c.caught[channel] = true
 	}
+	c.advanceLocked(channel, id)
+}
+
+// shownUpTo notes channel shown up to its post id by a catch-up that
+// stopped short (the gateway did not take a later post): the next
+// connection asks from there, the channel not caught up on this one.
+func (c *channelSeen) shownUpTo(channel types.JID, id types.MessageServerID) {
+	c.mu.Lock()
+	c.advanceLocked(channel, id)
+}
+
+// advanceLocked moves channel's last to id when newer, and writes it;
+// called under mu, which it unlocks.
+func (c *channelSeen) advanceLocked(channel types.JID, id types.MessageServerID) {
 	if old, ok := c.last[channel.String()]; ok && id <= old {
 		c.mu.Unlock()
 		return
@@ -352,7 +367,7 @@ func (s *Session) catchUpOnce(gen uint64) {
 			continue
 		}
 		if err := s.catchUpChannel(ctx, gen, channel, last); err != nil {
-			s.log.Info("a WhatsApp channel's posts made while away not asked: WhatsApp did not answer; asked at the next connection", "channel", channel, "err", err)
+			s.log.Info("a WhatsApp channel's posts made while away not all shown; asked at the next connection", "channel", channel, "err", err)
 			return
 		}
 		s.showHeld(gen, []types.JID{channel})
@@ -418,7 +433,14 @@ func (s *Session) catchUpChannel(ctx context.Context, gen uint64, channel types.
 				if ev.GetMessage() != nil {
 					s.unread.noteMsg(ev.ChatId, unreadMsg{id: ev.EventId, sender: channel, server: p.MessageServerID})
 				}
-				s.emitDurable(ev)
+				// Not taken: the channel is shown up to the post
+				// before, and the next connection asks from there.
+				// Before, it was marked caught up past the post all
+				// the same, which was then never shown.
+				if err := s.emitDurableErr(ev); err != nil {
+					s.seen.shownUpTo(channel, newest)
+					return fmt.Errorf("post %d not taken by the gateway: %w", p.MessageServerID, err)
+				}
 			}
 		}
 		s.seen.bring(channel, p.MessageServerID)

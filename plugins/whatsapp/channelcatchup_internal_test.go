@@ -1,14 +1,23 @@
 package whatsapp
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
 // A channel's newest post shown is written to disk outside the lock a
@@ -118,5 +127,89 @@ func TestChannelCatchUpOfAnEndedConnection(t *testing.T) {
 	}
 	if _, again := c.end(); again {
 		t.Error("a catch-up runs again with no connection meanwhile")
+	}
+}
+
+// A post of a channel's catch-up that the gateway does not take (gone,
+// or the plugin stopped before it confirmed it) leaves the channel
+// shown up to the post before it: the next connection shows that post
+// and those after. Before, the channel was marked caught up past it all
+// the same, the error ignored, and the post was never shown.
+func TestChannelCatchUpPostNotTaken(t *testing.T) {
+	dir := t.TempDir()
+	done := newRig(t, "").loginQR(t, dir)
+	r := newRig(t, "") // the plugin anew on that folder: its connection's catch-up
+	cooking := types.NewJID("120363100000000077", types.NewsletterServer)
+	if err := os.WriteFile(filepath.Join(dir, channelsSeenFile), []byte(`{"`+cooking.String()+`":100}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := r.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := r.made.All()
+	fake := all[len(all)-1]
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	var posts []wafake.Post
+	for id := 100; id <= 103; id++ {
+		posts = append(posts, wafake.TextPost(id, types.MessageID(fmt.Sprintf("NLC%d", id)), at.Add(time.Duration(id)*time.Second), fmt.Sprintf("post %d", id)))
+	}
+	fake.SetChannel(wafake.Channel{JID: cooking, Name: "Cooking", Posts: posts})
+	refused := make(chan struct{})
+	var once sync.Once
+	r.host.mu.Lock()
+	r.host.durable = func(ev *pb.Event) error {
+		if ev.EventId == "NLC102" {
+			once.Do(func() { close(refused) })
+			return errors.New("the gateway went away")
+		}
+		return nil
+	}
+	r.host.mu.Unlock()
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Disconnect(context.Background()) })
+	select {
+	case <-refused:
+	case <-time.After(eventWait):
+		t.Fatal("the catch-up's post 102 not emitted")
+	}
+	catchUpEnded(t, s)
+	if last, _ := s.seen.lastOf(cooking); last != 101 {
+		t.Errorf("the channel shown up to %d after post 102 was not taken, want 101", last)
+	}
+	if last, _ := newChannelSeen(dir, slog.New(slog.DiscardHandler)).lastOf(cooking); last != 101 {
+		t.Errorf("the channel kept shown up to %d, want 101", last)
+	}
+
+	// The gateway takes posts again; the next connection shows 102 on.
+	r.host.mu.Lock()
+	r.host.durable = nil
+	r.host.mu.Unlock()
+	from := r.host.count()
+	fake.Emit(&events.Disconnected{})
+	fake.Emit(&events.Connected{})
+	_, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "NLC102" })
+	r.host.next(t, i, func(ev *pb.Event) bool { return ev.EventId == "NLC103" })
+	catchUpEnded(t, s)
+	if last, _ := s.seen.lastOf(cooking); last != 103 {
+		t.Errorf("the channel shown up to %d once caught up, want 103", last)
+	}
+}
+
+// catchUpEnded waits until no catch-up of s runs.
+func catchUpEnded(t *testing.T, s *Session) {
+	t.Helper()
+	for deadline := time.Now().Add(eventWait); ; time.Sleep(10 * time.Millisecond) {
+		s.seen.mu.Lock()
+		running := s.seen.running
+		s.seen.mu.Unlock()
+		if !running {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the channels' catch-up still runs after 30 s")
+		}
 	}
 }

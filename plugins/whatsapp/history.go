@@ -96,7 +96,7 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 		unreadable = append(unreadable, r.unreadable...)
 		chatID := chatIDOf(s.ids, chat)
 		if r.end.moreOnPhone() {
-			k, p := morePart(chatID, r.end) // historyend.go
+			k, p := morePart(chatID) // historyend.go
 			more[k] = p
 		}
 		if r.oldest.zero() {

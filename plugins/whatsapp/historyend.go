@@ -6,13 +6,19 @@ import "go.mau.fi/whatsmeow/proto/waHistorySync"
 // a history sync blob, pushed or on demand, may say how its transfer
 // ended (its EndOfHistoryTransferType): complete with nothing more on
 // the phone (the chat's start: its batch is done, and history on demand
-// asks no more of it), or with more on the phone (told to the user,
-// with the history lost, historylost.go: the chat is shown only in part),
-// which on demand linked devices may not have (done too). A conversation
-// that does not say, the field unset, is read as before: the chat's
-// start is an answer with nothing older, or history_days. An on-demand
-// answer's "more remains" (COMPLETE_ON_DEMAND_SYNC_BUT_MORE_MSG_REMAIN_ON_PRIMARY)
-// changes nothing: history on demand goes on asking.
+// asks no more of it), or with more on the phone, which on demand the
+// phone may say it does not give linked devices (done too, and told to
+// the user with the history lost, historylost.go: the chat is shown only
+// in part). A conversation that does not say, the field unset, is read
+// as before: the chat's start is an answer with nothing older, or
+// history_days. "More remains" that the phone gives, pushed
+// (COMPLETE_BUT_MORE_MESSAGES_REMAIN_ON_PRIMARY) or on demand
+// (COMPLETE_ON_DEMAND_SYNC_BUT_MORE_MSG_REMAIN_ON_PRIMARY), changes
+// nothing and is not told: history on demand goes on asking, and brings
+// them. A real phone's sync sends a window (about three months) and ends
+// nearly every chat with older messages so, which WhatsApp Web shows as
+// older messages to fetch from the phone; told, it named most chats
+// after each sync, of messages the gateway asks for at its next start.
 
 // chatEnd is what a conversation says of its chat's end; endUnsaid when
 // it does not.
@@ -42,21 +48,15 @@ func (e chatEnd) final() bool {
 	return false
 }
 
-// moreOnPhone says that the phone holds older messages it did not send,
-// the user to be told: after a sync, or that it will not give.
+// moreOnPhone says that the phone holds older messages it does not give
+// linked devices, the user to be told; not those it gives on demand.
 func (e chatEnd) moreOnPhone() bool {
-	switch waHistorySync.Conversation_EndOfHistoryTransferType(e) {
-	case waHistorySync.Conversation_COMPLETE_BUT_MORE_MESSAGES_REMAIN_ON_PRIMARY,
-		waHistorySync.Conversation_COMPLETE_ON_DEMAND_SYNC_WITH_MORE_MSG_ON_PRIMARY_BUT_NO_ACCESS:
-		return e != endUnsaid
-	}
-	return false
+	return e != endUnsaid && waHistorySync.Conversation_EndOfHistoryTransferType(e) == waHistorySync.Conversation_COMPLETE_ON_DEMAND_SYNC_WITH_MORE_MSG_ON_PRIMARY_BUT_NO_ACCESS
 }
 
 // morePart is chatID's part left on the phone, by its key.
-func morePart(chatID string, e chatEnd) (string, lostPart) {
-	noAccess := waHistorySync.Conversation_EndOfHistoryTransferType(e) == waHistorySync.Conversation_COMPLETE_ON_DEMAND_SYNC_WITH_MORE_MSG_ON_PRIMARY_BUT_NO_ACCESS
-	return moreKeyPrefix + chatID, lostPart{More: chatID, NoAccess: noAccess}
+func morePart(chatID string) (string, lostPart) {
+	return moreKeyPrefix + chatID, lostPart{More: chatID, NoAccess: true}
 }
 
 // moreOnPhone notes the chats (parts, morePart's) whose older messages

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
-	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
@@ -100,41 +100,45 @@ func TestBackfillMoreOnPhoneNoAccess(t *testing.T) {
 	}
 }
 
-// A history sync whose conversations say more remains on the phone: told
-// once at the sync's end, how many chats. Before, nothing was told.
-func TestSyncMoreOnPhoneTold(t *testing.T) {
+// A history sync whose conversations say more remains on the phone (the
+// end of nearly every chat in a real phone's sync, which sends a window
+// of about three months) tells nothing of it: the phone gives them on
+// demand, and history on demand goes on asking for the chat. Before,
+// each sync told "older messages of N chats remain on your phone", most
+// chats, of messages the gateway asks for at its next start.
+func TestSyncMoreOnPhoneNotTold(t *testing.T) {
 	r := newRig(t, "")
-	_, fake := r.connected(t)
+	s, fake := r.connected(t)
 	now := time.Now().Truncate(time.Second)
-	conv := func(chat string, id string, end bool) *waHistorySync.Conversation {
-		jid := alice
-		if chat == "bob" {
-			jid = bob
-		}
-		c := &waHistorySync.Conversation{ID: proto.String(jid.String()),
-			Messages: []*waHistorySync.HistorySyncMsg{webMsg(jid, id, false, now.Add(-time.Hour), "kept "+id)}}
-		if end {
-			c.EndOfHistoryTransfer = proto.Bool(true)
-			c.EndOfHistoryTransferType = waHistorySync.Conversation_COMPLETE_BUT_MORE_MESSAGES_REMAIN_ON_PRIMARY.Enum()
-		}
-		return c
+	fake.SetPhoneHistory(alice, phoneMsgs(alice, 2, now)...)
+	conv := func(jid types.JID, id string) *waHistorySync.Conversation {
+		return &waHistorySync.Conversation{ID: proto.String(jid.String()),
+			EndOfHistoryTransfer:     proto.Bool(true),
+			EndOfHistoryTransferType: waHistorySync.Conversation_COMPLETE_BUT_MORE_MESSAGES_REMAIN_ON_PRIMARY.Enum(),
+			Messages:                 []*waHistorySync.HistorySyncMsg{webMsg(jid, id, false, now.Add(-time.Minute), "kept "+id)}}
 	}
 	from := r.host.count()
 	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(), Progress: proto.Uint32(50),
-		Conversations: []*waHistorySync.Conversation{conv("alice", "A1", true)}}})
+		Conversations: []*waHistorySync.Conversation{conv(alice, "A1")}}})
 	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_FULL.Enum(), Progress: proto.Uint32(100),
-		Conversations: []*waHistorySync.Conversation{conv("bob", "B1", true)}}})
-	r.host.next(t, from, func(ev *pb.Event) bool {
-		p := ev.GetProgress()
-		return p.GetTask() == "history" && p.GetTotal() > 0 && p.GetDone() == p.GetTotal()
-	})
-	told := noticesByID(r.host.since(from), "history-")
-	if len(told) != 1 {
-		t.Fatalf("notices %v; want one for the sync", told)
+		Conversations: []*waHistorySync.Conversation{conv(bob, "B1")}}})
+	syncEnded(t, r, from) // what the sync tells comes before its end
+	if told := noticesByID(r.host.since(from), "history-"); len(told) != 0 {
+		t.Errorf("notices %v; want none: the phone gives the older messages on demand", told)
 	}
-	for _, text := range told {
-		if !strings.Contains(text, "Older messages of 2 chats remain on your phone") {
-			t.Errorf("notice %q: want 2 chats", text)
+	var cursor string
+	for _, b := range r.host.waitHistory(t, 2) {
+		if b.ChatId == "+33611111111" {
+			cursor = b.Cursor
+			if b.Done {
+				t.Errorf("alice's pushed batch done: %v; more remains, to ask on demand", b)
+			}
 		}
+	}
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: cursor, Limit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if page := r.host.waitHistory(t, 3)[2]; eventIDs(page) != "P1,P2" {
+		t.Errorf("history on demand: %v; want the phone's older P1, P2", page)
 	}
 }

@@ -39,8 +39,10 @@ type lostPart struct {
 	// Damaged: a file the plugin kept (a spool file) was damaged; its
 	// readable part was sent.
 	Damaged bool `json:"damaged,omitempty"`
-	// More: the chat whose older messages remain on the phone, not sent
-	// (historyend.go); NoAccess: which the phone does not give.
+	// More: a chat whose older messages the phone does not give linked
+	// devices (historyend.go), NoAccess set; a note without NoAccess (an
+	// earlier build noted chats with more the phone gives) is told as
+	// not sent.
 	More     string `json:"more,omitempty"`
 	NoAccess bool   `json:"no_access,omitempty"`
 	// Said: what is lost is not known, only that something is (a file

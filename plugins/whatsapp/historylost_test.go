@@ -165,10 +165,7 @@ func TestLostHistoryToldOncePerSync(t *testing.T) {
 		t.Errorf("the lost blobs kept on disk: %q, %v; want 3", b, err)
 	}
 	blob(waHistorySync.HistorySync_FULL, 100, "H2") // the sync ends
-	r.host.next(t, from, func(ev *pb.Event) bool {
-		p := ev.GetProgress()
-		return p.GetTask() == "history" && p.GetTotal() > 0 && p.GetDone() == p.GetTotal()
-	})
+	syncEnded(t, r, from)
 	told := noticesByID(r.host.since(from), "history-lost-")
 	if len(told) != 1 {
 		t.Fatalf("notices of the lost blobs: %v; want one for the sync", told)
@@ -212,10 +209,7 @@ func TestUnreadNoticeKeptUntilConfirmed(t *testing.T) {
 	case <-time.After(eventWait):
 		t.Fatal("the messages not read were not told")
 	}
-	r.host.next(t, 0, func(ev *pb.Event) bool { // the sync's end, after its notice
-		p := ev.GetProgress()
-		return p.GetTask() == "history" && p.GetTotal() > 0 && p.GetDone() == p.GetTotal()
-	})
+	syncEnded(t, r, 0)                 // the sync's end, after its notice
 	s.Disconnect(context.Background()) // the plugin stops, the notice not taken
 
 	r = newRig(t, "")
@@ -223,4 +217,14 @@ func TestUnreadNoticeKeptUntilConfirmed(t *testing.T) {
 	if ev := waitNotice(t, r, 0, "history-unreadable-"); !strings.HasPrefix(ev.GetNotice().Text, "2 messages of your WhatsApp history could not be read") {
 		t.Errorf("after the restart: %q; want the 2 messages told", ev.GetNotice().Text)
 	}
+}
+
+// syncEnded waits, after from, for the history sync's end: its progress
+// done of its total.
+func syncEnded(t *testing.T, r *rig, from int) {
+	t.Helper()
+	r.host.next(t, from, func(ev *pb.Event) bool {
+		p := ev.GetProgress()
+		return p.GetTask() == "history" && p.GetTotal() > 0 && p.GetDone() == p.GetTotal()
+	})
 }

@@ -1,7 +1,6 @@
 package whatsapp
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -32,10 +31,7 @@ func (s *Session) tell(eventID, text string) {
 // confirmed it, or the SDK's journal holds it): what it tells of may be
 // dropped only then.
 func (s *Session) tellErr(eventID, text string) error {
-	ev := sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+	if err := s.emitDurableErr(sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING)); err != nil {
 		return fmt.Errorf("notice %s: %w", eventID, err)
 	}
 	return nil
@@ -75,13 +71,16 @@ func (t *unreadTally) add(ids []types.MessageID) {
 
 // historyUnreadable tells that messages of a page of history on demand
 // (or of a history blob outside a sync) could not be read and are left
-// out: ids are theirs, which name the notice.
-func (s *Session) historyUnreadable(ids []types.MessageID) {
+// out: ids are theirs, which name the notice. An error (logged): the
+// notice was not confirmed, and what moves past the messages must not.
+func (s *Session) historyUnreadable(ids []types.MessageID) error {
 	var t unreadTally
 	t.add(ids)
 	if err := s.tellUnreadable(t); err != nil {
 		s.log.Warn("the notice of history not read not confirmed", "err", err)
+		return err
 	}
+	return nil
 }
 
 // tellUnreadable tells of the messages t counted, if any, in one notice:

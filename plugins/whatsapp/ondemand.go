@@ -344,9 +344,16 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 			return
 		}
 		r := s.historyEvents(chat, conv, s.n.historyCutoff(time.Now()), a)
-		s.historyUnreadable(r.unreadable) // notices.go
+		if err := s.historyUnreadable(r.unreadable); err != nil { // notices.go
+			// Their notice not taken: the page is not sent, nor the
+			// cursor moved past them; the host asks again from here,
+			// and they are told then. Before, the page moved past
+			// them all the same, and they were never told.
+			s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat), Cursor: a.cursor()})
+			return
+		}
 		if r.end.moreOnPhone() {
-			k, p := morePart(req.ChatID, r.end) // historyend.go
+			k, p := morePart(req.ChatID) // historyend.go
 			s.moreOnPhone(map[string]lostPart{k: p})
 			if !s.syncActive() {
 				s.tellLost()

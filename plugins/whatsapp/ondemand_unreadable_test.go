@@ -2,7 +2,9 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
@@ -119,5 +122,63 @@ func TestBackfillUnreadableToldOnce(t *testing.T) {
 	}
 	if len(told) != 2 || two != 1 || one != 1 {
 		t.Errorf("notices: %q; want the sync's (2 messages) and the page's (U0 alone): none told twice", told)
+	}
+}
+
+// A page of history on demand whose notice of messages not read the
+// gateway does not take is not sent, nor is the cursor moved past them:
+// an empty page, not done, from where it was asked; asked again, the
+// notice is told, then the page comes. Before, the page moved the
+// cursor past them all the same, and they were never told.
+func TestBackfillUnreadableNoticeNotTaken(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	fake.SetPhoneHistory(group, readableIn("R1", now.Add(-9*time.Hour)), unreadableIn("U1", now.Add(-7*time.Hour)))
+	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_ON_DEMAND.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			{Message: readableIn("R9", now.Add(-2*time.Hour))},
+		}}}}})
+	push := r.host.waitHistory(t, 1)[0]
+	if eventIDs(push) != "R9" {
+		t.Fatalf("pushed: %v", push)
+	}
+	var refused atomic.Int32
+	r.host.mu.Lock()
+	r.host.durable = func(ev *pb.Event) error {
+		if strings.HasPrefix(ev.EventId, "history-unreadable-") {
+			refused.Add(1)
+			return errors.New("the gateway went away")
+		}
+		return nil
+	}
+	r.host.mu.Unlock()
+
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: group.String(), Cursor: push.Cursor, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	page := r.host.waitHistory(t, 2)[1]
+	if len(page.Events) != 0 || page.Done || parseCursor(page.Cursor).ID != "R9" {
+		t.Fatalf("page whose notice was not taken: %d events, done %v, cursor %q; want none, not done, from R9", len(page.Events), page.Done, page.Cursor)
+	}
+	r.host.mu.Lock()
+	r.host.durable = nil
+	r.host.mu.Unlock()
+	if refused.Load() == 0 {
+		t.Fatal("the page's notice of messages not read not tried")
+	}
+	if a := s.hist.oldest.get(group.String()); a.ID != "R9" {
+		t.Errorf("the chat's oldest known moved to %q, want R9: past messages not told", a.ID)
+	}
+
+	from := r.host.count()
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: group.String(), Cursor: page.Cursor, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if text := waitNotice(t, r, from, "history-unreadable-").GetNotice().Text; !strings.HasPrefix(text, "A message of") {
+		t.Errorf("the notice asked again: %q, want U1's", text)
+	}
+	if again := r.host.waitHistory(t, 3)[2]; eventIDs(again) != "R1" || parseCursor(again.Cursor).ID != "R1" {
+		t.Errorf("the page asked again: %v; want R1, from R1", again)
 	}
 }

@@ -174,12 +174,20 @@ func (s *Session) emit(ev *pb.Event) {
 // WhatsApp acknowledges (a message) is acknowledged only after that,
 // since whatsmeow sends its receipt once the handler returns.
 func (s *Session) emitDurable(ev *pb.Event) {
+	if err := s.emitDurableErr(ev); err != nil {
+		s.log.Warn("event not yet durable", "err", err)
+	}
+}
+
+// emitDurableErr is emitDurable, saying whether the event is durable
+// (the gateway confirmed it, or the SDK's journal holds it): what is
+// kept of the event's far side (a position moved past it, a note
+// dropped) may change only then.
+func (s *Session) emitDurableErr(ev *pb.Event) error {
 	ev.LoginId = s.login.LoginID
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
-		s.log.Warn("event not yet durable", "err", err)
-	}
+	return s.n.host.EmitDurable(ctx, ev)
 }
 
 func (s *Session) state(st pb.LoginState, msg string) {
