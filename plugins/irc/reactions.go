@@ -444,7 +444,7 @@ func (s *Session) noteSentReactionIDLocked(m ircmsg.Message, id string, sender *
 	}
 	ref := reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: r.chatID, typ: r.typ}
 	if !slices.Contains(s.reactions.get(ref.k), emoji) {
-		s.noteWithdrawnLocked(id, r.chatID)
+		s.noteWithdrawnLocked(id, r.chatID, true)
 		return
 	}
 	s.noteReactionIDLocked(id, ref)
