@@ -238,3 +238,47 @@ func redactOutcome(evs *plugintest.EventStream) string {
 		return strings.HasPrefix(ev.EventId, "x-") && (ev.GetReaction() != nil || ev.GetRetraction() != nil)
 	}))
 }
+
+// The user's reaction taken back before its echo came (echo-message;
+// a lagging server) is kept as taken back, not standing, once its echo
+// is read: after the plugin was killed and started again, the user's
+// set lacks it, and adding it again from XMPP sends it. Before, the
+// late echo kept it on disk as standing: after a restart the set had
+// it again, and adding it from XMPP sent nothing.
+func TestReactionTakenBackBeforeItsEchoAfterRestart(t *testing.T) {
+	srv := startScripted(t, redactCaps, "")
+	p, _, login := scriptedLogin(t, srv, "", "kit", "#Room")
+	react := func(emojis ...string) {
+		t.Helper()
+		if res := p.Commands().Send(plugintest.Act(login.LoginId, "#room", "", &pb.React{TargetId: "ch-1", Emojis: emojis})); res.Error != nil {
+			t.Fatalf("react %q: %v", emojis, res.Error)
+		}
+	}
+	srv.mu.Lock()
+	srv.holdAt = "TAGMSG #Room"
+	srv.mu.Unlock()
+	react("👍")
+	react() // taken back, its echo not come yet
+	srv.wait("the TAGMSGs", func() bool {
+		n := 0
+		for _, l := range srv.lines {
+			if strings.HasSuffix(l, " TAGMSG #Room") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	srv.release()
+	// The echoes read (see TestOwnNotBackFromHistoryAfterRestart).
+	srv.sync()
+	p.Restart() // SIGKILL: a crash
+	evs := p.Events()
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	from := len(srv.sent(0, ""))
+	react("👍")
+	srv.sync()
+	if got, want := append(srv.sent(from, "REDACT"), tagmsgs(t, srv, from)...), []string{"TAGMSG #Room +draft/react=👍 +draft/reply=ch-1"}; !slices.Equal(got, want) {
+		t.Errorf("👍 added again after a restart sent %q; want %q", got, want)
+	}
+}
