@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -65,14 +66,7 @@ func TestOwnNotBackFromHistoryAfterRestart(t *testing.T) {
 			}
 			want := []string{"h-1", "z-1"}
 			for round := range 2 {
-				p.Restart() // SIGKILL: a crash
-				var err error
-				if hist, err = p.Client().History(ctx); err != nil {
-					t.Fatal(err)
-				}
-				evs := p.Events()
-				p.Connect(login.LoginId, login.SavedState)
-				evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+				restartConnected(t, p, login, &hist)
 				if got := eventIDs(nextBatch(t, hist)); !slices.Equal(got, want) {
 					t.Errorf("restart %d, the join's history: %q; want %q (the user's own are in the gateway already)", round+1, got, want)
 				}
@@ -85,6 +79,26 @@ func TestOwnNotBackFromHistoryAfterRestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// restartConnected kills the plugin (SIGKILL: a crash), starts it
+// again and connects login, until connected: the events from then on.
+// With hist not nil, the history stream is opened again first, there.
+func restartConnected(t *testing.T, p *plugintest.Plugin, login *pb.CompleteStep, hist *pb.Transport_HistoryClient) *plugintest.EventStream {
+	t.Helper()
+	p.Restart()
+	if hist != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		var err error
+		if *hist, err = p.Client().History(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := p.Events()
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	return evs
 }
 
 // eventIDs are the event IDs of a batch's events.
@@ -118,10 +132,7 @@ func TestOwnReactionKnownAfterRestart(t *testing.T) {
 			srv.mu.Lock()
 			id := fmt.Sprintf("srv-%d", srv.msgid) // the echo's msgid
 			srv.mu.Unlock()
-			p.Restart() // SIGKILL: a crash
-			evs := p.Events()
-			p.Connect(login.LoginId, login.SavedState)
-			evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+			evs := restartConnected(t, p, login, nil)
 			srv.sync()
 			switch by {
 			case "another client":
@@ -169,10 +180,7 @@ func TestOwnWithdrawnReactionKnownAfterRestart(t *testing.T) {
 				t.Fatalf("after %q: %s; want %s", step.line, got, want)
 			}
 		}
-		p.Restart() // SIGKILL: a crash
-		evs = p.Events()
-		p.Connect(login.LoginId, login.SavedState)
-		evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+		evs = restartConnected(t, p, login, nil)
 		// 🎉 (t-4) taken back, 👍's first TAGMSG (t-1) taken back and
 		// added again (t-3): nothing to tell; t-3 takes 👍 back.
 		srv.send("@msgid=x-1 :kit!k@h REDACT #Room t-4")
@@ -210,14 +218,7 @@ func TestOwnWithdrawnReactionKnownAfterRestart(t *testing.T) {
 		if got, want := eventIDs(nextBatch(t, hist)), []string{"h-1"}; !slices.Equal(got, want) {
 			t.Fatalf("the backfill: %q; want %q (the user's reactions are in the gateway already)", got, want)
 		}
-		p.Restart() // SIGKILL: a crash
-		var err error
-		if hist, err = p.Client().History(ctx); err != nil {
-			t.Fatal(err)
-		}
-		evs := p.Events()
-		p.Connect(login.LoginId, login.SavedState)
-		evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+		evs := restartConnected(t, p, login, &hist)
 		if got, want := eventIDs(nextBatch(t, hist)), []string{"h-1"}; !slices.Equal(got, want) {
 			t.Fatalf("the join's history after the restart: %q; want %q", got, want)
 		}
@@ -271,10 +272,7 @@ func TestReactionTakenBackBeforeItsEchoAfterRestart(t *testing.T) {
 	srv.release()
 	// The echoes read (see TestOwnNotBackFromHistoryAfterRestart).
 	srv.sync()
-	p.Restart() // SIGKILL: a crash
-	evs := p.Events()
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	restartConnected(t, p, login, nil)
 	from := len(srv.sent(0, ""))
 	react("👍")
 	srv.sync()
