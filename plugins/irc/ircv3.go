@@ -181,7 +181,7 @@ func (s *Session) tagEchoed(m ircmsg.Message, exact bool) bool {
 		// as the retraction of a message the gateway never had.
 		sender := s.sender(m.Nick())
 		if chat, typ, ok := s.chatOf(m.Params[0], sender); ok {
-			s.noteReactionID(m, sender, chat, typ)
+			s.noteReactionID(m, sender, chat, typ, true)
 			s.flushOwn() // on disk before the read loop reads on
 		}
 	}

@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -65,14 +66,7 @@ func TestOwnNotBackFromHistoryAfterRestart(t *testing.T) {
 			}
 			want := []string{"h-1", "z-1"}
 			for round := range 2 {
-				p.Restart() // SIGKILL: a crash
-				var err error
-				if hist, err = p.Client().History(ctx); err != nil {
-					t.Fatal(err)
-				}
-				evs := p.Events()
-				p.Connect(login.LoginId, login.SavedState)
-				evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+				restartConnected(t, p, login, &hist)
 				if got := eventIDs(nextBatch(t, hist)); !slices.Equal(got, want) {
 					t.Errorf("restart %d, the join's history: %q; want %q (the user's own are in the gateway already)", round+1, got, want)
 				}
@@ -85,6 +79,26 @@ func TestOwnNotBackFromHistoryAfterRestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// restartConnected kills the plugin (SIGKILL: a crash), starts it
+// again and connects login, until connected: the events from then on.
+// With hist not nil, the history stream is opened again first, there.
+func restartConnected(t *testing.T, p *plugintest.Plugin, login *pb.CompleteStep, hist *pb.Transport_HistoryClient) *plugintest.EventStream {
+	t.Helper()
+	p.Restart()
+	if hist != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		var err error
+		if *hist, err = p.Client().History(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := p.Events()
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	return evs
 }
 
 // eventIDs are the event IDs of a batch's events.
@@ -118,10 +132,7 @@ func TestOwnReactionKnownAfterRestart(t *testing.T) {
 			srv.mu.Lock()
 			id := fmt.Sprintf("srv-%d", srv.msgid) // the echo's msgid
 			srv.mu.Unlock()
-			p.Restart() // SIGKILL: a crash
-			evs := p.Events()
-			p.Connect(login.LoginId, login.SavedState)
-			evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+			evs := restartConnected(t, p, login, nil)
 			srv.sync()
 			switch by {
 			case "another client":
@@ -140,5 +151,132 @@ func TestOwnReactionKnownAfterRestart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The user's reactions known by their TAGMSG's msgid and taken back
+// already are known so after the plugin was killed and started again
+// (kept on disk beside the standing ones): a REDACT of one is no
+// retraction, while one of a standing reaction still takes it back.
+// Taken back from another client of the user's (+draft/unreact, or
+// added again by a later TAGMSG of the same emoji), and sent without an
+// echo and taken back from XMPP, history telling their msgids. Before,
+// those were kept in memory only: after a restart, a REDACT of one came
+// as the retraction of a message the gateway never had.
+func TestOwnWithdrawnReactionKnownAfterRestart(t *testing.T) {
+	t.Run("another client", func(t *testing.T) {
+		srv := startScripted(t, redactCaps, "")
+		p, evs, login := scriptedLogin(t, srv, "", "kit", "#Room")
+		for _, step := range []struct{ line, want string }{
+			{"@msgid=t-1;+draft/reply=ch-1;+draft/react=👍 :kit!k@h TAGMSG #Room", "[👍]"},
+			{"@msgid=t-2;+draft/reply=ch-1;+draft/unreact=👍 :kit!k@h TAGMSG #Room", "[]"},
+			{"@msgid=t-3;+draft/reply=ch-1;+draft/react=👍 :kit!k@h TAGMSG #Room", "[👍]"},
+			{"@msgid=t-4;+draft/reply=ch-1;+draft/react=🎉 :kit!k@h TAGMSG #Room", "[👍 🎉]"},
+			{"@msgid=t-5;+draft/reply=ch-1;+draft/unreact=🎉 :kit!k@h TAGMSG #Room", "[👍]"},
+		} {
+			srv.send("%s", step.line)
+			// Told once on disk (onReaction writes before it tells).
+			if got, want := reactionOrRetraction(t, evs), "reaction me in #room on ch-1: "+step.want; got != want {
+				t.Fatalf("after %q: %s; want %s", step.line, got, want)
+			}
+		}
+		evs = restartConnected(t, p, login, nil)
+		// 🎉 (t-4) taken back, 👍's first TAGMSG (t-1) taken back and
+		// added again (t-3): nothing to tell; t-3 takes 👍 back.
+		srv.send("@msgid=x-1 :kit!k@h REDACT #Room t-4")
+		srv.send("@msgid=x-2 :kit!k@h REDACT #Room t-1")
+		srv.send("@msgid=x-3 :kit!k@h REDACT #Room t-3")
+		if got, want := redactOutcome(evs), "reaction me in #room on ch-1: []"; got != want {
+			t.Errorf("after a restart, REDACTs of t-4 and t-1 (taken back) and t-3 (👍): %s; want %s", got, want)
+		}
+	})
+	t.Run("sent without echo", func(t *testing.T) {
+		srv := startScripted(t, "batch message-tags server-time draft/chathistory draft/message-redaction", "")
+		at := func(i int) string { return histAt(i).Format(time.RFC3339Nano) }
+		srv.mu.Lock()
+		srv.history = []string{histLine(1)}
+		srv.mu.Unlock()
+		p, ctx, hist, _, login := histLogin(t, srv, nil, "#hist")
+		srv.got("CHATHISTORY LATEST #hist *")
+		nextBatch(t, hist) // the join's: h-1
+		for _, emojis := range [][]string{{"👍", "🎉"}, {"👍"}} {
+			if res := p.Commands().Send(plugintest.Act(login.LoginId, "#hist", "", &pb.React{TargetId: "h-1", Emojis: emojis})); res.Error != nil {
+				t.Fatalf("react %q: %v", emojis, res.Error)
+			}
+		}
+		srv.mu.Lock()
+		srv.history = append(srv.history,
+			"@time="+at(2)+";msgid=t-2;+draft/reply=h-1;+draft/react=👍 :kit!k@h TAGMSG #hist",
+			"@time="+at(3)+";msgid=t-3;+draft/reply=h-1;+draft/react=🎉 :kit!k@h TAGMSG #hist",
+			"@time="+at(4)+";msgid=t-4;+draft/reply=h-1;+draft/unreact=🎉 :kit!k@h TAGMSG #hist",
+		)
+		srv.mu.Unlock()
+		// History tells their msgids, written with its batch.
+		if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := eventIDs(nextBatch(t, hist)), []string{"h-1"}; !slices.Equal(got, want) {
+			t.Fatalf("the backfill: %q; want %q (the user's reactions are in the gateway already)", got, want)
+		}
+		evs := restartConnected(t, p, login, &hist)
+		if got, want := eventIDs(nextBatch(t, hist)), []string{"h-1"}; !slices.Equal(got, want) {
+			t.Fatalf("the join's history after the restart: %q; want %q", got, want)
+		}
+		// 🎉 (t-3) taken back: nothing to tell; t-2 takes 👍 back.
+		srv.send("@msgid=x-5 :kit!k@h REDACT #hist t-3")
+		srv.send("@msgid=x-6 :kit!k@h REDACT #hist t-2")
+		if got, want := redactOutcome(evs), "reaction me in #hist on h-1: []"; got != want {
+			t.Errorf("after a restart, REDACTs of t-3 (🎉, taken back) and t-2 (👍): %s; want %s", got, want)
+		}
+	})
+}
+
+// redactOutcome is the next reaction or retraction event of a REDACT
+// (msgid x-...), in words: the events told before a restart may come
+// again after it (the SDK's journal delivers them at least once).
+func redactOutcome(evs *plugintest.EventStream) string {
+	return eventWords(evs.NextEvent(func(ev *pb.Event) bool {
+		return strings.HasPrefix(ev.EventId, "x-") && (ev.GetReaction() != nil || ev.GetRetraction() != nil)
+	}))
+}
+
+// The user's reaction taken back before its echo came (echo-message;
+// a lagging server) is kept as taken back, not standing, once its echo
+// is read: after the plugin was killed and started again, the user's
+// set lacks it, and adding it again from XMPP sends it. Before, the
+// late echo kept it on disk as standing: after a restart the set had
+// it again, and adding it from XMPP sent nothing.
+func TestReactionTakenBackBeforeItsEchoAfterRestart(t *testing.T) {
+	srv := startScripted(t, redactCaps, "")
+	p, _, login := scriptedLogin(t, srv, "", "kit", "#Room")
+	react := func(emojis ...string) {
+		t.Helper()
+		if res := p.Commands().Send(plugintest.Act(login.LoginId, "#room", "", &pb.React{TargetId: "ch-1", Emojis: emojis})); res.Error != nil {
+			t.Fatalf("react %q: %v", emojis, res.Error)
+		}
+	}
+	srv.mu.Lock()
+	srv.holdAt = "TAGMSG #Room"
+	srv.mu.Unlock()
+	react("👍")
+	react() // taken back, its echo not come yet
+	srv.wait("the TAGMSGs", func() bool {
+		n := 0
+		for _, l := range srv.lines {
+			if strings.HasSuffix(l, " TAGMSG #Room") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	srv.release()
+	// The echoes read (see TestOwnNotBackFromHistoryAfterRestart).
+	srv.sync()
+	restartConnected(t, p, login, nil)
+	from := len(srv.sent(0, ""))
+	react("👍")
+	srv.sync()
+	if got, want := append(srv.sent(from, "REDACT"), tagmsgs(t, srv, from)...), []string{"TAGMSG #Room +draft/react=👍 +draft/reply=ch-1"}; !slices.Equal(got, want) {
+		t.Errorf("👍 added again after a restart sent %q; want %q", got, want)
 	}
 }

@@ -56,6 +56,19 @@ type ownRecord struct {
 	// the server deletes messages: after a restart a REDACT of one
 	// takes it back, and React takes one back with a REDACT of it.
 	Reacts []ownReact `json:"reacts,omitempty"`
+	// Withdrawn are the user's reactions known by their TAGMSG's msgid
+	// and taken back already (+draft/unreact, a REDACT, or a later
+	// TAGMSG of the same emoji stands for it), oldest first, where the
+	// server deletes messages: after a restart a REDACT of one is no
+	// retraction (redact.go).
+	Withdrawn []ownWithdrawn `json:"withdrawn,omitempty"`
+}
+
+// ownWithdrawn is one of the user's reactions taken back, by its
+// TAGMSG's msgid, and its chat.
+type ownWithdrawn struct {
+	ID   string `json:"id"`
+	Chat string `json:"chat"`
 }
 
 // ownReact is one of the user's reactions kept by its TAGMSG's msgid.
@@ -107,9 +120,17 @@ func (s *Session) loadOwn() {
 	if r, ok := sdk.LoadStateFile[ownRecord](s.own.path, "the user's own lines and reactions may come back once from history", s.n.host.Logger()); ok {
 		s.own.ownRecord = r
 	}
+	// Those taken back: a REDACT of one is no retraction. Before, they
+	// were in memory only, and after a restart such a REDACT came as
+	// the retraction of a message the gateway never had.
+	for _, w := range s.own.Withdrawn {
+		s.noteWithdrawnLocked(w.ID, w.Chat, false)
+	}
 	// The reactions by msgid, and the user's sets they make: the set
 	// React goes on from, and the one a REDACT of one takes it out of.
-	for _, r := range s.own.Reacts {
+	// (A clone: one standing for an older one moves that one out of
+	// Reacts, to Withdrawn.)
+	for _, r := range slices.Clone(s.own.Reacts) {
 		typ := pb.ChatType_CHAT_TYPE_GROUP
 		if r.Direct {
 			typ = pb.ChatType_CHAT_TYPE_DIRECT
@@ -141,7 +162,7 @@ func (s *Session) flushOwn() {
 	}
 	path := s.own.path
 	rec := ownRecord{Msgids: slices.Clone(s.own.Msgids), Reactions: slices.Clone(s.own.Reactions), Lines: slices.Clone(s.own.Lines),
-		Reacts: slices.Clone(s.own.Reacts)}
+		Reacts: slices.Clone(s.own.Reacts), Withdrawn: slices.Clone(s.own.Withdrawn)}
 	s.own.dirty = false
 	s.mu.Unlock()
 	if err := sdk.SaveStateFile(path, rec); err != nil {
@@ -199,18 +220,45 @@ func (s *Session) keepOwnReactLocked(id string, ref reactRef) {
 	s.own.dirty = true
 }
 
-// ownSetChangedLocked forgets the kept reactions of the user's set k
-// that it has no more (taken back), to be written (flushOwn).
+// ownSetChangedLocked moves the kept reactions of the user's set k
+// that it has no more (taken back) to those withdrawn, to be written
+// (flushOwn).
 func (s *Session) ownSetChangedLocked(k reactKey) {
 	if k.who != s.loginID {
 		return
 	}
 	set := s.reactions.get(k)
-	n := len(s.own.Reacts)
-	s.own.Reacts = slices.DeleteFunc(s.own.Reacts, func(r ownReact) bool { return r.To == k.msgid && !slices.Contains(set, r.Emoji) })
-	if len(s.own.Reacts) != n {
-		s.own.dirty = true
+	for _, r := range slices.Clone(s.own.Reacts) {
+		if r.To == k.msgid && !slices.Contains(set, r.Emoji) {
+			s.noteWithdrawnLocked(r.ID, r.Chat, true)
+		}
 	}
+}
+
+// keepOwnWithdrawnLocked moves the user's reaction of TAGMSG id, in
+// chat, from those kept standing (Reacts) to those taken back, to be
+// written (flushOwn), where the server deletes messages or it was kept
+// standing (then it did).
+func (s *Session) keepOwnWithdrawnLocked(id, chat string) {
+	n := len(s.own.Reacts)
+	s.own.Reacts = slices.DeleteFunc(s.own.Reacts, func(r ownReact) bool { return r.ID == id })
+	kept := len(s.own.Reacts) != n
+	s.own.dirty = s.own.dirty || kept
+	if id == "" || !kept && !s.canRedactLocked() {
+		return
+	}
+	s.own.Withdrawn = slices.DeleteFunc(s.own.Withdrawn, func(w ownWithdrawn) bool { return w.ID == id })
+	s.own.Withdrawn = keepBounded(s.own.Withdrawn, ownWithdrawn{ID: id, Chat: chat})
+	s.own.dirty = true
+}
+
+// forgetOwnWithdrawnLocked forgets id from the user's reactions taken
+// back, to be written (flushOwn): it stands again (its REDACT could
+// not go).
+func (s *Session) forgetOwnWithdrawnLocked(id string) {
+	n := len(s.own.Withdrawn)
+	s.own.Withdrawn = slices.DeleteFunc(s.own.Withdrawn, func(w ownWithdrawn) bool { return w.ID == id })
+	s.own.dirty = s.own.dirty || len(s.own.Withdrawn) != n
 }
 
 // ownMsgidLocked reports whether id is one of keepOwnMsgidLocked's.

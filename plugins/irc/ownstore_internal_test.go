@@ -1,6 +1,7 @@
 package irc
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -57,5 +58,31 @@ func TestUnsentReactionForgottenOnDisk(t *testing.T) {
 	again := newSession(n, "kit@irc.test:6667/x", Account{}) // after a kill
 	if len(again.own.Reactions) != 0 {
 		t.Errorf("the record read again keeps the unsent reaction: %q", again.own.Reactions)
+	}
+}
+
+// The user's reactions taken back are kept on disk bounded, as the
+// other lists are (the last ownKept), and a session loaded again knows
+// them as taken back (a REDACT of one is no retraction); one that
+// stands again (its REDACT could not go) is taken out of the list.
+func TestWithdrawnReactionsKeptBounded(t *testing.T) {
+	n := &Network{host: &stateHost{}, dataDir: t.TempDir()}
+	s := newSession(n, "kit@irc.test:6667/x", Account{})
+	s.mu.Lock()
+	s.caps = map[string]bool{redactCap: true, "message-tags": true}
+	for i := range ownKept + 1 {
+		s.noteWithdrawnLocked(fmt.Sprintf("t-%d", i), "#room", true)
+	}
+	s.noteReactionIDLocked("t-7", reactRef{k: reactKey{msgid: "h-1", who: s.loginID}, emoji: "👍", chat: "#room"})
+	s.mu.Unlock()
+	s.flushOwn()
+	again := newSession(n, "kit@irc.test:6667/x", Account{})
+	if got := len(again.own.Withdrawn); got != ownKept-1 {
+		t.Errorf("%d reactions taken back read again; want %d (the last %d, but t-7, standing)", got, ownKept-1, ownKept)
+	}
+	for id, want := range map[string]bool{"t-0": false, "t-1": true, "t-7": false, fmt.Sprintf("t-%d", ownKept): true} {
+		if _, got := again.withdrawnReacts[id]; got != want {
+			t.Errorf("%s known taken back after a load: %v; want %v", id, got, want)
+		}
 	}
 }

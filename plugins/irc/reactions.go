@@ -367,7 +367,7 @@ func (s *Session) onReaction(m ircmsg.Message) {
 	s.mu.Lock()
 	s.seenLiveLocked(m)
 	s.mu.Unlock()
-	s.noteReactionID(m, sender, chat, typ)
+	s.noteReactionID(m, sender, chat, typ, false)
 	ev := s.reactionEvent(m, sender, chat, typ, &s.reactions)
 	s.flushOwn() // the user's own, kept or taken back (ownstore.go)
 	if ev != nil {
@@ -423,7 +423,7 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets)
 	}
 	// A catch-up's reaction goes into the live sets: a REDACT of its
 	// TAGMSG, live or in a later batch, takes it back (redact.go).
-	s.noteReactionID(m, sender, r.chatID, r.typ)
+	s.noteReactionID(m, sender, r.chatID, r.typ, false)
 	return s.reactionEvent(m, sender, r.chatID, r.typ, &s.reactions)
 }
 
@@ -444,7 +444,7 @@ func (s *Session) noteSentReactionIDLocked(m ircmsg.Message, id string, sender *
 	}
 	ref := reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: r.chatID, typ: r.typ}
 	if !slices.Contains(s.reactions.get(ref.k), emoji) {
-		s.noteWithdrawnLocked(id, r.chatID)
+		s.noteWithdrawnLocked(id, r.chatID, true)
 		return
 	}
 	s.noteReactionIDLocked(id, ref)
@@ -453,8 +453,12 @@ func (s *Session) noteSentReactionIDLocked(m ircmsg.Message, id string, sender *
 
 // noteReactionID keeps the reaction a TAGMSG m from sender in chat
 // adds, by m's msgid, for a REDACT of it (redact.go): heard live, the
-// echo of one of the user's, or a catch-up's.
-func (s *Session) noteReactionID(m ircmsg.Message, sender *pb.Sender, chat string, typ pb.ChatType) {
+// echo of one of the user's (echo), or a catch-up's. An echo whose
+// reaction the user's set lacks was taken back before it came
+// (+draft/unreact went): it is kept as taken back, a REDACT of it no
+// retraction. Before, it was kept as standing, on disk too, and after a
+// restart the user's set had it again: adding it from XMPP sent nothing.
+func (s *Session) noteReactionID(m ircmsg.Message, sender *pb.Sender, chat string, typ pb.ChatType, echo bool) {
 	ok, emoji := m.GetTag(reactTag)
 	_, id := m.GetTag("msgid")
 	if !ok || id == "" || replyTo(m) == "" || !validReaction(emoji) {
@@ -463,6 +467,10 @@ func (s *Session) noteReactionID(m ircmsg.Message, sender *pb.Sender, chat strin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ref := reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji, sender: sender, chat: chat, typ: typ}
+	if echo && !slices.Contains(s.reactions.get(ref.k), emoji) {
+		s.noteWithdrawnLocked(id, chat, true)
+		return
+	}
 	s.noteReactionIDLocked(id, ref)
 	if sender.IsFromMe {
 		// On disk too, written by the caller (flushOwn): after a

@@ -159,7 +159,7 @@ func TestReactionEchoLostInARestart(t *testing.T) {
 	srv.mu.Lock()
 	srv.history = []string{histLine(1)}
 	srv.mu.Unlock()
-	p, ctx, hist, _, login := histLogin(t, srv, nil, "#hist")
+	p, _, hist, _, login := histLogin(t, srv, nil, "#hist")
 	srv.got("CHATHISTORY LATEST #hist *")
 	nextBatch(t, hist) // the join's: h-1
 	srv.mu.Lock()
@@ -174,14 +174,7 @@ func TestReactionEchoLostInARestart(t *testing.T) {
 	srv.history = append(srv.history,
 		"@time="+time.Now().UTC().Format("2006-01-02T15:04:05.000Z")+";msgid=lost-1;+draft/reply=h-1;+draft/react=👍 :kit!k@h TAGMSG #hist")
 	srv.mu.Unlock()
-	p.Restart() // SIGKILL: a crash
-	var err error
-	if hist, err = p.Client().History(ctx); err != nil {
-		t.Fatal(err)
-	}
-	evs := p.Events()
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	restartConnected(t, p, login, &hist)
 	if got, want := eventIDs(nextBatch(t, hist)), []string{"h-1"}; !slices.Equal(got, want) {
 		t.Errorf("the join's history after the restart: %q; want %q (the user's reaction is in the gateway already)", got, want)
 	}

@@ -447,10 +447,16 @@ func (s *Session) noteReactionIDLocked(id string, ref reactRef) {
 		s.reactIDs = map[string]reactRef{}
 	}
 	if ref.page == nil {
+		// It stands (again: a REDACT of it that could not go).
+		if _, gone := s.withdrawnReacts[id]; gone {
+			delete(s.withdrawnReacts, id)
+			s.withdrawnOrder = slices.DeleteFunc(s.withdrawnOrder, func(o string) bool { return o == id })
+		}
+		s.forgetOwnWithdrawnLocked(id)
 		for old, r := range s.reactIDs {
 			if old != id && r.page == nil && r.k == ref.k && r.emoji == ref.emoji && r.chat == ref.chat {
 				delete(s.reactIDs, old)
-				s.noteWithdrawnLocked(old, r.chat)
+				s.noteWithdrawnLocked(old, r.chat, r.sender.GetIsFromMe())
 			}
 		}
 	}
@@ -458,12 +464,19 @@ func (s *Session) noteReactionIDLocked(id string, ref reactRef) {
 }
 
 // noteWithdrawnLocked notes the reaction TAGMSG of msgid id, in chat,
-// as taken back already: a REDACT of it is no retraction.
-func (s *Session) noteWithdrawnLocked(id, chat string) {
+// as taken back already: a REDACT of it is no retraction. The user's
+// (own) are kept on disk too (ownstore.go), written by the caller
+// (flushOwn): before, they were in memory only, and after a restart a
+// REDACT of one came as the retraction of a message the gateway never
+// had.
+func (s *Session) noteWithdrawnLocked(id, chat string, own bool) {
 	if s.withdrawnReacts == nil {
 		s.withdrawnReacts = map[string]string{}
 	}
 	s.withdrawnOrder = keepNewest(s.withdrawnReacts, s.withdrawnOrder, id, chat, reactMax)
+	if own {
+		s.keepOwnWithdrawnLocked(id, chat)
+	}
 }
 
 // noteRedactedLocked notes that message id was deleted in chat:

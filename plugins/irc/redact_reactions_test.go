@@ -20,6 +20,27 @@ func reactionOrRetraction(t *testing.T, evs *plugintest.EventStream) string {
 	return eventWords(ev)
 }
 
+// catchUpWords hangs srv up and says in words the events of the
+// rejoin's catch-up (the first batch with events): "message <id>", or
+// as eventWords.
+func catchUpWords(t *testing.T, srv *scripted, hist pb.Transport_HistoryClient) []string {
+	t.Helper()
+	srv.hangUp()
+	var b *pb.HistoryBatch
+	for b == nil || len(b.Events) == 0 {
+		b = nextBatch(t, hist)
+	}
+	var got []string
+	for _, ev := range b.Events {
+		if ev.GetMessage() != nil {
+			got = append(got, "message "+ev.EventId)
+			continue
+		}
+		got = append(got, eventWords(ev))
+	}
+	return got
+}
+
 func eventWords(ev *pb.Event) string {
 	if r := ev.GetReaction(); r != nil {
 		who := ev.Sender.GetName()
@@ -123,19 +144,7 @@ func TestRedactOfReactionFromHistory(t *testing.T) {
 		"@time="+at(7)+";msgid=x-7 :zoe!z@h REDACT #hist t-5",
 		"@time="+at(8)+";msgid=x-8 :zoe!z@h REDACT #hist t-3")
 	srv.mu.Unlock()
-	srv.hangUp()
-	var b *pb.HistoryBatch
-	for b == nil || len(b.Events) == 0 {
-		b = nextBatch(t, hist)
-	}
-	var got []string
-	for _, ev := range b.Events {
-		if ev.GetMessage() != nil {
-			got = append(got, "message "+ev.EventId)
-			continue
-		}
-		got = append(got, eventWords(ev))
-	}
+	got := catchUpWords(t, srv, hist)
 	want := []string{"message h-6", "reaction zoe in #hist on h-1: [🎉]", "reaction zoe in #hist on h-1: []"}
 	if !slices.Equal(got, want) {
 		t.Errorf("the rejoin's catch-up:\n%q\nwant:\n%q", got, want)

@@ -229,7 +229,8 @@ type Session struct {
 	// are taken back already (a later TAGMSG of the same emoji stands
 	// for it, or history told the msgid of one the user sent and took
 	// back), by msgid, their chat as value, oldest first in
-	// withdrawnOrder: a REDACT of one is no retraction (redact.go).
+	// withdrawnOrder: a REDACT of one is no retraction (redact.go). The
+	// user's are on disk too (ownstore.go), for after a restart.
 	withdrawnReacts map[string]string
 	withdrawnOrder  []string
 	// ownRedacts are the user's reactions React took back with a
