@@ -155,7 +155,7 @@ func (s *Session) userEvents(uid int64) []*pb.Event {
 			// clears it.
 			c.AvatarId = sdk.NoAvatarID
 		}
-		s.photoTold(uid, c.AvatarId) // photoseen.go
+		// Noted once the gateway confirmed it (photosTold, photoseen.go).
 		return []*pb.Event{{ChatId: id, Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}}}
 	}
 	return nil
