@@ -224,7 +224,12 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 				continue
 			}
 			if nm, ok := e.u.(*tg.UpdateNewMessage); ok {
-				out.NewMessages = append(out.NewMessages, nm.Message)
+				// As Telegram: the message as it is now (edited since).
+				m := nm.Message
+				if cur := b.msgs[m.GetID()]; cur != nil {
+					m = cur
+				}
+				out.NewMessages = append(out.NewMessages, m)
 				if e.rid != 0 && s.diffMessageIDs {
 					out.OtherUpdates = append(out.OtherUpdates, &tg.UpdateMessageID{ID: nm.Message.GetID(), RandomID: e.rid})
 				}
