@@ -3,6 +3,7 @@ package telegram
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
 // listedIDs is the contact list's user IDs, sorted.
@@ -262,5 +264,23 @@ func TestContactPhotoMinUser(t *testing.T) {
 	}
 	if id := list(&tg.User{ID: 1002, FirstName: "Bob"}); id != sdk.NoAvatarID {
 		t.Errorf("bob without a photo after: %q, want %q", id, sdk.NoAvatarID)
+	}
+}
+
+// A contact blocked after 1,000 others is left out of the contact list:
+// the blocklist is read to its end (Telegram pages it, 100 a request,
+// and counts it). Before, its reading stopped at 1,000: Bob was listed.
+func TestBlockedPastThousand(t *testing.T) {
+	srv := newFake(t)
+	for i := range 1000 {
+		id := int64(20000 + i)
+		srv.AddUser(tgfake.User{ID: id, FirstName: "Blocked", Phone: strconv.FormatInt(33700000000+id, 10)})
+		srv.Block(alice.ID, id, true)
+	}
+	srv.Block(alice.ID, bob.ID, true)
+	srv.Send(carol.ID, &tg.PeerUser{UserID: alice.ID}, "hi, not a contact")
+	s, _, _, _ := connectAlice(t, srv)
+	if got := listedIDs(t, s); !slices.Equal(got, []string{"1003"}) {
+		t.Errorf("contacts %v: want carol alone, bob blocked after 1,000 others", got)
 	}
 }
