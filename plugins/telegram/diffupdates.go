@@ -26,8 +26,8 @@ import (
 // (TestGapEditsDeletionsReactions, TestChannelGapEditsDeletions). They
 // go in pts order after the gap's new messages, as they came: a read
 // mark from the user's phone reads the gap's messages too
-// (TestGapReadOnPhone). Updates of no pts sequence (updateMessageID...)
-// stay with gotd. A getDifference of another date than the state's (st)
+// (TestGapReadOnPhone); the reactions after them (takeSequenced). Other
+// updates of no pts sequence (updateMessageID...) stay with gotd. A getDifference of another date than the state's (st)
 // is gotd's search for a channel's access hash, whose updates it drops
 // to take them in sequence later: they are left alone.
 func (s *Session) gapUpdates(st *store, pending *gapPending) telegram.Middleware {

@@ -240,3 +240,80 @@ func TestGapNewMessageEdited(t *testing.T) {
 		t.Errorf("event %d: a correction or the first text, want the message once with its latest text", i)
 	}
 }
+
+// isReactionTo matches a reaction event of chat to message id with
+// emojis.
+func isReactionTo(chat, id string, emojis ...string) func(*pb.Event) bool {
+	return func(ev *pb.Event) bool {
+		return ev.ChatId == chat && ev.GetReaction().GetTargetId() == id && slices.Equal(ev.GetReaction().GetEmojis(), emojis)
+	}
+}
+
+// A reaction made while the gateway was away, with nothing else (no pts
+// moved), comes at the catch-up: the fake, as Telegram, gives the
+// updates of no pts since the state's date. Before, it answered that
+// nothing had happened (differenceEmpty), and the reaction never came.
+func TestGapReactionOnly(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	from := h.count()
+	reacted := srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "to react to")
+	h.wait(t, from, "the message before", isMessage("1002", "to react to"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.React(bob.ID, reacted, "🎉")
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the reaction of the gap", isReactionTo("1002", strconv.Itoa(srv.ID(reacted, alice.ID)), "🎉"))
+}
+
+// A reaction the gateway had live is not given again by a later
+// catch-up once the user's update state is past it (its date): the
+// fake, as Telegram, gives the updates of no pts since the state's
+// date. Before, it gave every one since the pts last moved, so a
+// catch-up replayed old reaction states, and tests of the catch-up's
+// reactions could pass on a replay.
+func TestGapOldReactionNotReplayed(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	reacted := srv.Send(bob.ID, alicePeer, "to react to")
+	h.wait(t, from, "the message before", isMessage("1002", "to react to"))
+	id := strconv.Itoa(srv.ID(reacted, alice.ID))
+	from = h.count()
+	srv.React(bob.ID, reacted, "👍")
+	h.wait(t, from, "the live reaction", isReactionTo("1002", id, "👍"))
+	// Dates are in seconds: one later, an update of no pts (Bob's
+	// presence) moves the user's date past the reaction's; a second
+	// one, handled after it, says the first's date is kept.
+	deadline := time.Now().Add(20 * time.Second)
+	for reactedAt := time.Now().Unix(); time.Now().Unix() <= reactedAt; {
+		if time.Now().After(deadline) {
+			t.Fatal("the clock did not move")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	isPresence := func(ev *pb.Event) bool { return ev.ChatId == "1002" && ev.GetPresence() != nil }
+	from = h.count()
+	srv.Status(bob.ID, alice.ID, true)
+	h.wait(t, from, "bob's presence", isPresence)
+	from = h.count()
+	srv.Status(bob.ID, alice.ID, false)
+	h.wait(t, from, "bob's presence again", isPresence)
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Send(bob.ID, alicePeer, "sent while away")
+
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the message of the gap", isMessage("1002", "sent while away"))
+	// Once a message after the gap came, the catch-up is over.
+	srv.Send(bob.ID, alicePeer, "after")
+	h.wait(t, from, "the message after", isMessage("1002", "after"))
+	if got := eventIndexes(h, from, isReactionTo("1002", id, "👍")); len(got) != 0 {
+		t.Errorf("the reaction had live given again by the catch-up (events %v)", got)
+	}
+}
