@@ -267,7 +267,8 @@ func narrowTopic(f *pb.Features) {
 // MemberLimit bounds the members a supergroup's ChatInfo lists (the most
 // recent ones), read memberPage at a time (Telegram gives at most 200 a
 // request): a room of a big group shows its active part without asking
-// Telegram dozens of times at each join.
+// Telegram dozens of times at each join. A group with more is told
+// (membersCapped). Its ban list is read to its end (bans).
 const (
 	MemberLimit = 1000
 	memberPage  = 200
@@ -520,9 +521,12 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 	// Members may not send (the group's default rights): every one but
 	// the admins is a visitor.
 	muted := known && c.DefaultBannedRights.SendMessages
-	ps, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsRecent{})
+	ps, count, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsRecent{}, MemberLimit)
 	if err != nil {
 		return nil, 0, cmdErr("members", err)
+	}
+	if len(ps) >= MemberLimit && count > len(ps) {
+		s.membersCapped(out, len(ps), count) // memberlimit.go
 	}
 	hasSelf := false
 	for _, p := range ps {
@@ -573,10 +577,12 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 // the full member list alone. Telegram shows them to the creator and to
 // admins with the ban_users right only (CHAT_ADMIN_REQUIRED otherwise).
 // Only a ban (view_messages) makes an outcast: a restricted member, who
-// may read but not write, is in the group. Read up to MemberLimit;
-// ChatInfo asks banned (bancache.go), which keeps them a while.
+// may read but not write, is in the group. Read to the end, a page at a
+// time (before, up to MemberLimit: an outcast past it was missing from
+// the room's ban list, TestBanListPastThousand); ChatInfo asks banned
+// (bancache.go), which keeps them a while.
 func (s *Session) bans(ctx context.Context, api *tg.Client, ch tg.InputChannelClass) ([]*pb.Member, error) {
-	ps, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsKicked{})
+	ps, _, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsKicked{}, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -630,14 +636,18 @@ func channelUsername(c *tg.Channel) string {
 
 // participants reads the participants of a supergroup or channel that
 // filter chooses (the most recent members, the banned...), page after
-// page, up to MemberLimit.
-func (s *Session) participants(ctx context.Context, api *tg.Client, ch tg.InputChannelClass, filter tg.ChannelParticipantsFilterClass) ([]tg.ChannelParticipantClass, error) {
+// page, up to limit (0: to the end), and how many Telegram counts.
+func (s *Session) participants(ctx context.Context, api *tg.Client, ch tg.InputChannelClass, filter tg.ChannelParticipantsFilterClass, limit int) ([]tg.ChannelParticipantClass, int, error) {
 	var all []tg.ChannelParticipantClass
-	for len(all) < MemberLimit {
-		limit := min(memberPage, MemberLimit-len(all))
-		res, err := api.ChannelsGetParticipants(ctx, &tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: filter, Offset: len(all), Limit: limit})
+	count := 0
+	for limit == 0 || len(all) < limit {
+		n := memberPage
+		if limit > 0 {
+			n = min(n, limit-len(all))
+		}
+		res, err := api.ChannelsGetParticipants(ctx, &tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: filter, Offset: len(all), Limit: n})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		ps, ok := res.(*tg.ChannelsChannelParticipants)
 		if !ok {
@@ -645,11 +655,12 @@ func (s *Session) participants(ctx context.Context, api *tg.Client, ch tg.InputC
 		}
 		s.peers.add(ps.Users, ps.Chats)
 		all = append(all, ps.Participants...)
-		if len(ps.Participants) < limit || len(all) >= ps.Count {
+		count = ps.Count
+		if len(ps.Participants) < n || len(all) >= ps.Count {
 			break
 		}
 	}
-	return all, nil
+	return all, count, nil
 }
 
 // ResolveIdentifier finds a user by @username or phone number; create

@@ -10,9 +10,9 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// blockedLimit bounds the blocklist read for the contact list (100 a
-// request, Telegram's most).
-const blockedLimit = 1000
+// blockedPage is how many blocked peers a contacts.getBlocked gives at
+// most.
+const blockedPage = 100
 
 // listedAs is why a user is in the contact list the gateway was last
 // given: a contact, a private chat, or both.
@@ -51,12 +51,14 @@ func (l *contactListing) update(id int64, f func(old listedAs) listedAs) (listed
 	return listed, true
 }
 
-// blocked is the account's blocklist (its users), as far as Telegram
-// gives it.
+// blocked is the account's blocklist (its users), read to its end, a
+// page at a time: Telegram pages it by offset and counts it. Before, it
+// stopped at 1,000, and a contact blocked past them was listed
+// (TestBlockedPastThousand).
 func (s *Session) blocked(ctx context.Context, api *tg.Client) (map[int64]bool, error) {
 	out := map[int64]bool{}
-	for offset := 0; offset < blockedLimit; {
-		r, err := api.ContactsGetBlocked(ctx, &tg.ContactsGetBlockedRequest{Offset: offset, Limit: 100})
+	for offset := 0; ; {
+		r, err := api.ContactsGetBlocked(ctx, &tg.ContactsGetBlockedRequest{Offset: offset, Limit: blockedPage})
 		if err != nil {
 			return out, err
 		}
@@ -73,7 +75,6 @@ func (s *Session) blocked(ctx context.Context, api *tg.Client) (map[int64]bool, 
 		}
 		offset += n
 	}
-	return out, nil
 }
 
 // blockEvents is a block or unblock made on another device: a blocked
@@ -155,7 +156,7 @@ func (s *Session) userEvents(uid int64) []*pb.Event {
 			// clears it.
 			c.AvatarId = sdk.NoAvatarID
 		}
-		s.photoTold(uid, c.AvatarId) // photoseen.go
+		// Noted once the gateway confirmed it (photosTold, photoseen.go).
 		return []*pb.Event{{ChatId: id, Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}}}
 	}
 	return nil

@@ -1,13 +1,17 @@
 package telegram
 
 import (
+	"errors"
 	"slices"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
 // listedIDs is the contact list's user IDs, sorted.
@@ -142,11 +146,13 @@ func avatarIDs(t *testing.T, s *Session) map[string]string {
 // A contact who removed their profile photo while the gateway was away
 // (Telegram's updateUser has no pts: no catch-up brings it) is listed
 // with the avatar ID "none" at the next contact list, whose UserInfo has
-// no picture, so the gateway clears the one it showed; once, and only
-// for a contact listed with a photo before (their user object, which
-// the list has already, says they have none now): someone who never had
-// one costs the gateway no UserInfo. The removal was never told: the
-// list said "" (nothing to say), the old photo stayed shown.
+// no picture, so the gateway clears the one it showed; and at each list
+// after while the photo stays gone (the gateway keeps the IDs it
+// fetched: the same ID costs nothing, and a telling lost is made
+// again), only for a contact listed with a photo before (their user
+// object, which the list has already, says they have none now): someone
+// who never had one costs the gateway no UserInfo. The removal was never
+// told: the list said "" (nothing to say), the old photo stayed shown.
 func TestContactPhotoRemovedWhileAway(t *testing.T) {
 	srv := newFake(t)
 	srv.SetProfilePhoto(bob.ID, []byte("jpeg of bob"))
@@ -165,22 +171,78 @@ func TestContactPhotoRemovedWhileAway(t *testing.T) {
 	if ids := avatarIDs(t, s); ids["1002"] != sdk.NoAvatarID || ids["1003"] != "" {
 		t.Errorf("avatar IDs %v: want bob's %q, carol's nothing", ids, sdk.NoAvatarID)
 	}
-	if ids := avatarIDs(t, s); ids["1002"] != "" {
-		t.Errorf("avatar IDs listed again %v: want bob's removal said once", ids)
+	if ids := avatarIDs(t, s); ids["1002"] != sdk.NoAvatarID || ids["1003"] != "" {
+		t.Errorf("avatar IDs listed again %v: want bob's removal said as it stands, carol's nothing", ids)
 	}
-	// A new photo, then removed live (updateUser): the next list says
-	// nothing again, as the removal was told.
+	// A new photo: said, and no removal.
 	srv.SetProfilePhoto(bob.ID, []byte("new jpeg of bob"))
 	if ids := avatarIDs(t, s); ids["1002"] == "" || ids["1002"] == sdk.NoAvatarID {
 		t.Fatalf("avatar IDs %v: want bob's new photo", ids)
 	}
-	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: bob.ID * 7, FirstName: "Bob", Contact: true}}, nil)
-	if evs := s.convert(ctxT(t), &tg.UpdateUser{UserID: 1002}); len(evs) != 1 || evs[0].GetContact().GetContact().GetAvatarId() != sdk.NoAvatarID {
-		t.Fatalf("the live removal %v", evs)
+}
+
+// A contact's photo removed live (updateUser) is noted only once the
+// gateway confirmed its event: the plugin killed before (the session
+// ended, the event lost), the next contact list says the removal. Before,
+// it was noted as the update was read: the list then said "" and the
+// gateway kept showing the old photo. Confirmed, the lists say it too.
+func TestContactPhotoRemovalKilledBeforeConfirm(t *testing.T) {
+	srv := newFake(t)
+	srv.SetProfilePhoto(bob.ID, []byte("jpeg of bob"))
+	s, h, info, n := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if ids := avatarIDs(t, s); ids["1002"] == "" || ids["1002"] == sdk.NoAvatarID {
+		t.Fatalf("avatar IDs %v: want bob's photo", ids)
 	}
-	srv.SetProfilePhoto(bob.ID, nil)
-	if ids := avatarIDs(t, s); ids["1002"] != "" {
-		t.Errorf("avatar IDs %v: a removal told live said again", ids)
+	removed := func(s *Session) <-chan error {
+		srv.SetProfilePhoto(bob.ID, nil)
+		s.peers.add([]tg.UserClass{&tg.User{ID: bob.ID, AccessHash: bob.ID * 7, FirstName: "Bob", Contact: true}}, nil)
+		done := make(chan error, 1)
+		go func() { done <- s.handle(ctx, &tg.UpdateShort{Update: &tg.UpdateUser{UserID: bob.ID}}) }()
+		return done
+	}
+	isRemoval := func(ev *pb.Event) bool {
+		return ev.GetContact().GetContact().GetUserId() == "1002" && ev.GetContact().GetContact().GetAvatarId() == sdk.NoAvatarID
+	}
+
+	got, release := h.holdDurable()
+	done := removed(s)
+	deadline := time.After(20 * time.Second)
+	for held := false; !held; {
+		select {
+		case ev := <-got:
+			held = isRemoval(ev)
+		case <-deadline:
+			release(errors.New("test over"))
+			t.Fatal("bob's removal never reached the gateway")
+		}
+	}
+	// Killed before the gateway confirmed: the event is lost.
+	release(errors.New("sdk: plugin shutting down"))
+	if err := <-done; err == nil {
+		t.Error("the update handled though its event was lost")
+	}
+	if err := s.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s = connect(t, n, h, info)
+	if ids := avatarIDs(t, s); ids["1002"] != sdk.NoAvatarID {
+		t.Fatalf("avatar IDs %v after a kill before the removal was confirmed: want bob's %q", ids, sdk.NoAvatarID)
+	}
+
+	// A new photo, removed live and confirmed: the lists say the
+	// removal too.
+	srv.SetProfilePhoto(bob.ID, []byte("new jpeg of bob"))
+	if ids := avatarIDs(t, s); ids["1002"] == "" || ids["1002"] == sdk.NoAvatarID {
+		t.Fatalf("avatar IDs %v: want bob's new photo", ids)
+	}
+	from := h.count()
+	if err := <-removed(s); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, from, "bob's removal told", isRemoval)
+	if ids := avatarIDs(t, s); ids["1002"] != sdk.NoAvatarID {
+		t.Errorf("avatar IDs %v after a confirmed live removal: want bob's %q", ids, sdk.NoAvatarID)
 	}
 }
 
@@ -202,5 +264,23 @@ func TestContactPhotoMinUser(t *testing.T) {
 	}
 	if id := list(&tg.User{ID: 1002, FirstName: "Bob"}); id != sdk.NoAvatarID {
 		t.Errorf("bob without a photo after: %q, want %q", id, sdk.NoAvatarID)
+	}
+}
+
+// A contact blocked after 1,000 others is left out of the contact list:
+// the blocklist is read to its end (Telegram pages it, 100 a request,
+// and counts it). Before, its reading stopped at 1,000: Bob was listed.
+func TestBlockedPastThousand(t *testing.T) {
+	srv := newFake(t)
+	for i := range 1000 {
+		id := int64(20000 + i)
+		srv.AddUser(tgfake.User{ID: id, FirstName: "Blocked", Phone: strconv.FormatInt(33700000000+id, 10)})
+		srv.Block(alice.ID, id, true)
+	}
+	srv.Block(alice.ID, bob.ID, true)
+	srv.Send(carol.ID, &tg.PeerUser{UserID: alice.ID}, "hi, not a contact")
+	s, _, _, _ := connectAlice(t, srv)
+	if got := listedIDs(t, s); !slices.Equal(got, []string{"1003"}) {
+		t.Errorf("contacts %v: want carol alone, bob blocked after 1,000 others", got)
 	}
 }

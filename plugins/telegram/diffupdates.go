@@ -26,8 +26,8 @@ import (
 // (TestGapEditsDeletionsReactions, TestChannelGapEditsDeletions). They
 // go in pts order after the gap's new messages, as they came: a read
 // mark from the user's phone reads the gap's messages too
-// (TestGapReadOnPhone). Updates of no pts sequence (updateMessageID...)
-// stay with gotd. A getDifference of another date than the state's (st)
+// (TestGapReadOnPhone); the reactions after them (takeSequenced). Other
+// updates of no pts sequence (updateMessageID...) stay with gotd. A getDifference of another date than the state's (st)
 // is gotd's search for a channel's access hash, whose updates it drops
 // to take them in sequence later: they are left alone.
 func (s *Session) gapUpdates(st *store, pending *gapPending) telegram.Middleware {
@@ -48,9 +48,9 @@ func (s *Session) gapUpdates(st *store, pending *gapPending) telegram.Middleware
 				if o, ok := out.(*tg.UpdatesDifferenceBox); ok {
 					switch d := o.Difference.(type) {
 					case *tg.UpdatesDifference:
-						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.Users, d.Chats)
+						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.NewMessages, d.Users, d.Chats)
 					case *tg.UpdatesDifferenceSlice:
-						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.Users, d.Chats)
+						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.NewMessages, d.Users, d.Chats)
 					}
 				}
 				pending.put(0, taken)
@@ -62,7 +62,7 @@ func (s *Session) gapUpdates(st *store, pending *gapPending) telegram.Middleware
 				var taken *tg.UpdatesCombined
 				if o, ok := out.(*tg.UpdatesChannelDifferenceBox); ok {
 					if d, ok := o.ChannelDifference.(*tg.UpdatesChannelDifference); ok {
-						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, true, d.Users, d.Chats)
+						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, true, d.NewMessages, d.Users, d.Chats)
 					}
 				}
 				pending.put(ch.ChannelID, taken)
@@ -138,12 +138,23 @@ func (g gapStorage) SetChannelPts(ctx context.Context, userID, channelID int64, 
 
 // takeSequenced splits a difference's other updates: those of the pts
 // sequence it is about (the user's common one, or with channel the
-// channel's), in pts order, with the difference's users and chats, from
-// the rest; nil when there are none.
-func takeSequenced(us []tg.UpdateClass, channel bool, users []tg.UserClass, chats []tg.ChatClass) (rest []tg.UpdateClass, taken *tg.UpdatesCombined) {
-	var seq []tg.UpdateClass
+// channel's), in pts order, then its reactions, with the difference's
+// users and chats, from the rest; nil when there are none. Reactions
+// have no pts, and gotd hands the other updates it keeps before the new
+// messages: a reaction to a message new in the gap came before the
+// message, to one the gateway did not have (TestGapReactionToNewMessage).
+// An edit of a message new in the gap, which the difference gives as it
+// is now (msgs), edited as late or later, is dropped: the message comes
+// with its latest text, and the edit was a correction that changed
+// nothing (TestGapNewMessageEdited).
+func takeSequenced(us []tg.UpdateClass, channel bool, msgs []tg.MessageClass, users []tg.UserClass, chats []tg.ChatClass) (rest []tg.UpdateClass, taken *tg.UpdatesCombined) {
+	var seq, reactions []tg.UpdateClass
 	pts := map[tg.UpdateClass]int{}
 	for _, u := range us {
+		if _, ok := u.(*tg.UpdateMessageReactions); ok {
+			reactions = append(reactions, u)
+			continue
+		}
 		p, ok := 0, false
 		if channel {
 			_, p, _, ok, _ = tg.IsChannelPtsUpdate(u)
@@ -154,12 +165,41 @@ func takeSequenced(us []tg.UpdateClass, channel bool, users []tg.UserClass, chat
 			rest = append(rest, u)
 			continue
 		}
+		if editOfNew(u, msgs) {
+			continue
+		}
 		pts[u] = p
 		seq = append(seq, u)
 	}
+	seq = append(slices.SortedStableFunc(slices.Values(seq), func(a, b tg.UpdateClass) int { return pts[a] - pts[b] }), reactions...)
 	if len(seq) == 0 {
 		return us, nil
 	}
-	slices.SortStableFunc(seq, func(a, b tg.UpdateClass) int { return pts[a] - pts[b] })
 	return rest, &tg.UpdatesCombined{Updates: seq, Users: users, Chats: chats}
+}
+
+// editOfNew reports whether u is an edit of one of msgs (a difference's
+// new messages) that msgs has already: the message there edited as late
+// or later.
+func editOfNew(u tg.UpdateClass, msgs []tg.MessageClass) bool {
+	var em tg.MessageClass
+	switch u := u.(type) {
+	case *tg.UpdateEditMessage:
+		em = u.Message
+	case *tg.UpdateEditChannelMessage:
+		em = u.Message
+	default:
+		return false
+	}
+	edit, ok := em.(*tg.Message)
+	if !ok {
+		return false
+	}
+	for _, mc := range msgs {
+		m, ok := mc.(*tg.Message)
+		if ok && m.ID == edit.ID && peerChatID(m.PeerID) == peerChatID(edit.PeerID) {
+			return m.EditDate >= edit.EditDate
+		}
+	}
+	return false
 }

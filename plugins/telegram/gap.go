@@ -173,7 +173,11 @@ func (s *Session) emitEvents(ctx context.Context, evs []*pb.Event) error {
 	}
 	last := evs[len(evs)-1]
 	last.LoginId = s.login.LoginID
-	return s.n.host.EmitDurable(ctx, last)
+	if err := s.n.host.EmitDurable(ctx, last); err != nil {
+		return err
+	}
+	s.photosTold(evs) // photoseen.go
+	return nil
 }
 
 // loadChannelTops takes the channels' newest messages kept at the last

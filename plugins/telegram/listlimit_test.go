@@ -149,3 +149,73 @@ func TestForumTopicLimitNotice(t *testing.T) {
 		t.Errorf("the plugin's log does not say the topics were left out")
 	}
 }
+
+// A supergroup with more members than its room lists (the MemberLimit
+// most recent) is told once, as a warning from the gateway's own
+// address under one event ID for the group, and the plugin's log says
+// so; a group within the limit is not. Before, the others were left out
+// with no word.
+func TestMemberLimitNotice(t *testing.T) {
+	srv := newFake(t)
+	crowd := []int64{alice.ID, bob.ID}
+	for i := range MemberLimit + 50 {
+		crowd = append(crowd, int64(30000+i))
+	}
+	srv.AddChannel(tgfake.Channel{ID: 810, Title: "Crowd", Members: crowd, Creator: bob.ID})
+	srv.AddChannel(tgfake.Channel{ID: 811, Title: "Few", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	for range 2 {
+		for _, chat := range []string{"-100810", "-100811"} {
+			c, err := s.ChatInfo(ctx, chat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if chat == "-100810" && len(c.Members) != MemberLimit { // the user among them (the fake's first)
+				t.Errorf("%d members listed, want %d", len(c.Members), MemberLimit)
+			}
+		}
+	}
+	evs := noticesWith(h, "members")
+	if len(evs) != 1 {
+		t.Fatalf("notices %v, want one, of the crowded group", evs)
+	}
+	ev := evs[0]
+	if err := sdk.CheckEvent(ev); err != nil {
+		t.Fatalf("the notice is not well formed: %v", err)
+	}
+	want := fmt.Sprintf("«Crowd» has %d members: only the %d most recent", len(crowd), MemberLimit)
+	if nt := ev.GetNotice(); !strings.Contains(nt.Text, want) || nt.Level != pb.NoticeLevel_NOTICE_LEVEL_WARNING || ev.LoginId != info.LoginID || ev.EventId == "" {
+		t.Errorf("notice %v, want it to say %q", ev, want)
+	}
+	if !strings.Contains(h.logs.String(), "more members than the gateway lists") {
+		t.Errorf("the plugin's log does not say the members were left out")
+	}
+}
+
+// A supergroup's ban list is read to its end: someone banned after
+// 1,000 others is an outcast of its room too. Before, it stopped at
+// MemberLimit, and they were missing from the room's ban list.
+func TestBanListPastThousand(t *testing.T) {
+	srv := newFake(t)
+	var banned []int64
+	for i := range MemberLimit + 50 {
+		banned = append(banned, int64(40000+i))
+	}
+	banned = append(banned, carol.ID)
+	srv.AddChannel(tgfake.Channel{ID: 812, Title: "Strict", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID, Banned: banned})
+	s, _, _, _ := connectAlice(t, srv)
+	c, err := s.ChatInfo(ctxT(t), "-100812")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcasts := map[string]bool{}
+	for _, m := range c.Members {
+		if m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
+			outcasts[m.UserId] = true
+		}
+	}
+	if len(outcasts) != len(banned) || !outcasts["1003"] {
+		t.Errorf("%d outcasts (carol among them: %v), want %d", len(outcasts), outcasts["1003"], len(banned))
+	}
+}

@@ -17,13 +17,27 @@ import (
 // for each contact at each start). So the contacts listed (or told live)
 // with a photo are kept in the login's database; one of them listed
 // without a photo now, as its user object in the list says (a full user
-// without photo has none the account may see), gets the avatar ID "none"
-// once, whose UserInfo has no picture: the gateway clears the old one.
+// without photo has none the account may see), gets the avatar ID "none",
+// whose UserInfo has no picture: the gateway clears the old one.
+//
+// The removal stays noted ("none") and every contact list says it again
+// while the photo stays gone: the gateway, which keeps the avatar IDs it
+// fetched, asks nothing for an ID it has, and a removal whose telling was
+// lost (the plugin killed before the gateway had the list or the live
+// event, or the gateway's UserInfo failed) is told again. A photo told
+// live is noted only once the gateway confirmed its event (emitEvents):
+// noted before, a kill in between left the photo noted that the gateway
+// never had, or a removal noted told that it never had.
 
-// bucketPhotos holds the users last told with a profile photo.
-var bucketPhotos = []byte("photos") // user ID -> nothing
+// bucketPhotos holds the users last told with a profile photo, or its
+// removal.
+var bucketPhotos = []byte("photos") // user ID -> nothing, or photoGone
 
-// photoUsers are the users last told with a profile photo.
+// photoGone marks a user whose photo's removal was told.
+var photoGone = []byte(sdk.NoAvatarID)
+
+// photoUsers are the users last told with a profile photo (true) or its
+// removal (false).
 func (s *store) photoUsers() (map[int64]bool, error) {
 	out := map[int64]bool{}
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -31,9 +45,9 @@ func (s *store) photoUsers() (map[int64]bool, error) {
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(k, _ []byte) error {
+		return b.ForEach(func(k, v []byte) error {
 			if len(k) == 8 {
-				out[int64(binary.BigEndian.Uint64(k))] = true
+				out[int64(binary.BigEndian.Uint64(k))] = len(v) == 0
 			}
 			return nil
 		})
@@ -41,7 +55,8 @@ func (s *store) photoUsers() (map[int64]bool, error) {
 	return out, err
 }
 
-// setPhotoUsers replaces the users told with a photo by ids.
+// setPhotoUsers replaces the users told with a photo or its removal by
+// ids (as photoUsers).
 func (s *store) setPhotoUsers(ids map[int64]bool) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if err := tx.DeleteBucket(bucketPhotos); err != nil && err != bolt.ErrBucketNotFound {
@@ -51,8 +66,8 @@ func (s *store) setPhotoUsers(ids map[int64]bool) error {
 		if err != nil {
 			return err
 		}
-		for id := range ids {
-			if err := b.Put(idKey(id), nil); err != nil {
+		for id, has := range ids {
+			if err := b.Put(idKey(id), photoValue(has)); err != nil {
 				return err
 			}
 		}
@@ -60,23 +75,29 @@ func (s *store) setPhotoUsers(ids map[int64]bool) error {
 	})
 }
 
-// setPhotoUser notes whether user id was told with a photo.
+func photoValue(has bool) []byte {
+	if has {
+		return []byte{}
+	}
+	return photoGone
+}
+
+// setPhotoUser notes that user id was told with a photo (has) or its
+// removal.
 func (s *store) setPhotoUser(id int64, has bool) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketPhotos)
 		if err != nil {
 			return err
 		}
-		if has {
-			return b.Put(idKey(id), nil)
-		}
-		return b.Delete(idKey(id))
+		return b.Put(idKey(id), photoValue(has))
 	})
 }
 
 // photosRemoved sets the avatar ID "none" on the contacts of a contact
-// list (out, with their users) listed with a photo last time and without
-// one now, and keeps who has one now.
+// list (out, with their users) listed with a photo, or its removal, last
+// time and without one now, and keeps who has one now and whose removal
+// stands.
 func (s *Session) photosRemoved(out []*pb.Contact, users map[string]*tg.User) {
 	st := s.db()
 	if st == nil {
@@ -89,14 +110,21 @@ func (s *Session) photosRemoved(out []*pb.Contact, users map[string]*tg.User) {
 	now := map[int64]bool{}
 	for _, c := range out {
 		u := users[c.UserId]
+		if u == nil {
+			continue
+		}
+		hasPhoto, known := had[u.ID]
 		switch {
-		case u == nil, c.AvatarId == "" && !had[u.ID]:
-		case c.AvatarId != "", u.Min:
-			// A "min" user's description may leave the photo out: the
-			// one told stands.
+		case c.AvatarId == "" && !known:
+		case c.AvatarId != "":
 			now[u.ID] = true
+		case u.Min:
+			// A "min" user's description may leave the photo out: what
+			// was told stands.
+			now[u.ID] = hasPhoto
 		default:
 			c.AvatarId = sdk.NoAvatarID
+			now[u.ID] = false
 		}
 	}
 	if err := st.setPhotoUsers(now); err != nil {
@@ -104,14 +132,24 @@ func (s *Session) photosRemoved(out []*pb.Contact, users map[string]*tg.User) {
 	}
 }
 
-// photoTold notes a contact's avatar ID told live (userEvents): a photo
-// or its removal.
-func (s *Session) photoTold(uid int64, avatarID string) {
+// photosTold notes the contacts' avatar IDs of evs, which the gateway
+// confirmed (emitEvents): a photo or its removal.
+func (s *Session) photosTold(evs []*pb.Event) {
 	st := s.db()
 	if st == nil {
 		return
 	}
-	if err := st.setPhotoUser(uid, avatarID != "" && avatarID != sdk.NoAvatarID); err != nil {
-		s.n.log().Warn("telegram: a contact's photo not kept", "login", s.login.LoginID, "err", err)
+	for _, ev := range evs {
+		c := ev.GetContact().GetContact()
+		if c == nil || c.AvatarId == "" {
+			continue
+		}
+		kind, uid, err := parsePeer(c.UserId)
+		if err != nil || kind != peerUser {
+			continue
+		}
+		if err := st.setPhotoUser(uid, c.AvatarId != sdk.NoAvatarID); err != nil {
+			s.n.log().Warn("telegram: a contact's photo not kept", "login", s.login.LoginID, "err", err)
+		}
 	}
 }

@@ -62,6 +62,9 @@ type Session struct {
 	cappedTold atomic.Bool // the dialogs' limit was told (dialogs.go)
 	// cappedForums are the forums whose topics' limit was told (topics.go).
 	cappedForums sync.Map
+	// cappedGroups are the supergroups whose members' limit was told
+	// (memberlimit.go).
+	cappedGroups sync.Map
 	sent         sentSet
 	hold         sendHold  // sending.go
 	live         liveSends // sending.go

@@ -255,6 +255,9 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 			if nm, ok := e.u.(*tg.UpdateNewChannelMessage); ok {
 				switch m := nm.Message.(type) {
 				case *tg.Message:
+					if cur := c.msgs[m.ID]; cur != nil {
+						m = cur // as Telegram: the message as it is now
+					}
 					out.NewMessages = append(out.NewMessages, view(m, k.user))
 				case *tg.MessageService:
 					out.NewMessages = append(out.NewMessages, viewService(m, k.user))

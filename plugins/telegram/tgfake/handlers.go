@@ -211,7 +211,11 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		}
 		b := s.boxOf(k.user)
 		long := s.tooLong(k.user, r.Date)
-		if r.Pts >= b.pts && len(long) == 0 {
+		// As Telegram: the updates of no pts since the state's date
+		// (recordNoPts; the same second too, as dates are in seconds),
+		// even when the pts did not move.
+		since := func(e entry) bool { return e.noPts && e.date >= r.Date }
+		if r.Pts >= b.pts && len(long) == 0 && !slices.ContainsFunc(b.log, since) {
 			return &tg.UpdatesDifferenceEmpty{Date: now(), Seq: 0}, nil
 		}
 		if s.diffTooLong > 0 && b.pts-r.Pts > s.diffTooLong {
@@ -220,11 +224,16 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		out := &tg.UpdatesDifference{Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), State: tg.UpdatesState{Pts: b.pts, Date: now()},
 			OtherUpdates: long}
 		for _, e := range b.log {
-			if e.pts < r.Pts || (e.pts == r.Pts && !e.noPts) {
+			if e.noPts && !since(e) || !e.noPts && e.pts <= r.Pts {
 				continue
 			}
 			if nm, ok := e.u.(*tg.UpdateNewMessage); ok {
-				out.NewMessages = append(out.NewMessages, nm.Message)
+				// As Telegram: the message as it is now (edited since).
+				m := nm.Message
+				if cur := b.msgs[m.GetID()]; cur != nil {
+					m = cur
+				}
+				out.NewMessages = append(out.NewMessages, m)
 				if e.rid != 0 && s.diffMessageIDs {
 					out.OtherUpdates = append(out.OtherUpdates, &tg.UpdateMessageID{ID: nm.Message.GetID(), RandomID: e.rid})
 				}

@@ -450,8 +450,9 @@ type entry struct {
 	u   tg.UpdateClass
 	rid int64 // the random_id of the owner's own message, if sent with one
 	// noPts: an update of no pts (updateMessageReactions), logged at
-	// the pts the box had when it came (recordNoPts).
+	// the pts the box had when it came, and its date (recordNoPts).
 	noPts bool
+	date  int
 }
 
 // New starts a fake Telegram on loopback; Close stops it.
@@ -677,11 +678,14 @@ func (s *Server) record(user int64, u tg.UpdateClass) int {
 
 // recordNoPts logs an update of no pts sequence for a user's next
 // getDifference, as Telegram gives a gap's reactions in its
-// other_updates: a difference from the pts the box had when it came, or
-// an earlier one, gives it (again, if it was pushed live).
+// other_updates: a difference from a date up to its own gives it, one
+// from a later date the user had (an update pushed live, or a
+// difference's state, after it) does not. Before, a difference gave
+// every such update since the box's pts last moved, the old reaction
+// states again, and none when the pts had not moved.
 func (s *Server) recordNoPts(user int64, u tg.UpdateClass) {
 	b := s.boxOf(user)
-	b.log = append(b.log, entry{pts: b.pts, u: u, noPts: true})
+	b.log = append(b.log, entry{pts: b.pts, u: u, noPts: true, date: now()})
 }
 
 func (s *Server) usersFor(user int64) []tg.UserClass {
