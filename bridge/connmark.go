@@ -18,8 +18,10 @@ import (
 type connNumbers struct{ last atomic.Uint64 }
 
 // seed starts the numbers past those of an earlier run of the gateway
-// (its time, in nanoseconds), whose states a plugin's journal may still
-// replay.
+// (its time, in nanoseconds), whose states a plugin's journal or the
+// outbox may still replay. A clock set back between two runs gives
+// lower numbers than the earlier run's: its states are then taken as
+// the login's, as before the numbers; none of this run's is dropped.
 func (c *connNumbers) seed(now time.Time) { c.last.Store(uint64(now.UnixNano())) }
 
 // next is a number greater than every one given before.

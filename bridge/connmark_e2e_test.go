@@ -39,7 +39,23 @@ func loginByCommand(t *testing.T, c *xmpptest.Client, name string) string {
 // after its refusal is a result, not not-authorized. Before, both were
 // answered with the stale refusal.
 func TestStaleStateNotTheNewLogins(t *testing.T) {
-	s := newStack(t, stackOptions{plugin: testPlugin(t, "staleconn")})
+	refusedThenConnected(t, stackOptions{plugin: testPlugin(t, "staleconn")})
+}
+
+// TestUnnumberedStatesAnswerLogins: a plugin whose states carry no
+// connection number (built before it: staleconn's unmarked) has its
+// logins answered by its states as ever, the first refused and the
+// next connected, by the login command and by registration.
+func TestUnnumberedStatesAnswerLogins(t *testing.T) {
+	refusedThenConnected(t, stackOptions{plugin: testPlugin(t, "staleconn"), extra: "[transport.config]\nunmarked = true\n"})
+}
+
+// refusedThenConnected runs staleconn with opts: alice logs in twice with
+// the login command, bob registers twice; the first of each is answered
+// with the refusal, the second with the new connection's state.
+func refusedThenConnected(t *testing.T, opts stackOptions) {
+	t.Helper()
+	s := newStack(t, opts)
 	alice, bob := s.user("alice"), s.user("bob")
 	s.waitGateway(alice)
 	s.waitGateway(bob)
@@ -56,30 +72,5 @@ func TestStaleStateNotTheNewLogins(t *testing.T) {
 	}
 	if st := register(t, bob, "bob"); st.Type != "result" {
 		t.Errorf("the registration again: %s; want a result, its own connection's", st.XML)
-	}
-}
-
-// TestUnnumberedStatesAnswerLogins: a plugin whose states carry no
-// connection number (built before it: staleconn's unmarked) has its
-// logins answered by its states as ever, the first refused and the
-// next connected, by the login command and by registration.
-func TestUnnumberedStatesAnswerLogins(t *testing.T) {
-	s := newStack(t, stackOptions{plugin: testPlugin(t, "staleconn"), extra: "[transport.config]\nunmarked = true\n"})
-	alice, bob := s.user("alice"), s.user("bob")
-	s.waitGateway(alice)
-	s.waitGateway(bob)
-
-	if note := loginByCommand(t, alice, "alice"); !strings.Contains(note, staleRefused) {
-		t.Fatalf("the first login's answer: %q", note)
-	}
-	if note := loginByCommand(t, alice, "alice"); !strings.Contains(note, "as alice. Connected.") {
-		t.Errorf("the login again: %q", note)
-	}
-
-	if st := register(t, bob, "bob"); st.Type != "error" || !strings.Contains(st.XML, "not-authorized") || !strings.Contains(st.XML, staleRefused) {
-		t.Fatalf("the first registration: %s", st.XML)
-	}
-	if st := register(t, bob, "bob"); st.Type != "result" {
-		t.Errorf("the registration again: %s", st.XML)
 	}
 }

@@ -18,13 +18,19 @@ type connections struct {
 
 // begin makes n the number of loginID's connection: that of a Connect
 // that now runs, its login's earlier calls over (the login's slot held).
+// A number below the login's (a Connect the host sent before the latest,
+// that reached the slot after it: its call cut while the slot was held,
+// or a waiter taken out of turn) does not replace it: the host ignores
+// every state below its latest Connect's, so the login's states would
+// all be dropped from then on. The host's numbers grow within its run,
+// and a plugin process serves one run.
 func (c *connections) begin(loginID string, n uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cur == nil {
 		c.cur = map[string]uint64{}
 	}
-	c.cur[loginID] = n
+	c.cur[loginID] = max(c.cur[loginID], n)
 }
 
 // stamp sets the connection of ev, a login state without one, to its

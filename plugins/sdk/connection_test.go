@@ -84,3 +84,31 @@ func TestLoginStateStampedWithConnection(t *testing.T) {
 	}
 	want("a Connect without a number", "old", pb.LoginState_LOGIN_STATE_CONNECTED, 0)
 }
+
+// TestLateConnectKeepsNewestNumber: a Connect of a login whose call
+// reaches the login's slot after a newer one (the host's call cut by its
+// deadline while the slot was held, run once the slot is free; the slot
+// does not take its waiters in order) does not take the login's states
+// back to its number: the host ignores every state below its latest
+// Connect's, and they were all dropped, the login's logout included.
+func TestLateConnectKeepsNewestNumber(t *testing.T) {
+	n := &testNet[*stater]{}
+	n.mk = func(l LoginInfo) *stater { return &stater{plain: plain{info: l}, host: n.host} }
+	c := startServer(t, newConnectorTransport[*stater](n), "")
+	ctx := testContext(t)
+	r := openEvents(t, c)
+
+	for _, conn := range []uint64{9, 7} { // 7 the host's earlier Connect, run late
+		if _, err := c.Connect(ctx, &pb.ConnectRequest{LoginId: "a", Connection: conn}); err != nil {
+			t.Fatal(err)
+		}
+		ev := r.next(t)
+		if got := ev.GetLoginState().GetConnection(); got != 9 {
+			t.Fatalf("the state of the Connect numbered %d: connection %d, want 9 (the newest)", conn, got)
+		}
+	}
+	n.host.Emit(stateEvent("a", pb.LoginState_LOGIN_STATE_LOGGED_OUT))
+	if ev := r.next(t); ev.GetLoginState().GetState() != pb.LoginState_LOGIN_STATE_LOGGED_OUT || ev.GetLoginState().GetConnection() != 9 {
+		t.Fatalf("the network's logout after both: %v connection %d, want LOGGED_OUT of 9", ev.GetLoginState().GetState(), ev.GetLoginState().GetConnection())
+	}
+}

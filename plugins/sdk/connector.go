@@ -119,7 +119,8 @@ type Session interface {
 	// again on a connected session (the host reconnects every login after
 	// a restart) and must then do no harm. The SDK stamps the login's
 	// states emitted from this Connect on with its number (the host's
-	// ConnectRequest.connection), so that the host ignores one of the
+	// ConnectRequest.connection; a Connect numbered below one already
+	// run keeps the greater), so that the host ignores one of the
 	// connection before still on its way; a goroutine of that earlier
 	// connection that goes on emitting states after it is stamped the
 	// new one's: end it in Disconnect. A number the event carries is
