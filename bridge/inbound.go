@@ -551,7 +551,6 @@ func (t *transport) gatewayIQ(ctx context.Context, st *wire.Stanza, user string,
 	pj, err := puppet.JID(c.UserId, t.domain)
 	if errors.Is(err, puppet.ErrTooLong) {
 		// The user's to change: XMPP allows no longer address.
-		// (Before, the answer was item-not-found with puppet's text.)
 		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, fmt.Sprintf(
 			"this contact's XMPP address would be longer than XMPP allows (%d bytes): check the identifier", puppet.MaxLocalpartBytes)))
 		return

@@ -172,10 +172,11 @@ func formValues(q *wire.Element) map[string]string {
 
 // registrationForm reports why x, the data form of a registration that
 // is not cancelled, is none the gateway takes, or "": a form of another
-// type than submit (dataform.go), or of another FORM_TYPE than the registration
-// form's (XEP-0077 §4, XEP-0068), such as jabber:iq:register:cancel or
-// jabber:iq:register:changepassword, which this gateway does not offer.
-// One with no FORM_TYPE is taken: XEP-0077 has it only SHOULD.
+// type than submit (dataform.go), or of another FORM_TYPE than the
+// registration form's (XEP-0077 §4, XEP-0068), such as
+// jabber:iq:register:cancel or jabber:iq:register:changepassword, which
+// this gateway does not offer. One with no FORM_TYPE is taken: XEP-0077
+// has it only SHOULD.
 func registrationForm(x *wire.Element) string {
 	if _, bad := submitted(x); bad != "" {
 		return bad
