@@ -125,8 +125,12 @@ func (l *checkedLogin[S]) check(ctx context.Context, step *pb.LoginStep, err err
 	if errors.Is(limits.CheckID(done.LoginId), limits.ErrTooLong) {
 		why = fmt.Sprintf("is %d bytes, over the gateway's limit of %d", len(done.LoginId), MaxIDBytes)
 	}
+	undone := "which was logged out"
+	if logout != nil {
+		undone = "and logging it out failed: " + logout.Error()
+	}
 	return nil, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST,
-		"the network's ID for this account %s: the gateway cannot keep this login, which was logged out", why)
+		"the network's ID for this account %s: the gateway cannot keep this login, %s", why, undone)
 }
 
 // undo logs out done, a completed login of the process: the session is
