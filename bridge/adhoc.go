@@ -377,6 +377,21 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		t.send(ctx, commandError(st, "bad-action", "this stage offers "+stageAction(node)+", not "+action))
 		return
 	}
+	if x := cmd.Child(wire.NSData, "x"); x != nil && sess != nil && action != "cancel" {
+		// A stage's form is answered with a submit form (XEP-0050
+		// §3.4, XEP-0004 §3.1); one of type cancel gives the command
+		// up. Taken as a submission, a result or form echoed back
+		// acted on what the user never submitted. The session stays,
+		// for the form to be submitted.
+		cancelled, bad := submitted(x) // dataform.go
+		if bad != "" {
+			t.send(ctx, commandError(st, "bad-payload", bad))
+			return
+		}
+		if cancelled {
+			action = "cancel"
+		}
+	}
 	if action == "cancel" {
 		if sid == "" {
 			sid = t.newID()

@@ -1,6 +1,10 @@
 package bridge
 
-import "passerelle.im/passerelle/bridge/wire"
+import (
+	"strings"
+
+	"passerelle.im/passerelle/bridge/wire"
+)
 
 // fieldValues is what a submitted data form's field f gives (XEP-0004):
 // the text of each of its <value/> children, in order, as sent. Its
@@ -14,4 +18,41 @@ func fieldValues(f *wire.Element) []string {
 		}
 	}
 	return values
+}
+
+// submitted tells how a data form x a client sent answers a form the
+// gateway offered (XEP-0004 §3.1): cancelled, a form of type cancel (the
+// user gave up: nothing is done); or bad, why it is no submission: a
+// form of another type than submit (a form or a result echoed back),
+// which, taken, acted on what the user never submitted. A form with no
+// type is taken, as some clients send it, and as the room
+// configuration's and the archive's query forms take it.
+func submitted(x *wire.Element) (cancelled bool, bad string) {
+	switch typ := x.Attr("type"); typ {
+	case "cancel":
+		return true, ""
+	case "submit", "":
+		return false, ""
+	default:
+		return false, "a data form is answered with one of type 'submit' (or 'cancel' to give up), not '" + typ + "'"
+	}
+}
+
+// formTypeOf is the FORM_TYPE (XEP-0068) of a submitted data form x,
+// "" for none, or why it cannot be read (bad): the field given twice or
+// with other than one value.
+func formTypeOf(x *wire.Element) (formType, bad string) {
+	seen := false
+	for i := range x.Children {
+		f := &x.Children[i]
+		if f.XMLName.Local != "field" || f.Attr("var") != "FORM_TYPE" {
+			continue
+		}
+		values := fieldValues(f)
+		if seen || len(values) != 1 {
+			return "", "the form's FORM_TYPE takes one value, given once"
+		}
+		seen, formType = true, strings.TrimSpace(values[0])
+	}
+	return formType, ""
 }

@@ -73,6 +73,8 @@ func reply(err error) (wire.Condition, string) {
 		return wire.Conflict, err.Error()
 	case errors.Is(err, errStopping):
 		return wire.ServiceUnavailable, err.Error()
+	case errors.Is(err, errLoginIDUnusable):
+		return wire.NotAcceptable, err.Error()
 	}
 	if ge := (*gatewayError)(nil); errors.As(err, &ge) {
 		return wire.InternalServerError, err.Error()

@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -550,8 +552,17 @@ func (t *transport) gatewayIQ(ctx context.Context, st *wire.Stanza, user string,
 		return
 	}
 	pj, err := puppet.JID(c.UserId, t.domain)
+	if errors.Is(err, puppet.ErrTooLong) {
+		// The user's to change: XMPP allows no longer address.
+		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, fmt.Sprintf(
+			"this contact's XMPP address would be longer than XMPP allows (%d bytes): check the identifier", puppet.MaxLocalpartBytes)))
+		return
+	}
 	if err != nil {
-		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))
+		// The plugin's ID for the contact is no address: the network's
+		// side, not the user's. The detail is the log's.
+		t.log.Warn("a resolved identifier gave no contact address", "user", user, "err", err)
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, t.displayName()+" gave no usable contact for this identifier"))
 		return
 	}
 	// Nothing is stored: a lookup adds no contact. Stored as a puppet,

@@ -3,9 +3,11 @@ package bridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
+	"passerelle.im/passerelle/plugins/limits"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -353,6 +355,10 @@ func (t *transport) cancelAtPlugin(ctx context.Context, processID string) {
 // answer), its first settled state from its Connect on caught for the
 // answer to the login (login_connected.go), which then tells it.
 func (t *transport) completeLogin(ctx context.Context, user string, done *pb.CompleteStep, dir string, watch bool) (l store.Login, fresh *freshLogin, err error) {
+	if err := unusableLoginID(done.LoginId); err != nil {
+		t.undoLogin(ctx, user, done, dir)
+		return store.Login{}, nil, err
+	}
 	if other := t.userOf(done.LoginId); other != "" && other != user {
 		return store.Login{}, nil, errConflict
 	}
@@ -450,3 +456,46 @@ func replacedLoginText(p *loginProc) string {
 }
 
 var errConflict = errors.New("this network account is already bridged for another XMPP user")
+
+// errLoginIDUnusable: a plugin completed a login whose ID the store
+// cannot key by (limits.CheckID); reply makes it not-acceptable. The
+// SDK refuses such a login before it leaves the plugin; a plugin built
+// without it (or with an older one) can still send one.
+var errLoginIDUnusable = errors.New("the network gave this account an ID the gateway cannot keep")
+
+// unusableLoginID is errLoginIDUnusable, saying why, for a login ID
+// that limits.CheckID refuses, or nil.
+func unusableLoginID(id string) error {
+	switch err := limits.CheckID(id); {
+	case errors.Is(err, limits.ErrTooLong):
+		return fmt.Errorf("%w (%d bytes, over %d); the login was undone", errLoginIDUnusable, len(id), limits.IDBytes)
+	case err != nil:
+		return fmt.Errorf("%w (it %v); the login was undone", errLoginIDUnusable, err)
+	}
+	return nil
+}
+
+// undoLogin asks the plugin to log out done, a completed login the
+// gateway does not keep (unusableLoginID), in its folder dir: stored
+// nowhere, it would stay linked on the network (a device paired) with
+// nothing of the gateway's to use or end it.
+func (t *transport) undoLogin(ctx context.Context, user string, done *pb.CompleteStep, dir string) {
+	t.log.Warn("the plugin completed a login whose ID the gateway cannot keep; asking it to log the login out",
+		"user", user, "login_id_bytes", len(done.LoginId))
+	client, err := t.client(ctx)
+	if err != nil {
+		t.log.Warn("the refused login could not be logged out: the plugin is down", "user", user, "err", err)
+		return
+	}
+	req := &pb.LogoutRequest{LoginId: done.LoginId, UserJid: user, SavedState: done.SavedState}
+	if dir != "" {
+		if path, err := t.loginDirPath(dir); err == nil {
+			req.LoginDir = path
+		}
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	defer cancel()
+	if _, err := client.Logout(cctx, req); err != nil {
+		t.log.Warn("the refused login could not be logged out", "user", user, "err", err)
+	}
+}

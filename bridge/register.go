@@ -170,6 +170,27 @@ func formValues(q *wire.Element) map[string]string {
 	return vals
 }
 
+// registrationForm reports why x, the data form of a registration that
+// is not cancelled, is none the gateway takes, or "": a form of another
+// type than submit (dataform.go), or of another FORM_TYPE than the
+// registration form's (XEP-0077 §4, XEP-0068), such as
+// jabber:iq:register:cancel or jabber:iq:register:changepassword, which
+// this gateway does not offer. One with no FORM_TYPE is taken: XEP-0077
+// has it only SHOULD.
+func registrationForm(x *wire.Element) string {
+	if _, bad := submitted(x); bad != "" {
+		return bad
+	}
+	ft, bad := formTypeOf(x)
+	switch {
+	case bad != "":
+		return bad
+	case ft != "" && ft != wire.NSRegister:
+		return "this is no registration form: its FORM_TYPE is " + ft + ", not " + wire.NSRegister
+	}
+	return ""
+}
+
 // register answers an XEP-0077 set: log in with the submitted form, or
 // unregister on <remove/>.
 func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, q *wire.Element) {
@@ -182,6 +203,20 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 		}
 		t.unregister(ctx, st, user)
 		return
+	}
+	if x := q.Child(wire.NSData, "x"); x != nil {
+		if cancelled, _ := submitted(x); cancelled {
+			// XEP-0004: the user gave the form up. Nothing is
+			// registered, and a login they have stays as it is.
+			t.send(ctx, wire.Result(st).Bytes())
+			return
+		}
+		if bad := registrationForm(x); bad != "" {
+			// Taken, a form of another FORM_TYPE or type logged in
+			// with what the user never submitted as a registration.
+			t.send(ctx, wire.ErrorReply(st, wire.BadRequest, bad))
+			return
+		}
 	}
 	asked := time.Now() // the result's budget counts from it (adhocLoginBudget)
 	fail := func(err error) {

@@ -36,7 +36,8 @@ func checkEvent(ev *pb.Event) error {
 // login_id (a login step may have none, and then no event_id); no
 // chat_id for what happens in a chat (a message, an edit, a reaction,
 // typing, a member's change, ...); a NUL byte in login_id, chat_id or
-// event_id, or one of them over MaxIDBytes (LIMIT_ID_BYTES); a notice
+// event_id, or one of them over MaxIDBytes (LIMIT_ID_BYTES), or in the
+// login_id of a login step's completed login; a notice
 // with no text, or with a chat_id; a meta over MaxMetaBytes
 // (LIMIT_META_BYTES). Host.Emit refuses such an event; the
 // conformance kit (plugins/plugintest) holds the events of a plugin
@@ -60,6 +61,13 @@ func CheckEvent(ev *pb.Event) error {
 	for _, id := range [...]struct{ name, v string }{{"login_id", ev.LoginId}, {"chat_id", ev.ChatId}, {"event_id", ev.EventId}} {
 		if err := checkID(id.name, id.v); err != nil {
 			return fmt.Errorf("%s event's %w", kind, err)
+		}
+	}
+	if done := ev.GetLoginStep().GetComplete(); done != nil {
+		// The login the gateway would refuse to store (logincheck.go
+		// refuses it as an answer to a step).
+		if err := checkID("login_id", done.LoginId); err != nil {
+			return fmt.Errorf("%s event's completed login's %w", kind, err)
 		}
 	}
 	if n := ev.GetNotice(); n != nil && n.Text == "" {

@@ -48,6 +48,8 @@ func TestEmitRefusesUndeliverable(t *testing.T) {
 		{&pb.Event{LoginId: "l", ChatId: strings.Repeat("c", MaxIDBytes+1), Payload: text}, "chat_id is 4097 bytes, over the contract's 4096 (LIMIT_ID_BYTES): give a shorter one (a hash of the network's, mapped back in the data folder)"},
 		{&pb.Event{LoginId: strings.Repeat("l", MaxIDBytes+1), Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{}}}, "login_id is 4097 bytes"},
 		{&pb.Event{LoginId: "l", ChatId: "c", EventId: strings.Repeat("e", MaxIDBytes+1), Payload: text}, "event_id is 4097 bytes"},
+		{&pb.Event{Payload: &pb.Event_LoginStep{LoginStep: &pb.LoginStep{ProcessId: "p", Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: strings.Repeat("l", MaxIDBytes+1)}}}}}, "a login_step event's completed login's login_id is 4097 bytes"},
+		{&pb.Event{Payload: &pb.Event_LoginStep{LoginStep: &pb.LoginStep{ProcessId: "p", Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: "a\x00b"}}}}}, "a login_step event's completed login's login_id \"a\\x00b\" holds a NUL byte"},
 		{&pb.Event{LoginId: "l", ChatId: "c", EventId: "meta", Meta: make([]byte, MaxMetaBytes+1), Payload: text}, "a message event's meta is 1025 bytes, over the contract's 1024"},
 	} {
 		err := f.Host().EmitWait(ctx, bad.ev)
