@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"strings"
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/store"
@@ -19,9 +20,14 @@ import (
 // the messages kept at a stop are: held.go), and answers it then:
 //
 //   - a user's message keeps the record it got as it was read
-//     (held_queue.go), or, without one (to the gateway, to a room's
-//     member, from a user not registered, a correction without words),
-//     gets one of the stanza alone;
+//     (held_queue.go), or, without one (to a room's member, from a user
+//     not registered, a correction without words), gets one of the
+//     stanza alone;
+//   - a line of the gateway's chat (a command, a login step's answer:
+//     maybe a password or a code) is kept as its envelope alone, and
+//     the next start asks in the chat to send it again (its login, if
+//     any, ended with the stop: the line, taken as a command then, went
+//     to the network as "find ..." would);
 //   - an iq get is kept, and answered at the next start; an iq set is
 //     answered then with an error that asks to send it again (its
 //     payload, which may be a password or a login code, is not kept;
@@ -47,10 +53,18 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 	if ctx.Err() == nil || replaying(ctx) {
 		return false
 	}
+	envelope := false // kept without its payload (a secret, maybe)
 	switch st.Kind() {
 	case "message":
 		if from := st.From(); bareOf(from) == from && t.ownID(st.ID()) {
 			return false // the gateway's own, sent as the user, come back: dropped (handleMessage)
+		}
+		if toGateway(st) {
+			if _, ok := gatewayChatText(st); !ok {
+				return false // nothing its chat takes (handleMessage)
+			}
+			envelope = true
+			break
 		}
 		if t.takeRead(st) != nil {
 			return true // its record, written, is the next start's (held.go)
@@ -73,8 +87,8 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 		return false
 	}
 	var w wire.Writer
-	if st.Kind() == "iq" && st.Type() == "set" {
-		w.Start("iq", "").Attr("type", "set").Attr("id", st.ID()).Attr("from", st.From()).Attr("to", st.To()).End()
+	if envelope || st.Kind() == "iq" && st.Type() == "set" {
+		w.Start(st.Kind(), "").Attr("type", st.Type()).Attr("id", st.ID()).Attr("from", st.From()).Attr("to", st.To()).End()
 	} else {
 		w.Element(&st.Element)
 	}
@@ -101,10 +115,20 @@ func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 		return
 	}
 	t.log.Info("handling a stanza read as the gateway stopped", "kind", st.Kind(), "from", st.From(), "id", st.ID())
-	if st.Kind() == "iq" && st.Type() == "set" && st.Payload() == nil { // kept without it
+	_, hasBody := st.Body()
+	switch user := bareOf(st.From()); {
+	case st.Kind() == "iq" && st.Type() == "set" && st.Payload() == nil: // kept without it
 		t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the gateway stopped before it handled this request; send it again"))
-	} else {
+	case st.Kind() == "message" && toGateway(st) && !hasBody && t.access.Allowed(user): // kept without it
+		t.send(ctx, t.chat(user, "The gateway stopped before it handled your last message to it; send it again."))
+	default:
 		t.handle(ctx, st)
 	}
 	t.deleteHeld(ctx, h.Seq)
+}
+
+// toGateway reports whether st is to the gateway's own JID (its chat),
+// not to a contact or a room.
+func toGateway(st *wire.Stanza) bool {
+	return !strings.Contains(bareOf(st.To()), "@")
 }

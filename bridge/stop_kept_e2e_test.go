@@ -13,7 +13,9 @@ import (
 // link still open for the answers of the commands in flight, its
 // workers' context ended) is answered at the next start: a message too
 // long gets its error, a disco#info its result, an iq set an error that
-// asks to send it again, a subscription to a contact its approval. Each was handled with the stop's ended context
+// asks to send it again, a line of the gateway's chat a line that asks
+// the same (its words, maybe a password, are not kept), a subscription
+// to a contact its approval. Each was handled with the stop's ended context
 // and its answer dropped: the sender never heard.
 func TestReadAtStopAnswered(t *testing.T) {
 	s := newStack(t, stackOptions{})
@@ -51,6 +53,9 @@ func TestReadAtStopAnswered(t *testing.T) {
 		subID = alice.NewID()
 		raw(t, alice, `<presence type='subscribe' id='`+subID+`' to='`+carol+`'/>`)
 		msgID = sendChat(t, alice, dave, long)
+		// A line of the gateway's chat, maybe a login step's secret:
+		// not kept, not taken as a command at the next start.
+		raw(t, alice, `<message type='chat' id='`+alice.NewID()+`' to='`+domain+`'><body>find s3cret</body></message>`)
 		setID = alice.NewID()
 		raw(t, alice, `<iq type='set' id='`+setID+`' to='`+domain+`'><query xmlns='jabber:iq:gateway'><prompt>carol</prompt></query></iq>`)
 		iqID = alice.NewID()
@@ -88,6 +93,14 @@ func TestReadAtStopAnswered(t *testing.T) {
 		return st.Name == "iq" && st.Type == "error" && st.ID == setID && strings.Contains(st.XML, "send it again")
 	}); err != nil {
 		t.Errorf("the iq set read at the stop was never answered: %v", err)
+	}
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && st.From == domain && strings.Contains(st.Body, "send it again")
+	}); err != nil {
+		t.Errorf("the gateway's chat line read at the stop was never answered: %v", err)
+	}
+	if n := s.logs.Count("s3cret"); n > 0 {
+		t.Errorf("the chat line's words reached the log %d times", n)
 	}
 	nextPresence(t, alice, carol, "subscribed", nil)
 }

@@ -11,7 +11,9 @@ import (
 // TestKeepAtStopKinds: at a stop, what waits for an answer is kept for
 // the next start, and only that: an available presence (the start's
 // probe asks again), a chat state, an error, an iq result and the
-// gateway's own message come back are handled as before.
+// gateway's own message come back are handled as before. A line of the
+// gateway's chat (a login step's answer: a password, a code) and an iq
+// set are kept as their envelope alone: no secret reaches the store.
 func TestKeepAtStopKinds(t *testing.T) {
 	tr := newTestTransport(t)
 	tr.domain = "echo.localhost"
@@ -27,6 +29,10 @@ func TestKeepAtStopKinds(t *testing.T) {
 		{`<presence type='unsubscribed' id='p2' from='alice@localhost' to='echo.localhost'/>`, true},
 		{`<presence type='probe' id='p3' from='alice@localhost/a' to='bob@echo.localhost'/>`, true},
 		{`<message type='chat' id='m1' from='mallory@localhost/a' to='echo.localhost'><body>help</body></message>`, true},
+		{`<message type='chat' id='m4' from='alice@localhost/a' to='echo.localhost'><body>find s3cret</body></message>`, true},
+		{`<message type='chat' id='m5' from='alice@localhost/a' to='echo.localhost/x'><body>s3cret</body></message>`, true},
+		{`<message type='chat' id='m6' from='alice@localhost/a' to='echo.localhost'><body>s3cret</body><reactions xmlns='urn:xmpp:reactions:0' id='y'><reaction>👍</reaction></reactions></message>`, false},
+		{`<message type='chat' id='m7' from='alice@localhost/a' to='echo.localhost'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`, false},
 		{`<message type='chat' id='m2' from='alice@localhost/a' to='bob@echo.localhost'><replace xmlns='urn:xmpp:message-correct:0' id='x'/></message>`, true},
 		{`<presence id='p4' from='alice@localhost/a' to='echo.localhost'/>`, false},
 		{`<presence type='unavailable' id='p5' from='alice@localhost/a' to='echo.localhost'/>`, false},
@@ -55,6 +61,9 @@ func TestKeepAtStopKinds(t *testing.T) {
 		for _, h := range after[len(before):] {
 			if st.Kind() == "iq" && st.Type() == "set" && strings.Contains(string(h.Stanza), "query") {
 				t.Errorf("an iq set kept with its payload (a password, a code): %s", h.Stanza)
+			}
+			if strings.Contains(string(h.Stanza), "s3cret") || strings.Contains(h.Body, "s3cret") {
+				t.Errorf("kept with its secret: %s", h.Stanza)
 			}
 		}
 		if tr.keepAtStop(context.Background(), st) {
