@@ -3,7 +3,6 @@ package bridge_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"passerelle.im/passerelle/examples/echo"
 	"passerelle.im/passerelle/internal/xmpptest"
@@ -23,14 +22,15 @@ func TestRefusedAtStopTold(t *testing.T) {
 	resume := s.holdPlugin()
 	id := sendChat(t, alice, nobody, "to no one")
 	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+id+"\n", timeout)
+	stopping := s.logs.Count(`msg="transport stopping"`)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
 		s.stop()
 	}()
 	// The plugin answers within the stop's wait for the commands in
-	// flight (3 s).
-	time.Sleep(500 * time.Millisecond)
+	// flight (3 s), once the stop began.
+	waitCount(t, s, `msg="transport stopping"`, stopping+1)
 	resume()
 	<-stopped
 	s.start()
