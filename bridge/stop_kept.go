@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"strings"
+	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/store"
@@ -28,11 +29,17 @@ import (
 //     the next start asks in the chat to send it again (its login, if
 //     any, ended with the stop: the line, taken as a command then, went
 //     to the network as "find ..." would);
-//   - an iq get is kept, and answered at the next start; an iq set is
-//     answered then with an error that asks to send it again (its
-//     payload, which may be a password or a login code, is not kept;
-//     and a registration or a command step done minutes later, its
-//     client gone on, would surprise more than it helps);
+//   - an iq get or set is answered at once, while the link still
+//     writes (the stop's wait for the commands in flight), with
+//     resource-constraint (an error of type wait: "send it again in a
+//     moment"), as the server answers it a moment later, the gateway
+//     gone (service-unavailable): its sender waits for it now, and an
+//     answer minutes later, at the next start, came past its timeout,
+//     its resource maybe gone, its id maybe another query's since.
+//     Only an iq the link no longer writes for (its close begun) is
+//     kept: a get, answered at the next start; a set, as its envelope
+//     alone (its payload may be a password or a login code), answered
+//     then with the same error;
 //   - a presence subscription (subscribe, subscribed, unsubscribe,
 //     unsubscribed) and a probe are kept;
 //   - an available or unavailable presence is handled as before: the
@@ -77,6 +84,9 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 		if st.Type() != "get" && st.Type() != "set" {
 			return false
 		}
+		if t.refuseNow(ctx, st) {
+			return true
+		}
 	case "presence":
 		switch st.Type() {
 		case "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe":
@@ -100,6 +110,32 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 	t.log.Info("stanza read as the gateway stopped kept; it is handled at the next start", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
 	return true
 }
+
+// refuseNow answers the iq st, read once the stop began, with an error
+// that asks to send it again in a moment, and reports whether the link
+// wrote it: it does until its close begins (stopLink). A wait that does
+// not end (a link that neither writes nor closes) is taken as written:
+// kept too, st would be answered twice.
+func (t *transport) refuseNow(ctx context.Context, st *wire.Stanza) bool {
+	data := wire.ErrorReply(st, wire.ResourceConstraint, "the gateway is stopping; send it again in a moment")
+	written := make(chan error, 1)
+	if err := t.link.Send(context.WithoutCancel(ctx), data, func(err error) { written <- err }); err != nil {
+		return false
+	}
+	select {
+	case err := <-written:
+		if err != nil {
+			return false
+		}
+	case <-time.After(refuseNowWait):
+	}
+	t.metrics.ErrorSent(data)
+	t.log.Info("iq read as the gateway stopped refused: to be sent again", "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
+	return true
+}
+
+// refuseNowWait bounds refuseNow's wait for the link's write.
+const refuseNowWait = 2 * time.Second
 
 // replayKept handles a stanza kept at an earlier stop (keepAtStop) as if
 // just read, then forgets its record.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/bridge/xmpplink"
 )
 
 // TestKeepAtStopKinds: at a stop, what waits for an answer is kept for
@@ -17,6 +18,8 @@ import (
 func TestKeepAtStopKinds(t *testing.T) {
 	tr := newTestTransport(t)
 	tr.domain = "echo.localhost"
+	// Down: an iq is kept only when the link writes no answer now.
+	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain})
 	stopped, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, c := range []struct {
