@@ -37,18 +37,9 @@ func TestReadAtStopAnswered(t *testing.T) {
 		if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.Body == before }); err != nil {
 			t.Fatalf("no echo of %q: %v", before, err)
 		}
-		resume := s.holdPlugin()
 		// A command in flight: the stop waits for its answer (3 s),
 		// its link open.
-		inFlight := sendChat(t, alice, bob, "in flight")
-		s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+inFlight+"\n", timeout)
-		stopping := s.logs.Count(`msg="transport stopping"`)
-		stopped := make(chan struct{})
-		go func() {
-			defer close(stopped)
-			s.stop()
-		}()
-		waitCount(t, s, `msg="transport stopping"`, stopping+1)
+		_, resume, stopped := stopWithInFlight(t, s, alice, bob, "in flight")
 		// In this order: the server routes them in order, so the iq's
 		// answer says whether the gateway read all three.
 		subID = alice.NewID()
@@ -103,6 +94,26 @@ func TestReadAtStopAnswered(t *testing.T) {
 		t.Errorf("the chat line's words reached the log %d times", n)
 	}
 	nextPresence(t, alice, carol, "subscribed", nil)
+}
+
+// stopWithInFlight holds the plugin, sends alice's message to to (a
+// command in flight, whose answer the stop waits for, 3 s at most), and
+// begins the stack's stop once its record is written; it returns once
+// the stop began (its log line). It returns the message's id, what
+// resumes the plugin, and what is closed once the stop ended.
+func stopWithInFlight(t *testing.T, s *stack, alice *xmpptest.Client, to, body string) (string, func(), <-chan struct{}) {
+	t.Helper()
+	resume := s.holdPlugin()
+	id := sendChat(t, alice, to, body)
+	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+id+"\n", timeout)
+	stopping := s.logs.Count(`msg="transport stopping"`)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		s.stop()
+	}()
+	waitCount(t, s, `msg="transport stopping"`, stopping+1)
+	return id, resume, stopped
 }
 
 // waitCount waits until the log holds s n times.
