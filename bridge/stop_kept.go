@@ -73,8 +73,11 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 			envelope = true
 			break
 		}
-		if t.takeRead(st) != nil {
-			return true // its record, written, is the next start's (held.go)
+		if put := t.takeRead(st); put != nil {
+			if _, err := put.Wait(); err == nil {
+				return true // its record, written, is the next start's (held.go)
+			}
+			// Not written: kept as its stanza alone, below.
 		}
 		m := parseUserMessage(st)
 		if !m.action() && m.displayed == "" {

@@ -7,6 +7,7 @@ import (
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
+	"passerelle.im/passerelle/store"
 )
 
 // TestKeepAtStopKinds: at a stop, what waits for an answer is kept for
@@ -72,5 +73,33 @@ func TestKeepAtStopKinds(t *testing.T) {
 		if tr.keepAtStop(context.Background(), st) {
 			t.Errorf("%s: kept while the gateway runs", c.stanza)
 		}
+	}
+}
+
+// TestKeepAtStopReadRecordFailed: a message whose record, written as it
+// was read, failed (here a login ID the store refuses) is still kept
+// at a stop. Taken as written, it was lost: neither handled nor kept.
+func TestKeepAtStopReadRecordFailed(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	s := &session{t: tr, user: "bob@localhost", loginID: "b\x00", login: store.Login{Transport: "echo", UserJID: "bob@localhost", LoginID: "b\x00"}}
+	tr.sessions[s.user], tr.byLogin[s.loginID] = s, s
+	st, err := wire.Parse(`<message type='chat' id='m1' from='bob@localhost/a' to='carol@echo.localhost'><body>hi</body></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.readStanza(st)
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	if !tr.keepAtStop(stopped, st) {
+		t.Fatal("not kept at the stop")
+	}
+	tr.bg.Stop()
+	held, err := tr.db.HeldMessages(tr.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(held) != 1 || !strings.Contains(string(held[0].Stanza), "hi") {
+		t.Errorf("kept at the stop, its record failed: %d records, want it once: %+v", len(held), held)
 	}
 }
