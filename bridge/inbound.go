@@ -225,25 +225,33 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 		return
 	}
 	if to.Localpart() == "" {
-		// Read as a contact's (parseUserMessage): a blank body (a
-		// client's <body/> beside a chat state) is no words, a reply's
-		// quote of the question is not the answer, and a retraction's,
-		// reaction's or encrypted message's fallback text is no command. Taken as they
-		// came, they got the help text whenever the user began typing,
-		// and in a login were the answer to the field asked.
-		// A subject (withSubject) is no part of an answer either.
-		if m := parseUserMessage(st); m.hasBody && m.retract == "" && m.reactions == nil && !m.encrypted {
-			body := m.body
-			if m.subject != "" {
-				body = strings.TrimPrefix(strings.TrimPrefix(body, m.subject), "\n")
-			}
-			if strings.TrimSpace(body) != "" {
-				t.handleGatewayChat(ctx, user, body)
-			}
+		if body, ok := gatewayChatText(st); ok {
+			t.handleGatewayChat(ctx, user, body)
 		}
 		return
 	}
 	t.handleUserMessage(ctx, st, user, to) // messaging.go
+}
+
+// gatewayChatText is the words of a message to the gateway's own JID
+// that its chat takes (a command, a login step's answer), and whether it
+// has any. Read as a contact's (parseUserMessage): a blank body (a
+// client's <body/> beside a chat state) is no words, a reply's quote of
+// the question is not the answer, and a retraction's, reaction's or
+// encrypted message's fallback text is no command. Taken as they came,
+// they got the help text whenever the user began typing, and in a login
+// were the answer to the field asked. A subject (withSubject) is no part
+// of an answer either.
+func gatewayChatText(st *wire.Stanza) (string, bool) {
+	m := parseUserMessage(st)
+	if !m.hasBody || m.retract != "" || m.reactions != nil || m.encrypted {
+		return "", false
+	}
+	body := m.body
+	if m.subject != "" {
+		body = strings.TrimPrefix(strings.TrimPrefix(body, m.subject), "\n")
+	}
+	return body, strings.TrimSpace(body) != ""
 }
 
 // sentMsg is what remember records of a message the user sent: its

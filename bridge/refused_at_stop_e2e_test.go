@@ -3,7 +3,6 @@ package bridge_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"passerelle.im/passerelle/examples/echo"
 	"passerelle.im/passerelle/internal/xmpptest"
@@ -20,17 +19,9 @@ func TestRefusedAtStopTold(t *testing.T) {
 	echoOK(t, alice, "hello", timeout)
 	nobody := echo.NoSuchContact + "@" + domain
 
-	resume := s.holdPlugin()
-	id := sendChat(t, alice, nobody, "to no one")
-	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+id+"\n", timeout)
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		s.stop()
-	}()
+	id, resume, stopped := stopWithInFlight(t, s, alice, nobody, "to no one")
 	// The plugin answers within the stop's wait for the commands in
-	// flight (3 s).
-	time.Sleep(500 * time.Millisecond)
+	// flight (3 s), once the stop began.
 	resume()
 	<-stopped
 	s.start()

@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/store"
@@ -19,14 +21,25 @@ import (
 // the messages kept at a stop are: held.go), and answers it then:
 //
 //   - a user's message keeps the record it got as it was read
-//     (held_queue.go), or, without one (to the gateway, to a room's
-//     member, from a user not registered, a correction without words),
-//     gets one of the stanza alone;
-//   - an iq get is kept, and answered at the next start; an iq set is
-//     answered then with an error that asks to send it again (its
-//     payload, which may be a password or a login code, is not kept;
-//     and a registration or a command step done minutes later, its
-//     client gone on, would surprise more than it helps);
+//     (held_queue.go), or, without one (to a room's member, from a user
+//     not registered, a correction without words), gets one of the
+//     stanza alone;
+//   - a line of the gateway's chat (a command, a login step's answer:
+//     maybe a password or a code) is kept as its envelope alone, and
+//     the next start asks in the chat to send it again (its login, if
+//     any, ended with the stop: the line, taken as a command then, went
+//     to the network as "find ..." would);
+//   - an iq get or set is answered at once, while the link still
+//     writes (the stop's wait for the commands in flight), with
+//     resource-constraint (an error of type wait: "send it again in a
+//     moment"), as the server answers it a moment later, the gateway
+//     gone (service-unavailable): its sender waits for it now, and an
+//     answer minutes later, at the next start, came past its timeout,
+//     its resource maybe gone, its id maybe another query's since.
+//     Only an iq the link no longer writes for (its close begun) is
+//     kept: a get, answered at the next start; a set, as its envelope
+//     alone (its payload may be a password or a login code), answered
+//     then with the same error;
 //   - a presence subscription (subscribe, subscribed, unsubscribe,
 //     unsubscribed) and a probe are kept;
 //   - an available or unavailable presence is handled as before: the
@@ -47,13 +60,24 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 	if ctx.Err() == nil || replaying(ctx) {
 		return false
 	}
+	envelope := false // kept without its payload (a secret, maybe)
 	switch st.Kind() {
 	case "message":
 		if from := st.From(); bareOf(from) == from && t.ownID(st.ID()) {
 			return false // the gateway's own, sent as the user, come back: dropped (handleMessage)
 		}
-		if t.takeRead(st) != nil {
-			return true // its record, written, is the next start's (held.go)
+		if toGateway(st) {
+			if _, ok := gatewayChatText(st); !ok {
+				return false // nothing its chat takes (handleMessage)
+			}
+			envelope = true
+			break
+		}
+		if put := t.takeRead(st); put != nil {
+			if _, err := put.Wait(); err == nil {
+				return true // its record, written, is the next start's (held.go)
+			}
+			// Not written: kept as its stanza alone, below.
 		}
 		m := parseUserMessage(st)
 		if !m.action() && m.displayed == "" {
@@ -62,6 +86,9 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 	case "iq":
 		if st.Type() != "get" && st.Type() != "set" {
 			return false
+		}
+		if t.refuseNow(ctx, st) {
+			return true
 		}
 	case "presence":
 		switch st.Type() {
@@ -73,8 +100,8 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 		return false
 	}
 	var w wire.Writer
-	if st.Kind() == "iq" && st.Type() == "set" {
-		w.Start("iq", "").Attr("type", "set").Attr("id", st.ID()).Attr("from", st.From()).Attr("to", st.To()).End()
+	if envelope || st.Kind() == "iq" && st.Type() == "set" {
+		w.Start(st.Kind(), "").Attr("type", st.Type()).Attr("id", st.ID()).Attr("from", st.From()).Attr("to", st.To()).End()
 	} else {
 		w.Element(&st.Element)
 	}
@@ -86,6 +113,32 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 	t.log.Info("stanza read as the gateway stopped kept; it is handled at the next start", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
 	return true
 }
+
+// refuseNow answers the iq st, read once the stop began, with an error
+// that asks to send it again in a moment, and reports whether the link
+// wrote it: it does until its close begins (stopLink). A wait that does
+// not end (a link that neither writes nor closes) is taken as written:
+// kept too, st would be answered twice.
+func (t *transport) refuseNow(ctx context.Context, st *wire.Stanza) bool {
+	data := wire.ErrorReply(st, wire.ResourceConstraint, "the gateway is stopping; send it again in a moment")
+	written := make(chan error, 1)
+	if err := t.link.Send(context.WithoutCancel(ctx), data, func(err error) { written <- err }); err != nil {
+		return false
+	}
+	select {
+	case err := <-written:
+		if err != nil {
+			return false
+		}
+	case <-time.After(refuseNowWait):
+	}
+	t.metrics.ErrorSent(data)
+	t.log.Info("iq read as the gateway stopped refused: to be sent again", "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
+	return true
+}
+
+// refuseNowWait bounds refuseNow's wait for the link's write.
+const refuseNowWait = 2 * time.Second
 
 // replayKept handles a stanza kept at an earlier stop (keepAtStop) as if
 // just read, then forgets its record.
@@ -101,10 +154,20 @@ func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 		return
 	}
 	t.log.Info("handling a stanza read as the gateway stopped", "kind", st.Kind(), "from", st.From(), "id", st.ID())
-	if st.Kind() == "iq" && st.Type() == "set" && st.Payload() == nil { // kept without it
+	_, hasBody := st.Body()
+	switch user := bareOf(st.From()); {
+	case st.Kind() == "iq" && st.Type() == "set" && st.Payload() == nil: // kept without it
 		t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the gateway stopped before it handled this request; send it again"))
-	} else {
+	case st.Kind() == "message" && toGateway(st) && !hasBody && t.access.Allowed(user): // kept without it
+		t.send(ctx, t.chat(user, "The gateway stopped before it handled your last message to it; send it again."))
+	default:
 		t.handle(ctx, st)
 	}
 	t.deleteHeld(ctx, h.Seq)
+}
+
+// toGateway reports whether st is to the gateway's own JID (its chat),
+// not to a contact or a room.
+func toGateway(st *wire.Stanza) bool {
+	return !strings.Contains(bareOf(st.To()), "@")
 }

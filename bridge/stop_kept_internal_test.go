@@ -6,15 +6,21 @@ import (
 	"testing"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/bridge/xmpplink"
+	"passerelle.im/passerelle/store"
 )
 
 // TestKeepAtStopKinds: at a stop, what waits for an answer is kept for
 // the next start, and only that: an available presence (the start's
 // probe asks again), a chat state, an error, an iq result and the
-// gateway's own message come back are handled as before.
+// gateway's own message come back are handled as before. A line of the
+// gateway's chat (a login step's answer: a password, a code) and an iq
+// set are kept as their envelope alone: no secret reaches the store.
 func TestKeepAtStopKinds(t *testing.T) {
 	tr := newTestTransport(t)
 	tr.domain = "echo.localhost"
+	// Down: an iq is kept only when the link writes no answer now.
+	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain})
 	stopped, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, c := range []struct {
@@ -27,6 +33,10 @@ func TestKeepAtStopKinds(t *testing.T) {
 		{`<presence type='unsubscribed' id='p2' from='alice@localhost' to='echo.localhost'/>`, true},
 		{`<presence type='probe' id='p3' from='alice@localhost/a' to='bob@echo.localhost'/>`, true},
 		{`<message type='chat' id='m1' from='mallory@localhost/a' to='echo.localhost'><body>help</body></message>`, true},
+		{`<message type='chat' id='m4' from='alice@localhost/a' to='echo.localhost'><body>find s3cret</body></message>`, true},
+		{`<message type='chat' id='m5' from='alice@localhost/a' to='echo.localhost/x'><body>s3cret</body></message>`, true},
+		{`<message type='chat' id='m6' from='alice@localhost/a' to='echo.localhost'><body>s3cret</body><reactions xmlns='urn:xmpp:reactions:0' id='y'><reaction>👍</reaction></reactions></message>`, false},
+		{`<message type='chat' id='m7' from='alice@localhost/a' to='echo.localhost'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`, false},
 		{`<message type='chat' id='m2' from='alice@localhost/a' to='bob@echo.localhost'><replace xmlns='urn:xmpp:message-correct:0' id='x'/></message>`, true},
 		{`<presence id='p4' from='alice@localhost/a' to='echo.localhost'/>`, false},
 		{`<presence type='unavailable' id='p5' from='alice@localhost/a' to='echo.localhost'/>`, false},
@@ -56,9 +66,40 @@ func TestKeepAtStopKinds(t *testing.T) {
 			if st.Kind() == "iq" && st.Type() == "set" && strings.Contains(string(h.Stanza), "query") {
 				t.Errorf("an iq set kept with its payload (a password, a code): %s", h.Stanza)
 			}
+			if strings.Contains(string(h.Stanza), "s3cret") || strings.Contains(h.Body, "s3cret") {
+				t.Errorf("kept with its secret: %s", h.Stanza)
+			}
 		}
 		if tr.keepAtStop(context.Background(), st) {
 			t.Errorf("%s: kept while the gateway runs", c.stanza)
 		}
+	}
+}
+
+// TestKeepAtStopReadRecordFailed: a message whose record, written as it
+// was read, failed (here a login ID the store refuses) is still kept
+// at a stop. Taken as written, it was lost: neither handled nor kept.
+func TestKeepAtStopReadRecordFailed(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	s := &session{t: tr, user: "bob@localhost", loginID: "b\x00", login: store.Login{Transport: "echo", UserJID: "bob@localhost", LoginID: "b\x00"}}
+	tr.sessions[s.user], tr.byLogin[s.loginID] = s, s
+	st, err := wire.Parse(`<message type='chat' id='m1' from='bob@localhost/a' to='carol@echo.localhost'><body>hi</body></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.readStanza(st)
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	if !tr.keepAtStop(stopped, st) {
+		t.Fatal("not kept at the stop")
+	}
+	tr.bg.Stop()
+	held, err := tr.db.HeldMessages(tr.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(held) != 1 || !strings.Contains(string(held[0].Stanza), "hi") {
+		t.Errorf("kept at the stop, its record failed: %d records, want it once: %+v", len(held), held)
 	}
 }
