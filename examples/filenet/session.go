@@ -46,8 +46,7 @@ func (s *Session) Connect(context.Context) error {
 	s.n.mu.Lock()
 	s.n.sessions[s] = true
 	s.n.mu.Unlock()
-	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
-		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+	s.n.host.Emit(sdk.LoginState(s.id, pb.LoginState_LOGIN_STATE_CONNECTED, ""))
 	return nil
 }
 

@@ -364,7 +364,9 @@ class EchoTransport(pb_grpc.TransportServicer):
             pb.Event(
                 login_id=request.login_id,
                 timestamp_unix_micro=now_micro(),
-                login_state=pb.LoginStateEvent(state=pb.LOGIN_STATE_CONNECTED),
+                # Said back, so that the gateway can tell this
+                # connection's state from a late one of a connection gone.
+                login_state=pb.LoginStateEvent(state=pb.LOGIN_STATE_CONNECTED, connection=request.connection),
             )
         )
         return pb.Empty()

@@ -107,7 +107,9 @@ func (c *Config) contactUserID() string {
 //     as NOT_FOUND.
 //     With Config.Login, each step of a login of several (see LoginStep).
 //   - connect: Connect succeeds and a CONNECTED login state event follows;
-//     so again after a Disconnect (the gateway's relogin).
+//     so again after a Disconnect (the gateway's relogin). Each Connect
+//     carries a new connection number, as the gateway's do; a state that
+//     says an earlier Connect's is ignored, as the gateway ignores it.
 //   - send: a send returns a message ID and at most 1 KiB of meta; a
 //     repeated txn_id (on the same stream, on a new one, and after a
 //     SIGKILL and a restart) repeats the whole answer and acts once; a
@@ -253,7 +255,8 @@ func (r *runner) awaitConnected(t *testing.T, evs *EventStream, loginID, when st
 	t.Helper()
 	wait := r.cfg.connectTimeout()
 	deadline := time.Now().Add(wait)
-	var last *pb.LoginStateEvent
+	var last, stale *pb.LoginStateEvent
+	conn := evs.p.Connection(loginID)
 	for {
 		ev, note := evs.awaitWithin(time.Until(deadline), fmt.Sprintf("CONNECTED login state of login %q%s", loginID, when), isLoginState(loginID))
 		if ev == nil {
@@ -264,9 +267,19 @@ func (r *runner) awaitConnected(t *testing.T, evs *EventStream, loginID, when st
 					seen += fmt.Sprintf(" (%q)", last.Message)
 				}
 			}
+			if stale != nil {
+				// The gateway, too, would have waited in vain.
+				seen += fmt.Sprintf("; a %v state came with connection %d, the number of an earlier Connect than this one's %d, which the gateway ignores as the state of a connection gone: a state says back the latest Connect's ConnectRequest.connection in LoginStateEvent.connection, or leaves it 0 (the Go SDK stamps it: do not copy a number from an earlier state)",
+					stale.State, stale.Connection, conn)
+			}
 			t.Fatalf("login %q%s: no CONNECTED login state within %v of Connect: %s%s. Connect emits a LoginStateEvent with state CONNECTED once the login is connected (the gateway shows the login offline until then); a network slower to connect than that sets Config.ConnectTimeout (PLUGINTEST_CONNECT_TIMEOUT for TestCommand)",
 				loginID, when, wait, seen, note)
 			return nil
+		}
+		if ls := ev.GetLoginState(); ls.Connection != 0 && ls.Connection < conn {
+			// Of a connection before this one: the gateway ignores it.
+			stale = ls
+			continue
 		}
 		last = ev.GetLoginState()
 		switch st := last.State; st {

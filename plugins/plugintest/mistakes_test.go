@@ -86,6 +86,14 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			"--- FAIL: TestConformanceNamesMistakes/connect",
 			`login "alice" after a Disconnect and a new Connect (the gateway's relogin: tell the state at every Connect): no CONNECTED login state within 5s of Connect: no login state came`,
 		}},
+		// A state numbered with an earlier Connect's connection is
+		// ignored by the gateway: the login would stay connecting.
+		// Before, the kit sent no number and took any CONNECTED.
+		{mode: "oldconnection", env: "MINIMAL_OLD_CONNECTION=1", run: "/^connect$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/connect",
+			`login "alice": no CONNECTED login state within 5s of Connect: no login state came; a LOGIN_STATE_CONNECTED state came with connection 1, the number of an earlier Connect than this one's`,
+			"which the gateway ignores as the state of a connection gone",
+		}},
 		{mode: "noecho", env: "MINIMAL_NO_ECHO=1", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/send",
 			`in bob (with no Config.Incoming, the network answers each message sent to Config.Contact with the same text, as a MessageEvent; a network that does not sets Config.Incoming) after 5s`,

@@ -80,6 +80,10 @@ type Plugin struct {
 	// reported holds the event faults reported (checkEvent), by seq and
 	// fault.
 	reported sync.Map
+	// conns numbers the Connects as the gateway does, seeded with the
+	// start's time; connOf is each login's latest (Connection).
+	conns  atomic.Uint64
+	connOf sync.Map // login ID -> uint64
 }
 
 // Start launches binary over go-plugin, calls Init with dataDir ("" = a
@@ -254,14 +258,31 @@ func (p *Plugin) LoginDir() string {
 	return dir
 }
 
-// Connect connects a login with its saved state.
+// Connect connects a login with its saved state and, as the gateway
+// does, a connection number greater than every one before (Connection).
 func (p *Plugin) Connect(loginID string, savedState []byte) {
 	p.t.Helper()
 	ctx, cancel := p.CallContext()
 	defer cancel()
-	if _, err := p.Client().Connect(ctx, &pb.ConnectRequest{LoginId: loginID, UserJid: UserJID, SavedState: savedState, LoginDir: p.LoginDir()}); err != nil {
+	// A number greater than every one before, in this process or an
+	// earlier one on the same data folder, as the gateway picks it.
+	p.conns.CompareAndSwap(0, uint64(time.Now().UnixNano()))
+	n := p.conns.Add(1)
+	p.connOf.Store(loginID, n)
+	if _, err := p.Client().Connect(ctx, &pb.ConnectRequest{LoginId: loginID, UserJid: UserJID, SavedState: savedState, LoginDir: p.LoginDir(), Connection: n}); err != nil {
 		p.t.Fatalf("Connect(%s): %v", loginID, err)
 	}
+}
+
+// Connection is the number of loginID's latest Connect
+// (ConnectRequest.connection), which its login states say back in
+// LoginStateEvent.connection (the Go SDK stamps them); 0 before any.
+// The gateway ignores a state whose number is that of an earlier
+// Connect of the login.
+func (p *Plugin) Connection(loginID string) uint64 {
+	n, _ := p.connOf.Load(loginID)
+	c, _ := n.(uint64)
+	return c
 }
 
 // ---------------------------------------------------------------- events

@@ -16,6 +16,9 @@ type ToldSets struct {
 	what string // what is kept, for the log: "the requests to join told"
 	st   map[string][]string
 	log  *slog.Logger
+	// onWay and last are Fresh's, in memory: by chat, the IDs being told
+	// (not confirmed yet) and those current at the last read.
+	onWay, last map[string]map[string]bool
 }
 
 // LoadToldSets reads the sets kept at path ("" keeps them in memory
@@ -37,7 +40,10 @@ func LoadToldSets(path, what, cost string, log *slog.Logger) *ToldSets {
 
 // Update notes that current are those of chatID now, and returns those
 // of them not told before, sorted: the caller tells them. Those told
-// before and no longer current (answered) are forgotten.
+// before and no longer current (answered) are forgotten. Those returned
+// are noted told at once, on disk: a plugin killed before its event of
+// one is in the journal never tells it. Fresh and Confirm note one told
+// only once its event is safe.
 func (r *ToldSets) Update(chatID string, current map[string]bool) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -80,6 +86,7 @@ func (r *ToldSets) Untold(chatID, id string) {
 func (r *ToldSets) Forget(chatID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	delete(r.last, chatID)
 	if _, ok := r.st[chatID]; ok {
 		r.set(chatID, nil)
 	}
@@ -93,6 +100,11 @@ func (r *ToldSets) KeepOnly(chatIDs map[string]bool) {
 	for id := range r.st {
 		if !chatIDs[id] {
 			r.set(id, nil)
+		}
+	}
+	for id := range r.last {
+		if !chatIDs[id] {
+			delete(r.last, id)
 		}
 	}
 }

@@ -59,7 +59,8 @@ var resend = os.Getenv("MINIMAL_RESEND") == "1"
 // folder whose files, once connected, are messages from bob: the file's
 // name is the event ID, its content the text (a network that delivers,
 // for Config.Incoming). MINIMAL_NEW_LOGIN_ID, a login_id made new at
-// each login.
+// each login. MINIMAL_OLD_CONNECTION, login states that carry a
+// connection number of their own, 1, not the Connect's.
 var (
 	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
 	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
@@ -71,6 +72,7 @@ var (
 	untyped     = os.Getenv("MINIMAL_UNTYPED") == "1"
 	noID        = os.Getenv("MINIMAL_NO_ID") == "1"
 	stateOnce   = os.Getenv("MINIMAL_STATE_ONCE") == "1"
+	oldConn     = os.Getenv("MINIMAL_OLD_CONNECTION") == "1"
 	hangStop    = os.Getenv("MINIMAL_HANG_STOP") == "1"
 	muteAgain   = os.Getenv("MINIMAL_MUTE_RESTARTED") == "1"
 	counterIDs  = os.Getenv("MINIMAL_COUNTER_IDS") == "1"
@@ -171,8 +173,12 @@ func (s *session) Connect(context.Context) error {
 			Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING, Message: "dialling"}}})
 		return nil
 	}
+	connected := &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}
+	if oldConn {
+		connected.Connection = 1
+	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
-		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+		Payload: &pb.Event_LoginState{LoginState: connected}})
 	if _, polling := inboxRead.LoadOrStore(s.id, true); inbox != "" && !polling {
 		go s.readInbox()
 	}
