@@ -10,7 +10,7 @@ import (
 )
 
 // lateTeardown is testdata/lateteardown's Teardown.
-const lateTeardown = "the old connection's teardown"
+const lateTeardown = "torn down late"
 
 // TestAdminDisconnectNotOverwritten: an administrator disconnects
 // alice's login; the last word of its connection (lateteardown's

@@ -18,7 +18,7 @@ func TestRegistrationRefusedCancelsProcess(t *testing.T) {
 	s := newStack(t, stackOptions{plugin: testPlugin(t, "cancellog")})
 	alice := s.user("alice")
 	s.waitGateway(alice)
-	if r := register(t, alice, "refused"); r.Type != "error" || !strings.Contains(r.XML, "refused refused's password") {
+	if r := register(t, alice, "refused"); r.Err == nil || !strings.Contains(r.Err.Text, "refused refused's password") {
 		t.Fatalf("want the refusal, got %s", r.XML)
 	}
 	s.logs.waitLog(t, "cancellog: login cancelled", timeout)

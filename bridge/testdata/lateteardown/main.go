@@ -20,7 +20,7 @@ import (
 )
 
 // Teardown is the message of the late state.
-const Teardown = "the old connection's teardown"
+const Teardown = "torn down late"
 
 func main() { sdk.Serve[*session](&network{}) }
 
