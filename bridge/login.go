@@ -137,7 +137,9 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	if err != nil {
 		p.err = err
 		p.done = true
-		cancelID = cmp.Or(step.GetProcessId(), p.step.GetProcessId())
+		if step.GetComplete() == nil { // a completed one is over there
+			cancelID = cmp.Or(step.GetProcessId(), p.step.GetProcessId())
+		}
 	} else {
 		p.step = step
 		p.field, p.answers = 0, map[string]string{}
@@ -163,13 +165,20 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 
 	switch {
 	case err != nil:
-		p.t.endLogin(p)
-		p.t.send(ctx, p.t.chat(p.user, "The login failed: "+errText(err)))
-		if cancelID != "" {
+		if cancelID == "" {
+			p.t.endLogin(p)
+		} else {
 			// The plugin keeps a process whose step failed (or was
-			// empty), for another try: nothing will drive it on.
-			p.t.goDetached(ctx, func(ctx context.Context) { p.t.cancelAtPlugin(ctx, cancelID) })
+			// empty), for another try: nothing will drive it on. The
+			// user may start another login at once; the folder goes
+			// once the plugin is done with the process (cancelProc).
+			p.t.forgetProc(p)
+			p.t.goDetached(ctx, func(ctx context.Context) {
+				p.t.cancelAtPlugin(ctx, cancelID)
+				p.t.endLogin(p)
+			})
 		}
+		p.t.send(ctx, p.t.chat(p.user, "The login failed: "+errText(err)))
 	case step.GetComplete() != nil:
 		p.t.endLogin(p)
 		// Told once the network said how the connection went: the
