@@ -278,6 +278,12 @@ func (t *transport) relogin(ctx context.Context, user string) error {
 	}
 	if _, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState, LoginDir: dir,
 		Connection: s.newConnection()}); err != nil {
+		// Recorded as a start's failed Connect is (connectFailed): the
+		// states of the connection before are stale now (connmark.go),
+		// so nothing else would say the login is not connected.
+		if ctx.Err() == nil {
+			t.connectFailed(ctx, l, err)
+		}
 		return err
 	}
 	t.goDetached(ctx, s.syncContacts) // background.go: past the command, not the stop

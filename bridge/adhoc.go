@@ -710,7 +710,10 @@ func (t *transport) cmdAdminUser(ctx context.Context, st *wire.Stanza, admin, no
 		return
 	}
 	t.log.Info("admin disconnected a user", "admin", admin, "user", user)
-	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: "disconnected by an administrator"})
+	// Numbered as a connection of its own (connmark.go): a late state of
+	// the connection just ended is older, and does not overwrite it.
+	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: "disconnected by an administrator",
+		Connection: s.newConnection()})
 	t.done(ctx, st, node, sid, "info", user+" was disconnected; relogin connects again.")
 }
 

@@ -28,8 +28,9 @@ func (c *connNumbers) seed(now time.Time) { c.last.Store(uint64(now.UnixNano()))
 func (c *connNumbers) next() uint64 { return c.last.Add(1) }
 
 // newConnection numbers a Connect of the session's login about to be
-// sent: states of the login's connections before it are stale from now
-// on.
+// sent, or a state the gateway gives the login as it ends its connection
+// (an administrator's disconnect): states of the login's connections
+// before it are stale from now on.
 func (s *session) newConnection() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -114,10 +115,6 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	if err == nil && step.GetForm() == nil && step.GetDisplay() == nil && step.GetComplete() == nil {
 		p.t.log.Error("the plugin sent a login step with nothing to do; the login is dropped", "user", p.user, "process", step.GetProcessId())
 		err = errEmptyStep
-		if id := step.GetProcessId(); id != "" {
-			// The plugin's process ends too: nothing will drive it on.
-			p.t.goDetached(ctx, func(ctx context.Context) { p.t.cancelAtPlugin(ctx, id) })
-		}
 	}
 	var (
 		l     store.Login
@@ -135,10 +132,14 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	}
 
 	var report *loginReport
+	cancelID := "" // the plugin's process, ended with this one
 	p.mu.Lock()
 	if err != nil {
 		p.err = err
 		p.done = true
+		if step.GetComplete() == nil { // a completed one is over there
+			cancelID = cmp.Or(step.GetProcessId(), p.step.GetProcessId())
+		}
 	} else {
 		p.step = step
 		p.field, p.answers = 0, map[string]string{}
@@ -164,7 +165,19 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 
 	switch {
 	case err != nil:
-		p.t.endLogin(p)
+		if cancelID == "" {
+			p.t.endLogin(p)
+		} else {
+			// The plugin keeps a process whose step failed (or was
+			// empty), for another try: nothing will drive it on. The
+			// user may start another login at once; the folder goes
+			// once the plugin is done with the process (cancelProc).
+			p.t.forgetProc(p)
+			p.t.goDetached(ctx, func(ctx context.Context) {
+				p.t.cancelAtPlugin(ctx, cancelID)
+				p.t.endLogin(p)
+			})
+		}
 		p.t.send(ctx, p.t.chat(p.user, "The login failed: "+errText(err)))
 	case step.GetComplete() != nil:
 		p.t.endLogin(p)

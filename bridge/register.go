@@ -258,9 +258,14 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 		return
 	}
 	if step.GetForm() != nil {
-		step, err = client.SubmitLoginInput(cctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: formValues(q)})
+		id := step.ProcessId
+		step, err = client.SubmitLoginInput(cctx, &pb.SubmitLoginInputRequest{ProcessId: id, Fields: formValues(q)})
 		if err != nil {
 			fail(err)
+			// The plugin keeps a process whose step failed, for another
+			// try; a registration makes none (it starts a process of
+			// its own), so this one ends there too.
+			t.cancelAtPlugin(context.WithoutCancel(ctx), id)
 			return
 		}
 	}

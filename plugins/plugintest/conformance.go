@@ -425,6 +425,7 @@ func (r *runner) checkLogin(t *testing.T) {
 	if complete.LoginId == "" {
 		t.Fatal("completed login has no login_id")
 	}
+	checkLoginID(t, complete.LoginId)
 	r.loggedIn.Store(true)
 
 	// The same account again is the same login.

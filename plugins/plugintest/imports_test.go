@@ -14,7 +14,8 @@ import (
 // get nothing of the gateway's internals. Of this module, the SDK imports
 // only the contract and its limits (plugins/limits, which imports nothing
 // of it), the shared text renderers (mediatext) only the contract; the kit,
-// which runs in a transport's own tests, only the SDK and the contract.
+// which runs in a transport's own tests, only the SDK, the contract and its
+// limits.
 // Tests included: a plugin's tests never pull in the gateway. The SDK's
 // own tests may also use the kit (a built plugin binary run by hand),
 // which brings nothing more.
@@ -27,7 +28,7 @@ func TestImportRules(t *testing.T) {
 		"../sdk":       {proto, limits},
 		"../limits":    {},
 		"../mediatext": {proto},
-		".":            {sdk, proto},
+		".":            {sdk, proto, limits},
 	} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil || len(files) == 0 {

@@ -81,6 +81,7 @@ func (p *Plugin) walkLogin(flowID, dir string, steps []LoginStep, stop int, wron
 			if done.LoginId == "" {
 				t.Fatal("the completed login has no login_id")
 			}
+			checkLoginID(t, done.LoginId)
 			return pid, step
 		}
 		if i >= len(steps) {

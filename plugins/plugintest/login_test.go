@@ -73,7 +73,8 @@ func TestConformanceLoginWithoutSDK(t *testing.T) {
 // The kit fails a plugin that breaks the contract of a login of several
 // steps: a step without its process ID, a login complete before its
 // last step, a wrong answer that ends the process, a cancelled process
-// that goes on, a login_step event of no process. The checks run in a child test process, whose failure is
+// that goes on, a login_step event of no process, a login ID the
+// gateway cannot keep. The checks run in a child test process, whose failure is
 // the point.
 func TestConformanceCatchesBrokenLogin(t *testing.T) {
 	modes := map[string]string{
@@ -82,6 +83,7 @@ func TestConformanceCatchesBrokenLogin(t *testing.T) {
 		"endonwrong": "step 2: the wrong answer map[code:00000] failed the call",
 		"nocancel":   "SubmitLoginInput on a cancelled process was accepted",
 		"strayevent": `login_step event (seq 1): process_id "no-such-process" is none of the kit's login processes`,
+		"longid":     "the completed login's login_id is 4104 bytes, over the contract's 4096",
 	}
 	names := slices.Sorted(maps.Keys(modes))
 	if os.Getenv("PLUGINTEST_BROKEN_LOGIN") != "" {

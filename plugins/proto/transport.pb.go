@@ -7626,9 +7626,11 @@ type LoginStateEvent struct {
 	// gateway ignores a state numbered below the login's latest Connect
 	// (one still on its way as the login connects again, which it would
 	// otherwise take for the new connection's). The Go SDK sets it: a
-	// state emitted without one gets the number of the login's Connect
-	// under way or last made. 0: not known (a plugin built before the
-	// field, or a state before any Connect), taken as today: the login's.
+	// state emitted without one gets the highest number of the login's
+	// Connects begun so far (a Connect that reaches the session after a
+	// later-numbered one does not lower it). 0: not known (a plugin built
+	// before the field, or a state before any Connect), taken as today:
+	// the login's.
 	Connection    uint64 `protobuf:"varint,4,opt,name=connection,proto3" json:"connection,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -21,9 +21,15 @@ func servedTransport[S Session](c Connector[S]) transport {
 }
 
 // checkedConnector is a plugin's Connector whose login processes'
-// completed logins are checked (checkedLogin). It has the Connector's
-// methods alone: an optional interface of the plugin's Connector is
-// found on the plugin's own value (as Serve does with Stopper).
+// completed logins are checked (checkedLogin). It forwards the
+// Connector's methods alone, not the optional interfaces the plugin's
+// Connector may implement: a type assertion on it finds none of them.
+// None is needed: the SDK's one optional Connector interface, Stopper,
+// is looked for on the plugin's own value, by Serve, before it is
+// wrapped, and connectorTransport, which holds the wrapper, calls only
+// the Connector's methods. An optional Connector interface added later
+// is looked for in Serve the same way, or forwarded here; looked for
+// on the wrapper, it would never be found.
 type checkedConnector[S Session] struct {
 	Connector[S]
 	host Host

@@ -12,6 +12,8 @@
 //   - "nocancel": CancelLogin leaves the process going.
 //   - "strayevent": the events stream carries a login_step event of a
 //     process that does not exist.
+//   - "longid": the completed login's ID is the phone number repeated
+//     to over the contract's 4096 bytes.
 //
 // It implements nothing beyond Init, the login calls and an events
 // stream without events (but the stray one).
@@ -160,5 +162,8 @@ func form(id, errText, field string, typ pb.FieldType) *pb.LoginStep {
 }
 
 func complete(id, phone string) *pb.LoginStep {
+	if mode == "longid" {
+		phone = strings.Repeat(phone, 4096/len(phone)+1)
+	}
 	return &pb.LoginStep{ProcessId: id, Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: phone, DisplayName: phone}}}
 }
