@@ -73,11 +73,26 @@ func SaveStateFile(path string, v any) error {
 	return WriteFileDurably(path, b)
 }
 
-// SetAside renames the damaged file path to a name not taken yet,
-// path+DamagedSuffix, else path+".damaged.2", and so on, and returns it.
-// For any file a plugin finds damaged and means to keep for a look
-// without reading it again.
+// SetAside renames the damaged file path to a name not taken yet
+// (AsideName) and returns it. For any file a plugin finds damaged and
+// means to keep for a look without reading it again.
 func SetAside(path string) (string, error) {
+	to, err := AsideName(path)
+	if err != nil {
+		return "", err
+	}
+	if err := os.Rename(path, to); err != nil {
+		return "", fmt.Errorf("set aside %s: %w", path, err)
+	}
+	return to, nil
+}
+
+// AsideName is the first name not taken of path+DamagedSuffix,
+// path+".damaged.2", and so on up to ".damaged.1000": where a damaged
+// file path is set aside (SetAside), or a copy of it kept when the file
+// itself must stay until something replaces it. The name is free when
+// looked at; the caller takes it at once.
+func AsideName(path string) (string, error) {
 	for i := 1; i <= 1000; i++ {
 		to := path + DamagedSuffix
 		if i > 1 {
@@ -86,9 +101,6 @@ func SetAside(path string) (string, error) {
 		if _, err := os.Lstat(to); err == nil {
 			continue // taken
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("set aside %s: %w", path, err)
-		}
-		if err := os.Rename(path, to); err != nil {
 			return "", fmt.Errorf("set aside %s: %w", path, err)
 		}
 		return to, nil

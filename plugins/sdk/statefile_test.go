@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -110,5 +111,38 @@ func TestSetAsideSaysWhy(t *testing.T) {
 	_, err := SetAside(filepath.Join(file, "marks.json"))
 	if err == nil || strings.Contains(err.Error(), "every name taken") || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("set aside in a folder that is a file: %v, want the reason", err)
+	}
+}
+
+// AsideName gives the first name not taken, a name taken by a dangling
+// link or a folder included, and leaves the file where it is; with all
+// taken it says so.
+func TestAsideName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "marks.json")
+	if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if to, err := AsideName(path); err != nil || to != path+DamagedSuffix {
+		t.Fatalf("nothing taken: %q, %v; want %s", to, err, path+DamagedSuffix)
+	}
+	if err := os.Symlink("nowhere", path+DamagedSuffix); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path+DamagedSuffix+".2", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if to, err := AsideName(path); err != nil || to != path+DamagedSuffix+".3" {
+		t.Fatalf("two taken: %q, %v; want %s", to, err, path+DamagedSuffix+".3")
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "{" {
+		t.Errorf("the file moved: %q, %v", b, err)
+	}
+	for i := 3; i <= 1000; i++ {
+		if err := os.WriteFile(path+DamagedSuffix+"."+strconv.Itoa(i), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if to, err := AsideName(path); err == nil || !strings.Contains(err.Error(), "every name taken") {
+		t.Errorf("all taken: %q, %v; want every name taken", to, err)
 	}
 }

@@ -349,8 +349,10 @@ func (s *Session) historySync(e *events.HistorySync) {
 	batches, oldest, unreadable := s.historyBatches(e.Data, s.n.historyCutoff(time.Now()))
 	if inRun {
 		s.syncUnreadable(unreadable) // told once, at the sync's end (historyprogress.go)
-	} else {
-		s.historyUnreadable(unreadable) // notices.go
+	} else if err := s.historyUnreadable(unreadable); err != nil { // notices.go
+		// An answer come too late, its notice not taken: kept, told
+		// at this push's end or the sync's. Before, only logged.
+		s.keepUnreadable(unreadable)
 	}
 	if len(batches) == 0 {
 		s.noteOldest(oldest)

@@ -19,6 +19,14 @@ import "go.mau.fi/whatsmeow/proto/waHistorySync"
 // nearly every chat with older messages so, which WhatsApp Web shows as
 // older messages to fetch from the phone; told, it named most chats
 // after each sync, of messages the gateway asks for at its next start.
+//
+// A chat sent in several blobs says "complete, nothing more" on its last
+// only, so that blob's batch alone is done, and history on demand marks
+// the start only at the chat's oldest message seen (ondemand.go): WhatsApp
+// Web sets the chat's end from each blob it applies, and drops a chat's
+// later blobs once its end says complete, so a phone that said it on an
+// earlier blob would cost WhatsApp Web the rest of the chat. whatsmeow
+// passes the field on untouched.
 
 // chatEnd is what a conversation says of its chat's end; endUnsaid when
 // it does not.

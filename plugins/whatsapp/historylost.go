@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -65,6 +64,11 @@ type lostParts struct {
 
 	mu    sync.Mutex
 	parts map[string]lostPart
+	// damaged: the damaged file's content, still at path and not yet
+	// copied aside (the copy failed); nothing replaces it until the
+	// copy is made (saveLocked).
+	damaged []byte
+	aside   string // where the copy was set aside, for the log
 }
 
 func newLostParts(loginDir string, log *slog.Logger) *lostParts {
@@ -94,37 +98,34 @@ func newLostParts(loginDir string, log *slog.Logger) *lostParts {
 	// Damaged: what it noted is not known, but that something was lost
 	// is. Said in its place, on disk before the damaged file is
 	// replaced, a copy of it kept for a look: a crash between finds it
-	// damaged again, and notes the same.
+	// damaged again, and notes the same. A copy not made leaves the
+	// damaged file as it is: each write tries the copy again first.
 	sum := sha256.Sum256(b)
 	l.parts["damaged-"+hex.EncodeToString(sum[:8])] = lostPart{Said: lostDamagedText}
-	to, cerr := copyAside(l.path, b)
-	if cerr == nil {
-		cerr = l.saveLocked()
+	l.damaged = b
+	err = errors.Join(err, l.saveLocked())
+	if l.damaged != nil {
+		log.Warn("a state file is damaged, and no copy could be set aside: its content not used, the file kept until one is",
+			"file", l.path, "cost", "the parts of history lost that it noted are told without saying which", "err", err)
+		return l
 	}
-	log.Warn("a state file is damaged; a copy set aside, its content not used", "file", l.path, "set_aside_as", to,
-		"cost", "the parts of history lost that it noted are told without saying which", "err", errors.Join(err, cerr))
+	log.Warn("a state file is damaged; a copy set aside, its content not used", "file", l.path, "set_aside_as", l.aside,
+		"cost", "the parts of history lost that it noted are told without saying which", "err", err)
 	return l
 }
 
-// copyAside writes b, a damaged file's content, under a name SetAside
-// would give path, durably; the file at path is left as it is.
+// copyAside writes b, a damaged file's content, under the name SetAside
+// would give path (sdk.AsideName), durably; the file at path is left as
+// it is.
 func copyAside(path string, b []byte) (string, error) {
-	for i := 1; i <= 1000; i++ {
-		to := path + sdk.DamagedSuffix
-		if i > 1 {
-			to += "." + strconv.Itoa(i)
-		}
-		if _, err := os.Lstat(to); err == nil {
-			continue
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("set aside %s: %w", path, err)
-		}
-		if err := sdk.WriteFileDurably(to, b); err != nil {
-			return "", fmt.Errorf("set aside %s: %w", path, err)
-		}
-		return to, nil
+	to, err := sdk.AsideName(path)
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("set aside %s: every name taken", path)
+	if err := sdk.WriteFileDurably(to, b); err != nil {
+		return "", fmt.Errorf("set aside %s: %w", path, err)
+	}
+	return to, nil
 }
 
 // note keeps part under key, on disk before it returns.
@@ -182,6 +183,13 @@ func (l *lostParts) told(keys []string) {
 func (l *lostParts) saveLocked() error {
 	if l.path == "" {
 		return nil
+	}
+	if l.damaged != nil {
+		to, err := copyAside(l.path, l.damaged)
+		if err != nil {
+			return fmt.Errorf("the damaged %s kept, not replaced: no copy of it set aside: %w", lostFile, err)
+		}
+		l.damaged, l.aside = nil, to
 	}
 	if len(l.parts) == 0 {
 		if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,4 +229,53 @@ func syncEnded(t *testing.T, r *rig, from int) {
 		p := ev.GetProgress()
 		return p.GetTask() == "history" && p.GetTotal() > 0 && p.GetDone() == p.GetTotal()
 	})
+}
+
+// A damaged note of history lost whose copy cannot be set aside (here
+// the copy's temporary name is a folder) is not replaced: a note that
+// would overwrite it fails (and is told at once by its caller); once a
+// copy can be made, the next note makes it first, then writes. Before,
+// the next note overwrote the damaged file with no copy kept.
+func TestLostNotesDamagedNotReplacedWithoutCopy(t *testing.T) {
+	const torn = `{"3EB0": {"why": "gone"`
+	dir := t.TempDir()
+	path := filepath.Join(dir, lostFile)
+	if err := os.WriteFile(path, []byte(torn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	block := path + sdk.DamagedSuffix + ".tmp"
+	if err := os.Mkdir(block, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	l := newLostParts(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	said := 0
+	for _, p := range l.pending() {
+		if p.Said == lostDamagedText {
+			said++
+		}
+	}
+	if said != 1 {
+		t.Errorf("noted: %v; want the damaged note", l.pending())
+	}
+	if err := l.note("K1", lostPart{Why: "gone"}); err == nil {
+		t.Error("a note written over the damaged file, no copy of it kept")
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != torn {
+		t.Fatalf("the damaged file: %q, %v; want it as it was", b, err)
+	}
+
+	if err := os.Remove(block); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.note("K2", lostPart{Why: "gone"}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path + sdk.DamagedSuffix); err != nil || string(b) != torn {
+		t.Errorf("the copy: %q, %v; want the damaged content", b, err)
+	}
+	var kept map[string]lostPart
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &kept) != nil || kept["K2"].Why != "gone" || len(kept) != 2 {
+		t.Errorf("the notes: %q, %v; want K2 and the damaged note", b, err)
+	}
 }

@@ -119,6 +119,22 @@ func (s *Session) syncUnreadable(ids []types.MessageID) {
 	s.historyUnreadable(ids)
 }
 
+// keepUnreadable counts messages not read (ids) whose notice outside a
+// sync was not taken, kept on disk like a sync's count: told at the end
+// of the sync under way with its own, or out of one at the push's end
+// (syncEnd), or at the next start.
+func (s *Session) keepUnreadable(ids []types.MessageID) {
+	if len(ids) == 0 {
+		return
+	}
+	r := &s.hist.run
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.unread.add(ids)
+	r.saveUnreadLocked(s.log)
+	s.log.Warn("the notice of history not read not confirmed; told later", "messages", len(ids))
+}
+
 // syncComplete notes a blob spooled: WhatsApp says the sync is complete
 // with a FULL blob at 100%. The push that follows tells the end.
 func (s *Session) syncComplete(data *waHistorySync.HistorySync) {

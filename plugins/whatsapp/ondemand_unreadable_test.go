@@ -182,3 +182,37 @@ func TestBackfillUnreadableNoticeNotTaken(t *testing.T) {
 		t.Errorf("the page asked again: %v; want R1, from R1", again)
 	}
 }
+
+// An answer of history on demand come too late (no request waits for
+// it), whose notice of messages not read the gateway did not take, is
+// kept: told again at the push's end, with its count. Before, the
+// refused notice was only logged and the messages never told.
+func TestLateAnswerUnreadableKept(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	var refused atomic.Int32
+	r.host.mu.Lock()
+	r.host.durable = func(ev *pb.Event) error {
+		if strings.HasPrefix(ev.EventId, "history-unreadable-") && refused.Add(1) == 1 {
+			return errors.New("the gateway went away") // the first try only
+		}
+		return nil
+	}
+	r.host.mu.Unlock()
+	from := r.host.count()
+	now := time.Now().Truncate(time.Second)
+	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_ON_DEMAND.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			{Message: readableIn("R9", now.Add(-2*time.Hour))},
+			{Message: unreadableIn("U1", now.Add(-3*time.Hour))}, {Message: unreadableIn("U2", now.Add(-4*time.Hour))},
+		}}}}})
+	if push := r.host.waitHistory(t, 1)[0]; eventIDs(push) != "R9" {
+		t.Fatalf("pushed: %v", push)
+	}
+	if text := waitNotice(t, r, from, "history-unreadable-").GetNotice().Text; !strings.HasPrefix(text, "2 messages of") {
+		t.Errorf("the late answer's notice: %q; want its 2 messages", text)
+	}
+	if refused.Load() < 2 {
+		t.Errorf("the notice tried %d times; want refused once, then told", refused.Load())
+	}
+}
