@@ -149,6 +149,7 @@ func (g gapStorage) SetChannelPts(ctx context.Context, userID, channelID int64, 
 // nothing (TestGapNewMessageEdited).
 func takeSequenced(us []tg.UpdateClass, channel bool, msgs []tg.MessageClass, users []tg.UserClass, chats []tg.ChatClass) (rest []tg.UpdateClass, taken *tg.UpdatesCombined) {
 	var seq, reactions []tg.UpdateClass
+	dropped := false
 	pts := map[tg.UpdateClass]int{}
 	for _, u := range us {
 		if _, ok := u.(*tg.UpdateMessageReactions); ok {
@@ -166,6 +167,7 @@ func takeSequenced(us []tg.UpdateClass, channel bool, msgs []tg.MessageClass, us
 			continue
 		}
 		if editOfNew(u, msgs) {
+			dropped = true
 			continue
 		}
 		pts[u] = p
@@ -173,6 +175,11 @@ func takeSequenced(us []tg.UpdateClass, channel bool, msgs []tg.MessageClass, us
 	}
 	seq = append(slices.SortedStableFunc(slices.Values(seq), func(a, b tg.UpdateClass) int { return pts[a] - pts[b] }), reactions...)
 	if len(seq) == 0 {
+		if dropped {
+			// Not us: gotd would queue the edit as a gap past its new
+			// message and ask for a difference again.
+			return rest, nil
+		}
 		return us, nil
 	}
 	return rest, &tg.UpdatesCombined{Updates: seq, Users: users, Chats: chats}

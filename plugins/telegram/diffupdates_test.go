@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -316,4 +317,55 @@ func TestGapOldReactionNotReplayed(t *testing.T) {
 	if got := eventIndexes(h, from, isReactionTo("1002", id, "👍")); len(got) != 0 {
 		t.Errorf("the reaction had live given again by the catch-up (events %v)", got)
 	}
+}
+
+// An edit of a message new in the catch-up, which the catch-up gives as
+// it is now, is dropped whatever else the catch-up brings: neither taken
+// nor left to gotd's updates manager. Before, when it was the only
+// update of the sequence, takeSequenced gave back the other updates as
+// they were, the edit among them: gotd queued it as a gap past the new
+// message (its pts after it) and asked Telegram for a difference again.
+func TestTakeSequencedEditOfNewAlone(t *testing.T) {
+	bobPeer := &tg.PeerUser{UserID: bob.ID}
+	msg := &tg.Message{ID: 7, PeerID: bobPeer, Message: "latest", EditDate: 100}
+	edit := &tg.UpdateEditMessage{Message: &tg.Message{ID: 7, PeerID: bobPeer, Message: "latest", EditDate: 100}, Pts: 12, PtsCount: 1}
+	oldEdit := &tg.UpdateEditMessage{Message: &tg.Message{ID: 3, PeerID: bobPeer, Message: "fixed", EditDate: 100}, Pts: 13, PtsCount: 1}
+	msgID := &tg.UpdateMessageID{ID: 7, RandomID: 1}
+	chMsg := &tg.Message{ID: 40, PeerID: &tg.PeerChannel{ChannelID: 600}, Message: "latest words", EditDate: 100}
+	chEdit := &tg.UpdateEditChannelMessage{Message: &tg.Message{ID: 40, PeerID: &tg.PeerChannel{ChannelID: 600}, Message: "latest words", EditDate: 99}, Pts: 5, PtsCount: 1}
+	for _, c := range []struct {
+		name     string
+		us       []tg.UpdateClass
+		channel  bool
+		msgs     []tg.MessageClass
+		wantRest []tg.UpdateClass
+		wantSeq  []tg.UpdateClass
+	}{
+		{"alone", []tg.UpdateClass{edit}, false, []tg.MessageClass{msg}, nil, nil},
+		{"with no pts update", []tg.UpdateClass{msgID, edit}, false, []tg.MessageClass{msg}, []tg.UpdateClass{msgID}, nil},
+		{"with an old message's edit", []tg.UpdateClass{edit, oldEdit}, false, []tg.MessageClass{msg}, nil, []tg.UpdateClass{oldEdit}},
+		{"a channel's", []tg.UpdateClass{chEdit}, true, []tg.MessageClass{chMsg}, nil, nil},
+	} {
+		rest, taken := takeSequenced(c.us, c.channel, c.msgs, nil, nil)
+		var seq []tg.UpdateClass
+		if taken != nil {
+			seq = taken.Updates
+		}
+		if !slices.Equal(rest, c.wantRest) || !slices.Equal(seq, c.wantSeq) {
+			t.Errorf("%s: left to gotd %s, taken %s; want %s, %s", c.name, updateNames(rest), updateNames(seq), updateNames(c.wantRest), updateNames(c.wantSeq))
+		}
+	}
+}
+
+// updateNames are the type names of us, with their pts.
+func updateNames(us []tg.UpdateClass) []string {
+	var out []string
+	for _, u := range us {
+		p, _, _ := tg.IsPtsUpdate(u)
+		if _, cp, _, ok, _ := tg.IsChannelPtsUpdate(u); ok {
+			p = cp
+		}
+		out = append(out, fmt.Sprintf("%s@%d", u.TypeName(), p))
+	}
+	return out
 }
