@@ -187,7 +187,11 @@ func takeSequenced(us []tg.UpdateClass, channel bool, msgs []tg.MessageClass, us
 
 // editOfNew reports whether u is an edit of one of msgs (a difference's
 // new messages) that msgs has already: the message there edited as late
-// or later.
+// or later. Not the user's own: the one the gateway sent is not shown
+// from the difference (its send named it), so its edit made on the
+// phone is the only word of the new text, and the gateway's own
+// correction takes the note that tells it from one made on the phone
+// (TestGapOwnMessageEdited).
 func editOfNew(u tg.UpdateClass, msgs []tg.MessageClass) bool {
 	var em tg.MessageClass
 	switch u := u.(type) {
@@ -199,7 +203,7 @@ func editOfNew(u tg.UpdateClass, msgs []tg.MessageClass) bool {
 		return false
 	}
 	edit, ok := em.(*tg.Message)
-	if !ok {
+	if !ok || edit.Out {
 		return false
 	}
 	for _, mc := range msgs {

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -326,7 +328,6 @@ func TestGapOldReactionNotReplayed(t *testing.T) {
 // they were, the edit among them: gotd queued it as a gap past the new
 // message (its pts after it) and asked Telegram for a difference again.
 func TestTakeSequencedEditOfNewAlone(t *testing.T) {
-	bobPeer := &tg.PeerUser{UserID: bob.ID}
 	msg := &tg.Message{ID: 7, PeerID: bobPeer, Message: "latest", EditDate: 100}
 	edit := &tg.UpdateEditMessage{Message: &tg.Message{ID: 7, PeerID: bobPeer, Message: "latest", EditDate: 100}, Pts: 12, PtsCount: 1}
 	oldEdit := &tg.UpdateEditMessage{Message: &tg.Message{ID: 3, PeerID: bobPeer, Message: "fixed", EditDate: 100}, Pts: 13, PtsCount: 1}
@@ -368,4 +369,74 @@ func updateNames(us []tg.UpdateClass) []string {
 		out = append(out, fmt.Sprintf("%s@%d", u.TypeName(), p))
 	}
 	return out
+}
+
+// The user's own message new in a catch-up (the gateway's send, acted
+// on by Telegram, its update lost and its answer not come) keeps the
+// catch-up's edits: the gateway's message is not shown from the
+// catch-up (its send names it), so an edit made on the phone meanwhile
+// is the only word of the new text; and the gateway's own correction of
+// it, in the catch-up too, takes the note that tells it from an edit
+// made on the phone. Before, the catch-up dropped both edits (the
+// message given as it is now): the phone's text never came, and the
+// note stayed, so an edit made on the phone later was taken for the
+// gateway's own and left out too.
+func TestGapOwnMessageEdited(t *testing.T) {
+	srv := newFake(t)
+	srv.SetDifferenceMessageIDs(true)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	c := sdk.Call{ChatID: "1002"}
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	srv.Send(bob.ID, alicePeer, "before")
+	h.wait(t, from, "the message before", isMessage("1002", "before"))
+
+	// sentUnanswered sends text, the send acted on, its answer lost
+	// (gotd's pts stays before it): its ID.
+	sendCtx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	sentUnanswered := func(text string) int {
+		acted := srv.DropAnswer("messages.sendMessage")
+		go func() { _, _ = s.SendMessage(sendCtx, c, &pb.SendMessage{Text: text}) }()
+		select {
+		case <-acted:
+		case <-ctx.Done():
+			t.Fatalf("the send of %q never reached the fake Telegram", text)
+		}
+		for _, m := range srv.Messages(alice.ID) {
+			if m.Message == text {
+				return m.ID
+			}
+		}
+		t.Fatalf("the fake Telegram has no message %q", text)
+		return 0
+	}
+	isEditTo := func(id int, text string) func(*pb.Event) bool {
+		return func(ev *pb.Event) bool {
+			return ev.ChatId == "1002" && ev.GetEdit().GetTargetId() == strconv.Itoa(id) && ev.GetEdit().GetText() == text
+		}
+	}
+
+	// Corrected by the gateway: its answer shows the gap, and the
+	// catch-up gives the message as corrected, and the correction.
+	id := sentUnanswered("mine")
+	from = h.count()
+	if _, err := s.EditMessage(ctx, c, &pb.EditMessage{TargetId: strconv.Itoa(id), Text: "mine, corrected"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Send(bob.ID, alicePeer, "once caught up")
+	h.wait(t, from, "the message once caught up", isMessage("1002", "once caught up"))
+	srv.Edit(srv.GID(alice.ID, id), "mine, corrected on my phone")
+	h.wait(t, from, "the edit made on the phone after the catch-up", isEditTo(id, "mine, corrected on my phone"))
+	for _, i := range eventIndexes(h, from, func(ev *pb.Event) bool { return ev.GetEdit().GetText() == "mine, corrected" }) {
+		t.Errorf("event %d: the gateway's own correction told back", i)
+	}
+
+	// Edited on the phone: the edit shows the gap, and the catch-up
+	// gives the message as edited, and the edit.
+	id = sentUnanswered("mine again")
+	from = h.count()
+	srv.Edit(srv.GID(alice.ID, id), "mine again, edited on my phone")
+	h.wait(t, from, "the edit made on the phone in the catch-up", isEditTo(id, "mine again, edited on my phone"))
 }
