@@ -1,7 +1,9 @@
 package telegram
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -316,4 +319,124 @@ func TestGapOldReactionNotReplayed(t *testing.T) {
 	if got := eventIndexes(h, from, isReactionTo("1002", id, "👍")); len(got) != 0 {
 		t.Errorf("the reaction had live given again by the catch-up (events %v)", got)
 	}
+}
+
+// An edit of a message new in the catch-up, which the catch-up gives as
+// it is now, is dropped whatever else the catch-up brings: neither taken
+// nor left to gotd's updates manager. Before, when it was the only
+// update of the sequence, takeSequenced gave back the other updates as
+// they were, the edit among them: gotd queued it as a gap past the new
+// message (its pts after it) and asked Telegram for a difference again.
+func TestTakeSequencedEditOfNewAlone(t *testing.T) {
+	msg := &tg.Message{ID: 7, PeerID: bobPeer, Message: "latest", EditDate: 100}
+	edit := &tg.UpdateEditMessage{Message: &tg.Message{ID: 7, PeerID: bobPeer, Message: "latest", EditDate: 100}, Pts: 12, PtsCount: 1}
+	oldEdit := &tg.UpdateEditMessage{Message: &tg.Message{ID: 3, PeerID: bobPeer, Message: "fixed", EditDate: 100}, Pts: 13, PtsCount: 1}
+	msgID := &tg.UpdateMessageID{ID: 7, RandomID: 1}
+	chMsg := &tg.Message{ID: 40, PeerID: &tg.PeerChannel{ChannelID: 600}, Message: "latest words", EditDate: 100}
+	chEdit := &tg.UpdateEditChannelMessage{Message: &tg.Message{ID: 40, PeerID: &tg.PeerChannel{ChannelID: 600}, Message: "latest words", EditDate: 99}, Pts: 5, PtsCount: 1}
+	for _, c := range []struct {
+		name     string
+		us       []tg.UpdateClass
+		channel  bool
+		msgs     []tg.MessageClass
+		wantRest []tg.UpdateClass
+		wantSeq  []tg.UpdateClass
+	}{
+		{"alone", []tg.UpdateClass{edit}, false, []tg.MessageClass{msg}, nil, nil},
+		{"with no pts update", []tg.UpdateClass{msgID, edit}, false, []tg.MessageClass{msg}, []tg.UpdateClass{msgID}, nil},
+		{"with an old message's edit", []tg.UpdateClass{edit, oldEdit}, false, []tg.MessageClass{msg}, nil, []tg.UpdateClass{oldEdit}},
+		{"a channel's", []tg.UpdateClass{chEdit}, true, []tg.MessageClass{chMsg}, nil, nil},
+	} {
+		rest, taken := takeSequenced(c.us, c.channel, c.msgs, nil, nil)
+		var seq []tg.UpdateClass
+		if taken != nil {
+			seq = taken.Updates
+		}
+		if !slices.Equal(rest, c.wantRest) || !slices.Equal(seq, c.wantSeq) {
+			t.Errorf("%s: left to gotd %s, taken %s; want %s, %s", c.name, updateNames(rest), updateNames(seq), updateNames(c.wantRest), updateNames(c.wantSeq))
+		}
+	}
+}
+
+// updateNames are the type names of us, with their pts.
+func updateNames(us []tg.UpdateClass) []string {
+	var out []string
+	for _, u := range us {
+		p, _, _ := tg.IsPtsUpdate(u)
+		if _, cp, _, ok, _ := tg.IsChannelPtsUpdate(u); ok {
+			p = cp
+		}
+		out = append(out, fmt.Sprintf("%s@%d", u.TypeName(), p))
+	}
+	return out
+}
+
+// The user's own message new in a catch-up (the gateway's send, acted
+// on by Telegram, its update lost and its answer not come) keeps the
+// catch-up's edits: the gateway's message is not shown from the
+// catch-up (its send names it), so an edit made on the phone meanwhile
+// is the only word of the new text; and the gateway's own correction of
+// it, in the catch-up too, takes the note that tells it from an edit
+// made on the phone. Before, the catch-up dropped both edits (the
+// message given as it is now): the phone's text never came, and the
+// note stayed, so an edit made on the phone later was taken for the
+// gateway's own and left out too.
+func TestGapOwnMessageEdited(t *testing.T) {
+	srv := newFake(t)
+	srv.SetDifferenceMessageIDs(true)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	c := sdk.Call{ChatID: "1002"}
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	srv.Send(bob.ID, alicePeer, "before")
+	h.wait(t, from, "the message before", isMessage("1002", "before"))
+
+	// sentUnanswered sends text, the send acted on, its answer lost
+	// (gotd's pts stays before it): its ID.
+	sendCtx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	sentUnanswered := func(text string) int {
+		acted := srv.DropAnswer("messages.sendMessage")
+		go func() { _, _ = s.SendMessage(sendCtx, c, &pb.SendMessage{Text: text}) }()
+		select {
+		case <-acted:
+		case <-ctx.Done():
+			t.Fatalf("the send of %q never reached the fake Telegram", text)
+		}
+		for _, m := range srv.Messages(alice.ID) {
+			if m.Message == text {
+				return m.ID
+			}
+		}
+		t.Fatalf("the fake Telegram has no message %q", text)
+		return 0
+	}
+	isEditTo := func(id int, text string) func(*pb.Event) bool {
+		return func(ev *pb.Event) bool {
+			return ev.ChatId == "1002" && ev.GetEdit().GetTargetId() == strconv.Itoa(id) && ev.GetEdit().GetText() == text
+		}
+	}
+
+	// Corrected by the gateway: its answer shows the gap, and the
+	// catch-up gives the message as corrected, and the correction.
+	id := sentUnanswered("mine")
+	from = h.count()
+	if _, err := s.EditMessage(ctx, c, &pb.EditMessage{TargetId: strconv.Itoa(id), Text: "mine, corrected"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Send(bob.ID, alicePeer, "once caught up")
+	h.wait(t, from, "the message once caught up", isMessage("1002", "once caught up"))
+	srv.Edit(srv.GID(alice.ID, id), "mine, corrected on my phone")
+	h.wait(t, from, "the edit made on the phone after the catch-up", isEditTo(id, "mine, corrected on my phone"))
+	for _, i := range eventIndexes(h, from, func(ev *pb.Event) bool { return ev.GetEdit().GetText() == "mine, corrected" }) {
+		t.Errorf("event %d: the gateway's own correction told back", i)
+	}
+
+	// Edited on the phone: the edit shows the gap, and the catch-up
+	// gives the message as edited, and the edit.
+	id = sentUnanswered("mine again")
+	from = h.count()
+	srv.Edit(srv.GID(alice.ID, id), "mine again, edited on my phone")
+	h.wait(t, from, "the edit made on the phone in the catch-up", isEditTo(id, "mine again, edited on my phone"))
 }

@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"fmt"
+	"sync"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -13,14 +14,23 @@ import (
 // (TestMemberLimitNotice). The notice's event ID names the group and the
 // limit, so the gateway shows it once, not at each connection.
 func (s *Session) membersCapped(group *pb.Chat, limit, count int) {
-	if _, told := s.cappedGroups.LoadOrStore(group.ChatId, true); told {
-		return
-	}
-	s.n.log().Warn("telegram: more members than the gateway lists; the others are left out", "login", s.login.LoginID, "chat", group.ChatId, "members", count, "limit", limit)
-	s.emit(sdk.Notice(s.login.LoginID, fmt.Sprintf("memberlimit-%s-%d", group.ChatId, limit),
-		fmt.Sprintf(memberLimitText, group.Name, count, limit), pb.NoticeLevel_NOTICE_LEVEL_WARNING))
+	s.tellCapped(&s.cappedGroups, group.ChatId, fmt.Sprintf("memberlimit-%s-%d", group.ChatId, limit),
+		fmt.Sprintf(memberLimitText, group.Name, count, limit),
+		"telegram: more members than the gateway lists; the others are left out", "members", count, "limit", limit)
 }
 
 // memberLimitText is the notice of membersCapped: the group's name, its
 // members, the limit.
 const memberLimitText = "The Telegram group «%s» has %d members: only the %d most recent are listed in its room. The others are in Telegram's apps."
+
+// tellCapped tells the user, once a session for each chat (told), that
+// a list of chat holds only part of what Telegram has: text, a warning
+// from the gateway under eventID, and msg with attrs in the log
+// (membersCapped, topicsCapped).
+func (s *Session) tellCapped(told *sync.Map, chat, eventID, text, msg string, attrs ...any) {
+	if _, dup := told.LoadOrStore(chat, true); dup {
+		return
+	}
+	s.n.log().Warn(msg, append([]any{"login", s.login.LoginID, "chat", chat}, attrs...)...)
+	s.emit(sdk.Notice(s.login.LoginID, eventID, text, pb.NoticeLevel_NOTICE_LEVEL_WARNING))
+}

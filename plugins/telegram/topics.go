@@ -341,12 +341,9 @@ func init() { topicLimit.Store(TopicLimit) }
 // among them): before, the others were left out with no word, not even
 // in the log (TestForumTopicLimitNotice).
 func (s *Session) topicsCapped(forum *pb.Chat, limit, count int) {
-	if _, told := s.cappedForums.LoadOrStore(forum.ChatId, true); told {
-		return
-	}
-	s.n.log().Warn("telegram: more forum topics than the gateway lists; the older ones are left out", "login", s.login.LoginID, "chat", forum.ChatId, "topics", count, "limit", limit)
-	s.emit(sdk.Notice(s.login.LoginID, fmt.Sprintf("topiclimit-%s-%d", forum.ChatId, limit),
-		fmt.Sprintf(topicLimitText, forum.Name, count, limit), pb.NoticeLevel_NOTICE_LEVEL_WARNING))
+	s.tellCapped(&s.cappedForums, forum.ChatId, fmt.Sprintf("topiclimit-%s-%d", forum.ChatId, limit),
+		fmt.Sprintf(topicLimitText, forum.Name, count, limit),
+		"telegram: more forum topics than the gateway lists; the older ones are left out", "topics", count, "limit", limit)
 }
 
 // topicLimitText is the notice of topicsCapped: the forum's name, its
