@@ -37,7 +37,8 @@ type loginFeatures struct {
 
 // noteLoginFeatures takes the features a CONNECTED state event says
 // the login has (nil: the transport's), and stores them with the login
-// when they changed.
+// when they changed, to the end: a state delivered as the gateway stops
+// is no less the login's.
 func (s *session) noteLoginFeatures(ctx context.Context, ev *pb.LoginStateEvent) {
 	if ev.State != pb.LoginState_LOGIN_STATE_CONNECTED {
 		return
@@ -50,7 +51,10 @@ func (s *session) noteLoginFeatures(ctx context.Context, ev *pb.LoginStateEvent)
 	if same {
 		return
 	}
-	if err := s.t.db.SetLoginFeatures(ctx, s.t.name, s.user, raw); err != nil {
+	// Stored also when the gateway stops meanwhile (the store closes
+	// after the transport): a record without them had the next start
+	// offer the transport's features until the login's next CONNECTED.
+	if err := s.t.db.SetLoginFeatures(context.WithoutCancel(ctx), s.t.name, s.user, raw); err != nil {
 		s.t.log.Error("storing the login's features failed", "user", s.user, "err", err)
 		return
 	}

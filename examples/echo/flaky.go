@@ -36,6 +36,6 @@ func (s *Session) flakyConnect(up func()) bool {
 	if strings.Contains(s.loginID, HiccupMark) {
 		retry = 0
 	}
-	time.AfterFunc(retry, up)
+	s.after(retry, up)
 	return true
 }

@@ -28,6 +28,7 @@ type Session struct {
 	dir       string // the login's own folder, from the host ("" when none)
 	history   int    // messages of history in each chat (history.go)
 	connected atomic.Bool
+	later     later // the connection's states still to come (later.go)
 }
 
 // The optional interfaces the echo network has. Each one is a feature
@@ -55,6 +56,10 @@ var (
 // a network still dialling: CONNECTING first, and until then the
 // session refuses what needs the network (its chat list too).
 func (s *Session) Connect(ctx context.Context) error {
+	// A Connect again on a connected session (the host's after its
+	// restart) is a new connection: what the one before left to come
+	// would be stamped this one's.
+	s.endLater()
 	if err := s.heldConnect(ctx); err != nil { // relogin_hold.go
 		return err
 	}
@@ -86,7 +91,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		// never gets through.
 		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 			Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING, Message: "connecting to " + EchoServer}}})
-		time.AfterFunc(SlowConnect, func() {
+		s.after(SlowConnect, func() {
 			s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 				Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: UnreachableReason}}})
 		})
@@ -104,7 +109,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		// Online at once; only its CONNECTED (with the login's
 		// features) is late, as an event still on its way.
 		s.connected.Store(true)
-		time.AfterFunc(SlowConnect, up)
+		s.after(SlowConnect, up)
 		return nil
 	}
 	delay := SlowConnect
@@ -117,7 +122,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	}
 	s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING}}})
-	time.AfterFunc(delay, up)
+	s.after(delay, up)
 	return nil
 }
 
@@ -199,8 +204,11 @@ var liteFeatures = &pb.Features{Presence: true, Avatars: true, Groups: true, Del
 	GroupTopic: true, GroupName: true, GroupInvite: true, GroupKick: true, GroupRoles: true,
 	GroupUnban: true, GroupAvatar: true, JoinChat: true, SetNick: true, MediaDownload: true, MediaUpload: true}
 
-// Disconnect goes offline.
+// Disconnect goes offline. The connection's states still to come (a
+// slow dial's CONNECTED) end first: one emitted after the login's next
+// Connect began would be taken for the new connection's.
 func (s *Session) Disconnect(context.Context) error {
+	s.endLater()
 	s.connected.Store(false)
 	return nil
 }
