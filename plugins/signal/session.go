@@ -536,13 +536,17 @@ func (s *Session) Disconnect(ctx context.Context) error {
 	return nil
 }
 
-// closeConn ends the connection to the daemon at once.
+// closeConn ends the connection to the daemon at once. The read marks
+// waiting to be made again end with it (receiptretry.go): the chat's
+// next mark sends what they would. Before, they went on across the next
+// connection.
 func (s *Session) closeConn() {
 	s.mu.Lock()
 	c := s.c
 	s.c = nil
 	s.up = false
 	s.mu.Unlock()
+	s.receiptRetries.dropAll()
 	if c != nil {
 		c.Close()
 	}
