@@ -1,8 +1,11 @@
 package signal
 
 import (
+	"context"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
@@ -46,5 +49,34 @@ func dialedSession(t *testing.T, d *fakesignal.Daemon, h sdk.Host, dir string) *
 	s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
 	s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
 	t.Cleanup(func() { s.c.Close() })
+	return s
+}
+
+// receivingSession is dialedSession subscribed to alice's envelopes,
+// which it handles, as Connect's is (without Connect's reads of the
+// groups and contacts, which would write to dir after the test); it is
+// disconnected, what it read handled, when the test ends.
+func receivingSession(t *testing.T, d *fakesignal.Daemon, h sdk.Host, dir string) *Session {
+	t.Helper()
+	s := newSession(&Network{host: h, cfg: Config{Socket: d.Path()}}, sdk.LoginInfo{LoginID: alice, Dir: dir}, Account{Number: alice, ACI: aliceACI})
+	up, once := make(chan struct{}), sync.Once{}
+	c := rpc.Dial(d.Path(), rpc.Options{Notify: s.onNotify, Received: s.received, Up: func() { once.Do(func() { close(up) }) }})
+	select {
+	case <-up:
+	case <-time.After(20 * time.Second):
+		c.Close()
+		t.Fatal("never connected to the daemon")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var sub int
+	if err := c.Call(ctx, "subscribeReceive", map[string]any{"account": alice}, &sub); err != nil {
+		c.Close()
+		t.Fatalf("subscribeReceive: %v", err)
+	}
+	s.mu.Lock()
+	s.c, s.up, s.sub = c, true, sub
+	s.mu.Unlock()
+	t.Cleanup(func() { s.Disconnect(context.Background()) })
 	return s
 }

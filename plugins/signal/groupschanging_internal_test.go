@@ -332,3 +332,52 @@ func TestOwnInviteNoticeRetoldUnderItsID(t *testing.T) {
 		t.Fatalf("the invitation's notice under %v; want one ID, told live and again", ids)
 	}
 }
+
+// An own invitation's change cut short (its notice's confirmation
+// lost), told again at the next connection with more invited (one
+// invited on the phone meanwhile), says so under another ID: named by
+// whom it says invited. Before, both were invited-<update>-<me>, and the
+// host dropped the second as the first it had: the one invited since
+// was never told.
+func TestOwnInviteNoticeRetoldWithMoreInvited(t *testing.T) {
+	d, group := startFriends(t)
+	gid := group.ID
+	erin, frank := fakesignal.NewUUID(), fakesignal.NewUUID()
+	d.NoProfileKey(erin)
+	dir := t.TempDir()
+	ctx := context.Background()
+	chat := groupChatID(gid)
+	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: func(ev *pb.Event) bool {
+		return strings.Contains(ev.GetMessage().GetText(), "You invited")
+	}}
+	s := dialedSession(t, d, h, dir)
+	s.refreshGroups(ctx) // the group known, its invitations (none) told
+	if err := s.Invite(ctx, sdk.Call{ChatID: chat}, erin); err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	g, ok := d.GetGroup(alice, gid)
+	if !ok {
+		t.Fatal("the group is gone")
+	}
+	g.Pending = append(g.Pending, fakesignal.Member{UUID: frank})
+	d.SetGroup(alice, g)
+	again := &recordingHost{}
+	dialedSession(t, d, again, dir).refreshGroups(ctx)
+
+	texts := map[string]string{} // by ID
+	toldFrank := false
+	for _, ev := range append(h.events(), again.events()...) {
+		text := ev.GetMessage().GetText()
+		if ev.ChatId != chat || !strings.Contains(text, "You invited") {
+			continue
+		}
+		if was, ok := texts[ev.EventId]; ok && was != text {
+			t.Errorf("%q and %q under one ID, %s: the host drops the second", was, text, ev.EventId)
+		}
+		texts[ev.EventId] = text
+		toldFrank = toldFrank || strings.Contains(text, frank)
+	}
+	if !toldFrank {
+		t.Fatalf("frank's invitation never told: %v", texts)
+	}
+}

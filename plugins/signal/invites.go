@@ -2,6 +2,8 @@ package signal
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +45,11 @@ func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g 
 	}
 	if len(ids) > 0 {
 		slices.Sort(ids)
-		notice("invited", s.invitesText(author, mine, ids))
+		// Named by whom it says invited too: a change cut short told
+		// again with more invited (its notice's confirmation lost, and
+		// another invitation since) is another notice, not dropped by
+		// the host as the one it had under the same update's ID.
+		notice(invitedKind(ids), s.invitesText(author, mine, ids))
 	}
 	// Ended: pending before, not now, nor in the group (accepted: their
 	// joining is told).
@@ -69,6 +75,13 @@ func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g 
 		slices.Sort(revoked)
 		notice("revoked", s.revokedText(author, mine, revoked))
 	}
+}
+
+// invitedKind names the notice of the invitation of ids (sorted): a
+// digest of them, an event ID staying short for many.
+func invitedKind(ids []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(ids, "\n")))
+	return "invited" + hex.EncodeToString(sum[:6])
 }
 
 // revokedText is the notice of revoker's withdrawal of the invitations

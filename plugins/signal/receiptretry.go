@@ -16,9 +16,9 @@ import (
 // unread. So a mark refused for a rate limit is made again after a
 // while, and again, each wait twice the one before, until it goes
 // through, a later mark of the chat replaces it, or the session is
-// disconnected (the next mark sends it then). Typing is not retried: a
-// late "typing" says what is no longer so, and the next keystroke
-// says it again.
+// disconnected (the next mark, on the next connection, sends it: the
+// mark was not noted). Typing is not retried: a late "typing" says what
+// is no longer so, and the next keystroke says it again.
 
 // receiptRetryWait is the wait before a mark a rate limit refused is
 // made again; maxReceiptRetryWait bounds the waits that double it.
@@ -27,8 +27,15 @@ var (
 	maxReceiptRetryWait = time.Hour
 )
 
-// receiptRetries are the marks waiting to be made again, by chat; the
-// zero value is ready.
+// receiptRetryAfter runs f after wait, as time.AfterFunc: a test runs
+// it when it chooses.
+var receiptRetryAfter = func(wait time.Duration, f func()) { time.AfterFunc(wait, f) }
+
+// receiptRetries are, by chat, the latest mark under way or waiting to
+// be made again: an entry lasts from the mark's start to its end, or to
+// its retry's end (through, refused otherwise, replaced by a later
+// mark, or the session disconnected). Kept for every chat ever marked,
+// they grew with each chat for good. The zero value is ready.
 type receiptRetries struct {
 	mu  sync.Mutex
 	gen map[string]uint64 // each chat's latest mark: an older retry is dropped
@@ -55,16 +62,42 @@ func (r *receiptRetries) current(chat string, gen uint64) bool {
 	return r.gen[chat] == gen
 }
 
+// done ends the mark gen of chat: through, refused for good, or given
+// up. A later mark's entry is left.
+func (r *receiptRetries) done(chat string, gen uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.gen[chat] == gen {
+		delete(r.gen, chat)
+	}
+}
+
+// dropAll ends every mark's retry: the session is disconnected.
+func (r *receiptRetries) dropAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	clear(r.gen)
+}
+
+// pending is how many chats have a mark under way or to make again.
+func (r *receiptRetries) pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.gen)
+}
+
 // retryIfRateLimited has the mark m of c (gen, supersede's) made again
 // after wait when err is a rate limit, unless the chat was marked again
-// since.
+// since or the session disconnected; else the mark is done with.
 func (s *Session) retryIfRateLimited(c sdk.Call, m *pb.MarkRead, err error, gen uint64, wait time.Duration) {
 	if sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED || !s.receiptRetries.current(c.ChatID, gen) {
+		s.receiptRetries.done(c.ChatID, gen)
 		return
 	}
 	s.n.host.Logger().Info("signal: read receipts refused for a rate limit; sent again later", "login", s.loginID, "chat", c.ChatID, "wait", wait)
-	time.AfterFunc(wait, func() {
+	receiptRetryAfter(wait, func() {
 		if s.client() == nil || !s.receiptRetries.current(c.ChatID, gen) {
+			s.receiptRetries.done(c.ChatID, gen)
 			return // disconnected, or marked again since
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -66,3 +66,131 @@ func anyList(v any) []string {
 	}
 	return nil
 }
+
+// heldRetries has the receipt retries wait for the test: each is sent
+// on the channel given back instead of its timer, for the test to run.
+func heldRetries(t *testing.T) chan func() {
+	t.Helper()
+	was := receiptRetryAfter
+	held := make(chan func(), 8)
+	receiptRetryAfter = func(_ time.Duration, f func()) { held <- f }
+	t.Cleanup(func() { receiptRetryAfter = was })
+	return held
+}
+
+// nextRetry is the next retry held, waited for up to 20 s.
+func nextRetry(t *testing.T, held chan func()) func() {
+	t.Helper()
+	select {
+	case f := <-held:
+		return f
+	case <-time.After(20 * time.Second):
+		t.Fatal("no receipt retry was scheduled")
+		return nil
+	}
+}
+
+// The retries' bookkeeping keeps a chat only while its mark is under
+// way or waiting to be made again: a mark through, a retry through, and
+// a retry replaced by a later mark leave nothing. Before, every chat
+// ever marked kept an entry for good.
+func TestReceiptRetriesPruned(t *testing.T) {
+	held := heldRetries(t)
+	d, group := startFriends(t)
+	s := dialedSession(t, d, &recordingHost{}, t.TempDir())
+	ctx := context.Background()
+	chat := groupChatID(group.ID)
+	const ts = 1700000000000
+	mark := func(chatID string, ts int64) error {
+		t.Helper()
+		s.noteChat(ts, chatID, bob)
+		return s.MarkRead(ctx, sdk.Call{ChatID: chatID}, &pb.MarkRead{UpToMeta: metaOf(bob, ts)})
+	}
+	isRateLimited := func(err error) {
+		t.Helper()
+		if sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED {
+			t.Fatalf("the mark: %v, want it rate limited", err)
+		}
+	}
+
+	if err := mark(chat, ts); err != nil {
+		t.Fatal(err)
+	}
+	if err := mark(bob, ts+1); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.receiptRetries.pending(); n != 0 {
+		t.Fatalf("two marks through: %d chats kept for retries, want 0", n)
+	}
+
+	// A retry through.
+	d.FailNext("sendReceipt", rpc.CodeRateLimit, "Failed to send message due to rate limiting")
+	isRateLimited(mark(chat, ts+2))
+	if n := s.receiptRetries.pending(); n != 1 {
+		t.Fatalf("a mark waiting to be made again: %d chats kept, want 1", n)
+	}
+	nextRetry(t, held)()
+	if s.marks.upTo(chat) != ts+2 {
+		t.Fatal("the retry did not make the mark")
+	}
+	if n := s.receiptRetries.pending(); n != 0 {
+		t.Fatalf("the retry through: %d chats kept, want 0", n)
+	}
+
+	// A retry a later mark replaced.
+	d.FailNext("sendReceipt", rpc.CodeRateLimit, "Failed to send message due to rate limiting")
+	isRateLimited(mark(bob, ts+3))
+	retry := nextRetry(t, held)
+	if err := mark(bob, ts+4); err != nil {
+		t.Fatal(err)
+	}
+	retry()
+	if n := s.receiptRetries.pending(); n != 0 {
+		t.Fatalf("a retry replaced by a later mark: %d chats kept, want 0", n)
+	}
+}
+
+// A mark waiting to be made again after a rate limit ends when the
+// login disconnects, as the README says: its retry, due after the next
+// connection, sends nothing, and the chat's next mark sends it. Before,
+// it went on across the reconnection.
+func TestReceiptRetryEndsAtDisconnect(t *testing.T) {
+	held := heldRetries(t)
+	d, group := startFriends(t)
+	s := dialedSession(t, d, &recordingHost{}, t.TempDir())
+	ctx := context.Background()
+	chat := groupChatID(group.ID)
+	const ts = 1700000000000
+	s.noteChat(ts, chat, bob)
+	d.FailNext("sendReceipt", rpc.CodeRateLimit, "Failed to send message due to rate limiting")
+	err := s.MarkRead(ctx, sdk.Call{ChatID: chat}, &pb.MarkRead{UpToMeta: metaOf(bob, ts)})
+	if sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED {
+		t.Fatalf("the mark: %v, want it rate limited", err)
+	}
+	retry := nextRetry(t, held)
+
+	if err := s.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Connected again, as dialedSession connects (Connect's onUp would
+	// read the groups into the login's folder meanwhile, the test over).
+	s.mu.Lock()
+	s.c, s.up = rpc.Dial(d.Path(), rpc.Options{}), true
+	s.mu.Unlock()
+	sent := d.Calls("sendReceipt")
+	retry()
+	if n := d.Calls("sendReceipt"); n != sent || s.marks.upTo(chat) == ts {
+		t.Fatalf("the retry after a disconnection and a new connection sent %d receipts (mark made: %v), want none", n-sent, s.marks.upTo(chat) == ts)
+	}
+	if n := s.receiptRetries.pending(); n != 0 {
+		t.Fatalf("after the disconnection: %d chats kept for retries, want 0", n)
+	}
+
+	// The chat's next mark sends it.
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: chat}, &pb.MarkRead{UpToMeta: metaOf(bob, ts)}); err != nil {
+		t.Fatalf("the next mark: %v", err)
+	}
+	if s.marks.upTo(chat) != ts {
+		t.Fatal("the next mark did not go through")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,24 +48,36 @@ const verifyHint = "send /trust in your chat with them to accept it, or /trust a
 
 // untrustedIdentity tells the user, once until a message of the sender
 // is read again, that a message of theirs could not be read because
-// their safety number changed.
+// their safety number changed. signal-cli says no more than that (the
+// exception's type and "Untrusted identity: " and the sender), and
+// lists the new key only once a send met it (untrustednames.go): the
+// notice is named by the key then, else by the message's time, kept for
+// a send refused next to tell it under the same name.
 func (s *Session) untrustedIdentity(ctx context.Context, env envelope) {
 	from := s.userID(ctx, env.SourceNumber, env.SourceUUID, env.SourceName)
 	if from == "" {
 		return
 	}
 	s.n.host.Logger().Warn("signal: a message could not be read: the sender's safety number changed and is not trusted", "login", s.loginID, "from", from)
-	s.tellUntrusted(ctx, from, env.SourceName, env.Timestamp, strconv.FormatInt(env.Timestamp, 10))
+	if s.untrustedSets().Told(from, untrustedTold) {
+		return // told: no need to ask signal-cli for the key
+	}
+	key := s.untrustedKey(ctx, from)
+	if key == "" {
+		key = strconv.FormatInt(env.Timestamp, 10)
+	}
+	s.tellUntrusted(ctx, from, env.SourceName, env.Timestamp, key)
 }
 
 // untrustedSend tells the user, once as untrustedIdentity does, that a
 // send to the contact chatID was refused because their safety number
 // changed: the error on the message alone is easily missed. The notice
 // is named by the contact's identity key that signal-cli does not trust
-// (untrustedKey): told again after the host had it but its confirmation
-// was lost (the next send refused), it comes under the ID it had, which
-// the host drops. Before, it was named by the time of the send, and
-// shown twice.
+// (untrustedKey), unless one is on its way under another name (a
+// message's: untrustednames.go): told again after the host had it but
+// its confirmation was lost (the next send refused), it comes under the
+// ID it had, which the host drops. Before, it was named by the time of
+// the send, and shown twice.
 func (s *Session) untrustedSend(ctx context.Context, chatID string, err error) {
 	var rerr *rpc.Error
 	if groupIDOf(chatID) != "" || !errors.As(err, &rerr) || rerr.Code != rpc.CodeUntrustedKey ||
@@ -80,30 +93,21 @@ func (s *Session) untrustedSend(ctx context.Context, chatID string, err error) {
 }
 
 // untrustedKey names the identity key of the contact chatID that
-// signal-cli lists (listIdentities: the one it does not trust, else the
-// first): a digest of its fingerprint, or of its safety number when it
-// gives none; "" when it lists none or cannot be asked.
+// signal-cli lists and does not trust (listIdentities): a digest of its
+// fingerprint, or of its safety number when it gives none; "" when it
+// lists none so (the key it trusts is the one before the change) or
+// cannot be asked.
 func (s *Session) untrustedKey(ctx context.Context, chatID string) string {
-	var ids []struct {
-		Fingerprint  string `json:"fingerprint"`
-		SafetyNumber string `json:"safetyNumber"`
-		TrustLevel   string `json:"trustLevel"`
-	}
+	var ids []identityListed
 	if err := s.callRaw(ctx, "could not list the safety numbers", "listIdentities", map[string]any{"number": chatID}, &ids); err != nil {
 		s.n.host.Logger().Warn("signal: the contact's safety numbers could not be listed; a notice of their change told again may show twice", "login", s.loginID, "chat", chatID, "err", err)
 		return ""
 	}
-	if len(ids) == 0 {
+	i := slices.IndexFunc(ids, func(id identityListed) bool { return id.TrustLevel == "UNTRUSTED" })
+	if i < 0 {
 		return ""
 	}
-	id := ids[0]
-	for _, i := range ids {
-		if i.TrustLevel == "UNTRUSTED" {
-			id = i
-			break
-		}
-	}
-	k := cmp.Or(id.Fingerprint, id.SafetyNumber)
+	k := cmp.Or(ids[i].Fingerprint, ids[i].SafetyNumber)
 	if k == "" {
 		return ""
 	}
@@ -111,10 +115,19 @@ func (s *Session) untrustedKey(ctx context.Context, chatID string) string {
 	return "key" + hex.EncodeToString(sum[:8])
 }
 
+// identityListed is a key listIdentities lists.
+type identityListed struct {
+	Fingerprint  string `json:"fingerprint"`
+	SafetyNumber string `json:"safetyNumber"`
+	TrustLevel   string `json:"trustLevel"`
+}
+
 // tellUntrusted says in from's chat that their safety number changed,
 // once until it is trusted or one of their messages is read again; at
-// (Unix ms) is its time, and key names it (the envelope's timestamp, or
-// the key untrustedSend found). It is noted told on disk only once the
+// (Unix ms) is its time, and key names it (the key of theirs not
+// trusted, else the envelope's timestamp or the send's time), unless a
+// name is kept for it (untrustednames.go), from before the host has it
+// until it is confirmed. It is noted told on disk only once the
 // host has the notice: a process killed in between tells it at the next
 // start (its envelope handled again), under the same ID, where noted
 // first it was told never (the next one of theirs found it told).
@@ -125,11 +138,16 @@ func (s *Session) tellUntrusted(ctx context.Context, from, name string, at int64
 		"nor yours sent to them, until you " + verifyHint + ". What they send meanwhile is kept (up to 14 days) and comes once it is trusted."
 	// An ID of its own: the message's, once read, comes under its own.
 	// On its way, a send refused meanwhile tells it not again.
+	names := s.untrustedNamesOf()
+	key = names.name(from, key)
 	s.tellOnce(ctx, &s.untrustedTelling, from, func() bool { return told.Told(from, untrustedTold) },
 		func() { told.Update(from, map[string]bool{untrustedTold: true}) },
 		&pb.Event{ChatId: from, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: from, Name: name},
 			TimestampUnixMicro: at * 1000, EventId: "untrusted-" + key + "-" + from,
 			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
+	if told.Told(from, untrustedTold) {
+		names.forget(from) // confirmed (by this telling or another)
+	}
 }
 
 // untrustedFile keeps the contacts whose changed safety number was told
@@ -212,6 +230,7 @@ func (s *Session) knowsIdentity(ctx context.Context, chatID string) bool {
 // their safety number is told again.
 func (s *Session) readFrom(from string) {
 	s.untrustedSets().Untold(from, untrustedTold)
+	s.untrustedNamesOf().forget(from)
 }
 
 // untrustedSets is s.untrusted, in memory only for a session made
@@ -223,4 +242,15 @@ func (s *Session) untrustedSets() *sdk.ToldSets {
 		s.untrusted = loadUntrusted("", nil)
 	}
 	return s.untrusted
+}
+
+// untrustedNamesOf is s.untrustedNames, in memory only for a session
+// made without it (the package's tests).
+func (s *Session) untrustedNamesOf() *untrustedNames {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.untrustedNames == nil {
+		s.untrustedNames = loadUntrustedNames("", nil)
+	}
+	return s.untrustedNames
 }

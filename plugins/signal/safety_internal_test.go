@@ -12,6 +12,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
 )
 
 // A changed safety number is noted told in untrusted-told.json only once
@@ -111,5 +112,64 @@ func TestUntrustedSendNoticeRetoldUnderItsID(t *testing.T) {
 	refused()
 	if ids, n := notices(); n != 3 || len(ids) != 2 {
 		t.Fatalf("after a new key of bob's: his notices given %d times under %v; want a new ID", n, ids)
+	}
+}
+
+// One new key of a contact tells one notice: a message of theirs that
+// could not be read tells it (the gateway had it, its confirmation
+// lost), and a send to them refused next tells it again under the ID it
+// had, which the gateway drops, after a restart too. signal-cli lists
+// the new key only once a send met it (the fake as it does): the
+// message's notice cannot be named by it, so the name it was told under
+// is kept, in the login's folder, for the send's.
+// Before, the message's was named by its time, the send's by the key,
+// and the room showed the warning twice.
+func TestUntrustedNoticeOnceReceivedThenRefused(t *testing.T) {
+	d := startDaemon(t)
+	isNotice := func(ev *pb.Event) bool {
+		return ev.ChatId == bob && strings.Contains(ev.GetMessage().GetText(), "safety number changed")
+	}
+	var first atomic.Bool
+	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: func(ev *pb.Event) bool { return isNotice(ev) && first.CompareAndSwap(false, true) }}
+	dir := t.TempDir()
+	s := receivingSession(t, d, h, dir)
+	ctx := context.Background()
+	// notices are the IDs of bob's notices the host had, and how many.
+	notices := func() (map[string]bool, int) {
+		ids, n := map[string]bool{}, 0
+		for _, ev := range h.events() {
+			if isNotice(ev) {
+				ids[ev.EventId] = true
+				n++
+			}
+		}
+		return ids, n
+	}
+
+	d.Fail(bob, "IDENTITY_FAILURE") // bob's new key
+	d.DeliverUntrusted(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob"})
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, n := notices(); n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the message that could not be read told no notice")
+		}
+	}
+	// Told, its confirmation lost; the plugin restarted (its telling
+	// over, drained at the disconnection): the name is kept in the
+	// login's folder.
+	if err := s.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again := dialedSession(t, d, h, dir)
+	if _, err := again.SendMessage(ctx, sdk.Call{ChatID: bob}, &pb.SendMessage{Text: "hi"}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+		t.Fatalf("a send to bob, his new key not trusted: %v, want it refused", err)
+	}
+	if ids, n := notices(); n != 2 || len(ids) != 1 {
+		t.Fatalf("bob's notice given the host %d times under %v; want twice under one ID", n, ids)
+	}
+	if kept := loadUntrustedNames(dir, nil).m; len(kept) != 0 {
+		t.Fatalf("the notice confirmed, its name is still kept: %v", kept)
 	}
 }

@@ -118,6 +118,9 @@ type Session struct {
 	// of whose messages was read since, kept in the login's folder
 	// (safety.go).
 	untrusted *sdk.ToldSets
+	// untrustedNames: the names of their notices on their way
+	// (untrustednames.go).
+	untrustedNames *untrustedNames
 	// untrustedTelling: contacts whose notice is on its way to the host,
 	// not yet noted in untrusted, under mu (safety.go).
 	untrustedTelling onTheWay[struct{}]
@@ -187,7 +190,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, savedNumber: acc.Number, renamed: make(chan struct{}), candidateSeen: make(chan struct{}), others: map[string]bool{}, dir: login.Dir, ids: loadIdentities(login.Dir, log),
 		chats: loadMsgChats(login.Dir, log), edited: loadEditedTexts(login.Dir, log), mine: loadMyReactions(login.Dir, log), earlier: loadEarlierReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: loadUntrusted(login.Dir, log),
+		groups: map[string]*group{}, blockedTold: map[string]bool{}, blockedGroups: map[string]bool{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: loadUntrusted(login.Dir, log), untrustedNames: loadUntrustedNames(login.Dir, log),
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.invited = loadInvitations(login.Dir, log)
 	s.requestsTold = loadRequestsTold(login.Dir, log)
@@ -536,13 +539,17 @@ func (s *Session) Disconnect(ctx context.Context) error {
 	return nil
 }
 
-// closeConn ends the connection to the daemon at once.
+// closeConn ends the connection to the daemon at once. The read marks
+// waiting to be made again end with it (receiptretry.go): the chat's
+// next mark sends what they would. Before, they went on across the next
+// connection.
 func (s *Session) closeConn() {
 	s.mu.Lock()
 	c := s.c
 	s.c = nil
 	s.up = false
 	s.mu.Unlock()
+	s.receiptRetries.dropAll()
 	if c != nil {
 		c.Close()
 	}

@@ -186,6 +186,12 @@ type Daemon struct {
 	// they took (Fail with IDENTITY_FAILURE): listIdentities' fingerprint
 	// of a new one is another.
 	newKeys map[string]int
+	// metKeys are the users (as Fail named them) whose new key a send
+	// met: signal-cli saves a changed key as
+	// it sends (IdentityKeyStore.isTrustedIdentity, SENDING), untrusted,
+	// and listIdentities lists it from then on; receiving, it refuses
+	// the message and keeps the key it had.
+	metKeys map[string]bool
 	// groupLinks are the groups joinGroup knows, by their link's
 	// fragment (AddGroupLink).
 	groupLinks map[string]*groupLink
@@ -223,7 +229,7 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, newKeys: map[string]int{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
+		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, newKeys: map[string]int{}, metKeys: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
 		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}, failFor: map[[2]string][]*rpcError{}, usernames: map[string]string{}}
 	if err := d.listen(); err != nil {
 		return nil, err
@@ -575,6 +581,7 @@ func (d *Daemon) trust(a *Account, p map[string]any) (any, error) {
 	for _, id := range []string{r, m.Number, m.UUID} {
 		if d.failing[id] == "IDENTITY_FAILURE" {
 			delete(d.failing, id)
+			delete(d.metKeys, id)
 		}
 	}
 	var kept []Envelope
@@ -605,14 +612,23 @@ func (d *Daemon) listIdentities(a *Account, p map[string]any) (any, error) {
 	if d.noIdentity[r] || d.noIdentity[m.Number] || d.noIdentity[m.UUID] {
 		return []any{}, nil
 	}
-	trust := "TRUSTED_UNVERIFIED"
+	trust, keys := "TRUSTED_UNVERIFIED", 0
+	ids := []string{r, m.Number, m.UUID} // r is one of the others, or neither
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		keys += d.newKeys[id]
+	}
 	if d.failing[r] == "IDENTITY_FAILURE" || d.failing[m.Number] == "IDENTITY_FAILURE" || d.failing[m.UUID] == "IDENTITY_FAILURE" {
-		trust = "UNTRUSTED"
+		if d.metKeys[r] || d.metKeys[m.Number] || d.metKeys[m.UUID] {
+			trust = "UNTRUSTED"
+		} else {
+			keys-- // no send met the new key yet: the one before is kept
+		}
 	}
 	// The key's serialized public key in hex, as signal-cli gives it:
 	// the user's (by number: an unknown one's ACI is made up anew), and
 	// another for each new key.
-	key := sha256.Sum256(fmt.Appendf(nil, "%s|%d", cmp.Or(m.Number, m.UUID), d.newKeys[r]+d.newKeys[m.Number]+d.newKeys[m.UUID]))
+	key := sha256.Sum256(fmt.Appendf(nil, "%s|%d", cmp.Or(m.Number, m.UUID), keys))
 	return []any{map[string]any{"number": m.Number, "uuid": m.UUID, "fingerprint": "05" + hex.EncodeToString(key[:]),
 		"safetyNumber": SafetyNumber(accountID(a), r), "trustLevel": trust, "addedTimestamp": d.lastTS}}, nil
 }
@@ -1470,7 +1486,9 @@ func (d *Daemon) checkTarget(a *Account, p map[string]any) error {
 // again. A number of UNREGISTERED_FAILURE is not on Signal: a group
 // created with it is refused, and so is a send to it when it is none of
 // the contacts. IDENTITY_FAILURE is a new identity key of theirs, not
-// trusted: listIdentities gives it another fingerprint. PROOF_REQUIRED
+// trusted: listIdentities gives it, another fingerprint, once a send
+// met it, the key before until then (trusted), as signal-cli does.
+// PROOF_REQUIRED
 // is Signal's spam check asking for a captcha: signal-cli answers it as
 // RATE_LIMIT_FAILURE with the challenge's token.
 func (d *Daemon) Fail(recipient, kind string) {
@@ -1479,6 +1497,7 @@ func (d *Daemon) Fail(recipient, kind string) {
 	d.failing[recipient] = kind
 	if kind == "IDENTITY_FAILURE" {
 		d.newKeys[recipient]++
+		delete(d.metKeys, recipient)
 	}
 }
 
@@ -1650,6 +1669,7 @@ func (d *Daemon) createGroup(a *Account, p map[string]any) (any, error) {
 	results := []map[string]any{}
 	for _, m := range append(slices.Clone(g.Members[1:]), g.Pending...) {
 		kind := cmp.Or(d.failing[m.Number], d.failing[m.UUID], "SUCCESS")
+		d.meetKey(m, kind)
 		results = append(results, map[string]any{"recipientAddress": address(m), "type": kind, "groupId": g.ID})
 	}
 	return map[string]any{"groupId": g.ID, "timestamp": d.now(), "results": results}, nil
@@ -1687,6 +1707,7 @@ func (d *Daemon) sent(a *Account, req *Request) (any, error) {
 	got := false
 	for _, t := range tos {
 		kind := cmp.Or(d.failing[t.m.Number], d.failing[t.m.UUID], "SUCCESS")
+		d.meetKey(t.m, kind)
 		r := map[string]any{"recipientAddress": address(t.m), "type": kind}
 		if t.group != "" {
 			r["groupId"] = t.group
@@ -1720,6 +1741,19 @@ func (d *Daemon) sent(a *Account, req *Request) (any, error) {
 		e.Code, e.Message = -5, "Failed to send message due to rate limiting"
 	}
 	return nil, e
+}
+
+// meetKey notes m's new key met by a send whose result for them is kind
+// (IDENTITY_FAILURE: signal-cli saved it, untrusted). d.mu is held.
+func (d *Daemon) meetKey(m Member, kind string) {
+	if kind != "IDENTITY_FAILURE" {
+		return
+	}
+	for _, id := range []string{m.Number, m.UUID} {
+		if id != "" && d.failing[id] == kind {
+			d.metKeys[id] = true // as Fail named them: a new key forgets it
+		}
+	}
 }
 
 // pollOf reports whether the message at ts is a poll of a's: one it

@@ -250,3 +250,44 @@ func TestSendPollTerminateShape(t *testing.T) {
 		t.Fatalf("requests recorded: %+v", reqs)
 	}
 }
+
+// A contact's new key (Fail IDENTITY_FAILURE) is listed, untrusted, once
+// a send met it, as signal-cli saves a changed key only as it sends
+// (IdentityKeyStore.isTrustedIdentity): until then listIdentities lists
+// the key before, trusted, as after a message of theirs it could not
+// read.
+func TestListIdentitiesNewKeyOnceSent(t *testing.T) {
+	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const account, bob = "+33123456789", "+33600000002"
+	d.AddAccount(account, "11111111-1111-4111-8111-111111111111")
+	ask, _ := dial(t, d)
+	listed := func() (fingerprint, trust string) {
+		t.Helper()
+		m := ask(`{"jsonrpc":"2.0","method":"listIdentities","id":1,"params":{"account":"` + account + `","number":"` + bob + `"}}`)
+		ids, _ := m["result"].([]any)
+		if len(ids) != 1 {
+			t.Fatalf("listIdentities: %v, want one key", m)
+		}
+		id := ids[0].(map[string]any)
+		return id["fingerprint"].(string), id["trustLevel"].(string)
+	}
+	was, trust := listed()
+	if trust != "TRUSTED_UNVERIFIED" {
+		t.Fatalf("bob's first key: %s", trust)
+	}
+	d.Fail(bob, "IDENTITY_FAILURE")
+	d.DeliverUntrusted(account, Envelope{SourceNumber: bob})
+	if key, trust := listed(); key != was || trust != "TRUSTED_UNVERIFIED" {
+		t.Fatalf("no send to bob since his new key: %s %s, want the key before, trusted", key, trust)
+	}
+	if m := ask(`{"jsonrpc":"2.0","method":"send","id":2,"params":{"account":"` + account + `","recipient":["` + bob + `"],"message":"hi"}}`); m["error"] == nil {
+		t.Fatalf("a send to bob's new key: %v, want it refused", m)
+	}
+	if key, trust := listed(); key == was || trust != "UNTRUSTED" {
+		t.Fatalf("after a send met bob's new key: %s %s, want it, untrusted", key, trust)
+	}
+}
