@@ -200,15 +200,18 @@ func (t *transport) takeRead(st *wire.Stanza) *store.HeldPut {
 	return r.put
 }
 
-// keepReadAtStop keeps st's record for the next start when ctx ended
-// (the stop) while st waited in its worker, before anything was sent:
-// handle would forget it, and the error that would tell the user does
-// not go out on an ended context. It reports whether it did.
+// keepReadAtStop keeps st for the next start when ctx ended (the stop)
+// while st waited in its worker, before anything was sent: handle would
+// forget its record, and the error that would tell the user does not go
+// out on an ended context. Its record, if written, else one of the
+// stanza alone (keepRead, stop_kept.go): taken as kept, a record whose
+// write failed lost the message. It reports whether the stop began: st
+// is then not to be answered now.
 func (t *transport) keepReadAtStop(ctx context.Context, st *wire.Stanza) bool {
 	if ctx.Err() == nil {
 		return false
 	}
-	t.takeRead(st) // written, and no longer handle's to forget
+	t.keepRead(ctx, st)
 	return true
 }
 

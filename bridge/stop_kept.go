@@ -73,16 +73,7 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 			envelope = true
 			break
 		}
-		if put := t.takeRead(st); put != nil {
-			if _, err := put.Wait(); err == nil {
-				return true // its record, written, is the next start's (held.go)
-			}
-			// Not written: kept as its stanza alone, below.
-		}
-		m := parseUserMessage(st)
-		if !m.action() && m.displayed == "" {
-			return false // a chat state: past by the next start
-		}
+		return t.keepRead(ctx, st)
 	case "iq":
 		if st.Type() != "get" && st.Type() != "set" {
 			return false
@@ -99,8 +90,32 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 	default:
 		return false
 	}
+	return t.keepStanza(ctx, st, envelope || st.Kind() == "iq" && st.Type() == "set")
+}
+
+// keepRead keeps a user's message st, read once the stop began or
+// waiting in its worker when it began, for the next start: the record it
+// got as it was read (held_queue.go), once written; else (none, or its
+// write failed) a record of the stanza alone, unless the next start has
+// nothing to do with it. It reports whether it kept st.
+func (t *transport) keepRead(ctx context.Context, st *wire.Stanza) bool {
+	if put := t.takeRead(st); put != nil {
+		if _, err := put.Wait(); err == nil {
+			return true // its record, written, is the next start's (held.go)
+		}
+	}
+	m := parseUserMessage(st)
+	if !m.action() && m.displayed == "" {
+		return false // a chat state: past by the next start
+	}
+	return t.keepStanza(ctx, st, false)
+}
+
+// keepStanza records st to be handled at the next start (replayKept),
+// without its payload if envelope, and reports whether it did.
+func (t *transport) keepStanza(ctx context.Context, st *wire.Stanza, envelope bool) bool {
 	var w wire.Writer
-	if envelope || st.Kind() == "iq" && st.Type() == "set" {
+	if envelope {
 		w.Start(st.Kind(), "").Attr("type", st.Type()).Attr("id", st.ID()).Attr("from", st.From()).Attr("to", st.To()).End()
 	} else {
 		w.Element(&st.Element)

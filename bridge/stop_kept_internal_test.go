@@ -103,3 +103,32 @@ func TestKeepAtStopReadRecordFailed(t *testing.T) {
 		t.Errorf("kept at the stop, its record failed: %d records, want it once: %+v", len(held), held)
 	}
 }
+
+// TestKeepReadAtStopRecordFailed: a message that waited in its worker
+// when the stop began (keepReadAtStop), whose record written as it was
+// read failed (a login ID the store refuses), is kept as its stanza
+// alone. Taken as kept on its record's handle alone, it was lost.
+func TestKeepReadAtStopRecordFailed(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	s := &session{t: tr, user: "bob@localhost", loginID: "b\x00", login: store.Login{Transport: "echo", UserJID: "bob@localhost", LoginID: "b\x00"}}
+	tr.sessions[s.user], tr.byLogin[s.loginID] = s, s
+	st, err := wire.Parse(`<message type='chat' id='m1' from='bob@localhost/a' to='carol@echo.localhost'><body>hi</body></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.readStanza(st)
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	if !tr.keepReadAtStop(stopped, st) {
+		t.Fatal("answered at the stop")
+	}
+	tr.bg.Stop()
+	held, err := tr.db.HeldMessages(tr.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(held) != 1 || held[0].LoginID != keptLogin || !strings.Contains(string(held[0].Stanza), "hi") {
+		t.Errorf("waiting at the stop, its record failed: %d records, want it kept once: %+v", len(held), held)
+	}
+}
