@@ -216,7 +216,9 @@ func (t *transport) keepReadAtStop(ctx context.Context, st *wire.Stanza) bool {
 }
 
 // handledQueued forgets st's record unless its send took it over: the
-// worker is done with the stanza. A record not yet written is not.
+// worker is done with the stanza. A record not yet written is not. A
+// replayed record whose handling a stop cut is kept for the start after:
+// what the handling sent on the ended context did not go out.
 func (t *transport) handledQueued(ctx context.Context, st *wire.Stanza) {
 	q := &t.heldQ
 	if st.Kind() != "message" || q.nrecs.Load() == 0 {
@@ -237,7 +239,7 @@ func (t *transport) handledQueued(ctx context.Context, st *wire.Stanza) {
 		r.dropped = true // its writer deletes it
 	}
 	q.mu.Unlock()
-	if put != nil {
+	if put != nil && !(replaying(ctx) && ctx.Err() != nil) {
 		put.Delete(context.WithoutCancel(ctx))
 	}
 }

@@ -156,8 +156,12 @@ func (t *transport) refuseNow(ctx context.Context, st *wire.Stanza) bool {
 const refuseNowWait = 2 * time.Second
 
 // replayKept handles a stanza kept at an earlier stop (keepAtStop) as if
-// just read, then forgets its record.
-// A stop that comes first leaves it for the start after.
+// just read, then forgets its record. A stop that comes first, or while
+// it is handled, leaves it for the start after: what the handling sent
+// on the ended context did not go out (an answer sent just before the
+// stop may go twice, which is better than none). A message's record is
+// its handling's, as one recorded as it was read (held_queue.go): its
+// send takes it over, a stop keeps it, handle forgets it once done.
 func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 	st := heldStanza(h)
 	if st == nil {
@@ -175,8 +179,16 @@ func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 		t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the gateway stopped before it handled this request; send it again"))
 	case st.Kind() == "message" && toGateway(st) && !hasBody && t.access.Allowed(user): // kept without it
 		t.send(ctx, t.chat(user, "The gateway stopped before it handled your last message to it; send it again."))
+	case st.Kind() == "message":
+		t.adoptQueued(st, h.Seq)
+		t.handle(ctx, st)
+		return
 	default:
 		t.handle(ctx, st)
+	}
+	if ctx.Err() != nil {
+		t.log.Info("stanza read as the gateway stopped kept again: a stop came while it was handled", "kind", st.Kind(), "from", st.From(), "id", st.ID())
+		return
 	}
 	t.deleteHeld(ctx, h.Seq)
 }
