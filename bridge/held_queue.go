@@ -200,20 +200,25 @@ func (t *transport) takeRead(st *wire.Stanza) *store.HeldPut {
 	return r.put
 }
 
-// keepReadAtStop keeps st's record for the next start when ctx ended
-// (the stop) while st waited in its worker, before anything was sent:
-// handle would forget it, and the error that would tell the user does
-// not go out on an ended context. It reports whether it did.
+// keepReadAtStop keeps st for the next start when ctx ended (the stop)
+// while st waited in its worker, before anything was sent: handle would
+// forget its record, and the error that would tell the user does not go
+// out on an ended context. Its record, if written, else one of the
+// stanza alone (keepRead, stop_kept.go): taken as kept, a record whose
+// write failed lost the message. It reports whether the stop began: st
+// is then not to be answered now.
 func (t *transport) keepReadAtStop(ctx context.Context, st *wire.Stanza) bool {
 	if ctx.Err() == nil {
 		return false
 	}
-	t.takeRead(st) // written, and no longer handle's to forget
+	t.keepRead(ctx, st)
 	return true
 }
 
 // handledQueued forgets st's record unless its send took it over: the
-// worker is done with the stanza. A record not yet written is not.
+// worker is done with the stanza. A record not yet written is not. A
+// replayed record whose handling a stop cut is kept for the start after:
+// what the handling sent on the ended context did not go out.
 func (t *transport) handledQueued(ctx context.Context, st *wire.Stanza) {
 	q := &t.heldQ
 	if st.Kind() != "message" || q.nrecs.Load() == 0 {
@@ -234,7 +239,7 @@ func (t *transport) handledQueued(ctx context.Context, st *wire.Stanza) {
 		r.dropped = true // its writer deletes it
 	}
 	q.mu.Unlock()
-	if put != nil {
+	if put != nil && !(replaying(ctx) && ctx.Err() != nil) {
 		put.Delete(context.WithoutCancel(ctx))
 	}
 }

@@ -73,16 +73,7 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 			envelope = true
 			break
 		}
-		if put := t.takeRead(st); put != nil {
-			if _, err := put.Wait(); err == nil {
-				return true // its record, written, is the next start's (held.go)
-			}
-			// Not written: kept as its stanza alone, below.
-		}
-		m := parseUserMessage(st)
-		if !m.action() && m.displayed == "" {
-			return false // a chat state: past by the next start
-		}
+		return t.keepRead(ctx, st)
 	case "iq":
 		if st.Type() != "get" && st.Type() != "set" {
 			return false
@@ -99,8 +90,32 @@ func (t *transport) keepAtStop(ctx context.Context, st *wire.Stanza) bool {
 	default:
 		return false
 	}
+	return t.keepStanza(ctx, st, envelope || st.Kind() == "iq" && st.Type() == "set")
+}
+
+// keepRead keeps a user's message st, read once the stop began or
+// waiting in its worker when it began, for the next start: the record it
+// got as it was read (held_queue.go), once written; else (none, or its
+// write failed) a record of the stanza alone, unless the next start has
+// nothing to do with it. It reports whether it kept st.
+func (t *transport) keepRead(ctx context.Context, st *wire.Stanza) bool {
+	if put := t.takeRead(st); put != nil {
+		if _, err := put.Wait(); err == nil {
+			return true // its record, written, is the next start's (held.go)
+		}
+	}
+	m := parseUserMessage(st)
+	if !m.action() && m.displayed == "" {
+		return false // a chat state: past by the next start
+	}
+	return t.keepStanza(ctx, st, false)
+}
+
+// keepStanza records st to be handled at the next start (replayKept),
+// without its payload if envelope, and reports whether it did.
+func (t *transport) keepStanza(ctx context.Context, st *wire.Stanza, envelope bool) bool {
 	var w wire.Writer
-	if envelope || st.Kind() == "iq" && st.Type() == "set" {
+	if envelope {
 		w.Start(st.Kind(), "").Attr("type", st.Type()).Attr("id", st.ID()).Attr("from", st.From()).Attr("to", st.To()).End()
 	} else {
 		w.Element(&st.Element)
@@ -141,8 +156,12 @@ func (t *transport) refuseNow(ctx context.Context, st *wire.Stanza) bool {
 const refuseNowWait = 2 * time.Second
 
 // replayKept handles a stanza kept at an earlier stop (keepAtStop) as if
-// just read, then forgets its record.
-// A stop that comes first leaves it for the start after.
+// just read, then forgets its record. A stop that comes first, or while
+// it is handled, leaves it for the start after: what the handling sent
+// on the ended context did not go out (an answer sent just before the
+// stop may go twice, which is better than none). A message's record is
+// its handling's, as one recorded as it was read (held_queue.go): its
+// send takes it over, a stop keeps it, handle forgets it once done.
 func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 	st := heldStanza(h)
 	if st == nil {
@@ -160,8 +179,16 @@ func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 		t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the gateway stopped before it handled this request; send it again"))
 	case st.Kind() == "message" && toGateway(st) && !hasBody && t.access.Allowed(user): // kept without it
 		t.send(ctx, t.chat(user, "The gateway stopped before it handled your last message to it; send it again."))
+	case st.Kind() == "message":
+		t.adoptQueued(st, h.Seq)
+		t.handle(ctx, st)
+		return
 	default:
 		t.handle(ctx, st)
+	}
+	if ctx.Err() != nil {
+		t.log.Info("stanza read as the gateway stopped kept again: a stop came while it was handled", "kind", st.Kind(), "from", st.From(), "id", st.ID())
+		return
 	}
 	t.deleteHeld(ctx, h.Seq)
 }

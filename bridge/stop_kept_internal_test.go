@@ -2,9 +2,13 @@ package bridge
 
 import (
 	"context"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
+	"passerelle.im/passerelle/bridge/config"
+	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
 	"passerelle.im/passerelle/store"
@@ -102,4 +106,116 @@ func TestKeepAtStopReadRecordFailed(t *testing.T) {
 	if len(held) != 1 || !strings.Contains(string(held[0].Stanza), "hi") {
 		t.Errorf("kept at the stop, its record failed: %d records, want it once: %+v", len(held), held)
 	}
+}
+
+// TestKeepReadAtStopRecordFailed: a message that waited in its worker
+// when the stop began (keepReadAtStop), whose record written as it was
+// read failed (a login ID the store refuses), is kept as its stanza
+// alone. Taken as kept on its record's handle alone, it was lost.
+func TestKeepReadAtStopRecordFailed(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	s := &session{t: tr, user: "bob@localhost", loginID: "b\x00", login: store.Login{Transport: "echo", UserJID: "bob@localhost", LoginID: "b\x00"}}
+	tr.sessions[s.user], tr.byLogin[s.loginID] = s, s
+	st, err := wire.Parse(`<message type='chat' id='m1' from='bob@localhost/a' to='carol@echo.localhost'><body>hi</body></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.readStanza(st)
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	if !tr.keepReadAtStop(stopped, st) {
+		t.Fatal("answered at the stop")
+	}
+	tr.bg.Stop()
+	held, err := tr.db.HeldMessages(tr.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(held) != 1 || held[0].LoginID != keptLogin || !strings.Contains(string(held[0].Stanza), "hi") {
+		t.Errorf("waiting at the stop, its record failed: %d records, want it kept once: %+v", len(held), held)
+	}
+}
+
+// TestReplayKeptStopWhileHandled: a stanza kept at a stop whose handling
+// at the next start a stop cuts is kept for the start after, once: what
+// its handling sent then (a disco#info's answer, a subscription's, a
+// message's error) went on the ended context and did not go out. Its
+// record was forgotten all the same: the sender never heard. The stop
+// begins as the replay logs its start (stopAt), after the replay's own
+// check of its context, before the handling.
+func TestReplayKeptStopWhileHandled(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain})
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: slog.New(slog.DiscardHandler)}) // never run
+	tr.access = config.Access{Allow: []string{"localhost"}}
+	stop := &stopAt{msg: "handling a stanza read as the gateway stopped"}
+	tr.log = slog.New(stop)
+	var seqs []uint64
+	for _, raw := range []string{
+		`<iq type='get' id='q1' from='l@localhost/a' to='echo.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`,
+		`<presence type='subscribe' id='p1' from='l@localhost' to='bob@echo.localhost'/>`,
+		`<message type='chat' id='m1' from='l@localhost/a' to='bob@echo.localhost'><body>hi</body></message>`,
+	} {
+		st, err := wire.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: []byte(raw)}
+		if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, h.Seq)
+		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), replayKey{}, true))
+		stop.set(cancel)
+		tr.replayKept(ctx, h)
+		if ctx.Err() == nil {
+			t.Fatalf("%s: never handled", raw)
+		}
+	}
+	tr.bg.Stop()
+	held, err := tr.db.HeldMessages(tr.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[uint64]bool{}
+	for _, h := range held {
+		got[h.Seq] = true
+	}
+	for i, seq := range seqs {
+		if !got[seq] {
+			t.Errorf("record %d (seq %d) forgotten though a stop cut its handling", i, seq)
+		}
+	}
+	if len(held) != len(seqs) {
+		t.Errorf("%d records, want each kept once (%d): %+v", len(held), len(seqs), held)
+	}
+}
+
+// stopAt is a log handler that ends a context (a stop beginning) when
+// the log says msg.
+type stopAt struct {
+	msg    string
+	mu     sync.Mutex
+	cancel context.CancelFunc
+}
+
+func (s *stopAt) set(cancel context.CancelFunc) {
+	s.mu.Lock()
+	s.cancel = cancel
+	s.mu.Unlock()
+}
+
+func (s *stopAt) Enabled(context.Context, slog.Level) bool { return true }
+func (s *stopAt) WithAttrs([]slog.Attr) slog.Handler       { return s }
+func (s *stopAt) WithGroup(string) slog.Handler            { return s }
+
+func (s *stopAt) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == s.msg {
+		s.mu.Lock()
+		s.cancel()
+		s.mu.Unlock()
+	}
+	return nil
 }
