@@ -84,10 +84,10 @@ func cloneMembers(ms []*pb.Member) []*pb.Member {
 	return out
 }
 
-// banned is a channel's ban list: the one kept while fresh (or while
+// banned is the ban list of group, channel id: the one kept while fresh (or while
 // Telegram asks to wait), else read (bans). When reading fails, the last
 // one read, however old; with none, nothing (logged).
-func (s *Session) banned(ctx context.Context, api *tg.Client, chat string, id int64, ch tg.InputChannelClass) []*pb.Member {
+func (s *Session) banned(ctx context.Context, api *tg.Client, group *pb.Chat, id int64, ch tg.InputChannelClass) []*pb.Member {
 	now := time.Now()
 	s.banLists.mu.Lock()
 	b := s.banLists.entry(id)
@@ -102,7 +102,7 @@ func (s *Session) banned(ctx context.Context, api *tg.Client, chat string, id in
 	gen := b.gen
 	s.banLists.mu.Unlock()
 
-	list, err := s.bans(ctx, api, ch)
+	list, err := s.bans(ctx, api, group, ch)
 	s.banLists.mu.Lock()
 	defer s.banLists.mu.Unlock()
 	b = s.banLists.entry(id)
@@ -118,7 +118,7 @@ func (s *Session) banned(ctx context.Context, api *tg.Client, chat string, id in
 		if d, ok := tgerr.AsFloodWait(err); ok {
 			b.wait = now.Add(d)
 		}
-		s.n.log().Warn("telegram: ban list not read", "login", s.login.LoginID, "chat", chat, "known", b.known, "err", err)
+		s.n.log().Warn("telegram: ban list not read", "login", s.login.LoginID, "chat", group.ChatId, "known", b.known, "err", err)
 		if !b.known {
 			return nil // none: not a part of it as the whole
 		}

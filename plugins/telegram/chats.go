@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -268,11 +269,22 @@ func narrowTopic(f *pb.Features) {
 // recent ones), read memberPage at a time (Telegram gives at most 200 a
 // request): a room of a big group shows its active part without asking
 // Telegram dozens of times at each join. A group with more is told
-// (membersCapped). Its ban list is read to its end (bans).
+// (membersCapped). BanLimit bounds its ban list (bans), far higher: an
+// outcast left out may come back unseen, but a big public group's tens
+// of thousands of bans, read again each time the list kept runs out
+// (banTTL), would be a hundred requests and more, and FLOOD_WAIT. A
+// group with more bans is told (bansCapped).
 const (
 	MemberLimit = 1000
+	BanLimit    = 10000
 	memberPage  = 200
 )
+
+// banLimit is BanLimit, atomic: a test lowers it while an earlier test's
+// session may read it.
+var banLimit atomic.Int64
+
+func init() { banLimit.Store(BanLimit) }
 
 // ChatInfo describes a chat (sdk.ChatInfoer): a group or channel with
 // its members and topic (its description, "about"); a forum's topic as
@@ -514,7 +526,7 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 		// the channel bans.
 		out.Members = []*pb.Member{self}
 		if mayBan {
-			out.Members = append(out.Members, s.banned(ctx, api, chat, n, ch)...)
+			out.Members = append(out.Members, s.banned(ctx, api, out, n, ch)...)
 		}
 		return out, last, nil
 	}
@@ -567,7 +579,7 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 		out.Members = append(out.Members, self)
 	}
 	if mayBan { // once the members are read: no list asked for nothing
-		out.Members = append(out.Members, s.banned(ctx, api, chat, n, ch)...)
+		out.Members = append(out.Members, s.banned(ctx, api, out, n, ch)...)
 	}
 	return out, last, nil
 }
@@ -577,14 +589,19 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 // the full member list alone. Telegram shows them to the creator and to
 // admins with the ban_users right only (CHAT_ADMIN_REQUIRED otherwise).
 // Only a ban (view_messages) makes an outcast: a restricted member, who
-// may read but not write, is in the group. Read to the end, a page at a
-// time (before, up to MemberLimit: an outcast past it was missing from
-// the room's ban list, TestBanListPastThousand); ChatInfo asks banned
-// (bancache.go), which keeps them a while.
-func (s *Session) bans(ctx context.Context, api *tg.Client, ch tg.InputChannelClass) ([]*pb.Member, error) {
-	ps, _, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsKicked{}, 0)
+// may read but not write, is in the group. Read a page at a time up to
+// banLimit (before, up to MemberLimit: an outcast past it was missing
+// from the room's ban list, TestBanListPastThousand; then to the end,
+// however long), group told when it has more (TestBanLimitNotice);
+// ChatInfo asks banned (bancache.go), which keeps them a while.
+func (s *Session) bans(ctx context.Context, api *tg.Client, group *pb.Chat, ch tg.InputChannelClass) ([]*pb.Member, error) {
+	limit := int(banLimit.Load())
+	ps, count, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsKicked{}, limit)
 	if err != nil {
 		return nil, err
+	}
+	if len(ps) >= limit && count > len(ps) {
+		s.bansCapped(group, len(ps), count) // memberlimit.go
 	}
 	var out []*pb.Member
 	for _, p := range ps {

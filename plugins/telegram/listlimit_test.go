@@ -193,9 +193,10 @@ func TestMemberLimitNotice(t *testing.T) {
 	}
 }
 
-// A supergroup's ban list is read to its end: someone banned after
-// 1,000 others is an outcast of its room too. Before, it stopped at
-// MemberLimit, and they were missing from the room's ban list.
+// A supergroup's ban list is read past MemberLimit (up to BanLimit):
+// someone banned after 1,000 others is an outcast of its room too.
+// Before, it stopped at MemberLimit, and they were missing from the
+// room's ban list.
 func TestBanListPastThousand(t *testing.T) {
 	srv := newFake(t)
 	var banned []int64
@@ -217,5 +218,66 @@ func TestBanListPastThousand(t *testing.T) {
 	}
 	if len(outcasts) != len(banned) || !outcasts["1003"] {
 		t.Errorf("%d outcasts (carol among them: %v), want %d", len(outcasts), outcasts["1003"], len(banned))
+	}
+}
+
+// A ban list longer than the gateway reads (BanLimit, lowered here to 5)
+// stops there, and is told once a session, as a warning from the
+// gateway naming the group, and logged: not again when the list is read
+// anew (after the user's unban here), nor for a group within the limit.
+// Before, it was read to its end however long, page after page each
+// time the list kept ran out, with no word.
+func TestBanLimitNotice(t *testing.T) {
+	old := banLimit.Swap(5)
+	t.Cleanup(func() { banLimit.Store(old) }) // after the session's end: registered before it
+	srv := newFake(t)
+	banned := []int64{carol.ID}
+	for i := range 7 {
+		banned = append(banned, int64(41000+i))
+	}
+	srv.AddChannel(tgfake.Channel{ID: 813, Title: "Very strict", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID, Banned: banned})
+	srv.AddChannel(tgfake.Channel{ID: 814, Title: "Lenient", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID, Banned: banned[:5]})
+	s, h, info, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	outcasts := func(chat string) int {
+		t.Helper()
+		c, err := s.ChatInfo(ctx, chat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, m := range c.Members {
+			if m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
+				n++
+			}
+		}
+		return n
+	}
+	if n := outcasts("-100813"); n != 5 {
+		t.Errorf("%d outcasts listed, want the limit, 5", n)
+	}
+	if n := outcasts("-100814"); n != 5 {
+		t.Errorf("%d outcasts listed in the group within the limit, want its 5", n)
+	}
+	// The unban has the list read again: 7 bans left, still past the limit.
+	if err := s.Unban(ctx, sdk.Call{ChatID: "-100813"}, "1003"); err != nil {
+		t.Fatal(err)
+	}
+	if n := outcasts("-100813"); n != 5 {
+		t.Errorf("%d outcasts listed after the unban, want the limit, 5", n)
+	}
+	evs := noticesWith(h, "banned")
+	if len(evs) != 1 {
+		t.Fatalf("notices %v, want one, of the very strict group", evs)
+	}
+	ev := evs[0]
+	if err := sdk.CheckEvent(ev); err != nil {
+		t.Fatalf("the notice is not well formed: %v", err)
+	}
+	if nt := ev.GetNotice(); !strings.Contains(nt.Text, "«Very strict» has banned 8 people: only 5") || nt.Level != pb.NoticeLevel_NOTICE_LEVEL_WARNING || ev.LoginId != info.LoginID || ev.EventId == "" {
+		t.Errorf("notice %v", ev)
+	}
+	if !strings.Contains(h.logs.String(), "more bans than the gateway lists") {
+		t.Errorf("the plugin's log does not say the bans were left out")
 	}
 }

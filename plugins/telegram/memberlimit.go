@@ -23,10 +23,24 @@ func (s *Session) membersCapped(group *pb.Chat, limit, count int) {
 // members, the limit.
 const memberLimitText = "The Telegram group «%s» has %d members: only the %d most recent are listed in its room. The others are in Telegram's apps."
 
+// bansCapped tells the user, once a session for each group or channel,
+// that its room's ban list holds only limit of its count bans (BanLimit):
+// past it, each read of the list would ask Telegram again and again. As
+// membersCapped, under one event ID for the group and the limit.
+func (s *Session) bansCapped(group *pb.Chat, limit, count int) {
+	s.tellCapped(&s.cappedBans, group.ChatId, fmt.Sprintf("banlimit-%s-%d", group.ChatId, limit),
+		fmt.Sprintf(banLimitText, group.Name, count, limit),
+		"telegram: more bans than the gateway lists; the others are left out", "bans", count, "limit", limit)
+}
+
+// banLimitText is the notice of bansCapped: the group's name, its bans,
+// the limit.
+const banLimitText = "The Telegram chat «%s» has banned %d people: only %d of them are in its room's ban list. The others are in Telegram's apps."
+
 // tellCapped tells the user, once a session for each chat (told), that
 // a list of chat holds only part of what Telegram has: text, a warning
 // from the gateway under eventID, and msg with attrs in the log
-// (membersCapped, topicsCapped).
+// (membersCapped, bansCapped, topicsCapped).
 func (s *Session) tellCapped(told *sync.Map, chat, eventID, text, msg string, attrs ...any) {
 	if _, dup := told.LoadOrStore(chat, true); dup {
 		return

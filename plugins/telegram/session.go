@@ -60,6 +60,9 @@ type Session struct {
 
 	gaps       gapFill     // gap.go
 	cappedTold atomic.Bool // the dialogs' limit was told (dialogs.go)
+	// cappedBans are the groups and channels whose ban list's limit was
+	// told (memberlimit.go).
+	cappedBans sync.Map
 	// cappedForums are the forums whose topics' limit was told (topics.go).
 	cappedForums sync.Map
 	// cappedGroups are the supergroups whose members' limit was told
