@@ -381,3 +381,57 @@ func TestOwnInviteNoticeRetoldWithMoreInvited(t *testing.T) {
 		t.Fatalf("frank's invitation never told: %v", texts)
 	}
 }
+
+// Bob's withdrawal of an invitation whose notice's confirmation was
+// lost is told again when its envelope is handled again at the next
+// start; by then he withdrew another (its update not come yet), and the
+// notice says two under another ID: named by whose invitations it says
+// ended. Before, both were revoked-<update>-<bob>, and the host dropped
+// the second as the first it had: the room counted one.
+func TestRevokedNoticeRetoldWithMoreRevoked(t *testing.T) {
+	d, group := startFriends(t)
+	gid := group.ID
+	dave, erin := fakesignal.NewUUID(), fakesignal.NewUUID()
+	group.Pending = []fakesignal.Member{{UUID: dave}, {UUID: erin}}
+	d.SetGroup(alice, group)
+	dir := t.TempDir()
+	ctx := context.Background()
+	chat := groupChatID(gid)
+	isRevoked := func(ev *pb.Event) bool { return ev.ChatId == chat && strings.Contains(ev.GetMessage().GetText(), "revoked") }
+	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: isRevoked}
+	s := dialedSession(t, d, h, dir)
+	s.refreshGroups(ctx) // the group known, dave's and erin's invitations told
+	without := func(uuid string) int {
+		t.Helper()
+		g, ok := d.GetGroup(alice, gid)
+		if !ok {
+			t.Fatal("the group is gone")
+		}
+		g.Pending = slices.DeleteFunc(g.Pending, func(m fakesignal.Member) bool { return m.UUID == uuid })
+		g.Revision++
+		d.SetGroup(alice, g)
+		return g.Revision
+	}
+	rev := without(dave)
+	at := d.Now()
+	update := &dataMessage{Timestamp: at, GroupInfo: &groupInfo{GroupID: gid, Revision: rev, Type: "UPDATE"}}
+	s.groupUpdated(ctx, chat, &pb.Sender{UserId: bob}, at, update)
+	without(erin) // its update still to come
+	again := &recordingHost{}
+	dialedSession(t, d, again, dir).groupUpdated(ctx, chat, &pb.Sender{UserId: bob}, at, update)
+
+	texts := map[string]string{} // by ID
+	for _, ev := range append(h.events(), again.events()...) {
+		if !isRevoked(ev) {
+			continue
+		}
+		text := ev.GetMessage().GetText()
+		if was, ok := texts[ev.EventId]; ok && was != text {
+			t.Errorf("%q and %q under one ID, %s: the host drops the second", was, text, ev.EventId)
+		}
+		texts[ev.EventId] = text
+	}
+	if len(texts) != 2 {
+		t.Fatalf("the withdrawals told as %v; want one, then two", texts)
+	}
+}
