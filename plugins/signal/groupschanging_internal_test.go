@@ -397,7 +397,9 @@ func TestRevokedNoticeRetoldWithMoreRevoked(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	chat := groupChatID(gid)
-	isRevoked := func(ev *pb.Event) bool { return ev.ChatId == chat && strings.Contains(ev.GetMessage().GetText(), "revoked") }
+	isRevoked := func(ev *pb.Event) bool {
+		return ev.ChatId == chat && strings.Contains(ev.GetMessage().GetText(), "revoked")
+	}
 	h := &lostConfirmationHost{recordingHost: &recordingHost{}, lose: isRevoked}
 	s := dialedSession(t, d, h, dir)
 	s.refreshGroups(ctx) // the group known, dave's and erin's invitations told
