@@ -49,7 +49,7 @@ func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g 
 		// again with more invited (its notice's confirmation lost, and
 		// another invitation since) is another notice, not dropped by
 		// the host as the one it had under the same update's ID.
-		notice(invitedKind(ids), s.invitesText(author, mine, ids))
+		notice(namedBy("invited", ids), s.invitesText(author, mine, ids))
 	}
 	// Ended: pending before, not now, nor in the group (accepted: their
 	// joining is told).
@@ -65,23 +65,27 @@ func (s *Session) invitesTold(ctx context.Context, chatID string, old *group, g 
 			revoked = append(revoked, id)
 		}
 	}
+	// The decliner is the update's author, whom the ID names already.
 	if declined {
 		notice("declined", "Someone declined an invitation to the group.")
 	}
+	// Named by whose invitations ended too, as an invitation's: an
+	// update's envelope handled again at the next start (its notice's
+	// confirmation lost) may read more ended since.
+	slices.Sort(revoked)
 	switch {
 	case len(revoked) > 0 && author == "":
-		notice("revoked", endedText(len(revoked)))
+		notice(namedBy("revoked", revoked), endedText(len(revoked)))
 	case len(revoked) > 0:
-		slices.Sort(revoked)
-		notice("revoked", s.revokedText(author, mine, revoked))
+		notice(namedBy("revoked", revoked), s.revokedText(author, mine, revoked))
 	}
 }
 
-// invitedKind names the notice of the invitation of ids (sorted): a
-// digest of them, an event ID staying short for many.
-func invitedKind(ids []string) string {
+// namedBy is the kind of a notice about ids (sorted), named by them: a
+// digest, an event ID staying short for many.
+func namedBy(kind string, ids []string) string {
 	sum := sha256.Sum256([]byte(strings.Join(ids, "\n")))
-	return "invited" + hex.EncodeToString(sum[:6])
+	return kind + hex.EncodeToString(sum[:6])
 }
 
 // revokedText is the notice of revoker's withdrawal of the invitations

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"time"
 
 	"passerelle.im/passerelle/plugins/mediatext"
@@ -390,8 +391,10 @@ func (s *Session) groupUpdated(ctx context.Context, chat string, sender *pb.Send
 	case !changed:
 	case dm.ExpiresInSeconds == 0 && read.gap:
 		// Read, not carried, past an update that never came: whose it
-		// is is not known (revisions.go).
-		s.groupNotice(ctx, chat, "timer", ts, "", timerNotice(after))
+		// is is not known (revisions.go). Named by its value too, as
+		// an own change's cut short is (tellCut): its envelope handled
+		// again at the next start may read the timer changed since.
+		s.groupNotice(ctx, chat, "timer"+strconv.Itoa(after), ts, "", timerNotice(after))
 	default:
 		// The timer changed (calls.go): a notice from whoever changed
 		// it, by the update's timestamp.

@@ -72,14 +72,17 @@ func (s *Session) settingsTold(ctx context.Context, chatID string, old *group, g
 	if was.add != "" && now.add != "" && was.add != now.add {
 		notice("settings-add", who+` changed who can edit group membership to "`+permName(now.add)+`".`)
 	}
+	// Named by what they say: an update's envelope handled again at
+	// the next start (its notice's confirmation lost) may read the link
+	// changed again since, which is another notice.
 	switch link := g.GroupInviteLink; {
 	case old.link == link:
 	case old.link == "":
-		notice("settings-link", who+" turned on the group link.")
+		notice("settings-link-on", who+" turned on the group link.")
 	case link == "":
-		notice("settings-link", who+" turned off the group link.")
+		notice("settings-link-off", who+" turned off the group link.")
 	default:
-		notice("settings-link", who+" reset the group link.")
+		notice("settings-link-reset", who+" reset the group link.")
 	}
 }
 
