@@ -22,12 +22,13 @@ var errNotLoggedIn = errors.New("you are not logged in")
 // setState records the login's state and shows it as the transport JID's
 // presence; when the user must act, it also says so once in a chat.
 func (ss *session) setState(ctx context.Context, s *pb.LoginStateEvent) {
-	ss.setStateTold(ctx, s, "")
+	ss.setStateTold(ctx, s, "", false)
 }
 
 // setStateTold is setState with told, when not empty, as the chat's
-// notice of a state the user must act on.
-func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told string) {
+// notice of a state the user must act on; quiet sends no notice, for a
+// caller that answers the user itself.
+func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told string, quiet bool) {
 	t, user := ss.t, ss.user
 	ss.mu.Lock()
 	if ss.staleLocked(s.Connection) {
@@ -58,7 +59,7 @@ func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told
 		// rooms now (room.go).
 		t.goDetached(ctx, ss.syncRooms) // background.go: past the command, not the stop
 	}
-	if caught {
+	if caught || quiet {
 		return
 	}
 	if told != "" {
@@ -280,14 +281,41 @@ func (t *transport) relogin(ctx context.Context, user string) error {
 		Connection: s.newConnection()}); err != nil {
 		// Recorded as a start's failed Connect is (connectFailed): the
 		// states of the connection before are stale now (connmark.go),
-		// so nothing else would say the login is not connected.
+		// so nothing else would say the login is not connected. The
+		// command's answer tells the user, once (reloginAnswer).
 		if ctx.Err() == nil {
-			t.connectFailed(ctx, l, err)
+			t.connectFailedQuiet(ctx, l, err)
 		}
-		return err
+		_, next := t.connectFailure(err)
+		return &connectError{err: err, next: next}
 	}
 	t.goDetached(ctx, s.syncContacts) // background.go: past the command, not the stop
 	return nil
+}
+
+// connectError is a relogin's failed Connect, with what the user does
+// next.
+type connectError struct {
+	err  error
+	next string
+}
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
+// reloginAnswer is the relogin command, ad-hoc or in chat: relogin, then
+// what to tell the user, and whether it went (false: text says why not,
+// and for a failed Connect what to do, the one message of it).
+func (t *transport) reloginAnswer(ctx context.Context, user string) (text string, ok bool) {
+	err := t.relogin(ctx, user)
+	var ce *connectError
+	switch {
+	case errors.As(err, &ce):
+		return "Relogin failed: " + errText(ce.err) + ". " + ce.next, false
+	case err != nil:
+		return "Relogin failed: " + errText(err), false
+	}
+	return "Reconnecting.", true
 }
 
 // sendDisplay shows a display step in a chat: the QR code as an image

@@ -427,11 +427,12 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		}
 		t.done(ctx, st, node, sid, "info", text)
 	case "relogin":
-		if err := t.relogin(ctx, user); err != nil {
-			t.done(ctx, st, node, sid, "error", "Relogin failed: "+errText(err))
+		text, ok := t.reloginAnswer(ctx, user)
+		if !ok {
+			t.done(ctx, st, node, sid, "error", text)
 			return
 		}
-		t.done(ctx, st, node, sid, "info", "Reconnecting.")
+		t.done(ctx, st, node, sid, "info", text)
 	case "status":
 		t.done(ctx, st, node, sid, "info", t.statusText(user))
 	case "sync-contacts":

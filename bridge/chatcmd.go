@@ -185,11 +185,8 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 		text, _ := t.logout(ctx, user)
 		say(text)
 	case "relogin":
-		if err := t.relogin(ctx, user); err != nil {
-			say("Relogin failed: " + errText(err))
-			return
-		}
-		say("Reconnecting.")
+		text, _ := t.reloginAnswer(ctx, user)
+		say(text)
 	case "status":
 		say(t.statusText(user))
 	case "sync":

@@ -377,22 +377,43 @@ func (t *transport) connect(ctx context.Context, client pb.TransportClient, l st
 // every message failed unexplained. A plugin that went away meanwhile
 // connects the login again when it is back, and says how that went.
 func (t *transport) connectFailed(ctx context.Context, l store.Login, err error) {
+	t.recordConnectFailure(ctx, l, err, false)
+}
+
+// connectFailedQuiet is connectFailed without the chat's notice, for a
+// caller whose answer already tells the user (a relogin command): not
+// said twice.
+func (t *transport) connectFailedQuiet(ctx context.Context, l store.Login, err error) {
+	t.recordConnectFailure(ctx, l, err, true)
+}
+
+func (t *transport) recordConnectFailure(ctx context.Context, l store.Login, err error, quiet bool) {
 	s := t.sessionOf(l.LoginID)
 	if s == nil || pluginAway(err) {
 		return
 	}
-	state := pb.LoginState_LOGIN_STATE_STOPPED
+	state, next := t.connectFailure(err)
+	told := ""
+	if state == pb.LoginState_LOGIN_STATE_STOPPED {
+		// The gateway's failure, not the network's: said as such. A
+		// logged out login has the state's own notice.
+		told = fmt.Sprintf("The gateway could not connect your %s login (%s). %s", t.displayName(), errText(err), next)
+	}
+	s.setStateTold(ctx, &pb.LoginStateEvent{State: state, Message: "the gateway could not connect it: " + errText(err)}, told, quiet)
+}
+
+// connectFailure is the login's state after a Connect failed with err,
+// and what the user does next.
+func (t *transport) connectFailure(err error) (pb.LoginState, string) {
 	var se *sdk.Error
 	if !errors.As(err, &se) {
 		se = sdk.FromGRPC(err)
 	}
-	// The gateway's failure, not the network's: said as such.
-	told := fmt.Sprintf("The gateway could not connect your %s login (%s). Your login is kept: the relogin command (or \"relogin\" here) tries again.", t.displayName(), errText(err))
 	switch se.Code {
 	case pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, pb.ErrorCode_ERROR_CODE_UNAUTHORIZED:
-		state, told = pb.LoginState_LOGIN_STATE_LOGGED_OUT, ""
+		return pb.LoginState_LOGIN_STATE_LOGGED_OUT, "Log in again with the login command (or send \"login\" here)."
 	}
-	s.setStateTold(ctx, &pb.LoginStateEvent{State: state, Message: "the gateway could not connect it: " + errText(err)}, told)
+	return pb.LoginState_LOGIN_STATE_STOPPED, "Your login is kept: the relogin command (or \"relogin\" here) tries again."
 }
 
 // onLinkUp learns the server's privileges and tells every registered
