@@ -815,7 +815,9 @@ func (s *session) avatarFetched(ctx context.Context, userID string, info *pb.Con
 // is fetched again then.
 func (s *session) saveAvatar(ctx context.Context, userID, avatarID, hash string) {
 	t := s.t
-	if err := t.db.PutContactAvatar(ctx, t.name, s.LoginID(), userID, store.ContactAvatar{AvatarID: avatarID, Hash: hash}); err != nil {
+	if err := t.db.PutContactAvatar(ctx, t.name, s.LoginID(), userID, store.ContactAvatar{AvatarID: avatarID, Hash: hash}); stopping(ctx, err) {
+		t.log.Debug("a contact's avatar left for the next start: stopping", "user", s.user, "user_id", userID)
+	} else if err != nil {
 		t.log.Warn("a contact's avatar not stored", "user", s.user, "user_id", userID, "err", err)
 	}
 }
