@@ -273,7 +273,9 @@ func (b *backfill) chatsOf(ctx context.Context, loginID string) []string {
 			cctx, cancel := context.WithTimeout(ctx, callTimeout)
 			res, err := client.ChatList(cctx, &pb.LoginRef{LoginId: loginID})
 			cancel()
-			if err != nil {
+			if stopping(ctx, err) {
+				t.log.Debug("chat list for backfill left for the next sync: stopping", "login", loginID)
+			} else if err != nil {
 				t.log.Warn("chat list for backfill failed; the contacts' chats are fetched", "login", loginID, "err", err)
 			}
 			for _, c := range res.GetChats() { // newest activity first

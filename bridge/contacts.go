@@ -57,6 +57,10 @@ func (s *session) syncContacts(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	res, err := client.ContactList(cctx, &pb.LoginRef{LoginId: l.LoginID})
 	cancel()
+	if stopping(ctx, err) {
+		t.log.Debug("contact list left for the next sync: stopping", "user", l.UserJID)
+		return
+	}
 	if err != nil {
 		t.log.Warn("contact list failed", "user", l.UserJID, "err", err)
 		return
@@ -103,9 +107,8 @@ func (s *session) syncContacts(ctx context.Context) {
 		puts = append(puts, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name})
 		fresh = append(fresh, c)
 	}
-	if err := t.db.PutPuppets(ctx, puts); err != nil {
+	if !s.storePuppets(ctx, puts) {
 		// Not announced: the next sync tries again.
-		t.log.Error("storing puppets failed", "user", l.UserJID, "count", len(puts), "err", err)
 		fresh, added = nil, 0
 	}
 	var entries map[string]rosterEntry // the user's roster, read for the first rename
@@ -128,9 +131,7 @@ func (s *session) syncContacts(ctx context.Context) {
 		}
 	}
 	if len(gone) > 0 {
-		if err := t.db.DeletePuppets(ctx, t.name, l.LoginID, gone); err != nil {
-			t.log.Error("deleting puppets failed", "user", l.UserJID, "count", len(gone), "err", err)
-		}
+		s.deletePuppets(ctx, gone)
 		for _, id := range gone {
 			s.dropContact(ctx, id)
 		}
@@ -141,6 +142,37 @@ func (s *session) syncContacts(ctx context.Context) {
 	t.log.Info("contacts synced", "user", l.UserJID, "login", l.LoginID, "contacts", len(res.Contacts),
 		"added", added, "changed", len(fresh)-added, "removed", len(gone),
 		"presences_shown", shown[presenceSent], "presences_held", shown[presenceHeld], "took", time.Since(start).Round(time.Microsecond))
+}
+
+// storePuppets stores a sync's new and renamed puppets in one
+// transaction; false if they were not stored (then none is announced). A
+// stop cancelling it is no fault: the next sync stores them.
+func (s *session) storePuppets(ctx context.Context, puts []store.Puppet) bool {
+	t := s.t
+	err := t.db.PutPuppets(ctx, puts)
+	switch {
+	case err == nil:
+		return true
+	case stopping(ctx, err):
+		t.log.Debug("storing puppets left for the next sync: stopping", "user", s.user, "count", len(puts))
+	default:
+		t.log.Error("storing puppets failed", "user", s.user, "count", len(puts), "err", err)
+	}
+	return false
+}
+
+// deletePuppets deletes the puppets of a sync's vanished contacts in one
+// transaction; a stop cancelling it is no fault, as for storePuppets.
+func (s *session) deletePuppets(ctx context.Context, gone []string) {
+	t := s.t
+	err := t.db.DeletePuppets(ctx, t.name, s.LoginID(), gone)
+	switch {
+	case err == nil:
+	case stopping(ctx, err):
+		t.log.Debug("deleting puppets left for the next sync: stopping", "user", s.user, "count", len(gone))
+	default:
+		t.log.Error("deleting puppets failed", "user", s.user, "count", len(gone), "err", err)
+	}
 }
 
 func contactName(c *pb.Contact) string {
@@ -175,7 +207,11 @@ func (s *session) upsertContact(ctx context.Context, c *pb.Contact, prev store.P
 		entries = s.rosterForRenames(ctx)
 	}
 	if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
-		t.log.Error("storing a puppet failed", "err", err)
+		if stopping(ctx, err) {
+			t.log.Debug("storing a puppet left for the next sync: stopping", "user_id", c.UserId)
+		} else {
+			t.log.Error("storing a puppet failed", "err", err)
+		}
 		return
 	}
 	if existed {
@@ -272,7 +308,9 @@ func (s *session) rosterForRenames(ctx context.Context) map[string]rosterEntry {
 // removeContact forgets a puppet and takes it out of the roster.
 func (s *session) removeContact(ctx context.Context, userID string) {
 	t, l := s.t, s.Login()
-	if err := t.db.DeletePuppet(ctx, t.name, l.LoginID, userID); err != nil {
+	if err := t.db.DeletePuppet(ctx, t.name, l.LoginID, userID); stopping(ctx, err) {
+		t.log.Debug("deleting a puppet left for the next sync: stopping", "user_id", userID)
+	} else if err != nil {
 		t.log.Error("deleting a puppet failed", "err", err)
 	}
 	s.dropContact(ctx, userID)
@@ -347,6 +385,10 @@ func (t *transport) rosterSetGroups(ctx context.Context, user, item, name, subsc
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	st, err := t.link.IQ(cctx, id, w.Bytes())
+	if stopping(ctx, err) {
+		t.log.Debug("roster push left for the next sync: stopping", "user", user, "item", item)
+		return
+	}
 	if err != nil {
 		t.log.Warn("roster push failed", "user", user, "item", item, "err", err)
 		return
@@ -773,7 +815,9 @@ func (s *session) avatarFetched(ctx context.Context, userID string, info *pb.Con
 // is fetched again then.
 func (s *session) saveAvatar(ctx context.Context, userID, avatarID, hash string) {
 	t := s.t
-	if err := t.db.PutContactAvatar(ctx, t.name, s.LoginID(), userID, store.ContactAvatar{AvatarID: avatarID, Hash: hash}); err != nil {
+	if err := t.db.PutContactAvatar(ctx, t.name, s.LoginID(), userID, store.ContactAvatar{AvatarID: avatarID, Hash: hash}); stopping(ctx, err) {
+		t.log.Debug("a contact's avatar left for the next start: stopping", "user", s.user, "user_id", userID)
+	} else if err != nil {
 		t.log.Warn("a contact's avatar not stored", "user", s.user, "user_id", userID, "err", err)
 	}
 }

@@ -620,6 +620,10 @@ func (s *session) syncRoomsOnce(ctx context.Context) bool {
 		s.roomsSyncDone() // no list will ever come: rooms come one by one (findRoom)
 		return true
 	}
+	if stopping(ctx, err) {
+		t.log.Debug("chat list left for the next sync: stopping", "user", s.user)
+		return false
+	}
 	if err != nil {
 		t.log.Warn("chat list failed; groups not synced", "user", s.user, "err", err)
 		return false
