@@ -159,9 +159,10 @@ const refuseNowWait = 2 * time.Second
 // just read, once the link is up, then forgets its record. A stop that
 // comes first, or while it is handled, leaves it for the start after:
 // what the handling sent on the ended context did not go out (an answer
-// sent just before the stop may go twice, which is better than none). A message's record is
-// its handling's, as one recorded as it was read (held_queue.go): its
-// send takes it over, a stop keeps it, handle forgets it once done.
+// sent just before the stop may go twice, which is better than none). A
+// message's record is its handling's, as one recorded as it was read
+// (held_queue.go): its send takes it over, a stop keeps it, handle
+// forgets it once done.
 func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 	st := heldStanza(h)
 	if st == nil {
