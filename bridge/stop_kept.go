@@ -156,12 +156,13 @@ func (t *transport) refuseNow(ctx context.Context, st *wire.Stanza) bool {
 const refuseNowWait = 2 * time.Second
 
 // replayKept handles a stanza kept at an earlier stop (keepAtStop) as if
-// just read, then forgets its record. A stop that comes first, or while
-// it is handled, leaves it for the start after: what the handling sent
-// on the ended context did not go out (an answer sent just before the
-// stop may go twice, which is better than none). A message's record is
-// its handling's, as one recorded as it was read (held_queue.go): its
-// send takes it over, a stop keeps it, handle forgets it once done.
+// just read, once the link is up, then forgets its record. A stop that
+// comes first, or while it is handled, leaves it for the start after:
+// what the handling sent on the ended context did not go out (an answer
+// sent just before the stop may go twice, which is better than none). A
+// message's record is its handling's, as one recorded as it was read
+// (held_queue.go): its send takes it over, a stop keeps it, handle
+// forgets it once done.
 func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 	st := heldStanza(h)
 	if st == nil {
@@ -169,7 +170,15 @@ func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 		t.deleteHeld(ctx, h.Seq)
 		return
 	}
-	if ctx.Err() != nil {
+	// The replay starts once the plugin is ready, maybe before the link
+	// to the server is up: what the handling sends then (an iq's answer,
+	// a subscription's, a message's error) fails at once and is dropped,
+	// its record forgotten all the same. So it waits for the link; a stop
+	// first leaves the record for the start after.
+	if !t.link.Up() {
+		t.log.Info("a stanza read as the gateway stopped waits for the link to the server", "kind", st.Kind(), "from", st.From(), "id", st.ID())
+	}
+	if ctx.Err() != nil || t.link.WaitUp(ctx) != nil {
 		return
 	}
 	t.log.Info("handling a stanza read as the gateway stopped", "kind", st.Kind(), "from", st.From(), "id", st.ID())

@@ -143,11 +143,13 @@ func TestKeepReadAtStopRecordFailed(t *testing.T) {
 // message's error) went on the ended context and did not go out. Its
 // record was forgotten all the same: the sender never heard. The stop
 // begins as the replay logs its start (stopAt), after the replay's own
-// check of its context, before the handling.
+// checks of its context and of the link (up: it waits for it), before
+// the handling.
 func TestReplayKeptStopWhileHandled(t *testing.T) {
 	tr := newTestTransport(t)
 	tr.domain = "echo.localhost"
-	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain})
+	// Up: stop_kept_link_internal_test.go.
+	componentLink(t, tr)()
 	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: slog.New(slog.DiscardHandler)}) // never run
 	tr.access = config.Access{Allow: []string{"localhost"}}
 	stop := &stopAt{msg: "handling a stanza read as the gateway stopped"}
