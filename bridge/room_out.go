@@ -341,6 +341,10 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 			m = proto.CloneOf(m)
 			m.Nick = old.Nick
 		}
+		var before muc.Occupant
+		if had {
+			before = r.occupantLocked(s, id)
+		}
 		r.members[id] = m
 		if !had {
 			name := s.memberNames([]*pb.Member{m})[id]
@@ -350,6 +354,13 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 		}
 		if !r.presentedLocked(s.t, id) {
 			return nil // past a big group's cap: shown when they speak
+		}
+		if had && r.occupantLocked(s, id) == before {
+			// Nothing the client sees changed (a network telling a
+			// change twice, a join of one who is in): a presence again
+			// is noise to every client, and a client reading the next
+			// presence as the change it asked for read a stale one.
+			return nil
 		}
 		return presence()
 	case pb.MemberEvent_KIND_RENAMED: // had: a join otherwise, above
