@@ -2,8 +2,6 @@ package bridge_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,18 +22,7 @@ func TestConnectFailureShown(t *testing.T) {
 	alice := registered(t, s, "alice")
 	echoOK(t, alice, "before", timeout)
 	s.stop()
-	logins := filepath.Join(s.dir, "data", "plugins", "echo", "logins")
-	ents, err := os.ReadDir(logins)
-	if err != nil || len(ents) != 1 {
-		t.Fatalf("login folders: %v %v", ents, err)
-	}
-	dir := filepath.Join(logins, ents[0].Name())
-	if err := os.RemoveAll(dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dir, []byte("not a folder"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	breakLoginDir(t, s) // relogin_failure_e2e_test.go
 	s.start()
 	s.waitGateway(alice)
 	s.logs.waitLog(t, "login did not connect", timeout)
