@@ -339,9 +339,13 @@ func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, sho
 		}
 	}
 	before := map[string]string{}
+	shown := map[string]muc.Occupant{} // the occupants the joined resources saw, to tell their changes
 	for _, m := range ms {
 		if n, ok := r.nicks.Nick(m.ID); ok {
 			before[m.ID] = n
+		}
+		if _, had := r.members[m.ID]; had && show && len(r.joined) > 0 && r.presentedLocked(s.t, m.ID) {
+			shown[m.ID] = r.occupantLocked(s, m.ID)
 		}
 	}
 	r.nicks.AssignAll(ms)
@@ -361,14 +365,20 @@ func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, sho
 		now, _ := r.nicks.Nick(m.UserId)
 		switch old, ok := before[m.UserId]; {
 		case !had:
-			out = append(out, r.toJoinedLocked(s.user, func(to string) []byte {
-				return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, m.UserId)}.Bytes()
-			})...)
+			out = append(out, r.occupantPresenceLocked(s, m.UserId)...) // room_out.go
 		case ok && old != now:
 			o := r.occupantLocked(s, m.UserId)
 			o.Nick = old
 			for res := range r.joined {
 				out = append(out, muc.NickChange(r.jid, s.user+"/"+res, o, now, false)...)
+			}
+		default:
+			// The same nick: a new affiliation or role (made while
+			// the gateway was down, an event lost) shows as a member
+			// event's would.
+			if o, ok := shown[m.UserId]; ok {
+				delete(shown, m.UserId) // once: a member listed twice is one occupant
+				out = append(out, r.occupantChangedLocked(s, m.UserId, o)...)
 			}
 		}
 	}

@@ -315,11 +315,6 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	old, had := r.members[id]
-	presence := func() [][]byte {
-		return r.toJoinedLocked(s.user, func(to string) []byte {
-			return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, id)}.Bytes()
-		})
-	}
 	delete(r.invites, id) // in or out now, as the member list says (room_invite_once.go)
 	kind := me.Kind
 	if kind == pb.MemberEvent_KIND_RENAMED && !had {
@@ -355,14 +350,10 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 		if !r.presentedLocked(s.t, id) {
 			return nil // past a big group's cap: shown when they speak
 		}
-		if had && r.occupantLocked(s, id) == before {
-			// Nothing the client sees changed (a network telling a
-			// change twice, a join of one who is in): a presence again
-			// is noise to every client, and a client reading the next
-			// presence as the change it asked for read a stale one.
-			return nil
+		if !had {
+			return r.occupantPresenceLocked(s, id)
 		}
-		return presence()
+		return r.occupantChangedLocked(s, id, before)
 	case pb.MemberEvent_KIND_RENAMED: // had: a join otherwise, above
 		// The occupant as they were: occupantLocked reads r.members.
 		before := r.occupantLocked(s, id)
@@ -405,6 +396,28 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 		return out
 	}
 	return nil
+}
+
+// occupantPresenceLocked is member id's occupant presence to each
+// joined resource.
+func (r *room) occupantPresenceLocked(s *session, id string) [][]byte {
+	return r.toJoinedLocked(s.user, func(to string) []byte {
+		return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, id)}.Bytes()
+	})
+}
+
+// occupantChangedLocked is member id's occupant presence to each joined
+// resource when the occupant is no longer before (a new affiliation or
+// role, from an event or a sync). None when nothing the client sees
+// changed (a network telling a change twice, a join of one who is in, a
+// sync finding the member as it was): a presence again is noise to
+// every client, and a client reading the next presence as the change it
+// asked for read a stale one.
+func (r *room) occupantChangedLocked(s *session, id string, before muc.Occupant) [][]byte {
+	if r.occupantLocked(s, id) == before {
+		return nil
+	}
+	return r.occupantPresenceLocked(s, id)
 }
 
 // topicEvent is a new subject, from the member who set it.

@@ -26,6 +26,8 @@ import (
 //	join N         echo-N joins the group; a banned one cannot (echo-1 says so)
 //	part N         echo-N leaves it
 //	nick N NAME    echo-N takes NAME as its nick in the group (member_nick.go)
+//	quiet-admin N  echo-N becomes an admin with no event: the gateway
+//	               learns it from the member list (quiet_role.go)
 //	backlog N      N older messages arrive through backfill (history)
 //	picture        echo-1 gives the group a new picture
 //	picture none   echo-1 removes it
@@ -290,6 +292,8 @@ func (s *Session) roomCommand(text string) bool {
 		s.member(id, word == "join")
 	case "nick":
 		return s.memberNick(rest)
+	case "quiet-admin":
+		return s.quietAdmin(rest)
 	case "backlog":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 1 {
