@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 type connectorTransport[S Session] struct {
 	c     Connector[S]
 	feats atomic.Pointer[pb.Features] // advertised, set by Init
+	log   atomic.Pointer[slog.Logger] // the host's, set by Init
 
 	// mu guards the maps; commands only read them (RLock).
 	mu        sync.RWMutex
@@ -32,6 +34,7 @@ type connectorTransport[S Session] struct {
 // forgotten the process (and removed its folder).
 type loginProc struct {
 	p     LoginProcess
+	req   LoginRequest // what started it, to log out a login refused (refuseLogin)
 	ended chan struct{}
 	once  sync.Once
 }
@@ -54,6 +57,7 @@ func newConnectorTransport[S Session](c Connector[S]) *connectorTransport[S] {
 }
 
 func (t *connectorTransport[S]) Init(ctx context.Context, req InitRequest, host Host) (*pb.Capabilities, error) {
+	t.log.Store(host.Logger())
 	caps, err := t.c.Init(ctx, req, host)
 	if err != nil {
 		return nil, err
@@ -95,25 +99,27 @@ func (t *connectorTransport[S]) LoginFlows(ctx context.Context) ([]*pb.LoginFlow
 
 func (t *connectorTransport[S]) StartLogin(ctx context.Context, req *pb.StartLoginRequest) (*pb.LoginStep, error) {
 	id := rand.Text()
-	p, err := t.c.StartLogin(ctx, LoginRequest{ProcessID: id, UserJID: req.UserJid, FlowID: req.FlowId, Dir: req.LoginDir})
+	lr := LoginRequest{ProcessID: id, UserJID: req.UserJid, FlowID: req.FlowId, Dir: req.LoginDir}
+	p, err := t.c.StartLogin(ctx, lr)
 	if err != nil {
 		return nil, err
 	}
 	if p == nil {
 		return nil, errors.New("sdk: StartLogin returned no login process and no error")
 	}
-	lp := &loginProc{p: p, ended: make(chan struct{})}
+	lp := &loginProc{p: p, req: lr, ended: make(chan struct{})}
 	t.mu.Lock()
 	t.processes[id] = lp
 	t.mu.Unlock()
 	step, err := p.Start(ctx)
-	return t.step(id, lp, step, err)
+	return t.step(ctx, id, lp, step, err)
 }
 
 // step stamps a step with its process ID and forgets a process that
 // completed or failed at its first step. A step of a process cancelled
-// meanwhile is NOT_FOUND.
-func (t *connectorTransport[S]) step(id string, lp *loginProc, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
+// meanwhile is NOT_FOUND; a completed login the gateway cannot keep is
+// refused (refuseLogin).
+func (t *connectorTransport[S]) step(ctx context.Context, id string, lp *loginProc, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
 	t.mu.Lock()
 	current := t.processes[id] == lp
 	if current && (err != nil || step.GetComplete() != nil) {
@@ -123,6 +129,11 @@ func (t *connectorTransport[S]) step(id string, lp *loginProc, step *pb.LoginSte
 	t.mu.Unlock()
 	if !current {
 		return nil, errLoginCancelled
+	}
+	if done := step.GetComplete(); err == nil && done != nil {
+		if err := t.refuseLogin(ctx, lp.req, done); err != nil {
+			return nil, err
+		}
 	}
 	if step != nil {
 		step.ProcessId = id
@@ -165,7 +176,7 @@ func (t *connectorTransport[S]) SubmitLoginInput(ctx context.Context, id string,
 	ctx, cancel := stepCtx(ctx, lp)
 	defer cancel()
 	step, err := sub.Submit(ctx, fields)
-	return t.stepKeep(id, lp, step, err)
+	return t.stepKeep(ctx, id, lp, step, err)
 }
 
 func (t *connectorTransport[S]) WaitLogin(ctx context.Context, id string) (*pb.LoginStep, error) {
@@ -180,12 +191,12 @@ func (t *connectorTransport[S]) WaitLogin(ctx context.Context, id string) (*pb.L
 	ctx, cancel := stepCtx(ctx, lp)
 	defer cancel()
 	step, err := w.Wait(ctx)
-	return t.stepKeep(id, lp, step, err)
+	return t.stepKeep(ctx, id, lp, step, err)
 }
 
 // stepKeep is step for a later step: an error keeps the process, so that
 // the user may try again.
-func (t *connectorTransport[S]) stepKeep(id string, lp *loginProc, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
+func (t *connectorTransport[S]) stepKeep(ctx context.Context, id string, lp *loginProc, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
 	if err != nil {
 		t.mu.Lock()
 		cancelled := t.processes[id] != lp
@@ -195,7 +206,7 @@ func (t *connectorTransport[S]) stepKeep(id string, lp *loginProc, step *pb.Logi
 		}
 		return nil, err
 	}
-	return t.step(id, lp, step, nil)
+	return t.step(ctx, id, lp, step, nil)
 }
 
 func (t *connectorTransport[S]) CancelLogin(_ context.Context, id string) error {

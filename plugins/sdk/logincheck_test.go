@@ -29,7 +29,7 @@ func TestCompletedLoginIDChecked(t *testing.T) {
 		mu.Unlock()
 		return p
 	}}
-	c := startServer(t, servedTransport[*plain](n), "")
+	c := startServer(t, newConnectorTransport[*plain](n), "")
 	ctx := testContext(t)
 	for _, tc := range []struct{ name, id, want string }{
 		{"too long", strings.Repeat("a", MaxIDBytes+1), "4097 bytes, over the gateway's limit of 4096"},

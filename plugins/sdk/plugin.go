@@ -172,7 +172,7 @@ func Serve[S Session](c Connector[S], opts ...Option) {
 	if st, ok := any(c).(Stopper); ok {
 		stop = st.Stop
 	}
-	serve(servedTransport(c), stop, opts...)
+	serve(newConnectorTransport(c), stop, opts...)
 }
 
 // serve runs t until the host is done with the process, then stop (nil
