@@ -84,17 +84,7 @@ func TestKeepAtStopKinds(t *testing.T) {
 // was read, failed (here a login ID the store refuses) is still kept
 // at a stop. Taken as written, it was lost: neither handled nor kept.
 func TestKeepAtStopReadRecordFailed(t *testing.T) {
-	tr := newTestTransport(t)
-	tr.domain = "echo.localhost"
-	s := &session{t: tr, user: "bob@localhost", loginID: "b\x00", login: store.Login{Transport: "echo", UserJID: "bob@localhost", LoginID: "b\x00"}}
-	tr.sessions[s.user], tr.byLogin[s.loginID] = s, s
-	st, err := wire.Parse(`<message type='chat' id='m1' from='bob@localhost/a' to='carol@echo.localhost'><body>hi</body></message>`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr.readStanza(st)
-	stopped, cancel := context.WithCancel(context.Background())
-	cancel()
+	tr, st, stopped := readRecordFailed(t)
 	if !tr.keepAtStop(stopped, st) {
 		t.Fatal("not kept at the stop")
 	}
@@ -113,17 +103,7 @@ func TestKeepAtStopReadRecordFailed(t *testing.T) {
 // read failed (a login ID the store refuses), is kept as its stanza
 // alone. Taken as kept on its record's handle alone, it was lost.
 func TestKeepReadAtStopRecordFailed(t *testing.T) {
-	tr := newTestTransport(t)
-	tr.domain = "echo.localhost"
-	s := &session{t: tr, user: "bob@localhost", loginID: "b\x00", login: store.Login{Transport: "echo", UserJID: "bob@localhost", LoginID: "b\x00"}}
-	tr.sessions[s.user], tr.byLogin[s.loginID] = s, s
-	st, err := wire.Parse(`<message type='chat' id='m1' from='bob@localhost/a' to='carol@echo.localhost'><body>hi</body></message>`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr.readStanza(st)
-	stopped, cancel := context.WithCancel(context.Background())
-	cancel()
+	tr, st, stopped := readRecordFailed(t)
 	if !tr.keepReadAtStop(stopped, st) {
 		t.Fatal("answered at the stop")
 	}
@@ -220,4 +200,23 @@ func (s *stopAt) Handle(_ context.Context, r slog.Record) error {
 		s.mu.Unlock()
 	}
 	return nil
+}
+
+// readRecordFailed is a transport where bob's message was read and its
+// record failed (a login ID the store refuses), and a context ended as
+// by the stop.
+func readRecordFailed(t *testing.T) (*transport, *wire.Stanza, context.Context) {
+	t.Helper()
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	s := &session{t: tr, user: "bob@localhost", loginID: "b\x00", login: store.Login{Transport: "echo", UserJID: "bob@localhost", LoginID: "b\x00"}}
+	tr.sessions[s.user], tr.byLogin[s.loginID] = s, s
+	st, err := wire.Parse(`<message type='chat' id='m1' from='bob@localhost/a' to='carol@echo.localhost'><body>hi</body></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.readStanza(st)
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	return tr, st, stopped
 }
