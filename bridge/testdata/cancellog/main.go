@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -21,21 +22,14 @@ import (
 // Refused is the name whose submit fails.
 const Refused = "refused"
 
-func main() { sdk.Serve[*session](&network{}) }
-
-type network struct{ host sdk.Host }
-
-func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host = host
-	return &pb.Capabilities{Network: "cancellog", DisplayName: "Cancel Log", Version: "1", Features: &pb.Features{}}, nil
+func main() {
+	sdk.Serve[*testplugin.Session](&network{testplugin.Network{Caps: testplugin.Caps("cancellog", "Cancel Log", nil)}})
 }
 
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
-}
+type network struct{ testplugin.Network }
 
 func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &login{log: n.host.Logger()}, nil
+	return &login{log: n.Host.Logger()}, nil
 }
 
 // login is namelogin's, with Refused refused and its Cancel logged.
@@ -63,25 +57,4 @@ func (l *login) Cancel() {
 	name := l.name
 	l.mu.Unlock()
 	l.log.Info("cancellog: login cancelled", "name", name)
-}
-
-func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
-}
-
-type session struct {
-	n  *network
-	id string
-}
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
-}
-
-func (*session) Disconnect(context.Context) error { return nil }
-func (*session) Logout(context.Context) error     { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "cancellog sends nothing")
 }

@@ -13,20 +13,17 @@ import (
 	"strconv"
 	"strings"
 
-	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-func main() { sdk.Serve[*session](&network{}) }
-
-type network struct{ host sdk.Host }
-
-// Init declares nothing beyond its name.
-func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host = host
-	return &pb.Capabilities{Network: "chatform", DisplayName: "Chat Form", Version: "1", Features: &pb.Features{}}, nil
+func main() {
+	sdk.Serve[*testplugin.Session](&network{testplugin.Network{Caps: testplugin.Caps("chatform", "Chat Form", nil)}})
 }
+
+// network is testplugin's, with a login form of its own.
+type network struct{ testplugin.Network }
 
 func (*network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
 	return []*pb.LoginFlow{{Id: "form", Name: "Form"}}, nil
@@ -34,10 +31,6 @@ func (*network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
 
 func (*network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
 	return &login{}, nil
-}
-
-func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
 }
 
 type login struct{}
@@ -70,21 +63,4 @@ func form(errText string) *pb.LoginStep {
 			{Id: "note", Label: "Note", Type: pb.FieldType_FIELD_TYPE_TEXT},
 			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT},
 		}}}}
-}
-
-type session struct {
-	n  *network
-	id string
-}
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
-}
-
-func (*session) Disconnect(context.Context) error { return nil }
-func (*session) Logout(context.Context) error     { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
 }
