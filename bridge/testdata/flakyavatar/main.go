@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -22,44 +22,23 @@ func main() { sdk.Serve[*session](&network{}) }
 var Picture = []byte("\x89PNG\r\n\x1a\n flakyavatar's picture")
 
 type network struct {
-	host sdk.Host
+	testplugin.Network
 	// failed marks, in the data folder, that a UserInfo failed once.
 	failed string
 }
 
 func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host, n.failed = host, filepath.Join(req.DataDir, "failed-once")
-	return &pb.Capabilities{Network: "flakyavatar", DisplayName: "Flaky avatar", Version: "1",
-		Features: &pb.Features{Presence: true, Avatars: true}}, nil
-}
-
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
-}
-
-func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &namelogin.Login{}, nil
+	n.Host, n.failed = host, filepath.Join(req.DataDir, "failed-once")
+	return testplugin.Caps("flakyavatar", "Flaky avatar", &pb.Features{Presence: true, Avatars: true}), nil
 }
 
 func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
+	return &session{Session: n.Session(l), n: n}, nil
 }
 
 type session struct {
-	n  *network
-	id string
-}
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
-}
-
-func (*session) Disconnect(context.Context) error { return nil }
-func (*session) Logout(context.Context) error     { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
+	testplugin.Session
+	n *network
 }
 
 // ContactList is the one contact, online, with its picture's ID.

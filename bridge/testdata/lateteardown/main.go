@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -22,22 +23,15 @@ import (
 // Teardown is the message of the late state.
 const Teardown = "torn down late"
 
-func main() { sdk.Serve[*session](&network{}) }
+func main() {
+	sdk.Serve[*session](&network{Network: testplugin.Network{Caps: testplugin.Caps("lateteardown", "Late Teardown", nil)}})
+}
 
 type network struct {
-	host sdk.Host
+	testplugin.Network
 
 	mu   sync.Mutex
 	late []string // logins whose connection ended, their last word not said yet
-}
-
-func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host = host
-	return &pb.Capabilities{Network: "lateteardown", DisplayName: "Late Teardown", Version: "1", Features: &pb.Features{}}, nil
-}
-
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
 }
 
 // StartLogin first says the last word of each connection ended.
@@ -47,37 +41,26 @@ func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProces
 	n.late = nil
 	n.mu.Unlock()
 	for _, id := range late {
-		n.host.Logger().Info("lateteardown: the ended connection's last word", "login", id)
-		n.host.Emit(&pb.Event{LoginId: id, TimestampUnixMicro: time.Now().UnixMicro(),
+		n.Host.Logger().Info("lateteardown: the ended connection's last word", "login", id)
+		n.Host.Emit(&pb.Event{LoginId: id, TimestampUnixMicro: time.Now().UnixMicro(),
 			Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_STOPPED, Message: Teardown}}})
 	}
 	return &namelogin.Login{}, nil
 }
 
 func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
+	return &session{Session: n.Session(l), n: n}, nil
 }
 
 type session struct {
-	n  *network
-	id string
-}
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
+	testplugin.Session
+	n *network
 }
 
 // Disconnect leaves the connection's last word for later.
 func (s *session) Disconnect(context.Context) error {
 	s.n.mu.Lock()
-	s.n.late = append(s.n.late, s.id)
+	s.n.late = append(s.n.late, s.ID)
 	s.n.mu.Unlock()
 	return nil
-}
-
-func (*session) Logout(context.Context) error { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "lateteardown sends nothing")
 }

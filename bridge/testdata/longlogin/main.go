@@ -15,7 +15,7 @@ import (
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/proto"
 
-	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -46,45 +46,21 @@ func (c codec) Marshal(v any) (mem.BufferSlice, error) {
 func (c codec) Unmarshal(data mem.BufferSlice, v any) error { return c.proto.Unmarshal(data, v) }
 func (c codec) Name() string                                { return c.proto.Name() }
 
-func main() { sdk.Serve[*session](&network{}) }
-
-type network struct{ host sdk.Host }
-
-func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host = host
-	return &pb.Capabilities{Network: "longlogin", DisplayName: "Long Login", Version: "1", Features: &pb.Features{}}, nil
+func main() {
+	sdk.Serve[*session](&network{testplugin.Network{Caps: testplugin.Caps("longlogin", "Long Login", nil)}})
 }
 
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
-}
-
-func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &namelogin.Login{}, nil
-}
+type network struct{ testplugin.Network }
 
 func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
+	return &session{n.Session(l)}, nil
 }
 
-type session struct {
-	n  *network
-	id string
-}
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
-}
-
-func (s *session) Disconnect(context.Context) error { return nil }
+// session is testplugin's, but for its Logout.
+type session struct{ testplugin.Session }
 
 // Logout says which login went, by its ID's length.
 func (s *session) Logout(context.Context) error {
-	s.n.host.Logger().Info("longlogin: logged out", "login_id_bytes", len(s.id))
+	s.Host.Logger().Info("longlogin: logged out", "login_id_bytes", len(s.ID))
 	return nil
-}
-
-func (s *session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "longlogin sends nothing")
 }

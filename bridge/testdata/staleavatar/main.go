@@ -10,54 +10,31 @@ import (
 	"context"
 	"sync/atomic"
 
-	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-func main() { sdk.Serve[*session](&network{}) }
+func main() {
+	sdk.Serve[*session](&network{Network: testplugin.Network{Caps: testplugin.Caps("staleavatar", "Stale avatar",
+		&pb.Features{Presence: true, Avatars: true})}})
+}
 
 // Picture is the contact's picture until its first UserInfo.
 var Picture = []byte("\x89PNG\r\n\x1a\n staleavatar's picture")
 
 type network struct {
-	host    sdk.Host
+	testplugin.Network
 	fetches atomic.Int32 // UserInfo calls so far
 }
 
-func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host = host
-	return &pb.Capabilities{Network: "staleavatar", DisplayName: "Stale avatar", Version: "1",
-		Features: &pb.Features{Presence: true, Avatars: true}}, nil
-}
-
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
-}
-
-func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &namelogin.Login{}, nil
-}
-
 func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
+	return &session{Session: n.Session(l), n: n}, nil
 }
 
 type session struct {
-	n  *network
-	id string
-}
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
-}
-
-func (*session) Disconnect(context.Context) error { return nil }
-func (*session) Logout(context.Context) error     { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
+	testplugin.Session
+	n *network
 }
 
 // ContactList is the one contact, online, under the avatar ID its picture
