@@ -14,11 +14,9 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"sync/atomic"
 	"time"
 
-	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	"passerelle.im/passerelle/bridge/testdata/wirecodec"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -36,58 +34,27 @@ func init() {
 	wirecodec.Break(map[string]string{Marker: "@@\xff\xfe" + Marker[4:], NULMarker: "@@\x00" + NULMarker[3:]})
 }
 
-func main() { sdk.Serve[*session](&network{}) }
-
-type network struct {
-	host   sdk.Host
-	prefix string
-	seq    atomic.Uint64
+func main() {
+	sdk.Serve[*session](&network{testplugin.Network{Caps: testplugin.Caps("badwire", "Bad wire", nil)}})
 }
 
-// Init declares plain text messages.
-func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host = host
-	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
-	return &pb.Capabilities{Network: "badwire", DisplayName: "Bad wire", Version: "1", Features: &pb.Features{}}, nil
-}
-
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
-}
-
-func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &namelogin.Login{}, nil
-}
+type network struct{ testplugin.Network }
 
 func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
+	return &session{n.Session(l)}, nil
 }
 
-type session struct {
-	n  *network
-	id string
-}
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
-}
-
-func (s *session) Disconnect(context.Context) error { return nil }
-func (s *session) Logout(context.Context) error     { return nil }
+// session is testplugin's, but for the messages it takes.
+type session struct{ testplugin.Session }
 
 // SendMessage answers with an event of broken text and sender name, one
 // of a NUL in its ID, then a good one.
 func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) (sdk.Result, error) {
-	id := fmt.Sprintf("%s-%d", s.n.prefix, s.n.seq.Add(1))
-	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID, Name: Marker},
+	id := testplugin.NewID()
+	s.Host.Emit(&pb.Event{LoginId: s.ID, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID, Name: Marker},
 		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".bad",
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "bad " + Marker + " " + m.Text}}})
-	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
-		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + NULMarker,
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "rejected " + m.Text}}})
-	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
-		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".good",
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "good " + m.Text}}})
+	s.Say(c.ChatID, id+NULMarker, &pb.MessageEvent{Text: "rejected " + m.Text})
+	s.Say(c.ChatID, id+".good", &pb.MessageEvent{Text: "good " + m.Text})
 	return sdk.Result{MessageID: id}, nil
 }

@@ -7,14 +7,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sync/atomic"
-	"time"
 
-	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -22,49 +19,29 @@ import (
 func main() { sdk.Serve[*session](&network{}) }
 
 type network struct {
-	host    sdk.Host
+	testplugin.Network
 	dataDir string
-	prefix  string
-	seq     atomic.Uint64
 }
 
 // Init declares attachments, taken by path.
 func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host, n.dataDir = host, req.DataDir
-	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
-	return &pb.Capabilities{Network: "pathfiles", DisplayName: "Path files", Version: "1",
-		Features: &pb.Features{Attachments: true}}, nil
-}
-
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
-}
-
-func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &namelogin.Login{}, nil
+	n.Host, n.dataDir = host, req.DataDir
+	return testplugin.Caps("pathfiles", "Path files", &pb.Features{Attachments: true}), nil
 }
 
 func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
+	return &session{Session: n.Session(l), n: n}, nil
 }
 
 type session struct {
-	n  *network
-	id string
+	testplugin.Session
+	n *network
 }
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
-}
-
-func (s *session) Disconnect(context.Context) error { return nil }
-func (s *session) Logout(context.Context) error     { return nil }
 
 // SendMessage echoes the text and a copy of each file back from the
 // contact.
 func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) (sdk.Result, error) {
-	id := fmt.Sprintf("%s-%d", s.n.prefix, s.n.seq.Add(1))
+	id := testplugin.NewID()
 	var atts []*pb.Attachment
 	for _, a := range m.Attachments {
 		if a.GetPath() == "" {
@@ -76,9 +53,7 @@ func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) 
 		}
 		atts = append(atts, &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: a.Size, Source: &pb.Attachment_Path{Path: dst}})
 	}
-	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
-		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".echo",
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: m.Text, Attachments: atts}}})
+	s.Say(c.ChatID, id+".echo", &pb.MessageEvent{Text: m.Text, Attachments: atts})
 	return sdk.Result{MessageID: id}, nil
 }
 

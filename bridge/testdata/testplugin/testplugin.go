@@ -6,6 +6,9 @@ package testplugin
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
 
 	"passerelle.im/passerelle/bridge/testdata/namelogin"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -68,6 +71,13 @@ func (s *Session) Connect(context.Context) error {
 	return nil
 }
 
+// Say sends the user the message m from the contact chatID, under the
+// event ID eventID.
+func (s *Session) Say(chatID, eventID string, m *pb.MessageEvent) {
+	s.Host.Emit(&pb.Event{LoginId: s.ID, ChatId: chatID, Sender: &pb.Sender{UserId: chatID},
+		TimestampUnixMicro: time.Now().UnixMicro(), EventId: eventID, Payload: &pb.Event_Message{Message: m}})
+}
+
 // Disconnect has nothing to end.
 func (*Session) Disconnect(context.Context) error { return nil }
 
@@ -78,3 +88,14 @@ func (*Session) Logout(context.Context) error { return nil }
 func (*Session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
 	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
 }
+
+// idPrefix tells the IDs of NewID apart from those of the plugin's
+// processes before (its events' IDs stay in the gateway's store).
+var (
+	idPrefix = fmt.Sprintf("%x", time.Now().UnixNano())
+	idSeq    atomic.Uint64
+)
+
+// NewID is a message ID that no other call, nor the plugin's processes
+// before, made.
+func NewID() string { return fmt.Sprintf("%s-%d", idPrefix, idSeq.Add(1)) }
