@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -24,7 +24,7 @@ import (
 func main() { sdk.Serve[*session](&network{}) }
 
 type network struct {
-	host  sdk.Host
+	testplugin.Network
 	dir   string
 	group bool // the group "grp" is there
 }
@@ -40,23 +40,14 @@ func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	if cfg.StateDir == "" {
 		return nil, fmt.Errorf("config: no state_dir")
 	}
-	n.host, n.dir = host, cfg.StateDir
+	n.Host, n.dir = host, cfg.StateDir
 	_, err := os.Stat(filepath.Join(n.dir, "group"))
 	n.group = err == nil
-	return &pb.Capabilities{Network: "countavatar", DisplayName: "Count avatar", Version: "1",
-		Features: &pb.Features{Presence: true, Avatars: true, Groups: n.group}}, nil
-}
-
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
-}
-
-func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &namelogin.Login{}, nil
+	return testplugin.Caps("countavatar", "Count avatar", &pb.Features{Presence: true, Avatars: true, Groups: n.group}), nil
 }
 
 func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
+	return &session{Session: n.Session(l), n: n}, nil
 }
 
 // avatarID is the contact's avatar ID now.
@@ -69,20 +60,8 @@ func (n *network) avatarID() string {
 }
 
 type session struct {
-	n  *network
-	id string
-}
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
-}
-
-func (*session) Disconnect(context.Context) error { return nil }
-func (*session) Logout(context.Context) error     { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
+	testplugin.Session
+	n *network
 }
 
 // ContactList is the one contact, online, under its avatar ID.
@@ -115,7 +94,7 @@ func (s *session) UserInfo(_ context.Context, userID string) (*pb.Contact, error
 // groupChat is the group, when there is one.
 func (s *session) groupChat() *pb.Chat {
 	return &pb.Chat{ChatId: "grp", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "Group",
-		Members: []*pb.Member{{UserId: s.id, IsSelf: true}, {UserId: "mem", Nick: "Mem"}}}
+		Members: []*pb.Member{{UserId: s.ID, IsSelf: true}, {UserId: "mem", Nick: "Mem"}}}
 }
 
 // ChatList is the group, when there is one.

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -35,7 +36,7 @@ func main() {
 var File = []byte("reloadfile's file, sent during the reload\n")
 
 type network struct {
-	host     sdk.Host
+	testplugin.Network
 	loadWait time.Duration
 
 	mu         sync.Mutex
@@ -55,13 +56,8 @@ func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	if err != nil {
 		return nil, fmt.Errorf("load_wait: %w", err)
 	}
-	n.host, n.loadWait = host, d
-	return &pb.Capabilities{Network: "reloadfile", DisplayName: "Reload file", Version: "1",
-		Features: &pb.Features{Attachments: true}}, nil
-}
-
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
+	n.Host, n.loadWait = host, d
+	return testplugin.Caps("reloadfile", "Reload file", &pb.Features{Attachments: true}), nil
 }
 
 func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
@@ -79,7 +75,7 @@ func (n *network) LoadLogin(ctx context.Context, l sdk.LoginInfo) (*session, err
 			return nil, ctx.Err()
 		}
 	}
-	return &session{n: n, id: l.LoginID}, nil
+	return &session{Session: n.Session(l), n: n}, nil
 }
 
 // closeOnce closes ch unless it is closed.
@@ -105,28 +101,19 @@ func (l *login) Submit(ctx context.Context, f map[string]string) (*pb.LoginStep,
 }
 
 type session struct {
-	n  *network
-	id string
+	testplugin.Session
+	n *network
 }
 
 // Connect sends alice the file, by reference.
 func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	if s.id == "alice" {
-		s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: "bob", Sender: &pb.Sender{UserId: "bob"},
-			TimestampUnixMicro: time.Now().UnixMicro(), EventId: fmt.Sprintf("file-%d", os.Getpid()),
-			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Attachments: []*pb.Attachment{{
-				Name: "notes.txt", MimeType: "text/plain", Size: int64(len(File)),
-				Source: &pb.Attachment_Ref{Ref: "notes"}}}}}})
+	namelogin.Connected(s.Host, s.ID)
+	if s.ID == "alice" {
+		s.Say("bob", fmt.Sprintf("file-%d", os.Getpid()), &pb.MessageEvent{Attachments: []*pb.Attachment{{
+			Name: "notes.txt", MimeType: "text/plain", Size: int64(len(File)),
+			Source: &pb.Attachment_Ref{Ref: "notes"}}}})
 	}
 	return nil
-}
-
-func (*session) Disconnect(context.Context) error { return nil }
-func (*session) Logout(context.Context) error     { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
 }
 
 // DownloadMedia serves the file, and ends carol's wait.

@@ -22,14 +22,15 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-func main() { sdk.Serve[*session](&network{submitted: make(chan struct{})}) }
+func main() { sdk.Serve[*testplugin.Session](&network{submitted: make(chan struct{})}) }
 
 type network struct {
-	host     sdk.Host
+	testplugin.Network
 	loadWait time.Duration
 
 	mu        sync.Mutex
@@ -52,12 +53,8 @@ func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		}
 		n.loadWait = d
 	}
-	n.host, n.loaded = host, map[string]string{}
-	return &pb.Capabilities{Network: "slowload", DisplayName: "Slow load", Version: "1", Features: &pb.Features{}}, nil
-}
-
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
+	n.Host, n.loaded = host, map[string]string{}
+	return testplugin.Caps("slowload", "Slow load", nil), nil
 }
 
 func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
@@ -65,8 +62,8 @@ func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProces
 }
 
 // LoadLogin waits, during the reload, then knows the login by its name.
-func (n *network) LoadLogin(ctx context.Context, l sdk.LoginInfo) (*session, error) {
-	n.host.Logger().Info("slowload: loading login " + l.LoginID)
+func (n *network) LoadLogin(ctx context.Context, l sdk.LoginInfo) (*testplugin.Session, error) {
+	n.Host.Logger().Info("slowload: loading login " + l.LoginID)
 	select {
 	case <-n.submitted:
 	case <-time.After(n.loadWait):
@@ -77,7 +74,7 @@ func (n *network) LoadLogin(ctx context.Context, l sdk.LoginInfo) (*session, err
 	n.mu.Lock()
 	n.loaded[name] = l.LoginID
 	n.mu.Unlock()
-	return &session{n: n, id: l.LoginID}, nil
+	return n.Network.LoadLogin(ctx, l)
 }
 
 // login is namelogin's form; the ID of a name not loaded is new (the
@@ -107,21 +104,4 @@ func (l *login) Submit(ctx context.Context, f map[string]string) (*pb.LoginStep,
 	}
 	done.LoginId = id
 	return step, nil
-}
-
-type session struct {
-	n  *network
-	id string
-}
-
-func (s *session) Connect(context.Context) error {
-	namelogin.Connected(s.n.host, s.id)
-	return nil
-}
-
-func (*session) Disconnect(context.Context) error { return nil }
-func (*session) Logout(context.Context) error     { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
 }

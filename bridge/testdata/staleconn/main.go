@@ -28,7 +28,7 @@ import (
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/proto"
 
-	"passerelle.im/passerelle/bridge/testdata/namelogin"
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -46,7 +46,7 @@ func main() {
 }
 
 type network struct {
-	host sdk.Host
+	testplugin.Network
 
 	mu   sync.Mutex
 	said map[string]*pb.Event // login ID -> the last state its connection said, as stamped
@@ -61,25 +61,17 @@ func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	unmarked.Store(cfg.Unmarked)
-	n.host, n.said = host, map[string]*pb.Event{}
-	return &pb.Capabilities{Network: "staleconn", DisplayName: "Stale connection", Version: "1", Features: &pb.Features{}}, nil
-}
-
-func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return namelogin.Flows(), nil
-}
-
-func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &namelogin.Login{}, nil
+	n.Host, n.said = host, map[string]*pb.Event{}
+	return testplugin.Caps("staleconn", "Stale connection", nil), nil
 }
 
 func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{n: n, id: l.LoginID}, nil
+	return &session{Session: n.Session(l), n: n}, nil
 }
 
 type session struct {
-	n  *network
-	id string
+	testplugin.Session
+	n *network
 }
 
 // Connect sends again the state of the connection before, if any (and
@@ -87,28 +79,21 @@ type session struct {
 func (s *session) Connect(context.Context) error {
 	n := s.n
 	n.mu.Lock()
-	before := n.said[s.id]
+	before := n.said[s.ID]
 	n.mu.Unlock()
 	if before != nil && !unmarked.Load() {
-		n.host.Emit(proto.Clone(before).(*pb.Event)) // its connection number kept
+		n.Host.Emit(proto.Clone(before).(*pb.Event)) // its connection number kept
 	}
 	ls := &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}
 	if before == nil {
 		ls = &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, Message: FirstRefused}
 	}
-	ev := &pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_LoginState{LoginState: ls}}
-	n.host.Emit(ev) // the SDK stamps this connection's number
+	ev := &pb.Event{LoginId: s.ID, TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_LoginState{LoginState: ls}}
+	n.Host.Emit(ev) // the SDK stamps this connection's number
 	n.mu.Lock()
-	n.said[s.id] = proto.Clone(ev).(*pb.Event)
+	n.said[s.ID] = proto.Clone(ev).(*pb.Event)
 	n.mu.Unlock()
 	return nil
-}
-
-func (*session) Disconnect(context.Context) error { return nil }
-func (*session) Logout(context.Context) error     { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
 }
 
 // unmarkingCodec is gRPC's proto codec, which, while unmarked, sends
