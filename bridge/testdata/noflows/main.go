@@ -7,36 +7,21 @@ package main
 import (
 	"context"
 
+	"passerelle.im/passerelle/bridge/testdata/testplugin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-func main() { sdk.Serve[*session](&network{}) }
-
-type network struct{}
-
-// Init declares nothing beyond its name.
-func (*network) Init(context.Context, sdk.InitRequest, sdk.Host) (*pb.Capabilities, error) {
-	return &pb.Capabilities{Network: "noflows", DisplayName: "No flows", Version: "1", Features: &pb.Features{}}, nil
+func main() {
+	sdk.Serve[*testplugin.Session](&network{testplugin.Network{Caps: testplugin.Caps("noflows", "No flows", nil)}})
 }
+
+// network is testplugin's, with no way to log in.
+type network struct{ testplugin.Network }
 
 // LoginFlows lists none.
 func (*network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) { return nil, nil }
 
 func (*network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
 	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no login here")
-}
-
-func (*network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
-	return &session{}, nil
-}
-
-type session struct{}
-
-func (*session) Connect(context.Context) error    { return nil }
-func (*session) Disconnect(context.Context) error { return nil }
-func (*session) Logout(context.Context) error     { return nil }
-
-func (*session) SendMessage(context.Context, sdk.Call, *pb.SendMessage) (sdk.Result, error) {
-	return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "no messages here")
 }
