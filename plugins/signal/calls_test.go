@@ -158,8 +158,9 @@ func TestTimerChange(t *testing.T) {
 
 // A v2 group's timer change comes as a group update (no
 // isExpirationUpdate): the group's timer, read again, tells it, a
-// notice from whoever changed it in the group's room; an update that
-// leaves the timer as it was makes none.
+// notice from whoever changed it in the group's room, named by its
+// value, the update and its author (TestAuthoredTimerNoticeRetoldChanged);
+// an update that leaves the timer as it was makes none.
 func TestGroupTimerChange(t *testing.T) {
 	d, gid, s, group := groupKnown(t)
 
@@ -176,7 +177,7 @@ func TestGroupTimerChange(t *testing.T) {
 	at := update(func(g *fakesignal.Group) { g.Timer = 4 * 7 * 24 * 3600 }, 4*7*24*3600)
 	ev := s.nextNotice()
 	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 4 weeks after they are read" ||
-		ev.ChatId != group || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != carol || ev.EventId != mid(at, carolACI) {
+		ev.ChatId != group || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != carol || ev.EventId != "timer2419200-"+itoa(at)+"-"+carol {
 		t.Fatalf("group timer: %v", ev)
 	}
 	update(func(g *fakesignal.Group) { g.Description = "same timer" }, 4*7*24*3600)

@@ -432,6 +432,25 @@ func TestGapTimerNoticeRetoldChanged(t *testing.T) {
 	}
 }
 
+// A timer bob's update does not carry (0), read from the group, is
+// named by its value too, and still as his: handled again at the next
+// start (its notice's confirmation lost) after the timer changed again,
+// the new timer is another notice. Before, both were named by the
+// update's message ID, the gateway dropped the second, and the room
+// showed the old timer.
+func TestAuthoredTimerNoticeRetoldChanged(t *testing.T) {
+	texts := retoldTexts(t, "isappearing", false, func(*fakesignal.Group) {},
+		func(g *fakesignal.Group) { g.Timer = 60 }, func(g *fakesignal.Group) { g.Timer = 300 })
+	if len(texts) != 2 {
+		t.Fatalf("the timer's notices told as %v; want a minute, then five", texts)
+	}
+	for id := range texts {
+		if !strings.HasSuffix(id, "-"+bob) {
+			t.Errorf("notice %s is not named by its author %s", id, bob)
+		}
+	}
+}
+
 // retoldTexts are the notices saying about (by ID) of an update of
 // bob's, change, to alice's group as known (before), whose notice's
 // confirmation is lost: its envelope handled again by a session started

@@ -198,6 +198,7 @@ func (s *Session) announceMove(ctx context.Context, moved *pb.IdentityEvent) boo
 	s.pins.moved(moved.OldUserId, moved.GetContact().GetUserId())
 	s.polls.moved(moved.OldUserId, moved.GetContact().GetUserId())
 	s.marks.moved(moved.OldUserId, moved.GetContact().GetUserId())
+	s.pendingReceipts.moved(moved.OldUserId, moved.GetContact().GetUserId())
 	ev := &pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Identity{Identity: moved}}
 	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
 		s.n.host.Logger().Warn("signal: a contact's move was not confirmed on disk; announced again with the next one learnt or at the next connection", "login", s.loginID, "err", err)

@@ -360,6 +360,7 @@ func (s *Session) tellRenamed() {
 	s.pins.moved(old, acc.Number)
 	s.polls.moved(old, acc.Number)
 	s.marks.moved(old, acc.Number)
+	s.pendingReceipts.moved(old, acc.Number)
 	self := s.noteToSelf()
 	s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: &pb.IdentityEvent{OldUserId: old, Contact: self}}}, true)
 	s.emit(ctx, &pb.Event{ChatId: acc.Number, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: acc.Number, Name: noteToSelfName},

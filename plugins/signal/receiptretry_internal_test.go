@@ -152,7 +152,9 @@ func TestReceiptRetriesPruned(t *testing.T) {
 
 // A mark waiting to be made again after a rate limit ends when the
 // login disconnects, as the README says: its retry, due after the next
-// connection, sends nothing, and the chat's next mark sends it. Before,
+// connection, sends nothing, and the chat's next mark sends it (or the
+// next subscription, from the login's folder, which this connection
+// made by hand has not: TestReceiptRetryResumedAfterRestart). Before,
 // it went on across the reconnection.
 func TestReceiptRetryEndsAtDisconnect(t *testing.T) {
 	held := heldRetries(t)

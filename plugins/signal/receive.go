@@ -397,10 +397,15 @@ func (s *Session) groupUpdated(ctx context.Context, chat string, sender *pb.Send
 		s.groupNotice(ctx, chat, "timer"+strconv.Itoa(after), ts, "", timerNotice(after))
 	default:
 		// The timer changed (calls.go): a notice from whoever changed
-		// it, by the update's timestamp.
-		s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,
-			EventId: s.idFor(ts, sender.UserId), Payload: &pb.Event_Message{Message: &pb.MessageEvent{
-				Text: timerNotice(after)}}}, true)
+		// it, by the update's timestamp. Named by its value and its
+		// author, as the other notices of an update are: a timer read,
+		// not carried, may have changed again when the envelope is
+		// handled again at the next start (the notice's confirmation
+		// lost), which is another notice; under the update's message
+		// ID, the gateway dropped it as told.
+		ev := groupNoticeEvent(chat, "timer"+strconv.Itoa(after), ts, sender.UserId, timerNotice(after))
+		ev.Sender = sender
+		s.emit(ctx, ev, true)
 	}
 }
 

@@ -50,9 +50,11 @@ const verifyHint = "send /trust in your chat with them to accept it, or /trust a
 // is read again, that a message of theirs could not be read because
 // their safety number changed. signal-cli says no more than that (the
 // exception's type and "Untrusted identity: " and the sender), and
-// lists the new key only once a send met it (untrustednames.go): the
-// notice is named by the key then, else by the message's time, kept for
-// a send refused next to tell it under the same name.
+// lists the new key only once it saved it: a send met it, or its fetch
+// of the sender's profile, made after writing the envelope, came back
+// (untrustednames.go): the notice is named by the key then, else by the
+// message's time, kept for a send refused next to tell it under the
+// same name.
 func (s *Session) untrustedIdentity(ctx context.Context, env envelope) {
 	from := s.userID(ctx, env.SourceNumber, env.SourceUUID, env.SourceName)
 	if from == "" {
@@ -184,6 +186,12 @@ func (s *Session) trust(ctx context.Context, chatID, arg string) (sdk.Result, er
 		}
 		p["verifiedSafetyNumber"] = digits
 	}
+	if s.untrustedSets().Told(chatID, untrustedTold) && s.newKeyUnknown(ctx, chatID) {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+			"%s: signal-cli has not learnt %s's new safety number yet (it asks Signal's servers for it after a message it could not read, which failed): "+
+				"trusting now would trust their old one, and what they sent would still not come. Their next message teaches it, or one of yours to them "+
+				"(refused, but signal-cli learns it then): send /trust again after that", what, chatID)
+	}
 	if err := s.callRaw(ctx, what, "trust", p, nil); err != nil {
 		var rerr *rpc.Error
 		if errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError {
@@ -212,6 +220,23 @@ func (s *Session) trust(ctx context.Context, chatID, arg string) (sdk.Result, er
 		reply = "✓ " + chatID + "'s safety number is verified: your messages go to them again, and what they sent meanwhile comes now."
 	}
 	return sdk.Result{Command: true, Reply: reply}, nil
+}
+
+// newKeyUnknown reports whether signal-cli lists keys of the contact
+// chatID, none of them untrusted: told of their change by a message it
+// could not read, it learns their new key only from their profile,
+// fetched after that message (IncomingMessageHandler's
+// RetrieveProfileAction), or from a send to them; until then its trust
+// takes the key it had (IdentityHelper's trustIdentity), answers true,
+// and their messages kept still cannot be read. False when it cannot
+// tell, so that the trust is asked as before.
+func (s *Session) newKeyUnknown(ctx context.Context, chatID string) bool {
+	var ids []identityListed
+	if err := s.callRaw(ctx, "could not list the safety numbers", "listIdentities", map[string]any{"number": chatID}, &ids); err != nil {
+		s.n.host.Logger().Warn("signal: the contact's safety numbers could not be listed", "login", s.loginID, "chat", chatID, "err", err)
+		return false
+	}
+	return len(ids) > 0 && !slices.ContainsFunc(ids, func(id identityListed) bool { return id.TrustLevel == "UNTRUSTED" })
 }
 
 // knowsIdentity reports whether signal-cli has an identity key of the

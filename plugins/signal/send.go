@@ -395,7 +395,7 @@ func (s *Session) isSelfChat(chatID string) bool {
 func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
 	gen := s.receiptRetries.supersede(c.ChatID) // this mark sends what an earlier one could not
 	err := s.markRead(ctx, c, m)
-	s.retryIfRateLimited(c, m, err, gen, receiptRetryWait)
+	s.retryIfRateLimited(c, m, err, gen, receiptRetryWait, false)
 	return err
 }
 

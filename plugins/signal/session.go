@@ -176,6 +176,9 @@ type Session struct {
 	// receiptRetries are the marks a rate limit refused, sent again
 	// later (receiptretry.go).
 	receiptRetries receiptRetries
+	// pendingReceipts are those marks, kept in the login's folder
+	// (pendingreceipts.go).
+	pendingReceipts *pendingReceipts
 	// authorSince: messages from this Unix ms on have author IDs
 	// (msgids.go), those before their bare timestamp.
 	authorSince int64
@@ -201,6 +204,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s.revs = loadGroupRevisions(login.Dir, log)
 	s.told = loadGroupsTold(login.Dir, log)
 	s.changing = loadGroupsChanging(login.Dir, log)
+	s.pendingReceipts = loadPendingReceipts(login.Dir, log)
 	s.seenExits() // restart.go
 	return s
 }
@@ -288,6 +292,7 @@ func (s *Session) onUp() {
 			ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
 			s.learnACI(ctx, c, conn) // ownnumber.go
 			cancel()
+			go s.resumeReceipts() // receiptretry.go
 		}
 		if done {
 			return
@@ -540,9 +545,9 @@ func (s *Session) Disconnect(ctx context.Context) error {
 }
 
 // closeConn ends the connection to the daemon at once. The read marks
-// waiting to be made again end with it (receiptretry.go): the chat's
-// next mark sends what they would. Before, they went on across the next
-// connection.
+// waiting to be made again end with it (receiptretry.go): the next
+// subscription makes them again from the login's folder. Before, they
+// went on across the next connection.
 func (s *Session) closeConn() {
 	s.mu.Lock()
 	c := s.c
@@ -608,7 +613,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", ringingFile, ringingFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, readMarksFile, readMarksFile + ".tmp", invitationsFile, "uploads", pollstore.DirName} {
+		myReactionsFile, myReactionsFile + ".tmp", ringingFile, ringingFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, readMarksFile, readMarksFile + ".tmp", pendingReceiptsFile, pendingReceiptsFile + ".tmp", invitationsFile, "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}

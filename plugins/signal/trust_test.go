@@ -114,3 +114,43 @@ func TestTrustNoSafetyNumberYet(t *testing.T) {
 		t.Fatal("a /trust went to dave as a message")
 	}
 }
+
+// /trust after a change seen only on receive, before signal-cli learnt
+// the new key (its fetch of the sender's profile, which carries it,
+// failed): signal-cli would trust the key it had and answer so, their
+// messages kept still unreadable and sends to them still refused. The
+// plugin says the new safety number is not known yet and how it comes,
+// and asks no trust. Once signal-cli has it (their next message, its
+// fetch through), /trust accepts it and what they sent comes. Before,
+// the first /trust answered "accepted ... what they sent meanwhile
+// comes now", and nothing came.
+func TestTrustBeforeNewKeyLearnt(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	d.Fail(bob, "IDENTITY_FAILURE")
+	d.ProfileFetchFails(bob, true)
+	d.DeliverUntrusted(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob",
+		DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("kept, key unknown")}})
+	s.next(isSafetyNotice)
+	for _, cmd := range []string{"/trust", "/trust " + fakesignal.SafetyNumber(alice, bob)} {
+		res := s.do(bob, &pb.SendMessage{Text: cmd})
+		wantRefused(t, cmd+" before signal-cli learnt bob's new key", res, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "new safety number", "not learnt", "/trust again")
+	}
+	if _, ok := lastRequest(d, "trust"); ok {
+		t.Fatal("a trust was asked of signal-cli, which has bob's old key only")
+	}
+
+	d.ProfileFetchFails(bob, false)
+	d.DeliverUntrusted(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob",
+		DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("kept, key learnt")}})
+	if res := s.do(bob, &pb.SendMessage{Text: "/trust"}); res.Error != nil || !strings.Contains(res.GetCommandReply(), "accepted") {
+		t.Fatalf("/trust once the new key is learnt: %v", res)
+	}
+	got := map[string]bool{}
+	s.next(func(ev *pb.Event) bool {
+		if t := ev.GetMessage().GetText(); strings.HasPrefix(t, "kept, key") {
+			got[t] = true
+		}
+		return len(got) == 2
+	})
+}

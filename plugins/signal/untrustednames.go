@@ -11,9 +11,11 @@ import (
 // A contact's changed safety number is told by the first of their
 // messages signal-cli could not read, or of the sends to them it
 // refused (safety.go), named by their new key when signal-cli lists it:
-// it does only once a send met the key (it saves a changed key as it
-// sends; receiving, it keeps the one it had), so a message's notice is
-// named by the message's time. Told again after the host had it but its
+// it does once a send met the key (it saves a changed key as it sends),
+// or once the fetch of their profile it makes after a message it could
+// not read came back (receiving, it keeps the key it had until then), so
+// a message's notice is named by the message's time when asked before.
+// Told again after the host had it but its
 // confirmation was lost (a restart, the next send refused), the notice
 // must come under the ID it had, which the host drops: the name it was
 // first told under is kept, from before it goes to the host until it is

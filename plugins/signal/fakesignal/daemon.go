@@ -186,12 +186,18 @@ type Daemon struct {
 	// they took (Fail with IDENTITY_FAILURE): listIdentities' fingerprint
 	// of a new one is another.
 	newKeys map[string]int
-	// metKeys are the users (as Fail named them) whose new key a send
-	// met: signal-cli saves a changed key as
-	// it sends (IdentityKeyStore.isTrustedIdentity, SENDING), untrusted,
-	// and listIdentities lists it from then on; receiving, it refuses
-	// the message and keeps the key it had.
+	// metKeys are the users (as Fail named them) whose new key signal-cli
+	// saved, untrusted, and listIdentities lists from then on: a send
+	// met it (IdentityKeyStore.isTrustedIdentity, SENDING), or a message
+	// of theirs it could not read (DeliverUntrusted) had it fetch their
+	// profile, which carries the key (IncomingMessageHandler's
+	// RetrieveProfileAction, ProfileHelper's saveIdentity). Until then
+	// it has the key before only, which trust trusts again.
 	metKeys map[string]bool
+	// noFetch are the users whose profile signal-cli cannot fetch
+	// (ProfileFetchFails): a message of theirs it could not read
+	// teaches it no new key.
+	noFetch map[string]bool
 	// groupLinks are the groups joinGroup knows, by their link's
 	// fragment (AddGroupLink).
 	groupLinks map[string]*groupLink
@@ -229,7 +235,7 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, newKeys: map[string]int{}, metKeys: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
+		noProfileKey: map[string]bool{}, noIdentity: map[string]bool{}, newKeys: map[string]int{}, metKeys: map[string]bool{}, noFetch: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
 		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}, failFor: map[[2]string][]*rpcError{}, usernames: map[string]string{}}
 	if err := d.listen(); err != nil {
 		return nil, err
@@ -513,6 +519,11 @@ type untrusted struct{ env Envelope }
 // The envelope's content (its data message) is held, and comes once the
 // sender is trusted (the trust method), as signal-cli decrypts its
 // cached messages again then.
+// A sender whose new key Fail gave (IDENTITY_FAILURE) has it saved,
+// untrusted, once the envelope is written, as signal-cli does when the
+// fetch of their profile it then makes comes back (not before the
+// envelope: the plugin may ask listIdentities before or after), unless
+// ProfileFetchFails names them.
 func (d *Daemon) DeliverUntrusted(account string, env Envelope) {
 	d.mu.Lock()
 	a := d.accounts[account]
@@ -527,6 +538,28 @@ func (d *Daemon) DeliverUntrusted(account string, env Envelope) {
 	a.queue = append(a.queue, untrusted{bare})
 	d.mu.Unlock()
 	d.flush(a)
+	d.mu.Lock()
+	m := d.memberOf(a, cmp.Or(env.SourceUUID, env.SourceNumber))
+	m.Number = cmp.Or(m.Number, env.SourceNumber)
+	if !d.noFetch[m.Number] && !d.noFetch[m.UUID] {
+		d.meetKey(m, "IDENTITY_FAILURE")
+	}
+	d.mu.Unlock()
+}
+
+// ProfileFetchFails makes signal-cli's fetch of user's profile (a
+// number or an ACI, as Fail names them) fail, as with Signal's servers
+// unreachable, or go through again (fails false): while it fails, a
+// message of theirs it could not read (DeliverUntrusted) teaches it no
+// new key, and trust trusts the one before.
+func (d *Daemon) ProfileFetchFails(user string, fails bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if fails {
+		d.noFetch[user] = true
+	} else {
+		delete(d.noFetch, user)
+	}
 }
 
 // SafetyNumber is the safety number (60 digits, in groups of five as
@@ -577,6 +610,19 @@ func (d *Daemon) trust(a *Account, p map[string]any) (any, error) {
 	case strings.ReplaceAll(number, " ", "") != strings.ReplaceAll(SafetyNumber(accountID(a), r), " ", ""):
 		d.mu.Unlock()
 		return nil, userError("Failed to set the trust for this number, make sure the number and the fingerprint/safety number are correct.")
+	}
+	changed, met := false, false
+	for _, id := range []string{r, m.Number, m.UUID} {
+		changed = changed || d.failing[id] == "IDENTITY_FAILURE"
+		met = met || d.metKeys[id]
+	}
+	if changed && !met {
+		// signal-cli has their key before only (IdentityHelper's
+		// trustIdentity takes the stored one): it trusts it again and
+		// answers so, while their new key still fails sends and their
+		// messages kept still cannot be read.
+		d.mu.Unlock()
+		return map[string]any{}, nil
 	}
 	for _, id := range []string{r, m.Number, m.UUID} {
 		if d.failing[id] == "IDENTITY_FAILURE" {

@@ -252,10 +252,11 @@ func TestSendPollTerminateShape(t *testing.T) {
 }
 
 // A contact's new key (Fail IDENTITY_FAILURE) is listed, untrusted, once
-// a send met it, as signal-cli saves a changed key only as it sends
-// (IdentityKeyStore.isTrustedIdentity): until then listIdentities lists
-// the key before, trusted, as after a message of theirs it could not
-// read.
+// signal-cli saved it: a send met it (IdentityKeyStore.isTrustedIdentity,
+// SENDING), or a message of theirs it could not read had it fetch their
+// profile (RetrieveProfileAction), which carries it. With that fetch
+// failing, listIdentities lists the key before, trusted, until a send;
+// trust then trusts that one, their sends still refused.
 func TestListIdentitiesNewKeyOnceSent(t *testing.T) {
 	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
 	if err != nil {
@@ -280,14 +281,36 @@ func TestListIdentitiesNewKeyOnceSent(t *testing.T) {
 		t.Fatalf("bob's first key: %s", trust)
 	}
 	d.Fail(bob, "IDENTITY_FAILURE")
+	d.ProfileFetchFails(bob, true)
 	d.DeliverUntrusted(account, Envelope{SourceNumber: bob})
 	if key, trust := listed(); key != was || trust != "TRUSTED_UNVERIFIED" {
-		t.Fatalf("no send to bob since his new key: %s %s, want the key before, trusted", key, trust)
+		t.Fatalf("no send to bob since his new key, his profile not fetched: %s %s, want the key before, trusted", key, trust)
 	}
-	if m := ask(`{"jsonrpc":"2.0","method":"send","id":2,"params":{"account":"` + account + `","recipient":["` + bob + `"],"message":"hi"}}`); m["error"] == nil {
-		t.Fatalf("a send to bob's new key: %v, want it refused", m)
+	send := func(id string) map[string]any {
+		return ask(`{"jsonrpc":"2.0","method":"send","id":` + id + `,"params":{"account":"` + account + `","recipient":["` + bob + `"],"message":"hi"}}`)
+	}
+	if m := ask(`{"jsonrpc":"2.0","method":"trust","id":5,"params":{"account":"` + account + `","recipient":"` + bob + `","trustAllKnownKeys":true}}`); m["error"] != nil {
+		t.Fatalf("trust of the key before: %v, want it answered as done", m)
+	}
+	if m := send("6"); m["error"] == nil {
+		t.Fatalf("a send to bob's new key after the key before was trusted: %v, want it refused", m)
 	}
 	if key, trust := listed(); key == was || trust != "UNTRUSTED" {
 		t.Fatalf("after a send met bob's new key: %s %s, want it, untrusted", key, trust)
+	}
+
+	// His next key, learnt from a message of his through his profile.
+	d.Fail(bob, "IDENTITY_FAILURE")
+	d.ProfileFetchFails(bob, false)
+	before, _ := listed()
+	d.DeliverUntrusted(account, Envelope{SourceNumber: bob})
+	if key, trust := listed(); key == before || trust != "UNTRUSTED" {
+		t.Fatalf("after a message of bob's new key, his profile fetched: %s %s, want it, untrusted", key, trust)
+	}
+	if m := ask(`{"jsonrpc":"2.0","method":"trust","id":7,"params":{"account":"` + account + `","recipient":"` + bob + `","trustAllKnownKeys":true}}`); m["error"] != nil {
+		t.Fatalf("trust of the new key: %v", m)
+	}
+	if m := send("8"); m["error"] != nil {
+		t.Fatalf("a send to bob once his new key is trusted: %v", m)
 	}
 }
