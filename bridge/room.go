@@ -343,9 +343,13 @@ func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, sho
 		}
 	}
 	before := map[string]string{}
+	shown := map[string]muc.Occupant{} // the occupants the joined resources saw, to tell their changes
 	for _, m := range ms {
 		if n, ok := r.nicks.Nick(m.ID); ok {
 			before[m.ID] = n
+		}
+		if _, had := r.members[m.ID]; had && show && len(r.joined) > 0 && r.presentedLocked(s.t, m.ID) {
+			shown[m.ID] = r.occupantLocked(s, m.ID)
 		}
 	}
 	r.nicks.AssignAll(ms)
@@ -374,7 +378,9 @@ func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, sho
 			// The same nick: a new affiliation or role (made while
 			// the gateway was down, an event lost) shows as a member
 			// event's would; nothing changed, nothing goes.
-			out = append(out, r.occupantPresenceLocked(s, m.UserId)...)
+			if o, ok := shown[m.UserId]; ok {
+				out = append(out, r.occupantChangedLocked(s, m.UserId, o)...) // room_occupant_sent.go
+			}
 		}
 	}
 	return out

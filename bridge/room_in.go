@@ -385,7 +385,7 @@ func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *s
 	sel, added := t.joinOccupantsLocked(r, first) // room_crowd.go
 	// All of them: the record of res starts afresh.
 	for _, id := range sel {
-		if p := r.presenceToLocked(s.user, res, id, r.occupantLocked(s, id)); p != nil {
+		if p := r.presenceToLocked(s.user, res, id, r.occupantLocked(s, id), nil); p != nil {
 			out = append(out, p)
 		}
 	}
@@ -395,7 +395,7 @@ func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *s
 			if other == res {
 				continue
 			}
-			if p := r.presenceToLocked(s.user, other, id, o); p != nil {
+			if p := r.presenceToLocked(s.user, other, id, o, nil); p != nil {
 				out = append(out, p)
 			}
 		}

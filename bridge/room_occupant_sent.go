@@ -21,10 +21,24 @@ import "passerelle.im/passerelle/bridge/muc"
 // occupantPresenceLocked is member id's occupant presence to each
 // joined resource that was not sent it as it is now.
 func (r *room) occupantPresenceLocked(s *session, id string) [][]byte {
+	return r.occupantToJoinedLocked(s, id, nil)
+}
+
+// occupantChangedLocked is occupantPresenceLocked for a member the
+// joined resources knew as before (a member event, a room sync): a
+// resource with no record of it is taken to have before.
+func (r *room) occupantChangedLocked(s *session, id string, before muc.Occupant) [][]byte {
+	return r.occupantToJoinedLocked(s, id, &before)
+}
+
+// occupantToJoinedLocked is member id's occupant presence to each joined
+// resource whose record (else before, when not nil) is not it as it is
+// now.
+func (r *room) occupantToJoinedLocked(s *session, id string, before *muc.Occupant) [][]byte {
 	o := r.occupantLocked(s, id)
 	var out [][]byte
 	for _, res := range r.resourcesLocked() {
-		if p := r.presenceToLocked(s.user, res, id, o); p != nil {
+		if p := r.presenceToLocked(s.user, res, id, o, before); p != nil {
 			out = append(out, p)
 		}
 	}
@@ -32,10 +46,14 @@ func (r *room) occupantPresenceLocked(s *session, id string) [][]byte {
 }
 
 // presenceToLocked is the available presence of occupant o (member id)
-// to the user's resource res, nil when res was last sent just that; it
-// records it.
-func (r *room) presenceToLocked(user, res, id string, o muc.Occupant) []byte {
-	if last, ok := r.sent[res][id]; ok && last == o {
+// to the user's resource res, nil when res was last sent just that (or,
+// with no record, when it is before, not nil); it records it.
+func (r *room) presenceToLocked(user, res, id string, o muc.Occupant, before *muc.Occupant) []byte {
+	last, ok := r.sent[res][id]
+	if !ok && before != nil {
+		last, ok = *before, true
+	}
+	if ok && last == o {
 		return nil
 	}
 	r.noteSentLocked(res, id, o)

@@ -336,6 +336,10 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 			m = proto.CloneOf(m)
 			m.Nick = old.Nick
 		}
+		var before muc.Occupant
+		if had {
+			before = r.occupantLocked(s, id)
+		}
 		r.members[id] = m
 		if !had {
 			name := s.memberNames([]*pb.Member{m})[id]
@@ -346,9 +350,12 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 		if !r.presentedLocked(s.t, id) {
 			return nil // past a big group's cap: shown when they speak
 		}
+		if !had {
+			return r.occupantPresenceLocked(s, id)
+		}
 		// Nothing the client sees changed (a network telling a change
 		// twice, a join of one who is in): no presence.
-		return r.occupantPresenceLocked(s, id) // room_occupant_sent.go
+		return r.occupantChangedLocked(s, id, before) // room_occupant_sent.go
 	case pb.MemberEvent_KIND_RENAMED: // had: a join otherwise, above
 		// The occupant as they were: occupantLocked reads r.members.
 		before := r.occupantLocked(s, id)
