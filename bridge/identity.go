@@ -220,6 +220,7 @@ func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
 	// no nick, which Prosody takes for an invalid from and closes the
 	// component's stream over.
 	r.forgetPresentedLocked(oldID)
+	r.forgetSentLocked(oldID) // room_occupant_sent.go
 	if _, both := r.members[newID]; both {
 		if !shown {
 			return nil
@@ -243,18 +244,12 @@ func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
 		r.presented[newID] = true
 	}
 	after := r.occupantLocked(s, newID)
-	var out [][]byte
-	for _, res := range r.resourcesLocked() {
-		to := s.user + "/" + res
-		if now != before.Nick {
-			o := after
-			o.Nick = before.Nick
-			out = append(out, muc.NickChange(r.jid, to, o, now, false)...)
-			continue
-		}
-		out = append(out, muc.Presence{Room: r.jid, To: to, Occupant: after}.Bytes())
+	if now != before.Nick {
+		o := after
+		o.Nick = before.Nick
+		return r.nickChangeLocked(s, newID, o, now) // room_occupant_sent.go
 	}
-	return out
+	return r.occupantPresenceLocked(s, newID) // its new real JID
 }
 
 // moveChat re-keys the remembered messages of one chat (chatKey) to

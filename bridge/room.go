@@ -79,6 +79,9 @@ type room struct {
 	// presented are the members whose presence the joined resources
 	// got, when joins are capped (room_crowd.go).
 	presented map[string]bool
+	// sent is the occupant presence each joined resource was last sent
+	// of each member, by resource and member ID (room_occupant_sent.go).
+	sent map[string]map[string]muc.Occupant
 
 	authors authors // nicks of recent messages, for replies to them (room_reply.go)
 
@@ -331,6 +334,7 @@ func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, sho
 			delete(r.members, id)
 			delete(r.names, id)
 			r.forgetPresentedLocked(id)
+			r.forgetSentLocked(id)
 		}
 	}
 	for id := range r.invites {
@@ -369,16 +373,13 @@ func (s *session) updateRoomLocked(ctx context.Context, r *room, c *pb.Chat, sho
 		case ok && old != now:
 			o := r.occupantLocked(s, m.UserId)
 			o.Nick = old
-			for res := range r.joined {
-				out = append(out, muc.NickChange(r.jid, s.user+"/"+res, o, now, false)...)
-			}
+			out = append(out, r.nickChangeLocked(s, m.UserId, o, now)...) // room_occupant_sent.go
 		default:
 			// The same nick: a new affiliation or role (made while
 			// the gateway was down, an event lost) shows as a member
-			// event's would.
+			// event's would; nothing changed, nothing goes.
 			if o, ok := shown[m.UserId]; ok {
-				delete(shown, m.UserId) // once: a member listed twice is one occupant
-				out = append(out, r.occupantChangedLocked(s, m.UserId, o)...)
+				out = append(out, r.occupantChangedLocked(s, m.UserId, o)...) // room_occupant_sent.go
 			}
 		}
 	}

@@ -36,9 +36,5 @@ func (r *room) renameFromLocked(s *session, id string, before muc.Occupant, name
 	if !changed || !r.presentedLocked(s.t, id) {
 		return nil // the same, or never shown (room_crowd.go)
 	}
-	var out [][]byte
-	for _, res := range r.resourcesLocked() {
-		out = append(out, muc.NickChange(r.jid, s.user+"/"+res, before, now, false)...)
-	}
-	return out
+	return r.nickChangeLocked(s, id, before, now) // room_occupant_sent.go
 }

@@ -138,9 +138,7 @@ func (r *room) revealLocked(s *session, id string) [][]byte {
 		r.presented = map[string]bool{}
 	}
 	r.presented[id] = true
-	return r.toJoinedLocked(s.user, func(to string) []byte {
-		return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, id)}.Bytes()
-	})
+	return r.occupantPresenceLocked(s, id) // room_occupant_sent.go
 }
 
 // occupantItems answers disco#items on the room: to a joined resource

@@ -38,6 +38,7 @@ func (t *transport) roomBounce(ctx context.Context, st *wire.Stanza) bool {
 	shown := r.shownLocked()
 	delete(r.joined, res)
 	delete(r.shows, res)
+	r.dropSentLocked(res) // room_occupant_sent.go
 	var others [][]byte
 	if was && len(r.joined) > 0 && !r.shownLocked().same(shown) {
 		// Its availability was the occupant's: the others see the one

@@ -377,19 +377,26 @@ func (t *transport) joinStanzasLocked(ctx context.Context, st *wire.Stanza, s *s
 	self := r.ownNickLocked(s)
 	first := len(r.joined) == 0 || (len(r.joined) == 1 && r.joined[res])
 	r.joined[res] = true
+	r.freshSentLocked(res) // it gets every occupant: room_occupant_sent.go
 	if show, status := showOf(st); r.setShowLocked(res, show, status) {
 		// The user's other resources see the occupant's new availability.
 		out = append(out, s.selfStatusLocked(r, res)...)
 	}
 	sel, added := t.joinOccupantsLocked(r, first) // room_crowd.go
+	// All of them: the record of res starts afresh.
 	for _, id := range sel {
-		out = append(out, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
+		if p := r.presenceToLocked(s.user, res, id, r.occupantLocked(s, id), nil); p != nil {
+			out = append(out, p)
+		}
 	}
 	for _, id := range added {
 		o := r.occupantLocked(s, id)
 		for _, other := range r.resourcesLocked() { // in a stable order, as toJoinedLocked
-			if other != res {
-				out = append(out, muc.Presence{Room: r.jid, To: s.user + "/" + other, Occupant: o}.Bytes())
+			if other == res {
+				continue
+			}
+			if p := r.presenceToLocked(s.user, other, id, o, nil); p != nil {
+				out = append(out, p)
 			}
 		}
 	}
@@ -456,6 +463,7 @@ func (s *session) leaveResource(ctx context.Context, r *room, res, status string
 	r.mu.Lock()
 	was := r.joined[res]
 	delete(r.joined, res)
+	r.dropSentLocked(res)         // room_occupant_sent.go
 	me := s.selfOccupantLocked(r) // leaving keeps the affiliation (an owner's, an admin's)
 	var others [][]byte
 	if r.dropShowLocked(res) {
@@ -755,6 +763,7 @@ func (s *session) endRoom(ctx context.Context, r *room, gone func(to string, me 
 	me := s.selfOccupantLocked(r) // muc.Removed makes a ban's outcast
 	out := r.toJoinedLocked(s.user, func(to string) []byte { return gone(to, me) })
 	clear(r.joined)
+	clear(r.sent)
 	if len(out) == 0 {
 		return nil, sendTurn{}
 	}

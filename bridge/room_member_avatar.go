@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"passerelle.im/passerelle/bridge/muc"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -29,10 +28,13 @@ func (s *session) memberAvatarChanged(ctx context.Context, userID string) {
 			r.mu.Unlock()
 			continue // (not presented in a big group: its presence, with the hash, comes when it speaks)
 		}
-		o := r.occupantLocked(s, userID)
-		out := r.toJoinedLocked(s.user, func(to string) []byte {
-			return muc.Presence{Room: r.jid, To: to, Occupant: o}.Bytes()
-		})
+		// None to a resource sent it already (a join that raced the
+		// fetch, a picture under a new ID the same): room_occupant_sent.go.
+		out := r.occupantPresenceLocked(s, userID)
+		if len(out) == 0 {
+			r.mu.Unlock()
+			continue
+		}
 		turn := r.sendTurnLocked()
 		r.mu.Unlock()
 		s.writeInTurn(ctx, turn, out)

@@ -353,7 +353,9 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 		if !had {
 			return r.occupantPresenceLocked(s, id)
 		}
-		return r.occupantChangedLocked(s, id, before)
+		// Nothing the client sees changed (a network telling a change
+		// twice, a join of one who is in): no presence.
+		return r.occupantChangedLocked(s, id, before) // room_occupant_sent.go
 	case pb.MemberEvent_KIND_RENAMED: // had: a join otherwise, above
 		// The occupant as they were: occupantLocked reads r.members.
 		before := r.occupantLocked(s, id)
@@ -377,6 +379,7 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 			return nil
 		}
 		r.forgetPresentedLocked(id)
+		r.forgetSentLocked(id)
 		why := muc.Left
 		switch kind {
 		case pb.MemberEvent_KIND_KICKED:
@@ -396,28 +399,6 @@ func (s *session) memberEvent(r *room, by *pb.Sender, me *pb.MemberEvent) [][]by
 		return out
 	}
 	return nil
-}
-
-// occupantPresenceLocked is member id's occupant presence to each
-// joined resource.
-func (r *room) occupantPresenceLocked(s *session, id string) [][]byte {
-	return r.toJoinedLocked(s.user, func(to string) []byte {
-		return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, id)}.Bytes()
-	})
-}
-
-// occupantChangedLocked is member id's occupant presence to each joined
-// resource when the occupant is no longer before (a new affiliation or
-// role, from an event or a sync). None when nothing the client sees
-// changed (a network telling a change twice, a join of one who is in, a
-// sync finding the member as it was): a presence again is noise to
-// every client, and a client reading the next presence as the change it
-// asked for read a stale one.
-func (r *room) occupantChangedLocked(s *session, id string, before muc.Occupant) [][]byte {
-	if r.occupantLocked(s, id) == before {
-		return nil
-	}
-	return r.occupantPresenceLocked(s, id)
 }
 
 // topicEvent is a new subject, from the member who set it.

@@ -3,7 +3,6 @@ package bridge
 import (
 	"context"
 
-	"passerelle.im/passerelle/bridge/muc"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -53,10 +52,10 @@ func (s *session) memberAvailability(ctx context.Context, userID string) {
 			r.mu.Unlock()
 			continue
 		}
-		o := r.occupantLocked(s, userID)
-		var out [][]byte
-		for _, res := range r.resourcesLocked() {
-			out = append(out, muc.Presence{Room: r.jid, To: s.user + "/" + res, Occupant: o}.Bytes())
+		out := r.occupantPresenceLocked(s, userID) // none where unchanged: room_occupant_sent.go
+		if len(out) == 0 {
+			r.mu.Unlock()
+			continue
 		}
 		turn := r.sendTurnLocked()
 		r.mu.Unlock()

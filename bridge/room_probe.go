@@ -31,7 +31,10 @@ func (s *session) probeOccupant(ctx context.Context, st *wire.Stanza, r *room, f
 			out = r.revealLocked(s, id)
 			turn = r.sendTurnLocked() // in the room's order, as a member's words
 		case ok && r.members[id] != nil:
-			out = [][]byte{muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, id)}.Bytes()}
+			// Asked: sent even if the same, and recorded (room_occupant_sent.go).
+			o := r.occupantLocked(s, id)
+			r.noteSentLocked(from.Resourcepart(), id, o)
+			out = [][]byte{muc.Presence{Room: r.jid, To: to, Occupant: o}.Bytes()}
 		}
 	}
 	r.mu.Unlock()
