@@ -48,8 +48,10 @@ func (s *Session) gapUpdates(st *store, pending *gapPending) telegram.Middleware
 				if o, ok := out.(*tg.UpdatesDifferenceBox); ok {
 					switch d := o.Difference.(type) {
 					case *tg.UpdatesDifference:
+						pending.channelNews(d.OtherUpdates) // gapreactions.go
 						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.NewMessages, d.Users, d.Chats)
 					case *tg.UpdatesDifferenceSlice:
+						pending.channelNews(d.OtherUpdates)
 						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, false, d.NewMessages, d.Users, d.Chats)
 					}
 				}
@@ -61,9 +63,14 @@ func (s *Session) gapUpdates(st *store, pending *gapPending) telegram.Middleware
 				}
 				var taken *tg.UpdatesCombined
 				if o, ok := out.(*tg.UpdatesChannelDifferenceBox); ok {
-					if d, ok := o.ChannelDifference.(*tg.UpdatesChannelDifference); ok {
+					switch d := o.ChannelDifference.(type) {
+					case *tg.UpdatesChannelDifference:
 						d.OtherUpdates, taken = takeSequenced(d.OtherUpdates, true, d.NewMessages, d.Users, d.Chats)
+						pending.channelAnswered(ch.ChannelID) // gapreactions.go
+					case *tg.UpdatesChannelDifferenceEmpty:
+						pending.channelAnswered(ch.ChannelID)
 					}
+					// Too long: its history is read (gap.go), which ends it.
 				}
 				pending.put(ch.ChannelID, taken)
 			}
@@ -80,6 +87,7 @@ func (s *Session) gapUpdates(st *store, pending *gapPending) telegram.Middleware
 type gapPending struct {
 	mu sync.Mutex
 	by map[int64]*tg.UpdatesCombined
+	h  heldState // gapreactions.go
 }
 
 func (p *gapPending) put(seq int64, u *tg.UpdatesCombined) {
@@ -123,7 +131,7 @@ func (g gapStorage) flush(ctx context.Context, seq int64) error {
 }
 
 func (g gapStorage) SetState(ctx context.Context, userID int64, st updates.State) error {
-	if err := g.flush(ctx, 0); err != nil {
+	if err := g.holdReactions(ctx, g.pending.take(0)); err != nil { // gapreactions.go
 		return err
 	}
 	return g.store.SetState(ctx, userID, st)
@@ -133,6 +141,9 @@ func (g gapStorage) SetChannelPts(ctx context.Context, userID, channelID int64, 
 	if err := g.flush(ctx, channelID); err != nil {
 		return err
 	}
+	// The channel's catch-up handled: the common catch-up's reactions
+	// to its messages go after it (gapreactions.go).
+	g.handOver(g.pending.channelEnded(channelID, false))
 	return g.store.SetChannelPts(ctx, userID, channelID, pts)
 }
 

@@ -37,11 +37,15 @@ type gapFill struct{ mu sync.Mutex }
 // channelTooLong is gotd's OnChannelTooLong for connection gen. Where
 // the gap starts is read now, before the channel's next updates move
 // it; the history is read in the background, as gotd's update loop
-// must not wait for a request.
-func (s *Session) channelTooLong(gen int) func(int64) {
+// must not wait for a request; then caughtUp (the channel's catch-up
+// over: gapreactions.go).
+func (s *Session) channelTooLong(gen int, caughtUp func(int64)) func(int64) {
 	return func(id int64) {
 		since := s.newest.of(channelID(id))
-		go s.fillGap(gen, id, since)
+		go func() {
+			s.fillGap(gen, id, since)
+			caughtUp(id)
+		}()
 	}
 }
 
@@ -176,7 +180,8 @@ func (s *Session) emitEvents(ctx context.Context, evs []*pb.Event) error {
 	if err := s.n.host.EmitDurable(ctx, last); err != nil {
 		return err
 	}
-	s.photosTold(evs) // photoseen.go
+	s.photosTold(evs)     // photoseen.go
+	s.delivered.kept(evs) // delivered.go
 	return nil
 }
 

@@ -84,6 +84,8 @@ type Session struct {
 	newest       newestSeen      // readmark.go
 	had          shownIDs        // ownread.go
 	shown        shownTexts      // shown.go
+	delivered    deliveredTexts  // delivered.go
+	gone         goneMessages    // gonemsgs.go
 	quotes       quoteCache      // quote.go
 	groupReads   groupReadCache  // groupreads.go
 	quoteFetch   quoteFetches    // quotefetch.go
@@ -197,13 +199,14 @@ func (s *Session) start(ready chan struct{}) {
 	// A catch-up's pts updates, taken from gotd's manager, wait for
 	// its state to be saved (diffupdates.go).
 	pending := &gapPending{}
+	storage := gapStorage{store: s.st, s: s, pending: pending}
 	mgr := updates.New(updates.Config{
 		Handler:               telegram.UpdateHandlerFunc(s.handle),
-		Storage:               gapStorage{store: s.st, s: s, pending: pending},
+		Storage:               storage,
 		AccessHasher:          s.st,
 		UserAccessHasher:      s.st,
-		OnChannelTooLong:      s.channelTooLong(gen),      // gap.go
-		OnChannelInaccessible: s.channelInaccessible(gen), // channelupdate.go
+		OnChannelTooLong:      s.channelTooLong(gen, storage.channelCaughtUp), // gap.go
+		OnChannelInaccessible: s.channelInaccessible(gen),                     // channelupdate.go
 		// Each channel followed is caught up at each start, one
 		// getChannelDifference each: a few at a time, not a burst that
 		// Telegram answers with FLOOD_WAIT.

@@ -64,6 +64,7 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 
 // updateEvents turns one update into events.
 func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Event {
+	s.gone.noteDeleted(u) // gonemsgs.go
 	switch u := u.(type) {
 	case *tg.UpdateNewMessage:
 		return s.messageEvents(ctx, u.Message, false)
@@ -103,6 +104,9 @@ func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Even
 	case *tg.UpdateChannelAvailableMessages:
 		return s.availableEvents(u.ChannelID, u.AvailableMinID) // bulkdelete.go
 	case *tg.UpdateMessageReactions:
+		if s.gone.reactsToGone(u) {
+			return nil // the message is gone (gonemsgs.go)
+		}
 		chat := peerChatID(u.Peer)
 		if p, ok := u.Peer.(*tg.PeerChannel); ok && s.isForum(p.ChannelID) {
 			chat = s.channelMessageChat(p.ChannelID, u.MsgID, u.TopMsgID)
@@ -399,7 +403,8 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 		text, spans := s.messageText(m)
 		s.shown.note(chat, m.ID, text, spans)
 		s.quotes.edited(chat, m.ID, text)
-		return nil // the gateway's own correction
+		s.delivered.forget(chat, strconv.Itoa(m.ID)) // the client shows its own text (delivered.go)
+		return nil                                   // the gateway's own correction
 	}
 	snd := s.sender(m)
 	if md, ok := m.Media.(*tg.MessageMediaPoll); ok {
@@ -432,6 +437,12 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 	}
 	s.quotes.edited(chat, m.ID, text)
 	text, spans = s.withStoryReply(m, text, spans) // as first shown (storyreply.go)
+	if s.delivered.same(chat, m.ID, text, spans, s.attachmentOf(chat, m)) {
+		// The message was handed over as it is now (a catch-up's
+		// message sent and edited while away): nothing to correct
+		// (delivered.go).
+		return nil
+	}
 	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), editEventID(m.ID, m.EditDate, text, spans), text, spans)}
 }
 

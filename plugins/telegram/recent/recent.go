@@ -48,6 +48,22 @@ func (r *Map[K, V]) Update(k K, f func(V) V) {
 	}
 }
 
+// Delete forgets k.
+func (r *Map[K, V]) Delete(k K) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.m[k]; !ok {
+		return
+	}
+	delete(r.m, k)
+	for i, o := range r.order {
+		if o == k {
+			r.order = append(r.order[:i], r.order[i+1:]...)
+			break
+		}
+	}
+}
+
 // Len is how many keys are kept.
 func (r *Map[K, V]) Len() int {
 	r.mu.Lock()

@@ -72,6 +72,9 @@ type Channel struct {
 	// generalClosed: the forum's General topic is closed (CloseTopic).
 	generalClosed bool
 	svc           map[int]*tg.MessageService // topics' first messages
+	// reacts are the reactions to its messages, by ID and user
+	// (ReactChannel, chreactions.go).
+	reacts map[int]map[int64][]string
 }
 
 type chEntry struct {

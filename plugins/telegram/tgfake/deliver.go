@@ -339,31 +339,7 @@ func (s *Server) react(user int64, gid int, emojis []string) tg.UpdateClass {
 		if m == nil {
 			continue
 		}
-		r := tg.MessageReactions{CanSeeList: true}
-		users := make([]int64, 0, len(s.reacts[gid]))
-		for u := range s.reacts[gid] {
-			users = append(users, u)
-		}
-		slices.Sort(users)
-		counts := map[string]*tg.ReactionCount{}
-		var order []string
-		for _, u := range users {
-			for _, e := range s.reacts[gid][u] {
-				r.RecentReactions = append(r.RecentReactions, tg.MessagePeerReaction{PeerID: &tg.PeerUser{UserID: u}, Reaction: reactionOf(e), My: u == owner, Date: now()})
-				if counts[e] == nil {
-					counts[e] = &tg.ReactionCount{Reaction: reactionOf(e)}
-					order = append(order, e)
-				}
-				counts[e].Count++
-				if u == owner {
-					counts[e].SetChosenOrder(0)
-				}
-			}
-		}
-		for _, e := range order {
-			r.Results = append(r.Results, *counts[e])
-		}
-		r.SetFlags()
+		r := reactionsFor(s.reacts[gid], owner)
 		u := &tg.UpdateMessageReactions{Peer: m.PeerID, MsgID: id, Reactions: r}
 		s.recordNoPts(owner, u) // for an owner away
 		if owner == user {
@@ -373,6 +349,36 @@ func (s *Server) react(user int64, gid int, emojis []string) tg.UpdateClass {
 		s.push(owner, u)
 	}
 	return mine
+}
+
+// reactionsFor is a message's reactions (by user) as owner sees them.
+func reactionsFor(by map[int64][]string, owner int64) tg.MessageReactions {
+	r := tg.MessageReactions{CanSeeList: true}
+	users := make([]int64, 0, len(by))
+	for u := range by {
+		users = append(users, u)
+	}
+	slices.Sort(users)
+	counts := map[string]*tg.ReactionCount{}
+	var order []string
+	for _, u := range users {
+		for _, e := range by[u] {
+			r.RecentReactions = append(r.RecentReactions, tg.MessagePeerReaction{PeerID: &tg.PeerUser{UserID: u}, Reaction: reactionOf(e), My: u == owner, Date: now()})
+			if counts[e] == nil {
+				counts[e] = &tg.ReactionCount{Reaction: reactionOf(e)}
+				order = append(order, e)
+			}
+			counts[e].Count++
+			if u == owner {
+				counts[e].SetChosenOrder(0)
+			}
+		}
+	}
+	for _, e := range order {
+		r.Results = append(r.Results, *counts[e])
+	}
+	r.SetFlags()
+	return r
 }
 
 // Read is reader reading their chat with peer up to message gid.

@@ -166,8 +166,12 @@ type Server struct {
 	// next answers come after their updates do, in the order asked
 	// (UpdateBeforeAnswer).
 	early []earlyAnswer
-	// heldReqs are the requests whose answers UpdateBeforeAnswer holds.
+	// heldReqs are the requests whose answers UpdateBeforeAnswer or
+	// HoldAnswers holds.
 	heldReqs map[[2]int64]bool
+	// holdAll are the request names whose answers wait for their
+	// channel to close (HoldAnswers).
+	holdAll map[string]chan struct{}
 	// batch are the updates pushed to each user while Batch runs.
 	batch map[int64][]tg.UpdateClass
 	// byRandom is the answer to each message sent with a random_id, by
@@ -300,6 +304,31 @@ func (s *Server) UpdateBeforeAnswer(name string) (pushed <-chan struct{}, releas
 	s.early = append(s.early, earlyAnswer{name: name, pushed: p, release: r})
 	var once sync.Once
 	return p, func() { once.Do(func() { close(r) }) }
+}
+
+// HoldAnswers makes the server act on each request named name (such as
+// "updates.getChannelDifference") as it comes, and hold its answer
+// until release is called: as a slow answer, which another request's
+// (updates.getDifference's) overtakes.
+func (s *Server) HoldAnswers(name string) (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.holdAll == nil {
+		s.holdAll = map[string]chan struct{}{}
+	}
+	r := make(chan struct{})
+	s.holdAll[name] = r
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.holdAll[name] == r {
+				delete(s.holdAll, name)
+			}
+			close(r)
+		})
+	}
 }
 
 // Batch pushes to user's devices, in one updates container and in the
@@ -776,7 +805,9 @@ func handle[R any, PR interface {
 		}
 		var release chan struct{}
 		if err == nil {
-			if e, ok := s.takeEarly(name); ok {
+			if r, ok := s.holdAll[name]; ok {
+				release = r
+			} else if e, ok := s.takeEarly(name); ok {
 				s.pushEarly(req.Session, out)
 				release = e.release
 				close(e.pushed)
