@@ -218,12 +218,15 @@ func (t *transport) keepReadAtStop(ctx context.Context, st *wire.Stanza) bool {
 // handledQueued forgets st's record unless its send took it over: the
 // worker is done with the stanza. A record not yet written is not. A
 // replayed record whose handling a stop cut is kept for the start after:
-// what the handling sent on the ended context did not go out.
+// what the handling sent on the ended context did not go out. A kept
+// one's is forgotten once what its handling sent is written, and kept
+// when the stop cut it before its error went (stop_kept_sends.go).
 func (t *transport) handledQueued(ctx context.Context, st *wire.Stanza) {
 	q := &t.heldQ
 	if st.Kind() != "message" || q.nrecs.Load() == 0 {
 		return
 	}
+	cut := ctx.Err() != nil
 	q.mu.Lock()
 	r := q.recs[st]
 	if r == nil {
@@ -239,7 +242,7 @@ func (t *transport) handledQueued(ctx context.Context, st *wire.Stanza) {
 		r.dropped = true // its writer deletes it
 	}
 	q.mu.Unlock()
-	if put != nil && !(replaying(ctx) && ctx.Err() != nil) {
+	if put != nil && (!replaying(ctx) || t.keptHandled(ctx, st, cut, false)) {
 		put.Delete(context.WithoutCancel(ctx))
 	}
 }

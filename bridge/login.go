@@ -360,6 +360,19 @@ func (t *transport) cancelAtPlugin(ctx context.Context, processID string) {
 	}
 }
 
+// dropAtPlugin ends the plugin's login process processID beside the
+// caller, then removes dir, the login folder the process was given
+// ("": none), once the plugin is done with it. Its context ends with the
+// stop: a plugin whose cancel hangs holds neither the user's chat (the
+// caller is its worker: the user's next stanza waited for the call's
+// timeout, or for ever) nor the stop.
+func (t *transport) dropAtPlugin(ctx context.Context, processID, dir string) {
+	t.goDetached(ctx, func(ctx context.Context) {
+		t.cancelAtPlugin(ctx, processID)
+		t.removeLoginDir(dir)
+	})
+}
+
 // completeLogin stores a completed login, with dir, the folder its login
 // process was given, and connects it. A network account already bridged
 // for another XMPP user is refused. With watch, the login is not

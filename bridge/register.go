@@ -69,17 +69,18 @@ func (t *transport) registerForm(ctx context.Context, st *wire.Stanza, user stri
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
-	defer t.removeLoginDir(dir)
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	step, err := client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user, LoginDir: path})
 	if err != nil {
+		t.removeLoginDir(dir)
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
-	// The form is asked for again on submit; this process is not needed.
-	defer client.CancelLogin(context.WithoutCancel(cctx), &pb.LoginProcessRef{ProcessId: step.ProcessId})
+	// The form is asked for again on submit; this process is not needed,
+	// nor its folder.
+	defer t.dropAtPlugin(ctx, step.ProcessId, dir)
 
 	r := wire.Result(st)
 	r.Start("query", wire.NSRegister)
@@ -238,7 +239,8 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 		return
 	}
 	// The login's folder, from the first step on; it goes unless the
-	// login completes.
+	// login completes (with the plugin's process, once that ended:
+	// dropAtPlugin).
 	dir, path, err := t.newLoginDir(user)
 	if err != nil {
 		fail(err)
@@ -264,14 +266,17 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 			fail(err)
 			// The plugin keeps a process whose step failed, for another
 			// try; a registration makes none (it starts a process of
-			// its own), so this one ends there too.
-			t.cancelAtPlugin(context.WithoutCancel(ctx), id)
+			// its own), so this one ends there too, and its folder
+			// with it.
+			t.dropAtPlugin(ctx, id, dir)
+			dir = ""
 			return
 		}
 	}
 	done := step.GetComplete()
 	if done == nil {
-		client.CancelLogin(context.WithoutCancel(cctx), &pb.LoginProcessRef{ProcessId: step.ProcessId})
+		t.dropAtPlugin(ctx, step.ProcessId, dir)
+		dir = ""
 		text := step.Error
 		if text == "" {
 			text = "logging in to " + t.displayName() + " needs more than one step: use the login command (ad-hoc commands), or send \"login\" to " + t.domain

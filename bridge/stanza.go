@@ -34,10 +34,15 @@ func (t *transport) ownID(id string) bool {
 }
 
 // send queues a stanza to the server; a stanza for a link that is down is
-// dropped with a log line (its sender will retry or already got an error).
+// dropped with a log line (its sender will retry or already got an error;
+// a replayed kept stanza's handling sends it again: stop_kept_sends.go).
 func (t *transport) send(ctx context.Context, data []byte) {
 	t.metrics.ErrorSent(data)
-	if err := t.link.Send(ctx, data, nil); err != nil {
+	done := watchSend(ctx, data)
+	if err := t.link.Send(ctx, data, done); err != nil {
+		if done != nil {
+			done(err)
+		}
 		t.log.Debug("stanza not sent", "err", err)
 	}
 }
@@ -47,7 +52,11 @@ func (t *transport) send(ctx context.Context, data []byte) {
 // commands in flight); false if the link did not take it.
 func (t *transport) tell(ctx context.Context, data []byte) bool {
 	t.metrics.ErrorSent(data)
-	if err := t.link.Send(context.WithoutCancel(ctx), data, nil); err != nil {
+	done := watchSend(ctx, data)
+	if err := t.link.Send(context.WithoutCancel(ctx), data, done); err != nil {
+		if done != nil {
+			done(err)
+		}
 		t.log.Debug("answer not sent", "err", err)
 		return false
 	}

@@ -156,10 +156,11 @@ func (t *transport) refuseNow(ctx context.Context, st *wire.Stanza) bool {
 const refuseNowWait = 2 * time.Second
 
 // replayKept handles a stanza kept at an earlier stop (keepAtStop) as if
-// just read, once the link is up, then forgets its record. A stop that
-// comes first, or while it is handled, leaves it for the start after:
-// what the handling sent on the ended context did not go out (an answer
-// sent just before the stop may go twice, which is better than none). A
+// just read, once the link is up, then forgets its record once what the
+// handling sent is written (stop_kept_sends.go: what the link did not
+// write goes again once it is up). A stop that comes first, or while it
+// is handled, leaves it for the start after: what the handling sent on
+// the ended context did not go out; but not once its answer went. A
 // message's record is its handling's, as one recorded as it was read
 // (held_queue.go): its send takes it over, a stop keeps it, handle
 // forgets it once done.
@@ -172,17 +173,18 @@ func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 	}
 	// The replay starts once the plugin is ready, maybe before the link
 	// to the server is up: what the handling sends then (an iq's answer,
-	// a subscription's, a message's error) fails at once and is dropped,
-	// its record forgotten all the same. So it waits for the link; a stop
-	// first leaves the record for the start after.
+	// a subscription's, a message's error) fails at once. So it waits
+	// for the link; a stop first leaves the record for the start after.
 	if !t.link.Up() {
 		t.log.Info("a stanza read as the gateway stopped waits for the link to the server", "kind", st.Kind(), "from", st.From(), "id", st.ID())
 	}
 	if ctx.Err() != nil || t.link.WaitUp(ctx) != nil {
 		return
 	}
+	ctx, _ = watchSends(ctx)
 	t.log.Info("handling a stanza read as the gateway stopped", "kind", st.Kind(), "from", st.From(), "id", st.ID())
 	_, hasBody := st.Body()
+	whole := true // the handling is the one answer sent here
 	switch user := bareOf(st.From()); {
 	case st.Kind() == "iq" && st.Type() == "set" && st.Payload() == nil: // kept without it
 		t.send(ctx, wire.ErrorReply(st, wire.ResourceConstraint, "the gateway stopped before it handled this request; send it again"))
@@ -190,13 +192,15 @@ func (t *transport) replayKept(ctx context.Context, h store.HeldMessage) {
 		t.send(ctx, t.chat(user, "The gateway stopped before it handled your last message to it; send it again."))
 	case st.Kind() == "message":
 		t.adoptQueued(st, h.Seq)
-		t.handle(ctx, st)
+		t.handle(ctx, st) // its record forgotten or kept there (handledQueued)
 		return
 	default:
+		whole = false
 		t.handle(ctx, st)
 	}
-	if ctx.Err() != nil {
-		t.log.Info("stanza read as the gateway stopped kept again: a stop came while it was handled", "kind", st.Kind(), "from", st.From(), "id", st.ID())
+	t.log.Debug("stanza read as the gateway stopped handled", "kind", st.Kind(), "from", st.From(), "id", st.ID())
+	if !t.keptHandled(ctx, st, ctx.Err() != nil, whole) {
+		t.log.Info("stanza read as the gateway stopped kept again: a stop came before its answer went", "kind", st.Kind(), "from", st.From(), "id", st.ID())
 		return
 	}
 	t.deleteHeld(ctx, h.Seq)

@@ -129,7 +129,8 @@ func TestReplayKeptStopWhileHandled(t *testing.T) {
 	tr := newTestTransport(t)
 	tr.domain = "echo.localhost"
 	// Up: stop_kept_link_internal_test.go.
-	componentLink(t, tr)()
+	_, up := componentLink(t, tr, nil)
+	up()
 	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: slog.New(slog.DiscardHandler)}) // never run
 	tr.access = config.Access{Allow: []string{"localhost"}}
 	stop := &stopAt{msg: "handling a stanza read as the gateway stopped"}
