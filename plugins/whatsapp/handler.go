@@ -27,6 +27,7 @@ func (s *Session) handle(evt any) {
 		s.refusedWait, s.refusals = 0, 0
 		s.subscribed = nil
 		s.mu.Unlock()
+		s.syncReconnected()   // a sync's quiet period starts over (historyprogress.go)
 		s.pullHistory()       // notices a plugin that died left (historynotice.go)
 		go s.channelCatchUp() // the posts made while away (channelcatchup.go)
 		if available {

@@ -88,23 +88,53 @@ func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
 			r.stage, r.percent = "full", data.GetProgress()
 		}
 	}
+	s.armQuietLocked()
+}
+
+// armQuietLocked starts the run's quiet period over (under r.mu).
+func (s *Session) armQuietLocked() {
+	r := &s.hist.run
 	if r.timer != nil {
 		r.timer.Stop()
 	}
-	r.timer = time.AfterFunc(s.n.historyQuiet(), func() {
-		s.mu.Lock()
-		stop := s.stop
-		s.mu.Unlock()
-		select {
-		case <-stop:
-			return // the session ended: nothing to tell
-		default:
-		}
-		r.mu.Lock()
-		r.quiet = r.active
-		r.mu.Unlock()
-		s.pushHistory() // its end tells the run's end
-	})
+	r.timer = time.AfterFunc(s.n.historyQuiet(), s.syncQuiet)
+}
+
+// syncQuiet ends the run's quiet period: its end is told once what it
+// sent is stored. Not while disconnected: WhatsApp could send nothing,
+// and the rest of the sync comes once connected again (its notices kept
+// until then, historynotice.go), the quiet period starting over then
+// (syncReconnected). Before, a connection down for the quiet period
+// ended the sync, "sent nothing more", and the rest came as a second
+// sync, its own "Done".
+func (s *Session) syncQuiet() {
+	s.mu.Lock()
+	stop := s.stop
+	s.mu.Unlock()
+	select {
+	case <-stop:
+		return // the session ended: nothing to tell
+	default:
+	}
+	if !s.d.cli.IsConnected() {
+		return
+	}
+	r := &s.hist.run
+	r.mu.Lock()
+	r.quiet = r.active
+	r.mu.Unlock()
+	s.pushHistory() // its end tells the run's end
+}
+
+// syncReconnected starts the quiet period of a run under way over once
+// connected again.
+func (s *Session) syncReconnected() {
+	r := &s.hist.run
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.active && !r.complete && !r.quiet {
+		s.armQuietLocked()
+	}
 }
 
 // syncUnreadable counts a blob's messages not read (ids) in the run, to
