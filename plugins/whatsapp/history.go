@@ -571,7 +571,7 @@ func (s *Session) sendBatches(ctx context.Context, batches []*pb.HistoryBatch, d
 			return false
 		}
 		done++
-		s.historyStored(done, total)
+		s.historyStored(b.ChatId, done, total)
 	}
 	return true
 }

@@ -49,9 +49,13 @@ func quietText(d time.Duration) string {
 
 // syncRun is the history sync under way, of one session.
 type syncRun struct {
-	mu       sync.Mutex
-	active   bool   // blobs came, the run has not ended
-	stored   int    // chats the host stored since the run began
+	mu     sync.Mutex
+	active bool // blobs came, the run has not ended
+	stored int  // chats the host stored since the run began
+	// chats: those counted in stored, each once: a chat comes in
+	// several blobs (the RECENT and FULL stages both hold the recent
+	// chats), a blob may come twice. Before, each batch counted.
+	chats    map[string]bool
 	stage    string // "recent" or "full": the stage of percent
 	percent  uint32 // WhatsApp's percentage of the stage
 	complete bool   // WhatsApp said the sync is complete
@@ -78,6 +82,7 @@ func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
 	if !r.active {
 		// unread goes on from what the last process left, if any.
 		r.active, r.stored, r.stage, r.percent, r.complete = true, 0, "", 0, false
+		r.chats = map[string]bool{}
 	}
 	r.quiet = false
 	if data.Progress != nil {
@@ -169,15 +174,16 @@ func (s *Session) syncComplete(data *waHistorySync.HistorySync) {
 	r.mu.Unlock()
 }
 
-// historyStored counts a chat's batch stored by the host and reports
+// historyStored counts a chat's batch stored by the host (chatID's) and reports
 // progress every progressEvery chats and at the end of what was
 // spooled (done == total): within a sync, its running count, without
 // a total; outside one (a spool left by the last process), done of
 // total.
-func (s *Session) historyStored(done, total int) {
+func (s *Session) historyStored(chatID string, done, total int) {
 	r := &s.hist.run
 	r.mu.Lock()
-	if r.active {
+	if r.active && !r.chats[chatID] {
+		r.chats[chatID] = true
 		r.stored++
 	}
 	active, stored, stage, percent := r.active, r.stored, r.stage, r.percent
