@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"passerelle.im/passerelle/plugins/sdk"
+
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/types"
 
@@ -61,5 +63,49 @@ func TestHistorySyncQuietAfterReconnect(t *testing.T) {
 	ev, _ := r.host.next(t, from, isProgressEnd)
 	if p := ev.GetProgress(); p.Text != "history: 1 chat; WhatsApp sent nothing more for 200ms" {
 		t.Errorf("the sync's end: %q", p.Text)
+	}
+}
+
+// A request of history on demand in flight when the connection drops:
+// its wait ends at once with an empty page, not done, from where it
+// asked, and the phone is asked again once connected. Before, the
+// request waited out onDemandWait (here an hour: the test's deadline
+// failed) and then marked the phone silent, so a request right after
+// the reconnection was not sent either.
+func TestBackfillInterruptedByDisconnect(t *testing.T) {
+	setFor(t, onDemandWait, time.Hour)
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	fake.SetPhoneHistory(alice, phoneMsgs(alice, 3, now)...)
+	push := pushed(t, r, fake, now)
+	fake.SetPhoneSilent(true)
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(eventWait); len(fake.OnDemandRequests()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the phone not asked")
+		}
+	}
+	from := r.host.count()
+	fake.Unreachable()
+	page := r.host.waitHistory(t, 2)[1]
+	if len(page.Events) != 0 || page.Done || page.Cursor != push.Cursor {
+		t.Fatalf("the page cut by the disconnect: %v; want empty, not done, from where it asked", page)
+	}
+	fake.SetPhoneSilent(false)
+	if err := fake.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	r.host.next(t, from, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: page.Cursor, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if again := r.host.waitHistory(t, 3)[2]; len(again.Events) == 0 {
+		t.Errorf("asked again once connected: %v; want the phone's messages", again)
+	}
+	if n := len(fake.OnDemandRequests()); n != 2 {
+		t.Errorf("%d requests; want the phone asked again", n)
 	}
 }
