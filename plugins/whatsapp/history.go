@@ -66,7 +66,7 @@ func newHistoryState(loginDir string, log *slog.Logger, lost *lostParts) *histor
 	}
 	h := &historyState{oldest: oldestKnown{path: oldestPath(loginDir), log: log}}
 	h.run.unreadPath = unreadPath(loginDir)
-	h.run.unread, h.run.untold = loadUnread(h.run.unreadPath, log, lost) // historyunread.go
+	h.run.unread, h.run.untold, h.run.told = loadUnread(h.run.unreadPath, log, lost) // historyunread.go
 	if loginDir != "" {
 		h.dir = filepath.Join(loginDir, historyDirName)
 	}

@@ -69,6 +69,7 @@ type syncRun struct {
 	// at a time.
 	unread     unreadTally
 	untold     []untoldNotice
+	told       []types.MessageID // the latest confirmed (unreadToldKept)
 	unreadPath string
 	telling    sync.Mutex
 }
@@ -151,7 +152,7 @@ func (s *Session) syncUnreadable(ids []types.MessageID) {
 	r.mu.Lock()
 	if r.active {
 		n := r.unread.n
-		r.unread.add(slices.DeleteFunc(slices.Clone(ids), func(id types.MessageID) bool { return r.untoldWith(id) != "" }))
+		r.unread.add(slices.DeleteFunc(slices.Clone(ids), func(id types.MessageID) bool { return r.untoldWith(id) != "" || r.wasTold(id) }))
 		if r.unread.n > n {
 			r.saveUnreadLocked(s.log)
 		}

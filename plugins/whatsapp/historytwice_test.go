@@ -52,3 +52,39 @@ func TestHistoryChunkTwiceCountedOnce(t *testing.T) {
 		}
 	}
 }
+
+// A history chunk delivered again once its sync ended and was told (its
+// notice delivered again, or downloaded again after a crash): its
+// message not read is not told again. Before, the second run counted it
+// anew, told under another ID: shown twice.
+func TestHistoryChunkAgainAfterToldNotRetold(t *testing.T) {
+	r := newRig(t, `{"history_days": 7}`)
+	_, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	chunk := func() *events.HistorySync {
+		return &events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(), Progress: proto.Uint32(50),
+			Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: []*waHistorySync.HistorySyncMsg{
+				{Message: readableIn("R1", now.Add(-time.Hour))}, {Message: unreadableIn("U1", now.Add(-2*time.Hour))}}}}}}
+	}
+	last := func(id string) *events.HistorySync {
+		return &events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_FULL.Enum(), Progress: proto.Uint32(100),
+			Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: []*waHistorySync.HistorySyncMsg{
+				{Message: readableIn("R"+id, now.Add(-3*time.Hour))}, {Message: unreadableIn("U"+id, now.Add(-4*time.Hour))}}}}}}
+	}
+	from := r.host.count()
+	fake.Emit(chunk())
+	fake.Emit(last("2"))
+	_, end := r.host.next(t, from, isProgressEnd)
+	if told := noticesByID(r.host.since(from), "history-unreadable-"); len(told) != 1 {
+		t.Fatalf("the sync's notices: %q; want one", told)
+	}
+	fake.Emit(chunk()) // again, once told
+	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_FULL.Enum(), Progress: proto.Uint32(100),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(carol.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			webMsg(carol, "C1", false, now.Add(-5*time.Hour), "yo")}}}}})
+	r.host.next(t, end+1, isProgressEnd)
+	if told := noticesByID(r.host.since(end+1), "history-unreadable-"); len(told) != 0 {
+		t.Errorf("notices after the chunk came again: %q; want none (U1 told already)", told)
+	}
+}

@@ -47,7 +47,15 @@ type savedTally struct {
 	Hash   []byte            `json:"hash,omitempty"`
 	IDs    []types.MessageID `json:"ids,omitempty"`
 	Untold []untoldNotice    `json:"untold,omitempty"`
+	// Told: the messages of the notices confirmed, the latest
+	// unreadToldKept: a blob delivered again once its sync was told
+	// (its notice delivered again, or downloaded again after a crash)
+	// does not tell them again under another ID.
+	Told []types.MessageID `json:"told,omitempty"`
 }
+
+// unreadToldKept bounds the messages of notices confirmed kept.
+const unreadToldKept = 2048
 
 // untoldNotice is a notice of messages not read, tried and not
 // confirmed: told again under ID, with its count.
@@ -75,7 +83,7 @@ func (st savedTally) tally() (unreadTally, error) {
 			return unreadTally{}, fmt.Errorf("a notice %q of %d messages", u.ID, u.N)
 		}
 	}
-	if st.N == 0 && len(st.Hash) == 0 && len(st.Untold) > 0 {
+	if st.N == 0 && len(st.Hash) == 0 && len(st.Untold)+len(st.Told) > 0 {
 		return unreadTally{}, nil // no sync's count, notices kept
 	}
 	h := sha256.New()
@@ -105,16 +113,16 @@ func unreadPath(loginDir string) string {
 // damaged one is noted lost (historylost.go: told, how many not known)
 // before it is set aside: a crash between finds it again, and notes the
 // same (its content names the note).
-func loadUnread(path string, log *slog.Logger, lost *lostParts) (unreadTally, []untoldNotice) {
+func loadUnread(path string, log *slog.Logger, lost *lostParts) (unreadTally, []untoldNotice, []types.MessageID) {
 	if path == "" {
-		return unreadTally{}, nil
+		return unreadTally{}, nil, nil
 	}
 	if log == nil {
 		log = slog.Default()
 	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return unreadTally{}, nil
+		return unreadTally{}, nil, nil
 	}
 	var st savedTally
 	if err == nil {
@@ -127,19 +135,19 @@ func loadUnread(path string, log *slog.Logger, lost *lostParts) (unreadTally, []
 	var t unreadTally
 	if err == nil {
 		if t, err = st.tally(); err == nil {
-			return t, st.Untold
+			return t, st.Untold, st.Told
 		}
 	}
 	sum := sha256.Sum256(b)
 	if nerr := lost.note("unread-"+hex.EncodeToString(sum[:8]), lostPart{Said: unreadDamagedText}); nerr != nil {
 		log.Warn("a state file is damaged, and kept: what it counted is not told yet", "file", path, "err", errors.Join(err, nerr))
-		return unreadTally{}, nil
+		return unreadTally{}, nil, nil
 	}
 	// Kept for a look, as LoadStateFile does with what is not JSON.
 	to, rerr := sdk.SetAside(path)
 	log.Warn("a state file is damaged, and set aside", "file", path, "set_aside_as", to,
 		"cost", "the messages of history not read in the sync it counted are told without saying how many", "err", errors.Join(err, rerr))
-	return unreadTally{}, nil
+	return unreadTally{}, nil, nil
 }
 
 // saveUnreadLocked keeps r.unread and r.untold (under r.mu), or removes
@@ -150,7 +158,7 @@ func (r *syncRun) saveUnreadLocked(log *slog.Logger) {
 		return
 	}
 	var err error
-	if r.unread.n == 0 && len(r.untold) == 0 {
+	if r.unread.n == 0 && len(r.untold) == 0 && len(r.told) == 0 {
 		if err = os.Remove(r.unreadPath); errors.Is(err, fs.ErrNotExist) {
 			err = nil
 		}
@@ -158,7 +166,7 @@ func (r *syncRun) saveUnreadLocked(log *slog.Logger) {
 		var st savedTally
 		var b []byte
 		if st, err = r.unread.saved(); err == nil {
-			st.Untold = r.untold
+			st.Untold, st.Told = r.untold, r.told
 			if b, err = json.Marshal(st); err == nil {
 				err = writeState(r.unreadPath, b) // disappearing.go
 			}
@@ -167,6 +175,11 @@ func (r *syncRun) saveUnreadLocked(log *slog.Logger) {
 	if err != nil {
 		log.Warn("the count of the history's messages not read is not kept; a stop before it is told would leave them untold", "err", err)
 	}
+}
+
+// wasTold says whether id was in a notice confirmed (under r.mu).
+func (r *syncRun) wasTold(id types.MessageID) bool {
+	return slices.Contains(r.told, id)
 }
 
 // untoldWith is the ID of the notice tried that counts id, or "" (under
@@ -217,7 +230,16 @@ func (s *Session) tellUntold(all bool, ids ...string) error {
 	}
 	if len(told) > 0 {
 		r.mu.Lock()
-		r.untold = slices.DeleteFunc(r.untold, func(u untoldNotice) bool { return slices.Contains(told, u.ID) })
+		r.untold = slices.DeleteFunc(r.untold, func(u untoldNotice) bool {
+			if !slices.Contains(told, u.ID) {
+				return false
+			}
+			r.told = append(r.told, u.IDs...)
+			return true
+		})
+		if n := len(r.told) - unreadToldKept; n > 0 {
+			r.told = slices.Delete(r.told, 0, n)
+		}
 		r.saveUnreadLocked(s.log) // a crash before tells them again, shown once
 		r.mu.Unlock()
 	}

@@ -109,8 +109,8 @@ func (s *Session) historyUnreadable(ids []types.MessageID) error {
 	var fresh unreadTally
 	var again []string
 	for _, id := range ids {
-		if r.unread.seen[id] {
-			continue // the sync's: told at its end
+		if r.unread.seen[id] || r.wasTold(id) {
+			continue // the sync's, told at its end; or told already
 		}
 		if n := r.untoldWith(id); n != "" {
 			if !slices.Contains(again, n) {
