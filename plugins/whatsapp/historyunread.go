@@ -33,8 +33,8 @@ import (
 // a notice shown but not confirmed showed its messages again, once per
 // try.
 
-// unreadSyncFile keeps the count of the sync under way and the notices
-// tried and not confirmed.
+// unreadSyncFile keeps the count of the sync under way, the notices
+// tried and not confirmed, and the messages of those confirmed.
 const unreadSyncFile = "history-unread.json"
 
 // savedTally is what unreadSyncFile holds: the sync's count, the hash's
@@ -108,11 +108,11 @@ func unreadPath(loginDir string) string {
 	return filepath.Join(loginDir, unreadSyncFile)
 }
 
-// loadUnread is the tally and the notices the last process left (none
-// when none). A
-// damaged one is noted lost (historylost.go: told, how many not known)
-// before it is set aside: a crash between finds it again, and notes the
-// same (its content names the note).
+// loadUnread is the tally, the notices not confirmed and the messages
+// told that the last process left (none when none). A damaged file is
+// noted lost (historylost.go: told, how many not known) before it is set
+// aside: a crash between finds it again, and notes the same (its content
+// names the note).
 func loadUnread(path string, log *slog.Logger, lost *lostParts) (unreadTally, []untoldNotice, []types.MessageID) {
 	if path == "" {
 		return unreadTally{}, nil, nil
