@@ -66,7 +66,7 @@ func newHistoryState(loginDir string, log *slog.Logger, lost *lostParts) *histor
 	}
 	h := &historyState{oldest: oldestKnown{path: oldestPath(loginDir), log: log}}
 	h.run.unreadPath = unreadPath(loginDir)
-	h.run.unread = loadUnread(h.run.unreadPath, log, lost) // historyunread.go
+	h.run.unread, h.run.untold, h.run.told = loadUnread(h.run.unreadPath, log, lost) // historyunread.go
 	if loginDir != "" {
 		h.dir = filepath.Join(loginDir, historyDirName)
 	}
@@ -349,10 +349,10 @@ func (s *Session) historySync(e *events.HistorySync) {
 	batches, oldest, unreadable := s.historyBatches(e.Data, s.n.historyCutoff(time.Now()))
 	if inRun {
 		s.syncUnreadable(unreadable) // told once, at the sync's end (historyprogress.go)
-	} else if err := s.historyUnreadable(unreadable); err != nil { // notices.go
-		// An answer come too late, its notice not taken: kept, told
-		// at this push's end or the sync's. Before, only logged.
-		s.keepUnreadable(unreadable)
+	} else {
+		// An answer come too late: its notice not taken is kept, told
+		// at this push's end or the sync's (notices.go).
+		s.historyUnreadable(unreadable)
 	}
 	if len(batches) == 0 {
 		s.noteOldest(oldest)
@@ -571,7 +571,7 @@ func (s *Session) sendBatches(ctx context.Context, batches []*pb.HistoryBatch, d
 			return false
 		}
 		done++
-		s.historyStored(done, total)
+		s.historyStored(b.ChatId, done, total)
 	}
 	return true
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,6 +48,11 @@ type lostPart struct {
 	// Said: what is lost is not known, only that something is (a file
 	// counting it was damaged); told in these words.
 	Said string `json:"said,omitempty"`
+	// Told: the ID of the notice the part was told in, set before the
+	// first try: a try not confirmed may have been shown, so the part
+	// is told again in that notice alone, which the gateway shows once.
+	// Joined with parts noted since, under another ID, it showed again.
+	Told string `json:"told,omitempty"`
 }
 
 // Notes of what is lost, not knowing what: a kept count or note damaged.
@@ -61,6 +67,10 @@ const (
 type lostParts struct {
 	path string // "" = kept in memory only (no login folder)
 	log  *slog.Logger
+
+	// telling: one tellLost at a time, so that one does not join a
+	// part another is telling (confirmed, not yet dropped) to new ones.
+	telling sync.Mutex
 
 	mu    sync.Mutex
 	parts map[string]lostPart
@@ -180,6 +190,23 @@ func (l *lostParts) told(keys []string) {
 	}
 }
 
+// mark notes keys as told in the notice id before it is first tried; a
+// failure to write is logged: the mark holds in memory, for this
+// process's tries.
+func (l *lostParts) mark(keys []string, id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		if p, ok := l.parts[k]; ok {
+			p.Told = id
+			l.parts[k] = p
+		}
+	}
+	if err := l.saveLocked(); err != nil {
+		l.log.Warn("the notice that parts of history lost are told in not kept; after a restart they may be told again in another", "notice", id, "err", err)
+	}
+}
+
 func (l *lostParts) saveLocked() error {
 	if l.path == "" {
 		return nil
@@ -216,26 +243,46 @@ func (s *Session) historyPartLost(key string, part lostPart) error {
 	return nil
 }
 
-// tellLost tells the parts noted, in one notice, and drops them once
-// the gateway confirmed it; a notice not confirmed leaves them, told
-// again later under the same ID.
+// tellLost tells the parts noted, and drops them once the gateway
+// confirmed their notice. The parts not yet told go in one notice; those
+// tried before (not confirmed: maybe shown) go again in theirs, under
+// its ID, which the gateway shows once.
 func (s *Session) tellLost() {
+	s.lost.telling.Lock()
+	defer s.lost.telling.Unlock()
 	parts := s.lost.pending()
 	if len(parts) == 0 {
 		return
 	}
-	id, text := lostNotice(parts)
-	if err := s.tellErr(id, text); err != nil {
-		s.log.Warn("the notice of history lost not confirmed; told again later", "err", err)
-		return
-	}
-	s.lost.told(slices.Collect(func(yield func(string) bool) {
-		for k := range parts {
-			if !yield(k) {
-				return
-			}
+	fresh := map[string]lostPart{}
+	for k, p := range parts {
+		if p.Told == "" {
+			fresh[k] = p
 		}
-	}))
+	}
+	if len(fresh) > 0 {
+		id, _ := lostNotice(fresh)
+		s.lost.mark(slices.Collect(maps.Keys(fresh)), id)
+		for k, p := range fresh {
+			p.Told = id
+			parts[k] = p
+		}
+	}
+	groups := map[string]map[string]lostPart{}
+	for k, p := range parts {
+		if groups[p.Told] == nil {
+			groups[p.Told] = map[string]lostPart{}
+		}
+		groups[p.Told][k] = p
+	}
+	for _, id := range slices.Sorted(maps.Keys(groups)) {
+		_, text := lostNotice(groups[id])
+		if err := s.tellErr(id, text); err != nil {
+			s.log.Warn("the notice of history lost not confirmed; told again later", "err", err)
+			continue
+		}
+		s.lost.told(slices.Collect(maps.Keys(groups[id])))
+	}
 }
 
 // lostNotice is the notice of parts: its ID, which names them (one
@@ -243,13 +290,7 @@ func (s *Session) tellLost() {
 // ID, or "history-damaged-" and the spool file's name; several, a hash
 // of their keys), and its text.
 func lostNotice(parts map[string]lostPart) (id, text string) {
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range parts {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	keys := slices.Sorted(maps.Keys(parts))
 	var whys, notes []string
 	damaged, said, more, noAccess := 0, 0, 0, 0
 	for _, k := range keys {

@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -48,9 +49,13 @@ func quietText(d time.Duration) string {
 
 // syncRun is the history sync under way, of one session.
 type syncRun struct {
-	mu       sync.Mutex
-	active   bool   // blobs came, the run has not ended
-	stored   int    // chats the host stored since the run began
+	mu     sync.Mutex
+	active bool // blobs came, the run has not ended
+	stored int  // chats the host stored since the run began
+	// chats: those counted in stored, each once: a chat comes in
+	// several blobs (the RECENT and FULL stages both hold the recent
+	// chats), a blob may come twice. Before, each batch counted.
+	chats    map[string]bool
 	stage    string // "recent" or "full": the stage of percent
 	percent  uint32 // WhatsApp's percentage of the stage
 	complete bool   // WhatsApp said the sync is complete
@@ -58,9 +63,15 @@ type syncRun struct {
 	timer    *time.Timer
 	// unread: the messages of the run's blobs not read, told once at
 	// its end (notices.go); out of a run, those the last process
-	// counted and did not tell. Kept at unreadPath (historyunread.go).
+	// counted and did not tell. untold: the notices of messages not
+	// read tried and not confirmed, told again under their IDs. Both
+	// kept at unreadPath (historyunread.go); telling: one tellUntold
+	// at a time.
 	unread     unreadTally
+	untold     []untoldNotice
+	told       []types.MessageID // the latest confirmed (unreadToldKept)
 	unreadPath string
+	telling    sync.Mutex
 }
 
 // syncBlob notes a history blob of the sync (before it is spooled): the
@@ -72,6 +83,7 @@ func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
 	if !r.active {
 		// unread goes on from what the last process left, if any.
 		r.active, r.stored, r.stage, r.percent, r.complete = true, 0, "", 0, false
+		r.chats = map[string]bool{}
 	}
 	r.quiet = false
 	if data.Progress != nil {
@@ -82,34 +94,66 @@ func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
 			r.stage, r.percent = "full", data.GetProgress()
 		}
 	}
+	s.armQuietLocked()
+}
+
+// armQuietLocked starts the run's quiet period over (under r.mu).
+func (s *Session) armQuietLocked() {
+	r := &s.hist.run
 	if r.timer != nil {
 		r.timer.Stop()
 	}
-	r.timer = time.AfterFunc(s.n.historyQuiet(), func() {
-		s.mu.Lock()
-		stop := s.stop
-		s.mu.Unlock()
-		select {
-		case <-stop:
-			return // the session ended: nothing to tell
-		default:
-		}
-		r.mu.Lock()
-		r.quiet = r.active
-		r.mu.Unlock()
-		s.pushHistory() // its end tells the run's end
-	})
+	r.timer = time.AfterFunc(s.n.historyQuiet(), s.syncQuiet)
+}
+
+// syncQuiet ends the run's quiet period: its end is told once what it
+// sent is stored. Not while disconnected: WhatsApp could send nothing,
+// and the rest of the sync comes once connected again (its notices kept
+// until then, historynotice.go), the quiet period starting over then
+// (syncReconnected). Before, a connection down for the quiet period
+// ended the sync, "sent nothing more", and the rest came as a second
+// sync, its own "Done".
+func (s *Session) syncQuiet() {
+	s.mu.Lock()
+	stop := s.stop
+	s.mu.Unlock()
+	select {
+	case <-stop:
+		return // the session ended: nothing to tell
+	default:
+	}
+	if !s.d.cli.IsConnected() {
+		return
+	}
+	r := &s.hist.run
+	r.mu.Lock()
+	r.quiet = r.active
+	r.mu.Unlock()
+	s.pushHistory() // its end tells the run's end
+}
+
+// syncReconnected starts the quiet period of a run under way over once
+// connected again.
+func (s *Session) syncReconnected() {
+	r := &s.hist.run
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.active && !r.complete && !r.quiet {
+		s.armQuietLocked()
+	}
 }
 
 // syncUnreadable counts a blob's messages not read (ids) in the run, to
-// tell at its end; told at once when no run is under way (it ended
-// between the blob's syncBlob and here).
+// tell at its end, each once (a blob delivered twice, a message told in
+// a notice tried already); told at once when no run is under way (it
+// ended between the blob's syncBlob and here).
 func (s *Session) syncUnreadable(ids []types.MessageID) {
 	r := &s.hist.run
 	r.mu.Lock()
 	if r.active {
-		r.unread.add(ids)
-		if len(ids) > 0 {
+		n := r.unread.n
+		r.unread.add(slices.DeleteFunc(slices.Clone(ids), func(id types.MessageID) bool { return r.untoldWith(id) != "" || r.wasTold(id) }))
+		if r.unread.n > n {
 			r.saveUnreadLocked(s.log)
 		}
 		r.mu.Unlock()
@@ -117,22 +161,6 @@ func (s *Session) syncUnreadable(ids []types.MessageID) {
 	}
 	r.mu.Unlock()
 	s.historyUnreadable(ids)
-}
-
-// keepUnreadable counts messages not read (ids) whose notice outside a
-// sync was not taken, kept on disk like a sync's count: told at the end
-// of the sync under way with its own, or out of one at the push's end
-// (syncEnd), or at the next start.
-func (s *Session) keepUnreadable(ids []types.MessageID) {
-	if len(ids) == 0 {
-		return
-	}
-	r := &s.hist.run
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.unread.add(ids)
-	r.saveUnreadLocked(s.log)
-	s.log.Warn("the notice of history not read not confirmed; told later", "messages", len(ids))
 }
 
 // syncComplete notes a blob spooled: WhatsApp says the sync is complete
@@ -147,15 +175,16 @@ func (s *Session) syncComplete(data *waHistorySync.HistorySync) {
 	r.mu.Unlock()
 }
 
-// historyStored counts a chat's batch stored by the host and reports
+// historyStored counts a chat's batch stored by the host (chatID's) and reports
 // progress every progressEvery chats and at the end of what was
 // spooled (done == total): within a sync, its running count, without
 // a total; outside one (a spool left by the last process), done of
 // total.
-func (s *Session) historyStored(done, total int) {
+func (s *Session) historyStored(chatID string, done, total int) {
 	r := &s.hist.run
 	r.mu.Lock()
-	if r.active {
+	if r.active && !r.chats[chatID] {
+		r.chats[chatID] = true
 		r.stored++
 	}
 	active, stored, stage, percent := r.active, r.stored, r.stage, r.percent
@@ -178,7 +207,8 @@ func (s *Session) historyStored(done, total int) {
 // syncEnd ends the run once WhatsApp said the sync is complete or went
 // quiet, and all it sent is stored (the spool is empty): the progress's
 // end, done == total. Out of a run, it tells the messages not read that
-// the last process counted in a sync it did not see end.
+// the last process counted in a sync it did not see end, and the notices
+// of messages not read not confirmed yet.
 func (s *Session) syncEnd() {
 	if len(s.hist.files()) > 0 {
 		return
@@ -189,15 +219,10 @@ func (s *Session) syncEnd() {
 	r := &s.hist.run
 	r.mu.Lock()
 	if !r.active {
-		left := r.unread
-		r.unread = unreadTally{}
+		r.freezeUnreadLocked(s.log)
 		r.mu.Unlock()
-		if left.n > 0 {
-			err := s.tellUnreadable(left)
-			r.mu.Lock()
-			r.keepUntold(left, err, s.log)
-			r.saveUnreadLocked(s.log) // once told: a crash before tells it again, shown once
-			r.mu.Unlock()
+		if err := s.tellUntold(true); err != nil {
+			s.log.Warn("the notice of history not read not confirmed; told again later", "err", err)
 		}
 		return
 	}
@@ -214,35 +239,29 @@ func (s *Session) syncEnd() {
 		text += "; WhatsApp sent nothing more for " + quietText(s.n.historyQuiet())
 	}
 	n := max(r.stored, 1) // done == total ends it, even with no chat stored
-	unread := r.unread
-	r.unread = unreadTally{}
+	r.freezeUnreadLocked(s.log)
 	r.mu.Unlock()
-	err := s.tellUnreadable(unread) // before the end: all the sync says comes before it
+	// Before the end: all the sync says comes before it.
+	if err := s.tellUntold(true); err != nil {
+		s.log.Warn("the notice of history not read not confirmed; told again later", "err", err)
+	}
 	s.tellLost()
-	r.mu.Lock()
-	r.keepUntold(unread, err, s.log)
-	r.saveUnreadLocked(s.log) // once told (a run begun since keeps its own)
-	r.mu.Unlock()
 	s.emit(&pb.Event{Payload: &pb.Event_Progress{Progress: &pb.ProgressEvent{
 		Task: "history", Unit: "chats", Done: int64(n), Total: int64(n), Text: text,
 	}}})
 }
 
-// keepUntold puts back t, whose notice failed (err), to be told later
-// (at the next sync's end, or the next start); under r.mu. Before, the
-// count was dropped all the same: a gateway that did not take the
-// notice lost it. A run begun meanwhile counts anew: t is then only
-// logged (one tally names one notice).
-func (r *syncRun) keepUntold(t unreadTally, err error, log *slog.Logger) {
-	if err == nil || t.n == 0 {
+// freezeUnreadLocked makes the run's count a notice to tell, kept until
+// confirmed (under r.mu): a run begun since counts anew. Before, a
+// notice not confirmed put its count back, joined later with a new
+// run's under another ID, or, a run begun meanwhile, dropped it.
+func (r *syncRun) freezeUnreadLocked(log *slog.Logger) {
+	if r.unread.n == 0 {
 		return
 	}
-	if r.unread.n != 0 {
-		log.Warn("the notice of history not read not confirmed, and a sync counts anew: not told", "messages", t.n, "err", err)
-		return
-	}
-	log.Warn("the notice of history not read not confirmed; told later", "messages", t.n, "err", err)
-	r.unread = t
+	r.freezeLocked(r.unread)
+	r.unread = unreadTally{}
+	r.saveUnreadLocked(log)
 }
 
 // syncActive says whether a history sync is under way: what it lost is

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,55 +48,88 @@ func (s *Session) historyLost(key string, err error) {
 
 // unreadTally gathers messages of history that could not be read
 // (whatsmeow could not parse them), for one notice: a hash of their IDs,
-// which names it (the same messages told again show once), and their
-// count.
+// which names it (the same messages told again show once), their count,
+// and the IDs, each counted once (a blob delivered twice in a sync).
 type unreadTally struct {
-	h hash.Hash
-	n int
+	h   hash.Hash
+	n   int
+	ids []types.MessageID
+	// seen: ids as a set. A count kept by an earlier build has none:
+	// only the messages counted since are known.
+	seen map[types.MessageID]bool
 }
 
-// add counts ids.
+// add counts ids, those not counted yet.
 func (t *unreadTally) add(ids []types.MessageID) {
-	if len(ids) == 0 {
-		return
-	}
-	if t.h == nil {
-		t.h = sha256.New()
-	}
 	for _, id := range ids {
+		if t.seen[id] {
+			continue
+		}
+		if t.h == nil {
+			t.h = sha256.New()
+		}
+		if t.seen == nil {
+			t.seen = map[types.MessageID]bool{}
+		}
+		t.seen[id] = true
+		t.ids = append(t.ids, id)
 		t.h.Write([]byte(id))
 		t.h.Write([]byte{0})
+		t.n++
 	}
-	t.n += len(ids)
+}
+
+// noticeID names the notice of the messages counted.
+func (t *unreadTally) noticeID() string {
+	return "history-unreadable-" + hex.EncodeToString(t.h.Sum(nil)[:12])
+}
+
+// unreadText is the notice of n messages not read.
+func unreadText(n int) string {
+	if n == 1 {
+		return "A message of your WhatsApp history could not be read and is not shown here; WhatsApp on your phone has it."
+	}
+	return strconv.Itoa(n) + " messages of your WhatsApp history could not be read and are not shown here; WhatsApp on your phone has them."
 }
 
 // historyUnreadable tells that messages of a page of history on demand
-// (or of a history blob outside a sync) could not be read and are left
-// out: ids are theirs, which name the notice. An error (logged): the
-// notice was not confirmed, and what moves past the messages must not.
+// (or of a history blob outside a sync, or an answer on demand come too
+// late) could not be read and are left out: ids are theirs. Those
+// counted already are told where they were: in the sync's notice, or in
+// a notice tried before, told again under its ID; the others in a
+// notice of their own, kept until confirmed (historyunread.go). An error
+// (logged): a notice of these messages was not confirmed, and what moves
+// past them must not.
 func (s *Session) historyUnreadable(ids []types.MessageID) error {
-	var t unreadTally
-	t.add(ids)
-	if err := s.tellUnreadable(t); err != nil {
-		s.log.Warn("the notice of history not read not confirmed", "err", err)
+	if len(ids) == 0 {
+		return nil
+	}
+	r := &s.hist.run
+	r.mu.Lock()
+	var fresh unreadTally
+	var again []string
+	for _, id := range ids {
+		if r.unread.seen[id] || r.wasTold(id) {
+			continue // the sync's, told at its end; or told already
+		}
+		if n := r.untoldWith(id); n != "" {
+			if !slices.Contains(again, n) {
+				again = append(again, n)
+			}
+			continue
+		}
+		fresh.add([]types.MessageID{id})
+	}
+	if fresh.n > 0 {
+		again = append(again, r.freezeLocked(fresh))
+		r.saveUnreadLocked(s.log)
+	}
+	r.mu.Unlock()
+	if err := s.tellUntold(false, again...); err != nil {
+		s.log.Warn("the notice of history not read not confirmed; told again later", "err", err)
 		return err
 	}
 	return nil
-}
-
-// tellUnreadable tells of the messages t counted, if any, in one notice:
-// a page's, or a whole sync's (historyprogress.go), whose blobs, dozens
-// after pairing, would each have told its own. An error: the notice is
-// not durable (tellErr), the count to be kept.
-func (s *Session) tellUnreadable(t unreadTally) error {
-	if t.n == 0 {
-		return nil
-	}
-	text := "A message of your WhatsApp history could not be read and is not shown here; WhatsApp on your phone has it."
-	if t.n > 1 {
-		text = strconv.Itoa(t.n) + " messages of your WhatsApp history could not be read and are not shown here; WhatsApp on your phone has them."
-	}
-	return s.tellErr("history-unreadable-"+hex.EncodeToString(t.h.Sum(nil)[:12]), text)
 }
 
 // groupUnread tells that the group jid (title: how the user knows it) was

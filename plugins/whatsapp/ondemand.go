@@ -197,6 +197,25 @@ type onDemand struct {
 type odWait struct {
 	chatID string
 	answer chan *waHistorySync.Conversation // nil: the blob held no chat
+	// cut is closed when the connection drops while the request
+	// waits: the answer cannot come on it (onDemandCut).
+	cut chan struct{}
+}
+
+// onDemandCut ends the wait of the request in flight, if any, when the
+// connection to WhatsApp drops: its answer, should the phone send it,
+// comes after the reconnection as history come too late. Before, the
+// request waited out onDemandWait and marked the phone silent, so the
+// host's request again once reconnected was not sent either, the chat's
+// history stalled until a later connection.
+func (s *Session) onDemandCut() {
+	od := &s.hist.od
+	od.mu.Lock()
+	defer od.mu.Unlock()
+	if w := od.waiting; w != nil {
+		od.waiting = nil
+		close(w.cut)
+	}
 }
 
 // onDemandAnswer hands the waiting request its answer from an ON_DEMAND
@@ -238,6 +257,8 @@ var (
 	errNoAnswer = errors.New("the phone did not answer")
 	// errSilent: a request just went unanswered; this one is not sent.
 	errSilent = fmt.Errorf("%w lately: not asked again yet", errNoAnswer)
+	// errCut: the connection dropped while the request waited.
+	errCut = fmt.Errorf("%w: the connection to WhatsApp dropped", errNoAnswer)
 )
 
 // askPhone asks the phone for count messages of chatID before a, and
@@ -254,7 +275,7 @@ func (s *Session) askPhone(ctx context.Context, chatID string, a anchor, count i
 	od := &s.hist.od
 	od.one.Lock()
 	defer od.one.Unlock()
-	w := &odWait{chatID: chatID, answer: make(chan *waHistorySync.Conversation, 1)}
+	w := &odWait{chatID: chatID, answer: make(chan *waHistorySync.Conversation, 1), cut: make(chan struct{})}
 	od.mu.Lock()
 	if !od.silent.IsZero() && time.Since(od.silent) < onDemandWait.get() {
 		od.mu.Unlock()
@@ -277,6 +298,13 @@ func (s *Session) askPhone(ctx context.Context, chatID string, a anchor, count i
 	select {
 	case conv := <-w.answer:
 		return conv, nil
+	case <-w.cut:
+		select {
+		case conv := <-w.answer: // came first
+			return conv, nil
+		default:
+		}
+		return nil, errCut // the phone not silent: asked again once connected
 	case <-timer.C:
 		od.mu.Lock()
 		od.silent = time.Now()
