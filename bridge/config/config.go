@@ -372,7 +372,7 @@ func load(path string, check bool) (*Config, error) {
 }
 
 // Parse validates the configuration data read from path. Relative paths in
-// it are resolved against path's folder, and secret_file and plugin binaries
+// it are resolved against path's folder (see baseDir), and secret_file and plugin binaries
 // are read from the file system.
 func Parse(path string, data []byte) (*Config, error) {
 	return parseConfig(path, data, false)
@@ -385,7 +385,7 @@ func parseConfig(path string, data []byte, check bool) (*Config, error) {
 		return nil, err
 	}
 	p := &problems{file: path}
-	l := loader{p: p, dir: filepath.Dir(abs), lines: keyLines(string(data)), check: check}
+	l := loader{p: p, dir: baseDir(abs), lines: keyLines(string(data)), check: check}
 	c := &Config{Path: abs}
 	root := newTable("", raw, p)
 	c.XMPP = l.xmpp(root.sub("xmpp"))
@@ -424,7 +424,7 @@ func LoadStorePath(path string) (string, error) {
 	}
 	p := &problems{file: path}
 	root := newTable("", raw, p)
-	s := loader{p: p, dir: filepath.Dir(abs)}.store(root.sub("store"))
+	s := loader{p: p, dir: baseDir(abs)}.store(root.sub("store"))
 	if err := p.err(data); err != nil {
 		return "", err
 	}

@@ -1,0 +1,32 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// baseDir is the folder the relative paths of the configuration at abs
+// are resolved against: the file's own folder, unless the configuration
+// is no file kept in a folder but a stream (-c /dev/stdin, /dev/fd/N,
+// bash's <(...), a named pipe, anything under /dev or /proc): then the
+// working directory, where the command was typed. "/dev/stdin" put the
+// store at /dev/data/passerelle.db.
+func baseDir(abs string) string {
+	if isStream(abs) {
+		if wd, err := os.Getwd(); err == nil {
+			return wd
+		}
+	}
+	return filepath.Dir(abs)
+}
+
+// isStream reports whether the configuration at abs is read from a
+// stream rather than a regular file in a folder of its own.
+func isStream(abs string) bool {
+	if strings.HasPrefix(abs, "/dev/") || strings.HasPrefix(abs, "/proc/") {
+		return true
+	}
+	fi, err := os.Stat(abs)
+	return err == nil && !fi.Mode().IsRegular()
+}
