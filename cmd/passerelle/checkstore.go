@@ -24,7 +24,9 @@ is read (the secrets need not be at hand).
 func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check-store", flag.ContinueOnError)
 	path := configFlag(fs)
-	storePath := fs.String("store", "", "the store `PATH` to check, instead of the one the configuration names")
+	storeFlag := &onceValue{what: "the store"}
+	fs.Var(storeFlag, "store", "the store `PATH` to check, instead of the one the configuration names")
+	storePath := &storeFlag.s
 	if code, done := parseFlags(fs, checkStoreSynopsis, args, stdout, stderr); done {
 		return code
 	}

@@ -90,3 +90,25 @@ func TestFileGivenWithoutFlag(t *testing.T) {
 		t.Errorf("version x: %q", errs)
 	}
 }
+
+// TestEmptyPathRefused: -c "" or --store "" (a shell variable left
+// unset: -c "$CONF") is a usage error that says the value is empty. -c ""
+// said ": no such file", and check-store --store "" checked the store
+// of ./passerelle.toml instead, without a word.
+func TestEmptyPathRefused(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-c", ""}, `invalid value "" for flag -c: empty: give the path of the configuration file`},
+		{[]string{"check-config", "-c="}, `invalid value "" for flag -c: empty: give the path of the configuration file`},
+		{[]string{"check-store", "-c", ""}, `invalid value "" for flag -c: empty: give the path of the configuration file`},
+		{[]string{"check-store", "--store", ""}, `invalid value "" for flag -store: empty: give the path of the store`},
+	} {
+		code, out, errs := call(tc.args...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || !strings.Contains(errs, "Usage:") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q with the usage", tc.args, code, out, errs, tc.want)
+		}
+	}
+}
