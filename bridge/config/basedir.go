@@ -30,3 +30,10 @@ func isStream(abs string) bool {
 	fi, err := os.Stat(abs)
 	return err == nil && !fi.Mode().IsRegular()
 }
+
+// FromStream reports whether the configuration at path is read from a
+// stream (stdin, a pipe: see baseDir), which cannot be read a second time.
+func FromStream(path string) bool {
+	abs, err := filepath.Abs(path)
+	return err == nil && isStream(abs)
+}
