@@ -584,6 +584,10 @@ func (l loader) store(t *table) Store {
 	s := Store{Path: l.abs(p), PathLine: l.lines[t.key("path")], MessageRetention: t.duration("message_retention", DefaultMessageRetention)}
 	if fi, err := os.Stat(s.Path); err == nil && fi.IsDir() {
 		l.p.addf(t.key("path"), "%s is a folder, want a database file", s.Path)
+	} else if err == nil && !fi.Mode().IsRegular() {
+		// /dev/null stopped the start with "open store: invalid
+		// argument", exit 1, restarted for ever; check-config said nothing.
+		l.p.addf(t.key("path"), "%s is %s, want a database file (name one that does not exist yet: the gateway creates it)", s.Path, fileKind(fi.Mode()))
 	}
 	t.done()
 	return s
