@@ -587,7 +587,7 @@ func (l loader) store(t *table) Store {
 	} else if err == nil && !fi.Mode().IsRegular() {
 		// /dev/null stopped the start with "open store: invalid
 		// argument", exit 1, restarted for ever; check-config said nothing.
-		l.p.addf(t.key("path"), "%s is %s, want a database file (name one that does not exist yet: the gateway creates it)", s.Path, fileKind(fi.Mode()))
+		l.p.addf(t.key("path"), "%s is %s, want a database file (name one that does not exist yet: the gateway creates it)", s.Path, FileKind(fi.Mode()))
 	}
 	t.done()
 	return s

@@ -2,9 +2,9 @@ package config
 
 import "os"
 
-// fileKind names what a file that is neither a regular file nor a folder
-// is, for an error.
-func fileKind(m os.FileMode) string {
+// FileKind names what a file that is neither a regular file nor a folder
+// is, for an error: "a character device", "a named pipe"...
+func FileKind(m os.FileMode) string {
 	switch {
 	case m&os.ModeCharDevice != 0:
 		return "a character device"
