@@ -31,6 +31,17 @@ func isStream(abs string) bool {
 	return err == nil && !fi.Mode().IsRegular()
 }
 
+// Dir is the folder the relative paths of the configuration at path are
+// resolved against (see baseDir), for a tool that reads the file's keys
+// as the gateway does.
+func Dir(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return baseDir(abs), nil
+}
+
 // FromStream reports whether the configuration at path is read from a
 // stream (stdin, a pipe: see baseDir), which cannot be read a second time.
 func FromStream(path string) bool {
