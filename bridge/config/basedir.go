@@ -42,6 +42,21 @@ func Dir(path string) (string, error) {
 	return baseDir(abs), nil
 }
 
+// streamedFile is the file a configuration read from a stream comes
+// from when the stream is a regular file's (-c /dev/stdin < FILE), else
+// path: a warning about the file's mode named /dev/stdin, and offered
+// chmod 600 /dev/stdin.
+func streamedFile(path string) string {
+	if !FromStream(path) {
+		return path
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil || isStream(real) {
+		return path
+	}
+	return real
+}
+
 // FromStream reports whether the configuration at path is read from a
 // stream (stdin, a pipe: see baseDir), which cannot be read a second time.
 func FromStream(path string) bool {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -80,4 +81,42 @@ func mustStorePath(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestStreamConfigPermissionNamesFile: a configuration given as
+// -c /dev/stdin < FILE (a file open to group or others, a secret inline)
+// is warned about by the file's own name, not /dev/stdin's, which the
+// warning named with "chmod 600 /dev/stdin".
+func TestStreamConfigPermissionNamesFile(t *testing.T) {
+	isolate(t)
+	t.Chdir(t.TempDir())
+	file := filepath.Join(t.TempDir(), "passerelle.toml")
+	if err := os.WriteFile(file, []byte(minimal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(file, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	path := "/dev/fd/" + strconv.Itoa(int(f.Fd()))
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, w := range c.PermissionWarnings() {
+		if strings.Contains(w.Why, "secret") {
+			found = true
+			if w.Path != file || strings.Contains(w.String(), "/dev/fd") {
+				t.Errorf("the warning names %q (%s), want the file %s", w.Path, w, file)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no warning of the file's mode 0644: %v", c.PermissionWarnings())
+	}
 }
