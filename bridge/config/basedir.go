@@ -9,8 +9,8 @@ import (
 // baseDir is the folder the relative paths of the configuration at abs
 // are resolved against: the file's own folder, unless the configuration
 // is no file kept in a folder but a stream (-c /dev/stdin, /dev/fd/N,
-// bash's <(...), a named pipe, anything under /dev or /proc): then the
-// working directory, where the command was typed. "/dev/stdin" put the
+// bash's <(...), a named pipe): then the working directory, where the
+// command was typed. "/dev/stdin" put the
 // store at /dev/data/passerelle.db.
 func baseDir(abs string) string {
 	if isStream(abs) {
@@ -22,9 +22,13 @@ func baseDir(abs string) string {
 }
 
 // isStream reports whether the configuration at abs is read from a
-// stream rather than a regular file in a folder of its own.
+// stream rather than a regular file in a folder of its own: a file that
+// is not a regular one, or a file descriptor's path, whose folder is no
+// folder of the file's even when the descriptor is a regular file's
+// (-c /dev/stdin < FILE).
 func isStream(abs string) bool {
-	if strings.HasPrefix(abs, "/dev/") || strings.HasPrefix(abs, "/proc/") {
+	if abs == "/dev/stdin" || strings.HasPrefix(abs, "/dev/fd/") ||
+		strings.HasPrefix(abs, "/proc/") && strings.Contains(abs, "/fd/") {
 		return true
 	}
 	fi, err := os.Stat(abs)
