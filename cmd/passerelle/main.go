@@ -188,6 +188,11 @@ func loadConfig(command, path string, stderr io.Writer, load func(string) (*conf
 func printConfigError(path string, err error, stderr io.Writer) {
 	var ce *config.Error
 	if errors.As(err, &ce) && ce.Key == "" && errors.Is(ce.Err, fs.ErrNotExist) {
+		if path == "-" {
+			// Other tools' spelling of stdin; a file named "-" is rare.
+			fmt.Fprintf(stderr, "-: no such file (for the configuration on standard input, give -c /dev/stdin)\n")
+			return
+		}
 		fmt.Fprintf(stderr, "%s: no such file (give the configuration with -c FILE; examples/passerelle.toml documents every key)\n", path)
 		return
 	}

@@ -112,3 +112,17 @@ func TestEmptyPathRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigDashSaysStdin: -c - (other tools' stdin) with no file named
+// "-" says how to give the configuration on standard input; it said
+// "-: no such file (give the configuration with -c FILE ...)", the flag
+// just given.
+func TestConfigDashSaysStdin(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, cmd := range []string{"run", "check-config", "check-store"} {
+		_, _, errs := call(cmd, "-c", "-")
+		if want := "-: no such file (for the configuration on standard input, give -c /dev/stdin)"; !strings.Contains(errs, want) {
+			t.Errorf("%s -c -: stderr %q, want %q", cmd, errs, want)
+		}
+	}
+}
