@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -36,5 +37,19 @@ func TestReloginFailedOneFullStop(t *testing.T) {
 	}
 	if got := sentence(errors.New("").Error()); got != "" {
 		t.Errorf("sentence of nothing: %q", got)
+	}
+}
+
+// TestConnectFailedOneFullStop: the chat notice of a login the gateway
+// could not connect ends the plugin's reason with one full stop; a
+// reason of its own full stop read "(... unreadable.). Your login".
+func TestConnectFailedOneFullStop(t *testing.T) {
+	const next = "Your login is kept: the relogin command (or \"relogin\" here) tries again."
+	for _, reason := range []string{"the session file is unreadable", "The session file is unreadable."} {
+		got := connectFailedText("Echo", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s", reason), next)
+		want := "The gateway could not connect your Echo login: " + strings.TrimSuffix(reason, ".") + ". " + next
+		if got != want {
+			t.Errorf("reason %q: %q, want %q", reason, got, want)
+		}
 	}
 }
