@@ -246,7 +246,7 @@ func (t *transport) logout(ctx context.Context, user string) (text string, ok bo
 	case errors.Is(err, errNotLoggedIn):
 		return "You are not logged in to " + t.displayName() + ".", false
 	case err != nil:
-		return errText(err) + ".", false
+		return sentence(errText(err)), false
 	}
 	return "You are logged out of " + t.displayName() + ".", true
 }
@@ -311,11 +311,17 @@ func (t *transport) reloginAnswer(ctx context.Context, user string) (text string
 	var ce *connectError
 	switch {
 	case errors.As(err, &ce):
-		return "Relogin failed: " + errText(ce.err) + ". " + ce.next, false
+		return reloginFailed(ce), false
 	case err != nil:
 		return "Relogin failed: " + errText(err), false
 	}
 	return "Reconnecting.", true
+}
+
+// reloginFailed is the answer to a relogin whose Connect failed: the
+// plugin's reason, then what to do.
+func reloginFailed(ce *connectError) string {
+	return sentences("Relogin failed: "+errText(ce.err), ce.next)
 }
 
 // sendDisplay shows a display step in a chat: the QR code as an image

@@ -417,7 +417,7 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		if errors.Is(err, errNotRegistered) {
 			t.done(ctx, st, node, sid, "error", t.notRegisteredText())
 		} else if err != nil {
-			t.done(ctx, st, node, sid, "error", errText(err)+".")
+			t.done(ctx, st, node, sid, "error", sentence(errText(err)))
 		}
 	case "logout":
 		text, ok := t.logout(ctx, user)
@@ -438,7 +438,7 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 	case "sync-contacts":
 		text, err := t.resyncRoster(ctx, user)
 		if err != nil {
-			t.done(ctx, st, node, sid, "error", errText(err)+".")
+			t.done(ctx, st, node, sid, "error", sentence(errText(err)))
 			return
 		}
 		t.done(ctx, st, node, sid, "info", text)

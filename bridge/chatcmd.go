@@ -179,7 +179,7 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 		if errors.Is(err, errNotRegistered) {
 			say(t.notRegisteredText())
 		} else if err != nil {
-			say(errText(err) + ".")
+			say(sentence(errText(err)))
 		}
 	case "logout":
 		text, _ := t.logout(ctx, user)
@@ -192,7 +192,7 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 	case "sync":
 		text, err := t.resyncRoster(ctx, user)
 		if err != nil {
-			text = errText(err) + "."
+			text = sentence(errText(err))
 		}
 		say(text)
 	case "create-group":

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"passerelle.im/passerelle/internal/xmpptest"
 )
@@ -26,7 +25,7 @@ func TestConnectFailureShown(t *testing.T) {
 	s.start()
 	s.waitGateway(alice)
 	s.logs.waitLog(t, "login did not connect", timeout)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	p, err := alice.Next(ctx, func(st xmpptest.Stanza) bool {
 		return st.Name == "presence" && st.From == domain && st.Type == "" && strings.Contains(st.XML, "<show>xa</show>")
@@ -39,6 +38,8 @@ func TestConnectFailureShown(t *testing.T) {
 	}
 	// Told once in a chat, as the gateway's failure (not the network
 	// stopping the connection), with how to try again.
+	ctx, cancel = context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	n, err := alice.Next(ctx, func(st xmpptest.Stanza) bool {
 		return st.Name == "message" && st.From == domain && strings.Contains(st.Body, "could not connect")
 	})

@@ -85,7 +85,7 @@ func (s *session) syncOwnAvatar() {
 		for {
 			if err := s.shareOwnAvatar(ctx); err != nil && ctx.Err() == nil {
 				s.t.log.Warn("avatar not set as the profile picture", "user", s.user, "err", err)
-				s.t.send(ctx, s.t.chat(s.user, "Your avatar could not be set as your "+s.t.displayName()+" profile picture: "+errText(err)+"."))
+				s.t.send(ctx, s.t.chat(s.user, sentence("Your avatar could not be set as your "+s.t.displayName()+" profile picture: "+errText(err))))
 			}
 			s.mu.Lock()
 			again := s.avatarAgain && ctx.Err() == nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -397,7 +396,7 @@ func (t *transport) recordConnectFailure(ctx context.Context, l store.Login, err
 	if state == pb.LoginState_LOGIN_STATE_STOPPED {
 		// The gateway's failure, not the network's: said as such. A
 		// logged out login has the state's own notice.
-		told = fmt.Sprintf("The gateway could not connect your %s login (%s). %s", t.displayName(), errText(err), next)
+		told = connectFailedText(t.displayName(), err, next)
 	}
 	s.setStateTold(ctx, &pb.LoginStateEvent{State: state, Message: "the gateway could not connect it: " + errText(err)}, told, quiet)
 }

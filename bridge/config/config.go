@@ -372,7 +372,7 @@ func load(path string, check bool) (*Config, error) {
 }
 
 // Parse validates the configuration data read from path. Relative paths in
-// it are resolved against path's folder, and secret_file and plugin binaries
+// it are resolved against path's folder (see baseDir), and secret_file and plugin binaries
 // are read from the file system.
 func Parse(path string, data []byte) (*Config, error) {
 	return parseConfig(path, data, false)
@@ -385,7 +385,7 @@ func parseConfig(path string, data []byte, check bool) (*Config, error) {
 		return nil, err
 	}
 	p := &problems{file: path}
-	l := loader{p: p, dir: filepath.Dir(abs), lines: keyLines(string(data)), check: check}
+	l := loader{p: p, dir: baseDir(abs), lines: keyLines(string(data)), check: check}
 	c := &Config{Path: abs}
 	root := newTable("", raw, p)
 	c.XMPP = l.xmpp(root.sub("xmpp"))
@@ -424,7 +424,7 @@ func LoadStorePath(path string) (string, error) {
 	}
 	p := &problems{file: path}
 	root := newTable("", raw, p)
-	s := loader{p: p, dir: filepath.Dir(abs)}.store(root.sub("store"))
+	s := loader{p: p, dir: baseDir(abs)}.store(root.sub("store"))
 	if err := p.err(data); err != nil {
 		return "", err
 	}
@@ -584,6 +584,10 @@ func (l loader) store(t *table) Store {
 	s := Store{Path: l.abs(p), PathLine: l.lines[t.key("path")], MessageRetention: t.duration("message_retention", DefaultMessageRetention)}
 	if fi, err := os.Stat(s.Path); err == nil && fi.IsDir() {
 		l.p.addf(t.key("path"), "%s is a folder, want a database file", s.Path)
+	} else if err == nil && !fi.Mode().IsRegular() {
+		// /dev/null stopped the start with "open store: invalid
+		// argument", exit 1, restarted for ever; check-config said nothing.
+		l.p.addf(t.key("path"), "%s is %s, want a database file (name one that does not exist yet: the gateway creates it)", s.Path, FileKind(fi.Mode()))
 	}
 	t.done()
 	return s

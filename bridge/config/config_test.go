@@ -379,6 +379,8 @@ func TestErrors(t *testing.T) {
 		{"transport not array", "transport = 1\n[access]\nallow = [\"localhost\"]\n", []string{"transport: want an array of tables"}},
 		{"enabled not bool", minimal + "enabled = \"yes\"\n", []string{"transport[0].enabled: want true or false, got a string"}},
 		{"store folder", "[store]\npath = \"/\"\n" + minimal, []string{"store.path: / is a folder"}},
+		// It stopped the start with "open store: invalid argument", exit 1.
+		{"store device", "[store]\npath = \"/dev/null\"\n" + minimal, []string{"store.path: /dev/null is a character device, want a database file"}},
 		// xmpp.server_domain: a domain every transport's lies under.
 		{"server domain not a parent", "[xmpp]\nserver_domain = \"example.net\"\n" + strings.Replace(minimal, "echo.localhost", "wa.im.example.org", 1),
 			[]string{`passerelle.toml:2: xmpp.server_domain: "example.net" is not a parent of transport echo's domain "wa.im.example.org": want the domain of the server (Prosody: its VirtualHost) the component is attached to, here one of "im.example.org", "example.org"`}},

@@ -74,8 +74,9 @@ func (c *Config) PermissionWarnings() []PermWarning {
 			names[i], vars[i] = t.Name, secretEnvName(t.Name)+"=..."
 		}
 		why := "it holds the secret of transport " + strings.Join(names, ", ")
-		fix := "move it to " + SecretsEnvPath(c.Path) + " (mode 0600; examples/passerelle.service loads it) as " + strings.Join(vars, " and ") + ", and take the secret = " + plural(len(inline), "line", "lines") + " out of this file, which may then stay readable" + chmodOwner(c.Path, 0o600)
-		if w, ok := check(c.Path, 0o600, 0o044, why); ok {
+		file := streamedFile(c.Path)
+		fix := "move it to " + SecretsEnvPath(c.Path) + " (mode 0600; examples/passerelle.service loads it) as " + strings.Join(vars, " and ") + ", and take the secret = " + plural(len(inline), "line", "lines") + " out of this file, which may then stay readable" + chmodOwner(file, 0o600)
+		if w, ok := check(file, 0o600, 0o044, why); ok {
 			w.Fix = fix
 			ws = append(ws, w)
 		}

@@ -8,8 +8,12 @@ import (
 )
 
 // SecretsEnvPath is the secrets file beside the configuration at path,
-// as examples/passerelle.service and the README's step 4 name it.
+// as examples/passerelle.service and the README's step 4 name it; in the
+// working directory for a configuration read from a stream (baseDir).
 func SecretsEnvPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil && isStream(abs) {
+		return filepath.Join(baseDir(abs), "secrets.env")
+	}
 	return filepath.Join(filepath.Dir(path), "secrets.env")
 }
 

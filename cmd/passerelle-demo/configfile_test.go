@@ -152,3 +152,21 @@ func TestConfigFileNameWithUnderscore(t *testing.T) {
 	}
 	d.noLeftovers()
 }
+
+// TestConfigFileFromStdinRelativePlugin: -config /dev/stdin (the file
+// piped in) takes a relative plugin = PATH from the working directory,
+// as the gateway does for a configuration read from a stream; it was
+// looked for in /dev.
+func TestConfigFileFromStdinRelativePlugin(t *testing.T) {
+	cwd := t.TempDir()
+	cmd := exec.Command(filepath.Join(binDir, "passerelle-demo"), "-once", "-dir", filepath.Join(t.TempDir(), "demo"), "-config", "/dev/stdin")
+	cmd.Dir = cwd
+	cmd.Stdin = strings.NewReader("[[transport]]\nname = \"mynet\"\nplugin = \"./build/passerelle-mynet\"\n")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Errorf("%v, want exit status 2:\n%s", err, out)
+	}
+	if want := "stat " + filepath.Join(cwd, "build/passerelle-mynet") + ": no such file or directory"; !strings.Contains(string(out), want) {
+		t.Errorf("the output lacks %q (the working directory's):\n%s", want, out)
+	}
+}

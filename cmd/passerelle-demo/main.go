@@ -49,6 +49,11 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	if err := emptyFlag(flag.CommandLine); err != nil {
+		fmt.Fprintf(flag.CommandLine.Output(), "passerelle-demo: %v\n", err)
+		flag.Usage()
+		os.Exit(2)
+	}
 	if err := own.check(); err != nil {
 		fmt.Fprintf(flag.CommandLine.Output(), "passerelle-demo: %v\n", err)
 		if !errors.As(err, new(fileError)) {

@@ -170,12 +170,13 @@ func readTransportFile(path, bin string) (name, plugin string, tf transportFile,
 	switch {
 	case strings.Contains(plugin, "/"):
 		if !filepath.IsAbs(plugin) {
-			// Relative to the file's folder, as the gateway reads it.
-			abs, err := filepath.Abs(path)
+			// Relative to the file's folder, as the gateway reads it
+			// (the working directory for -config /dev/stdin).
+			dir, err := config.Dir(path)
 			if err != nil {
 				return "", "", tf, err
 			}
-			plugin = filepath.Join(filepath.Dir(abs), plugin)
+			plugin = filepath.Join(dir, plugin)
 		}
 		// Said here, at the file's line: it was said as -plugin's,
 		// a flag not given, the flags' usage after it.

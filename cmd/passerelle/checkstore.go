@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"os"
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/store"
@@ -24,7 +25,9 @@ is read (the secrets need not be at hand).
 func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check-store", flag.ContinueOnError)
 	path := configFlag(fs)
-	storePath := fs.String("store", "", "the store `PATH` to check, instead of the one the configuration names")
+	storeFlag := &onceValue{what: "the store"}
+	fs.Var(storeFlag, "store", "the store `PATH` to check, instead of the one the configuration names")
+	storePath := &storeFlag.s
 	if code, done := parseFlags(fs, checkStoreSynopsis, args, stdout, stderr); done {
 		return code
 	}
@@ -46,6 +49,12 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 			printConfigError(*path, err, stderr)
 			return 1
 		}
+	}
+	if fi, err := os.Stat(p); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		// A named pipe blocked check-store for ever; /dev/null was
+		// reported "empty: not set up yet", ok.
+		fmt.Fprintf(stderr, "passerelle check-store: %s is %s, not a store file (check %s)\n", p, config.FileKind(fi.Mode()), from)
+		return 1
 	}
 	r, err := store.Inspect(p, 0)
 	if errors.Is(err, iofs.ErrNotExist) {

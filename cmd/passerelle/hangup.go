@@ -44,6 +44,12 @@ func watchHangup(path string, log *slog.Logger) (stop func()) {
 // configuration file.
 func answerHangup(path string, log *slog.Logger) {
 	log.Warn("SIGHUP: the configuration is not reloaded while running; restart the gateway to apply a change (systemctl restart passerelle)", "config", path)
+	if config.FromStream(path) {
+		// Read to its end at the start: read again, a pipe or stdin
+		// gives nothing, which would be "no transport" and the like.
+		log.Info("SIGHUP: the configuration was read from a stream (stdin, a pipe), which cannot be read again: not checked", "config", path)
+		return
+	}
 	if _, err := config.Load(path); err != nil {
 		log.Error("SIGHUP: the configuration file has problems now: a restart would stop at them (passerelle check-config lists them)", "config", path, "err", err)
 		return

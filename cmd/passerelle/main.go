@@ -137,16 +137,19 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr
 // configFlag adds the -c flag shared by the commands that read the
 // configuration.
 func configFlag(fs *flag.FlagSet) *string {
-	v := &onceValue{s: "passerelle.toml"}
+	v := &onceValue{s: "passerelle.toml", what: "the configuration file"}
 	fs.Var(v, "c", "configuration `FILE`")
 	return &v.s
 }
 
-// onceValue is a string flag given at most once: "-c a.toml -c b.toml"
-// ran b.toml alone, without a word of a.toml.
+// onceValue is a string flag given at most once and not empty: "-c
+// a.toml -c b.toml" ran b.toml alone, without a word of a.toml; -c ""
+// (a shell variable left unset) said ": no such file", and check-store's
+// --store "" checked the default configuration's store instead.
 type onceValue struct {
-	s   string
-	set bool
+	s    string
+	set  bool
+	what string // what the value names, for the empty value's error
 }
 
 func (v *onceValue) String() string {
@@ -159,6 +162,9 @@ func (v *onceValue) String() string {
 func (v *onceValue) Set(s string) error {
 	if v.set {
 		return fmt.Errorf("given twice (%s, then %s): give one", v.s, s)
+	}
+	if s == "" {
+		return fmt.Errorf("empty: give the path of %s", v.what)
 	}
 	v.s, v.set = s, true
 	return nil
@@ -182,6 +188,11 @@ func loadConfig(command, path string, stderr io.Writer, load func(string) (*conf
 func printConfigError(path string, err error, stderr io.Writer) {
 	var ce *config.Error
 	if errors.As(err, &ce) && ce.Key == "" && errors.Is(ce.Err, fs.ErrNotExist) {
+		if path == "-" {
+			// Other tools' spelling of stdin; a file named "-" is rare.
+			fmt.Fprintf(stderr, "-: no such file (for the configuration on standard input, give -c /dev/stdin)\n")
+			return
+		}
 		fmt.Fprintf(stderr, "%s: no such file (give the configuration with -c FILE; examples/passerelle.toml documents every key)\n", path)
 		return
 	}

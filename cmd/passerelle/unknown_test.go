@@ -90,3 +90,39 @@ func TestFileGivenWithoutFlag(t *testing.T) {
 		t.Errorf("version x: %q", errs)
 	}
 }
+
+// TestEmptyPathRefused: -c "" or --store "" (a shell variable left
+// unset: -c "$CONF") is a usage error that says the value is empty. -c ""
+// said ": no such file", and check-store --store "" checked the store
+// of ./passerelle.toml instead, without a word.
+func TestEmptyPathRefused(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-c", ""}, `invalid value "" for flag -c: empty: give the path of the configuration file`},
+		{[]string{"check-config", "-c="}, `invalid value "" for flag -c: empty: give the path of the configuration file`},
+		{[]string{"check-store", "-c", ""}, `invalid value "" for flag -c: empty: give the path of the configuration file`},
+		{[]string{"check-store", "--store", ""}, `invalid value "" for flag -store: empty: give the path of the store`},
+	} {
+		code, out, errs := call(tc.args...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || !strings.Contains(errs, "Usage:") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q with the usage", tc.args, code, out, errs, tc.want)
+		}
+	}
+}
+
+// TestConfigDashSaysStdin: -c - (other tools' stdin) with no file named
+// "-" says how to give the configuration on standard input; it said
+// "-: no such file (give the configuration with -c FILE ...)", the flag
+// just given.
+func TestConfigDashSaysStdin(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, cmd := range []string{"run", "check-config", "check-store"} {
+		_, _, errs := call(cmd, "-c", "-")
+		if want := "-: no such file (for the configuration on standard input, give -c /dev/stdin)"; !strings.Contains(errs, want) {
+			t.Errorf("%s -c -: stderr %q, want %q", cmd, errs, want)
+		}
+	}
+}

@@ -138,7 +138,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 
 // LoginFlows offers one way in: pick a username.
 func (n *Network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return []*pb.LoginFlow{{Id: "username", Name: "Username", Description: "Any username will do"}}, nil
+	return []*pb.LoginFlow{{Id: "username", Name: "Username", Description: "Any username of one line will do"}}, nil
 }
 
 // StartLogin opens a login process (login.go).

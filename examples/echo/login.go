@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -85,6 +87,9 @@ func (p *loginProcess) Submit(ctx context.Context, fields map[string]string) (*p
 		username := strings.TrimSpace(fields["username"])
 		if username == "" {
 			return usernameForm("The username must not be empty."), nil
+		}
+		if msg := usernameProblem(username); msg != "" {
+			return usernameForm(msg), nil
 		}
 		p.username = username
 		switch {
@@ -167,6 +172,25 @@ func (p *loginProcess) Cancel() {
 		close(p.cancelled)
 	}
 	p.stage = "cancelled"
+}
+
+// usernameProblem says what is wrong with a username no network would
+// take, or "": a line break, another control character or bytes that
+// are not UTF-8. The echo network took any, and a username of two lines
+// became a login ID and a contact's name of two lines.
+func usernameProblem(username string) string {
+	if !utf8.ValidString(username) {
+		return "The username is not valid text (UTF-8)."
+	}
+	for _, r := range username {
+		switch {
+		case r == '\n' || r == '\r':
+			return "The username must be one line: it holds a line break."
+		case unicode.IsControl(r):
+			return fmt.Sprintf("The username must not hold control characters: it holds %U.", r)
+		}
+	}
+	return ""
 }
 
 func usernameForm(errText string) *pb.LoginStep {
