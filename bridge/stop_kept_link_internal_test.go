@@ -81,14 +81,7 @@ func TestReplayKeptWaitsForLink(t *testing.T) {
 	}
 	var hs []store.HeldMessage
 	for raw := range answers {
-		st, err := wire.Parse(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: []byte(raw)}
-		if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
-			t.Fatal(err)
-		}
+		h := putKept(t, tr, raw)
 		hs = append(hs, h)
 	}
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), replayKey{}, true))
@@ -194,14 +187,7 @@ func TestReplayKeptAnswerLinkDown(t *testing.T) {
 		{`<message type='chat' id='m2' from='u@localhost/a' to='bob@echo.localhost'><body>hi</body></message>`,
 			func(st *wire.Stanza) bool { return st.Kind() == "message" && st.ID() == "m2" && st.Type() == "error" }},
 	} {
-		st, err := wire.Parse(c.raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: []byte(c.raw)}
-		if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
-			t.Fatal(err)
-		}
+		h := putKept(t, tr, c.raw)
 		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), replayKey{}, true))
 		defer cancel()
 		replayed := make(chan struct{})
@@ -215,7 +201,7 @@ func TestReplayKeptAnswerLinkDown(t *testing.T) {
 			t.Fatalf("%s: never handled", c.raw)
 		}
 		mu.Lock()
-		err = hookErr
+		err := hookErr
 		mu.Unlock()
 		if err != nil {
 			t.Fatal(err)
@@ -326,14 +312,7 @@ func TestReplayKeptAnsweredBeforeStop(t *testing.T) {
 		{`<presence type='subscribe' id='p1' from='u@localhost' to='bob@echo.localhost'/>`, true,
 			func(st *wire.Stanza) bool { return st.Kind() == "presence" && st.Type() == "unsubscribed" }},
 	} {
-		st, err := wire.Parse(c.raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: []byte(c.raw)}
-		if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
-			t.Fatal(err)
-		}
+		h := putKept(t, tr, c.raw)
 		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), replayKey{}, true))
 		stop.set(cancel)
 		tr.replayKept(ctx, h)
