@@ -167,6 +167,10 @@ func (t *transport) replayOne(ctx context.Context, h store.HeldMessage) {
 		// Read, not yet handled, when the gateway stopped.
 		if st := heldStanza(h); st != nil && bareOf(st.From()) == s.user {
 			t.log.Info("handling a message that waited when the gateway stopped", "login", h.LoginID, "id", st.ID())
+			// The link may not be up yet: an error answering it goes
+			// once written, its record kept until then (handledQueued,
+			// stop_kept_sends.go).
+			ctx, _ := watchSends(ctx)
 			t.adoptQueued(st, h.Seq)
 			s.replayStanza(ctx, st, h)
 			t.handledQueued(ctx, st)

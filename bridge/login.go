@@ -332,11 +332,14 @@ func (t *transport) forgetProc(p *loginProc) {
 	}
 }
 
-// cancelProc ends a login process on both sides. Its folder goes last,
-// once the plugin is done with the process.
+// cancelProc ends a login process on both sides: the user may start
+// another at once. The plugin's side ends beside the caller, on a
+// context the stop ends (the caller is often the user's chat, whose
+// worker a Cancel that hangs held up to the call's timeout); the folder
+// goes last, once the plugin is done with the process (endLogin: taken
+// then, it is not one a step completing meanwhile made the login's).
 func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
 	t.forgetProc(p)
-	defer t.endLogin(p)
 	p.mu.Lock()
 	p.done = true
 	if p.err == nil {
@@ -346,9 +349,13 @@ func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
 	step := p.step
 	p.mu.Unlock()
 	if step == nil {
+		t.endLogin(p)
 		return
 	}
-	t.cancelAtPlugin(ctx, step.ProcessId)
+	t.goDetached(ctx, func(ctx context.Context) {
+		t.cancelAtPlugin(ctx, step.ProcessId)
+		t.endLogin(p)
+	})
 }
 
 // cancelAtPlugin ends the plugin's login process processID.

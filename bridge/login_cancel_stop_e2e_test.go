@@ -60,3 +60,28 @@ func TestLoginCancelHoldsNothing(t *testing.T) {
 	}
 	s.cancel = nil
 }
+
+// TestLoginCommandCancelHoldsNothing: a login the user cancels (the
+// login command's cancel, "cancel" in the gateway's chat) ends the
+// plugin's process beside the user's chat, as a registration's does
+// (TestLoginCancelHoldsNothing): a plugin whose Cancel hangs holds
+// neither the command's answer nor the user's next stanza. Before, the
+// cancel ran in the chat's worker: the answer, and the user's ping,
+// waited for the call's timeout (30 s), past these waits (20 s).
+func TestLoginCommandCancelHoldsNothing(t *testing.T) {
+	s := newStack(t, stackOptions{plugin: testPlugin(t, "cancelhang")})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	r, st := command(t, alice, "login", "", "", nil)
+	if r.Command.Status != "executing" {
+		t.Fatalf("the login command: %s", st.XML)
+	}
+	r, st, err := alice.Command(ctxT(t), domain, "login", r.Command.SessionID, "cancel", nil)
+	if err != nil || r.Command.Status != "canceled" {
+		t.Fatalf("the login command's cancel, while the plugin's cancel hangs: %v %s", err, st.XML)
+	}
+	s.logs.waitLog(t, "cancelhang: cancel hangs", timeout)
+	if _, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><ping xmlns='urn:xmpp:ping'/></iq>`); err != nil {
+		t.Fatalf("the gateway's answer to a ping after a cancelled login, while the plugin's cancel hangs: %v", err)
+	}
+}

@@ -141,14 +141,7 @@ func TestReplayKeptStopWhileHandled(t *testing.T) {
 		`<presence type='subscribe' id='p1' from='l@localhost' to='bob@echo.localhost'/>`,
 		`<message type='chat' id='m1' from='l@localhost/a' to='bob@echo.localhost'><body>hi</body></message>`,
 	} {
-		st, err := wire.Parse(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: []byte(raw)}
-		if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
-			t.Fatal(err)
-		}
+		h := putKept(t, tr, raw)
 		seqs = append(seqs, h.Seq)
 		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), replayKey{}, true))
 		stop.set(cancel)
@@ -220,4 +213,19 @@ func readRecordFailed(t *testing.T) (*transport, *wire.Stanza, context.Context) 
 	stopped, cancel := context.WithCancel(context.Background())
 	cancel()
 	return tr, st, stopped
+}
+
+// putKept records raw as a stanza kept at a stop (keepStanza's record),
+// to be replayed (replayKept).
+func putKept(t *testing.T, tr *transport, raw string) store.HeldMessage {
+	t.Helper()
+	st, err := wire.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: []byte(raw)}
+	if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -81,14 +81,7 @@ func TestReplayKeptWaitsForLink(t *testing.T) {
 	}
 	var hs []store.HeldMessage
 	for raw := range answers {
-		st, err := wire.Parse(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: []byte(raw)}
-		if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
-			t.Fatal(err)
-		}
+		h := putKept(t, tr, raw)
 		hs = append(hs, h)
 	}
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), replayKey{}, true))
@@ -194,14 +187,7 @@ func TestReplayKeptAnswerLinkDown(t *testing.T) {
 		{`<message type='chat' id='m2' from='u@localhost/a' to='bob@echo.localhost'><body>hi</body></message>`,
 			func(st *wire.Stanza) bool { return st.Kind() == "message" && st.ID() == "m2" && st.Type() == "error" }},
 	} {
-		st, err := wire.Parse(c.raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: []byte(c.raw)}
-		if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
-			t.Fatal(err)
-		}
+		h := putKept(t, tr, c.raw)
 		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), replayKey{}, true))
 		defer cancel()
 		replayed := make(chan struct{})
@@ -215,7 +201,7 @@ func TestReplayKeptAnswerLinkDown(t *testing.T) {
 			t.Fatalf("%s: never handled", c.raw)
 		}
 		mu.Lock()
-		err = hookErr
+		err := hookErr
 		mu.Unlock()
 		if err != nil {
 			t.Fatal(err)
@@ -326,14 +312,7 @@ func TestReplayKeptAnsweredBeforeStop(t *testing.T) {
 		{`<presence type='subscribe' id='p1' from='u@localhost' to='bob@echo.localhost'/>`, true,
 			func(st *wire.Stanza) bool { return st.Kind() == "presence" && st.Type() == "unsubscribed" }},
 	} {
-		st, err := wire.Parse(c.raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := store.HeldMessage{LoginID: keptLogin, UserJID: bareOf(st.From()), To: st.To(), ID: st.ID(), Stanza: []byte(c.raw)}
-		if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
-			t.Fatal(err)
-		}
+		h := putKept(t, tr, c.raw)
 		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), replayKey{}, true))
 		stop.set(cancel)
 		tr.replayKept(ctx, h)
@@ -353,5 +332,66 @@ func TestReplayKeptAnsweredBeforeStop(t *testing.T) {
 		if kept != c.kept {
 			t.Errorf("%s: record kept %v, want %v", c.raw, kept, c.kept)
 		}
+	}
+}
+
+// TestReplayReadErrorWaitsForLink: a user's message read (recorded as
+// read, held_queue.go) and waiting when the gateway stopped, whose
+// handling at the next start refuses it (an encrypted one), has its
+// error sent once the link is up, and its record forgotten only then,
+// as a kept stanza's answer is (stop_kept_sends.go). The replay starts
+// once the plugin is ready, maybe before the link: the error failed at
+// once on the link down and was dropped, the record forgotten all the
+// same, and the sender never heard.
+func TestReplayReadErrorWaitsForLink(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: slog.New(slog.DiscardHandler)}) // never run
+	tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
+	_, linkUp := componentLink(t, tr, nil)
+	waiting := make(chan struct{})
+	var once sync.Once
+	seen := &stopAt{msg: "an answer to a stanza read as the gateway stopped was not written; sent again once the link is up"}
+	seen.set(func() { once.Do(func() { close(waiting) }) })
+	tr.log = slog.New(seen)
+
+	raw := `<message type='chat' id='m1' from='alice@localhost/a' to='bob@echo.localhost'><body>[encrypted]</body>` +
+		`<encrypted xmlns='eu.siacs.conversations.axolotl'/></message>`
+	h := store.HeldMessage{LoginID: "l", ChatID: "bob", UserJID: "alice@localhost", To: "bob@echo.localhost", ID: "m1", Body: "[encrypted]", Stanza: []byte(raw)}
+	var err error
+	if h.Seq, err = tr.db.PutHeld(context.Background(), tr.name, h); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), replayKey{}, true))
+	defer cancel()
+	replayed := make(chan struct{})
+	go func() {
+		defer close(replayed)
+		tr.replayOne(ctx, h)
+	}()
+	select {
+	case <-waiting:
+	case <-replayed:
+	case <-time.After(keptLinkWait):
+		t.Fatal("the replay neither ended nor waited for the link")
+	}
+	conn := linkUp()
+	for {
+		st := conn.Next(t)
+		if st.Kind() == "message" && st.ID() == "m1" && st.Type() == "error" && st.To() == "alice@localhost/a" {
+			break
+		}
+	}
+	select {
+	case <-replayed:
+	case <-time.After(keptLinkWait):
+		t.Fatal("the replay did not end once the link was up")
+	}
+	held, err := tr.db.HeldMessages(tr.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(held) != 0 {
+		t.Errorf("%d records left once answered: %+v", len(held), held)
 	}
 }

@@ -16,7 +16,11 @@ import (
 // are watched (send and tell note them on the replay's context): the
 // replay waits for the link's word on each, sends again, once the link
 // is up, those it did not write, and forgets the record once all are
-// written. A stop first keeps the record for the start after.
+// written. A stop first keeps the record for the start after. A user's
+// message read and waiting in its worker at the stop (its record as
+// read, held_queue.go), replayed as it is (held.go), is watched so too:
+// refused then (an encrypted one, a correction naming nothing), its
+// error is its answer.
 //
 // A stop that cuts the handling keeps the record too, but not when the
 // answer went before it (written, as the link writes what was queued
