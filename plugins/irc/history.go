@@ -483,7 +483,7 @@ func (s *Session) historyEvent(m ircmsg.Message, chat string) *pb.Event {
 	// The user's lines sent where the server echoes none are told by
 	// their words, target and time (ownstore.go).
 	live := s.live[id] || s.redactedLocked(chat, id) || slices.Contains(s.acc.OwnEchoes, id) || s.ownMsgidLocked(id) ||
-		(s.isSelfLocked(m.Nick()) && s.takeUnechoedLineLocked(s.lineDigest(m.Params[0], action, m.Params[1]), serverTime(m), id))
+		s.takeUnechoedLineLocked(s.lineDigest(m.Params[0], action, m.Params[1]), m.Nick(), serverTime(m), id)
 	s.mu.Unlock()
 	if live {
 		return nil // the gateway has it
