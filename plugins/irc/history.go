@@ -62,6 +62,9 @@ type histReq struct {
 	// before is the time the request's messages are older than (a
 	// backfill's cursor; the request itself overlaps it); zero: LATEST.
 	before time.Time
+	// fill is what a Backfill's pages share (histreact.go); nil for a
+	// catch-up.
+	fill *backfillFill
 }
 
 // historyCaps are the capabilities history needs, asked for beside
@@ -193,7 +196,7 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 	if err != nil {
 		return err
 	}
-	return s.askHistory(conn, &histReq{chatID: req.ChatID, typ: typ, target: s.fold(target), backfill: true, want: req.Limit, before: before}, target, "*")
+	return s.askHistory(conn, &histReq{chatID: req.ChatID, typ: typ, target: s.fold(target), backfill: true, want: req.Limit, before: before, fill: &backfillFill{}}, target, "*")
 }
 
 // askHistory sends the CHATHISTORY request r: a backfill's BEFORE
@@ -293,7 +296,7 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	// next page starts. older: the messages (and reactions) older than
 	// r.before, what the gateway wants a number of.
 	lines, linesOlder, older := 0, 0, 0
-	var page reactSets // a backfill's reaction sets (historyReaction)
+	var held []ircmsg.Message // a backfill's reactions (histreact.go)
 	var redacts []ircmsg.Message
 	for _, item := range b.Items {
 		m := item.Message
@@ -327,9 +330,12 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 			newest = t
 		}
 		var ev *pb.Event
-		if reaction {
-			ev = s.historyReaction(m, r, &page) // reactions.go
-		} else {
+		switch {
+		case reaction && r.backfill:
+			held = append(held, m) // read with the Backfill's last page
+		case reaction:
+			ev = s.historyReaction(m, r, nil) // reactions.go
+		default:
 			ev = s.historyEvent(m, r.chatID)
 		}
 		if ev == nil {
@@ -340,6 +346,11 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	}
 	s.historyRedactions(redacts, r, batch)
 	s.flushOwn() // the user's lines the batch had (ownstore.go)
+	if r.backfill {
+		s.mu.Lock()
+		s.holdReactionsLocked(r, held)
+		s.mu.Unlock()
+	}
 	if !newest.IsZero() && !r.backfill {
 		s.mu.Lock()
 		if newest.After(s.newest[r.chatID]) {
@@ -350,6 +361,7 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		}
 		s.mu.Unlock()
 	}
+	asked := false // the Backfill's next page
 	switch {
 	case r.backfill && linesOlder == 0:
 		batch.Done = true // no older line
@@ -358,15 +370,20 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		batch.Done = lines < r.limit
 		if !batch.Done && r.want > older {
 			// More wanted: the next page, before this one's oldest.
-			next := &histReq{chatID: r.chatID, typ: r.typ, target: r.target, backfill: true, want: r.want - older, before: oldest}
+			next := &histReq{chatID: r.chatID, typ: r.typ, target: r.target, backfill: true, want: r.want - older, before: oldest, fill: r.fill}
 			if err := s.askHistory(c, next, b.Params[2], "*"); err != nil {
 				s.n.host.Logger().Warn("irc: history not asked for", "login", s.loginID, "chat", r.chatID, "err", err)
+			} else {
+				asked = true
 			}
 		}
 	case len(batch.Events) == 0:
 		return true // a catch-up with nothing new
 	default:
 		batch.Cursor = histTime(oldest)
+	}
+	if r.backfill && !asked {
+		s.readHeldReactions(r, batch) // the Backfill's last page
 	}
 	s.sendHistory(batch)
 	return true
@@ -411,6 +428,7 @@ func (s *Session) onHistoryFail(m ircmsg.Message) {
 		chat = r.chatID
 	}
 	s.n.host.Logger().Warn("irc: the server refused a history request", "login", s.loginID, "chat", chat, "said", strings.Join(m.Params, " "))
+	s.sendHeldReactions(r) // the Backfill's pages read before (histreact.go)
 }
 
 // liveKept bounds the msgids of live messages kept to leave out of
@@ -465,7 +483,7 @@ func (s *Session) historyEvent(m ircmsg.Message, chat string) *pb.Event {
 	// The user's lines sent where the server echoes none are told by
 	// their words, target and time (ownstore.go).
 	live := s.live[id] || s.redactedLocked(chat, id) || slices.Contains(s.acc.OwnEchoes, id) || s.ownMsgidLocked(id) ||
-		(s.isSelfLocked(m.Nick()) && s.takeUnechoedLineLocked(s.lineDigest(m.Params[0], action, m.Params[1]), serverTime(m), id))
+		s.takeUnechoedLineLocked(s.lineDigest(m.Params[0], action, m.Params[1]), m.Nick(), serverTime(m), id)
 	s.mu.Unlock()
 	if live {
 		return nil // the gateway has it

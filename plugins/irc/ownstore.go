@@ -82,11 +82,13 @@ type ownReact struct {
 }
 
 // ownLine is a line the user sent where the server echoes none: its
-// digest (lineDigest) and when it went, by the server's clock as far as
-// the plugin knows it (serverNow).
+// digest (lineDigest), when it went, by the server's clock as far as
+// the plugin knows it (serverNow), and the nick it went under (folded;
+// "" in a record of before: the user's nick of the moment).
 type ownLine struct {
 	Digest string    `json:"d"`
 	Sent   time.Time `json:"t"`
+	Nick   string    `json:"n,omitempty"`
 }
 
 // ownStore is a login's ownRecord and its file ("" in tests without a
@@ -325,22 +327,28 @@ func (s *Session) noteUnechoedLines(digests []string, at time.Time) {
 		s.mu.Unlock()
 		return
 	}
+	nick := s.fold(s.self)
 	for _, d := range digests {
-		s.own.Lines = keepBounded(s.own.Lines, ownLine{Digest: d, Sent: at})
+		s.own.Lines = keepBounded(s.own.Lines, ownLine{Digest: d, Sent: at, Nick: nick})
 	}
 	s.own.dirty = true
 	s.mu.Unlock()
 	s.flushOwn()
 }
 
-// takeUnechoedLineLocked takes the oldest line sent with digest within
-// ownLineWindow of at, history's copy of it, whose msgid is id: it is
-// kept, written with its batch (flushOwn). It reports whether there was
-// one.
-func (s *Session) takeUnechoedLineLocked(digest string, at time.Time, id string) bool {
+// takeUnechoedLineLocked takes the oldest line sent with digest under
+// nick within ownLineWindow of at, history's copy of it, whose msgid is
+// id: it is kept, written with its batch (flushOwn). It reports whether
+// there was one. By the nick it went under, not the user's of the
+// moment: a reconnection that found the nick taken (the old
+// connection's ghost) rejoins under another, and its catch-up has the
+// line under the old one. Before, that line came as a member's of the
+// old nick, a second copy of the user's.
+func (s *Session) takeUnechoedLineLocked(digest, nick string, at time.Time, id string) bool {
 	i := slices.IndexFunc(s.own.Lines, func(l ownLine) bool {
 		d := at.Sub(l.Sent)
-		return l.Digest == digest && d < ownLineWindow && d > -ownLineWindow
+		by := l.Nick == s.fold(nick) || (l.Nick == "" && s.isSelfLocked(nick))
+		return l.Digest == digest && by && d < ownLineWindow && d > -ownLineWindow
 	})
 	return takeOwnLocked(s, &s.own.Lines, i, id)
 }

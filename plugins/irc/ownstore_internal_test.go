@@ -19,16 +19,18 @@ func TestUnechoedLineTakenOnce(t *testing.T) {
 	s := newSession(n, "kit@irc.test:6667/x", Account{})
 	sent := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
 	s.mu.Lock()
-	s.own.Lines = append(s.own.Lines, ownLine{Digest: s.lineDigest("#Room", false, "ok"), Sent: sent})
+	s.own.Lines = append(s.own.Lines, ownLine{Digest: s.lineDigest("#Room", false, "ok"), Sent: sent, Nick: "kit"})
 	d := s.lineDigest("#room", false, "\x02ok\x02") // folded target, bold: the same line
 	switch {
-	case s.takeUnechoedLineLocked(d, sent.Add(-time.Hour), "old-1"):
+	case s.takeUnechoedLineLocked(d, "Kit", sent.Add(-time.Hour), "old-1"):
 		t.Error("a line of the same words an hour before the send was taken for it")
-	case s.takeUnechoedLineLocked(s.lineDigest("#room", true, "ok"), sent, "act-1"):
+	case s.takeUnechoedLineLocked(s.lineDigest("#room", true, "ok"), "kit", sent, "act-1"):
 		t.Error("a /me of the same words was taken for the line")
-	case !s.takeUnechoedLineLocked(d, sent.Add(time.Minute), "srv-1"):
+	case s.takeUnechoedLineLocked(d, "zoe", sent.Add(time.Minute), "zoe-1"):
+		t.Error("zoe's line of the same words was taken for the line sent under kit")
+	case !s.takeUnechoedLineLocked(d, "Kit", sent.Add(time.Minute), "srv-1"):
 		t.Error("history's copy a minute after the send was not taken")
-	case s.takeUnechoedLineLocked(d, sent.Add(time.Minute), "srv-2"):
+	case s.takeUnechoedLineLocked(d, "kit", sent.Add(time.Minute), "srv-2"):
 		t.Error("a second copy was taken for the one line")
 	}
 	s.mu.Unlock()

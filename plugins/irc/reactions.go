@@ -379,10 +379,11 @@ func (s *Session) onReaction(m ircmsg.Message) {
 // batch answering r (a reaction to a message of the history, by anyone,
 // the user too); nil when it is none, or was heard live, or is one the
 // plugin sent where the server echoes none (ownstore.go). A catch-up
-// goes on from what was heard live (s.reactions); a backfill page is
-// older than that, and its sets are its own (page): taken into the live
-// sets, a reaction long taken back came back in the sender's next set,
-// and in the user's own the next React goes on from.
+// goes on from what was heard live (s.reactions); a Backfill is older
+// than that, and its sets are its own (page, its pages' together,
+// read oldest first: histreact.go): taken into the live sets, a
+// reaction long taken back came back in the sender's next set, and in
+// the user's own the next React goes on from.
 func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets) *pb.Event {
 	if len(m.Params) < 1 || !isReaction(m) || !strings.Contains(m.Source, "!") {
 		return nil
@@ -406,14 +407,18 @@ func (s *Session) historyReaction(m ircmsg.Message, r *histReq, page *reactSets)
 		return nil
 	}
 	if r.backfill {
-		// Known by its msgid, in its page's sets: a REDACT of it,
-		// later, takes it back. Before, it was known nowhere, and a
-		// REDACT of it came as the retraction of a message the
-		// gateway never had, the reaction staying. Known already
-		// (a newer page's, pages overlap; or a catch-up's), it stays
-		// as it was: that set is the newer.
+		// Known by its msgid, in its Backfill's sets: a REDACT of
+		// it, later, takes it back. Before, it was known nowhere, and
+		// a REDACT of it came as the retraction of a message the
+		// gateway never had, the reaction staying. Known already (a
+		// newer Backfill's, whose first page overlaps this one's
+		// last; or a catch-up's), it stays as it was: that set is the
+		// newer.
 		s.mu.Lock()
 		_, known := s.reactIDs[id]
+		if _, back := s.backReactIDs[id]; back {
+			known = true
+		}
 		if ok, emoji := m.GetTag(reactTag); ok && !known && replyTo(m) != "" && validReaction(emoji) {
 			s.noteReactionIDLocked(id, reactRef{k: reactKey{msgid: replyTo(m), who: sender.UserId}, emoji: emoji,
 				sender: sender, chat: r.chatID, typ: r.typ, page: page})

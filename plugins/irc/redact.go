@@ -92,8 +92,9 @@ var _ sdk.Retractor = (*Session)(nil)
 const redactedKept = 4096
 
 // reactRef is a reaction heard, by its TAGMSG's msgid: whose, to which
-// message, which emoji, in which chat; page is the sets of the backfill
-// page that brought it (nil: the live sets, s.reactions).
+// message, which emoji, in which chat; page is the sets of the Backfill
+// that brought it (nil: the live sets, s.reactions); gone, a later
+// TAGMSG of that Backfill's stands for it.
 type reactRef struct {
 	k      reactKey
 	emoji  string
@@ -101,6 +102,7 @@ type reactRef struct {
 	chat   string
 	typ    pb.ChatType
 	page   *reactSets
+	gone   bool
 }
 
 // canRedactLocked reports whether the server deletes messages: REDACT,
@@ -391,14 +393,20 @@ func (s *Session) retractionEvent(m ircmsg.Message, sender *pb.Sender, chat stri
 // another chat's reaction (a server's mistake, or a hostile one) takes
 // nothing back there.
 //
-// A backfill's reaction (ref.page) is taken out of its page's set,
+// A Backfill's reaction (ref.page) is taken out of its Backfill's set,
 // told where the live sets have none of the sender's for the message:
-// where they have one, it is newer than the page, and tells what
-// stands (a reaction there was added by a later TAGMSG).
+// where they have one, it is newer than the Backfill, and tells what
+// stands (a reaction there was added by a later TAGMSG); one a later
+// TAGMSG of the Backfill stands for (ref.gone) takes nothing back.
 func (s *Session) unreactEvent(m ircmsg.Message, id, chat string) (ev *pb.Event, known bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ref, ok := s.reactIDs[id]
+	ids := s.reactIDs
+	if !ok || ref.chat != chat {
+		ref, ok = s.backReactIDs[id]
+		ids = s.backReactIDs
+	}
 	if !ok || ref.chat != chat {
 		if c, gone := s.withdrawnReacts[id]; gone && c == chat {
 			delete(s.withdrawnReacts, id)
@@ -406,10 +414,10 @@ func (s *Session) unreactEvent(m ircmsg.Message, id, chat string) (ev *pb.Event,
 		}
 		return nil, false
 	}
-	delete(s.reactIDs, id)
+	delete(ids, id)
 	sets := &s.reactions
 	if ref.page != nil {
-		if s.reactions.get(ref.k) != nil {
+		if ref.gone || s.reactions.get(ref.k) != nil {
 			return nil, true
 		}
 		sets = ref.page
@@ -436,28 +444,40 @@ func (s *Session) unreactEvent(m ircmsg.Message, id, chat string) (ev *pb.Event,
 // for a REDACT of it. Of the live sets, it stands for the same
 // reaction (person, message, emoji, chat) added before by another
 // TAGMSG: that one is withdrawn (the reaction was taken back and added
-// again, or sent twice), and a REDACT of it takes nothing back. A
-// backfill's pages come newest first: no one of them stands for
-// another.
+// again, or sent twice), and a REDACT of it takes nothing back. So
+// too of one Backfill's sets, whose reactions are read oldest first
+// (histreact.go); those are kept apart (backReactIDs), bounded on their
+// own.
 func (s *Session) noteReactionIDLocked(id string, ref reactRef) {
 	if id == "" {
+		return
+	}
+	if ref.page != nil {
+		if s.backReactIDs == nil {
+			s.backReactIDs = map[string]reactRef{}
+		}
+		for old, r := range s.backReactIDs {
+			if old != id && r.page == ref.page && r.k == ref.k && r.emoji == ref.emoji && r.chat == ref.chat {
+				r.gone = true
+				s.backReactIDs[old] = r
+			}
+		}
+		s.backReactIDOrder = keepNewest(s.backReactIDs, s.backReactIDOrder, id, ref, reactMax)
 		return
 	}
 	if s.reactIDs == nil {
 		s.reactIDs = map[string]reactRef{}
 	}
-	if ref.page == nil {
-		// It stands (again: a REDACT of it that could not go).
-		if _, gone := s.withdrawnReacts[id]; gone {
-			delete(s.withdrawnReacts, id)
-			s.withdrawnOrder = slices.DeleteFunc(s.withdrawnOrder, func(o string) bool { return o == id })
-		}
-		s.forgetOwnWithdrawnLocked(id)
-		for old, r := range s.reactIDs {
-			if old != id && r.page == nil && r.k == ref.k && r.emoji == ref.emoji && r.chat == ref.chat {
-				delete(s.reactIDs, old)
-				s.noteWithdrawnLocked(old, r.chat, r.sender.GetIsFromMe())
-			}
+	// It stands (again: a REDACT of it that could not go).
+	if _, gone := s.withdrawnReacts[id]; gone {
+		delete(s.withdrawnReacts, id)
+		s.withdrawnOrder = slices.DeleteFunc(s.withdrawnOrder, func(o string) bool { return o == id })
+	}
+	s.forgetOwnWithdrawnLocked(id)
+	for old, r := range s.reactIDs {
+		if old != id && r.k == ref.k && r.emoji == ref.emoji && r.chat == ref.chat {
+			delete(s.reactIDs, old)
+			s.noteWithdrawnLocked(old, r.chat, r.sender.GetIsFromMe())
 		}
 	}
 	s.reactIDOrder = keepNewest(s.reactIDs, s.reactIDOrder, id, ref, reactMax)

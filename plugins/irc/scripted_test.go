@@ -132,6 +132,11 @@ type scripted struct {
 	// failHistory is how many CHATHISTORY requests of a chat to refuse
 	// (FAIL) before answering.
 	failHistory int
+	// historyCut, when set, cuts the CHATHISTORY request that comes once
+	// historyLeft more are answered, once: "fail" refuses it (FAIL),
+	// "drop" hangs up on it, unanswered.
+	historyCut  string
+	historyLeft int
 	// beforeEcho, when set, is a line sent once, right before the next
 	// echo of a PRIVMSG: what another client on the account says at
 	// that moment (a bouncer relays it).
@@ -871,6 +876,20 @@ func (s *scripted) chatHistory(c net.Conn, sub, target, ref, limit string) {
 		return
 	}
 	s.mu.Lock()
+	if s.historyCut != "" && s.historyLeft == 0 {
+		cut := s.historyCut
+		s.historyCut = ""
+		s.mu.Unlock()
+		if cut == "drop" {
+			c.Close()
+			return
+		}
+		fmt.Fprintf(c, ":srv FAIL CHATHISTORY MESSAGE_ERROR %s %s :Messages could not be retrieved\r\n", sub, target)
+		return
+	}
+	if s.historyCut != "" {
+		s.historyLeft--
+	}
 	if s.failHistory > 0 {
 		s.failHistory--
 		s.mu.Unlock()

@@ -225,6 +225,12 @@ type Session struct {
 	// a REDACT of one takes it back (redact.go).
 	reactIDs     map[string]reactRef
 	reactIDOrder []string
+	// backReactIDs are a Backfill's reactions (reactRef.page set), apart
+	// from reactIDs and bounded on their own, oldest first in
+	// backReactIDOrder: a big backfill forgets its own oldest, not the
+	// reactions heard live (redact.go).
+	backReactIDs     map[string]reactRef
+	backReactIDOrder []string
 	// withdrawnReacts are reactions known by their TAGMSG's msgid that
 	// are taken back already (a later TAGMSG of the same emoji stands
 	// for it, or history told the msgid of one the user sent and took
@@ -378,7 +384,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	}
 	// What a connection given up kept goes now: its own end may come
 	// after this one's start, and then leaves this one's alone.
-	offline := s.connectionGoneLocked()
+	offline, cut := s.connectionGoneLocked()
 	s.conn, s.up = c, false
 	s.attempts, s.looping, s.welcomed = 0, false, false
 	s.stop = make(chan struct{})
@@ -389,6 +395,9 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.mu.Unlock()
 	for _, ev := range offline {
 		s.n.host.Emit(ev)
+	}
+	for _, r := range cut {
+		s.sendHeldReactions(r) // histreact.go
 	}
 	go s.run(c, stop)
 	t := time.NewTimer(ConnectWait)
@@ -722,10 +731,13 @@ func (s *Session) disconnected(c *ircevent.Connection) {
 	}
 	said := s.errorSaid
 	s.errorSaid = ""
-	offline := s.connectionGoneLocked()
+	offline, cut := s.connectionGoneLocked()
 	s.mu.Unlock()
 	for _, ev := range offline {
 		s.n.host.Emit(ev)
+	}
+	for _, r := range cut {
+		s.sendHeldReactions(r) // histreact.go
 	}
 	if !current {
 		return // Disconnect or Logout: the user quit
@@ -740,16 +752,17 @@ func (s *Session) disconnected(c *ircevent.Connection) {
 // connectionGoneLocked forgets what the session kept of a connection
 // that ended: its channels, typing, the waits for its answers (failed),
 // the contacts it watched and the presences it told, whose offline
-// events it returns, to emit.
-func (s *Session) connectionGoneLocked() []*pb.Event {
+// events it returns, to emit, with the history requests it cut (their
+// held reactions to send: sendHeldReactions).
+func (s *Session) connectionGoneLocked() (offline []*pb.Event, cut []*histReq) {
 	s.dropChannelsLocked()
 	s.clearTypingLocked() // said on the connection that ended
 	s.failEchoesLocked()
 	s.failSendWaitsLocked()
 	s.failWaitsLocked()
-	s.histWait = nil // no answer will come
-	s.watched = nil  // the server forgets its list
-	return s.presencesGoneLocked()
+	cut, s.histWait = s.histWait, nil // no answer will come
+	s.watched = nil                   // the server forgets its list
+	return s.presencesGoneLocked(), cut
 }
 
 // registered is the end of registration: the connection is up. It notes
