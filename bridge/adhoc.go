@@ -46,6 +46,8 @@ var commands = []command{
 	{node: "relogin", login: true, name: "Reconnect"},
 	{node: "status", name: "Status"},
 	{node: "sync-contacts", login: true, name: "Sync contacts"}, // roster_sync.go
+	{node: "contacts", login: true, name: "List contacts"},      // lists.go
+	{node: "groups", login: true, name: "List groups"},          // lists.go
 	{node: "unregister", name: "Unregister"},
 	{node: "create-group", login: true, name: "Create a group", needs: (*pb.Features).GetCreateChat},        // room_create.go
 	{node: "find-group", login: true, name: "Find a group", needs: (*pb.Features).GetChatSearch},            // room_find.go
@@ -442,6 +444,8 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 			return
 		}
 		t.done(ctx, st, node, sid, "info", text)
+	case "contacts", "groups":
+		t.cmdList(ctx, st, user, node, sid)
 	case "create-group":
 		t.cmdCreateGroup(ctx, st, user, sid, sess, cmd)
 	case "find-group":

@@ -40,6 +40,8 @@ func (t *transport) chatHelp(user string) string {
 	line("status", "your login's state")
 	if loggedIn {
 		line("sync", "put your contacts back in your roster")
+		line("contacts", "list your contacts' addresses (contacts TEXT: those with TEXT)")
+		line("groups", "list your groups' room addresses (groups TEXT: those with TEXT)")
 	}
 	if t.procOf(user) != nil {
 		line("cancel", "stop a login in progress")
@@ -195,6 +197,8 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 			text = sentence(errText(err))
 		}
 		say(text)
+	case "contacts", "groups":
+		t.chatList(user, word, arg, say)
 	case "create-group":
 		t.chatCreateGroup(ctx, user, arg, say)
 	case "find":
