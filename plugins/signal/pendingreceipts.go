@@ -112,6 +112,16 @@ func (p *pendingReceipts) all() []pendingReceipt {
 	return slices.Clone(p.l)
 }
 
+// stop forgets the marks and writes them no more: the login is logged
+// out and its folder is being removed. A mark under way as it is (its
+// answer comes before the connection is closed) would else write the
+// file again after its removal.
+func (p *pendingReceipts) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.path, p.l = "", nil
+}
+
 // save writes the marks, under mu. A write that fails is logged: the
 // retries go on in memory.
 func (p *pendingReceipts) save() {

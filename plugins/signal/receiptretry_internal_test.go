@@ -2,6 +2,10 @@ package signal
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -194,5 +198,30 @@ func TestReceiptRetryEndsAtDisconnect(t *testing.T) {
 	}
 	if s.marks.upTo(chat) != ts {
 		t.Fatal("the next mark did not go through")
+	}
+}
+
+// A mark refused for a rate limit whose answer comes after the logout
+// removed the login's folder files, before the connection is closed
+// (Logout of a linked account closes it last), writes no
+// receipt-retries.json again. Before, the file came back after the
+// logout deleted it.
+func TestReceiptRetryNotWrittenAfterLogout(t *testing.T) {
+	heldRetries(t)
+	d, group := startFriends(t)
+	dir := t.TempDir()
+	s := dialedSession(t, d, &recordingHost{}, dir)
+	chat := groupChatID(group.ID)
+	const ts = 1700000000000
+	s.noteChat(ts, chat, bob)
+	m := &pb.MarkRead{UpToMeta: metaOf(bob, ts)}
+	gen := s.receiptRetries.supersede(chat) // the mark under way
+	if err := s.removeLocal(); err != nil {
+		t.Fatal(err)
+	}
+	limited := sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "rate limited")
+	s.retryIfRateLimited(sdk.Call{ChatID: chat}, m, limited, gen, receiptRetryWait, false)
+	if _, err := os.Stat(filepath.Join(dir, pendingReceiptsFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("%s after the logout removed it: %v, want none", pendingReceiptsFile, err)
 	}
 }

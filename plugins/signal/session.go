@@ -609,6 +609,7 @@ func (s *Session) Logout(ctx context.Context) error {
 // removeLocal removes what the plugin kept in the login's folder (the
 // host removes the folder too).
 func (s *Session) removeLocal() error {
+	s.pendingReceipts.stop() // before its file goes: a mark answered later writes it no more
 	if s.dir == "" {
 		return nil
 	}
