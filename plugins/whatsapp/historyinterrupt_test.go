@@ -68,7 +68,8 @@ func TestHistorySyncQuietAfterReconnect(t *testing.T) {
 
 // A request of history on demand in flight when the connection drops:
 // its wait ends at once with an empty page, not done, from where it
-// asked, and the phone is asked again once connected. Before, the
+// asked, and the phone is asked again when the host asks again once
+// connected (the gateway does at its next backfill). Before, the
 // request waited out onDemandWait (here an hour: the test's deadline
 // failed) and then marked the phone silent, so a request right after
 // the reconnection was not sent either.

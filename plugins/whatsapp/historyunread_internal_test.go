@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
@@ -57,5 +58,39 @@ func unreadCountDamaged(t *testing.T, torn []byte) {
 	}
 	if _, err := st.tally(); err != nil {
 		t.Errorf("the kept count does not read back: %v", err)
+	}
+}
+
+// A count kept by an earlier build (its count and hash's state, no IDs)
+// reads back as the notice that build would have told, under the same
+// ID; frozen and kept by this build, it reads back as a notice not
+// confirmed, with its count.
+func TestUnreadCountOfEarlierBuildRead(t *testing.T) {
+	var old unreadTally
+	old.add([]types.MessageID{"U1", "U2"})
+	st, err := old.saved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(map[string]any{"n": st.N, "hash": st.Hash}) // the earlier build's fields only
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), unreadSyncFile)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lost := newLostParts("", nil)
+	got, untold, told := loadUnread(path, nil, lost)
+	if got.n != 2 || got.noticeID() != old.noticeID() || len(untold)+len(told) != 0 || len(lost.pending()) != 0 {
+		t.Fatalf("read back: %d messages, notice %s, %v, %v, lost %v; want 2, %s", got.n, got.noticeID(), untold, told, lost.pending(), old.noticeID())
+	}
+	r := &syncRun{unread: got, unreadPath: path}
+	r.mu.Lock()
+	r.freezeUnreadLocked(slog.Default())
+	r.mu.Unlock()
+	got, untold, _ = loadUnread(path, nil, lost)
+	if got.n != 0 || len(untold) != 1 || untold[0].ID != old.noticeID() || untold[0].N != 2 || len(lost.pending()) != 0 {
+		t.Errorf("kept again: %d messages, %v, lost %v; want the notice %s of 2 not confirmed", got.n, untold, lost.pending(), old.noticeID())
 	}
 }

@@ -70,6 +70,16 @@ func unreadCount(t *testing.T, text string) int {
 	return n
 }
 
+// unreadSum is how many messages the unread notices told (by ID) count.
+func unreadSum(t *testing.T, told map[string]string) int {
+	t.Helper()
+	sum := 0
+	for _, text := range told {
+		sum += unreadCount(t, text)
+	}
+	return sum
+}
+
 // A part of the history lost, its notice shown but not confirmed, then
 // another part lost: the first is told again under its own ID, the
 // second under its own. Before, both were told in one notice under a
@@ -128,10 +138,7 @@ func TestUnreadNoticeRetriedUnderItsID(t *testing.T) {
 		}}}}})
 	r.host.next(t, end+1, isProgressEnd)
 	told := noticesByID(r.host.since(from), "history-unreadable-")
-	sum := 0
-	for _, text := range told {
-		sum += unreadCount(t, text)
-	}
+	sum := unreadSum(t, told)
 	if len(told) != 2 || sum != 3 {
 		t.Errorf("notices: %q; want the first sync's 2 messages and the next one's 1, each message once", told)
 	}
@@ -168,10 +175,7 @@ func TestLateUnreadCountedOnce(t *testing.T) {
 		}}}}})
 	r.host.next(t, from, isProgressEnd)
 	told := noticesByID(r.host.since(from), "history-unreadable-")
-	sum := 0
-	for _, text := range told {
-		sum += unreadCount(t, text)
-	}
+	sum := unreadSum(t, told)
 	if len(told) != 2 || sum != 3 {
 		t.Errorf("notices: %q; want the late answer's 2 messages and the sync's 1, each message once", told)
 	}

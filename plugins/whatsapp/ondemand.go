@@ -205,9 +205,8 @@ type odWait struct {
 // onDemandCut ends the wait of the request in flight, if any, when the
 // connection to WhatsApp drops: its answer, should the phone send it,
 // comes after the reconnection as history come too late. Before, the
-// request waited out onDemandWait and marked the phone silent, so the
-// host's request again once reconnected was not sent either, the chat's
-// history stalled until a later connection.
+// request waited out onDemandWait and marked the phone silent, so a
+// request made right after the reconnection was not sent either.
 func (s *Session) onDemandCut() {
 	od := &s.hist.od
 	od.mu.Lock()
@@ -304,7 +303,7 @@ func (s *Session) askPhone(ctx context.Context, chatID string, a anchor, count i
 			return conv, nil
 		default:
 		}
-		return nil, errCut // the phone not silent: asked again once connected
+		return nil, errCut // the phone not marked silent: the next request is sent
 	case <-timer.C:
 		od.mu.Lock()
 		od.silent = time.Now()
@@ -358,9 +357,11 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 		count := min(left, onDemandPage.get())
 		conv, err := s.askPhone(ctx, req.ChatID, a, count)
 		if errors.Is(err, errNoAnswer) {
-			// An empty page, not done: the host asks again from here
-			// (at the next connection); the answer, should it come
-			// later, goes the pushed history's way.
+			// An empty page, not done: the gateway ends its fetch and
+			// asks again from here at its next backfill of the chat
+			// (a restart of the plugin, a room's scroll-back), not at
+			// the reconnection; the answer, should it come later, goes
+			// the pushed history's way.
 			s.log.Info("history on demand: the phone did not answer", "chat", req.ChatID, "err", err)
 			s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat), Cursor: a.cursor()})
 			return
