@@ -56,3 +56,27 @@ func TestRoomReadOnPhoneSynced(t *testing.T) {
 		t.Errorf("MDS node not private to the user: %v %s", err, cfg.XML)
 	}
 }
+
+// TestRoomReadOnPhoneUnprivileged: without XEP-0356's pubsub permission,
+// the reads on the phone still mark the joined clients' room read, and
+// the gateway says once, not at each read, that it cannot synchronize
+// them.
+func TestRoomReadOnPhoneUnprivileged(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "alice", "")
+	for _, text := range []string{"first read", "second read"} {
+		groupchat(t, alice, "read-on-phone "+text)
+		sid := stanzaID(t, roomMessage(t, alice, "", text))
+		if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && bareJID(s.From) == room && strings.Contains(s.XML, `<displayed xmlns="urn:xmpp:chat-markers:0" id="`+sid+`"`)
+		}); err != nil {
+			t.Fatalf("no displayed marker of %q for the joined client: %v", text, err)
+		}
+	}
+	const said = `msg="reads on other devices not synchronized (XEP-0490)`
+	s.logs.waitLog(t, said, timeout)
+	if n := s.logs.Count(said); n != 1 {
+		t.Errorf("said %d times, want once", n)
+	}
+}
