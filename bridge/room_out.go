@@ -207,6 +207,9 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
 		}
 	case *pb.Event_Receipt:
+		if own {
+			t.syncDisplayed(ctx, s, r, p.Receipt) // room_mds.go
+		}
 		if unseen {
 			return nil // a big group's member not shown: no marker from a nick unseen
 		}

@@ -54,6 +54,8 @@ type transport struct {
 	down pluginDown
 	// storeFails keeps a failing store's lines few (storefail.go).
 	storeFails storeFailLog
+	// mds publishes the user's reads on other devices (room_mds.go).
+	mds mdsSync
 
 	// The chats' workers (chat.go): the stanzas each user sends, and the
 	// events the network sends to them.

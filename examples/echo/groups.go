@@ -31,6 +31,8 @@ import (
 //	backlog N      N older messages arrive through backfill (history)
 //	picture        echo-1 gives the group a new picture
 //	picture none   echo-1 removes it
+//	read-on-phone TEXT  echo-1 says TEXT, then the user reads the group
+//	               up to it on their phone (their own read receipt)
 //
 // A network with groups implements ChatLister and ChatInfoer (and
 // declares Features.groups); leaving and setting the topic are Leaver
@@ -294,6 +296,17 @@ func (s *Session) roomCommand(text string) bool {
 		return s.memberNick(rest)
 	case "quiet-admin":
 		return s.quietAdmin(rest)
+	case "read-on-phone":
+		if rest == "" {
+			return false
+		}
+		said := s.event(sdk.Call{ChatID: RoomID})
+		said.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: rest}}
+		s.emit(said)
+		read := s.event(sdk.Call{ChatID: RoomID})
+		read.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+		read.Payload = &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{said.EventId}}}
+		s.emit(read)
 	case "backlog":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 1 {

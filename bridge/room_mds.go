@@ -1,0 +1,119 @@
+package bridge
+
+import (
+	"context"
+	"sync"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// XEP-0490 (Message Displayed Synchronization) for rooms: the user's own
+// read of a group on another device (the phone) is published, as the
+// user, to their PEP node of displayed states through XEP-0356's
+// privileged iq (as bookmarks are, bookmark_publish.go), with the item
+// named by the room's bare JID and the room archive's stanza-id of the
+// newest message read. The displayed marker roomMarker sends reaches only
+// the clients joined at that moment; the PEP item reaches every client,
+// also those offline or not joined. Direct chats are left out: their
+// MDS item names the stanza-id the user's own archive gave, which the
+// gateway does not know (their read goes as a privileged marker,
+// deliver.go's ownRead).
+
+// nsMDS is XEP-0490's PEP node and the namespace of its items.
+const nsMDS = "urn:xmpp:mds:displayed:0"
+
+// mdsOptions are XEP-0490's publish options, as the user's clients give
+// them (the same four as XEP-0402's).
+var mdsOptions = [...][2]string{
+	{"pubsub#persist_items", "true"},
+	{"pubsub#max_items", "max"},
+	{"pubsub#send_last_published_item", "never"},
+	{"pubsub#access_model", "whitelist"},
+}
+
+// mdsSync keeps each room's publishes one at a time, newest last: a read
+// newer than the one being published waits for it and replaces any older
+// one waiting, so the node never ends on an older read.
+type mdsSync struct {
+	mu      sync.Mutex
+	pending map[string]string // user+room -> stanza-id waiting to be published
+	running map[string]bool   // user+room -> a publisher runs
+	// unprivileged: said once that the server grants no pubsub iq.
+	unprivileged bool
+}
+
+// syncDisplayed publishes the user's own read rc in r (a read on another
+// device) to the user's MDS node, in the background; nothing when the
+// message read is not in the room's archive, or the server grants no
+// privileged pubsub iq (said once).
+func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *pb.ReceiptEvent) {
+	if rc.Kind != pb.ReceiptEvent_KIND_READ || len(rc.MessageIds) == 0 {
+		return
+	}
+	if !t.privileges().iqSet(nsPubSub) {
+		t.mds.mu.Lock()
+		said := t.mds.unprivileged
+		t.mds.unprivileged = true
+		t.mds.mu.Unlock()
+		if !said {
+			t.log.Info("reads on other devices not synchronized (XEP-0490): the server grants no privileged pubsub iq (XEP-0356)")
+		}
+		return
+	}
+	newest := rc.MessageIds[len(rc.MessageIds)-1]
+	sid, err := t.db.ArchivedStanzaID(ctx, t.roomKey(s.user, r.chatID), newest)
+	if err != nil {
+		return // not in the archive: no stanza-id the user's clients know
+	}
+	user, roomJID := s.user, r.jid
+	key := user + "\x00" + roomJID
+	t.mds.mu.Lock()
+	if t.mds.pending == nil {
+		t.mds.pending, t.mds.running = map[string]string{}, map[string]bool{}
+	}
+	t.mds.pending[key] = sid
+	if t.mds.running[key] {
+		t.mds.mu.Unlock()
+		return // the running publisher takes it next
+	}
+	t.mds.running[key] = true
+	t.mds.mu.Unlock()
+	t.goCtx(context.WithoutCancel(ctx), func(ctx context.Context) {
+		for {
+			t.mds.mu.Lock()
+			sid, ok := t.mds.pending[key]
+			delete(t.mds.pending, key)
+			if !ok {
+				delete(t.mds.running, key)
+				t.mds.mu.Unlock()
+				return
+			}
+			t.mds.mu.Unlock()
+			if err := t.publishDisplayed(ctx, user, roomJID, sid); err != nil {
+				t.log.Info("read on another device not synchronized (XEP-0490)", "user", user, "room", roomJID, "err", err)
+			}
+		}
+	})
+}
+
+// publishDisplayed publishes to user's MDS node the item roomJID, naming
+// the room's message sid as displayed, as the user.
+func (t *transport) publishDisplayed(ctx context.Context, user, roomJID, sid string) error {
+	var w wire.Writer
+	id := t.privilegedIQ(&w, user, "set")
+	w.Start("publish", "").Attr("node", nsMDS)
+	w.Start("item", "").Attr("id", roomJID)
+	w.Start("displayed", nsMDS)
+	w.Start("stanza-id", wire.NSSID).Attr("by", roomJID).Attr("id", sid).End()
+	w.End().End().End() // displayed, item, publish
+	w.Start("publish-options", "")
+	w.Start("x", wire.NSData).Attr("type", "submit")
+	w.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", "http://jabber.org/protocol/pubsub#publish-options").End()
+	for _, f := range mdsOptions {
+		w.Start("field", "").Attr("var", f[0]).Leaf("value", "", f[1]).End()
+	}
+	w.End() // x
+	_, err := t.privilegedCall(ctx, id, w.Bytes(), "publish of a displayed state")
+	return err
+}
