@@ -16,6 +16,20 @@ func historyIDs(t *testing.T, what string, h []xmpptest.Stanza) []string {
 	return channelIDs(t, what, room, h)
 }
 
+// echoedAll waits for all the echo group makes of the user's message
+// body: Echo One's repeat, then Echo Two's reaction, each archived. The
+// user's own copy comes first, but the others may still be on their way
+// then: a history read before them is shorter than one read after.
+func echoedAll(t *testing.T, c *xmpptest.Client, body string) {
+	t.Helper()
+	roomMessage(t, c, "Echo One", body)
+	if _, err := c.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && st.From == room+"/Echo Two" && strings.Contains(st.XML, `<reactions xmlns="urn:xmpp:reactions:0"`)
+	}); err != nil {
+		t.Fatalf("no reaction of Echo Two's to %q: %v; pending %v", body, err, c.Pending())
+	}
+}
+
 // TestRoomRejoinHistoryOnce: a client that leaves the room (its
 // unavailable presence) and joins it again gets each archived message
 // once in the join's history.
@@ -24,7 +38,7 @@ func TestRoomRejoinHistoryOnce(t *testing.T) {
 	alice := roomUser(t, s, "alice")
 	self := nick(join(t, alice, "a", "").self.From)
 	groupchat(t, alice, "before")
-	roomMessage(t, alice, "", "before")
+	echoedAll(t, alice, "before")
 	first := join(t, alice, "a", `<history maxstanzas='20'/>`)
 	ids := historyIDs(t, "a second join", first.history)
 	if err := alice.SendRaw(ctxT(t), `<presence type='unavailable' to='`+room+`/`+self+`'/>`); err != nil {
@@ -129,9 +143,9 @@ func TestRoomHistoryOnceAcrossRejoins(t *testing.T) {
 	self := nick(join(t, alice, "a", "").self.From)
 	start := time.Now().Add(-time.Second).UTC()
 	groupchat(t, alice, "one")
-	roomMessage(t, alice, "", "one")
+	echoedAll(t, alice, "one")
 	groupchat(t, alice, "two")
-	roomMessage(t, alice, "", "two")
+	echoedAll(t, alice, "two")
 	want := historyIDs(t, "a second join", join(t, alice, "a", `<history maxstanzas='50'/>`).history)
 	if len(want) < 2 {
 		t.Fatalf("history of two messages: %v", want)

@@ -87,3 +87,24 @@ func TestRoomAvailabilityUnseenNoPresence(t *testing.T) {
 		t.Errorf("Echo One's occupant presence after dnd: %s, want the away one (the time last seen is not shown)", st.XML)
 	}
 }
+
+// TestRoomRejoinSameResourceAllOccupants: a client that joins again
+// with the same full JID, without leaving (a reconnect after the
+// server's restart, which told the room nothing), gets every occupant
+// again, though its record says it was sent them: the join starts the
+// record afresh.
+func TestRoomRejoinSameResourceAllOccupants(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	avatarAnnounced(t, alice) // no change of the avatar to come between
+	for _, what := range []string{"the join", "the join again"} {
+		j := join(t, alice, "a", "")
+		got := map[string]bool{}
+		for _, o := range j.occupants {
+			got[nick(o.From)] = true
+		}
+		if !got["Echo One"] || !got["Echo Two"] {
+			t.Fatalf("%s: occupants %v, want Echo One and Echo Two", what, got)
+		}
+	}
+}
