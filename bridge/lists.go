@@ -172,7 +172,7 @@ func (t *transport) chatList(user, node, arg string, say func(string)) {
 		say(fmt.Sprintf("No %s of yours on %s has “%s” in its name or address.", kind, t.displayName(), strings.TrimSpace(arg)))
 		return
 	}
-	line := func(w *wire.Writer, e listEntry) { w.Text("\n  " + e.name + ": " + e.jid) }
+	line := func(w *wire.Writer, e listEntry) { w.Text(listLine(e)) }
 	n := fitEntries(es, t.stanzaLimit()/2, line)
 	var b strings.Builder
 	if n < len(es) {
@@ -181,7 +181,28 @@ func (t *transport) chatList(user, node, arg string, say func(string)) {
 		fmt.Fprintf(&b, "%s:", plural(len(es), kind))
 	}
 	for _, e := range es[:n] {
-		b.WriteString("\n  " + e.name + ": " + e.jid)
+		b.WriteString(listLine(e))
 	}
 	say(b.String())
+}
+
+// listLine is an entry's line in the chat's answer: its name on one
+// line, then its address.
+func listLine(e listEntry) string {
+	return "\n  " + lineName(e.name) + ": " + e.jid
+}
+
+// lineName is a name from the network as one line of a chat answer, the
+// address after it readable: its line breaks made spaces (a name could
+// make lines of its own, listing a contact that is none) and its bidi
+// embeddings, overrides and isolates dropped (one left open reverses the
+// address that follows).
+func lineName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\ufffd"))
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -1,10 +1,12 @@
 package bridge
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/store"
 )
 
 // TestListEntriesFitAndFilter: a list stops before the entry that would
@@ -39,5 +41,32 @@ func TestListEntriesFitAndFilter(t *testing.T) {
 	}
 	if f := filterEntries(in, ""); len(f) != 3 {
 		t.Errorf("no filter: %v", f)
+	}
+}
+
+// TestChatListNameOneLine: a contact's name from the network holding a
+// line break or a bidi override is one line of its own in the chat
+// command's answer, its address readable after it: a name of
+// "Mallory\n  Boss: boss@..." made a line listing a contact the user
+// does not have, and an unclosed RIGHT-TO-LEFT OVERRIDE turned the
+// address that follows it around.
+func TestChatListNameOneLine(t *testing.T) {
+	tr, s, _, sent := occupantFixture(t)
+	if err := tr.db.PutPuppets(context.Background(), []store.Puppet{
+		{Transport: tr.name, LoginID: s.LoginID(), UserID: "m1", Name: "Mallory\n  Boss: boss@" + tr.domain},
+		{Transport: tr.name, LoginID: s.LoginID(), UserID: "r1", Name: "Rex\u202e\u2066"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tr.handleGatewayChat(context.Background(), "alice@localhost", "contacts")
+	var body string
+	for _, o := range sent() {
+		if b, _ := o.Body(); strings.HasPrefix(b, "2 contacts:") {
+			body = b
+		}
+	}
+	want := "2 contacts:\n  Mallory Boss: boss@" + tr.domain + ": m1@" + tr.domain + "\n  Rex: r1@" + tr.domain
+	if body != want {
+		t.Errorf("contacts answered %q, want %q", body, want)
 	}
 }

@@ -223,9 +223,7 @@ func (t *transport) foundGroups(chats []*pb.FoundChat) []foundGroup {
 			continue
 		}
 		seen[c.ChatId] = true
-		// One line: a name with line breaks would make lines of its own
-		// in the chat's answer.
-		name := strings.Join(strings.Fields(strings.ToValidUTF8(c.Name, "�")), " ")
+		name := lineName(c.Name) // lists.go
 		if name == "" {
 			name = c.ChatId
 		}
