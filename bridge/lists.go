@@ -61,7 +61,8 @@ func sortEntries(es []listEntry) {
 }
 
 // filterEntries keeps the entries whose name or address has text, in
-// any case.
+// any case. In the address it starts before the domain, which every
+// entry shares ("contacts telegram" on telegram.example.org listed all).
 func filterEntries(es []listEntry, text string) []listEntry {
 	text = strings.ToLower(strings.TrimSpace(text))
 	if text == "" {
@@ -69,7 +70,8 @@ func filterEntries(es []listEntry, text string) []listEntry {
 	}
 	var out []listEntry
 	for _, e := range es {
-		if strings.Contains(strings.ToLower(e.name), text) || strings.Contains(strings.ToLower(e.jid), text) {
+		j := strings.ToLower(e.jid)
+		if at := strings.Index(j, text); strings.Contains(strings.ToLower(e.name), text) || at >= 0 && at < strings.LastIndexByte(j, '@') {
 			out = append(out, e)
 		}
 	}

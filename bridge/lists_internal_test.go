@@ -12,7 +12,8 @@ import (
 // TestListEntriesFitAndFilter: a list stops before the entry that would
 // pass its budget, counting each entry as escaped in the stanza (a name
 // of "&" grows fivefold), and TEXT keeps the entries whose name or
-// address has it, in any case.
+// address has it, in any case, but not in the domain all addresses
+// share.
 func TestListEntriesFitAndFilter(t *testing.T) {
 	line := func(w *wire.Writer, e listEntry) { w.Text(e.name + e.jid) }
 	es := []listEntry{{jid: "a", name: "0123456789"}, {jid: "b", name: "0123456789"}, {jid: "c", name: "&&&&&&&&&&"}}
@@ -38,6 +39,9 @@ func TestListEntriesFitAndFilter(t *testing.T) {
 	}
 	if f := filterEntries(in, "bob@"); len(f) != 1 || f[0].name != "Robert" {
 		t.Errorf("filter by address: %v", f)
+	}
+	if f := filterEntries(in, "X"); len(f) != 0 {
+		t.Errorf("filter by the gateway's domain, every address's: %v, want none", f)
 	}
 	if f := filterEntries(in, ""); len(f) != 3 {
 		t.Errorf("no filter: %v", f)
