@@ -123,12 +123,7 @@ func (t *transport) cmdList(ctx context.Context, st *wire.Stanza, user, node, si
 		t.done(ctx, st, node, sid, "info", "You have no "+kind+"s on "+t.displayName()+".")
 		return
 	}
-	item := func(w *wire.Writer, e listEntry) {
-		w.Start("item", "")
-		w.Start("field", "").Attr("var", "jid").Leaf("value", "", e.jid).End()
-		w.Start("field", "").Attr("var", "name").Leaf("value", "", e.name).End()
-		w.End()
-	}
+	item := func(w *wire.Writer, e listEntry) { formItem(w, [2]string{"jid", e.jid}, [2]string{"name", e.name}) }
 	n := fitEntries(es, t.stanzaLimit()/2, item)
 	text := fmt.Sprintf("%s on %s.", plural(len(es), kind), t.displayName())
 	if n < len(es) {
@@ -143,11 +138,7 @@ func (t *transport) cmdList(ctx context.Context, st *wire.Stanza, user, node, si
 	if node == "groups" {
 		title = "Your groups"
 	}
-	r.Start("x", wire.NSData).Attr("type", "result").Leaf("title", "", title)
-	r.Start("reported", "")
-	r.Start("field", "").Attr("var", "jid").Attr("type", "jid-single").Attr("label", "Address").End()
-	r.Start("field", "").Attr("var", "name").Attr("type", "text-single").Attr("label", "Name").End()
-	r.End()
+	resultForm(r, title, [3]string{"jid", "jid-single", "Address"}, [3]string{"name", "text-single", "Name"})
 	for _, e := range es[:n] {
 		item(r, e)
 	}
