@@ -56,3 +56,24 @@ func formTypeOf(x *wire.Element) (formType, bad string) {
 	}
 	return formType, ""
 }
+
+// resultForm starts a result form (XEP-0004 §3.4) titled title, its
+// reported fields cols (each its var, type and label), and leaves it
+// open for its items (formItem) and End.
+func resultForm(w *wire.Writer, title string, cols ...[3]string) {
+	w.Start("x", wire.NSData).Attr("type", "result").Leaf("title", "", title)
+	w.Start("reported", "")
+	for _, c := range cols {
+		w.Start("field", "").Attr("var", c[0]).Attr("type", c[1]).Attr("label", c[2]).End()
+	}
+	w.End()
+}
+
+// formItem writes one item of a result form: each field's var and value.
+func formItem(w *wire.Writer, fields ...[2]string) {
+	w.Start("item", "")
+	for _, f := range fields {
+		w.Start("field", "").Attr("var", f[0]).Leaf("value", "", f[1]).End()
+	}
+	w.End()
+}

@@ -61,7 +61,8 @@ func sortEntries(es []listEntry) {
 }
 
 // filterEntries keeps the entries whose name or address has text, in
-// any case.
+// any case. In the address it starts before the domain, which every
+// entry shares ("contacts telegram" on telegram.example.org listed all).
 func filterEntries(es []listEntry, text string) []listEntry {
 	text = strings.ToLower(strings.TrimSpace(text))
 	if text == "" {
@@ -69,7 +70,8 @@ func filterEntries(es []listEntry, text string) []listEntry {
 	}
 	var out []listEntry
 	for _, e := range es {
-		if strings.Contains(strings.ToLower(e.name), text) || strings.Contains(strings.ToLower(e.jid), text) {
+		j := strings.ToLower(e.jid)
+		if at := strings.Index(j, text); strings.Contains(strings.ToLower(e.name), text) || at >= 0 && at < strings.LastIndexByte(j, '@') {
 			out = append(out, e)
 		}
 	}
@@ -121,12 +123,7 @@ func (t *transport) cmdList(ctx context.Context, st *wire.Stanza, user, node, si
 		t.done(ctx, st, node, sid, "info", "You have no "+kind+"s on "+t.displayName()+".")
 		return
 	}
-	item := func(w *wire.Writer, e listEntry) {
-		w.Start("item", "")
-		w.Start("field", "").Attr("var", "jid").Leaf("value", "", e.jid).End()
-		w.Start("field", "").Attr("var", "name").Leaf("value", "", e.name).End()
-		w.End()
-	}
+	item := func(w *wire.Writer, e listEntry) { formItem(w, [2]string{"jid", e.jid}, [2]string{"name", e.name}) }
 	n := fitEntries(es, t.stanzaLimit()/2, item)
 	text := fmt.Sprintf("%s on %s.", plural(len(es), kind), t.displayName())
 	if n < len(es) {
@@ -141,11 +138,7 @@ func (t *transport) cmdList(ctx context.Context, st *wire.Stanza, user, node, si
 	if node == "groups" {
 		title = "Your groups"
 	}
-	r.Start("x", wire.NSData).Attr("type", "result").Leaf("title", "", title)
-	r.Start("reported", "")
-	r.Start("field", "").Attr("var", "jid").Attr("type", "jid-single").Attr("label", "Address").End()
-	r.Start("field", "").Attr("var", "name").Attr("type", "text-single").Attr("label", "Name").End()
-	r.End()
+	resultForm(r, title, [3]string{"jid", "jid-single", "Address"}, [3]string{"name", "text-single", "Name"})
 	for _, e := range es[:n] {
 		item(r, e)
 	}
@@ -172,7 +165,7 @@ func (t *transport) chatList(user, node, arg string, say func(string)) {
 		say(fmt.Sprintf("No %s of yours on %s has “%s” in its name or address.", kind, t.displayName(), strings.TrimSpace(arg)))
 		return
 	}
-	line := func(w *wire.Writer, e listEntry) { w.Text("\n  " + e.name + ": " + e.jid) }
+	line := func(w *wire.Writer, e listEntry) { w.Text(listLine(e)) }
 	n := fitEntries(es, t.stanzaLimit()/2, line)
 	var b strings.Builder
 	if n < len(es) {
@@ -181,7 +174,28 @@ func (t *transport) chatList(user, node, arg string, say func(string)) {
 		fmt.Fprintf(&b, "%s:", plural(len(es), kind))
 	}
 	for _, e := range es[:n] {
-		b.WriteString("\n  " + e.name + ": " + e.jid)
+		b.WriteString(listLine(e))
 	}
 	say(b.String())
+}
+
+// listLine is an entry's line in the chat's answer: its name on one
+// line, then its address.
+func listLine(e listEntry) string {
+	return "\n  " + lineName(e.name) + ": " + e.jid
+}
+
+// lineName is a name from the network as one line of a chat answer, the
+// address after it readable: its line breaks made spaces (a name could
+// make lines of its own, listing a contact that is none) and its bidi
+// embeddings, overrides and isolates dropped (one left open reverses the
+// address that follows).
+func lineName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\ufffd"))
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -6,14 +6,20 @@ import (
 	"testing"
 )
 
-// listItems reads a result form's items as "name=jid" (the contacts and
-// groups commands' answers).
-func listItems(t *testing.T, r cmdResponse) []string {
+// resultForm reads a command's result form (XEP-0004 §3.4), which
+// xmpptest's CommandResponse leaves out: its reported fields' vars, and
+// each item's values by var.
+func resultForm(t *testing.T, r cmdResponse) (reported []string, items []map[string]string) {
 	t.Helper()
 	var v struct {
 		Command struct {
 			X struct {
-				Type  string `xml:"type,attr"`
+				Type     string `xml:"type,attr"`
+				Reported struct {
+					Fields []struct {
+						Var string `xml:"var,attr"`
+					} `xml:"field"`
+				} `xml:"reported"`
 				Items []struct {
 					Fields []struct {
 						Var   string `xml:"var,attr"`
@@ -23,15 +29,35 @@ func listItems(t *testing.T, r cmdResponse) []string {
 			} `xml:"jabber:x:data x"`
 		} `xml:"http://jabber.org/protocol/commands command"`
 	}
-	if err := xml.Unmarshal([]byte(r.XML), &v); err != nil || v.Command.X.Type != "result" {
-		t.Fatalf("no result form (%v): %s", err, r.XML)
+	if err := xml.Unmarshal([]byte(r.XML), &v); err != nil {
+		t.Fatalf("answer unreadable: %v\n%s", err, r.XML)
 	}
-	var out []string
+	if v.Command.X.Type != "result" {
+		t.Fatalf("no result form: %s", r.XML)
+	}
+	for _, f := range v.Command.X.Reported.Fields {
+		reported = append(reported, f.Var)
+	}
 	for _, it := range v.Command.X.Items {
 		f := map[string]string{}
 		for _, fl := range it.Fields {
 			f[fl.Var] = fl.Value
 		}
+		items = append(items, f)
+	}
+	return reported, items
+}
+
+// listItems reads the contacts and groups commands' result form, its
+// reported fields the address and the name, as its items "name=jid".
+func listItems(t *testing.T, r cmdResponse) []string {
+	t.Helper()
+	reported, items := resultForm(t, r)
+	if strings.Join(reported, ",") != "jid,name" {
+		t.Errorf("reported fields %v, want jid,name: %s", reported, r.XML)
+	}
+	var out []string
+	for _, f := range items {
 		out = append(out, f["name"]+"="+f["jid"])
 	}
 	return out

@@ -87,23 +87,14 @@ func (t *transport) cmdFindGroup(ctx context.Context, st *wire.Stanza, user, sid
 		}
 		r := cmdReply(st, node, sid, "completed")
 		note(r, "info", text)
-		r.Start("x", wire.NSData).Attr("type", "result").Leaf("title", "", "Groups found")
-		r.Start("reported", "")
-		r.Start("field", "").Attr("var", "room").Attr("type", "jid-single").Attr("label", "Room address").End()
-		r.Start("field", "").Attr("var", "name").Attr("type", "text-single").Attr("label", "Name").End()
-		r.Start("field", "").Attr("var", "members").Attr("type", "text-single").Attr("label", "Members").End()
-		r.Start("field", "").Attr("var", "description").Attr("type", "text-single").Attr("label", "Description").End()
-		r.End()
+		resultForm(r, "Groups found", [3]string{"room", "jid-single", "Room address"}, [3]string{"name", "text-single", "Name"},
+			[3]string{"members", "text-single", "Members"}, [3]string{"description", "text-single", "Description"})
 		for _, g := range found {
 			members := ""
 			if g.members > 0 {
 				members = strconv.FormatUint(uint64(g.members), 10)
 			}
-			r.Start("item", "")
-			for _, f := range [][2]string{{"room", g.room}, {"name", g.name}, {"members", members}, {"description", g.desc}} {
-				r.Start("field", "").Attr("var", f[0]).Leaf("value", "", f[1]).End()
-			}
-			r.End()
+			formItem(r, [2]string{"room", g.room}, [2]string{"name", g.name}, [2]string{"members", members}, [2]string{"description", g.desc})
 		}
 		t.send(ctx, r.Bytes())
 	})
@@ -223,9 +214,7 @@ func (t *transport) foundGroups(chats []*pb.FoundChat) []foundGroup {
 			continue
 		}
 		seen[c.ChatId] = true
-		// One line: a name with line breaks would make lines of its own
-		// in the chat's answer.
-		name := strings.Join(strings.Fields(strings.ToValidUTF8(c.Name, "�")), " ")
+		name := lineName(c.Name) // lists.go
 		if name == "" {
 			name = c.ChatId
 		}

@@ -2,7 +2,6 @@ package bridge_test
 
 import (
 	"context"
-	"encoding/xml"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,52 +13,13 @@ import (
 // foundItem is one item of find-group's result form.
 type foundItem struct{ room, name, members, description string }
 
-// foundItems reads a result form's reported fields and items (XEP-0004
-// §3.4), which xmpptest's CommandResponse leaves out.
+// foundItems reads find-group's result form: its reported fields and
+// its items.
 func foundItems(t *testing.T, r cmdResponse) (reported []string, items []foundItem) {
 	t.Helper()
-	var v struct {
-		Command struct {
-			X struct {
-				Type     string `xml:"type,attr"`
-				Reported struct {
-					Fields []struct {
-						Var string `xml:"var,attr"`
-					} `xml:"field"`
-				} `xml:"reported"`
-				Items []struct {
-					Fields []struct {
-						Var   string `xml:"var,attr"`
-						Value string `xml:"value"`
-					} `xml:"field"`
-				} `xml:"item"`
-			} `xml:"jabber:x:data x"`
-		} `xml:"http://jabber.org/protocol/commands command"`
-	}
-	if err := xml.Unmarshal([]byte(r.XML), &v); err != nil {
-		t.Fatalf("answer unreadable: %v\n%s", err, r.XML)
-	}
-	if v.Command.X.Type != "result" {
-		t.Fatalf("no result form: %s", r.XML)
-	}
-	for _, f := range v.Command.X.Reported.Fields {
-		reported = append(reported, f.Var)
-	}
-	for _, it := range v.Command.X.Items {
-		var fi foundItem
-		for _, f := range it.Fields {
-			switch f.Var {
-			case "room":
-				fi.room = f.Value
-			case "name":
-				fi.name = f.Value
-			case "members":
-				fi.members = f.Value
-			case "description":
-				fi.description = f.Value
-			}
-		}
-		items = append(items, fi)
+	reported, rows := resultForm(t, r)
+	for _, f := range rows {
+		items = append(items, foundItem{room: f["room"], name: f["name"], members: f["members"], description: f["description"]})
 	}
 	return reported, items
 }
