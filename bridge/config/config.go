@@ -919,6 +919,12 @@ func (l loader) secret(t *table, tr *Transport) {
 			return
 		}
 		path := l.abs(file)
+		if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !isDescriptor(path) {
+			// Reading a named pipe waits for a writer: check-config and
+			// run hung with no word.
+			l.p.addf(t.key("secret_file"), "%s is %s, want a regular file holding the component's secret", path, FileKind(fi.Mode()))
+			return
+		}
 		b, err := readFile(path)
 		if unit, _ := credential(path); err != nil && l.check && unit != "" && errors.Is(err, fs.ErrNotExist) {
 			// Only the service has it; check-config needs no secret.
