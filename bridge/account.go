@@ -66,14 +66,32 @@ func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told
 		t.send(ctx, t.chat(user, told))
 		return
 	}
-	switch s.State {
-	case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS:
-		t.send(ctx, t.chat(user, fmt.Sprintf("%s refused your credentials%s. Log in again with the relogin or login command (or send \"login\" here).", t.displayName(), suffix(s.Message))))
-	case pb.LoginState_LOGIN_STATE_LOGGED_OUT:
-		t.send(ctx, t.chat(user, fmt.Sprintf("You were logged out of %s%s. Log in again with the login command (or send \"login\" here).", t.displayName(), suffix(s.Message))))
-	case pb.LoginState_LOGIN_STATE_STOPPED:
-		t.send(ctx, t.chat(user, fmt.Sprintf("%s stopped your connection%s. Your login is kept: the relogin command (or \"relogin\" here) connects again.", t.displayName(), suffix(s.Message))))
+	if text := loginStateText(t.displayName(), s.State, s.Message); text != "" {
+		t.send(ctx, t.chat(user, text))
 	}
+}
+
+// loginStateText is the chat notice of a login the network ended or
+// refused, "" for other states. The plugin's reason joins as a sentence:
+// in parentheses, a reason with its own full stop read "(REASON.).".
+func loginStateText(network string, state pb.LoginState, reason string) string {
+	switch state {
+	case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS:
+		return sentences(reasoned(network+" refused your credentials", reason), `Log in again with the relogin or login command (or send "login" here).`)
+	case pb.LoginState_LOGIN_STATE_LOGGED_OUT:
+		return sentences(reasoned("You were logged out of "+network, reason), `Log in again with the login command (or send "login" here).`)
+	case pb.LoginState_LOGIN_STATE_STOPPED:
+		return sentences(reasoned(network+" stopped your connection", reason), `Your login is kept: the relogin command (or "relogin" here) connects again.`)
+	}
+	return ""
+}
+
+// reasoned joins a reason to what happened as "WHAT: REASON".
+func reasoned(what, reason string) string {
+	if reason = strings.TrimSpace(reason); reason == "" {
+		return what
+	}
+	return what + ": " + reason
 }
 
 func suffix(msg string) string {

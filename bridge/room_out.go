@@ -34,6 +34,19 @@ func (s *session) groupEvent(ev *pb.Event) bool {
 	return isGroup(ev.ChatType) || (ev.ChatId != "" && s.rooms.get(ev.ChatId) != nil)
 }
 
+// findsRoom reports whether an event of a group the session does not
+// know is worth asking the network about it: a message, an edit or a
+// retraction may be news of a group the user is in. A read mark or a
+// receipt, typing and a reaction only mark a message or the moment, and
+// in a room the user has not joined name no message the user has.
+func findsRoom(ev *pb.Event) bool {
+	switch ev.Payload.(type) {
+	case *pb.Event_Receipt, *pb.Event_Typing, *pb.Event_Reaction:
+		return false
+	}
+	return true
+}
+
 // renderRoom renders a group's event for the user's joined resources, in
 // the chat's outbound worker.
 func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]byte {
@@ -128,6 +141,13 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	if r == nil {
 		if !s.waitRoomsSynced(ctx, ev.ChatId) {
 			t.log.Info("event of a group not delivered: its login's rooms never synced", "chat", ev.ChatId, "kind", kindOf(ev), "stopping", ctx.Err() != nil)
+			return nil
+		}
+		if !findsRoom(ev) {
+			// Asking the network costs a query each (WhatsApp's group
+			// info): the app-state sync after a pairing brings many such
+			// events of groups the user left.
+			t.log.Debug("event of a group not known dropped: it shows nothing in a room not joined", "chat", ev.ChatId, "kind", kindOf(ev))
 			return nil
 		}
 		if r = s.findRoom(ctx, ev.ChatId); r == nil {

@@ -27,12 +27,20 @@ func baseDir(abs string) string {
 // folder of the file's even when the descriptor is a regular file's
 // (-c /dev/stdin < FILE).
 func isStream(abs string) bool {
-	if abs == "/dev/stdin" || strings.HasPrefix(abs, "/dev/fd/") ||
-		strings.HasPrefix(abs, "/proc/") && strings.Contains(abs, "/fd/") {
+	if isDescriptor(abs) {
 		return true
 	}
 	fi, err := os.Stat(abs)
 	return err == nil && !fi.Mode().IsRegular()
+}
+
+// isDescriptor reports whether abs names a file descriptor the command
+// was handed (/dev/stdin, /dev/fd/N, /proc/PID/fd/N): open already, so
+// reading it does not wait for a writer to open it, as a named pipe's
+// path does.
+func isDescriptor(abs string) bool {
+	return abs == "/dev/stdin" || strings.HasPrefix(abs, "/dev/fd/") ||
+		strings.HasPrefix(abs, "/proc/") && strings.Contains(abs, "/fd/")
 }
 
 // Dir is the folder the relative paths of the configuration at path are

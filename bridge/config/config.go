@@ -384,6 +384,16 @@ func parseConfig(path string, data []byte, check bool) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(raw) == 0 {
+		// Else only "nobody may use the gateway" and "no enabled
+		// transport", as if the file were read but wrong: an empty file
+		// is often a redirect or copy that went wrong.
+		what := "is empty"
+		if strings.TrimSpace(string(data)) != "" {
+			what = "has no settings, only comments"
+		}
+		return nil, &Error{File: path, Err: fmt.Errorf("the file %s: start from examples/passerelle.toml", what)}
+	}
 	p := &problems{file: path}
 	l := loader{p: p, dir: baseDir(abs), lines: keyLines(string(data)), check: check}
 	c := &Config{Path: abs}
@@ -919,6 +929,12 @@ func (l loader) secret(t *table, tr *Transport) {
 			return
 		}
 		path := l.abs(file)
+		if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !isDescriptor(path) {
+			// Reading a named pipe waits for a writer: check-config and
+			// run hung with no word.
+			l.p.addf(t.key("secret_file"), "%s is %s, want a regular file holding the component's secret", path, FileKind(fi.Mode()))
+			return
+		}
 		b, err := readFile(path)
 		if unit, _ := credential(path); err != nil && l.check && unit != "" && errors.Is(err, fs.ErrNotExist) {
 			// Only the service has it; check-config needs no secret.

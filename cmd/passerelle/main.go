@@ -174,6 +174,7 @@ func (v *onceValue) Set(s string) error {
 // config.LoadForCheck), writing every problem to stderr on its own line;
 // command ("run", "check-config") is named in the secrets.env hint.
 func loadConfig(command, path string, stderr io.Writer, load func(string) (*config.Config, error)) (*config.Config, bool) {
+	noteStdinTerminal(path, stderr) // stdinterm.go
 	cfg, err := load(path)
 	if err != nil {
 		printConfigError(path, err, stderr)

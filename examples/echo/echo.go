@@ -57,6 +57,8 @@ type Network struct {
 	// sessions (a reconnect finds its contacts renamed), not the process.
 	mu       sync.Mutex
 	accounts map[string]map[string]*contact
+	// infoAsks counts ChatInfo calls (info_count.go).
+	infoAsks infoAsks
 	groups   map[string]*group // the account's group (groups.go), by username
 	// channels are the channels each account joined (channels.go), and
 	// moved the contacts that moved to another ID (identity.go): by

@@ -146,6 +146,7 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 // contact (sdk.ChatInfoer), with its timer; its pins only when asked
 // (PinnedMessages, pins.go).
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
+	s.n.infoAsks.asked(chatID)                       // info_count.go
 	if err := s.namesInfo(ctx, chatID); err != nil { // names_later.go
 		return nil, err
 	}

@@ -206,6 +206,11 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		} else if done {
 			return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 		}
+	case "chat-info-wait":
+		if err := s.infoWait(c, rest); err != nil { // info_count.go
+			return sdk.Result{}, err
+		}
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "net-event", "net-long", "net-crowd", "net-quiet":
 		if err := s.hostileCommand(c, word, rest); err != nil { // hostile.go
 			return sdk.Result{}, err

@@ -39,6 +39,7 @@ import secrets  # noqa: E402
 import signal  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+import unicodedata  # noqa: E402
 import uuid  # noqa: E402
 
 try:
@@ -172,8 +173,20 @@ def username_form(process_id, error=""):
     )
 
 
-def valid_username(name):
-    return 0 < len(name) <= 64 and all(c.isalnum() or c in "-_" for c in name)
+def username_problem(name):
+    """What is wrong with a username, or "": the reason the user reads
+    (as examples/echo says it: a line break or a control character is
+    named, not only the rule)."""
+    if not name:
+        return "The username must not be empty."
+    for c in name:
+        if c in "\r\n":
+            return "The username must be one line: it holds a line break."
+        if unicodedata.category(c) == "Cc":
+            return "The username must not hold control characters: it holds U+%04X." % ord(c)
+    if len(name) > 64 or not all(c.isalnum() or c in "-_" for c in name):
+        return "A username is 1 to 64 letters, digits, - or _."
+    return ""
 
 
 # ---------------------------------------------------------------- the transport
@@ -280,9 +293,10 @@ class EchoTransport(pb_grpc.TransportServicer):
         if p.stage != "username":
             raise PluginError(pb.ERROR_CODE_BAD_REQUEST, "this step takes no input")
         name = request.fields.get("username", "").strip()
-        if not valid_username(name):
+        problem = username_problem(name)
+        if problem:
             # Wrong input: the same step again, with the error shown.
-            return username_form(p.id, "A username is 1 to 64 letters, digits, - or _.")
+            return username_form(p.id, problem)
         p.username = name
         if p.flow == "username":
             return self._complete(p)
