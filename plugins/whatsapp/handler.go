@@ -27,7 +27,7 @@ func (s *Session) handle(evt any) {
 		s.refusedWait, s.refusals = 0, 0
 		s.subscribed = nil
 		s.mu.Unlock()
-		s.syncReconnected()   // a sync's quiet period starts over (historyprogress.go)
+		s.syncReconnected()   // a sync's quiet period goes on (historyprogress.go)
 		s.pullHistory()       // notices a plugin that died left (historynotice.go)
 		go s.channelCatchUp() // the posts made while away (channelcatchup.go)
 		if available {
@@ -48,8 +48,9 @@ func (s *Session) handle(evt any) {
 	case *events.KeepAliveRestored:
 		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "WhatsApp answers again")
 	case *events.Disconnected:
-		s.seen.connecting() // the next connection catches up first
-		s.onDemandCut()     // a request waiting for the phone (ondemand.go)
+		s.seen.connecting()  // the next connection catches up first
+		s.onDemandCut()      // a request waiting for the phone (ondemand.go)
+		s.syncDisconnected() // a sync's quiet period paused (historyprogress.go)
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "disconnected from WhatsApp; reconnecting")
 	case *events.LoggedOut:
 		s.endForGood("logged out")

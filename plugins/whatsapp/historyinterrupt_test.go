@@ -44,9 +44,9 @@ func TestHistorySyncInterruptedByDisconnect(t *testing.T) {
 	waitNoNotice(t, s)
 }
 
-// A sync whose quiet period passed while disconnected, and that sends
-// nothing more once connected again, ends after the quiet period counted
-// from the reconnection.
+// A sync whose quiet period ran out while disconnected (its timer fired
+// as the connection dropped), and that sends nothing more once connected
+// again, ends after the period's floor counted from the reconnection.
 func TestHistorySyncQuietAfterReconnect(t *testing.T) {
 	r := newRig(t, `{"history_days": 7}`)
 	r.n.histQuiet = time.Hour
@@ -108,5 +108,63 @@ func TestBackfillInterruptedByDisconnect(t *testing.T) {
 	}
 	if n := len(fake.OnDemandRequests()); n != 2 {
 		t.Errorf("%d requests; want the phone asked again", n)
+	}
+}
+
+// A connection that drops more often than the quiet period: only the
+// connected time counts, what was left of the period goes on at each
+// reconnection, and the sync ends with its "Done" once that time adds
+// up. Each spell connected is a third of the period (the scenario, not
+// a wait for an outcome: a longer spell on a loaded machine ends it
+// sooner). Before, each reconnection started the period over and the
+// sync never ended (the deadline failed).
+func TestHistorySyncQuietAcrossDrops(t *testing.T) {
+	const quiet = 900 * time.Millisecond // its floor: 225ms
+	r := newRig(t, `{"history_days": 7}`)
+	r.n.histQuiet = quiet
+	_, fake := r.connected(t)
+	from := r.host.count()
+	fake.Emit(syncBlobOf(waHistorySync.HistorySync_RECENT, 50, types.NewJID("33611111111", types.DefaultUserServer), "D1", time.Now().Add(-time.Hour)))
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetProgress() != nil })
+	deadline := time.Now().Add(eventWait)
+	for drops := 0; ; drops++ {
+		if ev := r.host.endWithin(from, quiet/3); ev != nil {
+			if p := ev.GetProgress(); p.Text != "history: 1 chat; WhatsApp sent nothing more for 900ms" {
+				t.Errorf("the sync's end: %q", p.Text)
+			}
+			t.Logf("ended after %d drops", drops)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no end after %d drops, each after a third of the quiet period connected", drops)
+		}
+		at := r.host.count()
+		fake.Unreachable()
+		if err := fake.Connect(); err != nil {
+			t.Fatal(err)
+		}
+		r.host.next(t, at, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	}
+}
+
+// endWithin is the progress's end after index from, if one comes
+// within d; nil if none.
+func (h *testHost) endWithin(from int, d time.Duration) *pb.Event {
+	timeout := time.After(d)
+	for {
+		h.mu.Lock()
+		for _, ev := range h.events[from:] {
+			if isProgressEnd(ev) {
+				h.mu.Unlock()
+				return ev
+			}
+		}
+		ch := h.changed
+		h.mu.Unlock()
+		select {
+		case <-ch:
+		case <-timeout:
+			return nil
+		}
 	}
 }

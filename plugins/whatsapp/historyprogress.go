@@ -61,6 +61,11 @@ type syncRun struct {
 	complete bool   // WhatsApp said the sync is complete
 	quiet    bool   // no blob for the quiet period
 	timer    *time.Timer
+	due      time.Time // when the quiet period armed ends
+	// paused: disconnected, the quiet period stopped with left of it
+	// to go once connected again (syncDisconnected).
+	paused bool
+	left   time.Duration
 	// unread: the messages of the run's blobs not read, told once at
 	// its end (notices.go); out of a run, those the last process
 	// counted and did not tell. untold: the notices of messages not
@@ -99,20 +104,35 @@ func (s *Session) syncBlob(data *waHistorySync.HistorySync) {
 
 // armQuietLocked starts the run's quiet period over (under r.mu).
 func (s *Session) armQuietLocked() {
+	s.armQuietForLocked(s.n.historyQuiet())
+}
+
+// armQuietForLocked arms the run's quiet period to end in d (under r.mu).
+func (s *Session) armQuietForLocked(d time.Duration) {
 	r := &s.hist.run
 	if r.timer != nil {
 		r.timer.Stop()
 	}
-	r.timer = time.AfterFunc(s.n.historyQuiet(), s.syncQuiet)
+	r.paused, r.left = false, 0
+	r.due = time.Now().Add(d)
+	r.timer = time.AfterFunc(d, s.syncQuiet)
+}
+
+// quietFloor is the least of the quiet period a reconnection leaves to
+// go: 30 s, or a quarter of a shorter period. The blobs WhatsApp kept
+// come just after a reconnection; a period nearly run out at the
+// disconnection must not end before they can.
+func (n *Network) quietFloor() time.Duration {
+	return min(30*time.Second, n.historyQuiet()/4)
 }
 
 // syncQuiet ends the run's quiet period: its end is told once what it
 // sent is stored. Not while disconnected: WhatsApp could send nothing,
 // and the rest of the sync comes once connected again (its notices kept
-// until then, historynotice.go), the quiet period starting over then
-// (syncReconnected). Before, a connection down for the quiet period
-// ended the sync, "sent nothing more", and the rest came as a second
-// sync, its own "Done".
+// until then, historynotice.go); the period is then paused with nothing
+// left, and a reconnection gives it its floor (syncReconnected). Before,
+// a connection down for the quiet period ended the sync, "sent nothing
+// more", and the rest came as a second sync, its own "Done".
 func (s *Session) syncQuiet() {
 	s.mu.Lock()
 	stop := s.stop
@@ -122,25 +142,53 @@ func (s *Session) syncQuiet() {
 		return // the session ended: nothing to tell
 	default:
 	}
+	r := &s.hist.run
 	if !s.d.cli.IsConnected() {
+		r.mu.Lock()
+		if r.active && !r.complete && !r.quiet {
+			r.paused, r.left = true, 0 // ran out, were it paused already
+		}
+		r.mu.Unlock()
 		return
 	}
-	r := &s.hist.run
 	r.mu.Lock()
 	r.quiet = r.active
 	r.mu.Unlock()
 	s.pushHistory() // its end tells the run's end
 }
 
-// syncReconnected starts the quiet period of a run under way over once
-// connected again.
+// syncDisconnected pauses the quiet period of a run under way: only
+// connected time counts, and what is left of it goes on once connected
+// again (syncReconnected). Before, a reconnection started it over, so a
+// connection that dropped more often than the quiet period never ended
+// the sync.
+func (s *Session) syncDisconnected() {
+	r := &s.hist.run
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.active || r.complete || r.quiet || r.paused {
+		return
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	r.paused, r.left = true, max(time.Until(r.due), 0)
+}
+
+// syncReconnected goes on with the quiet period a disconnection paused,
+// for what was left of it, at least its floor (quietFloor).
 func (s *Session) syncReconnected() {
 	r := &s.hist.run
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.active && !r.complete && !r.quiet {
-		s.armQuietLocked()
+	if !r.paused {
+		return // not paused: its timer runs
 	}
+	if !r.active || r.complete || r.quiet {
+		r.paused, r.left = false, 0
+		return
+	}
+	s.armQuietForLocked(max(r.left, s.n.quietFloor()))
 }
 
 // syncUnreadable counts a blob's messages not read (ids) in the run, to
