@@ -1,8 +1,10 @@
 package telegram
 
 import (
+	"errors"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -155,4 +157,81 @@ func TestGapOwnPhoneMessageEdited(t *testing.T) {
 	}) {
 		t.Errorf("event %d: a correction with the same text, or the first text; want the message once with its latest text", i)
 	}
+}
+
+// waitNextSecond waits until the clock is past the current second:
+// dates are in seconds, and a state dated the same second as a reaction
+// is given it again (the fake, as Telegram).
+func waitNextSecond(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for at := time.Now().Unix(); time.Now().Unix() <= at; {
+		if time.Now().After(deadline) {
+			t.Fatal("the clock did not move")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A common catch-up's reaction to a supergroup's message, held for the
+// channel's catch-up, whose event the journal fails to keep, comes at
+// the next connection: the stored state's date goes back to before the
+// catch-up, whose next one gives it again. Before, the common catch-up's
+// state was saved when the reaction was held, and the reaction was lost.
+func TestGapHeldReactionNotKept(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	big := &tg.PeerChannel{ChannelID: 600}
+	from := h.count()
+	srv.Send(bob.ID, big, "before in big")
+	h.wait(t, from, "the message before", isMessage("-100600", "before in big"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	reacted := srv.Send(bob.ID, big, "sent while away")
+	srv.ReactChannel(bob.ID, 600, reacted, "👍")
+	srv.Send(bob.ID, alicePeer, "in the common catch-up")
+	waitNextSecond(t) // the catch-up's date past the reaction's
+
+	release := srv.HoldAnswers("updates.getChannelDifference")
+	t.Cleanup(release)
+	from = h.count()
+	s = connect(t, n, h, info)
+	h.wait(t, from, "the common catch-up's message", isMessage("1002", "in the common catch-up"))
+	// Once a message after the gap came, the common catch-up is over:
+	// the reaction is held.
+	srv.Send(bob.ID, alicePeer, "after")
+	h.wait(t, from, "the message after", isMessage("1002", "after"))
+	id := strconv.Itoa(reacted)
+	isMsg := func(ev *pb.Event) bool { return isMessage("-100600", "sent while away")(ev) && ev.EventId == id }
+	got, confirm := h.holdDurable()
+	release()
+	deadline := time.After(20 * time.Second)
+	for seen := false; !seen; {
+		select {
+		case ev := <-got:
+			seen = isMsg(ev)
+		case <-deadline:
+			confirm(nil)
+			t.Fatal("no message of the channel's gap")
+		}
+	}
+	// The channel's message kept, the reaction's event fails.
+	failed := h.failDurable(errors.New("sdk: plugin shutting down"))
+	confirm(nil)
+	select {
+	case <-failed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the held reaction was not handed over")
+	}
+	h.failDurable(nil)
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the reaction not kept, again", isReactionTo("-100600", id, "👍"))
 }

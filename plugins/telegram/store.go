@@ -122,7 +122,38 @@ func (s *store) SetState(_ context.Context, _ int64, st updates.State) error {
 		return err
 	}
 	defer s.ptsSaved()
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keySelf, b) })
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if s.frozen.Load() { // in the transaction: none after dateBack's
+			return errFrozen
+		}
+		return tx.Bucket(bucketState).Put(keySelf, b)
+	})
+}
+
+// dateBack moves the stored state's date back to date, if later, frozen
+// or not: a catch-up's reactions (no pts) not kept come again from
+// there (gapreactions.go).
+func (s *store) dateBack(date int) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketState)
+		v := b.Get(keySelf)
+		if v == nil {
+			return nil
+		}
+		var st updates.State
+		if err := json.Unmarshal(v, &st); err != nil {
+			return err
+		}
+		if st.Date <= date {
+			return nil
+		}
+		st.Date = date
+		out, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		return b.Put(keySelf, out)
+	})
 }
 
 // ptsChanged is closed at the next pts written, common or a channel's.
@@ -176,6 +207,9 @@ func (s *store) change(f func(*updates.State)) error {
 	}
 	defer s.ptsSaved()
 	return s.db.Update(func(tx *bolt.Tx) error {
+		if s.frozen.Load() { // in the transaction: none after dateBack's
+			return errFrozen
+		}
 		b := tx.Bucket(bucketState)
 		v := b.Get(keySelf)
 		if v == nil {
