@@ -9,6 +9,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -83,24 +84,11 @@ func TestGapReactionToDeletedMessage(t *testing.T) {
 // had given the message: a reaction to a message the gateway did not
 // have.
 func TestGapReactionToNewChannelMessage(t *testing.T) {
-	srv := newFake(t)
-	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
-	s, h, info, n := connectAlice(t, srv)
-	alicePeer := &tg.PeerUser{UserID: alice.ID}
-	big := &tg.PeerChannel{ChannelID: 600}
-	from := h.count()
-	srv.Send(bob.ID, big, "before in big")
-	h.wait(t, from, "the message before", isMessage("-100600", "before in big"))
-	if err := s.Disconnect(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	reacted := srv.Send(bob.ID, big, "sent while away")
-	srv.ReactChannel(bob.ID, 600, reacted, "👍")
-	srv.Send(bob.ID, alicePeer, "in the common catch-up")
+	srv, h, info, n, reacted := awayChannelReaction(t)
 
 	release := srv.HoldAnswers("updates.getChannelDifference")
 	t.Cleanup(release)
-	from = h.count()
+	from := h.count()
 	connect(t, n, h, info)
 	h.wait(t, from, "the common catch-up's message", isMessage("1002", "in the common catch-up"))
 	release()
@@ -179,26 +167,14 @@ func waitNextSecond(t *testing.T) {
 // catch-up, whose next one gives it again. Before, the common catch-up's
 // state was saved when the reaction was held, and the reaction was lost.
 func TestGapHeldReactionNotKept(t *testing.T) {
-	srv := newFake(t)
-	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
-	s, h, info, n := connectAlice(t, srv)
+	srv, h, info, n, reacted := awayChannelReaction(t)
 	alicePeer := &tg.PeerUser{UserID: alice.ID}
-	big := &tg.PeerChannel{ChannelID: 600}
-	from := h.count()
-	srv.Send(bob.ID, big, "before in big")
-	h.wait(t, from, "the message before", isMessage("-100600", "before in big"))
-	if err := s.Disconnect(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	reacted := srv.Send(bob.ID, big, "sent while away")
-	srv.ReactChannel(bob.ID, 600, reacted, "👍")
-	srv.Send(bob.ID, alicePeer, "in the common catch-up")
 	waitNextSecond(t) // the catch-up's date past the reaction's
 
 	release := srv.HoldAnswers("updates.getChannelDifference")
 	t.Cleanup(release)
-	from = h.count()
-	s = connect(t, n, h, info)
+	from := h.count()
+	s := connect(t, n, h, info)
 	h.wait(t, from, "the common catch-up's message", isMessage("1002", "in the common catch-up"))
 	// Once a message after the gap came, the common catch-up is over:
 	// the reaction is held.
@@ -234,4 +210,27 @@ func TestGapHeldReactionNotKept(t *testing.T) {
 	from = h.count()
 	connect(t, n, h, info)
 	h.wait(t, from, "the reaction not kept, again", isReactionTo("-100600", id, "👍"))
+}
+
+// awayChannelReaction connects Alice, a member of supergroup 600, and
+// disconnects her; while she is away Bob sends a message there
+// (reacted), reacts to it with 👍, and sends her a message in their
+// private chat ("in the common catch-up").
+func awayChannelReaction(t *testing.T) (srv *tgfake.Server, h *testHost, info sdk.LoginInfo, n *Network, reacted int) {
+	t.Helper()
+	srv = newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	big := &tg.PeerChannel{ChannelID: 600}
+	from := h.count()
+	srv.Send(bob.ID, big, "before in big")
+	h.wait(t, from, "the message before", isMessage("-100600", "before in big"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	reacted = srv.Send(bob.ID, big, "sent while away")
+	srv.ReactChannel(bob.ID, 600, reacted, "👍")
+	srv.Send(bob.ID, alicePeer, "in the common catch-up")
+	return srv, h, info, n, reacted
 }

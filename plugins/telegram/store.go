@@ -134,26 +134,11 @@ func (s *store) SetState(_ context.Context, _ int64, st updates.State) error {
 // or not: a catch-up's reactions (no pts) not kept come again from
 // there (gapreactions.go).
 func (s *store) dateBack(date int) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketState)
-		v := b.Get(keySelf)
-		if v == nil {
-			return nil
-		}
-		var st updates.State
-		if err := json.Unmarshal(v, &st); err != nil {
-			return err
-		}
-		if st.Date <= date {
-			return nil
-		}
-		st.Date = date
-		out, err := json.Marshal(st)
-		if err != nil {
-			return err
-		}
-		return b.Put(keySelf, out)
-	})
+	err := s.rewrite(func(st *updates.State) { st.Date = min(st.Date, date) })
+	if errors.Is(err, errNoState) {
+		return nil
+	}
+	return err
 }
 
 // ptsChanged is closed at the next pts written, common or a channel's.
@@ -206,10 +191,16 @@ func (s *store) change(f func(*updates.State)) error {
 		return errFrozen
 	}
 	defer s.ptsSaved()
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if s.frozen.Load() { // in the transaction: none after dateBack's
-			return errFrozen
+	return s.rewrite(func(st *updates.State) {
+		if !s.frozen.Load() { // in the transaction: none after dateBack's
+			f(st)
 		}
+	})
+}
+
+// rewrite edits the stored state, which must exist, frozen or not.
+func (s *store) rewrite(f func(*updates.State)) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketState)
 		v := b.Get(keySelf)
 		if v == nil {
