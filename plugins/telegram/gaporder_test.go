@@ -234,3 +234,44 @@ func awayChannelReaction(t *testing.T) (srv *tgfake.Server, h *testHost, info sd
 	srv.Send(bob.ID, alicePeer, "in the common catch-up")
 	return srv, h, info, n, reacted
 }
+
+// A common catch-up's reaction to a supergroup's message still held for
+// the channel's catch-up when the connection ends comes at the next
+// connection, after its message: the stored state's date goes back to
+// before the catch-up, whose next one gives it again. Before, the
+// common catch-up's state was saved when the reaction was held, and the
+// ended session handed it over at its timer, 30 s after, into a gateway
+// it had said goodbye to.
+func TestGapHeldReactionsAtEnd(t *testing.T) {
+	srv, h, info, n, reacted := awayChannelReaction(t)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	waitNextSecond(t) // the catch-up's date past the reaction's
+
+	release := srv.HoldAnswers("updates.getChannelDifference")
+	t.Cleanup(release)
+	from := h.count()
+	s := connect(t, n, h, info)
+	h.wait(t, from, "the common catch-up's message", isMessage("1002", "in the common catch-up"))
+	// Once a message after the gap came, the common catch-up is over:
+	// the reaction is held.
+	srv.Send(bob.ID, alicePeer, "after")
+	h.wait(t, from, "the message after", isMessage("1002", "after"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	release()
+
+	from = h.count()
+	connect(t, n, h, info)
+	id := strconv.Itoa(reacted)
+	isMsg := func(ev *pb.Event) bool { return isMessage("-100600", "sent while away")(ev) && ev.EventId == id }
+	isReaction := isReactionTo("-100600", id, "👍")
+	h.wait(t, from, "the message of the channel's gap", isMsg)
+	h.wait(t, from, "the reaction held at the end, again", isReaction)
+	msg := eventIndexes(h, from, isMsg)[0]
+	for _, i := range eventIndexes(h, from, isReaction) {
+		if i < msg {
+			t.Errorf("the reaction came before its message (events %d, %d)", i, msg)
+		}
+	}
+}
