@@ -131,7 +131,11 @@ func (g gapStorage) flush(ctx context.Context, seq int64) error {
 }
 
 func (g gapStorage) SetState(ctx context.Context, userID int64, st updates.State) error {
-	if err := g.holdReactions(ctx, g.pending.take(0)); err != nil { // gapreactions.go
+	before, _, err := g.store.GetState(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := g.holdReactions(ctx, g.pending.take(0), before.Date); err != nil { // gapreactions.go
 		return err
 	}
 	return g.store.SetState(ctx, userID, st)

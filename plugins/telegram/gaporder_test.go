@@ -1,12 +1,15 @@
 package telegram
 
 import (
+	"errors"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -81,24 +84,11 @@ func TestGapReactionToDeletedMessage(t *testing.T) {
 // had given the message: a reaction to a message the gateway did not
 // have.
 func TestGapReactionToNewChannelMessage(t *testing.T) {
-	srv := newFake(t)
-	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
-	s, h, info, n := connectAlice(t, srv)
-	alicePeer := &tg.PeerUser{UserID: alice.ID}
-	big := &tg.PeerChannel{ChannelID: 600}
-	from := h.count()
-	srv.Send(bob.ID, big, "before in big")
-	h.wait(t, from, "the message before", isMessage("-100600", "before in big"))
-	if err := s.Disconnect(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	reacted := srv.Send(bob.ID, big, "sent while away")
-	srv.ReactChannel(bob.ID, 600, reacted, "👍")
-	srv.Send(bob.ID, alicePeer, "in the common catch-up")
+	srv, h, info, n, reacted := awayChannelReaction(t)
 
 	release := srv.HoldAnswers("updates.getChannelDifference")
 	t.Cleanup(release)
-	from = h.count()
+	from := h.count()
 	connect(t, n, h, info)
 	h.wait(t, from, "the common catch-up's message", isMessage("1002", "in the common catch-up"))
 	release()
@@ -154,5 +144,134 @@ func TestGapOwnPhoneMessageEdited(t *testing.T) {
 			isMessage("1002", "mine, first words")(ev)
 	}) {
 		t.Errorf("event %d: a correction with the same text, or the first text; want the message once with its latest text", i)
+	}
+}
+
+// waitNextSecond waits until the clock is past the current second:
+// dates are in seconds, and a state dated the same second as a reaction
+// is given it again (the fake, as Telegram).
+func waitNextSecond(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for at := time.Now().Unix(); time.Now().Unix() <= at; {
+		if time.Now().After(deadline) {
+			t.Fatal("the clock did not move")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A common catch-up's reaction to a supergroup's message, held for the
+// channel's catch-up, whose event the journal fails to keep, comes at
+// the next connection: the stored state's date goes back to before the
+// catch-up, whose next one gives it again. Before, the common catch-up's
+// state was saved when the reaction was held, and the reaction was lost.
+func TestGapHeldReactionNotKept(t *testing.T) {
+	srv, h, info, n, reacted := awayChannelReaction(t)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	waitNextSecond(t) // the catch-up's date past the reaction's
+
+	release := srv.HoldAnswers("updates.getChannelDifference")
+	t.Cleanup(release)
+	from := h.count()
+	s := connect(t, n, h, info)
+	h.wait(t, from, "the common catch-up's message", isMessage("1002", "in the common catch-up"))
+	// Once a message after the gap came, the common catch-up is over:
+	// the reaction is held.
+	srv.Send(bob.ID, alicePeer, "after")
+	h.wait(t, from, "the message after", isMessage("1002", "after"))
+	id := strconv.Itoa(reacted)
+	isMsg := func(ev *pb.Event) bool { return isMessage("-100600", "sent while away")(ev) && ev.EventId == id }
+	got, confirm := h.holdDurable()
+	release()
+	deadline := time.After(20 * time.Second)
+	for seen := false; !seen; {
+		select {
+		case ev := <-got:
+			seen = isMsg(ev)
+		case <-deadline:
+			confirm(nil)
+			t.Fatal("no message of the channel's gap")
+		}
+	}
+	// The channel's message kept, the reaction's event fails.
+	failed := h.failDurable(errors.New("sdk: plugin shutting down"))
+	confirm(nil)
+	select {
+	case <-failed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the held reaction was not handed over")
+	}
+	h.failDurable(nil)
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the reaction not kept, again", isReactionTo("-100600", id, "👍"))
+}
+
+// awayChannelReaction connects Alice, a member of supergroup 600, and
+// disconnects her; while she is away Bob sends a message there
+// (reacted), reacts to it with 👍, and sends her a message in their
+// private chat ("in the common catch-up").
+func awayChannelReaction(t *testing.T) (srv *tgfake.Server, h *testHost, info sdk.LoginInfo, n *Network, reacted int) {
+	t.Helper()
+	srv = newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	big := &tg.PeerChannel{ChannelID: 600}
+	from := h.count()
+	srv.Send(bob.ID, big, "before in big")
+	h.wait(t, from, "the message before", isMessage("-100600", "before in big"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	reacted = srv.Send(bob.ID, big, "sent while away")
+	srv.ReactChannel(bob.ID, 600, reacted, "👍")
+	srv.Send(bob.ID, alicePeer, "in the common catch-up")
+	return srv, h, info, n, reacted
+}
+
+// A common catch-up's reaction to a supergroup's message still held for
+// the channel's catch-up when the connection ends comes at the next
+// connection, after its message: the stored state's date goes back to
+// before the catch-up, whose next one gives it again. Before, the
+// common catch-up's state was saved when the reaction was held, and the
+// ended session handed it over at its timer, 30 s after, into a gateway
+// it had said goodbye to.
+func TestGapHeldReactionsAtEnd(t *testing.T) {
+	srv, h, info, n, reacted := awayChannelReaction(t)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	waitNextSecond(t) // the catch-up's date past the reaction's
+
+	release := srv.HoldAnswers("updates.getChannelDifference")
+	t.Cleanup(release)
+	from := h.count()
+	s := connect(t, n, h, info)
+	h.wait(t, from, "the common catch-up's message", isMessage("1002", "in the common catch-up"))
+	// Once a message after the gap came, the common catch-up is over:
+	// the reaction is held.
+	srv.Send(bob.ID, alicePeer, "after")
+	h.wait(t, from, "the message after", isMessage("1002", "after"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	release()
+
+	from = h.count()
+	connect(t, n, h, info)
+	id := strconv.Itoa(reacted)
+	isMsg := func(ev *pb.Event) bool { return isMessage("-100600", "sent while away")(ev) && ev.EventId == id }
+	isReaction := isReactionTo("-100600", id, "👍")
+	h.wait(t, from, "the message of the channel's gap", isMsg)
+	h.wait(t, from, "the reaction held at the end, again", isReaction)
+	msg := eventIndexes(h, from, isMsg)[0]
+	for _, i := range eventIndexes(h, from, isReaction) {
+		if i < msg {
+			t.Errorf("the reaction came before its message (events %d, %d)", i, msg)
+		}
 	}
 }

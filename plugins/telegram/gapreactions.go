@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -36,7 +37,18 @@ const reactionHoldMax = 30 * time.Second
 type heldState struct {
 	caught   map[int64]bool // channels caught up in this connection
 	answered map[int64]bool // channels whose difference came, to end at its pts saved
-	held     map[int64]*tg.UpdatesCombined
+	held     map[int64]*heldBatch
+	ended    bool           // the connection ended: nothing held or handed over
+	busy     sync.WaitGroup // batches being handed over
+}
+
+// heldBatch is a channel's held reactions: the stored state's date
+// before the common catch-up that gave them (back), where it goes again
+// if they are not kept, and their timer (reactionHoldMax).
+type heldBatch struct {
+	u     *tg.UpdatesCombined
+	back  int
+	timer *time.Timer
 }
 
 // channelNews marks the channels a common difference says have news
@@ -64,7 +76,7 @@ func (p *gapPending) channelAnswered(channel int64) {
 
 // channelEnded ends channel's catch-up if its difference came (or
 // always, with force): the reactions held for it, nil if none.
-func (p *gapPending) channelEnded(channel int64, force bool) *tg.UpdatesCombined {
+func (p *gapPending) channelEnded(channel int64, force bool) *heldBatch {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !force && !p.h.answered[channel] {
@@ -75,31 +87,62 @@ func (p *gapPending) channelEnded(channel int64, force bool) *tg.UpdatesCombined
 		p.h.caught = map[int64]bool{}
 	}
 	p.h.caught[channel] = true
-	u := p.h.held[channel]
-	delete(p.h.held, channel)
-	return u
+	return p.takeLocked(channel)
 }
 
 // released takes the reactions held for channel, its catch-up not
 // ended (reactionHoldMax past).
-func (p *gapPending) released(channel int64) *tg.UpdatesCombined {
+func (p *gapPending) released(channel int64) *heldBatch {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	u := p.h.held[channel]
+	return p.takeLocked(channel)
+}
+
+// takeLocked takes channel's batch to hand over (handOver ends it),
+// none once the connection ended.
+func (p *gapPending) takeLocked(channel int64) *heldBatch {
+	b := p.h.held[channel]
+	if b == nil || p.h.ended {
+		return nil
+	}
 	delete(p.h.held, channel)
-	return u
+	b.timer.Stop()
+	p.h.busy.Add(1)
+	return b
+}
+
+// end ends the connection's holds: no batch is handed over from now
+// on, nor held; it waits for those being handed over, and returns the
+// date to take the stored state back to (0: none), for the batches
+// still held to come again at the next catch-up.
+func (p *gapPending) end() (back int) {
+	p.mu.Lock()
+	p.h.ended = true
+	for ch, b := range p.h.held {
+		b.timer.Stop()
+		if back == 0 || b.back < back {
+			back = b.back
+		}
+		delete(p.h.held, ch)
+	}
+	p.mu.Unlock()
+	p.h.busy.Wait()
+	return back
 }
 
 // hold takes out of u (a common catch-up's updates) the reactions to
 // messages of channels followed (followed) not caught up yet in this
-// connection, to wait for their catch-ups: what goes now, and the
-// channels newly waited for.
-func (p *gapPending) hold(u *tg.UpdatesCombined, followed func(int64) bool) (now *tg.UpdatesCombined, waiting []int64) {
+// connection, to wait for their catch-ups (expire at reactionHoldMax):
+// what goes now.
+func (p *gapPending) hold(u *tg.UpdatesCombined, followed func(int64) bool, back int, expire func(int64)) (now *tg.UpdatesCombined) {
 	if u == nil {
-		return nil, nil
+		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.h.ended {
+		return u
+	}
 	var rest []tg.UpdateClass
 	with := map[int64]bool{} // the held whose users and chats have u's
 	for _, x := range u.Updates {
@@ -113,14 +156,16 @@ func (p *gapPending) hold(u *tg.UpdatesCombined, followed func(int64) bool) (now
 			continue
 		}
 		if p.h.held == nil {
-			p.h.held = map[int64]*tg.UpdatesCombined{}
+			p.h.held = map[int64]*heldBatch{}
 		}
-		h := p.h.held[ch.ChannelID]
-		if h == nil {
-			h = &tg.UpdatesCombined{}
-			p.h.held[ch.ChannelID] = h
-			waiting = append(waiting, ch.ChannelID)
+		b := p.h.held[ch.ChannelID]
+		if b == nil {
+			id := ch.ChannelID
+			b = &heldBatch{u: &tg.UpdatesCombined{}, back: back, timer: time.AfterFunc(reactionHoldMax, func() { expire(id) })}
+			p.h.held[id] = b
 		}
+		b.back = min(b.back, back)
+		h := b.u
 		h.Updates = append(h.Updates, x)
 		if !with[ch.ChannelID] {
 			with[ch.ChannelID] = true
@@ -128,9 +173,9 @@ func (p *gapPending) hold(u *tg.UpdatesCombined, followed func(int64) bool) (now
 		}
 	}
 	if len(rest) == 0 {
-		return nil, waiting
+		return nil
 	}
-	return &tg.UpdatesCombined{Updates: rest, Users: u.Users, Chats: u.Chats}, waiting
+	return &tg.UpdatesCombined{Updates: rest, Users: u.Users, Chats: u.Chats}
 }
 
 // followed reports whether gotd's updates manager follows channel (its
@@ -144,12 +189,10 @@ func (g gapStorage) followed(ctx context.Context) func(int64) bool {
 
 // holdReactions hands over u's updates but the reactions to wait for
 // channels' catch-ups, which go at the catch-up's end, or after
-// reactionHoldMax.
-func (g gapStorage) holdReactions(ctx context.Context, u *tg.UpdatesCombined) error {
-	now, waiting := g.pending.hold(u, g.followed(ctx))
-	for _, ch := range waiting {
-		time.AfterFunc(reactionHoldMax, func() { g.handOver(g.pending.released(ch)) })
-	}
+// reactionHoldMax; back is the stored state's date before the
+// catch-up.
+func (g gapStorage) holdReactions(ctx context.Context, u *tg.UpdatesCombined, back int) error {
+	now := g.pending.hold(u, g.followed(ctx), back, func(ch int64) { g.handOver(g.pending.released(ch)) })
 	if now == nil {
 		return nil
 	}
@@ -162,17 +205,36 @@ func (g gapStorage) channelCaughtUp(channel int64) {
 	g.handOver(g.pending.channelEnded(channel, true))
 }
 
-// handOver hands held reactions over, outside gotd's update handling:
-// the catch-up's state is saved already, so one not kept is only
-// logged (handle keeps the update state back, which cannot bring it
-// again).
-func (g gapStorage) handOver(u *tg.UpdatesCombined) {
-	if u == nil {
+// handOver hands held reactions over, outside gotd's update handling.
+// The catch-up's state is saved already: when they are not kept (handle
+// keeps the state back from then on), its date goes back to before the
+// catch-up, whose next one gives them again (TestGapHeldReactionNotKept).
+func (g gapStorage) handOver(b *heldBatch) {
+	if b == nil {
 		return
 	}
+	defer g.pending.h.busy.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), reactionHoldMax)
 	defer cancel()
-	if err := g.s.handle(ctx, u); err != nil {
-		g.s.n.log().Warn("telegram: a catch-up's reactions to a channel's messages not kept", "login", g.s.login.LoginID, "err", err)
+	if err := g.s.handle(ctx, b.u); err != nil && b.back != 0 {
+		g.dateBack(b.back)
+	}
+}
+
+// ended ends the connection's holds (its updates manager stopped): the
+// reactions still held are dropped, the stored state's date taken back
+// to before their catch-up, which the next connection's gives them again
+// after the channel's messages (TestGapHeldReactionsAtEnd); none is
+// handed over from now on, after a Disconnect.
+func (g gapStorage) ended() {
+	if back := g.pending.end(); back != 0 {
+		g.dateBack(back)
+	}
+}
+
+// dateBack takes the stored state's date back to date.
+func (g gapStorage) dateBack(date int) {
+	if err := g.store.dateBack(date); err != nil {
+		g.s.n.log().Warn("telegram: a catch-up's reactions to a channel's messages not kept, nor their date", "login", g.s.login.LoginID, "err", err)
 	}
 }

@@ -269,6 +269,7 @@ func (s *Session) start(ready chan struct{}) {
 				cancel()
 			}
 			defer s.managerStops(mgr)
+			defer storage.ended() // gapreactions.go
 			return mgr.Run(ctx, api, status.User.ID, updates.AuthOptions{OnStart: func(ctx context.Context) {
 				s.managerRuns(ctx, gen, mgr) // joinpts.go
 				// The server's reaction limits, which CONNECTED's

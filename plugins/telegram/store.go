@@ -122,7 +122,23 @@ func (s *store) SetState(_ context.Context, _ int64, st updates.State) error {
 		return err
 	}
 	defer s.ptsSaved()
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keySelf, b) })
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if s.frozen.Load() { // in the transaction: none after dateBack's
+			return errFrozen
+		}
+		return tx.Bucket(bucketState).Put(keySelf, b)
+	})
+}
+
+// dateBack moves the stored state's date back to date, if later, frozen
+// or not: a catch-up's reactions (no pts) not kept come again from
+// there (gapreactions.go).
+func (s *store) dateBack(date int) error {
+	err := s.rewrite(func(st *updates.State) { st.Date = min(st.Date, date) })
+	if errors.Is(err, errNoState) {
+		return nil
+	}
+	return err
 }
 
 // ptsChanged is closed at the next pts written, common or a channel's.
@@ -175,6 +191,15 @@ func (s *store) change(f func(*updates.State)) error {
 		return errFrozen
 	}
 	defer s.ptsSaved()
+	return s.rewrite(func(st *updates.State) {
+		if !s.frozen.Load() { // in the transaction: none after dateBack's
+			f(st)
+		}
+	})
+}
+
+// rewrite edits the stored state, which must exist, frozen or not.
+func (s *store) rewrite(f func(*updates.State)) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketState)
 		v := b.Get(keySelf)
