@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -39,6 +40,10 @@ type mdsSync struct {
 	mu      sync.Mutex
 	pending map[string]string // user+room -> stanza-id waiting to be published
 	running map[string]bool   // user+room -> a publisher runs
+	// failing: users whose last publish failed, said at Info once; the
+	// next failures go at Debug until one succeeds (a node the user's
+	// client made with other options refuses every read alike).
+	failing map[string]bool
 	// unprivileged: said once that the server grants no pubsub iq.
 	unprivileged bool
 }
@@ -70,7 +75,7 @@ func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *
 	key := user + "\x00" + roomJID
 	t.mds.mu.Lock()
 	if t.mds.pending == nil {
-		t.mds.pending, t.mds.running = map[string]string{}, map[string]bool{}
+		t.mds.pending, t.mds.running, t.mds.failing = map[string]string{}, map[string]bool{}, map[string]bool{}
 	}
 	t.mds.pending[key] = sid
 	if t.mds.running[key] {
@@ -90,11 +95,38 @@ func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *
 				return
 			}
 			t.mds.mu.Unlock()
-			if err := t.publishDisplayed(ctx, user, roomJID, sid); err != nil {
-				t.log.Info("read on another device not synchronized (XEP-0490)", "user", user, "room", roomJID, "err", err)
+			if t.session(user) != s {
+				continue // logged out or unregistered meanwhile: not published as them
 			}
+			t.mdsFailed(user, roomJID, t.publishDisplayed(ctx, user, roomJID, sid))
 		}
 	})
+}
+
+// mdsFailed says a publish's failure err (nil: it went) at Info the first
+// time for user, at Debug after, until a publish of theirs goes.
+func (t *transport) mdsFailed(user, roomJID string, err error) {
+	t.mds.mu.Lock()
+	again := t.mds.failing[user]
+	if err == nil {
+		delete(t.mds.failing, user)
+	} else {
+		t.mds.failing[user] = true
+	}
+	t.mds.mu.Unlock()
+	if err == nil {
+		return
+	}
+	const msg = "read on another device not synchronized (XEP-0490)"
+	if again {
+		t.log.Debug(msg, "user", user, "room", roomJID, "err", err)
+		return
+	}
+	args := []any{"user", user, "room", roomJID, "err", err}
+	if errors.Is(err, errPreconditionNotMet) {
+		args = append(args, "hint", "the user's node has options other than XEP-0490's (their client's doing)")
+	}
+	t.log.Info(msg+"; the next failures are logged at debug", args...)
 }
 
 // publishDisplayed publishes to user's MDS node the item roomJID, naming
