@@ -24,15 +24,6 @@ import (
 // nsMDS is XEP-0490's PEP node and the namespace of its items.
 const nsMDS = "urn:xmpp:mds:displayed:0"
 
-// mdsOptions are XEP-0490's publish options, as the user's clients give
-// them (the same four as XEP-0402's).
-var mdsOptions = [...][2]string{
-	{"pubsub#persist_items", "true"},
-	{"pubsub#max_items", "max"},
-	{"pubsub#send_last_published_item", "never"},
-	{"pubsub#access_model", "whitelist"},
-}
-
 // mdsSync keeps each room's publishes one at a time, newest last: a read
 // newer than the one being published waits for it and replaces any older
 // one waiting, so the node never ends on an older read.
@@ -66,10 +57,9 @@ func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *
 		}
 		return
 	}
-	newest := rc.MessageIds[len(rc.MessageIds)-1]
-	sid, err := t.db.ArchivedStanzaID(ctx, t.roomKey(s.user, r.chatID), newest)
-	if err != nil {
-		return // not in the archive: no stanza-id the user's clients know
+	sid, ok := t.readStanzaID(ctx, s, r, rc)
+	if !ok {
+		return // XEP-0490 §4: an item must name a stanza-id the clients know
 	}
 	user, roomJID := s.user, r.jid
 	key := user + "\x00" + roomJID
@@ -140,12 +130,9 @@ func (t *transport) publishDisplayed(ctx context.Context, user, roomJID, sid str
 	w.Start("stanza-id", wire.NSSID).Attr("by", roomJID).Attr("id", sid).End()
 	w.End().End().End() // displayed, item, publish
 	w.Start("publish-options", "")
-	w.Start("x", wire.NSData).Attr("type", "submit")
-	w.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", "http://jabber.org/protocol/pubsub#publish-options").End()
-	for _, f := range mdsOptions {
-		w.Start("field", "").Attr("var", f[0]).Leaf("value", "", f[1]).End()
-	}
-	w.End() // x
+	// XEP-0490's publish options are XEP-0402's four, as its example
+	// gives them.
+	writeBookmarkOptions(&w, "http://jabber.org/protocol/pubsub#publish-options")
 	_, err := t.privilegedCall(ctx, id, w.Bytes(), "publish of a displayed state")
 	return err
 }
