@@ -29,14 +29,22 @@ const nsMDS = "urn:xmpp:mds:displayed:0"
 // one waiting, so the node never ends on an older read.
 type mdsSync struct {
 	mu      sync.Mutex
-	pending map[string]string // user+room -> stanza-id waiting to be published
-	running map[string]bool   // user+room -> a publisher runs
+	pending map[string]mdsRead // user+room -> the read waiting to be published
+	running map[string]bool    // user+room -> a publisher runs
 	// failing: users whose last publish failed, said at Info once; the
 	// next failures go at Debug until one succeeds (a node the user's
 	// client made with other options refuses every read alike).
 	failing map[string]bool
 	// unprivileged: said once that the server grants no pubsub iq.
 	unprivileged bool
+}
+
+// mdsRead is a read waiting to be published: the room's stanza-id, and
+// the session that told it (a read of a login since gone is not
+// published; one of the user's next login is).
+type mdsRead struct {
+	sid string
+	s   *session
 }
 
 // syncDisplayed publishes the user's own read rc in r (a read on another
@@ -65,9 +73,9 @@ func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *
 	key := user + "\x00" + roomJID
 	t.mds.mu.Lock()
 	if t.mds.pending == nil {
-		t.mds.pending, t.mds.running, t.mds.failing = map[string]string{}, map[string]bool{}, map[string]bool{}
+		t.mds.pending, t.mds.running, t.mds.failing = map[string]mdsRead{}, map[string]bool{}, map[string]bool{}
 	}
-	t.mds.pending[key] = sid
+	t.mds.pending[key] = mdsRead{sid: sid, s: s}
 	if t.mds.running[key] {
 		t.mds.mu.Unlock()
 		return // the running publisher takes it next
@@ -77,7 +85,7 @@ func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *
 	t.goCtx(context.WithoutCancel(ctx), func(ctx context.Context) {
 		for {
 			t.mds.mu.Lock()
-			sid, ok := t.mds.pending[key]
+			read, ok := t.mds.pending[key]
 			delete(t.mds.pending, key)
 			if !ok {
 				delete(t.mds.running, key)
@@ -85,10 +93,10 @@ func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *
 				return
 			}
 			t.mds.mu.Unlock()
-			if t.session(user) != s {
+			if t.session(user) != read.s {
 				continue // logged out or unregistered meanwhile: not published as them
 			}
-			t.mdsFailed(user, roomJID, t.publishDisplayed(ctx, user, roomJID, sid))
+			t.mdsFailed(user, roomJID, t.publishDisplayed(ctx, user, roomJID, read.sid))
 		}
 	})
 }
