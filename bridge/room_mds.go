@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -23,24 +24,27 @@ import (
 // nsMDS is XEP-0490's PEP node and the namespace of its items.
 const nsMDS = "urn:xmpp:mds:displayed:0"
 
-// mdsOptions are XEP-0490's publish options, as the user's clients give
-// them (the same four as XEP-0402's).
-var mdsOptions = [...][2]string{
-	{"pubsub#persist_items", "true"},
-	{"pubsub#max_items", "max"},
-	{"pubsub#send_last_published_item", "never"},
-	{"pubsub#access_model", "whitelist"},
-}
-
 // mdsSync keeps each room's publishes one at a time, newest last: a read
 // newer than the one being published waits for it and replaces any older
 // one waiting, so the node never ends on an older read.
 type mdsSync struct {
 	mu      sync.Mutex
-	pending map[string]string // user+room -> stanza-id waiting to be published
-	running map[string]bool   // user+room -> a publisher runs
+	pending map[string]mdsRead // user+room -> the read waiting to be published
+	running map[string]bool    // user+room -> a publisher runs
+	// failing: users whose last publish failed, said at Info once; the
+	// next failures go at Debug until one succeeds (a node the user's
+	// client made with other options refuses every read alike).
+	failing map[string]bool
 	// unprivileged: said once that the server grants no pubsub iq.
 	unprivileged bool
+}
+
+// mdsRead is a read waiting to be published: the room's stanza-id, and
+// the session that told it (a read of a login since gone is not
+// published; one of the user's next login is).
+type mdsRead struct {
+	sid string
+	s   *session
 }
 
 // syncDisplayed publishes the user's own read rc in r (a read on another
@@ -61,18 +65,17 @@ func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *
 		}
 		return
 	}
-	newest := rc.MessageIds[len(rc.MessageIds)-1]
-	sid, err := t.db.ArchivedStanzaID(ctx, t.roomKey(s.user, r.chatID), newest)
-	if err != nil {
-		return // not in the archive: no stanza-id the user's clients know
+	sid, ok := t.readStanzaID(ctx, s, r, rc)
+	if !ok {
+		return // XEP-0490 §4: an item must name a stanza-id the clients know
 	}
 	user, roomJID := s.user, r.jid
 	key := user + "\x00" + roomJID
 	t.mds.mu.Lock()
 	if t.mds.pending == nil {
-		t.mds.pending, t.mds.running = map[string]string{}, map[string]bool{}
+		t.mds.pending, t.mds.running, t.mds.failing = map[string]mdsRead{}, map[string]bool{}, map[string]bool{}
 	}
-	t.mds.pending[key] = sid
+	t.mds.pending[key] = mdsRead{sid: sid, s: s}
 	if t.mds.running[key] {
 		t.mds.mu.Unlock()
 		return // the running publisher takes it next
@@ -82,7 +85,7 @@ func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *
 	t.goCtx(context.WithoutCancel(ctx), func(ctx context.Context) {
 		for {
 			t.mds.mu.Lock()
-			sid, ok := t.mds.pending[key]
+			read, ok := t.mds.pending[key]
 			delete(t.mds.pending, key)
 			if !ok {
 				delete(t.mds.running, key)
@@ -90,11 +93,38 @@ func (t *transport) syncDisplayed(ctx context.Context, s *session, r *room, rc *
 				return
 			}
 			t.mds.mu.Unlock()
-			if err := t.publishDisplayed(ctx, user, roomJID, sid); err != nil {
-				t.log.Info("read on another device not synchronized (XEP-0490)", "user", user, "room", roomJID, "err", err)
+			if t.session(user) != read.s {
+				continue // logged out or unregistered meanwhile: not published as them
 			}
+			t.mdsFailed(user, roomJID, t.publishDisplayed(ctx, user, roomJID, read.sid))
 		}
 	})
+}
+
+// mdsFailed says a publish's failure err (nil: it went) at Info the first
+// time for user, at Debug after, until a publish of theirs goes.
+func (t *transport) mdsFailed(user, roomJID string, err error) {
+	t.mds.mu.Lock()
+	again := t.mds.failing[user]
+	if err == nil {
+		delete(t.mds.failing, user)
+	} else {
+		t.mds.failing[user] = true
+	}
+	t.mds.mu.Unlock()
+	if err == nil {
+		return
+	}
+	const msg = "read on another device not synchronized (XEP-0490)"
+	if again {
+		t.log.Debug(msg, "user", user, "room", roomJID, "err", err)
+		return
+	}
+	args := []any{"user", user, "room", roomJID, "err", err}
+	if errors.Is(err, errPreconditionNotMet) {
+		args = append(args, "hint", "the user's node has options other than XEP-0490's (their client's doing)")
+	}
+	t.log.Info(msg+"; the next failures are logged at debug", args...)
 }
 
 // publishDisplayed publishes to user's MDS node the item roomJID, naming
@@ -108,12 +138,9 @@ func (t *transport) publishDisplayed(ctx context.Context, user, roomJID, sid str
 	w.Start("stanza-id", wire.NSSID).Attr("by", roomJID).Attr("id", sid).End()
 	w.End().End().End() // displayed, item, publish
 	w.Start("publish-options", "")
-	w.Start("x", wire.NSData).Attr("type", "submit")
-	w.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", "http://jabber.org/protocol/pubsub#publish-options").End()
-	for _, f := range mdsOptions {
-		w.Start("field", "").Attr("var", f[0]).Leaf("value", "", f[1]).End()
-	}
-	w.End() // x
+	// XEP-0490's publish options are XEP-0402's four, as its example
+	// gives them.
+	writeBookmarkOptions(&w, "http://jabber.org/protocol/pubsub#publish-options")
 	_, err := t.privilegedCall(ctx, id, w.Bytes(), "publish of a displayed state")
 	return err
 }

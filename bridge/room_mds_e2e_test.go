@@ -80,3 +80,31 @@ func TestRoomReadOnPhoneUnprivileged(t *testing.T) {
 		t.Errorf("said %d times, want once", n)
 	}
 }
+
+// TestRoomReadOnPhoneNodeRefuses: where the user's MDS node has options
+// other than XEP-0490's (a client made it without publish-options),
+// every publish is refused precondition-not-met; the gateway says so
+// once at Info, and the next refusals at Debug. Before, each read on the
+// phone logged the refusal at Info.
+func TestRoomReadOnPhoneNodeRefuses(t *testing.T) {
+	s, alice := bookmarkedUser(t)
+	// The node made by the user's client with the server's defaults.
+	if r, err := alice.IQ(ctxT(t), `<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='urn:xmpp:mds:displayed:0'>`+
+		`<item id='someone@localhost'><displayed xmlns='urn:xmpp:mds:displayed:0'><stanza-id xmlns='urn:xmpp:sid:0' by='alice@localhost' id='x'/></displayed></item>`+
+		`</publish></pubsub></iq>`); err != nil || r.Type != "result" {
+		t.Fatalf("the client's own publish: %v %v", err, r)
+	}
+	join(t, alice, "alice", "")
+	for _, text := range []string{"first read", "second read"} {
+		groupchat(t, alice, "read-on-phone "+text)
+		roomMessage(t, alice, "", text)
+	}
+	s.logs.waitLog(t, `level=DEBUG msg="read on another device not synchronized (XEP-0490)`, timeout)
+	const info = `level=INFO msg="read on another device not synchronized (XEP-0490)`
+	if n := s.logs.Count(info); n != 1 {
+		t.Errorf("the refusal said %d times at Info, want once:\n%s", n, s.logs.String())
+	}
+	if !strings.Contains(s.logs.String(), "precondition-not-met") {
+		t.Errorf("the refusal is not precondition-not-met")
+	}
+}

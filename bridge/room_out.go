@@ -580,6 +580,18 @@ func (t *transport) archivedCorrections(ctx context.Context, key store.RoomKey, 
 	return out
 }
 
+// readStanzaID is the room's stanza-id of the newest message a read
+// receipt rc names; false for a delivery receipt, or a message not in
+// the room's archive (nothing the user's clients know).
+func (t *transport) readStanzaID(ctx context.Context, s *session, r *room, rc *pb.ReceiptEvent) (string, bool) {
+	if rc.Kind != pb.ReceiptEvent_KIND_READ || len(rc.MessageIds) == 0 {
+		return "", false
+	}
+	newest := rc.MessageIds[len(rc.MessageIds)-1]
+	sid, err := t.db.ArchivedStanzaID(ctx, t.roomKey(s.user, r.chatID), newest)
+	return sid, err == nil
+}
+
 // roomMarker shows a member's read receipt as a XEP-0333 displayed marker
 // from the member's occupant JID, naming the newest message read by the
 // room's stanza-id (what groupchat markers name), with the member's
@@ -589,13 +601,9 @@ func (t *transport) archivedCorrections(ctx context.Context, key store.RoomKey, 
 // write it: not archived, but it names a stanza-id, whose copies (the
 // user's reflection, archived already) may still wait for theirs.
 func (t *transport) roomMarker(ctx context.Context, c chatOut, s *session, r *room, rc *pb.ReceiptEvent, oid string, turn *sendTurn) [][]byte {
-	if rc.Kind != pb.ReceiptEvent_KIND_READ || len(rc.MessageIds) == 0 {
+	sid, ok := t.readStanzaID(ctx, s, r, rc)
+	if !ok {
 		return nil
-	}
-	newest := rc.MessageIds[len(rc.MessageIds)-1]
-	sid, err := t.db.ArchivedStanzaID(ctx, t.roomKey(s.user, r.chatID), newest)
-	if err != nil {
-		return nil // not in the archive: nothing the user's clients know
 	}
 	w := c.start(t.newID())
 	w.Start("displayed", nsMarkers).Attr("id", sid).End()
