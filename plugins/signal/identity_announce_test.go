@@ -84,7 +84,7 @@ func movingSession(t *testing.T) (*Session, *recordingHost) {
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &Session{n: &Network{host: h}, loginID: "l", dir: dir, ids: loadIdentities(dir, nil), acc: Account{Number: "+15550000001"},
-		chats: loadMsgChats(dir, log), edited: loadEditedTexts(dir, log), mine: loadMyReactions(dir, log), earlier: loadEarlierReactions(dir, log), pins: loadPins(dir, log), marks: loadReadMarks(dir, log),
+		chats: loadMsgChats(dir, log), edited: loadEditedTexts(dir, log), mine: loadMyReactions(dir, log), earlier: loadEarlierReactions(dir, log), pins: loadPins(dir, log), marks: loadReadMarks(dir, log), pendingReceipts: loadPendingReceipts(dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
 	s.polls.load(dir, log)
 	if id := s.userID(context.Background(), "", daveACI, ""); id != daveACI {
