@@ -1,6 +1,7 @@
 package irc
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/ergochat/irc-go/ircmsg"
@@ -72,13 +73,7 @@ func (s *Session) readHeldReactions(r *histReq, batch *pb.HistoryBatch) {
 	}
 	s.flushOwn() // the user's reactions the pages had (ownstore.go)
 	slices.SortStableFunc(batch.Events, func(a, b *pb.Event) int {
-		switch {
-		case a.TimestampUnixMicro < b.TimestampUnixMicro:
-			return -1
-		case a.TimestampUnixMicro > b.TimestampUnixMicro:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a.TimestampUnixMicro, b.TimestampUnixMicro)
 	})
 }
 

@@ -175,13 +175,17 @@ func (s *Session) flushOwn() {
 	}
 }
 
-// removeOwn deletes the record: the login is gone.
+// removeOwn deletes the record: the login is gone. No later write
+// makes it again: the connection's end comes after Logout, and sends
+// the reactions its cut Backfill held (histreact.go), which may note
+// the user's own; before, that flush wrote the file again.
 func (s *Session) removeOwn() {
 	s.own.wmu.Lock() // after a write under way, not before it
 	defer s.own.wmu.Unlock()
 	s.mu.Lock()
 	s.own.ownRecord, s.own.dirty = ownRecord{}, false
 	path := s.own.path
+	s.own.path = ""
 	s.mu.Unlock()
 	if path != "" {
 		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {

@@ -88,3 +88,25 @@ func TestWithdrawnReactionsKeptBounded(t *testing.T) {
 		}
 	}
 }
+
+// A Logout's record stays gone: what the session notes after it (the
+// connection's end, which comes later, reads the reactions a cut
+// Backfill held) is written nowhere. Before, that flush made the file
+// again, and a login made again under the same ID read it back.
+func TestRemovedOwnRecordNotWrittenAgain(t *testing.T) {
+	n := &Network{host: &stateHost{}, dataDir: t.TempDir()}
+	s := newSession(n, "kit@irc.test:6667/x", Account{})
+	s.mu.Lock()
+	s.keepOwnMsgidLocked("m-1")
+	s.mu.Unlock()
+	s.flushOwn()
+	s.removeOwn()
+	s.mu.Lock()
+	s.keepOwnMsgidLocked("m-2") // read after the Logout
+	s.mu.Unlock()
+	s.flushOwn()
+	again := newSession(n, "kit@irc.test:6667/x", Account{})
+	if len(again.own.Msgids) != 0 {
+		t.Errorf("the record after the Logout: %v; want none", again.own.Msgids)
+	}
+}
