@@ -86,6 +86,13 @@ func loginStateText(network string, state pb.LoginState, reason string) string {
 	return ""
 }
 
+// connectFailedText is the chat notice of a login the gateway could not
+// connect (Connect failed): the plugin's reason, then what to do. A
+// reason in parentheses with its own full stop read "(... unreadable.).".
+func connectFailedText(network string, err error, next string) string {
+	return sentences("The gateway could not connect your "+network+" login: "+errText(err), next)
+}
+
 // reasoned joins a reason to what happened as "WHAT: REASON".
 func reasoned(what, reason string) string {
 	if reason = strings.TrimSpace(reason); reason == "" {

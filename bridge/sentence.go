@@ -21,13 +21,6 @@ func sentence(text string) string {
 	return text + "."
 }
 
-// connectFailedText is the chat notice of a login the gateway could not
-// connect (Connect failed): the plugin's reason, then what to do. A
-// reason in parentheses with its own full stop read "(... unreadable.).".
-func connectFailedText(network string, err error, next string) string {
-	return sentences("The gateway could not connect your "+network+" login: "+errText(err), next)
-}
-
 // sentences joins texts as sentences (see sentence), leaving out empty
 // ones.
 func sentences(texts ...string) string {
